@@ -1,0 +1,223 @@
+package certs
+
+// This file is the only one that calls the SM2/SM3 library (tjfoc/gmsm).
+// Replacing the library is a change to this file alone; the known-answer and
+// OpenSSL interop tests prove the replacement.
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+
+	"github.com/tjfoc/gmsm/sm2"
+	"github.com/tjfoc/gmsm/sm3"
+	gmx509 "github.com/tjfoc/gmsm/x509"
+)
+
+var (
+	oidECPublicKey = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
+	oidSM2Curve    = asn1.ObjectIdentifier{1, 2, 156, 10197, 1, 301}
+)
+
+// PublicKey is an SM2 public key on the sm2p256v1 curve.
+type PublicKey struct {
+	k   *sm2.PublicKey
+	der []byte // canonical SubjectPublicKeyInfo
+}
+
+// PrivateKey is an SM2 private key with its public half.
+type PrivateKey struct {
+	k   *sm2.PrivateKey
+	pub *PublicKey
+}
+
+// sm3Sum returns the SM3 digest of data.
+func sm3Sum(data []byte) [32]byte {
+	var out [32]byte
+	copy(out[:], sm3.Sm3Sum(data))
+	return out
+}
+
+// newSM3 returns a streaming SM3 hash.
+func newSM3() interface {
+	io.Writer
+	Sum([]byte) []byte
+} {
+	return sm3.New()
+}
+
+func generateKey(random io.Reader) (*PrivateKey, error) {
+	k, err := sm2.GenerateKey(random)
+	if err != nil {
+		return nil, err
+	}
+	return wrapPrivate(k)
+}
+
+func wrapPrivate(k *sm2.PrivateKey) (*PrivateKey, error) {
+	pub, err := wrapPublic(&k.PublicKey)
+	if err != nil {
+		return nil, err
+	}
+	return &PrivateKey{k: k, pub: pub}, nil
+}
+
+func wrapPublic(k *sm2.PublicKey) (*PublicKey, error) {
+	der, err := gmx509.MarshalSm2PublicKey(k)
+	if err != nil {
+		return nil, err
+	}
+	return &PublicKey{k: k, der: der}, nil
+}
+
+// sm2Sign signs msg with the default user ID and returns DER (r, s).
+// random supplies the per-signature nonce (crypto/rand when nil).
+func sm2Sign(priv *PrivateKey, msg []byte, random io.Reader) ([]byte, error) {
+	if random == nil {
+		random = rand.Reader
+	}
+	r, s, err := sm2.Sm2Sign(priv.k, msg, nil, random)
+	if err != nil {
+		return nil, err
+	}
+	return asn1.Marshal(dsaSignature{R: r, S: s})
+}
+
+type dsaSignature struct{ R, S *big.Int }
+
+// parseSignature accepts only canonical DER SEQUENCE { r, s } with nothing
+// after it. (The library's own Verify ignores trailing bytes, which would let
+// one signature have many encodings.)
+func parseSignature(der []byte) (r, s *big.Int, err error) {
+	var sig dsaSignature
+	rest, err := asn1.Unmarshal(der, &sig)
+	if err != nil {
+		return nil, nil, fmt.Errorf("signature is not DER SEQUENCE { r, s }: %v", err)
+	}
+	if len(rest) != 0 {
+		return nil, nil, errors.New("signature has bytes after its DER SEQUENCE")
+	}
+	again, _ := asn1.Marshal(sig)
+	if !bytes.Equal(again, der) {
+		return nil, nil, errors.New("signature is not in canonical DER")
+	}
+	n := sm2.P256Sm2().Params().N
+	if sig.R.Sign() <= 0 || sig.S.Sign() <= 0 || sig.R.Cmp(n) >= 0 || sig.S.Cmp(n) >= 0 {
+		return nil, nil, errors.New("signature values are out of range [1, n-1]")
+	}
+	return sig.R, sig.S, nil
+}
+
+// sm2Verify reports whether der is a valid signature of msg under pub with
+// the default user ID.
+func sm2Verify(pub *PublicKey, msg, der []byte) bool {
+	r, s, err := parseSignature(der)
+	if err != nil {
+		return false
+	}
+	return sm2.Sm2Verify(pub.k, msg, nil, r, s)
+}
+
+// sm2VerifyRS verifies raw (r, s) values; used by the known-answer test.
+func sm2VerifyRS(pub *PublicKey, msg []byte, r, s *big.Int) bool {
+	return sm2.Sm2Verify(pub.k, msg, nil, r, s)
+}
+
+// publicKeyFromPoint builds a key from affine coordinates, checking the
+// point is on the curve.
+func publicKeyFromPoint(x, y *big.Int) (*PublicKey, error) {
+	c := sm2.P256Sm2()
+	if x.Sign() < 0 || y.Sign() < 0 || x.Cmp(c.Params().P) >= 0 || y.Cmp(c.Params().P) >= 0 || !c.IsOnCurve(x, y) {
+		return nil, errors.New("point is not on the SM2 curve")
+	}
+	return wrapPublic(&sm2.PublicKey{Curve: c, X: x, Y: y})
+}
+
+type spki struct {
+	Algorithm struct {
+		Algorithm  asn1.ObjectIdentifier
+		Parameters asn1.ObjectIdentifier
+	}
+	PublicKey asn1.BitString
+}
+
+// parsePublicKeyDER parses a SubjectPublicKeyInfo holding an SM2 key:
+// id-ecPublicKey, curve OID sm2p256v1, uncompressed point on the curve.
+func parsePublicKeyDER(der []byte) (*PublicKey, error) {
+	var info spki
+	rest, err := asn1.Unmarshal(der, &info)
+	if err != nil {
+		return nil, fmt.Errorf("not a SubjectPublicKeyInfo: %v", err)
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("bytes after the SubjectPublicKeyInfo")
+	}
+	if !info.Algorithm.Algorithm.Equal(oidECPublicKey) {
+		return nil, fmt.Errorf("algorithm %v is not id-ecPublicKey", info.Algorithm.Algorithm)
+	}
+	if !info.Algorithm.Parameters.Equal(oidSM2Curve) {
+		return nil, fmt.Errorf("curve %v is not SM2 (1.2.156.10197.1.301)", info.Algorithm.Parameters)
+	}
+	pt := info.PublicKey.RightAlign()
+	if len(pt) != 65 || pt[0] != 4 {
+		return nil, errors.New("public key is not an uncompressed 65-byte point")
+	}
+	return publicKeyFromPoint(new(big.Int).SetBytes(pt[1:33]), new(big.Int).SetBytes(pt[33:]))
+}
+
+type pkcs8Outer struct {
+	Version   int
+	Algorithm struct {
+		Algorithm  asn1.ObjectIdentifier
+		Parameters asn1.RawValue `asn1:"optional"`
+	}
+	PrivateKey []byte
+}
+
+// parsePrivateKeyDER parses PKCS#8 (encrypted when pass is non-nil) holding
+// an SM2 key, checking the curve and 1 <= d <= n-2.
+func parsePrivateKeyDER(der, pass []byte) (k *PrivateKey, err error) {
+	defer func() { // the library's PBES2 code trusts field lengths
+		if p := recover(); p != nil {
+			k, err = nil, fmt.Errorf("malformed private key (%v)", p)
+		}
+	}()
+	if pass == nil {
+		var outer pkcs8Outer
+		if rest, err := asn1.Unmarshal(der, &outer); err != nil || len(rest) != 0 {
+			return nil, errors.New("not a PKCS#8 PrivateKeyInfo")
+		}
+		var curve asn1.ObjectIdentifier
+		if _, err := asn1.Unmarshal(outer.Algorithm.Parameters.FullBytes, &curve); err != nil || !outer.Algorithm.Algorithm.Equal(oidECPublicKey) || !curve.Equal(oidSM2Curve) {
+			return nil, errors.New("private key is not an SM2 key (id-ecPublicKey with curve 1.2.156.10197.1.301)")
+		}
+	}
+	sk, err := gmx509.ParsePKCS8PrivateKey(der, pass)
+	if err != nil {
+		return nil, err
+	}
+	n := sm2.P256Sm2().Params().N
+	if sk.D.Sign() <= 0 || sk.D.Cmp(new(big.Int).Sub(n, big.NewInt(1))) >= 0 {
+		return nil, errors.New("private key value is out of range [1, n-2]")
+	}
+	return wrapPrivate(sk)
+}
+
+// marshalPrivateKeyDER writes PKCS#8, encrypted with PBES2 (PBKDF2,
+// AES-256-CBC) when pass is non-nil.
+func marshalPrivateKeyDER(k *PrivateKey, pass []byte) ([]byte, error) {
+	return gmx509.MarshalSm2PrivateKey(k.k, pass)
+}
+
+// privateKeyFromScalar builds a private key from d; used by known-answer tests.
+func privateKeyFromScalar(d *big.Int) (*PrivateKey, error) {
+	c := sm2.P256Sm2()
+	k := &sm2.PrivateKey{D: d}
+	k.Curve = c
+	k.X, k.Y = c.ScalarBaseMult(d.Bytes())
+	return wrapPrivate(k)
+}
