@@ -7,8 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"dataledger/chaincode/domain"
 )
@@ -96,7 +94,7 @@ func (c *Certificate) DocType() string { return TypeCertificate }
 
 // Field limits, in characters.
 const (
-	maxName     = 200
+	maxName     = domain.MaxName
 	maxText     = 2000
 	maxNumber   = 64
 	maxListSize = 100
@@ -259,27 +257,9 @@ func (v *validator) equal(field, got, want string) {
 	}
 }
 
-// text accepts trimmed, non-empty UTF-8 of at most max characters, with no
-// control or bidirectional-override characters (they can make a printed
-// name differ from what was signed).
+// text applies the domain's free-text rule (domain.ValidateText).
 func (v *validator) text(field, s string, max int) {
-	switch {
-	case !utf8.ValidString(s):
-		v.fail(field, "is not valid UTF-8")
-	case strings.TrimSpace(s) == "":
-		v.fail(field, "is required")
-	case strings.TrimSpace(s) != s:
-		v.fail(field, "has leading or trailing white space")
-	case utf8.RuneCountInString(s) > max:
-		v.fail(field, "has %d characters, at most %d allowed", utf8.RuneCountInString(s), max)
-	default:
-		for _, r := range s {
-			if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) || r == '\u200b' || r == '\ufeff' {
-				v.fail(field, "contains control or invisible character %U", r)
-				return
-			}
-		}
-	}
+	v.rule(domain.ValidateText(field, s, max))
 }
 
 func (v *validator) pattern(field, s string, re *regexp.Regexp, what string) {
@@ -296,17 +276,14 @@ func (v *validator) date(field, s string) time.Time {
 	return t
 }
 
-func (v *validator) creditCode(field, s string) {
-	if err := domain.ValidateCreditCode(field, s); err != nil && v.err == nil {
-		re, _ := domain.AsRule(err)
-		v.fail(field, "%s (%s)", re.Detail, re.Rule)
-	}
-}
+func (v *validator) creditCode(field, s string) { v.rule(domain.ValidateCreditCode(field, s)) }
 
-func (v *validator) division(field, s string) {
-	if err := domain.ValidateDivisionCode(field, s); err != nil && v.err == nil {
-		re, _ := domain.AsRule(err)
-		v.fail(field, "%s (%s)", re.Detail, re.Rule)
+func (v *validator) division(field, s string) { v.rule(domain.ValidateDivisionCode(field, s)) }
+
+// rule records a domain refusal as a malformed field, keeping its rule code.
+func (v *validator) rule(err error) {
+	if re, ok := domain.AsRule(err); ok {
+		v.fail(re.Field, "%s (%s)", re.Detail, re.Rule)
 	}
 }
 

@@ -1,0 +1,377 @@
+// Package contract is the chaincode: an adapter from a ledger Store to the
+// domain rules. Each transaction loads records, asks the domain to decide,
+// stores the result and emits one event. It holds no rule of its own.
+package contract
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// Record types: the first part of every composite key and of event names.
+const (
+	TypeJurisdiction = "jurisdiction"
+	TypeProfile      = "profile"
+	TypeParty        = "party"
+)
+
+// Rule codes of the adapter itself.
+const (
+	RuleBootstrapped = "DL-JURISDICTION-0" // a channel must be bootstrapped before use
+	RuleJSON         = "DL-JSON"           // arguments must be the documented JSON
+	RuleRecordType   = "DL-RECORD-TYPE"
+	RulePageSize     = "DL-PAGE"
+)
+
+// App holds the deployment's configuration: which organization is the data
+// authority of each channel. It is consulted once, when a channel is
+// bootstrapped; from then on the ledger's jurisdiction record decides.
+type App struct {
+	Authorities map[string]string // channel → authority MSP ID
+}
+
+// Event is the payload of every chaincode event; its name is
+// "<recordType>.<action>", e.g. "party.suspend".
+type Event struct {
+	RecordType string `json:"recordType"`
+	Key        string `json:"key"`
+	Action     string `json:"action"`
+	Status     string `json:"status,omitempty"`
+	Version    int    `json:"version"`
+	TxID       string `json:"txId"`
+	Channel    string `json:"channel"`
+	Time       string `json:"time"`
+}
+
+func (a *App) change(s store.Store) (domain.Change, error) {
+	actor, err := s.Caller()
+	if err != nil {
+		return domain.Change{}, fmt.Errorf("reading the caller's identity: %w", err)
+	}
+	now, err := s.Now()
+	if err != nil {
+		return domain.Change{}, err
+	}
+	return domain.Change{TxID: s.TxID(), Time: now.UTC().Format(time.RFC3339Nano), Actor: actor}, nil
+}
+
+func load[T any](s store.Store, key string) (*T, error) {
+	b, err := s.Get(key)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(b, v); err != nil {
+		return nil, fmt.Errorf("corrupt record at %q: %w", key, err)
+	}
+	return v, nil
+}
+
+func put(s store.Store, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return s.Put(key, b)
+}
+
+func emit(s store.Store, recordType, key, action, status string, version int, c domain.Change) error {
+	b, _ := json.Marshal(Event{RecordType: recordType, Key: key, Action: action, Status: status, Version: version, TxID: c.TxID, Channel: s.Channel(), Time: c.Time})
+	return s.Emit(recordType+"."+action, b)
+}
+
+func decodeArg(field, arg string, v any) error {
+	if len(arg) > 64<<10 {
+		return domain.Invalid(RuleJSON, field, "argument is %d bytes, at most 65536", len(arg))
+	}
+	if err := strictUnmarshal([]byte(arg), v); err != nil {
+		return domain.Invalid(RuleJSON, field, "is not the documented JSON object: %v", err)
+	}
+	return nil
+}
+
+func jurisdictionKey(s store.Store) (string, error) { return s.Key(TypeJurisdiction) }
+
+// jurisdiction loads the channel's governance record; nothing else works
+// before the channel is bootstrapped.
+func (a *App) jurisdiction(s store.Store) (*domain.Jurisdiction, error) {
+	k, err := jurisdictionKey(s)
+	if err != nil {
+		return nil, err
+	}
+	j, err := load[domain.Jurisdiction](s, k)
+	if err != nil {
+		return nil, err
+	}
+	if j == nil {
+		return nil, domain.NotFound(RuleBootstrapped, "channel", "channel %s has no jurisdiction yet: its data authority must bootstrap it first", s.Channel())
+	}
+	return j, nil
+}
+
+// Bootstrap records the channel's jurisdiction and adopts its first policy
+// profile (a built-in one by name) in the same transaction.
+func (a *App) Bootstrap(s store.Store, name, division, profileName string) (*domain.Jurisdiction, error) {
+	c, err := a.change(s)
+	if err != nil {
+		return nil, err
+	}
+	jk, err := jurisdictionKey(s)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := load[domain.Jurisdiction](s, jk)
+	if err != nil {
+		return nil, err
+	}
+	c.Action = "bootstrap"
+	j, err := domain.NewJurisdiction(existing, s.Channel(), name, division, a.Authorities[s.Channel()], c.Actor, c)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := domain.BuiltinProfiles()[profileName]
+	if !ok {
+		return nil, domain.Invalid(domain.RuleProfile, "profile", "%q is not a built-in profile (%v)", truncate(profileName), domain.BuiltinProfileNames())
+	}
+	rec, err := domain.SetProfile(j, nil, p, "", c)
+	if err != nil {
+		return nil, err
+	}
+	pk, _ := s.Key(TypeProfile)
+	if err := put(s, jk, j); err != nil {
+		return nil, err
+	}
+	if err := put(s, pk, rec); err != nil {
+		return nil, err
+	}
+	return j, emit(s, TypeJurisdiction, s.Channel(), "bootstrap", "", 1, c)
+}
+
+// GetJurisdiction reads the channel's governance record.
+func (a *App) GetJurisdiction(s store.Store) (*domain.Jurisdiction, error) { return a.jurisdiction(s) }
+
+// SetProfile replaces the channel's policy profile (a full profile as JSON).
+func (a *App) SetProfile(s store.Store, profileJSON, reason string) (*domain.ProfileRecord, error) {
+	var p domain.Profile
+	if err := decodeArg("profile", profileJSON, &p); err != nil {
+		return nil, err
+	}
+	return a.setProfile(s, p, reason)
+}
+
+// AdoptProfile switches the channel to a built-in profile by name.
+func (a *App) AdoptProfile(s store.Store, name, reason string) (*domain.ProfileRecord, error) {
+	p, ok := domain.BuiltinProfiles()[name]
+	if !ok {
+		return nil, domain.Invalid(domain.RuleProfile, "profile", "%q is not a built-in profile (%v)", truncate(name), domain.BuiltinProfileNames())
+	}
+	return a.setProfile(s, p, reason)
+}
+
+func (a *App) setProfile(s store.Store, p domain.Profile, reason string) (*domain.ProfileRecord, error) {
+	j, err := a.jurisdiction(s)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.change(s)
+	if err != nil {
+		return nil, err
+	}
+	pk, _ := s.Key(TypeProfile)
+	cur, err := load[domain.ProfileRecord](s, pk)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := domain.SetProfile(j, cur, p, reason, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := put(s, pk, rec); err != nil {
+		return nil, err
+	}
+	return rec, emit(s, TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version, c)
+}
+
+// GetProfile reads the channel's policy profile in force.
+func (a *App) GetProfile(s store.Store) (*domain.ProfileRecord, error) {
+	if _, err := a.jurisdiction(s); err != nil {
+		return nil, err
+	}
+	pk, _ := s.Key(TypeProfile)
+	return load[domain.ProfileRecord](s, pk)
+}
+
+func partyKey(s store.Store, code string) (string, error) {
+	if err := domain.ValidateCreditCode("creditCode", code); err != nil {
+		return "", err
+	}
+	return s.Key(TypeParty, code)
+}
+
+// RegisterParty records a new party (domain.RegisterParty).
+func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, error) {
+	var in domain.PartyInput
+	if err := decodeArg("party", inputJSON, &in); err != nil {
+		return nil, err
+	}
+	j, err := a.jurisdiction(s)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.change(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.RequireRegistrar(j, c.Actor, "registering a party"); err != nil {
+		return nil, err // refuse callers before telling them what exists
+	}
+	k, err := partyKey(s, in.CreditCode)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := load[domain.Party](s, k)
+	if err != nil {
+		return nil, err
+	}
+	p, err := domain.RegisterParty(j, existing, in, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := put(s, k, p); err != nil {
+		return nil, err
+	}
+	return p, emit(s, TypeParty, p.CreditCode, "register", p.Status, p.Version, c)
+}
+
+// ChangePartyStatus suspends, reinstates or exits a party.
+func (a *App) ChangePartyStatus(s store.Store, creditCode, action, reason string) (*domain.Party, error) {
+	j, err := a.jurisdiction(s)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.change(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.RequireRegistrar(j, c.Actor, action+" of a party"); err != nil {
+		return nil, err
+	}
+	k, err := partyKey(s, creditCode)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := load[domain.Party](s, k)
+	if err != nil {
+		return nil, err
+	}
+	p, err := domain.ChangePartyStatus(j, cur, action, reason, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := put(s, k, p); err != nil {
+		return nil, err
+	}
+	return p, emit(s, TypeParty, p.CreditCode, action, p.Status, p.Version, c)
+}
+
+// GetParty reads a party by credit code.
+func (a *App) GetParty(s store.Store, creditCode string) (*domain.Party, error) {
+	k, err := partyKey(s, creditCode)
+	if err != nil {
+		return nil, err
+	}
+	p, err := load[domain.Party](s, k)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
+		return nil, domain.NotFound(domain.RulePartyExists, "creditCode", "no party %s on channel %s", creditCode, s.Channel())
+	}
+	return p, nil
+}
+
+// Page is one page of a list, with the bookmark of the next (empty at the end).
+type Page[T any] struct {
+	Items    []T    `json:"items"`
+	Bookmark string `json:"bookmark"`
+}
+
+// MaxPageSize bounds every list query.
+const MaxPageSize = 200
+
+// ListParties pages through the party registry in credit-code order.
+func (a *App) ListParties(s store.Store, pageSize int32, bookmark string) (*Page[domain.Party], error) {
+	if pageSize < 1 || pageSize > MaxPageSize {
+		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", MaxPageSize, pageSize)
+	}
+	kvs, next, err := s.Page(TypeParty, nil, pageSize, bookmark)
+	if err != nil {
+		return nil, err
+	}
+	out := &Page[domain.Party]{Items: []domain.Party{}, Bookmark: next}
+	for _, kv := range kvs {
+		var p domain.Party
+		if err := json.Unmarshal(kv.Value, &p); err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, p)
+	}
+	return out, nil
+}
+
+// HistoryItem is one committed version of a record: the regulators' view.
+type HistoryItem struct {
+	TxID   string          `json:"txId"`
+	Time   string          `json:"time"`
+	Record json.RawMessage `json:"record"`
+}
+
+// History returns every committed version of a record, oldest first. key
+// is the credit code for a party and ignored for the channel-wide records.
+func (a *App) History(s store.Store, recordType, key string) ([]HistoryItem, error) {
+	var k string
+	var err error
+	switch recordType {
+	case TypeParty:
+		k, err = partyKey(s, key)
+	case TypeProfile, TypeJurisdiction:
+		k, err = s.Key(recordType)
+	default:
+		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile or jurisdiction", truncate(recordType))
+	}
+	if err != nil {
+		return nil, err
+	}
+	hs, err := s.History(k)
+	if err != nil {
+		return nil, err
+	}
+	if len(hs) == 0 {
+		return nil, domain.NotFound(RuleRecordType, "key", "no %s record %q on channel %s", recordType, truncate(key), s.Channel())
+	}
+	out := make([]HistoryItem, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, HistoryItem{TxID: h.TxID, Time: h.Time.UTC().Format(time.RFC3339Nano), Record: h.Value})
+	}
+	// Fabric returns newest first; the regulators' view reads oldest first.
+	if len(out) > 1 && out[0].Time > out[len(out)-1].Time {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, nil
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}
+
+var errTrailing = errors.New("unexpected data after the JSON object")

@@ -1,0 +1,93 @@
+package domain
+
+// Roles carried in a Fabric identity's "dataledger.role" attribute.
+const (
+	RoleAuthority  = "authority"  // 数据主管部门: issues, decides, sets policy
+	RoleOperator   = "operator"   // 运营机构: runs the operation platform
+	RoleAgency     = "agency"     // 实施机构
+	RoleExchange   = "exchange"   // 数据交易场所
+	RoleEnterprise = "enterprise" // 经营主体
+	RoleRegulator  = "regulator"  // read-only supervision
+	RoleClerk      = "clerk"      // a member with no regime role
+)
+
+// RoleAttribute is the certificate attribute that carries the role.
+const RoleAttribute = "dataledger.role"
+
+// Actor is who submitted a transaction: the organization (MSP ID), the role
+// in its certificate and the identity's name (the certificate's common name,
+// never personal data beyond that).
+type Actor struct {
+	MSP  string `json:"msp"`
+	Role string `json:"role,omitempty"`
+	ID   string `json:"id"`
+}
+
+// Change is the stamp every record carries for its latest change; the
+// ledger's key history holds the earlier ones.
+type Change struct {
+	TxID   string `json:"txId"`
+	Time   string `json:"time"` // RFC 3339 UTC, the transaction timestamp
+	Actor  Actor  `json:"actor"`
+	Action string `json:"action"`
+	Reason string `json:"reason,omitempty"`
+}
+
+// Jurisdiction is a channel's governance record: whose authority owns it.
+// It is written once, at bootstrap, by that authority.
+type Jurisdiction struct {
+	Channel      string `json:"channel"`
+	Name         string `json:"name"`
+	DivisionCode string `json:"divisionCode"`
+	AuthorityMSP string `json:"authorityMsp"`
+	Created      Change `json:"created"`
+}
+
+// ACL rule codes.
+const (
+	RuleOwnAuthority  = "DL-ACL-AUTHORITY"  // only the channel's own data authority (SPEC §4)
+	RuleRegistrar     = "DL-ACL-REGISTRAR"  // party registry: the authority or its operator
+	RuleBootstrapOnce = "DL-JURISDICTION-1" // a channel's jurisdiction is set once
+)
+
+// RequireAuthority refuses unless the actor is the channel's data authority:
+// its organization and its authority role.
+func RequireAuthority(j *Jurisdiction, a Actor, action string) error {
+	if a.MSP != j.AuthorityMSP || a.Role != RoleAuthority {
+		return Forbidden(RuleOwnAuthority, "caller", "%s on channel %s is reserved to the data authority %s with role %q; caller is %s with role %q",
+			action, j.Channel, j.AuthorityMSP, RoleAuthority, a.MSP, a.Role)
+	}
+	return nil
+}
+
+// RequireRegistrar refuses unless the actor belongs to the channel's
+// authority organization with the authority or operator role (ZW 18: the
+// operator registers or refuses 数商).
+func RequireRegistrar(j *Jurisdiction, a Actor, action string) error {
+	if a.MSP != j.AuthorityMSP || (a.Role != RoleAuthority && a.Role != RoleOperator) {
+		return Forbidden(RuleRegistrar, "caller", "%s on channel %s is reserved to %s with role %q or %q; caller is %s with role %q",
+			action, j.Channel, j.AuthorityMSP, RoleAuthority, RoleOperator, a.MSP, a.Role)
+	}
+	return nil
+}
+
+// NewJurisdiction validates a bootstrap request. expectedMSP is the authority
+// the deployment names for this channel; the first caller cannot claim it.
+func NewJurisdiction(existing *Jurisdiction, channel, name, division, expectedMSP string, a Actor, c Change) (*Jurisdiction, error) {
+	if existing != nil {
+		return nil, Conflict(RuleBootstrapOnce, "channel", "channel %s already belongs to %s since %s", channel, existing.AuthorityMSP, existing.Created.Time)
+	}
+	if expectedMSP == "" {
+		return nil, Forbidden(RuleBootstrapOnce, "channel", "the deployment names no data authority for channel %s", channel)
+	}
+	if a.MSP != expectedMSP || a.Role != RoleAuthority {
+		return nil, Forbidden(RuleOwnAuthority, "caller", "channel %s is bootstrapped by %s with role %q; caller is %s with role %q", channel, expectedMSP, RoleAuthority, a.MSP, a.Role)
+	}
+	if err := ValidateDivisionCode("divisionCode", division); err != nil {
+		return nil, err
+	}
+	if err := ValidateText("name", name, MaxName); err != nil {
+		return nil, err
+	}
+	return &Jurisdiction{Channel: channel, Name: name, DivisionCode: division, AuthorityMSP: a.MSP, Created: c}, nil
+}

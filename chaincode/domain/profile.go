@@ -1,0 +1,157 @@
+package domain
+
+import (
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+)
+
+// Profile is a jurisdiction's policy: the figures the five regulations
+// disagree on, kept as data per channel (SPEC §6). Zero means the regulation
+// sets no figure, and the rule that uses it does not apply.
+type Profile struct {
+	Name  string `json:"name"`
+	Title string `json:"title"`
+	// Maximum term of an agreement or authorization: GX, GD 5 y; NS 3 y; HB 3 y.
+	MaxAgreementTermMonths int `json:"maxAgreementTermMonths"`
+	// Credential validity, never beyond its agreement: GX 10(3) ≤ 5 y.
+	MaxCredentialTermMonths int `json:"maxCredentialTermMonths"`
+	// Preliminary review (初审): GX 12(2) 3, ZW 5, GD 10 working days.
+	PreliminaryReviewWorkingDays int `json:"preliminaryReviewWorkingDays"`
+	// Data-use review after which silence counts as approval: ZW 21, 10 working days.
+	SilenceApprovalWorkingDays int `json:"silenceApprovalWorkingDays"`
+	// Public notice of a product built with non-public data: GX 12(6), 10 natural days.
+	PublicNoticeNaturalDays int `json:"publicNoticeNaturalDays"`
+	// Public notice of operator candidates: GD, at least 5 days.
+	OperatorCandidateNoticeDays int `json:"operatorCandidateNoticeDays"`
+	// Agreement filing deadline after signing: GD 23 10, HB 37 5 working days.
+	FilingDeadlineWorkingDays int `json:"filingDeadlineWorkingDays"`
+	// Filing is required before the authorization is used (GX).
+	FilingBeforeUse bool `json:"filingBeforeUse"`
+	// Log retention after termination: GX, NS, HB ≥ 6 months.
+	LogRetentionMonths int `json:"logRetentionMonths"`
+	// Network log retention: GD 39, ≥ 5 years.
+	NetworkLogRetentionMonths int `json:"networkLogRetentionMonths"`
+	// No onward authorization by a licensee: HB 21.
+	SubLicensingForbidden bool `json:"subLicensingForbidden"`
+	// Open-data classes: NS (unconditional / conditional / closed).
+	OpenDataClasses []string `json:"openDataClasses"`
+}
+
+// RuleProfile is the code for policy-profile validation.
+const RuleProfile = "DL-PROFILE"
+
+var profileName = regexp.MustCompile(`^[A-Z][A-Z0-9_-]{1,31}$`)
+
+// Validate checks that every figure is in a sane range.
+func (p Profile) Validate() error {
+	if !profileName.MatchString(p.Name) {
+		return Invalid(RuleProfile, "name", "must be 2-32 capitals, digits, '_' or '-' (e.g. GX), got %q", truncate(p.Name, 32))
+	}
+	if err := ValidateText("title", p.Title, MaxName); err != nil {
+		return err
+	}
+	ranges := []struct {
+		field    string
+		v, hi    int
+		unitName string
+	}{
+		{"maxAgreementTermMonths", p.MaxAgreementTermMonths, 240, "months"},
+		{"maxCredentialTermMonths", p.MaxCredentialTermMonths, 240, "months"},
+		{"preliminaryReviewWorkingDays", p.PreliminaryReviewWorkingDays, 60, "working days"},
+		{"silenceApprovalWorkingDays", p.SilenceApprovalWorkingDays, 60, "working days"},
+		{"publicNoticeNaturalDays", p.PublicNoticeNaturalDays, 90, "days"},
+		{"operatorCandidateNoticeDays", p.OperatorCandidateNoticeDays, 90, "days"},
+		{"filingDeadlineWorkingDays", p.FilingDeadlineWorkingDays, 60, "working days"},
+		{"logRetentionMonths", p.LogRetentionMonths, 600, "months"},
+		{"networkLogRetentionMonths", p.NetworkLogRetentionMonths, 600, "months"},
+	}
+	for _, r := range ranges {
+		if r.v < 0 || r.v > r.hi {
+			return Invalid(RuleProfile, r.field, "must be between 0 (not regulated) and %d %s, got %d", r.hi, r.unitName, r.v)
+		}
+	}
+	if p.MaxAgreementTermMonths > 0 && p.MaxCredentialTermMonths > p.MaxAgreementTermMonths {
+		return Invalid(RuleProfile, "maxCredentialTermMonths", "%d exceeds the agreement maximum %d: a credential never outlasts its agreement (GX 10(3))", p.MaxCredentialTermMonths, p.MaxAgreementTermMonths)
+	}
+	if len(p.OpenDataClasses) > 10 {
+		return Invalid(RuleProfile, "openDataClasses", "at most 10 classes")
+	}
+	seen := map[string]bool{}
+	for i, c := range p.OpenDataClasses {
+		f := fmt.Sprintf("openDataClasses[%d]", i)
+		if err := ValidateText(f, c, 64); err != nil {
+			return err
+		}
+		if seen[c] {
+			return Invalid(RuleProfile, f, "%q is listed twice", c)
+		}
+		seen[c] = true
+	}
+	return nil
+}
+
+//go:embed profiles.json
+var profilesJSON []byte
+
+// BuiltinProfiles returns the profiles of the five regulations (GX, ZW, GD,
+// NS, HB) by name.
+func BuiltinProfiles() map[string]Profile {
+	var f struct{ Profiles []Profile }
+	if err := json.Unmarshal(profilesJSON, &f); err != nil {
+		panic("domain: profiles.json: " + err.Error())
+	}
+	m := map[string]Profile{}
+	for _, p := range f.Profiles {
+		m[p.Name] = p
+	}
+	return m
+}
+
+// BuiltinProfileNames lists the built-in profile names, sorted.
+func BuiltinProfileNames() []string {
+	var names []string
+	for n := range BuiltinProfiles() {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// ProfileRecord is a channel's profile in force, with its change stamp;
+// every earlier version stays in the key's history.
+type ProfileRecord struct {
+	Channel string  `json:"channel"`
+	Profile Profile `json:"profile"`
+	Version int     `json:"version"`
+	Last    Change  `json:"last"`
+}
+
+// SetProfile decides a policy change: only the channel's data authority, a
+// valid profile, and a reason for every change after the first.
+func SetProfile(j *Jurisdiction, current *ProfileRecord, p Profile, reason string, c Change) (*ProfileRecord, error) {
+	if err := RequireAuthority(j, c.Actor, "setting the policy profile"); err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	version := 1
+	if current != nil {
+		version = current.Version + 1
+		if err := ValidateText("reason", reason, MaxReason); err != nil {
+			return nil, err
+		}
+	} else if reason != "" {
+		if err := ValidateText("reason", reason, MaxReason); err != nil {
+			return nil, err
+		}
+	}
+	c.Action, c.Reason = "set-profile", reason
+	if current == nil {
+		c.Action = "adopt-profile"
+	}
+	return &ProfileRecord{Channel: j.Channel, Profile: p, Version: version, Last: c}, nil
+}

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"dataledger/chaincode/domain"
+)
+
+// Memory is an in-memory ledger for unit tests of chaincode logic. Each Tx
+// is one transaction: its writes and event become visible only when the
+// function given to Run returns nil, as a Fabric transaction's write set is
+// committed only when it succeeds. Reads see committed state, as endorsement
+// does. The history of every key is kept, like Fabric's history database.
+type Memory struct {
+	mu      sync.Mutex
+	Channel string
+	state   map[string][]byte
+	history map[string][]HistoryEntry
+	Events  []Event
+	clock   time.Time
+	seq     int
+}
+
+// Event is an emitted chaincode event.
+type Event struct {
+	TxID, Name string
+	Payload    []byte
+}
+
+// NewMemory makes an empty ledger whose clock starts at start and advances
+// one minute per transaction.
+func NewMemory(channel string, start time.Time) *Memory {
+	return &Memory{Channel: channel, state: map[string][]byte{}, history: map[string][]HistoryEntry{}, clock: start}
+}
+
+// SetClock moves the transaction clock (for deadline tests).
+func (m *Memory) SetClock(t time.Time) { m.mu.Lock(); m.clock = t; m.mu.Unlock() }
+
+// Run executes fn as one transaction by actor; it returns fn's result and
+// commits the writes only when fn succeeds.
+func (m *Memory) Run(actor domain.Actor, fn func(Store) error) (txID string, err error) {
+	m.mu.Lock()
+	m.seq++
+	m.clock = m.clock.Add(time.Minute)
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", m.Channel, m.seq)))
+	tx := &memTx{m: m, id: hex.EncodeToString(sum[:]), now: m.clock, actor: actor, writes: map[string][]byte{}}
+	m.mu.Unlock()
+	if err := fn(tx); err != nil {
+		return tx.id, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for k, v := range tx.writes {
+		m.state[k] = v
+		m.history[k] = append(m.history[k], HistoryEntry{TxID: tx.id, Time: tx.now, Value: v})
+	}
+	if tx.event != nil {
+		m.Events = append(m.Events, *tx.event)
+	}
+	return tx.id, nil
+}
+
+// Snapshot returns a copy of the committed state, to prove a refusal
+// changed nothing.
+func (m *Memory) Snapshot() map[string]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]string{}
+	for k, v := range m.state {
+		out[k] = string(v)
+	}
+	return out
+}
+
+type memTx struct {
+	m      *Memory
+	id     string
+	now    time.Time
+	actor  domain.Actor
+	writes map[string][]byte
+	event  *Event
+}
+
+func (t *memTx) Get(key string) ([]byte, error) {
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
+	return t.m.state[key], nil
+}
+
+func (t *memTx) Put(key string, value []byte) error {
+	if key == "" || !utf8.ValidString(key) {
+		return fmt.Errorf("invalid key %q", key)
+	}
+	t.writes[key] = append([]byte(nil), value...)
+	return nil
+}
+
+// Key builds composite keys the way the Fabric shim does.
+func (t *memTx) Key(objectType string, attrs ...string) (string, error) {
+	var b strings.Builder
+	b.WriteString("\x00" + objectType + "\x00")
+	for _, a := range attrs {
+		if !utf8.ValidString(a) || strings.ContainsRune(a, 0) || strings.ContainsRune(a, utf8.MaxRune) {
+			return "", fmt.Errorf("invalid composite key attribute %q", a)
+		}
+		b.WriteString(a + "\x00")
+	}
+	return b.String(), nil
+}
+
+func (t *memTx) Page(objectType string, attrs []string, size int32, bookmark string) ([]KV, string, error) {
+	prefix, err := t.Key(objectType, attrs...)
+	if err != nil {
+		return nil, "", err
+	}
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
+	var keys []string
+	for k := range t.m.state {
+		if strings.HasPrefix(k, prefix) && (bookmark == "" || k >= bookmark) {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var out []KV
+	for i, k := range keys {
+		if int32(i) == size {
+			return out, k, nil
+		}
+		out = append(out, KV{Key: k, Value: t.m.state[k]})
+	}
+	return out, "", nil
+}
+
+func (t *memTx) History(key string) ([]HistoryEntry, error) {
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
+	return append([]HistoryEntry(nil), t.m.history[key]...), nil
+}
+
+func (t *memTx) TxID() string                  { return t.id }
+func (t *memTx) Channel() string               { return t.m.Channel }
+func (t *memTx) Now() (time.Time, error)       { return t.now, nil }
+func (t *memTx) Caller() (domain.Actor, error) { return t.actor, nil }
+
+func (t *memTx) Emit(name string, payload []byte) error {
+	t.event = &Event{TxID: t.id, Name: name, Payload: payload} // Fabric keeps one event per transaction
+	return nil
+}
