@@ -85,3 +85,13 @@ func (c *Contract) ListParties(ctx contractapi.TransactionContextInterface, page
 func (c *Contract) History(ctx contractapi.TransactionContextInterface, recordType, key string) (string, error) {
 	return out(c.App.History(st(ctx), recordType, key))
 }
+
+// Ping writes nothing and returns the transaction time: submitting it
+// proves the channel orders and commits (readiness after a restart).
+func (c *Contract) Ping(ctx contractapi.TransactionContextInterface) (string, error) {
+	now, err := st(ctx).Now()
+	if err != nil {
+		return "", err
+	}
+	return now.Format("2006-01-02T15:04:05.000000000Z07:00"), nil
+}

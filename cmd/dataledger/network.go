@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"dataledger/network"
+	"dataledger/network/fabricbin"
+)
+
+var netFlags struct {
+	description string
+	home        string
+	tools       string
+}
+
+func defaultHome() string {
+	if h := os.Getenv("DATALEDGER_HOME"); h != "" {
+		return h
+	}
+	return ".run"
+}
+
+func openNet(cmd *cobra.Command) (*network.Net, error) {
+	return network.Open(netFlags.description, netFlags.home, cmd.OutOrStdout())
+}
+
+func networkCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "network", Short: "Run the Fabric network described in network/dataledger.yaml"}
+	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
+	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory: crypto, ledgers, logs, PIDs ($DATALEDGER_HOME)")
+	cmd.PersistentFlags().StringVar(&netFlags.tools, "fabric-tools", "network/fabrictools", "module that pins the Fabric release")
+
+	up := &cobra.Command{
+		Use:   "up",
+		Short: "Build what is missing, generate config, start every process, create channels, deploy the chaincode, wait until ready",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			return n.Up(netFlags.tools)
+		},
+	}
+	var purge bool
+	down := &cobra.Command{
+		Use:   "down [--purge]",
+		Short: "Stop the processes the network started; --purge also deletes its state",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			return n.Down(purge)
+		},
+	}
+	down.Flags().BoolVar(&purge, "purge", false, "delete crypto material, ledgers and logs too")
+	status := &cobra.Command{
+		Use:   "status",
+		Short: "Every node with ports, PID and health; each peer's height per channel",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			return n.Status(cmd.OutOrStdout())
+		},
+	}
+	var lines int
+	logs := &cobra.Command{
+		Use:   "logs NODE",
+		Short: "The last lines of a node's log (e.g. peer0.citya, orderer1.province, cc.peer0.citya)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			return n.Logs(args[0], lines, cmd.OutOrStdout())
+		},
+	}
+	logs.Flags().IntVarP(&lines, "lines", "n", 100, "how many lines")
+	cmd.AddCommand(up, down, status, logs)
+	return cmd
+}
+
+func fabricCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "fabric", Short: "The Fabric binaries"}
+	tools := "network/fabrictools"
+	build := &cobra.Command{
+		Use:   "build",
+		Short: "Build Fabric " + fabricbin.Version + " binaries into the cache (instant when cached)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return fabricbin.Ensure(tools, cmd.OutOrStdout())
+		},
+	}
+	build.Flags().StringVar(&tools, "fabric-tools", tools, "module that pins the Fabric release")
+	dir := &cobra.Command{
+		Use:   "dir",
+		Short: "Print the directory of the cached binaries",
+		Run: func(cmd *cobra.Command, _ []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(fabricbin.Dir(), "bin"))
+		},
+	}
+	cmd.AddCommand(build, dir)
+	return cmd
+}

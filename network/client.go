@@ -1,0 +1,213 @@
+package network
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-gateway/pkg/hash"
+	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials"
+	"google.golang.org/grpc/status"
+)
+
+// Client is an org identity connected to one peer's gateway service
+// (fabric-gateway), with TLS verified against the org's TLS CA.
+type Client struct {
+	Gateway *client.Gateway
+	Conn    *grpc.ClientConn
+	Org     *Org
+	User    string
+	Peer    *Peer
+}
+
+// Close ends the gateway and its connection.
+func (c *Client) Close() {
+	_ = c.Gateway.Close()
+	_ = c.Conn.Close()
+}
+
+// Connect signs in as user of org (a role identity, or "admin") on peer p
+// (the org's first peer when nil).
+func (n *Net) Connect(orgID, user string, p *Peer) (*Client, error) {
+	o := n.D.Org(orgID)
+	if o == nil {
+		return nil, fmt.Errorf("no org %q in the description", orgID)
+	}
+	if p == nil {
+		p = o.Peers[0]
+	}
+	mspDir := n.L.UserMSP(o, user)
+	if user == "admin" {
+		mspDir = n.L.AdminMSP(o)
+	}
+	certPEM, err := readOne(filepath.Join(mspDir, "signcerts"))
+	if err != nil {
+		return nil, fmt.Errorf("identity %s@%s: %w", user, o.Name, err)
+	}
+	cert, err := identity.CertificateFromPEM(certPEM)
+	if err != nil {
+		return nil, err
+	}
+	id, err := identity.NewX509Identity(o.MSPID, cert)
+	if err != nil {
+		return nil, err
+	}
+	keyPEM, err := readOne(filepath.Join(mspDir, "keystore"))
+	if err != nil {
+		return nil, err
+	}
+	key, err := identity.PrivateKeyFromPEM(keyPEM)
+	if err != nil {
+		return nil, err
+	}
+	sign, err := identity.NewPrivateKeySign(key)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := n.Dial(p)
+	if err != nil {
+		return nil, err
+	}
+	gw, err := client.Connect(id, client.WithSign(sign), client.WithHash(hash.SHA256), client.WithClientConnection(conn),
+		client.WithEvaluateTimeout(10*time.Second), client.WithEndorseTimeout(20*time.Second),
+		client.WithSubmitTimeout(10*time.Second), client.WithCommitStatusTimeout(time.Minute))
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return &Client{Gateway: gw, Conn: conn, Org: o, User: user, Peer: p}, nil
+}
+
+// Dial opens a gRPC connection to a peer, verifying its TLS certificate
+// against the peer org's TLS CA (no insecure skip).
+func (n *Net) Dial(p *Peer) (*grpc.ClientConn, error) {
+	caPEM, err := os.ReadFile(n.L.TLSCACert(p.org))
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(caPEM) {
+		return nil, fmt.Errorf("no certificate in %s", n.L.TLSCACert(p.org))
+	}
+	return grpc.NewClient("dns:///"+p.Address(), grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, p.Hostname())))
+}
+
+func readOne(dir string) ([]byte, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range entries {
+		if !e.IsDir() {
+			return os.ReadFile(filepath.Join(dir, e.Name()))
+		}
+	}
+	return nil, fmt.Errorf("%s is empty", dir)
+}
+
+// Committed is the chain reference of a committed transaction.
+type Committed struct {
+	Channel     string
+	TxID        string
+	BlockNumber uint64
+	Result      []byte
+}
+
+// Submit endorses, orders and waits for the commit of a transaction; an
+// invalid commit is an error.
+func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) {
+	contract := c.Gateway.GetNetwork(channel).GetContract("dataledger")
+	res, commit, err := contract.SubmitAsync(fn, client.WithArguments(args...))
+	if err != nil {
+		return nil, err
+	}
+	st, err := commit.Status()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Successful {
+		return nil, fmt.Errorf("transaction %s committed as %s", st.TransactionID, st.Code)
+	}
+	return &Committed{Channel: channel, TxID: st.TransactionID, BlockNumber: st.BlockNumber, Result: res}, nil
+}
+
+// Evaluate runs a query on the gateway peer (and what discovery picks).
+func (c *Client) Evaluate(channel, fn string, args ...string) ([]byte, error) {
+	return c.Gateway.GetNetwork(channel).GetContract("dataledger").Evaluate(fn, client.WithArguments(args...))
+}
+
+// ErrorText is an error's message with every peer's detail (where the
+// chaincode's rule code is), for messages and tests.
+func ErrorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	parts := []string{err.Error()}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if s, ok := status.FromError(e); ok {
+			for _, d := range s.Details() {
+				parts = append(parts, fmt.Sprint(d))
+			}
+			break
+		}
+	}
+	return strings.Join(parts, " | ")
+}
+
+// ready bootstraps each channel's jurisdiction as its authority, or, when it
+// exists, submits a Ping: the network is ready when a transaction commits
+// on every channel. Retries ride out gossip discovery and Raft elections.
+func (n *Net) ready(timeout time.Duration) error {
+	for i := range n.D.Channels {
+		ch := &n.D.Channels[i]
+		authUser := ""
+		for _, u := range n.D.Org(ch.Authority).Users {
+			if u.Role == "authority" {
+				authUser = u.Name
+				break
+			}
+		}
+		if authUser == "" {
+			return fmt.Errorf("channel %s: org %s has no user with role authority to bootstrap it", ch.Name, ch.Authority)
+		}
+		c, err := n.Connect(ch.Authority, authUser, nil)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		attempts := 0
+		err = poll(timeout, func() error {
+			attempts++
+			_, err := c.Evaluate(ch.Name, "GetJurisdiction")
+			switch {
+			case err == nil:
+				_, err = c.Submit(ch.Name, "Ping")
+				return err
+			case strings.Contains(ErrorText(err), "DL-JURISDICTION-0"):
+				_, err = c.Submit(ch.Name, "Bootstrap", ch.Jurisdiction, ch.DivisionCode, ch.Profile)
+				if err == nil {
+					fmt.Fprintf(n.Out, "  %s: jurisdiction %s (%s, profile %s) bootstrapped by %s\n", ch.Name, ch.Jurisdiction, ch.DivisionCode, ch.Profile, ch.Authority)
+				}
+				return err
+			default:
+				return err
+			}
+		})
+		c.Close()
+		if err != nil {
+			return fmt.Errorf("channel %s: no transaction committed within %s: %s", ch.Name, timeout, ErrorText(err))
+		}
+		fmt.Fprintf(n.Out, "  %s: a transaction committed after %s (%d attempt(s))\n", ch.Name, time.Since(start).Round(10*time.Millisecond), attempts)
+	}
+	return nil
+}
+
+func bgctx() context.Context { return context.Background() }

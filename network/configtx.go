@@ -1,0 +1,146 @@
+package network
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"dataledger/network/fabricbin"
+)
+
+type policy struct {
+	Type string `yaml:"Type"`
+	Rule string `yaml:"Rule"`
+}
+
+type anchor struct {
+	Host string `yaml:"Host"`
+	Port int    `yaml:"Port"`
+}
+
+type txOrg struct {
+	Name             string            `yaml:"Name"`
+	ID               string            `yaml:"ID"`
+	MSPDir           string            `yaml:"MSPDir"`
+	Policies         map[string]policy `yaml:"Policies"`
+	OrdererEndpoints []string          `yaml:"OrdererEndpoints,omitempty"`
+	AnchorPeers      []anchor          `yaml:"AnchorPeers,omitempty"`
+}
+
+type consenter struct {
+	Host          string `yaml:"Host"`
+	Port          int    `yaml:"Port"`
+	ClientTLSCert string `yaml:"ClientTLSCert"`
+	ServerTLSCert string `yaml:"ServerTLSCert"`
+}
+
+type txProfile struct {
+	Policies     map[string]policy `yaml:"Policies"`
+	Capabilities map[string]bool   `yaml:"Capabilities"`
+	Orderer      struct {
+		OrdererType  string `yaml:"OrdererType"`
+		BatchTimeout string `yaml:"BatchTimeout"`
+		BatchSize    struct {
+			MaxMessageCount   int    `yaml:"MaxMessageCount"`
+			AbsoluteMaxBytes  string `yaml:"AbsoluteMaxBytes"`
+			PreferredMaxBytes string `yaml:"PreferredMaxBytes"`
+		} `yaml:"BatchSize"`
+		EtcdRaft struct {
+			Consenters []consenter `yaml:"Consenters"`
+		} `yaml:"EtcdRaft"`
+		Organizations []txOrg           `yaml:"Organizations"`
+		Policies      map[string]policy `yaml:"Policies"`
+		Capabilities  map[string]bool   `yaml:"Capabilities"`
+	} `yaml:"Orderer"`
+	Application struct {
+		Organizations []txOrg           `yaml:"Organizations"`
+		Policies      map[string]policy `yaml:"Policies"`
+		Capabilities  map[string]bool   `yaml:"Capabilities"`
+	} `yaml:"Application"`
+}
+
+func implicit(rule string) policy  { return policy{Type: "ImplicitMeta", Rule: rule} }
+func signature(rule string) policy { return policy{Type: "Signature", Rule: rule} }
+
+// txOrgOf describes an org to configtxgen. Endorsement by any peer of the
+// org; the channel-level policies combine the orgs by MAJORITY.
+func (n *Net) txOrgOf(o *Org, withAnchors bool) txOrg {
+	t := txOrg{
+		Name: o.MSPID, ID: o.MSPID, MSPDir: n.L.OrgMSPDir(o),
+		Policies: map[string]policy{
+			"Readers":     signature(fmt.Sprintf("OR('%s.member')", o.MSPID)),
+			"Writers":     signature(fmt.Sprintf("OR('%s.member')", o.MSPID)),
+			"Admins":      signature(fmt.Sprintf("OR('%s.admin')", o.MSPID)),
+			"Endorsement": signature(fmt.Sprintf("OR('%s.peer')", o.MSPID)),
+		},
+	}
+	for _, x := range o.Orderers {
+		t.OrdererEndpoints = append(t.OrdererEndpoints, x.Address())
+	}
+	if withAnchors {
+		for _, p := range o.Peers {
+			t.AnchorPeers = append(t.AnchorPeers, anchor{Host: p.Host, Port: p.Port})
+		}
+	}
+	return t
+}
+
+// writeConfigtx writes configtx.yaml with one profile per channel.
+func (n *Net) writeConfigtx() error {
+	profiles := map[string]*txProfile{}
+	for i := range n.D.Channels {
+		c := &n.D.Channels[i]
+		p := &txProfile{
+			Policies: map[string]policy{
+				"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
+			},
+			Capabilities: map[string]bool{"V2_0": true},
+		}
+		p.Orderer.OrdererType = "etcdraft"
+		p.Orderer.BatchTimeout = n.D.Ordering.BatchTimeout
+		p.Orderer.BatchSize.MaxMessageCount = n.D.Ordering.MaxMessageCount
+		p.Orderer.BatchSize.AbsoluteMaxBytes = "10 MB"
+		p.Orderer.BatchSize.PreferredMaxBytes = "2 MB"
+		for _, o := range n.D.OrdererOrgs() {
+			p.Orderer.Organizations = append(p.Orderer.Organizations, n.txOrgOf(o, false))
+			for _, x := range o.Orderers {
+				tls := filepath.Join(n.L.NodeCryptoDir(o, x.Name), "tls", "server.crt")
+				p.Orderer.EtcdRaft.Consenters = append(p.Orderer.EtcdRaft.Consenters, consenter{Host: x.Host, Port: x.Port, ClientTLSCert: tls, ServerTLSCert: tls})
+			}
+		}
+		p.Orderer.Policies = map[string]policy{
+			"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
+			"BlockValidation": implicit("ANY Writers"),
+		}
+		p.Orderer.Capabilities = map[string]bool{"V2_0": true}
+		for _, m := range c.Members {
+			p.Application.Organizations = append(p.Application.Organizations, n.txOrgOf(n.D.Org(m), true))
+		}
+		// MAJORITY endorsement: one org being down does not stop issuing.
+		p.Application.Policies = map[string]policy{
+			"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
+			"LifecycleEndorsement": implicit("MAJORITY Endorsement"), "Endorsement": implicit("MAJORITY Endorsement"),
+		}
+		p.Application.Capabilities = map[string]bool{"V2_5": true}
+		profiles[c.Name] = p
+	}
+	return writeYAML(filepath.Join(n.L.ConfigDir(), "configtx.yaml"), map[string]any{"Profiles": profiles})
+}
+
+// channelBlock makes a channel's genesis block once; it is kept so a node
+// added later joins the same channel.
+func (n *Net) channelBlock(c *Channel) (string, error) {
+	out := n.L.ChannelBlock(c.Name)
+	if _, err := os.Stat(out); err == nil {
+		return out, nil
+	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		return "", err
+	}
+	res, err := runCmd([]string{"FABRIC_CFG_PATH=" + n.L.ConfigDir()}, fabricbin.Bin("configtxgen"),
+		"-configPath", n.L.ConfigDir(), "-profile", c.Name, "-channelID", c.Name, "-outputBlock", out)
+	if err != nil {
+		return "", fmt.Errorf("configtxgen %s: %v\n%s", c.Name, err, res)
+	}
+	return out, nil
+}

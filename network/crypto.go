@@ -1,0 +1,273 @@
+package network
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"dataledger/chaincode/domain"
+	"dataledger/network/fabricbin"
+)
+
+// cryptogen's input for one org: its nodes become Specs with their hosts as
+// TLS SANs; orderers are nodes of the org that runs them, so an org keeps a
+// single CA whatever it runs.
+type cryptoConfig struct {
+	PeerOrgs []cryptoOrg `yaml:"PeerOrgs"`
+}
+
+type cryptoOrg struct {
+	Name          string       `yaml:"Name"`
+	Domain        string       `yaml:"Domain"`
+	EnableNodeOUs bool         `yaml:"EnableNodeOUs"`
+	Specs         []cryptoSpec `yaml:"Specs"`
+	Users         struct {
+		Count int `yaml:"Count"`
+	} `yaml:"Users"`
+}
+
+type cryptoSpec struct {
+	Hostname string   `yaml:"Hostname"`
+	SANS     []string `yaml:"SANS"`
+}
+
+// generateCrypto runs cryptogen for orgs that have no material yet (it
+// never regenerates an existing org: its CA signed the ledgers), then
+// issues role identities and chaincode-server TLS certificates.
+func (n *Net) generateCrypto(log io.Writer) error {
+	var missing cryptoConfig
+	for _, o := range n.D.Orgs {
+		if _, err := os.Stat(n.L.OrgMSPDir(o)); err == nil {
+			continue
+		}
+		co := cryptoOrg{Name: o.MSPID, Domain: o.Domain, EnableNodeOUs: true}
+		for _, x := range o.Orderers {
+			co.Specs = append(co.Specs, cryptoSpec{Hostname: x.Name, SANS: sans(x.Host)})
+		}
+		for _, p := range o.Peers {
+			co.Specs = append(co.Specs, cryptoSpec{Hostname: p.Name, SANS: sans(p.Host)})
+		}
+		missing.PeerOrgs = append(missing.PeerOrgs, co)
+	}
+	if len(missing.PeerOrgs) > 0 {
+		cfg := filepath.Join(n.L.ConfigDir(), "crypto-config.yaml")
+		if err := writeYAML(cfg, missing); err != nil {
+			return err
+		}
+		verb := "generate"
+		if _, err := os.Stat(n.L.CryptoDir()); err == nil {
+			verb = "extend" // adds new orgs, keeps existing ones
+		}
+		args := []string{verb, "--config", cfg, "--output", n.L.CryptoDir()}
+		if verb == "extend" {
+			args = []string{verb, "--config", cfg, "--input", n.L.CryptoDir()}
+		}
+		if out, err := runCmd(nil, fabricbin.Bin("cryptogen"), args...); err != nil {
+			return fmt.Errorf("cryptogen: %v\n%s", err, out)
+		}
+		fmt.Fprintf(log, "  crypto material for %d org(s)\n", len(missing.PeerOrgs))
+	}
+	for _, o := range n.D.Orgs {
+		for _, u := range o.Users {
+			if err := n.issueUser(o, u); err != nil {
+				return fmt.Errorf("identity %s@%s: %w", u.Name, o.Name, err)
+			}
+		}
+		for _, p := range o.Peers {
+			if err := n.issueChaincodeTLS(p); err != nil {
+				return fmt.Errorf("chaincode TLS for %s: %w", p.ID(), err)
+			}
+		}
+	}
+	return nil
+}
+
+func sans(host string) []string {
+	out := []string{"localhost", "127.0.0.1"}
+	if host != "localhost" && host != "127.0.0.1" {
+		out = append(out, host)
+	}
+	return out
+}
+
+// oidFabricAttrs is the certificate extension Fabric's cid package reads
+// attributes from (the one Fabric CA writes).
+var oidFabricAttrs = asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}
+
+type ca struct {
+	cert *x509.Certificate
+	key  any
+}
+
+func loadCA(dir string) (*ca, error) {
+	certs, _ := filepath.Glob(filepath.Join(dir, "*-cert.pem"))
+	if len(certs) != 1 {
+		return nil, fmt.Errorf("%s: want one CA certificate, found %d", dir, len(certs))
+	}
+	cb, err := os.ReadFile(certs[0])
+	if err != nil {
+		return nil, err
+	}
+	b, _ := pem.Decode(cb)
+	if b == nil {
+		return nil, fmt.Errorf("%s: no PEM", certs[0])
+	}
+	cert, err := x509.ParseCertificate(b.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	kb, err := os.ReadFile(filepath.Join(dir, "priv_sk"))
+	if err != nil {
+		return nil, err
+	}
+	k, _ := pem.Decode(kb)
+	if k == nil {
+		return nil, fmt.Errorf("%s/priv_sk: no PEM", dir)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(k.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	return &ca{cert: cert, key: key}, nil
+}
+
+// issue signs a new P-256 key's certificate and returns cert and key PEM.
+func (c *ca) issue(tmpl *x509.Certificate) (certPEM, keyPEM []byte, err error) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return nil, nil, err
+	}
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	tmpl.SerialNumber = serial
+	// Fabric's MSP checks the chain at the leaf's NotBefore: it must not
+	// precede the CA's, or the CA counts as not yet valid.
+	tmpl.NotBefore = time.Now().Add(-5 * time.Minute)
+	if tmpl.NotBefore.Before(c.cert.NotBefore) {
+		tmpl.NotBefore = c.cert.NotBefore
+	}
+	tmpl.NotAfter = c.cert.NotAfter
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.cert, &key.PublicKey, c.key)
+	if err != nil {
+		return nil, nil, err
+	}
+	kd, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, nil, err
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd}), nil
+}
+
+// issueUser makes a client identity whose certificate carries the role
+// attribute, in a complete MSP directory. Existing identities are kept.
+func (n *Net) issueUser(o *Org, u User) error {
+	dir := n.L.UserMSP(o, u.Name)
+	if _, err := os.Stat(filepath.Join(dir, "signcerts", "cert.pem")); err == nil {
+		return nil
+	}
+	c, err := loadCA(filepath.Join(n.L.OrgDir(o), "ca"))
+	if err != nil {
+		return err
+	}
+	attrs, _ := json.Marshal(map[string]map[string]string{"attrs": {domain.RoleAttribute: u.Role}})
+	certPEM, keyPEM, err := c.issue(&x509.Certificate{
+		Subject:         pkix.Name{CommonName: u.Name + "@" + o.Domain, OrganizationalUnit: []string{"client"}, Organization: []string{o.Domain}},
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: oidFabricAttrs, Value: attrs}},
+	})
+	if err != nil {
+		return err
+	}
+	adminMSP := n.L.AdminMSP(o)
+	files := map[string][]byte{
+		"signcerts/cert.pem": certPEM,
+		"keystore/priv_sk":   keyPEM,
+	}
+	for _, sub := range []string{"cacerts", "tlscacerts"} {
+		matches, _ := filepath.Glob(filepath.Join(adminMSP, sub, "*.pem"))
+		for _, m := range matches {
+			b, err := os.ReadFile(m)
+			if err != nil {
+				return err
+			}
+			files[sub+"/"+filepath.Base(m)] = b
+		}
+	}
+	ous, err := os.ReadFile(filepath.Join(adminMSP, "config.yaml"))
+	if err != nil {
+		return err
+	}
+	files["config.yaml"] = ous
+	for name, data := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// issueChaincodeTLS gives a peer's chaincode server a TLS certificate from
+// the org's TLS CA; the peer verifies it with that CA (connection.json).
+func (n *Net) issueChaincodeTLS(p *Peer) error {
+	dir := filepath.Join(n.L.ChaincodeDir(p.ID()), "tls")
+	if _, err := os.Stat(filepath.Join(dir, "server.crt")); err == nil {
+		return nil
+	}
+	c, err := loadCA(filepath.Join(n.L.OrgDir(p.org), "tlsca"))
+	if err != nil {
+		return err
+	}
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: "chaincode." + p.Hostname()},
+		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames:    []string{"localhost", "chaincode." + p.Hostname()},
+	}
+	for _, h := range sans(p.Host) {
+		if ip := net.ParseIP(h); ip != nil {
+			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
+		} else {
+			tmpl.DNSNames = append(tmpl.DNSNames, h)
+		}
+	}
+	certPEM, keyPEM, err := c.issue(tmpl)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "server.key"), keyPEM, 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, "server.crt"), certPEM, 0o644)
+}
+
+func writeYAML(path string, v any) error {
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}

@@ -1,0 +1,348 @@
+// Package network describes, generates, starts and stops a dataledger
+// Fabric network. The network is data (dataledger.yaml): orgs, nodes,
+// hosts, ports and channels; everything else is generated from it.
+package network
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"dataledger/chaincode/domain"
+)
+
+// Description is the whole network.
+type Description struct {
+	Name      string    `yaml:"name"`
+	Ordering  Ordering  `yaml:"ordering"`
+	Chaincode Chaincode `yaml:"chaincode"`
+	Orgs      []*Org    `yaml:"orgs"`
+	Channels  []Channel `yaml:"channels"`
+}
+
+// Ordering holds the Raft block-cutting settings.
+type Ordering struct {
+	BatchTimeout    string `yaml:"batchTimeout"`
+	MaxMessageCount int    `yaml:"maxMessageCount"`
+}
+
+// Chaincode names the deployed chaincode; a new version is an upgrade.
+type Chaincode struct {
+	Name    string `yaml:"name"`
+	Version string `yaml:"version"`
+}
+
+// Org is one organization with its nodes and client identities.
+type Org struct {
+	Name         string     `yaml:"name"`
+	MSPID        string     `yaml:"mspId"`
+	Domain       string     `yaml:"domain"`
+	Role         string     `yaml:"role"`
+	Jurisdiction string     `yaml:"jurisdiction"`
+	DivisionCode string     `yaml:"divisionCode"`
+	Users        []User     `yaml:"users"`
+	Orderers     []*Orderer `yaml:"orderers"`
+	Peers        []*Peer    `yaml:"peers"`
+}
+
+// User is a client identity with its role attribute.
+type User struct {
+	Name string `yaml:"name"`
+	Role string `yaml:"role"`
+}
+
+// Orderer is a Raft ordering node.
+type Orderer struct {
+	Name           string `yaml:"name"`
+	Host           string `yaml:"host"`
+	Port           int    `yaml:"port"`
+	AdminPort      int    `yaml:"adminPort"`
+	OperationsPort int    `yaml:"operationsPort"`
+	org            *Org
+}
+
+// Peer is an endorsing peer with its chaincode server.
+type Peer struct {
+	Name                string `yaml:"name"`
+	Host                string `yaml:"host"`
+	Port                int    `yaml:"port"`
+	ChaincodePort       int    `yaml:"chaincodePort"`
+	OperationsPort      int    `yaml:"operationsPort"`
+	ChaincodeServerPort int    `yaml:"chaincodeServerPort"`
+	org                 *Org
+}
+
+// Channel is one jurisdiction's ledger.
+type Channel struct {
+	Name         string   `yaml:"name"`
+	Authority    string   `yaml:"authority"`
+	Jurisdiction string   `yaml:"jurisdiction"`
+	DivisionCode string   `yaml:"divisionCode"`
+	Profile      string   `yaml:"profile"`
+	Members      []string `yaml:"members"`
+}
+
+// Load reads and validates a description file.
+func Load(path string) (*Description, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
+}
+
+// Parse decodes and validates a description.
+func Parse(data []byte) (*Description, error) {
+	var d Description
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&d); err != nil {
+		return nil, fmt.Errorf("network description: %w", err)
+	}
+	for _, o := range d.Orgs {
+		for _, n := range o.Orderers {
+			n.org = o
+		}
+		for _, p := range o.Peers {
+			p.org = o
+		}
+	}
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("network description: %w", err)
+	}
+	return &d, nil
+}
+
+var (
+	nameRE    = regexp.MustCompile(`^[a-z][a-z0-9-]{0,30}$`)
+	channelRE = regexp.MustCompile(`^[a-z][a-z0-9.-]{0,48}$`)
+	mspRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{1,40}$`)
+	domainRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]{0,100}[a-z0-9])?$`)
+	versionRE = regexp.MustCompile(`^[A-Za-z0-9.]{1,20}$`)
+)
+
+// Validate checks names, uniqueness of identities and endpoints, channel
+// membership and each channel's authority and profile.
+func (d *Description) Validate() error {
+	if !nameRE.MatchString(d.Name) {
+		return fmt.Errorf("name %q: lowercase letters, digits and '-'", d.Name)
+	}
+	if _, err := time.ParseDuration(d.Ordering.BatchTimeout); err != nil {
+		return fmt.Errorf("ordering.batchTimeout %q: %v", d.Ordering.BatchTimeout, err)
+	}
+	if d.Ordering.MaxMessageCount < 1 || d.Ordering.MaxMessageCount > 10000 {
+		return fmt.Errorf("ordering.maxMessageCount %d: must be 1..10000", d.Ordering.MaxMessageCount)
+	}
+	if !nameRE.MatchString(d.Chaincode.Name) || !versionRE.MatchString(d.Chaincode.Version) {
+		return fmt.Errorf("chaincode: name %q / version %q invalid", d.Chaincode.Name, d.Chaincode.Version)
+	}
+	seen := map[string]string{}
+	claim := func(kind, v, who string) error {
+		if prev, ok := seen[kind+v]; ok {
+			return fmt.Errorf("%s %s is used by both %s and %s", kind, v, prev, who)
+		}
+		seen[kind+v] = who
+		return nil
+	}
+	orderers := 0
+	for _, o := range d.Orgs {
+		if !nameRE.MatchString(o.Name) || !mspRE.MatchString(o.MSPID) || !domainRE.MatchString(o.Domain) {
+			return fmt.Errorf("org %q: name, mspId %q or domain %q invalid", o.Name, o.MSPID, o.Domain)
+		}
+		for _, c := range []error{claim("org ", o.Name, o.Name), claim("msp ", o.MSPID, o.Name), claim("domain ", o.Domain, o.Name)} {
+			if c != nil {
+				return c
+			}
+		}
+		if err := domain.ValidateDivisionCode("divisionCode", o.DivisionCode); err != nil {
+			return fmt.Errorf("org %s: %w", o.Name, err)
+		}
+		if len(o.Peers) == 0 {
+			return fmt.Errorf("org %s has no peer", o.Name)
+		}
+		users := map[string]bool{}
+		for _, u := range o.Users {
+			if !nameRE.MatchString(u.Name) || users[u.Name] || u.Name == "admin" {
+				return fmt.Errorf("org %s: user %q invalid or repeated (admin is reserved)", o.Name, u.Name)
+			}
+			users[u.Name] = true
+			if !validRole(u.Role) {
+				return fmt.Errorf("org %s: user %s has unknown role %q", o.Name, u.Name, u.Role)
+			}
+		}
+		for _, n := range o.Orderers {
+			orderers++
+			who := n.ID()
+			if !nameRE.MatchString(n.Name) || n.Host == "" {
+				return fmt.Errorf("orderer %q: name and host are required", who)
+			}
+			for _, p := range []int{n.Port, n.AdminPort, n.OperationsPort} {
+				if err := claimPort(claim, n.Host, p, who); err != nil {
+					return err
+				}
+			}
+		}
+		for _, p := range o.Peers {
+			who := p.ID()
+			if !nameRE.MatchString(p.Name) || p.Host == "" {
+				return fmt.Errorf("peer %q: name and host are required", who)
+			}
+			for _, port := range []int{p.Port, p.ChaincodePort, p.OperationsPort, p.ChaincodeServerPort} {
+				if err := claimPort(claim, p.Host, port, who); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if orderers == 0 {
+		return fmt.Errorf("no orderer: at least one org must run orderers (3 for Raft fault tolerance)")
+	}
+	profiles := domain.BuiltinProfiles()
+	for _, c := range d.Channels {
+		if !channelRE.MatchString(c.Name) {
+			return fmt.Errorf("channel %q: lowercase letters, digits, '.' and '-'", c.Name)
+		}
+		if err := claim("channel ", c.Name, c.Name); err != nil {
+			return err
+		}
+		if _, ok := profiles[c.Profile]; !ok {
+			return fmt.Errorf("channel %s: profile %q is not one of %v", c.Name, c.Profile, domain.BuiltinProfileNames())
+		}
+		if err := domain.ValidateDivisionCode("divisionCode", c.DivisionCode); err != nil {
+			return fmt.Errorf("channel %s: %w", c.Name, err)
+		}
+		if len(c.Members) == 0 {
+			return fmt.Errorf("channel %s has no members", c.Name)
+		}
+		members := map[string]bool{}
+		for _, m := range c.Members {
+			if d.Org(m) == nil || members[m] {
+				return fmt.Errorf("channel %s: member %q is unknown or repeated", c.Name, m)
+			}
+			members[m] = true
+		}
+		if !members[c.Authority] {
+			return fmt.Errorf("channel %s: its authority %q must be a member", c.Name, c.Authority)
+		}
+	}
+	return nil
+}
+
+func claimPort(claim func(kind, v, who string) error, host string, port int, who string) error {
+	if port < 1024 || port > 65535 {
+		return fmt.Errorf("%s: port %d must be 1024..65535", who, port)
+	}
+	return claim("address ", fmt.Sprintf("%s:%d", host, port), who)
+}
+
+func validRole(r string) bool {
+	switch r {
+	case domain.RoleAuthority, domain.RoleOperator, domain.RoleAgency, domain.RoleExchange,
+		domain.RoleEnterprise, domain.RoleRegulator, domain.RoleClerk:
+		return true
+	}
+	return false
+}
+
+// Org finds an org by MSP ID or name.
+func (d *Description) Org(id string) *Org {
+	for _, o := range d.Orgs {
+		if o.MSPID == id || o.Name == id {
+			return o
+		}
+	}
+	return nil
+}
+
+// Channel finds a channel by name.
+func (d *Description) Channel(name string) *Channel {
+	for i := range d.Channels {
+		if d.Channels[i].Name == name {
+			return &d.Channels[i]
+		}
+	}
+	return nil
+}
+
+// OrdererOrgs are the orgs that run orderers.
+func (d *Description) OrdererOrgs() []*Org {
+	var out []*Org
+	for _, o := range d.Orgs {
+		if len(o.Orderers) > 0 {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// AllOrderers lists every orderer.
+func (d *Description) AllOrderers() []*Orderer {
+	var out []*Orderer
+	for _, o := range d.Orgs {
+		out = append(out, o.Orderers...)
+	}
+	return out
+}
+
+// AllPeers lists every peer.
+func (d *Description) AllPeers() []*Peer {
+	var out []*Peer
+	for _, o := range d.Orgs {
+		out = append(out, o.Peers...)
+	}
+	return out
+}
+
+// ChannelPeers lists the peers of a channel's member orgs.
+func (d *Description) ChannelPeers(c *Channel) []*Peer {
+	var out []*Peer
+	for _, m := range c.Members {
+		out = append(out, d.Org(m).Peers...)
+	}
+	return out
+}
+
+// ChannelsOf lists the channels an org is a member of.
+func (d *Description) ChannelsOf(o *Org) []string {
+	var out []string
+	for _, c := range d.Channels {
+		for _, m := range c.Members {
+			if m == o.MSPID {
+				out = append(out, c.Name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Authorities maps each channel to its authority's MSP ID: the chaincode's
+// deployment configuration.
+func (d *Description) Authorities() map[string]string {
+	m := map[string]string{}
+	for _, c := range d.Channels {
+		m[c.Name] = c.Authority
+	}
+	return m
+}
+
+// Org returns the node's organization.
+func (n *Orderer) Org() *Org { return n.org }
+func (p *Peer) Org() *Org    { return p.org }
+
+// ID is the node's unique name, e.g. "orderer0.province".
+func (n *Orderer) ID() string { return n.Name + "." + n.org.Name }
+func (p *Peer) ID() string    { return p.Name + "." + p.org.Name }
+
+// Hostname is the node's TLS host name, e.g. "peer0.citya.dataledger.local".
+func (n *Orderer) Hostname() string { return n.Name + "." + n.org.Domain }
+func (p *Peer) Hostname() string    { return p.Name + "." + p.org.Domain }
+
+// Address is host:port of the node's main endpoint.
+func (n *Orderer) Address() string { return fmt.Sprintf("%s:%d", n.Host, n.Port) }
+func (p *Peer) Address() string    { return fmt.Sprintf("%s:%d", p.Host, p.Port) }

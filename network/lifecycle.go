@@ -1,0 +1,183 @@
+package network
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"dataledger/network/ccaas"
+)
+
+func (n *Net) label() string { return n.D.Chaincode.Name + "_" + n.D.Chaincode.Version }
+
+// installBuilder links the builder binary as bin/detect, build, release.
+func (n *Net) installBuilder() error {
+	if _, err := os.Stat(n.builderBin()); err != nil {
+		return fmt.Errorf("the chaincode builder is missing next to this binary (%s): build with `go build -o bin/ ./cmd/...`", n.builderBin())
+	}
+	dir := filepath.Join(n.L.BuilderDir(), "bin")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, name := range []string{"detect", "build", "release"} {
+		p := filepath.Join(dir, name)
+		_ = os.Remove(p)
+		if err := os.Symlink(n.builderBin(), p); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// packageFor writes the ccaas package of one peer's chaincode server.
+func (n *Net) packageFor(p *Peer) (string, string, error) {
+	root, err := os.ReadFile(n.L.TLSCACert(p.org))
+	if err != nil {
+		return "", "", err
+	}
+	pkg, err := ccaas.Package(n.label(), ccaas.Connection{
+		Address: fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort), DialTimeout: "10s",
+		TLSRequired: true, RootCert: string(root),
+	})
+	if err != nil {
+		return "", "", err
+	}
+	path := filepath.Join(n.L.ChaincodeDir(p.ID()), n.label()+".tar.gz")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return "", "", err
+	}
+	return path, ccaas.PackageID(n.label(), pkg), os.WriteFile(path, pkg, 0o644)
+}
+
+// install installs a peer's package unless it is installed already, and
+// returns its package ID.
+func (n *Net) install(p *Peer) (string, error) {
+	path, id, err := n.packageFor(p)
+	if err != nil {
+		return "", err
+	}
+	out, err := n.peerCLI(p, "lifecycle", "chaincode", "queryinstalled", "--output", "json")
+	if err != nil {
+		return "", err
+	}
+	var inst struct {
+		Installed []struct {
+			PackageID string `json:"package_id"`
+		} `json:"installed_chaincodes"`
+	}
+	_ = json.Unmarshal(out, &inst)
+	for _, c := range inst.Installed {
+		if c.PackageID == id {
+			return id, nil
+		}
+	}
+	if _, err := n.peerCLI(p, "lifecycle", "chaincode", "install", path); err != nil {
+		return "", err
+	}
+	fmt.Fprintf(n.Out, "  installed %s on %s\n", id[:len(n.label())+13]+"…", p.ID())
+	return id, nil
+}
+
+// startChaincodeServer runs the chaincode for peer p with its package ID.
+// A server running an older package is restarted.
+func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
+	id := "cc." + p.ID()
+	idFile := filepath.Join(n.L.ChaincodeDir(p.ID()), "package-id")
+	if prev, _ := os.ReadFile(idFile); string(prev) != packageID {
+		if _, err := n.stop(id, 5e9); err != nil {
+			return err
+		}
+	}
+	var auth []string
+	for ch, msp := range n.D.Authorities() {
+		auth = append(auth, ch+"="+msp)
+	}
+	sort.Strings(auth)
+	tls := filepath.Join(n.L.ChaincodeDir(p.ID()), "tls")
+	if _, err := os.Stat(n.chaincodeBin()); err != nil {
+		return fmt.Errorf("the chaincode server is missing next to this binary (%s): build with `go build -o bin/ ./cmd/...`", n.chaincodeBin())
+	}
+	if _, err := n.start(proc{ID: id, Bin: n.chaincodeBin(), Env: []string{
+		"CHAINCODE_ID=" + packageID,
+		"CHAINCODE_SERVER_ADDRESS=" + fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort),
+		"CHAINCODE_TLS_CERT=" + filepath.Join(tls, "server.crt"),
+		"CHAINCODE_TLS_KEY=" + filepath.Join(tls, "server.key"),
+		"DATALEDGER_AUTHORITIES=" + strings.Join(auth, ","),
+	}}); err != nil {
+		return err
+	}
+	return os.WriteFile(idFile, []byte(packageID), 0o644)
+}
+
+type committed struct {
+	Sequence int    `json:"sequence"`
+	Version  string `json:"version"`
+}
+
+func (n *Net) queryCommitted(p *Peer, channel string) (*committed, error) {
+	out, err := n.peerCLI(p, "lifecycle", "chaincode", "querycommitted", "--channelID", channel, "--name", n.D.Chaincode.Name, "--output", "json")
+	if err != nil {
+		if strings.Contains(err.Error(), "not found") || strings.Contains(err.Error(), "is not defined") {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var c committed
+	return &c, json.Unmarshal(out, &c)
+}
+
+// deployChaincode defines the chaincode on every channel: each member org
+// approves its own package, then one admin commits with MAJORITY. A new
+// version in the description is an upgrade at sequence + 1; state stays.
+func (n *Net) deployChaincode(packageIDs map[string]string) error {
+	for i := range n.D.Channels {
+		c := &n.D.Channels[i]
+		peers := n.D.ChannelPeers(c)
+		cur, err := n.queryCommitted(peers[0], c.Name)
+		if err != nil {
+			return err
+		}
+		seq := 1
+		if cur != nil {
+			if cur.Version == n.D.Chaincode.Version {
+				continue
+			}
+			seq = cur.Sequence + 1
+			fmt.Fprintf(n.Out, "  %s: upgrading %s %s → %s (sequence %d)\n", c.Name, n.D.Chaincode.Name, cur.Version, n.D.Chaincode.Version, seq)
+		}
+		def := []string{"--channelID", c.Name, "--name", n.D.Chaincode.Name, "--version", n.D.Chaincode.Version, "--sequence", strconv.Itoa(seq)}
+		ready, err := n.peerCLI(peers[0], append(append([]string{"lifecycle", "chaincode", "checkcommitreadiness", "--output", "json"}, def...), n.ordererArgs()...)...)
+		if err != nil {
+			return err
+		}
+		var r struct {
+			Approvals map[string]bool `json:"approvals"`
+		}
+		_ = json.Unmarshal(ready, &r)
+		for _, m := range c.Members {
+			if r.Approvals[m] {
+				continue
+			}
+			p := n.D.Org(m).Peers[0]
+			args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
+			if _, err := n.peerCLI(p, args...); err != nil {
+				return err
+			}
+			fmt.Fprintf(n.Out, "  %s approved %s on %s\n", m, n.label(), c.Name)
+		}
+		args := append([]string{"lifecycle", "chaincode", "commit"}, def...)
+		args = append(args, n.ordererArgs()...)
+		for _, p := range peers {
+			args = append(args, "--peerAddresses", p.Address(), "--tlsRootCertFiles", n.L.TLSCACert(p.org))
+		}
+		if _, err := n.peerCLI(n.D.Org(c.Authority).Peers[0], args...); err != nil {
+			return err
+		}
+		fmt.Fprintf(n.Out, "  committed %s on %s (sequence %d)\n", n.label(), c.Name, seq)
+	}
+	return nil
+}

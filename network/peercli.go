@@ -1,0 +1,152 @@
+package network
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"dataledger/network/fabricbin"
+)
+
+// peerEnv is the environment for running the peer CLI as the org admin
+// against peer p.
+func (n *Net) peerEnv(p *Peer) []string {
+	return []string{
+		"FABRIC_CFG_PATH=" + n.L.NodeDir(p.ID()),
+		"FABRIC_LOGGING_SPEC=error",
+		"CORE_PEER_TLS_ENABLED=true",
+		"CORE_PEER_LOCALMSPID=" + p.org.MSPID,
+		"CORE_PEER_MSPCONFIGPATH=" + n.L.AdminMSP(p.org),
+		"CORE_PEER_ADDRESS=" + p.Address(),
+		"CORE_PEER_TLS_ROOTCERT_FILE=" + n.L.TLSCACert(p.org),
+	}
+}
+
+func (n *Net) peerCLI(p *Peer, args ...string) ([]byte, error) {
+	out, err := runCmd(n.peerEnv(p), fabricbin.Bin("peer"), args...)
+	if err != nil {
+		return out, fmt.Errorf("peer %s (as %s admin on %s): %v: %s", strings.Join(args[:min(3, len(args))], " "), p.org.MSPID, p.ID(), err, strings.TrimSpace(string(out)))
+	}
+	return out, nil
+}
+
+// ordererArgs points the peer CLI at a live orderer over TLS.
+func (n *Net) ordererArgs() []string {
+	xs := n.D.AllOrderers()
+	pick := xs[0]
+	for _, x := range xs {
+		if _, ok := n.running(x.ID()); ok {
+			pick = x
+			break
+		}
+	}
+	return []string{"-o", pick.Address(), "--tls", "--cafile", n.L.TLSCACert(pick.org), "--ordererTLSHostnameOverride", pick.Hostname()}
+}
+
+// joinedChannels lists the channels a peer has joined.
+func (n *Net) joinedChannels(p *Peer) (map[string]bool, error) {
+	out, err := n.peerCLI(p, "channel", "list")
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]bool{}
+	for _, line := range strings.Split(string(out), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.Contains(line, " ") {
+			m[line] = true
+		}
+	}
+	return m, nil
+}
+
+var heightRE = regexp.MustCompile(`"height":(\d+)`)
+
+// Height is a peer's block height on a channel.
+func (n *Net) Height(p *Peer, channel string) (uint64, error) {
+	out, err := n.peerCLI(p, "channel", "getinfo", "-c", channel)
+	if err != nil {
+		return 0, err
+	}
+	m := heightRE.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("no height in %q", out)
+	}
+	return strconv.ParseUint(string(m[1]), 10, 64)
+}
+
+// osnadmin runs the orderer admin CLI with the org admin's TLS client cert.
+func (n *Net) osnadmin(x *Orderer, args ...string) ([]byte, error) {
+	cert, key := n.L.AdminTLS(x.org)
+	full := append(args, "-o", fmt.Sprintf("%s:%d", x.Host, x.AdminPort), "--ca-file", n.L.TLSCACert(x.org), "--client-cert", cert, "--client-key", key)
+	out, err := runCmd(nil, fabricbin.Bin("osnadmin"), full...)
+	if err != nil {
+		return out, fmt.Errorf("osnadmin %s on %s: %v: %s", args[0]+" "+args[1], x.ID(), err, out)
+	}
+	return out, nil
+}
+
+// ordererChannels lists the channels an orderer participates in.
+func (n *Net) ordererChannels(x *Orderer) (map[string]bool, error) {
+	out, err := n.osnadmin(x, "channel", "list")
+	if err != nil {
+		return nil, err
+	}
+	i := strings.Index(string(out), "{")
+	if i < 0 {
+		return nil, fmt.Errorf("osnadmin channel list on %s: %s", x.ID(), out)
+	}
+	var resp struct {
+		Channels []struct{ Name string } `json:"channels"`
+	}
+	if err := json.Unmarshal(out[i:], &resp); err != nil {
+		return nil, err
+	}
+	m := map[string]bool{}
+	for _, c := range resp.Channels {
+		m[c.Name] = true
+	}
+	return m, nil
+}
+
+// joinChannels creates each channel's block and joins every orderer and
+// every member peer that has not joined yet.
+func (n *Net) joinChannels() error {
+	for i := range n.D.Channels {
+		c := &n.D.Channels[i]
+		block, err := n.channelBlock(c)
+		if err != nil {
+			return err
+		}
+		for _, x := range n.D.AllOrderers() {
+			joined, err := n.ordererChannels(x)
+			if err != nil {
+				return err
+			}
+			if !joined[c.Name] {
+				if _, err := n.osnadmin(x, "channel", "join", "--channelID", c.Name, "--config-block", block); err != nil {
+					return err
+				}
+				fmt.Fprintf(n.Out, "  %s joined %s\n", x.ID(), c.Name)
+			}
+		}
+		for _, p := range n.D.ChannelPeers(c) {
+			joined, err := n.joinedChannels(p)
+			if err != nil {
+				return err
+			}
+			if !joined[c.Name] {
+				if _, err := n.peerCLI(p, "channel", "join", "-b", block); err != nil {
+					return err
+				}
+				fmt.Fprintf(n.Out, "  %s joined %s\n", p.ID(), c.Name)
+			}
+		}
+	}
+	return nil
+}
+
+func (n *Net) builderBin() string   { return filepath.Join(n.BinDir, "dataledger-ccaas-builder") }
+func (n *Net) chaincodeBin() string { return filepath.Join(n.BinDir, "dataledger-chaincode") }

@@ -1,0 +1,244 @@
+package network
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"dataledger/network/fabricbin"
+)
+
+// Up brings the network to a running, ready state from whatever it finds:
+// nothing (cold start), stopped or killed processes (restart on the
+// existing ledgers), or a running network (a health check). Every wait
+// polls a real endpoint.
+func (n *Net) Up(toolsDir string) error {
+	const total = 6
+	begin := time.Now()
+	done := n.step(1, total, "Fabric "+fabricbin.Version+" binaries")
+	if err := done(fabricbin.Ensure(toolsDir, n.Out)); err != nil {
+		return err
+	}
+
+	done = n.step(2, total, "configuration from "+n.D.Name+" description")
+	err := func() error {
+		if err := os.MkdirAll(n.L.ConfigDir(), 0o755); err != nil {
+			return err
+		}
+		if err := n.generateCrypto(n.Out); err != nil {
+			return err
+		}
+		if err := n.writeConfigtx(); err != nil {
+			return err
+		}
+		for _, x := range n.D.AllOrderers() {
+			if err := n.writeOrdererConfig(x); err != nil {
+				return err
+			}
+		}
+		for _, p := range n.D.AllPeers() {
+			if err := n.writePeerConfig(p); err != nil {
+				return err
+			}
+		}
+		return n.installBuilder()
+	}()
+	if err := done(err); err != nil {
+		return err
+	}
+
+	done = n.step(3, total, "orderers and peers")
+	err = func() error {
+		for _, x := range n.D.AllOrderers() {
+			if err := n.startNode(x.ID(), fabricbin.Bin("orderer")); err != nil {
+				return err
+			}
+		}
+		for _, p := range n.D.AllPeers() {
+			if err := n.startNode(p.ID(), fabricbin.Bin("peer"), "node", "start"); err != nil {
+				return err
+			}
+		}
+		return n.waitHealthy(60 * time.Second)
+	}()
+	if err := done(err); err != nil {
+		return err
+	}
+
+	done = n.step(4, total, "channels")
+	if err := done(n.joinChannels()); err != nil {
+		return err
+	}
+
+	done = n.step(5, total, "chaincode "+n.label()+" as a service")
+	err = func() error {
+		ids := map[string]string{}
+		for _, p := range n.D.AllPeers() {
+			id, err := n.install(p)
+			if err != nil {
+				return err
+			}
+			ids[p.ID()] = id
+			if err := n.startChaincodeServer(p, id); err != nil {
+				return err
+			}
+		}
+		return n.deployChaincode(ids)
+	}()
+	if err := done(err); err != nil {
+		return err
+	}
+
+	done = n.step(6, total, "readiness: a transaction commits on every channel")
+	if err := done(n.ready(90 * time.Second)); err != nil {
+		return err
+	}
+	fmt.Fprintf(n.Out, "network %s is up (%d orderers, %d peers, %d channels) in %s\n",
+		n.D.Name, len(n.D.AllOrderers()), len(n.D.AllPeers()), len(n.D.Channels), time.Since(begin).Round(10*time.Millisecond))
+	return nil
+}
+
+func (n *Net) startNode(id, bin string, args ...string) error {
+	if pid, ok := n.running(id); ok {
+		fmt.Fprintf(n.Out, "  %s already running (pid %d)\n", id, pid)
+		return nil
+	}
+	pid, err := n.start(proc{ID: id, Bin: bin, Args: args, Env: []string{
+		"FABRIC_CFG_PATH=" + n.L.NodeDir(id),
+		// Gateway stream closes make orderers warn per request; keep logs useful.
+		"FABRIC_LOGGING_SPEC=info:orderer.common.broadcast=error:comm.grpc.server=error:gossip=warning:ledgermgmt=warning",
+	}})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(n.Out, "  %s started (pid %d)\n", id, pid)
+	return nil
+}
+
+// processIDs lists every process of the network, chaincode servers first
+// (the order to stop them).
+func (n *Net) processIDs() []string {
+	var ids []string
+	for _, p := range n.D.AllPeers() {
+		ids = append(ids, "cc."+p.ID())
+	}
+	for _, p := range n.D.AllPeers() {
+		ids = append(ids, p.ID())
+	}
+	for _, x := range n.D.AllOrderers() {
+		ids = append(ids, x.ID())
+	}
+	return ids
+}
+
+// Down stops the processes this network started (by their PID files);
+// purge also deletes all generated state and ledgers.
+func (n *Net) Down(purge bool) error {
+	for _, id := range n.processIDs() {
+		stopped, err := n.stop(id, 10*time.Second)
+		if err != nil {
+			return err
+		}
+		if stopped {
+			fmt.Fprintf(n.Out, "stopped %s\n", id)
+		}
+	}
+	if purge {
+		if !strings.HasSuffix(n.L.Home, string(filepath.Separator)+".run") && os.Getenv("DATALEDGER_ALLOW_PURGE") == "" {
+			if _, err := os.Stat(filepath.Join(n.L.Home, "config", "configtx.yaml")); err != nil {
+				return fmt.Errorf("refusing to purge %s: it does not look like a dataledger home", n.L.Home)
+			}
+		}
+		if err := os.RemoveAll(n.L.Home); err != nil {
+			return err
+		}
+		fmt.Fprintf(n.Out, "purged %s\n", n.L.Home)
+	}
+	return nil
+}
+
+// PID returns the PID of a running process by ID (a node ID, or
+// "cc.<peer ID>" for a chaincode server).
+func (n *Net) PID(id string) (int, bool) { return n.running(id) }
+
+// Status prints every node with its ports, PID and health, and each peer's
+// height per channel.
+func (n *Net) Status(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "NODE\tKIND\tADDRESS\tPORTS\tPID\tHEALTH")
+	state := func(id string, ops string) (string, string) {
+		pid, ok := n.running(id)
+		if !ok {
+			return "-", "stopped"
+		}
+		if ops == "" {
+			return fmt.Sprint(pid), "running"
+		}
+		if err := healthy(bgctx(), ops); err != nil {
+			return fmt.Sprint(pid), "unhealthy: " + err.Error()
+		}
+		return fmt.Sprint(pid), "ok"
+	}
+	for _, x := range n.D.AllOrderers() {
+		pid, h := state(x.ID(), fmt.Sprintf("%s:%d", x.Host, x.OperationsPort))
+		fmt.Fprintf(tw, "%s\torderer\t%s\tadmin %d, ops %d\t%s\t%s\n", x.ID(), x.Address(), x.AdminPort, x.OperationsPort, pid, h)
+	}
+	for _, p := range n.D.AllPeers() {
+		pid, h := state(p.ID(), fmt.Sprintf("%s:%d", p.Host, p.OperationsPort))
+		fmt.Fprintf(tw, "%s\tpeer\t%s\tchaincode %d, ops %d\t%s\t%s\n", p.ID(), p.Address(), p.ChaincodePort, p.OperationsPort, pid, h)
+		pid, h = state("cc."+p.ID(), "")
+		fmt.Fprintf(tw, "cc.%s\tchaincode\t%s:%d\t\t%s\t%s\n", p.ID(), p.Host, p.ChaincodeServerPort, pid, h)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "PEER\tCHANNEL\tHEIGHT")
+	for _, p := range n.D.AllPeers() {
+		if _, ok := n.running(p.ID()); !ok {
+			continue
+		}
+		for _, ch := range n.D.ChannelsOf(p.org) {
+			h, err := n.Height(p, ch)
+			hs := fmt.Sprint(h)
+			if err != nil {
+				hs = "? (" + firstLine(err.Error()) + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.ID(), ch, hs)
+		}
+	}
+	return tw.Flush()
+}
+
+// Logs copies the last lines of a process's log (a node ID or cc.<peer>).
+func (n *Net) Logs(id string, lines int, w io.Writer) error {
+	f, err := os.Open(n.L.LogFile(id))
+	if err != nil {
+		return fmt.Errorf("no log for %q (nodes: %s): %w", id, strings.Join(n.processIDs(), ", "), err)
+	}
+	defer f.Close()
+	var ring []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		ring = append(ring, sc.Text())
+		if len(ring) > lines {
+			ring = ring[1:]
+		}
+	}
+	for _, l := range ring {
+		fmt.Fprintln(w, l)
+	}
+	return sc.Err()
+}
+
+func firstLine(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
