@@ -13,6 +13,7 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
@@ -160,6 +161,28 @@ func ErrorText(err error) string {
 		}
 	}
 	return strings.Join(parts, " | ")
+}
+
+// ChaincodeMessage is the refusal the chaincode returned (e.g.
+// "DL-ACL-AUTHORITY: caller: ..."), taken from the endorsing peers' error
+// details; "" when the error did not come from the chaincode.
+func ChaincodeMessage(err error) string {
+	s, ok := status.FromError(err)
+	for e := err; !ok && e != nil; e = errors.Unwrap(e) {
+		s, ok = status.FromError(e)
+	}
+	if !ok {
+		return ""
+	}
+	for _, d := range s.Details() {
+		if ed, ok := d.(*gateway.ErrorDetail); ok {
+			msg := ed.GetMessage()
+			if i := strings.Index(msg, "chaincode response 500, "); i >= 0 {
+				return msg[i+len("chaincode response 500, "):]
+			}
+		}
+	}
+	return ""
 }
 
 // ready bootstraps each channel's jurisdiction as its authority, or, when it

@@ -60,7 +60,7 @@ func (n *Net) install(p *Peer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	out, err := n.peerCLI(p, "lifecycle", "chaincode", "queryinstalled", "--output", "json")
+	out, err := n.PeerCLI(p, "lifecycle", "chaincode", "queryinstalled", "--output", "json")
 	if err != nil {
 		return "", err
 	}
@@ -75,7 +75,7 @@ func (n *Net) install(p *Peer) (string, error) {
 			return id, nil
 		}
 	}
-	if _, err := n.peerCLI(p, "lifecycle", "chaincode", "install", path); err != nil {
+	if _, err := n.PeerCLI(p, "lifecycle", "chaincode", "install", path); err != nil {
 		return "", err
 	}
 	fmt.Fprintf(n.Out, "  installed %s on %s\n", id[:len(n.label())+13]+"…", p.ID())
@@ -119,7 +119,7 @@ type committed struct {
 }
 
 func (n *Net) queryCommitted(p *Peer, channel string) (*committed, error) {
-	out, err := n.peerCLI(p, "lifecycle", "chaincode", "querycommitted", "--channelID", channel, "--name", n.D.Chaincode.Name, "--output", "json")
+	out, err := n.PeerCLI(p, "lifecycle", "chaincode", "querycommitted", "--channelID", channel, "--name", n.D.Chaincode.Name, "--output", "json")
 	if err != nil {
 		if strings.Contains(err.Error(), "not found") || strings.Contains(err.Error(), "is not defined") {
 			return nil, nil
@@ -150,7 +150,7 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 			fmt.Fprintf(n.Out, "  %s: upgrading %s %s → %s (sequence %d)\n", c.Name, n.D.Chaincode.Name, cur.Version, n.D.Chaincode.Version, seq)
 		}
 		def := []string{"--channelID", c.Name, "--name", n.D.Chaincode.Name, "--version", n.D.Chaincode.Version, "--sequence", strconv.Itoa(seq)}
-		ready, err := n.peerCLI(peers[0], append(append([]string{"lifecycle", "chaincode", "checkcommitreadiness", "--output", "json"}, def...), n.ordererArgs()...)...)
+		ready, err := n.PeerCLI(peers[0], append(append([]string{"lifecycle", "chaincode", "checkcommitreadiness", "--output", "json"}, def...), n.ordererArgs()...)...)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 			}
 			p := n.D.Org(m).Peers[0]
 			args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
-			if _, err := n.peerCLI(p, args...); err != nil {
+			if _, err := n.PeerCLI(p, args...); err != nil {
 				return err
 			}
 			fmt.Fprintf(n.Out, "  %s approved %s on %s\n", m, n.label(), c.Name)
@@ -174,7 +174,7 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 		for _, p := range peers {
 			args = append(args, "--peerAddresses", p.Address(), "--tlsRootCertFiles", n.L.TLSCACert(p.org))
 		}
-		if _, err := n.peerCLI(n.D.Org(c.Authority).Peers[0], args...); err != nil {
+		if _, err := n.PeerCLI(n.D.Org(c.Authority).Peers[0], args...); err != nil {
 			return err
 		}
 		fmt.Fprintf(n.Out, "  committed %s on %s (sequence %d)\n", n.label(), c.Name, seq)

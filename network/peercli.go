@@ -25,7 +25,8 @@ func (n *Net) peerEnv(p *Peer) []string {
 	}
 }
 
-func (n *Net) peerCLI(p *Peer, args ...string) ([]byte, error) {
+// PeerCLI runs the peer CLI as the org admin against peer p.
+func (n *Net) PeerCLI(p *Peer, args ...string) ([]byte, error) {
 	out, err := runCmd(n.peerEnv(p), fabricbin.Bin("peer"), args...)
 	if err != nil {
 		return out, fmt.Errorf("peer %s (as %s admin on %s): %v: %s", strings.Join(args[:min(3, len(args))], " "), p.org.MSPID, p.ID(), err, strings.TrimSpace(string(out)))
@@ -48,7 +49,7 @@ func (n *Net) ordererArgs() []string {
 
 // joinedChannels lists the channels a peer has joined.
 func (n *Net) joinedChannels(p *Peer) (map[string]bool, error) {
-	out, err := n.peerCLI(p, "channel", "list")
+	out, err := n.PeerCLI(p, "channel", "list")
 	if err != nil {
 		return nil, err
 	}
@@ -62,11 +63,11 @@ func (n *Net) joinedChannels(p *Peer) (map[string]bool, error) {
 	return m, nil
 }
 
-var heightRE = regexp.MustCompile(`"height":(\d+)`)
+var heightRE = regexp.MustCompile(`"height":\s*(\d+)`)
 
 // Height is a peer's block height on a channel.
 func (n *Net) Height(p *Peer, channel string) (uint64, error) {
-	out, err := n.peerCLI(p, "channel", "getinfo", "-c", channel)
+	out, err := n.PeerCLI(p, "channel", "getinfo", "-c", channel)
 	if err != nil {
 		return 0, err
 	}
@@ -138,7 +139,7 @@ func (n *Net) joinChannels() error {
 				return err
 			}
 			if !joined[c.Name] {
-				if _, err := n.peerCLI(p, "channel", "join", "-b", block); err != nil {
+				if _, err := n.PeerCLI(p, "channel", "join", "-b", block); err != nil {
 					return err
 				}
 				fmt.Fprintf(n.Out, "  %s joined %s\n", p.ID(), c.Name)
@@ -150,3 +151,16 @@ func (n *Net) joinChannels() error {
 
 func (n *Net) builderBin() string   { return filepath.Join(n.BinDir, "dataledger-ccaas-builder") }
 func (n *Net) chaincodeBin() string { return filepath.Join(n.BinDir, "dataledger-chaincode") }
+
+// OrdererHeight is an orderer's block height on a channel (participation API).
+func (n *Net) OrdererHeight(x *Orderer, channel string) (uint64, error) {
+	out, err := n.osnadmin(x, "channel", "list", "--channelID", channel)
+	if err != nil {
+		return 0, err
+	}
+	m := heightRE.FindSubmatch(out)
+	if m == nil {
+		return 0, fmt.Errorf("no height in %q", out)
+	}
+	return strconv.ParseUint(string(m[1]), 10, 64)
+}

@@ -120,9 +120,9 @@ func (n *Net) startNode(id, bin string, args ...string) error {
 	return nil
 }
 
-// processIDs lists every process of the network, chaincode servers first
+// ProcessIDs lists every process of the network, chaincode servers first
 // (the order to stop them).
-func (n *Net) processIDs() []string {
+func (n *Net) ProcessIDs() []string {
 	var ids []string
 	for _, p := range n.D.AllPeers() {
 		ids = append(ids, "cc."+p.ID())
@@ -139,7 +139,7 @@ func (n *Net) processIDs() []string {
 // Down stops the processes this network started (by their PID files);
 // purge also deletes all generated state and ledgers.
 func (n *Net) Down(purge bool) error {
-	for _, id := range n.processIDs() {
+	for _, id := range n.ProcessIDs() {
 		stopped, err := n.stop(id, 10*time.Second)
 		if err != nil {
 			return err
@@ -218,7 +218,7 @@ func (n *Net) Status(w io.Writer) error {
 func (n *Net) Logs(id string, lines int, w io.Writer) error {
 	f, err := os.Open(n.L.LogFile(id))
 	if err != nil {
-		return fmt.Errorf("no log for %q (nodes: %s): %w", id, strings.Join(n.processIDs(), ", "), err)
+		return fmt.Errorf("no log for %q (nodes: %s): %w", id, strings.Join(n.ProcessIDs(), ", "), err)
 	}
 	defer f.Close()
 	var ring []string

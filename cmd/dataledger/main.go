@@ -25,7 +25,9 @@ func main() {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(keysCmd(), certCmd(), networkCmd(), fabricCmd())
+	nc := networkCmd()
+	nc.AddCommand(demoCmd())
+	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "dataledger:", err)
 		var ee *exitError

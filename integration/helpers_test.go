@@ -1,0 +1,63 @@
+package integration
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"dataledger/chaincode/domain"
+	"dataledger/network"
+)
+
+func connect(t *testing.T, org, user string, peer *network.Peer) *network.Client {
+	t.Helper()
+	c, err := net.Connect(org, user, peer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c
+}
+
+func peerOf(org string) *network.Peer { return net.D.Org(org).Peers[0] }
+
+var codeSeq atomic.Int64
+
+// newCreditCode makes a fresh valid unified social credit code in Nanning
+// (450102) or Liuzhou (450202).
+func newCreditCode(division string) string {
+	body := fmt.Sprintf("91%sMA%07d", division, codeSeq.Add(1)+int64(len(division)))
+	body = body[:17]
+	check, ok := domain.CreditCodeCheckChar(body)
+	if !ok {
+		panic(body)
+	}
+	return body + string(check)
+}
+
+func partyArg(code, name, division string) string {
+	b, _ := json.Marshal(domain.PartyInput{CreditCode: code, Name: name, Role: domain.PartyEnterprise, DivisionCode: division})
+	return string(b)
+}
+
+func decode[T any](t *testing.T, b []byte) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatalf("decoding %s: %v", b, err)
+	}
+	return v
+}
+
+// wantRefusal checks an error carries the chaincode's rule code.
+func wantRefusal(t *testing.T, err error, rule string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("accepted; want refusal by %s", rule)
+	}
+	if msg := network.ChaincodeMessage(err); !strings.HasPrefix(msg, rule+": ") {
+		t.Fatalf("refusal does not name %s: %s", rule, network.ErrorText(err))
+	}
+}

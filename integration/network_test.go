@@ -1,0 +1,341 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+
+	"dataledger/chaincode/contract"
+	"dataledger/chaincode/domain"
+	"dataledger/network"
+)
+
+// The tests run in file order: later ones kill and restart processes and
+// then check what the earlier ones wrote.
+
+var registered []string // credit codes registered on nanning, checked after the restarts
+
+func TestPartyRegisteredOnNanningIsReadByEveryMemberOrgsPeer(t *testing.T) {
+	op := connect(t, "CityAMSP", "operator", nil)
+	code := newCreditCode("450102")
+	res, err := op.Submit("nanning", "RegisterParty", partyArg(code, "南宁数智科技有限公司", "450102"))
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	registered = append(registered, code)
+	for _, org := range []string{"CityAMSP", "ProvinceMSP", "ExchangeMSP"} {
+		c := connect(t, org, "clerk", peerOf(org))
+		b, err := c.Evaluate("nanning", "GetParty", code)
+		if err != nil {
+			t.Fatalf("%s: %s", org, network.ErrorText(err))
+		}
+		p := decode[domain.Party](t, b)
+		if p.Name != "南宁数智科技有限公司" || p.Status != domain.PartyActive || p.Onboarded.TxID != res.TxID || p.Onboarded.Actor.MSP != "CityAMSP" || p.Onboarded.Actor.Role != domain.RoleOperator {
+			t.Fatalf("%s read %+v", org, p)
+		}
+	}
+}
+
+func TestLiuzhouMembersCannotReadNanning(t *testing.T) {
+	// CityB's own peer is not on nanning at all.
+	cityB := connect(t, "CityBMSP", "clerk", nil)
+	_, err := cityB.Evaluate("nanning", "GetParty", registered[0])
+	if err == nil || !strings.Contains(network.ErrorText(err), "channel nanning") {
+		t.Fatalf("CityB's peer served nanning: %s", network.ErrorText(err))
+	}
+	// Through a nanning member's gateway, the channel refuses CityB's identity.
+	viaProvince := connect(t, "CityBMSP", "authority", peerOf("ProvinceMSP"))
+	_, err = viaProvince.Evaluate("nanning", "GetParty", registered[0])
+	if err == nil || !strings.Contains(network.ErrorText(err), "access denied") {
+		t.Fatalf("CityB's identity read nanning through the province peer: %s", network.ErrorText(err))
+	}
+	_, err = viaProvince.Submit("nanning", "RegisterParty", partyArg(newCreditCode("450102"), "越权登记", "450102"))
+	if err == nil || !strings.Contains(network.ErrorText(err), "access denied") {
+		t.Fatalf("CityB's identity wrote on nanning: %s", network.ErrorText(err))
+	}
+	// On its own channel the record simply does not exist.
+	_, err = cityB.Evaluate("liuzhou", "GetParty", registered[0])
+	wantRefusal(t, err, domain.RulePartyExists)
+}
+
+func TestPolicyProfileOnlyByTheChannelsAuthority(t *testing.T) {
+	for _, who := range []struct{ org, user string }{{"CityAMSP", "clerk"}, {"CityAMSP", "operator"}, {"ProvinceMSP", "authority"}} {
+		c := connect(t, who.org, who.user, nil)
+		_, err := c.Submit("nanning", "AdoptProfile", "NS", "试用南山区办法")
+		wantRefusal(t, err, domain.RuleOwnAuthority)
+	}
+	auth := connect(t, "CityAMSP", "authority", nil)
+	before, err := auth.Evaluate("nanning", "GetProfile")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	if rec := decode[domain.ProfileRecord](t, before); rec.Version != 1 || rec.Profile.Name != "GX" {
+		t.Fatalf("profile before: %+v", rec)
+	}
+	if _, err := auth.Submit("nanning", "AdoptProfile", "HB", "与湖北省协同试点"); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	after, _ := auth.Evaluate("nanning", "GetProfile")
+	if rec := decode[domain.ProfileRecord](t, after); rec.Version != 2 || rec.Profile.Name != "HB" || !rec.Profile.SubLicensingForbidden || rec.Last.Actor.MSP != "CityAMSP" {
+		t.Fatalf("profile after: %+v", rec)
+	}
+}
+
+func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
+	op := connect(t, "CityAMSP", "operator", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	code := newCreditCode("450102")
+	first, err := op.Submit("nanning", "RegisterParty", partyArg(code, "南宁链证数据服务有限公司", "450102"))
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	registered = append(registered, code)
+	events, err := op.Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, "dataledger", client.WithStartBlock(first.BlockNumber))
+	if err != nil {
+		t.Fatal(err)
+	}
+	txs := []string{first.TxID}
+	for _, step := range []struct{ action, reason string }{{"suspend", "未按期报送年度运营报告"}, {"reinstate", "已补报"}, {"exit", "主动申请退出"}} {
+		r, err := op.Submit("nanning", "ChangePartyStatus", code, step.action, step.reason)
+		if err != nil {
+			t.Fatal(network.ErrorText(err))
+		}
+		txs = append(txs, r.TxID)
+	}
+	b, err := connect(t, "ProvinceMSP", "regulator", nil).Evaluate("nanning", "History", "party", code)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	hist := decode[[]contract.HistoryItem](t, b)
+	if len(hist) != 4 {
+		t.Fatalf("history has %d entries, want 4", len(hist))
+	}
+	statuses := []string{domain.PartyActive, domain.PartySuspended, domain.PartyActive, domain.PartyExited}
+	for i, h := range hist {
+		p := decode[domain.Party](t, h.Record)
+		if h.TxID != txs[i] || p.Status != statuses[i] || p.Last.TxID != txs[i] || h.Time == "" {
+			t.Fatalf("history[%d] = %s %s %s, want tx %s status %s", i, h.TxID, h.Time, p.Status, txs[i], statuses[i])
+		}
+		if i > 0 && h.Time < hist[i-1].Time {
+			t.Fatal("history is not in commit order")
+		}
+	}
+	var names []string
+	for len(names) < 4 {
+		select {
+		case ev := <-events:
+			var e contract.Event
+			_ = json.Unmarshal(ev.Payload, &e)
+			if e.Key != code {
+				continue
+			}
+			if ev.TransactionID != txs[len(names)] || e.TxID != ev.TransactionID {
+				t.Fatalf("event %d is for tx %s, want %s", len(names), ev.TransactionID, txs[len(names)])
+			}
+			names = append(names, ev.EventName)
+		case <-ctx.Done():
+			t.Fatalf("only %d events arrived: %v", len(names), names)
+		}
+	}
+	if strings.Join(names, ",") != "party.register,party.suspend,party.reinstate,party.exit" {
+		t.Fatalf("events %v", names)
+	}
+}
+
+func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
+	op := connect(t, "CityAMSP", "operator", nil)
+	good := newCreditCode("450102")
+	bad := good[:17] + string("0123456789ABCDEFGHJKLMNPQRTUWXY"[(strings.IndexByte("0123456789ABCDEFGHJKLMNPQRTUWXY", good[17])+1)%31])
+	cases := []struct {
+		arg, rule string
+	}{
+		{partyArg(bad, "某公司", "450102"), domain.RuleCreditCode},
+		{partyArg(good, "某公司", "45010"), domain.RuleDivisionCode},
+		{partyArg(good, "", "450102"), domain.RuleText},
+		{partyArg(good, strings.Repeat("长", domain.MaxName+1), "450102"), domain.RuleText},
+		{partyArg(good, "某公司", "450202"), domain.RulePartyDivision},
+		{strings.Replace(partyArg(good, "某公司", "450102"), "enterprise", "sovereign", 1), domain.RulePartyRole},
+		{partyArg(registered[0], "重复登记", "450102"), domain.RulePartyUnique},
+	}
+	heightBefore, err := net.Height(peerOf("CityAMSP"), "nanning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		_, err := op.Submit("nanning", "RegisterParty", c.arg)
+		wantRefusal(t, err, c.rule)
+	}
+	_, err = op.Evaluate("nanning", "GetParty", good)
+	wantRefusal(t, err, domain.RulePartyExists)
+	b, _ := op.Evaluate("nanning", "GetParty", registered[0])
+	if p := decode[domain.Party](t, b); p.Name != "南宁数智科技有限公司" || p.Version != 1 {
+		t.Fatalf("a refused duplicate changed the record: %+v", p)
+	}
+	if h, _ := net.Height(peerOf("CityAMSP"), "nanning"); h != heightBefore {
+		t.Fatalf("refused transactions were committed: height %d → %d", heightBefore, h)
+	}
+}
+
+func kill9(t *testing.T, id string) {
+	t.Helper()
+	pid, ok := net.PID(id)
+	if !ok {
+		t.Fatalf("%s is not running", id)
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 100; i++ {
+		if _, ok := net.PID(id); !ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("%s survived kill -9", id)
+}
+
+func TestOrdererKilledTransactionsStillCommit(t *testing.T) {
+	victim := net.D.AllOrderers()[1]
+	kill9(t, victim.ID())
+	op := connect(t, "CityAMSP", "operator", nil)
+	for i := 0; i < 3; i++ {
+		code := newCreditCode("450102")
+		if _, err := op.Submit("nanning", "RegisterParty", partyArg(code, fmt.Sprintf("南宁第%d数据公司", i), "450102")); err != nil {
+			t.Fatalf("with %s down: %s", victim.ID(), network.ErrorText(err))
+		}
+		registered = append(registered, code)
+	}
+	if err := cli("network", "up"); err != nil {
+		t.Fatal(err)
+	}
+	want, err := net.OrdererHeight(net.D.AllOrderers()[0], "nanning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		h, err := net.OrdererHeight(victim, "nanning")
+		if err == nil && h >= want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("restarted %s did not catch up: height %d, want %d (%v)", victim.ID(), h, want, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func TestCityPeerStoppedNanningStillEndorsesByMajority(t *testing.T) {
+	cityAPeer := peerOf("CityAMSP")
+	pid, ok := net.PID(cityAPeer.ID())
+	if !ok {
+		t.Fatal("CityA's peer is not running")
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		if _, ok := net.PID(cityAPeer.ID()); !ok {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// CityA's operator submits through the province peer's gateway; its own
+	// peer is down, and Province + Exchange are a majority of nanning.
+	op := connect(t, "CityAMSP", "operator", peerOf("ProvinceMSP"))
+	code := newCreditCode("450102")
+	var res *network.Committed
+	var err error
+	for i := 0; i < 20; i++ { // discovery notices the stopped peer within seconds
+		if res, err = op.Submit("nanning", "RegisterParty", partyArg(code, "南宁多数背书测试有限公司", "450102")); err == nil {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("nanning write with CityA's peer down: %s", network.ErrorText(err))
+	}
+	registered = append(registered, code)
+	if err := cli("network", "up"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		h, err := net.Height(cityAPeer, "nanning")
+		if err == nil && h > res.BlockNumber {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("CityA's peer did not catch up to block %d: %d (%v)", res.BlockNumber, h, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	b, err := connect(t, "CityAMSP", "clerk", cityAPeer).Evaluate("nanning", "GetParty", code)
+	if err != nil || decode[domain.Party](t, b).Onboarded.TxID != res.TxID {
+		t.Fatalf("CityA's peer does not have the record written while it was down: %v", err)
+	}
+}
+
+func TestChaincodeUpgradeKeepsState(t *testing.T) {
+	data, err := os.ReadFile(description)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upgraded := filepath.Join(home, "dataledger-1.1.yaml")
+	if err := os.WriteFile(upgraded, []byte(strings.Replace(string(data), `version: "1.0"`, `version: "1.1"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	description = upgraded // later ups keep this version
+	if err := cli("network", "up"); err != nil {
+		t.Fatal(err)
+	}
+	out, err := net.PeerCLI(peerOf("CityAMSP"), "lifecycle", "chaincode", "querycommitted", "--channelID", "nanning", "--name", "dataledger", "--output", "json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var def struct {
+		Sequence int    `json:"sequence"`
+		Version  string `json:"version"`
+	}
+	_ = json.Unmarshal(out, &def)
+	if def.Sequence != 2 || def.Version != "1.1" {
+		t.Fatalf("after upgrade: %+v", def)
+	}
+	checkRegistered(t)
+}
+
+func checkRegistered(t *testing.T) {
+	t.Helper()
+	c := connect(t, "ProvinceMSP", "regulator", nil)
+	for _, code := range registered {
+		if _, err := c.Evaluate("nanning", "GetParty", code); err != nil {
+			t.Fatalf("party %s lost: %s", code, network.ErrorText(err))
+		}
+	}
+	b, err := c.Evaluate("nanning", "GetProfile")
+	if err != nil || decode[domain.ProfileRecord](t, b).Profile.Name != "HB" {
+		t.Fatalf("profile change lost: %v", err)
+	}
+}
+
+func TestKillEverythingThenUpKeepsEveryRecord(t *testing.T) {
+	for _, id := range net.ProcessIDs() {
+		kill9(t, id)
+	}
+	if err := cli("network", "up"); err != nil {
+		t.Fatal(err)
+	}
+	checkRegistered(t)
+	if len(registered) < 6 {
+		t.Fatalf("only %d parties were registered by the earlier tests", len(registered))
+	}
+}
