@@ -14,6 +14,7 @@ require (
 )
 
 require (
+	github.com/emmansun/gmsm v0.44.0 // indirect
 	github.com/go-openapi/jsonpointer v0.22.5 // indirect
 	github.com/go-openapi/jsonreference v0.21.5 // indirect
 	github.com/go-openapi/spec v0.22.4 // indirect

@@ -1,0 +1,63 @@
+// Package load drives a bounded number of requests in flight and reports
+// throughput, latency percentiles and outcome counts. The load generators
+// in bench/ run it in their own process, apart from the system under test.
+package load
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Result is one run's figures.
+type Result struct {
+	InFlight  int
+	Requests  int
+	Elapsed   time.Duration
+	PerSecond float64
+	P50, P99  time.Duration
+	Outcomes  map[string]int // "ok" and every failure class
+}
+
+// Run calls do(i) for i in [0, n) with at most inFlight calls at once. do
+// returns an outcome class ("ok", "MVCC_READ_CONFLICT", …).
+func Run(inFlight, n int, do func(i int) string) Result {
+	lat := make([]time.Duration, n)
+	outcomes := make([]string, n)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for w := 0; w < inFlight; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				t := time.Now()
+				outcomes[i] = do(i)
+				lat[i] = time.Since(t)
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	r := Result{InFlight: inFlight, Requests: n, Elapsed: elapsed, PerSecond: float64(n) / elapsed.Seconds(), Outcomes: map[string]int{}}
+	if n > 0 {
+		r.P50, r.P99 = lat[n/2], lat[(n*99)/100]
+	}
+	for _, o := range outcomes {
+		r.Outcomes[o]++
+	}
+	return r
+}
+
+func (r Result) String() string {
+	return fmt.Sprintf("%4d in flight: %6d requests in %6.1fs = %7.1f/s  p50 %4dms  p99 %4dms  %v",
+		r.InFlight, r.Requests, r.Elapsed.Seconds(), r.PerSecond, r.P50.Milliseconds(), r.P99.Milliseconds(), r.Outcomes)
+}
