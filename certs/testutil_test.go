@@ -3,14 +3,18 @@ package certs
 import (
 	"encoding/base64"
 	"encoding/json"
+
+	"dataledger/chaincode/domain"
 	"testing"
 )
+
+var sampleAuthNumber = domain.Number{Prefix: domain.PrefixAuthorization, Division: "450100", Year: 2026, Serial: "3KQ7M2XA"}.String()
 
 // sampleCredential is a valid credential before signing.
 func sampleCredential() *Credential {
 	return &Credential{
 		Type:                TypeCredential,
-		AuthorizationNumber: "GX450100-2026-000001-7",
+		AuthorizationNumber: sampleAuthNumber,
 		HolderName:          "广西数智科技有限公司",
 		HolderCreditCode:    "91350100M000100Y43",
 		Scope:               "南宁市公共交通客流统计数据（目录授权）",
@@ -29,7 +33,7 @@ func sampleCertificate() *Certificate {
 		Type:                 TypeCertificate,
 		CertificateName:      "数据产品登记证书",
 		ProductName:          "城市通勤客流指数",
-		RegistrationNumber:   "DP450100-2026-000042-K",
+		RegistrationNumber:   domain.Number{Prefix: domain.PrefixRegistration, Division: "450100", Year: 2026, Serial: "7K3M9QXA"}.String(),
 		ProductType:          "dataset",
 		EnterpriseName:       "广西数智科技有限公司",
 		EnterpriseCreditCode: "91350100M000100Y43",
@@ -37,7 +41,7 @@ func sampleCertificate() *Certificate {
 		ApplicationScenario:  "城市交通规划与公交线网优化",
 		ChainReference:       ChainReference{Channel: "nanning", TxID: SM3Hex([]byte("tx"))},
 		RegistrationDate:     "2026-06-30",
-		AuthorizationNumbers: []string{"GX450100-2026-000001-7"},
+		AuthorizationNumbers: []string{sampleAuthNumber},
 		ResourceIDs:          []string{"RES-450100-0001"},
 		IssuingDepartment:    "南宁市大数据发展局",
 	}

@@ -15,8 +15,22 @@ const (
 // letters except I, O, Z, S, V; a character's value is its index.
 const creditAlphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
-// creditWeights are 3^i mod 31 for positions 1..17 (GB 32100-2015 §5).
-var creditWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+// mod31Check is the check character of GB 32100-2015 §5 over any body of
+// the code set: weights 3^i mod 31, check = (31 - Σ mod 31) mod 31. Every
+// single-character change and every swap of two adjacent different
+// characters changes it. ok is false for a character outside the code set.
+func mod31Check(body string) (byte, bool) {
+	sum, w := 0, 1
+	for i := 0; i < len(body); i++ {
+		v := strings.IndexByte(creditAlphabet, body[i])
+		if v < 0 {
+			return 0, false
+		}
+		sum += v * w
+		w = w * 3 % 31
+	}
+	return creditAlphabet[(31-sum%31)%31], true
+}
 
 // CreditCodeCheckChar computes the 18th character for the first 17 characters
 // of a unified social credit code. ok is false when body is not 17 characters
@@ -25,16 +39,7 @@ func CreditCodeCheckChar(body string) (byte, bool) {
 	if len(body) != 17 {
 		return 0, false
 	}
-	sum := 0
-	for i := 0; i < 17; i++ {
-		v := strings.IndexByte(creditAlphabet, body[i])
-		if v < 0 {
-			return 0, false
-		}
-		sum += v * creditWeights[i]
-	}
-	c := (31 - sum%31) % 31
-	return creditAlphabet[c], true
+	return mod31Check(body)
 }
 
 // ValidateCreditCode checks a unified social credit code: 18 characters of

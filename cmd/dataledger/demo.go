@@ -103,7 +103,7 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return err
 	}
 	cred := certs.Credential{
-		Type: certs.TypeCredential, AuthorizationNumber: "GX450100-2026-000001-7",
+		Type: certs.TypeCredential, AuthorizationNumber: domain.Number{Prefix: domain.PrefixAuthorization, Division: "450100", Year: 2026, Serial: "DEM00001"}.String(),
 		HolderName: "广西数智科技有限公司", HolderCreditCode: demoCreditCode,
 		Scope: "南宁市公共交通客流统计数据（目录授权）", ValidFrom: "2026-01-01", ValidUntil: "2028-12-31",
 		IssuingDepartment: "南宁市大数据发展局", IssueDate: time.Now().Format(time.DateOnly),
