@@ -50,7 +50,9 @@ func DecodeDocument(data []byte) (Document, error) {
 	}
 	if err := doc.Validate(); err != nil {
 		if re, ok := domain.AsRule(err); ok {
-			return nil, malformed(re.Field, "%s (%s)", re.Detail, re.Rule)
+			e := malformed(re.Field, "%s (%s)", re.Detail, re.Rule)
+			e.Rule = re.Rule
+			return nil, e
 		}
 		return nil, err
 	}

@@ -42,6 +42,7 @@ type Error struct {
 	Reason Reason
 	Field  string
 	Detail string
+	Rule   string // the domain rule a malformed field broke, when there is one
 }
 
 func (e *Error) Error() string {

@@ -135,7 +135,7 @@ func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
 		case ev := <-events:
 			var e contract.Event
 			_ = json.Unmarshal(ev.Payload, &e)
-			if e.Key != code {
+			if len(e.Changes) == 0 || e.Changes[0].Key != code {
 				continue
 			}
 			if ev.TransactionID != txs[len(names)] || e.TxID != ev.TransactionID {

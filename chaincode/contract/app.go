@@ -35,17 +35,25 @@ type App struct {
 	Authorities map[string]string // channel → authority MSP ID
 }
 
-// Event is the payload of every chaincode event; its name is
-// "<recordType>.<action>", e.g. "party.suspend".
+// Event is the payload of every chaincode event. Fabric keeps one event
+// per transaction, so the event lists every record the transaction
+// changed; its name is "<recordType>.<action>" of the first, e.g.
+// "party.suspend" or "agreement.terminate" (followed by the credentials it
+// revoked).
 type Event struct {
+	TxID    string    `json:"txId"`
+	Channel string    `json:"channel"`
+	Time    string    `json:"time"`
+	Changes []Changed `json:"changes"`
+}
+
+// Changed is one record changed by a transaction.
+type Changed struct {
 	RecordType string `json:"recordType"`
 	Key        string `json:"key"`
 	Action     string `json:"action"`
 	Status     string `json:"status,omitempty"`
 	Version    int    `json:"version"`
-	TxID       string `json:"txId"`
-	Channel    string `json:"channel"`
-	Time       string `json:"time"`
 }
 
 func (a *App) change(s store.Store) (domain.Change, error) {
@@ -80,9 +88,9 @@ func put(s store.Store, key string, v any) error {
 	return s.Put(key, b)
 }
 
-func emit(s store.Store, recordType, key, action, status string, version int, c domain.Change) error {
-	b, _ := json.Marshal(Event{RecordType: recordType, Key: key, Action: action, Status: status, Version: version, TxID: c.TxID, Channel: s.Channel(), Time: c.Time})
-	return s.Emit(recordType+"."+action, b)
+func emit(s store.Store, c domain.Change, changes ...Changed) error {
+	b, _ := json.Marshal(Event{TxID: c.TxID, Channel: s.Channel(), Time: c.Time, Changes: changes})
+	return s.Emit(changes[0].RecordType+"."+changes[0].Action, b)
 }
 
 func decodeArg(field, arg string, v any) error {
@@ -149,7 +157,7 @@ func (a *App) Bootstrap(s store.Store, name, division, profileName string) (*dom
 	if err := put(s, pk, rec); err != nil {
 		return nil, err
 	}
-	return j, emit(s, TypeJurisdiction, s.Channel(), "bootstrap", "", 1, c)
+	return j, emit(s, c, Changed{TypeJurisdiction, s.Channel(), "bootstrap", "", 1}, Changed{TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version})
 }
 
 // GetJurisdiction reads the channel's governance record.
@@ -194,7 +202,7 @@ func (a *App) setProfile(s store.Store, p domain.Profile, reason string) (*domai
 	if err := put(s, pk, rec); err != nil {
 		return nil, err
 	}
-	return rec, emit(s, TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version, c)
+	return rec, emit(s, c, Changed{TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version})
 }
 
 // GetProfile reads the channel's policy profile in force.
@@ -245,7 +253,7 @@ func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, err
 	if err := put(s, k, p); err != nil {
 		return nil, err
 	}
-	return p, emit(s, TypeParty, p.CreditCode, "register", p.Status, p.Version, c)
+	return p, emit(s, c, Changed{TypeParty, p.CreditCode, "register", p.Status, p.Version})
 }
 
 // ChangePartyStatus suspends, reinstates or exits a party.
@@ -276,7 +284,7 @@ func (a *App) ChangePartyStatus(s store.Store, creditCode, action, reason string
 	if err := put(s, k, p); err != nil {
 		return nil, err
 	}
-	return p, emit(s, TypeParty, p.CreditCode, action, p.Status, p.Version, c)
+	return p, emit(s, c, Changed{TypeParty, p.CreditCode, action, p.Status, p.Version})
 }
 
 // GetParty reads a party by credit code.
@@ -306,22 +314,7 @@ const MaxPageSize = 200
 
 // ListParties pages through the party registry in credit-code order.
 func (a *App) ListParties(s store.Store, pageSize int32, bookmark string) (*Page[domain.Party], error) {
-	if pageSize < 1 || pageSize > MaxPageSize {
-		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", MaxPageSize, pageSize)
-	}
-	kvs, next, err := s.Page(TypeParty, nil, pageSize, bookmark)
-	if err != nil {
-		return nil, err
-	}
-	out := &Page[domain.Party]{Items: []domain.Party{}, Bookmark: next}
-	for _, kv := range kvs {
-		var p domain.Party
-		if err := json.Unmarshal(kv.Value, &p); err != nil {
-			return nil, err
-		}
-		out.Items = append(out.Items, p)
-	}
-	return out, nil
+	return listRecords[domain.Party](s, TypeParty, nil, pageSize, bookmark)
 }
 
 // HistoryItem is one committed version of a record: the regulators' view.
@@ -341,8 +334,21 @@ func (a *App) History(s store.Store, recordType, key string) ([]HistoryItem, err
 		k, err = partyKey(s, key)
 	case TypeProfile, TypeJurisdiction:
 		k, err = s.Key(recordType)
+	case TypeIssuerKey:
+		if err = validKeyID("key", key); err == nil {
+			k, err = s.Key(recordType, key)
+		}
+	case TypeAgreement, TypeCredential:
+		prefix := map[string]string{TypeAgreement: domain.PrefixAgreement, TypeCredential: domain.PrefixAuthorization}[recordType]
+		if _, err = domain.ParseNumber("key", key, prefix); err == nil {
+			k, err = s.Key(recordType, key)
+		}
+	case TypeCalendar:
+		if _, err = a.GetCalendar(s, key); err == nil {
+			k, err = s.Key(recordType, key)
+		}
 	default:
-		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile or jurisdiction", truncate(recordType))
+		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile, jurisdiction, issuerKey, agreement, credential or calendar", truncate(recordType))
 	}
 	if err != nil {
 		return nil, err

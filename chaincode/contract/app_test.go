@@ -110,7 +110,7 @@ func TestPartyLifecycleWithEventsAndHistory(t *testing.T) {
 	last := m.Events[len(m.Events)-1]
 	var ev Event
 	_ = json.Unmarshal(last.Payload, &ev)
-	if last.Name != "party.suspend" || ev.TxID != tx2 || ev.Status != domain.PartySuspended || ev.Key != "91450100MA5L0000AW" {
+	if last.Name != "party.suspend" || ev.TxID != tx2 || len(ev.Changes) != 1 || ev.Changes[0].Status != domain.PartySuspended || ev.Changes[0].Key != "91450100MA5L0000AW" {
 		t.Fatalf("event %s %+v", last.Name, ev)
 	}
 }

@@ -74,12 +74,12 @@ func (c *Contract) GetParty(ctx contractapi.TransactionContextInterface, creditC
 	return out(c.App.GetParty(st(ctx), creditCode))
 }
 
-func (c *Contract) ListParties(ctx contractapi.TransactionContextInterface, pageSize, bookmark string) (string, error) {
-	n, err := strconv.ParseInt(pageSize, 10, 32)
+func (c *Contract) ListParties(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
+	n, err := pageSize(size)
 	if err != nil {
-		return "", domain.Invalid(RulePageSize, "pageSize", "must be a whole number, got %q", truncate(pageSize))
+		return "", err
 	}
-	return out(c.App.ListParties(st(ctx), int32(n), bookmark))
+	return out(c.App.ListParties(st(ctx), n, bookmark))
 }
 
 func (c *Contract) History(ctx contractapi.TransactionContextInterface, recordType, key string) (string, error) {
@@ -94,4 +94,92 @@ func (c *Contract) Ping(ctx contractapi.TransactionContextInterface) (string, er
 		return "", err
 	}
 	return now.Format("2006-01-02T15:04:05.000000000Z07:00"), nil
+}
+
+func pageSize(v string) (int32, error) {
+	n, err := strconv.ParseInt(v, 10, 32)
+	if err != nil {
+		return 0, domain.Invalid(RulePageSize, "pageSize", "must be a whole number, got %q", truncate(v))
+	}
+	return int32(n), nil
+}
+
+func (c *Contract) RegisterIssuerKey(ctx contractapi.TransactionContextInterface, keyJSON string) (string, error) {
+	return out(c.App.RegisterIssuerKey(st(ctx), keyJSON))
+}
+
+func (c *Contract) RotateIssuerKey(ctx contractapi.TransactionContextInterface, oldKeyID, newKeyJSON, reason string) (string, error) {
+	return out(c.App.RotateIssuerKey(st(ctx), oldKeyID, newKeyJSON, reason))
+}
+
+func (c *Contract) RevokeIssuerKey(ctx contractapi.TransactionContextInterface, keyID, reason string) (string, error) {
+	return out(c.App.RevokeIssuerKey(st(ctx), keyID, reason))
+}
+
+func (c *Contract) GetIssuerKey(ctx contractapi.TransactionContextInterface, keyID string) (string, error) {
+	return out(c.App.GetIssuerKey(st(ctx), keyID))
+}
+
+func (c *Contract) ListIssuerKeys(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
+	n, err := pageSize(size)
+	if err != nil {
+		return "", err
+	}
+	return out(c.App.ListIssuerKeys(st(ctx), n, bookmark))
+}
+
+func (c *Contract) LoadCalendar(ctx contractapi.TransactionContextInterface, calendarJSON, reason string) (string, error) {
+	return out(c.App.LoadCalendar(st(ctx), calendarJSON, reason))
+}
+
+func (c *Contract) GetCalendar(ctx contractapi.TransactionContextInterface, year string) (string, error) {
+	return out(c.App.GetCalendar(st(ctx), year))
+}
+
+func (c *Contract) RecordAgreement(ctx contractapi.TransactionContextInterface, agreementJSON string) (string, error) {
+	return out(c.App.RecordAgreement(st(ctx), agreementJSON))
+}
+
+func (c *Contract) FileAgreement(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.FileAgreement(st(ctx), number))
+}
+
+func (c *Contract) ChangeAgreement(ctx contractapi.TransactionContextInterface, number, changeJSON, reason string) (string, error) {
+	return out(c.App.ChangeAgreement(st(ctx), number, changeJSON, reason))
+}
+
+func (c *Contract) EndAgreement(ctx contractapi.TransactionContextInterface, number, action, reason string) (string, error) {
+	return out(c.App.EndAgreement(st(ctx), number, action, reason))
+}
+
+func (c *Contract) GetAgreement(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetAgreement(st(ctx), number))
+}
+
+func (c *Contract) IssueCredential(ctx contractapi.TransactionContextInterface, signedJSON, agreementNumber string) (string, error) {
+	return out(c.App.IssueCredential(st(ctx), signedJSON, agreementNumber))
+}
+
+func (c *Contract) ChangeCredentialStatus(ctx contractapi.TransactionContextInterface, number, action, reason string) (string, error) {
+	return out(c.App.ChangeCredentialStatus(st(ctx), number, action, reason))
+}
+
+func (c *Contract) GetCredential(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetCredential(st(ctx), number))
+}
+
+func (c *Contract) VerifyCredential(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.VerifyCredential(st(ctx), number))
+}
+
+func (c *Contract) VerifyCredentialDocument(ctx contractapi.TransactionContextInterface, signedJSON string) (string, error) {
+	return out(c.App.VerifyCredentialDocument(st(ctx), signedJSON))
+}
+
+func (c *Contract) ListCredentials(ctx contractapi.TransactionContextInterface, by, value, size, bookmark string) (string, error) {
+	n, err := pageSize(size)
+	if err != nil {
+		return "", err
+	}
+	return out(c.App.ListCredentials(st(ctx), by, value, n, bookmark))
 }

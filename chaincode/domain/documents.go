@@ -119,7 +119,7 @@ func (c *Credential) Validate() error {
 	from := v.date("validFrom", c.ValidFrom)
 	until := v.date("validUntil", c.ValidUntil)
 	if v.err == nil && until.Before(from) {
-		v.fail("validUntil", "ends (%s) before it starts (%s)", c.ValidUntil, c.ValidFrom)
+		v.rule(Invalid(RuleTerm, "validUntil", "ends (%s) before it starts (%s)", c.ValidUntil, c.ValidFrom))
 	}
 	v.text("issuingDepartment", c.IssuingDepartment, maxName)
 	v.date("issueDate", c.IssueDate)

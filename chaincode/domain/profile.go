@@ -38,12 +38,28 @@ type Profile struct {
 	SubLicensingForbidden bool `json:"subLicensingForbidden"`
 	// Open-data classes: NS (unconditional / conditional / closed).
 	OpenDataClasses []string `json:"openDataClasses"`
+	// Citations name the article behind each figure (e.g. "agreementTerm":
+	// "NS-15"), so a refusal cites the channel's own regulation.
+	Citations map[string]string `json:"citations"`
+}
+
+// Cite is the rule code for a profile rule: the article of this profile's
+// regulation, or the product's own rule code when it cites none.
+func (p Profile) Cite(rule, product string) string {
+	if c, ok := p.Citations[rule]; ok {
+		return c
+	}
+	return product
 }
 
 // RuleProfile is the code for policy-profile validation.
 const RuleProfile = "DL-PROFILE"
 
-var profileName = regexp.MustCompile(`^[A-Z][A-Z0-9_-]{1,31}$`)
+var (
+	profileName   = regexp.MustCompile(`^[A-Z][A-Z0-9_-]{1,31}$`)
+	citationKey   = regexp.MustCompile(`^[a-zA-Z]{1,40}$`)
+	citationValue = regexp.MustCompile(`^[A-Z]{2,8}-[0-9]{1,3}(\.[0-9]{1,2})?$`)
+)
 
 // Validate checks that every figure is in a sane range.
 func (p Profile) Validate() error {
@@ -75,6 +91,14 @@ func (p Profile) Validate() error {
 	}
 	if p.MaxAgreementTermMonths > 0 && p.MaxCredentialTermMonths > p.MaxAgreementTermMonths {
 		return Invalid(RuleProfile, "maxCredentialTermMonths", "%d exceeds the agreement maximum %d: a credential never outlasts its agreement (GX 10(3))", p.MaxCredentialTermMonths, p.MaxAgreementTermMonths)
+	}
+	if len(p.Citations) > 20 {
+		return Invalid(RuleProfile, "citations", "at most 20 citations")
+	}
+	for k, v := range p.Citations {
+		if !citationKey.MatchString(k) || !citationValue.MatchString(v) {
+			return Invalid(RuleProfile, "citations", "%q: %q is not an article reference like GX-10.3", truncate(k, 32), truncate(v, 32))
+		}
 	}
 	if len(p.OpenDataClasses) > 10 {
 		return Invalid(RuleProfile, "openDataClasses", "at most 10 classes")

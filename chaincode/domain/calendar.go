@@ -1,0 +1,140 @@
+package domain
+
+import (
+	"embed"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Calendar is one year of China's official working-day calendar: the
+// public holidays and the make-up working weekends (调休) announced by the
+// State Council. Working days are never guessed from weekdays alone.
+type Calendar struct {
+	Year     int      `json:"year"`
+	Source   string   `json:"source"`
+	Holidays []string `json:"holidays"` // YYYY-MM-DD, days off (weekends inside a holiday included)
+	Workdays []string `json:"workdays"` // YYYY-MM-DD, weekend days that are working days
+}
+
+// Calendar rule codes.
+const (
+	RuleCalendar     = "DL-CALENDAR"      // a calendar must be valid
+	RuleCalendarYear = "DL-CALENDAR-YEAR" // a deadline needs that year's calendar
+)
+
+// CST is China Standard Time: dates in the regime are local dates.
+var CST = time.FixedZone("CST", 8*3600)
+
+// Validate checks dates are in the year, unique, holidays are not make-up
+// days, and make-up days fall on weekends.
+func (c Calendar) Validate() error {
+	if c.Year < 2000 || c.Year > 2999 {
+		return Invalid(RuleCalendar, "year", "must be a four-digit year, got %d", c.Year)
+	}
+	if err := ValidateText("source", c.Source, MaxReason); err != nil {
+		return err
+	}
+	if len(c.Holidays) > 60 || len(c.Workdays) > 30 {
+		return Invalid(RuleCalendar, "holidays", "at most 60 holidays and 30 make-up days a year")
+	}
+	seen := map[string]string{}
+	for _, list := range []struct {
+		field string
+		days  []string
+	}{{"holidays", c.Holidays}, {"workdays", c.Workdays}} {
+		for i, d := range list.days {
+			f := fmt.Sprintf("%s[%d]", list.field, i)
+			t, err := time.ParseInLocation(time.DateOnly, d, CST)
+			if err != nil || t.Year() != c.Year {
+				return Invalid(RuleCalendar, f, "%q is not a date of %d", truncate(d, 20), c.Year)
+			}
+			if prev, dup := seen[d]; dup {
+				return Invalid(RuleCalendar, f, "%s is already listed in %s", d, prev)
+			}
+			seen[d] = list.field
+			if list.field == "workdays" && t.Weekday() != time.Saturday && t.Weekday() != time.Sunday {
+				return Invalid(RuleCalendar, f, "%s is a %s: make-up working days are weekend days", d, t.Weekday())
+			}
+		}
+	}
+	return nil
+}
+
+// Calendars are the loaded years.
+type Calendars map[int]*Calendar
+
+// IsWorkingDay tells whether a date (in CST) is a working day; a year
+// without a loaded calendar is an error, not a guess.
+func (cs Calendars) IsWorkingDay(day time.Time) (bool, error) {
+	day = day.In(CST)
+	c, ok := cs[day.Year()]
+	if !ok {
+		return false, Invalid(RuleCalendarYear, "calendar", "no working-day calendar is loaded for %d: the data authority must load it before a deadline in %d can be computed", day.Year(), day.Year())
+	}
+	d := day.Format(time.DateOnly)
+	for _, h := range c.Holidays {
+		if h == d {
+			return false, nil
+		}
+	}
+	for _, w := range c.Workdays {
+		if w == d {
+			return true, nil
+		}
+	}
+	return day.Weekday() != time.Saturday && day.Weekday() != time.Sunday, nil
+}
+
+// AddWorkingDays returns the date of the n-th working day after from (the
+// day of the event itself does not count): a deadline of "n working days".
+func (cs Calendars) AddWorkingDays(from time.Time, n int) (time.Time, error) {
+	d := DateOf(from)
+	for n > 0 {
+		d = d.AddDate(0, 0, 1)
+		ok, err := cs.IsWorkingDay(d)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if ok {
+			n--
+		}
+	}
+	return d, nil
+}
+
+// DateOf is the CST calendar date of t, at midnight CST.
+func DateOf(t time.Time) time.Time {
+	t = t.In(CST)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, CST)
+}
+
+// ParseDate reads a YYYY-MM-DD date in CST.
+func ParseDate(field, s string) (time.Time, error) {
+	t, err := time.ParseInLocation(time.DateOnly, s, CST)
+	if err != nil {
+		return time.Time{}, Invalid(RuleDocument, field, "must be a date YYYY-MM-DD, got %q", truncate(s, 20))
+	}
+	return t, nil
+}
+
+//go:embed calendars/*.json
+var calendarFiles embed.FS
+
+// BuiltinCalendars are the official calendars shipped as sample data
+// (2025 and 2026, sources in each file); the data authority loads them.
+func BuiltinCalendars() []Calendar {
+	entries, _ := calendarFiles.ReadDir("calendars")
+	var out []Calendar
+	for _, e := range entries {
+		b, _ := calendarFiles.ReadFile("calendars/" + e.Name())
+		var c Calendar
+		if err := json.Unmarshal(b, &c); err != nil {
+			panic("domain: calendar " + e.Name() + ": " + err.Error())
+		}
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Year < out[j].Year })
+	return out
+}

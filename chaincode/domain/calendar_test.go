@@ -1,0 +1,90 @@
+package domain
+
+import (
+	"testing"
+	"time"
+)
+
+func builtin(t *testing.T) Calendars {
+	cs := Calendars{}
+	for _, c := range BuiltinCalendars() {
+		if err := c.Validate(); err != nil {
+			t.Fatalf("%d: %v", c.Year, err)
+		}
+		c := c
+		cs[c.Year] = &c
+	}
+	if len(cs) != 2 || cs[2025] == nil || cs[2026] == nil {
+		t.Fatalf("built-in calendars: %v", cs)
+	}
+	return cs
+}
+
+func day(s string) time.Time {
+	t, err := time.ParseInLocation(time.DateOnly, s, CST)
+	if err != nil {
+		panic(err)
+	}
+	return t
+}
+
+func TestDeadlinesAcrossSpringFestivalAndNationalDay(t *testing.T) {
+	cs := builtin(t)
+	cases := []struct {
+		from string
+		n    int
+		want string
+		why  string
+	}{
+		// 2026 春节: 2-15..2-23 off, Sat 2-14 and Sat 2-28 are working days.
+		{"2026-02-12", 1, "2026-02-13", "Friday before the holiday"},
+		{"2026-02-12", 2, "2026-02-14", "make-up Saturday 2-14 counts"},
+		{"2026-02-12", 3, "2026-02-24", "nine days off, then Tuesday 2-24"},
+		{"2026-02-13", 10, "2026-03-05", "2-14 (1), 2-24..2-27 (2-5), 2-28 make-up (6), 3-2..3-5 (7-10)"},
+		// GD 23: 10 working days after signing on 2026-09-18 crosses 中秋 and 国庆.
+		{"2026-09-18", 10, "2026-10-09", "9-20 make-up (1), 9-21..24 (2-5), 中秋 off, 9-28..30 (6-8), 国庆 off, 10-8, 10-9 (9, 10)"},
+		{"2026-09-30", 2, "2026-10-09", "10-1..10-7 off, then 10-8, 10-9"},
+		{"2026-10-09", 1, "2026-10-10", "Saturday 10-10 is a make-up working day"},
+		// HB 37: 5 working days across 2025 春节 (1-28..2-4 off, 1-26 and 2-8 make-up).
+		{"2025-01-24", 5, "2025-02-07", "1-26 Sun make-up (1), 1-27 (2), 1-28..2-4 off, 2-5..2-7 (3-5)"},
+		// 2025 国庆+中秋 8 days: 10-1..10-8 off; 9-28 Sun and 10-11 Sat make-up.
+		{"2025-09-26", 4, "2025-10-09", "9-28 make-up (1), 9-29, 9-30 (2, 3), 10-1..10-8 off, 10-9 (4)"},
+	}
+	for _, c := range cases {
+		got, err := cs.AddWorkingDays(day(c.from), c.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Format(time.DateOnly) != c.want {
+			t.Errorf("%s + %d working days = %s, want %s (%s)", c.from, c.n, got.Format(time.DateOnly), c.want, c.why)
+		}
+	}
+}
+
+func TestNoCalendarNoGuess(t *testing.T) {
+	cs := builtin(t)
+	_, err := cs.AddWorkingDays(day("2026-12-24"), 10)
+	if re, ok := AsRule(err); !ok || re.Rule != RuleCalendarYear {
+		t.Fatalf("a deadline in 2027 without its calendar: %v", err)
+	}
+	if ok, err := cs.IsWorkingDay(day("2026-10-10")); !ok || err != nil {
+		t.Fatal("Saturday 2026-10-10 is a make-up working day")
+	}
+	if ok, _ := cs.IsWorkingDay(day("2026-10-05")); ok {
+		t.Fatal("Monday 2026-10-05 is 国庆")
+	}
+}
+
+func TestCalendarValidation(t *testing.T) {
+	bad := []Calendar{
+		{Year: 2026, Source: "x", Holidays: []string{"2025-10-01"}},
+		{Year: 2026, Source: "x", Workdays: []string{"2026-10-12"}}, // a Monday
+		{Year: 2026, Source: "x", Holidays: []string{"2026-10-01"}, Workdays: []string{"2026-10-01"}},
+		{Year: 2026, Source: ""},
+	}
+	for i, c := range bad {
+		if c.Validate() == nil {
+			t.Errorf("case %d accepted", i)
+		}
+	}
+}
