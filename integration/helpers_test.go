@@ -58,6 +58,6 @@ func wantRefusal(t *testing.T, err error, rule string) {
 		t.Fatalf("accepted; want refusal by %s", rule)
 	}
 	if msg := network.ChaincodeMessage(err); !strings.HasPrefix(msg, rule+": ") {
-		t.Fatalf("refusal does not name %s: %s", rule, network.ErrorText(err))
+		t.Fatalf("refusal does not name %s: %s (chaincode said %q)", rule, network.ErrorText(err), network.ChaincodeMessage(err))
 	}
 }

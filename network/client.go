@@ -3,20 +3,26 @@ package network
 import (
 	"context"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"dataledger/chaincode/domain"
 )
 
 // Client is an org identity connected to one peer's gateway service
@@ -163,6 +169,36 @@ func ErrorText(err error) string {
 	return strings.Join(parts, " | ")
 }
 
+// BlockOf finds the number of the block that holds a transaction (qscc
+// GetBlockByTxID): the chain reference's block number.
+func (c *Client) BlockOf(channel, txID string) (uint64, error) {
+	b, err := c.Gateway.GetNetwork(channel).GetContract("qscc").Evaluate("GetBlockByTxID", client.WithArguments(channel, txID))
+	if err != nil {
+		return 0, err
+	}
+	var block common.Block
+	if err := proto.Unmarshal(b, &block); err != nil {
+		return 0, err
+	}
+	return block.GetHeader().GetNumber(), nil
+}
+
+// loadCalendars has the channel's authority load each shipped working-day
+// calendar (2025, 2026) that the channel does not have yet.
+func (n *Net) loadCalendars(c *Client, channel string) error {
+	for _, cal := range domain.BuiltinCalendars() {
+		if _, err := c.Evaluate(channel, "GetCalendar", strconv.Itoa(cal.Year)); err == nil {
+			continue
+		}
+		b, _ := json.Marshal(cal)
+		if _, err := c.Submit(channel, "LoadCalendar", string(b), ""); err != nil {
+			return err
+		}
+		fmt.Fprintf(n.Out, "  %s: working-day calendar %d loaded\n", channel, cal.Year)
+	}
+	return nil
+}
+
 // ChaincodeMessage is the refusal the chaincode returned (e.g.
 // "DL-ACL-AUTHORITY: caller: ..."), taken from the endorsing peers' error
 // details; "" when the error did not come from the chaincode.
@@ -224,6 +260,9 @@ func (n *Net) ready(timeout time.Duration) error {
 				return err
 			}
 		})
+		if err == nil {
+			err = n.loadCalendars(c, ch.Name)
+		}
 		c.Close()
 		if err != nil {
 			return fmt.Errorf("channel %s: no transaction committed within %s: %s", ch.Name, timeout, ErrorText(err))

@@ -493,7 +493,12 @@ func (a *App) IssueCredential(s store.Store, signedJSON, agreementNumber string)
 	if err != nil {
 		return nil, err
 	}
-	ag, err := a.loadAgreement(s, agreementNumber)
+	// Load only; the domain decides in its own order (channel and
+	// jurisdiction before "not found").
+	if _, err := domain.ParseNumber("agreementNumber", agreementNumber, domain.PrefixAgreement); err != nil {
+		return nil, err
+	}
+	ag, err := load[domain.Agreement](s, key(s, TypeAgreement, agreementNumber))
 	if err != nil {
 		return nil, err
 	}

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -14,6 +13,7 @@ import (
 	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
+	"dataledger/network/sample"
 )
 
 // The sample enterprise of the demo (a valid GB 32100 code in 南宁市青秀区).
@@ -78,73 +78,91 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return fmt.Errorf("a clerk changed the policy profile")
 	}
 
-	fmt.Fprintln(w, "4. the province regulator reads the record's full history")
+	fmt.Fprintln(w, "4. 南宁市 registers an SM2 issuer key, records and files a catalog authorization agreement (目录授权协议)")
+	is, err := sample.NewIssuer(n, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	defer is.Close()
+	platform, err := is.Party(domain.PartyOperator, "广西数字运营平台有限公司")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	ag, err := is.CatalogAgreement(platform, demoCreditCode, "广西数智科技有限公司")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	fmt.Fprintf(w, "   key %s…, agreement %s filed (SM3 of the signed document only: %s…)\n", is.Key.Public().KeyID()[:16], ag.Number, ag.Digest[:16])
+
+	fmt.Fprintln(w, "5. the platform issues an SM2-signed 电子凭证; the chaincode verifies it against the key registry")
+	cred, signed, err := is.Credential(ag, is.Key)
+	if err != nil {
+		return err
+	}
+	issued, err := is.Issue(signed, ag)
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	fmt.Fprintf(w, "   授权编号 %s registered: channel %s, block %d, tx %s\n", cred.AuthorizationNumber, issued.Channel, issued.BlockNumber, issued.TxID)
+
+	verify := func() error {
+		b, err := ex.Evaluate("nanning", "VerifyCredential", cred.AuthorizationNumber)
+		if err != nil {
+			return fmt.Errorf("%s", network.ErrorText(err))
+		}
+		var v domain.Verification
+		_ = json.Unmarshal(b, &v)
+		fmt.Fprintf(w, "   exchange verifies %s: %s — %s\n", v.Number, v.Status, v.Reason)
+		return nil
+	}
+	fmt.Fprintln(w, "6. the exchange verifies it from its own peer")
+	if err := verify(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "7. 南宁市 suspends it while an objection is examined, then reinstates it")
+	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", cred.AuthorizationNumber, "suspend", "收到异议，核查期间暂停"); err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	if err := verify(); err != nil {
+		return err
+	}
+	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", cred.AuthorizationNumber, "reinstate", "异议不成立"); err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+
+	fmt.Fprintln(w, "8. the province regulator reads the credential's full history")
 	reg, err := n.Connect("ProvinceMSP", "regulator", nil)
 	if err != nil {
 		return err
 	}
 	defer reg.Close()
-	b, err = reg.Evaluate("nanning", "History", "party", demoCreditCode)
+	b, err = reg.Evaluate("nanning", "History", "credential", cred.AuthorizationNumber)
 	if err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	var hist []contract.HistoryItem
 	_ = json.Unmarshal(b, &hist)
 	for _, h := range hist {
-		var v domain.Party
-		_ = json.Unmarshal(h.Record, &v)
-		fmt.Fprintf(w, "   %s  tx %s…  %s → %s\n", h.Time, h.TxID[:16], v.Last.Action, v.Status)
+		var r domain.CredentialRecord
+		_ = json.Unmarshal(h.Record, &r)
+		fmt.Fprintf(w, "   %s  tx %s…  %s by %s/%s → %s %s\n", h.Time, h.TxID[:16], r.Last.Action, r.Last.Actor.MSP, r.Last.Actor.Role, r.Status, r.Last.Reason)
 	}
 
-	fmt.Fprintln(w, "5. an issuer signs a sample 电子凭证 with SM2/SM3 and anyone verifies it offline")
-	keyDir := filepath.Join(n.L.Home, "demo", "keys")
-	key, err := demoKey(keyDir)
-	if err != nil {
+	fmt.Fprintln(w, "9. anyone holding the credential and the issuer's public key verifies the signature offline")
+	dir := filepath.Join(n.L.Home, "demo")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	cred := certs.Credential{
-		Type: certs.TypeCredential, AuthorizationNumber: domain.Number{Prefix: domain.PrefixAuthorization, Division: "450100", Year: 2026, Serial: "DEM00001"}.String(),
-		HolderName: "广西数智科技有限公司", HolderCreditCode: demoCreditCode,
-		Scope: "南宁市公共交通客流统计数据（目录授权）", ValidFrom: "2026-01-01", ValidUntil: "2028-12-31",
-		IssuingDepartment: "南宁市大数据发展局", IssueDate: time.Now().Format(time.DateOnly),
-		DivisionCode: "450100", Channel: "nanning", AgreementDigest: certs.SM3Hex([]byte("sample catalog authorization agreement")),
-	}
-	doc, _ := json.Marshal(cred)
-	signed, err := certs.Sign(doc, key, nil)
-	if err != nil {
+	credPath, pubPath := filepath.Join(dir, "credential.json"), filepath.Join(dir, "issuer.pub.pem")
+	if err := os.WriteFile(credPath, []byte(signed), 0o644); err != nil {
 		return err
 	}
-	credPath := filepath.Join(n.L.Home, "demo", "credential.json")
-	if err := os.WriteFile(credPath, signed, 0o644); err != nil {
+	if err := os.WriteFile(pubPath, is.Key.Public().PEM(), 0o644); err != nil {
 		return err
 	}
-	v, err := certs.VerifyOffline(signed, certs.KeyRing{key.Public().KeyID(): key.Public()})
-	if err != nil {
+	if _, err := certs.VerifyOffline([]byte(signed), certs.KeyRing{is.Key.Public().KeyID(): is.Key.Public()}); err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "   valid signature by key %s\n", v.KeyID)
-	for _, f := range v.Document.Fields()[:6] {
-		fmt.Fprintf(w, "   %s: %s\n", f.Label, f.Value)
-	}
-	fmt.Fprintf(w, "   try: bin/dataledger cert verify --offline --key %s %s\n", filepath.Join(keyDir, "demo-issuer.pub.pem"), credPath)
+	fmt.Fprintf(w, "   bin/dataledger cert verify --offline --key %s %s\n", pubPath, credPath)
 	return nil
-}
-
-func demoKey(dir string) (*certs.PrivateKey, error) {
-	path := filepath.Join(dir, "demo-issuer.key.pem")
-	if data, err := os.ReadFile(path); err == nil {
-		return certs.ParsePrivateKeyPEM(data, nil)
-	}
-	k, err := certs.GenerateKey(nil)
-	if err != nil {
-		return nil, err
-	}
-	pemKey, _ := k.PEM(nil)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path, pemKey, 0o600); err != nil {
-		return nil, err
-	}
-	return k, os.WriteFile(filepath.Join(dir, "demo-issuer.pub.pem"), k.Public().PEM(), 0o644)
 }

@@ -1,0 +1,146 @@
+// Package sample drives the authorization flow on a running network with
+// sample data: an issuing department's SM2 key, parties, a filed catalog
+// agreement, signed credentials. The demo, the integration tests and the
+// load generators use it, so the flow is written once.
+package sample
+
+import (
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/network"
+)
+
+// Issuer is a channel's data authority and operation platform, connected,
+// with a registered SM2 issuer key.
+type Issuer struct {
+	Channel    string
+	Division   string
+	Department string
+	Authority  *network.Client // role authority: keys, filing, status decisions
+	Operator   *network.Client // role operator: parties, agreements, issuing
+	Key        *certs.PrivateKey
+}
+
+// NewIssuer connects as the channel authority org's "authority" and
+// "operator" users and registers a fresh issuer key valid from today.
+func NewIssuer(n *network.Net, channel, department string) (*Issuer, error) {
+	ch := n.D.Channel(channel)
+	if ch == nil {
+		return nil, fmt.Errorf("no channel %q in the description", channel)
+	}
+	auth, err := n.Connect(ch.Authority, "authority", nil)
+	if err != nil {
+		return nil, err
+	}
+	op, err := n.Connect(ch.Authority, "operator", nil)
+	if err != nil {
+		auth.Close()
+		return nil, err
+	}
+	is := &Issuer{Channel: channel, Division: ch.DivisionCode, Department: department, Authority: auth, Operator: op}
+	if is.Key, err = certs.GenerateKey(nil); err != nil {
+		return nil, err
+	}
+	if _, err := is.RegisterKey(is.Key); err != nil {
+		is.Close()
+		return nil, err
+	}
+	return is, nil
+}
+
+// Close ends both connections.
+func (is *Issuer) Close() {
+	is.Authority.Close()
+	is.Operator.Close()
+}
+
+// Today is today's date in China Standard Time.
+func Today() string { return time.Now().In(domain.CST).Format(time.DateOnly) }
+
+// RegisterKey registers an SM2 key for the department, valid five years.
+func (is *Issuer) RegisterKey(k *certs.PrivateKey) (*network.Committed, error) {
+	until := time.Now().In(domain.CST).AddDate(5, 0, 0).Format(time.DateOnly)
+	b, _ := json.Marshal(domain.IssuerKeyInput{PublicKey: string(k.Public().PEM()), Department: is.Department, ValidFrom: Today(), ValidUntil: until})
+	return is.Authority.Submit(is.Channel, "RegisterIssuerKey", string(b))
+}
+
+// CreditCode makes a random valid unified social credit code in division.
+func CreditCode(division string) string {
+	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+	b := []byte("91" + division)
+	for len(b) < 17 {
+		i, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
+		b = append(b, alphabet[i.Int64()])
+	}
+	c, _ := domain.CreditCodeCheckChar(string(b))
+	return string(b) + string(c)
+}
+
+// Party registers a party with a random credit code in the jurisdiction.
+func (is *Issuer) Party(role, name string) (string, error) {
+	code := CreditCode(is.Division)
+	b, _ := json.Marshal(domain.PartyInput{CreditCode: code, Name: name, Role: role, DivisionCode: is.Division})
+	if _, err := is.Operator.Submit(is.Channel, "RegisterParty", string(b)); err != nil {
+		return "", err
+	}
+	return code, nil
+}
+
+// Number makes a fresh random number of a kind in this jurisdiction.
+func (is *Issuer) Number(prefix string) string {
+	n, err := domain.NewNumber(prefix, is.Division, time.Now().In(domain.CST).Year(), rand.Reader)
+	if err != nil {
+		panic(err)
+	}
+	return n.String()
+}
+
+// Agreement is a recorded and filed catalog agreement.
+type Agreement struct {
+	Number, Digest, Grantee, GranteeName, TermStart, TermEnd string
+}
+
+// CatalogAgreement records a catalog authorization agreement from the
+// operator party to the grantee, signed today for three years, and files it.
+func (is *Issuer) CatalogAgreement(grantor, grantee, granteeName string) (*Agreement, error) {
+	start := time.Now().In(domain.CST)
+	a := &Agreement{
+		Number: is.Number(domain.PrefixAgreement), Grantee: grantee, GranteeName: granteeName,
+		TermStart: start.Format(time.DateOnly), TermEnd: start.AddDate(3, 0, -1).Format(time.DateOnly),
+	}
+	a.Digest = certs.SM3Hex([]byte("目录授权协议 " + a.Number + " " + grantee))
+	b, _ := json.Marshal(domain.AgreementInput{Number: a.Number, Kind: domain.AgreementCatalog, GrantorCreditCode: grantor, GranteeCreditCode: grantee,
+		DocumentDigest: a.Digest, Scope: "公共交通客流统计数据（开发目录）", TermStart: a.TermStart, TermEnd: a.TermEnd, SignedOn: Today()})
+	if _, err := is.Operator.Submit(is.Channel, "RecordAgreement", string(b)); err != nil {
+		return nil, err
+	}
+	if _, err := is.Authority.Submit(is.Channel, "FileAgreement", a.Number); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Credential builds a credential for the agreement's grantee, valid for
+// the agreement's term, and signs it with key.
+func (is *Issuer) Credential(a *Agreement, key *certs.PrivateKey) (*domain.Credential, string, error) {
+	c := &domain.Credential{
+		Type: domain.TypeCredential, AuthorizationNumber: is.Number(domain.PrefixAuthorization),
+		HolderName: a.GranteeName, HolderCreditCode: a.Grantee, Scope: "公共交通客流统计数据（开发目录）",
+		ValidFrom: a.TermStart, ValidUntil: a.TermEnd, IssuingDepartment: is.Department, IssueDate: Today(),
+		DivisionCode: is.Division, Channel: is.Channel, AgreementDigest: a.Digest,
+	}
+	b, _ := json.Marshal(c)
+	signed, err := certs.Sign(b, key, nil)
+	return c, string(signed), err
+}
+
+// Issue registers a signed credential.
+func (is *Issuer) Issue(signed string, a *Agreement) (*network.Committed, error) {
+	return is.Operator.Submit(is.Channel, "IssueCredential", signed, a.Number)
+}
