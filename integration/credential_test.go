@@ -162,7 +162,9 @@ func TestCredentialBadInputChangesNothing(t *testing.T) {
 		rule string
 		doc  string
 	}{
-		{domain.RuleNumber, sign(func(c *domain.Credential) { c.AuthorizationNumber = c.AuthorizationNumber[:len(c.AuthorizationNumber)-1] + "Y" })},
+		{domain.RuleNumber, sign(func(c *domain.Credential) {
+			c.AuthorizationNumber = c.AuthorizationNumber[:len(c.AuthorizationNumber)-1] + "Y"
+		})},
 		{domain.RuleTerm, sign(func(c *domain.Credential) { c.ValidUntil = "2020-01-01" })},
 		{domain.RulePartyExists, sign(func(c *domain.Credential) { c.HolderCreditCode = sample.CreditCode("450100") })},
 		{domain.RuleText, sign(func(c *domain.Credential) { c.Scope = strings.Repeat("范围", 1001) })},
