@@ -325,6 +325,11 @@ func checkRegistered(t *testing.T) {
 	if err != nil || decode[domain.ProfileRecord](t, b).Profile.Name != "HB" {
 		t.Fatalf("profile change lost: %v", err)
 	}
+	for number, status := range issuedCredentials {
+		if v := verification(t, c, "nanning", "VerifyCredential", number); v.Status != status {
+			t.Fatalf("credential %s reads %s, want %s", number, v.Status, status)
+		}
+	}
 }
 
 func TestKillEverythingThenUpKeepsEveryRecord(t *testing.T) {
@@ -335,7 +340,7 @@ func TestKillEverythingThenUpKeepsEveryRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRegistered(t)
-	if len(registered) < 6 {
-		t.Fatalf("only %d parties were registered by the earlier tests", len(registered))
+	if len(registered) < 6 || len(issuedCredentials) < 2 {
+		t.Fatalf("only %d parties and %d credentials were written by the earlier tests", len(registered), len(issuedCredentials))
 	}
 }
