@@ -21,7 +21,10 @@ import (
 // The tests run in file order: later ones kill and restart processes and
 // then check what the earlier ones wrote.
 
-var registered []string // credit codes registered on nanning, checked after the restarts
+var (
+	registered     []string // credit codes registered on nanning, checked after the restarts
+	adoptedProfile string   // nanning's profile after the profile test, checked likewise
+)
 
 func TestPartyRegisteredOnNanningIsReadByEveryMemberOrgsPeer(t *testing.T) {
 	op := connect(t, "CityAMSP", "operator", nil)
@@ -83,6 +86,7 @@ func TestPolicyProfileOnlyByTheChannelsAuthority(t *testing.T) {
 	if _, err := auth.Submit("nanning", "AdoptProfile", "HB", "与湖北省协同试点"); err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	adoptedProfile = "HB"
 	after, _ := auth.Evaluate("nanning", "GetProfile")
 	if rec := decode[domain.ProfileRecord](t, after); rec.Version != 2 || rec.Profile.Name != "HB" || !rec.Profile.SubLicensingForbidden || rec.Last.Actor.MSP != "CityAMSP" {
 		t.Fatalf("profile after: %+v", rec)
@@ -321,9 +325,11 @@ func checkRegistered(t *testing.T) {
 			t.Fatalf("party %s lost: %s", code, network.ErrorText(err))
 		}
 	}
-	b, err := c.Evaluate("nanning", "GetProfile")
-	if err != nil || decode[domain.ProfileRecord](t, b).Profile.Name != "HB" {
-		t.Fatalf("profile change lost: %v", err)
+	if adoptedProfile != "" {
+		b, err := c.Evaluate("nanning", "GetProfile")
+		if err != nil || decode[domain.ProfileRecord](t, b).Profile.Name != adoptedProfile {
+			t.Fatalf("profile change to %s lost: %v", adoptedProfile, err)
+		}
 	}
 	for number, status := range issuedCredentials {
 		if v := verification(t, c, "nanning", "VerifyCredential", number); v.Status != status {
@@ -340,7 +346,7 @@ func TestKillEverythingThenUpKeepsEveryRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkRegistered(t)
-	if len(registered) < 6 || len(issuedCredentials) < 2 {
-		t.Fatalf("only %d parties and %d credentials were written by the earlier tests", len(registered), len(issuedCredentials))
+	if len(registered) == 0 && len(issuedCredentials) == 0 {
+		t.Fatal("no earlier test wrote anything to check")
 	}
 }
