@@ -338,6 +338,68 @@ func checkRegistered(t *testing.T) {
 	}
 }
 
+// TestAddingACityIsAnEditPlusUp adds 北海 (CityCMSP, 450500) with its own
+// channel to the description and runs up: new crypto for the new org only,
+// a new channel, the chaincode deployed and bootstrapped there, and the
+// existing channels untouched.
+func TestAddingACityIsAnEditPlusUp(t *testing.T) {
+	data, err := os.ReadFile(description)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const city = `  - name: cityc
+    mspId: CityCMSP
+    domain: cityc.dataledger.local
+    role: data-authority
+    jurisdiction: 北海市
+    divisionCode: "450500"
+    users:
+      - {name: authority, role: authority}
+      - {name: operator, role: operator}
+      - {name: clerk, role: clerk}
+    peers:
+      - {name: peer0, host: 127.0.0.1, port: 11051, chaincodePort: 11052, operationsPort: 9447, chaincodeServerPort: 11059}
+channels:
+`
+	const channel = `  - {name: beihai, authority: CityCMSP, jurisdiction: 北海市, divisionCode: "450500", profile: GX,
+     members: [CityCMSP, ProvinceMSP, ExchangeMSP]}
+`
+	text := strings.Replace(string(data), "channels:\n", city, 1) + channel
+	extended := filepath.Join(home, "dataledger-4-cities.yaml")
+	if err := os.WriteFile(extended, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cityACA, _ := os.ReadFile(net.L.TLSCACert(net.D.Org("CityAMSP")))
+	heightBefore, _ := net.Height(peerOf("CityAMSP"), "nanning")
+	description = extended // TestMain's down now stops the new city's processes too
+	if err := cli("network", "up"); err != nil {
+		t.Fatal(err)
+	}
+	grown, err := network.Open(extended, home, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown.BinDir = binDir
+	net = grown
+	if after, _ := os.ReadFile(net.L.TLSCACert(net.D.Org("CityAMSP"))); string(after) != string(cityACA) {
+		t.Fatal("adding a city regenerated an existing org's CA")
+	}
+	op := connect(t, "CityCMSP", "operator", nil)
+	code := newCreditCode("450502")
+	if _, err := op.Submit("beihai", "RegisterParty", partyArg(code, "北海海洋数据有限公司", "450502")); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	if _, err := connect(t, "ExchangeMSP", "exchange", nil).Evaluate("beihai", "GetParty", code); err != nil {
+		t.Fatalf("the exchange does not see the new city's channel: %s", network.ErrorText(err))
+	}
+	if _, err := op.Evaluate("nanning", "GetParty", registered[0]); err == nil {
+		t.Fatal("the new city reads nanning")
+	}
+	if h, _ := net.Height(peerOf("CityAMSP"), "nanning"); h < heightBefore {
+		t.Fatal("nanning lost blocks")
+	}
+}
+
 func TestKillEverythingThenUpKeepsEveryRecord(t *testing.T) {
 	for _, id := range net.ProcessIDs() {
 		kill9(t, id)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"dataledger/network/ccaas"
 )
@@ -83,34 +84,39 @@ func (n *Net) install(p *Peer) (string, error) {
 }
 
 // startChaincodeServer runs the chaincode for peer p with its package ID.
-// A server running an older package is restarted.
+// A server started with another configuration (an older package, or
+// another channel → authority map after a channel was added) is restarted.
 func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
 	id := "cc." + p.ID()
-	idFile := filepath.Join(n.L.ChaincodeDir(p.ID()), "package-id")
-	if prev, _ := os.ReadFile(idFile); string(prev) != packageID {
-		if _, err := n.stop(id, 5e9); err != nil {
-			return err
-		}
-	}
 	var auth []string
 	for ch, msp := range n.D.Authorities() {
 		auth = append(auth, ch+"="+msp)
 	}
 	sort.Strings(auth)
 	tls := filepath.Join(n.L.ChaincodeDir(p.ID()), "tls")
-	if _, err := os.Stat(n.chaincodeBin()); err != nil {
-		return fmt.Errorf("the chaincode server is missing next to this binary (%s): build with `go build -o bin/ ./cmd/...`", n.chaincodeBin())
-	}
-	if _, err := n.start(proc{ID: id, Bin: n.chaincodeBin(), Env: []string{
+	env := []string{
 		"CHAINCODE_ID=" + packageID,
 		"CHAINCODE_SERVER_ADDRESS=" + fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort),
 		"CHAINCODE_TLS_CERT=" + filepath.Join(tls, "server.crt"),
 		"CHAINCODE_TLS_KEY=" + filepath.Join(tls, "server.key"),
 		"DATALEDGER_AUTHORITIES=" + strings.Join(auth, ","),
-	}}); err != nil {
+	}
+	config := strings.Join(env, "\n")
+	configFile := filepath.Join(n.L.ChaincodeDir(p.ID()), "server.env")
+	if prev, _ := os.ReadFile(configFile); string(prev) != config {
+		if stopped, err := n.stop(id, 5*time.Second); err != nil {
+			return err
+		} else if stopped {
+			fmt.Fprintf(n.Out, "  %s restarted with its new configuration\n", id)
+		}
+	}
+	if _, err := os.Stat(n.chaincodeBin()); err != nil {
+		return fmt.Errorf("the chaincode server is missing next to this binary (%s): build with `go build -o bin/ ./cmd/...`", n.chaincodeBin())
+	}
+	if _, err := n.start(proc{ID: id, Bin: n.chaincodeBin(), Env: env}); err != nil {
 		return err
 	}
-	return os.WriteFile(idFile, []byte(packageID), 0o644)
+	return os.WriteFile(configFile, []byte(config), 0o644)
 }
 
 type committed struct {
