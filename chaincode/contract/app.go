@@ -338,8 +338,9 @@ func (a *App) History(s store.Store, recordType, key string) ([]HistoryItem, err
 		if err = validKeyID("key", key); err == nil {
 			k, err = s.Key(recordType, key)
 		}
-	case TypeAgreement, TypeCredential:
-		prefix := map[string]string{TypeAgreement: domain.PrefixAgreement, TypeCredential: domain.PrefixAuthorization}[recordType]
+	case TypeAgreement, TypeCredential, TypeApplication, TypeCertificate, TypeObjection:
+		prefix := map[string]string{TypeAgreement: domain.PrefixAgreement, TypeCredential: domain.PrefixAuthorization,
+			TypeApplication: domain.PrefixApplication, TypeCertificate: domain.PrefixRegistration, TypeObjection: domain.PrefixObjection}[recordType]
 		if _, err = domain.ParseNumber("key", key, prefix); err == nil {
 			k, err = s.Key(recordType, key)
 		}
@@ -348,7 +349,7 @@ func (a *App) History(s store.Store, recordType, key string) ([]HistoryItem, err
 			k, err = s.Key(recordType, key)
 		}
 	default:
-		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile, jurisdiction, issuerKey, agreement, credential or calendar", truncate(recordType))
+		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile, jurisdiction, issuerKey, agreement, credential, calendar, application, certificate or objection", truncate(recordType))
 	}
 	if err != nil {
 		return nil, err

@@ -645,19 +645,30 @@ func (a *App) VerifyCredentialDocument(s store.Store, signedJSON string) (*domai
 	if err != nil || v.Status == domain.VerifyNotFound {
 		return v, err
 	}
-	if diff := differingMembers(v.Record.Document, canonical); len(diff) > 0 {
-		return &domain.Verification{Status: domain.VerifyTampered, Number: v.Number, Channel: v.Channel, TxID: v.TxID, Time: v.Time, KeyID: v.KeyID,
-			Reason: fmt.Sprintf("the document differs from the one registered in tx %s in %v", v.TxID, diff)}, nil
+	var registered domain.CredentialRecord
+	_ = json.Unmarshal(v.Record, &registered)
+	return checkPresented(s, env, canonical, registered.Document, v)
+}
+
+// checkPresented compares a presented signed document with the one the
+// ledger registered and re-verifies its signature: tampered on any
+// difference, otherwise the registered record's verification v.
+func checkPresented(s store.Store, env *certs.Envelope, canonical, registered []byte, v *domain.Verification) (*domain.Verification, error) {
+	tampered := func(reason string) *domain.Verification {
+		return &domain.Verification{Status: domain.VerifyTampered, Number: v.Number, Channel: v.Channel, TxID: v.TxID, Time: v.Time, KeyID: v.KeyID, Reason: reason}
+	}
+	if diff := differingMembers(registered, canonical); len(diff) > 0 {
+		return tampered(fmt.Sprintf("the document differs from the one registered in tx %s in %v", v.TxID, diff)), nil
 	}
 	k, err := load[domain.IssuerKey](s, key(s, TypeIssuerKey, env.Signature.KeyID))
 	if err != nil {
 		return nil, err
 	}
 	if k == nil {
-		return &domain.Verification{Status: domain.VerifyTampered, Number: v.Number, Channel: v.Channel, TxID: v.TxID, Reason: "its signing key is not in the registry"}, nil
+		return tampered("its signing key is not in the registry"), nil
 	}
 	if err := verifySignature(env, k); err != nil {
-		return &domain.Verification{Status: domain.VerifyTampered, Number: v.Number, Channel: v.Channel, TxID: v.TxID, Reason: err.Error()}, nil
+		return tampered(err.Error()), nil
 	}
 	return v, nil
 }

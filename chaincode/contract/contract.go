@@ -183,3 +183,107 @@ func (c *Contract) ListCredentials(ctx contractapi.TransactionContextInterface, 
 	}
 	return out(c.App.ListCredentials(st(ctx), by, value, n, bookmark))
 }
+
+func (c *Contract) Apply(ctx contractapi.TransactionContextInterface, applicationJSON string) (string, error) {
+	return out(c.App.Apply(st(ctx), applicationJSON))
+}
+
+func (c *Contract) PreliminaryReview(ctx contractapi.TransactionContextInterface, number, decision, reasons string) (string, error) {
+	return out(c.App.PreliminaryReview(st(ctx), number, decision, reasons))
+}
+
+func (c *Contract) ExtendComplianceReview(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
+	return out(c.App.ExtendComplianceReview(st(ctx), number, reason))
+}
+
+func (c *Contract) ComplianceReview(ctx contractapi.TransactionContextInterface, number, reviewer, decision, reasons string) (string, error) {
+	return out(c.App.ComplianceReview(st(ctx), number, reviewer, decision, reasons))
+}
+
+func (c *Contract) AttachScenarioAgreement(ctx contractapi.TransactionContextInterface, number, agreementNumber string) (string, error) {
+	return out(c.App.AttachScenarioAgreement(st(ctx), number, agreementNumber))
+}
+
+func (c *Contract) StartDevelopment(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.StartDevelopment(st(ctx), number))
+}
+
+func (c *Contract) VerifyConsistency(ctx contractapi.TransactionContextInterface, number, productDigest, matchesDesign, changeNote, decision, reasons string) (string, error) {
+	return out(c.App.VerifyConsistency(st(ctx), number, productDigest, matchesDesign, changeNote, decision, reasons))
+}
+
+func (c *Contract) StartPublicNotice(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.StartPublicNotice(st(ctx), number))
+}
+
+func (c *Contract) GetApplication(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetApplication(st(ctx), number))
+}
+
+func (c *Contract) RegisterCertificate(ctx contractapi.TransactionContextInterface, signedJSON, applicationNumber string) (string, error) {
+	return out(c.App.RegisterCertificate(st(ctx), signedJSON, applicationNumber))
+}
+
+func (c *Contract) GetCertificate(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetCertificate(st(ctx), number))
+}
+
+func (c *Contract) VerifyCertificate(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.VerifyCertificate(st(ctx), number))
+}
+
+func (c *Contract) VerifyCertificateDocument(ctx contractapi.TransactionContextInterface, signedJSON string) (string, error) {
+	return out(c.App.VerifyCertificateDocument(st(ctx), signedJSON))
+}
+
+func (c *Contract) FileObjection(ctx contractapi.TransactionContextInterface, objectionJSON string) (string, error) {
+	return out(c.App.FileObjection(st(ctx), objectionJSON))
+}
+
+func (c *Contract) DecideObjection(ctx contractapi.TransactionContextInterface, number, decisionJSON string) (string, error) {
+	return out(c.App.DecideObjection(st(ctx), number, decisionJSON))
+}
+
+func (c *Contract) ConfirmDestruction(ctx contractapi.TransactionContextInterface, number, evidenceDigest string) (string, error) {
+	return out(c.App.ConfirmDestruction(st(ctx), number, evidenceDigest))
+}
+
+func (c *Contract) GetObjection(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetObjection(st(ctx), number))
+}
+
+func (c *Contract) CheckEgress(ctx contractapi.TransactionContextInterface, number, result, reportDigest, reasons string) (string, error) {
+	return out(c.App.CheckEgress(st(ctx), number, result, reportDigest, reasons))
+}
+
+func (c *Contract) ListEgressChecks(ctx contractapi.TransactionContextInterface, number, size, bookmark string) (string, error) {
+	n, err := pageSize(size)
+	if err != nil {
+		return "", err
+	}
+	return out(c.App.ListEgressChecks(st(ctx), number, n, bookmark))
+}
+
+func (c *Contract) AcknowledgeCertificate(ctx contractapi.TransactionContextInterface, number, action string) (string, error) {
+	return out(c.App.AcknowledgeCertificate(st(ctx), number, action))
+}
+
+func (c *Contract) ListAcknowledgements(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.ListAcknowledgements(st(ctx), number))
+}
+
+func (c *Contract) ListDisclosedAuthorizations(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
+	n, err := pageSize(size)
+	if err != nil {
+		return "", err
+	}
+	return out(c.App.ListDisclosedAuthorizations(st(ctx), n, bookmark))
+}
+
+func (c *Contract) ListDisclosedProducts(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
+	n, err := pageSize(size)
+	if err != nil {
+		return "", err
+	}
+	return out(c.App.ListDisclosedProducts(st(ctx), n, bookmark))
+}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -19,15 +20,15 @@ const (
 // Verification answers "is this document genuine and in force?", always
 // with the reason and, when it is on the ledger, the chain reference.
 type Verification struct {
-	Status    string            `json:"status"`
-	Reason    string            `json:"reason"`
-	Number    string            `json:"number"`
-	Channel   string            `json:"channel,omitempty"`
-	TxID      string            `json:"txId,omitempty"` // the registering transaction
-	Time      string            `json:"time,omitempty"` // its commit timestamp
-	KeyID     string            `json:"issuerKeyId,omitempty"`
-	KeyStatus string            `json:"issuerKeyStatus,omitempty"` // the key's status now
-	Record    *CredentialRecord `json:"record,omitempty"`
+	Status    string          `json:"status"`
+	Reason    string          `json:"reason"`
+	Number    string          `json:"number"`
+	Channel   string          `json:"channel,omitempty"`
+	TxID      string          `json:"txId,omitempty"` // the registering transaction
+	Time      string          `json:"time,omitempty"` // its commit timestamp
+	KeyID     string          `json:"issuerKeyId,omitempty"`
+	KeyStatus string          `json:"issuerKeyStatus,omitempty"` // the key's status now
+	Record    json.RawMessage `json:"record,omitempty"`          // the credential or certificate record
 }
 
 // VerifyCredentialRecord states a registered credential's status at t. The
@@ -35,7 +36,8 @@ type Verification struct {
 // the key was usable; a later retirement or revocation of the key does not
 // undo that, and the answer says so.
 func VerifyCredentialRecord(channel string, r *CredentialRecord, key *IssuerKey, t time.Time) Verification {
-	v := Verification{Number: r.Number, Channel: channel, TxID: r.Issued.TxID, Time: r.Issued.Time, KeyID: r.IssuerKeyID, Record: r}
+	rec, _ := json.Marshal(r)
+	v := Verification{Number: r.Number, Channel: channel, TxID: r.Issued.TxID, Time: r.Issued.Time, KeyID: r.IssuerKeyID, Record: rec}
 	if key != nil {
 		v.KeyStatus = key.Status
 	}
@@ -53,6 +55,29 @@ func VerifyCredentialRecord(channel string, r *CredentialRecord, key *IssuerKey,
 		v.Reason = fmt.Sprintf("validity ended on %s", r.ValidUntil)
 	case CredentialPending:
 		v.Reason = fmt.Sprintf("not in force before %s", r.ValidFrom)
+	}
+	return v
+}
+
+// VerifyCertificateRecord states a registered certificate's status: its
+// 区块链编号 is the registering transaction, on the channel.
+func VerifyCertificateRecord(channel string, r *CertificateRecord, key *IssuerKey) Verification {
+	rec, _ := json.Marshal(r)
+	v := Verification{Number: r.Number, Channel: channel, TxID: r.Registered.TxID, Time: r.Registered.Time, KeyID: r.IssuerKeyID, Record: rec}
+	if key != nil {
+		v.KeyStatus = key.Status
+	}
+	v.Status = r.EffectiveStatus()
+	switch v.Status {
+	case VerifyValid:
+		v.Reason = fmt.Sprintf("registered in tx %s at %s (区块链编号), signed by key %s", r.Registered.TxID, r.Registered.Time, r.IssuerKeyID)
+		if r.PreExisting {
+			v.Reason += "; a pre-existing product registered directly (GX 12(7))"
+		}
+	case VerifySuspended:
+		v.Reason = fmt.Sprintf("%d objection(s) open: suspended until decided (GX 12(8))", r.OpenObjections)
+	case VerifyRevoked:
+		v.Reason = fmt.Sprintf("registration revoked at %s: %s", r.Last.Time, r.StatusReason)
 	}
 	return v
 }

@@ -1,0 +1,492 @@
+package domain
+
+import (
+	"fmt"
+	"sort"
+	"time"
+)
+
+// PrefixApplication numbers scenario-authorization applications.
+const PrefixApplication = "SA"
+
+// Stages of a scenario-authorization application (GX 12): each is reached
+// by a recorded decision; a step out of order is refused naming the stage
+// it needs.
+const (
+	StageApplied             = "applied"              // awaiting preliminary review (初审)
+	StagePreliminaryApproved = "preliminary_approved" // awaiting compliance review (复审)
+	StageComplianceApproved  = "compliance_approved"  // awaiting the filed scenario agreement
+	StageAgreementFiled      = "agreement_filed"      // development may start
+	StageDeveloping          = "developing"
+	StageVerified            = "verified"  // consistency verification (一致性验证) passed
+	StageInNotice            = "in_notice" // public notice (公示)
+	StageRegistered          = "registered"
+	StageRejected            = "rejected"
+)
+
+// Decisions recorded on steps.
+const (
+	DecisionApproved       = "approved"
+	DecisionRejected       = "rejected"
+	DecisionDeemedApproved = "deemed_approved" // ZW 21: silence past the deadline
+	DecisionDone           = "done"
+)
+
+// Workflow rule codes.
+const (
+	RuleStep            = "DL-STEP" // a step out of order
+	RuleApplication     = "DL-APPLICATION"
+	RuleReasons         = "DL-REASONS" // ZW 21: a rejection carries reasons
+	RuleReviewer        = "DL-REVIEWER"
+	RuleSelfDealing     = "DL-SELF-DEALING" // GX 7(8), GD 25
+	RuleNoticeRunning   = "DL-NOTICE"
+	RuleApplicationUniq = "DL-APPLICATION-UNIQUE"
+)
+
+// ReviewerAgency names the implementing agency among compliance reviewers.
+const ReviewerAgency = "agency"
+
+// ApplicationInput is a scenario-authorization application.
+type ApplicationInput struct {
+	Number              string   `json:"number"`
+	ApplicantCreditCode string   `json:"applicantCreditCode"`
+	ProductName         string   `json:"productName"`
+	ProductType         string   `json:"productType"`
+	Scenario            string   `json:"scenario"`
+	ResourceIDs         []string `json:"resourceIds"`   // registered data resources it uses (GD 27)
+	DataProviders       []string `json:"dataProviders"` // credit codes: each reviews (复审)
+	UsesNonPublicData   bool     `json:"usesNonPublicData"`
+	CrossRegion         bool     `json:"crossRegion"`     // reviewed a level up
+	RedevelopedFrom     []string `json:"redevelopedFrom"` // 登记号 of the products it builds on
+	DesignDigest        string   `json:"designDigest"`    // SM3 of the product design
+}
+
+// Step is one recorded decision of the workflow.
+type Step struct {
+	Step      string `json:"step"`
+	Decision  string `json:"decision"`
+	Reviewer  string `json:"reviewer,omitempty"`
+	Reasons   string `json:"reasons,omitempty"`
+	Actor     Actor  `json:"actor"`
+	TxID      string `json:"txId"`
+	Time      string `json:"time"`      // the transaction that recorded it
+	Effective string `json:"effective"` // when it took effect (a deemed approval: its deadline)
+	Late      bool   `json:"late,omitempty"`
+}
+
+// Application is the ledger record of a scenario application.
+type Application struct {
+	ApplicationInput
+	Stage               string            `json:"stage"`
+	AppliedOn           string            `json:"appliedOn"`
+	PreliminaryDeadline string            `json:"preliminaryDeadline,omitempty"`
+	ComplianceDeadline  string            `json:"complianceDeadline,omitempty"` // silence = approval after it (ZW 21)
+	ComplianceExtended  bool              `json:"complianceExtended,omitempty"`
+	Reviews             map[string]string `json:"reviews,omitempty"` // reviewer → decision
+	AgreementNumber     string            `json:"agreementNumber,omitempty"`
+	ProductDigest       string            `json:"productDigest,omitempty"`
+	ChangeNote          string            `json:"changeNote,omitempty"`
+	NoticeEnds          string            `json:"noticeEnds,omitempty"` // RFC 3339
+	OpenObjections      int               `json:"openObjections"`
+	RegistrationNumber  string            `json:"registrationNumber,omitempty"`
+	Steps               []Step            `json:"steps"`
+	Last                Change            `json:"last"`
+	Version             int               `json:"version"`
+}
+
+func stepAt(c Change, step, decision, reasons string) Step {
+	return Step{Step: step, Decision: decision, Reasons: reasons, Actor: c.Actor, TxID: c.TxID, Time: c.Time, Effective: c.Time}
+}
+
+func (a *Application) next(c Change, stage string, s Step) *Application {
+	n := *a
+	n.Steps = append(append([]Step(nil), a.Steps...), s)
+	n.Reviews = copyMap(a.Reviews)
+	n.Stage, n.Version = stage, a.Version+1
+	c.Action = s.Step
+	n.Last = c
+	return &n
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func needStage(a *Application, step string, stages ...string) error {
+	if a == nil {
+		return NotFound(RuleApplication, "number", "no such application")
+	}
+	for _, s := range stages {
+		if a.Stage == s {
+			return nil
+		}
+	}
+	return Conflict(RuleStep, "stage", "%s needs the application at stage %v; it is at %s", step, stages, a.Stage)
+}
+
+// complianceDeadlineEnd is the instant the compliance review's deadline
+// day ends (CST).
+func (a *Application) complianceDeadlineEnd() (time.Time, bool) {
+	if a.ComplianceDeadline == "" || a.ComplianceExtended || a.Stage != StagePreliminaryApproved {
+		return time.Time{}, false
+	}
+	d, err := time.ParseInLocation(time.DateOnly, a.ComplianceDeadline, CST)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return d.AddDate(0, 0, 1), true
+}
+
+// Effective is the application as it stands at t: ZW 21 — a review not
+// decided by its deadline, with no extension filed, counts as approved
+// from the deadline. Queries show this; the next transaction on the record
+// materializes it (Materialize).
+func (a *Application) Effective(t time.Time) *Application {
+	end, ok := a.complianceDeadlineEnd()
+	if !ok || t.Before(end) {
+		return a
+	}
+	n := *a
+	n.Steps = append(append([]Step(nil), a.Steps...), Step{
+		Step: "compliance_review", Decision: DecisionDeemedApproved,
+		Reasons:   fmt.Sprintf("not decided by %s and no extension filed: counts as approved (视为同意)", a.ComplianceDeadline),
+		Effective: end.UTC().Format(time.RFC3339),
+	})
+	n.Stage = StageComplianceApproved
+	return &n
+}
+
+// Materialize records a deemed approval in the transaction c that first
+// touches the record after the deadline; the step keeps the deadline as
+// its effective time.
+func (a *Application) Materialize(t time.Time, c Change) *Application {
+	e := a.Effective(t)
+	if e == a {
+		return a
+	}
+	s := &e.Steps[len(e.Steps)-1]
+	s.Actor, s.TxID, s.Time = c.Actor, c.TxID, c.Time
+	e.Version = a.Version + 1
+	return e
+}
+
+// ApplyInput is what an application is decided on.
+type ApplyInput struct {
+	In          ApplicationInput
+	Existing    *Application
+	Applicant   *Party
+	Providers   map[string]*Party             // by credit code
+	SourceCerts map[string]*CertificateRecord // by 登记号 (RedevelopedFrom)
+}
+
+// Apply records a scenario-authorization application (GX 12(1)).
+func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Time, c Change) (*Application, error) {
+	in := x.In
+	if err := RequireRegistrar(j, c.Actor, "recording an application"); err != nil {
+		return nil, err
+	}
+	if _, err := ParseNumber("number", in.Number, PrefixApplication); err != nil {
+		return nil, err
+	}
+	if x.Existing != nil {
+		return nil, Conflict(RuleApplicationUniq, "number", "application %s exists (stage %s)", in.Number, x.Existing.Stage)
+	}
+	if x.Applicant == nil {
+		return nil, NotFound(RulePartyExists, "applicantCreditCode", "%s is not a registered party on channel %s", in.ApplicantCreditCode, j.Channel)
+	}
+	if x.Applicant.Status != PartyActive || (x.Applicant.Role != PartyEnterprise && x.Applicant.Role != PartyOperator) {
+		return nil, Invalid(RuleApplication, "applicantCreditCode", "the applicant must be an active enterprise or operator; %s is a %s %s", in.ApplicantCreditCode, x.Applicant.Status, x.Applicant.Role)
+	}
+	for _, f := range []struct{ field, v string }{{"productName", in.ProductName}, {"scenario", in.Scenario}} {
+		if err := ValidateText(f.field, f.v, 2000); err != nil {
+			return nil, err
+		}
+	}
+	if _, ok := ProductTypes[in.ProductType]; !ok {
+		return nil, Invalid(RuleApplication, "productType", "%q is not one of dataset, model, api, report, service, other", truncate(in.ProductType, 32))
+	}
+	if !digestRE.MatchString(in.DesignDigest) {
+		return nil, Invalid(RuleDigest, "designDigest", "must be the SM3 digest of the product design: 64 lowercase hex characters")
+	}
+	v := validator{}
+	v.list("resourceIds", in.ResourceIDs, idPattern)
+	v.list("dataProviders", in.DataProviders, idPattern)
+	v.list("redevelopedFrom", in.RedevelopedFrom, idPattern)
+	if v.err != nil {
+		return nil, v.err
+	}
+	if len(in.ResourceIDs) == 0 {
+		return nil, Invalid(RuleApplication, "resourceIds", "name the registered data resources the product uses (GD 27)")
+	}
+	for i, code := range in.DataProviders {
+		dp := x.Providers[code]
+		if dp == nil || dp.Role != PartyDataProvider || dp.Status != PartyActive {
+			return nil, Invalid(RuleReviewer, fmt.Sprintf("dataProviders[%d]", i), "%s is not an active registered data provider", code)
+		}
+	}
+	for i, n := range in.RedevelopedFrom {
+		src := x.SourceCerts[n]
+		if src == nil {
+			return nil, NotFound(RuleApplication, fmt.Sprintf("redevelopedFrom[%d]", i), "no registered product %s on channel %s", n, j.Channel)
+		}
+		// GX 7(8), GD 25: the operator takes no part, directly or
+		// indirectly, in re-developing products it delivered.
+		if x.Applicant.Role == PartyOperator && src.EnterpriseCreditCode == in.ApplicantCreditCode {
+			return nil, Forbidden(p.Cite("selfDealing", RuleSelfDealing), fmt.Sprintf("redevelopedFrom[%d]", i),
+				"operator %s delivered %s and may not re-develop it", in.ApplicantCreditCode, n)
+		}
+	}
+	today := DateOf(now)
+	a := &Application{ApplicationInput: in, Stage: StageApplied, AppliedOn: today.Format(time.DateOnly), Reviews: map[string]string{}, Version: 1}
+	if n := p.PreliminaryReviewWorkingDays; n > 0 {
+		d, err := cals.AddWorkingDays(today, n)
+		if err != nil {
+			return nil, err
+		}
+		a.PreliminaryDeadline = d.Format(time.DateOnly)
+	}
+	c.Action = "apply"
+	a.Steps = []Step{stepAt(c, "apply", DecisionDone, "")}
+	a.Last = c
+	return a, nil
+}
+
+func requireReasons(decision, reasons string) error {
+	switch decision {
+	case DecisionApproved:
+		if reasons == "" {
+			return nil
+		}
+	case DecisionRejected:
+		if reasons == "" {
+			return Invalid(RuleReasons, "reasons", "a rejection must carry its reasons (ZW 21)")
+		}
+	default:
+		return Invalid(RuleStep, "decision", "%q is not approved or rejected", truncate(decision, 32))
+	}
+	return ValidateText("reasons", reasons, MaxReason)
+}
+
+// PreliminaryReview records the operator's 初审 (GX 12: 3 working days).
+// A decision after the deadline is recorded, marked late. An approval opens
+// the compliance review and, where the profile says so, its silence
+// deadline (ZW 21: 10 working days).
+func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Application, decision, reasons string, now time.Time, c Change) (*Application, error) {
+	if err := RequireRegistrar(j, c.Actor, "the preliminary review"); err != nil {
+		return nil, err
+	}
+	if err := needStage(a, "the preliminary review", StageApplied); err != nil {
+		return nil, err
+	}
+	if err := requireReasons(decision, reasons); err != nil {
+		return nil, err
+	}
+	today := DateOf(now)
+	s := stepAt(c, "preliminary_review", decision, reasons)
+	s.Late = a.PreliminaryDeadline != "" && today.Format(time.DateOnly) > a.PreliminaryDeadline
+	if decision == DecisionRejected {
+		return a.next(c, StageRejected, s), nil
+	}
+	n := a.next(c, StagePreliminaryApproved, s)
+	if days := p.SilenceApprovalWorkingDays; days > 0 {
+		d, err := cals.AddWorkingDays(today, days)
+		if err != nil {
+			return nil, err
+		}
+		n.ComplianceDeadline = d.Format(time.DateOnly)
+	}
+	return n, nil
+}
+
+// ExtendComplianceReview files an extension: silence no longer counts as
+// approval; the review must be decided.
+func ExtendComplianceReview(j *Jurisdiction, a *Application, reason string, now time.Time, c Change) (*Application, error) {
+	if err := RequireAuthority(j, c.Actor, "extending the compliance review"); err != nil {
+		return nil, err
+	}
+	if a != nil {
+		a = a.Materialize(now, c)
+	}
+	if err := needStage(a, "an extension", StagePreliminaryApproved); err != nil {
+		return nil, err
+	}
+	if a.ComplianceExtended {
+		return nil, Conflict(RuleStep, "stage", "an extension is already filed")
+	}
+	if err := ValidateText("reason", reason, MaxReason); err != nil {
+		return nil, err
+	}
+	n := a.next(c, StagePreliminaryApproved, stepAt(c, "extend_compliance_review", DecisionDone, reason))
+	n.ComplianceExtended = true
+	return n, nil
+}
+
+// ComplianceReview records one reviewer's 复审 decision: the implementing
+// agency ("agency") and each data provider. Recorded by the channel's
+// authority; a cross-region application is decided a level up (an
+// authority of another organization on the channel: on a city channel,
+// the province). All approve → compliance approved; any rejection rejects.
+func ComplianceReview(j *Jurisdiction, a *Application, reviewer, decision, reasons string, now time.Time, c Change) (*Application, error) {
+	if a != nil && a.CrossRegion {
+		if c.Actor.Role != RoleAuthority || c.Actor.MSP == j.AuthorityMSP {
+			return nil, Forbidden(RuleReviewer, "caller", "a cross-region application is reviewed a level up, by the supervising authority, not by %s/%s", c.Actor.MSP, c.Actor.Role)
+		}
+	} else if err := RequireAuthority(j, c.Actor, "recording a compliance review"); err != nil {
+		return nil, err
+	}
+	if a != nil {
+		a = a.Materialize(now, c)
+	}
+	if err := needStage(a, "the compliance review", StagePreliminaryApproved); err != nil {
+		return nil, err
+	}
+	if reviewer != ReviewerAgency && !contains(a.DataProviders, reviewer) {
+		return nil, Invalid(RuleReviewer, "reviewer", "%q is neither %q nor one of the application's data providers %v", truncate(reviewer, 32), ReviewerAgency, a.DataProviders)
+	}
+	if _, done := a.Reviews[reviewer]; done {
+		return nil, Conflict(RuleReviewer, "reviewer", "%s has already decided", reviewer)
+	}
+	if err := requireReasons(decision, reasons); err != nil {
+		return nil, err
+	}
+	s := stepAt(c, "compliance_review", decision, reasons)
+	s.Reviewer = reviewer
+	stage := StagePreliminaryApproved
+	if decision == DecisionRejected {
+		stage = StageRejected
+	}
+	n := a.next(c, stage, s)
+	n.Reviews[reviewer] = decision
+	if stage != StageRejected && len(n.Reviews) == len(a.DataProviders)+1 {
+		n.Stage = StageComplianceApproved
+	}
+	return n, nil
+}
+
+// AttachAgreement links the filed scenario agreement (GX 12(3)).
+func AttachAgreement(j *Jurisdiction, a *Application, ag *Agreement, now time.Time, c Change) (*Application, error) {
+	if err := RequireRegistrar(j, c.Actor, "linking the scenario agreement"); err != nil {
+		return nil, err
+	}
+	if a != nil {
+		a = a.Materialize(now, c)
+	}
+	if err := needStage(a, "the scenario agreement", StageComplianceApproved); err != nil {
+		return nil, err
+	}
+	if ag == nil {
+		return nil, NotFound(RuleAgreementExists, "agreementNumber", "no such agreement on channel %s", j.Channel)
+	}
+	if ag.Kind != AgreementScenario || ag.GranteeCreditCode != a.ApplicantCreditCode {
+		return nil, Invalid(RuleApplication, "agreementNumber", "%s is a %s agreement with %s; the application needs a scenario agreement with the applicant %s", ag.Number, ag.Kind, ag.GranteeCreditCode, a.ApplicantCreditCode)
+	}
+	if ag.Status != AgreementFiled && ag.Status != AgreementChanged {
+		return nil, Conflict(RuleStep, "agreementNumber", "agreement %s is %s; development starts after it is filed (GX 12)", ag.Number, ag.Status)
+	}
+	n := a.next(c, StageAgreementFiled, stepAt(c, "agreement_filed", DecisionDone, ""))
+	n.AgreementNumber = ag.Number
+	return n, nil
+}
+
+// StartDevelopment records that development started (GX 12(4)).
+func StartDevelopment(j *Jurisdiction, a *Application, c Change) (*Application, error) {
+	if err := RequireRegistrar(j, c.Actor, "starting development"); err != nil {
+		return nil, err
+	}
+	if err := needStage(a, "development", StageAgreementFiled); err != nil {
+		return nil, err
+	}
+	return a.next(c, StageDeveloping, stepAt(c, "development", DecisionDone, "")), nil
+}
+
+// VerifyConsistency records the consistency verification (一致性验证,
+// GX 12(5)): the product's digest; a product that differs from its design
+// needs a change note. A failed verification keeps it in development.
+func VerifyConsistency(j *Jurisdiction, a *Application, productDigest string, matchesDesign bool, changeNote, decision, reasons string, c Change) (*Application, error) {
+	if err := RequireRegistrar(j, c.Actor, "the consistency verification"); err != nil {
+		return nil, err
+	}
+	if err := needStage(a, "the consistency verification", StageDeveloping); err != nil {
+		return nil, err
+	}
+	if !digestRE.MatchString(productDigest) {
+		return nil, Invalid(RuleDigest, "productDigest", "must be the SM3 digest of the product: 64 lowercase hex characters")
+	}
+	if err := requireReasons(decision, reasons); err != nil {
+		return nil, err
+	}
+	if !matchesDesign {
+		if err := ValidateText("changeNote", changeNote, MaxReason); err != nil {
+			return nil, Invalid(RuleApplication, "changeNote", "the product differs from its design: a change note is required (GX 12(5))")
+		}
+	}
+	stage := StageVerified
+	if decision == DecisionRejected {
+		stage = StageDeveloping
+	}
+	n := a.next(c, stage, stepAt(c, "consistency_verification", decision, reasons))
+	n.ProductDigest, n.ChangeNote = productDigest, changeNote
+	return n, nil
+}
+
+// NoticeRequired tells whether registration waits for a public notice:
+// non-public data was used and the profile sets a notice period (GX 12(6)).
+func (a *Application) NoticeRequired(p Profile) bool {
+	return a.UsesNonPublicData && p.PublicNoticeNaturalDays > 0
+}
+
+// StartPublicNotice opens the public notice (GX 12(6): 10 natural days).
+func StartPublicNotice(j *Jurisdiction, p Profile, a *Application, now time.Time, c Change) (*Application, error) {
+	if err := RequireRegistrar(j, c.Actor, "the public notice"); err != nil {
+		return nil, err
+	}
+	if err := needStage(a, "the public notice", StageVerified); err != nil {
+		return nil, err
+	}
+	if !a.NoticeRequired(p) {
+		return nil, Conflict(RuleNoticeRunning, "stage", "no public notice is required: non-public data was not used or the %s profile sets no notice period", p.Name)
+	}
+	n := a.next(c, StageInNotice, stepAt(c, "public_notice", DecisionDone, ""))
+	n.NoticeEnds = now.AddDate(0, 0, p.PublicNoticeNaturalDays).UTC().Format(time.RFC3339)
+	return n, nil
+}
+
+// ReadyToRegister refuses unless the product may be registered now: a
+// passed consistency verification and, when a notice is required, a notice
+// that ended with no open and no upheld objection (GX 12(7)).
+func (a *Application) ReadyToRegister(p Profile, now time.Time) error {
+	if a.NoticeRequired(p) {
+		if err := needStage(a, "registration", StageInNotice); err != nil {
+			return err
+		}
+		ends, _ := time.Parse(time.RFC3339, a.NoticeEnds)
+		if now.Before(ends) {
+			return Conflict(p.Cite("publicNotice", RuleNoticeRunning), "stage", "the public notice runs until %s", a.NoticeEnds)
+		}
+	} else if err := needStage(a, "registration", StageVerified); err != nil {
+		return err
+	}
+	if a.OpenObjections > 0 {
+		return Conflict(p.Cite("objection", RuleObjection), "stage", "%d objection(s) are open", a.OpenObjections)
+	}
+	return nil
+}
+
+func sameSet(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	x, y := append([]string(nil), a...), append([]string(nil), b...)
+	sort.Strings(x)
+	sort.Strings(y)
+	for i := range x {
+		if x[i] != y[i] {
+			return false
+		}
+	}
+	return true
+}
