@@ -147,9 +147,6 @@ func (c *Certificate) Validate() error {
 	v.pattern("chainReference.channel", c.ChainReference.Channel, channelPattern, "a Fabric channel name")
 	v.pattern("chainReference.txId", c.ChainReference.TxID, txIDPattern, "a Fabric transaction ID (64 lowercase hex)")
 	v.date("registrationDate", c.RegistrationDate)
-	if !c.PreExisting && len(c.AuthorizationNumbers) == 0 && v.err == nil {
-		v.fail("authorizationNumbers", "a product that is not pre-existing must name its authorization")
-	}
 	v.list("authorizationNumbers", c.AuthorizationNumbers, numberPattern)
 	for i, n := range c.AuthorizationNumbers {
 		v.number(fmt.Sprintf("authorizationNumbers[%d]", i), n, PrefixAuthorization)

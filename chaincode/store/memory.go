@@ -40,8 +40,28 @@ func NewMemory(channel string, start time.Time) *Memory {
 	return &Memory{Channel: channel, state: map[string][]byte{}, history: map[string][]HistoryEntry{}, clock: start}
 }
 
+// NextTime is the timestamp the next transaction will have.
+func (m *Memory) NextTime() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.clock.Add(time.Minute)
+}
+
 // SetClock moves the transaction clock (for deadline tests).
 func (m *Memory) SetClock(t time.Time) { m.mu.Lock(); m.clock = t; m.mu.Unlock() }
+
+func (m *Memory) txID(seq int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", m.Channel, seq)))
+	return hex.EncodeToString(sum[:])
+}
+
+// NextTxID is the ID the next transaction will have, as a Fabric client
+// knows its transaction ID before it submits.
+func (m *Memory) NextTxID() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.txID(m.seq + 1)
+}
 
 // Run executes fn as one transaction by actor; it returns fn's result and
 // commits the writes only when fn succeeds.
@@ -49,8 +69,7 @@ func (m *Memory) Run(actor domain.Actor, fn func(Store) error) (txID string, err
 	m.mu.Lock()
 	m.seq++
 	m.clock = m.clock.Add(time.Minute)
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", m.Channel, m.seq)))
-	tx := &memTx{m: m, id: hex.EncodeToString(sum[:]), now: m.clock, actor: actor, writes: map[string][]byte{}}
+	tx := &memTx{m: m, id: m.txID(m.seq), now: m.clock, actor: actor, writes: map[string][]byte{}}
 	m.mu.Unlock()
 	if err := fn(tx); err != nil {
 		return tx.id, err

@@ -1,0 +1,424 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+var (
+	providerCode    = withCheck("91450100MA5L00003")
+	cityAExchange   = domain.Actor{MSP: "ExchangeMSP", Role: domain.RoleExchange, ID: "exchange"}
+	provinceAuth    = domain.Actor{MSP: "ProvinceMSP", Role: domain.RoleAuthority, ID: "authority"}
+	applicationSeq  = 0
+	registrationSeq = 0
+)
+
+func (f *fixture) dataProvider() {
+	b, _ := json.Marshal(domain.PartyInput{CreditCode: providerCode, Name: "南宁市公共交通集团", Role: domain.PartyDataProvider, DivisionCode: "450103"})
+	must[*domain.Party](f.t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
+}
+
+func applicationInput(applicant string, nonPublic bool, redeveloped ...string) domain.ApplicationInput {
+	applicationSeq++
+	return domain.ApplicationInput{
+		Number:              domain.Number{Prefix: domain.PrefixApplication, Division: "450100", Year: 2026, Serial: fmt.Sprintf("AP%06d", applicationSeq)}.String(),
+		ApplicantCreditCode: applicant, ProductName: "城市通勤客流指数", ProductType: "dataset", Scenario: "公交线网优化",
+		ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{providerCode}, UsesNonPublicData: nonPublic,
+		RedevelopedFrom: redeveloped, DesignDigest: certs.SM3Hex([]byte("design")),
+	}
+}
+
+func (f *fixture) apply(in domain.ApplicationInput) (*domain.Application, error) {
+	b, _ := json.Marshal(in)
+	return run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.Apply(s, string(b)) })
+}
+
+// throughVerification takes an application from apply to a passed
+// consistency verification.
+func (f *fixture) throughVerification(in domain.ApplicationInput) string {
+	t := f.t
+	t.Helper()
+	must[*domain.Application](t)(f.apply(in))
+	n := in.Number
+	steps := []func(s store.Store) (*domain.Application, error){
+		func(s store.Store) (*domain.Application, error) {
+			return app.PreliminaryReview(s, n, domain.DecisionApproved, "")
+		},
+	}
+	for _, fn := range steps {
+		must[*domain.Application](t)(run(f, cityAOperator, fn))
+	}
+	for _, reviewer := range []string{domain.ReviewerAgency, providerCode} {
+		must[*domain.Application](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Application, error) {
+			return app.ComplianceReview(s, n, reviewer, domain.DecisionApproved, "")
+		}))
+	}
+	scenario := f.recordAgreement(domain.AgreementScenario, operatorCode, in.ApplicantCreditCode, "2026-03-01", "2029-02-28", "2026-03-02")
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, scenario) }))
+	for _, fn := range []func(s store.Store) (*domain.Application, error){
+		func(s store.Store) (*domain.Application, error) { return app.AttachScenarioAgreement(s, n, scenario) },
+		func(s store.Store) (*domain.Application, error) { return app.StartDevelopment(s, n) },
+		func(s store.Store) (*domain.Application, error) {
+			return app.VerifyConsistency(s, n, certs.SM3Hex([]byte("product")), "true", "", domain.DecisionApproved, "")
+		},
+	} {
+		must[*domain.Application](t)(run(f, cityAOperator, fn))
+	}
+	return n
+}
+
+// certificate builds a certificate for the next transaction on the ledger.
+func (f *fixture) certificate(enterprise, name string, edit func(c *domain.Certificate)) *domain.Certificate {
+	registrationSeq++
+	c := &domain.Certificate{
+		Type: domain.TypeCertificate, CertificateName: "数据产品登记证书", ProductName: "城市通勤客流指数",
+		RegistrationNumber: domain.Number{Prefix: domain.PrefixRegistration, Division: "450100", Year: 2026, Serial: fmt.Sprintf("RG%06d", registrationSeq)}.String(),
+		ProductType:        "dataset", EnterpriseName: name, EnterpriseCreditCode: enterprise, UpdateCycle: "每日",
+		ApplicationScenario: "公交线网优化", ChainReference: domain.ChainReference{Channel: "nanning", TxID: f.m.NextTxID()},
+		RegistrationDate: domain.DateOf(f.m.NextTime()).Format(time.DateOnly), ResourceIDs: []string{"RES-450100-0001"},
+		IssuingDepartment: "南宁市大数据发展局", AuthorizationNumbers: []string{},
+	}
+	if edit != nil {
+		edit(c)
+	}
+	return c
+}
+
+func (f *fixture) signCert(c *domain.Certificate) string {
+	b, _ := json.Marshal(c)
+	signed, err := certs.Sign(b, f.key, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return string(signed)
+}
+
+func (f *fixture) register(c *domain.Certificate, application string) (*domain.CertificateRecord, error) {
+	signed := f.signCert(c)
+	return run(f, cityAOperator, func(s store.Store) (*domain.CertificateRecord, error) {
+		return app.RegisterCertificate(s, signed, application)
+	})
+}
+
+func TestScenarioWorkflowToRegistration(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	in := applicationInput(holderCode, true)
+	// Steps out of order are refused naming the stage they need.
+	must[*domain.Application](t)(f.apply(in))
+	n := in.Number
+	f.refused(cityAOperator, domain.RuleStep, func(s store.Store) error { _, err := app.StartDevelopment(s, n); return err })
+	f.refused(cityAAuthority, domain.RuleStep, func(s store.Store) error {
+		_, err := app.ComplianceReview(s, n, domain.ReviewerAgency, domain.DecisionApproved, "")
+		return err
+	})
+	f.refused(cityAOperator, domain.RuleReasons, func(s store.Store) error {
+		_, err := app.PreliminaryReview(s, n, domain.DecisionRejected, "")
+		return err
+	})
+	f.refused(cityAClerk, domain.RuleRegistrar, func(s store.Store) error {
+		_, err := app.PreliminaryReview(s, n, domain.DecisionApproved, "")
+		return err
+	})
+	f.refused(cityAOperator, domain.RuleApplicationUniq, func(s store.Store) error {
+		b, _ := json.Marshal(in)
+		_, err := app.Apply(s, string(b))
+		return err
+	})
+	a := must[*domain.Application](t)(run(f, cityAClerk, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) }))
+	if a.PreliminaryDeadline != "2026-03-05" { // GX 12: 3 working days after Monday 2026-03-02
+		t.Fatalf("preliminary deadline %s", a.PreliminaryDeadline)
+	}
+
+	n2 := f.throughVerification(applicationInput(holderCode, true))
+	notice := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.StartPublicNotice(s, n2) }))
+	if notice.Stage != domain.StageInNotice || !strings.HasPrefix(notice.NoticeEnds, "2026-03-12") {
+		t.Fatalf("notice %s until %s", notice.Stage, notice.NoticeEnds)
+	}
+	_, err := f.register(f.certificate(holderCode, "广西数智科技有限公司", nil), n2)
+	wantRuleErr(t, err, "GX-12.6")
+
+	f.m.SetClock(time.Date(2026, 3, 12, 2, 0, 0, 0, time.UTC))
+	_, err = f.register(f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.ChainReference.TxID = certs.SM3Hex([]byte("another tx")) }), n2)
+	wantRuleErr(t, err, domain.RuleChainReference)
+	_, err = f.register(f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.ChainReference.Channel = "liuzhou" }), n2)
+	wantRuleErr(t, err, domain.RuleCredentialChannel)
+	_, err = f.register(f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.ResourceIDs = []string{"RES-OTHER"} }), n2)
+	wantRuleErr(t, err, domain.RuleCertificateLink)
+	cert := f.certificate(holderCode, "广西数智科技有限公司", nil)
+	rec, err := f.register(cert, n2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Registered.TxID != cert.ChainReference.TxID || rec.ApplicationNumber != n2 {
+		t.Fatalf("record %+v", rec)
+	}
+	done := must[*domain.Application](t)(run(f, cityAClerk, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n2) }))
+	if done.Stage != domain.StageRegistered || done.RegistrationNumber != cert.RegistrationNumber {
+		t.Fatalf("application after registration: %s %s", done.Stage, done.RegistrationNumber)
+	}
+	var ev Event
+	_ = json.Unmarshal(f.m.Events[len(f.m.Events)-1].Payload, &ev)
+	if len(ev.Changes) != 2 || ev.Changes[0].Key != cert.RegistrationNumber || ev.Changes[1].Key != n2 {
+		t.Fatalf("registration event %+v", ev)
+	}
+}
+
+func wantRuleErr(t *testing.T, err error, rule string) {
+	t.Helper()
+	re, ok := domain.AsRule(err)
+	if !ok || re.Rule != rule {
+		t.Fatalf("got %v, want a refusal by %s", err, rule)
+	}
+}
+
+func TestSilenceCountsAsApprovalAfterTheDeadline(t *testing.T) {
+	f := newFixture(t, "ZW")
+	f.dataProvider()
+	in := applicationInput(holderCode, false)
+	must[*domain.Application](t)(f.apply(in))
+	n := in.Number
+	pre := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {
+		return app.PreliminaryReview(s, n, domain.DecisionApproved, "")
+	}))
+	// ZW 21: 10 working days after Monday 2026-03-02 is Monday 2026-03-16.
+	if pre.ComplianceDeadline != "2026-03-16" {
+		t.Fatalf("compliance deadline %s", pre.ComplianceDeadline)
+	}
+	get := func() *domain.Application {
+		return must[*domain.Application](t)(run(f, cityAClerk, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) }))
+	}
+	f.m.SetClock(time.Date(2026, 3, 16, 15, 0, 0, 0, time.UTC)) // 23:00 CST on the deadline day
+	if a := get(); a.Stage != domain.StagePreliminaryApproved {
+		t.Fatalf("on the deadline day: %s", a.Stage)
+	}
+	f.m.SetClock(time.Date(2026, 3, 16, 16, 30, 0, 0, time.UTC)) // 00:30 CST the next day
+	a := get()
+	last := a.Steps[len(a.Steps)-1]
+	if a.Stage != domain.StageComplianceApproved || last.Decision != domain.DecisionDeemedApproved || last.Effective != "2026-03-16T16:00:00Z" || last.TxID != "" {
+		t.Fatalf("after the deadline: %s %+v", a.Stage, last)
+	}
+	// The next transaction on the record materializes it, effective at the deadline.
+	scenario := f.recordAgreement(domain.AgreementScenario, operatorCode, holderCode, "2026-03-01", "2029-02-28", "2026-03-02")
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, scenario) }))
+	txID := f.m.NextTxID()
+	after := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {
+		return app.AttachScenarioAgreement(s, n, scenario)
+	}))
+	deemed := after.Steps[len(after.Steps)-2]
+	if after.Stage != domain.StageAgreementFiled || deemed.Decision != domain.DecisionDeemedApproved || deemed.TxID != txID || deemed.Effective != "2026-03-16T16:00:00Z" {
+		t.Fatalf("materialized: %s %+v", after.Stage, deemed)
+	}
+
+	// With an extension filed, silence is not approval.
+	in2 := applicationInput(holderCode, false)
+	must[*domain.Application](t)(f.apply(in2))
+	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {
+		return app.PreliminaryReview(s, in2.Number, domain.DecisionApproved, "")
+	}))
+	must[*domain.Application](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Application, error) {
+		return app.ExtendComplianceReview(s, in2.Number, "需补充数据安全评估")
+	}))
+	f.m.SetClock(time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC))
+	if a := must[*domain.Application](t)(run(f, cityAClerk, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, in2.Number) })); a.Stage != domain.StagePreliminaryApproved {
+		t.Fatalf("with an extension: %s", a.Stage)
+	}
+}
+
+func TestCrossRegionIsReviewedALevelUp(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	in := applicationInput(holderCode, false)
+	in.CrossRegion = true
+	must[*domain.Application](t)(f.apply(in))
+	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {
+		return app.PreliminaryReview(s, in.Number, domain.DecisionApproved, "")
+	}))
+	f.refused(cityAAuthority, domain.RuleReviewer, func(s store.Store) error {
+		_, err := app.ComplianceReview(s, in.Number, domain.ReviewerAgency, domain.DecisionApproved, "")
+		return err
+	})
+	a := must[*domain.Application](t)(run(f, provinceAuth, func(s store.Store) (*domain.Application, error) {
+		return app.ComplianceReview(s, in.Number, domain.ReviewerAgency, domain.DecisionRejected, "跨区域数据出境风险未评估")
+	}))
+	if a.Stage != domain.StageRejected || a.Steps[len(a.Steps)-1].Actor.MSP != "ProvinceMSP" {
+		t.Fatalf("%s %+v", a.Stage, a.Steps[len(a.Steps)-1])
+	}
+}
+
+func TestObjectionOutcomes(t *testing.T) {
+	f := newFixture(t, "GX")
+	cred := f.credential(nil)
+	if _, err := f.issue(cityAOperator, f.sign(cred, f.key), f.agreem); err != nil {
+		t.Fatal(err)
+	}
+	objectionSeq := 0
+	file := func(actor domain.Actor, target string) string {
+		objectionSeq++
+		in := domain.ObjectionInput{Number: domain.Number{Prefix: domain.PrefixObjection, Division: "450100", Year: 2026, Serial: fmt.Sprintf("YJ%06d", objectionSeq)}.String(),
+			TargetKind: "certificate", Target: target, EvidenceDigest: certs.SM3Hex([]byte("evidence")), Summary: "产品包含未授权数据"}
+		b, _ := json.Marshal(in)
+		must[*domain.Objection](f.t)(run(f, actor, func(s store.Store) (*domain.Objection, error) { return app.FileObjection(s, string(b)) }))
+		return in.Number
+	}
+	decide := func(n, outcome, deadline string) (*domain.Objection, error) {
+		b, _ := json.Marshal(domain.ObjectionDecision{Outcome: outcome, Reasons: "经核实", DestructionDeadline: deadline})
+		return run(f, cityAOperator, func(s store.Store) (*domain.Objection, error) { return app.DecideObjection(s, n, string(b)) })
+	}
+	status := func(n string) string {
+		return must[*domain.Verification](f.t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.VerifyCertificate(s, n) })).Status
+	}
+	newCert := func() string {
+		c := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) {
+			c.PreExisting, c.AuthorizationNumbers = true, []string{cred.AuthorizationNumber}
+		})
+		if _, err := f.register(c, ""); err != nil {
+			f.t.Fatal(err)
+		}
+		return c.RegistrationNumber
+	}
+	for _, tc := range []struct{ outcome, deadline, after, credential string }{
+		{domain.OutcomeDismissed, "", domain.VerifyValid, domain.CredentialValid},
+		{domain.OutcomeRegistrationRevoked, "", domain.VerifyRevoked, domain.CredentialValid},
+		{domain.OutcomeDataDestructionOrdered, "2026-04-30", domain.VerifyRevoked, domain.CredentialValid},
+		{domain.OutcomeAuthorizationChanged, "", domain.VerifyValid, domain.CredentialSuspended},
+	} {
+		t.Run(tc.outcome, func(t *testing.T) {
+			f.t = t
+			reg := newCert()
+			o := file(cityAExchange, reg) // anyone on the channel may object
+			if got := status(reg); got != domain.VerifySuspended {
+				t.Fatalf("with an open objection the certificate reads %s", got)
+			}
+			txID := f.m.NextTxID()
+			if _, err := decide(o, tc.outcome, tc.deadline); err != nil {
+				t.Fatal(err)
+			}
+			if got := status(reg); got != tc.after {
+				t.Fatalf("after %s: %s, want %s", tc.outcome, got, tc.after)
+			}
+			r := must[*domain.CredentialRecord](t)(run(f, cityAClerk, func(s store.Store) (*domain.CredentialRecord, error) {
+				return app.GetCredential(s, cred.AuthorizationNumber)
+			}))
+			if r.Status != tc.credential {
+				t.Fatalf("credential after %s: %s", tc.outcome, r.Status)
+			}
+			if tc.outcome == domain.OutcomeAuthorizationChanged && r.Last.TxID != txID {
+				t.Fatal("the credential was not suspended in the decision's transaction")
+			}
+			f.refused(cityAOperator, domain.RuleObjectionClosed, func(s store.Store) error {
+				_, err := app.DecideObjection(s, o, `{"outcome":"dismissed","reasons":"again"}`)
+				return err
+			})
+			if tc.outcome == domain.OutcomeDataDestructionOrdered {
+				c := must[*domain.Objection](t)(run(f, cityAOperator, func(s store.Store) (*domain.Objection, error) {
+					return app.ConfirmDestruction(s, o, certs.SM3Hex([]byte("销毁记录")))
+				}))
+				if c.Destruction == nil || c.DestroyedLate {
+					t.Fatalf("destruction %+v", c)
+				}
+			}
+		})
+	}
+	f.t = t
+	f.refused(cityAExchange, domain.RuleObjectionTarget, func(s store.Store) error {
+		b, _ := json.Marshal(domain.ObjectionInput{Number: domain.Number{Prefix: domain.PrefixObjection, Division: "450100", Year: 2026, Serial: "YJ999999"}.String(),
+			TargetKind: "certificate", Target: domain.Number{Prefix: domain.PrefixRegistration, Division: "450100", Year: 2026, Serial: "NPE00000"}.String(),
+			EvidenceDigest: certs.SM3Hex([]byte("e")), Summary: "x"})
+		_, err := app.FileObjection(s, string(b))
+		return err
+	})
+}
+
+func TestOperatorSelfDealingBan(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	delivered := f.certificate(operatorCode, "广西数据运营有限公司", func(c *domain.Certificate) { c.PreExisting = true })
+	if _, err := f.register(delivered, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.apply(applicationInput(operatorCode, false, delivered.RegistrationNumber))
+	wantRuleErr(t, err, "GX-7.8")
+	if _, err := f.apply(applicationInput(holderCode, false, delivered.RegistrationNumber)); err != nil {
+		t.Fatalf("an enterprise re-developing the operator's product: %v", err)
+	}
+}
+
+func TestExchangeAcknowledgementsAndEgress(t *testing.T) {
+	f := newFixture(t, "GX")
+	c := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.PreExisting = true })
+	if _, err := f.register(c, ""); err != nil {
+		t.Fatal(err)
+	}
+	n := c.RegistrationNumber
+	ack := func(actor domain.Actor, action string) func(s store.Store) error {
+		return func(s store.Store) error { _, err := app.AcknowledgeCertificate(s, n, action); return err }
+	}
+	f.refused(cityAOperator, domain.RuleExchangeOnly, ack(cityAOperator, domain.AckReceived))
+	f.refused(provinceAuth, domain.RuleExchangeOnly, ack(provinceAuth, domain.AckReceived))
+	f.refused(cityAExchange, domain.RuleListing, ack(cityAExchange, domain.AckListed))
+	for _, a := range []string{domain.AckReceived, domain.AckListed} {
+		if _, err := f.m.Run(cityAExchange, ack(cityAExchange, a)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	acks := must[[]domain.Acknowledgement](t)(run(f, cityAClerk, func(s store.Store) ([]domain.Acknowledgement, error) { return app.ListAcknowledgements(s, n) }))
+	if len(acks) != 1 || acks[0].ExchangeMSP != "ExchangeMSP" || acks[0].Status != domain.AckListed {
+		t.Fatalf("acks %+v", acks)
+	}
+	egress := func(result, reasons string) func(s store.Store) error {
+		return func(s store.Store) error {
+			_, err := app.CheckEgress(s, n, result, certs.SM3Hex([]byte("report")), reasons)
+			return err
+		}
+	}
+	f.refused(cityAOperator, domain.RuleReasons, egress(domain.EgressFailed, ""))
+	f.refused(cityAClerk, domain.RuleRegistrar, egress(domain.EgressPassed, ""))
+	if _, err := f.m.Run(cityAOperator, egress(domain.EgressPassed, "")); err != nil {
+		t.Fatal(err)
+	}
+	checks := must[*Page[domain.EgressCheck]](t)(run(f, cityAClerk, func(s store.Store) (*Page[domain.EgressCheck], error) { return app.ListEgressChecks(s, n, 10, "") }))
+	if len(checks.Items) != 1 || checks.Items[0].Result != domain.EgressPassed {
+		t.Fatalf("egress %+v", checks)
+	}
+}
+
+func TestDisclosuresArePaged(t *testing.T) {
+	f := newFixture(t, "GX")
+	for i := 0; i < 5; i++ {
+		if _, err := f.issue(cityAOperator, f.sign(f.credential(nil), f.key), f.agreem); err != nil {
+			t.Fatal(err)
+		}
+		c := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.PreExisting = true })
+		if _, err := f.register(c, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var auths []domain.AuthorizationDisclosure
+	var products []domain.ProductDisclosure
+	for bm, i := "", 0; i == 0 || bm != ""; i++ {
+		p := must[*Page[domain.AuthorizationDisclosure]](t)(run(f, cityAExchange, func(s store.Store) (*Page[domain.AuthorizationDisclosure], error) {
+			return app.ListDisclosedAuthorizations(s, 2, bm)
+		}))
+		auths, bm = append(auths, p.Items...), p.Bookmark
+	}
+	for bm, i := "", 0; i == 0 || bm != ""; i++ {
+		p := must[*Page[domain.ProductDisclosure]](t)(run(f, cityAExchange, func(s store.Store) (*Page[domain.ProductDisclosure], error) {
+			return app.ListDisclosedProducts(s, 2, bm)
+		}))
+		products, bm = append(products, p.Items...), p.Bookmark
+	}
+	if len(auths) != 5 || auths[0].Holder != "广西数智科技有限公司" || auths[0].Content == "" || auths[0].Status != domain.CredentialValid {
+		t.Fatalf("authorizations %d %+v", len(auths), auths)
+	}
+	if len(products) != 5 || products[0].Status != domain.VerifyValid || !products[0].PreExisting || products[0].ChainReference.TxID == "" {
+		t.Fatalf("products %d %+v", len(products), products)
+	}
+}
