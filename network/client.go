@@ -17,6 +17,7 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
@@ -144,6 +145,95 @@ func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) 
 		return nil, fmt.Errorf("transaction %s committed as %s", st.TransactionID, st.Code)
 	}
 	return &Committed{Channel: channel, TxID: st.TransactionID, BlockNumber: st.BlockNumber, Result: res}, nil
+}
+
+// SubmitOwnTxID submits a transaction whose argument must contain its own
+// transaction ID (a certificate's 区块链编号). A Fabric transaction ID is
+// SHA-256 of the proposal's nonce and creator, not of its arguments, so
+// the client builds the proposal, reads its ID, has build make the
+// arguments that contain it, writes them into the proposal's chaincode
+// input, and only then signs, endorses and submits it.
+func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]string, error)) (*Committed, error) {
+	contract := c.Gateway.GetNetwork(channel).GetContract("dataledger")
+	draft, err := contract.NewProposal(fn)
+	if err != nil {
+		return nil, err
+	}
+	txID := draft.TransactionID()
+	args, err := build(txID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := draft.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	rewritten, err := withArguments(raw, fn, args)
+	if err != nil {
+		return nil, err
+	}
+	proposal, err := c.Gateway.NewProposal(rewritten)
+	if err != nil {
+		return nil, err
+	}
+	if proposal.TransactionID() != txID {
+		return nil, fmt.Errorf("the rewritten proposal has transaction ID %s, not %s", proposal.TransactionID(), txID)
+	}
+	tx, err := proposal.Endorse()
+	if err != nil {
+		return nil, err
+	}
+	commit, err := tx.Submit()
+	if err != nil {
+		return nil, err
+	}
+	st, err := commit.Status()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Successful {
+		return nil, fmt.Errorf("transaction %s committed as %s", st.TransactionID, st.Code)
+	}
+	return &Committed{Channel: channel, TxID: st.TransactionID, BlockNumber: st.BlockNumber, Result: tx.Result()}, nil
+}
+
+// withArguments replaces the chaincode arguments inside a serialized,
+// unsigned gateway.ProposedTransaction; header and nonce, hence the
+// transaction ID, stay as they are.
+func withArguments(raw []byte, fn string, args []string) ([]byte, error) {
+	var pt gateway.ProposedTransaction
+	if err := proto.Unmarshal(raw, &pt); err != nil {
+		return nil, err
+	}
+	var prop peer.Proposal
+	if err := proto.Unmarshal(pt.GetProposal().GetProposalBytes(), &prop); err != nil {
+		return nil, err
+	}
+	var payload peer.ChaincodeProposalPayload
+	if err := proto.Unmarshal(prop.GetPayload(), &payload); err != nil {
+		return nil, err
+	}
+	var spec peer.ChaincodeInvocationSpec
+	if err := proto.Unmarshal(payload.GetInput(), &spec); err != nil {
+		return nil, err
+	}
+	all := [][]byte{[]byte(fn)}
+	for _, a := range args {
+		all = append(all, []byte(a))
+	}
+	spec.ChaincodeSpec.Input.Args = all
+	var err error
+	if payload.Input, err = proto.Marshal(&spec); err != nil {
+		return nil, err
+	}
+	if prop.Payload, err = proto.Marshal(&payload); err != nil {
+		return nil, err
+	}
+	if pt.Proposal.ProposalBytes, err = proto.Marshal(&prop); err != nil {
+		return nil, err
+	}
+	pt.Proposal.Signature = nil
+	return proto.Marshal(&pt)
 }
 
 // Evaluate runs a query on the gateway peer (and what discovery picks).

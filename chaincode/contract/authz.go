@@ -673,12 +673,16 @@ func checkPresented(s store.Store, env *certs.Envelope, canonical, registered []
 	return v, nil
 }
 
-// differingMembers lists the top-level members in which two JSON objects
-// differ (canonical values compared).
+// differingMembers lists the signed top-level members in which two signed
+// documents differ (canonical values compared). The signature member is
+// not signed content: a fresh signature over the same content by the
+// registered key is the same document, and checkPresented verifies it.
 func differingMembers(a, b []byte) []string {
 	var ma, mb map[string]json.RawMessage
 	_ = json.Unmarshal(a, &ma)
 	_ = json.Unmarshal(b, &mb)
+	delete(ma, "signature")
+	delete(mb, "signature")
 	var out []string
 	for k, va := range ma {
 		if vb, ok := mb[k]; !ok || !bytes.Equal(va, vb) {

@@ -144,3 +144,32 @@ func (is *Issuer) Credential(a *Agreement, key *certs.PrivateKey) (*domain.Crede
 func (is *Issuer) Issue(signed string, a *Agreement) (*network.Committed, error) {
 	return is.Operator.Submit(is.Channel, "IssueCredential", signed, a.Number)
 }
+
+// CertificateFor builds a product certificate of the enterprise; the
+// returned function completes and signs it once the registering
+// transaction's ID is known (its 区块链编号).
+func (is *Issuer) CertificateFor(enterprise, enterpriseName, productName string, resources []string, preExisting bool, auths ...string) (*domain.Certificate, func(txID string) ([]string, error)) {
+	c := &domain.Certificate{
+		Type: domain.TypeCertificate, CertificateName: "数据产品登记证书", ProductName: productName,
+		RegistrationNumber: is.Number(domain.PrefixRegistration), ProductType: "dataset",
+		EnterpriseName: enterpriseName, EnterpriseCreditCode: enterprise, UpdateCycle: "每日",
+		ApplicationScenario: "城市交通规划与公交线网优化", RegistrationDate: Today(),
+		AuthorizationNumbers: append([]string{}, auths...), ResourceIDs: resources, PreExisting: preExisting,
+		IssuingDepartment: is.Department,
+	}
+	return c, func(txID string) ([]string, error) {
+		c.ChainReference = domain.ChainReference{Channel: is.Channel, TxID: txID}
+		b, _ := json.Marshal(c)
+		signed, err := certs.Sign(b, is.Key, nil)
+		return []string{string(signed)}, err
+	}
+}
+
+// RegisterCertificate registers a certificate built by CertificateFor,
+// through its application (empty for a pre-existing product).
+func (is *Issuer) RegisterCertificate(build func(string) ([]string, error), application string) (*network.Committed, error) {
+	return is.Operator.SubmitOwnTxID(is.Channel, "RegisterCertificate", func(txID string) ([]string, error) {
+		args, err := build(txID)
+		return append(args, application), err
+	})
+}

@@ -1,0 +1,242 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+
+	"dataledger/certs"
+	"dataledger/chaincode/contract"
+	"dataledger/chaincode/domain"
+	"dataledger/network"
+	"dataledger/network/sample"
+)
+
+func submitJSON(t *testing.T, c *network.Client, fn string, args ...any) *network.Committed {
+	t.Helper()
+	var strs []string
+	for _, a := range args {
+		if s, ok := a.(string); ok {
+			strs = append(strs, s)
+		} else {
+			b, _ := json.Marshal(a)
+			strs = append(strs, string(b))
+		}
+	}
+	r, err := c.Submit("nanning", fn, strs...)
+	if err != nil {
+		t.Fatalf("%s: %s", fn, network.ErrorText(err))
+	}
+	return r
+}
+
+// TestProductStory: application → reviews → scenario agreement →
+// development → consistency verification → certificate registered on
+// nanning with its own 区块链编号 → the exchange reads and acknowledges it
+// → an objection → suspended → 撤销登记 → revoked; the province peer sees
+// the whole history and events arrive in order for every step.
+func TestProductStory(t *testing.T) {
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer is.Close()
+	operator, _ := is.Party(domain.PartyOperator, "广西数字运营平台有限公司")
+	enterprise, _ := is.Party(domain.PartyEnterprise, "南宁交通数据科技有限公司")
+	provider, err := is.Party(domain.PartyDataProvider, "南宁市公共交通集团")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	first, err := net.Height(peerOf("CityAMSP"), "nanning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	events, err := connect(t, "ProvinceMSP", "regulator", nil).Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, "dataledger", client.WithStartBlock(first))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	app := domain.ApplicationInput{
+		Number: is.Number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "城市通勤客流指数",
+		ProductType: "dataset", Scenario: "公交线网优化", ResourceIDs: []string{"RES-450100-0001", "RES-450100-0007"},
+		DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("产品设计方案")),
+	}
+	submitJSON(t, is.Operator, "Apply", app)
+	_, err = is.Operator.Submit("nanning", "StartDevelopment", app.Number)
+	wantRefusal(t, err, domain.RuleStep)
+	submitJSON(t, is.Operator, "PreliminaryReview", app.Number, domain.DecisionApproved, "")
+	submitJSON(t, is.Authority, "ComplianceReview", app.Number, domain.ReviewerAgency, domain.DecisionApproved, "")
+	submitJSON(t, is.Authority, "ComplianceReview", app.Number, provider, domain.DecisionApproved, "")
+	scenario := domain.AgreementInput{Number: is.Number(domain.PrefixAgreement), Kind: domain.AgreementScenario, GrantorCreditCode: operator,
+		GranteeCreditCode: enterprise, DocumentDigest: certs.SM3Hex([]byte("场景授权协议")), Scope: "公交客流数据场景开发",
+		TermStart: sample.Today(), TermEnd: time.Now().In(domain.CST).AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: sample.Today()}
+	submitJSON(t, is.Operator, "RecordAgreement", scenario)
+	submitJSON(t, is.Authority, "FileAgreement", scenario.Number)
+	submitJSON(t, is.Operator, "AttachScenarioAgreement", app.Number, scenario.Number)
+	submitJSON(t, is.Operator, "StartDevelopment", app.Number)
+	submitJSON(t, is.Operator, "VerifyConsistency", app.Number, certs.SM3Hex([]byte("产品")), "false", "增加了早晚高峰分时段指标", domain.DecisionApproved, "")
+
+	// A certificate whose 区块链编号 is some other transaction is refused.
+	wrong, buildWrong := is.CertificateFor(enterprise, "南宁交通数据科技有限公司", app.ProductName, app.ResourceIDs, false)
+	args, _ := buildWrong(certs.SM3Hex([]byte("another transaction")))
+	_, err = is.Operator.Submit("nanning", "RegisterCertificate", args[0], app.Number)
+	wantRefusal(t, err, domain.RuleChainReference)
+	_ = wrong
+
+	cert, build := is.CertificateFor(enterprise, "南宁交通数据科技有限公司", app.ProductName, app.ResourceIDs, false)
+	registered, err := is.RegisterCertificate(build, app.Number)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	if registered.TxID != cert.ChainReference.TxID {
+		t.Fatalf("committed as %s, the certificate says %s", registered.TxID, cert.ChainReference.TxID)
+	}
+
+	exchange := connect(t, "ExchangeMSP", "exchange", nil)
+	v := verification(t, exchange, "nanning", "VerifyCertificate", cert.RegistrationNumber)
+	if v.Status != domain.VerifyValid || v.TxID != registered.TxID {
+		t.Fatalf("exchange verification %+v", v)
+	}
+	if block, err := exchange.BlockOf("nanning", v.TxID); err != nil || block != registered.BlockNumber {
+		t.Fatalf("区块链编号 resolves to block %d (%v), committed in %d", block, err, registered.BlockNumber)
+	}
+	// The enterprise presents the certificate exactly as registered.
+	rb, err := exchange.Evaluate("nanning", "GetCertificate", cert.RegistrationNumber)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	presented := string(decode[domain.CertificateRecord](t, rb).Document)
+	if v := verification(t, exchange, "nanning", "VerifyCertificateDocument", presented); v.Status != domain.VerifyValid {
+		t.Fatalf("presented certificate %+v", v)
+	}
+	forgedName := strings.Replace(presented, "城市通勤客流指数", "城市通勤客流指数（增强版）", 1)
+	if v := verification(t, exchange, "nanning", "VerifyCertificateDocument", forgedName); v.Status != domain.VerifyTampered || !strings.Contains(v.Reason, "productName") {
+		t.Fatalf("a changed product name: %+v", v)
+	}
+	_, err = is.Operator.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, domain.AckReceived)
+	wantRefusal(t, err, domain.RuleExchangeOnly)
+	for _, a := range []string{domain.AckReceived, domain.AckListed} {
+		if _, err := exchange.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, a); err != nil {
+			t.Fatal(network.ErrorText(err))
+		}
+	}
+
+	objection := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
+		EvidenceDigest: certs.SM3Hex([]byte("证据材料")), Summary: "产品中含有未经授权的个人出行轨迹"}
+	submitJSON(t, exchange, "FileObjection", objection)
+	if v := verification(t, exchange, "nanning", "VerifyCertificate", cert.RegistrationNumber); v.Status != domain.VerifySuspended {
+		t.Fatalf("with an open objection: %+v", v)
+	}
+	submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeRegistrationRevoked, Reasons: "经核实含有未授权数据，撤销登记"})
+	if v := verification(t, exchange, "nanning", "VerifyCertificate", cert.RegistrationNumber); v.Status != domain.VerifyRevoked || !strings.Contains(v.Reason, "撤销登记") {
+		t.Fatalf("after 撤销登记: %+v", v)
+	}
+	_, err = is.Operator.Submit("nanning", "DecideObjection", objection.Number, `{"outcome":"dismissed","reasons":"再议"}`)
+	wantRefusal(t, err, domain.RuleObjectionClosed)
+	unknown := objection
+	unknown.Number, unknown.Target = is.Number(domain.PrefixObjection), is.Number(domain.PrefixRegistration)
+	b, _ := json.Marshal(unknown)
+	_, err = exchange.Submit("nanning", "FileObjection", string(b))
+	wantRefusal(t, err, domain.RuleObjectionTarget)
+
+	// The province peer holds the whole history.
+	province := connect(t, "ProvinceMSP", "regulator", peerOf("ProvinceMSP"))
+	hb, err := province.Evaluate("nanning", "History", "certificate", cert.RegistrationNumber)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	if h := decode[[]contract.HistoryItem](t, hb); len(h) != 3 || h[0].TxID != registered.TxID {
+		t.Fatalf("certificate history has %d versions", len(h))
+	}
+	ab, err := province.Evaluate("nanning", "GetApplication", app.Number)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	var steps []string
+	for _, s := range decode[domain.Application](t, ab).Steps {
+		steps = append(steps, s.Step+":"+s.Decision)
+	}
+	wantSteps := "apply:done preliminary_review:approved compliance_review:approved compliance_review:approved agreement_filed:done development:done consistency_verification:approved registration:done"
+	if strings.Join(steps, " ") != wantSteps {
+		t.Fatalf("application steps\n got %s\nwant %s", strings.Join(steps, " "), wantSteps)
+	}
+	pb, _ := province.Evaluate("nanning", "ListDisclosedProducts", "200", "")
+	found := false
+	for _, p := range decode[contract.Page[domain.ProductDisclosure]](t, pb).Items {
+		found = found || (p.RegistrationNumber == cert.RegistrationNumber && p.Status == domain.VerifyRevoked)
+	}
+	if !found {
+		t.Fatal("the disclosed product list does not show the revoked product")
+	}
+
+	// Every step's event, in commit order.
+	want := []string{"application.apply", "application.preliminary_review", "application.compliance_review", "application.compliance_review",
+		"agreement.record", "agreement.file", "application.agreement_filed", "application.development", "application.consistency_verification",
+		"certificate.register", "ack.received", "ack.listed", "objection.file", "objection.decide"}
+	mine := map[string]bool{app.Number: true, scenario.Number: true, cert.RegistrationNumber: true, objection.Number: true,
+		cert.RegistrationNumber + "/ExchangeMSP": true}
+	var got []string
+	for len(got) < len(want) {
+		select {
+		case ev := <-events:
+			var e contract.Event
+			_ = json.Unmarshal(ev.Payload, &e)
+			if len(e.Changes) > 0 && mine[e.Changes[0].Key] {
+				got = append(got, ev.EventName)
+			}
+		case <-ctx.Done():
+			t.Fatalf("events so far: %v", got)
+		}
+	}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Fatalf("events\n got %v\nwant %v", got, want)
+	}
+}
+
+// Test64RegistrationsInFlightHaveNoConflicts registers 64 different
+// products at once: numbers are their own keys, so no MVCC conflict.
+func Test64RegistrationsInFlightHaveNoConflicts(t *testing.T) {
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer is.Close()
+	enterprise, err := is.Party(domain.PartyEnterprise, "南宁存量产品企业")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	outcomes := map[string]int{}
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, build := is.CertificateFor(enterprise, "南宁存量产品企业", fmt.Sprintf("存量数据产品%02d", i), []string{"RES-450100-0001"}, true)
+			_, err := is.RegisterCertificate(build, "")
+			o := "VALID"
+			if err != nil {
+				o = network.ErrorText(err)
+				if strings.Contains(o, "MVCC_READ_CONFLICT") {
+					o = "MVCC_READ_CONFLICT"
+				}
+			}
+			mu.Lock()
+			outcomes[o]++
+			mu.Unlock()
+		}(i)
+	}
+	wg.Wait()
+	t.Logf("64 registrations in flight: %v", outcomes)
+	if outcomes["VALID"] != 64 {
+		t.Fatalf("outcomes %v, want 64 VALID and 0 MVCC conflicts", outcomes)
+	}
+}
