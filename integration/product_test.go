@@ -64,25 +64,15 @@ func TestProductStory(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	app := domain.ApplicationInput{
-		Number: is.Number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "城市通勤客流指数",
-		ProductType: "dataset", Scenario: "公交线网优化", ResourceIDs: []string{"RES-450100-0001", "RES-450100-0007"},
-		DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("产品设计方案")),
+	app, err := is.Application(enterprise, provider, "城市通勤客流指数", "RES-450100-0001", "RES-450100-0007")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
 	}
-	submitJSON(t, is.Operator, "Apply", app)
 	_, err = is.Operator.Submit("nanning", "StartDevelopment", app.Number)
 	wantRefusal(t, err, domain.RuleStep)
-	submitJSON(t, is.Operator, "PreliminaryReview", app.Number, domain.DecisionApproved, "")
-	submitJSON(t, is.Authority, "ComplianceReview", app.Number, domain.ReviewerAgency, domain.DecisionApproved, "")
-	submitJSON(t, is.Authority, "ComplianceReview", app.Number, provider, domain.DecisionApproved, "")
-	scenario := domain.AgreementInput{Number: is.Number(domain.PrefixAgreement), Kind: domain.AgreementScenario, GrantorCreditCode: operator,
-		GranteeCreditCode: enterprise, DocumentDigest: certs.SM3Hex([]byte("场景授权协议")), Scope: "公交客流数据场景开发",
-		TermStart: sample.Today(), TermEnd: time.Now().In(domain.CST).AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: sample.Today()}
-	submitJSON(t, is.Operator, "RecordAgreement", scenario)
-	submitJSON(t, is.Authority, "FileAgreement", scenario.Number)
-	submitJSON(t, is.Operator, "AttachScenarioAgreement", app.Number, scenario.Number)
-	submitJSON(t, is.Operator, "StartDevelopment", app.Number)
-	submitJSON(t, is.Operator, "VerifyConsistency", app.Number, certs.SM3Hex([]byte("产品")), "false", "增加了早晚高峰分时段指标", domain.DecisionApproved, "")
+	if err := is.Develop(app, operator); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
 
 	// A certificate whose 区块链编号 is some other transaction is refused.
 	wrong, buildWrong := is.CertificateFor(enterprise, "南宁交通数据科技有限公司", app.ProductName, app.ResourceIDs, false)
@@ -179,9 +169,9 @@ func TestProductStory(t *testing.T) {
 
 	// Every step's event, in commit order.
 	want := []string{"application.apply", "application.preliminary_review", "application.compliance_review", "application.compliance_review",
-		"agreement.record", "agreement.file", "application.agreement_filed", "application.development", "application.consistency_verification",
+		"application.agreement_filed", "application.development", "application.consistency_verification",
 		"certificate.register", "ack.received", "ack.listed", "objection.file", "objection.decide"}
-	mine := map[string]bool{app.Number: true, scenario.Number: true, cert.RegistrationNumber: true, objection.Number: true,
+	mine := map[string]bool{app.Number: true, cert.RegistrationNumber: true, objection.Number: true,
 		cert.RegistrationNumber + "/ExchangeMSP": true}
 	var got []string
 	for len(got) < len(want) {

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -164,5 +165,71 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return err
 	}
 	fmt.Fprintf(w, "   bin/dataledger cert verify --offline --key %s %s\n", pubPath, credPath)
+	return demoProduct(is, ex, reg, platform, w)
+}
+
+// demoProduct takes a product from its scenario application to a
+// registration certificate that carries its own 区块链编号, then through
+// an exchange listing and an objection.
+func demoProduct(is *sample.Issuer, ex, reg *network.Client, platform string, w io.Writer) error {
+	fmt.Fprintln(w, "10. a product goes through GX 12: application, 初审, 复审, scenario agreement, development, 一致性验证")
+	provider, err := is.Party(domain.PartyDataProvider, "南宁市公共交通集团")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	app, err := is.Application(demoCreditCode, provider, "城市通勤客流指数", "RES-450100-0001")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	if err := is.Develop(app, platform); err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	cert, build := is.CertificateFor(demoCreditCode, "广西数智科技有限公司", app.ProductName, app.ResourceIDs, false)
+	res, err := is.RegisterCertificate(build, app.Number)
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	fmt.Fprintf(w, "11. 《数据产品登记证书》 %s registered in block %d; its 区块链编号 is its own transaction %s\n", cert.RegistrationNumber, res.BlockNumber, cert.ChainReference.TxID)
+	for _, a := range []string{domain.AckReceived, domain.AckListed} {
+		if _, err := ex.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, a); err != nil {
+			return fmt.Errorf("%s", network.ErrorText(err))
+		}
+	}
+	fmt.Fprintln(w, "12. the exchange records receipt and listing; then files an objection, and the certificate reads suspended")
+	objection, _ := json.Marshal(domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
+		EvidenceDigest: certs.SM3Hex([]byte("异议材料")), Summary: "质疑产品是否超出授权范围"})
+	if _, err := ex.Submit("nanning", "FileObjection", string(objection)); err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	status := func() (string, error) {
+		b, err := ex.Evaluate("nanning", "VerifyCertificate", cert.RegistrationNumber)
+		var v domain.Verification
+		_ = json.Unmarshal(b, &v)
+		return v.Status + " — " + v.Reason, err
+	}
+	st, err := status()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "    %s\n", st)
+	var o domain.ObjectionInput
+	_ = json.Unmarshal(objection, &o)
+	decision, _ := json.Marshal(domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: "经核实未超出授权范围，驳回"})
+	if _, err := is.Operator.Submit("nanning", "DecideObjection", o.Number, string(decision)); err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	if st, err = status(); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "13. the operator dismisses it with reasons: %s\n", st)
+	size := 0
+	for _, q := range [][2]string{{"application", app.Number}, {"certificate", cert.RegistrationNumber}, {"objection", o.Number}} {
+		b, err := reg.Evaluate("nanning", "History", q[0], q[1])
+		if err != nil {
+			return fmt.Errorf("%s", network.ErrorText(err))
+		}
+		size += len(b)
+	}
+	fmt.Fprintf(w, "    the regulator's full history of this product (application, certificate, objection) is %d bytes\n", size)
 	return nil
 }
