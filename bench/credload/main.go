@@ -8,10 +8,8 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"log"
-	"strconv"
 	"strings"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -19,22 +17,14 @@ import (
 	"dataledger/bench/load"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
-	"dataledger/network/sample"
 )
 
 func main() {
-	desc := flag.String("description", "network/dataledger.yaml", "network description")
-	home := flag.String("home", ".run", "network home")
-	channel := flag.String("channel", "nanning", "channel")
-	inflight := flag.String("inflight", "16,64", "comma-separated in-flight levels")
-	n := flag.Int("n", 1000, "credentials per level")
-	flag.Parse()
-
-	net, err := network.Open(*desc, *home, nil)
+	o, err := load.Flags(1000)
 	if err != nil {
 		log.Fatal(err)
 	}
-	is, err := sample.NewIssuer(net, *channel, "南宁市大数据发展局")
+	is, err := o.Issuer("南宁市大数据发展局")
 	if err != nil {
 		log.Fatal(network.ErrorText(err))
 	}
@@ -51,20 +41,17 @@ func main() {
 	if err != nil {
 		log.Fatal(network.ErrorText(err))
 	}
-	contract := is.Operator.Gateway.GetNetwork(*channel).GetContract("dataledger")
-	for _, lvl := range strings.Split(*inflight, ",") {
-		k, err := strconv.Atoi(lvl)
-		if err != nil {
+	contract := is.Operator.Gateway.GetNetwork(o.Channel).GetContract("dataledger")
+	docs := make([]string, o.N*len(o.Levels))
+	for i := range docs {
+		if _, docs[i], err = is.Credential(ag, is.Key); err != nil {
 			log.Fatal(err)
 		}
-		docs := make([]string, *n)
-		for i := range docs {
-			if _, docs[i], err = is.Credential(ag, is.Key); err != nil {
-				log.Fatal(err)
-			}
-		}
-		r := load.Run(k, *n, func(i int) string {
-			_, commit, err := contract.SubmitAsync("IssueCredential", client.WithArguments(docs[i], ag.Number))
+	}
+	for level, k := range o.Levels {
+		base := level * o.N
+		fmt.Println(load.Run(k, o.N, func(i int) string {
+			_, commit, err := contract.SubmitAsync("IssueCredential", client.WithArguments(docs[base+i], ag.Number))
 			if err != nil {
 				if msg := network.ChaincodeMessage(err); msg != "" {
 					return "refused " + strings.SplitN(msg, ":", 2)[0]
@@ -76,7 +63,6 @@ func main() {
 				return "commit status error"
 			}
 			return st.Code.String()
-		})
-		fmt.Println(r)
+		}))
 	}
 }

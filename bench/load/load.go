@@ -4,11 +4,17 @@
 package load
 
 import (
+	"flag"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"dataledger/network"
+	"dataledger/network/sample"
 )
 
 // Result is one run's figures.
@@ -60,4 +66,48 @@ func Run(inFlight, n int, do func(i int) string) Result {
 func (r Result) String() string {
 	return fmt.Sprintf("%4d in flight: %6d requests in %6.1fs = %7.1f/s  p50 %4dms  p99 %4dms  %v",
 		r.InFlight, r.Requests, r.Elapsed.Seconds(), r.PerSecond, r.P50.Milliseconds(), r.P99.Milliseconds(), r.Outcomes)
+}
+
+// Options are the flags every load generator takes.
+type Options struct {
+	Description, Home, Channel string
+	Levels                     []int
+	N                          int
+}
+
+// Flags parses the common flags: the network, the channel, the in-flight
+// levels and the requests per level.
+func Flags(defaultN int) (*Options, error) {
+	o := &Options{}
+	flag.StringVar(&o.Description, "description", "network/dataledger.yaml", "network description")
+	flag.StringVar(&o.Home, "home", ".run", "network home")
+	flag.StringVar(&o.Channel, "channel", "nanning", "channel")
+	levels := flag.String("inflight", "16,64", "comma-separated in-flight levels")
+	flag.IntVar(&o.N, "n", defaultN, "requests per level")
+	flag.Parse()
+	for _, l := range strings.Split(*levels, ",") {
+		k, err := strconv.Atoi(l)
+		if err != nil || k < 1 {
+			return nil, fmt.Errorf("-inflight %q: want whole numbers", *levels)
+		}
+		o.Levels = append(o.Levels, k)
+	}
+	return o, nil
+}
+
+// RunLevels runs do at each level and prints the results.
+func (o *Options) RunLevels(do func(i int) string) {
+	for _, k := range o.Levels {
+		fmt.Println(Run(k, o.N, do))
+	}
+}
+
+// Issuer connects to the channel as its data authority and operator with a
+// freshly registered issuer key of the department.
+func (o *Options) Issuer(department string) (*sample.Issuer, error) {
+	net, err := network.Open(o.Description, o.Home, nil)
+	if err != nil {
+		return nil, err
+	}
+	return sample.NewIssuer(net, o.Channel, department)
 }

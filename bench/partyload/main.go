@@ -6,33 +6,26 @@
 package main
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"flag"
-	"fmt"
 	"log"
-	"math/big"
-	"strconv"
-	"strings"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"dataledger/bench/load"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
+	"dataledger/network/sample"
 )
 
 func main() {
-	desc := flag.String("description", "network/dataledger.yaml", "network description")
-	home := flag.String("home", ".run", "network home")
-	channel := flag.String("channel", "nanning", "channel")
 	org := flag.String("org", "CityAMSP", "registrar org (the channel's authority)")
 	division := flag.String("division", "450102", "division code of the parties")
-	inflight := flag.String("inflight", "16,64", "comma-separated in-flight levels")
-	n := flag.Int("n", 1000, "registrations per level")
-	flag.Parse()
-
-	net, err := network.Open(*desc, *home, nil)
+	o, err := load.Flags(1000)
+	if err != nil {
+		log.Fatal(err)
+	}
+	net, err := network.Open(o.Description, o.Home, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,36 +34,17 @@ func main() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	contract := c.Gateway.GetNetwork(*channel).GetContract("dataledger")
-	for _, lvl := range strings.Split(*inflight, ",") {
-		k, err := strconv.Atoi(lvl)
+	contract := c.Gateway.GetNetwork(o.Channel).GetContract("dataledger")
+	o.RunLevels(func(int) string {
+		arg, _ := json.Marshal(domain.PartyInput{CreditCode: sample.CreditCode(*division), Name: "压测企业", Role: domain.PartyEnterprise, DivisionCode: *division})
+		_, commit, err := contract.SubmitAsync("RegisterParty", client.WithArguments(string(arg)))
 		if err != nil {
-			log.Fatal(err)
+			return "endorse/submit error"
 		}
-		r := load.Run(k, *n, func(int) string {
-			arg, _ := json.Marshal(domain.PartyInput{CreditCode: randomCode(*division), Name: "压测企业", Role: domain.PartyEnterprise, DivisionCode: *division})
-			_, commit, err := contract.SubmitAsync("RegisterParty", client.WithArguments(string(arg)))
-			if err != nil {
-				return "endorse/submit error"
-			}
-			st, err := commit.Status()
-			if err != nil {
-				return "commit status error"
-			}
-			return st.Code.String()
-		})
-		fmt.Println(r)
-	}
-}
-
-// randomCode is a valid credit code with a random 9-character body.
-func randomCode(division string) string {
-	const alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-	b := []byte("91" + division)
-	for len(b) < 17 {
-		i, _ := rand.Int(rand.Reader, big.NewInt(int64(len(alphabet))))
-		b = append(b, alphabet[i.Int64()])
-	}
-	c, _ := domain.CreditCodeCheckChar(string(b))
-	return string(b) + string(c)
+		st, err := commit.Status()
+		if err != nil {
+			return "commit status error"
+		}
+		return st.Code.String()
+	})
 }

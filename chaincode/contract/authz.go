@@ -457,30 +457,11 @@ func (a *App) GetAgreement(s store.Store, number string) (*domain.Agreement, err
 // verifies the signature against the channel's key registry and every rule
 // of the jurisdiction before it writes anything.
 func (a *App) IssueCredential(s store.Store, signedJSON, agreementNumber string) (*domain.CredentialRecord, error) {
-	t, err := a.begin(s)
+	sd, err := beginSigned[*domain.Credential](a, s, signedJSON, "issuing a credential")
 	if err != nil {
 		return nil, err
 	}
-	if err := domain.RequireIssuer(t.j, t.c.Actor, "issuing a credential"); err != nil {
-		return nil, err
-	}
-	env, doc, canonical, err := decodeSigned[*domain.Credential](signedJSON)
-	if err != nil {
-		return nil, err
-	}
-	k, err := load[domain.IssuerKey](s, key(s, TypeIssuerKey, env.Signature.KeyID))
-	if err != nil {
-		return nil, err
-	}
-	if k != nil {
-		if err := verifySignature(env, k); err != nil {
-			return nil, err
-		}
-	}
-	p, err := t.profile()
-	if err != nil {
-		return nil, err
-	}
+	t, doc, canonical, k, p := sd.t, sd.doc, sd.canonical, sd.key, sd.profile
 	if _, err := domain.ParseNumber("authorizationNumber", doc.AuthorizationNumber, domain.PrefixAuthorization); err != nil {
 		return nil, err
 	}
@@ -515,6 +496,43 @@ func (a *App) IssueCredential(s store.Store, signedJSON, agreementNumber string)
 		}
 	}
 	return rec, emit(s, t.c, Changed{TypeCredential, rec.Number, "issue", rec.Status, rec.Version})
+}
+
+// signedDoc is the common start of a transaction that registers a signed
+// document: the caller may issue, the document parses and validates, and
+// its signature verifies with the registered key it names (a key that is
+// not registered is left for the domain to refuse in its own order).
+type signedDoc[D domain.Document] struct {
+	t         *tx
+	env       *certs.Envelope
+	doc       D
+	canonical []byte
+	key       *domain.IssuerKey
+	profile   domain.Profile
+}
+
+func beginSigned[D domain.Document](a *App, s store.Store, signedJSON, action string) (*signedDoc[D], error) {
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.RequireIssuer(t.j, t.c.Actor, action); err != nil {
+		return nil, err
+	}
+	sd := &signedDoc[D]{t: t}
+	if sd.env, sd.doc, sd.canonical, err = decodeSigned[D](signedJSON); err != nil {
+		return nil, err
+	}
+	if sd.key, err = load[domain.IssuerKey](s, key(s, TypeIssuerKey, sd.env.Signature.KeyID)); err != nil {
+		return nil, err
+	}
+	if sd.key != nil {
+		if err := verifySignature(sd.env, sd.key); err != nil {
+			return nil, err
+		}
+	}
+	sd.profile, err = t.profile()
+	return sd, err
 }
 
 // decodeSigned parses a signed document, validates its fields and returns

@@ -175,30 +175,11 @@ func (a *App) GetApplication(s store.Store, number string) (*domain.Application,
 // 区块链编号 is this transaction's own ID; applicationNumber is empty for
 // a pre-existing product.
 func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber string) (*domain.CertificateRecord, error) {
-	t, err := a.begin(s)
+	sd, err := beginSigned[*domain.Certificate](a, s, signedJSON, "registering a product certificate")
 	if err != nil {
 		return nil, err
 	}
-	if err := domain.RequireIssuer(t.j, t.c.Actor, "registering a product certificate"); err != nil {
-		return nil, err
-	}
-	env, doc, canonical, err := decodeSigned[*domain.Certificate](signedJSON)
-	if err != nil {
-		return nil, err
-	}
-	k, err := load[domain.IssuerKey](s, key(s, TypeIssuerKey, env.Signature.KeyID))
-	if err != nil {
-		return nil, err
-	}
-	if k != nil {
-		if err := verifySignature(env, k); err != nil {
-			return nil, err
-		}
-	}
-	p, err := t.profile()
-	if err != nil {
-		return nil, err
-	}
+	t, doc, canonical, k, p := sd.t, sd.doc, sd.canonical, sd.key, sd.profile
 	in := domain.RegisterInput{Doc: doc, Canonical: canonical, Key: k, Channel: s.Channel(), TxID: s.TxID(), Credentials: map[string]*domain.CredentialRecord{}}
 	if in.Existing, err = load[domain.CertificateRecord](s, key(s, TypeCertificate, doc.RegistrationNumber)); err != nil {
 		return nil, err
