@@ -321,12 +321,19 @@ func (d *Description) ChannelsOf(o *Org) []string {
 	return out
 }
 
-// Authorities maps each channel to its authority's MSP ID: the chaincode's
-// deployment configuration.
-func (d *Description) Authorities() map[string]string {
-	m := map[string]string{}
+// ChannelConfigs is the chaincode's deployment configuration: each
+// channel's data authority and its exchanges (member orgs whose role is
+// "exchange").
+func (d *Description) ChannelConfigs() map[string]domain.ChannelConfig {
+	m := map[string]domain.ChannelConfig{}
 	for _, c := range d.Channels {
-		m[c.Name] = c.Authority
+		cfg := domain.ChannelConfig{Authority: c.Authority, Exchanges: []string{}}
+		for _, msp := range c.Members {
+			if d.Org(msp).Role == "exchange" {
+				cfg.Exchanges = append(cfg.Exchanges, msp)
+			}
+		}
+		m[c.Name] = cfg
 	}
 	return m
 }

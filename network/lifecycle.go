@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -88,18 +87,14 @@ func (n *Net) install(p *Peer) (string, error) {
 // another channel → authority map after a channel was added) is restarted.
 func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
 	id := "cc." + p.ID()
-	var auth []string
-	for ch, msp := range n.D.Authorities() {
-		auth = append(auth, ch+"="+msp)
-	}
-	sort.Strings(auth)
+	channels, _ := json.Marshal(n.D.ChannelConfigs()) // map keys marshal sorted: a stable fingerprint
 	tls := filepath.Join(n.L.ChaincodeDir(p.ID()), "tls")
 	env := []string{
 		"CHAINCODE_ID=" + packageID,
 		"CHAINCODE_SERVER_ADDRESS=" + fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort),
 		"CHAINCODE_TLS_CERT=" + filepath.Join(tls, "server.crt"),
 		"CHAINCODE_TLS_KEY=" + filepath.Join(tls, "server.key"),
-		"DATALEDGER_AUTHORITIES=" + strings.Join(auth, ","),
+		"DATALEDGER_CHANNELS=" + string(channels),
 	}
 	config := strings.Join(env, "\n")
 	configFile := filepath.Join(n.L.ChaincodeDir(p.ID()), "server.env")

@@ -28,11 +28,11 @@ const (
 	RulePageSize     = "DL-PAGE"
 )
 
-// App holds the deployment's configuration: which organization is the data
-// authority of each channel. It is consulted once, when a channel is
-// bootstrapped; from then on the ledger's jurisdiction record decides.
+// App holds the deployment's configuration: each channel's data authority
+// and exchanges. It is consulted once, when a channel is bootstrapped;
+// from then on the ledger's jurisdiction record decides.
 type App struct {
-	Authorities map[string]string // channel → authority MSP ID
+	Channels map[string]domain.ChannelConfig // by channel name
 }
 
 // Event is the payload of every chaincode event. Fabric keeps one event
@@ -138,7 +138,7 @@ func (a *App) Bootstrap(s store.Store, name, division, profileName string) (*dom
 		return nil, err
 	}
 	c.Action = "bootstrap"
-	j, err := domain.NewJurisdiction(existing, s.Channel(), name, division, a.Authorities[s.Channel()], c.Actor, c)
+	j, err := domain.NewJurisdiction(existing, s.Channel(), name, division, a.Channels[s.Channel()], c.Actor, c)
 	if err != nil {
 		return nil, err
 	}
@@ -158,6 +158,31 @@ func (a *App) Bootstrap(s store.Store, name, division, profileName string) (*dom
 		return nil, err
 	}
 	return j, emit(s, c, Changed{TypeJurisdiction, s.Channel(), "bootstrap", "", 1}, Changed{TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version})
+}
+
+// SetExchanges records the channel's exchange organizations.
+func (a *App) SetExchanges(s store.Store, mspsJSON, reason string) (*domain.Jurisdiction, error) {
+	var msps []string
+	if err := decodeArg("exchanges", mspsJSON, &msps); err != nil {
+		return nil, err
+	}
+	j, err := a.jurisdiction(s)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.change(s)
+	if err != nil {
+		return nil, err
+	}
+	next, err := domain.SetExchanges(j, msps, reason, c)
+	if err != nil {
+		return nil, err
+	}
+	jk, _ := jurisdictionKey(s)
+	if err := put(s, jk, next); err != nil {
+		return nil, err
+	}
+	return next, emit(s, c, Changed{TypeJurisdiction, s.Channel(), "set-exchanges", "", 0})
 }
 
 // GetJurisdiction reads the channel's governance record.

@@ -14,7 +14,10 @@ var (
 	cityAAuthority = domain.Actor{MSP: "CityAMSP", Role: domain.RoleAuthority, ID: "authority"}
 	cityAClerk     = domain.Actor{MSP: "CityAMSP", Role: domain.RoleClerk, ID: "clerk"}
 	cityBAuthority = domain.Actor{MSP: "CityBMSP", Role: domain.RoleAuthority, ID: "authority"}
-	app            = &App{Authorities: map[string]string{"nanning": "CityAMSP", "liuzhou": "CityBMSP"}}
+	app            = &App{Channels: map[string]domain.ChannelConfig{
+		"nanning": {Authority: "CityAMSP", Exchanges: []string{"ExchangeMSP"}},
+		"liuzhou": {Authority: "CityBMSP", Exchanges: []string{"ExchangeMSP"}},
+	}}
 )
 
 const partyJSON = `{"creditCode":"91450100MA5L0000AW","name":"广西数智科技有限公司","role":"enterprise","divisionCode":"450102"}`

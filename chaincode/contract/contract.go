@@ -16,9 +16,9 @@ type Contract struct {
 	App *App
 }
 
-// New builds the chaincode with the deployment's channel authorities.
-func New(authorities map[string]string) (*contractapi.ContractChaincode, error) {
-	c := &Contract{App: &App{Authorities: authorities}}
+// New builds the chaincode with the deployment's channel configuration.
+func New(channels map[string]domain.ChannelConfig) (*contractapi.ContractChaincode, error) {
+	c := &Contract{App: &App{Channels: channels}}
 	c.Name = "dataledger"
 	c.Info.Title = "dataledger"
 	c.Info.Version = "1"
@@ -44,6 +44,10 @@ func out(v any, err error) (string, error) {
 
 func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, name, divisionCode, profile string) (string, error) {
 	return out(c.App.Bootstrap(st(ctx), name, divisionCode, profile))
+}
+
+func (c *Contract) SetExchanges(ctx contractapi.TransactionContextInterface, mspsJSON, reason string) (string, error) {
+	return out(c.App.SetExchanges(st(ctx), mspsJSON, reason))
 }
 
 func (c *Contract) GetJurisdiction(ctx contractapi.TransactionContextInterface) (string, error) {

@@ -473,8 +473,8 @@ func (a *App) AcknowledgeCertificate(s store.Store, number, action string) (*dom
 	if err != nil {
 		return nil, err
 	}
-	if t.c.Actor.Role != domain.RoleExchange {
-		return domain.Acknowledge(nil, nil, action, t.c) // refuses non-exchanges, naming the rule
+	if err := domain.RequireExchange(t.j, t.c.Actor); err != nil {
+		return nil, err
 	}
 	cert, err := a.loadCertificate(s, number)
 	if err != nil {
@@ -485,7 +485,7 @@ func (a *App) AcknowledgeCertificate(s store.Store, number, action string) (*dom
 	if err != nil {
 		return nil, err
 	}
-	ack, err := domain.Acknowledge(cert, cur, action, t.c)
+	ack, err := domain.Acknowledge(t.j, cert, cur, action, t.c)
 	if err != nil {
 		return nil, err
 	}

@@ -363,14 +363,29 @@ func TestExchangeAcknowledgementsAndEgress(t *testing.T) {
 	}
 	f.refused(cityAOperator, domain.RuleExchangeOnly, ack(cityAOperator, domain.AckReceived))
 	f.refused(provinceAuth, domain.RuleExchangeOnly, ack(provinceAuth, domain.AckReceived))
+	selfStyled := domain.Actor{MSP: "CityAMSP", Role: domain.RoleExchange, ID: "self-styled"} // a role its own CA gave it
+	f.refused(selfStyled, domain.RuleExchangeOnly, ack(selfStyled, domain.AckReceived))
 	f.refused(cityAExchange, domain.RuleListing, ack(cityAExchange, domain.AckListed))
+	// A second exchange joins the channel by the authority's decision.
+	second := domain.Actor{MSP: "Exchange2MSP", Role: domain.RoleExchange, ID: "exchange"}
+	f.refused(second, domain.RuleExchangeOnly, ack(second, domain.AckReceived))
+	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error {
+		_, err := app.SetExchanges(s, `["ExchangeMSP","Exchange2MSP"]`, "北部湾数据交易所接入")
+		return err
+	})
+	must[*domain.Jurisdiction](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Jurisdiction, error) {
+		return app.SetExchanges(s, `["ExchangeMSP","Exchange2MSP"]`, "北部湾数据交易所接入")
+	}))
+	if _, err := f.m.Run(second, ack(second, domain.AckReceived)); err != nil {
+		t.Fatal(err)
+	}
 	for _, a := range []string{domain.AckReceived, domain.AckListed} {
 		if _, err := f.m.Run(cityAExchange, ack(cityAExchange, a)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	acks := must[[]domain.Acknowledgement](t)(run(f, cityAClerk, func(s store.Store) ([]domain.Acknowledgement, error) { return app.ListAcknowledgements(s, n) }))
-	if len(acks) != 1 || acks[0].ExchangeMSP != "ExchangeMSP" || acks[0].Status != domain.AckListed {
+	if len(acks) != 2 || acks[1].ExchangeMSP != "ExchangeMSP" || acks[1].Status != domain.AckListed || acks[0].ExchangeMSP != "Exchange2MSP" {
 		t.Fatalf("acks %+v", acks)
 	}
 	egress := func(result, reasons string) func(s store.Store) error {

@@ -1,5 +1,10 @@
 package domain
 
+import (
+	"fmt"
+	"regexp"
+)
+
 // Roles carried in a Fabric identity's "dataledger.role" attribute.
 const (
 	RoleAuthority  = "authority"  // 数据主管部门: issues, decides, sets policy
@@ -36,11 +41,20 @@ type Change struct {
 // Jurisdiction is a channel's governance record: whose authority owns it.
 // It is written once, at bootstrap, by that authority.
 type Jurisdiction struct {
-	Channel      string `json:"channel"`
-	Name         string `json:"name"`
-	DivisionCode string `json:"divisionCode"`
-	AuthorityMSP string `json:"authorityMsp"`
-	Created      Change `json:"created"`
+	Channel      string   `json:"channel"`
+	Name         string   `json:"name"`
+	DivisionCode string   `json:"divisionCode"`
+	AuthorityMSP string   `json:"authorityMsp"`
+	ExchangeMSPs []string `json:"exchangeMsps"` // the exchanges on the channel (GX 12(7))
+	Created      Change   `json:"created"`
+}
+
+// ChannelConfig is what the deployment says of a channel: its data
+// authority and its exchanges. It is read once, at bootstrap; from then on
+// the jurisdiction record decides.
+type ChannelConfig struct {
+	Authority string   `json:"authority"`
+	Exchanges []string `json:"exchanges"`
 }
 
 // ACL rule codes.
@@ -73,7 +87,8 @@ func RequireRegistrar(j *Jurisdiction, a Actor, action string) error {
 
 // NewJurisdiction validates a bootstrap request. expectedMSP is the authority
 // the deployment names for this channel; the first caller cannot claim it.
-func NewJurisdiction(existing *Jurisdiction, channel, name, division, expectedMSP string, a Actor, c Change) (*Jurisdiction, error) {
+func NewJurisdiction(existing *Jurisdiction, channel, name, division string, cfg ChannelConfig, a Actor, c Change) (*Jurisdiction, error) {
+	expectedMSP := cfg.Authority
 	if existing != nil {
 		return nil, Conflict(RuleBootstrapOnce, "channel", "channel %s already belongs to %s since %s", channel, existing.AuthorityMSP, existing.Created.Time)
 	}
@@ -89,5 +104,30 @@ func NewJurisdiction(existing *Jurisdiction, channel, name, division, expectedMS
 	if err := ValidateText("name", name, MaxName); err != nil {
 		return nil, err
 	}
-	return &Jurisdiction{Channel: channel, Name: name, DivisionCode: division, AuthorityMSP: a.MSP, Created: c}, nil
+	return &Jurisdiction{Channel: channel, Name: name, DivisionCode: division, AuthorityMSP: a.MSP, ExchangeMSPs: append([]string{}, cfg.Exchanges...), Created: c}, nil
+}
+
+var mspIDPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{1,40}$`)
+
+// SetExchanges records which organizations are the channel's exchanges
+// (an exchange joining, or a ledger bootstrapped before exchanges were
+// recorded): the channel authority's decision, with a reason.
+func SetExchanges(j *Jurisdiction, msps []string, reason string, c Change) (*Jurisdiction, error) {
+	if err := RequireAuthority(j, c.Actor, "setting the channel's exchanges"); err != nil {
+		return nil, err
+	}
+	if len(msps) > 20 {
+		return nil, Invalid(RuleBootstrapOnce, "exchanges", "at most 20 exchanges")
+	}
+	for i, m := range msps {
+		if !mspIDPattern.MatchString(m) {
+			return nil, Invalid(RuleBootstrapOnce, fmt.Sprintf("exchanges[%d]", i), "%q is not an MSP ID", truncate(m, 40))
+		}
+	}
+	if err := ValidateText("reason", reason, MaxReason); err != nil {
+		return nil, err
+	}
+	next := *j
+	next.ExchangeMSPs = append([]string{}, msps...)
+	return &next, nil
 }

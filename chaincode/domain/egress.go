@@ -69,12 +69,21 @@ type Acknowledgement struct {
 	Version            int    `json:"version"`
 }
 
+// RequireExchange refuses unless the caller is an exchange organization of
+// the channel (recorded at bootstrap) acting with the exchange role.
+func RequireExchange(j *Jurisdiction, a Actor) error {
+	if a.Role != RoleExchange || !contains(j.ExchangeMSPs, a.MSP) {
+		return Forbidden(RuleExchangeOnly, "caller", "only an exchange of channel %s (%v) with role %q acknowledges certificates; caller is %s with role %q", j.Channel, j.ExchangeMSPs, RoleExchange, a.MSP, a.Role)
+	}
+	return nil
+}
+
 // Acknowledge records an exchange's receipt, listing or delisting of a
 // certificate. The exchange is the caller's own organization: nobody
 // acknowledges for another exchange. Listing needs a certificate in force.
-func Acknowledge(cert *CertificateRecord, cur *Acknowledgement, action string, c Change) (*Acknowledgement, error) {
-	if c.Actor.Role != RoleExchange {
-		return nil, Forbidden(RuleExchangeOnly, "caller", "only an exchange (role %q) acknowledges certificates; caller is %s with role %q", RoleExchange, c.Actor.MSP, c.Actor.Role)
+func Acknowledge(j *Jurisdiction, cert *CertificateRecord, cur *Acknowledgement, action string, c Change) (*Acknowledgement, error) {
+	if err := RequireExchange(j, c.Actor); err != nil {
+		return nil, err
 	}
 	if cert == nil {
 		return nil, NotFound(RuleCertificateExists, "registrationNumber", "no such registered product")

@@ -161,15 +161,16 @@ func TestSetProfileACLAndHistory(t *testing.T) {
 
 func TestNewJurisdiction(t *testing.T) {
 	c := change("CityAMSP", RoleAuthority)
-	j, err := NewJurisdiction(nil, "nanning", "南宁市", "450100", "CityAMSP", c.Actor, c)
+	cfg := ChannelConfig{Authority: "CityAMSP", Exchanges: []string{"ExchangeMSP"}}
+	j, err := NewJurisdiction(nil, "nanning", "南宁市", "450100", cfg, c.Actor, c)
 	if err != nil || j.AuthorityMSP != "CityAMSP" {
 		t.Fatal(err)
 	}
-	_, err = NewJurisdiction(j, "nanning", "南宁市", "450100", "CityAMSP", c.Actor, c)
+	_, err = NewJurisdiction(j, "nanning", "南宁市", "450100", cfg, c.Actor, c)
 	wantRule(t, err, RuleBootstrapOnce, "channel")
 	ev := change("CityBMSP", RoleAuthority)
-	_, err = NewJurisdiction(nil, "nanning", "南宁市", "450100", "CityAMSP", ev.Actor, ev)
+	_, err = NewJurisdiction(nil, "nanning", "南宁市", "450100", cfg, ev.Actor, ev)
 	wantRule(t, err, RuleOwnAuthority, "caller")
-	_, err = NewJurisdiction(nil, "nanning", "南宁市", "4501", "CityAMSP", c.Actor, c)
+	_, err = NewJurisdiction(nil, "nanning", "南宁市", "4501", cfg, c.Actor, c)
 	wantRule(t, err, RuleDivisionCode, "divisionCode")
 }

@@ -4,18 +4,19 @@
 //	CHAINCODE_ID              package ID the peer installed
 //	CHAINCODE_SERVER_ADDRESS  host:port to listen on
 //	CHAINCODE_TLS_CERT/KEY    server TLS certificate and key (PEM)
-//	DATALEDGER_AUTHORITIES    channel=MSPID,... the data authority of each channel
+//	DATALEDGER_CHANNELS       {"channel": {"authority": MSPID, "exchanges": [MSPID…]}, …}
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log"
 	"os"
-	"strings"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 
 	"dataledger/chaincode/contract"
+	"dataledger/chaincode/domain"
 )
 
 func main() {
@@ -29,11 +30,11 @@ func run() error {
 	if id == "" || addr == "" {
 		return fmt.Errorf("CHAINCODE_ID and CHAINCODE_SERVER_ADDRESS are required")
 	}
-	auth, err := parseAuthorities(os.Getenv("DATALEDGER_AUTHORITIES"))
-	if err != nil {
-		return err
+	var channels map[string]domain.ChannelConfig
+	if err := json.Unmarshal([]byte(os.Getenv("DATALEDGER_CHANNELS")), &channels); err != nil {
+		return fmt.Errorf("DATALEDGER_CHANNELS: %w", err)
 	}
-	cc, err := contract.New(auth)
+	cc, err := contract.New(channels)
 	if err != nil {
 		return err
 	}
@@ -50,21 +51,6 @@ func run() error {
 		tls = shim.TLSProperties{Key: key, Cert: cert}
 	}
 	server := &shim.ChaincodeServer{CCID: id, Address: addr, CC: cc, TLSProps: tls}
-	log.Printf("serving %s on %s (TLS %v) for channels %v", id, addr, !tls.Disabled, auth)
+	log.Printf("serving %s on %s (TLS %v) for channels %v", id, addr, !tls.Disabled, channels)
 	return server.Start()
-}
-
-func parseAuthorities(s string) (map[string]string, error) {
-	m := map[string]string{}
-	for _, kv := range strings.Split(s, ",") {
-		if kv == "" {
-			continue
-		}
-		ch, msp, ok := strings.Cut(kv, "=")
-		if !ok || ch == "" || msp == "" {
-			return nil, fmt.Errorf("DATALEDGER_AUTHORITIES: %q is not channel=MSPID", kv)
-		}
-		m[ch] = msp
-	}
-	return m, nil
 }
