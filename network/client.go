@@ -137,6 +137,12 @@ func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) 
 	if err != nil {
 		return nil, err
 	}
+	return waitCommitted(channel, res, commit)
+}
+
+// waitCommitted waits for a submitted transaction's commit status; an
+// invalid commit is an error.
+func waitCommitted(channel string, result []byte, commit *client.Commit) (*Committed, error) {
 	st, err := commit.Status()
 	if err != nil {
 		return nil, err
@@ -144,7 +150,7 @@ func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) 
 	if !st.Successful {
 		return nil, fmt.Errorf("transaction %s committed as %s", st.TransactionID, st.Code)
 	}
-	return &Committed{Channel: channel, TxID: st.TransactionID, BlockNumber: st.BlockNumber, Result: res}, nil
+	return &Committed{Channel: channel, TxID: st.TransactionID, BlockNumber: st.BlockNumber, Result: result}, nil
 }
 
 // SubmitOwnTxID submits a transaction whose argument must contain its own
@@ -187,14 +193,7 @@ func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]st
 	if err != nil {
 		return nil, err
 	}
-	st, err := commit.Status()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Successful {
-		return nil, fmt.Errorf("transaction %s committed as %s", st.TransactionID, st.Code)
-	}
-	return &Committed{Channel: channel, TxID: st.TransactionID, BlockNumber: st.BlockNumber, Result: tx.Result()}, nil
+	return waitCommitted(channel, tx.Result(), commit)
 }
 
 // withArguments replaces the chaincode arguments inside a serialized,

@@ -166,14 +166,11 @@ func (a *App) SetExchanges(s store.Store, mspsJSON, reason string) (*domain.Juri
 	if err := decodeArg("exchanges", mspsJSON, &msps); err != nil {
 		return nil, err
 	}
-	j, err := a.jurisdiction(s)
+	t, err := a.begin(s)
 	if err != nil {
 		return nil, err
 	}
-	c, err := a.change(s)
-	if err != nil {
-		return nil, err
-	}
+	j, c := t.j, t.c
 	next, err := domain.SetExchanges(j, msps, reason, c)
 	if err != nil {
 		return nil, err
@@ -207,14 +204,11 @@ func (a *App) AdoptProfile(s store.Store, name, reason string) (*domain.ProfileR
 }
 
 func (a *App) setProfile(s store.Store, p domain.Profile, reason string) (*domain.ProfileRecord, error) {
-	j, err := a.jurisdiction(s)
+	t, err := a.begin(s)
 	if err != nil {
 		return nil, err
 	}
-	c, err := a.change(s)
-	if err != nil {
-		return nil, err
-	}
+	j, c := t.j, t.c
 	pk, _ := s.Key(TypeProfile)
 	cur, err := load[domain.ProfileRecord](s, pk)
 	if err != nil {
@@ -252,14 +246,11 @@ func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, err
 	if err := decodeArg("party", inputJSON, &in); err != nil {
 		return nil, err
 	}
-	j, err := a.jurisdiction(s)
+	t, err := a.begin(s)
 	if err != nil {
 		return nil, err
 	}
-	c, err := a.change(s)
-	if err != nil {
-		return nil, err
-	}
+	j, c := t.j, t.c
 	if err := domain.RequireRegistrar(j, c.Actor, "registering a party"); err != nil {
 		return nil, err // refuse callers before telling them what exists
 	}
@@ -283,14 +274,11 @@ func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, err
 
 // ChangePartyStatus suspends, reinstates or exits a party.
 func (a *App) ChangePartyStatus(s store.Store, creditCode, action, reason string) (*domain.Party, error) {
-	j, err := a.jurisdiction(s)
+	t, err := a.begin(s)
 	if err != nil {
 		return nil, err
 	}
-	c, err := a.change(s)
-	if err != nil {
-		return nil, err
-	}
+	j, c := t.j, t.c
 	if err := domain.RequireRegistrar(j, c.Actor, action+" of a party"); err != nil {
 		return nil, err
 	}

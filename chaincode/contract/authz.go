@@ -60,6 +60,14 @@ func (t *tx) profile() (domain.Profile, error) {
 	return rec.Profile, nil
 }
 
+// found turns a missing record into the given refusal.
+func found[T any](v *T, err error, notFound error) (*T, error) {
+	if err == nil && v == nil {
+		err = notFound
+	}
+	return v, err
+}
+
 func key(s store.Store, recordType string, attrs ...string) string {
 	k, err := s.Key(recordType, attrs...)
 	if err != nil {
@@ -177,13 +185,7 @@ func (a *App) loadKey(s store.Store, keyID string) (*domain.IssuerKey, error) {
 		return nil, err
 	}
 	k, err := load[domain.IssuerKey](s, key(s, TypeIssuerKey, keyID))
-	if err != nil {
-		return nil, err
-	}
-	if k == nil {
-		return nil, domain.NotFound(domain.RuleKeyUnknown, "keyId", "no issuer key %s on channel %s", keyID, s.Channel())
-	}
-	return k, nil
+	return found(k, err, domain.NotFound(domain.RuleKeyUnknown, "keyId", "no issuer key %s on channel %s", keyID, s.Channel()))
 }
 
 // GetIssuerKey reads a key by its ID.
@@ -240,13 +242,7 @@ func (a *App) GetCalendar(s store.Store, year string) (*domain.Calendar, error) 
 		return nil, domain.Invalid(domain.RuleCalendar, "year", "must be a four-digit year, got %q", truncate(year))
 	}
 	c, err := load[domain.Calendar](s, key(s, TypeCalendar, year))
-	if err != nil {
-		return nil, err
-	}
-	if c == nil {
-		return nil, domain.NotFound(domain.RuleCalendarYear, "year", "no calendar is loaded for %d on channel %s", y, s.Channel())
-	}
-	return c, nil
+	return found(c, err, domain.NotFound(domain.RuleCalendarYear, "year", "no calendar is loaded for %d on channel %s", y, s.Channel()))
 }
 
 // calendars loads the years a deadline from `from` can reach.
@@ -321,13 +317,7 @@ func (a *App) loadAgreement(s store.Store, number string) (*domain.Agreement, er
 		return nil, err
 	}
 	ag, err := load[domain.Agreement](s, key(s, TypeAgreement, number))
-	if err != nil {
-		return nil, err
-	}
-	if ag == nil {
-		return nil, domain.NotFound(domain.RuleAgreementExists, "number", "no agreement %s on channel %s", number, s.Channel())
-	}
-	return ag, nil
+	return found(ag, err, domain.NotFound(domain.RuleAgreementExists, "number", "no agreement %s on channel %s", number, s.Channel()))
 }
 
 // FileAgreement records the 备案 (late filings are recorded as late).
@@ -591,13 +581,7 @@ func (a *App) loadCredential(s store.Store, number string) (*domain.CredentialRe
 		return nil, err
 	}
 	r, err := load[domain.CredentialRecord](s, key(s, TypeCredential, number))
-	if err != nil {
-		return nil, err
-	}
-	if r == nil {
-		return nil, domain.NotFound(domain.RuleCredentialExists, "authorizationNumber", "no credential %s on channel %s", number, s.Channel())
-	}
-	return r, nil
+	return found(r, err, domain.NotFound(domain.RuleCredentialExists, "authorizationNumber", "no credential %s on channel %s", number, s.Channel()))
 }
 
 // ChangeCredentialStatus suspends, reinstates or revokes a credential.

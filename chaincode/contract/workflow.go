@@ -161,11 +161,8 @@ func (a *App) StartPublicNotice(s store.Store, number string) (*domain.Applicati
 // transaction materializes it.
 func (a *App) GetApplication(s store.Store, number string) (*domain.Application, error) {
 	app, err := a.loadApplication(s, number)
-	if err != nil {
+	if app, err = found(app, err, domain.NotFound(domain.RuleApplication, "number", "no application %s on channel %s", number, s.Channel())); err != nil {
 		return nil, err
-	}
-	if app == nil {
-		return nil, domain.NotFound(domain.RuleApplication, "number", "no application %s on channel %s", number, s.Channel())
 	}
 	now, _ := s.Now()
 	return app.Effective(now), nil
@@ -227,10 +224,7 @@ func (a *App) loadCertificate(s store.Store, number string) (*domain.Certificate
 // GetCertificate reads a certificate record by its 登记号.
 func (a *App) GetCertificate(s store.Store, number string) (*domain.CertificateRecord, error) {
 	r, err := a.loadCertificate(s, number)
-	if err == nil && r == nil {
-		err = domain.NotFound(domain.RuleCertificateExists, "registrationNumber", "no certificate %s on channel %s", number, s.Channel())
-	}
-	return r, err
+	return found(r, err, domain.NotFound(domain.RuleCertificateExists, "registrationNumber", "no certificate %s on channel %s", number, s.Channel()))
 }
 
 // VerifyCertificate states a certificate's status by number.
@@ -427,10 +421,7 @@ func (a *App) GetObjection(s store.Store, number string) (*domain.Objection, err
 		return nil, err
 	}
 	o, err := load[domain.Objection](s, key(s, TypeObjection, number))
-	if err == nil && o == nil {
-		err = domain.NotFound(domain.RuleObjection, "number", "no objection %s on channel %s", number, s.Channel())
-	}
-	return o, err
+	return found(o, err, domain.NotFound(domain.RuleObjection, "number", "no objection %s on channel %s", number, s.Channel()))
 }
 
 // ---- egress and exchanges ----
