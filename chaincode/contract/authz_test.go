@@ -232,6 +232,9 @@ func TestIssueCredentialRefusals(t *testing.T) {
 		}, f.agreem},
 		{"not a catalog agreement", domain.RuleCredentialAgreement, cityAOperator, func() string { return f.sign(f.credential(nil), f.key) }, scenario},
 		{"agreement not filed (GX 12)", "GX-12", cityAOperator, func() string { return f.sign(f.credential(nil), f.key) }, signedAgreement},
+		{"scope differs from the agreement's", domain.RuleCredentialAgreement, cityAOperator, func() string {
+			return f.sign(f.credential(func(c *domain.Credential) { c.Scope = "全部公共数据" }), f.key)
+		}, f.agreem},
 		{"digest differs", domain.RuleCredentialAgreement, cityAOperator, func() string {
 			return f.sign(f.credential(func(c *domain.Credential) { c.AgreementDigest = certs.SM3Hex([]byte("other")) }), f.key)
 		}, f.agreem},

@@ -142,6 +142,9 @@ func IssueCredential(j *Jurisdiction, p Profile, in IssueInput, now time.Time, c
 	if a.GranteeCreditCode != d.HolderCreditCode {
 		return nil, Invalid(RuleCredentialHolder, "holderCreditCode", "%s is not the grantee of agreement %s", d.HolderCreditCode, a.Number)
 	}
+	if a.Scope != d.Scope {
+		return nil, Invalid(RuleCredentialAgreement, "scope", "授权范围 %q differs from the agreement's scope %q", truncate(d.Scope, 60), truncate(a.Scope, 60))
+	}
 	if a.DocumentDigest != d.AgreementDigest {
 		return nil, Invalid(RuleCredentialAgreement, "agreementDigest", "does not match the digest of agreement %s as recorded (version %d)", a.Number, a.Version)
 	}

@@ -5,6 +5,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -18,7 +19,12 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.err.Error() }
 
-func main() {
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run executes the CLI and returns its exit status: 0 success; for
+// verification 1 (does not verify, no key) and 2 (malformed input);
+// 2 for any other error.
+func run(args []string, stdout, stderr io.Writer) int {
 	root := &cobra.Command{
 		Use:           "dataledger",
 		Short:         "Registry and notarization ledger for public-data authorized operation",
@@ -28,12 +34,16 @@ func main() {
 	nc := networkCmd()
 	nc.AddCommand(demoCmd())
 	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd())
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	if err := root.Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "dataledger:", err)
+		fmt.Fprintln(stderr, "dataledger:", err)
 		var ee *exitError
 		if errors.As(err, &ee) {
-			os.Exit(ee.code)
+			return ee.code
 		}
-		os.Exit(2)
+		return 2
 	}
+	return 0
 }
