@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -136,10 +137,12 @@ func (n *Net) ProcessIDs() []string {
 	return ids
 }
 
-// Down stops the processes this network started (by their PID files);
-// purge also deletes all generated state and ledgers.
+// Down stops every process this home started, by its PID files — also
+// those of nodes no longer in the description — chaincode servers first,
+// then peers, then orderers; purge also deletes all generated state and
+// ledgers.
 func (n *Net) Down(purge bool) error {
-	for _, id := range n.ProcessIDs() {
+	for _, id := range n.startedIDs() {
 		stopped, err := n.stop(id, 10*time.Second)
 		if err != nil {
 			return err
@@ -160,6 +163,27 @@ func (n *Net) Down(purge bool) error {
 		fmt.Fprintf(n.Out, "purged %s\n", n.L.Home)
 	}
 	return nil
+}
+
+// startedIDs lists the processes with a PID file in this home, in the
+// order to stop them.
+func (n *Net) startedIDs() []string {
+	files, _ := filepath.Glob(filepath.Join(filepath.Dir(n.L.PIDFile("x")), "*.pid"))
+	rank := func(id string) int {
+		switch {
+		case strings.HasPrefix(id, "cc."):
+			return 0
+		case strings.HasPrefix(id, "orderer"):
+			return 2
+		}
+		return 1
+	}
+	var ids []string
+	for _, f := range files {
+		ids = append(ids, strings.TrimSuffix(filepath.Base(f), ".pid"))
+	}
+	sort.SliceStable(ids, func(i, j int) bool { return rank(ids[i]) < rank(ids[j]) })
+	return ids
 }
 
 // PID returns the PID of a running process by ID (a node ID, or
