@@ -1,0 +1,69 @@
+// Command dataledger-gateway serves dataledger's HTTP API in front of a
+// running network.
+//
+//	dataledger-gateway --listen 127.0.0.1:8080 --home .run --keys .run/gateway/keys.json
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"dataledger/gateway"
+	"dataledger/network"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:8080", "address to serve on")
+	desc := flag.String("description", "network/dataledger.yaml", "network description")
+	home := flag.String("home", ".run", "network home")
+	keys := flag.String("keys", ".run/gateway/keys.json", "API key file")
+	flag.Parse()
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if err := run(*listen, *desc, *home, *keys, log); err != nil {
+		log.Error("gateway stopped", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+func run(listen, desc, home, keysPath string, log *slog.Logger) error {
+	net, err := network.Open(desc, home, nil)
+	if err != nil {
+		return err
+	}
+	ks, err := gateway.OpenKeyStore(keysPath)
+	if err != nil {
+		return err
+	}
+	acl, err := gateway.LoadACL(nil)
+	if err != nil {
+		return err
+	}
+	ledger := &gateway.FabricLedger{Net: net}
+	defer ledger.Close()
+	router, err := gateway.NewServer(gateway.DefaultConfig(), acl, ks, ledger, log).Router()
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Addr: listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		// In-flight requests (submits waiting for commit) finish first.
+		shutdown, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdown)
+	}()
+	log.Info("serving", "listen", listen)
+	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

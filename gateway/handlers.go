@@ -1,0 +1,254 @@
+package gateway
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strconv"
+
+	"github.com/gin-gonic/gin"
+
+	"dataledger/chaincode/domain"
+)
+
+func (s *Server) handlers() map[string]gin.HandlerFunc {
+	return map[string]gin.HandlerFunc{
+		"verifyNumber":           s.verifyNumber,
+		"verifyDocument":         s.verifyDocument,
+		"discloseAuthorizations": s.disclose("ListDisclosedAuthorizations"),
+		"discloseProducts":       s.disclose("ListDisclosedProducts"),
+		"getCredential":          s.getRecord(domain.PrefixAuthorization, "GetCredential"),
+		"getCertificate":         s.getRecord(domain.PrefixRegistration, "GetCertificate"),
+		"history":                s.history,
+		"issueCredential":        s.issueCredential,
+		"credentialStatus":       s.credentialStatus,
+	}
+}
+
+// VerifyResponse is a verification with its chain reference's block.
+type VerifyResponse struct {
+	domain.Verification
+	BlockNumber *uint64 `json:"blockNumber,omitempty"`
+}
+
+// channelOfNumber checks a 授权编号 / 登记号 (check character first, so a
+// mistyped number is caught before any lookup) and finds its channel.
+func (s *Server) channelOfNumber(number string, prefixes ...string) (string, string, error) {
+	var lastErr error
+	for _, prefix := range prefixes {
+		n, err := domain.ParseNumber("number", number, prefix)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		ch, ok := s.ledger.ChannelOf(n.Division)
+		if !ok {
+			return "", "", domain.NotFound("DL-CHANNEL", "number", "no jurisdiction with division code %s is on this network", n.Division)
+		}
+		return ch, prefix, nil
+	}
+	return "", "", lastErr
+}
+
+func (s *Server) respondVerification(c *gin.Context, channel string, raw []byte) {
+	var v VerifyResponse
+	if err := json.Unmarshal(raw, &v.Verification); err != nil {
+		abort(c, err)
+		return
+	}
+	if v.TxID != "" {
+		if b, err := s.ledger.Block(c.Request.Context(), identity(c), channel, v.TxID); err == nil {
+			v.BlockNumber = &b
+		}
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+func (s *Server) verifyNumber(c *gin.Context) {
+	number := c.Param("number")
+	channel, prefix, err := s.channelOfNumber(number, domain.PrefixAuthorization, domain.PrefixRegistration)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	fn := map[string]string{domain.PrefixAuthorization: "VerifyCredential", domain.PrefixRegistration: "VerifyCertificate"}[prefix]
+	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, fn, number)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	s.respondVerification(c, channel, raw)
+}
+
+// verifyDocument compares an uploaded credential or certificate with the
+// ledger: tampered on any difference.
+func (s *Server) verifyDocument(c *gin.Context) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		abort(c, fail(http.StatusRequestEntityTooLarge, "the document is larger than the limit"))
+		return
+	}
+	var head struct {
+		Type           string                `json:"docType"`
+		Channel        string                `json:"channel"`
+		ChainReference domain.ChainReference `json:"chainReference"`
+	}
+	if err := json.Unmarshal(body, &head); err != nil {
+		abort(c, domain.Invalid(domain.RuleDocument, "document", "is not a JSON object: %v", err))
+		return
+	}
+	fn, channel := "", ""
+	switch head.Type {
+	case domain.TypeCredential:
+		fn, channel = "VerifyCredentialDocument", head.Channel
+	case domain.TypeCertificate:
+		fn, channel = "VerifyCertificateDocument", head.ChainReference.Channel
+	default:
+		abort(c, domain.Invalid(domain.RuleDocument, "docType", "must be %s or %s", domain.TypeCredential, domain.TypeCertificate))
+		return
+	}
+	if !s.ledger.HasChannel(channel) {
+		abort(c, domain.NotFound("DL-CHANNEL", "channel", "the document names channel %q, which is not on this network", truncate(channel)))
+		return
+	}
+	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, fn, string(body))
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	s.respondVerification(c, channel, raw)
+}
+
+func (s *Server) disclose(fn string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		channel := c.Param("channel")
+		if !s.ledger.HasChannel(channel) {
+			abort(c, domain.NotFound("DL-CHANNEL", "channel", "no channel %q", truncate(channel)))
+			return
+		}
+		size := c.DefaultQuery("pageSize", "50")
+		if n, err := strconv.Atoi(size); err != nil || n < 1 || n > 200 {
+			abort(c, domain.Invalid("DL-PAGE", "pageSize", "must be 1..200"))
+			return
+		}
+		raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, fn, size, c.Query("bookmark"))
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		c.Data(http.StatusOK, "application/json", raw)
+	}
+}
+
+func (s *Server) getRecord(prefix, fn string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		number := c.Param("number")
+		channel, _, err := s.channelOfNumber(number, prefix)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, fn, number)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		c.Data(http.StatusOK, "application/json", raw)
+	}
+}
+
+func (s *Server) history(c *gin.Context) {
+	channel := c.Param("channel")
+	if !s.ledger.HasChannel(channel) {
+		abort(c, domain.NotFound("DL-CHANNEL", "channel", "no channel %q", truncate(channel)))
+		return
+	}
+	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, "History", c.Param("type"), c.Param("key"))
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/json", raw)
+}
+
+// IssueRequest registers a credential signed offline (by the CLI or the
+// issuer's own tooling).
+type IssueRequest struct {
+	Document        json.RawMessage `json:"document"`
+	AgreementNumber string          `json:"agreementNumber"`
+}
+
+// ChainReference is where a write landed.
+type ChainReference struct {
+	Channel     string `json:"channel"`
+	TxID        string `json:"txId"`
+	BlockNumber uint64 `json:"blockNumber"`
+}
+
+// WriteResponse is a committed write: the record and its chain reference.
+type WriteResponse struct {
+	Record         json.RawMessage `json:"record"`
+	ChainReference ChainReference  `json:"chainReference"`
+}
+
+func decodeBody(c *gin.Context, v any) bool {
+	dec := json.NewDecoder(c.Request.Body)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		abort(c, domain.Invalid("DL-JSON", "body", "is not the documented JSON: %v", err))
+		return false
+	}
+	return true
+}
+
+func (s *Server) issueCredential(c *gin.Context) {
+	var req IssueRequest
+	if !decodeBody(c, &req) {
+		return
+	}
+	var head struct {
+		Channel string `json:"channel"`
+	}
+	if err := json.Unmarshal(req.Document, &head); err != nil || !s.ledger.HasChannel(head.Channel) {
+		abort(c, domain.Invalid(domain.RuleDocument, "document.channel", "the document must name a channel of this network"))
+		return
+	}
+	res, err := s.ledger.Submit(c.Request.Context(), identity(c), head.Channel, "IssueCredential", string(req.Document), req.AgreementNumber)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})
+}
+
+// StatusRequest suspends, reinstates or revokes a credential.
+type StatusRequest struct {
+	Action string `json:"action"`
+	Reason string `json:"reason"`
+}
+
+func (s *Server) credentialStatus(c *gin.Context) {
+	number := c.Param("number")
+	channel, _, err := s.channelOfNumber(number, domain.PrefixAuthorization)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	var req StatusRequest
+	if !decodeBody(c, &req) {
+		return
+	}
+	res, err := s.ledger.Submit(c.Request.Context(), identity(c), channel, "ChangeCredentialStatus", number, req.Action, req.Reason)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})
+}
+
+func truncate(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
+}

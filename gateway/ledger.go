@@ -1,0 +1,125 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"dataledger/chaincode/domain"
+	"dataledger/network"
+)
+
+// Identity is a Fabric identity of an organization: an org and one of its
+// users (as the network description names them).
+type Identity struct {
+	Org  string
+	User string
+}
+
+// Ledger is what the handlers need of the network; the Fabric
+// implementation is FabricLedger, and unit tests use a fake.
+type Ledger interface {
+	Evaluate(ctx context.Context, who Identity, channel, fn string, args ...string) ([]byte, error)
+	Submit(ctx context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error)
+	// Block is the number of the block holding a transaction.
+	Block(ctx context.Context, who Identity, channel, txID string) (uint64, error)
+	// ChannelOf names the channel of a jurisdiction's division code.
+	ChannelOf(division string) (string, bool)
+	// HasChannel tells whether a channel exists in the network.
+	HasChannel(name string) bool
+}
+
+// FabricLedger submits through fabric-gateway, one connection per
+// identity, reused across requests.
+type FabricLedger struct {
+	Net     *network.Net
+	mu      sync.Mutex
+	clients map[Identity]*network.Client
+}
+
+// RuleChannelMember: an org acts only on the channels it is a member of.
+const RuleChannelMember = "DL-ACL-CHANNEL"
+
+func (f *FabricLedger) member(who Identity, channel string) error {
+	ch := f.Net.D.Channel(channel)
+	if ch == nil {
+		return domain.NotFound("DL-CHANNEL", "channel", "no channel %q on this network", channel)
+	}
+	for _, m := range ch.Members {
+		if m == who.Org {
+			return nil
+		}
+	}
+	return domain.Forbidden(RuleChannelMember, "caller", "%s is not a member of channel %s (members: %v)", who.Org, channel, ch.Members)
+}
+
+func (f *FabricLedger) client(who Identity) (*network.Client, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if c, ok := f.clients[who]; ok {
+		return c, nil
+	}
+	c, err := f.Net.Connect(who.Org, who.User, nil)
+	if err != nil {
+		return nil, fmt.Errorf("identity %s/%s: %w", who.Org, who.User, err)
+	}
+	if f.clients == nil {
+		f.clients = map[Identity]*network.Client{}
+	}
+	f.clients[who] = c
+	return c, nil
+}
+
+func (f *FabricLedger) Evaluate(_ context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
+	if err := f.member(who, channel); err != nil {
+		return nil, err
+	}
+	c, err := f.client(who)
+	if err != nil {
+		return nil, err
+	}
+	return c.Evaluate(channel, fn, args...)
+}
+
+func (f *FabricLedger) Submit(_ context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
+	if err := f.member(who, channel); err != nil {
+		return nil, err
+	}
+	c, err := f.client(who)
+	if err != nil {
+		return nil, err
+	}
+	return c.Submit(channel, fn, args...)
+}
+
+func (f *FabricLedger) Block(_ context.Context, who Identity, channel, txID string) (uint64, error) {
+	if err := f.member(who, channel); err != nil {
+		return 0, err
+	}
+	c, err := f.client(who)
+	if err != nil {
+		return 0, err
+	}
+	return c.BlockOf(channel, txID)
+}
+
+func (f *FabricLedger) HasChannel(name string) bool { return f.Net.D.Channel(name) != nil }
+
+func (f *FabricLedger) ChannelOf(division string) (string, bool) {
+	for _, ch := range f.Net.D.Channels {
+		if ch.DivisionCode == division {
+			return ch.Name, true
+		}
+	}
+	return "", false
+}
+
+// Close ends every connection.
+func (f *FabricLedger) Close() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.clients {
+		c.Close()
+	}
+	f.clients = nil
+}

@@ -1,0 +1,139 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Config is the gateway's configuration.
+type Config struct {
+	MaxBodyBytes   int64         // request body limit
+	RequestTimeout time.Duration // per request, Fabric calls included
+	// PublicIdentity reads the ledger for callers without a key.
+	PublicIdentity Identity
+	// UserFor maps a caller role to the user of the caller's own org the
+	// gateway acts with (the network description's users).
+	UserFor map[string]string
+}
+
+// DefaultConfig suits the demo network.
+func DefaultConfig() Config {
+	return Config{
+		MaxBodyBytes:   2 << 20,
+		RequestTimeout: 30 * time.Second,
+		PublicIdentity: Identity{Org: "ExchangeMSP", User: "clerk"},
+		UserFor: map[string]string{
+			RoleIssuer: "authority", RoleExchange: "exchange", RoleRegulator: "regulator",
+			RoleEnterprise: "clerk", RoleAdmin: "clerk",
+		},
+	}
+}
+
+// Server is the HTTP service.
+type Server struct {
+	cfg    Config
+	acl    *ACL
+	keys   *KeyStore
+	ledger Ledger
+	log    *slog.Logger
+}
+
+// NewServer wires a server.
+func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Logger) *Server {
+	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: ledger, log: log}
+}
+
+// Context keys.
+const (
+	ctxRequestID = "requestId"
+	ctxRole      = "role"
+	ctxIdentity  = "identity"
+)
+
+// Router builds the gin engine from the allow table: one route per row,
+// each behind authentication and its role check.
+func (s *Server) Router() (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), s.requestID, s.logRequests, s.limits)
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	handlers := s.handlers()
+	for _, route := range s.acl.Routes {
+		h, ok := handlers[route.Handler]
+		if !ok {
+			return nil, fail(http.StatusInternalServerError, "acl names unknown handler "+route.Handler)
+		}
+		r.Handle(route.Method, route.Path, s.authorize(route), h)
+	}
+	r.NoRoute(func(c *gin.Context) { abort(c, fail(http.StatusNotFound, "no such route")) })
+	return r, nil
+}
+
+func (s *Server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if len(id) == 0 || len(id) > 64 || strings.ContainsAny(id, "\r\n") {
+		b := make([]byte, 8)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Set(ctxRequestID, id)
+	c.Header("X-Request-ID", id)
+	c.Next()
+}
+
+// logRequests logs one structured line per request: never the
+// Authorization header, bodies or query values.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	s.log.Info("request", "id", c.GetString(ctxRequestID), "method", c.Request.Method, "route", c.FullPath(),
+		"status", c.Writer.Status(), "role", c.GetString(ctxRole), "ms", time.Since(start).Milliseconds())
+}
+
+func (s *Server) limits(c *gin.Context) {
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
+	defer cancel()
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+// authorize authenticates the caller (a bearer API key, or none: public)
+// and enforces the route's roles. The identity the gateway then acts with
+// is always of the caller's own organization.
+func (s *Server) authorize(route Route) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		role, who := RolePublic, s.cfg.PublicIdentity
+		if h := c.GetHeader("Authorization"); h != "" {
+			secret, ok := strings.CutPrefix(h, "Bearer ")
+			key, found := s.keys.Lookup(strings.TrimSpace(secret))
+			if !ok || !found {
+				c.Header("WWW-Authenticate", `Bearer realm="dataledger"`)
+				abort(c, fail(http.StatusUnauthorized, "the API key is unknown or revoked"))
+				return
+			}
+			role, who = key.Role, Identity{Org: key.Org, User: s.cfg.UserFor[key.Role]}
+		}
+		c.Set(ctxRole, role)
+		if !route.Allows(role) {
+			if role == RolePublic {
+				c.Header("WWW-Authenticate", `Bearer realm="dataledger"`)
+				abort(c, fail(http.StatusUnauthorized, "this route needs an API key"))
+				return
+			}
+			abort(c, fail(http.StatusForbidden, "role "+role+" may not call "+route.Method+" "+route.Path))
+			return
+		}
+		c.Set(ctxIdentity, who)
+		c.Next()
+	}
+}
+
+func identity(c *gin.Context) Identity { v, _ := c.Get(ctxIdentity); w, _ := v.(Identity); return w }

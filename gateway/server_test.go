@@ -1,0 +1,281 @@
+package gateway
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"dataledger/chaincode/domain"
+	"dataledger/network"
+)
+
+// fakeLedger answers every call and records who asked.
+type fakeLedger struct {
+	mu    sync.Mutex
+	calls []string
+	who   []Identity
+	err   error
+}
+
+func (f *fakeLedger) record(who Identity, channel, fn string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, channel+"/"+fn)
+	f.who = append(f.who, who)
+}
+
+func (f *fakeLedger) Evaluate(_ context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
+	f.record(who, channel, fn)
+	if f.err != nil {
+		return nil, f.err
+	}
+	if strings.HasPrefix(fn, "Verify") {
+		return json.Marshal(domain.Verification{Status: domain.VerifyValid, Number: "n", Channel: channel, TxID: "abc", Reason: "in force"})
+	}
+	return []byte(`{"items":[],"bookmark":""}`), nil
+}
+
+func (f *fakeLedger) Submit(_ context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
+	f.record(who, channel, fn)
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &network.Committed{Channel: channel, TxID: "tx1", BlockNumber: 7, Result: []byte(`{"status":"valid"}`)}, nil
+}
+
+func (f *fakeLedger) Block(context.Context, Identity, string, string) (uint64, error) { return 42, nil }
+
+func (f *fakeLedger) ChannelOf(division string) (string, bool) {
+	ch, ok := map[string]string{"450100": "nanning", "450200": "liuzhou", "450000": "province"}[division]
+	return ch, ok
+}
+
+func (f *fakeLedger) HasChannel(name string) bool {
+	return name == "nanning" || name == "liuzhou" || name == "province"
+}
+
+type harness struct {
+	t      *testing.T
+	h      http.Handler
+	ledger *fakeLedger
+	keys   map[string]string // role → secret
+	logs   *bytes.Buffer
+}
+
+func newHarness(t *testing.T) *harness {
+	t.Helper()
+	ks, err := OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := &harness{t: t, ledger: &fakeLedger{}, keys: map[string]string{}, logs: &bytes.Buffer{}}
+	for _, role := range Roles[1:] {
+		secret, _, err := ks.Create("CityAMSP", role)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs.keys[role] = secret
+	}
+	acl, err := LoadACL(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(DefaultConfig(), acl, ks, hs.ledger, slog.New(slog.NewJSONHandler(hs.logs, nil)))
+	r, err := srv.Router()
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.h = r
+	return hs
+}
+
+var (
+	credNumber = domain.Number{Prefix: domain.PrefixAuthorization, Division: "450100", Year: 2026, Serial: "3KQ7M2XA"}.String()
+	certNumber = domain.Number{Prefix: domain.PrefixRegistration, Division: "450200", Year: 2026, Serial: "7K3M9QXA"}.String()
+)
+
+func (hs *harness) do(method, path, role, body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(method, path, strings.NewReader(body))
+	if role != RolePublic {
+		req.Header.Set("Authorization", "Bearer "+hs.keys[role])
+	}
+	w := httptest.NewRecorder()
+	hs.h.ServeHTTP(w, req)
+	return w
+}
+
+// concrete fills a route's parameters with valid values.
+func concrete(path string) string {
+	r := strings.NewReplacer(":number/status", credNumber+"/status", ":channel", "nanning", ":type", "credential", ":key", credNumber)
+	p := r.Replace(path)
+	if strings.Contains(p, "certificates/:number") {
+		return strings.Replace(p, ":number", certNumber, 1)
+	}
+	return strings.Replace(p, ":number", credNumber, 1)
+}
+
+// TestEveryRouteForEveryRole checks every cell of the allow table over HTTP.
+func TestEveryRouteForEveryRole(t *testing.T) {
+	hs := newHarness(t)
+	acl, _ := LoadACL(nil)
+	for _, route := range acl.Routes {
+		for _, role := range Roles {
+			w := hs.do(route.Method, concrete(route.Path), role, `{}`)
+			denied := w.Code == http.StatusUnauthorized || w.Code == http.StatusForbidden
+			if route.Allows(role) == denied {
+				t.Errorf("%s %s as %s: status %d (allowed=%v) %s", route.Method, route.Path, role, w.Code, route.Allows(role), w.Body)
+			}
+			if denied && w.Header().Get("Content-Type") != "application/problem+json" {
+				t.Errorf("%s %s as %s: a refusal is not a problem document", route.Method, route.Path, role)
+			}
+		}
+	}
+}
+
+func TestEveryHandlerIsInTheTable(t *testing.T) {
+	acl, _ := LoadACL(nil)
+	named := map[string]bool{}
+	for _, r := range acl.Routes {
+		named[r.Handler] = true
+	}
+	for name := range (&Server{}).handlers() {
+		if !named[name] {
+			t.Errorf("handler %s is served by no route of acl.yaml", name)
+		}
+	}
+	if _, err := LoadACL([]byte("routes:\n  - {method: GET, path: /x, handler: h, roles: [king]}\n")); err == nil {
+		t.Error("an unknown role in the table was accepted")
+	}
+}
+
+func TestUnknownAndRevokedKeysAreRefused(t *testing.T) {
+	hs := newHarness(t)
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/credentials/"+credNumber, nil)
+	req.Header.Set("Authorization", "Bearer dlk_nope")
+	w := httptest.NewRecorder()
+	hs.h.ServeHTTP(w, req)
+	if w.Code != http.StatusUnauthorized {
+		t.Fatalf("unknown key: %d", w.Code)
+	}
+	if w := hs.do(http.MethodGet, "/api/v1/nowhere", RolePublic, ""); w.Code != http.StatusNotFound {
+		t.Fatalf("unknown route: %d", w.Code)
+	}
+}
+
+func TestVerifyByNumber(t *testing.T) {
+	hs := newHarness(t)
+	mistyped := credNumber[:len(credNumber)-1] + "0"
+	if mistyped == credNumber {
+		mistyped = credNumber[:len(credNumber)-1] + "1"
+	}
+	w := hs.do(http.MethodGet, "/api/v1/verify/"+mistyped, RolePublic, "")
+	var p Problem
+	_ = json.Unmarshal(w.Body.Bytes(), &p)
+	if w.Code != http.StatusUnprocessableEntity || p.Rule != domain.RuleNumber || p.Field != "number" || len(hs.ledger.calls) != 0 {
+		t.Fatalf("mistyped number: %d %+v (ledger calls %v)", w.Code, p, hs.ledger.calls)
+	}
+	w = hs.do(http.MethodGet, "/api/v1/verify/"+certNumber, RolePublic, "")
+	var v VerifyResponse
+	_ = json.Unmarshal(w.Body.Bytes(), &v)
+	if w.Code != http.StatusOK || v.Status != domain.VerifyValid || v.BlockNumber == nil || *v.BlockNumber != 42 {
+		t.Fatalf("verify: %d %s", w.Code, w.Body)
+	}
+	if last := hs.ledger.calls[len(hs.ledger.calls)-1]; last != "liuzhou/VerifyCertificate" {
+		t.Fatalf("a 登记号 of 450200 went to %s", last)
+	}
+}
+
+func TestWritesActAsTheCallersOwnOrg(t *testing.T) {
+	hs := newHarness(t)
+	w := hs.do(http.MethodPost, "/api/v1/credentials/"+credNumber+"/status", RoleIssuer, `{"action":"suspend","reason":"异议处理中"}`)
+	if w.Code != http.StatusOK {
+		t.Fatalf("status change: %d %s", w.Code, w.Body)
+	}
+	who := hs.ledger.who[len(hs.ledger.who)-1]
+	if who != (Identity{Org: "CityAMSP", User: "authority"}) {
+		t.Fatalf("acted as %+v", who)
+	}
+	var res WriteResponse
+	_ = json.Unmarshal(w.Body.Bytes(), &res)
+	if res.ChainReference.TxID != "tx1" || res.ChainReference.BlockNumber != 7 {
+		t.Fatalf("chain reference %+v", res.ChainReference)
+	}
+	if w := hs.do(http.MethodPost, "/api/v1/credentials/"+credNumber+"/status", RoleIssuer, `{"action":"suspend","extra":1}`); w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("unknown member: %d", w.Code)
+	}
+}
+
+func TestChaincodeRefusalsBecomeProblems(t *testing.T) {
+	hs := newHarness(t)
+	hs.ledger.err = domain.Forbidden(domain.RuleOwnAuthority, "caller", "reserved to CityAMSP")
+	w := hs.do(http.MethodPost, "/api/v1/credentials/"+credNumber+"/status", RoleIssuer, `{"action":"revoke","reason":"x"}`)
+	var p Problem
+	_ = json.Unmarshal(w.Body.Bytes(), &p)
+	if w.Code != http.StatusForbidden || p.Rule != domain.RuleOwnAuthority || p.Field != "caller" || p.RequestID == "" {
+		t.Fatalf("%d %+v", w.Code, p)
+	}
+	for rule, want := range map[string]int{"DL-PARTY-EXISTS": 404, "DL-NUMBER-UNIQUE": 409, "GB-32100": 422, "HB-21": 403, "DL-STEP": 409} {
+		if got := statusOf[kindOfRule(rule)]; got != want {
+			t.Errorf("%s maps to %d, want %d", rule, got, want)
+		}
+	}
+}
+
+func TestSecretsNeverLogged(t *testing.T) {
+	hs := newHarness(t)
+	for role := range hs.keys {
+		hs.do(http.MethodGet, "/api/v1/credentials/"+credNumber, role, "")
+	}
+	logs := hs.logs.String()
+	if strings.Count(logs, `"msg":"request"`) != len(hs.keys) {
+		t.Fatalf("expected one log line per request:\n%s", logs)
+	}
+	for role, secret := range hs.keys {
+		if strings.Contains(logs, secret) || strings.Contains(logs, secret[len(secret)-20:]) {
+			t.Fatalf("the %s key's secret is in the logs", role)
+		}
+	}
+}
+
+func TestKeyStoreRevokeAndPersist(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	ks, _ := OpenKeyStore(path)
+	secret, k, err := ks.Create("ExchangeMSP", RoleExchange)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := ks.Create("ExchangeMSP", RolePublic); err == nil {
+		t.Fatal("a key for the public role")
+	}
+	again, _ := OpenKeyStore(path)
+	if got, ok := again.Lookup(secret); !ok || got.Org != "ExchangeMSP" {
+		t.Fatal("a created key did not survive reopening")
+	}
+	if err := again.Revoke(k.ID); err != nil {
+		t.Fatal(err)
+	}
+	third, _ := OpenKeyStore(path)
+	if _, ok := third.Lookup(secret); ok {
+		t.Fatal("a revoked key still authenticates")
+	}
+	if strings.Contains(string(mustRead(t, path)), secret) {
+		t.Fatal("the key file holds a secret")
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -1,0 +1,102 @@
+package integration
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"dataledger/chaincode/domain"
+	"dataledger/gateway"
+	"dataledger/network"
+	"dataledger/network/sample"
+)
+
+// TestGatewayOverTheRealNetwork runs the HTTP gateway in front of the real
+// network: an issuer registers a credential over HTTP, the public verifies
+// it by number and by document, a suspension is visible to the very next
+// verification, and another city's issuer is refused by the chaincode's
+// rule, as a problem document.
+func TestGatewayOverTheRealNetwork(t *testing.T) {
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nanningIssuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
+	liuzhouIssuer, _, _ := ks.Create("CityBMSP", gateway.RoleIssuer)
+	provinceIssuer, _, _ := ks.Create("ProvinceMSP", gateway.RoleIssuer)
+	acl, _ := gateway.LoadACL(nil)
+	ledger := &gateway.FabricLedger{Net: net}
+	defer ledger.Close()
+	router, err := gateway.NewServer(gateway.DefaultConfig(), acl, ks, ledger, slog.New(slog.NewTextHandler(io.Discard, nil))).Router()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(router)
+	defer srv.Close()
+	call := func(method, path, key, body string, out any) int {
+		t.Helper()
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if out != nil {
+			if err := json.Unmarshal(b, out); err != nil {
+				t.Fatalf("%s %s: %s", method, path, b)
+			}
+		}
+		return resp.StatusCode
+	}
+
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer is.Close()
+	operator, _ := is.Party(domain.PartyOperator, "南宁网关测试运营")
+	holder, _ := is.Party(domain.PartyEnterprise, "南宁网关测试企业")
+	ag, err := is.CatalogAgreement(operator, holder, "南宁网关测试企业")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	doc, signed, _ := is.Credential(ag, is.Key)
+	body, _ := json.Marshal(gateway.IssueRequest{Document: json.RawMessage(signed), AgreementNumber: ag.Number})
+	var issued gateway.WriteResponse
+	if code := call(http.MethodPost, "/api/v1/credentials", nanningIssuer, string(body), &issued); code != http.StatusCreated || issued.ChainReference.TxID == "" {
+		t.Fatalf("issue over HTTP: %d %+v", code, issued)
+	}
+
+	var v gateway.VerifyResponse
+	if code := call(http.MethodGet, "/api/v1/verify/"+doc.AuthorizationNumber, "", "", &v); code != 200 || v.Status != domain.VerifyValid ||
+		v.TxID != issued.ChainReference.TxID || v.BlockNumber == nil || *v.BlockNumber != issued.ChainReference.BlockNumber {
+		t.Fatalf("public verification: %d %+v", code, v)
+	}
+	if code := call(http.MethodPost, "/api/v1/verify", "", strings.Replace(signed, ag.TermEnd, "2099-12-31", 1), &v); code != 200 || v.Status != domain.VerifyTampered {
+		t.Fatalf("tampered upload: %d %+v", code, v)
+	}
+
+	var p gateway.Problem
+	if code := call(http.MethodPost, "/api/v1/credentials/"+doc.AuthorizationNumber+"/status", liuzhouIssuer, `{"action":"revoke","reason":"越权"}`, &p); code != http.StatusForbidden || p.Rule != gateway.RuleChannelMember {
+		t.Fatalf("another city's issuer: %d %+v", code, p)
+	}
+	// The province is on nanning, but only nanning's authority decides there: the chaincode's rule.
+	if code := call(http.MethodPost, "/api/v1/credentials/"+doc.AuthorizationNumber+"/status", provinceIssuer, `{"action":"revoke","reason":"越权"}`, &p); code != http.StatusForbidden || p.Rule != domain.RuleOwnAuthority || p.Field != "caller" {
+		t.Fatalf("the province's issuer on nanning: %d %+v", code, p)
+	}
+	if code := call(http.MethodPost, "/api/v1/credentials/"+doc.AuthorizationNumber+"/status", nanningIssuer, `{"action":"suspend","reason":"收到异议"}`, nil); code != 200 {
+		t.Fatalf("suspend: %d", code)
+	}
+	if code := call(http.MethodGet, "/api/v1/verify/"+doc.AuthorizationNumber, "", "", &v); code != 200 || v.Status != domain.VerifySuspended {
+		t.Fatalf("the very next verification after the suspension: %+v", v)
+	}
+}
