@@ -3,6 +3,7 @@ package gateway
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -10,12 +11,20 @@ import (
 //go:embed acl.yaml
 var aclYAML []byte
 
-// Route is one row of the allow table.
+// Route is one row of the allow table. A route is served either by a
+// named handler, or by the generic transaction handler when it names a
+// chaincode function (tx) and where its channel and arguments come from.
 type Route struct {
 	Method  string   `yaml:"method"`
 	Path    string   `yaml:"path"`
 	Handler string   `yaml:"handler"`
 	Roles   []string `yaml:"roles"`
+	Summary string   `yaml:"summary"`
+
+	Tx      string   `yaml:"tx"`      // chaincode function
+	Submit  bool     `yaml:"submit"`  // a write (submit and wait for commit) rather than a query
+	Channel string   `yaml:"channel"` // param:NAME (a channel), number:NAME (the channel of a number's division)
+	Args    []string `yaml:"args"`    // param:NAME, query:NAME[=default], body (the raw JSON body), body:FIELD
 }
 
 // ACL is the route × role allow table.
@@ -43,6 +52,17 @@ func LoadACL(data []byte) (*ACL, error) {
 		for _, role := range r.Roles {
 			if !contains(Roles, role) {
 				return nil, fmt.Errorf("acl: %s: unknown role %q", id, role)
+			}
+		}
+		if (r.Handler == "") == (r.Tx == "") {
+			return nil, fmt.Errorf("acl: %s: name either a handler or a tx", id)
+		}
+		if r.Tx != "" && !strings.HasPrefix(r.Channel, "param:") && !strings.HasPrefix(r.Channel, "number:") {
+			return nil, fmt.Errorf("acl: %s: channel must be param:NAME or number:NAME", id)
+		}
+		for _, a := range r.Args {
+			if a != "body" && !strings.HasPrefix(a, "param:") && !strings.HasPrefix(a, "query:") && !strings.HasPrefix(a, "body:") {
+				return nil, fmt.Errorf("acl: %s: argument source %q", id, a)
 			}
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"strconv"
 
 	"github.com/gin-gonic/gin"
 
@@ -13,15 +12,9 @@ import (
 
 func (s *Server) handlers() map[string]gin.HandlerFunc {
 	return map[string]gin.HandlerFunc{
-		"verifyNumber":           s.verifyNumber,
-		"verifyDocument":         s.verifyDocument,
-		"discloseAuthorizations": s.disclose("ListDisclosedAuthorizations"),
-		"discloseProducts":       s.disclose("ListDisclosedProducts"),
-		"getCredential":          s.getRecord(domain.PrefixAuthorization, "GetCredential"),
-		"getCertificate":         s.getRecord(domain.PrefixRegistration, "GetCertificate"),
-		"history":                s.history,
-		"issueCredential":        s.issueCredential,
-		"credentialStatus":       s.credentialStatus,
+		"verifyNumber":    s.verifyNumber,
+		"verifyDocument":  s.verifyDocument,
+		"issueCredential": s.issueCredential,
 	}
 }
 
@@ -119,58 +112,6 @@ func (s *Server) verifyDocument(c *gin.Context) {
 	s.respondVerification(c, channel, raw)
 }
 
-func (s *Server) disclose(fn string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		channel := c.Param("channel")
-		if !s.ledger.HasChannel(channel) {
-			abort(c, domain.NotFound("DL-CHANNEL", "channel", "no channel %q", truncate(channel)))
-			return
-		}
-		size := c.DefaultQuery("pageSize", "50")
-		if n, err := strconv.Atoi(size); err != nil || n < 1 || n > 200 {
-			abort(c, domain.Invalid("DL-PAGE", "pageSize", "must be 1..200"))
-			return
-		}
-		raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, fn, size, c.Query("bookmark"))
-		if err != nil {
-			abort(c, err)
-			return
-		}
-		c.Data(http.StatusOK, "application/json", raw)
-	}
-}
-
-func (s *Server) getRecord(prefix, fn string) gin.HandlerFunc {
-	return func(c *gin.Context) {
-		number := c.Param("number")
-		channel, _, err := s.channelOfNumber(number, prefix)
-		if err != nil {
-			abort(c, err)
-			return
-		}
-		raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, fn, number)
-		if err != nil {
-			abort(c, err)
-			return
-		}
-		c.Data(http.StatusOK, "application/json", raw)
-	}
-}
-
-func (s *Server) history(c *gin.Context) {
-	channel := c.Param("channel")
-	if !s.ledger.HasChannel(channel) {
-		abort(c, domain.NotFound("DL-CHANNEL", "channel", "no channel %q", truncate(channel)))
-		return
-	}
-	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, "History", c.Param("type"), c.Param("key"))
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	c.Data(http.StatusOK, "application/json", raw)
-}
-
 // IssueRequest registers a credential signed offline (by the CLI or the
 // issuer's own tooling).
 type IssueRequest struct {
@@ -219,31 +160,6 @@ func (s *Server) issueCredential(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})
-}
-
-// StatusRequest suspends, reinstates or revokes a credential.
-type StatusRequest struct {
-	Action string `json:"action"`
-	Reason string `json:"reason"`
-}
-
-func (s *Server) credentialStatus(c *gin.Context) {
-	number := c.Param("number")
-	channel, _, err := s.channelOfNumber(number, domain.PrefixAuthorization)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	var req StatusRequest
-	if !decodeBody(c, &req) {
-		return
-	}
-	res, err := s.ledger.Submit(c.Request.Context(), identity(c), channel, "ChangeCredentialStatus", number, req.Action, req.Reason)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	c.JSON(http.StatusOK, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})
 }
 
 func truncate(s string) string {

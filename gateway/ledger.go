@@ -27,6 +27,8 @@ type Ledger interface {
 	ChannelOf(division string) (string, bool)
 	// HasChannel tells whether a channel exists in the network.
 	HasChannel(name string) bool
+	// Ready answers nil when a query to the network succeeds.
+	Ready(ctx context.Context, who Identity) error
 }
 
 // FabricLedger submits through fabric-gateway, one connection per
@@ -101,6 +103,16 @@ func (f *FabricLedger) Block(_ context.Context, who Identity, channel, txID stri
 		return 0, err
 	}
 	return c.BlockOf(channel, txID)
+}
+
+func (f *FabricLedger) Ready(ctx context.Context, who Identity) error {
+	for _, ch := range f.Net.D.Channels {
+		if err := f.member(who, ch.Name); err == nil {
+			_, err := f.Evaluate(ctx, who, ch.Name, "GetJurisdiction")
+			return err
+		}
+	}
+	return domain.NotFound("DL-CHANNEL", "channel", "%s is a member of no channel", who.Org)
 }
 
 func (f *FabricLedger) HasChannel(name string) bool { return f.Net.D.Channel(name) != nil }

@@ -28,7 +28,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:   2 << 20,
 		RequestTimeout: 30 * time.Second,
-		PublicIdentity: Identity{Org: "ExchangeMSP", User: "clerk"},
+		PublicIdentity: Identity{Org: "ProvinceMSP", User: "clerk"}, // the provincial platform serves the public
 		UserFor: map[string]string{
 			RoleIssuer: "authority", RoleExchange: "exchange", RoleRegulator: "regulator",
 			RoleEnterprise: "clerk", RoleAdmin: "clerk",
@@ -38,16 +38,18 @@ func DefaultConfig() Config {
 
 // Server is the HTTP service.
 type Server struct {
-	cfg    Config
-	acl    *ACL
-	keys   *KeyStore
-	ledger Ledger
-	log    *slog.Logger
+	metrics *metrics
+	cfg     Config
+	acl     *ACL
+	keys    *KeyStore
+	ledger  Ledger
+	log     *slog.Logger
 }
 
 // NewServer wires a server.
 func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Logger) *Server {
-	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: ledger, log: log}
+	m := newMetrics()
+	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: timedLedger{ledger, m}, log: log, metrics: m}
 }
 
 // Context keys.
@@ -62,11 +64,17 @@ const (
 func (s *Server) Router() (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
-	r.Use(gin.Recovery(), s.requestID, s.logRequests, s.limits)
+	r.Use(gin.Recovery(), s.requestID, s.logRequests, s.metrics.observe, s.limits)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", s.metrics.handler())
+	r.GET("/api/v1/openapi.json", s.openAPI)
 	handlers := s.handlers()
 	for _, route := range s.acl.Routes {
 		h, ok := handlers[route.Handler]
+		if route.Tx != "" {
+			h, ok = s.txHandler(route), true
+		}
 		if !ok {
 			return nil, fail(http.StatusInternalServerError, "acl names unknown handler "+route.Handler)
 		}

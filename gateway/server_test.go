@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/gin-gonic/gin"
+
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
@@ -57,6 +59,8 @@ func (f *fakeLedger) ChannelOf(division string) (string, bool) {
 	ch, ok := map[string]string{"450100": "nanning", "450200": "liuzhou", "450000": "province"}[division]
 	return ch, ok
 }
+
+func (f *fakeLedger) Ready(context.Context, Identity) error { return f.err }
 
 func (f *fakeLedger) HasChannel(name string) bool {
 	return name == "nanning" || name == "liuzhou" || name == "province"
@@ -112,14 +116,34 @@ func (hs *harness) do(method, path, role, body string) *httptest.ResponseRecorde
 	return w
 }
 
+func numberOf(prefix string) string {
+	return domain.Number{Prefix: prefix, Division: "450100", Year: 2026, Serial: "3KQ7M2XA"}.String()
+}
+
 // concrete fills a route's parameters with valid values.
 func concrete(path string) string {
-	r := strings.NewReplacer(":number/status", credNumber+"/status", ":channel", "nanning", ":type", "credential", ":key", credNumber)
-	p := r.Replace(path)
-	if strings.Contains(p, "certificates/:number") {
-		return strings.Replace(p, ":number", certNumber, 1)
+	numbers := map[string]string{"verify": credNumber, "credentials": credNumber, "certificates": certNumber,
+		"agreements": numberOf(domain.PrefixAgreement), "applications": numberOf(domain.PrefixApplication), "objections": numberOf(domain.PrefixObjection)}
+	parts := strings.Split(path, "/")
+	for i, p := range parts {
+		switch p {
+		case ":channel":
+			parts[i] = "nanning"
+		case ":code":
+			parts[i] = "91450100MA5L0000AW"
+		case ":keyId":
+			parts[i] = strings.Repeat("ab", 32)
+		case ":year":
+			parts[i] = "2026"
+		case ":type":
+			parts[i] = "credential"
+		case ":key":
+			parts[i] = credNumber
+		case ":number":
+			parts[i] = numbers[parts[i-1]]
+		}
 	}
-	return strings.Replace(p, ":number", credNumber, 1)
+	return strings.Join(parts, "/")
 }
 
 // TestEveryRouteForEveryRole checks every cell of the allow table over HTTP.
@@ -278,4 +302,61 @@ func mustRead(t *testing.T, p string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestOpenAPIMatchesTheRouter: every served route is documented and every
+// documented route is served.
+func TestOpenAPIMatchesTheRouter(t *testing.T) {
+	hs := newHarness(t)
+	w := hs.do(http.MethodGet, "/api/v1/openapi.json", RolePublic, "")
+	var doc struct {
+		OpenAPI string                    `json:"openapi"`
+		Paths   map[string]map[string]any `json:"paths"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || doc.OpenAPI == "" {
+		t.Fatalf("openapi.json: %v", err)
+	}
+	documented := map[string]bool{}
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented[strings.ToUpper(method)+" "+path] = true
+		}
+	}
+	served := map[string]bool{}
+	for _, r := range hs.h.(*gin.Engine).Routes() {
+		if r.Path == "/healthz" || r.Path == "/readyz" || r.Path == "/metrics" || r.Path == "/api/v1/openapi.json" {
+			continue
+		}
+		served[r.Method+" "+ginParam.ReplaceAllString(r.Path, "{$1}")] = true
+	}
+	for k := range served {
+		if !documented[k] {
+			t.Errorf("%s is served but not documented", k)
+		}
+	}
+	for k := range documented {
+		if !served[k] {
+			t.Errorf("%s is documented but not served", k)
+		}
+	}
+	if len(served) < 40 {
+		t.Fatalf("only %d routes", len(served))
+	}
+}
+
+func TestMetricsAndReadiness(t *testing.T) {
+	hs := newHarness(t)
+	hs.do(http.MethodGet, "/api/v1/verify/"+credNumber, RolePublic, "")
+	w := hs.do(http.MethodGet, "/metrics", RolePublic, "")
+	if !strings.Contains(w.Body.String(), `dataledger_http_requests_total{method="GET",route="/api/v1/verify/:number",status="200"} 1`) ||
+		!strings.Contains(w.Body.String(), `dataledger_ledger_call_seconds_count{call="evaluate"} 1`) {
+		t.Fatalf("metrics:\n%s", w.Body)
+	}
+	if w := hs.do(http.MethodGet, "/readyz", RolePublic, ""); w.Code != http.StatusOK {
+		t.Fatalf("readyz with a working ledger: %d", w.Code)
+	}
+	hs.ledger.err = fail(http.StatusBadGateway, "down")
+	if w := hs.do(http.MethodGet, "/readyz", RolePublic, ""); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with the ledger down: %d", w.Code)
+	}
 }
