@@ -27,6 +27,8 @@ type Ledger interface {
 	ChannelOf(division string) (string, bool)
 	// HasChannel tells whether a channel exists in the network.
 	HasChannel(name string) bool
+	// Member refuses an org that is not on the channel.
+	Member(who Identity, channel string) error
 	// Ready answers nil when a query to the network succeeds.
 	Ready(ctx context.Context, who Identity) error
 }
@@ -41,6 +43,8 @@ type FabricLedger struct {
 
 // RuleChannelMember: an org acts only on the channels it is a member of.
 const RuleChannelMember = "DL-ACL-CHANNEL"
+
+func (f *FabricLedger) Member(who Identity, channel string) error { return f.member(who, channel) }
 
 func (f *FabricLedger) member(who Identity, channel string) error {
 	ch := f.Net.D.Channel(channel)

@@ -19,6 +19,7 @@ type metrics struct {
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
 	ledger   *prometheus.HistogramVec
+	cache    *prometheus.CounterVec
 }
 
 func newMetrics() *metrics {
@@ -34,7 +35,10 @@ func newMetrics() *metrics {
 			Name: "dataledger_ledger_call_seconds", Help: "Fabric evaluate and submit-to-commit latency.", Buckets: prometheus.DefBuckets,
 		}, []string{"call"}),
 	}
-	m.reg.MustRegister(m.requests, m.latency, m.ledger, prometheus.NewGoCollector())
+	m.cache = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "dataledger_cache_lookups_total", Help: "Cache lookups by outcome: hit, miss, unavailable.",
+	}, []string{"outcome"})
+	m.reg.MustRegister(m.requests, m.latency, m.ledger, m.cache, prometheus.NewGoCollector())
 	return m
 }
 

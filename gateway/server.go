@@ -21,6 +21,9 @@ type Config struct {
 	// UserFor maps a caller role to the user of the caller's own org the
 	// gateway acts with (the network description's users).
 	UserFor map[string]string
+	// Cache keeps lookups and verifications (nil: an in-process cache).
+	Cache    Cache
+	CacheTTL time.Duration
 }
 
 // DefaultConfig suits the demo network.
@@ -29,6 +32,7 @@ func DefaultConfig() Config {
 		MaxBodyBytes:   2 << 20,
 		RequestTimeout: 30 * time.Second,
 		PublicIdentity: Identity{Org: "ProvinceMSP", User: "clerk"}, // the provincial platform serves the public
+		CacheTTL:       5 * time.Minute,
 		UserFor: map[string]string{
 			RoleIssuer: "authority", RoleExchange: "exchange", RoleRegulator: "regulator",
 			RoleEnterprise: "clerk", RoleAdmin: "clerk",
@@ -49,7 +53,11 @@ type Server struct {
 // NewServer wires a server.
 func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Logger) *Server {
 	m := newMetrics()
-	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: timedLedger{ledger, m}, log: log, metrics: m}
+	if cfg.Cache == nil {
+		cfg.Cache = NewMemoryCache(100_000)
+	}
+	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, ttl: cfg.CacheTTL, m: m}
+	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m}
 }
 
 // Context keys.

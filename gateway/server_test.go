@@ -62,6 +62,8 @@ func (f *fakeLedger) ChannelOf(division string) (string, bool) {
 
 func (f *fakeLedger) Ready(context.Context, Identity) error { return f.err }
 
+func (f *fakeLedger) Member(Identity, string) error { return nil }
+
 func (f *fakeLedger) HasChannel(name string) bool {
 	return name == "nanning" || name == "liuzhou" || name == "province"
 }

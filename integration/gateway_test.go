@@ -1,6 +1,7 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
@@ -99,4 +101,78 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 	if code := call(http.MethodGet, "/api/v1/verify/"+doc.AuthorizationNumber, "", "", &v); code != 200 || v.Status != domain.VerifySuspended {
 		t.Fatalf("the very next verification after the suspension: %+v", v)
 	}
+}
+
+// TestCacheFollowsChangesMadeElsewhere: a verification is cached; the
+// credential is suspended directly on the network (not through this
+// gateway); the event listener invalidates the cache. Then the listener is
+// stopped, the credential revoked, the listener restarted from its
+// checkpoint: it catches the event it missed.
+func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
+	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	acl, _ := gateway.LoadACL(nil)
+	cfg := gateway.DefaultConfig()
+	cfg.Cache = gateway.NewMemoryCache(1000)
+	ledger := &gateway.FabricLedger{Net: net}
+	defer ledger.Close()
+	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkpoints := t.TempDir()
+	listen := func() context.CancelFunc {
+		ctx, cancel := context.WithCancel(context.Background())
+		(&gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Dir: checkpoints, Log: slog.New(slog.DiscardHandler)}).Run(ctx)
+		return cancel
+	}
+	stop := listen()
+
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer is.Close()
+	operator, _ := is.Party(domain.PartyOperator, "南宁缓存测试运营")
+	holder, _ := is.Party(domain.PartyEnterprise, "南宁缓存测试企业")
+	ag, err := is.CatalogAgreement(operator, holder, "南宁缓存测试企业")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	doc, signed, _ := is.Credential(ag, is.Key)
+	if _, err := is.Issue(signed, ag); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	status := func() string {
+		w := httptest.NewRecorder()
+		router.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/verify/"+doc.AuthorizationNumber, nil))
+		var v gateway.VerifyResponse
+		_ = json.Unmarshal(w.Body.Bytes(), &v)
+		return v.Status
+	}
+	waitFor := func(want string) time.Duration {
+		start := time.Now()
+		for status() != want {
+			if time.Since(start) > 15*time.Second {
+				t.Fatalf("the gateway still answers %q, want %q", status(), want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return time.Since(start)
+	}
+	waitFor(domain.VerifyValid)
+	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "suspend", "外部暂停"); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	t.Logf("a suspension made outside the gateway reached its cache in %s", waitFor(domain.VerifySuspended))
+
+	stop()
+	time.Sleep(200 * time.Millisecond)
+	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "revoke", "外部撤销"); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	if got := status(); got != domain.VerifySuspended {
+		t.Fatalf("with the listener stopped the cached answer should still be there, got %q", got)
+	}
+	defer listen()()
+	t.Logf("after a restart the listener resumed from its checkpoint and invalidated in %s", waitFor(domain.VerifyRevoked))
 }

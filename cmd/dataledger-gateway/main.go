@@ -1,7 +1,7 @@
 // Command dataledger-gateway serves dataledger's HTTP API in front of a
 // running network.
 //
-//	dataledger-gateway --listen 127.0.0.1:8080 --home .run --keys .run/gateway/keys.json
+//	dataledger-gateway --listen 127.0.0.1:8080 --home .run --keys .run/gateway/keys.json [--redis 127.0.0.1:6379]
 package main
 
 import (
@@ -12,8 +12,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"dataledger/gateway"
 	"dataledger/network"
@@ -24,15 +27,16 @@ func main() {
 	desc := flag.String("description", "network/dataledger.yaml", "network description")
 	home := flag.String("home", ".run", "network home")
 	keys := flag.String("keys", ".run/gateway/keys.json", "API key file")
+	redisAddr := flag.String("redis", "", "Redis address for the shared cache (empty: in-process cache)")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	if err := run(*listen, *desc, *home, *keys, log); err != nil {
+	if err := run(*listen, *desc, *home, *keys, *redisAddr, log); err != nil {
 		log.Error("gateway stopped", "error", err.Error())
 		os.Exit(1)
 	}
 }
 
-func run(listen, desc, home, keysPath string, log *slog.Logger) error {
+func run(listen, desc, home, keysPath, redisAddr string, log *slog.Logger) error {
 	net, err := network.Open(desc, home, nil)
 	if err != nil {
 		return err
@@ -47,13 +51,22 @@ func run(listen, desc, home, keysPath string, log *slog.Logger) error {
 	}
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
-	router, err := gateway.NewServer(gateway.DefaultConfig(), acl, ks, ledger, log).Router()
+	cfg := gateway.DefaultConfig()
+	cfg.Cache = gateway.NewMemoryCache(100_000)
+	if redisAddr != "" {
+		rc := redis.NewClient(&redis.Options{Addr: redisAddr, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
+		defer rc.Close()
+		cfg.Cache = gateway.RedisCache{C: rc}
+	}
+	router, err := gateway.NewServer(cfg, acl, ks, ledger, log).Router()
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Addr: listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	inv := &gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Dir: filepath.Join(home, "gateway", "checkpoints"), Log: log}
+	inv.Run(ctx)
 	go func() {
 		<-ctx.Done()
 		// In-flight requests (submits waiting for commit) finish first.

@@ -1,0 +1,207 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
+
+	"dataledger/network"
+)
+
+// Cache is where lookups and verifications are kept. Entries are keyed by
+// a per-channel generation: bumping it makes every cached answer of that
+// channel unreachable at once, so no stale "valid" survives a change.
+type Cache interface {
+	Generation(ctx context.Context, channel string) (string, error)
+	Bump(ctx context.Context, channel string) error
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
+}
+
+// MemoryCache is the embedded default: an in-process map with a size bound.
+type MemoryCache struct {
+	mu      sync.Mutex
+	gens    map[string]int64
+	entries map[string]memEntry
+	max     int
+}
+
+type memEntry struct {
+	value   []byte
+	expires time.Time
+}
+
+// NewMemoryCache keeps at most max entries.
+func NewMemoryCache(max int) *MemoryCache {
+	return &MemoryCache{gens: map[string]int64{}, entries: map[string]memEntry{}, max: max}
+}
+
+func (m *MemoryCache) Generation(_ context.Context, ch string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return strconv.FormatInt(m.gens[ch], 10), nil
+}
+
+func (m *MemoryCache) Bump(_ context.Context, ch string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.gens[ch]++
+	prefix := ch + "|"
+	for k := range m.entries { // the old generation's entries are unreachable: free them
+		if strings.HasPrefix(k, prefix) {
+			delete(m.entries, k)
+		}
+	}
+	return nil
+}
+
+func (m *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	e, ok := m.entries[key]
+	if !ok || time.Now().After(e.expires) {
+		return nil, false, nil
+	}
+	return e.value, true, nil
+}
+
+func (m *MemoryCache) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(m.entries) >= m.max {
+		for k := range m.entries { // drop an arbitrary entry; the cache is a shortcut, never the truth
+			delete(m.entries, k)
+			break
+		}
+	}
+	m.entries[key] = memEntry{value: value, expires: time.Now().Add(ttl)}
+	return nil
+}
+
+// RedisCache keeps generations and entries in Redis, shared by every
+// gateway process. A generation is a random token, never a counter: if
+// Redis loses or evicts it, the new token matches no old entry.
+type RedisCache struct{ C *redis.Client }
+
+func token() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func (r RedisCache) Generation(ctx context.Context, ch string) (string, error) {
+	v, err := r.C.Get(ctx, "dl:gen:"+ch).Result()
+	if err != redis.Nil {
+		return v, err
+	}
+	if err := r.C.SetNX(ctx, "dl:gen:"+ch, token(), 0).Err(); err != nil {
+		return "", err
+	}
+	return r.C.Get(ctx, "dl:gen:"+ch).Result()
+}
+
+func (r RedisCache) Bump(ctx context.Context, ch string) error {
+	return r.C.Set(ctx, "dl:gen:"+ch, token(), 0).Err()
+}
+
+func (r RedisCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	v, err := r.C.Get(ctx, "dl:c:"+key).Bytes()
+	if err == redis.Nil {
+		return nil, false, nil
+	}
+	return v, err == nil, err
+}
+
+func (r RedisCache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	return r.C.Set(ctx, "dl:c:"+key, value, ttl).Err()
+}
+
+// cacheable are the read-only chaincode functions whose answers are kept.
+func cacheable(fn string) bool {
+	return strings.HasPrefix(fn, "Get") || strings.HasPrefix(fn, "Verify") || strings.HasPrefix(fn, "List") || fn == "History"
+}
+
+// cachedLedger is read-through: a cached answer is served only under the
+// channel's current generation; a write through the gateway bumps the
+// generation after it commits and before the caller hears back; the event
+// listener bumps it for writes made elsewhere. Any cache failure means the
+// ledger answers (never an error to the user, never a stale answer).
+type cachedLedger struct {
+	Ledger
+	cache  Cache
+	ttl    time.Duration
+	flight singleflight.Group
+	m      *metrics
+	mu     sync.Mutex
+	dirty  map[string]bool // channels whose bump failed: no cached answer until one succeeds
+}
+
+// clean tells whether the channel's cache may be used, retrying a bump
+// that failed earlier.
+func (c *cachedLedger) clean(ctx context.Context, channel string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.dirty[channel] {
+		return true
+	}
+	if c.cache.Bump(ctx, channel) != nil {
+		return false
+	}
+	delete(c.dirty, channel)
+	return true
+}
+
+func (c *cachedLedger) Evaluate(ctx context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
+	if !cacheable(fn) {
+		return c.Ledger.Evaluate(ctx, who, channel, fn, args...)
+	}
+	if err := c.Ledger.Member(who, channel); err != nil {
+		return nil, err
+	}
+	gen, err := c.cache.Generation(ctx, channel)
+	if err != nil || !c.clean(ctx, channel) {
+		c.m.cache.WithLabelValues("unavailable").Inc()
+		return c.Ledger.Evaluate(ctx, who, channel, fn, args...)
+	}
+	key := channel + "|" + gen + "|" + fn + "|" + strings.Join(args, "\x00")
+	if v, ok, err := c.cache.Get(ctx, key); err == nil && ok {
+		c.m.cache.WithLabelValues("hit").Inc()
+		return v, nil
+	}
+	c.m.cache.WithLabelValues("miss").Inc()
+	v, err, _ := c.flight.Do(key, func() (any, error) { // one ledger call for a cold key, however many ask
+		out, err := c.Ledger.Evaluate(ctx, who, channel, fn, args...)
+		if err == nil {
+			_ = c.cache.Set(ctx, key, out, c.ttl)
+		}
+		return out, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]byte), nil
+}
+
+func (c *cachedLedger) Submit(ctx context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
+	res, err := c.Ledger.Submit(ctx, who, channel, fn, args...)
+	if err == nil && c.cache.Bump(ctx, channel) != nil {
+		// The write committed; the cache could not hear of it. Until a
+		// bump succeeds, this channel's reads bypass the cache here, and
+		// the event listener keeps retrying for every gateway sharing it.
+		c.m.cache.WithLabelValues("bump_failed").Inc()
+		c.mu.Lock()
+		if c.dirty == nil {
+			c.dirty = map[string]bool{}
+		}
+		c.dirty[channel] = true
+		c.mu.Unlock()
+	}
+	return res, err
+}

@@ -1,0 +1,188 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"dataledger/chaincode/domain"
+	"dataledger/network"
+)
+
+// statusLedger answers verifications with a status it holds, like the
+// ledger after a write changed it.
+type statusLedger struct {
+	fakeLedger
+	mu     sync.Mutex
+	status string
+	reads  int
+}
+
+func (s *statusLedger) Evaluate(_ context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reads++
+	return json.Marshal(domain.Verification{Status: s.status, Number: args[0], Channel: channel, TxID: "t"})
+}
+
+func (s *statusLedger) Submit(_ context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status = domain.VerifyRevoked
+	return &network.Committed{Channel: channel, TxID: "tx2", BlockNumber: 9, Result: []byte(`{}`)}, nil
+}
+
+func cacheHarness(t *testing.T, cache Cache) (*statusLedger, http.Handler, string) {
+	t.Helper()
+	ks, _ := OpenKeyStore(filepath.Join(t.TempDir(), "k.json"))
+	issuer, _, _ := ks.Create("CityAMSP", RoleIssuer)
+	acl, _ := LoadACL(nil)
+	cfg := DefaultConfig()
+	cfg.Cache = cache
+	l := &statusLedger{status: domain.VerifyValid}
+	r, err := NewServer(cfg, acl, ks, l, slog.New(slog.DiscardHandler)).Router()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l, r, issuer
+}
+
+func verifyStatus(t *testing.T, h http.Handler) string {
+	t.Helper()
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/verify/"+credNumber, nil))
+	var v VerifyResponse
+	_ = json.Unmarshal(w.Body.Bytes(), &v)
+	return v.Status
+}
+
+func revokeThroughGateway(t *testing.T, h http.Handler, key string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/credentials/"+credNumber+"/status", strings.NewReader(`{"action":"revoke","reason":"违规"}`))
+	req.Header.Set("Authorization", "Bearer "+key)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		t.Fatalf("revoke: %d %s", w.Code, w.Body)
+	}
+}
+
+// checkNoStaleValid: cached reads skip the ledger; after a write through
+// the gateway, the very next verification reads the new status.
+func checkNoStaleValid(t *testing.T, cache Cache) {
+	l, h, issuer := cacheHarness(t, cache)
+	if verifyStatus(t, h) != domain.VerifyValid || verifyStatus(t, h) != domain.VerifyValid {
+		t.Fatal("valid before the revocation")
+	}
+	if l.reads != 1 {
+		t.Fatalf("the second verification went to the ledger (%d reads)", l.reads)
+	}
+	revokeThroughGateway(t, h, issuer)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	valid := 0
+	for i := 0; i < 200; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if verifyStatus(t, h) == domain.VerifyValid {
+				mu.Lock()
+				valid++
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if valid != 0 {
+		t.Fatalf("%d verifications after the revocation answered valid", valid)
+	}
+}
+
+func TestMemoryCacheNeverServesAStaleValid(t *testing.T) { checkNoStaleValid(t, NewMemoryCache(1000)) }
+
+// TestRedisCacheNeverServesAStaleValid uses the Redis of this machine
+// (127.0.0.1:6379), in its own key space per test run.
+func TestRedisCacheNeverServesAStaleValid(t *testing.T) {
+	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
+	defer c.Close()
+	if err := c.Ping(context.Background()).Err(); err != nil {
+		t.Fatalf("Redis at 127.0.0.1:6379 is required (scripts/test.sh starts it): %v", err)
+	}
+	// Entries of earlier runs may be in Redis; deleting the generation
+	// (as an eviction would) must not bring them back.
+	_ = c.Del(context.Background(), "dl:gen:nanning").Err()
+	checkNoStaleValid(t, RedisCache{C: c})
+}
+
+// TestCacheDownMeansLedger: with Redis unreachable, every verification is
+// answered from the ledger, correctly, without an error.
+func TestCacheDownMeansLedger(t *testing.T) {
+	dead := RedisCache{C: redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", DialTimeout: 50 * time.Millisecond, MaxRetries: -1})}
+	l, h, issuer := cacheHarness(t, dead)
+	for i := 0; i < 3; i++ {
+		if got := verifyStatus(t, h); got != domain.VerifyValid {
+			t.Fatalf("with the cache down: %q", got)
+		}
+	}
+	if l.reads != 3 {
+		t.Fatalf("reads %d: every verification must go to the ledger", l.reads)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/api/v1/credentials/"+credNumber+"/status", strings.NewReader(`{"action":"revoke","reason":"违规"}`))
+	req.Header.Set("Authorization", "Bearer "+issuer)
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if got := verifyStatus(t, h); got != domain.VerifyRevoked {
+		t.Fatalf("after a revocation with the cache down: %q", got)
+	}
+}
+
+// flakyCache fails while down is set, like a Redis restart.
+type flakyCache struct {
+	*MemoryCache
+	down bool
+}
+
+func (f *flakyCache) err() error {
+	if f.down {
+		return context.DeadlineExceeded
+	}
+	return nil
+}
+func (f *flakyCache) Generation(ctx context.Context, ch string) (string, error) {
+	if err := f.err(); err != nil {
+		return "", err
+	}
+	return f.MemoryCache.Generation(ctx, ch)
+}
+func (f *flakyCache) Bump(ctx context.Context, ch string) error {
+	if err := f.err(); err != nil {
+		return err
+	}
+	return f.MemoryCache.Bump(ctx, ch)
+}
+
+// TestCacheBackAfterAnOutageServesNoStaleValid: a revocation while the
+// cache is down; the cache comes back still holding "valid" under the old
+// generation; the next verification must not see it.
+func TestCacheBackAfterAnOutageServesNoStaleValid(t *testing.T) {
+	fc := &flakyCache{MemoryCache: NewMemoryCache(100)}
+	_, h, issuer := cacheHarness(t, fc)
+	if verifyStatus(t, h) != domain.VerifyValid {
+		t.Fatal("valid first")
+	}
+	fc.down = true
+	revokeThroughGateway(t, h, issuer)
+	fc.down = false
+	if got := verifyStatus(t, h); got != domain.VerifyRevoked {
+		t.Fatalf("after the cache came back: %q", got)
+	}
+}
