@@ -21,6 +21,8 @@ type Config struct {
 	// UserFor maps a caller role to the user of the caller's own org the
 	// gateway acts with (the network description's users).
 	UserFor map[string]string
+	// Idempotency records write requests by Idempotency-Key (nil: off).
+	Idempotency *IdempotencyStore
 	// Cache keeps lookups and verifications (nil: an in-process cache).
 	Cache    Cache
 	CacheTTL time.Duration
@@ -62,6 +64,7 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 
 // Context keys.
 const (
+	ctxCaller    = "caller" // the API key's ID, or "public"
 	ctxRequestID = "requestId"
 	ctxRole      = "role"
 	ctxIdentity  = "identity"
@@ -86,7 +89,11 @@ func (s *Server) Router() (*gin.Engine, error) {
 		if !ok {
 			return nil, fail(http.StatusInternalServerError, "acl names unknown handler "+route.Handler)
 		}
-		r.Handle(route.Method, route.Path, s.authorize(route), h)
+		chain := []gin.HandlerFunc{s.authorize(route)}
+		if route.Submit && s.cfg.Idempotency != nil {
+			chain = append(chain, s.cfg.Idempotency.middleware)
+		}
+		r.Handle(route.Method, route.Path, append(chain, h)...)
 	}
 	r.NoRoute(func(c *gin.Context) { abort(c, fail(http.StatusNotFound, "no such route")) })
 	return r, nil
@@ -126,7 +133,7 @@ func (s *Server) limits(c *gin.Context) {
 // is always of the caller's own organization.
 func (s *Server) authorize(route Route) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		role, who := RolePublic, s.cfg.PublicIdentity
+		role, who, caller := RolePublic, s.cfg.PublicIdentity, RolePublic
 		if h := c.GetHeader("Authorization"); h != "" {
 			secret, ok := strings.CutPrefix(h, "Bearer ")
 			key, found := s.keys.Lookup(strings.TrimSpace(secret))
@@ -135,9 +142,10 @@ func (s *Server) authorize(route Route) gin.HandlerFunc {
 				abort(c, fail(http.StatusUnauthorized, "the API key is unknown or revoked"))
 				return
 			}
-			role, who = key.Role, Identity{Org: key.Org, User: s.cfg.UserFor[key.Role]}
+			role, who, caller = key.Role, Identity{Org: key.Org, User: s.cfg.UserFor[key.Role]}, key.ID
 		}
 		c.Set(ctxRole, role)
+		c.Set(ctxCaller, caller)
 		if !route.Allows(role) {
 			if role == RolePublic {
 				c.Header("WWW-Authenticate", `Bearer realm="dataledger"`)

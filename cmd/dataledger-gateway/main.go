@@ -53,6 +53,10 @@ func run(listen, desc, home, keysPath, redisAddr string, log *slog.Logger) error
 	defer ledger.Close()
 	cfg := gateway.DefaultConfig()
 	cfg.Cache = gateway.NewMemoryCache(100_000)
+	if cfg.Idempotency, err = gateway.OpenIdempotencyStore(filepath.Join(home, "gateway", "idempotency.jsonl")); err != nil {
+		return err
+	}
+	defer cfg.Idempotency.Close()
 	if redisAddr != "" {
 		rc := redis.NewClient(&redis.Options{Addr: redisAddr, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
 		defer rc.Close()
