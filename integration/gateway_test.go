@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -100,6 +101,38 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 	}
 	if code := call(http.MethodGet, "/api/v1/verify/"+doc.AuthorizationNumber, "", "", &v); code != 200 || v.Status != domain.VerifySuspended {
 		t.Fatalf("the very next verification after the suspension: %+v", v)
+	}
+
+	// Revoke, then 1,000 concurrent verifications: not one may say valid.
+	if code := call(http.MethodPost, "/api/v1/credentials/"+doc.AuthorizationNumber+"/status", nanningIssuer, `{"action":"revoke","reason":"违规使用"}`, nil); code != 200 {
+		t.Fatalf("revoke: %d", code)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answers := map[string]int{}
+	sem := make(chan struct{}, 64)
+	for i := 0; i < 1000; i++ {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			resp, err := http.Get(srv.URL + "/api/v1/verify/" + doc.AuthorizationNumber)
+			status := "error"
+			if err == nil {
+				var r gateway.VerifyResponse
+				_ = json.NewDecoder(resp.Body).Decode(&r)
+				resp.Body.Close()
+				status = r.Status
+			}
+			mu.Lock()
+			answers[status]++
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	t.Logf("1,000 verifications after the revocation: %v", answers)
+	if answers[domain.VerifyRevoked] != 1000 {
+		t.Fatalf("answers %v, want 1000 revoked", answers)
 	}
 }
 

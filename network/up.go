@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
@@ -171,7 +172,7 @@ func (n *Net) startedIDs() []string {
 	files, _ := filepath.Glob(filepath.Join(filepath.Dir(n.L.PIDFile("x")), "*.pid"))
 	rank := func(id string) int {
 		switch {
-		case strings.HasPrefix(id, "cc."):
+		case strings.HasPrefix(id, "cc."), id == "gateway":
 			return 0
 		case strings.HasPrefix(id, "orderer"):
 			return 2
@@ -184,6 +185,31 @@ func (n *Net) startedIDs() []string {
 	}
 	sort.SliceStable(ids, func(i, j int) bool { return rank(ids[i]) < rank(ids[j]) })
 	return ids
+}
+
+// StartService runs one of dataledger's own services (e.g. the gateway)
+// under this home's process management: its PID file and log, stopped by
+// Down. A service already running is left as it is.
+func (n *Net) StartService(id, bin string, args []string, env []string) (int, error) {
+	return n.start(proc{ID: id, Bin: bin, Args: args, Env: env})
+}
+
+// StopService stops a service started with StartService.
+func (n *Net) StopService(id string) (bool, error) { return n.stop(id, 60*time.Second) }
+
+// WaitReady polls an HTTP URL until it answers 200.
+func WaitReady(url string, timeout time.Duration) error {
+	return poll(timeout, func() error {
+		resp, err := http.Get(url)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s answered %s", url, resp.Status)
+		}
+		return nil
+	})
 }
 
 // PID returns the PID of a running process by ID (a node ID, or

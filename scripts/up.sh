@@ -9,8 +9,9 @@ bash scripts/deps.sh
 echo "building dataledger binaries into bin/"
 go build -o bin/ ./cmd/...
 bin/dataledger network up
+bin/dataledger gateway start --listen 127.0.0.1:8080
 bin/dataledger network demo
 echo
-echo "The network keeps running. Status: bin/dataledger network status"
+echo "The network and the gateway (http://127.0.0.1:8080) keep running. Status: bin/dataledger network status"
 echo "Stop it:  bin/dataledger network down        (state kept; up again resumes)"
 echo "          bin/dataledger network down --purge (deletes ledgers and keys)"

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,9 +14,13 @@ import (
 	"dataledger/certs"
 	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
+	"dataledger/gateway"
 	"dataledger/network"
 	"dataledger/network/sample"
 )
+
+// demoGatewayURL is where scripts/up.sh starts the gateway.
+var demoGatewayURL = "http://127.0.0.1:8080"
 
 // The sample enterprise of the demo (a valid GB 32100 code in 南宁市青秀区).
 const demoCreditCode = "91450100MA5L0000AW"
@@ -231,5 +236,27 @@ func demoProduct(is *sample.Issuer, ex, reg *network.Client, platform string, w 
 		size += len(b)
 	}
 	fmt.Fprintf(w, "    the regulator's full history of this product (application, certificate, objection) is %d bytes\n", size)
+	return demoGateway(w, cert.RegistrationNumber)
+}
+
+// demoGateway verifies the certificate through the HTTP gateway, when one
+// answers, and prints the URL anyone can open.
+func demoGateway(w io.Writer, number string) error {
+	url := demoGatewayURL + "/api/v1/verify/" + number
+	resp, err := http.Get(url)
+	if err != nil {
+		fmt.Fprintf(w, "14. (no gateway on %s: start it with bin/dataledger gateway start)\n", demoGatewayURL)
+		return nil
+	}
+	defer resp.Body.Close()
+	var v gateway.VerifyResponse
+	if err := json.NewDecoder(resp.Body).Decode(&v); err != nil {
+		return err
+	}
+	block := ""
+	if v.BlockNumber != nil {
+		block = fmt.Sprintf(", block %d", *v.BlockNumber)
+	}
+	fmt.Fprintf(w, "14. anyone verifies it over HTTP, no key needed: %s (channel %s%s)\n    %s\n", v.Status, v.Channel, block, url)
 	return nil
 }

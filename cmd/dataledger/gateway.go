@@ -2,11 +2,14 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"dataledger/gateway"
+	"dataledger/network"
 )
 
 func gatewayCmd() *cobra.Command {
@@ -69,6 +72,46 @@ func gatewayCmd() *cobra.Command {
 		},
 	}
 	keys.AddCommand(create, list, revoke)
-	cmd.AddCommand(keys)
+	var listen, redisAddr string
+	start := &cobra.Command{
+		Use:   "start [--listen ADDR] [--redis ADDR]",
+		Short: "Start the gateway in front of the running network (stopped by network down)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			args := []string{"--listen", listen, "--description", netFlags.description, "--home", n.L.Home, "--keys", keysPath}
+			if redisAddr != "" {
+				args = append(args, "--redis", redisAddr)
+			}
+			pid, err := n.StartService("gateway", filepath.Join(n.BinDir, "dataledger-gateway"), args, nil)
+			if err != nil {
+				return err
+			}
+			if err := network.WaitReady("http://"+listen+"/readyz", 60*time.Second); err != nil {
+				return fmt.Errorf("the gateway (pid %d) is not ready: %w; see %s", pid, err, n.L.LogFile("gateway"))
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "gateway ready on http://%s (pid %d)\n", listen, pid)
+			return nil
+		},
+	}
+	start.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
+	start.Flags().StringVar(&redisAddr, "redis", "", "Redis for the shared cache (empty: in-process)")
+	stop := &cobra.Command{
+		Use:   "stop",
+		Short: "Stop the gateway",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			_, err = n.StopService("gateway")
+			return err
+		},
+	}
+	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
+	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
+	cmd.AddCommand(keys, start, stop)
 	return cmd
 }
