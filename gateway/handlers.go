@@ -15,6 +15,10 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"verifyNumber":    s.verifyNumber,
 		"verifyDocument":  s.verifyDocument,
 		"issueCredential": s.issueCredential,
+		"page":            s.page,
+		"assets":          s.assets,
+		"qr":              s.qr,
+		"timeline":        s.timeline,
 	}
 }
 

@@ -143,6 +143,10 @@ func concrete(path string) string {
 			parts[i] = credNumber
 		case ":number":
 			parts[i] = numbers[parts[i-1]]
+		case ":file":
+			parts[i] = credNumber + ".png"
+		case "*file":
+			parts[i] = "app.js"
 		}
 	}
 	return strings.Join(parts, "/")

@@ -5,6 +5,9 @@ set -euo pipefail
 command -v go >/dev/null || { echo "dataledger needs Go 1.26 on PATH" >&2; exit 1; }
 missing=()
 command -v openssl >/dev/null || missing+=(openssl)
+# Headless Chromium for the verification page's browser test.
+command -v chromium >/dev/null || missing+=(chromium chromium-driver)
+[ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei) # CJK glyphs in screenshots
 if ((${#missing[@]})); then
   echo "installing ${missing[*]} with apt-get"
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null

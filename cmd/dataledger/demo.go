@@ -257,6 +257,6 @@ func demoGateway(w io.Writer, number string) error {
 	if v.BlockNumber != nil {
 		block = fmt.Sprintf(", block %d", *v.BlockNumber)
 	}
-	fmt.Fprintf(w, "14. anyone verifies it over HTTP, no key needed: %s (channel %s%s)\n    %s\n", v.Status, v.Channel, block, url)
+	fmt.Fprintf(w, "14. anyone verifies it over HTTP, no key needed: %s (channel %s%s)\n    open %s/verify/%s\n", v.Status, v.Channel, block, demoGatewayURL, number)
 	return nil
 }

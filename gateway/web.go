@@ -1,0 +1,113 @@
+package gateway
+
+import (
+	"embed"
+	"encoding/json"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	qrcode "github.com/skip2/go-qrcode"
+
+	"dataledger/chaincode/domain"
+)
+
+//go:embed web
+var webFS embed.FS
+
+var pageTemplate = template.Must(template.ParseFS(webFS, "web/index.html"))
+
+// page serves the verification page; /verify/{number} opens with the
+// number filled in (the QR code's target).
+func (s *Server) page(c *gin.Context) {
+	number := strings.ToUpper(strings.TrimSpace(c.Param("number")))
+	if len(number) > 40 {
+		number = ""
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self'; style-src 'self'; script-src 'self'")
+	if err := pageTemplate.Execute(c.Writer, struct{ Number string }{number}); err != nil {
+		s.log.Error("page", "error", err.Error())
+	}
+}
+
+// assets serves the page's script and style from the binary: no CDN.
+func (s *Server) assets(c *gin.Context) {
+	name := path.Base(c.Param("file"))
+	sub, _ := fs.Sub(webFS, "web")
+	if name == "index.html" {
+		abort(c, fail(http.StatusNotFound, "no such asset"))
+		return
+	}
+	c.FileFromFS(name, http.FS(sub))
+}
+
+// qr draws a QR code of a number's verification URL.
+func (s *Server) qr(c *gin.Context) {
+	number := strings.TrimSuffix(c.Param("file"), ".png")
+	if _, _, err := s.channelOfNumber(number, domain.PrefixAuthorization, domain.PrefixRegistration); err != nil {
+		abort(c, err)
+		return
+	}
+	scheme := "http"
+	if c.Request.TLS != nil {
+		scheme = "https"
+	}
+	png, err := qrcode.Encode(scheme+"://"+c.Request.Host+"/verify/"+number, qrcode.Medium, 256)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "image/png", png)
+}
+
+// TimelineEntry is one status change of a credential or certificate as the
+// public sees it: when, what, and why — not who beyond the organization.
+type TimelineEntry struct {
+	TxID   string `json:"txId"`
+	Time   string `json:"time"`
+	Action string `json:"action"`
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+	By     string `json:"by"`
+}
+
+func (s *Server) timeline(c *gin.Context) {
+	number := c.Param("number")
+	channel, prefix, err := s.channelOfNumber(number, domain.PrefixAuthorization, domain.PrefixRegistration)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	recordType := map[string]string{domain.PrefixAuthorization: "credential", domain.PrefixRegistration: "certificate"}[prefix]
+	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, "History", recordType, number)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	var items []struct {
+		TxID   string `json:"txId"`
+		Time   string `json:"time"`
+		Record struct {
+			Status         string        `json:"status"`
+			OpenObjections int           `json:"openObjections"`
+			Last           domain.Change `json:"last"`
+		} `json:"record"`
+	}
+	if err := json.Unmarshal(raw, &items); err != nil {
+		abort(c, err)
+		return
+	}
+	out := make([]TimelineEntry, 0, len(items))
+	for _, it := range items {
+		status := it.Record.Status
+		if it.Record.OpenObjections > 0 && status == domain.CertificateValid {
+			status = domain.VerifySuspended
+		}
+		out = append(out, TimelineEntry{TxID: it.TxID, Time: it.Time, Action: it.Record.Last.Action, Status: status, Reason: it.Record.Last.Reason, By: it.Record.Last.Actor.MSP})
+	}
+	c.JSON(http.StatusOK, out)
+}
