@@ -28,8 +28,12 @@ func main() {
 	home := flag.String("home", ".run", "network home")
 	keys := flag.String("keys", ".run/gateway/keys.json", "API key file")
 	redisAddr := flag.String("redis", "", "Redis address for the shared cache (empty: in-process cache)")
+	noCache := flag.Bool("no-cache", false, "answer every lookup from the ledger (for measurements)")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	if *noCache {
+		*redisAddr = "none"
+	}
 	if err := run(*listen, *desc, *home, *keys, *redisAddr, log); err != nil {
 		log.Error("gateway stopped", "error", err.Error())
 		os.Exit(1)
@@ -57,7 +61,9 @@ func run(listen, desc, home, keysPath, redisAddr string, log *slog.Logger) error
 		return err
 	}
 	defer cfg.Idempotency.Close()
-	if redisAddr != "" {
+	if redisAddr == "none" {
+		cfg.Cache = gateway.NoCache{}
+	} else if redisAddr != "" {
 		rc := redis.NewClient(&redis.Options{Addr: redisAddr, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
 		defer rc.Close()
 		cfg.Cache = gateway.RedisCache{C: rc}

@@ -73,6 +73,7 @@ func gatewayCmd() *cobra.Command {
 	}
 	keys.AddCommand(create, list, revoke)
 	var listen, redisAddr string
+	var noCache bool
 	start := &cobra.Command{
 		Use:   "start [--listen ADDR] [--redis ADDR]",
 		Short: "Start the gateway in front of the running network (stopped by network down)",
@@ -84,6 +85,9 @@ func gatewayCmd() *cobra.Command {
 			args := []string{"--listen", listen, "--description", netFlags.description, "--home", n.L.Home, "--keys", keysPath}
 			if redisAddr != "" {
 				args = append(args, "--redis", redisAddr)
+			}
+			if noCache {
+				args = append(args, "--no-cache")
 			}
 			pid, err := n.StartService("gateway", filepath.Join(n.BinDir, "dataledger-gateway"), args, nil)
 			if err != nil {
@@ -98,6 +102,7 @@ func gatewayCmd() *cobra.Command {
 	}
 	start.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
 	start.Flags().StringVar(&redisAddr, "redis", "", "Redis for the shared cache (empty: in-process)")
+	start.Flags().BoolVar(&noCache, "no-cache", false, "answer every lookup from the ledger (for measurements)")
 	stop := &cobra.Command{
 		Use:   "stop",
 		Short: "Stop the gateway",
