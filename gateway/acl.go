@@ -20,6 +20,9 @@ type Route struct {
 	Handler string   `yaml:"handler"`
 	Roles   []string `yaml:"roles"`
 	Summary string   `yaml:"summary"`
+	// PublicPerMinute bounds requests per minute from one public client
+	// address (0: no bound); keyed callers are not limited by it.
+	PublicPerMinute int `yaml:"publicPerMinute"`
 
 	Tx      string   `yaml:"tx"`      // chaincode function
 	Submit  bool     `yaml:"submit"`  // a write (submit and wait for commit) rather than a query

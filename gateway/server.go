@@ -90,6 +90,9 @@ func (s *Server) Router() (*gin.Engine, error) {
 			return nil, fail(http.StatusInternalServerError, "acl names unknown handler "+route.Handler)
 		}
 		chain := []gin.HandlerFunc{s.authorize(route)}
+		if route.PublicPerMinute > 0 {
+			chain = append(chain, (&publicLimiter{perMinute: route.PublicPerMinute}).middleware)
+		}
 		if route.Submit && s.cfg.Idempotency != nil {
 			chain = append(chain, s.cfg.Idempotency.middleware)
 		}

@@ -366,3 +366,18 @@ func TestMetricsAndReadiness(t *testing.T) {
 		t.Fatalf("readyz with the ledger down: %d", w.Code)
 	}
 }
+
+func TestPublicObjectionsAreRateLimited(t *testing.T) {
+	hs := newHarness(t)
+	body := `{"number":"x"}`
+	codes := map[int]int{}
+	for i := 0; i < 8; i++ {
+		codes[hs.do(http.MethodPost, "/api/v1/channels/nanning/objections", RolePublic, body).Code]++
+	}
+	if codes[http.StatusTooManyRequests] != 3 {
+		t.Fatalf("8 public filings in a minute: %v, want 3 refused", codes)
+	}
+	if w := hs.do(http.MethodPost, "/api/v1/channels/nanning/objections", RoleExchange, body); w.Code == http.StatusTooManyRequests {
+		t.Fatal("a keyed caller was rate limited")
+	}
+}
