@@ -3,15 +3,19 @@ package integration
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
@@ -208,4 +212,101 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 	}
 	defer listen()()
 	t.Logf("after a restart the listener resumed from its checkpoint and invalidated in %s", waitFor(domain.VerifyRevoked))
+}
+
+// TestRedisStoppedMidRun: the gateway caches in a Redis of its own; the
+// test kills it during a stream of verifications, revokes the credential
+// while it is down, and starts it again. Every answer must be correct:
+// no errors, and no "valid" after the revocation returned.
+func TestRedisStoppedMidRun(t *testing.T) {
+	redisServer, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatal("redis-server is required (scripts/deps.sh installs it)")
+	}
+	const addr = "127.0.0.1:6391"
+	startRedis := func() *exec.Cmd {
+		cmd := exec.Command(redisServer, "--bind", "127.0.0.1", "--port", "6391", "--save", "", "--appendonly", "no")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		rc := redis.NewClient(&redis.Options{Addr: addr})
+		defer rc.Close()
+		for i := 0; rc.Ping(context.Background()).Err() != nil; i++ {
+			if i > 100 {
+				t.Fatal("redis did not start")
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		return cmd
+	}
+	rs := startRedis()
+	defer func() { _ = rs.Process.Kill(); _ = rs.Wait() }()
+
+	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	issuerKey, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
+	acl, _ := gateway.LoadACL(nil)
+	cfg := gateway.DefaultConfig()
+	rc := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 100 * time.Millisecond, ReadTimeout: 100 * time.Millisecond, MaxRetries: -1})
+	defer rc.Close()
+	cfg.Cache = gateway.RedisCache{C: rc}
+	ledger := &gateway.FabricLedger{Net: net}
+	defer ledger.Close()
+	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(router)
+	defer srv.Close()
+
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer is.Close()
+	operator, _ := is.Party(domain.PartyOperator, "南宁缓存故障测试运营")
+	holder, _ := is.Party(domain.PartyEnterprise, "南宁缓存故障测试企业")
+	ag, err := is.CatalogAgreement(operator, holder, "南宁缓存故障测试企业")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	doc, signed, _ := is.Credential(ag, is.Key)
+	if _, err := is.Issue(signed, ag); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	verify := func() (int, string) {
+		resp, err := http.Get(srv.URL + "/api/v1/verify/" + doc.AuthorizationNumber)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		var v gateway.VerifyResponse
+		_ = json.NewDecoder(resp.Body).Decode(&v)
+		return resp.StatusCode, v.Status
+	}
+	tally := map[string]int{}
+	run := func(n int, want string) {
+		for i := 0; i < n; i++ {
+			code, status := verify()
+			key := fmt.Sprintf("%d %s", code, status)
+			tally[key]++
+			if code != 200 || status != want {
+				t.Fatalf("verification answered %s, want 200 %s (so far %v)", key, want, tally)
+			}
+		}
+	}
+	run(50, domain.VerifyValid) // cached in Redis now
+	_ = rs.Process.Kill()
+	_ = rs.Wait()
+	run(20, domain.VerifyValid) // Redis down: the ledger answers
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/credentials/"+doc.AuthorizationNumber+"/status", strings.NewReader(`{"action":"revoke","reason":"缓存故障期间撤销"}`))
+	req.Header.Set("Authorization", "Bearer "+issuerKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("revoke during the outage: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	run(20, domain.VerifyRevoked)
+	rs = startRedis() // back, empty (nothing persisted), like the machine's Redis after a restart
+	run(50, domain.VerifyRevoked)
+	t.Logf("answers: %v", tally)
 }
