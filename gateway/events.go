@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -24,14 +25,22 @@ type Invalidator struct {
 	Cache Cache
 	Dir   string // checkpoint files
 	Log   *slog.Logger
+	wg    sync.WaitGroup
 }
 
 // Run watches every channel Who is a member of until ctx ends.
 func (iv *Invalidator) Run(ctx context.Context) {
 	for _, ch := range iv.Net.D.ChannelsOf(iv.Net.D.Org(iv.Who.Org)) {
-		go iv.watch(ctx, ch)
+		iv.wg.Add(1)
+		go func(ch string) {
+			defer iv.wg.Done()
+			iv.watch(ctx, ch)
+		}(ch)
 	}
 }
+
+// Wait returns when every watcher has stopped (after ctx ended).
+func (iv *Invalidator) Wait() { iv.wg.Wait() }
 
 func (iv *Invalidator) watch(ctx context.Context, channel string) {
 	backoff := 200 * time.Millisecond

@@ -157,10 +157,11 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkpoints := t.TempDir()
-	listen := func() context.CancelFunc {
+	listen := func() func() {
 		ctx, cancel := context.WithCancel(context.Background())
-		(&gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Dir: checkpoints, Log: slog.New(slog.DiscardHandler)}).Run(ctx)
-		return cancel
+		iv := &gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Dir: checkpoints, Log: slog.New(slog.DiscardHandler)}
+		iv.Run(ctx)
+		return func() { cancel(); iv.Wait() } // stopped for sure
 	}
 	stop := listen()
 
@@ -203,7 +204,6 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 	t.Logf("a suspension made outside the gateway reached its cache in %s", waitFor(domain.VerifySuspended))
 
 	stop()
-	time.Sleep(200 * time.Millisecond)
 	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "revoke", "外部撤销"); err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
