@@ -204,6 +204,12 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 	t.Logf("a suspension made outside the gateway reached its cache in %s", waitFor(domain.VerifySuspended))
 
 	stop()
+	// The listener may have lagged (a bump for an earlier event can land
+	// after the read above): read again now that it is stopped, so the
+	// cache holds "suspended" for sure.
+	if got := status(); got != domain.VerifySuspended {
+		t.Fatalf("before the revocation: %q", got)
+	}
 	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "revoke", "外部撤销"); err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
