@@ -2,71 +2,66 @@ package gateway
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
+	"dataledger/chaincode/contract"
+	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
 
-// Invalidator listens to every channel's chaincode events and bumps the
-// channel's cache generation for each, so writes made outside this gateway
-// (other gateways, the CLI, other organizations) reach its cache too. Its
-// position is a file checkpoint per channel: after a restart it resumes
-// after the last event it handled and misses none. An event is
-// checkpointed only after its bump succeeded.
-type Invalidator struct {
-	Net   *network.Net
-	Who   Identity // an identity that is a member of the channels it watches
-	Cache Cache
-	Dir   string // checkpoint files
-	Log   *slog.Logger
-	wg    sync.WaitGroup
+// follower runs a handler for every chaincode event of every channel an
+// identity is a member of, from a file checkpoint per channel: after a
+// restart it resumes after the last event handled and misses none. An
+// event is checkpointed only after its handler succeeded; a failing
+// handler is retried.
+type follower struct {
+	Net  *network.Net
+	Who  Identity
+	Dir  string
+	Log  *slog.Logger
+	Name string // for logs and checkpoint files
+	wg   sync.WaitGroup
 }
 
-// Run watches every channel Who is a member of until ctx ends.
-func (iv *Invalidator) Run(ctx context.Context) {
-	for _, ch := range iv.Net.D.ChannelsOf(iv.Net.D.Org(iv.Who.Org)) {
-		iv.wg.Add(1)
+func (f *follower) run(ctx context.Context, handle func(ctx context.Context, channel string, ev *client.ChaincodeEvent) error) {
+	for _, ch := range f.Net.D.ChannelsOf(f.Net.D.Org(f.Who.Org)) {
+		f.wg.Add(1)
 		go func(ch string) {
-			defer iv.wg.Done()
-			iv.watch(ctx, ch)
+			defer f.wg.Done()
+			backoff := 200 * time.Millisecond
+			for ctx.Err() == nil {
+				err := f.follow(ctx, ch, handle)
+				if ctx.Err() != nil {
+					return
+				}
+				f.Log.Warn("event stream ended; reconnecting", "follower", f.Name, "channel", ch, "error", network.ErrorText(err))
+				time.Sleep(backoff)
+				if backoff < 10*time.Second {
+					backoff *= 2
+				}
+			}
 		}(ch)
 	}
 }
 
-// Wait returns when every watcher has stopped (after ctx ended).
-func (iv *Invalidator) Wait() { iv.wg.Wait() }
-
-func (iv *Invalidator) watch(ctx context.Context, channel string) {
-	backoff := 200 * time.Millisecond
-	for ctx.Err() == nil {
-		err := iv.follow(ctx, channel)
-		if ctx.Err() != nil {
-			return
-		}
-		iv.Log.Warn("event stream ended; reconnecting", "channel", channel, "error", network.ErrorText(err))
-		time.Sleep(backoff)
-		if backoff < 10*time.Second {
-			backoff *= 2
-		}
-	}
-}
-
-func (iv *Invalidator) follow(ctx context.Context, channel string) error {
-	if err := os.MkdirAll(iv.Dir, 0o700); err != nil {
+func (f *follower) follow(ctx context.Context, channel string, handle func(context.Context, string, *client.ChaincodeEvent) error) error {
+	if err := os.MkdirAll(f.Dir, 0o700); err != nil {
 		return err
 	}
-	cp, err := client.NewFileCheckpointer(filepath.Join(iv.Dir, channel+".checkpoint"))
+	cp, err := client.NewFileCheckpointer(filepath.Join(f.Dir, f.Name+"."+channel+".checkpoint"))
 	if err != nil {
 		return err
 	}
 	defer cp.Close()
-	c, err := iv.Net.Connect(iv.Who.Org, iv.Who.User, nil)
+	c, err := f.Net.Connect(f.Who.Org, f.Who.User, nil)
 	if err != nil {
 		return err
 	}
@@ -76,7 +71,12 @@ func (iv *Invalidator) follow(ctx context.Context, channel string) error {
 		return err
 	}
 	for ev := range events {
-		for iv.Cache.Bump(ctx, channel) != nil { // never skip an invalidation
+		for {
+			err := handle(ctx, channel, ev)
+			if err == nil {
+				break
+			}
+			f.Log.Warn("event handler failed; retrying", "follower", f.Name, "channel", channel, "tx", ev.TransactionID, "error", network.ErrorText(err))
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -88,3 +88,64 @@ func (iv *Invalidator) follow(ctx context.Context, channel string) error {
 	}
 	return ctx.Err()
 }
+
+// Invalidator bumps a channel's cache generation for every chaincode event,
+// so writes made outside this gateway (other gateways, the CLI, other
+// organizations) reach its cache too.
+type Invalidator struct {
+	Net   *network.Net
+	Who   Identity // an identity that is a member of the channels it watches
+	Cache Cache
+	Dir   string // checkpoint files
+	Log   *slog.Logger
+	f     follower
+}
+
+// Run watches every channel Who is a member of until ctx ends.
+func (iv *Invalidator) Run(ctx context.Context) {
+	iv.f = follower{Net: iv.Net, Who: iv.Who, Dir: iv.Dir, Log: iv.Log, Name: "cache"}
+	iv.f.run(ctx, func(ctx context.Context, channel string, _ *client.ChaincodeEvent) error {
+		return iv.Cache.Bump(ctx, channel) // never skip an invalidation
+	})
+}
+
+// Wait returns when every watcher has stopped (after ctx ended).
+func (iv *Invalidator) Wait() { iv.f.wg.Wait() }
+
+// ExchangeListener is the exchange's side of the push feed (GX 12(7)): it
+// records on the ledger, as the exchange, the receipt of every certificate
+// registered on its channels.
+type ExchangeListener struct {
+	Net *network.Net
+	Who Identity // the exchange's identity (role exchange)
+	Dir string
+	Log *slog.Logger
+	f   follower
+}
+
+// Run follows the exchange's channels until ctx ends.
+func (x *ExchangeListener) Run(ctx context.Context) {
+	x.f = follower{Net: x.Net, Who: x.Who, Dir: x.Dir, Log: x.Log, Name: "exchange-receipts"}
+	x.f.run(ctx, func(ctx context.Context, channel string, ev *client.ChaincodeEvent) error {
+		if ev.EventName != "certificate.register" {
+			return nil
+		}
+		var e contract.Event
+		if err := json.Unmarshal(ev.Payload, &e); err != nil || len(e.Changes) == 0 {
+			return nil // not ours to understand
+		}
+		c, err := x.Net.Connect(x.Who.Org, x.Who.User, nil)
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = c.Submit(channel, "AcknowledgeCertificate", e.Changes[0].Key, domain.AckReceived)
+		if msg := network.ChaincodeMessage(err); strings.HasPrefix(msg, domain.RuleListing+":") {
+			return nil // already received (a replay after a restart)
+		}
+		return err
+	})
+}
+
+// Wait returns when the listener has stopped.
+func (x *ExchangeListener) Wait() { x.f.wg.Wait() }

@@ -19,6 +19,7 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"assets":          s.assets,
 		"qr":              s.qr,
 		"timeline":        s.timeline,
+		"feed":            s.feed,
 	}
 }
 

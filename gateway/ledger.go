@@ -29,6 +29,8 @@ type Ledger interface {
 	HasChannel(name string) bool
 	// Member refuses an org that is not on the channel.
 	Member(who Identity, channel string) error
+	// Events follows a channel's chaincode events from a block (0: now).
+	Events(ctx context.Context, who Identity, channel string, fromBlock uint64) (<-chan ChainEvent, error)
 	// Ready answers nil when a query to the network succeeds.
 	Ready(ctx context.Context, who Identity) error
 }

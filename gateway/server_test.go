@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -63,6 +64,16 @@ func (f *fakeLedger) ChannelOf(division string) (string, bool) {
 func (f *fakeLedger) Ready(context.Context, Identity) error { return f.err }
 
 func (f *fakeLedger) Member(Identity, string) error { return nil }
+
+// Events replays two events from the requested block, then ends.
+func (f *fakeLedger) Events(_ context.Context, _ Identity, channel string, from uint64) (<-chan ChainEvent, error) {
+	f.record(Identity{}, channel, "Events:"+strconv.FormatUint(from, 10))
+	out := make(chan ChainEvent, 2)
+	out <- ChainEvent{Block: from + 1, TxID: "t1", Name: "certificate.register", Payload: []byte(`{"txId":"t1"}`)}
+	out <- ChainEvent{Block: from + 2, TxID: "t2", Name: "objection.file", Payload: []byte(`{"txId":"t2"}`)}
+	close(out)
+	return out, nil
+}
 
 func (f *fakeLedger) HasChannel(name string) bool {
 	return name == "nanning" || name == "liuzhou" || name == "province"
@@ -379,5 +390,26 @@ func TestPublicObjectionsAreRateLimited(t *testing.T) {
 	}
 	if w := hs.do(http.MethodPost, "/api/v1/channels/nanning/objections", RoleExchange, body); w.Code == http.StatusTooManyRequests {
 		t.Fatal("a keyed caller was rate limited")
+	}
+}
+
+func TestFeedIsServerSentEventsAndResumes(t *testing.T) {
+	hs := newHarness(t)
+	req := httptest.NewRequest(http.MethodGet, "/api/v1/channels/nanning/feed", nil)
+	req.Header.Set("Authorization", "Bearer "+hs.keys[RoleExchange])
+	req.Header.Set("Last-Event-ID", "41/abc")
+	w := httptest.NewRecorder()
+	hs.h.ServeHTTP(w, req)
+	body := w.Body.String()
+	if w.Code != 200 || w.Header().Get("Content-Type") != "text/event-stream" ||
+		!strings.Contains(body, "id: 42/t1\nevent: certificate.register\ndata: {\"txId\":\"t1\"}\n\n") ||
+		!strings.Contains(body, "id: 43/t2\nevent: objection.file") {
+		t.Fatalf("%d %q", w.Code, body)
+	}
+	if last := hs.ledger.calls[len(hs.ledger.calls)-1]; last != "nanning/Events:41" {
+		t.Fatalf("resumed from %s, want block 41", last)
+	}
+	if w := hs.do(http.MethodGet, "/api/v1/channels/nanning/feed", RolePublic, ""); w.Code != http.StatusUnauthorized {
+		t.Fatalf("the public on the feed: %d", w.Code)
 	}
 }

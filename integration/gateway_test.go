@@ -316,3 +316,40 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	run(50, domain.VerifyRevoked)
 	t.Logf("answers: %v", tally)
 }
+
+// TestExchangeRecordsReceiptAutomatically: the exchange's listener follows
+// the push feed and records receipt of a newly registered certificate on
+// the ledger, as the exchange.
+func TestExchangeRecordsReceiptAutomatically(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	x := &gateway.ExchangeListener{Net: net, Who: gateway.Identity{Org: "ExchangeMSP", User: "exchange"}, Dir: t.TempDir(), Log: slog.New(slog.DiscardHandler)}
+	x.Run(ctx)
+	defer func() { cancel(); x.Wait() }()
+
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer is.Close()
+	enterprise, _ := is.Party(domain.PartyEnterprise, "南宁推送测试企业")
+	cert, build := is.CertificateFor(enterprise, "南宁推送测试企业", "推送测试产品", []string{"RES-450100-0001"}, true)
+	if _, err := is.RegisterCertificate(build, ""); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	reader := connect(t, "ProvinceMSP", "regulator", nil)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		b, err := reader.Evaluate("nanning", "ListAcknowledgements", cert.RegistrationNumber)
+		if err == nil {
+			var acks []domain.Acknowledgement
+			_ = json.Unmarshal(b, &acks)
+			if len(acks) == 1 && acks[0].ExchangeMSP == "ExchangeMSP" && acks[0].Status == domain.AckReceived {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no receipt recorded by the exchange: %v", network.ErrorText(err))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

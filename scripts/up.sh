@@ -9,7 +9,7 @@ bash scripts/deps.sh
 echo "building dataledger binaries into bin/"
 go build -o bin/ ./cmd/...
 bin/dataledger network up
-bin/dataledger gateway start --listen 127.0.0.1:8080
+bin/dataledger gateway start --listen 127.0.0.1:8080 --exchange-org ExchangeMSP
 bin/dataledger network demo
 echo
 echo "The network and the gateway (http://127.0.0.1:8080) keep running. Status: bin/dataledger network status"

@@ -29,18 +29,19 @@ func main() {
 	keys := flag.String("keys", ".run/gateway/keys.json", "API key file")
 	redisAddr := flag.String("redis", "", "Redis address for the shared cache (empty: in-process cache)")
 	noCache := flag.Bool("no-cache", false, "answer every lookup from the ledger (for measurements)")
+	exchangeOrg := flag.String("exchange-org", "", "record, as this exchange org, receipt of every certificate registered on its channels")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if *noCache {
 		*redisAddr = "none"
 	}
-	if err := run(*listen, *desc, *home, *keys, *redisAddr, log); err != nil {
+	if err := run(*listen, *desc, *home, *keys, *redisAddr, *exchangeOrg, log); err != nil {
 		log.Error("gateway stopped", "error", err.Error())
 		os.Exit(1)
 	}
 }
 
-func run(listen, desc, home, keysPath, redisAddr string, log *slog.Logger) error {
+func run(listen, desc, home, keysPath, redisAddr, exchangeOrg string, log *slog.Logger) error {
 	net, err := network.Open(desc, home, nil)
 	if err != nil {
 		return err
@@ -77,6 +78,10 @@ func run(listen, desc, home, keysPath, redisAddr string, log *slog.Logger) error
 	defer stop()
 	inv := &gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Dir: filepath.Join(home, "gateway", "checkpoints"), Log: log}
 	inv.Run(ctx)
+	if exchangeOrg != "" {
+		x := &gateway.ExchangeListener{Net: net, Who: gateway.Identity{Org: exchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: filepath.Join(home, "gateway", "checkpoints"), Log: log}
+		x.Run(ctx)
+	}
 	go func() {
 		<-ctx.Done()
 		// In-flight requests (submits waiting for commit) finish first.

@@ -74,6 +74,7 @@ func gatewayCmd() *cobra.Command {
 	keys.AddCommand(create, list, revoke)
 	var listen, redisAddr string
 	var noCache bool
+	var exchangeOrg string
 	start := &cobra.Command{
 		Use:   "start [--listen ADDR] [--redis ADDR]",
 		Short: "Start the gateway in front of the running network (stopped by network down)",
@@ -89,6 +90,9 @@ func gatewayCmd() *cobra.Command {
 			if noCache {
 				args = append(args, "--no-cache")
 			}
+			if exchangeOrg != "" {
+				args = append(args, "--exchange-org", exchangeOrg)
+			}
 			pid, err := n.StartService("gateway", filepath.Join(n.BinDir, "dataledger-gateway"), args, nil)
 			if err != nil {
 				return err
@@ -103,6 +107,7 @@ func gatewayCmd() *cobra.Command {
 	start.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
 	start.Flags().StringVar(&redisAddr, "redis", "", "Redis for the shared cache (empty: in-process)")
 	start.Flags().BoolVar(&noCache, "no-cache", false, "answer every lookup from the ledger (for measurements)")
+	start.Flags().StringVar(&exchangeOrg, "exchange-org", "", "record, as this exchange org, receipt of every new certificate")
 	stop := &cobra.Command{
 		Use:   "stop",
 		Short: "Stop the gateway",

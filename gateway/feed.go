@@ -1,0 +1,105 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+)
+
+// ChainEvent is one chaincode event as the feed carries it.
+type ChainEvent struct {
+	Block   uint64
+	TxID    string
+	Name    string
+	Payload []byte
+}
+
+// Events follows a channel's chaincode events from a block (0: from now).
+func (f *FabricLedger) Events(ctx context.Context, who Identity, channel string, fromBlock uint64) (<-chan ChainEvent, error) {
+	if err := f.member(who, channel); err != nil {
+		return nil, err
+	}
+	c, err := f.client(who)
+	if err != nil {
+		return nil, err
+	}
+	var opts []client.ChaincodeEventsOption
+	if fromBlock > 0 {
+		opts = append(opts, client.WithStartBlock(fromBlock))
+	}
+	src, err := c.Gateway.GetNetwork(channel).ChaincodeEvents(ctx, "dataledger", opts...)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan ChainEvent)
+	go func() {
+		defer close(out)
+		for ev := range src {
+			select {
+			case out <- ChainEvent{Block: ev.BlockNumber, TxID: ev.TransactionID, Name: ev.EventName, Payload: ev.Payload}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// feed streams a channel's changes as Server-Sent Events (GX 12(7): pushed
+// to the exchanges). Each event's id is "block/txId"; a client resumes
+// with Last-Event-ID (from the next block on, so a block is never skipped;
+// it may see the last one again) or ?fromBlock=N.
+func (s *Server) feed(c *gin.Context) {
+	channel := c.Param("channel")
+	if !s.ledger.HasChannel(channel) {
+		abort(c, fail(http.StatusNotFound, "no such channel"))
+		return
+	}
+	var from uint64
+	if last := c.GetHeader("Last-Event-ID"); last != "" {
+		b, _, _ := strings.Cut(last, "/")
+		n, err := strconv.ParseUint(b, 10, 64)
+		if err != nil {
+			abort(c, fail(http.StatusBadRequest, "Last-Event-ID must be block/txId"))
+			return
+		}
+		from = n
+	} else if q := c.Query("fromBlock"); q != "" {
+		n, err := strconv.ParseUint(q, 10, 64)
+		if err != nil {
+			abort(c, fail(http.StatusBadRequest, "fromBlock must be a block number"))
+			return
+		}
+		from = n
+	}
+	// The feed outlives the request timeout: it ends when the client goes.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request.Context()))
+	defer cancel()
+	go func() { <-c.Request.Context().Done(); cancel() }()
+	events, err := s.ledger.Events(ctx, identity(c), channel, from)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.Header("Content-Type", "text/event-stream")
+	c.Header("Cache-Control", "no-cache")
+	c.Status(http.StatusOK)
+	c.Writer.Flush()
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				return
+			}
+			fmt.Fprintf(c.Writer, "id: %d/%s\nevent: %s\ndata: %s\n\n", ev.Block, ev.TxID, ev.Name, ev.Payload)
+			c.Writer.Flush()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
