@@ -191,6 +191,18 @@ func (c *cachedLedger) Evaluate(ctx context.Context, who Identity, channel, fn s
 
 func (c *cachedLedger) Submit(ctx context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
 	res, err := c.Ledger.Submit(ctx, who, channel, fn, args...)
+	c.afterWrite(ctx, channel, err)
+	return res, err
+}
+
+func (c *cachedLedger) SubmitOwnTxID(ctx context.Context, who Identity, channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {
+	res, err := c.Ledger.SubmitOwnTxID(ctx, who, channel, fn, build)
+	c.afterWrite(ctx, channel, err)
+	return res, err
+}
+
+// afterWrite bumps the channel's generation once a write committed.
+func (c *cachedLedger) afterWrite(ctx context.Context, channel string, err error) {
 	if err == nil && c.cache.Bump(ctx, channel) != nil {
 		// The write committed; the cache could not hear of it. Until a
 		// bump succeeds, this channel's reads bypass the cache here, and
@@ -203,7 +215,6 @@ func (c *cachedLedger) Submit(ctx context.Context, who Identity, channel, fn str
 		c.dirty[channel] = true
 		c.mu.Unlock()
 	}
-	return res, err
 }
 
 // NoCache caches nothing: every lookup is answered by the ledger (for

@@ -1,25 +1,28 @@
 package gateway
 
 import (
+	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 
+	"dataledger/certs"
 	"dataledger/chaincode/domain"
 )
 
 func (s *Server) handlers() map[string]gin.HandlerFunc {
 	return map[string]gin.HandlerFunc{
-		"verifyNumber":    s.verifyNumber,
-		"verifyDocument":  s.verifyDocument,
-		"issueCredential": s.issueCredential,
-		"page":            s.page,
-		"assets":          s.assets,
-		"qr":              s.qr,
-		"timeline":        s.timeline,
-		"feed":            s.feed,
+		"verifyNumber":        s.verifyNumber,
+		"verifyDocument":      s.verifyDocument,
+		"issueCredential":     s.issueCredential,
+		"page":                s.page,
+		"assets":              s.assets,
+		"qr":                  s.qr,
+		"timeline":            s.timeline,
+		"feed":                s.feed,
+		"registerCertificate": s.registerCertificate,
 	}
 }
 
@@ -165,6 +168,58 @@ func (s *Server) issueCredential(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})
+}
+
+// RegisterRequest registers a product certificate: the gateway completes
+// it with the registering transaction's ID (区块链编号) and signs it with
+// the caller organization's issuer key.
+type RegisterRequest struct {
+	Certificate       json.RawMessage `json:"certificate"`
+	ApplicationNumber string          `json:"applicationNumber"` // empty for a pre-existing product
+}
+
+func (s *Server) registerCertificate(c *gin.Context) {
+	var req RegisterRequest
+	if !decodeBody(c, &req) {
+		return
+	}
+	var cert domain.Certificate
+	dec := json.NewDecoder(bytes.NewReader(req.Certificate))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cert); err != nil {
+		abort(c, domain.Invalid(domain.RuleDocument, "certificate", "is not a certificate: %v", err))
+		return
+	}
+	channel, _, err := s.channelOfNumber(cert.RegistrationNumber, domain.PrefixRegistration)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	who := identity(c)
+	key, ok := s.cfg.Signers.Key(who.Org)
+	if !ok {
+		abort(c, fail(http.StatusConflict, "this gateway holds no issuer key for "+who.Org+": register the certificate with a client that signs it"))
+		return
+	}
+	var signed string
+	res, err := s.ledger.SubmitOwnTxID(c.Request.Context(), who, channel, "RegisterCertificate", func(txID string) ([]string, error) {
+		cert.Type, cert.ChainReference, cert.IssuerKeyID, cert.Signature = domain.TypeCertificate, domain.ChainReference{Channel: channel, TxID: txID}, "", nil
+		b, err := json.Marshal(cert)
+		if err != nil {
+			return nil, err
+		}
+		sb, err := certs.Sign(b, key, nil)
+		signed = string(sb)
+		return []string{signed, req.ApplicationNumber}, err
+	})
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, struct {
+		WriteResponse
+		Certificate json.RawMessage `json:"certificate"`
+	}{WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}}, json.RawMessage(signed)})
 }
 
 func truncate(s string) string {

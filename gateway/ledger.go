@@ -21,6 +21,9 @@ type Identity struct {
 type Ledger interface {
 	Evaluate(ctx context.Context, who Identity, channel, fn string, args ...string) ([]byte, error)
 	Submit(ctx context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error)
+	// SubmitOwnTxID submits a transaction whose arguments contain its own
+	// transaction ID (build receives it before anything is signed).
+	SubmitOwnTxID(ctx context.Context, who Identity, channel, fn string, build func(txID string) ([]string, error)) (*network.Committed, error)
 	// Block is the number of the block holding a transaction.
 	Block(ctx context.Context, who Identity, channel, txID string) (uint64, error)
 	// ChannelOf names the channel of a jurisdiction's division code.
@@ -98,6 +101,17 @@ func (f *FabricLedger) Submit(_ context.Context, who Identity, channel, fn strin
 		return nil, err
 	}
 	return c.Submit(channel, fn, args...)
+}
+
+func (f *FabricLedger) SubmitOwnTxID(_ context.Context, who Identity, channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {
+	if err := f.member(who, channel); err != nil {
+		return nil, err
+	}
+	c, err := f.client(who)
+	if err != nil {
+		return nil, err
+	}
+	return c.SubmitOwnTxID(channel, fn, build)
 }
 
 func (f *FabricLedger) Block(_ context.Context, who Identity, channel, txID string) (uint64, error) {

@@ -21,6 +21,8 @@ type Config struct {
 	// UserFor maps a caller role to the user of the caller's own org the
 	// gateway acts with (the network description's users).
 	UserFor map[string]string
+	// Signers are the issuer keys the gateway signs certificates with.
+	Signers *Keystore
 	// Idempotency records write requests by Idempotency-Key (nil: off).
 	Idempotency *IdempotencyStore
 	// Cache keeps lookups and verifications (nil: an in-process cache).

@@ -16,16 +16,18 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"dataledger/certs"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
 
 // fakeLedger answers every call and records who asked.
 type fakeLedger struct {
-	mu    sync.Mutex
-	calls []string
-	who   []Identity
-	err   error
+	mu       sync.Mutex
+	calls    []string
+	who      []Identity
+	err      error
+	lastArgs []string
 }
 
 func (f *fakeLedger) record(who Identity, channel, fn string) {
@@ -55,6 +57,20 @@ func (f *fakeLedger) Submit(_ context.Context, who Identity, channel, fn string,
 }
 
 func (f *fakeLedger) Block(context.Context, Identity, string, string) (uint64, error) { return 42, nil }
+
+// SubmitOwnTxID hands build the transaction ID "tx-own" and keeps the
+// arguments it made.
+func (f *fakeLedger) SubmitOwnTxID(_ context.Context, who Identity, channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {
+	args, err := build(strings.Repeat("a", 64))
+	if err != nil {
+		return nil, err
+	}
+	f.record(who, channel, fn)
+	f.mu.Lock()
+	f.lastArgs = args
+	f.mu.Unlock()
+	return &network.Committed{Channel: channel, TxID: strings.Repeat("a", 64), BlockNumber: 8, Result: []byte(`{"status":"valid"}`)}, f.err
+}
 
 func (f *fakeLedger) ChannelOf(division string) (string, bool) {
 	ch, ok := map[string]string{"450100": "nanning", "450200": "liuzhou", "450000": "province"}[division]
@@ -411,5 +427,58 @@ func TestFeedIsServerSentEventsAndResumes(t *testing.T) {
 	}
 	if w := hs.do(http.MethodGet, "/api/v1/channels/nanning/feed", RolePublic, ""); w.Code != http.StatusUnauthorized {
 		t.Fatalf("the public on the feed: %d", w.Code)
+	}
+}
+
+func TestCertificateRegistrationSignsWithTheTransactionID(t *testing.T) {
+	dir := t.TempDir()
+	key, _ := certs.GenerateKey(nil)
+	pemKey, _ := key.PEM([]byte("s3cret"))
+	_ = os.WriteFile(filepath.Join(dir, "citya.key.pem"), pemKey, 0o600)
+	signers, err := LoadKeystore([]string{"CityAMSP=" + filepath.Join(dir, "citya.key.pem")}, []byte("s3cret"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, _ := key.PEM(nil)
+	_ = os.WriteFile(filepath.Join(dir, "plain.pem"), plain, 0o600)
+	if _, err := LoadKeystore([]string{"X=" + filepath.Join(dir, "plain.pem")}, nil); err == nil {
+		t.Fatal("the gateway accepted an unencrypted key")
+	}
+	ks, _ := OpenKeyStore(filepath.Join(dir, "keys.json"))
+	issuer, _, _ := ks.Create("CityAMSP", RoleIssuer)
+	other, _, _ := ks.Create("CityBMSP", RoleIssuer)
+	acl, _ := LoadACL(nil)
+	cfg := DefaultConfig()
+	cfg.Signers = signers
+	l := &fakeLedger{}
+	h, err := NewServer(cfg, acl, ks, l, slog.New(slog.DiscardHandler)).Router()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := domain.Certificate{CertificateName: "数据产品登记证书", ProductName: "指数", RegistrationNumber: numberOf(domain.PrefixRegistration),
+		ProductType: "dataset", EnterpriseName: "广西数智科技有限公司", EnterpriseCreditCode: "91450100MA5L0000AW", UpdateCycle: "每日",
+		ApplicationScenario: "交通", RegistrationDate: "2026-11-28", ResourceIDs: []string{"RES-1"}, PreExisting: true, IssuingDepartment: "南宁市大数据发展局"}
+	cb, _ := json.Marshal(cert)
+	body, _ := json.Marshal(RegisterRequest{Certificate: cb})
+	send := func(key string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/certificates", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+key)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w
+	}
+	if w := send(other); w.Code != http.StatusConflict {
+		t.Fatalf("an org without a key in the gateway: %d %s", w.Code, w.Body)
+	}
+	w := send(issuer)
+	if w.Code != http.StatusCreated {
+		t.Fatalf("register: %d %s", w.Code, w.Body)
+	}
+	v, err := certs.VerifyOffline([]byte(l.lastArgs[0]), certs.KeyRing{key.Public().KeyID(): key.Public()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := v.Document.(*domain.Certificate).ChainReference; got.TxID != strings.Repeat("a", 64) || got.Channel != "nanning" {
+		t.Fatalf("the signed certificate carries %+v", got)
 	}
 }

@@ -5,9 +5,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
@@ -30,18 +32,40 @@ func main() {
 	redisAddr := flag.String("redis", "", "Redis address for the shared cache (empty: in-process cache)")
 	noCache := flag.Bool("no-cache", false, "answer every lookup from the ledger (for measurements)")
 	exchangeOrg := flag.String("exchange-org", "", "record, as this exchange org, receipt of every certificate registered on its channels")
+	var issuerKeys []string
+	flag.Func("issuer-key", "MSPID=path of an encrypted issuer key the gateway signs certificates with (repeatable)", func(v string) error {
+		issuerKeys = append(issuerKeys, v)
+		return nil
+	})
+	passFile := flag.String("keystore-pass", "", "file holding the issuer keys' passphrase")
 	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 	if *noCache {
 		*redisAddr = "none"
 	}
-	if err := run(*listen, *desc, *home, *keys, *redisAddr, *exchangeOrg, log); err != nil {
+	signers, err := loadSigners(issuerKeys, *passFile)
+	if err != nil {
+		log.Error("issuer keys", "error", err.Error())
+		os.Exit(1)
+	}
+	if err := run(*listen, *desc, *home, *keys, *redisAddr, *exchangeOrg, signers, log); err != nil {
 		log.Error("gateway stopped", "error", err.Error())
 		os.Exit(1)
 	}
 }
 
-func run(listen, desc, home, keysPath, redisAddr, exchangeOrg string, log *slog.Logger) error {
+func loadSigners(entries []string, passFile string) (*gateway.Keystore, error) {
+	if len(entries) == 0 {
+		return nil, nil
+	}
+	pass, err := os.ReadFile(passFile)
+	if err != nil {
+		return nil, fmt.Errorf("--keystore-pass: %w", err)
+	}
+	return gateway.LoadKeystore(entries, bytes.TrimRight(pass, "\r\n"))
+}
+
+func run(listen, desc, home, keysPath, redisAddr, exchangeOrg string, signers *gateway.Keystore, log *slog.Logger) error {
 	net, err := network.Open(desc, home, nil)
 	if err != nil {
 		return err
@@ -57,6 +81,7 @@ func run(listen, desc, home, keysPath, redisAddr, exchangeOrg string, log *slog.
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
 	cfg := gateway.DefaultConfig()
+	cfg.Signers = signers
 	cfg.Cache = gateway.NewMemoryCache(100_000)
 	if cfg.Idempotency, err = gateway.OpenIdempotencyStore(filepath.Join(home, "gateway", "idempotency.jsonl")); err != nil {
 		return err
