@@ -26,6 +26,7 @@ type Route struct {
 
 	Tx      string   `yaml:"tx"`      // chaincode function
 	Submit  bool     `yaml:"submit"`  // a write (submit and wait for commit) rather than a query
+	Creates bool     `yaml:"creates"` // a write that creates a record: 201 Created
 	Channel string   `yaml:"channel"` // param:NAME (a channel), number:NAME (the channel of a number's division)
 	Args    []string `yaml:"args"`    // param:NAME, query:NAME[=default], body (the raw JSON body), body:FIELD
 }

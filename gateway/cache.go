@@ -191,19 +191,30 @@ func (c *cachedLedger) Evaluate(ctx context.Context, who Identity, channel, fn s
 
 func (c *cachedLedger) Submit(ctx context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
 	res, err := c.Ledger.Submit(ctx, who, channel, fn, args...)
-	c.afterWrite(ctx, channel, err)
+	c.afterWrite(ctx, channel, res, err)
 	return res, err
 }
 
 func (c *cachedLedger) SubmitOwnTxID(ctx context.Context, who Identity, channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {
 	res, err := c.Ledger.SubmitOwnTxID(ctx, who, channel, fn, build)
-	c.afterWrite(ctx, channel, err)
+	c.afterWrite(ctx, channel, res, err)
 	return res, err
 }
 
-// afterWrite bumps the channel's generation once a write committed.
-func (c *cachedLedger) afterWrite(ctx context.Context, channel string, err error) {
-	if err == nil && c.cache.Bump(ctx, channel) != nil {
+// afterWrite runs once a write committed: it waits until every peer the
+// gateway reads from has the write's block (otherwise the next read could
+// fetch, and cache under the new generation, the state before it), then
+// bumps the channel's generation.
+func (c *cachedLedger) afterWrite(ctx context.Context, channel string, res *network.Committed, err error) {
+	if err != nil {
+		return
+	}
+	wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if werr := c.Ledger.WaitCommitted(wait, channel, res.BlockNumber); werr != nil {
+		c.m.cache.WithLabelValues("peer_lagging").Inc()
+	}
+	if c.cache.Bump(ctx, channel) != nil {
 		// The write committed; the cache could not hear of it. Until a
 		// bump succeeds, this channel's reads bypass the cache here, and
 		// the event listener keeps retrying for every gateway sharing it.

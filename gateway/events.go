@@ -96,15 +96,23 @@ type Invalidator struct {
 	Net   *network.Net
 	Who   Identity // an identity that is a member of the channels it watches
 	Cache Cache
-	Dir   string // checkpoint files
-	Log   *slog.Logger
-	f     follower
+	// Ledger, when set, is waited on until its readers' peers have the
+	// event's block before the bump (as for writes through the gateway).
+	Ledger Ledger
+	Dir    string // checkpoint files
+	Log    *slog.Logger
+	f      follower
 }
 
 // Run watches every channel Who is a member of until ctx ends.
 func (iv *Invalidator) Run(ctx context.Context) {
 	iv.f = follower{Net: iv.Net, Who: iv.Who, Dir: iv.Dir, Log: iv.Log, Name: "cache"}
-	iv.f.run(ctx, func(ctx context.Context, channel string, _ *client.ChaincodeEvent) error {
+	iv.f.run(ctx, func(ctx context.Context, channel string, ev *client.ChaincodeEvent) error {
+		if iv.Ledger != nil {
+			wait, cancel := context.WithTimeout(ctx, 10*time.Second)
+			_ = iv.Ledger.WaitCommitted(wait, channel, ev.BlockNumber) // a lagging peer delays, never blocks, the bump
+			cancel()
+		}
 		return iv.Cache.Bump(ctx, channel) // never skip an invalidation
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"dataledger/chaincode/domain"
 	"dataledger/network"
@@ -24,6 +25,9 @@ type Ledger interface {
 	// SubmitOwnTxID submits a transaction whose arguments contain its own
 	// transaction ID (build receives it before anything is signed).
 	SubmitOwnTxID(ctx context.Context, who Identity, channel, fn string, build func(txID string) ([]string, error)) (*network.Committed, error)
+	// WaitCommitted returns once every peer the gateway reads from on the
+	// channel has committed the given block (bounded by ctx).
+	WaitCommitted(ctx context.Context, channel string, block uint64) error
 	// Block is the number of the block holding a transaction.
 	Block(ctx context.Context, who Identity, channel, txID string) (uint64, error)
 	// ChannelOf names the channel of a jurisdiction's division code.
@@ -101,6 +105,46 @@ func (f *FabricLedger) Submit(_ context.Context, who Identity, channel, fn strin
 		return nil, err
 	}
 	return c.Submit(channel, fn, args...)
+}
+
+// Connect opens the connections of identities ahead of their first read,
+// so their peers count in WaitCommitted from the start.
+func (f *FabricLedger) Connect(who ...Identity) error {
+	for _, w := range who {
+		if _, err := f.client(w); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WaitCommitted polls each connected identity's peer (qscc GetChainInfo)
+// on the channel until its height passes block: a write is acknowledged
+// only when every peer this gateway reads from can see it, so the next read
+// cannot return, or cache, the state before it.
+func (f *FabricLedger) WaitCommitted(ctx context.Context, channel string, block uint64) error {
+	f.mu.Lock()
+	var readers []*network.Client
+	for who, c := range f.clients {
+		if f.member(who, channel) == nil {
+			readers = append(readers, c)
+		}
+	}
+	f.mu.Unlock()
+	for _, c := range readers {
+		for {
+			h, err := c.Height(channel)
+			if err == nil && h > block {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("peer of %s has not committed block %d: %w", c.Org.MSPID, block, ctx.Err())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	return nil
 }
 
 func (f *FabricLedger) SubmitOwnTxID(_ context.Context, who Identity, channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {

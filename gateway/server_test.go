@@ -58,6 +58,8 @@ func (f *fakeLedger) Submit(_ context.Context, who Identity, channel, fn string,
 
 func (f *fakeLedger) Block(context.Context, Identity, string, string) (uint64, error) { return 42, nil }
 
+func (f *fakeLedger) WaitCommitted(context.Context, string, uint64) error { return nil }
+
 // SubmitOwnTxID hands build the transaction ID "tx-own" and keeps the
 // arguments it made.
 func (f *fakeLedger) SubmitOwnTxID(_ context.Context, who Identity, channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {

@@ -75,7 +75,7 @@ func (s *Server) txHandler(route Route) gin.HandlerFunc {
 			return
 		}
 		status := http.StatusOK
-		if route.Method == http.MethodPost && !strings.Contains(route.Path, "/:") {
+		if route.Creates {
 			status = http.StatusCreated
 		}
 		c.JSON(status, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})

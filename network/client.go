@@ -288,6 +288,20 @@ func (n *Net) loadCalendars(c *Client, channel string) error {
 	return nil
 }
 
+// Height is the block height of the connected peer on a channel (qscc
+// GetChainInfo).
+func (c *Client) Height(channel string) (uint64, error) {
+	b, err := c.Gateway.GetNetwork(channel).GetContract("qscc").Evaluate("GetChainInfo", client.WithArguments(channel))
+	if err != nil {
+		return 0, err
+	}
+	var info common.BlockchainInfo
+	if err := proto.Unmarshal(b, &info); err != nil {
+		return 0, err
+	}
+	return info.GetHeight(), nil
+}
+
 // ChaincodeMessage is the refusal the chaincode returned (e.g.
 // "DL-ACL-AUTHORITY: caller: ..."), taken from the endorsing peers' error
 // details; "" when the error did not come from the chaincode.

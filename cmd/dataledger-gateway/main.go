@@ -80,6 +80,9 @@ func run(listen, desc, home, keysPath, redisAddr, exchangeOrg string, signers *g
 	}
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
+	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
+		return err
+	}
 	cfg := gateway.DefaultConfig()
 	cfg.Signers = signers
 	cfg.Cache = gateway.NewMemoryCache(100_000)
@@ -101,7 +104,7 @@ func run(listen, desc, home, keysPath, redisAddr, exchangeOrg string, signers *g
 	srv := &http.Server{Addr: listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	inv := &gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Dir: filepath.Join(home, "gateway", "checkpoints"), Log: log}
+	inv := &gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: filepath.Join(home, "gateway", "checkpoints"), Log: log}
 	inv.Run(ctx)
 	if exchangeOrg != "" {
 		x := &gateway.ExchangeListener{Net: net, Who: gateway.Identity{Org: exchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: filepath.Join(home, "gateway", "checkpoints"), Log: log}

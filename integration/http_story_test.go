@@ -1,0 +1,183 @@
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/gateway"
+	"dataledger/network/sample"
+)
+
+// TestFullStoryOverHTTP runs both chaincode stories through the gateway
+// only: an authority registers its key, parties and a filed catalog
+// agreement, registers a credential; a product goes through GX 12 and its
+// certificate is registered with the gateway signing the 区块链编号 in;
+// the exchange acknowledges it; the public objects; the decision revokes
+// it; the regulator reads the history; the public reads the disclosures.
+func TestFullStoryOverHTTP(t *testing.T) {
+	dir := t.TempDir()
+	issuerKey, _ := certs.GenerateKey(nil)
+	encrypted, _ := issuerKey.PEM([]byte("keystore-pass"))
+	keyFile := filepath.Join(dir, "citya.key.pem")
+	_ = os.WriteFile(keyFile, encrypted, 0o600)
+	signers, err := gateway.LoadKeystore([]string{"CityAMSP=" + keyFile}, []byte("keystore-pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, _ := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
+	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
+	exchange, _, _ := ks.Create("ExchangeMSP", gateway.RoleExchange)
+	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
+	acl, _ := gateway.LoadACL(nil)
+	cfg := gateway.DefaultConfig()
+	cfg.Signers = signers
+	if os.Getenv("DEBUG_NOCACHE") != "" {
+		cfg.Cache = gateway.NoCache{}
+	}
+	ledger := &gateway.FabricLedger{Net: net}
+	defer ledger.Close()
+	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(router)
+	defer srv.Close()
+
+	api := func(method, path, key string, body any, want int) map[string]any {
+		t.Helper()
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, srv.URL+path, rd)
+		if key != "" {
+			req.Header.Set("Authorization", "Bearer "+key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+		}
+		var out map[string]any
+		_ = json.Unmarshal(raw, &out)
+		return out
+	}
+	number := func(prefix string) string {
+		n, _ := domain.NewNumber(prefix, "450100", time.Now().In(domain.CST).Year(), randReader{})
+		return n.String()
+	}
+	today := sample.Today()
+	until := time.Now().In(domain.CST).AddDate(3, 0, -1).Format(time.DateOnly)
+
+	api("POST", "/api/v1/channels/nanning/keys", issuer, domain.IssuerKeyInput{PublicKey: string(issuerKey.Public().PEM()), Department: "南宁市大数据发展局", ValidFrom: today, ValidUntil: until}, 201)
+	operator, enterprise, provider := sample.CreditCode("450100"), sample.CreditCode("450100"), sample.CreditCode("450100")
+	for _, p := range []domain.PartyInput{
+		{CreditCode: operator, Name: "南宁HTTP运营平台", Role: domain.PartyOperator, DivisionCode: "450100"},
+		{CreditCode: enterprise, Name: "南宁HTTP数据企业", Role: domain.PartyEnterprise, DivisionCode: "450100"},
+		{CreditCode: provider, Name: "南宁HTTP数源单位", Role: domain.PartyDataProvider, DivisionCode: "450100"},
+	} {
+		api("POST", "/api/v1/channels/nanning/parties", issuer, p, 201)
+	}
+	catalog := domain.AgreementInput{Number: number(domain.PrefixAgreement), Kind: domain.AgreementCatalog, GrantorCreditCode: operator, GranteeCreditCode: enterprise,
+		DocumentDigest: certs.SM3Hex([]byte("目录授权协议")), Scope: "公交客流数据目录", TermStart: today, TermEnd: until, SignedOn: today}
+	api("POST", "/api/v1/channels/nanning/agreements", issuer, catalog, 201)
+	api("POST", "/api/v1/agreements/"+catalog.Number+"/file", issuer, nil, 200)
+
+	cred := domain.Credential{Type: domain.TypeCredential, AuthorizationNumber: number(domain.PrefixAuthorization), HolderName: "南宁HTTP数据企业",
+		HolderCreditCode: enterprise, Scope: catalog.Scope, ValidFrom: today, ValidUntil: until, IssuingDepartment: "南宁市大数据发展局",
+		IssueDate: today, DivisionCode: "450100", Channel: "nanning", AgreementDigest: catalog.DocumentDigest}
+	cb, _ := json.Marshal(cred)
+	signedCred, _ := certs.Sign(cb, issuerKey, nil)
+	api("POST", "/api/v1/credentials", issuer, gateway.IssueRequest{Document: signedCred, AgreementNumber: catalog.Number}, 201)
+	if v := api("GET", "/api/v1/verify/"+cred.AuthorizationNumber, "", nil, 200); v["status"] != domain.VerifyValid {
+		t.Fatalf("credential: %v", v)
+	}
+
+	app := domain.ApplicationInput{Number: number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "HTTP客流指数", ProductType: "dataset",
+		Scenario: "线网优化", ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("设计"))}
+	api("POST", "/api/v1/channels/nanning/applications", issuer, app, 201)
+	a := "/api/v1/applications/" + app.Number
+	api("POST", a+"/development", issuer, nil, 409) // out of order: refused, naming the stage it needs
+	api("POST", a+"/preliminary-review", issuer, map[string]string{"decision": "approved", "reasons": ""}, 200)
+	api("POST", a+"/compliance-review", issuer, map[string]string{"reviewer": "agency", "decision": "approved", "reasons": ""}, 200)
+	api("POST", a+"/compliance-review", issuer, map[string]string{"reviewer": provider, "decision": "approved", "reasons": ""}, 200)
+	scenario := catalog
+	scenario.Number, scenario.Kind, scenario.DocumentDigest = number(domain.PrefixAgreement), domain.AgreementScenario, certs.SM3Hex([]byte("场景授权协议"))
+	api("POST", "/api/v1/channels/nanning/agreements", issuer, scenario, 201)
+	api("POST", "/api/v1/agreements/"+scenario.Number+"/file", issuer, nil, 200)
+	api("POST", a+"/agreement", issuer, map[string]string{"agreementNumber": scenario.Number}, 200)
+	api("POST", a+"/development", issuer, nil, 200)
+	api("POST", a+"/consistency", issuer, map[string]any{"productDigest": certs.SM3Hex([]byte("产品")), "matchesDesign": true, "changeNote": "", "decision": "approved", "reasons": ""}, 200)
+
+	cert := domain.Certificate{CertificateName: "数据产品登记证书", ProductName: app.ProductName, RegistrationNumber: number(domain.PrefixRegistration),
+		ProductType: "dataset", EnterpriseName: "南宁HTTP数据企业", EnterpriseCreditCode: enterprise, UpdateCycle: "每日", ApplicationScenario: "线网优化",
+		RegistrationDate: today, ResourceIDs: app.ResourceIDs, AuthorizationNumbers: []string{cred.AuthorizationNumber}, IssuingDepartment: "南宁市大数据发展局"}
+	certJSON, _ := json.Marshal(cert)
+	reg := api("POST", "/api/v1/certificates", issuer, gateway.RegisterRequest{Certificate: certJSON, ApplicationNumber: app.Number}, 201)
+	txID := reg["chainReference"].(map[string]any)["txId"].(string)
+	if inside := reg["certificate"].(map[string]any)["chainReference"].(map[string]any)["txId"]; inside != txID {
+		t.Fatalf("区块链编号 %v, registered in %s", inside, txID)
+	}
+	if v := api("GET", "/api/v1/verify/"+cert.RegistrationNumber, "", nil, 200); v["status"] != domain.VerifyValid || v["txId"] != txID {
+		t.Fatalf("certificate: %v", v)
+	}
+	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/acknowledgements", exchange, map[string]string{"action": "received"}, 200)
+	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/acknowledgements", exchange, map[string]string{"action": "listed"}, 200)
+	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/acknowledgements", issuer, map[string]string{"action": "delisted"}, 403)
+
+	objection := domain.ObjectionInput{Number: number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
+		EvidenceDigest: certs.SM3Hex([]byte("证据")), Summary: "公众异议：数据来源存疑"}
+	api("POST", "/api/v1/channels/nanning/objections", "", objection, 201) // the public, no key
+	if v := api("GET", "/api/v1/verify/"+cert.RegistrationNumber, "", nil, 200); v["status"] != domain.VerifySuspended {
+		t.Fatalf("with the objection open: %v", v)
+	}
+	api("POST", "/api/v1/objections/"+objection.Number+"/decision", issuer, domain.ObjectionDecision{Outcome: domain.OutcomeRegistrationRevoked, Reasons: "核实属实，撤销登记"}, 200)
+	if v := api("GET", "/api/v1/verify/"+cert.RegistrationNumber, "", nil, 200); v["status"] != domain.VerifyRevoked {
+		t.Fatalf("after 撤销登记: %v", v)
+	}
+	api("GET", "/api/v1/channels/nanning/history/certificate/"+cert.RegistrationNumber, "", nil, 401)
+	var hist []any
+	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/channels/nanning/history/certificate/"+cert.RegistrationNumber, nil)
+	req.Header.Set("Authorization", "Bearer "+regulator)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&hist)
+	resp.Body.Close()
+	if len(hist) != 3 {
+		t.Fatalf("the regulator reads %d versions of the certificate, want 3 (register, objection, decision)", len(hist))
+	}
+	products := api("GET", "/api/v1/channels/nanning/disclosures/products?pageSize=200", "", nil, 200)
+	if !strings.Contains(mustJSONString(products), cert.RegistrationNumber) {
+		t.Fatal("the public product list does not show the product")
+	}
+	api("POST", "/api/v1/credentials/"+cred.AuthorizationNumber+"/status", issuer, map[string]string{"action": "revoke", "reason": "授权终止"}, 200)
+	if v := api("GET", "/api/v1/verify/"+cred.AuthorizationNumber, "", nil, 200); v["status"] != domain.VerifyRevoked {
+		t.Fatalf("credential after revocation: %v", v)
+	}
+}
+
+type randReader struct{}
+
+func (randReader) Read(p []byte) (int, error) {
+	return cryptoRandRead(p)
+}
+
+func mustJSONString(v any) string { b, _ := json.Marshal(v); return string(b) }
