@@ -138,6 +138,17 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 	if answers[domain.VerifyRevoked] != 1000 {
 		t.Fatalf("answers %v, want 1000 revoked", answers)
 	}
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, line := range strings.Split(string(metrics), "\n") {
+		if strings.HasPrefix(line, "dataledger_cache_lookups_total{") {
+			t.Log("cache in this run: " + line)
+		}
+	}
 }
 
 // TestCacheFollowsChangesMadeElsewhere: a verification is cached; the

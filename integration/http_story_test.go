@@ -42,9 +42,6 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	acl, _ := gateway.LoadACL(nil)
 	cfg := gateway.DefaultConfig()
 	cfg.Signers = signers
-	if os.Getenv("DEBUG_NOCACHE") != "" {
-		cfg.Cache = gateway.NoCache{}
-	}
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
 	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()

@@ -1,7 +1,11 @@
-// Command dataledger-gateway serves dataledger's HTTP API in front of a
-// running network.
+// Command dataledger-gateway serves dataledger's HTTP API and verification
+// page in front of a running network.
 //
-//	dataledger-gateway --listen 127.0.0.1:8080 --home .run --keys .run/gateway/keys.json [--redis 127.0.0.1:6379]
+// Settings come from defaults, then a YAML file (--config), then
+// environment variables (DATALEDGER_GATEWAY_<SETTING>, e.g.
+// DATALEDGER_GATEWAY_LISTEN), then flags:
+//
+//	dataledger-gateway --config gateway.yaml --listen 127.0.0.1:8080 [--redis 127.0.0.1:6379]
 package main
 
 import (
@@ -15,40 +19,110 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"reflect"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"gopkg.in/yaml.v3"
 
 	"dataledger/gateway"
 	"dataledger/network"
 )
 
+// Settings are the gateway's settings; each is a YAML key, an environment
+// variable DATALEDGER_GATEWAY_<UPPER_SNAKE> and a flag.
+type Settings struct {
+	Listen       string   `yaml:"listen" flag:"listen" usage:"address to serve on"`
+	Description  string   `yaml:"description" flag:"description" usage:"network description"`
+	Home         string   `yaml:"home" flag:"home" usage:"network home"`
+	Keys         string   `yaml:"keys" flag:"keys" usage:"API key file"`
+	Redis        string   `yaml:"redis" flag:"redis" usage:"Redis address for the shared cache (empty: in-process cache)"`
+	NoCache      bool     `yaml:"no_cache" flag:"no-cache" usage:"answer every lookup from the ledger (for measurements)"`
+	ExchangeOrg  string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
+	IssuerKeys   []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
+	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
+}
+
+func defaults() Settings {
+	return Settings{Listen: "127.0.0.1:8080", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json"}
+}
+
+// load applies the file, then the environment, then the flags given.
+func load(args []string) (Settings, error) {
+	s := defaults()
+	fs := flag.NewFlagSet("dataledger-gateway", flag.ContinueOnError)
+	fs.String("config", "", "YAML settings file")
+	set := map[string]func(string) error{}
+	v := reflect.ValueOf(&s).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		f, field := v.Type().Field(i), v.Field(i)
+		name := f.Tag.Get("flag")
+		switch field.Kind() {
+		case reflect.Bool:
+			fs.BoolFunc(name, f.Tag.Get("usage"), func(val string) error { field.SetBool(val == "" || val == "true"); return nil })
+			set[f.Tag.Get("yaml")] = func(val string) error { field.SetBool(val == "true" || val == "1"); return nil }
+		case reflect.Slice:
+			fs.Func(name, f.Tag.Get("usage"), func(val string) error { field.Set(reflect.Append(field, reflect.ValueOf(val))); return nil })
+			set[f.Tag.Get("yaml")] = func(val string) error { field.Set(reflect.ValueOf(strings.Split(val, ","))); return nil }
+		default:
+			fs.Func(name, f.Tag.Get("usage"), func(val string) error { field.SetString(val); return nil })
+			set[f.Tag.Get("yaml")] = func(val string) error { field.SetString(val); return nil }
+		}
+	}
+	// The file first: flags are parsed twice so --config is known early.
+	pre := flag.NewFlagSet("pre", flag.ContinueOnError)
+	pre.SetOutput(new(bytes.Buffer))
+	cp := pre.String("config", "", "")
+	_ = pre.Parse(filterConfig(args))
+	if *cp != "" {
+		data, err := os.ReadFile(*cp)
+		if err != nil {
+			return s, err
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&s); err != nil {
+			return s, fmt.Errorf("%s: %w", *cp, err)
+		}
+	}
+	for key, apply := range set {
+		if val, ok := os.LookupEnv("DATALEDGER_GATEWAY_" + strings.ToUpper(key)); ok {
+			if err := apply(val); err != nil {
+				return s, err
+			}
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+// filterConfig keeps only --config from the arguments.
+func filterConfig(args []string) []string {
+	var out []string
+	for i, a := range args {
+		if a == "--config" || a == "-config" {
+			if i+1 < len(args) {
+				out = append(out, a, args[i+1])
+			}
+		} else if strings.HasPrefix(a, "--config=") || strings.HasPrefix(a, "-config=") {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
 func main() {
-	listen := flag.String("listen", "127.0.0.1:8080", "address to serve on")
-	desc := flag.String("description", "network/dataledger.yaml", "network description")
-	home := flag.String("home", ".run", "network home")
-	keys := flag.String("keys", ".run/gateway/keys.json", "API key file")
-	redisAddr := flag.String("redis", "", "Redis address for the shared cache (empty: in-process cache)")
-	noCache := flag.Bool("no-cache", false, "answer every lookup from the ledger (for measurements)")
-	exchangeOrg := flag.String("exchange-org", "", "record, as this exchange org, receipt of every certificate registered on its channels")
-	var issuerKeys []string
-	flag.Func("issuer-key", "MSPID=path of an encrypted issuer key the gateway signs certificates with (repeatable)", func(v string) error {
-		issuerKeys = append(issuerKeys, v)
-		return nil
-	})
-	passFile := flag.String("keystore-pass", "", "file holding the issuer keys' passphrase")
-	flag.Parse()
 	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	if *noCache {
-		*redisAddr = "none"
-	}
-	signers, err := loadSigners(issuerKeys, *passFile)
+	s, err := load(os.Args[1:])
 	if err != nil {
-		log.Error("issuer keys", "error", err.Error())
-		os.Exit(1)
+		fmt.Fprintln(os.Stderr, "dataledger-gateway:", err)
+		os.Exit(2)
 	}
-	if err := run(*listen, *desc, *home, *keys, *redisAddr, *exchangeOrg, signers, log); err != nil {
+	if err := run(s, log); err != nil {
 		log.Error("gateway stopped", "error", err.Error())
 		os.Exit(1)
 	}
@@ -60,17 +134,17 @@ func loadSigners(entries []string, passFile string) (*gateway.Keystore, error) {
 	}
 	pass, err := os.ReadFile(passFile)
 	if err != nil {
-		return nil, fmt.Errorf("--keystore-pass: %w", err)
+		return nil, fmt.Errorf("keystore_pass: %w", err)
 	}
 	return gateway.LoadKeystore(entries, bytes.TrimRight(pass, "\r\n"))
 }
 
-func run(listen, desc, home, keysPath, redisAddr, exchangeOrg string, signers *gateway.Keystore, log *slog.Logger) error {
-	net, err := network.Open(desc, home, nil)
+func run(s Settings, log *slog.Logger) error {
+	net, err := network.Open(s.Description, s.Home, nil)
 	if err != nil {
 		return err
 	}
-	ks, err := gateway.OpenKeyStore(keysPath)
+	ks, err := gateway.OpenKeyStore(s.Keys)
 	if err != nil {
 		return err
 	}
@@ -80,35 +154,38 @@ func run(listen, desc, home, keysPath, redisAddr, exchangeOrg string, signers *g
 	}
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
-	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
+	cfg := gateway.DefaultConfig()
+	if err := ledger.Connect(cfg.PublicIdentity); err != nil {
 		return err
 	}
-	cfg := gateway.DefaultConfig()
-	cfg.Signers = signers
-	cfg.Cache = gateway.NewMemoryCache(100_000)
-	if cfg.Idempotency, err = gateway.OpenIdempotencyStore(filepath.Join(home, "gateway", "idempotency.jsonl")); err != nil {
+	if cfg.Signers, err = loadSigners(s.IssuerKeys, s.KeystorePass); err != nil {
+		return err
+	}
+	if cfg.Idempotency, err = gateway.OpenIdempotencyStore(filepath.Join(s.Home, "gateway", "idempotency.jsonl")); err != nil {
 		return err
 	}
 	defer cfg.Idempotency.Close()
-	if redisAddr == "none" {
+	switch {
+	case s.NoCache:
 		cfg.Cache = gateway.NoCache{}
-	} else if redisAddr != "" {
-		rc := redis.NewClient(&redis.Options{Addr: redisAddr, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
+	case s.Redis != "":
+		rc := redis.NewClient(&redis.Options{Addr: s.Redis, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
 		defer rc.Close()
 		cfg.Cache = gateway.RedisCache{C: rc}
+	default:
+		cfg.Cache = gateway.NewMemoryCache(100_000)
 	}
 	router, err := gateway.NewServer(cfg, acl, ks, ledger, log).Router()
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Addr: s.Listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	inv := &gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: filepath.Join(home, "gateway", "checkpoints"), Log: log}
-	inv.Run(ctx)
-	if exchangeOrg != "" {
-		x := &gateway.ExchangeListener{Net: net, Who: gateway.Identity{Org: exchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: filepath.Join(home, "gateway", "checkpoints"), Log: log}
-		x.Run(ctx)
+	checkpoints := filepath.Join(s.Home, "gateway", "checkpoints")
+	(&gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
+	if s.ExchangeOrg != "" {
+		(&gateway.ExchangeListener{Net: net, Who: gateway.Identity{Org: s.ExchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: checkpoints, Log: log}).Run(ctx)
 	}
 	go func() {
 		<-ctx.Done()
@@ -117,7 +194,7 @@ func run(listen, desc, home, keysPath, redisAddr, exchangeOrg string, signers *g
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Info("serving", "listen", listen)
+	log.Info("serving", "listen", s.Listen)
 	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
