@@ -28,6 +28,9 @@ func TestVerificationPageInChromium(t *testing.T) {
 	acl, _ := gateway.LoadACL(nil)
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
+	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
+		t.Fatal(err)
+	}
 	router, err := gateway.NewServer(gateway.DefaultConfig(), acl, ks, ledger, slog.New(slog.NewTextHandler(io.Discard, nil))).Router()
 	if err != nil {
 		t.Fatal(err)
@@ -51,6 +54,7 @@ func TestVerificationPageInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	synced(t, issued)
 
 	opts := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath("/usr/bin/chromium"), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,

@@ -65,6 +65,7 @@ func TestCredentialLifecycle(t *testing.T) {
 		t.Fatal(network.ErrorText(err))
 	}
 	issuedCredentials[doc.AuthorizationNumber] = domain.VerifyRevoked // where the story below leaves it
+	synced(t, issued)
 
 	// The exchange verifies from its own peer, by number and by the document the enterprise shows it.
 	exchange := connect(t, "ExchangeMSP", "exchange", nil)
@@ -98,6 +99,7 @@ func TestCredentialLifecycle(t *testing.T) {
 			t.Fatal(network.ErrorText(err))
 		}
 		steps = append(steps, r.TxID)
+		synced(t, r)
 		if v := verification(t, exchange, "nanning", "VerifyCredential", doc.AuthorizationNumber); v.Status != step.want || !strings.Contains(v.Reason, step.reason) {
 			t.Fatalf("after %s: %+v", step.action, v)
 		}
@@ -139,9 +141,11 @@ func TestCredentialLifecycle(t *testing.T) {
 		t.Fatal(network.ErrorText(err))
 	}
 	issuedCredentials[before.AuthorizationNumber] = domain.VerifyValid
-	if _, err := is.Authority.Submit("nanning", "RevokeIssuerKey", is.Key.Public().KeyID(), "私钥保管介质遗失"); err != nil {
+	revokedKey, err := is.Authority.Submit("nanning", "RevokeIssuerKey", is.Key.Public().KeyID(), "私钥保管介质遗失")
+	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	synced(t, revokedKey)
 	_, afterSigned, _ := is.Credential(ag, is.Key)
 	_, err = is.Issue(afterSigned, ag)
 	wantRefusal(t, err, domain.RuleKeyStatus)

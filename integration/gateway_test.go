@@ -39,6 +39,9 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 	acl, _ := gateway.LoadACL(nil)
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
+	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
+		t.Fatal(err)
+	}
 	router, err := gateway.NewServer(gateway.DefaultConfig(), acl, ks, ledger, slog.New(slog.NewTextHandler(io.Discard, nil))).Router()
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +166,9 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 	cfg.Cache = gateway.NewMemoryCache(1000)
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
+	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
+		t.Fatal(err)
+	}
 	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +176,7 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 	checkpoints := t.TempDir()
 	listen := func() func() {
 		ctx, cancel := context.WithCancel(context.Background())
-		iv := &gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Dir: checkpoints, Log: slog.New(slog.DiscardHandler)}
+		iv := &gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: slog.New(slog.DiscardHandler)}
 		iv.Run(ctx)
 		return func() { cancel(); iv.Wait() } // stopped for sure
 	}
@@ -268,6 +274,9 @@ func TestRedisStoppedMidRun(t *testing.T) {
 	cfg.Cache = gateway.RedisCache{C: rc}
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
+	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
+		t.Fatal(err)
+	}
 	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
 	if err != nil {
 		t.Fatal(err)
@@ -287,9 +296,11 @@ func TestRedisStoppedMidRun(t *testing.T) {
 		t.Fatal(network.ErrorText(err))
 	}
 	doc, signed, _ := is.Credential(ag, is.Key)
-	if _, err := is.Issue(signed, ag); err != nil {
+	issued, err := is.Issue(signed, ag)
+	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	synced(t, issued)
 	verify := func() (int, string) {
 		resp, err := http.Get(srv.URL + "/api/v1/verify/" + doc.AuthorizationNumber)
 		if err != nil {

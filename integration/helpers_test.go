@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"dataledger/chaincode/domain"
 	"dataledger/network"
@@ -64,3 +65,27 @@ func wantRefusal(t *testing.T, err error, rule string) {
 }
 
 func cryptoRandRead(p []byte) (int, error) { return rand.Read(p) }
+
+// synced waits until every peer of the channel has committed the block of
+// a write: Fabric reports a commit from one peer, and a read on another
+// org's peer right after it may still see the state before.
+func synced(t *testing.T, r *network.Committed) {
+	t.Helper()
+	ch := net.D.Channel(r.Channel)
+	deadline := time.Now().Add(15 * time.Second)
+	for _, p := range net.D.ChannelPeers(ch) {
+		if _, ok := net.PID(p.ID()); !ok {
+			continue // a stopped peer catches up later; nobody reads from it
+		}
+		for {
+			h, err := net.Height(p, r.Channel)
+			if err == nil && h > r.BlockNumber {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s has not committed block %d of %s: height %d (%v)", p.ID(), r.BlockNumber, r.Channel, h, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}

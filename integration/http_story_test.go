@@ -44,6 +44,9 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	cfg.Signers = signers
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
+	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
+		t.Fatal(err)
+	}
 	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
 	if err != nil {
 		t.Fatal(err)

@@ -34,6 +34,7 @@ func TestPartyRegisteredOnNanningIsReadByEveryMemberOrgsPeer(t *testing.T) {
 		t.Fatal(network.ErrorText(err))
 	}
 	registered = append(registered, code)
+	synced(t, res)
 	for _, org := range []string{"CityAMSP", "ProvinceMSP", "ExchangeMSP"} {
 		c := connect(t, org, "clerk", peerOf(org))
 		b, err := c.Evaluate("nanning", "GetParty", code)
@@ -114,6 +115,7 @@ func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
 			t.Fatal(network.ErrorText(err))
 		}
 		txs = append(txs, r.TxID)
+		synced(t, r)
 	}
 	b, err := connect(t, "ProvinceMSP", "regulator", nil).Evaluate("nanning", "History", "party", code)
 	if err != nil {

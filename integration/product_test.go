@@ -86,6 +86,7 @@ func TestProductStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	synced(t, registered)
 	if registered.TxID != cert.ChainReference.TxID {
 		t.Fatalf("committed as %s, the certificate says %s", registered.TxID, cert.ChainReference.TxID)
 	}
@@ -121,11 +122,11 @@ func TestProductStory(t *testing.T) {
 
 	objection := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
 		EvidenceDigest: certs.SM3Hex([]byte("证据材料")), Summary: "产品中含有未经授权的个人出行轨迹"}
-	submitJSON(t, exchange, "FileObjection", objection)
+	synced(t, submitJSON(t, exchange, "FileObjection", objection))
 	if v := verification(t, exchange, "nanning", "VerifyCertificate", cert.RegistrationNumber); v.Status != domain.VerifySuspended {
 		t.Fatalf("with an open objection: %+v", v)
 	}
-	submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeRegistrationRevoked, Reasons: "经核实含有未授权数据，撤销登记"})
+	synced(t, submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeRegistrationRevoked, Reasons: "经核实含有未授权数据，撤销登记"}))
 	if v := verification(t, exchange, "nanning", "VerifyCertificate", cert.RegistrationNumber); v.Status != domain.VerifyRevoked || !strings.Contains(v.Reason, "撤销登记") {
 		t.Fatalf("after 撤销登记: %+v", v)
 	}
