@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"google.golang.org/grpc"
+
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
@@ -48,6 +50,7 @@ type FabricLedger struct {
 	Net     *network.Net
 	mu      sync.Mutex
 	clients map[Identity]*network.Client
+	conns   map[string]*grpc.ClientConn // one gRPC connection per peer, shared by every identity
 }
 
 // RuleChannelMember: an org acts only on the channels it is a member of.
@@ -74,12 +77,25 @@ func (f *FabricLedger) client(who Identity) (*network.Client, error) {
 	if c, ok := f.clients[who]; ok {
 		return c, nil
 	}
-	c, err := f.Net.Connect(who.Org, who.User, nil)
+	o := f.Net.D.Org(who.Org)
+	if o == nil {
+		return nil, fmt.Errorf("identity %s/%s: no such org", who.Org, who.User)
+	}
+	peer := o.Peers[0]
+	if f.conns == nil {
+		f.conns, f.clients = map[string]*grpc.ClientConn{}, map[Identity]*network.Client{}
+	}
+	conn, ok := f.conns[peer.ID()]
+	if !ok {
+		var err error
+		if conn, err = f.Net.Dial(peer); err != nil {
+			return nil, err
+		}
+		f.conns[peer.ID()] = conn
+	}
+	c, err := f.Net.ConnectOver(who.Org, who.User, peer, conn)
 	if err != nil {
 		return nil, fmt.Errorf("identity %s/%s: %w", who.Org, who.User, err)
-	}
-	if f.clients == nil {
-		f.clients = map[Identity]*network.Client{}
 	}
 	f.clients[who] = c
 	return c, nil
@@ -197,5 +213,8 @@ func (f *FabricLedger) Close() {
 	for _, c := range f.clients {
 		c.Close()
 	}
-	f.clients = nil
+	for _, conn := range f.conns {
+		_ = conn.Close()
+	}
+	f.clients, f.conns = nil, nil
 }

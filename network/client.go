@@ -30,21 +30,29 @@ import (
 // (fabric-gateway), with TLS verified against the org's TLS CA.
 type Client struct {
 	Gateway *client.Gateway
-	Conn    *grpc.ClientConn
+	Conn    *grpc.ClientConn // nil when the connection is shared
 	Org     *Org
 	User    string
 	Peer    *Peer
 }
 
-// Close ends the gateway and its connection.
+// Close ends the gateway and, when the client dialed it, its connection.
 func (c *Client) Close() {
 	_ = c.Gateway.Close()
-	_ = c.Conn.Close()
+	if c.Conn != nil {
+		_ = c.Conn.Close()
+	}
 }
 
 // Connect signs in as user of org (a role identity, or "admin") on peer p
-// (the org's first peer when nil).
+// (the org's first peer when nil), over a connection of its own.
 func (n *Net) Connect(orgID, user string, p *Peer) (*Client, error) {
+	return n.ConnectOver(orgID, user, p, nil)
+}
+
+// ConnectOver is Connect over an existing connection to the peer (nil:
+// dial one). A shared connection is not closed by the client's Close.
+func (n *Net) ConnectOver(orgID, user string, p *Peer, conn *grpc.ClientConn) (*Client, error) {
 	o := n.D.Org(orgID)
 	if o == nil {
 		return nil, fmt.Errorf("no org %q in the description", orgID)
@@ -80,18 +88,26 @@ func (n *Net) Connect(orgID, user string, p *Peer) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	conn, err := n.Dial(p)
-	if err != nil {
-		return nil, err
+	own := conn == nil
+	if own {
+		if conn, err = n.Dial(p); err != nil {
+			return nil, err
+		}
 	}
 	gw, err := client.Connect(id, client.WithSign(sign), client.WithHash(hash.SHA256), client.WithClientConnection(conn),
 		client.WithEvaluateTimeout(10*time.Second), client.WithEndorseTimeout(20*time.Second),
 		client.WithSubmitTimeout(10*time.Second), client.WithCommitStatusTimeout(time.Minute))
 	if err != nil {
-		conn.Close()
+		if own {
+			conn.Close()
+		}
 		return nil, err
 	}
-	return &Client{Gateway: gw, Conn: conn, Org: o, User: user, Peer: p}, nil
+	c := &Client{Gateway: gw, Org: o, User: user, Peer: p}
+	if own {
+		c.Conn = conn
+	}
+	return c, nil
 }
 
 // Dial opens a gRPC connection to a peer, verifying its TLS certificate
