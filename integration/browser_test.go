@@ -2,9 +2,6 @@ package integration
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,7 +13,6 @@ import (
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/network"
-	"dataledger/network/sample"
 )
 
 // TestVerificationPageInChromium opens the verification page in headless
@@ -25,30 +21,8 @@ import (
 // The screenshot is kept in integration/artifacts/.
 func TestVerificationPageInChromium(t *testing.T) {
 	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
-	acl, _ := gateway.LoadACL(nil)
-	ledger := &gateway.FabricLedger{Net: net}
-	defer ledger.Close()
-	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
-		t.Fatal(err)
-	}
-	router, err := gateway.NewServer(gateway.DefaultConfig(), acl, ks, ledger, slog.New(slog.NewTextHandler(io.Discard, nil))).Router()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(router)
-	defer srv.Close()
-
-	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	defer is.Close()
-	operator, _ := is.Party(domain.PartyOperator, "南宁页面测试运营")
-	holder, _ := is.Party(domain.PartyEnterprise, "南宁页面测试企业")
-	ag, err := is.CatalogAgreement(operator, holder, "南宁页面测试企业")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
+	srv, _ := startGateway(t, nil, ks)
+	is, ag := holderAgreement(t, "南宁页面测试")
 	doc, signed, _ := is.Credential(ag, is.Key)
 	issued, err := is.Issue(signed, ag)
 	if err != nil {

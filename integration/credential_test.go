@@ -156,17 +156,7 @@ func TestCredentialLifecycle(t *testing.T) {
 }
 
 func TestCredentialBadInputChangesNothing(t *testing.T) {
-	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	defer is.Close()
-	operator, _ := is.Party(domain.PartyOperator, "南宁运营公司")
-	holder, _ := is.Party(domain.PartyEnterprise, "南宁持证企业")
-	ag, err := is.CatalogAgreement(operator, holder, "南宁持证企业")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
+	is, ag := holderAgreement(t, "南宁持证")
 	height, _ := net.Height(peerOf("CityAMSP"), "nanning")
 	sign := func(edit func(*domain.Credential)) string {
 		c, _, _ := is.Credential(ag, is.Key)
@@ -194,7 +184,7 @@ func TestCredentialBadInputChangesNothing(t *testing.T) {
 		_, err := is.Issue(c.doc, ag)
 		wantRefusal(t, err, c.rule)
 	}
-	_, err = is.Operator.Submit("nanning", "IssueCredential", cases[0].doc[:40], ag.Number)
+	_, err := is.Operator.Submit("nanning", "IssueCredential", cases[0].doc[:40], ag.Number)
 	wantRefusal(t, err, domain.RuleDocument)
 	if h, _ := net.Height(peerOf("CityAMSP"), "nanning"); h != height {
 		t.Fatalf("refused issues were committed: height %d → %d", height, h)

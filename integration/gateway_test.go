@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -36,18 +35,7 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 	nanningIssuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
 	liuzhouIssuer, _, _ := ks.Create("CityBMSP", gateway.RoleIssuer)
 	provinceIssuer, _, _ := ks.Create("ProvinceMSP", gateway.RoleIssuer)
-	acl, _ := gateway.LoadACL(nil)
-	ledger := &gateway.FabricLedger{Net: net}
-	defer ledger.Close()
-	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
-		t.Fatal(err)
-	}
-	router, err := gateway.NewServer(gateway.DefaultConfig(), acl, ks, ledger, slog.New(slog.NewTextHandler(io.Discard, nil))).Router()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(router)
-	defer srv.Close()
+	srv, _ := startGateway(t, nil, ks)
 	call := func(method, path, key, body string, out any) int {
 		t.Helper()
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
@@ -68,17 +56,7 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 		return resp.StatusCode
 	}
 
-	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	defer is.Close()
-	operator, _ := is.Party(domain.PartyOperator, "南宁网关测试运营")
-	holder, _ := is.Party(domain.PartyEnterprise, "南宁网关测试企业")
-	ag, err := is.CatalogAgreement(operator, holder, "南宁网关测试企业")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
+	is, ag := holderAgreement(t, "南宁网关测试")
 	doc, signed, _ := is.Credential(ag, is.Key)
 	body, _ := json.Marshal(gateway.IssueRequest{Document: json.RawMessage(signed), AgreementNumber: ag.Number})
 	var issued gateway.WriteResponse
@@ -161,18 +139,9 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 // checkpoint: it catches the event it missed.
 func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
-	acl, _ := gateway.LoadACL(nil)
 	cfg := gateway.DefaultConfig()
 	cfg.Cache = gateway.NewMemoryCache(1000)
-	ledger := &gateway.FabricLedger{Net: net}
-	defer ledger.Close()
-	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
-		t.Fatal(err)
-	}
-	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, ledger := startGateway(t, &cfg, ks)
 	checkpoints := t.TempDir()
 	listen := func() func() {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -182,26 +151,19 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 	}
 	stop := listen()
 
-	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	defer is.Close()
-	operator, _ := is.Party(domain.PartyOperator, "南宁缓存测试运营")
-	holder, _ := is.Party(domain.PartyEnterprise, "南宁缓存测试企业")
-	ag, err := is.CatalogAgreement(operator, holder, "南宁缓存测试企业")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
+	is, ag := holderAgreement(t, "南宁缓存测试")
 	doc, signed, _ := is.Credential(ag, is.Key)
 	if _, err := is.Issue(signed, ag); err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
 	status := func() string {
-		w := httptest.NewRecorder()
-		router.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/verify/"+doc.AuthorizationNumber, nil))
+		resp, err := http.Get(srv.URL + "/api/v1/verify/" + doc.AuthorizationNumber)
+		if err != nil {
+			return err.Error()
+		}
+		defer resp.Body.Close()
 		var v gateway.VerifyResponse
-		_ = json.Unmarshal(w.Body.Bytes(), &v)
+		_ = json.NewDecoder(resp.Body).Decode(&v)
 		return v.Status
 	}
 	waitFor := func(want string) time.Duration {
@@ -267,34 +229,12 @@ func TestRedisStoppedMidRun(t *testing.T) {
 
 	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
 	issuerKey, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
-	acl, _ := gateway.LoadACL(nil)
 	cfg := gateway.DefaultConfig()
 	rc := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 100 * time.Millisecond, ReadTimeout: 100 * time.Millisecond, MaxRetries: -1})
 	defer rc.Close()
 	cfg.Cache = gateway.RedisCache{C: rc}
-	ledger := &gateway.FabricLedger{Net: net}
-	defer ledger.Close()
-	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
-		t.Fatal(err)
-	}
-	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(router)
-	defer srv.Close()
-
-	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	defer is.Close()
-	operator, _ := is.Party(domain.PartyOperator, "南宁缓存故障测试运营")
-	holder, _ := is.Party(domain.PartyEnterprise, "南宁缓存故障测试企业")
-	ag, err := is.CatalogAgreement(operator, holder, "南宁缓存故障测试企业")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
+	srv, _ := startGateway(t, &cfg, ks)
+	is, ag := holderAgreement(t, "南宁缓存故障测试")
 	doc, signed, _ := is.Credential(ag, is.Key)
 	issued, err := is.Issue(signed, ag)
 	if err != nil {

@@ -4,13 +4,17 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"log/slog"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"dataledger/chaincode/domain"
+	"dataledger/gateway"
 	"dataledger/network"
+	"dataledger/network/sample"
 )
 
 func connect(t *testing.T, org, user string, peer *network.Peer) *network.Client {
@@ -88,4 +92,46 @@ func synced(t *testing.T, r *network.Committed) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+}
+
+// startGateway serves the gateway in-process over the real network with
+// cfg (nil: the defaults) and the key store; it stops with the test.
+func startGateway(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*httptest.Server, *gateway.FabricLedger) {
+	t.Helper()
+	if cfg == nil {
+		c := gateway.DefaultConfig()
+		cfg = &c
+	}
+	acl, err := gateway.LoadACL(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ledger := &gateway.FabricLedger{Net: net}
+	t.Cleanup(ledger.Close)
+	if err := ledger.Connect(cfg.PublicIdentity); err != nil {
+		t.Fatal(err)
+	}
+	router, err := gateway.NewServer(*cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(router)
+	t.Cleanup(srv.Close)
+	return srv, ledger
+}
+
+// holderAgreement is a connected nanning issuer with a filed catalog
+// agreement for a fresh enterprise.
+func holderAgreement(t *testing.T, label string) (*sample.Issuer, *sample.Agreement) {
+	t.Helper()
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	t.Cleanup(is.Close)
+	ag, err := is.HolderAgreement(label)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	return is, ag
 }

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,20 +37,9 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
 	exchange, _, _ := ks.Create("ExchangeMSP", gateway.RoleExchange)
 	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
-	acl, _ := gateway.LoadACL(nil)
 	cfg := gateway.DefaultConfig()
 	cfg.Signers = signers
-	ledger := &gateway.FabricLedger{Net: net}
-	defer ledger.Close()
-	if err := ledger.Connect(gateway.DefaultConfig().PublicIdentity); err != nil {
-		t.Fatal(err)
-	}
-	router, err := gateway.NewServer(cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(router)
-	defer srv.Close()
+	srv, _ := startGateway(t, &cfg, ks)
 
 	api := func(method, path, key string, body any, want int) map[string]any {
 		t.Helper()

@@ -232,3 +232,18 @@ func (is *Issuer) Develop(app *domain.ApplicationInput, operator string) error {
 	}
 	return nil
 }
+
+// HolderAgreement registers an operator and an enterprise named after
+// label and records and files a catalog agreement between them: the usual
+// start of a credential.
+func (is *Issuer) HolderAgreement(label string) (*Agreement, error) {
+	operator, err := is.Party(domain.PartyOperator, label+"运营平台")
+	if err != nil {
+		return nil, err
+	}
+	holder, err := is.Party(domain.PartyEnterprise, label+"企业")
+	if err != nil {
+		return nil, err
+	}
+	return is.CatalogAgreement(operator, holder, label+"企业")
+}
