@@ -320,33 +320,43 @@ func (a *App) loadAgreement(s store.Store, number string) (*domain.Agreement, er
 	return found(ag, err, domain.NotFound(domain.RuleAgreementExists, "number", "no agreement %s on channel %s", number, s.Channel()))
 }
 
-// FileAgreement records the 备案 (late filings are recorded as late).
-func (a *App) FileAgreement(s store.Store, number string) (*domain.Agreement, error) {
+// agreementStep is the common start of a decision on an agreement by the
+// channel's authority: begin, the authority check, the agreement and the
+// profile; decide makes the change, which is stored.
+func (a *App) agreementStep(s store.Store, number, action string, decide func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error)) (*tx, *domain.Agreement, error) {
 	t, err := a.begin(s)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if err := domain.RequireAuthority(t.j, t.c.Actor, "filing an agreement"); err != nil {
-		return nil, err
+	if err := domain.RequireAuthority(t.j, t.c.Actor, action); err != nil {
+		return nil, nil, err
 	}
 	ag, err := a.loadAgreement(s, number)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	p, err := t.profile()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	signed, _ := domain.ParseDate("signedOn", ag.SignedOn)
-	cals, err := calendars(s, signed)
+	next, err := decide(t, p, ag)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	next, err := domain.FileAgreement(t.j, p, cals, ag, t.now, t.c)
+	return t, next, put(s, key(s, TypeAgreement, number), next)
+}
+
+// FileAgreement records the 备案 (late filings are recorded as late).
+func (a *App) FileAgreement(s store.Store, number string) (*domain.Agreement, error) {
+	t, next, err := a.agreementStep(s, number, "filing an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+		signed, _ := domain.ParseDate("signedOn", ag.SignedOn)
+		cals, err := calendars(s, signed)
+		if err != nil {
+			return nil, err
+		}
+		return domain.FileAgreement(t.j, p, cals, ag, t.now, t.c)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := put(s, key(s, TypeAgreement, number), next); err != nil {
 		return nil, err
 	}
 	status := next.Status
@@ -362,26 +372,10 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 	if err := decodeArg("change", changeJSON, &ch); err != nil {
 		return nil, err
 	}
-	t, err := a.begin(s)
+	t, next, err := a.agreementStep(s, number, "changing an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+		return domain.ChangeAgreement(t.j, p, ag, ch, reason, t.c)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireAuthority(t.j, t.c.Actor, "changing an agreement"); err != nil {
-		return nil, err
-	}
-	ag, err := a.loadAgreement(s, number)
-	if err != nil {
-		return nil, err
-	}
-	p, err := t.profile()
-	if err != nil {
-		return nil, err
-	}
-	next, err := domain.ChangeAgreement(t.j, p, ag, ch, reason, t.c)
-	if err != nil {
-		return nil, err
-	}
-	if err := put(s, key(s, TypeAgreement, number), next); err != nil {
 		return nil, err
 	}
 	return next, emit(s, t.c, Changed{TypeAgreement, number, "change", next.Status, next.Version})
@@ -390,26 +384,10 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 // EndAgreement terminates or revokes an agreement and, in the same
 // transaction, revokes every credential that rests on it.
 func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domain.Agreement, error) {
-	t, err := a.begin(s)
+	t, next, err := a.agreementStep(s, number, action+" of an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+		return domain.EndAgreement(t.j, p, ag, action, reason, t.now, t.c)
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireAuthority(t.j, t.c.Actor, action+" of an agreement"); err != nil {
-		return nil, err
-	}
-	ag, err := a.loadAgreement(s, number)
-	if err != nil {
-		return nil, err
-	}
-	p, err := t.profile()
-	if err != nil {
-		return nil, err
-	}
-	next, err := domain.EndAgreement(t.j, p, ag, action, reason, t.now, t.c)
-	if err != nil {
-		return nil, err
-	}
-	if err := put(s, key(s, TypeAgreement, number), next); err != nil {
 		return nil, err
 	}
 	changes := []Changed{{TypeAgreement, number, action, next.Status, next.Version}}
