@@ -67,7 +67,11 @@ var heightRE = regexp.MustCompile(`"height":\s*(\d+)`)
 
 // Height is a peer's block height on a channel.
 func (n *Net) Height(p *Peer, channel string) (uint64, error) {
-	out, err := n.PeerCLI(p, "channel", "getinfo", "-c", channel)
+	return parseHeight(n.PeerCLI(p, "channel", "getinfo", "-c", channel))
+}
+
+// parseHeight reads "height": N from the peer CLI's or osnadmin's output.
+func parseHeight(out []byte, err error) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
@@ -154,13 +158,5 @@ func (n *Net) chaincodeBin() string { return filepath.Join(n.BinDir, "dataledger
 
 // OrdererHeight is an orderer's block height on a channel (participation API).
 func (n *Net) OrdererHeight(x *Orderer, channel string) (uint64, error) {
-	out, err := n.osnadmin(x, "channel", "list", "--channelID", channel)
-	if err != nil {
-		return 0, err
-	}
-	m := heightRE.FindSubmatch(out)
-	if m == nil {
-		return 0, fmt.Errorf("no height in %q", out)
-	}
-	return strconv.ParseUint(string(m[1]), 10, 64)
+	return parseHeight(n.osnadmin(x, "channel", "list", "--channelID", channel))
 }
