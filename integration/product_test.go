@@ -20,16 +20,7 @@ import (
 
 func submitJSON(t *testing.T, c *network.Client, fn string, args ...any) *network.Committed {
 	t.Helper()
-	var strs []string
-	for _, a := range args {
-		if s, ok := a.(string); ok {
-			strs = append(strs, s)
-		} else {
-			b, _ := json.Marshal(a)
-			strs = append(strs, string(b))
-		}
-	}
-	r, err := c.Submit("nanning", fn, strs...)
+	r, err := c.SubmitJSON("nanning", fn, args...)
 	if err != nil {
 		t.Fatalf("%s: %s", fn, network.ErrorText(err))
 	}

@@ -169,6 +169,24 @@ func waitCommitted(channel string, result []byte, commit *client.Commit) (*Commi
 	return &Committed{Channel: channel, TxID: st.TransactionID, BlockNumber: st.BlockNumber, Result: result}, nil
 }
 
+// SubmitJSON is Submit with arguments that are strings or values to send
+// as JSON (records, inputs, decisions).
+func (c *Client) SubmitJSON(channel, fn string, args ...any) (*Committed, error) {
+	strs := make([]string, 0, len(args))
+	for _, a := range args {
+		if s, ok := a.(string); ok {
+			strs = append(strs, s)
+			continue
+		}
+		b, err := json.Marshal(a)
+		if err != nil {
+			return nil, err
+		}
+		strs = append(strs, string(b))
+	}
+	return c.Submit(channel, fn, strs...)
+}
+
 // SubmitOwnTxID submits a transaction whose argument must contain its own
 // transaction ID (a certificate's 区块链编号). A Fabric transaction ID is
 // SHA-256 of the proposal's nonce and creator, not of its arguments, so

@@ -274,10 +274,7 @@ func (a *App) FileObjection(s store.Store, inputJSON string) (*domain.Objection,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := domain.ParseNumber("number", in.Number, domain.PrefixObjection); err != nil {
-		return nil, err
-	}
-	existing, err := load[domain.Objection](s, key(s, TypeObjection, in.Number))
+	existing, err := a.loadObjection(s, in.Number)
 	if err != nil {
 		return nil, err
 	}
@@ -343,10 +340,7 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 	if err := domain.RequireRegistrar(t.j, t.c.Actor, "deciding an objection"); err != nil {
 		return nil, err
 	}
-	if _, err := domain.ParseNumber("number", number, domain.PrefixObjection); err != nil {
-		return nil, err
-	}
-	o, err := load[domain.Objection](s, key(s, TypeObjection, number))
+	o, err := a.loadObjection(s, number)
 	if err != nil {
 		return nil, err
 	}
@@ -398,10 +392,7 @@ func (a *App) ConfirmDestruction(s store.Store, number, evidenceDigest string) (
 	if err != nil {
 		return nil, err
 	}
-	if _, err := domain.ParseNumber("number", number, domain.PrefixObjection); err != nil {
-		return nil, err
-	}
-	o, err := load[domain.Objection](s, key(s, TypeObjection, number))
+	o, err := a.loadObjection(s, number)
 	if err != nil {
 		return nil, err
 	}
@@ -415,12 +406,16 @@ func (a *App) ConfirmDestruction(s store.Store, number, evidenceDigest string) (
 	return next, emit(s, t.c, Changed{TypeObjection, number, "confirm-destruction", next.Status, next.Version})
 }
 
-// GetObjection reads an objection.
-func (a *App) GetObjection(s store.Store, number string) (*domain.Objection, error) {
+func (a *App) loadObjection(s store.Store, number string) (*domain.Objection, error) {
 	if _, err := domain.ParseNumber("number", number, domain.PrefixObjection); err != nil {
 		return nil, err
 	}
-	o, err := load[domain.Objection](s, key(s, TypeObjection, number))
+	return load[domain.Objection](s, key(s, TypeObjection, number))
+}
+
+// GetObjection reads an objection.
+func (a *App) GetObjection(s store.Store, number string) (*domain.Objection, error) {
+	o, err := a.loadObjection(s, number)
 	return found(o, err, domain.NotFound(domain.RuleObjection, "number", "no objection %s on channel %s", number, s.Channel()))
 }
 

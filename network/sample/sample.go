@@ -174,23 +174,6 @@ func (is *Issuer) RegisterCertificate(build func(string) ([]string, error), appl
 	})
 }
 
-// submit marshals non-string arguments as JSON and submits.
-func submit(c *network.Client, channel, fn string, args ...any) (*network.Committed, error) {
-	var strs []string
-	for _, a := range args {
-		if s, ok := a.(string); ok {
-			strs = append(strs, s)
-			continue
-		}
-		b, err := json.Marshal(a)
-		if err != nil {
-			return nil, err
-		}
-		strs = append(strs, string(b))
-	}
-	return c.Submit(channel, fn, strs...)
-}
-
 // Application files a scenario-authorization application for a dataset
 // built from the given resources, reviewed by the provider.
 func (is *Issuer) Application(applicant, provider, product string, resources ...string) (*domain.ApplicationInput, error) {
@@ -199,7 +182,7 @@ func (is *Issuer) Application(applicant, provider, product string, resources ...
 		ProductType: "dataset", Scenario: "城市交通规划与公交线网优化", ResourceIDs: resources,
 		DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("产品设计方案 " + product)),
 	}
-	_, err := submit(is.Operator, is.Channel, "Apply", in)
+	_, err := is.Operator.SubmitJSON(is.Channel, "Apply", in)
 	return in, err
 }
 
@@ -226,7 +209,7 @@ func (is *Issuer) Develop(app *domain.ApplicationInput, operator string) error {
 		{is.Operator, "VerifyConsistency", []any{app.Number, certs.SM3Hex([]byte("产品 " + app.Number)), "true", "", domain.DecisionApproved, ""}},
 	}
 	for _, s := range steps {
-		if _, err := submit(s.c, is.Channel, s.fn, s.args...); err != nil {
+		if _, err := s.c.SubmitJSON(is.Channel, s.fn, s.args...); err != nil {
 			return fmt.Errorf("%s: %w", s.fn, err)
 		}
 	}
