@@ -23,6 +23,9 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"timeline":            s.timeline,
 		"feed":                s.feed,
 		"registerCertificate": s.registerCertificate,
+		"proofBundle":         s.proofBundle,
+		"verifyProof":         s.verifyProof,
+		"auditChain":          s.auditChain,
 	}
 }
 

@@ -2,12 +2,14 @@ package gateway
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"sync"
 	"time"
 
 	"google.golang.org/grpc"
 
+	"dataledger/certs/proof"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
@@ -42,6 +44,13 @@ type Ledger interface {
 	Events(ctx context.Context, who Identity, channel string, fromBlock uint64) (<-chan ChainEvent, error)
 	// Ready answers nil when a query to the network succeeds.
 	Ready(ctx context.Context, who Identity) error
+	// Query evaluates a function of any chaincode (qscc for blocks).
+	Query(ctx context.Context, who Identity, channel, chaincode, fn string, args ...string) ([]byte, error)
+	// Chaincode is the name of the dataledger chaincode.
+	Chaincode() string
+	// TrustRoots are the organizations' MSP root certificates, pinned
+	// when the gateway verifies proofs and audits the chain.
+	TrustRoots() ([]*x509.Certificate, error)
 }
 
 // FabricLedger submits through fabric-gateway, one connection per
@@ -101,7 +110,7 @@ func (f *FabricLedger) client(who Identity) (*network.Client, error) {
 	return c, nil
 }
 
-func (f *FabricLedger) Evaluate(_ context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
+func (f *FabricLedger) Query(_ context.Context, who Identity, channel, chaincode, fn string, args ...string) ([]byte, error) {
 	if err := f.member(who, channel); err != nil {
 		return nil, err
 	}
@@ -109,7 +118,21 @@ func (f *FabricLedger) Evaluate(_ context.Context, who Identity, channel, fn str
 	if err != nil {
 		return nil, err
 	}
-	return c.Evaluate(channel, fn, args...)
+	return c.Query(channel, chaincode, fn, args...)
+}
+
+func (f *FabricLedger) Chaincode() string { return f.Net.D.Chaincode.Name }
+
+func (f *FabricLedger) TrustRoots() ([]*x509.Certificate, error) {
+	pem, err := f.Net.RootCertsPEM()
+	if err != nil {
+		return nil, err
+	}
+	return proof.ParseCertificates(pem)
+}
+
+func (f *FabricLedger) Evaluate(ctx context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
+	return f.Query(ctx, who, channel, f.Chaincode(), fn, args...)
 }
 
 func (f *FabricLedger) Submit(_ context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {

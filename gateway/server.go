@@ -28,6 +28,8 @@ type Config struct {
 	// Cache keeps lookups and verifications (nil: an in-process cache).
 	Cache    Cache
 	CacheTTL time.Duration
+	// AuditDir keeps each channel's audit checkpoint ("" : in memory).
+	AuditDir string
 }
 
 // DefaultConfig suits the demo network.
@@ -52,6 +54,7 @@ type Server struct {
 	keys    *KeyStore
 	ledger  Ledger
 	log     *slog.Logger
+	audits  audits
 }
 
 // NewServer wires a server.
@@ -61,7 +64,7 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 		cfg.Cache = NewMemoryCache(100_000)
 	}
 	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, ttl: cfg.CacheTTL, m: m}
-	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m}
+	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir}}
 }
 
 // Context keys.

@@ -3,7 +3,9 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -92,6 +94,15 @@ func (f *fakeLedger) Events(_ context.Context, _ Identity, channel string, from 
 	close(out)
 	return out, nil
 }
+
+func (f *fakeLedger) Query(_ context.Context, who Identity, channel, chaincode, fn string, _ ...string) ([]byte, error) {
+	f.record(who, channel, chaincode+"."+fn)
+	return nil, errors.New("the fake ledger holds no blocks")
+}
+
+func (f *fakeLedger) Chaincode() string { return "dataledger" }
+
+func (f *fakeLedger) TrustRoots() ([]*x509.Certificate, error) { return nil, nil }
 
 func (f *fakeLedger) HasChannel(name string) bool {
 	return name == "nanning" || name == "liuzhou" || name == "province"

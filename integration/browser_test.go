@@ -66,6 +66,19 @@ func TestVerificationPageInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	status, badge, chain := attr.Value, text("#badge"), text("#chain")
+	// The page fetches the proof bundle and lists the verifier's checks.
+	step("wait for the proof checks", chromedp.WaitReady("#proof[data-ok]"))
+	proofOK, err := chromedp.Run(ctx, chromedp.AttributeValue("#proof", "data-ok"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks, bundleHref := text("#proof"), ""
+	if h, err := chromedp.Run(ctx, chromedp.AttributeValue("#bundle", "href")); err == nil {
+		bundleHref = h.Value
+	}
+	if proofOK.Value != "true" || strings.Count(checks, "record.") < 6 || !strings.Contains(checks, "document.signature") || !strings.HasSuffix(bundleHref, doc.AuthorizationNumber+"/proof") {
+		t.Fatalf("proof on the page: ok=%q href=%q checks:\n%s", proofOK.Value, bundleHref, checks)
+	}
 	step("let the timeline and QR code load", chromedp.Sleep(500*time.Millisecond))
 	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -292,10 +292,16 @@ func ErrorText(err error) string {
 	return strings.Join(parts, " | ")
 }
 
+// Query evaluates a function of any chaincode on a channel: qscc for
+// blocks and chain information, or the dataledger chaincode.
+func (c *Client) Query(channel, chaincode, fn string, args ...string) ([]byte, error) {
+	return c.Gateway.GetNetwork(channel).GetContract(chaincode).Evaluate(fn, client.WithArguments(args...))
+}
+
 // BlockOf finds the number of the block that holds a transaction (qscc
 // GetBlockByTxID): the chain reference's block number.
 func (c *Client) BlockOf(channel, txID string) (uint64, error) {
-	b, err := c.Gateway.GetNetwork(channel).GetContract("qscc").Evaluate("GetBlockByTxID", client.WithArguments(channel, txID))
+	b, err := c.Query(channel, "qscc", "GetBlockByTxID", channel, txID)
 	if err != nil {
 		return 0, err
 	}
@@ -325,7 +331,7 @@ func (n *Net) loadCalendars(c *Client, channel string) error {
 // Height is the block height of the connected peer on a channel (qscc
 // GetChainInfo).
 func (c *Client) Height(channel string) (uint64, error) {
-	b, err := c.Gateway.GetNetwork(channel).GetContract("qscc").Evaluate("GetChainInfo", client.WithArguments(channel))
+	b, err := c.Query(channel, "qscc", "GetChainInfo", channel)
 	if err != nil {
 		return 0, err
 	}

@@ -57,3 +57,8 @@ func (l Layout) UserMSP(o *Org, user string) string {
 // PIDFile and LogFile of a process by its ID.
 func (l Layout) PIDFile(id string) string { return l.path("run", id+".pid") }
 func (l Layout) LogFile(id string) string { return l.path("logs", id+".log") }
+
+// BlockFiles is the directory of a peer's block files for a channel.
+func (l Layout) BlockFiles(peerID, channel string) string {
+	return filepath.Join(l.NodeDir(peerID), "data", "ledgersData", "chains", "chains", channel)
+}

@@ -155,6 +155,10 @@ func run(s Settings, log *slog.Logger) error {
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
 	cfg := gateway.DefaultConfig()
+	cfg.AuditDir = filepath.Join(s.Home, "gateway", "audit")
+	if err := os.MkdirAll(cfg.AuditDir, 0o700); err != nil {
+		return err
+	}
 	if err := ledger.Connect(cfg.PublicIdentity); err != nil {
 		return err
 	}

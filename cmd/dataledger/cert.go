@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -111,25 +110,6 @@ matches; 2 the input is malformed (the field is named).`,
 	return cmd
 }
 
-// readInput reads a file, or standard input for "-", bounded in size.
-func readInput(path string) ([]byte, error) {
-	var r io.Reader
-	if path == "-" {
-		r = os.Stdin
-	} else {
-		f, err := os.Open(path)
-		if err != nil {
-			return nil, err
-		}
-		defer f.Close()
-		r = f
-	}
-	data, err := io.ReadAll(io.LimitReader(r, certs.MaxDocumentSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > certs.MaxDocumentSize {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, certs.MaxDocumentSize)
-	}
-	return data, nil
-}
+// readInput reads a document file, or standard input for "-", bounded in
+// size.
+func readInput(path string) ([]byte, error) { return readLimited(path, certs.MaxDocumentSize) }

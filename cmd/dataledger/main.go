@@ -33,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	nc := networkCmd()
 	nc.AddCommand(demoCmd())
-	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd(), gatewayCmd())
+	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd(), gatewayCmd(), proofCmd(), auditCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

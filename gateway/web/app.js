@@ -78,6 +78,7 @@
       });
       if (doc.chainReference) { row(fields, lang === "zh" ? "区块链编号" : "Chain reference", doc.chainReference.channel + "/" + doc.chainReference.txId); }
     }
+    proofOf(v, number);
     $("qr").src = "/qr/" + encodeURIComponent(number) + ".png";
     fetch("/api/v1/verify/" + encodeURIComponent(number) + "/timeline").then(function (r) { return r.ok ? r.json() : []; }).then(function (items) {
       var ol = $("timeline"); ol.innerHTML = "";
@@ -87,6 +88,32 @@
         ol.appendChild(li);
       });
     });
+  }
+
+  // The proof bundle: fetched, checked by the verifier with the network's
+  // roots pinned, each check listed; offered for download to re-check offline.
+  function proofOf(v, number) {
+    var ul = $("proof"); ul.innerHTML = "";
+    var kind = number.indexOf("SQ-") === 0 ? "credentials" : "certificates";
+    var url = "/api/v1/" + kind + "/" + encodeURIComponent(number) + "/proof";
+    var a = $("bundle");
+    a.hidden = !v.txId;
+    if (!v.txId) { return; }
+    a.href = url; a.setAttribute("download", number + ".proof.json");
+    fetch(url).then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.text(); })
+      .then(function (bundle) { return fetch("/api/v1/proofs/verify", { method: "POST", headers: { "Content-Type": "application/json" }, body: bundle }); })
+      .then(function (r) { return r.json(); })
+      .then(function (rep) {
+        ul.setAttribute("data-ok", String(!!rep.ok));
+        (rep.checks || []).forEach(function (c) {
+          var li = document.createElement("li");
+          li.className = c.ok ? "ok" : "bad";
+          var code = document.createElement("code"); code.textContent = c.name;
+          li.appendChild(code); li.appendChild(document.createTextNode(c.detail));
+          ul.appendChild(li);
+        });
+      })
+      .catch(function () { ul.setAttribute("data-ok", "false"); var li = document.createElement("li"); li.className = "bad"; li.textContent = lang === "zh" ? "无法取得证明包" : "the proof bundle could not be fetched"; ul.appendChild(li); });
   }
 
   function verify(number) {

@@ -1,0 +1,253 @@
+package proof
+
+import (
+	"crypto/ecdsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"google.golang.org/protobuf/proto"
+)
+
+// Config is a channel's configuration as a proof judges blocks by it:
+// each organization's MSP, and the endorsement and block validation
+// policies.
+type Config struct {
+	Channel     string
+	BlockNumber uint64
+	MSPs        map[string]*MSP
+	root        *common.ConfigGroup
+}
+
+// MSP is an organization's membership service provider: the roots and
+// intermediates its identities chain to and the OUs that give them roles.
+type MSP struct {
+	ID            string
+	Roots         []*x509.Certificate
+	Intermediates []*x509.Certificate
+	NodeOUs       *msp.FabricNodeOUs
+}
+
+// ParseConfigBlock reads the channel configuration from a config block.
+func ParseConfigBlock(b *common.Block) (*Config, error) {
+	if len(b.GetData().GetData()) != 1 {
+		return nil, fmt.Errorf("block %d is not a configuration block (it has %d transactions)", b.GetHeader().GetNumber(), len(b.GetData().GetData()))
+	}
+	var env common.Envelope
+	var payload common.Payload
+	var ch common.ChannelHeader
+	var ce common.ConfigEnvelope
+	if err := proto.Unmarshal(b.Data.Data[0], &env); err != nil {
+		return nil, err
+	}
+	if err := proto.Unmarshal(env.Payload, &payload); err != nil {
+		return nil, err
+	}
+	if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch); err != nil {
+		return nil, err
+	}
+	if common.HeaderType(ch.Type) != common.HeaderType_CONFIG {
+		return nil, fmt.Errorf("block %d is not a configuration block (its transaction is of type %s)", b.GetHeader().GetNumber(), common.HeaderType(ch.Type))
+	}
+	if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+		return nil, err
+	}
+	root := ce.GetConfig().GetChannelGroup()
+	if root == nil {
+		return nil, fmt.Errorf("block %d holds no channel group", b.GetHeader().GetNumber())
+	}
+	c := &Config{Channel: ch.ChannelId, BlockNumber: b.GetHeader().GetNumber(), MSPs: map[string]*MSP{}, root: root}
+	for _, section := range []string{"Application", "Orderer"} {
+		for name, org := range root.GetGroups()[section].GetGroups() {
+			v, ok := org.GetValues()["MSP"]
+			if !ok {
+				return nil, fmt.Errorf("%s org %s has no MSP value", section, name)
+			}
+			m, err := parseMSP(v.Value)
+			if err != nil {
+				return nil, fmt.Errorf("%s org %s: %w", section, name, err)
+			}
+			c.MSPs[m.ID] = m
+		}
+	}
+	return c, nil
+}
+
+func parseMSP(raw []byte) (*MSP, error) {
+	var mc msp.MSPConfig
+	if err := proto.Unmarshal(raw, &mc); err != nil {
+		return nil, err
+	}
+	var fc msp.FabricMSPConfig
+	if err := proto.Unmarshal(mc.Config, &fc); err != nil {
+		return nil, err
+	}
+	m := &MSP{ID: fc.Name, NodeOUs: fc.FabricNodeOus}
+	var err error
+	if m.Roots, err = parsePEMs(fc.RootCerts); err != nil {
+		return nil, fmt.Errorf("root certificates: %w", err)
+	}
+	if m.Intermediates, err = parsePEMs(fc.IntermediateCerts); err != nil {
+		return nil, fmt.Errorf("intermediate certificates: %w", err)
+	}
+	return m, nil
+}
+
+func parsePEMs(pems [][]byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for _, p := range pems {
+		certs, err := ParseCertificates(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, certs...)
+	}
+	return out, nil
+}
+
+// ParseCertificates reads every certificate of a PEM text.
+func ParseCertificates(data []byte) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for {
+		var blk *pem.Block
+		blk, data = pem.Decode(data)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no PEM certificate")
+	}
+	return out, nil
+}
+
+// Signer is an identity whose signature verified and whose certificate
+// chains to its MSP.
+type Signer struct {
+	MSP  string
+	Role string // node OU: client, peer, admin, orderer ("" without node OUs)
+	Cert *x509.Certificate
+}
+
+// Name is how a report names a signer.
+func (s Signer) Name() string { return s.MSP + ":" + s.Cert.Subject.CommonName }
+
+// Trust selects the roots an identity may chain to: the configuration's
+// roots of its MSP, narrowed to pinned roots when the verifier has some.
+type Trust struct {
+	Pinned []*x509.Certificate // nil: trust what the configuration names
+}
+
+func (tr Trust) roots(m *MSP) []*x509.Certificate {
+	if tr.Pinned == nil {
+		return m.Roots
+	}
+	var out []*x509.Certificate
+	for _, r := range m.Roots {
+		if slices.ContainsFunc(tr.Pinned, r.Equal) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Validate checks a serialized identity against the configuration at a
+// time: its MSP exists, its certificate chains to one of that MSP's
+// (trusted) roots, and, with node OUs on, it carries one of the role OUs.
+func (c *Config) Validate(id *msp.SerializedIdentity, at time.Time, tr Trust) (Signer, error) {
+	m, ok := c.MSPs[id.GetMspid()]
+	if !ok {
+		return Signer{}, fmt.Errorf("MSP %q is not in the channel configuration (block %d)", id.GetMspid(), c.BlockNumber)
+	}
+	certs, err := ParseCertificates(id.GetIdBytes())
+	if err != nil {
+		return Signer{}, fmt.Errorf("identity of %s: %w", m.ID, err)
+	}
+	cert := certs[0]
+	roots := tr.roots(m)
+	if len(roots) == 0 {
+		return Signer{}, fmt.Errorf("none of %s's roots in the configuration is a pinned root", m.ID)
+	}
+	opts := x509.VerifyOptions{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool(), CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
+	for _, r := range roots {
+		opts.Roots.AddCert(r)
+	}
+	for _, r := range m.Intermediates {
+		opts.Intermediates.AddCert(r)
+	}
+	if _, err := cert.Verify(opts); err != nil {
+		return Signer{}, fmt.Errorf("certificate %q does not chain to %s's %s roots: %v", cert.Subject.CommonName, m.ID, trustWord(tr), err)
+	}
+	role := roleOf(m, cert)
+	if m.NodeOUs.GetEnable() && role == "" {
+		return Signer{}, fmt.Errorf("certificate %q carries none of %s's role OUs", cert.Subject.CommonName, m.ID)
+	}
+	return Signer{MSP: m.ID, Role: role, Cert: cert}, nil
+}
+
+func trustWord(tr Trust) string {
+	if tr.Pinned != nil {
+		return "pinned"
+	}
+	return "configured"
+}
+
+// roleOf is the node OU of a certificate: client, peer, admin, orderer.
+func roleOf(m *MSP, cert *x509.Certificate) string {
+	ous := m.NodeOUs
+	for _, r := range []struct {
+		name string
+		id   *msp.FabricOUIdentifier
+	}{{"client", ous.GetClientOuIdentifier()}, {"peer", ous.GetPeerOuIdentifier()}, {"admin", ous.GetAdminOuIdentifier()}, {"orderer", ous.GetOrdererOuIdentifier()}} {
+		if r.id != nil && slices.Contains(cert.Subject.OrganizationalUnit, r.id.OrganizationalUnitIdentifier) {
+			return r.name
+		}
+	}
+	return ""
+}
+
+// VerifySigned checks a signature by an identity over data: the identity
+// is valid under the configuration and its ECDSA signature (low S, as
+// Fabric requires) verifies over SHA-256 of data.
+func (c *Config) VerifySigned(creator []byte, data, sig []byte, at time.Time, tr Trust) (Signer, error) {
+	var id msp.SerializedIdentity
+	if err := proto.Unmarshal(creator, &id); err != nil {
+		return Signer{}, fmt.Errorf("signer identity: %w", err)
+	}
+	s, err := c.Validate(&id, at, tr)
+	if err != nil {
+		return s, err
+	}
+	pub, ok := s.Cert.PublicKey.(*ecdsa.PublicKey)
+	if !ok {
+		return s, fmt.Errorf("%s: not an ECDSA key", s.Name())
+	}
+	var rs struct{ R, S *big.Int }
+	if rest, err := asn1.Unmarshal(sig, &rs); err != nil || len(rest) != 0 || rs.R == nil || rs.S == nil {
+		return s, fmt.Errorf("%s: signature is not one DER ECDSA signature", s.Name())
+	}
+	if rs.S.Cmp(new(big.Int).Rsh(pub.Curve.Params().N, 1)) > 0 {
+		return s, fmt.Errorf("%s: signature has a high S value (Fabric accepts low S only)", s.Name())
+	}
+	h := sha256.Sum256(data)
+	if !ecdsa.Verify(pub, h[:], rs.R, rs.S) {
+		return s, fmt.Errorf("%s: signature does not verify", s.Name())
+	}
+	return s, nil
+}

@@ -1,0 +1,291 @@
+package proof_test
+
+import (
+	"crypto/x509"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
+
+	"dataledger/certs/proof"
+	"dataledger/certs/proof/prooftest"
+)
+
+// The fixtures are bundles and a block file taken from the real network
+// (scripts/up.sh, then `dataledger proof get`); integration tests make
+// fresh ones on every run.
+func fixture(t *testing.T, name string) *proof.Bundle {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name+".proof.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := proof.ParseBundle(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func roots(t *testing.T) []*x509.Certificate {
+	t.Helper()
+	data, err := os.ReadFile("testdata/roots.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := proof.ParseCertificates(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestGenuineBundlesVerify(t *testing.T) {
+	for _, name := range []string{"certificate", "credential"} {
+		b := fixture(t, name)
+		r := proof.Verify(b, roots(t))
+		if !r.OK {
+			var sb strings.Builder
+			r.Print(&sb)
+			t.Fatalf("%s bundle does not verify:\n%s", name, sb.String())
+		}
+		if len(r.Checks) < 15 {
+			t.Errorf("%s: only %d checks ran", name, len(r.Checks))
+		}
+		// Unpinned, it verifies too but says the roots came from the bundle.
+		r = proof.Verify(b, nil)
+		if !r.OK || r.Pinned || !strings.Contains(r.Checks[1].Detail, "NOT pinned") {
+			t.Errorf("%s unpinned: ok=%v pinned=%v trust=%q", name, r.OK, r.Pinned, r.Checks[1].Detail)
+		}
+	}
+}
+
+func TestEveryTamperingIsCaughtWithItsReason(t *testing.T) {
+	for _, name := range []string{"certificate", "credential"} {
+		for _, tm := range prooftest.Tamperings() {
+			t.Run(name+"/"+tm.Name, func(t *testing.T) {
+				b := prooftest.Clone(fixture(t, name))
+				if err := tm.Apply(b); err != nil {
+					t.Fatal(err)
+				}
+				r := proof.Verify(b, roots(t))
+				if r.OK {
+					t.Fatal("the tampered bundle verifies")
+				}
+				c := r.Failed(tm.Check)
+				if c == nil || !strings.Contains(c.Detail, tm.Reason) {
+					var sb strings.Builder
+					r.Print(&sb)
+					t.Fatalf("want %s to fail with %q:\n%s", tm.Check, tm.Reason, sb.String())
+				}
+			})
+		}
+	}
+}
+
+func TestForeignPinnedRootsRefuseEverySignature(t *testing.T) {
+	ca, _, err := prooftest.NewCA("someone else's root")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := proof.Verify(fixture(t, "certificate"), []*x509.Certificate{ca})
+	for _, check := range []string{"trust", "record.orderers", "record.endorsements", "record.tx"} {
+		if r.Failed(check) == nil {
+			t.Errorf("%s passed with foreign pinned roots", check)
+		}
+	}
+}
+
+func TestBundleFieldsTheVerifierDoesNotTakeFromTheBundle(t *testing.T) {
+	b := prooftest.Clone(fixture(t, "certificate"))
+	b.EndorsementPolicy = "/Channel/Application/Readers" // ANY Readers: one endorsement would do
+	if r := proof.Verify(b, roots(t)); r.OK || r.Failed("bundle") == nil {
+		t.Error("a bundle chose its own, weaker endorsement policy")
+	}
+	b = prooftest.Clone(fixture(t, "certificate"))
+	b.Number = fixture(t, "credential").Number
+	if r := proof.Verify(b, roots(t)); r.OK {
+		t.Error("a certificate's bundle verified under a credential's number")
+	}
+	b = prooftest.Clone(fixture(t, "certificate"))
+	b.Channel = "liuzhou"
+	if r := proof.Verify(b, roots(t)); r.OK || r.Failed("config") == nil {
+		t.Error("a bundle verified on another channel")
+	}
+}
+
+func TestMalformedBundles(t *testing.T) {
+	for _, in := range []string{``, `[]`, `{"format":"other/1"}`, `{"format":"dataledger-proof/1","extra":1}`} {
+		if _, err := proof.ParseBundle([]byte(in)); err == nil {
+			t.Errorf("%q parsed as a bundle", in)
+		}
+	}
+	b := prooftest.Clone(fixture(t, "credential"))
+	b.Record.Block = []byte("not a block")
+	b.IssuerKey = nil
+	if r := proof.Verify(b, roots(t)); r.OK || r.Failed("record.block") == nil || r.Failed("issuerKey") == nil {
+		t.Error("a bundle without a readable block or key proof verified")
+	}
+}
+
+func TestKindOf(t *testing.T) {
+	b := fixture(t, "certificate")
+	if k, _, err := proof.KindOf(b.Number); err != nil || k.Name != "certificate" {
+		t.Errorf("KindOf(%s) = %v, %v", b.Number, k.Name, err)
+	}
+	if _, _, err := proof.KindOf(b.Number[:len(b.Number)-1] + "0"); err == nil {
+		t.Error("a mistyped check character was accepted")
+	}
+	if _, _, err := proof.KindOf("../../etc/passwd"); err == nil {
+		t.Error("a path was taken for a number")
+	}
+}
+
+// ---- audit ----
+
+func blockFiles(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	data, err := os.ReadFile("testdata/nanning/blockfile_000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "blockfile_000000"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func audit(t *testing.T, blocks proof.Blocks, cp *proof.Checkpoint) *proof.AuditReport {
+	t.Helper()
+	r, err := proof.Audit("nanning", blocks, cp, roots(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func open(t *testing.T, dir string) *proof.FileBlocks {
+	t.Helper()
+	fb, err := proof.OpenBlockFiles(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fb
+}
+
+func TestAuditOfAnIntactCopy(t *testing.T) {
+	r := audit(t, open(t, blockFiles(t)), nil)
+	if !r.OK() || r.Blocks < 20 || r.ConfigBlocks != 1 || r.Valid != r.Transactions || r.Checkpoint.Next != uint64(r.Blocks) {
+		t.Fatalf("%+v", r)
+	}
+}
+
+// limit stops a block source after n blocks.
+type limit struct {
+	proof.Blocks
+	n int
+}
+
+func (l *limit) Next() ([]byte, error) {
+	if l.n == 0 {
+		return nil, io.EOF
+	}
+	l.n--
+	return l.Blocks.Next()
+}
+
+func TestAuditResumesFromItsCheckpoint(t *testing.T) {
+	dir := blockFiles(t)
+	first := audit(t, &limit{open(t, dir), 10}, nil)
+	if !first.OK() || first.Checkpoint.Next != 10 {
+		t.Fatalf("first part: %+v", first)
+	}
+	path := filepath.Join(t.TempDir(), "cp.json")
+	if err := first.Checkpoint.Save(path); err != nil {
+		t.Fatal(err)
+	}
+	cp, err := proof.LoadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := audit(t, open(t, dir), cp)
+	full := audit(t, open(t, dir), nil)
+	if !rest.OK() || rest.From != 10 || rest.Blocks != full.Blocks-10 || rest.Transactions != full.Transactions-first.Transactions {
+		t.Fatalf("resumed: %+v (full %+v)", rest, full)
+	}
+	// A checkpoint of another chain does not fit: the first block after it
+	// does not name its hash.
+	cp.PreviousHash = make([]byte, 32)
+	if r := audit(t, open(t, dir), cp); r.OK() || r.FirstBroken.Block != 10 || !strings.Contains(r.FirstBroken.Reason, "previous hash") {
+		t.Fatalf("a wrong checkpoint hash was not caught: %+v", r.FirstBroken)
+	}
+}
+
+func TestAuditFindsACorruptedBlockFile(t *testing.T) {
+	dir := blockFiles(t)
+	if err := prooftest.CorruptBlockFile(filepath.Join(dir, "blockfile_000000"), 7); err != nil {
+		t.Fatal(err)
+	}
+	r := audit(t, open(t, dir), nil)
+	if r.OK() || r.FirstBroken.Block != 7 || !strings.Contains(r.FirstBroken.Reason, "data hash") {
+		t.Fatalf("corruption of block 7 not reported: %+v", r.FirstBroken)
+	}
+	if r.Checkpoint.Next != 7 {
+		t.Errorf("checkpoint moved past the broken block: next %d", r.Checkpoint.Next)
+	}
+}
+
+// resign replaces block n's orderer signature with garbage on the way.
+type resign struct {
+	proof.Blocks
+	n uint64
+}
+
+func (r *resign) Next() ([]byte, error) {
+	raw, err := r.Blocks.Next()
+	if err != nil {
+		return raw, err
+	}
+	blk, _ := proof.ParseBlock(raw)
+	if blk.Header.Number != r.n {
+		return raw, nil
+	}
+	var md common.Metadata
+	if err := proto.Unmarshal(blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], &md); err != nil {
+		return nil, err
+	}
+	md.Signatures[0].Signature[10] ^= 0xff
+	blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], _ = proto.Marshal(&md)
+	return proto.Marshal(blk)
+}
+
+func TestAuditChecksOrdererSignatures(t *testing.T) {
+	r := audit(t, &resign{open(t, blockFiles(t)), 12}, nil)
+	if r.OK() || r.FirstBroken.Block != 12 || !strings.Contains(r.FirstBroken.Reason, "orderer signatures") {
+		t.Fatalf("a bad orderer signature was not caught: %+v", r.FirstBroken)
+	}
+}
+
+func TestBlockFilesMustExist(t *testing.T) {
+	if _, err := proof.OpenBlockFiles(t.TempDir()); err == nil {
+		t.Error("an empty directory opened as block files")
+	}
+	dir := blockFiles(t)
+	f := filepath.Join(dir, "blockfile_000000")
+	data, _ := os.ReadFile(f)
+	_ = os.WriteFile(f, data[:len(data)-100], 0o600) // a tail cut off mid-block
+	fb := open(t, dir)
+	var err error
+	for err == nil {
+		_, err = fb.Next()
+	}
+	if errors.Is(err, io.EOF) || !strings.Contains(err.Error(), "truncated") {
+		t.Errorf("a truncated file ended with %v", err)
+	}
+}

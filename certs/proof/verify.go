@@ -1,0 +1,498 @@
+package proof
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
+
+	"dataledger/certs"
+	"dataledger/chaincode/contract"
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// Check is one verified property of a bundle.
+type Check struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Report is the outcome of verifying a bundle: every check, in order.
+type Report struct {
+	Kind    string  `json:"kind"`
+	Number  string  `json:"number"`
+	Channel string  `json:"channel"`
+	Pinned  bool    `json:"pinned"`
+	OK      bool    `json:"ok"`
+	Checks  []Check `json:"checks"`
+}
+
+func (r *Report) add(name string, err error, okDetail string) {
+	c := Check{Name: name, OK: err == nil, Detail: okDetail}
+	if err != nil {
+		c.Detail = err.Error()
+	}
+	r.Checks = append(r.Checks, c)
+}
+
+// Failed is the first failed check with the given name prefix, if any.
+func (r *Report) Failed(name string) *Check {
+	for i := range r.Checks {
+		if !r.Checks[i].OK && strings.HasPrefix(r.Checks[i].Name, name) {
+			return &r.Checks[i]
+		}
+	}
+	return nil
+}
+
+// Print writes each check with ✓ or ✗.
+func (r *Report) Print(w io.Writer) {
+	fmt.Fprintf(w, "proof of %s %s on channel %s\n", r.Kind, r.Number, r.Channel)
+	for _, c := range r.Checks {
+		mark := "✓"
+		if !c.OK {
+			mark = "✗"
+		}
+		fmt.Fprintf(w, "  %s %-22s %s\n", mark, c.Name, c.Detail)
+	}
+	if r.OK {
+		fmt.Fprintln(w, "VERIFIED: every check holds")
+	} else {
+		fmt.Fprintln(w, "NOT VERIFIED")
+	}
+}
+
+// ParseBundle reads a bundle's JSON.
+func ParseBundle(data []byte) (*Bundle, error) {
+	var b Bundle
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&b); err != nil {
+		return nil, fmt.Errorf("not a proof bundle: %w", err)
+	}
+	if b.Format != Format {
+		return nil, fmt.Errorf("not a proof bundle: format %q, want %q", b.Format, Format)
+	}
+	return &b, nil
+}
+
+// Verify checks a bundle with no network. pinned are root certificates
+// the verifier obtained out of band; nil trusts the roots in the bundle's
+// own configuration blocks (and says so).
+func Verify(b *Bundle, pinned []*x509.Certificate) *Report {
+	r := &Report{Kind: b.Kind, Number: b.Number, Channel: b.Channel, Pinned: pinned != nil}
+	tr := Trust{Pinned: pinned}
+	kind, known := Kinds[b.Kind]
+	if !known {
+		r.add("bundle", fmt.Errorf("kind %q is not one of credential, certificate, objection, agreement, application", b.Kind), "")
+		return r
+	}
+	if b.EndorsementPolicy != EndorsementPolicy {
+		r.add("bundle", fmt.Errorf("names endorsement policy %q; the chaincode is defined with %s", b.EndorsementPolicy, EndorsementPolicy), "")
+	}
+	configs := map[uint64]*Config{}
+	for _, cb := range b.Configs {
+		cfg, err := verifyConfig(b.Channel, cb, tr)
+		detail := fmt.Sprintf("configuration block %d: data hash matches, orderers' signatures valid; %d MSPs", cb.BlockNumber, mspCount(cfg))
+		if cb.BlockNumber == 0 {
+			detail = fmt.Sprintf("genesis configuration block: data hash matches (written unsigned by configtxgen; its roots are judged by the trust check); %d MSPs", mspCount(cfg))
+		}
+		r.add(fmt.Sprintf("config[%d]", cb.BlockNumber), err, detail)
+		if cfg != nil {
+			configs[cb.BlockNumber] = cfg
+		}
+	}
+	r.add("trust", trustCheck(configs, pinned), trustDetail(pinned))
+
+	wantKey, _ := store.CompositeKey(kind.RecordType, b.Number)
+	if b.Record.Key != wantKey {
+		r.add("record.key", fmt.Errorf("bundle proves key %q, not the %s's key %q", b.Record.Key, kind.Name, wantKey), "")
+	}
+	recTx, recVal := verifyInclusion(r, "record", b, &b.Record, configs, tr)
+	var rec record
+	err := func() error {
+		if recVal == nil {
+			return fmt.Errorf("no written value to compare")
+		}
+		if err := json.Unmarshal(recVal, &rec); err != nil {
+			return fmt.Errorf("the written value is not a %s record: %v", kind.Name, err)
+		}
+		if rec.Number != b.Number {
+			return fmt.Errorf("the written record is %q, not %q", rec.Number, b.Number)
+		}
+		if got := rec.provedTx(kind); got != b.Record.TxID {
+			return fmt.Errorf("the written record names transaction %s, the bundle %s", got, b.Record.TxID)
+		}
+		if kind.Signed {
+			return sameDocument(b, &rec)
+		}
+		return nil
+	}()
+	r.add("record.content", err, fmt.Sprintf("the block writes %s %s exactly as the bundle shows it", kind.Name, b.Number))
+	if kind.Signed {
+		verifyDocument(r, b, &rec, recTx, configs, tr)
+	}
+	r.OK = len(r.Checks) > 0
+	for _, c := range r.Checks {
+		r.OK = r.OK && c.OK
+	}
+	return r
+}
+
+func mspCount(c *Config) int {
+	if c == nil {
+		return 0
+	}
+	return len(c.MSPs)
+}
+
+func trustDetail(pinned []*x509.Certificate) string {
+	if pinned == nil {
+		return "roots NOT pinned: the bundle's own configuration roots were trusted (pass --trust ROOTS.pem)"
+	}
+	return fmt.Sprintf("every organization's root in the bundle is one of the %d pinned roots", len(pinned))
+}
+
+// trustCheck refuses configurations whose roots are not pinned: a bundle
+// cannot bring its own roots.
+func trustCheck(configs map[uint64]*Config, pinned []*x509.Certificate) error {
+	if len(configs) == 0 {
+		return fmt.Errorf("no valid configuration block to take roots from")
+	}
+	if pinned == nil {
+		return nil
+	}
+	var bad []string
+	for _, c := range configs {
+		for id, m := range c.MSPs {
+			for _, root := range m.Roots {
+				if !slices.ContainsFunc(pinned, root.Equal) {
+					bad = append(bad, fmt.Sprintf("%s root %q", id, root.Subject.CommonName))
+				}
+			}
+		}
+	}
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		return fmt.Errorf("roots in the bundle are not the pinned roots: %s", strings.Join(slices.Compact(bad), ", "))
+	}
+	return nil
+}
+
+// verifyConfig checks a configuration block: its hashes, that it is the
+// channel's configuration, and (after genesis, which configtxgen writes
+// unsigned) the orderers' signatures under its own orderer policy.
+func verifyConfig(channel string, cb ConfigBlock, tr Trust) (*Config, error) {
+	blk, err := ParseBlock(cb.Block)
+	if err != nil {
+		return nil, err
+	}
+	if blk.Header.Number != cb.BlockNumber {
+		return nil, fmt.Errorf("block is number %d, the bundle says %d", blk.Header.Number, cb.BlockNumber)
+	}
+	if !bytes.Equal(DataHash(blk.Data), blk.Header.DataHash) {
+		return nil, fmt.Errorf("data hash of configuration block %d does not match its data", cb.BlockNumber)
+	}
+	cfg, err := ParseConfigBlock(blk)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Channel != channel {
+		return nil, fmt.Errorf("configuration of channel %q, not %q", cfg.Channel, channel)
+	}
+	if cb.BlockNumber > 0 {
+		at := time.Now()
+		if t, err := ParseTx(blk, 0); err == nil {
+			at = t.Timestamp
+		}
+		if _, err := verifyOrderers(blk, cfg, tr, at); err != nil {
+			return nil, err
+		}
+	}
+	return cfg, nil
+}
+
+// verifyOrderers checks a block's orderer signatures and that they
+// satisfy /Channel/Orderer/BlockValidation.
+func verifyOrderers(blk *common.Block, cfg *Config, tr Trust, at time.Time) (string, error) {
+	md, _, err := ordererMetadata(blk)
+	if err != nil {
+		return "", err
+	}
+	if len(md.Signatures) == 0 {
+		return "", fmt.Errorf("block %d carries no orderer signature", blk.Header.Number)
+	}
+	var signers []Signer
+	var errs []string
+	for _, s := range md.Signatures {
+		var sh common.SignatureHeader
+		if err := proto.Unmarshal(s.SignatureHeader, &sh); err != nil {
+			errs = append(errs, "signature header: "+err.Error())
+			continue
+		}
+		data := slices.Concat(md.Value, s.SignatureHeader, HeaderBytes(blk.Header))
+		signer, err := cfg.VerifySigned(sh.Creator, data, s.Signature, at, tr)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		signers = append(signers, signer)
+	}
+	ok, why := cfg.Satisfied([]string{"Orderer"}, "BlockValidation", signers)
+	if !ok {
+		return "", fmt.Errorf("block %d: %s (%s)", blk.Header.Number, why, strings.Join(errs, "; "))
+	}
+	names := make([]string, len(signers))
+	for i, s := range signers {
+		names[i] = s.Name()
+	}
+	return fmt.Sprintf("signed by %s; %s", strings.Join(names, ", "), why), nil
+}
+
+// verifyInclusion checks one transaction of a bundle and returns it and
+// the value it wrote to the inclusion's key.
+func verifyInclusion(r *Report, name string, b *Bundle, inc *Inclusion, configs map[uint64]*Config, tr Trust) (*Tx, []byte) {
+	blk, err := inc.block()
+	if err == nil && blk.Header.Number != inc.BlockNumber {
+		err = fmt.Errorf("block is number %d, the bundle says %d", blk.Header.Number, inc.BlockNumber)
+	}
+	if err == nil && !bytes.Equal(DataHash(blk.Data), blk.Header.DataHash) {
+		err = fmt.Errorf("the header's data hash does not match the block's data: a transaction was changed, added or removed")
+	}
+	r.add(name+".block", err, fmt.Sprintf("block %d: its data hash covers its %d transaction(s)", inc.BlockNumber, len(blk.GetData().GetData())))
+	if blk == nil {
+		return nil, nil
+	}
+	var cfg *Config
+	n, err := LastConfig(blk)
+	if err == nil {
+		if cfg = configs[n]; cfg == nil {
+			err = fmt.Errorf("block %d names configuration block %d, which the bundle does not hold valid", inc.BlockNumber, n)
+		}
+	}
+	var tx *Tx
+	if err == nil {
+		tx, err = ParseTx(blk, inc.TxIndex)
+	}
+	at := time.Now()
+	if tx != nil {
+		at = tx.Timestamp
+	}
+	detail := ""
+	if err == nil {
+		detail, err = verifyOrderers(blk, cfg, tr, at)
+	}
+	r.add(name+".orderers", err, detail)
+	if tx == nil {
+		r.add(name+".tx", fmt.Errorf("transaction %d of block %d cannot be read", inc.TxIndex, inc.BlockNumber), "")
+		return nil, nil
+	}
+	r.add(name+".tx", checkTx(b, inc, tx, cfg, tr), fmt.Sprintf("transaction %d of block %d is %s, invoked %s by %s at %s", inc.TxIndex, inc.BlockNumber, tx.TxID, tx.Function(), creatorName(tx), tx.Timestamp.UTC().Format(time.RFC3339)))
+	code, ok := ValidationCode(blk, inc.TxIndex)
+	err = nil
+	switch {
+	case !ok:
+		err = fmt.Errorf("block %d has no validation code for transaction %d", inc.BlockNumber, inc.TxIndex)
+	case code != peer.TxValidationCode_VALID:
+		err = fmt.Errorf("the block's transactions filter marks it %s (%d), not VALID", code, code)
+	default:
+		err = intraBlockConflict(blk, tx, b.Chaincode)
+	}
+	r.add(name+".valid", err, "marked VALID in the block's transactions filter; no earlier valid transaction of the block wrote what it read")
+	detail, err = verifyEndorsements(tx, cfg, tr, b.Chaincode)
+	r.add(name+".endorsements", err, detail)
+	v, deleted, ok := tx.Write(b.Chaincode, inc.Key)
+	err = nil
+	switch {
+	case !ok:
+		err = fmt.Errorf("the transaction's write set does not write %q in %s", inc.Key, b.Chaincode)
+	case deleted:
+		err = fmt.Errorf("the transaction deletes %q", inc.Key)
+	case inc.Value != nil && !bytes.Equal(canonicalOr(inc.Value), canonicalOr(v)):
+		err = fmt.Errorf("the bundle shows a value for %q that differs from what the transaction wrote", inc.Key)
+	}
+	r.add(name+".write", err, fmt.Sprintf("writes %s (%d bytes)", printableKey(inc.Key), len(v)))
+	return tx, v
+}
+
+func canonicalOr(b []byte) []byte {
+	if c, err := certs.Canonicalize(b); err == nil {
+		return c
+	}
+	return b
+}
+
+func printableKey(k string) string { return strings.Trim(strings.ReplaceAll(k, "\x00", "/"), "/") }
+
+func creatorName(t *Tx) string {
+	if cs, err := ParseCertificates(t.Creator.GetIdBytes()); err == nil {
+		return t.Creator.Mspid + ":" + cs[0].Subject.CommonName
+	}
+	return t.Creator.GetMspid()
+}
+
+// checkTx: the transaction is the one the bundle names, on the channel,
+// its ID derives from its nonce and creator, and its creator signed it.
+func checkTx(b *Bundle, inc *Inclusion, tx *Tx, cfg *Config, tr Trust) error {
+	if tx.TxID != inc.TxID {
+		return fmt.Errorf("transaction %d of block %d is %s, the bundle names %s", inc.TxIndex, inc.BlockNumber, tx.TxID, inc.TxID)
+	}
+	if got := tx.ComputedTxID(); got != tx.TxID {
+		return fmt.Errorf("transaction ID %s is not SHA-256(nonce ‖ creator) = %s", tx.TxID, got)
+	}
+	if tx.Channel != b.Channel {
+		return fmt.Errorf("transaction is on channel %q, not %q", tx.Channel, b.Channel)
+	}
+	if tx.Type != common.HeaderType_ENDORSER_TRANSACTION {
+		return fmt.Errorf("transaction is of type %s, not a chaincode transaction", tx.Type)
+	}
+	if cfg == nil {
+		return fmt.Errorf("no configuration to check its submitter against")
+	}
+	_, err := cfg.VerifySigned(tx.creator, tx.Envelope.Payload, tx.Envelope.Signature, tx.Timestamp, tr)
+	if err != nil {
+		return fmt.Errorf("submitter: %w", err)
+	}
+	return nil
+}
+
+// verifyEndorsements checks every endorsement's signature and identity,
+// and that together they satisfy the chaincode's endorsement policy.
+func verifyEndorsements(tx *Tx, cfg *Config, tr Trust, chaincode string) (string, error) {
+	if cfg == nil || tx.Action == nil {
+		return "", fmt.Errorf("no chaincode action or configuration to check endorsements against")
+	}
+	if got := tx.Chaincode.GetChaincodeId().GetName(); got != chaincode {
+		return "", fmt.Errorf("endorsed chaincode is %q, not %q", got, chaincode)
+	}
+	var signers []Signer
+	var errs, names []string
+	for _, e := range tx.Action.Endorsements {
+		s, err := cfg.VerifySigned(e.Endorser, slices.Concat(tx.Action.ProposalResponsePayload, e.Endorser), e.Signature, tx.Timestamp, tr)
+		if err != nil {
+			errs = append(errs, "endorsement by "+err.Error())
+			continue
+		}
+		signers = append(signers, s)
+		names = append(names, s.Name())
+	}
+	if len(errs) > 0 {
+		return "", fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	ok, why := cfg.Satisfied(strings.Split(strings.TrimPrefix(EndorsementPolicy, "/Channel/"), "/")[:1], "Endorsement", signers)
+	if !ok {
+		return "", fmt.Errorf("endorsement policy not satisfied: %s", why)
+	}
+	return fmt.Sprintf("%d endorsement(s) by %s; %s", len(signers), strings.Join(names, ", "), why), nil
+}
+
+// intraBlockConflict re-checks what a verifier can of the peers' MVCC
+// validation without state: no earlier transaction of the block marked
+// valid wrote a key this one read.
+func intraBlockConflict(blk *common.Block, tx *Tx, chaincode string) error {
+	reads := tx.readKeys()
+	for i := 0; i < tx.Index; i++ {
+		if c, _ := ValidationCode(blk, i); c != peer.TxValidationCode_VALID {
+			continue
+		}
+		other, err := ParseTx(blk, i)
+		if err != nil {
+			continue
+		}
+		for _, k := range other.writeKeys() {
+			if reads[k] {
+				return fmt.Errorf("transaction %d of the block, marked valid before it, wrote %s, which it read: it cannot be VALID", i, printableKey(strings.SplitN(k, "\x01", 2)[1]))
+			}
+		}
+	}
+	return nil
+}
+
+// sameDocument: the written record holds exactly the bundle's document.
+func sameDocument(b *Bundle, rec *record) error {
+	mine, err := certs.Canonicalize(b.Document)
+	if err != nil {
+		return fmt.Errorf("the bundle's document is not JSON: %v", err)
+	}
+	theirs, err := certs.Canonicalize(rec.Document)
+	if err != nil {
+		return fmt.Errorf("the written document is not JSON: %v", err)
+	}
+	if !bytes.Equal(mine, theirs) {
+		return fmt.Errorf("the bundle's document differs from the document the block writes")
+	}
+	if b.Kind == "certificate" {
+		var ref struct {
+			ChainReference domain.ChainReference `json:"chainReference"`
+		}
+		_ = json.Unmarshal(b.Document, &ref)
+		if ref.ChainReference.TxID != b.Record.TxID || ref.ChainReference.Channel != b.Channel {
+			return fmt.Errorf("the certificate's 区块链编号 %s@%s is not its registering transaction %s@%s", ref.ChainReference.TxID, ref.ChainReference.Channel, b.Record.TxID, b.Channel)
+		}
+	}
+	return nil
+}
+
+// verifyDocument checks the document's SM2 signature against the issuer
+// key the registering transaction read, itself proven on the ledger.
+func verifyDocument(r *Report, b *Bundle, rec *record, recTx *Tx, configs map[uint64]*Config, tr Trust) {
+	if b.IssuerKey == nil {
+		r.add("issuerKey", fmt.Errorf("the bundle holds no proof of the issuer key"), "")
+		return
+	}
+	kk, _ := store.CompositeKey(contract.TypeIssuerKey, rec.IssuerKeyID)
+	err := func() error {
+		if b.IssuerKey.Key != kk {
+			return fmt.Errorf("the bundle proves key %q, the record was signed with issuer key %s", printableKey(b.IssuerKey.Key), rec.IssuerKeyID)
+		}
+		if recTx == nil {
+			return fmt.Errorf("the registering transaction cannot be read")
+		}
+		v, ok := recTx.Read(b.Chaincode, kk)
+		if !ok || v == nil {
+			return fmt.Errorf("the registering transaction did not read issuer key %s", rec.IssuerKeyID)
+		}
+		if v.BlockNum != b.IssuerKey.BlockNumber || int(v.TxNum) != b.IssuerKey.TxIndex {
+			return fmt.Errorf("the registering transaction read issuer key version (block %d, tx %d), the bundle proves (block %d, tx %d)", v.BlockNum, v.TxNum, b.IssuerKey.BlockNumber, b.IssuerKey.TxIndex)
+		}
+		return nil
+	}()
+	r.add("issuerKey.version", err, fmt.Sprintf("the registration read issuer key %s as written in block %d, transaction %d", rec.IssuerKeyID, b.IssuerKey.BlockNumber, b.IssuerKey.TxIndex))
+	_, keyVal := verifyInclusion(r, "issuerKey", b, b.IssuerKey, configs, tr)
+	err = func() error {
+		var k domain.IssuerKey
+		if err := json.Unmarshal(keyVal, &k); err != nil {
+			return fmt.Errorf("the written issuer key is not a key record: %v", err)
+		}
+		if k.Status != domain.KeyActive {
+			return fmt.Errorf("issuer key %s was %s when the document was registered", k.KeyID, k.Status)
+		}
+		pub, err := certs.ParsePublicKeyPEM([]byte(k.PublicKey))
+		if err != nil {
+			return fmt.Errorf("issuer key %s: %v", k.KeyID, err)
+		}
+		if pub.KeyID() != k.KeyID || k.KeyID != rec.IssuerKeyID {
+			return fmt.Errorf("issuer key %s is not the key %s that signed the document", pub.KeyID(), rec.IssuerKeyID)
+		}
+		env, err := certs.ParseEnvelope(b.Document)
+		if err != nil {
+			return err
+		}
+		if err := certs.VerifySignature(env, pub); err != nil {
+			return err
+		}
+		_, err = certs.DecodeDocument(b.Document)
+		return err
+	}()
+	r.add("document.signature", err, fmt.Sprintf("SM2 signature verifies with issuer key %s recorded on the ledger; every field is valid", rec.IssuerKeyID))
+}

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"dataledger/certs/proof"
+)
+
+// maxBundle bounds a bundle read from a file or the gateway.
+const maxBundle = 64 << 20
+
+func proofCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "proof", Short: "Proof bundles: a record's block, configuration and endorsements, checked offline"}
+
+	var gatewayURL, apiKey, out string
+	get := &cobra.Command{
+		Use:   "get NUMBER [-o FILE]",
+		Short: "Fetch the proof bundle of a credential, certificate, objection, agreement or application from the gateway",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			kind, _, err := proof.KindOf(args[0])
+			if err != nil {
+				return &exitError{2, err}
+			}
+			u := strings.TrimRight(gatewayURL, "/") + "/api/v1/" + kind.Name + "s/" + url.PathEscape(args[0]) + "/proof"
+			req, err := http.NewRequest(http.MethodGet, u, nil)
+			if err != nil {
+				return err
+			}
+			if apiKey != "" {
+				req.Header.Set("Authorization", "Bearer "+apiKey)
+			}
+			res, err := (&http.Client{Timeout: time.Minute}).Do(req)
+			if err != nil {
+				return err
+			}
+			defer res.Body.Close()
+			body, err := io.ReadAll(io.LimitReader(res.Body, maxBundle))
+			if err != nil {
+				return err
+			}
+			if res.StatusCode != http.StatusOK {
+				return fmt.Errorf("%s: %s: %s", u, res.Status, body)
+			}
+			if out == "" || out == "-" {
+				_, err = cmd.OutOrStdout().Write(body)
+				return err
+			}
+			if err := os.WriteFile(out, body, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %s (%d bytes)\n", out, len(body))
+			return nil
+		},
+	}
+	get.Flags().StringVar(&gatewayURL, "gateway", envOr("DATALEDGER_GATEWAY", "http://127.0.0.1:8080"), "gateway base URL ($DATALEDGER_GATEWAY)")
+	get.Flags().StringVar(&apiKey, "api-key", os.Getenv("DATALEDGER_API_KEY"), "API key ($DATALEDGER_API_KEY); none acts as the public")
+	get.Flags().StringVarP(&out, "output", "o", "", "file to write (default: standard output)")
+
+	var trustFile string
+	var asJSON bool
+	verify := &cobra.Command{
+		Use:   "verify BUNDLE [--trust ROOTS.pem]",
+		Short: "Verify a proof bundle with no network",
+		Long: `Checks, with no network: the block's data hash covers its transactions; the
+transaction is in it and marked VALID; its endorsements chain to the channel's
+MSP roots and satisfy the endorsement policy (MAJORITY); the block carries
+valid orderer signatures; the write set writes exactly the document; the
+document's SM2 signature verifies with the issuer key recorded on the ledger.
+
+--trust pins the root certificates (obtained out of band, e.g. with
+"dataledger proof roots"): a bundle cannot bring its own roots.
+
+Exit status: 0 every check holds; 1 a check fails; 2 the input is malformed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var pinned []*x509.Certificate
+			if trustFile != "" {
+				data, err := os.ReadFile(trustFile)
+				if err != nil {
+					return &exitError{2, err}
+				}
+				if pinned, err = proof.ParseCertificates(data); err != nil {
+					return &exitError{2, fmt.Errorf("%s: %w", trustFile, err)}
+				}
+			}
+			data, err := readLimited(args[0], maxBundle)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			b, err := proof.ParseBundle(data)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			r := proof.Verify(b, pinned)
+			if asJSON {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				_ = enc.Encode(r)
+			} else {
+				r.Print(cmd.OutOrStdout())
+			}
+			if !r.OK {
+				return &exitError{1, fmt.Errorf("the bundle does not verify")}
+			}
+			return nil
+		},
+	}
+	verify.Flags().StringVar(&trustFile, "trust", "", "PEM file of pinned root certificates")
+	verify.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+
+	roots := &cobra.Command{
+		Use:   "roots",
+		Short: "Print every organization's MSP root certificate (PEM) of this network, to publish for --trust",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			pem, err := n.RootCertsPEM()
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(pem)
+			return err
+		},
+	}
+	roots.Flags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
+	roots.Flags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
+	cmd.AddCommand(get, verify, roots)
+	return cmd
+}
+
+func auditCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "audit", Short: "Audit the ledger for regulators"}
+	var channel, blockfiles, checkpoint, trustFile, org, user string
+	chain := &cobra.Command{
+		Use:   "chain --channel C [--blockfiles DIR] [--checkpoint FILE] [--trust ROOTS.pem]",
+		Short: "Walk every block from genesis (or a checkpoint): previous hashes, data hashes, orderer signatures",
+		Long: `Reads the blocks from a peer (as --org/--user of the network in --home) or,
+with --blockfiles, from a copy of a node's block files with no network.
+With --checkpoint the audit resumes where the last one stopped and saves
+where this one stopped. Exit status: 0 the chain holds; 1 a broken link
+(the first is reported); 2 the audit could not run.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			var pinned []*x509.Certificate
+			if trustFile != "" {
+				data, err := os.ReadFile(trustFile)
+				if err != nil {
+					return &exitError{2, err}
+				}
+				if pinned, err = proof.ParseCertificates(data); err != nil {
+					return &exitError{2, err}
+				}
+			}
+			var cp *proof.Checkpoint
+			if checkpoint != "" {
+				var err error
+				if cp, err = proof.LoadCheckpoint(checkpoint); err != nil {
+					return &exitError{2, err}
+				}
+			}
+			var blocks proof.Blocks
+			if blockfiles != "" {
+				fb, err := proof.OpenBlockFiles(blockfiles)
+				if err != nil {
+					return &exitError{2, err}
+				}
+				blocks = fb
+			} else {
+				n, err := openNet(cmd)
+				if err != nil {
+					return &exitError{2, err}
+				}
+				c, err := n.Connect(org, user, nil)
+				if err != nil {
+					return &exitError{2, err}
+				}
+				defer c.Close()
+				from := uint64(0)
+				if cp != nil {
+					from = cp.Next
+				}
+				if blocks, err = proof.NewQueryBlocks(c, channel, from); err != nil {
+					return &exitError{2, err}
+				}
+			}
+			r, err := proof.Audit(channel, blocks, cp, pinned)
+			if err != nil {
+				return &exitError{2, err}
+			}
+			r.Print(cmd.OutOrStdout())
+			if checkpoint != "" {
+				if err := r.Checkpoint.Save(checkpoint); err != nil {
+					return &exitError{2, err}
+				}
+			}
+			if !r.OK() {
+				return &exitError{1, fmt.Errorf("channel %s: broken at block %d", channel, r.FirstBroken.Block)}
+			}
+			return nil
+		},
+	}
+	chain.Flags().StringVar(&channel, "channel", "", "channel to audit")
+	chain.Flags().StringVar(&blockfiles, "blockfiles", "", "directory of a copy of a node's blockfile_* for the channel (no network)")
+	chain.Flags().StringVar(&checkpoint, "checkpoint", "", "checkpoint file: resume from it, save to it")
+	chain.Flags().StringVar(&trustFile, "trust", "", "PEM file of pinned root certificates")
+	chain.Flags().StringVar(&org, "org", "ProvinceMSP", "MSP ID to read the blocks as")
+	chain.Flags().StringVar(&user, "user", "regulator", "user of that org")
+	chain.Flags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
+	chain.Flags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
+	_ = chain.MarkFlagRequired("channel")
+	cmd.AddCommand(chain)
+	return cmd
+}
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// readLimited reads a file, or standard input for "-", up to limit bytes.
+func readLimited(path string, limit int64) ([]byte, error) {
+	var r io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return data, nil
+}

@@ -1,0 +1,155 @@
+package gateway
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/gin-gonic/gin"
+
+	"dataledger/certs/proof"
+	"dataledger/chaincode/domain"
+)
+
+// ledgerSource is proof.Source over the gateway's ledger, as one identity.
+type ledgerSource struct {
+	ctx    context.Context
+	ledger Ledger
+	who    Identity
+}
+
+func (l ledgerSource) Query(channel, chaincode, fn string, args ...string) ([]byte, error) {
+	return l.ledger.Query(l.ctx, l.who, channel, chaincode, fn, args...)
+}
+
+// proofBundle serves the proof bundle of the record a number identifies
+// (credentials, certificates, objections, agreements, applications).
+func (s *Server) proofBundle(c *gin.Context) {
+	number := c.Param("number")
+	kind, n, err := proof.KindOf(number)
+	if err == nil && !strings.HasPrefix(c.FullPath(), "/api/v1/"+kind.Name+"s/") {
+		err = domain.Invalid(domain.RuleNumber, "number", "%s is the number of a %s, not of what %s serves", number, kind.Name, c.FullPath())
+	}
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	channel, ok := s.ledger.ChannelOf(n.Division)
+	if !ok {
+		abort(c, domain.NotFound("DL-CHANNEL", "number", "no jurisdiction with division code %s is on this network", n.Division))
+		return
+	}
+	who := identity(c)
+	if err := s.ledger.Member(who, channel); err != nil {
+		abort(c, err)
+		return
+	}
+	b, err := proof.Build(ledgerSource{c.Request.Context(), s.ledger, who}, channel, s.ledger.Chaincode(), kind, number)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="`+number+`.proof.json"`)
+	c.JSON(http.StatusOK, b)
+}
+
+// verifyProof runs the offline verifier on a bundle with the roots of this
+// network's organizations pinned: the page shows its checks. A verifier
+// that trusts nobody runs `dataledger proof verify` itself.
+func (s *Server) verifyProof(c *gin.Context) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		abort(c, fail(http.StatusRequestEntityTooLarge, "the bundle is larger than the limit"))
+		return
+	}
+	b, err := proof.ParseBundle(body)
+	if err != nil {
+		abort(c, domain.Invalid("DL-PROOF", "bundle", "%v", err))
+		return
+	}
+	roots, err := s.ledger.TrustRoots()
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, proof.Verify(b, roots))
+}
+
+// audits keeps each channel's audit checkpoint, one audit at a time.
+type audits struct {
+	mu  sync.Mutex
+	dir string                       // "" keeps checkpoints in memory
+	mem map[string]*proof.Checkpoint // when dir is ""
+}
+
+// auditChain walks the channel's blocks from the last checkpoint (or
+// genesis with ?from=genesis) and reports (regulators).
+func (s *Server) auditChain(c *gin.Context) {
+	channel := c.Param("channel")
+	who := identity(c)
+	if err := s.ledger.Member(who, channel); err != nil {
+		abort(c, err)
+		return
+	}
+	a := &s.audits
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var cp *proof.Checkpoint
+	var err error
+	path := ""
+	if a.dir != "" {
+		path = filepath.Join(a.dir, channel+".json")
+		cp, err = proof.LoadCheckpoint(path)
+	} else {
+		cp = a.mem[channel]
+	}
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	if c.Query("from") == "genesis" {
+		cp = nil
+	}
+	from := uint64(0)
+	if cp != nil {
+		from = cp.Next
+	}
+	src := ledgerSource{c.Request.Context(), s.ledger, who}
+	blocks, err := proof.NewQueryBlocks(src, channel, from)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	roots, err := s.ledger.TrustRoots()
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	r, err := proof.Audit(channel, blocks, cp, roots)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	if path != "" {
+		err = r.Checkpoint.Save(path)
+	} else {
+		if a.mem == nil {
+			a.mem = map[string]*proof.Checkpoint{}
+		}
+		a.mem[channel] = r.Checkpoint
+	}
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	out := *r
+	out.Checkpoint = nil // the configuration block inside is for the gateway's own resumption
+	c.JSON(http.StatusOK, struct {
+		proof.AuditReport
+		OK       bool   `json:"ok"`
+		NextFrom uint64 `json:"nextFrom"`
+	}{out, r.OK(), r.Checkpoint.Next})
+}

@@ -1,0 +1,276 @@
+package integration
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/certs/proof"
+	"dataledger/certs/proof/prooftest"
+	"dataledger/chaincode/domain"
+	"dataledger/gateway"
+	"dataledger/network"
+)
+
+// httpGet fetches a gateway path as a caller (key "" : the public).
+func httpGet(t *testing.T, url, key string) (int, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, body
+}
+
+// pinnedRoots writes the network's root certificates where the CLI can
+// read them, and returns them parsed.
+func pinnedRoots(t *testing.T) (string, []byte) {
+	t.Helper()
+	pem, err := net.RootCertsPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "roots.pem")
+	if err := os.WriteFile(path, pem, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path, pem
+}
+
+// exitCode runs the dataledger CLI and returns its exit status and output.
+func exitCode(t *testing.T, args ...string) (int, string) {
+	t.Helper()
+	cmd := exec.Command(filepath.Join(binDir, "dataledger"), args...)
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode(), string(out)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return 0, string(out)
+}
+
+// TestProofBundlesFromTheRealNetwork: a credential, a certificate and an
+// objection's decision, each served as a proof bundle by the gateway,
+// verify offline with the network's roots pinned; every forgery of a
+// genuine bundle is caught with its reason, by the library and by the CLI.
+func TestProofBundlesFromTheRealNetwork(t *testing.T) {
+	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	srv, _ := startGateway(t, nil, ks)
+	is, ag := holderAgreement(t, "南宁证明测试")
+	cred, signed, _ := is.Credential(ag, is.Key)
+	issued, err := is.Issue(signed, ag)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	cert, build := is.CertificateFor(ag.Grantee, ag.GranteeName, "证明测试产品", []string{"RES-450100-0001"}, true)
+	registered, err := is.RegisterCertificate(build, "")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	exchange := connect(t, "ExchangeMSP", "exchange", nil)
+	objection := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
+		EvidenceDigest: certs.SM3Hex([]byte("证明测试证据")), Summary: "核对数据来源"}
+	submitJSON(t, exchange, "FileObjection", objection)
+	decided := submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: "数据来源合规"})
+	synced(t, decided)
+
+	rootsFile, rootsPEM := pinnedRoots(t)
+	pinned, err := proof.ParseCertificates(rootsPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	artifacts := filepath.Join(root, "integration", "artifacts")
+	_ = os.MkdirAll(artifacts, 0o755)
+	bundles := map[string]*proof.Bundle{}
+	for _, c := range []struct {
+		path, number, txID string
+	}{
+		{"credentials", cred.AuthorizationNumber, issued.TxID},
+		{"certificates", cert.RegistrationNumber, registered.TxID},
+		{"objections", objection.Number, decided.TxID},
+	} {
+		status, raw := httpGet(t, srv.URL+"/api/v1/"+c.path+"/"+c.number+"/proof", "")
+		if status != http.StatusOK {
+			t.Fatalf("%s proof: %d %s", c.path, status, raw)
+		}
+		file := filepath.Join(artifacts, c.number+".proof.json")
+		if err := os.WriteFile(file, raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		b, err := proof.ParseBundle(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		const rounds = 20
+		var r *proof.Report
+		for range rounds {
+			r = proof.Verify(b, pinned)
+		}
+		per := time.Since(start) / rounds
+		if !r.OK || b.Record.TxID != c.txID {
+			var sb strings.Builder
+			r.Print(&sb)
+			t.Fatalf("%s bundle (tx %s, want %s):\n%s", c.path, b.Record.TxID, c.txID, sb.String())
+		}
+		t.Logf("%s %s: bundle %d bytes (%d block(s)), verified offline in %s", c.path, c.number, len(raw), 1+len(b.Configs)+map[bool]int{true: 1}[b.IssuerKey != nil], per.Round(10*time.Microsecond))
+		if code, out := exitCode(t, "proof", "verify", "--trust", rootsFile, file); code != 0 || !strings.Contains(out, "VERIFIED") {
+			t.Fatalf("CLI on the genuine %s bundle: exit %d\n%s", c.path, code, out)
+		}
+		bundles[c.path] = b
+	}
+	if !strings.Contains(string(bundles["certificates"].Document), registered.TxID) {
+		t.Fatal("the certificate in the bundle does not carry its 区块链编号")
+	}
+
+	// Every forgery, on fresh bundles, through the CLI (exit 1, the check named).
+	for _, path := range []string{"credentials", "certificates"} {
+		for _, tm := range prooftest.Tamperings() {
+			b := prooftest.Clone(bundles[path])
+			if err := tm.Apply(b); err != nil {
+				t.Fatalf("%s: %v", tm.Name, err)
+			}
+			r := proof.Verify(b, pinned)
+			if c := r.Failed(tm.Check); r.OK || c == nil || !strings.Contains(c.Detail, tm.Reason) {
+				t.Fatalf("%s / %s: want %s to fail with %q, report %+v", path, tm.Name, tm.Check, tm.Reason, r.Checks)
+			}
+			file := filepath.Join(t.TempDir(), "forged.json")
+			raw, _ := json.Marshal(b)
+			_ = os.WriteFile(file, raw, 0o644)
+			code, out := exitCode(t, "proof", "verify", "--trust", rootsFile, file)
+			if code != 1 || !strings.Contains(out, "✗ "+tm.Check) {
+				t.Fatalf("CLI on %s / %s: exit %d\n%s", path, tm.Name, code, out)
+			}
+		}
+	}
+	if code, _ := exitCode(t, "proof", "verify", filepath.Join(root, "go.mod")); code != 2 {
+		t.Fatalf("a file that is no bundle: exit %d, want 2", code)
+	}
+
+	// The page's check: the gateway verifies with the network's roots pinned.
+	raw, _ := json.Marshal(bundles["certificates"])
+	resp, err := http.Post(srv.URL+"/api/v1/proofs/verify", "application/json", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep proof.Report
+	_ = json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	if !rep.OK || !rep.Pinned {
+		t.Fatalf("the gateway's verification: %+v", rep)
+	}
+	// A number of another kind on a route is refused before any lookup.
+	if status, body := httpGet(t, srv.URL+"/api/v1/certificates/"+cred.AuthorizationNumber+"/proof", ""); status != http.StatusUnprocessableEntity {
+		t.Fatalf("a credential number on the certificates route: %d %s", status, body)
+	}
+}
+
+// TestRegulatorAuditsTheChain: the regulator's endpoint walks the chain
+// and resumes from its checkpoint; the CLI audits a copy of a peer's block
+// files and finds a corrupted block in it, never touching the live one.
+func TestRegulatorAuditsTheChain(t *testing.T) {
+	dir := t.TempDir()
+	ks, _ := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
+	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
+	enterprise, _, _ := ks.Create("CityAMSP", gateway.RoleEnterprise)
+	cfg := gateway.DefaultConfig()
+	cfg.AuditDir = filepath.Join(dir, "audit")
+	_ = os.MkdirAll(cfg.AuditDir, 0o700)
+	srv, _ := startGateway(t, &cfg, ks)
+	url := srv.URL + "/api/v1/channels/nanning/audit"
+	if status, _ := httpGet(t, url, ""); status != http.StatusUnauthorized {
+		t.Fatalf("the public audits: %d", status)
+	}
+	if status, _ := httpGet(t, url, enterprise); status != http.StatusForbidden {
+		t.Fatalf("an enterprise audits: %d", status)
+	}
+	type report struct {
+		OK           bool   `json:"ok"`
+		From         uint64 `json:"from"`
+		Blocks       int    `json:"blocks"`
+		Transactions int    `json:"transactions"`
+		NextFrom     uint64 `json:"nextFrom"`
+		Elapsed      string `json:"elapsed"`
+		FirstBroken  any    `json:"firstBroken"`
+	}
+	audit := func(q string) report {
+		t.Helper()
+		status, body := httpGet(t, url+q, regulator)
+		var r report
+		if status != http.StatusOK || json.Unmarshal(body, &r) != nil || !r.OK {
+			t.Fatalf("audit: %d %s", status, body)
+		}
+		return r
+	}
+	first := audit("?from=genesis")
+	if first.From != 0 || first.Blocks < 5 || first.NextFrom != uint64(first.Blocks) {
+		t.Fatalf("first audit %+v", first)
+	}
+	ping := connect(t, "CityAMSP", "authority", nil)
+	p, err := ping.Submit("nanning", "Ping")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, p)
+	next := audit("")
+	if next.From != first.NextFrom || next.Blocks < 1 || next.Blocks > 3 {
+		t.Fatalf("the audit did not resume from its checkpoint: first %+v, next %+v", first, next)
+	}
+	t.Logf("regulator's audit of nanning: %d blocks, %d transactions in %s", first.Blocks, first.Transactions, first.Elapsed)
+
+	// A copy of the city peer's block files, audited with no network.
+	rootsFile, _ := pinnedRoots(t)
+	live := net.L.BlockFiles(net.D.Org("CityAMSP").Peers[0].ID(), "nanning")
+	cp := filepath.Join(t.TempDir(), "nanning")
+	if err := os.MkdirAll(cp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir(live)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(live, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(cp, e.Name()), data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--blockfiles", cp, "--trust", rootsFile); code != 0 {
+		t.Fatalf("audit of an intact copy: exit %d\n%s", code, out)
+	}
+	broken := uint64(first.Blocks / 2)
+	if err := prooftest.CorruptBlockFile(filepath.Join(cp, "blockfile_000000"), broken); err != nil {
+		t.Fatal(err)
+	}
+	code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--blockfiles", cp, "--trust", rootsFile)
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("BROKEN at block %d: the header's data hash does not match", broken)) {
+		t.Fatalf("audit of a corrupted copy (block %d): exit %d\n%s", broken, code, out)
+	}
+	// The live ledger, read through the peer, is intact.
+	if code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--home", home, "--description", description, "--trust", rootsFile); code != 0 {
+		t.Fatalf("audit of the live chain: exit %d\n%s", code, out)
+	}
+}
