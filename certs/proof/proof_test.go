@@ -1,6 +1,7 @@
 package proof_test
 
 import (
+	"bytes"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -288,4 +289,53 @@ func TestBlockFilesMustExist(t *testing.T) {
 	if errors.Is(err, io.EOF) || !strings.Contains(err.Error(), "truncated") {
 		t.Errorf("a truncated file ended with %v", err)
 	}
+}
+
+// FuzzVerifyBundle: whatever a bundle holds, parsing and verifying it
+// answers with a report (never a panic) and a mutated bundle never
+// verifies unless it is the genuine one.
+func FuzzVerifyBundle(f *testing.F) {
+	genuine, err := os.ReadFile("testdata/credential.proof.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(genuine)
+	f.Add([]byte(`{"format":"dataledger-proof/1","kind":"certificate","record":{"block":"AAAA"}}`))
+	data, _ := os.ReadFile("testdata/roots.pem")
+	pinned, _ := proof.ParseCertificates(data)
+	f.Fuzz(func(t *testing.T, in []byte) {
+		b, err := proof.ParseBundle(in)
+		if err != nil {
+			return
+		}
+		if r := proof.Verify(b, pinned); r.OK && !bytes.Equal(in, genuine) {
+			// Only re-encodings of the genuine bundle may verify.
+			g, _ := proof.ParseBundle(genuine)
+			if b.Record.TxID != g.Record.TxID || !bytes.Equal(b.Record.Block, g.Record.Block) {
+				t.Fatalf("a different bundle verified: %s", in)
+			}
+		}
+	})
+}
+
+// FuzzBlockFile: a block file of any bytes is read as blocks or refused,
+// never a panic.
+func FuzzBlockFile(f *testing.F) {
+	data, err := os.ReadFile("testdata/nanning/blockfile_000000")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data[:4096])
+	f.Add([]byte{0x05, 0x00, 0x00, 0x00, 0x00, 0x00})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "blockfile_000000"), in, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		fb, err := proof.OpenBlockFiles(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = proof.Audit("nanning", fb, nil, nil)
+	})
 }
