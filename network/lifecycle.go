@@ -96,6 +96,9 @@ func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
 		"CHAINCODE_TLS_KEY=" + filepath.Join(tls, "server.key"),
 		"DATALEDGER_CHANNELS=" + string(channels),
 	}
+	if n.Bench {
+		env = append(env, "DATALEDGER_BENCH=1")
+	}
 	config := strings.Join(env, "\n")
 	configFile := filepath.Join(n.L.ChaincodeDir(p.ID()), "server.env")
 	if prev, _ := os.ReadFile(configFile); string(prev) != config {

@@ -17,6 +17,9 @@ type Net struct {
 	Out io.Writer // progress
 	// BinDir holds dataledger's own binaries (chaincode server, builder).
 	BinDir string
+	// Bench starts the chaincode servers with the benchmark functions on
+	// (`network up --bench`); an up without it turns them off again.
+	Bench bool
 }
 
 // Open loads a description and binds it to a home directory.

@@ -33,6 +33,7 @@ const (
 // from then on the ledger's jurisdiction record decides.
 type App struct {
 	Channels map[string]domain.ChannelConfig // by channel name
+	Bench    bool                            // the benchmark functions answer (bench.go)
 }
 
 // Event is the payload of every chaincode event. Fabric keeps one event

@@ -17,8 +17,8 @@ type Contract struct {
 }
 
 // New builds the chaincode with the deployment's channel configuration.
-func New(channels map[string]domain.ChannelConfig) (*contractapi.ContractChaincode, error) {
-	c := &Contract{App: &App{Channels: channels}}
+func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.ContractChaincode, error) {
+	c := &Contract{App: &App{Channels: channels, Bench: bench}}
 	c.Name = "dataledger"
 	c.Info.Title = "dataledger"
 	c.Info.Version = "1"
@@ -88,6 +88,17 @@ func (c *Contract) ListParties(ctx contractapi.TransactionContextInterface, size
 
 func (c *Contract) History(ctx contractapi.TransactionContextInterface, recordType, key string) (string, error) {
 	return out(c.App.History(st(ctx), recordType, key))
+}
+
+// BenchPut is the raw-put baseline of the write-path benchmark.
+func (c *Contract) BenchPut(ctx contractapi.TransactionContextInterface, key, value string) error {
+	return c.App.BenchPut(st(ctx), key, value)
+}
+
+// BenchLoad bulk-loads synthetic credential records for the scale
+// benchmark.
+func (c *Contract) BenchLoad(ctx contractapi.TransactionContextInterface, start, count int) (int, error) {
+	return c.App.BenchLoad(st(ctx), start, count)
 }
 
 // Ping writes nothing and returns the transaction time: submitting it

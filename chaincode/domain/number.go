@@ -113,3 +113,16 @@ func numberKind(prefix string) string {
 		return "agreement"
 	}
 }
+
+// SequenceNumber makes the number whose serial encodes seq (base 31 in
+// the credit-code alphabet, eight characters): distinct, sorted numbers for
+// bulk-loaded benchmark records, never for real ones (their serials are
+// random).
+func SequenceNumber(prefix, division string, year int, seq uint64) Number {
+	serial := make([]byte, 8)
+	for i := len(serial) - 1; i >= 0; i-- {
+		serial[i] = creditAlphabet[seq%uint64(len(creditAlphabet))]
+		seq /= uint64(len(creditAlphabet))
+	}
+	return Number{Prefix: prefix, Division: division, Year: year, Serial: string(serial)}
+}

@@ -5,6 +5,7 @@
 //	CHAINCODE_SERVER_ADDRESS  host:port to listen on
 //	CHAINCODE_TLS_CERT/KEY    server TLS certificate and key (PEM)
 //	DATALEDGER_CHANNELS       {"channel": {"authority": MSPID, "exchanges": [MSPID…]}, …}
+//	DATALEDGER_BENCH          1: the benchmark functions answer (network up --bench)
 package main
 
 import (
@@ -34,7 +35,7 @@ func run() error {
 	if err := json.Unmarshal([]byte(os.Getenv("DATALEDGER_CHANNELS")), &channels); err != nil {
 		return fmt.Errorf("DATALEDGER_CHANNELS: %w", err)
 	}
-	cc, err := contract.New(channels)
+	cc, err := contract.New(channels, os.Getenv("DATALEDGER_BENCH") == "1")
 	if err != nil {
 		return err
 	}

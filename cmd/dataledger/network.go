@@ -11,6 +11,8 @@ import (
 	"dataledger/network/fabricbin"
 )
 
+var bench bool
+
 var netFlags struct {
 	description string
 	home        string
@@ -42,9 +44,11 @@ func networkCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			n.Bench = bench
 			return n.Up(netFlags.tools)
 		},
 	}
+	up.Flags().BoolVar(&bench, "bench", false, "serve the benchmark functions (raw put, bulk load); never on a production network")
 	var purge bool
 	down := &cobra.Command{
 		Use:   "down [--purge]",

@@ -1,0 +1,81 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// Benchmark functions: a raw key-value put (the baseline every write path
+// is measured against) and a bulk loader of synthetic credential records
+// (the state sizes of the scale measurements). They answer only when the
+// chaincode server runs with DATALEDGER_BENCH=1 (`network up --bench`),
+// never on a production network.
+
+// TypeBench is the record type of raw benchmark keys.
+const TypeBench = "bench"
+
+// RuleBenchOff refuses the benchmark functions on a network not started
+// for benchmarks.
+const RuleBenchOff = "DL-BENCH-OFF"
+
+// MaxBenchLoad bounds one bulk-load transaction (its write set stays far
+// below the orderer's preferred block size).
+const MaxBenchLoad = 1000
+
+func (a *App) benchOn(fn string) error {
+	if !a.Bench {
+		return domain.Forbidden(RuleBenchOff, "function", "%s is a benchmark function; this network was not started with `network up --bench`", fn)
+	}
+	return nil
+}
+
+// BenchPut writes value under a raw key: one read-free write, no rule, no
+// signature (the write-path baseline).
+func (a *App) BenchPut(s store.Store, key, value string) error {
+	if err := a.benchOn("BenchPut"); err != nil {
+		return err
+	}
+	k, err := s.Key(TypeBench, key)
+	if err != nil {
+		return domain.Invalid(domain.RuleText, "key", "%v", err)
+	}
+	return s.Put(k, []byte(value))
+}
+
+// BenchLoad writes count synthetic credential records numbered from
+// start (domain.SequenceNumber in the channel's division), active, with a
+// small document: the bulk path that puts 10 k to 1 M records on the
+// ledger for the scale measurements. They appear in the disclosure list
+// like issued credentials; they carry no verifiable signature.
+func (a *App) BenchLoad(s store.Store, start, count int) (int, error) {
+	if err := a.benchOn("BenchLoad"); err != nil {
+		return 0, err
+	}
+	if count < 1 || count > MaxBenchLoad || start < 0 {
+		return 0, domain.Invalid("DL-BENCH-COUNT", "count", "must be 1..%d records from a start ≥ 0, got %d from %d", MaxBenchLoad, count, start)
+	}
+	t, err := a.begin(s)
+	if err != nil {
+		return 0, err
+	}
+	year := t.now.In(domain.CST).Year()
+	for i := start; i < start+count; i++ {
+		n := domain.SequenceNumber(domain.PrefixAuthorization, t.j.DivisionCode, year, uint64(i)).String()
+		doc, _ := json.Marshal(map[string]string{"docType": domain.TypeCredential, "authorizationNumber": n, "note": "benchmark record"})
+		rec := domain.CredentialRecord{
+			Number: n, Document: doc, IssuerKeyID: "bench", HolderCreditCode: "bench", AgreementNumber: "bench",
+			ValidFrom: t.now.Format("2006-01-02"), ValidUntil: t.now.AddDate(3, 0, 0).Format("2006-01-02"),
+			Status: domain.CredentialValid, Version: 1,
+		}
+		rec.Issued = t.c
+		rec.Issued.Action = "bench-load"
+		rec.Last = rec.Issued
+		if err := put(s, key(s, TypeCredential, n), &rec); err != nil {
+			return 0, fmt.Errorf("record %d: %w", i, err)
+		}
+	}
+	return count, nil
+}

@@ -1,0 +1,49 @@
+package contract
+
+import (
+	"testing"
+
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+func TestBenchFunctionsAnswerOnlyOnABenchNetwork(t *testing.T) {
+	m := bootstrapped(t)
+	refused(t, m, cityAClerk, RuleBenchOff, func(s store.Store) error { return app.BenchPut(s, "k", "v") })
+	refused(t, m, cityAClerk, RuleBenchOff, func(s store.Store) error { _, err := app.BenchLoad(s, 0, 10); return err })
+
+	bench := &App{Channels: app.Channels, Bench: true}
+	if _, err := m.Run(cityAClerk, func(s store.Store) error { return bench.BenchPut(s, "k", "v") }); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, m, cityAClerk, "DL-BENCH-COUNT", func(s store.Store) error { _, err := bench.BenchLoad(s, 0, MaxBenchLoad+1); return err })
+	for _, start := range []int{0, 250} {
+		if _, err := m.Run(cityAClerk, func(s store.Store) error { _, err := bench.BenchLoad(s, start, 250); return err }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The loaded records are distinct, valid numbers in the disclosure list.
+	seen, bookmark := map[string]bool{}, ""
+	for {
+		var page *Page[domain.AuthorizationDisclosure]
+		if _, err := m.Run(cityAClerk, func(s store.Store) error {
+			var err error
+			page, err = app.ListDisclosedAuthorizations(s, MaxPageSize, bookmark)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, it := range page.Items {
+			if _, err := domain.ParseNumber("number", it.AuthorizationNumber, domain.PrefixAuthorization); err != nil || seen[it.AuthorizationNumber] {
+				t.Fatalf("loaded number %s: %v (seen %v)", it.AuthorizationNumber, err, seen[it.AuthorizationNumber])
+			}
+			seen[it.AuthorizationNumber] = true
+		}
+		if bookmark = page.Bookmark; bookmark == "" || len(page.Items) == 0 {
+			break
+		}
+	}
+	if len(seen) != 500 {
+		t.Fatalf("%d records listed, want 500", len(seen))
+	}
+}
