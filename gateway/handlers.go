@@ -26,6 +26,7 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"proofBundle":         s.proofBundle,
 		"verifyProof":         s.verifyProof,
 		"auditChain":          s.auditChain,
+		"ping":                func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) },
 	}
 }
 

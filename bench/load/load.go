@@ -63,6 +63,48 @@ func Run(inFlight, n int, do func(i int) string) Result {
 	return r
 }
 
+// RunFor calls do with at most inFlight calls at once until d has passed
+// (calls in progress then finish).
+func RunFor(inFlight int, d time.Duration, do func(i int) string) Result {
+	type sample struct {
+		lat     time.Duration
+		outcome string
+	}
+	var next atomic.Int64
+	per := make([][]sample, inFlight)
+	var wg sync.WaitGroup
+	start := time.Now()
+	stop := start.Add(d)
+	for w := 0; w < inFlight; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for time.Now().Before(stop) {
+				t := time.Now()
+				o := do(int(next.Add(1) - 1))
+				per[w] = append(per[w], sample{time.Since(t), o})
+			}
+		}(w)
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var lat []time.Duration
+	r := Result{InFlight: inFlight, Elapsed: elapsed, Outcomes: map[string]int{}}
+	for _, ss := range per {
+		for _, s := range ss {
+			lat = append(lat, s.lat)
+			r.Outcomes[s.outcome]++
+		}
+	}
+	r.Requests = len(lat)
+	r.PerSecond = float64(r.Requests) / elapsed.Seconds()
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	if len(lat) > 0 {
+		r.P50, r.P99 = lat[len(lat)/2], lat[(len(lat)*99)/100]
+	}
+	return r
+}
+
 func (r Result) String() string {
 	return fmt.Sprintf("%4d in flight: %6d requests in %6.1fs = %7.1f/s  p50 %4dms  p99 %4dms  %v",
 		r.InFlight, r.Requests, r.Elapsed.Seconds(), r.PerSecond, r.P50.Milliseconds(), r.P99.Milliseconds(), r.Outcomes)

@@ -348,6 +348,8 @@ func (a *App) History(s store.Store, recordType, key string) ([]HistoryItem, err
 		k, err = partyKey(s, key)
 	case TypeProfile, TypeJurisdiction:
 		k, err = s.Key(recordType)
+	case TypeBench:
+		k, err = s.Key(recordType, key)
 	case TypeIssuerKey:
 		if err = validKeyID("key", key); err == nil {
 			k, err = s.Key(recordType, key)

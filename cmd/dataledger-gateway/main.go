@@ -43,6 +43,15 @@ type Settings struct {
 	ExchangeOrg  string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
 	IssuerKeys   []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
 	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
+	State        string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
+}
+
+// stateDir is where the gateway keeps its own state.
+func (s Settings) stateDir() string {
+	if s.State != "" {
+		return s.State
+	}
+	return filepath.Join(s.Home, "gateway")
 }
 
 func defaults() Settings {
@@ -155,7 +164,7 @@ func run(s Settings, log *slog.Logger) error {
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
 	cfg := gateway.DefaultConfig()
-	cfg.AuditDir = filepath.Join(s.Home, "gateway", "audit")
+	cfg.AuditDir = filepath.Join(s.stateDir(), "audit")
 	if err := os.MkdirAll(cfg.AuditDir, 0o700); err != nil {
 		return err
 	}
@@ -165,7 +174,7 @@ func run(s Settings, log *slog.Logger) error {
 	if cfg.Signers, err = loadSigners(s.IssuerKeys, s.KeystorePass); err != nil {
 		return err
 	}
-	if cfg.Idempotency, err = gateway.OpenIdempotencyStore(filepath.Join(s.Home, "gateway", "idempotency.jsonl")); err != nil {
+	if cfg.Idempotency, err = gateway.OpenIdempotencyStore(filepath.Join(s.stateDir(), "idempotency.jsonl")); err != nil {
 		return err
 	}
 	defer cfg.Idempotency.Close()
@@ -186,7 +195,7 @@ func run(s Settings, log *slog.Logger) error {
 	srv := &http.Server{Addr: s.Listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	checkpoints := filepath.Join(s.Home, "gateway", "checkpoints")
+	checkpoints := filepath.Join(s.stateDir(), "checkpoints")
 	(&gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
 	if s.ExchangeOrg != "" {
 		(&gateway.ExchangeListener{Net: net, Who: gateway.Identity{Org: s.ExchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: checkpoints, Log: log}).Run(ctx)

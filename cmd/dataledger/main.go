@@ -33,7 +33,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	nc := networkCmd()
 	nc.AddCommand(demoCmd())
-	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd(), gatewayCmd(), proofCmd(), auditCmd())
+	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd(), gatewayCmd(), proofCmd(), auditCmd(), benchCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

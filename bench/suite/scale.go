@@ -1,0 +1,278 @@
+package suite
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+
+	"dataledger/bench/load"
+	"dataledger/chaincode/contract"
+	"dataledger/chaincode/domain"
+	"dataledger/network"
+	"dataledger/network/sample"
+)
+
+// ScaleRow is the read latencies with a number of records on the ledger.
+type ScaleRow struct {
+	Records    int
+	LoadPerSec float64 // records per second of the bulk path to get here
+	Verify     Latency // VerifyCredential of a real credential
+	Page1      Latency // disclosure list, first page of 50
+	DeepPage   Latency // the page DeepPageNo, reached by its bookmark
+	DeepPageNo int
+}
+
+// Latency is a small sample's median and 99th percentile.
+type Latency struct{ P50, P99 time.Duration }
+
+func sampleLatency(n int, do func() error) (Latency, error) {
+	lat := make([]time.Duration, 0, n)
+	for range n {
+		t := time.Now()
+		if err := do(); err != nil {
+			return Latency{}, err
+		}
+		lat = append(lat, time.Since(t))
+	}
+	sort.Slice(lat, func(a, b int) bool { return lat[a] < lat[b] })
+	return Latency{lat[len(lat)/2], lat[len(lat)*99/100]}, nil
+}
+
+const disclosurePage = 50
+
+// runScale loads synthetic credential records with the bulk path
+// (BenchLoad, 1,000 per transaction, 8 in flight) up to each level and
+// measures a verification and the disclosure list's first and deep pages.
+func runScale(o *Options, r *Report) error {
+	is, err := sample.NewIssuer(o.Net, o.ScaleChannel, "柳州市大数据发展局")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	defer is.Close()
+	ag, err := is.HolderAgreement("压测规模企业")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	cred, signed, err := is.Credential(ag, is.Key)
+	if err != nil {
+		return err
+	}
+	if _, err := is.Issue(signed, ag); err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	cc := is.Operator.Gateway.GetNetwork(o.ScaleChannel).GetContract(o.Net.D.Chaincode.Name)
+	loaded, err := countLoaded(cc)
+	if err != nil {
+		return err
+	}
+	for _, level := range o.ScaleLevels {
+		rate := 0.0
+		if loaded < level {
+			start := time.Now()
+			if err := bulkLoad(cc, loaded, level); err != nil {
+				return err
+			}
+			rate = float64(level-loaded) / time.Since(start).Seconds()
+			o.logf("   loaded %d → %d records at %.0f records/s", loaded, level, rate)
+			loaded = level
+		}
+		row := ScaleRow{Records: level, LoadPerSec: rate}
+		samples := 200
+		if o.Smoke {
+			samples = 30
+		}
+		if row.Verify, err = sampleLatency(samples, func() error {
+			_, err := cc.Evaluate("VerifyCredential", client.WithArguments(cred.AuthorizationNumber))
+			return err
+		}); err != nil {
+			return fmt.Errorf("%s", network.ErrorText(err))
+		}
+		if row.Page1, err = sampleLatency(samples/4, func() error {
+			_, err := cc.Evaluate("ListDisclosedAuthorizations", client.WithArguments(strconv.Itoa(disclosurePage), ""))
+			return err
+		}); err != nil {
+			return err
+		}
+		row.DeepPageNo = min(1000, level/disclosurePage)
+		bookmark, err := skipTo(cc, (row.DeepPageNo-1)*disclosurePage)
+		if err != nil {
+			return err
+		}
+		if row.DeepPage, err = sampleLatency(samples/4, func() error {
+			_, err := cc.Evaluate("ListDisclosedAuthorizations", client.WithArguments(strconv.Itoa(disclosurePage), bookmark))
+			return err
+		}); err != nil {
+			return err
+		}
+		r.Scale = append(r.Scale, row)
+		o.logf("   %8d records: verify p50 %s p99 %s; page 1 p50 %s; page %d p50 %s", level, row.Verify.P50, row.Verify.P99, row.Page1.P50, row.DeepPageNo, row.DeepPage.P50)
+	}
+	return nil
+}
+
+// countLoaded finds how many bulk-loaded records the channel has already
+// (the loader numbers them from 0, so the first missing one is the count).
+func countLoaded(cc *client.Contract) (int, error) {
+	exists := func(i int) bool {
+		b, err := cc.Evaluate("GetCredential", client.WithArguments(benchNumber(cc, i)))
+		return err == nil && len(b) > 0
+	}
+	if !exists(0) {
+		return 0, nil
+	}
+	lo, hi := 0, 1
+	for exists(hi) {
+		lo, hi = hi, hi*2
+	}
+	for hi-lo > 1 {
+		mid := (lo + hi) / 2
+		if exists(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return hi, nil
+}
+
+var benchDivision sync.Map // contract → division code
+
+func benchNumber(cc *client.Contract, i int) string {
+	div, ok := benchDivision.Load(cc)
+	if !ok {
+		b, _ := cc.Evaluate("GetJurisdiction")
+		var j domain.Jurisdiction
+		_ = json.Unmarshal(b, &j)
+		div = j.DivisionCode
+		benchDivision.Store(cc, div)
+	}
+	return domain.SequenceNumber(domain.PrefixAuthorization, div.(string), time.Now().In(domain.CST).Year(), uint64(i)).String()
+}
+
+// bulkLoad writes records [from, to) in transactions of MaxBenchLoad.
+func bulkLoad(cc *client.Contract, from, to int) error {
+	var chunks [][2]int
+	for s := from; s < to; s += contract.MaxBenchLoad {
+		chunks = append(chunks, [2]int{s, min(contract.MaxBenchLoad, to-s)})
+	}
+	var mu sync.Mutex
+	var firstErr error
+	res := load.Run(8, len(chunks), func(i int) string {
+		_, commit, err := cc.SubmitAsync("BenchLoad", client.WithArguments(strconv.Itoa(chunks[i][0]), strconv.Itoa(chunks[i][1])))
+		if err == nil {
+			var st *client.Status
+			if st, err = commit.Status(); err == nil && !st.Successful {
+				err = fmt.Errorf("transaction %s: %s", st.TransactionID, st.Code)
+			}
+		}
+		if err != nil {
+			mu.Lock()
+			if firstErr == nil {
+				firstErr = fmt.Errorf("BenchLoad %v: %s", chunks[i], network.ErrorText(err))
+			}
+			mu.Unlock()
+			return "error"
+		}
+		return "VALID"
+	})
+	if firstErr != nil {
+		return firstErr
+	}
+	if res.Outcomes["VALID"] != len(chunks) {
+		return fmt.Errorf("bulk load: %v", res.Outcomes)
+	}
+	return nil
+}
+
+// skipTo follows the disclosure list's bookmarks, 200 records a page,
+// to the record at position pos, and returns the bookmark that starts
+// there.
+func skipTo(cc *client.Contract, pos int) (string, error) {
+	bookmark := ""
+	for pos > 0 {
+		n := min(pos, contract.MaxPageSize)
+		b, err := cc.Evaluate("ListDisclosedAuthorizations", client.WithArguments(strconv.Itoa(n), bookmark))
+		if err != nil {
+			return "", fmt.Errorf("%s", network.ErrorText(err))
+		}
+		var page struct {
+			Bookmark string `json:"bookmark"`
+		}
+		if err := json.Unmarshal(b, &page); err != nil {
+			return "", err
+		}
+		if page.Bookmark == "" {
+			return "", fmt.Errorf("the list ended before record %d", pos)
+		}
+		bookmark = page.Bookmark
+		pos -= n
+	}
+	return bookmark, nil
+}
+
+// HistoryRow is the cost of reading a key's history of a given length.
+type HistoryRow struct {
+	Versions int
+	Latency  Latency
+	Bytes    int
+}
+
+// runHistory writes keys with 1 … N versions (each version its own
+// transaction, keys in parallel) and reads each history.
+func runHistory(o *Options, r *Report) error {
+	c, err := o.Net.Connect(o.Net.D.Channel(o.WriteChannel).Authority, "operator", nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	cc := c.Gateway.GetNetwork(o.WriteChannel).GetContract(o.Net.D.Chaincode.Name)
+	run := fmt.Sprint(time.Now().UnixNano())
+	value := strings.Repeat("h", 1024)
+	var wg sync.WaitGroup
+	errs := make([]error, len(o.HistoryLens))
+	start := time.Now()
+	for i, n := range o.HistoryLens {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for v := range n {
+				_, commit, err := cc.SubmitAsync("BenchPut", client.WithArguments(fmt.Sprintf("hist-%s-%d", run, n), fmt.Sprintf(`{"version":%d,"pad":"%s"}`, v, value)))
+				if err == nil {
+					_, err = commit.Status()
+				}
+				if err != nil {
+					errs[i] = fmt.Errorf("%s", network.ErrorText(err))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	o.logf("   wrote histories of %v versions in %s", o.HistoryLens, time.Since(start).Round(time.Second))
+	for _, n := range o.HistoryLens {
+		key := fmt.Sprintf("hist-%s-%d", run, n)
+		size := 0
+		lat, err := sampleLatency(20, func() error {
+			b, err := cc.Evaluate("History", client.WithArguments(contract.TypeBench, key))
+			size = len(b)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("%s", network.ErrorText(err))
+		}
+		r.History = append(r.History, HistoryRow{Versions: n, Latency: lat, Bytes: size})
+		o.logf("   %5d versions: history p50 %s p99 %s, %d bytes", n, lat.P50, lat.P99, size)
+	}
+	return nil
+}

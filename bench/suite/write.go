@@ -1,0 +1,122 @@
+package suite
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+
+	"dataledger/bench/load"
+	"dataledger/chaincode/domain"
+	"dataledger/network"
+	"dataledger/network/sample"
+)
+
+// WriteRow is one write path at one number of transactions in flight.
+type WriteRow struct {
+	Path     string
+	InFlight int
+	load.Result
+}
+
+// Conflicts counts MVCC read conflicts.
+func (w WriteRow) Conflicts() int { return w.Outcomes["MVCC_READ_CONFLICT"] }
+
+// Write paths, in the order they run at each level.
+const (
+	PathRawPut       = "raw put (BenchPut)"
+	PathIssuance     = "credential issuance"
+	PathRegistration = "certificate registration"
+)
+
+// outcome classifies a submit's result as the load generators count it.
+func outcome(err error) string {
+	if err == nil {
+		return "VALID"
+	}
+	if msg := network.ChaincodeMessage(err); msg != "" {
+		return "refused " + strings.SplitN(msg, ":", 2)[0]
+	}
+	text := network.ErrorText(err)
+	for _, code := range []string{"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT", "ENDORSEMENT_POLICY_FAILURE"} {
+		if strings.Contains(text, code) {
+			return code
+		}
+	}
+	return "error"
+}
+
+// runWrite measures a raw put, credential issuance and certificate
+// registration on one channel, each submit waiting for its commit, with
+// the processes' CPU and memory sampled throughout.
+func runWrite(o *Options, r *Report) error {
+	is, err := sample.NewIssuer(o.Net, o.WriteChannel, "南宁市大数据发展局")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	defer is.Close()
+	operator, err := is.Party(domain.PartyOperator, "压测运营平台")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	holder, err := is.Party(domain.PartyEnterprise, "压测持证企业")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	ag, err := is.CatalogAgreement(operator, holder, "压测持证企业")
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	total := o.WriteN * len(o.WriteLevels)
+	docs := make([]string, total)
+	for i := range docs {
+		if _, docs[i], err = is.Credential(ag, is.Key); err != nil {
+			return err
+		}
+	}
+	// The raw put writes a value the size of a signed credential.
+	value := strings.Repeat("x", len(docs[0]))
+	contract := is.Operator.Gateway.GetNetwork(o.WriteChannel).GetContract(o.Net.D.Chaincode.Name)
+	submit := func(fn string, args ...string) string {
+		_, commit, err := contract.SubmitAsync(fn, client.WithArguments(args...))
+		if err != nil {
+			return outcome(err)
+		}
+		st, err := commit.Status()
+		if err != nil {
+			return "commit status error"
+		}
+		return st.Code.String()
+	}
+	if got := submit("BenchPut", "warm-up", value); got != "VALID" {
+		return fmt.Errorf("BenchPut: %s (start the network with `network up --bench`)", got)
+	}
+	sampler := startSampler(o.Net)
+	runID := fmt.Sprint(r.Started.UnixNano())
+	for level, k := range o.WriteLevels {
+		base := level * o.WriteN
+		paths := []struct {
+			name string
+			do   func(i int) string
+		}{
+			{PathRawPut, func(i int) string { return submit("BenchPut", fmt.Sprintf("%s-%d", runID, base+i), value) }},
+			{PathIssuance, func(i int) string { return submit("IssueCredential", docs[base+i], ag.Number) }},
+			{PathRegistration, func(i int) string {
+				_, build := is.CertificateFor(holder, "压测持证企业", fmt.Sprintf("压测产品%s-%06d", runID[len(runID)-6:], base+i), []string{"RES-450100-0001"}, true)
+				_, err := is.RegisterCertificate(build, "")
+				return outcome(err)
+			}},
+		}
+		for _, p := range paths {
+			res := load.Run(k, o.WriteN, p.do)
+			row := WriteRow{Path: p.name, InFlight: k, Result: res}
+			r.Write = append(r.Write, row)
+			o.logf("   %-26s %s", p.name, res)
+		}
+	}
+	r.Resources = sampler.stop()
+	for _, rr := range r.Resources {
+		o.logf("   %-20s cpu %5.1f%%  peak RSS %4d MB", rr.Process, rr.CPU, rr.PeakRSSMB)
+	}
+	return nil
+}
