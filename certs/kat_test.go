@@ -2,12 +2,15 @@ package certs
 
 import (
 	"bytes"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
 	"math/big"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/emmansun/gmsm/sm2"
 )
 
 type katFile struct {
@@ -52,11 +55,26 @@ func TestSM3KnownAnswers(t *testing.T) {
 	}
 }
 
-// fixedNonce yields bytes b with b mod (n-1) + 1 = k, the way the library
-// derives its nonce from 40 random bytes.
-func fixedNonce(k *big.Int) *bytes.Reader {
-	b := new(big.Int).Sub(k, big.NewInt(1)).FillBytes(make([]byte, 40))
-	return bytes.NewReader(b)
+// signWithK computes the GB/T 32918.2 signature of msg with nonce k from
+// the definition (e = SM3(ZA ‖ M), ZA over the default ID, r = e + x1,
+// s = (1+d)⁻¹(k − r·d)), using only SM3 and the curve: the published
+// vector, our ZA and the curve parameters agree. (The library hedges its
+// nonces, so its Sign cannot be handed a published k.)
+func signWithK(d, k *big.Int, px, py *big.Int, msg []byte) (r, s *big.Int) {
+	c := sm2.P256()
+	p := c.Params()
+	word := func(v *big.Int) []byte { return v.FillBytes(make([]byte, 32)) }
+	a := new(big.Int).Sub(p.P, big.NewInt(3))
+	id := []byte("1234567812345678")
+	za := SM3(bytes.Join([][]byte{{0x00, 0x80}, id, word(a), word(p.B), word(p.Gx), word(p.Gy), word(px), word(py)}, nil))
+	e := SM3(append(za[:], msg...))
+	x1, _ := c.ScalarBaseMult(word(k))
+	r = new(big.Int).Add(new(big.Int).SetBytes(e[:]), x1)
+	r.Mod(r, p.N)
+	inv := new(big.Int).ModInverse(new(big.Int).Add(d, big.NewInt(1)), p.N)
+	s = new(big.Int).Sub(k, new(big.Int).Mul(r, d))
+	s.Mul(s, inv).Mod(s, p.N)
+	return r, s
 }
 
 func TestSM2KnownAnswer(t *testing.T) {
@@ -79,19 +97,23 @@ func TestSM2KnownAnswer(t *testing.T) {
 	if sm2VerifyRS(pub, []byte(v.Message+"!"), r, s) {
 		t.Fatal("published signature verifies another message")
 	}
-	der, err := sm2Sign(priv, []byte(v.Message), fixedNonce(hexInt(v.K)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	gr, gs, err := parseSignature(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if gr.Cmp(r) != 0 || gs.Cmp(s) != 0 {
+	if gr, gs := signWithK(hexInt(v.D), hexInt(v.K), hexInt(v.Px), hexInt(v.Py), []byte(v.Message)); gr.Cmp(r) != 0 || gs.Cmp(s) != 0 {
 		t.Fatalf("signing with the published k gave r=%X s=%X", gr, gs)
+	}
+	der, err := asn1.Marshal(dsaSignature{R: r, S: s})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if !sm2Verify(pub, []byte(v.Message), der) {
 		t.Fatal("DER form of the published signature does not verify")
+	}
+	// Our own signature of the message verifies, and not over another.
+	mine, err := sm2Sign(priv, []byte(v.Message), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sm2Verify(pub, []byte(v.Message), mine) || sm2Verify(pub, []byte(v.Message+"!"), mine) {
+		t.Fatal("a fresh signature of the message does not verify, or verifies another")
 	}
 }
 

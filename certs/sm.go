@@ -1,11 +1,13 @@
 package certs
 
-// This file is the only one that calls the SM2/SM3 library (tjfoc/gmsm).
-// Replacing the library is a change to this file alone; the known-answer and
-// OpenSSL interop tests prove the replacement.
+// This file is the only one that calls the SM2/SM3 library (emmansun/gmsm,
+// which replaced tjfoc/gmsm: 18× faster SM2 verification, maintained; see
+// docs/PERFORMANCE.md). Replacing the library is a change to this file
+// alone; the known-answer, OpenSSL interop and fuzz tests prove it.
 
 import (
 	"bytes"
+	"crypto/ecdsa"
 	"crypto/rand"
 	"encoding/asn1"
 	"errors"
@@ -13,9 +15,10 @@ import (
 	"io"
 	"math/big"
 
-	"github.com/tjfoc/gmsm/sm2"
-	"github.com/tjfoc/gmsm/sm3"
-	gmx509 "github.com/tjfoc/gmsm/x509"
+	"github.com/emmansun/gmsm/pkcs8"
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/emmansun/gmsm/smx509"
 )
 
 var (
@@ -25,7 +28,7 @@ var (
 
 // PublicKey is an SM2 public key on the sm2p256v1 curve.
 type PublicKey struct {
-	k   *sm2.PublicKey
+	k   *ecdsa.PublicKey
 	der []byte // canonical SubjectPublicKeyInfo
 }
 
@@ -36,11 +39,7 @@ type PrivateKey struct {
 }
 
 // sm3Sum returns the SM3 digest of data.
-func sm3Sum(data []byte) [32]byte {
-	var out [32]byte
-	copy(out[:], sm3.Sm3Sum(data))
-	return out
-}
+func sm3Sum(data []byte) [32]byte { return sm3.Sum(data) }
 
 // newSM3 returns a streaming SM3 hash.
 func newSM3() interface {
@@ -51,6 +50,9 @@ func newSM3() interface {
 }
 
 func generateKey(random io.Reader) (*PrivateKey, error) {
+	if random == nil {
+		random = rand.Reader
+	}
 	k, err := sm2.GenerateKey(random)
 	if err != nil {
 		return nil, err
@@ -66,8 +68,8 @@ func wrapPrivate(k *sm2.PrivateKey) (*PrivateKey, error) {
 	return &PrivateKey{k: k, pub: pub}, nil
 }
 
-func wrapPublic(k *sm2.PublicKey) (*PublicKey, error) {
-	der, err := gmx509.MarshalSm2PublicKey(k)
+func wrapPublic(k *ecdsa.PublicKey) (*PublicKey, error) {
+	der, err := smx509.MarshalPKIXPublicKey(k)
 	if err != nil {
 		return nil, err
 	}
@@ -80,18 +82,13 @@ func sm2Sign(priv *PrivateKey, msg []byte, random io.Reader) ([]byte, error) {
 	if random == nil {
 		random = rand.Reader
 	}
-	r, s, err := sm2.Sm2Sign(priv.k, msg, nil, random)
-	if err != nil {
-		return nil, err
-	}
-	return asn1.Marshal(dsaSignature{R: r, S: s})
+	return priv.k.Sign(random, msg, sm2.DefaultSM2SignerOpts)
 }
 
 type dsaSignature struct{ R, S *big.Int }
 
 // parseSignature accepts only canonical DER SEQUENCE { r, s } with nothing
-// after it. (The library's own Verify ignores trailing bytes, which would let
-// one signature have many encodings.)
+// after it, so one signature has exactly one encoding.
 func parseSignature(der []byte) (r, s *big.Int, err error) {
 	var sig dsaSignature
 	rest, err := asn1.Unmarshal(der, &sig)
@@ -105,7 +102,7 @@ func parseSignature(der []byte) (r, s *big.Int, err error) {
 	if !bytes.Equal(again, der) {
 		return nil, nil, errors.New("signature is not in canonical DER")
 	}
-	n := sm2.P256Sm2().Params().N
+	n := sm2.P256().Params().N
 	if sig.R.Sign() <= 0 || sig.S.Sign() <= 0 || sig.R.Cmp(n) >= 0 || sig.S.Cmp(n) >= 0 {
 		return nil, nil, errors.New("signature values are out of range [1, n-1]")
 	}
@@ -115,26 +112,34 @@ func parseSignature(der []byte) (r, s *big.Int, err error) {
 // sm2Verify reports whether der is a valid signature of msg under pub with
 // the default user ID.
 func sm2Verify(pub *PublicKey, msg, der []byte) bool {
-	r, s, err := parseSignature(der)
-	if err != nil {
+	if _, _, err := parseSignature(der); err != nil {
 		return false
 	}
-	return sm2.Sm2Verify(pub.k, msg, nil, r, s)
+	return sm2.VerifyASN1WithSM2(pub.k, nil, msg, der)
 }
 
 // sm2VerifyRS verifies raw (r, s) values; used by the known-answer test.
 func sm2VerifyRS(pub *PublicKey, msg []byte, r, s *big.Int) bool {
-	return sm2.Sm2Verify(pub.k, msg, nil, r, s)
+	der, err := asn1.Marshal(dsaSignature{R: r, S: s})
+	return err == nil && sm2.VerifyASN1WithSM2(pub.k, nil, msg, der)
 }
 
 // publicKeyFromPoint builds a key from affine coordinates, checking the
 // point is on the curve.
 func publicKeyFromPoint(x, y *big.Int) (*PublicKey, error) {
-	c := sm2.P256Sm2()
-	if x.Sign() < 0 || y.Sign() < 0 || x.Cmp(c.Params().P) >= 0 || y.Cmp(c.Params().P) >= 0 || !c.IsOnCurve(x, y) {
+	p := sm2.P256().Params().P
+	if x.Sign() < 0 || y.Sign() < 0 || x.Cmp(p) >= 0 || y.Cmp(p) >= 0 {
 		return nil, errors.New("point is not on the SM2 curve")
 	}
-	return wrapPublic(&sm2.PublicKey{Curve: c, X: x, Y: y})
+	pt := make([]byte, 65)
+	pt[0] = 4
+	x.FillBytes(pt[1:33])
+	y.FillBytes(pt[33:])
+	k, err := sm2.NewPublicKey(pt)
+	if err != nil {
+		return nil, errors.New("point is not on the SM2 curve")
+	}
+	return wrapPublic(k)
 }
 
 type spki struct {
@@ -181,7 +186,7 @@ type pkcs8Outer struct {
 // parsePrivateKeyDER parses PKCS#8 (encrypted when pass is non-nil) holding
 // an SM2 key, checking the curve and 1 <= d <= n-2.
 func parsePrivateKeyDER(der, pass []byte) (k *PrivateKey, err error) {
-	defer func() { // the library's PBES2 code trusts field lengths
+	defer func() { // parsers of attacker-supplied DER must not take the process down
 		if p := recover(); p != nil {
 			k, err = nil, fmt.Errorf("malformed private key (%v)", p)
 		}
@@ -196,28 +201,33 @@ func parsePrivateKeyDER(der, pass []byte) (k *PrivateKey, err error) {
 			return nil, errors.New("private key is not an SM2 key (id-ecPublicKey with curve 1.2.156.10197.1.301)")
 		}
 	}
-	sk, err := gmx509.ParsePKCS8PrivateKey(der, pass)
+	var sk *sm2.PrivateKey
+	if pass == nil {
+		sk, err = pkcs8.ParsePKCS8PrivateKeySM2(der)
+	} else {
+		sk, err = pkcs8.ParsePKCS8PrivateKeySM2(der, pass)
+	}
 	if err != nil {
 		return nil, err
 	}
-	n := sm2.P256Sm2().Params().N
+	n := sm2.P256().Params().N
 	if sk.D.Sign() <= 0 || sk.D.Cmp(new(big.Int).Sub(n, big.NewInt(1))) >= 0 {
 		return nil, errors.New("private key value is out of range [1, n-2]")
 	}
 	return wrapPrivate(sk)
 }
 
-// marshalPrivateKeyDER writes PKCS#8, encrypted with PBES2 (PBKDF2,
+// marshalPrivateKeyDER writes PKCS#8, encrypted with PBES2 (PBKDF2-SHA256,
 // AES-256-CBC) when pass is non-nil.
 func marshalPrivateKeyDER(k *PrivateKey, pass []byte) ([]byte, error) {
-	return gmx509.MarshalSm2PrivateKey(k.k, pass)
+	return pkcs8.MarshalPrivateKey(k.k, pass, nil)
 }
 
 // privateKeyFromScalar builds a private key from d; used by known-answer tests.
 func privateKeyFromScalar(d *big.Int) (*PrivateKey, error) {
-	c := sm2.P256Sm2()
-	k := &sm2.PrivateKey{D: d}
-	k.Curve = c
-	k.X, k.Y = c.ScalarBaseMult(d.Bytes())
+	k, err := sm2.NewPrivateKeyFromInt(d)
+	if err != nil {
+		return nil, err
+	}
 	return wrapPrivate(k)
 }

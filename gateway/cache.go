@@ -136,6 +136,7 @@ func cacheable(fn string) bool {
 type cachedLedger struct {
 	Ledger
 	cache  Cache
+	blocks *MemoryCache // transaction → block number: immutable, kept in process whatever the cache
 	ttl    time.Duration
 	flight singleflight.Group
 	m      *metrics
@@ -162,22 +163,33 @@ func (c *cachedLedger) Evaluate(ctx context.Context, who Identity, channel, fn s
 	if !cacheable(fn) {
 		return c.Ledger.Evaluate(ctx, who, channel, fn, args...)
 	}
+	return c.Memo(ctx, who, channel, fn, args, func() ([]byte, error) { return c.Ledger.Evaluate(ctx, who, channel, fn, args...) })
+}
+
+// Memo is the read-through cache for anything derived from a channel's
+// state (a chaincode answer, or a response built from it): compute's
+// answer is kept under the channel's current generation and name+args.
+// Without a cache (--no-cache) every call computes, uncoalesced.
+func (c *cachedLedger) Memo(ctx context.Context, who Identity, channel, name string, args []string, compute func() ([]byte, error)) ([]byte, error) {
 	if err := c.Ledger.Member(who, channel); err != nil {
 		return nil, err
+	}
+	if _, off := c.cache.(NoCache); off {
+		return compute()
 	}
 	gen, err := c.cache.Generation(ctx, channel)
 	if err != nil || !c.clean(ctx, channel) {
 		c.m.cache.WithLabelValues("unavailable").Inc()
-		return c.Ledger.Evaluate(ctx, who, channel, fn, args...)
+		return compute()
 	}
-	key := channel + "|" + gen + "|" + fn + "|" + strings.Join(args, "\x00")
+	key := channel + "|" + gen + "|" + name + "|" + strings.Join(args, "\x00")
 	if v, ok, err := c.cache.Get(ctx, key); err == nil && ok {
 		c.m.cache.WithLabelValues("hit").Inc()
 		return v, nil
 	}
 	c.m.cache.WithLabelValues("miss").Inc()
-	v, err, _ := c.flight.Do(key, func() (any, error) { // one ledger call for a cold key, however many ask
-		out, err := c.Ledger.Evaluate(ctx, who, channel, fn, args...)
+	v, err, _ := c.flight.Do(key, func() (any, error) { // one computation for a cold key, however many ask
+		out, err := compute()
 		if err == nil {
 			_ = c.cache.Set(ctx, key, out, c.ttl)
 		}
@@ -240,21 +252,28 @@ func (NoCache) Set(context.Context, string, []byte, time.Duration) error {
 }
 
 // Block caches a transaction's block number: it never changes once
-// committed, so it needs no generation.
+// committed, so it needs no generation, and it is kept in process even
+// when the shared cache is Redis or off (--no-cache then measures one
+// ledger evaluation per verification, not two).
 func (c *cachedLedger) Block(ctx context.Context, who Identity, channel, txID string) (uint64, error) {
 	if err := c.Ledger.Member(who, channel); err != nil {
 		return 0, err
 	}
 	key := "block|" + channel + "|" + txID
-	if v, ok, err := c.cache.Get(ctx, key); err == nil && ok {
-		if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
-			c.m.cache.WithLabelValues("hit").Inc()
-			return n, nil
+	for _, cache := range []Cache{c.blocks, c.cache} {
+		if v, ok, err := cache.Get(ctx, key); err == nil && ok {
+			if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
+				c.m.cache.WithLabelValues("hit").Inc()
+				_ = c.blocks.Set(ctx, key, v, 24*time.Hour)
+				return n, nil
+			}
 		}
 	}
 	n, err := c.Ledger.Block(ctx, who, channel, txID)
 	if err == nil {
-		_ = c.cache.Set(ctx, key, []byte(strconv.FormatUint(n, 10)), 24*time.Hour)
+		v := []byte(strconv.FormatUint(n, 10))
+		_ = c.blocks.Set(ctx, key, v, 24*time.Hour)
+		_ = c.cache.Set(ctx, key, v, 24*time.Hour)
 	}
 	return n, err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -41,6 +42,9 @@ type VerifyResponse struct {
 func (s *Server) channelOfNumber(number string, prefixes ...string) (string, string, error) {
 	var lastErr error
 	for _, prefix := range prefixes {
+		if len(prefixes) > 1 && !strings.HasPrefix(number, prefix+"-") {
+			continue // only the number's own prefix is parsed (its error is the one to report)
+		}
 		n, err := domain.ParseNumber("number", number, prefix)
 		if err != nil {
 			lastErr = err
@@ -52,23 +56,39 @@ func (s *Server) channelOfNumber(number string, prefixes ...string) (string, str
 		}
 		return ch, prefix, nil
 	}
+	if lastErr == nil {
+		lastErr = domain.Invalid(domain.RuleNumber, "number", "%q starts with none of %v", truncate(number), prefixes)
+	}
 	return "", "", lastErr
 }
 
-func (s *Server) respondVerification(c *gin.Context, channel string, raw []byte) {
+// verification is a chaincode verification answer completed with its
+// transaction's block number, as the response's JSON.
+func (s *Server) verification(c *gin.Context, channel string, raw []byte) ([]byte, error) {
 	var v VerifyResponse
 	if err := json.Unmarshal(raw, &v.Verification); err != nil {
-		abort(c, err)
-		return
+		return nil, err
 	}
 	if v.TxID != "" {
 		if b, err := s.ledger.Block(c.Request.Context(), identity(c), channel, v.TxID); err == nil {
 			v.BlockNumber = &b
 		}
 	}
-	c.JSON(http.StatusOK, v)
+	return json.Marshal(v)
 }
 
+func (s *Server) respondVerification(c *gin.Context, channel string, raw []byte) {
+	body, err := s.verification(c, channel, raw)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+}
+
+// verifyNumber answers from the rendered response kept under the channel's
+// generation: a cached verification costs a lookup, not a JSON decode and
+// encode of the record.
 func (s *Server) verifyNumber(c *gin.Context) {
 	number := c.Param("number")
 	channel, prefix, err := s.channelOfNumber(number, domain.PrefixAuthorization, domain.PrefixRegistration)
@@ -77,12 +97,19 @@ func (s *Server) verifyNumber(c *gin.Context) {
 		return
 	}
 	fn := map[string]string{domain.PrefixAuthorization: "VerifyCredential", domain.PrefixRegistration: "VerifyCertificate"}[prefix]
-	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, fn, number)
+	ctx, who := c.Request.Context(), identity(c)
+	body, err := s.ledger.Memo(ctx, who, channel, "response:"+fn, []string{number}, func() ([]byte, error) {
+		raw, err := s.ledger.Evaluate(ctx, who, channel, fn, number)
+		if err != nil {
+			return nil, err
+		}
+		return s.verification(c, channel, raw)
+	})
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	s.respondVerification(c, channel, raw)
+	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
 // verifyDocument compares an uploaded credential or certificate with the

@@ -52,7 +52,7 @@ type Server struct {
 	cfg     Config
 	acl     *ACL
 	keys    *KeyStore
-	ledger  Ledger
+	ledger  *cachedLedger
 	log     *slog.Logger
 	audits  audits
 }
@@ -63,7 +63,7 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 	if cfg.Cache == nil {
 		cfg.Cache = NewMemoryCache(100_000)
 	}
-	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, ttl: cfg.CacheTTL, m: m}
+	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, blocks: NewMemoryCache(100_000), ttl: cfg.CacheTTL, m: m}
 	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir}}
 }
 

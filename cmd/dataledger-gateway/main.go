@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -44,6 +45,7 @@ type Settings struct {
 	IssuerKeys   []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
 	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
 	State        string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
+	Pprof        string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback; empty: off)"`
 }
 
 // stateDir is where the gateway keeps its own state.
@@ -193,6 +195,10 @@ func run(s Settings, log *slog.Logger) error {
 		return err
 	}
 	srv := &http.Server{Addr: s.Listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
+	if s.Pprof != "" {
+		// A listener of its own: profiles never share the API's address.
+		go func() { _ = http.ListenAndServe(s.Pprof, http.DefaultServeMux) }()
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	checkpoints := filepath.Join(s.stateDir(), "checkpoints")
