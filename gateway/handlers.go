@@ -3,8 +3,10 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -64,17 +66,32 @@ func (s *Server) channelOfNumber(number string, prefixes ...string) (string, str
 
 // verification is a chaincode verification answer completed with its
 // transaction's block number, as the response's JSON.
+// The chaincode's JSON object is kept as it is and the block number
+// appended to it (the shape of VerifyResponse), so an uncached
+// verification does not decode and re-encode the record it carries.
 func (s *Server) verification(c *gin.Context, channel string, raw []byte) ([]byte, error) {
-	var v VerifyResponse
-	if err := json.Unmarshal(raw, &v.Verification); err != nil {
-		return nil, err
+	var head struct {
+		TxID string `json:"txId"`
 	}
-	if v.TxID != "" {
-		if b, err := s.ledger.Block(c.Request.Context(), identity(c), channel, v.TxID); err == nil {
-			v.BlockNumber = &b
-		}
+	raw = bytes.TrimSpace(raw)
+	if err := json.Unmarshal(raw, &head); err != nil || len(raw) < 2 || raw[len(raw)-1] != '}' {
+		return nil, fmt.Errorf("the chaincode's verification is not a JSON object: %v", err)
 	}
-	return json.Marshal(v)
+	if head.TxID == "" {
+		return raw, nil
+	}
+	b, err := s.ledger.Block(c.Request.Context(), identity(c), channel, head.TxID)
+	if err != nil {
+		return raw, nil // the answer stands without its block number
+	}
+	out := make([]byte, 0, len(raw)+32)
+	out = append(out, raw[:len(raw)-1]...)
+	if len(raw) > 2 {
+		out = append(out, ',')
+	}
+	out = append(out, `"blockNumber":`...)
+	out = strconv.AppendUint(out, b, 10)
+	return append(out, '}'), nil
 }
 
 func (s *Server) respondVerification(c *gin.Context, channel string, raw []byte) {

@@ -25,6 +25,7 @@ func (w WriteRow) Conflicts() int { return w.Outcomes["MVCC_READ_CONFLICT"] }
 // Write paths, in the order they run at each level.
 const (
 	PathRawPut       = "raw put (BenchPut)"
+	PathShapedPut    = "raw put, issuance's shape (6 reads, 4 writes)"
 	PathIssuance     = "credential issuance"
 	PathRegistration = "certificate registration"
 )
@@ -91,6 +92,13 @@ func runWrite(o *Options, r *Report) error {
 	if got := submit("BenchPut", "warm-up", value); got != "VALID" {
 		return fmt.Errorf("BenchPut: %s (start the network with `network up --bench`)", got)
 	}
+	// What BenchShape reads: a jurisdiction, a profile, a key, a party, an
+	// agreement and a record's worth of bytes.
+	for i := range 6 {
+		if got := submit("BenchPut", fmt.Sprintf("shape-read-%d", i), value); got != "VALID" {
+			return fmt.Errorf("BenchPut: %s", got)
+		}
+	}
 	sampler := startSampler(o.Net)
 	runID := fmt.Sprint(r.Started.UnixNano())
 	for level, k := range o.WriteLevels {
@@ -100,6 +108,9 @@ func runWrite(o *Options, r *Report) error {
 			do   func(i int) string
 		}{
 			{PathRawPut, func(i int) string { return submit("BenchPut", fmt.Sprintf("%s-%d", runID, base+i), value) }},
+			{PathShapedPut, func(i int) string {
+				return submit("BenchShape", fmt.Sprintf("%s-s%d", runID, base+i), value, "6", "4")
+			}},
 			{PathIssuance, func(i int) string { return submit("IssueCredential", docs[base+i], ag.Number) }},
 			{PathRegistration, func(i int) string {
 				_, build := is.CertificateFor(holder, "压测持证企业", fmt.Sprintf("压测产品%s-%06d", runID[len(runID)-6:], base+i), []string{"RES-450100-0001"}, true)

@@ -45,6 +45,41 @@ func (a *App) BenchPut(s store.Store, key, value string) error {
 	return s.Put(k, []byte(value))
 }
 
+// BenchShape is a raw put with a given state access pattern: it reads
+// reads existing keys (shape-read-0…, written beforehand with BenchPut)
+// and writes value under key plus writes-1 one-byte markers — the shape of
+// a credential issuance (6 reads; the record and 3 index entries) with no
+// rule, parsing or signature. It tells the cost of the product's code
+// from the cost of the state it must touch.
+func (a *App) BenchShape(s store.Store, key, value string, reads, writes int) error {
+	if err := a.benchOn("BenchShape"); err != nil {
+		return err
+	}
+	if reads < 0 || reads > 16 || writes < 1 || writes > 16 {
+		return domain.Invalid("DL-BENCH-COUNT", "reads", "reads 0..16 and writes 1..16, got %d and %d", reads, writes)
+	}
+	for i := range reads {
+		k, _ := s.Key(TypeBench, fmt.Sprintf("shape-read-%d", i))
+		if _, err := s.Get(k); err != nil {
+			return err
+		}
+	}
+	for i := range writes {
+		k, err := s.Key(TypeBench, key, fmt.Sprint(i))
+		if err != nil {
+			return domain.Invalid(domain.RuleText, "key", "%v", err)
+		}
+		v := []byte(value)
+		if i > 0 {
+			v = indexMarker
+		}
+		if err := s.Put(k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // BenchLoad writes count synthetic credential records numbered from
 // start (domain.SequenceNumber in the channel's division), active, with a
 // small document: the bulk path that puts 10 k to 1 M records on the

@@ -95,6 +95,12 @@ func (c *Contract) BenchPut(ctx contractapi.TransactionContextInterface, key, va
 	return c.App.BenchPut(st(ctx), key, value)
 }
 
+// BenchShape is a raw put with a credential issuance's state access
+// pattern (the write-path benchmark's second baseline).
+func (c *Contract) BenchShape(ctx contractapi.TransactionContextInterface, key, value string, reads, writes int) error {
+	return c.App.BenchShape(st(ctx), key, value, reads, writes)
+}
+
 // BenchLoad bulk-loads synthetic credential records for the scale
 // benchmark.
 func (c *Contract) BenchLoad(ctx contractapi.TransactionContextInterface, start, count int) (int, error) {

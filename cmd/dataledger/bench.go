@@ -94,7 +94,7 @@ benchmark section of --report and the chart goes to --img.
 	cmd.Flags().StringVar(&img, "img", "docs/img", "directory of the chart (empty: none)")
 	cmd.Flags().StringVar(&skip, "skip", "", "scenarios to skip: "+strings.Join(suite.Scenarios, ","))
 	cmd.Flags().IntSliceVar(&scale, "scale", nil, "record counts of the scale scenario (default 10000,100000,1000000)")
-	cmd.Flags().IntVar(&writeN, "write-n", 0, "transactions per write run (default 768)")
+	cmd.Flags().IntVar(&writeN, "write-n", 0, "transactions per write run (default 1024)")
 	cmd.Flags().StringVar(&writeChannel, "write-channel", "", "channel of the write and verification paths (default nanning)")
 	cmd.Flags().StringVar(&scaleChannel, "scale-channel", "", "channel of the scale scenario (default liuzhou)")
 	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
