@@ -38,22 +38,13 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 	srv, _ := startGateway(t, nil, ks)
 	call := func(method, path, key, body string, out any) int {
 		t.Helper()
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
+		status, b := request(t, method, srv.URL+path, key, strings.NewReader(body))
 		if out != nil {
 			if err := json.Unmarshal(b, out); err != nil {
 				t.Fatalf("%s %s: %s", method, path, b)
 			}
 		}
-		return resp.StatusCode
+		return status
 	}
 
 	is, ag := holderAgreement(t, "南宁网关测试")

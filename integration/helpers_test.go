@@ -4,7 +4,9 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
@@ -134,4 +136,24 @@ func holderAgreement(t *testing.T, label string) (*sample.Issuer, *sample.Agreem
 		t.Fatal(network.ErrorText(err))
 	}
 	return is, ag
+}
+
+// request makes an HTTP call as a caller (key "": the public) and returns
+// the status and the body.
+func request(t *testing.T, method, url, key string, body io.Reader) (int, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, b
 }

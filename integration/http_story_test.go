@@ -48,18 +48,9 @@ func TestFullStoryOverHTTP(t *testing.T) {
 			b, _ := json.Marshal(body)
 			rd = bytes.NewReader(b)
 		}
-		req, _ := http.NewRequest(method, srv.URL+path, rd)
-		if key != "" {
-			req.Header.Set("Authorization", "Bearer "+key)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		raw, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != want {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, want, raw)
+		status, raw := request(t, method, srv.URL+path, key, rd)
+		if status != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, status, want, raw)
 		}
 		var out map[string]any
 		_ = json.Unmarshal(raw, &out)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -22,20 +21,10 @@ import (
 	"dataledger/network"
 )
 
-// httpGet fetches a gateway path as a caller (key "" : the public).
+// httpGet fetches a gateway URL as a caller (key "": the public).
 func httpGet(t *testing.T, url, key string) (int, []byte) {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, url, nil)
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, body
+	return request(t, http.MethodGet, url, key, nil)
 }
 
 // pinnedRoots writes the network's root certificates where the CLI can

@@ -84,15 +84,9 @@ document's SM2 signature verifies with the issuer key recorded on the ledger.
 Exit status: 0 every check holds; 1 a check fails; 2 the input is malformed.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var pinned []*x509.Certificate
-			if trustFile != "" {
-				data, err := os.ReadFile(trustFile)
-				if err != nil {
-					return &exitError{2, err}
-				}
-				if pinned, err = proof.ParseCertificates(data); err != nil {
-					return &exitError{2, fmt.Errorf("%s: %w", trustFile, err)}
-				}
+			pinned, err := loadPinned(trustFile)
+			if err != nil {
+				return &exitError{2, err}
 			}
 			data, err := readLimited(args[0], maxBundle)
 			if err != nil {
@@ -155,15 +149,9 @@ where this one stopped. Exit status: 0 the chain holds; 1 a broken link
 (the first is reported); 2 the audit could not run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			var pinned []*x509.Certificate
-			if trustFile != "" {
-				data, err := os.ReadFile(trustFile)
-				if err != nil {
-					return &exitError{2, err}
-				}
-				if pinned, err = proof.ParseCertificates(data); err != nil {
-					return &exitError{2, err}
-				}
+			pinned, err := loadPinned(trustFile)
+			if err != nil {
+				return &exitError{2, err}
 			}
 			var cp *proof.Checkpoint
 			if checkpoint != "" {
@@ -252,4 +240,20 @@ func readLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
 	}
 	return data, nil
+}
+
+// loadPinned reads the root certificates a verifier pinned ("" : none).
+func loadPinned(path string) ([]*x509.Certificate, error) {
+	if path == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := proof.ParseCertificates(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return roots, nil
 }
