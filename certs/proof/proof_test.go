@@ -339,3 +339,23 @@ func FuzzBlockFile(f *testing.F) {
 		_, _ = proof.Audit("nanning", fb, nil, nil)
 	})
 }
+
+// BenchmarkVerify is the offline verification of a certificate's bundle
+// (docs/PROOFS.md reports it).
+func BenchmarkVerify(b *testing.B) {
+	data, err := os.ReadFile("testdata/certificate.proof.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	pem, _ := os.ReadFile("testdata/roots.pem")
+	pinned, _ := proof.ParseCertificates(pem)
+	for b.Loop() {
+		bundle, err := proof.ParseBundle(data)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !proof.Verify(bundle, pinned).OK {
+			b.Fatal("does not verify")
+		}
+	}
+}
