@@ -134,7 +134,7 @@ func (r *Report) Markdown(chart string) string {
 		b.WriteString("\n")
 	}
 	if len(r.Write) > 0 {
-		fmt.Fprintf(&b, "### 1. Ledger write path (channel %s, each submit waits for its commit; %d transactions per run)\n\n", r.Options.WriteChannel, r.Options.WriteN)
+		fmt.Fprintf(&b, "### 1. Ledger write path (channel %s, each submit waits for its commit; %d transactions per run, after a warm-up of %d per path)\n\n", r.Options.WriteChannel, r.Options.WriteN, max(4, r.Options.WriteN/16))
 		b.WriteString("| path | in flight | tx/s | p50 commit | p99 commit | outcomes |\n|---|---|---|---|---|---|\n")
 		for _, w := range r.Write {
 			fmt.Fprintf(&b, "| %s | %d | %.1f | %s | %s | %v |\n", w.Path, w.InFlight, w.PerSecond, ms(w.P50), ms(w.P99), w.Outcomes)
@@ -201,7 +201,7 @@ func (r *Report) Chart(path string) error {
 		return nil
 	}
 	p := plot.New()
-	p.Title.Text = "dataledger: measured ratio (blue) and goal (grey)"
+	p.Title.Text = "dataledger bench: measured ratio (blue), goal (grey; a floor, except the two scale ratios: ceilings)"
 	p.Y.Label.Text = "ratio"
 	w := vg.Points(12)
 	bars, err := plotter.NewBarChart(got, w)

@@ -31,7 +31,11 @@ type ScaleRow struct {
 // Latency is a small sample's median and 99th percentile.
 type Latency struct{ P50, P99 time.Duration }
 
+// sampleLatency times n calls of do after one unmeasured warm-up call.
 func sampleLatency(n int, do func() error) (Latency, error) {
+	if err := do(); err != nil {
+		return Latency{}, err
+	}
 	lat := make([]time.Duration, 0, n)
 	for range n {
 		t := time.Now()

@@ -68,7 +68,8 @@ func runWrite(o *Options, r *Report) error {
 	if err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
-	total := o.WriteN * len(o.WriteLevels)
+	warm := max(4, o.WriteN/16) // warm-up transactions per path, before the clock
+	total := o.WriteN*len(o.WriteLevels) + warm
 	docs := make([]string, total)
 	for i := range docs {
 		if _, docs[i], err = is.Credential(ag, is.Key); err != nil {
@@ -99,14 +100,14 @@ func runWrite(o *Options, r *Report) error {
 			return fmt.Errorf("BenchPut: %s", got)
 		}
 	}
-	sampler := startSampler(o.Net)
 	runID := fmt.Sprint(r.Started.UnixNano())
-	for level, k := range o.WriteLevels {
-		base := level * o.WriteN
-		paths := []struct {
-			name string
-			do   func(i int) string
-		}{
+	type path struct {
+		name string
+		do   func(i int) string
+	}
+	// pathsAt are the four paths writing the transactions numbered from base.
+	pathsAt := func(base int) []path {
+		return []path{
 			{PathRawPut, func(i int) string { return submit("BenchPut", fmt.Sprintf("%s-%d", runID, base+i), value) }},
 			{PathShapedPut, func(i int) string {
 				return submit("BenchShape", fmt.Sprintf("%s-s%d", runID, base+i), value, "6", "4")
@@ -118,7 +119,16 @@ func runWrite(o *Options, r *Report) error {
 				return outcome(err)
 			}},
 		}
-		for _, p := range paths {
+	}
+	for _, p := range pathsAt(len(o.WriteLevels) * o.WriteN) {
+		if res := load.Run(8, warm, p.do); res.Outcomes["VALID"] != warm {
+			return fmt.Errorf("warm-up of %s: %v", p.name, res.Outcomes)
+		}
+	}
+	o.logf("   warm-up: %d transactions of each path", warm)
+	sampler := startSampler(o.Net)
+	for level, k := range o.WriteLevels {
+		for _, p := range pathsAt(level * o.WriteN) {
 			res := load.Run(k, o.WriteN, p.do)
 			row := WriteRow{Path: p.name, InFlight: k, Result: res}
 			r.Write = append(r.Write, row)
