@@ -60,6 +60,10 @@ type FabricLedger struct {
 	mu      sync.Mutex
 	clients map[Identity]*network.Client
 	conns   map[string]*grpc.ClientConn // one gRPC connection per peer, shared by every identity
+
+	rootsOnce sync.Once
+	roots     []*x509.Certificate
+	rootsErr  error
 }
 
 // RuleChannelMember: an org acts only on the channels it is a member of.
@@ -123,12 +127,16 @@ func (f *FabricLedger) Query(_ context.Context, who Identity, channel, chaincode
 
 func (f *FabricLedger) Chaincode() string { return f.Net.D.Chaincode.Name }
 
+// TrustRoots reads the organizations' roots once: the network description,
+// and so its organizations, is fixed for the life of the process.
 func (f *FabricLedger) TrustRoots() ([]*x509.Certificate, error) {
-	pem, err := f.Net.RootCertsPEM()
-	if err != nil {
-		return nil, err
-	}
-	return proof.ParseCertificates(pem)
+	f.rootsOnce.Do(func() {
+		var pem []byte
+		if pem, f.rootsErr = f.Net.RootCertsPEM(); f.rootsErr == nil {
+			f.roots, f.rootsErr = proof.ParseCertificates(pem)
+		}
+	})
+	return f.roots, f.rootsErr
 }
 
 func (f *FabricLedger) Evaluate(ctx context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
