@@ -1,12 +1,16 @@
 package gateway
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"dataledger/chaincode/domain"
 	"dataledger/network"
@@ -52,7 +56,8 @@ func kindOfRule(rule string) domain.Kind {
 
 // ProblemOf turns any error into a problem document: a domain refusal
 // (local or from the chaincode) keeps its rule, kind and field; anything
-// else is a 502 from the ledger, with no internals in the detail.
+// else is a 503 with Retry-After when it passes by itself (a node down, a
+// deadline), otherwise a 502, with no internals in the detail.
 func ProblemOf(err error) Problem {
 	if re, ok := domain.AsRule(err); ok {
 		return problemOfRule(re)
@@ -66,8 +71,34 @@ func ProblemOf(err error) Problem {
 	if errors.As(err, &he) {
 		return Problem{Type: "about:blank", Title: http.StatusText(he.status), Status: he.status, Detail: he.detail}
 	}
+	if transient(err) {
+		return Problem{Type: "about:blank", Title: "the ledger is unavailable", Status: http.StatusServiceUnavailable,
+			Detail: "no peer of the channel could run the request now (a node or chaincode server is down or overloaded); retry after the Retry-After seconds"}
+	}
 	return Problem{Type: "about:blank", Title: "the ledger did not answer", Status: http.StatusBadGateway,
 		Detail: "the Fabric network could not complete the request; retry later"}
+}
+
+// RetryAfterSeconds is what a 503 asks callers to wait.
+const RetryAfterSeconds = 5
+
+// transient tells a failure that passes by itself (a peer, orderer or
+// chaincode server unreachable, a deadline, an overload) from one that
+// does not.
+func transient(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		if st, ok := status.FromError(e); ok {
+			switch st.Code() {
+			case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted:
+				return true
+			}
+			return false
+		}
+	}
+	return false
 }
 
 func problemOfRule(re *domain.RuleError) Problem {
@@ -93,5 +124,8 @@ func abort(c *gin.Context, err error) {
 	p := ProblemOf(err)
 	p.RequestID = c.GetString(ctxRequestID)
 	c.Header("Content-Type", "application/problem+json")
+	if p.Status == http.StatusServiceUnavailable {
+		c.Header("Retry-After", strconv.Itoa(RetryAfterSeconds))
+	}
 	c.AbortWithStatusJSON(p.Status, p)
 }
