@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -113,7 +115,7 @@ func startGateway(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*htt
 	if err := ledger.Connect(cfg.PublicIdentity); err != nil {
 		t.Fatal(err)
 	}
-	router, err := gateway.NewServer(*cfg, acl, ks, ledger, slog.New(slog.DiscardHandler)).Router()
+	router, err := gateway.NewServer(*cfg, acl, ks, ledger, slog.New(slog.NewJSONHandler(gatewayLog(t), nil))).Router()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,4 +158,16 @@ func request(t *testing.T, method, url, key string, body io.Reader) (int, []byte
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// gatewayLog is the log file every in-process gateway of the run writes,
+// next to the nodes' logs, so the last test can scan them all for secrets.
+func gatewayLog(t *testing.T) io.Writer {
+	t.Helper()
+	f, err := os.OpenFile(filepath.Join(home, "logs", "gateway-tests.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }
