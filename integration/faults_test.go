@@ -2,8 +2,13 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -73,4 +78,123 @@ func TestChaincodeServerKilledGatewayAnswers503ThenRecovers(t *testing.T) {
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
+}
+
+// TestGatewayKilledDuringSubmitsExactlyOneRecordPerKey: the gateway
+// binary is killed with SIGKILL while 24 registrations with
+// Idempotency-Keys are in flight, then restarted on the same state. Each
+// client retries with its key: a recorded answer is replayed, a key the
+// crash left pending answers 409 and the client reads the record (a
+// write already ordered commits without the gateway), an unknown key is
+// submitted. In the end every party is on the ledger with exactly one
+// registration in its history.
+func TestGatewayKilledDuringSubmitsExactlyOneRecordPerKey(t *testing.T) {
+	dir := t.TempDir()
+	ks, _ := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
+	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
+	const id, listen = "gateway-crash", "127.0.0.1:8196"
+	start := func() {
+		t.Helper()
+		args := []string{"--listen", listen, "--description", description, "--home", home, "--keys", filepath.Join(dir, "keys.json"), "--state", filepath.Join(dir, "state")}
+		if _, err := net.StartService(id, filepath.Join(binDir, "dataledger-gateway"), args, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := network.WaitReady("http://"+listen+"/readyz", 60*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	start()
+	t.Cleanup(func() { _, _ = net.StopService(id) })
+
+	const n = 24
+	codes := make([]string, n)
+	bodies := make([]string, n)
+	for i := range codes {
+		codes[i] = newCreditCode("450102")
+		bodies[i] = partyArg(codes[i], fmt.Sprintf("南宁断电测试%02d有限公司", i), "450102")
+	}
+	post := func(i int, key string) (int, error) {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+listen+"/api/v1/channels/nanning/parties", strings.NewReader(bodies[i]))
+		req.Header.Set("Authorization", "Bearer "+issuer)
+		req.Header.Set("Idempotency-Key", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode, nil
+	}
+	first := make([]int, n)
+	var wg sync.WaitGroup
+	var answered atomic.Int32
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			first[i], _ = post(i, fmt.Sprintf("crash-%d", i))
+			answered.Add(1)
+		}()
+	}
+	for answered.Load() < 3 { // some answered, the rest in flight
+		time.Sleep(5 * time.Millisecond)
+	}
+	atKill := answered.Load()
+	kill9(t, id)
+	wg.Wait()
+	start()
+
+	reader := connect(t, "CityAMSP", "operator", nil)
+	exists := func(code string) bool {
+		_, err := reader.Evaluate("nanning", "GetParty", code)
+		return err == nil
+	}
+	var acked, replayed, pending, resubmitted int
+	for i := range n {
+		if first[i] == http.StatusCreated {
+			acked++
+		}
+		status, err := post(i, fmt.Sprintf("crash-%d", i))
+		switch {
+		case err != nil:
+			t.Fatal(err)
+		case status == http.StatusCreated:
+			replayed++
+		case status == http.StatusConflict: // the crash left the key pending: read the record
+			pending++
+			found := false
+			for deadline := time.Now().Add(15 * time.Second); !found && time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+				found = exists(codes[i])
+			}
+			if !found { // never ordered: submit it anew
+				if status, err := post(i, fmt.Sprintf("crash-%d-retry", i)); err != nil || status != http.StatusCreated {
+					t.Fatalf("resubmitting %d: %d %v", i, status, err)
+				}
+				resubmitted++
+			}
+		default:
+			t.Fatalf("retry %d: %d", i, status)
+		}
+	}
+	regulator := connect(t, "ProvinceMSP", "regulator", nil)
+	found, duplicates := 0, 0
+	for i, code := range codes {
+		var hist []json.RawMessage
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			b, err := regulator.Evaluate("nanning", "History", "party", code)
+			if err == nil && json.Unmarshal(b, &hist) == nil && len(hist) > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("party %d (%s) is not on the ledger: %v", i, code, network.ErrorText(err))
+			}
+		}
+		found++
+		duplicates += len(hist) - 1
+	}
+	if found != n || duplicates != 0 {
+		t.Fatalf("%d of %d parties found, %d duplicate registrations", found, n, duplicates)
+	}
+	t.Logf("sent %d; gateway killed after %d answers; acknowledged %d; on retry %d replayed, %d pending keys whose record was then found, %d resubmitted; found on the ledger %d, duplicates 0",
+		n, atKill, acked, replayed, pending-resubmitted, resubmitted, found)
 }
