@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -197,4 +199,86 @@ func TestGatewayKilledDuringSubmitsExactlyOneRecordPerKey(t *testing.T) {
 	}
 	t.Logf("sent %d; gateway killed after %d answers; acknowledged %d; on retry %d replayed, %d pending keys whose record was then found, %d resubmitted; found on the ledger %d, duplicates 0",
 		n, atKill, acked, replayed, pending-resubmitted, resubmitted, found)
+}
+
+// TestGatewayStateDiskFull: the gateway's state directory on a full disk
+// (a 128 KiB tmpfs) refuses a write that carries an Idempotency-Key with a
+// clear 503 before anything is submitted; once there is room the same key
+// goes through, and the record file is whole after a restart.
+func TestGatewayStateDiskFull(t *testing.T) {
+	state := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", state).CombinedOutput(); err != nil {
+		t.Fatalf("mount a small tmpfs (the tests run as root): %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", state).Run() })
+	path := filepath.Join(state, "idempotency.jsonl")
+	store, err := gateway.OpenIdempotencyStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := gateway.DefaultConfig()
+	cfg.Idempotency = store
+	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
+	srv, _ := startGateway(t, &cfg, ks)
+
+	filler, err := os.Create(filepath.Join(state, "filler"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		if _, err := filler.Write(make([]byte, 4096)); err != nil {
+			break // ENOSPC: the disk is full
+		}
+	}
+	filler.Close()
+	code := newCreditCode("450102")
+	body := partyArg(code, "南宁磁盘测试有限公司", "450102")
+	post := func() (int, string, string) {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/channels/nanning/parties", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+issuer)
+		req.Header.Set("Idempotency-Key", "disk-full-1")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b), resp.Header.Get("Idempotent-Replayed")
+	}
+	if status, b, _ := post(); status != http.StatusServiceUnavailable || !strings.Contains(b, "nothing was submitted") {
+		t.Fatalf("with the disk full: %d %s", status, b)
+	}
+	reader := connect(t, "CityAMSP", "operator", nil)
+	if _, err := reader.Evaluate("nanning", "GetParty", code); err == nil {
+		t.Fatal("a refused request reached the ledger")
+	}
+	if err := os.Remove(filepath.Join(state, "filler")); err != nil {
+		t.Fatal(err)
+	}
+	if status, b, _ := post(); status != http.StatusCreated {
+		t.Fatalf("with room again: %d %s", status, b)
+	}
+	store.Close()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		if !json.Valid([]byte(line)) {
+			t.Fatalf("line %d of the record file is torn: %q", i+1, line)
+		}
+	}
+	// A restart finds the answer.
+	again, err := gateway.OpenIdempotencyStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer again.Close()
+	cfg.Idempotency = again
+	srv2, _ := startGateway(t, &cfg, ks)
+	srv = srv2
+	if status, b, replayed := post(); status != http.StatusCreated || replayed != "true" {
+		t.Fatalf("after a restart: %d replayed=%q %s", status, replayed, b)
+	}
 }
