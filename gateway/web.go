@@ -38,7 +38,7 @@ func (s *Server) page(c *gin.Context) {
 func (s *Server) assets(c *gin.Context) {
 	name := path.Base(c.Param("file"))
 	sub, _ := fs.Sub(webFS, "web")
-	if name == "index.html" {
+	if _, err := fs.Stat(sub, name); name == "index.html" || !fs.ValidPath(name) || err != nil {
 		abort(c, fail(http.StatusNotFound, "no such asset"))
 		return
 	}

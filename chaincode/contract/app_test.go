@@ -22,7 +22,7 @@ var (
 
 const partyJSON = `{"creditCode":"91450100MA5L0000AW","name":"广西数智科技有限公司","role":"enterprise","divisionCode":"450102"}`
 
-func bootstrapped(t *testing.T) *store.Memory {
+func bootstrapped(t testing.TB) *store.Memory {
 	t.Helper()
 	m := store.NewMemory("nanning", time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))
 	if _, err := m.Run(cityAAuthority, func(s store.Store) error {
