@@ -282,3 +282,152 @@ func TestGatewayStateDiskFull(t *testing.T) {
 		t.Fatalf("after a restart: %d replayed=%q %s", status, replayed, b)
 	}
 }
+
+// loadTally is what a fault test's clients were told and what the ledger
+// holds afterwards.
+type loadTally struct {
+	Sent, Acknowledged, Found, LostAcknowledged, Duplicates int
+	Verifications, VerifyErrors, Stale                       int
+}
+
+// underLoad issues n credentials (8 in flight, each waiting for its
+// commit) while 4 clients keep verifying an earlier credential, runs fault
+// once a third of the issuances are acknowledged, and then checks every
+// issuance against the ledger: acknowledged ones are there exactly once
+// (one version in their history), and every verification said "valid".
+func underLoad(t *testing.T, label string, n int, fault func()) loadTally {
+	t.Helper()
+	is, ag := holderAgreement(t, label)
+	probe, probeSigned, _ := is.Credential(ag, is.Key)
+	probeTx, err := is.Issue(probeSigned, ag)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, probeTx)
+	numbers, docs := make([]string, n), make([]string, n)
+	for i := range n {
+		c, signed, err := is.Credential(ag, is.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		numbers[i], docs[i] = c.AuthorizationNumber, signed
+	}
+	var tally loadTally
+	var mu sync.Mutex
+	acked := make([]bool, n)
+	var next, done atomic.Int32
+	stop := make(chan struct{})
+	var verifiers sync.WaitGroup
+	exchange := connect(t, "ExchangeMSP", "exchange", nil)
+	for range 4 {
+		verifiers.Add(1)
+		go func() {
+			defer verifiers.Done()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				b, err := exchange.Evaluate("nanning", "VerifyCredential", probe.AuthorizationNumber)
+				mu.Lock()
+				tally.Verifications++
+				if err != nil {
+					tally.VerifyErrors++
+				} else if !strings.Contains(string(b), `"status":"valid"`) {
+					tally.Stale++
+				}
+				mu.Unlock()
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+	var workers sync.WaitGroup
+	faulted := make(chan struct{})
+	go func() {
+		for int(done.Load()) < n/3 {
+			time.Sleep(10 * time.Millisecond)
+		}
+		fault()
+		close(faulted)
+	}()
+	for range 8 {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				_, err := is.Issue(docs[i], ag)
+				mu.Lock()
+				tally.Sent++
+				if err == nil {
+					acked[i] = true
+					tally.Acknowledged++
+				}
+				mu.Unlock()
+				done.Add(1)
+			}
+		}()
+	}
+	workers.Wait()
+	<-faulted
+	close(stop)
+	verifiers.Wait()
+
+	reader := connect(t, "ProvinceMSP", "regulator", nil)
+	for i, number := range numbers {
+		var hist []json.RawMessage
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			b, err := reader.Evaluate("nanning", "History", "credential", number)
+			if err == nil && json.Unmarshal(b, &hist) == nil && (len(hist) > 0 || !acked[i]) {
+				break
+			}
+			if time.Now().After(deadline) {
+				break
+			}
+		}
+		switch {
+		case len(hist) > 0:
+			tally.Found++
+			tally.Duplicates += len(hist) - 1
+		case acked[i]:
+			tally.LostAcknowledged++
+		}
+	}
+	t.Logf("%s: %+v", label, tally)
+	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.Found < tally.Acknowledged {
+		t.Fatalf("%s: an acknowledged issuance is missing or doubled, or a verification was wrong: %+v", label, tally)
+	}
+	return tally
+}
+
+// TestOrdererKilledUnderLoadEveryAcknowledgedTxOnce: an orderer is killed
+// with SIGKILL while credentials are issued and verified; every
+// acknowledged issuance is on the ledger exactly once, and the restarted
+// orderer catches up with the others.
+func TestOrdererKilledUnderLoadEveryAcknowledgedTxOnce(t *testing.T) {
+	victim := net.D.AllOrderers()[2]
+	tally := underLoad(t, "南宁排序节点故障测试", 48, func() { kill9(t, victim.ID()) })
+	if tally.Acknowledged < tally.Sent*3/4 {
+		t.Fatalf("with one of three orderers down most issuances should still commit: %+v", tally)
+	}
+	if err := cli("network", "up"); err != nil {
+		t.Fatal(err)
+	}
+	want, err := net.OrdererHeight(net.D.AllOrderers()[0], "nanning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		h, err := net.OrdererHeight(victim, "nanning")
+		if err == nil && h >= want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("restarted %s did not catch up: %d, want %d (%v)", victim.ID(), h, want, err)
+		}
+	}
+}
