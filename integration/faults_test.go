@@ -287,7 +287,7 @@ func TestGatewayStateDiskFull(t *testing.T) {
 // holds afterwards.
 type loadTally struct {
 	Sent, Acknowledged, Found, LostAcknowledged, Duplicates int
-	Verifications, VerifyErrors, Stale                       int
+	Verifications, VerifyErrors, Stale                      int
 }
 
 // underLoad issues n credentials (8 in flight, each waiting for its
