@@ -19,6 +19,7 @@ import (
 // Description is the whole network.
 type Description struct {
 	Name      string    `yaml:"name"`
+	Bridge    Bridge    `yaml:"bridge"` // joins the orgs that run in network namespaces
 	Ordering  Ordering  `yaml:"ordering"`
 	Chaincode Chaincode `yaml:"chaincode"`
 	Orgs      []*Org    `yaml:"orgs"`
@@ -48,6 +49,9 @@ type Org struct {
 	Users        []User     `yaml:"users"`
 	Orderers     []*Orderer `yaml:"orderers"`
 	Peers        []*Peer    `yaml:"peers"`
+	// NetNS runs the org's processes in this network namespace (created by
+	// up, at the nodes' host address; needs root).
+	NetNS string `yaml:"netns"`
 }
 
 // User is a client identity with its role attribute.

@@ -43,6 +43,10 @@ func (n *Net) start(p proc) (int, error) {
 	defer logf.Close()
 	fmt.Fprintf(logf, "\n=== %s starting %s at %s ===\n", p.ID, filepath.Base(p.Bin), time.Now().UTC().Format(time.RFC3339))
 	cmd := exec.Command(p.Bin, p.Args...)
+	if ns := n.netnsOf(p.ID); ns != "" {
+		// ip execs the binary in place: the PID stays the node's.
+		cmd = exec.Command("ip", append([]string{"netns", "exec", ns, p.Bin}, p.Args...)...)
+	}
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, p.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}

@@ -56,6 +56,9 @@ func (n *Net) Up(toolsDir string) error {
 
 	done = n.step(3, total, "orderers and peers")
 	err = func() error {
+		if err := n.ensureNetNS(); err != nil {
+			return err
+		}
 		for _, x := range n.D.AllOrderers() {
 			if err := n.startNode(x.ID(), fabricbin.Bin("orderer")); err != nil {
 				return err
@@ -157,6 +160,9 @@ func (n *Net) Down(purge bool) error {
 			if _, err := os.Stat(filepath.Join(n.L.Home, "config", "configtx.yaml")); err != nil {
 				return fmt.Errorf("refusing to purge %s: it does not look like a dataledger home", n.L.Home)
 			}
+		}
+		if err := n.RemoveNetNS(); err != nil {
+			return err
 		}
 		if err := os.RemoveAll(n.L.Home); err != nil {
 			return err
