@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -291,13 +292,18 @@ type loadTally struct {
 }
 
 // underLoad issues n credentials (8 in flight, each waiting for its
-// commit) while 4 clients keep verifying an earlier credential, runs fault
+// commit, through the peer via or the city's own) while 4 clients keep
+// verifying an earlier credential on the exchange's peer, runs fault
 // once a third of the issuances are acknowledged, and then checks every
 // issuance against the ledger: acknowledged ones are there exactly once
 // (one version in their history), and every verification said "valid".
-func underLoad(t *testing.T, label string, n int, fault func()) loadTally {
+func underLoad(t *testing.T, label string, n int, via *network.Peer, fault func()) loadTally {
 	t.Helper()
 	is, ag := holderAgreement(t, label)
+	submitter := is.Operator // through the city's own peer, unless via names another
+	if via != nil {
+		submitter = connect(t, "CityAMSP", "operator", via)
+	}
 	probe, probeSigned, _ := is.Credential(ag, is.Key)
 	probeTx, err := is.Issue(probeSigned, ag)
 	if err != nil {
@@ -360,7 +366,7 @@ func underLoad(t *testing.T, label string, n int, fault func()) loadTally {
 				if i >= n {
 					return
 				}
-				_, err := is.Issue(docs[i], ag)
+				_, err := submitter.Submit("nanning", "IssueCredential", docs[i], ag.Number)
 				mu.Lock()
 				tally.Sent++
 				if err == nil {
@@ -410,7 +416,7 @@ func underLoad(t *testing.T, label string, n int, fault func()) loadTally {
 // orderer catches up with the others.
 func TestOrdererKilledUnderLoadEveryAcknowledgedTxOnce(t *testing.T) {
 	victim := net.D.AllOrderers()[2]
-	tally := underLoad(t, "南宁排序节点故障测试", 48, func() { kill9(t, victim.ID()) })
+	tally := underLoad(t, "南宁排序节点故障测试", 48, nil, func() { kill9(t, victim.ID()) })
 	if tally.Acknowledged < tally.Sent*3/4 {
 		t.Fatalf("with one of three orderers down most issuances should still commit: %+v", tally)
 	}
@@ -428,6 +434,48 @@ func TestOrdererKilledUnderLoadEveryAcknowledgedTxOnce(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("restarted %s did not catch up: %d, want %d (%v)", victim.ID(), h, want, err)
+		}
+	}
+}
+
+// TestCityPeerStoppedUnderLoad: Nanning's city peer is stopped while
+// credentials are issued (through the province's peer) and verified (on
+// the exchange's); the channel keeps issuing on MAJORITY (province and
+// exchange), every acknowledged issuance is on the ledger once, and the
+// city peer catches up when it is back.
+func TestCityPeerStoppedUnderLoad(t *testing.T) {
+	city := peerOf("CityAMSP")
+	tally := underLoad(t, "南宁城市节点故障测试", 48, peerOf("ProvinceMSP"), func() {
+		pid, ok := net.PID(city.ID())
+		if !ok {
+			t.Error("the city peer is not running")
+			return
+		}
+		_ = syscall.Kill(pid, syscall.SIGTERM)
+		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			if _, ok := net.PID(city.ID()); !ok {
+				return
+			}
+		}
+	})
+	if tally.Acknowledged < tally.Sent/2 {
+		t.Fatalf("with the city peer down, MAJORITY should keep issuing: %+v", tally)
+	}
+	reader := connect(t, "ProvinceMSP", "regulator", nil)
+	want, err := reader.Height("nanning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli("network", "up"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		h, err := net.Height(city, "nanning")
+		if err == nil && h >= want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the city peer did not catch up: %d, want %d (%v)", h, want, err)
 		}
 	}
 }
