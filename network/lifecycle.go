@@ -168,7 +168,7 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 			}
 			p := n.D.Org(m).Peers[0]
 			args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
-			if _, err := n.PeerCLI(p, args...); err != nil {
+			if _, err := n.ordered(p, args...); err != nil {
 				return err
 			}
 			fmt.Fprintf(n.Out, "  %s approved %s on %s\n", m, n.label(), c.Name)
@@ -178,7 +178,7 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 		for _, p := range peers {
 			args = append(args, "--peerAddresses", p.Address(), "--tlsRootCertFiles", n.L.TLSCACert(p.org))
 		}
-		if _, err := n.PeerCLI(n.D.Org(c.Authority).Peers[0], args...); err != nil {
+		if _, err := n.ordered(n.D.Org(c.Authority).Peers[0], args...); err != nil {
 			return err
 		}
 		fmt.Fprintf(n.Out, "  committed %s on %s (sequence %d)\n", n.label(), c.Name, seq)

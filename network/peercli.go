@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"dataledger/network/fabricbin"
 )
@@ -32,6 +33,21 @@ func (n *Net) PeerCLI(p *Peer, args ...string) ([]byte, error) {
 		return out, fmt.Errorf("peer %s (as %s admin on %s): %v: %s", strings.Join(args[:min(3, len(args))], " "), p.org.MSPID, p.ID(), err, strings.TrimSpace(string(out)))
 	}
 	return out, nil
+}
+
+// ordered runs a peer CLI command that sends a transaction to the
+// orderers, riding out a Raft election: the orderers answer
+// SERVICE_UNAVAILABLE (nothing was ordered) until a leader is elected, a
+// few seconds after a node rejoins.
+func (n *Net) ordered(p *Peer, args ...string) ([]byte, error) {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		out, err := n.PeerCLI(p, args...)
+		if err == nil || !strings.Contains(err.Error(), "SERVICE_UNAVAILABLE") || time.Now().After(deadline) {
+			return out, err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
 }
 
 // ordererArgs points the peer CLI at a live orderer over TLS.
