@@ -20,14 +20,7 @@ func BenchmarkRoutes(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	acl, err := LoadACL(nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	router, err := NewServer(DefaultConfig(), acl, ks, &fakeLedger{}, slog.New(slog.DiscardHandler)).Router()
-	if err != nil {
-		b.Fatal(err)
-	}
+	router := newTestRouter(b, ks)
 	number := domain.SequenceNumber(domain.PrefixRegistration, "450100", 2026, 42).String()
 	for _, path := range []string{"/api/v1/ping", "/api/v1/verify/" + number} {
 		b.Run(path, func(b *testing.B) {
@@ -41,4 +34,19 @@ func BenchmarkRoutes(b *testing.B) {
 			}
 		})
 	}
+}
+
+// newTestRouter is the gateway's router over the fake ledger, logging
+// nowhere.
+func newTestRouter(tb testing.TB, ks *KeyStore) http.Handler {
+	tb.Helper()
+	acl, err := LoadACL(nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	router, err := NewServer(DefaultConfig(), acl, ks, &fakeLedger{}, slog.New(slog.DiscardHandler)).Router()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return router
 }

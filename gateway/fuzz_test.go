@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"bytes"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -28,10 +27,7 @@ func FuzzRoutes(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	router, err := NewServer(DefaultConfig(), acl, ks, &fakeLedger{}, slog.New(slog.DiscardHandler)).Router()
-	if err != nil {
-		f.Fatal(err)
-	}
+	router := newTestRouter(f, ks)
 	param := regexp.MustCompile(`[:*][A-Za-z]+`)
 	f.Add(uint8(0), "SQ-450100-2026-3KQ7M2XA-K", []byte(`{}`))
 	f.Add(uint8(20), "nanning", []byte(`{"creditCode":"91450100MA5L0000AW"}`))
