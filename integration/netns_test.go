@@ -27,10 +27,8 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 	nsHome := filepath.Join(t.TempDir(), "netns")
 	run := func(args ...string) {
 		t.Helper()
-		cmd := exec.Command(filepath.Join(binDir, "dataledger"), append(args, "--home", nsHome, "--description", desc, "--fabric-tools", filepath.Join(root, "network", "fabrictools"))...)
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("dataledger %v: %v\n%s", args, err, out)
+		if code, out := exitCode(t, append(args, "--home", nsHome, "--description", desc, "--fabric-tools", filepath.Join(root, "network", "fabrictools"))...); code != 0 {
+			t.Fatalf("dataledger %v: exit %d\n%s", args, code, out)
 		}
 	}
 	run("network", "up")

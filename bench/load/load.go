@@ -12,9 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"dataledger/network"
-	"dataledger/network/sample"
 )
 
 // Result is one run's figures.
@@ -142,14 +139,4 @@ func (o *Options) RunLevels(do func(i int) string) {
 	for _, k := range o.Levels {
 		fmt.Println(Run(k, o.N, do))
 	}
-}
-
-// Issuer connects to the channel as its data authority and operator with a
-// freshly registered issuer key of the department.
-func (o *Options) Issuer(department string) (*sample.Issuer, error) {
-	net, err := network.Open(o.Description, o.Home, nil)
-	if err != nil {
-		return nil, err
-	}
-	return sample.NewIssuer(net, o.Channel, department)
 }

@@ -123,12 +123,11 @@ type Tx struct {
 	Envelope  *common.Envelope
 
 	// Endorser transactions only.
-	Action       *peer.ChaincodeEndorsedAction
-	Response     *peer.ProposalResponsePayload
-	Chaincode    *peer.ChaincodeAction
-	Input        [][]byte // chaincode function and arguments
-	nsRWSets     map[string]*kvrwset.KVRWSet
-	namespaceSeq []string
+	Action    *peer.ChaincodeEndorsedAction
+	Response  *peer.ProposalResponsePayload
+	Chaincode *peer.ChaincodeAction
+	Input     [][]byte // chaincode function and arguments
+	nsRWSets  map[string]*kvrwset.KVRWSet
 }
 
 // ParseTx decodes the i-th envelope of a block.
@@ -201,7 +200,6 @@ func ParseTx(b *common.Block, i int) (*Tx, error) {
 			return nil, fmt.Errorf("transaction %d: namespace %s: %w", i, ns.Namespace, err)
 		}
 		t.nsRWSets[ns.Namespace] = &kv
-		t.namespaceSeq = append(t.namespaceSeq, ns.Namespace)
 	}
 	return t, nil
 }
