@@ -173,11 +173,7 @@ func checkLink(blk *common.Block, want uint64, prev []byte, cfg *Config, tr Trus
 	if cfg == nil {
 		return "no configuration in force to check the orderers' signatures"
 	}
-	at := time.Now()
-	if t, err := ParseTx(blk, 0); err == nil {
-		at = t.Timestamp
-	}
-	if _, err := verifyOrderers(blk, cfg, tr, at); err != nil {
+	if _, err := verifyOrderers(blk, cfg, tr, blockTime(blk)); err != nil {
 		return "orderer signatures: " + err.Error()
 	}
 	return ""

@@ -260,3 +260,12 @@ func (t *Tx) Function() string {
 	}
 	return string(t.Input[0])
 }
+
+// blockTime is when a block's first transaction was created: the time its
+// signers' certificates are judged at (now, if it has none readable).
+func blockTime(b *common.Block) time.Time {
+	if t, err := ParseTx(b, 0); err == nil {
+		return t.Timestamp
+	}
+	return time.Now()
+}

@@ -211,11 +211,7 @@ func verifyConfig(channel string, cb ConfigBlock, tr Trust) (*Config, error) {
 		return nil, fmt.Errorf("configuration of channel %q, not %q", cfg.Channel, channel)
 	}
 	if cb.BlockNumber > 0 {
-		at := time.Now()
-		if t, err := ParseTx(blk, 0); err == nil {
-			at = t.Timestamp
-		}
-		if _, err := verifyOrderers(blk, cfg, tr, at); err != nil {
+		if _, err := verifyOrderers(blk, cfg, tr, blockTime(blk)); err != nil {
 			return nil, err
 		}
 	}
