@@ -29,6 +29,7 @@ type idemEntry struct {
 	BodyHash string          `json:"bodyHash"`
 	Status   int             `json:"status,omitempty"` // 0 while pending
 	Response json.RawMessage `json:"response,omitempty"`
+	Released bool            `json:"released,omitempty"` // no definite answer (5xx): the key is free again
 }
 
 // OpenIdempotencyStore opens (or creates) the file and loads it.
@@ -41,13 +42,27 @@ func OpenIdempotencyStore(path string) (*IdempotencyStore, error) {
 		return nil, err
 	}
 	s := &IdempotencyStore{f: f, entries: map[string]*idemEntry{}}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 4<<20)
-	for sc.Scan() {
+	r := bufio.NewReaderSize(f, 64<<10)
+	var whole int64 // bytes up to the last complete line
+	for {
+		line, err := r.ReadBytes('\n')
+		if err != nil { // EOF: a line without its newline is torn (a crash mid-write)
+			break
+		}
+		whole += int64(len(line))
 		var e idemEntry
-		if json.Unmarshal(sc.Bytes(), &e) == nil { // a torn last line (crash mid-write) is skipped
+		switch {
+		case json.Unmarshal(line, &e) != nil:
+		case e.Released:
+			delete(s.entries, e.Key)
+		default:
 			s.entries[e.Key] = &e
 		}
+	}
+	// Cut a torn tail, so the next line does not glue onto it.
+	if err := f.Truncate(whole); err != nil {
+		f.Close()
+		return nil, err
 	}
 	return s, nil
 }
@@ -55,12 +70,22 @@ func OpenIdempotencyStore(path string) (*IdempotencyStore, error) {
 // Close closes the file.
 func (s *IdempotencyStore) Close() error { return s.f.Close() }
 
+// append writes one line and syncs it; a line that could not be written
+// whole (a full disk) is cut off again, so the file never holds a torn
+// line between whole ones.
 func (s *IdempotencyStore) append(e *idemEntry) error {
 	b, _ := json.Marshal(e)
-	if _, err := s.f.Write(append(b, '\n')); err != nil {
+	end, err := s.f.Seek(0, io.SeekEnd)
+	if err != nil {
 		return err
 	}
-	return s.f.Sync()
+	if _, err = s.f.Write(append(b, '\n')); err == nil {
+		err = s.f.Sync()
+	}
+	if err != nil {
+		_ = s.f.Truncate(end)
+	}
+	return err
 }
 
 // capture records what a handler writes.
@@ -126,15 +151,15 @@ func (s *IdempotencyStore) middleware(c *gin.Context) {
 	c.Writer = w
 	c.Next()
 	done := &idemEntry{Key: key, BodyHash: hash, Status: w.Status(), Response: json.RawMessage(w.buf.Bytes())}
-	if w.Status() >= 500 { // not a definite answer: let a retry try again
+	if w.Status() >= 500 { // not a definite answer: let a retry try again, also after a restart
 		s.mu.Lock()
 		delete(s.entries, key)
+		_ = s.append(&idemEntry{Key: key, Released: true}) // if this fails, a retry after a restart reads 409 (pending)
 		s.mu.Unlock()
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.append(done) == nil {
-		s.entries[key] = done
-	}
+	s.entries[key] = done // known to this process even if the line cannot be written (then a retry after a restart reads 409)
+	_ = s.append(done)
 }

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -8,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 func idemServer(t *testing.T, ks *KeyStore, store *IdempotencyStore) (*fakeLedger, http.Handler) {
@@ -100,4 +104,54 @@ func TestUnwritableStateRefusesBeforeSubmitting(t *testing.T) {
 		t.Fatalf("without a key: %d", w.Code)
 	}
 	_ = os.Remove(path)
+}
+
+// A crash mid-write leaves a torn last line: opening the store cuts it, so
+// the next line starts on its own and every line parses after a restart.
+// A key answered 5xx (no definite answer) is free again after a restart.
+func TestTornTailCutAndReleasedKeysStayFree(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "idempotency.jsonl")
+	store, err := OpenIdempotencyStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, _ := OpenKeyStore(filepath.Join(t.TempDir(), "k.json"))
+	issuer, _, _ := ks.Create("CityAMSP", RoleIssuer)
+	l, h := idemServer(t, ks, store)
+	body := `{"action":"suspend","reason":"异议处理中"}`
+	if w := post(h, issuer, "req-1", body); w.Code != 200 {
+		t.Fatalf("first: %d", w.Code)
+	}
+	l.err = status.Error(codes.Unavailable, "no peer") // the next write meets a ledger that cannot answer
+	if w := post(h, issuer, "req-2", body); w.Code != http.StatusServiceUnavailable {
+		t.Fatalf("with the ledger down: %d %s", w.Code, w.Body)
+	}
+	store.Close()
+	f, _ := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	_, _ = f.WriteString(`{"key":"torn","bodyHa`)
+	f.Close()
+
+	reopened, err := OpenIdempotencyStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	l2, h2 := idemServer(t, ks, reopened)
+	if w := post(h2, issuer, "req-2", body); w.Code != 200 || len(l2.calls) != 1 {
+		t.Fatalf("a key released by a 503, after a restart: %d %s (ledger calls %v)", w.Code, w.Body, l2.calls)
+	}
+	if w := post(h2, issuer, "req-1", body); w.Code != 200 || w.Header().Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("a recorded key after a restart: %d %s", w.Code, w.Body)
+	}
+	data, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	for i, line := range lines {
+		if !json.Valid([]byte(line)) {
+			t.Fatalf("line %d is torn after a restart and a write: %q", i+1, line)
+		}
+	}
+	// req-1 pending and done, req-2 pending and released, then pending and done again.
+	if len(lines) != 6 {
+		t.Fatalf("%d lines, want 6: %s", len(lines), data)
+	}
 }

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/network"
 )
@@ -109,6 +110,55 @@ func TestGatewayKilledDuringSubmitsExactlyOneRecordPerKey(t *testing.T) {
 	start()
 	t.Cleanup(func() { _, _ = net.StopService(id) })
 
+	// Two clients verify a credential through this gateway throughout:
+	// while it is down they cannot connect (the only gateway is gone), but
+	// every answer they do get is right, and none fails once it is back.
+	is, ag := holderAgreement(t, "南宁网关断电测试")
+	probe, probeSigned, _ := is.Credential(ag, is.Key)
+	probeTx, err := is.Issue(probeSigned, ag)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, probeTx)
+	var down atomic.Bool // the gateway is killed and not yet ready again
+	var verified, refusedWhileDown, failedWhileUp, wrong atomic.Int32
+	stopVerifying := make(chan struct{})
+	var verifiers sync.WaitGroup
+	for range 2 {
+		verifiers.Add(1)
+		go func() {
+			defer verifiers.Done()
+			for {
+				select {
+				case <-stopVerifying:
+					return
+				default:
+				}
+				wasDown := down.Load()
+				resp, err := http.Get("http://" + listen + "/api/v1/verify/" + probe.AuthorizationNumber)
+				switch {
+				case err != nil && (wasDown || down.Load()):
+					refusedWhileDown.Add(1)
+				case err != nil:
+					failedWhileUp.Add(1)
+				default:
+					var v gateway.VerifyResponse
+					_ = json.NewDecoder(resp.Body).Decode(&v)
+					resp.Body.Close()
+					switch {
+					case resp.StatusCode == http.StatusOK && v.Status == domain.VerifyValid:
+						verified.Add(1)
+					case wasDown || down.Load():
+						refusedWhileDown.Add(1)
+					default:
+						wrong.Add(1)
+					}
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+
 	const n = 24
 	codes := make([]string, n)
 	bodies := make([]string, n)
@@ -143,9 +193,11 @@ func TestGatewayKilledDuringSubmitsExactlyOneRecordPerKey(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	atKill := answered.Load()
+	down.Store(true)
 	kill9(t, id)
 	wg.Wait()
 	start()
+	down.Store(false)
 
 	reader := connect(t, "CityAMSP", "operator", nil)
 	exists := func(code string) bool {
@@ -195,17 +247,25 @@ func TestGatewayKilledDuringSubmitsExactlyOneRecordPerKey(t *testing.T) {
 		found++
 		duplicates += len(hist) - 1
 	}
+	close(stopVerifying)
+	verifiers.Wait()
 	if found != n || duplicates != 0 {
 		t.Fatalf("%d of %d parties found, %d duplicate registrations", found, n, duplicates)
 	}
-	t.Logf("sent %d; gateway killed after %d answers; acknowledged %d; on retry %d replayed, %d pending keys whose record was then found, %d resubmitted; found on the ledger %d, duplicates 0",
-		n, atKill, acked, replayed, pending-resubmitted, resubmitted, found)
+	if failedWhileUp.Load() != 0 || wrong.Load() != 0 || verified.Load() == 0 {
+		t.Fatalf("verifications: %d valid, %d failed while the gateway was up, %d wrong", verified.Load(), failedWhileUp.Load(), wrong.Load())
+	}
+	t.Logf("sent %d; gateway killed after %d answers; acknowledged %d; on retry %d replayed, %d pending keys whose record was then found, %d resubmitted; found on the ledger %d, duplicates 0; verifications %d valid, %d unanswered while it was down, 0 failed while up, 0 wrong",
+		n, atKill, acked, replayed, pending-resubmitted, resubmitted, found, verified.Load(), refusedWhileDown.Load())
 }
 
-// TestGatewayStateDiskFull: the gateway's state directory on a full disk
-// (a 128 KiB tmpfs) refuses a write that carries an Idempotency-Key with a
-// clear 503 before anything is submitted; once there is room the same key
-// goes through, and the record file is whole after a restart.
+// TestGatewayStateDiskFull: the gateway's state directory (a 128 KiB
+// tmpfs) fills up while credentials are issued and verified over HTTP. A
+// write that carries an Idempotency-Key is refused with a clear 503 before
+// anything is submitted; verifications, which need no state, go on; once
+// there is room the clients' retries go through, each credential is on the
+// ledger once, every line of the record file parses, and after a restart
+// an acknowledged key replays its answer.
 func TestGatewayStateDiskFull(t *testing.T) {
 	state := t.TempDir()
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=128k", "tmpfs", state).CombinedOutput(); err != nil {
@@ -223,22 +283,12 @@ func TestGatewayStateDiskFull(t *testing.T) {
 	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
 	srv, _ := startGateway(t, &cfg, ks)
 
-	filler, err := os.Create(filepath.Join(state, "filler"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := filler.Write(make([]byte, 4096)); err != nil {
-			break // ENOSPC: the disk is full
-		}
-	}
-	filler.Close()
 	code := newCreditCode("450102")
 	body := partyArg(code, "南宁磁盘测试有限公司", "450102")
-	post := func() (int, string, string) {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/api/v1/channels/nanning/parties", strings.NewReader(body))
+	post := func(url, key string) (int, string, string) {
+		req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/channels/nanning/parties", strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+issuer)
-		req.Header.Set("Idempotency-Key", "disk-full-1")
+		req.Header.Set("Idempotency-Key", key)
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -247,17 +297,40 @@ func TestGatewayStateDiskFull(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp.StatusCode, string(b), resp.Header.Get("Idempotent-Replayed")
 	}
-	if status, b, _ := post(); status != http.StatusServiceUnavailable || !strings.Contains(b, "nothing was submitted") {
-		t.Fatalf("with the disk full: %d %s", status, b)
-	}
 	reader := connect(t, "CityAMSP", "operator", nil)
-	if _, err := reader.Evaluate("nanning", "GetParty", code); err == nil {
-		t.Fatal("a refused request reached the ledger")
+	var full time.Duration
+	tally := underHTTPLoad(t, srv.URL, issuer, "南宁磁盘故障测试", 48, func(f *httpFault) {
+		filler, err := os.Create(filepath.Join(state, "filler"))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		began := time.Now()
+		for {
+			if _, err := filler.Write(make([]byte, 4096)); err != nil {
+				break // ENOSPC: the disk is full
+			}
+		}
+		filler.Close()
+		if !f.Await503(30 * time.Second) {
+			t.Error("no write was refused with the state's disk full")
+		}
+		if status, b, _ := post(srv.URL, "disk-full-1"); status != http.StatusServiceUnavailable || !strings.Contains(b, "nothing was submitted") {
+			t.Errorf("with the disk full: %d %s", status, b)
+		}
+		if _, err := reader.Evaluate("nanning", "GetParty", code); err == nil {
+			t.Error("a refused request reached the ledger")
+		}
+		time.Sleep(time.Second)
+		if err := os.Remove(filepath.Join(state, "filler")); err != nil {
+			t.Error(err)
+		}
+		full = time.Since(began)
+	})
+	if tally.Unavailable == 0 || tally.VerifyErrors != 0 {
+		t.Fatalf("want 503s for keyed writes and no verification errors: %+v", tally)
 	}
-	if err := os.Remove(filepath.Join(state, "filler")); err != nil {
-		t.Fatal(err)
-	}
-	if status, b, _ := post(); status != http.StatusCreated {
+	if status, b, _ := post(srv.URL, "disk-full-1"); status != http.StatusCreated {
 		t.Fatalf("with room again: %d %s", status, b)
 	}
 	store.Close()
@@ -265,12 +338,13 @@ func TestGatewayStateDiskFull(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	for i, line := range lines {
 		if !json.Valid([]byte(line)) {
 			t.Fatalf("line %d of the record file is torn: %q", i+1, line)
 		}
 	}
-	// A restart finds the answer.
+	// A restart finds the answers.
 	again, err := gateway.OpenIdempotencyStore(path)
 	if err != nil {
 		t.Fatal(err)
@@ -278,10 +352,10 @@ func TestGatewayStateDiskFull(t *testing.T) {
 	defer again.Close()
 	cfg.Idempotency = again
 	srv2, _ := startGateway(t, &cfg, ks)
-	srv = srv2
-	if status, b, replayed := post(); status != http.StatusCreated || replayed != "true" {
+	if status, b, replayed := post(srv2.URL, "disk-full-1"); status != http.StatusCreated || replayed != "true" {
 		t.Fatalf("after a restart: %d replayed=%q %s", status, replayed, b)
 	}
+	t.Logf("disk full for %s; record file %d lines, all whole", full.Round(100*time.Millisecond), len(lines))
 }
 
 // loadTally is what a fault test's clients were told and what the ledger
