@@ -69,6 +69,14 @@ type FabricLedger struct {
 // RuleChannelMember: an org acts only on the channels it is a member of.
 const RuleChannelMember = "DL-ACL-CHANNEL"
 
+// The gateway's own access rules: a route needs a known API key unless
+// the public may call it (RuleAPIKey, 401), and the key's role must be in
+// the route's row of acl.yaml (RuleRole, 403).
+const (
+	RuleAPIKey = "DL-ACL-KEY"
+	RuleRole   = "DL-ACL-ROLE"
+)
+
 func (f *FabricLedger) Member(who Identity, channel string) error { return f.member(who, channel) }
 
 func (f *FabricLedger) member(who Identity, channel string) error {

@@ -69,7 +69,7 @@ func ProblemOf(err error) Problem {
 	}
 	var he *httpError
 	if errors.As(err, &he) {
-		return Problem{Type: "about:blank", Title: http.StatusText(he.status), Status: he.status, Detail: he.detail}
+		return Problem{Type: "about:blank", Title: http.StatusText(he.status), Status: he.status, Detail: he.detail, Rule: he.rule, Field: he.field}
 	}
 	if transient(err) {
 		return Problem{Type: "about:blank", Title: "the ledger is unavailable", Status: http.StatusServiceUnavailable,
@@ -111,13 +111,19 @@ func problemOfRule(re *domain.RuleError) Problem {
 
 // httpError is a refusal by the gateway itself (auth, size, route).
 type httpError struct {
-	status int
-	detail string
+	status      int
+	detail      string
+	rule, field string // set when a rule of the gateway's own refuses
 }
 
 func (e *httpError) Error() string { return e.detail }
 
-func fail(status int, detail string) error { return &httpError{status, detail} }
+func fail(status int, detail string) error { return &httpError{status: status, detail: detail} }
+
+// refuse is fail naming the gateway's rule and the field it is about.
+func refuse(status int, rule, field, detail string) error {
+	return &httpError{status: status, detail: detail, rule: rule, field: field}
+}
 
 // abort writes err as a problem document and stops the handler chain.
 func abort(c *gin.Context, err error) {

@@ -147,7 +147,7 @@ func (s *Server) authorize(route Route) gin.HandlerFunc {
 			key, found := s.keys.Lookup(strings.TrimSpace(secret))
 			if !ok || !found {
 				c.Header("WWW-Authenticate", `Bearer realm="dataledger"`)
-				abort(c, fail(http.StatusUnauthorized, "the API key is unknown or revoked"))
+				abort(c, refuse(http.StatusUnauthorized, RuleAPIKey, "Authorization", "the API key is unknown or revoked"))
 				return
 			}
 			role, who, caller = key.Role, Identity{Org: key.Org, User: s.cfg.UserFor[key.Role]}, key.ID
@@ -157,10 +157,10 @@ func (s *Server) authorize(route Route) gin.HandlerFunc {
 		if !route.Allows(role) {
 			if role == RolePublic {
 				c.Header("WWW-Authenticate", `Bearer realm="dataledger"`)
-				abort(c, fail(http.StatusUnauthorized, "this route needs an API key"))
+				abort(c, refuse(http.StatusUnauthorized, RuleAPIKey, "Authorization", "this route needs an API key"))
 				return
 			}
-			abort(c, fail(http.StatusForbidden, "role "+role+" may not call "+route.Method+" "+route.Path))
+			abort(c, refuse(http.StatusForbidden, RuleRole, "Authorization", "role "+role+" may not call "+route.Method+" "+route.Path))
 			return
 		}
 		c.Set(ctxIdentity, who)

@@ -206,6 +206,11 @@ func TestEveryRouteForEveryRole(t *testing.T) {
 			if denied && w.Header().Get("Content-Type") != "application/problem+json" {
 				t.Errorf("%s %s as %s: a refusal is not a problem document", route.Method, route.Path, role)
 			}
+			var p Problem
+			_ = json.Unmarshal(w.Body.Bytes(), &p)
+			if denied && p.Rule != RuleRole && p.Rule != RuleAPIKey {
+				t.Errorf("%s %s as %s: the refusal names rule %q, not the gateway's", route.Method, route.Path, role, p.Rule)
+			}
 		}
 	}
 }

@@ -103,8 +103,23 @@ func TestProductStory(t *testing.T) {
 	if v := verification(t, exchange, "nanning", "VerifyCertificateDocument", forgedName); v.Status != domain.VerifyTampered || !strings.Contains(v.Reason, "productName") {
 		t.Fatalf("a changed product name: %+v", v)
 	}
+	// The registered certificate replayed: in a new transaction on its own
+	// channel (its 区块链编号 names the first one), and on another city's.
+	_, err = is.Operator.Submit("nanning", "RegisterCertificate", presented, app.Number)
+	wantRefusal(t, err, domain.RuleChainReference)
+	_, err = connect(t, "CityBMSP", "operator", nil).Submit("liuzhou", "RegisterCertificate", presented, "")
+	wantRefusal(t, err, domain.RuleCredentialChannel)
+
+	// Only an exchange acknowledges, and only for itself (the record is
+	// keyed by the caller's own organization): the issuer and the
+	// exchange's clerk are refused.
 	_, err = is.Operator.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, domain.AckReceived)
 	wantRefusal(t, err, domain.RuleExchangeOnly)
+	_, err = connect(t, "ExchangeMSP", "clerk", nil).Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, domain.AckReceived)
+	wantRefusal(t, err, domain.RuleExchangeOnly)
+	// An enterprise granting onward (sub-licensing) is refused.
+	_, err = is.CatalogAgreement(enterprise, operator, "广西数字运营平台有限公司")
+	wantRefusal(t, err, domain.RuleSubLicense)
 	for _, a := range []string{domain.AckReceived, domain.AckListed} {
 		if _, err := exchange.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, a); err != nil {
 			t.Fatal(network.ErrorText(err))
