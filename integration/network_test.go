@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -209,7 +210,35 @@ func kill9(t *testing.T, id string) {
 	t.Fatalf("%s survived kill -9", id)
 }
 
+// orderersInStep waits until every orderer holds the same height on
+// every channel: a test that takes one orderer away needs the other two
+// in the cluster (a node restarted by an earlier test rejoins once its
+// peers' connections to it come back).
+func orderersInStep(t *testing.T) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for _, ch := range net.D.Channels {
+		for {
+			var hs []uint64
+			for _, x := range net.D.AllOrderers() {
+				h, err := net.OrdererHeight(x, ch.Name)
+				if err == nil {
+					hs = append(hs, h)
+				}
+			}
+			if len(hs) == len(net.D.AllOrderers()) && slices.Min(hs) == slices.Max(hs) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the orderers of %s are not in step: heights %v", ch.Name, hs)
+			}
+			time.Sleep(500 * time.Millisecond)
+		}
+	}
+}
+
 func TestOrdererKilledTransactionsStillCommit(t *testing.T) {
+	orderersInStep(t)
 	victim := net.D.AllOrderers()[1]
 	kill9(t, victim.ID())
 	op := connect(t, "CityAMSP", "operator", nil)

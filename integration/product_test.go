@@ -117,9 +117,14 @@ func TestProductStory(t *testing.T) {
 	wantRefusal(t, err, domain.RuleExchangeOnly)
 	_, err = connect(t, "ExchangeMSP", "clerk", nil).Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, domain.AckReceived)
 	wantRefusal(t, err, domain.RuleExchangeOnly)
-	// An enterprise granting onward (sub-licensing) is refused.
+	// An enterprise granting onward (sub-licensing) is refused, by the
+	// article of the profile in force (HB-21 under Hebei's) or DL-SUBLICENSE.
+	profile, err := exchange.Evaluate("nanning", "GetProfile")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
 	_, err = is.CatalogAgreement(enterprise, operator, "广西数字运营平台有限公司")
-	wantRefusal(t, err, domain.RuleSubLicense)
+	wantRefusal(t, err, decode[domain.ProfileRecord](t, profile).Profile.Cite("subLicensing", domain.RuleSubLicense))
 	for _, a := range []string{domain.AckReceived, domain.AckListed} {
 		if _, err := exchange.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, a); err != nil {
 			t.Fatal(network.ErrorText(err))

@@ -34,6 +34,11 @@ type Client struct {
 	Org     *Org
 	User    string
 	Peer    *Peer
+	// CommitWait bounds the wait for a submitted transaction's commit
+	// status (0: a minute). Past it the submit is an error to the caller,
+	// though the transaction may still commit (a load client that must
+	// not stall on a transaction an orderer lost sets it lower).
+	CommitWait time.Duration
 }
 
 // Close ends the gateway and, when the client dialed it, its connection.
@@ -153,13 +158,21 @@ func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) 
 	if err != nil {
 		return nil, err
 	}
-	return waitCommitted(channel, res, commit)
+	return c.waitCommitted(channel, res, commit)
 }
 
 // waitCommitted waits for a submitted transaction's commit status; an
 // invalid commit is an error.
-func waitCommitted(channel string, result []byte, commit *client.Commit) (*Committed, error) {
-	st, err := commit.Status()
+func (c *Client) waitCommitted(channel string, result []byte, commit *client.Commit) (*Committed, error) {
+	var st *client.Status
+	var err error
+	if c.CommitWait > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), c.CommitWait)
+		defer cancel()
+		st, err = commit.StatusWithContext(ctx)
+	} else {
+		st, err = commit.Status() // the gateway's commit-status timeout
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -227,7 +240,7 @@ func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]st
 	if err != nil {
 		return nil, err
 	}
-	return waitCommitted(channel, tx.Result(), commit)
+	return c.waitCommitted(channel, tx.Result(), commit)
 }
 
 // withArguments replaces the chaincode arguments inside a serialized,

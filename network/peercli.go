@@ -3,6 +3,8 @@ package network
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -175,4 +177,31 @@ func (n *Net) chaincodeBin() string { return filepath.Join(n.BinDir, "dataledger
 // OrdererHeight is an orderer's block height on a channel (participation API).
 func (n *Net) OrdererHeight(x *Orderer, channel string) (uint64, error) {
 	return parseHeight(n.osnadmin(x, "channel", "list", "--channelID", channel))
+}
+
+// RaftLeader is the orderer that leads the channel's Raft cluster now, as
+// the orderers' own metrics say (consensus_etcdraft_is_leader); nil when
+// none reports leading (an election is under way).
+func (n *Net) RaftLeader(channel string) (*Orderer, error) {
+	want := fmt.Sprintf(`consensus_etcdraft_is_leader{channel=%q} 1`, channel)
+	var lastErr error
+	for _, x := range n.D.AllOrderers() {
+		resp, err := http.Get(fmt.Sprintf("http://%s:%d/metrics", x.Host, x.OperationsPort))
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		b, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if line == want {
+				return x, nil
+			}
+		}
+	}
+	return nil, lastErr
 }
