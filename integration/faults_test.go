@@ -373,119 +373,44 @@ type loadTally struct {
 // (one version in their history), and every verification said "valid".
 func underLoad(t *testing.T, label string, n int, via *network.Peer, fault func()) loadTally {
 	t.Helper()
-	is, ag := holderAgreement(t, label)
-	submitter := is.Operator // through the city's own peer, unless via names another
+	set := newLoadSet(t, label, n)
+	submitter := set.Issuer.Operator // through the city's own peer, unless via names another
 	if via != nil {
 		submitter = connect(t, "CityAMSP", "operator", via)
 	}
 	// A transaction an orderer lost in the fault never reports a commit:
 	// the client gives up on it after 15 s (it is then not acknowledged).
 	submitter.CommitWait = 15 * time.Second
-	probe, probeSigned, _ := is.Credential(ag, is.Key)
-	probeTx, err := is.Issue(probeSigned, ag)
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	synced(t, probeTx)
-	numbers, docs := make([]string, n), make([]string, n)
-	for i := range n {
-		c, signed, err := is.Credential(ag, is.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		numbers[i], docs[i] = c.AuthorizationNumber, signed
-	}
+	exchange := connect(t, "ExchangeMSP", "exchange", nil)
 	var tally loadTally
 	var mu sync.Mutex
-	acked := make([]bool, n)
-	var next, done atomic.Int32
-	stop := make(chan struct{})
-	var verifiers sync.WaitGroup
-	exchange := connect(t, "ExchangeMSP", "exchange", nil)
-	for range 4 {
-		verifiers.Add(1)
-		go func() {
-			defer verifiers.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				b, err := exchange.Evaluate("nanning", "VerifyCredential", probe.AuthorizationNumber)
-				mu.Lock()
-				tally.Verifications++
-				if err != nil {
-					tally.VerifyErrors++
-				} else if !strings.Contains(string(b), `"status":"valid"`) {
-					tally.Stale++
-				}
-				mu.Unlock()
-				time.Sleep(20 * time.Millisecond)
-			}
-		}()
-	}
-	var workers sync.WaitGroup
-	faulted := make(chan struct{})
-	go func() {
-		for int(done.Load()) < n/3 {
-			time.Sleep(10 * time.Millisecond)
+	acked := driveLoad(n, func(i int) bool {
+		began := time.Now()
+		_, err := submitter.Submit("nanning", "IssueCredential", set.Docs[i], set.Agreed.Number)
+		mu.Lock()
+		defer mu.Unlock()
+		tally.Sent++
+		if err != nil {
+			t.Logf("%s: issuance %d failed after %s: %.160s", label, i, time.Since(began).Round(time.Millisecond), network.ErrorText(err))
+			return false
 		}
-		fault()
-		close(faulted)
-	}()
-	for range 8 {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				began := time.Now()
-				_, err := submitter.Submit("nanning", "IssueCredential", docs[i], ag.Number)
-				mu.Lock()
-				tally.Sent++
-				if err == nil {
-					acked[i] = true
-					tally.Acknowledged++
-					if took := time.Since(began); took > 5*time.Second {
-						t.Logf("%s: issuance %d acknowledged after %s (at %s)", label, i, took.Round(time.Millisecond), time.Now().Format("15:04:05.000"))
-					}
-				} else {
-					t.Logf("%s: issuance %d failed after %s: %.160s", label, i, time.Since(began).Round(time.Millisecond), network.ErrorText(err))
-				}
-				mu.Unlock()
-				done.Add(1)
-			}
-		}()
-	}
-	workers.Wait()
-	<-faulted
-	close(stop)
-	verifiers.Wait()
-
-	reader := connect(t, "ProvinceMSP", "regulator", nil)
-	for i, number := range numbers {
-		var hist []json.RawMessage
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-			b, err := reader.Evaluate("nanning", "History", "credential", number)
-			if err == nil && json.Unmarshal(b, &hist) == nil && len(hist) > 0 {
-				break
-			}
-			if !acked[i] || time.Now().After(deadline) { // one look for what the client was not told committed
-				break
-			}
+		tally.Acknowledged++
+		if took := time.Since(began); took > 5*time.Second {
+			t.Logf("%s: issuance %d acknowledged after %s", label, i, took.Round(time.Millisecond))
 		}
-		switch {
-		case len(hist) > 0:
-			tally.Found++
-			tally.Duplicates += len(hist) - 1
-		case acked[i]:
-			tally.LostAcknowledged++
+		return true
+	}, func() {
+		b, err := exchange.Evaluate("nanning", "VerifyCredential", set.Probe)
+		mu.Lock()
+		defer mu.Unlock()
+		tally.Verifications++
+		if err != nil {
+			tally.VerifyErrors++
+		} else if !strings.Contains(string(b), `"status":"valid"`) {
+			tally.Stale++
 		}
-	}
+	}, fault)
+	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, set.Numbers, acked)
 	t.Logf("%s: %+v", label, tally)
 	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.Found < tally.Acknowledged {
 		t.Fatalf("%s: an acknowledged issuance is missing or doubled, or a verification was wrong: %+v", label, tally)

@@ -14,7 +14,6 @@ import (
 
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
-	"dataledger/network"
 )
 
 // httpTally is what a fault test's HTTP clients were told and what the
@@ -80,67 +79,19 @@ func (f *httpFault) Await503(limit time.Duration) bool {
 // revocation may have said "valid".
 func underHTTPLoad(t *testing.T, url, issuerKey, label string, n int, fault func(f *httpFault)) httpTally {
 	t.Helper()
-	is, ag := holderAgreement(t, label)
-	probe, probeSigned, _ := is.Credential(ag, is.Key)
-	probeTx, err := is.Issue(probeSigned, ag)
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
+	set := newLoadSet(t, label, n)
+	bodies := make([]string, n)
+	for i, doc := range set.Docs {
+		b, _ := json.Marshal(gateway.IssueRequest{Document: json.RawMessage(doc), AgreementNumber: set.Agreed.Number})
+		bodies[i] = string(b)
 	}
-	synced(t, probeTx)
-	numbers, bodies := make([]string, n), make([]string, n)
-	for i := range n {
-		c, signed, err := is.Credential(ag, is.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := json.Marshal(gateway.IssueRequest{Document: json.RawMessage(signed), AgreementNumber: ag.Number})
-		numbers[i], bodies[i] = c.AuthorizationNumber, string(b)
-	}
-	f := &httpFault{t: t, url: url, key: issuerKey, probe: probe.AuthorizationNumber}
-
+	f := &httpFault{t: t, url: url, key: issuerKey, probe: set.Probe}
 	var tally httpTally
 	var mu sync.Mutex
-	acked := make([]bool, n)
-	stop := make(chan struct{})
-	var verifiers sync.WaitGroup
-	for range 4 {
-		verifiers.Add(1)
-		go func() {
-			defer verifiers.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				started := time.Now().UnixNano()
-				status, answer := 0, ""
-				if resp, err := http.Get(url + "/api/v1/verify/" + f.probe); err == nil {
-					var v gateway.VerifyResponse
-					_ = json.NewDecoder(resp.Body).Decode(&v)
-					resp.Body.Close()
-					status, answer = resp.StatusCode, v.Status
-				}
-				f.verifications.Add(1)
-				mu.Lock()
-				tally.Verifications++
-				switch revoked := f.revokedAt.Load(); {
-				case status != http.StatusOK:
-					tally.VerifyErrors++
-				case revoked != 0 && started > revoked && answer != domain.VerifyRevoked,
-					revoked == 0 && answer != domain.VerifyValid && answer != domain.VerifyRevoked:
-					tally.Stale++
-				}
-				mu.Unlock()
-				time.Sleep(20 * time.Millisecond)
-			}
-		}()
-	}
-
 	post := func(i int) (int, time.Duration, string) {
 		req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/credentials", strings.NewReader(bodies[i]))
 		req.Header.Set("Authorization", "Bearer "+issuerKey)
-		req.Header.Set("Idempotency-Key", "load-"+numbers[i])
+		req.Header.Set("Idempotency-Key", "load-"+set.Numbers[i])
 		began := time.Now()
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -150,87 +101,65 @@ func underHTTPLoad(t *testing.T, url, issuerKey, label string, n int, fault func
 		resp.Body.Close()
 		return resp.StatusCode, time.Since(began), resp.Header.Get("Retry-After") + "|" + string(b)
 	}
-	var next, done atomic.Int32
-	faulted := make(chan struct{})
-	go func() {
-		defer close(faulted)
-		for int(done.Load()) < n/3 {
-			time.Sleep(10 * time.Millisecond)
-		}
-		fault(f)
-	}()
-	var workers sync.WaitGroup
-	for range 8 {
-		workers.Add(1)
-		go func() {
-			defer workers.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
+	issue := func(i int) bool {
+		mu.Lock()
+		tally.Issued++
+		mu.Unlock()
+		for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); {
+			status, took, detail := post(i)
+			mu.Lock()
+			tally.Attempts++
+			mu.Unlock()
+			switch status {
+			case http.StatusCreated:
 				mu.Lock()
-				tally.Issued++
+				tally.Acknowledged++
 				mu.Unlock()
-				for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); {
-					status, took, detail := post(i)
-					mu.Lock()
-					tally.Attempts++
-					mu.Unlock()
-					if status == http.StatusCreated {
-						mu.Lock()
-						tally.Acknowledged++
-						acked[i] = true
-						mu.Unlock()
-						break
-					}
-					if status != http.StatusServiceUnavailable {
-						mu.Lock()
-						tally.Refused++
-						mu.Unlock()
-						t.Errorf("issuing %s: %d %s", numbers[i], status, detail)
-						break
-					}
-					f.refusals.Add(1)
-					retryAfter, _ := strconv.Atoi(strings.SplitN(detail, "|", 2)[0])
-					mu.Lock()
-					tally.Unavailable++
-					if retryAfter <= 0 {
-						tally.NoRetryAfter++
-					}
-					tally.Longest503 = max(tally.Longest503, took)
-					mu.Unlock()
-					time.Sleep(min(time.Duration(max(retryAfter, 1))*time.Second, time.Second))
-				}
-				done.Add(1)
+				return true
+			case http.StatusServiceUnavailable:
+			default:
+				mu.Lock()
+				tally.Refused++
+				mu.Unlock()
+				t.Errorf("issuing %s: %d %s", set.Numbers[i], status, detail)
+				return false
 			}
-		}()
-	}
-	workers.Wait()
-	<-faulted
-	close(stop)
-	verifiers.Wait()
-
-	reader := connect(t, "ProvinceMSP", "regulator", nil)
-	for i, number := range numbers {
-		var hist []json.RawMessage
-		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-			b, err := reader.Evaluate("nanning", "History", "credential", number)
-			if err == nil && json.Unmarshal(b, &hist) == nil && len(hist) > 0 {
-				break
+			f.refusals.Add(1)
+			retryAfter, _ := strconv.Atoi(strings.SplitN(detail, "|", 2)[0])
+			mu.Lock()
+			tally.Unavailable++
+			if retryAfter <= 0 {
+				tally.NoRetryAfter++
 			}
-			if !acked[i] || time.Now().After(deadline) { // one look for what the client was not told committed
-				break
-			}
+			tally.Longest503 = max(tally.Longest503, took)
+			mu.Unlock()
+			time.Sleep(min(time.Duration(max(retryAfter, 1))*time.Second, time.Second))
 		}
-		switch {
-		case len(hist) > 0:
-			tally.Found++
-			tally.Duplicates += len(hist) - 1
-		case acked[i]:
-			tally.LostAcknowledged++
+		return false
+	}
+	verify := func() {
+		started := time.Now().UnixNano()
+		status, answer := 0, ""
+		if resp, err := http.Get(url + "/api/v1/verify/" + f.probe); err == nil {
+			var v gateway.VerifyResponse
+			_ = json.NewDecoder(resp.Body).Decode(&v)
+			resp.Body.Close()
+			status, answer = resp.StatusCode, v.Status
+		}
+		f.verifications.Add(1)
+		mu.Lock()
+		defer mu.Unlock()
+		tally.Verifications++
+		switch revoked := f.revokedAt.Load(); {
+		case status != http.StatusOK:
+			tally.VerifyErrors++
+		case revoked != 0 && started > revoked && answer != domain.VerifyRevoked,
+			revoked == 0 && answer != domain.VerifyValid && answer != domain.VerifyRevoked:
+			tally.Stale++
 		}
 	}
+	acked := driveLoad(n, issue, verify, func() { fault(f) })
+	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, set.Numbers, acked)
 	t.Logf("%s: %+v", label, tally)
 	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.NoRetryAfter != 0 ||
 		tally.Acknowledged != tally.Issued || tally.Found != tally.Issued {
