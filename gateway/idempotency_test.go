@@ -46,7 +46,10 @@ func post(h http.Handler, key, idem, body string) *httptest.ResponseRecorder {
 	return w
 }
 
-func TestIdempotentRetriesSurviveARestart(t *testing.T) {
+// restartableStore is an idempotency file and a key store with an issuer's
+// key, for tests that reopen the file as a restarted gateway would.
+func restartableStore(t *testing.T) (string, *IdempotencyStore, *KeyStore, string) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "idempotency.jsonl")
 	store, err := OpenIdempotencyStore(path)
 	if err != nil {
@@ -54,6 +57,11 @@ func TestIdempotentRetriesSurviveARestart(t *testing.T) {
 	}
 	ks, _ := OpenKeyStore(filepath.Join(t.TempDir(), "k.json"))
 	issuer, _, _ := ks.Create("CityAMSP", RoleIssuer)
+	return path, store, ks, issuer
+}
+
+func TestIdempotentRetriesSurviveARestart(t *testing.T) {
+	path, store, ks, issuer := restartableStore(t)
 	l, h := idemServer(t, ks, store)
 	body := `{"action":"suspend","reason":"异议处理中"}`
 	first := post(h, issuer, "req-1", body)
@@ -110,13 +118,7 @@ func TestUnwritableStateRefusesBeforeSubmitting(t *testing.T) {
 // the next line starts on its own and every line parses after a restart.
 // A key answered 5xx (no definite answer) is free again after a restart.
 func TestTornTailCutAndReleasedKeysStayFree(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "idempotency.jsonl")
-	store, err := OpenIdempotencyStore(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, _ := OpenKeyStore(filepath.Join(t.TempDir(), "k.json"))
-	issuer, _, _ := ks.Create("CityAMSP", RoleIssuer)
+	path, store, ks, issuer := restartableStore(t)
 	l, h := idemServer(t, ks, store)
 	body := `{"action":"suspend","reason":"异议处理中"}`
 	if w := post(h, issuer, "req-1", body); w.Code != 200 {
