@@ -71,8 +71,20 @@ func run(m *testing.M) int {
 
 // cli runs the dataledger CLI on this run's network.
 func cli(args ...string) error {
+	cmd := cliCommand(args...)
+	cmd.Stdout, cmd.Stderr = logOut, logOut
+	return cmd.Run()
+}
+
+// cliOutput runs the CLI and returns what it printed.
+func cliOutput(args ...string) (string, error) {
+	out, err := cliCommand(args...).CombinedOutput()
+	return string(out), err
+}
+
+func cliCommand(args ...string) *exec.Cmd {
 	full := append(args, "--home", home, "--description", description, "--fabric-tools", filepath.Join(root, "network", "fabrictools"))
 	cmd := exec.Command(filepath.Join(binDir, "dataledger"), full...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = root, logOut, logOut
-	return cmd.Run()
+	cmd.Dir = root
+	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"syscall"
@@ -260,6 +261,15 @@ func TestOrdererKilledTransactionsStillCommit(t *testing.T) {
 			t.Fatalf("with %s down: %s", victim.ID(), network.ErrorText(err))
 		}
 		registered = append(registered, code)
+	}
+	// The operator's view: the victim is down, the survivors lead nanning.
+	status, err := cliOutput("network", "status")
+	if err != nil {
+		t.Fatalf("network status: %v\n%s", err, status)
+	}
+	row := regexp.MustCompile(`(?m)^nanning\s+(\S+)\s+(.*)$`).FindStringSubmatch(status)
+	if row == nil || row[1] == victim.ID() || !strings.HasPrefix(row[1], "orderer") || !strings.Contains(row[2], victim.Name+" down") {
+		t.Fatalf("network status with %s down does not show it down and another leading nanning:\n%s", victim.ID(), status)
 	}
 	if err := cli("network", "up"); err != nil {
 		t.Fatal(err)

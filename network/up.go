@@ -267,6 +267,31 @@ func (n *Net) Status(w io.Writer) error {
 			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.ID(), ch, hs)
 		}
 	}
+	tw.Flush()
+	// The ordering service per channel: who leads Raft, and each orderer's
+	// height (a restarted orderer lower than the others is still catching up).
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHANNEL\tRAFT LEADER\tORDERER HEIGHTS")
+	for _, ch := range n.D.Channels {
+		leader := "none (an election, or no quorum)"
+		if x, _ := n.RaftLeader(ch.Name); x != nil {
+			leader = x.ID()
+		}
+		var hs []string
+		for _, x := range n.D.AllOrderers() {
+			h := "down"
+			if _, ok := n.running(x.ID()); ok {
+				if v, err := n.OrdererHeight(x, ch.Name); err == nil {
+					h = fmt.Sprint(v)
+				} else {
+					h = "?"
+				}
+			}
+			hs = append(hs, x.Name+" "+h)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", ch.Name, leader, strings.Join(hs, ", "))
+	}
 	return tw.Flush()
 }
 
