@@ -76,10 +76,11 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	synced(t, registered) // the exchange's peer files against it next
 	exchange := connect(t, "ExchangeMSP", "exchange", nil)
 	objection := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
 		EvidenceDigest: certs.SM3Hex([]byte("证明测试证据")), Summary: "核对数据来源"}
-	submitJSON(t, exchange, "FileObjection", objection)
+	synced(t, submitJSON(t, exchange, "FileObjection", objection)) // filed on the exchange's peer, decided through the city's
 	decided := submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: "数据来源合规"})
 	synced(t, decided)
 
