@@ -28,18 +28,12 @@ import (
 // the servers are back (`network up` restarts what is missing) the same
 // gateway answers again by itself.
 func TestChaincodeServerKilledGatewayAnswers503ThenRecovers(t *testing.T) {
-	is, ag := holderAgreement(t, "南宁故障测试")
-	doc, signed, _ := is.Credential(ag, is.Key)
-	issued, err := is.Issue(signed, ag)
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	synced(t, issued)
+	probe := newLoadSet(t, "南宁故障测试", 0).Probe
 	cfg := gateway.DefaultConfig()
 	cfg.Cache = gateway.NoCache{} // every verification asks the ledger
 	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
 	srv, _ := startGateway(t, &cfg, ks)
-	url := srv.URL + "/api/v1/verify/" + doc.AuthorizationNumber
+	url := srv.URL + "/api/v1/verify/" + probe
 	if status, body := httpGet(t, url, ""); status != http.StatusOK {
 		t.Fatalf("before the fault: %d %s", status, body)
 	}
@@ -113,51 +107,31 @@ func TestGatewayKilledDuringSubmitsExactlyOneRecordPerKey(t *testing.T) {
 	// Two clients verify a credential through this gateway throughout:
 	// while it is down they cannot connect (the only gateway is gone), but
 	// every answer they do get is right, and none fails once it is back.
-	is, ag := holderAgreement(t, "南宁网关断电测试")
-	probe, probeSigned, _ := is.Credential(ag, is.Key)
-	probeTx, err := is.Issue(probeSigned, ag)
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	synced(t, probeTx)
+	probe := newLoadSet(t, "南宁网关断电测试", 0).Probe
 	var down atomic.Bool // the gateway is killed and not yet ready again
 	var verified, refusedWhileDown, failedWhileUp, wrong atomic.Int32
-	stopVerifying := make(chan struct{})
-	var verifiers sync.WaitGroup
-	for range 2 {
-		verifiers.Add(1)
-		go func() {
-			defer verifiers.Done()
-			for {
-				select {
-				case <-stopVerifying:
-					return
-				default:
-				}
-				wasDown := down.Load()
-				resp, err := http.Get("http://" + listen + "/api/v1/verify/" + probe.AuthorizationNumber)
-				switch {
-				case err != nil && (wasDown || down.Load()):
-					refusedWhileDown.Add(1)
-				case err != nil:
-					failedWhileUp.Add(1)
-				default:
-					var v gateway.VerifyResponse
-					_ = json.NewDecoder(resp.Body).Decode(&v)
-					resp.Body.Close()
-					switch {
-					case resp.StatusCode == http.StatusOK && v.Status == domain.VerifyValid:
-						verified.Add(1)
-					case wasDown || down.Load():
-						refusedWhileDown.Add(1)
-					default:
-						wrong.Add(1)
-					}
-				}
-				time.Sleep(20 * time.Millisecond)
+	stopVerifying := verifying(2, func() {
+		wasDown := down.Load()
+		resp, err := http.Get("http://" + listen + "/api/v1/verify/" + probe)
+		switch {
+		case err != nil && (wasDown || down.Load()):
+			refusedWhileDown.Add(1)
+		case err != nil:
+			failedWhileUp.Add(1)
+		default:
+			var v gateway.VerifyResponse
+			_ = json.NewDecoder(resp.Body).Decode(&v)
+			resp.Body.Close()
+			switch {
+			case resp.StatusCode == http.StatusOK && v.Status == domain.VerifyValid:
+				verified.Add(1)
+			case wasDown || down.Load():
+				refusedWhileDown.Add(1)
+			default:
+				wrong.Add(1)
 			}
-		}()
-	}
+		}
+	})
 
 	const n = 24
 	codes := make([]string, n)
@@ -247,8 +221,7 @@ func TestGatewayKilledDuringSubmitsExactlyOneRecordPerKey(t *testing.T) {
 		found++
 		duplicates += len(hist) - 1
 	}
-	close(stopVerifying)
-	verifiers.Wait()
+	stopVerifying()
 	if found != n || duplicates != 0 {
 		t.Fatalf("%d of %d parties found, %d duplicate registrations", found, n, duplicates)
 	}

@@ -49,23 +49,7 @@ func newLoadSet(t *testing.T, label string, n int) *loadSet {
 func driveLoad(n int, issue func(i int) bool, verify func(), fault func()) (acked []bool) {
 	acked = make([]bool, n)
 	var next, done atomic.Int32
-	stop := make(chan struct{})
-	var verifiers sync.WaitGroup
-	for range 4 {
-		verifiers.Add(1)
-		go func() {
-			defer verifiers.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				verify()
-				time.Sleep(20 * time.Millisecond)
-			}
-		}()
-	}
+	stopVerifying := verifying(4, verify)
 	faulted := make(chan struct{})
 	go func() {
 		defer close(faulted)
@@ -87,9 +71,34 @@ func driveLoad(n int, issue func(i int) bool, verify func(), fault func()) (acke
 	}
 	workers.Wait()
 	<-faulted
-	close(stop)
-	verifiers.Wait()
+	stopVerifying()
 	return acked
+}
+
+// verifying runs k clients calling verify every 20 ms until the returned
+// stop is called; stop returns once they have all finished.
+func verifying(k int, verify func()) (stop func()) {
+	quit := make(chan struct{})
+	var clients sync.WaitGroup
+	for range k {
+		clients.Add(1)
+		go func() {
+			defer clients.Done()
+			for {
+				select {
+				case <-quit:
+					return
+				default:
+				}
+				verify()
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+	return func() {
+		close(quit)
+		clients.Wait()
+	}
 }
 
 // onLedger reads every credential's history: an acknowledged one must be
