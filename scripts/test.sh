@@ -23,6 +23,16 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' 
 if [ -n "$unformatted" ]; then echo "gofmt would change: $unformatted" >&2; exit 1; fi
 go vet ./...
 
+echo "== go mod tidy leaves go.mod and go.sum as committed"
+cp go.mod /tmp/dataledger-go.mod.$$; cp go.sum /tmp/dataledger-go.sum.$$
+go mod tidy
+if ! cmp -s go.mod /tmp/dataledger-go.mod.$$ || ! cmp -s go.sum /tmp/dataledger-go.sum.$$; then
+  diff -u /tmp/dataledger-go.mod.$$ go.mod >&2 || true
+  cp /tmp/dataledger-go.mod.$$ go.mod; cp /tmp/dataledger-go.sum.$$ go.sum
+  echo "go mod tidy changes go.mod/go.sum: run it and commit the result" >&2; exit 1
+fi
+rm -f /tmp/dataledger-go.mod.$$ /tmp/dataledger-go.sum.$$
+
 echo "== unit tests"
 go test -count=1 $(go list ./... | grep -v /integration)
 
