@@ -1,6 +1,9 @@
 package integration
 
 import (
+	"dataledger/chaincode/contract"
+	"dataledger/chaincode/domain"
+	"dataledger/network"
 	"image/png"
 	"os"
 	"path/filepath"
@@ -52,5 +55,35 @@ func TestBenchSmoke(t *testing.T) {
 	md, _ = os.ReadFile(report)
 	if strings.Count(string(md), "bench:begin") != 1 || strings.Contains(string(md), "### 1. Ledger") {
 		t.Fatalf("the second report did not replace the first:\n%s", md)
+	}
+}
+
+// TestStoreProbesOnThePeer runs the store probes (Fabric's own rules that
+// the chaincode can trip over) on a real peer and requires the answers
+// that store.Memory gives in TestMemoryAnswersTheStoreProbesLikeThePeer:
+// the fake is no kinder than the peer.
+func TestStoreProbesOnThePeer(t *testing.T) {
+	c, err := net.Connect("CityAMSP", "clerk", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Submit("nanning", "BenchProbe", "nope"); domain.IsRule(err, contract.RuleBenchOff) {
+		if err := cli("network", "up", "--bench"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, op := range contract.ProbeOps {
+		r, err := c.Submit("nanning", "BenchProbe", op)
+		result := ""
+		if r != nil {
+			result = string(r.Result)
+		}
+		if msg := contract.ProbeCheck(op, result, err); msg != "" {
+			t.Error(msg)
+		}
+		if re, ok := domain.AsRule(err); err != nil && (!ok || re.Kind != domain.KindInternal) {
+			t.Errorf("probe %s: the peer's refusal does not cross as an internal refusal: %v", op, network.ErrorText(err))
+		}
 	}
 }

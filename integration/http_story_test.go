@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"dataledger/certs"
+	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/network/sample"
@@ -149,6 +151,34 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	api("POST", "/api/v1/credentials/"+cred.AuthorizationNumber+"/status", issuer, map[string]string{"action": "revoke", "reason": "授权终止"}, 200)
 	if v := api("GET", "/api/v1/verify/"+cred.AuthorizationNumber, "", nil, 200); v["status"] != domain.VerifyRevoked {
 		t.Fatalf("credential after revocation: %v", v)
+	}
+
+	// Ending the catalog agreement is one write; the credential still in
+	// force under it reads revoked from the very next verification.
+	second := cred
+	second.AuthorizationNumber = number(domain.PrefixAuthorization)
+	sb, _ := json.Marshal(second)
+	signedSecond, _ := certs.Sign(sb, issuerKey, nil)
+	api("POST", "/api/v1/credentials", issuer, gateway.IssueRequest{Document: signedSecond, AgreementNumber: catalog.Number}, 201)
+	if v := api("GET", "/api/v1/verify/"+second.AuthorizationNumber, "", nil, 200); v["status"] != domain.VerifyValid {
+		t.Fatalf("second credential: %v", v)
+	}
+	ended := api("POST", "/api/v1/agreements/"+catalog.Number+"/end", issuer, map[string]string{"action": "terminate", "reason": "企业申请终止授权"}, 200)
+	if ended["status"] != domain.AgreementTerminated {
+		t.Fatalf("ended agreement: %v", ended)
+	}
+	if v := api("GET", "/api/v1/verify/"+second.AuthorizationNumber, "", nil, 200); v["status"] != domain.VerifyRevoked ||
+		!strings.Contains(v["reason"].(string), catalog.Number) || !strings.Contains(v["reason"].(string), "企业申请终止授权") {
+		t.Fatalf("credential after its agreement ended: %v", v)
+	}
+	if p := api("POST", "/api/v1/agreements/"+catalog.Number+"/end", issuer, map[string]string{"action": "revoke", "reason": "再次"}, 409); p["rule"] != domain.RuleAgreementTransition {
+		t.Fatalf("ending twice: %v", p)
+	}
+	// A bookmark that does not continue its list is refused on the peer
+	// (it would read other record types there).
+	forged := url.QueryEscape("\x00agreement\x00")
+	if p := api("GET", "/api/v1/channels/nanning/disclosures/products?bookmark="+forged, "", nil, 422); p["rule"] != contract.RuleBookmark {
+		t.Fatalf("forged bookmark: %v", p)
 	}
 }
 

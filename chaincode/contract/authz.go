@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"dataledger/certs"
@@ -381,8 +382,9 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 	return next, emit(s, t.c, Changed{TypeAgreement, number, "change", next.Status, next.Version})
 }
 
-// EndAgreement terminates or revokes an agreement and, in the same
-// transaction, revokes every credential that rests on it.
+// EndAgreement terminates or revokes an agreement: one write, whatever the
+// number of credentials resting on it, each of which reads revoked from
+// the next verification on (domain.CredentialRecord.EffectiveStatus).
 func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domain.Agreement, error) {
 	t, next, err := a.agreementStep(s, number, action+" of an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
 		return domain.EndAgreement(t.j, p, ag, action, reason, t.now, t.c)
@@ -390,28 +392,20 @@ func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domai
 	if err != nil {
 		return nil, err
 	}
-	changes := []Changed{{TypeAgreement, number, action, next.Status, next.Version}}
-	numbers, err := indexed(s, indexCredentialByAgreement, number)
-	if err != nil {
-		return nil, err
+	return next, emit(s, t.c, Changed{TypeAgreement, number, action, next.Status, next.Version})
+}
+
+// agreementOf is a credential's agreement as it stands, read once per
+// transaction (seen holds those read so far, nil ones included).
+func agreementOf(s store.Store, seen map[string]*domain.Agreement, r *domain.CredentialRecord) (*domain.Agreement, error) {
+	if ag, ok := seen[r.AgreementNumber]; ok {
+		return ag, nil
 	}
-	for _, n := range numbers {
-		ck := key(s, TypeCredential, n)
-		r, err := load[domain.CredentialRecord](s, ck)
-		if err != nil {
-			return nil, err
-		}
-		if r == nil {
-			continue
-		}
-		if rev := domain.RevokeWithAgreement(r, next, t.c); rev != nil {
-			if err := put(s, ck, rev); err != nil {
-				return nil, err
-			}
-			changes = append(changes, Changed{TypeCredential, n, "revoke", rev.Status, rev.Version})
-		}
+	ag, err := load[domain.Agreement](s, key(s, TypeAgreement, r.AgreementNumber))
+	if err == nil {
+		seen[r.AgreementNumber] = ag
 	}
-	return next, emit(s, t.c, changes...)
+	return ag, err
 }
 
 // GetAgreement reads an agreement by number.
@@ -606,8 +600,12 @@ func (a *App) VerifyCredential(s store.Store, number string) (*domain.Verificati
 	if err != nil {
 		return nil, err
 	}
+	ag, err := agreementOf(s, map[string]*domain.Agreement{}, r)
+	if err != nil {
+		return nil, err
+	}
 	now, _ := s.Now()
-	v := domain.VerifyCredentialRecord(s.Channel(), r, k, now)
+	v := domain.VerifyCredentialRecord(s.Channel(), r, k, ag, now)
 	return &v, nil
 }
 
@@ -699,7 +697,7 @@ func (a *App) ListCredentials(s store.Store, by, value string, pageSize int32, b
 	if pageSize < 1 || pageSize > MaxPageSize {
 		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", MaxPageSize, pageSize)
 	}
-	kvs, next, err := s.Page(index, []string{value}, pageSize, bookmark)
+	kvs, next, err := page(s, index, []string{value}, pageSize, bookmark)
 	if err != nil {
 		return nil, err
 	}
@@ -717,26 +715,6 @@ func (a *App) ListCredentials(s store.Store, by, value string, pageSize int32, b
 	return out, nil
 }
 
-// indexed lists every record key under an index value (for in-transaction
-// effects such as revoking an agreement's credentials).
-func indexed(s store.Store, index, value string) ([]string, error) {
-	var out []string
-	bookmark := ""
-	for {
-		kvs, next, err := s.Page(index, []string{value}, MaxPageSize, bookmark)
-		if err != nil {
-			return nil, err
-		}
-		for _, kv := range kvs {
-			out = append(out, lastAttr(kv.Key))
-		}
-		if next == "" {
-			return out, nil
-		}
-		bookmark = next
-	}
-}
-
 // lastAttr is the last attribute of a composite key.
 func lastAttr(compositeKey string) string {
 	parts := bytes.Split([]byte(compositeKey), []byte{0})
@@ -747,11 +725,28 @@ func lastAttr(compositeKey string) string {
 	return string(parts[len(parts)-2])
 }
 
+// RuleBookmark: a bookmark continues the list it came from. On the peer a
+// bookmark is where the range starts, with no bound below, so one that
+// lies outside the list's prefix would read other records.
+const RuleBookmark = "DL-BOOKMARK"
+
+// page is Store.Page with the bookmark held to the list's own keys.
+func page(s store.Store, recordType string, attrs []string, pageSize int32, bookmark string) ([]store.KV, string, error) {
+	prefix, err := s.Key(recordType, attrs...)
+	if err != nil {
+		return nil, "", err
+	}
+	if bookmark != "" && !strings.HasPrefix(bookmark, prefix) {
+		return nil, "", domain.Invalid(RuleBookmark, "bookmark", "is not a bookmark of this list; pass back the bookmark the previous page returned")
+	}
+	return s.Page(recordType, attrs, pageSize, bookmark)
+}
+
 func listRecords[T any](s store.Store, recordType string, attrs []string, pageSize int32, bookmark string) (*Page[T], error) {
 	if pageSize < 1 || pageSize > MaxPageSize {
 		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", MaxPageSize, pageSize)
 	}
-	kvs, next, err := s.Page(recordType, attrs, pageSize, bookmark)
+	kvs, next, err := page(s, recordType, attrs, pageSize, bookmark)
 	if err != nil {
 		return nil, err
 	}

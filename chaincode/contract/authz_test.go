@@ -391,7 +391,7 @@ func TestVerifyPresentedDocument(t *testing.T) {
 	}
 }
 
-func TestEndingAgreementRevokesItsCredentialsInTheSameTransaction(t *testing.T) {
+func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 	f := newFixture(t, "GX")
 	var numbers []string
 	for i := 0; i < 3; i++ {
@@ -401,6 +401,7 @@ func TestEndingAgreementRevokesItsCredentialsInTheSameTransaction(t *testing.T) 
 		}
 		numbers = append(numbers, d.AuthorizationNumber)
 	}
+	before := f.m.Snapshot()
 	txID, err := f.m.Run(cityAAuthority, func(s store.Store) error {
 		_, err := app.EndAgreement(s, f.agreem, "terminate", "企业主动申请终止")
 		return err
@@ -408,16 +409,34 @@ func TestEndingAgreementRevokesItsCredentialsInTheSameTransaction(t *testing.T) 
 	if err != nil {
 		t.Fatal(err)
 	}
+	after := f.m.Snapshot()
+	changed := 0
+	for k, v := range after {
+		if before[k] != v {
+			changed++
+		}
+	}
+	if changed != 1 || len(after) != len(before) {
+		t.Fatalf("ending the agreement changed %d keys and added %d, want the agreement alone", changed, len(after)-len(before))
+	}
 	for _, n := range numbers {
-		r := must[*domain.CredentialRecord](t)(run(f, cityAClerk, func(s store.Store) (*domain.CredentialRecord, error) { return app.GetCredential(s, n) }))
-		if r.Status != domain.CredentialRevoked || r.Last.TxID != txID || !strings.Contains(r.StatusReason, f.agreem) {
-			t.Fatalf("credential %s after termination: %+v", n, r)
+		v := must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.VerifyCredential(s, n) }))
+		if v.Status != domain.VerifyRevoked || !strings.Contains(v.Reason, f.agreem) || !strings.Contains(v.Reason, "企业主动申请终止") {
+			t.Fatalf("credential %s after termination (tx %s): %+v", n, txID, v)
+		}
+	}
+	page := must[*Page[domain.AuthorizationDisclosure]](t)(run(f, cityAClerk, func(s store.Store) (*Page[domain.AuthorizationDisclosure], error) {
+		return app.ListDisclosedAuthorizations(s, 10, "")
+	}))
+	for _, d := range page.Items {
+		if d.Status != domain.CredentialRevoked {
+			t.Fatalf("the public list shows %s as %s after its agreement ended", d.AuthorizationNumber, d.Status)
 		}
 	}
 	var ev Event
 	_ = json.Unmarshal(f.m.Events[len(f.m.Events)-1].Payload, &ev)
-	if len(ev.Changes) != 4 || ev.Changes[0].RecordType != TypeAgreement {
-		t.Fatalf("event lists %d changes, want the agreement and 3 credentials", len(ev.Changes))
+	if len(ev.Changes) != 1 || ev.Changes[0].RecordType != TypeAgreement {
+		t.Fatalf("event lists %+v, want the agreement alone", ev.Changes)
 	}
 	ag := must[*domain.Agreement](t)(run(f, cityAClerk, func(s store.Store) (*domain.Agreement, error) { return app.GetAgreement(s, f.agreem) }))
 	if ag.Ending == nil || ag.Ending.LogsRetainedUntil != "2026-09-02" || ag.Ending.RetentionRule != "GX-12" {

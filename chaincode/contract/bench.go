@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
@@ -113,4 +114,103 @@ func (a *App) BenchLoad(s store.Store, start, count int) (int, error) {
 		}
 	}
 	return count, nil
+}
+
+// Store probes: BenchProbe runs one sequence of ledger calls whose outcome
+// Fabric's peer decides (not our rules), so a test can run the same probe
+// on store.Memory and on a real peer and require the same answer. The
+// names are ProbeOps.
+const (
+	ProbePageAfterWrite = "page-after-write" // a paginated query after a write: refused
+	ProbeWriteAfterPage = "write-after-page" // a write after a paginated query: refused
+	ProbeEmptyKey       = "empty-key"        // a write under the empty key: refused
+	ProbeSeed           = "seed"             // writes the probe's two keys (bench~probe a, b)
+	ProbeBelowPrefix    = "below-prefix"     // a page of "bench~probe~none" from a bookmark below it: the keys it reads
+	ProbeDelete         = "delete"           // writes an empty value under probe key a (a deletion)
+	ProbeRead           = "read"             // reads probe key a: "absent" or its value
+)
+
+// ProbeOps lists the probes in the order a conformance test runs them.
+var ProbeOps = []string{ProbePageAfterWrite, ProbeWriteAfterPage, ProbeEmptyKey, ProbeSeed, ProbeBelowPrefix, ProbeDelete, ProbeRead}
+
+// BenchProbe runs a store probe (see ProbeOps); benchmark networks only.
+func (a *App) BenchProbe(s store.Store, op string) (string, error) {
+	if err := a.benchOn("BenchProbe"); err != nil {
+		return "", err
+	}
+	probe := func(name string) string { k, _ := s.Key(TypeBench+"~probe", name); return k }
+	switch op {
+	case ProbePageAfterWrite:
+		if err := s.Put(probe("w"), []byte("x")); err != nil {
+			return "", err
+		}
+		_, _, err := s.Page(TypeBench+"~probe", nil, 1, "")
+		return "paged", err
+	case ProbeWriteAfterPage:
+		if _, _, err := s.Page(TypeBench+"~probe", nil, 1, ""); err != nil {
+			return "", err
+		}
+		return "wrote", s.Put(probe("w"), []byte("x"))
+	case ProbeEmptyKey:
+		return "wrote", s.Put("", []byte("x"))
+	case ProbeSeed:
+		for _, k := range []string{"a", "b"} {
+			if err := s.Put(probe(k), []byte("v-"+k)); err != nil {
+				return "", err
+			}
+		}
+		return "seeded", nil
+	case ProbeBelowPrefix:
+		kvs, _, err := s.Page(TypeBench+"~probe~none", nil, 10, probe("a"))
+		if err != nil {
+			return "", err
+		}
+		var keys []string
+		for _, kv := range kvs {
+			keys = append(keys, lastAttr(kv.Key))
+		}
+		return strings.Join(keys, ","), nil
+	case ProbeDelete:
+		return "deleted", s.Put(probe("a"), nil)
+	case ProbeRead:
+		v, err := s.Get(probe("a"))
+		if v == nil {
+			return "absent", err
+		}
+		return string(v), err
+	}
+	return "", domain.Invalid("DL-BENCH-PROBE", "op", "%q is not one of %v", truncate(op), ProbeOps)
+}
+
+// ProbeAnswer is what a probe answers on Fabric's peer: its result, or a
+// phrase of the peer's refusal.
+type ProbeAnswer struct {
+	Result, Refusal string
+}
+
+// ProbeWant holds the peer's answers, run in ProbeOps order on a ledger
+// without probe keys; store.Memory must give the same.
+var ProbeWant = map[string]ProbeAnswer{
+	ProbePageAfterWrite: {Refusal: "Paginated queries are supported only in a read-only transaction"},
+	ProbeWriteAfterPage: {Refusal: "Transaction has already performed a paginated query. Writes are not allowed"},
+	ProbeEmptyKey:       {Refusal: "key must not be an empty string"},
+	ProbeSeed:           {Result: "seeded"},
+	ProbeBelowPrefix:    {Result: "a,b"}, // the peer bounds the range above only: a bookmark below the prefix reads other keys
+	ProbeDelete:         {Result: "deleted"},
+	ProbeRead:           {Result: "absent"}, // an empty value deleted the key
+}
+
+// ProbeCheck compares a probe's outcome with ProbeWant: "" when it is the
+// peer's answer, otherwise what differs.
+func ProbeCheck(op, result string, err error) string {
+	want := ProbeWant[op]
+	switch {
+	case want.Refusal == "" && err != nil:
+		return fmt.Sprintf("probe %s refused (%v), the peer answers %q", op, err, want.Result)
+	case want.Refusal == "" && result != want.Result:
+		return fmt.Sprintf("probe %s answered %q, the peer answers %q", op, result, want.Result)
+	case want.Refusal != "" && (err == nil || !strings.Contains(err.Error(), want.Refusal)):
+		return fmt.Sprintf("probe %s answered %q, %v; the peer refuses with %q", op, result, err, want.Refusal)
+	}
+	return ""
 }

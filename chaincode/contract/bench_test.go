@@ -56,3 +56,37 @@ func TestBenchFunctionsAnswerOnlyOnABenchNetwork(t *testing.T) {
 		t.Fatalf("%d records listed, want 500", len(seen))
 	}
 }
+
+// TestMemoryAnswersTheStoreProbesLikeThePeer runs the store probes on the
+// fake; integration.TestStoreProbesOnThePeer runs them on a real peer
+// against the same ProbeWant.
+func TestMemoryAnswersTheStoreProbesLikeThePeer(t *testing.T) {
+	m := bootstrapped(t)
+	bench := &App{Channels: app.Channels, Bench: true}
+	for _, op := range ProbeOps {
+		var res string
+		_, err := m.Run(cityAClerk, func(s store.Store) error {
+			var err error
+			res, err = bench.BenchProbe(s, op)
+			return err
+		})
+		if msg := ProbeCheck(op, res, err); msg != "" {
+			t.Error(msg)
+		}
+	}
+}
+
+// TestForgedBookmarksAreRefused: a bookmark that does not continue the
+// list would read other record types on the peer (see ProbeBelowPrefix).
+func TestForgedBookmarksAreRefused(t *testing.T) {
+	m := bootstrapped(t)
+	forged, _ := store.CompositeKey(TypeAgreement)
+	refused(t, m, cityAClerk, RuleBookmark, func(s store.Store) error {
+		_, err := app.ListDisclosedProducts(s, 10, forged)
+		return err
+	})
+	refused(t, m, cityAClerk, RuleBookmark, func(s store.Store) error {
+		_, err := app.ListCredentials(s, "holder", "91450100MA5L0000AW", 10, forged)
+		return err
+	})
+}

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -34,12 +35,26 @@ func st(ctx contractapi.TransactionContextInterface) store.Store {
 	return store.NewStub(ctx.GetStub(), ctx.GetClientIdentity())
 }
 
+// out is every transaction's answer: its result as JSON, or its refusal
+// in the wire form clients read back (domain.ParseWire); a failure that
+// is not a rule crosses as domain.KindInternal.
 func out(v any, err error) (string, error) {
 	if err != nil {
-		return "", err
+		return "", wire(err)
 	}
 	b, err := json.Marshal(v)
-	return string(b), err
+	return string(b), wire(err)
+}
+
+func wire(err error) error {
+	if err == nil {
+		return nil
+	}
+	re, ok := domain.AsRule(err)
+	if !ok {
+		re = domain.Internal(err)
+	}
+	return errors.New(re.Wire())
 }
 
 func (c *Contract) Bootstrap(ctx contractapi.TransactionContextInterface, name, divisionCode, profile string) (string, error) {
@@ -81,7 +96,7 @@ func (c *Contract) GetParty(ctx contractapi.TransactionContextInterface, creditC
 func (c *Contract) ListParties(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
 	n, err := pageSize(size)
 	if err != nil {
-		return "", err
+		return "", wire(err)
 	}
 	return out(c.App.ListParties(st(ctx), n, bookmark))
 }
@@ -92,19 +107,26 @@ func (c *Contract) History(ctx contractapi.TransactionContextInterface, recordTy
 
 // BenchPut is the raw-put baseline of the write-path benchmark.
 func (c *Contract) BenchPut(ctx contractapi.TransactionContextInterface, key, value string) error {
-	return c.App.BenchPut(st(ctx), key, value)
+	return wire(c.App.BenchPut(st(ctx), key, value))
 }
 
 // BenchShape is a raw put with a credential issuance's state access
 // pattern (the write-path benchmark's second baseline).
 func (c *Contract) BenchShape(ctx contractapi.TransactionContextInterface, key, value string, reads, writes int) error {
-	return c.App.BenchShape(st(ctx), key, value, reads, writes)
+	return wire(c.App.BenchShape(st(ctx), key, value, reads, writes))
 }
 
 // BenchLoad bulk-loads synthetic credential records for the scale
 // benchmark.
 func (c *Contract) BenchLoad(ctx contractapi.TransactionContextInterface, start, count int) (int, error) {
-	return c.App.BenchLoad(st(ctx), start, count)
+	n, err := c.App.BenchLoad(st(ctx), start, count)
+	return n, wire(err)
+}
+
+// BenchProbe runs a store probe (a Fabric rule the chaincode can trip over).
+func (c *Contract) BenchProbe(ctx contractapi.TransactionContextInterface, op string) (string, error) {
+	res, err := c.App.BenchProbe(st(ctx), op)
+	return res, wire(err)
 }
 
 // Ping writes nothing and returns the transaction time: submitting it
@@ -112,7 +134,7 @@ func (c *Contract) BenchLoad(ctx contractapi.TransactionContextInterface, start,
 func (c *Contract) Ping(ctx contractapi.TransactionContextInterface) (string, error) {
 	now, err := st(ctx).Now()
 	if err != nil {
-		return "", err
+		return "", wire(err)
 	}
 	return now.Format("2006-01-02T15:04:05.000000000Z07:00"), nil
 }
@@ -144,7 +166,7 @@ func (c *Contract) GetIssuerKey(ctx contractapi.TransactionContextInterface, key
 func (c *Contract) ListIssuerKeys(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
 	n, err := pageSize(size)
 	if err != nil {
-		return "", err
+		return "", wire(err)
 	}
 	return out(c.App.ListIssuerKeys(st(ctx), n, bookmark))
 }
@@ -200,7 +222,7 @@ func (c *Contract) VerifyCredentialDocument(ctx contractapi.TransactionContextIn
 func (c *Contract) ListCredentials(ctx contractapi.TransactionContextInterface, by, value, size, bookmark string) (string, error) {
 	n, err := pageSize(size)
 	if err != nil {
-		return "", err
+		return "", wire(err)
 	}
 	return out(c.App.ListCredentials(st(ctx), by, value, n, bookmark))
 }
@@ -280,7 +302,7 @@ func (c *Contract) CheckEgress(ctx contractapi.TransactionContextInterface, numb
 func (c *Contract) ListEgressChecks(ctx contractapi.TransactionContextInterface, number, size, bookmark string) (string, error) {
 	n, err := pageSize(size)
 	if err != nil {
-		return "", err
+		return "", wire(err)
 	}
 	return out(c.App.ListEgressChecks(st(ctx), number, n, bookmark))
 }
@@ -296,7 +318,7 @@ func (c *Contract) ListAcknowledgements(ctx contractapi.TransactionContextInterf
 func (c *Contract) ListDisclosedAuthorizations(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
 	n, err := pageSize(size)
 	if err != nil {
-		return "", err
+		return "", wire(err)
 	}
 	return out(c.App.ListDisclosedAuthorizations(st(ctx), n, bookmark))
 }
@@ -304,7 +326,7 @@ func (c *Contract) ListDisclosedAuthorizations(ctx contractapi.TransactionContex
 func (c *Contract) ListDisclosedProducts(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
 	n, err := pageSize(size)
 	if err != nil {
-		return "", err
+		return "", wire(err)
 	}
 	return out(c.App.ListDisclosedProducts(st(ctx), n, bookmark))
 }

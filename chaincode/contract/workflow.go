@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"sort"
 
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
@@ -177,7 +178,7 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 		return nil, err
 	}
 	t, doc, canonical, k, p := sd.t, sd.doc, sd.canonical, sd.key, sd.profile
-	in := domain.RegisterInput{Doc: doc, Canonical: canonical, Key: k, Channel: s.Channel(), TxID: s.TxID(), Credentials: map[string]*domain.CredentialRecord{}}
+	in := domain.RegisterInput{Doc: doc, Canonical: canonical, Key: k, Channel: s.Channel(), TxID: s.TxID(), Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}}
 	if in.Existing, err = load[domain.CertificateRecord](s, key(s, TypeCertificate, doc.RegistrationNumber)); err != nil {
 		return nil, err
 	}
@@ -194,7 +195,16 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 		}
 	}
 	for _, n := range doc.AuthorizationNumbers {
-		in.Credentials[n], _ = load[domain.CredentialRecord](s, key(s, TypeCredential, n))
+		cr, err := load[domain.CredentialRecord](s, key(s, TypeCredential, n))
+		if err != nil {
+			return nil, err
+		}
+		in.Credentials[n] = cr
+		if cr != nil {
+			if _, err := agreementOf(s, in.Agreements, cr); err != nil {
+				return nil, err
+			}
+		}
 	}
 	rec, err := domain.RegisterCertificate(t.j, p, in, t.now, t.c)
 	if err != nil {
@@ -377,7 +387,14 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 		}
 		changes = append(changes, Changed{TypeCertificate, fx.Certificate.Number, "objection_decision", fx.Certificate.EffectiveStatus(), fx.Certificate.Version})
 	}
-	for n, cr := range fx.Credentials {
+	// In number order: every endorser must build the same event.
+	suspended := make([]string, 0, len(fx.Credentials))
+	for n := range fx.Credentials {
+		suspended = append(suspended, n)
+	}
+	sort.Strings(suspended)
+	for _, n := range suspended {
+		cr := fx.Credentials[n]
 		if err := put(s, key(s, TypeCredential, n), cr); err != nil {
 			return nil, err
 		}
@@ -504,8 +521,13 @@ func (a *App) ListDisclosedAuthorizations(s store.Store, pageSize int32, bookmar
 	}
 	now, _ := s.Now()
 	out := &Page[domain.AuthorizationDisclosure]{Items: []domain.AuthorizationDisclosure{}, Bookmark: recs.Bookmark}
+	agreements := map[string]*domain.Agreement{}
 	for i := range recs.Items {
-		out.Items = append(out.Items, domain.DiscloseCredential(&recs.Items[i], now))
+		ag, err := agreementOf(s, agreements, &recs.Items[i])
+		if err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, domain.DiscloseCredential(&recs.Items[i], ag, now))
 	}
 	return out, nil
 }

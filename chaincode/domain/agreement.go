@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"regexp"
 	"time"
 )
@@ -94,6 +95,18 @@ type Agreement struct {
 	Registered Change  `json:"registered"`
 	Last       Change  `json:"last"`
 	Version    int     `json:"version"`
+}
+
+// Ended tells whether the agreement was terminated or revoked (a nil
+// agreement has not ended).
+func (a *Agreement) Ended() bool {
+	return a != nil && (a.Status == AgreementTerminated || a.Status == AgreementRevoked)
+}
+
+// EndedReason is why everything resting on an ended agreement lost its
+// force, for verifiers.
+func (a *Agreement) EndedReason() string {
+	return fmt.Sprintf("agreement %s %s at %s by %s: %s", a.Number, a.Status, a.Last.Time, a.Last.Actor.MSP, a.Last.Reason)
 }
 
 // checkTerm validates a term against the profile: start ≤ end and no longer
@@ -263,7 +276,7 @@ func EndAgreement(j *Jurisdiction, p Profile, a *Agreement, action, reason strin
 	if status == "" {
 		return nil, Invalid(RuleAgreementTransition, "action", "%q is not terminate or revoke", truncate(action, 32))
 	}
-	if a.Status == AgreementTerminated || a.Status == AgreementRevoked {
+	if a.Ended() {
 		return nil, Conflict(RuleAgreementTransition, "status", "the agreement is already %s", a.Status)
 	}
 	if err := ValidateText("reason", reason, MaxReason); err != nil {

@@ -61,6 +61,7 @@ type RegisterInput struct {
 	Enterprise  *Party
 	Application *Application                 // nil for a pre-existing product
 	Credentials map[string]*CredentialRecord // by 授权编号
+	Agreements  map[string]*Agreement        // the credentials' agreements, by number
 	Channel     string
 	TxID        string // GetTxID() of this transaction
 }
@@ -134,7 +135,7 @@ func RegisterCertificate(j *Jurisdiction, p Profile, in RegisterInput, now time.
 	}
 	for i, n := range d.AuthorizationNumbers {
 		cr := in.Credentials[n]
-		if cr == nil || cr.EffectiveStatus(now) != CredentialValid || cr.HolderCreditCode != d.EnterpriseCreditCode {
+		if cr == nil || cr.EffectiveStatus(now, in.Agreements[cr.AgreementNumber]) != CredentialValid || cr.HolderCreditCode != d.EnterpriseCreditCode {
 			return nil, Invalid(RuleCertificateLink, fieldIndex("authorizationNumbers", i), "%s is not a credential in force held by %s on this channel", n, d.EnterpriseCreditCode)
 		}
 	}

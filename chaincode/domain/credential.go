@@ -168,11 +168,18 @@ func IssueCredential(j *Jurisdiction, p Profile, in IssueInput, now time.Time, c
 }
 
 // EffectiveStatus is the status a verifier sees at time t: revoked and
-// suspended as recorded; otherwise expired after validUntil and pending
-// before validFrom (dates in CST).
-func (r *CredentialRecord) EffectiveStatus(t time.Time) string {
+// suspended as recorded; revoked while the agreement it rests on has ended
+// (SPEC §4.3: on termination the authorization is revoked; derived, so
+// ending an agreement is one write whatever the number of its
+// credentials); otherwise expired after validUntil and pending before
+// validFrom (dates in CST). ag is the credential's agreement as it stands
+// now (nil: not on the ledger, which the issuance rules exclude).
+func (r *CredentialRecord) EffectiveStatus(t time.Time, ag *Agreement) string {
 	if r.Status != CredentialValid {
 		return r.Status
+	}
+	if ag.Ended() {
+		return CredentialRevoked
 	}
 	day := DateOf(t).Format(time.DateOnly)
 	switch {
@@ -208,17 +215,4 @@ func ChangeCredentialStatus(j *Jurisdiction, r *CredentialRecord, action, reason
 	c.Action, c.Reason = action, reason
 	next.Status, next.StatusReason, next.Last, next.Version = to, reason, c, r.Version+1
 	return &next, nil
-}
-
-// RevokeWithAgreement revokes a credential because its agreement ended
-// (SPEC §4.3: on termination the authorization is revoked), in the same
-// transaction as the ending. An already revoked credential is unchanged.
-func RevokeWithAgreement(r *CredentialRecord, a *Agreement, c Change) *CredentialRecord {
-	if r.Status == CredentialRevoked {
-		return nil
-	}
-	next := *r
-	c.Action, c.Reason = "revoke", "agreement "+a.Number+" "+a.Status+": "+a.Last.Reason
-	next.Status, next.StatusReason, next.Last, next.Version = CredentialRevoked, c.Reason, c, r.Version+1
-	return &next
 }

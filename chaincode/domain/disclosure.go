@@ -18,12 +18,13 @@ type AuthorizationDisclosure struct {
 	Status              string `json:"status"`
 }
 
-// DiscloseCredential is a credential's public view at t.
-func DiscloseCredential(r *CredentialRecord, t time.Time) AuthorizationDisclosure {
+// DiscloseCredential is a credential's public view at t, ag being its
+// agreement as it stands.
+func DiscloseCredential(r *CredentialRecord, ag *Agreement, t time.Time) AuthorizationDisclosure {
 	var d Credential
 	_ = json.Unmarshal(r.Document, &d)
 	return AuthorizationDisclosure{AuthorizationNumber: r.Number, Holder: d.HolderName, HolderCreditCode: d.HolderCreditCode,
-		Content: d.Scope, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil, IssuingDepartment: d.IssuingDepartment, Status: r.EffectiveStatus(t)}
+		Content: d.Scope, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil, IssuingDepartment: d.IssuingDepartment, Status: r.EffectiveStatus(t, ag)}
 }
 
 // ProductDisclosure is the public view of a registered product (GX 16).

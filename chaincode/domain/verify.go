@@ -31,17 +31,18 @@ type Verification struct {
 	Record    json.RawMessage `json:"record,omitempty"`          // the credential or certificate record
 }
 
-// VerifyCredentialRecord states a registered credential's status at t. The
+// VerifyCredentialRecord states a registered credential's status at t, ag
+// being its agreement as it stands (see EffectiveStatus). The
 // signature was verified against the key when it was registered, while
 // the key was usable; a later retirement or revocation of the key does not
 // undo that, and the answer says so.
-func VerifyCredentialRecord(channel string, r *CredentialRecord, key *IssuerKey, t time.Time) Verification {
+func VerifyCredentialRecord(channel string, r *CredentialRecord, key *IssuerKey, ag *Agreement, t time.Time) Verification {
 	rec, _ := json.Marshal(r)
 	v := Verification{Number: r.Number, Channel: channel, TxID: r.Issued.TxID, Time: r.Issued.Time, KeyID: r.IssuerKeyID, Record: rec}
 	if key != nil {
 		v.KeyStatus = key.Status
 	}
-	v.Status = r.EffectiveStatus(t)
+	v.Status = r.EffectiveStatus(t, ag)
 	signed := fmt.Sprintf("signed by key %s, valid when registered in tx %s at %s", r.IssuerKeyID, r.Issued.TxID, r.Issued.Time)
 	if key != nil && key.Status != KeyActive {
 		signed += fmt.Sprintf("; the key has since been %s (%s), which does not affect documents registered before", key.Status, key.StatusReason)
@@ -51,6 +52,9 @@ func VerifyCredentialRecord(channel string, r *CredentialRecord, key *IssuerKey,
 		v.Reason = fmt.Sprintf("in force %s to %s; %s", r.ValidFrom, r.ValidUntil, signed)
 	case CredentialSuspended, CredentialRevoked:
 		v.Reason = fmt.Sprintf("%s by %s at %s: %s", v.Status, r.Last.Actor.MSP, r.Last.Time, r.StatusReason)
+		if r.Status == CredentialValid { // derived from its agreement
+			v.Reason = "revoked with its agreement: " + ag.EndedReason()
+		}
 	case CredentialExpired:
 		v.Reason = fmt.Sprintf("validity ended on %s", r.ValidUntil)
 	case CredentialPending:

@@ -3,6 +3,7 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -77,8 +78,12 @@ func (m *Memory) Run(actor domain.Actor, fn func(Store) error) (txID string, err
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for k, v := range tx.writes {
-		m.state[k] = v
-		m.history[k] = append(m.history[k], HistoryEntry{TxID: tx.id, Time: tx.now, Value: v})
+		if len(v) == 0 { // an empty value is a deletion on the peer
+			delete(m.state, k)
+		} else {
+			m.state[k] = v
+		}
+		m.history[k] = append(m.history[k], HistoryEntry{TxID: tx.id, Time: tx.now, IsDelete: len(v) == 0, Value: v})
 	}
 	if tx.event != nil {
 		m.Events = append(m.Events, *tx.event)
@@ -105,6 +110,9 @@ type memTx struct {
 	actor  domain.Actor
 	writes map[string][]byte
 	event  *Event
+	// The peer's transaction simulator refuses a paginated query after a
+	// write and a write after a paginated query; so does the fake.
+	wrote, paged bool
 }
 
 func (t *memTx) Get(key string) ([]byte, error) {
@@ -113,10 +121,20 @@ func (t *memTx) Get(key string) ([]byte, error) {
 	return t.m.state[key], nil
 }
 
+// Put refuses what the shim and the peer refuse (an empty key, a key that
+// is not UTF-8, a write after a paginated query); an empty value deletes
+// the key, as it does on the peer.
 func (t *memTx) Put(key string, value []byte) error {
-	if key == "" || !utf8.ValidString(key) {
-		return fmt.Errorf("invalid key %q", key)
+	if key == "" {
+		return errors.New("key must not be an empty string")
 	}
+	if !utf8.ValidString(key) {
+		return fmt.Errorf("invalid key [%x]: must be a valid UTF-8 string", key)
+	}
+	if t.paged {
+		return fmt.Errorf("txid [%s]: unsuppored transaction. Transaction has already performed a paginated query. Writes are not allowed", t.id)
+	}
+	t.wrote = true
 	t.writes[key] = append([]byte(nil), value...)
 	return nil
 }
@@ -141,16 +159,31 @@ func CompositeKey(objectType string, attrs ...string) (string, error) {
 	return b.String(), nil
 }
 
+// Page reads like the peer's paginated partial-composite-key query: the
+// range runs from the bookmark (or the prefix) to the prefix followed by
+// U+10FFFF, so a bookmark below the prefix reads other keys, exactly as
+// on the peer; the next bookmark is the first key not returned.
 func (t *memTx) Page(objectType string, attrs []string, size int32, bookmark string) ([]KV, string, error) {
 	prefix, err := t.Key(objectType, attrs...)
 	if err != nil {
 		return nil, "", err
 	}
+	if t.wrote {
+		return nil, "", fmt.Errorf("txid [%s]: unsuppored transaction. Paginated queries are supported only in a read-only transaction", t.id)
+	}
+	if size <= 0 {
+		return nil, "", fmt.Errorf("pageSize must be greater than zero")
+	}
+	t.paged = true
+	start, end := prefix, prefix+string(utf8.MaxRune)
+	if bookmark != "" {
+		start = bookmark
+	}
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
 	var keys []string
 	for k := range t.m.state {
-		if strings.HasPrefix(k, prefix) && (bookmark == "" || k >= bookmark) {
+		if k >= start && k < end {
 			keys = append(keys, k)
 		}
 	}
@@ -177,6 +210,9 @@ func (t *memTx) Now() (time.Time, error)       { return t.now, nil }
 func (t *memTx) Caller() (domain.Actor, error) { return t.actor, nil }
 
 func (t *memTx) Emit(name string, payload []byte) error {
+	if name == "" {
+		return errors.New("event name can not be empty string")
+	}
 	t.event = &Event{TxID: t.id, Name: name, Payload: payload} // Fabric keeps one event per transaction
 	return nil
 }
