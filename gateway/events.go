@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -148,7 +147,7 @@ func (x *ExchangeListener) Run(ctx context.Context) {
 		}
 		defer c.Close()
 		_, err = c.Submit(channel, "AcknowledgeCertificate", e.Changes[0].Key, domain.AckReceived)
-		if msg := network.ChaincodeMessage(err); strings.HasPrefix(msg, domain.RuleListing+":") {
+		if domain.IsRule(err, domain.RuleListing) {
 			return nil // already received (a replay after a restart)
 		}
 		return err

@@ -4,16 +4,13 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"regexp"
 	"strconv"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
 	"dataledger/chaincode/domain"
-	"dataledger/network"
 )
 
 // Problem is an RFC 9457 problem document with the refusing rule and
@@ -28,44 +25,13 @@ type Problem struct {
 	RequestID string `json:"requestId,omitempty"`
 }
 
-// statusOf maps a refusal's kind to an HTTP status.
-var statusOf = map[domain.Kind]int{
-	domain.KindInvalid:   http.StatusUnprocessableEntity,
-	domain.KindForbidden: http.StatusForbidden,
-	domain.KindConflict:  http.StatusConflict,
-	domain.KindNotFound:  http.StatusNotFound,
-}
-
-// ruleMessage reads "RULE: field: detail" (the chaincode's message form).
-var ruleMessage = regexp.MustCompile(`^([A-Z]{2,8}-[A-Z0-9.-]+): (?:([A-Za-z0-9_.\[\]]+): )?(.*)$`)
-
-// kindOfRule guesses the kind of a rule from its code when only the
-// message crossed the network: ACL rules are forbidden, existence rules
-// not found, uniqueness and transitions conflicts, the rest invalid.
-func kindOfRule(rule string) domain.Kind {
-	switch {
-	case strings.HasPrefix(rule, "DL-ACL-"), rule == "DL-SIGNATURE", rule == "DL-KEY-STATUS", rule == "DL-KEY-WINDOW", rule == "DL-KEY-OWNER", rule == "DL-CHANNEL", rule == "DL-JURISDICTION", rule == "DL-SUBLICENSE", rule == "HB-21", rule == "DL-SELF-DEALING", rule == "GX-7.8", rule == "GD-25":
-		return domain.KindForbidden
-	case strings.HasSuffix(rule, "-EXISTS"), rule == "DL-KEY-UNKNOWN", rule == "DL-JURISDICTION-0", rule == "DL-CALENDAR-YEAR":
-		return domain.KindNotFound
-	case strings.HasSuffix(rule, "-UNIQUE"), strings.HasSuffix(rule, "-TRANSITION"), rule == "DL-STEP", rule == "DL-OBJECTION-CLOSED", rule == "DL-LISTING", rule == "DL-JURISDICTION-1":
-		return domain.KindConflict
-	}
-	return domain.KindInvalid
-}
-
 // ProblemOf turns any error into a problem document: a domain refusal
 // (local or from the chaincode) keeps its rule, kind and field; anything
 // else is a 503 with Retry-After when it passes by itself (a node down, a
 // deadline), otherwise a 502, with no internals in the detail.
 func ProblemOf(err error) Problem {
-	if re, ok := domain.AsRule(err); ok {
+	if re, ok := domain.AsRule(err); ok { // the gateway's own domain checks, or the chaincode's (network.ChaincodeError)
 		return problemOfRule(re)
-	}
-	if msg := network.ChaincodeMessage(err); msg != "" {
-		if m := ruleMessage.FindStringSubmatch(msg); m != nil {
-			return problemOfRule(&domain.RuleError{Kind: kindOfRule(m[1]), Rule: m[1], Field: m[2], Detail: m[3]})
-		}
 	}
 	var he *httpError
 	if errors.As(err, &he) {
@@ -102,10 +68,7 @@ func transient(err error) bool {
 }
 
 func problemOfRule(re *domain.RuleError) Problem {
-	st, ok := statusOf[re.Kind]
-	if !ok {
-		st = http.StatusUnprocessableEntity
-	}
+	st := domain.AnswerOf(re).HTTP
 	return Problem{Type: "https://dataledger.local/rules/" + re.Rule, Title: re.Rule, Status: st, Detail: re.Detail, Rule: re.Rule, Field: re.Field}
 }
 

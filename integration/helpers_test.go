@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -67,8 +66,8 @@ func wantRefusal(t *testing.T, err error, rule string) {
 	if err == nil {
 		t.Fatalf("accepted; want refusal by %s", rule)
 	}
-	if msg := network.ChaincodeMessage(err); !strings.HasPrefix(msg, rule+": ") {
-		t.Fatalf("refusal does not name %s: %s (chaincode said %q)", rule, network.ErrorText(err), network.ChaincodeMessage(err))
+	if !domain.IsRule(err, rule) {
+		t.Fatalf("refusal does not name %s: %s", rule, network.ErrorText(err))
 	}
 }
 

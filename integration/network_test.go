@@ -250,7 +250,7 @@ func TestOrdererKilledTransactionsStillCommit(t *testing.T) {
 		var err error
 		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
 			_, err = op.Submit("nanning", "RegisterParty", partyArg(code, fmt.Sprintf("南宁第%d数据公司", i), "450102"))
-			if strings.HasPrefix(network.ChaincodeMessage(err), domain.RulePartyUnique) {
+			if domain.IsRule(err, domain.RulePartyUnique) {
 				err = nil // an earlier attempt did commit
 			}
 			if err == nil || time.Now().After(deadline) {

@@ -156,7 +156,7 @@ func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) 
 	contract := c.Gateway.GetNetwork(channel).GetContract("dataledger")
 	res, commit, err := contract.SubmitAsync(fn, client.WithArguments(args...))
 	if err != nil {
-		return nil, err
+		return nil, refusal(err)
 	}
 	return c.waitCommitted(channel, res, commit)
 }
@@ -234,7 +234,7 @@ func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]st
 	}
 	tx, err := proposal.Endorse()
 	if err != nil {
-		return nil, err
+		return nil, refusal(err)
 	}
 	commit, err := tx.Submit()
 	if err != nil {
@@ -284,7 +284,8 @@ func withArguments(raw []byte, fn string, args []string) ([]byte, error) {
 
 // Evaluate runs a query on the gateway peer (and what discovery picks).
 func (c *Client) Evaluate(channel, fn string, args ...string) ([]byte, error) {
-	return c.Gateway.GetNetwork(channel).GetContract("dataledger").Evaluate(fn, client.WithArguments(args...))
+	res, err := c.Gateway.GetNetwork(channel).GetContract("dataledger").Evaluate(fn, client.WithArguments(args...))
+	return res, refusal(err)
 }
 
 // ErrorText is an error's message with every peer's detail (where the
@@ -308,7 +309,8 @@ func ErrorText(err error) string {
 // Query evaluates a function of any chaincode on a channel: qscc for
 // blocks and chain information, or the dataledger chaincode.
 func (c *Client) Query(channel, chaincode, fn string, args ...string) ([]byte, error) {
-	return c.Gateway.GetNetwork(channel).GetContract(chaincode).Evaluate(fn, client.WithArguments(args...))
+	res, err := c.Gateway.GetNetwork(channel).GetContract(chaincode).Evaluate(fn, client.WithArguments(args...))
+	return res, refusal(err)
 }
 
 // BlockOf finds the number of the block that holds a transaction (qscc
@@ -355,28 +357,6 @@ func (c *Client) Height(channel string) (uint64, error) {
 	return info.GetHeight(), nil
 }
 
-// ChaincodeMessage is the refusal the chaincode returned (e.g.
-// "DL-ACL-AUTHORITY: caller: ..."), taken from the endorsing peers' error
-// details; "" when the error did not come from the chaincode.
-func ChaincodeMessage(err error) string {
-	s, ok := status.FromError(err)
-	for e := err; !ok && e != nil; e = errors.Unwrap(e) {
-		s, ok = status.FromError(e)
-	}
-	if !ok {
-		return ""
-	}
-	for _, d := range s.Details() {
-		if ed, ok := d.(*gateway.ErrorDetail); ok {
-			msg := ed.GetMessage()
-			if i := strings.Index(msg, "chaincode response 500, "); i >= 0 {
-				return msg[i+len("chaincode response 500, "):]
-			}
-		}
-	}
-	return ""
-}
-
 // ready bootstraps each channel's jurisdiction as its authority, or, when it
 // exists, submits a Ping: the network is ready when a transaction commits
 // on every channel. Retries ride out gossip discovery and Raft elections.
@@ -406,7 +386,7 @@ func (n *Net) ready(timeout time.Duration) error {
 			case err == nil:
 				_, err = c.Submit(ch.Name, "Ping")
 				return err
-			case strings.Contains(ErrorText(err), "DL-JURISDICTION-0"):
+			case domain.IsRule(err, domain.RuleBootstrapped):
 				_, err = c.Submit(ch.Name, "Bootstrap", ch.Jurisdiction, ch.DivisionCode, ch.Profile)
 				if err == nil {
 					fmt.Fprintf(n.Out, "  %s: jurisdiction %s (%s, profile %s) bootstrapped by %s\n", ch.Name, ch.Jurisdiction, ch.DivisionCode, ch.Profile, ch.Authority)

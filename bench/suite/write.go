@@ -35,8 +35,8 @@ func outcome(err error) string {
 	if err == nil {
 		return "VALID"
 	}
-	if msg := network.ChaincodeMessage(err); msg != "" {
-		return "refused " + strings.SplitN(msg, ":", 2)[0]
+	if re, ok := domain.AsRule(err); ok {
+		return "refused " + re.Rule
 	}
 	text := network.ErrorText(err)
 	for _, code := range []string{"MVCC_READ_CONFLICT", "PHANTOM_READ_CONFLICT", "ENDORSEMENT_POLICY_FAILURE"} {

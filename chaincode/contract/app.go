@@ -22,10 +22,9 @@ const (
 
 // Rule codes of the adapter itself.
 const (
-	RuleBootstrapped = "DL-JURISDICTION-0" // a channel must be bootstrapped before use
-	RuleJSON         = "DL-JSON"           // arguments must be the documented JSON
-	RuleRecordType   = "DL-RECORD-TYPE"
-	RulePageSize     = "DL-PAGE"
+	RuleJSON       = "DL-JSON" // arguments must be the documented JSON
+	RuleRecordType = "DL-RECORD-TYPE"
+	RulePageSize   = "DL-PAGE"
 )
 
 // App holds the deployment's configuration: each channel's data authority
@@ -118,7 +117,7 @@ func (a *App) jurisdiction(s store.Store) (*domain.Jurisdiction, error) {
 		return nil, err
 	}
 	if j == nil {
-		return nil, domain.NotFound(RuleBootstrapped, "channel", "channel %s has no jurisdiction yet: its data authority must bootstrap it first", s.Channel())
+		return nil, domain.NotFound(domain.RuleBootstrapped, "channel", "channel %s has no jurisdiction yet: its data authority must bootstrap it first", s.Channel())
 	}
 	return j, nil
 }

@@ -55,7 +55,7 @@ func TestBootstrapOnlyOnceAndOnlyByTheNamedAuthority(t *testing.T) {
 		_, err := app.Bootstrap(s, "南宁市", "450100", "GX")
 		return err
 	})
-	refused(t, m, cityAAuthority, RuleBootstrapped, func(s store.Store) error {
+	refused(t, m, cityAAuthority, domain.RuleBootstrapped, func(s store.Store) error {
 		_, err := app.RegisterParty(s, partyJSON)
 		return err
 	})

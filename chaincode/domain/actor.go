@@ -62,6 +62,7 @@ const (
 	RuleOwnAuthority  = "DL-ACL-AUTHORITY"  // only the channel's own data authority (SPEC §4)
 	RuleRegistrar     = "DL-ACL-REGISTRAR"  // party registry: the authority or its operator
 	RuleBootstrapOnce = "DL-JURISDICTION-1" // a channel's jurisdiction is set once
+	RuleBootstrapped  = "DL-JURISDICTION-0" // a channel must be bootstrapped before use
 )
 
 // RequireAuthority refuses unless the actor is the channel's data authority:

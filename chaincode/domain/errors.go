@@ -1,8 +1,10 @@
 package domain
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Kind classifies a refusal so adapters can map it (HTTP status, CLI exit code)
@@ -55,4 +57,75 @@ func AsRule(err error) (*RuleError, bool) {
 	var re *RuleError
 	ok := errors.As(err, &re)
 	return re, ok
+}
+
+// IsRule tells whether err is a refusal by the rule code.
+func IsRule(err error, rule string) bool {
+	re, ok := AsRule(err)
+	return ok && re.Rule == rule
+}
+
+// KindInternal is a failure of the chaincode that is no rule of ours (a
+// refusal by Fabric, an unreadable record): deterministic, so retrying it
+// does not help, and never reported as "the ledger is unavailable".
+const KindInternal Kind = "internal"
+
+// RuleInternal names an internal failure.
+const RuleInternal = "DL-INTERNAL"
+
+// Internal wraps a failure that is not a RuleError.
+func Internal(err error) *RuleError {
+	return &RuleError{Kind: KindInternal, Rule: RuleInternal, Detail: err.Error()}
+}
+
+// Answer is how every adapter answers a refusal of one kind: one HTTP
+// status (the gateway) and one exit code (the CLI).
+type Answer struct {
+	HTTP int
+	Exit int
+}
+
+// Answers is the one table of those answers. Exit codes 1 and 2 are the
+// CLI's own (does not verify; malformed input or any other error).
+var Answers = map[Kind]Answer{
+	KindInvalid:   {HTTP: 422, Exit: 3},
+	KindForbidden: {HTTP: 403, Exit: 4},
+	KindConflict:  {HTTP: 409, Exit: 5},
+	KindNotFound:  {HTTP: 404, Exit: 6},
+	KindInternal:  {HTTP: 500, Exit: 7},
+}
+
+// AnswerOf is the answer to a refusal (an unknown kind answers as internal).
+func AnswerOf(e *RuleError) Answer {
+	if a, ok := Answers[e.Kind]; ok {
+		return a
+	}
+	return Answers[KindInternal]
+}
+
+// WireFormat marks a refusal's wire form, the message a transaction
+// returns to Fabric: a JSON object with the format, kind, rule, field
+// and detail, read back by ParseWire on the client side.
+const WireFormat = "dataledger.refusal/1"
+
+type wireRefusal struct {
+	Format string `json:"format"`
+	RuleError
+}
+
+// Wire is the refusal's wire form.
+func (e *RuleError) Wire() string {
+	b, _ := json.Marshal(wireRefusal{Format: WireFormat, RuleError: *e})
+	return string(b)
+}
+
+// ParseWire reads a refusal's wire form; ok is false for any other message.
+func ParseWire(msg string) (*RuleError, bool) {
+	var w wireRefusal
+	d := json.NewDecoder(strings.NewReader(msg))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&w); err != nil || w.Format != WireFormat || w.Rule == "" || w.Kind == "" {
+		return nil, false
+	}
+	return &w.RuleError, true
 }

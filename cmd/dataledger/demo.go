@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -54,7 +53,7 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 	switch {
 	case err == nil:
 		fmt.Fprintf(w, "   committed: channel %s, block %d, tx %s\n", res.Channel, res.BlockNumber, res.TxID)
-	case strings.Contains(network.ErrorText(err), domain.RulePartyUnique):
+	case domain.IsRule(err, domain.RulePartyUnique):
 		fmt.Fprintf(w, "   already registered (refused by %s, ledger unchanged)\n", domain.RulePartyUnique)
 	default:
 		return fmt.Errorf("%s", network.ErrorText(err))
@@ -81,7 +80,11 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 	}
 	defer clerk.Close()
 	if _, err := clerk.Submit("nanning", "AdoptProfile", "NS", "试图越权"); err != nil {
-		fmt.Fprintf(w, "   refused: %s\n", network.ChaincodeMessage(err))
+		re, ok := domain.AsRule(err)
+		if !ok {
+			return err
+		}
+		fmt.Fprintf(w, "   refused: %s\n", re)
 	} else {
 		return fmt.Errorf("a clerk changed the policy profile")
 	}

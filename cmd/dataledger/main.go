@@ -3,6 +3,7 @@
 package main
 
 import (
+	"dataledger/chaincode/domain"
 	"errors"
 	"fmt"
 	"io"
@@ -22,8 +23,9 @@ func (e *exitError) Error() string { return e.err.Error() }
 func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
 
 // run executes the CLI and returns its exit status: 0 success; for
-// verification 1 (does not verify, no key) and 2 (malformed input);
-// 2 for any other error.
+// verification 1 (does not verify, no key) and 2 (malformed input); a
+// refusal by a rule the exit code of its kind (domain.Answers, 3–7); 2
+// for any other error.
 func run(args []string, stdout, stderr io.Writer) int {
 	root := &cobra.Command{
 		Use:           "dataledger",
@@ -42,6 +44,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		var ee *exitError
 		if errors.As(err, &ee) {
 			return ee.code
+		}
+		if re, ok := domain.AsRule(err); ok {
+			return domain.AnswerOf(re).Exit
 		}
 		return 2
 	}
