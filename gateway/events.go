@@ -12,7 +12,6 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
@@ -138,7 +137,7 @@ func (x *ExchangeListener) Run(ctx context.Context) {
 		if ev.EventName != "certificate.register" {
 			return nil
 		}
-		var e contract.Event
+		var e domain.Event
 		if err := json.Unmarshal(ev.Payload, &e); err != nil || len(e.Changes) == 0 {
 			return nil // not ours to understand
 		}

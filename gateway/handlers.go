@@ -148,12 +148,12 @@ func (s *Server) verifyDocument(c *gin.Context) {
 	}
 	fn, channel := "", ""
 	switch head.Type {
-	case domain.TypeCredential:
+	case domain.DocTypeCredential:
 		fn, channel = "VerifyCredentialDocument", head.Channel
-	case domain.TypeCertificate:
+	case domain.DocTypeCertificate:
 		fn, channel = "VerifyCertificateDocument", head.ChainReference.Channel
 	default:
-		abort(c, domain.Invalid(domain.RuleDocument, "docType", "must be %s or %s", domain.TypeCredential, domain.TypeCertificate))
+		abort(c, domain.Invalid(domain.RuleDocument, "docType", "must be %s or %s", domain.DocTypeCredential, domain.DocTypeCertificate))
 		return
 	}
 	if !s.ledger.HasChannel(channel) {
@@ -251,7 +251,7 @@ func (s *Server) registerCertificate(c *gin.Context) {
 	}
 	var signed string
 	res, err := s.ledger.SubmitOwnTxID(c.Request.Context(), who, channel, "RegisterCertificate", func(txID string) ([]string, error) {
-		cert.Type, cert.ChainReference, cert.IssuerKeyID, cert.Signature = domain.TypeCertificate, domain.ChainReference{Channel: channel, TxID: txID}, "", nil
+		cert.Type, cert.ChainReference, cert.IssuerKeyID, cert.Signature = domain.DocTypeCertificate, domain.ChainReference{Channel: channel, TxID: txID}, "", nil
 		b, err := json.Marshal(cert)
 		if err != nil {
 			return nil, err

@@ -12,7 +12,6 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"dataledger/bench/load"
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 	"dataledger/network/sample"
@@ -162,8 +161,8 @@ func benchNumber(cc *client.Contract, i int) string {
 // bulkLoad writes records [from, to) in transactions of MaxBenchLoad.
 func bulkLoad(cc *client.Contract, from, to int) error {
 	var chunks [][2]int
-	for s := from; s < to; s += contract.MaxBenchLoad {
-		chunks = append(chunks, [2]int{s, min(contract.MaxBenchLoad, to-s)})
+	for s := from; s < to; s += domain.MaxBenchLoad {
+		chunks = append(chunks, [2]int{s, min(domain.MaxBenchLoad, to-s)})
 	}
 	var mu sync.Mutex
 	var firstErr error
@@ -200,7 +199,7 @@ func bulkLoad(cc *client.Contract, from, to int) error {
 func skipTo(cc *client.Contract, pos int) (string, error) {
 	bookmark := ""
 	for pos > 0 {
-		n := min(pos, contract.MaxPageSize)
+		n := min(pos, domain.MaxPageSize)
 		b, err := cc.Evaluate("ListDisclosedAuthorizations", client.WithArguments(strconv.Itoa(n), bookmark))
 		if err != nil {
 			return "", fmt.Errorf("%s", network.ErrorText(err))
@@ -268,7 +267,7 @@ func runHistory(o *Options, r *Report) error {
 		key := fmt.Sprintf("hist-%s-%d", run, n)
 		size := 0
 		lat, err := sampleLatency(20, func() error {
-			b, err := cc.Evaluate("History", client.WithArguments(contract.TypeBench, key))
+			b, err := cc.Evaluate("History", client.WithArguments(domain.TypeBench, key))
 			size = len(b)
 			return err
 		})

@@ -15,9 +15,7 @@ import (
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
-	"dataledger/chaincode/store"
 )
 
 // Format names the bundle layout.
@@ -75,11 +73,11 @@ type Kind struct {
 // registration, document and key), and the recorded decisions on
 // objections, agreements and applications (their latest version).
 var Kinds = map[string]Kind{
-	"credential":  {"credential", domain.PrefixAuthorization, "GetCredential", contract.TypeCredential, true},
-	"certificate": {"certificate", domain.PrefixRegistration, "GetCertificate", contract.TypeCertificate, true},
-	"objection":   {"objection", domain.PrefixObjection, "GetObjection", contract.TypeObjection, false},
-	"agreement":   {"agreement", domain.PrefixAgreement, "GetAgreement", contract.TypeAgreement, false},
-	"application": {"application", domain.PrefixApplication, "GetApplication", contract.TypeApplication, false},
+	"credential":  {"credential", domain.PrefixAuthorization, "GetCredential", domain.TypeCredential, true},
+	"certificate": {"certificate", domain.PrefixRegistration, "GetCertificate", domain.TypeCertificate, true},
+	"objection":   {"objection", domain.PrefixObjection, "GetObjection", domain.TypeObjection, false},
+	"agreement":   {"agreement", domain.PrefixAgreement, "GetAgreement", domain.TypeAgreement, false},
+	"application": {"application", domain.PrefixApplication, "GetApplication", domain.TypeApplication, false},
 }
 
 // KindOf is the kind of record a number identifies (by its prefix; the
@@ -142,7 +140,7 @@ func Build(src Source, channel, chaincode string, kind Kind, number string) (*Bu
 	if kind.Signed {
 		b.Document = rec.Document
 	}
-	key, err := store.CompositeKey(kind.RecordType, number)
+	key, err := domain.CompositeKey(kind.RecordType, number)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +155,7 @@ func Build(src Source, channel, chaincode string, kind Kind, number string) (*Bu
 	b.Record = *inc
 	blocks := []*Inclusion{&b.Record}
 	if kind.Signed {
-		kk, err := store.CompositeKey(contract.TypeIssuerKey, rec.IssuerKeyID)
+		kk, err := domain.CompositeKey(domain.TypeIssuerKey, rec.IssuerKeyID)
 		if err != nil {
 			return nil, err
 		}

@@ -14,7 +14,6 @@ import (
 
 	"dataledger/certs"
 	"dataledger/certs/proof"
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/network"
@@ -148,7 +147,7 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 	if err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
-	var hist []contract.HistoryItem
+	var hist []domain.HistoryItem
 	_ = json.Unmarshal(b, &hist)
 	for _, h := range hist {
 		var r domain.CredentialRecord
