@@ -103,6 +103,10 @@ func (s *Server) respondVerification(c *gin.Context, channel string, raw []byte)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
+// verifyFunctions are the chaincode functions that verify a credential and
+// a certificate by number.
+var verifyFunctions = map[string]string{domain.TypeCredential: "VerifyCredential", domain.TypeCertificate: "VerifyCertificate"}
+
 // verifyNumber answers from the rendered response kept under the channel's
 // generation: a cached verification costs a lookup, not a JSON decode and
 // encode of the record.
@@ -113,7 +117,8 @@ func (s *Server) verifyNumber(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	fn := map[string]string{domain.PrefixAuthorization: "VerifyCredential", domain.PrefixRegistration: "VerifyCertificate"}[prefix]
+	numbered, _ := domain.NumberedByPrefix(prefix)
+	fn := verifyFunctions[numbered.RecordType]
 	ctx, who := c.Request.Context(), identity(c)
 	body, err := s.ledger.Memo(ctx, who, channel, "response:"+fn, []string{number}, func() ([]byte, error) {
 		raw, err := s.ledger.Evaluate(ctx, who, channel, fn, number)

@@ -82,8 +82,8 @@ func (s *Server) timeline(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	recordType := map[string]string{domain.PrefixAuthorization: "credential", domain.PrefixRegistration: "certificate"}[prefix]
-	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, "History", recordType, number)
+	numbered, _ := domain.NumberedByPrefix(prefix)
+	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, "History", numbered.RecordType, number)
 	if err != nil {
 		abort(c, err)
 		return

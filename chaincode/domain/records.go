@@ -32,9 +32,9 @@ type NumberedRecord struct {
 var NumberedRecords = []NumberedRecord{
 	{PrefixAuthorization, "credential", TypeCredential},
 	{PrefixRegistration, "certificate", TypeCertificate},
-	{PrefixObjection, "objection", TypeObjection},
 	{PrefixAgreement, "agreement", TypeAgreement},
 	{PrefixApplication, "application", TypeApplication},
+	{PrefixObjection, "objection", TypeObjection},
 }
 
 // NumberPrefixes are the prefixes of NumberedRecords, in its order.
