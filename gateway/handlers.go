@@ -13,6 +13,7 @@ import (
 
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
+	"dataledger/network"
 )
 
 func (s *Server) handlers() map[string]gin.HandlerFunc {
@@ -180,17 +181,17 @@ type IssueRequest struct {
 	AgreementNumber string          `json:"agreementNumber"`
 }
 
-// ChainReference is where a write landed.
-type ChainReference struct {
-	Channel     string `json:"channel"`
-	TxID        string `json:"txId"`
-	BlockNumber uint64 `json:"blockNumber"`
+// WriteResponse is a committed write: the record and its chain reference
+// with the block that holds it.
+type WriteResponse struct {
+	Record         json.RawMessage        `json:"record"`
+	ChainReference domain.CommitReference `json:"chainReference"`
 }
 
-// WriteResponse is a committed write: the record and its chain reference.
-type WriteResponse struct {
-	Record         json.RawMessage `json:"record"`
-	ChainReference ChainReference  `json:"chainReference"`
+// written is the response to a committed write.
+func written(res *network.Committed) WriteResponse {
+	return WriteResponse{Record: res.Result, ChainReference: domain.CommitReference{
+		ChainReference: domain.ChainReference{Channel: res.Channel, TxID: res.TxID}, BlockNumber: res.BlockNumber}}
 }
 
 func decodeBody(c *gin.Context, v any) bool {
@@ -220,7 +221,7 @@ func (s *Server) issueCredential(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})
+	c.JSON(http.StatusCreated, written(res))
 }
 
 // RegisterRequest registers a product certificate: the gateway completes
@@ -272,7 +273,7 @@ func (s *Server) registerCertificate(c *gin.Context) {
 	c.JSON(http.StatusCreated, struct {
 		WriteResponse
 		Certificate json.RawMessage `json:"certificate"`
-	}{WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}}, json.RawMessage(signed)})
+	}{written(res), json.RawMessage(signed)})
 }
 
 func truncate(s string) string {

@@ -78,7 +78,7 @@ func (s *Server) txHandler(route Route) gin.HandlerFunc {
 		if route.Creates {
 			status = http.StatusCreated
 		}
-		c.JSON(status, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})
+		c.JSON(status, written(res))
 	}
 }
 
