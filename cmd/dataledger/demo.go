@@ -13,11 +13,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"dataledger/certs"
-	"dataledger/certs/proof"
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/network"
 	"dataledger/network/sample"
+	"dataledger/proof"
 )
 
 // demoGatewayURL is where scripts/up.sh starts the gateway.
