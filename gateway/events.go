@@ -65,7 +65,7 @@ func (f *follower) follow(ctx context.Context, channel string, handle func(conte
 		return err
 	}
 	defer c.Close()
-	events, err := c.Gateway.GetNetwork(channel).ChaincodeEvents(ctx, "dataledger", client.WithCheckpoint(cp))
+	events, err := c.Gateway.GetNetwork(channel).ChaincodeEvents(ctx, c.Chaincode, client.WithCheckpoint(cp))
 	if err != nil {
 		return err
 	}

@@ -105,7 +105,7 @@ func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
 		t.Fatal(network.ErrorText(err))
 	}
 	registered = append(registered, code)
-	events, err := op.Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, "dataledger", client.WithStartBlock(first.BlockNumber))
+	events, err := op.Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, op.Chaincode, client.WithStartBlock(first.BlockNumber))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -354,7 +354,7 @@ func TestChaincodeUpgradeKeepsState(t *testing.T) {
 	if err := cli("network", "up"); err != nil {
 		t.Fatal(err)
 	}
-	out, err := net.PeerCLI(peerOf("CityAMSP"), "lifecycle", "chaincode", "querycommitted", "--channelID", "nanning", "--name", "dataledger", "--output", "json")
+	out, err := net.PeerCLI(peerOf("CityAMSP"), "lifecycle", "chaincode", "querycommitted", "--channelID", "nanning", "--name", net.D.Chaincode.Name, "--output", "json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func TestProductStory(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	events, err := connect(t, "ProvinceMSP", "regulator", nil).Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, "dataledger", client.WithStartBlock(first))
+	events, err := connect(t, "ProvinceMSP", "regulator", nil).Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, net.D.Chaincode.Name, client.WithStartBlock(first))
 	if err != nil {
 		t.Fatal(err)
 	}

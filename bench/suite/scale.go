@@ -69,7 +69,7 @@ func runScale(o *Options, r *Report) error {
 	if _, err := is.Issue(signed, ag); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
-	cc := is.Operator.Gateway.GetNetwork(o.ScaleChannel).GetContract(o.Net.D.Chaincode.Name)
+	cc := is.Operator.Contract(o.ScaleChannel)
 	loaded, err := countLoaded(cc)
 	if err != nil {
 		return err
@@ -234,7 +234,7 @@ func runHistory(o *Options, r *Report) error {
 		return err
 	}
 	defer c.Close()
-	cc := c.Gateway.GetNetwork(o.WriteChannel).GetContract(o.Net.D.Chaincode.Name)
+	cc := c.Contract(o.WriteChannel)
 	run := fmt.Sprint(time.Now().UnixNano())
 	value := strings.Repeat("h", 1024)
 	var wg sync.WaitGroup
