@@ -204,9 +204,7 @@ func skipTo(cc *client.Contract, pos int) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("%s", network.ErrorText(err))
 		}
-		var page struct {
-			Bookmark string `json:"bookmark"`
-		}
+		var page domain.Page[json.RawMessage]
 		if err := json.Unmarshal(b, &page); err != nil {
 			return "", err
 		}
