@@ -20,8 +20,8 @@ type (
 
 // Document type identifiers.
 const (
-	TypeCredential  = domain.TypeCredential
-	TypeCertificate = domain.TypeCertificate
+	TypeCredential  = domain.DocTypeCredential
+	TypeCertificate = domain.DocTypeCertificate
 )
 
 // DecodeDocument decodes a document by its "docType" member, refusing

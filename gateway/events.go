@@ -11,7 +11,6 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
@@ -65,7 +64,7 @@ func (f *follower) follow(ctx context.Context, channel string, handle func(conte
 		return err
 	}
 	defer c.Close()
-	events, err := c.Gateway.GetNetwork(channel).ChaincodeEvents(ctx, "dataledger", client.WithCheckpoint(cp))
+	events, err := c.Gateway.GetNetwork(channel).ChaincodeEvents(ctx, c.Chaincode, client.WithCheckpoint(cp))
 	if err != nil {
 		return err
 	}
@@ -137,7 +136,7 @@ func (x *ExchangeListener) Run(ctx context.Context) {
 		if ev.EventName != "certificate.register" {
 			return nil
 		}
-		var e contract.Event
+		var e domain.Event
 		if err := json.Unmarshal(ev.Payload, &e); err != nil || len(e.Changes) == 0 {
 			return nil // not ours to understand
 		}

@@ -32,7 +32,7 @@ func (f *FabricLedger) Events(ctx context.Context, who Identity, channel string,
 	if fromBlock > 0 {
 		opts = append(opts, client.WithStartBlock(fromBlock))
 	}
-	src, err := c.Gateway.GetNetwork(channel).ChaincodeEvents(ctx, "dataledger", opts...)
+	src, err := c.Gateway.GetNetwork(channel).ChaincodeEvents(ctx, c.Chaincode, opts...)
 	if err != nil {
 		return nil, err
 	}

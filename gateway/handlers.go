@@ -13,6 +13,7 @@ import (
 
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
+	"dataledger/network"
 )
 
 func (s *Server) handlers() map[string]gin.HandlerFunc {
@@ -103,6 +104,10 @@ func (s *Server) respondVerification(c *gin.Context, channel string, raw []byte)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
+// verifyFunctions are the chaincode functions that verify a credential and
+// a certificate by number.
+var verifyFunctions = map[string]string{domain.TypeCredential: "VerifyCredential", domain.TypeCertificate: "VerifyCertificate"}
+
 // verifyNumber answers from the rendered response kept under the channel's
 // generation: a cached verification costs a lookup, not a JSON decode and
 // encode of the record.
@@ -113,7 +118,8 @@ func (s *Server) verifyNumber(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	fn := map[string]string{domain.PrefixAuthorization: "VerifyCredential", domain.PrefixRegistration: "VerifyCertificate"}[prefix]
+	numbered, _ := domain.NumberedByPrefix(prefix)
+	fn := verifyFunctions[numbered.RecordType]
 	ctx, who := c.Request.Context(), identity(c)
 	body, err := s.ledger.Memo(ctx, who, channel, "response:"+fn, []string{number}, func() ([]byte, error) {
 		raw, err := s.ledger.Evaluate(ctx, who, channel, fn, number)
@@ -148,12 +154,12 @@ func (s *Server) verifyDocument(c *gin.Context) {
 	}
 	fn, channel := "", ""
 	switch head.Type {
-	case domain.TypeCredential:
+	case domain.DocTypeCredential:
 		fn, channel = "VerifyCredentialDocument", head.Channel
-	case domain.TypeCertificate:
+	case domain.DocTypeCertificate:
 		fn, channel = "VerifyCertificateDocument", head.ChainReference.Channel
 	default:
-		abort(c, domain.Invalid(domain.RuleDocument, "docType", "must be %s or %s", domain.TypeCredential, domain.TypeCertificate))
+		abort(c, domain.Invalid(domain.RuleDocument, "docType", "must be %s or %s", domain.DocTypeCredential, domain.DocTypeCertificate))
 		return
 	}
 	if !s.ledger.HasChannel(channel) {
@@ -175,17 +181,17 @@ type IssueRequest struct {
 	AgreementNumber string          `json:"agreementNumber"`
 }
 
-// ChainReference is where a write landed.
-type ChainReference struct {
-	Channel     string `json:"channel"`
-	TxID        string `json:"txId"`
-	BlockNumber uint64 `json:"blockNumber"`
+// WriteResponse is a committed write: the record and its chain reference
+// with the block that holds it.
+type WriteResponse struct {
+	Record         json.RawMessage        `json:"record"`
+	ChainReference domain.CommitReference `json:"chainReference"`
 }
 
-// WriteResponse is a committed write: the record and its chain reference.
-type WriteResponse struct {
-	Record         json.RawMessage `json:"record"`
-	ChainReference ChainReference  `json:"chainReference"`
+// written is the response to a committed write.
+func written(res *network.Committed) WriteResponse {
+	return WriteResponse{Record: res.Result, ChainReference: domain.CommitReference{
+		ChainReference: domain.ChainReference{Channel: res.Channel, TxID: res.TxID}, BlockNumber: res.BlockNumber}}
 }
 
 func decodeBody(c *gin.Context, v any) bool {
@@ -215,7 +221,7 @@ func (s *Server) issueCredential(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})
+	c.JSON(http.StatusCreated, written(res))
 }
 
 // RegisterRequest registers a product certificate: the gateway completes
@@ -251,7 +257,7 @@ func (s *Server) registerCertificate(c *gin.Context) {
 	}
 	var signed string
 	res, err := s.ledger.SubmitOwnTxID(c.Request.Context(), who, channel, "RegisterCertificate", func(txID string) ([]string, error) {
-		cert.Type, cert.ChainReference, cert.IssuerKeyID, cert.Signature = domain.TypeCertificate, domain.ChainReference{Channel: channel, TxID: txID}, "", nil
+		cert.Type, cert.ChainReference, cert.IssuerKeyID, cert.Signature = domain.DocTypeCertificate, domain.ChainReference{Channel: channel, TxID: txID}, "", nil
 		b, err := json.Marshal(cert)
 		if err != nil {
 			return nil, err
@@ -267,7 +273,7 @@ func (s *Server) registerCertificate(c *gin.Context) {
 	c.JSON(http.StatusCreated, struct {
 		WriteResponse
 		Certificate json.RawMessage `json:"certificate"`
-	}{WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}}, json.RawMessage(signed)})
+	}{written(res), json.RawMessage(signed)})
 }
 
 func truncate(s string) string {

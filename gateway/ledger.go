@@ -9,9 +9,9 @@ import (
 
 	"google.golang.org/grpc"
 
-	"dataledger/certs/proof"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
+	"dataledger/proof"
 )
 
 // Identity is a Fabric identity of an organization: an org and one of its

@@ -10,8 +10,8 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"dataledger/certs/proof"
 	"dataledger/chaincode/domain"
+	"dataledger/proof"
 )
 
 // ledgerSource is proof.Source over the gateway's ledger, as one identity.

@@ -12,7 +12,7 @@ import (
 )
 
 // numberPrefixes are the kinds of numbers a route may locate a channel by.
-var numberPrefixes = []string{domain.PrefixAuthorization, domain.PrefixRegistration, domain.PrefixAgreement, domain.PrefixApplication, domain.PrefixObjection}
+var numberPrefixes = domain.NumberPrefixes()
 
 // txHandler serves a route that names a chaincode function: it finds the
 // channel, gathers the arguments as the table says, evaluates or submits
@@ -78,7 +78,7 @@ func (s *Server) txHandler(route Route) gin.HandlerFunc {
 		if route.Creates {
 			status = http.StatusCreated
 		}
-		c.JSON(status, WriteResponse{Record: res.Result, ChainReference: ChainReference{res.Channel, res.TxID, res.BlockNumber}})
+		c.JSON(status, written(res))
 	}
 }
 

@@ -82,32 +82,33 @@ func (s *Server) timeline(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	recordType := map[string]string{domain.PrefixAuthorization: "credential", domain.PrefixRegistration: "certificate"}[prefix]
-	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, "History", recordType, number)
+	numbered, _ := domain.NumberedByPrefix(prefix)
+	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, "History", numbered.RecordType, number)
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	var items []struct {
-		TxID   string `json:"txId"`
-		Time   string `json:"time"`
-		Record struct {
-			Status         string        `json:"status"`
-			OpenObjections int           `json:"openObjections"`
-			Last           domain.Change `json:"last"`
-		} `json:"record"`
-	}
+	var items []domain.HistoryItem
 	if err := json.Unmarshal(raw, &items); err != nil {
 		abort(c, err)
 		return
 	}
 	out := make([]TimelineEntry, 0, len(items))
 	for _, it := range items {
-		status := it.Record.Status
-		if it.Record.OpenObjections > 0 && status == domain.CertificateValid {
+		var rec struct { // what the public sees of a credential or certificate version
+			Status         string        `json:"status"`
+			OpenObjections int           `json:"openObjections"`
+			Last           domain.Change `json:"last"`
+		}
+		if err := json.Unmarshal(it.Record, &rec); err != nil {
+			abort(c, err)
+			return
+		}
+		status := rec.Status
+		if rec.OpenObjections > 0 && status == domain.CertificateValid {
 			status = domain.VerifySuspended
 		}
-		out = append(out, TimelineEntry{TxID: it.TxID, Time: it.Time, Action: it.Record.Last.Action, Status: status, Reason: it.Record.Last.Reason, By: it.Record.Last.Actor.MSP})
+		out = append(out, TimelineEntry{TxID: it.TxID, Time: it.Time, Action: rec.Last.Action, Status: status, Reason: rec.Last.Reason, By: rec.Last.Actor.MSP})
 	}
 	c.JSON(http.StatusOK, out)
 }

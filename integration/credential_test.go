@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"dataledger/certs"
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 	"dataledger/network/sample"
@@ -108,7 +107,7 @@ func TestCredentialLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
-	hist := decode[[]contract.HistoryItem](t, b)
+	hist := decode[[]domain.HistoryItem](t, b)
 	if len(hist) != 3 {
 		t.Fatalf("history has %d versions, want 3", len(hist))
 	}

@@ -79,7 +79,7 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	api("POST", "/api/v1/channels/nanning/agreements", issuer, catalog, 201)
 	api("POST", "/api/v1/agreements/"+catalog.Number+"/file", issuer, nil, 200)
 
-	cred := domain.Credential{Type: domain.TypeCredential, AuthorizationNumber: number(domain.PrefixAuthorization), HolderName: "南宁HTTP数据企业",
+	cred := domain.Credential{Type: domain.DocTypeCredential, AuthorizationNumber: number(domain.PrefixAuthorization), HolderName: "南宁HTTP数据企业",
 		HolderCreditCode: enterprise, Scope: catalog.Scope, ValidFrom: today, ValidUntil: until, IssuingDepartment: "南宁市大数据发展局",
 		IssueDate: today, DivisionCode: "450100", Channel: "nanning", AgreementDigest: catalog.DocumentDigest}
 	cb, _ := json.Marshal(cred)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
@@ -106,7 +105,7 @@ func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
 		t.Fatal(network.ErrorText(err))
 	}
 	registered = append(registered, code)
-	events, err := op.Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, "dataledger", client.WithStartBlock(first.BlockNumber))
+	events, err := op.Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, op.Chaincode, client.WithStartBlock(first.BlockNumber))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +122,7 @@ func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
-	hist := decode[[]contract.HistoryItem](t, b)
+	hist := decode[[]domain.HistoryItem](t, b)
 	if len(hist) != 4 {
 		t.Fatalf("history has %d entries, want 4", len(hist))
 	}
@@ -141,7 +140,7 @@ func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
 	for len(names) < 4 {
 		select {
 		case ev := <-events:
-			var e contract.Event
+			var e domain.Event
 			_ = json.Unmarshal(ev.Payload, &e)
 			if len(e.Changes) == 0 || e.Changes[0].Key != code {
 				continue
@@ -355,7 +354,7 @@ func TestChaincodeUpgradeKeepsState(t *testing.T) {
 	if err := cli("network", "up"); err != nil {
 		t.Fatal(err)
 	}
-	out, err := net.PeerCLI(peerOf("CityAMSP"), "lifecycle", "chaincode", "querycommitted", "--channelID", "nanning", "--name", "dataledger", "--output", "json")
+	out, err := net.PeerCLI(peerOf("CityAMSP"), "lifecycle", "chaincode", "querycommitted", "--channelID", "nanning", "--name", net.D.Chaincode.Name, "--output", "json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"dataledger/certs"
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 	"dataledger/network/sample"
@@ -50,7 +49,7 @@ func TestProductStory(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	events, err := connect(t, "ProvinceMSP", "regulator", nil).Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, "dataledger", client.WithStartBlock(first))
+	events, err := connect(t, "ProvinceMSP", "regulator", nil).Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, net.D.Chaincode.Name, client.WithStartBlock(first))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +154,7 @@ func TestProductStory(t *testing.T) {
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
-	if h := decode[[]contract.HistoryItem](t, hb); len(h) != 3 || h[0].TxID != registered.TxID {
+	if h := decode[[]domain.HistoryItem](t, hb); len(h) != 3 || h[0].TxID != registered.TxID {
 		t.Fatalf("certificate history has %d versions", len(h))
 	}
 	ab, err := province.Evaluate("nanning", "GetApplication", app.Number)
@@ -172,7 +171,7 @@ func TestProductStory(t *testing.T) {
 	}
 	pb, _ := province.Evaluate("nanning", "ListDisclosedProducts", "200", "")
 	found := false
-	for _, p := range decode[contract.Page[domain.ProductDisclosure]](t, pb).Items {
+	for _, p := range decode[domain.Page[domain.ProductDisclosure]](t, pb).Items {
 		found = found || (p.RegistrationNumber == cert.RegistrationNumber && p.Status == domain.VerifyRevoked)
 	}
 	if !found {
@@ -189,7 +188,7 @@ func TestProductStory(t *testing.T) {
 	for len(got) < len(want) {
 		select {
 		case ev := <-events:
-			var e contract.Event
+			var e domain.Event
 			_ = json.Unmarshal(ev.Payload, &e)
 			if len(e.Changes) > 0 && mine[e.Changes[0].Key] {
 				got = append(got, ev.EventName)

@@ -14,11 +14,11 @@ import (
 	"time"
 
 	"dataledger/certs"
-	"dataledger/certs/proof"
-	"dataledger/certs/proof/prooftest"
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/network"
+	"dataledger/proof"
+	"dataledger/proof/prooftest"
 )
 
 // httpGet fetches a gateway URL as a caller (key "": the public).

@@ -34,6 +34,9 @@ type Client struct {
 	Org     *Org
 	User    string
 	Peer    *Peer
+	// Chaincode is the deployed chaincode's name, from the network
+	// description (chaincode.name).
+	Chaincode string
 	// CommitWait bounds the wait for a submitted transaction's commit
 	// status (0: a minute). Past it the submit is an error to the caller,
 	// though the transaction may still commit (a load client that must
@@ -108,11 +111,16 @@ func (n *Net) ConnectOver(orgID, user string, p *Peer, conn *grpc.ClientConn) (*
 		}
 		return nil, err
 	}
-	c := &Client{Gateway: gw, Org: o, User: user, Peer: p}
+	c := &Client{Gateway: gw, Org: o, User: user, Peer: p, Chaincode: n.D.Chaincode.Name}
 	if own {
 		c.Conn = conn
 	}
 	return c, nil
+}
+
+// Contract is the deployed chaincode on a channel (its default contract).
+func (c *Client) Contract(channel string) *client.Contract {
+	return c.Gateway.GetNetwork(channel).GetContract(c.Chaincode)
 }
 
 // Dial opens a gRPC connection to a peer, verifying its TLS certificate
@@ -153,7 +161,7 @@ type Committed struct {
 // Submit endorses, orders and waits for the commit of a transaction; an
 // invalid commit is an error.
 func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) {
-	contract := c.Gateway.GetNetwork(channel).GetContract("dataledger")
+	contract := c.Contract(channel)
 	res, commit, err := contract.SubmitAsync(fn, client.WithArguments(args...))
 	if err != nil {
 		return nil, refusal(err)
@@ -207,7 +215,7 @@ func (c *Client) SubmitJSON(channel, fn string, args ...any) (*Committed, error)
 // arguments that contain it, writes them into the proposal's chaincode
 // input, and only then signs, endorses and submits it.
 func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]string, error)) (*Committed, error) {
-	contract := c.Gateway.GetNetwork(channel).GetContract("dataledger")
+	contract := c.Contract(channel)
 	draft, err := contract.NewProposal(fn)
 	if err != nil {
 		return nil, err
@@ -284,7 +292,7 @@ func withArguments(raw []byte, fn string, args []string) ([]byte, error) {
 
 // Evaluate runs a query on the gateway peer (and what discovery picks).
 func (c *Client) Evaluate(channel, fn string, args ...string) ([]byte, error) {
-	res, err := c.Gateway.GetNetwork(channel).GetContract("dataledger").Evaluate(fn, client.WithArguments(args...))
+	res, err := c.Contract(channel).Evaluate(fn, client.WithArguments(args...))
 	return res, refusal(err)
 }
 

@@ -34,7 +34,7 @@ func main() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	contract := c.Gateway.GetNetwork(o.Channel).GetContract("dataledger")
+	contract := c.Contract(o.Channel)
 	o.RunLevels(func(int) string {
 		arg, _ := json.Marshal(domain.PartyInput{CreditCode: sample.CreditCode(*division), Name: "压测企业", Role: domain.PartyEnterprise, DivisionCode: *division})
 		_, commit, err := contract.SubmitAsync("RegisterParty", client.WithArguments(string(arg)))

@@ -36,7 +36,7 @@ func perOp(f func(b *testing.B)) time.Duration {
 // canonical JSON, and certs' own production path (whichever library
 // certs/sm.go wraps).
 func runCrypto(o *Options, r *Report) error {
-	doc, _ := json.Marshal(domain.Certificate{Type: domain.TypeCertificate, CertificateName: "数据产品登记证书", ProductName: "城市通勤客流指数",
+	doc, _ := json.Marshal(domain.Certificate{Type: domain.DocTypeCertificate, CertificateName: "数据产品登记证书", ProductName: "城市通勤客流指数",
 		RegistrationNumber: "DJ-450100-2026-3KQ7M2XA-K", ProductType: "dataset", EnterpriseName: "南宁交通数据科技有限公司",
 		EnterpriseCreditCode: "91450100MA5L0000AW", UpdateCycle: "每日", ApplicationScenario: "城市交通规划与公交线网优化",
 		RegistrationDate: "2026-11-28", ResourceIDs: []string{"RES-450100-0001"}, IssuingDepartment: "南宁市大数据发展局",

@@ -12,7 +12,6 @@ import (
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"dataledger/bench/load"
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
 	"dataledger/network/sample"
@@ -70,7 +69,7 @@ func runScale(o *Options, r *Report) error {
 	if _, err := is.Issue(signed, ag); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
-	cc := is.Operator.Gateway.GetNetwork(o.ScaleChannel).GetContract(o.Net.D.Chaincode.Name)
+	cc := is.Operator.Contract(o.ScaleChannel)
 	loaded, err := countLoaded(cc)
 	if err != nil {
 		return err
@@ -162,8 +161,8 @@ func benchNumber(cc *client.Contract, i int) string {
 // bulkLoad writes records [from, to) in transactions of MaxBenchLoad.
 func bulkLoad(cc *client.Contract, from, to int) error {
 	var chunks [][2]int
-	for s := from; s < to; s += contract.MaxBenchLoad {
-		chunks = append(chunks, [2]int{s, min(contract.MaxBenchLoad, to-s)})
+	for s := from; s < to; s += domain.MaxBenchLoad {
+		chunks = append(chunks, [2]int{s, min(domain.MaxBenchLoad, to-s)})
 	}
 	var mu sync.Mutex
 	var firstErr error
@@ -200,14 +199,12 @@ func bulkLoad(cc *client.Contract, from, to int) error {
 func skipTo(cc *client.Contract, pos int) (string, error) {
 	bookmark := ""
 	for pos > 0 {
-		n := min(pos, contract.MaxPageSize)
+		n := min(pos, domain.MaxPageSize)
 		b, err := cc.Evaluate("ListDisclosedAuthorizations", client.WithArguments(strconv.Itoa(n), bookmark))
 		if err != nil {
 			return "", fmt.Errorf("%s", network.ErrorText(err))
 		}
-		var page struct {
-			Bookmark string `json:"bookmark"`
-		}
+		var page domain.Page[json.RawMessage]
 		if err := json.Unmarshal(b, &page); err != nil {
 			return "", err
 		}
@@ -235,7 +232,7 @@ func runHistory(o *Options, r *Report) error {
 		return err
 	}
 	defer c.Close()
-	cc := c.Gateway.GetNetwork(o.WriteChannel).GetContract(o.Net.D.Chaincode.Name)
+	cc := c.Contract(o.WriteChannel)
 	run := fmt.Sprint(time.Now().UnixNano())
 	value := strings.Repeat("h", 1024)
 	var wg sync.WaitGroup
@@ -268,7 +265,7 @@ func runHistory(o *Options, r *Report) error {
 		key := fmt.Sprintf("hist-%s-%d", run, n)
 		size := 0
 		lat, err := sampleLatency(20, func() error {
-			b, err := cc.Evaluate("History", client.WithArguments(contract.TypeBench, key))
+			b, err := cc.Evaluate("History", client.WithArguments(domain.TypeBench, key))
 			size = len(b)
 			return err
 		})

@@ -65,7 +65,7 @@ func runVerify(o *Options, r *Report) error {
 		return err
 	}
 	defer raw.Close()
-	contract := raw.Gateway.GetNetwork(o.WriteChannel).GetContract(o.Net.D.Chaincode.Name)
+	contract := raw.Contract(o.WriteChannel)
 	// Every peer the gateways read from has the block before the clock starts.
 	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		if _, err := contract.Evaluate("VerifyCertificate", client.WithArguments(cert.RegistrationNumber)); err == nil {

@@ -78,7 +78,7 @@ func runWrite(o *Options, r *Report) error {
 	}
 	// The raw put writes a value the size of a signed credential.
 	value := strings.Repeat("x", len(docs[0]))
-	contract := is.Operator.Gateway.GetNetwork(o.WriteChannel).GetContract(o.Net.D.Chaincode.Name)
+	contract := is.Operator.Contract(o.WriteChannel)
 	submit := func(fn string, args ...string) string {
 		_, commit, err := contract.SubmitAsync(fn, client.WithArguments(args...))
 		if err != nil {

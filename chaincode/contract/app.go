@@ -13,13 +13,6 @@ import (
 	"dataledger/chaincode/store"
 )
 
-// Record types: the first part of every composite key and of event names.
-const (
-	TypeJurisdiction = "jurisdiction"
-	TypeProfile      = "profile"
-	TypeParty        = "party"
-)
-
 // Rule codes of the adapter itself.
 const (
 	RuleJSON       = "DL-JSON" // arguments must be the documented JSON
@@ -33,27 +26,6 @@ const (
 type App struct {
 	Channels map[string]domain.ChannelConfig // by channel name
 	Bench    bool                            // the benchmark functions answer (bench.go)
-}
-
-// Event is the payload of every chaincode event. Fabric keeps one event
-// per transaction, so the event lists every record the transaction
-// changed; its name is "<recordType>.<action>" of the first, e.g.
-// "party.suspend" or "agreement.terminate" (followed by the credentials it
-// revoked).
-type Event struct {
-	TxID    string    `json:"txId"`
-	Channel string    `json:"channel"`
-	Time    string    `json:"time"`
-	Changes []Changed `json:"changes"`
-}
-
-// Changed is one record changed by a transaction.
-type Changed struct {
-	RecordType string `json:"recordType"`
-	Key        string `json:"key"`
-	Action     string `json:"action"`
-	Status     string `json:"status,omitempty"`
-	Version    int    `json:"version"`
 }
 
 func (a *App) change(s store.Store) (domain.Change, error) {
@@ -88,8 +60,13 @@ func put(s store.Store, key string, v any) error {
 	return s.Put(key, b)
 }
 
-func emit(s store.Store, c domain.Change, changes ...Changed) error {
-	b, _ := json.Marshal(Event{TxID: c.TxID, Channel: s.Channel(), Time: c.Time, Changes: changes})
+// changed is one entry of a transaction's event.
+func changed(recordType, key, action, status string, version int) domain.Changed {
+	return domain.Changed{RecordType: recordType, Key: key, Action: action, Status: status, Version: version}
+}
+
+func emit(s store.Store, c domain.Change, changes ...domain.Changed) error {
+	b, _ := json.Marshal(domain.Event{TxID: c.TxID, Channel: s.Channel(), Time: c.Time, Changes: changes})
 	return s.Emit(changes[0].RecordType+"."+changes[0].Action, b)
 }
 
@@ -103,7 +80,7 @@ func decodeArg(field, arg string, v any) error {
 	return nil
 }
 
-func jurisdictionKey(s store.Store) (string, error) { return s.Key(TypeJurisdiction) }
+func jurisdictionKey(s store.Store) (string, error) { return s.Key(domain.TypeJurisdiction) }
 
 // jurisdiction loads the channel's governance record; nothing else works
 // before the channel is bootstrapped.
@@ -150,14 +127,14 @@ func (a *App) Bootstrap(s store.Store, name, division, profileName string) (*dom
 	if err != nil {
 		return nil, err
 	}
-	pk, _ := s.Key(TypeProfile)
+	pk, _ := s.Key(domain.TypeProfile)
 	if err := put(s, jk, j); err != nil {
 		return nil, err
 	}
 	if err := put(s, pk, rec); err != nil {
 		return nil, err
 	}
-	return j, emit(s, c, Changed{TypeJurisdiction, s.Channel(), "bootstrap", "", 1}, Changed{TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version})
+	return j, emit(s, c, changed(domain.TypeJurisdiction, s.Channel(), "bootstrap", "", 1), changed(domain.TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version))
 }
 
 // SetExchanges records the channel's exchange organizations.
@@ -179,7 +156,7 @@ func (a *App) SetExchanges(s store.Store, mspsJSON, reason string) (*domain.Juri
 	if err := put(s, jk, next); err != nil {
 		return nil, err
 	}
-	return next, emit(s, c, Changed{TypeJurisdiction, s.Channel(), "set-exchanges", "", 0})
+	return next, emit(s, c, changed(domain.TypeJurisdiction, s.Channel(), "set-exchanges", "", 0))
 }
 
 // GetJurisdiction reads the channel's governance record.
@@ -209,7 +186,7 @@ func (a *App) setProfile(s store.Store, p domain.Profile, reason string) (*domai
 		return nil, err
 	}
 	j, c := t.j, t.c
-	pk, _ := s.Key(TypeProfile)
+	pk, _ := s.Key(domain.TypeProfile)
 	cur, err := load[domain.ProfileRecord](s, pk)
 	if err != nil {
 		return nil, err
@@ -221,7 +198,7 @@ func (a *App) setProfile(s store.Store, p domain.Profile, reason string) (*domai
 	if err := put(s, pk, rec); err != nil {
 		return nil, err
 	}
-	return rec, emit(s, c, Changed{TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version})
+	return rec, emit(s, c, changed(domain.TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version))
 }
 
 // GetProfile reads the channel's policy profile in force.
@@ -229,7 +206,7 @@ func (a *App) GetProfile(s store.Store) (*domain.ProfileRecord, error) {
 	if _, err := a.jurisdiction(s); err != nil {
 		return nil, err
 	}
-	pk, _ := s.Key(TypeProfile)
+	pk, _ := s.Key(domain.TypeProfile)
 	return load[domain.ProfileRecord](s, pk)
 }
 
@@ -237,7 +214,7 @@ func partyKey(s store.Store, code string) (string, error) {
 	if err := domain.ValidateCreditCode("creditCode", code); err != nil {
 		return "", err
 	}
-	return s.Key(TypeParty, code)
+	return s.Key(domain.TypeParty, code)
 }
 
 // RegisterParty records a new party (domain.RegisterParty).
@@ -269,7 +246,7 @@ func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, err
 	if err := put(s, k, p); err != nil {
 		return nil, err
 	}
-	return p, emit(s, c, Changed{TypeParty, p.CreditCode, "register", p.Status, p.Version})
+	return p, emit(s, c, changed(domain.TypeParty, p.CreditCode, "register", p.Status, p.Version))
 }
 
 // ChangePartyStatus suspends, reinstates or exits a party.
@@ -297,7 +274,7 @@ func (a *App) ChangePartyStatus(s store.Store, creditCode, action, reason string
 	if err := put(s, k, p); err != nil {
 		return nil, err
 	}
-	return p, emit(s, c, Changed{TypeParty, p.CreditCode, action, p.Status, p.Version})
+	return p, emit(s, c, changed(domain.TypeParty, p.CreditCode, action, p.Status, p.Version))
 }
 
 // GetParty reads a party by credit code.
@@ -316,50 +293,33 @@ func (a *App) GetParty(s store.Store, creditCode string) (*domain.Party, error) 
 	return p, nil
 }
 
-// Page is one page of a list, with the bookmark of the next (empty at the end).
-type Page[T any] struct {
-	Items    []T    `json:"items"`
-	Bookmark string `json:"bookmark"`
-}
-
-// MaxPageSize bounds every list query.
-const MaxPageSize = 200
-
 // ListParties pages through the party registry in credit-code order.
-func (a *App) ListParties(s store.Store, pageSize int32, bookmark string) (*Page[domain.Party], error) {
-	return listRecords[domain.Party](s, TypeParty, nil, pageSize, bookmark)
-}
-
-// HistoryItem is one committed version of a record: the regulators' view.
-type HistoryItem struct {
-	TxID   string          `json:"txId"`
-	Time   string          `json:"time"`
-	Record json.RawMessage `json:"record"`
+func (a *App) ListParties(s store.Store, pageSize int32, bookmark string) (*domain.Page[domain.Party], error) {
+	return listRecords[domain.Party](s, domain.TypeParty, nil, pageSize, bookmark)
 }
 
 // History returns every committed version of a record, oldest first. key
 // is the credit code for a party and ignored for the channel-wide records.
-func (a *App) History(s store.Store, recordType, key string) ([]HistoryItem, error) {
+func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryItem, error) {
 	var k string
 	var err error
 	switch recordType {
-	case TypeParty:
+	case domain.TypeParty:
 		k, err = partyKey(s, key)
-	case TypeProfile, TypeJurisdiction:
+	case domain.TypeProfile, domain.TypeJurisdiction:
 		k, err = s.Key(recordType)
-	case TypeBench:
+	case domain.TypeBench:
 		k, err = s.Key(recordType, key)
-	case TypeIssuerKey:
+	case domain.TypeIssuerKey:
 		if err = validKeyID("key", key); err == nil {
 			k, err = s.Key(recordType, key)
 		}
-	case TypeAgreement, TypeCredential, TypeApplication, TypeCertificate, TypeObjection:
-		prefix := map[string]string{TypeAgreement: domain.PrefixAgreement, TypeCredential: domain.PrefixAuthorization,
-			TypeApplication: domain.PrefixApplication, TypeCertificate: domain.PrefixRegistration, TypeObjection: domain.PrefixObjection}[recordType]
-		if _, err = domain.ParseNumber("key", key, prefix); err == nil {
+	case domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate, domain.TypeObjection:
+		numbered, _ := domain.NumberedByRecordType(recordType)
+		if _, err = domain.ParseNumber("key", key, numbered.Prefix); err == nil {
 			k, err = s.Key(recordType, key)
 		}
-	case TypeCalendar:
+	case domain.TypeCalendar:
 		if _, err = a.GetCalendar(s, key); err == nil {
 			k, err = s.Key(recordType, key)
 		}
@@ -376,9 +336,9 @@ func (a *App) History(s store.Store, recordType, key string) ([]HistoryItem, err
 	if len(hs) == 0 {
 		return nil, domain.NotFound(RuleRecordType, "key", "no %s record %q on channel %s", recordType, truncate(key), s.Channel())
 	}
-	out := make([]HistoryItem, 0, len(hs))
+	out := make([]domain.HistoryItem, 0, len(hs))
 	for _, h := range hs {
-		out = append(out, HistoryItem{TxID: h.TxID, Time: h.Time.UTC().Format(time.RFC3339Nano), Record: h.Value})
+		out = append(out, domain.HistoryItem{TxID: h.TxID, Time: h.Time.UTC().Format(time.RFC3339Nano), Record: h.Value})
 	}
 	// Fabric returns newest first; the regulators' view reads oldest first.
 	if len(out) > 1 && out[0].Time > out[len(out)-1].Time {

@@ -89,10 +89,10 @@ func TestPartyLifecycleWithEventsAndHistory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var hist []HistoryItem
+	var hist []domain.HistoryItem
 	var p *domain.Party
 	_, _ = m.Run(cityAClerk, func(s store.Store) error {
-		hist, err = app.History(s, TypeParty, "91450100MA5L0000AW")
+		hist, err = app.History(s, domain.TypeParty, "91450100MA5L0000AW")
 		if err != nil {
 			return err
 		}
@@ -111,7 +111,7 @@ func TestPartyLifecycleWithEventsAndHistory(t *testing.T) {
 		t.Fatalf("history first %+v, now %+v", first, p)
 	}
 	last := m.Events[len(m.Events)-1]
-	var ev Event
+	var ev domain.Event
 	_ = json.Unmarshal(last.Payload, &ev)
 	if last.Name != "party.suspend" || ev.TxID != tx2 || len(ev.Changes) != 1 || ev.Changes[0].Status != domain.PartySuspended || ev.Changes[0].Key != "91450100MA5L0000AW" {
 		t.Fatalf("event %s %+v", last.Name, ev)
@@ -148,7 +148,7 @@ func TestProfileChangesOnlyByAuthorityWithHistory(t *testing.T) {
 		if err != nil || rec.Profile.Name != "NS" || rec.Version != 2 {
 			t.Fatalf("profile %+v %v", rec, err)
 		}
-		h, err := app.History(s, TypeProfile, "")
+		h, err := app.History(s, domain.TypeProfile, "")
 		if err != nil || len(h) != 2 {
 			t.Fatalf("profile history %d %v", len(h), err)
 		}

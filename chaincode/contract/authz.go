@@ -14,15 +14,10 @@ import (
 	"dataledger/chaincode/store"
 )
 
-// Record types of the authorization ledger, and their list indexes. An
-// index key holds the listed record's key in its last attribute, so a list
-// is a range read, never a scan, and no two issues touch a shared key.
+// List indexes of the authorization ledger. An index key holds the listed
+// record's key in its last attribute, so a list is a range read, never a
+// scan, and no two issues touch a shared key.
 const (
-	TypeIssuerKey  = "issuerKey"
-	TypeCalendar   = "calendar"
-	TypeAgreement  = "agreement"
-	TypeCredential = "credential"
-
 	indexCredentialByHolder    = "credential~holder"
 	indexCredentialByAgreement = "credential~agreement"
 	indexCredentialByIssuer    = "credential~issuer"
@@ -53,7 +48,7 @@ func (a *App) begin(s store.Store) (*tx, error) {
 }
 
 func (t *tx) profile() (domain.Profile, error) {
-	pk, _ := t.s.Key(TypeProfile)
+	pk, _ := t.s.Key(domain.TypeProfile)
 	rec, err := load[domain.ProfileRecord](t.s, pk)
 	if err != nil || rec == nil {
 		return domain.Profile{}, fmt.Errorf("channel %s has no policy profile: %v", t.s.Channel(), err)
@@ -92,7 +87,7 @@ func (a *App) RegisterIssuerKey(s store.Store, inputJSON string) (*domain.Issuer
 	if err != nil {
 		return nil, err
 	}
-	return k, emit(s, t.c, Changed{TypeIssuerKey, k.KeyID, "register", k.Status, k.Version})
+	return k, emit(s, t.c, changed(domain.TypeIssuerKey, k.KeyID, "register", k.Status, k.Version))
 }
 
 func (a *App) registerKey(t *tx, in domain.IssuerKeyInput) (*domain.IssuerKey, error) {
@@ -104,7 +99,7 @@ func (a *App) registerKey(t *tx, in domain.IssuerKeyInput) (*domain.IssuerKey, e
 		return nil, domain.Invalid(domain.RuleKeyMaterial, "publicKey", "not an SM2 public key in SPKI PEM: %v", err)
 	}
 	in.PublicKey = string(pub.PEM())
-	kk := key(t.s, TypeIssuerKey, pub.KeyID())
+	kk := key(t.s, domain.TypeIssuerKey, pub.KeyID())
 	existing, err := load[domain.IssuerKey](t.s, kk)
 	if err != nil {
 		return nil, err
@@ -139,10 +134,10 @@ func (a *App) RotateIssuerKey(s store.Store, oldKeyID, newKeyJSON, reason string
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, TypeIssuerKey, ended.KeyID), ended); err != nil {
+	if err := put(s, key(s, domain.TypeIssuerKey, ended.KeyID), ended); err != nil {
 		return nil, err
 	}
-	return nk, emit(s, t.c, Changed{TypeIssuerKey, nk.KeyID, "register", nk.Status, nk.Version}, Changed{TypeIssuerKey, ended.KeyID, "retire", ended.Status, ended.Version})
+	return nk, emit(s, t.c, changed(domain.TypeIssuerKey, nk.KeyID, "register", nk.Status, nk.Version), changed(domain.TypeIssuerKey, ended.KeyID, "retire", ended.Status, ended.Version))
 }
 
 // RevokeIssuerKey withdraws a key, with a reason.
@@ -159,10 +154,10 @@ func (a *App) RevokeIssuerKey(s store.Store, keyID, reason string) (*domain.Issu
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, TypeIssuerKey, keyID), ended); err != nil {
+	if err := put(s, key(s, domain.TypeIssuerKey, keyID), ended); err != nil {
 		return nil, err
 	}
-	return ended, emit(s, t.c, Changed{TypeIssuerKey, keyID, "revoke", ended.Status, ended.Version})
+	return ended, emit(s, t.c, changed(domain.TypeIssuerKey, keyID, "revoke", ended.Status, ended.Version))
 }
 
 func validKeyID(field, id string) error {
@@ -185,7 +180,7 @@ func (a *App) loadKey(s store.Store, keyID string) (*domain.IssuerKey, error) {
 	if err := validKeyID("keyId", keyID); err != nil {
 		return nil, err
 	}
-	k, err := load[domain.IssuerKey](s, key(s, TypeIssuerKey, keyID))
+	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, keyID))
 	return found(k, err, domain.NotFound(domain.RuleKeyUnknown, "keyId", "no issuer key %s on channel %s", keyID, s.Channel()))
 }
 
@@ -195,8 +190,8 @@ func (a *App) GetIssuerKey(s store.Store, keyID string) (*domain.IssuerKey, erro
 }
 
 // ListIssuerKeys pages through the key registry.
-func (a *App) ListIssuerKeys(s store.Store, pageSize int32, bookmark string) (*Page[domain.IssuerKey], error) {
-	return listRecords[domain.IssuerKey](s, TypeIssuerKey, nil, pageSize, bookmark)
+func (a *App) ListIssuerKeys(s store.Store, pageSize int32, bookmark string) (*domain.Page[domain.IssuerKey], error) {
+	return listRecords[domain.IssuerKey](s, domain.TypeIssuerKey, nil, pageSize, bookmark)
 }
 
 // ---- calendars ----
@@ -218,7 +213,7 @@ func (a *App) LoadCalendar(s store.Store, calendarJSON, reason string) (*domain.
 	if err := cal.Validate(); err != nil {
 		return nil, err
 	}
-	ck := key(s, TypeCalendar, strconv.Itoa(cal.Year))
+	ck := key(s, domain.TypeCalendar, strconv.Itoa(cal.Year))
 	existing, err := s.Get(ck)
 	if err != nil {
 		return nil, err
@@ -233,7 +228,7 @@ func (a *App) LoadCalendar(s store.Store, calendarJSON, reason string) (*domain.
 	if err := put(s, ck, cal); err != nil {
 		return nil, err
 	}
-	return &cal, emit(s, t.c, Changed{TypeCalendar, strconv.Itoa(cal.Year), action, "", 0})
+	return &cal, emit(s, t.c, changed(domain.TypeCalendar, strconv.Itoa(cal.Year), action, "", 0))
 }
 
 // GetCalendar reads a loaded year.
@@ -242,7 +237,7 @@ func (a *App) GetCalendar(s store.Store, year string) (*domain.Calendar, error) 
 	if err != nil || y < 2000 || y > 2999 {
 		return nil, domain.Invalid(domain.RuleCalendar, "year", "must be a four-digit year, got %q", truncate(year))
 	}
-	c, err := load[domain.Calendar](s, key(s, TypeCalendar, year))
+	c, err := load[domain.Calendar](s, key(s, domain.TypeCalendar, year))
 	return found(c, err, domain.NotFound(domain.RuleCalendarYear, "year", "no calendar is loaded for %d on channel %s", y, s.Channel()))
 }
 
@@ -250,7 +245,7 @@ func (a *App) GetCalendar(s store.Store, year string) (*domain.Calendar, error) 
 func calendars(s store.Store, from time.Time) (domain.Calendars, error) {
 	cs := domain.Calendars{}
 	for y := from.Year(); y <= from.Year()+1; y++ {
-		c, err := load[domain.Calendar](s, key(s, TypeCalendar, strconv.Itoa(y)))
+		c, err := load[domain.Calendar](s, key(s, domain.TypeCalendar, strconv.Itoa(y)))
 		if err != nil {
 			return nil, err
 		}
@@ -267,7 +262,7 @@ func (a *App) loadParty(s store.Store, field, code string) (*domain.Party, error
 	if err := domain.ValidateCreditCode(field, code); err != nil {
 		return nil, err
 	}
-	return load[domain.Party](s, key(s, TypeParty, code))
+	return load[domain.Party](s, key(s, domain.TypeParty, code))
 }
 
 // RecordAgreement records a signed agreement (digest only).
@@ -290,7 +285,7 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err != nil {
 		return nil, err
 	}
-	ak := key(s, TypeAgreement, in.Number)
+	ak := key(s, domain.TypeAgreement, in.Number)
 	existing, err := load[domain.Agreement](s, ak)
 	if err != nil {
 		return nil, err
@@ -310,14 +305,14 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err := put(s, ak, ag); err != nil {
 		return nil, err
 	}
-	return ag, emit(s, t.c, Changed{TypeAgreement, ag.Number, "record", ag.Status, ag.Version})
+	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version))
 }
 
 func (a *App) loadAgreement(s store.Store, number string) (*domain.Agreement, error) {
 	if _, err := domain.ParseNumber("number", number, domain.PrefixAgreement); err != nil {
 		return nil, err
 	}
-	ag, err := load[domain.Agreement](s, key(s, TypeAgreement, number))
+	ag, err := load[domain.Agreement](s, key(s, domain.TypeAgreement, number))
 	return found(ag, err, domain.NotFound(domain.RuleAgreementExists, "number", "no agreement %s on channel %s", number, s.Channel()))
 }
 
@@ -344,7 +339,7 @@ func (a *App) agreementStep(s store.Store, number, action string, decide func(t 
 	if err != nil {
 		return nil, nil, err
 	}
-	return t, next, put(s, key(s, TypeAgreement, number), next)
+	return t, next, put(s, key(s, domain.TypeAgreement, number), next)
 }
 
 // FileAgreement records the 备案 (late filings are recorded as late).
@@ -364,7 +359,7 @@ func (a *App) FileAgreement(s store.Store, number string) (*domain.Agreement, er
 	if next.Filing.Late {
 		status += " (late)"
 	}
-	return next, emit(s, t.c, Changed{TypeAgreement, number, "file", status, next.Version})
+	return next, emit(s, t.c, changed(domain.TypeAgreement, number, "file", status, next.Version))
 }
 
 // ChangeAgreement supersedes a filed agreement's document, scope or term.
@@ -379,7 +374,7 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 	if err != nil {
 		return nil, err
 	}
-	return next, emit(s, t.c, Changed{TypeAgreement, number, "change", next.Status, next.Version})
+	return next, emit(s, t.c, changed(domain.TypeAgreement, number, "change", next.Status, next.Version))
 }
 
 // EndAgreement terminates or revokes an agreement: one write, whatever the
@@ -392,7 +387,7 @@ func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domai
 	if err != nil {
 		return nil, err
 	}
-	return next, emit(s, t.c, Changed{TypeAgreement, number, action, next.Status, next.Version})
+	return next, emit(s, t.c, changed(domain.TypeAgreement, number, action, next.Status, next.Version))
 }
 
 // agreementOf is a credential's agreement as it stands, read once per
@@ -401,7 +396,7 @@ func agreementOf(s store.Store, seen map[string]*domain.Agreement, r *domain.Cre
 	if ag, ok := seen[r.AgreementNumber]; ok {
 		return ag, nil
 	}
-	ag, err := load[domain.Agreement](s, key(s, TypeAgreement, r.AgreementNumber))
+	ag, err := load[domain.Agreement](s, key(s, domain.TypeAgreement, r.AgreementNumber))
 	if err == nil {
 		seen[r.AgreementNumber] = ag
 	}
@@ -427,7 +422,7 @@ func (a *App) IssueCredential(s store.Store, signedJSON, agreementNumber string)
 	if _, err := domain.ParseNumber("authorizationNumber", doc.AuthorizationNumber, domain.PrefixAuthorization); err != nil {
 		return nil, err
 	}
-	ck := key(s, TypeCredential, doc.AuthorizationNumber)
+	ck := key(s, domain.TypeCredential, doc.AuthorizationNumber)
 	existing, err := load[domain.CredentialRecord](s, ck)
 	if err != nil {
 		return nil, err
@@ -441,7 +436,7 @@ func (a *App) IssueCredential(s store.Store, signedJSON, agreementNumber string)
 	if _, err := domain.ParseNumber("agreementNumber", agreementNumber, domain.PrefixAgreement); err != nil {
 		return nil, err
 	}
-	ag, err := load[domain.Agreement](s, key(s, TypeAgreement, agreementNumber))
+	ag, err := load[domain.Agreement](s, key(s, domain.TypeAgreement, agreementNumber))
 	if err != nil {
 		return nil, err
 	}
@@ -457,7 +452,7 @@ func (a *App) IssueCredential(s store.Store, signedJSON, agreementNumber string)
 			return nil, err
 		}
 	}
-	return rec, emit(s, t.c, Changed{TypeCredential, rec.Number, "issue", rec.Status, rec.Version})
+	return rec, emit(s, t.c, changed(domain.TypeCredential, rec.Number, "issue", rec.Status, rec.Version))
 }
 
 // signedDoc is the common start of a transaction that registers a signed
@@ -485,7 +480,7 @@ func beginSigned[D domain.Document](a *App, s store.Store, signedJSON, action st
 	if sd.env, sd.doc, sd.canonical, err = decodeSigned[D](signedJSON); err != nil {
 		return nil, err
 	}
-	if sd.key, err = load[domain.IssuerKey](s, key(s, TypeIssuerKey, sd.env.Signature.KeyID)); err != nil {
+	if sd.key, err = load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, sd.env.Signature.KeyID)); err != nil {
 		return nil, err
 	}
 	if sd.key != nil {
@@ -552,7 +547,7 @@ func (a *App) loadCredential(s store.Store, number string) (*domain.CredentialRe
 	if _, err := domain.ParseNumber("authorizationNumber", number, domain.PrefixAuthorization); err != nil {
 		return nil, err
 	}
-	r, err := load[domain.CredentialRecord](s, key(s, TypeCredential, number))
+	r, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, number))
 	return found(r, err, domain.NotFound(domain.RuleCredentialExists, "authorizationNumber", "no credential %s on channel %s", number, s.Channel()))
 }
 
@@ -573,10 +568,10 @@ func (a *App) ChangeCredentialStatus(s store.Store, number, action, reason strin
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, TypeCredential, number), next); err != nil {
+	if err := put(s, key(s, domain.TypeCredential, number), next); err != nil {
 		return nil, err
 	}
-	return next, emit(s, t.c, Changed{TypeCredential, number, action, next.Status, next.Version})
+	return next, emit(s, t.c, changed(domain.TypeCredential, number, action, next.Status, next.Version))
 }
 
 // GetCredential reads a credential record by its 授权编号.
@@ -589,14 +584,14 @@ func (a *App) VerifyCredential(s store.Store, number string) (*domain.Verificati
 	if _, err := domain.ParseNumber("authorizationNumber", number, domain.PrefixAuthorization); err != nil {
 		return nil, err
 	}
-	r, err := load[domain.CredentialRecord](s, key(s, TypeCredential, number))
+	r, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, number))
 	if err != nil {
 		return nil, err
 	}
 	if r == nil {
 		return &domain.Verification{Status: domain.VerifyNotFound, Number: number, Channel: s.Channel(), Reason: "no credential with this number is registered on channel " + s.Channel()}, nil
 	}
-	k, err := load[domain.IssuerKey](s, key(s, TypeIssuerKey, r.IssuerKeyID))
+	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, r.IssuerKeyID))
 	if err != nil {
 		return nil, err
 	}
@@ -638,7 +633,7 @@ func checkPresented(s store.Store, env *certs.Envelope, canonical, registered []
 	if diff := differingMembers(registered, canonical); len(diff) > 0 {
 		return tampered(fmt.Sprintf("the document differs from the one registered in tx %s in %v", v.TxID, diff)), nil
 	}
-	k, err := load[domain.IssuerKey](s, key(s, TypeIssuerKey, env.Signature.KeyID))
+	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, env.Signature.KeyID))
 	if err != nil {
 		return nil, err
 	}
@@ -678,7 +673,7 @@ func differingMembers(a, b []byte) []string {
 
 // ListCredentials pages through credentials by holder credit code, by
 // agreement number or by issuer key ID.
-func (a *App) ListCredentials(s store.Store, by, value string, pageSize int32, bookmark string) (*Page[domain.CredentialRecord], error) {
+func (a *App) ListCredentials(s store.Store, by, value string, pageSize int32, bookmark string) (*domain.Page[domain.CredentialRecord], error) {
 	index := map[string]string{"holder": indexCredentialByHolder, "agreement": indexCredentialByAgreement, "issuer": indexCredentialByIssuer}[by]
 	var err error
 	switch by {
@@ -694,17 +689,17 @@ func (a *App) ListCredentials(s store.Store, by, value string, pageSize int32, b
 	if err != nil {
 		return nil, err
 	}
-	if pageSize < 1 || pageSize > MaxPageSize {
-		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", MaxPageSize, pageSize)
+	if pageSize < 1 || pageSize > domain.MaxPageSize {
+		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", domain.MaxPageSize, pageSize)
 	}
 	kvs, next, err := page(s, index, []string{value}, pageSize, bookmark)
 	if err != nil {
 		return nil, err
 	}
-	out := &Page[domain.CredentialRecord]{Items: []domain.CredentialRecord{}, Bookmark: next}
+	out := &domain.Page[domain.CredentialRecord]{Items: []domain.CredentialRecord{}, Bookmark: next}
 	for _, kv := range kvs {
 		number := lastAttr(kv.Key)
-		r, err := load[domain.CredentialRecord](s, key(s, TypeCredential, number))
+		r, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, number))
 		if err != nil {
 			return nil, err
 		}
@@ -717,12 +712,11 @@ func (a *App) ListCredentials(s store.Store, by, value string, pageSize int32, b
 
 // lastAttr is the last attribute of a composite key.
 func lastAttr(compositeKey string) string {
-	parts := bytes.Split([]byte(compositeKey), []byte{0})
-	// "\x00type\x00a\x00b\x00" splits into "", type, a, b, ""
-	if len(parts) < 3 {
+	_, attrs, err := domain.SplitCompositeKey(compositeKey)
+	if err != nil || len(attrs) == 0 {
 		return ""
 	}
-	return string(parts[len(parts)-2])
+	return attrs[len(attrs)-1]
 }
 
 // RuleBookmark: a bookmark continues the list it came from. On the peer a
@@ -742,15 +736,15 @@ func page(s store.Store, recordType string, attrs []string, pageSize int32, book
 	return s.Page(recordType, attrs, pageSize, bookmark)
 }
 
-func listRecords[T any](s store.Store, recordType string, attrs []string, pageSize int32, bookmark string) (*Page[T], error) {
-	if pageSize < 1 || pageSize > MaxPageSize {
-		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", MaxPageSize, pageSize)
+func listRecords[T any](s store.Store, recordType string, attrs []string, pageSize int32, bookmark string) (*domain.Page[T], error) {
+	if pageSize < 1 || pageSize > domain.MaxPageSize {
+		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", domain.MaxPageSize, pageSize)
 	}
 	kvs, next, err := page(s, recordType, attrs, pageSize, bookmark)
 	if err != nil {
 		return nil, err
 	}
-	out := &Page[T]{Items: []T{}, Bookmark: next}
+	out := &domain.Page[T]{Items: []T{}, Bookmark: next}
 	for _, kv := range kvs {
 		var v T
 		if err := json.Unmarshal(kv.Value, &v); err != nil {

@@ -117,7 +117,7 @@ var credSerial = 0
 func (f *fixture) credential(edit func(c *domain.Credential)) *domain.Credential {
 	credSerial++
 	c := &domain.Credential{
-		Type: domain.TypeCredential, AuthorizationNumber: domain.Number{Prefix: domain.PrefixAuthorization, Division: "450100", Year: 2026, Serial: fmt.Sprintf("CR%06d", credSerial)}.String(),
+		Type: domain.DocTypeCredential, AuthorizationNumber: domain.Number{Prefix: domain.PrefixAuthorization, Division: "450100", Year: 2026, Serial: fmt.Sprintf("CR%06d", credSerial)}.String(),
 		HolderName: "广西数智科技有限公司", HolderCreditCode: holderCode, Scope: "南宁市公共交通客流数据目录",
 		ValidFrom: "2026-03-01", ValidUntil: "2027-12-31", IssuingDepartment: "南宁市大数据发展局", IssueDate: "2026-03-02",
 		DivisionCode: "450100", Channel: "nanning", AgreementDigest: certs.SM3Hex([]byte("agreement " + holderCode + "2026-01-012028-12-31")),
@@ -169,7 +169,7 @@ func TestIssueCredentialAllowedAndVerified(t *testing.T) {
 		t.Fatalf("event %s", ev.Name)
 	}
 	for _, by := range []struct{ by, value string }{{"holder", holderCode}, {"agreement", f.agreem}, {"issuer", f.keyID}} {
-		page := must[*Page[domain.CredentialRecord]](t)(run(f, cityAClerk, func(s store.Store) (*Page[domain.CredentialRecord], error) {
+		page := must[*domain.Page[domain.CredentialRecord]](t)(run(f, cityAClerk, func(s store.Store) (*domain.Page[domain.CredentialRecord], error) {
 			return app.ListCredentials(s, by.by, by.value, 10, "")
 		}))
 		if len(page.Items) != 1 || page.Items[0].Number != doc.AuthorizationNumber {
@@ -353,7 +353,7 @@ func TestCredentialStatusAndExpiry(t *testing.T) {
 		t.Fatalf("revoke: %v", err)
 	}
 	f.refused(cityAAuthority, domain.RuleCredentialTransition, func(s store.Store) error { _, err := app.ChangeCredentialStatus(s, n, "reinstate", "x"); return err })
-	h := must[[]HistoryItem](t)(run(f, cityAClerk, func(s store.Store) ([]HistoryItem, error) { return app.History(s, TypeCredential, n) }))
+	h := must[[]domain.HistoryItem](t)(run(f, cityAClerk, func(s store.Store) ([]domain.HistoryItem, error) { return app.History(s, domain.TypeCredential, n) }))
 	if len(h) != 4 {
 		t.Fatalf("history has %d versions, want 4 (issue, suspend, reinstate, revoke)", len(h))
 	}
@@ -425,7 +425,7 @@ func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 			t.Fatalf("credential %s after termination (tx %s): %+v", n, txID, v)
 		}
 	}
-	page := must[*Page[domain.AuthorizationDisclosure]](t)(run(f, cityAClerk, func(s store.Store) (*Page[domain.AuthorizationDisclosure], error) {
+	page := must[*domain.Page[domain.AuthorizationDisclosure]](t)(run(f, cityAClerk, func(s store.Store) (*domain.Page[domain.AuthorizationDisclosure], error) {
 		return app.ListDisclosedAuthorizations(s, 10, "")
 	}))
 	for _, d := range page.Items {
@@ -433,9 +433,9 @@ func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 			t.Fatalf("the public list shows %s as %s after its agreement ended", d.AuthorizationNumber, d.Status)
 		}
 	}
-	var ev Event
+	var ev domain.Event
 	_ = json.Unmarshal(f.m.Events[len(f.m.Events)-1].Payload, &ev)
-	if len(ev.Changes) != 1 || ev.Changes[0].RecordType != TypeAgreement {
+	if len(ev.Changes) != 1 || ev.Changes[0].RecordType != domain.TypeAgreement {
 		t.Fatalf("event lists %+v, want the agreement alone", ev.Changes)
 	}
 	ag := must[*domain.Agreement](t)(run(f, cityAClerk, func(s store.Store) (*domain.Agreement, error) { return app.GetAgreement(s, f.agreem) }))
@@ -490,7 +490,9 @@ func TestAgreementRules(t *testing.T) {
 	if changed.Status != domain.AgreementChanged || changed.Scope != "扩大范围" || changed.Version != 3 {
 		t.Fatalf("changed %+v", changed)
 	}
-	h := must[[]HistoryItem](t)(run(f, cityAClerk, func(s store.Store) ([]HistoryItem, error) { return app.History(s, TypeAgreement, ok.Number) }))
+	h := must[[]domain.HistoryItem](t)(run(f, cityAClerk, func(s store.Store) ([]domain.HistoryItem, error) {
+		return app.History(s, domain.TypeAgreement, ok.Number)
+	}))
 	if len(h) != 3 || !strings.Contains(string(h[0].Record), "南宁市公共交通客流数据目录") {
 		t.Fatalf("the superseded terms are not in the history: %d versions", len(h))
 	}

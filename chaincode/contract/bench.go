@@ -15,16 +15,9 @@ import (
 // chaincode server runs with DATALEDGER_BENCH=1 (`network up --bench`),
 // never on a production network.
 
-// TypeBench is the record type of raw benchmark keys.
-const TypeBench = "bench"
-
 // RuleBenchOff refuses the benchmark functions on a network not started
 // for benchmarks.
 const RuleBenchOff = "DL-BENCH-OFF"
-
-// MaxBenchLoad bounds one bulk-load transaction (its write set stays far
-// below the orderer's preferred block size).
-const MaxBenchLoad = 1000
 
 func (a *App) benchOn(fn string) error {
 	if !a.Bench {
@@ -39,7 +32,7 @@ func (a *App) BenchPut(s store.Store, key, value string) error {
 	if err := a.benchOn("BenchPut"); err != nil {
 		return err
 	}
-	k, err := s.Key(TypeBench, key)
+	k, err := s.Key(domain.TypeBench, key)
 	if err != nil {
 		return domain.Invalid(domain.RuleText, "key", "%v", err)
 	}
@@ -60,13 +53,13 @@ func (a *App) BenchShape(s store.Store, key, value string, reads, writes int) er
 		return domain.Invalid("DL-BENCH-COUNT", "reads", "reads 0..16 and writes 1..16, got %d and %d", reads, writes)
 	}
 	for i := range reads {
-		k, _ := s.Key(TypeBench, fmt.Sprintf("shape-read-%d", i))
+		k, _ := s.Key(domain.TypeBench, fmt.Sprintf("shape-read-%d", i))
 		if _, err := s.Get(k); err != nil {
 			return err
 		}
 	}
 	for i := range writes {
-		k, err := s.Key(TypeBench, key, fmt.Sprint(i))
+		k, err := s.Key(domain.TypeBench, key, fmt.Sprint(i))
 		if err != nil {
 			return domain.Invalid(domain.RuleText, "key", "%v", err)
 		}
@@ -90,8 +83,8 @@ func (a *App) BenchLoad(s store.Store, start, count int) (int, error) {
 	if err := a.benchOn("BenchLoad"); err != nil {
 		return 0, err
 	}
-	if count < 1 || count > MaxBenchLoad || start < 0 {
-		return 0, domain.Invalid("DL-BENCH-COUNT", "count", "must be 1..%d records from a start ≥ 0, got %d from %d", MaxBenchLoad, count, start)
+	if count < 1 || count > domain.MaxBenchLoad || start < 0 {
+		return 0, domain.Invalid("DL-BENCH-COUNT", "count", "must be 1..%d records from a start ≥ 0, got %d from %d", domain.MaxBenchLoad, count, start)
 	}
 	t, err := a.begin(s)
 	if err != nil {
@@ -100,7 +93,7 @@ func (a *App) BenchLoad(s store.Store, start, count int) (int, error) {
 	year := t.now.In(domain.CST).Year()
 	for i := start; i < start+count; i++ {
 		n := domain.SequenceNumber(domain.PrefixAuthorization, t.j.DivisionCode, year, uint64(i)).String()
-		doc, _ := json.Marshal(map[string]string{"docType": domain.TypeCredential, "authorizationNumber": n, "note": "benchmark record"})
+		doc, _ := json.Marshal(map[string]string{"docType": domain.DocTypeCredential, "authorizationNumber": n, "note": "benchmark record"})
 		rec := domain.CredentialRecord{
 			Number: n, Document: doc, IssuerKeyID: "bench", HolderCreditCode: "bench", AgreementNumber: "bench",
 			ValidFrom: t.now.Format("2006-01-02"), ValidUntil: t.now.AddDate(3, 0, 0).Format("2006-01-02"),
@@ -109,7 +102,7 @@ func (a *App) BenchLoad(s store.Store, start, count int) (int, error) {
 		rec.Issued = t.c
 		rec.Issued.Action = "bench-load"
 		rec.Last = rec.Issued
-		if err := put(s, key(s, TypeCredential, n), &rec); err != nil {
+		if err := put(s, key(s, domain.TypeCredential, n), &rec); err != nil {
 			return 0, fmt.Errorf("record %d: %w", i, err)
 		}
 	}
@@ -138,16 +131,16 @@ func (a *App) BenchProbe(s store.Store, op string) (string, error) {
 	if err := a.benchOn("BenchProbe"); err != nil {
 		return "", err
 	}
-	probe := func(name string) string { k, _ := s.Key(TypeBench+"~probe", name); return k }
+	probe := func(name string) string { k, _ := s.Key(domain.TypeBench+"~probe", name); return k }
 	switch op {
 	case ProbePageAfterWrite:
 		if err := s.Put(probe("w"), []byte("x")); err != nil {
 			return "", err
 		}
-		_, _, err := s.Page(TypeBench+"~probe", nil, 1, "")
+		_, _, err := s.Page(domain.TypeBench+"~probe", nil, 1, "")
 		return "paged", err
 	case ProbeWriteAfterPage:
-		if _, _, err := s.Page(TypeBench+"~probe", nil, 1, ""); err != nil {
+		if _, _, err := s.Page(domain.TypeBench+"~probe", nil, 1, ""); err != nil {
 			return "", err
 		}
 		return "wrote", s.Put(probe("w"), []byte("x"))
@@ -161,7 +154,7 @@ func (a *App) BenchProbe(s store.Store, op string) (string, error) {
 		}
 		return "seeded", nil
 	case ProbeBelowPrefix:
-		kvs, _, err := s.Page(TypeBench+"~probe~none", nil, 10, probe("a"))
+		kvs, _, err := s.Page(domain.TypeBench+"~probe~none", nil, 10, probe("a"))
 		if err != nil {
 			return "", err
 		}

@@ -16,7 +16,7 @@ func TestBenchFunctionsAnswerOnlyOnABenchNetwork(t *testing.T) {
 	if _, err := m.Run(cityAClerk, func(s store.Store) error { return bench.BenchPut(s, "k", "v") }); err != nil {
 		t.Fatal(err)
 	}
-	refused(t, m, cityAClerk, "DL-BENCH-COUNT", func(s store.Store) error { _, err := bench.BenchLoad(s, 0, MaxBenchLoad+1); return err })
+	refused(t, m, cityAClerk, "DL-BENCH-COUNT", func(s store.Store) error { _, err := bench.BenchLoad(s, 0, domain.MaxBenchLoad+1); return err })
 	refused(t, m, cityAClerk, RuleBenchOff, func(s store.Store) error { return app.BenchShape(s, "k", "v", 6, 4) })
 	refused(t, m, cityAClerk, "DL-BENCH-COUNT", func(s store.Store) error { return bench.BenchShape(s, "k", "v", 6, 0) })
 	before := len(m.Snapshot())
@@ -34,10 +34,10 @@ func TestBenchFunctionsAnswerOnlyOnABenchNetwork(t *testing.T) {
 	// The loaded records are distinct, valid numbers in the disclosure list.
 	seen, bookmark := map[string]bool{}, ""
 	for {
-		var page *Page[domain.AuthorizationDisclosure]
+		var page *domain.Page[domain.AuthorizationDisclosure]
 		if _, err := m.Run(cityAClerk, func(s store.Store) error {
 			var err error
-			page, err = app.ListDisclosedAuthorizations(s, MaxPageSize, bookmark)
+			page, err = app.ListDisclosedAuthorizations(s, domain.MaxPageSize, bookmark)
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -80,7 +80,7 @@ func TestMemoryAnswersTheStoreProbesLikeThePeer(t *testing.T) {
 // list would read other record types on the peer (see ProbeBelowPrefix).
 func TestForgedBookmarksAreRefused(t *testing.T) {
 	m := bootstrapped(t)
-	forged, _ := store.CompositeKey(TypeAgreement)
+	forged, _ := domain.CompositeKey(domain.TypeAgreement)
 	refused(t, m, cityAClerk, RuleBookmark, func(s store.Store) error {
 		_, err := app.ListDisclosedProducts(s, 10, forged)
 		return err

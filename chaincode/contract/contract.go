@@ -17,11 +17,16 @@ type Contract struct {
 	App *App
 }
 
+// Name is the contract's name inside the chaincode. It is the default
+// contract, so clients call its functions unqualified; the chaincode's
+// own name is the network description's (chaincode.name).
+const Name = "dataledger"
+
 // New builds the chaincode with the deployment's channel configuration.
 func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.ContractChaincode, error) {
 	c := &Contract{App: &App{Channels: channels, Bench: bench}}
-	c.Name = "dataledger"
-	c.Info.Title = "dataledger"
+	c.Name = Name
+	c.Info.Title = Name
 	c.Info.Version = "1"
 	cc, err := contractapi.NewChaincode(c)
 	if err != nil {

@@ -8,27 +8,18 @@ import (
 	"dataledger/chaincode/store"
 )
 
-// Record types of the product ledger.
-const (
-	TypeApplication = "application"
-	TypeCertificate = "certificate"
-	TypeObjection   = "objection"
-	TypeEgress      = "egress"
-	TypeAck         = "ack"
-)
-
 func (a *App) loadApplication(s store.Store, number string) (*domain.Application, error) {
 	if _, err := domain.ParseNumber("number", number, domain.PrefixApplication); err != nil {
 		return nil, err
 	}
-	return load[domain.Application](s, key(s, TypeApplication, number))
+	return load[domain.Application](s, key(s, domain.TypeApplication, number))
 }
 
 func (a *App) saveApplication(t *tx, app *domain.Application) error {
-	if err := put(t.s, key(t.s, TypeApplication, app.Number), app); err != nil {
+	if err := put(t.s, key(t.s, domain.TypeApplication, app.Number), app); err != nil {
 		return err
 	}
-	return emit(t.s, t.c, Changed{TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version})
+	return emit(t.s, t.c, changed(domain.TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version))
 }
 
 // Apply records a scenario-authorization application.
@@ -61,12 +52,12 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	}
 	for _, code := range in.DataProviders {
 		if err := domain.ValidateCreditCode("dataProviders", code); err == nil {
-			x.Providers[code], _ = load[domain.Party](s, key(s, TypeParty, code))
+			x.Providers[code], _ = load[domain.Party](s, key(s, domain.TypeParty, code))
 		}
 	}
 	for _, n := range in.RedevelopedFrom {
 		if _, err := domain.ParseNumber("redevelopedFrom", n, domain.PrefixRegistration); err == nil {
-			x.SourceCerts[n], _ = load[domain.CertificateRecord](s, key(s, TypeCertificate, n))
+			x.SourceCerts[n], _ = load[domain.CertificateRecord](s, key(s, domain.TypeCertificate, n))
 		}
 	}
 	cals, err := calendars(s, t.now)
@@ -128,7 +119,7 @@ func (a *App) AttachScenarioAgreement(s store.Store, number, agreementNumber str
 		if _, err := domain.ParseNumber("agreementNumber", agreementNumber, domain.PrefixAgreement); err != nil {
 			return nil, err
 		}
-		ag, err := load[domain.Agreement](s, key(s, TypeAgreement, agreementNumber))
+		ag, err := load[domain.Agreement](s, key(s, domain.TypeAgreement, agreementNumber))
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +170,7 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 	}
 	t, doc, canonical, k, p := sd.t, sd.doc, sd.canonical, sd.key, sd.profile
 	in := domain.RegisterInput{Doc: doc, Canonical: canonical, Key: k, Channel: s.Channel(), TxID: s.TxID(), Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}}
-	if in.Existing, err = load[domain.CertificateRecord](s, key(s, TypeCertificate, doc.RegistrationNumber)); err != nil {
+	if in.Existing, err = load[domain.CertificateRecord](s, key(s, domain.TypeCertificate, doc.RegistrationNumber)); err != nil {
 		return nil, err
 	}
 	if in.Enterprise, err = a.loadParty(s, "enterpriseCreditCode", doc.EnterpriseCreditCode); err != nil {
@@ -195,7 +186,7 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 		}
 	}
 	for _, n := range doc.AuthorizationNumbers {
-		cr, err := load[domain.CredentialRecord](s, key(s, TypeCredential, n))
+		cr, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, n))
 		if err != nil {
 			return nil, err
 		}
@@ -210,16 +201,16 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, TypeCertificate, rec.Number), rec); err != nil {
+	if err := put(s, key(s, domain.TypeCertificate, rec.Number), rec); err != nil {
 		return nil, err
 	}
-	changes := []Changed{{TypeCertificate, rec.Number, "register", rec.Status, rec.Version}}
+	changes := []domain.Changed{changed(domain.TypeCertificate, rec.Number, "register", rec.Status, rec.Version)}
 	if in.Application != nil {
 		app := in.Application.MarkRegistered(rec.Number, t.c)
-		if err := put(s, key(s, TypeApplication, app.Number), app); err != nil {
+		if err := put(s, key(s, domain.TypeApplication, app.Number), app); err != nil {
 			return nil, err
 		}
-		changes = append(changes, Changed{TypeApplication, app.Number, "registration", app.Stage, app.Version})
+		changes = append(changes, changed(domain.TypeApplication, app.Number, "registration", app.Stage, app.Version))
 	}
 	return rec, emit(s, t.c, changes...)
 }
@@ -228,7 +219,7 @@ func (a *App) loadCertificate(s store.Store, number string) (*domain.Certificate
 	if _, err := domain.ParseNumber("registrationNumber", number, domain.PrefixRegistration); err != nil {
 		return nil, err
 	}
-	return load[domain.CertificateRecord](s, key(s, TypeCertificate, number))
+	return load[domain.CertificateRecord](s, key(s, domain.TypeCertificate, number))
 }
 
 // GetCertificate reads a certificate record by its 登记号.
@@ -246,7 +237,7 @@ func (a *App) VerifyCertificate(s store.Store, number string) (*domain.Verificat
 	if r == nil {
 		return &domain.Verification{Status: domain.VerifyNotFound, Number: number, Channel: s.Channel(), Reason: "no certificate with this number is registered on channel " + s.Channel()}, nil
 	}
-	k, err := load[domain.IssuerKey](s, key(s, TypeIssuerKey, r.IssuerKeyID))
+	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, r.IssuerKeyID))
 	if err != nil {
 		return nil, err
 	}
@@ -299,27 +290,27 @@ func (a *App) FileObjection(s store.Store, inputJSON string) (*domain.Objection,
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, TypeObjection, o.Number), o); err != nil {
+	if err := put(s, key(s, domain.TypeObjection, o.Number), o); err != nil {
 		return nil, err
 	}
-	changes := []Changed{{TypeObjection, o.Number, "file", o.Status, o.Version}}
+	changes := []domain.Changed{changed(domain.TypeObjection, o.Number, "file", o.Status, o.Version)}
 	if app != nil {
 		next := *app
 		next.OpenObjections++
 		next.Version, next.Last = app.Version+1, t.c
-		if err := put(s, key(s, TypeApplication, app.Number), &next); err != nil {
+		if err := put(s, key(s, domain.TypeApplication, app.Number), &next); err != nil {
 			return nil, err
 		}
-		changes = append(changes, Changed{TypeApplication, app.Number, "objection", next.Stage, next.Version})
+		changes = append(changes, changed(domain.TypeApplication, app.Number, "objection", next.Stage, next.Version))
 	}
 	if cert != nil {
 		next := *cert
 		next.OpenObjections++
 		next.Version, next.Last = cert.Version+1, t.c
-		if err := put(s, key(s, TypeCertificate, cert.Number), &next); err != nil {
+		if err := put(s, key(s, domain.TypeCertificate, cert.Number), &next); err != nil {
 			return nil, err
 		}
-		changes = append(changes, Changed{TypeCertificate, cert.Number, "objection", next.EffectiveStatus(), next.Version})
+		changes = append(changes, changed(domain.TypeCertificate, cert.Number, "objection", next.EffectiveStatus(), next.Version))
 	}
 	return o, emit(s, t.c, changes...)
 }
@@ -363,7 +354,7 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 		}
 		if cert != nil {
 			for _, n := range cert.AuthorizationNumbers {
-				creds[n], _ = load[domain.CredentialRecord](s, key(s, TypeCredential, n))
+				creds[n], _ = load[domain.CredentialRecord](s, key(s, domain.TypeCredential, n))
 			}
 		}
 	}
@@ -371,21 +362,21 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, TypeObjection, number), fx.Objection); err != nil {
+	if err := put(s, key(s, domain.TypeObjection, number), fx.Objection); err != nil {
 		return nil, err
 	}
-	changes := []Changed{{TypeObjection, number, "decide", d.Outcome, fx.Objection.Version}}
+	changes := []domain.Changed{changed(domain.TypeObjection, number, "decide", d.Outcome, fx.Objection.Version)}
 	if fx.Application != nil {
-		if err := put(s, key(s, TypeApplication, fx.Application.Number), fx.Application); err != nil {
+		if err := put(s, key(s, domain.TypeApplication, fx.Application.Number), fx.Application); err != nil {
 			return nil, err
 		}
-		changes = append(changes, Changed{TypeApplication, fx.Application.Number, "objection_decision", fx.Application.Stage, fx.Application.Version})
+		changes = append(changes, changed(domain.TypeApplication, fx.Application.Number, "objection_decision", fx.Application.Stage, fx.Application.Version))
 	}
 	if fx.Certificate != nil {
-		if err := put(s, key(s, TypeCertificate, fx.Certificate.Number), fx.Certificate); err != nil {
+		if err := put(s, key(s, domain.TypeCertificate, fx.Certificate.Number), fx.Certificate); err != nil {
 			return nil, err
 		}
-		changes = append(changes, Changed{TypeCertificate, fx.Certificate.Number, "objection_decision", fx.Certificate.EffectiveStatus(), fx.Certificate.Version})
+		changes = append(changes, changed(domain.TypeCertificate, fx.Certificate.Number, "objection_decision", fx.Certificate.EffectiveStatus(), fx.Certificate.Version))
 	}
 	// In number order: every endorser must build the same event.
 	suspended := make([]string, 0, len(fx.Credentials))
@@ -395,10 +386,10 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 	sort.Strings(suspended)
 	for _, n := range suspended {
 		cr := fx.Credentials[n]
-		if err := put(s, key(s, TypeCredential, n), cr); err != nil {
+		if err := put(s, key(s, domain.TypeCredential, n), cr); err != nil {
 			return nil, err
 		}
-		changes = append(changes, Changed{TypeCredential, n, "suspend", cr.Status, cr.Version})
+		changes = append(changes, changed(domain.TypeCredential, n, "suspend", cr.Status, cr.Version))
 	}
 	return fx.Objection, emit(s, t.c, changes...)
 }
@@ -417,17 +408,17 @@ func (a *App) ConfirmDestruction(s store.Store, number, evidenceDigest string) (
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, TypeObjection, number), next); err != nil {
+	if err := put(s, key(s, domain.TypeObjection, number), next); err != nil {
 		return nil, err
 	}
-	return next, emit(s, t.c, Changed{TypeObjection, number, "confirm-destruction", next.Status, next.Version})
+	return next, emit(s, t.c, changed(domain.TypeObjection, number, "confirm-destruction", next.Status, next.Version))
 }
 
 func (a *App) loadObjection(s store.Store, number string) (*domain.Objection, error) {
 	if _, err := domain.ParseNumber("number", number, domain.PrefixObjection); err != nil {
 		return nil, err
 	}
-	return load[domain.Objection](s, key(s, TypeObjection, number))
+	return load[domain.Objection](s, key(s, domain.TypeObjection, number))
 }
 
 // GetObjection reads an objection.
@@ -455,18 +446,18 @@ func (a *App) CheckEgress(s store.Store, number, result, reportDigest, reasons s
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, TypeEgress, number, t.c.TxID), e); err != nil {
+	if err := put(s, key(s, domain.TypeEgress, number, t.c.TxID), e); err != nil {
 		return nil, err
 	}
-	return e, emit(s, t.c, Changed{TypeEgress, number, e.Checked.Action, e.Result, 1})
+	return e, emit(s, t.c, changed(domain.TypeEgress, number, e.Checked.Action, e.Result, 1))
 }
 
 // ListEgressChecks lists a product's egress checks in order.
-func (a *App) ListEgressChecks(s store.Store, number string, pageSize int32, bookmark string) (*Page[domain.EgressCheck], error) {
+func (a *App) ListEgressChecks(s store.Store, number string, pageSize int32, bookmark string) (*domain.Page[domain.EgressCheck], error) {
 	if _, err := domain.ParseNumber("registrationNumber", number, domain.PrefixRegistration); err != nil {
 		return nil, err
 	}
-	return listRecords[domain.EgressCheck](s, TypeEgress, []string{number}, pageSize, bookmark)
+	return listRecords[domain.EgressCheck](s, domain.TypeEgress, []string{number}, pageSize, bookmark)
 }
 
 // AcknowledgeCertificate records the calling exchange's receipt, listing
@@ -483,7 +474,7 @@ func (a *App) AcknowledgeCertificate(s store.Store, number, action string) (*dom
 	if err != nil {
 		return nil, err
 	}
-	ak := key(s, TypeAck, number, t.c.Actor.MSP)
+	ak := key(s, domain.TypeAck, number, t.c.Actor.MSP)
 	cur, err := load[domain.Acknowledgement](s, ak)
 	if err != nil {
 		return nil, err
@@ -495,7 +486,7 @@ func (a *App) AcknowledgeCertificate(s store.Store, number, action string) (*dom
 	if err := put(s, ak, ack); err != nil {
 		return nil, err
 	}
-	return ack, emit(s, t.c, Changed{TypeAck, number + "/" + ack.ExchangeMSP, action, ack.Status, ack.Version})
+	return ack, emit(s, t.c, changed(domain.TypeAck, number+"/"+ack.ExchangeMSP, action, ack.Status, ack.Version))
 }
 
 // ListAcknowledgements lists every exchange's acknowledgement of a product.
@@ -503,7 +494,7 @@ func (a *App) ListAcknowledgements(s store.Store, number string) ([]domain.Ackno
 	if _, err := domain.ParseNumber("registrationNumber", number, domain.PrefixRegistration); err != nil {
 		return nil, err
 	}
-	p, err := listRecords[domain.Acknowledgement](s, TypeAck, []string{number}, MaxPageSize, "")
+	p, err := listRecords[domain.Acknowledgement](s, domain.TypeAck, []string{number}, domain.MaxPageSize, "")
 	if err != nil {
 		return nil, err
 	}
@@ -514,13 +505,13 @@ func (a *App) ListAcknowledgements(s store.Store, number string) ([]domain.Ackno
 
 // ListDisclosedAuthorizations pages through the public view of every
 // authorization on the channel (GX 15, GD 35).
-func (a *App) ListDisclosedAuthorizations(s store.Store, pageSize int32, bookmark string) (*Page[domain.AuthorizationDisclosure], error) {
-	recs, err := listRecords[domain.CredentialRecord](s, TypeCredential, nil, pageSize, bookmark)
+func (a *App) ListDisclosedAuthorizations(s store.Store, pageSize int32, bookmark string) (*domain.Page[domain.AuthorizationDisclosure], error) {
+	recs, err := listRecords[domain.CredentialRecord](s, domain.TypeCredential, nil, pageSize, bookmark)
 	if err != nil {
 		return nil, err
 	}
 	now, _ := s.Now()
-	out := &Page[domain.AuthorizationDisclosure]{Items: []domain.AuthorizationDisclosure{}, Bookmark: recs.Bookmark}
+	out := &domain.Page[domain.AuthorizationDisclosure]{Items: []domain.AuthorizationDisclosure{}, Bookmark: recs.Bookmark}
 	agreements := map[string]*domain.Agreement{}
 	for i := range recs.Items {
 		ag, err := agreementOf(s, agreements, &recs.Items[i])
@@ -534,12 +525,12 @@ func (a *App) ListDisclosedAuthorizations(s store.Store, pageSize int32, bookmar
 
 // ListDisclosedProducts pages through the public product list with each
 // certificate's status (GX 16).
-func (a *App) ListDisclosedProducts(s store.Store, pageSize int32, bookmark string) (*Page[domain.ProductDisclosure], error) {
-	recs, err := listRecords[domain.CertificateRecord](s, TypeCertificate, nil, pageSize, bookmark)
+func (a *App) ListDisclosedProducts(s store.Store, pageSize int32, bookmark string) (*domain.Page[domain.ProductDisclosure], error) {
+	recs, err := listRecords[domain.CertificateRecord](s, domain.TypeCertificate, nil, pageSize, bookmark)
 	if err != nil {
 		return nil, err
 	}
-	out := &Page[domain.ProductDisclosure]{Items: []domain.ProductDisclosure{}, Bookmark: recs.Bookmark}
+	out := &domain.Page[domain.ProductDisclosure]{Items: []domain.ProductDisclosure{}, Bookmark: recs.Bookmark}
 	for i := range recs.Items {
 		out.Items = append(out.Items, domain.DiscloseCertificate(&recs.Items[i]))
 	}

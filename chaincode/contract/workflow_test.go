@@ -78,7 +78,7 @@ func (f *fixture) throughVerification(in domain.ApplicationInput) string {
 func (f *fixture) certificate(enterprise, name string, edit func(c *domain.Certificate)) *domain.Certificate {
 	registrationSeq++
 	c := &domain.Certificate{
-		Type: domain.TypeCertificate, CertificateName: "数据产品登记证书", ProductName: "城市通勤客流指数",
+		Type: domain.DocTypeCertificate, CertificateName: "数据产品登记证书", ProductName: "城市通勤客流指数",
 		RegistrationNumber: domain.Number{Prefix: domain.PrefixRegistration, Division: "450100", Year: 2026, Serial: fmt.Sprintf("RG%06d", registrationSeq)}.String(),
 		ProductType:        "dataset", EnterpriseName: name, EnterpriseCreditCode: enterprise, UpdateCycle: "每日",
 		ApplicationScenario: "公交线网优化", ChainReference: domain.ChainReference{Channel: "nanning", TxID: f.m.NextTxID()},
@@ -164,7 +164,7 @@ func TestScenarioWorkflowToRegistration(t *testing.T) {
 	if done.Stage != domain.StageRegistered || done.RegistrationNumber != cert.RegistrationNumber {
 		t.Fatalf("application after registration: %s %s", done.Stage, done.RegistrationNumber)
 	}
-	var ev Event
+	var ev domain.Event
 	_ = json.Unmarshal(f.m.Events[len(f.m.Events)-1].Payload, &ev)
 	if len(ev.Changes) != 2 || ev.Changes[0].Key != cert.RegistrationNumber || ev.Changes[1].Key != n2 {
 		t.Fatalf("registration event %+v", ev)
@@ -399,7 +399,9 @@ func TestExchangeAcknowledgementsAndEgress(t *testing.T) {
 	if _, err := f.m.Run(cityAOperator, egress(domain.EgressPassed, "")); err != nil {
 		t.Fatal(err)
 	}
-	checks := must[*Page[domain.EgressCheck]](t)(run(f, cityAClerk, func(s store.Store) (*Page[domain.EgressCheck], error) { return app.ListEgressChecks(s, n, 10, "") }))
+	checks := must[*domain.Page[domain.EgressCheck]](t)(run(f, cityAClerk, func(s store.Store) (*domain.Page[domain.EgressCheck], error) {
+		return app.ListEgressChecks(s, n, 10, "")
+	}))
 	if len(checks.Items) != 1 || checks.Items[0].Result != domain.EgressPassed {
 		t.Fatalf("egress %+v", checks)
 	}
@@ -419,13 +421,13 @@ func TestDisclosuresArePaged(t *testing.T) {
 	var auths []domain.AuthorizationDisclosure
 	var products []domain.ProductDisclosure
 	for bm, i := "", 0; i == 0 || bm != ""; i++ {
-		p := must[*Page[domain.AuthorizationDisclosure]](t)(run(f, cityAExchange, func(s store.Store) (*Page[domain.AuthorizationDisclosure], error) {
+		p := must[*domain.Page[domain.AuthorizationDisclosure]](t)(run(f, cityAExchange, func(s store.Store) (*domain.Page[domain.AuthorizationDisclosure], error) {
 			return app.ListDisclosedAuthorizations(s, 2, bm)
 		}))
 		auths, bm = append(auths, p.Items...), p.Bookmark
 	}
 	for bm, i := "", 0; i == 0 || bm != ""; i++ {
-		p := must[*Page[domain.ProductDisclosure]](t)(run(f, cityAExchange, func(s store.Store) (*Page[domain.ProductDisclosure], error) {
+		p := must[*domain.Page[domain.ProductDisclosure]](t)(run(f, cityAExchange, func(s store.Store) (*domain.Page[domain.ProductDisclosure], error) {
 			return app.ListDisclosedProducts(s, 2, bm)
 		}))
 		products, bm = append(products, p.Items...), p.Bookmark

@@ -10,8 +10,8 @@ import (
 
 // Document types, versioned: a verifier refuses a type it does not know.
 const (
-	TypeCredential  = "dataledger.credential.v1"
-	TypeCertificate = "dataledger.productCertificate.v1"
+	DocTypeCredential  = "dataledger.credential.v1"
+	DocTypeCertificate = "dataledger.productCertificate.v1"
 )
 
 // Field is one document field with its Chinese label, for display.
@@ -86,8 +86,8 @@ type Certificate struct {
 	Signature            json.RawMessage `json:"signature,omitempty"`
 }
 
-func (c *Credential) DocType() string  { return TypeCredential }
-func (c *Certificate) DocType() string { return TypeCertificate }
+func (c *Credential) DocType() string  { return DocTypeCredential }
+func (c *Certificate) DocType() string { return DocTypeCertificate }
 
 // Field limits, in characters.
 const (
@@ -111,7 +111,7 @@ const RuleDocument = "DL-DOC"
 // Validate checks every field of a credential.
 func (c *Credential) Validate() error {
 	v := validator{}
-	v.equal("docType", c.Type, TypeCredential)
+	v.equal("docType", c.Type, DocTypeCredential)
 	v.number("authorizationNumber", c.AuthorizationNumber, PrefixAuthorization)
 	v.text("holderName", c.HolderName, maxName)
 	v.creditCode("holderCreditCode", c.HolderCreditCode)
@@ -133,7 +133,7 @@ func (c *Credential) Validate() error {
 // Validate checks every field of a product registration certificate.
 func (c *Certificate) Validate() error {
 	v := validator{}
-	v.equal("docType", c.Type, TypeCertificate)
+	v.equal("docType", c.Type, DocTypeCertificate)
 	v.text("certificateName", c.CertificateName, maxName)
 	v.text("productName", c.ProductName, maxName)
 	v.number("registrationNumber", c.RegistrationNumber, PrefixRegistration)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -141,22 +140,7 @@ func (t *memTx) Put(key string, value []byte) error {
 
 // Key builds composite keys the way the Fabric shim does.
 func (t *memTx) Key(objectType string, attrs ...string) (string, error) {
-	return CompositeKey(objectType, attrs...)
-}
-
-// CompositeKey is the Fabric shim's composite key (U+0000, type, U+0000,
-// each attribute followed by U+0000): the state key of a record, also for
-// proofs that look it up in a block's write set.
-func CompositeKey(objectType string, attrs ...string) (string, error) {
-	var b strings.Builder
-	b.WriteString("\x00" + objectType + "\x00")
-	for _, a := range attrs {
-		if !utf8.ValidString(a) || strings.ContainsRune(a, 0) || strings.ContainsRune(a, utf8.MaxRune) {
-			return "", fmt.Errorf("invalid composite key attribute %q", a)
-		}
-		b.WriteString(a + "\x00")
-	}
-	return b.String(), nil
+	return domain.CompositeKey(objectType, attrs...)
 }
 
 // Page reads like the peer's paginated partial-composite-key query: the

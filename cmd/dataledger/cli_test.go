@@ -36,7 +36,7 @@ func TestKeysSignVerifyExitCodes(t *testing.T) {
 		t.Fatalf("the printed key ID is not the public key's: %v", err)
 	}
 
-	doc := domain.Credential{Type: domain.TypeCredential,
+	doc := domain.Credential{Type: domain.DocTypeCredential,
 		AuthorizationNumber: domain.Number{Prefix: domain.PrefixAuthorization, Division: "450100", Year: 2026, Serial: "CL1TE771"}.String(),
 		HolderName:          "广西数智科技有限公司", HolderCreditCode: "91450100MA5L0000AW", Scope: "公共交通客流数据",
 		ValidFrom: "2026-01-01", ValidUntil: "2027-12-31", IssuingDepartment: "南宁市大数据发展局", IssueDate: "2026-01-01",

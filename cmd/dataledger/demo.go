@@ -12,12 +12,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"dataledger/certs"
-	"dataledger/certs/proof"
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/network"
 	"dataledger/network/sample"
+	"dataledger/proof"
 )
 
 // demoGatewayURL is where scripts/up.sh starts the gateway.
@@ -151,7 +150,7 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 	if err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
-	var hist []contract.HistoryItem
+	var hist []domain.HistoryItem
 	_ = json.Unmarshal(b, &hist)
 	for _, h := range hist {
 		var r domain.CredentialRecord

@@ -13,7 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"dataledger/certs/proof"
+	"dataledger/proof"
 )
 
 // maxBundle bounds a bundle read from a file or the gateway.

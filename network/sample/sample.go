@@ -130,7 +130,7 @@ func (is *Issuer) CatalogAgreement(grantor, grantee, granteeName string) (*Agree
 // the agreement's term, and signs it with key.
 func (is *Issuer) Credential(a *Agreement, key *certs.PrivateKey) (*domain.Credential, string, error) {
 	c := &domain.Credential{
-		Type: domain.TypeCredential, AuthorizationNumber: is.Number(domain.PrefixAuthorization),
+		Type: domain.DocTypeCredential, AuthorizationNumber: is.Number(domain.PrefixAuthorization),
 		HolderName: a.GranteeName, HolderCreditCode: a.Grantee, Scope: "公共交通客流统计数据（开发目录）",
 		ValidFrom: a.TermStart, ValidUntil: a.TermEnd, IssuingDepartment: is.Department, IssueDate: Today(),
 		DivisionCode: is.Division, Channel: is.Channel, AgreementDigest: a.Digest,
@@ -150,7 +150,7 @@ func (is *Issuer) Issue(signed string, a *Agreement) (*network.Committed, error)
 // transaction's ID is known (its 区块链编号).
 func (is *Issuer) CertificateFor(enterprise, enterpriseName, productName string, resources []string, preExisting bool, auths ...string) (*domain.Certificate, func(txID string) ([]string, error)) {
 	c := &domain.Certificate{
-		Type: domain.TypeCertificate, CertificateName: "数据产品登记证书", ProductName: productName,
+		Type: domain.DocTypeCertificate, CertificateName: "数据产品登记证书", ProductName: productName,
 		RegistrationNumber: is.Number(domain.PrefixRegistration), ProductType: "dataset",
 		EnterpriseName: enterpriseName, EnterpriseCreditCode: enterprise, UpdateCycle: "每日",
 		ApplicationScenario: "城市交通规划与公交线网优化", RegistrationDate: Today(),

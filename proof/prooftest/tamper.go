@@ -24,7 +24,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
-	"dataledger/certs/proof"
+	"dataledger/proof"
 )
 
 // Tampering is one forgery and what the verifier must say about it.

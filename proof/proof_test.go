@@ -13,8 +13,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
 
-	"dataledger/certs/proof"
-	"dataledger/certs/proof/prooftest"
+	"dataledger/proof"
+	"dataledger/proof/prooftest"
 )
 
 // The fixtures are bundles and a block file taken from the real network

@@ -15,9 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"dataledger/certs"
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
-	"dataledger/chaincode/store"
 )
 
 // Check is one verified property of a bundle.
@@ -114,7 +112,7 @@ func Verify(b *Bundle, pinned []*x509.Certificate) *Report {
 	}
 	r.add("trust", trustCheck(configs, pinned), trustDetail(pinned))
 
-	wantKey, _ := store.CompositeKey(kind.RecordType, b.Number)
+	wantKey, _ := domain.CompositeKey(kind.RecordType, b.Number)
 	if b.Record.Key != wantKey {
 		r.add("record.key", fmt.Errorf("bundle proves key %q, not the %s's key %q", b.Record.Key, kind.Name, wantKey), "")
 	}
@@ -446,7 +444,7 @@ func verifyDocument(r *Report, b *Bundle, rec *record, recTx *Tx, configs map[ui
 		r.add("issuerKey", fmt.Errorf("the bundle holds no proof of the issuer key"), "")
 		return
 	}
-	kk, _ := store.CompositeKey(contract.TypeIssuerKey, rec.IssuerKeyID)
+	kk, _ := domain.CompositeKey(domain.TypeIssuerKey, rec.IssuerKeyID)
 	err := func() error {
 		if b.IssuerKey.Key != kk {
 			return fmt.Errorf("the bundle proves key %q, the record was signed with issuer key %s", printableKey(b.IssuerKey.Key), rec.IssuerKeyID)

@@ -10,14 +10,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 
-	"dataledger/chaincode/contract"
 	"dataledger/chaincode/domain"
-	"dataledger/chaincode/store"
 )
 
 // Format names the bundle layout.
@@ -61,35 +58,48 @@ type ConfigBlock struct {
 	Block       []byte `json:"block"`
 }
 
-// Kind is a record a proof can be made for: the chaincode query that
-// reads it, its record type (state key), and which change of it to prove.
+// Kind is a record a proof can be made for: a numbered record (its name,
+// number prefix and record type, domain.NumberedRecords), the chaincode
+// query that reads it, and which change of it to prove.
 type Kind struct {
-	Name       string // credential, certificate, objection, agreement, application
-	Prefix     string // of its numbers
-	Get        string
-	RecordType string
-	Signed     bool // carries a signed document: prove its registration and issuer key
+	domain.NumberedRecord
+	Get    string
+	Signed bool // carries a signed document: prove its registration and issuer key
 }
 
-// Kinds are the records with proofs: credentials and certificates (their
-// registration, document and key), and the recorded decisions on
-// objections, agreements and applications (their latest version).
-var Kinds = map[string]Kind{
-	"credential":  {"credential", domain.PrefixAuthorization, "GetCredential", contract.TypeCredential, true},
-	"certificate": {"certificate", domain.PrefixRegistration, "GetCertificate", contract.TypeCertificate, true},
-	"objection":   {"objection", domain.PrefixObjection, "GetObjection", contract.TypeObjection, false},
-	"agreement":   {"agreement", domain.PrefixAgreement, "GetAgreement", contract.TypeAgreement, false},
-	"application": {"application", domain.PrefixApplication, "GetApplication", contract.TypeApplication, false},
+// Kinds are the records with proofs, by name: every numbered record.
+// Credentials and certificates prove their registration, document and
+// key; objections, agreements and applications their recorded decision
+// (their latest version).
+var Kinds = kinds(map[string]Kind{
+	domain.TypeCredential:  {Get: "GetCredential", Signed: true},
+	domain.TypeCertificate: {Get: "GetCertificate", Signed: true},
+	domain.TypeObjection:   {Get: "GetObjection"},
+	domain.TypeAgreement:   {Get: "GetAgreement"},
+	domain.TypeApplication: {Get: "GetApplication"},
+})
+
+// kinds completes the proof facts, by record type, with domain's table;
+// every numbered record must have them.
+func kinds(byType map[string]Kind) map[string]Kind {
+	out := map[string]Kind{}
+	for _, r := range domain.NumberedRecords {
+		k, ok := byType[r.RecordType]
+		if !ok {
+			panic("proof: no proof kind for numbered record " + r.Name)
+		}
+		k.NumberedRecord = r
+		out[r.Name] = k
+	}
+	return out
 }
 
 // KindOf is the kind of record a number identifies (by its prefix; the
 // number is checked, check character included).
 func KindOf(number string) (Kind, domain.Number, error) {
-	for _, k := range Kinds {
-		if strings.HasPrefix(number, k.Prefix+"-") {
-			n, err := domain.ParseNumber("number", number, k.Prefix)
-			return k, n, err
-		}
+	if r, ok := domain.NumberedOf(number); ok {
+		n, err := domain.ParseNumber("number", number, r.Prefix)
+		return Kinds[r.Name], n, err
 	}
 	return Kind{}, domain.Number{}, domain.Invalid(domain.RuleNumber, "number", "%q is not the number of a credential, certificate, objection, agreement or application", number)
 }
@@ -142,7 +152,7 @@ func Build(src Source, channel, chaincode string, kind Kind, number string) (*Bu
 	if kind.Signed {
 		b.Document = rec.Document
 	}
-	key, err := store.CompositeKey(kind.RecordType, number)
+	key, err := domain.CompositeKey(kind.RecordType, number)
 	if err != nil {
 		return nil, err
 	}
@@ -157,7 +167,7 @@ func Build(src Source, channel, chaincode string, kind Kind, number string) (*Bu
 	b.Record = *inc
 	blocks := []*Inclusion{&b.Record}
 	if kind.Signed {
-		kk, err := store.CompositeKey(contract.TypeIssuerKey, rec.IssuerKeyID)
+		kk, err := domain.CompositeKey(domain.TypeIssuerKey, rec.IssuerKeyID)
 		if err != nil {
 			return nil, err
 		}
