@@ -164,7 +164,7 @@ func TestFullStoryOverHTTP(t *testing.T) {
 		t.Fatalf("second credential: %v", v)
 	}
 	ended := api("POST", "/api/v1/agreements/"+catalog.Number+"/end", issuer, map[string]string{"action": "terminate", "reason": "企业申请终止授权"}, 200)
-	if ended["status"] != domain.AgreementTerminated {
+	if rec, _ := ended["record"].(map[string]any); rec["status"] != domain.AgreementTerminated {
 		t.Fatalf("ended agreement: %v", ended)
 	}
 	if v := api("GET", "/api/v1/verify/"+second.AuthorizationNumber, "", nil, 200); v["status"] != domain.VerifyRevoked ||
