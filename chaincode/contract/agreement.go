@@ -1,0 +1,149 @@
+package contract
+
+import (
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// RecordAgreement records a signed agreement (digest only).
+func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreement, error) {
+	var in domain.AgreementInput
+	if err := decodeArg("agreement", inputJSON, &in); err != nil {
+		return nil, err
+	}
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.RequireRegistrar(t.j, t.c.Actor, "recording an agreement"); err != nil {
+		return nil, err
+	}
+	if _, err := domain.ParseNumber("number", in.Number, domain.PrefixAgreement); err != nil {
+		return nil, err
+	}
+	p, err := t.profile()
+	if err != nil {
+		return nil, err
+	}
+	ak := key(s, domain.TypeAgreement, in.Number)
+	existing, err := load[domain.Agreement](s, ak)
+	if err != nil {
+		return nil, err
+	}
+	grantor, err := a.loadParty(s, "grantorCreditCode", in.GrantorCreditCode)
+	if err != nil {
+		return nil, err
+	}
+	grantee, err := a.loadParty(s, "granteeCreditCode", in.GranteeCreditCode)
+	if err != nil {
+		return nil, err
+	}
+	ag, err := domain.RecordAgreement(t.j, p, existing, grantor, grantee, in, t.now, t.c)
+	if err != nil {
+		return nil, err
+	}
+	if err := put(s, ak, ag); err != nil {
+		return nil, err
+	}
+	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version))
+}
+
+func (a *App) loadAgreement(s store.Store, number string) (*domain.Agreement, error) {
+	if _, err := domain.ParseNumber("number", number, domain.PrefixAgreement); err != nil {
+		return nil, err
+	}
+	ag, err := load[domain.Agreement](s, key(s, domain.TypeAgreement, number))
+	return found(ag, err, domain.NotFound(domain.RuleAgreementExists, "number", "no agreement %s on channel %s", number, s.Channel()))
+}
+
+// agreementStep is the common start of a decision on an agreement by the
+// channel's authority: begin, the authority check, the agreement and the
+// profile; decide makes the change, which is stored.
+func (a *App) agreementStep(s store.Store, number, action string, decide func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error)) (*tx, *domain.Agreement, error) {
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := domain.RequireAuthority(t.j, t.c.Actor, action); err != nil {
+		return nil, nil, err
+	}
+	ag, err := a.loadAgreement(s, number)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := t.profile()
+	if err != nil {
+		return nil, nil, err
+	}
+	next, err := decide(t, p, ag)
+	if err != nil {
+		return nil, nil, err
+	}
+	return t, next, put(s, key(s, domain.TypeAgreement, number), next)
+}
+
+// FileAgreement records the 备案 (late filings are recorded as late).
+func (a *App) FileAgreement(s store.Store, number string) (*domain.Agreement, error) {
+	t, next, err := a.agreementStep(s, number, "filing an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+		signed, _ := domain.ParseDate("signedOn", ag.SignedOn)
+		cals, err := calendars(s, signed)
+		if err != nil {
+			return nil, err
+		}
+		return domain.FileAgreement(t.j, p, cals, ag, t.now, t.c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	status := next.Status
+	if next.Filing.Late {
+		status += " (late)"
+	}
+	return next, emit(s, t.c, changed(domain.TypeAgreement, number, "file", status, next.Version))
+}
+
+// ChangeAgreement supersedes a filed agreement's document, scope or term.
+func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) (*domain.Agreement, error) {
+	var ch domain.AgreementChange
+	if err := decodeArg("change", changeJSON, &ch); err != nil {
+		return nil, err
+	}
+	t, next, err := a.agreementStep(s, number, "changing an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+		return domain.ChangeAgreement(t.j, p, ag, ch, reason, t.c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return next, emit(s, t.c, changed(domain.TypeAgreement, number, "change", next.Status, next.Version))
+}
+
+// EndAgreement terminates or revokes an agreement: one write, whatever the
+// number of credentials resting on it, each of which reads revoked from
+// the next verification on (domain.CredentialRecord.EffectiveStatus).
+func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domain.Agreement, error) {
+	t, next, err := a.agreementStep(s, number, action+" of an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+		return domain.EndAgreement(t.j, p, ag, action, reason, t.now, t.c)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return next, emit(s, t.c, changed(domain.TypeAgreement, number, action, next.Status, next.Version))
+}
+
+// agreementOf is a credential's agreement as it stands, read once per
+// transaction (seen holds those read so far, nil ones included).
+func agreementOf(s store.Store, seen map[string]*domain.Agreement, r *domain.CredentialRecord) (*domain.Agreement, error) {
+	if ag, ok := seen[r.AgreementNumber]; ok {
+		return ag, nil
+	}
+	ag, err := load[domain.Agreement](s, key(s, domain.TypeAgreement, r.AgreementNumber))
+	if err == nil {
+		seen[r.AgreementNumber] = ag
+	}
+	return ag, err
+}
+
+// GetAgreement reads an agreement by number.
+func (a *App) GetAgreement(s store.Store, number string) (*domain.Agreement, error) {
+	return a.loadAgreement(s, number)
+}

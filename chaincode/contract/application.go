@@ -1,0 +1,158 @@
+package contract
+
+import (
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+func (a *App) loadApplication(s store.Store, number string) (*domain.Application, error) {
+	if _, err := domain.ParseNumber("number", number, domain.PrefixApplication); err != nil {
+		return nil, err
+	}
+	return load[domain.Application](s, key(s, domain.TypeApplication, number))
+}
+
+func (a *App) saveApplication(t *tx, app *domain.Application) error {
+	if err := put(t.s, key(t.s, domain.TypeApplication, app.Number), app); err != nil {
+		return err
+	}
+	return emit(t.s, t.c, changed(domain.TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version))
+}
+
+// Apply records a scenario-authorization application.
+func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error) {
+	var in domain.ApplicationInput
+	if err := decodeArg("application", inputJSON, &in); err != nil {
+		return nil, err
+	}
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.RequireRegistrar(t.j, t.c.Actor, "recording an application"); err != nil {
+		return nil, err
+	}
+	existing, err := a.loadApplication(s, in.Number)
+	if err != nil {
+		return nil, err
+	}
+	p, err := t.profile()
+	if err != nil {
+		return nil, err
+	}
+	x := domain.ApplyInput{In: in, Existing: existing, Providers: map[string]*domain.Party{}, SourceCerts: map[string]*domain.CertificateRecord{}}
+	if x.Applicant, err = a.loadParty(s, "applicantCreditCode", in.ApplicantCreditCode); err != nil {
+		return nil, err
+	}
+	if len(in.DataProviders) > 50 || len(in.RedevelopedFrom) > 50 {
+		return nil, domain.Invalid(domain.RuleApplication, "dataProviders", "at most 50 data providers and 50 source products")
+	}
+	for _, code := range in.DataProviders {
+		if err := domain.ValidateCreditCode("dataProviders", code); err == nil {
+			x.Providers[code], _ = load[domain.Party](s, key(s, domain.TypeParty, code))
+		}
+	}
+	for _, n := range in.RedevelopedFrom {
+		if _, err := domain.ParseNumber("redevelopedFrom", n, domain.PrefixRegistration); err == nil {
+			x.SourceCerts[n], _ = load[domain.CertificateRecord](s, key(s, domain.TypeCertificate, n))
+		}
+	}
+	cals, err := calendars(s, t.now)
+	if err != nil {
+		return nil, err
+	}
+	app, err := domain.Apply(t.j, p, cals, x, t.now, t.c)
+	if err != nil {
+		return nil, err
+	}
+	return app, a.saveApplication(t, app)
+}
+
+// step loads an application and runs one workflow decision on it.
+func (a *App) step(s store.Store, number string, decide func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error)) (*domain.Application, error) {
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	app, err := a.loadApplication(s, number)
+	if err != nil {
+		return nil, err
+	}
+	p, err := t.profile()
+	if err != nil {
+		return nil, err
+	}
+	next, err := decide(t, p, app)
+	if err != nil {
+		return nil, err
+	}
+	return next, a.saveApplication(t, next)
+}
+
+func (a *App) PreliminaryReview(s store.Store, number, decision, reasons string) (*domain.Application, error) {
+	return a.step(s, number, func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error) {
+		cals, err := calendars(s, t.now)
+		if err != nil {
+			return nil, err
+		}
+		return domain.PreliminaryReview(t.j, p, cals, app, decision, reasons, t.now, t.c)
+	})
+}
+
+func (a *App) ExtendComplianceReview(s store.Store, number, reason string) (*domain.Application, error) {
+	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+		return domain.ExtendComplianceReview(t.j, app, reason, t.now, t.c)
+	})
+}
+
+func (a *App) ComplianceReview(s store.Store, number, reviewer, decision, reasons string) (*domain.Application, error) {
+	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+		return domain.ComplianceReview(t.j, app, reviewer, decision, reasons, t.now, t.c)
+	})
+}
+
+func (a *App) AttachScenarioAgreement(s store.Store, number, agreementNumber string) (*domain.Application, error) {
+	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+		if _, err := domain.ParseNumber("agreementNumber", agreementNumber, domain.PrefixAgreement); err != nil {
+			return nil, err
+		}
+		ag, err := load[domain.Agreement](s, key(s, domain.TypeAgreement, agreementNumber))
+		if err != nil {
+			return nil, err
+		}
+		return domain.AttachAgreement(t.j, app, ag, t.now, t.c)
+	})
+}
+
+func (a *App) StartDevelopment(s store.Store, number string) (*domain.Application, error) {
+	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+		return domain.StartDevelopment(t.j, app, t.c)
+	})
+}
+
+func (a *App) VerifyConsistency(s store.Store, number, productDigest, matchesDesign, changeNote, decision, reasons string) (*domain.Application, error) {
+	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+		if matchesDesign != "true" && matchesDesign != "false" {
+			return nil, domain.Invalid(domain.RuleApplication, "matchesDesign", "must be true or false")
+		}
+		return domain.VerifyConsistency(t.j, app, productDigest, matchesDesign == "true", changeNote, decision, reasons, t.c)
+	})
+}
+
+func (a *App) StartPublicNotice(s store.Store, number string) (*domain.Application, error) {
+	return a.step(s, number, func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error) {
+		return domain.StartPublicNotice(t.j, p, app, t.now, t.c)
+	})
+}
+
+// GetApplication reads an application as it stands now: a review past its
+// silence deadline shows as deemed approved (ZW 21) before any
+// transaction materializes it.
+func (a *App) GetApplication(s store.Store, number string) (*domain.Application, error) {
+	app, err := a.loadApplication(s, number)
+	if app, err = found(app, err, domain.NotFound(domain.RuleApplication, "number", "no application %s on channel %s", number, s.Channel())); err != nil {
+		return nil, err
+	}
+	now, _ := s.Now()
+	return app.Effective(now), nil
+}

@@ -1,0 +1,78 @@
+package contract
+
+import (
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// CheckEgress records an egress check of a registered product (ZW 23).
+func (a *App) CheckEgress(s store.Store, number, result, reportDigest, reasons string) (*domain.EgressCheck, error) {
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.RequireRegistrar(t.j, t.c.Actor, "an egress check"); err != nil {
+		return nil, err
+	}
+	cert, err := a.loadCertificate(s, number)
+	if err != nil {
+		return nil, err
+	}
+	e, err := domain.CheckEgress(t.j, cert, result, reportDigest, reasons, t.c)
+	if err != nil {
+		return nil, err
+	}
+	if err := put(s, key(s, domain.TypeEgress, number, t.c.TxID), e); err != nil {
+		return nil, err
+	}
+	return e, emit(s, t.c, changed(domain.TypeEgress, number, e.Checked.Action, e.Result, 1))
+}
+
+// ListEgressChecks lists a product's egress checks in order.
+func (a *App) ListEgressChecks(s store.Store, number string, pageSize int32, bookmark string) (*domain.Page[domain.EgressCheck], error) {
+	if _, err := domain.ParseNumber("registrationNumber", number, domain.PrefixRegistration); err != nil {
+		return nil, err
+	}
+	return listRecords[domain.EgressCheck](s, domain.TypeEgress, []string{number}, pageSize, bookmark)
+}
+
+// AcknowledgeCertificate records the calling exchange's receipt, listing
+// or delisting of a certificate (GX 12(7), GD 28).
+func (a *App) AcknowledgeCertificate(s store.Store, number, action string) (*domain.Acknowledgement, error) {
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.RequireExchange(t.j, t.c.Actor); err != nil {
+		return nil, err
+	}
+	cert, err := a.loadCertificate(s, number)
+	if err != nil {
+		return nil, err
+	}
+	ak := key(s, domain.TypeAck, number, t.c.Actor.MSP)
+	cur, err := load[domain.Acknowledgement](s, ak)
+	if err != nil {
+		return nil, err
+	}
+	ack, err := domain.Acknowledge(t.j, cert, cur, action, t.c)
+	if err != nil {
+		return nil, err
+	}
+	if err := put(s, ak, ack); err != nil {
+		return nil, err
+	}
+	return ack, emit(s, t.c, changed(domain.TypeAck, number+"/"+ack.ExchangeMSP, action, ack.Status, ack.Version))
+}
+
+// ListAcknowledgements lists every exchange's acknowledgement of a product.
+func (a *App) ListAcknowledgements(s store.Store, number string) ([]domain.Acknowledgement, error) {
+	if _, err := domain.ParseNumber("registrationNumber", number, domain.PrefixRegistration); err != nil {
+		return nil, err
+	}
+	p, err := listRecords[domain.Acknowledgement](s, domain.TypeAck, []string{number}, domain.MaxPageSize, "")
+	if err != nil {
+		return nil, err
+	}
+	return p.Items, nil
+}

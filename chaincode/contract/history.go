@@ -1,0 +1,59 @@
+package contract
+
+import (
+	"time"
+
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// History returns every committed version of a record, oldest first. key
+// is the credit code for a party and ignored for the channel-wide records.
+func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryItem, error) {
+	var k string
+	var err error
+	switch recordType {
+	case domain.TypeParty:
+		k, err = partyKey(s, key)
+	case domain.TypeProfile, domain.TypeJurisdiction:
+		k, err = s.Key(recordType)
+	case domain.TypeBench:
+		k, err = s.Key(recordType, key)
+	case domain.TypeIssuerKey:
+		if err = validKeyID("key", key); err == nil {
+			k, err = s.Key(recordType, key)
+		}
+	case domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate, domain.TypeObjection:
+		numbered, _ := domain.NumberedByRecordType(recordType)
+		if _, err = domain.ParseNumber("key", key, numbered.Prefix); err == nil {
+			k, err = s.Key(recordType, key)
+		}
+	case domain.TypeCalendar:
+		if _, err = a.GetCalendar(s, key); err == nil {
+			k, err = s.Key(recordType, key)
+		}
+	default:
+		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile, jurisdiction, issuerKey, agreement, credential, calendar, application, certificate or objection", truncate(recordType))
+	}
+	if err != nil {
+		return nil, err
+	}
+	hs, err := s.History(k)
+	if err != nil {
+		return nil, err
+	}
+	if len(hs) == 0 {
+		return nil, domain.NotFound(RuleRecordType, "key", "no %s record %q on channel %s", recordType, truncate(key), s.Channel())
+	}
+	out := make([]domain.HistoryItem, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, domain.HistoryItem{TxID: h.TxID, Time: h.Time.UTC().Format(time.RFC3339Nano), Record: h.Value})
+	}
+	// Fabric returns newest first; the regulators' view reads oldest first.
+	if len(out) > 1 && out[0].Time > out[len(out)-1].Time {
+		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+			out[i], out[j] = out[j], out[i]
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,136 @@
+package contract
+
+import (
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+func jurisdictionKey(s store.Store) (string, error) { return s.Key(domain.TypeJurisdiction) }
+
+// jurisdiction loads the channel's governance record; nothing else works
+// before the channel is bootstrapped.
+func (a *App) jurisdiction(s store.Store) (*domain.Jurisdiction, error) {
+	k, err := jurisdictionKey(s)
+	if err != nil {
+		return nil, err
+	}
+	j, err := load[domain.Jurisdiction](s, k)
+	if err != nil {
+		return nil, err
+	}
+	if j == nil {
+		return nil, domain.NotFound(domain.RuleBootstrapped, "channel", "channel %s has no jurisdiction yet: its data authority must bootstrap it first", s.Channel())
+	}
+	return j, nil
+}
+
+// Bootstrap records the channel's jurisdiction and adopts its first policy
+// profile (a built-in one by name) in the same transaction.
+func (a *App) Bootstrap(s store.Store, name, division, profileName string) (*domain.Jurisdiction, error) {
+	c, err := a.change(s)
+	if err != nil {
+		return nil, err
+	}
+	jk, err := jurisdictionKey(s)
+	if err != nil {
+		return nil, err
+	}
+	existing, err := load[domain.Jurisdiction](s, jk)
+	if err != nil {
+		return nil, err
+	}
+	c.Action = "bootstrap"
+	j, err := domain.NewJurisdiction(existing, s.Channel(), name, division, a.Channels[s.Channel()], c.Actor, c)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := domain.BuiltinProfiles()[profileName]
+	if !ok {
+		return nil, domain.Invalid(domain.RuleProfile, "profile", "%q is not a built-in profile (%v)", truncate(profileName), domain.BuiltinProfileNames())
+	}
+	rec, err := domain.SetProfile(j, nil, p, "", c)
+	if err != nil {
+		return nil, err
+	}
+	pk, _ := s.Key(domain.TypeProfile)
+	if err := put(s, jk, j); err != nil {
+		return nil, err
+	}
+	if err := put(s, pk, rec); err != nil {
+		return nil, err
+	}
+	return j, emit(s, c, changed(domain.TypeJurisdiction, s.Channel(), "bootstrap", "", 1), changed(domain.TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version))
+}
+
+// SetExchanges records the channel's exchange organizations.
+func (a *App) SetExchanges(s store.Store, mspsJSON, reason string) (*domain.Jurisdiction, error) {
+	var msps []string
+	if err := decodeArg("exchanges", mspsJSON, &msps); err != nil {
+		return nil, err
+	}
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	j, c := t.j, t.c
+	next, err := domain.SetExchanges(j, msps, reason, c)
+	if err != nil {
+		return nil, err
+	}
+	jk, _ := jurisdictionKey(s)
+	if err := put(s, jk, next); err != nil {
+		return nil, err
+	}
+	return next, emit(s, c, changed(domain.TypeJurisdiction, s.Channel(), "set-exchanges", "", 0))
+}
+
+// GetJurisdiction reads the channel's governance record.
+func (a *App) GetJurisdiction(s store.Store) (*domain.Jurisdiction, error) { return a.jurisdiction(s) }
+
+// SetProfile replaces the channel's policy profile (a full profile as JSON).
+func (a *App) SetProfile(s store.Store, profileJSON, reason string) (*domain.ProfileRecord, error) {
+	var p domain.Profile
+	if err := decodeArg("profile", profileJSON, &p); err != nil {
+		return nil, err
+	}
+	return a.setProfile(s, p, reason)
+}
+
+// AdoptProfile switches the channel to a built-in profile by name.
+func (a *App) AdoptProfile(s store.Store, name, reason string) (*domain.ProfileRecord, error) {
+	p, ok := domain.BuiltinProfiles()[name]
+	if !ok {
+		return nil, domain.Invalid(domain.RuleProfile, "profile", "%q is not a built-in profile (%v)", truncate(name), domain.BuiltinProfileNames())
+	}
+	return a.setProfile(s, p, reason)
+}
+
+func (a *App) setProfile(s store.Store, p domain.Profile, reason string) (*domain.ProfileRecord, error) {
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	j, c := t.j, t.c
+	pk, _ := s.Key(domain.TypeProfile)
+	cur, err := load[domain.ProfileRecord](s, pk)
+	if err != nil {
+		return nil, err
+	}
+	rec, err := domain.SetProfile(j, cur, p, reason, c)
+	if err != nil {
+		return nil, err
+	}
+	if err := put(s, pk, rec); err != nil {
+		return nil, err
+	}
+	return rec, emit(s, c, changed(domain.TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version))
+}
+
+// GetProfile reads the channel's policy profile in force.
+func (a *App) GetProfile(s store.Store) (*domain.ProfileRecord, error) {
+	if _, err := a.jurisdiction(s); err != nil {
+		return nil, err
+	}
+	pk, _ := s.Key(domain.TypeProfile)
+	return load[domain.ProfileRecord](s, pk)
+}

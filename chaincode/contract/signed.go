@@ -1,0 +1,148 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// signedDoc is the common start of a transaction that registers a signed
+// document: the caller may issue, the document parses and validates, and
+// its signature verifies with the registered key it names (a key that is
+// not registered is left for the domain to refuse in its own order).
+type signedDoc[D domain.Document] struct {
+	t         *tx
+	env       *certs.Envelope
+	doc       D
+	canonical []byte
+	key       *domain.IssuerKey
+	profile   domain.Profile
+}
+
+func beginSigned[D domain.Document](a *App, s store.Store, signedJSON, action string) (*signedDoc[D], error) {
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.RequireIssuer(t.j, t.c.Actor, action); err != nil {
+		return nil, err
+	}
+	sd := &signedDoc[D]{t: t}
+	if sd.env, sd.doc, sd.canonical, err = decodeSigned[D](signedJSON); err != nil {
+		return nil, err
+	}
+	if sd.key, err = load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, sd.env.Signature.KeyID)); err != nil {
+		return nil, err
+	}
+	if sd.key != nil {
+		if err := verifySignature(sd.env, sd.key); err != nil {
+			return nil, err
+		}
+	}
+	sd.profile, err = t.profile()
+	return sd, err
+}
+
+// decodeSigned parses a signed document, validates its fields and returns
+// its canonical form; field errors name the field.
+func decodeSigned[D domain.Document](signedJSON string) (*certs.Envelope, D, []byte, error) {
+	var zero D
+	if len(signedJSON) > certs.MaxDocumentSize {
+		return nil, zero, nil, domain.Invalid(domain.RuleDocument, "document", "is %d bytes, at most %d", len(signedJSON), certs.MaxDocumentSize)
+	}
+	env, err := certs.ParseEnvelope([]byte(signedJSON))
+	if err != nil {
+		return nil, zero, nil, docError(err)
+	}
+	doc, err := certs.DecodeDocument([]byte(signedJSON))
+	if err != nil {
+		return nil, zero, nil, docError(err)
+	}
+	d, ok := doc.(D)
+	if !ok {
+		return nil, zero, nil, domain.Invalid(domain.RuleDocument, "docType", "is %s, not the expected document type", doc.DocType())
+	}
+	canonical, _ := certs.Canonicalize([]byte(signedJSON))
+	return env, d, canonical, nil
+}
+
+func docError(err error) error {
+	if ce, ok := err.(*certs.Error); ok {
+		rule := domain.RuleDocument
+		if ce.Rule != "" {
+			rule = ce.Rule
+		}
+		return domain.Invalid(rule, ce.Field, "%s", ce.Detail)
+	}
+	return domain.Invalid(domain.RuleDocument, "document", "%v", err)
+}
+
+// verifySignature checks the envelope's SM2 signature with a registered key.
+func verifySignature(env *certs.Envelope, k *domain.IssuerKey) error {
+	pub, err := certs.ParsePublicKeyPEM([]byte(k.PublicKey))
+	if err != nil {
+		return fmt.Errorf("registered key %s is unreadable: %w", k.KeyID, err)
+	}
+	if err := certs.VerifySignature(env, pub); err != nil {
+		ce, _ := err.(*certs.Error)
+		field := "signature.value"
+		if ce != nil {
+			field = ce.Field
+		}
+		return domain.Forbidden(domain.RuleSignature, field, "%v", err)
+	}
+	return nil
+}
+
+// checkPresented compares a presented signed document with the one the
+// ledger registered and re-verifies its signature: tampered on any
+// difference, otherwise the registered record's verification v.
+func checkPresented(s store.Store, env *certs.Envelope, canonical, registered []byte, v *domain.Verification) (*domain.Verification, error) {
+	tampered := func(reason string) *domain.Verification {
+		return &domain.Verification{Status: domain.VerifyTampered, Number: v.Number, Channel: v.Channel, TxID: v.TxID, Time: v.Time, KeyID: v.KeyID, Reason: reason}
+	}
+	if diff := differingMembers(registered, canonical); len(diff) > 0 {
+		return tampered(fmt.Sprintf("the document differs from the one registered in tx %s in %v", v.TxID, diff)), nil
+	}
+	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, env.Signature.KeyID))
+	if err != nil {
+		return nil, err
+	}
+	if k == nil {
+		return tampered("its signing key is not in the registry"), nil
+	}
+	if err := verifySignature(env, k); err != nil {
+		return tampered(err.Error()), nil
+	}
+	return v, nil
+}
+
+// differingMembers lists the signed top-level members in which two signed
+// documents differ (canonical values compared). The signature member is
+// not signed content: a fresh signature over the same content by the
+// registered key is the same document, and checkPresented verifies it.
+func differingMembers(a, b []byte) []string {
+	var ma, mb map[string]json.RawMessage
+	_ = json.Unmarshal(a, &ma)
+	_ = json.Unmarshal(b, &mb)
+	delete(ma, "signature")
+	delete(mb, "signature")
+	var out []string
+	for k, va := range ma {
+		if vb, ok := mb[k]; !ok || !bytes.Equal(va, vb) {
+			out = append(out, k)
+		}
+	}
+	for k := range mb {
+		if _, ok := ma[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
