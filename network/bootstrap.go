@@ -1,0 +1,77 @@
+package network
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"dataledger/chaincode/domain"
+)
+
+// loadCalendars has the channel's authority load each shipped working-day
+// calendar (2025, 2026) that the channel does not have yet.
+func (n *Net) loadCalendars(c *Client, channel string) error {
+	for _, cal := range domain.BuiltinCalendars() {
+		if _, err := c.Evaluate(channel, "GetCalendar", strconv.Itoa(cal.Year)); err == nil {
+			continue
+		}
+		b, _ := json.Marshal(cal)
+		if _, err := c.Submit(channel, "LoadCalendar", string(b), ""); err != nil {
+			return err
+		}
+		fmt.Fprintf(n.Out, "  %s: working-day calendar %d loaded\n", channel, cal.Year)
+	}
+	return nil
+}
+
+// ready bootstraps each channel's jurisdiction as its authority, or, when it
+// exists, submits a Ping: the network is ready when a transaction commits
+// on every channel. Retries ride out gossip discovery and Raft elections.
+func (n *Net) ready(timeout time.Duration) error {
+	for i := range n.D.Channels {
+		ch := &n.D.Channels[i]
+		authUser := ""
+		for _, u := range n.D.Org(ch.Authority).Users {
+			if u.Role == "authority" {
+				authUser = u.Name
+				break
+			}
+		}
+		if authUser == "" {
+			return fmt.Errorf("channel %s: org %s has no user with role authority to bootstrap it", ch.Name, ch.Authority)
+		}
+		c, err := n.Connect(ch.Authority, authUser, nil)
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		attempts := 0
+		err = poll(timeout, func() error {
+			attempts++
+			_, err := c.Evaluate(ch.Name, "GetJurisdiction")
+			switch {
+			case err == nil:
+				_, err = c.Submit(ch.Name, "Ping")
+				return err
+			case domain.IsRule(err, domain.RuleBootstrapped):
+				_, err = c.Submit(ch.Name, "Bootstrap", ch.Jurisdiction, ch.DivisionCode, ch.Profile)
+				if err == nil {
+					fmt.Fprintf(n.Out, "  %s: jurisdiction %s (%s, profile %s) bootstrapped by %s\n", ch.Name, ch.Jurisdiction, ch.DivisionCode, ch.Profile, ch.Authority)
+				}
+				return err
+			default:
+				return err
+			}
+		})
+		if err == nil {
+			err = n.loadCalendars(c, ch.Name)
+		}
+		c.Close()
+		if err != nil {
+			return fmt.Errorf("channel %s: no transaction committed within %s: %s", ch.Name, timeout, ErrorText(err))
+		}
+		fmt.Fprintf(n.Out, "  %s: a transaction committed after %s (%d attempt(s))\n", ch.Name, time.Since(start).Round(10*time.Millisecond), attempts)
+	}
+	return nil
+}
