@@ -55,7 +55,7 @@ func (s *Server) channelOfNumber(number string, prefixes ...string) (string, str
 		}
 		ch, ok := s.ledger.ChannelOf(n.Division)
 		if !ok {
-			return "", "", domain.NotFound("DL-CHANNEL", "number", "no jurisdiction with division code %s is on this network", n.Division)
+			return "", "", domain.NotFound(domain.RuleChannelUnknown, "number", "no jurisdiction with division code %s is on this network", n.Division)
 		}
 		return ch, prefix, nil
 	}
@@ -163,7 +163,7 @@ func (s *Server) verifyDocument(c *gin.Context) {
 		return
 	}
 	if !s.ledger.HasChannel(channel) {
-		abort(c, domain.NotFound("DL-CHANNEL", "channel", "the document names channel %q, which is not on this network", truncate(channel)))
+		abort(c, domain.NotFound(domain.RuleChannelUnknown, "channel", "the document names channel %q, which is not on this network", truncate(channel)))
 		return
 	}
 	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, fn, string(body))

@@ -82,7 +82,7 @@ func (f *FabricLedger) Member(who Identity, channel string) error { return f.mem
 func (f *FabricLedger) member(who Identity, channel string) error {
 	ch := f.Net.D.Channel(channel)
 	if ch == nil {
-		return domain.NotFound("DL-CHANNEL", "channel", "no channel %q on this network", channel)
+		return domain.NotFound(domain.RuleChannelUnknown, "channel", "no channel %q on this network", channel)
 	}
 	for _, m := range ch.Members {
 		if m == who.Org {
@@ -231,7 +231,7 @@ func (f *FabricLedger) Ready(ctx context.Context, who Identity) error {
 			return err
 		}
 	}
-	return domain.NotFound("DL-CHANNEL", "channel", "%s is a member of no channel", who.Org)
+	return domain.NotFound(domain.RuleChannelUnknown, "channel", "%s is a member of no channel", who.Org)
 }
 
 func (f *FabricLedger) HasChannel(name string) bool { return f.Net.D.Channel(name) != nil }

@@ -39,7 +39,7 @@ func (s *Server) proofBundle(c *gin.Context) {
 	}
 	channel, ok := s.ledger.ChannelOf(n.Division)
 	if !ok {
-		abort(c, domain.NotFound("DL-CHANNEL", "number", "no jurisdiction with division code %s is on this network", n.Division))
+		abort(c, domain.NotFound(domain.RuleChannelUnknown, "number", "no jurisdiction with division code %s is on this network", n.Division))
 		return
 	}
 	who := identity(c)

@@ -114,7 +114,7 @@ func (s *Server) routeChannel(c *gin.Context, source string) (string, error) {
 	}
 	ch := c.Param(name)
 	if !s.ledger.HasChannel(ch) {
-		return "", domain.NotFound("DL-CHANNEL", name, "no channel %q", truncate(ch))
+		return "", domain.NotFound(domain.RuleChannelUnknown, name, "no channel %q", truncate(ch))
 	}
 	return ch, nil
 }

@@ -19,6 +19,7 @@ const (
 	RuleCredentialUnique     = "DL-NUMBER-UNIQUE"
 	RuleCredentialExists     = "DL-CREDENTIAL-EXISTS"
 	RuleCredentialChannel    = "DL-CHANNEL"           // a document registers only on the channel it names
+	RuleChannelUnknown       = "DL-CHANNEL-UNKNOWN"   // no such channel or jurisdiction on this network
 	RuleCredentialDivision   = "DL-JURISDICTION"      // and only in its jurisdiction
 	RuleCredentialHolder     = "DL-CREDENTIAL-HOLDER" // the holder as registered and in the agreement
 	RuleCredentialAgreement  = "DL-CREDENTIAL-AGREEMENT"
