@@ -26,6 +26,8 @@ type Memory struct {
 	Events  []Event
 	clock   time.Time
 	seq     int
+	// Last counts the round trips of the last transaction Run ran.
+	Last RoundTrips
 }
 
 // Event is an emitted chaincode event.
@@ -71,7 +73,11 @@ func (m *Memory) Run(actor domain.Actor, fn func(Store) error) (txID string, err
 	m.clock = m.clock.Add(time.Minute)
 	tx := &memTx{m: m, id: m.txID(m.seq), now: m.clock, actor: actor, writes: map[string][]byte{}}
 	m.mu.Unlock()
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	m.mu.Lock()
+	m.Last = tx.trips
+	m.mu.Unlock()
+	if err != nil {
 		return tx.id, err
 	}
 	m.mu.Lock()
@@ -102,7 +108,20 @@ func (m *Memory) Snapshot() map[string]string {
 	return out
 }
 
+// RoundTrips counts one transaction's calls that, on a peer, are each a
+// message between the chaincode and the peer (the shim's round trips):
+// reads, writes, range pages and history queries. Reads counts each key
+// read, so a key read twice shows.
+type RoundTrips struct {
+	Gets, Puts, Pages, Histories int
+	Reads                        map[string]int
+}
+
+// Total is the number of round trips.
+func (r RoundTrips) Total() int { return r.Gets + r.Puts + r.Pages + r.Histories }
+
 type memTx struct {
+	trips  RoundTrips
 	m      *Memory
 	id     string
 	now    time.Time
@@ -115,6 +134,11 @@ type memTx struct {
 }
 
 func (t *memTx) Get(key string) ([]byte, error) {
+	t.trips.Gets++
+	if t.trips.Reads == nil {
+		t.trips.Reads = map[string]int{}
+	}
+	t.trips.Reads[key]++
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
 	return t.m.state[key], nil
@@ -134,6 +158,7 @@ func (t *memTx) Put(key string, value []byte) error {
 		return fmt.Errorf("txid [%s]: unsuppored transaction. Transaction has already performed a paginated query. Writes are not allowed", t.id)
 	}
 	t.wrote = true
+	t.trips.Puts++
 	t.writes[key] = append([]byte(nil), value...)
 	return nil
 }
@@ -159,6 +184,7 @@ func (t *memTx) Page(objectType string, attrs []string, size int32, bookmark str
 		return nil, "", fmt.Errorf("pageSize must be greater than zero")
 	}
 	t.paged = true
+	t.trips.Pages++
 	start, end := prefix, prefix+string(utf8.MaxRune)
 	if bookmark != "" {
 		start = bookmark
@@ -183,6 +209,7 @@ func (t *memTx) Page(objectType string, attrs []string, size int32, bookmark str
 }
 
 func (t *memTx) History(key string) ([]HistoryEntry, error) {
+	t.trips.Histories++
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
 	return append([]HistoryEntry(nil), t.m.history[key]...), nil
