@@ -149,6 +149,12 @@ func (x *ExchangeListener) Run(ctx context.Context) {
 		if domain.IsRule(err, domain.RuleListing) {
 			return nil // already received (a replay after a restart)
 		}
+		if re, ok := domain.AsRule(err); ok && re.Kind != domain.KindInternal {
+			// Refused by a rule: retrying the same event cannot succeed and
+			// would hold up the channel's stream.
+			x.Log.Warn("receipt refused; event skipped", "channel", channel, "certificate", e.Changes[0].Key, "rule", re.Rule, "detail", re.Detail)
+			return nil
+		}
 		return err
 	})
 }

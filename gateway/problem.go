@@ -26,11 +26,17 @@ type Problem struct {
 }
 
 // ProblemOf turns any error into a problem document: a domain refusal
-// (local or from the chaincode) keeps its rule, kind and field; anything
-// else is a 503 with Retry-After when it passes by itself (a node down, a
-// deadline), otherwise a 502, with no internals in the detail.
+// (local or from the chaincode) keeps its rule, kind and field; an
+// internal failure of the chaincode is a 500 naming DL-INTERNAL whose
+// detail (Fabric's or the shim's words) stays in the gateway's log;
+// anything else is a 503 with Retry-After when it passes by itself (a
+// node down, a deadline), otherwise a 502, with no internals in the detail.
 func ProblemOf(err error) Problem {
 	if re, ok := domain.AsRule(err); ok { // the gateway's own domain checks, or the chaincode's (network.ChaincodeError)
+		if re.Kind == domain.KindInternal {
+			return Problem{Type: "https://dataledger.local/rules/" + re.Rule, Title: "the chaincode failed", Status: domain.AnswerOf(re).HTTP, Rule: re.Rule,
+				Detail: "the chaincode could not complete the request for a reason that is not a rule of the ledger; the gateway's log has it under this request ID"}
+		}
 		return problemOfRule(re)
 	}
 	var he *httpError
@@ -91,6 +97,9 @@ func refuse(status int, rule, field, detail string) error {
 // abort writes err as a problem document and stops the handler chain.
 func abort(c *gin.Context, err error) {
 	p := ProblemOf(err)
+	if p.Status >= 500 {
+		_ = c.Error(err) // logRequests writes it with the request ID
+	}
 	p.RequestID = c.GetString(ctxRequestID)
 	c.Header("Content-Type", "application/problem+json")
 	if p.Status == http.StatusServiceUnavailable {

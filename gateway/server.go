@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"dataledger/network"
+
 	"github.com/gin-gonic/gin"
 )
 
@@ -124,8 +126,12 @@ func (s *Server) requestID(c *gin.Context) {
 func (s *Server) logRequests(c *gin.Context) {
 	start := time.Now()
 	c.Next()
-	s.log.Info("request", "id", c.GetString(ctxRequestID), "method", c.Request.Method, "route", c.FullPath(),
-		"status", c.Writer.Status(), "role", c.GetString(ctxRole), "ms", time.Since(start).Milliseconds())
+	attrs := []any{"id", c.GetString(ctxRequestID), "method", c.Request.Method, "route", c.FullPath(),
+		"status", c.Writer.Status(), "role", c.GetString(ctxRole), "ms", time.Since(start).Milliseconds()}
+	if last := c.Errors.Last(); last != nil {
+		attrs = append(attrs, "error", network.ErrorText(last.Err)) // a 5xx: what failed, for the operator
+	}
+	s.log.Info("request", attrs...)
 }
 
 func (s *Server) limits(c *gin.Context) {

@@ -95,6 +95,7 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	a := "/api/v1/applications/" + app.Number
 	api("POST", a+"/development", issuer, nil, 409) // out of order: refused, naming the stage it needs
 	api("POST", a+"/preliminary-review", issuer, map[string]string{"decision": "approved", "reasons": ""}, 200)
+	api("POST", a+"/extension", issuer, map[string]string{"reason": "数据提供单位需补充安全评估"}, 200) // silence no longer counts as approval
 	api("POST", a+"/compliance-review", issuer, map[string]string{"reviewer": "agency", "decision": "approved", "reasons": ""}, 200)
 	api("POST", a+"/compliance-review", issuer, map[string]string{"reviewer": provider, "decision": "approved", "reasons": ""}, 200)
 	scenario := catalog
@@ -120,6 +121,18 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/acknowledgements", exchange, map[string]string{"action": "received"}, 200)
 	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/acknowledgements", exchange, map[string]string{"action": "listed"}, 200)
 	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/acknowledgements", issuer, map[string]string{"action": "delisted"}, 403)
+	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/egress", issuer, map[string]string{"result": "passed", "reportDigest": certs.SM3Hex([]byte("出域核查报告")), "reasons": ""}, 200)
+	if eg := api("GET", "/api/v1/certificates/"+cert.RegistrationNumber+"/egress", exchange, nil, 200); len(eg["items"].([]any)) != 1 {
+		t.Fatalf("egress checks: %v", eg)
+	}
+	// The scenario agreement is read and changed (a filed agreement's terms are superseded with a reason).
+	if ag := api("GET", "/api/v1/agreements/"+scenario.Number, regulator, nil, 200); ag["status"] != domain.AgreementFiled {
+		t.Fatalf("scenario agreement: %v", ag)
+	}
+	change := domain.AgreementChange{DocumentDigest: certs.SM3Hex([]byte("场景授权协议（修订）")), Scope: scenario.Scope, TermStart: scenario.TermStart, TermEnd: scenario.TermEnd}
+	if ch := api("POST", "/api/v1/agreements/"+scenario.Number+"/change", issuer, map[string]any{"change": change, "reason": "补充协议：更新数据使用要求"}, 200); ch["record"].(map[string]any)["changes"] != float64(1) {
+		t.Fatalf("changed agreement: %v", ch)
+	}
 
 	objection := domain.ObjectionInput{Number: number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
 		EvidenceDigest: certs.SM3Hex([]byte("证据")), Summary: "公众异议：数据来源存疑"}
@@ -127,10 +140,13 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	if v := api("GET", "/api/v1/verify/"+cert.RegistrationNumber, "", nil, 200); v["status"] != domain.VerifySuspended {
 		t.Fatalf("with the objection open: %v", v)
 	}
-	api("POST", "/api/v1/objections/"+objection.Number+"/decision", issuer, domain.ObjectionDecision{Outcome: domain.OutcomeRegistrationRevoked, Reasons: "核实属实，撤销登记"}, 200)
+	deadline := time.Now().In(domain.CST).AddDate(0, 0, 30).Format(time.DateOnly)
+	api("POST", "/api/v1/objections/"+objection.Number+"/decision", issuer, domain.ObjectionDecision{Outcome: domain.OutcomeDataDestructionOrdered, Reasons: "核实属实，撤销登记并销毁数据", DestructionDeadline: deadline}, 200)
 	if v := api("GET", "/api/v1/verify/"+cert.RegistrationNumber, "", nil, 200); v["status"] != domain.VerifyRevoked {
-		t.Fatalf("after 撤销登记: %v", v)
+		t.Fatalf("after 撤销登记 and the destruction order: %v", v)
 	}
+	api("POST", "/api/v1/objections/"+objection.Number+"/destruction", issuer, map[string]string{"evidenceDigest": certs.SM3Hex([]byte("销毁记录"))}, 200)
+	api("POST", "/api/v1/objections/"+objection.Number+"/destruction", issuer, map[string]string{"evidenceDigest": certs.SM3Hex([]byte("销毁记录"))}, 409)
 	api("GET", "/api/v1/channels/nanning/history/certificate/"+cert.RegistrationNumber, "", nil, 401)
 	var hist []any
 	req, _ := http.NewRequest("GET", srv.URL+"/api/v1/channels/nanning/history/certificate/"+cert.RegistrationNumber, nil)
@@ -151,6 +167,25 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	api("POST", "/api/v1/credentials/"+cred.AuthorizationNumber+"/status", issuer, map[string]string{"action": "revoke", "reason": "授权终止"}, 200)
 	if v := api("GET", "/api/v1/verify/"+cred.AuthorizationNumber, "", nil, 200); v["status"] != domain.VerifyRevoked {
 		t.Fatalf("credential after revocation: %v", v)
+	}
+
+	// A product built on non-public data goes to public notice (GX 12(6)).
+	noticed := app
+	noticed.Number, noticed.ProductName, noticed.UsesNonPublicData = number(domain.PrefixApplication), "HTTP客流指数（含非公开数据）", true
+	api("POST", "/api/v1/channels/nanning/applications", issuer, noticed, 201)
+	na := "/api/v1/applications/" + noticed.Number
+	api("POST", na+"/preliminary-review", issuer, map[string]string{"decision": "approved", "reasons": ""}, 200)
+	api("POST", na+"/compliance-review", issuer, map[string]string{"reviewer": "agency", "decision": "approved", "reasons": ""}, 200)
+	api("POST", na+"/compliance-review", issuer, map[string]string{"reviewer": provider, "decision": "approved", "reasons": ""}, 200)
+	scenario2 := scenario
+	scenario2.Number, scenario2.DocumentDigest = number(domain.PrefixAgreement), certs.SM3Hex([]byte("场景授权协议二"))
+	api("POST", "/api/v1/channels/nanning/agreements", issuer, scenario2, 201)
+	api("POST", "/api/v1/agreements/"+scenario2.Number+"/file", issuer, nil, 200)
+	api("POST", na+"/agreement", issuer, map[string]string{"agreementNumber": scenario2.Number}, 200)
+	api("POST", na+"/development", issuer, nil, 200)
+	api("POST", na+"/consistency", issuer, map[string]any{"productDigest": certs.SM3Hex([]byte("产品二")), "matchesDesign": true, "changeNote": "", "decision": "approved", "reasons": ""}, 200)
+	if n := api("POST", na+"/public-notice", issuer, nil, 200); n["record"].(map[string]any)["stage"] != domain.StageInNotice {
+		t.Fatalf("public notice: %v", n)
 	}
 
 	// Ending the catalog agreement is one write; the credential still in

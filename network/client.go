@@ -315,6 +315,9 @@ func ErrorText(err error) string {
 // blocks and chain information, or the dataledger chaincode.
 func (c *Client) Query(channel, chaincode, fn string, args ...string) ([]byte, error) {
 	res, err := c.Gateway.GetNetwork(channel).GetContract(chaincode).Evaluate(fn, client.WithArguments(args...))
+	if chaincode != c.Chaincode {
+		return res, err // a system chaincode's failure (qscc) is not a refusal of ours
+	}
 	return res, refusal(err)
 }
 

@@ -143,6 +143,19 @@ func agreementOf(s store.Store, seen map[string]*domain.Agreement, r *domain.Cre
 	return ag, err
 }
 
+// standing is a credential as it stands with its agreement (see
+// domain.CredentialRecord.Standing); seen as in agreementOf. nil stays nil.
+func standing(s store.Store, seen map[string]*domain.Agreement, r *domain.CredentialRecord) (*domain.CredentialRecord, error) {
+	if r == nil {
+		return nil, nil
+	}
+	ag, err := agreementOf(s, seen, r)
+	if err != nil {
+		return nil, err
+	}
+	return r.Standing(ag), nil
+}
+
 // GetAgreement reads an agreement by number.
 func (a *App) GetAgreement(s store.Store, number string) (*domain.Agreement, error) {
 	return a.loadAgreement(s, number)

@@ -401,6 +401,11 @@ func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 		}
 		numbers = append(numbers, d.AuthorizationNumber)
 	}
+	// One of them suspended before the agreement ends: it must read
+	// revoked afterwards, not suspended (which could be reinstated).
+	must[*domain.CredentialRecord](t)(run(f, cityAAuthority, func(s store.Store) (*domain.CredentialRecord, error) {
+		return app.ChangeCredentialStatus(s, numbers[0], "suspend", "核查中")
+	}))
 	before := f.m.Snapshot()
 	txID, err := f.m.Run(cityAAuthority, func(s store.Store) error {
 		_, err := app.EndAgreement(s, f.agreem, "terminate", "企业主动申请终止")
@@ -425,9 +430,35 @@ func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 			t.Fatalf("credential %s after termination (tx %s): %+v", n, txID, v)
 		}
 	}
+	for _, n := range numbers {
+		r := must[*domain.CredentialRecord](t)(run(f, cityAClerk, func(s store.Store) (*domain.CredentialRecord, error) { return app.GetCredential(s, n) }))
+		if r.Status != domain.CredentialRevoked || r.Last.TxID != txID || !strings.Contains(r.StatusReason, f.agreem) {
+			t.Fatalf("GetCredential %s after termination: %s %q (last tx %s)", n, r.Status, r.StatusReason, r.Last.TxID)
+		}
+		for _, action := range []string{"suspend", "reinstate", "revoke"} {
+			f.refused(cityAAuthority, domain.RuleCredentialTransition, func(s store.Store) error {
+				_, err := app.ChangeCredentialStatus(s, n, action, "试图恢复")
+				return err
+			})
+		}
+	}
+	listed := must[*domain.Page[domain.CredentialRecord]](t)(run(f, cityAClerk, func(s store.Store) (*domain.Page[domain.CredentialRecord], error) {
+		return app.ListCredentials(s, "agreement", f.agreem, 10, "")
+	}))
+	if len(listed.Items) != 3 {
+		t.Fatalf("listed %d credentials of the agreement, want 3", len(listed.Items))
+	}
+	for _, r := range listed.Items {
+		if r.Status != domain.CredentialRevoked {
+			t.Fatalf("ListCredentials shows %s as %s", r.Number, r.Status)
+		}
+	}
 	page := must[*domain.Page[domain.AuthorizationDisclosure]](t)(run(f, cityAClerk, func(s store.Store) (*domain.Page[domain.AuthorizationDisclosure], error) {
 		return app.ListDisclosedAuthorizations(s, 10, "")
 	}))
+	if len(page.Items) != 3 {
+		t.Fatalf("the public list has %d authorizations, want 3", len(page.Items))
+	}
 	for _, d := range page.Items {
 		if d.Status != domain.CredentialRevoked {
 			t.Fatalf("the public list shows %s as %s after its agreement ended", d.AuthorizationNumber, d.Status)

@@ -6,6 +6,8 @@ import (
 	"log"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
@@ -30,7 +32,7 @@ func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.Con
 	c.Name = Name
 	c.Info.Title = Name
 	c.Info.Version = "1"
-	c.BeforeTransaction = logTransaction
+	c.AfterTransaction = logTransaction
 	cc, err := contractapi.NewChaincode(c)
 	if err != nil {
 		return nil, err
@@ -39,21 +41,26 @@ func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.Con
 	return cc, nil
 }
 
-// logTransaction writes one line per transaction the server runs (its
-// channel, ID and function; never its arguments): what an operator reads
-// to see the chaincode at work, and what the integration run reads to
-// prove every transaction ran on a real peer.
+// logTransaction writes one line per transaction the server completed
+// (its channel, function and ID; never its arguments): what an operator
+// reads to see the chaincode at work, and what the integration run reads
+// to prove every transaction succeeded on a real peer. It runs after the
+// function returned without error, so the function name is one of ours.
 func logTransaction(ctx contractapi.TransactionContextInterface) error {
 	stub := ctx.GetStub()
 	fn, _ := stub.GetFunctionAndParameters()
 	if i := strings.LastIndexByte(fn, ':'); i >= 0 {
 		fn = fn[i+1:]
 	}
-	log.Printf("%s %s %s", TxLogMarker, stub.GetChannelID(), fn+" "+stub.GetTxID())
+	if r, size := utf8.DecodeRuneInString(fn); r != utf8.RuneError {
+		fn = string(unicode.ToUpper(r)) + fn[size:] // the contract API calls "registerParty" RegisterParty
+	}
+	log.Printf("%s %s %s %s", TxLogMarker, stub.GetChannelID(), fn, stub.GetTxID())
 	return nil
 }
 
-// TxLogMarker starts every transaction log line: "tx CHANNEL FUNCTION TXID".
+// TxLogMarker starts every completed transaction's log line: "tx CHANNEL
+// FUNCTION TXID".
 const TxLogMarker = "tx"
 
 func st(ctx contractapi.TransactionContextInterface) store.Store {

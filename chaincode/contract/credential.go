@@ -73,6 +73,9 @@ func (a *App) ChangeCredentialStatus(s store.Store, number, action, reason strin
 	if err != nil {
 		return nil, err
 	}
+	if r, err = standing(s, map[string]*domain.Agreement{}, r); err != nil {
+		return nil, err
+	}
 	next, err := domain.ChangeCredentialStatus(t.j, r, action, reason, t.c)
 	if err != nil {
 		return nil, err
@@ -83,9 +86,14 @@ func (a *App) ChangeCredentialStatus(s store.Store, number, action, reason strin
 	return next, emit(s, t.c, changed(domain.TypeCredential, number, action, next.Status, next.Version))
 }
 
-// GetCredential reads a credential record by its 授权编号.
+// GetCredential reads a credential record by its 授权编号, as it stands
+// with its agreement.
 func (a *App) GetCredential(s store.Store, number string) (*domain.CredentialRecord, error) {
-	return a.loadCredential(s, number)
+	r, err := a.loadCredential(s, number)
+	if err != nil {
+		return nil, err
+	}
+	return standing(s, map[string]*domain.Agreement{}, r)
 }
 
 // VerifyCredential states a credential's status now, by number.
@@ -158,9 +166,13 @@ func (a *App) ListCredentials(s store.Store, by, value string, pageSize int32, b
 		return nil, err
 	}
 	out := &domain.Page[domain.CredentialRecord]{Items: []domain.CredentialRecord{}, Bookmark: next}
+	agreements := map[string]*domain.Agreement{}
 	for _, kv := range kvs {
 		number := lastAttr(kv.Key)
 		r, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, number))
+		if err == nil {
+			r, err = standing(s, agreements, r)
+		}
 		if err != nil {
 			return nil, err
 		}

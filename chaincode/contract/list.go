@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"strings"
+	"unicode/utf8"
 
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
@@ -28,7 +29,7 @@ func page(s store.Store, recordType string, attrs []string, pageSize int32, book
 	if err != nil {
 		return nil, "", err
 	}
-	if bookmark != "" && !strings.HasPrefix(bookmark, prefix) {
+	if bookmark != "" && (!strings.HasPrefix(bookmark, prefix) || !utf8.ValidString(bookmark)) {
 		return nil, "", domain.Invalid(RuleBookmark, "bookmark", "is not a bookmark of this list; pass back the bookmark the previous page returned")
 	}
 	return s.Page(recordType, attrs, pageSize, bookmark)

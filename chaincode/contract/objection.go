@@ -96,8 +96,16 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 			return nil, err
 		}
 		if cert != nil {
+			agreements := map[string]*domain.Agreement{}
 			for _, n := range cert.AuthorizationNumbers {
-				creds[n], _ = load[domain.CredentialRecord](s, key(s, domain.TypeCredential, n))
+				cr, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, n))
+				if err == nil {
+					cr, err = standing(s, agreements, cr) // one whose agreement ended is not suspended
+				}
+				if err != nil {
+					return nil, err
+				}
+				creds[n] = cr
 			}
 		}
 	}

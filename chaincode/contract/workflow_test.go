@@ -439,3 +439,21 @@ func TestDisclosuresArePaged(t *testing.T) {
 		t.Fatalf("products %d %+v", len(products), products)
 	}
 }
+
+// A certificate may list only credentials in force: one whose agreement
+// has ended is refused, though its own record was never rewritten.
+func TestCertificateRefusesACredentialWhoseAgreementEnded(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	cred := f.credential(nil)
+	if _, err := f.issue(cityAOperator, f.sign(cred, f.key), f.agreem); err != nil {
+		t.Fatal(err)
+	}
+	n := f.throughVerification(applicationInput(holderCode, false))
+	with := func(c *domain.Certificate) { c.AuthorizationNumbers = []string{cred.AuthorizationNumber} }
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
+		return app.EndAgreement(s, f.agreem, "revoke", "授权方撤销")
+	}))
+	_, err := f.register(f.certificate(holderCode, "广西数智科技有限公司", with), n)
+	wantRuleErr(t, err, domain.RuleCertificateLink)
+}

@@ -263,8 +263,8 @@ func ChangeAgreement(j *Jurisdiction, p Profile, a *Agreement, ch AgreementChang
 
 // EndAgreement terminates or revokes an agreement, with a reason, and
 // records until when logs must be kept (GX 12, NS 16, HB 18: 6 months;
-// GD 39: network logs 5 years). The caller revokes the authorizations that
-// rest on it in the same transaction.
+// GD 39: network logs 5 years). The credentials that rest on it read
+// revoked from it (CredentialRecord.Standing): nothing else is written.
 func EndAgreement(j *Jurisdiction, p Profile, a *Agreement, action, reason string, now time.Time, c Change) (*Agreement, error) {
 	if err := RequireAuthority(j, c.Actor, action+" of an agreement"); err != nil {
 		return nil, err

@@ -168,19 +168,30 @@ func IssueCredential(j *Jurisdiction, p Profile, in IssueInput, now time.Time, c
 	}, nil
 }
 
-// EffectiveStatus is the status a verifier sees at time t: revoked and
-// suspended as recorded; revoked while the agreement it rests on has ended
-// (SPEC §4.3: on termination the authorization is revoked; derived, so
+// Standing is the record as it stands with its agreement ag as it stands
+// now: when the agreement has ended (SPEC §4.3: on termination the
+// authorization is revoked) a copy that reads revoked, its last change
+// being the agreement's ending; otherwise the record itself. Derived, so
 // ending an agreement is one write whatever the number of its
-// credentials); otherwise expired after validUntil and pending before
-// validFrom (dates in CST). ag is the credential's agreement as it stands
-// now (nil: not on the ledger, which the issuance rules exclude).
-func (r *CredentialRecord) EffectiveStatus(t time.Time, ag *Agreement) string {
-	if r.Status != CredentialValid {
-		return r.Status
+// credentials, and every reader (verification, lists, a certificate that
+// lists it, a status change) sees the same. nil ag: not on the ledger,
+// which the issuance rules exclude.
+func (r *CredentialRecord) Standing(ag *Agreement) *CredentialRecord {
+	if r.Status == CredentialRevoked || !ag.Ended() {
+		return r
 	}
-	if ag.Ended() {
-		return CredentialRevoked
+	s := *r
+	s.Status, s.StatusReason, s.Last = CredentialRevoked, "revoked with its agreement: "+ag.EndedReason(), ag.Last
+	return &s
+}
+
+// EffectiveStatus is the status a verifier sees at time t, ag being the
+// credential's agreement as it stands (see Standing): revoked and
+// suspended as they stand; otherwise expired after validUntil and pending
+// before validFrom (dates in CST).
+func (r *CredentialRecord) EffectiveStatus(t time.Time, ag *Agreement) string {
+	if st := r.Standing(ag); st.Status != CredentialValid {
+		return st.Status
 	}
 	day := DateOf(t).Format(time.DateOnly)
 	switch {

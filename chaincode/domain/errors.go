@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 )
 
@@ -124,7 +125,10 @@ func ParseWire(msg string) (*RuleError, bool) {
 	var w wireRefusal
 	d := json.NewDecoder(strings.NewReader(msg))
 	d.DisallowUnknownFields()
-	if err := d.Decode(&w); err != nil || w.Format != WireFormat || w.Rule == "" || w.Kind == "" {
+	if err := d.Decode(&w); err != nil || d.More() || w.Format != WireFormat || w.Rule == "" || w.Kind == "" {
+		return nil, false
+	}
+	if _, err := d.Token(); err != io.EOF { // nothing may follow the object
 		return nil, false
 	}
 	return &w.RuleError, true

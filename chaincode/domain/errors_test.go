@@ -3,7 +3,7 @@ package domain
 import "testing"
 
 func TestParseWireRefusesOtherJSON(t *testing.T) {
-	for _, msg := range []string{`{"kind":"invalid","rule":"X","detail":"d"}`, `{"format":"dataledger.refusal/1","kind":"invalid","rule":"X","detail":"d","extra":1}`, `DL-X: d`, ``} {
+	for _, msg := range []string{`{"kind":"invalid","rule":"X","detail":"d"}`, `{"format":"dataledger.refusal/1","kind":"invalid","rule":"X","detail":"d","extra":1}`, `DL-X: d`, ``, `{"format":"dataledger.refusal/1","kind":"invalid","rule":"X","detail":"d"} trailing`, `{"format":"dataledger.refusal/1","kind":"invalid","rule":"X","detail":"d"}{}`} {
 		if re, ok := ParseWire(msg); ok {
 			t.Errorf("%q parsed as %+v", msg, re)
 		}

@@ -37,6 +37,7 @@ type Verification struct {
 // the key was usable; a later retirement or revocation of the key does not
 // undo that, and the answer says so.
 func VerifyCredentialRecord(channel string, r *CredentialRecord, key *IssuerKey, ag *Agreement, t time.Time) Verification {
+	r = r.Standing(ag)
 	rec, _ := json.Marshal(r)
 	v := Verification{Number: r.Number, Channel: channel, TxID: r.Issued.TxID, Time: r.Issued.Time, KeyID: r.IssuerKeyID, Record: rec}
 	if key != nil {
@@ -52,9 +53,6 @@ func VerifyCredentialRecord(channel string, r *CredentialRecord, key *IssuerKey,
 		v.Reason = fmt.Sprintf("in force %s to %s; %s", r.ValidFrom, r.ValidUntil, signed)
 	case CredentialSuspended, CredentialRevoked:
 		v.Reason = fmt.Sprintf("%s by %s at %s: %s", v.Status, r.Last.Actor.MSP, r.Last.Time, r.StatusReason)
-		if r.Status == CredentialValid { // derived from its agreement
-			v.Reason = "revoked with its agreement: " + ag.EndedReason()
-		}
 	case CredentialExpired:
 		v.Reason = fmt.Sprintf("validity ended on %s", r.ValidUntil)
 	case CredentialPending:

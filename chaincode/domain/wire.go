@@ -8,8 +8,8 @@ import "encoding/json"
 // Event is the payload of every chaincode event. Fabric keeps one event
 // per transaction, so the event lists every record the transaction
 // changed; its name is "<recordType>.<action>" of the first, e.g.
-// "party.suspend" or "agreement.terminate" (followed by the credentials it
-// revoked).
+// "party.suspend" or "certificate.register" (followed by the application
+// it registered).
 type Event struct {
 	TxID    string    `json:"txId"`
 	Channel string    `json:"channel"`
