@@ -102,17 +102,8 @@ func IssueCredential(j *Jurisdiction, p Profile, in IssueInput, now time.Time, c
 		return nil, Conflict(RuleCredentialUnique, "authorizationNumber", "%s is already registered on %s (tx %s)", d.AuthorizationNumber, j.Channel, in.Existing.Issued.TxID)
 	}
 	k := in.Key
-	if k == nil {
-		return nil, NotFound(RuleKeyUnknown, "issuerKeyId", "key %s is not in the key registry of channel %s", d.IssuerKeyID, j.Channel)
-	}
-	if k.OwnerMSP != j.AuthorityMSP {
-		return nil, Forbidden(RuleKeyOwner, "issuerKeyId", "key %s belongs to %s, not to this jurisdiction's authority %s", k.KeyID, k.OwnerMSP, j.AuthorityMSP)
-	}
-	if err := k.UsableAt(now); err != nil {
+	if err := k.CanSign(j, d.IssuerKeyID, d.IssuingDepartment, now); err != nil {
 		return nil, err
-	}
-	if d.IssuingDepartment != k.Department {
-		return nil, Invalid(RuleKeyDepartment, "issuingDepartment", "%q differs from the key's department %q", d.IssuingDepartment, k.Department)
 	}
 	h := in.Holder
 	if h == nil {

@@ -117,6 +117,27 @@ func EndIssuerKey(j *Jurisdiction, k *IssuerKey, action, reason, replacedBy stri
 	return &next, nil
 }
 
+// CanSign refuses unless k may sign a document of jurisdiction j, naming
+// the issuing department, registered at t: a registered key (k nil: keyID
+// is not in the registry), owned by the channel's authority, usable at t
+// and of that department. Credentials and certificates are signed under
+// the same rule.
+func (k *IssuerKey) CanSign(j *Jurisdiction, keyID, department string, t time.Time) error {
+	if k == nil {
+		return NotFound(RuleKeyUnknown, "issuerKeyId", "key %s is not in the key registry of channel %s", keyID, j.Channel)
+	}
+	if k.OwnerMSP != j.AuthorityMSP {
+		return Forbidden(RuleKeyOwner, "issuerKeyId", "key %s belongs to %s, not to this jurisdiction's authority %s", k.KeyID, k.OwnerMSP, j.AuthorityMSP)
+	}
+	if err := k.UsableAt(t); err != nil {
+		return err
+	}
+	if department != k.Department {
+		return Invalid(RuleKeyDepartment, "issuingDepartment", "%q differs from the key's department %q", department, k.Department)
+	}
+	return nil
+}
+
 // UsableAt refuses unless the key may sign a document registered at t:
 // active, and t's date within its window.
 func (k *IssuerKey) UsableAt(t time.Time) error {
