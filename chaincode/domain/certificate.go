@@ -73,9 +73,6 @@ type RegisterInput struct {
 // marked so.
 func RegisterCertificate(j *Jurisdiction, p Profile, in RegisterInput, now time.Time, c Change) (*CertificateRecord, error) {
 	d := in.Doc
-	if err := RequireIssuer(j, c.Actor, "registering a product certificate"); err != nil {
-		return nil, err
-	}
 	if d.ChainReference.Channel != in.Channel {
 		return nil, Forbidden(RuleCredentialChannel, "chainReference.channel", "the certificate names channel %q and cannot be registered on %s", d.ChainReference.Channel, in.Channel)
 	}
