@@ -128,9 +128,10 @@ var access = map[Action]Access{
 	ActAcknowledgeCertificate:  exchange.doing("acknowledges certificates"),
 }
 
-// AccessOf is the table's row for act.
+// AccessOf is the table's row for act (a copy).
 func AccessOf(act Action) (Access, bool) {
 	w, ok := access[act]
+	w.Roles = append([]string(nil), w.Roles...)
 	return w, ok
 }
 
