@@ -11,11 +11,8 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err := decodeArg("agreement", inputJSON, &in); err != nil {
 		return nil, err
 	}
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActRecordAgreement)
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireRegistrar(t.j, t.c.Actor, "recording an agreement"); err != nil {
 		return nil, err
 	}
 	if _, err := domain.ParseNumber("number", in.Number, domain.PrefixAgreement); err != nil {
@@ -57,14 +54,12 @@ func (a *App) loadAgreement(s store.Store, number string) (*domain.Agreement, er
 }
 
 // agreementStep is the common start of a decision on an agreement by the
-// channel's authority: begin, the authority check, the agreement and the
-// profile; decide makes the change, which is stored.
-func (a *App) agreementStep(s store.Store, number, action string, decide func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error)) (*tx, *domain.Agreement, error) {
-	t, err := a.begin(s)
+// channel's authority: the access table's answer for act (verb: the
+// transaction's own action), the agreement and the profile; decide makes
+// the change, which is stored.
+func (a *App) agreementStep(s store.Store, number string, act domain.Action, verb string, decide func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error)) (*tx, *domain.Agreement, error) {
+	t, err := a.allowed(s, act, verb)
 	if err != nil {
-		return nil, nil, err
-	}
-	if err := domain.RequireAuthority(t.j, t.c.Actor, action); err != nil {
 		return nil, nil, err
 	}
 	ag, err := a.loadAgreement(s, number)
@@ -84,7 +79,7 @@ func (a *App) agreementStep(s store.Store, number, action string, decide func(t 
 
 // FileAgreement records the 备案 (late filings are recorded as late).
 func (a *App) FileAgreement(s store.Store, number string) (*domain.Agreement, error) {
-	t, next, err := a.agreementStep(s, number, "filing an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+	t, next, err := a.agreementStep(s, number, domain.ActFileAgreement, "", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
 		signed, _ := domain.ParseDate("signedOn", ag.SignedOn)
 		cals, err := calendars(s, signed)
 		if err != nil {
@@ -108,7 +103,7 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 	if err := decodeArg("change", changeJSON, &ch); err != nil {
 		return nil, err
 	}
-	t, next, err := a.agreementStep(s, number, "changing an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+	t, next, err := a.agreementStep(s, number, domain.ActChangeAgreement, "", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
 		return domain.ChangeAgreement(t.j, p, ag, ch, reason, t.c)
 	})
 	if err != nil {
@@ -121,7 +116,7 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 // number of credentials resting on it, each of which reads revoked from
 // the next verification on (domain.CredentialRecord.EffectiveStatus).
 func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domain.Agreement, error) {
-	t, next, err := a.agreementStep(s, number, action+" of an agreement", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+	t, next, err := a.agreementStep(s, number, domain.ActEndAgreement, action, func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
 		return domain.EndAgreement(t.j, p, ag, action, reason, t.now, t.c)
 	})
 	if err != nil {

@@ -108,6 +108,22 @@ func (a *App) begin(s store.Store) (*tx, error) {
 	return &tx{s: s, j: j, c: c, now: now}, nil
 }
 
+// allowed begins a transaction that writes: the jurisdiction, the change
+// stamp and then the access table's answer for act (domain.Allow), before
+// any record is loaded, so a caller who may not act learns nothing about
+// what exists. verb is the transaction's own action argument where the
+// refusal names it (suspend, terminate, …).
+func (a *App) allowed(s store.Store, act domain.Action, verb ...string) (*tx, error) {
+	t, err := a.begin(s)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.Allow(t.j, t.c.Actor, act, verb...); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
 func (t *tx) profile() (domain.Profile, error) {
 	pk, _ := t.s.Key(domain.TypeProfile)
 	rec, err := load[domain.ProfileRecord](t.s, pk)

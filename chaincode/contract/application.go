@@ -25,11 +25,8 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	if err := decodeArg("application", inputJSON, &in); err != nil {
 		return nil, err
 	}
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActApply)
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireRegistrar(t.j, t.c.Actor, "recording an application"); err != nil {
 		return nil, err
 	}
 	existing, err := a.loadApplication(s, in.Number)
@@ -68,9 +65,10 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	return app, a.saveApplication(t, app)
 }
 
-// step loads an application and runs one workflow decision on it.
-func (a *App) step(s store.Store, number string, decide func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error)) (*domain.Application, error) {
-	t, err := a.begin(s)
+// step asks the access table for act, loads an application and runs one
+// workflow decision on it.
+func (a *App) step(s store.Store, act domain.Action, number string, decide func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error)) (*domain.Application, error) {
+	t, err := a.allowed(s, act)
 	if err != nil {
 		return nil, err
 	}
@@ -90,7 +88,7 @@ func (a *App) step(s store.Store, number string, decide func(t *tx, p domain.Pro
 }
 
 func (a *App) PreliminaryReview(s store.Store, number, decision, reasons string) (*domain.Application, error) {
-	return a.step(s, number, func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error) {
+	return a.step(s, domain.ActPreliminaryReview, number, func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error) {
 		cals, err := calendars(s, t.now)
 		if err != nil {
 			return nil, err
@@ -100,19 +98,19 @@ func (a *App) PreliminaryReview(s store.Store, number, decision, reasons string)
 }
 
 func (a *App) ExtendComplianceReview(s store.Store, number, reason string) (*domain.Application, error) {
-	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+	return a.step(s, domain.ActExtendComplianceReview, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
 		return domain.ExtendComplianceReview(t.j, app, reason, t.now, t.c)
 	})
 }
 
 func (a *App) ComplianceReview(s store.Store, number, reviewer, decision, reasons string) (*domain.Application, error) {
-	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+	return a.step(s, domain.ActComplianceReview, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
 		return domain.ComplianceReview(t.j, app, reviewer, decision, reasons, t.now, t.c)
 	})
 }
 
 func (a *App) AttachScenarioAgreement(s store.Store, number, agreementNumber string) (*domain.Application, error) {
-	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+	return a.step(s, domain.ActAttachScenarioAgreement, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
 		if _, err := domain.ParseNumber("agreementNumber", agreementNumber, domain.PrefixAgreement); err != nil {
 			return nil, err
 		}
@@ -125,13 +123,13 @@ func (a *App) AttachScenarioAgreement(s store.Store, number, agreementNumber str
 }
 
 func (a *App) StartDevelopment(s store.Store, number string) (*domain.Application, error) {
-	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+	return a.step(s, domain.ActStartDevelopment, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
 		return domain.StartDevelopment(t.j, app, t.c)
 	})
 }
 
 func (a *App) VerifyConsistency(s store.Store, number, productDigest, matchesDesign, changeNote, decision, reasons string) (*domain.Application, error) {
-	return a.step(s, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+	return a.step(s, domain.ActVerifyConsistency, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
 		if matchesDesign != "true" && matchesDesign != "false" {
 			return nil, domain.Invalid(domain.RuleApplication, "matchesDesign", "must be true or false")
 		}
@@ -140,7 +138,7 @@ func (a *App) VerifyConsistency(s store.Store, number, productDigest, matchesDes
 }
 
 func (a *App) StartPublicNotice(s store.Store, number string) (*domain.Application, error) {
-	return a.step(s, number, func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error) {
+	return a.step(s, domain.ActStartPublicNotice, number, func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error) {
 		return domain.StartPublicNotice(t.j, p, app, t.now, t.c)
 	})
 }

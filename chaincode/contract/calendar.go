@@ -15,11 +15,8 @@ func (a *App) LoadCalendar(s store.Store, calendarJSON, reason string) (*domain.
 	if err := decodeArg("calendar", calendarJSON, &cal); err != nil {
 		return nil, err
 	}
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActLoadCalendar)
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireAuthority(t.j, t.c.Actor, "loading a working-day calendar"); err != nil {
 		return nil, err
 	}
 	if err := cal.Validate(); err != nil {

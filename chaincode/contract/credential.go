@@ -62,11 +62,8 @@ func (a *App) loadCredential(s store.Store, number string) (*domain.CredentialRe
 
 // ChangeCredentialStatus suspends, reinstates or revokes a credential.
 func (a *App) ChangeCredentialStatus(s store.Store, number, action, reason string) (*domain.CredentialRecord, error) {
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActChangeCredentialStatus, action)
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireAuthority(t.j, t.c.Actor, action+" of a credential"); err != nil {
 		return nil, err
 	}
 	r, err := a.loadCredential(s, number)

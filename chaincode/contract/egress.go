@@ -7,11 +7,8 @@ import (
 
 // CheckEgress records an egress check of a registered product (ZW 23).
 func (a *App) CheckEgress(s store.Store, number, result, reportDigest, reasons string) (*domain.EgressCheck, error) {
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActCheckEgress)
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireRegistrar(t.j, t.c.Actor, "an egress check"); err != nil {
 		return nil, err
 	}
 	cert, err := a.loadCertificate(s, number)
@@ -39,11 +36,8 @@ func (a *App) ListEgressChecks(s store.Store, number string, pageSize int32, boo
 // AcknowledgeCertificate records the calling exchange's receipt, listing
 // or delisting of a certificate (GX 12(7), GD 28).
 func (a *App) AcknowledgeCertificate(s store.Store, number, action string) (*domain.Acknowledgement, error) {
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActAcknowledgeCertificate)
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireExchange(t.j, t.c.Actor); err != nil {
 		return nil, err
 	}
 	cert, err := a.loadCertificate(s, number)

@@ -68,7 +68,7 @@ func (a *App) SetExchanges(s store.Store, mspsJSON, reason string) (*domain.Juri
 	if err := decodeArg("exchanges", mspsJSON, &msps); err != nil {
 		return nil, err
 	}
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActSetExchanges)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +93,7 @@ func (a *App) SetProfile(s store.Store, profileJSON, reason string) (*domain.Pro
 	if err := decodeArg("profile", profileJSON, &p); err != nil {
 		return nil, err
 	}
-	return a.setProfile(s, p, reason)
+	return a.setProfile(s, domain.ActSetProfile, p, reason)
 }
 
 // AdoptProfile switches the channel to a built-in profile by name.
@@ -102,11 +102,11 @@ func (a *App) AdoptProfile(s store.Store, name, reason string) (*domain.ProfileR
 	if !ok {
 		return nil, domain.Invalid(domain.RuleProfile, "profile", "%q is not a built-in profile (%v)", truncate(name), domain.BuiltinProfileNames())
 	}
-	return a.setProfile(s, p, reason)
+	return a.setProfile(s, domain.ActAdoptProfile, p, reason)
 }
 
-func (a *App) setProfile(s store.Store, p domain.Profile, reason string) (*domain.ProfileRecord, error) {
-	t, err := a.begin(s)
+func (a *App) setProfile(s store.Store, act domain.Action, p domain.Profile, reason string) (*domain.ProfileRecord, error) {
+	t, err := a.allowed(s, act)
 	if err != nil {
 		return nil, err
 	}

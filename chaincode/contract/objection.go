@@ -14,7 +14,7 @@ func (a *App) FileObjection(s store.Store, inputJSON string) (*domain.Objection,
 	if err := decodeArg("objection", inputJSON, &in); err != nil {
 		return nil, err
 	}
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActFileObjection)
 	if err != nil {
 		return nil, err
 	}
@@ -77,11 +77,8 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 	if err := decodeArg("decision", decisionJSON, &d); err != nil {
 		return nil, err
 	}
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActDecideObjection)
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireRegistrar(t.j, t.c.Actor, "deciding an objection"); err != nil {
 		return nil, err
 	}
 	o, err := a.loadObjection(s, number)
@@ -147,7 +144,7 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 
 // ConfirmDestruction records that ordered data destruction was done.
 func (a *App) ConfirmDestruction(s store.Store, number, evidenceDigest string) (*domain.Objection, error) {
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActConfirmDestruction)
 	if err != nil {
 		return nil, err
 	}

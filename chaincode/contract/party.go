@@ -25,14 +25,11 @@ func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, err
 	if err := decodeArg("party", inputJSON, &in); err != nil {
 		return nil, err
 	}
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActRegisterParty)
 	if err != nil {
 		return nil, err
 	}
 	j, c := t.j, t.c
-	if err := domain.RequireRegistrar(j, c.Actor, "registering a party"); err != nil {
-		return nil, err // refuse callers before telling them what exists
-	}
 	k, err := partyKey(s, in.CreditCode)
 	if err != nil {
 		return nil, err
@@ -53,14 +50,11 @@ func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, err
 
 // ChangePartyStatus suspends, reinstates or exits a party.
 func (a *App) ChangePartyStatus(s store.Store, creditCode, action, reason string) (*domain.Party, error) {
-	t, err := a.begin(s)
+	t, err := a.allowed(s, domain.ActChangePartyStatus, action)
 	if err != nil {
 		return nil, err
 	}
 	j, c := t.j, t.c
-	if err := domain.RequireRegistrar(j, c.Actor, action+" of a party"); err != nil {
-		return nil, err
-	}
 	k, err := partyKey(s, creditCode)
 	if err != nil {
 		return nil, err

@@ -131,9 +131,6 @@ func checkTerm(p Profile, startField, start, endField, end string, maxMonths int
 
 // RecordAgreement decides the registration of a signed agreement.
 func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, grantee *Party, in AgreementInput, now time.Time, c Change) (*Agreement, error) {
-	if err := RequireRegistrar(j, c.Actor, "recording an agreement"); err != nil {
-		return nil, err
-	}
 	if _, err := ParseNumber("number", in.Number, PrefixAgreement); err != nil {
 		return nil, err
 	}
@@ -197,9 +194,6 @@ func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, g
 // signing), the deadline is computed on the official calendar and a late
 // filing is accepted but marked late.
 func FileAgreement(j *Jurisdiction, p Profile, cals Calendars, a *Agreement, now time.Time, c Change) (*Agreement, error) {
-	if err := RequireAuthority(j, c.Actor, "filing an agreement"); err != nil {
-		return nil, err
-	}
 	if a == nil {
 		return nil, NotFound(RuleAgreementExists, "number", "no such agreement on channel %s", j.Channel)
 	}
@@ -233,9 +227,6 @@ type AgreementChange struct {
 
 // ChangeAgreement supersedes the agreement's terms, with a reason.
 func ChangeAgreement(j *Jurisdiction, p Profile, a *Agreement, ch AgreementChange, reason string, c Change) (*Agreement, error) {
-	if err := RequireAuthority(j, c.Actor, "changing an agreement"); err != nil {
-		return nil, err
-	}
 	if a == nil {
 		return nil, NotFound(RuleAgreementExists, "number", "no such agreement on channel %s", j.Channel)
 	}
@@ -266,9 +257,6 @@ func ChangeAgreement(j *Jurisdiction, p Profile, a *Agreement, ch AgreementChang
 // GD 39: network logs 5 years). The credentials that rest on it read
 // revoked from it (CredentialRecord.Standing): nothing else is written.
 func EndAgreement(j *Jurisdiction, p Profile, a *Agreement, action, reason string, now time.Time, c Change) (*Agreement, error) {
-	if err := RequireAuthority(j, c.Actor, action+" of an agreement"); err != nil {
-		return nil, err
-	}
 	if a == nil {
 		return nil, NotFound(RuleAgreementExists, "number", "no such agreement on channel %s", j.Channel)
 	}

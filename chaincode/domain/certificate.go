@@ -73,9 +73,6 @@ type RegisterInput struct {
 // marked so.
 func RegisterCertificate(j *Jurisdiction, p Profile, in RegisterInput, now time.Time, c Change) (*CertificateRecord, error) {
 	d := in.Doc
-	if err := RequireIssuer(j, c.Actor, "registering a product certificate"); err != nil {
-		return nil, err
-	}
 	if d.ChainReference.Channel != in.Channel {
 		return nil, Forbidden(RuleCredentialChannel, "chainReference.channel", "the certificate names channel %q and cannot be registered on %s", d.ChainReference.Channel, in.Channel)
 	}
@@ -97,17 +94,8 @@ func RegisterCertificate(j *Jurisdiction, p Profile, in RegisterInput, now time.
 		return nil, Conflict(RuleCredentialUnique, "registrationNumber", "%s is already registered (tx %s)", d.RegistrationNumber, in.Existing.Registered.TxID)
 	}
 	k := in.Key
-	if k == nil {
-		return nil, NotFound(RuleKeyUnknown, "issuerKeyId", "key %s is not in the key registry of channel %s", d.IssuerKeyID, j.Channel)
-	}
-	if k.OwnerMSP != j.AuthorityMSP {
-		return nil, Forbidden(RuleKeyOwner, "issuerKeyId", "key %s belongs to %s, not to %s", k.KeyID, k.OwnerMSP, j.AuthorityMSP)
-	}
-	if err := k.UsableAt(now); err != nil {
+	if err := k.CanSign(j, d.IssuerKeyID, d.IssuingDepartment, now); err != nil {
 		return nil, err
-	}
-	if d.IssuingDepartment != k.Department {
-		return nil, Invalid(RuleKeyDepartment, "issuingDepartment", "%q differs from the key's department %q", d.IssuingDepartment, k.Department)
 	}
 	e := in.Enterprise
 	if e == nil {

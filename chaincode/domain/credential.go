@@ -47,14 +47,14 @@ type CredentialRecord struct {
 	Version          int             `json:"version"`
 }
 
-// RequireIssuer refuses unless the actor is the channel's data authority
-// or its operation platform (GX 10(3): the platform issues the credential).
+// RequireIssuer is the access table's issuer row (IssueCredential,
+// RegisterCertificate): the channel's data authority or its operation
+// platform. action names the action in the refusal.
+//
+// Deprecated: use Allow with ActIssueCredential or ActRegisterCertificate;
+// kept for the adapter's signed-document seam until it asks Allow itself.
 func RequireIssuer(j *Jurisdiction, a Actor, action string) error {
-	if a.MSP != j.AuthorityMSP || (a.Role != RoleAuthority && a.Role != RoleOperator) {
-		return Forbidden(RuleIssuer, "caller", "%s on channel %s is reserved to %s with role %q or %q; caller is %s with role %q",
-			action, j.Channel, j.AuthorityMSP, RoleAuthority, RoleOperator, a.MSP, a.Role)
-	}
-	return nil
+	return issuer.check(j, a, action)
 }
 
 // IssueInput is everything a credential issuance is decided on. The
@@ -76,9 +76,6 @@ type IssueInput struct {
 // agreement's term and the profile's maximum.
 func IssueCredential(j *Jurisdiction, p Profile, in IssueInput, now time.Time, c Change) (*CredentialRecord, error) {
 	d := in.Doc
-	if err := RequireIssuer(j, c.Actor, "issuing a credential"); err != nil {
-		return nil, err
-	}
 	if d.Channel != in.Channel {
 		return nil, Forbidden(RuleCredentialChannel, "channel", "the credential names channel %q and cannot be registered on %s", d.Channel, in.Channel)
 	}
@@ -103,17 +100,8 @@ func IssueCredential(j *Jurisdiction, p Profile, in IssueInput, now time.Time, c
 		return nil, Conflict(RuleCredentialUnique, "authorizationNumber", "%s is already registered on %s (tx %s)", d.AuthorizationNumber, j.Channel, in.Existing.Issued.TxID)
 	}
 	k := in.Key
-	if k == nil {
-		return nil, NotFound(RuleKeyUnknown, "issuerKeyId", "key %s is not in the key registry of channel %s", d.IssuerKeyID, j.Channel)
-	}
-	if k.OwnerMSP != j.AuthorityMSP {
-		return nil, Forbidden(RuleKeyOwner, "issuerKeyId", "key %s belongs to %s, not to this jurisdiction's authority %s", k.KeyID, k.OwnerMSP, j.AuthorityMSP)
-	}
-	if err := k.UsableAt(now); err != nil {
+	if err := k.CanSign(j, d.IssuerKeyID, d.IssuingDepartment, now); err != nil {
 		return nil, err
-	}
-	if d.IssuingDepartment != k.Department {
-		return nil, Invalid(RuleKeyDepartment, "issuingDepartment", "%q differs from the key's department %q", d.IssuingDepartment, k.Department)
 	}
 	h := in.Holder
 	if h == nil {
@@ -206,9 +194,6 @@ func (r *CredentialRecord) EffectiveStatus(t time.Time, ag *Agreement) string {
 // ChangeCredentialStatus suspends, reinstates or revokes a credential: the
 // issuing authority's decision, with a reason. Revocation is final.
 func ChangeCredentialStatus(j *Jurisdiction, r *CredentialRecord, action, reason string, c Change) (*CredentialRecord, error) {
-	if err := RequireAuthority(j, c.Actor, action+" of a credential"); err != nil {
-		return nil, err
-	}
 	if r == nil {
 		return nil, NotFound(RuleCredentialExists, "authorizationNumber", "no such credential on channel %s", j.Channel)
 	}

@@ -54,9 +54,6 @@ type IssuerKeyInput struct {
 // RegisterIssuerKey decides a key registration by the channel's data
 // authority: a named department and a window that has not ended.
 func RegisterIssuerKey(j *Jurisdiction, existing *IssuerKey, keyID string, in IssuerKeyInput, now time.Time, c Change) (*IssuerKey, error) {
-	if err := RequireAuthority(j, c.Actor, "registering an issuer key"); err != nil {
-		return nil, err
-	}
 	if existing != nil {
 		return nil, Conflict(RuleKeyUnique, "publicKey", "key %s is already registered (status %s since %s)", keyID, existing.Status, existing.Registered.Time)
 	}
@@ -90,9 +87,6 @@ func RegisterIssuerKey(j *Jurisdiction, existing *IssuerKey, keyID string, in Is
 // EndIssuerKey retires (rotation) or revokes a key, with a reason. A retired
 // key's window ends today; replacedBy names its successor.
 func EndIssuerKey(j *Jurisdiction, k *IssuerKey, action, reason, replacedBy string, now time.Time, c Change) (*IssuerKey, error) {
-	if err := RequireAuthority(j, c.Actor, action+" of an issuer key"); err != nil {
-		return nil, err
-	}
 	if k == nil {
 		return nil, NotFound(RuleKeyUnknown, "keyId", "no issuer key with this ID on channel %s", j.Channel)
 	}
@@ -115,6 +109,27 @@ func EndIssuerKey(j *Jurisdiction, k *IssuerKey, action, reason, replacedBy stri
 	c.Action, c.Reason = action, reason
 	next.StatusReason, next.Ended, next.Last, next.Version = reason, &c, c, k.Version+1
 	return &next, nil
+}
+
+// CanSign refuses unless k may sign a document of jurisdiction j, naming
+// the issuing department, registered at t: a registered key (k nil: keyID
+// is not in the registry), owned by the channel's authority, usable at t
+// and of that department. Credentials and certificates are signed under
+// the same rule.
+func (k *IssuerKey) CanSign(j *Jurisdiction, keyID, department string, t time.Time) error {
+	if k == nil {
+		return NotFound(RuleKeyUnknown, "issuerKeyId", "key %s is not in the key registry of channel %s", keyID, j.Channel)
+	}
+	if k.OwnerMSP != j.AuthorityMSP {
+		return Forbidden(RuleKeyOwner, "issuerKeyId", "key %s belongs to %s, not to this jurisdiction's authority %s", k.KeyID, k.OwnerMSP, j.AuthorityMSP)
+	}
+	if err := k.UsableAt(t); err != nil {
+		return err
+	}
+	if department != k.Department {
+		return Invalid(RuleKeyDepartment, "issuingDepartment", "%q differs from the key's department %q", department, k.Department)
+	}
+	return nil
 }
 
 // UsableAt refuses unless the key may sign a document registered at t:

@@ -186,9 +186,6 @@ type ApplyInput struct {
 // Apply records a scenario-authorization application (GX 12(1)).
 func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Time, c Change) (*Application, error) {
 	in := x.In
-	if err := RequireRegistrar(j, c.Actor, "recording an application"); err != nil {
-		return nil, err
-	}
 	if _, err := ParseNumber("number", in.Number, PrefixApplication); err != nil {
 		return nil, err
 	}
@@ -276,9 +273,6 @@ func requireReasons(decision, reasons string) error {
 // the compliance review and, where the profile says so, its silence
 // deadline (ZW 21: 10 working days).
 func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Application, decision, reasons string, now time.Time, c Change) (*Application, error) {
-	if err := RequireRegistrar(j, c.Actor, "the preliminary review"); err != nil {
-		return nil, err
-	}
 	if err := needStage(a, "the preliminary review", StageApplied); err != nil {
 		return nil, err
 	}
@@ -305,9 +299,6 @@ func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Applicatio
 // ExtendComplianceReview files an extension: silence no longer counts as
 // approval; the review must be decided.
 func ExtendComplianceReview(j *Jurisdiction, a *Application, reason string, now time.Time, c Change) (*Application, error) {
-	if err := RequireAuthority(j, c.Actor, "extending the compliance review"); err != nil {
-		return nil, err
-	}
 	if a != nil {
 		a = a.Materialize(now, c)
 	}
@@ -335,7 +326,7 @@ func ComplianceReview(j *Jurisdiction, a *Application, reviewer, decision, reaso
 		if c.Actor.Role != RoleAuthority || c.Actor.MSP == j.AuthorityMSP {
 			return nil, Forbidden(RuleReviewer, "caller", "a cross-region application is reviewed a level up, by the supervising authority, not by %s/%s", c.Actor.MSP, c.Actor.Role)
 		}
-	} else if err := RequireAuthority(j, c.Actor, "recording a compliance review"); err != nil {
+	} else if err := authorityOnly.check(j, c.Actor, "recording a compliance review"); err != nil {
 		return nil, err
 	}
 	if a != nil {
@@ -369,9 +360,6 @@ func ComplianceReview(j *Jurisdiction, a *Application, reviewer, decision, reaso
 
 // AttachAgreement links the filed scenario agreement (GX 12(3)).
 func AttachAgreement(j *Jurisdiction, a *Application, ag *Agreement, now time.Time, c Change) (*Application, error) {
-	if err := RequireRegistrar(j, c.Actor, "linking the scenario agreement"); err != nil {
-		return nil, err
-	}
 	if a != nil {
 		a = a.Materialize(now, c)
 	}
@@ -394,9 +382,6 @@ func AttachAgreement(j *Jurisdiction, a *Application, ag *Agreement, now time.Ti
 
 // StartDevelopment records that development started (GX 12(4)).
 func StartDevelopment(j *Jurisdiction, a *Application, c Change) (*Application, error) {
-	if err := RequireRegistrar(j, c.Actor, "starting development"); err != nil {
-		return nil, err
-	}
 	if err := needStage(a, "development", StageAgreementFiled); err != nil {
 		return nil, err
 	}
@@ -407,9 +392,6 @@ func StartDevelopment(j *Jurisdiction, a *Application, c Change) (*Application, 
 // GX 12(5)): the product's digest; a product that differs from its design
 // needs a change note. A failed verification keeps it in development.
 func VerifyConsistency(j *Jurisdiction, a *Application, productDigest string, matchesDesign bool, changeNote, decision, reasons string, c Change) (*Application, error) {
-	if err := RequireRegistrar(j, c.Actor, "the consistency verification"); err != nil {
-		return nil, err
-	}
 	if err := needStage(a, "the consistency verification", StageDeveloping); err != nil {
 		return nil, err
 	}
@@ -441,9 +423,6 @@ func (a *Application) NoticeRequired(p Profile) bool {
 
 // StartPublicNotice opens the public notice (GX 12(6): 10 natural days).
 func StartPublicNotice(j *Jurisdiction, p Profile, a *Application, now time.Time, c Change) (*Application, error) {
-	if err := RequireRegistrar(j, c.Actor, "the public notice"); err != nil {
-		return nil, err
-	}
 	if err := needStage(a, "the public notice", StageVerified); err != nil {
 		return nil, err
 	}
