@@ -70,21 +70,24 @@ func (r Read[R]) Raw(inv Invoker, channel string) ([]byte, error) {
 // answer (Committed.Result keeps it undecoded).
 func (w Write[R]) Submit(inv Invoker, channel string) (R, *Committed, error) {
 	var out R
-	if w.err != nil {
-		return out, nil, w.err
-	}
-	var res *Committed
-	var err error
-	if w.build != nil {
-		res, err = inv.SubmitOwnTxID(channel, w.Fn, w.build)
-	} else {
-		res, err = inv.Submit(channel, w.Fn, w.Args...)
-	}
+	res, err := w.SubmitRaw(inv, channel)
 	if err != nil {
 		return out, res, err
 	}
 	out, err = decode[R](w.Fn, res.Result)
 	return out, res, err
+}
+
+// SubmitRaw submits the transaction and waits for its commit, leaving its
+// answer undecoded in Committed.Result (for answers passed on as they are).
+func (w Write[R]) SubmitRaw(inv Invoker, channel string) (*Committed, error) {
+	if w.err != nil {
+		return nil, w.err
+	}
+	if w.build != nil {
+		return inv.SubmitOwnTxID(channel, w.Fn, w.build)
+	}
+	return inv.Submit(channel, w.Fn, w.Args...)
 }
 
 // decode reads an answer: JSON, except a function that returns a plain
