@@ -15,6 +15,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"dataledger/chaincode/contract"
+	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
 
@@ -201,5 +202,84 @@ func TestNoTransactionNameOutsideTheTypedClient(t *testing.T) {
 		if !used[key] {
 			t.Errorf("exception %q matches no literal any more: remove it", key)
 		}
+	}
+}
+
+// fakeInvoker records the last call and answers a fixed payload.
+type fakeInvoker struct {
+	fn     string
+	args   []string
+	answer []byte
+}
+
+func (f *fakeInvoker) Evaluate(_, fn string, args ...string) ([]byte, error) {
+	f.fn, f.args = fn, args
+	return f.answer, nil
+}
+
+func (f *fakeInvoker) Submit(channel, fn string, args ...string) (*network.Committed, error) {
+	f.fn, f.args = fn, args
+	return &network.Committed{Channel: channel, TxID: "tx1", Result: f.answer}, nil
+}
+
+func (f *fakeInvoker) SubmitOwnTxID(channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {
+	args, err := build("tx-own")
+	f.fn, f.args = fn, args
+	return &network.Committed{Channel: channel, TxID: "tx-own", Result: f.answer}, err
+}
+
+// Arguments reach the chaincode as it reads them (inputs as JSON, numbers
+// and booleans as text) and answers decode by the declared type: JSON, a
+// plain string as it is, no value as nothing.
+func TestTxEncodesArgumentsAndDecodesAnswers(t *testing.T) {
+	f := &fakeInvoker{answer: []byte(`{"creditCode":"91X","name":"甲","status":"active"}`)}
+	p, res, err := network.Tx.RegisterParty(domain.PartyInput{CreditCode: "91X", Name: "甲"}).Submit(f, "nanning")
+	if err != nil || p.CreditCode != "91X" || p.Status != "active" || res.TxID != "tx1" {
+		t.Fatalf("RegisterParty: %+v %+v %v", p, res, err)
+	}
+	if f.fn != "RegisterParty" || len(f.args) != 1 || !strings.HasPrefix(f.args[0], `{"creditCode":"91X","name":"甲"`) {
+		t.Errorf("RegisterParty sent %s %q", f.fn, f.args)
+	}
+
+	f.answer = []byte(`{"items":[],"bookmark":""}`)
+	if _, err := network.Tx.ListParties(50, "bm").Evaluate(f, "nanning"); err != nil || !slices.Equal(f.args, []string{"50", "bm"}) {
+		t.Errorf("ListParties sent %q (%v)", f.args, err)
+	}
+	f.answer = []byte(`{}`)
+	if _, _, err := network.Tx.VerifyConsistency("SQ-1", "digest", true, "", "approved", "").Submit(f, "nanning"); err != nil || f.args[2] != "true" {
+		t.Errorf("VerifyConsistency sent %q (%v)", f.args, err)
+	}
+
+	f.answer = []byte("2026-01-02T03:04:05.000000000+08:00")
+	if s, _, err := network.Tx.Ping().Submit(f, "nanning"); err != nil || s != string(f.answer) {
+		t.Errorf("Ping answered %q, %v", s, err)
+	}
+	f.answer = []byte("1000")
+	if n, _, err := network.Tx.BenchLoad(0, 1000).Submit(f, "nanning"); err != nil || n != 1000 || !slices.Equal(f.args, []string{"0", "1000"}) {
+		t.Errorf("BenchLoad answered %d, sent %q, %v", n, f.args, err)
+	}
+	f.answer = nil
+	if _, _, err := network.Tx.BenchPut("k", "v").Submit(f, "nanning"); err != nil {
+		t.Errorf("BenchPut: %v", err)
+	}
+
+	f.answer = []byte(`{"number":"DJ-1"}`)
+	c, res, err := network.Tx.RegisterCertificate("SQ-APP", func(txID string) (string, error) { return "signed " + txID, nil }).Submit(f, "nanning")
+	if err != nil || c.Number != "DJ-1" || res.TxID != "tx-own" || !slices.Equal(f.args, []string{"signed tx-own", "SQ-APP"}) {
+		t.Errorf("RegisterCertificate: %+v %+v %q %v", c, res, f.args, err)
+	}
+
+	f.answer = []byte(`not json`)
+	if _, err := network.Tx.GetParty("91X").Evaluate(f, "nanning"); err == nil {
+		t.Error("an answer that is not the declared type decoded")
+	}
+	if raw, err := network.Tx.GetParty("91X").Raw(f, "nanning"); err != nil || string(raw) != "not json" {
+		t.Errorf("Raw = %q, %v", raw, err)
+	}
+	if raw, err := network.RecordOf(f, "nanning", domain.TypeObjection, "YY-1"); err != nil || f.fn != "GetObjection" || string(raw) != "not json" {
+		t.Errorf("RecordOf(objection) called %s: %q %v", f.fn, raw, err)
+	}
+	if _, err := network.RecordOf(f, "nanning", "party", "91X"); err == nil {
+		t.Error("RecordOf read a record type that is not numbered")
 	}
 }
