@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -20,7 +19,9 @@ import (
 // The gateway and the chaincode are built separately and meet only at run
 // time, by function name and argument count: a renamed transaction or a
 // dropped parameter would pass every unit test on either side and fail only
-// against a network. These tests hold the gateway's calls to the contract.
+// against a network. These tests hold the gateway's table-driven calls
+// (acl.yaml) to the contract; its fixed calls go through the typed client
+// (network.Tx), checked in network/transactions_test.go.
 
 // contractTransactions maps each transaction of *contract.Contract to the
 // number of arguments it takes after the transaction context. Methods
@@ -91,8 +92,8 @@ func TestACLTxRowsMatchContract(t *testing.T) {
 	for _, r := range acl.Routes {
 		exposed[r.Tx] = true
 	}
-	for _, c := range handlerCalls {
-		exposed[c.fn] = true
+	for fn := range typedCalls(t, txs) {
+		exposed[fn] = true
 	}
 	var unexposed []string
 	for name := range txs {
@@ -135,116 +136,37 @@ func containsPrefixed(msgs []string, prefix string) bool {
 	return false
 }
 
-// handlerCalls are the chaincode calls the gateway makes outside txHandler,
-// with the number of arguments each passes after the function name,
-// transcribed from the code. TestHandlerCallsMatchContract checks the
-// transcription against the sources where it can (every function name the
-// sources spell out is listed here and vice versa; a call made directly
-// with the name has this many arguments after it); the counts of the
-// calls made through a variable (verifyNumber, verifyDocument) or a
-// builder (registerCertificate) are checked only against the contract.
-var handlerCalls = []struct {
-	where string
-	fn    string
-	args  int
-}{
-	{"handlers.go verifyNumber", "VerifyCredential", 1},                                   // number
-	{"handlers.go verifyNumber", "VerifyCertificate", 1},                                  // number
-	{"handlers.go verifyDocument", "VerifyCredentialDocument", 1},                         // the body
-	{"handlers.go verifyDocument", "VerifyCertificateDocument", 1},                        // the body
-	{"handlers.go issueCredential", "IssueCredential", 2},                                 // document, agreementNumber
-	{"handlers.go registerCertificate (SubmitOwnTxID builder)", "RegisterCertificate", 2}, // signed certificate, applicationNumber
-	{"web.go timeline", "History", 2},                                                     // record type, number
-	{"events.go ExchangeListener", "AcknowledgeCertificate", 2},                           // number, action
-	{"ledger.go FabricLedger.Ready", "GetJurisdiction", 0},                                // readiness probe
-}
-
-func TestHandlerCallsMatchContract(t *testing.T) {
-	txs := contractTransactions(t)
-	listed := map[string]int{}
-	for _, c := range handlerCalls {
-		listed[c.fn] = c.args
-		want, ok := txs[c.fn]
-		switch {
-		case !ok:
-			t.Errorf("%s calls %s, which is not a transaction of contract.Contract", c.where, c.fn)
-		case c.args != want:
-			t.Errorf("%s calls %s with %d arguments; it takes %d after the context", c.where, c.fn, c.args, want)
-		}
-	}
-
-	// Every string literal in the gateway's own sources that names a
-	// transaction must be a listed call (or a tx row's name, which
-	// txHandler reads from the table, not from a literal).
-	acl, err := LoadACL(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rowTx := map[string]bool{}
-	for _, r := range acl.Routes {
-		rowTx[r.Tx] = true
-	}
-	seen := map[string]bool{}
-	fset := gotoken.NewFileSet()
+// typedCalls are the transactions the gateway calls outside txHandler,
+// through the typed client (network.Tx.X, or a *network.Client's method
+// X): their names and argument lists are checked against the contract by
+// network/transactions_test.go, which also fails on a transaction named
+// in a string literal outside network/transactions.go.
+func typedCalls(t *testing.T, txs map[string]int) map[string]bool {
+	t.Helper()
 	files, err := filepath.Glob("*.go")
 	if err != nil {
 		t.Fatal(err)
 	}
+	calls := map[string]bool{}
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
 			continue
 		}
-		f, err := parser.ParseFile(fset, name, nil, 0)
+		f, err := parser.ParseFile(gotoken.NewFileSet(), name, nil, parser.SkipObjectResolution)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ast.Inspect(f, func(n ast.Node) bool {
-			if call, ok := n.(*ast.CallExpr); ok {
-				checkDirectCall(t, fset, call, txs, listed)
-			}
-			lit, ok := n.(*ast.BasicLit)
-			if !ok || lit.Kind != gotoken.STRING {
-				return true
-			}
-			s, err := strconv.Unquote(lit.Value)
-			if _, isTx := txs[s]; err != nil || !isTx {
-				return true
-			}
-			seen[s] = true
-			if _, ok := listed[s]; !ok && !rowTx[s] {
-				t.Errorf("%s: names transaction %s, which handlerCalls does not list: add the call and its argument count", fset.Position(lit.Pos()), s)
+			if sel, ok := n.(*ast.SelectorExpr); ok {
+				if _, isTx := txs[sel.Sel.Name]; isTx {
+					calls[sel.Sel.Name] = true
+				}
 			}
 			return true
 		})
 	}
-	for _, c := range handlerCalls {
-		if !seen[c.fn] {
-			t.Errorf("handlerCalls lists %s (%s), but no gateway source names it: remove or correct the entry", c.fn, c.where)
-		}
+	if len(calls) == 0 {
+		t.Fatal("found no typed-client calls in the gateway's sources")
 	}
-}
-
-// checkDirectCall checks a call whose arguments include a transaction's
-// name as a literal (x.Evaluate(ctx, who, channel, "History", a, b),
-// c.Submit(channel, "AcknowledgeCertificate", a, b)): the arguments after
-// the name are what the chaincode receives.
-func checkDirectCall(t *testing.T, fset *gotoken.FileSet, call *ast.CallExpr, txs, listed map[string]int) {
-	t.Helper()
-	for i, a := range call.Args {
-		lit, ok := a.(*ast.BasicLit)
-		if !ok || lit.Kind != gotoken.STRING {
-			continue
-		}
-		fn, err := strconv.Unquote(lit.Value)
-		if _, isTx := txs[fn]; err != nil || !isTx {
-			continue
-		}
-		if _, isFunc := call.Args[len(call.Args)-1].(*ast.FuncLit); isFunc || call.Ellipsis.IsValid() {
-			return // a builder or a spread list: counted by hand in handlerCalls
-		}
-		if got := len(call.Args) - i - 1; got != listed[fn] || got != txs[fn] {
-			t.Errorf("%s: calls %s with %d arguments; handlerCalls says %d, the contract takes %d", fset.Position(call.Pos()), fn, got, listed[fn], txs[fn])
-		}
-		return
-	}
+	return calls
 }

@@ -123,10 +123,9 @@ func (r RedisCache) Set(ctx context.Context, key string, value []byte, ttl time.
 	return r.C.Set(ctx, "dl:c:"+key, value, ttl).Err()
 }
 
-// cacheable are the read-only chaincode functions whose answers are kept.
-func cacheable(fn string) bool {
-	return strings.HasPrefix(fn, "Get") || strings.HasPrefix(fn, "Verify") || strings.HasPrefix(fn, "List") || fn == "History"
-}
+// cacheable are the read-only chaincode functions whose answers are kept:
+// the contract's queries, as the typed client declares them.
+func cacheable(fn string) bool { return network.IsQuery(fn) }
 
 // cachedLedger is read-through: a cached answer is served only under the
 // channel's current generation; a write through the gateway bumps the

@@ -145,7 +145,7 @@ func (x *ExchangeListener) Run(ctx context.Context) {
 			return err
 		}
 		defer c.Close()
-		_, err = c.Submit(channel, "AcknowledgeCertificate", e.Changes[0].Key, domain.AckReceived)
+		_, _, err = c.AcknowledgeCertificate(channel, e.Changes[0].Key, domain.AckReceived)
 		if domain.IsRule(err, domain.RuleListing) {
 			return nil // already received (a replay after a restart)
 		}

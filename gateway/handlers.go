@@ -104,9 +104,15 @@ func (s *Server) respondVerification(c *gin.Context, channel string, raw []byte)
 	c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 }
 
-// verifyFunctions are the chaincode functions that verify a credential and
+// verifyFunctions are the chaincode queries that verify a credential and
 // a certificate by number.
-var verifyFunctions = map[string]string{domain.TypeCredential: "VerifyCredential", domain.TypeCertificate: "VerifyCertificate"}
+var verifyFunctions = map[string]func(number string) network.Read[*domain.Verification]{
+	domain.TypeCredential: network.Tx.VerifyCredential, domain.TypeCertificate: network.Tx.VerifyCertificate}
+
+// as runs the typed client's transactions as the request's caller.
+func (s *Server) as(c *gin.Context) network.Invoker {
+	return invoker{c.Request.Context(), s.ledger, identity(c)}
+}
 
 // verifyNumber answers from the rendered response kept under the channel's
 // generation: a cached verification costs a lookup, not a JSON decode and
@@ -119,10 +125,9 @@ func (s *Server) verifyNumber(c *gin.Context) {
 		return
 	}
 	numbered, _ := domain.NumberedByPrefix(prefix)
-	fn := verifyFunctions[numbered.RecordType]
-	ctx, who := c.Request.Context(), identity(c)
-	body, err := s.ledger.Memo(ctx, who, channel, "response:"+fn, []string{number}, func() ([]byte, error) {
-		raw, err := s.ledger.Evaluate(ctx, who, channel, fn, number)
+	q := verifyFunctions[numbered.RecordType](number)
+	body, err := s.ledger.Memo(c.Request.Context(), identity(c), channel, "response:"+q.Fn, q.Args, func() ([]byte, error) {
+		raw, err := q.Raw(s.as(c), channel)
 		if err != nil {
 			return nil, err
 		}
@@ -152,12 +157,13 @@ func (s *Server) verifyDocument(c *gin.Context) {
 		abort(c, domain.Invalid(domain.RuleDocument, "document", "is not a JSON object: %v", err))
 		return
 	}
-	fn, channel := "", ""
+	var q network.Read[*domain.Verification]
+	channel := ""
 	switch head.Type {
 	case domain.DocTypeCredential:
-		fn, channel = "VerifyCredentialDocument", head.Channel
+		q, channel = network.Tx.VerifyCredentialDocument(string(body)), head.Channel
 	case domain.DocTypeCertificate:
-		fn, channel = "VerifyCertificateDocument", head.ChainReference.Channel
+		q, channel = network.Tx.VerifyCertificateDocument(string(body)), head.ChainReference.Channel
 	default:
 		abort(c, domain.Invalid(domain.RuleDocument, "docType", "must be %s or %s", domain.DocTypeCredential, domain.DocTypeCertificate))
 		return
@@ -166,7 +172,7 @@ func (s *Server) verifyDocument(c *gin.Context) {
 		abort(c, domain.NotFound(domain.RuleChannelUnknown, "channel", "the document names channel %q, which is not on this network", truncate(channel)))
 		return
 	}
-	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, fn, string(body))
+	raw, err := q.Raw(s.as(c), channel)
 	if err != nil {
 		abort(c, err)
 		return
@@ -216,7 +222,7 @@ func (s *Server) issueCredential(c *gin.Context) {
 		abort(c, domain.Invalid(domain.RuleDocument, "document.channel", "the document must name a channel of this network"))
 		return
 	}
-	res, err := s.ledger.Submit(c.Request.Context(), identity(c), head.Channel, "IssueCredential", string(req.Document), req.AgreementNumber)
+	res, err := network.Tx.IssueCredential(string(req.Document), req.AgreementNumber).SubmitRaw(s.as(c), head.Channel)
 	if err != nil {
 		abort(c, err)
 		return
@@ -256,16 +262,16 @@ func (s *Server) registerCertificate(c *gin.Context) {
 		return
 	}
 	var signed string
-	res, err := s.ledger.SubmitOwnTxID(c.Request.Context(), who, channel, "RegisterCertificate", func(txID string) ([]string, error) {
+	res, err := network.Tx.RegisterCertificate(req.ApplicationNumber, func(txID string) (string, error) {
 		cert.Type, cert.ChainReference, cert.IssuerKeyID, cert.Signature = domain.DocTypeCertificate, domain.ChainReference{Channel: channel, TxID: txID}, "", nil
 		b, err := json.Marshal(cert)
 		if err != nil {
-			return nil, err
+			return "", err
 		}
 		sb, err := certs.Sign(b, key, nil)
 		signed = string(sb)
-		return []string{signed, req.ApplicationNumber}, err
-	})
+		return signed, err
+	}).SubmitRaw(s.as(c), channel)
 	if err != nil {
 		abort(c, err)
 		return

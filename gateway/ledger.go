@@ -53,6 +53,26 @@ type Ledger interface {
 	TrustRoots() ([]*x509.Certificate, error)
 }
 
+// invoker runs the typed client's transactions (network.Tx) on a Ledger,
+// as one identity, within one request's context.
+type invoker struct {
+	ctx    context.Context
+	ledger Ledger
+	who    Identity
+}
+
+func (i invoker) Evaluate(channel, fn string, args ...string) ([]byte, error) {
+	return i.ledger.Evaluate(i.ctx, i.who, channel, fn, args...)
+}
+
+func (i invoker) Submit(channel, fn string, args ...string) (*network.Committed, error) {
+	return i.ledger.Submit(i.ctx, i.who, channel, fn, args...)
+}
+
+func (i invoker) SubmitOwnTxID(channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {
+	return i.ledger.SubmitOwnTxID(i.ctx, i.who, channel, fn, build)
+}
+
 // FabricLedger submits through fabric-gateway, one connection per
 // identity, reused across requests.
 type FabricLedger struct {
@@ -227,7 +247,7 @@ func (f *FabricLedger) Block(_ context.Context, who Identity, channel, txID stri
 func (f *FabricLedger) Ready(ctx context.Context, who Identity) error {
 	for _, ch := range f.Net.D.Channels {
 		if err := f.member(who, ch.Name); err == nil {
-			_, err := f.Evaluate(ctx, who, ch.Name, "GetJurisdiction")
+			_, err := network.Tx.GetJurisdiction().Raw(invoker{ctx, f, who}, ch.Name)
 			return err
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"dataledger/chaincode/domain"
+	"dataledger/network"
 	"dataledger/proof"
 )
 
@@ -23,6 +24,10 @@ type ledgerSource struct {
 
 func (l ledgerSource) Query(channel, chaincode, fn string, args ...string) ([]byte, error) {
 	return l.ledger.Query(l.ctx, l.who, channel, chaincode, fn, args...)
+}
+
+func (l ledgerSource) Record(channel, recordType, number string) ([]byte, error) {
+	return network.RecordOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
 }
 
 // proofBundle serves the proof bundle of the record a number identifies

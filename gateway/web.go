@@ -13,6 +13,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"dataledger/chaincode/domain"
+	"dataledger/network"
 )
 
 //go:embed web
@@ -83,13 +84,8 @@ func (s *Server) timeline(c *gin.Context) {
 		return
 	}
 	numbered, _ := domain.NumberedByPrefix(prefix)
-	raw, err := s.ledger.Evaluate(c.Request.Context(), identity(c), channel, "History", numbered.RecordType, number)
+	items, err := network.Tx.History(numbered.RecordType, number).Evaluate(s.as(c), channel)
 	if err != nil {
-		abort(c, err)
-		return
-	}
-	var items []domain.HistoryItem
-	if err := json.Unmarshal(raw, &items); err != nil {
 		abort(c, err)
 		return
 	}

@@ -66,8 +66,8 @@ func TestProductStory(t *testing.T) {
 
 	// A certificate whose 区块链编号 is some other transaction is refused.
 	wrong, buildWrong := is.CertificateFor(enterprise, "南宁交通数据科技有限公司", app.ProductName, app.ResourceIDs, false)
-	args, _ := buildWrong(certs.SM3Hex([]byte("another transaction")))
-	_, err = is.Operator.Submit("nanning", "RegisterCertificate", args[0], app.Number)
+	signed, _ := buildWrong(certs.SM3Hex([]byte("another transaction")))
+	_, err = is.Operator.Submit("nanning", "RegisterCertificate", signed, app.Number)
 	wantRefusal(t, err, domain.RuleChainReference)
 	_ = wrong
 

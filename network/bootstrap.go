@@ -1,9 +1,7 @@
 package network
 
 import (
-	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"dataledger/chaincode/domain"
@@ -13,11 +11,10 @@ import (
 // calendar (2025, 2026) that the channel does not have yet.
 func (n *Net) loadCalendars(c *Client, channel string) error {
 	for _, cal := range domain.BuiltinCalendars() {
-		if _, err := c.Evaluate(channel, "GetCalendar", strconv.Itoa(cal.Year)); err == nil {
+		if _, err := c.GetCalendar(channel, cal.Year); err == nil {
 			continue
 		}
-		b, _ := json.Marshal(cal)
-		if _, err := c.Submit(channel, "LoadCalendar", string(b), ""); err != nil {
+		if _, _, err := c.LoadCalendar(channel, cal, ""); err != nil {
 			return err
 		}
 		fmt.Fprintf(n.Out, "  %s: working-day calendar %d loaded\n", channel, cal.Year)
@@ -49,13 +46,13 @@ func (n *Net) ready(timeout time.Duration) error {
 		attempts := 0
 		err = poll(timeout, func() error {
 			attempts++
-			_, err := c.Evaluate(ch.Name, "GetJurisdiction")
+			_, err := c.GetJurisdiction(ch.Name)
 			switch {
 			case err == nil:
-				_, err = c.Submit(ch.Name, "Ping")
+				_, _, err = c.Ping(ch.Name)
 				return err
 			case domain.IsRule(err, domain.RuleBootstrapped):
-				_, err = c.Submit(ch.Name, "Bootstrap", ch.Jurisdiction, ch.DivisionCode, ch.Profile)
+				_, _, err = c.Bootstrap(ch.Name, ch.Jurisdiction, ch.DivisionCode, ch.Profile)
 				if err == nil {
 					fmt.Fprintf(n.Out, "  %s: jurisdiction %s (%s, profile %s) bootstrapped by %s\n", ch.Name, ch.Jurisdiction, ch.DivisionCode, ch.Profile, ch.Authority)
 				}

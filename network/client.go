@@ -155,8 +155,32 @@ type Committed struct {
 	Result      []byte
 }
 
+// CommitError is a transaction that was ordered but committed invalid
+// (an MVCC read conflict, an endorsement policy failure, …).
+type CommitError struct {
+	TxID string
+	Code string // the validation code, as peer.TxValidationCode names it
+}
+
+func (e *CommitError) Error() string {
+	return fmt.Sprintf("transaction %s committed as %s", e.TxID, e.Code)
+}
+
+// CommitCode is the outcome of a submit as load generators count it: VALID,
+// the validation code of an invalid commit, or "" for any other error.
+func CommitCode(err error) string {
+	var ce *CommitError
+	switch {
+	case err == nil:
+		return "VALID"
+	case errors.As(err, &ce):
+		return ce.Code
+	}
+	return ""
+}
+
 // Submit endorses, orders and waits for the commit of a transaction; an
-// invalid commit is an error.
+// invalid commit is a *CommitError.
 func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) {
 	contract := c.Contract(channel)
 	res, commit, err := contract.SubmitAsync(fn, client.WithArguments(args...))
@@ -182,7 +206,7 @@ func (c *Client) waitCommitted(channel string, result []byte, commit *client.Com
 		return nil, err
 	}
 	if !st.Successful {
-		return nil, fmt.Errorf("transaction %s committed as %s", st.TransactionID, st.Code)
+		return nil, &CommitError{TxID: st.TransactionID, Code: st.Code.String()}
 	}
 	return &Committed{Channel: channel, TxID: st.TransactionID, BlockNumber: st.BlockNumber, Result: result}, nil
 }

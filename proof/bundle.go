@@ -59,11 +59,10 @@ type ConfigBlock struct {
 }
 
 // Kind is a record a proof can be made for: a numbered record (its name,
-// number prefix and record type, domain.NumberedRecords), the chaincode
-// query that reads it, and which change of it to prove.
+// number prefix and record type, domain.NumberedRecords) and which change
+// of it to prove.
 type Kind struct {
 	domain.NumberedRecord
-	Get    string
 	Signed bool // carries a signed document: prove its registration and issuer key
 }
 
@@ -72,11 +71,11 @@ type Kind struct {
 // key; objections, agreements and applications their recorded decision
 // (their latest version).
 var Kinds = kinds(map[string]Kind{
-	domain.TypeCredential:  {Get: "GetCredential", Signed: true},
-	domain.TypeCertificate: {Get: "GetCertificate", Signed: true},
-	domain.TypeObjection:   {Get: "GetObjection"},
-	domain.TypeAgreement:   {Get: "GetAgreement"},
-	domain.TypeApplication: {Get: "GetApplication"},
+	domain.TypeCredential:  {Signed: true},
+	domain.TypeCertificate: {Signed: true},
+	domain.TypeObjection:   {},
+	domain.TypeAgreement:   {},
+	domain.TypeApplication: {},
 })
 
 // kinds completes the proof facts, by record type, with domain's table;
@@ -109,6 +108,16 @@ type Source interface {
 	Query(channel, chaincode, fn string, args ...string) ([]byte, error)
 }
 
+// Records is a Source that also reads the dataledger chaincode's numbered
+// records (the Fabric client, network.RecordOf, knows which query reads
+// each; this package links no client).
+type Records interface {
+	Source
+	// Record is the chaincode's JSON of a numbered record (recordType as
+	// in domain.NumberedRecords).
+	Record(channel, recordType, number string) ([]byte, error)
+}
+
 // record is what a proof reads of any record.
 type record struct {
 	Number      string          `json:"number"`
@@ -134,8 +143,8 @@ func (r *record) provedTx(k Kind) string {
 }
 
 // Build assembles the proof of a record from a channel member's peer.
-func Build(src Source, channel, chaincode string, kind Kind, number string) (*Bundle, error) {
-	raw, err := src.Query(channel, chaincode, kind.Get, number)
+func Build(src Records, channel, chaincode string, kind Kind, number string) (*Bundle, error) {
+	raw, err := src.Record(channel, kind.RecordType, number)
 	if err != nil {
 		return nil, err
 	}

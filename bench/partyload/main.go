@@ -6,11 +6,8 @@
 package main
 
 import (
-	"encoding/json"
 	"flag"
 	"log"
-
-	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"dataledger/bench/load"
 	"dataledger/chaincode/domain"
@@ -34,17 +31,12 @@ func main() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	contract := c.Contract(o.Channel)
 	o.RunLevels(func(int) string {
-		arg, _ := json.Marshal(domain.PartyInput{CreditCode: sample.CreditCode(*division), Name: "压测企业", Role: domain.PartyEnterprise, DivisionCode: *division})
-		_, commit, err := contract.SubmitAsync("RegisterParty", client.WithArguments(string(arg)))
-		if err != nil {
-			return "endorse/submit error"
+		in := domain.PartyInput{CreditCode: sample.CreditCode(*division), Name: "压测企业", Role: domain.PartyEnterprise, DivisionCode: *division}
+		_, err := network.Tx.RegisterParty(in).SubmitRaw(c, o.Channel)
+		if code := network.CommitCode(err); code != "" {
+			return code // VALID, or how it committed invalid
 		}
-		st, err := commit.Status()
-		if err != nil {
-			return "commit status error"
-		}
-		return st.Code.String()
+		return "endorse/submit/status error"
 	})
 }

@@ -1,15 +1,11 @@
 package suite
 
 import (
-	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/hyperledger/fabric-gateway/pkg/client"
 
 	"dataledger/bench/load"
 	"dataledger/chaincode/domain"
@@ -69,7 +65,7 @@ func runScale(o *Options, r *Report) error {
 	if _, err := is.Issue(signed, ag); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
-	cc := is.Operator.Contract(o.ScaleChannel)
+	cc := ledger{is.Operator, o.ScaleChannel}
 	loaded, err := countLoaded(cc)
 	if err != nil {
 		return err
@@ -90,14 +86,18 @@ func runScale(o *Options, r *Report) error {
 		if o.Smoke {
 			samples = 30
 		}
+		// The timed reads take the chaincode's answer undecoded (Raw): the
+		// figures are the ledger's, not a client's JSON decoding.
+		verify := network.Tx.VerifyCredential(cred.AuthorizationNumber)
 		if row.Verify, err = sampleLatency(samples, func() error {
-			_, err := cc.Evaluate("VerifyCredential", client.WithArguments(cred.AuthorizationNumber))
+			_, err := verify.Raw(cc.c, cc.channel)
 			return err
 		}); err != nil {
 			return fmt.Errorf("%s", network.ErrorText(err))
 		}
+		page1 := network.Tx.ListDisclosedAuthorizations(disclosurePage, "")
 		if row.Page1, err = sampleLatency(samples/4, func() error {
-			_, err := cc.Evaluate("ListDisclosedAuthorizations", client.WithArguments(strconv.Itoa(disclosurePage), ""))
+			_, err := page1.Raw(cc.c, cc.channel)
 			return err
 		}); err != nil {
 			return err
@@ -107,8 +107,9 @@ func runScale(o *Options, r *Report) error {
 		if err != nil {
 			return err
 		}
+		deep := network.Tx.ListDisclosedAuthorizations(disclosurePage, bookmark)
 		if row.DeepPage, err = sampleLatency(samples/4, func() error {
-			_, err := cc.Evaluate("ListDisclosedAuthorizations", client.WithArguments(strconv.Itoa(disclosurePage), bookmark))
+			_, err := deep.Raw(cc.c, cc.channel)
 			return err
 		}); err != nil {
 			return err
@@ -119,11 +120,17 @@ func runScale(o *Options, r *Report) error {
 	return nil
 }
 
+// ledger is a client on the channel the benchmark uses.
+type ledger struct {
+	c       *network.Client
+	channel string
+}
+
 // countLoaded finds how many bulk-loaded records the channel has already
 // (the loader numbers them from 0, so the first missing one is the count).
-func countLoaded(cc *client.Contract) (int, error) {
+func countLoaded(cc ledger) (int, error) {
 	exists := func(i int) bool {
-		b, err := cc.Evaluate("GetCredential", client.WithArguments(benchNumber(cc, i)))
+		b, err := network.Tx.GetCredential(benchNumber(cc, i)).Raw(cc.c, cc.channel)
 		return err == nil && len(b) > 0
 	}
 	if !exists(0) {
@@ -144,22 +151,23 @@ func countLoaded(cc *client.Contract) (int, error) {
 	return hi, nil
 }
 
-var benchDivision sync.Map // contract → division code
+var benchDivision sync.Map // channel → division code
 
-func benchNumber(cc *client.Contract, i int) string {
-	div, ok := benchDivision.Load(cc)
+func benchNumber(cc ledger, i int) string {
+	div, ok := benchDivision.Load(cc.channel)
 	if !ok {
-		b, _ := cc.Evaluate("GetJurisdiction")
-		var j domain.Jurisdiction
-		_ = json.Unmarshal(b, &j)
+		j, err := cc.c.GetJurisdiction(cc.channel)
+		if err != nil {
+			j = &domain.Jurisdiction{}
+		}
 		div = j.DivisionCode
-		benchDivision.Store(cc, div)
+		benchDivision.Store(cc.channel, div)
 	}
 	return domain.SequenceNumber(domain.PrefixAuthorization, div.(string), time.Now().In(domain.CST).Year(), uint64(i)).String()
 }
 
 // bulkLoad writes records [from, to) in transactions of MaxBenchLoad.
-func bulkLoad(cc *client.Contract, from, to int) error {
+func bulkLoad(cc ledger, from, to int) error {
 	var chunks [][2]int
 	for s := from; s < to; s += domain.MaxBenchLoad {
 		chunks = append(chunks, [2]int{s, min(domain.MaxBenchLoad, to-s)})
@@ -167,13 +175,7 @@ func bulkLoad(cc *client.Contract, from, to int) error {
 	var mu sync.Mutex
 	var firstErr error
 	res := load.Run(8, len(chunks), func(i int) string {
-		_, commit, err := cc.SubmitAsync("BenchLoad", client.WithArguments(strconv.Itoa(chunks[i][0]), strconv.Itoa(chunks[i][1])))
-		if err == nil {
-			var st *client.Status
-			if st, err = commit.Status(); err == nil && !st.Successful {
-				err = fmt.Errorf("transaction %s: %s", st.TransactionID, st.Code)
-			}
-		}
+		_, err := network.Tx.BenchLoad(chunks[i][0], chunks[i][1]).SubmitRaw(cc.c, cc.channel)
 		if err != nil {
 			mu.Lock()
 			if firstErr == nil {
@@ -196,17 +198,13 @@ func bulkLoad(cc *client.Contract, from, to int) error {
 // skipTo follows the disclosure list's bookmarks, 200 records a page,
 // to the record at position pos, and returns the bookmark that starts
 // there.
-func skipTo(cc *client.Contract, pos int) (string, error) {
+func skipTo(cc ledger, pos int) (string, error) {
 	bookmark := ""
 	for pos > 0 {
 		n := min(pos, domain.MaxPageSize)
-		b, err := cc.Evaluate("ListDisclosedAuthorizations", client.WithArguments(strconv.Itoa(n), bookmark))
+		page, err := cc.c.ListDisclosedAuthorizations(cc.channel, n, bookmark)
 		if err != nil {
 			return "", fmt.Errorf("%s", network.ErrorText(err))
-		}
-		var page domain.Page[json.RawMessage]
-		if err := json.Unmarshal(b, &page); err != nil {
-			return "", err
 		}
 		if page.Bookmark == "" {
 			return "", fmt.Errorf("the list ended before record %d", pos)
@@ -232,7 +230,6 @@ func runHistory(o *Options, r *Report) error {
 		return err
 	}
 	defer c.Close()
-	cc := c.Contract(o.WriteChannel)
 	run := fmt.Sprint(time.Now().UnixNano())
 	value := strings.Repeat("h", 1024)
 	var wg sync.WaitGroup
@@ -243,11 +240,7 @@ func runHistory(o *Options, r *Report) error {
 		go func() {
 			defer wg.Done()
 			for v := range n {
-				_, commit, err := cc.SubmitAsync("BenchPut", client.WithArguments(fmt.Sprintf("hist-%s-%d", run, n), fmt.Sprintf(`{"version":%d,"pad":"%s"}`, v, value)))
-				if err == nil {
-					_, err = commit.Status()
-				}
-				if err != nil {
+				if _, err := c.BenchPut(o.WriteChannel, fmt.Sprintf("hist-%s-%d", run, n), fmt.Sprintf(`{"version":%d,"pad":"%s"}`, v, value)); err != nil {
 					errs[i] = fmt.Errorf("%s", network.ErrorText(err))
 					return
 				}
@@ -264,8 +257,9 @@ func runHistory(o *Options, r *Report) error {
 	for _, n := range o.HistoryLens {
 		key := fmt.Sprintf("hist-%s-%d", run, n)
 		size := 0
+		history := network.Tx.History(domain.TypeBench, key)
 		lat, err := sampleLatency(20, func() error {
-			b, err := cc.Evaluate("History", client.WithArguments(domain.TypeBench, key))
+			b, err := history.Raw(c, o.WriteChannel)
 			size = len(b)
 			return err
 		})

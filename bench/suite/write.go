@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hyperledger/fabric-gateway/pkg/client"
-
 	"dataledger/bench/load"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
@@ -32,8 +30,8 @@ const (
 
 // outcome classifies a submit's result as the load generators count it.
 func outcome(err error) string {
-	if err == nil {
-		return "VALID"
+	if code := network.CommitCode(err); code != "" {
+		return code // VALID, or how the transaction committed invalid
 	}
 	if re, ok := domain.AsRule(err); ok {
 		return "refused " + re.Rule
@@ -78,25 +76,20 @@ func runWrite(o *Options, r *Report) error {
 	}
 	// The raw put writes a value the size of a signed credential.
 	value := strings.Repeat("x", len(docs[0]))
-	contract := is.Operator.Contract(o.WriteChannel)
-	submit := func(fn string, args ...string) string {
-		_, commit, err := contract.SubmitAsync(fn, client.WithArguments(args...))
-		if err != nil {
-			return outcome(err)
-		}
-		st, err := commit.Status()
-		if err != nil {
-			return "commit status error"
-		}
-		return st.Code.String()
+	// Each submit waits for its commit; the answer is not decoded.
+	submit := func(tx interface {
+		SubmitRaw(network.Invoker, string) (*network.Committed, error)
+	}) string {
+		_, err := tx.SubmitRaw(is.Operator, o.WriteChannel)
+		return outcome(err)
 	}
-	if got := submit("BenchPut", "warm-up", value); got != "VALID" {
+	if got := submit(network.Tx.BenchPut("warm-up", value)); got != "VALID" {
 		return fmt.Errorf("BenchPut: %s (start the network with `network up --bench`)", got)
 	}
 	// What BenchShape reads: a jurisdiction, a profile, a key, a party, an
 	// agreement and a record's worth of bytes.
 	for i := range 6 {
-		if got := submit("BenchPut", fmt.Sprintf("shape-read-%d", i), value); got != "VALID" {
+		if got := submit(network.Tx.BenchPut(fmt.Sprintf("shape-read-%d", i), value)); got != "VALID" {
 			return fmt.Errorf("BenchPut: %s", got)
 		}
 	}
@@ -108,11 +101,11 @@ func runWrite(o *Options, r *Report) error {
 	// pathsAt are the four paths writing the transactions numbered from base.
 	pathsAt := func(base int) []path {
 		return []path{
-			{PathRawPut, func(i int) string { return submit("BenchPut", fmt.Sprintf("%s-%d", runID, base+i), value) }},
+			{PathRawPut, func(i int) string { return submit(network.Tx.BenchPut(fmt.Sprintf("%s-%d", runID, base+i), value)) }},
 			{PathShapedPut, func(i int) string {
-				return submit("BenchShape", fmt.Sprintf("%s-s%d", runID, base+i), value, "6", "4")
+				return submit(network.Tx.BenchShape(fmt.Sprintf("%s-s%d", runID, base+i), value, 6, 4))
 			}},
-			{PathIssuance, func(i int) string { return submit("IssueCredential", docs[base+i], ag.Number) }},
+			{PathIssuance, func(i int) string { return submit(network.Tx.IssueCredential(docs[base+i], ag.Number)) }},
 			{PathRegistration, func(i int) string {
 				_, build := is.CertificateFor(holder, "压测持证企业", fmt.Sprintf("压测产品%s-%06d", runID[len(runID)-6:], base+i), []string{"RES-450100-0001"}, true)
 				_, err := is.RegisterCertificate(build, "")

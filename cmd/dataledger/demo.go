@@ -46,9 +46,9 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return err
 	}
 	defer op.Close()
-	in, _ := json.Marshal(domain.PartyInput{CreditCode: demoCreditCode, Name: "广西数智科技有限公司", Role: domain.PartyEnterprise, DivisionCode: "450103"})
+	in := domain.PartyInput{CreditCode: demoCreditCode, Name: "广西数智科技有限公司", Role: domain.PartyEnterprise, DivisionCode: "450103"}
 	fmt.Fprintln(w, "1. 南宁市 (CityAMSP operator) registers an enterprise on channel nanning")
-	res, err := op.Submit("nanning", "RegisterParty", string(in))
+	_, res, err := op.RegisterParty("nanning", in)
 	switch {
 	case err == nil:
 		fmt.Fprintf(w, "   committed: channel %s, block %d, tx %s\n", res.Channel, res.BlockNumber, res.TxID)
@@ -64,12 +64,10 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return err
 	}
 	defer ex.Close()
-	b, err := ex.Evaluate("nanning", "GetParty", demoCreditCode)
+	p, err := ex.GetParty("nanning", demoCreditCode)
 	if err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
-	var p domain.Party
-	_ = json.Unmarshal(b, &p)
 	fmt.Fprintf(w, "   %s %s (%s, %s) status %s, onboarded %s by %s/%s\n", p.CreditCode, p.Name, domain.PartyRoles[p.Role], p.DivisionCode, p.Status, p.Onboarded.Time, p.Onboarded.Actor.MSP, p.Onboarded.Actor.Role)
 
 	fmt.Fprintln(w, "3. a clerk without the authority role tries to change nanning's policy profile")
@@ -78,7 +76,7 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return err
 	}
 	defer clerk.Close()
-	if _, err := clerk.Submit("nanning", "AdoptProfile", "NS", "试图越权"); err != nil {
+	if _, _, err := clerk.AdoptProfile("nanning", "NS", "试图越权"); err != nil {
 		re, ok := domain.AsRule(err)
 		if !ok {
 			return err
@@ -116,12 +114,10 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 	fmt.Fprintf(w, "   授权编号 %s registered: channel %s, block %d, tx %s\n", cred.AuthorizationNumber, issued.Channel, issued.BlockNumber, issued.TxID)
 
 	verify := func() error {
-		b, err := ex.Evaluate("nanning", "VerifyCredential", cred.AuthorizationNumber)
+		v, err := ex.VerifyCredential("nanning", cred.AuthorizationNumber)
 		if err != nil {
 			return fmt.Errorf("%s", network.ErrorText(err))
 		}
-		var v domain.Verification
-		_ = json.Unmarshal(b, &v)
 		fmt.Fprintf(w, "   exchange verifies %s: %s — %s\n", v.Number, v.Status, v.Reason)
 		return nil
 	}
@@ -130,13 +126,13 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return err
 	}
 	fmt.Fprintln(w, "7. 南宁市 suspends it while an objection is examined, then reinstates it")
-	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", cred.AuthorizationNumber, "suspend", "收到异议，核查期间暂停"); err != nil {
+	if _, _, err := is.Authority.ChangeCredentialStatus("nanning", cred.AuthorizationNumber, "suspend", "收到异议，核查期间暂停"); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	if err := verify(); err != nil {
 		return err
 	}
-	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", cred.AuthorizationNumber, "reinstate", "异议不成立"); err != nil {
+	if _, _, err := is.Authority.ChangeCredentialStatus("nanning", cred.AuthorizationNumber, "reinstate", "异议不成立"); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 
@@ -146,12 +142,10 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return err
 	}
 	defer reg.Close()
-	b, err = reg.Evaluate("nanning", "History", "credential", cred.AuthorizationNumber)
+	hist, err := reg.History("nanning", domain.TypeCredential, cred.AuthorizationNumber)
 	if err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
-	var hist []domain.HistoryItem
-	_ = json.Unmarshal(b, &hist)
 	for _, h := range hist {
 		var r domain.CredentialRecord
 		_ = json.Unmarshal(h.Record, &r)
@@ -203,41 +197,38 @@ func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, pla
 	// feed; without a gateway, the exchange records it here.
 	received := false
 	for deadline := time.Now().Add(5 * time.Second); !received && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		if b, err := ex.Evaluate("nanning", "ListAcknowledgements", cert.RegistrationNumber); err == nil {
-			var acks []domain.Acknowledgement
-			_ = json.Unmarshal(b, &acks)
+		if acks, err := ex.ListAcknowledgements("nanning", cert.RegistrationNumber); err == nil {
 			received = len(acks) > 0
 		}
 	}
 	if !received {
-		if _, err := ex.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, domain.AckReceived); err != nil {
+		if _, _, err := ex.AcknowledgeCertificate("nanning", cert.RegistrationNumber, domain.AckReceived); err != nil {
 			return fmt.Errorf("%s", network.ErrorText(err))
 		}
 	}
-	if _, err := ex.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, domain.AckListed); err != nil {
+	if _, _, err := ex.AcknowledgeCertificate("nanning", cert.RegistrationNumber, domain.AckListed); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	fmt.Fprintln(w, "12. the exchange has received (pushed to it) and lists it; then files an objection, and the certificate reads suspended")
-	objection, _ := json.Marshal(domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
-		EvidenceDigest: certs.SM3Hex([]byte("异议材料")), Summary: "质疑产品是否超出授权范围"})
-	if _, err := ex.Submit("nanning", "FileObjection", string(objection)); err != nil {
+	o := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
+		EvidenceDigest: certs.SM3Hex([]byte("异议材料")), Summary: "质疑产品是否超出授权范围"}
+	if _, _, err := ex.FileObjection("nanning", o); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	status := func() (string, error) {
-		b, err := ex.Evaluate("nanning", "VerifyCertificate", cert.RegistrationNumber)
-		var v domain.Verification
-		_ = json.Unmarshal(b, &v)
-		return v.Status + " — " + v.Reason, err
+		v, err := ex.VerifyCertificate("nanning", cert.RegistrationNumber)
+		if err != nil {
+			return "", err
+		}
+		return v.Status + " — " + v.Reason, nil
 	}
 	st, err := status()
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "    %s\n", st)
-	var o domain.ObjectionInput
-	_ = json.Unmarshal(objection, &o)
-	decision, _ := json.Marshal(domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: "经核实未超出授权范围，驳回"})
-	if _, err := is.Operator.Submit("nanning", "DecideObjection", o.Number, string(decision)); err != nil {
+	decision := domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: "经核实未超出授权范围，驳回"}
+	if _, _, err := is.Operator.DecideObjection("nanning", o.Number, decision); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	if st, err = status(); err != nil {
@@ -245,8 +236,8 @@ func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, pla
 	}
 	fmt.Fprintf(w, "13. the operator dismisses it with reasons: %s\n", st)
 	size := 0
-	for _, q := range [][2]string{{"application", app.Number}, {"certificate", cert.RegistrationNumber}, {"objection", o.Number}} {
-		b, err := reg.Evaluate("nanning", "History", q[0], q[1])
+	for _, q := range [][2]string{{domain.TypeApplication, app.Number}, {domain.TypeCertificate, cert.RegistrationNumber}, {domain.TypeObjection, o.Number}} {
+		b, err := network.Tx.History(q[0], q[1]).Raw(reg, "nanning")
 		if err != nil {
 			return fmt.Errorf("%s", network.ErrorText(err))
 		}

@@ -66,8 +66,8 @@ func Today() string { return time.Now().In(domain.CST).Format(time.DateOnly) }
 // RegisterKey registers an SM2 key for the department, valid five years.
 func (is *Issuer) RegisterKey(k *certs.PrivateKey) (*network.Committed, error) {
 	until := time.Now().In(domain.CST).AddDate(5, 0, 0).Format(time.DateOnly)
-	b, _ := json.Marshal(domain.IssuerKeyInput{PublicKey: string(k.Public().PEM()), Department: is.Department, ValidFrom: Today(), ValidUntil: until})
-	return is.Authority.Submit(is.Channel, "RegisterIssuerKey", string(b))
+	_, res, err := is.Authority.RegisterIssuerKey(is.Channel, domain.IssuerKeyInput{PublicKey: string(k.Public().PEM()), Department: is.Department, ValidFrom: Today(), ValidUntil: until})
+	return res, err
 }
 
 // CreditCode makes a random valid unified social credit code in division.
@@ -85,8 +85,7 @@ func CreditCode(division string) string {
 // Party registers a party with a random credit code in the jurisdiction.
 func (is *Issuer) Party(role, name string) (string, error) {
 	code := CreditCode(is.Division)
-	b, _ := json.Marshal(domain.PartyInput{CreditCode: code, Name: name, Role: role, DivisionCode: is.Division})
-	if _, err := is.Operator.Submit(is.Channel, "RegisterParty", string(b)); err != nil {
+	if _, _, err := is.Operator.RegisterParty(is.Channel, domain.PartyInput{CreditCode: code, Name: name, Role: role, DivisionCode: is.Division}); err != nil {
 		return "", err
 	}
 	return code, nil
@@ -115,12 +114,12 @@ func (is *Issuer) CatalogAgreement(grantor, grantee, granteeName string) (*Agree
 		TermStart: start.Format(time.DateOnly), TermEnd: start.AddDate(3, 0, -1).Format(time.DateOnly),
 	}
 	a.Digest = certs.SM3Hex([]byte("目录授权协议 " + a.Number + " " + grantee))
-	b, _ := json.Marshal(domain.AgreementInput{Number: a.Number, Kind: domain.AgreementCatalog, GrantorCreditCode: grantor, GranteeCreditCode: grantee,
-		DocumentDigest: a.Digest, Scope: "公共交通客流统计数据（开发目录）", TermStart: a.TermStart, TermEnd: a.TermEnd, SignedOn: Today()})
-	if _, err := is.Operator.Submit(is.Channel, "RecordAgreement", string(b)); err != nil {
+	in := domain.AgreementInput{Number: a.Number, Kind: domain.AgreementCatalog, GrantorCreditCode: grantor, GranteeCreditCode: grantee,
+		DocumentDigest: a.Digest, Scope: "公共交通客流统计数据（开发目录）", TermStart: a.TermStart, TermEnd: a.TermEnd, SignedOn: Today()}
+	if _, _, err := is.Operator.RecordAgreement(is.Channel, in); err != nil {
 		return nil, err
 	}
-	if _, err := is.Authority.Submit(is.Channel, "FileAgreement", a.Number); err != nil {
+	if _, _, err := is.Authority.FileAgreement(is.Channel, a.Number); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -142,13 +141,14 @@ func (is *Issuer) Credential(a *Agreement, key *certs.PrivateKey) (*domain.Crede
 
 // Issue registers a signed credential.
 func (is *Issuer) Issue(signed string, a *Agreement) (*network.Committed, error) {
-	return is.Operator.Submit(is.Channel, "IssueCredential", signed, a.Number)
+	_, res, err := is.Operator.IssueCredential(is.Channel, signed, a.Number)
+	return res, err
 }
 
 // CertificateFor builds a product certificate of the enterprise; the
 // returned function completes and signs it once the registering
 // transaction's ID is known (its 区块链编号).
-func (is *Issuer) CertificateFor(enterprise, enterpriseName, productName string, resources []string, preExisting bool, auths ...string) (*domain.Certificate, func(txID string) ([]string, error)) {
+func (is *Issuer) CertificateFor(enterprise, enterpriseName, productName string, resources []string, preExisting bool, auths ...string) (*domain.Certificate, func(txID string) (string, error)) {
 	c := &domain.Certificate{
 		Type: domain.DocTypeCertificate, CertificateName: "数据产品登记证书", ProductName: productName,
 		RegistrationNumber: is.Number(domain.PrefixRegistration), ProductType: "dataset",
@@ -157,21 +157,19 @@ func (is *Issuer) CertificateFor(enterprise, enterpriseName, productName string,
 		AuthorizationNumbers: append([]string{}, auths...), ResourceIDs: resources, PreExisting: preExisting,
 		IssuingDepartment: is.Department,
 	}
-	return c, func(txID string) ([]string, error) {
+	return c, func(txID string) (string, error) {
 		c.ChainReference = domain.ChainReference{Channel: is.Channel, TxID: txID}
 		b, _ := json.Marshal(c)
 		signed, err := certs.Sign(b, is.Key, nil)
-		return []string{string(signed)}, err
+		return string(signed), err
 	}
 }
 
 // RegisterCertificate registers a certificate built by CertificateFor,
 // through its application (empty for a pre-existing product).
-func (is *Issuer) RegisterCertificate(build func(string) ([]string, error), application string) (*network.Committed, error) {
-	return is.Operator.SubmitOwnTxID(is.Channel, "RegisterCertificate", func(txID string) ([]string, error) {
-		args, err := build(txID)
-		return append(args, application), err
-	})
+func (is *Issuer) RegisterCertificate(sign func(txID string) (string, error), application string) (*network.Committed, error) {
+	_, res, err := is.Operator.RegisterCertificate(is.Channel, application, sign)
+	return res, err
 }
 
 // Application files a scenario-authorization application for a dataset
@@ -182,7 +180,7 @@ func (is *Issuer) Application(applicant, provider, product string, resources ...
 		ProductType: "dataset", Scenario: "城市交通规划与公交线网优化", ResourceIDs: resources,
 		DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("产品设计方案 " + product)),
 	}
-	_, err := is.Operator.SubmitJSON(is.Channel, "Apply", in)
+	_, _, err := is.Operator.Apply(is.Channel, *in)
 	return in, err
 }
 
@@ -196,21 +194,30 @@ func (is *Issuer) Develop(app *domain.ApplicationInput, operator string) error {
 		TermStart: Today(), TermEnd: time.Now().In(domain.CST).AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: Today()}
 	steps := []struct {
 		c    *network.Client
-		fn   string
-		args []any
+		call network.Write[*domain.Application]
 	}{
-		{is.Operator, "PreliminaryReview", []any{app.Number, domain.DecisionApproved, ""}},
-		{is.Authority, "ComplianceReview", []any{app.Number, domain.ReviewerAgency, domain.DecisionApproved, ""}},
-		{is.Authority, "ComplianceReview", []any{app.Number, app.DataProviders[0], domain.DecisionApproved, ""}},
-		{is.Operator, "RecordAgreement", []any{scenario}},
-		{is.Authority, "FileAgreement", []any{scenario.Number}},
-		{is.Operator, "AttachScenarioAgreement", []any{app.Number, scenario.Number}},
-		{is.Operator, "StartDevelopment", []any{app.Number}},
-		{is.Operator, "VerifyConsistency", []any{app.Number, certs.SM3Hex([]byte("产品 " + app.Number)), "true", "", domain.DecisionApproved, ""}},
+		{is.Operator, network.Tx.PreliminaryReview(app.Number, domain.DecisionApproved, "")},
+		{is.Authority, network.Tx.ComplianceReview(app.Number, domain.ReviewerAgency, domain.DecisionApproved, "")},
+		{is.Authority, network.Tx.ComplianceReview(app.Number, app.DataProviders[0], domain.DecisionApproved, "")},
 	}
 	for _, s := range steps {
-		if _, err := s.c.SubmitJSON(is.Channel, s.fn, s.args...); err != nil {
-			return fmt.Errorf("%s: %w", s.fn, err)
+		if _, _, err := s.call.Submit(s.c, is.Channel); err != nil {
+			return fmt.Errorf("%s: %w", s.call.Fn, err)
+		}
+	}
+	if _, _, err := is.Operator.RecordAgreement(is.Channel, scenario); err != nil {
+		return fmt.Errorf("scenario agreement: %w", err)
+	}
+	if _, _, err := is.Authority.FileAgreement(is.Channel, scenario.Number); err != nil {
+		return fmt.Errorf("filing the scenario agreement: %w", err)
+	}
+	for _, call := range []network.Write[*domain.Application]{
+		network.Tx.AttachScenarioAgreement(app.Number, scenario.Number),
+		network.Tx.StartDevelopment(app.Number),
+		network.Tx.VerifyConsistency(app.Number, certs.SM3Hex([]byte("产品 "+app.Number)), true, "", domain.DecisionApproved, ""),
+	} {
+		if _, _, err := call.Submit(is.Operator, is.Channel); err != nil {
+			return fmt.Errorf("%s: %w", call.Fn, err)
 		}
 	}
 	return nil
