@@ -135,6 +135,15 @@ var literalExceptions = map[string]string{
 	"chaincode/contract/bench.go BenchProbe": "the chaincode's refusal text",
 }
 
+// fileExceptions are whole files of the chaincode that define, not call,
+// the transactions by name.
+var fileExceptions = map[string]string{
+	// Each row of the access table is named after the transaction it
+	// guards; chaincode/contract/access_test.go checks every row against
+	// the contract's transactions.
+	"chaincode/domain/access.go": "the access table's actions",
+}
+
 // No Go product code outside network/transactions.go names a chaincode
 // function: callers go through the typed client, so a renamed function or
 // a changed argument list is one edit and a compile error, not a runtime
@@ -187,6 +196,10 @@ func TestNoTransactionNameOutsideTheTypedClient(t *testing.T) {
 				used[key] = true
 				return true
 			}
+			if _, ok := fileExceptions[rel]; ok {
+				used[rel] = true
+				return true
+			}
 			t.Errorf("%s:%d: the chaincode function %q is named outside network/transactions.go; call network.Tx.%s or (*network.Client).%s", rel, fset.Position(lit.Pos()).Line, s, s, s)
 			return true
 		})
@@ -197,6 +210,11 @@ func TestNoTransactionNameOutsideTheTypedClient(t *testing.T) {
 	}
 	if files < 50 {
 		t.Fatalf("walked only %d Go files under %s", files, root)
+	}
+	for key := range fileExceptions {
+		if !used[key] {
+			t.Errorf("file exception %q matches no literal any more: remove it", key)
+		}
 	}
 	for key := range literalExceptions {
 		if !used[key] {
