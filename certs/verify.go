@@ -49,7 +49,7 @@ type Verified struct {
 // well formed, a key in ring has its key ID, the signature verifies over the
 // canonical form, and every field of the typed document is valid. The caller
 // must still ask the ledger whether the document is registered, in force, and
-// whether the key was valid when it signed.
+// whether the key was valid when it signed. It is OpenSigned with the ring.
 func VerifyOffline(data []byte, ring KeyRing) (*Verified, error) {
 	o, err := OpenSigned(data, ring.KeyOf)
 	if err != nil {
