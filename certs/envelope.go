@@ -25,6 +25,7 @@ type Envelope struct {
 	Signature    Signature
 	members      map[string]json.RawMessage // canonical values, signature removed
 	signingInput []byte
+	canonical    []byte // JCS form of the whole document, signature included
 }
 
 // Reason says why a document was refused.
@@ -111,7 +112,7 @@ func parseObject(data []byte) (*Envelope, error) {
 	if err := json.Unmarshal(canon, &members); err != nil || members == nil {
 		return nil, malformed("", "the document must be a JSON object")
 	}
-	return &Envelope{members: members}, nil
+	return &Envelope{members: members, canonical: canon}, nil
 }
 
 func canonicalMembers(m map[string]json.RawMessage) ([]byte, error) {

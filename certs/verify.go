@@ -1,7 +1,6 @@
 package certs
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,22 +49,11 @@ type Verified struct {
 // well formed, a key in ring has its key ID, the signature verifies over the
 // canonical form, and every field of the typed document is valid. The caller
 // must still ask the ledger whether the document is registered, in force, and
-// whether the key was valid when it signed.
+// whether the key was valid when it signed. It is OpenSigned with the ring.
 func VerifyOffline(data []byte, ring KeyRing) (*Verified, error) {
-	env, err := ParseEnvelope(data)
+	o, err := OpenSigned(data, ring.KeyOf)
 	if err != nil {
 		return nil, err
 	}
-	key, ok := ring[env.Signature.KeyID]
-	if !ok {
-		return nil, &Error{Reason: ReasonUnknownKey, Field: "signature.keyId", Detail: fmt.Sprintf("no key given has ID %s (%d keys tried)", env.Signature.KeyID, len(ring))}
-	}
-	if err := VerifySignature(env, key); err != nil {
-		return nil, err
-	}
-	doc, err := DecodeDocument(data)
-	if err != nil {
-		return nil, err
-	}
-	return &Verified{KeyID: env.Signature.KeyID, Document: doc, Envelope: env}, nil
+	return &Verified{KeyID: o.KeyID(), Document: o.Document, Envelope: o.Envelope}, nil
 }

@@ -86,8 +86,23 @@ func (s *Server) verifyProof(c *gin.Context) {
 // audits keeps each channel's audit checkpoint, one audit at a time.
 type audits struct {
 	mu  sync.Mutex
-	dir string                       // "" keeps checkpoints in memory
-	mem map[string]*proof.Checkpoint // when dir is ""
+	dir string                        // "" keeps checkpoints in memory
+	mem map[string]proof.Checkpointer // when dir is ""
+}
+
+// checkpointer is the channel's: its file in dir, read afresh for each
+// audit, or the one kept in memory.
+func (a *audits) checkpointer(channel string) (proof.Checkpointer, error) {
+	if a.dir != "" {
+		return proof.NewFileCheckpointer(filepath.Join(a.dir, channel+".json"))
+	}
+	if a.mem[channel] == nil {
+		if a.mem == nil {
+			a.mem = map[string]proof.Checkpointer{}
+		}
+		a.mem[channel] = proof.NewMemoryCheckpointer()
+	}
+	return a.mem[channel], nil
 }
 
 // auditChain walks the channel's blocks from the last checkpoint (or
@@ -102,50 +117,23 @@ func (s *Server) auditChain(c *gin.Context) {
 	a := &s.audits
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	var cp *proof.Checkpoint
-	var err error
-	path := ""
-	if a.dir != "" {
-		path = filepath.Join(a.dir, channel+".json")
-		cp, err = proof.LoadCheckpoint(path)
-	} else {
-		cp = a.mem[channel]
-	}
+	cps, err := a.checkpointer(channel)
 	if err != nil {
 		abort(c, err)
 		return
 	}
 	if c.Query("from") == "genesis" {
-		cp = nil
-	}
-	from := uint64(0)
-	if cp != nil {
-		from = cp.Next
-	}
-	src := ledgerSource{c.Request.Context(), s.ledger, who}
-	blocks, err := proof.NewQueryBlocks(src, channel, from)
-	if err != nil {
-		abort(c, err)
-		return
+		cps = proof.FromGenesis(cps)
 	}
 	roots, err := s.ledger.TrustRoots()
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	r, err := proof.Audit(channel, blocks, cp, roots)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	if path != "" {
-		err = r.Checkpoint.Save(path)
-	} else {
-		if a.mem == nil {
-			a.mem = map[string]*proof.Checkpoint{}
-		}
-		a.mem[channel] = r.Checkpoint
-	}
+	src := ledgerSource{c.Request.Context(), s.ledger, who}
+	r, err := proof.Resume(channel, cps, func(from uint64) (proof.Blocks, error) {
+		return proof.NewQueryBlocks(src, channel, from)
+	}, roots)
 	if err != nil {
 		abort(c, err)
 		return

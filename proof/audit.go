@@ -3,11 +3,9 @@ package proof
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -18,17 +16,6 @@ import (
 // answers io.EOF after the last one.
 type Blocks interface {
 	Next() ([]byte, error)
-}
-
-// Checkpoint is where an audit stopped: the next block to check, the
-// header hash it must name as previous, and the configuration in force
-// (its block), so the next audit resumes without re-reading the chain.
-type Checkpoint struct {
-	Channel      string `json:"channel"`
-	Next         uint64 `json:"next"`
-	PreviousHash []byte `json:"previousHash"`
-	ConfigBlock  []byte `json:"configBlock"`
-	Audited      string `json:"audited"` // when it was written
 }
 
 // Broken is the first block that fails the audit.
@@ -177,33 +164,4 @@ func checkLink(blk *common.Block, want uint64, prev []byte, cfg *Config, tr Trus
 		return "orderer signatures: " + err.Error()
 	}
 	return ""
-}
-
-// LoadCheckpoint reads a checkpoint file; a missing file is no checkpoint.
-func LoadCheckpoint(path string) (*Checkpoint, error) {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var cp Checkpoint
-	if err := json.Unmarshal(b, &cp); err != nil {
-		return nil, fmt.Errorf("checkpoint %s: %w", path, err)
-	}
-	return &cp, nil
-}
-
-// Save writes a checkpoint atomically (temporary file, then rename).
-func (cp *Checkpoint) Save(path string) error {
-	b, err := json.MarshalIndent(cp, "", "  ")
-	if err != nil {
-		return err
-	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -478,14 +478,7 @@ func verifyDocument(r *Report, b *Bundle, rec *record, recTx *Tx, configs map[ui
 		if pub.KeyID() != k.KeyID || k.KeyID != rec.IssuerKeyID {
 			return fmt.Errorf("issuer key %s is not the key %s that signed the document", pub.KeyID(), rec.IssuerKeyID)
 		}
-		env, err := certs.ParseEnvelope(b.Document)
-		if err != nil {
-			return err
-		}
-		if err := certs.VerifySignature(env, pub); err != nil {
-			return err
-		}
-		_, err = certs.DecodeDocument(b.Document)
+		_, err = certs.OpenSigned(b.Document, certs.OnlyKey(pub))
 		return err
 	}()
 	r.add("document.signature", err, fmt.Sprintf("SM2 signature verifies with issuer key %s recorded on the ledger; every field is valid", rec.IssuerKeyID))

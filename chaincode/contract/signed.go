@@ -48,27 +48,24 @@ func beginSigned[D domain.Document](a *App, s store.Store, signedJSON, action st
 	return sd, err
 }
 
-// decodeSigned parses a signed document, validates its fields and returns
-// its canonical form; field errors name the field.
+// decodeSigned opens a signed document with the certs pipeline, fields
+// first (certs.Open: parse, then decode and validate; the signature is
+// left to verifySignature once the registered key is found), and returns
+// its canonical form; field errors name the field and its rule.
 func decodeSigned[D domain.Document](signedJSON string) (*certs.Envelope, D, []byte, error) {
 	var zero D
 	if len(signedJSON) > certs.MaxDocumentSize {
 		return nil, zero, nil, domain.Invalid(domain.RuleDocument, "document", "is %d bytes, at most %d", len(signedJSON), certs.MaxDocumentSize)
 	}
-	env, err := certs.ParseEnvelope([]byte(signedJSON))
+	o, err := certs.Open([]byte(signedJSON))
 	if err != nil {
 		return nil, zero, nil, docError(err)
 	}
-	doc, err := certs.DecodeDocument([]byte(signedJSON))
-	if err != nil {
-		return nil, zero, nil, docError(err)
-	}
-	d, ok := doc.(D)
+	d, ok := o.Document.(D)
 	if !ok {
-		return nil, zero, nil, domain.Invalid(domain.RuleDocument, "docType", "is %s, not the expected document type", doc.DocType())
+		return nil, zero, nil, domain.Invalid(domain.RuleDocument, "docType", "is %s, not the expected document type", o.Document.DocType())
 	}
-	canonical, _ := certs.Canonicalize([]byte(signedJSON))
-	return env, d, canonical, nil
+	return o.Envelope, d, o.Canonical, nil
 }
 
 func docError(err error) error {
@@ -82,7 +79,8 @@ func docError(err error) error {
 	return domain.Invalid(domain.RuleDocument, "document", "%v", err)
 }
 
-// verifySignature checks the envelope's SM2 signature with a registered key.
+// verifySignature is the pipeline's signature stage with a registered key;
+// its refusals are the domain's DL-SIGNATURE.
 func verifySignature(env *certs.Envelope, k *domain.IssuerKey) error {
 	pub, err := certs.ParsePublicKeyPEM([]byte(k.PublicKey))
 	if err != nil {

@@ -153,47 +153,41 @@ where this one stopped. Exit status: 0 the chain holds; 1 a broken link
 			if err != nil {
 				return &exitError{2, err}
 			}
-			var cp *proof.Checkpoint
+			var cps proof.Checkpointer = proof.NewMemoryCheckpointer()
 			if checkpoint != "" {
-				var err error
-				if cp, err = proof.LoadCheckpoint(checkpoint); err != nil {
-					return &exitError{2, err}
-				}
-			}
-			var blocks proof.Blocks
-			if blockfiles != "" {
-				fb, err := proof.OpenBlockFiles(blockfiles)
+				fc, err := proof.NewFileCheckpointer(checkpoint)
 				if err != nil {
 					return &exitError{2, err}
 				}
-				blocks = fb
-			} else {
+				cps = fc
+			}
+			var closeNet func()
+			defer func() {
+				if closeNet != nil {
+					closeNet()
+				}
+			}()
+			r, err := proof.Resume(channel, cps, func(from uint64) (proof.Blocks, error) {
+				if blockfiles != "" {
+					return proof.OpenBlockFiles(blockfiles)
+				}
 				n, err := openNet(cmd)
 				if err != nil {
-					return &exitError{2, err}
+					return nil, err
 				}
 				c, err := n.Connect(org, user, nil)
 				if err != nil {
-					return &exitError{2, err}
+					return nil, err
 				}
-				defer c.Close()
-				from := uint64(0)
-				if cp != nil {
-					from = cp.Next
-				}
-				if blocks, err = proof.NewQueryBlocks(c, channel, from); err != nil {
-					return &exitError{2, err}
-				}
-			}
-			r, err := proof.Audit(channel, blocks, cp, pinned)
-			if err != nil {
+				closeNet = c.Close
+				return proof.NewQueryBlocks(c, channel, from)
+			}, pinned)
+			if r == nil {
 				return &exitError{2, err}
 			}
 			r.Print(cmd.OutOrStdout())
-			if checkpoint != "" {
-				if err := r.Checkpoint.Save(checkpoint); err != nil {
-					return &exitError{2, err}
-				}
+			if err != nil { // the audit ran; its checkpoint could not be saved
+				return &exitError{2, err}
 			}
 			if !r.OK() {
 				return &exitError{1, fmt.Errorf("channel %s: broken at block %d", channel, r.FirstBroken.Block)}
