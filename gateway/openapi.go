@@ -94,6 +94,7 @@ func (a *ACL) OpenAPI() (map[string]any, error) {
 	if s.err != nil {
 		return nil, s.err
 	}
+	s.prune(paths)
 	return map[string]any{
 		"openapi": "3.0.3",
 		"info": map[string]any{"title": "dataledger", "version": "1", "description": "Registry and notarization ledger for public-data authorized operation. " +
@@ -216,8 +217,9 @@ func withDefault(sch map[string]any, def string) map[string]any {
 }
 
 // operationIDs names each route's operation: its transaction, or its
-// handler, followed by the route's path words when several routes share
-// the handler (proofBundle serves five kinds of record).
+// handler (exported, as generated clients spell it), followed by the
+// route's first path word when several routes share the handler
+// (proofBundle serves five kinds of record).
 func operationIDs(routes []Route) map[string]string {
 	uses := map[string]int{}
 	for _, r := range routes {
@@ -225,13 +227,13 @@ func operationIDs(routes []Route) map[string]string {
 	}
 	ids := map[string]string{}
 	for _, r := range routes {
-		id := operationID(r)
-		if uses[id] > 1 {
+		id := exported(operationID(r))
+		if uses[operationID(r)] > 1 {
 			for _, seg := range strings.Split(r.Path, "/") {
-				if seg == "" || seg == "api" || seg == "v1" || strings.ContainsAny(seg, ":*") {
-					continue
+				if seg != "" && seg != "api" && seg != "v1" && !strings.ContainsAny(seg, ":*") {
+					id += exported(seg)
+					break
 				}
-				id += exported(seg)
 			}
 		}
 		ids[r.Method+" "+r.Path] = id
@@ -316,10 +318,11 @@ func (s *schemaSet) nameOf(v any) string {
 func (s *schemaSet) schema(v any) map[string]any {
 	if alts, ok := v.(oneOf); ok {
 		var refs []any
-		for _, alt := range alts {
+		for _, alt := range alts.Types {
 			refs = append(refs, s.schema(alt))
 		}
-		return map[string]any{"oneOf": refs}
+		s.components[alts.Name] = map[string]any{"oneOf": refs, "description": alts.Description}
+		return map[string]any{"$ref": "#/components/schemas/" + alts.Name}
 	}
 	root := s.r.Reflect(v)
 	b, err := json.Marshal(root)
@@ -342,6 +345,48 @@ func (s *schemaSet) schema(v any) map[string]any {
 	delete(m, "$schema")
 	delete(m, "$id")
 	return openAPI30(m).(map[string]any)
+}
+
+// prune drops the component schemas nothing refers to (reflected with a
+// type, then refined away), as generators would.
+func (s *schemaSet) prune(paths any) {
+	used := map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, val := range x {
+				if ref, ok := val.(string); ok && k == "$ref" {
+					if name, ok := strings.CutPrefix(ref, "#/components/schemas/"); ok && !used[name] {
+						used[name] = true
+						walk(s.components[name])
+					}
+					continue
+				}
+				walk(val)
+			}
+		case []any:
+			for _, e := range x {
+				walk(e)
+			}
+		case []map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		case map[string]map[string]any:
+			for _, e := range x {
+				walk(e)
+			}
+		}
+	}
+	walk(paths)
+	walk(s.components[s.nameOf(Problem{})])
+	used[s.nameOf(Problem{})] = true
+	for name := range s.components {
+		if !used[name] {
+			delete(s.components, name)
+		}
+	}
 }
 
 // openAPI30 turns reflected JSON Schema into OpenAPI 3.0's dialect:

@@ -244,17 +244,11 @@ func sampleCredential(t *testing.T) (domain.Credential, domain.CredentialRecord)
 	return doc, rec
 }
 
-// TestAnswersMatchTheDocument sends requests to the unit-test gateway and
-// holds each request and answer to the document with kin-openapi's
-// openapi3filter: the verification routes, the public disclosure lists, a
-// keyed read, a write, and refusals.
-func TestAnswersMatchTheDocument(t *testing.T) {
-	_, doc := servedOpenAPI(t)
-	router, err := legacy.NewRouter(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := newHarness(t)
+// withSampleAnswers has the harness's fake ledger answer the verification
+// routes, the disclosure lists, GetCredential and ChangeCredentialStatus
+// with realistic records; it returns the signed credential they are of.
+func withSampleAnswers(t *testing.T, hs *harness) domain.Credential {
+	t.Helper()
 	signed, rec := sampleCredential(t)
 	recJSON := mustJSON(t, rec)
 	verification := mustJSON(t, domain.Verification{Status: domain.VerifyValid, Reason: "in force", Number: credNumber, Channel: "nanning",
@@ -273,6 +267,21 @@ func TestAnswersMatchTheDocument(t *testing.T) {
 			Bookmark: ""}),
 	}
 	hs.ledger.results = map[string][]byte{"ChangeCredentialStatus": recJSON}
+	return signed
+}
+
+// TestAnswersMatchTheDocument sends requests to the unit-test gateway and
+// holds each request and answer to the document with kin-openapi's
+// openapi3filter: the verification routes, the public disclosure lists, a
+// keyed read, a write, and refusals.
+func TestAnswersMatchTheDocument(t *testing.T) {
+	_, doc := servedOpenAPI(t)
+	router, err := legacy.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := newHarness(t)
+	signed := withSampleAnswers(t, hs)
 	mistyped := credNumber[:len(credNumber)-1] + "0"
 	if mistyped == credNumber {
 		mistyped = credNumber[:len(credNumber)-1] + "1"

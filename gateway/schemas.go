@@ -224,7 +224,7 @@ var handlerTypes = map[string]operationTypes{
 	"ping":     {Answer: Liveness{}},
 
 	"verifyNumber":   {Answer: VerifyResponse{}},
-	"verifyDocument": {Body: oneOf{domain.Credential{}, domain.Certificate{}}, Answer: VerifyResponse{}},
+	"verifyDocument": {Body: oneOf{"SignedDocument", "a signed credential or certificate", []any{domain.Credential{}, domain.Certificate{}}}, Answer: VerifyResponse{}},
 
 	"proofBundle": {Answer: proof.Bundle{}},
 	"verifyProof": {Body: proof.Bundle{}, Answer: proof.Report{}},
@@ -239,8 +239,12 @@ var handlerTypes = map[string]operationTypes{
 		{"fromBlock", "replay from this block (without Last-Event-ID)", map[string]any{"type": "integer", "minimum": 0}}}},
 }
 
-// oneOf is a body or answer of one of several types.
-type oneOf []any
+// oneOf is a body or answer of one of several types, a component schema
+// of its own name (so generated clients have one type for it).
+type oneOf struct {
+	Name, Description string
+	Types             []any
+}
 
 // WriteResponse is a committed write as the gateway sends it: the
 // chaincode's record passed through.

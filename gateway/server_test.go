@@ -34,6 +34,7 @@ type fakeLedger struct {
 	// generic answers to Evaluate and Submit (a record of the function's
 	// own type, for tests that hold answers to the OpenAPI document).
 	answers, results map[string][]byte
+	evalArgs         []string // of the last Evaluate
 }
 
 func (f *fakeLedger) record(who Identity, channel, fn string) {
@@ -45,6 +46,9 @@ func (f *fakeLedger) record(who Identity, channel, fn string) {
 
 func (f *fakeLedger) Evaluate(_ context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
 	f.record(who, channel, fn)
+	f.mu.Lock()
+	f.evalArgs = args
+	f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
 	}
