@@ -30,7 +30,7 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"proofBundle":         s.proofBundle,
 		"verifyProof":         s.verifyProof,
 		"auditChain":          s.auditChain,
-		"ping":                func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) },
+		"ping":                func(c *gin.Context) { c.JSON(http.StatusOK, Liveness{Status: "ok"}) },
 	}
 }
 
@@ -187,13 +187,6 @@ type IssueRequest struct {
 	AgreementNumber string          `json:"agreementNumber"`
 }
 
-// WriteResponse is a committed write: the record and its chain reference
-// with the block that holds it.
-type WriteResponse struct {
-	Record         json.RawMessage        `json:"record"`
-	ChainReference domain.CommitReference `json:"chainReference"`
-}
-
 // written is the response to a committed write.
 func written(res *network.Committed) WriteResponse {
 	return WriteResponse{Record: res.Result, ChainReference: domain.CommitReference{
@@ -276,10 +269,7 @@ func (s *Server) registerCertificate(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, struct {
-		WriteResponse
-		Certificate json.RawMessage `json:"certificate"`
-	}{written(res), json.RawMessage(signed)})
+	c.JSON(http.StatusCreated, CertificateRegistration[json.RawMessage, json.RawMessage]{written(res), json.RawMessage(signed)})
 }
 
 func truncate(s string) string {

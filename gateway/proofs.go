@@ -140,9 +140,5 @@ func (s *Server) auditChain(c *gin.Context) {
 	}
 	out := *r
 	out.Checkpoint = nil // the configuration block inside is for the gateway's own resumption
-	c.JSON(http.StatusOK, struct {
-		proof.AuditReport
-		OK       bool   `json:"ok"`
-		NextFrom uint64 `json:"nextFrom"`
-	}{out, r.OK(), r.Checkpoint.Next})
+	c.JSON(http.StatusOK, AuditAnswer{out, r.OK(), r.Checkpoint.Next})
 }

@@ -57,6 +57,7 @@ type Server struct {
 	ledger  *cachedLedger
 	log     *slog.Logger
 	audits  audits
+	openapi []byte // the OpenAPI document, built with the router
 }
 
 // NewServer wires a server.
@@ -81,6 +82,11 @@ const (
 // each behind authentication and its role check.
 func (s *Server) Router() (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
+	doc, err := s.acl.OpenAPIJSON()
+	if err != nil {
+		return nil, err
+	}
+	s.openapi = doc
 	r := gin.New()
 	r.Use(gin.Recovery(), s.requestID, s.logRequests, s.metrics.observe, s.limits)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })

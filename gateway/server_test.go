@@ -30,6 +30,11 @@ type fakeLedger struct {
 	who      []Identity
 	err      error
 	lastArgs []string
+	// answers and results, by chaincode function, replace the fake's
+	// generic answers to Evaluate and Submit (a record of the function's
+	// own type, for tests that hold answers to the OpenAPI document).
+	answers, results map[string][]byte
+	evalArgs         []string // of the last Evaluate
 }
 
 func (f *fakeLedger) record(who Identity, channel, fn string) {
@@ -41,8 +46,14 @@ func (f *fakeLedger) record(who Identity, channel, fn string) {
 
 func (f *fakeLedger) Evaluate(_ context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
 	f.record(who, channel, fn)
+	f.mu.Lock()
+	f.evalArgs = args
+	f.mu.Unlock()
 	if f.err != nil {
 		return nil, f.err
+	}
+	if b, ok := f.answers[fn]; ok {
+		return b, nil
 	}
 	if strings.HasPrefix(fn, "Verify") {
 		return json.Marshal(domain.Verification{Status: domain.VerifyValid, Number: "n", Channel: channel, TxID: "abc", Reason: "in force"})
@@ -55,7 +66,11 @@ func (f *fakeLedger) Submit(_ context.Context, who Identity, channel, fn string,
 	if f.err != nil {
 		return nil, f.err
 	}
-	return &network.Committed{Channel: channel, TxID: "tx1", BlockNumber: 7, Result: []byte(`{"status":"valid"}`)}, nil
+	result := []byte(`{"status":"valid"}`)
+	if b, ok := f.results[fn]; ok {
+		result = b
+	}
+	return &network.Committed{Channel: channel, TxID: "tx1", BlockNumber: 7, Result: result}, nil
 }
 
 func (f *fakeLedger) Block(context.Context, Identity, string, string) (uint64, error) { return 42, nil }

@@ -1,0 +1,251 @@
+package gateway
+
+import (
+	"encoding/json"
+
+	"dataledger/chaincode/domain"
+	"dataledger/proof"
+)
+
+// The Go types of every operation's body and answer: the one table the
+// OpenAPI document's schemas are reflected from. A route of acl.yaml is
+// found here by its transaction (tx rows) or its handler (named rows);
+// Router refuses a table with a route this does not describe, so a new
+// route cannot ship without its schemas.
+//
+// For a tx row, Body is what the row's body arguments read: the domain
+// input type for `args: [..., body]` (the chaincode decodes the whole
+// body, strictly), or a request type of this package whose members are
+// exactly the row's body:FIELD names (txHandler refuses any other member).
+// Answer is the chaincode function's result, inside Written for a submit
+// row (the gateway answers the record with its chain reference). For a
+// named handler, Answer is the whole answer.
+type operationTypes struct {
+	Body   any      // a value of the request body's type; nil: the route reads no body
+	Answer any      // a value of the success answer's type; nil with Media: not JSON
+	Media  []string // the answer's media types when it is not JSON
+	Status int      // the success status of a named handler (default 200)
+	Query  []queryParameter
+	Header []headerParameter
+}
+
+type queryParameter struct {
+	Name, Description string
+	Schema            map[string]any
+}
+
+type headerParameter struct {
+	Name, Description string
+}
+
+// Written is a committed write: the record the transaction wrote and
+// where it landed. The gateway passes the chaincode's record through
+// (WriteResponse); the document states its type per transaction.
+type Written[R any] struct {
+	Record         R                      `json:"record"`
+	ChainReference domain.CommitReference `json:"chainReference"`
+}
+
+// CertificateRegistration answers a certificate registration: the write,
+// and the certificate as the gateway completed and signed it.
+type CertificateRegistration[R, D any] struct {
+	Written[R]
+	Certificate D `json:"certificate"`
+}
+
+// Liveness is the ping's answer.
+type Liveness struct {
+	Status string `json:"status"` // always "ok"
+}
+
+// AuditAnswer is the audit of a channel's chain: the report, whether it
+// passed, and the block the next audit starts from. The report's
+// checkpoint (which carries a configuration block) is the gateway's own
+// and is always null here.
+type AuditAnswer struct {
+	proof.AuditReport
+	OK       bool   `json:"ok"`
+	NextFrom uint64 `json:"nextFrom"`
+}
+
+// Request bodies of tx rows that read body:FIELD members.
+type (
+	// AdoptProfileRequest adopts a built-in profile by name.
+	AdoptProfileRequest struct {
+		Name   string `json:"name"`
+		Reason string `json:"reason"`
+	}
+	// SetProfileRequest sets a custom profile.
+	SetProfileRequest struct {
+		Profile domain.Profile `json:"profile"`
+		Reason  string         `json:"reason"`
+	}
+	// LoadCalendarRequest loads a year's working-day calendar.
+	LoadCalendarRequest struct {
+		Calendar domain.Calendar `json:"calendar"`
+		Reason   string          `json:"reason"`
+	}
+	// SetExchangesRequest names the channel's exchanges (MSP IDs).
+	SetExchangesRequest struct {
+		Exchanges []string `json:"exchanges"`
+		Reason    string   `json:"reason"`
+	}
+	// RotateKeyRequest replaces an issuer key by a new one.
+	RotateKeyRequest struct {
+		Key    domain.IssuerKeyInput `json:"key"`
+		Reason string                `json:"reason"`
+	}
+	// ReasonRequest is a step that only needs its reason.
+	ReasonRequest struct {
+		Reason string `json:"reason"`
+	}
+	// ActionRequest changes a record's status (suspend, reinstate,
+	// revoke, exit, terminate … as the record allows) with its reason.
+	ActionRequest struct {
+		Action string `json:"action"`
+		Reason string `json:"reason"`
+	}
+	// ChangeAgreementRequest changes an agreement's terms.
+	ChangeAgreementRequest struct {
+		Change domain.AgreementChange `json:"change"`
+		Reason string                 `json:"reason"`
+	}
+	// ReviewRequest is a preliminary review's decision (reasons are
+	// required for a rejection).
+	ReviewRequest struct {
+		Decision string `json:"decision"`
+		Reasons  string `json:"reasons,omitempty"`
+	}
+	// ComplianceReviewRequest is one reviewer's compliance decision.
+	ComplianceReviewRequest struct {
+		Reviewer string `json:"reviewer"`
+		Decision string `json:"decision"`
+		Reasons  string `json:"reasons,omitempty"`
+	}
+	// AttachAgreementRequest names the filed scenario agreement.
+	AttachAgreementRequest struct {
+		AgreementNumber string `json:"agreementNumber"`
+	}
+	// ConsistencyRequest records the product's consistency with its design.
+	ConsistencyRequest struct {
+		ProductDigest string `json:"productDigest"`
+		MatchesDesign bool   `json:"matchesDesign"`
+		ChangeNote    string `json:"changeNote,omitempty"` // required when it does not match
+		Decision      string `json:"decision"`
+		Reasons       string `json:"reasons,omitempty"`
+	}
+	// DestructionRequest confirms ordered data destruction.
+	DestructionRequest struct {
+		EvidenceDigest string `json:"evidenceDigest"`
+	}
+	// EgressRequest records an egress check.
+	EgressRequest struct {
+		Result       string `json:"result"`
+		ReportDigest string `json:"reportDigest"`
+		Reasons      string `json:"reasons,omitempty"`
+	}
+	// AcknowledgementRequest records an exchange's receipt or listing.
+	AcknowledgementRequest struct {
+		Action string `json:"action"`
+	}
+)
+
+var (
+	pageParameters = []string{"pageSize", "bookmark"}
+	idempotencyKey = headerParameter{"Idempotency-Key", "makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)"}
+	lastEventID    = headerParameter{"Last-Event-ID", "resume after this event (BLOCK/TXID, as the feed's ids)"}
+)
+
+// txTypes: the answer of each chaincode function the table names (the
+// contract's result type, held to it by TestSchemaTableMatchesContract).
+var txTypes = map[string]operationTypes{
+	"ListDisclosedAuthorizations": {Answer: domain.Page[domain.AuthorizationDisclosure]{}},
+	"ListDisclosedProducts":       {Answer: domain.Page[domain.ProductDisclosure]{}},
+	"GetJurisdiction":             {Answer: domain.Jurisdiction{}},
+	"GetProfile":                  {Answer: domain.ProfileRecord{}},
+	"GetCalendar":                 {Answer: domain.Calendar{}},
+	"ListIssuerKeys":              {Answer: domain.Page[domain.IssuerKey]{}},
+	"GetIssuerKey":                {Answer: domain.IssuerKey{}},
+
+	"AdoptProfile":      {Body: AdoptProfileRequest{}, Answer: Written[domain.ProfileRecord]{}},
+	"SetProfile":        {Body: SetProfileRequest{}, Answer: Written[domain.ProfileRecord]{}},
+	"LoadCalendar":      {Body: LoadCalendarRequest{}, Answer: Written[domain.Calendar]{}},
+	"SetExchanges":      {Body: SetExchangesRequest{}, Answer: Written[domain.Jurisdiction]{}},
+	"RegisterIssuerKey": {Body: domain.IssuerKeyInput{}, Answer: Written[domain.IssuerKey]{}},
+	"RotateIssuerKey":   {Body: RotateKeyRequest{}, Answer: Written[domain.IssuerKey]{}},
+	"RevokeIssuerKey":   {Body: ReasonRequest{}, Answer: Written[domain.IssuerKey]{}},
+
+	"RegisterParty":     {Body: domain.PartyInput{}, Answer: Written[domain.Party]{}},
+	"ListParties":       {Answer: domain.Page[domain.Party]{}},
+	"GetParty":          {Answer: domain.Party{}},
+	"ChangePartyStatus": {Body: ActionRequest{}, Answer: Written[domain.Party]{}},
+
+	"RecordAgreement": {Body: domain.AgreementInput{}, Answer: Written[domain.Agreement]{}},
+	"GetAgreement":    {Answer: domain.Agreement{}},
+	"FileAgreement":   {Answer: Written[domain.Agreement]{}},
+	"ChangeAgreement": {Body: ChangeAgreementRequest{}, Answer: Written[domain.Agreement]{}},
+	"EndAgreement":    {Body: ActionRequest{}, Answer: Written[domain.Agreement]{}},
+
+	"GetCredential":          {Answer: domain.CredentialRecord{}},
+	"ChangeCredentialStatus": {Body: ActionRequest{}, Answer: Written[domain.CredentialRecord]{}},
+	"ListCredentials": {Answer: domain.Page[domain.CredentialRecord]{}, Query: []queryParameter{
+		{"by", "which index: holder (a credit code), agreement (an agreement number) or issuer (a key ID)", map[string]any{"type": "string", "enum": []string{"holder", "agreement", "issuer"}}},
+		{"value", "the holder's credit code, the agreement number or the key ID", nil}}},
+
+	"Apply":                   {Body: domain.ApplicationInput{}, Answer: Written[domain.Application]{}},
+	"GetApplication":          {Answer: domain.Application{}},
+	"PreliminaryReview":       {Body: ReviewRequest{}, Answer: Written[domain.Application]{}},
+	"ExtendComplianceReview":  {Body: ReasonRequest{}, Answer: Written[domain.Application]{}},
+	"ComplianceReview":        {Body: ComplianceReviewRequest{}, Answer: Written[domain.Application]{}},
+	"AttachScenarioAgreement": {Body: AttachAgreementRequest{}, Answer: Written[domain.Application]{}},
+	"StartDevelopment":        {Answer: Written[domain.Application]{}},
+	"VerifyConsistency":       {Body: ConsistencyRequest{}, Answer: Written[domain.Application]{}},
+	"StartPublicNotice":       {Answer: Written[domain.Application]{}},
+
+	"GetCertificate":         {Answer: domain.CertificateRecord{}},
+	"FileObjection":          {Body: domain.ObjectionInput{}, Answer: Written[domain.Objection]{}},
+	"GetObjection":           {Answer: domain.Objection{}},
+	"DecideObjection":        {Body: domain.ObjectionDecision{}, Answer: Written[domain.Objection]{}},
+	"ConfirmDestruction":     {Body: DestructionRequest{}, Answer: Written[domain.Objection]{}},
+	"CheckEgress":            {Body: EgressRequest{}, Answer: Written[domain.EgressCheck]{}},
+	"ListEgressChecks":       {Answer: domain.Page[domain.EgressCheck]{}},
+	"AcknowledgeCertificate": {Body: AcknowledgementRequest{}, Answer: Written[domain.Acknowledgement]{}},
+	"ListAcknowledgements":   {Answer: []domain.Acknowledgement{}},
+
+	"History": {Answer: []domain.HistoryItem{}},
+}
+
+// handlerTypes: the body and whole answer of each named handler.
+var handlerTypes = map[string]operationTypes{
+	"page":     {Media: []string{"text/html"}},
+	"assets":   {Media: []string{"text/javascript", "text/css"}},
+	"qr":       {Media: []string{"image/png"}},
+	"timeline": {Answer: []TimelineEntry{}},
+	"ping":     {Answer: Liveness{}},
+
+	"verifyNumber":   {Answer: VerifyResponse{}},
+	"verifyDocument": {Body: oneOf{"SignedDocument", "a signed credential or certificate", []any{domain.Credential{}, domain.Certificate{}}}, Answer: VerifyResponse{}},
+
+	"proofBundle": {Answer: proof.Bundle{}},
+	"verifyProof": {Body: proof.Bundle{}, Answer: proof.Report{}},
+	"auditChain": {Answer: AuditAnswer{}, Query: []queryParameter{
+		{"from", "genesis: audit from the first block rather than the last checkpoint", map[string]any{"type": "string", "enum": []string{"genesis"}}}}},
+
+	"issueCredential": {Body: IssueRequest{}, Answer: Written[domain.CredentialRecord]{}, Status: 201, Header: []headerParameter{idempotencyKey}},
+	"registerCertificate": {Body: RegisterRequest{}, Answer: CertificateRegistration[domain.CertificateRecord, domain.Certificate]{},
+		Status: 201, Header: []headerParameter{idempotencyKey}},
+
+	"feed": {Media: []string{"text/event-stream"}, Header: []headerParameter{lastEventID}, Query: []queryParameter{
+		{"fromBlock", "replay from this block (without Last-Event-ID)", map[string]any{"type": "integer", "minimum": 0}}}},
+}
+
+// oneOf is a body or answer of one of several types, a component schema
+// of its own name (so generated clients have one type for it).
+type oneOf struct {
+	Name, Description string
+	Types             []any
+}
+
+// WriteResponse is a committed write as the gateway sends it: the
+// chaincode's record passed through.
+type WriteResponse = Written[json.RawMessage]
