@@ -20,8 +20,13 @@ type Options struct {
 	GatewayBin  string    // dataledger-gateway, started twice (cached, uncached) for the verification path
 	Smoke       bool
 
-	WriteLevels  []int // transactions in flight
-	WriteN       int   // transactions per run
+	WriteLevels []int // transactions in flight
+	WriteN      int   // transactions per path and level, split over Rounds
+	// Rounds interleaves the paths compared by a ratio (A B A B …): each
+	// path runs Rounds times at each level, each round 1/Rounds of the
+	// work, and a ratio is the median of the rounds' ratios with their
+	// spread, so a machine still busy with one run does not bias a ratio.
+	Rounds       int
 	VerifyConns  []int // HTTP connections / goroutines
 	VerifyFor    time.Duration
 	ScaleLevels  []int // records on the ledger
@@ -34,14 +39,14 @@ type Options struct {
 
 // Full are the sizes of the manual run.
 func Full() Options {
-	return Options{WriteLevels: []int{16, 64, 256}, WriteN: 1024, VerifyConns: []int{32, 128}, VerifyFor: 10 * time.Second,
+	return Options{WriteLevels: []int{16, 64, 256}, WriteN: 1024, Rounds: 3, VerifyConns: []int{32, 128}, VerifyFor: 10 * time.Second,
 		ScaleLevels: []int{10_000, 100_000, 1_000_000}, HistoryLens: []int{1, 10, 100, 1000}, PortBase: 8180,
 		WriteChannel: "nanning", ScaleChannel: "liuzhou", Skip: map[string]bool{}}
 }
 
 // Smoke keeps every scenario working in CI in well under two minutes.
 func Smoke() Options {
-	return Options{Smoke: true, WriteLevels: []int{4, 16}, WriteN: 32, VerifyConns: []int{8, 32}, VerifyFor: time.Second,
+	return Options{Smoke: true, WriteLevels: []int{4, 16}, WriteN: 36, Rounds: 3, VerifyConns: []int{8, 32}, VerifyFor: time.Second,
 		ScaleLevels: []int{1000, 3000}, HistoryLens: []int{1, 5, 15}, PortBase: 8180,
 		WriteChannel: "nanning", ScaleChannel: "liuzhou", Skip: map[string]bool{}}
 }

@@ -19,6 +19,7 @@ import (
 type VerifyRow struct {
 	Path  string
 	Conns int
+	Round int
 	load.Result
 }
 
@@ -103,9 +104,15 @@ func runVerify(o *Options, r *Report) error {
 		}
 		for _, p := range paths {
 			load.RunFor(c, o.VerifyFor/5, p.do) // warm-up: connections, cache
-			res := load.RunFor(c, o.VerifyFor, p.do)
-			r.Verify = append(r.Verify, VerifyRow{Path: p.name, Conns: c, Result: res})
-			o.logf("   %-36s %s", p.name, res)
+		}
+		settle()
+		rounds := max(1, o.Rounds)
+		for round := range rounds {
+			for _, p := range paths {
+				res := load.RunFor(c, o.VerifyFor/time.Duration(rounds), p.do)
+				r.Verify = append(r.Verify, VerifyRow{Path: p.name, Conns: c, Round: round, Result: res})
+				o.logf("   %-36s round %d  %s", p.name, round+1, res)
+			}
 		}
 		hc.CloseIdleConnections()
 	}

@@ -3,6 +3,7 @@ package suite
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"dataledger/bench/load"
 	"dataledger/chaincode/domain"
@@ -10,10 +11,12 @@ import (
 	"dataledger/network/sample"
 )
 
-// WriteRow is one write path at one number of transactions in flight.
+// WriteRow is one round of one write path at one number of transactions
+// in flight.
 type WriteRow struct {
 	Path     string
 	InFlight int
+	Round    int
 	load.Result
 }
 
@@ -27,6 +30,11 @@ const (
 	PathIssuance     = "credential issuance"
 	PathRegistration = "certificate registration"
 )
+
+// settle lets the ledger finish what the previous scenario or level left
+// in flight (commits, block cutting, the peers' state writes) before a
+// measurement starts.
+func settle() { time.Sleep(3 * time.Second) }
 
 // outcome classifies a submit's result as the load generators count it.
 func outcome(err error) string {
@@ -67,7 +75,9 @@ func runWrite(o *Options, r *Report) error {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	warm := max(4, o.WriteN/16) // warm-up transactions per path, before the clock
-	total := o.WriteN*len(o.WriteLevels) + warm
+	rounds := max(1, o.Rounds)
+	per := max(1, o.WriteN/rounds) // transactions per path and round
+	total := per*rounds*len(o.WriteLevels) + warm
 	docs := make([]string, total)
 	for i := range docs {
 		if _, docs[i], err = is.Credential(ag, is.Key); err != nil {
@@ -113,7 +123,7 @@ func runWrite(o *Options, r *Report) error {
 			}},
 		}
 	}
-	for _, p := range pathsAt(len(o.WriteLevels) * o.WriteN) {
+	for _, p := range pathsAt(per * rounds * len(o.WriteLevels)) {
 		if res := load.Run(8, warm, p.do); res.Outcomes["VALID"] != warm {
 			return fmt.Errorf("warm-up of %s: %v", p.name, res.Outcomes)
 		}
@@ -121,11 +131,13 @@ func runWrite(o *Options, r *Report) error {
 	o.logf("   warm-up: %d transactions of each path", warm)
 	sampler := startSampler(o.Net)
 	for level, k := range o.WriteLevels {
-		for _, p := range pathsAt(level * o.WriteN) {
-			res := load.Run(k, o.WriteN, p.do)
-			row := WriteRow{Path: p.name, InFlight: k, Result: res}
-			r.Write = append(r.Write, row)
-			o.logf("   %-26s %s", p.name, res)
+		settle()
+		for round := range rounds {
+			for _, p := range pathsAt((level*rounds + round) * per) {
+				res := load.Run(k, per, p.do)
+				r.Write = append(r.Write, WriteRow{Path: p.name, InFlight: k, Round: round, Result: res})
+				o.logf("   %-26s round %d  %s", p.name, round+1, res)
+			}
 		}
 	}
 	r.Resources = sampler.stop()
