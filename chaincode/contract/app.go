@@ -86,17 +86,19 @@ func truncate(s string) string {
 
 var errTrailing = errors.New("unexpected data after the JSON object")
 
-// tx is one transaction's common context: the jurisdiction, the change
-// stamp and its time.
+// tx is one transaction's common context: the jurisdiction, the policy
+// profile in force (nil on a channel that has not recorded it with the
+// jurisdiction yet), the change stamp and its time.
 type tx struct {
 	s   store.Store
 	j   *domain.Jurisdiction
+	p   *domain.ProfileRecord
 	c   domain.Change
 	now time.Time
 }
 
 func (a *App) begin(s store.Store) (*tx, error) {
-	j, err := a.jurisdiction(s)
+	g, err := loadGovernance(s)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +107,7 @@ func (a *App) begin(s store.Store) (*tx, error) {
 		return nil, err
 	}
 	now, _ := s.Now()
-	return &tx{s: s, j: j, c: c, now: now}, nil
+	return &tx{s: s, j: &g.Jurisdiction, p: g.ProfileInForce, c: c, now: now}, nil
 }
 
 // allowed begins a transaction that writes: the jurisdiction, the change
@@ -124,7 +126,13 @@ func (a *App) allowed(s store.Store, act domain.Action, verb ...string) (*tx, er
 	return t, nil
 }
 
+// profile is the policy profile in force: from the jurisdiction's record,
+// read by begin, or from the profile's own record on a channel that has
+// not recorded it with the jurisdiction yet.
 func (t *tx) profile() (domain.Profile, error) {
+	if t.p != nil {
+		return t.p.Profile, nil
+	}
 	pk, _ := t.s.Key(domain.TypeProfile)
 	rec, err := load[domain.ProfileRecord](t.s, pk)
 	if err != nil || rec == nil {

@@ -7,21 +7,48 @@ import (
 
 func jurisdictionKey(s store.Store) (string, error) { return s.Key(domain.TypeJurisdiction) }
 
-// jurisdiction loads the channel's governance record; nothing else works
-// before the channel is bootstrapped.
-func (a *App) jurisdiction(s store.Store) (*domain.Jurisdiction, error) {
+// governance is what the jurisdiction's key holds: the jurisdiction and
+// the policy profile in force, so every transaction reads both in one
+// round trip. The profile's own record (domain.TypeProfile) keeps its
+// history and is written in the same transaction whenever it changes; a
+// channel bootstrapped before the profile was kept here reads that record
+// until its next profile change.
+type governance struct {
+	domain.Jurisdiction
+	ProfileInForce *domain.ProfileRecord `json:"profileInForce,omitempty"`
+}
+
+func loadGovernance(s store.Store) (*governance, error) {
 	k, err := jurisdictionKey(s)
 	if err != nil {
 		return nil, err
 	}
-	j, err := load[domain.Jurisdiction](s, k)
+	g, err := load[governance](s, k)
 	if err != nil {
 		return nil, err
 	}
-	if j == nil {
+	if g == nil {
 		return nil, domain.NotFound(domain.RuleBootstrapped, "channel", "channel %s has no jurisdiction yet: its data authority must bootstrap it first", s.Channel())
 	}
-	return j, nil
+	return g, nil
+}
+
+func putGovernance(s store.Store, j *domain.Jurisdiction, p *domain.ProfileRecord) error {
+	k, err := jurisdictionKey(s)
+	if err != nil {
+		return err
+	}
+	return put(s, k, governance{Jurisdiction: *j, ProfileInForce: p})
+}
+
+// jurisdiction loads the channel's governance record; nothing else works
+// before the channel is bootstrapped.
+func (a *App) jurisdiction(s store.Store) (*domain.Jurisdiction, error) {
+	g, err := loadGovernance(s)
+	if err != nil {
+		return nil, err
+	}
+	return &g.Jurisdiction, nil
 }
 
 // Bootstrap records the channel's jurisdiction and adopts its first policy
@@ -53,7 +80,7 @@ func (a *App) Bootstrap(s store.Store, name, division, profileName string) (*dom
 		return nil, err
 	}
 	pk, _ := s.Key(domain.TypeProfile)
-	if err := put(s, jk, j); err != nil {
+	if err := putGovernance(s, j, rec); err != nil {
 		return nil, err
 	}
 	if err := put(s, pk, rec); err != nil {
@@ -77,8 +104,7 @@ func (a *App) SetExchanges(s store.Store, mspsJSON, reason string) (*domain.Juri
 	if err != nil {
 		return nil, err
 	}
-	jk, _ := jurisdictionKey(s)
-	if err := put(s, jk, next); err != nil {
+	if err := putGovernance(s, next, t.p); err != nil {
 		return nil, err
 	}
 	return next, emit(s, c, changed(domain.TypeJurisdiction, s.Channel(), "set-exchanges", "", 0))
@@ -121,6 +147,9 @@ func (a *App) setProfile(s store.Store, act domain.Action, p domain.Profile, rea
 		return nil, err
 	}
 	if err := put(s, pk, rec); err != nil {
+		return nil, err
+	}
+	if err := putGovernance(s, j, rec); err != nil {
 		return nil, err
 	}
 	return rec, emit(s, c, changed(domain.TypeProfile, s.Channel(), rec.Last.Action, rec.Profile.Name, rec.Version))
