@@ -65,7 +65,11 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	today := sample.Today()
 	until := time.Now().In(domain.CST).AddDate(3, 0, -1).Format(time.DateOnly)
 
-	api("POST", "/api/v1/channels/nanning/keys", issuer, domain.IssuerKeyInput{PublicKey: string(issuerKey.Public().PEM()), Department: "南宁市大数据发展局", ValidFrom: today, ValidUntil: until}, 201)
+	keyRec := api("POST", "/api/v1/channels/nanning/keys", issuer, domain.IssuerKeyInput{PublicKey: string(issuerKey.Public().PEM()), Department: "南宁市大数据发展局", ValidFrom: today, ValidUntil: until}, 201)
+	keyID := keyRec["record"].(map[string]any)["keyId"].(string)
+	if k := api("GET", "/api/v1/channels/nanning/keys/"+keyID, "", nil, 200); k["status"] != domain.KeyActive {
+		t.Fatalf("issuer key: %v", k)
+	}
 	operator, enterprise, provider := sample.CreditCode("450100"), sample.CreditCode("450100"), sample.CreditCode("450100")
 	for _, p := range []domain.PartyInput{
 		{CreditCode: operator, Name: "南宁HTTP运营平台", Role: domain.PartyOperator, DivisionCode: "450100"},
@@ -208,6 +212,26 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	}
 	if p := api("POST", "/api/v1/agreements/"+catalog.Number+"/end", issuer, map[string]string{"action": "revoke", "reason": "再次"}, 409); p["rule"] != domain.RuleAgreementTransition {
 		t.Fatalf("ending twice: %v", p)
+	}
+	held := api("GET", "/api/v1/channels/nanning/credentials?by=holder&value="+enterprise, regulator, nil, 200)
+	if items := held["items"].([]any); len(items) != 2 || items[0].(map[string]any)["status"] != domain.CredentialRevoked || items[1].(map[string]any)["status"] != domain.CredentialRevoked {
+		t.Fatalf("the holder's credentials after the agreement ended: %v", held)
+	}
+
+	// Governance: the channel's authority sets its profile and exchanges
+	// (here to what they are, with reasons) and rotates its issuer key.
+	profile := api("GET", "/api/v1/channels/nanning/profile", "", nil, 200)
+	api("PUT", "/api/v1/channels/nanning/profile", issuer, map[string]any{"profile": profile["profile"], "reason": "年度复核：规则不变"}, 200)
+	jur := api("GET", "/api/v1/channels/nanning/jurisdiction", "", nil, 200)
+	api("POST", "/api/v1/channels/nanning/exchanges", issuer, map[string]any{"exchanges": jur["exchangeMsps"], "reason": "年度复核：交易场所不变"}, 200)
+	nextKey, _ := certs.GenerateKey(nil)
+	rotated := api("POST", "/api/v1/channels/nanning/keys/"+keyID+"/rotate", issuer, map[string]any{
+		"key": domain.IssuerKeyInput{PublicKey: string(nextKey.Public().PEM()), Department: "南宁市大数据发展局", ValidFrom: today, ValidUntil: until}, "reason": "定期轮换"}, 200)
+	if rotated["record"].(map[string]any)["status"] != domain.KeyActive {
+		t.Fatalf("rotated key: %v", rotated)
+	}
+	if k := api("GET", "/api/v1/channels/nanning/keys/"+keyID, "", nil, 200); k["status"] == domain.KeyActive {
+		t.Fatalf("the old key is still active after the rotation: %v", k)
 	}
 	// A bookmark that does not continue its list is refused on the peer
 	// (it would read other record types there).
