@@ -82,15 +82,16 @@ func TestPolicyProfileOnlyByTheChannelsAuthority(t *testing.T) {
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
-	if rec := decode[domain.ProfileRecord](t, before); rec.Version != 1 || rec.Profile.Name != "GX" {
-		t.Fatalf("profile before: %+v", rec)
+	prev := decode[domain.ProfileRecord](t, before) // the HTTP story may have set it again, unchanged
+	if prev.Profile.Name != "GX" {
+		t.Fatalf("profile before: %+v", prev)
 	}
 	if _, err := auth.Submit("nanning", "AdoptProfile", "HB", "与湖北省协同试点"); err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
 	adoptedProfile = "HB"
 	after, _ := auth.Evaluate("nanning", "GetProfile")
-	if rec := decode[domain.ProfileRecord](t, after); rec.Version != 2 || rec.Profile.Name != "HB" || !rec.Profile.SubLicensingForbidden || rec.Last.Actor.MSP != "CityAMSP" {
+	if rec := decode[domain.ProfileRecord](t, after); rec.Version != prev.Version+1 || rec.Profile.Name != "HB" || !rec.Profile.SubLicensingForbidden || rec.Last.Actor.MSP != "CityAMSP" {
 		t.Fatalf("profile after: %+v", rec)
 	}
 }
