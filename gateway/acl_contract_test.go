@@ -14,6 +14,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"dataledger/chaincode/contract"
+	"dataledger/network"
 )
 
 // The gateway and the chaincode are built separately and meet only at run
@@ -73,6 +74,10 @@ func txRowMismatches(acl *ACL, txs map[string]int) []string {
 			bad = append(bad, fmt.Sprintf("acl.yaml row %s: tx %s is not a transaction of contract.Contract", row, r.Tx))
 		case len(r.Args) != want:
 			bad = append(bad, fmt.Sprintf("acl.yaml row %s: tx %s takes %d arguments after the context, the row supplies %d %q", row, r.Tx, want, len(r.Args), r.Args))
+		case r.Submit == network.IsQuery(r.Tx):
+			// A write served as a query would be evaluated (never ordered)
+			// and its answer cached; a query submitted would be ordered.
+			bad = append(bad, fmt.Sprintf("acl.yaml row %s: submit is %v but the typed client declares %s a %s", row, r.Submit, r.Tx, map[bool]string{true: "query", false: "write"}[network.IsQuery(r.Tx)]))
 		}
 	}
 	return bad

@@ -117,13 +117,21 @@ func (s *Server) auditChain(c *gin.Context) {
 	a := &s.audits
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	cps, err := a.checkpointer(channel)
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	if c.Query("from") == "genesis" {
-		cps = proof.FromGenesis(cps)
+	var cps proof.Checkpointer
+	var err error
+	switch {
+	case c.Query("from") == "genesis" && a.dir != "":
+		// Without reading the file, which may be torn: this audit's
+		// checkpoint replaces it.
+		cps = proof.NewFileCheckpointerFromGenesis(filepath.Join(a.dir, channel+".json"))
+	default:
+		if cps, err = a.checkpointer(channel); err != nil {
+			abort(c, err)
+			return
+		}
+		if c.Query("from") == "genesis" {
+			cps = proof.FromGenesis(cps)
+		}
 	}
 	roots, err := s.ledger.TrustRoots()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 )
 
@@ -128,6 +129,13 @@ func NewFileCheckpointer(path string) (*FileCheckpointer, error) {
 	return f, nil
 }
 
+// NewFileCheckpointerFromGenesis is a file checkpointer that starts from
+// genesis without reading the file (which may be torn): the audit's first
+// checkpoint replaces it.
+func NewFileCheckpointerFromGenesis(path string) *FileCheckpointer {
+	return &FileCheckpointer{path: path}
+}
+
 // Path is the checkpoint file.
 func (f *FileCheckpointer) Path() string { return f.path }
 
@@ -199,28 +207,39 @@ func (cp *Checkpoint) check() error {
 	return nil
 }
 
-// Save writes a checkpoint atomically (temporary file, synced, then
-// renamed over path).
+// Save writes a checkpoint atomically: a temporary file of its own in
+// the same directory (two writers never share one), synced, renamed over
+// path, and the directory synced so the rename survives a crash.
 func (cp *Checkpoint) Save(path string) error {
 	b, err := json.MarshalIndent(cp, "", "  ")
 	if err != nil {
 		return err
 	}
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return err
 	}
-	_, err = f.Write(b)
+	tmp := f.Name()
+	if err = f.Chmod(0o600); err == nil {
+		_, err = f.Write(b)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
 	if err != nil {
 		os.Remove(tmp)
 		return err
 	}
-	return os.Rename(tmp, path)
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
 }

@@ -30,41 +30,51 @@ type Report struct {
 }
 
 // Target is a ratio measured in the run against its goal: the median of
-// the interleaved rounds' ratios, with their spread (largest − smallest).
+// the interleaved rounds' ratios, with the smallest and largest round.
 type Target struct {
-	Name   string
-	Ratio  float64
-	Goal   float64
-	Higher bool    // the ratio must be at least the goal (else at most)
-	Spread float64 // 0 for a count, or a single round
+	Name     string
+	Ratio    float64
+	Goal     float64
+	Higher   bool    // the ratio must be at least the goal (else at most)
+	Min, Max float64 // the rounds' extremes; both Ratio for a count or a single figure
+	rounds   bool
 }
 
-// Met tells whether the ratio reaches its goal and the rounds agree: a
-// spread wider than the margin between the median and the goal means the
-// run cannot tell, and the line fails.
-func (t Target) Met() bool {
-	if t.Conclusive() {
-		if t.Higher {
-			return t.Ratio >= t.Goal
-		}
-		return t.Ratio <= t.Goal
+// Spread is the largest minus the smallest round's ratio.
+func (t Target) Spread() float64 {
+	if !t.rounds {
+		return 0
 	}
-	return false
+	return t.Max - t.Min
 }
 
-// Conclusive tells whether the spread of the rounds is within the margin
-// between the median ratio and the goal.
+// Conclusive tells whether the rounds agree on the verdict: every round
+// meets the goal, or none does. A spread across the goal means the run
+// cannot tell, and the line fails.
 func (t Target) Conclusive() bool {
-	margin := t.Ratio - t.Goal
-	if margin < 0 {
-		margin = -margin
+	if !t.rounds {
+		return true
 	}
-	return t.Spread <= margin
+	if t.Higher {
+		return t.Min >= t.Goal || t.Max < t.Goal
+	}
+	return t.Max <= t.Goal || t.Min > t.Goal
 }
 
-// roundRatios is the median and the spread of a/b over the rounds both
-// have; ok is false when either has none.
-func roundRatios(a, b map[int]float64) (median, spread float64, ok bool) {
+// Met tells whether the ratio reaches its goal in every round.
+func (t Target) Met() bool {
+	if !t.Conclusive() {
+		return false
+	}
+	if t.Higher {
+		return t.Ratio >= t.Goal
+	}
+	return t.Ratio <= t.Goal
+}
+
+// roundRatios is the median, smallest and largest of a/b over the rounds
+// both have; ok is false when either has none.
+func roundRatios(a, b map[int]float64) (median, lo, hi float64, ok bool) {
 	var rs []float64
 	for round, x := range a {
 		if y, found := b[round]; found && y > 0 {
@@ -72,14 +82,14 @@ func roundRatios(a, b map[int]float64) (median, spread float64, ok bool) {
 		}
 	}
 	if len(rs) == 0 {
-		return 0, 0, false
+		return 0, 0, 0, false
 	}
 	sort.Float64s(rs)
 	median = rs[len(rs)/2]
 	if len(rs)%2 == 0 {
 		median = (rs[len(rs)/2-1] + rs[len(rs)/2]) / 2
 	}
-	return median, rs[len(rs)-1] - rs[0], true
+	return median, rs[0], rs[len(rs)-1], true
 }
 
 // writeRate is a write path's tx/s by round at k in flight.
@@ -106,8 +116,8 @@ func (r *Report) verifyRate(path string, c int) map[int]float64 {
 
 // ratioTarget is the target a/b against goal, when both were measured.
 func ratioTarget(out []Target, name string, a, b map[int]float64, goal float64) []Target {
-	if m, spread, ok := roundRatios(a, b); ok {
-		out = append(out, Target{Name: name, Ratio: m, Goal: goal, Higher: true, Spread: spread})
+	if m, lo, hi, ok := roundRatios(a, b); ok {
+		out = append(out, Target{Name: name, Ratio: m, Goal: goal, Higher: true, Min: lo, Max: hi, rounds: true})
 	}
 	return out
 }
@@ -159,19 +169,19 @@ func (r *Report) Markdown(chart string) string {
 	fmt.Fprintf(&b, "Run %s, %s, %d CPUs, %s, took %s. Every figure comes from this one run on this machine; compare the ratios, not the absolute numbers.\n\n",
 		r.Started.UTC().Format("2006-01-02 15:04 UTC"), mode, runtime.NumCPU(), runtime.Version(), r.Elapsed.Round(time.Second))
 	if t := r.Targets(); len(t) > 0 {
-		fmt.Fprintf(&b, "### Targets\n\nEach ratio is the median of %d interleaved rounds (A B A B …, after the ledger settled); the spread is the largest minus the smallest round's ratio. A line whose spread exceeds its margin to the goal fails: the run cannot tell.\n\n| ratio | median | spread | goal | |\n|---|---|---|---|---|\n", max(1, r.Options.Rounds))
+		fmt.Fprintf(&b, "### Targets\n\nEach throughput ratio is the median of %d interleaved rounds (A B A B …, after the ledger settled); the spread is the largest minus the smallest round's ratio. A line whose rounds fall on both sides of the goal fails: the run cannot tell. Counts and scale figures are single measurements.\n\n| ratio | median | spread | goal | |\n|---|---|---|---|---|\n", max(1, r.Options.Rounds))
 		for _, x := range t {
 			mark, op := "✓", "≥"
 			switch {
 			case !x.Conclusive():
-				mark = "✗ spread exceeds the margin"
+				mark = "✗ rounds on both sides of the goal"
 			case !x.Met():
 				mark = "✗"
 			}
 			if !x.Higher {
 				op = "≤"
 			}
-			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %s %.2f | %s |\n", x.Name, x.Ratio, x.Spread, op, x.Goal, mark)
+			fmt.Fprintf(&b, "| %s | %.2f | %.2f | %s %.2f | %s |\n", x.Name, x.Ratio, x.Spread(), op, x.Goal, mark)
 		}
 		if chart != "" {
 			fmt.Fprintf(&b, "\n![ratios against their goals](%s)\n", chart)

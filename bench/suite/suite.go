@@ -39,7 +39,7 @@ type Options struct {
 
 // Full are the sizes of the manual run.
 func Full() Options {
-	return Options{WriteLevels: []int{16, 64, 256}, WriteN: 1024, Rounds: 3, VerifyConns: []int{32, 128}, VerifyFor: 10 * time.Second,
+	return Options{WriteLevels: []int{16, 64, 256}, WriteN: 1536, Rounds: 3, VerifyConns: []int{32, 128}, VerifyFor: 10 * time.Second,
 		ScaleLevels: []int{10_000, 100_000, 1_000_000}, HistoryLens: []int{1, 10, 100, 1000}, PortBase: 8180,
 		WriteChannel: "nanning", ScaleChannel: "liuzhou", Skip: map[string]bool{}}
 }

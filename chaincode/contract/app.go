@@ -135,8 +135,11 @@ func (t *tx) profile() (domain.Profile, error) {
 	}
 	pk, _ := t.s.Key(domain.TypeProfile)
 	rec, err := load[domain.ProfileRecord](t.s, pk)
-	if err != nil || rec == nil {
-		return domain.Profile{}, fmt.Errorf("channel %s has no policy profile: %v", t.s.Channel(), err)
+	if err != nil {
+		return domain.Profile{}, fmt.Errorf("channel %s: reading its policy profile: %w", t.s.Channel(), err)
+	}
+	if rec == nil {
+		return domain.Profile{}, fmt.Errorf("channel %s has no policy profile", t.s.Channel())
 	}
 	return rec.Profile, nil
 }

@@ -42,7 +42,7 @@ func (a *App) BenchPut(s store.Store, key, value string) error {
 // BenchShape is a raw put with a given state access pattern: it reads
 // reads existing keys (shape-read-0…, written beforehand with BenchPut)
 // and writes value under key plus writes-1 one-byte markers — the shape of
-// a credential issuance (6 reads; the record and 3 index entries) with no
+// a credential issuance (5 reads; the record and 3 index entries) with no
 // rule, parsing or signature. It tells the cost of the product's code
 // from the cost of the state it must touch.
 func (a *App) BenchShape(s store.Store, key, value string, reads, writes int) error {

@@ -11,7 +11,7 @@ import (
 // 区块链编号 is this transaction's own ID; applicationNumber is empty for
 // a pre-existing product.
 func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber string) (*domain.CertificateRecord, error) {
-	sd, err := beginSigned[*domain.Certificate](a, s, signedJSON, "registering a product certificate")
+	sd, err := beginSigned[*domain.Certificate](a, s, signedJSON, domain.ActRegisterCertificate)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,7 @@ import (
 // verifies the signature against the channel's key registry and every rule
 // of the jurisdiction before it writes anything.
 func (a *App) IssueCredential(s store.Store, signedJSON, agreementNumber string) (*domain.CredentialRecord, error) {
-	sd, err := beginSigned[*domain.Credential](a, s, signedJSON, "issuing a credential")
+	sd, err := beginSigned[*domain.Credential](a, s, signedJSON, domain.ActIssueCredential)
 	if err != nil {
 		return nil, err
 	}

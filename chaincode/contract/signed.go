@@ -24,12 +24,9 @@ type signedDoc[D domain.Document] struct {
 	profile   domain.Profile
 }
 
-func beginSigned[D domain.Document](a *App, s store.Store, signedJSON, action string) (*signedDoc[D], error) {
-	t, err := a.begin(s)
+func beginSigned[D domain.Document](a *App, s store.Store, signedJSON string, act domain.Action) (*signedDoc[D], error) {
+	t, err := a.allowed(s, act)
 	if err != nil {
-		return nil, err
-	}
-	if err := domain.RequireIssuer(t.j, t.c.Actor, action); err != nil {
 		return nil, err
 	}
 	sd := &signedDoc[D]{t: t}

@@ -125,17 +125,6 @@ func TestAllowWordsTheVerb(t *testing.T) {
 	}
 }
 
-// TestRequireIssuerIsTheIssuerRow: the adapter's signed-document seam
-// still calls RequireIssuer; it answers as the table's issuer rows.
-func TestRequireIssuerIsTheIssuerRow(t *testing.T) {
-	for _, c := range callers {
-		got, want := RequireIssuer(onNanning, c.actor, "issuing a credential"), Allow(onNanning, c.actor, ActIssueCredential)
-		if (got == nil) != (want == nil) || (got != nil && got.Error() != want.Error()) {
-			t.Errorf("%s: RequireIssuer %v, Allow %v", c.name, got, want)
-		}
-	}
-}
-
 // TestComplianceReviewDecidesWhoReviews: who records a compliance review
 // depends on the application, so ComplianceReview decides it (the table
 // lets everyone through): the channel's authority, and for a cross-region

@@ -38,8 +38,9 @@ type Change struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// Jurisdiction is a channel's governance record: whose authority owns it.
-// It is written once, at bootstrap, by that authority.
+// Jurisdiction is a channel's governance record: whose authority owns it
+// (set once, at bootstrap, by that authority) and its exchanges (changed
+// by SetExchanges, with a reason).
 type Jurisdiction struct {
 	Channel      string   `json:"channel"`
 	Name         string   `json:"name"`

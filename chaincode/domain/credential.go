@@ -47,16 +47,6 @@ type CredentialRecord struct {
 	Version          int             `json:"version"`
 }
 
-// RequireIssuer is the access table's issuer row (IssueCredential,
-// RegisterCertificate): the channel's data authority or its operation
-// platform. action names the action in the refusal.
-//
-// Deprecated: use Allow with ActIssueCredential or ActRegisterCertificate;
-// kept for the adapter's signed-document seam until it asks Allow itself.
-func RequireIssuer(j *Jurisdiction, a Actor, action string) error {
-	return issuer.check(j, a, action)
-}
-
 // IssueInput is everything a credential issuance is decided on. The
 // adapter has already verified the document's SM2 signature with Key.
 type IssueInput struct {
