@@ -89,6 +89,10 @@ type Channel struct {
 	DivisionCode string   `yaml:"divisionCode"`
 	Profile      string   `yaml:"profile"`
 	Members      []string `yaml:"members"`
+	// Supervisor is the data authority a level up, which reviews the
+	// channel's cross-region applications; by default the authority of
+	// the channel of the province the division code belongs to.
+	Supervisor string `yaml:"supervisor"`
 }
 
 // Load reads and validates a description file.
@@ -325,13 +329,31 @@ func (d *Description) ChannelsOf(o *Org) []string {
 	return out
 }
 
+// supervisor is a channel's supervising authority: as the description
+// names it, or the authority of the province-level channel (division code
+// NN0000) of a city or county channel; "" for a province-level channel.
+func (d *Description) supervisor(c Channel) string {
+	if c.Supervisor != "" {
+		return c.Supervisor
+	}
+	if len(c.DivisionCode) != 6 || strings.HasSuffix(c.DivisionCode, "0000") {
+		return ""
+	}
+	for _, p := range d.Channels {
+		if p.DivisionCode == c.DivisionCode[:2]+"0000" && p.Authority != c.Authority {
+			return p.Authority
+		}
+	}
+	return ""
+}
+
 // ChannelConfigs is the chaincode's deployment configuration: each
 // channel's data authority and its exchanges (member orgs whose role is
 // "exchange").
 func (d *Description) ChannelConfigs() map[string]domain.ChannelConfig {
 	m := map[string]domain.ChannelConfig{}
 	for _, c := range d.Channels {
-		cfg := domain.ChannelConfig{Authority: c.Authority, Exchanges: []string{}}
+		cfg := domain.ChannelConfig{Authority: c.Authority, Exchanges: []string{}, Supervisor: d.supervisor(c)}
 		for _, msp := range c.Members {
 			if d.Org(msp).Role == "exchange" {
 				cfg.Exchanges = append(cfg.Exchanges, msp)

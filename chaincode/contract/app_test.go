@@ -15,8 +15,8 @@ var (
 	cityAClerk     = domain.Actor{MSP: "CityAMSP", Role: domain.RoleClerk, ID: "clerk"}
 	cityBAuthority = domain.Actor{MSP: "CityBMSP", Role: domain.RoleAuthority, ID: "authority"}
 	app            = &App{Channels: map[string]domain.ChannelConfig{
-		"nanning": {Authority: "CityAMSP", Exchanges: []string{"ExchangeMSP"}},
-		"liuzhou": {Authority: "CityBMSP", Exchanges: []string{"ExchangeMSP"}},
+		"nanning": {Authority: "CityAMSP", Exchanges: []string{"ExchangeMSP"}, Supervisor: "ProvinceMSP"},
+		"liuzhou": {Authority: "CityBMSP", Exchanges: []string{"ExchangeMSP"}, Supervisor: "ProvinceMSP"},
 	}}
 )
 

@@ -241,10 +241,15 @@ func TestCrossRegionIsReviewedALevelUp(t *testing.T) {
 	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {
 		return app.PreliminaryReview(s, in.Number, domain.DecisionApproved, "")
 	}))
-	f.refused(cityAAuthority, domain.RuleReviewer, func(s store.Store) error {
-		_, err := app.ComplianceReview(s, in.Number, domain.ReviewerAgency, domain.DecisionApproved, "")
-		return err
-	})
+	// Neither the channel's own authority, nor another member whose own
+	// CA wrote "authority" into its certificate, nor the province's clerk.
+	for _, who := range []domain.Actor{cityAAuthority, {MSP: "ExchangeMSP", Role: domain.RoleAuthority, ID: "self-styled"},
+		cityBAuthority, {MSP: "ProvinceMSP", Role: domain.RoleClerk, ID: "clerk"}} {
+		f.refused(who, domain.RuleReviewer, func(s store.Store) error {
+			_, err := app.ComplianceReview(s, in.Number, domain.ReviewerAgency, domain.DecisionApproved, "")
+			return err
+		})
+	}
 	a := must[*domain.Application](t)(run(f, provinceAuth, func(s store.Store) (*domain.Application, error) {
 		return app.ComplianceReview(s, in.Number, domain.ReviewerAgency, domain.DecisionRejected, "跨区域数据出境风险未评估")
 	}))

@@ -3,6 +3,7 @@ package domain
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 // onNanning is nanning with its exchange.
@@ -159,4 +160,33 @@ func TestComplianceReviewDecidesWhoReviews(t *testing.T) {
 	// No application: refused as not the authority before "not found".
 	_, err := ComplianceReview(nanning, nil, ReviewerAgency, DecisionApproved, "", at, change("CityAMSP", RoleClerk))
 	wantRule(t, err, RuleOwnAuthority, "caller")
+}
+
+// A cross-region application is reviewed only by the supervising
+// authority the deployment named; a channel that records none fails
+// closed.
+func TestCrossRegionReviewerIsTheNamedSupervisor(t *testing.T) {
+	app := &Application{ApplicationInput: ApplicationInput{CrossRegion: true}}
+	now := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)
+	province := Actor{MSP: "ProvinceMSP", Role: RoleAuthority}
+	for _, c := range []struct {
+		supervisor string
+		actor      Actor
+	}{
+		{"", province},
+		{"ProvinceMSP", Actor{MSP: "ExchangeMSP", Role: RoleAuthority}},
+		{"ProvinceMSP", Actor{MSP: "CityAMSP", Role: RoleAuthority}},
+		{"ProvinceMSP", Actor{MSP: "ProvinceMSP", Role: RoleClerk}},
+	} {
+		j := &Jurisdiction{Channel: "nanning", AuthorityMSP: "CityAMSP", SupervisorMSP: c.supervisor}
+		_, err := ComplianceReview(j, app, ReviewerAgency, DecisionApproved, "", now, Change{Actor: c.actor})
+		if re, ok := AsRule(err); !ok || re.Rule != RuleReviewer || re.Kind != KindForbidden {
+			t.Errorf("supervisor %q, caller %+v: %v", c.supervisor, c.actor, err)
+		}
+	}
+	j := &Jurisdiction{Channel: "nanning", AuthorityMSP: "CityAMSP", SupervisorMSP: "ProvinceMSP"}
+	_, err := ComplianceReview(j, app, ReviewerAgency, DecisionApproved, "", now, Change{Actor: province})
+	if re, ok := AsRule(err); ok && re.Rule == RuleReviewer && re.Field == "caller" {
+		t.Fatalf("the named supervisor is refused as caller: %v", err)
+	}
 }

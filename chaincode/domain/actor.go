@@ -47,6 +47,10 @@ type Jurisdiction struct {
 	DivisionCode string   `json:"divisionCode"`
 	AuthorityMSP string   `json:"authorityMsp"`
 	ExchangeMSPs []string `json:"exchangeMsps"` // the exchanges on the channel (GX 12(7))
+	// SupervisorMSP is the data authority a level up, as the deployment
+	// named it at bootstrap ("" for a channel with none, or bootstrapped
+	// before it was recorded: no cross-region review there).
+	SupervisorMSP string `json:"supervisorMsp,omitempty"`
 	Created      Change   `json:"created"`
 }
 
@@ -56,6 +60,9 @@ type Jurisdiction struct {
 type ChannelConfig struct {
 	Authority string   `json:"authority"`
 	Exchanges []string `json:"exchanges"`
+	// Supervisor is the data authority a level up (on a city channel, the
+	// province's): it alone reviews a cross-region application.
+	Supervisor string `json:"supervisor,omitempty"`
 }
 
 // ACL rule codes.
@@ -85,7 +92,8 @@ func NewJurisdiction(existing *Jurisdiction, channel, name, division string, cfg
 	if err := ValidateText("name", name, MaxName); err != nil {
 		return nil, err
 	}
-	return &Jurisdiction{Channel: channel, Name: name, DivisionCode: division, AuthorityMSP: a.MSP, ExchangeMSPs: append([]string{}, cfg.Exchanges...), Created: c}, nil
+	return &Jurisdiction{Channel: channel, Name: name, DivisionCode: division, AuthorityMSP: a.MSP, ExchangeMSPs: append([]string{}, cfg.Exchanges...),
+		SupervisorMSP: cfg.Supervisor, Created: c}, nil
 }
 
 var mspIDPattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{1,40}$`)

@@ -318,13 +318,18 @@ func ExtendComplianceReview(j *Jurisdiction, a *Application, reason string, now 
 
 // ComplianceReview records one reviewer's 复审 decision: the implementing
 // agency ("agency") and each data provider. Recorded by the channel's
-// authority; a cross-region application is decided a level up (an
-// authority of another organization on the channel: on a city channel,
-// the province). All approve → compliance approved; any rejection rejects.
+// authority; a cross-region application is decided a level up, by the
+// supervising authority the deployment named for the channel (on a city
+// channel, the province's) with its authority role — not by any other
+// organization whose own CA wrote "authority" into its certificate. All
+// approve → compliance approved; any rejection rejects.
 func ComplianceReview(j *Jurisdiction, a *Application, reviewer, decision, reasons string, now time.Time, c Change) (*Application, error) {
 	if a != nil && a.CrossRegion {
-		if c.Actor.Role != RoleAuthority || c.Actor.MSP == j.AuthorityMSP {
-			return nil, Forbidden(RuleReviewer, "caller", "a cross-region application is reviewed a level up, by the supervising authority, not by %s/%s", c.Actor.MSP, c.Actor.Role)
+		if j.SupervisorMSP == "" {
+			return nil, Forbidden(RuleReviewer, "caller", "a cross-region application is reviewed a level up, and channel %s records no supervising authority", j.Channel)
+		}
+		if c.Actor.MSP != j.SupervisorMSP || c.Actor.Role != RoleAuthority {
+			return nil, Forbidden(RuleReviewer, "caller", "a cross-region application is reviewed a level up, by %s with role %q, not by %s/%s", j.SupervisorMSP, RoleAuthority, c.Actor.MSP, c.Actor.Role)
 		}
 	} else if err := authorityOnly.check(j, c.Actor, "recording a compliance review"); err != nil {
 		return nil, err

@@ -1,0 +1,25 @@
+package network
+
+import "testing"
+
+// The supervising authority of a city channel is, by default, the
+// authority of its province's channel; a province channel has none.
+func TestChannelsSupervisorIsTheProvincesAuthority(t *testing.T) {
+	for _, file := range []string{"dataledger.yaml", "dataledger-netns.yaml"} {
+		d, err := Load(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := d.ChannelConfigs()
+		for channel, want := range map[string]string{"province": "", "nanning": "ProvinceMSP", "liuzhou": "ProvinceMSP"} {
+			if got := cfg[channel].Supervisor; got != want {
+				t.Errorf("%s: channel %s's supervisor is %q, want %q", file, channel, got, want)
+			}
+		}
+	}
+	d, _ := Load("dataledger.yaml")
+	d.Channels[1].Supervisor = "ExchangeMSP" // named in the description: taken as named
+	if got := d.ChannelConfigs()[d.Channels[1].Name].Supervisor; got != "ExchangeMSP" {
+		t.Errorf("an explicit supervisor is not taken: %q", got)
+	}
+}
