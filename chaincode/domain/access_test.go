@@ -145,10 +145,12 @@ func TestComplianceReviewDecidesWhoReviews(t *testing.T) {
 		{0, true, RuleReviewer, "caller"},
 		{2, true, RuleReviewer, "caller"},
 		{5, true, "", ""},
-		{9, true, "", ""},
+		{9, true, RuleReviewer, "caller"}, // another city's authority is not the supervisor
 	} {
 		ch := Change{TxID: "tx", Time: "2026-03-02T01:00:00Z", Actor: callers[c.caller].actor}
-		_, err := ComplianceReview(nanning, app(c.cross), ReviewerAgency, DecisionApproved, "", at, ch)
+		supervised := *nanning
+		supervised.SupervisorMSP = "ProvinceMSP"
+		_, err := ComplianceReview(&supervised, app(c.cross), ReviewerAgency, DecisionApproved, "", at, ch)
 		if c.rule == "" {
 			if err != nil {
 				t.Errorf("%s (cross-region %v): %v", callers[c.caller].name, c.cross, err)

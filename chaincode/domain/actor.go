@@ -51,7 +51,7 @@ type Jurisdiction struct {
 	// named it at bootstrap ("" for a channel with none, or bootstrapped
 	// before it was recorded: no cross-region review there).
 	SupervisorMSP string `json:"supervisorMsp,omitempty"`
-	Created      Change   `json:"created"`
+	Created       Change `json:"created"`
 }
 
 // ChannelConfig is what the deployment says of a channel: its data
