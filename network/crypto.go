@@ -174,6 +174,17 @@ func (c *ca) issue(tmpl *x509.Certificate) (certPEM, keyPEM []byte, err error) {
 
 // issueUser makes a client identity whose certificate carries the role
 // attribute, in a complete MSP directory. Existing identities are kept.
+// EnrollUser has org's CA issue an identity with a role attribute (as
+// the org's own CA may: a role proves only what its org says), kept with
+// the org's other identities; an identity already there is left as it is.
+func (n *Net) EnrollUser(orgID string, u User) error {
+	o := n.D.Org(orgID)
+	if o == nil {
+		return fmt.Errorf("no org %q in the description", orgID)
+	}
+	return n.issueUser(o, u)
+}
+
 func (n *Net) issueUser(o *Org, u User) error {
 	dir := n.L.UserMSP(o, u.Name)
 	if _, err := os.Stat(filepath.Join(dir, "signcerts", "cert.pem")); err == nil {
