@@ -106,5 +106,17 @@ func (s *Server) timeline(c *gin.Context) {
 		}
 		out = append(out, TimelineEntry{TxID: it.TxID, Time: it.Time, Action: rec.Last.Action, Status: status, Reason: rec.Last.Reason, By: rec.Last.Actor.MSP})
 	}
+	if numbered.RecordType == domain.TypeCredential && len(out) > 0 {
+		// A credential whose agreement ended reads revoked without a
+		// version of its own: the ending is its last event.
+		now, err := network.Tx.GetCredential(number).Evaluate(s.as(c), channel)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		if now.Last.TxID != "" && now.Last.TxID != out[len(out)-1].TxID {
+			out = append(out, TimelineEntry{TxID: now.Last.TxID, Time: now.Last.Time, Action: now.Last.Action, Status: now.Status, Reason: now.StatusReason, By: now.Last.Actor.MSP})
+		}
+	}
 	c.JSON(http.StatusOK, out)
 }

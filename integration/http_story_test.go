@@ -210,6 +210,11 @@ func TestFullStoryOverHTTP(t *testing.T) {
 		!strings.Contains(v["reason"].(string), catalog.Number) || !strings.Contains(v["reason"].(string), "企业申请终止授权") {
 		t.Fatalf("credential after its agreement ended: %v", v)
 	}
+	status, raw := request(t, "GET", srv.URL+"/api/v1/verify/"+second.AuthorizationNumber+"/timeline", "", nil)
+	var tl []gateway.TimelineEntry
+	if err := json.Unmarshal(raw, &tl); err != nil || status != 200 || len(tl) != 2 || tl[1].Status != domain.CredentialRevoked || tl[1].Action != "terminate" {
+		t.Fatalf("the public timeline after the agreement ended: %d %s", status, raw)
+	}
 	if p := api("POST", "/api/v1/agreements/"+catalog.Number+"/end", issuer, map[string]string{"action": "revoke", "reason": "再次"}, 409); p["rule"] != domain.RuleAgreementTransition {
 		t.Fatalf("ending twice: %v", p)
 	}
