@@ -17,6 +17,7 @@ func TestBenchFunctionsAnswerOnlyOnABenchNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	refused(t, m, cityAClerk, "DL-BENCH-COUNT", func(s store.Store) error { _, err := bench.BenchLoad(s, 0, domain.MaxBenchLoad+1); return err })
+	refused(t, m, cityAClerk, domain.RuleIssuer, func(s store.Store) error { _, err := bench.BenchLoad(s, 0, 10); return err })
 	refused(t, m, cityAClerk, RuleBenchOff, func(s store.Store) error { return app.BenchShape(s, "k", "v", 6, 4) })
 	refused(t, m, cityAClerk, "DL-BENCH-COUNT", func(s store.Store) error { return bench.BenchShape(s, "k", "v", 6, 0) })
 	before := len(m.Snapshot())
@@ -27,7 +28,7 @@ func TestBenchFunctionsAnswerOnlyOnABenchNetwork(t *testing.T) {
 		t.Fatalf("BenchShape wrote %d keys, want 4", got)
 	}
 	for _, start := range []int{0, 250} {
-		if _, err := m.Run(cityAClerk, func(s store.Store) error { _, err := bench.BenchLoad(s, start, 250); return err }); err != nil {
+		if _, err := m.Run(cityAOperator, func(s store.Store) error { _, err := bench.BenchLoad(s, start, 250); return err }); err != nil {
 			t.Fatal(err)
 		}
 	}
