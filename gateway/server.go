@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -32,6 +33,12 @@ type Config struct {
 	CacheTTL time.Duration
 	// AuditDir keeps each channel's audit checkpoint ("" : in memory).
 	AuditDir string
+	// TrustedProxies are the addresses or CIDRs of the reverse proxies in
+	// front of the gateway whose X-Forwarded-For it believes (empty: none,
+	// the client is the socket peer). Anyone else's X-Forwarded-For is
+	// ignored: the public rate limits and idempotency scopes key on the
+	// client address, and a forged header must not pick it.
+	TrustedProxies []string
 }
 
 // DefaultConfig suits the demo network.
@@ -88,6 +95,14 @@ func (s *Server) Router() (*gin.Engine, error) {
 	}
 	s.openapi = doc
 	r := gin.New()
+	// gin trusts every proxy unless told otherwise; only the configured
+	// ones, and only the header a proxy appends to (X-Real-IP is often
+	// passed through from the client unchanged).
+	r.ForwardedByClientIP = true
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := r.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
 	r.Use(gin.Recovery(), s.requestID, s.logRequests, s.metrics.observe, s.limits)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)

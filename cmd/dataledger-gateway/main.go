@@ -46,6 +46,8 @@ type Settings struct {
 	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
 	State        string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
 	Pprof        string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback; empty: off)"`
+	// TrustedProxies: only these peers' X-Forwarded-For names the client.
+	TrustedProxies []string `yaml:"trusted_proxies" flag:"trusted-proxy" usage:"address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; default none: the client is the socket peer)"`
 }
 
 // stateDir is where the gateway keeps its own state.
@@ -166,6 +168,7 @@ func run(s Settings, log *slog.Logger) error {
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
 	cfg := gateway.DefaultConfig()
+	cfg.TrustedProxies = s.TrustedProxies
 	cfg.AuditDir = filepath.Join(s.stateDir(), "audit")
 	if err := os.MkdirAll(cfg.AuditDir, 0o700); err != nil {
 		return err

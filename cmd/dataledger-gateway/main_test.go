@@ -35,3 +35,14 @@ func TestBooleanFlagsTakeNoValue(t *testing.T) {
 		t.Fatalf("--no-cache: %+v %v", s, err)
 	}
 }
+
+func TestTrustedProxiesDefaultToNone(t *testing.T) {
+	s, err := load(nil)
+	if err != nil || len(s.TrustedProxies) != 0 {
+		t.Fatalf("default trusted proxies: %v %v", s.TrustedProxies, err)
+	}
+	s, err = load([]string{"--trusted-proxy", "10.0.0.1", "--trusted-proxy", "192.168.0.0/16"})
+	if err != nil || len(s.TrustedProxies) != 2 || s.TrustedProxies[1] != "192.168.0.0/16" {
+		t.Fatalf("--trusted-proxy twice: %v %v", s.TrustedProxies, err)
+	}
+}
