@@ -6,8 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // rateServer is a gateway over the fake ledger with cfg changed by edit.
@@ -104,5 +106,77 @@ func TestTrustedProxyForwardsDistinctClients(t *testing.T) {
 	}
 	if _, err := NewServer(Config{TrustedProxies: []string{"not-an-address"}}, &ACL{}, nil, &fakeLedger{}, slog.New(slog.DiscardHandler)).Router(); err == nil {
 		t.Fatal("a malformed trusted proxy was accepted")
+	}
+}
+
+// The attack: many addresses (each under its own per-minute limit) flood
+// objections against one certificate. The sixth in the hour is refused,
+// whichever address and whatever spelling of the member or the number.
+func TestPublicObjectionsPerTargetAreCapped(t *testing.T) {
+	h := rateServer(t, nil)
+	target := certNumber
+	bodies := []string{
+		`{"number":"a","targetKind":"certificate","target":"` + target + `"}`,
+		`{"number":"b","targetKind":"certificate","target":"` + strings.ToLower(target) + `"}`,
+		`{"number":"c","targetKind":"certificate","target":" ` + target + `"}`,
+		`{"number":"d","targetKind":"certificate","Target":"` + target + `"}`,
+		`{"number":"e","targetKind":"certificate","target":"` + target + `"} trailing`,
+	}
+	for i, body := range bodies {
+		if w := publicFrom(h, http.MethodPost, objections, "198.51.100."+string(rune('1'+i))+":4000", "", body); w.Code != http.StatusCreated {
+			t.Fatalf("objection %d: %d %s", i+1, w.Code, w.Body)
+		}
+	}
+	for i, body := range bodies {
+		w := publicFrom(h, http.MethodPost, objections, "192.0.2."+string(rune('1'+i))+":4000", "", body)
+		if w.Code != http.StatusTooManyRequests || ruleOf(t, w) != RuleRateTarget {
+			t.Fatalf("objection %d against the same target from a fresh address: %d %s", 6+i, w.Code, w.Body)
+		}
+		if ra, _ := strconv.Atoi(w.Header().Get("Retry-After")); ra < 3500 || ra > 3600 {
+			t.Fatalf("Retry-After %q, want about an hour", w.Header().Get("Retry-After"))
+		}
+	}
+	other := `{"number":"f","targetKind":"certificate","target":"DJ-OTHER"}`
+	if w := publicFrom(h, http.MethodPost, objections, "192.0.2.50:4000", "", other); w.Code != http.StatusCreated {
+		t.Fatalf("another target: %d %s", w.Code, w.Body)
+	}
+	ks, _ := OpenKeyStore(filepath.Join(t.TempDir(), "k.json"))
+	secret, _, _ := ks.Create("CityAMSP", RoleExchange)
+	acl, _ := LoadACL(nil)
+	keyed, _ := NewServer(DefaultConfig(), acl, ks, &fakeLedger{}, slog.New(slog.DiscardHandler)).Router()
+	for i := 0; i < 7; i++ {
+		if w := publicFrom(keyed, http.MethodPost, objections, "192.0.2.60:4000", "", bodies[0], "Authorization", "Bearer "+secret); w.Code != http.StatusCreated {
+			t.Fatalf("a keyed caller's objection %d: %d", i+1, w.Code)
+		}
+	}
+}
+
+// The window slides: a target has room again an hour after its oldest
+// accepted request; refused requests do not count.
+func TestTargetWindowSlides(t *testing.T) {
+	now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	l := newTargetLimiter("target", 2, time.Hour)
+	l.now = func() time.Time { return now }
+	if l.admit([]string{"A"}) != 0 {
+		t.Fatal("first")
+	}
+	now = now.Add(30 * time.Minute)
+	if l.admit([]string{"A"}) != 0 {
+		t.Fatal("second")
+	}
+	if w := l.admit([]string{"A"}); w != 30*time.Minute {
+		t.Fatalf("third waits %v, want 30m", w)
+	}
+	if w := l.admit([]string{"B", "A"}); w == 0 || len(l.hits["B"]) != 0 {
+		t.Fatalf("a body naming a full target is refused and counts for none: %v %v", w, l.hits)
+	}
+	now = now.Add(30 * time.Minute)
+	if l.admit([]string{"A"}) != 0 {
+		t.Fatal("after the oldest left the window")
+	}
+	now = now.Add(2 * time.Hour)
+	l.admit([]string{"C"})
+	if _, ok := l.hits["A"]; ok {
+		t.Fatal("a target whose window passed is still held")
 	}
 }

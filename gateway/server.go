@@ -39,6 +39,11 @@ type Config struct {
 	// ignored: the public rate limits and idempotency scopes key on the
 	// client address, and a forged header must not pick it.
 	TrustedProxies []string
+	// PublicPerTarget bounds the requests without an API key naming one
+	// target (routes with publicTargetField: objections) per
+	// PublicTargetWindow, from all addresses together (0: no bound).
+	PublicPerTarget    int
+	PublicTargetWindow time.Duration
 }
 
 // DefaultConfig suits the demo network.
@@ -48,6 +53,10 @@ func DefaultConfig() Config {
 		RequestTimeout: 30 * time.Second,
 		PublicIdentity: Identity{Org: "ProvinceMSP", User: "clerk"}, // the provincial platform serves the public
 		CacheTTL:       5 * time.Minute,
+		// Five public objections an hour against one certificate or
+		// application, however many addresses send them.
+		PublicPerTarget:    5,
+		PublicTargetWindow: time.Hour,
 		UserFor: map[string]string{
 			RoleIssuer: "authority", RoleExchange: "exchange", RoleRegulator: "regulator",
 			RoleEnterprise: "clerk", RoleAdmin: "clerk",
@@ -120,6 +129,9 @@ func (s *Server) Router() (*gin.Engine, error) {
 		chain := []gin.HandlerFunc{s.authorize(route)}
 		if route.PublicPerMinute > 0 {
 			chain = append(chain, (&publicLimiter{perMinute: route.PublicPerMinute}).middleware)
+		}
+		if route.PublicTargetField != "" && s.cfg.PublicPerTarget > 0 && s.cfg.PublicTargetWindow > 0 {
+			chain = append(chain, newTargetLimiter(route.PublicTargetField, s.cfg.PublicPerTarget, s.cfg.PublicTargetWindow).middleware)
 		}
 		if route.Submit && s.cfg.Idempotency != nil {
 			chain = append(chain, s.cfg.Idempotency.middleware)
