@@ -52,6 +52,7 @@ type Settings struct {
 	// The public's objections against one target, from all addresses.
 	PublicPerTarget    int           `yaml:"public_per_target" flag:"public-per-target" usage:"requests without an API key naming one objection target per window, all addresses together (0: no bound)"`
 	PublicTargetWindow time.Duration `yaml:"public_target_window" flag:"public-target-window" usage:"the window of public-per-target (e.g. 1h)"`
+	IdempotencyTTL     time.Duration `yaml:"idempotency_ttl" flag:"idempotency-ttl" usage:"how long an Idempotency-Key's answer is kept; after it the key is new again"`
 }
 
 // stateDir is where the gateway keeps its own state.
@@ -65,7 +66,7 @@ func (s Settings) stateDir() string {
 func defaults() Settings {
 	cfg := gateway.DefaultConfig()
 	return Settings{Listen: "127.0.0.1:8080", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json",
-		PublicPerTarget: cfg.PublicPerTarget, PublicTargetWindow: cfg.PublicTargetWindow}
+		PublicPerTarget: cfg.PublicPerTarget, PublicTargetWindow: cfg.PublicTargetWindow, IdempotencyTTL: gateway.DefaultIdempotencyTTL}
 }
 
 // load applies the file, then the environment, then the flags given.
@@ -205,7 +206,7 @@ func run(s Settings, log *slog.Logger) error {
 	if cfg.Signers, err = loadSigners(s.IssuerKeys, s.KeystorePass); err != nil {
 		return err
 	}
-	if cfg.Idempotency, err = gateway.OpenIdempotencyStore(filepath.Join(s.stateDir(), "idempotency.jsonl")); err != nil {
+	if cfg.Idempotency, err = gateway.OpenIdempotencyStoreTTL(filepath.Join(s.stateDir(), "idempotency.jsonl"), s.IdempotencyTTL); err != nil {
 		return err
 	}
 	defer cfg.Idempotency.Close()

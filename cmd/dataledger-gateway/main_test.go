@@ -68,3 +68,13 @@ func TestPublicTargetBoundSettings(t *testing.T) {
 		t.Fatal("a malformed duration was accepted")
 	}
 }
+
+func TestIdempotencyTTLSetting(t *testing.T) {
+	s, err := load(nil)
+	if err != nil || s.IdempotencyTTL != 24*time.Hour {
+		t.Fatalf("default: %v %v", s.IdempotencyTTL, err)
+	}
+	if s, err = load([]string{"--idempotency-ttl", "48h"}); err != nil || s.IdempotencyTTL != 48*time.Hour {
+		t.Fatalf("--idempotency-ttl 48h: %v %v", s.IdempotencyTTL, err)
+	}
+}
