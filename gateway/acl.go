@@ -23,6 +23,10 @@ type Route struct {
 	// PublicPerMinute bounds requests per minute from one public client
 	// address (0: no bound); keyed callers are not limited by it.
 	PublicPerMinute int `yaml:"publicPerMinute"`
+	// PublicTargetField names the body field whose value callers without a
+	// key may name at most Config.PublicPerTarget times per
+	// Config.PublicTargetWindow, from all addresses together ("": no bound).
+	PublicTargetField string `yaml:"publicTargetField"`
 
 	Tx      string   `yaml:"tx"`      // chaincode function
 	Submit  bool     `yaml:"submit"`  // a write (submit and wait for commit) rather than a query

@@ -11,17 +11,28 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/gin-gonic/gin"
 )
 
 // IdempotencyStore remembers write requests by (caller, Idempotency-Key):
 // an append-only file of JSON lines, replayed at start, so a retry after a
-// gateway restart still finds the first answer.
+// gateway restart still finds the first answer. The caller is the API
+// key, or for the public the client address, so one caller can neither
+// replay nor block another's key. A record expires after its TTL (the key
+// is then new again), and the file is rewritten with the live records
+// once it holds more dead lines than live ones, so it does not grow
+// forever.
 type IdempotencyStore struct {
 	mu      sync.Mutex
 	f       *os.File
+	path    string
+	ttl     time.Duration
+	now     func() time.Time // time.Now; a test's clock
 	entries map[string]*idemEntry
+	lines   int       // whole lines in the file
+	swept   time.Time // when expired entries were last dropped
 }
 
 type idemEntry struct {
@@ -30,18 +41,42 @@ type idemEntry struct {
 	Status   int             `json:"status,omitempty"` // 0 while pending
 	Response json.RawMessage `json:"response,omitempty"`
 	Released bool            `json:"released,omitempty"` // no definite answer (5xx): the key is free again
+	At       int64           `json:"at,omitempty"`       // Unix seconds when written; lines without it (older gateways) count from the load
 }
 
-// OpenIdempotencyStore opens (or creates) the file and loads it.
+// DefaultIdempotencyTTL is how long a key's record is kept.
+const DefaultIdempotencyTTL = 24 * time.Hour
+
+// compactSlack is how many dead lines (superseded, released, expired) the
+// file may hold beyond its live ones before it is rewritten.
+var compactSlack = 1024
+
+// OpenIdempotencyStore opens (or creates) the file and loads it, with
+// records kept DefaultIdempotencyTTL.
 func OpenIdempotencyStore(path string) (*IdempotencyStore, error) {
+	return OpenIdempotencyStoreTTL(path, DefaultIdempotencyTTL)
+}
+
+// OpenIdempotencyStoreTTL opens (or creates) the file and loads the
+// records younger than ttl.
+func OpenIdempotencyStoreTTL(path string, ttl time.Duration) (*IdempotencyStore, error) {
+	return openIdempotencyStore(path, ttl, time.Now)
+}
+
+func openIdempotencyStore(path string, ttl time.Duration, now func() time.Time) (*IdempotencyStore, error) {
+	if ttl <= 0 {
+		ttl = DefaultIdempotencyTTL
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
+	_ = os.Remove(path + ".compact") // a rewrite cut short by a crash: the file itself is whole
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	s := &IdempotencyStore{f: f, entries: map[string]*idemEntry{}}
+	s := &IdempotencyStore{f: f, path: path, ttl: ttl, now: now, entries: map[string]*idemEntry{}}
+	loaded := now().Unix()
 	r := bufio.NewReaderSize(f, 64<<10)
 	var whole int64 // bytes up to the last complete line
 	for {
@@ -50,12 +85,16 @@ func OpenIdempotencyStore(path string) (*IdempotencyStore, error) {
 			break
 		}
 		whole += int64(len(line))
+		s.lines++
 		var e idemEntry
 		switch {
 		case json.Unmarshal(line, &e) != nil:
 		case e.Released:
 			delete(s.entries, e.Key)
 		default:
+			if e.At == 0 {
+				e.At = loaded
+			}
 			s.entries[e.Key] = &e
 		}
 	}
@@ -64,7 +103,62 @@ func OpenIdempotencyStore(path string) (*IdempotencyStore, error) {
 		f.Close()
 		return nil, err
 	}
+	s.sweep(now())
 	return s, nil
+}
+
+func (s *IdempotencyStore) expired(e *idemEntry, now time.Time) bool {
+	return now.Sub(time.Unix(e.At, 0)) >= s.ttl
+}
+
+// sweep drops expired records and rewrites the file when it holds more
+// dead lines than live ones (and more than compactSlack). Called with mu
+// held, at most once a minute from requests.
+func (s *IdempotencyStore) sweep(now time.Time) {
+	s.swept = now
+	for k, e := range s.entries {
+		if s.expired(e, now) {
+			delete(s.entries, k)
+		}
+	}
+	if dead := s.lines - len(s.entries); dead > compactSlack && dead > len(s.entries) {
+		_ = s.compact() // if it fails, the old file stays whole and appends go on to it
+	}
+}
+
+// compact writes the live records to a new file, syncs it and renames it
+// over the old one: a crash at any point leaves either file whole. The
+// new file's handle becomes the one appended to.
+func (s *IdempotencyStore) compact() error {
+	tmp := s.path + ".compact"
+	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_RDWR|os.O_APPEND, 0o600)
+	if err != nil {
+		return err
+	}
+	w := bufio.NewWriterSize(f, 64<<10)
+	for _, e := range s.entries {
+		b, _ := json.Marshal(e)
+		_, _ = w.Write(append(b, '\n'))
+	}
+	err = w.Flush()
+	if err == nil {
+		err = f.Sync()
+	}
+	if err == nil {
+		err = os.Rename(tmp, s.path)
+	}
+	if err != nil {
+		f.Close()
+		_ = os.Remove(tmp)
+		return err
+	}
+	if d, err := os.Open(filepath.Dir(s.path)); err == nil { // the rename itself survives a crash
+		_ = d.Sync()
+		d.Close()
+	}
+	s.f.Close()
+	s.f, s.lines = f, len(s.entries)
+	return nil
 }
 
 // Close closes the file.
@@ -84,8 +178,10 @@ func (s *IdempotencyStore) append(e *idemEntry) error {
 	}
 	if err != nil {
 		_ = s.f.Truncate(end)
+		return err
 	}
-	return err
+	s.lines++
+	return nil
 }
 
 // capture records what a handler writes.
@@ -120,11 +216,21 @@ func (s *IdempotencyStore) middleware(c *gin.Context) {
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
-	key := c.GetString(ctxCaller) + "|" + idem
 	hash := hex.EncodeToString(sum[:])
+	// Keys are the caller's own: an API key's, or a public client
+	// address's (as Config.TrustedProxies resolves it).
+	scope := c.GetString(ctxCaller)
+	if c.GetString(ctxRole) == RolePublic {
+		scope = RolePublic + "@" + c.ClientIP()
+	}
+	key := scope + "|" + idem
 
 	s.mu.Lock()
-	if e, ok := s.entries[key]; ok {
+	now := s.now()
+	if now.Sub(s.swept) >= time.Minute {
+		s.sweep(now)
+	}
+	if e, ok := s.entries[key]; ok && !s.expired(e, now) {
 		s.mu.Unlock()
 		switch {
 		case e.BodyHash != hash:
@@ -138,7 +244,7 @@ func (s *IdempotencyStore) middleware(c *gin.Context) {
 		}
 		return
 	}
-	pending := &idemEntry{Key: key, BodyHash: hash}
+	pending := &idemEntry{Key: key, BodyHash: hash, At: now.Unix()}
 	if err := s.append(pending); err != nil {
 		s.mu.Unlock()
 		abort(c, fail(http.StatusServiceUnavailable, "the gateway cannot record the Idempotency-Key (its state directory is not writable); nothing was submitted"))
@@ -150,11 +256,11 @@ func (s *IdempotencyStore) middleware(c *gin.Context) {
 	w := &capture{ResponseWriter: c.Writer}
 	c.Writer = w
 	c.Next()
-	done := &idemEntry{Key: key, BodyHash: hash, Status: w.Status(), Response: json.RawMessage(w.buf.Bytes())}
+	done := &idemEntry{Key: key, BodyHash: hash, Status: w.Status(), Response: json.RawMessage(w.buf.Bytes()), At: s.now().Unix()}
 	if w.Status() >= 500 { // not a definite answer: let a retry try again, also after a restart
 		s.mu.Lock()
 		delete(s.entries, key)
-		_ = s.append(&idemEntry{Key: key, Released: true}) // if this fails, a retry after a restart reads 409 (pending)
+		_ = s.append(&idemEntry{Key: key, Released: true, At: s.now().Unix()}) // if this fails, a retry after a restart reads 409 (pending)
 		s.mu.Unlock()
 		return
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -155,5 +156,108 @@ func TestTornTailCutAndReleasedKeysStayFree(t *testing.T) {
 	// req-1 pending and done, req-2 pending and released, then pending and done again.
 	if len(lines) != 6 {
 		t.Fatalf("%d lines, want 6: %s", len(lines), data)
+	}
+}
+
+// publicObjection files an objection without an API key from remote.
+func publicObjection(h http.Handler, remote, idem, body string) *httptest.ResponseRecorder {
+	return publicFrom(h, http.MethodPost, "/api/v1/channels/nanning/objections", remote, "", body, "Idempotency-Key", idem)
+}
+
+// The attack: a public caller who learns or guesses another's
+// Idempotency-Key replays their answer or blocks their request. Keys
+// of the public are scoped by the client address.
+func TestPublicIdempotencyKeysAreTheCallers(t *testing.T) {
+	store, err := OpenIdempotencyStore(filepath.Join(t.TempDir(), "idempotency.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	l, h := idemServer(t, nil, store)
+	alice, mallory := "198.51.100.1:5000", "203.0.113.66:5000"
+	if w := publicObjection(h, alice, "k1", `{"number":"a"}`); w.Code != http.StatusCreated {
+		t.Fatalf("alice: %d %s", w.Code, w.Body)
+	}
+	// Mallory sends the same key with the same body: not Alice's answer.
+	if w := publicObjection(h, mallory, "k1", `{"number":"a"}`); w.Code != http.StatusCreated || w.Header().Get("Idempotent-Replayed") != "" {
+		t.Fatalf("another caller got the first caller's answer: %d %v", w.Code, w.Header())
+	}
+	// Mallory takes a key first; Alice's own request with it goes through.
+	if w := publicObjection(h, mallory, "k2", `{"number":"m"}`); w.Code != http.StatusCreated {
+		t.Fatalf("mallory k2: %d", w.Code)
+	}
+	if w := publicObjection(h, alice, "k2", `{"number":"b"}`); w.Code != http.StatusCreated {
+		t.Fatalf("a key another caller used first blocked this one: %d %s", w.Code, w.Body)
+	}
+	if len(l.calls) != 4 {
+		t.Fatalf("the ledger saw %d submits, want 4", len(l.calls))
+	}
+	// Alice's own retry is still replayed.
+	if w := publicObjection(h, alice, "k1", `{"number":"a"}`); w.Header().Get("Idempotent-Replayed") != "true" || len(l.calls) != 4 {
+		t.Fatalf("alice's retry: %d %v", w.Code, w.Header())
+	}
+}
+
+// A record expires after the TTL: the key is new again, it is gone after a
+// restart, and the file is rewritten without the dead lines (every line
+// whole).
+func TestIdempotencyRecordsExpire(t *testing.T) {
+	defer func(n int) { compactSlack = n }(compactSlack)
+	compactSlack = 0
+	clock := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	path, _, ks, issuer := restartableStore(t)
+	store, err := openIdempotencyStore(path, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, h := idemServer(t, ks, store)
+	body := `{"action":"suspend","reason":"异议处理中"}`
+	for _, k := range []string{"old-1", "old-2", "old-3"} {
+		if w := post(h, issuer, k, body); w.Code != 200 {
+			t.Fatalf("%s: %d", k, w.Code)
+		}
+	}
+	clock = clock.Add(59 * time.Minute)
+	if w := post(h, issuer, "old-1", `{"action":"revoke","reason":"x"}`); w.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("within the TTL, another body: %d", w.Code)
+	}
+	if w := post(h, issuer, "fresh", body); w.Code != 200 {
+		t.Fatalf("fresh: %d", w.Code)
+	}
+	clock = clock.Add(2 * time.Minute) // old-* are 61 minutes old, fresh 2
+	w := post(h, issuer, "old-1", `{"action":"revoke","reason":"x"}`)
+	if w.Code != 200 || w.Header().Get("Idempotent-Replayed") != "" || len(l.calls) != 5 {
+		t.Fatalf("an expired key is not new: %d %s (ledger calls %d)", w.Code, w.Body, len(l.calls))
+	}
+	store.Close()
+
+	reopened, err := openIdempotencyStore(path, time.Hour, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	if len(reopened.entries) != 2 {
+		t.Fatalf("after a restart %d records are live, want 2 (fresh, old-1 again)", len(reopened.entries))
+	}
+	data, _ := os.ReadFile(path)
+	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	if strings.Contains(string(data), "|old-2") || strings.Contains(string(data), "|old-3") || len(lines) > 3 {
+		t.Fatalf("the file still holds expired records (%d lines): %s", len(lines), data)
+	}
+	for i, line := range lines {
+		if !json.Valid([]byte(line)) {
+			t.Fatalf("line %d is torn: %q", i+1, line)
+		}
+	}
+	l2, h2 := idemServer(t, ks, reopened)
+	if w := post(h2, issuer, "fresh", body); w.Header().Get("Idempotent-Replayed") != "true" || len(l2.calls) != 0 {
+		t.Fatalf("a live key after the rewrite: %d %v", w.Code, w.Header())
+	}
+	if w := post(h2, issuer, "old-2", body); w.Code != 200 || len(l2.calls) != 1 {
+		t.Fatalf("an expired key after a restart: %d", w.Code)
+	}
+	if _, err := os.Stat(path + ".compact"); !os.IsNotExist(err) {
+		t.Fatalf("the rewrite's temporary file is left: %v", err)
 	}
 }

@@ -1,12 +1,23 @@
 package gateway
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
+)
+
+// The gateway's rate rules: a public client address (RuleRateAddress), and
+// public objections against one target (RuleRateTarget), answered 429.
+const (
+	RuleRateAddress = "DL-RATE-ADDRESS"
+	RuleRateTarget  = "DL-RATE-TARGET"
 )
 
 // publicLimiter bounds how often one public client address may call a
@@ -28,14 +39,124 @@ func (l *publicLimiter) middleware(c *gin.Context) {
 	if !now.Equal(l.window) {
 		l.window, l.counts = now, map[string]int{}
 	}
-	ip := c.ClientIP()
+	ip := c.ClientIP() // the socket peer, or what a trusted proxy forwarded (Config.TrustedProxies)
 	l.counts[ip]++
 	over := l.counts[ip] > l.perMinute
 	l.mu.Unlock()
 	if over {
 		c.Header("Retry-After", strconv.Itoa(int(time.Until(now.Add(time.Minute)).Seconds())+1))
-		abort(c, fail(http.StatusTooManyRequests, "at most "+strconv.Itoa(l.perMinute)+" a minute from one address without an API key"))
+		abort(c, refuse(http.StatusTooManyRequests, RuleRateAddress, "", "at most "+strconv.Itoa(l.perMinute)+" a minute from one address without an API key"))
 		return
 	}
 	c.Next()
+}
+
+// targetLimiter bounds public requests naming one target (the body's
+// field), whoever sends them and from wherever: a sliding window keeping
+// the times of the last max accepted requests per target. Keyed callers
+// are not limited by it.
+type targetLimiter struct {
+	field  string
+	max    int
+	window time.Duration
+	now    func() time.Time // time.Now; a test's clock
+
+	mu    sync.Mutex
+	hits  map[string][]time.Time // target → accepted times, oldest first, at most max
+	swept time.Time
+}
+
+func newTargetLimiter(field string, max int, window time.Duration) *targetLimiter {
+	return &targetLimiter{field: field, max: max, window: window, now: time.Now, hits: map[string][]time.Time{}}
+}
+
+func (l *targetLimiter) middleware(c *gin.Context) {
+	if c.GetString(ctxRole) != RolePublic {
+		c.Next()
+		return
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		abort(c, fail(http.StatusRequestEntityTooLarge, "the body is larger than the limit"))
+		return
+	}
+	c.Request.Body = io.NopCloser(bytes.NewReader(body))
+	if wait := l.admit(bodyTargets(body, l.field)); wait > 0 {
+		c.Header("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+		abort(c, refuse(http.StatusTooManyRequests, RuleRateTarget, l.field, "at most "+strconv.Itoa(l.max)+" requests against one "+l.field+
+			" in "+l.window.String()+" without an API key, from all addresses together"))
+		return
+	}
+	c.Next()
+}
+
+// admit records a request against targets and answers 0, or how long
+// until one of them has room again (then nothing is recorded).
+func (l *targetLimiter) admit(targets []string) time.Duration {
+	if len(targets) == 0 {
+		return 0 // no target: the handler refuses the body
+	}
+	now := l.now()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.swept) >= time.Minute { // forget targets whose window has passed
+		for t, times := range l.hits {
+			if len(times) == 0 || now.Sub(times[len(times)-1]) >= l.window {
+				delete(l.hits, t)
+			}
+		}
+		l.swept = now
+	}
+	var wait time.Duration
+	for _, t := range targets {
+		times := l.hits[t]
+		for len(times) > 0 && now.Sub(times[0]) >= l.window {
+			times = times[1:]
+		}
+		if len(times) == 0 {
+			delete(l.hits, t)
+			continue
+		}
+		l.hits[t] = times
+		if len(times) >= l.max {
+			wait = max(wait, times[0].Add(l.window).Sub(now))
+		}
+	}
+	if wait > 0 {
+		return wait
+	}
+	for _, t := range targets {
+		l.hits[t] = append(l.hits[t], now)
+	}
+	return 0
+}
+
+// bodyTargets reads the values of field in a JSON object body, read as
+// loosely as any decoder might (every member whose name equals field
+// but for case, the first JSON value only), normalized (trimmed, upper
+// case), so no spelling of the body reaches the chaincode with a target
+// the count did not see.
+func bodyTargets(body []byte, field string) []string {
+	var members map[string]json.RawMessage
+	if json.NewDecoder(bytes.NewReader(body)).Decode(&members) != nil {
+		return nil
+	}
+	var out []string
+	for name, raw := range members {
+		if !strings.EqualFold(name, field) {
+			continue
+		}
+		var v string
+		if json.Unmarshal(raw, &v) != nil {
+			v = string(raw)
+		}
+		v = strings.ToUpper(strings.TrimSpace(v))
+		if len(v) > 128 {
+			v = v[:128]
+		}
+		if v != "" && !contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }

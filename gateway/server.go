@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -32,6 +33,17 @@ type Config struct {
 	CacheTTL time.Duration
 	// AuditDir keeps each channel's audit checkpoint ("" : in memory).
 	AuditDir string
+	// TrustedProxies are the addresses or CIDRs of the reverse proxies in
+	// front of the gateway whose X-Forwarded-For it believes (empty: none,
+	// the client is the socket peer). Anyone else's X-Forwarded-For is
+	// ignored: the public rate limits and idempotency scopes key on the
+	// client address, and a forged header must not pick it.
+	TrustedProxies []string
+	// PublicPerTarget bounds the requests without an API key naming one
+	// target (routes with publicTargetField: objections) per
+	// PublicTargetWindow, from all addresses together (0: no bound).
+	PublicPerTarget    int
+	PublicTargetWindow time.Duration
 }
 
 // DefaultConfig suits the demo network.
@@ -41,6 +53,10 @@ func DefaultConfig() Config {
 		RequestTimeout: 30 * time.Second,
 		PublicIdentity: Identity{Org: "ProvinceMSP", User: "clerk"}, // the provincial platform serves the public
 		CacheTTL:       5 * time.Minute,
+		// Five public objections an hour against one certificate or
+		// application, however many addresses send them.
+		PublicPerTarget:    5,
+		PublicTargetWindow: time.Hour,
 		UserFor: map[string]string{
 			RoleIssuer: "authority", RoleExchange: "exchange", RoleRegulator: "regulator",
 			RoleEnterprise: "clerk", RoleAdmin: "clerk",
@@ -88,6 +104,14 @@ func (s *Server) Router() (*gin.Engine, error) {
 	}
 	s.openapi = doc
 	r := gin.New()
+	// gin trusts every proxy unless told otherwise; only the configured
+	// ones, and only the header a proxy appends to (X-Real-IP is often
+	// passed through from the client unchanged).
+	r.ForwardedByClientIP = true
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
+	if err := r.SetTrustedProxies(s.cfg.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("trusted proxies: %w", err)
+	}
 	r.Use(gin.Recovery(), s.requestID, s.logRequests, s.metrics.observe, s.limits)
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.readyz)
@@ -105,6 +129,9 @@ func (s *Server) Router() (*gin.Engine, error) {
 		chain := []gin.HandlerFunc{s.authorize(route)}
 		if route.PublicPerMinute > 0 {
 			chain = append(chain, (&publicLimiter{perMinute: route.PublicPerMinute}).middleware)
+		}
+		if route.PublicTargetField != "" && s.cfg.PublicPerTarget > 0 && s.cfg.PublicTargetWindow > 0 {
+			chain = append(chain, newTargetLimiter(route.PublicTargetField, s.cfg.PublicPerTarget, s.cfg.PublicTargetWindow).middleware)
 		}
 		if route.Submit && s.cfg.Idempotency != nil {
 			chain = append(chain, s.cfg.Idempotency.middleware)

@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -46,6 +47,12 @@ type Settings struct {
 	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
 	State        string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
 	Pprof        string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback; empty: off)"`
+	// TrustedProxies: only these peers' X-Forwarded-For names the client.
+	TrustedProxies []string `yaml:"trusted_proxies" flag:"trusted-proxy" usage:"address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; default none: the client is the socket peer)"`
+	// The public's objections against one target, from all addresses.
+	PublicPerTarget    int           `yaml:"public_per_target" flag:"public-per-target" usage:"requests without an API key naming one objection target per window, all addresses together (0: no bound)"`
+	PublicTargetWindow time.Duration `yaml:"public_target_window" flag:"public-target-window" usage:"the window of public-per-target (e.g. 1h)"`
+	IdempotencyTTL     time.Duration `yaml:"idempotency_ttl" flag:"idempotency-ttl" usage:"how long an Idempotency-Key's answer is kept; after it the key is new again"`
 }
 
 // stateDir is where the gateway keeps its own state.
@@ -57,7 +64,9 @@ func (s Settings) stateDir() string {
 }
 
 func defaults() Settings {
-	return Settings{Listen: "127.0.0.1:8080", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json"}
+	cfg := gateway.DefaultConfig()
+	return Settings{Listen: "127.0.0.1:8080", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json",
+		PublicPerTarget: cfg.PublicPerTarget, PublicTargetWindow: cfg.PublicTargetWindow, IdempotencyTTL: gateway.DefaultIdempotencyTTL}
 }
 
 // load applies the file, then the environment, then the flags given.
@@ -74,6 +83,25 @@ func load(args []string) (Settings, error) {
 		case reflect.Bool:
 			fs.BoolFunc(name, f.Tag.Get("usage"), func(val string) error { field.SetBool(val == "" || val == "true"); return nil })
 			set[f.Tag.Get("yaml")] = func(val string) error { field.SetBool(val == "true" || val == "1"); return nil }
+		case reflect.Int, reflect.Int64:
+			parse := func(val string) error {
+				if field.Type() == reflect.TypeOf(time.Duration(0)) {
+					d, err := time.ParseDuration(val)
+					if err != nil || d < 0 {
+						return fmt.Errorf("%s: %q is not a duration such as 1h30m", name, val)
+					}
+					field.SetInt(int64(d))
+					return nil
+				}
+				n, err := strconv.Atoi(val)
+				if err != nil || n < 0 {
+					return fmt.Errorf("%s: %q is not a count", name, val)
+				}
+				field.SetInt(int64(n))
+				return nil
+			}
+			fs.Func(name, f.Tag.Get("usage"), parse)
+			set[f.Tag.Get("yaml")] = parse
 		case reflect.Slice:
 			fs.Func(name, f.Tag.Get("usage"), func(val string) error { field.Set(reflect.Append(field, reflect.ValueOf(val))); return nil })
 			set[f.Tag.Get("yaml")] = func(val string) error { field.Set(reflect.ValueOf(strings.Split(val, ","))); return nil }
@@ -166,6 +194,8 @@ func run(s Settings, log *slog.Logger) error {
 	ledger := &gateway.FabricLedger{Net: net}
 	defer ledger.Close()
 	cfg := gateway.DefaultConfig()
+	cfg.TrustedProxies = s.TrustedProxies
+	cfg.PublicPerTarget, cfg.PublicTargetWindow = s.PublicPerTarget, s.PublicTargetWindow
 	cfg.AuditDir = filepath.Join(s.stateDir(), "audit")
 	if err := os.MkdirAll(cfg.AuditDir, 0o700); err != nil {
 		return err
@@ -176,7 +206,7 @@ func run(s Settings, log *slog.Logger) error {
 	if cfg.Signers, err = loadSigners(s.IssuerKeys, s.KeystorePass); err != nil {
 		return err
 	}
-	if cfg.Idempotency, err = gateway.OpenIdempotencyStore(filepath.Join(s.stateDir(), "idempotency.jsonl")); err != nil {
+	if cfg.Idempotency, err = gateway.OpenIdempotencyStoreTTL(filepath.Join(s.stateDir(), "idempotency.jsonl"), s.IdempotencyTTL); err != nil {
 		return err
 	}
 	defer cfg.Idempotency.Close()

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 func TestSettingsPrecedence(t *testing.T) {
@@ -33,5 +34,47 @@ func TestBooleanFlagsTakeNoValue(t *testing.T) {
 	s, err := load([]string{"--no-cache"})
 	if err != nil || !s.NoCache {
 		t.Fatalf("--no-cache: %+v %v", s, err)
+	}
+}
+
+func TestTrustedProxiesDefaultToNone(t *testing.T) {
+	s, err := load(nil)
+	if err != nil || len(s.TrustedProxies) != 0 {
+		t.Fatalf("default trusted proxies: %v %v", s.TrustedProxies, err)
+	}
+	s, err = load([]string{"--trusted-proxy", "10.0.0.1", "--trusted-proxy", "192.168.0.0/16"})
+	if err != nil || len(s.TrustedProxies) != 2 || s.TrustedProxies[1] != "192.168.0.0/16" {
+		t.Fatalf("--trusted-proxy twice: %v %v", s.TrustedProxies, err)
+	}
+}
+
+func TestPublicTargetBoundSettings(t *testing.T) {
+	s, err := load(nil)
+	if err != nil || s.PublicPerTarget != 5 || s.PublicTargetWindow != time.Hour {
+		t.Fatalf("defaults: %d %v %v", s.PublicPerTarget, s.PublicTargetWindow, err)
+	}
+	file := filepath.Join(t.TempDir(), "gateway.yaml")
+	_ = os.WriteFile(file, []byte("public_per_target: 3\npublic_target_window: 30m\n"), 0o600)
+	s, err = load([]string{"--config", file})
+	if err != nil || s.PublicPerTarget != 3 || s.PublicTargetWindow != 30*time.Minute {
+		t.Fatalf("from the file: %d %v %v", s.PublicPerTarget, s.PublicTargetWindow, err)
+	}
+	t.Setenv("DATALEDGER_GATEWAY_PUBLIC_TARGET_WINDOW", "2h")
+	s, err = load([]string{"--config", file, "--public-per-target", "0"})
+	if err != nil || s.PublicPerTarget != 0 || s.PublicTargetWindow != 2*time.Hour {
+		t.Fatalf("env and flag: %d %v %v", s.PublicPerTarget, s.PublicTargetWindow, err)
+	}
+	if _, err := load([]string{"--public-target-window", "soon"}); err == nil {
+		t.Fatal("a malformed duration was accepted")
+	}
+}
+
+func TestIdempotencyTTLSetting(t *testing.T) {
+	s, err := load(nil)
+	if err != nil || s.IdempotencyTTL != 24*time.Hour {
+		t.Fatalf("default: %v %v", s.IdempotencyTTL, err)
+	}
+	if s, err = load([]string{"--idempotency-ttl", "48h"}); err != nil || s.IdempotencyTTL != 48*time.Hour {
+		t.Fatalf("--idempotency-ttl 48h: %v %v", s.IdempotencyTTL, err)
 	}
 }
