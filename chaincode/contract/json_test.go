@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"dataledger/certs"
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
 	"dataledger/internal/strictjson"
@@ -67,4 +68,24 @@ func TestTheMemberRuleIsStrictjsons(t *testing.T) {
 	if domain.RuleJSONMember != strictjson.Rule {
 		t.Fatalf("domain.RuleJSONMember %q, strictjson.Rule %q", domain.RuleJSONMember, strictjson.Rule)
 	}
+}
+
+// A credential signed by the registered key with HolderCreditCode next to
+// holderCreditCode is refused before anything is registered: the ledger
+// would keep a document whose holder reads differently to a verifier.
+func TestSignedCredentialWithCaseVariantMemberIsRefused(t *testing.T) {
+	f := newFixture(t, "GX")
+	b, _ := json.Marshal(f.credential(nil))
+	variant := strings.Replace(string(b), `"holderCreditCode":`, `"HolderCreditCode":"91450100MA5L0000AW","holderCreditCode":`, 1)
+	signed, err := certs.Sign([]byte(variant), f.key, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.refused(cityAOperator, domain.RuleJSONMember, func(s store.Store) error {
+		_, err := app.IssueCredential(s, string(signed), f.agreem)
+		if re, ok := domain.AsRule(err); ok && (re.Kind != domain.KindInvalid || re.Field != "HolderCreditCode") {
+			t.Errorf("refused as %s at %s, want invalid at HolderCreditCode", re.Kind, re.Field)
+		}
+		return err
+	})
 }
