@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"dataledger/chaincode/domain"
+	"dataledger/internal/strictjson"
 )
 
 // The signed document types are the domain's records; certs signs and
@@ -25,7 +26,10 @@ const (
 )
 
 // DecodeDocument decodes a document by its "docType" member, refusing
-// unknown members, and validates every field. Field errors come back as
+// unknown members and ambiguous ones (a name twice in an object, or a
+// name differing from a field's only by case: Go would read the last or
+// the case-folded one where a verifier matching names exactly reads
+// another; Rule DL-JSON-MEMBER), and validates every field. Field errors come back as
 // malformed, naming the field and the rule.
 func DecodeDocument(data []byte) (Document, error) {
 	var head struct {
@@ -48,6 +52,9 @@ func DecodeDocument(data []byte) (Document, error) {
 	if err := dec.Decode(doc); err != nil {
 		return nil, malformed(jsonErrorField(err), "%v", err)
 	}
+	if err := checkMembers(data, doc); err != nil {
+		return nil, err
+	}
 	if err := doc.Validate(); err != nil {
 		if re, ok := domain.AsRule(err); ok {
 			e := malformed(re.Field, "%s (%s)", re.Detail, re.Rule)
@@ -57,6 +64,22 @@ func DecodeDocument(data []byte) (Document, error) {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// checkMembers refuses data's duplicate and case-variant members
+// (strictjson) as malformed with Rule strictjson.Rule, the field being
+// the member's path.
+func checkMembers(data []byte, v any) *Error {
+	err := strictjson.Check(data, v)
+	if err == nil {
+		return nil
+	}
+	if me, ok := strictjson.As(err); ok {
+		e := malformed(me.Path, "%s (%s)", me.Detail, strictjson.Rule)
+		e.Rule = strictjson.Rule
+		return e
+	}
+	return malformed("", "not a JSON object: %v", err)
 }
 
 func jsonErrorField(err error) string {

@@ -78,6 +78,10 @@ func ParseEnvelope(data []byte) (*Envelope, error) {
 	if err := dec.Decode(&e.Signature); err != nil {
 		return nil, malformed("signature", "must be {\"alg\",\"keyId\",\"value\"}: %v", err)
 	}
+	if err := checkMembers(raw, &e.Signature); err != nil {
+		err.Field = "signature." + err.Field
+		return nil, err
+	}
 	s := e.Signature
 	if s.Alg != AlgSM2SM3 {
 		return nil, malformed("signature.alg", "must be %q, got %q", AlgSM2SM3, truncated(s.Alg))

@@ -44,7 +44,8 @@ func ParsePublicKeyPEM(data []byte) (*PublicKey, error) {
 }
 
 // PEM returns the private key as PKCS#8 PEM: "PRIVATE KEY", or "ENCRYPTED
-// PRIVATE KEY" (PBES2: PBKDF2 + AES-256-CBC) when passphrase is non-empty.
+// PRIVATE KEY" (PBES2: PBKDF2-HMAC-SHA256 with KeyIterations iterations,
+// AES-256-CBC) when passphrase is non-empty.
 func (k *PrivateKey) PEM(passphrase []byte) ([]byte, error) {
 	typ := "PRIVATE KEY"
 	if len(passphrase) == 0 {
@@ -57,6 +58,37 @@ func (k *PrivateKey) PEM(passphrase []byte) ([]byte, error) {
 		return nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), nil
+}
+
+// KeyEncryption describes how a PKCS#8 private key PEM is protected, read
+// from the key's own parameters (no passphrase needed).
+type KeyEncryption struct {
+	Encrypted  bool   // an "ENCRYPTED PRIVATE KEY" block with well-formed EncryptedPrivateKeyInfo
+	Scheme     string // "PBES2" (or the encryption algorithm's OID when it is another)
+	KDF        string // "PBKDF2", "scrypt", or the KDF's OID
+	PRF        string // PBKDF2's PRF: "HMAC-SHA1" (the default), "HMAC-SHA256", …, or its OID
+	Iterations int    // PBKDF2's iteration count
+	ScryptN    int    // scrypt's cost parameter
+}
+
+// PrivateKeyEncryption parses the first PEM block of data the way
+// ParsePrivateKeyPEM reads it and says whether, and how, it is encrypted.
+// A "PRIVATE KEY" block is not encrypted whatever text surrounds it (a
+// comment saying ENCRYPTED does not make it so); an "ENCRYPTED PRIVATE KEY"
+// block whose content is not EncryptedPrivateKeyInfo is an error.
+func PrivateKeyEncryption(data []byte) (*KeyEncryption, error) {
+	b, _ := pem.Decode(data)
+	if b == nil {
+		return nil, errors.New("no PEM block found")
+	}
+	switch b.Type {
+	case "PRIVATE KEY":
+		return &KeyEncryption{}, nil
+	case "ENCRYPTED PRIVATE KEY":
+		return parseKeyEncryption(b.Bytes)
+	default:
+		return nil, fmt.Errorf("PEM block is %q, want \"PRIVATE KEY\" or \"ENCRYPTED PRIVATE KEY\"", b.Type)
+	}
 }
 
 // ParsePrivateKeyPEM parses a PKCS#8 SM2 private key; an "ENCRYPTED PRIVATE

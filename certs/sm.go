@@ -15,6 +15,7 @@ import (
 	"io"
 	"math/big"
 
+	"github.com/emmansun/gmsm/pkcs"
 	"github.com/emmansun/gmsm/pkcs8"
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/sm3"
@@ -217,10 +218,25 @@ func parsePrivateKeyDER(der, pass []byte) (k *PrivateKey, err error) {
 	return wrapPrivate(sk)
 }
 
-// marshalPrivateKeyDER writes PKCS#8, encrypted with PBES2 (PBKDF2-SHA256,
-// AES-256-CBC) when pass is non-nil.
+// KeyIterations is the PBKDF2-HMAC-SHA256 iteration count of the keys
+// PEM encrypts: OWASP's 2023 floor for PBKDF2-HMAC-SHA256. The library's
+// default, 2,048, costs an attacker who has the file next to nothing per
+// guessed passphrase. Keys written with fewer iterations still parse: the
+// count is read from the key's own parameters.
+const KeyIterations = 600_000
+
+// keyEncryption is PBES2 with PBKDF2-HMAC-SHA256 (KeyIterations, a
+// 16-byte salt) and AES-256-CBC: the PKCS#8 form OpenSSL 3 reads and
+// writes (openssl pkcs8 -topk8 -v2 aes-256-cbc -iter 600000).
+var keyEncryption = pkcs.NewPBESEncrypter(pkcs.AES256CBC, pkcs.NewPBKDF2Opts(pkcs.SHA256, 16, KeyIterations))
+
+// marshalPrivateKeyDER writes PKCS#8, encrypted with keyEncryption when
+// pass is non-nil.
 func marshalPrivateKeyDER(k *PrivateKey, pass []byte) ([]byte, error) {
-	return pkcs8.MarshalPrivateKey(k.k, pass, nil)
+	if pass == nil {
+		return pkcs8.MarshalPrivateKey(k.k, nil, nil)
+	}
+	return pkcs8.MarshalPrivateKey(k.k, pass, keyEncryption)
 }
 
 // privateKeyFromScalar builds a private key from d; used by known-answer tests.

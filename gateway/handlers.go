@@ -158,14 +158,25 @@ func (s *Server) verifyDocument(c *gin.Context) {
 		return
 	}
 	var q network.Read[*domain.Verification]
+	var doc domain.Document
 	channel := ""
 	switch head.Type {
 	case domain.DocTypeCredential:
-		q, channel = network.Tx.VerifyCredentialDocument(string(body)), head.Channel
+		q, channel, doc = network.Tx.VerifyCredentialDocument(string(body)), head.Channel, &domain.Credential{}
 	case domain.DocTypeCertificate:
-		q, channel = network.Tx.VerifyCertificateDocument(string(body)), head.ChainReference.Channel
+		q, channel, doc = network.Tx.VerifyCertificateDocument(string(body)), head.ChainReference.Channel, &domain.Certificate{}
 	default:
+		if err := checkMembers(body, nil, ""); err != nil {
+			abort(c, err)
+			return
+		}
 		abort(c, domain.Invalid(domain.RuleDocument, "docType", "must be %s or %s", domain.DocTypeCredential, domain.DocTypeCertificate))
+		return
+	}
+	// head was read the way Go reads (the last duplicate, names folded):
+	// the channel routed to must be the one the document names exactly.
+	if err := checkMembers(body, doc, ""); err != nil {
+		abort(c, err)
 		return
 	}
 	if !s.ledger.HasChannel(channel) {
@@ -194,10 +205,19 @@ func written(res *network.Committed) WriteResponse {
 }
 
 func decodeBody(c *gin.Context, v any) bool {
-	dec := json.NewDecoder(c.Request.Body)
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		abort(c, fail(http.StatusRequestEntityTooLarge, "the body is larger than the limit"))
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		abort(c, domain.Invalid("DL-JSON", "body", "is not the documented JSON: %v", err))
+		return false
+	}
+	if err := checkMembers(body, v, ""); err != nil {
+		abort(c, err)
 		return false
 	}
 	return true
@@ -210,6 +230,10 @@ func (s *Server) issueCredential(c *gin.Context) {
 	}
 	var head struct {
 		Channel string `json:"channel"`
+	}
+	if err := checkMembers(req.Document, &domain.Credential{}, "document"); err != nil {
+		abort(c, err)
+		return
 	}
 	if err := json.Unmarshal(req.Document, &head); err != nil || !s.ledger.HasChannel(head.Channel) {
 		abort(c, domain.Invalid(domain.RuleDocument, "document.channel", "the document must name a channel of this network"))
@@ -241,6 +265,10 @@ func (s *Server) registerCertificate(c *gin.Context) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cert); err != nil {
 		abort(c, domain.Invalid(domain.RuleDocument, "certificate", "is not a certificate: %v", err))
+		return
+	}
+	if err := checkMembers(req.Certificate, &cert, "certificate"); err != nil {
+		abort(c, err)
 		return
 	}
 	channel, _, err := s.channelOfNumber(cert.RegistrationNumber, domain.PrefixRegistration)

@@ -70,6 +70,10 @@ func (s *Server) verifyProof(c *gin.Context) {
 		abort(c, fail(http.StatusRequestEntityTooLarge, "the bundle is larger than the limit"))
 		return
 	}
+	if err := checkMembers(body, &proof.Bundle{}, ""); err != nil {
+		abort(c, err)
+		return
+	}
 	b, err := proof.ParseBundle(body)
 	if err != nil {
 		abort(c, domain.Invalid("DL-PROOF", "bundle", "%v", err))

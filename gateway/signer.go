@@ -27,7 +27,14 @@ func LoadKeystore(entries []string, passphrase []byte) (*Keystore, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !strings.Contains(string(data), "ENCRYPTED PRIVATE KEY") {
+		// The block ParsePrivateKeyPEM reads must itself be encrypted: the
+		// text "ENCRYPTED PRIVATE KEY" elsewhere in the file (a comment, a
+		// second block) does not make a plain key encrypted.
+		enc, err := certs.PrivateKeyEncryption(data)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		if !enc.Encrypted {
 			return nil, fmt.Errorf("%s: the gateway holds only passphrase-encrypted keys", path)
 		}
 		k, err := certs.ParsePrivateKeyPEM(data, passphrase)

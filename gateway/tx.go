@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -19,6 +20,11 @@ var numberPrefixes = domain.NumberPrefixes()
 // with the caller's own organization, and answers the chaincode's JSON
 // (writes add the chain reference).
 func (s *Server) txHandler(route Route) gin.HandlerFunc {
+	types, _ := operationTypesOf(route)
+	var bodyType reflect.Type // what the body decodes into: the members it may name
+	if _, several := types.Body.(oneOf); types.Body != nil && !several {
+		bodyType = reflect.TypeOf(types.Body)
+	}
 	return func(c *gin.Context) {
 		channel, err := s.routeChannel(c, route.Channel)
 		if err != nil {
@@ -40,6 +46,10 @@ func (s *Server) txHandler(route Route) gin.HandlerFunc {
 				if raw == nil {
 					if raw, err = io.ReadAll(c.Request.Body); err != nil {
 						abort(c, fail(http.StatusRequestEntityTooLarge, "the body is larger than the limit"))
+						return
+					}
+					if err := checkMembers(raw, bodyType, ""); err != nil {
+						abort(c, err)
 						return
 					}
 				}

@@ -121,7 +121,9 @@ func TestBundleFieldsTheVerifierDoesNotTakeFromTheBundle(t *testing.T) {
 }
 
 func TestMalformedBundles(t *testing.T) {
-	for _, in := range []string{``, `[]`, `{"format":"other/1"}`, `{"format":"dataledger-proof/1","extra":1}`} {
+	for _, in := range []string{``, `[]`, `{"format":"other/1"}`, `{"format":"dataledger-proof/1","extra":1}`,
+		`{"format":"dataledger-proof/1","channel":"nanning","Channel":"liuzhou"}`, // Go reads liuzhou, an exact reader nanning
+		`{"format":"dataledger-proof/1","channel":"nanning","channel":"liuzhou"}`} {
 		if _, err := proof.ParseBundle([]byte(in)); err == nil {
 			t.Errorf("%q parsed as a bundle", in)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
+	"dataledger/internal/strictjson"
 )
 
 // Check is one verified property of a bundle.
@@ -77,6 +78,9 @@ func ParseBundle(data []byte) (*Bundle, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&b); err != nil {
 		return nil, fmt.Errorf("not a proof bundle: %w", err)
+	}
+	if err := strictjson.Check(data, &b); err != nil {
+		return nil, fmt.Errorf("not a proof bundle: %w (%s)", err, strictjson.Rule)
 	}
 	if b.Format != Format {
 		return nil, fmt.Errorf("not a proof bundle: format %q, want %q", b.Format, Format)

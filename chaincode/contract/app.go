@@ -2,12 +2,12 @@ package contract
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
+	"dataledger/internal/strictjson"
 )
 
 // App holds the deployment's configuration: each channel's data authority
@@ -72,6 +72,9 @@ func decodeArg(field, arg string, v any) error {
 		return domain.Invalid(RuleJSON, field, "argument is %d bytes, at most 65536", len(arg))
 	}
 	if err := strictUnmarshal([]byte(arg), v); err != nil {
+		if me, ok := strictjson.As(err); ok {
+			return domain.Invalid(domain.RuleJSONMember, field+"."+me.Path, "%s", me.Detail)
+		}
 		return domain.Invalid(RuleJSON, field, "is not the documented JSON object: %v", err)
 	}
 	return nil
@@ -83,8 +86,6 @@ func truncate(s string) string {
 	}
 	return s
 }
-
-var errTrailing = errors.New("unexpected data after the JSON object")
 
 // tx is one transaction's common context: the jurisdiction, the policy
 // profile in force (nil on a channel that has not recorded it with the

@@ -1,21 +1,12 @@
 package contract
 
-import (
-	"bytes"
-	"encoding/json"
-	"io"
-)
+import "dataledger/internal/strictjson"
 
-// strictUnmarshal decodes one JSON object, refusing unknown members and
-// trailing data, so a typo in a field name is an error, not a silent blank.
+// strictUnmarshal decodes one JSON object, refusing unknown members,
+// trailing data, and members named twice or differing from a field's
+// name only by case (strictjson), so a typo in a field name is an error,
+// not a silent blank, and no member is read differently by a reader
+// matching names exactly.
 func strictUnmarshal(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errTrailing
-	}
-	return nil
+	return strictjson.Unmarshal(b, v)
 }

@@ -108,6 +108,13 @@ var (
 // Rule code for document field checks.
 const RuleDocument = "DL-DOC"
 
+// RuleJSONMember refuses JSON input with a member named twice in one
+// object or named like a known member but for case (kind invalid; the
+// field is the member's path). Go's decoder would take the last duplicate
+// and match names case-insensitively, so such input reads differently
+// to a reader matching names exactly. strictjson.Rule is the same code.
+const RuleJSONMember = "DL-JSON-MEMBER"
+
 // Validate checks every field of a credential.
 func (c *Credential) Validate() error {
 	v := validator{}

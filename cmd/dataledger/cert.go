@@ -40,7 +40,7 @@ func certCmd() *cobra.Command {
 		},
 	}
 	sign.Flags().StringVar(&keyPath, "key", "", "PKCS#8 PEM private key")
-	sign.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase of an encrypted key")
+	sign.Flags().StringVar(&passFile, "passphrase-file", "", "passphrase of an encrypted key (default: $"+passphraseEnv+")")
 	_ = sign.MarkFlagRequired("key")
 
 	var keys []string

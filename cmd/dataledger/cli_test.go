@@ -20,6 +20,7 @@ func cli(t *testing.T, args ...string) (int, string, string) {
 }
 
 func TestKeysSignVerifyExitCodes(t *testing.T) {
+	t.Setenv(passphraseEnv, "")
 	dir := t.TempDir()
 	pass := filepath.Join(dir, "pass")
 	_ = os.WriteFile(pass, []byte("correct horse\n"), 0o600)
@@ -28,7 +29,7 @@ func TestKeysSignVerifyExitCodes(t *testing.T) {
 		t.Fatalf("keys gen: %d %q %q", code, out, errOut)
 	}
 	keyID := strings.TrimSpace(out)
-	if code, _, _ := cli(t, "keys", "gen", "--out", dir, "--name", "nanning"); code == 0 {
+	if code, _, _ := cli(t, "keys", "gen", "--out", dir, "--name", "nanning", "--unencrypted"); code == 0 {
 		t.Fatal("keys gen overwrote an existing key")
 	}
 	pub, err := certs.ParsePublicKeyPEM(mustRead(t, filepath.Join(dir, "nanning.pub.pem")))
@@ -67,7 +68,7 @@ func TestKeysSignVerifyExitCodes(t *testing.T) {
 	if code, _, errOut := cli(t, "cert", "verify", "--offline", "--key", filepath.Join(dir, "nanning.pub.pem"), tampered); code != 1 || !strings.Contains(errOut, "bad_signature") {
 		t.Fatalf("tampered: %d %s", code, errOut)
 	}
-	if code, _, _ := cli(t, "keys", "gen", "--out", dir, "--name", "other"); code != 0 {
+	if code, _, _ := cli(t, "keys", "gen", "--out", dir, "--name", "other", "--unencrypted"); code != 0 {
 		t.Fatal("second key")
 	}
 	if code, _, errOut := cli(t, "cert", "verify", "--offline", "--key", filepath.Join(dir, "other.pub.pem"), signedPath); code != 1 || !strings.Contains(errOut, "unknown_key") {
@@ -100,8 +101,9 @@ func TestKeysSignVerifyExitCodes(t *testing.T) {
 }
 
 func TestSignRefusesAnInvalidDocument(t *testing.T) {
+	t.Setenv(passphraseEnv, "")
 	dir := t.TempDir()
-	if code, _, _ := cli(t, "keys", "gen", "--out", dir, "--name", "k"); code != 0 {
+	if code, _, _ := cli(t, "keys", "gen", "--out", dir, "--name", "k", "--unencrypted"); code != 0 {
 		t.Fatal("keys gen")
 	}
 	in := filepath.Join(dir, "in.json")

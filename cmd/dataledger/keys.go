@@ -15,10 +15,14 @@ import (
 func keysCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "keys", Short: "Issuer signing keys (SM2)"}
 	var out, name, passFile string
+	var unencrypted bool
 	gen := &cobra.Command{
-		Use:   "gen --out DIR --name N [--passphrase-file F]",
+		Use:   "gen --out DIR --name N (--passphrase-file F | $" + passphraseEnv + " | --unencrypted)",
 		Short: "Generate an SM2 key pair as N.key.pem (PKCS#8) and N.pub.pem (SPKI); prints the key ID",
-		Args:  cobra.NoArgs,
+		Long: `The private key is encrypted (PBES2: PBKDF2-HMAC-SHA256, 600,000 iterations,
+AES-256-CBC) with the passphrase in --passphrase-file or, without it, in $` + passphraseEnv + `.
+A plain private key is written only with --unencrypted.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if !regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`).MatchString(name) {
 				return fmt.Errorf("--name %q: use letters, digits, '.', '_' and '-'", name)
@@ -26,6 +30,14 @@ func keysCmd() *cobra.Command {
 			pass, err := readPassphrase(passFile)
 			if err != nil {
 				return err
+			}
+			switch {
+			case pass == nil && !unencrypted:
+				return fmt.Errorf("refusing to write an unencrypted private key: give --passphrase-file FILE or set %s, or --unencrypted to write a plain key on purpose", passphraseEnv)
+			case pass != nil && unencrypted:
+				return fmt.Errorf("--unencrypted with a passphrase (--passphrase-file or %s): say one or the other", passphraseEnv)
+			case unencrypted:
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s is written unencrypted (--unencrypted): anyone who can read the file can sign as this issuer\n", filepath.Join(out, name+".key.pem"))
 			}
 			key, err := certs.GenerateKey(nil)
 			if err != nil {
@@ -54,15 +66,26 @@ func keysCmd() *cobra.Command {
 	}
 	gen.Flags().StringVar(&out, "out", "", "directory for the key files")
 	gen.Flags().StringVar(&name, "name", "", "base name of the key files")
-	gen.Flags().StringVar(&passFile, "passphrase-file", "", "encrypt the private key with the passphrase in this file")
+	gen.Flags().StringVar(&passFile, "passphrase-file", "", "encrypt the private key with the passphrase in this file (default: $"+passphraseEnv+")")
+	gen.Flags().BoolVar(&unencrypted, "unencrypted", false, "write the private key unencrypted (only on purpose: tests, a key kept in an HSM-less sandbox)")
 	_ = gen.MarkFlagRequired("out")
 	_ = gen.MarkFlagRequired("name")
 	cmd.AddCommand(gen)
 	return cmd
 }
 
+// passphraseEnv holds a private key's passphrase when no
+// --passphrase-file is given.
+const passphraseEnv = "DATALEDGER_KEY_PASSPHRASE"
+
+// readPassphrase reads the passphrase in path (its trailing newline
+// dropped) or, when path is "", in $DATALEDGER_KEY_PASSPHRASE; nil when
+// neither gives one.
 func readPassphrase(path string) ([]byte, error) {
 	if path == "" {
+		if v := os.Getenv(passphraseEnv); v != "" {
+			return []byte(v), nil
+		}
 		return nil, nil
 	}
 	b, err := os.ReadFile(path)
