@@ -119,7 +119,7 @@ func TestPublicObjectionsPerTargetAreCapped(t *testing.T) {
 		`{"number":"a","targetKind":"certificate","target":"` + target + `"}`,
 		`{"number":"b","targetKind":"certificate","target":"` + strings.ToLower(target) + `"}`,
 		`{"number":"c","targetKind":"certificate","target":" ` + target + `"}`,
-		`{"number":"d","targetKind":"certificate","Target":"` + target + `"}`,
+		`{"number":"d","targetKind":"certificate","target":"` + target + `\t"}`, // ("Target" is refused as DL-JSON-MEMBER)
 		`{"number":"e","targetKind":"certificate","target":"` + target + `"} trailing`,
 	}
 	for i, body := range bodies {
