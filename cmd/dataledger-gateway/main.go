@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -41,6 +42,7 @@ type Settings struct {
 	Keys         string   `yaml:"keys" flag:"keys" usage:"API key file"`
 	Redis        string   `yaml:"redis" flag:"redis" usage:"Redis address for the shared cache (empty: in-process cache)"`
 	NoCache      bool     `yaml:"no_cache" flag:"no-cache" usage:"answer every lookup from the ledger (for measurements)"`
+	CacheMB      int64    `yaml:"cache_mb" flag:"cache-mb" usage:"bound of the in-process cache, in MiB (0: 64)"`
 	ExchangeOrg  string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
 	IssuerKeys   []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
 	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
@@ -74,6 +76,14 @@ func load(args []string) (Settings, error) {
 		case reflect.Bool:
 			fs.BoolFunc(name, f.Tag.Get("usage"), func(val string) error { field.SetBool(val == "" || val == "true"); return nil })
 			set[f.Tag.Get("yaml")] = func(val string) error { field.SetBool(val == "true" || val == "1"); return nil }
+		case reflect.Int64:
+			parse := func(val string) error {
+				n, err := strconv.ParseInt(val, 10, 64)
+				field.SetInt(n)
+				return err
+			}
+			fs.Func(name, f.Tag.Get("usage"), parse)
+			set[f.Tag.Get("yaml")] = parse
 		case reflect.Slice:
 			fs.Func(name, f.Tag.Get("usage"), func(val string) error { field.Set(reflect.Append(field, reflect.ValueOf(val))); return nil })
 			set[f.Tag.Get("yaml")] = func(val string) error { field.Set(reflect.ValueOf(strings.Split(val, ","))); return nil }
@@ -188,7 +198,7 @@ func run(s Settings, log *slog.Logger) error {
 		defer rc.Close()
 		cfg.Cache = gateway.RedisCache{C: rc}
 	default:
-		cfg.Cache = gateway.NewMemoryCache(100_000)
+		cfg.Cache = gateway.NewSizedMemoryCache(100_000, s.CacheMB<<20)
 	}
 	router, err := gateway.NewServer(cfg, acl, ks, ledger, log).Router()
 	if err != nil {
