@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -16,6 +17,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 )
 
 // Roles of API callers; "public" needs no key.
@@ -147,10 +150,7 @@ func (ks *KeyStore) refresh() {
 	fi, err := os.Stat(ks.path)
 	switch {
 	case os.IsNotExist(err):
-		if ks.seen != nil && ks.badSeen == nil {
-			ks.logger().Warn("the API key file is gone; the keys read last stay in force", "file", ks.path)
-			ks.badSeen = ks.seen
-		}
+		ks.refreshGone()
 		return
 	case err != nil:
 		return
@@ -160,6 +160,20 @@ func (ks *KeyStore) refresh() {
 		return
 	}
 	_ = ks.load()
+}
+
+// refreshGone handles a key file that is not there: if it is gone (not
+// just replaced), the keys read last stay in force. The caller holds
+// ks.reload.
+func (ks *KeyStore) refreshGone() {
+	if _, err := os.Stat(ks.path); err == nil {
+		_ = ks.load() // renamed over: the new file is there
+		return
+	}
+	if ks.seen != nil && ks.badSeen == nil {
+		ks.logger().Warn("the API key file is gone; the keys read last stay in force", "file", ks.path)
+		ks.badSeen = ks.seen
+	}
 }
 
 // load reads the file and, if valid, makes it the set in force. The
@@ -328,4 +342,56 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Watch reloads the key file as soon as it changes (created, written,
+// renamed over, removed), until ctx ends; Lookup's own look every
+// reloadEvery stays the fallback (an event missed, a file system without
+// notifications). The directory is watched: the CLI replaces the file by
+// a rename, which a watch on the file itself would not follow.
+func (ks *KeyStore) Watch(ctx context.Context) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(ks.path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		w.Close()
+		return err
+	}
+	if err := w.Add(dir); err != nil {
+		w.Close()
+		return err
+	}
+	name := filepath.Clean(ks.path)
+	go func() {
+		defer w.Close()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case ev, ok := <-w.Events:
+				if !ok {
+					return
+				}
+				if filepath.Clean(ev.Name) != name {
+					continue
+				}
+				ks.reload.Lock()
+				ks.checked.Store(time.Now().UnixNano())
+				if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
+					ks.refreshGone()
+				} else {
+					_ = ks.load()
+				}
+				ks.reload.Unlock()
+			case err, ok := <-w.Errors:
+				if !ok {
+					return
+				}
+				ks.logger().Warn("watching the API key file", "file", ks.path, "error", err)
+			}
+		}
+	}()
+	return nil
 }

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -120,5 +121,35 @@ func TestTornKeyFileKeepsTheKeysInForce(t *testing.T) {
 	}
 	if !within(time.Second, func() bool { _, ok := ks.Lookup(secret); return !ok }) {
 		t.Fatal("once the file is valid again, its revocation does not hold")
+	}
+}
+
+// TestWatchedKeyFileTakesEffectAtOnce: with the file watched, a new key
+// holds before Lookup's own look at the file is due.
+func TestWatchedKeyFileTakesEffectAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "gw", "keys.json")
+	ks, err := OpenKeyStore(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := ks.Watch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	other, _ := OpenKeyStore(path)
+	start := time.Now()
+	secret, k, err := other.Create("CityAMSP", RoleAdmin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !within(reloadEvery/2, func() bool { _, ok := ks.Lookup(secret); return ok }) {
+		t.Fatalf("a new key not in force %v after it was written", time.Since(start))
+	}
+	if err := other.Revoke(k.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !within(reloadEvery/2, func() bool { _, ok := ks.Lookup(secret); return !ok }) {
+		t.Fatal("a revoked key still in force")
 	}
 }

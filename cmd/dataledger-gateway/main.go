@@ -211,6 +211,10 @@ func run(s Settings, log *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ks.Log = log
+	if err := ks.Watch(ctx); err != nil { // Lookup still re-reads a changed file every 250 ms
+		log.Warn("not watching the API key file", "file", s.Keys, "error", err)
+	}
 	checkpoints := filepath.Join(s.stateDir(), "checkpoints")
 	(&gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
 	if s.ExchangeOrg != "" {
