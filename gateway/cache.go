@@ -1,8 +1,11 @@
 package gateway
 
 import (
+	"container/list"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -25,22 +28,52 @@ type Cache interface {
 	Set(ctx context.Context, key string, value []byte, ttl time.Duration) error
 }
 
-// MemoryCache is the embedded default: an in-process map with a size bound.
+// DefaultCacheBytes bounds the in-process cache's keys and values.
+const DefaultCacheBytes = 64 << 20
+
+// entryOverhead is what an entry costs besides its key and value (map
+// slot, list element, times), counted against the byte bound.
+const entryOverhead = 96
+
+// MemoryCache is the embedded default: an in-process map bounded by
+// entries and by bytes, least recently used evicted first; expired entries
+// are dropped when asked for and swept at most once a second on Set.
 type MemoryCache struct {
-	mu      sync.Mutex
-	gens    map[string]int64
-	entries map[string]memEntry
-	max     int
+	mu       sync.Mutex
+	gens     map[string]int64
+	entries  map[string]*list.Element // of *memEntry
+	lru      *list.List               // front: most recently used
+	max      int
+	maxBytes int64
+	bytes    int64
+	swept    time.Time
 }
 
 type memEntry struct {
+	key     string
 	value   []byte
 	expires time.Time
 }
 
-// NewMemoryCache keeps at most max entries.
-func NewMemoryCache(max int) *MemoryCache {
-	return &MemoryCache{gens: map[string]int64{}, entries: map[string]memEntry{}, max: max}
+func (e *memEntry) size() int64 { return int64(len(e.key) + len(e.value) + entryOverhead) }
+
+// NewMemoryCache keeps at most max entries and DefaultCacheBytes.
+func NewMemoryCache(max int) *MemoryCache { return NewSizedMemoryCache(max, DefaultCacheBytes) }
+
+// NewSizedMemoryCache keeps at most max entries and maxBytes of keys and
+// values (DefaultCacheBytes if maxBytes <= 0).
+func NewSizedMemoryCache(max int, maxBytes int64) *MemoryCache {
+	if maxBytes <= 0 {
+		maxBytes = DefaultCacheBytes
+	}
+	return &MemoryCache{gens: map[string]int64{}, entries: map[string]*list.Element{}, lru: list.New(), max: max, maxBytes: maxBytes}
+}
+
+// Stats tells how many entries the cache holds and their bytes.
+func (m *MemoryCache) Stats() (entries int, bytes int64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.entries), m.bytes
 }
 
 func (m *MemoryCache) Generation(_ context.Context, ch string) (string, error) {
@@ -54,34 +87,62 @@ func (m *MemoryCache) Bump(_ context.Context, ch string) error {
 	defer m.mu.Unlock()
 	m.gens[ch]++
 	prefix := ch + "|"
-	for k := range m.entries { // the old generation's entries are unreachable: free them
+	for k, el := range m.entries { // the old generation's entries are unreachable: free them
 		if strings.HasPrefix(k, prefix) {
-			delete(m.entries, k)
+			m.remove(el)
 		}
 	}
 	return nil
 }
 
+func (m *MemoryCache) remove(el *list.Element) {
+	e := m.lru.Remove(el).(*memEntry)
+	delete(m.entries, e.key)
+	m.bytes -= e.size()
+}
+
 func (m *MemoryCache) Get(_ context.Context, key string) ([]byte, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	e, ok := m.entries[key]
-	if !ok || time.Now().After(e.expires) {
+	el, ok := m.entries[key]
+	if !ok {
 		return nil, false, nil
 	}
+	e := el.Value.(*memEntry)
+	if time.Now().After(e.expires) {
+		m.remove(el)
+		return nil, false, nil
+	}
+	m.lru.MoveToFront(el)
 	return e.value, true, nil
 }
 
 func (m *MemoryCache) Set(_ context.Context, key string, value []byte, ttl time.Duration) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if len(m.entries) >= m.max {
-		for k := range m.entries { // drop an arbitrary entry; the cache is a shortcut, never the truth
-			delete(m.entries, k)
-			break
+	now := time.Now()
+	if el, ok := m.entries[key]; ok {
+		m.remove(el)
+	}
+	e := &memEntry{key: key, value: value, expires: now.Add(ttl)}
+	if e.size() > m.maxBytes || m.max <= 0 {
+		return nil // larger than the whole cache: not kept
+	}
+	if now.Sub(m.swept) >= time.Second {
+		m.swept = now
+		for el := m.lru.Front(); el != nil; {
+			next := el.Next()
+			if now.After(el.Value.(*memEntry).expires) {
+				m.remove(el)
+			}
+			el = next
 		}
 	}
-	m.entries[key] = memEntry{value: value, expires: time.Now().Add(ttl)}
+	for m.lru.Len() > 0 && (m.bytes+e.size() > m.maxBytes || len(m.entries) >= m.max) {
+		m.remove(m.lru.Back()) // the cache is a shortcut, never the truth
+	}
+	m.entries[key] = m.lru.PushFront(e)
+	m.bytes += e.size()
 	return nil
 }
 
@@ -125,7 +186,29 @@ func (r RedisCache) Set(ctx context.Context, key string, value []byte, ttl time.
 
 // cacheable are the read-only chaincode functions whose answers are kept:
 // the contract's queries, as the typed client declares them.
-func cacheable(fn string) bool { return network.IsQuery(fn) }
+// A verification of a presented document is not: its argument is the
+// whole document (up to the body limit), it is rarely asked twice, and a
+// caller could fill the cache with documents of its own.
+func cacheable(fn string) bool { return network.IsQuery(fn) && !uncached[fn] }
+
+var uncached = map[string]bool{
+	network.Tx.VerifyCredentialDocument("").Fn:  true,
+	network.Tx.VerifyCertificateDocument("").Fn: true,
+}
+
+// digest names a cached answer by the SHA-256 of its name and arguments,
+// each length-prefixed (no two lists share one): an entry's key is fixed
+// length whatever the arguments, and holds none of them.
+func digest(name string, args []string) string {
+	h := sha256.New()
+	var n [8]byte
+	for _, part := range append([]string{name}, args...) {
+		binary.BigEndian.PutUint64(n[:], uint64(len(part)))
+		h.Write(n[:])
+		h.Write([]byte(part))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
 
 // cachedLedger is read-through: a cached answer is served only under the
 // channel's current generation; a write through the gateway bumps the
@@ -181,7 +264,7 @@ func (c *cachedLedger) Memo(ctx context.Context, who Identity, channel, name str
 		c.m.cache.WithLabelValues("unavailable").Inc()
 		return compute()
 	}
-	key := channel + "|" + gen + "|" + name + "|" + strings.Join(args, "\x00")
+	key := channel + "|" + gen + "|" + digest(name, args)
 	if v, ok, err := c.cache.Get(ctx, key); err == nil && ok {
 		c.m.cache.WithLabelValues("hit").Inc()
 		return v, nil
@@ -258,7 +341,7 @@ func (c *cachedLedger) Block(ctx context.Context, who Identity, channel, txID st
 	if err := c.Ledger.Member(who, channel); err != nil {
 		return 0, err
 	}
-	key := "block|" + channel + "|" + txID
+	key := "block|" + channel + "|" + digest("block", []string{txID})
 	for _, cache := range []Cache{c.blocks, c.cache} {
 		if v, ok, err := cache.Get(ctx, key); err == nil && ok {
 			if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {

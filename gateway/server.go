@@ -31,6 +31,9 @@ type Config struct {
 	// Cache keeps lookups and verifications (nil: an in-process cache).
 	Cache    Cache
 	CacheTTL time.Duration
+	// CacheBytes bounds the in-process cache made when Cache is nil
+	// (0: DefaultCacheBytes).
+	CacheBytes int64
 	// AuditDir keeps each channel's audit checkpoint ("" : in memory).
 	AuditDir string
 	// TrustedProxies are the addresses or CIDRs of the reverse proxies in
@@ -80,7 +83,7 @@ type Server struct {
 func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Logger) *Server {
 	m := newMetrics()
 	if cfg.Cache == nil {
-		cfg.Cache = NewMemoryCache(100_000)
+		cfg.Cache = NewSizedMemoryCache(100_000, cfg.CacheBytes)
 	}
 	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, blocks: NewMemoryCache(100_000), ttl: cfg.CacheTTL, m: m}
 	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir}}

@@ -42,6 +42,7 @@ type Settings struct {
 	Keys         string   `yaml:"keys" flag:"keys" usage:"API key file"`
 	Redis        string   `yaml:"redis" flag:"redis" usage:"Redis address for the shared cache (empty: in-process cache)"`
 	NoCache      bool     `yaml:"no_cache" flag:"no-cache" usage:"answer every lookup from the ledger (for measurements)"`
+	CacheMB      int64    `yaml:"cache_mb" flag:"cache-mb" usage:"bound of the in-process cache, in MiB (0: 64)"`
 	ExchangeOrg  string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
 	IssuerKeys   []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
 	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
@@ -218,7 +219,7 @@ func run(s Settings, log *slog.Logger) error {
 		defer rc.Close()
 		cfg.Cache = gateway.RedisCache{C: rc}
 	default:
-		cfg.Cache = gateway.NewMemoryCache(100_000)
+		cfg.Cache = gateway.NewSizedMemoryCache(100_000, s.CacheMB<<20)
 	}
 	router, err := gateway.NewServer(cfg, acl, ks, ledger, log).Router()
 	if err != nil {
@@ -231,6 +232,10 @@ func run(s Settings, log *slog.Logger) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ks.Log = log
+	if err := ks.Watch(ctx); err != nil { // Lookup still re-reads a changed file every 250 ms
+		log.Warn("not watching the API key file", "file", s.Keys, "error", err)
+	}
 	checkpoints := filepath.Join(s.stateDir(), "checkpoints")
 	(&gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
 	if s.ExchangeOrg != "" {

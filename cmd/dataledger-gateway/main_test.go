@@ -78,3 +78,16 @@ func TestIdempotencyTTLSetting(t *testing.T) {
 		t.Fatalf("--idempotency-ttl 48h: %v %v", s.IdempotencyTTL, err)
 	}
 }
+
+func TestCacheBound(t *testing.T) {
+	t.Setenv("DATALEDGER_GATEWAY_CACHE_MB", "16")
+	if s, err := load(nil); err != nil || s.CacheMB != 16 {
+		t.Fatalf("DATALEDGER_GATEWAY_CACHE_MB: %+v %v", s, err)
+	}
+	if s, err := load([]string{"--cache-mb", "8"}); err != nil || s.CacheMB != 8 {
+		t.Fatalf("--cache-mb: %+v %v", s, err)
+	}
+	if _, err := load([]string{"--cache-mb", "lots"}); err == nil {
+		t.Fatal("--cache-mb lots was accepted")
+	}
+}
