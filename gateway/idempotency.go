@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -33,6 +34,35 @@ type IdempotencyStore struct {
 	entries map[string]*idemEntry
 	lines   int       // whole lines in the file
 	swept   time.Time // when expired entries were last dropped
+	// full is set when a write failed: until the file system has room
+	// again (minFree, checked at most every fullRecheck), new keys are
+	// refused without writing. A full disk can still take a short line in
+	// the slack of the file's last block, so "a write succeeded" does not
+	// mean there is room for the next one.
+	full      bool
+	checkedAt time.Time
+}
+
+const (
+	minFree     = 256 << 10 // bytes free before a full store takes new keys again
+	fullRecheck = 250 * time.Millisecond
+)
+
+// roomless tells whether the store's file system is still out of room
+// after a failed write.
+func (s *IdempotencyStore) roomless(now time.Time) bool {
+	if !s.full {
+		return false
+	}
+	if now.Sub(s.checkedAt) < fullRecheck {
+		return true
+	}
+	s.checkedAt = now
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(filepath.Dir(s.path), &st); err == nil && st.Bavail*uint64(st.Bsize) >= minFree {
+		s.full = false
+	}
+	return s.full
 }
 
 type idemEntry struct {
@@ -178,6 +208,7 @@ func (s *IdempotencyStore) append(e *idemEntry) error {
 	}
 	if err != nil {
 		_ = s.f.Truncate(end)
+		s.full, s.checkedAt = true, s.now()
 		return err
 	}
 	s.lines++
@@ -245,6 +276,11 @@ func (s *IdempotencyStore) middleware(c *gin.Context) {
 		return
 	}
 	pending := &idemEntry{Key: key, BodyHash: hash, At: now.Unix()}
+	if s.roomless(now) {
+		s.mu.Unlock()
+		abort(c, fail(http.StatusServiceUnavailable, "the gateway cannot record the Idempotency-Key (its state directory is full); nothing was submitted"))
+		return
+	}
 	if err := s.append(pending); err != nil {
 		s.mu.Unlock()
 		abort(c, fail(http.StatusServiceUnavailable, "the gateway cannot record the Idempotency-Key (its state directory is not writable); nothing was submitted"))

@@ -97,7 +97,16 @@ func shape(t reflect.Type) reflect.Type {
 	return t
 }
 
+// MaxDepth bounds how deeply objects and arrays may nest: no document or
+// argument of ours comes near it, and a hostile input nested a million
+// levels deep is refused at once instead of being walked.
+const MaxDepth = 64
+
 func walk(dec *json.Decoder, t reflect.Type, path string) error {
+	return walkAt(dec, t, path, 0)
+}
+
+func walkAt(dec *json.Decoder, t reflect.Type, path string, depth int) error {
 	tok, err := dec.Token()
 	if err != nil {
 		return err
@@ -105,6 +114,9 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 	d, ok := tok.(json.Delim)
 	if !ok {
 		return nil
+	}
+	if depth >= MaxDepth {
+		return &Error{Path: path, Detail: fmt.Sprintf("objects and arrays nest deeper than %d levels", MaxDepth)}
 	}
 	t = shape(t)
 	switch d {
@@ -143,7 +155,7 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 				}
 				child = ft
 			}
-			if err := walk(dec, child, at); err != nil {
+			if err := walkAt(dec, child, at, depth+1); err != nil {
 				return err
 			}
 		}
@@ -153,7 +165,7 @@ func walk(dec *json.Decoder, t reflect.Type, path string) error {
 			elem = t.Elem()
 		}
 		for i := 0; dec.More(); i++ {
-			if err := walk(dec, elem, path+"["+strconv.Itoa(i)+"]"); err != nil {
+			if err := walkAt(dec, elem, path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
 				return err
 			}
 		}

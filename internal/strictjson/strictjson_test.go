@@ -2,6 +2,7 @@ package strictjson
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -77,5 +78,19 @@ func TestCheckWithoutTargetFindsDuplicatesOnly(t *testing.T) {
 	}
 	if _, ok := As(Check([]byte(`[{"a":{"b":1,"b":2}}]`), nil)); !ok {
 		t.Error("a nested duplicate passed")
+	}
+}
+
+// A hostile input nested far deeper than any document is refused at once
+// (it used to be walked, building an ever longer path at every level).
+func TestDeepNestingIsRefusedQuickly(t *testing.T) {
+	deep := strings.Repeat("[", 1_000_000) + strings.Repeat("]", 1_000_000)
+	err := Check([]byte(deep), nil)
+	if e, ok := As(err); !ok || !strings.Contains(e.Detail, "deeper than") {
+		t.Fatalf("a million levels: %v", err)
+	}
+	ok := strings.Repeat(`{"a":`, MaxDepth-1) + "1" + strings.Repeat("}", MaxDepth-1)
+	if err := Check([]byte(ok), nil); err != nil {
+		t.Fatalf("%d levels: %v", MaxDepth-1, err)
 	}
 }
