@@ -44,7 +44,7 @@ type IdempotencyStore struct {
 }
 
 const (
-	minFree     = 256 << 10 // bytes free before a full store takes new keys again
+	minFree     = 16 << 10 // bytes free before a full store takes new keys again
 	fullRecheck = 250 * time.Millisecond
 )
 
