@@ -3,13 +3,17 @@ package gateway
 import (
 	"container/list"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -149,7 +153,52 @@ func (m *MemoryCache) Set(_ context.Context, key string, value []byte, ttl time.
 // RedisCache keeps generations and entries in Redis, shared by every
 // gateway process. A generation is a random token, never a counter: if
 // Redis loses or evicts it, the new token matches no old entry.
-type RedisCache struct{ C *redis.Client }
+//
+// Redis is not trusted with the answers: every value is stored behind an
+// HMAC-SHA256 over its key and itself, under a key only the gateways hold
+// (MACKey). A value whose MAC does not verify (planted by whoever can
+// write to Redis, or written under another key) is never served: Get
+// reports ErrCacheForged and the ledger answers.
+type RedisCache struct {
+	C *redis.Client
+	// MACKey authenticates the values; every gateway sharing the Redis
+	// needs the same one. Empty: a key random to this process (its
+	// entries are then misses for other processes, and after a restart).
+	MACKey []byte
+	// Log, if set, hears of the first value whose MAC does not verify.
+	Log *slog.Logger
+}
+
+// ErrCacheForged: a cached value did not carry the gateway's MAC.
+var ErrCacheForged = errors.New("a cached value whose MAC does not verify")
+
+// processMACKey is the key of a RedisCache given none.
+var processMACKey = sync.OnceValue(func() []byte {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	return b
+})
+
+// forgedLogged: a forged value is logged once per process, counted always
+// (dataledger_cache_lookups_total{outcome="forged"}).
+var forgedLogged atomic.Bool
+
+func (r RedisCache) mac(key string, value []byte) []byte {
+	k := r.MACKey
+	if len(k) == 0 {
+		k = processMACKey()
+	}
+	h := hmac.New(sha256.New, k)
+	var n [8]byte
+	h.Write([]byte("dataledger cache v1\x00"))
+	binary.BigEndian.PutUint64(n[:], uint64(len(key)))
+	h.Write(n[:])
+	h.Write([]byte(key))
+	h.Write(value)
+	return h.Sum(nil)
+}
 
 func token() string {
 	b := make([]byte, 12)
@@ -177,11 +226,21 @@ func (r RedisCache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 	if err == redis.Nil {
 		return nil, false, nil
 	}
-	return v, err == nil, err
+	if err != nil {
+		return nil, false, err
+	}
+	if len(v) < sha256.Size || !hmac.Equal(v[:sha256.Size], r.mac(key, v[sha256.Size:])) {
+		if r.Log != nil && forgedLogged.CompareAndSwap(false, true) {
+			r.Log.Warn("a value in the Redis cache does not carry this gateway's MAC: ignored (planted, or written by a gateway with another redis_mac_key); further ones are only counted",
+				"metric", `dataledger_cache_lookups_total{outcome="forged"}`)
+		}
+		return nil, false, ErrCacheForged
+	}
+	return v[sha256.Size:], true, nil
 }
 
 func (r RedisCache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	return r.C.Set(ctx, "dl:c:"+key, value, ttl).Err()
+	return r.C.Set(ctx, "dl:c:"+key, append(r.mac(key, value), value...), ttl).Err()
 }
 
 // cacheable are the read-only chaincode functions whose answers are kept:
@@ -265,12 +324,14 @@ func (c *cachedLedger) Memo(ctx context.Context, who Identity, channel, name str
 		return compute()
 	}
 	key := channel + "|" + gen + "|" + digest(name, args)
-	if v, ok, err := c.cache.Get(ctx, key); err == nil && ok {
+	v, ok, err := c.cache.Get(ctx, key)
+	if err == nil && ok {
 		c.m.cache.WithLabelValues("hit").Inc()
 		return v, nil
 	}
+	c.countForged(err)
 	c.m.cache.WithLabelValues("miss").Inc()
-	v, err, _ := c.flight.Do(key, func() (any, error) { // one computation for a cold key, however many ask
+	res, err, _ := c.flight.Do(key, func() (any, error) { // one computation for a cold key, however many ask
 		out, err := compute()
 		if err == nil {
 			_ = c.cache.Set(ctx, key, out, c.ttl)
@@ -280,7 +341,7 @@ func (c *cachedLedger) Memo(ctx context.Context, who Identity, channel, name str
 	if err != nil {
 		return nil, err
 	}
-	return v.([]byte), nil
+	return res.([]byte), nil
 }
 
 func (c *cachedLedger) Submit(ctx context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
@@ -322,6 +383,13 @@ func (c *cachedLedger) afterWrite(ctx context.Context, channel string, res *netw
 	}
 }
 
+// countForged counts a cached value refused for its MAC.
+func (c *cachedLedger) countForged(err error) {
+	if errors.Is(err, ErrCacheForged) {
+		c.m.cache.WithLabelValues("forged").Inc()
+	}
+}
+
 // NoCache caches nothing: every lookup is answered by the ledger (for
 // measuring the uncached path).
 type NoCache struct{}
@@ -343,7 +411,9 @@ func (c *cachedLedger) Block(ctx context.Context, who Identity, channel, txID st
 	}
 	key := "block|" + channel + "|" + digest("block", []string{txID})
 	for _, cache := range []Cache{c.blocks, c.cache} {
-		if v, ok, err := cache.Get(ctx, key); err == nil && ok {
+		v, ok, err := cache.Get(ctx, key)
+		c.countForged(err)
+		if err == nil && ok {
 			if n, err := strconv.ParseUint(string(v), 10, 64); err == nil {
 				c.m.cache.WithLabelValues("hit").Inc()
 				_ = c.blocks.Set(ctx, key, v, 24*time.Hour)

@@ -36,7 +36,7 @@ func newMetrics() *metrics {
 		}, []string{"call"}),
 	}
 	m.cache = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "dataledger_cache_lookups_total", Help: "Cache lookups by outcome: hit, miss, unavailable.",
+		Name: "dataledger_cache_lookups_total", Help: "Cache lookups by outcome: hit, miss, unavailable, forged (a Redis value without the gateway's MAC, ignored).",
 	}, []string{"outcome"})
 	m.reg.MustRegister(m.requests, m.latency, m.ledger, m.cache, prometheus.NewGoCollector())
 	return m

@@ -36,18 +36,25 @@ import (
 // Settings are the gateway's settings; each is a YAML key, an environment
 // variable DATALEDGER_GATEWAY_<UPPER_SNAKE> and a flag.
 type Settings struct {
-	Listen       string   `yaml:"listen" flag:"listen" usage:"address to serve on"`
-	Description  string   `yaml:"description" flag:"description" usage:"network description"`
-	Home         string   `yaml:"home" flag:"home" usage:"network home"`
-	Keys         string   `yaml:"keys" flag:"keys" usage:"API key file"`
-	Redis        string   `yaml:"redis" flag:"redis" usage:"Redis address for the shared cache (empty: in-process cache)"`
-	NoCache      bool     `yaml:"no_cache" flag:"no-cache" usage:"answer every lookup from the ledger (for measurements)"`
-	CacheMB      int64    `yaml:"cache_mb" flag:"cache-mb" usage:"bound of the in-process cache, in MiB (0: 64)"`
-	ExchangeOrg  string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
-	IssuerKeys   []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
-	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
-	State        string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
-	Pprof        string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback; empty: off)"`
+	Listen      string `yaml:"listen" flag:"listen" usage:"address to serve on"`
+	Description string `yaml:"description" flag:"description" usage:"network description"`
+	Home        string `yaml:"home" flag:"home" usage:"network home"`
+	Keys        string `yaml:"keys" flag:"keys" usage:"API key file"`
+	Redis       string `yaml:"redis" flag:"redis" usage:"Redis address for the shared cache (empty: in-process cache)"`
+	// A URL may hold a password: prefer the file or the environment to a flag.
+	RedisURL        string   `yaml:"redis_url" flag:"redis-url" usage:"Redis URL, redis://[user:pass@]host:port/db or rediss:// for TLS (instead of --redis)"`
+	RedisCA         string   `yaml:"redis_ca" flag:"redis-ca" usage:"PEM file of the CAs that may sign Redis's certificate (rediss://; default: system roots)"`
+	RedisCert       string   `yaml:"redis_cert" flag:"redis-cert" usage:"client certificate for Redis (rediss://)"`
+	RedisKey        string   `yaml:"redis_key" flag:"redis-key" usage:"client certificate's key for Redis (rediss://)"`
+	RedisServerName string   `yaml:"redis_server_name" flag:"redis-server-name" usage:"name Redis's certificate must carry (default: the URL's host)"`
+	RedisMACKey     string   `yaml:"redis_mac_key" flag:"redis-mac-key" usage:"file of the key (>= 32 bytes) authenticating values kept in Redis, the same for every gateway sharing it (empty: random per process)"`
+	NoCache         bool     `yaml:"no_cache" flag:"no-cache" usage:"answer every lookup from the ledger (for measurements)"`
+	CacheMB         int64    `yaml:"cache_mb" flag:"cache-mb" usage:"bound of the in-process cache, in MiB (0: 64)"`
+	ExchangeOrg     string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
+	IssuerKeys      []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
+	KeystorePass    string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
+	State           string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
+	Pprof           string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback; empty: off)"`
 	// TrustedProxies: only these peers' X-Forwarded-For names the client.
 	TrustedProxies []string `yaml:"trusted_proxies" flag:"trusted-proxy" usage:"address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; default none: the client is the socket peer)"`
 	// The public's objections against one target, from all addresses.
@@ -214,10 +221,27 @@ func run(s Settings, log *slog.Logger) error {
 	switch {
 	case s.NoCache:
 		cfg.Cache = gateway.NoCache{}
-	case s.Redis != "":
-		rc := redis.NewClient(&redis.Options{Addr: s.Redis, DialTimeout: 200 * time.Millisecond, ReadTimeout: 200 * time.Millisecond})
+	case s.Redis != "" || s.RedisURL != "":
+		opts, err := gateway.RedisOptions(gateway.RedisSettings{Addr: s.Redis, URL: s.RedisURL, CAFile: s.RedisCA,
+			CertFile: s.RedisCert, KeyFile: s.RedisKey, ServerName: s.RedisServerName})
+		if err != nil {
+			return err
+		}
+		rc := redis.NewClient(opts)
 		defer rc.Close()
-		cfg.Cache = gateway.RedisCache{C: rc}
+		var mac []byte
+		if s.RedisMACKey != "" {
+			if mac, err = gateway.LoadCacheMACKey(s.RedisMACKey); err != nil {
+				return err
+			}
+		} else {
+			log.Warn("no redis_mac_key: Redis values are authenticated with a key random to this process; other gateways' and earlier runs' entries are misses")
+		}
+		cfg.Cache = gateway.RedisCache{C: rc, MACKey: mac, Log: log}
+		// Only the address: opts also holds the password.
+		if err := rc.Ping(context.Background()).Err(); err != nil {
+			log.Warn("Redis unavailable at start: the ledger answers until it is", "addr", opts.Addr, "tls", opts.TLSConfig != nil, "error", err.Error())
+		}
 	default:
 		cfg.Cache = gateway.NewSizedMemoryCache(100_000, s.CacheMB<<20)
 	}

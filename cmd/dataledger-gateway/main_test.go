@@ -91,3 +91,20 @@ func TestCacheBound(t *testing.T) {
 		t.Fatal("--cache-mb lots was accepted")
 	}
 }
+
+// TestRedisSettings: the Redis URL (it may hold a password) comes from the
+// environment or the file as well as a flag, with the TLS files and the
+// MAC key file.
+func TestRedisSettings(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "gateway.yaml")
+	_ = os.WriteFile(file, []byte("redis_ca: ca.pem\nredis_cert: c.pem\nredis_key: c.key\nredis_server_name: redis.test\nredis_mac_key: mac\n"), 0o600)
+	t.Setenv("DATALEDGER_GATEWAY_REDIS_URL", "rediss://gw:pw@127.0.0.1:6380/2")
+	s, err := load([]string{"--config", file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.RedisURL != "rediss://gw:pw@127.0.0.1:6380/2" || s.RedisCA != "ca.pem" || s.RedisCert != "c.pem" || s.RedisKey != "c.key" ||
+		s.RedisServerName != "redis.test" || s.RedisMACKey != "mac" {
+		t.Fatalf("settings %+v", s)
+	}
+}
