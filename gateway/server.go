@@ -116,9 +116,9 @@ func (s *Server) Router() (*gin.Engine, error) {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	r.Use(gin.Recovery(), s.requestID, s.logRequests, s.metrics.observe, s.limits)
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", s.metrics.handler())
+	r.GET("/healthz", healthz)
+	// /metrics and /readyz (which asks the ledger, uncached) are on the
+	// admin listener only: see AdminRouter.
 	r.GET("/api/v1/openapi.json", s.openAPI)
 	handlers := s.handlers()
 	for _, route := range s.acl.Routes {
@@ -143,6 +143,24 @@ func (s *Server) Router() (*gin.Engine, error) {
 	}
 	r.NoRoute(func(c *gin.Context) { abort(c, fail(http.StatusNotFound, "no such route")) })
 	return r, nil
+}
+
+func healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+// AdminRouter serves the operator's routes: /metrics, /readyz (a ledger
+// query per call, uncached) and /healthz. It is for a listener of its own
+// (--admin-listen, loopback by default), never the public one: anyone on
+// the public listener could otherwise read the gateway's internals or
+// make it query the ledger at will.
+func (s *Server) AdminRouter() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), s.requestID)
+	r.GET("/healthz", healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", s.metrics.handler())
+	r.NoRoute(func(c *gin.Context) { abort(c, fail(http.StatusNotFound, "no such route")) })
+	return r
 }
 
 func (s *Server) requestID(c *gin.Context) {

@@ -15,8 +15,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
-	_ "net/http/pprof"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -47,7 +48,10 @@ type Settings struct {
 	IssuerKeys   []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
 	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
 	State        string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
-	Pprof        string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback; empty: off)"`
+	Pprof        string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback only; empty: off)"`
+	// AdminListen serves /metrics and /readyz, which the public listener
+	// does not.
+	AdminListen string `yaml:"admin_listen" flag:"admin-listen" usage:"address of /metrics, /readyz and /healthz (default loopback 127.0.0.1:9090; empty: off)"`
 	// TrustedProxies: only these peers' X-Forwarded-For names the client.
 	TrustedProxies []string `yaml:"trusted_proxies" flag:"trusted-proxy" usage:"address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; default none: the client is the socket peer)"`
 	// The public's objections against one target, from all addresses.
@@ -66,7 +70,7 @@ func (s Settings) stateDir() string {
 
 func defaults() Settings {
 	cfg := gateway.DefaultConfig()
-	return Settings{Listen: "127.0.0.1:8080", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json",
+	return Settings{Listen: "127.0.0.1:8080", AdminListen: "127.0.0.1:9090", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json",
 		PublicPerTarget: cfg.PublicPerTarget, PublicTargetWindow: cfg.PublicTargetWindow, IdempotencyTTL: gateway.DefaultIdempotencyTTL}
 }
 
@@ -179,8 +183,55 @@ func loadSigners(entries []string, passFile string) (*gateway.Keystore, error) {
 	return gateway.LoadKeystore(entries, bytes.TrimRight(pass, "\r\n"))
 }
 
+// loopback refuses an address whose host is not a loopback name or IP
+// (":6060" and "0.0.0.0:6060" listen on every interface).
+func loopback(setting, addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", setting, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%s: %q is not a loopback address (127.0.0.1:PORT or [::1]:PORT)", setting, addr)
+}
+
+// check refuses settings the gateway must not start with, before it
+// touches the network.
+func check(s Settings) error {
+	if s.Pprof != "" {
+		// Profiles and goroutine dumps show request data and let anyone
+		// spend the gateway's CPU: never beyond this host.
+		if err := loopback("pprof", s.Pprof); err != nil {
+			return err
+		}
+	}
+	if s.AdminListen != "" && s.AdminListen == s.Listen {
+		return fmt.Errorf("admin_listen: %q is the public listener's address", s.AdminListen)
+	}
+	return nil
+}
+
+// pprofMux serves net/http/pprof's handlers (not http.DefaultServeMux,
+// which any imported package may add to).
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
+
 func run(s Settings, log *slog.Logger) error {
-	net, err := network.Open(s.Description, s.Home, nil)
+	if err := check(s); err != nil {
+		return err
+	}
+	nw, err := network.Open(s.Description, s.Home, nil)
 	if err != nil {
 		return err
 	}
@@ -192,7 +243,7 @@ func run(s Settings, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ledger := &gateway.FabricLedger{Net: net}
+	ledger := &gateway.FabricLedger{Net: nw}
 	defer ledger.Close()
 	cfg := gateway.DefaultConfig()
 	cfg.TrustedProxies = s.TrustedProxies
@@ -221,14 +272,25 @@ func run(s Settings, log *slog.Logger) error {
 	default:
 		cfg.Cache = gateway.NewSizedMemoryCache(100_000, s.CacheMB<<20)
 	}
-	router, err := gateway.NewServer(cfg, acl, ks, ledger, log).Router()
+	gw := gateway.NewServer(cfg, acl, ks, ledger, log)
+	router, err := gw.Router()
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{Addr: s.Listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
 	if s.Pprof != "" {
 		// A listener of its own: profiles never share the API's address.
-		go func() { _ = http.ListenAndServe(s.Pprof, http.DefaultServeMux) }()
+		pp := &http.Server{Addr: s.Pprof, Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = pp.ListenAndServe() }()
+	}
+	if s.AdminListen != "" {
+		admin := &http.Server{Addr: s.AdminListen, Handler: gw.AdminRouter(), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+		go func() {
+			if err := admin.ListenAndServe(); err != nil {
+				log.Error("admin listener stopped", "listen", s.AdminListen, "error", err.Error())
+			}
+		}()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -237,9 +299,9 @@ func run(s Settings, log *slog.Logger) error {
 		log.Warn("not watching the API key file", "file", s.Keys, "error", err)
 	}
 	checkpoints := filepath.Join(s.stateDir(), "checkpoints")
-	(&gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
+	(&gateway.Invalidator{Net: nw, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
 	if s.ExchangeOrg != "" {
-		(&gateway.ExchangeListener{Net: net, Who: gateway.Identity{Org: s.ExchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: checkpoints, Log: log}).Run(ctx)
+		(&gateway.ExchangeListener{Net: nw, Who: gateway.Identity{Org: s.ExchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: checkpoints, Log: log}).Run(ctx)
 	}
 	go func() {
 		<-ctx.Done()
