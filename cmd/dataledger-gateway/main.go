@@ -57,6 +57,11 @@ type Settings struct {
 	// The public's objections against one target, from all addresses.
 	PublicPerTarget    int           `yaml:"public_per_target" flag:"public-per-target" usage:"requests without an API key naming one objection target per window, all addresses together (0: no bound)"`
 	PublicTargetWindow time.Duration `yaml:"public_target_window" flag:"public-target-window" usage:"the window of public-per-target (e.g. 1h)"`
+	StreamsPerKey      int           `yaml:"streams_per_key" flag:"streams-per-key" usage:"event streams (the feed) one API key may hold at once (0: no bound)"`
+	MaxStreams         int           `yaml:"max_streams" flag:"max-streams" usage:"event streams the gateway serves at once in all (0: no bound)"`
+	ReadTimeout        time.Duration `yaml:"read_timeout" flag:"read-timeout" usage:"bound on reading a whole request, body included (a trickled body is cut)"`
+	WriteTimeout       time.Duration `yaml:"write_timeout" flag:"write-timeout" usage:"bound on writing an answer (the feed: per event)"`
+	IdleTimeout        time.Duration `yaml:"idle_timeout" flag:"idle-timeout" usage:"an idle keep-alive connection is closed after this"`
 	IdempotencyTTL     time.Duration `yaml:"idempotency_ttl" flag:"idempotency-ttl" usage:"how long an Idempotency-Key's answer is kept; after it the key is new again"`
 }
 
@@ -71,7 +76,9 @@ func (s Settings) stateDir() string {
 func defaults() Settings {
 	cfg := gateway.DefaultConfig()
 	return Settings{Listen: "127.0.0.1:8080", AdminListen: "127.0.0.1:9090", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json",
-		PublicPerTarget: cfg.PublicPerTarget, PublicTargetWindow: cfg.PublicTargetWindow, IdempotencyTTL: gateway.DefaultIdempotencyTTL}
+		PublicPerTarget: cfg.PublicPerTarget, PublicTargetWindow: cfg.PublicTargetWindow, IdempotencyTTL: gateway.DefaultIdempotencyTTL,
+		StreamsPerKey: cfg.StreamsPerKey, MaxStreams: cfg.MaxStreams,
+		ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout}
 }
 
 // load applies the file, then the environment, then the flags given.
@@ -248,6 +255,8 @@ func run(s Settings, log *slog.Logger) error {
 	cfg := gateway.DefaultConfig()
 	cfg.TrustedProxies = s.TrustedProxies
 	cfg.PublicPerTarget, cfg.PublicTargetWindow = s.PublicPerTarget, s.PublicTargetWindow
+	cfg.StreamsPerKey, cfg.MaxStreams = s.StreamsPerKey, s.MaxStreams
+	cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout
 	cfg.AuditDir = filepath.Join(s.stateDir(), "audit")
 	if err := os.MkdirAll(cfg.AuditDir, 0o700); err != nil {
 		return err
@@ -277,7 +286,7 @@ func run(s Settings, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: s.Listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
+	srv := gateway.HTTPServer(cfg, s.Listen, router)
 	if s.Pprof != "" {
 		// A listener of its own: profiles never share the API's address.
 		pp := &http.Server{Addr: s.Pprof, Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
