@@ -37,18 +37,22 @@ import (
 // Settings are the gateway's settings; each is a YAML key, an environment
 // variable DATALEDGER_GATEWAY_<UPPER_SNAKE> and a flag.
 type Settings struct {
-	Listen       string   `yaml:"listen" flag:"listen" usage:"address to serve on"`
-	Description  string   `yaml:"description" flag:"description" usage:"network description"`
-	Home         string   `yaml:"home" flag:"home" usage:"network home"`
-	Keys         string   `yaml:"keys" flag:"keys" usage:"API key file"`
-	Redis        string   `yaml:"redis" flag:"redis" usage:"Redis address for the shared cache (empty: in-process cache)"`
-	NoCache      bool     `yaml:"no_cache" flag:"no-cache" usage:"answer every lookup from the ledger (for measurements)"`
-	CacheMB      int64    `yaml:"cache_mb" flag:"cache-mb" usage:"bound of the in-process cache, in MiB (0: 64)"`
-	ExchangeOrg  string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
-	IssuerKeys   []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
-	KeystorePass string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
-	State        string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
-	Pprof        string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback only; empty: off)"`
+	Listen        string   `yaml:"listen" flag:"listen" usage:"address to serve on"`
+	Description   string   `yaml:"description" flag:"description" usage:"network description"`
+	Home          string   `yaml:"home" flag:"home" usage:"network home"`
+	Keys          string   `yaml:"keys" flag:"keys" usage:"API key file"`
+	Redis         string   `yaml:"redis" flag:"redis" usage:"Redis address for the shared cache (empty: in-process cache)"`
+	NoCache       bool     `yaml:"no_cache" flag:"no-cache" usage:"answer every lookup from the ledger (for measurements)"`
+	CacheMB       int64    `yaml:"cache_mb" flag:"cache-mb" usage:"bound of the in-process cache, in MiB (0: 64)"`
+	ExchangeOrg   string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
+	IssuerKeys    []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
+	KeystorePass  string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
+	State         string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
+	Pprof         string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback only; empty: off)"`
+	TLSCert       string   `yaml:"tls_cert" flag:"tls-cert" usage:"PEM certificate (chain) of the public listener (with tls_key: HTTPS; empty: plain HTTP)"`
+	TLSKey        string   `yaml:"tls_key" flag:"tls-key" usage:"PEM private key of tls_cert"`
+	TLSClientCA   string   `yaml:"tls_client_ca" flag:"tls-client-ca" usage:"PEM CA(s) that org callers' client certificates must chain to"`
+	TLSClientAuth string   `yaml:"tls_client_auth" flag:"tls-client-auth" usage:"client certificates: none, verify-if-given (default with tls_client_ca) or require"`
 	// AdminListen serves /metrics and /readyz, which the public listener
 	// does not.
 	AdminListen string `yaml:"admin_listen" flag:"admin-listen" usage:"address of /metrics, /readyz and /healthz (default loopback 127.0.0.1:9090; empty: off)"`
@@ -286,7 +290,10 @@ func run(s Settings, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := gateway.HTTPServer(cfg, s.Listen, router)
+	srv, err := newServer(s, cfg, router)
+	if err != nil {
+		return err
+	}
 	if s.Pprof != "" {
 		// A listener of its own: profiles never share the API's address.
 		pp := &http.Server{Addr: s.Pprof, Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
@@ -319,9 +326,39 @@ func run(s Settings, log *slog.Logger) error {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Info("serving", "listen", s.Listen)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+	log.Info("serving", "listen", s.Listen, "tls", srv.TLSConfig != nil)
+	ln, err := net.Listen("tcp", s.Listen)
+	if err != nil {
+		return err
+	}
+	if err := serve(srv, ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// newServer is the public listener's server: the gateway's connection
+// bounds, and TLS when tls_cert is set.
+func newServer(s Settings, cfg gateway.Config, h http.Handler) (*http.Server, error) {
+	srv := gateway.HTTPServer(cfg, s.Listen, h)
+	if s.TLSCert == "" && s.TLSKey == "" {
+		if s.TLSClientCA != "" || (s.TLSClientAuth != "" && s.TLSClientAuth != gateway.ClientCertNone) {
+			return nil, fmt.Errorf("tls_client_ca and tls_client_auth need tls_cert and tls_key")
+		}
+		return srv, nil
+	}
+	tc, err := gateway.TLSConfig(s.TLSCert, s.TLSKey, s.TLSClientCA, s.TLSClientAuth)
+	if err != nil {
+		return nil, err
+	}
+	srv.TLSConfig = tc
+	return srv, nil
+}
+
+// serve serves srv on ln, over TLS when srv has a TLS configuration.
+func serve(srv *http.Server, ln net.Listener) error {
+	if srv.TLSConfig != nil {
+		return srv.ServeTLS(ln, "", "")
+	}
+	return srv.Serve(ln)
 }
