@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -109,8 +110,22 @@ func (f *fakeLedger) Events(ctx context.Context, _ Identity, channel string, fro
 	out := make(chan ChainEvent, 2)
 	out <- ChainEvent{Block: from + 1, TxID: "t1", Name: "certificate.register", Payload: []byte(`{"txId":"t1"}`)}
 	out <- ChainEvent{Block: from + 2, TxID: "t2", Name: "objection.file", Payload: []byte(`{"txId":"t2"}`)}
-	if f.hold {
-		go func() { <-ctx.Done(); close(out) }()
+	if f.hold { // an event every 50ms until the caller goes
+		go func() {
+			defer close(out)
+			for n := from + 3; ; n++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(50 * time.Millisecond):
+					select {
+					case out <- ChainEvent{Block: n, TxID: "t", Name: "tick", Payload: []byte(`{}`)}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		}()
 	} else {
 		close(out)
 	}
