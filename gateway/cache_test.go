@@ -49,11 +49,16 @@ func cacheHarness(t *testing.T, cache Cache) (*statusLedger, http.Handler, strin
 	cfg := DefaultConfig()
 	cfg.Cache = cache
 	l := &statusLedger{status: domain.VerifyValid}
-	r, err := NewServer(cfg, acl, ks, l, slog.New(slog.DiscardHandler)).Router()
+	srv := NewServer(cfg, acl, ks, l, slog.New(slog.DiscardHandler))
+	r, err := srv.Router()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return l, r, issuer
+	// The public router, with /metrics taken from the admin listener's.
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", srv.AdminRouter())
+	mux.Handle("/", r)
+	return l, mux, issuer
 }
 
 func verifyStatus(t *testing.T, h http.Handler) string {

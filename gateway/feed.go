@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -77,6 +78,12 @@ func (s *Server) feed(c *gin.Context) {
 		}
 		from = n
 	}
+	release, err := s.streams.acquire(c.GetString(ctxCaller))
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	defer release()
 	// The feed outlives the request timeout: it ends when the client goes.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request.Context()))
 	defer cancel()
@@ -86,18 +93,32 @@ func (s *Server) feed(c *gin.Context) {
 		abort(c, err)
 		return
 	}
+	// A stream outlives the server's read and write timeouts: no read
+	// deadline (the request has no body; the connection's end ends the
+	// stream), and a write deadline per event, so a client that stops
+	// reading is still cut.
+	rc := http.NewResponseController(c.Writer)
+	_ = rc.SetReadDeadline(time.Time{})
+	writeBound := s.cfg.WriteTimeout
+	if writeBound <= 0 {
+		writeBound = DefaultConfig().WriteTimeout
+	}
+	_ = rc.SetWriteDeadline(time.Now().Add(writeBound))
 	c.Header("Content-Type", "text/event-stream")
 	c.Header("Cache-Control", "no-cache")
 	c.Status(http.StatusOK)
 	c.Writer.Flush()
+	_ = rc.SetWriteDeadline(time.Time{}) // waiting for an event is not writing
 	for {
 		select {
 		case ev, ok := <-events:
 			if !ok {
 				return
 			}
+			_ = rc.SetWriteDeadline(time.Now().Add(writeBound))
 			fmt.Fprintf(c.Writer, "id: %d/%s\nevent: %s\ndata: %s\n\n", ev.Block, ev.TxID, ev.Name, ev.Payload)
 			c.Writer.Flush()
+			_ = rc.SetWriteDeadline(time.Time{})
 		case <-ctx.Done():
 			return
 		}

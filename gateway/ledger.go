@@ -142,7 +142,7 @@ func (f *FabricLedger) client(who Identity) (*network.Client, error) {
 	return c, nil
 }
 
-func (f *FabricLedger) Query(_ context.Context, who Identity, channel, chaincode, fn string, args ...string) ([]byte, error) {
+func (f *FabricLedger) Query(ctx context.Context, who Identity, channel, chaincode, fn string, args ...string) ([]byte, error) {
 	if err := f.member(who, channel); err != nil {
 		return nil, err
 	}
@@ -150,7 +150,7 @@ func (f *FabricLedger) Query(_ context.Context, who Identity, channel, chaincode
 	if err != nil {
 		return nil, err
 	}
-	return c.Query(channel, chaincode, fn, args...)
+	return c.QueryContext(ctx, channel, chaincode, fn, args...)
 }
 
 func (f *FabricLedger) Chaincode() string { return f.Net.D.Chaincode.Name }
@@ -171,7 +171,7 @@ func (f *FabricLedger) Evaluate(ctx context.Context, who Identity, channel, fn s
 	return f.Query(ctx, who, channel, f.Chaincode(), fn, args...)
 }
 
-func (f *FabricLedger) Submit(_ context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
+func (f *FabricLedger) Submit(ctx context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
 	if err := f.member(who, channel); err != nil {
 		return nil, err
 	}
@@ -179,7 +179,7 @@ func (f *FabricLedger) Submit(_ context.Context, who Identity, channel, fn strin
 	if err != nil {
 		return nil, err
 	}
-	return c.Submit(channel, fn, args...)
+	return c.SubmitContext(ctx, channel, fn, args...)
 }
 
 // Connect opens the connections of identities ahead of their first read,
@@ -208,7 +208,7 @@ func (f *FabricLedger) WaitCommitted(ctx context.Context, channel string, block 
 	f.mu.Unlock()
 	for _, c := range readers {
 		for {
-			h, err := c.Height(channel)
+			h, err := c.HeightContext(ctx, channel)
 			if err == nil && h > block {
 				break
 			}
@@ -222,7 +222,7 @@ func (f *FabricLedger) WaitCommitted(ctx context.Context, channel string, block 
 	return nil
 }
 
-func (f *FabricLedger) SubmitOwnTxID(_ context.Context, who Identity, channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {
+func (f *FabricLedger) SubmitOwnTxID(ctx context.Context, who Identity, channel, fn string, build func(string) ([]string, error)) (*network.Committed, error) {
 	if err := f.member(who, channel); err != nil {
 		return nil, err
 	}
@@ -230,10 +230,10 @@ func (f *FabricLedger) SubmitOwnTxID(_ context.Context, who Identity, channel, f
 	if err != nil {
 		return nil, err
 	}
-	return c.SubmitOwnTxID(channel, fn, build)
+	return c.SubmitOwnTxIDContext(ctx, channel, fn, build)
 }
 
-func (f *FabricLedger) Block(_ context.Context, who Identity, channel, txID string) (uint64, error) {
+func (f *FabricLedger) Block(ctx context.Context, who Identity, channel, txID string) (uint64, error) {
 	if err := f.member(who, channel); err != nil {
 		return 0, err
 	}
@@ -241,7 +241,7 @@ func (f *FabricLedger) Block(_ context.Context, who Identity, channel, txID stri
 	if err != nil {
 		return 0, err
 	}
-	return c.BlockOf(channel, txID)
+	return c.BlockOfContext(ctx, channel, txID)
 }
 
 func (f *FabricLedger) Ready(ctx context.Context, who Identity) error {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -65,9 +66,9 @@ func (s *Server) proofBundle(c *gin.Context) {
 // network's organizations pinned: the page shows its checks. A verifier
 // that trusts nobody runs `dataledger proof verify` itself.
 func (s *Server) verifyProof(c *gin.Context) {
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		abort(c, fail(http.StatusRequestEntityTooLarge, "the bundle is larger than the limit"))
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, MaxProofBytes+1))
+	if err != nil || len(body) > MaxProofBytes {
+		abort(c, refuse(http.StatusRequestEntityTooLarge, RuleProofBound, "bundle", "the bundle is larger than "+strconv.Itoa(MaxProofBytes)+" bytes"))
 		return
 	}
 	if err := checkMembers(body, &proof.Bundle{}, ""); err != nil {
@@ -84,7 +85,16 @@ func (s *Server) verifyProof(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, proof.Verify(b, roots))
+	if err := boundBundle(b); err != nil {
+		abort(c, err)
+		return
+	}
+	report, err := verifyBounded(c.Request.Context(), b, roots)
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, report)
 }
 
 // audits keeps each channel's audit checkpoint, one audit at a time.

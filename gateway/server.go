@@ -47,6 +47,17 @@ type Config struct {
 	// PublicTargetWindow, from all addresses together (0: no bound).
 	PublicPerTarget    int
 	PublicTargetWindow time.Duration
+	// StreamsPerKey bounds the event streams (the feed) one API key holds
+	// at once, MaxStreams those of the gateway in all (0: no bound);
+	// beyond them a stream is refused 429 DL-RATE-STREAMS.
+	StreamsPerKey, MaxStreams int
+	// The connection's bounds (HTTPServer): headers within
+	// ReadHeaderTimeout, the whole request with its body within
+	// ReadTimeout (a client trickling a body is cut then), the answer
+	// within WriteTimeout, an idle keep-alive connection closed after
+	// IdleTimeout. The feed clears its read deadline and extends its
+	// write deadline per event.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 }
 
 // DefaultConfig suits the demo network.
@@ -60,6 +71,12 @@ func DefaultConfig() Config {
 		// application, however many addresses send them.
 		PublicPerTarget:    5,
 		PublicTargetWindow: time.Hour,
+		StreamsPerKey:      4,
+		MaxStreams:         64,
+		ReadHeaderTimeout:  10 * time.Second,
+		ReadTimeout:        30 * time.Second,
+		WriteTimeout:       45 * time.Second, // past RequestTimeout: a handler's answer to a deadline still goes out
+		IdleTimeout:        2 * time.Minute,
 		UserFor: map[string]string{
 			RoleIssuer: "authority", RoleExchange: "exchange", RoleRegulator: "regulator",
 			RoleEnterprise: "clerk", RoleAdmin: "clerk",
@@ -77,6 +94,7 @@ type Server struct {
 	log     *slog.Logger
 	audits  audits
 	openapi []byte // the OpenAPI document, built with the router
+	streams *streamLimiter
 }
 
 // NewServer wires a server.
@@ -86,7 +104,8 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 		cfg.Cache = NewSizedMemoryCache(100_000, cfg.CacheBytes)
 	}
 	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, blocks: NewMemoryCache(100_000), ttl: cfg.CacheTTL, m: m}
-	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir}}
+	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir},
+		streams: &streamLimiter{perKey: cfg.StreamsPerKey, total: cfg.MaxStreams}}
 }
 
 // Context keys.
@@ -116,9 +135,9 @@ func (s *Server) Router() (*gin.Engine, error) {
 		return nil, fmt.Errorf("trusted proxies: %w", err)
 	}
 	r.Use(gin.Recovery(), s.requestID, s.logRequests, s.metrics.observe, s.limits)
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
-	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", s.metrics.handler())
+	r.GET("/healthz", healthz)
+	// /metrics and /readyz (which asks the ledger, uncached) are on the
+	// admin listener only: see AdminRouter.
 	r.GET("/api/v1/openapi.json", s.openAPI)
 	handlers := s.handlers()
 	for _, route := range s.acl.Routes {
@@ -143,6 +162,43 @@ func (s *Server) Router() (*gin.Engine, error) {
 	}
 	r.NoRoute(func(c *gin.Context) { abort(c, fail(http.StatusNotFound, "no such route")) })
 	return r, nil
+}
+
+// HTTPServer is the http.Server of the gateway's public listener, with
+// cfg's connection bounds (zero ones take DefaultConfig's).
+func HTTPServer(cfg Config, addr string, h http.Handler) *http.Server {
+	d := DefaultConfig()
+	or := func(v, def time.Duration) time.Duration {
+		if v > 0 {
+			return v
+		}
+		return def
+	}
+	return &http.Server{Addr: addr, Handler: h,
+		ReadHeaderTimeout: or(cfg.ReadHeaderTimeout, d.ReadHeaderTimeout),
+		ReadTimeout:       or(cfg.ReadTimeout, d.ReadTimeout),
+		WriteTimeout:      or(cfg.WriteTimeout, d.WriteTimeout),
+		IdleTimeout:       or(cfg.IdleTimeout, d.IdleTimeout),
+		MaxHeaderBytes:    64 << 10,
+	}
+}
+
+func healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+// AdminRouter serves the operator's routes: /metrics, /readyz (a ledger
+// query per call, uncached) and /healthz. It is for a listener of its own
+// (--admin-listen, loopback by default), never the public one: anyone on
+// the public listener could otherwise read the gateway's internals or
+// make it query the ledger at will.
+func (s *Server) AdminRouter() *gin.Engine {
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.Use(gin.Recovery(), s.requestID)
+	r.GET("/healthz", healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", s.metrics.handler())
+	r.NoRoute(func(c *gin.Context) { abort(c, fail(http.StatusNotFound, "no such route")) })
+	return r
 }
 
 func (s *Server) requestID(c *gin.Context) {

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -35,6 +36,9 @@ type fakeLedger struct {
 	// own type, for tests that hold answers to the OpenAPI document).
 	answers, results map[string][]byte
 	evalArgs         []string // of the last Evaluate
+	// hold keeps Events' stream open after its two events, until the
+	// caller's context ends (a client that stays).
+	hold bool
 }
 
 func (f *fakeLedger) record(who Identity, channel, fn string) {
@@ -101,12 +105,30 @@ func (f *fakeLedger) Ready(context.Context, Identity) error { return f.err }
 func (f *fakeLedger) Member(Identity, string) error { return nil }
 
 // Events replays two events from the requested block, then ends.
-func (f *fakeLedger) Events(_ context.Context, _ Identity, channel string, from uint64) (<-chan ChainEvent, error) {
+func (f *fakeLedger) Events(ctx context.Context, _ Identity, channel string, from uint64) (<-chan ChainEvent, error) {
 	f.record(Identity{}, channel, "Events:"+strconv.FormatUint(from, 10))
 	out := make(chan ChainEvent, 2)
 	out <- ChainEvent{Block: from + 1, TxID: "t1", Name: "certificate.register", Payload: []byte(`{"txId":"t1"}`)}
 	out <- ChainEvent{Block: from + 2, TxID: "t2", Name: "objection.file", Payload: []byte(`{"txId":"t2"}`)}
-	close(out)
+	if f.hold { // an event every 50ms until the caller goes
+		go func() {
+			defer close(out)
+			for n := from + 3; ; n++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(50 * time.Millisecond):
+					select {
+					case out <- ChainEvent{Block: n, TxID: "t", Name: "tick", Payload: []byte(`{}`)}:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		}()
+	} else {
+		close(out)
+	}
 	return out, nil
 }
 
@@ -126,6 +148,7 @@ func (f *fakeLedger) HasChannel(name string) bool {
 type harness struct {
 	t      *testing.T
 	h      http.Handler
+	admin  http.Handler // the admin listener's routes
 	ledger *fakeLedger
 	keys   map[string]string // role → secret
 	logs   *bytes.Buffer
@@ -154,7 +177,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.h = r
+	hs.h, hs.admin = r, srv.AdminRouter()
 	return hs
 }
 
@@ -418,17 +441,44 @@ func TestOpenAPIMatchesTheRouter(t *testing.T) {
 func TestMetricsAndReadiness(t *testing.T) {
 	hs := newHarness(t)
 	hs.do(http.MethodGet, "/api/v1/verify/"+credNumber, RolePublic, "")
-	w := hs.do(http.MethodGet, "/metrics", RolePublic, "")
+	w := hs.doAdmin("/metrics")
 	if !strings.Contains(w.Body.String(), `dataledger_http_requests_total{method="GET",route="/api/v1/verify/:number",status="200"} 1`) ||
 		!strings.Contains(w.Body.String(), `dataledger_ledger_call_seconds_count{call="evaluate"} 1`) {
 		t.Fatalf("metrics:\n%s", w.Body)
 	}
-	if w := hs.do(http.MethodGet, "/readyz", RolePublic, ""); w.Code != http.StatusOK {
+	if w := hs.doAdmin("/readyz"); w.Code != http.StatusOK {
 		t.Fatalf("readyz with a working ledger: %d", w.Code)
 	}
 	hs.ledger.err = fail(http.StatusBadGateway, "down")
-	if w := hs.do(http.MethodGet, "/readyz", RolePublic, ""); w.Code != http.StatusServiceUnavailable {
+	if w := hs.doAdmin("/readyz"); w.Code != http.StatusServiceUnavailable {
 		t.Fatalf("readyz with the ledger down: %d", w.Code)
+	}
+}
+
+func (hs *harness) doAdmin(path string) *httptest.ResponseRecorder {
+	w := httptest.NewRecorder()
+	hs.admin.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+	return w
+}
+
+// The public listener neither shows the gateway's internals nor lets
+// anyone make it query the ledger uncached, with a key or without.
+func TestMetricsAndReadinessAreNotPublic(t *testing.T) {
+	hs := newHarness(t)
+	for _, path := range []string{"/metrics", "/readyz"} {
+		for _, role := range []string{RolePublic, RoleAdmin} {
+			if w := hs.do(http.MethodGet, path, role, ""); w.Code != http.StatusNotFound || strings.Contains(w.Body.String(), "dataledger_") {
+				t.Fatalf("%s as %s on the public listener: %d %s", path, role, w.Code, w.Body)
+			}
+		}
+	}
+	calls := len(hs.ledger.calls)
+	hs.do(http.MethodGet, "/readyz", RolePublic, "")
+	if len(hs.ledger.calls) != calls {
+		t.Fatal("/readyz on the public listener reached the ledger")
+	}
+	if w := hs.do(http.MethodGet, "/healthz", RolePublic, ""); w.Code != http.StatusOK {
+		t.Fatalf("/healthz: %d", w.Code)
 	}
 }
 

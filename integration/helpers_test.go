@@ -114,11 +114,19 @@ func startGateway(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*htt
 	if err := ledger.Connect(cfg.PublicIdentity); err != nil {
 		t.Fatal(err)
 	}
-	router, err := gateway.NewServer(*cfg, acl, ks, ledger, slog.New(slog.NewJSONHandler(gatewayLog(t), nil))).Router()
+	gw := gateway.NewServer(*cfg, acl, ks, ledger, slog.New(slog.NewJSONHandler(gatewayLog(t), nil)))
+	router, err := gw.Router()
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(router)
+	// The admin routes (/metrics, /readyz) on the test's one server: the
+	// binary serves them on --admin-listen only.
+	mux := http.NewServeMux()
+	admin := gw.AdminRouter()
+	mux.Handle("/metrics", admin)
+	mux.Handle("/readyz", admin)
+	mux.Handle("/", router)
+	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv, ledger
 }

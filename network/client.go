@@ -182,24 +182,34 @@ func CommitCode(err error) string {
 // Submit endorses, orders and waits for the commit of a transaction; an
 // invalid commit is a *CommitError.
 func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) {
+	return c.SubmitContext(context.Background(), channel, fn, args...)
+}
+
+// SubmitContext is Submit bounded by ctx: endorsement, ordering and the
+// wait for the commit status end when ctx does (a transaction already
+// ordered may still commit).
+func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...string) (*Committed, error) {
 	contract := c.Contract(channel)
-	res, commit, err := contract.SubmitAsync(fn, client.WithArguments(args...))
+	res, commit, err := contract.SubmitAsyncWithContext(ctx, fn, client.WithArguments(args...))
 	if err != nil {
 		return nil, refusal(err)
 	}
-	return c.waitCommitted(channel, res, commit)
+	return c.waitCommitted(ctx, channel, res, commit)
 }
 
 // waitCommitted waits for a submitted transaction's commit status; an
 // invalid commit is an error.
-func (c *Client) waitCommitted(channel string, result []byte, commit *client.Commit) (*Committed, error) {
+func (c *Client) waitCommitted(ctx context.Context, channel string, result []byte, commit *client.Commit) (*Committed, error) {
 	var st *client.Status
 	var err error
-	if c.CommitWait > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), c.CommitWait)
+	switch {
+	case c.CommitWait > 0:
+		ctx, cancel := context.WithTimeout(ctx, c.CommitWait)
 		defer cancel()
 		st, err = commit.StatusWithContext(ctx)
-	} else {
+	case ctx.Done() != nil:
+		st, err = commit.StatusWithContext(ctx)
+	default:
 		st, err = commit.Status() // the gateway's commit-status timeout
 	}
 	if err != nil {
@@ -236,6 +246,11 @@ func (c *Client) SubmitJSON(channel, fn string, args ...any) (*Committed, error)
 // arguments that contain it, writes them into the proposal's chaincode
 // input, and only then signs, endorses and submits it.
 func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]string, error)) (*Committed, error) {
+	return c.SubmitOwnTxIDContext(context.Background(), channel, fn, build)
+}
+
+// SubmitOwnTxIDContext is SubmitOwnTxID bounded by ctx.
+func (c *Client) SubmitOwnTxIDContext(ctx context.Context, channel, fn string, build func(txID string) ([]string, error)) (*Committed, error) {
 	contract := c.Contract(channel)
 	draft, err := contract.NewProposal(fn)
 	if err != nil {
@@ -261,15 +276,15 @@ func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]st
 	if proposal.TransactionID() != txID {
 		return nil, fmt.Errorf("the rewritten proposal has transaction ID %s, not %s", proposal.TransactionID(), txID)
 	}
-	tx, err := proposal.Endorse()
+	tx, err := proposal.EndorseWithContext(ctx)
 	if err != nil {
 		return nil, refusal(err)
 	}
-	commit, err := tx.Submit()
+	commit, err := tx.SubmitWithContext(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return c.waitCommitted(channel, tx.Result(), commit)
+	return c.waitCommitted(ctx, channel, tx.Result(), commit)
 }
 
 // withArguments replaces the chaincode arguments inside a serialized,
@@ -338,7 +353,12 @@ func ErrorText(err error) string {
 // Query evaluates a function of any chaincode on a channel: qscc for
 // blocks and chain information, or the dataledger chaincode.
 func (c *Client) Query(channel, chaincode, fn string, args ...string) ([]byte, error) {
-	res, err := c.Gateway.GetNetwork(channel).GetContract(chaincode).Evaluate(fn, client.WithArguments(args...))
+	return c.QueryContext(context.Background(), channel, chaincode, fn, args...)
+}
+
+// QueryContext is Query bounded by ctx.
+func (c *Client) QueryContext(ctx context.Context, channel, chaincode, fn string, args ...string) ([]byte, error) {
+	res, err := c.Gateway.GetNetwork(channel).GetContract(chaincode).EvaluateWithContext(ctx, fn, client.WithArguments(args...))
 	if chaincode != c.Chaincode {
 		return res, err // a system chaincode's failure (qscc) is not a refusal of ours
 	}
@@ -348,7 +368,12 @@ func (c *Client) Query(channel, chaincode, fn string, args ...string) ([]byte, e
 // BlockOf finds the number of the block that holds a transaction (qscc
 // GetBlockByTxID): the chain reference's block number.
 func (c *Client) BlockOf(channel, txID string) (uint64, error) {
-	b, err := c.Query(channel, "qscc", "GetBlockByTxID", channel, txID)
+	return c.BlockOfContext(context.Background(), channel, txID)
+}
+
+// BlockOfContext is BlockOf bounded by ctx.
+func (c *Client) BlockOfContext(ctx context.Context, channel, txID string) (uint64, error) {
+	b, err := c.QueryContext(ctx, channel, "qscc", "GetBlockByTxID", channel, txID)
 	if err != nil {
 		return 0, err
 	}
@@ -362,7 +387,12 @@ func (c *Client) BlockOf(channel, txID string) (uint64, error) {
 // Height is the block height of the connected peer on a channel (qscc
 // GetChainInfo).
 func (c *Client) Height(channel string) (uint64, error) {
-	b, err := c.Query(channel, "qscc", "GetChainInfo", channel)
+	return c.HeightContext(context.Background(), channel)
+}
+
+// HeightContext is Height bounded by ctx.
+func (c *Client) HeightContext(ctx context.Context, channel string) (uint64, error) {
+	b, err := c.QueryContext(ctx, channel, "qscc", "GetChainInfo", channel)
 	if err != nil {
 		return 0, err
 	}

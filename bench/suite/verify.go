@@ -127,7 +127,8 @@ func startGateway(o *Options, id string, port int, extra ...string) (string, fun
 		return "", nil, err
 	}
 	listen := "127.0.0.1:" + strconv.Itoa(port)
-	args := append([]string{"--listen", listen, "--description", o.Description, "--home", o.Net.L.Home,
+	admin := "127.0.0.1:" + strconv.Itoa(port+10000) // /readyz is on the admin listener only
+	args := append([]string{"--listen", listen, "--admin-listen", admin, "--description", o.Description, "--home", o.Net.L.Home,
 		"--keys", filepath.Join(state, "keys.json"), "--state", state}, extra...)
 	stop := func() {
 		_, _ = o.Net.StopService(id)
@@ -137,7 +138,7 @@ func startGateway(o *Options, id string, port int, extra ...string) (string, fun
 		stop()
 		return "", nil, err
 	}
-	if err := network.WaitReady("http://"+listen+"/readyz", 60*time.Second); err != nil {
+	if err := network.WaitReady("http://"+admin+"/readyz", 60*time.Second); err != nil {
 		stop()
 		return "", nil, fmt.Errorf("%s is not ready: %w (log: %s)", id, err, o.Net.L.LogFile(id))
 	}

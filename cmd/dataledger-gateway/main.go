@@ -15,8 +15,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
-	_ "net/http/pprof"
+	"net/http/pprof"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -54,12 +55,24 @@ type Settings struct {
 	IssuerKeys      []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
 	KeystorePass    string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
 	State           string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
-	Pprof           string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback; empty: off)"`
+	Pprof           string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback only; empty: off)"`
+	TLSCert         string   `yaml:"tls_cert" flag:"tls-cert" usage:"PEM certificate (chain) of the public listener (with tls_key: HTTPS; empty: plain HTTP)"`
+	TLSKey          string   `yaml:"tls_key" flag:"tls-key" usage:"PEM private key of tls_cert"`
+	TLSClientCA     string   `yaml:"tls_client_ca" flag:"tls-client-ca" usage:"PEM CA(s) that org callers' client certificates must chain to"`
+	TLSClientAuth   string   `yaml:"tls_client_auth" flag:"tls-client-auth" usage:"client certificates: none, verify-if-given (default with tls_client_ca) or require"`
+	// AdminListen serves /metrics and /readyz, which the public listener
+	// does not.
+	AdminListen string `yaml:"admin_listen" flag:"admin-listen" usage:"address of /metrics, /readyz and /healthz (default loopback 127.0.0.1:9090; empty: off)"`
 	// TrustedProxies: only these peers' X-Forwarded-For names the client.
 	TrustedProxies []string `yaml:"trusted_proxies" flag:"trusted-proxy" usage:"address or CIDR of a reverse proxy whose X-Forwarded-For is believed (repeatable; default none: the client is the socket peer)"`
 	// The public's objections against one target, from all addresses.
 	PublicPerTarget    int           `yaml:"public_per_target" flag:"public-per-target" usage:"requests without an API key naming one objection target per window, all addresses together (0: no bound)"`
 	PublicTargetWindow time.Duration `yaml:"public_target_window" flag:"public-target-window" usage:"the window of public-per-target (e.g. 1h)"`
+	StreamsPerKey      int           `yaml:"streams_per_key" flag:"streams-per-key" usage:"event streams (the feed) one API key may hold at once (0: no bound)"`
+	MaxStreams         int           `yaml:"max_streams" flag:"max-streams" usage:"event streams the gateway serves at once in all (0: no bound)"`
+	ReadTimeout        time.Duration `yaml:"read_timeout" flag:"read-timeout" usage:"bound on reading a whole request, body included (a trickled body is cut)"`
+	WriteTimeout       time.Duration `yaml:"write_timeout" flag:"write-timeout" usage:"bound on writing an answer (the feed: per event)"`
+	IdleTimeout        time.Duration `yaml:"idle_timeout" flag:"idle-timeout" usage:"an idle keep-alive connection is closed after this"`
 	IdempotencyTTL     time.Duration `yaml:"idempotency_ttl" flag:"idempotency-ttl" usage:"how long an Idempotency-Key's answer is kept; after it the key is new again"`
 }
 
@@ -73,8 +86,10 @@ func (s Settings) stateDir() string {
 
 func defaults() Settings {
 	cfg := gateway.DefaultConfig()
-	return Settings{Listen: "127.0.0.1:8080", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json",
-		PublicPerTarget: cfg.PublicPerTarget, PublicTargetWindow: cfg.PublicTargetWindow, IdempotencyTTL: gateway.DefaultIdempotencyTTL}
+	return Settings{Listen: "127.0.0.1:8080", AdminListen: "127.0.0.1:9090", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json",
+		PublicPerTarget: cfg.PublicPerTarget, PublicTargetWindow: cfg.PublicTargetWindow, IdempotencyTTL: gateway.DefaultIdempotencyTTL,
+		StreamsPerKey: cfg.StreamsPerKey, MaxStreams: cfg.MaxStreams,
+		ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout}
 }
 
 // load applies the file, then the environment, then the flags given.
@@ -186,8 +201,55 @@ func loadSigners(entries []string, passFile string) (*gateway.Keystore, error) {
 	return gateway.LoadKeystore(entries, bytes.TrimRight(pass, "\r\n"))
 }
 
+// loopback refuses an address whose host is not a loopback name or IP
+// (":6060" and "0.0.0.0:6060" listen on every interface).
+func loopback(setting, addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("%s: %w", setting, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("%s: %q is not a loopback address (127.0.0.1:PORT or [::1]:PORT)", setting, addr)
+}
+
+// check refuses settings the gateway must not start with, before it
+// touches the network.
+func check(s Settings) error {
+	if s.Pprof != "" {
+		// Profiles and goroutine dumps show request data and let anyone
+		// spend the gateway's CPU: never beyond this host.
+		if err := loopback("pprof", s.Pprof); err != nil {
+			return err
+		}
+	}
+	if s.AdminListen != "" && s.AdminListen == s.Listen {
+		return fmt.Errorf("admin_listen: %q is the public listener's address", s.AdminListen)
+	}
+	return nil
+}
+
+// pprofMux serves net/http/pprof's handlers (not http.DefaultServeMux,
+// which any imported package may add to).
+func pprofMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
+}
+
 func run(s Settings, log *slog.Logger) error {
-	net, err := network.Open(s.Description, s.Home, nil)
+	if err := check(s); err != nil {
+		return err
+	}
+	nw, err := network.Open(s.Description, s.Home, nil)
 	if err != nil {
 		return err
 	}
@@ -199,11 +261,13 @@ func run(s Settings, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ledger := &gateway.FabricLedger{Net: net}
+	ledger := &gateway.FabricLedger{Net: nw}
 	defer ledger.Close()
 	cfg := gateway.DefaultConfig()
 	cfg.TrustedProxies = s.TrustedProxies
 	cfg.PublicPerTarget, cfg.PublicTargetWindow = s.PublicPerTarget, s.PublicTargetWindow
+	cfg.StreamsPerKey, cfg.MaxStreams = s.StreamsPerKey, s.MaxStreams
+	cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout
 	cfg.AuditDir = filepath.Join(s.stateDir(), "audit")
 	if err := os.MkdirAll(cfg.AuditDir, 0o700); err != nil {
 		return err
@@ -245,14 +309,28 @@ func run(s Settings, log *slog.Logger) error {
 	default:
 		cfg.Cache = gateway.NewSizedMemoryCache(100_000, s.CacheMB<<20)
 	}
-	router, err := gateway.NewServer(cfg, acl, ks, ledger, log).Router()
+	gw := gateway.NewServer(cfg, acl, ks, ledger, log)
+	router, err := gw.Router()
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Addr: s.Listen, Handler: router, ReadHeaderTimeout: 10 * time.Second}
+	srv, err := newServer(s, cfg, router)
+	if err != nil {
+		return err
+	}
 	if s.Pprof != "" {
 		// A listener of its own: profiles never share the API's address.
-		go func() { _ = http.ListenAndServe(s.Pprof, http.DefaultServeMux) }()
+		pp := &http.Server{Addr: s.Pprof, Handler: pprofMux(), ReadHeaderTimeout: 10 * time.Second}
+		go func() { _ = pp.ListenAndServe() }()
+	}
+	if s.AdminListen != "" {
+		admin := &http.Server{Addr: s.AdminListen, Handler: gw.AdminRouter(), ReadHeaderTimeout: 10 * time.Second,
+			ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second, IdleTimeout: 60 * time.Second}
+		go func() {
+			if err := admin.ListenAndServe(); err != nil {
+				log.Error("admin listener stopped", "listen", s.AdminListen, "error", err.Error())
+			}
+		}()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -261,9 +339,9 @@ func run(s Settings, log *slog.Logger) error {
 		log.Warn("not watching the API key file", "file", s.Keys, "error", err)
 	}
 	checkpoints := filepath.Join(s.stateDir(), "checkpoints")
-	(&gateway.Invalidator{Net: net, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
+	(&gateway.Invalidator{Net: nw, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
 	if s.ExchangeOrg != "" {
-		(&gateway.ExchangeListener{Net: net, Who: gateway.Identity{Org: s.ExchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: checkpoints, Log: log}).Run(ctx)
+		(&gateway.ExchangeListener{Net: nw, Who: gateway.Identity{Org: s.ExchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: checkpoints, Log: log}).Run(ctx)
 	}
 	go func() {
 		<-ctx.Done()
@@ -272,9 +350,39 @@ func run(s Settings, log *slog.Logger) error {
 		defer cancel()
 		_ = srv.Shutdown(shutdown)
 	}()
-	log.Info("serving", "listen", s.Listen)
-	if err := srv.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+	log.Info("serving", "listen", s.Listen, "tls", srv.TLSConfig != nil)
+	ln, err := net.Listen("tcp", s.Listen)
+	if err != nil {
+		return err
+	}
+	if err := serve(srv, ln); !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
 	return nil
+}
+
+// newServer is the public listener's server: the gateway's connection
+// bounds, and TLS when tls_cert is set.
+func newServer(s Settings, cfg gateway.Config, h http.Handler) (*http.Server, error) {
+	srv := gateway.HTTPServer(cfg, s.Listen, h)
+	if s.TLSCert == "" && s.TLSKey == "" {
+		if s.TLSClientCA != "" || (s.TLSClientAuth != "" && s.TLSClientAuth != gateway.ClientCertNone) {
+			return nil, fmt.Errorf("tls_client_ca and tls_client_auth need tls_cert and tls_key")
+		}
+		return srv, nil
+	}
+	tc, err := gateway.TLSConfig(s.TLSCert, s.TLSKey, s.TLSClientCA, s.TLSClientAuth)
+	if err != nil {
+		return nil, err
+	}
+	srv.TLSConfig = tc
+	return srv, nil
+}
+
+// serve serves srv on ln, over TLS when srv has a TLS configuration.
+func serve(srv *http.Server, ln net.Listener) error {
+	if srv.TLSConfig != nil {
+		return srv.ServeTLS(ln, "", "")
+	}
+	return srv.Serve(ln)
 }

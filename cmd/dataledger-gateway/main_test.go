@@ -1,8 +1,10 @@
 package main
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -106,5 +108,33 @@ func TestRedisSettings(t *testing.T) {
 	if s.RedisURL != "rediss://gw:pw@127.0.0.1:6380/2" || s.RedisCA != "ca.pem" || s.RedisCert != "c.pem" || s.RedisKey != "c.key" ||
 		s.RedisServerName != "redis.test" || s.RedisMACKey != "mac" {
 		t.Fatalf("settings %+v", s)
+	}
+}
+
+// --pprof on anything but loopback stops the gateway at startup, before it
+// touches the network; /metrics and /readyz default to a loopback admin
+// listener of their own.
+func TestPprofAndAdminAreLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:6060", ":6060", "192.0.2.1:6060", "example.com:6060", "6060"} {
+		s, err := load([]string{"--pprof", addr, "--description", filepath.Join(t.TempDir(), "absent.yaml")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = run(s, slog.New(slog.DiscardHandler))
+		if err == nil || !strings.Contains(err.Error(), "pprof") {
+			t.Fatalf("--pprof %s: %v, want a refusal naming pprof", addr, err)
+		}
+	}
+	for _, addr := range []string{"127.0.0.1:6060", "[::1]:6060", "localhost:6060"} {
+		if err := check(Settings{Pprof: addr}); err != nil {
+			t.Fatalf("--pprof %s: %v", addr, err)
+		}
+	}
+	s, err := load(nil)
+	if err != nil || loopback("admin_listen", s.AdminListen) != nil || s.AdminListen == s.Listen {
+		t.Fatalf("default admin listener %q (public %q): %v", s.AdminListen, s.Listen, err)
+	}
+	if err := check(Settings{Listen: "127.0.0.1:8080", AdminListen: "127.0.0.1:8080"}); err == nil {
+		t.Fatal("the admin listener on the public address was accepted")
 	}
 }

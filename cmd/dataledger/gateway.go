@@ -72,7 +72,7 @@ func gatewayCmd() *cobra.Command {
 		},
 	}
 	keys.AddCommand(create, list, revoke)
-	var listen, redisAddr string
+	var listen, adminListen, redisAddr string
 	var noCache bool
 	var exchangeOrg string
 	start := &cobra.Command{
@@ -83,7 +83,7 @@ func gatewayCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			args := []string{"--listen", listen, "--description", netFlags.description, "--home", n.L.Home, "--keys", keysPath}
+			args := []string{"--listen", listen, "--admin-listen", adminListen, "--description", netFlags.description, "--home", n.L.Home, "--keys", keysPath}
 			if redisAddr != "" {
 				args = append(args, "--redis", redisAddr)
 			}
@@ -97,7 +97,7 @@ func gatewayCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := network.WaitReady("http://"+listen+"/readyz", 60*time.Second); err != nil {
+			if err := network.WaitReady("http://"+adminListen+"/readyz", 60*time.Second); err != nil {
 				return fmt.Errorf("the gateway (pid %d) is not ready: %w; see %s", pid, err, n.L.LogFile("gateway"))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "gateway ready on http://%s (pid %d)\n", listen, pid)
@@ -105,6 +105,7 @@ func gatewayCmd() *cobra.Command {
 		},
 	}
 	start.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
+	start.Flags().StringVar(&adminListen, "admin-listen", "127.0.0.1:9090", "address of /metrics and /readyz (loopback)")
 	start.Flags().StringVar(&redisAddr, "redis", "", "Redis for the shared cache (empty: in-process)")
 	start.Flags().BoolVar(&noCache, "no-cache", false, "answer every lookup from the ledger (for measurements)")
 	start.Flags().StringVar(&exchangeOrg, "exchange-org", "", "record, as this exchange org, receipt of every new certificate")

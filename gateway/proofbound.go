@@ -1,0 +1,135 @@
+package gateway
+
+import (
+	"context"
+	"crypto/x509"
+	"net/http"
+	"runtime"
+	"strconv"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
+
+	"dataledger/proof"
+)
+
+// RuleProofBound: POST /api/v1/proofs/verify checks a bundle of at most
+// MaxProofBytes, MaxProofBlocks blocks (the record's, the issuer key's
+// and the configurations in force), MaxProofTxs transactions in a block
+// and MaxProofSignatures signatures and endorsements in all, within
+// ProofVerifyTimeout, ProofVerifiers at a time. Every signature is an
+// ECDSA verification and every block a protobuf parse: without bounds one
+// public request could make the gateway verify for as long as it likes.
+const RuleProofBound = "DL-PROOF-BOUND"
+
+// The bounds of RuleProofBound: a real bundle has 2 to 4 blocks and a
+// dozen signatures.
+const (
+	MaxProofBytes      = 1 << 20
+	MaxProofBlocks     = 8
+	MaxProofTxs        = 1000
+	MaxProofSignatures = 64
+)
+
+// ProofVerifyTimeout bounds one verification (a variable for tests).
+var ProofVerifyTimeout = 5 * time.Second
+
+// ProofVerifiers is how many verifications run at once.
+var ProofVerifiers = runtime.NumCPU()
+
+var proofSlots = make(chan struct{}, max(ProofVerifiers, 1))
+
+// boundBundle counts a parsed bundle's blocks, transactions, signatures
+// and endorsements, refusing one beyond the bounds before any signature
+// is checked.
+func boundBundle(b *proof.Bundle) error {
+	type blk struct {
+		raw   []byte
+		tx    int // the included transaction (-1: none)
+		field string
+	}
+	blocks := []blk{{b.Record.Block, b.Record.TxIndex, "record.block"}}
+	if b.IssuerKey != nil {
+		blocks = append(blocks, blk{b.IssuerKey.Block, b.IssuerKey.TxIndex, "issuerKey.block"})
+	}
+	for _, c := range b.Configs {
+		blocks = append(blocks, blk{c.Block, 0, "configs"})
+	}
+	if len(blocks) > MaxProofBlocks {
+		return refuse(http.StatusUnprocessableEntity, RuleProofBound, "configs", "the bundle holds "+strconv.Itoa(len(blocks))+" blocks; at most "+strconv.Itoa(MaxProofBlocks)+" are checked")
+	}
+	sigs := 0
+	for _, k := range blocks {
+		var block common.Block
+		if err := proto.Unmarshal(k.raw, &block); err != nil {
+			continue // proof.Verify reports a malformed block
+		}
+		txs := block.GetData().GetData()
+		if len(txs) > MaxProofTxs {
+			return refuse(http.StatusUnprocessableEntity, RuleProofBound, k.field, "a block of "+strconv.Itoa(len(txs))+" transactions; at most "+strconv.Itoa(MaxProofTxs))
+		}
+		if md := block.GetMetadata().GetMetadata(); len(md) > int(common.BlockMetadataIndex_SIGNATURES) {
+			var m common.Metadata
+			if proto.Unmarshal(md[common.BlockMetadataIndex_SIGNATURES], &m) == nil {
+				sigs += len(m.GetSignatures())
+			}
+		}
+		for i, tx := range txs {
+			if i != k.tx {
+				continue
+			}
+			sigs += 1 + endorsements(tx) // the creator's signature and the endorsers'
+		}
+		if sigs > MaxProofSignatures {
+			return refuse(http.StatusUnprocessableEntity, RuleProofBound, k.field, "the bundle holds more than "+strconv.Itoa(MaxProofSignatures)+" signatures and endorsements to check")
+		}
+	}
+	return nil
+}
+
+// endorsements counts a transaction envelope's endorsements.
+func endorsements(env []byte) int {
+	var e common.Envelope
+	var p common.Payload
+	var tx peer.Transaction
+	if proto.Unmarshal(env, &e) != nil || proto.Unmarshal(e.GetPayload(), &p) != nil || proto.Unmarshal(p.GetData(), &tx) != nil {
+		return 0
+	}
+	n := 0
+	for _, a := range tx.GetActions() {
+		var cap peer.ChaincodeActionPayload
+		if proto.Unmarshal(a.GetPayload(), &cap) == nil {
+			n += len(cap.GetAction().GetEndorsements())
+		}
+	}
+	return n
+}
+
+// verifyBounded runs proof.Verify within ProofVerifyTimeout, one of
+// ProofVerifiers at a time. A verification past its deadline goes on in
+// the background holding its slot, so the slots bound the CPU spent.
+func verifyBounded(ctx context.Context, b *proof.Bundle, roots []*x509.Certificate) (*proof.Report, error) {
+	ctx, cancel := context.WithTimeout(ctx, ProofVerifyTimeout)
+	defer cancel()
+	select {
+	case proofSlots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, refuse(http.StatusServiceUnavailable, RuleProofBound, "bundle", "the gateway is verifying as many bundles as it may; retry later")
+	}
+	done := make(chan *proof.Report, 1)
+	go func() {
+		defer func() { <-proofSlots }()
+		done <- verifyProofFn(b, roots)
+	}()
+	select {
+	case r := <-done:
+		return r, nil
+	case <-ctx.Done():
+		return nil, refuse(http.StatusServiceUnavailable, RuleProofBound, "bundle", "the bundle was not verified within "+ProofVerifyTimeout.String())
+	}
+}
+
+// verifyProofFn is proof.Verify (a test makes it slow).
+var verifyProofFn = proof.Verify
