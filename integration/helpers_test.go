@@ -78,22 +78,8 @@ func cryptoRandRead(p []byte) (int, error) { return rand.Read(p) }
 // org's peer right after it may still see the state before.
 func synced(t *testing.T, r *network.Committed) {
 	t.Helper()
-	ch := net.D.Channel(r.Channel)
-	deadline := time.Now().Add(15 * time.Second)
-	for _, p := range net.D.ChannelPeers(ch) {
-		if _, ok := net.PID(p.ID()); !ok {
-			continue // a stopped peer catches up later; nobody reads from it
-		}
-		for {
-			h, err := net.Height(p, r.Channel)
-			if err == nil && h > r.BlockNumber {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s has not committed block %d of %s: height %d (%v)", p.ID(), r.BlockNumber, r.Channel, h, err)
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
+	if err := net.Synced(r, 15*time.Second); err != nil {
+		t.Fatal(err)
 	}
 }
 

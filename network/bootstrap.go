@@ -72,3 +72,32 @@ func (n *Net) ready(timeout time.Duration) error {
 	}
 	return nil
 }
+
+// Synced waits until every running peer of the channel has committed the
+// block of a write: Fabric reports a commit from one peer, and the next
+// transaction may be endorsed by another org's peer that is a block
+// behind (a refusal such as "no agreement" for a record just written).
+// A stopped peer is skipped: it catches up when it starts.
+func (n *Net) Synced(r *Committed, timeout time.Duration) error {
+	ch := n.D.Channel(r.Channel)
+	if ch == nil {
+		return fmt.Errorf("no channel %q in the description", r.Channel)
+	}
+	deadline := time.Now().Add(timeout)
+	for _, p := range n.D.ChannelPeers(ch) {
+		if _, ok := n.PID(p.ID()); !ok {
+			continue
+		}
+		for {
+			h, err := n.Height(p, r.Channel)
+			if err == nil && h > r.BlockNumber {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s has not committed block %d of %s: height %d (%v)", p.ID(), r.BlockNumber, r.Channel, h, err)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	return nil
+}

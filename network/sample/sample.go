@@ -25,6 +25,7 @@ type Issuer struct {
 	Authority  *network.Client // role authority: keys, filing, status decisions
 	Operator   *network.Client // role operator: parties, agreements, issuing
 	Key        *certs.PrivateKey
+	net        *network.Net
 }
 
 // NewIssuer connects as the channel authority org's "authority" and
@@ -43,7 +44,7 @@ func NewIssuer(n *network.Net, channel, department string) (*Issuer, error) {
 		auth.Close()
 		return nil, err
 	}
-	is := &Issuer{Channel: channel, Division: ch.DivisionCode, Department: department, Authority: auth, Operator: op}
+	is := &Issuer{Channel: channel, Division: ch.DivisionCode, Department: department, Authority: auth, Operator: op, net: n}
 	if is.Key, err = certs.GenerateKey(nil); err != nil {
 		return nil, err
 	}
@@ -116,7 +117,12 @@ func (is *Issuer) CatalogAgreement(grantor, grantee, granteeName string) (*Agree
 	a.Digest = certs.SM3Hex([]byte("目录授权协议 " + a.Number + " " + grantee))
 	in := domain.AgreementInput{Number: a.Number, Kind: domain.AgreementCatalog, GrantorCreditCode: grantor, GranteeCreditCode: grantee,
 		DocumentDigest: a.Digest, Scope: "公共交通客流统计数据（开发目录）", TermStart: a.TermStart, TermEnd: a.TermEnd, SignedOn: Today()}
-	if _, _, err := is.Operator.RecordAgreement(is.Channel, in); err != nil {
+	_, rec, err := is.Operator.RecordAgreement(is.Channel, in)
+	if err != nil {
+		return nil, err
+	}
+	// Filing may be endorsed by another org's peer: it must have the record.
+	if err := is.net.Synced(rec, 15*time.Second); err != nil {
 		return nil, err
 	}
 	if _, _, err := is.Authority.FileAgreement(is.Channel, a.Number); err != nil {
@@ -200,24 +206,39 @@ func (is *Issuer) Develop(app *domain.ApplicationInput, operator string) error {
 		{is.Authority, network.Tx.ComplianceReview(app.Number, domain.ReviewerAgency, domain.DecisionApproved, "")},
 		{is.Authority, network.Tx.ComplianceReview(app.Number, app.DataProviders[0], domain.DecisionApproved, "")},
 	}
+	// Each step acts on what the one before wrote, possibly endorsed by
+	// another org's peer: it waits until every peer has the block.
+	synced := func(what string, res *network.Committed, err error) error {
+		if err == nil {
+			err = is.net.Synced(res, 15*time.Second)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", what, err)
+		}
+		return nil
+	}
 	for _, s := range steps {
-		if _, _, err := s.call.Submit(s.c, is.Channel); err != nil {
-			return fmt.Errorf("%s: %w", s.call.Fn, err)
+		_, res, err := s.call.Submit(s.c, is.Channel)
+		if err := synced(s.call.Fn, res, err); err != nil {
+			return err
 		}
 	}
-	if _, _, err := is.Operator.RecordAgreement(is.Channel, scenario); err != nil {
-		return fmt.Errorf("scenario agreement: %w", err)
+	_, res, err := is.Operator.RecordAgreement(is.Channel, scenario)
+	if err := synced("scenario agreement", res, err); err != nil {
+		return err
 	}
-	if _, _, err := is.Authority.FileAgreement(is.Channel, scenario.Number); err != nil {
-		return fmt.Errorf("filing the scenario agreement: %w", err)
+	_, res, err = is.Authority.FileAgreement(is.Channel, scenario.Number)
+	if err := synced("filing the scenario agreement", res, err); err != nil {
+		return err
 	}
 	for _, call := range []network.Write[*domain.Application]{
 		network.Tx.AttachScenarioAgreement(app.Number, scenario.Number),
 		network.Tx.StartDevelopment(app.Number),
 		network.Tx.VerifyConsistency(app.Number, certs.SM3Hex([]byte("产品 "+app.Number)), true, "", domain.DecisionApproved, ""),
 	} {
-		if _, _, err := call.Submit(is.Operator, is.Channel); err != nil {
-			return fmt.Errorf("%s: %w", call.Fn, err)
+		_, res, err := call.Submit(is.Operator, is.Channel)
+		if err := synced(call.Fn, res, err); err != nil {
+			return err
 		}
 	}
 	return nil
