@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what dataledger needs beyond Go: openssl (the SM2/SM3 interop
-# tests cross-check with it). Go itself (1.26) must be on PATH.
+# tests cross-check with it). Go itself (1.26 or newer) must be on PATH; the
+# scripts set GOTOOLCHAIN=go1.27.3, which it fetches through the module proxy.
 set -euo pipefail
 command -v go >/dev/null || { echo "dataledger needs Go 1.26 on PATH" >&2; exit 1; }
 missing=()

@@ -5,6 +5,7 @@
 # demo. Stop it with: bin/dataledger network down   (--purge deletes state)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export GOTOOLCHAIN=go1.27.3 # the approved toolchain; Go 1.26 fetches it through the module proxy
 bash scripts/deps.sh
 echo "building dataledger binaries into bin/"
 go build -o bin/ ./cmd/...
