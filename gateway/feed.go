@@ -84,10 +84,21 @@ func (s *Server) feed(c *gin.Context) {
 		return
 	}
 	defer release()
-	// The feed outlives the request timeout: it ends when the client goes.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(c.Request.Context()))
+	// The feed outlives the request timeout: it ends when the client goes
+	// (the connection's context, kept by limits before the timeout).
+	conn := c.Request.Context()
+	if v, ok := c.Get(ctxConn); ok {
+		conn = v.(context.Context)
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(conn))
 	defer cancel()
-	go func() { <-c.Request.Context().Done(); cancel() }()
+	go func() {
+		select {
+		case <-conn.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	events, err := s.ledger.Events(ctx, identity(c), channel, from)
 	if err != nil {
 		abort(c, err)

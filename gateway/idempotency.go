@@ -252,7 +252,7 @@ func (s *IdempotencyStore) middleware(c *gin.Context) {
 	// address's (as Config.TrustedProxies resolves it).
 	scope := c.GetString(ctxCaller)
 	if c.GetString(ctxRole) == RolePublic {
-		scope = RolePublic + "@" + c.ClientIP()
+		scope = RolePublic + "@" + clientKey(c.ClientIP())
 	}
 	key := scope + "|" + idem
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +30,20 @@ type publicLimiter struct {
 	counts    map[string]int
 }
 
+// clientKey is what the public's limits count by: an IPv4 address, or an
+// IPv6 address's /64 (one client holds a whole /64).
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || a.Unmap().Is4() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
+}
+
 func (l *publicLimiter) middleware(c *gin.Context) {
 	if c.GetString(ctxRole) != RolePublic {
 		c.Next()
@@ -39,7 +54,7 @@ func (l *publicLimiter) middleware(c *gin.Context) {
 	if !now.Equal(l.window) {
 		l.window, l.counts = now, map[string]int{}
 	}
-	ip := c.ClientIP() // the socket peer, or what a trusted proxy forwarded (Config.TrustedProxies)
+	ip := clientKey(c.ClientIP()) // the socket peer, or what a trusted proxy forwarded (Config.TrustedProxies)
 	l.counts[ip]++
 	over := l.counts[ip] > l.perMinute
 	l.mu.Unlock()
@@ -81,22 +96,45 @@ func (l *targetLimiter) middleware(c *gin.Context) {
 		return
 	}
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
-	if wait := l.admit(bodyTargets(body, l.field)); wait > 0 {
+	targets := bodyTargets(body, l.field)
+	wait, at := l.admit(targets)
+	if wait > 0 {
 		c.Header("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
 		abort(c, refuse(http.StatusTooManyRequests, RuleRateTarget, l.field, "at most "+strconv.Itoa(l.max)+" requests against one "+l.field+
 			" in "+l.window.String()+" without an API key, from all addresses together"))
 		return
 	}
 	c.Next()
+	// Only what was accepted counts: a refused or failed request gives its
+	// place back, so junk cannot use up a target's window.
+	if st := c.Writer.Status(); st < 200 || st >= 300 {
+		l.release(targets, at)
+	}
 }
 
-// admit records a request against targets and answers 0, or how long
-// until one of them has room again (then nothing is recorded).
-func (l *targetLimiter) admit(targets []string) time.Duration {
-	if len(targets) == 0 {
-		return 0 // no target: the handler refuses the body
+// release gives back the places admit recorded at at.
+func (l *targetLimiter) release(targets []string, at time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, t := range targets {
+		times := l.hits[t]
+		for i := len(times) - 1; i >= 0; i-- {
+			if times[i].Equal(at) {
+				l.hits[t] = append(times[:i:i], times[i+1:]...)
+				break
+			}
+		}
 	}
+}
+
+// admit records a request against targets and answers 0 with the time
+// it recorded, or how long until one of them has room again (then
+// nothing is recorded).
+func (l *targetLimiter) admit(targets []string) (time.Duration, time.Time) {
 	now := l.now()
+	if len(targets) == 0 {
+		return 0, now // no target: the handler refuses the body
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.swept) >= time.Minute { // forget targets whose window has passed
@@ -123,12 +161,12 @@ func (l *targetLimiter) admit(targets []string) time.Duration {
 		}
 	}
 	if wait > 0 {
-		return wait
+		return wait, now
 	}
 	for _, t := range targets {
 		l.hits[t] = append(l.hits[t], now)
 	}
-	return 0
+	return 0, now
 }
 
 // bodyTargets reads the values of field in a JSON object body, read as

@@ -157,26 +157,76 @@ func TestTargetWindowSlides(t *testing.T) {
 	now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	l := newTargetLimiter("target", 2, time.Hour)
 	l.now = func() time.Time { return now }
-	if l.admit([]string{"A"}) != 0 {
+	if admitWait(l, []string{"A"}) != 0 {
 		t.Fatal("first")
 	}
 	now = now.Add(30 * time.Minute)
-	if l.admit([]string{"A"}) != 0 {
+	if admitWait(l, []string{"A"}) != 0 {
 		t.Fatal("second")
 	}
-	if w := l.admit([]string{"A"}); w != 30*time.Minute {
+	if w := admitWait(l, []string{"A"}); w != 30*time.Minute {
 		t.Fatalf("third waits %v, want 30m", w)
 	}
-	if w := l.admit([]string{"B", "A"}); w == 0 || len(l.hits["B"]) != 0 {
+	if w := admitWait(l, []string{"B", "A"}); w == 0 || len(l.hits["B"]) != 0 {
 		t.Fatalf("a body naming a full target is refused and counts for none: %v %v", w, l.hits)
 	}
 	now = now.Add(30 * time.Minute)
-	if l.admit([]string{"A"}) != 0 {
+	if admitWait(l, []string{"A"}) != 0 {
 		t.Fatal("after the oldest left the window")
 	}
 	now = now.Add(2 * time.Hour)
-	l.admit([]string{"C"})
+	admitWait(l, []string{"C"})
 	if _, ok := l.hits["A"]; ok {
 		t.Fatal("a target whose window passed is still held")
+	}
+}
+
+func admitWait(l *targetLimiter, targets []string) time.Duration {
+	w, _ := l.admit(targets)
+	return w
+}
+
+// Refused requests give their place back: five malformed objections
+// against a target do not hold off the public's genuine ones for the hour.
+func TestRefusedObjectionsDoNotUseUpATarget(t *testing.T) {
+	h := rateServer(t, nil)
+	junk := `{"number":"j","targetKind":"certificate","target":"` + certNumber + `","Target":"` + certNumber + `"}` // refused: DL-JSON-MEMBER
+	for i := 0; i < 6; i++ {
+		w := publicFrom(h, http.MethodPost, objections, "198.51.100."+string(rune('1'+i))+":4000", "", junk)
+		if w.Code == http.StatusTooManyRequests || w.Code < 400 {
+			t.Fatalf("junk objection %d: %d %s", i+1, w.Code, w.Body)
+		}
+	}
+	good := `{"number":"g","targetKind":"certificate","target":"` + certNumber + `"}`
+	for i := 0; i < 5; i++ {
+		if w := publicFrom(h, http.MethodPost, objections, "192.0.2."+string(rune('1'+i))+":4000", "", good); w.Code != http.StatusCreated {
+			t.Fatalf("genuine objection %d after the junk: %d %s", i+1, w.Code, w.Body)
+		}
+	}
+}
+
+// An IPv6 client holds a /64: its addresses count as one.
+func TestIPv6ClientsCountByTheirSlash64(t *testing.T) {
+	for in, want := range map[string]string{
+		"2001:db8:1:2:aaaa::1":  "2001:db8:1:2::/64",
+		"2001:db8:1:2:bbbb::99": "2001:db8:1:2::/64",
+		"192.0.2.7":             "192.0.2.7",
+		"::ffff:192.0.2.7":      "::ffff:192.0.2.7",
+		"not an address":        "not an address",
+	} {
+		if got := clientKey(in); got != want {
+			t.Errorf("clientKey(%q) = %q, want %q", in, got, want)
+		}
+	}
+	h := rateServer(t, nil)
+	refused := 0
+	for i := 0; i < 8; i++ {
+		w := publicFrom(h, http.MethodPost, objections, "[2001:db8:1:2::"+string(rune('1'+i))+"]:4000", "", `{"number":"x"}`)
+		if w.Code == http.StatusTooManyRequests {
+			refused++
+		}
+	}
+	if refused != 3 {
+		t.Fatalf("8 filings from 8 addresses of one /64: %d refused, want 3", refused)
 	}
 }

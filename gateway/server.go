@@ -113,6 +113,7 @@ const (
 	ctxCaller    = "caller" // the API key's ID, or "public"
 	ctxRequestID = "requestId"
 	ctxRole      = "role"
+	ctxConn      = "conn" // the request's context before the request timeout: ends when the client goes
 	ctxIdentity  = "identity"
 )
 
@@ -228,6 +229,7 @@ func (s *Server) logRequests(c *gin.Context) {
 
 func (s *Server) limits(c *gin.Context) {
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+	c.Set(ctxConn, c.Request.Context())
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()
 	c.Request = c.Request.WithContext(ctx)

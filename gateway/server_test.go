@@ -156,6 +156,12 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
+	return newHarnessConfig(t, DefaultConfig())
+}
+
+// newHarnessConfig is newHarness with a configuration of the test's.
+func newHarnessConfig(t *testing.T, cfg Config) *harness {
+	t.Helper()
 	ks, err := OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -172,7 +178,7 @@ func newHarness(t *testing.T) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := NewServer(DefaultConfig(), acl, ks, hs.ledger, slog.New(slog.NewJSONHandler(hs.logs, nil)))
+	srv := NewServer(cfg, acl, ks, hs.ledger, slog.New(slog.NewJSONHandler(hs.logs, nil)))
 	r, err := srv.Router()
 	if err != nil {
 		t.Fatal(err)

@@ -63,10 +63,11 @@ func TestHTTPServerBounds(t *testing.T) {
 
 // The feed keeps streaming past the server's read and write timeouts.
 func TestFeedOutlivesTheConnectionTimeouts(t *testing.T) {
-	hs := newHarness(t)
-	hs.ledger.hold = true
 	cfg := DefaultConfig()
 	cfg.ReadTimeout, cfg.WriteTimeout = 200*time.Millisecond, 200*time.Millisecond
+	cfg.RequestTimeout = 200 * time.Millisecond // a request's own bound: not a stream's
+	hs := newHarnessConfig(t, cfg)
+	hs.ledger.hold = true
 	srv := HTTPServer(cfg, "", hs.h)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

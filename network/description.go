@@ -237,6 +237,11 @@ func (d *Description) Validate() error {
 		if !members[c.Authority] {
 			return fmt.Errorf("channel %s: its authority %q must be a member", c.Name, c.Authority)
 		}
+		if sup := d.supervisor(c); sup != "" {
+			if o := d.Org(sup); o == nil || !members[sup] || o.Role != "data-authority" || sup == c.Authority {
+				return fmt.Errorf("channel %s: its supervisor %q must be another data authority that is a member of the channel", c.Name, sup)
+			}
+		}
 	}
 	return nil
 }

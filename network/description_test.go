@@ -18,8 +18,14 @@ func TestChannelsSupervisorIsTheProvincesAuthority(t *testing.T) {
 		}
 	}
 	d, _ := Load("dataledger.yaml")
-	d.Channels[1].Supervisor = "ExchangeMSP" // named in the description: taken as named
-	if got := d.ChannelConfigs()[d.Channels[1].Name].Supervisor; got != "ExchangeMSP" {
-		t.Errorf("an explicit supervisor is not taken: %q", got)
+	d.Channels[1].Supervisor = "ProvinceMSP" // named in the description: taken as named
+	if got := d.ChannelConfigs()[d.Channels[1].Name].Supervisor; got != "ProvinceMSP" || d.Validate() != nil {
+		t.Errorf("an explicit supervisor is not taken: %q (%v)", got, d.Validate())
+	}
+	for _, bad := range []string{"ExchangeMSP", "CityAMSP", "NoSuchMSP", "CityBMSP"} { // an exchange, itself, unknown, not a member
+		d.Channels[1].Supervisor = bad
+		if err := d.Validate(); err == nil {
+			t.Errorf("supervisor %s of channel %s was accepted", bad, d.Channels[1].Name)
+		}
 	}
 }
