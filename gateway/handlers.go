@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -143,9 +142,8 @@ func (s *Server) verifyNumber(c *gin.Context) {
 // verifyDocument compares an uploaded credential or certificate with the
 // ledger: tampered on any difference.
 func (s *Server) verifyDocument(c *gin.Context) {
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		abort(c, fail(http.StatusRequestEntityTooLarge, "the document is larger than the limit"))
+	body, ok := readBody(c, "document")
+	if !ok {
 		return
 	}
 	var head struct {
@@ -205,9 +203,8 @@ func written(res *network.Committed) WriteResponse {
 }
 
 func decodeBody(c *gin.Context, v any) bool {
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		abort(c, fail(http.StatusRequestEntityTooLarge, "the body is larger than the limit"))
+	body, ok := readBody(c, "body")
+	if !ok {
 		return false
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))

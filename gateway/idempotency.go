@@ -240,12 +240,10 @@ func (s *IdempotencyStore) middleware(c *gin.Context) {
 		abort(c, fail(http.StatusBadRequest, "Idempotency-Key is longer than 128 characters"))
 		return
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		abort(c, fail(http.StatusRequestEntityTooLarge, "the body is larger than the limit"))
+	body, ok := readBody(c, "body")
+	if !ok {
 		return
 	}
-	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
 	hash := hex.EncodeToString(sum[:])
 	// Keys are the caller's own: an API key's, or a public client

@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/netip"
 	"strconv"
@@ -90,12 +89,10 @@ func (l *targetLimiter) middleware(c *gin.Context) {
 		c.Next()
 		return
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		abort(c, fail(http.StatusRequestEntityTooLarge, "the body is larger than the limit"))
+	body, ok := readBody(c, "body")
+	if !ok {
 		return
 	}
-	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	targets := bodyTargets(body, l.field)
 	wait, at := l.admit(targets)
 	if wait > 0 {

@@ -114,6 +114,7 @@ const (
 	ctxRequestID = "requestId"
 	ctxRole      = "role"
 	ctxConn      = "conn" // the request's context before the request timeout: ends when the client goes
+	ctxBody      = "body" // the request's body, once read (readBody)
 	ctxIdentity  = "identity"
 )
 

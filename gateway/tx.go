@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"reflect"
 	"strings"
@@ -44,8 +43,8 @@ func (s *Server) txHandler(route Route) gin.HandlerFunc {
 				args = append(args, c.DefaultQuery(key, def))
 			case "body":
 				if raw == nil {
-					if raw, err = io.ReadAll(c.Request.Body); err != nil {
-						abort(c, fail(http.StatusRequestEntityTooLarge, "the body is larger than the limit"))
+					var ok bool
+					if raw, ok = readBody(c, "body"); !ok {
 						return
 					}
 					if err := checkMembers(raw, bodyType, ""); err != nil {
