@@ -155,9 +155,6 @@ func (a *App) ListCredentials(s store.Store, by, value string, pageSize int32, b
 	if err != nil {
 		return nil, err
 	}
-	if pageSize < 1 || pageSize > domain.MaxPageSize {
-		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", domain.MaxPageSize, pageSize)
-	}
 	kvs, next, err := page(s, index, []string{value}, pageSize, bookmark)
 	if err != nil {
 		return nil, err

@@ -23,8 +23,12 @@ func lastAttr(compositeKey string) string {
 // lies outside the list's prefix would read other records.
 const RuleBookmark = "DL-BOOKMARK"
 
-// page is Store.Page with the bookmark held to the list's own keys.
+// page is Store.Page with the page size bounded and the bookmark held to
+// the list's own keys.
 func page(s store.Store, recordType string, attrs []string, pageSize int32, bookmark string) ([]store.KV, string, error) {
+	if pageSize < 1 || pageSize > domain.MaxPageSize {
+		return nil, "", domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", domain.MaxPageSize, pageSize)
+	}
 	prefix, err := s.Key(recordType, attrs...)
 	if err != nil {
 		return nil, "", err
@@ -36,9 +40,6 @@ func page(s store.Store, recordType string, attrs []string, pageSize int32, book
 }
 
 func listRecords[T any](s store.Store, recordType string, attrs []string, pageSize int32, bookmark string) (*domain.Page[T], error) {
-	if pageSize < 1 || pageSize > domain.MaxPageSize {
-		return nil, domain.Invalid(RulePageSize, "pageSize", "must be 1..%d, got %d", domain.MaxPageSize, pageSize)
-	}
 	kvs, next, err := page(s, recordType, attrs, pageSize, bookmark)
 	if err != nil {
 		return nil, err
