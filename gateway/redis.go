@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -80,13 +79,9 @@ func RedisOptions(s RedisSettings) (*redis.Options, error) {
 		o.TLSConfig.ServerName = s.ServerName
 	}
 	if s.CAFile != "" {
-		pem, err := os.ReadFile(s.CAFile)
+		pool, err := certPool(s.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("redis_ca: %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("redis_ca: %s holds no PEM certificate", s.CAFile)
 		}
 		o.TLSConfig.RootCAs = pool
 	}

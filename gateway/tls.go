@@ -46,14 +46,24 @@ func TLSConfig(certFile, keyFile, clientCA, clientAuth string) (*tls.Config, err
 	if clientCA == "" {
 		return nil, fmt.Errorf("tls: tls_client_auth %s needs tls_client_ca", clientAuth)
 	}
-	pem, err := os.ReadFile(clientCA)
+	pool, err := certPool(clientCA)
 	if err != nil {
 		return nil, fmt.Errorf("tls: %w", err)
 	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(pem) {
-		return nil, fmt.Errorf("tls: no certificate in %s", clientCA)
-	}
 	cfg.ClientCAs = pool
 	return cfg, nil
+}
+
+// certPool reads a PEM file of CA certificates (the gateway's client CAs,
+// Redis's CAs).
+func certPool(file string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("%s holds no PEM certificate", file)
+	}
+	return pool, nil
 }
