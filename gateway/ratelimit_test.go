@@ -15,23 +15,11 @@ import (
 // rateServer is a gateway over the fake ledger with cfg changed by edit.
 func rateServer(t *testing.T, edit func(*Config)) http.Handler {
 	t.Helper()
-	ks, err := OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	acl, err := LoadACL(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	cfg := DefaultConfig()
 	if edit != nil {
 		edit(&cfg)
 	}
-	r, err := NewServer(cfg, acl, ks, &fakeLedger{}, slog.New(slog.DiscardHandler)).Router()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
+	return newHarnessConfig(t, cfg).h
 }
 
 // publicFrom sends a public request from the socket peer remote, with an
