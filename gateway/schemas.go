@@ -99,6 +99,13 @@ type (
 	ReasonRequest struct {
 		Reason string `json:"reason"`
 	}
+	// RevokeKeyRequest revokes an issuer key; compromisedAt (RFC 3339)
+	// states since when it was compromised: every document registered
+	// under it from then on reads revoked.
+	RevokeKeyRequest struct {
+		Reason        string `json:"reason"`
+		CompromisedAt string `json:"compromisedAt,omitempty"`
+	}
 	// ActionRequest changes a record's status (suspend, reinstate,
 	// revoke, exit, terminate … as the record allows) with its reason.
 	ActionRequest struct {
@@ -173,7 +180,7 @@ var txTypes = map[string]operationTypes{
 	"SetExchanges":      {Body: SetExchangesRequest{}, Answer: Written[domain.Jurisdiction]{}},
 	"RegisterIssuerKey": {Body: domain.IssuerKeyInput{}, Answer: Written[domain.IssuerKey]{}},
 	"RotateIssuerKey":   {Body: RotateKeyRequest{}, Answer: Written[domain.IssuerKey]{}},
-	"RevokeIssuerKey":   {Body: ReasonRequest{}, Answer: Written[domain.IssuerKey]{}},
+	"RevokeIssuerKey":   {Body: RevokeKeyRequest{}, Answer: Written[domain.IssuerKey]{}},
 
 	"RegisterParty":     {Body: domain.PartyInput{}, Answer: Written[domain.Party]{}},
 	"ListParties":       {Answer: domain.Page[domain.Party]{}},

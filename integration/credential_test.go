@@ -140,7 +140,7 @@ func TestCredentialLifecycle(t *testing.T) {
 		t.Fatal(network.ErrorText(err))
 	}
 	issuedCredentials[before.AuthorizationNumber] = domain.VerifyValid
-	revokedKey, err := is.Authority.Submit("nanning", "RevokeIssuerKey", is.Key.Public().KeyID(), "私钥保管介质遗失")
+	revokedKey, err := is.Authority.Submit("nanning", "RevokeIssuerKey", is.Key.Public().KeyID(), "私钥保管介质遗失", "")
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
@@ -149,7 +149,7 @@ func TestCredentialLifecycle(t *testing.T) {
 	_, err = is.Issue(afterSigned, ag)
 	wantRefusal(t, err, domain.RuleKeyStatus)
 	v = verification(t, exchange, "nanning", "VerifyCredential", before.AuthorizationNumber)
-	if v.Status != domain.VerifyValid || v.KeyStatus != domain.KeyRevoked || !strings.Contains(v.Reason, "valid when registered") {
+	if v.Status != domain.VerifyValid || v.KeyStatus != domain.KeyRevoked || len(v.Links) != 4 || !strings.Contains(v.Links[3].Reason, "usable when registered") {
 		t.Fatalf("credential signed before the key's revocation: %+v", v)
 	}
 }

@@ -206,7 +206,7 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	if rec, _ := ended["record"].(map[string]any); rec["status"] != domain.AgreementTerminated {
 		t.Fatalf("ended agreement: %v", ended)
 	}
-	if v := api("GET", "/api/v1/verify/"+second.AuthorizationNumber, "", nil, 200); v["status"] != domain.VerifyRevoked ||
+	if v := api("GET", "/api/v1/verify/"+second.AuthorizationNumber, "", nil, 200); v["status"] != domain.VerifyAuthorizationEnded ||
 		!strings.Contains(v["reason"].(string), catalog.Number) || !strings.Contains(v["reason"].(string), "企业申请终止授权") {
 		t.Fatalf("credential after its agreement ended: %v", v)
 	}

@@ -211,8 +211,8 @@ func (txs) RegisterIssuerKey(in domain.IssuerKeyInput) Write[*domain.IssuerKey] 
 func (txs) RotateIssuerKey(oldKeyID string, newKey domain.IssuerKeyInput, reason string) Write[*domain.IssuerKey] {
 	return write[*domain.IssuerKey]("RotateIssuerKey", oldKeyID, newKey, reason)
 }
-func (txs) RevokeIssuerKey(keyID, reason string) Write[*domain.IssuerKey] {
-	return write[*domain.IssuerKey]("RevokeIssuerKey", keyID, reason)
+func (txs) RevokeIssuerKey(keyID, reason, compromisedAt string) Write[*domain.IssuerKey] {
+	return write[*domain.IssuerKey]("RevokeIssuerKey", keyID, reason, compromisedAt)
 }
 func (txs) GetIssuerKey(keyID string) Read[*domain.IssuerKey] {
 	return read[*domain.IssuerKey]("GetIssuerKey", keyID)
@@ -459,8 +459,8 @@ func (c *Client) RegisterIssuerKey(channel string, in domain.IssuerKeyInput) (*d
 func (c *Client) RotateIssuerKey(channel, oldKeyID string, newKey domain.IssuerKeyInput, reason string) (*domain.IssuerKey, *Committed, error) {
 	return Tx.RotateIssuerKey(oldKeyID, newKey, reason).Submit(c, channel)
 }
-func (c *Client) RevokeIssuerKey(channel, keyID, reason string) (*domain.IssuerKey, *Committed, error) {
-	return Tx.RevokeIssuerKey(keyID, reason).Submit(c, channel)
+func (c *Client) RevokeIssuerKey(channel, keyID, reason, compromisedAt string) (*domain.IssuerKey, *Committed, error) {
+	return Tx.RevokeIssuerKey(keyID, reason, compromisedAt).Submit(c, channel)
 }
 func (c *Client) GetIssuerKey(channel, keyID string) (*domain.IssuerKey, error) {
 	return Tx.GetIssuerKey(keyID).Evaluate(c, channel)

@@ -161,7 +161,7 @@ func TestIssueCredentialAllowedAndVerified(t *testing.T) {
 	v := must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) {
 		return app.VerifyCredential(s, doc.AuthorizationNumber)
 	}))
-	if v.Status != domain.VerifyValid || v.TxID != rec.Issued.TxID || v.Channel != "nanning" || !strings.Contains(v.Reason, f.keyID) {
+	if v.Status != domain.VerifyValid || v.TxID != rec.Issued.TxID || v.Channel != "nanning" || v.KeyID != f.keyID || len(v.Links) != 4 || v.Cause != nil {
 		t.Fatalf("verification %+v", v)
 	}
 	ev := f.m.Events[len(f.m.Events)-1]
@@ -298,15 +298,15 @@ func TestKeyRegistryRules(t *testing.T) {
 		t.Fatalf("new key: %v", err)
 	}
 	must[*domain.IssuerKey](t)(run(f, cityAAuthority, func(s store.Store) (*domain.IssuerKey, error) {
-		return app.RevokeIssuerKey(s, f.keyID, "私钥疑似泄露")
+		return app.RevokeIssuerKey(s, f.keyID, "私钥疑似泄露", "")
 	}))
 	v := must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) {
 		return app.VerifyCredential(s, before.AuthorizationNumber)
 	}))
-	if v.Status != domain.VerifyValid || v.KeyStatus != domain.KeyRevoked || !strings.Contains(v.Reason, "valid when registered") {
+	if v.Status != domain.VerifyValid || v.KeyStatus != domain.KeyRevoked || !strings.Contains(v.Links[3].Reason, "usable when registered") || v.Links[3].State != domain.KeyRevoked {
 		t.Fatalf("old credential after key revocation: %+v", v)
 	}
-	f.refused(cityAAuthority, domain.RuleKeyStatus, func(s store.Store) error { _, err := app.RevokeIssuerKey(s, f.keyID, "again"); return err })
+	f.refused(cityAAuthority, domain.RuleKeyStatus, func(s store.Store) error { _, err := app.RevokeIssuerKey(s, f.keyID, "again", ""); return err })
 }
 
 func TestCredentialStatusAndExpiry(t *testing.T) {
@@ -415,7 +415,7 @@ func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 	}
 	for _, n := range numbers {
 		v := must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.VerifyCredential(s, n) }))
-		if v.Status != domain.VerifyRevoked || !strings.Contains(v.Reason, f.agreem) || !strings.Contains(v.Reason, "企业主动申请终止") {
+		if v.Status != domain.VerifyAuthorizationEnded || v.Cause == nil || v.Cause.Number != f.agreem || v.Cause.TxID != txID || !strings.Contains(v.ReasonZh, "企业主动申请终止") {
 			t.Fatalf("credential %s after termination (tx %s): %+v", n, txID, v)
 		}
 	}
@@ -449,8 +449,8 @@ func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 		t.Fatalf("the public list has %d authorizations, want 3", len(page.Items))
 	}
 	for _, d := range page.Items {
-		if d.Status != domain.CredentialRevoked {
-			t.Fatalf("the public list shows %s as %s after its agreement ended", d.AuthorizationNumber, d.Status)
+		if d.Status != domain.VerifyAuthorizationEnded {
+			t.Fatalf("the public list shows %s as %s after its agreement ended, as verification does", d.AuthorizationNumber, d.Status)
 		}
 	}
 	var ev domain.Event

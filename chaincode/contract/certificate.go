@@ -30,6 +30,11 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 		}
 		if app != nil {
 			in.Application = app.Materialize(t.now, t.c)
+			if n := in.Application.AgreementNumber; n != "" {
+				if in.Agreement, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, n)); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	for _, n := range doc.AuthorizationNumbers {
@@ -75,20 +80,58 @@ func (a *App) GetCertificate(s store.Store, number string) (*domain.CertificateR
 	return found(r, err, domain.NotFound(domain.RuleCertificateExists, "registrationNumber", "no certificate %s on channel %s", number, s.Channel()))
 }
 
-// VerifyCertificate states a certificate's status by number.
-func (a *App) VerifyCertificate(s store.Store, number string) (*domain.Verification, error) {
+// certificateChain reads every record a certificate's force rests on
+// (domain.CertificateChain): the certificate, its scenario agreement, each
+// listed credential and its agreement, the enterprise and the issuer key,
+// each once; nil when no certificate has the number. Reads: 4 + 2 per
+// listed credential at most (credentials under one agreement share it).
+func (a *App) certificateChain(s store.Store, number string) (*domain.CertificateChain, error) {
 	r, err := a.loadCertificate(s, number)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	c := &domain.CertificateChain{Certificate: r, Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}}
+	if n := r.AgreementNumber; n != "" {
+		if c.Agreement, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, n)); err != nil {
+			return nil, err
+		}
+		c.Agreements[n] = c.Agreement
+	}
+	for _, n := range r.AuthorizationNumbers {
+		cr, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, n))
+		if err != nil {
+			return nil, err
+		}
+		c.Credentials[n] = cr
+		if cr != nil {
+			if _, err := agreementOf(s, c.Agreements, cr); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.Enterprise, err = load[domain.Party](s, key(s, domain.TypeParty, r.EnterpriseCreditCode)); err != nil {
+		return nil, err
+	}
+	c.Key, err = load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, r.IssuerKeyID))
+	return c, err
+}
+
+// VerifyCertificate states a certificate's status by number, derived from
+// every record its force rests on.
+func (a *App) VerifyCertificate(s store.Store, number string) (*domain.Verification, error) {
+	c, err := a.certificateChain(s, number)
 	if err != nil {
 		return nil, err
 	}
-	if r == nil {
-		return &domain.Verification{Status: domain.VerifyNotFound, Number: number, Channel: s.Channel(), Reason: "no certificate with this number is registered on channel " + s.Channel()}, nil
+	if c == nil {
+		v := domain.NotFoundVerification(domain.LinkCertificate, number, s.Channel())
+		return &v, nil
 	}
-	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, r.IssuerKeyID))
+	now, err := s.Now()
 	if err != nil {
 		return nil, err
 	}
-	v := domain.VerifyCertificateRecord(s.Channel(), r, k)
+	v := c.Verify(s.Channel(), now)
 	return &v, nil
 }
 

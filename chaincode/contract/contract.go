@@ -187,8 +187,8 @@ func (c *Contract) RotateIssuerKey(ctx contractapi.TransactionContextInterface, 
 	return out(c.App.RotateIssuerKey(st(ctx), oldKeyID, newKeyJSON, reason))
 }
 
-func (c *Contract) RevokeIssuerKey(ctx contractapi.TransactionContextInterface, keyID, reason string) (string, error) {
-	return out(c.App.RevokeIssuerKey(st(ctx), keyID, reason))
+func (c *Contract) RevokeIssuerKey(ctx contractapi.TransactionContextInterface, keyID, reason, compromisedAt string) (string, error) {
+	return out(c.App.RevokeIssuerKey(st(ctx), keyID, reason, compromisedAt))
 }
 
 func (c *Contract) GetIssuerKey(ctx contractapi.TransactionContextInterface, keyID string) (string, error) {

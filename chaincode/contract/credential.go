@@ -93,7 +93,9 @@ func (a *App) GetCredential(s store.Store, number string) (*domain.CredentialRec
 	return standing(s, map[string]*domain.Agreement{}, r)
 }
 
-// VerifyCredential states a credential's status now, by number.
+// VerifyCredential states a credential's status now, by number, derived
+// from every record its force rests on: the credential, its agreement, its
+// holder and its issuer key (4 reads).
 func (a *App) VerifyCredential(s store.Store, number string) (*domain.Verification, error) {
 	if _, err := domain.ParseNumber("authorizationNumber", number, domain.PrefixAuthorization); err != nil {
 		return nil, err
@@ -103,18 +105,24 @@ func (a *App) VerifyCredential(s store.Store, number string) (*domain.Verificati
 		return nil, err
 	}
 	if r == nil {
-		return &domain.Verification{Status: domain.VerifyNotFound, Number: number, Channel: s.Channel(), Reason: "no credential with this number is registered on channel " + s.Channel()}, nil
+		v := domain.NotFoundVerification(domain.LinkCredential, number, s.Channel())
+		return &v, nil
 	}
-	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, r.IssuerKeyID))
+	c := domain.CredentialChain{Credential: r}
+	if c.Agreement, err = agreementOf(s, map[string]*domain.Agreement{}, r); err != nil {
+		return nil, err
+	}
+	if c.Holder, err = load[domain.Party](s, key(s, domain.TypeParty, r.HolderCreditCode)); err != nil {
+		return nil, err
+	}
+	if c.Key, err = load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, r.IssuerKeyID)); err != nil {
+		return nil, err
+	}
+	now, err := s.Now()
 	if err != nil {
 		return nil, err
 	}
-	ag, err := agreementOf(s, map[string]*domain.Agreement{}, r)
-	if err != nil {
-		return nil, err
-	}
-	now, _ := s.Now()
-	v := domain.VerifyCredentialRecord(s.Channel(), r, k, ag, now)
+	v := c.Verify(s.Channel(), now)
 	return &v, nil
 }
 

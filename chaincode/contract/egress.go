@@ -11,11 +11,11 @@ func (a *App) CheckEgress(s store.Store, number, result, reportDigest, reasons s
 	if err != nil {
 		return nil, err
 	}
-	cert, err := a.loadCertificate(s, number)
+	chain, err := a.certificateChain(s, number)
 	if err != nil {
 		return nil, err
 	}
-	e, err := domain.CheckEgress(t.j, cert, result, reportDigest, reasons, t.c)
+	e, err := domain.CheckEgress(t.j, chain, t.now, result, reportDigest, reasons, t.c)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +40,7 @@ func (a *App) AcknowledgeCertificate(s store.Store, number, action string) (*dom
 	if err != nil {
 		return nil, err
 	}
-	cert, err := a.loadCertificate(s, number)
+	chain, err := a.certificateChain(s, number)
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (a *App) AcknowledgeCertificate(s store.Store, number, action string) (*dom
 	if err != nil {
 		return nil, err
 	}
-	ack, err := domain.Acknowledge(t.j, cert, cur, action, t.c)
+	ack, err := domain.Acknowledge(t.j, chain, t.now, cur, action, t.c)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func (a *App) RotateIssuerKey(s store.Store, oldKeyID, newKeyJSON, reason string
 	if err != nil {
 		return nil, err
 	}
-	ended, err := domain.EndIssuerKey(t.j, old, "retire", reason, nk.KeyID, t.now, t.c)
+	ended, err := domain.EndIssuerKey(t.j, old, "retire", reason, nk.KeyID, "", t.now, t.c)
 	if err != nil {
 		return nil, err
 	}
@@ -69,8 +69,10 @@ func (a *App) RotateIssuerKey(s store.Store, oldKeyID, newKeyJSON, reason string
 	return nk, emit(s, t.c, changed(domain.TypeIssuerKey, nk.KeyID, "register", nk.Status, nk.Version), changed(domain.TypeIssuerKey, ended.KeyID, "retire", ended.Status, ended.Version))
 }
 
-// RevokeIssuerKey withdraws a key, with a reason.
-func (a *App) RevokeIssuerKey(s store.Store, keyID, reason string) (*domain.IssuerKey, error) {
+// RevokeIssuerKey withdraws a key, with a reason; compromisedAt (RFC 3339,
+// or empty) states since when it was compromised: documents registered
+// under it from then on read revoked.
+func (a *App) RevokeIssuerKey(s store.Store, keyID, reason, compromisedAt string) (*domain.IssuerKey, error) {
 	t, err := a.allowed(s, domain.ActRevokeIssuerKey)
 	if err != nil {
 		return nil, err
@@ -79,7 +81,7 @@ func (a *App) RevokeIssuerKey(s store.Store, keyID, reason string) (*domain.Issu
 	if err != nil {
 		return nil, err
 	}
-	ended, err := domain.EndIssuerKey(t.j, k, "revoke", reason, "", t.now, t.c)
+	ended, err := domain.EndIssuerKey(t.j, k, "revoke", reason, "", compromisedAt, t.now, t.c)
 	if err != nil {
 		return nil, err
 	}

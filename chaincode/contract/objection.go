@@ -53,7 +53,7 @@ func (a *App) FileObjection(s store.Store, inputJSON string) (*domain.Objection,
 		if err := put(s, key(s, domain.TypeCertificate, cert.Number), &next); err != nil {
 			return nil, err
 		}
-		changes = append(changes, changed(domain.TypeCertificate, cert.Number, "objection", next.EffectiveStatus(), next.Version))
+		changes = append(changes, changed(domain.TypeCertificate, cert.Number, "objection", next.RegistrationStatus(), next.Version))
 	}
 	return o, emit(s, t.c, changes...)
 }
@@ -124,7 +124,7 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 		if err := put(s, key(s, domain.TypeCertificate, fx.Certificate.Number), fx.Certificate); err != nil {
 			return nil, err
 		}
-		changes = append(changes, changed(domain.TypeCertificate, fx.Certificate.Number, "objection_decision", fx.Certificate.EffectiveStatus(), fx.Certificate.Version))
+		changes = append(changes, changed(domain.TypeCertificate, fx.Certificate.Number, "objection_decision", fx.Certificate.RegistrationStatus(), fx.Certificate.Version))
 	}
 	// In number order: every endorser must build the same event.
 	suspended := make([]string, 0, len(fx.Credentials))

@@ -36,8 +36,9 @@ func TestRoundTripsPerWrite(t *testing.T) {
 		issuance.Total(), issuance.Gets, issuance.Puts, registration.Total(), registration.Gets, registration.Puts)
 	// The budget as measured: a change that adds a round trip to a hot
 	// path shows here (docs/PERFORMANCE.md reports the figures).
-	if issuance.Total() > 9 || registration.Total() > 7 {
-		t.Errorf("issuance takes %d round trips (budget 9), registration %d (budget 7)", issuance.Total(), registration.Total())
+	// Registration reads the scenario agreement, which must be in force.
+	if issuance.Total() > 9 || registration.Total() > 8 {
+		t.Errorf("issuance takes %d round trips (budget 9), registration %d (budget 8)", issuance.Total(), registration.Total())
 	}
 }
 

@@ -293,7 +293,7 @@ func TestObjectionOutcomes(t *testing.T) {
 		{domain.OutcomeDismissed, "", domain.VerifyValid, domain.CredentialValid},
 		{domain.OutcomeRegistrationRevoked, "", domain.VerifyRevoked, domain.CredentialValid},
 		{domain.OutcomeDataDestructionOrdered, "2026-04-30", domain.VerifyRevoked, domain.CredentialValid},
-		{domain.OutcomeAuthorizationChanged, "", domain.VerifyValid, domain.CredentialSuspended},
+		{domain.OutcomeAuthorizationChanged, "", domain.VerifySuspended, domain.CredentialSuspended}, // its listed credential is suspended
 	} {
 		t.Run(tc.outcome, func(t *testing.T) {
 			f.t = t

@@ -25,6 +25,7 @@ type CertificateRecord struct {
 	Number               string          `json:"number"`
 	Document             json.RawMessage `json:"document"` // canonical signed JSON
 	ApplicationNumber    string          `json:"applicationNumber,omitempty"`
+	AgreementNumber      string          `json:"agreementNumber,omitempty"` // the scenario agreement (GX 12(3)); none for a pre-existing product
 	EnterpriseCreditCode string          `json:"enterpriseCreditCode"`
 	AuthorizationNumbers []string        `json:"authorizationNumbers"`
 	ResourceIDs          []string        `json:"resourceIds"`
@@ -39,16 +40,12 @@ type CertificateRecord struct {
 	Version              int             `json:"version"`
 }
 
-// EffectiveStatus is what a verifier sees: revoked, suspended while an
-// objection is open (GX 12(8)), otherwise valid.
-func (r *CertificateRecord) EffectiveStatus() string {
-	switch {
-	case r.Status == CertificateRevoked:
-		return VerifyRevoked
-	case r.OpenObjections > 0:
-		return VerifySuspended
-	}
-	return VerifyValid
+// RegistrationStatus is what the certificate's own record says (revoked,
+// suspended while an objection is open, otherwise valid), without the
+// records it rests on: lists and disclosures show it; a verification
+// derives the full status from the chain (CertificateChain).
+func (r *CertificateRecord) RegistrationStatus() string {
+	return CertificateLink(r).Status
 }
 
 // RegisterInput is everything a registration is decided on. The adapter
@@ -60,6 +57,7 @@ type RegisterInput struct {
 	Key         *IssuerKey
 	Enterprise  *Party
 	Application *Application                 // nil for a pre-existing product
+	Agreement   *Agreement                   // the application's scenario agreement
 	Credentials map[string]*CredentialRecord // by 授权编号
 	Agreements  map[string]*Agreement        // the credentials' agreements, by number
 	Channel     string
@@ -120,6 +118,9 @@ func RegisterCertificate(j *Jurisdiction, p Profile, in RegisterInput, now time.
 		if !sameSet(a.ResourceIDs, d.ResourceIDs) {
 			return nil, Invalid(RuleCertificateLink, "resourceIds", "must be the data resources of the application %v (GD 27)", a.ResourceIDs)
 		}
+		if l := AgreementLink(in.Agreement, a.AgreementNumber, AgreementScenario, now); l.Status != VerifyValid {
+			return nil, Conflict(RuleCertificateLink, "applicationNumber", "the application's scenario agreement is not in force: %s", l.Reason)
+		}
 	}
 	for i, n := range d.AuthorizationNumbers {
 		cr := in.Credentials[n]
@@ -128,17 +129,15 @@ func RegisterCertificate(j *Jurisdiction, p Profile, in RegisterInput, now time.
 		}
 	}
 	c.Action = "register"
-	return &CertificateRecord{
+	rec := &CertificateRecord{
 		Number: d.RegistrationNumber, Document: in.Canonical, EnterpriseCreditCode: d.EnterpriseCreditCode,
 		AuthorizationNumbers: d.AuthorizationNumbers, ResourceIDs: d.ResourceIDs, PreExisting: d.PreExisting,
 		IssuerKeyID: k.KeyID, Status: CertificateValid, Registered: c, Last: c, Version: 1,
-		ApplicationNumber: func() string {
-			if a != nil {
-				return a.Number
-			}
-			return ""
-		}(),
-	}, nil
+	}
+	if a != nil {
+		rec.ApplicationNumber, rec.AgreementNumber = a.Number, a.AgreementNumber
+	}
+	return rec, nil
 }
 
 // MarkRegistered moves the application to registered in the same

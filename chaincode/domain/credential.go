@@ -163,22 +163,11 @@ func (r *CredentialRecord) Standing(ag *Agreement) *CredentialRecord {
 	return &s
 }
 
-// EffectiveStatus is the status a verifier sees at time t, ag being the
-// credential's agreement as it stands (see Standing): revoked and
-// suspended as they stand; otherwise expired after validUntil and pending
-// before validFrom (dates in CST).
+// EffectiveStatus is the status of the credential at time t with its
+// agreement ag as it stands: the most severe its own record and its
+// agreement impose (CredentialLink, AgreementLink), as in verification.
 func (r *CredentialRecord) EffectiveStatus(t time.Time, ag *Agreement) string {
-	if st := r.Standing(ag); st.Status != CredentialValid {
-		return st.Status
-	}
-	day := DateOf(t).Format(time.DateOnly)
-	switch {
-	case day > r.ValidUntil:
-		return CredentialExpired
-	case day < r.ValidFrom:
-		return CredentialPending
-	}
-	return CredentialValid
+	return worst(CredentialLink(r, t, false), AgreementLink(ag, r.AgreementNumber, AgreementCatalog, t))
 }
 
 // ChangeCredentialStatus suspends, reinstates or revokes a credential: the

@@ -45,5 +45,5 @@ func DiscloseCertificate(r *CertificateRecord) ProductDisclosure {
 	var d Certificate
 	_ = json.Unmarshal(r.Document, &d)
 	return ProductDisclosure{RegistrationNumber: r.Number, ProductName: d.ProductName, ProductType: d.ProductType, Enterprise: d.EnterpriseName,
-		ApplicationScenario: d.ApplicationScenario, RegistrationDate: d.RegistrationDate, ChainReference: d.ChainReference, PreExisting: r.PreExisting, Status: r.EffectiveStatus()}
+		ApplicationScenario: d.ApplicationScenario, RegistrationDate: d.RegistrationDate, ChainReference: d.ChainReference, PreExisting: r.PreExisting, Status: r.RegistrationStatus()}
 }

@@ -1,5 +1,7 @@
 package domain
 
+import "time"
+
 // Egress checks (出域核查, ZW 23) and exchanges' acknowledgements
 // (GX 12(7): pushed to the exchanges; GD 28).
 
@@ -35,15 +37,16 @@ type EgressCheck struct {
 // CheckEgress records an egress check by the operator: a product leaves
 // the platform only after a passed check (ZW 23); a failed check carries
 // its reasons.
-func CheckEgress(j *Jurisdiction, cert *CertificateRecord, result, reportDigest, reasons string, c Change) (*EgressCheck, error) {
-	if cert == nil {
+func CheckEgress(j *Jurisdiction, chain *CertificateChain, now time.Time, result, reportDigest, reasons string, c Change) (*EgressCheck, error) {
+	if chain == nil || chain.Certificate == nil {
 		return nil, NotFound(RuleCertificateExists, "registrationNumber", "no registered product on channel %s", j.Channel)
 	}
 	if result != EgressPassed && result != EgressFailed {
 		return nil, Invalid(RuleEgress, "result", "%q is not passed or failed", truncate(result, 32))
 	}
-	if result == EgressPassed && cert.EffectiveStatus() != VerifyValid {
-		return nil, Conflict(RuleEgress, "registrationNumber", "the product's registration reads %s: it may not leave the platform", cert.EffectiveStatus())
+	cert := chain.Certificate
+	if v := chain.Verify(j.Channel, now); result == EgressPassed && v.Status != VerifyValid {
+		return nil, Conflict(RuleEgress, "registrationNumber", "the product reads %s: it may not leave the platform (%s)", v.Status, v.Reason)
 	}
 	if !digestRE.MatchString(reportDigest) {
 		return nil, Invalid(RuleDigest, "reportDigest", "must be the SM3 digest of the check report")
@@ -69,8 +72,8 @@ type Acknowledgement struct {
 // Acknowledge records an exchange's receipt, listing or delisting of a
 // certificate. The exchange is the caller's own organization: nobody
 // acknowledges for another exchange. Listing needs a certificate in force.
-func Acknowledge(j *Jurisdiction, cert *CertificateRecord, cur *Acknowledgement, action string, c Change) (*Acknowledgement, error) {
-	if cert == nil {
+func Acknowledge(j *Jurisdiction, chain *CertificateChain, now time.Time, cur *Acknowledgement, action string, c Change) (*Acknowledgement, error) {
+	if chain == nil || chain.Certificate == nil {
 		return nil, NotFound(RuleCertificateExists, "registrationNumber", "no such registered product")
 	}
 	from := map[string][]string{
@@ -88,8 +91,9 @@ func Acknowledge(j *Jurisdiction, cert *CertificateRecord, cur *Acknowledgement,
 	if !contains(from, status) {
 		return nil, Conflict(RuleListing, "action", "cannot record %s after %q", action, status)
 	}
-	if action == AckListed && cert.EffectiveStatus() != VerifyValid {
-		return nil, Conflict(RuleListing, "registrationNumber", "the certificate reads %s and may not be listed", cert.EffectiveStatus())
+	cert := chain.Certificate
+	if v := chain.Verify(j.Channel, now); action == AckListed && v.Status != VerifyValid {
+		return nil, Conflict(RuleListing, "registrationNumber", "the certificate reads %s and may not be listed (%s)", v.Status, v.Reason)
 	}
 	c.Action = action
 	return &Acknowledgement{RegistrationNumber: cert.Number, ExchangeMSP: c.Actor.MSP, Status: action, Last: c, Version: version + 1}, nil

@@ -28,19 +28,22 @@ const MaxKeyValidityYears = 10
 // IssuerKey is an issuing department's (发证部门) SM2 public key in the
 // channel's key registry.
 type IssuerKey struct {
-	KeyID        string  `json:"keyId"`     // hex SM3 of the SubjectPublicKeyInfo
-	PublicKey    string  `json:"publicKey"` // SPKI PEM
-	OwnerMSP     string  `json:"ownerMsp"`
-	Department   string  `json:"department"`
-	ValidFrom    string  `json:"validFrom"`  // YYYY-MM-DD, CST, inclusive
-	ValidUntil   string  `json:"validUntil"` // YYYY-MM-DD, CST, inclusive
-	Status       string  `json:"status"`
-	StatusReason string  `json:"statusReason,omitempty"`
-	ReplacedBy   string  `json:"replacedBy,omitempty"`
-	Registered   Change  `json:"registered"`
-	Ended        *Change `json:"ended,omitempty"`
-	Last         Change  `json:"last"`
-	Version      int     `json:"version"`
+	KeyID        string `json:"keyId"`     // hex SM3 of the SubjectPublicKeyInfo
+	PublicKey    string `json:"publicKey"` // SPKI PEM
+	OwnerMSP     string `json:"ownerMsp"`
+	Department   string `json:"department"`
+	ValidFrom    string `json:"validFrom"`  // YYYY-MM-DD, CST, inclusive
+	ValidUntil   string `json:"validUntil"` // YYYY-MM-DD, CST, inclusive
+	Status       string `json:"status"`
+	StatusReason string `json:"statusReason,omitempty"`
+	ReplacedBy   string `json:"replacedBy,omitempty"`
+	// CompromisedAt is when a revoked key was compromised (RFC 3339):
+	// every document registered under it from then on reads revoked.
+	CompromisedAt string  `json:"compromisedAt,omitempty"`
+	Registered    Change  `json:"registered"`
+	Ended         *Change `json:"ended,omitempty"`
+	Last          Change  `json:"last"`
+	Version       int     `json:"version"`
 }
 
 // IssuerKeyInput registers a key; the adapter derives KeyID from the PEM.
@@ -84,9 +87,16 @@ func RegisterIssuerKey(j *Jurisdiction, existing *IssuerKey, keyID string, in Is
 	}, nil
 }
 
+// RuleKeyCompromise: a compromise time is an RFC 3339 time within the
+// key's life, not in the future.
+const RuleKeyCompromise = "DL-KEY-COMPROMISE"
+
 // EndIssuerKey retires (rotation) or revokes a key, with a reason. A retired
-// key's window ends today; replacedBy names its successor.
-func EndIssuerKey(j *Jurisdiction, k *IssuerKey, action, reason, replacedBy string, now time.Time, c Change) (*IssuerKey, error) {
+// key's window ends today; replacedBy names its successor. A revocation
+// may state when the key was compromised (compromisedAt, RFC 3339; empty:
+// withdrawn, not compromised): documents registered under it from then on
+// read revoked, those registered before stay valid.
+func EndIssuerKey(j *Jurisdiction, k *IssuerKey, action, reason, replacedBy, compromisedAt string, now time.Time, c Change) (*IssuerKey, error) {
 	if k == nil {
 		return nil, NotFound(RuleKeyUnknown, "keyId", "no issuer key with this ID on channel %s", j.Channel)
 	}
@@ -94,6 +104,17 @@ func EndIssuerKey(j *Jurisdiction, k *IssuerKey, action, reason, replacedBy stri
 		return nil, err
 	}
 	next := *k
+	if compromisedAt != "" {
+		at, err := time.Parse(time.RFC3339Nano, compromisedAt)
+		if action != "revoke" || err != nil {
+			return nil, Invalid(RuleKeyCompromise, "compromisedAt", "a compromise is stated on revocation, as an RFC 3339 time such as 2026-12-02T05:26:42+08:00; got %q", truncate(compromisedAt, 40))
+		}
+		registered, _ := time.Parse(time.RFC3339Nano, k.Registered.Time)
+		if at.After(now) || at.Before(registered) {
+			return nil, Invalid(RuleKeyCompromise, "compromisedAt", "%s must lie between the key's registration (%s) and now (%s)", compromisedAt, ChinaTime(k.Registered.Time), now.In(CST).Format(time.DateTime))
+		}
+		next.CompromisedAt = at.UTC().Format(time.RFC3339Nano)
+	}
 	switch {
 	case action == "retire" && k.Status == KeyActive:
 		next.Status = KeyRetired
@@ -130,6 +151,17 @@ func (k *IssuerKey) CanSign(j *Jurisdiction, keyID, department string, t time.Ti
 		return Invalid(RuleKeyDepartment, "issuingDepartment", "%q differs from the key's department %q", department, k.Department)
 	}
 	return nil
+}
+
+// CompromisedBy tells whether a document registered by change reg was
+// registered at or after the key's compromise.
+func (k *IssuerKey) CompromisedBy(reg Change) bool {
+	if k == nil || k.CompromisedAt == "" {
+		return false
+	}
+	at, err1 := time.Parse(time.RFC3339Nano, k.CompromisedAt)
+	t, err2 := time.Parse(time.RFC3339Nano, reg.Time)
+	return err1 == nil && (err2 != nil || !t.Before(at))
 }
 
 // UsableAt refuses unless the key may sign a document registered at t:

@@ -372,6 +372,7 @@ type CertificateDraftDocType string
 
 // CertificateRecord defines model for CertificateRecord.
 type CertificateRecord struct {
+	AgreementNumber      *string     `json:"agreementNumber,omitempty"`
 	ApplicationNumber    *string     `json:"applicationNumber,omitempty"`
 	AuthorizationNumbers []string    `json:"authorizationNumbers"`
 	DestructionDeadline  *string     `json:"destructionDeadline,omitempty"`
@@ -577,19 +578,20 @@ type IssueRequest struct {
 
 // IssuerKey defines model for IssuerKey.
 type IssuerKey struct {
-	Department   string  `json:"department"`
-	Ended        *Change `json:"ended,omitempty"`
-	KeyId        string  `json:"keyId"`
-	Last         Change  `json:"last"`
-	OwnerMsp     string  `json:"ownerMsp"`
-	PublicKey    string  `json:"publicKey"`
-	Registered   Change  `json:"registered"`
-	ReplacedBy   *string `json:"replacedBy,omitempty"`
-	Status       string  `json:"status"`
-	StatusReason *string `json:"statusReason,omitempty"`
-	ValidFrom    string  `json:"validFrom"`
-	ValidUntil   string  `json:"validUntil"`
-	Version      int     `json:"version"`
+	CompromisedAt *string `json:"compromisedAt,omitempty"`
+	Department    string  `json:"department"`
+	Ended         *Change `json:"ended,omitempty"`
+	KeyId         string  `json:"keyId"`
+	Last          Change  `json:"last"`
+	OwnerMsp      string  `json:"ownerMsp"`
+	PublicKey     string  `json:"publicKey"`
+	Registered    Change  `json:"registered"`
+	ReplacedBy    *string `json:"replacedBy,omitempty"`
+	Status        string  `json:"status"`
+	StatusReason  *string `json:"statusReason,omitempty"`
+	ValidFrom     string  `json:"validFrom"`
+	ValidUntil    string  `json:"validUntil"`
+	Version       int     `json:"version"`
 }
 
 // IssuerKeyInput defines model for IssuerKeyInput.
@@ -627,6 +629,19 @@ type Jurisdiction struct {
 type JurisdictionWritten struct {
 	ChainReference CommitReference `json:"chainReference"`
 	Record         Jurisdiction    `json:"record"`
+}
+
+// Link defines model for Link.
+type Link struct {
+	Kind     string  `json:"kind"`
+	Number   string  `json:"number"`
+	Reason   string  `json:"reason"`
+	ReasonZh string  `json:"reasonZh"`
+	Role     *string `json:"role,omitempty"`
+	State    *string `json:"state,omitempty"`
+	Status   string  `json:"status"`
+	Time     *string `json:"time,omitempty"`
+	TxId     *string `json:"txId,omitempty"`
 }
 
 // Liveness defines model for Liveness.
@@ -804,6 +819,12 @@ type ReviewRequest struct {
 	Reasons  *string `json:"reasons,omitempty"`
 }
 
+// RevokeKeyRequest defines model for RevokeKeyRequest.
+type RevokeKeyRequest struct {
+	CompromisedAt *string `json:"compromisedAt,omitempty"`
+	Reason        string  `json:"reason"`
+}
+
 // RotateKeyRequest defines model for RotateKeyRequest.
 type RotateKeyRequest struct {
 	Key    IssuerKeyInput `json:"key"`
@@ -859,12 +880,16 @@ type TimelineEntry struct {
 
 // VerifyResponse defines model for VerifyResponse.
 type VerifyResponse struct {
+	At              *string `json:"at,omitempty"`
 	BlockNumber     *int    `json:"blockNumber,omitempty"`
+	Cause           *Link   `json:"cause,omitempty"`
 	Channel         *string `json:"channel,omitempty"`
 	IssuerKeyId     *string `json:"issuerKeyId,omitempty"`
 	IssuerKeyStatus *string `json:"issuerKeyStatus,omitempty"`
+	Links           *[]Link `json:"links,omitempty"`
 	Number          string  `json:"number"`
 	Reason          string  `json:"reason"`
+	ReasonZh        *string `json:"reasonZh,omitempty"`
 
 	// Record the credential or certificate record, when it is on the ledger
 	Record *VerifyResponse_Record `json:"record,omitempty"`
@@ -1179,7 +1204,7 @@ type SetExchangesJSONRequestBody = SetExchangesRequest
 type RegisterIssuerKeyJSONRequestBody = IssuerKeyInput
 
 // RevokeIssuerKeyJSONRequestBody defines body for RevokeIssuerKey for application/json ContentType.
-type RevokeIssuerKeyJSONRequestBody = ReasonRequest
+type RevokeIssuerKeyJSONRequestBody = RevokeKeyRequest
 
 // RotateIssuerKeyJSONRequestBody defines body for RotateIssuerKey for application/json ContentType.
 type RotateIssuerKeyJSONRequestBody = RotateKeyRequest
@@ -1797,14 +1822,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/keys/{keyId} (the `GetIssuerKey` operationId).
 	GetIssuerKey(ctx context.Context, channel string, keyId string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RevokeIssuerKeyWithBody revoke a key
+	// RevokeIssuerKeyWithBody revoke a key (stating since when it was compromised)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/keys/{keyId}/revoke (the `RevokeIssuerKey` operationId).
 	RevokeIssuerKeyWithBody(ctx context.Context, channel string, keyId string, params *RevokeIssuerKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RevokeIssuerKey revoke a key
+	// RevokeIssuerKey revoke a key (stating since when it was compromised)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2885,7 +2910,7 @@ func (c *Client) GetIssuerKey(ctx context.Context, channel string, keyId string,
 	return c.Client.Do(req)
 }
 
-// RevokeIssuerKeyWithBody revoke a key
+// RevokeIssuerKeyWithBody revoke a key (stating since when it was compromised)
 //
 // Takes any type of body and a specified content type.
 //
@@ -2902,7 +2927,7 @@ func (c *Client) RevokeIssuerKeyWithBody(ctx context.Context, channel string, ke
 	return c.Client.Do(req)
 }
 
-// RevokeIssuerKey revoke a key
+// RevokeIssuerKey revoke a key (stating since when it was compromised)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7212,14 +7237,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/keys/{keyId} (the `GetIssuerKey` operationId).
 	GetIssuerKeyWithResponse(ctx context.Context, channel string, keyId string, reqEditors ...RequestEditorFn) (*GetIssuerKeyResponse, error)
 
-	// RevokeIssuerKeyWithBodyWithResponse revoke a key
+	// RevokeIssuerKeyWithBodyWithResponse revoke a key (stating since when it was compromised)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/keys/{keyId}/revoke (the `RevokeIssuerKey` operationId).
 	RevokeIssuerKeyWithBodyWithResponse(ctx context.Context, channel string, keyId string, params *RevokeIssuerKeyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeIssuerKeyResponse, error)
 
-	// RevokeIssuerKeyWithResponse revoke a key
+	// RevokeIssuerKeyWithResponse revoke a key (stating since when it was compromised)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11592,7 +11617,7 @@ func (c *ClientWithResponses) GetIssuerKeyWithResponse(ctx context.Context, chan
 	return ParseGetIssuerKeyResponse(rsp)
 }
 
-// RevokeIssuerKeyWithBodyWithResponse revoke a key
+// RevokeIssuerKeyWithBodyWithResponse revoke a key (stating since when it was compromised)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11605,7 +11630,7 @@ func (c *ClientWithResponses) RevokeIssuerKeyWithBodyWithResponse(ctx context.Co
 	return ParseRevokeIssuerKeyResponse(rsp)
 }
 
-// RevokeIssuerKeyWithResponse revoke a key
+// RevokeIssuerKeyWithResponse revoke a key (stating since when it was compromised)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14589,126 +14614,128 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F1bjxy5df4rRCeARkhLvVp7E2cCw5BmJFterXY82rUX2BUCTtXpbm5Xk7Uka0ZtYQAHQWA/OPFDAAd5",
-	"MBwDTgIEgZOHADYcIz8miLT2vwhI1oVVTdZt+ir1y66kYvN6vsNz4zkvBwGbx4wClWJw/HLAQcSMCtB/",
-	"OePsIoK5+mPAqAQq1R9xHEckwJIwOopNiz/5XDCqvolgCnOs/vTHHMaD48EfjYr+R+arGGX9Xl9fDwch",
-	"iICTWHU3OB5wGCcCwmOEKTp/dIL+/Kvv/RlKR0EhC5I5UIkonhM6QXIKiCcRIExDNCYQhQPVYzqMmsX9",
-	"YEbZVQThBObZ9MOQqMFwdMZZDFwStdgxjgQMB7H1Ty8H8CKYYjqBD0Ss/ioXMQyOB0JyQieD6+EgwkI2",
-	"rfVE96Bac5gQIbneuKfJ/AK4s1MhsUyE89MlcEHMRqffCJUwAa6XzeGLhHAIB8efusYalpaTj5Ououj8",
-	"+TDrnF18DoFUA1e28Ry+SEB03U0cyPLks4VV5p62azGP73EiJdCO8wimmNBzGAMHGkDj+bH5nMiiuZ5s",
-	"wHjY9MMq6S0fke5lWJ2Pe91qbSvedjUdLDqcSP4DzxQZ7zg1EjqnNffAjbMImic719RNQvcsQxbLM87G",
-	"JIJ+20nxHG60mbqD+q2ccOjDrgy6hYs9DAcZ7zwlk3TRSysAGqo/NdD1Q9PqejgYk6hF+0em1fVwMOGY",
-	"SoATDiGRJyx076NuxXhDqxmh4Qp4MvXzYcNCQZ9a2+5EwGL3fAWZUAg/pF1ZvgQ+f+hZqvr2TGIub3hZ",
-	"0OyC0JvqOgHX2S2RVLZ8e2LFAqwtsO6ejGRL293uSspAku5+N6i0QIP/LPueSWXbO21f7RY8pnEiV78D",
-	"G8FrDQJ7omlFx7NpVNSe8G5LOvl9dSMZp1Aruko42fg1UnWqtFDZQKe6nZe0DLt6yqT7x2pvIoJpAKeA",
-	"w4jQpmYPX0igIdi0esFYBJjqdpwJcQ6TMhe3GoRY4jPOLkkI3AhUEuaee8T8A+YcLwZG6yITWgP+jvco",
-	"kySAhzQUXUHOYqAfaiIgjHpkl5hDROaEYr6o3diYszAJ6lha2uKpT4hLv3+0iH1CXgiXELEYwkeczbvt",
-	"eUsFkINgCQ/gcSi69n9J4Er40ePvo4ChCIBiTphPUJl4OLKEuDzdOsJ5JiF2rSARIJ4yepZcRCQ4xRK7",
-	"6b6HaOPCf5kcyodvbUT5RKqoc026DN1lqqnAL9tXm/ssASPb4nbCUcFL+8gGbZnlVhlUDU/ZMsp7wrcW",
-	"ea2QsY/E30C+uy34WCLLjUQfKXEwzcWonnaeRimoatWp/MA5syQk8j4VV9DVtnMRsWDmuc+VGEUh8ohY",
-	"EMxiRoz1o2wcxtEVXghEkyg61sbfCZZwhRdoBhALRKRAxc8VdaqW+CKCwbHkCWjRi47J5EHN3CDCsQC3",
-	"9jAmXMgHnM0MQdaRRtpK/SjlIMtDEXqJo5INzPpI4YV85P0pm7kZrmTu9pJjKnCdjOWdSoVqsrNLF6aH",
-	"HGanXdngyrjZIMXKi+0uHbxen7UFbsqUU8bJ9zX6TokIIiYS3tUOgO1eamQyy/2x9G3KotDzM/Op4RYl",
-	"QiSETk4hxlzOfaPUuQXUXlZopfL1YypJ1IIlOLYjX6BjOcXG2LMojelaX76aDgd7hjsbeS4Ym80xn7l3",
-	"PbuXWwmsPmpbusYrG2o6HxZTca244Chd+asbym0t0aaLWlP0g4SGEfS5fQOv0FjH/DX3aH8sJwW3cUlU",
-	"AQcsPbw8M9Ms3zLqYjFWGRQo4YVKgiPEOArUEsfqwochGjOO5JQJQDNCtWjEKHw4Hhx/2jDlvMvB9bCh",
-	"aTHe4Pq5MdAzLvSdfcYiEizctxTjcyy9rAb4+7Bo2tjHNIgSrV70tN21E6CsYSq0mS4it77lsmxx/xRk",
-	"5tqZoSWBpVRVEISL1E9wBDTEXeWcKYtIiBddZX0tUjubXjE+697hAjBvcXvrZvnww2L21rh1m7PT4nh+",
-	"gjeRxW3Q9dKaVetndaqc45LteNgWI/LquB33vNza8MdMPwaazLXDAkus/dn8bqotWpt19/KetZ+2U1EC",
-	"jzkRTX6EoqF3TTn7ehzeQJKKOTx8QYRMfZfLQvTNzQeFne8Uy+ZG6zAGqhsMy1QirrXF5Q2vh4MkDrGE",
-	"k0XQxtOekcgyQVaNC85wlLLFoXL8HsIpz3DoxNwS7TtOxIPCqrXDJhW3IGuTZAM7OeV43KzUVzReW+hA",
-	"kqHMTVrWfwVIgdLjGKLy8ofImqOOlCpI48DCDizsrWZhbv7h4Q3LXM7Do5Z4mYtzlHlLnTHWwb2cDLXM",
-	"u+x9aOBM57l41U/cqfO73phThCAkT7QJqdb5Zyt0rbWqDuBuQu7KAo9aekTrGUCf6KX+QPXbpsync59F",
-	"opcvLz9pLwB7Xu7Z8VoBSkteuK5xSiWYFaDtqkGVtZIO9L0p3WuJm7RVwkp81b2FS0voGBTpMzfJF04s",
-	"ey3eur1nht1j0GoCc3EWTFsfYKwa1dn7hgNJPAJAu6XrVmkv2ayGdQHaZiNu6MkK8t1sFXVkM7B2hs90",
-	"gFrL58kUjH21S0wdSEzcpOYNG3Z7ctwxw9orkg7inHMFvT0syktXeUu3XS8oDUtjelaUhkqd6+CWfgQV",
-	"QkBEfRC88HxTg7ZxpuYth8Vo7gUVFuueBv/Mvju4WGhZcGnWDQfp8gLkMqQZxTNzoW4+GixuAmtv8Fzt",
-	"Ic2xDKYgTnXkQK3KUxMx4j/pypaUu6qO3nTChYG/pwO/Zgmt/ZU1UA3JpZ69V9Kt15sLn4hPX27l9TSN",
-	"6vVkr+a5Gi26Pr64u+a5Oj9sYVmr88imyqLDK5uFHHfyyRZbXqER2+lSJdIWFrCcXvqpmS2Ce1urfrbv",
-	"rb1zvosOtTEt8UY6V39CvanCVlazHKRbPe8aIs6VtPSQ2uljFXLcblzBEjhWElBQ7XW3vXZLW3AD791p",
-	"YSzqJ6TAJQlV7947uDK5SnvXnB5OOAjRR5/QIVHdLDh1smxLa23MeL0UJZJItpGI3SZK9ePKMMN8pQ37",
-	"t12w2ge5EpxaHe40REsLvwE6TT/9gFlP2iujWRd5OpeSv5XtsIaITcS5Ut8p1FywFOQV47MnrRp7lVqp",
-	"eCqj50kbN4jnrnyUP/DtpGzXGOnHJPI+rorK0r5tzG61iKzvtCfXgr5FhGR88ViapBadyC8DynKwmPmG",
-	"sEBySgSyYl7RFWcSEJErt8Wl83Etsgiq2pKBYTiYwaLLSvUHGsILb2hyonauuiNqFKclqeivzqDxWEmN",
-	"64q176eUeF4IO8Ri74Ky6L5OiK1Vk/MXiu1kkNmKdB92RYH7Mq/E+r3J+x4y6+f8iiMcQPhgsa/q1ixV",
-	"qoq9sTZxaJ9yG52qq58rJ75ej9Ebwh1qT3t1Zhd759psV+0+bFdWLXjBSiTVvLudllOtRd9ASv12wokI",
-	"SdDnJbqx1smFj2/VBr8X0ertWFajIddK+NTRo+91V4kkBn5JBPOwZq/DJ3VhVQyLpQ2rTLg+XNs+pZ0m",
-	"yhI53YQun5BLoCBEx2V6b67KVGqe5DxhOMyCq3v6fqzg+nYh3B28udlvav25eRBHD99hJ/nH9mPV/SKf",
-	"0Gn2gyzYiS0gfOJVhqx4KO1M5PMus2u0b6U6WvseN2LRTuZzzD06BeYTkDWf3vc9X+lhybZ6zEde2tRi",
-	"vpY8ZXa1lSi1TBldSbZdxBxLZMBqs5m1YBtZJ8VPapfURzpsQbN1ZLUG2lkRedTu1E5fagU3vcmNdoa5",
-	"7KqsBvX+uhYyEZFrZG/eMB96wTDvdJF40h2uKENoYDvdspyELHLIaEUsZL6GVmxMn24fvN/0iP0pGlsl",
-	"kGy7M941b1fzM6Baidanu9ppPpQu9iY8qMhxvJpIP5OH2H2natHZYx3zGLkdcLfzOhDp+ZV0P+2oGpVN",
-	"lInppvZZ/lkWE9U300LLp0U3ffRTRITv/8uZtqpb3fM654sSa5N8b+gcj06WArfLEfRdiGfLLHKJllfD",
-	"Lk1e4a6ckkicv/Ton7fNJON9AGPG4WPh0R1No0wp+B7jM/XX9LH5MneJ2OQ8cyR+wKicetrN8Ys8Gvsj",
-	"4POGtoXHo6mx9yYvfKStJshiUESMTyIs0tz27W1h6hywZPwE05CEWMJTnezQv21WukITtdy40cbwbPp9",
-	"imXCceRvLEik8Hc/jjm7xFFj5yK5eEICoILQySPGL0gYgieG1neduMPRs1vDc/z+s27Yotol+jer/qTq",
-	"iH8ZPU7aryM73zYv097QQnwNF+kVLFlnXu6myMQFL2vgpLpZN9UjNwpnoxS/TufZuDG7LZWWjvAm0qnx",
-	"Kt4kYqaN9OA1mp6nTsCeXvJWL0T7PW0zj+mXKMvqa+gY373GmHG5QqDpWLYOIaDueLJ+aXd8eeFiQqk7",
-	"zXDViexNt5N2kb5CShfp3tCNv9Spxk3Uvc84ZxJLeB96vmKZtUieVHaFd3BlmIiWGkA+A/kw9ZH1jKPL",
-	"XGydcwu3W0HRfdM6blSFo/v11HYBxZVUN337fUgXjhhN3NnxvTEzWexTUx6DSGlgWQSI+ZFv4hCeenOf",
-	"4cbMZxtJdKbzQ3d+TdvhyWwtn4HxGAJJLqFrmGK/l4Qms/M6nu/qfq3FFk94y8GExYJdNPMRmYOSmB9S",
-	"yRere+N8sehWRqe+TMqK3zmb3cot3xduX813gZPx4jwtmbbJ57ZtHsDp78/8e1abvc97CHWBsF6mkYbI",
-	"DtHVFCgiEhGBGNUpjMyrwh5cJX8w0zkxwfO10pIVQac3Md/oZQpS84Ag4UQunqnpZmIzSUPdKryZovtn",
-	"j9EMFugojGZ/+b8/+JfbJrdTiC4Wdj6oWwJlqvAgLYenWRVgbtyUZhpTKWNTg4/QMVseMM1XsdBJoyiT",
-	"OHuHmB6azoFptPE7IZYYZY8VIUzHJ4zeRecskSB0J5xFIFDA5oDGnM2z+Y5wEN1d4Hk0RKmNXLfGOu80",
-	"Sk/S/EKt8psMqRUIxMZ5D2mjuxN2Fz28BL5AupIgjhSp1dYSPPLVM7ztLzN4N7d+HFtPYy019nhwL7M7",
-	"4ZgMjgdfufvO3a8oKRqnRqqR+k/qfM43S9HX4AynuQmsSozvvvNOpQqjhBdyNJXzqFx2sUqbSwUW1WLM",
-	"xqoJfvWTT3x3Zj5+Ua5xOHivU3uLvhWwFVQz4v70+fVzyzevp3Wp2Gl6Eig2u/DijqaZIjqzar3OBE5j",
-	"sk6ilOgNA1TMPJwTOniu5jLCMRld3hvlsdRi9NJg89p7GN8EWZS3UcfH8RykTmL06csBUTuqjjTzFB4X",
-	"mlPBEyRPYFhzRs8bD9sm0W6lNu3aPE5ayLOo3hLbogsvUWCKsLX5Fi30IQHVgfU2o3q4DRQyKrKSxEw4",
-	"KKWS+mRdxDKscuk5noHQPOqKEwlI4HGaKVDyhUkTKPAc9L2hGNgFCxcZa1UfdVJ7lIbxoCMs0ZwJie69",
-	"+zVFGxwHagG3ddJ2dWcANrnA0xU8DmEeM50V4o4JnC6mPscvngCdyOng+N67Xxu66V6z+wcsXKyM5D05",
-	"aK7LF3VaEGD9wMsslQ78BdrAKCE0x5S9I6IhypGprjFjH1S3nfpn+3mRnGJZemO0G7g1UEF++KbQdECy",
-	"iqImVIKxkbkh+ZCGBzxuHY/l4rUHGG4MhhL4nFClfjGOOFyyWT9MlmDUBMjMLOdG5CMSHa7IrpA8QGPl",
-	"0Hj1yx++/sWP2gKgTLVNCIg5Y2O/dqe+mrIaeZdiHzWLtDTIbqmY3gPXh4Iu9JwVndp88JZAEZYgJMr1",
-	"iBuqGiUSKXa4pb5pVRXbR42zVBRtL3XOYgUIC0QkEhLTUCDKrtalhlYqydUST8F1/BetKSmXxfMdrtzt",
-	"S8HuGn+bFoeXKyu+TQKxJqwIQpTVt+wuDPuA1YzaouzzHeMNrLElVdKeHmC7NWOSJwHtAbcbldb/9tWv",
-	"ftHahFQFTxto5rlt/aA03l4rDe4BldtD5VIu4gMgNwjI//vND37/w/96/YN//cO//fj3//FXbZG5jKBm",
-	"aKbFo+ul3WcSc3lqtTwgc6uWpbcaHEIRIwpL1NgKHktU3IwOeCGBZoFsHieIahIeJMpdubvKIf2Ha2uD",
-	"yNRoSReR4wHxDBDtnCFuODVD1Xry1Kj/nVWfRx3guj24HtS+bal9P/pZB7VvGTNtMNnWVWP9/OCs2Yaz",
-	"plh64a6xAtvX7bAZpXGuVL8obdBEzqwXqgfOfVBFtsdB/+bfv/zlbzvpHyXatWFhhfMLP/1nL0ZPSi+G",
-	"Kgg4iBwNIkf51W0roePe6oxrnoqVdbjZHZLP8hajUulsR7lsIgV69ePfvvrZP/zh7//ny9/99NVPfp1X",
-	"x9ZO3ysipwb/OIqAI8Ynt0RaTBuZl5oOWPkg08r1X4ua3ZcyXEVA9y8AwPFwaU1e/9K7xya6GeFgRtmV",
-	"fmpigoZ8hPSECHm/2nhHyanVE/nKYhzZevaOyvJ30rcQXj4qm9j60peTCq6HvniRouUGmNDB7NCR5Ldl",
-	"fyjP4i2UoDFFGQLTRQn1fyCxRIyjKM9+5oKsK3zEjbNm7g+6dlItz7fKNImNIVczcBQDz17s6XG+SECn",
-	"P04HUp+eke9DCVkhjLGuyvTeOzpVFJkn88Hxu++ovxFq/nZv6Egm5Hp6nCVmy0gr5nBJWCL0rNARvhBA",
-	"5bHFK9S/3/ZMN8/yti1BqlrybB8vOL0EFGTUuKorrUTk3utMfzdND3fYtu6wcrm3DV9djtp6b5Ph54e/",
-	"ffXzn7/+p9+8/vk/t396V2Cm+T5qbTo/se1GB9P5+p/SL1nPK+l71vGkPs1VIkYv0z9ZQeq11kKFt27R",
-	"6UVGsgOvXqz+MVias2yzJsdWT9FMMaA3jFFnC8nybuWoQUehLheBGI0Wt9vy8CqgmjBquzX9b0niOFoc",
-	"sLk9bBa/3A462/nQ3kh8YuupSOldXrvHIho5TSBMQiK9ktR99VWnud8cAidAQRBxjPTUisRLBlk6cRni",
-	"WE414HCaxwvr95MQzGJGTKl/h2Y9NjUUi7kAVWr+p9mQVpKszbiH1QLvpzLcfgRHmDNJUaXO+pZI8aWk",
-	"PnU2Vqqsyqmgo2+oT1/PDzhvqINWK9dMIfw1yXpZCbaaS8SuIXe4S7Z2l7hK+W3av5wO/9bdJRHDStJb",
-	"AOYKswUYWt0lJQC1xePopRqt3ue8AVA6elLz2h3HdbGvu2pordP4Mboy1QzuhHjhIawbqfpu73VbYsxT",
-	"dta7L06sdhu7IK6mJJgiQkN4cYymLAqBoyOMTA0wpI789tBWyuy8EchYqm4jxrOwkCOsr5LHp17XwsIp",
-	"/piR7TrvxSk4RCKnC8T0oThLMfmh5o3VGasJq383U/XM1CSRPviCtu0Lqma83VeHkMUG0MUC5RS/8sCa",
-	"Ki9pYE9hXgVKjLIEtoVFxMut0uJREN4v/2ZjnOsAtrXog9ZhVsqV7alsUCJPdPTNT9C9926vVTaog0cH",
-	"MKYl61rC8CxrfQDgPgPQXSlwP6GXhSJDiDJaNvj70w3iL8dFA/JKdWE8b1us4jMHE87WTDiuGkAbDq74",
-	"dsKJCEnwtr7wh6oB1i571O6tjY2lBmiOwZTucl6Cj0AX5doQGDnEEV5kZmMiUmfA0RWRU5ZI9AQLeefh",
-	"JVB5x68Dq18/UL8roym7+d5pc/NxEMkcEB5LDXMiEFxqBf3Bkw9P3h999Mnj0yHChm+o/bslEAn9MC/N",
-	"e8WP13SlBj27O0JywPP9qdjgRcAz4JfA7zxTW663TRfjAF14I42WPUqPSD+jKe0vYhx9IyeCr9/uFR3Y",
-	"gJkpEZLxxeil2t7r0csZLPxW0G+Zxhu2gKa1t2/aTVYzbqdebKQ7+lgaItz71xqasNPiLiamyvUwqJuY",
-	"llFdAyV/bt21dXZ8+05eGyU/35BQsacSf1koSFVvaeRSj4iwert8ZR9riWsGi3r9Oq9leVCs91uxzg9y",
-	"jxXq1Mny7IN307JjaGYIc726tIUB74OD7M123vagIG9NQa7W391seEM++lsYy5o9vaeNz+RdoatVBLW4",
-	"u7Rg/zisDXDYCCTdgrmuKrob0pW9rXvpx/DT1OpFqF40ODIldupeO6jv+0OOh5tmp3M5trpo3lALbFbN",
-	"qtsFU4ZfJ2gzmZb99kBbfz9A+w2Ctj7R92FxQPfm0a33viO6KwhsQLcpwV3/7ukRieDDrN1Bn9saFPMz",
-	"2Io+l4/+pupzdVL3mOiy5yiHCzrCdMEo/IUxiRkrTEZi7yGM5oQmErT1DochByHWG+xQBmkD6mPMJYF6",
-	"i+dZ2uZg7tzrOCLM5WJfQ2Ujorc3o8O1RMhmZN5o0dQ7ebj9tnb76f3fys2nR36LrZgagp3tlwYv7S6i",
-	"0UvFgWqtl2uHn6snFsLOGC6z/dzDRKIO+lmZibIHmY2ExDKpUXhM8X3d8zPTdMfp7nB77HTx/cYL5E2N",
-	"D01EDDRsn3irCrsmWHOWldn3Xhtpk30MBErnvvMppJsigWIWkWCB0tNChKIx4wGs23mVHb2S7BN3GP+6",
-	"qePAl1sE8edkvh3ebIPsLY3hxyhIhGTzDKIdgvdzkLXi1CMcsriuWrv6fADl1oUl6xgOsNyO0qSOAGF0",
-	"kZBI3iG0KzRLSCqBs5yFwo1D7T4q3o4fKtf0cVpuK61QJU9CG/DsZtmafCFZUkg2HkeEQouCMwWRt6s3",
-	"U0Pqe1BupnLie1ptpjju9RabKc66iWQ6JHfumLPnkNt55bmd8xM41iWt9IPMYVrjlo7JJDEnl6uf5lsR",
-	"S3kr/c26MkO76KudIbIgrg7WyEMm/zfNitjnYj8YFB3wsWFZxD+1EhS6hUHtGJe3w0P2NPSdWfu/VuOh",
-	"O5TGQS2jvPiul4ufQkBCWDvpHNh3awCcZme2YRbeKobuDeXdoUYB8oPYz8erAGqGpJA8yV+Ke2QrJRXy",
-	"+anV9gDMLQHTOoQtCVdvMzIDgwTEeKiTdIVYYhSWcNFO3FpGVBNSWyvYHxZx6gf9egv6tcW1bwkUYQlC",
-	"olz0WY/KHKuD8dKGKTe5tiN7Qi6BmhJg+3JoZkoCvfxsYAwLnw2OPxuw2WeDa5QlppIsCaaETkxVBAgn",
-	"wNd1eoqExOgSOBkv/Nfwd/V3jfTBei4XG3ybu1DOIWZc7hH1mINCGJWwnxZ/JwJRkFeMz24JxBmTAsWE",
-	"UgjRkY7wwBO4lRW5vL0mgmpHSacsSNK84WuJV9CeiHyQDROVWeJ52v0eEZfqCHMoe3UYL5WYT0ltzWzJ",
-	"UFGzscds9dNMjtg7kWNvSSXnQ6//7kevf/bXX/7up69+8mtFK1/+43///lf/+eonv94MZYwkmYN2N/pI",
-	"5KOswY6SR6sMddkiHlLJF21z1O0g2RiJJ026KKo+oQqvWTkFCQFSjF6OSVTziuG+btWKWtJQj1XSik6/",
-	"GZjS6TW2CtPuc3yJzaHvT5LOxjBUI6SY2Wq1XchFtHJa+II30cF3+LZogMzxBEaxUauKjsaMz7EcHA8u",
-	"CMX6+eK+njNG3znXBV8MAzBM95ZAmrennBJ9fP4EHT39+IMHD8/vxnSycnm1rYhxhidgrunt3SAa7VM5",
-	"j94cnJfOWj/aHTOeEwM6+s45kphPQK724K+v/z8AAP//",
+	"7H1bjxzJdeZfCdQuwCa2yBqONLvaXggCySYlajicVnNGGuwMsYjOPFUVU1kRORGR3SwRDWhhGNKDbD0Y",
+	"kOEHQRYg24BhyH4wIEEW/GMMc0b6F0ZE5CUyKyJvdSfrZYZkRmXG5Xwnzv28GgRsHjMKVIrB6asBBxEz",
+	"KkD/5Zyzywjm6o8BoxKoVH/EcRyRAEvC6Cg2I/7H54JR9UwEU5hj9af/zmE8OB38t1Hx/pF5KkbZe29u",
+	"boaDEETASaxeNzgdcBgnAsJThCm6ePwQ/e+vv/e/UPoVFLIgmQOViOI5oRMkp4B4EgHCNERjAlE4UG9M",
+	"P6NmcT+YUXYdQTiBeTb9MCTqYzg65ywGLola7BhHAoaD2PqnVwN4GUwxncAHIlZ/lYsYBqcDITmhk8HN",
+	"cBBhIZvW+lC/QY3mMCFCcr1xz5L5JXDnS4XEMhHOR1fABTEbnT4jVMIEuF42hy8SwiEcnH7q+tawtJz8",
+	"O+kqipe/GGYvZ5efQyDVhyvbeAFfJCC67iYOZHny2cIqc0/HtZjHDziREmjHeQRTTOgFjIEDDaDx/Nh8",
+	"TmQxXE82YDxs+mGV9JaPSL9lWJ2Pe91qbWvedjUdLDqcSP4DzxQZ7zg1EjqnNffAjbMImic719RNQvcs",
+	"QxbLc87GJIJ+20nxHFbaTP2C+q2ccOjDrgy6hYs9DAcZ7zwjk3TRSysAGqo/NdD1IzPqZjgYk6jF+Mdm",
+	"1M1wMOGYSoCHHEIiH7LQvY96FOMNo2aEhmvgydTPhw0LBX1qbV8nAha75yvIhEL4Ie3K8iXw+SPPUtWz",
+	"5xJzueJlQbMLQm+q6wRcZ7dEUtny7YkVC7C2wLp7MpItbXe7KykDSbr73aDSAg3+s+x7JpVt77R9tVvw",
+	"hMaJXP8ObAWvNQjsiaY1Hc+2UVF7wvst6eT31UoyTqFWdJVwsu/XSNWp0kJlA53qcV7SMuzqGZPuH6u9",
+	"iQimAZwBDiNCm4Y9eimBhmDT6iVjEWCqx3EmxAVMylzcGhBiic85uyIhcCNQSZh77hHzD5hzvBgYrYtM",
+	"aA34O96jTJIAHtFQdAU5i4F+qImAMOqRXWIOEZkTivmidmNjzsIkqGNp6YhnPiEuff7RIvYJeSFcQcRi",
+	"CB9zNu+25y0VQA6CJTyAJ6Ho+v4rAtfCjx7/OwoYigAo5oT5BJWJhyNLiMvTrSOc5xJi1woSAeIZo+fJ",
+	"ZUSCMyyxm+57iDYu/JfJoXz41kaUT6SKOteky9BdppoK/LJ9tbnPEjCyLW4nHBW8tI9s0JZZ7pRB1fCU",
+	"HaO8J3xrkdcKGYdI/A3ku9+CjyWyrCT6SImDaS5G9bTzNEpBVatO5QfOmSUhkfepuIautp3LiAUzz32u",
+	"xCgKkUfEgmAWM2KsH2XjMI6u8UIgmkTRqTb+TrCEa7xAM4BYICIFKn6uqFONxJcRDE4lT0CLXnRMJg9q",
+	"5gYRjgW4tYcx4UI+4GxmCLKONNJR6kcpB1n+FKFXOCrZwKyHFF7Kx96fspmb4UrmHi85pgLXyVjeqVSo",
+	"Jju7dGH6k8PstCsbXPlu9pFi5cV2lw5er8/aAjdlyinj5IcafWdEBBETCe9qB8D2W2pkMsv9sfRsyqLQ",
+	"8zPzqOEWJUIkhE7OIMZczn1fqXMLqL2s0Erl6cdUkqgFS3BsR75Ax3KKjbFnUfqma335ajoc7DnubOS5",
+	"ZGw2x3zm3vXsXm4lsPqobekar2yoefmwmIprxQVH6cpf3VBua4k2r6g1RT9IaBhBn9s38AqNdcxfc4/2",
+	"x/Kw4DYuiSrggKWHl2dmmuVbRl0sxiqDAiW8UElwhBhHgVriWF34MERjxpGcMgFoRqgWjRiFD8eD008b",
+	"ppy/cnAzbBhafG9w88IY6BkX+s4+ZxEJFu5bivE5ll5WA/x9WDRt7BMaRIlWL3ra7toJUNZnKrSZLiK3",
+	"vuWybHH/FGTm2pmhJYGlVFUQhIvUH+IIaIi7yjlTFpEQL7rK+lqkdg69ZnzW/YULwLzF7a2H5Z8fFrO3",
+	"vlu3OXstjucnuIosboOul9asRj+vU+Ucl2zHw7YYkVfH7bjn5dGGP2b6MdBkrh0WWGLtz+Z3U23R2qy7",
+	"V/es/bSdihJ4zIlo8iMUA71rytnXk3AFSSrm8OglETL1XS4L0aubDwo73xmWzYM2YQxUNxiWqURca4vL",
+	"B94MB0kcYgkPF0EbT3tGIssEWTUuOMNRyhaHyvF7CKc8w6ETc0u07zgRDwqr1g6bVNyCrE2SDezkjONx",
+	"s1Jf0XhtoQNJhjI3aVn/FSAFSo9jiMrLHyJrjjpSqiCNIws7srC3moW5+YeHNyxzOQ+PWuJlLs5R5i11",
+	"xlgH93Iy1DLvsvehgTNd5OLVZryuDQSyOjcJQUieaDNTrYPQVvpaa14dGEATutcWnNTSa1rPJPpEOPUH",
+	"s99+ZR5d+KwWvfx9+Ul7QdpTAMiO1wpiWvLUdY1lKkGxAHZXLausuXSg723pZ0scp62iVuK97i1cWkLH",
+	"wEmfSUq+dGLZaxXX4z0z7B6nVhO8i7OA2/ogZDWoziY4HEjiERLaLV2PSt+SzWpYF8RtNmJFb1eQ72ar",
+	"yCSbgbUzjqYfqLWOPpyCscF2ibsDiYmb1LyhxW5vjzuuWHtO0o8451xBbw+r89JV3tK11wtKw9I3PStK",
+	"w6kudABMP4IKISCiPlBeeJ6pj7ZxuOYjh8XX3AsqrNo9nQKZDXhwudDy4tKsGw7S5SnI5UzzFc/Mhbr5",
+	"aLBYBdbeALvaQ5pjGUxBnOnoglq1qCaqxH/SlS0pv6r69aYTLpwAPYXumiW09mnWQDUkV3r2Xkm3Xrcu",
+	"/CY+nbqVZ9QMqtelvdrpejTt+hjk7trp+ny1hfWtzmubKpQOz20WltzJb1tseYVGbMdMlUhbWMlyetmY",
+	"Ktpa9bP9c+0d+F10qK1piSvpXP0JdVWFraxmOUi3et41RJwraekhtdPHKuS429iDJXCsJeig+tb99uwt",
+	"bcEKHr6zwljUT0iBKxKqt3vv4MrkKuNdc3o04SBEH31Ch011s+DUybItLbox4/VSlEgi2UYidpsx1Y8r",
+	"nxnmK23Yv92C1T7IteDUeuFeQ7S08BXQad7TD5j1pL02mnWRp3MpeT5thzVEbCIulPpOoeaCpSCvGZ89",
+	"bTXYq9RKxVMZvUjauEo8d+XjPAm4k7JdY6Qfk8ibgBWVpX3bmN1qEdm70ze5FvQdIiTjiyfSFL7oRH4Z",
+	"UJYDyswzhAWSUyKQFReLrjmTgIhcuy0unY9rkUXg1Y4MDMPBDBZdVqof0BBeesOXE7Vz1R1RX3Fakor3",
+	"1Rk0niipcVPx+P2UEk8WsUMs9i4oiwDscouweczZnAgI70uPbaZWkc7zHNtJKbM1aUfsmgL31W+JddbK",
+	"+x5C7OceiyMcQPhgcagK2SxVu4q9sTaxdMpttK6unrCcPHultDcETdSe9voMM/bOtdmu2n3YrTRbcIu1",
+	"yLL56/ZakrUWvYIc+92EExGSoE8+u7HnyYWPb9WG0Bcx7+1YVqOp1yob1dHn73VoiSQGfkUE87Bmr0so",
+	"dXJVTI+lDatMuD7o2z6lvSbKEjmtQpdPCe1qYugX/++9yMyj/zvtUuPJXCnQuXrOauJ0NffAutb06qy1",
+	"uLf6CigI0XG7veupzK4mh+opw2EWDd/TEWdlQ7SLue/gWs9+U+tczyNqejhyO4matlOx7hf5hM6yH2SR",
+	"Z2wB4VOvZmoFp2nPLp93mV2jsTFVmNu/cSvuhWQ+x9yj4GE+AVnz6H0fv+nhVrDemH95aVOL+VoYN7va",
+	"SmpdpoyuJNsufJElMmC15edasI3sJcVPapfURxBvQbN1ZLUB2lkTedTu1F7LDwU3XUV4OMdcdrYc1DtP",
+	"W4ifRG6QvXljruglw7zTRVIru6xc0jWwPaBZEUkWOcThIjA1X0MrNqZPtw/eVz1if03NVhU/2+6Md827",
+	"VbINqNaiYOtX7TUfShe7Cg8qilKvJ+zSFI5236ladPYYIj0eBwfc7UIcRHp+Jd25OFULvwn5Ma+praNw",
+	"ngWo9S2N0TIXbNUsrSI8//BTndqqbnX5kM4UIGuTfEmPjiyhpSj6cjpDF+LZMYtcouX1sEtTCLorpyQS",
+	"52k3/QvtmerJD2DMOHwsPLqjGZQpBT9gfKb+mlYHWOYuEZtcZF7dDxiVU8+4OX6Zh8Z/BHzeMLZwPzUN",
+	"9t7khcO61QRZDIqI8cMIi7QZQXuzozoHLBl/iGlIQizhma5O6d82q76kCSFv3Ghj4zfvfYZlwnHkHyxI",
+	"pPB3P445u8JR48tFcvmUBEAFoZPHjF+SMARPQLPvOnHnBmS3huf4/WfdsEW1S/RvVv1J1RH/MnqctF9H",
+	"dr5tXqa9oYX4Gi7SK3K1zpLfTZGJC17WwEn1sG6qR25/z75S/DqdZ+PG7LdUWjrCVaRT48BdJXypjfTg",
+	"NZpepP7WniELrdJ1++UZmuoHS5RlvcuVLuxeY8y4XCPQdGBhh3hcd3BfvzpJvkJ+MaHUXRe6wUdhYdW8",
+	"Ik0JSxfp3tCtp01Vg1jqkmUu4IrN4H3om1LUGLmyDtwxiWX/Oc5aVOQqR0Z0mLYJgaqZ/HOQj1KXac/A",
+	"y8zj2rlgdbsVFK9vWsdKrV26X6FtF1Bcm3XTtxOKunDtaOJuueANocqC5ZqKY0RKS8wCgsyPfBOH8Mxb",
+	"UA83ltPbSvU8XXS8c/p1hxzrWl4I4zEEklxB17jWfqmnplz4Jpzi+r3WYouc73L0abFgF818ROagpPpH",
+	"VPLF+pLiLxddoxE2Fz2wlBhvdiu3zl+6/UnfB07Gi4u0D1/XrXHfcM1p2zgRjYxPh440hB+1ybrUz5/7",
+	"9z0itIM4ls1qKfhoA8EpNQHeXt6Whn4P0fUUKCISEYEY1eW7TLZsD+aXJ4J1LrjxYqMkvxwgQ31yvJoH",
+	"BAkncvFcTTfTQEgaoFm5Qii6f/4EzWCBTsJo9v/+40d/f9vUNQvR5cKuhXZLoMyqMEhbQWqOCpgbj6+Z",
+	"xlTK2PSfJHTMlj+Y1mFZ6IJplEmc5demh6brvxrDxp0QS4yyJFwI0+8TRu+iC5ZIEPolnEUgUMDmgMac",
+	"zbP5jnAQ3V3geTREqbtBj8a65jpKT9L8Qq3y2wypFQjExvkb0kF3J+wuenQFfIF0F00cKVKr7aN54uvl",
+	"edvfYvNubkg6tVK+LYvA6eBeZsLDMRmcDr529527X1MKCU7tfSP1n9SPn2+Woq/BOU5rblhdSN99551K",
+	"B1IJL+VoKudRueVolTaXmouqxZiNVRP8+ief+HhL/v2iVelw8F6n8RZ9K2ArqGbE/emLmxdWmIOe1pXi",
+	"+ulJoNjswss7mmaKmOKqIyCTi431P4lSojc8Vt054ZzQwQs1lxGOyejq3ijPERCjVwabN97D+DbIorWT",
+	"Oj6O5yB1ca5PXw2I2lF1pJnT9bRQQgueIHkCw5ozetF42DaJdmsza/elctJCXkH4ltgVXXiJAlOErc23",
+	"aKEPCagXWDlH1cNtoJBRUW0nZsJBKZWSPpsilmGVS8/xDITmUdecSEACj9MqmZIvTIlMgeeg7w3FwC5Z",
+	"uMhYq3qoGzqgNCIKnWCJ5kxIdO/dbyja4DhQC7itGxaoOwOwqYOfruBJCPOY6Wond0y4fzH1OX75FOhE",
+	"Tgen9979xtBN95rdP2DhYm0k76mtdFO+qNNmGJsHXmb0deAv0LZaCaE5piw/joYoR6a6xoypVd126p/t",
+	"tDk5xbKUO7cfuDVQQX74ptB0QLKKoiZUgjE3uiH5iIZHPO4cj+XGzUcYbg2GEvicUKV+MY64tiD3wmQJ",
+	"Rk2AzKyHbkQ+JtHxiuwKySM01g6N17/+8Ze/+klbAJSptgkBMWds7Nfu1FPTUiZ/pThEzSJti7NfKqb3",
+	"wPWhoEs9Z0WnNh+8JVCEJQiJcj1iRVWjRCLFDrfUN62OeoeocZYaAh6kzlmsAGGBiERCYhoKRNn1ptTQ",
+	"ShfFWuIpuI7/ojXtFLPQyOOVu3sp2N3fctvi8HJX0bdJINaEFUGIst6u3YVhH7CaUVu0PL9jnJY1tqRK",
+	"Od8jbHdmTPIUVj7idqvS+l+8/s2vWpuQquBpA828ZrMflMYpbZV3PqJyd6hcqrF9BOQWAfmfv/vRH3/8",
+	"r1/+6B/+9I8//eM///+2yFxGUDM008bp9dLuc4m5PLNGHpG5U8vSWw0OoYgRhSVqbAWPJSpuRge8lECz",
+	"eDuPE0QNCY8S5b7cXeXsiOO1tUVkarSki8jxgHgGiHbOEDecmqFqZY816n/n1UyzI1x3B9ej2rcrte8n",
+	"v+ig9i1jpg0m27pqrJ8fnTW7cNYUSy/cNVb8/aYdNqM0zpXq5NwGTeTcSvY9cu6jKrI7Dvrn//TVr3/f",
+	"Sf8o0a4NCyucX/jpP0u+fVhKbKog4ChyNIgc5QTmVkLHvfUZ1zydWOtwsz8kn1XbRqW28Y5W8UQK9Pqn",
+	"v3/9i7/+01/9+1d/+Pnrn/027wyvnb7XRE4N/nEUAUeMT26JtJE8MgmlDlj5INPK9V+Lmv2XMlzNbQ8v",
+	"AMCRuLQhr38pPbOJbkY4mFF2rVNNTNCQj5CeEiHvVwfvKTm1Sm+rLMZR+OjgqCxP576F8PJR2cTWl76c",
+	"VHAz9MWLFCO3wISOZoeOJL8r+0N5Fm+hBI0pyhCYLkqo/wOJJWIcRXkhORdkXeEjbpw1c3/QPcFqeb7V",
+	"fkxsDbmagaMYeJaxp7/zRQK6knT6IfXoOfkhlJAVwhjrbmPvvaOrbpF5Mh+cvvuO+huh5m/3ho66TK7U",
+	"46zGXUZaMYcrwhKhZ4VO8KUAKk8tXqH+/bZnunnBvF0JUtVWfod4wekloCCjxnVdaSUi915n+rkZerzD",
+	"dnWHldsYbvnqcvSMfJsMPz/+/etf/vLLv/3dl7/8u/apdwVmmu+j1qbzh7bd6Gg633wq/ZL1vFJlaBMp",
+	"9Wk5FDF6lf7JClKvtRYqvHWLTi+Kux159WL9yWBpabXtmhxbpaKZFlZvGKPOFpKVB8tRg05C3XkDMRot",
+	"brfl4VVANWHUdmv6c0niOFocsbk7bBa/3A062/nQ3kh8YitVpJSX1y5ZRCOnCYRJSKRXkrqvnuqOAdtD",
+	"4AQoCCJOkZ5aUXjJIEsXUkMcy6kGHE7reGGdPwnBLGZEX+UuzXpsOn8WcwGq1PxPs09aRbK24x5WC7yf",
+	"ynCHERxhziRFlTrrWyLFl5L61NlYpbIqp4JOvqUefTM/4HygDlqtXDOF8Nck62Xd7GouEbsd3/Eu2dld",
+	"4uqKuG3/cvr5t+4uiRhWkt4CMFeYLcDQ6i4pAagtHkev1Nfqfc5bAKXjTWpe++O4LvZ1Xw2tdRo/Rtem",
+	"McSdEC88hLWSqu/2XrclxrxkZ7374qE1bmsXxPWUBFNEaAgvT9GURSFwdIKRaaeG1JHfHtpKmV03AhlL",
+	"1W3EeBYWcoL1VfLkzOtaWDjFH/NlteGWLaTgBY3LUERq3qE4SzH5oeaN1RmrCat/N1P1zNTUuj76gnbt",
+	"C6pWvD1Uh5DFBtDlAuUUv/bAmiovaWBPYd5QS4yyAraFRcTLrdI+XBDeL/9ma5zrCLaN6IPWYVY6vx2o",
+	"bFAiT3Ty7U/Qvfdub1Q2qINHBzCm3f9awvA8G30E4CED0N108TChl4UiQ4gyWjb4+59bxF+OiwbkldrX",
+	"eHJbrB45RxPOzkw4rlZFWw6u+G7CiQhJ8LZm+EPVAGt3Z2qXa2NjqQGaYzBd0JyX4GPQ/c22BEYOcYQX",
+	"mdmYiNQZcHJN5JQlEj3FQt55dAVU3vHrwOrXD9TvymjKbr532tx8HEQyB4THUsOcCARXWkF/8PTDh++P",
+	"PvrkydkQYcM31P7dEoiEfpiX5r3m5DXdqUHP7o6QHPD8cDo2eBHwHPgV8DvP1ZbrbdPNOEA33kijZU/S",
+	"I9JpNKX9RYyjb+VE8M3bvaIDGzAzJUIyvhi9Utt7M3o1g4XfCvodM3jLFtC0jfmqr8la2+1Vxka6o0+k",
+	"IcKDz9bQhJ02dzExVa7EoG5iWkZ1DZT8uXXX1tnx7Tt5Y5T8YktCxYFK/GWhIFW9pZFLPSLC+u3ylX2s",
+	"Ja4ZLOr167zl5lGxPmzFOj/IA1aoUyfL8w/eTduOoZkhzM3q0hYGvAkHWc52PvaoIO9MQa62Cd5ueEP+",
+	"9bcwljVLvaeNafKu0NUqglrcXVqwfxLWBjhsBZJuwVw3P90P6cre1oP0Y/hpav0iVC8aHJkWO3XZDur5",
+	"4ZDj8aZpURyu3JZ/y3bYVnfNG2qEzRpamYa4QmJJ6AQJolaRtRm+xrrbbMzZnAgIO6RRlJHaiQswmTYy",
+	"93AB/fzIBd4gLqBP9MgFdsIF9N4bLtAa3RUENqDbdOuuT5F6TCL4MBt3VP12BsX8DHai+uVff1NVvzoB",
+	"fUx0h3SUwwWdYLpgFP6PsZ4Zg01GYu8hjOaEJhK0oQ+HIQchNhsXUQZpA+pjzCWBeuPoeTrmaBk96JAj",
+	"zOXiUKNqI6K3N6PDjQTTZmTeaPzUO3m8/XZ2++n938nNp7/8Fhs8NQQ7mzoNXtpdRKNXigPVGjo3Dj/X",
+	"m1gIe2PjzPbzAGuOOuhnbdbMHmQ2EhLLpEbhMX369Zufm6F7TnfH22Ov+/Q3XiBvaihpImKgYfsaXVXY",
+	"NcGas6wjv/faSIccYsxQOve9rzbdFDQUs4gEC5SeFiIUjRkPYNN+ruzolWSfuCP+N00dR77cIt4/J/Pd",
+	"8GYbZG9puD9GQSIkm2cQ7RDnn4OsFace4ZDFdY3d1eMjKHcuLFnHcITlbpQmdQQIo8uERPIOoV2hWUJS",
+	"CZzlghVuHGr3UZFmfmxy08dpuasKRJWSCm3As58dbvKFZPUj2XgcEQotetMURN6uNU0NqR9AZ5rKiR9o",
+	"Y5riuDfbl6Y46yaS6VAHumN5n2MZ6LWXgc5P4FR3v9K5m8O0HS4dk0liTi5XP82zIuzyVvqbTRWRdtFX",
+	"O0NkQVwdrJHHov9vmhWxz8V+NCg64GPDsoh/aiUodAuD2jMub4eHHGiUPLP2f6PGQ3cojYNaRnmfXi8X",
+	"P4OAhLBx0jmy79YAOMvObMssvFUM3RvKu0ONAuQHsZ+PVwHUDEkheZInlXtkKyUV8vmZNfYIzB0B0zqE",
+	"HQlXbzMyA4MExHio63mFWGIUlnDRTtxaRlQTUlsr2B8WcepH/XoH+rXFtW8JFGEJQqJc9NmMyhyrg/HS",
+	"hulMubEje0qugJpuYYdyaGZKAr36bGAMC58NTj8bsNlngxuU1bCSLAmmhE5MAwUIJ8A3dXqKhMToCjgZ",
+	"L/zX8Pf1c430wWYuFxt827tQLiBmXB4Q9ZiDQhiVsJ/2iScCUZDXjM9uCcQZkwLFhFII0YmO8MATuJX1",
+	"w7y9IYJqR0lnLEjSEuMbiVfQnoj8I1smKrPEi/T1B0Rc6kWYQ9mrw3ipG31KahtmS4aKmo09ZqufZXLE",
+	"wYkcB0sqOR/68i9/8uUv/uyrP/z89c9+q2jlq7/5tz/+5l9e/+y326GMkSRz0O5GH4l8lA3YU/JoVcwu",
+	"W8QjKvmibTm7PSQbI/Gk9RlF1SdU4TVrpyAhQIrRqzGJarIY7utRraglDfVYJ63oSp2B6bJeY6sw4z7H",
+	"V9gc+uHU82wMQzVCipmtVtuFXERrp4UveBMdfI/vigbIHE9gFBu1qnjRmPE5loPTwSWhWKcvHuo5Y/S9",
+	"C90bxjAAw3RvCaR5e8op0ccXT9HJs48/ePDo4m5MJ2uXV9uKGOd4Auaa3t0NotE+lfPozcF56ax10u6Y",
+	"8ZwY0Mn3LpDEfAJyvQd/c/NfAQAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
