@@ -31,7 +31,7 @@ func (s *statusLedger) Evaluate(_ context.Context, who Identity, channel, fn str
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.reads++
-	return json.Marshal(domain.Verification{Status: s.status, Number: args[0], Channel: channel, TxID: "t"})
+	return json.Marshal(domain.Verification{Status: s.status, Reason: "because " + s.status, ReasonZh: "原因：" + s.status, Number: args[0], Channel: channel, TxID: "t"})
 }
 
 func (s *statusLedger) Submit(_ context.Context, who Identity, channel, fn string, args ...string) (*network.Committed, error) {
@@ -189,5 +189,37 @@ func TestCacheBackAfterAnOutageServesNoStaleValid(t *testing.T) {
 	fc.down = false
 	if got := verifyStatus(t, h); got != domain.VerifyRevoked {
 		t.Fatalf("after the cache came back: %q", got)
+	}
+}
+
+// A verification answers in the caller's language: Chinese unless English
+// is preferred; each language is cached apart, and both sentences are
+// always in the answer.
+func TestVerificationAnswersInTheCallersLanguage(t *testing.T) {
+	l, h, _ := cacheHarness(t, NewMemoryCache(1000))
+	for _, tc := range []struct{ accept, message, lang string }{
+		{"", "原因：valid", "zh-CN"},
+		{"en-US,en;q=0.9", "because valid", "en"},
+		{"zh-CN,zh;q=0.9,en;q=0.8", "原因：valid", "zh-CN"},
+		{"fr-FR, en;q=0.5", "because valid", "en"},
+		{"en", "because valid", "en"}, // cached apart from the Chinese answer
+		{"", "原因：valid", "zh-CN"},
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/api/v1/verify/"+credNumber, nil)
+		if tc.accept != "" {
+			req.Header.Set("Accept-Language", tc.accept)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		var v VerifyResponse
+		if err := json.Unmarshal(w.Body.Bytes(), &v); err != nil || w.Code != http.StatusOK {
+			t.Fatalf("%d %s", w.Code, w.Body)
+		}
+		if v.Message != tc.message || v.Reason != "because valid" || v.ReasonZh != "原因：valid" || w.Header().Get("Content-Language") != tc.lang || w.Header().Get("Vary") != "Accept-Language" {
+			t.Fatalf("Accept-Language %q: message %q (reason %q, reasonZh %q), Content-Language %q, Vary %q", tc.accept, v.Message, v.Reason, v.ReasonZh, w.Header().Get("Content-Language"), w.Header().Get("Vary"))
+		}
+	}
+	if l.reads != 1 { // the second language is rendered from the cached chaincode answer
+		t.Fatalf("%d ledger reads for one verification in two languages", l.reads)
 	}
 }

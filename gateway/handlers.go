@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/text/language"
 
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
@@ -33,10 +34,30 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 	}
 }
 
-// VerifyResponse is a verification with its chain reference's block.
+// VerifyResponse is a verification with its chain reference's block and
+// its reason in the language the caller asked for.
 type VerifyResponse struct {
 	domain.Verification
 	BlockNumber *uint64 `json:"blockNumber,omitempty"`
+	// Message is the reason in the request's Accept-Language: Chinese
+	// (reasonZh) unless English is preferred (reason).
+	Message string `json:"message,omitempty"`
+}
+
+// answerLanguages are the languages a verification answers in, Chinese
+// first: a request that states no preference gets Chinese.
+var answerLanguages = language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.English})
+
+// answerLanguage is "zh" or "en", as the request's Accept-Language prefers;
+// it is also the response's Content-Language.
+func answerLanguage(c *gin.Context) string {
+	lang := "zh"
+	if _, i := language.MatchStrings(answerLanguages, c.GetHeader("Accept-Language")); i == 1 {
+		lang = "en"
+	}
+	c.Header("Content-Language", map[string]string{"zh": "zh-CN", "en": "en"}[lang])
+	c.Header("Vary", "Accept-Language")
+	return lang
 }
 
 // channelOfNumber checks a 授权编号 / 登记号 (check character first, so a
@@ -69,33 +90,39 @@ func (s *Server) channelOfNumber(number string, prefixes ...string) (string, str
 // The chaincode's JSON object is kept as it is and the block number
 // appended to it (the shape of VerifyResponse), so an uncached
 // verification does not decode and re-encode the record it carries.
-func (s *Server) verification(c *gin.Context, channel string, raw []byte) ([]byte, error) {
+func (s *Server) verification(c *gin.Context, channel, lang string, raw []byte) ([]byte, error) {
 	var head struct {
-		TxID string `json:"txId"`
+		TxID     string `json:"txId"`
+		Reason   string `json:"reason"`
+		ReasonZh string `json:"reasonZh"`
 	}
 	raw = bytes.TrimSpace(raw)
 	if err := json.Unmarshal(raw, &head); err != nil || len(raw) < 2 || raw[len(raw)-1] != '}' {
 		return nil, fmt.Errorf("the chaincode's verification is not a JSON object: %v", err)
 	}
-	if head.TxID == "" {
-		return raw, nil
+	message := head.ReasonZh
+	if lang == "en" || message == "" {
+		message = head.Reason
 	}
-	b, err := s.ledger.Block(c.Request.Context(), identity(c), channel, head.TxID)
-	if err != nil {
-		return raw, nil // the answer stands without its block number
-	}
-	out := make([]byte, 0, len(raw)+32)
+	out := make([]byte, 0, len(raw)+len(message)+48)
 	out = append(out, raw[:len(raw)-1]...)
 	if len(raw) > 2 {
 		out = append(out, ',')
 	}
-	out = append(out, `"blockNumber":`...)
-	out = strconv.AppendUint(out, b, 10)
+	m, _ := json.Marshal(message)
+	out = append(append(out, `"message":`...), m...)
+	if head.TxID != "" {
+		// Without its block number the answer still stands.
+		if b, err := s.ledger.Block(c.Request.Context(), identity(c), channel, head.TxID); err == nil {
+			out = append(out, `,"blockNumber":`...)
+			out = strconv.AppendUint(out, b, 10)
+		}
+	}
 	return append(out, '}'), nil
 }
 
 func (s *Server) respondVerification(c *gin.Context, channel string, raw []byte) {
-	body, err := s.verification(c, channel, raw)
+	body, err := s.verification(c, channel, answerLanguage(c), raw)
 	if err != nil {
 		abort(c, err)
 		return
@@ -125,12 +152,13 @@ func (s *Server) verifyNumber(c *gin.Context) {
 	}
 	numbered, _ := domain.NumberedByPrefix(prefix)
 	q := verifyFunctions[numbered.RecordType](number)
-	body, err := s.ledger.Memo(c.Request.Context(), identity(c), channel, "response:"+q.Fn, q.Args, func() ([]byte, error) {
+	lang := answerLanguage(c)
+	body, err := s.ledger.Memo(c.Request.Context(), identity(c), channel, "response:"+lang+":"+q.Fn, q.Args, func() ([]byte, error) {
 		raw, err := q.Raw(s.as(c), channel)
 		if err != nil {
 			return nil, err
 		}
-		return s.verification(c, channel, raw)
+		return s.verification(c, channel, lang, raw)
 	})
 	if err != nil {
 		abort(c, err)
