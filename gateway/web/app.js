@@ -1,13 +1,31 @@
 // The verification page: no framework, no CDN. It validates a number's
 // check character as it is typed (GB 32100 mod 31, as the ledger does),
-// then asks the gateway.
+// then asks the gateway, and shows why the answer is what it is: the chain
+// of authority the ledger checked, link by link, in the verifier's
+// language, with every time in China time (北京时间).
 (function () {
   "use strict";
   var ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY";
   var lang = "zh";
+  // What a verification (and each of its links) can say: SPEC §5.
   var STATUS = {
-    valid: ["有效", "Valid"], suspended: ["暂停（异议处理中或已暂停）", "Suspended"], revoked: ["已撤销", "Revoked"],
-    expired: ["已过期", "Expired"], pending: ["尚未生效", "Not yet in force"], not_found: ["未找到", "Not found"], tampered: ["内容被篡改", "Tampered"]
+    valid: ["有效", "Valid"], suspended: ["已暂停", "Suspended"], revoked: ["已撤销", "Revoked"],
+    "authorization-ended": ["授权已终止", "Authorization ended"], expired: ["已过期", "Expired"],
+    pending: ["尚未生效", "Not yet in force"], "not-found": ["未登记", "Not registered"], tampered: ["内容被篡改", "Tampered"]
+  };
+  // A linked record's own state (party, agreement, key, credential, certificate).
+  var STATE = {
+    active: ["正常", "active"], suspended: ["已暂停", "suspended"], exited: ["已退出", "exited"],
+    signed: ["已签订", "signed"], filed: ["已备案", "filed"], changed: ["已变更", "changed"],
+    terminated: ["已终止", "terminated"], revoked: ["已撤销", "revoked"], retired: ["已停用", "retired"], valid: ["有效", "valid"]
+  };
+  var KINDS = {
+    certificate: ["登记证书", "Registration certificate"], credential: ["电子凭证", "Credential"],
+    agreement: ["授权协议", "Agreement"], party: ["经营主体", "Party"], issuerKey: ["发证密钥", "Issuer key"]
+  };
+  var ROLES = {
+    scenario: ["场景授权协议", "Scenario agreement"], catalog: ["目录授权协议", "Catalog agreement"],
+    enterprise: ["经营主体（登记企业）", "Enterprise (registrant)"], holder: ["经营主体（被授权方）", "Party (holder)"]
   };
   var LABELS = {
     authorizationNumber: ["授权编号", "Authorization number"], holderName: ["被授权主体名称", "Holder"], holderCreditCode: ["统一社会信用代码", "Credit code"],
@@ -18,11 +36,59 @@
     productType: ["产品类型", "Product type"], enterpriseName: ["经营主体", "Enterprise"], enterpriseCreditCode: ["统一社会信用代码", "Credit code"],
     updateCycle: ["数据更新周期", "Update cycle"], applicationScenario: ["应用场景", "Scenario"], registrationDate: ["登记日期", "Registration date"],
     authorizationNumbers: ["授权编号", "Authorizations"], resourceIds: ["数据资源", "Data resources"], preExisting: ["存量产品直接登记", "Pre-existing product"],
-    txId: ["区块链编号（交易ID）", "Transaction ID"], blockNumber: ["区块高度", "Block"], time: ["上链时间", "Committed at"]
+    txId: ["区块链编号（交易ID）", "Transaction ID"], blockNumber: ["区块高度", "Block"], time: ["上链时间", "Committed at"],
+    at: ["状态判定时间", "Status as of"]
+  };
+  // Timeline verbs: every action a credential's or certificate's record
+  // (or what it rests on) can carry; workflow steps and others for
+  // completeness.
+  var ACTIONS = {
+    register: ["登记", "Registered"], issue: ["发证", "Issued"], suspend: ["暂停", "Suspended"], reinstate: ["恢复", "Reinstated"],
+    revoke: ["撤销", "Revoked"], exit: ["退出", "Exited"], terminate: ["终止", "Terminated"], retire: ["停用", "Retired"],
+    record: ["签订协议", "Agreement recorded"], file: ["备案", "Filed"], change: ["变更", "Changed"],
+    objection: ["提出异议", "Objection filed"], objection_decision: ["异议决定", "Objection decided"], decide: ["异议决定", "Objection decided"],
+    "confirm-destruction": ["确认数据销毁", "Data destruction confirmed"],
+    apply: ["申请登记", "Applied"], preliminary_review: ["初审", "Preliminary review"], extend_compliance_review: ["延长合规审查", "Compliance review extended"],
+    compliance_review: ["合规审查", "Compliance review"], agreement_filed: ["场景协议备案", "Scenario agreement filed"], development: ["开始开发", "Development started"],
+    consistency_verification: ["一致性核验", "Consistency verification"], public_notice: ["公示", "Public notice"],
+    "egress-passed": ["出域核查通过", "Egress check passed"], "egress-failed": ["出域核查未通过", "Egress check failed"],
+    received: ["交易场所已接收", "Received by the exchange"], listed: ["挂牌", "Listed"], delisted: ["摘牌", "Delisted"],
+    bootstrap: ["建立辖区", "Jurisdiction set up"], "set-profile": ["设定政策", "Profile set"], "adopt-profile": ["采用政策", "Profile adopted"],
+    "bench-load": ["压测载入", "Bench load"]
   };
   var TYPES = { dataset: "数据集", model: "数据模型", api: "数据接口", report: "数据报告", service: "数据服务", other: "其他" };
+  var CST = ["北京时间", "Beijing time"];
   function t(pair) { return pair ? pair[lang === "zh" ? 0 : 1] : ""; }
   function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) { e.className = cls; }
+    if (text !== undefined) { e.textContent = text; }
+    return e;
+  }
+
+  // chinaTime shows an RFC 3339 time (UTC with nanoseconds, or any offset)
+  // as China time to the second, "2026-12-02 05:26:42": computed as UTC+8,
+  // whatever the browser's zone. Anything else is returned as given.
+  var RFC3339 = /(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})/;
+  function chinaTime(s) {
+    var m = RFC3339.exec(s || "");
+    if (!m) { return s || ""; }
+    var ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]);
+    if (m[7] !== "Z") { ms -= (m[7].charAt(0) === "-" ? -1 : 1) * (+m[7].substr(1, 2) * 60 + +m[7].substr(4, 2)) * 60000; }
+    var d = new Date(ms + 8 * 3600000);
+    function p(n) { return (n < 10 ? "0" : "") + n; }
+    return d.getUTCFullYear() + "-" + p(d.getUTCMonth() + 1) + "-" + p(d.getUTCDate()) + " " + p(d.getUTCHours()) + ":" + p(d.getUTCMinutes()) + ":" + p(d.getUTCSeconds());
+  }
+  // labelledTime is a time as shown: "北京时间 2026-12-02 05:26:42".
+  function labelledTime(s) { return RFC3339.test(s || "") ? t(CST) + " " + chinaTime(s) : (s || ""); }
+  // inChinaTime rewrites any raw RFC 3339 time inside a sentence (a
+  // recorded reason may carry one) as China time.
+  function inChinaTime(text) {
+    return (text || "").replace(new RegExp(RFC3339.source, "g"), function (m) { return labelledTime(m); });
+  }
+  // shortID shows a 64-hex key ID (or a transaction ID) by its ends.
+  function shortID(s) { return /^[0-9a-fA-F]{64}$/.test(s || "") ? s.slice(0, 8) + "…" + s.slice(-8) : (s || ""); }
 
   // check tells whether a number is well formed, and why not.
   function check(s) {
@@ -48,23 +114,110 @@
   }
 
   function row(dl, label, value) {
-    var dt = document.createElement("dt"), dd = document.createElement("dd");
-    dt.textContent = label; dd.textContent = value; dl.appendChild(dt); dl.appendChild(dd);
+    var dt = el("dt", "", label), dd = el("dd", "", value);
+    dl.appendChild(dt); dl.appendChild(dd);
+  }
+
+  // sentence is a reason in the page's language: 中文 first, the English
+  // where there is no Chinese.
+  function sentence(o) { return inChinaTime(lang === "zh" ? (o.reasonZh || o.reason) : (o.reason || o.reasonZh)); }
+
+  function statusBadge(status, cls) {
+    var b = el("span", cls + " " + status, t(STATUS[status]) || status);
+    b.setAttribute("data-status", status);
+    return b;
+  }
+
+  // links draws the chain of authority in the order the ledger checked it
+  // (certificate → agreement → credential → enterprise → issuer key), each
+  // link with its status, time and sentence; the link that decided a
+  // status other than valid is marked.
+  function drawLinks(v) {
+    var ol = $("links"); ol.innerHTML = "";
+    var links = v.links || [], cause = v.cause, marked = false;
+    $("authority").hidden = links.length === 0;
+    links.forEach(function (l) {
+      var li = el("li", "link " + l.status);
+      li.setAttribute("data-kind", l.kind);
+      li.setAttribute("data-status", l.status);
+      li.setAttribute("data-number", l.number);
+      if (cause && !marked && cause.kind === l.kind && cause.number === l.number && cause.status === l.status) {
+        marked = true;
+        li.className += " cause";
+        li.setAttribute("data-cause", "true");
+      }
+      var head = el("div", "link-head");
+      var kind = l.kind === "agreement" || l.kind === "party" ? (ROLES[l.role] || KINDS[l.kind]) : KINDS[l.kind];
+      head.appendChild(el("span", "kind", t(kind) || l.kind));
+      head.appendChild(statusBadge(l.status, "link-status"));
+      if (li.getAttribute("data-cause")) { head.appendChild(el("span", "cause-mark", lang === "zh" ? "决定核验结果的环节" : "decided the answer")); }
+      li.appendChild(head);
+      var num = el("div", "number", shortID(l.number));
+      num.title = l.number;
+      li.appendChild(num);
+      var facts = [];
+      if (l.kind === "issuerKey" && l.role) { facts.push((lang === "zh" ? "发证部门：" : "department: ") + l.role); }
+      if (l.state) { facts.push((lang === "zh" ? "记录状态：" : "record: ") + (t(STATE[l.state]) || l.state)); }
+      if (l.time) { facts.push(labelledTime(l.time)); }
+      if (l.txId) { facts.push((lang === "zh" ? "交易 " : "tx ") + l.txId.slice(0, 16) + "…"); }
+      if (facts.length) { li.appendChild(el("div", "facts", facts.join(" · "))); }
+      li.appendChild(el("p", "sentence", sentence(l)));
+      ol.appendChild(li);
+    });
+  }
+
+  // actionName is a timeline entry's verb; an objection's decision is named
+  // by its outcome where the entry tells it.
+  function actionName(it) {
+    var a = it.action || "", r = it.reason || "";
+    if (a === "decide" || a === "objection_decision") {
+      if (/驳回|dismiss/i.test(r)) { return ["驳回异议", "Objection dismissed"]; }
+      if (/authorization to be changed|authorization_changed|变更授权/.test(r)) { return ["异议成立，待变更授权", "Objection upheld: authorization to be changed"]; }
+      if (/data_destruction_ordered|数据销毁/.test(r)) { return ["异议成立，撤销登记并责令销毁数据", "Objection upheld: data destruction ordered"]; }
+      if (it.status === "revoked") { return ["异议成立，撤销登记", "Objection upheld: registration revoked"]; }
+      if (it.status === "valid") { return ["驳回异议，恢复有效", "Objection dismissed: in force again"]; }
+      return ACTIONS.decide;
+    }
+    if (/with its agreement/.test(r) && (a === "terminate" || a === "revoke")) { return a === "terminate" ? ["协议终止", "Agreement terminated"] : ["协议撤销", "Agreement revoked"]; }
+    if (a === "" && it.status === "suspended") { return ACTIONS.objection; }
+    return ACTIONS[a] || [a || "变更", a || "changed"];
+  }
+
+  function drawTimeline(items) {
+    var ol = $("timeline"); ol.innerHTML = "";
+    (items || []).forEach(function (it) {
+      var li = el("li");
+      li.setAttribute("data-action", it.action || "");
+      li.appendChild(el("span", "when", labelledTime(it.time)));
+      li.appendChild(document.createTextNode(" · "));
+      li.appendChild(el("strong", "verb", t(actionName(it))));
+      li.appendChild(document.createTextNode(" → "));
+      li.appendChild(statusBadge(it.status, "link-status"));
+      var rest = "";
+      if (it.reason) { rest += " · " + inChinaTime(it.reason); }
+      if (it.by) { rest += " · " + it.by; }
+      rest += " · " + (lang === "zh" ? "交易 " : "tx ") + (it.txId || "").slice(0, 16) + "…";
+      li.appendChild(document.createTextNode(rest));
+      ol.appendChild(li);
+    });
   }
 
   function render(v, number) {
     $("result").hidden = false;
+    $("result").setAttribute("data-lang", lang); // the language the answer was drawn in
     var badge = $("badge");
     badge.className = "badge " + v.status; badge.id = "badge"; badge.textContent = t(STATUS[v.status]) || v.status;
     badge.setAttribute("data-status", v.status);
-    $("reason").textContent = v.reason || "";
+    $("reason").textContent = sentence(v);
     var chain = $("chain"); chain.innerHTML = "";
     if (v.txId) {
       row(chain, t(LABELS.channel), v.channel);
       row(chain, t(LABELS.txId), v.txId);
       if (v.blockNumber !== undefined) { row(chain, t(LABELS.blockNumber), String(v.blockNumber)); }
-      row(chain, t(LABELS.time), v.time);
+      row(chain, t(LABELS.time), labelledTime(v.time));
+      if (v.at) { row(chain, t(LABELS.at), labelledTime(v.at)); }
     }
+    drawLinks(v);
     var fields = $("fields"); fields.innerHTML = "";
     var doc = v.record && v.record.document ? v.record.document : null;
     if (doc) {
@@ -80,14 +233,9 @@
     }
     proofOf(v, number);
     $("qr").src = "/qr/" + encodeURIComponent(number) + ".png";
-    fetch("/api/v1/verify/" + encodeURIComponent(number) + "/timeline").then(function (r) { return r.ok ? r.json() : []; }).then(function (items) {
-      var ol = $("timeline"); ol.innerHTML = "";
-      (items || []).forEach(function (it) {
-        var li = document.createElement("li");
-        li.textContent = it.time + " · " + it.action + " → " + it.status + (it.reason ? " · " + it.reason : "") + " · " + it.txId.slice(0, 16) + "…";
-        ol.appendChild(li);
-      });
-    });
+    $("timeline").innerHTML = "";
+    if (!v.txId) { return; }
+    fetch("/api/v1/verify/" + encodeURIComponent(number) + "/timeline").then(function (r) { return r.ok ? r.json() : []; }).then(drawTimeline);
   }
 
   // The proof bundle: fetched, checked by the verifier with the network's
@@ -106,20 +254,18 @@
       .then(function (rep) {
         ul.setAttribute("data-ok", String(!!rep.ok));
         (rep.checks || []).forEach(function (c) {
-          var li = document.createElement("li");
-          li.className = c.ok ? "ok" : "bad";
-          var code = document.createElement("code"); code.textContent = c.name;
-          li.appendChild(code); li.appendChild(document.createTextNode(c.detail));
+          var li = el("li", c.ok ? "ok" : "bad");
+          li.appendChild(el("code", "", c.name)); li.appendChild(document.createTextNode(c.detail));
           ul.appendChild(li);
         });
       })
-      .catch(function () { ul.setAttribute("data-ok", "false"); var li = document.createElement("li"); li.className = "bad"; li.textContent = lang === "zh" ? "无法取得证明包" : "the proof bundle could not be fetched"; ul.appendChild(li); });
+      .catch(function () { ul.setAttribute("data-ok", "false"); ul.appendChild(el("li", "bad", lang === "zh" ? "无法取得证明包" : "the proof bundle could not be fetched")); });
   }
 
   function verify(number) {
     history.replaceState(null, "", "/verify/" + encodeURIComponent(number));
     fetch("/api/v1/verify/" + encodeURIComponent(number)).then(function (r) { return r.json(); }).then(function (v) {
-      if (v.status === undefined) { v = { status: "not_found", reason: v.detail || v.title }; }
+      if (v.status === undefined) { v = { status: "not-found", reason: v.detail || v.title }; }
       render(v, number);
     });
   }
@@ -127,7 +273,7 @@
   function applyLang() {
     document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
     $("lang").textContent = lang === "zh" ? "English" : "中文";
-    Array.prototype.forEach.call(document.querySelectorAll("[data-zh]"), function (el) { el.textContent = el.getAttribute("data-" + lang); });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-zh]"), function (e) { e.textContent = e.getAttribute("data-" + lang); });
     onType();
   }
 
