@@ -90,29 +90,62 @@ func (a *App) certificateChain(s store.Store, number string) (*domain.Certificat
 	if err != nil || r == nil {
 		return nil, err
 	}
+	return newLinkReader(s).certificate(r)
+}
+
+// linkReader reads the records documents rest on, each key once however
+// many documents share it (a page of disclosures, the credentials of one
+// certificate).
+type linkReader struct {
+	s           store.Store
+	agreements  map[string]*domain.Agreement
+	parties     map[string]*domain.Party
+	keys        map[string]*domain.IssuerKey
+	credentials map[string]*domain.CredentialRecord
+}
+
+func newLinkReader(s store.Store) *linkReader {
+	return &linkReader{s: s, agreements: map[string]*domain.Agreement{}, parties: map[string]*domain.Party{},
+		keys: map[string]*domain.IssuerKey{}, credentials: map[string]*domain.CredentialRecord{}}
+}
+
+// once reads the record of type recordType under id into seen, once.
+func once[T any](l *linkReader, seen map[string]*T, recordType, id string) (*T, error) {
+	if v, ok := seen[id]; ok {
+		return v, nil
+	}
+	v, err := load[T](l.s, key(l.s, recordType, id))
+	if err == nil {
+		seen[id] = v
+	}
+	return v, err
+}
+
+// certificate is r's chain.
+func (l *linkReader) certificate(r *domain.CertificateRecord) (*domain.CertificateChain, error) {
 	c := &domain.CertificateChain{Certificate: r, Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}}
+	var err error
 	if n := r.AgreementNumber; n != "" {
-		if c.Agreement, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, n)); err != nil {
+		if c.Agreement, err = once(l, l.agreements, domain.TypeAgreement, n); err != nil {
 			return nil, err
 		}
-		c.Agreements[n] = c.Agreement
 	}
 	for _, n := range r.AuthorizationNumbers {
-		cr, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, n))
+		cr, err := once(l, l.credentials, domain.TypeCredential, n)
 		if err != nil {
 			return nil, err
 		}
 		c.Credentials[n] = cr
 		if cr != nil {
-			if _, err := agreementOf(s, c.Agreements, cr); err != nil {
+			if c.Agreements[cr.AgreementNumber], err = once(l, l.agreements, domain.TypeAgreement, cr.AgreementNumber); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if c.Enterprise, err = load[domain.Party](s, key(s, domain.TypeParty, r.EnterpriseCreditCode)); err != nil {
+	if c.Enterprise, err = once(l, l.parties, domain.TypeParty, r.EnterpriseCreditCode); err != nil {
 		return nil, err
 	}
-	c.Key, err = load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, r.IssuerKeyID))
+	c.Key, err = once(l, l.keys, domain.TypeIssuerKey, r.IssuerKeyID)
 	return c, err
 }
 

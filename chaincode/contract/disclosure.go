@@ -33,8 +33,17 @@ func (a *App) ListDisclosedProducts(s store.Store, pageSize int32, bookmark stri
 		return nil, err
 	}
 	out := &domain.Page[domain.ProductDisclosure]{Items: []domain.ProductDisclosure{}, Bookmark: recs.Bookmark}
+	now, err := s.Now()
+	if err != nil {
+		return nil, err
+	}
+	links := newLinkReader(s) // products of one enterprise, key or agreement read it once
 	for i := range recs.Items {
-		out.Items = append(out.Items, domain.DiscloseCertificate(&recs.Items[i]))
+		c, err := links.certificate(&recs.Items[i])
+		if err != nil {
+			return nil, err
+		}
+		out.Items = append(out.Items, domain.DiscloseCertificate(c, now))
 	}
 	return out, nil
 }

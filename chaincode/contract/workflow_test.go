@@ -462,3 +462,64 @@ func TestCertificateRefusesACredentialWhoseAgreementEnded(t *testing.T) {
 	_, err := f.register(f.certificate(holderCode, "广西数智科技有限公司", with), n)
 	wantRuleErr(t, err, domain.RuleCertificateLink)
 }
+
+// The public product list, verification, listing and egress decide on the
+// same derived status: a suspended enterprise suspends its products in
+// each, and its reinstatement restores them.
+func TestProductStatusFollowsItsChainEverywhere(t *testing.T) {
+	f := newFixture(t, "GX")
+	cred := f.credential(nil)
+	if _, err := f.issue(cityAOperator, f.sign(cred, f.key), f.agreem); err != nil {
+		t.Fatal(err)
+	}
+	c := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) {
+		c.PreExisting, c.AuthorizationNumbers = true, []string{cred.AuthorizationNumber}
+	})
+	if _, err := f.register(c, ""); err != nil {
+		t.Fatal(err)
+	}
+	listed := func() string {
+		p := must[*domain.Page[domain.ProductDisclosure]](t)(run(f, cityAClerk, func(s store.Store) (*domain.Page[domain.ProductDisclosure], error) {
+			return app.ListDisclosedProducts(s, 50, "")
+		}))
+		for _, d := range p.Items {
+			if d.RegistrationNumber == c.RegistrationNumber {
+				return d.Status
+			}
+		}
+		t.Fatalf("%s is not disclosed", c.RegistrationNumber)
+		return ""
+	}
+	verified := func() string {
+		return must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.VerifyCertificate(s, c.RegistrationNumber) })).Status
+	}
+	party := func(action string) {
+		must[*domain.Party](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Party, error) {
+			return app.ChangePartyStatus(s, holderCode, action, "限期整改")
+		}))
+	}
+	if listed() != domain.VerifyValid || verified() != domain.VerifyValid {
+		t.Fatalf("registered: listed %s, verified %s", listed(), verified())
+	}
+	party("suspend")
+	if listed() != domain.VerifySuspended || verified() != domain.VerifySuspended {
+		t.Fatalf("enterprise suspended: listed %s, verified %s", listed(), verified())
+	}
+	must[*domain.Acknowledgement](t)(run(f, cityAExchange, func(s store.Store) (*domain.Acknowledgement, error) {
+		return app.AcknowledgeCertificate(s, c.RegistrationNumber, domain.AckReceived)
+	}))
+	_, err := run(f, cityAExchange, func(s store.Store) (*domain.Acknowledgement, error) {
+		return app.AcknowledgeCertificate(s, c.RegistrationNumber, domain.AckListed)
+	})
+	if re, ok := domain.AsRule(err); !ok || re.Rule != domain.RuleListing || !strings.Contains(re.Detail, "reads suspended") {
+		t.Fatalf("listing a product whose enterprise is suspended: %v", err)
+	}
+	f.refused(cityAOperator, domain.RuleEgress, func(s store.Store) error {
+		_, err := app.CheckEgress(s, c.RegistrationNumber, domain.EgressPassed, certs.SM3Hex([]byte("报告")), "")
+		return err
+	})
+	party("reinstate")
+	if listed() != domain.VerifyValid || verified() != domain.VerifyValid {
+		t.Fatalf("enterprise reinstated: listed %s, verified %s", listed(), verified())
+	}
+}

@@ -40,10 +40,13 @@ type ProductDisclosure struct {
 	Status              string         `json:"status"`
 }
 
-// DiscloseCertificate is a certificate's public view.
-func DiscloseCertificate(r *CertificateRecord) ProductDisclosure {
+// DiscloseCertificate is a certificate's public view, its status derived
+// from its chain at t as a verification's.
+func DiscloseCertificate(c *CertificateChain, t time.Time) ProductDisclosure {
+	r := c.Certificate
 	var d Certificate
 	_ = json.Unmarshal(r.Document, &d)
 	return ProductDisclosure{RegistrationNumber: r.Number, ProductName: d.ProductName, ProductType: d.ProductType, Enterprise: d.EnterpriseName,
-		ApplicationScenario: d.ApplicationScenario, RegistrationDate: d.RegistrationDate, ChainReference: d.ChainReference, PreExisting: r.PreExisting, Status: r.RegistrationStatus()}
+		ApplicationScenario: d.ApplicationScenario, RegistrationDate: d.RegistrationDate, ChainReference: d.ChainReference, PreExisting: r.PreExisting,
+		Status: worst(c.Links(t)...)}
 }
