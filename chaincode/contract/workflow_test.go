@@ -522,4 +522,16 @@ func TestProductStatusFollowsItsChainEverywhere(t *testing.T) {
 	if listed() != domain.VerifyValid || verified() != domain.VerifyValid {
 		t.Fatalf("enterprise reinstated: listed %s, verified %s", listed(), verified())
 	}
+	// The ledger clock past the agreement's term (2028-12-31): the
+	// authorization ended, with nothing written.
+	f.m.SetClock(time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC))
+	v := must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.VerifyCertificate(s, c.RegistrationNumber) }))
+	if v.Status != domain.VerifyAuthorizationEnded || listed() != domain.VerifyAuthorizationEnded || !strings.Contains(v.Reason, "expired") {
+		t.Fatalf("past the agreement's term: %s (%s), listed %s", v.Status, v.Reason, listed())
+	}
+	for _, l := range v.Links {
+		if l.Kind == domain.LinkAgreement && (l.Status != domain.VerifyAuthorizationEnded || !strings.Contains(l.ReasonZh, "到期")) {
+			t.Fatalf("the agreement link past its term: %+v", l)
+		}
+	}
 }
