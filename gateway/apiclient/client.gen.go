@@ -288,6 +288,8 @@ type Broken struct {
 
 // Bundle defines model for Bundle.
 type Bundle struct {
+	// At credentials and certificates: the time their status is derived for (RFC 3339)
+	At        *string       `json:"at,omitempty"`
 	Chaincode string        `json:"chaincode"`
 	Channel   string        `json:"channel"`
 	Configs   []ConfigBlock `json:"configs"`
@@ -299,8 +301,11 @@ type Bundle struct {
 	Format            string           `json:"format"`
 	IssuerKey         *Inclusion       `json:"issuerKey,omitempty"`
 	Kind              string           `json:"kind"`
-	Number            string           `json:"number"`
-	Record            Inclusion        `json:"record"`
+
+	// Links credentials and certificates: the latest version of every record their status derives from, each as the transaction that last wrote it
+	Links  *[]Inclusion `json:"links,omitempty"`
+	Number string       `json:"number"`
+	Record Inclusion    `json:"record"`
 }
 
 // Bundle_Document the signed credential or certificate, for those kinds
@@ -562,7 +567,7 @@ type HistoryItem struct {
 
 // Inclusion defines model for Inclusion.
 type Inclusion struct {
-	Block       []byte      `json:"block"`
+	Block       *[]byte     `json:"block,omitempty"`
 	BlockNumber int         `json:"blockNumber"`
 	Key         string      `json:"key"`
 	TxId        string      `json:"txId"`
@@ -805,12 +810,16 @@ type RegisterRequest struct {
 
 // Report defines model for Report.
 type Report struct {
-	Channel string  `json:"channel"`
-	Checks  []Check `json:"checks"`
-	Kind    string  `json:"kind"`
-	Number  string  `json:"number"`
-	Ok      bool    `json:"ok"`
-	Pinned  bool    `json:"pinned"`
+	Channel string        `json:"channel"`
+	Checks  []Check       `json:"checks"`
+	Derived *Verification `json:"derived,omitempty"`
+	Kind    string        `json:"kind"`
+	Number  string        `json:"number"`
+	Ok      bool          `json:"ok"`
+	Pinned  bool          `json:"pinned"`
+
+	// StatusNote what the derived status is as of: the records as the bundle's blocks hold them
+	StatusNote *string `json:"statusNote,omitempty"`
 }
 
 // ReviewRequest defines model for ReviewRequest.
@@ -876,6 +885,23 @@ type TimelineEntry struct {
 	Status string  `json:"status"`
 	Time   string  `json:"time"`
 	TxId   string  `json:"txId"`
+}
+
+// Verification defines model for Verification.
+type Verification struct {
+	At              *string     `json:"at,omitempty"`
+	Cause           *Link       `json:"cause,omitempty"`
+	Channel         *string     `json:"channel,omitempty"`
+	IssuerKeyId     *string     `json:"issuerKeyId,omitempty"`
+	IssuerKeyStatus *string     `json:"issuerKeyStatus,omitempty"`
+	Links           *[]Link     `json:"links,omitempty"`
+	Number          string      `json:"number"`
+	Reason          string      `json:"reason"`
+	ReasonZh        *string     `json:"reasonZh,omitempty"`
+	Record          interface{} `json:"record,omitempty"`
+	Status          string      `json:"status"`
+	Time            *string     `json:"time,omitempty"`
+	TxId            *string     `json:"txId,omitempty"`
 }
 
 // VerifyResponse defines model for VerifyResponse.
@@ -14614,128 +14640,130 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1bjxzJdeZfCdQuwCa2yBqONLvaXggCySYlajicVnNGGuwMsYjOPFUVU1kRORGR3SwRDWhhGNKDbD0Y",
-	"kOEHQRYg24BhyH4wIEEW/GMMc0b6F0ZE5CUyKyJvdSfrZYZkRmXG5Xwnzv28GgRsHjMKVIrB6asBBxEz",
-	"KkD/5Zyzywjm6o8BoxKoVH/EcRyRAEvC6Cg2I/7H54JR9UwEU5hj9af/zmE8OB38t1Hx/pF5KkbZe29u",
-	"boaDEETASaxeNzgdcBgnAsJThCm6ePwQ/e+vv/e/UPoVFLIgmQOViOI5oRMkp4B4EgHCNERjAlE4UG9M",
-	"P6NmcT+YUXYdQTiBeTb9MCTqYzg65ywGLola7BhHAoaD2PqnVwN4GUwxncAHIlZ/lYsYBqcDITmhk8HN",
-	"cBBhIZvW+lC/QY3mMCFCcr1xz5L5JXDnS4XEMhHOR1fABTEbnT4jVMIEuF42hy8SwiEcnH7q+tawtJz8",
-	"O+kqipe/GGYvZ5efQyDVhyvbeAFfJCC67iYOZHny2cIqc0/HtZjHDziREmjHeQRTTOgFjIEDDaDx/Nh8",
-	"TmQxXE82YDxs+mGV9JaPSL9lWJ2Pe91qbWvedjUdLDqcSP4DzxQZ7zg1EjqnNffAjbMImic719RNQvcs",
-	"QxbLc87GJIJ+20nxHFbaTP2C+q2ccOjDrgy6hYs9DAcZ7zwjk3TRSysAGqo/NdD1IzPqZjgYk6jF+Mdm",
-	"1M1wMOGYSoCHHEIiH7LQvY96FOMNo2aEhmvgydTPhw0LBX1qbV8nAha75yvIhEL4Ie3K8iXw+SPPUtWz",
-	"5xJzueJlQbMLQm+q6wRcZ7dEUtny7YkVC7C2wLp7MpItbXe7KykDSbr73aDSAg3+s+x7JpVt77R9tVvw",
-	"hMaJXP8ObAWvNQjsiaY1Hc+2UVF7wvst6eT31UoyTqFWdJVwsu/XSNWp0kJlA53qcV7SMuzqGZPuH6u9",
-	"iQimAZwBDiNCm4Y9eimBhmDT6iVjEWCqx3EmxAVMylzcGhBiic85uyIhcCNQSZh77hHzD5hzvBgYrYtM",
-	"aA34O96jTJIAHtFQdAU5i4F+qImAMOqRXWIOEZkTivmidmNjzsIkqGNp6YhnPiEuff7RIvYJeSFcQcRi",
-	"CB9zNu+25y0VQA6CJTyAJ6Ho+v4rAtfCjx7/OwoYigAo5oT5BJWJhyNLiMvTrSOc5xJi1woSAeIZo+fJ",
-	"ZUSCMyyxm+57iDYu/JfJoXz41kaUT6SKOteky9BdppoK/LJ9tbnPEjCyLW4nHBW8tI9s0JZZ7pRB1fCU",
-	"HaO8J3xrkdcKGYdI/A3ku9+CjyWyrCT6SImDaS5G9bTzNEpBVatO5QfOmSUhkfepuIautp3LiAUzz32u",
-	"xCgKkUfEgmAWM2KsH2XjMI6u8UIgmkTRqTb+TrCEa7xAM4BYICIFKn6uqFONxJcRDE4lT0CLXnRMJg9q",
-	"5gYRjgW4tYcx4UI+4GxmCLKONNJR6kcpB1n+FKFXOCrZwKyHFF7Kx96fspmb4UrmHi85pgLXyVjeqVSo",
-	"Jju7dGH6k8PstCsbXPlu9pFi5cV2lw5er8/aAjdlyinj5IcafWdEBBETCe9qB8D2W2pkMsv9sfRsyqLQ",
-	"8zPzqOEWJUIkhE7OIMZczn1fqXMLqL2s0Erl6cdUkqgFS3BsR75Ax3KKjbFnUfqma335ajoc7DnubOS5",
-	"ZGw2x3zm3vXsXm4lsPqobekar2yoefmwmIprxQVH6cpf3VBua4k2r6g1RT9IaBhBn9s38AqNdcxfc4/2",
-	"x/Kw4DYuiSrggKWHl2dmmuVbRl0sxiqDAiW8UElwhBhHgVriWF34MERjxpGcMgFoRqgWjRiFD8eD008b",
-	"ppy/cnAzbBhafG9w88IY6BkX+s4+ZxEJFu5bivE5ll5WA/x9WDRt7BMaRIlWL3ra7toJUNZnKrSZLiK3",
-	"vuWybHH/FGTm2pmhJYGlVFUQhIvUH+IIaIi7yjlTFpEQL7rK+lqkdg69ZnzW/YULwLzF7a2H5Z8fFrO3",
-	"vlu3OXstjucnuIosboOul9asRj+vU+Ucl2zHw7YYkVfH7bjn5dGGP2b6MdBkrh0WWGLtz+Z3U23R2qy7",
-	"V/es/bSdihJ4zIlo8iMUA71rytnXk3AFSSrm8OglETL1XS4L0aubDwo73xmWzYM2YQxUNxiWqURca4vL",
-	"B94MB0kcYgkPF0EbT3tGIssEWTUuOMNRyhaHyvF7CKc8w6ETc0u07zgRDwqr1g6bVNyCrE2SDezkjONx",
-	"s1Jf0XhtoQNJhjI3aVn/FSAFSo9jiMrLHyJrjjpSqiCNIws7srC3moW5+YeHNyxzOQ+PWuJlLs5R5i11",
-	"xlgH93Iy1DLvsvehgTNd5OLVZryuDQSyOjcJQUieaDNTrYPQVvpaa14dGEATutcWnNTSa1rPJPpEOPUH",
-	"s99+ZR5d+KwWvfx9+Ul7QdpTAMiO1wpiWvLUdY1lKkGxAHZXLausuXSg723pZ0scp62iVuK97i1cWkLH",
-	"wEmfSUq+dGLZaxXX4z0z7B6nVhO8i7OA2/ogZDWoziY4HEjiERLaLV2PSt+SzWpYF8RtNmJFb1eQ72ar",
-	"yCSbgbUzjqYfqLWOPpyCscF2ibsDiYmb1LyhxW5vjzuuWHtO0o8451xBbw+r89JV3tK11wtKw9I3PStK",
-	"w6kudABMP4IKISCiPlBeeJ6pj7ZxuOYjh8XX3AsqrNo9nQKZDXhwudDy4tKsGw7S5SnI5UzzFc/Mhbr5",
-	"aLBYBdbeALvaQ5pjGUxBnOnoglq1qCaqxH/SlS0pv6r69aYTLpwAPYXumiW09mnWQDUkV3r2Xkm3Xrcu",
-	"/CY+nbqVZ9QMqtelvdrpejTt+hjk7trp+ny1hfWtzmubKpQOz20WltzJb1tseYVGbMdMlUhbWMlyetmY",
-	"Ktpa9bP9c+0d+F10qK1piSvpXP0JdVWFraxmOUi3et41RJwraekhtdPHKuS429iDJXCsJeig+tb99uwt",
-	"bcEKHr6zwljUT0iBKxKqt3vv4MrkKuNdc3o04SBEH31Ch011s+DUybItLbox4/VSlEgi2UYidpsx1Y8r",
-	"nxnmK23Yv92C1T7IteDUeuFeQ7S08BXQad7TD5j1pL02mnWRp3MpeT5thzVEbCIulPpOoeaCpSCvGZ89",
-	"bTXYq9RKxVMZvUjauEo8d+XjPAm4k7JdY6Qfk8ibgBWVpX3bmN1qEdm70ze5FvQdIiTjiyfSFL7oRH4Z",
-	"UJYDyswzhAWSUyKQFReLrjmTgIhcuy0unY9rkUXg1Y4MDMPBDBZdVqof0BBeesOXE7Vz1R1RX3Fakor3",
-	"1Rk0niipcVPx+P2UEk8WsUMs9i4oiwDscouweczZnAgI70uPbaZWkc7zHNtJKbM1aUfsmgL31W+JddbK",
-	"+x5C7OceiyMcQPhgcagK2SxVu4q9sTaxdMpttK6unrCcPHultDcETdSe9voMM/bOtdmu2n3YrTRbcIu1",
-	"yLL56/ZakrUWvYIc+92EExGSoE8+u7HnyYWPb9WG0Bcx7+1YVqOp1yob1dHn73VoiSQGfkUE87Bmr0so",
-	"dXJVTI+lDatMuD7o2z6lvSbKEjmtQpdPCe1qYugX/++9yMyj/zvtUuPJXCnQuXrOauJ0NffAutb06qy1",
-	"uLf6CigI0XG7veupzK4mh+opw2EWDd/TEWdlQ7SLue/gWs9+U+tczyNqejhyO4matlOx7hf5hM6yH2SR",
-	"Z2wB4VOvZmoFp2nPLp93mV2jsTFVmNu/cSvuhWQ+x9yj4GE+AVnz6H0fv+nhVrDemH95aVOL+VoYN7va",
-	"SmpdpoyuJNsufJElMmC15edasI3sJcVPapfURxBvQbN1ZLUB2lkTedTu1F7LDwU3XUV4OMdcdrYc1DtP",
-	"W4ifRG6QvXljruglw7zTRVIru6xc0jWwPaBZEUkWOcThIjA1X0MrNqZPtw/eVz1if03NVhU/2+6Md827",
-	"VbINqNaiYOtX7TUfShe7Cg8qilKvJ+zSFI5236ladPYYIj0eBwfc7UIcRHp+Jd25OFULvwn5Ma+praNw",
-	"ngWo9S2N0TIXbNUsrSI8//BTndqqbnX5kM4UIGuTfEmPjiyhpSj6cjpDF+LZMYtcouX1sEtTCLorpyQS",
-	"52k3/QvtmerJD2DMOHwsPLqjGZQpBT9gfKb+mlYHWOYuEZtcZF7dDxiVU8+4OX6Zh8Z/BHzeMLZwPzUN",
-	"9t7khcO61QRZDIqI8cMIi7QZQXuzozoHLBl/iGlIQizhma5O6d82q76kCSFv3Ghj4zfvfYZlwnHkHyxI",
-	"pPB3P445u8JR48tFcvmUBEAFoZPHjF+SMARPQLPvOnHnBmS3huf4/WfdsEW1S/RvVv1J1RH/MnqctF9H",
-	"dr5tXqa9oYX4Gi7SK3K1zpLfTZGJC17WwEn1sG6qR25/z75S/DqdZ+PG7LdUWjrCVaRT48BdJXypjfTg",
-	"NZpepP7WniELrdJ1++UZmuoHS5RlvcuVLuxeY8y4XCPQdGBhh3hcd3BfvzpJvkJ+MaHUXRe6wUdhYdW8",
-	"Ik0JSxfp3tCtp01Vg1jqkmUu4IrN4H3om1LUGLmyDtwxiWX/Oc5aVOQqR0Z0mLYJgaqZ/HOQj1KXac/A",
-	"y8zj2rlgdbsVFK9vWsdKrV26X6FtF1Bcm3XTtxOKunDtaOJuueANocqC5ZqKY0RKS8wCgsyPfBOH8Mxb",
-	"UA83ltPbSvU8XXS8c/p1hxzrWl4I4zEEklxB17jWfqmnplz4Jpzi+r3WYouc73L0abFgF818ROagpPpH",
-	"VPLF+pLiLxddoxE2Fz2wlBhvdiu3zl+6/UnfB07Gi4u0D1/XrXHfcM1p2zgRjYxPh440hB+1ybrUz5/7",
-	"9z0itIM4ls1qKfhoA8EpNQHeXt6Whn4P0fUUKCISEYEY1eW7TLZsD+aXJ4J1LrjxYqMkvxwgQ31yvJoH",
-	"BAkncvFcTTfTQEgaoFm5Qii6f/4EzWCBTsJo9v/+40d/f9vUNQvR5cKuhXZLoMyqMEhbQWqOCpgbj6+Z",
-	"xlTK2PSfJHTMlj+Y1mFZ6IJplEmc5demh6brvxrDxp0QS4yyJFwI0+8TRu+iC5ZIEPolnEUgUMDmgMac",
-	"zbP5jnAQ3V3geTREqbtBj8a65jpKT9L8Qq3y2wypFQjExvkb0kF3J+wuenQFfIF0F00cKVKr7aN54uvl",
-	"edvfYvNubkg6tVK+LYvA6eBeZsLDMRmcDr529527X1MKCU7tfSP1n9SPn2+Woq/BOU5rblhdSN99551K",
-	"B1IJL+VoKudRueVolTaXmouqxZiNVRP8+ief+HhL/v2iVelw8F6n8RZ9K2ArqGbE/emLmxdWmIOe1pXi",
-	"+ulJoNjswss7mmaKmOKqIyCTi431P4lSojc8Vt054ZzQwQs1lxGOyejq3ijPERCjVwabN97D+DbIorWT",
-	"Oj6O5yB1ca5PXw2I2lF1pJnT9bRQQgueIHkCw5ozetF42DaJdmsza/elctJCXkH4ltgVXXiJAlOErc23",
-	"aKEPCagXWDlH1cNtoJBRUW0nZsJBKZWSPpsilmGVS8/xDITmUdecSEACj9MqmZIvTIlMgeeg7w3FwC5Z",
-	"uMhYq3qoGzqgNCIKnWCJ5kxIdO/dbyja4DhQC7itGxaoOwOwqYOfruBJCPOY6Wond0y4fzH1OX75FOhE",
-	"Tgen9979xtBN95rdP2DhYm0k76mtdFO+qNNmGJsHXmb0deAv0LZaCaE5piw/joYoR6a6xoypVd126p/t",
-	"tDk5xbKUO7cfuDVQQX74ptB0QLKKoiZUgjE3uiH5iIZHPO4cj+XGzUcYbg2GEvicUKV+MY64tiD3wmQJ",
-	"Rk2AzKyHbkQ+JtHxiuwKySM01g6N17/+8Ze/+klbAJSptgkBMWds7Nfu1FPTUiZ/pThEzSJti7NfKqb3",
-	"wPWhoEs9Z0WnNh+8JVCEJQiJcj1iRVWjRCLFDrfUN62OeoeocZYaAh6kzlmsAGGBiERCYhoKRNn1ptTQ",
-	"ShfFWuIpuI7/ojXtFLPQyOOVu3sp2N3fctvi8HJX0bdJINaEFUGIst6u3YVhH7CaUVu0PL9jnJY1tqRK",
-	"Od8jbHdmTPIUVj7idqvS+l+8/s2vWpuQquBpA828ZrMflMYpbZV3PqJyd6hcqrF9BOQWAfmfv/vRH3/8",
-	"r1/+6B/+9I8//eM///+2yFxGUDM008bp9dLuc4m5PLNGHpG5U8vSWw0OoYgRhSVqbAWPJSpuRge8lECz",
-	"eDuPE0QNCY8S5b7cXeXsiOO1tUVkarSki8jxgHgGiHbOEDecmqFqZY816n/n1UyzI1x3B9ej2rcrte8n",
-	"v+ig9i1jpg0m27pqrJ8fnTW7cNYUSy/cNVb8/aYdNqM0zpXq5NwGTeTcSvY9cu6jKrI7Dvrn//TVr3/f",
-	"Sf8o0a4NCyucX/jpP0u+fVhKbKog4ChyNIgc5QTmVkLHvfUZ1zydWOtwsz8kn1XbRqW28Y5W8UQK9Pqn",
-	"v3/9i7/+01/9+1d/+Pnrn/027wyvnb7XRE4N/nEUAUeMT26JtJE8MgmlDlj5INPK9V+Lmv2XMlzNbQ8v",
-	"AMCRuLQhr38pPbOJbkY4mFF2rVNNTNCQj5CeEiHvVwfvKTm1Sm+rLMZR+OjgqCxP576F8PJR2cTWl76c",
-	"VHAz9MWLFCO3wISOZoeOJL8r+0N5Fm+hBI0pyhCYLkqo/wOJJWIcRXkhORdkXeEjbpw1c3/QPcFqeb7V",
-	"fkxsDbmagaMYeJaxp7/zRQK6knT6IfXoOfkhlJAVwhjrbmPvvaOrbpF5Mh+cvvuO+huh5m/3ho66TK7U",
-	"46zGXUZaMYcrwhKhZ4VO8KUAKk8tXqH+/bZnunnBvF0JUtVWfod4wekloCCjxnVdaSUi915n+rkZerzD",
-	"dnWHldsYbvnqcvSMfJsMPz/+/etf/vLLv/3dl7/8u/apdwVmmu+j1qbzh7bd6Gg633wq/ZL1vFJlaBMp",
-	"9Wk5FDF6lf7JClKvtRYqvHWLTi+Kux159WL9yWBpabXtmhxbpaKZFlZvGKPOFpKVB8tRg05C3XkDMRot",
-	"brfl4VVANWHUdmv6c0niOFocsbk7bBa/3A062/nQ3kh8YitVpJSX1y5ZRCOnCYRJSKRXkrqvnuqOAdtD",
-	"4AQoCCJOkZ5aUXjJIEsXUkMcy6kGHE7reGGdPwnBLGZEX+UuzXpsOn8WcwGq1PxPs09aRbK24x5WC7yf",
-	"ynCHERxhziRFlTrrWyLFl5L61NlYpbIqp4JOvqUefTM/4HygDlqtXDOF8Nck62Xd7GouEbsd3/Eu2dld",
-	"4uqKuG3/cvr5t+4uiRhWkt4CMFeYLcDQ6i4pAagtHkev1Nfqfc5bAKXjTWpe++O4LvZ1Xw2tdRo/Rtem",
-	"McSdEC88hLWSqu/2XrclxrxkZ7374qE1bmsXxPWUBFNEaAgvT9GURSFwdIKRaaeG1JHfHtpKmV03AhlL",
-	"1W3EeBYWcoL1VfLkzOtaWDjFH/NlteGWLaTgBY3LUERq3qE4SzH5oeaN1RmrCat/N1P1zNTUuj76gnbt",
-	"C6pWvD1Uh5DFBtDlAuUUv/bAmiovaWBPYd5QS4yyAraFRcTLrdI+XBDeL/9ma5zrCLaN6IPWYVY6vx2o",
-	"bFAiT3Ty7U/Qvfdub1Q2qINHBzCm3f9awvA8G30E4CED0N108TChl4UiQ4gyWjb4+59bxF+OiwbkldrX",
-	"eHJbrB45RxPOzkw4rlZFWw6u+G7CiQhJ8LZm+EPVAGt3Z2qXa2NjqQGaYzBd0JyX4GPQ/c22BEYOcYQX",
-	"mdmYiNQZcHJN5JQlEj3FQt55dAVU3vHrwOrXD9TvymjKbr532tx8HEQyB4THUsOcCARXWkF/8PTDh++P",
-	"PvrkydkQYcM31P7dEoiEfpiX5r3m5DXdqUHP7o6QHPD8cDo2eBHwHPgV8DvP1ZbrbdPNOEA33kijZU/S",
-	"I9JpNKX9RYyjb+VE8M3bvaIDGzAzJUIyvhi9Utt7M3o1g4XfCvodM3jLFtC0jfmqr8la2+1Vxka6o0+k",
-	"IcKDz9bQhJ02dzExVa7EoG5iWkZ1DZT8uXXX1tnx7Tt5Y5T8YktCxYFK/GWhIFW9pZFLPSLC+u3ylX2s",
-	"Ja4ZLOr167zl5lGxPmzFOj/IA1aoUyfL8w/eTduOoZkhzM3q0hYGvAkHWc52PvaoIO9MQa62Cd5ueEP+",
-	"9bcwljVLvaeNafKu0NUqglrcXVqwfxLWBjhsBZJuwVw3P90P6cre1oP0Y/hpav0iVC8aHJkWO3XZDur5",
-	"4ZDj8aZpURyu3JZ/y3bYVnfNG2qEzRpamYa4QmJJ6AQJolaRtRm+xrrbbMzZnAgIO6RRlJHaiQswmTYy",
-	"93AB/fzIBd4gLqBP9MgFdsIF9N4bLtAa3RUENqDbdOuuT5F6TCL4MBt3VP12BsX8DHai+uVff1NVvzoB",
-	"fUx0h3SUwwWdYLpgFP6PsZ4Zg01GYu8hjOaEJhK0oQ+HIQchNhsXUQZpA+pjzCWBeuPoeTrmaBk96JAj",
-	"zOXiUKNqI6K3N6PDjQTTZmTeaPzUO3m8/XZ2++n938nNp7/8Fhs8NQQ7mzoNXtpdRKNXigPVGjo3Dj/X",
-	"m1gIe2PjzPbzAGuOOuhnbdbMHmQ2EhLLpEbhMX369Zufm6F7TnfH22Ov+/Q3XiBvaihpImKgYfsaXVXY",
-	"NcGas6wjv/faSIccYsxQOve9rzbdFDQUs4gEC5SeFiIUjRkPYNN+ruzolWSfuCP+N00dR77cIt4/J/Pd",
-	"8GYbZG9puD9GQSIkm2cQ7RDnn4OsFace4ZDFdY3d1eMjKHcuLFnHcITlbpQmdQQIo8uERPIOoV2hWUJS",
-	"CZzlghVuHGr3UZFmfmxy08dpuasKRJWSCm3As58dbvKFZPUj2XgcEQotetMURN6uNU0NqR9AZ5rKiR9o",
-	"Y5riuDfbl6Y46yaS6VAHumN5n2MZ6LWXgc5P4FR3v9K5m8O0HS4dk0liTi5XP82zIuzyVvqbTRWRdtFX",
-	"O0NkQVwdrJHHov9vmhWxz8V+NCg64GPDsoh/aiUodAuD2jMub4eHHGiUPLP2f6PGQ3cojYNaRnmfXi8X",
-	"P4OAhLBx0jmy79YAOMvObMssvFUM3RvKu0ONAuQHsZ+PVwHUDEkheZInlXtkKyUV8vmZNfYIzB0B0zqE",
-	"HQlXbzMyA4MExHio63mFWGIUlnDRTtxaRlQTUlsr2B8WcepH/XoH+rXFtW8JFGEJQqJc9NmMyhyrg/HS",
-	"hulMubEje0qugJpuYYdyaGZKAr36bGAMC58NTj8bsNlngxuU1bCSLAmmhE5MAwUIJ8A3dXqKhMToCjgZ",
-	"L/zX8Pf1c430wWYuFxt827tQLiBmXB4Q9ZiDQhiVsJ/2iScCUZDXjM9uCcQZkwLFhFII0YmO8MATuJX1",
-	"w7y9IYJqR0lnLEjSEuMbiVfQnoj8I1smKrPEi/T1B0Rc6kWYQ9mrw3ipG31KahtmS4aKmo09ZqufZXLE",
-	"wYkcB0sqOR/68i9/8uUv/uyrP/z89c9+q2jlq7/5tz/+5l9e/+y326GMkSRz0O5GH4l8lA3YU/JoVcwu",
-	"W8QjKvmibTm7PSQbI/Gk9RlF1SdU4TVrpyAhQIrRqzGJarIY7utRraglDfVYJ63oSp2B6bJeY6sw4z7H",
-	"V9gc+uHU82wMQzVCipmtVtuFXERrp4UveBMdfI/vigbIHE9gFBu1qnjRmPE5loPTwSWhWKcvHuo5Y/S9",
-	"C90bxjAAw3RvCaR5e8op0ccXT9HJs48/ePDo4m5MJ2uXV9uKGOd4Auaa3t0NotE+lfPozcF56ax10u6Y",
-	"8ZwY0Mn3LpDEfAJyvQd/c/NfAQAA//8=",
+	"7F1bjxy5df4rRCWARkhLvdr1JvYEhiHNSLa8Wu14tGsvsisEnKrTPdyuJmtJ1ozawgAOgsB+cOKHAA7y",
+	"YDgGnAQIAicPAWw4Rn5MEO3a/yIgWRdWNVmXvrfUL8K0isXi5XyH586XQcimCaNApQiOXwYcRMKoAP3j",
+	"jLOLGKbqz5BRCVSqP3GSxCTEkjA6TEyLP/lMMKqeifASplj99cccRsFx8EfDsv+heSqGeb83NzeDIAIR",
+	"cpKo7oLjgMMoFRAdI0zR+aMT9LWvvPtnKPsKiliYToFKRPGU0DGSl4B4GgPCNEIjAnEUqB6zz6hR3A8n",
+	"lF3HEI1hmg8/ioj6GI7POEuAS6ImO8KxgEGQWP/1MoAX4SWmY3hfJOqnnCUQHAdCckLHwc0giLGQbXM9",
+	"0T2o1hzGREiuF+5pOr0A7uxUSCxT4Xx0BVwQRq1nhEoYA9fT5vB5SjhEwfEnrm8NKtMpvpPNouz8+SDv",
+	"nF18BqFUH64t4zl8noLou5o4lNXB5xOrjT1r12Ec3+NESqA9xxFeYkLPYQQcaAit+8emUyLL5nqwIeNR",
+	"24t10pvfIt3LoD4e97zV3Fa87Go4WPTYkeIFzxAZ7zk0EjmHNfXAjbMY2gc71dRNIvcoI5bIM85GJIbF",
+	"lpPiKSy1mLqD5qUcc1iEXRl0Cxd7GAQ57zwl42zSczMAGqm/Wuj6oWl1MwhGJO7Q/pFpdTMIxhxTCXDC",
+	"ISLyhEXuddStGG9pNSE0WgFPpn4+bFgo6F3r2p0IWeIeryBjCtEHtC/Ll8CnD2nkffZMYi6XPCxofkDo",
+	"RXXtgGvv5kgqn749sHIC1hJYZ09OspXl7nYk5SDJVr8fVDqgwb+Xi+5Jbdl7LV/jEjymSSpXvwIbwWsD",
+	"AhdE04q2Z9OoaNzh3ZZ08lEuJ+OUakVfCSf/foNUnSktVLbQqW7nJS3Drp4y6X5ZrU1MMA3hFHAUE9rW",
+	"7OELCTQCm1YvGIsBU92OMyHOYVzl4laDCEt8xtkViYAbgUrC1HOOmP/AnONZYLQuMqYN4O95jjJJQnhI",
+	"I9EX5CwB+oEmAsKoR3ZJOMRkSijms8aFTTiL0rCJpWUtnvqEuOz5h7PEJ+RFcAUxSyB6xNm035p3VAA5",
+	"CJbyEB5Hom//VwSuhR89/j5KGIoQKOaE+QSVsYcjS0iqw20inGcSEtcMUgHiKaNn6UVMwlMssZvuFxBt",
+	"XPivkkN1862FqO5IHXWuQVehO081Nfjl62pznzlg5EvcTTgqeekiskFXZrlVBtXAU7aM8gXh24i8TsjY",
+	"R+JvId/dFnzKcS4n+kiJw8tCjFrQztMqBdVGWH/BObI0IvI+FdfQ17ZzEbNw4jnPlRhFIfaIWBBOEkaM",
+	"9aNqHMbxNZ4JRNM4PtbG3zGWcI1naAKQCESkQOXrIlA8Io7xRQzBseQpqN4ZHZHxg4axQYwTAW7tYUS4",
+	"kA84mwBtI42slXop4yDznyL0Csckcj+k8EI+8r7KJm6GK5m7veSYCtwkY3mHUqOafO+yielPDvLdri1w",
+	"7bv5R8qZl8td2Xg9P2sJ3JQpLxkn39foOyUijJlIeV87ALZ7aZDJLPfH3LNLFkfAGx61nKJEiJTQ8Skk",
+	"mMup7ytNbgG1ljVaqT39iEoSd2AJjuUoJuiYTrkw9igq33TNr5hNj409w72NPBeMTaaYT9yrnp/LnQRW",
+	"H7XNHeO1BTWdD8qhuGZccpS+/NUN5a6WaNNFoyn6QUqjuDeoHKw75BABlQTHQnvrQtV8pA5PEIaXSzIF",
+	"9QfhyFAHIgJFwMkVRGjEODpS/sB33nnna7eDgVM1JzT0SqpNJ45mWd1p4aRkcS4xLuSApecAyW1D8+uj",
+	"VsCYglC5VIhxe6EGehnkJROAlFFKBIOAUfhgFBx/0jLkosvgZtDStPxecPPceAUYF1pQOGMxCWfuo5Hx",
+	"KZZe/gb8PZi1LexjGsap1mkaDfyETsT8ArYTWKz+lCjTmxAbIbgCPkNGUquSnqE7gdQZN0CAw0uEhSHT",
+	"8kRD8hJLpNQxdM2ZBERkMOhGQ5Wp1imo0SnRRS61eq9BPtumwqhZqAjlsV4CybX3A0uwzXBTkryLg5zg",
+	"GGiE+4qPlywmEZ71VaG0puJses34pH+HM8C8g1CkmxWfH5Sjt77btDg7reUUO7iMimOzlYWMEar1syYN",
+	"2SG79Nxsi2V4TQc917za2pwAudkBaDrVfiAssQ4T4HczJdxarLtX96z1tH21EnjCiWhzz5QNvXMqGPTj",
+	"aAkBNeHw8AURMnMJz+smy1tlSvPpKZbtjdZhY1VnNJYpb936Z0VDZb1JIizhZBZ2CWDISWSeIOs2G2eU",
+	"T9WQU9t+D+FURzhwYm6O9h074kFh3Yhkk4pbP7BJsoWdnHI8areV1AwJtniAJEO597lqVhAgBcq2Y4Cq",
+	"0x8ga4xa4ihJ48DCDizsjWZhbv7h4Q3zXM7Do+Z4mYtzVHlLk43bwb2cDLXKu+x1aOFM54V4tR5ndguB",
+	"LM9NIhCSp1rXafS72mptZ92yBwNoQ/fKYr46OqObmcQigWOLg9lvFjSPzn3GoIXcqMVOe0G6oACQb68V",
+	"GzbnAO0bIlaBYgnsvlpWVXPpQd+b0s/mOE5XRa3Ce91LODeFnvGoPqObfOHEstfZoNt7Rtg//K8hJhrn",
+	"cczNsd2qUZOpdRBI4hESuk1dt8p6yUc1aIqNNwuxpBMxLFazU8CXzcC62ZyzDzQanU+UJ6jnwCOQmLhJ",
+	"zRux7XaiucO1tUMq+4hzzDX0LmDMnzvKO3pMF4LSoPJNz4yyKLVzHVe0GEFFEBLRnH8gPM/UR7v4sYuW",
+	"g/Jr7gmVdvsFfS25lTu4mGl5cW7ULRvpcsAUcqb+5Ru5IEICDWfLwNobt9i4SVMsw0sQpzpoo1EtagjW",
+	"8e90bUmqXdW/3rbDpZtjQaG7YQqdXcUNUI3IlR69V9Jt1q1LH4dPp+7kcDaNmnVpr3a6Gk27ObS7v3a6",
+	"Ohd4aX1rcoZnCqXDIZ5He/dyh5dLXqMR2zFTJ9IOVrKCXtaminZW/WwPZPe4iD461Ma0xKV0rsUJdVmF",
+	"rapmOUi3vt8NRFwoadkmddPHauS43ZCOOXCsJJaj3utue/bmlmAJD99paSxaTEgBFVSqcid8Z3BtcLX2",
+	"rjE9HHMQYhF9Qkej9bPgNMmyHS26CePNUpRIY9lFInabMdXLtc8Mipm2rN92wWpv5EpwanW40xCtTHwJ",
+	"dJp+FgNmM2mvjGZd5OmcSpGm3GMOMRuLc5CYUGg4YClIFa/xpFNjr1IrgWoumHZxlXjOykck7j/JqMlI",
+	"r1LefXltcVXat43ZnSaR95315JrQt4iQjM8eS5j2nFUJlPmQOfPMxGYRUQnOKkKyVm2Ly8bjmmQZeLUl",
+	"A8MgmMCsz0z1AxrBC29UeKpWrr4i6itOS1LZn3N9hEhhXekNiykjnqRshzjsnVAe29jn9GDThLMpERDd",
+	"d/PNqFmBLtJGu0knkxVpReyaAveVw0l0EtB7HgJczC2WxDiE6MFsXxWxSaZulWtjLWJll7toW309YAV5",
+	"LlQhoCVYonG3V2eQsVeuy3I1rsN2pdhiGKuRYYvudlqCtSa9hPz67ZQTEZFwkfIAxo4nZz6+1ZgcUEbz",
+	"d2NZrSZeqwpXT1+/15El0gT4FRHMw5q9rqDMuVUzOVYWrDbg5mBve5d2migr5LQMXT4htK9pYZFSKA1+",
+	"ZvPoLy77lMwyRwr0PVSXFKPrOQfWsaZnZ83FvdRXQEGInsvtnU9tdA0paU8YjvIo+AUdcFYWRLdY+x4u",
+	"9fydRqd6EUmzgAO3l6hpOxOb3igGdJq/kEecsRlET7waqRWUpj26fNpndK1GxkxR7t7jRtwK6XSKuUex",
+	"w3wMsuHRez5+s4A7weox/xHMLWo5XgvjZlU7Sa3zlNGXZLuFLbJUhqyxml8HtpF3Ur7SOKVFBPEONNtE",
+	"VmugnRWRR+NK7bT8UIxyKeHhDHPZ23LQ7DTtIH4SuUb25o21ohcM814HSaPssnSF3ND2fOY1OVnsEIfL",
+	"gNRiDp3YmN7dRfC+7BZ7N6FbAdWuK+Od83aVbAOqlSjYuqud5kPZZJfhQWWN79WEW5o63O4zVYvOHkOk",
+	"x9PggLtd14RIz1vSnYNTWyn9NO+msSzFWR6YtmilkY45YMtmZ5Vh+fuf4tRVdWvKg3Sm/liL5Et2dGQH",
+	"zUXPV9MY+hDPllnkHC2vhl2autp9OSWRuEi3WbxuoSlG/QBGjMNHwqM7mka5UvA9xifqZ1YVYJ67xGx8",
+	"nntz32dUXnraTfGLIiT+Q+DTlral+6mtsfckLx3VnQbIElBEjE9iLLK7HbqbHdU+YFX5FtOIRCpLTxf7",
+	"9C+bVa7ThI63LrSx8Zt+n2KZchz7GwsSAw3hfpJwdoXj1s5FevGEhEAFoeNHjF+QKAJPILPvOHHnBOSn",
+	"hmf7/XvdskSNU/QvVvNONRH/PHqctN9Edr5lnqe9gYX4Bi6yUMRqkyW/nyKTlLyshZPqZv1Uj8L+nn+l",
+	"fDsbZ+vC7LZUWtnCZaRT48BdJmypi/TgNZqeZ/7WxQbQLU13sfxCU/VgjrKsvlxpwu45JozLFQJNBxT2",
+	"iMN1B/UNgqz2V9v73wVuptxWOKop79dTTjEhlPqqcxtxL8+pqYYmXavCUCo+Ka9fVlY0wwKxkSkzYYAg",
+	"8spSF7rW2i2BTDFFpCK01YPpfBxQi2PFYjBmAln+WrYzbirYeI5XbRKNmT3ncMUm8B4smv/UGm6zCmbB",
+	"JJaLj3ECs86udGNV6jFsE6/VMPhnIB9mft4Fo0RzN3HvouXdZlB23zaPpa736X/ud51AedY3Dd/Ofupz",
+	"1MRj97Ub3rivPLKvZdSq40ERxWRe8g0colNvfUPcWt1wI8UMdeH53rniPRLCG3khjEYQSnIFfYNwF8uT",
+	"NSXj1+HJ1/1aky0T1KuhsuWEXTTzIZlCTCg8pJLPVpfBfzHrG0KxvpCHuSx+s1qFS+HC7QSryDSLFF+d",
+	"F8pwKlq5mg5maQmI6pL/qZ8/8y9qUcKzk4CYj6pXmcwFw2Vy9WatRDEf90L94rkmhdl5di3naoihvdzA",
+	"gVr6UIsjMcF7zGVS/wBdXwJFRCqdQJeSBWSyvBc4B4sExt6FYp7vCqGrcUCYciJnz9Rwcw2aZAHGNWmC",
+	"ovtnj9EEZugoiid/+b8/+Jfbph5fhC5mdg2/WwLlVrEguxlWH66AuV7qbBiXUibmOlpCR2z+g1n9oJku",
+	"9EeZxHleeLZpujKzMczdUQn7KE8ehyj7PmH0LjpnqQRTn5izGAQK2RR0keF8vEMcxndneBoPUOYu062x",
+	"voIBZTtp3lCz/CZDagZKpyx6yBrdHbO76GFW4XiUChxr9bPpWt0j39W+t/037t4tDKHHVqkCy6J1HNzL",
+	"TdA4IcFx8M7dt+6+EwyCBGf26qH6J4tDKRZL0VdwhrNaMdalxG+/9VbtQmIJL+TwUk7j6g3Eddqcu2tY",
+	"TcYsrBrgVz7+2Mdbiu+XNxcPgnd7tbfoWwH7ZlAS9yfPb55bYTp6WFeWAIASswov7miaKWPi646sXEUy",
+	"3qs0zoje8NhgEOBoSmjwXI1liBMyvLo3LHJcxPClweaNdzO+CbK86U1tH8dTkMDViF4GhAbHekvzoIHj",
+	"0h5R8gTJUxg07NHz1s22SbTfrdP2NXVOWigqX98S26ILL1FgirC1+BYtLEICqgMrV66+uS0UMiyrRCVM",
+	"OCilVopqXcQyqHPpKZ6AsaVdcyIBCTzKqrtKPjM2N4GnoM8NxcAuWDTLWat6qO93QVlEHzrCEk2ZkOje",
+	"219VtMFxqCagbh/Q478EbK7FyGbwOIJpwnSVnjsmXaUc+hS/eAJ0LC+D43tvf3XgpnvN7h+waLYykvfU",
+	"BLu5uamv880mgJc7LRz4C7WvQaqb3+28TqotoAaZiOeuAnXaOWvx2zmfu4FbAxXkh28GTQck6yhqQyXQ",
+	"yA/JhzQ64HHreKze436A4cZgKIErb7sEpY1x7UxYCJMVGLUBMjckuxH5iMSHI7IvJA/QWDk0Xv3yh1/8",
+	"4kddAVCl2jYEJJyxkV+7U0/NDVNFl2IfNQszhx1TMb0brjcl8zYrOrX54C2RX5NU6BFLqhoVEilXuKO+",
+	"Wb6wlxpn5X7QvdQ5yxmoMAUiVSQDjQSi7HpdamjtUtVG4im5jv+gNber5qG9hyN3+1Kw+7rbTYvD85cM",
+	"v0kCsSasWIUmZcDoLwz7gNWO2rCoLX3H+K8bbEm1MtQH2G7NmOQpCH7A7QZx++qXf/vqV7/obEKqg6cL",
+	"NIta435QGqe0VZb8gMrtoXKuNvwBkBsE5P/95ge//+F/ffGDf/3Dv/349//xV12ROY+gdmhGcAUxS5ql",
+	"3WcSc3lqtTwgc6uWpTcaHEIRI4oq1NgJHnNU3I4OeCGB5qGXHieIahIdJMpdObuq2T2HY2uDyNRoySZR",
+	"4AHxHBDdnCFuOLVD1cp+bNX/zuqZkge4bg+uB7VvS3B99aOf9VD75jHTBZNdXTXW6wdnzTacNeXUS3eN",
+	"lYqxbofNMItzpTq5vEUTObOS1Q+c+6CKbA1Ir/7m37/85W976R8V2rVhYYXzCz/958njJ5UctxoCDiJH",
+	"i8hRTcDvJHTcW51xzXODcBNudofk82rxCNsJKMd2egQSIJVbV6BXP/7tq5/9wx/+/n++/N1PX/3k15q8",
+	"BBlT9RRdE3mpXwtxHANHjI9vCZNwwZHJLXbAygeZTq7/RtTsvpThupR5/wIAHIlLa/L6VzJ12+hmiMMJ",
+	"Zdc61cQEDfkI6QkR8n698Y6SU6f0ttpkHIW79o7KcrIRtxCe3yqb2BalLycV3Ax88SJlyw0woYPZoSfJ",
+	"b8v+UB3FGyhBY4pyBBalaziEQBKpoqrjohCiC7Ku8BE3ztq5P+i77Bp5vnVtntgYcjUDRwnwPGNPf+fz",
+	"FPis/JB69Ix8HyrIimCE9S15776lq8aRaToNjt9+S/0i1Py6N3DUFXOlHuc1GnPSSpSJlaVCjwod4QsB",
+	"VB5bvEL9/23PcPPOgm0JUvUrKPfxgNNTQGFOjas60ipE7j3O9HPT9HCGbesMq16/ueGjy3HX6Rt0bL36",
+	"4W9f/fznX/zTb774+T93T70rMdN+HnU2nVvH3MF0volU+jnrea3g1DpS6rNyKGL4MvvLClJvtBYqvPWL",
+	"Ti/r/B149Wz1yWBZlb3Nmhw7paKZK9heM0adTySvFFegBh1F+uYYxGg8u92Vh9cB1YZR263pzyVJknh2",
+	"wOb2sFm+uR10dvOhvZb4xFaqSCUvr1uyiEZOGwjTiEivJHVfPdU3XmwOgWOgIIg4RnpoZeElgyxdSA1x",
+	"LC814HBWxwvr/EkIJwkj+ih3adYjc3NtORagSs3/JP+kVSRrM+5hNcH7mQy3H8ERZk8yVKm9viUyfLGR",
+	"2RurVFZtV9DRN9SjrxcbXDTUQau1Y6YU/tpkvfw2xoZDxL5O8nCWbO0scd3quWn/cvb5N+4siRlWkt4M",
+	"MFeYLcHQ6SypAKgrHocv1deafc4bAKWjJzWu3XFcl+u6q4bWJo0fo2tzscmdCM88hLWUqu/2XnclxqJk",
+	"Z7P74sRqt7ED4vqShJeI0AheHOvLB4CjI4zMdYBIbfntga2U2XUjkLFU3VaOoCws5Ajro+Txqde1MHOK",
+	"P+bLasEtW0jJC1qnoYjU9HFL2IMfaN5YH7EasPp/M1TPSE3Z84MvaNu+oHrF2311CFlsQJWrLSh+5YE1",
+	"dV7Swp6i4kI4McwL2JYWES+3yu6Rg+h+9Z2Nca4D2NaiD1qbWbu5cE9lgwp5oqNvfozuvXt7rbJBEzx6",
+	"gDG7vbIjDM/y1gcA7jMA3ZeG7if08lBkiFBOywZ/f7pB/BW4aEFe5SYjT26LdV3SwYSzNROO69aqDQdX",
+	"fDvlREQkfFMz/KFugLUv6uqWa2NjqQWaI4DIewg+Ug83BkYOSYxnudmYZNf2oSOVK8FSiZ5gIe88vAIq",
+	"7/h1YPX2A/VeFU35yfdWl5OPg0ingPBIapgTgeBKK+gPnnxw8t7ww48fnw7yOwbV+qnMjcgP88q4V5y8",
+	"pm9q0KO7IyQHPN2fGxu8CHgG/Ar4nWdqyfWy6cs4QF+8kUXLHmVbpNNoKuurzA/fKIjg67cXig5swcwl",
+	"EZLx2fClWt6b4csJzPxW0G+Zxhu2gOpWy3eT33K4Uxkb2Yo+loYI9z5bQxN2drmLialyJQb1E9Nyqmuh",
+	"5M+ss7bJjm+fyWuj5OcbEir2VOKvCgWZ6i2NXOoREVZvl6+tYyNxTWDWrF8Xt68eFOv9VqyLjdxjhTpz",
+	"sjx7/+3s2jE0gdl68VTDgDfhIM/ZLtoeFOStKcj1G6M3G95QfP0NjGXNU+9pa5q8K3S1jqAOZ5cW7B9H",
+	"jQEOG4GkWzB/HPXqZyP8f1/9GH6aWr0ItRANDs0VO03ZDur5/pDj4aTpUByOTeA92FYV4k5nzWtqhM0v",
+	"tDIX4gqJpbqrVRA1i/ya4Wusb5tNOJsSAVGPNIoqUntxASaxbOIC+vmBC7xGXEDv6IELbIUL6LU3XKAz",
+	"umsIbEG3ua27OUVK3RD2Qd7uoPptDYrFHmxF9Su+/rqqfk0C+ojoG9JRARcVLDtjFP5cTyIz2OQk9i7C",
+	"aEpoKkEb+nAUcRBivXERVZC2oD7BXBJoNo6eZW0OltG9DjnCXM72Nao2Jnp5czpcSzBtTuatxk+9kofT",
+	"b2unn17/rZx8+stvsMFTQ7C3qdPgpdtBNHypOFCjoXPt8HP1xCLYGRtnvp57WHPUQT8rs2YuQGZDIbFM",
+	"GxSeEz0a3fMz03TH6e5weuz0Pf2tB8jrGkqaigRo1L1GVx12bbDmLL+R33tsZE32MWYoG/vOV5tuCxpK",
+	"WEzCGcp2CxGKRoyHsG4/V771SrJP3RH/66aOA1/uEO9fkPl2eLMNsjc03B+jMBWSTXOI9ojzL0DWiVMP",
+	"ccSSpovd1eMDKLcuLFnbcIDldpQmtQUIo4uUxPIOoX2hWUFSBZzVghVuHGr3UZlmfrjkZhGn5bYqENVK",
+	"KnQBz27ecFNMJK8fyUajmFDocDdN8WrHq2kaSH0Pbqap7fieXkxTbvd676Up97qNZHrUge5Z3udQBnrl",
+	"ZaCLHTjWt1/p3M1Bdh0uHZFxanauUD/NszLs8lb2zrqKSLvoq5shsiSuHtbIQ9H/182KuMjBfjAoOuBj",
+	"w7KMf+okKPQLg9oxLm+Hh+xplDyz1n+txkN3KI2DWobFPb1eLn4KIYlg7aRzYN+dAXCa79mGWXinGLrX",
+	"lHdHGgXID2I/H68DqB2SQvI0lI2oPFFSIZ+eWm0PwNwSMK1N2JJw9SYjMzRIQIxHup5XhCVGUQUX3cSt",
+	"eUS1IbWzgl3sz0G/3op+bXHtWwLFWIKQqBB91qMyJ2pjvLRB9M2Ua9uyJ+QKqLktbF82zQxJoJefBsaw",
+	"8Glw/GnAJp8GNyivYSVZGl6qXDI1B31TJ1/X7ikSEsMr4GQ08x/D39XPNdKD9RwuNvg2d6CcQ8K43CPq",
+	"MRuloj1t7Gf3xBOBKEhViP2WQJwxKVBCqLLJH6npqBD4W/l9mLfXRFDdKOmUhWlWYnwt8QraE1F8ZMNE",
+	"ZaZ4nnW/R8SlOsIcql4dxiu30Wektma2ZKio3dhjlvppLkfsncixt6RS8KEv/u5HX/zsr7/83U9f/eTX",
+	"ila+/Mf//v2v/vPVT369GcoYSjIF7W70kciHeYMdJY9OxezySTykks+6lrPbQbIxEk9Wn1HUfUI1XrNy",
+	"ChICpBi+VNEWfpZyX7fqRC1ZqMcqaUVX6gzNLev+fgam3Wf4CptN3596nq1hqEZIMaPVaruQs3jltPA5",
+	"b6OD7/Bt0QCZ4jEME6NWlR2NGJ9iGRwHF4Rinb64r/uM0XfO9d0whgEYpntLIM3bM06JPjp/go6efvT+",
+	"g4fndxM6Xrm82lXEUGmZ5pje3gmi0X4pp/Hrg/PKXuuk3RHjBTGgo++cI4n5GORqN/7m5v8HAA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
