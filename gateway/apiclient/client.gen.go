@@ -1723,7 +1723,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/certificates/{number}/egress (the `CheckEgress` operationId).
 	CheckEgress(ctx context.Context, number string, params *CheckEgressParams, body CheckEgressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProofBundleCertificates proof bundle of a certificate
+	// ProofBundleCertificates proof bundle of a certificate, with the latest version of every record its status derives from
 	//
 	// Corresponds with GET /api/v1/certificates/{number}/proof (the `ProofBundleCertificates` operationId).
 	ProofBundleCertificates(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1980,7 +1980,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/credentials/{number} (the `GetCredential` operationId).
 	GetCredential(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProofBundleCredentials proof bundle of a credential: its block, the configuration in force, the issuer key's block
+	// ProofBundleCredentials proof bundle of a credential: its block, the configuration in force, the issuer key's block and the latest version of every record its status derives from
 	//
 	// Corresponds with GET /api/v1/credentials/{number}/proof (the `ProofBundleCredentials` operationId).
 	ProofBundleCredentials(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2042,14 +2042,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/ping (the `Ping` operationId).
 	Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks)
+	// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/proofs/verify (the `VerifyProof` operationId).
 	VerifyProofWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks)
+	// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2601,7 +2601,7 @@ func (c *Client) CheckEgress(ctx context.Context, number string, params *CheckEg
 	return c.Client.Do(req)
 }
 
-// ProofBundleCertificates proof bundle of a certificate
+// ProofBundleCertificates proof bundle of a certificate, with the latest version of every record its status derives from
 //
 // Corresponds with GET /api/v1/certificates/{number}/proof (the `ProofBundleCertificates` operationId).
 func (c *Client) ProofBundleCertificates(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3268,7 +3268,7 @@ func (c *Client) GetCredential(ctx context.Context, number string, reqEditors ..
 	return c.Client.Do(req)
 }
 
-// ProofBundleCredentials proof bundle of a credential: its block, the configuration in force, the issuer key's block
+// ProofBundleCredentials proof bundle of a credential: its block, the configuration in force, the issuer key's block and the latest version of every record its status derives from
 //
 // Corresponds with GET /api/v1/credentials/{number}/proof (the `ProofBundleCredentials` operationId).
 func (c *Client) ProofBundleCredentials(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3430,7 +3430,7 @@ func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http
 	return c.Client.Do(req)
 }
 
-// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks)
+// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3447,7 +3447,7 @@ func (c *Client) VerifyProofWithBody(ctx context.Context, contentType string, bo
 	return c.Client.Do(req)
 }
 
-// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks)
+// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7116,7 +7116,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/certificates/{number}/egress (the `CheckEgress` operationId).
 	CheckEgressWithResponse(ctx context.Context, number string, params *CheckEgressParams, body CheckEgressJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckEgressResponse, error)
 
-	// ProofBundleCertificatesWithResponse proof bundle of a certificate
+	// ProofBundleCertificatesWithResponse proof bundle of a certificate, with the latest version of every record its status derives from
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7403,7 +7403,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/credentials/{number} (the `GetCredential` operationId).
 	GetCredentialWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetCredentialResponse, error)
 
-	// ProofBundleCredentialsWithResponse proof bundle of a credential: its block, the configuration in force, the issuer key's block
+	// ProofBundleCredentialsWithResponse proof bundle of a credential: its block, the configuration in force, the issuer key's block and the latest version of every record its status derives from
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7473,14 +7473,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/ping (the `Ping` operationId).
 	PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error)
 
-	// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks)
+	// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/proofs/verify (the `VerifyProof` operationId).
 	VerifyProofWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyProofResponse, error)
 
-	// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks)
+	// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11370,7 +11370,7 @@ func (c *ClientWithResponses) CheckEgressWithResponse(ctx context.Context, numbe
 	return ParseCheckEgressResponse(rsp)
 }
 
-// ProofBundleCertificatesWithResponse proof bundle of a certificate
+// ProofBundleCertificatesWithResponse proof bundle of a certificate, with the latest version of every record its status derives from
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -11903,7 +11903,7 @@ func (c *ClientWithResponses) GetCredentialWithResponse(ctx context.Context, num
 	return ParseGetCredentialResponse(rsp)
 }
 
-// ProofBundleCredentialsWithResponse proof bundle of a credential: its block, the configuration in force, the issuer key's block
+// ProofBundleCredentialsWithResponse proof bundle of a credential: its block, the configuration in force, the issuer key's block and the latest version of every record its status derives from
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12033,7 +12033,7 @@ func (c *ClientWithResponses) PingWithResponse(ctx context.Context, reqEditors .
 	return ParsePingResponse(rsp)
 }
 
-// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks)
+// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12046,7 +12046,7 @@ func (c *ClientWithResponses) VerifyProofWithBodyWithResponse(ctx context.Contex
 	return ParseVerifyProofResponse(rsp)
 }
 
-// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks)
+// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14640,130 +14640,131 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F1bjxy5df4rRCWARkhLvdr1JvYEhiHNSLa8Wu14tGsvsisEnKrTPdyuJmtJ1ozawgAOgsB+cOKHAA7y",
+	"7F1bjxy5df4rRCWARkhLvdr1JvYEhiFpJFterXY8s2svsisEnKrTPdyuJmtJ1ozawgAOgsB+cOKHAA7y",
 	"YDgGnAQIAicPAWw4Rn5MEO3a/yIgWRdWNVmXvrfUL8K0isXi5XyH586XQcimCaNApQiOXwYcRMKoAP3j",
-	"jLOLGKbqz5BRCVSqP3GSxCTEkjA6TEyLP/lMMKqeifASplj99cccRsFx8EfDsv+heSqGeb83NzeDIAIR",
-	"cpKo7oLjgMMoFRAdI0zR+aMT9LWvvPtnKPsKiliYToFKRPGU0DGSl4B4GgPCNEIjAnEUqB6zz6hR3A8n",
-	"lF3HEI1hmg8/ioj6GI7POEuAS6ImO8KxgEGQWP/1MoAX4SWmY3hfJOqnnCUQHAdCckLHwc0giLGQbXM9",
-	"0T2o1hzGREiuF+5pOr0A7uxUSCxT4Xx0BVwQRq1nhEoYA9fT5vB5SjhEwfEnrm8NKtMpvpPNouz8+SDv",
-	"nF18BqFUH64t4zl8noLou5o4lNXB5xOrjT1r12Ec3+NESqA9xxFeYkLPYQQcaAit+8emUyLL5nqwIeNR",
-	"24t10pvfIt3LoD4e97zV3Fa87Go4WPTYkeIFzxAZ7zk0EjmHNfXAjbMY2gc71dRNIvcoI5bIM85GJIbF",
-	"lpPiKSy1mLqD5qUcc1iEXRl0Cxd7GAQ57zwl42zSczMAGqm/Wuj6oWl1MwhGJO7Q/pFpdTMIxhxTCXDC",
-	"ISLyhEXuddStGG9pNSE0WgFPpn4+bFgo6F3r2p0IWeIeryBjCtEHtC/Ll8CnD2nkffZMYi6XPCxofkDo",
-	"RXXtgGvv5kgqn749sHIC1hJYZ09OspXl7nYk5SDJVr8fVDqgwb+Xi+5Jbdl7LV/jEjymSSpXvwIbwWsD",
-	"AhdE04q2Z9OoaNzh3ZZ08lEuJ+OUakVfCSf/foNUnSktVLbQqW7nJS3Drp4y6X5ZrU1MMA3hFHAUE9rW",
-	"7OELCTQCm1YvGIsBU92OMyHOYVzl4laDCEt8xtkViYAbgUrC1HOOmP/AnONZYLQuMqYN4O95jjJJQnhI",
-	"I9EX5CwB+oEmAsKoR3ZJOMRkSijms8aFTTiL0rCJpWUtnvqEuOz5h7PEJ+RFcAUxSyB6xNm035p3VAA5",
-	"CJbyEB5Hom//VwSuhR89/j5KGIoQKOaE+QSVsYcjS0iqw20inGcSEtcMUgHiKaNn6UVMwlMssZvuFxBt",
-	"XPivkkN1862FqO5IHXWuQVehO081Nfjl62pznzlg5EvcTTgqeekiskFXZrlVBtXAU7aM8gXh24i8TsjY",
-	"R+JvId/dFnzKcS4n+kiJw8tCjFrQztMqBdVGWH/BObI0IvI+FdfQ17ZzEbNw4jnPlRhFIfaIWBBOEkaM",
-	"9aNqHMbxNZ4JRNM4PtbG3zGWcI1naAKQCESkQOXrIlA8Io7xRQzBseQpqN4ZHZHxg4axQYwTAW7tYUS4",
-	"kA84mwBtI42slXop4yDznyL0Csckcj+k8EI+8r7KJm6GK5m7veSYCtwkY3mHUqOafO+yielPDvLdri1w",
-	"7bv5R8qZl8td2Xg9P2sJ3JQpLxkn39foOyUijJlIeV87ALZ7aZDJLPfH3LNLFkfAGx61nKJEiJTQ8Skk",
-	"mMup7ytNbgG1ljVaqT39iEoSd2AJjuUoJuiYTrkw9igq33TNr5hNj409w72NPBeMTaaYT9yrnp/LnQRW",
-	"H7XNHeO1BTWdD8qhuGZccpS+/NUN5a6WaNNFoyn6QUqjuDeoHKw75BABlQTHQnvrQtV8pA5PEIaXSzIF",
-	"9QfhyFAHIgJFwMkVRGjEODpS/sB33nnna7eDgVM1JzT0SqpNJ45mWd1p4aRkcS4xLuSApecAyW1D8+uj",
-	"VsCYglC5VIhxe6EGehnkJROAlFFKBIOAUfhgFBx/0jLkosvgZtDStPxecPPceAUYF1pQOGMxCWfuo5Hx",
-	"KZZe/gb8PZi1LexjGsap1mkaDfyETsT8ArYTWKz+lCjTmxAbIbgCPkNGUquSnqE7gdQZN0CAw0uEhSHT",
-	"8kRD8hJLpNQxdM2ZBERkMOhGQ5Wp1imo0SnRRS61eq9BPtumwqhZqAjlsV4CybX3A0uwzXBTkryLg5zg",
-	"GGiE+4qPlywmEZ71VaG0puJses34pH+HM8C8g1CkmxWfH5Sjt77btDg7reUUO7iMimOzlYWMEar1syYN",
-	"2SG79Nxsi2V4TQc917za2pwAudkBaDrVfiAssQ4T4HczJdxarLtX96z1tH21EnjCiWhzz5QNvXMqGPTj",
-	"aAkBNeHw8AURMnMJz+smy1tlSvPpKZbtjdZhY1VnNJYpb936Z0VDZb1JIizhZBZ2CWDISWSeIOs2G2eU",
-	"T9WQU9t+D+FURzhwYm6O9h074kFh3Yhkk4pbP7BJsoWdnHI8areV1AwJtniAJEO597lqVhAgBcq2Y4Cq",
-	"0x8ga4xa4ihJ48DCDizsjWZhbv7h4Q3zXM7Do+Z4mYtzVHlLk43bwb2cDLXKu+x1aOFM54V4tR5ndguB",
-	"LM9NIhCSp1rXafS72mptZ92yBwNoQ/fKYr46OqObmcQigWOLg9lvFjSPzn3GoIXcqMVOe0G6oACQb68V",
-	"GzbnAO0bIlaBYgnsvlpWVXPpQd+b0s/mOE5XRa3Ce91LODeFnvGoPqObfOHEstfZoNt7Rtg//K8hJhrn",
-	"cczNsd2qUZOpdRBI4hESuk1dt8p6yUc1aIqNNwuxpBMxLFazU8CXzcC62ZyzDzQanU+UJ6jnwCOQmLhJ",
-	"zRux7XaiucO1tUMq+4hzzDX0LmDMnzvKO3pMF4LSoPJNz4yyKLVzHVe0GEFFEBLRnH8gPM/UR7v4sYuW",
-	"g/Jr7gmVdvsFfS25lTu4mGl5cW7ULRvpcsAUcqb+5Ru5IEICDWfLwNobt9i4SVMsw0sQpzpoo1EtagjW",
-	"8e90bUmqXdW/3rbDpZtjQaG7YQqdXcUNUI3IlR69V9Jt1q1LH4dPp+7kcDaNmnVpr3a6Gk27ObS7v3a6",
-	"Ohd4aX1rcoZnCqXDIZ5He/dyh5dLXqMR2zFTJ9IOVrKCXtaminZW/WwPZPe4iD461Ma0xKV0rsUJdVmF",
-	"rapmOUi3vt8NRFwoadkmddPHauS43ZCOOXCsJJaj3utue/bmlmAJD99paSxaTEgBFVSqcid8Z3BtcLX2",
-	"rjE9HHMQYhF9Qkej9bPgNMmyHS26CePNUpRIY9lFInabMdXLtc8Mipm2rN92wWpv5EpwanW40xCtTHwJ",
-	"dJp+FgNmM2mvjGZd5OmcSpGm3GMOMRuLc5CYUGg4YClIFa/xpFNjr1IrgWoumHZxlXjOykck7j/JqMlI",
-	"r1LefXltcVXat43ZnSaR95315JrQt4iQjM8eS5j2nFUJlPmQOfPMxGYRUQnOKkKyVm2Ly8bjmmQZeLUl",
-	"A8MgmMCsz0z1AxrBC29UeKpWrr4i6itOS1LZn3N9hEhhXekNiykjnqRshzjsnVAe29jn9GDThLMpERDd",
-	"d/PNqFmBLtJGu0knkxVpReyaAveVw0l0EtB7HgJczC2WxDiE6MFsXxWxSaZulWtjLWJll7toW309YAV5",
-	"LlQhoCVYonG3V2eQsVeuy3I1rsN2pdhiGKuRYYvudlqCtSa9hPz67ZQTEZFwkfIAxo4nZz6+1ZgcUEbz",
-	"d2NZrSZeqwpXT1+/15El0gT4FRHMw5q9rqDMuVUzOVYWrDbg5mBve5d2migr5LQMXT4htK9pYZFSKA1+",
-	"ZvPoLy77lMwyRwr0PVSXFKPrOQfWsaZnZ83FvdRXQEGInsvtnU9tdA0paU8YjvIo+AUdcFYWRLdY+x4u",
-	"9fydRqd6EUmzgAO3l6hpOxOb3igGdJq/kEecsRlET7waqRWUpj26fNpndK1GxkxR7t7jRtwK6XSKuUex",
-	"w3wMsuHRez5+s4A7weox/xHMLWo5XgvjZlU7Sa3zlNGXZLuFLbJUhqyxml8HtpF3Ur7SOKVFBPEONNtE",
-	"VmugnRWRR+NK7bT8UIxyKeHhDHPZ23LQ7DTtIH4SuUb25o21ohcM814HSaPssnSF3ND2fOY1OVnsEIfL",
-	"gNRiDp3YmN7dRfC+7BZ7N6FbAdWuK+Od83aVbAOqlSjYuqud5kPZZJfhQWWN79WEW5o63O4zVYvOHkOk",
-	"x9PggLtd14RIz1vSnYNTWyn9NO+msSzFWR6YtmilkY45YMtmZ5Vh+fuf4tRVdWvKg3Sm/liL5Et2dGQH",
-	"zUXPV9MY+hDPllnkHC2vhl2autp9OSWRuEi3WbxuoSlG/QBGjMNHwqM7mka5UvA9xifqZ1YVYJ67xGx8",
-	"nntz32dUXnraTfGLIiT+Q+DTlral+6mtsfckLx3VnQbIElBEjE9iLLK7HbqbHdU+YFX5FtOIRCpLTxf7",
-	"9C+bVa7ThI63LrSx8Zt+n2KZchz7GwsSAw3hfpJwdoXj1s5FevGEhEAFoeNHjF+QKAJPILPvOHHnBOSn",
-	"hmf7/XvdskSNU/QvVvNONRH/PHqctN9Edr5lnqe9gYX4Bi6yUMRqkyW/nyKTlLyshZPqZv1Uj8L+nn+l",
-	"fDsbZ+vC7LZUWtnCZaRT48BdJmypi/TgNZqeZ/7WxQbQLU13sfxCU/VgjrKsvlxpwu45JozLFQJNBxT2",
-	"iMN1B/UNgqz2V9v73wVuptxWOKop79dTTjEhlPqqcxtxL8+pqYYmXavCUCo+Ka9fVlY0wwKxkSkzYYAg",
-	"8spSF7rW2i2BTDFFpCK01YPpfBxQi2PFYjBmAln+WrYzbirYeI5XbRKNmT3ncMUm8B4smv/UGm6zCmbB",
-	"JJaLj3ECs86udGNV6jFsE6/VMPhnIB9mft4Fo0RzN3HvouXdZlB23zaPpa736X/ud51AedY3Dd/Ofupz",
-	"1MRj97Ub3rivPLKvZdSq40ERxWRe8g0colNvfUPcWt1wI8UMdeH53rniPRLCG3khjEYQSnIFfYNwF8uT",
-	"NSXj1+HJ1/1aky0T1KuhsuWEXTTzIZlCTCg8pJLPVpfBfzHrG0KxvpCHuSx+s1qFS+HC7QSryDSLFF+d",
-	"F8pwKlq5mg5maQmI6pL/qZ8/8y9qUcKzk4CYj6pXmcwFw2Vy9WatRDEf90L94rkmhdl5di3naoihvdzA",
-	"gVr6UIsjMcF7zGVS/wBdXwJFRCqdQJeSBWSyvBc4B4sExt6FYp7vCqGrcUCYciJnz9Rwcw2aZAHGNWmC",
-	"ovtnj9EEZugoiid/+b8/+Jfbph5fhC5mdg2/WwLlVrEguxlWH66AuV7qbBiXUibmOlpCR2z+g1n9oJku",
-	"9EeZxHleeLZpujKzMczdUQn7KE8ehyj7PmH0LjpnqQRTn5izGAQK2RR0keF8vEMcxndneBoPUOYu062x",
-	"voIBZTtp3lCz/CZDagZKpyx6yBrdHbO76GFW4XiUChxr9bPpWt0j39W+t/037t4tDKHHVqkCy6J1HNzL",
-	"TdA4IcFx8M7dt+6+EwyCBGf26qH6J4tDKRZL0VdwhrNaMdalxG+/9VbtQmIJL+TwUk7j6g3Eddqcu2tY",
-	"TcYsrBrgVz7+2Mdbiu+XNxcPgnd7tbfoWwH7ZlAS9yfPb55bYTp6WFeWAIASswov7miaKWPi646sXEUy",
-	"3qs0zoje8NhgEOBoSmjwXI1liBMyvLo3LHJcxPClweaNdzO+CbK86U1tH8dTkMDViF4GhAbHekvzoIHj",
-	"0h5R8gTJUxg07NHz1s22SbTfrdP2NXVOWigqX98S26ILL1FgirC1+BYtLEICqgMrV66+uS0UMiyrRCVM",
-	"OCilVopqXcQyqHPpKZ6AsaVdcyIBCTzKqrtKPjM2N4GnoM8NxcAuWDTLWat6qO93QVlEHzrCEk2ZkOje",
-	"219VtMFxqCagbh/Q478EbK7FyGbwOIJpwnSVnjsmXaUc+hS/eAJ0LC+D43tvf3XgpnvN7h+waLYykvfU",
-	"BLu5uamv880mgJc7LRz4C7WvQaqb3+28TqotoAaZiOeuAnXaOWvx2zmfu4FbAxXkh28GTQck6yhqQyXQ",
-	"yA/JhzQ64HHreKze436A4cZgKIErb7sEpY1x7UxYCJMVGLUBMjckuxH5iMSHI7IvJA/QWDk0Xv3yh1/8",
-	"4kddAVCl2jYEJJyxkV+7U0/NDVNFl2IfNQszhx1TMb0brjcl8zYrOrX54C2RX5NU6BFLqhoVEilXuKO+",
-	"Wb6wlxpn5X7QvdQ5yxmoMAUiVSQDjQSi7HpdamjtUtVG4im5jv+gNber5qG9hyN3+1Kw+7rbTYvD85cM",
-	"v0kCsSasWIUmZcDoLwz7gNWO2rCoLX3H+K8bbEm1MtQH2G7NmOQpCH7A7QZx++qXf/vqV7/obEKqg6cL",
-	"NIta435QGqe0VZb8gMrtoXKuNvwBkBsE5P/95ge//+F/ffGDf/3Dv/349//xV12ROY+gdmhGcAUxS5ql",
-	"3WcSc3lqtTwgc6uWpTcaHEIRI4oq1NgJHnNU3I4OeCGB5qGXHieIahIdJMpdObuq2T2HY2uDyNRoySZR",
-	"4AHxHBDdnCFuOLVD1cp+bNX/zuqZkge4bg+uB7VvS3B99aOf9VD75jHTBZNdXTXW6wdnzTacNeXUS3eN",
-	"lYqxbofNMItzpTq5vEUTObOS1Q+c+6CKbA1Ir/7m37/85W976R8V2rVhYYXzCz/958njJ5UctxoCDiJH",
-	"i8hRTcDvJHTcW51xzXODcBNudofk82rxCNsJKMd2egQSIJVbV6BXP/7tq5/9wx/+/n++/N1PX/3k15q8",
-	"BBlT9RRdE3mpXwtxHANHjI9vCZNwwZHJLXbAygeZTq7/RtTsvpThupR5/wIAHIlLa/L6VzJ12+hmiMMJ",
-	"Zdc61cQEDfkI6QkR8n698Y6SU6f0ttpkHIW79o7KcrIRtxCe3yqb2BalLycV3Ax88SJlyw0woYPZoSfJ",
-	"b8v+UB3FGyhBY4pyBBalaziEQBKpoqrjohCiC7Ku8BE3ztq5P+i77Bp5vnVtntgYcjUDRwnwPGNPf+fz",
-	"FPis/JB69Ix8HyrIimCE9S15776lq8aRaToNjt9+S/0i1Py6N3DUFXOlHuc1GnPSSpSJlaVCjwod4QsB",
-	"VB5bvEL9/23PcPPOgm0JUvUrKPfxgNNTQGFOjas60ipE7j3O9HPT9HCGbesMq16/ueGjy3HX6Rt0bL36",
-	"4W9f/fznX/zTb774+T93T70rMdN+HnU2nVvH3MF0volU+jnrea3g1DpS6rNyKGL4MvvLClJvtBYqvPWL",
-	"Ti/r/B149Wz1yWBZlb3Nmhw7paKZK9heM0adTySvFFegBh1F+uYYxGg8u92Vh9cB1YZR263pzyVJknh2",
-	"wOb2sFm+uR10dvOhvZb4xFaqSCUvr1uyiEZOGwjTiEivJHVfPdU3XmwOgWOgIIg4RnpoZeElgyxdSA1x",
-	"LC814HBWxwvr/EkIJwkj+ih3adYjc3NtORagSs3/JP+kVSRrM+5hNcH7mQy3H8ERZk8yVKm9viUyfLGR",
-	"2RurVFZtV9DRN9SjrxcbXDTUQau1Y6YU/tpkvfw2xoZDxL5O8nCWbO0scd3quWn/cvb5N+4siRlWkt4M",
-	"MFeYLcHQ6SypAKgrHocv1deafc4bAKWjJzWu3XFcl+u6q4bWJo0fo2tzscmdCM88hLWUqu/2XnclxqJk",
-	"Z7P74sRqt7ED4vqShJeI0AheHOvLB4CjI4zMdYBIbfntga2U2XUjkLFU3VaOoCws5Ajro+Txqde1MHOK",
-	"P+bLasEtW0jJC1qnoYjU9HFL2IMfaN5YH7EasPp/M1TPSE3Z84MvaNu+oHrF2311CFlsQJWrLSh+5YE1",
-	"dV7Swp6i4kI4McwL2JYWES+3yu6Rg+h+9Z2Nca4D2NaiD1qbWbu5cE9lgwp5oqNvfozuvXt7rbJBEzx6",
-	"gDG7vbIjDM/y1gcA7jMA3ZeG7if08lBkiFBOywZ/f7pB/BW4aEFe5SYjT26LdV3SwYSzNROO69aqDQdX",
-	"fDvlREQkfFMz/KFugLUv6uqWa2NjqQWaI4DIewg+Ug83BkYOSYxnudmYZNf2oSOVK8FSiZ5gIe88vAIq",
-	"7/h1YPX2A/VeFU35yfdWl5OPg0ingPBIapgTgeBKK+gPnnxw8t7ww48fnw7yOwbV+qnMjcgP88q4V5y8",
-	"pm9q0KO7IyQHPN2fGxu8CHgG/Ar4nWdqyfWy6cs4QF+8kUXLHmVbpNNoKuurzA/fKIjg67cXig5swcwl",
-	"EZLx2fClWt6b4csJzPxW0G+Zxhu2gOpWy3eT33K4Uxkb2Yo+loYI9z5bQxN2drmLialyJQb1E9Nyqmuh",
-	"5M+ss7bJjm+fyWuj5OcbEir2VOKvCgWZ6i2NXOoREVZvl6+tYyNxTWDWrF8Xt68eFOv9VqyLjdxjhTpz",
-	"sjx7/+3s2jE0gdl68VTDgDfhIM/ZLtoeFOStKcj1G6M3G95QfP0NjGXNU+9pa5q8K3S1jqAOZ5cW7B9H",
-	"jQEOG4GkWzB/HPXqZyP8f1/9GH6aWr0ItRANDs0VO03ZDur5/pDj4aTpUByOTeA92FYV4k5nzWtqhM0v",
-	"tDIX4gqJpbqrVRA1i/ya4Wusb5tNOJsSAVGPNIoqUntxASaxbOIC+vmBC7xGXEDv6IELbIUL6LU3XKAz",
-	"umsIbEG3ua27OUVK3RD2Qd7uoPptDYrFHmxF9Su+/rqqfk0C+ojoG9JRARcVLDtjFP5cTyIz2OQk9i7C",
-	"aEpoKkEb+nAUcRBivXERVZC2oD7BXBJoNo6eZW0OltG9DjnCXM72Nao2Jnp5czpcSzBtTuatxk+9kofT",
-	"b2unn17/rZx8+stvsMFTQ7C3qdPgpdtBNHypOFCjoXPt8HP1xCLYGRtnvp57WHPUQT8rs2YuQGZDIbFM",
-	"GxSeEz0a3fMz03TH6e5weuz0Pf2tB8jrGkqaigRo1L1GVx12bbDmLL+R33tsZE32MWYoG/vOV5tuCxpK",
-	"WEzCGcp2CxGKRoyHsG4/V771SrJP3RH/66aOA1/uEO9fkPl2eLMNsjc03B+jMBWSTXOI9ojzL0DWiVMP",
-	"ccSSpovd1eMDKLcuLFnbcIDldpQmtQUIo4uUxPIOoX2hWUFSBZzVghVuHGr3UZlmfrjkZhGn5bYqENVK",
-	"KnQBz27ecFNMJK8fyUajmFDocDdN8WrHq2kaSH0Pbqap7fieXkxTbvd676Up97qNZHrUge5Z3udQBnrl",
-	"ZaCLHTjWt1/p3M1Bdh0uHZFxanauUD/NszLs8lb2zrqKSLvoq5shsiSuHtbIQ9H/182KuMjBfjAoOuBj",
-	"w7KMf+okKPQLg9oxLm+Hh+xplDyz1n+txkN3KI2DWobFPb1eLn4KIYlg7aRzYN+dAXCa79mGWXinGLrX",
-	"lHdHGgXID2I/H68DqB2SQvI0lI2oPFFSIZ+eWm0PwNwSMK1N2JJw9SYjMzRIQIxHup5XhCVGUQUX3cSt",
-	"eUS1IbWzgl3sz0G/3op+bXHtWwLFWIKQqBB91qMyJ2pjvLRB9M2Ua9uyJ+QKqLktbF82zQxJoJefBsaw",
-	"8Glw/GnAJp8GNyivYSVZGl6qXDI1B31TJ1/X7ikSEsMr4GQ08x/D39XPNdKD9RwuNvg2d6CcQ8K43CPq",
-	"MRuloj1t7Gf3xBOBKEhViP2WQJwxKVBCqLLJH6npqBD4W/l9mLfXRFDdKOmUhWlWYnwt8QraE1F8ZMNE",
-	"ZaZ4nnW/R8SlOsIcql4dxiu30Wektma2ZKio3dhjlvppLkfsncixt6RS8KEv/u5HX/zsr7/83U9f/eTX",
-	"ila+/Mf//v2v/vPVT369GcoYSjIF7W70kciHeYMdJY9OxezySTykks+6lrPbQbIxEk9Wn1HUfUI1XrNy",
-	"ChICpBi+VNEWfpZyX7fqRC1ZqMcqaUVX6gzNLev+fgam3Wf4CptN3596nq1hqEZIMaPVaruQs3jltPA5",
-	"b6OD7/Bt0QCZ4jEME6NWlR2NGJ9iGRwHF4Rinb64r/uM0XfO9d0whgEYpntLIM3bM06JPjp/go6efvT+",
-	"g4fndxM6Xrm82lXEUGmZ5pje3gmi0X4pp/Hrg/PKXuuk3RHjBTGgo++cI4n5GORqN/7m5v8HAA==",
+	"lLOLGKbqz5BRCVSqP3GSxCTEkjA6TEyLP/lMMKqeifASplj99cccRsFx8EfDsv+heSqGeb83NzeDIAIR",
+	"cpKo7oLjgMMoFRAdI0zR2eOH6GtfeffPUPYVFLEwnQKViOIpoWMkLwHxNAaEaYRGBOIoUD1mn1GjuB9O",
+	"KLuOIRrDNB9+FBH1MRyfcpYAl0RNdoRjAYMgsf7rZQAvwktMx/C+SNRPOUsgOA6E5ISOg5tBEGMh2+b6",
+	"UPegWnMYEyG5Xrhn6fQCuLNTIbFMhfPRFXBBGLWeESphDFxPm8PnKeEQBcefuL41qEyn+E42i7Lz54O8",
+	"c3bxGYRSfbi2jGfweQqi72riUFYHn0+sNvasXYdxfI8TKYH2HEd4iQk9gxFwoCG07h+bToksm+vBhoxH",
+	"bS/WSW9+i3Qvg/p43PNWc1vxsqvhYNFjR4oXPENkvOfQSOQc1tQDN85iaB/sVFM3idyjjFgiTzkbkRgW",
+	"W06Kp7DUYuoOmpdyzGERdmXQLVzsYRDkvPOEjLNJz80AaKT+aqHrR6bVzSAYkbhD+8em1c0gGHNMJcBD",
+	"DhGRD1nkXkfdivGWVhNCoxXwZOrnw4aFgt61rt2JkCXu8QoyphB9QPuyfAl8+ohG3mfnEnO55GFB8wNC",
+	"L6prB1x7N0dS+fTtgZUTsJbAOntykq0sd7cjKQdJtvr9oNIBDf69XHRPasvea/kal+AJTVK5+hXYCF4b",
+	"ELggmla0PZtGReMO77akk49yORmnVCv6Sjj59xuk6kxpobKFTnU7L2kZdvWMSffLam1igmkIJ4CjmNC2",
+	"Zo9eSKAR2LR6wVgMmOp2nAlxBuMqF7caRFjiU86uSATcCFQSpp5zxPwH5hzPAqN1kTFtAH/Pc5RJEsIj",
+	"Gom+IGcJ0A80ERBGPbJLwiEmU0IxnzUubMJZlIZNLC1r8cwnxGXPP5wlPiEvgiuIWQLRY86m/da8owLI",
+	"QbCUh/AkEn37vyJwLfzo8fdRwlCEQDEnzCeojD0cWUJSHW4T4ZxLSFwzSAWIZ4yephcxCU+wxG66X0C0",
+	"ceG/Sg7VzbcWorojddS5Bl2F7jzV1OCXr6vNfeaAkS9xN+Go5KWLyAZdmeVWGVQDT9kyyheEbyPyOiFj",
+	"H4m/hXx3W/Apx7mc6CMlDi8LMWpBO0+rFFQbYf0F58jSiMj7VFxDX9vORczCiec8V2IUhdgjYkE4SRgx",
+	"1o+qcRjH13gmEE3j+Fgbf8dYwjWeoQlAIhCRApWvi0DxiDjGFzEEx5KnoHpndETGDxrGBjFOBLi1hxHh",
+	"Qj7gbAK0jTSyVuqljIPMf4rQKxyTyP2Qwgv52Psqm7gZrmTu9pJjKnCTjOUdSo1q8r3LJqY/Och3u7bA",
+	"te/mHylnXi53ZeP1/KwlcFOmvGScfF+j74SIMGYi5X3tANjupUEms9wfc88uWRwBb3jUcooSIVJCxyeQ",
+	"YC6nvq80uQXUWtZopfb0IypJ3IElOJajmKBjOuXC2KOofNM1v2I2PTb2FPc28lwwNpliPnGven4udxJY",
+	"fdQ2d4zXFtR0PiiH4ppxyVH68lc3lLtaok0XjaboBymN4t6gcrDukEMEVBIcC+2tC1XzkTo8QRheLskU",
+	"1B+EI0MdiAgUASdXEKER4+hI+QPfeeedr90OBk7VnNDQK6k2nTiaZXWnhYcli3OJcSEHLD0HSG4bml8f",
+	"tQLGFITKpUKM2ws10MsgL5kApIxSIhgEjMIHo+D4k5YhF10GN4OWpuX3gpvnxivAuNCCwimLSThzH42M",
+	"T7H08jfg78GsbWGf0DBOtU7TaOAndCLmF7CdwGL1p0SZ3oTYCMEV8BkyklqV9AzdCaTOuAECHF4iLAyZ",
+	"licakpdYIqWOoWvOJCAig0E3GqpMtU5BjU6JLnKp1XsN8tk2FUbNQkUoj/USSK69H1iCbYabkuRdHOQh",
+	"joFGuK/4eMliEuFZXxVKayrOpteMT/p3OAPMOwhFulnx+UE5euu7TYuz01pOsYPLqDg2W1nIGKFanzdp",
+	"yA7ZpedmWyzDazrouebV1uYEyM0OQNOp9gNhiXWYAL+bKeHWYt29umetp+2rlcATTkSbe6Zs6J1TwaCf",
+	"REsIqAmHRy+IkJlLeF43Wd4qU5pPT7Bsb7QOG6s6o7FMeevWnxcNlfUmibCEh7OwSwBDTiLzBFm32Tij",
+	"fKqGnNr2ewinOsKBE3NztO/YEQ8K60Ykm1Tc+oFNki3s5ITjUbutpGZIsMUDJBnKvc9Vs4IAKVC2HQNU",
+	"nf4AWWPUEkdJGgcWdmBhbzQLc/MPD2+Y53IeHjXHy1yco8pbmmzcDu7lZKhV3mWvQwtnOivEq/U4s1sI",
+	"ZHluEoGQPNW6TqPf1VZrO+uWPRhAG7pXFvPV0RndzCQWCRxbHMx+s6B5dOYzBi3kRi122gvSBQWAfHut",
+	"2LA5B2jfELEKFEtg99WyqppLD/relH42x3G6KmoV3utewrkp9IxH9Rnd5Asnlr3OBt3eM8L+4X8NMdE4",
+	"j2Nuju1WjZpMrYNAEo+Q0G3qulXWSz6qQVNsvFmIJZ2IYbGanQK+bAbWzeacfaDR6PxQeYJ6DjwCiYmb",
+	"1LwR224nmjtcWzukso84x1xD7wLG/LmjvKPHdCEoDSrf9Mwoi1I703FFixFUBCERzfkHwvNMfbSLH7to",
+	"OSi/5p5Qabdf0NeSW7mDi5mWF+dG3bKRLgdMIWfqX76RCyIk0HC2DKy9cYuNmzTFMrwEcaKDNhrVooZg",
+	"Hf9O15ak2lX96207XLo5FhS6G6bQ2VXcANWIXOnReyXdZt269HH4dOpODmfTqFmX9mqnq9G0m0O7+2un",
+	"q3OBl9a3Jmd4plA6HOJ5tHcvd3i55DUasR0zdSLtYCUr6GVtqmhn1c/2QHaPi+ijQ21MS1xK51qcUJdV",
+	"2KpqloN06/vdQMSFkpZtUjd9rEaO2w3pmAPHSmI56r3utmdvbgmW8PCdlMaixYQUUEGlKnfCdwbXBldr",
+	"7xrTozEHIRbRJ3Q0Wj8LTpMs29GimzDeLEWJNJZdJGK3GVO9XPvMoJhpy/ptF6z2Rq4Ep1aHOw3RysSX",
+	"QKfpZzFgNpP2ymjWRZ7OqRRpyj3mELOxOAOJCYWGA5aCVPEaTzs19iq1EqjmgmkXV4nnrHxM4v6TjJqM",
+	"9Crl3ZfXFlelfduY3WkSed9ZT64JfYsIyfjsiYRpz1mVQJkPmTPPTGwWEZXgrCIka9W2uGw8rkmWgVdb",
+	"MjAMggnM+sxUP6ARvPBGhadq5eoror7itCSV/TnXR4gU1pXesJgy4knKdojD3gnlsY19Tg82TTibEgHR",
+	"fTffjJoV6CJttJt0MlmRVsSuKXBfOZxEJwG95yHAxdxiSYxDiB7M9lURm2TqVrk21iJWdrmLttXXA1aQ",
+	"50IVAlqCJRp3e3UGGXvluixX4zpsV4othrEaGbbobqclWGvSS8iv3045EREJFykPYOx4cubjW43JAWU0",
+	"fzeW1Writapw9fT1ex1ZIk2AXxHBPKzZ6wrKnFs1k2NlwWoDbg72tndpp4myQk7L0OVTQvuaFhYphdLg",
+	"ZzaP/uKyT8ksc6RA30N1STG6nnNgHWt6dtZc3Et9BRSE6Lnc3vnURteQkvaU4SiPgl/QAWdlQXSLte/h",
+	"Us/faXSqF5E0Czhwe4matjOx6Y1iQCf5C3nEGZtB9NSrkVpBadqjy6d9RtdqZMwU5e49bsStkE6nmHsU",
+	"O8zHIBsevefjNwu4E6we8x/B3KKW47Uwbla1k9Q6Txl9SbZb2CJLZcgaq/l1YBt5J+UrjVNaRBDvQLNN",
+	"ZLUG2lkReTSu1E7LD8UolxIeTjGXvS0HzU7TDuInkWtkb95YK3rBMO91kDTKLktXyA1tz2dek5PFDnG4",
+	"DEgt5tCJjendXQTvy26xdxO6FVDtujLeOW9XyTagWomCrbvaaT6UTXYZHlTW+F5NuKWpw+0+U7Xo7DFE",
+	"ejwNDrjbdU2I9Lwl3Tk4tZXST/NuGstSnOaBaYtWGumYA7ZsdlYZlr//KU5dVbemPEhn6o+1SL5kR0d2",
+	"0Fz0fDWNoQ/xbJlFztHyatilqavdl1MSiYt0m8XrFppi1A9gxDh8JDy6o2mUKwXfY3yifmZVAea5S8zG",
+	"Z7k3931G5aWn3RS/KELiPwQ+bWlbup/aGntP8tJR3WmALAFFxPhhjEV2t0N3s6PaB6wq32IakUhl6eli",
+	"n/5ls8p1mtDx1oU2Nn7T7zMsU45jf2NBYqAh3E8Szq5w3Nq5SC+ekhCoIHT8mPELEkXgCWT2HSfunID8",
+	"1PBsv3+vW5aocYr+xWreqSbin0ePk/abyM63zPO0N7AQ38BFFopYbbLk91NkkpKXtXBS3ayf6lHY3/Ov",
+	"lG9n42xdmN2WSitbuIx0ahy4y4QtdZEevEbTs8zfutgAuqXpLpZfaKoezFGW1ZcrTdg9x4RxuUKg6YDC",
+	"HnG47qC+QZDV/mp7/7vAzZTbCkc15f16yikmhFJfdW4j7uU5NdXQpGtVGErFJ+X1y8qKZlggNjJlJgwQ",
+	"RF5Z6kLXWrslkCmmiFSEtnownY8DanGsWAzGTCDLX8t2xk0FG8/xqk2iMbPnDK7YBN6DRfOfWsNtVsEs",
+	"mMRy8TFOYNbZlW6sSj2GbeK1GgZ/DvJR5uddMEo0dxP3LlrebQZl923zWOp6n/7nftcJlGd90/Dt7Kc+",
+	"R008dl+74Y37yiP7WkatOh4UUUzmJd/AITrx1jfErdUNN1LMUBee750r3iMhvJEXwmgEoSRX0DcId7E8",
+	"WVMyfh2efN2vNdkyQb0aKltO2EUzH5IpxITCIyr5bHUZ/BezviEU6wt5mMviN6tVuBQu3E6wikyzSPHV",
+	"eaEMp6KVq+lglpaAqC75n/r5uX9RixKenQTEfFS9ymQuGC6TqzdrJYr5uBfqF881KczOsms5V0MM7eUG",
+	"DtTSh1ociQneYy6T+gfo+hIoIlLpBLqULCCT5b3AOVgkMPYuFPN8VwhdjQPClBM5O1fDzTVokgUY16QJ",
+	"iu6fPkETmKGjKJ785f/+4F9um3p8EbqY2TX8bgmUW8WC7GZYfbgC5nqps2FcSpmY62gJHbH5D2b1g2a6",
+	"0B9lEud54dmm6crMxjB3RyXsozx5HKLs+4TRu+iMpRJMfWLOYhAoZFPQRYbz8Q5xGN+d4Wk8QJm7TLfG",
+	"+goGlO2keUPN8psMqRkonbLoIWt0d8zuokdZheNRKnCs1c+ma3WPfFf73vbfuHu3MIQeW6UKLIvWcXAv",
+	"N0HjhATHwTt337r7TjAIEpzZq4fqnywOpVgsRV/BKc5qxViXEr/91lu1C4klvJDDSzmNqzcQ12lz7q5h",
+	"NRmzsGqAX/n4Yx9vKb5f3lw8CN7t1d6ibwXsm0FJ3J88v3luhenoYV1ZAgBKzCq8uKNppoyJrzuychXJ",
+	"eK/SOCN6w2ODQYCjKaHBczWWIU7I8OresMhxEcOXBps33s34Jsjypje1fRxPQQJXI3oZEBoc6y3NgwaO",
+	"S3tEyRMkT2HQsEfPWzfbJtF+t07b19Q5aaGofH1LbIsuvESBKcLW4lu0sAgJqA6sXLn65rZQyLCsEpUw",
+	"4aCUWimqdRHLoM6lp3gCxpZ2zYkEJPAoq+4q+czY3ASegj43FAO7YNEsZ63qob7fBWURfegISzRlQqJ7",
+	"b39V0QbHoZqAun1Aj/8SsLkWI5vBkwimCdNVeu6YdJVy6FP84inQsbwMju+9/dWBm+41u3/AotnKSN5T",
+	"E+zm5qa+zjebAF7utHDgL9S+BqlufrfzOqm2gBpkIp67CtRp56zFb+d87gZuDVSQH74ZNB2QrKOoDZVA",
+	"Iz8kH9HogMet47F6j/sBhhuDoQSuvO0SlDbGtTNhIUxWYNQGyNyQ7EbkYxIfjsi+kDxAY+XQePXLH37x",
+	"ix91BUCVatsQkHDGRn7tTj01N0wVXYp91CzMHHZMxfRuuN6UzNus6NTmg7dEfk1SoUcsqWpUSKRc4Y76",
+	"ZvnCXmqclftB91LnLGegwhSIVJEMNBKIsut1qaG1S1UbiafkOv6D1tyumof2Ho7c7UvB7utuNy0Oz18y",
+	"/CYJxJqwYhWalAGjvzDsA1Y7asOitvQd479usCXVylAfYLs1Y5KnIPgBtxvE7atf/u2rX/2iswmpDp4u",
+	"0CxqjftBaZzSVlnyAyq3h8q52vAHQG4QkP/3mx/8/of/9cUP/vUP//bj3//HX3VF5jyC2qEZwRXELGmW",
+	"ds8l5vLEanlA5lYtS280OIQiRhRVqLETPOaouB0d8EICzUMvPU4Q1SQ6SJS7cnZVs3sOx9YGkanRkk2i",
+	"wAPiOSC6OUPccGqHqpX92Kr/ndYzJQ9w3R5cD2rfluD66kc/66H2zWOmCya7umqs1w/Omm04a8qpl+4a",
+	"KxVj3Q6bYRbnSnVyeYsmcmolqx8490EV2RqQXv3Nv3/5y9/20j8qtGvDwgrnF376z5PHH1Zy3GoIOIgc",
+	"LSJHNQG/k9Bxb3XGNc8Nwk242R2Sz6vFI2wnoBzb6RFIgFRuXYFe/fi3r372D3/4+//58nc/ffWTX2vy",
+	"EmRM1VN0TeSlfi3EcQwcMT6+JUzCBUcmt9gBKx9kOrn+G1Gz+1KG61Lm/QsAcCQurcnrX8nUbaObIQ4n",
+	"lF3rVBMTNOQjpKdEyPv1xjtKTp3S22qTcRTu2jsqy8lG3EJ4fqtsYluUvpxUcDPwxYuULTfAhA5mh54k",
+	"vy37Q3UUb6AEjSnKEViUruEQAkmkiqqOi0KILsi6wkfcOGvn/qDvsmvk+da1eWJjyNUMHCXA84w9/Z3P",
+	"U+Cz8kPq0Tn5PlSQFcEI61vy3n1LV40j03QaHL/9lvpFqPl1b+CoK+ZKPc5rNOaklSgTK0uFHhU6whcC",
+	"qDy2eIX6/9ue4eadBdsSpOpXUO7jAaengMKcGld1pFWI3Huc6eem6eEM29YZVr1+c8NHl+Ou0zfo2Hr1",
+	"w9+++vnPv/in33zx83/unnpXYqb9POpsOreOuYPpfBOp9HPWc1uhHZRmjcyInpUsUC0hK5ygQaDsI1kF",
+	"P1PQz1RgWFNOflZPRQxfZn9ZUe6N5kY11n7h7WWhwAOzn60+mywr07dZm2WnXDZzh9trxunzieSl5grU",
+	"oKNIXz2DGI1nt7seAnVAtWHU9ov6k1GSJJ4dsLk9bJZvbged3ZxwryU+sZVrUkns65ZtopHTBsI0ItIr",
+	"it1XT/WVGZtD4BgoCCKOkR5aWbnJIEtXYkMcy0sNOJwVAsM6ARPCScKIPspdqnkmgpRjAarsBJ/kn7Sq",
+	"bG3Gv6wmeD8TAvcjusLsSYYqtde3RIYvNjJ7Y9Xaqu0KOvqGevT1YoOLhjrqtXbMlMJfm6yXX+fYcIjY",
+	"91EezpKtnSWua0E37aDOPv/GnSUxw0rSmwHmCrMlGDqdJRUAdcXj8KX6WrPTegOgdPSkxrU7nu9yXXfV",
+	"UttkMsDo2tyMcifCMw9hLaXqu93fXYmxqPnZ7P94aLXb2AFxfUnCS0RoBC+O9e0FwNERRuY+QaS2/PbA",
+	"VsrswhPImLpuK09SFldyhPVR8uTE65uYOcUf82W14JYtpOQFrdNQRGr6uCXswQ80b6yPWA1Y/b8Zqmek",
+	"pm76wZm0bWdSvWTuvnqULDag6t0WFL/yyJw6L2lhT1Fxo5wY5hVwS4uIl1tlF9FBdL/6zsY41wFsa9EH",
+	"rc2sXX24p7JBhTzR0Tc/Rvfevb1W2aAJHj3AmF1/2RGGp3nrAwD3GYDuW0f3E3p5LDNEKKdlg78/3SD+",
+	"Cly0IK9yFZInOca6b+lgwtmaCcd17dWGozO+nXIiIhK+qSUCoG6AtW/66pasY2OpBZojgMh7CD5WDzcG",
+	"Rg5JjGe52Zhk9/6hIxWVwFKJnmIh7zy6Airv+HVg9fYD9V4VTfnJ91aXk4+DSKeA8EhqmBOhoh+Ugv7g",
+	"6QcP3xt++PGTk0F+SaFaP5X6EflhXhn3irPf9FUPenR3hOSAp/tz5YMXAefAr4DfOVdLrpdNlAEoWbjt",
+	"UbZFOmClsr7K/PCNggi+fnuh8MIWzFwSIRmfDV+q5b0ZvpzAzG8F/ZZpvGELqG61fDf5NYk7lfKRregT",
+	"aYhw79M9NGFboVbYmVnUT0zLqa6Fkj+zztomO759Jq+Nkp9vSKjYU4m/KhRkqrc0cqlHRFi9Xb62jo3E",
+	"NYFZs35dXN96UKz3W7EuNnKPFerMyXL+/tvZvWVoArP14qmGAW/GQp70XbQ9KMhbU5DrV05vNryh+Pob",
+	"GMua5+7T1jx7V+hqHUEdzi4t2D+JGgMcNgJJt2D+JOrVz0b4/776Mfw0tXoRaiEaHJo7epqyHdTz/SHH",
+	"w0nTobocm8B7sK0yxp3OmtfUCJvfiGVu1BUSS3XZqyBqFvk9xddYX1ebcDYlAqIeaRRVpPbiAkxi2cQF",
+	"9PMDF3iNuIDe0QMX2AoX0GtvuEBndNcQ2IJuc913c4qUumLsg7zdQfXbGhSLPdiK6ld8/XVV/ZoE9BHR",
+	"V6yjAi4qWHbGKPy5nkRmsMlJ7F2E0ZTQVII29OEo4iDEeuMiqiBtQX2CuSTQbBw9zdocLKN7HXKEuZzt",
+	"a1RtTPTy5nS4lmDanMxbjZ96JQ+n39ZOP73+Wzn59JffYIOnhmBvU6fBS7eDaPhScaBGQ+fa4efqiUWw",
+	"MzbOfD33sGipg35WZs1cgMyGpnRMwxWHejS653PTdMfp7nB67PRF/60HyOsaSpqKBGjUvchXHXZtsOYs",
+	"v9Lfe2xkTfYxZigb+86Xq24LGkpYTMIZynYLEYpGjIewbj9XvvVKsk/dEf/rpo4DX+4Q71+Q+XZ4sw2y",
+	"NzTcH6MwFZJNc4j2iPMvQNaJUw9xxJKmm+HV4wMoty4sWdtwgOV2lCa1BQiji5TE8g6hfaFZQVIFnNWC",
+	"FW4cavdRmWZ+uCVnEafltioQ1UoqdAHPbl6RU0wkrx/JRqOYUOhwuU3xase7bRpIfQ+utqnt+J7ebFNu",
+	"93ovtin3uo1kehSS7lne51BHeuV1pIsdONbloXXu5iC7T5eOyDg1O1eon+ZZGXZ5K3unEB52qwa1izy7",
+	"2TFL2uxhzDxcOvC6GSEXkQsO9kgHfGxYluFTneSMflFUO3ZI2NElexpkz6z1X6vt0R2J46CWYXFPsJeL",
+	"n0BIIlg76RzYd2cAnOR7tmEW3ikE7zXl3ZFGAfKD2M/H6wBqh6SQPA1lIyofKqGST0+stgdgbgmY1iZs",
+	"Sbh6k5EZGiQgxiNdDizCEqOogotu4tY8otqQ2lk/L/bnoJ5vRT23uPYtkWvWheizHpU5URvjpQ2ib8Zc",
+	"25Y9JVdAzW1l+7JpZkgCvfw0MIaFT4PjTwM2+TS4QXkJLMnS8FKlomkDCURj4OvaPUVCYngFnIxm/mP4",
+	"u/q5RnqwnsPFBt/mDpQzSBiXe0Q9ZqNUsKiN/exCNyIQBanquN8SiDMmBUoIpRChIzUdFUF/K7+PU52I",
+	"A2Wiq7oAGK9eFZfd61Ga3yJTuI1IgWJCJytNt7AJsxtFnrAwzSqdryVsQjtEio9smDjNFM+y7veISFVH",
+	"mEMTZVl3EK6TvRkqajcamaV+lssjeye67C2pFPzsi7/70Rc/++svf/fTVz/5taKVL//xv3//q/989ZNf",
+	"b4YyhpJMQXs9fSTyYd5gR8mjU029fBKPqOSzrlX1dpBssiPJ7Lqou6ZqvGblFCQESDF8qYI+/Czlvm7V",
+	"iVqyiJNV0oouGBqa2+L9/QxMu8/wFTabvj9lRVujYY2wY0ar1X8hZ/HKaeFz3kYH3+HbogEyxWMYJkY9",
+	"KzsaMT7FMjgOLgjFOotyX/cZo++c6StqDAMwTPeWQJq3Z5wSfXT2FB09++j9B4/O7iZ0vHJ5tauIobJD",
+	"zTG9vRNEo/1STuPXB+eVvda5w0anMeuHjr5zhiTmY5Cr3fibm/8fAA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
