@@ -93,6 +93,9 @@ func ParseBundle(data []byte) (*Bundle, error) {
 	if err := strictjson.Check(data, &b); err != nil {
 		return nil, fmt.Errorf("not a proof bundle: %w (%s)", err, strictjson.Rule)
 	}
+	if b.Format == "dataledger-proof/1" {
+		return nil, fmt.Errorf("a %s bundle proves a registration but not the records its status derives from: fetch a new bundle (%s)", b.Format, Format)
+	}
 	if b.Format != Format {
 		return nil, fmt.Errorf("not a proof bundle: format %q, want %q", b.Format, Format)
 	}
