@@ -463,6 +463,10 @@ func (s *schemaSet) refine() {
 		"the credential or certificate record, when it is on the ledger"))
 	set(IssueRequest{}, "document", describe(credential, "the credential signed offline (certs envelope)"))
 	set(proof.Bundle{}, "document", describe(signed, "the signed credential or certificate, for those kinds"))
+	set(proof.Bundle{}, "links", describe(map[string]any{"type": "array", "items": ref(proof.Inclusion{})},
+		"credentials and certificates: the latest version of every record their status derives from, each as the transaction that last wrote it"))
+	set(proof.Bundle{}, "at", map[string]any{"type": "string", "description": "credentials and certificates: the time their status is derived for (RFC 3339)"})
+	set(proof.Report{}, "statusNote", map[string]any{"type": "string", "description": "what the derived status is as of: the records as the bundle's blocks hold them"})
 	set(domain.HistoryItem{}, "record", map[string]any{"description": "the record as this transaction wrote it"})
 	set(AuditAnswer{}, "checkpoint", map[string]any{"nullable": true, "description": "always null: the gateway keeps its checkpoints"})
 

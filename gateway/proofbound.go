@@ -16,21 +16,25 @@ import (
 )
 
 // RuleProofBound: POST /api/v1/proofs/verify checks a bundle of at most
-// MaxProofBytes, MaxProofBlocks blocks (the record's, the issuer key's
-// and the configurations in force), MaxProofTxs transactions in a block
-// and MaxProofSignatures signatures and endorsements in all, within
+// MaxProofBytes, MaxProofBlocks block checks (one per inclusion: the
+// record's, the issuer key's and each link's, a link's block shared or
+// not, and one per configuration in force), MaxProofTxs transactions in a
+// block and MaxProofSignatures signatures and endorsements in all, within
 // ProofVerifyTimeout, ProofVerifiers at a time. Every signature is an
 // ECDSA verification and every block a protobuf parse: without bounds one
 // public request could make the gateway verify for as long as it likes.
 const RuleProofBound = "DL-PROOF-BOUND"
 
-// The bounds of RuleProofBound: a real bundle has 2 to 4 blocks and a
-// dozen signatures.
+// The bounds of RuleProofBound: a certificate's bundle has 2 inclusions,
+// 4 links of its own and 2 per listed credential (the credential and its
+// agreement), each about 4 signatures (orderer, submitter, 2 endorsers):
+// these admit a certificate listing 16 credentials under distinct
+// agreements. `dataledger proof verify` checks any bundle.
 const (
 	MaxProofBytes      = 1 << 20
-	MaxProofBlocks     = 8
+	MaxProofBlocks     = 40
 	MaxProofTxs        = 1000
-	MaxProofSignatures = 64
+	MaxProofSignatures = 256
 )
 
 // ProofVerifyTimeout bounds one verification (a variable for tests).
@@ -41,9 +45,9 @@ var ProofVerifiers = runtime.NumCPU()
 
 var proofSlots = make(chan struct{}, max(ProofVerifiers, 1))
 
-// boundBundle counts a parsed bundle's blocks, transactions, signatures
-// and endorsements, refusing one beyond the bounds before any signature
-// is checked.
+// boundBundle counts a parsed bundle's block checks, transactions,
+// signatures and endorsements, refusing one beyond the bounds before any
+// signature is checked.
 func boundBundle(b *proof.Bundle) error {
 	type blk struct {
 		raw   []byte
@@ -54,11 +58,27 @@ func boundBundle(b *proof.Bundle) error {
 	if b.IssuerKey != nil {
 		blocks = append(blocks, blk{b.IssuerKey.Block, b.IssuerKey.TxIndex, "issuerKey.block"})
 	}
+	carried := map[uint64][]byte{b.Record.BlockNumber: b.Record.Block}
+	if b.IssuerKey != nil {
+		carried[b.IssuerKey.BlockNumber] = b.IssuerKey.Block
+	}
+	for _, l := range b.Links {
+		if l.Block != nil {
+			carried[l.BlockNumber] = l.Block
+		}
+	}
+	for _, l := range b.Links {
+		raw := l.Block
+		if raw == nil {
+			raw = carried[l.BlockNumber] // verified again for this link
+		}
+		blocks = append(blocks, blk{raw, l.TxIndex, "links"})
+	}
 	for _, c := range b.Configs {
 		blocks = append(blocks, blk{c.Block, 0, "configs"})
 	}
 	if len(blocks) > MaxProofBlocks {
-		return refuse(http.StatusUnprocessableEntity, RuleProofBound, "configs", "the bundle holds "+strconv.Itoa(len(blocks))+" blocks; at most "+strconv.Itoa(MaxProofBlocks)+" are checked")
+		return refuse(http.StatusUnprocessableEntity, RuleProofBound, "links", "the bundle needs "+strconv.Itoa(len(blocks))+" block checks; at most "+strconv.Itoa(MaxProofBlocks)+" are made here (dataledger proof verify makes any number)")
 	}
 	sigs := 0
 	for _, k := range blocks {

@@ -123,7 +123,7 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 			r.Print(&sb)
 			t.Fatalf("%s bundle (tx %s, want %s):\n%s", c.path, b.Record.TxID, c.txID, sb.String())
 		}
-		t.Logf("%s %s: bundle %d bytes (%d block(s)), verified offline in %s", c.path, c.number, len(raw), 1+len(b.Configs)+map[bool]int{true: 1}[b.IssuerKey != nil], per.Round(10*time.Microsecond))
+		t.Logf("%s %s: bundle %d bytes (%d block(s), %d link(s)), verified offline in %s", c.path, c.number, len(raw), 1+len(b.Configs)+map[bool]int{true: 1}[b.IssuerKey != nil], len(b.Links), per.Round(10*time.Microsecond))
 		if code, out := exitCode(t, "proof", "verify", "--trust", rootsFile, file); code != 0 || !strings.Contains(out, "VERIFIED") {
 			t.Fatalf("CLI on the genuine %s bundle: exit %d\n%s", c.path, code, out)
 		}
@@ -166,7 +166,9 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 	var rep proof.Report
 	_ = json.NewDecoder(resp.Body).Decode(&rep)
 	resp.Body.Close()
-	if !rep.OK || !rep.Pinned {
+	// The certificate's status, derived from the records its bundle proves:
+	// the objection against it was dismissed.
+	if !rep.OK || !rep.Pinned || rep.Derived == nil || rep.Derived.Status != domain.VerifyValid {
 		t.Fatalf("the gateway's verification: %+v", rep)
 	}
 	// A number of another kind on a route is refused before any lookup.

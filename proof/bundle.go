@@ -2,8 +2,11 @@
 // which anyone can verify offline against the channel organizations' root
 // certificates: the block holding the transaction that wrote the record,
 // the configuration block in force, and, for signed documents, the
-// transaction that wrote the issuer key the chaincode verified it with. It
-// also audits a channel's whole chain of blocks.
+// transaction that wrote the issuer key the chaincode verified it with and
+// the latest version of every record the document's status derives from
+// (its links, domain.CertificateChain and domain.CredentialChain), so the
+// verifier derives that status itself. It also audits a channel's whole
+// chain of blocks.
 package proof
 
 import (
@@ -17,8 +20,11 @@ import (
 	"dataledger/chaincode/domain"
 )
 
-// Format names the bundle layout.
-const Format = "dataledger-proof/1"
+// Format names the bundle layout. Version 2 added the links of signed
+// documents and the time their status is derived for: a version 1 bundle
+// proves a registration but not the status, and is refused rather than
+// read as if it had none to prove.
+const Format = "dataledger-proof/2"
 
 // EndorsementPolicy is the policy the chaincode is defined with (the
 // channel default, see network/lifecycle.go); the verifier evaluates this
@@ -36,19 +42,29 @@ type Bundle struct {
 	Document          json.RawMessage `json:"document,omitempty"` // the signed credential or certificate
 	Record            Inclusion       `json:"record"`
 	IssuerKey         *Inclusion      `json:"issuerKey,omitempty"` // signed documents: where their key was written
-	Configs           []ConfigBlock   `json:"configs"`
-	Created           string          `json:"created"`
+	// Links are, for signed documents, the latest version of every record
+	// their status derives from (the chaincode's verification links: the
+	// document's own record, its agreements, credentials, party and key),
+	// each as the transaction that last wrote it.
+	Links []Inclusion `json:"links,omitempty"`
+	// At is the time the status is derived for (RFC 3339): the time of the
+	// chaincode's verification the links were read from.
+	At      string        `json:"at,omitempty"`
+	Configs []ConfigBlock `json:"configs"`
+	Created string        `json:"created"`
 }
 
 // Inclusion is a transaction that wrote a key, with its whole block
-// (protobuf common.Block, base64 in JSON).
+// (protobuf common.Block, base64 in JSON). A link whose block another
+// inclusion of the bundle already carries (the same block number) omits
+// it; the verifier checks that block in full for each inclusion.
 type Inclusion struct {
 	Key         string          `json:"key"`
 	TxID        string          `json:"txId"`
 	BlockNumber uint64          `json:"blockNumber"`
 	TxIndex     int             `json:"txIndex"`
 	Value       json.RawMessage `json:"value,omitempty"` // what the transaction wrote (for reading; checked against the block)
-	Block       []byte          `json:"block"`
+	Block       []byte          `json:"block,omitempty"`
 }
 
 // ConfigBlock is a channel configuration block a bundle's blocks name as
@@ -165,16 +181,16 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 	if err != nil {
 		return nil, err
 	}
-	blockRaw, err := src.Query(channel, "qscc", "GetBlockByTxID", channel, txID)
+	blocks := &blockCache{src: src, channel: channel, byTx: map[string][]byte{}}
+	blockRaw, err := blocks.ofTx(txID)
 	if err != nil {
-		return nil, fmt.Errorf("block of %s: %w", txID, err)
+		return nil, err
 	}
 	inc, tx, err := include(blockRaw, key, chaincode, func(t *Tx) bool { return t.TxID == txID })
 	if err != nil {
 		return nil, err
 	}
 	b.Record = *inc
-	blocks := []*Inclusion{&b.Record}
 	if kind.Signed {
 		kk, err := domain.CompositeKey(domain.TypeIssuerKey, rec.IssuerKeyID)
 		if err != nil {
@@ -192,10 +208,15 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 		if err != nil {
 			return nil, err
 		}
-		blocks = append(blocks, b.IssuerKey)
+		if err := b.addLinks(src, blocks, kind, number); err != nil {
+			return nil, err
+		}
 	}
 	seen := map[uint64]bool{}
-	for _, inc := range blocks {
+	for _, inc := range b.inclusions() {
+		if inc.Block == nil {
+			continue // its block is another inclusion's
+		}
 		blk, _ := ParseBlock(inc.Block)
 		n, err := LastConfig(blk)
 		if err != nil {
@@ -212,6 +233,100 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 		b.Configs = append(b.Configs, ConfigBlock{BlockNumber: n, Block: cb})
 	}
 	return b, nil
+}
+
+// verifyFunctions are the chaincode queries that derive a signed
+// document's status from its links, by record type.
+var verifyFunctions = map[string]string{domain.TypeCredential: "VerifyCredential", domain.TypeCertificate: "VerifyCertificate"}
+
+// linkTypes are the record types of the links' kinds.
+var linkTypes = map[string]string{
+	domain.LinkCertificate: domain.TypeCertificate, domain.LinkCredential: domain.TypeCredential,
+	domain.LinkAgreement: domain.TypeAgreement, domain.LinkParty: domain.TypeParty, domain.LinkIssuerKey: domain.TypeIssuerKey,
+}
+
+// addLinks reads the chaincode's verification of a signed document and
+// proves, for each of its links, the transaction that last wrote the
+// link's record. A link with no transaction (its record is not on the
+// ledger) cannot be proven: the verifier finds it missing.
+func (b *Bundle) addLinks(src Source, blocks *blockCache, kind Kind, number string) error {
+	raw, err := src.Query(b.Channel, b.Chaincode, verifyFunctions[kind.RecordType], number)
+	if err != nil {
+		return fmt.Errorf("verification of %s %s: %w", kind.Name, number, err)
+	}
+	var v domain.Verification
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return fmt.Errorf("verification of %s %s: %w", kind.Name, number, err)
+	}
+	if v.Status == domain.VerifyNotFound || v.At == "" {
+		return fmt.Errorf("verification of %s %s: %s %s", kind.Name, number, v.Status, v.Reason)
+	}
+	b.At = v.At
+	carried := map[uint64]bool{b.Record.BlockNumber: true, b.IssuerKey.BlockNumber: true}
+	proven := map[string]bool{}
+	for _, l := range v.Links {
+		rt, ok := linkTypes[l.Kind]
+		if !ok {
+			return fmt.Errorf("verification of %s %s: link of unknown kind %q", kind.Name, number, l.Kind)
+		}
+		if l.TxID == "" {
+			continue
+		}
+		key, err := domain.CompositeKey(rt, l.Number)
+		if err != nil {
+			return err
+		}
+		if proven[key] {
+			continue
+		}
+		proven[key] = true
+		raw, err := blocks.ofTx(l.TxID)
+		if err != nil {
+			return err
+		}
+		inc, _, err := include(raw, key, b.Chaincode, func(t *Tx) bool { return t.TxID == l.TxID })
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", l.Kind, l.Number, err)
+		}
+		if carried[inc.BlockNumber] {
+			inc.Block = nil
+		}
+		carried[inc.BlockNumber] = true
+		b.Links = append(b.Links, *inc)
+	}
+	return nil
+}
+
+// inclusions are every transaction a bundle proves: the record's, the
+// issuer key's and the links'.
+func (b *Bundle) inclusions() []*Inclusion {
+	out := []*Inclusion{&b.Record}
+	if b.IssuerKey != nil {
+		out = append(out, b.IssuerKey)
+	}
+	for i := range b.Links {
+		out = append(out, &b.Links[i])
+	}
+	return out
+}
+
+// blockCache reads each transaction's block once.
+type blockCache struct {
+	src     Source
+	channel string
+	byTx    map[string][]byte
+}
+
+func (c *blockCache) ofTx(txID string) ([]byte, error) {
+	if raw, ok := c.byTx[txID]; ok {
+		return raw, nil
+	}
+	raw, err := c.src.Query(c.channel, "qscc", "GetBlockByTxID", c.channel, txID)
+	if err != nil {
+		return nil, fmt.Errorf("block of %s: %w", txID, err)
+	}
+	c.byTx[txID] = raw
+	return raw, nil
 }
 
 func blockByNumber(src Source, channel string, n uint64) ([]byte, error) {

@@ -221,6 +221,11 @@ func (t *Tx) Write(ns, key string) (value []byte, deleted, ok bool) {
 	return nil, false, false
 }
 
+// Writes are every key a transaction wrote in a namespace, in order.
+func (t *Tx) Writes(ns string) []*kvrwset.KVWrite {
+	return t.nsRWSets[ns].GetWrites()
+}
+
 // Read is the version of a key a transaction read (nil version: the key
 // did not exist).
 func (t *Tx) Read(ns, key string) (*kvrwset.Version, bool) {

@@ -3,12 +3,15 @@ package proof_test
 import (
 	"bytes"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
+	"flag"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
@@ -17,9 +20,11 @@ import (
 	"dataledger/proof/prooftest"
 )
 
-// The fixtures are bundles and a block file taken from the real network
-// (scripts/up.sh, then `dataledger proof get`); integration tests make
-// fresh ones on every run.
+// The fixtures are a block file taken from the real network (scripts/up.sh
+// and the demo: channel nanning, blocks 0 to 30) and the bundles
+// proof.Build makes of its certificate and credential from it
+// (TestFixturesAreTheBlockFilesBundles); integration tests make fresh ones
+// through the gateway on every run.
 func fixture(t *testing.T, name string) *proof.Bundle {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", name+".proof.json"))
@@ -46,6 +51,44 @@ func roots(t *testing.T) []*x509.Certificate {
 	return r
 }
 
+var updateFixtures = flag.Bool("update-fixtures", false, "rebuild testdata/{certificate,credential}.proof.json from testdata/nanning")
+
+// fixtureNumbers are the records the fixture bundles prove.
+var fixtureNumbers = map[string]string{"certificate": "DJ-450100-2026-RGRN8023-N", "credential": "SQ-450100-2026-QRQUP6TR-6"}
+
+// TestFixturesAreTheBlockFilesBundles: each fixture bundle is what
+// proof.Build makes from a peer holding the block file (its status derived
+// at the last block's time), so a change of the format shows here and
+// -update-fixtures rebuilds them.
+func TestFixturesAreTheBlockFilesBundles(t *testing.T) {
+	p, err := prooftest.OpenPeer("nanning", "dataledger", "testdata/nanning", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, number := range fixtureNumbers {
+		kind, _, _ := proof.KindOf(number)
+		b, err := proof.Build(p, "nanning", "dataledger", kind, number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join("testdata", name+".proof.json")
+		if *updateFixtures {
+			b.Created = p.Now.UTC().Format(time.RFC3339)
+			raw, _ := json.Marshal(b)
+			if err := os.WriteFile(path, raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want := fixture(t, name)
+		b.Created = want.Created
+		got, _ := json.Marshal(b)
+		if raw, _ := json.Marshal(want); !bytes.Equal(got, raw) {
+			t.Errorf("%s: proof.Build makes another bundle than %s (go test ./proof -run %s -update-fixtures)", name, path, t.Name())
+		}
+	}
+}
+
 func TestGenuineBundlesVerify(t *testing.T) {
 	for _, name := range []string{"certificate", "credential"} {
 		b := fixture(t, name)
@@ -55,8 +98,14 @@ func TestGenuineBundlesVerify(t *testing.T) {
 			r.Print(&sb)
 			t.Fatalf("%s bundle does not verify:\n%s", name, sb.String())
 		}
-		if len(r.Checks) < 15 {
+		if len(r.Checks) < 20 {
 			t.Errorf("%s: only %d checks ran", name, len(r.Checks))
+		}
+		// The real network's records at its last block: the objection
+		// filed against the certificate was dismissed, the credential
+		// suspended and reinstated.
+		if r.Derived == nil || r.Derived.Status != "valid" || len(r.Derived.Links) < 3 {
+			t.Errorf("%s: derived %+v", name, r.Derived)
 		}
 		// Unpinned, it verifies too but says the roots came from the bundle.
 		r = proof.Verify(b, nil)
@@ -121,9 +170,10 @@ func TestBundleFieldsTheVerifierDoesNotTakeFromTheBundle(t *testing.T) {
 }
 
 func TestMalformedBundles(t *testing.T) {
-	for _, in := range []string{``, `[]`, `{"format":"other/1"}`, `{"format":"dataledger-proof/1","extra":1}`,
-		`{"format":"dataledger-proof/1","channel":"nanning","Channel":"liuzhou"}`, // Go reads liuzhou, an exact reader nanning
-		`{"format":"dataledger-proof/1","channel":"nanning","channel":"liuzhou"}`} {
+	for _, in := range []string{``, `[]`, `{"format":"other/1"}`, `{"format":"dataledger-proof/2","extra":1}`,
+		`{"format":"dataledger-proof/2","channel":"nanning","Channel":"liuzhou"}`, // Go reads liuzhou, an exact reader nanning
+		`{"format":"dataledger-proof/2","channel":"nanning","channel":"liuzhou"}`,
+		`{"format":"dataledger-proof/1","kind":"certificate"}`} { // proves no status
 		if _, err := proof.ParseBundle([]byte(in)); err == nil {
 			t.Errorf("%q parsed as a bundle", in)
 		}
@@ -302,7 +352,7 @@ func FuzzVerifyBundle(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(genuine)
-	f.Add([]byte(`{"format":"dataledger-proof/1","kind":"certificate","record":{"block":"AAAA"}}`))
+	f.Add([]byte(`{"format":"dataledger-proof/2","kind":"certificate","record":{"block":"AAAA"}}`))
 	data, _ := os.ReadFile("testdata/roots.pem")
 	pinned, _ := proof.ParseCertificates(data)
 	f.Fuzz(func(t *testing.T, in []byte) {

@@ -26,7 +26,9 @@ type Check struct {
 	Detail string `json:"detail"`
 }
 
-// Report is the outcome of verifying a bundle: every check, in order.
+// Report is the outcome of verifying a bundle: every check, in order,
+// and for a credential or certificate the status derived from its proven
+// links.
 type Report struct {
 	Kind    string  `json:"kind"`
 	Number  string  `json:"number"`
@@ -34,6 +36,14 @@ type Report struct {
 	Pinned  bool    `json:"pinned"`
 	OK      bool    `json:"ok"`
 	Checks  []Check `json:"checks"`
+	// Derived is, when every check holds, the credential's or
+	// certificate's status at the bundle's time (at), derived offline from
+	// the proven records exactly as the chaincode derives it: the status,
+	// its cause and every link (without the record, which the bundle holds).
+	Derived *domain.Verification `json:"derived,omitempty"`
+	// StatusNote says what the derived status is as of: the records as
+	// the bundle's blocks hold them.
+	StatusNote string `json:"statusNote,omitempty"`
 }
 
 func (r *Report) add(name string, err error, okDetail string) {
@@ -66,6 +76,7 @@ func (r *Report) Print(w io.Writer) {
 	}
 	if r.OK {
 		fmt.Fprintln(w, "VERIFIED: every check holds")
+		r.printDerived(w)
 	} else {
 		fmt.Fprintln(w, "NOT VERIFIED")
 	}
@@ -81,6 +92,9 @@ func ParseBundle(data []byte) (*Bundle, error) {
 	}
 	if err := strictjson.Check(data, &b); err != nil {
 		return nil, fmt.Errorf("not a proof bundle: %w (%s)", err, strictjson.Rule)
+	}
+	if b.Format == "dataledger-proof/1" {
+		return nil, fmt.Errorf("a %s bundle proves a registration but not the records its status derives from: fetch a new bundle (%s)", b.Format, Format)
 	}
 	if b.Format != Format {
 		return nil, fmt.Errorf("not a proof bundle: format %q, want %q", b.Format, Format)
@@ -143,10 +157,16 @@ func Verify(b *Bundle, pinned []*x509.Certificate) *Report {
 	r.add("record.content", err, fmt.Sprintf("the block writes %s %s exactly as the bundle shows it", kind.Name, b.Number))
 	if kind.Signed {
 		verifyDocument(r, b, &rec, recTx, configs, tr)
+		verifyLinks(r, b, kind, &rec, configs, tr)
+	} else if len(b.Links) > 0 || b.At != "" {
+		r.add("bundle", fmt.Errorf("links are proven for credentials and certificates, not for a %s", kind.Name), "")
 	}
 	r.OK = len(r.Checks) > 0
 	for _, c := range r.Checks {
 		r.OK = r.OK && c.OK
+	}
+	if !r.OK {
+		r.Derived, r.StatusNote = nil, "" // no status from a bundle that does not verify
 	}
 	return r
 }

@@ -289,12 +289,13 @@ func demoProof(n *network.Net, reg *network.Client, number string, w io.Writer) 
 			passed++
 		}
 	}
-	fmt.Fprintf(w, "14. its proof bundle (%d bytes: block %d, the issuer key's block %d, configuration block %d) passes %d of %d checks offline, roots pinned\n",
-		len(raw), b.Record.BlockNumber, b.IssuerKey.BlockNumber, b.Configs[0].BlockNumber, passed, len(r.Checks))
-	fmt.Fprintf(w, "    bin/dataledger proof verify --trust %s %s\n", rootsPath, bundlePath)
-	if !r.OK {
+	fmt.Fprintf(w, "14. its proof bundle (%d bytes: block %d, the issuer key's block %d, the %d records its status derives from, configuration block %d) passes %d of %d checks offline, roots pinned\n",
+		len(raw), b.Record.BlockNumber, b.IssuerKey.BlockNumber, len(b.Links), b.Configs[0].BlockNumber, passed, len(r.Checks))
+	if !r.OK || r.Derived == nil {
 		return fmt.Errorf("the demo's proof bundle does not verify: %+v", r.Checks)
 	}
+	fmt.Fprintf(w, "    status derived offline from them, as of their blocks: %s — %s\n", r.Derived.Status, r.Derived.ReasonZh)
+	fmt.Fprintf(w, "    bin/dataledger proof verify --trust %s %s\n", rootsPath, bundlePath)
 	blocks, err := proof.NewQueryBlocks(reg, "nanning", 0)
 	if err != nil {
 		return err

@@ -78,10 +78,19 @@ MSP roots and satisfy the endorsement policy (MAJORITY); the block carries
 valid orderer signatures; the write set writes exactly the document; the
 document's SM2 signature verifies with the issuer key recorded on the ledger.
 
+For a credential or certificate, the same checks prove the latest version of
+every record its status derives from (its own record, agreements, listed
+credentials, party, issuer key); they must be exactly those records. The
+status is then derived from them at the bundle's time, as the chaincode
+derives it, and printed with its cause and every link. It is the status as of
+the blocks the bundle proves: a later change shows only in a newer bundle.
+
 --trust pins the root certificates (obtained out of band, e.g. with
 "dataledger proof roots"): a bundle cannot bring its own roots.
 
-Exit status: 0 every check holds; 1 a check fails; 2 the input is malformed.`,
+Exit status: 0 every check holds (whatever the derived status: read it);
+1 a check fails; 2 the input is malformed (a dataledger-proof/1 bundle
+included: fetch a new one).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pinned, err := loadPinned(trustFile)

@@ -288,6 +288,8 @@ type Broken struct {
 
 // Bundle defines model for Bundle.
 type Bundle struct {
+	// At credentials and certificates: the time their status is derived for (RFC 3339)
+	At        *string       `json:"at,omitempty"`
 	Chaincode string        `json:"chaincode"`
 	Channel   string        `json:"channel"`
 	Configs   []ConfigBlock `json:"configs"`
@@ -299,8 +301,11 @@ type Bundle struct {
 	Format            string           `json:"format"`
 	IssuerKey         *Inclusion       `json:"issuerKey,omitempty"`
 	Kind              string           `json:"kind"`
-	Number            string           `json:"number"`
-	Record            Inclusion        `json:"record"`
+
+	// Links credentials and certificates: the latest version of every record their status derives from, each as the transaction that last wrote it
+	Links  *[]Inclusion `json:"links,omitempty"`
+	Number string       `json:"number"`
+	Record Inclusion    `json:"record"`
 }
 
 // Bundle_Document the signed credential or certificate, for those kinds
@@ -562,7 +567,7 @@ type HistoryItem struct {
 
 // Inclusion defines model for Inclusion.
 type Inclusion struct {
-	Block       []byte      `json:"block"`
+	Block       *[]byte     `json:"block,omitempty"`
 	BlockNumber int         `json:"blockNumber"`
 	Key         string      `json:"key"`
 	TxId        string      `json:"txId"`
@@ -805,12 +810,16 @@ type RegisterRequest struct {
 
 // Report defines model for Report.
 type Report struct {
-	Channel string  `json:"channel"`
-	Checks  []Check `json:"checks"`
-	Kind    string  `json:"kind"`
-	Number  string  `json:"number"`
-	Ok      bool    `json:"ok"`
-	Pinned  bool    `json:"pinned"`
+	Channel string        `json:"channel"`
+	Checks  []Check       `json:"checks"`
+	Derived *Verification `json:"derived,omitempty"`
+	Kind    string        `json:"kind"`
+	Number  string        `json:"number"`
+	Ok      bool          `json:"ok"`
+	Pinned  bool          `json:"pinned"`
+
+	// StatusNote what the derived status is as of: the records as the bundle's blocks hold them
+	StatusNote *string `json:"statusNote,omitempty"`
 }
 
 // ReviewRequest defines model for ReviewRequest.
@@ -876,6 +885,23 @@ type TimelineEntry struct {
 	Status string  `json:"status"`
 	Time   string  `json:"time"`
 	TxId   string  `json:"txId"`
+}
+
+// Verification defines model for Verification.
+type Verification struct {
+	At              *string     `json:"at,omitempty"`
+	Cause           *Link       `json:"cause,omitempty"`
+	Channel         *string     `json:"channel,omitempty"`
+	IssuerKeyId     *string     `json:"issuerKeyId,omitempty"`
+	IssuerKeyStatus *string     `json:"issuerKeyStatus,omitempty"`
+	Links           *[]Link     `json:"links,omitempty"`
+	Number          string      `json:"number"`
+	Reason          string      `json:"reason"`
+	ReasonZh        *string     `json:"reasonZh,omitempty"`
+	Record          interface{} `json:"record,omitempty"`
+	Status          string      `json:"status"`
+	Time            *string     `json:"time,omitempty"`
+	TxId            *string     `json:"txId,omitempty"`
 }
 
 // VerifyResponse defines model for VerifyResponse.
@@ -1698,7 +1724,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/certificates/{number}/egress (the `CheckEgress` operationId).
 	CheckEgress(ctx context.Context, number string, params *CheckEgressParams, body CheckEgressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProofBundleCertificates proof bundle of a certificate
+	// ProofBundleCertificates proof bundle of a certificate, with the latest version of every record its status derives from
 	//
 	// Corresponds with GET /api/v1/certificates/{number}/proof (the `ProofBundleCertificates` operationId).
 	ProofBundleCertificates(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1955,7 +1981,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/credentials/{number} (the `GetCredential` operationId).
 	GetCredential(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ProofBundleCredentials proof bundle of a credential: its block, the configuration in force, the issuer key's block
+	// ProofBundleCredentials proof bundle of a credential: its block, the configuration in force, the issuer key's block and the latest version of every record its status derives from
 	//
 	// Corresponds with GET /api/v1/credentials/{number}/proof (the `ProofBundleCredentials` operationId).
 	ProofBundleCredentials(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2017,14 +2043,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/ping (the `Ping` operationId).
 	Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks)
+	// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/proofs/verify (the `VerifyProof` operationId).
 	VerifyProofWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks)
+	// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2576,7 +2602,7 @@ func (c *Client) CheckEgress(ctx context.Context, number string, params *CheckEg
 	return c.Client.Do(req)
 }
 
-// ProofBundleCertificates proof bundle of a certificate
+// ProofBundleCertificates proof bundle of a certificate, with the latest version of every record its status derives from
 //
 // Corresponds with GET /api/v1/certificates/{number}/proof (the `ProofBundleCertificates` operationId).
 func (c *Client) ProofBundleCertificates(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3243,7 +3269,7 @@ func (c *Client) GetCredential(ctx context.Context, number string, reqEditors ..
 	return c.Client.Do(req)
 }
 
-// ProofBundleCredentials proof bundle of a credential: its block, the configuration in force, the issuer key's block
+// ProofBundleCredentials proof bundle of a credential: its block, the configuration in force, the issuer key's block and the latest version of every record its status derives from
 //
 // Corresponds with GET /api/v1/credentials/{number}/proof (the `ProofBundleCredentials` operationId).
 func (c *Client) ProofBundleCredentials(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -3405,7 +3431,7 @@ func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http
 	return c.Client.Do(req)
 }
 
-// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks)
+// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3422,7 +3448,7 @@ func (c *Client) VerifyProofWithBody(ctx context.Context, contentType string, bo
 	return c.Client.Do(req)
 }
 
-// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks)
+// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -7091,7 +7117,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/certificates/{number}/egress (the `CheckEgress` operationId).
 	CheckEgressWithResponse(ctx context.Context, number string, params *CheckEgressParams, body CheckEgressJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckEgressResponse, error)
 
-	// ProofBundleCertificatesWithResponse proof bundle of a certificate
+	// ProofBundleCertificatesWithResponse proof bundle of a certificate, with the latest version of every record its status derives from
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7378,7 +7404,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/credentials/{number} (the `GetCredential` operationId).
 	GetCredentialWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetCredentialResponse, error)
 
-	// ProofBundleCredentialsWithResponse proof bundle of a credential: its block, the configuration in force, the issuer key's block
+	// ProofBundleCredentialsWithResponse proof bundle of a credential: its block, the configuration in force, the issuer key's block and the latest version of every record its status derives from
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7448,14 +7474,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/ping (the `Ping` operationId).
 	PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error)
 
-	// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks)
+	// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/proofs/verify (the `VerifyProof` operationId).
 	VerifyProofWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyProofResponse, error)
 
-	// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks)
+	// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11345,7 +11371,7 @@ func (c *ClientWithResponses) CheckEgressWithResponse(ctx context.Context, numbe
 	return ParseCheckEgressResponse(rsp)
 }
 
-// ProofBundleCertificatesWithResponse proof bundle of a certificate
+// ProofBundleCertificatesWithResponse proof bundle of a certificate, with the latest version of every record its status derives from
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -11878,7 +11904,7 @@ func (c *ClientWithResponses) GetCredentialWithResponse(ctx context.Context, num
 	return ParseGetCredentialResponse(rsp)
 }
 
-// ProofBundleCredentialsWithResponse proof bundle of a credential: its block, the configuration in force, the issuer key's block
+// ProofBundleCredentialsWithResponse proof bundle of a credential: its block, the configuration in force, the issuer key's block and the latest version of every record its status derives from
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -12008,7 +12034,7 @@ func (c *ClientWithResponses) PingWithResponse(ctx context.Context, reqEditors .
 	return ParsePingResponse(rsp)
 }
 
-// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks)
+// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -12021,7 +12047,7 @@ func (c *ClientWithResponses) VerifyProofWithBodyWithResponse(ctx context.Contex
 	return ParseVerifyProofResponse(rsp)
 }
 
-// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks)
+// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -14615,128 +14641,132 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1bjxzJdeZfCdQuwCa2yBqONLvaXggCySYlajicVnNGGuwMsYjOPFUVU5kRORFR3SwRDWhhGNKDbD0Y",
-	"kOEHQRYg24BhyH4wIEEW/GMMc0b6F0ZE5CUyKyJvdSfrZYZkRmXG5Xwnzv28GgQsThgFKsXg9NWAg0gY",
-	"FaD/cs7ZZQSx+mPAqAQq1R9xkkQkwJIwOkrMiP/xuWBUPRPBFGKs/vTfOYwHp4P/NirePzJPxSh7783N",
-	"zXAQggg4SdTrBqcDDuO5gPAUYYouHj9E//vr7/0vlH4FhSyYx0AlojgmdILkFBCfR4AwDdGYQBQO1BvT",
-	"z6hZ3A9mlF1HEE4gzqYfhkR9DEfnnCXAJVGLHeNIwHCQWP/0agAvgymmE/hAJOqvcpHA4HQgJCd0MrgZ",
-	"DiIsZNNaH+o3qNEcJkRIrjfu2Ty+BO58qZBYzoXz0RVwQcxGp88IlTABrpfN4Ys54RAOTj91fWtYWk7+",
-	"nXQVxctfDLOXs8vPIZDqw5VtvIAv5iC67iYOZHny2cIqc0/HtZjHDziREmjHeQRTTOgFjIEDDaDx/Fgc",
-	"E1kM15MNGA+bflglveUj0m8ZVufjXrda25q3XU0Hiw4nkv/AM0XGO06NhM5pxR64cRZB82RjTd0kdM8y",
-	"ZIk852xMIui3nRTHsNJm6hfUb+WEQx92ZdAtXOxhOMh45xmZpIteWgHQUP2pga4fmVE3w8GYRC3GPzaj",
-	"boaDCcdUAjzkEBL5kIXufdSjGG8YNSM0XANPpn4+bFgo6FNr+zoRsMQ9X0EmFMIPaVeWL4HHjzxLVc+e",
-	"S8zlipcFzS4IvamuE3Cd3RJJZcu3J1YswNoC6+7JSLa03e2upAwk6e53g0oLNPjPsu+ZVLa90/bVbsET",
-	"mszl+ndgK3itQWBPNK3peLaNitoT3m9JJ7+vVpJxCrWiq4STfb9Gqk6VFiob6FSP85KWYVfPmHT/WO1N",
-	"RDAN4AxwGBHaNOzRSwk0BJtWLxmLAFM9jjMhLmBS5uLWgBBLfM7ZFQmBG4FKQuy5R8w/YM7xYmC0LjKh",
-	"NeDveI8ySQJ4REPRFeQsAfqhJgLCqEd2SThEJCYU80XtxiachfOgjqWlI575hLj0+UeLxCfkhXAFEUsg",
-	"fMxZ3G3PWyqAHASb8wCehKLr+68IXAs/evzvKGAoAqCYE+YTVCYejiwhKU+3jnCeS0hcK5gLEM8YPZ9f",
-	"RiQ4wxK76b6HaOPCf5kcyodvbUT5RKqoc026DN1lqqnAL9tXm/ssASPb4nbCUcFL+8gGbZnlThlUDU/Z",
-	"Mcp7wrcWea2QcYjE30C++y34WCLLSqKPlDiY5mJUTztPoxRUtepUfuCc2Twk8j4V19DVtnMZsWDmuc+V",
-	"GEUh8ohYEMwSRoz1o2wcxtE1XghE51F0qo2/EyzhGi/QDCARiEiBip8r6lQj8WUEg1PJ56BFLzomkwc1",
-	"c4MIJwLc2sOYcCEfcDYzBFlHGuko9aOUgyx/itArHJVsYNZDCi/lY+9P2czNcCVzj5ccU4HrZCzvVCpU",
-	"k51dujD9yWF22pUNrnw3+0ix8mK7Swev12dtgZsy5ZRx8kONvjMigoiJOe9qB8D2W2pkMsv9sfRsyqLQ",
-	"8zPzqOEWJULMCZ2cQYK5jH1fqXMLqL2s0Erl6cdUkqgFS3BsR75Ax3KKjbFnUfqma335ajoc7DnubOS5",
-	"ZGwWYz5z73p2L7cSWH3UtnSNVzbUvHxYTMW14oKjdOWvbii3tUSbV9Saoh/MaRhBn9s38AqNdcxfc4/2",
-	"x/Kw4DYuiSrggKWHl2dmmuVbRl0sxiqDAiW8UElwhBhHgVriWF34MERjxpGcMgFoRqgWjRiFD8eD008b",
-	"ppy/cnAzbBhafG9w88IY6BkX+s4+ZxEJFu5bivEYSy+rAf4+LJo29gkNorlWL3ra7toJUNZnKrSZLiK3",
-	"vuWybHH/FGTm2pmhJYGlVFUQhIvUH+IIaIi7yjlTFpEQL7rK+lqkdg69ZnzW/YULwLzF7a2H5Z8fFrO3",
-	"vlu3OXstjucnuIosboOul9asRj+vU+Ucl2zHw7YYkVfH7bjn5dGGP2b6MdB5rB0WWGLtz+Z3U23R2qy7",
-	"V/es/bSdihJ4wolo8iMUA71rytnXk3AFSSrh8OglETL1XS4L0aubDwo73xmWzYM2YQxUNxiWqURca4vL",
-	"B94MB/MkxBIeLoI2nvaMRJYJsmpccIajlC0OleP3EE55hkMn5pZo33EiHhRWrR02qbgFWZskG9jJGcfj",
-	"ZqW+ovHaQgeSDGVu0rL+K0AKlB7HEJWXP0TWHHWkVEEaRxZ2ZGFvNQtz8w8Pb1jmch4etcTLXJyjzFvq",
-	"jLEO7uVkqGXeZe9DA2e6yMWrzXhdGwhkdW4SgpB8rs1MtQ5CW+lrrXl1YABN6F5bcFJLr2k9k+gT4dQf",
-	"zH77lXl04bNa9PL35SftBWlPASA7XiuIaclT1zWWqQTFAthdtayy5tKBvrelny1xnLaKWon3urdwaQkd",
-	"Ayd9Jin50ollr1Vcj/fMsHucWk3wLs4CbuuDkNWgOpvgcCCJR0hot3Q9Kn1LNqthXRC32YgVvV1Bvput",
-	"IpNsBtbOOJp+oNY6+nAKxgbbJe4OJCZuUvOGFru9Pe64Yu05ST/inHMFvT2szktXeUvXXi8oDUvf9Kwo",
-	"Dae60AEw/QgqhICI+kB54XmmPtrG4ZqPHBZfcy+osGr3dApkNuDB5ULLi0uzbjhIl6cglzPNVzwzF+rm",
-	"o8FiFVh7A+xqDynGMpiCONPRBbVqUU1Uif+kK1tSflX1600nXDgBegrdNUto7dOsgWpIrvTsvZJuvW5d",
-	"+E18OnUrz6gZVK9Le7XT9Wja9THI3bXT9flqC+tbndc2VSgdntssLLmT37bY8gqN2I6ZKpG2sJLl9LIx",
-	"VbS16mf759o78LvoUFvTElfSufoT6qoKW1nNcpBu9bxriDhX0tJDaqePVchxt7EHS+BYS9BB9a377dlb",
-	"2oIVPHxnhbGon5ACVyRUb/fewZXJVca75vRowkGIPvqEDpvqZsGpk2VbWnQTxuulKDGPZBuJ2G3GVD+u",
-	"fGaYr7Rh/3YLVvsg14JT64V7DdHSwldAp3lPP2DWk/baaNZFns6l5Pm0HdYQsYm4UOo7hZoLloK8Znz2",
-	"tNVgr1IrFU9l9GLexlXiuSsf50nAnZTtGiP9mETeBKyoLO3bxuxWi8jenb7JtaDvECEZXzyRpvBFJ/LL",
-	"gLIcUGaeISyQnBKBrLhYdM2ZBETk2m1x6XxciywCr3ZkYBgOZrDoslL9gIbw0hu+PFc7V90R9RWnJal4",
-	"X51B44mSGjcVj99PKfFkETvEYu+CsgjALrcIixPOYiIgvC89tplaRTrPc2wnpczWpB2xawrcV78l0Vkr",
-	"73sIsZ97LIlwAOGDxaEqZLNU7Sr2xtrE0im30bq6esJy8uyV0t4QNFF72uszzNg712a7avdht9JswS3W",
-	"Isvmr9trSdZa9Apy7HfnnIiQBH3y2Y09Ty58fKs2hL6IeW/HshpNvVbZqI4+f69DS8wT4FdEMA9r9rqE",
-	"UidXxfRY2rDKhOuDvu1T2muiLJHTKnT5lNCuJoZ+8f/ei8w8+r/TLjWezJUCnavnrCZOV3MPrGtNr85a",
-	"i3urr4CCEB2327ueyuxqcqieMhxm0fA9HXFWNkS7mPsOrvXsN7XO9Tyipocjt5OoaTsV636RT+gs+0EW",
-	"ecYWED71aqZWcJr27PK4y+wajY2pwtz+jVtxL8zjGHOPgof5BGTNo/d9/KaHW8F6Y/7lpU0t5mth3Oxq",
-	"K6l1mTK6kmy78EU2lwGrLT/Xgm1kLyl+UrukPoJ4C5qtI6sN0M6ayKN2p/Zafii46SrCwznmsrPloN55",
-	"2kL8JHKD7M0bc0UvGeadLpJa2WXlkq6B7QHNikiyyCEOF4Gp+RpasTF9un3wvuoR+2tqtqr42XZnvGve",
-	"rZJtQLUWBVu/aq/5ULrYVXhQUZR6PWGXpnC0+07VorPHEOnxODjgbhfiINLzK+nOxala+E3Ij3lNbR2F",
-	"8yxArW9pjJa5YKtmaRXh+Yef6tRWdavLh3SmAFmb5Et6dGQJLUXRl9MZuhDPjlnkEi2vh12aQtBdOSWR",
-	"OE+76V9oz1RPfgBjxuFj4dEdzaBMKfgB4zP117Q6wDJ3idjkIvPqfsConHrGxfhlHhr/EfC4YWzhfmoa",
-	"7L3JC4d1qwmyBBQR44cRFmkzgvZmR3UOWDL+ENOQhFjCM12d0r9tVn1JE0LeuNHGxm/e+wzLOceRf7Ag",
-	"kcLf/STh7ApHjS8X88unJAAqCJ08ZvyShCF4App914k7NyC7NTzH7z/rhi2qXaJ/s+pPqo74l9HjpP06",
-	"svNt8zLtDS3E13CRXpGrdZb8bopMUvCyBk6qh3VTPXL7e/aV4tfpPBs3Zr+l0tIRriKdGgfuKuFLbaQH",
-	"r9H0IvW39gxZaJWu2y/P0FQ/WKIs612udGH3GhPG5RqBpgMLO8TjuoP7+tVJ8hXySwil7rrQDT4KC6vm",
-	"FWlKWLpI94ZuPW2qGsRSlyxzAVdsBu9D35SixsiVdeCOSSz7z3HWoiJXOTKiw7RNCFTN5J+DfJS6THsG",
-	"XmYe184Fq9utoHh90zpWau3S/Qptu4Di2qybvp1Q1IVrRxN3ywVvCFUWLNdUHCNSWmIWEGR+5Js4hGfe",
-	"gnq4sZzeVqrn6aLjndOvO+RY1/JCGI8hkOQKusa19ks9NeXCN+EU1++1FlvkfJejT4sFu2jmIxKDkuof",
-	"UckX60uKv1x0jUbYXPTAUmK82a3cOn/p9id9HzgZLy7SPnxdt8Z9wzWnbeO5aGR8OnSkIfyoTdalfv7c",
-	"v+8RoR3EsWxW1cslBiF83Qo2EbhSE/zt5XtpWPgQXU+BIiIREYhRXdrLZNL2YIx5kljnYhwvNgqH5eAZ",
-	"6pPx1TwgmHMiF8/VdDPthKTBm5XrhaL750/QDBboJIxm/+8/fvT3t03NsxBdLuw6abcEyiwOg7RNpOa2",
-	"gLnxBptpTKVMTG9KQsds+YNpjZaFLqZGmcRZ7m16aLo2rDF63AmxxChL0IUw/T5h9C66YHMJQr+EswgE",
-	"ClgMaMxZnM13hIPo7gLH0RClrgg9Gut67Cg9SfMLtcpvM6RWIBAb529IB92dsLvo0RXwBdIdNnGkSK22",
-	"x+aJr8/nbX/7zbu5kenUSge3rAWng3uZeQ8nZHA6+Nrdd+5+TSkrOLUFjtR/Uh9/vlmKvgbnOK3HYXUo",
-	"ffeddyrdSSW8lKOpjKNyO9IqbS41HlWLMRurJvj1Tz7x8Z38+0Ub0+HgvU7jLfpWwFZQzYj70xc3L6wQ",
-	"CD2tK3UjpCeBErMLL+9ominijatOgkxmNp6BeZQSveG/6j4KY0IHL9RcRjgho6t7ozx/QIxeGWzeeA/j",
-	"2yCLtk/q+DiOQerCXZ++GhC1o+pIM4fsaaGgFjxB8jkMa87oReNh2yTarQWt3bPKSQt5deFbYld04SUK",
-	"TBG2Nt+ihT4koF5g5SNVD7eBQkZFJZ6ECQelVMr9bIpYhlUuHeMZCM2jrjmRgAQepxU0JV+Y8pkCx6Dv",
-	"DcXALlm4yFireqibPaA0WgqdYIliJiS69+43FG1wHKgF3NbNDNSdAdjUyE9X8CSEOGG6EsodkwpQTD3G",
-	"L58Cncjp4PTeu98Yuules/sHLFysjeQ9dZduyhd12ihj88DLDMIO/AXajishNMeU5c7REOXIVNeYMcOq",
-	"2079s51SJ6dYlvLq9gO3BirID98Umg5IVlHUhEowpkg3JB/R8IjHneOx3NT5CMOtwVACjwlV6hfjiGvr",
-	"ci9MlmDUBMjMsuhG5GMSHa/IrpA8QmPt0Hj96x9/+auftAVAmWqbEJBwxsZ+7U49Ne1m8leKQ9Qs0pY5",
-	"+6Vieg9cHwq61HNWdGrzwVsCRViCkCjXI1ZUNUokUuxwS33T6rZ3iBpnqVngQeqcxQoQFohIJCSmoUCU",
-	"XW9KDa10WKwlnoLr+C9a02oxC5s8Xrm7l4LdvS+3LQ4vdxx9mwRiTVgRhCjr+9pdGPYBqxm1RTv0O8ah",
-	"WWNLqpT6PcJ2Z8YkT9HlI263Kq3/xevf/Kq1CakKnjbQzOs5+0FpHNZW6ecjKneHyqX620dAbhGQ//m7",
-	"H/3xx//65Y/+4U//+NM//vP/b4vMZQQ1QzNtql4v7T6XmMsza+QRmTu1LL3V4BCKGFFYosZW8Fii4mZ0",
-	"wEsJNIvF8zhB1JDwKFHuy91Vzpw4XltbRKZGS7qIHA+IZ4Bo5wxxw6kZqlZmWaP+d17NQjvCdXdwPap9",
-	"u1L7fvKLDmrfMmbaYLKtq8b6+dFZswtnTbH0wl1jxeZv2mEzSuNcqU7cbdBEzq1E4CPnPqoiu+Ogf/5P",
-	"X/369530jxLt2rCwwvmFn/6zxNyHpaSnCgKOIkeDyFFObm4ldNxbn3HN06W1Djf7Q/JZJW5UainvaCNP",
-	"pECvf/r717/46z/91b9/9Yefv/7Zb/Ou8drpe03k1OAfRxFwxPjklkibzCOTbOqAlQ8yrVz/tajZfynD",
-	"1fj28AIAHIlLG/L6l1I3m+hmhIMZZdc61cQEDfkI6SkR8n518J6SU6vUt8piHEWRDo7K8lTvWwgvH5VN",
-	"bH3py0kFN0NfvEgxcgtM6Gh26Ejyu7I/lGfxFkrQmKIMgemihPo/kEQixlGUF5lzQdYVPuLGWTP3B90v",
-	"rJbnW63JxNaQqxk4SoBnGXv6O1/MQVeZTj+kHj0nP4QSskIYY92J7L13dEUuEs/jwem776i/EWr+dm/o",
-	"qNnkSj3O6t9lpJVwuCJsLvSs0Am+FEDlqcUr1L/f9kw3L6a3K0Gq2ubvEC84vQQUZNS4riutROTe60w/",
-	"N0OPd9iu7rByi8MtX12OfpJvk+Hnx79//ctffvm3v/vyl3/XPvWuwEzzfdTadP7QthsdTeebT6Vfsp5X",
-	"KhBtIqU+LZUiRq/SP1lB6rXWQoW3btHpReG3I69erD8ZLC27tl2TY6tUNNPe6g1j1NlCstJhOWrQSai7",
-	"ciBGo8Xttjy8CqgmjNpuTX8uSZJEiyM2d4fN4pe7QWc7H9obiU9spYqU8vLaJYto5DSBcB4S6ZWk7qun",
-	"upvA9hA4AQqCiFOkp1YUXjLI0kXWEMdyqgGH0zpeWOdPQjBLGNFXuUuzHpuuoMVcgCo1/9Psk1aRrO24",
-	"h9UC76cy3GEER5gzSVGlzvqWSPGlpD51NlaprMqpoJNvqUffzA84H6iDVivXTCH8Ncl6Wae7mkvEbtV3",
-	"vEt2dpe4OiZu27+cfv6tu0sihpWktwDMFWYLMLS6S0oAaovH0Sv1tXqf8xZA6XiTmtf+OK6Lfd1XQ2ud",
-	"xo/RtWkacSfECw9hraTqu73XbYkxL9lZ7754aI3b2gVxPSXBFBEawstTNGVRCBydYGRarSF15LeHtlJm",
-	"141AxlJ1GzGehYWcYH2VPDnzuhYWTvHHfFltuGULKXhB4zIUkZp3KM5STH6oeWN1xmrC6t/NVD0zNXWw",
-	"j76gXfuCqhVvD9UhZLEBdLlAOcWvPbCmyksa2FOYN9sSo6yAbWER8XKrtEcXhPfLv9ka5zqCbSP6oHWY",
-	"la5wByoblMgTnXz7E3TvvdsblQ3q4NEBjGlnwJYwPM9GHwF4yAB0N2Q8TOhlocgQooyWDf7+5xbxl+Oi",
-	"AXml1jae3Barf87RhLMzE46rjdGWgyu+O+dEhCR4WzP8oWqAtTs3tcu1sbHUAM0xmA5pzkvwMejeZ1sC",
-	"I4ckwovMbExE6gw4uSZyyuYSPcVC3nl0BVTe8evA6tcP1O/KaMpuvnfa3HwcxDwGhMdSw5wIBFdaQX/w",
-	"9MOH748++uTJ2RBhwzfU/t0SiIR+mJfmvebkNd2pQc/ujpAccHw4HRu8CHgO/Ar4nedqy/W26WYcoBtv",
-	"pNGyJ+kR6TSa0v4ixtG3ciL45u1e0YENmJkSIRlfjF6p7b0ZvZrBwm8F/Y4ZvGULaNrifNXXZG3v9ipj",
-	"I93RJ9IQ4cFna2jCTpu7mJgqV2JQNzEto7oGSv7cumvr7Pj2nbwxSn6xJaHiQCX+slCQqt7SyKUeEWH9",
-	"dvnKPtYS1wwW9fp13o7zqFgftmKdH+QBK9Spk+X5B++mbcfQzBDmZnVpCwPehIMsZzsfe1SQd6YgV1sI",
-	"bze8If/6WxjLmqXe08Y0eVfoahVBLe4uLdg/CWsDHLYCSbdgrhuj7od0ZW/rQfox/DS1fhGqFw2OTIud",
-	"umwH9fxwyPF407QoDldu2b9lO2yru+YNNcJmDa1MQ1whsSR0ggRRq8jaDF9j3W024SwmAsIOaRRlpHbi",
-	"AkymTc49XEA/P3KBN4gL6BM9coGdcAG994YLtEZ3BYEN6DbduutTpB6TCD7Mxh1Vv51BMT+Dnah++dff",
-	"VNWvTkAfE90hHeVwQSeYLhiF/2OsZ8Zgk5HYewijmNC5BG3ow2HIQYjNxkWUQdqA+gRzSaDeOHqejjla",
-	"Rg865AhzuTjUqNqI6O3N6HAjwbQZmTcaP/VOHm+/nd1+ev93cvPpL7/FBk8Nwc6mToOXdhfR6JXiQLWG",
-	"zo3Dz/UmFsLe2Diz/TzAmqMO+lmbNbMHmY2ExHJeo/CYPv36zc/N0D2nu+Ptsdd9+hsvkDc1lHQuEqBh",
-	"+xpdVdg1wZozpZjVXhvpkEOMGUrnvvfVppuChhIWkWCB0tNChKIx4wFs2s+VHb2S7OfuiP9NU8eRL7eI",
-	"98/JfDe82QbZWxruj1EwF5LFGUQ7xPnnIGvFqUc4ZEldY3f1+AjKnQtL1jEcYbkbpUkdAcLock4ieYfQ",
-	"rtAsIakEznLBCjcOtfuoSDM/Nrnp47TcVQWiSkmFNuDZzw43+UKy+pFsPI4IhRa9aQoib9eapobUD6Az",
-	"TeXED7QxTXHcm+1LU5x1E8l0qAPdsbzPsQz02stA5ydwqrtf6dzNYdoOl47JZG5OLlc/zbMi7PJW+ptN",
-	"FZF20Vc7Q2RBXB2skcei/2+aFbHPxX40KDrgY8OyiH9qJSh0C4PaMy5vh4ccaJQ8s/Z/o8ZDdyiNg1pG",
-	"eZ9eLxc/g4CEsHHSObLv1gA4y85syyy8VQzdG8q7Q40C5Aexn49XAdQMSSH5PE8q98hWSirk8Zk19gjM",
-	"HQHTOoQdCVdvMzIDgwTEeKjreYVYYhSWcNFO3FpGVBNSWyvYHxZx6kf9egf6tcW1bwkUYQlColz02YzK",
-	"nKiD8dKG6Uy5sSN7Sq6Amm5hh3JoZkoCvfpsYAwLnw1OPxuw2WeDG5TVsJJsHkwJnZgGChBOgG/q9BQJ",
-	"idEVcDJe+K/h7+vnGumDzVwuNvi2d6FcQMK4PCDqMQeFMCphP+0TTwSiIK8Zn90SiDMmBUoIpRCiEx3h",
-	"gSdwK+uHeXtDBNWOks5YME9LjG8kXkF7IvKPbJmozBIv0tcfEHGpF2EOZa8O46Vu9CmpbZgtGSpqNvaY",
-	"rX6WyREHJ3IcLKnkfOjLv/zJl7/4s6/+8PPXP/utopWv/ubf/vibf3n9s99uhzJGksSg3Y0+EvkoG7Cn",
-	"5NGqmF22iEdU8kXbcnZ7SDZG4knrM4qqT6jCa9ZOQUKAFKNXYxLVZDHc16NaUUsa6rFOWtGVOgPTZb3G",
-	"VmHGfY6vsDn0w6nn2RiGaoQUM1uttgu5iNZOC1/wJjr4Ht8VDZAYT2CUGLWqeNGY8RjLwengklCs0xcP",
-	"9Zwx+t6F7g1jGIBhurcE0rw95ZTo44un6OTZxx88eHRxN6GTtcurbUWMczwBc03v7gbRaJ/KOHpzcF46",
-	"a520O2Y8JwZ08r0LJDGfgFzvwd/c/FcAAAD//w==",
+	"7F1bjxzHdf4rhUkALpEhR5SsxN7AMMhd0qZFUeulZAuRiKC2+8xMabqrWlXVuxwTCzgIAvvBiR8COMiD",
+	"4RhwEiAInDwEsOEY+TFBKNn/IqiqvlT3VPVldq7kvAhLdU13Xc536tzPy0HA4oRRoFIMjl8OOIiEUQH6",
+	"H2ecXUQQqz8DRiVQqf7ESRKRAEvC6CgxI/7kM8GoeiaCKcRY/fXHHMaD48Efjcr3j8xTMcrfe319PRyE",
+	"IAJOEvW6wfGAwzgVEB4jTNH5oxP0ta+8+2co+woKWZDGQCWiOCZ0guQUEE8jQJiGaEwgCgfqjdln1Czu",
+	"BzPKriIIJxDn0w9Doj6GozPOEuCSqMWOcSRgOEis//VyAC+CKaYTeF8k6p9ynsDgeCAkJ3QyuB4OIixk",
+	"21pP9BvUaA4TIiTXG/c0jS+AO18qJJapcD66BC6I2ejsGaESJsD1sjl8nhIO4eD4E9e3hpXlFN/JVlG+",
+	"/Pkwfzm7+AwCqT5c28Zz+DwF0Xc3cSCrk88XVpt7Nq7DPL7HiZRAe84jmGJCz2EMHGgArefH4pjIcrie",
+	"bMB42PbDOuktHpF+y7A+H/e61dpWvO1qOlj0OJHiB54pMt5zaiR0Tiv2wI2zCNonG2vqJqF7liFL5Bln",
+	"YxLBcttJcQw32kz9guatnHBYhl0ZdAsXexgOct55SibZohdWADRUf7XQ9UMz6no4GJOow/hHZtT1cDDh",
+	"mEqAEw4hkScsdO+jHsV4y6gZoeEKeDL182HDQkGfWtfXiYAl7vkKMqEQfkD7snwJPH7oWap69kxiLm94",
+	"WdD8gtCb6joB19ktkFS+fHti5QKsLbDunpxkK9vd7UrKQZLtfj+odECD/yyXPZPatvfavsYteEyTVK5+",
+	"BzaC1wYELommFR3PplHReMK7LekU99WNZJxSregr4eTfb5CqM6WFyhY61eO8pGXY1VMm3T9WexMRTAM4",
+	"BRxGhLYNe/hCAg3BptULxiLAVI/jTIhzmFS5uDUgxBKfcXZJQuBGoJIQe+4R8z8w53g+MFoXmdAG8Pe8",
+	"R5kkATykoegLcpYA/UATAWHUI7skHCISE4r5vHFjE87CNGhiadmIpz4hLnv+4TzxCXkhXELEEggfcRb3",
+	"2/OOCiAHwVIewONQ9H3/JYEr4UeP/x0lDEUAFHPCfILKxMORJSTV6TYRzjMJiWsFqQDxlNGz9CIiwSmW",
+	"2E33S4g2LvxXyaF6+NZGVE+kjjrXpKvQXaSaGvzyfbW5zwIw8i3uJhyVvHQZ2aArs9wqg2rgKVtG+ZLw",
+	"bUReJ2TsI/G3kO9uCz6WyHIj0UdKHEwLMWpJO0+rFFS36tR+4JxZGhJ5n4or6GvbuYhYMPPc50qMohB5",
+	"RCwIZgkjxvpRNQ7j6ArPBaJpFB1r4+8ES7jCczQDSAQiUqDy54o61Uh8EcHgWPIUtOhFx2TyoGFuEOFE",
+	"gFt7GBMu5APOZoYgm0gjG6V+lHGQxU8Reomjig3MekjhhXzk/SmbuRmuZO7xkmMqcJOM5Z1KjWrys8sW",
+	"pj85zE+7tsG17+YfKVdebnfl4PX6rC1wU6acMk6+r9F3SkQQMZHyvnYAbL+lQSaz3B8Lz6YsCj0/M49a",
+	"blEiREro5BQSzGXs+0qTW0DtZY1Wak8/opJEHViCYzuKBTqWU26MPYvKN13rK1bT42DPcG8jzwVjsxjz",
+	"mXvX83u5k8Dqo7aFa7y2oeblw3IqrhWXHKUvf3VDuasl2ryi0RT9IKVh1BtUDtYdKDGASoIjob11gRo+",
+	"VpcnCMPLJYlB/UE4MtSBiEAhcHIJIRozjo7OH52gd95552u3B0Onak5o4JVUm24czbK608JJyeJcYlzA",
+	"AUvPBZLbhhb3R+2AMQWhcqsQ4/ZGDfU2yCkTgGaEanmMUfhgPDj+pGXKxSsH18OWoeX3BtfPjVeAcaEF",
+	"hTMWkWDuvhoZj7H08jfg78G8bWMf0yBKtU7TaOAn1NzdfQksUn9KlOlNiI0RXAKfIyOpVUnP0J1A6o4b",
+	"IsDBFGFhyLS80ZCcYomUOoauOJOAiGJtnWiostQ6BTU6JbrIpdbba5DPjqkwahYqQnmtl0Bynf3QEmwz",
+	"3JQk7+IgJzgCGuK+4uOURSTE874qlNZUnEOvGJ/1f+EcMO8gFOlhxeeH5eyt7zZtzk5rOcUJ3kTFsdnK",
+	"UsYINfpZk4bskF16HrbFMrymg557Xh1tboDc7AA0jbUfCEuswwT43UwJtzbr7uU9az9tX60EnnAi2twz",
+	"5UDvmgoG/Ti8gYCacHj4ggiZuYQXdZObW2VK8+kplu2D1mFjVXc0lpmi0WjiLAZeDwdpEmIJJ/OgSwBD",
+	"TiKLBFm32TijfKqGnNrxewinOsOhE3MLtO84EQ8K60Ykm1Tc+oFNki3s5JTjcbutpGZIsMUDJBnKvc9V",
+	"s4IAKVB2HENUXf4QWXPUEkdJGgcWdmBhbzQLc/MPD29Y5HIeHrXAy1yco8pbmmzcDu7lZKhV3mXvQwtn",
+	"Oi/Eq/U4s1sI5ObcJAQheap1nUa/q63WdtYtezCANnSvLOarozO6mUksEzi2PJj9ZkHz6NxnDFrKjVqc",
+	"tBekSwoA+fFasWELDtC+IWIVKJbA7qtlVTWXHvS9Kf1sgeN0VdQqvNe9hQtL6BmP6jO6yRdOLHudDXq8",
+	"Z4b9w/8aYqJxHsfcHNutBjWZWocDSTxCQrel61HZW/JZDZti481G3NCJGBS72Sngy2Zg3WzO2Qcajc4n",
+	"UzCm7T7hjCAxcZOaN2Lb7URzh2trh1T2Eeeca+hdwpi/cJV39JguBaVh5ZueFWVRauc6rmg5ggohIKI5",
+	"/0B4nqmPdvFjFyOH5dfcCyrt9kv6WnIr9+BiruXFhVm3HKTLAVPImeYrnpkLdfPRYH4TWHvjFhsPKcYy",
+	"mII41UEbjWpRQ7CO/6RrW1J9Vf3rbSdcujmWFLobltDZVdwA1ZBc6tl7Jd1m3br0cfh06k4OZzOoWZf2",
+	"aqer0bSbQ7v7a6erc4GX1rcmZ3imUDoc4nm0dy93eLnlNRqxHTN1Iu1gJSvoZW2qaGfVz/ZAdo+L6KND",
+	"bUxLvJHOtTyh3lRhq6pZDtKtn3cDERdKWnZI3fSxGjluN6RjARwrieWov3W3PXsLW3ADD99paSxaTkiB",
+	"SxKqt3vv4NrkauNdc3o44SDEMvqEjkbrZ8FpkmU7WnQTxpulKJFGsotE7DZjqh/XPjMsVtqyf9sFq32Q",
+	"K8Gp9cKdhmhl4TdAp3nPcsBsJu2V0ayLPJ1LKdKUe6whYhNxrtR3Cg0XLAV5xfjsSafBXqVWKp7K6Hna",
+	"xVXiuSsfFbnVvZTtBiP9mETevLaoKu3bxuxOi8jfnb3JtaBvESEZnz+Wpp5IL/LLgbIYMpfFbunYLCIq",
+	"wVlFSNaqbXHZfFyLLAOvtmRgGA5mMO+zUv2AhvDCGxWeqp2r74j6itOSVL7PuT9KWlxXesNyyognKdsh",
+	"DnsXlMc29rk9WJxwFhMB4X3psck0KtBF2mg36WS2Iq2IXVHgvnI4iU4Ces9DgMu5xZIIBxA+mO+rIjbL",
+	"1K1yb6xNrJxyF22rrwesIM+lKgS0BEs0nvbqDDL2znXZrsZ92K4UW3KLlciwxet2WoK1Fn0D+fXbKSci",
+	"JMEy5QGMHU/OfXyrMTmgjObvxrJaTbxWFa6evn6vI0ukCfBLIpiHNXtdQZlzq2ZyrGxYbcLNwd72Ke00",
+	"UVbI6SZ0+YTQvqaFZUqhNPiZzaO/mPYpmWWuFOhdjOhmYnQ958C61vTqrLW4t/oSKAjRc7u966nNriEl",
+	"7QnDYR4Fv6QDzsqC6BZr38Olnv+m0aleRNIs4cDtJWrazsSmXxQTOs1/kEecsTmET7waqRWUpj26PO4z",
+	"u1YjY6Yod3/jRtwKaRxj7lHsMJ+AbHj0no/fLOFOsN5YfHlhU8v5Whg3u9pJal2kjL4k2y1skaUyYI3V",
+	"/Dqwjfwl5U8al7SMIN6BZpvIag20syLyaNypnZYfSm56E+HhDHPZ23LQ7DTtIH4SuUb25o21ohcM814X",
+	"SaPscuMKuYHt+cxrcrLIIQ6XAanFGjqxMX26y+D9pkfsL1HaqYBq153xrnm7SrYB1UoUbP2qneZD2WJv",
+	"woPKGt+rCbc0dbjdd6oWnT2GSI+nwQF3u64JkZ5fSXcOTt2yb0J9zGsay1Kc5YFpy1Ya6ZgDdtPsrDIs",
+	"f/9TnLqqbk15kM7UH2uTfMmOjuyghej5ahpDH+LZMotcoOXVsEtTV7svpyQSF+k2y9ctNMWoH8CYcfhI",
+	"eHRHMyhXCr7H+Ez9M6sKsMhdIjY5z7257zMqp55xMX5RhMR/CDxuGVu6n9oGe2/y0lHdaYIsAUXE+CTC",
+	"Iuvt0N3sqM4BS8ZPMA1JiCU81cU+/dtmles0oeOtG21s/Oa9T7FMOY78gwWJFP7uJwlnlzhqfblIL56Q",
+	"AKggdPKI8QsShuAJZPZdJ+6cgPzW8By//6xbtqhxif7Naj6pJuJfRI+T9pvIzrfNi7Q3tBDfwEWWilht",
+	"suT3U2SSkpe1cFI9rJ/qUdjf86+Uv87m2boxuy2VVo7wJtKpceDeJGypi/TgNZqeZ/7WJUMWOqXpLpdf",
+	"aKoeLFCW9S5XmrB7jQnjcoVA0wGFPeJw3UF9w0FW+6vt998FbpbcVjiqKe/XU04xIZT6qnMbcS/PqamG",
+	"Jl1NsdSVJPL6ZWVFMywQG5syEwYIIq8sdaFrrd0SyBRTRFMW6apU8WIcUItjxWIwZgFZ/lp2Mm4q2HiO",
+	"Vz3ypimz5xwu2Qzeg2Xzn1rDbVbBLJjEcvk5zjoUSKuGc/SYtonXapj8M5APMz/vklGiuZu4d9Hybiso",
+	"X9+2jhu19+l/73ddQHnXN03fzn7qc9VEE3fbDW/cVx7Z11bJI1KqbR7FZH7kmziEp976hri1uuFGihnq",
+	"wvO9c8V7JIQ38kIYjyGQ5BL6BuEulydrSsavw5Ov32sttkxQr4bKlgt20cyHJAalijykks9Xl8F/Me8b",
+	"QrG+kIeFLH6zW4VL4cLtBKvINMsUX10UynAqWrmaDmZpCYjqkv+pnz/zb2pRwrOTgJjPqleZzCXDZXL1",
+	"Zq1EsRj3Qv3iuSaF+XnWlnM1xNBebuD1o5YYhPA1L1knJTmSFrxXYKYRDNHVFCgiUukLuswsIJMBvsQd",
+	"WSQ39i4i83xXQKDmAUHKiZw/U9PNtWuSBR/XJA2K7p89RjOYo6Mwmv3l//7gX26bWn0hupjb9f1uCZRb",
+	"zAZZ11h98QLmJprBTGMqZWJa1RI6ZosfzGoLzXURQMokznPGs0PTVZuN0e5OiCVGeWI5hNn3CaN30TlL",
+	"JZjaxZxFIFDAYtAFiPP5jnAQ3Z3jOBqizJWmR2PdngFlJ2l+oVb5TYbUCpS+WbwhG3R3wu6ih1n143Eq",
+	"cKRV06aWu0e+tr+3/d147xZG0mOrjIFl7Toe3MvN0zghg+PBO3ffuvuO0ltxZsseqf9kMSrFZin6Gpzh",
+	"rI6M1bD47bfeqjUrlvBCjqYyjqrdieu0udCHWC3GbKya4Fc+/tjHd4rvl12Nh4N3e4236FsBW0E1J+5P",
+	"nl8/t0J49LQuLeEAJWYXXtzRNFPGy9edXLn6ZDxbaZQRveG/SjQJY0IHz9VcRjgho8t7oyL/RYxeGmxe",
+	"ew/jmyDLLnDq+DiOQeqCc5+8HBC1o+pI84CC49JWUfIEyVMYNpzR89bDtkm0X0dqu4WdkxaKqti3xLbo",
+	"wksUmCJsbb5FC8uQgHqBlUdXP9wWChmVFaQSJhyUUitTtS5iGda5dIxnYOxsV5xIQAKPs8qvks+NPU7g",
+	"GPS9oRjYBQvnOWtVD3XvF5RF+6EjLFHMhET33v6qog2OA7WA27q3ibozAJuWGdkKHocQJ0xX8LljUlnK",
+	"qcf4xROgEzkdHN97+6tDN91rdv+AhfOVkbynXth19aLO+uasH3i5Q8OBv0D7ISSEttlUH1KBTHWNGTeC",
+	"uu2cdfrtfNDdwK2BCvLDN4OmA5J1FLWhEoxN3A3JhzQ84HHreKz2eD/AcGMwlMBjQpX6xTji2tGwFCYr",
+	"MGoDZG5kdiPyEYkOV2RfSB6gsXJovPrlD7/4xY+6AqBKtW0ISDhjY792p56a7lPFK8U+ahZZB63dUjG9",
+	"B64PJfNEKzq1+eAtkbdQKvSIG6oaFRIpd7ijvmk139xHjbPSO3Qvdc5yBQgLRCQSEtNQIMqu1qWG1hqu",
+	"NhJPyXX8F63pvJqH/R6u3O1Lwe5WuJsWhxcbEL9JArEmrAhClLeB7i8M+4DVjtqgqDt9x/i2G2xJtRLV",
+	"B9huzZjkKRZ+wO1GpfW/ffWrX3Q2IdXB0wWaRR1yPyiNw9oqWX5A5fZQuVA3/gDIDQLy/37zg9//8L++",
+	"+MG//uHffvz7//irrshcRFA7NEO4hIglzdLuM4m5PLVGHpC5VcvSGw0OoYgRhRVq7ASPBSpuRwe8kEDz",
+	"sEyPE0QNCQ8S5a7cXdXMn8O1tUFkarRkiyjwgHgOiG7OEDec2qFqZUa26n9n9SzKA1y3B9eD2rctte9H",
+	"P+uh9i1ipgsmu7pqrJ8fnDXbcNaUSy/dNVaaxrodNqMszpXqxPMWTeTMSmQ/cO6DKrI9Dvo3//7lL3/b",
+	"S/+o0K4NCyucX/jpP08sP6nkv9UQcBA5WkSOanJ+J6Hj3uqMa57uwk242R2SzyvJI2wnoBzb6RFIgBSI",
+	"SIFe/fi3r372D3/4+//58nc/ffWTX2vyEmRCtdP3isipwT+OIuCI8cktYRIuODJ5xw5Y+SDTyfXfiJrd",
+	"lzJcDZv3LwDAkbi0Jq9/JYu3jW5GOJhRdqVTTUzQkI+QnhAh79cH7yg5dUp9qy3GUdRr76isyPq/hfDi",
+	"UdnEtix9OangeuiLFylHboAJHcwOPUl+W/aH6izeQAkaU5QjsChrwyEAkkjEOIqKIokuyLrCR9w4a+f+",
+	"oPvcNfJ8q6We2BhyNQNHCfA8Y09/5/MUdJX07EPq0TPyfaggK4Qx1h303n1LV5QjcRoPjt9+S/2LUPOv",
+	"e0NHzTFX6nFevzEnrYTDJWGp0LNCR/hCAJXHFq9Q//+2Z7pFMchtCVL19pT7eMHpJaAgp8ZVXWkVIvde",
+	"Z/q5GXq4w7Z1h1Vbc2746nL0QX2TDD8//O2rn//8i3/6zRc//+fuqXclZtrvo86m8xPbbnQwna8/lX7B",
+	"em4rtMPSrJEZ0bOSBWokZIUTNAiIFHl1P1Psz1RgWFNOflZrRYxeZn9ZUe6N5kY1137h7WURwQOzn68+",
+	"mywr4bdZm2WnXDbT3+014/T5QvIydAVq0FGo29IgRqP57a6XQB1QbRi1/aL+ZJQkieYHbG4Pm+Uvt4PO",
+	"bk641xKf2Mo1qST2dcs20chpA2EaEukVxe6rp7qdxuYQOAEKgohjpKdWVm4yyNJV2hDHcqoBh7NCYFgn",
+	"YEIwSxjRV7lLNc9EkHIuQNNY7WH2SavK1mb8y2qB9zMhcD+iK8yZZKhSZ31LZPhSYqMp0VycWO1U0NE3",
+	"1KOvFwdcDNRRr7VrphT+2mS9vNVjwyVi96o83CVbu0tcLUM37aDOPv/G3SURw0rSmwPmCrMlGDrdJRUA",
+	"dcXj6KX6WrPTegOgdLxJzWt3PN/lvu6qpbbJZIDRlemacifEcw9h3UjVd7u/uxJjUfOz2f9xYo3b2AVx",
+	"NSXBFBEawotj3dkAODrCyPQaROrIbw9tpcwuPIGMqes2YjyPKznC+ip5fOr1Tcyd4o/5stpwyxZS8oLW",
+	"ZSgiNe9QnKWc/FDzxvqM1YTV/zdT9czU1FQ/OJO27Uyql8zdV4+SxQbQxRwVFL/yyJw6L2lhT2HRbU6M",
+	"8gq4pUXEy62yJnUQ3q/+ZmOc6wC2teiD1mHW2iLuqWxQIU909M2P0b13b69VNmiCRw8wZq0xO8LwLB99",
+	"AOA+A9DdkXQ/oZfHMkOIclo2+PvTDeKvwEUL8iptkjzJMVYvpoMJZ2smHFdLrA1HZ3w75USEJHhTSwRA",
+	"3QBrdwHrlqxjY6kFmmMwvf6cl+Aj0H30NgRGDkmE57nZmGQ9AdHRFZFTlkr0BAt55+ElUHnHrwOrXz9Q",
+	"v6uiKb/53upy83EQaQwIj6WGOREILrWC/uDJByfvjT78+PHpMG9gqPbvlkAk9MO8Mu8VZ7/pVg96dneE",
+	"5IDj/Wn54EXAM+CXwO88U1uut02UAShZuO1RdkQ6YKWyv4hx9I2CCL5+e6nwwhbMTImQjM9HL9X2Xo9e",
+	"zmDut4J+ywzesAU06/F/09fkLRR3KuUj29HH0hDh3qd7aMK2Qq2wM7Oon5iWU10LJX9m3bVNdnz7Tl4b",
+	"JT/fkFCxpxJ/VSjIVG9p5FKPiLB6u3xtHxuJawbzZv26aO16UKz3W7EuDnKPFerMyfLs/bezvmVoZghz",
+	"vbq0hQFvxkKe9F2MPSjIW1OQ6+2oNxveUHz9DYxlzXP3aWuevSt0tY6gDneXFuwfh40BDhuBpFsw1012",
+	"d0O6srd1L/0YfppavQi1FA2OTI+epmwH9Xx/yPFw03SoLsdm8B5sq4xxp7vmNTXC5h2xTEddIbEkdIIE",
+	"UavI+xRfYd2uNuEsJgLCHmkUVaT24gJMZg3zPVxAPz9wgdeIC+gTPXCBrXABvfeGC3RGdw2BLeg27b6b",
+	"U6QekQg+yMcdVL+tQbE4g62ofsXXX1fVr0lAHxPdYh0VcEFHmM4ZhT831jNjsMlJ7F2EUUxoKkEb+nAY",
+	"chBivXERVZC2oD7BXBJoNo6eZWMOltG9DjnCXM73Nao2Inp7czpcSzBtTuatxk+9k4fbb2u3n97/rdx8",
+	"+stvsMFTQ7C3qdPgpdtFNHqpOFCjoXPt8HO9iYWwMzbOfD/3sGipg35WZs1cgsxGpnRMQ4tDPRv95mdm",
+	"6I7T3eH22OlG/60XyOsaSpqKBGjYvchXHXZtsOYsb+nvvTayIfsYM5TNfefLVbcFDSUsIsEcZaeFCEVj",
+	"xgNYt58rP3ol2afuiP91U8eBL3eI9y/IfDu82QbZGxruj1GQCsniHKI94vwLkHXi1CMcsqSpM7x6fADl",
+	"1oUl6xgOsNyO0qSOAGF0kZJI3iG0LzQrSKqAs1qwwo1D7T4q08wPXXKWcVpuqwJRraRCF/DsZoucYiF5",
+	"/Ug2HkeEQofmNiWRd+tt00Dqe9Dapnbie9rZpjzu9Ta2Kc+6jWR6FJLuWd7nUEd65XWkixM41uWhde7m",
+	"MOunS8dkkpqTK9RP86wMu7yV53vmwsNu1aB2kWc3O2ZJmz2MmYemA6+bEXIZueBgj3TAx4ZlGT7VSc7o",
+	"F0W1Y5eEHV2yp0H2zNr/tdoe3ZE4DmoZFX2CvVz8FAISwtpJ58C+OwPgND+zDbPwTiF4rynvDjUKkB/E",
+	"fj5eB1A7JIXkaZGT7pGtlFDJ41Nr7AGYWwKmdQhbEq7eZGQGBgmI8VCXAwuxxCis4KKbuLWIqDakdtbP",
+	"PyjD3A/q+RbUc4tr3xK5Zl2IPutRmRN1MF7aMJ0x13ZkT8glUNOtbF8OzUxJoJefDoxh4dPB8acDNvt0",
+	"cI3yEliSpcGU0IkxkEA4Ab6u01MkJEaXwMl47r+Gv6ufa6QP1nO52ODb3IVyDgnjco+oxxwUwqiC/ayh",
+	"GxGIgrxifHZLIM6YFCghlEKIjnSACJ7Arbwfp7oRh2jMai4Axqut4rK+HqX5LTSF24gUKCJ0ttJ0C5sw",
+	"u1HkKQvSrNL5WsImtEOk+MiGidMs8Tx7/R4RqXoR5tBEWVYPwnWyN0NF7UYjs9VPc3lk70SXvSWVgp99",
+	"8Xc/+uJnf/3l73766ie/VrTy5T/+9+9/9Z+vfvLrzVDGSJIYtNfTRyIf5gN2lDw61dTLF/GQSj7vWlVv",
+	"B8kmu5Kyamh111SN16ycgoQAKUYvxyRqSKa4r0d1opYs4mSVtKILhgamW3yDzcOM+wxfYnPo+1NWtDUa",
+	"1gg7ZrZa/RdyHq2cFj7nbXTwHb4tGiAxnsAoMepZ+aIx4zGWg+PBBaFYZ1Hu6zlj9J1z3aLGMADDdG8J",
+	"pHl7xinRR+dP0NHTj95/8PD8bkInK5dXu4oYZ3gC5pre3g2i0T6VcfT64Lxy1jp32Og0WZeio++cI4n5",
+	"BORqD/76+v8DAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

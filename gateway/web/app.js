@@ -258,6 +258,16 @@
           li.appendChild(el("code", "", c.name)); li.appendChild(document.createTextNode(c.detail));
           ul.appendChild(li);
         });
+        // The status the bundle's own records give, as of its blocks.
+        var d = rep.derived;
+        if (d) {
+          var li = document.createElement("li");
+          li.className = d.status === "valid" ? "ok" : "bad";
+          var code = document.createElement("code"); code.textContent = lang === "zh" ? "证明包推导状态" : "derived status";
+          li.appendChild(code);
+          li.appendChild(document.createTextNode(lang === "zh" ? d.reasonZh + "（依证明包所含区块中的记录）" : d.reason + " (" + rep.statusNote + ")"));
+          ul.appendChild(li);
+        }
       })
       .catch(function () { ul.setAttribute("data-ok", "false"); ul.appendChild(el("li", "bad", lang === "zh" ? "无法取得证明包" : "the proof bundle could not be fetched")); });
   }

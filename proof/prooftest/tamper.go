@@ -16,9 +16,12 @@ import (
 	"fmt"
 	"math/big"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -46,7 +49,47 @@ func Tamperings() []Tampering {
 		{"endorsement by a foreign CA", "record.endorsements", "does not chain to", foreignEndorsement},
 		{"block signature removed", "record.orderers", "carries no orderer signature", removeBlockSignatures},
 		{"roots replaced inside the bundle", "trust", "not the pinned roots", replaceRoots},
+		{"a link left out", "links.complete", "missing issuerKey", removeKeyLink},
+		{"a link's record shown otherwise", "link[", "differs from what the transaction wrote", reviseLink},
+		{"status derived before its records", "links.at", "before", moveAt},
 	}
+}
+
+// removeKeyLink drops the proof of the issuer key as it stands (every
+// credential and certificate rests on its key).
+func removeKeyLink(b *proof.Bundle) error {
+	for i, l := range b.Links {
+		if strings.HasPrefix(l.Key, "\x00issuerKey\x00") {
+			b.Links = append(b.Links[:i], b.Links[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("the bundle proves no issuer key link")
+}
+
+// reviseLink shows the document's own record as revoked, the block as it was.
+func reviseLink(b *proof.Bundle) error {
+	if len(b.Links) == 0 {
+		return fmt.Errorf("the bundle has no links")
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b.Links[0].Value, &m); err != nil {
+		return err
+	}
+	m["status"] = "revoked"
+	v, err := json.Marshal(m)
+	b.Links[0].Value = v
+	return err
+}
+
+// moveAt claims the status for a day before the bundle's records.
+func moveAt(b *proof.Bundle) error {
+	at, err := time.Parse(time.RFC3339, b.At)
+	if err != nil {
+		return err
+	}
+	b.At = at.AddDate(0, 0, -1).Format(time.RFC3339)
+	return nil
 }
 
 // Clone deep-copies a bundle.
@@ -349,4 +392,90 @@ func CorruptBlockFile(path string, block uint64) error {
 
 func asn1Sig(r, s *big.Int) ([]byte, error) {
 	return asn1.Marshal(struct{ R, S *big.Int }{r, s})
+}
+
+// RewriteLink changes the record a bundle's link i proves, in the bundle
+// and inside its block's transaction alike, and recomputes the block's
+// data hash: a forger who rewrites history rather than the bundle's copy.
+func RewriteLink(b *proof.Bundle, i int, edit func(map[string]any)) error {
+	inc := &b.Links[i]
+	if inc.Block == nil {
+		return fmt.Errorf("link %d carries no block of its own", i)
+	}
+	var value []byte
+	err := editBlock(&inc.Block, true, func(blk *common.Block) error {
+		var env common.Envelope
+		var payload common.Payload
+		var tx peer.Transaction
+		var cap peer.ChaincodeActionPayload
+		var prp peer.ProposalResponsePayload
+		var action peer.ChaincodeAction
+		var rws rwset.TxReadWriteSet
+		steps := []struct {
+			raw *[]byte
+			msg proto.Message
+		}{
+			{&blk.Data.Data[inc.TxIndex], &env}, {&env.Payload, &payload}, {&payload.Data, &tx},
+		}
+		for _, s := range steps {
+			if err := proto.Unmarshal(*s.raw, s.msg); err != nil {
+				return err
+			}
+		}
+		if err := proto.Unmarshal(tx.Actions[0].Payload, &cap); err != nil {
+			return err
+		}
+		if err := proto.Unmarshal(cap.Action.ProposalResponsePayload, &prp); err != nil {
+			return err
+		}
+		if err := proto.Unmarshal(prp.Extension, &action); err != nil {
+			return err
+		}
+		if err := proto.Unmarshal(action.Results, &rws); err != nil {
+			return err
+		}
+		for _, ns := range rws.NsRwset {
+			var kv kvrwset.KVRWSet
+			if err := proto.Unmarshal(ns.Rwset, &kv); err != nil {
+				return err
+			}
+			for _, w := range kv.Writes {
+				if w.Key != inc.Key {
+					continue
+				}
+				var m map[string]any
+				if err := json.Unmarshal(w.Value, &m); err != nil {
+					return err
+				}
+				edit(m)
+				var err error
+				if w.Value, err = json.Marshal(m); err != nil {
+					return err
+				}
+				value = w.Value
+			}
+			var err error
+			if ns.Rwset, err = proto.Marshal(&kv); err != nil {
+				return err
+			}
+		}
+		if value == nil {
+			return fmt.Errorf("the transaction does not write %q", inc.Key)
+		}
+		var err error
+		for _, step := range []struct {
+			out *[]byte
+			msg proto.Message
+		}{
+			{&action.Results, &rws}, {&prp.Extension, &action}, {&cap.Action.ProposalResponsePayload, &prp},
+			{&tx.Actions[0].Payload, &cap}, {&payload.Data, &tx}, {&env.Payload, &payload}, {&blk.Data.Data[inc.TxIndex], &env},
+		} {
+			if *step.out, err = proto.Marshal(step.msg); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	inc.Value = value
+	return err
 }

@@ -1,0 +1,315 @@
+package proof
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+)
+
+// AtSkew is how far the time a bundle derives the status for may precede
+// a proven link's transaction: both are client timestamps (the query's
+// and the submitter's), which may differ by a clock's drift.
+const AtSkew = 5 * time.Minute
+
+// linked is a link the bundle proves: its kind and number, the record as
+// the transaction wrote it, and whether every check of it held.
+type linked struct {
+	kind, number string
+	inc          *Inclusion
+	tx           *Tx
+	value        []byte
+}
+
+// verifyLinks checks a signed document's links: each proven like the
+// record, decoded, and together exactly the records the latest version of
+// the document rests on; then derives its status from them at the
+// bundle's time, as the chaincode does (domain.CertificateChain,
+// domain.CredentialChain).
+func verifyLinks(r *Report, b *Bundle, kind Kind, rec *record, configs map[uint64]*Config, tr Trust) {
+	blocks := map[uint64][]byte{}
+	for _, inc := range b.inclusions() {
+		if inc.Block != nil {
+			if _, ok := blocks[inc.BlockNumber]; !ok {
+				blocks[inc.BlockNumber] = inc.Block
+			}
+		}
+	}
+	own, _ := domain.CompositeKey(kind.RecordType, b.Number)
+	byKey := map[string]*linked{}
+	var dup []string
+	for i := range b.Links {
+		inc := b.Links[i] // a copy: its block may be another inclusion's
+		if inc.Block == nil {
+			inc.Block = blocks[inc.BlockNumber]
+		}
+		rt, number := splitKey(inc.Key)
+		name := fmt.Sprintf("link[%s %s]", rt, number)
+		if byKey[inc.Key] != nil {
+			dup = append(dup, rt+" "+number)
+			continue
+		}
+		l := &linked{kind: rt, number: number, inc: &b.Links[i]}
+		byKey[inc.Key] = l
+		sub := &Report{}
+		l.tx, l.value = verifyInclusion(sub, name, b, &inc, configs, tr)
+		var err error
+		for _, c := range sub.Checks {
+			if !c.OK && err == nil {
+				err = fmt.Errorf("%s: %s", strings.TrimPrefix(c.Name, name+"."), c.Detail)
+			}
+		}
+		if err == nil {
+			err = checkLinkValue(l)
+		}
+		if err == nil && inc.Key == own {
+			err = sameRegistration(b, kind, rec, l.value)
+		}
+		detail := ""
+		if l.tx != nil {
+			detail = fmt.Sprintf("transaction %s of block %d (%s by %s at 北京时间 %s) writes it: block, orderers, submitter, validity, endorsements and write verified", short(l.tx.TxID), inc.BlockNumber, l.tx.Function(), creatorName(l.tx), domain.ChinaTime(l.tx.Timestamp.Format(time.RFC3339Nano)))
+		}
+		r.add(name, err, detail)
+	}
+
+	latest := byKey[own]
+	required, chain := requiredLinks(kind, b.Number, latest, byKey)
+	var missing, extra []string
+	for _, k := range required {
+		if byKey[k] == nil {
+			rt, n := splitKey(k)
+			missing = append(missing, rt+" "+n)
+		}
+	}
+	for k, l := range byKey {
+		if !slices.Contains(required, k) {
+			extra = append(extra, l.kind+" "+l.number)
+		}
+	}
+	slices.Sort(extra)
+	var err error
+	switch {
+	case latest == nil:
+		err = fmt.Errorf("the bundle does not prove the latest version of %s %s (link %s %s missing)", kind.Name, b.Number, kind.RecordType, b.Number)
+	case len(missing) > 0 || len(extra) > 0 || len(dup) > 0:
+		var parts []string
+		if len(missing) > 0 {
+			parts = append(parts, "missing "+strings.Join(missing, ", "))
+		}
+		if len(extra) > 0 {
+			parts = append(parts, "not a link of this "+kind.Name+": "+strings.Join(extra, ", "))
+		}
+		if len(dup) > 0 {
+			parts = append(parts, "proven twice: "+strings.Join(dup, ", "))
+		}
+		err = fmt.Errorf("%s", strings.Join(parts, "; "))
+	}
+	r.add("links.complete", err, fmt.Sprintf("the bundle proves exactly the %d records the latest version of %s %s rests on", len(required), kind.Name, b.Number))
+
+	at, err := time.Parse(time.RFC3339Nano, b.At)
+	if err != nil {
+		err = fmt.Errorf("the bundle states no time to derive the status for (at %q)", b.At)
+	} else {
+		var newest *linked
+		for _, l := range byKey {
+			if l.tx != nil && (newest == nil || l.tx.Timestamp.After(newest.tx.Timestamp)) {
+				newest = l
+			}
+		}
+		if newest != nil && at.Add(AtSkew).Before(newest.tx.Timestamp) {
+			err = fmt.Errorf("the status is derived for %s, before %s %s was written (%s)", b.At, newest.kind, newest.number, newest.tx.Timestamp.UTC().Format(time.RFC3339))
+		}
+	}
+	r.add("links.at", err, fmt.Sprintf("the status is derived for 北京时间 %s, after every proven link was written", domain.ChinaTime(b.At)))
+	for _, c := range r.Checks {
+		if !c.OK && (c.Name == "links.complete" || c.Name == "links.at" || strings.HasPrefix(c.Name, "link[")) {
+			return // no status from records that do not verify
+		}
+	}
+	var v domain.Verification
+	switch c := chain.(type) {
+	case domain.CertificateChain:
+		v = c.Verify(b.Channel, at)
+	case domain.CredentialChain:
+		v = c.Verify(b.Channel, at)
+	default:
+		return
+	}
+	v.Record = nil // the bundle holds it
+	newest := uint64(0)
+	for _, l := range byKey {
+		newest = max(newest, l.inc.BlockNumber)
+	}
+	r.Derived = &v
+	r.StatusNote = fmt.Sprintf("derived offline from the records as the blocks this bundle proves hold them (the newest is block %d): a change after them shows only in a newer bundle", newest)
+}
+
+// sameRegistration: the latest version of the document's record is the
+// registration the bundle proves, holding the same document.
+func sameRegistration(b *Bundle, kind Kind, rec *record, value []byte) error {
+	var latest record
+	if err := json.Unmarshal(value, &latest); err != nil {
+		return fmt.Errorf("the written value is not a %s record: %v", kind.Name, err)
+	}
+	if got, want := latest.provedTx(kind), rec.provedTx(kind); got != want {
+		return fmt.Errorf("the latest version names registration %s, the bundle proves %s", got, want)
+	}
+	mine, err1 := certs.Canonicalize(b.Document)
+	theirs, err2 := certs.Canonicalize(latest.Document)
+	if err1 != nil || err2 != nil || !bytes.Equal(mine, theirs) {
+		return fmt.Errorf("the latest version holds another document than the bundle's")
+	}
+	return nil
+}
+
+// checkLinkValue: the written value is a record of the link's kind, of its
+// number, whose last change is the proven transaction.
+func checkLinkValue(l *linked) error {
+	var head struct {
+		Number     string        `json:"number"`
+		CreditCode string        `json:"creditCode"`
+		KeyID      string        `json:"keyId"`
+		Last       domain.Change `json:"last"`
+	}
+	if err := json.Unmarshal(l.value, &head); err != nil {
+		return fmt.Errorf("the written value is not a %s record: %v", l.kind, err)
+	}
+	number := map[string]string{domain.TypeParty: head.CreditCode, domain.TypeIssuerKey: head.KeyID}[l.kind]
+	if number == "" {
+		number = head.Number
+	}
+	switch {
+	case number != l.number:
+		return fmt.Errorf("the written record is %s %q, not %q", l.kind, number, l.number)
+	case head.Last.TxID != l.inc.TxID:
+		return fmt.Errorf("the written record names its last change as transaction %s, the bundle %s", head.Last.TxID, l.inc.TxID)
+	}
+	return nil
+}
+
+// requiredLinks are the keys of the records the latest version of the
+// document rests on (as domain's chains follow them), and the chain
+// assembled from the proven records. A credential's agreement is known
+// only from the credential: one not proven adds no agreement.
+func requiredLinks(kind Kind, number string, latest *linked, byKey map[string]*linked) ([]string, any) {
+	var keys []string
+	need := func(recordType, number string) string {
+		k, err := domain.CompositeKey(recordType, number)
+		if err != nil {
+			return ""
+		}
+		if !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+		return k
+	}
+	own := need(kind.RecordType, number)
+	if latest == nil {
+		return keys, nil
+	}
+	value := func(k string, v any) bool {
+		l := byKey[k]
+		return l != nil && l.value != nil && json.Unmarshal(l.value, v) == nil
+	}
+	switch kind.RecordType {
+	case domain.TypeCertificate:
+		var r domain.CertificateRecord
+		if !value(own, &r) {
+			return keys, nil
+		}
+		c := domain.CertificateChain{Certificate: &r, Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}}
+		if r.AgreementNumber != "" {
+			var a domain.Agreement
+			if value(need(domain.TypeAgreement, r.AgreementNumber), &a) {
+				c.Agreement, c.Agreements[a.Number] = &a, &a
+			}
+		}
+		for _, n := range r.AuthorizationNumbers {
+			var cr domain.CredentialRecord
+			if !value(need(domain.TypeCredential, n), &cr) {
+				continue
+			}
+			c.Credentials[n] = &cr
+			var a domain.Agreement
+			if k := need(domain.TypeAgreement, cr.AgreementNumber); c.Agreements[cr.AgreementNumber] == nil && value(k, &a) {
+				c.Agreements[a.Number] = &a
+			}
+		}
+		var p domain.Party
+		if value(need(domain.TypeParty, r.EnterpriseCreditCode), &p) {
+			c.Enterprise = &p
+		}
+		var k domain.IssuerKey
+		if value(need(domain.TypeIssuerKey, r.IssuerKeyID), &k) {
+			c.Key = &k
+		}
+		return keys, c
+	case domain.TypeCredential:
+		var r domain.CredentialRecord
+		if !value(own, &r) {
+			return keys, nil
+		}
+		c := domain.CredentialChain{Credential: &r}
+		var a domain.Agreement
+		if value(need(domain.TypeAgreement, r.AgreementNumber), &a) {
+			c.Agreement = &a
+		}
+		var p domain.Party
+		if value(need(domain.TypeParty, r.HolderCreditCode), &p) {
+			c.Holder = &p
+		}
+		var k domain.IssuerKey
+		if value(need(domain.TypeIssuerKey, r.IssuerKeyID), &k) {
+			c.Key = &k
+		}
+		return keys, c
+	}
+	return keys, nil
+}
+
+// splitKey is a composite key's record type and first attribute.
+func splitKey(key string) (string, string) {
+	parts := strings.Split(strings.TrimPrefix(key, "\x00"), "\x00")
+	if len(parts) < 2 {
+		return "?", printableKey(key)
+	}
+	return parts[0], parts[1]
+}
+
+func short(id string) string {
+	if len(id) > 16 {
+		return id[:16] + "…"
+	}
+	return id
+}
+
+// printDerived writes the derived status, its cause and every link.
+func (r *Report) printDerived(w io.Writer) {
+	v := r.Derived
+	if v == nil {
+		return
+	}
+	fmt.Fprintf(w, "status at 北京时间 %s: %s（%s）\n", domain.ChinaTime(v.At), v.Status, domain.StatusNames[v.Status])
+	fmt.Fprintf(w, "  %s\n  %s\n", v.ReasonZh, v.Reason)
+	if c := v.Cause; c != nil {
+		fmt.Fprintf(w, "  cause: %s %s (%s)\n", c.Kind, c.Number, c.Status)
+	}
+	for _, l := range v.Links {
+		when := ""
+		if l.Time != "" {
+			when = "北京时间 " + domain.ChinaTime(l.Time)
+		}
+		number := l.Number
+		if len(number) > 28 {
+			number = short(number)
+		}
+		fmt.Fprintf(w, "  - %-11s %-28s %-19s %s  %s\n", l.Kind, number, l.Status, when, l.ReasonZh)
+	}
+	fmt.Fprintf(w, "  %s\n", r.StatusNote)
+}

@@ -1,0 +1,374 @@
+package prooftest
+
+import (
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"dataledger/chaincode/domain"
+	"dataledger/proof"
+)
+
+// Ledger forges a channel the tests hold every key of: a real genesis
+// configuration with each organization's root replaced by a CA of the
+// test's, then blocks of one transaction each, submitted, endorsed and
+// ordered by identities of those CAs exactly as Fabric lays them out. A
+// bundle built from its Peer verifies with Roots pinned, so tests can
+// prove any records they choose (a terminated agreement, a suspended
+// party) with no network.
+type Ledger struct {
+	Channel, Chaincode string
+	// Clock is the timestamp of the last transaction; each new one is a
+	// minute later.
+	Clock    time.Time
+	orgs     map[string]*org
+	peer     *Peer
+	versions map[string]*kvrwset.Version
+}
+
+type org struct {
+	ca  *x509.Certificate
+	key *ecdsa.PrivateKey
+	ids map[string]*signer // by node OU
+}
+
+type signer struct {
+	serialized []byte
+	key        *ecdsa.PrivateKey
+	name       string
+}
+
+// NewLedger re-roots a genesis block (every MSP of its configuration gets
+// a fresh CA) and starts a channel from it whose clock starts at start.
+func NewLedger(genesis []byte, chaincode string, start time.Time) (*Ledger, error) {
+	l := &Ledger{Chaincode: chaincode, Clock: start, orgs: map[string]*org{}, versions: map[string]*kvrwset.Version{}}
+	err := editBlock(&genesis, true, func(blk *common.Block) error {
+		var env common.Envelope
+		var payload common.Payload
+		var ce common.ConfigEnvelope
+		var ch common.ChannelHeader
+		if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
+			return err
+		}
+		if err := proto.Unmarshal(env.Payload, &payload); err != nil {
+			return err
+		}
+		if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch); err != nil {
+			return err
+		}
+		l.Channel = ch.ChannelId
+		if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+			return err
+		}
+		for _, section := range []string{"Application", "Orderer"} {
+			for _, g := range ce.Config.ChannelGroup.Groups[section].GetGroups() {
+				v := g.Values["MSP"]
+				var mc msp.MSPConfig
+				var fc msp.FabricMSPConfig
+				if err := proto.Unmarshal(v.Value, &mc); err != nil {
+					return err
+				}
+				if err := proto.Unmarshal(mc.Config, &fc); err != nil {
+					return err
+				}
+				o, err := l.org(fc.Name)
+				if err != nil {
+					return err
+				}
+				fc.RootCerts = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: o.ca.Raw})}
+				fc.IntermediateCerts = nil
+				if mc.Config, err = proto.Marshal(&fc); err != nil {
+					return err
+				}
+				if v.Value, err = proto.Marshal(&mc); err != nil {
+					return err
+				}
+			}
+		}
+		var err error
+		if payload.Data, err = proto.Marshal(&ce); err != nil {
+			return err
+		}
+		if env.Payload, err = proto.Marshal(&payload); err != nil {
+			return err
+		}
+		blk.Data.Data[0], err = proto.Marshal(&env)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if l.peer, err = NewPeer(l.Channel, chaincode, [][]byte{genesis}); err != nil {
+		return nil, err
+	}
+	l.peer.Now = start
+	return l, nil
+}
+
+// org is an organization's CA, made on first use.
+func (l *Ledger) org(mspID string) (*org, error) {
+	if o := l.orgs[mspID]; o != nil {
+		return o, nil
+	}
+	ca, key, err := NewCA("ca." + mspID + " (prooftest)")
+	if err != nil {
+		return nil, err
+	}
+	o := &org{ca: ca, key: key, ids: map[string]*signer{}}
+	l.orgs[mspID] = o
+	return o, nil
+}
+
+// identity is an organization's node of a role (client, peer, orderer).
+func (l *Ledger) identity(mspID, ou string) (*signer, error) {
+	o, err := l.org(mspID)
+	if err != nil {
+		return nil, err
+	}
+	if s := o.ids[ou]; s != nil {
+		return s, nil
+	}
+	name := ou + "." + mspID
+	certPEM, key, err := NewLeaf(o.ca, o.key, name, ou)
+	if err != nil {
+		return nil, err
+	}
+	ser, err := proto.Marshal(&msp.SerializedIdentity{Mspid: mspID, IdBytes: certPEM})
+	if err != nil {
+		return nil, err
+	}
+	s := &signer{serialized: ser, key: key, name: name}
+	o.ids[ou] = s
+	return s, nil
+}
+
+func (s *signer) sign(data []byte) ([]byte, error) {
+	h := sha256.Sum256(data)
+	return lowS(s.key, h[:])
+}
+
+// Roots are the CAs to pin: one per organization.
+func (l *Ledger) Roots() []*x509.Certificate {
+	var out []*x509.Certificate
+	for _, o := range l.orgs {
+		out = append(out, o.ca)
+	}
+	return out
+}
+
+// Peer is a peer that has committed every block of the ledger.
+func (l *Ledger) Peer() *Peer { return l.peer }
+
+// Tx is a transaction being built: its ID and time are fixed when it is
+// begun, so records can name them (a certificate its 区块链编号).
+type Tx struct {
+	ID     string
+	Time   time.Time
+	Actor  domain.Actor
+	fn     string
+	args   []string
+	nonce  []byte
+	client *signer
+	reads  []*kvrwset.KVRead
+	writes []*kvrwset.KVWrite
+	l      *Ledger
+}
+
+// Begin starts a transaction invoking fn, submitted by a client of mspID
+// acting in role.
+func (l *Ledger) Begin(mspID, role, fn string, args ...string) (*Tx, error) {
+	c, err := l.identity(mspID, "client")
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, 24)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	id := sha256.Sum256(append(slices.Clone(nonce), c.serialized...))
+	l.Clock = l.Clock.Add(time.Minute)
+	return &Tx{ID: hex.EncodeToString(id[:]), Time: l.Clock, Actor: domain.Actor{MSP: mspID, Role: role, ID: role + "@" + mspID},
+		fn: fn, args: args, nonce: nonce, client: c, l: l}, nil
+}
+
+// Change is the stamp a record written by this transaction carries.
+func (t *Tx) Change(action, reason string) domain.Change {
+	return domain.Change{TxID: t.ID, Time: t.Time.UTC().Format(time.RFC3339Nano), Actor: t.Actor, Action: action, Reason: reason}
+}
+
+// Read records a read of a record at the version the ledger holds.
+func (t *Tx) Read(recordType, number string) error {
+	k, err := domain.CompositeKey(recordType, number)
+	if err != nil {
+		return err
+	}
+	t.reads = append(t.reads, &kvrwset.KVRead{Key: k, Version: t.l.versions[k]})
+	return nil
+}
+
+// Put writes a record as JSON.
+func (t *Tx) Put(recordType, number string, v any) error {
+	k, err := domain.CompositeKey(recordType, number)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	t.writes = append(t.writes, &kvrwset.KVWrite{Key: k, Value: raw})
+	return nil
+}
+
+// Commit endorses the transaction by a peer of each of endorsers, orders
+// it in a block of its own signed by ordererMSP's orderer, and commits the
+// block.
+func (t *Tx) Commit(ordererMSP string, endorsers ...string) ([]byte, error) {
+	l := t.l
+	kv, err := proto.Marshal(&kvrwset.KVRWSet{Reads: t.reads, Writes: t.writes})
+	if err != nil {
+		return nil, err
+	}
+	results, err := proto.Marshal(&rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{{Namespace: l.Chaincode, Rwset: kv}}})
+	if err != nil {
+		return nil, err
+	}
+	ccID := &peer.ChaincodeID{Name: l.Chaincode, Version: "1"}
+	action, err := proto.Marshal(&peer.ChaincodeAction{Results: results, Response: &peer.Response{Status: 200}, ChaincodeId: ccID})
+	if err != nil {
+		return nil, err
+	}
+	args := [][]byte{[]byte(t.fn)}
+	for _, a := range t.args {
+		args = append(args, []byte(a))
+	}
+	input, err := proto.Marshal(&peer.ChaincodeInvocationSpec{ChaincodeSpec: &peer.ChaincodeSpec{ChaincodeId: ccID, Input: &peer.ChaincodeInput{Args: args}}})
+	if err != nil {
+		return nil, err
+	}
+	ccpp, err := proto.Marshal(&peer.ChaincodeProposalPayload{Input: input})
+	if err != nil {
+		return nil, err
+	}
+	chHeader, err := proto.Marshal(&common.ChannelHeader{Type: int32(common.HeaderType_ENDORSER_TRANSACTION), ChannelId: l.Channel, TxId: t.ID,
+		Timestamp: timestamppb.New(t.Time), Extension: mustMarshal(&peer.ChaincodeHeaderExtension{ChaincodeId: ccID})})
+	if err != nil {
+		return nil, err
+	}
+	sigHeader, err := proto.Marshal(&common.SignatureHeader{Creator: t.client.serialized, Nonce: t.nonce})
+	if err != nil {
+		return nil, err
+	}
+	proposalHash := sha256.Sum256(slices.Concat(chHeader, sigHeader, ccpp))
+	prp, err := proto.Marshal(&peer.ProposalResponsePayload{ProposalHash: proposalHash[:], Extension: action})
+	if err != nil {
+		return nil, err
+	}
+	var endorsements []*peer.Endorsement
+	for _, m := range endorsers {
+		p, err := l.identity(m, "peer")
+		if err != nil {
+			return nil, err
+		}
+		sig, err := p.sign(slices.Concat(prp, p.serialized))
+		if err != nil {
+			return nil, err
+		}
+		endorsements = append(endorsements, &peer.Endorsement{Endorser: p.serialized, Signature: sig})
+	}
+	cap, err := proto.Marshal(&peer.ChaincodeActionPayload{ChaincodeProposalPayload: ccpp,
+		Action: &peer.ChaincodeEndorsedAction{ProposalResponsePayload: prp, Endorsements: endorsements}})
+	if err != nil {
+		return nil, err
+	}
+	txBytes, err := proto.Marshal(&peer.Transaction{Actions: []*peer.TransactionAction{{Header: sigHeader, Payload: cap}}})
+	if err != nil {
+		return nil, err
+	}
+	payload, err := proto.Marshal(&common.Payload{Header: &common.Header{ChannelHeader: chHeader, SignatureHeader: sigHeader}, Data: txBytes})
+	if err != nil {
+		return nil, err
+	}
+	sig, err := t.client.sign(payload)
+	if err != nil {
+		return nil, err
+	}
+	env, err := proto.Marshal(&common.Envelope{Payload: payload, Signature: sig})
+	if err != nil {
+		return nil, err
+	}
+	raw, err := l.order(ordererMSP, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.peer.Commit(raw); err != nil {
+		return nil, err
+	}
+	n := uint64(l.peer.Height() - 1)
+	for _, w := range t.writes {
+		l.versions[w.Key] = &kvrwset.Version{BlockNum: n, TxNum: 0}
+	}
+	return raw, nil
+}
+
+// order makes the next block of one transaction, marked VALID, naming the
+// genesis configuration as in force, signed by ordererMSP's orderer.
+func (l *Ledger) order(ordererMSP string, env []byte) ([]byte, error) {
+	o, err := l.identity(ordererMSP, "orderer")
+	if err != nil {
+		return nil, err
+	}
+	prev, err := proof.ParseBlock(l.peer.Block(uint64(l.peer.Height() - 1)))
+	if err != nil {
+		return nil, err
+	}
+	data := &common.BlockData{Data: [][]byte{env}}
+	header := &common.BlockHeader{Number: prev.Header.Number + 1, PreviousHash: proof.HeaderHash(prev.Header), DataHash: proof.DataHash(data)}
+	value, err := proto.Marshal(&common.OrdererBlockMetadata{LastConfig: &common.LastConfig{Index: 0}})
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, 24)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	sh, err := proto.Marshal(&common.SignatureHeader{Creator: o.serialized, Nonce: nonce})
+	if err != nil {
+		return nil, err
+	}
+	sig, err := o.sign(slices.Concat(value, sh, proof.HeaderBytes(header)))
+	if err != nil {
+		return nil, err
+	}
+	sigs, err := proto.Marshal(&common.Metadata{Value: value, Signatures: []*common.MetadataSignature{{SignatureHeader: sh, Signature: sig}}})
+	if err != nil {
+		return nil, err
+	}
+	md := make([][]byte, len(common.BlockMetadataIndex_name))
+	md[common.BlockMetadataIndex_SIGNATURES] = sigs
+	md[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = []byte{byte(peer.TxValidationCode_VALID)}
+	return proto.Marshal(&common.Block{Header: header, Data: data, Metadata: &common.BlockMetadata{Metadata: md}})
+}
+
+func mustMarshal(m proto.Message) []byte {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		panic(fmt.Sprintf("prooftest: %v", err))
+	}
+	return b
+}
