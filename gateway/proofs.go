@@ -31,6 +31,10 @@ func (l ledgerSource) Record(channel, recordType, number string) ([]byte, error)
 	return network.RecordOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
 }
 
+func (l ledgerSource) Verification(channel, recordType, number string) ([]byte, error) {
+	return network.VerificationOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
+}
+
 // proofBundle serves the proof bundle of the record a number identifies
 // (credentials, certificates, objections, agreements, applications).
 func (s *Server) proofBundle(c *gin.Context) {

@@ -379,6 +379,18 @@ func RecordOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
 	return nil, domain.Invalid(domain.RuleNumber, "recordType", "%q is not a numbered record type", recordType)
 }
 
+// VerificationOf verifies a signed document by number (recordType
+// credential or certificate) undecoded: the links a proof proves.
+func VerificationOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
+	switch recordType {
+	case domain.TypeCredential:
+		return Tx.VerifyCredential(number).Raw(inv, channel)
+	case domain.TypeCertificate:
+		return Tx.VerifyCertificate(number).Raw(inv, channel)
+	}
+	return nil, domain.Invalid(domain.RuleNumber, "recordType", "%q is not a signed document's record type", recordType)
+}
+
 // Transactions names every transaction Tx declares, sorted.
 var Transactions []string
 
@@ -580,4 +592,9 @@ func (c *Client) ListDisclosedProducts(channel string, size int, bookmark string
 // Record reads a numbered record undecoded (RecordOf as this client).
 func (c *Client) Record(channel, recordType, number string) ([]byte, error) {
 	return RecordOf(c, channel, recordType, number)
+}
+
+// Verification is VerificationOf as this client.
+func (c *Client) Verification(channel, recordType, number string) ([]byte, error) {
+	return VerificationOf(c, channel, recordType, number)
 }

@@ -132,6 +132,9 @@ type Records interface {
 	// Record is the chaincode's JSON of a numbered record (recordType as
 	// in domain.NumberedRecords).
 	Record(channel, recordType, number string) ([]byte, error)
+	// Verification is the chaincode's verification of a signed document
+	// by number (recordType credential or certificate): its links.
+	Verification(channel, recordType, number string) ([]byte, error)
 }
 
 // record is what a proof reads of any record.
@@ -235,10 +238,6 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 	return b, nil
 }
 
-// verifyFunctions are the chaincode queries that derive a signed
-// document's status from its links, by record type.
-var verifyFunctions = map[string]string{domain.TypeCredential: "VerifyCredential", domain.TypeCertificate: "VerifyCertificate"}
-
 // linkTypes are the record types of the links' kinds.
 var linkTypes = map[string]string{
 	domain.LinkCertificate: domain.TypeCertificate, domain.LinkCredential: domain.TypeCredential,
@@ -249,8 +248,8 @@ var linkTypes = map[string]string{
 // proves, for each of its links, the transaction that last wrote the
 // link's record. A link with no transaction (its record is not on the
 // ledger) cannot be proven: the verifier finds it missing.
-func (b *Bundle) addLinks(src Source, blocks *blockCache, kind Kind, number string) error {
-	raw, err := src.Query(b.Channel, b.Chaincode, verifyFunctions[kind.RecordType], number)
+func (b *Bundle) addLinks(src Records, blocks *blockCache, kind Kind, number string) error {
+	raw, err := src.Verification(b.Channel, kind.RecordType, number)
 	if err != nil {
 		return fmt.Errorf("verification of %s %s: %w", kind.Name, number, err)
 	}

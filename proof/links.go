@@ -123,7 +123,7 @@ func verifyLinks(r *Report, b *Bundle, kind Kind, rec *record, configs map[uint6
 			}
 		}
 		if newest != nil && at.Add(AtSkew).Before(newest.tx.Timestamp) {
-			err = fmt.Errorf("the status is derived for %s, before %s %s was written (%s)", b.At, newest.kind, newest.number, newest.tx.Timestamp.UTC().Format(time.RFC3339))
+			err = fmt.Errorf("the status is derived for %s, before %s %s was written (%s)", b.At, newest.kind, newest.number, domain.ChinaTime(newest.tx.Timestamp.Format(time.RFC3339Nano)))
 		}
 	}
 	r.add("links.at", err, fmt.Sprintf("the status is derived for 北京时间 %s, after every proven link was written", domain.ChinaTime(b.At)))

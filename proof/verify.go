@@ -315,7 +315,7 @@ func verifyInclusion(r *Report, name string, b *Bundle, inc *Inclusion, configs 
 		r.add(name+".tx", fmt.Errorf("transaction %d of block %d cannot be read", inc.TxIndex, inc.BlockNumber), "")
 		return nil, nil
 	}
-	r.add(name+".tx", checkTx(b, inc, tx, cfg, tr), fmt.Sprintf("transaction %d of block %d is %s, invoked %s by %s at %s", inc.TxIndex, inc.BlockNumber, tx.TxID, tx.Function(), creatorName(tx), tx.Timestamp.UTC().Format(time.RFC3339)))
+	r.add(name+".tx", checkTx(b, inc, tx, cfg, tr), fmt.Sprintf("transaction %d of block %d is %s, invoked %s by %s at 北京时间 %s", inc.TxIndex, inc.BlockNumber, tx.TxID, tx.Function(), creatorName(tx), domain.ChinaTime(tx.Timestamp.Format(time.RFC3339Nano))))
 	code, ok := ValidationCode(blk, inc.TxIndex)
 	err = nil
 	switch {

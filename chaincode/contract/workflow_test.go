@@ -491,7 +491,9 @@ func TestProductStatusFollowsItsChainEverywhere(t *testing.T) {
 		return ""
 	}
 	verified := func() string {
-		return must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.VerifyCertificate(s, c.RegistrationNumber) })).Status
+		return must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) {
+			return app.VerifyCertificate(s, c.RegistrationNumber)
+		})).Status
 	}
 	party := func(action string) {
 		must[*domain.Party](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Party, error) {
@@ -525,7 +527,9 @@ func TestProductStatusFollowsItsChainEverywhere(t *testing.T) {
 	// The ledger clock past the agreement's term (2028-12-31): the
 	// authorization ended, with nothing written.
 	f.m.SetClock(time.Date(2029, 1, 1, 0, 0, 0, 0, time.UTC))
-	v := must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.VerifyCertificate(s, c.RegistrationNumber) }))
+	v := must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) {
+		return app.VerifyCertificate(s, c.RegistrationNumber)
+	}))
 	if v.Status != domain.VerifyAuthorizationEnded || listed() != domain.VerifyAuthorizationEnded || !strings.Contains(v.Reason, "expired") {
 		t.Fatalf("past the agreement's term: %s (%s), listed %s", v.Status, v.Reason, listed())
 	}
