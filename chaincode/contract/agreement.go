@@ -114,7 +114,7 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 
 // EndAgreement terminates or revokes an agreement: one write, whatever the
 // number of credentials resting on it, each of which reads revoked from
-// the next verification on (domain.CredentialRecord.EffectiveStatus).
+// the next verification on (domain.CredentialChain).
 func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domain.Agreement, error) {
 	t, next, err := a.agreementStep(s, number, domain.ActEndAgreement, action, func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
 		return domain.EndAgreement(t.j, p, ag, action, reason, t.now, t.c)
@@ -125,26 +125,14 @@ func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domai
 	return next, emit(s, t.c, changed(domain.TypeAgreement, number, action, next.Status, next.Version))
 }
 
-// agreementOf is a credential's agreement as it stands, read once per
-// transaction (seen holds those read so far, nil ones included).
-func agreementOf(s store.Store, seen map[string]*domain.Agreement, r *domain.CredentialRecord) (*domain.Agreement, error) {
-	if ag, ok := seen[r.AgreementNumber]; ok {
-		return ag, nil
-	}
-	ag, err := load[domain.Agreement](s, key(s, domain.TypeAgreement, r.AgreementNumber))
-	if err == nil {
-		seen[r.AgreementNumber] = ag
-	}
-	return ag, err
-}
-
 // standing is a credential as it stands with its agreement (see
-// domain.CredentialRecord.Standing); seen as in agreementOf. nil stays nil.
-func standing(s store.Store, seen map[string]*domain.Agreement, r *domain.CredentialRecord) (*domain.CredentialRecord, error) {
+// domain.CredentialRecord.Standing), the agreement read through l. nil
+// stays nil.
+func standing(l *linkReader, r *domain.CredentialRecord) (*domain.CredentialRecord, error) {
 	if r == nil {
 		return nil, nil
 	}
-	ag, err := agreementOf(s, seen, r)
+	ag, err := once(l, l.agreements, domain.TypeAgreement, r.AgreementNumber)
 	if err != nil {
 		return nil, err
 	}

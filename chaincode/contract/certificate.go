@@ -16,7 +16,10 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 		return nil, err
 	}
 	t, doc, canonical, k, p := sd.t, sd.doc, sd.canonical, sd.key, sd.profile
-	in := domain.RegisterInput{Doc: doc, Canonical: canonical, Key: k, Channel: s.Channel(), TxID: s.TxID(), Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}}
+	in := domain.RegisterInput{Doc: doc, Canonical: canonical, Key: k, Channel: s.Channel(), TxID: s.TxID(),
+		Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}, Keys: map[string]*domain.IssuerKey{}}
+	links := newLinkReader(s)
+	links.keys[k.KeyID] = k // read by beginSigned; credentials are mostly signed with the same key
 	if in.Existing, err = load[domain.CertificateRecord](s, key(s, domain.TypeCertificate, doc.RegistrationNumber)); err != nil {
 		return nil, err
 	}
@@ -38,15 +41,17 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 		}
 	}
 	for _, n := range doc.AuthorizationNumbers {
-		cr, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, n))
+		cr, err := once(links, links.credentials, domain.TypeCredential, n)
 		if err != nil {
 			return nil, err
 		}
 		in.Credentials[n] = cr
 		if cr != nil {
-			if _, err := agreementOf(s, in.Agreements, cr); err != nil {
+			c, err := links.credential(cr, in.Enterprise)
+			if err != nil {
 				return nil, err
 			}
+			in.Agreements[cr.AgreementNumber], in.Keys[cr.IssuerKeyID] = c.Agreement, c.Key
 		}
 	}
 	rec, err := domain.RegisterCertificate(t.j, p, in, t.now, t.c)
@@ -119,6 +124,24 @@ func once[T any](l *linkReader, seen map[string]*T, recordType, id string) (*T, 
 		seen[id] = v
 	}
 	return v, err
+}
+
+// credential is r's chain; holder, when the caller has read it, is r's
+// holder as read.
+func (l *linkReader) credential(r *domain.CredentialRecord, holder *domain.Party) (domain.CredentialChain, error) {
+	c := domain.CredentialChain{Credential: r}
+	var err error
+	if c.Agreement, err = once(l, l.agreements, domain.TypeAgreement, r.AgreementNumber); err != nil {
+		return c, err
+	}
+	if holder != nil && holder.CreditCode == r.HolderCreditCode {
+		l.parties[holder.CreditCode] = holder
+	}
+	if c.Holder, err = once(l, l.parties, domain.TypeParty, r.HolderCreditCode); err != nil {
+		return c, err
+	}
+	c.Key, err = once(l, l.keys, domain.TypeIssuerKey, r.IssuerKeyID)
+	return c, err
 }
 
 // certificate is r's chain.

@@ -70,7 +70,7 @@ func (a *App) ChangeCredentialStatus(s store.Store, number, action, reason strin
 	if err != nil {
 		return nil, err
 	}
-	if r, err = standing(s, map[string]*domain.Agreement{}, r); err != nil {
+	if r, err = standing(newLinkReader(s), r); err != nil {
 		return nil, err
 	}
 	next, err := domain.ChangeCredentialStatus(t.j, r, action, reason, t.c)
@@ -90,7 +90,7 @@ func (a *App) GetCredential(s store.Store, number string) (*domain.CredentialRec
 	if err != nil {
 		return nil, err
 	}
-	return standing(s, map[string]*domain.Agreement{}, r)
+	return standing(newLinkReader(s), r)
 }
 
 // VerifyCredential states a credential's status now, by number, derived
@@ -108,14 +108,8 @@ func (a *App) VerifyCredential(s store.Store, number string) (*domain.Verificati
 		v := domain.NotFoundVerification(domain.LinkCredential, number, s.Channel())
 		return &v, nil
 	}
-	c := domain.CredentialChain{Credential: r}
-	if c.Agreement, err = agreementOf(s, map[string]*domain.Agreement{}, r); err != nil {
-		return nil, err
-	}
-	if c.Holder, err = load[domain.Party](s, key(s, domain.TypeParty, r.HolderCreditCode)); err != nil {
-		return nil, err
-	}
-	if c.Key, err = load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, r.IssuerKeyID)); err != nil {
+	c, err := newLinkReader(s).credential(r, nil)
+	if err != nil {
 		return nil, err
 	}
 	now, err := s.Now()
@@ -168,12 +162,12 @@ func (a *App) ListCredentials(s store.Store, by, value string, pageSize int32, b
 		return nil, err
 	}
 	out := &domain.Page[domain.CredentialRecord]{Items: []domain.CredentialRecord{}, Bookmark: next}
-	agreements := map[string]*domain.Agreement{}
+	links := newLinkReader(s)
 	for _, kv := range kvs {
 		number := lastAttr(kv.Key)
 		r, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, number))
 		if err == nil {
-			r, err = standing(s, agreements, r)
+			r, err = standing(links, r)
 		}
 		if err != nil {
 			return nil, err

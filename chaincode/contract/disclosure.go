@@ -14,13 +14,13 @@ func (a *App) ListDisclosedAuthorizations(s store.Store, pageSize int32, bookmar
 	}
 	now, _ := s.Now()
 	out := &domain.Page[domain.AuthorizationDisclosure]{Items: []domain.AuthorizationDisclosure{}, Bookmark: recs.Bookmark}
-	agreements := map[string]*domain.Agreement{}
+	links := newLinkReader(s) // credentials of one agreement, holder or key read it once
 	for i := range recs.Items {
-		ag, err := agreementOf(s, agreements, &recs.Items[i])
+		c, err := links.credential(&recs.Items[i], nil)
 		if err != nil {
 			return nil, err
 		}
-		out.Items = append(out.Items, domain.DiscloseCredential(&recs.Items[i], ag, now))
+		out.Items = append(out.Items, domain.DiscloseCredential(c, now))
 	}
 	return out, nil
 }

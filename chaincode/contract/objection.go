@@ -93,11 +93,11 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 			return nil, err
 		}
 		if cert != nil {
-			agreements := map[string]*domain.Agreement{}
+			links := newLinkReader(s)
 			for _, n := range cert.AuthorizationNumbers {
 				cr, err := load[domain.CredentialRecord](s, key(s, domain.TypeCredential, n))
 				if err == nil {
-					cr, err = standing(s, agreements, cr) // one whose agreement ended is not suspended
+					cr, err = standing(links, cr) // one whose agreement ended is not suspended
 				}
 				if err != nil {
 					return nil, err

@@ -60,6 +60,7 @@ type RegisterInput struct {
 	Agreement   *Agreement                   // the application's scenario agreement
 	Credentials map[string]*CredentialRecord // by 授权编号
 	Agreements  map[string]*Agreement        // the credentials' agreements, by number
+	Keys        map[string]*IssuerKey        // the credentials' issuer keys, by key ID
 	Channel     string
 	TxID        string // GetTxID() of this transaction
 }
@@ -124,7 +125,8 @@ func RegisterCertificate(j *Jurisdiction, p Profile, in RegisterInput, now time.
 	}
 	for i, n := range d.AuthorizationNumbers {
 		cr := in.Credentials[n]
-		if cr == nil || cr.EffectiveStatus(now, in.Agreements[cr.AgreementNumber]) != CredentialValid || cr.HolderCreditCode != d.EnterpriseCreditCode {
+		if cr == nil || cr.HolderCreditCode != d.EnterpriseCreditCode ||
+			(CredentialChain{Credential: cr, Agreement: in.Agreements[cr.AgreementNumber], Holder: e, Key: in.Keys[cr.IssuerKeyID]}).Status(now) != VerifyValid {
 			return nil, Invalid(RuleCertificateLink, fieldIndex("authorizationNumbers", i), "%s is not a credential in force held by %s on this channel", n, d.EnterpriseCreditCode)
 		}
 	}

@@ -247,6 +247,9 @@ func (c CredentialChain) Links(t time.Time) []Link {
 	}
 }
 
+// Status is the credential's status at t, as Verify states it.
+func (c CredentialChain) Status(t time.Time) string { return worst(c.Links(t)...) }
+
 // Verify states the credential's status at t, derived from its links.
 func (c CredentialChain) Verify(channel string, t time.Time) Verification {
 	r := c.Credential
@@ -300,6 +303,9 @@ func (c CertificateChain) Links(t time.Time) []Link {
 	}
 	return append(links, PartyLink(c.Enterprise, r.EnterpriseCreditCode, "enterprise"), KeyLink(c.Key, r.IssuerKeyID, r.Registered))
 }
+
+// Status is the certificate's status at t, as Verify states it.
+func (c CertificateChain) Status(t time.Time) string { return worst(c.Links(t)...) }
 
 // Verify states the certificate's status at t, derived from its links.
 func (c CertificateChain) Verify(channel string, t time.Time) Verification {

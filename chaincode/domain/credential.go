@@ -163,13 +163,6 @@ func (r *CredentialRecord) Standing(ag *Agreement) *CredentialRecord {
 	return &s
 }
 
-// EffectiveStatus is the status of the credential at time t with its
-// agreement ag as it stands: the most severe its own record and its
-// agreement impose (CredentialLink, AgreementLink), as in verification.
-func (r *CredentialRecord) EffectiveStatus(t time.Time, ag *Agreement) string {
-	return worst(CredentialLink(r, t, false), AgreementLink(ag, r.AgreementNumber, AgreementCatalog, t))
-}
-
 // ChangeCredentialStatus suspends, reinstates or revokes a credential: the
 // issuing authority's decision, with a reason. Revocation is final.
 func ChangeCredentialStatus(j *Jurisdiction, r *CredentialRecord, action, reason string, c Change) (*CredentialRecord, error) {

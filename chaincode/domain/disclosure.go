@@ -20,11 +20,12 @@ type AuthorizationDisclosure struct {
 
 // DiscloseCredential is a credential's public view at t, ag being its
 // agreement as it stands.
-func DiscloseCredential(r *CredentialRecord, ag *Agreement, t time.Time) AuthorizationDisclosure {
+func DiscloseCredential(c CredentialChain, t time.Time) AuthorizationDisclosure {
+	r := c.Credential
 	var d Credential
 	_ = json.Unmarshal(r.Document, &d)
 	return AuthorizationDisclosure{AuthorizationNumber: r.Number, Holder: d.HolderName, HolderCreditCode: d.HolderCreditCode,
-		Content: d.Scope, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil, IssuingDepartment: d.IssuingDepartment, Status: r.EffectiveStatus(t, ag)}
+		Content: d.Scope, ValidFrom: r.ValidFrom, ValidUntil: r.ValidUntil, IssuingDepartment: d.IssuingDepartment, Status: c.Status(t)}
 }
 
 // ProductDisclosure is the public view of a registered product (GX 16).
@@ -48,5 +49,5 @@ func DiscloseCertificate(c *CertificateChain, t time.Time) ProductDisclosure {
 	_ = json.Unmarshal(r.Document, &d)
 	return ProductDisclosure{RegistrationNumber: r.Number, ProductName: d.ProductName, ProductType: d.ProductType, Enterprise: d.EnterpriseName,
 		ApplicationScenario: d.ApplicationScenario, RegistrationDate: d.RegistrationDate, ChainReference: d.ChainReference, PreExisting: r.PreExisting,
-		Status: worst(c.Links(t)...)}
+		Status: c.Status(t)}
 }
