@@ -74,6 +74,9 @@ type TimelineEntry struct {
 	Status string `json:"status"`
 	Reason string `json:"reason,omitempty"`
 	By     string `json:"by"`
+	// Outcome is an objection decision's outcome where the version tells
+	// it (a certificate revoked, with or without a destruction order).
+	Outcome string `json:"outcome,omitempty"`
 }
 
 func (s *Server) timeline(c *gin.Context) {
@@ -92,9 +95,10 @@ func (s *Server) timeline(c *gin.Context) {
 	out := make([]TimelineEntry, 0, len(items))
 	for _, it := range items {
 		var rec struct { // what the public sees of a credential or certificate version
-			Status         string        `json:"status"`
-			OpenObjections int           `json:"openObjections"`
-			Last           domain.Change `json:"last"`
+			Status              string        `json:"status"`
+			OpenObjections      int           `json:"openObjections"`
+			DestructionDeadline string        `json:"destructionDeadline"`
+			Last                domain.Change `json:"last"`
 		}
 		if err := json.Unmarshal(it.Record, &rec); err != nil {
 			abort(c, err)
@@ -104,10 +108,17 @@ func (s *Server) timeline(c *gin.Context) {
 		if rec.OpenObjections > 0 && status == domain.CertificateValid {
 			status = domain.VerifySuspended
 		}
-		out = append(out, TimelineEntry{TxID: it.TxID, Time: it.Time, Action: rec.Last.Action, Status: status, Reason: rec.Last.Reason, By: rec.Last.Actor.MSP})
+		e := TimelineEntry{TxID: it.TxID, Time: it.Time, Action: rec.Last.Action, Status: status, Reason: rec.Last.Reason, By: rec.Last.Actor.MSP}
+		if rec.Last.Action == "decide" && status == domain.CertificateRevoked {
+			e.Outcome = domain.OutcomeRegistrationRevoked
+			if rec.DestructionDeadline != "" {
+				e.Outcome = domain.OutcomeDataDestructionOrdered
+			}
+		}
+		out = append(out, e)
 	}
 	if numbered.RecordType == domain.TypeCredential && len(out) > 0 {
-		// A credential whose agreement ended reads revoked without a
+		// A credential whose agreement ended reads authorization-ended without a
 		// version of its own: the ending is its last event.
 		now, err := network.Tx.GetCredential(number).Evaluate(s.as(c), channel)
 		if err != nil {

@@ -223,7 +223,7 @@ func requiredLinks(kind Kind, number string, latest *linked, byKey map[string]*l
 		if !value(own, &r) {
 			return keys, nil
 		}
-		c := domain.CertificateChain{Certificate: &r, Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}}
+		c := domain.CertificateChain{Certificate: &r, Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}, Keys: map[string]*domain.IssuerKey{}}
 		if r.AgreementNumber != "" {
 			var a domain.Agreement
 			if value(need(domain.TypeAgreement, r.AgreementNumber), &a) {
@@ -239,6 +239,10 @@ func requiredLinks(kind Kind, number string, latest *linked, byKey map[string]*l
 			var a domain.Agreement
 			if k := need(domain.TypeAgreement, cr.AgreementNumber); c.Agreements[cr.AgreementNumber] == nil && value(k, &a) {
 				c.Agreements[a.Number] = &a
+			}
+			var ck domain.IssuerKey
+			if cr.IssuerKeyID != r.IssuerKeyID && value(need(domain.TypeIssuerKey, cr.IssuerKeyID), &ck) {
+				c.Keys[ck.KeyID] = &ck
 			}
 		}
 		var p domain.Party

@@ -113,8 +113,8 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 }
 
 // EndAgreement terminates or revokes an agreement: one write, whatever the
-// number of credentials resting on it, each of which reads revoked from
-// the next verification on (domain.CredentialChain).
+// number of credentials resting on it, each of which reads
+// authorization-ended from the next verification on (domain.CredentialChain).
 func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domain.Agreement, error) {
 	t, next, err := a.agreementStep(s, number, domain.ActEndAgreement, action, func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
 		return domain.EndAgreement(t.j, p, ag, action, reason, t.now, t.c)

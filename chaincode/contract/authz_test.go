@@ -421,7 +421,7 @@ func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 	}
 	for _, n := range numbers {
 		r := must[*domain.CredentialRecord](t)(run(f, cityAClerk, func(s store.Store) (*domain.CredentialRecord, error) { return app.GetCredential(s, n) }))
-		if r.Status != domain.CredentialRevoked || r.Last.TxID != txID || !strings.Contains(r.StatusReason, f.agreem) {
+		if r.Status != domain.CredentialAuthorizationEnded || r.Last.TxID != txID || !strings.Contains(r.StatusReason, f.agreem) {
 			t.Fatalf("GetCredential %s after termination: %s %q (last tx %s)", n, r.Status, r.StatusReason, r.Last.TxID)
 		}
 		for _, action := range []string{"suspend", "reinstate", "revoke"} {
@@ -438,7 +438,7 @@ func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 		t.Fatalf("listed %d credentials of the agreement, want 3", len(listed.Items))
 	}
 	for _, r := range listed.Items {
-		if r.Status != domain.CredentialRevoked {
+		if r.Status != domain.CredentialAuthorizationEnded {
 			t.Fatalf("ListCredentials shows %s as %s", r.Number, r.Status)
 		}
 	}

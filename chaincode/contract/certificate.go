@@ -89,7 +89,9 @@ func (a *App) GetCertificate(s store.Store, number string) (*domain.CertificateR
 // (domain.CertificateChain): the certificate, its scenario agreement, each
 // listed credential and its agreement, the enterprise and the issuer key,
 // each once; nil when no certificate has the number. Reads: 4 + 2 per
-// listed credential at most (credentials under one agreement share it).
+// listed credential at most (credentials under one agreement share it),
+// and the key of a credential signed with another key than the
+// certificate's.
 func (a *App) certificateChain(s store.Store, number string) (*domain.CertificateChain, error) {
 	r, err := a.loadCertificate(s, number)
 	if err != nil || r == nil {
@@ -146,7 +148,7 @@ func (l *linkReader) credential(r *domain.CredentialRecord, holder *domain.Party
 
 // certificate is r's chain.
 func (l *linkReader) certificate(r *domain.CertificateRecord) (*domain.CertificateChain, error) {
-	c := &domain.CertificateChain{Certificate: r, Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}}
+	c := &domain.CertificateChain{Certificate: r, Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}, Keys: map[string]*domain.IssuerKey{}}
 	var err error
 	if n := r.AgreementNumber; n != "" {
 		if c.Agreement, err = once(l, l.agreements, domain.TypeAgreement, n); err != nil {
@@ -162,6 +164,11 @@ func (l *linkReader) certificate(r *domain.CertificateRecord) (*domain.Certifica
 		if cr != nil {
 			if c.Agreements[cr.AgreementNumber], err = once(l, l.agreements, domain.TypeAgreement, cr.AgreementNumber); err != nil {
 				return nil, err
+			}
+			if cr.IssuerKeyID != r.IssuerKeyID {
+				if c.Keys[cr.IssuerKeyID], err = once(l, l.keys, domain.TypeIssuerKey, cr.IssuerKeyID); err != nil {
+					return nil, err
+				}
 			}
 		}
 	}
@@ -197,7 +204,8 @@ func (a *App) VerifyCertificateDocument(s store.Store, signedJSON string) (*doma
 	env, doc, canonical, err := decodeSigned[*domain.Certificate](signedJSON)
 	if err != nil {
 		re, _ := domain.AsRule(err)
-		return &domain.Verification{Status: domain.VerifyTampered, Channel: s.Channel(), Reason: "the document is not a well-formed signed certificate: " + re.Error()}, nil
+		return &domain.Verification{Status: domain.VerifyTampered, Channel: s.Channel(), Reason: "the document is not a well-formed signed certificate: " + re.Error(),
+			ReasonZh: "所出示的文件不是格式正确的已签名登记证书：" + re.Error()}, nil
 	}
 	v, err := a.VerifyCertificate(s, doc.RegistrationNumber)
 	if err != nil || v.Status == domain.VerifyNotFound {

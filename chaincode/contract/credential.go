@@ -128,7 +128,8 @@ func (a *App) VerifyCredentialDocument(s store.Store, signedJSON string) (*domai
 	if err != nil {
 		// A document that does not even parse as a credential cannot be genuine.
 		re, _ := domain.AsRule(err)
-		return &domain.Verification{Status: domain.VerifyTampered, Channel: s.Channel(), Reason: "the document is not a well-formed signed credential: " + re.Error()}, nil
+		return &domain.Verification{Status: domain.VerifyTampered, Channel: s.Channel(), Reason: "the document is not a well-formed signed credential: " + re.Error(),
+			ReasonZh: "所出示的文件不是格式正确的已签名电子凭证：" + re.Error()}, nil
 	}
 	v, err := a.VerifyCredential(s, doc.AuthorizationNumber)
 	if err != nil || v.Status == domain.VerifyNotFound {

@@ -99,7 +99,8 @@ func verifySignature(env *certs.Envelope, k *domain.IssuerKey) error {
 // difference, otherwise the registered record's verification v.
 func checkPresented(s store.Store, env *certs.Envelope, canonical, registered []byte, v *domain.Verification) (*domain.Verification, error) {
 	tampered := func(reason string) *domain.Verification {
-		return &domain.Verification{Status: domain.VerifyTampered, Number: v.Number, Channel: v.Channel, TxID: v.TxID, Time: v.Time, KeyID: v.KeyID, Reason: reason}
+		return &domain.Verification{Status: domain.VerifyTampered, Number: v.Number, Channel: v.Channel, TxID: v.TxID, Time: v.Time, KeyID: v.KeyID, Reason: reason,
+			ReasonZh: "所出示的文件与链上登记的文件不一致或签名无效：" + reason}
 	}
 	if diff := differingMembers(registered, canonical); len(diff) > 0 {
 		return tampered(fmt.Sprintf("the document differs from the one registered in tx %s in %v", v.TxID, diff)), nil

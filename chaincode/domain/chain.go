@@ -27,7 +27,7 @@ const (
 type Link struct {
 	Kind     string `json:"kind"`
 	Number   string `json:"number"`          // 授权编号, 登记号, agreement number, credit code or key ID
-	Role     string `json:"role,omitempty"`  // scenario/catalog agreement, enterprise/holder party
+	Role     string `json:"role,omitempty"`  // scenario/catalog agreement, enterprise/holder party, the key's department
 	State    string `json:"state,omitempty"` // the record's own status (terminated, exited, …)
 	Status   string `json:"status"`
 	TxID     string `json:"txId,omitempty"` // the transaction that set State
@@ -37,11 +37,21 @@ type Link struct {
 }
 
 // severity orders the statuses a link may impose: the document's status is
-// the most severe of its links' (a suspension lifts, an ended
-// authorization does not, a revocation is final).
+// the most severe of its links' (a suspension lifts when the link is
+// reinstated, an ended authorization only with a new or extended
+// agreement, a revocation is final).
 var severity = map[string]int{
 	VerifyValid: 0, VerifyPending: 1, VerifySuspended: 2, VerifyExpired: 3,
 	VerifyAuthorizationEnded: 4, VerifyRevoked: 5,
+}
+
+// rank is a status's severity; one not in the table ranks above every
+// other (fail closed).
+func rank(status string) int {
+	if r, ok := severity[status]; ok {
+		return r
+	}
+	return len(severity)
 }
 
 // StatusNames are the statuses' Chinese names, for pages and sentences.
@@ -275,6 +285,7 @@ type CertificateChain struct {
 	Agreements  map[string]*Agreement        // the credentials' agreements, by number
 	Enterprise  *Party
 	Key         *IssuerKey
+	Keys        map[string]*IssuerKey // the listed credentials' issuer keys other than Key, by key ID
 }
 
 // Links are the certificate's links in the order a verifier follows them:
@@ -283,9 +294,17 @@ type CertificateChain struct {
 func (c CertificateChain) Links(t time.Time) []Link {
 	r := c.Certificate
 	links := []Link{CertificateLink(r)}
-	if r.AgreementNumber != "" {
+	switch {
+	case r.AgreementNumber != "":
 		links = append(links, AgreementLink(c.Agreement, r.AgreementNumber, AgreementScenario, t))
+	case !r.PreExisting:
+		l := Link{Kind: LinkAgreement, Role: AgreementScenario}
+		l.set(VerifyAuthorizationEnded, "the certificate names no scenario agreement (GX 12(3))", "证书未记载场景授权协议（GX 12(3)）")
+		links = append(links, l)
 	}
+	// A pre-existing product rests on the authorizations it lists, if any
+	// (GX 12(7) registers it directly; an operator's own product lists
+	// none: its operation agreement is not on the certificate).
 	seen := map[string]bool{r.AgreementNumber: r.AgreementNumber != ""}
 	for _, n := range r.AuthorizationNumbers {
 		cr := c.Credentials[n]
@@ -299,6 +318,17 @@ func (c CertificateChain) Links(t time.Time) []Link {
 		if !seen[cr.AgreementNumber] {
 			seen[cr.AgreementNumber] = true
 			links = append(links, AgreementLink(c.Agreements[cr.AgreementNumber], cr.AgreementNumber, AgreementCatalog, t))
+		}
+		if cr.IssuerKeyID != r.IssuerKeyID {
+			// Signed with another key: compromised before it was issued,
+			// the credential ends the certificate's authorization. (With
+			// the certificate's own key, that key's link already decides:
+			// the credential was issued before the registration.)
+			l := KeyLink(c.Keys[cr.IssuerKeyID], cr.IssuerKeyID, cr.Issued)
+			if l.Status == VerifyRevoked {
+				l.Status = VerifyAuthorizationEnded
+			}
+			links = append(links, l)
 		}
 	}
 	return append(links, PartyLink(c.Enterprise, r.EnterpriseCreditCode, "enterprise"), KeyLink(c.Key, r.IssuerKeyID, r.Registered))
@@ -330,7 +360,7 @@ func (v *Verification) decide(links []Link, t time.Time, validEn, validZh string
 	v.Links, v.At = links, t.In(CST).Format(time.RFC3339)
 	v.Status, v.Reason, v.ReasonZh, v.Cause = VerifyValid, validEn, validZh, nil
 	for i := range links {
-		if severity[links[i].Status] > severity[v.Status] {
+		if rank(links[i].Status) > rank(v.Status) {
 			v.Status, v.Cause = links[i].Status, &links[i]
 		}
 	}
@@ -344,7 +374,7 @@ func (v *Verification) decide(links []Link, t time.Time, validEn, validZh string
 func worst(links ...Link) string {
 	s := VerifyValid
 	for _, l := range links {
-		if severity[l.Status] > severity[s] {
+		if rank(l.Status) > rank(s) {
 			s = l.Status
 		}
 	}

@@ -77,6 +77,22 @@ func TestEveryLinkDecidesTheCertificatesStatus(t *testing.T) {
 		{"key retired after registration", func(c *CertificateChain) {
 			c.Key.Status, c.Key.ValidUntil, c.Key.Last = KeyRetired, "2026-04-01", change("kr", "轮换")
 		}, june, VerifyValid, "", ""},
+		{"listed credential signed with another key, compromised before it was issued", func(c *CertificateChain) {
+			c.Credentials["SQ-1"].IssuerKeyID = "K2"
+			c.Keys = map[string]*IssuerKey{"K2": {KeyID: "K2", Department: "局", ValidFrom: "2026-01-01", ValidUntil: "2030-12-31", Status: KeyRevoked,
+				CompromisedAt: "2026-03-02T01:00:00Z", Last: change("k2", "私钥泄露")}} // at the very issue time
+		}, june, VerifyAuthorizationEnded, LinkIssuerKey, "k2"},
+		{"listed credential signed with another key, compromised after it was issued", func(c *CertificateChain) {
+			c.Credentials["SQ-1"].IssuerKeyID = "K2"
+			c.Keys = map[string]*IssuerKey{"K2": {KeyID: "K2", Department: "局", ValidFrom: "2026-01-01", ValidUntil: "2030-12-31", Status: KeyRevoked,
+				CompromisedAt: "2026-03-02T01:00:00.000000001Z", Last: change("k2", "私钥泄露")}}
+		}, june, VerifyValid, "", ""},
+		{"an unreadable compromise time reads compromised", func(c *CertificateChain) {
+			c.Key.Status, c.Key.CompromisedAt, c.Key.Last = KeyRevoked, "garbled", change("kc", "私钥泄露")
+		}, june, VerifyRevoked, LinkIssuerKey, "kc"},
+		{"a certificate from the workflow that names no scenario agreement", func(c *CertificateChain) {
+			c.Certificate.AgreementNumber = ""
+		}, june, VerifyAuthorizationEnded, LinkAgreement, ""},
 		{"revoked outranks suspended whatever the order", func(c *CertificateChain) {
 			c.Certificate.OpenObjections = 1
 			c.Key.Status, c.Key.CompromisedAt, c.Key.Last = KeyRevoked, "2026-03-01T00:00:00Z", change("kc", "私钥泄露")
@@ -89,7 +105,7 @@ func TestEveryLinkDecidesTheCertificatesStatus(t *testing.T) {
 			if v.Status != tc.want {
 				t.Fatalf("status %s, want %s (%s)", v.Status, tc.want, v.Reason)
 			}
-			if len(v.Links) != 6 && tc.name != "listed credential missing" {
+			if want := 6 + len(c.Keys); len(v.Links) != want && tc.name != "listed credential missing" {
 				t.Fatalf("%d links, want certificate, 2 agreements, credential, enterprise, key: %+v", len(v.Links), v.Links)
 			}
 			if tc.causeKind == "" {
@@ -174,9 +190,20 @@ func TestKeyCompromiseIsStatedOnRevocationWithinTheKeysLife(t *testing.T) {
 			t.Errorf("%s at %q: %v, want %s on compromisedAt", bad.action, bad.at, err, RuleKeyCompromise)
 		}
 	}
-	got, err := EndIssuerKey(j, k, "revoke", "泄露", "", "2026-05-01T08:00:00+08:00", now, Change{})
-	if err != nil || got.CompromisedAt != "2026-05-01T00:00:00Z" || got.Status != KeyRevoked {
-		t.Fatalf("%+v %v", got, err)
+	withdrawn, err := EndIssuerKey(j, k, "revoke", "停用", "", "", now, Change{})
+	if err != nil || withdrawn.CompromisedAt != "" {
+		t.Fatalf("withdrawn: %+v %v", withdrawn, err)
+	}
+	got, err := EndIssuerKey(j, withdrawn, "revoke", "泄露", "", "2026-05-01T08:00:00.5+08:00", now, Change{})
+	if err != nil || got.CompromisedAt != "2026-05-01T00:00:00.5Z" || got.Status != KeyRevoked {
+		t.Fatalf("a withdrawn key marked compromised: %+v %v", got, err)
+	}
+	if _, err := EndIssuerKey(j, got, "revoke", "泄露", "", "2026-05-01T08:00:00.6+08:00", now, Change{}); err == nil {
+		t.Fatal("a compromise moved later")
+	}
+	earlier, err := EndIssuerKey(j, got, "revoke", "更早泄露", "", "2026-05-01T08:00:00+08:00", now, Change{})
+	if err != nil || earlier.CompromisedAt != "2026-05-01T00:00:00Z" {
+		t.Fatalf("a compromise moved earlier: %+v %v", earlier, err)
 	}
 }
 

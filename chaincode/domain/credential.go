@@ -12,6 +12,9 @@ const (
 	CredentialRevoked   = "revoked"
 	CredentialExpired   = "expired" // derived: past validUntil
 	CredentialPending   = "pending" // derived: before validFrom
+	// CredentialAuthorizationEnded is derived: its agreement was
+	// terminated or revoked (Standing).
+	CredentialAuthorizationEnded = VerifyAuthorizationEnded
 )
 
 // Credential rule codes.
@@ -148,18 +151,19 @@ func IssueCredential(j *Jurisdiction, p Profile, in IssueInput, now time.Time, c
 
 // Standing is the record as it stands with its agreement ag as it stands
 // now: when the agreement has ended (SPEC §4.3: on termination the
-// authorization is revoked) a copy that reads revoked, its last change
-// being the agreement's ending; otherwise the record itself. Derived, so
-// ending an agreement is one write whatever the number of its
-// credentials, and every reader (verification, lists, a certificate that
-// lists it, a status change) sees the same. nil ag: not on the ledger,
-// which the issuance rules exclude.
+// authorization is revoked) a copy that reads authorization-ended, its
+// last change being the agreement's ending; otherwise the record itself.
+// Derived, so ending an agreement is one write whatever the number of its
+// credentials; reads of the record (Get, lists, the timeline) and status
+// changes (a credential whose authorization ended is neither suspended nor
+// reinstated) see what verification says of the agreement. nil ag: not on
+// the ledger, which the issuance rules exclude.
 func (r *CredentialRecord) Standing(ag *Agreement) *CredentialRecord {
 	if r.Status == CredentialRevoked || !ag.Ended() {
 		return r
 	}
 	s := *r
-	s.Status, s.StatusReason, s.Last = CredentialRevoked, "revoked with its agreement: "+ag.EndedReason(), ag.Last
+	s.Status, s.StatusReason, s.Last = CredentialAuthorizationEnded, "authorization ended with its agreement: "+ag.EndedReason(), ag.Last
 	return &s
 }
 

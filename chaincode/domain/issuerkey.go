@@ -124,6 +124,10 @@ func EndIssuerKey(j *Jurisdiction, k *IssuerKey, action, reason, replacedBy, com
 		next.ReplacedBy = replacedBy
 	case action == "revoke" && k.Status != KeyRevoked:
 		next.Status = KeyRevoked
+	case action == "revoke" && compromisedAt != "" && (k.CompromisedAt == "" || earlier(next.CompromisedAt, k.CompromisedAt)):
+		// A key withdrawn before its compromise was known is marked
+		// compromised, or its compromise moved earlier, by revoking it
+		// again; never later.
 	default:
 		return nil, Conflict(RuleKeyStatus, "status", "cannot %s a key that is %s", action, k.Status)
 	}
@@ -153,6 +157,13 @@ func (k *IssuerKey) CanSign(j *Jurisdiction, keyID, department string, t time.Ti
 	return nil
 }
 
+// earlier tells whether RFC 3339 time a is before b.
+func earlier(a, b string) bool {
+	ta, err1 := time.Parse(time.RFC3339Nano, a)
+	tb, err2 := time.Parse(time.RFC3339Nano, b)
+	return err1 == nil && err2 == nil && ta.Before(tb)
+}
+
 // CompromisedBy tells whether a document registered by change reg was
 // registered at or after the key's compromise.
 func (k *IssuerKey) CompromisedBy(reg Change) bool {
@@ -161,7 +172,7 @@ func (k *IssuerKey) CompromisedBy(reg Change) bool {
 	}
 	at, err1 := time.Parse(time.RFC3339Nano, k.CompromisedAt)
 	t, err2 := time.Parse(time.RFC3339Nano, reg.Time)
-	return err1 == nil && (err2 != nil || !t.Before(at))
+	return err1 != nil || err2 != nil || !t.Before(at) // unreadable: compromised (fail closed)
 }
 
 // UsableAt refuses unless the key may sign a document registered at t:

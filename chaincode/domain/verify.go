@@ -7,8 +7,9 @@ import (
 // Verification outcomes (SPEC §5). A verifier tells them apart: suspended
 // lifts when the link that caused it is reinstated; authorization-ended
 // (agreement terminated or expired, credential revoked or expired, party
-// exited) does not; revoked is final (revoked, registration revoked,
-// destruction ordered, key compromised before registration).
+// exited) lifts only where an agreement's term is extended; revoked is
+// final (revoked, registration revoked, destruction ordered, key
+// compromised before registration).
 const (
 	VerifyValid              = "valid"
 	VerifySuspended          = "suspended"

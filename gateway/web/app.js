@@ -171,11 +171,11 @@
   function actionName(it) {
     var a = it.action || "", r = it.reason || "";
     if (a === "decide" || a === "objection_decision") {
-      if (/驳回|dismiss/i.test(r)) { return ["驳回异议", "Objection dismissed"]; }
-      if (/authorization to be changed|authorization_changed|变更授权/.test(r)) { return ["异议成立，待变更授权", "Objection upheld: authorization to be changed"]; }
-      if (/data_destruction_ordered|数据销毁/.test(r)) { return ["异议成立，撤销登记并责令销毁数据", "Objection upheld: data destruction ordered"]; }
-      if (it.status === "revoked") { return ["异议成立，撤销登记", "Objection upheld: registration revoked"]; }
-      if (it.status === "valid") { return ["驳回异议，恢复有效", "Objection dismissed: in force again"]; }
+      // The outcome as the gateway read it from the version; the free-text
+      // reason is never trusted to name it.
+      if (it.outcome === "data_destruction_ordered") { return ["异议成立，撤销登记并责令销毁数据", "Objection upheld: data destruction ordered"]; }
+      if (it.outcome === "registration_revoked" || it.status === "revoked") { return ["异议成立，撤销登记", "Objection upheld: registration revoked"]; }
+      if (it.status === "valid") { return ["异议已决定，登记继续有效", "Objection decided: registration stays in force"]; }
       return ACTIONS.decide;
     }
     if (/with its agreement/.test(r) && (a === "terminate" || a === "revoke")) { return a === "terminate" ? ["协议终止", "Agreement terminated"] : ["协议撤销", "Agreement revoked"]; }
