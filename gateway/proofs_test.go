@@ -77,7 +77,7 @@ func TestProofBundleCarriesTheStatusLinks(t *testing.T) {
 		h.ServeHTTP(w, httptest.NewRequest(method, path, strings.NewReader(body)))
 		return w
 	}
-	for path, number := range map[string]string{"certificates": "DJ-450100-2026-RGRN8023-N", "credentials": "SQ-450100-2026-QRQUP6TR-6"} {
+	for path, number := range map[string]string{"certificates": "DJ-450100-2026-80Y95700-1", "credentials": "SQ-450100-2026-3Y2U04ET-6"} {
 		w := do(http.MethodGet, "/api/v1/"+path+"/"+number+"/proof", "")
 		if w.Code != http.StatusOK {
 			t.Fatalf("%s: %d %s", number, w.Code, w.Body)

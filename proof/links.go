@@ -34,12 +34,19 @@ type linked struct {
 // domain.CredentialChain).
 func verifyLinks(r *Report, b *Bundle, kind Kind, rec *record, configs map[uint64]*Config, tr Trust) {
 	blocks := map[uint64][]byte{}
+	var twice []string
 	for _, inc := range b.inclusions() {
 		if inc.Block != nil {
-			if _, ok := blocks[inc.BlockNumber]; !ok {
+			if have, ok := blocks[inc.BlockNumber]; !ok {
 				blocks[inc.BlockNumber] = inc.Block
+			} else if !bytes.Equal(have, inc.Block) {
+				twice = append(twice, fmt.Sprint(inc.BlockNumber))
 			}
 		}
+	}
+	if len(twice) > 0 { // one number, one block: what is bounded is what is checked
+		r.add("links.blocks", fmt.Errorf("the bundle carries different blocks numbered %s", strings.Join(twice, ", ")), "")
+		return
 	}
 	own, _ := domain.CompositeKey(kind.RecordType, b.Number)
 	byKey := map[string]*linked{}
@@ -122,8 +129,11 @@ func verifyLinks(r *Report, b *Bundle, kind Kind, rec *record, configs map[uint6
 				newest = l
 			}
 		}
-		if newest != nil && at.Add(AtSkew).Before(newest.tx.Timestamp) {
+		switch {
+		case newest != nil && at.Add(AtSkew).Before(newest.tx.Timestamp):
 			err = fmt.Errorf("the status is derived for %s, before %s %s was written (%s)", b.At, newest.kind, newest.number, domain.ChinaTime(newest.tx.Timestamp.Format(time.RFC3339Nano)))
+		case at.After(time.Now().Add(AtSkew)):
+			err = fmt.Errorf("the status is derived for %s, a time still to come", domain.ChinaTime(b.At))
 		}
 	}
 	r.add("links.at", err, fmt.Sprintf("the status is derived for 北京时间 %s, after every proven link was written", domain.ChinaTime(b.At)))
@@ -142,12 +152,16 @@ func verifyLinks(r *Report, b *Bundle, kind Kind, rec *record, configs map[uint6
 		return
 	}
 	v.Record = nil // the bundle holds it
-	newest := uint64(0)
+	newest, written := uint64(0), time.Time{}
 	for _, l := range byKey {
 		newest = max(newest, l.inc.BlockNumber)
+		if l.tx != nil && l.tx.Timestamp.After(written) {
+			written = l.tx.Timestamp
+		}
 	}
 	r.Derived = &v
-	r.StatusNote = fmt.Sprintf("derived offline from the records as the blocks this bundle proves hold them (the newest is block %d): a change after them shows only in a newer bundle", newest)
+	r.StatusNote = fmt.Sprintf("derived offline for 北京时间 %s from the records as the blocks this bundle proves hold them (the newest is block %d, last written 北京时间 %s): a change after them shows only in a newer bundle, whatever time it is derived for",
+		domain.ChinaTime(b.At), newest, domain.ChinaTime(written.Format(time.RFC3339Nano)))
 }
 
 // sameRegistration: the latest version of the document's record is the

@@ -54,7 +54,7 @@ func roots(t *testing.T) []*x509.Certificate {
 var updateFixtures = flag.Bool("update-fixtures", false, "rebuild testdata/{certificate,credential}.proof.json from testdata/nanning")
 
 // fixtureNumbers are the records the fixture bundles prove.
-var fixtureNumbers = map[string]string{"certificate": "DJ-450100-2026-RGRN8023-N", "credential": "SQ-450100-2026-QRQUP6TR-6"}
+var fixtureNumbers = map[string]string{"certificate": "DJ-450100-2026-80Y95700-1", "credential": "SQ-450100-2026-3Y2U04ET-6"}
 
 // TestFixturesAreTheBlockFilesBundles: each fixture bundle is what
 // proof.Build makes from a peer holding the block file (its status derived

@@ -23,7 +23,7 @@ func TestProofVerifyPrintsTheDerivedStatus(t *testing.T) {
 	}
 	code, out, _ = cli(t, "proof", "verify", "--json", "--trust", roots, fixture)
 	var rep proof.Report
-	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || rep.Derived == nil || rep.Derived.Status != "valid" || len(rep.Derived.Links) != 3 {
+	if err := json.Unmarshal([]byte(out), &rep); code != 0 || err != nil || rep.Derived == nil || rep.Derived.Status != "valid" || len(rep.Derived.Links) != 4 { // certificate, scenario agreement, enterprise, key
 		t.Fatalf("--json: %d %v %s", code, err, out)
 	}
 
