@@ -68,7 +68,7 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 	if err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
-	fmt.Fprintf(w, "   %s %s (%s, %s) status %s, onboarded %s by %s/%s\n", p.CreditCode, p.Name, domain.PartyRoles[p.Role], p.DivisionCode, p.Status, p.Onboarded.Time, p.Onboarded.Actor.MSP, p.Onboarded.Actor.Role)
+	fmt.Fprintf(w, "   %s %s (%s, %s) status %s, onboarded %s by %s/%s\n", p.CreditCode, p.Name, domain.PartyRoles[p.Role], p.DivisionCode, p.Status, "北京时间 "+domain.ChinaTime(p.Onboarded.Time), p.Onboarded.Actor.MSP, p.Onboarded.Actor.Role)
 
 	fmt.Fprintln(w, "3. a clerk without the authority role tries to change nanning's policy profile")
 	clerk, err := n.Connect("CityAMSP", "clerk", nil)
@@ -149,7 +149,7 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 	for _, h := range hist {
 		var r domain.CredentialRecord
 		_ = json.Unmarshal(h.Record, &r)
-		fmt.Fprintf(w, "   %s  tx %s…  %s by %s/%s → %s %s\n", h.Time, h.TxID[:16], r.Last.Action, r.Last.Actor.MSP, r.Last.Actor.Role, r.Status, r.Last.Reason)
+		fmt.Fprintf(w, "   %s  tx %s…  %s by %s/%s → %s %s\n", "北京时间 "+domain.ChinaTime(h.Time), h.TxID[:16], r.Last.Action, r.Last.Actor.MSP, r.Last.Actor.Role, r.Status, r.Last.Reason)
 	}
 
 	fmt.Fprintln(w, "9. anyone holding the credential and the issuer's public key verifies the signature offline")
