@@ -246,10 +246,14 @@ func TestOrdererKilledTransactionsStillCommit(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		code := newCreditCode("450102")
 		// If the victim led the Raft cluster, the other two elect a leader
-		// first (a few seconds); a submit refused meanwhile is retried.
+		// first (a few seconds); a submit refused meanwhile is retried, and
+		// so is one the dying leader accepted and never ordered (its commit
+		// status is waited for 15 s, not the client's minute).
 		var err error
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-			_, err = op.Submit("nanning", "RegisterParty", partyArg(code, fmt.Sprintf("南宁第%d数据公司", i), "450102"))
+		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+			ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+			_, err = op.SubmitContext(ctx, "nanning", "RegisterParty", partyArg(code, fmt.Sprintf("南宁第%d数据公司", i), "450102"))
+			cancel()
 			if domain.IsRule(err, domain.RulePartyUnique) {
 				err = nil // an earlier attempt did commit
 			}
