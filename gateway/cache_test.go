@@ -223,3 +223,43 @@ func TestVerificationAnswersInTheCallersLanguage(t *testing.T) {
 		t.Fatalf("%d ledger reads for one verification in two languages", l.reads)
 	}
 }
+
+// The gateway reads a verification's head only (verificationHead): the
+// members it needs must be encoded before the links and the record.
+func TestVerificationHeadComesFirst(t *testing.T) {
+	v := domain.Verification{Status: "valid", Reason: "r", ReasonZh: "理由", Number: "n", Channel: "c", TxID: "t", Time: "x", KeyID: "k",
+		Links: []domain.Link{{Kind: "party", Reason: "x"}}, Record: json.RawMessage(`{"txId":"not this one"}`)}
+	raw, _ := json.Marshal(v)
+	h, err := verificationHead(raw)
+	if err != nil || h != (answerHead{TxID: "t", Reason: "r", ReasonZh: "理由"}) {
+		t.Fatalf("head of %s: %+v %v", raw, h, err)
+	}
+	nf, _ := json.Marshal(domain.NotFoundVerification(domain.LinkCredential, "SQ-1", "nanning"))
+	if h, err := verificationHead(nf); err != nil || h.TxID != "" || h.Reason == "" || h.ReasonZh == "" {
+		t.Fatalf("head of a not-found answer: %+v %v", h, err)
+	}
+	for _, bad := range []string{`[]`, `{"reason":1}`, `{"reason":"a"`, ``} {
+		if _, err := verificationHead([]byte(bad)); err == nil && bad != `{"reason":"a"` {
+			t.Errorf("%q read as a verification", bad)
+		}
+	}
+}
+
+func BenchmarkVerificationHead(b *testing.B) {
+	links := make([]domain.Link, 6)
+	for i := range links {
+		links[i] = domain.Link{Kind: "agreement", Number: "XY-450100-2026-ABCDEFGH-1", Reason: strings.Repeat("理由", 40), ReasonZh: strings.Repeat("理由", 40)}
+	}
+	raw, _ := json.Marshal(domain.Verification{Status: "valid", Reason: "r", ReasonZh: "理由", TxID: "t", Links: links, Record: json.RawMessage(`{"document":{"x":"` + strings.Repeat("y", 3000) + `"}}`)})
+	b.Run("head", func(b *testing.B) {
+		for b.Loop() {
+			_, _ = verificationHead(raw)
+		}
+	})
+	b.Run("unmarshal", func(b *testing.B) {
+		for b.Loop() {
+			var h struct{ TxID, Reason, ReasonZh string }
+			_ = json.Unmarshal(raw, &h)
+		}
+	})
+}

@@ -91,13 +91,9 @@ func (s *Server) channelOfNumber(number string, prefixes ...string) (string, str
 // appended to it (the shape of VerifyResponse), so an uncached
 // verification does not decode and re-encode the record it carries.
 func (s *Server) verification(c *gin.Context, channel, lang string, raw []byte) ([]byte, error) {
-	var head struct {
-		TxID     string `json:"txId"`
-		Reason   string `json:"reason"`
-		ReasonZh string `json:"reasonZh"`
-	}
 	raw = bytes.TrimSpace(raw)
-	if err := json.Unmarshal(raw, &head); err != nil || len(raw) < 2 || raw[len(raw)-1] != '}' {
+	head, err := verificationHead(raw)
+	if err != nil || len(raw) < 2 || raw[len(raw)-1] != '}' {
 		return nil, fmt.Errorf("the chaincode's verification is not a JSON object: %v", err)
 	}
 	message := head.ReasonZh
@@ -119,6 +115,50 @@ func (s *Server) verification(c *gin.Context, channel, lang string, raw []byte) 
 		}
 	}
 	return append(out, '}'), nil
+}
+
+// answerHead is what the gateway reads of a chaincode verification.
+type answerHead struct {
+	TxID, Reason, ReasonZh string
+}
+
+// headMembers are the members domain.Verification encodes first; the
+// head is read up to the first other member, so the links and the record
+// (most of the answer) are not scanned (TestVerificationHeadComesFirst
+// holds domain.Verification to that order).
+var headMembers = map[string]bool{"status": true, "reason": true, "reasonZh": true, "number": true, "channel": true, "txId": true}
+
+// verificationHead reads the txId, reason and reasonZh of a chaincode
+// verification (a JSON object our chaincode encoded).
+func verificationHead(raw []byte) (answerHead, error) {
+	var h answerHead
+	d := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := d.Token(); err != nil || t != json.Delim('{') {
+		return h, fmt.Errorf("not a JSON object")
+	}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return h, err
+		}
+		key, _ := t.(string)
+		if !headMembers[key] {
+			return h, nil
+		}
+		var v string
+		if err := d.Decode(&v); err != nil {
+			return h, fmt.Errorf("%s: %v", key, err)
+		}
+		switch key {
+		case "txId":
+			h.TxID = v
+		case "reason":
+			h.Reason = v
+		case "reasonZh":
+			h.ReasonZh = v
+		}
+	}
+	return h, nil
 }
 
 func (s *Server) respondVerification(c *gin.Context, channel string, raw []byte) {
