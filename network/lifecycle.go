@@ -47,6 +47,12 @@ func (n *Net) packageFor(p *Peer) (string, string, error) {
 		return "", "", err
 	}
 	path := filepath.Join(n.L.ChaincodeDir(p.ID()), n.label()+".tar.gz")
+	if old, err := os.ReadFile(path); err == nil && ccaas.Same(old, pkg) {
+		// The package this network was deployed with: another build of
+		// the CLI compresses the same contents differently, and a new ID
+		// would no longer be the one the channels approved.
+		return path, ccaas.PackageID(n.label(), old), nil
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", "", err
 	}

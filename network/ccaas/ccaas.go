@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -49,6 +50,52 @@ func Package(label string, conn Connection) ([]byte, error) {
 	}
 	md, _ := json.Marshal(metadata{Type: Type, Label: label})
 	return tgz(map[string][]byte{"metadata.json": md, "code.tar.gz": code})
+}
+
+// Same tells whether two packages hold the same metadata and connection,
+// whatever their compressed bytes: gzip's output differs between Go
+// releases, so a package built by another build of the CLI has another ID
+// for the same contents.
+func Same(a, b []byte) bool {
+	fa, err1 := contents(a)
+	fb, err2 := contents(b)
+	return err1 == nil && err2 == nil && len(fa) == len(fb) && fa["metadata.json"] == fb["metadata.json"] && fa["connection.json"] == fb["connection.json"]
+}
+
+// contents are a package's metadata.json and its code's connection.json.
+func contents(pkg []byte) (map[string]string, error) {
+	outer, err := untgz(pkg)
+	if err != nil {
+		return nil, err
+	}
+	code, err := untgz([]byte(outer["code.tar.gz"]))
+	if err != nil {
+		return nil, err
+	}
+	return map[string]string{"metadata.json": outer["metadata.json"], "connection.json": code["connection.json"]}, nil
+}
+
+func untgz(data []byte) (map[string]string, error) {
+	gz, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	tr := tar.NewReader(gz)
+	out := map[string]string{}
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		b, err := io.ReadAll(io.LimitReader(tr, 1<<20))
+		if err != nil {
+			return nil, err
+		}
+		out[h.Name] = string(b)
+	}
 }
 
 // PackageID is the ID the peer gives a package: label:sha256(package).

@@ -76,3 +76,47 @@ func TestBuilderProtocol(t *testing.T) {
 		t.Fatal("build accepted TLS without a root certificate")
 	}
 }
+
+// A package with the same contents compressed differently (as another Go
+// release's gzip does) is the same package; another address is not.
+func TestSameComparesContentsNotBytes(t *testing.T) {
+	conn := Connection{Address: "127.0.0.1:7059", DialTimeout: "10s", TLSRequired: true, RootCert: "-----BEGIN CERTIFICATE-----"}
+	a, err := Package("dataledger_1.0", conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cj, _ := json.Marshal(conn)
+	var code, outer bytes.Buffer
+	for _, step := range []struct {
+		buf   *bytes.Buffer
+		files [][2]string
+	}{
+		{&code, [][2]string{{"connection.json", string(cj)}}},
+		{&outer, [][2]string{{"metadata.json", `{"type":"ccaas","label":"dataledger_1.0"}`}, {"code.tar.gz", ""}}},
+	} {
+		gz, _ := gzip.NewWriterLevel(step.buf, gzip.BestSpeed) // other bytes, same contents
+		tw := tar.NewWriter(gz)
+		for _, f := range step.files {
+			data := f[1]
+			if f[0] == "code.tar.gz" {
+				data = code.String()
+			}
+			_ = tw.WriteHeader(&tar.Header{Name: f[0], Mode: 0o644, Size: int64(len(data)), Typeflag: tar.TypeReg})
+			_, _ = tw.Write([]byte(data))
+		}
+		_ = tw.Close()
+		_ = gz.Close()
+	}
+	b := outer.Bytes()
+	if bytes.Equal(a, b) || PackageID("dataledger_1.0", a) == PackageID("dataledger_1.0", b) {
+		t.Fatal("the recompressed package is byte-identical: the test proves nothing")
+	}
+	if !Same(a, b) {
+		t.Fatal("the same contents compressed differently are not the same package")
+	}
+	conn.Address = "127.0.0.1:8059"
+	c, _ := Package("dataledger_1.0", conn)
+	if Same(a, c) || Same(a, []byte("not a package")) {
+		t.Fatal("another connection, or garbage, is the same package")
+	}
+}
