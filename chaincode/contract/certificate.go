@@ -19,7 +19,9 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 	in := domain.RegisterInput{Doc: doc, Canonical: canonical, Key: k, Channel: s.Channel(), TxID: s.TxID(),
 		Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}, Keys: map[string]*domain.IssuerKey{}}
 	links := newLinkReader(s)
-	links.keys[k.KeyID] = k // read by beginSigned; credentials are mostly signed with the same key
+	if k != nil {
+		links.keys[k.KeyID] = k // read by beginSigned; credentials are mostly signed with the same key
+	} // nil: not in this channel's registry, which RegisterCertificate refuses
 	if in.Existing, err = load[domain.CertificateRecord](s, key(s, domain.TypeCertificate, doc.RegistrationNumber)); err != nil {
 		return nil, err
 	}

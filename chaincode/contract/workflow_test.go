@@ -539,3 +539,24 @@ func TestProductStatusFollowsItsChainEverywhere(t *testing.T) {
 		}
 	}
 }
+
+// A certificate signed with a key the channel's registry does not hold is
+// refused by name, never a crash of the chaincode (the peer reports a
+// panic as a terminated stream, with no rule).
+func TestCertificateWithAnUnknownKeyIsRefused(t *testing.T) {
+	f := newFixture(t, "GX")
+	forger, err := certs.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.PreExisting = true; c.IssuerKeyID = forger.Public().KeyID() })
+	b, _ := json.Marshal(c)
+	signed, err := certs.Sign(b, forger, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.refused(cityAOperator, domain.RuleKeyUnknown, func(s store.Store) error {
+		_, err := app.RegisterCertificate(s, string(signed), "")
+		return err
+	})
+}
