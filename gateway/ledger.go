@@ -256,6 +256,17 @@ func (f *FabricLedger) Ready(ctx context.Context, who Identity) error {
 
 func (f *FabricLedger) HasChannel(name string) bool { return f.Net.D.Channel(name) != nil }
 
+// Channels are the channels who's org is a member of.
+func (f *FabricLedger) Channels(who Identity) []string {
+	var out []string
+	for _, ch := range f.Net.D.Channels {
+		if f.member(who, ch.Name) == nil {
+			out = append(out, ch.Name)
+		}
+	}
+	return out
+}
+
 func (f *FabricLedger) ChannelOf(division string) (string, bool) {
 	for _, ch := range f.Net.D.Channels {
 		if ch.DivisionCode == division {

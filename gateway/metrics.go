@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
 
@@ -20,6 +21,7 @@ type metrics struct {
 	latency  *prometheus.HistogramVec
 	ledger   *prometheus.HistogramVec
 	cache    *prometheus.CounterVec
+	calendar *prometheus.GaugeVec
 }
 
 func newMetrics() *metrics {
@@ -38,7 +40,10 @@ func newMetrics() *metrics {
 	m.cache = prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "dataledger_cache_lookups_total", Help: "Cache lookups by outcome: hit, miss, unavailable, forged (a Redis value without the gateway's MAC, ignored).",
 	}, []string{"outcome"})
-	m.reg.MustRegister(m.requests, m.latency, m.ledger, m.cache, prometheus.NewGoCollector())
+	m.calendar = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "dataledger_calendar_missing", Help: "1 for each working-day calendar a channel lacks: this year's, and from 1 November next year's (deadlines reaching into it are refused).",
+	}, []string{"channel", "year"})
+	m.reg.MustRegister(m.requests, m.latency, m.ledger, m.cache, m.calendar, prometheus.NewGoCollector())
 	return m
 }
 
@@ -84,7 +89,9 @@ func (m *metrics) since(call string, start time.Time) {
 }
 
 // readyz answers 200 only when the ledger answers a query on a channel
-// (the public identity reads its jurisdiction).
+// (the public identity reads its jurisdiction). A ready gateway also
+// warns of the working-day calendars its channels lack (read at most once
+// a minute; the dataledger_calendar_missing series says the same).
 func (s *Server) readyz(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
 	defer cancel()
@@ -92,5 +99,48 @@ func (s *Server) readyz(c *gin.Context) {
 		c.JSON(http.StatusServiceUnavailable, gin.H{"status": "not ready", "detail": ProblemOf(err).Detail})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	out := gin.H{"status": "ready"}
+	if gaps := s.calendarGaps(ctx); len(gaps) > 0 {
+		out["warnings"] = gaps
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// channelLister is a Ledger that names the channels an identity reads.
+type channelLister interface {
+	Channels(who Identity) []string
+}
+
+// calendarGaps are the calendars the public identity's channels lack now,
+// read at most once a minute.
+func (s *Server) calendarGaps(ctx context.Context) []domain.CalendarGap {
+	s.calMu.Lock()
+	defer s.calMu.Unlock()
+	if time.Since(s.calRead) < time.Minute {
+		return s.calGaps
+	}
+	cl, ok := s.ledger.Ledger.(channelLister)
+	if !ok {
+		return nil
+	}
+	who, now := s.cfg.PublicIdentity, time.Now()
+	var gaps []domain.CalendarGap
+	for _, ch := range cl.Channels(who) {
+		failed := false
+		chGaps := domain.CalendarGaps(ch, now, func(year int) bool {
+			_, err := network.Tx.GetCalendar(year).Raw(invoker{ctx, s.ledger, who}, ch)
+			failed = failed || (err != nil && !domain.IsRule(err, domain.RuleCalendarYear))
+			return err == nil
+		})
+		if failed {
+			return s.calGaps // the ledger did not answer: keep what was read last
+		}
+		gaps = append(gaps, chGaps...)
+	}
+	s.metrics.calendar.Reset()
+	for _, g := range gaps {
+		s.metrics.calendar.WithLabelValues(g.Channel, strconv.Itoa(g.Year)).Set(1)
+	}
+	s.calGaps, s.calRead = gaps, now
+	return gaps
 }

@@ -8,8 +8,10 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
+	"dataledger/chaincode/domain"
 	"dataledger/network"
 
 	"github.com/gin-gonic/gin"
@@ -95,6 +97,10 @@ type Server struct {
 	audits  audits
 	openapi []byte // the OpenAPI document, built with the router
 	streams *streamLimiter
+
+	calMu   sync.Mutex // the calendar gaps /readyz reports, read at most once a minute
+	calRead time.Time
+	calGaps []domain.CalendarGap
 }
 
 // NewServer wires a server.

@@ -22,23 +22,94 @@ func (n *Net) loadCalendars(c *Client, channel string) error {
 	return nil
 }
 
+// authority connects as the channel's data authority (its org's user with
+// role authority).
+func (n *Net) authority(ch *Channel) (*Client, error) {
+	for _, u := range n.D.Org(ch.Authority).Users {
+		if u.Role == "authority" {
+			return n.Connect(ch.Authority, u.Name, nil)
+		}
+	}
+	return nil, fmt.Errorf("channel %s: org %s has no user with role authority", ch.Name, ch.Authority)
+}
+
+// CalendarGaps are the working-day calendars the channels lack at t
+// (domain.CalendarGaps), read as each channel's authority.
+func (n *Net) CalendarGaps(t time.Time) ([]domain.CalendarGap, error) {
+	var gaps []domain.CalendarGap
+	for i := range n.D.Channels {
+		ch := &n.D.Channels[i]
+		c, err := n.authority(ch)
+		if err != nil {
+			return nil, err
+		}
+		var failed error
+		gaps = append(gaps, domain.CalendarGaps(ch.Name, t, func(year int) bool {
+			_, err := c.GetCalendar(ch.Name, year)
+			if err != nil && !domain.IsRule(err, domain.RuleCalendarYear) {
+				failed = err
+			}
+			return err == nil
+		})...)
+		c.Close()
+		if failed != nil {
+			return nil, fmt.Errorf("channel %s: %s", ch.Name, ErrorText(failed))
+		}
+	}
+	return gaps, nil
+}
+
+// LoadCalendar has the data authority of a channel (every channel when
+// channel is "") record a year's official working-day calendar, citing
+// the State Council's notice it comes from (cal.Source). A channel that
+// has the same calendar already is left as it is.
+func (n *Net) LoadCalendar(channel string, cal domain.Calendar) error {
+	if err := cal.Validate(); err != nil {
+		return err
+	}
+	found := false
+	for i := range n.D.Channels {
+		ch := &n.D.Channels[i]
+		if channel != "" && ch.Name != channel {
+			continue
+		}
+		found = true
+		c, err := n.authority(ch)
+		if err != nil {
+			return err
+		}
+		have, err := c.GetCalendar(ch.Name, cal.Year)
+		switch {
+		case err == nil && sameCalendar(have, &cal):
+			fmt.Fprintf(n.Out, "  %s: the %d calendar is loaded already\n", ch.Name, cal.Year)
+		case err == nil || domain.IsRule(err, domain.RuleCalendarYear):
+			reason := fmt.Sprintf("载入%d年工作日历，依据：%s", cal.Year, cal.Source)
+			if _, _, err = c.LoadCalendar(ch.Name, cal, reason); err == nil {
+				fmt.Fprintf(n.Out, "  %s: working-day calendar %d loaded (%s)\n", ch.Name, cal.Year, cal.Source)
+			}
+		}
+		c.Close()
+		if err != nil {
+			return fmt.Errorf("channel %s: %w", ch.Name, err)
+		}
+	}
+	if !found {
+		return domain.NotFound(domain.RuleChannelUnknown, "channel", "no channel %q in the network description", channel)
+	}
+	return nil
+}
+
+func sameCalendar(a, b *domain.Calendar) bool {
+	return a.Year == b.Year && a.Source == b.Source && fmt.Sprint(a.Holidays) == fmt.Sprint(b.Holidays) && fmt.Sprint(a.Workdays) == fmt.Sprint(b.Workdays)
+}
+
 // ready bootstraps each channel's jurisdiction as its authority, or, when it
 // exists, submits a Ping: the network is ready when a transaction commits
 // on every channel. Retries ride out gossip discovery and Raft elections.
 func (n *Net) ready(timeout time.Duration) error {
 	for i := range n.D.Channels {
 		ch := &n.D.Channels[i]
-		authUser := ""
-		for _, u := range n.D.Org(ch.Authority).Users {
-			if u.Role == "authority" {
-				authUser = u.Name
-				break
-			}
-		}
-		if authUser == "" {
-			return fmt.Errorf("channel %s: org %s has no user with role authority to bootstrap it", ch.Name, ch.Authority)
-		}
-		c, err := n.Connect(ch.Authority, authUser, nil)
+		c, err := n.authority(ch)
 		if err != nil {
 			return err
 		}

@@ -292,7 +292,24 @@ func (n *Net) Status(w io.Writer) error {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", ch.Name, leader, strings.Join(hs, ", "))
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// The working-day calendars every deadline is computed with: a missing
+	// year shows here from 1 November of the year before.
+	fmt.Fprintln(w)
+	gaps, err := n.CalendarGaps(time.Now())
+	switch {
+	case err != nil:
+		fmt.Fprintf(w, "CALENDARS  not read: %s\n", firstLine(err.Error()))
+	case len(gaps) == 0:
+		fmt.Fprintln(w, "CALENDARS  every channel has the working-day calendars its deadlines need")
+	default:
+		for _, g := range gaps {
+			fmt.Fprintf(w, "WARNING    %s\n           %s\n", g.Message, g.Zh)
+		}
+	}
+	return nil
 }
 
 // Logs copies the last lines of a process's log (a node ID or cc.<peer>).

@@ -138,3 +138,36 @@ func BuiltinCalendars() []Calendar {
 	sort.Slice(out, func(i, j int) bool { return out[i].Year < out[j].Year })
 	return out
 }
+
+// CalendarGap is a working-day calendar a channel lacks at a time: this
+// year's (every deadline is refused), or, from 1 November, next year's
+// (every deadline that crosses into it is refused). The State Council
+// announces a year's arrangement in November or December of the year
+// before (2026's on 2025-11-04), so the gap shows before it bites.
+type CalendarGap struct {
+	Channel string `json:"channel"`
+	Year    int    `json:"year"`
+	Message string `json:"message"`   // English
+	Zh      string `json:"messageZh"` // 中文
+}
+
+// NextCalendarFrom is the month from which next year's calendar is due.
+const NextCalendarFrom = time.November
+
+// CalendarGaps are the calendars a channel lacks at t; loaded tells
+// whether a year's calendar is on the channel.
+func CalendarGaps(channel string, t time.Time, loaded func(year int) bool) []CalendarGap {
+	now := t.In(CST)
+	var gaps []CalendarGap
+	if y := now.Year(); !loaded(y) {
+		gaps = append(gaps, CalendarGap{Channel: channel, Year: y,
+			Message: fmt.Sprintf("channel %s has no working-day calendar for %d: every deadline is refused until the data authority loads it (dataledger calendar load)", channel, y),
+			Zh:      fmt.Sprintf("通道 %s 未载入 %d 年工作日历：在数据主管部门载入前，所有期限均无法计算（dataledger calendar load）", channel, y)})
+	}
+	if y := now.Year() + 1; now.Month() >= NextCalendarFrom && !loaded(y) {
+		gaps = append(gaps, CalendarGap{Channel: channel, Year: y,
+			Message: fmt.Sprintf("channel %s has no working-day calendar for %d: every deadline that reaches into %d is refused; load the State Council's %d holiday arrangement once it is published (dataledger calendar load)", channel, y, y, y),
+			Zh:      fmt.Sprintf("通道 %s 尚未载入 %d 年工作日历：跨入 %d 年的期限均无法计算；国务院办公厅公布 %d 年节假日安排后请及时载入（dataledger calendar load）", channel, y, y, y)})
+	}
+	return gaps
+}

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -85,6 +87,43 @@ func TestCalendarValidation(t *testing.T) {
 	for i, c := range bad {
 		if c.Validate() == nil {
 			t.Errorf("case %d accepted", i)
+		}
+	}
+}
+
+func TestCalendarGapsShowBeforeTheyBite(t *testing.T) {
+	loaded := func(years ...int) func(int) bool {
+		return func(y int) bool {
+			for _, l := range years {
+				if l == y {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		at    time.Time
+		have  []int
+		years []int
+	}{
+		{"October: next year not due yet", time.Date(2026, 10, 31, 15, 59, 0, 0, time.UTC), []int{2026}, nil},       // 23:59 CST
+		{"1 November CST: next year due", time.Date(2026, 10, 31, 16, 0, 0, 0, time.UTC), []int{2026}, []int{2027}}, // 00:00 CST
+		{"December, both loaded", time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC), []int{2026, 2027}, nil},             //
+		{"new year without its calendar", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), []int{2026}, []int{2027}},    //
+		{"December, neither loaded", time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), []int{2025}, []int{2026, 2027}}, //
+	} {
+		gaps := CalendarGaps("nanning", tc.at, loaded(tc.have...))
+		var years []int
+		for _, g := range gaps {
+			years = append(years, g.Year)
+			if g.Channel != "nanning" || !strings.Contains(g.Message, fmt.Sprint(g.Year)) || !strings.Contains(g.Zh, "工作日历") {
+				t.Errorf("%s: %+v", tc.name, g)
+			}
+		}
+		if fmt.Sprint(years) != fmt.Sprint(tc.years) {
+			t.Errorf("%s: gaps for %v, want %v", tc.name, years, tc.years)
 		}
 	}
 }

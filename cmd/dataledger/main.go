@@ -34,7 +34,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		SilenceErrors: true,
 	}
 	nc := networkCmd()
-	nc.AddCommand(demoCmd())
+	nc.AddCommand(demoCmd(), calendarCmd())
 	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd(), gatewayCmd(), proofCmd(), auditCmd(), benchCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)
