@@ -19,6 +19,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 
+	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
 
@@ -307,6 +308,9 @@ func (c *cachedLedger) Evaluate(ctx context.Context, who Identity, channel, fn s
 	return c.Memo(ctx, who, channel, fn, args, func() ([]byte, error) { return c.Ledger.Evaluate(ctx, who, channel, fn, args...) })
 }
 
+// cacheDay is the China-time date of t, as cache keys carry it.
+func cacheDay(t time.Time) string { return t.In(domain.CST).Format("20060102") }
+
 // Memo is the read-through cache for anything derived from a channel's
 // state (a chaincode answer, or a response built from it): compute's
 // answer is kept under the channel's current generation and name+args.
@@ -323,7 +327,10 @@ func (c *cachedLedger) Memo(ctx context.Context, who Identity, channel, name str
 		c.m.cache.WithLabelValues("unavailable").Inc()
 		return compute()
 	}
-	key := channel + "|" + gen + "|" + digest(name, args)
+	// The China-time date is in the key: a status derived from terms and
+	// validity dates (expired, authorization-ended at a term's end) changes
+	// at midnight with no write, so no answer outlives its day.
+	key := channel + "|" + gen + "|" + cacheDay(time.Now()) + "|" + digest(name, args)
 	v, ok, err := c.cache.Get(ctx, key)
 	if err == nil && ok {
 		c.m.cache.WithLabelValues("hit").Inc()

@@ -47,7 +47,7 @@ func TestRedisPlantedValidIsNotServed(t *testing.T) {
 		t.Fatal(err)
 	}
 	q := network.Tx.VerifyCredential(credNumber)
-	key := "dl:c:nanning|" + gen + "|" + digest("response:zh:"+q.Fn, q.Args) // a request without Accept-Language is answered in Chinese
+	key := "dl:c:nanning|" + gen + "|" + cacheDay(time.Now()) + "|" + digest("response:zh:"+q.Fn, q.Args) // a request without Accept-Language is answered in Chinese
 	planted, _ := json.Marshal(VerifyResponse{Verification: domain.Verification{Status: domain.VerifyValid, Number: credNumber, Channel: "nanning", TxID: "t"}})
 	if err := c.Set(ctx, key, planted, time.Minute).Err(); err != nil {
 		t.Fatal(err)

@@ -73,7 +73,7 @@ func TestRedisCacheKeysAreDigests(t *testing.T) {
 	if len(keys) == 0 {
 		t.Fatal("nothing was cached")
 	}
-	digest := regexp.MustCompile(`^dl:c:nanning\|[0-9a-f]{24}\|[0-9a-f]{64}$`)
+	digest := regexp.MustCompile(`^dl:c:nanning\|[0-9a-f]{24}\|[0-9]{8}\|[0-9a-f]{64}$`) // channel, generation, China-time day, digest
 	for _, k := range keys {
 		if !digest.MatchString(k) {
 			t.Fatalf("a Redis cache key that is not a digest (%d bytes): %.120q", len(k), k)
