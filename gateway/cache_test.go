@@ -3,10 +3,12 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -262,4 +264,65 @@ func BenchmarkVerificationHead(b *testing.B) {
 			_ = json.Unmarshal(raw, &h)
 		}
 	})
+}
+
+// Cached answers are kept per China-time day: a term that ends at midnight
+// is not answered from yesterday's entry.
+func TestCacheDayIsChinaTime(t *testing.T) {
+	if a, b := cacheDay(time.Date(2026, 12, 1, 15, 59, 59, 0, time.UTC)), cacheDay(time.Date(2026, 12, 1, 16, 0, 0, 0, time.UTC)); a != "20261201" || b != "20261202" {
+		t.Fatalf("cacheDay around midnight CST: %s, %s", a, b)
+	}
+}
+
+// calendarLedger has the calendars of some years on two channels.
+type calendarLedger struct {
+	fakeLedger
+	years map[int]bool
+}
+
+func (c *calendarLedger) Channels(Identity) []string { return []string{"nanning", "liuzhou"} }
+
+func (c *calendarLedger) Evaluate(_ context.Context, _ Identity, channel, fn string, args ...string) ([]byte, error) {
+	y, _ := strconv.Atoi(args[0])
+	if fn != network.Tx.GetCalendar(0).Fn || !c.years[y] {
+		return nil, domain.NotFound(domain.RuleCalendarYear, "year", "no calendar is loaded for %d on channel %s", y, channel)
+	}
+	return json.Marshal(domain.Calendar{Year: y})
+}
+
+// /readyz warns of the calendars the channels lack, read in the background
+// (the first probe starts it), with a dataledger_calendar_missing series
+// each; the gaps are domain.CalendarGaps' at this moment.
+func TestReadyzWarnsOfMissingCalendars(t *testing.T) {
+	now := time.Now()
+	l := &calendarLedger{years: map[int]bool{now.In(domain.CST).Year() - 1: true}} // not this year's: a gap every day of the year
+	ks, _ := OpenKeyStore(filepath.Join(t.TempDir(), "k.json"))
+	acl, _ := LoadACL(nil)
+	srv := NewServer(DefaultConfig(), acl, ks, l, slog.New(slog.DiscardHandler))
+	admin := srv.AdminRouter()
+	var want []domain.CalendarGap
+	for _, ch := range l.Channels(Identity{}) {
+		want = append(want, domain.CalendarGaps(ch, now, func(y int) bool { return l.years[y] })...)
+	}
+	var got struct {
+		Warnings []domain.CalendarGap `json:"warnings"`
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(got.Warnings) < len(want) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		w := httptest.NewRecorder()
+		admin.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+		if w.Code != http.StatusOK {
+			t.Fatalf("/readyz: %d %s", w.Code, w.Body)
+		}
+		_ = json.Unmarshal(w.Body.Bytes(), &got)
+	}
+	if len(want) < 2 || fmt.Sprint(got.Warnings) != fmt.Sprint(want) {
+		t.Fatalf("/readyz warns %+v, want %+v", got.Warnings, want)
+	}
+	w := httptest.NewRecorder()
+	admin.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	for _, g := range want {
+		if series := fmt.Sprintf(`dataledger_calendar_missing{channel=%q,year="%d"} 1`, g.Channel, g.Year); !strings.Contains(w.Body.String(), series) {
+			t.Fatalf("no %s", series)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -100,7 +101,7 @@ func (s *Server) readyz(c *gin.Context) {
 		return
 	}
 	out := gin.H{"status": "ready"}
-	if gaps := s.calendarGaps(ctx); len(gaps) > 0 {
+	if gaps := s.calendarGaps(); len(gaps) > 0 {
 		out["warnings"] = gaps
 	}
 	c.JSON(http.StatusOK, out)
@@ -111,36 +112,67 @@ type channelLister interface {
 	Channels(who Identity) []string
 }
 
-// calendarGaps are the calendars the public identity's channels lack now,
-// read at most once a minute.
-func (s *Server) calendarGaps(ctx context.Context) []domain.CalendarGap {
+// calendarGaps are the calendars the public identity's channels lack, as
+// the background refresh read them last (started by the first call, every
+// minute): a probe never waits for the ledger.
+func (s *Server) calendarGaps() []domain.CalendarGap {
+	s.calOnce.Do(func() {
+		go func() {
+			for {
+				s.readCalendars()
+				time.Sleep(time.Minute)
+			}
+		}()
+	})
 	s.calMu.Lock()
 	defer s.calMu.Unlock()
-	if time.Since(s.calRead) < time.Minute {
-		return s.calGaps
+	return slices.Clone(s.calGaps)
+}
+
+// readCalendars reads the gaps of every channel (10 s for all); a channel
+// that does not answer keeps what was read of it before. The
+// dataledger_calendar_missing series follow: set for each gap, deleted
+// for one that closed.
+func (s *Server) readCalendars() {
+	var l Ledger = s.ledger.Ledger
+	if t, ok := l.(timedLedger); ok {
+		l = t.Ledger
 	}
-	cl, ok := s.ledger.Ledger.(channelLister)
+	cl, ok := l.(channelLister)
 	if !ok {
-		return nil
+		return // a ledger that names no channels (tests' fakes)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	who, now := s.cfg.PublicIdentity, time.Now()
+	s.calMu.Lock()
+	old := slices.Clone(s.calGaps)
+	s.calMu.Unlock()
 	var gaps []domain.CalendarGap
 	for _, ch := range cl.Channels(who) {
-		failed := false
-		chGaps := domain.CalendarGaps(ch, now, func(year int) bool {
-			_, err := network.Tx.GetCalendar(year).Raw(invoker{ctx, s.ledger, who}, ch)
-			failed = failed || (err != nil && !domain.IsRule(err, domain.RuleCalendarYear))
-			return err == nil
-		})
-		if failed {
-			return s.calGaps // the ledger did not answer: keep what was read last
+		g, err := network.CalendarGapsOn(invoker{ctx, s.ledger, who}, ch, now)
+		if err != nil {
+			s.log.Warn("working-day calendars not read", "channel", ch, "error", network.ErrorText(err))
+			for _, o := range old {
+				if o.Channel == ch {
+					g = append(g, o)
+				}
+			}
 		}
-		gaps = append(gaps, chGaps...)
+		gaps = append(gaps, g...)
 	}
-	s.metrics.calendar.Reset()
+	label := func(g domain.CalendarGap) [2]string { return [2]string{g.Channel, strconv.Itoa(g.Year)} }
+	now2 := map[[2]string]bool{}
 	for _, g := range gaps {
+		now2[label(g)] = true
 		s.metrics.calendar.WithLabelValues(g.Channel, strconv.Itoa(g.Year)).Set(1)
 	}
-	s.calGaps, s.calRead = gaps, now
-	return gaps
+	for _, o := range old {
+		if l := label(o); !now2[l] {
+			s.metrics.calendar.DeleteLabelValues(l[0], l[1])
+		}
+	}
+	s.calMu.Lock()
+	s.calGaps = gaps
+	s.calMu.Unlock()
 }

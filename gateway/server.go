@@ -98,8 +98,8 @@ type Server struct {
 	openapi []byte // the OpenAPI document, built with the router
 	streams *streamLimiter
 
-	calMu   sync.Mutex // the calendar gaps /readyz reports, read at most once a minute
-	calRead time.Time
+	calOnce sync.Once  // starts the background read of the calendar gaps
+	calMu   sync.Mutex // guards calGaps, what /readyz reports
 	calGaps []domain.CalendarGap
 }
 

@@ -1,7 +1,10 @@
 package network
 
 import (
+	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"dataledger/chaincode/domain"
@@ -33,37 +36,59 @@ func (n *Net) authority(ch *Channel) (*Client, error) {
 	return nil, fmt.Errorf("channel %s: org %s has no user with role authority", ch.Name, ch.Authority)
 }
 
-// CalendarGaps are the working-day calendars the channels lack at t
-// (domain.CalendarGaps), read as each channel's authority.
-func (n *Net) CalendarGaps(t time.Time) ([]domain.CalendarGap, error) {
-	var gaps []domain.CalendarGap
-	for i := range n.D.Channels {
-		ch := &n.D.Channels[i]
-		c, err := n.authority(ch)
-		if err != nil {
-			return nil, err
-		}
-		var failed error
-		gaps = append(gaps, domain.CalendarGaps(ch.Name, t, func(year int) bool {
-			_, err := c.GetCalendar(ch.Name, year)
-			if err != nil && !domain.IsRule(err, domain.RuleCalendarYear) {
-				failed = err
-			}
-			return err == nil
-		})...)
-		c.Close()
+// CalendarGapsOn are the working-day calendars a channel lacks at t
+// (domain.CalendarGaps), read through inv; a read that fails for another
+// reason than a missing year stops there with its error.
+func CalendarGapsOn(inv Invoker, channel string, t time.Time) ([]domain.CalendarGap, error) {
+	var failed error
+	gaps := domain.CalendarGaps(channel, t, func(year int) bool {
 		if failed != nil {
-			return nil, fmt.Errorf("channel %s: %s", ch.Name, ErrorText(failed))
+			return true // not read: no gap claimed
 		}
+		_, err := Tx.GetCalendar(year).Raw(inv, channel)
+		if err != nil && !domain.IsRule(err, domain.RuleCalendarYear) {
+			failed = err
+		}
+		return err == nil
+	})
+	if failed != nil {
+		return nil, failed
 	}
 	return gaps, nil
+}
+
+// CalendarGaps are the working-day calendars the channels lack at t, read
+// as each channel's authority; unread names each channel whose calendars
+// could not be read (its authority's peer stopped, or not answering).
+func (n *Net) CalendarGaps(t time.Time) (gaps []domain.CalendarGap, unread map[string]error) {
+	unread = map[string]error{}
+	for i := range n.D.Channels {
+		ch := &n.D.Channels[i]
+		if _, ok := n.running(n.D.Org(ch.Authority).Peers[0].ID()); !ok {
+			unread[ch.Name] = fmt.Errorf("the peer of %s is not running", ch.Authority)
+			continue
+		}
+		c, err := n.authority(ch)
+		if err == nil {
+			var g []domain.CalendarGap
+			g, err = CalendarGapsOn(c, ch.Name, t)
+			gaps = append(gaps, g...)
+			c.Close()
+		}
+		if err != nil {
+			unread[ch.Name] = errors.New(ErrorText(err))
+		}
+	}
+	return gaps, unread
 }
 
 // LoadCalendar has the data authority of a channel (every channel when
 // channel is "") record a year's official working-day calendar, citing
 // the State Council's notice it comes from (cal.Source). A channel that
-// has the same calendar already is left as it is.
-func (n *Net) LoadCalendar(channel string, cal domain.Calendar) error {
+// has the same calendar already is left as it is; one that has another
+// calendar for the year is refused unless replace states why (a corrected
+// notice), and the replacement says what it replaced.
+func (n *Net) LoadCalendar(channel string, cal domain.Calendar, replace string) error {
 	if err := cal.Validate(); err != nil {
 		return err
 	}
@@ -82,8 +107,15 @@ func (n *Net) LoadCalendar(channel string, cal domain.Calendar) error {
 		switch {
 		case err == nil && sameCalendar(have, &cal):
 			fmt.Fprintf(n.Out, "  %s: the %d calendar is loaded already\n", ch.Name, cal.Year)
-		case err == nil || domain.IsRule(err, domain.RuleCalendarYear):
-			reason := fmt.Sprintf("载入%d年工作日历，依据：%s", cal.Year, cal.Source)
+		case err == nil && replace == "":
+			err = domain.Conflict(domain.RuleCalendar, "year", "channel %s has another %d calendar (%s); replacing it needs a reason (--replace)", ch.Name, cal.Year, have.Source)
+		case err == nil:
+			reason := clip(fmt.Sprintf("替换%d年工作日历（原依据：%s）：%s；新依据：%s", cal.Year, have.Source, replace, cal.Source), domain.MaxReason)
+			if _, _, err = c.LoadCalendar(ch.Name, cal, reason); err == nil {
+				fmt.Fprintf(n.Out, "  %s: working-day calendar %d replaced (%s → %s)\n", ch.Name, cal.Year, have.Source, cal.Source)
+			}
+		case domain.IsRule(err, domain.RuleCalendarYear):
+			reason := clip(fmt.Sprintf("载入%d年工作日历，依据：%s", cal.Year, cal.Source), domain.MaxReason)
 			if _, _, err = c.LoadCalendar(ch.Name, cal, reason); err == nil {
 				fmt.Fprintf(n.Out, "  %s: working-day calendar %d loaded (%s)\n", ch.Name, cal.Year, cal.Source)
 			}
@@ -99,8 +131,22 @@ func (n *Net) LoadCalendar(channel string, cal domain.Calendar) error {
 	return nil
 }
 
+// clip cuts s to at most max characters.
+func clip(s string, max int) string {
+	if r := []rune(s); len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return s
+}
+
+// sameCalendar: the same year, notice and days, in any order.
 func sameCalendar(a, b *domain.Calendar) bool {
-	return a.Year == b.Year && a.Source == b.Source && fmt.Sprint(a.Holidays) == fmt.Sprint(b.Holidays) && fmt.Sprint(a.Workdays) == fmt.Sprint(b.Workdays)
+	sorted := func(days []string) string {
+		d := slices.Clone(days)
+		slices.Sort(d)
+		return strings.Join(d, ",")
+	}
+	return a.Year == b.Year && a.Source == b.Source && sorted(a.Holidays) == sorted(b.Holidays) && sorted(a.Workdays) == sorted(b.Workdays)
 }
 
 // ready bootstraps each channel's jurisdiction as its authority, or, when it

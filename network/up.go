@@ -298,16 +298,17 @@ func (n *Net) Status(w io.Writer) error {
 	// The working-day calendars every deadline is computed with: a missing
 	// year shows here from 1 November of the year before.
 	fmt.Fprintln(w)
-	gaps, err := n.CalendarGaps(time.Now())
-	switch {
-	case err != nil:
-		fmt.Fprintf(w, "CALENDARS  not read: %s\n", firstLine(err.Error()))
-	case len(gaps) == 0:
-		fmt.Fprintln(w, "CALENDARS  every channel has the working-day calendars its deadlines need")
-	default:
-		for _, g := range gaps {
-			fmt.Fprintf(w, "WARNING    %s\n           %s\n", g.Message, g.Zh)
+	gaps, unread := n.CalendarGaps(time.Now())
+	for _, ch := range n.D.Channels {
+		if err := unread[ch.Name]; err != nil {
+			fmt.Fprintf(w, "CALENDARS  %s: not read: %s\n", ch.Name, firstLine(err.Error()))
 		}
+	}
+	for _, g := range gaps {
+		fmt.Fprintf(w, "WARNING    %s\n           %s\n", g.Message, g.Zh)
+	}
+	if len(gaps) == 0 && len(unread) == 0 {
+		fmt.Fprintln(w, "CALENDARS  every channel has the working-day calendars its deadlines need")
 	}
 	return nil
 }

@@ -161,12 +161,12 @@ func CalendarGaps(channel string, t time.Time, loaded func(year int) bool) []Cal
 	var gaps []CalendarGap
 	if y := now.Year(); !loaded(y) {
 		gaps = append(gaps, CalendarGap{Channel: channel, Year: y,
-			Message: fmt.Sprintf("channel %s has no working-day calendar for %d: every deadline is refused until the data authority loads it (dataledger calendar load)", channel, y),
+			Message: fmt.Sprintf("channel %s has no working-day calendar for %d: every deadline is refused until the data authority loads it (dataledger network calendar load)", channel, y),
 			Zh:      fmt.Sprintf("通道 %s 未载入 %d 年工作日历：在数据主管部门载入前，所有期限均无法计算（dataledger calendar load）", channel, y)})
 	}
 	if y := now.Year() + 1; now.Month() >= NextCalendarFrom && !loaded(y) {
 		gaps = append(gaps, CalendarGap{Channel: channel, Year: y,
-			Message: fmt.Sprintf("channel %s has no working-day calendar for %d: every deadline that reaches into %d is refused; load the State Council's %d holiday arrangement once it is published (dataledger calendar load)", channel, y, y, y),
+			Message: fmt.Sprintf("channel %s has no working-day calendar for %d: every deadline that reaches into %d is refused; load the State Council's %d holiday arrangement once it is published (dataledger network calendar load)", channel, y, y, y),
 			Zh:      fmt.Sprintf("通道 %s 尚未载入 %d 年工作日历：跨入 %d 年的期限均无法计算；国务院办公厅公布 %d 年节假日安排后请及时载入（dataledger calendar load）", channel, y, y, y)})
 	}
 	return gaps

@@ -16,7 +16,7 @@ import (
 // HB 37, GX 12 …) needs the calendar of each year it reaches.
 func calendarCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "calendar", Short: "Working-day calendars on the channels: load a year, show what is missing"}
-	var channel string
+	var channel, replace string
 	load := &cobra.Command{
 		Use:   "load FILE [--channel C]",
 		Short: "Record a year's official working-day calendar (the State Council's holiday arrangement) on every channel, or on one",
@@ -25,7 +25,8 @@ func calendarCmd() *cobra.Command {
    "holidays": ["2027-01-01", …], "workdays": ["…"]}
 "source" cites the notice the days come from; it is recorded with the calendar
 and in the transaction's reason. Each channel's data authority records it; a
-channel that has the same calendar already is left as it is.`,
+channel that has the same calendar already is left as it is; one that has
+another calendar for the year is refused unless --replace gives the reason.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			raw, err := os.ReadFile(args[0])
@@ -40,10 +41,11 @@ channel that has the same calendar already is left as it is.`,
 			if err != nil {
 				return err
 			}
-			return n.LoadCalendar(channel, cal)
+			return n.LoadCalendar(channel, cal, replace)
 		},
 	}
 	load.Flags().StringVar(&channel, "channel", "", "only this channel (default: every channel)")
+	load.Flags().StringVar(&replace, "replace", "", "replace another calendar of the year already loaded, for this reason (a corrected notice)")
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "The calendars the channels lack: this year's, and from 1 November next year's",
@@ -53,12 +55,15 @@ channel that has the same calendar already is left as it is.`,
 			if err != nil {
 				return err
 			}
-			gaps, err := n.CalendarGaps(time.Now())
-			if err != nil {
-				return err
+			gaps, unread := n.CalendarGaps(time.Now())
+			for ch, err := range unread {
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s: calendars not read: %v\n", ch, err)
 			}
 			for _, g := range gaps {
 				fmt.Fprintf(cmd.OutOrStdout(), "%s\n  %s\n", g.Zh, g.Message)
+			}
+			if len(unread) > 0 {
+				return fmt.Errorf("the calendars of %d channel(s) could not be read", len(unread))
 			}
 			if len(gaps) == 0 {
 				fmt.Fprintln(cmd.OutOrStdout(), "every channel has the working-day calendars its deadlines need")
