@@ -219,6 +219,9 @@ var txTypes = map[string]operationTypes{
 	"AcknowledgeCertificate": {Body: AcknowledgementRequest{}, Answer: Written[domain.Acknowledgement]{}},
 	"ListAcknowledgements":   {Answer: []domain.Acknowledgement{}},
 
+	"RecordNationalRegistration":    {Body: domain.NationalInput{}, Answer: Written[domain.CertificateRecord]{}},
+	"FindCertificateByNationalCode": {Answer: domain.Verification{}},
+
 	"History": {Answer: []domain.HistoryItem{}},
 }
 

@@ -122,6 +122,23 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	if v := api("GET", "/api/v1/verify/"+cert.RegistrationNumber, "", nil, 200); v["status"] != domain.VerifyValid || v["txId"] != txID {
 		t.Fatalf("certificate: %v", v)
 	}
+	// Its registration on the national platform: recorded by the issuer,
+	// shown in the verification, found by its code by anyone.
+	queryCode := "CX-" + cert.RegistrationNumber[len(cert.RegistrationNumber)-10:]
+	national := domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: queryCode, UnifiedCode: "DPR:" + cert.RegistrationNumber}
+	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/national-registration", issuer, national, 200)
+	if v := api("GET", "/api/v1/verify/"+cert.RegistrationNumber, "", nil, 200); v["record"].(map[string]any)["nationalRegistration"].(map[string]any)["queryCode"] != queryCode {
+		t.Fatalf("the verification does not show the national registration: %v", v["record"])
+	}
+	if v := api("GET", "/api/v1/channels/nanning/national-registrations/"+url.PathEscape(national.UnifiedCode), "", nil, 200); v["number"] != cert.RegistrationNumber || v["status"] != domain.VerifyValid {
+		t.Fatalf("found by its unified code: %v", v)
+	}
+	if p := api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/national-registration", issuer, national, 409); p["rule"] != domain.RuleNationalUnique {
+		t.Fatalf("the same national registration twice: %v", p)
+	}
+	if p := api("GET", "/api/v1/channels/nanning/national-registrations/has%20space", "", nil, 422); p["rule"] != domain.RuleNationalCode {
+		t.Fatalf("a malformed code: %v", p)
+	}
 	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/acknowledgements", exchange, map[string]string{"action": "received"}, 200)
 	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/acknowledgements", exchange, map[string]string{"action": "listed"}, 200)
 	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/acknowledgements", issuer, map[string]string{"action": "delisted"}, 403)

@@ -351,6 +351,12 @@ func (txs) ListEgressChecks(number string, size int, bookmark string) Read[*doma
 func (txs) AcknowledgeCertificate(number, action string) Write[*domain.Acknowledgement] {
 	return write[*domain.Acknowledgement]("AcknowledgeCertificate", number, action)
 }
+func (txs) RecordNationalRegistration(number string, in domain.NationalInput) Write[*domain.CertificateRecord] {
+	return write[*domain.CertificateRecord]("RecordNationalRegistration", number, in)
+}
+func (txs) FindCertificateByNationalCode(code string) Read[*domain.Verification] {
+	return read[*domain.Verification]("FindCertificateByNationalCode", code)
+}
 func (txs) ListAcknowledgements(number string) Read[[]domain.Acknowledgement] {
 	return read[[]domain.Acknowledgement]("ListAcknowledgements", number)
 }
@@ -578,6 +584,12 @@ func (c *Client) ListEgressChecks(channel, number string, size int, bookmark str
 }
 func (c *Client) AcknowledgeCertificate(channel, number, action string) (*domain.Acknowledgement, *Committed, error) {
 	return Tx.AcknowledgeCertificate(number, action).Submit(c, channel)
+}
+func (c *Client) RecordNationalRegistration(channel, number string, in domain.NationalInput) (*domain.CertificateRecord, *Committed, error) {
+	return Tx.RecordNationalRegistration(number, in).Submit(c, channel)
+}
+func (c *Client) FindCertificateByNationalCode(channel, code string) (*domain.Verification, error) {
+	return Tx.FindCertificateByNationalCode(code).Evaluate(c, channel)
 }
 func (c *Client) ListAcknowledgements(channel, number string) ([]domain.Acknowledgement, error) {
 	return Tx.ListAcknowledgements(number).Evaluate(c, channel)

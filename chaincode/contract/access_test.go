@@ -19,7 +19,7 @@ var readOnly = map[string]bool{
 	"GetIssuerKey": true, "ListIssuerKeys": true,
 	"GetAgreement": true, "GetCredential": true, "VerifyCredential": true, "VerifyCredentialDocument": true, "ListCredentials": true,
 	"GetApplication": true, "GetCertificate": true, "VerifyCertificate": true, "VerifyCertificateDocument": true,
-	"GetObjection": true, "ListEgressChecks": true, "ListAcknowledgements": true,
+	"GetObjection": true, "ListEgressChecks": true, "ListAcknowledgements": true, "FindCertificateByNationalCode": true,
 	"ListDisclosedAuthorizations": true, "ListDisclosedProducts": true,
 	"Ping": true,
 }

@@ -343,6 +343,16 @@ func (c *Contract) AcknowledgeCertificate(ctx contractapi.TransactionContextInte
 	return out(c.App.AcknowledgeCertificate(st(ctx), number, action))
 }
 
+// RecordNationalRegistration records a certificate's national registration codes.
+func (c *Contract) RecordNationalRegistration(ctx contractapi.TransactionContextInterface, number, registrationJSON string) (string, error) {
+	return out(c.App.RecordNationalRegistration(st(ctx), number, registrationJSON))
+}
+
+// FindCertificateByNationalCode verifies the certificate a national code names.
+func (c *Contract) FindCertificateByNationalCode(ctx contractapi.TransactionContextInterface, code string) (string, error) {
+	return out(c.App.FindCertificateByNationalCode(st(ctx), code))
+}
+
 func (c *Contract) ListAcknowledgements(ctx contractapi.TransactionContextInterface, number string) (string, error) {
 	return out(c.App.ListAcknowledgements(st(ctx), number))
 }

@@ -560,3 +560,77 @@ func TestCertificateWithAnUnknownKeyIsRefused(t *testing.T) {
 		return err
 	})
 }
+
+// A certificate's national registration: recorded by the issuer, shown in
+// its verification, found by either code; a code is one certificate's; a
+// correction needs a reason and frees the codes it replaced; bad codes are
+// refused by name.
+func TestNationalRegistrationCodes(t *testing.T) {
+	f := newFixture(t, "GX")
+	cred := f.credential(nil)
+	if _, err := f.issue(cityAOperator, f.sign(cred, f.key), f.agreem); err != nil {
+		t.Fatal(err)
+	}
+	register := func() string {
+		c := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) {
+			c.PreExisting, c.AuthorizationNumbers = true, []string{cred.AuthorizationNumber}
+		})
+		if _, err := f.register(c, ""); err != nil {
+			t.Fatal(err)
+		}
+		return c.RegistrationNumber
+	}
+	a, b := register(), register()
+	record := func(actor domain.Actor, number string, in domain.NationalInput) (*domain.CertificateRecord, error) {
+		raw, _ := json.Marshal(in)
+		return run(f, actor, func(s store.Store) (*domain.CertificateRecord, error) {
+			return app.RecordNationalRegistration(s, number, string(raw))
+		})
+	}
+	find := func(code string) (*domain.Verification, error) {
+		return run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.FindCertificateByNationalCode(s, code) })
+	}
+	in := domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000123", UnifiedCode: "DPR:450100/2026/0001"}
+	rec, err := record(cityAOperator, a, in)
+	if err != nil || rec.National == nil || rec.National.QueryCode != in.QueryCode || rec.National.Recorded.TxID == "" {
+		t.Fatalf("recorded: %+v %v", rec, err)
+	}
+	for _, code := range []string{in.QueryCode, in.UnifiedCode} {
+		if v, err := find(code); err != nil || v.Number != a || v.Status != domain.VerifyValid {
+			t.Fatalf("find %s: %+v %v", code, v, err)
+		}
+	}
+	wantRule := func(what, rule, field string, err error) {
+		t.Helper()
+		if re, ok := domain.AsRule(err); !ok || re.Rule != rule || re.Field != field {
+			t.Fatalf("%s: %v, want %s on %s", what, err, rule, field)
+		}
+	}
+	_, err = record(cityAOperator, b, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: in.QueryCode})
+	wantRule("another certificate's code", domain.RuleNationalUnique, "queryCode", err)
+	_, err = record(cityAOperator, a, in)
+	wantRule("the same registration twice", domain.RuleNationalUnique, "queryCode", err)
+	_, err = record(cityAOperator, a, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000124"})
+	wantRule("a correction without a reason", domain.RuleText, "reason", err)
+	for _, bad := range []string{"", "ab", "带中文的码", "has space", strings.Repeat("x", 65)} {
+		_, err = record(cityAOperator, b, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: bad})
+		wantRule("code "+bad, domain.RuleNationalCode, "queryCode", err)
+	}
+	_, err = record(cityAExchange, b, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000200"})
+	if re, ok := domain.AsRule(err); !ok || re.Kind != domain.KindForbidden {
+		t.Fatalf("an exchange records a national registration: %v", err)
+	}
+	// A correction frees the codes it replaced: they name nobody, and may
+	// be given to another certificate.
+	if _, err := record(cityAOperator, a, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000124", Reason: "平台更正查询码"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = find(in.QueryCode)
+	wantRule("a replaced code", domain.RuleCertificateExists, "code", err)
+	if _, err := record(cityAOperator, b, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: in.QueryCode}); err != nil {
+		t.Fatalf("a freed code given to another certificate: %v", err)
+	}
+	if v, err := find(in.QueryCode); err != nil || v.Number != b {
+		t.Fatalf("the freed code now names %+v %v", v, err)
+	}
+}

@@ -46,6 +46,7 @@ const (
 	ActConfirmDestruction      Action = "ConfirmDestruction"
 	ActCheckEgress             Action = "CheckEgress"
 	ActAcknowledgeCertificate  Action = "AcknowledgeCertificate"
+	ActRecordNational          Action = "RecordNationalRegistration"
 )
 
 // Org is whose organization may act, relative to the channel's
@@ -126,6 +127,7 @@ var access = map[Action]Access{
 	ActConfirmDestruction:      registrar.doing("confirming data destruction"),
 	ActCheckEgress:             registrar.doing("an egress check"),
 	ActAcknowledgeCertificate:  exchange.doing("acknowledges certificates"),
+	ActRecordNational:          issuer.doing("recording a national registration"),
 }
 
 // AccessOf is the table's row for act (a copy).

@@ -71,6 +71,7 @@ func TestAccessTable(t *testing.T) {
 		ActConfirmDestruction:      {registrarCols, RuleRegistrar, "confirming data destruction"},
 		ActCheckEgress:             {registrarCols, RuleRegistrar, "an egress check"},
 		ActAcknowledgeCertificate:  {exchangeCols, RuleExchangeOnly, "acknowledges certificates"},
+		ActRecordNational:          {registrarCols, RuleIssuer, "recording a national registration"},
 	}
 	for _, act := range Actions() {
 		if _, ok := want[act]; !ok {

@@ -22,22 +22,23 @@ const (
 
 // CertificateRecord is a registered product registration certificate.
 type CertificateRecord struct {
-	Number               string          `json:"number"`
-	Document             json.RawMessage `json:"document"` // canonical signed JSON
-	ApplicationNumber    string          `json:"applicationNumber,omitempty"`
-	AgreementNumber      string          `json:"agreementNumber,omitempty"` // the scenario agreement (GX 12(3)); none for a pre-existing product
-	EnterpriseCreditCode string          `json:"enterpriseCreditCode"`
-	AuthorizationNumbers []string        `json:"authorizationNumbers"`
-	ResourceIDs          []string        `json:"resourceIds"`
-	PreExisting          bool            `json:"preExisting"`
-	IssuerKeyID          string          `json:"issuerKeyId"`
-	Status               string          `json:"status"`
-	StatusReason         string          `json:"statusReason,omitempty"`
-	OpenObjections       int             `json:"openObjections"`
-	DestructionDeadline  string          `json:"destructionDeadline,omitempty"`
-	Registered           Change          `json:"registered"` // its TxID is the 区块链编号
-	Last                 Change          `json:"last"`
-	Version              int             `json:"version"`
+	Number               string                `json:"number"`
+	Document             json.RawMessage       `json:"document"` // canonical signed JSON
+	ApplicationNumber    string                `json:"applicationNumber,omitempty"`
+	AgreementNumber      string                `json:"agreementNumber,omitempty"` // the scenario agreement (GX 12(3)); none for a pre-existing product
+	EnterpriseCreditCode string                `json:"enterpriseCreditCode"`
+	AuthorizationNumbers []string              `json:"authorizationNumbers"`
+	ResourceIDs          []string              `json:"resourceIds"`
+	PreExisting          bool                  `json:"preExisting"`
+	IssuerKeyID          string                `json:"issuerKeyId"`
+	Status               string                `json:"status"`
+	StatusReason         string                `json:"statusReason,omitempty"`
+	OpenObjections       int                   `json:"openObjections"`
+	DestructionDeadline  string                `json:"destructionDeadline,omitempty"`
+	National             *NationalRegistration `json:"nationalRegistration,omitempty"` // on the national platform, where recorded
+	Registered           Change                `json:"registered"`                     // its TxID is the 区块链编号
+	Last                 Change                `json:"last"`
+	Version              int                   `json:"version"`
 }
 
 // RegistrationStatus is what the certificate's own record says (revoked,

@@ -377,22 +377,29 @@ type CertificateDraftDocType string
 
 // CertificateRecord defines model for CertificateRecord.
 type CertificateRecord struct {
-	AgreementNumber      *string     `json:"agreementNumber,omitempty"`
-	ApplicationNumber    *string     `json:"applicationNumber,omitempty"`
-	AuthorizationNumbers []string    `json:"authorizationNumbers"`
-	DestructionDeadline  *string     `json:"destructionDeadline,omitempty"`
-	Document             Certificate `json:"document"`
-	EnterpriseCreditCode string      `json:"enterpriseCreditCode"`
-	IssuerKeyId          string      `json:"issuerKeyId"`
-	Last                 Change      `json:"last"`
-	Number               string      `json:"number"`
-	OpenObjections       int         `json:"openObjections"`
-	PreExisting          bool        `json:"preExisting"`
-	Registered           Change      `json:"registered"`
-	ResourceIds          []string    `json:"resourceIds"`
-	Status               string      `json:"status"`
-	StatusReason         *string     `json:"statusReason,omitempty"`
-	Version              int         `json:"version"`
+	AgreementNumber      *string               `json:"agreementNumber,omitempty"`
+	ApplicationNumber    *string               `json:"applicationNumber,omitempty"`
+	AuthorizationNumbers []string              `json:"authorizationNumbers"`
+	DestructionDeadline  *string               `json:"destructionDeadline,omitempty"`
+	Document             Certificate           `json:"document"`
+	EnterpriseCreditCode string                `json:"enterpriseCreditCode"`
+	IssuerKeyId          string                `json:"issuerKeyId"`
+	Last                 Change                `json:"last"`
+	NationalRegistration *NationalRegistration `json:"nationalRegistration,omitempty"`
+	Number               string                `json:"number"`
+	OpenObjections       int                   `json:"openObjections"`
+	PreExisting          bool                  `json:"preExisting"`
+	Registered           Change                `json:"registered"`
+	ResourceIds          []string              `json:"resourceIds"`
+	Status               string                `json:"status"`
+	StatusReason         *string               `json:"statusReason,omitempty"`
+	Version              int                   `json:"version"`
+}
+
+// CertificateRecordWritten defines model for CertificateRecordWritten.
+type CertificateRecordWritten struct {
+	ChainReference CommitReference   `json:"chainReference"`
+	Record         CertificateRecord `json:"record"`
 }
 
 // CertificateRegistration defines model for CertificateRegistration.
@@ -658,6 +665,22 @@ type Liveness struct {
 type LoadCalendarRequest struct {
 	Calendar Calendar `json:"calendar"`
 	Reason   string   `json:"reason"`
+}
+
+// NationalInput defines model for NationalInput.
+type NationalInput struct {
+	Platform    string `json:"platform"`
+	QueryCode   string `json:"queryCode"`
+	Reason      string `json:"reason"`
+	UnifiedCode string `json:"unifiedCode"`
+}
+
+// NationalRegistration defines model for NationalRegistration.
+type NationalRegistration struct {
+	Platform    string  `json:"platform"`
+	QueryCode   string  `json:"queryCode"`
+	Recorded    Change  `json:"recorded"`
+	UnifiedCode *string `json:"unifiedCode,omitempty"`
 }
 
 // Objection defines model for Objection.
@@ -1018,6 +1041,12 @@ type CheckEgressParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// RecordNationalRegistrationParams defines parameters for RecordNationalRegistration.
+type RecordNationalRegistrationParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // RecordAgreementParams defines parameters for RecordAgreement.
 type RecordAgreementParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
@@ -1215,6 +1244,9 @@ type AcknowledgeCertificateJSONRequestBody = AcknowledgementRequest
 
 // CheckEgressJSONRequestBody defines body for CheckEgress for application/json ContentType.
 type CheckEgressJSONRequestBody = EgressRequest
+
+// RecordNationalRegistrationJSONRequestBody defines body for RecordNationalRegistration for application/json ContentType.
+type RecordNationalRegistrationJSONRequestBody = NationalInput
 
 // RecordAgreementJSONRequestBody defines body for RecordAgreement for application/json ContentType.
 type RecordAgreementJSONRequestBody = AgreementInput
@@ -1725,6 +1757,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/certificates/{number}/egress (the `CheckEgress` operationId).
 	CheckEgress(ctx context.Context, number string, params *CheckEgressParams, body CheckEgressJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RecordNationalRegistrationWithBody record the product's registration on a national platform (登记结果查询码, unified code)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/certificates/{number}/national-registration (the `RecordNationalRegistration` operationId).
+	RecordNationalRegistrationWithBody(ctx context.Context, number string, params *RecordNationalRegistrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordNationalRegistration record the product's registration on a national platform (登记结果查询码, unified code)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/certificates/{number}/national-registration (the `RecordNationalRegistration` operationId).
+	RecordNationalRegistration(ctx context.Context, number string, params *RecordNationalRegistrationParams, body RecordNationalRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ProofBundleCertificates proof bundle of a certificate, with the latest version of every record its status derives from
 	//
 	// Corresponds with GET /api/v1/certificates/{number}/proof (the `ProofBundleCertificates` operationId).
@@ -1877,6 +1923,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/keys/{keyId}/rotate (the `RotateIssuerKey` operationId).
 	RotateIssuerKey(ctx context.Context, channel string, keyId string, params *RotateIssuerKeyParams, body RotateIssuerKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FindCertificateByNationalCode verify the certificate a national registration code names
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/national-registrations/{code} (the `FindCertificateByNationalCode` operationId).
+	FindCertificateByNationalCode(ctx context.Context, channel string, code string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// FileObjectionWithBody file an objection (anyone; the public at most 5 a minute per address)
 	//
@@ -2603,6 +2654,40 @@ func (c *Client) CheckEgress(ctx context.Context, number string, params *CheckEg
 	return c.Client.Do(req)
 }
 
+// RecordNationalRegistrationWithBody record the product's registration on a national platform (登记结果查询码, unified code)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/certificates/{number}/national-registration (the `RecordNationalRegistration` operationId).
+func (c *Client) RecordNationalRegistrationWithBody(ctx context.Context, number string, params *RecordNationalRegistrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordNationalRegistrationRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordNationalRegistration record the product's registration on a national platform (登记结果查询码, unified code)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/certificates/{number}/national-registration (the `RecordNationalRegistration` operationId).
+func (c *Client) RecordNationalRegistration(ctx context.Context, number string, params *RecordNationalRegistrationParams, body RecordNationalRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordNationalRegistrationRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ProofBundleCertificates proof bundle of a certificate, with the latest version of every record its status derives from
 //
 // Corresponds with GET /api/v1/certificates/{number}/proof (the `ProofBundleCertificates` operationId).
@@ -2996,6 +3081,21 @@ func (c *Client) RotateIssuerKeyWithBody(ctx context.Context, channel string, ke
 // Corresponds with POST /api/v1/channels/{channel}/keys/{keyId}/rotate (the `RotateIssuerKey` operationId).
 func (c *Client) RotateIssuerKey(ctx context.Context, channel string, keyId string, params *RotateIssuerKeyParams, body RotateIssuerKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewRotateIssuerKeyRequest(c.Server, channel, keyId, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FindCertificateByNationalCode verify the certificate a national registration code names
+//
+// Corresponds with GET /api/v1/channels/{channel}/national-registrations/{code} (the `FindCertificateByNationalCode` operationId).
+func (c *Client) FindCertificateByNationalCode(ctx context.Context, channel string, code string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFindCertificateByNationalCodeRequest(c.Server, channel, code)
 	if err != nil {
 		return nil, err
 	}
@@ -4639,6 +4739,68 @@ func NewCheckEgressRequestWithBody(server string, number string, params *CheckEg
 	return req, nil
 }
 
+// NewRecordNationalRegistrationRequest calls the generic RecordNationalRegistration builder with application/json body
+func NewRecordNationalRegistrationRequest(server string, number string, params *RecordNationalRegistrationParams, body RecordNationalRegistrationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordNationalRegistrationRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewRecordNationalRegistrationRequestWithBody constructs an http.Request for the RecordNationalRegistration method, with any body, and a specified content type
+func NewRecordNationalRegistrationRequestWithBody(server string, number string, params *RecordNationalRegistrationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/certificates/%s/national-registration", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewProofBundleCertificatesRequest constructs an http.Request for the ProofBundleCertificates method
 func NewProofBundleCertificatesRequest(server string, number string) (*http.Request, error) {
 	var err error
@@ -5733,6 +5895,47 @@ func NewRotateIssuerKeyRequestWithBody(server string, channel string, keyId stri
 			req.Header.Set("Idempotency-Key", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewFindCertificateByNationalCodeRequest constructs an http.Request for the FindCertificateByNationalCode method
+func NewFindCertificateByNationalCodeRequest(server string, channel string, code string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "code", code, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/national-registrations/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -7118,6 +7321,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/certificates/{number}/egress (the `CheckEgress` operationId).
 	CheckEgressWithResponse(ctx context.Context, number string, params *CheckEgressParams, body CheckEgressJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckEgressResponse, error)
 
+	// RecordNationalRegistrationWithBodyWithResponse record the product's registration on a national platform (登记结果查询码, unified code)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/certificates/{number}/national-registration (the `RecordNationalRegistration` operationId).
+	RecordNationalRegistrationWithBodyWithResponse(ctx context.Context, number string, params *RecordNationalRegistrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordNationalRegistrationResponse, error)
+
+	// RecordNationalRegistrationWithResponse record the product's registration on a national platform (登记结果查询码, unified code)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/certificates/{number}/national-registration (the `RecordNationalRegistration` operationId).
+	RecordNationalRegistrationWithResponse(ctx context.Context, number string, params *RecordNationalRegistrationParams, body RecordNationalRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordNationalRegistrationResponse, error)
+
 	// ProofBundleCertificatesWithResponse proof bundle of a certificate, with the latest version of every record its status derives from
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -7292,6 +7509,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/keys/{keyId}/rotate (the `RotateIssuerKey` operationId).
 	RotateIssuerKeyWithResponse(ctx context.Context, channel string, keyId string, params *RotateIssuerKeyParams, body RotateIssuerKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*RotateIssuerKeyResponse, error)
+
+	// FindCertificateByNationalCodeWithResponse verify the certificate a national registration code names
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/national-registrations/{code} (the `FindCertificateByNationalCode` operationId).
+	FindCertificateByNationalCodeWithResponse(ctx context.Context, channel string, code string, reqEditors ...RequestEditorFn) (*FindCertificateByNationalCodeResponse, error)
 
 	// FileObjectionWithBodyWithResponse file an objection (anyone; the public at most 5 a minute per address)
 	//
@@ -8687,6 +8911,61 @@ func (r CheckEgressResponse) ContentType() string {
 	return ""
 }
 
+type RecordNationalRegistrationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CertificateRecordWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RecordNationalRegistrationResponse) GetJSON200() *CertificateRecordWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r RecordNationalRegistrationResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r RecordNationalRegistrationResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordNationalRegistrationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordNationalRegistrationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordNationalRegistrationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordNationalRegistrationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ProofBundleCertificatesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9664,6 +9943,61 @@ func (r RotateIssuerKeyResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RotateIssuerKeyResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FindCertificateByNationalCodeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Verification
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FindCertificateByNationalCodeResponse) GetJSON200() *Verification {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r FindCertificateByNationalCodeResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r FindCertificateByNationalCodeResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r FindCertificateByNationalCodeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FindCertificateByNationalCodeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FindCertificateByNationalCodeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FindCertificateByNationalCodeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11372,6 +11706,32 @@ func (c *ClientWithResponses) CheckEgressWithResponse(ctx context.Context, numbe
 	return ParseCheckEgressResponse(rsp)
 }
 
+// RecordNationalRegistrationWithBodyWithResponse record the product's registration on a national platform (登记结果查询码, unified code)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/certificates/{number}/national-registration (the `RecordNationalRegistration` operationId).
+func (c *ClientWithResponses) RecordNationalRegistrationWithBodyWithResponse(ctx context.Context, number string, params *RecordNationalRegistrationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordNationalRegistrationResponse, error) {
+	rsp, err := c.RecordNationalRegistrationWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordNationalRegistrationResponse(rsp)
+}
+
+// RecordNationalRegistrationWithResponse record the product's registration on a national platform (登记结果查询码, unified code)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/certificates/{number}/national-registration (the `RecordNationalRegistration` operationId).
+func (c *ClientWithResponses) RecordNationalRegistrationWithResponse(ctx context.Context, number string, params *RecordNationalRegistrationParams, body RecordNationalRegistrationJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordNationalRegistrationResponse, error) {
+	rsp, err := c.RecordNationalRegistration(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordNationalRegistrationResponse(rsp)
+}
+
 // ProofBundleCertificatesWithResponse proof bundle of a certificate, with the latest version of every record its status derives from
 //
 // Returns a wrapper object for the known response body format(s).
@@ -11695,6 +12055,19 @@ func (c *ClientWithResponses) RotateIssuerKeyWithResponse(ctx context.Context, c
 		return nil, err
 	}
 	return ParseRotateIssuerKeyResponse(rsp)
+}
+
+// FindCertificateByNationalCodeWithResponse verify the certificate a national registration code names
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/channels/{channel}/national-registrations/{code} (the `FindCertificateByNationalCode` operationId).
+func (c *ClientWithResponses) FindCertificateByNationalCodeWithResponse(ctx context.Context, channel string, code string, reqEditors ...RequestEditorFn) (*FindCertificateByNationalCodeResponse, error) {
+	rsp, err := c.FindCertificateByNationalCode(ctx, channel, code, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFindCertificateByNationalCodeResponse(rsp)
 }
 
 // FileObjectionWithBodyWithResponse file an objection (anyone; the public at most 5 a minute per address)
@@ -12985,6 +13358,46 @@ func ParseCheckEgressResponse(rsp *http.Response) (*CheckEgressResponse, error) 
 	return response, nil
 }
 
+// ParseRecordNationalRegistrationResponse parses an HTTP response from a RecordNationalRegistrationWithResponse call
+func ParseRecordNationalRegistrationResponse(rsp *http.Response) (*RecordNationalRegistrationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordNationalRegistrationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CertificateRecordWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseProofBundleCertificatesResponse parses an HTTP response from a ProofBundleCertificatesWithResponse call
 func ParseProofBundleCertificatesResponse(rsp *http.Response) (*ProofBundleCertificatesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -13674,6 +14087,46 @@ func ParseRotateIssuerKeyResponse(rsp *http.Response) (*RotateIssuerKeyResponse,
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest IssuerKeyWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFindCertificateByNationalCodeResponse parses an HTTP response from a FindCertificateByNationalCodeWithResponse call
+func ParseFindCertificateByNationalCodeResponse(rsp *http.Response) (*FindCertificateByNationalCodeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FindCertificateByNationalCodeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Verification
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -14642,132 +15095,135 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7F1bjxzHdf4rhUkALpEhR5SsxN7AMMhd0qZFUeulZAuRiKC2+8xMabqrWlXVuxwTCzgIAvvBiR8COMiD",
-	"4RhwEiAInDwEsOEY+TFBKNn/IqiqvlT3VPVldq7kvAhLdU13Xc536tzPy0HA4oRRoFIMjl8OOIiEUQH6",
-	"H2ecXUQQqz8DRiVQqf7ESRKRAEvC6CgxI/7kM8GoeiaCKcRY/fXHHMaD48Efjcr3j8xTMcrfe319PRyE",
-	"IAJOEvW6wfGAwzgVEB4jTNH5oxP0ta+8+2co+woKWZDGQCWiOCZ0guQUEE8jQJiGaEwgCgfqjdln1Czu",
-	"BzPKriIIJxDn0w9Doj6GozPOEuCSqMWOcSRgOEis//VyAC+CKaYTeF8k6p9ynsDgeCAkJ3QyuB4OIixk",
-	"21pP9BvUaA4TIiTXG/c0jS+AO18qJJapcD66BC6I2ejsGaESJsD1sjl8nhIO4eD4E9e3hpXlFN/JVlG+",
-	"/Pkwfzm7+AwCqT5c28Zz+DwF0Xc3cSCrk88XVpt7Nq7DPL7HiZRAe84jmGJCz2EMHGgArefH4pjIcrie",
-	"bMB42PbDOuktHpF+y7A+H/e61dpWvO1qOlj0OJHiB54pMt5zaiR0Tiv2wI2zCNonG2vqJqF7liFL5Bln",
-	"YxLBcttJcQw32kz9guatnHBYhl0ZdAsXexgOct55SibZohdWADRUf7XQ9UMz6no4GJOow/hHZtT1cDDh",
-	"mEqAEw4hkScsdO+jHsV4y6gZoeEKeDL182HDQkGfWtfXiYAl7vkKMqEQfkD7snwJPH7oWap69kxiLm94",
-	"WdD8gtCb6joB19ktkFS+fHti5QKsLbDunpxkK9vd7UrKQZLtfj+odECD/yyXPZPatvfavsYteEyTVK5+",
-	"BzaC1wYELommFR3PplHReMK7LekU99WNZJxSregr4eTfb5CqM6WFyhY61eO8pGXY1VMm3T9WexMRTAM4",
-	"BRxGhLYNe/hCAg3BptULxiLAVI/jTIhzmFS5uDUgxBKfcXZJQuBGoJIQe+4R8z8w53g+MFoXmdAG8Pe8",
-	"R5kkATykoegLcpYA/UATAWHUI7skHCISE4r5vHFjE87CNGhiadmIpz4hLnv+4TzxCXkhXELEEggfcRb3",
-	"2/OOCiAHwVIewONQ9H3/JYEr4UeP/x0lDEUAFHPCfILKxMORJSTV6TYRzjMJiWsFqQDxlNGz9CIiwSmW",
-	"2E33S4g2LvxXyaF6+NZGVE+kjjrXpKvQXaSaGvzyfbW5zwIw8i3uJhyVvHQZ2aArs9wqg2rgKVtG+ZLw",
-	"bUReJ2TsI/G3kO9uCz6WyHIj0UdKHEwLMWpJO0+rFFS36tR+4JxZGhJ5n4or6GvbuYhYMPPc50qMohB5",
-	"RCwIZgkjxvpRNQ7j6ArPBaJpFB1r4+8ES7jCczQDSAQiUqDy54o61Uh8EcHgWPIUtOhFx2TyoGFuEOFE",
-	"gFt7GBMu5APOZoYgm0gjG6V+lHGQxU8Reomjig3MekjhhXzk/SmbuRmuZO7xkmMqcJOM5Z1KjWrys8sW",
-	"pj85zE+7tsG17+YfKVdebnfl4PX6rC1wU6acMk6+r9F3SkQQMZHyvnYAbL+lQSaz3B8Lz6YsCj0/M49a",
-	"blEiREro5BQSzGXs+0qTW0DtZY1Wak8/opJEHViCYzuKBTqWU26MPYvKN13rK1bT42DPcG8jzwVjsxjz",
-	"mXvX83u5k8Dqo7aFa7y2oeblw3IqrhWXHKUvf3VDuasl2ryi0RT9IKVh1BtUDtYdKDGASoIjob11gRo+",
-	"VpcnCMPLJYlB/UE4MtSBiEAhcHIJIRozjo7OH52gd95552u3B0Onak5o4JVUm24czbK608JJyeJcYlzA",
-	"AUvPBZLbhhb3R+2AMQWhcqsQ4/ZGDfU2yCkTgGaEanmMUfhgPDj+pGXKxSsH18OWoeX3BtfPjVeAcaEF",
-	"hTMWkWDuvhoZj7H08jfg78G8bWMf0yBKtU7TaOAn1NzdfQksUn9KlOlNiI0RXAKfIyOpVUnP0J1A6o4b",
-	"IsDBFGFhyLS80ZCcYomUOoauOJOAiGJtnWiostQ6BTU6JbrIpdbba5DPjqkwahYqQnmtl0Bynf3QEmwz",
-	"3JQk7+IgJzgCGuK+4uOURSTE874qlNZUnEOvGJ/1f+EcMO8gFOlhxeeH5eyt7zZtzk5rOcUJ3kTFsdnK",
-	"UsYINfpZk4bskF16HrbFMrymg557Xh1tboDc7AA0jbUfCEuswwT43UwJtzbr7uU9az9tX60EnnAi2twz",
-	"5UDvmgoG/Ti8gYCacHj4ggiZuYQXdZObW2VK8+kplu2D1mFjVXc0lpmi0WjiLAZeDwdpEmIJJ/OgSwBD",
-	"TiKLBFm32TijfKqGnNrxewinOsOhE3MLtO84EQ8K60Ykm1Tc+oFNki3s5JTjcbutpGZIsMUDJBnKvc9V",
-	"s4IAKVB2HENUXf4QWXPUEkdJGgcWdmBhbzQLc/MPD29Y5HIeHrXAy1yco8pbmmzcDu7lZKhV3mXvQwtn",
-	"Oi/Eq/U4s1sI5ObcJAQheap1nUa/q63WdtYtezCANnSvLOarozO6mUksEzi2PJj9ZkHz6NxnDFrKjVqc",
-	"tBekSwoA+fFasWELDtC+IWIVKJbA7qtlVTWXHvS9Kf1sgeN0VdQqvNe9hQtL6BmP6jO6yRdOLHudDXq8",
-	"Z4b9w/8aYqJxHsfcHNutBjWZWocDSTxCQrel61HZW/JZDZti481G3NCJGBS72Sngy2Zg3WzO2Qcajc4n",
-	"UzCm7T7hjCAxcZOaN2Lb7URzh2trh1T2Eeeca+hdwpi/cJV39JguBaVh5ZueFWVRauc6rmg5ggohIKI5",
-	"/0B4nqmPdvFjFyOH5dfcCyrt9kv6WnIr9+BiruXFhVm3HKTLAVPImeYrnpkLdfPRYH4TWHvjFhsPKcYy",
-	"mII41UEbjWpRQ7CO/6RrW1J9Vf3rbSdcujmWFLobltDZVdwA1ZBc6tl7Jd1m3br0cfh06k4OZzOoWZf2",
-	"aqer0bSbQ7v7a6erc4GX1rcmZ3imUDoc4nm0dy93eLnlNRqxHTN1Iu1gJSvoZW2qaGfVz/ZAdo+L6KND",
-	"bUxLvJHOtTyh3lRhq6pZDtKtn3cDERdKWnZI3fSxGjluN6RjARwrieWov3W3PXsLW3ADD99paSxaTkiB",
-	"SxKqt3vv4NrkauNdc3o44SDEMvqEjkbrZ8FpkmU7WnQTxpulKJFGsotE7DZjqh/XPjMsVtqyf9sFq32Q",
-	"K8Gp9cKdhmhl4TdAp3nPcsBsJu2V0ayLPJ1LKdKUe6whYhNxrtR3Cg0XLAV5xfjsSafBXqVWKp7K6Hna",
-	"xVXiuSsfFbnVvZTtBiP9mETevLaoKu3bxuxOi8jfnb3JtaBvESEZnz+Wpp5IL/LLgbIYMpfFbunYLCIq",
-	"wVlFSNaqbXHZfFyLLAOvtmRgGA5mMO+zUv2AhvDCGxWeqp2r74j6itOSVL7PuT9KWlxXesNyyognKdsh",
-	"DnsXlMc29rk9WJxwFhMB4X3psck0KtBF2mg36WS2Iq2IXVHgvnI4iU4Ces9DgMu5xZIIBxA+mO+rIjbL",
-	"1K1yb6xNrJxyF22rrwesIM+lKgS0BEs0nvbqDDL2znXZrsZ92K4UW3KLlciwxet2WoK1Fn0D+fXbKSci",
-	"JMEy5QGMHU/OfXyrMTmgjObvxrJaTbxWFa6evn6vI0ukCfBLIpiHNXtdQZlzq2ZyrGxYbcLNwd72Ke00",
-	"UVbI6SZ0+YTQvqaFZUqhNPiZzaO/mPYpmWWuFOhdjOhmYnQ958C61vTqrLW4t/oSKAjRc7u966nNriEl",
-	"7QnDYR4Fv6QDzsqC6BZr38Olnv+m0aleRNIs4cDtJWrazsSmXxQTOs1/kEecsTmET7waqRWUpj26PO4z",
-	"u1YjY6Yod3/jRtwKaRxj7lHsMJ+AbHj0no/fLOFOsN5YfHlhU8v5Whg3u9pJal2kjL4k2y1skaUyYI3V",
-	"/Dqwjfwl5U8al7SMIN6BZpvIag20syLyaNypnZYfSm56E+HhDHPZ23LQ7DTtIH4SuUb25o21ohcM814X",
-	"SaPscuMKuYHt+cxrcrLIIQ6XAanFGjqxMX26y+D9pkfsL1HaqYBq153xrnm7SrYB1UoUbP2qneZD2WJv",
-	"woPKGt+rCbc0dbjdd6oWnT2GSI+nwQF3u64JkZ5fSXcOTt2yb0J9zGsay1Kc5YFpy1Ya6ZgDdtPsrDIs",
-	"f/9TnLqqbk15kM7UH2uTfMmOjuyghej5ahpDH+LZMotcoOXVsEtTV7svpyQSF+k2y9ctNMWoH8CYcfhI",
-	"eHRHMyhXCr7H+Ez9M6sKsMhdIjY5z7257zMqp55xMX5RhMR/CDxuGVu6n9oGe2/y0lHdaYIsAUXE+CTC",
-	"Iuvt0N3sqM4BS8ZPMA1JiCU81cU+/dtmles0oeOtG21s/Oa9T7FMOY78gwWJFP7uJwlnlzhqfblIL56Q",
-	"AKggdPKI8QsShuAJZPZdJ+6cgPzW8By//6xbtqhxif7Naj6pJuJfRI+T9pvIzrfNi7Q3tBDfwEWWilht",
-	"suT3U2SSkpe1cFI9rJ/qUdjf86+Uv87m2boxuy2VVo7wJtKpceDeJGypi/TgNZqeZ/7WJUMWOqXpLpdf",
-	"aKoeLFCW9S5XmrB7jQnjcoVA0wGFPeJw3UF9w0FW+6vt998FbpbcVjiqKe/XU04xIZT6qnMbcS/PqamG",
-	"Jl1NsdSVJPL6ZWVFMywQG5syEwYIIq8sdaFrrd0SyBRTRFMW6apU8WIcUItjxWIwZgFZ/lp2Mm4q2HiO",
-	"Vz3ypimz5xwu2Qzeg2Xzn1rDbVbBLJjEcvk5zjoUSKuGc/SYtonXapj8M5APMz/vklGiuZu4d9Hybiso",
-	"X9+2jhu19+l/73ddQHnXN03fzn7qc9VEE3fbDW/cVx7Z11bJI1KqbR7FZH7kmziEp976hri1uuFGihnq",
-	"wvO9c8V7JIQ38kIYjyGQ5BL6BuEulydrSsavw5Ov32sttkxQr4bKlgt20cyHJAalijykks9Xl8F/MV/S",
-	"27fhcIiFDH+zk4W74cLtIKvIO8sUZl0U2HAqWjmeDnRpCZbqkhuqnz/zb2pR3rOT8JjPqlcJzSVDaXLV",
-	"Z61EsRgTQ/2iuyaF+XnWsnM1xNBeiuD1o5YYhPA1NlknJTkSGrzXY6YtDNHVFCgiUukSugQtIJMdvsT9",
-	"WSQ+9i4w83xXQKDmAUHKiZw/U9PNNW+SBSbXpBCK7p89RjOYo6Mwmv3l//7gX26bOn4hupjbtf9uCZRb",
-	"0wZZR1l9KQPmJtLBTGMqZWLa2BI6ZosfzOoOzXWBQMokzvPJs0PTFZ2NQe9OiCVGedI5hNn3CaN30TlL",
-	"JZi6xpxFIJC6yXRx4ny+IxxEd+c4joYoc7Pp0Vi3bkDZSZpfqFV+kyG1AqWLFm/IBt2dsLvoYVYZeZwK",
-	"HGm1takd75GvJfBtf6feu4UB9dgqcWBZwo4H93LTNU7I4Hjwzt237r6jdFqc2blH6j9Z/EqxWYq+Bmc4",
-	"qzFjNTN++623ao2MJbyQo6mMo2rn4jptLvQoVosxG6sm+JWPP/bxneL7Zcfj4eDdXuMt+lbAVlDNifuT",
-	"59fPrfAePa1LSzhAidmFF3c0zZSx9HUHWK5aGa9XGmVEb/ivEk3CmNDBczWXEU7I6PLeqMiNEaOXBpvX",
-	"3sP4JsiyQ5w6Po5jkLoY3ScvB0TtqDrSPNjguLRjlDxB8hSGDWf0vPWwbRLt163abm/npIWiYvYtsS26",
-	"8BIFpghbm2/RwjIkoF5g5djVD7eFQkZldamECQel1EpYrYtYhnUuHeMZGBvcFScSkMDjrCqs5HNjqxM4",
-	"Bn1vKAZ2wcJ5zlrVQ90XBmUKBjrCEsVMSHTv7a8q2uA4UAu4rfueqDsDsGmnka3gcQhxwnR1nzsmzaWc",
-	"eoxfPAE6kdPB8b23vzp0071m9w9YOF8ZyXtqiV1XL+qsp876gZc7Oxz4C7SPQkJom1T1IRXIVNeYcTGo",
-	"285Zw9/OFd0N3BqoID98M2g6IFlHURsqwdjL3ZB8SMMDHreOx2r/9wMMNwZDCTwmVKlfjCOunRBLYbIC",
-	"ozZA5gZoNyIfkehwRfaF5AEaK4fGq1/+8Itf/KgrAKpU24aAhDM29mt36qnpTFW8UuyjZpF119otFdN7",
-	"4PpQMi+1olObD94SeXulQo+4oapRIZFyhzvqm1Zjzn3UOCt9RfdS5yxXgLBARCIhMQ0FouxqXWporRlr",
-	"I/GUXMd/0ZqurHlI8OHK3b4U7G6Tu2lxeLE58ZskEGvCiiBEeYvo/sKwD1jtqA2KmtR3jN+7wZZUK199",
-	"gO3WjEmeQuIH3G5UWv/bV7/6RWcTUh08XaBZ1Cj3g9I4rK1y5gdUbg+VCzXlD4DcICD/7zc/+P0P/+uL",
-	"H/zrH/7tx7//j7/qisxFBLVDM4RLiFjSLO0+k5jLU2vkAZlbtSy90eAQihhRWKHGTvBYoOJ2dMALCTQP",
-	"2fQ4QdSQ8CBR7srdVc0KOlxbG0SmRku2iAIPiOeA6OYMccOpHapW1mSr/ndWz7A8wHV7cD2ofdtS+370",
-	"sx5q3yJmumCyq6vG+vnBWbMNZ0259NJdY6VwrNthM8riXKlOSm/RRM6sJPcD5z6oItvjoH/z71/+8re9",
-	"9I8K7dqwsML5hZ/+86Tzk0puXA0BB5GjReSoJu53Ejrurc645uk83ISb3SH5vMo8wnYCyrGdHoEESIGI",
-	"FOjVj3/76mf/8Ie//58vf/fTVz/5tSYvQSZUO32viJwa/OMoAo4Yn9wSJuGCI5OT7ICVDzKdXP+NqNl9",
-	"KcPVzHn/AgAciUtr8vpXMnzb6GaEgxllVzrVxAQN+QjpCRHyfn3wjpJTp9S32mIcBb/2jsqKigC3EF48",
-	"KpvYlqUvJxVcD33xIuXIDTChg9mhJ8lvy/5QncUbKEFjinIEFiVvOARAEokYR1FRQNEFWVf4iBtn7dwf",
-	"dA+8Rp5vtdsTG0OuZuAoAZ5n7OnvfJ6CrqCefUg9eka+DxVkhTDGurveu2/panMkTuPB8dtvqX8Rav51",
-	"b+ioR+ZKPc5rO+aklXC4JCwVelboCF8IoPLY4hXq/9/2TLcoFLktQareunIfLzi9BBTk1LiqK61C5N7r",
-	"TD83Qw932LbusGrbzg1fXY4eqW+S4eeHv331859/8U+/+eLn/9w99a7ETPt91Nl0fmLbjQ6m8/Wn0i9Y",
-	"z22FdliaNTIjelayQI2ErHCCBgGRIq/8ZwoBmgoMa8rJz2qtiNHL7C8ryr3R3Kjm2i+8vSwweGD289Vn",
-	"k2Xl/TZrs+yUy2Z6v71mnD5fSF6irkANOgp1yxrEaDS/3fUSqAOqDaO2X9SfjJIk0fyAze1hs/zldtDZ",
-	"zQn3WuITW7kmlcS+btkmGjltIExDIr2i2H31VLfa2BwCJ0BBEHGM9NTKyk0GWbpKG+JYTjXgcFYIDOsE",
-	"TAhmCSP6Knep5pkIUs4FaBqrPcw+aVXZ2ox/WS3wfiYE7kd0hTmTDFXqrG+JDF9KbDTlm4sTq50KOvqG",
-	"evT14oCLgTrqtXbNlMJfm6yXt4FsuETsPpaHu2Rrd4mrneimHdTZ59+4uyRiWEl6c8BcYbYEQ6e7pAKg",
-	"rngcvVRfa3ZabwCUjjepee2O57vc11211DaZDDC6Mh1V7oR47iGsG6n6bvd3V2Isan42+z9OrHEbuyCu",
-	"piSYIkJDeHGsux4AR0cYmT6ESB357aGtlNmFJ5Axdd1GjOdxJUdYXyWPT72+iblT/DFfVhtu2UJKXtC6",
-	"DEWk5h2Ks5STH2reWJ+xmrD6/2aqnpmaeusHZ9K2nUn1krn76lGy2AC6mKOC4lcemVPnJS3sKSw60YlR",
-	"XgG3tIh4uVXWwA7C+9XfbIxzHcC2Fn3QOsxay8Q9lQ0q5ImOvvkxuvfu7bXKBk3w6AHGrG1mRxie5aMP",
-	"ANxnALq7le4n9PJYZghRTssGf3+6QfwVuGhBXqWFkic5xurTdDDhbM2E42qXteHojG+nnIiQBG9qiQCo",
-	"G2DtDmHdknVsLLVAcwymD6DzEnwEusfehsDIIYnwPDcbk6xfIDq6InLKUomeYCHvPLwEKu/4dWD16wfq",
-	"d1U05TffW11uPg4ijQHhsdQwJwLBpVbQHzz54OS90YcfPz4d5s0N1f7dEoiEfphX5r3i7Dfd6kHP7o6Q",
-	"HHC8Py0fvAh4BvwS+J1nasv1tokyACULtz3KjkgHrFT2FzGOvlEQwddvLxVe2IKZKRGS8fnopdre69HL",
-	"Gcz9VtBvmcEbtoBm/f9v+pq8veJOpXxkO/pYGiLc+3QPTdhWqBV2Zhb1E9Nyqmuh5M+su7bJjm/fyWuj",
-	"5OcbEir2VOKvCgWZ6i2NXOoREVZvl6/tYyNxzWDerF8XbV8PivV+K9bFQe6xQp05WZ69/3bWtwzNDGGu",
-	"V5e2MODNWMiTvouxBwV5awpyvVX1ZsMbiq+/gbGsee4+bc2zd4Wu1hHU4e7Sgv3jsDHAYSOQdAvmusnu",
-	"bkhX9rbupR/DT1OrF6GWosGR6dHTlO2gnu8POR5umg7V5dgM3oNtlTHudNe8pkbYvCOW6agrJJaETpAg",
-	"ahV5n+IrrNvVJpzFREDYI42iitReXIDJrJm+hwvo5wcu8BpxAX2iBy6wFS6g995wgc7oriGwBd2m3Xdz",
-	"itQjEsEH+biD6rc1KBZnsBXVr/j666r6NQnoY6JbrKMCLugI0zmj8OfGemYMNjmJvYswiglNJWhDHw5D",
-	"DkKsNy6iCtIW1CeYSwLNxtGzbMzBMrrXIUeYy/m+RtVGRG9vTodrCabNybzV+Kl38nD7be320/u/lZtP",
-	"f/kNNnhqCPY2dRq8dLuIRi8VB2o0dK4dfq43sRB2xsaZ7+ceFi110M/KrJlLkNnIlI5paHGoZ6Pf/MwM",
-	"3XG6O9weO93ov/UCeV1DSVORAA27F/mqw64N1pzlLf2910Y2ZB9jhrK573y56ragoYRFJJij7LQQoWjM",
-	"eADr9nPlR68k+9Qd8b9u6jjw5Q7x/gWZb4c32yB7Q8P9MQpSIVmcQ7RHnH8Bsk6ceoRDljR1hlePD6Dc",
-	"urBkHcMBlttRmtQRIIwuUhLJO4T2hWYFSRVwVgtWuHGo3UdlmvmhS84yTsttVSCqlVToAp7dbJFTLCSv",
-	"H8nG44hQ6NDcpiTybr1tGkh9D1rb1E58TzvblMe93sY25Vm3kUyPQtI9y/sc6kivvI50cQLHujy0zt0c",
-	"Zv106ZhMUnNyhfppnpVhl7fyfM9ceNitGtQu8uxmxyxps4cx89B04HUzQi4jFxzskQ742LAsw6c6yRn9",
-	"oqh27JKwo0v2NMieWfu/VtujOxLHQS2jok+wl4ufQkBCWDvpHNh3ZwCc5me2YRbeKQTvNeXdoUYB8oPY",
-	"z8frAGqHpJA8LXLSPbKVEip5fGqNPQBzS8C0DmFLwtWbjMzAIAExHupyYCGWGIUVXHQTtxYR1YbUzvr5",
-	"B2WY+0E934J6bnHtWyLXrAvRZz0qc6IOxksbpjPm2o7sCbkEarqV7cuhmSkJ9PLTgTEsfDo4/nTAZp8O",
-	"rlFeAkuyNJgSOjEGEggnwNd1eoqExOgSOBnP/dfwd/VzjfTBei4XG3ybu1DOIWFc7hH1mINCGFWwnzV0",
-	"IwJRkFeMz24JxBmTAiWEUgjRkQ4QwRO4lffjVDfiEI1ZzQXAeLVVXNbXozS/haZwG5ECRYTOVppuYRNm",
-	"N4o8ZUGaVTpfS9iEdogUH9kwcZolnmev3yMiVS/CHJooy+pBuE72Zqio3WhktvppLo/sneiyt6RS8LMv",
-	"/u5HX/zsr7/83U9f/eTXila+/Mf//v2v/vPVT369GcoYSRKD9nr6SOTDfMCOkkenmnr5Ih5Syeddq+rt",
-	"INlkV1JWDa3umqrxmpVTkBAgxejlmEQNyRT39ahO1JJFnKySVnTB0MB0i2+weZhxn+FLbA59f8qKtkbD",
-	"GmHHzFar/0LOo5XTwue8jQ6+w7dFAyTGExglRj0rXzRmPMZycDy4IBTrLMp9PWeMvnOuW9QYBmCY7i2B",
-	"NG/POCX66PwJOnr60fsPHp7fTehk5fJqVxHjDE/AXNPbu0E02qcyjl4fnFfOWucOG50m61J09J1zJDGf",
-	"gFztwV9f/38AAAD//w==",
+	"7H3rjxzHde+/Uuh7AS5xh1xRsu6198IwyF1SpkVR66VkC5GIoLb7zGxpeqpaVTW7HBML2AgC+4MTfzDg",
+	"IEAc2YGdAEFg50MAG7aRPyYIKfm/CKqqH9U9Vf2aNzlfBK66prse53fqvM/zIGSThFGgUgRHzwMOImFU",
+	"gP7jlLPzGCbqnyGjEqhU/8RJEpMQS8LoYWJG/J9PBaPqmQgvYILVv/43h2FwFPyvw+L9h+apOMzee319",
+	"PQgiECEniXpdcBRwGE4FREcIU3T24Bh97Stv/z+UfgVFLJxOgEpE8YTQEZIXgPg0BoRphIYE4ihQb0w/",
+	"o2ZxNxxTdhVDNIJJNv0oIupjOD7lLAEuiVrsEMcCBkFi/a/nATwLLzAdwXsiUX/KWQLBUSAkJ3QUXA+C",
+	"GAvZtNZj/QY1msOICMn1xj2eTs6BO18qJJZT4Xx0CVwQRq1nhEoYAdfL5vDZlHCIgqOPXd8alJaTfydd",
+	"RfHyp4Ps5ez8Uwil+nBlG8/gsymIrruJQ1mefLawytzTcS3m8V1OpATacR7hBSb0DIbAgYbQeH5sMiGy",
+	"GK4nGzIeNf2wSnrzR6TfMqjOx71utbYlb7uaDhYdTiT/gWeKjHecGomc05p44MZZDM2TnWjqJpF7lhFL",
+	"5ClnQxJDv+2keAILbaZ+Qf1Wjjj0YVcG3cLFHgZBxjtPyChd9NwKgEbqXw10fd+Muh4EQxK3GP/AjLoe",
+	"BCOOqQQ45hARecwi9z7qUYw3jBoTGi2BJ1M/HzYsFPSptX2dCFninq8gIwrR+7Qry5fAJ/dp5H32RGIu",
+	"F7wsaHZB6E11nYDr7OZIKlu+PbFiAdYWWHdPRrKl7W53JWUgSXe/G1RaoMF/ln3PpLLtnbavdgse0mQq",
+	"l78Da8FrDQJ7omlJx7NuVNSe8HZLOtksF5NxCrWiq4STfb9Gqk6VFiob6FSP85KWYVePmXT/WO1NTDAN",
+	"4QRwFBPaNOz+Mwk0AptWzxmLAVM9jjMhzmBU5uLWgAhLfMrZJYmAG4FKwsRzj5j/gTnHs8BoXWREa8Df",
+	"8R5lkoRwn0aiK8hZAvR9TQSEUY/sknCIyYRQzGe1G5twFk3DOpaWjnjsE+LS5x/MEp+QF8ElxCyB6AFn",
+	"k2573lIB5CDYlIfwMBJd339J4Er40eN/RwFDEQLFnDCfoDLycGQJSXm6dYTzRELiWsFUgHjM6On0PCbh",
+	"CZbYTfc9RBsX/svkUD58ayPKJ1JFnWvSZejOU00Fftm+2txnDhjZFrcTjgpe2kc2aMssN8qganjKhlHe",
+	"E761yGuFjF0k/gby3W7Bp5jnYqKPlDi8yMWonnaeRimoMsPqD5wzm0ZE3qXiCrrads5jFo4997kSoyjE",
+	"HhELwnHCiLF+lI3DOL7CM4HoNI6PtPF3hCVc4RkaAyQCESlQ8XMRKB4Rx/g8huBI8imotzM6JKN7NXOD",
+	"GCcC3NrDkHAh73E2BtpEGuko9aOUg8x/itBLHJPI/ZDCM/nA+1M2djNcydzjJcdU4DoZyzuVCtVkZ5cu",
+	"TH9ykJ12ZYMr380+Uqy82O7Swev1WVvgpkx5wTj5nkbfCRFhzMSUd7UDYPstNTKZ5f6Ye3bB4gh4zaOG",
+	"W5QIMSV0dAIJ5nLi+0qdW0DtZYVWKk8/pJLELViCYzvyBTqWU2yMPYvSN13ry1fT4WBPcWcjzzlj4wnm",
+	"Y/euZ/dyK4HVR21z13hlQ83LB8VUXCsuOEpX/uqGcltLtHlFrSn63pRGcWdQOVh3yCECKgmOhfbWhWr4",
+	"UF2eIAwvl2QC6h+EI0MdiAgUASeXEKEh4+hA+QPfeuutr90MBk7VnNDQK6nW3TiaZbWnheOCxbnEuJAD",
+	"lp4LJLMNze+P2gFjCkLFViHG7Y0a6G2QF0wAUkYpEQwCRuH9YXD0ccOU81cG14OGocX3guunxivAuNCC",
+	"wimLSThzX42MT7D08jfg78KsaWMf0jCeap2m1sBP6FjMb2AzgcXqnxKlehNiQwSXwGfISGpl0jN0J5C6",
+	"4wYIcHiBsDBkWtxoSF5giZQ6hq44k4CIDAbtaKi01CoF1Tol2sil1tsrkE+PKTdq5ipCca0XQHKd/cAS",
+	"bFPcFCTv4iDHOAYa4a7i4wWLSYRnXVUorak4h14xPu7+whlg3kIo0sPyzw+K2VvfrducrdZy8hNcRMWx",
+	"2UovY4Qa/aROQ3bILh0P22IZXtNBxz0vjzY3QGZ2ADqdaD8QlliHCfDbqRJubdbtyzvWftq+Wgk84UQ0",
+	"uWeKgd415Qz6YbSAgJpwuP+MCJm6hOd1k8WtMoX59ATL5kGrsLGqOxrLKW88+if5QGW9SSIs4XgWtglg",
+	"yEhkniCrNhtnlE/ZkFM5fg/hlGc4cGJujvYdJ+JBYdWIZJOKWz+wSbKBnZxwPGy2lVQMCbZ4gCRDmfe5",
+	"bFYQIAVKj2OAyssfIGuOWuIoSGPPwvYs7LVmYW7+4eEN81zOw6PmeJmLc5R5S52N28G9nAy1zLvsfWjg",
+	"TGe5eLUaZ3YDgSzOTSIQkk+1rlPrd7XV2ta6ZQcG0ITujr5qbI7izDrspl8/dv1mKY7teobTJwitP2Pw",
+	"mxjNozOfYamXSzanGi/gewoTGalYcWZzztSu4WZzsN5ula0622XpblXMdFl6WQPswCe2ftNKd5h7C+eW",
+	"0I1ovMZL+czJE71OGz3eM8PuYZQ1seU4iwevj5FXg+pM1oNAEo+w1W7pelT6lmxWg7ocA7MRCzpjw3w3",
+	"WwXO2cy7ne0+/UCt8f5YedQ6TjwCiYmb1LyR725npDvsXTv20o8451xBbw+nyJxI1NLz3AtKg9I3PStK",
+	"o/3OdHxWP4KKICSiPo9DeJ6pj7aJB8hHDoqvuRdU+D96+qwyb0FwPtNy99ysGw7S5cjK5XX9l2/mgggJ",
+	"NJwtAmtv/GftIU2wDC9AnOjgl1r1siboyX/SlS0pv6r69aYTLtxFPZWXmiW0drnXQDUil3r2Xo2h3kZR",
+	"+Ip8tolWjnszqN4m4dXyl2OxqA+R767lLy+UoLBi1gUVpIq5I7Agi5rvFFZQbHmFRmwHV5VIW1gbc3pZ",
+	"mUrfWoW2Pbnt40u66I9L1rZ7Zbo265v9CXVRZbWsYjpIt3reNUScK6jpIbXTRSvkuNnQmDlwLCUmpvrW",
+	"7Va357ZgAW37pDC69RNSQAXnqhwU3x1cmVxlvGtO90cchOijT+iovm7WqzpZtqVlPGG8XooS01i2kYjd",
+	"5mD148pnBvlKG/Zvs2C1D3IpOLVeuNUQLS18AXSa9/QDZj1pL41mXeTpXEqe7t1hDTEbiTOQmFCouWAp",
+	"SBX38qjVYK9SK4FqLjht43Ly3JUPSNx9kVGds2NIYm9+YFyW9m1DfqtFZO9O3+Ra0DeJkIzPHkqYdFxV",
+	"AZT50EPzzMS4EVEKcstD25Zti0vn41pkEcC2IQPDIBjDrMtK9QMawTNvdP1U7Vx1R9RXnJak4n3O/RFi",
+	"CqtKE+mnjHiS2x3isHdBWYxol9uDTRLOJkRAdNfNN6N6BTpPv20nnYyXpBWxKwrcV1Yo0clU73oIsJ9L",
+	"MIlxCNG92a4qYuNU3Sr2xtrE0im30ba6ev9y8uxVaaEh6KT2tJdnkLF3rs121e7DZqXYfBrLkWHz1221",
+	"BGstegH59VtTTkREwj5lFowdT858fKs2yaLIimjHshpNvFY1s45xDl5HlpgmwC+JYB7W7HUFpc6tismx",
+	"tGGVCdcHzduntNVEWSKnRejyEaFdTQt9SsrU+JnNo7+46FJ6zFwp0PVSXVCMruZuWNeaXp21FvdWXwIF",
+	"ITput3c9ldnVpPY9YjjKsgl6OuCsbJJ2OQsdXOrZb2qd6lkkWB9JIImxVJqJ8+w/mwKfebldDeFOKRkS",
+	"iDw/rUoB2RTsD5bf0Wr5CwQCLbQLiqN0uUaWsTn5V10bkkeV9XDod1qJ7Vyu+0U+oZPsB1kkJ5tB9Mhr",
+	"obCCPbWHn0+6zK7R6JwaTtq/cS1upulkgrlH0cd8BLLm0bu++6eHe8l6Y/ZHMLepxXwtnm92tZUWM08Z",
+	"XUm2XTgwm8qQ1VbJbHGNZC8pflK7pD7suAXN1pHVCmhnSeRRu1NbLU/ms1xImDzFXHa2JNU70VuoI0Su",
+	"kL15Y+/oOcPdrsRaWXbhytOh7QnPat2y2KEeFcHZ+RpasTF9un3wvugRew+hXWHitjvjXfNmjS4GVEsx",
+	"uOhXbTUfShe7CA8qaucvJ/zW1Ld336lalfIYpj2eJwfc7XpBRHp+Jd25bZWd0k+z19SWeznNAhX7VvBp",
+	"mVu5aNZjkaKy+6mDbVX5uvxiZ0qdtUm+JGJH1t1cNkU5pacL8WyYRc7R8nLYpalX35VTEonz1LP+9UBN",
+	"kfd7MGQcPhQe3dEMypSC7zI+Vn+m1TbmuUvMRmeZd/89RuWFZ9wEP8tTJD4APmkYW7gjmwZ7b/IicKHV",
+	"BFkCiojxcYxF2jOlvRlanQNWFaUxjUiksl91EV3/tlllcE0qQeNGG5+Pee9jLKccx/7BgsRAQ7ibJJxd",
+	"4rjx5WJ6/oiEQAWhoweMn5MoAk9gu+86ceeIZLeG5/j9Z92wRbVL9G9W/UnVEf88epy0X0d2vm2ep72B",
+	"hfgaLtIrgrnOs9NNkUkKXtbASfWwbqpH7o/JvlL8Op1n48Zst1RaOsJFpFPj0F8kjK2N9OC1Ip+l/vd+",
+	"E2iX/t4v39RUE5mjLOtdrvR79xoTxuUSgaYDTDvEZbuDPAdBWlOv6fffAW6W3FSQrS4H3lOmNCGU+qre",
+	"G3Evy7Eqh6pdqYJrKl4tqwtYVArEArGhKd9igCCyim3nuobhDYFMkVKkIvbVg8l8XFiDo81iMGYBaT5j",
+	"ejJuKlh7zl9lEbWZXmdwycbwLvTNh2sMv1oGs2ASy/5zHMOsdWiFsSp1mLaJ36uZ/BOQ91O/f8+o4Sxs",
+	"oHMzgHYrKF7ftI6F2mZ1v/fbLqC46+umb2fDdblq4pG7nY03DjCL9GyYtXrxII9qMz/yTRyiE2/dUNxY",
+	"NXQtRUJ1Q4fOtQM6FAio5YUwHEIoySV0DcrulzdtWjGsIrJDv9dabFGwoBw6XSzYRTMfkAnEhMJ9Kvls",
+	"eRUdzmc9vX1rDo+Zq/hgdjJ3N5y7HWQleadPweN5gQ1PRSPH04FPDcFzbXKF9fMn/k3Ny+a2Eh6zWXUq",
+	"TdsztCpTfVZKFPMxUtQvumtSmJ2lrXCXQwzNpSlePWqZgBC+hkGrpCRHgov3eky1hQG6ugCKiFS6hC7t",
+	"DMhUC+hxf+aJsJ0LDj3dFhCoeUA45UTOnqjpZpo3SQPVK1IIRXdPH6IxzNBBFI//8r++/883TX3MCJ3P",
+	"7JqaNwTKrGlB2qlZX8qAud7qdBoXUiamPTShQzb/wTT8bKYLb1ImcVZfID00XSndGPRuRVhilBUhgCj9",
+	"PmH0NjpjUwmmXjhnMQikbjJd9Dub7yEO49szPIkHKHWz6dFYt0RB6UmaX6hVvsOQWoHSRfM3pINuj9ht",
+	"dD+tOD6cChxrtbWuzfWBr9X2TX8H7Nu5AfXIKnlhWcKOgjuZ6RonJDgK3rr9xu23gkGQ4NTOfaj+k8av",
+	"5Jul6Cs4xWnNIatJ+JtvvFFpEC7hmTy8kJO43BG8Sptzvb/VYszGqgl+5aOPfHwn/37RSXwQvN1pvEXf",
+	"CtjXg4K4P356/dQK79HTurSEA5SYXXh2S9NMkVtRdYBlqpXxek3jlOgN/w0GAY4mhAZP1VwOcUIOL+8c",
+	"5rlS4vC5wea19zDeAVl0XlTHx/EEJHA1o+cBocGRPtIs2OCosGMUPEHyKQxqzuhp42HbJNqtC7zdNtJJ",
+	"C3kl+htiU3ThJQpMEbY236KFPiSgXmDlXFYPt4FCDotqYwkTDkqplDRbFbEMqlx6gsdgbHBXnEhAAg/T",
+	"asuSz4ytTuAJ6HtDMbBzFs0y1qoe6n5LKFUw0AGWaMKERHfe/KqiDY5DtQDVDUTP/wKwaVOTruBhBJOE",
+	"6WpPt0zaUzH1CX72COhIXgRHd9786sBN95rd32PRbGkk76ktd319Xd3n63UAL3N2OPAXah+FhMg2qepD",
+	"ypGJeOZiULedszeGnTu8Hbg1UEF++KbQdECyiqImVAKN/JC8T6M9HjeOx7ulMit7GK4NhhK48tJLUNoY",
+	"106IXpgswagJkJkB2o3IByTeX5FdIbmHxtKh8eJXP3z5yx+1BUCZapsQkHDGhn7tTj01Hd/yV4pd1CzM",
+	"GrZMxfQeuD6U1Eut6NTmgzdE1rYs1yMWVDVKJFLscEt9s/jBTmqcpX69O6lzFitQ4Q1EqggIGglE2dWq",
+	"1NBKk+Na4im4jv+iNd2Os5Dg/ZW7eSnY3X563eLwfNPv10kg1oQVq5CmFBjdhWEfsJpRG+Y1ym8Zv3eN",
+	"LalSznwP240ZkzyF5fe4XSNuX/zqb1785petTUhV8LSBZl6z3g9K47C2ytvvUbk5VM71GNgDco2A/O/f",
+	"f//LH/7Hy+//y5//9cdf/vYHbZE5j6BmaEZwCTFL6qXdJxJzeWKN3CNzo5al1xocQhEjikrU2Aoec1Tc",
+	"jA54JoFmIZseJ4gaEu0lym25u8pZQftra43I1GhJF5HjAfEMEO2cIW44NUPVypps1P9OqxmWe7huDq57",
+	"tW9DcH3xo593UPvmMdMGk21dNdbP986aTThriqUX7horhWPVDpvDNM6V6qT0Bk3k1Epy33PuvSqyMSC9",
+	"+Ot/++JXf+ikf5Ro14aFFc4v/PSfJZ0fl3LjKgjYixwNIkc5cb+V0HFnecY1TyfqOtxsD8lnXQcQthNQ",
+	"juz0CCRAKreuQC9+/IcXP/+7P//0P7/4089e/OR3mrwEGVH1FF0ReaF/FuI4Bo4YH90QJuGCI5OT7ICV",
+	"DzKtXP+1qNl+KcPV3Hv3AgAciUsr8vqXMnyb6OYQh2PKrnSqiQka8hHSIyLk3ergLSWnVqlvlcU4Cn7t",
+	"HJVlZCNuIDx/VDax9aUvJxVcD3zxIsXINTChvdmhI8lvyv5QnsVrKEFjijIE5iVvOIRAEqmiquO8gKIL",
+	"sq7wETfOmrk/6J6ItTzfar8o1oZczcBRAjzL2NPf0ZX9iw+pR0/I96CErAiGWHdbfPsNXW2OTKaT4OjN",
+	"N9RfhJq/7gwc9chcqcdZbceMtBJlYmVToWeFDvC5ACqPLF6h/v9Nz3SzlwWbEqSqrUx38YLTS0BhRo3L",
+	"utJKRO69zvRzM3R/h23qDiu3cV3z1eXomfsaXVsvfviHF59//vIXv3/5+a/bp94VmGm+j2jao+YWrzSp",
+	"8dmF1M46G9vs8bkhfJa7LK0Zn3O2gtcQpelCjLyiq1rfUNJlgQ1VJAWjDGooa52EDr74+z9++Zt//+KP",
+	"P335j//w8vNff/nbf/riFz8YoLQRE1Iywc22uK+BZjMbaO1Bs85770FbR0WNOSeabdcaFNbN1JeWVi5R",
+	"IyGtn6KJU5lJ0wKgph6oKcSyotIcacklcfg8/ZeV7CKabpduWS5FndH9nTJbflJph0vlznpTWk1L0Ffz",
+	"KskrVeaoQQeR7lyFGI1nHe8Ed3aLC6N2eIQ/Jy1J4tkem5vDZvHLzaCznS/+lcQntlLOSvm97ZLONHKa",
+	"QDiNiPSKYnfVU91xZ30IHAEFQcQR0lMrCrgZZOlijYhjeaEBh9N6gFjnYUM4ThjRV7nLQpeKIMVcgCpz",
+	"4cfZJ61ie+sJM1ELvJsKgbsRZGXOJEWVOusbIsUXG5qzsUruVU4FHXxDPfp6fsD5QB38XrlmCuGvSdbL",
+	"ugPXXCJ2e+P9XbKxu8TVZXrdcSrp51+7uyRmWEl6M8BcYbYAQ6u7pASgtng8fK6+Vh+7sgZQOt6k5rU9",
+	"ATDFvm6rw6bOZIDRlWmsdCvCMw9hLaTqu6Ng2hJjXvq33g16bI1b2wVxdUHCC0RoBM+OdPMT4OgAI9OO",
+	"1NjjBrZSZtefQcbUdVM5lNPwsgOsr5KHJ14X5cwp/pgvqw23bCEFL2hchiJS844bwp78QPPG6ozVhNX/",
+	"N1P1zNS0Xdj7lDftU65Wzt5Vx7LFBlTZ65zilx6gV+UlDewpyhtSisOsEHZhEfFyq7SPJUR3y79ZG+fa",
+	"g20l+qB1mJXOqTsqG5TIEx288xG68/bNlcoGdfDoAMbUtdYShqfZ6D0AdxmA7qbFuwm9LKUBosxNnOLv",
+	"/64RfzkuGpBX6qTmyZGz2rXtTTgbM+G4uuatOQjkW1NORETC17VSCFQNsHajwHY5ezaWGqA5BIi8l+AD",
+	"9XBtYOSQxHiWmY1J2jYUHaioBDaV6BEW8tb9S6Dyll8HVr++p35XRlN2873R5ubjIKYTQHgoNcyJUNEP",
+	"SkG/9+j943cPP/jo4ckg63Gq9k9lgEV+mJfmveQkWN3xRc/ulpAc8GR3Or94EfAE+CXwW0/UluttE0UA",
+	"Shp1f5AekQ5YKe2vMj98IyeCr9/sFWXcgJkLIiTjs8PnanuvD5+PYea3gn7TDF6zBVSPWvw1WZfVrcr8",
+	"Snf0oTREuPNZX5qwrVAr7Eww7CamZVTXQMmfWndtnR3fvpNXRslP1yRU7KjEXxYKUtVbGrnUIyIs3y5f",
+	"2cda4hrDrF6/zrs/7xXr3Vas84PcYYU6dbI8ee/NtH0hGsNstXiqYMCbuJTVfsjH7hXkjSnI1Y716w1v",
+	"yL/+GsayZiU8aGO5DVfoahVBLe4uLdg/jGoDHNYCSbdg/jDq9J618P9d9WP4aWr5IlQvGjw0rbrqsh3U",
+	"890hx/1N06LIJBvDu7Cpauat7ppXNgnPNMYzjbWFxFL1fBZErSJrV36FddfqhLMJERB1SKMoI7UTF2AS",
+	"yzouoJ/vucArxAX0ie65wEa4gN57wwVao7uCwAZ0OzPm1QAWgV/wfEBoZOXO3ptlibrHLII1gz40n9wO",
+	"QfQ7Vrf4HZVFdcP7mUGOVXPOyvguJYOrhSB1FKs1VdRTXAORs/NPIWzIA1TtNN/Pxu3tGxu7b/Iz2Ih9",
+	"I//6q2rfqEO+6kKnzBs5XFRE+IxR+P96EalVMiOxtxFGE0KnErQ1G0cRByFurpgL2CBtQH2CuSRQ7wE4",
+	"Tcfszf87HVeHuZztauh4TPT2ZnS4kojxjMwbLfx6J/e338ZuP73/G7n59JdfY6u+hmBne77BS7uLqEmp",
+	"egfkyuG37fpTtp87WKDbQT9LM9n3ILNDUx+ppp2vno1+8xMzdMvpbn97NFdGVj/akKGu8QJ5VeOlpyIB",
+	"GrUvaFmFXROsOVOKWe21kQ7ZxcC4dO5b35qhKTIuYTEJZyg9LUQoGjIewqqdudnRK8l+6k5rWTV17Ply",
+	"i6SWnMw3w5ttkL2mOS0YhVMh2SSDaIdklhxkrTj1IY5YUtMX+q56vAflxoUl6xj2sNyM0qSOAGF0PiWx",
+	"vEVoV2iWkFQCZ7kqixuH2kda1FLYd4Tr45nfVJmtSt2QNuDZznZw+UKyIqlsOIwJhRaN3PKftuzjVkPq",
+	"O9DGrXLiO9rFrTju1TZxK866iWQ6VEvvWMNqXyx96cXS8xM40jXQdYLyIO0dT4dkNDUnl6uf5lkRW3wj",
+	"/U0uPGxXoXUXebazYxa02cGYuW/g8aoZIfvIBXt7pAM+NiyL8KlWcka3KKotuyTs6JIdzSRh1v6v1Pbo",
+	"jsRxUMth3hPfy8VPICQRrJx09uy7NQBOsjNbMwtvFYL3ivLuSKMA+UHs5+NVADVDUkg+DesbpB0roZJP",
+	"Tqyxe2BuCJjWIWxIuHqdkRkaJCDGI13zLsISo6iEi3bi1jyimpDaWj/Pz2evnm9EPbe49g2Rada56LMa",
+	"lTlRB+OlDaK7QK/syB6RS6CmM+euHJqZkkDPPwmMYeGT4OiTgI0/Ca5RVudNsml4ofIttYEEohHwVZ2e",
+	"IiFxaFJu/NewziqaaaQHq7lcbPCt70I5g4RxuUPUYw5KBYva2E+7FhKBKEjVrEA1zGRMCpQQSiFCB2o5",
+	"KoL+RtZ7Wt2IA2WiK7sAGC/3Q0yb1xTmt8hUJyRSoJjQ8VLTLWzCbEeRJyycpuX8VxI2oR0i+UfWTJxm",
+	"iWfp63eISNWLMIc6yrIaba6SvRkqajYama1+nMkjOye67Cyp5Pzs5d/+6OXP/+qLP/3sxU9+p2jFtPJ9",
+	"8ZPfrYcyDiWZgPZ6+kjkg2zAlpJHq8KR2SLuU8lnbUtHbiHZpFeSOXVRdU1VeM3SKUgIkOLwuQr68LOU",
+	"u3pUK2pJI06WSSu6Km4oRH0x3IEZ9ym+xObQd6d2bmM0rBF2zGy1+i/kLF46LXzGm+jg23xTNEAmeASH",
+	"iVHPihepVulYBkfBOaFYZ1Hu6jlj9O0zk/6vGYBhujcEurRqIKAPzx6hg8cfvnfv/tnthI6WLq+2FTFU",
+	"dqi5pjd3g2i0X8hJ/OrgvHTWOnfY6DRm/9DBt8+QxHwEcrkHf339PwMA",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

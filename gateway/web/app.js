@@ -217,6 +217,12 @@
       row(chain, t(LABELS.time), labelledTime(v.time));
       if (v.at) { row(chain, t(LABELS.at), labelledTime(v.at)); }
     }
+    var nat = v.record && v.record.nationalRegistration;
+    if (nat) { // the national platform's registration, where recorded
+      row(chain, lang === "zh" ? "国家登记平台" : "National platform", nat.platform);
+      row(chain, lang === "zh" ? "登记结果查询码" : "National query code", nat.queryCode);
+      if (nat.unifiedCode) { row(chain, lang === "zh" ? "统一编码" : "Unified code", nat.unifiedCode); }
+    }
     drawLinks(v);
     var fields = $("fields"); fields.innerHTML = "";
     var doc = v.record && v.record.document ? v.record.document : null;
