@@ -590,7 +590,7 @@ func TestNationalRegistrationCodes(t *testing.T) {
 	find := func(code string) (*domain.Verification, error) {
 		return run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.FindCertificateByNationalCode(s, code) })
 	}
-	in := domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000123", UnifiedCode: "DPR:450100/2026/0001"}
+	in := domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000123", UnifiedCode: "DPR:450100:2026:0001"}
 	rec, err := record(cityAOperator, a, in)
 	if err != nil || rec.National == nil || rec.National.QueryCode != in.QueryCode || rec.National.Recorded.TxID == "" {
 		t.Fatalf("recorded: %+v %v", rec, err)
@@ -612,7 +612,7 @@ func TestNationalRegistrationCodes(t *testing.T) {
 	wantRule("the same registration twice", domain.RuleNationalUnique, "queryCode", err)
 	_, err = record(cityAOperator, a, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000124"})
 	wantRule("a correction without a reason", domain.RuleText, "reason", err)
-	for _, bad := range []string{"", "ab", "带中文的码", "has space", strings.Repeat("x", 65)} {
+	for _, bad := range []string{"", "ab", "带中文的码", "has space", "CX/2026", "CX#1", strings.Repeat("x", 65)} {
 		_, err = record(cityAOperator, b, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: bad})
 		wantRule("code "+bad, domain.RuleNationalCode, "queryCode", err)
 	}
@@ -632,5 +632,20 @@ func TestNationalRegistrationCodes(t *testing.T) {
 	}
 	if v, err := find(in.QueryCode); err != nil || v.Number != b {
 		t.Fatalf("the freed code now names %+v %v", v, err)
+	}
+}
+
+// A revoked certificate takes no national registration: its verification
+// keeps naming the revocation as its last change.
+func TestNationalRegistrationNotOnARevokedCertificate(t *testing.T) {
+	d := domain.Jurisdiction{Channel: "nanning"}
+	revoked := &domain.CertificateRecord{Number: "DJ-1", Status: domain.CertificateRevoked, StatusReason: "objection upheld"}
+	_, err := domain.RecordNational(&d, revoked, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000999"}, nil, domain.Change{})
+	if re, ok := domain.AsRule(err); !ok || re.Rule != domain.RuleNationalUnique || re.Field != "registrationNumber" {
+		t.Fatalf("a revoked certificate: %v", err)
+	}
+	_, err = domain.RecordNational(&d, &domain.CertificateRecord{Number: "DJ-2", Status: domain.CertificateValid}, domain.NationalInput{Platform: "平台", QueryCode: "CX-2026-000998", Reason: "bad\u202ereason"}, nil, domain.Change{})
+	if re, ok := domain.AsRule(err); !ok || re.Rule != domain.RuleText || re.Field != "reason" {
+		t.Fatalf("a reason with a bidi override: %v", err)
 	}
 }

@@ -1,9 +1,6 @@
 package domain
 
-import (
-	"regexp"
-	"unicode/utf8"
-)
+import "regexp"
 
 // National registration (GX 12(7) registers a product locally; the
 // national data-property registration platform may register it too and
@@ -33,13 +30,14 @@ const TypeNationalCode = "certificate~national"
 // MaxPlatform bounds a platform's name, in characters.
 const MaxPlatform = 100
 
-var nationalCodePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:/#-]{3,63}$`)
+// No "/" nor "#": a code is a path segment of the public search route.
+var nationalCodePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._:-]{3,63}$`)
 
 // ValidateNationalCode accepts an opaque code of 4 to 64 letters, digits
-// and . _ : / # - starting with a letter or digit.
+// and . _ : - starting with a letter or digit.
 func ValidateNationalCode(field, code string) error {
 	if !nationalCodePattern.MatchString(code) {
-		return Invalid(RuleNationalCode, field, "%q is not a registration code: 4 to 64 letters, digits and . _ : / # -, starting with a letter or digit", truncate(code, 70))
+		return Invalid(RuleNationalCode, field, "%q is not a registration code: 4 to 64 letters, digits and . _ : -, starting with a letter or digit", truncate(code, 70))
 	}
 	return nil
 }
@@ -61,6 +59,9 @@ func RecordNational(j *Jurisdiction, cert *CertificateRecord, in NationalInput, 
 	if cert == nil {
 		return nil, NotFound(RuleCertificateExists, "registrationNumber", "no certificate with this number on channel %s", j.Channel)
 	}
+	if cert.Status == CertificateRevoked {
+		return nil, Conflict(RuleNationalUnique, "registrationNumber", "certificate %s was revoked (%s): a national registration is not recorded on it", cert.Number, cert.StatusReason)
+	}
 	if err := ValidateText("platform", in.Platform, MaxPlatform); err != nil {
 		return nil, err
 	}
@@ -75,20 +76,23 @@ func RecordNational(j *Jurisdiction, cert *CertificateRecord, in NationalInput, 
 			return nil, Invalid(RuleNationalCode, "unifiedCode", "is the query code again")
 		}
 	}
-	for field, code := range map[string]string{"queryCode": in.QueryCode, "unifiedCode": in.UnifiedCode} {
-		if other := holders[code]; code != "" && other != "" && other != cert.Number {
-			return nil, Conflict(RuleNationalUnique, field, "%s is the national code of certificate %s on channel %s", code, other, j.Channel)
+	for _, f := range [][2]string{{"queryCode", in.QueryCode}, {"unifiedCode", in.UnifiedCode}} { // in order: every peer refuses alike
+		if other := holders[f[1]]; f[1] != "" && other != "" && other != cert.Number {
+			return nil, Conflict(RuleNationalUnique, f[0], "%s is the national code of certificate %s on channel %s", f[1], other, j.Channel)
+		}
+	}
+	if in.Reason != "" {
+		if err := ValidateText("reason", in.Reason, MaxReason); err != nil {
+			return nil, err
 		}
 	}
 	if cert.National != nil {
 		if *cert.National == (NationalRegistration{Platform: in.Platform, QueryCode: in.QueryCode, UnifiedCode: in.UnifiedCode, Recorded: cert.National.Recorded}) {
 			return nil, Conflict(RuleNationalUnique, "queryCode", "certificate %s carries this national registration already (tx %s)", cert.Number, cert.National.Recorded.TxID)
 		}
-		if err := ValidateText("reason", in.Reason, MaxReason); err != nil {
+		if in.Reason == "" {
 			return nil, Invalid(RuleText, "reason", "replacing the national registration recorded in tx %s needs a reason", cert.National.Recorded.TxID)
 		}
-	} else if in.Reason != "" && utf8.RuneCountInString(in.Reason) > MaxReason {
-		return nil, Invalid(RuleText, "reason", "has more than %d characters", MaxReason)
 	}
 	c.Action, c.Reason = "national-registration", in.Reason
 	next := *cert

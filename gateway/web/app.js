@@ -46,6 +46,7 @@
     register: ["登记", "Registered"], issue: ["发证", "Issued"], suspend: ["暂停", "Suspended"], reinstate: ["恢复", "Reinstated"],
     revoke: ["撤销", "Revoked"], exit: ["退出", "Exited"], terminate: ["终止", "Terminated"], retire: ["停用", "Retired"],
     record: ["签订协议", "Agreement recorded"], file: ["备案", "Filed"], change: ["变更", "Changed"],
+    "national-registration": ["国家平台登记", "Registered on the national platform"],
     objection: ["提出异议", "Objection filed"], objection_decision: ["异议决定", "Objection decided"], decide: ["异议决定", "Objection decided"],
     "confirm-destruction": ["确认数据销毁", "Data destruction confirmed"],
     apply: ["申请登记", "Applied"], preliminary_review: ["初审", "Preliminary review"], extend_compliance_review: ["延长合规审查", "Compliance review extended"],
