@@ -178,8 +178,8 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&hist)
 	resp.Body.Close()
-	if len(hist) != 3 {
-		t.Fatalf("the regulator reads %d versions of the certificate, want 3 (register, objection, decision)", len(hist))
+	if len(hist) != 4 {
+		t.Fatalf("the regulator reads %d versions of the certificate, want 4 (register, national registration, objection, decision)", len(hist))
 	}
 	products := api("GET", "/api/v1/channels/nanning/disclosures/products?pageSize=200", "", nil, 200)
 	if !strings.Contains(mustJSONString(products), cert.RegistrationNumber) {
