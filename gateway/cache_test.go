@@ -274,6 +274,9 @@ func TestCacheDayIsChinaTime(t *testing.T) {
 	}
 }
 
+// calendarProfile is the fake channels' profile: 10 working days at most.
+var calendarProfile = domain.Profile{FilingDeadlineWorkingDays: 10}
+
 // calendarLedger has the calendars of some years on two channels.
 type calendarLedger struct {
 	fakeLedger
@@ -283,6 +286,9 @@ type calendarLedger struct {
 func (c *calendarLedger) Channels(Identity) []string { return []string{"nanning", "liuzhou"} }
 
 func (c *calendarLedger) Evaluate(_ context.Context, _ Identity, channel, fn string, args ...string) ([]byte, error) {
+	if fn == network.Tx.GetProfile().Fn {
+		return json.Marshal(domain.ProfileRecord{Channel: channel, Profile: calendarProfile})
+	}
 	y, _ := strconv.Atoi(args[0])
 	if fn != network.Tx.GetCalendar(0).Fn || !c.years[y] {
 		return nil, domain.NotFound(domain.RuleCalendarYear, "year", "no calendar is loaded for %d on channel %s", y, channel)
@@ -302,7 +308,7 @@ func TestReadyzWarnsOfMissingCalendars(t *testing.T) {
 	admin := srv.AdminRouter()
 	var want []domain.CalendarGap
 	for _, ch := range l.Channels(Identity{}) {
-		want = append(want, domain.CalendarGaps(ch, now, func(y int) bool { return l.years[y] })...)
+		want = append(want, domain.CalendarGaps(ch, now, calendarProfile.Reach(), func(y int) bool { return l.years[y] })...)
 	}
 	var got struct {
 		Warnings []domain.CalendarGap `json:"warnings"`

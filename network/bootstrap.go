@@ -37,11 +37,16 @@ func (n *Net) authority(ch *Channel) (*Client, error) {
 }
 
 // CalendarGapsOn are the working-day calendars a channel lacks at t
-// (domain.CalendarGaps), read through inv; a read that fails for another
-// reason than a missing year stops there with its error.
+// (domain.CalendarGaps, as far ahead as the channel's profile reaches),
+// read through inv; a read that fails for another reason than a missing
+// year stops there with its error.
 func CalendarGapsOn(inv Invoker, channel string, t time.Time) ([]domain.CalendarGap, error) {
+	p, err := Tx.GetProfile().Evaluate(inv, channel)
+	if err != nil {
+		return nil, err
+	}
 	var failed error
-	gaps := domain.CalendarGaps(channel, t, func(year int) bool {
+	gaps := domain.CalendarGaps(channel, t, p.Profile.Reach(), func(year int) bool {
 		if failed != nil {
 			return true // not read: no gap claimed
 		}

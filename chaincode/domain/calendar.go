@@ -151,12 +151,24 @@ type CalendarGap struct {
 	Zh      string `json:"messageZh"` // 中文
 }
 
-// NextCalendarFrom is the month from which next year's calendar is due.
+// NextCalendarFrom is the month from which next year's calendar is due
+// at the latest.
 const NextCalendarFrom = time.November
 
+// Reach is how many natural days a working-day deadline of the profile
+// can reach ahead (its longest, at 7 natural days to 5 working days, plus
+// a 9-day holiday such as 春节 or 国庆): next year's calendar is due as soon
+// as a deadline counted today could end in it.
+func (p Profile) Reach() int {
+	longest := max(p.PreliminaryReviewWorkingDays, p.SilenceApprovalWorkingDays, p.FilingDeadlineWorkingDays)
+	return (longest*7+4)/5 + 9
+}
+
 // CalendarGaps are the calendars a channel lacks at t; loaded tells
-// whether a year's calendar is on the channel.
-func CalendarGaps(channel string, t time.Time, loaded func(year int) bool) []CalendarGap {
+// whether a year's calendar is on the channel; reach is how far ahead its
+// deadlines count (Profile.Reach): next year's calendar is due from 1
+// November, or earlier when a deadline counted today can reach into it.
+func CalendarGaps(channel string, t time.Time, reach int, loaded func(year int) bool) []CalendarGap {
 	now := t.In(CST)
 	var gaps []CalendarGap
 	if y := now.Year(); !loaded(y) {
@@ -164,7 +176,7 @@ func CalendarGaps(channel string, t time.Time, loaded func(year int) bool) []Cal
 			Message: fmt.Sprintf("channel %s has no working-day calendar for %d: every deadline is refused until the data authority loads it (dataledger network calendar load)", channel, y),
 			Zh:      fmt.Sprintf("通道 %s 未载入 %d 年工作日历：在数据主管部门载入前，所有期限均无法计算（dataledger calendar load）", channel, y)})
 	}
-	if y := now.Year() + 1; now.Month() >= NextCalendarFrom && !loaded(y) {
+	if y := now.Year() + 1; (now.Month() >= NextCalendarFrom || now.AddDate(0, 0, reach).Year() >= y) && !loaded(y) {
 		gaps = append(gaps, CalendarGap{Channel: channel, Year: y,
 			Message: fmt.Sprintf("channel %s has no working-day calendar for %d: every deadline that reaches into %d is refused; load the State Council's %d holiday arrangement once it is published (dataledger network calendar load)", channel, y, y, y),
 			Zh:      fmt.Sprintf("通道 %s 尚未载入 %d 年工作日历：跨入 %d 年的期限均无法计算；国务院办公厅公布 %d 年节假日安排后请及时载入（dataledger calendar load）", channel, y, y, y)})

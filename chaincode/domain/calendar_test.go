@@ -114,7 +114,7 @@ func TestCalendarGapsShowBeforeTheyBite(t *testing.T) {
 		{"new year without its calendar", time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), []int{2026}, []int{2027}},    //
 		{"December, neither loaded", time.Date(2026, 12, 31, 0, 0, 0, 0, time.UTC), []int{2025}, []int{2026, 2027}}, //
 	} {
-		gaps := CalendarGaps("nanning", tc.at, loaded(tc.have...))
+		gaps := CalendarGaps("nanning", tc.at, 0, loaded(tc.have...))
 		var years []int
 		for _, g := range gaps {
 			years = append(years, g.Year)
@@ -125,5 +125,21 @@ func TestCalendarGapsShowBeforeTheyBite(t *testing.T) {
 		if fmt.Sprint(years) != fmt.Sprint(tc.years) {
 			t.Errorf("%s: gaps for %v, want %v", tc.name, years, tc.years)
 		}
+	}
+}
+
+// A profile whose deadlines reach far (60 working days) needs next year's
+// calendar before November.
+func TestCalendarGapsFollowTheProfilesReach(t *testing.T) {
+	far := Profile{FilingDeadlineWorkingDays: 60}
+	if r := far.Reach(); r != 93 {
+		t.Fatalf("reach of 60 working days: %d natural days", r)
+	}
+	only2026 := func(y int) bool { return y == 2026 }
+	if g := CalendarGaps("nanning", time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC), far.Reach(), only2026); len(g) != 1 || g[0].Year != 2027 {
+		t.Fatalf("30 September with a 60-working-day deadline: %+v", g)
+	}
+	if g := CalendarGaps("nanning", time.Date(2026, 9, 30, 0, 0, 0, 0, time.UTC), Profile{FilingDeadlineWorkingDays: 10}.Reach(), only2026); len(g) != 0 {
+		t.Fatalf("30 September with a 10-working-day deadline: %+v", g)
 	}
 }
