@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -467,5 +468,62 @@ func TestKillEverythingThenUpKeepsEveryRecord(t *testing.T) {
 	checkRegistered(t)
 	if len(registered) == 0 && len(issuedCredentials) == 0 {
 		t.Fatal("no earlier test wrote anything to check")
+	}
+}
+
+// TestMovedChaincodeServerIsReapproved: a peer's chaincode server moved to
+// another port is another package (its connection changed); `network up`
+// installs it, restarts the server there and has the org approve the
+// committed definition again for it, so transactions still commit; moving
+// it back does the same.
+func TestMovedChaincodeServerIsReapproved(t *testing.T) {
+	orig, err := os.ReadFile(description)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(string(orig), "chaincodeServerPort: 9059}", "chaincodeServerPort: 9069}", 1)
+	if moved == string(orig) {
+		t.Fatal("peer0.cityb's chaincode server port is not in the description")
+	}
+	alt := filepath.Join(t.TempDir(), "dataledger.yaml")
+	if err := os.WriteFile(alt, []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	up := func(desc string) string {
+		t.Helper()
+		cmd := exec.Command(filepath.Join(binDir, "dataledger"), "network", "up", "--home", home, "--description", desc, "--fabric-tools", filepath.Join(root, "network", "fabrictools"))
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("network up --description %s: %v\n%s", desc, err, out)
+		}
+		return string(out)
+	}
+	commits := func(what string) {
+		t.Helper()
+		code := newCreditCode("450202")
+		c := connect(t, "CityBMSP", "operator", peerOf("CityBMSP"))
+		r, err := c.Submit("liuzhou", "RegisterParty", partyArg(code, "柳州"+what+"数据公司", "450202"))
+		if err != nil {
+			t.Fatalf("%s: %s", what, network.ErrorText(err))
+		}
+		synced(t, r)
+		// Evaluated on peer0.cityb itself: its chaincode server answers.
+		if p, err := network.Tx.GetParty(code).Evaluate(c, "liuzhou"); err != nil || p.CreditCode != code {
+			t.Fatalf("%s: peer0.cityb reads %+v: %v", what, p, network.ErrorText(err))
+		}
+	}
+	out := up(alt)
+	if !strings.Contains(out, "CityBMSP re-approved") {
+		t.Fatalf("the moved server's org did not approve its new package:\n%s", out)
+	}
+	commits("搬迁后")
+	out = up(description)
+	if !strings.Contains(out, "CityBMSP re-approved") {
+		t.Fatalf("moving it back did not approve the package again:\n%s", out)
+	}
+	commits("搬回后")
+	if out := up(description); strings.Contains(out, "re-approved") {
+		t.Fatalf("an unchanged network approved again:\n%s", out)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -140,6 +141,30 @@ func (n *Net) queryCommitted(p *Peer, channel string) (*committed, error) {
 	return &c, json.Unmarshal(out, &c)
 }
 
+var approvedPackage = regexp.MustCompile(`"package_id"\s*:\s*"([^"]+)"`)
+
+// reapprove has each member of channel c approve the committed sequence
+// again where its approval names another package than its peer's now.
+func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) error {
+	def := []string{"--channelID", c.Name, "--name", n.D.Chaincode.Name, "--version", n.D.Chaincode.Version, "--sequence", strconv.Itoa(seq)}
+	for _, m := range c.Members {
+		p := n.D.Org(m).Peers[0]
+		out, err := n.PeerCLI(p, "lifecycle", "chaincode", "queryapproved", "--channelID", c.Name, "--name", n.D.Chaincode.Name, "--sequence", strconv.Itoa(seq), "--output", "json")
+		// The approved source's package_id, however the CLI nests it; an
+		// org whose approval cannot be read approves again (an approval
+		// that is refused says why).
+		if m := approvedPackage.FindSubmatch(out); err == nil && m != nil && string(m[1]) == packageIDs[p.ID()] {
+			continue
+		}
+		args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
+		if _, err := n.ordered(p, args...); err != nil {
+			return err
+		}
+		fmt.Fprintf(n.Out, "  %s re-approved %s on %s for its new package (sequence %d)\n", m, n.label(), c.Name, seq)
+	}
+	return nil
+}
+
 // deployChaincode defines the chaincode on every channel: each member org
 // approves its own package, then one admin commits with MAJORITY. A new
 // version in the description is an upgrade at sequence + 1; state stays.
@@ -154,6 +179,13 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 		seq := 1
 		if cur != nil {
 			if cur.Version == n.D.Chaincode.Version {
+				// Committed already: each member's approval must still name
+				// the package its peer serves (a moved chaincode server is
+				// another package); re-approving the committed sequence
+				// with another package ID is what Fabric allows for that.
+				if err := n.reapprove(c, cur.Sequence, packageIDs); err != nil {
+					return err
+				}
 				continue
 			}
 			seq = cur.Sequence + 1
