@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -39,19 +37,8 @@ type verifyAnswer struct {
 // a mistyped number, an unknown one, one of another channel and one of a
 // jurisdiction not on the network each get their own answer.
 func TestChainOfAuthorityOverHTTP(t *testing.T) {
-	dir := t.TempDir()
-	issuerKey, _ := certs.GenerateKey(nil)
-	encrypted, _ := issuerKey.PEM([]byte("keystore-pass"))
-	keyFile := filepath.Join(dir, "citya.key.pem")
-	_ = os.WriteFile(keyFile, encrypted, 0o600)
-	signers, err := gateway.LoadKeystore([]string{"CityAMSP=" + keyFile}, []byte("keystore-pass"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, _ := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
+	issuerKey, ks, cfg := signingGateway(t)
 	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
-	cfg := gateway.DefaultConfig()
-	cfg.Signers = signers
 	rc := redis.NewClient(&redis.Options{Addr: "127.0.0.1:6379"})
 	defer rc.Close()
 	if err := rc.Ping(context.Background()).Err(); err != nil {
@@ -59,22 +46,7 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 	}
 	cfg.Cache = gateway.RedisCache{C: rc}
 	srv, _ := startGateway(t, &cfg, ks)
-
-	api := func(method, path, key string, body any, want int) map[string]any {
-		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		status, raw := request(t, method, srv.URL+path, key, rd)
-		if status != want {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, status, want, raw)
-		}
-		var out map[string]any
-		_ = json.Unmarshal(raw, &out)
-		return out
-	}
+	api := apiOf(t, srv.URL)
 	verify := func(number string) verifyAnswer {
 		t.Helper()
 		a, err := verifyOver(srv.URL, number)

@@ -26,38 +26,12 @@ import (
 // the exchange acknowledges it; the public objects; the decision revokes
 // it; the regulator reads the history; the public reads the disclosures.
 func TestFullStoryOverHTTP(t *testing.T) {
-	dir := t.TempDir()
-	issuerKey, _ := certs.GenerateKey(nil)
-	encrypted, _ := issuerKey.PEM([]byte("keystore-pass"))
-	keyFile := filepath.Join(dir, "citya.key.pem")
-	_ = os.WriteFile(keyFile, encrypted, 0o600)
-	signers, err := gateway.LoadKeystore([]string{"CityAMSP=" + keyFile}, []byte("keystore-pass"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ks, _ := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
+	issuerKey, ks, cfg := signingGateway(t)
 	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
 	exchange, _, _ := ks.Create("ExchangeMSP", gateway.RoleExchange)
 	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
-	cfg := gateway.DefaultConfig()
-	cfg.Signers = signers
 	srv, _ := startGateway(t, &cfg, ks)
-
-	api := func(method, path, key string, body any, want int) map[string]any {
-		t.Helper()
-		var rd io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			rd = bytes.NewReader(b)
-		}
-		status, raw := request(t, method, srv.URL+path, key, rd)
-		if status != want {
-			t.Fatalf("%s %s: %d, want %d: %s", method, path, status, want, raw)
-		}
-		var out map[string]any
-		_ = json.Unmarshal(raw, &out)
-		return out
-	}
+	api := apiOf(t, srv.URL)
 	number := func(prefix string) string {
 		n, _ := domain.NewNumber(prefix, "450100", time.Now().In(domain.CST).Year(), randReader{})
 		return n.String()
@@ -276,3 +250,43 @@ func (randReader) Read(p []byte) (int, error) {
 }
 
 func mustJSONString(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// signingGateway is a gateway configuration that holds CityAMSP's issuer
+// key (it signs certificates' 区块链编号 in), with an API key store: the
+// setup of the stories told over HTTP.
+func signingGateway(t *testing.T) (*certs.PrivateKey, *gateway.KeyStore, gateway.Config) {
+	t.Helper()
+	dir := t.TempDir()
+	issuerKey, _ := certs.GenerateKey(nil)
+	encrypted, _ := issuerKey.PEM([]byte("keystore-pass"))
+	keyFile := filepath.Join(dir, "citya.key.pem")
+	_ = os.WriteFile(keyFile, encrypted, 0o600)
+	signers, err := gateway.LoadKeystore([]string{"CityAMSP=" + keyFile}, []byte("keystore-pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ks, _ := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
+	cfg := gateway.DefaultConfig()
+	cfg.Signers = signers
+	return issuerKey, ks, cfg
+}
+
+// apiOf calls the gateway at url: a JSON body in, the status it must
+// answer, the JSON object out.
+func apiOf(t *testing.T, url string) func(method, path, key string, body any, want int) map[string]any {
+	return func(method, path, key string, body any, want int) map[string]any {
+		t.Helper()
+		var rd io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			rd = bytes.NewReader(b)
+		}
+		status, raw := request(t, method, url+path, key, rd)
+		if status != want {
+			t.Fatalf("%s %s: %d, want %d: %s", method, path, status, want, raw)
+		}
+		var out map[string]any
+		_ = json.Unmarshal(raw, &out)
+		return out
+	}
+}

@@ -263,10 +263,7 @@ func (c CredentialChain) Status(t time.Time) string { return worst(c.Links(t)...
 // Verify states the credential's status at t, derived from its links.
 func (c CredentialChain) Verify(channel string, t time.Time) Verification {
 	r := c.Credential
-	v := Verification{Number: r.Number, Channel: channel, TxID: r.Issued.TxID, Time: chinaRFC3339(r.Issued.Time), KeyID: r.IssuerKeyID, Record: marshal(r)}
-	if c.Key != nil {
-		v.KeyStatus = c.Key.Status
-	}
+	v := registered(channel, r.Number, r.Issued, r.IssuerKeyID, c.Key, r)
 	v.decide(c.Links(t), t,
 		fmt.Sprintf("credential %s is in force %s to %s; registered in tx %s at %s; every link holds", r.Number, r.ValidFrom, r.ValidUntil, short(r.Issued.TxID), ChinaTime(r.Issued.Time)),
 		fmt.Sprintf("电子凭证 %s 有效（%s 至 %s），已于北京时间 %s 上链；授权链各环节均有效", r.Number, r.ValidFrom, r.ValidUntil, ChinaTime(r.Issued.Time)))
@@ -340,10 +337,7 @@ func (c CertificateChain) Status(t time.Time) string { return worst(c.Links(t)..
 // Verify states the certificate's status at t, derived from its links.
 func (c CertificateChain) Verify(channel string, t time.Time) Verification {
 	r := c.Certificate
-	v := Verification{Number: r.Number, Channel: channel, TxID: r.Registered.TxID, Time: chinaRFC3339(r.Registered.Time), KeyID: r.IssuerKeyID, Record: marshal(r)}
-	if c.Key != nil {
-		v.KeyStatus = c.Key.Status
-	}
+	v := registered(channel, r.Number, r.Registered, r.IssuerKeyID, c.Key, r)
 	en := fmt.Sprintf("registered in tx %s at %s (区块链编号), signed by key %s; every link holds", short(r.Registered.TxID), ChinaTime(r.Registered.Time), short(r.IssuerKeyID))
 	zh := fmt.Sprintf("已于北京时间 %s 登记（区块链编号 %s），授权链各环节均有效", ChinaTime(r.Registered.Time), short(r.Registered.TxID))
 	if r.PreExisting {
@@ -351,6 +345,17 @@ func (c CertificateChain) Verify(channel string, t time.Time) Verification {
 		zh += "；为存量数据产品直接登记（GX 12(7)）"
 	}
 	v.decide(c.Links(t), t, en, zh)
+	return v
+}
+
+// registered is the answer's head for a document registered by change reg
+// under keyID (key as it stands, nil when not in the registry), carrying
+// its record.
+func registered(channel, number string, reg Change, keyID string, key *IssuerKey, record any) Verification {
+	v := Verification{Number: number, Channel: channel, TxID: reg.TxID, Time: chinaRFC3339(reg.Time), KeyID: keyID, Record: marshal(record)}
+	if key != nil {
+		v.KeyStatus = key.Status
+	}
 	return v
 }
 
