@@ -24,7 +24,10 @@ type Config struct {
 	Channel     string
 	BlockNumber uint64
 	MSPs        map[string]*MSP
-	root        *common.ConfigGroup
+	// Application and Ordering are the MSP IDs of the channel's
+	// application and ordering organizations.
+	Application, Ordering map[string]bool
+	root                  *common.ConfigGroup
 }
 
 // MSP is an organization's membership service provider: the roots and
@@ -64,7 +67,8 @@ func ParseConfigBlock(b *common.Block) (*Config, error) {
 	if root == nil {
 		return nil, fmt.Errorf("block %d holds no channel group", b.GetHeader().GetNumber())
 	}
-	c := &Config{Channel: ch.ChannelId, BlockNumber: b.GetHeader().GetNumber(), MSPs: map[string]*MSP{}, root: root}
+	c := &Config{Channel: ch.ChannelId, BlockNumber: b.GetHeader().GetNumber(), MSPs: map[string]*MSP{}, root: root,
+		Application: map[string]bool{}, Ordering: map[string]bool{}}
 	for _, section := range []string{"Application", "Orderer"} {
 		for name, org := range root.GetGroups()[section].GetGroups() {
 			v, ok := org.GetValues()["MSP"]
@@ -76,6 +80,11 @@ func ParseConfigBlock(b *common.Block) (*Config, error) {
 				return nil, fmt.Errorf("%s org %s: %w", section, name, err)
 			}
 			c.MSPs[m.ID] = m
+			if section == "Application" {
+				c.Application[m.ID] = true
+			} else {
+				c.Ordering[m.ID] = true
+			}
 		}
 	}
 	return c, nil

@@ -353,3 +353,33 @@ func TestLinkBlocksAreNotRepeated(t *testing.T) {
 	b.Links[own].BlockNumber = 999
 	failed(t, c, b, "link[credential "+c.credential+"]", "block: ")
 }
+
+// The verifier's own rules hold whatever the bundle's configuration says
+// of its policies: a record written by a transaction that client
+// identities endorsed, or in a block a client identity signed, does not
+// verify, however genuine the client's key.
+func TestOnlyPeersEndorseAndOnlyOrderingNodesSignBlocks(t *testing.T) {
+	for _, tc := range []struct {
+		name, check, want string
+		hostile           func(l *prooftest.Ledger)
+	}{
+		{"endorsed by clients", "endorsements", "only peers endorse", func(l *prooftest.Ledger) { l.EndorserRole = "client" }},
+		{"block signed by a client", "orderers", "blocks are signed by ordering nodes", func(l *prooftest.Ledger) { l.BlockSignerRole = "client" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newChain(t)
+			tc.hostile(c.l)
+			c.terminate(t, c.scenario, "由客户端身份伪造的终止") // the agreement's latest version, written the hostile way
+			b := c.bundle(t, c.cert)
+			r := proof.Verify(b, c.l.Roots())
+			var sb strings.Builder
+			r.Print(&sb)
+			if r.OK || r.Derived != nil {
+				t.Fatalf("a bundle with a record %s verifies:\n%s", tc.name, sb.String())
+			}
+			if !strings.Contains(sb.String(), tc.want) {
+				t.Fatalf("the report does not say %q:\n%s", tc.want, sb.String())
+			}
+		})
+	}
+}

@@ -260,11 +260,17 @@ func verifyOrderers(blk *common.Block, cfg *Config, tr Trust, at time.Time) (str
 		}
 		data := slices.Concat(md.Value, s.SignatureHeader, HeaderBytes(blk.Header))
 		signer, err := cfg.VerifySigned(sh.Creator, data, s.Signature, at, tr)
+		if err == nil {
+			err = blockSigner(cfg, signer)
+		}
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue
 		}
 		signers = append(signers, signer)
+	}
+	if len(signers) == 0 {
+		return "", fmt.Errorf("block %d: no signature of an ordering node (%s)", blk.Header.Number, strings.Join(errs, "; "))
 	}
 	ok, why := cfg.Satisfied([]string{"Orderer"}, "BlockValidation", signers)
 	if !ok {
@@ -384,8 +390,54 @@ func checkTx(b *Bundle, inc *Inclusion, tx *Tx, cfg *Config, tr Trust) error {
 	return nil
 }
 
+// The verifier's own rules, whatever policies a bundle's configuration
+// states (a configuration is evidence, not the rulebook): a block is
+// signed by a node (role orderer or peer: the network's ordering nodes
+// carry the peer OU) of an ordering organization, never by a client or an
+// admin; a transaction is endorsed by peer-role identities of distinct
+// application organizations, a majority of the channel's.
+
+// blockSigner refuses a block signature by anything but a node of an
+// ordering organization.
+func blockSigner(cfg *Config, s Signer) error {
+	if !cfg.Ordering[s.MSP] {
+		return fmt.Errorf("%s signed the block, but %s runs no orderer of channel %s", s.Name(), s.MSP, cfg.Channel)
+	}
+	if s.Role != "orderer" && s.Role != "peer" {
+		return fmt.Errorf("%s signed the block as a %q identity: blocks are signed by ordering nodes", s.Name(), s.Role)
+	}
+	return nil
+}
+
+// endorsers keeps the endorsements that count: by a peer-role identity of
+// an application organization, one per organization; and refuses fewer
+// than a majority of the channel's application organizations.
+func endorsers(cfg *Config, all []Signer) ([]Signer, []string, error) {
+	var out []Signer
+	var notes []string
+	seen := map[string]bool{}
+	for _, s := range all {
+		switch {
+		case !cfg.Application[s.MSP]:
+			notes = append(notes, s.Name()+" is not of an application organization: not counted")
+		case s.Role != "peer":
+			notes = append(notes, fmt.Sprintf("%s endorsed as a %q identity: only peers endorse, not counted", s.Name(), s.Role))
+		case seen[s.MSP]:
+			notes = append(notes, "a second endorsement by "+s.MSP+" counts once")
+		default:
+			seen[s.MSP] = true
+			out = append(out, s)
+		}
+	}
+	if need := len(cfg.Application)/2 + 1; len(out) < need {
+		return out, notes, fmt.Errorf("%d application organization(s) of %d endorsed by a peer, a majority needs %d (%s)", len(out), len(cfg.Application), need, strings.Join(notes, "; "))
+	}
+	return out, notes, nil
+}
+
 // verifyEndorsements checks every endorsement's signature and identity,
-// and that together they satisfy the chaincode's endorsement policy.
+// and that together they satisfy the chaincode's endorsement policy and
+// the verifier's own rules (endorsers).
 func verifyEndorsements(tx *Tx, cfg *Config, tr Trust, chaincode string) (string, error) {
 	if cfg == nil || tx.Action == nil {
 		return "", fmt.Errorf("no chaincode action or configuration to check endorsements against")
@@ -406,6 +458,13 @@ func verifyEndorsements(tx *Tx, cfg *Config, tr Trust, chaincode string) (string
 	}
 	if len(errs) > 0 {
 		return "", fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	signers, notes, err := endorsers(cfg, signers)
+	if err != nil {
+		return "", err
+	}
+	if len(notes) > 0 {
+		names = append(names, "("+strings.Join(notes, "; ")+")")
 	}
 	ok, why := cfg.Satisfied(strings.Split(strings.TrimPrefix(EndorsementPolicy, "/Channel/"), "/")[:1], "Endorsement", signers)
 	if !ok {

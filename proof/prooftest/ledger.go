@@ -1,6 +1,7 @@
 package prooftest
 
 import (
+	"cmp"
 	"crypto/ecdsa"
 	"crypto/rand"
 	"crypto/sha256"
@@ -35,10 +36,14 @@ type Ledger struct {
 	Channel, Chaincode string
 	// Clock is the timestamp of the last transaction; each new one is a
 	// minute later.
-	Clock    time.Time
-	orgs     map[string]*org
-	peer     *Peer
-	versions map[string]*kvrwset.Version
+	Clock time.Time
+	// EndorserRole and BlockSignerRole are the node OUs that endorse and
+	// sign blocks ("" : peer and orderer, as on a real network); a hostile
+	// test sets them to "client".
+	EndorserRole, BlockSignerRole string
+	orgs                          map[string]*org
+	peer                          *Peer
+	versions                      map[string]*kvrwset.Version
 }
 
 type org struct {
@@ -281,7 +286,7 @@ func (t *Tx) Commit(ordererMSP string, endorsers ...string) ([]byte, error) {
 	}
 	var endorsements []*peer.Endorsement
 	for _, m := range endorsers {
-		p, err := l.identity(m, "peer")
+		p, err := l.identity(m, cmp.Or(l.EndorserRole, "peer"))
 		if err != nil {
 			return nil, err
 		}
@@ -329,7 +334,7 @@ func (t *Tx) Commit(ordererMSP string, endorsers ...string) ([]byte, error) {
 // order makes the next block of one transaction, marked VALID, naming the
 // genesis configuration as in force, signed by ordererMSP's orderer.
 func (l *Ledger) order(ordererMSP string, env []byte) ([]byte, error) {
-	o, err := l.identity(ordererMSP, "orderer")
+	o, err := l.identity(ordererMSP, cmp.Or(l.BlockSignerRole, "orderer"))
 	if err != nil {
 		return nil, err
 	}

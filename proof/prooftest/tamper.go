@@ -45,7 +45,8 @@ func Tamperings() []Tampering {
 		{"changed document field", "record.content", "differs from the document the block writes", changeDocument},
 		{"transaction swapped from another block", "record.orderers", "signature does not verify", swapTx},
 		{"flipped validation code", "record.valid", "MVCC_READ_CONFLICT", flipValidation},
-		{"removed endorsement", "record.endorsements", "endorsement policy not satisfied", removeEndorsement},
+		{"removed endorsement", "record.endorsements", "a majority needs 2", removeEndorsement},
+		{"one org endorsing twice", "record.endorsements", "counts once", duplicateEndorsement},
 		{"endorsement by a foreign CA", "record.endorsements", "does not chain to", foreignEndorsement},
 		{"block signature removed", "record.orderers", "carries no orderer signature", removeBlockSignatures},
 		{"roots replaced inside the bundle", "trust", "not the pinned roots", replaceRoots},
@@ -478,4 +479,16 @@ func RewriteLink(b *proof.Bundle, i int, edit func(map[string]any)) error {
 	})
 	inc.Value = value
 	return err
+}
+
+// duplicateEndorsement replaces the second endorsement by the first: two
+// genuine endorsements, one organization.
+func duplicateEndorsement(b *proof.Bundle) error {
+	return editEndorsements(b, func(_ []byte, es []*peer.Endorsement) ([]*peer.Endorsement, error) {
+		if len(es) < 2 {
+			return nil, fmt.Errorf("only %d endorsement(s)", len(es))
+		}
+		es[1] = es[0]
+		return es, nil
+	})
 }
