@@ -41,13 +41,23 @@ func number(t *testing.T, prefix string) string {
 	return n.String()
 }
 
-func newChain(t *testing.T) *chain {
+func newChain(t *testing.T) *chain { t.Helper(); return newChainRevoking(t, nil) }
+
+// newChainRevoking is newChain on a channel whose configuration revokes
+// identities (revoked["CityAMSP/peer"]) that long after the chain's
+// clock starts.
+func newChainRevoking(t *testing.T, revoked map[string]time.Duration) *chain {
 	t.Helper()
 	genesis, err := prooftest.OpenPeer("nanning", "dataledger", "testdata/nanning", 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := prooftest.NewLedger(genesis.Block(0), "dataledger", time.Now().Add(-2*time.Hour))
+	start := time.Now().Add(-2 * time.Hour)
+	at := map[string]time.Time{}
+	for who, d := range revoked {
+		at[who] = start.Add(d)
+	}
+	l, err := prooftest.NewLedgerRevoking(genesis.Block(0), "dataledger", start, at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -381,5 +391,21 @@ func TestOnlyPeersEndorseAndOnlyOrderingNodesSignBlocks(t *testing.T) {
 				t.Fatalf("the report does not say %q:\n%s", tc.want, sb.String())
 			}
 		})
+	}
+}
+
+// An endorser whose certificate the configuration's revocation list names
+// counts until its revocation, never after: a record written before it
+// verifies, one written after does not, naming the revocation.
+func TestRevokedEndorserCountsOnlyBeforeItsRevocation(t *testing.T) {
+	c := newChainRevoking(t, map[string]time.Duration{"CityAMSP/peer": time.Hour})
+	c.verified(t, c.bundle(t, c.cert)) // every record so far was endorsed before the revocation
+	c.l.Clock = c.l.Clock.Add(2 * time.Hour)
+	c.terminate(t, c.scenario, "吊销后的背书")
+	r := proof.Verify(c.bundle(t, c.cert), c.l.Roots())
+	var sb strings.Builder
+	r.Print(&sb)
+	if r.OK || r.Derived != nil || !strings.Contains(sb.String(), "was revoked by CityAMSP's CA") {
+		t.Fatalf("a record endorsed after its endorser's revocation:\n%s", sb.String())
 	}
 }

@@ -10,7 +10,9 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -56,11 +58,19 @@ type signer struct {
 	serialized []byte
 	key        *ecdsa.PrivateKey
 	name       string
+	cert       *x509.Certificate
 }
 
 // NewLedger re-roots a genesis block (every MSP of its configuration gets
 // a fresh CA) and starts a channel from it whose clock starts at start.
 func NewLedger(genesis []byte, chaincode string, start time.Time) (*Ledger, error) {
+	return NewLedgerRevoking(genesis, chaincode, start, nil)
+}
+
+// NewLedgerRevoking is NewLedger with identities its configuration's
+// revocation lists name: revoked["CityAMSP/peer"] is when that org's peer
+// identity was revoked (a CRL signed by the org's CA).
+func NewLedgerRevoking(genesis []byte, chaincode string, start time.Time, revoked map[string]time.Time) (*Ledger, error) {
 	l := &Ledger{Chaincode: chaincode, Clock: start, orgs: map[string]*org{}, versions: map[string]*kvrwset.Version{}}
 	err := editBlock(&genesis, true, func(blk *common.Block) error {
 		var env common.Envelope
@@ -97,6 +107,27 @@ func NewLedger(genesis []byte, chaincode string, start time.Time) (*Ledger, erro
 				}
 				fc.RootCerts = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: o.ca.Raw})}
 				fc.IntermediateCerts = nil
+				fc.RevocationList = nil
+				var entries []x509.RevocationListEntry
+				for who, at := range revoked {
+					mspID, ou, _ := strings.Cut(who, "/")
+					if mspID != fc.Name {
+						continue
+					}
+					s, err := l.identity(mspID, ou)
+					if err != nil {
+						return err
+					}
+					entries = append(entries, x509.RevocationListEntry{SerialNumber: s.cert.SerialNumber, RevocationTime: at})
+				}
+				if len(entries) > 0 {
+					crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: start.Add(-24 * time.Hour),
+						NextUpdate: start.Add(365 * 24 * time.Hour), RevokedCertificateEntries: entries}, o.ca, o.key)
+					if err != nil {
+						return err
+					}
+					fc.RevocationList = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl})}
+				}
 				if mc.Config, err = proto.Marshal(&fc); err != nil {
 					return err
 				}
@@ -157,7 +188,12 @@ func (l *Ledger) identity(mspID, ou string) (*signer, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &signer{serialized: ser, key: key, name: name}
+	blk, _ := pem.Decode(certPEM)
+	cert, err := x509.ParseCertificate(blk.Bytes)
+	if err != nil {
+		return nil, err
+	}
+	s := &signer{serialized: ser, key: key, name: name, cert: cert}
 	o.ids[ou] = s
 	return s, nil
 }
