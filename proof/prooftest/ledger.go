@@ -72,83 +72,48 @@ func NewLedger(genesis []byte, chaincode string, start time.Time) (*Ledger, erro
 // identity was revoked (a CRL signed by the org's CA).
 func NewLedgerRevoking(genesis []byte, chaincode string, start time.Time, revoked map[string]time.Time) (*Ledger, error) {
 	l := &Ledger{Chaincode: chaincode, Clock: start, orgs: map[string]*org{}, versions: map[string]*kvrwset.Version{}}
-	err := editBlock(&genesis, true, func(blk *common.Block) error {
-		var env common.Envelope
-		var payload common.Payload
-		var ce common.ConfigEnvelope
-		var ch common.ChannelHeader
-		if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
+	err := editMSPs(&genesis, func(fc *msp.FabricMSPConfig) error {
+		o, err := l.org(fc.Name)
+		if err != nil {
 			return err
 		}
-		if err := proto.Unmarshal(env.Payload, &payload); err != nil {
-			return err
-		}
-		if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch); err != nil {
-			return err
-		}
-		l.Channel = ch.ChannelId
-		if err := proto.Unmarshal(payload.Data, &ce); err != nil {
-			return err
-		}
-		for _, section := range []string{"Application", "Orderer"} {
-			for _, g := range ce.Config.ChannelGroup.Groups[section].GetGroups() {
-				v := g.Values["MSP"]
-				var mc msp.MSPConfig
-				var fc msp.FabricMSPConfig
-				if err := proto.Unmarshal(v.Value, &mc); err != nil {
-					return err
-				}
-				if err := proto.Unmarshal(mc.Config, &fc); err != nil {
-					return err
-				}
-				o, err := l.org(fc.Name)
-				if err != nil {
-					return err
-				}
-				fc.RootCerts = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: o.ca.Raw})}
-				fc.IntermediateCerts = nil
-				fc.RevocationList = nil
-				var entries []x509.RevocationListEntry
-				for who, at := range revoked {
-					mspID, ou, _ := strings.Cut(who, "/")
-					if mspID != fc.Name {
-						continue
-					}
-					s, err := l.identity(mspID, ou)
-					if err != nil {
-						return err
-					}
-					entries = append(entries, x509.RevocationListEntry{SerialNumber: s.cert.SerialNumber, RevocationTime: at})
-				}
-				if len(entries) > 0 {
-					crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: start.Add(-24 * time.Hour),
-						NextUpdate: start.Add(365 * 24 * time.Hour), RevokedCertificateEntries: entries}, o.ca, o.key)
-					if err != nil {
-						return err
-					}
-					fc.RevocationList = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl})}
-				}
-				if mc.Config, err = proto.Marshal(&fc); err != nil {
-					return err
-				}
-				if v.Value, err = proto.Marshal(&mc); err != nil {
-					return err
-				}
+		fc.RootCerts = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: o.ca.Raw})}
+		fc.IntermediateCerts = nil
+		fc.RevocationList = nil
+		var entries []x509.RevocationListEntry
+		for who, at := range revoked {
+			mspID, ou, _ := strings.Cut(who, "/")
+			if mspID != fc.Name {
+				continue
 			}
+			s, err := l.identity(mspID, ou)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, x509.RevocationListEntry{SerialNumber: s.cert.SerialNumber, RevocationTime: at})
 		}
-		var err error
-		if payload.Data, err = proto.Marshal(&ce); err != nil {
-			return err
+		if len(entries) > 0 {
+			crl, err := x509.CreateRevocationList(rand.Reader, &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: start.Add(-24 * time.Hour),
+				NextUpdate: start.Add(365 * 24 * time.Hour), RevokedCertificateEntries: entries}, o.ca, o.key)
+			if err != nil {
+				return err
+			}
+			fc.RevocationList = [][]byte{pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: crl})}
 		}
-		if env.Payload, err = proto.Marshal(&payload); err != nil {
-			return err
-		}
-		blk.Data.Data[0], err = proto.Marshal(&env)
-		return err
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	blk, err := proof.ParseBlock(genesis)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := proof.ParseConfigBlock(blk)
+	if err != nil {
+		return nil, err
+	}
+	l.Channel = cfg.Channel
 	if l.peer, err = NewPeer(l.Channel, chaincode, [][]byte{genesis}); err != nil {
 		return nil, err
 	}

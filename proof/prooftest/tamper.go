@@ -254,55 +254,65 @@ func replaceRoots(b *proof.Bundle) error {
 	}
 	rootPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Raw})
 	for i := range b.Configs {
-		err := editBlock(&b.Configs[i].Block, true, func(blk *common.Block) error {
-			var env common.Envelope
-			var payload common.Payload
-			var ce common.ConfigEnvelope
-			if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
-				return err
-			}
-			if err := proto.Unmarshal(env.Payload, &payload); err != nil {
-				return err
-			}
-			if err := proto.Unmarshal(payload.Data, &ce); err != nil {
-				return err
-			}
-			for _, section := range []string{"Application", "Orderer"} {
-				for _, org := range ce.Config.ChannelGroup.Groups[section].GetGroups() {
-					v := org.Values["MSP"]
-					var mc msp.MSPConfig
-					var fc msp.FabricMSPConfig
-					if err := proto.Unmarshal(v.Value, &mc); err != nil {
-						return err
-					}
-					if err := proto.Unmarshal(mc.Config, &fc); err != nil {
-						return err
-					}
-					fc.RootCerts = [][]byte{rootPEM}
-					var err error
-					if mc.Config, err = proto.Marshal(&fc); err != nil {
-						return err
-					}
-					if v.Value, err = proto.Marshal(&mc); err != nil {
-						return err
-					}
-				}
-			}
-			var err error
-			if payload.Data, err = proto.Marshal(&ce); err != nil {
-				return err
-			}
-			if env.Payload, err = proto.Marshal(&payload); err != nil {
-				return err
-			}
-			blk.Data.Data[0], err = proto.Marshal(&env)
-			return err
-		})
-		if err != nil {
+		if err := editMSPs(&b.Configs[i].Block, func(fc *msp.FabricMSPConfig) error {
+			fc.RootCerts = [][]byte{rootPEM}
+			return nil
+		}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// editMSPs rewrites every MSP of a configuration block (its application
+// and orderer organizations) with edit, and re-hashes the block.
+func editMSPs(raw *[]byte, edit func(fc *msp.FabricMSPConfig) error) error {
+	return editBlock(raw, true, func(blk *common.Block) error {
+		var env common.Envelope
+		var payload common.Payload
+		var ce common.ConfigEnvelope
+		if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
+			return err
+		}
+		if err := proto.Unmarshal(env.Payload, &payload); err != nil {
+			return err
+		}
+		if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+			return err
+		}
+		for _, section := range []string{"Application", "Orderer"} {
+			for _, org := range ce.Config.ChannelGroup.Groups[section].GetGroups() {
+				v := org.Values["MSP"]
+				var mc msp.MSPConfig
+				var fc msp.FabricMSPConfig
+				if err := proto.Unmarshal(v.Value, &mc); err != nil {
+					return err
+				}
+				if err := proto.Unmarshal(mc.Config, &fc); err != nil {
+					return err
+				}
+				if err := edit(&fc); err != nil {
+					return err
+				}
+				var err error
+				if mc.Config, err = proto.Marshal(&fc); err != nil {
+					return err
+				}
+				if v.Value, err = proto.Marshal(&mc); err != nil {
+					return err
+				}
+			}
+		}
+		var err error
+		if payload.Data, err = proto.Marshal(&ce); err != nil {
+			return err
+		}
+		if env.Payload, err = proto.Marshal(&payload); err != nil {
+			return err
+		}
+		blk.Data.Data[0], err = proto.Marshal(&env)
+		return err
+	})
 }
 
 // NewCA makes a self-signed P-256 CA.
