@@ -208,87 +208,77 @@ func checkLinkValue(l *linked) error {
 }
 
 // requiredLinks are the keys of the records the latest version of the
-// document rests on (as domain's chains follow them), and the chain
-// assembled from the proven records. A credential's agreement is known
-// only from the credential: one not proven adds no agreement.
+// document rests on, as domain's chains read them (ReadCertificateChain,
+// ReadCredentialChain), and the chain assembled from the proven records.
+// A record known only from another (a credential's agreement) is required
+// only when that one is proven.
 func requiredLinks(kind Kind, number string, latest *linked, byKey map[string]*linked) ([]string, any) {
-	var keys []string
-	need := func(recordType, number string) string {
-		k, err := domain.CompositeKey(recordType, number)
-		if err != nil {
-			return ""
-		}
-		if !slices.Contains(keys, k) {
-			keys = append(keys, k)
-		}
-		return k
-	}
-	own := need(kind.RecordType, number)
+	p := &proven{byKey: byKey}
+	own := p.need(kind.RecordType, number)
 	if latest == nil {
-		return keys, nil
-	}
-	value := func(k string, v any) bool {
-		l := byKey[k]
-		return l != nil && l.value != nil && json.Unmarshal(l.value, v) == nil
+		return p.keys, nil
 	}
 	switch kind.RecordType {
 	case domain.TypeCertificate:
 		var r domain.CertificateRecord
-		if !value(own, &r) {
-			return keys, nil
+		if !p.value(own, &r) {
+			return p.keys, nil
 		}
-		c := domain.CertificateChain{Certificate: &r, Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}, Keys: map[string]*domain.IssuerKey{}}
-		if r.AgreementNumber != "" {
-			var a domain.Agreement
-			if value(need(domain.TypeAgreement, r.AgreementNumber), &a) {
-				c.Agreement, c.Agreements[a.Number] = &a, &a
-			}
-		}
-		for _, n := range r.AuthorizationNumbers {
-			var cr domain.CredentialRecord
-			if !value(need(domain.TypeCredential, n), &cr) {
-				continue
-			}
-			c.Credentials[n] = &cr
-			var a domain.Agreement
-			if k := need(domain.TypeAgreement, cr.AgreementNumber); c.Agreements[cr.AgreementNumber] == nil && value(k, &a) {
-				c.Agreements[a.Number] = &a
-			}
-			var ck domain.IssuerKey
-			if cr.IssuerKeyID != r.IssuerKeyID && value(need(domain.TypeIssuerKey, cr.IssuerKeyID), &ck) {
-				c.Keys[ck.KeyID] = &ck
-			}
-		}
-		var p domain.Party
-		if value(need(domain.TypeParty, r.EnterpriseCreditCode), &p) {
-			c.Enterprise = &p
-		}
-		var k domain.IssuerKey
-		if value(need(domain.TypeIssuerKey, r.IssuerKeyID), &k) {
-			c.Key = &k
-		}
-		return keys, c
+		c, _ := domain.ReadCertificateChain(&r, p)
+		return p.keys, *c
 	case domain.TypeCredential:
 		var r domain.CredentialRecord
-		if !value(own, &r) {
-			return keys, nil
+		if !p.value(own, &r) {
+			return p.keys, nil
 		}
-		c := domain.CredentialChain{Credential: &r}
-		var a domain.Agreement
-		if value(need(domain.TypeAgreement, r.AgreementNumber), &a) {
-			c.Agreement = &a
-		}
-		var p domain.Party
-		if value(need(domain.TypeParty, r.HolderCreditCode), &p) {
-			c.Holder = &p
-		}
-		var k domain.IssuerKey
-		if value(need(domain.TypeIssuerKey, r.IssuerKeyID), &k) {
-			c.Key = &k
-		}
-		return keys, c
+		c, _ := domain.ReadCredentialChain(&r, p)
+		return p.keys, c
 	}
-	return keys, nil
+	return p.keys, nil
+}
+
+// proven is the domain.ChainReader over a bundle's proven records: every
+// record read is required (keys), and is nil unless the bundle proves it.
+type proven struct {
+	byKey map[string]*linked
+	keys  []string
+}
+
+func (p *proven) need(recordType, id string) string {
+	k, err := domain.CompositeKey(recordType, id)
+	if err != nil {
+		return ""
+	}
+	if !slices.Contains(p.keys, k) {
+		p.keys = append(p.keys, k)
+	}
+	return k
+}
+
+func (p *proven) value(k string, v any) bool {
+	l := p.byKey[k]
+	return l != nil && l.value != nil && json.Unmarshal(l.value, v) == nil
+}
+
+func provenRecord[T any](p *proven, recordType, id string) (*T, error) {
+	v := new(T)
+	if !p.value(p.need(recordType, id), v) {
+		return nil, nil
+	}
+	return v, nil
+}
+
+func (p *proven) Agreement(n string) (*domain.Agreement, error) {
+	return provenRecord[domain.Agreement](p, domain.TypeAgreement, n)
+}
+func (p *proven) Credential(n string) (*domain.CredentialRecord, error) {
+	return provenRecord[domain.CredentialRecord](p, domain.TypeCredential, n)
+}
+func (p *proven) Party(code string) (*domain.Party, error) {
+	return provenRecord[domain.Party](p, domain.TypeParty, code)
+}
+func (p *proven) IssuerKey(id string) (*domain.IssuerKey, error) {
+	return provenRecord[domain.IssuerKey](p, domain.TypeIssuerKey, id)
 }
 
 // splitKey is a composite key's record type and first attribute.

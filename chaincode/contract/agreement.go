@@ -132,7 +132,7 @@ func standing(l *linkReader, r *domain.CredentialRecord) (*domain.CredentialReco
 	if r == nil {
 		return nil, nil
 	}
-	ag, err := once(l, l.agreements, domain.TypeAgreement, r.AgreementNumber)
+	ag, err := l.Agreement(r.AgreementNumber)
 	if err != nil {
 		return nil, err
 	}

@@ -28,6 +28,7 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 	if in.Enterprise, err = a.loadParty(s, "enterpriseCreditCode", doc.EnterpriseCreditCode); err != nil {
 		return nil, err
 	}
+	links.parties[doc.EnterpriseCreditCode] = in.Enterprise // the listed credentials' holder, read once
 	if applicationNumber != "" {
 		app, err := a.loadApplication(s, applicationNumber)
 		if err != nil {
@@ -43,13 +44,13 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 		}
 	}
 	for _, n := range doc.AuthorizationNumbers {
-		cr, err := once(links, links.credentials, domain.TypeCredential, n)
+		cr, err := links.Credential(n)
 		if err != nil {
 			return nil, err
 		}
 		in.Credentials[n] = cr
 		if cr != nil {
-			c, err := links.credential(cr, in.Enterprise)
+			c, err := domain.ReadCredentialChain(cr, links)
 			if err != nil {
 				return nil, err
 			}
@@ -99,7 +100,7 @@ func (a *App) certificateChain(s store.Store, number string) (*domain.Certificat
 	if err != nil || r == nil {
 		return nil, err
 	}
-	return newLinkReader(s).certificate(r)
+	return domain.ReadCertificateChain(r, newLinkReader(s))
 }
 
 // linkReader reads the records documents rest on, each key once however
@@ -130,55 +131,18 @@ func once[T any](l *linkReader, seen map[string]*T, recordType, id string) (*T, 
 	return v, err
 }
 
-// credential is r's chain; holder, when the caller has read it, is r's
-// holder as read.
-func (l *linkReader) credential(r *domain.CredentialRecord, holder *domain.Party) (domain.CredentialChain, error) {
-	c := domain.CredentialChain{Credential: r}
-	var err error
-	if c.Agreement, err = once(l, l.agreements, domain.TypeAgreement, r.AgreementNumber); err != nil {
-		return c, err
-	}
-	if holder != nil && holder.CreditCode == r.HolderCreditCode {
-		l.parties[holder.CreditCode] = holder
-	}
-	if c.Holder, err = once(l, l.parties, domain.TypeParty, r.HolderCreditCode); err != nil {
-		return c, err
-	}
-	c.Key, err = once(l, l.keys, domain.TypeIssuerKey, r.IssuerKeyID)
-	return c, err
+// The domain.ChainReader over the store, each record read once.
+func (l *linkReader) Agreement(n string) (*domain.Agreement, error) {
+	return once(l, l.agreements, domain.TypeAgreement, n)
 }
-
-// certificate is r's chain.
-func (l *linkReader) certificate(r *domain.CertificateRecord) (*domain.CertificateChain, error) {
-	c := &domain.CertificateChain{Certificate: r, Credentials: map[string]*domain.CredentialRecord{}, Agreements: map[string]*domain.Agreement{}, Keys: map[string]*domain.IssuerKey{}}
-	var err error
-	if n := r.AgreementNumber; n != "" {
-		if c.Agreement, err = once(l, l.agreements, domain.TypeAgreement, n); err != nil {
-			return nil, err
-		}
-	}
-	for _, n := range r.AuthorizationNumbers {
-		cr, err := once(l, l.credentials, domain.TypeCredential, n)
-		if err != nil {
-			return nil, err
-		}
-		c.Credentials[n] = cr
-		if cr != nil {
-			if c.Agreements[cr.AgreementNumber], err = once(l, l.agreements, domain.TypeAgreement, cr.AgreementNumber); err != nil {
-				return nil, err
-			}
-			if cr.IssuerKeyID != r.IssuerKeyID {
-				if c.Keys[cr.IssuerKeyID], err = once(l, l.keys, domain.TypeIssuerKey, cr.IssuerKeyID); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-	if c.Enterprise, err = once(l, l.parties, domain.TypeParty, r.EnterpriseCreditCode); err != nil {
-		return nil, err
-	}
-	c.Key, err = once(l, l.keys, domain.TypeIssuerKey, r.IssuerKeyID)
-	return c, err
+func (l *linkReader) Credential(n string) (*domain.CredentialRecord, error) {
+	return once(l, l.credentials, domain.TypeCredential, n)
+}
+func (l *linkReader) Party(code string) (*domain.Party, error) {
+	return once(l, l.parties, domain.TypeParty, code)
+}
+func (l *linkReader) IssuerKey(id string) (*domain.IssuerKey, error) {
+	return once(l, l.keys, domain.TypeIssuerKey, id)
 }
 
 // VerifyCertificate states a certificate's status by number, derived from

@@ -108,7 +108,7 @@ func (a *App) VerifyCredential(s store.Store, number string) (*domain.Verificati
 		v := domain.NotFoundVerification(domain.LinkCredential, number, s.Channel())
 		return &v, nil
 	}
-	c, err := newLinkReader(s).credential(r, nil)
+	c, err := domain.ReadCredentialChain(r, newLinkReader(s))
 	if err != nil {
 		return nil, err
 	}

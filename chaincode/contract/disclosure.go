@@ -16,7 +16,7 @@ func (a *App) ListDisclosedAuthorizations(s store.Store, pageSize int32, bookmar
 	out := &domain.Page[domain.AuthorizationDisclosure]{Items: []domain.AuthorizationDisclosure{}, Bookmark: recs.Bookmark}
 	links := newLinkReader(s) // credentials of one agreement, holder or key read it once
 	for i := range recs.Items {
-		c, err := links.credential(&recs.Items[i], nil)
+		c, err := domain.ReadCredentialChain(&recs.Items[i], links)
 		if err != nil {
 			return nil, err
 		}
@@ -39,7 +39,7 @@ func (a *App) ListDisclosedProducts(s store.Store, pageSize int32, bookmark stri
 	}
 	links := newLinkReader(s) // products of one enterprise, key or agreement read it once
 	for i := range recs.Items {
-		c, err := links.certificate(&recs.Items[i])
+		c, err := domain.ReadCertificateChain(&recs.Items[i], links)
 		if err != nil {
 			return nil, err
 		}

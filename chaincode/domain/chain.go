@@ -236,6 +236,71 @@ func CredentialLink(r *CredentialRecord, t time.Time, listed bool) Link {
 	return l
 }
 
+// ChainReader reads the records a chain rests on, each nil when it is not
+// on the ledger (or, for a proof, not proven): the chaincode reads its
+// state, the offline verifier a bundle's proven records.
+type ChainReader interface {
+	Agreement(number string) (*Agreement, error)
+	Credential(number string) (*CredentialRecord, error)
+	Party(creditCode string) (*Party, error)
+	IssuerKey(keyID string) (*IssuerKey, error)
+}
+
+// ReadCredentialChain reads what credential r rests on: its agreement, its
+// holder and its issuer key.
+func ReadCredentialChain(r *CredentialRecord, read ChainReader) (CredentialChain, error) {
+	c := CredentialChain{Credential: r}
+	var err error
+	if c.Agreement, err = read.Agreement(r.AgreementNumber); err != nil {
+		return c, err
+	}
+	if c.Holder, err = read.Party(r.HolderCreditCode); err != nil {
+		return c, err
+	}
+	c.Key, err = read.IssuerKey(r.IssuerKeyID)
+	return c, err
+}
+
+// ReadCertificateChain reads what certificate r rests on: its scenario
+// agreement; each listed credential, its agreement and, when it is not the
+// certificate's, its issuer key; the enterprise; the issuer key. Records
+// shared by several links are read once: 4 + 2 per listed credential at
+// most, and a key per credential signed with another.
+func ReadCertificateChain(r *CertificateRecord, read ChainReader) (*CertificateChain, error) {
+	c := &CertificateChain{Certificate: r, Credentials: map[string]*CredentialRecord{}, Agreements: map[string]*Agreement{}, Keys: map[string]*IssuerKey{}}
+	var err error
+	if n := r.AgreementNumber; n != "" {
+		if c.Agreement, err = read.Agreement(n); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range r.AuthorizationNumbers {
+		cr, err := read.Credential(n)
+		if err != nil {
+			return nil, err
+		}
+		c.Credentials[n] = cr
+		if cr == nil {
+			continue
+		}
+		if _, ok := c.Agreements[cr.AgreementNumber]; !ok {
+			if c.Agreements[cr.AgreementNumber], err = read.Agreement(cr.AgreementNumber); err != nil {
+				return nil, err
+			}
+		}
+		if _, ok := c.Keys[cr.IssuerKeyID]; !ok && cr.IssuerKeyID != r.IssuerKeyID {
+			if c.Keys[cr.IssuerKeyID], err = read.IssuerKey(cr.IssuerKeyID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if c.Enterprise, err = read.Party(r.EnterpriseCreditCode); err != nil {
+		return nil, err
+	}
+	c.Key, err = read.IssuerKey(r.IssuerKeyID)
+	return c, err
+}
+
 // CredentialChain is everything a credential's force rests on, as read
 // from the ledger: its record, its catalog agreement, its holder and the
 // key that signed it (nil where not on the ledger).
