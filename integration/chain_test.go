@@ -83,10 +83,7 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 		return v
 	}
 	txOf := func(w map[string]any) string { return w["chainReference"].(map[string]any)["txId"].(string) }
-	number := func(prefix string) string {
-		n, _ := domain.NewNumber(prefix, "450100", time.Now().In(domain.CST).Year(), randReader{})
-		return n.String()
-	}
+	number := func(prefix string) string { return sample.Number(prefix, "450100") }
 	today := sample.Today()
 	until := time.Now().In(domain.CST).AddDate(3, 0, -1).Format(time.DateOnly)
 
@@ -268,12 +265,10 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 	if v := verify(unknown); v.Code != 200 || v.Status != domain.VerifyNotFound || v.Channel != "nanning" || !strings.Contains(v.Message, "nanning") {
 		t.Fatalf("unknown number: %d %+v", v.Code, v.VerifyResponse)
 	}
-	n, _ := domain.NewNumber(domain.PrefixRegistration, "450200", time.Now().In(domain.CST).Year(), randReader{})
-	if v := verify(n.String()); v.Code != 200 || v.Status != domain.VerifyNotFound || v.Channel != "liuzhou" {
+	if v := verify(sample.Number(domain.PrefixRegistration, "450200")); v.Code != 200 || v.Status != domain.VerifyNotFound || v.Channel != "liuzhou" {
 		t.Fatalf("a number of another channel is looked up there: %d %+v", v.Code, v.VerifyResponse)
 	}
-	n, _ = domain.NewNumber(domain.PrefixRegistration, "110000", time.Now().In(domain.CST).Year(), randReader{})
-	if v := verify(n.String()); v.Code != 404 || v.Problem.Rule != domain.RuleChannelUnknown {
+	if v := verify(sample.Number(domain.PrefixRegistration, "110000")); v.Code != 404 || v.Problem.Rule != domain.RuleChannelUnknown {
 		t.Fatalf("a jurisdiction not on this network: %d %+v", v.Code, v.Problem)
 	}
 	// English on request.

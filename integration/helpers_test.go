@@ -1,7 +1,6 @@
 package integration
 
 import (
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -70,8 +69,6 @@ func wantRefusal(t *testing.T, err error, rule string) {
 		t.Fatalf("refusal does not name %s: %s", rule, network.ErrorText(err))
 	}
 }
-
-func cryptoRandRead(p []byte) (int, error) { return rand.Read(p) }
 
 // synced waits until every peer of the channel has committed the block of
 // a write: Fabric reports a commit from one peer, and a read on another

@@ -32,10 +32,7 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
 	srv, _ := startGateway(t, &cfg, ks)
 	api := apiOf(t, srv.URL)
-	number := func(prefix string) string {
-		n, _ := domain.NewNumber(prefix, "450100", time.Now().In(domain.CST).Year(), randReader{})
-		return n.String()
-	}
+	number := func(prefix string) string { return sample.Number(prefix, "450100") }
 	today := sample.Today()
 	until := time.Now().In(domain.CST).AddDate(3, 0, -1).Format(time.DateOnly)
 
@@ -241,12 +238,6 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	if p := api("GET", "/api/v1/channels/nanning/disclosures/products?bookmark="+forged, "", nil, 422); p["rule"] != contract.RuleBookmark {
 		t.Fatalf("forged bookmark: %v", p)
 	}
-}
-
-type randReader struct{}
-
-func (randReader) Read(p []byte) (int, error) {
-	return cryptoRandRead(p)
 }
 
 func mustJSONString(v any) string { b, _ := json.Marshal(v); return string(b) }

@@ -93,8 +93,12 @@ func (is *Issuer) Party(role, name string) (string, error) {
 }
 
 // Number makes a fresh random number of a kind in this jurisdiction.
-func (is *Issuer) Number(prefix string) string {
-	n, err := domain.NewNumber(prefix, is.Division, time.Now().In(domain.CST).Year(), rand.Reader)
+func (is *Issuer) Number(prefix string) string { return Number(prefix, is.Division) }
+
+// Number makes a fresh random number of a kind (its prefix) in a
+// jurisdiction (its division code), of this year.
+func Number(prefix, division string) string {
+	n, err := domain.NewNumber(prefix, division, time.Now().In(domain.CST).Year(), rand.Reader)
 	if err != nil {
 		panic(err)
 	}
