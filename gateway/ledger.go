@@ -38,6 +38,8 @@ type Ledger interface {
 	ChannelOf(division string) (string, bool)
 	// HasChannel tells whether a channel exists in the network.
 	HasChannel(name string) bool
+	// Channels are the channels who's org is a member of.
+	Channels(who Identity) []string
 	// Member refuses an org that is not on the channel.
 	Member(who Identity, channel string) error
 	// Events follows a channel's chaincode events from a block (0: now).

@@ -107,11 +107,6 @@ func (s *Server) readyz(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-// channelLister is a Ledger that names the channels an identity reads.
-type channelLister interface {
-	Channels(who Identity) []string
-}
-
 // calendarGaps are the calendars the public identity's channels lack, as
 // the background refresh read them last (started by the first call, every
 // minute): a probe never waits for the ledger.
@@ -134,14 +129,6 @@ func (s *Server) calendarGaps() []domain.CalendarGap {
 // dataledger_calendar_missing series follow: set for each gap, deleted
 // for one that closed.
 func (s *Server) readCalendars() {
-	var l Ledger = s.ledger.Ledger
-	if t, ok := l.(timedLedger); ok {
-		l = t.Ledger
-	}
-	cl, ok := l.(channelLister)
-	if !ok {
-		return // a ledger that names no channels (tests' fakes)
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	who, now := s.cfg.PublicIdentity, time.Now()
@@ -149,7 +136,7 @@ func (s *Server) readCalendars() {
 	old := slices.Clone(s.calGaps)
 	s.calMu.Unlock()
 	var gaps []domain.CalendarGap
-	for _, ch := range cl.Channels(who) {
+	for _, ch := range s.ledger.Channels(who) {
 		g, err := network.CalendarGapsOn(invoker{ctx, s.ledger, who}, ch, now)
 		if err != nil {
 			s.log.Warn("working-day calendars not read", "channel", ch, "error", network.ErrorText(err))
