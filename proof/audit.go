@@ -10,6 +10,7 @@ import (
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
 )
 
 // Blocks yields a channel's blocks in order, from a given number; Next
@@ -66,29 +67,11 @@ func (r *AuditReport) Print(w io.Writer) {
 // last block that passed.
 func Audit(channel string, blocks Blocks, cp *Checkpoint, pinned []*x509.Certificate) (*AuditReport, error) {
 	start := time.Now()
-	tr := Trust{Pinned: pinned}
-	r := &AuditReport{Channel: channel}
-	next, prev := uint64(0), []byte(nil)
-	var cfg *Config
-	if cp != nil {
-		if cp.Channel != channel {
-			return nil, fmt.Errorf("checkpoint is of channel %q, not %q", cp.Channel, channel)
-		}
-		next, prev = cp.Next, cp.PreviousHash
-		blk, err := ParseBlock(cp.ConfigBlock)
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint: %w", err)
-		}
-		if cfg, err = ParseConfigBlock(blk); err != nil {
-			return nil, fmt.Errorf("checkpoint: %w", err)
-		}
+	a, err := NewAuditor(channel, cp, pinned)
+	if err != nil {
+		return nil, err
 	}
-	r.From, r.To = next, next
-	r.Checkpoint = cp
-	cfgRaw := []byte(nil)
-	if cp != nil {
-		cfgRaw = cp.ConfigBlock
-	}
+	r := &AuditReport{Channel: channel, From: a.Next(), To: a.Next(), Checkpoint: cp}
 	for {
 		raw, err := blocks.Next()
 		if errors.Is(err, io.EOF) {
@@ -99,25 +82,19 @@ func Audit(channel string, blocks Blocks, cp *Checkpoint, pinned []*x509.Certifi
 		}
 		blk, err := ParseBlock(raw)
 		if err != nil {
-			r.FirstBroken = &Broken{next, err.Error()}
+			r.FirstBroken = &Broken{a.Next(), err.Error()}
 			break
 		}
-		n := blk.Header.Number
-		if n < next {
+		if blk.Header.Number < a.Next() {
 			continue // block sources that start at genesis
 		}
-		r.To = n
+		r.To = blk.Header.Number
 		r.Blocks++
-		if reason := checkLink(blk, next, prev, cfg, tr); reason != "" {
-			r.FirstBroken = &Broken{n, reason}
+		if b := a.Check(blk); b != nil {
+			r.FirstBroken = b
 			break
 		}
-		if c, err := ParseConfigBlock(blk); err == nil {
-			if c.Channel != channel {
-				r.FirstBroken = &Broken{n, fmt.Sprintf("configuration of channel %q in channel %q", c.Channel, channel)}
-				break
-			}
-			cfg, cfgRaw = c, raw
+		if a.IsConfig(blk) {
 			r.ConfigBlocks++
 		}
 		for i := range blk.Data.Data {
@@ -128,8 +105,7 @@ func Audit(channel string, blocks Blocks, cp *Checkpoint, pinned []*x509.Certifi
 				r.Invalid++
 			}
 		}
-		prev, next = HeaderHash(blk.Header), n+1
-		r.Checkpoint = &Checkpoint{Channel: channel, Next: next, PreviousHash: prev, ConfigBlock: cfgRaw}
+		r.Checkpoint = a.Checkpoint()
 	}
 	if r.Checkpoint == nil {
 		r.Checkpoint = &Checkpoint{Channel: channel}
@@ -137,6 +113,89 @@ func Audit(channel string, blocks Blocks, cp *Checkpoint, pinned []*x509.Certifi
 	r.Checkpoint.Audited = time.Now().UTC().Format(time.RFC3339)
 	r.Elapsed = time.Since(start).Round(time.Millisecond).String()
 	return r, nil
+}
+
+// Auditor checks a channel's blocks one at a time, in order, as Audit
+// does: for a reader of the block stream (the supervision index) that
+// stores nothing of a block before it passed. After a broken block it
+// refuses every later one.
+type Auditor struct {
+	channel string
+	trust   Trust
+	next    uint64
+	prev    []byte
+	cfg     *Config
+	cfgRaw  []byte
+	cfgNum  uint64 // the block the configuration in force came from
+	broken  *Broken
+}
+
+// NewAuditor resumes from a checkpoint (nil: genesis).
+func NewAuditor(channel string, cp *Checkpoint, pinned []*x509.Certificate) (*Auditor, error) {
+	a := &Auditor{channel: channel, trust: Trust{Pinned: pinned}}
+	if cp == nil || cp.Next == 0 {
+		return a, nil
+	}
+	if cp.Channel != channel {
+		return nil, fmt.Errorf("checkpoint is of channel %q, not %q", cp.Channel, channel)
+	}
+	blk, err := ParseBlock(cp.ConfigBlock)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	if a.cfg, err = ParseConfigBlock(blk); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	a.next, a.prev, a.cfgRaw, a.cfgNum = cp.Next, cp.PreviousHash, cp.ConfigBlock, blk.Header.Number
+	return a, nil
+}
+
+// Next is the number of the block Check expects.
+func (a *Auditor) Next() uint64 { return a.next }
+
+// Check is why blk does not continue the chain (nil when it does; the
+// auditor then expects the block after it).
+func (a *Auditor) Check(blk *common.Block) *Broken {
+	if a.broken != nil {
+		return &Broken{blk.GetHeader().GetNumber(), fmt.Sprintf("the chain broke at block %d: %s", a.broken.Block, a.broken.Reason)}
+	}
+	if blk.GetHeader() == nil || blk.GetData() == nil {
+		a.broken = &Broken{a.next, "a block without header or data"}
+		return a.broken
+	}
+	n := blk.Header.Number
+	if reason := checkLink(blk, a.next, a.prev, a.cfg, a.trust); reason != "" {
+		a.broken = &Broken{n, reason}
+		return a.broken
+	}
+	if c, err := ParseConfigBlock(blk); err == nil {
+		if c.Channel != a.channel {
+			a.broken = &Broken{n, fmt.Sprintf("configuration of channel %q in channel %q", c.Channel, a.channel)}
+			return a.broken
+		}
+		raw, err := proto.Marshal(blk)
+		if err != nil {
+			a.broken = &Broken{n, err.Error()}
+			return a.broken
+		}
+		a.cfg, a.cfgRaw, a.cfgNum = c, raw, n
+	}
+	a.prev, a.next = HeaderHash(blk.Header), n+1
+	return nil
+}
+
+// IsConfig tells whether blk (which passed Check) is the configuration
+// now in force.
+func (a *Auditor) IsConfig(blk *common.Block) bool {
+	return a.cfgRaw != nil && a.cfgNum == blk.GetHeader().GetNumber()
+}
+
+// Checkpoint is where the auditor stands: resume a later audit from it.
+func (a *Auditor) Checkpoint() *Checkpoint {
+	if a.next == 0 {
+		return &Checkpoint{Channel: a.channel}
+	}
+	return &Checkpoint{Channel: a.channel, Next: a.next, PreviousHash: a.prev, ConfigBlock: a.cfgRaw}
 }
 
 // checkLink is why a block does not continue the chain ("" when it does).

@@ -220,3 +220,13 @@ func (p *Peer) VerifyCredential(number string) domain.Verification {
 	}
 	return c.Verify(p.Channel, p.Now)
 }
+
+// State is a copy of every key the chaincode's namespace holds, with its
+// latest value.
+func (p *Peer) State() map[string][]byte {
+	out := make(map[string][]byte, len(p.state))
+	for k, v := range p.state {
+		out[k] = v
+	}
+	return out
+}

@@ -1,0 +1,216 @@
+package index
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"dataledger/proof"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+)
+
+// Source opens a channel's block stream from a block on. The stream ends
+// (its channel closes) when ctx ends or the connection fails; the
+// follower then opens it again from where it stands.
+type Source func(ctx context.Context, channel string, from uint64) (<-chan *common.Block, error)
+
+// BlockEvents is the block stream of a Fabric Gateway (the peer's deliver
+// service, from a start block: one stream, not one query per block).
+func BlockEvents(gw *client.Gateway) Source {
+	return func(ctx context.Context, channel string, from uint64) (<-chan *common.Block, error) {
+		return gw.GetNetwork(channel).BlockEvents(ctx, client.WithStartBlock(from))
+	}
+}
+
+// BrokenError is a block that failed the chain audit: the follower stored
+// nothing of it and stops there.
+type BrokenError struct {
+	Channel string
+	proof.Broken
+}
+
+func (e *BrokenError) Error() string {
+	return fmt.Sprintf("channel %s: block %d failed the chain audit, indexing stopped before it: %s", e.Channel, e.Block, e.Reason)
+}
+
+// Indexer follows channels into the database.
+type Indexer struct {
+	DB        *DB
+	Chaincode string              // the namespace whose records it reads
+	Pinned    []*x509.Certificate // the network's roots the audit checks orderers under
+	Log       *slog.Logger
+	// MaxBatch is the most blocks one database transaction stores: while
+	// the stream has blocks waiting (catching up) they go in together; at
+	// the head each block is stored as it comes. 0: 256.
+	MaxBatch int
+	// Retry is the wait before the stream is opened again after it ended
+	// (0: one second).
+	Retry time.Duration
+	// Stored, when set, is told each batch stored (tests, metrics).
+	Stored func(channel string, height uint64, blocks, writes int)
+
+	idle time.Duration // CatchUp: stop after this long without a block
+	stop func()
+}
+
+// Follow indexes a channel from its checkpoint until ctx ends (nil) or a
+// block fails the audit (*BrokenError, recorded in the database so that
+// every later run stops there too until Reset).
+func (ix *Indexer) Follow(ctx context.Context, channel string, src Source) error {
+	for {
+		err := ix.followOnce(ctx, channel, src)
+		if ctx.Err() != nil {
+			return nil
+		}
+		var be *BrokenError
+		if errors.As(err, &be) {
+			return err
+		}
+		if err != nil {
+			ix.log().Warn("index: stream ended", "channel", channel, "err", err)
+		}
+		retry := ix.Retry
+		if retry == 0 {
+			retry = time.Second
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(retry):
+		}
+	}
+}
+
+// CatchUp indexes a channel's blocks until the stream has none waiting
+// for wait, then returns the height reached: for the bench and for one-off
+// runs (`dataledger index --once`).
+func (ix *Indexer) CatchUp(ctx context.Context, channel string, src Source, wait time.Duration) (uint64, error) {
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ix2 := *ix
+	ix2.idle, ix2.stop = wait, cancel
+	if err := ix2.followOnce(cctx, channel, src); err != nil && ctx.Err() == nil && !errors.Is(err, context.Canceled) {
+		return 0, err
+	}
+	st, err := ix.DB.Channel(ctx, channel)
+	return st.Height, err
+}
+
+func (ix *Indexer) log() *slog.Logger {
+	if ix.Log != nil {
+		return ix.Log
+	}
+	return slog.Default()
+}
+
+// followOnce reads one opening of the stream.
+func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) error {
+	st, err := ix.DB.Channel(ctx, channel)
+	if err != nil {
+		return err
+	}
+	if st.Broken != nil {
+		return &BrokenError{channel, *st.Broken}
+	}
+	a, err := proof.NewAuditor(channel, st.Checkpoint, ix.Pinned)
+	if err != nil {
+		return err
+	}
+	if a.Next() != st.Height {
+		return fmt.Errorf("channel %s: the checkpoint resumes at block %d, the index holds %d", channel, a.Next(), st.Height)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	blocks, err := src(sctx, channel, a.Next())
+	if err != nil {
+		return err
+	}
+	max := ix.MaxBatch
+	if max <= 0 {
+		max = 256
+	}
+	var batch []*Block
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		if err := ix.DB.Store(ctx, channel, batch, a.Checkpoint()); err != nil {
+			return err
+		}
+		if ix.Stored != nil {
+			n := 0
+			for _, b := range batch {
+				n += len(b.Writes)
+			}
+			ix.Stored(channel, batch[len(batch)-1].Number+1, len(batch), n)
+		}
+		batch = batch[:0]
+		return nil
+	}
+	take := func(blk *common.Block) error {
+		if blk.GetHeader().GetNumber() < a.Next() && blk.GetHeader() != nil {
+			return nil // a source that starts earlier
+		}
+		if b := a.Check(blk); b != nil {
+			if err := flush(); err != nil {
+				return err
+			}
+			if err := ix.DB.MarkBroken(ctx, channel, b); err != nil {
+				return err
+			}
+			ix.log().Error("index: chain audit failed, indexing stopped", "channel", channel, "block", b.Block, "reason", b.Reason)
+			return &BrokenError{channel, *b}
+		}
+		d, err := Decode(channel, ix.Chaincode, blk, a.IsConfig(blk))
+		if err != nil {
+			return err
+		}
+		batch = append(batch, d)
+		return nil
+	}
+	var idle <-chan time.Time
+	for {
+		if ix.idle > 0 {
+			idle = time.After(ix.idle)
+		}
+		select {
+		case <-ctx.Done():
+			return nil // what was not stored is read again on resume
+		case <-idle:
+			if err := flush(); err != nil {
+				return err
+			}
+			ix.stop()
+			return nil
+		case blk, ok := <-blocks:
+			if !ok {
+				return flush()
+			}
+			if err := take(blk); err != nil {
+				return err
+			}
+		drain: // what else is waiting goes in the same transaction
+			for len(batch) < max {
+				select {
+				case blk, ok := <-blocks:
+					if !ok {
+						return flush()
+					}
+					if err := take(blk); err != nil {
+						return err
+					}
+				default:
+					break drain
+				}
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+}

@@ -1,0 +1,391 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"dataledger/chaincode/domain"
+	"dataledger/proof"
+	"dataledger/proof/prooftest"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/proto"
+)
+
+// The chain the tests index: a copy of the demo's nanning ledger (the
+// proof package's fixture), audited under the network's roots.
+const fixture = "../proof/testdata/nanning"
+
+func fixtureBlocks(t testing.TB) [][]byte {
+	t.Helper()
+	fb, err := proof.OpenBlockFiles(fixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for {
+		raw, err := fb.Next()
+		if err != nil {
+			break
+		}
+		out = append(out, raw)
+	}
+	if len(out) < 20 {
+		t.Fatalf("the fixture has %d blocks", len(out))
+	}
+	return out
+}
+
+func roots(t testing.TB) []*x509.Certificate {
+	t.Helper()
+	data, err := os.ReadFile("../proof/testdata/roots.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []*x509.Certificate
+	for {
+		var b *pem.Block
+		if b, data = pem.Decode(data); b == nil {
+			return out
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, c)
+	}
+}
+
+// testDSN is the PostgreSQL the tests create their databases in
+// (scripts/deps.sh starts it).
+func testDSN(db string) string {
+	base := os.Getenv("DATALEDGER_TEST_PG")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/"
+	}
+	return base + db + "?sslmode=disable"
+}
+
+// testDB is a fresh database, dropped after the test.
+func testDB(t testing.TB) *DB {
+	t.Helper()
+	ctx := context.Background()
+	name := "dl_index_test_" + hex.EncodeToString(randomBytes(6))
+	d, err := Open(ctx, testDSN(name))
+	if err != nil {
+		t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
+	}
+	t.Cleanup(func() {
+		d.Close()
+		c, err := pgx.Connect(ctx, testDSN("postgres"))
+		if err == nil {
+			c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+			c.Close(ctx)
+		}
+	})
+	return d
+}
+
+func randomBytes(n int) []byte {
+	b := make([]byte, n)
+	rand.Read(b)
+	return b
+}
+
+// slice is a Source over blocks; it closes the stream after stop blocks
+// (0: after all), as a connection that fails would.
+func slice(t testing.TB, blocks [][]byte, stop int) Source {
+	return func(ctx context.Context, channel string, from uint64) (<-chan *common.Block, error) {
+		out := make(chan *common.Block, 8)
+		go func() {
+			defer close(out)
+			sent := 0
+			for _, raw := range blocks[from:] {
+				if stop > 0 && sent == stop {
+					return
+				}
+				blk, err := proof.ParseBlock(raw)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				select {
+				case out <- blk:
+					sent++
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		return out, nil
+	}
+}
+
+func indexer(t testing.TB, d *DB) *Indexer {
+	return &Indexer{DB: d, Chaincode: "dataledger", Pinned: roots(t)}
+}
+
+func catchUp(t testing.TB, ix *Indexer, src Source) uint64 {
+	t.Helper()
+	h, err := ix.CatchUp(context.Background(), "nanning", src, 300*time.Millisecond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// TestIndexHoldsWhatThePeerHolds: after the whole chain, every record the
+// peer's state holds is in the index with the same value, and nothing
+// else is; each record's versions are its writes, in order.
+func TestIndexHoldsWhatThePeerHolds(t *testing.T) {
+	blocks := fixtureBlocks(t)
+	d := testDB(t)
+	if h := catchUp(t, indexer(t, d), slice(t, blocks, 0)); h != uint64(len(blocks)) {
+		t.Fatalf("height %d, want %d", h, len(blocks))
+	}
+	p, err := prooftest.NewPeer("nanning", "dataledger", blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]byte{}
+	for k, v := range p.State() {
+		if r, ok, err := Summarize("nanning", k, v); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			want[r.Kind+" "+r.ID] = v
+		}
+	}
+	got := dumpRecords(t, d)
+	if len(got) != len(want) || len(want) < 15 {
+		t.Fatalf("the index holds %d records, the peer %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if !sameJSON(t, got[k], v) {
+			t.Errorf("%s: index %s, peer %s", k, got[k], v)
+		}
+	}
+	kinds := map[string]int{}
+	for k := range got {
+		kinds[strings.Fields(k)[0]]++
+	}
+	for _, k := range []string{"party", "issuerKey", "agreement", "credential", "application", "certificate", "objection", "jurisdiction"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s indexed (%v)", k, kinds)
+		}
+	}
+	// Every version: the writes of valid transactions, block by block.
+	var writes int
+	for _, raw := range blocks {
+		blk, _ := proof.ParseBlock(raw)
+		b, err := Decode("nanning", "dataledger", blk, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writes += len(b.Writes)
+	}
+	var versions int
+	if err := d.pool.QueryRow(context.Background(), `SELECT count(*) FROM versions`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	if versions != writes {
+		t.Errorf("%d versions, the chain has %d record writes", versions, writes)
+	}
+}
+
+func sameJSON(t testing.TB, a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// dumpRecords is every record, by "kind id".
+func dumpRecords(t testing.TB, d *DB) map[string][]byte {
+	t.Helper()
+	rows, err := d.pool.Query(context.Background(), `SELECT kind, id, body FROM records`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	var kind, id string
+	var body []byte
+	if _, err := pgx.ForEachRow(rows, []any{&kind, &id, &body}, func() error {
+		out[kind+" "+id] = append([]byte(nil), body...)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// dumpTables is every table's rows as text, without the times of
+// indexing itself: two indexes of one chain dump the same.
+func dumpTables(t testing.TB, d *DB) string {
+	t.Helper()
+	var b bytes.Buffer
+	for _, q := range []string{
+		`SELECT channel, height, checkpoint::text, division, last_block_time, broken_block FROM channels ORDER BY channel`,
+		`SELECT * FROM blocks ORDER BY channel, number`,
+		`SELECT * FROM versions ORDER BY channel, block, tx_index, kind, id`,
+		`SELECT * FROM records ORDER BY kind, channel, id`,
+	} {
+		rows, err := d.pool.Query(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			vals, err := rows.Values()
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintln(&b, vals...)
+		}
+		rows.Close()
+	}
+	return b.String()
+}
+
+// TestKilledMidCatchUpResumesWithNoDuplicateAndNoGap: a stream that dies
+// every few blocks (and an index restarted each time) ends with the same
+// tables as one run; a re-run from genesis after Reset too.
+func TestKilledMidCatchUpResumesWithNoDuplicateAndNoGap(t *testing.T) {
+	blocks := fixtureBlocks(t)
+	once := testDB(t)
+	catchUp(t, indexer(t, once), slice(t, blocks, 0))
+	want := dumpTables(t, once)
+
+	d := testDB(t)
+	runs := 0
+	for {
+		ix := indexer(t, d) // a new process each time
+		ix.MaxBatch = 2
+		h := catchUp(t, ix, slice(t, blocks, 5))
+		runs++
+		if h == uint64(len(blocks)) {
+			break
+		}
+		if runs > len(blocks) {
+			t.Fatal("no progress")
+		}
+	}
+	if runs < 3 {
+		t.Fatalf("%d runs: the test did not interrupt the index", runs)
+	}
+	if got := dumpTables(t, d); got != want {
+		t.Errorf("resumed index differs from one run:\n%s", firstDiff(got, want))
+	}
+	if err := d.Reset(context.Background(), "nanning"); err != nil {
+		t.Fatal(err)
+	}
+	catchUp(t, indexer(t, d), slice(t, blocks, 0))
+	if got := dumpTables(t, d); got != want {
+		t.Errorf("re-run from genesis differs:\n%s", firstDiff(got, want))
+	}
+	// A batch that does not continue the chain is refused whole.
+	err := d.Store(context.Background(), "nanning", []*Block{{Channel: "nanning", Number: 3}}, nil)
+	if !errors.Is(err, ErrNotNext) {
+		t.Fatalf("storing block 3 again: %v", err)
+	}
+}
+
+func firstDiff(a, b string) string {
+	al, bl := strings.Split(a, "\n"), strings.Split(b, "\n")
+	for i := range al {
+		if i >= len(bl) || al[i] != bl[i] {
+			other := ""
+			if i < len(bl) {
+				other = bl[i]
+			}
+			return fmt.Sprintf("line %d:\n got %.300s\nwant %.300s", i, al[i], other)
+		}
+	}
+	return "one is longer"
+}
+
+// TestCorruptedBlockStopsIndexingWithTheBlockNamed: a block whose data
+// no longer matches its header (a test copy, one byte changed) is not
+// stored, nor anything after it; the blocks before it are; every later
+// run stops there too.
+func TestCorruptedBlockStopsIndexingWithTheBlockNamed(t *testing.T) {
+	blocks := fixtureBlocks(t)
+	bad := uint64(len(blocks) / 2)
+	copyOf := append([][]byte(nil), blocks...)
+	blk, err := proof.ParseBlock(blocks[bad])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx := blk.Data.Data[0]
+	i := bytes.Index(tx, []byte("450100"))
+	if i < 0 {
+		t.Fatal("block has no division code to change")
+	}
+	tx[i+5] = '9'
+	if copyOf[bad], err = proto.Marshal(blk); err != nil {
+		t.Fatal(err)
+	}
+	d := testDB(t)
+	ix := indexer(t, d)
+	_, err = ix.CatchUp(context.Background(), "nanning", slice(t, copyOf, 0), 300*time.Millisecond)
+	var be *BrokenError
+	if !errors.As(err, &be) || be.Block != bad || !strings.Contains(be.Reason, "data hash") {
+		t.Fatalf("indexing a corrupted block %d: %v", bad, err)
+	}
+	st, err := d.Channel(context.Background(), "nanning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Height != bad || st.Broken == nil || st.Broken.Block != bad {
+		t.Fatalf("after the broken block: %+v", st)
+	}
+	var stored int
+	d.pool.QueryRow(context.Background(), `SELECT count(*) FROM versions WHERE block >= $1`, int64(bad)).Scan(&stored)
+	if stored != 0 {
+		t.Fatalf("%d versions stored from block %d on", stored, bad)
+	}
+	// The honest chain does not get past it either until the operator
+	// has looked (Reset).
+	if err := indexer(t, d).Follow(context.Background(), "nanning", slice(t, blocks, 0)); !errors.As(err, &be) || be.Block != bad {
+		t.Fatalf("a later run: %v", err)
+	}
+}
+
+// TestSummariesReadTheDomainsFlags: the late, open, due and deemed columns
+// are the domain's own decisions, read off records.
+func TestSummariesReadTheDomainsFlags(t *testing.T) {
+	key, _ := domain.CompositeKey(domain.TypeApplication, "SA-450100-2026-00000001-X")
+	app := domain.Application{ApplicationInput: domain.ApplicationInput{Number: "SA-450100-2026-00000001-X", ApplicantCreditCode: "91450100MA5L0000AW", ProductName: "城市通勤客流指数"},
+		Stage: domain.StagePreliminaryApproved, ComplianceDeadline: "2026-03-02", Steps: []domain.Step{{Step: "preliminary_review", Decision: domain.DecisionApproved, Late: true}}}
+	raw, _ := json.Marshal(app)
+	r, ok, err := Summarize("nanning", key, raw)
+	if err != nil || !ok {
+		t.Fatal(ok, err)
+	}
+	if !r.Late || !r.Open || r.Deemed || r.DeemedOn != "2026-03-03" || r.Due != "2026-03-02" || r.Title != "城市通勤客流指数" {
+		t.Fatalf("%+v", r)
+	}
+	app.ComplianceExtended = true
+	raw, _ = json.Marshal(app)
+	if r, _, _ = Summarize("nanning", key, raw); r.DeemedOn != "" {
+		t.Fatalf("an extended review is not deemed: %+v", r)
+	}
+	if _, ok, _ := Summarize("nanning", "\x00credential~holder\x00a\x00b\x00", []byte{0}); ok {
+		t.Fatal("an index key read as a record")
+	}
+	if _, _, err := Summarize("nanning", key, []byte(`{"stage": 5}`)); err == nil || !strings.Contains(err.Error(), "application") {
+		t.Fatalf("an undecodable record: %v", err)
+	}
+}

@@ -1,0 +1,96 @@
+-- The supervision index (package index). Every row is derived from
+-- audited blocks; nothing here is entered by hand.
+
+-- +goose Up
+-- channels: where each channel's indexing stands.
+CREATE TABLE channels (
+    channel         text PRIMARY KEY,
+    height          bigint      NOT NULL DEFAULT 0,  -- blocks indexed: every block below it
+    checkpoint      jsonb,                           -- the chain audit's checkpoint after block height-1
+    division        text        NOT NULL DEFAULT '', -- from its jurisdiction record
+    last_block_time timestamptz,
+    indexed_at      timestamptz,
+    broken_block    bigint,                          -- the first block that failed the audit
+    broken_reason   text
+);
+
+-- blocks: every audited block, for the audit status and the rates.
+CREATE TABLE blocks (
+    channel      text        NOT NULL,
+    number       bigint      NOT NULL,
+    header_hash  bytea       NOT NULL,
+    time         timestamptz,
+    transactions int         NOT NULL,
+    valid        int         NOT NULL,
+    config       boolean     NOT NULL,
+    PRIMARY KEY (channel, number)
+);
+
+-- versions: every write of a valid transaction to a record, as written.
+CREATE TABLE versions (
+    channel     text        NOT NULL,
+    kind        text        NOT NULL,
+    id          text        NOT NULL,
+    block       bigint      NOT NULL,
+    tx_index    int         NOT NULL,
+    tx_id       text        NOT NULL,
+    tx_time     timestamptz NOT NULL,
+    function    text        NOT NULL,
+    creator_msp text        NOT NULL,
+    deleted     boolean     NOT NULL,
+    body        jsonb,
+    PRIMARY KEY (channel, kind, id, block, tx_index)
+);
+CREATE INDEX versions_tx ON versions (channel, tx_id);
+
+-- records: the latest version of every record, one partition per kind.
+CREATE TABLE records (
+    kind        text        NOT NULL,
+    channel     text        NOT NULL,
+    id          text        NOT NULL,
+    status      text        NOT NULL,
+    outcome     text        NOT NULL,
+    division    text        NOT NULL,
+    parties     text[]      NOT NULL,
+    ref         text        NOT NULL,
+    title       text        NOT NULL,
+    record_date date,
+    late        boolean     NOT NULL,
+    open        boolean     NOT NULL,
+    deemed      boolean     NOT NULL,
+    deemed_on   date,
+    due         date,
+    versions    int         NOT NULL,
+    first_block bigint      NOT NULL,
+    first_time  timestamptz NOT NULL,
+    block       bigint      NOT NULL,
+    tx_index    int         NOT NULL,
+    tx_id       text        NOT NULL,
+    tx_time     timestamptz NOT NULL,
+    deleted     boolean     NOT NULL,
+    body        jsonb,
+    PRIMARY KEY (kind, channel, id)
+) PARTITION BY LIST (kind);
+CREATE TABLE settings         PARTITION OF records FOR VALUES IN ('jurisdiction', 'profile', 'calendar');
+CREATE TABLE parties          PARTITION OF records FOR VALUES IN ('party');
+CREATE TABLE issuer_keys      PARTITION OF records FOR VALUES IN ('issuerKey');
+CREATE TABLE agreements       PARTITION OF records FOR VALUES IN ('agreement');
+CREATE TABLE credentials      PARTITION OF records FOR VALUES IN ('credential');
+CREATE TABLE applications     PARTITION OF records FOR VALUES IN ('application');
+CREATE TABLE certificates     PARTITION OF records FOR VALUES IN ('certificate');
+CREATE TABLE objections       PARTITION OF records FOR VALUES IN ('objection');
+CREATE TABLE egress_checks    PARTITION OF records FOR VALUES IN ('egress');
+CREATE TABLE acknowledgements PARTITION OF records FOR VALUES IN ('ack');
+
+CREATE INDEX records_changed  ON records (channel, tx_time, id);
+CREATE INDEX records_recorded ON records (channel, first_time, id);
+CREATE INDEX records_date     ON records (channel, record_date, id);
+CREATE INDEX records_status   ON records (channel, status);
+CREATE INDEX records_ref      ON records (channel, ref) WHERE ref <> '';
+CREATE INDEX records_parties  ON records USING gin (parties);
+
+-- +goose Down
+DROP TABLE records;
+DROP TABLE versions;
+DROP TABLE blocks;
+DROP TABLE channels;

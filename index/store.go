@@ -1,0 +1,397 @@
+package index
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"dataledger/proof"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/pgx/v5/stdlib"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+)
+
+// DefaultDSN is the machine's PostgreSQL (scripts/deps.sh starts it).
+const DefaultDSN = "postgres://postgres@127.0.0.1:5432/dataledger?sslmode=disable"
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// DB is the index's PostgreSQL database.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// Open connects to the database dsn names, creating it when it does not
+// exist, and brings its schema up to date (goose migrations, under a
+// PostgreSQL advisory lock: an index and a gateway may start together).
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("index database %q: %w", dsn, err)
+	}
+	if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{pool: pool}
+	if err := d.migrate(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// ensureDatabase creates the database a connection names when PostgreSQL
+// answers that it does not exist.
+func ensureDatabase(ctx context.Context, cc *pgx.ConnConfig) error {
+	c, err := pgx.ConnectConfig(ctx, cc)
+	if err == nil {
+		return c.Close(ctx)
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "3D000" { // invalid_catalog_name
+		return fmt.Errorf("index database: %w", err)
+	}
+	admin := cc.Copy()
+	admin.Database = "postgres"
+	c, err = pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		return fmt.Errorf("index database: creating %s: %w", cc.Database, err)
+	}
+	defer c.Close(ctx)
+	_, err = c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{cc.Database}.Sanitize())
+	if errors.As(err, &pe) && pe.Code == "42P04" { // duplicate_database: created meanwhile
+		err = nil
+	}
+	return err
+}
+
+func (d *DB) migrate(ctx context.Context) error {
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	locker, err := lock.NewPostgresSessionLocker()
+	if err != nil {
+		return err
+	}
+	db := stdlib.OpenDBFromPool(d.pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("index database: migrating: %w", err)
+	}
+	return nil
+}
+
+// Close releases the connections.
+func (d *DB) Close() { d.pool.Close() }
+
+// ChannelState is where a channel's indexing stands.
+type ChannelState struct {
+	Channel       string            `json:"channel"`
+	Height        uint64            `json:"height"` // every block below it is indexed
+	Division      string            `json:"division,omitempty"`
+	LastBlockTime *time.Time        `json:"lastBlockTime,omitempty"`
+	IndexedAt     *time.Time        `json:"indexedAt,omitempty"`
+	Broken        *proof.Broken     `json:"broken,omitempty"` // indexing stopped here
+	Checkpoint    *proof.Checkpoint `json:"-"`
+}
+
+// Channels are the channels indexed so far.
+func (d *DB) Channels(ctx context.Context) ([]ChannelState, error) {
+	return d.channels(ctx, d.pool, "")
+}
+
+// Channel is where a channel's indexing stands (height 0: not started).
+func (d *DB) Channel(ctx context.Context, channel string) (ChannelState, error) {
+	cs, err := d.channels(ctx, d.pool, channel)
+	if err != nil || len(cs) == 0 {
+		return ChannelState{Channel: channel}, err
+	}
+	return cs[0], nil
+}
+
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+}
+
+func (d *DB) channels(ctx context.Context, q querier, channel string) ([]ChannelState, error) {
+	rows, err := q.Query(ctx, `SELECT channel, height, division, checkpoint, last_block_time, indexed_at, broken_block, broken_reason
+		FROM channels WHERE $1 = '' OR channel = $1 ORDER BY channel`, channel)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (ChannelState, error) {
+		var s ChannelState
+		var cp []byte
+		var bb *int64
+		var br *string
+		if err := r.Scan(&s.Channel, &s.Height, &s.Division, &cp, &s.LastBlockTime, &s.IndexedAt, &bb, &br); err != nil {
+			return s, err
+		}
+		if cp != nil {
+			s.Checkpoint = &proof.Checkpoint{}
+			if err := json.Unmarshal(cp, s.Checkpoint); err != nil {
+				return s, fmt.Errorf("channel %s: checkpoint: %w", s.Channel, err)
+			}
+		}
+		if bb != nil {
+			s.Broken = &proof.Broken{Block: uint64(*bb), Reason: deref(br)}
+		}
+		return s, nil
+	})
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// ErrNotNext is a batch that does not start at the channel's height: it
+// would leave a gap or index a block twice (another index writing the same
+// database, or a source that skipped).
+var ErrNotNext = errors.New("not the next block")
+
+// Store writes blocks (consecutive, from the channel's height) and the
+// audit checkpoint after the last of them, in one transaction.
+func (d *DB) Store(ctx context.Context, channel string, blocks []*Block, cp *proof.Checkpoint) error {
+	if len(blocks) == 0 {
+		return nil
+	}
+	tx, err := d.pool.BeginTx(ctx, pgx.TxOptions{})
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	var height uint64
+	var division string
+	err = tx.QueryRow(ctx, `SELECT height, division FROM channels WHERE channel = $1 FOR UPDATE`, channel).Scan(&height, &division)
+	if errors.Is(err, pgx.ErrNoRows) {
+		if _, err = tx.Exec(ctx, `INSERT INTO channels (channel) VALUES ($1)`, channel); err != nil {
+			return err
+		}
+	} else if err != nil {
+		return err
+	}
+	for i, b := range blocks {
+		if b.Number != height+uint64(i) {
+			return fmt.Errorf("channel %s: block %d where %d was expected: %w", channel, b.Number, height+uint64(i), ErrNotNext)
+		}
+	}
+	var blockRows, versionRows [][]any
+	latest := map[[2]string]*pending{}
+	var order [][2]string
+	for _, b := range blocks {
+		blockRows = append(blockRows, []any{channel, int64(b.Number), b.HeaderHash, nullTime(b.Time), b.Transactions, b.Valid, b.Config})
+		for _, w := range b.Writes {
+			r := w.Row
+			if r.Kind == "jurisdiction" && r.Division != "" {
+				division = r.Division
+			}
+			versionRows = append(versionRows, []any{channel, r.Kind, r.ID, int64(w.Block), w.TxIndex, w.TxID, w.TxTime, w.Function, w.Creator, w.Deleted, jsonb(r.Body)})
+			k := [2]string{r.Kind, r.ID}
+			p := latest[k]
+			if p == nil {
+				p = &pending{first: w}
+				latest[k] = p
+				order = append(order, k)
+			}
+			p.last, p.count = w, p.count+1
+		}
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"blocks"}, []string{"channel", "number", "header_hash", "time", "transactions", "valid", "config"}, pgx.CopyFromRows(blockRows)); err != nil {
+		return fmt.Errorf("channel %s: storing blocks: %w", channel, err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"versions"}, versionCols, pgx.CopyFromRows(versionRows)); err != nil {
+		return fmt.Errorf("channel %s: storing versions: %w", channel, err)
+	}
+	if err := upsertRecords(ctx, tx, channel, division, latest, order); err != nil {
+		return fmt.Errorf("channel %s: storing records: %w", channel, err)
+	}
+	cpJSON, err := json.Marshal(cp)
+	if err != nil {
+		return err
+	}
+	last := blocks[len(blocks)-1]
+	if _, err := tx.Exec(ctx, `UPDATE channels SET height = $2, checkpoint = $3, division = $4, last_block_time = COALESCE($5, last_block_time), indexed_at = now()
+		WHERE channel = $1`, channel, int64(last.Number+1), cpJSON, division, nullTime(last.Time)); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+var versionCols = []string{"channel", "kind", "id", "block", "tx_index", "tx_id", "tx_time", "function", "creator_msp", "deleted", "body"}
+
+type pending struct {
+	first, last Write
+	count       int
+}
+
+var recordCols = []string{"kind", "channel", "id", "status", "outcome", "division", "parties", "ref", "title", "record_date", "late", "open", "deemed",
+	"deemed_on", "due", "versions", "first_block", "first_time", "block", "tx_index", "tx_id", "tx_time", "deleted", "body"}
+
+// upsertRecords writes each record's latest version: new records whole,
+// known ones with their first version kept and their count of versions
+// grown. A record that concerns another (an objection and its target)
+// also concerns that one's parties.
+func upsertRecords(ctx context.Context, tx pgx.Tx, channel, division string, latest map[[2]string]*pending, order [][2]string) error {
+	if len(order) == 0 {
+		return nil
+	}
+	refParties, err := partiesOfRefs(ctx, tx, channel, latest)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, 0, len(order))
+	for _, k := range order {
+		p := latest[k]
+		r := p.last.Row
+		div := r.Division
+		if div == "" {
+			div = division
+		}
+		parties := r.Parties
+		if r.Ref != "" {
+			parties = union(parties, refParties[r.Ref])
+		}
+		rows = append(rows, []any{r.Kind, channel, r.ID, r.Status, r.Outcome, div, parties, r.Ref, r.Title, nullDate(r.Date), r.Late, r.Open, r.Deemed,
+			nullDate(r.DeemedOn), nullDate(r.Due), p.count, int64(p.first.Block), p.first.TxTime, int64(p.last.Block), p.last.TxIndex, p.last.TxID, p.last.TxTime, p.last.Deleted, jsonb(r.Body)})
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS incoming (LIKE records) ON COMMIT DELETE ROWS`); err != nil {
+		return err
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incoming"}, recordCols, pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO records SELECT * FROM incoming
+		ON CONFLICT (kind, channel, id) DO UPDATE SET
+		status = EXCLUDED.status, outcome = EXCLUDED.outcome, division = EXCLUDED.division, parties = EXCLUDED.parties, ref = EXCLUDED.ref,
+		title = EXCLUDED.title, record_date = EXCLUDED.record_date, late = EXCLUDED.late, open = EXCLUDED.open, deemed = EXCLUDED.deemed,
+		deemed_on = EXCLUDED.deemed_on, due = EXCLUDED.due, versions = records.versions + EXCLUDED.versions,
+		block = EXCLUDED.block, tx_index = EXCLUDED.tx_index, tx_id = EXCLUDED.tx_id, tx_time = EXCLUDED.tx_time,
+		deleted = EXCLUDED.deleted, body = EXCLUDED.body`)
+	return err
+}
+
+// partiesOfRefs are the parties of the records others refer to, as this
+// batch leaves them or as the index holds them.
+func partiesOfRefs(ctx context.Context, tx pgx.Tx, channel string, latest map[[2]string]*pending) (map[string][]string, error) {
+	out := map[string][]string{}
+	var missing []string
+	for _, p := range latest {
+		ref := p.last.Row.Ref
+		if ref == "" {
+			continue
+		}
+		if _, ok := out[ref]; ok {
+			continue
+		}
+		found := false
+		for _, kind := range []string{"application", "certificate"} {
+			if q := latest[[2]string{kind, ref}]; q != nil {
+				out[ref], found = q.last.Row.Parties, true
+			}
+		}
+		if !found {
+			out[ref] = nil
+			missing = append(missing, ref)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, parties FROM records WHERE kind IN ('application', 'certificate') AND channel = $1 AND id = ANY($2)`, channel, missing)
+	if err != nil {
+		return nil, err
+	}
+	var id string
+	var parties []string
+	_, err = pgx.ForEachRow(rows, []any{&id, &parties}, func() error {
+		out[id] = parties
+		return nil
+	})
+	return out, err
+}
+
+func union(a, b []string) []string {
+	out := append([]string(nil), a...)
+	for _, x := range b {
+		seen := false
+		for _, y := range out {
+			seen = seen || x == y
+		}
+		if !seen {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// MarkBroken records that a channel's chain broke at a block: indexing
+// stops there until an operator has looked (Reset).
+func (d *DB) MarkBroken(ctx context.Context, channel string, b *proof.Broken) error {
+	_, err := d.pool.Exec(ctx, `INSERT INTO channels (channel, broken_block, broken_reason) VALUES ($1, $2, $3)
+		ON CONFLICT (channel) DO UPDATE SET broken_block = $2, broken_reason = $3`, channel, int64(b.Block), b.Reason)
+	return err
+}
+
+// Reset forgets everything indexed of a channel: the next run indexes it
+// from genesis (after a broken chain was looked into, or to prove that a
+// re-run writes the same tables).
+func (d *DB) Reset(ctx context.Context, channel string) error {
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	for _, t := range []string{"records", "versions", "blocks", "channels"} {
+		if _, err := tx.Exec(ctx, "DELETE FROM "+t+" WHERE channel = $1", channel); err != nil {
+			return err
+		}
+	}
+	return tx.Commit(ctx)
+}
+
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+func nullDate(s string) any {
+	if s == "" {
+		return nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
+// jsonb is a record's JSON for a jsonb column (nil: none, a deleted key).
+func jsonb(b []byte) any {
+	if b == nil {
+		return nil
+	}
+	return json.RawMessage(b)
+}
