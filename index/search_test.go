@@ -1,0 +1,257 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+const enterprise = "91450100MA5L0000AW" // 广西数智科技有限公司 in the fixture
+
+func indexed(t *testing.T) *DB {
+	t.Helper()
+	d := testDB(t)
+	catchUp(t, indexer(t, d), slice(t, fixtureBlocks(t), 0))
+	return d
+}
+
+func ids(p *Page) []string {
+	var out []string
+	for _, h := range p.Items {
+		out = append(out, h.Kind+" "+h.ID)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func search(t *testing.T, d *DB, q Query) *Page {
+	t.Helper()
+	q.Channel = "nanning"
+	p, err := d.Search(context.Background(), q)
+	if err != nil {
+		t.Fatalf("%+v: %v", q, err)
+	}
+	return p
+}
+
+// TestSearchFiltersAnswerWhatTheRecordsSay: each filter, checked against
+// the records it must and must not find.
+func TestSearchFiltersAnswerWhatTheRecordsSay(t *testing.T) {
+	d := indexed(t)
+	all := search(t, d, Query{Limit: 500})
+	if all.Height < 20 || len(all.Items) < 15 {
+		t.Fatalf("height %d, %d records", all.Height, len(all.Items))
+	}
+	byCode := search(t, d, Query{Party: enterprise, Limit: 500})
+	byPrefix := search(t, d, Query{Party: "91450100MA5", Limit: 500})
+	byName := search(t, d, Query{Party: "数智", Limit: 500})
+	if len(byCode.Items) < 7 {
+		t.Fatalf("records of %s: %v", enterprise, ids(byCode))
+	}
+	for _, p := range []*Page{byPrefix, byName} {
+		if strings.Join(ids(p), ",") != strings.Join(ids(byCode), ",") {
+			t.Errorf("the same party three ways:\n%v\n%v", ids(byCode), ids(p))
+		}
+	}
+	for _, h := range byCode.Items {
+		if !contains(h.Parties, enterprise) {
+			t.Errorf("%s %s does not concern %s: %v", h.Kind, h.ID, enterprise, h.Parties)
+		}
+	}
+	// The objection concerns its target's enterprise, through its target.
+	obj := search(t, d, Query{Kind: "objection", Party: enterprise})
+	if len(obj.Items) != 1 || obj.Items[0].Outcome != "dismissed" || obj.Items[0].Status != "decided" {
+		t.Fatalf("objections of %s: %+v", enterprise, obj.Items)
+	}
+	if got := search(t, d, Query{Party: "不存在的公司"}); len(got.Items) != 0 {
+		t.Errorf("an unknown name found %v", ids(got))
+	}
+	certs := search(t, d, Query{Kind: "certificate", Status: "valid"})
+	if len(certs.Items) != 1 || certs.Items[0].ID != "DJ-450100-2026-80Y95700-1" || ProofPath("certificate", certs.Items[0].ID) == "" {
+		t.Fatalf("valid certificates: %v", ids(certs))
+	}
+	if got := search(t, d, Query{Kind: "certificate", Status: "revoked"}); len(got.Items) != 0 {
+		t.Errorf("revoked certificates: %v", ids(got))
+	}
+	if got := search(t, d, Query{Text: "客流指数"}); len(got.Items) != 2 { // the application and the certificate
+		t.Errorf("product name: %v", ids(got))
+	}
+	// Division: the province holds the city's records, another city none.
+	if got := search(t, d, Query{Division: "450000", Limit: 500}); len(got.Items) != len(all.Items) {
+		t.Errorf("province: %d of %d", len(got.Items), len(all.Items))
+	}
+	if got := search(t, d, Query{Division: "450200"}); len(got.Items) != 0 {
+		t.Errorf("liuzhou: %v", ids(got))
+	}
+	if got := search(t, d, Query{Division: "450103", Kind: "party"}); len(got.Items) != 1 || got.Items[0].ID != enterprise {
+		t.Errorf("county 450103: %v", ids(got))
+	}
+	// Dates: everything was recorded on the fixture's day, nothing before.
+	day := all.Items[0].Recorded
+	from := day.Add(8 * time.Hour).Format(time.DateOnly) // China date
+	if got := search(t, d, Query{From: from, To: from, Limit: 500}); len(got.Items) != len(all.Items) {
+		t.Errorf("recorded on %s: %d of %d", from, len(got.Items), len(all.Items))
+	}
+	if got := search(t, d, Query{To: "2020-01-01"}); len(got.Items) != 0 {
+		t.Errorf("recorded before 2020: %v", ids(got))
+	}
+	// Flags: the fixture's story was on time and closed.
+	for _, f := range []string{FlagLate, FlagOverdue, FlagDeemed, FlagOpen} {
+		if got := search(t, d, Query{Flags: []string{f}}); len(got.Items) != 0 {
+			t.Errorf("%s: %v", f, ids(got))
+		}
+	}
+	// Bad input names its field.
+	for field, q := range map[string]Query{
+		"kind": {Kind: "widget"}, "division": {Division: "45"}, "from": {From: "2026-13-01"}, "flag": {Flags: []string{"urgent"}},
+		"sort": {Sort: "size"}, "dates": {Dates: "someday"}, "limit": {Limit: 501}, "cursor": {Cursor: "nonsense"},
+	} {
+		q.Channel = "nanning"
+		_, err := d.Search(context.Background(), q)
+		var qe *QueryError
+		if !errors.As(err, &qe) || qe.Field != field {
+			t.Errorf("%s: %v", field, err)
+		}
+	}
+	if _, err := d.Search(context.Background(), Query{Channel: "liuzhou"}); !errors.Is(err, ErrNotIndexed) {
+		t.Errorf("a channel not indexed: %v", err)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// TestCursorPagesEveryRecordOnce: pages of two, in every sort and both
+// directions, together are the whole answer in order, each record once.
+func TestCursorPagesEveryRecordOnce(t *testing.T) {
+	d := indexed(t)
+	for _, s := range []string{"recorded", "changed", "date", "id"} {
+		for _, asc := range []bool{false, true} {
+			whole := search(t, d, Query{Sort: s, Asc: asc, Limit: 500})
+			var paged []string
+			q := Query{Sort: s, Asc: asc, Limit: 2}
+			for n := 0; ; n++ {
+				p := search(t, d, q)
+				for _, h := range p.Items {
+					paged = append(paged, h.Kind+" "+h.ID)
+				}
+				if p.Next == "" {
+					break
+				}
+				if n > 100 {
+					t.Fatal("endless pages")
+				}
+				q.Cursor = p.Next
+			}
+			var want []string
+			for _, h := range whole.Items {
+				want = append(want, h.Kind+" "+h.ID)
+			}
+			if strings.Join(paged, ",") != strings.Join(want, ",") {
+				t.Errorf("sort %s asc %v:\npaged %v\nwhole %v", s, asc, paged, want)
+			}
+		}
+	}
+	p := search(t, d, Query{Limit: 2})
+	_, err := d.Search(context.Background(), Query{Channel: "nanning", Kind: "party", Cursor: p.Next})
+	var qe *QueryError
+	if !errors.As(err, &qe) || qe.Field != "cursor" {
+		t.Errorf("another query's cursor: %v", err)
+	}
+}
+
+// TestHistoryIsEveryVersion: the application's history is its eight
+// versions, oldest first, each with its transaction.
+func TestHistoryIsEveryVersion(t *testing.T) {
+	d := indexed(t)
+	app := search(t, d, Query{Kind: "application"}).Items[0]
+	h, err := d.History(context.Background(), "nanning", "application", app.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Versions) != app.Versions || app.Versions < 5 {
+		t.Fatalf("%d versions, the record says %d", len(h.Versions), app.Versions)
+	}
+	for i := 1; i < len(h.Versions); i++ {
+		if h.Versions[i].Block <= h.Versions[i-1].Block || h.Versions[i].TxID == "" {
+			t.Fatalf("version %d: %+v after %+v", i, h.Versions[i], h.Versions[i-1])
+		}
+	}
+	last := h.Versions[len(h.Versions)-1]
+	if last.TxID != app.TxID || !sameJSON(t, last.Record, app.Record) {
+		t.Fatalf("the latest version is not the record")
+	}
+}
+
+// TestExportsOpen: the CSV starts with a byte-order mark and the query,
+// and parses; the XLSX opens and holds the same rows.
+func TestExportsOpen(t *testing.T) {
+	d := indexed(t)
+	q := Query{Channel: "nanning", Party: "数智"}
+	want := search(t, d, Query{Party: "数智", Limit: 500})
+	var c bytes.Buffer
+	got, err := d.Export(context.Background(), q, CSV, &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Rows != len(want.Items) || got.Height != want.Height {
+		t.Fatalf("exported %+v, searched %d at %d", got, len(want.Items), want.Height)
+	}
+	if !bytes.HasPrefix(c.Bytes(), []byte("\ufeff")) {
+		t.Fatal("no byte-order mark")
+	}
+	r := csv.NewReader(bytes.NewReader(c.Bytes()[3:]))
+	r.FieldsPerRecord = -1
+	recs, err := r.ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2+len(want.Items) || !strings.Contains(strings.Join(recs[0], " "), "数智") || recs[1][1] != ExportColumns[1] {
+		t.Fatalf("csv head %v / %v, %d lines", recs[0], recs[1], len(recs))
+	}
+	var x bytes.Buffer
+	if _, err := d.Export(context.Background(), q, XLSX, &x); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("记录 records")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 1+len(want.Items) {
+		t.Fatalf("xlsx has %d rows, want %d", len(rows), 1+len(want.Items))
+	}
+	for i, rec := range recs[2:] {
+		if strings.Join(rows[i+1], "|") != strings.Join(trimRight(rec), "|") {
+			t.Errorf("row %d: xlsx %v, csv %v", i, rows[i+1], rec)
+		}
+	}
+	about, _ := f.GetRows("查询 query")
+	if len(about) < 5 || about[2][0] != "height" {
+		t.Fatalf("query sheet %v", about)
+	}
+}
+
+// trimRight drops trailing empty cells (a spreadsheet has none).
+func trimRight(r []string) []string {
+	for len(r) > 0 && r[len(r)-1] == "" {
+		r = r[:len(r)-1]
+	}
+	return r
+}
