@@ -255,3 +255,56 @@ func trimRight(r []string) []string {
 	}
 	return r
 }
+
+// TestDeadlinesAreJudgedOnTheDayAsked: overdue and deemed are read on the
+// query's day, not the day a record was indexed; the summary lists what
+// falls due in the next 30 days.
+func TestDeadlinesAreJudgedOnTheDayAsked(t *testing.T) {
+	d := indexed(t)
+	st, _ := d.Channel(context.Background(), "nanning")
+	today := time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)
+	row := func(id, due, deemedOn string) Write {
+		return Write{Row: &Row{Kind: "application", Channel: "nanning", ID: id, Status: "applied", Parties: []string{enterprise}, Title: "测试产品",
+			Open: true, Due: due, DeemedOn: deemedOn, Body: []byte(`{}`)}, Block: st.Height, TxID: "tx-" + id, TxTime: today}
+	}
+	blk := &Block{Channel: "nanning", Number: st.Height, HeaderHash: []byte{1}, Writes: []Write{
+		row("SA-A", "2026-12-07", ""), row("SA-B", "2026-12-01", ""), row("SA-C", "", "2026-12-02"), row("SA-D", "2027-03-01", "")}}
+	if err := d.Store(context.Background(), "nanning", []*Block{blk}, st.Checkpoint); err != nil {
+		t.Fatal(err)
+	}
+	for flag, want := range map[string]string{FlagOverdue: "application SA-B", FlagDeemed: "application SA-C"} {
+		if got := search(t, d, Query{Flags: []string{flag}, Today: today}); strings.Join(ids(got), ",") != want {
+			t.Errorf("%s on %s: %v", flag, today.Format(time.DateOnly), ids(got))
+		}
+	}
+	// A day earlier nothing was overdue or deemed yet.
+	for _, flag := range []string{FlagOverdue, FlagDeemed} {
+		if got := search(t, d, Query{Flags: []string{flag}, Today: today.AddDate(0, 0, -1)}); len(got.Items) != 0 {
+			t.Errorf("%s a day earlier: %v", flag, ids(got))
+		}
+	}
+	s, err := d.Summary(context.Background(), "nanning", today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var upcoming []string
+	for _, h := range s.Upcoming {
+		upcoming = append(upcoming, h.ID)
+	}
+	if strings.Join(upcoming, ",") != "SA-C,SA-A" || s.Height != st.Height+1 {
+		t.Errorf("upcoming %v at %d", upcoming, s.Height)
+	}
+	n := map[string]int{}
+	for _, c := range s.Counts {
+		n[c.Kind+"/"+c.Status] = c.N
+	}
+	for _, c := range s.Flags {
+		n[c.Kind+"/"+c.Status] = c.N
+	}
+	if n["certificate/valid"] != 1 || n["application/applied"] != 4 || n["application/open"] != 4 || n["application/overdue"] != 1 || n["application/deemed"] != 1 {
+		t.Errorf("counts %v", n)
+	}
+	if len(s.Months) != 2 || s.Months[0].N != 1 {
+		t.Errorf("months %+v", s.Months)
+	}
+}
