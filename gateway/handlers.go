@@ -30,6 +30,11 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"proofBundle":         s.proofBundle,
 		"verifyProof":         s.verifyProof,
 		"auditChain":          s.auditChain,
+		"searchIndex":         s.searchIndex,
+		"exportIndex":         s.exportIndex,
+		"indexHistory":        s.indexHistory,
+		"indexSummary":        s.indexSummary,
+		"indexStatus":         s.indexStatus,
 		"ping":                func(c *gin.Context) { c.JSON(http.StatusOK, Liveness{Status: "ok"}) },
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"dataledger/chaincode/domain"
+	"dataledger/index"
 	"dataledger/proof"
 )
 
@@ -245,6 +246,12 @@ var handlerTypes = map[string]operationTypes{
 	"registerCertificate": {Body: RegisterRequest{}, Answer: CertificateRegistration[domain.CertificateRecord, domain.Certificate]{},
 		Status: 201, Header: []headerParameter{idempotencyKey}},
 
+	"searchIndex":  {Answer: SearchAnswer{}, Query: searchParameters},
+	"exportIndex":  {Media: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, Query: append([]queryParameter{{"format", "csv (default) or xlsx", map[string]any{"type": "string", "enum": []string{"csv", "xlsx"}}}}, searchParameters[:len(searchParameters)-2]...)},
+	"indexHistory": {Answer: index.History{}, Query: []queryParameter{{"kind", "the record's kind", map[string]any{"type": "string", "enum": index.KindNames()}}, {"id", "its number, credit code or key ID", map[string]any{"type": "string"}}}},
+	"indexSummary": {Answer: SummaryAnswer{}},
+	"indexStatus":  {Answer: IndexStatus{}},
+
 	"feed": {Media: []string{"text/event-stream"}, Header: []headerParameter{lastEventID}, Query: []queryParameter{
 		{"fromBlock", "replay from this block (without Last-Event-ID)", map[string]any{"type": "integer", "minimum": 0}}}},
 }
@@ -259,3 +266,22 @@ type oneOf struct {
 // WriteResponse is a committed write as the gateway sends it: the
 // chaincode's record passed through.
 type WriteResponse = Written[json.RawMessage]
+
+// searchParameters are a search's query parameters (the index's Query);
+// the last two page it.
+var searchParameters = []queryParameter{
+	{"kind", "a kind of record", map[string]any{"type": "string", "enum": index.KindNames()}},
+	{"status", "its status as recorded (an application's stage)", map[string]any{"type": "string"}},
+	{"outcome", "an objection's decision, an egress check's result, an agreement's kind", map[string]any{"type": "string"}},
+	{"party", "a credit code, its beginning, or part of a party's name", map[string]any{"type": "string"}},
+	{"q", "part of a record's name, product or scope, or its exact number", map[string]any{"type": "string"}},
+	{"division", "a six-digit division code: 450000 is the province and every city in it", map[string]any{"type": "string", "pattern": "^[1-9][0-9]{5}$"}},
+	{"dates", "which date from and to bound: recorded (first on the ledger, default), changed (last version) or record (its own date)", map[string]any{"type": "string", "enum": []string{"recorded", "changed", "record"}}},
+	{"from", "first day, YYYY-MM-DD China time", map[string]any{"type": "string", "format": "date"}},
+	{"to", "last day, YYYY-MM-DD China time", map[string]any{"type": "string", "format": "date"}},
+	{"flag", "late, overdue, deemed or open (repeatable, or comma-separated)", map[string]any{"type": "string"}},
+	{"sort", "recorded (default), changed, date or id", map[string]any{"type": "string", "enum": []string{"recorded", "changed", "date", "id"}}},
+	{"order", "desc (default) or asc", map[string]any{"type": "string", "enum": []string{"asc", "desc"}}},
+	{"limit", "rows per page, 1 to 500 (default 50)", map[string]any{"type": "integer", "minimum": 1, "maximum": 500}},
+	{"cursor", "the previous page's next", map[string]any{"type": "string"}},
+}

@@ -28,6 +28,9 @@ type Config struct {
 	UserFor map[string]string
 	// Signers are the issuer keys the gateway signs certificates with.
 	Signers *Keystore
+	// Index is the supervision index regulators search (nil: none; its
+	// routes answer 503).
+	Index Supervision
 	// Idempotency records write requests by Idempotency-Key (nil: off).
 	Idempotency *IdempotencyStore
 	// Cache keeps lookups and verifications (nil: an in-process cache).

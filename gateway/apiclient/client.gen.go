@@ -15,9 +15,11 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
 // Defines values for CertificateDocType.
@@ -95,6 +97,294 @@ func (e ListCredentialsParamsBy) Valid() bool {
 	case ListCredentialsParamsByHolder:
 		return true
 	case ListCredentialsParamsByIssuer:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportIndexParamsFormat.
+const (
+	Csv  ExportIndexParamsFormat = "csv"
+	Xlsx ExportIndexParamsFormat = "xlsx"
+)
+
+// Valid indicates whether the value is a known member of the ExportIndexParamsFormat enum.
+func (e ExportIndexParamsFormat) Valid() bool {
+	switch e {
+	case Csv:
+		return true
+	case Xlsx:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportIndexParamsKind.
+const (
+	ExportIndexParamsKindAck          ExportIndexParamsKind = "ack"
+	ExportIndexParamsKindAgreement    ExportIndexParamsKind = "agreement"
+	ExportIndexParamsKindApplication  ExportIndexParamsKind = "application"
+	ExportIndexParamsKindCalendar     ExportIndexParamsKind = "calendar"
+	ExportIndexParamsKindCertificate  ExportIndexParamsKind = "certificate"
+	ExportIndexParamsKindCredential   ExportIndexParamsKind = "credential"
+	ExportIndexParamsKindEgress       ExportIndexParamsKind = "egress"
+	ExportIndexParamsKindIssuerKey    ExportIndexParamsKind = "issuerKey"
+	ExportIndexParamsKindJurisdiction ExportIndexParamsKind = "jurisdiction"
+	ExportIndexParamsKindObjection    ExportIndexParamsKind = "objection"
+	ExportIndexParamsKindParty        ExportIndexParamsKind = "party"
+	ExportIndexParamsKindProfile      ExportIndexParamsKind = "profile"
+)
+
+// Valid indicates whether the value is a known member of the ExportIndexParamsKind enum.
+func (e ExportIndexParamsKind) Valid() bool {
+	switch e {
+	case ExportIndexParamsKindAck:
+		return true
+	case ExportIndexParamsKindAgreement:
+		return true
+	case ExportIndexParamsKindApplication:
+		return true
+	case ExportIndexParamsKindCalendar:
+		return true
+	case ExportIndexParamsKindCertificate:
+		return true
+	case ExportIndexParamsKindCredential:
+		return true
+	case ExportIndexParamsKindEgress:
+		return true
+	case ExportIndexParamsKindIssuerKey:
+		return true
+	case ExportIndexParamsKindJurisdiction:
+		return true
+	case ExportIndexParamsKindObjection:
+		return true
+	case ExportIndexParamsKindParty:
+		return true
+	case ExportIndexParamsKindProfile:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportIndexParamsDates.
+const (
+	ExportIndexParamsDatesChanged  ExportIndexParamsDates = "changed"
+	ExportIndexParamsDatesRecord   ExportIndexParamsDates = "record"
+	ExportIndexParamsDatesRecorded ExportIndexParamsDates = "recorded"
+)
+
+// Valid indicates whether the value is a known member of the ExportIndexParamsDates enum.
+func (e ExportIndexParamsDates) Valid() bool {
+	switch e {
+	case ExportIndexParamsDatesChanged:
+		return true
+	case ExportIndexParamsDatesRecord:
+		return true
+	case ExportIndexParamsDatesRecorded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportIndexParamsSort.
+const (
+	ExportIndexParamsSortChanged  ExportIndexParamsSort = "changed"
+	ExportIndexParamsSortDate     ExportIndexParamsSort = "date"
+	ExportIndexParamsSortId       ExportIndexParamsSort = "id"
+	ExportIndexParamsSortRecorded ExportIndexParamsSort = "recorded"
+)
+
+// Valid indicates whether the value is a known member of the ExportIndexParamsSort enum.
+func (e ExportIndexParamsSort) Valid() bool {
+	switch e {
+	case ExportIndexParamsSortChanged:
+		return true
+	case ExportIndexParamsSortDate:
+		return true
+	case ExportIndexParamsSortId:
+		return true
+	case ExportIndexParamsSortRecorded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ExportIndexParamsOrder.
+const (
+	ExportIndexParamsOrderAsc  ExportIndexParamsOrder = "asc"
+	ExportIndexParamsOrderDesc ExportIndexParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the ExportIndexParamsOrder enum.
+func (e ExportIndexParamsOrder) Valid() bool {
+	switch e {
+	case ExportIndexParamsOrderAsc:
+		return true
+	case ExportIndexParamsOrderDesc:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for IndexHistoryParamsKind.
+const (
+	IndexHistoryParamsKindAck          IndexHistoryParamsKind = "ack"
+	IndexHistoryParamsKindAgreement    IndexHistoryParamsKind = "agreement"
+	IndexHistoryParamsKindApplication  IndexHistoryParamsKind = "application"
+	IndexHistoryParamsKindCalendar     IndexHistoryParamsKind = "calendar"
+	IndexHistoryParamsKindCertificate  IndexHistoryParamsKind = "certificate"
+	IndexHistoryParamsKindCredential   IndexHistoryParamsKind = "credential"
+	IndexHistoryParamsKindEgress       IndexHistoryParamsKind = "egress"
+	IndexHistoryParamsKindIssuerKey    IndexHistoryParamsKind = "issuerKey"
+	IndexHistoryParamsKindJurisdiction IndexHistoryParamsKind = "jurisdiction"
+	IndexHistoryParamsKindObjection    IndexHistoryParamsKind = "objection"
+	IndexHistoryParamsKindParty        IndexHistoryParamsKind = "party"
+	IndexHistoryParamsKindProfile      IndexHistoryParamsKind = "profile"
+)
+
+// Valid indicates whether the value is a known member of the IndexHistoryParamsKind enum.
+func (e IndexHistoryParamsKind) Valid() bool {
+	switch e {
+	case IndexHistoryParamsKindAck:
+		return true
+	case IndexHistoryParamsKindAgreement:
+		return true
+	case IndexHistoryParamsKindApplication:
+		return true
+	case IndexHistoryParamsKindCalendar:
+		return true
+	case IndexHistoryParamsKindCertificate:
+		return true
+	case IndexHistoryParamsKindCredential:
+		return true
+	case IndexHistoryParamsKindEgress:
+		return true
+	case IndexHistoryParamsKindIssuerKey:
+		return true
+	case IndexHistoryParamsKindJurisdiction:
+		return true
+	case IndexHistoryParamsKindObjection:
+		return true
+	case IndexHistoryParamsKindParty:
+		return true
+	case IndexHistoryParamsKindProfile:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchIndexParamsKind.
+const (
+	SearchIndexParamsKindAck          SearchIndexParamsKind = "ack"
+	SearchIndexParamsKindAgreement    SearchIndexParamsKind = "agreement"
+	SearchIndexParamsKindApplication  SearchIndexParamsKind = "application"
+	SearchIndexParamsKindCalendar     SearchIndexParamsKind = "calendar"
+	SearchIndexParamsKindCertificate  SearchIndexParamsKind = "certificate"
+	SearchIndexParamsKindCredential   SearchIndexParamsKind = "credential"
+	SearchIndexParamsKindEgress       SearchIndexParamsKind = "egress"
+	SearchIndexParamsKindIssuerKey    SearchIndexParamsKind = "issuerKey"
+	SearchIndexParamsKindJurisdiction SearchIndexParamsKind = "jurisdiction"
+	SearchIndexParamsKindObjection    SearchIndexParamsKind = "objection"
+	SearchIndexParamsKindParty        SearchIndexParamsKind = "party"
+	SearchIndexParamsKindProfile      SearchIndexParamsKind = "profile"
+)
+
+// Valid indicates whether the value is a known member of the SearchIndexParamsKind enum.
+func (e SearchIndexParamsKind) Valid() bool {
+	switch e {
+	case SearchIndexParamsKindAck:
+		return true
+	case SearchIndexParamsKindAgreement:
+		return true
+	case SearchIndexParamsKindApplication:
+		return true
+	case SearchIndexParamsKindCalendar:
+		return true
+	case SearchIndexParamsKindCertificate:
+		return true
+	case SearchIndexParamsKindCredential:
+		return true
+	case SearchIndexParamsKindEgress:
+		return true
+	case SearchIndexParamsKindIssuerKey:
+		return true
+	case SearchIndexParamsKindJurisdiction:
+		return true
+	case SearchIndexParamsKindObjection:
+		return true
+	case SearchIndexParamsKindParty:
+		return true
+	case SearchIndexParamsKindProfile:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchIndexParamsDates.
+const (
+	SearchIndexParamsDatesChanged  SearchIndexParamsDates = "changed"
+	SearchIndexParamsDatesRecord   SearchIndexParamsDates = "record"
+	SearchIndexParamsDatesRecorded SearchIndexParamsDates = "recorded"
+)
+
+// Valid indicates whether the value is a known member of the SearchIndexParamsDates enum.
+func (e SearchIndexParamsDates) Valid() bool {
+	switch e {
+	case SearchIndexParamsDatesChanged:
+		return true
+	case SearchIndexParamsDatesRecord:
+		return true
+	case SearchIndexParamsDatesRecorded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchIndexParamsSort.
+const (
+	SearchIndexParamsSortChanged  SearchIndexParamsSort = "changed"
+	SearchIndexParamsSortDate     SearchIndexParamsSort = "date"
+	SearchIndexParamsSortId       SearchIndexParamsSort = "id"
+	SearchIndexParamsSortRecorded SearchIndexParamsSort = "recorded"
+)
+
+// Valid indicates whether the value is a known member of the SearchIndexParamsSort enum.
+func (e SearchIndexParamsSort) Valid() bool {
+	switch e {
+	case SearchIndexParamsSortChanged:
+		return true
+	case SearchIndexParamsSortDate:
+		return true
+	case SearchIndexParamsSortId:
+		return true
+	case SearchIndexParamsSortRecorded:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SearchIndexParamsOrder.
+const (
+	SearchIndexParamsOrderAsc  SearchIndexParamsOrder = "asc"
+	SearchIndexParamsOrderDesc SearchIndexParamsOrder = "desc"
+)
+
+// Valid indicates whether the value is a known member of the SearchIndexParamsOrder enum.
+func (e SearchIndexParamsOrder) Valid() bool {
+	switch e {
+	case SearchIndexParamsOrderAsc:
+		return true
+	case SearchIndexParamsOrderDesc:
 		return true
 	default:
 		return false
@@ -430,6 +720,16 @@ type ChangeAgreementRequest struct {
 	Reason string          `json:"reason"`
 }
 
+// ChannelState defines model for ChannelState.
+type ChannelState struct {
+	Broken        *Broken    `json:"broken,omitempty"`
+	Channel       string     `json:"channel"`
+	Division      *string    `json:"division,omitempty"`
+	Height        int        `json:"height"`
+	IndexedAt     *time.Time `json:"indexedAt,omitempty"`
+	LastBlockTime *time.Time `json:"lastBlockTime,omitempty"`
+}
+
 // Check defines model for Check.
 type Check struct {
 	Detail string `json:"detail"`
@@ -464,6 +764,13 @@ type ConsistencyRequest struct {
 	MatchesDesign bool    `json:"matchesDesign"`
 	ProductDigest string  `json:"productDigest"`
 	Reasons       *string `json:"reasons,omitempty"`
+}
+
+// Count defines model for Count.
+type Count struct {
+	Kind   string `json:"kind"`
+	N      int    `json:"n"`
+	Status string `json:"status"`
 }
 
 // Credential defines model for Credential.
@@ -564,12 +871,27 @@ type Filing struct {
 	Rule     *string `json:"rule,omitempty"`
 }
 
+// History defines model for History.
+type History struct {
+	Channel  string    `json:"channel"`
+	Height   int       `json:"height"`
+	Id       string    `json:"id"`
+	Kind     string    `json:"kind"`
+	Versions []Version `json:"versions"`
+}
+
 // HistoryItem defines model for HistoryItem.
 type HistoryItem struct {
 	// Record the record as this transaction wrote it
 	Record interface{} `json:"record"`
 	Time   string      `json:"time"`
 	TxId   string      `json:"txId"`
+}
+
+// HitLinks defines model for HitLinks.
+type HitLinks struct {
+	History string  `json:"history"`
+	Proof   *string `json:"proof,omitempty"`
 }
 
 // Inclusion defines model for Inclusion.
@@ -580,6 +902,11 @@ type Inclusion struct {
 	TxId        string      `json:"txId"`
 	TxIndex     int         `json:"txIndex"`
 	Value       interface{} `json:"value,omitempty"`
+}
+
+// IndexStatus defines model for IndexStatus.
+type IndexStatus struct {
+	Channels []ChannelState `json:"channels"`
 }
 
 // IssueRequest defines model for IssueRequest.
@@ -665,6 +992,13 @@ type Liveness struct {
 type LoadCalendarRequest struct {
 	Calendar Calendar `json:"calendar"`
 	Reason   string   `json:"reason"`
+}
+
+// MonthCount defines model for MonthCount.
+type MonthCount struct {
+	Kind  string `json:"kind"`
+	Month string `json:"month"`
+	N     int    `json:"n"`
 }
 
 // NationalInput defines model for NationalInput.
@@ -863,6 +1197,38 @@ type RotateKeyRequest struct {
 	Reason string         `json:"reason"`
 }
 
+// SearchAnswer defines model for SearchAnswer.
+type SearchAnswer struct {
+	Channel string      `json:"channel"`
+	Height  int         `json:"height"`
+	Items   []SearchHit `json:"items"`
+	Next    *string     `json:"next,omitempty"`
+}
+
+// SearchHit defines model for SearchHit.
+type SearchHit struct {
+	Block    int         `json:"block"`
+	Changed  time.Time   `json:"changed"`
+	Date     *string     `json:"date,omitempty"`
+	Deemed   bool        `json:"deemed"`
+	Division string      `json:"division"`
+	Due      *string     `json:"due,omitempty"`
+	Id       string      `json:"id"`
+	Kind     string      `json:"kind"`
+	Late     bool        `json:"late"`
+	Links    HitLinks    `json:"links"`
+	Open     bool        `json:"open"`
+	Outcome  *string     `json:"outcome,omitempty"`
+	Overdue  bool        `json:"overdue"`
+	Parties  []string    `json:"parties"`
+	Record   interface{} `json:"record,omitempty"`
+	Recorded time.Time   `json:"recorded"`
+	Status   string      `json:"status"`
+	Title    string      `json:"title"`
+	TxId     string      `json:"txId"`
+	Versions int         `json:"versions"`
+}
+
 // SetExchangesRequest defines model for SetExchangesRequest.
 type SetExchangesRequest struct {
 	Exchanges []string `json:"exchanges"`
@@ -898,6 +1264,17 @@ type Step struct {
 	Step      string  `json:"step"`
 	Time      string  `json:"time"`
 	TxId      string  `json:"txId"`
+}
+
+// SummaryAnswer defines model for SummaryAnswer.
+type SummaryAnswer struct {
+	Channel  string       `json:"channel"`
+	Counts   []Count      `json:"counts"`
+	Flags    []Count      `json:"flags"`
+	Height   int          `json:"height"`
+	Months   []MonthCount `json:"months"`
+	Today    string       `json:"today"`
+	Upcoming []SearchHit  `json:"upcoming"`
 }
 
 // TimelineEntry defines model for TimelineEntry.
@@ -952,6 +1329,18 @@ type VerifyResponse struct {
 // VerifyResponse_Record the credential or certificate record, when it is on the ledger
 type VerifyResponse_Record struct {
 	union json.RawMessage
+}
+
+// Version defines model for Version.
+type Version struct {
+	Block      int         `json:"block"`
+	CreatorMsp string      `json:"creatorMsp"`
+	Deleted    *bool       `json:"deleted,omitempty"`
+	Function   string      `json:"function"`
+	Record     interface{} `json:"record,omitempty"`
+	Time       time.Time   `json:"time"`
+	TxId       string      `json:"txId"`
+	TxIndex    int         `json:"txIndex"`
 }
 
 // ChangeAgreementParams defines parameters for ChangeAgreement.
@@ -1124,6 +1513,132 @@ type FeedParams struct {
 	// LastEventID resume after this event (BLOCK/TXID, as the feed's ids)
 	LastEventID *string `json:"Last-Event-ID,omitempty"`
 }
+
+// ExportIndexParams defines parameters for ExportIndex.
+type ExportIndexParams struct {
+	// Format csv (default) or xlsx
+	Format *ExportIndexParamsFormat `form:"format,omitempty" json:"format,omitempty"`
+
+	// Kind a kind of record
+	Kind *ExportIndexParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Status its status as recorded (an application's stage)
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// Outcome an objection's decision, an egress check's result, an agreement's kind
+	Outcome *string `form:"outcome,omitempty" json:"outcome,omitempty"`
+
+	// Party a credit code, its beginning, or part of a party's name
+	Party *string `form:"party,omitempty" json:"party,omitempty"`
+
+	// Q part of a record's name, product or scope, or its exact number
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Division a six-digit division code: 450000 is the province and every city in it
+	Division *string `form:"division,omitempty" json:"division,omitempty"`
+
+	// Dates which date from and to bound: recorded (first on the ledger, default), changed (last version) or record (its own date)
+	Dates *ExportIndexParamsDates `form:"dates,omitempty" json:"dates,omitempty"`
+
+	// From first day, YYYY-MM-DD China time
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To last day, YYYY-MM-DD China time
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// Flag late, overdue, deemed or open (repeatable, or comma-separated)
+	Flag *string `form:"flag,omitempty" json:"flag,omitempty"`
+
+	// Sort recorded (default), changed, date or id
+	Sort *ExportIndexParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order desc (default) or asc
+	Order *ExportIndexParamsOrder `form:"order,omitempty" json:"order,omitempty"`
+}
+
+// ExportIndexParamsFormat defines parameters for ExportIndex.
+type ExportIndexParamsFormat string
+
+// ExportIndexParamsKind defines parameters for ExportIndex.
+type ExportIndexParamsKind string
+
+// ExportIndexParamsDates defines parameters for ExportIndex.
+type ExportIndexParamsDates string
+
+// ExportIndexParamsSort defines parameters for ExportIndex.
+type ExportIndexParamsSort string
+
+// ExportIndexParamsOrder defines parameters for ExportIndex.
+type ExportIndexParamsOrder string
+
+// IndexHistoryParams defines parameters for IndexHistory.
+type IndexHistoryParams struct {
+	// Kind the record's kind
+	Kind *IndexHistoryParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Id its number, credit code or key ID
+	Id *string `form:"id,omitempty" json:"id,omitempty"`
+}
+
+// IndexHistoryParamsKind defines parameters for IndexHistory.
+type IndexHistoryParamsKind string
+
+// SearchIndexParams defines parameters for SearchIndex.
+type SearchIndexParams struct {
+	// Kind a kind of record
+	Kind *SearchIndexParamsKind `form:"kind,omitempty" json:"kind,omitempty"`
+
+	// Status its status as recorded (an application's stage)
+	Status *string `form:"status,omitempty" json:"status,omitempty"`
+
+	// Outcome an objection's decision, an egress check's result, an agreement's kind
+	Outcome *string `form:"outcome,omitempty" json:"outcome,omitempty"`
+
+	// Party a credit code, its beginning, or part of a party's name
+	Party *string `form:"party,omitempty" json:"party,omitempty"`
+
+	// Q part of a record's name, product or scope, or its exact number
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Division a six-digit division code: 450000 is the province and every city in it
+	Division *string `form:"division,omitempty" json:"division,omitempty"`
+
+	// Dates which date from and to bound: recorded (first on the ledger, default), changed (last version) or record (its own date)
+	Dates *SearchIndexParamsDates `form:"dates,omitempty" json:"dates,omitempty"`
+
+	// From first day, YYYY-MM-DD China time
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To last day, YYYY-MM-DD China time
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// Flag late, overdue, deemed or open (repeatable, or comma-separated)
+	Flag *string `form:"flag,omitempty" json:"flag,omitempty"`
+
+	// Sort recorded (default), changed, date or id
+	Sort *SearchIndexParamsSort `form:"sort,omitempty" json:"sort,omitempty"`
+
+	// Order desc (default) or asc
+	Order *SearchIndexParamsOrder `form:"order,omitempty" json:"order,omitempty"`
+
+	// Limit rows per page, 1 to 500 (default 50)
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor the previous page's next
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
+// SearchIndexParamsKind defines parameters for SearchIndex.
+type SearchIndexParamsKind string
+
+// SearchIndexParamsDates defines parameters for SearchIndex.
+type SearchIndexParamsDates string
+
+// SearchIndexParamsSort defines parameters for SearchIndex.
+type SearchIndexParamsSort string
+
+// SearchIndexParamsOrder defines parameters for SearchIndex.
+type SearchIndexParamsOrder string
 
 // ListIssuerKeysParams defines parameters for ListIssuerKeys.
 type ListIssuerKeysParams struct {
@@ -1867,6 +2382,26 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/history/{type}/{key} (the `History` operationId).
 	History(ctx context.Context, channel string, pType string, key string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExportIndex every record a search finds as CSV (UTF-8 with BOM) or XLSX, streamed, with the height and query in the file
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/index/export (the `ExportIndex` operationId).
+	ExportIndex(ctx context.Context, channel string, params *ExportIndexParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IndexHistory every version of a record the index holds
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/index/history (the `IndexHistory` operationId).
+	IndexHistory(ctx context.Context, channel string, params *IndexHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SearchIndex search the supervision index: every record kind by status, party (credit code, its beginning or part of a name), division, dates and flags, with a cursor; the answer states its block height
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/index/records (the `SearchIndex` operationId).
+	SearchIndex(ctx context.Context, channel string, params *SearchIndexParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IndexSummary a channel at a glance: counts by kind and status, flags, deadlines of the next 30 days, new records per month
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/index/summary (the `IndexSummary` operationId).
+	IndexSummary(ctx context.Context, channel string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetJurisdiction the channel's authority and exchanges
 	//
 	// Corresponds with GET /api/v1/channels/{channel}/jurisdiction (the `GetJurisdiction` operationId).
@@ -2051,6 +2586,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/credentials/{number}/status (the `ChangeCredentialStatus` operationId).
 	ChangeCredentialStatus(ctx context.Context, number string, params *ChangeCredentialStatusParams, body ChangeCredentialStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// IndexStatus where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
+	//
+	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
+	IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetObjection an objection
 	//
@@ -2944,6 +3484,66 @@ func (c *Client) History(ctx context.Context, channel string, pType string, key 
 	return c.Client.Do(req)
 }
 
+// ExportIndex every record a search finds as CSV (UTF-8 with BOM) or XLSX, streamed, with the height and query in the file
+//
+// Corresponds with GET /api/v1/channels/{channel}/index/export (the `ExportIndex` operationId).
+func (c *Client) ExportIndex(ctx context.Context, channel string, params *ExportIndexParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExportIndexRequest(c.Server, channel, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IndexHistory every version of a record the index holds
+//
+// Corresponds with GET /api/v1/channels/{channel}/index/history (the `IndexHistory` operationId).
+func (c *Client) IndexHistory(ctx context.Context, channel string, params *IndexHistoryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIndexHistoryRequest(c.Server, channel, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SearchIndex search the supervision index: every record kind by status, party (credit code, its beginning or part of a name), division, dates and flags, with a cursor; the answer states its block height
+//
+// Corresponds with GET /api/v1/channels/{channel}/index/records (the `SearchIndex` operationId).
+func (c *Client) SearchIndex(ctx context.Context, channel string, params *SearchIndexParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSearchIndexRequest(c.Server, channel, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IndexSummary a channel at a glance: counts by kind and status, flags, deadlines of the next 30 days, new records per month
+//
+// Corresponds with GET /api/v1/channels/{channel}/index/summary (the `IndexSummary` operationId).
+func (c *Client) IndexSummary(ctx context.Context, channel string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIndexSummaryRequest(c.Server, channel)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetJurisdiction the channel's authority and exchanges
 //
 // Corresponds with GET /api/v1/channels/{channel}/jurisdiction (the `GetJurisdiction` operationId).
@@ -3409,6 +4009,21 @@ func (c *Client) ChangeCredentialStatusWithBody(ctx context.Context, number stri
 // Corresponds with POST /api/v1/credentials/{number}/status (the `ChangeCredentialStatus` operationId).
 func (c *Client) ChangeCredentialStatus(ctx context.Context, number string, params *ChangeCredentialStatusParams, body ChangeCredentialStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangeCredentialStatusRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// IndexStatus where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
+//
+// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
+func (c *Client) IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewIndexStatusRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -5552,6 +6167,535 @@ func NewHistoryRequest(server string, channel string, pType string, key string) 
 	return req, nil
 }
 
+// NewExportIndexRequest constructs an http.Request for the ExportIndex method
+func NewExportIndexRequest(server string, channel string, params *ExportIndexParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/index/export", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Format != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Party != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "party", *params.Party, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Division != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "division", *params.Division, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Dates != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dates", *params.Dates, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Flag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "flag", *params.Flag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewIndexHistoryRequest constructs an http.Request for the IndexHistory method
+func NewIndexHistoryRequest(server string, channel string, params *IndexHistoryParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/index/history", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Id != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "id", *params.Id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSearchIndexRequest constructs an http.Request for the SearchIndex method
+func NewSearchIndexRequest(server string, channel string, params *SearchIndexParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/index/records", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Kind != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "kind", *params.Kind, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Status != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "status", *params.Status, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Outcome != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "outcome", *params.Outcome, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Party != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "party", *params.Party, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Division != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "division", *params.Division, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Dates != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "dates", *params.Dates, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.From != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "from", *params.From, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.To != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Flag != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "flag", *params.Flag, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sort != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sort", *params.Sort, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Order != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "order", *params.Order, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewIndexSummaryRequest constructs an http.Request for the IndexSummary method
+func NewIndexSummaryRequest(server string, channel string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/index/summary", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetJurisdictionRequest constructs an http.Request for the GetJurisdiction method
 func NewGetJurisdictionRequest(server string, channel string) (*http.Request, error) {
 	var err error
@@ -6591,6 +7735,33 @@ func NewChangeCredentialStatusRequestWithBody(server string, number string, para
 	return req, nil
 }
 
+// NewIndexStatusRequest constructs an http.Request for the IndexStatus method
+func NewIndexStatusRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/index/status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetObjectionRequest constructs an http.Request for the GetObjection method
 func NewGetObjectionRequest(server string, number string) (*http.Request, error) {
 	var err error
@@ -7447,6 +8618,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/history/{type}/{key} (the `History` operationId).
 	HistoryWithResponse(ctx context.Context, channel string, pType string, key string, reqEditors ...RequestEditorFn) (*HistoryResponse, error)
 
+	// ExportIndexWithResponse every record a search finds as CSV (UTF-8 with BOM) or XLSX, streamed, with the height and query in the file
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/index/export (the `ExportIndex` operationId).
+	ExportIndexWithResponse(ctx context.Context, channel string, params *ExportIndexParams, reqEditors ...RequestEditorFn) (*ExportIndexResponse, error)
+
+	// IndexHistoryWithResponse every version of a record the index holds
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/index/history (the `IndexHistory` operationId).
+	IndexHistoryWithResponse(ctx context.Context, channel string, params *IndexHistoryParams, reqEditors ...RequestEditorFn) (*IndexHistoryResponse, error)
+
+	// SearchIndexWithResponse search the supervision index: every record kind by status, party (credit code, its beginning or part of a name), division, dates and flags, with a cursor; the answer states its block height
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/index/records (the `SearchIndex` operationId).
+	SearchIndexWithResponse(ctx context.Context, channel string, params *SearchIndexParams, reqEditors ...RequestEditorFn) (*SearchIndexResponse, error)
+
+	// IndexSummaryWithResponse a channel at a glance: counts by kind and status, flags, deadlines of the next 30 days, new records per month
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/index/summary (the `IndexSummary` operationId).
+	IndexSummaryWithResponse(ctx context.Context, channel string, reqEditors ...RequestEditorFn) (*IndexSummaryResponse, error)
+
 	// GetJurisdictionWithResponse the channel's authority and exchanges
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -7649,6 +8848,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/credentials/{number}/status (the `ChangeCredentialStatus` operationId).
 	ChangeCredentialStatusWithResponse(ctx context.Context, number string, params *ChangeCredentialStatusParams, body ChangeCredentialStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeCredentialStatusResponse, error)
+
+	// IndexStatusWithResponse where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
+	IndexStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*IndexStatusResponse, error)
 
 	// GetObjectionWithResponse an objection
 	//
@@ -9619,6 +10825,219 @@ func (r HistoryResponse) ContentType() string {
 	return ""
 }
 
+type ExportIndexResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ExportIndexResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ExportIndexResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ExportIndexResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExportIndexResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExportIndexResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExportIndexResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type IndexHistoryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *History
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IndexHistoryResponse) GetJSON200() *History {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r IndexHistoryResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r IndexHistoryResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r IndexHistoryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IndexHistoryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IndexHistoryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IndexHistoryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SearchIndexResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SearchAnswer
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SearchIndexResponse) GetJSON200() *SearchAnswer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r SearchIndexResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r SearchIndexResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r SearchIndexResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SearchIndexResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SearchIndexResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SearchIndexResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type IndexSummaryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SummaryAnswer
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IndexSummaryResponse) GetJSON200() *SummaryAnswer {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r IndexSummaryResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r IndexSummaryResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r IndexSummaryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IndexSummaryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IndexSummaryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IndexSummaryResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetJurisdictionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10658,6 +12077,61 @@ func (r ChangeCredentialStatusResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ChangeCredentialStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type IndexStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *IndexStatus
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r IndexStatusResponse) GetJSON200() *IndexStatus {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r IndexStatusResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r IndexStatusResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r IndexStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r IndexStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r IndexStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r IndexStatusResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11940,6 +13414,58 @@ func (c *ClientWithResponses) HistoryWithResponse(ctx context.Context, channel s
 	return ParseHistoryResponse(rsp)
 }
 
+// ExportIndexWithResponse every record a search finds as CSV (UTF-8 with BOM) or XLSX, streamed, with the height and query in the file
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/channels/{channel}/index/export (the `ExportIndex` operationId).
+func (c *ClientWithResponses) ExportIndexWithResponse(ctx context.Context, channel string, params *ExportIndexParams, reqEditors ...RequestEditorFn) (*ExportIndexResponse, error) {
+	rsp, err := c.ExportIndex(ctx, channel, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExportIndexResponse(rsp)
+}
+
+// IndexHistoryWithResponse every version of a record the index holds
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/channels/{channel}/index/history (the `IndexHistory` operationId).
+func (c *ClientWithResponses) IndexHistoryWithResponse(ctx context.Context, channel string, params *IndexHistoryParams, reqEditors ...RequestEditorFn) (*IndexHistoryResponse, error) {
+	rsp, err := c.IndexHistory(ctx, channel, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIndexHistoryResponse(rsp)
+}
+
+// SearchIndexWithResponse search the supervision index: every record kind by status, party (credit code, its beginning or part of a name), division, dates and flags, with a cursor; the answer states its block height
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/channels/{channel}/index/records (the `SearchIndex` operationId).
+func (c *ClientWithResponses) SearchIndexWithResponse(ctx context.Context, channel string, params *SearchIndexParams, reqEditors ...RequestEditorFn) (*SearchIndexResponse, error) {
+	rsp, err := c.SearchIndex(ctx, channel, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSearchIndexResponse(rsp)
+}
+
+// IndexSummaryWithResponse a channel at a glance: counts by kind and status, flags, deadlines of the next 30 days, new records per month
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/channels/{channel}/index/summary (the `IndexSummary` operationId).
+func (c *ClientWithResponses) IndexSummaryWithResponse(ctx context.Context, channel string, reqEditors ...RequestEditorFn) (*IndexSummaryResponse, error) {
+	rsp, err := c.IndexSummary(ctx, channel, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIndexSummaryResponse(rsp)
+}
+
 // GetJurisdictionWithResponse the channel's authority and exchanges
 //
 // Returns a wrapper object for the known response body format(s).
@@ -12315,6 +13841,19 @@ func (c *ClientWithResponses) ChangeCredentialStatusWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParseChangeCredentialStatusResponse(rsp)
+}
+
+// IndexStatusWithResponse where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
+func (c *ClientWithResponses) IndexStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*IndexStatusResponse, error) {
+	rsp, err := c.IndexStatus(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseIndexStatusResponse(rsp)
 }
 
 // GetObjectionWithResponse an objection
@@ -13871,6 +15410,159 @@ func ParseHistoryResponse(rsp *http.Response) (*HistoryResponse, error) {
 	return response, nil
 }
 
+// ParseExportIndexResponse parses an HTTP response from a ExportIndexWithResponse call
+func ParseExportIndexResponse(rsp *http.Response) (*ExportIndexResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExportIndexResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseIndexHistoryResponse parses an HTTP response from a IndexHistoryWithResponse call
+func ParseIndexHistoryResponse(rsp *http.Response) (*IndexHistoryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IndexHistoryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest History
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSearchIndexResponse parses an HTTP response from a SearchIndexWithResponse call
+func ParseSearchIndexResponse(rsp *http.Response) (*SearchIndexResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SearchIndexResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SearchAnswer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseIndexSummaryResponse parses an HTTP response from a IndexSummaryWithResponse call
+func ParseIndexSummaryResponse(rsp *http.Response) (*IndexSummaryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IndexSummaryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SummaryAnswer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetJurisdictionResponse parses an HTTP response from a GetJurisdictionWithResponse call
 func ParseGetJurisdictionResponse(rsp *http.Response) (*GetJurisdictionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -14631,6 +16323,46 @@ func ParseChangeCredentialStatusResponse(rsp *http.Response) (*ChangeCredentialS
 	return response, nil
 }
 
+// ParseIndexStatusResponse parses an HTTP response from a IndexStatusWithResponse call
+func ParseIndexStatusResponse(rsp *http.Response) (*IndexStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &IndexStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest IndexStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetObjectionResponse parses an HTTP response from a GetObjectionWithResponse call
 func ParseGetObjectionResponse(rsp *http.Response) (*GetObjectionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15095,135 +16827,160 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rjxzHde+/Uuh7AS5xh1xRsu6198IwyF1SpkVR66VkC5GIoLb7zGxpeqpaVTW7HBML2AgC+4MTfzDg",
-	"IEAc2YGdAEFg50MAG7aRPyYIKfm/CKqqH9U9Vf2aNzlfBK66prse53fqvM/zIGSThFGgUgRHzwMOImFU",
-	"gP7jlLPzGCbqnyGjEqhU/8RJEpMQS8LoYWJG/J9PBaPqmQgvYILVv/43h2FwFPyvw+L9h+apOMzee319",
-	"PQgiECEniXpdcBRwGE4FREcIU3T24Bh97Stv/z+UfgVFLJxOgEpE8YTQEZIXgPg0BoRphIYE4ihQb0w/",
-	"o2ZxNxxTdhVDNIJJNv0oIupjOD7lLAEuiVrsEMcCBkFi/a/nATwLLzAdwXsiUX/KWQLBUSAkJ3QUXA+C",
-	"GAvZtNZj/QY1msOICMn1xj2eTs6BO18qJJZT4Xx0CVwQRq1nhEoYAdfL5vDZlHCIgqOPXd8alJaTfydd",
-	"RfHyp4Ps5ez8Uwil+nBlG8/gsymIrruJQ1mefLawytzTcS3m8V1OpATacR7hBSb0DIbAgYbQeH5sMiGy",
-	"GK4nGzIeNf2wSnrzR6TfMqjOx71utbYlb7uaDhYdTiT/gWeKjHecGomc05p44MZZDM2TnWjqJpF7lhFL",
-	"5ClnQxJDv+2keAILbaZ+Qf1Wjjj0YVcG3cLFHgZBxjtPyChd9NwKgEbqXw10fd+Muh4EQxK3GP/AjLoe",
-	"BCOOqQQ45hARecwi9z7qUYw3jBoTGi2BJ1M/HzYsFPSptX2dCFninq8gIwrR+7Qry5fAJ/dp5H32RGIu",
-	"F7wsaHZB6E11nYDr7OZIKlu+PbFiAdYWWHdPRrKl7W53JWUgSXe/G1RaoMF/ln3PpLLtnbavdgse0mQq",
-	"l78Da8FrDQJ7omlJx7NuVNSe8HZLOtksF5NxCrWiq4STfb9Gqk6VFiob6FSP85KWYVePmXT/WO1NTDAN",
-	"4QRwFBPaNOz+Mwk0AptWzxmLAVM9jjMhzmBU5uLWgAhLfMrZJYmAG4FKwsRzj5j/gTnHs8BoXWREa8Df",
-	"8R5lkoRwn0aiK8hZAvR9TQSEUY/sknCIyYRQzGe1G5twFk3DOpaWjnjsE+LS5x/MEp+QF8ElxCyB6AFn",
-	"k2573lIB5CDYlIfwMBJd339J4Er40eN/RwFDEQLFnDCfoDLycGQJSXm6dYTzRELiWsFUgHjM6On0PCbh",
-	"CZbYTfc9RBsX/svkUD58ayPKJ1JFnWvSZejOU00Fftm+2txnDhjZFrcTjgpe2kc2aMssN8qganjKhlHe",
-	"E761yGuFjF0k/gby3W7Bp5jnYqKPlDi8yMWonnaeRimoMsPqD5wzm0ZE3qXiCrrads5jFo4997kSoyjE",
-	"HhELwnHCiLF+lI3DOL7CM4HoNI6PtPF3hCVc4RkaAyQCESlQ8XMRKB4Rx/g8huBI8imotzM6JKN7NXOD",
-	"GCcC3NrDkHAh73E2BtpEGuko9aOUg8x/itBLHJPI/ZDCM/nA+1M2djNcydzjJcdU4DoZyzuVCtVkZ5cu",
-	"TH9ykJ12ZYMr380+Uqy82O7Swev1WVvgpkx5wTj5nkbfCRFhzMSUd7UDYPstNTKZ5f6Ye3bB4gh4zaOG",
-	"W5QIMSV0dAIJ5nLi+0qdW0DtZYVWKk8/pJLELViCYzvyBTqWU2yMPYvSN13ry1fT4WBPcWcjzzlj4wnm",
-	"Y/euZ/dyK4HVR21z13hlQ83LB8VUXCsuOEpX/uqGcltLtHlFrSn63pRGcWdQOVh3yCECKgmOhfbWhWr4",
-	"UF2eIAwvl2QC6h+EI0MdiAgUASeXEKEh4+hA+QPfeuutr90MBk7VnNDQK6nW3TiaZbWnheOCxbnEuJAD",
-	"lp4LJLMNze+P2gFjCkLFViHG7Y0a6G2QF0wAUkYpEQwCRuH9YXD0ccOU81cG14OGocX3guunxivAuNCC",
-	"wimLSThzX42MT7D08jfg78KsaWMf0jCeap2m1sBP6FjMb2AzgcXqnxKlehNiQwSXwGfISGpl0jN0J5C6",
-	"4wYIcHiBsDBkWtxoSF5giZQ6hq44k4CIDAbtaKi01CoF1Tol2sil1tsrkE+PKTdq5ipCca0XQHKd/cAS",
-	"bFPcFCTv4iDHOAYa4a7i4wWLSYRnXVUorak4h14xPu7+whlg3kIo0sPyzw+K2VvfrducrdZy8hNcRMWx",
-	"2UovY4Qa/aROQ3bILh0P22IZXtNBxz0vjzY3QGZ2ADqdaD8QlliHCfDbqRJubdbtyzvWftq+Wgk84UQ0",
-	"uWeKgd415Qz6YbSAgJpwuP+MCJm6hOd1k8WtMoX59ATL5kGrsLGqOxrLKW88+if5QGW9SSIs4XgWtglg",
-	"yEhkniCrNhtnlE/ZkFM5fg/hlGc4cGJujvYdJ+JBYdWIZJOKWz+wSbKBnZxwPGy2lVQMCbZ4gCRDmfe5",
-	"bFYQIAVKj2OAyssfIGuOWuIoSGPPwvYs7LVmYW7+4eEN81zOw6PmeJmLc5R5S52N28G9nAy1zLvsfWjg",
-	"TGe5eLUaZ3YDgSzOTSIQkk+1rlPrd7XV2ta6ZQcG0ITujr5qbI7izDrspl8/dv1mKY7teobTJwitP2Pw",
-	"mxjNozOfYamXSzanGi/gewoTGalYcWZzztSu4WZzsN5ula0622XpblXMdFl6WQPswCe2ftNKd5h7C+eW",
-	"0I1ovMZL+czJE71OGz3eM8PuYZQ1seU4iwevj5FXg+pM1oNAEo+w1W7pelT6lmxWg7ocA7MRCzpjw3w3",
-	"WwXO2cy7ne0+/UCt8f5YedQ6TjwCiYmb1LyR725npDvsXTv20o8451xBbw+nyJxI1NLz3AtKg9I3PStK",
-	"o/3OdHxWP4KKICSiPo9DeJ6pj7aJB8hHDoqvuRdU+D96+qwyb0FwPtNy99ysGw7S5cjK5XX9l2/mgggJ",
-	"NJwtAmtv/GftIU2wDC9AnOjgl1r1siboyX/SlS0pv6r69aYTLtxFPZWXmiW0drnXQDUil3r2Xo2h3kZR",
-	"+Ip8tolWjnszqN4m4dXyl2OxqA+R767lLy+UoLBi1gUVpIq5I7Agi5rvFFZQbHmFRmwHV5VIW1gbc3pZ",
-	"mUrfWoW2Pbnt40u66I9L1rZ7Zbo265v9CXVRZbWsYjpIt3reNUScK6jpIbXTRSvkuNnQmDlwLCUmpvrW",
-	"7Va357ZgAW37pDC69RNSQAXnqhwU3x1cmVxlvGtO90cchOijT+iovm7WqzpZtqVlPGG8XooS01i2kYjd",
-	"5mD148pnBvlKG/Zvs2C1D3IpOLVeuNUQLS18AXSa9/QDZj1pL41mXeTpXEqe7t1hDTEbiTOQmFCouWAp",
-	"SBX38qjVYK9SK4FqLjht43Ly3JUPSNx9kVGds2NIYm9+YFyW9m1DfqtFZO9O3+Ra0DeJkIzPHkqYdFxV",
-	"AZT50EPzzMS4EVEKcstD25Zti0vn41pkEcC2IQPDIBjDrMtK9QMawTNvdP1U7Vx1R9RXnJak4n3O/RFi",
-	"CqtKE+mnjHiS2x3isHdBWYxol9uDTRLOJkRAdNfNN6N6BTpPv20nnYyXpBWxKwrcV1Yo0clU73oIsJ9L",
-	"MIlxCNG92a4qYuNU3Sr2xtrE0im30ba6ev9y8uxVaaEh6KT2tJdnkLF3rs121e7DZqXYfBrLkWHz1221",
-	"BGstegH59VtTTkREwj5lFowdT858fKs2yaLIimjHshpNvFY1s45xDl5HlpgmwC+JYB7W7HUFpc6tismx",
-	"tGGVCdcHzduntNVEWSKnRejyEaFdTQt9SsrU+JnNo7+46FJ6zFwp0PVSXVCMruZuWNeaXp21FvdWXwIF",
-	"ITput3c9ldnVpPY9YjjKsgl6OuCsbJJ2OQsdXOrZb2qd6lkkWB9JIImxVJqJ8+w/mwKfebldDeFOKRkS",
-	"iDw/rUoB2RTsD5bf0Wr5CwQCLbQLiqN0uUaWsTn5V10bkkeV9XDod1qJ7Vyu+0U+oZPsB1kkJ5tB9Mhr",
-	"obCCPbWHn0+6zK7R6JwaTtq/cS1upulkgrlH0cd8BLLm0bu++6eHe8l6Y/ZHMLepxXwtnm92tZUWM08Z",
-	"XUm2XTgwm8qQ1VbJbHGNZC8pflK7pD7suAXN1pHVCmhnSeRRu1NbLU/ms1xImDzFXHa2JNU70VuoI0Su",
-	"kL15Y+/oOcPdrsRaWXbhytOh7QnPat2y2KEeFcHZ+RpasTF9un3wvugRew+hXWHitjvjXfNmjS4GVEsx",
-	"uOhXbTUfShe7CA8qaucvJ/zW1Ld336lalfIYpj2eJwfc7XpBRHp+Jd25bZWd0k+z19SWeznNAhX7VvBp",
-	"mVu5aNZjkaKy+6mDbVX5uvxiZ0qdtUm+JGJH1t1cNkU5pacL8WyYRc7R8nLYpalX35VTEonz1LP+9UBN",
-	"kfd7MGQcPhQe3dEMypSC7zI+Vn+m1TbmuUvMRmeZd/89RuWFZ9wEP8tTJD4APmkYW7gjmwZ7b/IicKHV",
-	"BFkCiojxcYxF2jOlvRlanQNWFaUxjUiksl91EV3/tlllcE0qQeNGG5+Pee9jLKccx/7BgsRAQ7ibJJxd",
-	"4rjx5WJ6/oiEQAWhoweMn5MoAk9gu+86ceeIZLeG5/j9Z92wRbVL9G9W/UnVEf88epy0X0d2vm2ep72B",
-	"hfgaLtIrgrnOs9NNkUkKXtbASfWwbqpH7o/JvlL8Op1n48Zst1RaOsJFpFPj0F8kjK2N9OC1Ip+l/vd+",
-	"E2iX/t4v39RUE5mjLOtdrvR79xoTxuUSgaYDTDvEZbuDPAdBWlOv6fffAW6W3FSQrS4H3lOmNCGU+qre",
-	"G3Evy7Eqh6pdqYJrKl4tqwtYVArEArGhKd9igCCyim3nuobhDYFMkVKkIvbVg8l8XFiDo81iMGYBaT5j",
-	"ejJuKlh7zl9lEbWZXmdwycbwLvTNh2sMv1oGs2ASy/5zHMOsdWiFsSp1mLaJ36uZ/BOQ91O/f8+o4Sxs",
-	"oHMzgHYrKF7ftI6F2mZ1v/fbLqC46+umb2fDdblq4pG7nY03DjCL9GyYtXrxII9qMz/yTRyiE2/dUNxY",
-	"NXQtRUJ1Q4fOtQM6FAio5YUwHEIoySV0DcrulzdtWjGsIrJDv9dabFGwoBw6XSzYRTMfkAnEhMJ9Kvls",
-	"eRUdzmc9vX1rDo+Zq/hgdjJ3N5y7HWQleadPweN5gQ1PRSPH04FPDcFzbXKF9fMn/k3Ny+a2Eh6zWXUq",
-	"TdsztCpTfVZKFPMxUtQvumtSmJ2lrXCXQwzNpSlePWqZgBC+hkGrpCRHgov3eky1hQG6ugCKiFS6hC7t",
-	"DMhUC+hxf+aJsJ0LDj3dFhCoeUA45UTOnqjpZpo3SQPVK1IIRXdPH6IxzNBBFI//8r++/883TX3MCJ3P",
-	"7JqaNwTKrGlB2qlZX8qAud7qdBoXUiamPTShQzb/wTT8bKYLb1ImcVZfID00XSndGPRuRVhilBUhgCj9",
-	"PmH0NjpjUwmmXjhnMQikbjJd9Dub7yEO49szPIkHKHWz6dFYt0RB6UmaX6hVvsOQWoHSRfM3pINuj9ht",
-	"dD+tOD6cChxrtbWuzfWBr9X2TX8H7Nu5AfXIKnlhWcKOgjuZ6RonJDgK3rr9xu23gkGQ4NTOfaj+k8av",
-	"5Jul6Cs4xWnNIatJ+JtvvFFpEC7hmTy8kJO43BG8Sptzvb/VYszGqgl+5aOPfHwn/37RSXwQvN1pvEXf",
-	"CtjXg4K4P356/dQK79HTurSEA5SYXXh2S9NMkVtRdYBlqpXxek3jlOgN/w0GAY4mhAZP1VwOcUIOL+8c",
-	"5rlS4vC5wea19zDeAVl0XlTHx/EEJHA1o+cBocGRPtIs2OCosGMUPEHyKQxqzuhp42HbJNqtC7zdNtJJ",
-	"C3kl+htiU3ThJQpMEbY236KFPiSgXmDlXFYPt4FCDotqYwkTDkqplDRbFbEMqlx6gsdgbHBXnEhAAg/T",
-	"asuSz4ytTuAJ6HtDMbBzFs0y1qoe6n5LKFUw0AGWaMKERHfe/KqiDY5DtQDVDUTP/wKwaVOTruBhBJOE",
-	"6WpPt0zaUzH1CX72COhIXgRHd9786sBN95rd32PRbGkk76ktd319Xd3n63UAL3N2OPAXah+FhMg2qepD",
-	"ypGJeOZiULedszeGnTu8Hbg1UEF++KbQdECyiqImVAKN/JC8T6M9HjeOx7ulMit7GK4NhhK48tJLUNoY",
-	"106IXpgswagJkJkB2o3IByTeX5FdIbmHxtKh8eJXP3z5yx+1BUCZapsQkHDGhn7tTj01Hd/yV4pd1CzM",
-	"GrZMxfQeuD6U1Eut6NTmgzdE1rYs1yMWVDVKJFLscEt9s/jBTmqcpX69O6lzFitQ4Q1EqggIGglE2dWq",
-	"1NBKk+Na4im4jv+iNd2Os5Dg/ZW7eSnY3X563eLwfNPv10kg1oQVq5CmFBjdhWEfsJpRG+Y1ym8Zv3eN",
-	"LalSznwP240ZkzyF5fe4XSNuX/zqb1785petTUhV8LSBZl6z3g9K47C2ytvvUbk5VM71GNgDco2A/O/f",
-	"f//LH/7Hy+//y5//9cdf/vYHbZE5j6BmaEZwCTFL6qXdJxJzeWKN3CNzo5al1xocQhEjikrU2Aoec1Tc",
-	"jA54JoFmIZseJ4gaEu0lym25u8pZQftra43I1GhJF5HjAfEMEO2cIW44NUPVypps1P9OqxmWe7huDq57",
-	"tW9DcH3xo593UPvmMdMGk21dNdbP986aTThriqUX7horhWPVDpvDNM6V6qT0Bk3k1Epy33PuvSqyMSC9",
-	"+Ot/++JXf+ikf5Ro14aFFc4v/PSfJZ0fl3LjKgjYixwNIkc5cb+V0HFnecY1TyfqOtxsD8lnXQcQthNQ",
-	"juz0CCRAKreuQC9+/IcXP/+7P//0P7/4089e/OR3mrwEGVH1FF0ReaF/FuI4Bo4YH90QJuGCI5OT7ICV",
-	"DzKtXP+1qNl+KcPV3Hv3AgAciUsr8vqXMnyb6OYQh2PKrnSqiQka8hHSIyLk3ergLSWnVqlvlcU4Cn7t",
-	"HJVlZCNuIDx/VDax9aUvJxVcD3zxIsXINTChvdmhI8lvyv5QnsVrKEFjijIE5iVvOIRAEqmiquO8gKIL",
-	"sq7wETfOmrk/6J6ItTzfar8o1oZczcBRAjzL2NPf0ZX9iw+pR0/I96CErAiGWHdbfPsNXW2OTKaT4OjN",
-	"N9RfhJq/7gwc9chcqcdZbceMtBJlYmVToWeFDvC5ACqPLF6h/v9Nz3SzlwWbEqSqrUx38YLTS0BhRo3L",
-	"utJKRO69zvRzM3R/h23qDiu3cV3z1eXomfsaXVsvfviHF59//vIXv3/5+a/bp94VmGm+j2jao+YWrzSp",
-	"8dmF1M46G9vs8bkhfJa7LK0Zn3O2gtcQpelCjLyiq1rfUNJlgQ1VJAWjDGooa52EDr74+z9++Zt//+KP",
-	"P335j//w8vNff/nbf/riFz8YoLQRE1Iywc22uK+BZjMbaO1Bs85770FbR0WNOSeabdcaFNbN1JeWVi5R",
-	"IyGtn6KJU5lJ0wKgph6oKcSyotIcacklcfg8/ZeV7CKabpduWS5FndH9nTJbflJph0vlznpTWk1L0Ffz",
-	"KskrVeaoQQeR7lyFGI1nHe8Ed3aLC6N2eIQ/Jy1J4tkem5vDZvHLzaCznS/+lcQntlLOSvm97ZLONHKa",
-	"QDiNiPSKYnfVU91xZ30IHAEFQcQR0lMrCrgZZOlijYhjeaEBh9N6gFjnYUM4ThjRV7nLQpeKIMVcgCpz",
-	"4cfZJ61ie+sJM1ELvJsKgbsRZGXOJEWVOusbIsUXG5qzsUruVU4FHXxDPfp6fsD5QB38XrlmCuGvSdbL",
-	"ugPXXCJ2e+P9XbKxu8TVZXrdcSrp51+7uyRmWEl6M8BcYbYAQ6u7pASgtng8fK6+Vh+7sgZQOt6k5rU9",
-	"ATDFvm6rw6bOZIDRlWmsdCvCMw9hLaTqu6Ng2hJjXvq33g16bI1b2wVxdUHCC0RoBM+OdPMT4OgAI9OO",
-	"1NjjBrZSZtefQcbUdVM5lNPwsgOsr5KHJ14X5cwp/pgvqw23bCEFL2hchiJS844bwp78QPPG6ozVhNX/",
-	"N1P1zNS0Xdj7lDftU65Wzt5Vx7LFBlTZ65zilx6gV+UlDewpyhtSisOsEHZhEfFyq7SPJUR3y79ZG+fa",
-	"g20l+qB1mJXOqTsqG5TIEx288xG68/bNlcoGdfDoAMbUtdYShqfZ6D0AdxmA7qbFuwm9LKUBosxNnOLv",
-	"/64RfzkuGpBX6qTmyZGz2rXtTTgbM+G4uuatOQjkW1NORETC17VSCFQNsHajwHY5ezaWGqA5BIi8l+AD",
-	"9XBtYOSQxHiWmY1J2jYUHaioBDaV6BEW8tb9S6Dyll8HVr++p35XRlN2873R5ubjIKYTQHgoNcyJUNEP",
-	"SkG/9+j943cPP/jo4ckg63Gq9k9lgEV+mJfmveQkWN3xRc/ulpAc8GR3Or94EfAE+CXwW0/UluttE0UA",
-	"Shp1f5AekQ5YKe2vMj98IyeCr9/sFWXcgJkLIiTjs8PnanuvD5+PYea3gn7TDF6zBVSPWvw1WZfVrcr8",
-	"Snf0oTREuPNZX5qwrVAr7Eww7CamZVTXQMmfWndtnR3fvpNXRslP1yRU7KjEXxYKUtVbGrnUIyIs3y5f",
-	"2cda4hrDrF6/zrs/7xXr3Vas84PcYYU6dbI8ee/NtH0hGsNstXiqYMCbuJTVfsjH7hXkjSnI1Y716w1v",
-	"yL/+GsayZiU8aGO5DVfoahVBLe4uLdg/jGoDHNYCSbdg/jDq9J618P9d9WP4aWr5IlQvGjw0rbrqsh3U",
-	"890hx/1N06LIJBvDu7Cpauat7ppXNgnPNMYzjbWFxFL1fBZErSJrV36FddfqhLMJERB1SKMoI7UTF2AS",
-	"yzouoJ/vucArxAX0ie65wEa4gN57wwVao7uCwAZ0OzPm1QAWgV/wfEBoZOXO3ptlibrHLII1gz40n9wO",
-	"QfQ7Vrf4HZVFdcP7mUGOVXPOyvguJYOrhSB1FKs1VdRTXAORs/NPIWzIA1TtNN/Pxu3tGxu7b/Iz2Ih9",
-	"I//6q2rfqEO+6kKnzBs5XFRE+IxR+P96EalVMiOxtxFGE0KnErQ1G0cRByFurpgL2CBtQH2CuSRQ7wE4",
-	"Tcfszf87HVeHuZztauh4TPT2ZnS4kojxjMwbLfx6J/e338ZuP73/G7n59JdfY6u+hmBne77BS7uLqEmp",
-	"egfkyuG37fpTtp87WKDbQT9LM9n3ILNDUx+ppp2vno1+8xMzdMvpbn97NFdGVj/akKGu8QJ5VeOlpyIB",
-	"GrUvaFmFXROsOVOKWe21kQ7ZxcC4dO5b35qhKTIuYTEJZyg9LUQoGjIewqqdudnRK8l+6k5rWTV17Ply",
-	"i6SWnMw3w5ttkL2mOS0YhVMh2SSDaIdklhxkrTj1IY5YUtMX+q56vAflxoUl6xj2sNyM0qSOAGF0PiWx",
-	"vEVoV2iWkFQCZ7kqixuH2kda1FLYd4Tr45nfVJmtSt2QNuDZznZw+UKyIqlsOIwJhRaN3PKftuzjVkPq",
-	"O9DGrXLiO9rFrTju1TZxK866iWQ6VEvvWMNqXyx96cXS8xM40jXQdYLyIO0dT4dkNDUnl6uf5lkRW3wj",
-	"/U0uPGxXoXUXebazYxa02cGYuW/g8aoZIfvIBXt7pAM+NiyL8KlWcka3KKotuyTs6JIdzSRh1v6v1Pbo",
-	"jsRxUMth3hPfy8VPICQRrJx09uy7NQBOsjNbMwtvFYL3ivLuSKMA+UHs5+NVADVDUkg+DesbpB0roZJP",
-	"Tqyxe2BuCJjWIWxIuHqdkRkaJCDGI13zLsISo6iEi3bi1jyimpDaWj/Pz2evnm9EPbe49g2Rada56LMa",
-	"lTlRB+OlDaK7QK/syB6RS6CmM+euHJqZkkDPPwmMYeGT4OiTgI0/Ca5RVudNsml4ofIttYEEohHwVZ2e",
-	"IiFxaFJu/NewziqaaaQHq7lcbPCt70I5g4RxuUPUYw5KBYva2E+7FhKBKEjVrEA1zGRMCpQQSiFCB2o5",
-	"KoL+RtZ7Wt2IA2WiK7sAGC/3Q0yb1xTmt8hUJyRSoJjQ8VLTLWzCbEeRJyycpuX8VxI2oR0i+UfWTJxm",
-	"iWfp63eISNWLMIc6yrIaba6SvRkqajYama1+nMkjOye67Cyp5Pzs5d/+6OXP/+qLP/3sxU9+p2jFtPJ9",
-	"8ZPfrYcyDiWZgPZ6+kjkg2zAlpJHq8KR2SLuU8lnbUtHbiHZpFeSOXVRdU1VeM3SKUgIkOLwuQr68LOU",
-	"u3pUK2pJI06WSSu6Km4oRH0x3IEZ9ym+xObQd6d2bmM0rBF2zGy1+i/kLF46LXzGm+jg23xTNEAmeASH",
-	"iVHPihepVulYBkfBOaFYZ1Hu6jlj9O0zk/6vGYBhujcEurRqIKAPzx6hg8cfvnfv/tnthI6WLq+2FTFU",
-	"dqi5pjd3g2i0X8hJ/OrgvHTWOnfY6DRm/9DBt8+QxHwEcrkHf339PwMA",
+	"7H3/jxzJdd+/UpgY4BLu5ZJ3YqzbwDDIXVKijsejdu/sU05MUNv9ZqZue6r6qmp2d0wsICMIpB+c6AcD",
+	"DgxEkR3ICRAEsn8IIEMy8scEIe/0Xxj1pbure6r6y+x82SHnF4l7U91d9ep9Xr336n15PYjZJGMUqBSD",
+	"w9cDDiJjVID+4yVnZylM1D9jRiVQqf6JsywlMZaE0YPMjPjDrwSj6jcRj2GC1b/+gMNwcDj4Vwfl+w/M",
+	"r+Igf+/19XU0SEDEnGTqdYPDAYfhVEByiDBFJ0+P0EffefhHyH4FJSyeToBKRPGE0BGSY0B8mgLCNEFD",
+	"AmkyUG+0n1GzeBSfU3aZQjKCST79JCHqYzh9yVkGXBK12CFOBUSDzPlPrwdwFY8xHcEnIlN/ylkGg8OB",
+	"kJzQ0eA6GqRYyLa1Huk3qNEcRkRIrgn3Yjo5A+59qZBYToX3pwvggjDq/EaohBFwvWwOX08Jh2Rw+KXv",
+	"W1FlOcV37CrKl7+K8pezs68glurDNTKewNdTEH2piWNZnXy+sNrc7bgO8/gzTqQE2nMe8RgTegJD4EBj",
+	"aN0/NpkQWQ7Xk40ZT9oerLPe/Bbpt0T1+fjXrda2ZLKr6WDRY0eKBwJTZLzn1EjindYkADfOUmif7ERz",
+	"N0n8s0xYJl9yNiQpLEZOiidwI2LqFzSTcsRhEXFl0C184iEa5LLzmIzsoudWADRR/2rh6ydm1HU0GJK0",
+	"w/inZtR1NBhxTCXAEYeEyCOW+OmoRzHeMuqc0GQJMpmG5bARoaB3revrRMwy/3wFGVFIPqV9Rb4EPnlC",
+	"k+BvpxJzecPDguYHhCaqbwd8ezfHUvny3YmVC3BI4Jw9OctWyN3tSMpBYqnfDyod0BDey0X3pEb2XuRr",
+	"JMEzmk3l8imwFrw2IHBBNC1pe9aNisYdvt2aTj7Lm+k4pVnRV8PJv9+gVVujhcoWPtXjgqxlxNULJv0P",
+	"K9qkBNMYjgEnKaFtw55cSaAJuLx6xlgKmOpxnAlxAqOqFHcGJFjil5xdkAS4UagkTALniPkPmHM8Gxir",
+	"i4xoA/h7nqNMkhie0ET0BTnLgH6qmYAwGtBdMg4pmRCK+ayRsBlnyTRuEml2xIuQEmd//2yWhZS8BC4g",
+	"ZRkkTzmb9KN5RwOQg2BTHsOzRPR9/wWBSxFGT/gdJQxFDBRzwkKKyiggkSVk1ek2Mc6phMy3gqkA8YLR",
+	"l9OzlMTHWGI/3y+g2vjwX2WH6uY7hKjuSB11vklXoTvPNTX45XR1pc8cMHISd1OOSlm6iG7QVVhuVEA1",
+	"yJQNo3xB+DYirxMytpH5W9j3dis+5TxvpvpIieNxoUYt6Odp1YJqM6w/4J3ZNCHyERWX0Ne3c5ay+Dxw",
+	"nis1ikIaULEgPs8YMd6PqnMYp5d4JhCdpumhdv6OsIRLPEPnAJlARApUPi4GSkakKT5LYXAo+RTU2xkd",
+	"ktHjhrlBijMBfuthSLiQjzk7B9rGGnaUeshKkPlPEXqBU5L4f6RwJZ8GH2XnfoErmX+85JgK3KRjBadS",
+	"45p87+zC9CejfLdrBK59N/9IufKS3JWN1+tzSODnTDlmnPy5Rt8xEXHKxJT39QNg9y0NOplz/TH325il",
+	"CfCGn1pOUSLElNDRMWSYy0noK03XAoqWNV6p/fo5lSTtIBI85CgW6FlOSRh3FpVv+tZXrKbHxr7EvZ08",
+	"Z4ydTzA/91M9P5c7Kawhbps7xmsENS+Pyqn4VlxKlL7y1Q/lrp5o84pGV/TjKU3S3qDyiO6YQwJUEpwK",
+	"fVsXq+FDdXiCMLJckgmofxCODHcgIlACnFxAgoaMoz11H/jhhx9+dHcQeU1zQuOgptp04miR1Z0XjkoR",
+	"51PjYg5YBg6Q3Dc0Tx9FAeMKQiWpEOMuoSJNBjlmApBySolBNGAUPh0ODr9smXLxysF11DK0/N7g+pW5",
+	"FWBcaEXhJUtJPPMfjYxPsAzKN+Afw6yNsM9onE61TdPo4Cf0XMwTsJ3BUvVPiazdhNgQwQXwGTKaWpX1",
+	"DN8JpM64CAGOxwgLw6bliYbkGEukzDF0yZkEROQg6sZDlaXWOajxUqKLXuq8vQZ5u02FU7MwEcpjvQSS",
+	"b+8jR7G1uClZ3idBjnAKNMF91ccxS0mCZ31NKG2peIdeMn7e/4UzwLyDUqSHFZ+Pytk7320izq22cood",
+	"vImJ44qVhZwRavRpk4Xs0V16brYjMoKug540r442J0DudgA6neh7ICyxDhPg96wR7hDr3sUDh57uXa0E",
+	"nnEi2q5nyoHBNRUC+llyAwU14/Dkighpr4TnbZObe2VK9+kxlu2DVuFjVWc0llPeuvWnxUDlvckSLOFo",
+	"FncJYMhZZJ4h6z4bb5RP1ZFT2/4A41RnGHkxN8f7nh0JoLDuRHJZxW8fuCzZIk6OOR62+0pqjgRXPUCS",
+	"ofz2uepWECAFstsRoeryI+TMUWscJWvsRNhOhL3XIswvPwKyYV7KBWTUnCzzSY6qbGnycXukl1egVmWX",
+	"S4cWyXRSqFerucxuYZCbS5MEhORTbes03ru6Zm1n27KHAGhDd8+7amy24sTZ7LanX/ieWcrFdrPAWSQI",
+	"bXHBEHYxmp9OQo6lha5kC64JAn5BZSJnFSfObO4ytW+42Rysb7fJVp/tsmy3Omb6LL1qAfaQE7eeaJUz",
+	"zE/CuSX0jOsNOS/llVcmBi9t9PjADPuHUTbEluM8Hrw5Rl4NanJZRwNJAspWt6XrUfYt+ayiphwDQ4gb",
+	"XsbGBTU7Bc65wrub795+oNF5f2R2/VT2d7qc9bzkbGLRhFwQEWKTMZDRWIbuRxO4guSR/jl3MA8SLGHf",
+	"bqdXE9Ce+c8s13R5LAgWOzk/bSE+70nUBCQmfhoFswr8F73+lAJ9aWo/4p1zTTIucOE0p252vNVfSExF",
+	"lW8GVmQjKU907NtiYE0gDjOowZcI/KY+2iXWohgZlV/zL6i8W1rwPrDg+LOZ9GKkZSN9l4SFLaT/Cs1c",
+	"ECGBxrObiMxgbG3jJk2wjMcgjnVgUaPp3hBQFt7pGkmqr6p/vXWHp70Te8LB834kBhX52kLsJVChJQdm",
+	"XF4eLmjKNhC9cwBGhwMmaD82e6zKm8OQp6pTGIcZ1OyhCvp8luO/ak6Y6O/zWV5gSenTbgoxsW4aT5hJ",
+	"nkPRK8ikJHmNR9zrzjqTdvA9F/yyMgdPZ4eKe6/fPdqojzdhyb6XhfKe270PizPqTV0XVYeDh3Xr+93A",
+	"xIUgtpvUzTNRY8fNBkrNgWMpEVL1t95u58scCW7gezkuXbCLqVWgQrVVRlLoDK5NrjbeN6cnIw5CLGIB",
+	"6RjPfr7MJu274z1Jxniz3iemqeyiw/svB9TDtc9ExUpb6LdZsLobuRScOi+81RCtLPwG6DTvWQyYzay9",
+	"NJ71sad3KUXyf481pGwkTkBiQqHhgKUgVRTU806Dg2a4BKql4LTLBWTgrHxK0v6LTJquvoYkDWaLplVt",
+	"373W6bSI/N32Tb4FfZ8IyfhsiQ7lRodc0i+326ot3QXSn5oHWoXRnIuuCGjUSQXFdxtI9kzCpCfZStky",
+	"H7trfjNBokRUokSL2NBlO7PtfPyLlM/zONk+UZclO/liG9iwfYr5K3yzKuNSN+TbigbnMOtDf/2DckMH",
+	"k2amaj/nHCsw8zsxy/f56ZPA1WlhB/VHdA893b0b6Ag3P56eCTGFVaWsLWYKBwpteIyx4ILyePU+e8Am",
+	"GWcTIvIri/m1NLtvilIA3XTj8yXZ5OySAg+VOMt0YufHAdQsFp6QpTiG5PFsW90A59bYL2njELGyy11s",
+	"/b6RCAV7LlT1pSUArnG3l+cOdCnXhVyNdNisDVVMYzkWVPG6W20/OYu+gfX0gyknIiHxIiVfjBdZzkJy",
+	"qzHhq8zQ6iayWi8YnMqKPWOughe/YpoBvyCCBURzUCO2l8E1h3eFYLUJNyfwuLt0q5mywk434UulOS/t",
+	"hq7JMRU8yMxP/3bcpwyiOVKg76F6Q4uknkfmHGt6dc5a/KS+AAqir7rb9YKzIc34OcNJntm04IW1k9nW",
+	"LX+qR3hP/kxjgM8njMrxUi+UJ+qN3a+aa7M2T5fJhd5J56G0i6gvWYqlsgG9M/x6CnwWFNENaJtSMiSQ",
+	"BB6tqy75FNwPVt/RuGcvAtHH66KCEoN9zr5lEKf4qo8gRVjuAlE7vVbiRpA0PVFM6Dh/IA+FZzNInged",
+	"ek60vA7j4ZM+s2u9p7G+xu5vXMvN7HQywQGHkcR8BLLhp49b/IZ9bmSdN+Z/DOaIWs7XOagMVTuZXvOc",
+	"0Zdlu+VTsKmMWWOZ4Q5nX/6S8pHGJS0ijjvwbBNbrYB3lsQejZS61UpwMcsbacAvMZe93V/NcScdbCgi",
+	"VyjeggG29IzhfkdiowJ+49L9sRs8khcLZ6nHpiuzW4o1dBJjencXwftNtzi4Cd0qu3elTHDNm/UUGVAt",
+	"xUukX3Wr5ZBd7E1kUNl8ZDkx9qZBiP9M1fZfwJseuKz1wN0tuEZk4CnpTw6uUUr/mr+msV7WyzwaedES",
+	"aB2T02+aNl7m+G1/7nVX/0NTgQZvTrJDpFAVBk/a8lw6WjUnsg/zbFhEzvHycsSlafjRV1ISiYvc3cUL",
+	"KpsuGY9hyDh8LgK2oxmUGwV/xvi5+tOWK5qXLikbneQBMdoJFBg3wVdFjtlnwCctY8s71LbBwZO8jPXp",
+	"NEGWgWJifJRiYZtOdfedq33AqiQ/pglJVPkAXYU8TDanjrjJF2oltLmoMu99geWU4zQ8WJBU4e9RlnF2",
+	"gdPWl4vp2XMSAxWEjp4yfkaSBALZK6HjxJ8Ilp8age0P73ULiRqXGCZW8041Mf88ery838R2ITLP817k",
+	"IL5BiiwU9N90HdXPkMlKWdYiSfWwfqZHcYmUf6V82s6zlTC3WyutbOFNtFMThXCTyM8u2kPQi3xigwYW",
+	"m0C3+iGLJeybckxznOW8y1e/xL/GjHG5RKDpmOw+IVLgr/Bpi5J2CGY0S26raNlURCRQ5zkjlIbahhh1",
+	"L0+krIYqXqqKlSpeMS+sWpZaxQKxoal/ZYAg8pKXZ7oI7B2BTJVnpJJc1A+T1lTqcJVJuwCbtGx3xs8F",
+	"a0/srS2iMZ3zBC7YOXwMiya9tsaMLUNYMInl4nM8h1nneBDjVeoxbRMp2TD5U8A8Hi9Ugn7hMOdeNouZ",
+	"4PdtfG89vAOuZJ/gjSKc2Xw6TBD1vaUVjDaxIEn3MgsJDmZpwyQklxrrQCRT/wv7hpyHY+6LusFNm1nE",
+	"TVvbxP+qpvsZdgG8uhjnwQwX29GnoYhVbWr3t922qjH0Q6a9Yj+qEf1tUZJOQH7hqS54oKRFaa6kRjvQ",
+	"dC9YqaSo83WHECX3RkVBcxt4bXbcjyH5xEZALZi9kwdQ9d7LbmKxfH2LcLxZM9P+xkTXBZQGRNP03az0",
+	"PvprOvJLhWBEdB6o3zJr9eKoiO81D4UmDslxsJo7bq3lvpbS7brNVu+KTj3KNjUqWDAcQizJBfRNjlqs",
+	"4oppkLWKGDf9XmexZRmpaj5OuWAvz5i75aVrMrGK/+rTvWBKvarKMMWjJbymSbGaFJ7ATt9wwts8H5Is",
+	"wf7ggWkWs4m9R7ipCteuqZl5FPuQE9KZRrFwH1uoQlUpofCEyt55fA3l185mC0aWrDl+dK48mwFYoTCc",
+	"+YMxKrb1It1J5mGEp6L1INSRwS3R5V1KuejfT8NELXTVTuybz6pXH4kFY48dXXR1TDEfREzDbiLNCrMT",
+	"EBmjApbDDO21zt49bpmAEKHunqvkJE8ybVBrsp6pCF2OgSIild9K92EBZIo5LaBWFXVKelcHfXWrQHCT",
+	"vFoPg3PAkgXTAhNIQYYM/eGUhg8mV4LIHkUaF0vRDXS8yp+oa3DFzCsEmCe42niIp5zI2anij9ytTmzq",
+	"XM0aoOjRy2foHGZoL0nP//3/+8n/uGu6ByTobOZ2HLgjUH5VNogGmvU0bQFzzdt2GmMps8H1tS6ROWTz",
+	"H7Sx5TPdloAyifN6WxYluo+Uua3bT7DEKC/KBYn9PmH0HjphUwmmmxJnKQikVAfdEimf7wGO03szPEkj",
+	"ZGNo9GisdVxkoWOeUKv8HkNqBcrRXLzBDro3YvfQE9uPaTgVONU+aYpU06+PvvPwj1Bm4oFQns2L9pxr",
+	"hAP76x9+JRi9iyhWipf+Jp+moCelw3/uFe6GQ6cEnHPNdTh4kPt+cEYGh4MP792/96F2V1jV9UD9jw1O",
+	"LYilOHPwEtuKrOYo0qM/uH9/cPi6aJOnWBSu5MFYTvR5YFbvEwbXkUcwGsKqCX7niy9Cgr74/kEeQnUd",
+	"DR72Gu/wt5Kk11HJ3F++un7lxO7qaV042hjKDBWu9jXPlNme9eiW3MVhQlqmqWV6c+ANogFOJoQOXqm5",
+	"HOCMHFw8OCiyt8XBayMMr4Ob8T2QZV96tX0cT0ACVzN6PSCKompL80jCw/KSohQYkk8hatijV62b7bLo",
+	"V/acLN/Xtam+lxeKPl13xKb4IsgUmCLsEN/hhUVYQL3AKahR39wWDjkoazFnTHg4pVbweVXMEtWl9ASf",
+	"g7lgu+REAhJ4aHvRSD4zF3ECT0CfG0qAnbFklotW9aPuRousRYf2sEQTJiR68MF3FW9wHKsFqF6Jev5j",
+	"wKaJp13BswQmGdP1WvdNInY59Qm+eg50JMeDwwcffDfy870W949ZMlsaywcqb19fX9fpfL0O4OWRDB78",
+	"xToAQULi3pfqTSqQiXgeP6BOO2/nQLcwzO3ArYEKCsPXQtMDyTqK2lAJNAlD8glNdnjcOB4fVcoO7mC4",
+	"NhhK4CoET4Iyf7mOMFgIkxUYtQEyvwjyI/IpSXdHZF9I7qCxdGi8+dVP3/7dz7oCoMq1bQgoKpz5rTv1",
+	"q+mHXbxSbKNlYdZwy0zM4IbrTbEhaIpPXTl4R+RNnQs74oamRoVFSgp3tDfLB7bS4iyf3Fabs1yBil0k",
+	"UoU30kQgyi5XZYZWiNbCPKXUCR+0j6TE8TjP99kduZvXgvWGbNwqLZ98HxVizVipile2wOivDIeA1Y7a",
+	"uOgytG/iTxp8SbWGRDvYbsyZFGgNtcPtGnH75lf/6c2v/66zC6kOni7QLLpOhUFpIgScBlU7VG4OlXNd",
+	"wnaAXCMg//8//eTbn/6ftz/5n7//X3/57T/8RVdkziOoHZoJXEDKsmZt91RiLo+dkTtkbtSz9F6DQyhm",
+	"REmFGzvBY46L29EBVxJoHrITuARRQ5KdRnlbzq5qyu/u2FojMjVa7CIKPCCeA6LbZYgfTu1QdUoitNp/",
+	"L+vlE3Zw3Rxcd2bfhuD65me/6GH2zWOmCya7XtU4j+8uazZxWVMuvbyucVKpVn1hc2DjXKmuONNiibx0",
+	"KtjsJPfOFNkYkN78x//9za9+28v+qPCuCwsnf0KE+T+vKHNUyVGtIWCncrSoHNWqPJ2UjgfLc665KSpO",
+	"dfkm3Nwels/7ICHsZvwcuukRSIBU17oCvfnL3775xX/5/V/932/++a/f/Pw3mr0EGVF96XtJ5Fg/FuM0",
+	"BY4YH90RJuGCI1NwxAOrEGQ6Xf03oub2axme5KYtDADwZIqt6Na/kmnfxjcHOD6n7FKnmpigoRAjPSdC",
+	"PqoPvqXs1CnXsLYYT3r11nFZzjbiDsLzW+Uy26L85eWC6ygUL1KOXIMQ2rkderL8pvwP1Vm8hxo0pihH",
+	"YFHPjkMMJJMqqjotqiP7IOsLH/HjrF36g+4R3ijznXbkYm3I1QIcZcDzjD39Hd22p/yQ+umU/DlUkJXA",
+	"EOvu4w/v61KyZDKdDA4/uK/+ItT89SDy5OL6cr3zws05a2XKxcqmQs8K7eEzAVQeOrJC/fe7genmLxts",
+	"SpGqt/bfxgNOLwHFOTcu60irMHnwONO/m6G7M2xTZ5ih/4aOLodP3sNj681Pf/vml798+7f/9PaXf989",
+	"9a7ETPt5RG0Dun1e60AX8gspynq71u3wuSF8Vlsorhmfc76C9xCldiFGX9EtK+4o7bLEhqpKg1EONZT3",
+	"RUR73/zN77799T9+87u/evvf/uvbX/79t//w37/527+IkO2yiJROcLcr7hug2S4GOt+gOfu9u0FbR0WN",
+	"uUs0168Vld5Ne5dmK5eokWDrp2jmVG5SW93bFPs2hVhWVJrD1rgSB6/tv5xkF9F2uvTLcilr8O3OlNny",
+	"k0p7HCoP1pvSapqUv5tHSVExtkAN2kt0W0rEaDrreSb4s1t8GHXDI8I5aVmWznbY3Bw2yyc3g85ud/Hv",
+	"JD6xk3JWye/tlnSmkdMGwmlCZFAVe6R+1e301ofAEVAQRBwiPbWygJtBlq6ihziWYw04bAswYp2HDfF5",
+	"xog+yn0eOquClHMBqtyFX+afdIrtrSfMRC3Q1mTekiArsycWVWqv7wiLLzY0e+OU3KvtCtr7E/XTHxcb",
+	"XAzUwe+1Y6ZU/tp0vRinQBPMGw6R5wwnR3bY7izZ2FnibsOm4lTs59+7syRlWGl6M8BcYbYEQ6ezpAKg",
+	"rng8eK2+1hy7sgZQet6k5nV7AmBKut7WC5smlwFGl6Zr4n6CZwHGupGp74+C6cqMRa3l5mvQI2fc2g6I",
+	"yzGJx4iocsCHurMZcLSHkek1bvxxkWuUufVnkHF13VUXyja8bA/ro+TZcfCKcuZVf8yXFcEdX0gpC1qX",
+	"oZjUvOOOcCcfadlYn7GasPrvZqqBmZr2J7s75U3fKddLlW/rxbIjBlTZ64Ljlx6gV5clLeIpKbpNi4O8",
+	"EHbpEQlKK9ukGpJH1WfWJrl2YFuJPehsZq0t+pbqBhX2RHvf+wI9eHh3pbpBEzx6gNFerXWE4ct89A6A",
+	"2wxAu43vBPTylAZI8mtii79/vUb8FbhoQV6lo2EgR85pm7hz4WzMhePrXrnmIJAfTDkRCYnf10ohUHfA",
+	"ug07u+XsuVhqgeYQIAkegk/Vj2sDI4csxbPcbUxsT3C0p6IS2FSi51jI/ScXQOV+2AZWTz+2rXgcNOUn",
+	"3/0uJx8HMZ0AwkOpYU6Ein5QBvrj558efXzw2RfPjqO8gbmin8oAS8Iwr8x7yUmwuuOLnt2+kBzwZHs6",
+	"vwQRcAr8Avj+qSK5JpsoA1Bs1P2e3SIdsFKhr3I//EnBBH98d6Eo4xbMjImQjM8OXivyXh+8PodZ2Av6",
+	"fTN4zR5QPermr8lbqN+qzC9L0WfSMOHWZ31pxnZCrbA3wbCfmpZzXQsna9/kAVxljIdviZ/on/OuZms6",
+	"DGJxgfasLaOdoFepuArJfNPjzef7jMWFIqN6tourEyPVWlxtQrEFvg/a/uPzn/vK0V0GkdOpOq5chMjZ",
+	"wGm/WPPMlr6sQeTCRf1UbfKsO8aZXyBPa8DxeaeVOiF8WKC85bnxQVfKagjZYNIVjQR77CymqJj5HVHU",
+	"64hURQ83QUSHvYppKqN6YXZLft+ErCrec0ZVr7YizRmMCKWEjiLFe2rLDDL15t0RSH8uZJWb/e0xgfL9",
+	"ZiPsB6LctFNzEDHLQM9GzQ+ucJx73APz+LovEQS52k/IiEiUt9LXBDlE33l4//79+6ppno1KviBKp1a6",
+	"tj2ViZwhorpmBubi9OYvp5RhKYGr0f/uywf7H7368v7+R69eP7z+g0HU9W4lUenYWmFUk5EMnbEpTQ4d",
+	"frYWmtvIM0K5XImsPpGgPR3MYIXwXdMbRRsUe4ra7JLqT4VgkNgA5nmBkE9kENkGSMmg6FPZBaZm+gme",
+	"RehHP/rRj/Y/+WT/+BgdjQnFyDaW7BQKU2mD2YW+KV7ku5Ld9KsqDJldAE+moPYJJqpvJFetI6nS+jLA",
+	"Ep+lBgjKBMT7AtSRJCEJmgQpHg16WiI5+8xxSmR4TsEwJIME47I7M1jSkG78oP6qnotYxCFZyI0ZMj8R",
+	"84x6181joi5ock/tztUkNdst9tlwSGLIm2neExkHnIgxgJyk9/T/V7W+gk3OdKUuH6MYQ0ed5ttv31RC",
+	"6TESukM8GhLVTQILdHT6p2jv88+e7n/XmDePP/1Eb/QXz0+/iJCx8hQfFsH6pl28loCaA5Qkzqvat+qQ",
+	"rzppiNbiCaqIWjlcg6Uzv7nFgdmgFLwj6po57SNXWVF80XjRTpKNedtLE2SLUOkxwzSWNAz0vbJYEqTM",
+	"y8MXUKdaLKzZ6trZPzv7Z2f/7Oyfnf2zs3/eW/tnnhzssozFiNADBbSH9+8X80AP74dor6oPy/qdj7mK",
+	"erhYSEYlBEMJSrgKSZ14ygXjG1MAjQazXQkw1hhTUxPTDLg9B2wMb8Vy05rS2cxqEZE5GtFe+CitnqRq",
+	"j+5GxVFjcCW0HFeAFdbAw8js4r9BJbn0J8FUqzR3pMYEXJJmWlCjydg7tYNWpZqulDHN3LcsNSuPCEBY",
+	"IoxGKaYxHKKYTanUQa+aHxX75Axp2SgBnKSEgsiDIJTEQB/eV6ebiBCFy6KImZJxE0bl+MacVDEEGhJE",
+	"flAzGLaOlyoL2M5Qsmq0iY3plCbgKRB7svyEjxodG5nrHGbNgZvPctNyF7G53RGbxUZucaSmzd45/eQD",
+	"ZGCDzmG2WjzVMBCsiJcXFX/muGJ2kZebibws9mAjZRiKr7+HRVLy2vC0tY67ryZKHUEdzi4dMfYsacyc",
+	"XQsk/RFfz5Jbo125ZN3KBJkwTy1fhVqIBw84XLBzaCqjpX7fHnbcnTQdupexc/gYNtUmt9NZ885Wd1S0",
+	"RyaTe09ILJVjSOj7hMsxUN1jBAvdipCzCRHGrdvxLKoitZcUYBLLJimgf99JgXdICugd3UmBjUgBTXsj",
+	"BTqju4bAFnR7SzGrASyBsOL5lNDEKcr6eJZXgD1iCawZ9LH55O1QRHWXcvvoluqiF2oJM4OccovdUsIu",
+	"q5jwIrUVq3VVNHNcC5MXcRQNiaVPSQqfOpEiO//GZs6bYg824t8ovv6u+jeakK9isJAbdqTCnGaMgrlU",
+	"tF7JnMUeIowmhE4laG82ThIOQtxdsRRwQdqC+gxzSaD5BuClHbNz/291wQZ1pb6tNYlSosmb8+FKShHl",
+	"bN7q4X9pg/J2p99mTj9N/42cfPrL77FXH+XxqL38+QYv3Q6iNqPqeyBXDr/bbj/l9NzCzq8e/lmay34B",
+	"NjuwMedBg+dIz0a/+dQMveV8tzs92ltuqoc25KhrPUDe1UI8U5EBTbp3SqvDrg3WNjmm6diwQ7YxMM7O",
+	"/db3/G6LjMtYSuIZsruFCEVDxmNY9WVuvvVKs5/666Wtmjt2crlDtbSCzTcjm12QvafF0lSEvJBsgsps",
+	"w65V0gqQdZLUBzhhmWxoZaR+3oFy48qSsw07WG7GaFJbgDA6m5JU7hPaF5oVJFXAWS3378ehviM9crOI",
+	"a1DcAaj9Zn5T/VtqBem7gOdWep1KTs2777HhMCU0gIEAkxc9VRubrDSw+u3voVrf8e10Ejnb7Svet7y+",
+	"KOVet7FMjza8PZuj7LrwLr0Lb7EDh2VWp+mvEjM6JKOp2bnC/DS/lbHFd+wzhfJwuzr4+tizmx+z5M0e",
+	"zsxdZ/h3zQm5iF6w80d64OPC0qZ7FzhsyPbOsbe6cFDnM1uSkX05Bg7+UgFKttJEIEYR4Hicc1mM09R0",
+	"0bJOhsNKATfVfBMMq+q3QBIhTGfojLNzoEbA98vMLgPkOmmS/eLkbpka4MYPbWmukFvRaqXeZX+slYdb",
+	"DvLyVOFz+hhiksDKWWd3QHcGwHG+Z2s+pDsFWb6jp3OiUYDCIA6f1HUAtUNSSD6NZSMqj5TZwCfHztgd",
+	"MDcETGcTNqQ+v8/IjA0SkC4HBglKsMQoqeCim0I9j6g2pHb2wBT7s3PAbMQBUy3JaX0nheqzGqdIpjYm",
+	"yBvqxxVu2XNyARSE2KJNM1MS6PWPbdnVHw8Ofzxg5z8eXKO8RZRk03isMmrLaper2j3FQuLAJFWFj2Gd",
+	"NzbTSB+s5nBxwbe+A+UEdMuY7eEes1EqHNjFvq2hTgSiIFWfc1V0lzEpUEYoVQUw1XJspUVdlVdX6IuU",
+	"E7Z6ycO4m1Vn3LMVB2ti6rQSKVBK6PlSE2pcxuzGkce2OP+KmPJUX3kVH1kzc5olntjXbxGTqhdhDk2c",
+	"VZb9X6l4M1zU7jQypH6R6yNbp7psLasU8uztf/7Z21/8h2/++a/f/Pw3ile++Zvfffvrf3zz89+shzMO",
+	"JJmAvtcOschn+YBbyh6des7li3hCJZ917Tp3C9nGHklm10X98rEma5bOQUKAFAevVVhPWKQ80qM6cYuN",
+	"KVomr9g+M6K5z4ztR/MVvsBm07enLU1rvLNRdsxsbT3ZWbp0Xviat/HBD/mmeIBM8AgOMmOe9WlTtDWm",
+	"FPrhie0fowSAEbp3BLpwqlygz0+eo70Xn3/y+MnJvYyOlq6vdlUxVP6vOaY3d4JotI/lJH13cF7Za50d",
+	"bmwaQz+098MTJDEfgVzuxl9f/8sA",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
