@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -38,6 +39,19 @@ func (e *BrokenError) Error() string {
 	return fmt.Sprintf("channel %s: block %d failed the chain audit, indexing stopped before it: %s", e.Channel, e.Block, e.Reason)
 }
 
+// OtherNetworkError is a channel whose genesis block is not the one the
+// index holds: a network set up anew under the same channel name. The
+// index stops rather than mix two chains; Reset starts it over.
+type OtherNetworkError struct {
+	Channel     string
+	Held, Found []byte
+}
+
+func (e *OtherNetworkError) Error() string {
+	return fmt.Sprintf("channel %s: the peer's genesis block (header hash %x) is not the one the index holds (%x): another network under the same name; reset the channel's index (dataledger index reset --channel %s) to index it anew",
+		e.Channel, e.Found, e.Held, e.Channel)
+}
+
 // Indexer follows channels into the database.
 type Indexer struct {
 	DB        *DB
@@ -68,7 +82,8 @@ func (ix *Indexer) Follow(ctx context.Context, channel string, src Source) error
 			return nil
 		}
 		var be *BrokenError
-		if errors.As(err, &be) {
+		var oe *OtherNetworkError
+		if errors.As(err, &be) || errors.As(err, &oe) {
 			return err
 		}
 		if err != nil {
@@ -116,6 +131,9 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 	}
 	if st.Broken != nil {
 		return &BrokenError{channel, *st.Broken}
+	}
+	if err := ix.sameGenesis(ctx, channel, st, src); err != nil {
+		return err
 	}
 	a, err := proof.NewAuditor(channel, st.Checkpoint, ix.Pinned)
 	if err != nil {
@@ -213,4 +231,30 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 			}
 		}
 	}
+}
+
+// sameGenesis checks, before resuming, that the peer's channel starts
+// with the genesis block the index holds.
+func (ix *Indexer) sameGenesis(ctx context.Context, channel string, st ChannelState, src Source) error {
+	if st.Height == 0 || st.Genesis == nil {
+		return nil
+	}
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	blocks, err := src(gctx, channel, 0)
+	if err != nil {
+		return err
+	}
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case blk, ok := <-blocks:
+		if !ok || blk.GetHeader() == nil {
+			return fmt.Errorf("channel %s: the stream from genesis ended at once", channel)
+		}
+		if h := proof.HeaderHash(blk.Header); blk.Header.Number != 0 || !bytes.Equal(h, st.Genesis) {
+			return &OtherNetworkError{channel, st.Genesis, h}
+		}
+	}
+	return nil
 }

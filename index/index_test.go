@@ -389,3 +389,23 @@ func TestSummariesReadTheDomainsFlags(t *testing.T) {
 		t.Fatalf("an undecodable record: %v", err)
 	}
 }
+
+// TestAnotherNetworkUnderTheSameNameIsRefused: an index of one chain does
+// not resume on another whose genesis differs (a network set up anew).
+func TestAnotherNetworkUnderTheSameNameIsRefused(t *testing.T) {
+	blocks := fixtureBlocks(t)
+	d := testDB(t)
+	catchUp(t, indexer(t, d), slice(t, blocks[:10], 0))
+	other := append([][]byte(nil), blocks...)
+	blk, _ := proof.ParseBlock(blocks[0])
+	blk.Header.DataHash = append([]byte{0}, blk.Header.DataHash[1:]...)
+	other[0], _ = proto.Marshal(blk)
+	_, err := indexer(t, d).CatchUp(context.Background(), "nanning", slice(t, other, 0), 300*time.Millisecond)
+	var oe *OtherNetworkError
+	if !errors.As(err, &oe) {
+		t.Fatalf("resuming on another genesis: %v", err)
+	}
+	if h := catchUp(t, indexer(t, d), slice(t, blocks, 0)); h != uint64(len(blocks)) {
+		t.Fatalf("the same chain resumes: height %d", h)
+	}
+}

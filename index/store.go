@@ -109,7 +109,8 @@ type ChannelState struct {
 	Division      string            `json:"division,omitempty"`
 	LastBlockTime *time.Time        `json:"lastBlockTime,omitempty"`
 	IndexedAt     *time.Time        `json:"indexedAt,omitempty"`
-	Broken        *proof.Broken     `json:"broken,omitempty"` // indexing stopped here
+	Broken        *proof.Broken     `json:"broken,omitempty"`  // indexing stopped here
+	Genesis       []byte            `json:"genesis,omitempty"` // header hash of block 0
 	Checkpoint    *proof.Checkpoint `json:"-"`
 }
 
@@ -132,7 +133,7 @@ type querier interface {
 }
 
 func (d *DB) channels(ctx context.Context, q querier, channel string) ([]ChannelState, error) {
-	rows, err := q.Query(ctx, `SELECT channel, height, division, checkpoint, last_block_time, indexed_at, broken_block, broken_reason
+	rows, err := q.Query(ctx, `SELECT channel, height, division, checkpoint, last_block_time, indexed_at, broken_block, broken_reason, genesis
 		FROM channels WHERE $1 = '' OR channel = $1 ORDER BY channel`, channel)
 	if err != nil {
 		return nil, err
@@ -142,7 +143,7 @@ func (d *DB) channels(ctx context.Context, q querier, channel string) ([]Channel
 		var cp []byte
 		var bb *int64
 		var br *string
-		if err := r.Scan(&s.Channel, &s.Height, &s.Division, &cp, &s.LastBlockTime, &s.IndexedAt, &bb, &br); err != nil {
+		if err := r.Scan(&s.Channel, &s.Height, &s.Division, &cp, &s.LastBlockTime, &s.IndexedAt, &bb, &br, &s.Genesis); err != nil {
 			return s, err
 		}
 		if cp != nil {
@@ -231,6 +232,11 @@ func (d *DB) Store(ctx context.Context, channel string, blocks []*Block, cp *pro
 		return err
 	}
 	last := blocks[len(blocks)-1]
+	if blocks[0].Number == 0 {
+		if _, err := tx.Exec(ctx, `UPDATE channels SET genesis = $2 WHERE channel = $1`, channel, blocks[0].HeaderHash); err != nil {
+			return err
+		}
+	}
 	if _, err := tx.Exec(ctx, `UPDATE channels SET height = $2, checkpoint = $3, division = $4, last_block_time = COALESCE($5, last_block_time), indexed_at = now()
 		WHERE channel = $1`, channel, int64(last.Number+1), cpJSON, division, nullTime(last.Time)); err != nil {
 		return err

@@ -31,6 +31,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"dataledger/gateway"
+	"dataledger/index"
 	"dataledger/network"
 )
 
@@ -49,6 +50,7 @@ type Settings struct {
 	RedisKey        string   `yaml:"redis_key" flag:"redis-key" usage:"client certificate's key for Redis (rediss://)"`
 	RedisServerName string   `yaml:"redis_server_name" flag:"redis-server-name" usage:"name Redis's certificate must carry (default: the URL's host)"`
 	RedisMACKey     string   `yaml:"redis_mac_key" flag:"redis-mac-key" usage:"file of the key (>= 32 bytes) authenticating values kept in Redis, the same for every gateway sharing it (empty: random per process)"`
+	IndexDB         string   `yaml:"index_db" flag:"index-db" usage:"PostgreSQL URL of the supervision index regulators search (empty: none; its routes answer 503)"`
 	NoCache         bool     `yaml:"no_cache" flag:"no-cache" usage:"answer every lookup from the ledger (for measurements)"`
 	CacheMB         int64    `yaml:"cache_mb" flag:"cache-mb" usage:"bound of the in-process cache, in MiB (0: 64)"`
 	ExchangeOrg     string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
@@ -308,6 +310,18 @@ func run(s Settings, log *slog.Logger) error {
 		}
 	default:
 		cfg.Cache = gateway.NewSizedMemoryCache(100_000, s.CacheMB<<20)
+	}
+	if s.IndexDB != "" {
+		// Without PostgreSQL the gateway still serves everything else.
+		ictx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		db, err := index.Open(ictx, s.IndexDB)
+		cancel()
+		if err != nil {
+			log.Warn("supervision index unavailable at start: its routes answer 503", "error", err.Error())
+		} else {
+			defer db.Close()
+			cfg.Index = db
+		}
 	}
 	gw := gateway.NewServer(cfg, acl, ks, ledger, log)
 	router, err := gw.Router()

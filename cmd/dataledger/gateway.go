@@ -74,6 +74,7 @@ func gatewayCmd() *cobra.Command {
 	keys.AddCommand(create, list, revoke)
 	var listen, adminListen, redisAddr string
 	var noCache bool
+	var indexDSN string
 	var exchangeOrg string
 	start := &cobra.Command{
 		Use:   "start [--listen ADDR] [--redis ADDR]",
@@ -87,13 +88,17 @@ func gatewayCmd() *cobra.Command {
 			if redisAddr != "" {
 				args = append(args, "--redis", redisAddr)
 			}
+			var env []string
+			if indexDSN != "" { // in the environment: a URL may hold a password
+				env = append(env, "DATALEDGER_GATEWAY_INDEX_DB="+indexDSN)
+			}
 			if noCache {
 				args = append(args, "--no-cache")
 			}
 			if exchangeOrg != "" {
 				args = append(args, "--exchange-org", exchangeOrg)
 			}
-			pid, err := n.StartService("gateway", filepath.Join(n.BinDir, "dataledger-gateway"), args, nil)
+			pid, err := n.StartService("gateway", filepath.Join(n.BinDir, "dataledger-gateway"), args, env)
 			if err != nil {
 				return err
 			}
@@ -107,6 +112,7 @@ func gatewayCmd() *cobra.Command {
 	start.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
 	start.Flags().StringVar(&adminListen, "admin-listen", "127.0.0.1:9090", "address of /metrics and /readyz (loopback)")
 	start.Flags().StringVar(&redisAddr, "redis", "", "Redis for the shared cache (empty: in-process)")
+	start.Flags().StringVar(&indexDSN, "index-db", "", "PostgreSQL URL of the supervision index (empty: none)")
 	start.Flags().BoolVar(&noCache, "no-cache", false, "answer every lookup from the ledger (for measurements)")
 	start.Flags().StringVar(&exchangeOrg, "exchange-org", "", "record, as this exchange org, receipt of every new certificate")
 	stop := &cobra.Command{

@@ -35,7 +35,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	nc := networkCmd()
 	nc.AddCommand(demoCmd(), calendarCmd())
-	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd(), gatewayCmd(), proofCmd(), auditCmd(), benchCmd())
+	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd(), gatewayCmd(), indexCmd(), proofCmd(), auditCmd(), benchCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

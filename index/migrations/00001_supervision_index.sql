@@ -7,6 +7,7 @@ CREATE TABLE channels (
     channel         text PRIMARY KEY,
     height          bigint      NOT NULL DEFAULT 0,  -- blocks indexed: every block below it
     checkpoint      jsonb,                           -- the chain audit's checkpoint after block height-1
+    genesis         bytea,                           -- header hash of block 0: which network's channel this is
     division        text        NOT NULL DEFAULT '', -- from its jurisdiction record
     last_block_time timestamptz,
     indexed_at      timestamptz,
