@@ -78,6 +78,28 @@ func ensureDatabase(ctx context.Context, cc *pgx.ConnConfig) error {
 	return err
 }
 
+// DropDatabase drops the database dsn names (false: there was none), for
+// a network purged with its ledgers.
+func DropDatabase(ctx context.Context, dsn string) (bool, error) {
+	cc, err := pgx.ParseConfig(dsn)
+	if err != nil {
+		return false, err
+	}
+	admin := cc.Copy()
+	admin.Database = "postgres"
+	c, err := pgx.ConnectConfig(ctx, admin)
+	if err != nil {
+		return false, err
+	}
+	defer c.Close(ctx)
+	var exists bool
+	if err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, cc.Database).Scan(&exists); err != nil || !exists {
+		return false, err
+	}
+	_, err = c.Exec(ctx, "DROP DATABASE "+pgx.Identifier{cc.Database}.Sanitize()+" WITH (FORCE)")
+	return err == nil, err
+}
+
 func (d *DB) migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {

@@ -2,7 +2,7 @@
 # Brings the whole dataledger system up on this machine and shows it working
 # on sample data: builds the binaries (Fabric's too, cached after the first
 # run), starts the network, deploys the chaincode on every channel, runs the
-# demo. Stop it with: bin/dataledger network down   (--purge deletes state)
+# demo, starts the supervision index and the gateway. Stop it with: bin/dataledger network down   (--purge deletes state)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export GOTOOLCHAIN=go1.27.3 # the approved toolchain; Go 1.26 fetches it through the module proxy
@@ -10,6 +10,7 @@ bash scripts/deps.sh
 echo "building dataledger binaries into bin/"
 go build -o bin/ ./cmd/...
 bin/dataledger network up
+bin/dataledger index start   # the supervision index: every channel, audited, into PostgreSQL
 bin/dataledger gateway start --listen 127.0.0.1:8080 --exchange-org ExchangeMSP
 bin/dataledger network demo
 echo

@@ -313,7 +313,7 @@ func run(s Settings, log *slog.Logger) error {
 	}
 	if s.IndexDB != "" {
 		// Without PostgreSQL the gateway still serves everything else.
-		ictx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		ictx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		db, err := index.Open(ictx, s.IndexDB)
 		cancel()
 		if err != nil {

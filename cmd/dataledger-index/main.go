@@ -39,10 +39,11 @@ func main() {
 	dsn := fs.String("db", envOr("DATALEDGER_INDEX_DB", index.DefaultDSN), "PostgreSQL URL ($DATALEDGER_INDEX_DB)")
 	channels := fs.String("channels", "", "comma-separated channels (default: every channel the organization is on)")
 	admin := fs.String("admin-listen", "127.0.0.1:9091", "address of /readyz and /metrics (empty: off)")
+	maxBatch := fs.Int("max-batch", 256, "most blocks stored in one database transaction while catching up")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if err := run(log, *description, *home, *org, *user, *dsn, *channels, *admin); err != nil {
+	if err := run(log, *description, *home, *org, *user, *dsn, *channels, *admin, *maxBatch); err != nil {
 		log.Error("index stopped", "error", err.Error())
 		os.Exit(1)
 	}
@@ -55,7 +56,7 @@ func envOr(k, def string) string {
 	return def
 }
 
-func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, admin string) error {
+func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, admin string, maxBatch int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	n, err := network.Open(description, home, nil)
@@ -94,7 +95,7 @@ func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, adm
 	broken := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "dataledger_index_broken_block", Help: "the first block that failed the chain audit (absent: none)"}, []string{"channel"})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(height, records, broken)
-	ix := &index.Indexer{DB: db, Chaincode: n.D.Chaincode.Name, Pinned: roots, Log: log,
+	ix := &index.Indexer{DB: db, Chaincode: n.D.Chaincode.Name, Pinned: roots, Log: log, MaxBatch: maxBatch,
 		Stored: func(ch string, h uint64, _ int, writes int) {
 			height.WithLabelValues(ch).Set(float64(h))
 			records.WithLabelValues(ch).Add(float64(writes))

@@ -121,3 +121,18 @@ func mustRead(t *testing.T, p string) []byte {
 	}
 	return b
 }
+
+// TestIndexDatabaseIsNamedForItsHome: purging one network's home drops
+// only that network's index.
+func TestIndexDatabaseIsNamedForItsHome(t *testing.T) {
+	t.Setenv("DATALEDGER_INDEX_DB", "")
+	for home, db := range map[string]string{".run": "/dataledger?", "/x/.run-it": "/dataledger_run_it?", "/tmp/Demo Net": "/dataledger_demo_net?"} {
+		if got := indexDSN(home); !strings.Contains(got, db) {
+			t.Errorf("%s: %s", home, got)
+		}
+	}
+	t.Setenv("DATALEDGER_INDEX_DB", "postgres://h/other")
+	if got := indexDSN(".run"); got != "postgres://h/other" {
+		t.Errorf("the environment: %s", got)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
+	"dataledger/index"
 	"dataledger/network"
 	"dataledger/network/sample"
 	"dataledger/proof"
@@ -247,7 +249,54 @@ func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, pla
 	if err := demoProof(n, reg, cert.RegistrationNumber, w); err != nil {
 		return err
 	}
-	return demoGateway(w, cert.RegistrationNumber)
+	if err := demoGateway(w, cert.RegistrationNumber); err != nil {
+		return err
+	}
+	h, err := reg.Height("nanning")
+	if err != nil {
+		return err
+	}
+	return demoIndex(w, indexDSN(n.L.Home), h)
+}
+
+// demoIndex shows the province regulator's search of the supervision
+// index, once the index has caught up with the demo's last block.
+func demoIndex(w io.Writer, dsn string, height uint64) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	db, err := index.Open(ctx, dsn)
+	if err != nil {
+		fmt.Fprintf(w, "17. (no supervision index database: %v)\n", err)
+		return nil
+	}
+	defer db.Close()
+	for {
+		st, err := db.Channel(ctx, "nanning")
+		if err != nil {
+			return err
+		}
+		if st.Height >= height {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			fmt.Fprintf(w, "17. (the supervision index is at block %d of nanning, not %d: is it running? bin/dataledger index start)\n", st.Height, height)
+			return nil
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	p, err := db.Search(ctx, index.Query{Channel: "nanning", Party: "数智", Limit: 500})
+	if err != nil {
+		return err
+	}
+	kinds := map[string]int{}
+	for _, h := range p.Items {
+		kinds[h.Kind]++
+	}
+	fmt.Fprintf(w, "17. the province regulator searches the supervision index (PostgreSQL, every block audited before it is stored) for 数智: %d records at height %d %v\n",
+		len(p.Items), p.Height, kinds)
+	fmt.Fprintln(w, "    GET /api/v1/channels/nanning/index/records?party=数智 (regulator key); bin/dataledger index status")
+	return nil
 }
 
 // demoProof writes the certificate's proof bundle and the network's root

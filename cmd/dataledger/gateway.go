@@ -74,7 +74,7 @@ func gatewayCmd() *cobra.Command {
 	keys.AddCommand(create, list, revoke)
 	var listen, adminListen, redisAddr string
 	var noCache bool
-	var indexDSN string
+	var noIndex bool
 	var exchangeOrg string
 	start := &cobra.Command{
 		Use:   "start [--listen ADDR] [--redis ADDR]",
@@ -88,9 +88,10 @@ func gatewayCmd() *cobra.Command {
 			if redisAddr != "" {
 				args = append(args, "--redis", redisAddr)
 			}
-			var env []string
-			if indexDSN != "" { // in the environment: a URL may hold a password
-				env = append(env, "DATALEDGER_GATEWAY_INDEX_DB="+indexDSN)
+			// In the environment: a URL may hold a password.
+			env := []string{"DATALEDGER_GATEWAY_INDEX_DB=" + indexDSN(n.L.Home)}
+			if noIndex {
+				env = nil
 			}
 			if noCache {
 				args = append(args, "--no-cache")
@@ -112,7 +113,8 @@ func gatewayCmd() *cobra.Command {
 	start.Flags().StringVar(&listen, "listen", "127.0.0.1:8080", "address to serve on")
 	start.Flags().StringVar(&adminListen, "admin-listen", "127.0.0.1:9090", "address of /metrics and /readyz (loopback)")
 	start.Flags().StringVar(&redisAddr, "redis", "", "Redis for the shared cache (empty: in-process)")
-	start.Flags().StringVar(&indexDSN, "index-db", "", "PostgreSQL URL of the supervision index (empty: none)")
+	start.Flags().StringVar(&indexDB, "index-db", "", "PostgreSQL URL of the supervision index (default: as dataledger index start chooses it)")
+	start.Flags().BoolVar(&noIndex, "no-index", false, "serve no supervision index (its routes answer 503)")
 	start.Flags().BoolVar(&noCache, "no-cache", false, "answer every lookup from the ledger (for measurements)")
 	start.Flags().StringVar(&exchangeOrg, "exchange-org", "", "record, as this exchange org, receipt of every new certificate")
 	stop := &cobra.Command{

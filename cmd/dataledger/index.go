@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -13,15 +16,43 @@ import (
 	"dataledger/network"
 )
 
-// indexDB is the supervision index's database ($DATALEDGER_INDEX_DB).
-var indexDB = envOr("DATALEDGER_INDEX_DB", index.DefaultDSN)
+// indexDB is the supervision index's database as a flag gave it ("":
+// indexDSN decides).
+var indexDB string
+
+// indexDSN is the index database of a network home: the flag, else
+// $DATALEDGER_INDEX_DB, else a database on this machine's PostgreSQL named
+// for the home (.run: dataledger; .run-it: dataledger_run_it), so that
+// purging one network never drops another's index.
+func indexDSN(home string) string {
+	if indexDB != "" {
+		return indexDB
+	}
+	if v := os.Getenv("DATALEDGER_INDEX_DB"); v != "" {
+		return v
+	}
+	name := "dataledger"
+	if b := strings.Trim(strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		if r >= 'A' && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return '_'
+	}, filepath.Base(home)), "_"); b != "run" && b != "" {
+		name += "_" + b
+	}
+	return strings.Replace(index.DefaultDSN, "/dataledger?", "/"+name+"?", 1)
+}
 
 func indexCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "index", Short: "The supervision index: regulators' searches over every channel, in PostgreSQL"}
 	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
-	cmd.PersistentFlags().StringVar(&indexDB, "db", indexDB, "PostgreSQL URL of the index ($DATALEDGER_INDEX_DB)")
+	cmd.PersistentFlags().StringVar(&indexDB, "db", "", "PostgreSQL URL of the index (default $DATALEDGER_INDEX_DB, else a database named for the home)")
 	var org, user, adminListen string
+	var maxBatch int
 	start := &cobra.Command{
 		Use:   "start [--org MSPID]",
 		Short: "Start the index process: it follows every channel the org is on from the org's own peer (stopped by network down)",
@@ -30,8 +61,8 @@ func indexCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			args := []string{"--description", netFlags.description, "--home", n.L.Home, "--org", org, "--user", user, "--admin-listen", adminListen}
-			pid, err := n.StartService("index", filepath.Join(n.BinDir, "dataledger-index"), args, []string{"DATALEDGER_INDEX_DB=" + indexDB})
+			args := []string{"--description", netFlags.description, "--home", n.L.Home, "--org", org, "--user", user, "--admin-listen", adminListen, "--max-batch", strconv.Itoa(maxBatch)}
+			pid, err := n.StartService("index", filepath.Join(n.BinDir, "dataledger-index"), args, []string{"DATALEDGER_INDEX_DB=" + indexDSN(n.L.Home)})
 			if err != nil {
 				return err
 			}
@@ -44,6 +75,7 @@ func indexCmd() *cobra.Command {
 	}
 	start.Flags().StringVar(&org, "org", "ProvinceMSP", "the organization whose peer the index reads")
 	start.Flags().StringVar(&user, "user", "regulator", "the user of that organization it reads as")
+	start.Flags().IntVar(&maxBatch, "max-batch", 256, "most blocks stored in one database transaction while catching up")
 	start.Flags().StringVar(&adminListen, "admin-listen", "127.0.0.1:9091", "address of its /readyz and /metrics (loopback)")
 	stop := &cobra.Command{
 		Use:   "stop",
@@ -61,7 +93,7 @@ func indexCmd() *cobra.Command {
 		Use:   "status",
 		Short: "Where the index stands on each channel: height audited and stored, last block's time, any broken block",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := index.Open(cmd.Context(), indexDB)
+			db, err := index.Open(cmd.Context(), indexDSN(netFlags.home))
 			if err != nil {
 				return err
 			}
@@ -87,7 +119,7 @@ func indexCmd() *cobra.Command {
 		Use:   "reset --channel NAME",
 		Short: "Forget what the index holds of a channel: it is indexed anew from genesis (after a broken block was looked into, or a network set up anew)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := index.Open(cmd.Context(), indexDB)
+			db, err := index.Open(cmd.Context(), indexDSN(netFlags.home))
 			if err != nil {
 				return err
 			}

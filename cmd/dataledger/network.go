@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"dataledger/index"
 	"dataledger/network"
 	"dataledger/network/fabricbin"
 )
@@ -58,10 +61,22 @@ func networkCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return n.Down(purge)
+			if err := n.Down(purge); err != nil || !purge {
+				return err
+			}
+			// The ledgers are gone: so is what the index held of them.
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if dropped, err := index.DropDatabase(ctx, indexDSN(n.L.Home)); err != nil {
+				fmt.Fprintf(cmd.ErrOrStderr(), "the supervision index's database was not dropped (%v): run bin/dataledger index reset for each channel before indexing the new network\n", err)
+			} else if dropped {
+				fmt.Fprintln(cmd.OutOrStdout(), "dropped the supervision index's database")
+			}
+			return nil
 		},
 	}
-	down.Flags().BoolVar(&purge, "purge", false, "delete crypto material, ledgers and logs too")
+	down.Flags().BoolVar(&purge, "purge", false, "delete crypto material, ledgers and logs too, and the supervision index's database")
+	down.Flags().StringVar(&indexDB, "index-db", "", "PostgreSQL URL of the supervision index (default: as dataledger index start chooses it)")
 	status := &cobra.Command{
 		Use:   "status",
 		Short: "Every node with ports, PID and health; each peer's height per channel",
