@@ -35,6 +35,7 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"indexHistory":        s.indexHistory,
 		"indexSummary":        s.indexSummary,
 		"indexStatus":         s.indexStatus,
+		"console":             s.console,
 		"ping":                func(c *gin.Context) { c.JSON(http.StatusOK, Liveness{Status: "ok"}) },
 	}
 }

@@ -35,11 +35,24 @@ func (s *Server) page(c *gin.Context) {
 	}
 }
 
+// console serves the regulators' console: a static page whose data comes
+// only from the API, with the caller's key (nothing in it for a caller
+// without a regulator's or authority's key).
+func (s *Server) console(c *gin.Context) {
+	page, err := webFS.ReadFile("web/console.html")
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'")
+	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
+}
+
 // assets serves the page's script and style from the binary: no CDN.
 func (s *Server) assets(c *gin.Context) {
 	name := path.Base(c.Param("file"))
 	sub, _ := fs.Sub(webFS, "web")
-	if _, err := fs.Stat(sub, name); name == "index.html" || !fs.ValidPath(name) || err != nil {
+	if _, err := fs.Stat(sub, name); strings.HasSuffix(name, ".html") || !fs.ValidPath(name) || err != nil {
 		abort(c, fail(http.StatusNotFound, "no such asset"))
 		return
 	}

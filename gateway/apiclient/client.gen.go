@@ -725,6 +725,7 @@ type ChannelState struct {
 	Broken        *Broken    `json:"broken,omitempty"`
 	Channel       string     `json:"channel"`
 	Division      *string    `json:"division,omitempty"`
+	Genesis       *[]byte    `json:"genesis,omitempty"`
 	Height        int        `json:"height"`
 	IndexedAt     *time.Time `json:"indexedAt,omitempty"`
 	LastBlockTime *time.Time `json:"lastBlockTime,omitempty"`
@@ -2678,6 +2679,11 @@ type ClientInterface interface {
 	// Corresponds with GET /assets/{file} (the `Assets` operationId).
 	Assets(ctx context.Context, file string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// Console the regulators' console (中文): dashboard, search, records with their timeline and proof, the chain audit status, exports; its data needs a regulator's or authority's key
+	//
+	// Corresponds with GET /console (the `Console` operationId).
+	Console(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Qr a QR code of a number's verification URL (NUMBER.png)
 	//
 	// Corresponds with GET /qr/{file} (the `Qr` operationId).
@@ -4250,6 +4256,21 @@ func (c *Client) Timeline(ctx context.Context, number string, reqEditors ...Requ
 // Corresponds with GET /assets/{file} (the `Assets` operationId).
 func (c *Client) Assets(ctx context.Context, file string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewAssetsRequest(c.Server, file)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Console the regulators' console (中文): dashboard, search, records with their timeline and proof, the chain audit status, exports; its data needs a regulator's or authority's key
+//
+// Corresponds with GET /console (the `Console` operationId).
+func (c *Client) Console(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewConsoleRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -8163,6 +8184,33 @@ func NewAssetsRequest(server string, file string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewConsoleRequest constructs an http.Request for the Console method
+func NewConsoleRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/console")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewQrRequest constructs an http.Request for the Qr method
 func NewQrRequest(server string, file string) (*http.Request, error) {
 	var err error
@@ -8953,6 +9001,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /assets/{file} (the `Assets` operationId).
 	AssetsWithResponse(ctx context.Context, file string, reqEditors ...RequestEditorFn) (*AssetsResponse, error)
+
+	// ConsoleWithResponse the regulators' console (中文): dashboard, search, records with their timeline and proof, the chain audit status, exports; its data needs a regulator's or authority's key
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /console (the `Console` operationId).
+	ConsoleWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ConsoleResponse, error)
 
 	// QrWithResponse a QR code of a number's verification URL (NUMBER.png)
 	//
@@ -12681,6 +12736,54 @@ func (r AssetsResponse) ContentType() string {
 	return ""
 }
 
+type ConsoleResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ConsoleResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ConsoleResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ConsoleResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ConsoleResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ConsoleResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ConsoleResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type QrResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14036,6 +14139,19 @@ func (c *ClientWithResponses) AssetsWithResponse(ctx context.Context, file strin
 		return nil, err
 	}
 	return ParseAssetsResponse(rsp)
+}
+
+// ConsoleWithResponse the regulators' console (中文): dashboard, search, records with their timeline and proof, the chain audit status, exports; its data needs a regulator's or authority's key
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /console (the `Console` operationId).
+func (c *ClientWithResponses) ConsoleWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ConsoleResponse, error) {
+	rsp, err := c.Console(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConsoleResponse(rsp)
 }
 
 // QrWithResponse a QR code of a number's verification URL (NUMBER.png)
@@ -16756,6 +16872,39 @@ func ParseAssetsResponse(rsp *http.Response) (*AssetsResponse, error) {
 	return response, nil
 }
 
+// ParseConsoleResponse parses an HTTP response from a ConsoleWithResponse call
+func ParseConsoleResponse(rsp *http.Response) (*ConsoleResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ConsoleResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseQrResponse parses an HTTP response from a QrWithResponse call
 func ParseQrResponse(rsp *http.Response) (*QrResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16827,160 +16976,162 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3/jxzJdd+/UpgY4BLu5ZJ3YqzbwDDIXVKijsejdu/sU05MUNv9ZqZue6r6qmp2d0wsICMIpB+c6AcD",
-	"DgxEkR3ICRAEsn8IIEMy8scEIe/0Xxj1pbure6r6y+x82SHnF4l7U91d9ep9Xr336n15PYjZJGMUqBSD",
-	"w9cDDiJjVID+4yVnZylM1D9jRiVQqf6JsywlMZaE0YPMjPjDrwSj6jcRj2GC1b/+gMNwcDj4Vwfl+w/M",
-	"r+Igf+/19XU0SEDEnGTqdYPDAYfhVEByiDBFJ0+P0EffefhHyH4FJSyeToBKRPGE0BGSY0B8mgLCNEFD",
-	"AmkyUG+0n1GzeBSfU3aZQjKCST79JCHqYzh9yVkGXBK12CFOBUSDzPlPrwdwFY8xHcEnIlN/ylkGg8OB",
-	"kJzQ0eA6GqRYyLa1Huk3qNEcRkRIrgn3Yjo5A+59qZBYToX3pwvggjDq/EaohBFwvWwOX08Jh2Rw+KXv",
-	"W1FlOcV37CrKl7+K8pezs68glurDNTKewNdTEH2piWNZnXy+sNrc7bgO8/gzTqQE2nMe8RgTegJD4EBj",
-	"aN0/NpkQWQ7Xk40ZT9oerLPe/Bbpt0T1+fjXrda2ZLKr6WDRY0eKBwJTZLzn1EjindYkADfOUmif7ERz",
-	"N0n8s0xYJl9yNiQpLEZOiidwI2LqFzSTcsRhEXFl0C184iEa5LLzmIzsoudWADRR/2rh6ydm1HU0GJK0",
-	"w/inZtR1NBhxTCXAEYeEyCOW+OmoRzHeMuqc0GQJMpmG5bARoaB3revrRMwy/3wFGVFIPqV9Rb4EPnlC",
-	"k+BvpxJzecPDguYHhCaqbwd8ezfHUvny3YmVC3BI4Jw9OctWyN3tSMpBYqnfDyod0BDey0X3pEb2XuRr",
-	"JMEzmk3l8imwFrw2IHBBNC1pe9aNisYdvt2aTj7Lm+k4pVnRV8PJv9+gVVujhcoWPtXjgqxlxNULJv0P",
-	"K9qkBNMYjgEnKaFtw55cSaAJuLx6xlgKmOpxnAlxAqOqFHcGJFjil5xdkAS4UagkTALniPkPmHM8Gxir",
-	"i4xoA/h7nqNMkhie0ET0BTnLgH6qmYAwGtBdMg4pmRCK+ayRsBlnyTRuEml2xIuQEmd//2yWhZS8BC4g",
-	"ZRkkTzmb9KN5RwOQg2BTHsOzRPR9/wWBSxFGT/gdJQxFDBRzwkKKyiggkSVk1ek2Mc6phMy3gqkA8YLR",
-	"l9OzlMTHWGI/3y+g2vjwX2WH6uY7hKjuSB11vklXoTvPNTX45XR1pc8cMHISd1OOSlm6iG7QVVhuVEA1",
-	"yJQNo3xB+DYirxMytpH5W9j3dis+5TxvpvpIieNxoUYt6Odp1YJqM6w/4J3ZNCHyERWX0Ne3c5ay+Dxw",
-	"nis1ikIaULEgPs8YMd6PqnMYp5d4JhCdpumhdv6OsIRLPEPnAJlARApUPi4GSkakKT5LYXAo+RTU2xkd",
-	"ktHjhrlBijMBfuthSLiQjzk7B9rGGnaUeshKkPlPEXqBU5L4f6RwJZ8GH2XnfoErmX+85JgK3KRjBadS",
-	"45p87+zC9CejfLdrBK59N/9IufKS3JWN1+tzSODnTDlmnPy5Rt8xEXHKxJT39QNg9y0NOplz/TH325il",
-	"CfCGn1pOUSLElNDRMWSYy0noK03XAoqWNV6p/fo5lSTtIBI85CgW6FlOSRh3FpVv+tZXrKbHxr7EvZ08",
-	"Z4ydTzA/91M9P5c7Kawhbps7xmsENS+Pyqn4VlxKlL7y1Q/lrp5o84pGV/TjKU3S3qDyiO6YQwJUEpwK",
-	"fVsXq+FDdXiCMLJckgmofxCODHcgIlACnFxAgoaMoz11H/jhhx9+dHcQeU1zQuOgptp04miR1Z0XjkoR",
-	"51PjYg5YBg6Q3Dc0Tx9FAeMKQiWpEOMuoSJNBjlmApBySolBNGAUPh0ODr9smXLxysF11DK0/N7g+pW5",
-	"FWBcaEXhJUtJPPMfjYxPsAzKN+Afw6yNsM9onE61TdPo4Cf0XMwTsJ3BUvVPiazdhNgQwQXwGTKaWpX1",
-	"DN8JpM64CAGOxwgLw6bliYbkGEukzDF0yZkEROQg6sZDlaXWOajxUqKLXuq8vQZ5u02FU7MwEcpjvQSS",
-	"b+8jR7G1uClZ3idBjnAKNMF91ccxS0mCZ31NKG2peIdeMn7e/4UzwLyDUqSHFZ+Pytk7320izq22cood",
-	"vImJ44qVhZwRavRpk4Xs0V16brYjMoKug540r442J0DudgA6neh7ICyxDhPg96wR7hDr3sUDh57uXa0E",
-	"nnEi2q5nyoHBNRUC+llyAwU14/Dkighpr4TnbZObe2VK9+kxlu2DVuFjVWc0llPeuvWnxUDlvckSLOFo",
-	"FncJYMhZZJ4h6z4bb5RP1ZFT2/4A41RnGHkxN8f7nh0JoLDuRHJZxW8fuCzZIk6OOR62+0pqjgRXPUCS",
-	"ofz2uepWECAFstsRoeryI+TMUWscJWvsRNhOhL3XIswvPwKyYV7KBWTUnCzzSY6qbGnycXukl1egVmWX",
-	"S4cWyXRSqFerucxuYZCbS5MEhORTbes03ru6Zm1n27KHAGhDd8+7amy24sTZ7LanX/ieWcrFdrPAWSQI",
-	"bXHBEHYxmp9OQo6lha5kC64JAn5BZSJnFSfObO4ytW+42Rysb7fJVp/tsmy3Omb6LL1qAfaQE7eeaJUz",
-	"zE/CuSX0jOsNOS/llVcmBi9t9PjADPuHUTbEluM8Hrw5Rl4NanJZRwNJAspWt6XrUfYt+ayiphwDQ4gb",
-	"XsbGBTU7Bc65wrub795+oNF5f2R2/VT2d7qc9bzkbGLRhFwQEWKTMZDRWIbuRxO4guSR/jl3MA8SLGHf",
-	"bqdXE9Ce+c8s13R5LAgWOzk/bSE+70nUBCQmfhoFswr8F73+lAJ9aWo/4p1zTTIucOE0p252vNVfSExF",
-	"lW8GVmQjKU907NtiYE0gDjOowZcI/KY+2iXWohgZlV/zL6i8W1rwPrDg+LOZ9GKkZSN9l4SFLaT/Cs1c",
-	"ECGBxrObiMxgbG3jJk2wjMcgjnVgUaPp3hBQFt7pGkmqr6p/vXWHp70Te8LB834kBhX52kLsJVChJQdm",
-	"XF4eLmjKNhC9cwBGhwMmaD82e6zKm8OQp6pTGIcZ1OyhCvp8luO/ak6Y6O/zWV5gSenTbgoxsW4aT5hJ",
-	"nkPRK8ikJHmNR9zrzjqTdvA9F/yyMgdPZ4eKe6/fPdqojzdhyb6XhfKe270PizPqTV0XVYeDh3Xr+93A",
-	"xIUgtpvUzTNRY8fNBkrNgWMpEVL1t95u58scCW7gezkuXbCLqVWgQrVVRlLoDK5NrjbeN6cnIw5CLGIB",
-	"6RjPfr7MJu274z1Jxniz3iemqeyiw/svB9TDtc9ExUpb6LdZsLobuRScOi+81RCtLPwG6DTvWQyYzay9",
-	"NJ71sad3KUXyf481pGwkTkBiQqHhgKUgVRTU806Dg2a4BKql4LTLBWTgrHxK0v6LTJquvoYkDWaLplVt",
-	"373W6bSI/N32Tb4FfZ8IyfhsiQ7lRodc0i+326ot3QXSn5oHWoXRnIuuCGjUSQXFdxtI9kzCpCfZStky",
-	"H7trfjNBokRUokSL2NBlO7PtfPyLlM/zONk+UZclO/liG9iwfYr5K3yzKuNSN+TbigbnMOtDf/2DckMH",
-	"k2amaj/nHCsw8zsxy/f56ZPA1WlhB/VHdA893b0b6Ag3P56eCTGFVaWsLWYKBwpteIyx4ILyePU+e8Am",
-	"GWcTIvIri/m1NLtvilIA3XTj8yXZ5OySAg+VOMt0YufHAdQsFp6QpTiG5PFsW90A59bYL2njELGyy11s",
-	"/b6RCAV7LlT1pSUArnG3l+cOdCnXhVyNdNisDVVMYzkWVPG6W20/OYu+gfX0gyknIiHxIiVfjBdZzkJy",
-	"qzHhq8zQ6iayWi8YnMqKPWOughe/YpoBvyCCBURzUCO2l8E1h3eFYLUJNyfwuLt0q5mywk434UulOS/t",
-	"hq7JMRU8yMxP/3bcpwyiOVKg76F6Q4uknkfmHGt6dc5a/KS+AAqir7rb9YKzIc34OcNJntm04IW1k9nW",
-	"LX+qR3hP/kxjgM8njMrxUi+UJ+qN3a+aa7M2T5fJhd5J56G0i6gvWYqlsgG9M/x6CnwWFNENaJtSMiSQ",
-	"BB6tqy75FNwPVt/RuGcvAtHH66KCEoN9zr5lEKf4qo8gRVjuAlE7vVbiRpA0PVFM6Dh/IA+FZzNInged",
-	"ek60vA7j4ZM+s2u9p7G+xu5vXMvN7HQywQGHkcR8BLLhp49b/IZ9bmSdN+Z/DOaIWs7XOagMVTuZXvOc",
-	"0Zdlu+VTsKmMWWOZ4Q5nX/6S8pHGJS0ijjvwbBNbrYB3lsQejZS61UpwMcsbacAvMZe93V/NcScdbCgi",
-	"VyjeggG29IzhfkdiowJ+49L9sRs8khcLZ6nHpiuzW4o1dBJjencXwftNtzi4Cd0qu3elTHDNm/UUGVAt",
-	"xUukX3Wr5ZBd7E1kUNl8ZDkx9qZBiP9M1fZfwJseuKz1wN0tuEZk4CnpTw6uUUr/mr+msV7WyzwaedES",
-	"aB2T02+aNl7m+G1/7nVX/0NTgQZvTrJDpFAVBk/a8lw6WjUnsg/zbFhEzvHycsSlafjRV1ISiYvc3cUL",
-	"KpsuGY9hyDh8LgK2oxmUGwV/xvi5+tOWK5qXLikbneQBMdoJFBg3wVdFjtlnwCctY8s71LbBwZO8jPXp",
-	"NEGWgWJifJRiYZtOdfedq33AqiQ/pglJVPkAXYU8TDanjrjJF2oltLmoMu99geWU4zQ8WJBU4e9RlnF2",
-	"gdPWl4vp2XMSAxWEjp4yfkaSBALZK6HjxJ8Ilp8age0P73ULiRqXGCZW8041Mf88ery838R2ITLP817k",
-	"IL5BiiwU9N90HdXPkMlKWdYiSfWwfqZHcYmUf6V82s6zlTC3WyutbOFNtFMThXCTyM8u2kPQi3xigwYW",
-	"m0C3+iGLJeybckxznOW8y1e/xL/GjHG5RKDpmOw+IVLgr/Bpi5J2CGY0S26raNlURCRQ5zkjlIbahhh1",
-	"L0+krIYqXqqKlSpeMS+sWpZaxQKxoal/ZYAg8pKXZ7oI7B2BTJVnpJJc1A+T1lTqcJVJuwCbtGx3xs8F",
-	"a0/srS2iMZ3zBC7YOXwMiya9tsaMLUNYMInl4nM8h1nneBDjVeoxbRMp2TD5U8A8Hi9Ugn7hMOdeNouZ",
-	"4PdtfG89vAOuZJ/gjSKc2Xw6TBD1vaUVjDaxIEn3MgsJDmZpwyQklxrrQCRT/wv7hpyHY+6LusFNm1nE",
-	"TVvbxP+qpvsZdgG8uhjnwQwX29GnoYhVbWr3t922qjH0Q6a9Yj+qEf1tUZJOQH7hqS54oKRFaa6kRjvQ",
-	"dC9YqaSo83WHECX3RkVBcxt4bXbcjyH5xEZALZi9kwdQ9d7LbmKxfH2LcLxZM9P+xkTXBZQGRNP03az0",
-	"PvprOvJLhWBEdB6o3zJr9eKoiO81D4UmDslxsJo7bq3lvpbS7brNVu+KTj3KNjUqWDAcQizJBfRNjlqs",
-	"4oppkLWKGDf9XmexZRmpaj5OuWAvz5i75aVrMrGK/+rTvWBKvarKMMWjJbymSbGaFJ7ATt9wwts8H5Is",
-	"wf7ggWkWs4m9R7ipCteuqZl5FPuQE9KZRrFwH1uoQlUpofCEyt55fA3l185mC0aWrDl+dK48mwFYoTCc",
-	"+YMxKrb1It1J5mGEp6L1INSRwS3R5V1KuejfT8NELXTVTuybz6pXH4kFY48dXXR1TDEfREzDbiLNCrMT",
-	"EBmjApbDDO21zt49bpmAEKHunqvkJE8ybVBrsp6pCF2OgSIild9K92EBZIo5LaBWFXVKelcHfXWrQHCT",
-	"vFoPg3PAkgXTAhNIQYYM/eGUhg8mV4LIHkUaF0vRDXS8yp+oa3DFzCsEmCe42niIp5zI2anij9ytTmzq",
-	"XM0aoOjRy2foHGZoL0nP//3/+8n/uGu6ByTobOZ2HLgjUH5VNogGmvU0bQFzzdt2GmMps8H1tS6ROWTz",
-	"H7Sx5TPdloAyifN6WxYluo+Uua3bT7DEKC/KBYn9PmH0HjphUwmmmxJnKQikVAfdEimf7wGO03szPEkj",
-	"ZGNo9GisdVxkoWOeUKv8HkNqBcrRXLzBDro3YvfQE9uPaTgVONU+aYpU06+PvvPwj1Bm4oFQns2L9pxr",
-	"hAP76x9+JRi9iyhWipf+Jp+moCelw3/uFe6GQ6cEnHPNdTh4kPt+cEYGh4MP792/96F2V1jV9UD9jw1O",
-	"LYilOHPwEtuKrOYo0qM/uH9/cPi6aJOnWBSu5MFYTvR5YFbvEwbXkUcwGsKqCX7niy9Cgr74/kEeQnUd",
-	"DR72Gu/wt5Kk11HJ3F++un7lxO7qaV042hjKDBWu9jXPlNme9eiW3MVhQlqmqWV6c+ANogFOJoQOXqm5",
-	"HOCMHFw8OCiyt8XBayMMr4Ob8T2QZV96tX0cT0ACVzN6PSCKompL80jCw/KSohQYkk8hatijV62b7bLo",
-	"V/acLN/Xtam+lxeKPl13xKb4IsgUmCLsEN/hhUVYQL3AKahR39wWDjkoazFnTHg4pVbweVXMEtWl9ASf",
-	"g7lgu+REAhJ4aHvRSD4zF3ECT0CfG0qAnbFklotW9aPuRousRYf2sEQTJiR68MF3FW9wHKsFqF6Jev5j",
-	"wKaJp13BswQmGdP1WvdNInY59Qm+eg50JMeDwwcffDfy870W949ZMlsaywcqb19fX9fpfL0O4OWRDB78",
-	"xToAQULi3pfqTSqQiXgeP6BOO2/nQLcwzO3ArYEKCsPXQtMDyTqK2lAJNAlD8glNdnjcOB4fVcoO7mC4",
-	"NhhK4CoET4Iyf7mOMFgIkxUYtQEyvwjyI/IpSXdHZF9I7qCxdGi8+dVP3/7dz7oCoMq1bQgoKpz5rTv1",
-	"q+mHXbxSbKNlYdZwy0zM4IbrTbEhaIpPXTl4R+RNnQs74oamRoVFSgp3tDfLB7bS4iyf3Fabs1yBil0k",
-	"UoU30kQgyi5XZYZWiNbCPKXUCR+0j6TE8TjP99kduZvXgvWGbNwqLZ98HxVizVipile2wOivDIeA1Y7a",
-	"uOgytG/iTxp8SbWGRDvYbsyZFGgNtcPtGnH75lf/6c2v/66zC6kOni7QLLpOhUFpIgScBlU7VG4OlXNd",
-	"wnaAXCMg//8//eTbn/6ftz/5n7//X3/57T/8RVdkziOoHZoJXEDKsmZt91RiLo+dkTtkbtSz9F6DQyhm",
-	"REmFGzvBY46L29EBVxJoHrITuARRQ5KdRnlbzq5qyu/u2FojMjVa7CIKPCCeA6LbZYgfTu1QdUoitNp/",
-	"L+vlE3Zw3Rxcd2bfhuD65me/6GH2zWOmCya7XtU4j+8uazZxWVMuvbyucVKpVn1hc2DjXKmuONNiibx0",
-	"KtjsJPfOFNkYkN78x//9za9+28v+qPCuCwsnf0KE+T+vKHNUyVGtIWCncrSoHNWqPJ2UjgfLc665KSpO",
-	"dfkm3Nwels/7ICHsZvwcuukRSIBU17oCvfnL3775xX/5/V/932/++a/f/Pw3mr0EGVF96XtJ5Fg/FuM0",
-	"BY4YH90RJuGCI1NwxAOrEGQ6Xf03oub2axme5KYtDADwZIqt6Na/kmnfxjcHOD6n7FKnmpigoRAjPSdC",
-	"PqoPvqXs1CnXsLYYT3r11nFZzjbiDsLzW+Uy26L85eWC6ygUL1KOXIMQ2rkderL8pvwP1Vm8hxo0pihH",
-	"YFHPjkMMJJMqqjotqiP7IOsLH/HjrF36g+4R3ijznXbkYm3I1QIcZcDzjD39Hd22p/yQ+umU/DlUkJXA",
-	"EOvu4w/v61KyZDKdDA4/uK/+ItT89SDy5OL6cr3zws05a2XKxcqmQs8K7eEzAVQeOrJC/fe7genmLxts",
-	"SpGqt/bfxgNOLwHFOTcu60irMHnwONO/m6G7M2xTZ5ih/4aOLodP3sNj681Pf/vml798+7f/9PaXf989",
-	"9a7ETPt5RG0Dun1e60AX8gspynq71u3wuSF8Vlsorhmfc76C9xCldiFGX9EtK+4o7bLEhqpKg1EONZT3",
-	"RUR73/zN77799T9+87u/evvf/uvbX/79t//w37/527+IkO2yiJROcLcr7hug2S4GOt+gOfu9u0FbR0WN",
-	"uUs0168Vld5Ne5dmK5eokWDrp2jmVG5SW93bFPs2hVhWVJrD1rgSB6/tv5xkF9F2uvTLcilr8O3OlNny",
-	"k0p7HCoP1pvSapqUv5tHSVExtkAN2kt0W0rEaDrreSb4s1t8GHXDI8I5aVmWznbY3Bw2yyc3g85ud/Hv",
-	"JD6xk3JWye/tlnSmkdMGwmlCZFAVe6R+1e301ofAEVAQRBwiPbWygJtBlq6ihziWYw04bAswYp2HDfF5",
-	"xog+yn0eOquClHMBqtyFX+afdIrtrSfMRC3Q1mTekiArsycWVWqv7wiLLzY0e+OU3KvtCtr7E/XTHxcb",
-	"XAzUwe+1Y6ZU/tp0vRinQBPMGw6R5wwnR3bY7izZ2FnibsOm4lTs59+7syRlWGl6M8BcYbYEQ6ezpAKg",
-	"rng8eK2+1hy7sgZQet6k5nV7AmBKut7WC5smlwFGl6Zr4n6CZwHGupGp74+C6cqMRa3l5mvQI2fc2g6I",
-	"yzGJx4iocsCHurMZcLSHkek1bvxxkWuUufVnkHF13VUXyja8bA/ro+TZcfCKcuZVf8yXFcEdX0gpC1qX",
-	"oZjUvOOOcCcfadlYn7GasPrvZqqBmZr2J7s75U3fKddLlW/rxbIjBlTZ64Ljlx6gV5clLeIpKbpNi4O8",
-	"EHbpEQlKK9ukGpJH1WfWJrl2YFuJPehsZq0t+pbqBhX2RHvf+wI9eHh3pbpBEzx6gNFerXWE4ct89A6A",
-	"2wxAu43vBPTylAZI8mtii79/vUb8FbhoQV6lo2EgR85pm7hz4WzMhePrXrnmIJAfTDkRCYnf10ohUHfA",
-	"ug07u+XsuVhqgeYQIAkegk/Vj2sDI4csxbPcbUxsT3C0p6IS2FSi51jI/ScXQOV+2AZWTz+2rXgcNOUn",
-	"3/0uJx8HMZ0AwkOpYU6Ein5QBvrj558efXzw2RfPjqO8gbmin8oAS8Iwr8x7yUmwuuOLnt2+kBzwZHs6",
-	"vwQRcAr8Avj+qSK5JpsoA1Bs1P2e3SIdsFKhr3I//EnBBH98d6Eo4xbMjImQjM8OXivyXh+8PodZ2Av6",
-	"fTN4zR5QPermr8lbqN+qzC9L0WfSMOHWZ31pxnZCrbA3wbCfmpZzXQsna9/kAVxljIdviZ/on/OuZms6",
-	"DGJxgfasLaOdoFepuArJfNPjzef7jMWFIqN6tourEyPVWlxtQrEFvg/a/uPzn/vK0V0GkdOpOq5chMjZ",
-	"wGm/WPPMlr6sQeTCRf1UbfKsO8aZXyBPa8DxeaeVOiF8WKC85bnxQVfKagjZYNIVjQR77CymqJj5HVHU",
-	"64hURQ83QUSHvYppKqN6YXZLft+ErCrec0ZVr7YizRmMCKWEjiLFe2rLDDL15t0RSH8uZJWb/e0xgfL9",
-	"ZiPsB6LctFNzEDHLQM9GzQ+ucJx73APz+LovEQS52k/IiEiUt9LXBDlE33l4//79+6ppno1KviBKp1a6",
-	"tj2ViZwhorpmBubi9OYvp5RhKYGr0f/uywf7H7368v7+R69eP7z+g0HU9W4lUenYWmFUk5EMnbEpTQ4d",
-	"frYWmtvIM0K5XImsPpGgPR3MYIXwXdMbRRsUe4ra7JLqT4VgkNgA5nmBkE9kENkGSMmg6FPZBaZm+gme",
-	"RehHP/rRj/Y/+WT/+BgdjQnFyDaW7BQKU2mD2YW+KV7ku5Ld9KsqDJldAE+moPYJJqpvJFetI6nS+jLA",
-	"Ep+lBgjKBMT7AtSRJCEJmgQpHg16WiI5+8xxSmR4TsEwJIME47I7M1jSkG78oP6qnotYxCFZyI0ZMj8R",
-	"84x6181joi5ock/tztUkNdst9tlwSGLIm2neExkHnIgxgJyk9/T/V7W+gk3OdKUuH6MYQ0ed5ttv31RC",
-	"6TESukM8GhLVTQILdHT6p2jv88+e7n/XmDePP/1Eb/QXz0+/iJCx8hQfFsH6pl28loCaA5Qkzqvat+qQ",
-	"rzppiNbiCaqIWjlcg6Uzv7nFgdmgFLwj6po57SNXWVF80XjRTpKNedtLE2SLUOkxwzSWNAz0vbJYEqTM",
-	"y8MXUKdaLKzZ6trZPzv7Z2f/7Oyfnf2zs3/eW/tnnhzssozFiNADBbSH9+8X80AP74dor6oPy/qdj7mK",
-	"erhYSEYlBEMJSrgKSZ14ygXjG1MAjQazXQkw1hhTUxPTDLg9B2wMb8Vy05rS2cxqEZE5GtFe+CitnqRq",
-	"j+5GxVFjcCW0HFeAFdbAw8js4r9BJbn0J8FUqzR3pMYEXJJmWlCjydg7tYNWpZqulDHN3LcsNSuPCEBY",
-	"IoxGKaYxHKKYTanUQa+aHxX75Axp2SgBnKSEgsiDIJTEQB/eV6ebiBCFy6KImZJxE0bl+MacVDEEGhJE",
-	"flAzGLaOlyoL2M5Qsmq0iY3plCbgKRB7svyEjxodG5nrHGbNgZvPctNyF7G53RGbxUZucaSmzd45/eQD",
-	"ZGCDzmG2WjzVMBCsiJcXFX/muGJ2kZebibws9mAjZRiKr7+HRVLy2vC0tY67ryZKHUEdzi4dMfYsacyc",
-	"XQsk/RFfz5Jbo125ZN3KBJkwTy1fhVqIBw84XLBzaCqjpX7fHnbcnTQdupexc/gYNtUmt9NZ885Wd1S0",
-	"RyaTe09ILJVjSOj7hMsxUN1jBAvdipCzCRHGrdvxLKoitZcUYBLLJimgf99JgXdICugd3UmBjUgBTXsj",
-	"BTqju4bAFnR7SzGrASyBsOL5lNDEKcr6eJZXgD1iCawZ9LH55O1QRHWXcvvoluqiF2oJM4OccovdUsIu",
-	"q5jwIrUVq3VVNHNcC5MXcRQNiaVPSQqfOpEiO//GZs6bYg824t8ovv6u+jeakK9isJAbdqTCnGaMgrlU",
-	"tF7JnMUeIowmhE4laG82ThIOQtxdsRRwQdqC+gxzSaD5BuClHbNz/291wQZ1pb6tNYlSosmb8+FKShHl",
-	"bN7q4X9pg/J2p99mTj9N/42cfPrL77FXH+XxqL38+QYv3Q6iNqPqeyBXDr/bbj/l9NzCzq8e/lmay34B",
-	"NjuwMedBg+dIz0a/+dQMveV8tzs92ltuqoc25KhrPUDe1UI8U5EBTbp3SqvDrg3WNjmm6diwQ7YxMM7O",
-	"/db3/G6LjMtYSuIZsruFCEVDxmNY9WVuvvVKs5/666Wtmjt2crlDtbSCzTcjm12QvafF0lSEvJBsgsps",
-	"w65V0gqQdZLUBzhhmWxoZaR+3oFy48qSsw07WG7GaFJbgDA6m5JU7hPaF5oVJFXAWS3378ehviM9crOI",
-	"a1DcAaj9Zn5T/VtqBem7gOdWep1KTs2777HhMCU0gIEAkxc9VRubrDSw+u3voVrf8e10Ejnb7Svet7y+",
-	"KOVet7FMjza8PZuj7LrwLr0Lb7EDh2VWp+mvEjM6JKOp2bnC/DS/lbHFd+wzhfJwuzr4+tizmx+z5M0e",
-	"zsxdZ/h3zQm5iF6w80d64OPC0qZ7FzhsyPbOsbe6cFDnM1uSkX05Bg7+UgFKttJEIEYR4Hicc1mM09R0",
-	"0bJOhsNKATfVfBMMq+q3QBIhTGfojLNzoEbA98vMLgPkOmmS/eLkbpka4MYPbWmukFvRaqXeZX+slYdb",
-	"DvLyVOFz+hhiksDKWWd3QHcGwHG+Z2s+pDsFWb6jp3OiUYDCIA6f1HUAtUNSSD6NZSMqj5TZwCfHztgd",
-	"MDcETGcTNqQ+v8/IjA0SkC4HBglKsMQoqeCim0I9j6g2pHb2wBT7s3PAbMQBUy3JaX0nheqzGqdIpjYm",
-	"yBvqxxVu2XNyARSE2KJNM1MS6PWPbdnVHw8Ofzxg5z8eXKO8RZRk03isMmrLaper2j3FQuLAJFWFj2Gd",
-	"NzbTSB+s5nBxwbe+A+UEdMuY7eEes1EqHNjFvq2hTgSiIFWfc1V0lzEpUEYoVQUw1XJspUVdlVdX6IuU",
-	"E7Z6ycO4m1Vn3LMVB2ti6rQSKVBK6PlSE2pcxuzGkce2OP+KmPJUX3kVH1kzc5olntjXbxGTqhdhDk2c",
-	"VZb9X6l4M1zU7jQypH6R6yNbp7psLasU8uztf/7Z21/8h2/++a/f/Pw3ile++Zvfffvrf3zz89+shzMO",
-	"JJmAvtcOschn+YBbyh6des7li3hCJZ917Tp3C9nGHklm10X98rEma5bOQUKAFAevVVhPWKQ80qM6cYuN",
-	"KVomr9g+M6K5z4ztR/MVvsBm07enLU1rvLNRdsxsbT3ZWbp0Xviat/HBD/mmeIBM8AgOMmOe9WlTtDWm",
-	"FPrhie0fowSAEbp3BLpwqlygz0+eo70Xn3/y+MnJvYyOlq6vdlUxVP6vOaY3d4JotI/lJH13cF7Za50d",
-	"bmwaQz+098MTJDEfgVzuxl9f/8sA",
+	"7H1tjxzJedhfKUwMcAn3ckmdGOvWMAxyl5So4/Go3Tv7lBMT1HY/M1O3PVV9VTW7OyYWkBEE0gcn+mBA",
+	"gYEosgM5AYJE9ocAEiQjPyYweed/EdRLd1f3VPXL7LzskPNF4t5U18vzVs/z1PPyehCzScYoUCkGh68H",
+	"HETGqAD9x0vOzlKYqH/GjEqgUv0TZ1lKYiwJoweZGfGHXwpG1W8iHsMEq3/9AYfh4HDwrw7K+Q/Mr+Ig",
+	"n/f6+joaJCBiTjI13eBwwGE4FZAcIkzRydMj9OG3H/4RsqughMXTCVCJKJ4QOkJyDIhPU0CYJmhIIE0G",
+	"aka7jNrFo/icsssUkhFM8u0nCVGL4fQlZxlwSdRhhzgVEA0y5z+9HsBVPMZ0BB+LTP0pZxkMDgdCckJH",
+	"g+tokGIh2856pGdQozmMiJBcA+7FdHIG3DupkFhOhfenC+CCMOr8RqiEEXB9bA5fTQmHZHD4hW+tqHKc",
+	"Yh17inLyV1E+OTv7EmKpFq6B8QS+moLoC00cy+rm84PV9m7HddjHn3MiJdCe+4jHmNATGAIHGkMr/thk",
+	"QmQ5XG82Zjxp+7BOevMo0rNE9f34z63OtmSwq+1g0QMjxQeBLTLec2sk8W5rEmA3zlJo3+xEUzdJ/LtM",
+	"WCZfcjYkKSwGTooncCNg6gmaQTnisIi4MtwtfOIhGuSy85iM7KHnTgA0Uf9qoesnZtR1NBiStMP4p2bU",
+	"dTQYcUwlwBGHhMgjlvjhqEcx3jLqnNBkCTKZhuWwEaGgsdZ1OhGzzL9fQUYUkk9oX5EvgU+e0CT426nE",
+	"XN7wsqD5BaGB6sOAD3dzJJUf391YeQAHBM7dk5NsBdzdrqScSSz0+7FKB24I43JRnNTA3gt8jSB4RrOp",
+	"XD4E1sKvDRy4IDctCT3r5opGDN9uTSff5c10nNKs6Kvh5Os3aNXWaKGyhU71uCBpGXH1gkn/xwo2KcE0",
+	"hmPASUpo27AnVxJoAi6tnjGWAqZ6HGdCnMCoKsWdAQmW+CVnFyQBbhQqCZPAPWL+A+YczwbG6iIj2sD8",
+	"Pe9RJkkMT2gi+jI5y4B+oomAMBrQXTIOKZkQivmsEbAZZ8k0bhJpdsSLkBJnf/90loWUvAQuIGUZJE85",
+	"m/SDeUcDkINgUx7Ds0T0nf+CwKUIc094jpINRQwUc8JCisooIJElZNXtNhHOqYTMd4KpAPGC0ZfTs5TE",
+	"x1hiP90voNr4+L9KDlXkO4CoYqTOdb5NV1l3nmpq7JfD1ZU+c4yRg7ibclTK0kV0g67CcqMCqkGmbJjL",
+	"F2TfRs7rxBnbSPwt5Hu7FZ9ynzdTfaTE8bhQoxb087RqQbUd1j/w7myaEPmIikvo69s5S1l8HrjPlRpF",
+	"IQ2oWBCfZ4wY70fVOYzTSzwTiE7T9FA7f0dYwiWeoXOATCAiBSo/FwMlI9IUn6UwOJR8Cmp2Rodk9Lhh",
+	"b5DiTIDfehgSLuRjzs6BtpGGHaU+shJkfilCL3BKEv+PFK7k0+Cn7NwvcCXzj5ccU4GbdKzgVmpUk+PO",
+	"HkwvGeXYrgG4tm6+SHnyEtwVxOvzOSDwU6YcM07+QnPfMRFxysSU9/UDYHeWBp3Mef6Y+23M0gR4w08t",
+	"tygRYkro6BgyzOUktErTs4CCZY1War9+RiVJO4gEDziKA3qOUwLG3UVlTd/5itP0QOxL3NvJc8bY+QTz",
+	"cz/U83u5k8Iaora5a7wGUDN5VG7Fd+JSovSVr35W7uqJNlM0uqIfT2mS9mYqj+iOOSRAJcGp0K91sRo+",
+	"VJcnCCPLJZmA+gfhyFAHIgIlwMkFJGjIONpT74EffPDBh3cHkdc0JzQOaqpNN44WWd1p4agUcT41LuaA",
+	"ZeACyX1D8/BREDCuIFSCCjHuAirSYJBjJgApp5QYRANG4ZPh4PCLli0XUw6uo5ah5XqD61fmVYBxoRWF",
+	"lywl8cx/NTI+wTIo34B/BLM2wD6jcTrVNk2jg5/QczEPwHYCS9U/JbJ2E2JDBBfAZ8hoalXSM3QnkLrj",
+	"IgQ4HiMsDJmWNxqSYyyRMsfQJWcSEJGDqBsNVY5ap6DGR4kueqkze43lLZoKp2ZhIpTXeslIPtxHjmJr",
+	"+aYkeZ8EOcIp0AT3VR/HLCUJnvU1obSl4h16yfh5/wlngHkHpUgPK5aPyt076zYB51ZbOQUGb2LiuGJl",
+	"IWeEGn3aZCF7dJeeyHZERtB10BPm1dHmBsjdDkCnE/0OhCXWYQL8njXCHWDdu3jgwNN9q5XAM05E2/NM",
+	"OTB4pkJAP0tuoKBmHJ5cESHtk/C8bXJzr0zpPj3Gsn3QKnys6o7GcspbUX9aDFTemyzBEo5mcZcAhpxE",
+	"5gmy7rPxRvlUHTk19AcIp7rDyMtzc7TvwUiAC+tOJJdU/PaBS5It4uSY42G7r6TmSHDVAyQZyl+fq24F",
+	"AVIgi44IVY8fIWePWuMoSWMnwnYi7L0WYX75EZAN81IuIKPmZJlPclRlS5OP2yO9vAK1KrtcOLRIppNC",
+	"vVrNY3YLgdxcmiQgJJ9qW6fx3dU1azvblj0EQBt393yrxgYVJw6y275+4ftmKQ/bzQJnkSC0xQVD2MVo",
+	"fjoJOZYWepItqCbI8AsqEzmpOHFmc4+pfcPN5tj6dpts9d0uy3ar80yfo1ctwB5y4tYDrXKH+UE4d4Se",
+	"cb0h56W88srE4KONHh/YYf8wyobYcpzHgzfHyKtBTS7raCBJQNnqdnQ9ys6S7ypqyjEwgLjhY2xcQLNT",
+	"4JwrvLv57u0Cjc77I4P1U9nf6XLW85GziUQTckFEiExGQEEQvWbuQh6czbQyNjd2DGQ0lqG31ASuIHkk",
+	"KzMlWMK+Rb1Xa9Be/E8thXX5LMhYdnN+PEB83hMBCUhM/PAMZiD4H4X96Qf6gdUu4t1zTYou8Dg1p5p2",
+	"jABYSKRFlTUDJ7JRlyc6Tm4xxk4gDhOz4UUR+E0t2iUuoxgZlav5D1S+Qy34dtjKci2I9D0oFnaT/iu0",
+	"c0GEBBrPbiJeg3G4jUiaYBmPQRzrIKRGM78h+CyM6RpIqlPVV2/F8LR3ElA40N7PiUGlv3YQ+2BUaNSB",
+	"HZcPjQuavQ1A7xys0eEyCtqazd6t8pUx5NXqFPJhBjV7s4L+oeX4upqTK/r7h5YXhFL6v5vCUaxLxxOS",
+	"kudb9ApIKUFeoxH3abROpB381AW9rMwZ1Nn54sYAdI9M6uN5WLKfZqEc6XZPxeKEelM3R9U54SHdOr4b",
+	"iLgQxBZJ3bwYNXLcbFDVHHMsJZqqPuvtdtTMgeAGfprj0l27mFoFKqxbZS+F7uDa5mrjfXt6MuIgxCIW",
+	"kI4H7ef3bNK+O76pZIw3631imsouOrz/IUF9XFsmKk7aAr/NMquLyKXwqTPhrWbRysFvwJ1mnsUYs5m0",
+	"l0azPvL0HqUoFNDjDCkbiROQmFBouGApSBUx9bzT4KAZLoFqKTjt8lgZuCufkrT/IZOmZ7IhSYOZpWlV",
+	"23efgDodIp/bzuQ70PeIkIzPluh8bnTIJf3ywK3a0l0g/Zn5oFUYzbnoiuBHnYBQrNsAsmcSJj3BVsqW",
+	"+Thf85sJKCWiElFaxJEu2/Ft9+M/pHyex9T2idAsyckXB8GG7VvMp/Dtqoxh3ZBvKxqcw6wP/PUPyg0d",
+	"TLCZKnzOOVZg5ndilvP54ZPA1WlhB/Xn6B56uvuO0JHd/Pz0TIgprCq9bTFTOFCUw2OMBQ+Ux7b3wQGb",
+	"ZJxNiMifLObP0uy+KcoGdNONz5dkk7NLCjxUDi3TSaAfBbhmsVCGLMUxJI9n2+oGOLfGfgkbB4gVLHex",
+	"9ftGLRTkuVCFmJZguUZsL88d6EKuC7ga4bBZG6rYxnIsqGK6W20/OYe+gfX0/SknIiHxIuVhjBdZzkJy",
+	"qzE5rMzm6iayWh8YnCqMPeOzgg+/YpoBvyCCBURzUCO2j8E1h3cFYLUNNyf7uFi61URZIaeb0KXSnJf2",
+	"QtfkmApeZOanfzPuUzLRXCnQ91K9oUVSzzlzrjV9OucsflBfAAXRV93t+sDZkJL8nOEkz4Ja8MHayYLr",
+	"lmvVIxQo/6YxGOhjRuV4qQ/KEzVj96fm2q7N12UionfTedjtIupLlmKpbEDvDr+aAp8FRXQDt00pGRJI",
+	"Ap/WVZd8C+6C1TkacfYiEKm8LigoMdjn7lsGcIpVfQApQngXiNrpdRI3gqTpi2JDx/kHedg8m0HyPOjU",
+	"cyLrdRgPn/TZXes7jfU1dp9xLS+z08kEBxxGEvMRyIafPmrxG/Z5kXVmzP8YzAG13K9zURmodjK95imj",
+	"L8l2y71gUxmzxpLEHe6+fJLyk8YjLSKOO9BsE1mtgHaWRB6NkLrVSnCxyxtpwC8xl73dX81xJx1sKCJX",
+	"KN6CAbb0jOF+V2KjAn7jMv+xGzySFxZnqcemKzNhijN0EmMau4vw+01RHERCtyrwXSETPPNmPUWGqZbi",
+	"JdJT3Wo5ZA97ExlUNipZToy9aSbiv1O1/Rfwpgceaz3s7hZnIzLwlfQnEtcgpX/Np2msrfUyj0ZetFxa",
+	"x0T2m6aYl/mA25+n3dX/0FTMwZu/7AApVLHBk+I8l7pWzZ/sQzwbFpFztLwccWmag/SVlETiIs938eLL",
+	"pqPGYxgyDp+JgO1oBuVGwZ8zfq7+tKWN5qVLykYneUCMdgIFxk3wVZGP9inwScvY8g21bXDwJi9jfTpt",
+	"kGWgiBgfpVjYBlXdfecKD1iV78c0IYkqNaArlofB5tQcN/lCrYA2D1Vm3hdYTjlOw4MFSRX/Pcoyzi5w",
+	"2jq5mJ49JzFQQejoKeNnJEkgkL0Suk78iWD5rRFAfxjXLSBqPGIYWM2YaiL+ee7x0n4T2YXAPE97kcPx",
+	"DVJkoaD/pueofoZMVsqyFkmqh/UzPYpHpHyV8mu7z1bA3G6ttILCm2inJgrhJpGfXbSHoBf5xAYNLLaB",
+	"brVGFkvuN6Wb5ijLmctX68R/xoxxuURG0zHZfUKkwF8N1BYw7RDMaI7cVv2yqeBIoCZ0RigNtRgx6l6e",
+	"SFkNVbxU1S1VvGJehLUsy4oFYkNTK8swgsjLY57pgrF3BDIVoZFKclE/TFpTqcMVKe0BbNKyxYyfCtae",
+	"2Fs7RGM65wlcsHP4CBZNem2NGVuGsGASy8X3eA6zzvEgxqvUY9smUrJh86eAeTxeqFz9wmHOvWwWs8Hv",
+	"2fjeengHXMk+wRtFOLNZOgwQtd7SikubWJCke5mFBAeztGESkkuNNSOSqX/CviHn4Zj7osZwEzKLuGlr",
+	"m/inanqfYRfAq4dxPsxwgY4+zUesalN7v+2GqsbQD5n2iv2oRvS3RUk6AfmFp7qggRIWpbmSGu1Aw70g",
+	"pRKizuoOIErqjYri5zbw2mDcz0PyiY2AWjB7Jw+g6o3LbmKxnL5FON6s8Wl/Y6LrAUoDomn7blZ6H/01",
+	"HfmlQjAiOg/Ub9m1mjgq4nvNR6GNQ3IcrPyOW+u+r6XMu27J1bv6U48ST40KFgyHEEtyAX2ToxaruGKa",
+	"aa0ixk3P6xy2LDlVzccpD+ylGfO2vHRNJlbxX306HUypV1UZpni0hGmaFKtJ4QnstIYT3uZZSLIE+4MH",
+	"plnMJvYd4aYqXLumZvZR4CEHpLON4uA+slCFqlJC4QmVvfP4Gkq1nc0WjCxZc/zoXCk3w2CFwnDmD8ao",
+	"2NaLdDKZZyM8Fa0XoY4Mboku71LKRf9+GgZqoat2It98V716TiwYe+zooqsjivkgYhp2E2lSmJ2AyBgV",
+	"sBxiaK919u5RywSECHUCXSUleZJpg1qT9UxF6HIMFBGp/Fa6ZwsgU8xpAbWqqFPSu5Loq1vFBDfJq/UQ",
+	"OAcsWTAtMIEUZMjQH05p+GJyJYjsUaRxsRTdQHes/Iu6BlfsvAKAeYArxEM85UTOThV95G51YlPnatYA",
+	"RY9ePkPnMEN7SXr+7/7fj//7XdNpIEFnM7c7wR2B8qeyQTTQpKdhC5hr2rbbGEuZDa6vdYnMIZtf0MaW",
+	"z3QLA8okzuttWS7RPafMa91+giVGeVEuSOz6hNF76IRNJZjOS5ylIJBSHXT7pHy/BzhO783wJI2QjaHR",
+	"o7HWcZFlHfOFOuV3GVInUI7mYgY76N6I3UNPbO+m4VTgVPukKVINwj789sM/QpmJB0J5Ni/ac54RDuyv",
+	"f/ilYPQuolgpXnpNPk1Bb0qH/9wr3A2HTgk455nrcPAg9/3gjAwOBx/cu3/vA+2usKrrgfofG5xaAEtR",
+	"5uAlttVbzVWkR3/r/v3B4euipZ4iUbiSB2M50feBOb1PGFxHHsFoAKs2+O3PPw8J+mL9gzyE6joaPOw1",
+	"3qFvJUmvo5K4v3h1/cqJ3dXbunC0MZQZKFzta5opsz3r0S25i8OEtExTS/TmwhtEA5xMCB28Uns5wBk5",
+	"uHhwUGRvi4PXRhheB5HxXZBlD3uFPo4nIIGrHb0eEAVRhdI8kvCwfKQoBYbkU4gacPSqFdkuiX5p78ly",
+	"vq4N+L20UPT0uiM2RRdBosAUYQf4Di0sQgJqAqegRh25LRRyUNZtzpjwUEqtOPSqiCWqS+kJPgfzwHbJ",
+	"iQQk8ND2rZF8Zh7iBJ6AvjeUADtjySwXrepH3bkWWYsO7WGJJkxI9OBb31G0wXGsDqD6Kur9jwGbhp/2",
+	"BM8SmGRM12vdN4nY5dYn+Oo50JEcDw4ffOs7kZ/utbh/zJLZ0kg+UKX7+vq6DufrdTBeHsng4b9YByBI",
+	"SNz3Uo2kgjMRz+MH1G3n7TLoFoa5HXxrWAWF2deypocl61zUxpVAkzBLPqHJjh83zo+PKmUHd2y4NjaU",
+	"wFUIngRl/nIdYbAQT1bYqI0h84cgP0c+JenuiuzLkjvWWDprvPnVT97+3U+7MkCVats4oKhw5rfu1K+m",
+	"d3YxpdhGy8Kc4ZaZmEGEa6TYEDRFp64cvCPyBtCFHXFDU6NCIiWEO9qb5QdbaXGWX26rzVmeQMUuEqnC",
+	"G2kiEGWXqzJDK0BrIZ5S6oQv2kdS4nic5/vsrtzNa8EaIRu3Sssv30eFWBNWquKVLWP0V4ZDjNXOtXHR",
+	"ZWjfxJ80+JJqDYl2bLsxZ1KgNdSOb9fIt29+9R/f/PrvOruQ6szThTWLrlNhpjQRAk6Dqh1Xbo4r57qE",
+	"7RhyjQz5z7/98Tc/+T9vf/w//uV//tU3//CXXTlznoPaWTOBC0hZ1qztnkrM5bEzcseZG/UsvdfMIRQx",
+	"oqRCjZ3YY46K27kDriTQPGQn8AiihiQ7jfK23F3VlN/dtbVGztTcYg9R8APiOUN0ewzxs1M7qzolEVrt",
+	"v5f18gk7dt0cu+7Mvg2x65uf/qKH2TfPM114sutTjfP57rFmE4815dHL5xonlWrVDzYHNs6V6oozLZbI",
+	"S6eCzU5y70yRjTHSm//wv77+1e962R8V2nXZwsmfEGH6zyvKHFVyVGscsFM5WlSOalWeTkrHg+U519wU",
+	"Fae6fBPf3B6Sz/sgIexm/By66RFIgFTPugK9+avfvfnFf/6Xv/6/X//Tz9/87DeavAQZUf3oe0nkWH8W",
+	"4zQFjhgf3REm4YIjU3DEw1Yhlun09N/INbdfy/AkN21hAIAnU2xFr/6VTPs2ujnA8TlllzrVxAQNhQjp",
+	"ORHyUX3wLSWnTrmGtcN40qu3jspyshF3EJ5HlUtsi9KXlwquo1C8SDlyDUJo53boSfKb8j9Ud/EeatCY",
+	"opwDi3p2HGIgmVRR1WlRHdnHsr7wET+ftUt/0D3CG2W+045crI1ztQBHGfA8Y0+vo9v2lAupn07JX0CF",
+	"sxIYYt19/OF9XUqWTKaTweG37qu/CDV/PYg8ubi+XO+8cHNOWplysbKp0LtCe/hMAJWHjqxQ//1uYLv5",
+	"ZINNKVL11v7beMHpI6A4p8ZlXWkVIg9eZ/p3M3R3h23qDjPw39DV5dDJe3htvfnJ79788pdv//a3b3/5",
+	"991T70qeab+PqG1At89rHehCfiEFWW/Xuh1/bog/qy0U18yfc76C95BL7UGMvqJbVtxR2mXJG6oqDUY5",
+	"q6G8LyLa+/pvfv/Nr//x69//9dv/+l/e/vLvv/mH//b13/5lhGyXRaR0grtd+b6BNdvFQOcXNAffuxe0",
+	"dVTUmHtEc/1aUendtG9ptnKJGgm2foomTuUmtdW9TbFvU4hlRaU5bI0rcfDa/stJdhFtt0u/LJeyBt/u",
+	"TpktP6m0x6XyYL0praZJ+bt5lRQVYwuuQXuJbkuJGE1nPe8Ef3aLj0fd8IhwTlqWpbMdb26ON8svN8Od",
+	"3d7i30n+xE7KWSW/t1vSmeacNiacJkQGVbFH6lfdTm99HDgCCoKIQ6S3VhZwM5ylq+ghjuVYMxy2BRix",
+	"zsOG+DxjRF/lPg+dVUHKvQBV7sIv8iWdYnvrCTNRB7Q1mbckyMrgxHKVwvUdYfmLDQ1unJJ7NaygvT9V",
+	"P/1JgeBioA5+r10zpfLXpuvFOAWaYN5wiTxnODmyw3Z3ycbuEhcNm4pTscu/d3dJyrDS9GaAueLZkhk6",
+	"3SUVBurKjwev1WrNsStrYErPTGpftycApoTrbX2waXIZYHRpuibuJ3gWIKwbmfr+KJiuxFjUWm5+Bj1y",
+	"xq3tgrgck3iMiCoHfKg7mwFHexiZXuPGHxe5RplbfwYZV9dd9aBsw8v2sL5Knh0HnyhnXvXHrKwA7vhC",
+	"SlnQegxFpGaOO8LdfKRlY33HasPqv5utBnZq2p/s3pQ3/aZcL1W+rQ/LjhhQZa8Lil96gF5dlrSIp6To",
+	"Ni0O8kLYpUckKK1sk2pIHlW/WZvk2jHbSuxBB5m1tuhbqhtUyBPtffdz9ODh3ZXqBk3s0YMZ7dNaRzZ8",
+	"mY/eMeA2M6BF4zvBenlKAyT5M7Hlv3+9Rv4r+KKF8yodDQM5ck7bxJ0LZ2MuHF/3yjUHgXx/yolISPy+",
+	"VgqBugPWbdjZLWfP5aUW1hwCJMFL8Kn6cW3MyCFL8Sx3GxPbExztqagENpXoORZy/8kFULkftoHV149t",
+	"Kx6Hm/Kb736Xm4+DmE4A4aHUbE6Ein5QBvrj558cfXTw6efPjqO8gbmCn8oAS8JsXtn3kpNgdccXvbt9",
+	"ITngyfZ0fglywCnwC+D7pwrkGmyiDECxUfd7FkU6YKUCX+V++NOCCP7k7kJRxi08MyZCMj47eK3Ae33w",
+	"+hxmYS/o98zgNXtA9aibT5O3UL9VmV8Wos+kIcKtz/rShO2EWmFvgmE/NS2nuhZK1r7JA7jKGA+/Ej/R",
+	"P+ddzdZ0GcTiAu1ZW0Y7Qa9ScRWS+abHm8/3GYsLBUb1bRdXJ0aqtbhCQoEC34K2//j8cl86ussgcjpV",
+	"x5WHEDkbOO0Xa57Z0pc1iFx2UT9VmzzrjnHmF8jTGnB83umkTggfFihveW580JWyGkI2mHRFI8EemMUU",
+	"FTu/I4p6HZGq6OEmiOiwVzFNZVQvzG7B79uQVcV77qjq1VagOYMRoZTQUaRoT6HMcKZG3h2B9HIhq9zg",
+	"t8cGyvkNIuwCUW7aqT2ImGWgd6P2B1c4zj3ugX181RcIglztJ2REJMpb6WuAHKJvP7x///591TTPRiVf",
+	"EKVTK13b3spEzhBRXTMDe3F685dbyrCUwNXof/vFg/0PX31xf//DV68fXv/BIOr6tpKodGytMKrNSIbO",
+	"2JQmhw49WwvNbeQZoVyuRFafSNCeDmawQviu6Y2iDYo9BW12SfVSITZIbADzvEDINzKIbAOkZFD0qezC",
+	"pmb7CZ5F6Ic//OEP9z/+eP/4GB2NCcXINpbsFApTaYPZBb4pXmRdyW66qgpDZhfAkykoPMFE9Y3kqnUk",
+	"VVpfBljis9QwgjIB8b4AdSVJSIImQYpHg56WSE4+c5QSGZpTbBiSQYJx2Z0YLGhIN3pQf1XvRSzikCzk",
+	"xgyZ34j5Rs1185ioC5rcU9i5mqQG3WKfDYckhryZ5j2RccCJGAPISXpP/39V6yvI5ExX6vIRijF01G2+",
+	"/fZNJZQeI6E7xKMhUd0ksEBHp3+G9j779On+d4x58/iTjzWiP39++nmEjJWn6LAI1jft4rUE1BSgJHFe",
+	"1b5Vh3zVSUO0Fk9QRdTK4RosnXnkFhdmg1Lwjqhr5raPXGVF0UXjQztJNuZtL02QLeJKjxmmeUmzgX5X",
+	"FktiKTN5+AHqVIuFNVtdO/tnZ//s7J+d/bOzf3b2z3tr/8yDg12WsRgReqAY7eH9+8U+0MP7Idir6sOy",
+	"/uZjnqIeLhaSUQnBUIISrkJSJ55ywfjGFECjwWxXAow1xtTWxDQDbu8BG8Nbsdy0pnQ2s1pEZK5GtBe+",
+	"Sqs3qcLR3ai4agxfCS3HFcMKa+BhZLD4x6gEl14STLVK80ZqTMAlaaYFNJqMvVM7aFWq6UoJ0+x9y1Kz",
+	"8ogAhCXCaJRiGsMhitmUSh30qulRkU9OkJaMEsBJSiiIPAhCSQz0wX11u4kIUbgsipgpGTdhVI5vTEkV",
+	"Q6AhQeT7NYNh62ipcoDtDCWrRpvYmE5pAp4CsSfLT/iowbGRuM5h1hy4+Sw3LXcRm9sdsVkgcosjNW32",
+	"zunH30KGbdA5zFbLTzUeCFbEy4uKP3NcMbvIy81EXhY42EgZhmL197BISl4bnrbWcffVRKlzUIe7S0eM",
+	"PUsaM2fXwpL+iK9nya3RrlywbmWCTJimlq9CLUSDBxwu2Dk0ldFSv28POe5umg7dy9g5fASbapPb6a55",
+	"Z6s7Ktgjk8m9JySWyjEk9HvC5Rio7jGChW5FyNmECOPW7XgXVTm1lxRgEssmKaB/30mBd0gKaIzupMBG",
+	"pICGvZECnbm7xoEt3O0txawGsATCiudTQhOnKOvjWV4B9oglsGamj82St0MR1V3K7adbqoteqCPMDOeU",
+	"KHZLCbukYsKLFCpW66poprgWIi/iKBoSS5+SFD5xIkV2/o3N3DcFDjbi3yhWf1f9G02cr2KwkBt2pMKc",
+	"ZoyCeVS0XsmcxB4ijCaETiVobzZOEg5C3F2xFHCZtIXrM8wlgeYXgJd2zM79v9UFG9ST+rbWJEqJBm9O",
+	"hyspRZSTeauH/6UNytvdfpu5/TT8N3Lz6ZXfY68+yuNRe/nzDb90u4jajKrvglw5+912+ymH5xZ2fvXQ",
+	"z9Jc9guQ2YGNOQ8aPEd6N3rmUzP0ltPd7vZob7mpPtqQo671AnlXC/FMRQY06d4prc52bWxtk2Oarg07",
+	"ZBsD4+zeb33P77bIuIylJJ4hiy1EKBoyHsOqH3Nz1CvNfuqvl7Zq6tjJ5Q7V0goy34xsdpnsPS2WpiLk",
+	"hWQTVGYbdq2SVjBZJ0l9gBOWyYZWRurnHVNuXFly0LBjy80YTQoFCKOzKUnlPqF9WbPCSRXmrJb79/Oh",
+	"fiM9crOIa6y4Y6D2l/lN9W+pFaTvwjy30utUUmrefY8NhymhAR4IEHnRU7WxyUoDqd/+Hqp1jG+nk8hB",
+	"t6943/L6opS4biOZHm14ezZH2XXhXXoX3gIDh2VWp+mvEjM6JKOpwVxhfprfytjiO/abQnm4XR18feTZ",
+	"zY9Z0mYPZ+auM/y75oRcRC/Y+SM97OOypU33LviwIds7573VhYM6y2xJRvblGDj4SwUo2UoTgRhFgONx",
+	"TmUxTlPTRcs6GQ4rBdxU800wpKpngSRCmM7QGWfnQI2A75eZXQbIddIk+8XJ3TI1wI0f2tJcIbei1Uq9",
+	"y/5YKw+1HOTlqcL39DHEJIGVk87ugu7MAMc5ztZ8SXcKsnxHb+dEcwEKM3H4pq4zUDtLCsmnsWzkyiNl",
+	"NvDJsTN2x5gbYkwHCRtSn99nzowNJyBdDgwSlGCJUVLhi24K9TxHtXFqZw9MgZ+dA2YjDphqSU7rOylU",
+	"n9U4RTKFmCBtqB9XiLLn5AIoCLFFSDNbEuj1j2zZ1R8NDn80YOc/GlyjvEWUZNN4rDJqy2qXq8KeIiFx",
+	"YJKqwtewzhubaU4frOZycZlvfRfKCeiWMdtDPQZRKhzY5X1bQ50IREGqPueq6C5jUqCMUKoKYKrj2EqL",
+	"uiqvrtAXKSds9ZGHcTerzrhnKw7WxNRpJVKglNDzpSbUuITZjSKPbXH+FRHlqX7yKhZZM3GaI57Y6beI",
+	"SNVEmEMTZZVl/1cq3gwVtTuNDKhf5PrI1qkuW0sqhTx7+59++vYX//7rf/r5m5/9RtHK13/z+29+/Y9v",
+	"fvab9VDGgSQT0O/aIRL5NB9wS8mjU8+5/BBPqOSzrl3nbiHZ2CvJYF3UHx9rsmbpFCQESHHwWoX1hEXK",
+	"Iz2qE7XYmKJl0ortMyOa+8zYfjRf4gtskL49bWla452NsmN2a+vJztKl00LMqGAN0e9H9vduCBvLSfru",
+	"oKAAnriDLJzQ3j//9n+//flP7h6iBIvxGcM8iWzroKio35vrBoSjXCxrDGqdN3L8OPqpqSgUbPo/ij/W",
+	"yql2j1CARCBc7uSO0LXW89qwqgnFUguaaZr4irfJhh/wTckFMsEjOMiMyd6nddXWmNfoBye2p5C6FMxF",
+	"fEegC6fyCfrs5Dnae/HZx4+fnNzL6GjpNkxXtVPlhBvVbXNaxTsoeCq41hUDjJ1r4If2fnCCJOYjkMtF",
+	"/PX1/x8A",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,364 @@
+package integration
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/jackc/pgx/v5"
+
+	"dataledger/chaincode/domain"
+	"dataledger/gateway"
+	"dataledger/index"
+	"dataledger/network"
+	"dataledger/proof"
+)
+
+// freshIndexDB is a database of the test's own on the machine's
+// PostgreSQL, dropped after it.
+func freshIndexDB(t *testing.T) string {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	dsn := "postgres://postgres@127.0.0.1:5432/dl_it_" + hex.EncodeToString(b) + "?sslmode=disable"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = index.DropDatabase(ctx, dsn)
+	})
+	return dsn
+}
+
+// TestSupervisionIndexFollowsTheNetwork runs the demo's whole product
+// story, then the index process (killed mid-catch-up and started again)
+// over every channel of the province's regulator; every record it holds
+// is what the chaincode itself reads, every record the chaincode lists is
+// in it, each history is the chaincode's, and a regulator's search over
+// HTTP links to a proof bundle that verifies against the chain.
+func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
+	ctx := context.Background()
+	dsn := freshIndexDB(t)
+	if out, err := cliOutput("network", "demo"); err != nil {
+		t.Fatalf("the demo: %v\n%s", err, out)
+	}
+	reg, err := net.Connect("ProvinceMSP", "regulator", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reg.Close()
+	channels := net.D.ChannelsOf(net.D.Org("ProvinceMSP"))
+	heights := map[string]uint64{}
+	var total uint64
+	for _, ch := range channels {
+		h, err := reg.Height(ch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heights[ch], total = h, total+h
+	}
+
+	// The index process, one block per database transaction so that it
+	// is caught mid-way, killed outright, then started again.
+	start := func() {
+		t.Helper()
+		if err := cli("index", "start", "--db", dsn, "--max-batch", "1", "--admin-listen", "127.0.0.1:9191"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() { _ = cli("index", "stop") })
+	start()
+	db, err := index.Open(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	indexed := func() uint64 {
+		st, err := db.Channels(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		for _, s := range st {
+			if s.Broken != nil {
+				t.Fatalf("channel %s broken at %d: %s", s.Channel, s.Broken.Block, s.Broken.Reason)
+			}
+			n += min(s.Height, heights[s.Channel])
+		}
+		return n
+	}
+	pidRaw, err := os.ReadFile(net.L.PIDFile("index"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(pidRaw)))
+	var at uint64
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(2 * time.Millisecond) {
+		if at = indexed(); at > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if at == 0 || at >= total {
+		t.Errorf("the index was killed at %d of %d blocks: not mid-catch-up", at, total)
+	}
+	t.Logf("index killed at %d of %d blocks", at, total)
+	for range 100 { // until the kernel has reaped it
+		if syscall.Kill(pid, 0) != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	began := time.Now()
+	start()
+	for deadline := time.Now().Add(120 * time.Second); indexed() < total; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the index reached %d of %d blocks", indexed(), total)
+		}
+	}
+	t.Logf("resumed and caught up with %d blocks on %d channels in %s", total, len(channels), time.Since(began).Round(time.Millisecond))
+
+	// No duplicate, no gap: each channel's blocks are 0..height-1, once.
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	for _, ch := range channels {
+		var n, lo, hi int64
+		if err := conn.QueryRow(ctx, `SELECT count(*), min(number), max(number) FROM blocks WHERE channel = $1`, ch).Scan(&n, &lo, &hi); err != nil {
+			t.Fatal(err)
+		}
+		if lo != 0 || n != hi+1 || uint64(n) < heights[ch] {
+			t.Errorf("channel %s: %d blocks from %d to %d, the peer had %d", ch, n, lo, hi, heights[ch])
+		}
+	}
+
+	// Every record the index holds is what the chaincode reads now.
+	reads := map[string]func(id string) network.Call{
+		"party":       func(id string) network.Call { return network.Tx.GetParty(id).Call },
+		"issuerKey":   func(id string) network.Call { return network.Tx.GetIssuerKey(id).Call },
+		"agreement":   func(id string) network.Call { return network.Tx.GetAgreement(id).Call },
+		"credential":  func(id string) network.Call { return network.Tx.GetCredential(id).Call },
+		"application": func(id string) network.Call { return network.Tx.GetApplication(id).Call },
+		"certificate": func(id string) network.Call { return network.Tx.GetCertificate(id).Call },
+		"objection":   func(id string) network.Call { return network.Tx.GetObjection(id).Call },
+	}
+	compared := map[string]int{}
+	for _, ch := range channels {
+		for kind, read := range reads {
+			q := index.Query{Channel: ch, Kind: kind, Limit: 500}
+			for {
+				p, err := db.Search(ctx, q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, h := range p.Items {
+					c := read(h.ID)
+					raw, err := reg.Evaluate(ch, c.Fn, c.Args...)
+					if err != nil {
+						t.Fatalf("%s %s on %s: %s", kind, h.ID, ch, network.ErrorText(err))
+					}
+					if !sameJSON(raw, h.Record) {
+						t.Errorf("%s %s on %s:\nindex     %.400s\nchaincode %.400s", kind, h.ID, ch, h.Record, raw)
+					}
+					compared[kind]++
+				}
+				if q.Cursor = p.Next; q.Cursor == "" {
+					break
+				}
+			}
+		}
+		// And every party the chaincode lists is in the index.
+		var listed []string
+		for bookmark := ""; ; {
+			page, err := network.Tx.ListParties(200, bookmark).Evaluate(reg, ch)
+			if err != nil {
+				t.Fatal(network.ErrorText(err))
+			}
+			for _, p := range page.Items {
+				listed = append(listed, p.CreditCode)
+			}
+			if bookmark = page.Bookmark; bookmark == "" || len(page.Items) == 0 {
+				break
+			}
+		}
+		p, err := db.Search(ctx, index.Query{Channel: ch, Kind: "party", Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Items) != len(listed) {
+			t.Errorf("channel %s: the chaincode lists %d parties, the index holds %d", ch, len(listed), len(p.Items))
+		}
+	}
+	for _, k := range []string{"party", "agreement", "credential", "application", "certificate", "objection"} {
+		if compared[k] == 0 {
+			t.Errorf("no %s compared (%v)", k, compared)
+		}
+	}
+	t.Logf("records compared with the chaincode's reads: %v", compared)
+
+	// The regulator's search over HTTP: the demo's enterprise, its
+	// certificate's history as the chaincode keeps it, and its proof.
+	cfg := gateway.DefaultConfig()
+	cfg.Index = db
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
+	srv, _ := startGateway(t, &cfg, ks)
+	status, body, err := httpDo("GET", srv.URL+"/api/v1/channels/nanning/index/records?kind=certificate&party="+url.QueryEscape("广西数智")+"&limit=1", key, nil)
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("search: %d %s %v", status, body, err)
+	}
+	var page gateway.SearchAnswer
+	if err := json.Unmarshal(body, &page); err != nil || len(page.Items) != 1 {
+		t.Fatalf("search: %s", body)
+	}
+	hit := page.Items[0]
+	if page.Height < heights["nanning"] || hit.Links.Proof == "" {
+		t.Fatalf("hit %+v at %d", hit.Links, page.Height)
+	}
+	chainHistory, err := network.Tx.History(domain.TypeCertificate, hit.ID).Evaluate(reg, "nanning")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	status, body, _ = httpDo("GET", srv.URL+hit.Links.History, key, nil)
+	var h index.History
+	if err := json.Unmarshal(body, &h); err != nil || status != 200 || len(h.Versions) != len(chainHistory) {
+		t.Fatalf("history over HTTP: %d versions, the chaincode's %d (%d %.300s)", len(h.Versions), len(chainHistory), status, body)
+	}
+	for i, v := range h.Versions {
+		if v.TxID != chainHistory[i].TxID {
+			t.Errorf("version %d: index tx %s, chaincode tx %s", i, v.TxID, chainHistory[i].TxID)
+		}
+	}
+	status, body, _ = httpDo("GET", srv.URL+hit.Links.Proof, key, nil)
+	if status != 200 {
+		t.Fatalf("proof: %d %.300s", status, body)
+	}
+	b, err := proof.ParseBundle(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rootsPEM, err := net.RootCertsPEM()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pinned, _ := proof.ParseCertificates(rootsPEM)
+	if r := proof.Verify(b, pinned); !r.OK || b.Record.TxID != hit.TxID {
+		t.Fatalf("the hit's proof: ok=%v, bundle tx %s, hit tx %s", r.OK, b.Record.TxID, hit.TxID)
+	}
+
+	consoleInChromium(t, srv.URL, key, ks)
+
+	// The index process reports where it stands.
+	out, err := cliOutput("index", "status", "--db", dsn)
+	if err != nil || !strings.Contains(out, "nanning") || strings.Contains(out, "BROKEN") {
+		t.Fatalf("index status: %v\n%s", err, out)
+	}
+}
+
+func sameJSON(a, b []byte) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
+}
+
+// consoleInChromium logs in to the regulators' console with a regulator's
+// key, reads the dashboard, searches the demo's enterprise by part of its
+// name, opens its certificate's timeline and reads the audit status;
+// an enterprise's key gets nothing. Screenshots go to
+// integration/artifacts/.
+func consoleInChromium(t *testing.T, url, key string, ks *gateway.KeyStore) {
+	t.Helper()
+	enterpriseKey, _, _ := ks.Create("CityAMSP", gateway.RoleEnterprise)
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath("/usr/bin/chromium"), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(alloc)
+	defer cancel()
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	defer cancelT()
+	step := func(what string, a chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, a); err != nil {
+			t.Fatalf("chromium: %s: %v", what, err)
+		}
+	}
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("chromium: text of %s: %v", sel, err)
+		}
+		return v
+	}
+	dir := filepath.Join(root, "integration", "artifacts")
+	_ = os.MkdirAll(dir, 0o755)
+	shot := func(name string) {
+		t.Helper()
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	step("an enterprise's key", chromedp.Steps(chromedp.Navigate(url+"/console"), chromedp.WaitVisible("#apikey"),
+		chromedp.SendKeys("#apikey", enterpriseKey), chromedp.Submit("#login"), chromedp.WaitVisible("#login-error"), chromedp.Sleep(500*time.Millisecond)))
+	if refused := text("#login-error"); !strings.Contains(refused, "无监管权限") {
+		t.Fatalf("an enterprise's key on the console: %q", refused)
+	}
+	step("log in as the regulator", chromedp.Steps(chromedp.Navigate(url+"/console"), chromedp.WaitVisible("#apikey"),
+		chromedp.SendKeys("#apikey", key), chromedp.Submit("#login"), chromedp.WaitVisible("#cards .card"), chromedp.WaitVisible("#chart svg")))
+	step("pick nanning", chromedp.Steps(chromedp.SetValue("#channel", "nanning"), chromedp.Evaluate[chromedp.Void](`document.getElementById("channel").dispatchEvent(new Event("change"))`),
+		chromedp.Sleep(800*time.Millisecond)))
+	cards, height := text("#cards"), text("#height")
+	if !strings.Contains(cards, "登记证书") || !strings.Contains(height, "截至区块高度") {
+		t.Fatalf("dashboard: %q %q", cards, height)
+	}
+	shot("console-dashboard.png")
+	step("search the enterprise by part of its name", chromedp.Steps(chromedp.Click(`button[data-view="search"]`), chromedp.WaitVisible("#query"),
+		chromedp.SendKeys(`#query input[name="party"]`, "数智"), chromedp.Click("#run"), chromedp.WaitVisible("#results tbody tr")))
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#results tbody tr").length`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if results := text("#results"); rows < 7 || !strings.Contains(results, "登记证书") || !strings.Contains(results, "91450100MA5L0000AW") {
+		t.Fatalf("%d rows: %q", rows, results)
+	}
+	shot("console-search.png")
+	step("open a certificate", chromedp.Steps(chromedp.Evaluate[chromedp.Void](`Array.from(document.querySelectorAll("#results tbody tr")).find(r => r.cells[0].textContent === "登记证书").querySelector("a").click()`),
+		chromedp.WaitVisible("#timeline li")))
+	if tl := text("#timeline"); !strings.Contains(tl, "区块") || !strings.Contains(tl, "CityAMSP") {
+		t.Fatalf("timeline: %q", tl)
+	}
+	shot("console-record.png")
+	step("the audit status", chromedp.Steps(chromedp.Click(`button[data-view="audit"]`), chromedp.WaitVisible("#channels tbody tr")))
+	if audit := text("#channels"); strings.Count(audit, "每个区块均已通过核验") < 3 {
+		t.Fatalf("audit status: %q", audit)
+	}
+	shot("console-audit.png")
+}
