@@ -27,6 +27,7 @@ type Report struct {
 	Scale     []ScaleRow
 	History   []HistoryRow
 	Crypto    []CryptoRow
+	Index     []IndexRow
 }
 
 // Target is a ratio measured in the run against its goal: the median of
@@ -147,6 +148,9 @@ func (r *Report) Targets() []Target {
 		out = ratioTarget(out, fmt.Sprintf("cached verification ÷ bare handler, %d connections", c), r.verifyRate(PathCached, c), r.verifyRate(PathBare, c), 0.5)
 		out = ratioTarget(out, fmt.Sprintf("uncached verification ÷ raw Evaluate, %d connections", c), r.verifyRate(PathUncached, c), r.verifyRate(PathEvaluate, c), 0.8)
 	}
+	for _, x := range r.Index {
+		out = append(out, Target{Name: fmt.Sprintf("index catch-up ÷ block stream, blocks/s (%s, %d blocks)", x.Channel, x.Blocks), Ratio: x.IndexPerSec / x.StreamPerSec, Goal: 0.5, Higher: true, Min: x.IndexPerSec / x.StreamPerSec, Max: x.IndexPerSec / x.StreamPerSec})
+	}
 	if n := len(r.Scale); n > 0 {
 		last := r.Scale[n-1]
 		out = append(out, Target{Name: fmt.Sprintf("disclosure page %d ÷ page 1 (p50, %d records)", last.DeepPageNo, last.Records), Ratio: float64(last.DeepPage.P50) / float64(last.Page1.P50), Goal: 1.5})
@@ -230,6 +234,16 @@ func (r *Report) Markdown(chart string) string {
 			fmt.Fprintf(&b, "| %d | %s | %s | %d |\n", h.Versions, ms(h.Latency.P50), ms(h.Latency.P99), h.Bytes)
 		}
 		b.WriteString("\n")
+	}
+	if len(r.Index) > 0 {
+		b.WriteString("### 3c. Supervision index (PostgreSQL): catch-up from genesis against the block stream alone, searches, export\n\n")
+		b.WriteString("| channel | blocks | record versions | stream blocks/s (records/s) | index blocks/s (records/s) | ratio |\n|---|---|---|---|---|---|\n")
+		for _, x := range r.Index {
+			fmt.Fprintf(&b, "| %s | %d | %d | %.0f (%.0f) | %.0f (%.0f) | %.2f |\n", x.Channel, x.Blocks, x.Records, x.StreamPerSec, x.StreamRecPerSec, x.IndexPerSec, x.IndexRecPerSec, x.IndexPerSec/x.StreamPerSec)
+		}
+		x := r.Index[0]
+		fmt.Fprintf(&b, "\nOn %s: status filter p50 %s / p99 %s; name search p50 %s / p99 %s; CSV export of %d rows at %.0f rows/s, peak RSS +%d MB.\n\n",
+			x.Channel, ms(x.Status.P50), ms(x.Status.P99), ms(x.Name.P50), ms(x.Name.P99), x.ExportRows, x.ExportPerSec, x.ExportRSSMB)
 	}
 	if len(r.Crypto) > 0 {
 		b.WriteString("### 4. Crypto (one process, `testing.Benchmark`; ratio to the first row of each operation)\n\n| operation | implementation | per op | ratio |\n|---|---|---|---|\n")

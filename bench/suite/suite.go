@@ -52,7 +52,7 @@ func Smoke() Options {
 }
 
 // Scenarios are the names --skip accepts.
-var Scenarios = []string{"write", "verify", "scale", "history", "crypto"}
+var Scenarios = []string{"write", "verify", "scale", "history", "index", "crypto"}
 
 func (o *Options) logf(format string, args ...any) {
 	fmt.Fprintf(o.Out, format+"\n", args...)
@@ -64,7 +64,7 @@ func Run(o Options) (*Report, error) {
 	steps := []struct {
 		name string
 		run  func(*Options, *Report) error
-	}{{"write", runWrite}, {"verify", runVerify}, {"scale", runScale}, {"history", runHistory}, {"crypto", runCrypto}}
+	}{{"write", runWrite}, {"verify", runVerify}, {"scale", runScale}, {"history", runHistory}, {"index", runIndex}, {"crypto", runCrypto}}
 	for _, s := range steps {
 		if o.Skip[s.name] {
 			continue
