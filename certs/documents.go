@@ -23,6 +23,7 @@ type (
 const (
 	TypeCredential  = domain.DocTypeCredential
 	TypeCertificate = domain.DocTypeCertificate
+	TypeReport      = domain.DocTypeReport
 )
 
 // DecodeDocument decodes a document by its "docType" member, refusing
@@ -44,8 +45,10 @@ func DecodeDocument(data []byte) (Document, error) {
 		doc = &Credential{}
 	case TypeCertificate:
 		doc = &Certificate{}
+	case TypeReport:
+		doc = &domain.SupervisionReport{}
 	default:
-		return nil, malformed("docType", "unknown document type %q (want %s or %s)", truncated(head.Type), TypeCredential, TypeCertificate)
+		return nil, malformed("docType", "unknown document type %q (want %s, %s or %s)", truncated(head.Type), TypeCredential, TypeCertificate, TypeReport)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

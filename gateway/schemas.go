@@ -221,6 +221,8 @@ var txTypes = map[string]operationTypes{
 	"ListAcknowledgements":   {Answer: []domain.Acknowledgement{}},
 
 	"RecordNationalRegistration":    {Body: domain.NationalInput{}, Answer: Written[domain.CertificateRecord]{}},
+	"RecordReport":                  {Body: domain.SupervisionReport{}, Answer: Written[domain.ReportRecord]{}},
+	"GetReport":                     {Answer: domain.ReportRecord{}},
 	"FindCertificateByNationalCode": {Answer: domain.Verification{}},
 
 	"History": {Answer: []domain.HistoryItem{}},

@@ -2,93 +2,24 @@ package gateway
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/jackc/pgx/v5"
 
 	"dataledger/chaincode/domain"
 	"dataledger/index"
-	"dataledger/proof"
+	"dataledger/index/indextest"
 )
-
-// indexedFixture is a supervision index of the proof package's copy of
-// the demo's nanning ledger, in a database of its own.
-func indexedFixture(t *testing.T) *index.DB {
-	t.Helper()
-	ctx := context.Background()
-	base := os.Getenv("DATALEDGER_TEST_PG")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/"
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	name := "dl_gateway_test_" + hex.EncodeToString(b)
-	d, err := index.Open(ctx, base+name+"?sslmode=disable")
-	if err != nil {
-		t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
-	}
-	t.Cleanup(func() {
-		d.Close()
-		if c, err := pgx.Connect(ctx, base+"postgres?sslmode=disable"); err == nil {
-			c.Exec(ctx, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			c.Close(ctx)
-		}
-	})
-	fb, err := proof.OpenBlockFiles("../proof/testdata/nanning")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src := func(ctx context.Context, channel string, from uint64) (<-chan *common.Block, error) {
-		out := make(chan *common.Block)
-		go func() {
-			defer close(out)
-			for {
-				raw, err := fb.Next()
-				if err != nil {
-					return
-				}
-				blk, _ := proof.ParseBlock(raw)
-				select {
-				case out <- blk:
-				case <-ctx.Done():
-					return
-				}
-			}
-		}()
-		return out, nil
-	}
-	roots, err := os.ReadFile("../proof/testdata/roots.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pinned, err := proof.ParseCertificates(roots)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ix := &index.Indexer{DB: d, Chaincode: "dataledger", Pinned: pinned}
-	if h, err := ix.CatchUp(ctx, "nanning", src, 300*time.Millisecond); err != nil || h < 20 {
-		t.Fatalf("indexing the fixture: height %d, %v", h, err)
-	}
-	return d
-}
 
 // TestRegulatorsSearchTheIndex: a regulator searches, pages, exports and
 // reads a history; an authority reads its own jurisdiction only; bad
 // parameters are named; a gateway without an index says so.
 func TestRegulatorsSearchTheIndex(t *testing.T) {
 	cfg := DefaultConfig()
-	cfg.Index = indexedFixture(t)
+	cfg.Index = indextest.Fixture(t)
 	hs := newHarnessConfig(t, cfg)
 
 	w := hs.do("GET", "/api/v1/channels/nanning/index/records?party="+url.QueryEscape("数智")+"&limit=3", RoleRegulator, "")

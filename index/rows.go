@@ -56,6 +56,7 @@ var Kinds = []Kind{
 	{"objection", domain.TypeObjection, "objections", true, summarizeObjection},
 	{"egress", domain.TypeEgress, "egress_checks", false, summarizeEgress},
 	{"ack", domain.TypeAck, "acknowledgements", false, summarizeAck},
+	{"report", domain.TypeReport, "reports", true, summarizeReport},
 }
 
 // KindNamed is the kind of record called name.
@@ -289,5 +290,17 @@ func summarizeAck(raw []byte, r *Row) error {
 		return err
 	}
 	r.Status, r.Title, r.Date, r.Ref = a.Status, a.ExchangeMSP, day(a.Last.Time), a.RegistrationNumber
+	return nil
+}
+
+func summarizeReport(raw []byte, r *Row) error {
+	rep, err := decode[domain.ReportRecord](raw)
+	if err != nil {
+		return err
+	}
+	r.Status, r.Division, r.Outcome = "recorded", rep.DivisionCode, rep.Period
+	if doc, err := decode[domain.SupervisionReport](rep.Document); err == nil {
+		r.Title, r.Date = doc.Title, doc.IssueDate
+	}
 	return nil
 }

@@ -69,8 +69,31 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 		heights[ch], total = h, total+h
 	}
 
-	// The index process, one block per database transaction so that it
-	// is caught mid-way, killed outright, then started again.
+	// The index process is killed outright in the middle of its catch-up:
+	// one channel (province) has a batch in flight, its database
+	// transaction waiting on a row lock the test holds, while the others
+	// are done. Started again, it resumes every channel from its
+	// checkpoint.
+	db, err := index.Open(ctx, dsn) // the schema, before the index starts
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `INSERT INTO channels (channel) VALUES ('province')`); err != nil {
+		t.Fatal(err)
+	}
+	hold, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(ctx, `SELECT 1 FROM channels WHERE channel = 'province' FOR UPDATE`); err != nil {
+		t.Fatal(err)
+	}
 	start := func() {
 		t.Helper()
 		if err := cli("index", "start", "--db", dsn, "--max-batch", "1", "--admin-listen", "127.0.0.1:9191"); err != nil {
@@ -79,48 +102,72 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = cli("index", "stop") })
 	start()
-	db, err := index.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	indexed := func() uint64 {
+	heightOf := func() map[string]uint64 {
 		st, err := db.Channels(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		var n uint64
+		out := map[string]uint64{}
 		for _, s := range st {
 			if s.Broken != nil {
 				t.Fatalf("channel %s broken at %d: %s", s.Channel, s.Broken.Block, s.Broken.Reason)
 			}
-			n += min(s.Height, heights[s.Channel])
+			out[s.Channel] = min(s.Height, heights[s.Channel])
+		}
+		return out
+	}
+	indexed := func() (n uint64) {
+		for _, h := range heightOf() {
+			n += h
 		}
 		return n
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		h := heightOf()
+		if h["nanning"] == heights["nanning"] && h["liuzhou"] == heights["liuzhou"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the index did not catch up with nanning and liuzhou: %v of %v", h, heights)
+		}
+	}
+	watch, err := pgx.Connect(ctx, dsn) // outside the held transaction, whose view of activity is fixed
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close(ctx)
+	var waiting int
+	for deadline := time.Now().Add(10 * time.Second); waiting == 0 && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		// The index's transaction for province's first block, blocked.
+		if err := watch.QueryRow(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pidRaw, err := os.ReadFile(net.L.PIDFile("index"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(string(pidRaw)))
-	var at uint64
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(2 * time.Millisecond) {
-		if at = indexed(); at > 0 || time.Now().After(deadline) {
-			break
-		}
+	first, _, _ := strings.Cut(string(pidRaw), "\n") // the PID, then the binary
+	pid, err := strconv.Atoi(strings.TrimSpace(first))
+	if err != nil || pid <= 1 {
+		t.Fatalf("index PID file %q", pidRaw)
 	}
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	if at == 0 || at >= total {
-		t.Errorf("the index was killed at %d of %d blocks: not mid-catch-up", at, total)
+	at := heightOf()
+	if at["province"] != 0 || waiting == 0 {
+		t.Errorf("killed with province at %d and %d transaction(s) waiting on the lock: not mid-batch", at["province"], waiting)
 	}
-	t.Logf("index killed at %d of %d blocks", at, total)
+	t.Logf("index killed at %v of %v blocks, %d transaction waiting", at, heights, waiting)
 	for range 100 { // until the kernel has reaped it
 		if syscall.Kill(pid, 0) != nil {
 			break
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+	if err := hold.Rollback(ctx); err != nil {
+		t.Fatal(err)
 	}
 	began := time.Now()
 	start()
@@ -132,11 +179,6 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 	t.Logf("resumed and caught up with %d blocks on %d channels in %s", total, len(channels), time.Since(began).Round(time.Millisecond))
 
 	// No duplicate, no gap: each channel's blocks are 0..height-1, once.
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(ctx)
 	for _, ch := range channels {
 		var n, lo, hi int64
 		if err := conn.QueryRow(ctx, `SELECT count(*), min(number), max(number) FROM blocks WHERE channel = $1`, ch).Scan(&n, &lo, &hi); err != nil {
@@ -260,8 +302,18 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	pinned, _ := proof.ParseCertificates(rootsPEM)
-	if r := proof.Verify(b, pinned); !r.OK || b.Record.TxID != hit.TxID {
-		t.Fatalf("the hit's proof: ok=%v, bundle tx %s, hit tx %s", r.OK, b.Record.TxID, hit.TxID)
+	// The bundle proves the registration and, among its links, the very
+	// version the index answered with.
+	latest := false
+	for _, l := range b.Links {
+		latest = latest || l.TxID == hit.TxID
+	}
+	var rec domain.CertificateRecord
+	if err := json.Unmarshal(hit.Record, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if r := proof.Verify(b, pinned); !r.OK || !latest || b.Record.TxID != rec.Registered.TxID {
+		t.Fatalf("the hit's proof: ok=%v, latest version proven %v, bundle tx %s", r.OK, latest, b.Record.TxID)
 	}
 
 	consoleInChromium(t, srv.URL, key, ks)

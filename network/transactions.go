@@ -354,6 +354,12 @@ func (txs) AcknowledgeCertificate(number, action string) Write[*domain.Acknowled
 func (txs) RecordNationalRegistration(number string, in domain.NationalInput) Write[*domain.CertificateRecord] {
 	return write[*domain.CertificateRecord]("RecordNationalRegistration", number, in)
 }
+func (txs) RecordReport(signedJSON []byte) Write[*domain.ReportRecord] {
+	return write[*domain.ReportRecord]("RecordReport", string(signedJSON))
+}
+func (txs) GetReport(number string) Read[*domain.ReportRecord] {
+	return read[*domain.ReportRecord]("GetReport", number)
+}
 func (txs) FindCertificateByNationalCode(code string) Read[*domain.Verification] {
 	return read[*domain.Verification]("FindCertificateByNationalCode", code)
 }
@@ -587,6 +593,12 @@ func (c *Client) AcknowledgeCertificate(channel, number, action string) (*domain
 }
 func (c *Client) RecordNationalRegistration(channel, number string, in domain.NationalInput) (*domain.CertificateRecord, *Committed, error) {
 	return Tx.RecordNationalRegistration(number, in).Submit(c, channel)
+}
+func (c *Client) RecordReport(channel string, signedJSON []byte) (*domain.ReportRecord, *Committed, error) {
+	return Tx.RecordReport(signedJSON).Submit(c, channel)
+}
+func (c *Client) GetReport(channel, number string) (*domain.ReportRecord, error) {
+	return Tx.GetReport(number).Evaluate(c, channel)
 }
 func (c *Client) FindCertificateByNationalCode(channel, code string) (*domain.Verification, error) {
 	return Tx.FindCertificateByNationalCode(code).Evaluate(c, channel)

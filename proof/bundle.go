@@ -92,6 +92,7 @@ var Kinds = kinds(map[string]Kind{
 	domain.TypeObjection:   {},
 	domain.TypeAgreement:   {},
 	domain.TypeApplication: {},
+	domain.TypeReport:      {}, // its record carries the signed summary; its key is read from the ledger
 })
 
 // kinds completes the proof facts, by record type, with domain's table;

@@ -20,6 +20,7 @@ var readOnly = map[string]bool{
 	"GetAgreement": true, "GetCredential": true, "VerifyCredential": true, "VerifyCredentialDocument": true, "ListCredentials": true,
 	"GetApplication": true, "GetCertificate": true, "VerifyCertificate": true, "VerifyCertificateDocument": true,
 	"GetObjection": true, "ListEgressChecks": true, "ListAcknowledgements": true, "FindCertificateByNationalCode": true,
+	"GetReport":                   true,
 	"ListDisclosedAuthorizations": true, "ListDisclosedProducts": true,
 	"Ping": true,
 }

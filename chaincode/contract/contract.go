@@ -343,6 +343,16 @@ func (c *Contract) AcknowledgeCertificate(ctx contractapi.TransactionContextInte
 	return out(c.App.AcknowledgeCertificate(st(ctx), number, action))
 }
 
+// RecordReport records a periodic supervision report's signed summary.
+func (c *Contract) RecordReport(ctx contractapi.TransactionContextInterface, signedJSON string) (string, error) {
+	return out(c.App.RecordReport(st(ctx), signedJSON))
+}
+
+// GetReport reads a supervision report's record by its number.
+func (c *Contract) GetReport(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetReport(st(ctx), number))
+}
+
 // RecordNationalRegistration records a certificate's national registration codes.
 func (c *Contract) RecordNationalRegistration(ctx contractapi.TransactionContextInterface, number, registrationJSON string) (string, error) {
 	return out(c.App.RecordNationalRegistration(st(ctx), number, registrationJSON))

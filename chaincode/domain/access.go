@@ -47,6 +47,7 @@ const (
 	ActCheckEgress             Action = "CheckEgress"
 	ActAcknowledgeCertificate  Action = "AcknowledgeCertificate"
 	ActRecordNational          Action = "RecordNationalRegistration"
+	ActRecordReport            Action = "RecordReport"
 )
 
 // Org is whose organization may act, relative to the channel's
@@ -128,6 +129,7 @@ var access = map[Action]Access{
 	ActCheckEgress:             registrar.doing("an egress check"),
 	ActAcknowledgeCertificate:  exchange.doing("acknowledges certificates"),
 	ActRecordNational:          issuer.doing("recording a national registration"),
+	ActRecordReport:            authorityOnly.doing("recording a supervision report"),
 }
 
 // AccessOf is the table's row for act (a copy).

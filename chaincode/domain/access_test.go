@@ -72,6 +72,7 @@ func TestAccessTable(t *testing.T) {
 		ActCheckEgress:             {registrarCols, RuleRegistrar, "an egress check"},
 		ActAcknowledgeCertificate:  {exchangeCols, RuleExchangeOnly, "acknowledges certificates"},
 		ActRecordNational:          {registrarCols, RuleIssuer, "recording a national registration"},
+		ActRecordReport:            {authorityOnlyCols, RuleOwnAuthority, "recording a supervision report"},
 	}
 	for _, act := range Actions() {
 		if _, ok := want[act]; !ok {

@@ -17,6 +17,7 @@ const (
 	TypeObjection    = "objection"
 	TypeEgress       = "egress"
 	TypeAck          = "ack"
+	TypeReport       = "report"
 	TypeBench        = "bench" // raw benchmark keys (BenchPut, BenchShape)
 )
 
@@ -35,6 +36,7 @@ var NumberedRecords = []NumberedRecord{
 	{PrefixAgreement, "agreement", TypeAgreement},
 	{PrefixApplication, "application", TypeApplication},
 	{PrefixObjection, "objection", TypeObjection},
+	{PrefixReport, "report", TypeReport},
 }
 
 // NumberPrefixes are the prefixes of NumberedRecords, in its order.

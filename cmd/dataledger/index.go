@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -50,6 +49,7 @@ func indexCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "index", Short: "The supervision index: regulators' searches over every channel, in PostgreSQL"}
 	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
+	cmd.PersistentFlags().StringVar(&netFlags.tools, "fabric-tools", "network/fabrictools", "module that pins the Fabric release")
 	cmd.PersistentFlags().StringVar(&indexDB, "db", "", "PostgreSQL URL of the index (default $DATALEDGER_INDEX_DB, else a database named for the home)")
 	var org, user, adminListen string
 	var maxBatch int
@@ -134,11 +134,6 @@ func indexCmd() *cobra.Command {
 	reset.Flags().StringVar(&channel, "channel", "", "the channel")
 	_ = reset.MarkFlagRequired("channel")
 	cmd.AddCommand(start, stop, status, reset)
-	cmd.PersistentPreRun = func(cmd *cobra.Command, _ []string) {
-		if cmd.Context() == nil {
-			cmd.SetContext(context.Background())
-		}
-	}
 	return cmd
 }
 

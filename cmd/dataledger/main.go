@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"dataledger/chaincode/domain"
 	"errors"
 	"fmt"
@@ -35,11 +36,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	nc := networkCmd()
 	nc.AddCommand(demoCmd(), calendarCmd())
-	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd(), gatewayCmd(), indexCmd(), proofCmd(), auditCmd(), benchCmd())
+	root.AddCommand(keysCmd(), certCmd(), nc, fabricCmd(), gatewayCmd(), indexCmd(), reportCmd(), proofCmd(), auditCmd(), benchCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	if err := root.Execute(); err != nil {
+	if err := root.ExecuteContext(context.Background()); err != nil {
 		fmt.Fprintln(stderr, "dataledger:", err)
 		var ee *exitError
 		if errors.As(err, &ee) {

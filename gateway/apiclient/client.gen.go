@@ -135,6 +135,7 @@ const (
 	ExportIndexParamsKindObjection    ExportIndexParamsKind = "objection"
 	ExportIndexParamsKindParty        ExportIndexParamsKind = "party"
 	ExportIndexParamsKindProfile      ExportIndexParamsKind = "profile"
+	ExportIndexParamsKindReport       ExportIndexParamsKind = "report"
 )
 
 // Valid indicates whether the value is a known member of the ExportIndexParamsKind enum.
@@ -163,6 +164,8 @@ func (e ExportIndexParamsKind) Valid() bool {
 	case ExportIndexParamsKindParty:
 		return true
 	case ExportIndexParamsKindProfile:
+		return true
+	case ExportIndexParamsKindReport:
 		return true
 	default:
 		return false
@@ -246,6 +249,7 @@ const (
 	IndexHistoryParamsKindObjection    IndexHistoryParamsKind = "objection"
 	IndexHistoryParamsKindParty        IndexHistoryParamsKind = "party"
 	IndexHistoryParamsKindProfile      IndexHistoryParamsKind = "profile"
+	IndexHistoryParamsKindReport       IndexHistoryParamsKind = "report"
 )
 
 // Valid indicates whether the value is a known member of the IndexHistoryParamsKind enum.
@@ -275,6 +279,8 @@ func (e IndexHistoryParamsKind) Valid() bool {
 		return true
 	case IndexHistoryParamsKindProfile:
 		return true
+	case IndexHistoryParamsKindReport:
+		return true
 	default:
 		return false
 	}
@@ -294,6 +300,7 @@ const (
 	SearchIndexParamsKindObjection    SearchIndexParamsKind = "objection"
 	SearchIndexParamsKindParty        SearchIndexParamsKind = "party"
 	SearchIndexParamsKindProfile      SearchIndexParamsKind = "profile"
+	SearchIndexParamsKindReport       SearchIndexParamsKind = "report"
 )
 
 // Valid indicates whether the value is a known member of the SearchIndexParamsKind enum.
@@ -322,6 +329,8 @@ func (e SearchIndexParamsKind) Valid() bool {
 	case SearchIndexParamsKindParty:
 		return true
 	case SearchIndexParamsKindProfile:
+		return true
+	case SearchIndexParamsKindReport:
 		return true
 	default:
 		return false
@@ -1180,6 +1189,31 @@ type Report struct {
 	StatusNote *string `json:"statusNote,omitempty"`
 }
 
+// ReportFile defines model for ReportFile.
+type ReportFile struct {
+	Bytes int    `json:"bytes"`
+	Name  string `json:"name"`
+	Sm3   string `json:"sm3"`
+}
+
+// ReportRecord defines model for ReportRecord.
+type ReportRecord struct {
+	DivisionCode string      `json:"divisionCode"`
+	Document     interface{} `json:"document"`
+	IssuerKeyId  string      `json:"issuerKeyId"`
+	Last         Change      `json:"last"`
+	Number       string      `json:"number"`
+	Period       string      `json:"period"`
+	Recorded     Change      `json:"recorded"`
+	Version      int         `json:"version"`
+}
+
+// ReportRecordWritten defines model for ReportRecordWritten.
+type ReportRecordWritten struct {
+	ChainReference CommitReference `json:"chainReference"`
+	Record         ReportRecord    `json:"record"`
+}
+
 // ReviewRequest defines model for ReviewRequest.
 type ReviewRequest struct {
 	Decision string  `json:"decision"`
@@ -1276,6 +1310,24 @@ type SummaryAnswer struct {
 	Months   []MonthCount `json:"months"`
 	Today    string       `json:"today"`
 	Upcoming []SearchHit  `json:"upcoming"`
+}
+
+// SupervisionReport defines model for SupervisionReport.
+type SupervisionReport struct {
+	Channel           string       `json:"channel"`
+	DivisionCode      string       `json:"divisionCode"`
+	DocType           string       `json:"docType"`
+	Files             []ReportFile `json:"files"`
+	From              string       `json:"from"`
+	IndexHeight       int          `json:"indexHeight"`
+	IssueDate         string       `json:"issueDate"`
+	IssuerKeyId       string       `json:"issuerKeyId"`
+	IssuingDepartment string       `json:"issuingDepartment"`
+	Period            string       `json:"period"`
+	ReportNumber      string       `json:"reportNumber"`
+	Signature         interface{}  `json:"signature,omitempty"`
+	Title             string       `json:"title"`
+	Until             string       `json:"until"`
 }
 
 // TimelineEntry defines model for TimelineEntry.
@@ -1707,6 +1759,12 @@ type AdoptProfileParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// RecordReportParams defines parameters for RecordReport.
+type RecordReportParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // IssueCredentialParams defines parameters for IssueCredential.
 type IssueCredentialParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
@@ -1799,6 +1857,9 @@ type SetProfileJSONRequestBody = SetProfileRequest
 
 // AdoptProfileJSONRequestBody defines body for AdoptProfile for application/json ContentType.
 type AdoptProfileJSONRequestBody = AdoptProfileRequest
+
+// RecordReportJSONRequestBody defines body for RecordReport for application/json ContentType.
+type RecordReportJSONRequestBody = SupervisionReport
 
 // IssueCredentialJSONRequestBody defines body for IssueCredential for application/json ContentType.
 type IssueCredentialJSONRequestBody = IssueRequest
@@ -2550,6 +2611,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/profile/adopt (the `AdoptProfile` operationId).
 	AdoptProfile(ctx context.Context, channel string, params *AdoptProfileParams, body AdoptProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RecordReportWithBody record a periodic supervision report: its summary signed with the authority's registered SM2 key, with the SM3 digest of each file (dataledger report makes and records one)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
+	RecordReportWithBody(ctx context.Context, channel string, params *RecordReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordReport record a periodic supervision report: its summary signed with the authority's registered SM2 key, with the SM3 digest of each file (dataledger report makes and records one)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
+	RecordReport(ctx context.Context, channel string, params *RecordReportParams, body RecordReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// IssueCredentialWithBody register a credential signed offline
 	//
 	// Takes any type of body and a specified content type.
@@ -2649,6 +2724,16 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/proofs/verify (the `VerifyProof` operationId).
 	VerifyProof(ctx context.Context, body VerifyProofJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetReport a supervision report's record: its signed summary and the digests of its files
+	//
+	// Corresponds with GET /api/v1/reports/{number} (the `GetReport` operationId).
+	GetReport(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProofBundleReports proof bundle of a supervision report's record: the signed digests of its files, on the ledger
+	//
+	// Corresponds with GET /api/v1/reports/{number}/proof (the `ProofBundleReports` operationId).
+	ProofBundleReports(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyDocumentWithBody compare a credential or certificate with the ledger
 	//
@@ -3927,6 +4012,40 @@ func (c *Client) AdoptProfile(ctx context.Context, channel string, params *Adopt
 	return c.Client.Do(req)
 }
 
+// RecordReportWithBody record a periodic supervision report: its summary signed with the authority's registered SM2 key, with the SM3 digest of each file (dataledger report makes and records one)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
+func (c *Client) RecordReportWithBody(ctx context.Context, channel string, params *RecordReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordReportRequestWithBody(c.Server, channel, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordReport record a periodic supervision report: its summary signed with the authority's registered SM2 key, with the SM3 digest of each file (dataledger report makes and records one)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
+func (c *Client) RecordReport(ctx context.Context, channel string, params *RecordReportParams, body RecordReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordReportRequest(c.Server, channel, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // IssueCredentialWithBody register a credential signed offline
 //
 // Takes any type of body and a specified content type.
@@ -4177,6 +4296,36 @@ func (c *Client) VerifyProofWithBody(ctx context.Context, contentType string, bo
 // Corresponds with POST /api/v1/proofs/verify (the `VerifyProof` operationId).
 func (c *Client) VerifyProof(ctx context.Context, body VerifyProofJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewVerifyProofRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetReport a supervision report's record: its signed summary and the digests of its files
+//
+// Corresponds with GET /api/v1/reports/{number} (the `GetReport` operationId).
+func (c *Client) GetReport(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetReportRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProofBundleReports proof bundle of a supervision report's record: the signed digests of its files, on the ledger
+//
+// Corresponds with GET /api/v1/reports/{number}/proof (the `ProofBundleReports` operationId).
+func (c *Client) ProofBundleReports(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProofBundleReportsRequest(c.Server, number)
 	if err != nil {
 		return nil, err
 	}
@@ -7571,6 +7720,68 @@ func NewAdoptProfileRequestWithBody(server string, channel string, params *Adopt
 	return req, nil
 }
 
+// NewRecordReportRequest calls the generic RecordReport builder with application/json body
+func NewRecordReportRequest(server string, channel string, params *RecordReportParams, body RecordReportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordReportRequestWithBody(server, channel, params, "application/json", bodyReader)
+}
+
+// NewRecordReportRequestWithBody constructs an http.Request for the RecordReport method, with any body, and a specified content type
+func NewRecordReportRequestWithBody(server string, channel string, params *RecordReportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/reports", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewIssueCredentialRequest calls the generic IssueCredential builder with application/json body
 func NewIssueCredentialRequest(server string, params *IssueCredentialParams, body IssueCredentialJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8038,6 +8249,74 @@ func NewVerifyProofRequestWithBody(server string, contentType string, body io.Re
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetReportRequest constructs an http.Request for the GetReport method
+func NewGetReportRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/reports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewProofBundleReportsRequest constructs an http.Request for the ProofBundleReports method
+func NewProofBundleReportsRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/reports/%s/proof", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -8855,6 +9134,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/profile/adopt (the `AdoptProfile` operationId).
 	AdoptProfileWithResponse(ctx context.Context, channel string, params *AdoptProfileParams, body AdoptProfileJSONRequestBody, reqEditors ...RequestEditorFn) (*AdoptProfileResponse, error)
 
+	// RecordReportWithBodyWithResponse record a periodic supervision report: its summary signed with the authority's registered SM2 key, with the SM3 digest of each file (dataledger report makes and records one)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
+	RecordReportWithBodyWithResponse(ctx context.Context, channel string, params *RecordReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordReportResponse, error)
+
+	// RecordReportWithResponse record a periodic supervision report: its summary signed with the authority's registered SM2 key, with the SM3 digest of each file (dataledger report makes and records one)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
+	RecordReportWithResponse(ctx context.Context, channel string, params *RecordReportParams, body RecordReportJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordReportResponse, error)
+
 	// IssueCredentialWithBodyWithResponse register a credential signed offline
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -8966,6 +9259,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/proofs/verify (the `VerifyProof` operationId).
 	VerifyProofWithResponse(ctx context.Context, body VerifyProofJSONRequestBody, reqEditors ...RequestEditorFn) (*VerifyProofResponse, error)
+
+	// GetReportWithResponse a supervision report's record: its signed summary and the digests of its files
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/reports/{number} (the `GetReport` operationId).
+	GetReportWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetReportResponse, error)
+
+	// ProofBundleReportsWithResponse proof bundle of a supervision report's record: the signed digests of its files, on the ledger
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/reports/{number}/proof (the `ProofBundleReports` operationId).
+	ProofBundleReportsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleReportsResponse, error)
 
 	// VerifyDocumentWithBodyWithResponse compare a credential or certificate with the ledger
 	//
@@ -11918,6 +12225,61 @@ func (r AdoptProfileResponse) ContentType() string {
 	return ""
 }
 
+type RecordReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ReportRecordWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordReportResponse) GetJSON201() *ReportRecordWritten {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r RecordReportResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r RecordReportResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type IssueCredentialResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12517,6 +12879,116 @@ func (r VerifyProofResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r VerifyProofResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReportRecord
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetReportResponse) GetJSON200() *ReportRecord {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r GetReportResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r GetReportResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GetReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ProofBundleReportsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bundle
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProofBundleReportsResponse) GetJSON200() *Bundle {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ProofBundleReportsResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ProofBundleReportsResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ProofBundleReportsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProofBundleReportsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProofBundleReportsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProofBundleReportsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13868,6 +14340,32 @@ func (c *ClientWithResponses) AdoptProfileWithResponse(ctx context.Context, chan
 	return ParseAdoptProfileResponse(rsp)
 }
 
+// RecordReportWithBodyWithResponse record a periodic supervision report: its summary signed with the authority's registered SM2 key, with the SM3 digest of each file (dataledger report makes and records one)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
+func (c *ClientWithResponses) RecordReportWithBodyWithResponse(ctx context.Context, channel string, params *RecordReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordReportResponse, error) {
+	rsp, err := c.RecordReportWithBody(ctx, channel, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordReportResponse(rsp)
+}
+
+// RecordReportWithResponse record a periodic supervision report: its summary signed with the authority's registered SM2 key, with the SM3 digest of each file (dataledger report makes and records one)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
+func (c *ClientWithResponses) RecordReportWithResponse(ctx context.Context, channel string, params *RecordReportParams, body RecordReportJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordReportResponse, error) {
+	rsp, err := c.RecordReport(ctx, channel, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordReportResponse(rsp)
+}
+
 // IssueCredentialWithBodyWithResponse register a credential signed offline
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -14074,6 +14572,32 @@ func (c *ClientWithResponses) VerifyProofWithResponse(ctx context.Context, body 
 		return nil, err
 	}
 	return ParseVerifyProofResponse(rsp)
+}
+
+// GetReportWithResponse a supervision report's record: its signed summary and the digests of its files
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/reports/{number} (the `GetReport` operationId).
+func (c *ClientWithResponses) GetReportWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetReportResponse, error) {
+	rsp, err := c.GetReport(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetReportResponse(rsp)
+}
+
+// ProofBundleReportsWithResponse proof bundle of a supervision report's record: the signed digests of its files, on the ledger
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/reports/{number}/proof (the `ProofBundleReports` operationId).
+func (c *ClientWithResponses) ProofBundleReportsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleReportsResponse, error) {
+	rsp, err := c.ProofBundleReports(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProofBundleReportsResponse(rsp)
 }
 
 // VerifyDocumentWithBodyWithResponse compare a credential or certificate with the ledger
@@ -16279,6 +16803,46 @@ func ParseAdoptProfileResponse(rsp *http.Response) (*AdoptProfileResponse, error
 	return response, nil
 }
 
+// ParseRecordReportResponse parses an HTTP response from a RecordReportWithResponse call
+func ParseRecordReportResponse(rsp *http.Response) (*RecordReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ReportRecordWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseIssueCredentialResponse parses an HTTP response from a IssueCredentialWithResponse call
 func ParseIssueCredentialResponse(rsp *http.Response) (*IssueCredentialResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16719,6 +17283,86 @@ func ParseVerifyProofResponse(rsp *http.Response) (*VerifyProofResponse, error) 
 	return response, nil
 }
 
+// ParseGetReportResponse parses an HTTP response from a GetReportWithResponse call
+func ParseGetReportResponse(rsp *http.Response) (*GetReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReportRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseProofBundleReportsResponse parses an HTTP response from a ProofBundleReportsWithResponse call
+func ParseProofBundleReportsResponse(rsp *http.Response) (*ProofBundleReportsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProofBundleReportsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bundle
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseVerifyDocumentResponse parses an HTTP response from a VerifyDocumentWithResponse call
 func ParseVerifyDocumentResponse(rsp *http.Response) (*VerifyDocumentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16976,162 +17620,167 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tjxzJedhfKUwMcAn3ckmdGOvWMAxyl5So4/Go3Tv7lBMT1HY/M1O3PVV9VTW7OyYWkBEE0gcn+mBA",
-	"gYEosgM5AYJE9ocAEiQjPyYweed/EdRLd1f3VPXL7LzskPNF4t5U18vzVs/z1PPyehCzScYoUCkGh68H",
-	"HETGqAD9x0vOzlKYqH/GjEqgUv0TZ1lKYiwJoweZGfGHXwpG1W8iHsMEq3/9AYfh4HDwrw7K+Q/Mr+Ig",
-	"n/f6+joaJCBiTjI13eBwwGE4FZAcIkzRydMj9OG3H/4RsqughMXTCVCJKJ4QOkJyDIhPU0CYJmhIIE0G",
-	"aka7jNrFo/icsssUkhFM8u0nCVGL4fQlZxlwSdRhhzgVEA0y5z+9HsBVPMZ0BB+LTP0pZxkMDgdCckJH",
-	"g+tokGIh2856pGdQozmMiJBcA+7FdHIG3DupkFhOhfenC+CCMOr8RqiEEXB9bA5fTQmHZHD4hW+tqHKc",
-	"Yh17inLyV1E+OTv7EmKpFq6B8QS+moLoC00cy+rm84PV9m7HddjHn3MiJdCe+4jHmNATGAIHGkMr/thk",
-	"QmQ5XG82Zjxp+7BOevMo0rNE9f34z63OtmSwq+1g0QMjxQeBLTLec2sk8W5rEmA3zlJo3+xEUzdJ/LtM",
-	"WCZfcjYkKSwGTooncCNg6gmaQTnisIi4MtwtfOIhGuSy85iM7KHnTgA0Uf9qoesnZtR1NBiStMP4p2bU",
-	"dTQYcUwlwBGHhMgjlvjhqEcx3jLqnNBkCTKZhuWwEaGgsdZ1OhGzzL9fQUYUkk9oX5EvgU+e0CT426nE",
-	"XN7wsqD5BaGB6sOAD3dzJJUf391YeQAHBM7dk5NsBdzdrqScSSz0+7FKB24I43JRnNTA3gt8jSB4RrOp",
-	"XD4E1sKvDRy4IDctCT3r5opGDN9uTSff5c10nNKs6Kvh5Os3aNXWaKGyhU71uCBpGXH1gkn/xwo2KcE0",
-	"hmPASUpo27AnVxJoAi6tnjGWAqZ6HGdCnMCoKsWdAQmW+CVnFyQBbhQqCZPAPWL+A+YczwbG6iIj2sD8",
-	"Pe9RJkkMT2gi+jI5y4B+oomAMBrQXTIOKZkQivmsEbAZZ8k0bhJpdsSLkBJnf/90loWUvAQuIGUZJE85",
-	"m/SDeUcDkINgUx7Ds0T0nf+CwKUIc094jpINRQwUc8JCisooIJElZNXtNhHOqYTMd4KpAPGC0ZfTs5TE",
-	"x1hiP90voNr4+L9KDlXkO4CoYqTOdb5NV1l3nmpq7JfD1ZU+c4yRg7ibclTK0kV0g67CcqMCqkGmbJjL",
-	"F2TfRs7rxBnbSPwt5Hu7FZ9ynzdTfaTE8bhQoxb087RqQbUd1j/w7myaEPmIikvo69s5S1l8HrjPlRpF",
-	"IQ2oWBCfZ4wY70fVOYzTSzwTiE7T9FA7f0dYwiWeoXOATCAiBSo/FwMlI9IUn6UwOJR8Cmp2Rodk9Lhh",
-	"b5DiTIDfehgSLuRjzs6BtpGGHaU+shJkfilCL3BKEv+PFK7k0+Cn7NwvcCXzj5ccU4GbdKzgVmpUk+PO",
-	"HkwvGeXYrgG4tm6+SHnyEtwVxOvzOSDwU6YcM07+QnPfMRFxysSU9/UDYHeWBp3Mef6Y+23M0gR4w08t",
-	"tygRYkro6BgyzOUktErTs4CCZY1War9+RiVJO4gEDziKA3qOUwLG3UVlTd/5itP0QOxL3NvJc8bY+QTz",
-	"cz/U83u5k8Iaora5a7wGUDN5VG7Fd+JSovSVr35W7uqJNlM0uqIfT2mS9mYqj+iOOSRAJcGp0K91sRo+",
-	"VJcnCCPLJZmA+gfhyFAHIgIlwMkFJGjIONpT74EffPDBh3cHkdc0JzQOaqpNN44WWd1p4agUcT41LuaA",
-	"ZeACyX1D8/BREDCuIFSCCjHuAirSYJBjJgApp5QYRANG4ZPh4PCLli0XUw6uo5ah5XqD61fmVYBxoRWF",
-	"lywl8cx/NTI+wTIo34B/BLM2wD6jcTrVNk2jg5/QczEPwHYCS9U/JbJ2E2JDBBfAZ8hoalXSM3QnkLrj",
-	"IgQ4HiMsDJmWNxqSYyyRMsfQJWcSEJGDqBsNVY5ap6DGR4kueqkze43lLZoKp2ZhIpTXeslIPtxHjmJr",
-	"+aYkeZ8EOcIp0AT3VR/HLCUJnvU1obSl4h16yfh5/wlngHkHpUgPK5aPyt076zYB51ZbOQUGb2LiuGJl",
-	"IWeEGn3aZCF7dJeeyHZERtB10BPm1dHmBsjdDkCnE/0OhCXWYQL8njXCHWDdu3jgwNN9q5XAM05E2/NM",
-	"OTB4pkJAP0tuoKBmHJ5cESHtk/C8bXJzr0zpPj3Gsn3QKnys6o7GcspbUX9aDFTemyzBEo5mcZcAhpxE",
-	"5gmy7rPxRvlUHTk19AcIp7rDyMtzc7TvwUiAC+tOJJdU/PaBS5It4uSY42G7r6TmSHDVAyQZyl+fq24F",
-	"AVIgi44IVY8fIWePWuMoSWMnwnYi7L0WYX75EZAN81IuIKPmZJlPclRlS5OP2yO9vAK1KrtcOLRIppNC",
-	"vVrNY3YLgdxcmiQgJJ9qW6fx3dU1azvblj0EQBt393yrxgYVJw6y275+4ftmKQ/bzQJnkSC0xQVD2MVo",
-	"fjoJOZYWepItqCbI8AsqEzmpOHFmc4+pfcPN5tj6dpts9d0uy3ar80yfo1ctwB5y4tYDrXKH+UE4d4Se",
-	"cb0h56W88srE4KONHh/YYf8wyobYcpzHgzfHyKtBTS7raCBJQNnqdnQ9ys6S7ypqyjEwgLjhY2xcQLNT",
-	"4JwrvLv57u0Cjc77I4P1U9nf6XLW85GziUQTckFEiExGQEEQvWbuQh6czbQyNjd2DGQ0lqG31ASuIHkk",
-	"KzMlWMK+Rb1Xa9Be/E8thXX5LMhYdnN+PEB83hMBCUhM/PAMZiD4H4X96Qf6gdUu4t1zTYou8Dg1p5p2",
-	"jABYSKRFlTUDJ7JRlyc6Tm4xxk4gDhOz4UUR+E0t2iUuoxgZlav5D1S+Qy34dtjKci2I9D0oFnaT/iu0",
-	"c0GEBBrPbiJeg3G4jUiaYBmPQRzrIKRGM78h+CyM6RpIqlPVV2/F8LR3ElA40N7PiUGlv3YQ+2BUaNSB",
-	"HZcPjQuavQ1A7xys0eEyCtqazd6t8pUx5NXqFPJhBjV7s4L+oeX4upqTK/r7h5YXhFL6v5vCUaxLxxOS",
-	"kudb9ApIKUFeoxH3abROpB381AW9rMwZ1Nn54sYAdI9M6uN5WLKfZqEc6XZPxeKEelM3R9U54SHdOr4b",
-	"iLgQxBZJ3bwYNXLcbFDVHHMsJZqqPuvtdtTMgeAGfprj0l27mFoFKqxbZS+F7uDa5mrjfXt6MuIgxCIW",
-	"kI4H7ef3bNK+O76pZIw3631imsouOrz/IUF9XFsmKk7aAr/NMquLyKXwqTPhrWbRysFvwJ1mnsUYs5m0",
-	"l0azPvL0HqUoFNDjDCkbiROQmFBouGApSBUx9bzT4KAZLoFqKTjt8lgZuCufkrT/IZOmZ7IhSYOZpWlV",
-	"23efgDodIp/bzuQ70PeIkIzPluh8bnTIJf3ywK3a0l0g/Zn5oFUYzbnoiuBHnYBQrNsAsmcSJj3BVsqW",
-	"+Thf85sJKCWiElFaxJEu2/Ft9+M/pHyex9T2idAsyckXB8GG7VvMp/Dtqoxh3ZBvKxqcw6wP/PUPyg0d",
-	"TLCZKnzOOVZg5ndilvP54ZPA1WlhB/Xn6B56uvuO0JHd/Pz0TIgprCq9bTFTOFCUw2OMBQ+Ux7b3wQGb",
-	"ZJxNiMifLObP0uy+KcoGdNONz5dkk7NLCjxUDi3TSaAfBbhmsVCGLMUxJI9n2+oGOLfGfgkbB4gVLHex",
-	"9ftGLRTkuVCFmJZguUZsL88d6EKuC7ga4bBZG6rYxnIsqGK6W20/OYe+gfX0/SknIiHxIuVhjBdZzkJy",
-	"qzE5rMzm6iayWh8YnCqMPeOzgg+/YpoBvyCCBURzUCO2j8E1h3cFYLUNNyf7uFi61URZIaeb0KXSnJf2",
-	"QtfkmApeZOanfzPuUzLRXCnQ91K9oUVSzzlzrjV9OucsflBfAAXRV93t+sDZkJL8nOEkz4Ja8MHayYLr",
-	"lmvVIxQo/6YxGOhjRuV4qQ/KEzVj96fm2q7N12UionfTedjtIupLlmKpbEDvDr+aAp8FRXQDt00pGRJI",
-	"Ap/WVZd8C+6C1TkacfYiEKm8LigoMdjn7lsGcIpVfQApQngXiNrpdRI3gqTpi2JDx/kHedg8m0HyPOjU",
-	"cyLrdRgPn/TZXes7jfU1dp9xLS+z08kEBxxGEvMRyIafPmrxG/Z5kXVmzP8YzAG13K9zURmodjK95imj",
-	"L8l2y71gUxmzxpLEHe6+fJLyk8YjLSKOO9BsE1mtgHaWRB6NkLrVSnCxyxtpwC8xl73dX81xJx1sKCJX",
-	"KN6CAbb0jOF+V2KjAn7jMv+xGzySFxZnqcemKzNhijN0EmMau4vw+01RHERCtyrwXSETPPNmPUWGqZbi",
-	"JdJT3Wo5ZA97ExlUNipZToy9aSbiv1O1/Rfwpgceaz3s7hZnIzLwlfQnEtcgpX/Np2msrfUyj0ZetFxa",
-	"x0T2m6aYl/mA25+n3dX/0FTMwZu/7AApVLHBk+I8l7pWzZ/sQzwbFpFztLwccWmag/SVlETiIs938eLL",
-	"pqPGYxgyDp+JgO1oBuVGwZ8zfq7+tKWN5qVLykYneUCMdgIFxk3wVZGP9inwScvY8g21bXDwJi9jfTpt",
-	"kGWgiBgfpVjYBlXdfecKD1iV78c0IYkqNaArlofB5tQcN/lCrYA2D1Vm3hdYTjlOw4MFSRX/Pcoyzi5w",
-	"2jq5mJ49JzFQQejoKeNnJEkgkL0Suk78iWD5rRFAfxjXLSBqPGIYWM2YaiL+ee7x0n4T2YXAPE97kcPx",
-	"DVJkoaD/pueofoZMVsqyFkmqh/UzPYpHpHyV8mu7z1bA3G6ttILCm2inJgrhJpGfXbSHoBf5xAYNLLaB",
-	"brVGFkvuN6Wb5ijLmctX68R/xoxxuURG0zHZfUKkwF8N1BYw7RDMaI7cVv2yqeBIoCZ0RigNtRgx6l6e",
-	"SFkNVbxU1S1VvGJehLUsy4oFYkNTK8swgsjLY57pgrF3BDIVoZFKclE/TFpTqcMVKe0BbNKyxYyfCtae",
-	"2Fs7RGM65wlcsHP4CBZNem2NGVuGsGASy8X3eA6zzvEgxqvUY9smUrJh86eAeTxeqFz9wmHOvWwWs8Hv",
-	"2fjeengHXMk+wRtFOLNZOgwQtd7SikubWJCke5mFBAeztGESkkuNNSOSqX/CviHn4Zj7osZwEzKLuGlr",
-	"m/inanqfYRfAq4dxPsxwgY4+zUesalN7v+2GqsbQD5n2iv2oRvS3RUk6AfmFp7qggRIWpbmSGu1Aw70g",
-	"pRKizuoOIErqjYri5zbw2mDcz0PyiY2AWjB7Jw+g6o3LbmKxnL5FON6s8Wl/Y6LrAUoDomn7blZ6H/01",
-	"HfmlQjAiOg/Ub9m1mjgq4nvNR6GNQ3IcrPyOW+u+r6XMu27J1bv6U48ST40KFgyHEEtyAX2ToxaruGKa",
-	"aa0ixk3P6xy2LDlVzccpD+ylGfO2vHRNJlbxX306HUypV1UZpni0hGmaFKtJ4QnstIYT3uZZSLIE+4MH",
-	"plnMJvYd4aYqXLumZvZR4CEHpLON4uA+slCFqlJC4QmVvfP4Gkq1nc0WjCxZc/zoXCk3w2CFwnDmD8ao",
-	"2NaLdDKZZyM8Fa0XoY4Mboku71LKRf9+GgZqoat2It98V716TiwYe+zooqsjivkgYhp2E2lSmJ2AyBgV",
-	"sBxiaK919u5RywSECHUCXSUleZJpg1qT9UxF6HIMFBGp/Fa6ZwsgU8xpAbWqqFPSu5Loq1vFBDfJq/UQ",
-	"OAcsWTAtMIEUZMjQH05p+GJyJYjsUaRxsRTdQHes/Iu6BlfsvAKAeYArxEM85UTOThV95G51YlPnatYA",
-	"RY9ePkPnMEN7SXr+7/7fj//7XdNpIEFnM7c7wR2B8qeyQTTQpKdhC5hr2rbbGEuZDa6vdYnMIZtf0MaW",
-	"z3QLA8okzuttWS7RPafMa91+giVGeVEuSOz6hNF76IRNJZjOS5ylIJBSHXT7pHy/BzhO783wJI2QjaHR",
-	"o7HWcZFlHfOFOuV3GVInUI7mYgY76N6I3UNPbO+m4VTgVPukKVINwj789sM/QpmJB0J5Ni/ac54RDuyv",
-	"f/ilYPQuolgpXnpNPk1Bb0qH/9wr3A2HTgk455nrcPAg9/3gjAwOBx/cu3/vA+2usKrrgfofG5xaAEtR",
-	"5uAlttVbzVWkR3/r/v3B4euipZ4iUbiSB2M50feBOb1PGFxHHsFoAKs2+O3PPw8J+mL9gzyE6joaPOw1",
-	"3qFvJUmvo5K4v3h1/cqJ3dXbunC0MZQZKFzta5opsz3r0S25i8OEtExTS/TmwhtEA5xMCB28Uns5wBk5",
-	"uHhwUGRvi4PXRhheB5HxXZBlD3uFPo4nIIGrHb0eEAVRhdI8kvCwfKQoBYbkU4gacPSqFdkuiX5p78ly",
-	"vq4N+L20UPT0uiM2RRdBosAUYQf4Di0sQgJqAqegRh25LRRyUNZtzpjwUEqtOPSqiCWqS+kJPgfzwHbJ",
-	"iQQk8ND2rZF8Zh7iBJ6AvjeUADtjySwXrepH3bkWWYsO7WGJJkxI9OBb31G0wXGsDqD6Kur9jwGbhp/2",
-	"BM8SmGRM12vdN4nY5dYn+Oo50JEcDw4ffOs7kZ/utbh/zJLZ0kg+UKX7+vq6DufrdTBeHsng4b9YByBI",
-	"SNz3Uo2kgjMRz+MH1G3n7TLoFoa5HXxrWAWF2deypocl61zUxpVAkzBLPqHJjh83zo+PKmUHd2y4NjaU",
-	"wFUIngRl/nIdYbAQT1bYqI0h84cgP0c+JenuiuzLkjvWWDprvPnVT97+3U+7MkCVats4oKhw5rfu1K+m",
-	"d3YxpdhGy8Kc4ZaZmEGEa6TYEDRFp64cvCPyBtCFHXFDU6NCIiWEO9qb5QdbaXGWX26rzVmeQMUuEqnC",
-	"G2kiEGWXqzJDK0BrIZ5S6oQv2kdS4nic5/vsrtzNa8EaIRu3Sssv30eFWBNWquKVLWP0V4ZDjNXOtXHR",
-	"ZWjfxJ80+JJqDYl2bLsxZ1KgNdSOb9fIt29+9R/f/PrvOruQ6szThTWLrlNhpjQRAk6Dqh1Xbo4r57qE",
-	"7RhyjQz5z7/98Tc/+T9vf/w//uV//tU3//CXXTlznoPaWTOBC0hZ1qztnkrM5bEzcseZG/UsvdfMIRQx",
-	"oqRCjZ3YY46K27kDriTQPGQn8AiihiQ7jfK23F3VlN/dtbVGztTcYg9R8APiOUN0ewzxs1M7qzolEVrt",
-	"v5f18gk7dt0cu+7Mvg2x65uf/qKH2TfPM114sutTjfP57rFmE4815dHL5xonlWrVDzYHNs6V6oozLZbI",
-	"S6eCzU5y70yRjTHSm//wv77+1e962R8V2nXZwsmfEGH6zyvKHFVyVGscsFM5WlSOalWeTkrHg+U519wU",
-	"Fae6fBPf3B6Sz/sgIexm/By66RFIgFTPugK9+avfvfnFf/6Xv/6/X//Tz9/87DeavAQZUf3oe0nkWH8W",
-	"4zQFjhgf3REm4YIjU3DEw1Yhlun09N/INbdfy/AkN21hAIAnU2xFr/6VTPs2ujnA8TlllzrVxAQNhQjp",
-	"ORHyUX3wLSWnTrmGtcN40qu3jspyshF3EJ5HlUtsi9KXlwquo1C8SDlyDUJo53boSfKb8j9Ud/EeatCY",
-	"opwDi3p2HGIgmVRR1WlRHdnHsr7wET+ftUt/0D3CG2W+045crI1ztQBHGfA8Y0+vo9v2lAupn07JX0CF",
-	"sxIYYt19/OF9XUqWTKaTweG37qu/CDV/PYg8ubi+XO+8cHNOWplysbKp0LtCe/hMAJWHjqxQ//1uYLv5",
-	"ZINNKVL11v7beMHpI6A4p8ZlXWkVIg9eZ/p3M3R3h23qDjPw39DV5dDJe3htvfnJ79788pdv//a3b3/5",
-	"991T70qeab+PqG1At89rHehCfiEFWW/Xuh1/bog/qy0U18yfc76C95BL7UGMvqJbVtxR2mXJG6oqDUY5",
-	"q6G8LyLa+/pvfv/Nr//x69//9dv/+l/e/vLvv/mH//b13/5lhGyXRaR0grtd+b6BNdvFQOcXNAffuxe0",
-	"dVTUmHtEc/1aUendtG9ptnKJGgm2foomTuUmtdW9TbFvU4hlRaU5bI0rcfDa/stJdhFtt0u/LJeyBt/u",
-	"TpktP6m0x6XyYL0praZJ+bt5lRQVYwuuQXuJbkuJGE1nPe8Ef3aLj0fd8IhwTlqWpbMdb26ON8svN8Od",
-	"3d7i30n+xE7KWSW/t1vSmeacNiacJkQGVbFH6lfdTm99HDgCCoKIQ6S3VhZwM5ylq+ghjuVYMxy2BRix",
-	"zsOG+DxjRF/lPg+dVUHKvQBV7sIv8iWdYnvrCTNRB7Q1mbckyMrgxHKVwvUdYfmLDQ1unJJ7NaygvT9V",
-	"P/1JgeBioA5+r10zpfLXpuvFOAWaYN5wiTxnODmyw3Z3ycbuEhcNm4pTscu/d3dJyrDS9GaAueLZkhk6",
-	"3SUVBurKjwev1WrNsStrYErPTGpftycApoTrbX2waXIZYHRpuibuJ3gWIKwbmfr+KJiuxFjUWm5+Bj1y",
-	"xq3tgrgck3iMiCoHfKg7mwFHexiZXuPGHxe5RplbfwYZV9dd9aBsw8v2sL5Knh0HnyhnXvXHrKwA7vhC",
-	"SlnQegxFpGaOO8LdfKRlY33HasPqv5utBnZq2p/s3pQ3/aZcL1W+rQ/LjhhQZa8Lil96gF5dlrSIp6To",
-	"Ni0O8kLYpUckKK1sk2pIHlW/WZvk2jHbSuxBB5m1tuhbqhtUyBPtffdz9ODh3ZXqBk3s0YMZ7dNaRzZ8",
-	"mY/eMeA2M6BF4zvBenlKAyT5M7Hlv3+9Rv4r+KKF8yodDQM5ck7bxJ0LZ2MuHF/3yjUHgXx/yolISPy+",
-	"VgqBugPWbdjZLWfP5aUW1hwCJMFL8Kn6cW3MyCFL8Sx3GxPbExztqagENpXoORZy/8kFULkftoHV149t",
-	"Kx6Hm/Kb736Xm4+DmE4A4aHUbE6Ein5QBvrj558cfXTw6efPjqO8gbmCn8oAS8JsXtn3kpNgdccXvbt9",
-	"ITngyfZ0fglywCnwC+D7pwrkGmyiDECxUfd7FkU6YKUCX+V++NOCCP7k7kJRxi08MyZCMj47eK3Ae33w",
-	"+hxmYS/o98zgNXtA9aibT5O3UL9VmV8Wos+kIcKtz/rShO2EWmFvgmE/NS2nuhZK1r7JA7jKGA+/Ej/R",
-	"P+ddzdZ0GcTiAu1ZW0Y7Qa9ScRWS+abHm8/3GYsLBUb1bRdXJ0aqtbhCQoEC34K2//j8cl86ussgcjpV",
-	"x5WHEDkbOO0Xa57Z0pc1iFx2UT9VmzzrjnHmF8jTGnB83umkTggfFihveW580JWyGkI2mHRFI8EemMUU",
-	"FTu/I4p6HZGq6OEmiOiwVzFNZVQvzG7B79uQVcV77qjq1VagOYMRoZTQUaRoT6HMcKZG3h2B9HIhq9zg",
-	"t8cGyvkNIuwCUW7aqT2ImGWgd6P2B1c4zj3ugX181RcIglztJ2REJMpb6WuAHKJvP7x///591TTPRiVf",
-	"EKVTK13b3spEzhBRXTMDe3F685dbyrCUwNXof/vFg/0PX31xf//DV68fXv/BIOr6tpKodGytMKrNSIbO",
-	"2JQmhw49WwvNbeQZoVyuRFafSNCeDmawQviu6Y2iDYo9BW12SfVSITZIbADzvEDINzKIbAOkZFD0qezC",
-	"pmb7CZ5F6Ic//OEP9z/+eP/4GB2NCcXINpbsFApTaYPZBb4pXmRdyW66qgpDZhfAkykoPMFE9Y3kqnUk",
-	"VVpfBljis9QwgjIB8b4AdSVJSIImQYpHg56WSE4+c5QSGZpTbBiSQYJx2Z0YLGhIN3pQf1XvRSzikCzk",
-	"xgyZ34j5Rs1185ioC5rcU9i5mqQG3WKfDYckhryZ5j2RccCJGAPISXpP/39V6yvI5ExX6vIRijF01G2+",
-	"/fZNJZQeI6E7xKMhUd0ksEBHp3+G9j779On+d4x58/iTjzWiP39++nmEjJWn6LAI1jft4rUE1BSgJHFe",
-	"1b5Vh3zVSUO0Fk9QRdTK4RosnXnkFhdmg1Lwjqhr5raPXGVF0UXjQztJNuZtL02QLeJKjxmmeUmzgX5X",
-	"FktiKTN5+AHqVIuFNVtdO/tnZ//s7J+d/bOzf3b2z3tr/8yDg12WsRgReqAY7eH9+8U+0MP7Idir6sOy",
-	"/uZjnqIeLhaSUQnBUIISrkJSJ55ywfjGFECjwWxXAow1xtTWxDQDbu8BG8Nbsdy0pnQ2s1pEZK5GtBe+",
-	"Sqs3qcLR3ai4agxfCS3HFcMKa+BhZLD4x6gEl14STLVK80ZqTMAlaaYFNJqMvVM7aFWq6UoJ0+x9y1Kz",
-	"8ogAhCXCaJRiGsMhitmUSh30qulRkU9OkJaMEsBJSiiIPAhCSQz0wX11u4kIUbgsipgpGTdhVI5vTEkV",
-	"Q6AhQeT7NYNh62ipcoDtDCWrRpvYmE5pAp4CsSfLT/iowbGRuM5h1hy4+Sw3LXcRm9sdsVkgcosjNW32",
-	"zunH30KGbdA5zFbLTzUeCFbEy4uKP3NcMbvIy81EXhY42EgZhmL197BISl4bnrbWcffVRKlzUIe7S0eM",
-	"PUsaM2fXwpL+iK9nya3RrlywbmWCTJimlq9CLUSDBxwu2Dk0ldFSv28POe5umg7dy9g5fASbapPb6a55",
-	"Z6s7Ktgjk8m9JySWyjEk9HvC5Rio7jGChW5FyNmECOPW7XgXVTm1lxRgEssmKaB/30mBd0gKaIzupMBG",
-	"pICGvZECnbm7xoEt3O0txawGsATCiudTQhOnKOvjWV4B9oglsGamj82St0MR1V3K7adbqoteqCPMDOeU",
-	"KHZLCbukYsKLFCpW66poprgWIi/iKBoSS5+SFD5xIkV2/o3N3DcFDjbi3yhWf1f9G02cr2KwkBt2pMKc",
-	"ZoyCeVS0XsmcxB4ijCaETiVobzZOEg5C3F2xFHCZtIXrM8wlgeYXgJd2zM79v9UFG9ST+rbWJEqJBm9O",
-	"hyspRZSTeauH/6UNytvdfpu5/TT8N3Lz6ZXfY68+yuNRe/nzDb90u4jajKrvglw5+912+ymH5xZ2fvXQ",
-	"z9Jc9guQ2YGNOQ8aPEd6N3rmUzP0ltPd7vZob7mpPtqQo671AnlXC/FMRQY06d4prc52bWxtk2Oarg07",
-	"ZBsD4+zeb33P77bIuIylJJ4hiy1EKBoyHsOqH3Nz1CvNfuqvl7Zq6tjJ5Q7V0goy34xsdpnsPS2WpiLk",
-	"hWQTVGYbdq2SVjBZJ0l9gBOWyYZWRurnHVNuXFly0LBjy80YTQoFCKOzKUnlPqF9WbPCSRXmrJb79/Oh",
-	"fiM9crOIa6y4Y6D2l/lN9W+pFaTvwjy30utUUmrefY8NhymhAR4IEHnRU7WxyUoDqd/+Hqp1jG+nk8hB",
-	"t6943/L6opS4biOZHm14ezZH2XXhXXoX3gIDh2VWp+mvEjM6JKOpwVxhfprfytjiO/abQnm4XR18feTZ",
-	"zY9Z0mYPZ+auM/y75oRcRC/Y+SM97OOypU33LviwIds7573VhYM6y2xJRvblGDj4SwUo2UoTgRhFgONx",
-	"TmUxTlPTRcs6GQ4rBdxU800wpKpngSRCmM7QGWfnQI2A75eZXQbIddIk+8XJ3TI1wI0f2tJcIbei1Uq9",
-	"y/5YKw+1HOTlqcL39DHEJIGVk87ugu7MAMc5ztZ8SXcKsnxHb+dEcwEKM3H4pq4zUDtLCsmnsWzkyiNl",
-	"NvDJsTN2x5gbYkwHCRtSn99nzowNJyBdDgwSlGCJUVLhi24K9TxHtXFqZw9MgZ+dA2YjDphqSU7rOylU",
-	"n9U4RTKFmCBtqB9XiLLn5AIoCLFFSDNbEuj1j2zZ1R8NDn80YOc/GlyjvEWUZNN4rDJqy2qXq8KeIiFx",
-	"YJKqwtewzhubaU4frOZycZlvfRfKCeiWMdtDPQZRKhzY5X1bQ50IREGqPueq6C5jUqCMUKoKYKrj2EqL",
-	"uiqvrtAXKSds9ZGHcTerzrhnKw7WxNRpJVKglNDzpSbUuITZjSKPbXH+FRHlqX7yKhZZM3GaI57Y6beI",
-	"SNVEmEMTZZVl/1cq3gwVtTuNDKhf5PrI1qkuW0sqhTx7+59++vYX//7rf/r5m5/9RtHK13/z+29+/Y9v",
-	"fvab9VDGgSQT0O/aIRL5NB9wS8mjU8+5/BBPqOSzrl3nbiHZ2CvJYF3UHx9rsmbpFCQESHHwWoX1hEXK",
-	"Iz2qE7XYmKJl0ortMyOa+8zYfjRf4gtskL49bWla452NsmN2a+vJztKl00LMqGAN0e9H9vduCBvLSfru",
-	"oKAAnriDLJzQ3j//9n+//flP7h6iBIvxGcM8iWzroKio35vrBoSjXCxrDGqdN3L8OPqpqSgUbPo/ij/W",
-	"yql2j1CARCBc7uSO0LXW89qwqgnFUguaaZr4irfJhh/wTckFMsEjOMiMyd6nddXWmNfoBye2p5C6FMxF",
-	"fEegC6fyCfrs5Dnae/HZx4+fnNzL6GjpNkxXtVPlhBvVbXNaxTsoeCq41hUDjJ1r4If2fnCCJOYjkMtF",
-	"/PX1/x8A",
+	"7H3rjxzJfdi/UpgY4BLu5ZI6MdatYRjkLilRx+NRu3f2KScmqO3+zUzd9lT1VdXs7phYQEYQSB+c6IMB",
+	"BQaiyA7kBAgS2R8CSJCM/DGByTv/F0E9uru6p6ofs7PzIOeLxL2p7q6q3/v9ehCzScYoUCkGh68HHETG",
+	"qAD9x0vOzlKYqH/GjEqgUv0TZ1lKYiwJoweZWfGHXwpG1W8iHsMEq3/9AYfh4HDwrw7K9x+YX8VB/t7r",
+	"6+tokICIOcnU6waHAw7DqYDkEGGKTp4eoQ+//fCPkP0KSlg8nQCViOIJoSMkx4D4NAWEaYKGBNJkoN5o",
+	"P6N28Sg+p+wyhWQEk3z7SULUx3D6krMMuCTqsEOcCogGmfOfXg/gKh5jOoKPRab+lLMMBocDITmho8F1",
+	"NEixkG1nPdJvUKs5jIiQXF/ci+nkDLj3pUJiORXeny6AC8Ko8xuhEkbA9bE5fDUlHJLB4Re+b0WV4xTf",
+	"sacoX/4qyl/Ozr6EWKoP167xBL6aguh7mziW1c3nB6vt3a7rsI8/50RKoD33EY8xoScwBA40hlb4scmE",
+	"yHK53mzMeNL2YB315kGk3xLV9+M/tzrbkq9dbQeLHhApHghskfGeWyOJd1uTALlxlkL7Zicau0ni32XC",
+	"MvmSsyFJYbHrpHgCN7pM/YLmqxxxWIRdGeoWPvYQDXLeeUxG9tBzJwCaqH+14PUTs+o6GgxJ2mH9U7Pq",
+	"OhqMOKYS4IhDQuQRS/z3qFcx3rLqnNBkCTyZhvmwYaGgodb1dSJmmX+/gowoJJ/QvixfAp88oUnwt1OJ",
+	"ubyhsKC5gNCX6oOAD3ZzKJUf391YeQDnChzZk6Ns5bq7iaScSOzt9yOVDtQQhuWiMKlde6/ra7yCZzSb",
+	"yuXfwErotYECF6SmJYFn1VTRCOHN1nTyXd5MxynNir4aTv79Bq3aGi1UtuCpXhdELcOuXjDpf1jdTUow",
+	"jeEYcJIS2rbsyZUEmoCLq2eMpYCpXseZECcwqnJxZ0GCJX7J2QVJgBuFSsIkIEfMf8Cc49nAWF1kRBuI",
+	"v6ccZZLE8IQmoi+RswzoJxoJCKMB3SXjkJIJoZjPGi824yyZxk0sza54EVLi7O+fzrKQkpfABaQsg+Qp",
+	"Z5N+d97RAOQg2JTH8CwRfd9/QeBShKkn/I6SDEUMFHPCQorKKMCRJWTV7TYhzqmEzHeCqQDxgtGX07OU",
+	"xMdYYj/eL6Da+Oi/ig5V4DsXUYVInep8m66S7jzW1Mgvv1eX+8wRRn7F3ZSjkpcuoht0ZZZrZVANPGXN",
+	"VL4g+TZSXifK2Ebkb0HfzVZ8yn3eTPWREsfjQo1a0M/TqgXVdlh/wLuzaULkIyouoa9v5yxl8XlAnis1",
+	"ikIaULEgPs8YMd6PqnMYp5d4JhCdpumhdv6OsIRLPEPnAJlARApUPi4GikekKT5LYXAo+RTU2xkdktHj",
+	"hr1BijMBfuthSLiQjzk7B9qGGnaVeshykPlPEXqBU5L4f6RwJZ8GH2XnfoYrmX+95JgK3KRjBbdSw5oc",
+	"dvZg+pNRDu3aBde+m3+kPHl53RXA6/M5V+DHTDlmnPyFpr5jIuKUiSnv6wfA7lsadDIn/DH325ilCfCG",
+	"n1qkKBFiSujoGDLM5ST0laawgLrLGq7Ufv2MSpJ2YAme6ygO6DlOeTHuLirf9J2vOE0PwL7EvZ08Z4yd",
+	"TzA/9996Lpc7KawhbJsT47ULNS+Pyq34TlxylL781U/KXT3R5hWNrujHU5qkvYnKw7pjDglQSXAqdLQu",
+	"VsuHSniCMLxckgmofxCODHYgIlACnFxAgoaMoz0VD/zggw8+vDuIvKY5oXFQU22SOJpldceFo5LF+dS4",
+	"mAOWAQGS+4bm70fdgHEFofKqEOPuRUX6GuSYCUDKKSUG0YBR+GQ4OPyiZcvFKwfXUcvS8nuD61cmKsC4",
+	"0IrCS5aSeOYXjYxPsAzyN+AfwaztYp/ROJ1qm6bRwU/ouZi/wHYES9U/JbJ2E2JDBBfAZ8hoalXUM3gn",
+	"kJJxEQIcjxEWBk1LiYbkGEukzDF0yZkEROQg6oZDlaPWMagxKNFFL3XeXiN5C6bCqVmYCKVYLwnJB/vI",
+	"UWwt3ZQo7+MgRzgFmuC+6uOYpSTBs74mlLZUvEsvGT/v/8IZYN5BKdLLis9H5e6d7zZdzkZbOQUEb2Li",
+	"uGxlIWeEWn3aZCF7dJeewHZYRtB10PPOq6uNBMjdDkCnEx0HwhLrNAF+zxrhzmXdu3jg3Kcbq5XAM05E",
+	"W3imXBg8U8GgnyU3UFAzDk+uiJA2JDxvm9zcK1O6T4+xbF90Gz5WJaOxnPJW0J8WC5X3JkuwhKNZ3CWB",
+	"IUeReYSs+2y8WT5VR04N/AHEqe4w8tLcHO57IBKgwroTyUUVv33gomQLOznmeNjuK6k5Elz1AEmG8uhz",
+	"1a0gQApkwRGh6vEj5OxRaxwlauxY2I6FvdcszM8/ArxhnssFeNQcL/NxjipvafJxe7iXl6FWeZd7Dy2c",
+	"6aRQr24nmN2CIDfnJgkIyafa1mmMu7pmbWfbsgcDaKPunrFqbEBx4gC77ekXvmeWEthuZjiLJKEtzhjC",
+	"Lkbz00nIsbRQSLbAmiDBL6hM5Kji5JnNBVP7ppvNkfVmm2z13S7LdqvTTJ+jVy3AHnxi4y+tIsP8Vzh3",
+	"hJ55vSHnpbzy8sRg0EavD+ywfxplQ245zvPBm3Pk1aIml3U0kCSgbHU7ul5l35LvKmqqMTAXccNgbFzc",
+	"ZqfEOZd5d/Pd2w80Ou+PDNRPZX+ny1nPIGcTiibkgogQmoyAgiD6m7kLeXA208rY3NoxkNFYhmKpCVxB",
+	"8khW3pRgCfsW9F6tQXvxP7UY1uWxIGHZzfnhAPF5TwAkIDHx32ewAsEfFPaXH+gAq/2Id881LrpAcGpO",
+	"Ne2YAbAQS4sq3wycyGZdnug8ucUIO4E4jMyGFkXgN/XRLnkZxcqo/Jr/QGUcasHYYSvJtQDSF1As7Cb9",
+	"V2jngggJNJ7dhL0G83AbgTTBMh6DONZJSI1mfkPyWRjStSupvqr+9VYIT3sXAYUT7f2UGFT6awexAaNC",
+	"ow7suAw0Lmj2Nlx652SNDsIoaGs2e7fKKGPIq9Up5cMsavZmBf1Dy/F1NRdX9PcPLS8JpfR/N6WjWJeO",
+	"JyUlr7folZBSXnkNR9zQaB1JO/ipC3y5NWdQZ+eLmwPQPTOpj+dhyX6ahWqk2z0ViyPqTd0cVeeEB3Xr",
+	"8G5A4oIRWyB182LU0HG9SVVzxLGUbKr6WzfbUTN3BTfw0xyX7trF1CpQad2qeikkg2ubq6337enJiIMQ",
+	"i1hAOh+0n9+zSfvuGFPJGG/W+8Q0lV10eH8gQT1c+0xUnLTl/tZLrC4gl0Knzgs3mkQrB78BdZr3LEaY",
+	"zai9NJz1oaf3KEWjgB5nSNlInIDEhEKDgKUgVcbU806Lg2a4BKq54LRLsDIgK5+StP8hk6Yw2ZCkwcrS",
+	"tKrtuyGgTofI323f5DvQ94iQjM+W6HxudMgl/erArdrSnSH9mXmglRnNueiK5EddgFB8t+HKnkmY9Ly2",
+	"krfM5/ma30xCKRGVjNIij3TZjm+7H/8h5fM8p7ZPhmaJTr48CDZs32L+Ct+uyhzWNfm2osE5zPrcv/5B",
+	"uaGDBTZTBc85xwrM/E7M8n3++0ng6rSwg/pTdA893Y0jdCQ3Pz09E2IKt1XetpgpHGjK4THGggfKc9v7",
+	"wIBNMs4mROQhi/mzNLtvirYB3XTj8yXZ5OySAg+1Q8t0EehHAapZLJUhS3EMyePZtroBzq2xX96Nc4kV",
+	"KHex9ftmLRTouVCHmJZkuUZoL88d6N5cl+tqvIf12lDFNpZjQRWv22j7yTn0Dayn7085EQmJF2kPY7zI",
+	"chbiW43FYWU1VzeW1RpgcLow9szPCgZ+xTQDfkEEC7DmoEZsg8E1h3flwmobbi72caG00UhZQaeb4KXS",
+	"nJcWoWtyTAUFmfnp34z7tEw0IgX6CtUbWiT1mjNHrOnTOWfxX/UFUBB91d2uAc6GkuTnDCd5FdSCAWun",
+	"Cq5brVWPVKD8mcZkoI8ZleOlBpQn6o3dQ821XZuny0JE76bztNtF1JcsxVLZgN4dfjUFPguy6AZqm1Iy",
+	"JJAEHq2rLvkW3A9W39EIsxeBTOVV3YJig31k3zIup/iq70KKFN4FsnZ6ncTNIGl6otjQcf5AnjbPZpA8",
+	"Dzr1nMx6ncbDJ3121xqnsb7G7m9cSWR2OpnggMNIYj4C2fDTRy1+wz4RWeeN+R+DuUst9+sIKnOrnUyv",
+	"eczoi7Ldai/YVMassSVxB9mXv6R8pPFIi7DjDjjbhFa3gDtLQo/Gm9poJbjY5Y004JeYy97ur+a8kw42",
+	"FJG3yN6CCbb0jOF+IrFRAb9xm//YTR7JG4uz1GPTlZUwxRk6sTEN3UXo/aYgDgKhWxf4rjcTPPN6PUWG",
+	"qJbiJdKv2mg+ZA97Ex5UDipZTo69GSbil6na/gt40wPBWg+5u83ZiAw8Jf2FxLWb0r/mr2nsrfUyz0Ze",
+	"tF1ax0L2m5aYl/WA21+n3dX/0NTMwVu/7FxSqGODp8R5rnStWj/ZB3nWzCLncHk57NIMB+nLKYnERZ3v",
+	"4s2XzUSNxzBkHD4TAdvRLMqNgj9n/Fz9aVsbzXOXlI1O8oQY7QQKrJvgq6Ie7VPgk5a1ZQy1bXFQkpe5",
+	"Pp02yDJQSIyPUizsgKruvnMFB6za92OakES1GtAdy8PX5vQcN/VCrRdtAlXmvS+wnHKchhcLkir6e5Rl",
+	"nF3gtPXlYnr2nMRABaGjp4yfkSSBQPVKSJz4C8FyqREAfxjWLVfUeMTwZTVDqgn556nHi/tNaBe65nnc",
+	"ixyKb+AiCyX9N4Wj+hkyWcnLWjipXtbP9CiCSPlXyqftPlsvZrO10goIb6KdmiyEm2R+dtEegl7kE5s0",
+	"sNgGuvUaWay437RumsMs512+Xif+M2aMyyUSms7J7pMiBf5uoLaBaYdkRnPktu6XTQ1HAj2hM0JpaMSI",
+	"UffyQspqquKl6m6p8hXzJqxlW1YsEBuaXlmGEETeHvNMN4y9I5DpCI1UkYv6YdJaSh3uSGkPYIuWLWTC",
+	"WPC0v/qmUgT7ai9i8kFnIavWRvYr4Y0vJC26FDTmSXGrLNHKgBOWLCmwtMyyK7uxOQ9ZsatOfjEXYhst",
+	"xiqodTMptvKq+dpuG2ulT+CCncNHsGhFeWtC5jIkMZNYLr7H8w4tlKsJfz22bdKQGzZ/CpjH44VmQSxc",
+	"Q9DLIWA2+D2bPF/PnYIr2SczqqgVMJ8OX4j63tI6t5tEq6R7D5MEB1sgwCQk9BsbsiRT/wv71nOEC1qK",
+	"Bt5NwCyKEqzh739VU/CTXQCvHsZ5MMMFOPpM9rEMtybDuoGqMa9Kpr0Sq6rlMm0pyE61SxEGKnCgvIvS",
+	"F5Aa1Vvfe4FK5Y06X6+IzRx7o2KygK1qMBD305B8YtMLFyyNy7MTe8OyG1ssX9/CHG82Vbi/pd71AKV1",
+	"3rR9t+VDH+MwHfm5QlC/zKtgWnatXhwVyfPmodDGITkOjlXArUMVVjJDQc+7691arUf/tEYFC4ZDiCW5",
+	"gL6Vh4u1MzKT6m4jgVS/1zls2c+tWuxWHtiLMyZxY+maTKySK/uMEZlSr6oyTPFoCa9pUqwmhZu90zec",
+	"3FHPhyRLsD8zZ5rFbGKDdDdV4do1NbOPAg75RTrbKA7uRwuTRK+7JyzZm9Sn65A3la87rBwfiA+3QhU5",
+	"un/e95p08RX0JGr0GahjNYVZHRHWqFJN+3Yhqny6VJKCXYIKB4MdkDbN2w45V5xDtb0ZUVuHIdW8MCUU",
+	"nlDZu7a7oX3n2WzBbMMV1xTMtfc0cqHQc8/8CXoVf+si063muT+eilb9TVeLtFQcdSEl/ftp+FILE6sT",
+	"y8h31WsO0YL1KI4JdXtIMV9YQsOhA40KsxMQGaMCloMM7f0v3z1smYAQoenQt4lJngYLQWXfRisidDkG",
+	"iohUsQw9xwuQafC3gDVQ9K7q3V361UYRwU16LXgQnAOWLFgqnkAKMuSfGk5pWDC5HET2aNy7WNuGwMTE",
+	"/Im64VHsvHIB8xeuAA/xlBM5O1X4kYdaiS2nrhmxFD16+QydwwztJen5v/t/P/7vd830mQSdzdyJNXcE",
+	"ytMnBtFAo56+W8Dc6C5mG2Mps8H1tVb7hmz+g7beaKbH2lAmcd6D0VKJnkNoMjj2Eywxyhs1QmK/Txi9",
+	"h07YVIKZxsdZCgIp1UGP1Mv3e4Dj9N4MT9II2bxKvRpr0wxZ0jFPqFN+lyF1AhV8LN5gF90bsXvoiZ3n",
+	"N5wKnOo4JUVqaOSH3374RygzOaIoDwyhPSe0fGB//cMvBaN3EcXKXtDf5NMU9KZ0Sui9QgE8dNqCOrGi",
+	"w8GD3GWJMzI4HHxw7/69D7SXzVpcB+p/bMFCcVkKMwcvse3obUSRXv2t+/cHh6+LMasKReFKHozlRMsD",
+	"c3ofM7iOPIzRXKza4Lc//zzE6IvvH+RptdfR4GGv9Q5+K056HZXI/cWr61dOPYfe1oWjjaHM3MLVvsaZ",
+	"sgNAPeMx98yZNMdpapHeCLxBNMDJhNDBK7WXA5yRg4sHB0VHD3Hw2jDD6yAwvguyyIfS4ON4AhK42tHr",
+	"AVE3qkCaZ5cflpHHkmFIPoWoAUavWoHtouiXVk6W7+vUWz6EC8WcxztiXXgRRApMEXYu38GFRVBAvcBp",
+	"slQHbguGHJS9/DMmPJhSGxhwW8gS1bn0BJ+DSbq45EQCEnhoZ5lJPjPJGQJPQMsNxcDOWDLLWav6UU8z",
+	"R9aiQ3tYogkTEj341ncUbnAcqwPc1YarkhmAzRBoe4JnCUwypnt475vmHOXWJ/jqOdCRHA8OH3zrO5Ef",
+	"7zW7f8yS2dJQPjC54fr6un7P16sgvDwtwEN/sY7mS0jcHBoNpIIyEc+j8UraeSfPus3CNoNuDamgMPla",
+	"0vSQZJ2K2qgSaBImySc02dHj2unxUaUV7Y4MV0aGErhKy5agzF+uE2MWoskKGbURZB6/9FOkckjvSLIn",
+	"Se5IY+mk8eZXP3n7dz/tSgBVrG2jgKLrpd+6U78+1umxxSvFNloW5gwbZmIGAa6BYtOSFZ66fPCOQCmW",
+	"yutQ2BE3NDUqKFLecEd7s3xgKy3O8slttTnLE6h8diJVyjtNBKLs8rbM0MqltSBPyXXCgvaRlDge5zWg",
+	"O5G7fi1YA2TtVmn55PuoEGvESlUNiyWM/spwiLDaqTYuJs/tm7SpBl9SbUjdjmzX5kwKjAvc0e0K6fbN",
+	"r/7jm1//XWcXUp14upBmMYkwTJQmQ8AZWrijyvVR5dzkyB1BrpAg//m3P/7mJ//n7Y//x7/8z7/65h/+",
+	"sitlzlNQO2kmcAEpy5q13VOJuTx2Vu4oc62epfeaOIRCRpRUsLETecxhcTt1wJUEmqfsBIIgakmy0yg3",
+	"RXZV20DsxNYKKVNTiz1EQQ+I5wTRLRjiJ6d2UnXa5LTafy/rLXV25Lo+ct2ZfWsi1zc//UUPs2+eZrrQ",
+	"ZNdQjfP4LlizjmBNefQyXONUAN52wObA5rlS3YWsxRJ56XQ123HunSmyNkJ68x/+19e/+l0v+6OCuy5Z",
+	"OPUTIoz/eZexo0ppdY0CdipHi8pR7dTWSel4sDznmlui4kwcaaKbzUH5fDYewm7Fz6FbHoEESBXWFejN",
+	"X/3uzS/+87/89f/9+p9+/uZnv9HoJciI6qDvJZFj/ViM0xQ4Ynx0R5iCC45MnxwPWYVIplPov5FqNl/L",
+	"8BQ3bWECgKdS7Jai/i64W/HmAMfnlF3qUhOTNBRCpOdEyEf1xRuKTp1qDWuH8XQF2Dosy9FG3EF4HlQu",
+	"si2KX14suI5C+SLlyhUwoZ3boSfKr8v/UN3Fe6hBY4pyCix6nHKIgWRSZVWnRcd8H8n60kf8dNbO/WHE",
+	"QTTz/Cd6yZFpjLoqytUMHGXA84o9/R09yq38kPrplPwFVCgrgSGepnJw+PC+bi9OJtPJ4PBb99VfhJq/",
+	"HkSeWlxfrXfezD9HrUy5WNlU6F2hPXwmgMpDh1eo/343sN38ZYN1KVIOJHU16DYKOH0EFOfYuCyRVkHy",
+	"oDjTv5ulOxm2Lhlm7n9NosvBk/dQbL35ye/e/PKXb//2t29/+ffdS+9KmmmXR9QOJd3ntamkIb+Qulnv",
+	"JNMdfa6JPqtjdVdMn3O+gveQSu1BjL6ixxjdUdplSRuqKw1GOamhfFYu2vv6b37/za//8evf//Xb//pf",
+	"3v7y77/5h//29d/+ZYTs5F2kdIK7Xem+gTTb2UDnCJoD710EbRUdNeaCaK5fKyq9mzaWZjuXqJVg+6do",
+	"5FRuUjvxwQyAMI1Ybqk1h+1xJQ5e2385xS6iTbr0q3IpO/XtZMps+UWlPYTKg9WWtHLA76woKRodF1SD",
+	"9hI9qhgxms56ygR/dYuPRt30iHBNWpalsx1tro82yyfXQ53dYvHvJH1ip+SsUt/brehMU04bEU4TIoOq",
+	"2CP1qx6xujoKHAEFQcQh0lsrG7gZytJd9BDHcqwJDtsGjFjXYUN8njGiRbnPQ2dVkHIvQJW78Iv8k06z",
+	"vdWkmagD2lbiW5JkZWBiqUrB+o6w9MWGBjZOy70aVNDen6qf/qQAcLFQJ7/XxEyp/LXpejFOgSaYNwiR",
+	"5wwnR3bZTpasTZa4YFhXnor9/HsnS1KGlaY3A8wVzZbE0EmWVAioKz0evFZfa85dWQFRet6k9rU5CTDl",
+	"vW5qwKbJZYDRpZmku5/gWQCxbmTq+7NguiJj0Wu5OQx65KxbmYC4HJN4jHRv/0M97RI42sO6BTWRxh8X",
+	"uUaZ238GGVfXXRVQtulle1iLkmfHwRDlzKv+mC+rC3d8ISUvaD2GQlLzjjvC3XykeWN9x2rD6r+brQZ2",
+	"aqb27GLK644p11uVb2tg2WEDqu11gfFLT9Cr85IW9pQQEadMTDmIg7wRdukRCXKrY/MYJI+qz6yMc+2I",
+	"7VbsQQeYxwVmbDjNNeoGFfREe9/9HD14ePdWdYMm8uhBjDa01pEMX+ardwS4zQRowfhOkF5e0gBJHia2",
+	"9PevV0h/BV20UF5lEGegRs6Z9rlz4azNheMburriJJDvTzkRCYnf104hUHfAunNmu9XsubTUQppDgCQo",
+	"BJ+qH1dGjByyFM9ytzERNhiwp7IS2FSi51jI/ScXQOV+2AZWTz+2o3gcasol3/0uko+DmE4A4aHUZE6E",
+	"yn5QBvrj558cfXTw6efPjiPVBFRzAIBEVYAlYTKv7HvJRbB64ove3b6QHPBkeya/BCngFPgF8P1TdeX6",
+	"2kSZgGKz7vcsiHTCSuV+lfvhTwsk+JO7C2UZt9DMmAjJ+Ozgtbre64PX5zALe0G/Zxav2AMq8/mUN3tN",
+	"Pvl/oyq/7I0+kwYJt77qSyO2k2qFvQWG/dS0HOtaMFn7Jg/gKp9p68XgJ/rnfKrZioRBLC7QnrVltBP0",
+	"KhVXIZ5vZrz5fJ+xuFDXqJ7t4urESE3EV0AoQOD7oB2bP/+5Lx3dZRA5A9bjSiBEztzprTXPbOnLGkQu",
+	"uaifqrPJ9cQ48wvkZQ04Pi/m0nY6spPLhwXKR/YbZ3Slv4aQDbZdMVGwB4gxRcUR7oiicUekWnu4lSI6",
+	"/1VMUxnVO7RbOPg2ZHXynjuqurfV1ZzBiFBK6ChSSKhgZ0hUQ/GOQPpzIfPcALrHBsr3G0DYD0S5jaf2",
+	"IGKWgd6N2h9c4Th3vQf28VXfSxDkaj8hIyJRPshYX8gh+vbD+/fv31fT82x68gVRyrVSuq14JnKGiBqf",
+	"GdhL/sLKljIsJXC1+t9+8WD/w1df3N//8NXrh9d/MIi6BlkSVZetNUe1GcnQGZvS5NDBZ2uquRM9I5Qz",
+	"mMgqFgna01kNlhvfNUNS1CvQnrptdkn1p0JkkNhM5nnOkG/EjoMe6X+Z/9iJTM32EzyL0A9/+MMf7n/8",
+	"8f7xMToaE4qRnTDZKSemMg+zy/2meJHvSnbTr0qF4xfAkykoOMEEEgUNlgFV6l8GWOKz1BCCsgXxvgAl",
+	"myQkQdsgxaNBT5MkR585TIkMzikyDPEgwbjsjgz2akg3fFB/VQUkFnGIF3Jjj8xvxDyj3nXz5KgLmtxT",
+	"0LmapAbcYp8NhySGfKrmPZFxwIkYA8hJek//f1X9K9DkTLfs8iGKsXiUWN9+Q6eSU4+RAMzjMRoSmmhZ",
+	"fHT6Z2jvs0+f7n/H2DmPP/lYA/rz56efR8iYewoPi6z9sR4grzmgxgDFifP29q3K5KtOqqI1fYK6otYS",
+	"V2DyzAO3EJgNSsG7prcZsR+5WotCkMbQO0nW5n8vjZItIk+PYaaJStODjjSLJdGWeXk4JHWq+cOK7bCd",
+	"RbSziHYW0c4i2llEO4toZxHNXwe7LNM0IvRAEdrD+/eLfaCH90N3rxoTy3o4yESpHi6WrVHJzlCMEq5C",
+	"XCeecsH42jRBo8psV22MNc/U1sQ0A27lgE3vrdhyWmU6m1ktIjKiEe2FRWlVkioY3Y0KUWPoSmg+rghW",
+	"WJMPIwPFP0bldelPgmlkacKnxihckopa3EaT+XdqF92WjnqriGn2vmVVW3myAMISYTRKMY3hEMVsSqXO",
+	"h9X4qNAnR0iLRgngJCUURJ4foTgG+uC+km4iQhQui/5misdNGJXjG2NSxSJoqB35fs1y2DpcqhxgO7PM",
+	"qokoNt1TmlyoQFrK8mtBavfYiFznMGvO6XyW25i7ZM7tTuYsALnFSZy2sOf0428hQzboHGa3S081Ggg2",
+	"y8v7jT9zfDK7pMz1JGUWMFhLh4bi6+9h/5S8bTxtbfHua5dSp6AOsksnkz1LGotqV0KS/mSwZ8nGaFfu",
+	"tW5l7UwYp5avQi2EgwccLtg5NHXYUr9vDzruJE2HwWbsHD6CdU3Q7SRr3tnGj+rukSny3hMSS+UYEjqe",
+	"cDkGqsePYKGnFHI2IcK4dTvKoiql9uICTGLZxAX07zsu8A5xAQ3RHRdYCxfQd2+4QGfqrlFgC3V7uzSr",
+	"BSyBsOL5lNDE6df6eJY3hz1iCayY6GPzyc1QRPUAc/voluqiF+oIM0M5JYjdLsMuqpg8IwWK23VVNGNc",
+	"C5IXeRQNNadPSQqfOCkjO//GeuRNAYO1+DeKr7+r/o0mylfJWMhNO1JpTjNGwQQVrVcyR7GHCKMJoVMJ",
+	"2puNk4SDEHdvmQu4RNpC9RnmkkBzBOClXbNz/291LwcVUt/WdkUp0deb4+GtdCnK0bzVw//SJuXtpN96",
+	"pJ++/7VIPv3l99irj/J81F7+fEMv3QRRm1H1XZC3Tn6bbj/l97mFQ2E9+LM0l/0CaHZgc86DBs+R3o1+",
+	"86lZuuF4t5Me7dM41UNrctS1CpB3tUfPVGRAk+5D1Opk10bWtkqmSWzYJduYGGf3vvHjwNsy4zKWkniG",
+	"LLQQoWjIeAy3HczNQa80+6m/ldptY8eOL3dopFag+Xp4s0tk72kfNZUhLySboLLssGsDtYLIOnHqA5yw",
+	"TDZMOVI/74hy7cqSA4YdWa7HaFIgQBidTUkq9wntS5oVSmohTlPz2zoi8EQv25Hl+mRlWU5lYbFiR5j5",
+	"ajtNvttTAjPghCUkrpS3GRo6NCM/zTP5OMGi70hRF1JMqtV9iVVa+znMnAYlpx9/gPLJg0MEWHc7SQHt",
+	"JVhiU4FsP4gMkajbzSuQGO07vrZAJodLVOeF+NmCzqQ4cpsO1DjDjp7b83fWNQCqNtGii4jdSN90iak5",
+	"vbHhMCU0ICkDSF4MZW6c0tSA6ps/hLkO8e10JTvg9nX/XN5gpRLWbSjTY453z+lKuzHeSx/jXUDgsKz9",
+	"NgOaYkaHZDQ1kCucVOa3sgLhjn2mUGg2awS4Dz27RTtK3OwR8lgAQXdq/kaHKhbRC3ZRCw/5uGRpm0IU",
+	"dNjQEyKnvdtLGnc+syV9Gy7HwMHfUETxVqqNHmMmWSyLcZqaMXzW23FYafyopveCQVX9FkgihOkMnXF2",
+	"DtQw+H79G8o02k6aZL9s2g1TA9wswy2tKHQb4N1qDMqfkenBloO8iV1YTh9DTBK4ddTZCejOBHCcw2zF",
+	"QrpTKvY7Kp0TTQUoTMRhSV0noHaSFJJPY9lIlUfKbOCTY2ftjjDXRJgOENakPr/PlBkbSkC6aSAkSDmr",
+	"UVKhi24K9TxFtVFqZw9MAZ+dA2YtDphq417rOylUn9tximQKMEHcUD/eIsiekwugIMQWAc1sSaDXP7LN",
+	"mX80OPzRgJ3/aHCN8hlzkk3jsaq7L3vi3hb0FAqJA1N6GRbDurp0pil9cDvCxSW+1QkUN9C7FdhjAKXC",
+	"pC7t29AmEYiCvGRct+ZmTAqUEUpVm1x1HNuPVffu1kHNSDlhq0Eext3aW+OerThYE9PNmUiBUkLPl1p2",
+	"5yKmzZroZO/3SJ3YMJHjhvy31d73BOrv5A3rbcTeRA7tM4UuZmLwuuunWqVi8LfexdETjK9jWnd1x7xs",
+	"p+usJ9jUiHaabxm086FZVG04f0s8rJtUPbaDiW5JsJ7qWyg+smIBa454Yl+/RfimXoQ5NEnHMqNoBVjU",
+	"LgjNVb/I+czWsaStRZVCJ3v7n3769hf//ut/+vmbn/1G4crXf/P7b379j29+9pvVYMaBJBPQuTkhFPk0",
+	"X7Ch6NFp8G5+iCdU8lnX0bsbiDZWrTZQF/UEihqvWToGCQFK51HSMMxSHulVnbDFZk8vE1fsjD3RPGPP",
+	"zuL7El9gA/TtGcnXWtllDDazW9s5f5YuHRdiRgVrqPM7sr93A9hYTtJ3BwTF5Yk7yN4T2vvn3/7vtz//",
+	"yd1DlGAxPmOYJ5EdmxgVecK5bkA4ytmyhqDWYyPHF63D5cVIBDMEW/yxVlW1i5cCJALhcid3hJ4q42Q7",
+	"L7d1q8aJr3gbb/gBXxdfIBM8goPMuB37jO3cGhch+sGJHaOohIIRxHcEunB6vKHPTp6jvRefffz4ycm9",
+	"jI6W7ofpqnaq7jdGdVufVvEOMp4KrHVvJOOrM/eH9n5wgiTmI5DLBfz19f8fAA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

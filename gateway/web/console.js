@@ -5,7 +5,7 @@
 const KINDS = {
   credential: "电子凭证", certificate: "登记证书", agreement: "协议", application: "场景申请", objection: "异议",
   party: "主体", issuerKey: "签发密钥", egress: "出域核验", ack: "交易场所回执",
-  jurisdiction: "辖区", profile: "政策配置", calendar: "工作日历",
+  report: "监管报告", jurisdiction: "辖区", profile: "政策配置", calendar: "工作日历",
 };
 const FLAGS = { late: "逾期办理", overdue: "已超期", deemed: "视为同意", open: "待办" };
 const $ = (id) => document.getElementById(id);

@@ -82,6 +82,8 @@ CREATE TABLE certificates     PARTITION OF records FOR VALUES IN ('certificate')
 CREATE TABLE objections       PARTITION OF records FOR VALUES IN ('objection');
 CREATE TABLE egress_checks    PARTITION OF records FOR VALUES IN ('egress');
 CREATE TABLE acknowledgements PARTITION OF records FOR VALUES IN ('ack');
+CREATE TABLE reports          PARTITION OF records FOR VALUES IN ('report');
+CREATE TABLE other_records    PARTITION OF records DEFAULT; -- a kind a later migration has not given a table yet
 
 CREATE INDEX records_changed  ON records (channel, tx_time, id);
 CREATE INDEX records_recorded ON records (channel, first_time, id);

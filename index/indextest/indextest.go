@@ -1,0 +1,123 @@
+// Package indextest gives tests a supervision index of a real chain: the
+// proof package's copy of the demo's nanning ledger, audited under the
+// network's roots and stored in a database of the test's own on the
+// machine's PostgreSQL (scripts/deps.sh starts it), dropped after it.
+package indextest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+
+	"dataledger/index"
+	"dataledger/proof"
+)
+
+// DSN is a fresh database name on the test PostgreSQL
+// ($DATALEDGER_TEST_PG, default postgres://postgres@127.0.0.1:5432/).
+func DSN(t testing.TB, prefix string) string {
+	base := os.Getenv("DATALEDGER_TEST_PG")
+	if base == "" {
+		base = "postgres://postgres@127.0.0.1:5432/"
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	dsn := base + prefix + hex.EncodeToString(b) + "?sslmode=disable"
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, _ = index.DropDatabase(ctx, dsn)
+	})
+	return dsn
+}
+
+// Open is an empty index in a fresh database.
+func Open(t testing.TB) *index.DB {
+	t.Helper()
+	d, err := index.Open(context.Background(), DSN(t, "dl_test_"))
+	if err != nil {
+		t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
+	}
+	t.Cleanup(d.Close)
+	return d
+}
+
+// Dir is the proof package's testdata directory.
+func Dir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "proof", "testdata")
+}
+
+// Blocks are the fixture chain's blocks.
+func Blocks(t testing.TB) [][]byte {
+	t.Helper()
+	fb, err := proof.OpenBlockFiles(filepath.Join(Dir(), "nanning"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for {
+		raw, err := fb.Next()
+		if err != nil {
+			return out
+		}
+		out = append(out, raw)
+	}
+}
+
+// Roots are the fixture network's root certificates.
+func Roots(t testing.TB) []*x509.Certificate {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(Dir(), "roots.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots, err := proof.ParseCertificates(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return roots
+}
+
+// Source streams blocks from a block number, as the peer's block events
+// do; the stream closes after the last.
+func Source(blocks [][]byte) index.Source {
+	return func(ctx context.Context, channel string, from uint64) (<-chan *common.Block, error) {
+		out := make(chan *common.Block)
+		go func() {
+			defer close(out)
+			for _, raw := range blocks[min(int(from), len(blocks)):] {
+				blk, err := proof.ParseBlock(raw)
+				if err != nil {
+					return
+				}
+				select {
+				case out <- blk:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		return out, nil
+	}
+}
+
+// Fixture is an index holding the whole fixture chain.
+func Fixture(t testing.TB) *index.DB {
+	t.Helper()
+	d := Open(t)
+	ix := &index.Indexer{DB: d, Chaincode: "dataledger", Pinned: Roots(t)}
+	blocks := Blocks(t)
+	if h, err := ix.CatchUp(context.Background(), "nanning", Source(blocks), 300*time.Millisecond); err != nil || h != uint64(len(blocks)) {
+		t.Fatalf("indexing the fixture: height %d of %d, %v", h, len(blocks), err)
+	}
+	return d
+}
