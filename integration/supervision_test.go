@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"os"
@@ -23,7 +24,9 @@ import (
 	"dataledger/gateway"
 	"dataledger/index"
 	"dataledger/network"
+	"dataledger/network/sample"
 	"dataledger/proof"
+	"dataledger/report"
 )
 
 // freshIndexDB is a database of the test's own on the machine's
@@ -317,6 +320,7 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 	}
 
 	consoleInChromium(t, srv.URL, key, ks)
+	supervisionReport(t, dsn, srv.URL, db)
 
 	// The index process reports where it stands.
 	out, err := cliOutput("index", "status", "--db", dsn)
@@ -379,12 +383,12 @@ func consoleInChromium(t *testing.T, url, key string, ks *gateway.KeyStore) {
 		}
 	}
 	step("an enterprise's key", chromedp.Steps(chromedp.Navigate(url+"/console"), chromedp.WaitVisible("#apikey"),
-		chromedp.SendKeys("#apikey", enterpriseKey), chromedp.Submit("#login"), chromedp.WaitVisible("#login-error"), chromedp.Sleep(500*time.Millisecond)))
+		chromedp.SendKeys("#apikey", enterpriseKey), chromedp.Click(`#login button[type="submit"]`), chromedp.Poll[chromedp.Void](`document.getElementById("login-error").textContent.length > 0`)))
 	if refused := text("#login-error"); !strings.Contains(refused, "无监管权限") {
 		t.Fatalf("an enterprise's key on the console: %q", refused)
 	}
 	step("log in as the regulator", chromedp.Steps(chromedp.Navigate(url+"/console"), chromedp.WaitVisible("#apikey"),
-		chromedp.SendKeys("#apikey", key), chromedp.Submit("#login"), chromedp.WaitVisible("#cards .card"), chromedp.WaitVisible("#chart svg")))
+		chromedp.SendKeys("#apikey", key), chromedp.Click(`#login button[type="submit"]`), chromedp.WaitVisible("#cards .card"), chromedp.WaitVisible("#chart svg")))
 	step("pick nanning", chromedp.Steps(chromedp.SetValue("#channel", "nanning"), chromedp.Evaluate[chromedp.Void](`document.getElementById("channel").dispatchEvent(new Event("change"))`),
 		chromedp.Sleep(800*time.Millisecond)))
 	cards, height := text("#cards"), text("#height")
@@ -413,4 +417,88 @@ func consoleInChromium(t *testing.T, url, key string, ks *gateway.KeyStore) {
 		t.Fatalf("audit status: %q", audit)
 	}
 	shot("console-audit.png")
+}
+
+// supervisionReport makes this quarter's report of nanning with the CLI,
+// signed by the authority's registered key and recorded on the ledger;
+// checks it offline, then a copy with a changed workbook; reads its record
+// over HTTP and finds it in the index.
+func supervisionReport(t *testing.T, dsn, url string, db *index.DB) {
+	t.Helper()
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer is.Close()
+	dir := t.TempDir()
+	keyPEM, err := is.Key.PEM([]byte("report-pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyFile, passFile, pubFile := filepath.Join(dir, "authority.key.pem"), filepath.Join(dir, "pass"), filepath.Join(dir, "authority.pub.pem")
+	for f, b := range map[string][]byte{keyFile: keyPEM, passFile: []byte("report-pass\n"), pubFile: is.Key.Public().PEM()} {
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now().In(domain.CST)
+	quarter := fmt.Sprintf("%dQ%d", now.Year(), (int(now.Month())+2)/3)
+	out := filepath.Join(dir, "report")
+	printed, err := cliOutput("report", "--jurisdiction", "450100", "--period", quarter, "--key", keyFile, "--passphrase-file", passFile,
+		"--department", "南宁市大数据发展局", "--db", dsn, "--out", out)
+	if err != nil || !strings.Contains(printed, "recorded on channel nanning") || !strings.Contains(printed, "产品登记") {
+		t.Fatalf("dataledger report: %v\n%s", err, printed)
+	}
+	t.Logf("%s", printed)
+	roots, _ := pinnedRoots(t)
+	printed, err = cliOutput("report", "verify", "--dir", out, "--key", pubFile, "--trust", roots)
+	if err != nil || !strings.Contains(printed, "verifies") || strings.Contains(printed, "✗") {
+		t.Fatalf("dataledger report verify: %v\n%s", err, printed)
+	}
+	artifacts := filepath.Join(root, "integration", "artifacts")
+	_ = os.MkdirAll(artifacts, 0o755)
+	for _, f := range []string{report.HTMLFile, report.XLSXFile, report.SummaryFile} {
+		if b, err := os.ReadFile(filepath.Join(out, f)); err == nil {
+			_ = os.WriteFile(filepath.Join(artifacts, "supervision-"+f), b, 0o644)
+		}
+	}
+	// A copy whose workbook was changed after signing.
+	changed := filepath.Join(dir, "changed")
+	_ = os.MkdirAll(changed, 0o755)
+	for _, f := range []string{report.HTMLFile, report.XLSXFile, report.SummaryFile, report.ProofFile} {
+		b, err := os.ReadFile(filepath.Join(out, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == report.XLSXFile {
+			b = append(b, 0)
+		}
+		_ = os.WriteFile(filepath.Join(changed, f), b, 0o644)
+	}
+	printed, err = cliOutput("report", "verify", "--dir", changed, "--key", pubFile, "--trust", roots)
+	if err == nil || !strings.Contains(printed, "✗ file[report.xlsx]") {
+		t.Fatalf("a changed workbook verified: %v\n%s", err, printed)
+	}
+	// Its record, for anyone, and in the index.
+	var sum domain.SupervisionReport
+	raw, _ := os.ReadFile(filepath.Join(out, report.SummaryFile))
+	if err := json.Unmarshal(raw, &sum); err != nil {
+		t.Fatal(err)
+	}
+	status, body, _ := httpDo("GET", url+"/api/v1/reports/"+sum.ReportNumber, "", nil)
+	if status != 200 || !strings.Contains(string(body), sum.ReportNumber) {
+		t.Fatalf("GET the report: %d %.300s", status, body)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		p, err := db.Search(context.Background(), index.Query{Channel: "nanning", Kind: "report"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Items) == 1 && p.Items[0].ID == sum.ReportNumber {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the index holds reports %+v", p.Items)
+		}
+	}
 }

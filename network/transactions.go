@@ -387,6 +387,8 @@ func RecordOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
 		return Tx.GetAgreement(number).Raw(inv, channel)
 	case domain.TypeApplication:
 		return Tx.GetApplication(number).Raw(inv, channel)
+	case domain.TypeReport:
+		return Tx.GetReport(number).Raw(inv, channel)
 	}
 	return nil, domain.Invalid(domain.RuleNumber, "recordType", "%q is not a numbered record type", recordType)
 }

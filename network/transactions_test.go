@@ -305,3 +305,17 @@ func TestTxEncodesArgumentsAndDecodesAnswers(t *testing.T) {
 		t.Error("RecordOf read a record type that is not numbered")
 	}
 }
+
+// TestEveryNumberedRecordIsReadable: proofs read every numbered record
+// kind through RecordOf, each with its own Get query.
+func TestEveryNumberedRecordIsReadable(t *testing.T) {
+	for _, r := range domain.NumberedRecords {
+		f := &fakeInvoker{answer: []byte(`{}`)}
+		if _, err := network.RecordOf(f, "nanning", r.RecordType, r.Prefix+"-450100-2026-00000000-0"); err != nil {
+			t.Errorf("%s: %v", r.Name, err)
+		}
+		if !strings.HasPrefix(f.fn, "Get") || !strings.EqualFold(f.fn[3:], r.RecordType) {
+			t.Errorf("%s is read with %s", r.Name, f.fn)
+		}
+	}
+}
