@@ -36,6 +36,8 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"indexSummary":        s.indexSummary,
 		"indexStatus":         s.indexStatus,
 		"console":             s.console,
+		"generateReport":      s.generateReport,
+		"reportFile":          s.reportFile,
 		"ping":                func(c *gin.Context) { c.JSON(http.StatusOK, Liveness{Status: "ok"}) },
 	}
 }

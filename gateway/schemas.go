@@ -248,12 +248,14 @@ var handlerTypes = map[string]operationTypes{
 	"registerCertificate": {Body: RegisterRequest{}, Answer: CertificateRegistration[domain.CertificateRecord, domain.Certificate]{},
 		Status: 201, Header: []headerParameter{idempotencyKey}},
 
-	"console":      {Media: []string{"text/html"}},
-	"searchIndex":  {Answer: SearchAnswer{}, Query: searchParameters},
-	"exportIndex":  {Media: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, Query: append([]queryParameter{{"format", "csv (default) or xlsx", map[string]any{"type": "string", "enum": []string{"csv", "xlsx"}}}}, searchParameters[:len(searchParameters)-2]...)},
-	"indexHistory": {Answer: index.History{}, Query: []queryParameter{{"kind", "the record's kind", map[string]any{"type": "string", "enum": index.KindNames()}}, {"id", "its number, credit code or key ID", map[string]any{"type": "string"}}}},
-	"indexSummary": {Answer: SummaryAnswer{}},
-	"indexStatus":  {Answer: IndexStatus{}},
+	"console":        {Media: []string{"text/html"}},
+	"searchIndex":    {Answer: SearchAnswer{}, Query: searchParameters},
+	"exportIndex":    {Media: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, Query: append([]queryParameter{{"format", "csv (default) or xlsx", map[string]any{"type": "string", "enum": []string{"csv", "xlsx"}}}}, searchParameters[:len(searchParameters)-2]...)},
+	"indexHistory":   {Answer: index.History{}, Query: []queryParameter{{"kind", "the record's kind", map[string]any{"type": "string", "enum": index.KindNames()}}, {"id", "its number, credit code or key ID", map[string]any{"type": "string"}}}},
+	"indexSummary":   {Answer: SummaryAnswer{}},
+	"indexStatus":    {Answer: IndexStatus{}},
+	"generateReport": {Body: ReportRequest{}, Answer: ReportAnswer{}, Status: 201, Header: []headerParameter{idempotencyKey}},
+	"reportFile":     {Media: []string{"text/html", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "application/json"}},
 
 	"feed": {Media: []string{"text/event-stream"}, Header: []headerParameter{lastEventID}, Query: []queryParameter{
 		{"fromBlock", "replay from this block (without Last-Event-ID)", map[string]any{"type": "integer", "minimum": 0}}}},

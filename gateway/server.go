@@ -41,6 +41,14 @@ type Config struct {
 	CacheBytes int64
 	// AuditDir keeps each channel's audit checkpoint ("" : in memory).
 	AuditDir string
+	// MaxExports and ExportsPerKey bound the index exports served at once
+	// (each holds a database connection while it streams); ExportTimeout
+	// bounds one export (it outlasts RequestTimeout and WriteTimeout).
+	MaxExports, ExportsPerKey int
+	ExportTimeout             time.Duration
+	// ReportDir keeps the files of the supervision reports the gateway
+	// made ("" : it makes none).
+	ReportDir string
 	// TrustedProxies are the addresses or CIDRs of the reverse proxies in
 	// front of the gateway whose X-Forwarded-For it believes (empty: none,
 	// the client is the socket peer). Anyone else's X-Forwarded-For is
@@ -77,6 +85,9 @@ func DefaultConfig() Config {
 		PublicPerTarget:    5,
 		PublicTargetWindow: time.Hour,
 		StreamsPerKey:      4,
+		MaxExports:         4,
+		ExportsPerKey:      2,
+		ExportTimeout:      10 * time.Minute,
 		MaxStreams:         64,
 		ReadHeaderTimeout:  10 * time.Second,
 		ReadTimeout:        30 * time.Second,
@@ -100,6 +111,7 @@ type Server struct {
 	audits  audits
 	openapi []byte // the OpenAPI document, built with the router
 	streams *streamLimiter
+	exports *streamLimiter
 
 	calOnce sync.Once  // starts the background read of the calendar gaps
 	calMu   sync.Mutex // guards calGaps, what /readyz reports
@@ -114,7 +126,8 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 	}
 	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, blocks: NewMemoryCache(100_000), ttl: cfg.CacheTTL, m: m}
 	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir},
-		streams: &streamLimiter{perKey: cfg.StreamsPerKey, total: cfg.MaxStreams}}
+		streams: &streamLimiter{perKey: cfg.StreamsPerKey, total: cfg.MaxStreams},
+		exports: &streamLimiter{perKey: cfg.ExportsPerKey, total: cfg.MaxExports, what: "exports"}}
 }
 
 // Context keys.

@@ -16,7 +16,8 @@ const RuleRateStreams = "DL-RATE-STREAMS"
 // streamLimiter counts the open streams, per caller and in all.
 type streamLimiter struct {
 	mu            sync.Mutex
-	perKey, total int // bounds (0: none)
+	perKey, total int    // bounds (0: none)
+	what          string // what is counted, in refusals ("" : event streams)
 	open          map[string]int
 	all           int
 }
@@ -25,13 +26,17 @@ type streamLimiter struct {
 func (l *streamLimiter) acquire(caller string) (release func(), err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	what := l.what
+	if what == "" {
+		what = "event streams"
+	}
 	if l.total > 0 && l.all >= l.total {
 		return nil, refuse(http.StatusTooManyRequests, RuleRateStreams, "stream",
-			"the gateway serves "+strconv.Itoa(l.total)+" event streams already; retry later")
+			"the gateway serves "+strconv.Itoa(l.total)+" "+what+" already; retry later")
 	}
 	if l.perKey > 0 && l.open[caller] >= l.perKey {
 		return nil, refuse(http.StatusTooManyRequests, RuleRateStreams, "Authorization",
-			"this API key holds "+strconv.Itoa(l.perKey)+" event streams already: close one first")
+			"this API key holds "+strconv.Itoa(l.perKey)+" "+what+" already: wait for one to end")
 	}
 	if l.open == nil {
 		l.open = map[string]int{}

@@ -25,6 +25,7 @@ type Supervision interface {
 	Export(ctx context.Context, q index.Query, format string, w io.Writer) (*index.Exported, error)
 	Summary(ctx context.Context, channel string, today time.Time) (*index.Summary, error)
 	Channels(ctx context.Context) ([]index.ChannelState, error)
+	Snapshot(ctx context.Context, channel string, fn func(*index.Snapshot) error) error
 }
 
 // RuleQuery names a search the index cannot run (the field says which
@@ -75,12 +76,15 @@ func (s *Server) supervised(c *gin.Context) (Supervision, string, bool) {
 		abort(c, err)
 		return nil, "", false
 	}
+	// A read on the ledger as the caller's own identity: a key whose org
+	// has no such user on the network (a "regulator" key of a city) reads
+	// nothing.
+	j, err := network.Tx.GetJurisdiction().Evaluate(invoker{c.Request.Context(), s.ledger, who}, channel)
+	if err != nil {
+		abort(c, err)
+		return nil, "", false
+	}
 	if c.GetString(ctxRole) == RoleIssuer {
-		j, err := network.Tx.GetJurisdiction().Evaluate(invoker{c.Request.Context(), s.ledger, who}, channel)
-		if err != nil {
-			abort(c, err)
-			return nil, "", false
-		}
 		if j.AuthorityMSP != who.Org {
 			abort(c, refuse(http.StatusForbidden, "DL-CHANNEL", "channel", fmt.Sprintf("%s is not the authority of channel %s: an authority reads its own jurisdiction's index", who.Org, channel)))
 			return nil, "", false
@@ -147,15 +151,14 @@ func (s *Server) searchIndex(c *gin.Context) {
 	c.JSON(http.StatusOK, SearchAnswer{Channel: p.Channel, Height: p.Height, Items: hitsWithLinks(channel, p.Items), Next: p.Next})
 }
 
+// indexAbort answers an index error; a failure of the index itself is
+// logged with its cause (abort logs only the answer's words).
 func (s *Server) indexAbort(c *gin.Context, err error) {
-	if e := indexFailure(err); e != err {
-		if ProblemOf(e).Status >= 500 {
-			_ = c.Error(err)
-		}
-		abort(c, e)
-		return
+	e := indexFailure(err)
+	if e != err && ProblemOf(e).Status >= 500 {
+		s.log.Error("supervision index", "error", err.Error(), "requestId", c.GetString(ctxRequestID))
 	}
-	abort(c, err)
+	abort(c, e)
 }
 
 // indexHistory answers every version of a record.
@@ -189,6 +192,25 @@ func (s *Server) exportIndex(c *gin.Context) {
 		abort(c, refuse(http.StatusBadRequest, RuleQuery, "format", fmt.Sprintf("%q is not csv or xlsx", format)))
 		return
 	}
+	release, err := s.exports.acquire(c.GetString(ctxCaller))
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	defer release()
+	// An export outlasts the request timeout and the server's write
+	// timeout, up to ExportTimeout; it ends when the client goes.
+	conn := c.Request.Context()
+	if v, ok := c.Get(ctxConn); ok {
+		conn = v.(context.Context)
+	}
+	limit := s.cfg.ExportTimeout
+	if limit <= 0 {
+		limit = 10 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(conn, limit)
+	defer cancel()
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(limit))
 	// The answer starts only once the first bytes are written: a query
 	// the index refuses still gets a problem document.
 	w := &lazyWriter{c: c, start: func() {
@@ -196,8 +218,7 @@ func (s *Server) exportIndex(c *gin.Context) {
 		c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="dataledger-%s-%s.%s"`, channel, time.Now().Format("20060102-150405"), format))
 		c.Status(http.StatusOK)
 	}}
-	// An export may outlast the request timeout's default.
-	if _, err := ix.Export(c.Request.Context(), q, format, w); err != nil {
+	if _, err := ix.Export(ctx, q, format, w); err != nil {
 		if !w.started {
 			s.indexAbort(c, err)
 			return
@@ -258,8 +279,16 @@ func (s *Server) indexStatus(c *gin.Context) {
 		s.indexAbort(c, err)
 		return
 	}
-	mine := map[string]bool{}
-	for _, ch := range s.ledger.Channels(identity(c)) {
+	// A regulator sees every channel its org is on; an authority only the
+	// channels it is the authority of.
+	who, mine := identity(c), map[string]bool{}
+	for _, ch := range s.ledger.Channels(who) {
+		if c.GetString(ctxRole) == RoleIssuer {
+			j, err := network.Tx.GetJurisdiction().Evaluate(s.as(c), ch)
+			if err != nil || j.AuthorityMSP != who.Org {
+				continue
+			}
+		}
 		mine[ch] = true
 	}
 	out := IndexStatus{Channels: []index.ChannelState{}}

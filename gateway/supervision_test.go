@@ -66,7 +66,7 @@ func TestRegulatorsSearchTheIndex(t *testing.T) {
 	r := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(w.Body.Bytes(), []byte("\ufeff"))))
 	r.FieldsPerRecord = -1
 	recs, err := r.ReadAll()
-	if err != nil || len(recs) != 2+len(seen) || !strings.Contains(recs[0][2], "height") {
+	if err != nil || len(recs) != 3+len(seen) || !strings.Contains(recs[0][2], "height") || recs[len(recs)-1][0] != index.EndOfExport {
 		t.Fatalf("export: %v lines, %v", len(recs), err)
 	}
 

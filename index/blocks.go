@@ -35,13 +35,28 @@ type Block struct {
 	Writes       []Write
 }
 
+// InvalidTxError is a transaction the block's filter marks valid that does
+// not check (Decode's check): the block is not stored.
+type InvalidTxError struct {
+	Block uint64
+	TxID  string
+	Err   error
+}
+
+func (e *InvalidTxError) Error() string {
+	return fmt.Sprintf("block %d: transaction %s is marked valid but %v", e.Block, e.TxID, e.Err)
+}
+
 // Decode reads the record writes of a block's valid transactions in the
 // chaincode's namespace, in block order. Invalid transactions wrote
-// nothing and are only counted. A transaction that does not parse, or a
-// record that does not read as its kind, is an error naming both: the
-// block passed the audit, so this is a record the index cannot read, and
-// skipping it would leave a gap.
-func Decode(channel, chaincode string, blk *common.Block, config bool) (*Block, error) {
+// nothing and are only counted. check, when set, re-checks each valid
+// transaction that writes in the namespace (proof.Auditor.CheckTx); one
+// that fails is an *InvalidTxError. A block without a validation code
+// for every transaction, a transaction that does not parse, or a record
+// that does not read as its kind, is an error naming them: the block
+// passed the audit, so this is a block or record the index cannot read,
+// and skipping it would leave a gap.
+func Decode(channel, chaincode string, blk *common.Block, config bool, check func(*proof.Tx) error) (*Block, error) {
 	b := &Block{Channel: channel, Number: blk.GetHeader().GetNumber(), HeaderHash: proof.HeaderHash(blk.GetHeader()),
 		Transactions: len(blk.GetData().GetData()), Config: config}
 	for i := range blk.GetData().GetData() {
@@ -52,12 +67,21 @@ func Decode(channel, chaincode string, blk *common.Block, config bool) (*Block, 
 		if i == 0 {
 			b.Time = tx.Timestamp
 		}
-		if code, _ := proof.ValidationCode(blk, i); code != peer.TxValidationCode_VALID {
+		code, ok := proof.ValidationCode(blk, i)
+		if !ok {
+			return nil, fmt.Errorf("block %d has no validation code for transaction %d", b.Number, i)
+		}
+		if code != peer.TxValidationCode_VALID {
 			continue
 		}
 		b.Valid++
 		if tx.Type != common.HeaderType_ENDORSER_TRANSACTION {
 			continue
+		}
+		if check != nil && len(tx.Writes(chaincode)) > 0 {
+			if err := check(tx); err != nil {
+				return nil, &InvalidTxError{b.Number, tx.TxID, err}
+			}
 		}
 		for _, w := range tx.Writes(chaincode) {
 			var row *Row

@@ -15,6 +15,7 @@
 //
 // Files: rows.go reads a record into the columns searches filter on (one
 // function per record kind); blocks.go decodes a block's valid writes;
-// store.go writes them; follow.go follows channels; search.go and
-// export.go answer.
+// store.go writes them; follow.go follows channels; search.go (searches,
+// snapshots, histories), export.go and summary.go answer. indextest gives
+// tests an index of a real chain.
 package index

@@ -30,8 +30,10 @@ var ExportColumns = []string{"类型 kind", "编号 id", "状态 status", "结�
 // ProofPath is the gateway path of a record's proof bundle ("" for a kind
 // without one).
 func ProofPath(kind, id string) string {
-	if k, ok := KindNamed(kind); ok && k.Numbered {
-		return "/api/v1/" + kind + "s/" + id + "/proof"
+	if k, ok := KindNamed(kind); ok {
+		if n, numbered := domain.NumberedByRecordType(k.RecordType); numbered {
+			return "/api/v1/" + n.Name + "s/" + id + "/proof"
+		}
 	}
 	return ""
 }
@@ -56,10 +58,12 @@ type Exported struct {
 }
 
 // Export writes every record a query finds (no page limit; the query's
-// cursor and limit are ignored) to w as CSV or XLSX, streamed from one
-// snapshot: the height and the query head the file. Rows are not held in
-// memory: CSV goes out as read; excelize's stream writer spills a
-// workbook's rows to a temporary file.
+// cursor and limit are ignored) to w as CSV or XLSX, from one snapshot:
+// the height and the query head the file. Rows are not held in memory:
+// CSV goes out as read, and its last line counts the rows; excelize's
+// stream writer spills a workbook's rows to a temporary file, and only the
+// compressed workbook is assembled in memory before it goes out (at most
+// MaxXLSXRows rows).
 func (d *DB) Export(ctx context.Context, q Query, format string, w io.Writer) (*Exported, error) {
 	if format != CSV && format != XLSX {
 		return nil, bad("format", "%q is not csv or xlsx", format)
@@ -88,6 +92,19 @@ func (d *DB) Export(ctx context.Context, q Query, format string, w io.Writer) (*
 	return out, err
 }
 
+// inert keeps a spreadsheet from reading a cell as a formula: text
+// anyone may have written (an objection's summary) that starts with = + -
+// @, a tab or a carriage return gets a leading apostrophe, as spreadsheets
+// themselves mark literal text.
+func inert(cells []string) []string {
+	for i, c := range cells {
+		if c != "" && strings.ContainsRune("=+-@\t\r", rune(c[0])) {
+			cells[i] = "'" + c
+		}
+	}
+	return cells
+}
+
 func exportCSV(w io.Writer, head []string, rows pgx.Rows, out *Exported) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return err
@@ -101,14 +118,25 @@ func exportCSV(w io.Writer, head []string, rows pgx.Rows, out *Exported) error {
 	}
 	err := scanHits(rows, func(h Hit, _ string) error {
 		out.Rows++
-		return cw.Write(h.cells())
+		return cw.Write(inert(h.cells()))
 	})
 	if err != nil {
+		return err
+	}
+	// The last line says the export is whole: a file cut short lacks it.
+	if err := cw.Write([]string{EndOfExport, strconv.Itoa(out.Rows)}); err != nil {
 		return err
 	}
 	cw.Flush()
 	return cw.Error()
 }
+
+// EndOfExport heads a CSV export's last line, which counts its rows.
+const EndOfExport = "导出结束 end of export, rows:"
+
+// MaxXLSXRows bounds a workbook (a sheet holds 1,048,576 rows): a larger
+// search is exported as CSV.
+const MaxXLSXRows = 1_000_000
 
 func exportXLSX(w io.Writer, head []string, rows pgx.Rows, out *Exported) error {
 	f := excelize.NewFile()
@@ -133,6 +161,9 @@ func exportXLSX(w io.Writer, head []string, rows pgx.Rows, out *Exported) error 
 		return err
 	}
 	if err := scanHits(rows, func(h Hit, _ string) error {
+		if out.Rows == MaxXLSXRows {
+			return bad("format", "the search finds more than %d records, more than a workbook holds: export it as csv, or narrow it", MaxXLSXRows)
+		}
 		out.Rows++
 		return row(out.Rows+1, h.cells())
 	}); err != nil {

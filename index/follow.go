@@ -102,8 +102,8 @@ func (ix *Indexer) Follow(ctx context.Context, channel string, src Source) error
 }
 
 // CatchUp indexes a channel's blocks until the stream has none waiting
-// for wait, then returns the height reached: for the bench and for one-off
-// runs (`dataledger index --once`).
+// for wait, then returns the height reached (tests, and a catch-up that
+// ends).
 func (ix *Indexer) CatchUp(ctx context.Context, channel string, src Source, wait time.Duration) (uint64, error) {
 	cctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -153,11 +153,12 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 		max = 256
 	}
 	var batch []*Block
+	var cp *proof.Checkpoint // after the last block of batch
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
 		}
-		if err := ix.DB.Store(ctx, channel, batch, a.Checkpoint()); err != nil {
+		if err := ix.DB.Store(ctx, channel, batch, cp); err != nil {
 			return err
 		}
 		if ix.Stored != nil {
@@ -174,21 +175,22 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 		if blk.GetHeader().GetNumber() < a.Next() && blk.GetHeader() != nil {
 			return nil // a source that starts earlier
 		}
-		if b := a.Check(blk); b != nil {
-			if err := flush(); err != nil {
-				return err
-			}
-			if err := ix.DB.MarkBroken(ctx, channel, b); err != nil {
-				return err
-			}
-			ix.log().Error("index: chain audit failed, indexing stopped", "channel", channel, "block", b.Block, "reason", b.Reason)
-			return &BrokenError{channel, *b}
+		if n := blk.GetHeader().GetNumber(); blk.GetHeader() != nil && n > a.Next() {
+			// The stream skipped: a transport fault, not a broken chain.
+			return fmt.Errorf("channel %s: the stream sent block %d where %d was expected", channel, n, a.Next())
 		}
-		d, err := Decode(channel, ix.Chaincode, blk, a.IsConfig(blk))
+		if b := a.Check(blk); b != nil {
+			return ix.broken(ctx, channel, flush, b)
+		}
+		d, err := Decode(channel, ix.Chaincode, blk, a.IsConfig(blk), func(tx *proof.Tx) error { return a.CheckTx(blk, tx, ix.Chaincode) })
+		var ie *InvalidTxError
+		if errors.As(err, &ie) {
+			return ix.broken(ctx, channel, flush, &proof.Broken{Block: ie.Block, Reason: ie.Error()})
+		}
 		if err != nil {
 			return err
 		}
-		batch = append(batch, d)
+		batch, cp = append(batch, d), a.Checkpoint()
 		return nil
 	}
 	var idle <-chan time.Time
@@ -257,4 +259,16 @@ func (ix *Indexer) sameGenesis(ctx context.Context, channel string, st ChannelSt
 		}
 	}
 	return nil
+}
+
+// broken stores what passed, records the broken block and stops.
+func (ix *Indexer) broken(ctx context.Context, channel string, flush func() error, b *proof.Broken) error {
+	if err := flush(); err != nil {
+		return err
+	}
+	if err := ix.DB.MarkBroken(ctx, channel, b); err != nil {
+		return err
+	}
+	ix.log().Error("index: chain audit failed, indexing stopped", "channel", channel, "block", b.Block, "reason", b.Reason)
+	return &BrokenError{channel, *b}
 }

@@ -21,6 +21,7 @@ import (
 	"dataledger/proof/prooftest"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
 )
@@ -186,15 +187,26 @@ func TestIndexHoldsWhatThePeerHolds(t *testing.T) {
 			t.Errorf("no %s indexed (%v)", k, kinds)
 		}
 	}
-	// Every version: the writes of valid transactions, block by block.
+	// Every version: each write of a valid transaction to a record's key
+	// (not to the chaincode's own "a~b" index keys), counted here from the
+	// raw write sets.
 	var writes int
 	for _, raw := range blocks {
 		blk, _ := proof.ParseBlock(raw)
-		b, err := Decode("nanning", "dataledger", blk, false)
-		if err != nil {
-			t.Fatal(err)
+		for i := range blk.Data.Data {
+			if code, _ := proof.ValidationCode(blk, i); code != peer.TxValidationCode_VALID {
+				continue
+			}
+			tx, err := proof.ParseTx(blk, i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, w := range tx.Writes("dataledger") {
+				if typ, _, err := domain.SplitCompositeKey(w.Key); err == nil && !strings.Contains(typ, "~") {
+					writes++
+				}
+			}
 		}
-		writes += len(b.Writes)
 	}
 	var versions int
 	if err := d.pool.QueryRow(context.Background(), `SELECT count(*) FROM versions`).Scan(&versions); err != nil {
@@ -202,6 +214,10 @@ func TestIndexHoldsWhatThePeerHolds(t *testing.T) {
 	}
 	if versions != writes {
 		t.Errorf("%d versions, the chain has %d record writes", versions, writes)
+	}
+	var unnamed int
+	if err := d.pool.QueryRow(context.Background(), `SELECT count(*) FROM other_records`).Scan(&unnamed); err != nil || unnamed != 0 {
+		t.Errorf("%d records in the default partition (a kind without its own table): %v", unnamed, err)
 	}
 }
 
@@ -407,5 +423,55 @@ func TestAnotherNetworkUnderTheSameNameIsRefused(t *testing.T) {
 	}
 	if h := catchUp(t, indexer(t, d), slice(t, blocks, 0)); h != uint64(len(blocks)) {
 		t.Fatalf("the same chain resumes: height %d", h)
+	}
+}
+
+// TestAValidFlagIsNotTakenOnTrust: the peer's transactions filter is not
+// signed by the orderers. A transaction it marks valid that a majority of
+// the channel's organizations did not endorse stops indexing at its block,
+// with nothing of it stored.
+func TestAValidFlagIsNotTakenOnTrust(t *testing.T) {
+	genesis, err := prooftest.OpenPeer("nanning", "dataledger", fixture, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := prooftest.NewLedger(genesis.Block(0), "dataledger", time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	party := func(code string, endorsers ...string) {
+		t.Helper()
+		tx, err := l.Begin("CityAMSP", "operator", "RegisterParty")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ch := tx.Change("register", "")
+		if err := tx.Put(domain.TypeParty, code, domain.Party{CreditCode: code, Name: "测试企业", Role: domain.PartyEnterprise, DivisionCode: "450100",
+			Status: domain.PartyActive, Onboarded: ch, Last: ch, Version: 1}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tx.Commit("ProvinceMSP", endorsers...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	party("91450100MA5L0000AW", "CityAMSP", "ProvinceMSP") // a majority: indexed
+	party("91450100MA5L0001AX", "CityAMSP")                // one org of three, marked valid by the peer
+	var blocks [][]byte
+	for n := 0; n < l.Peer().Height(); n++ {
+		blocks = append(blocks, l.Peer().Block(uint64(n)))
+	}
+	d := testDB(t)
+	ix := &Indexer{DB: d, Chaincode: "dataledger", Pinned: l.Roots()}
+	_, err = ix.CatchUp(context.Background(), "nanning", slice(t, blocks, 0), 300*time.Millisecond)
+	var be *BrokenError
+	if !errors.As(err, &be) || be.Block != 2 || !strings.Contains(be.Reason, "a majority needs 2") {
+		t.Fatalf("a valid-marked transaction endorsed by one org: %v", err)
+	}
+	got := dumpRecords(t, d)
+	if _, ok := got["party 91450100MA5L0000AW"]; !ok {
+		t.Fatalf("the properly endorsed party is not indexed: %v", got)
+	}
+	if _, ok := got["party 91450100MA5L0001AX"]; ok {
+		t.Fatal("the party of the under-endorsed transaction is indexed")
 	}
 }

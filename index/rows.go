@@ -32,11 +32,10 @@ type Row struct {
 }
 
 // Kind is a kind of record the index keeps.
+// Each has a partition of the records table (the migrations name them).
 type Kind struct {
-	Name       string // in queries, files and tables
+	Name       string // in queries, files and the records table
 	RecordType string // the object type of its state key
-	Table      string // its partition of records
-	Numbered   bool   // identified by a number with a proof bundle
 	summarize  func(raw []byte, r *Row) error
 }
 
@@ -44,19 +43,19 @@ type Kind struct {
 // them. A state key of another object type (the chaincode's own indexes,
 // "a~b", and benchmark keys) is not a record.
 var Kinds = []Kind{
-	{"jurisdiction", domain.TypeJurisdiction, "settings", false, summarizeJurisdiction},
-	{"profile", domain.TypeProfile, "settings", false, summarizeAs},
-	{"calendar", domain.TypeCalendar, "settings", false, summarizeAs},
-	{"party", domain.TypeParty, "parties", false, summarizeParty},
-	{"issuerKey", domain.TypeIssuerKey, "issuer_keys", false, summarizeKey},
-	{"agreement", domain.TypeAgreement, "agreements", true, summarizeAgreement},
-	{"credential", domain.TypeCredential, "credentials", true, summarizeCredential},
-	{"application", domain.TypeApplication, "applications", true, summarizeApplication},
-	{"certificate", domain.TypeCertificate, "certificates", true, summarizeCertificate},
-	{"objection", domain.TypeObjection, "objections", true, summarizeObjection},
-	{"egress", domain.TypeEgress, "egress_checks", false, summarizeEgress},
-	{"ack", domain.TypeAck, "acknowledgements", false, summarizeAck},
-	{"report", domain.TypeReport, "reports", true, summarizeReport},
+	{"jurisdiction", domain.TypeJurisdiction, summarizeJurisdiction},
+	{"profile", domain.TypeProfile, summarizeAs},
+	{"calendar", domain.TypeCalendar, summarizeAs},
+	{"party", domain.TypeParty, summarizeParty},
+	{"issuerKey", domain.TypeIssuerKey, summarizeKey},
+	{"agreement", domain.TypeAgreement, summarizeAgreement},
+	{"credential", domain.TypeCredential, summarizeCredential},
+	{"application", domain.TypeApplication, summarizeApplication},
+	{"certificate", domain.TypeCertificate, summarizeCertificate},
+	{"objection", domain.TypeObjection, summarizeObjection},
+	{"egress", domain.TypeEgress, summarizeEgress},
+	{"ack", domain.TypeAck, summarizeAck},
+	{"report", domain.TypeReport, summarizeReport},
 }
 
 // KindNamed is the kind of record called name.

@@ -264,6 +264,37 @@ const selectHit = `SELECT kind, id, status, outcome, division, parties, title, C
 
 // Search answers a page of a query, with the height it is true at.
 func (d *DB) Search(ctx context.Context, q Query) (*Page, error) {
+	var page *Page
+	err := d.Snapshot(ctx, q.Channel, func(s *Snapshot) (err error) {
+		page, err = s.Search(ctx, q)
+		return err
+	})
+	return page, err
+}
+
+// Snapshot is one read-only view of a channel's records, true at Height:
+// a report's figures and lists read through one agree with each other.
+type Snapshot struct {
+	Channel string
+	Height  uint64
+	tx      pgx.Tx
+}
+
+// Snapshot runs fn over one snapshot of a channel.
+func (d *DB) Snapshot(ctx context.Context, channel string, fn func(*Snapshot) error) error {
+	if channel == "" {
+		return bad("channel", "required")
+	}
+	return d.readOnly(ctx, channel, func(tx pgx.Tx, height uint64) error {
+		return fn(&Snapshot{Channel: channel, Height: height, tx: tx})
+	})
+}
+
+// Search answers a page of a query (of this snapshot's channel).
+func (s *Snapshot) Search(ctx context.Context, q Query) (*Page, error) {
+	if q.Channel != s.Channel {
+		return nil, bad("channel", "a snapshot of %s answers no query of %s", s.Channel, q.Channel)
+	}
 	b, err := q.build()
 	if err != nil {
 		return nil, err
@@ -282,6 +313,9 @@ func (d *DB) Search(ctx context.Context, q Query) (*Page, error) {
 		if err == nil {
 			err = json.Unmarshal(raw, &c)
 		}
+		if err == nil {
+			err = c.check(b.sortType)
+		}
 		if err != nil {
 			return nil, bad("cursor", "not a cursor this index gave")
 		}
@@ -294,27 +328,54 @@ func (d *DB) Search(ctx context.Context, q Query) (*Page, error) {
 		}
 		b.where = append(b.where, fmt.Sprintf("(%s, kind, id) %s (%s::%s, %s, %s)", b.sortCol, op, b.arg(c.V), b.sortType, b.arg(c.K), b.arg(c.I)))
 	}
-	var page *Page
-	err = d.readOnly(ctx, q.Channel, func(tx pgx.Tx, height uint64) error {
-		page = &Page{Channel: q.Channel, Height: height, Items: []Hit{}}
-		sql, args := b.selectSQL(q.Today, fmt.Sprintf(" LIMIT %d", limit+1))
-		rows, err := tx.Query(ctx, sql, args...)
-		if err != nil {
-			return err
+	page := &Page{Channel: q.Channel, Height: s.Height, Items: []Hit{}}
+	sql, args := b.selectSQL(q.Today, fmt.Sprintf(" LIMIT %d", limit+1))
+	rows, err := s.tx.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	var last string
+	err = scanHits(rows, func(h Hit, sortValue string) error {
+		if len(page.Items) == limit {
+			c, _ := json.Marshal(cursor{V: last, K: page.Items[limit-1].Kind, I: page.Items[limit-1].ID, Q: fp})
+			page.Next = base64.RawURLEncoding.EncodeToString(c)
+			return errStop
 		}
-		var last string
-		err = scanHits(rows, func(h Hit, sortValue string) error {
-			if len(page.Items) == limit {
-				c, _ := json.Marshal(cursor{V: last, K: page.Items[limit-1].Kind, I: page.Items[limit-1].ID, Q: fp})
-				page.Next = base64.RawURLEncoding.EncodeToString(c)
-				return errStop
-			}
-			page.Items, last = append(page.Items, h), sortValue
-			return nil
-		})
-		return err
+		page.Items, last = append(page.Items, h), sortValue
+		return nil
 	})
 	return page, err
+}
+
+// Count is how many records a query finds (its cursor and limit aside).
+func (s *Snapshot) Count(ctx context.Context, q Query) (int, error) {
+	if q.Channel != s.Channel {
+		return 0, bad("channel", "a snapshot of %s answers no query of %s", s.Channel, q.Channel)
+	}
+	q.Cursor = ""
+	b, err := q.build()
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = s.tx.QueryRow(ctx, "SELECT count(*) FROM records WHERE "+strings.Join(b.where, " AND "), b.args...).Scan(&n)
+	return n, err
+}
+
+// check refuses a cursor whose sort value is not of its sort's type (it
+// would reach PostgreSQL as a failed cast).
+func (c *cursor) check(sortType string) error {
+	var err error
+	switch sortType {
+	case "timestamptz":
+		_, err = time.Parse(time.RFC3339Nano, c.V)
+	case "date":
+		_, err = time.Parse(time.DateOnly, c.V)
+	}
+	if err == nil && (c.K == "" || c.I == "") {
+		err = fmt.Errorf("incomplete")
+	}
+	return err
 }
 
 var errStop = errors.New("stop")

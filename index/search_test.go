@@ -3,14 +3,19 @@ package index
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"dataledger/proof"
 )
 
 const enterprise = "91450100MA5L0000AW" // 广西数智科技有限公司 in the fixture
@@ -171,6 +176,17 @@ func TestCursorPagesEveryRecordOnce(t *testing.T) {
 	if !errors.As(err, &qe) || qe.Field != "cursor" {
 		t.Errorf("another query's cursor: %v", err)
 	}
+	// A forged cursor (its sort value not a time) is refused as a cursor,
+	// not sent to PostgreSQL to fail a cast.
+	raw, _ := base64.RawURLEncoding.DecodeString(p.Next)
+	var c cursor
+	json.Unmarshal(raw, &c)
+	c.V = "'; DROP TABLE records; --"
+	forged, _ := json.Marshal(c)
+	_, err = d.Search(context.Background(), Query{Channel: "nanning", Limit: 2, Cursor: base64.RawURLEncoding.EncodeToString(forged)})
+	if !errors.As(err, &qe) || qe.Field != "cursor" {
+		t.Errorf("a forged cursor: %v", err)
+	}
 }
 
 // TestHistoryIsEveryVersion: the application's history is its eight
@@ -219,7 +235,8 @@ func TestExportsOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(recs) != 2+len(want.Items) || !strings.Contains(strings.Join(recs[0], " "), "数智") || recs[1][1] != ExportColumns[1] {
+	if len(recs) != 3+len(want.Items) || !strings.Contains(strings.Join(recs[0], " "), "数智") || recs[1][1] != ExportColumns[1] ||
+		recs[len(recs)-1][0] != EndOfExport || recs[len(recs)-1][1] != strconv.Itoa(len(want.Items)) {
 		t.Fatalf("csv head %v / %v, %d lines", recs[0], recs[1], len(recs))
 	}
 	var x bytes.Buffer
@@ -237,7 +254,7 @@ func TestExportsOpen(t *testing.T) {
 	if len(rows) != 1+len(want.Items) {
 		t.Fatalf("xlsx has %d rows, want %d", len(rows), 1+len(want.Items))
 	}
-	for i, rec := range recs[2:] {
+	for i, rec := range recs[2 : len(recs)-1] {
 		if strings.Join(rows[i+1], "|") != strings.Join(trimRight(rec), "|") {
 			t.Errorf("row %d: xlsx %v, csv %v", i, rows[i+1], rec)
 		}
@@ -269,7 +286,8 @@ func TestDeadlinesAreJudgedOnTheDayAsked(t *testing.T) {
 	}
 	blk := &Block{Channel: "nanning", Number: st.Height, HeaderHash: []byte{1}, Writes: []Write{
 		row("SA-A", "2026-12-07", ""), row("SA-B", "2026-12-01", ""), row("SA-C", "", "2026-12-02"), row("SA-D", "2027-03-01", "")}}
-	if err := d.Store(context.Background(), "nanning", []*Block{blk}, st.Checkpoint); err != nil {
+	cp := &proof.Checkpoint{Channel: "nanning", Next: st.Height + 1, PreviousHash: blk.HeaderHash, ConfigBlock: st.Checkpoint.ConfigBlock}
+	if err := d.Store(context.Background(), "nanning", []*Block{blk}, cp); err != nil {
 		t.Fatal(err)
 	}
 	for flag, want := range map[string]string{FlagOverdue: "application SA-B", FlagDeemed: "application SA-C"} {
@@ -306,5 +324,13 @@ func TestDeadlinesAreJudgedOnTheDayAsked(t *testing.T) {
 	}
 	if len(s.Months) != 2 || s.Months[0].N != 1 {
 		t.Errorf("months %+v", s.Months)
+	}
+}
+
+func TestCSVCellsAreNeverFormulas(t *testing.T) {
+	got := inert([]string{"=HYPERLINK(\"http://x\")", "+1", "-2", "@SUM(A1)", "\tx", "城市通勤", "", "a=b"})
+	want := []string{"'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "城市通勤", "", "a=b"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("%q", got)
 	}
 }

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"embed"
 	"encoding/json"
@@ -34,9 +35,9 @@ type DB struct {
 // exist, and brings its schema up to date (goose migrations, under a
 // PostgreSQL advisory lock: an index and a gateway may start together).
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	cfg, err := pgxpool.ParseConfig(dsn) // its errors hide a password
 	if err != nil {
-		return nil, fmt.Errorf("index database %q: %w", dsn, err)
+		return nil, fmt.Errorf("index database: %w", err)
 	}
 	if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
 		return nil, err
@@ -123,6 +124,13 @@ func (d *DB) migrate(ctx context.Context) error {
 
 // Close releases the connections.
 func (d *DB) Close() { d.pool.Close() }
+
+// Name is where the database is, without credentials: host, port and
+// database name, for logs.
+func (d *DB) Name() string {
+	c := d.pool.Config().ConnConfig
+	return fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)
+}
 
 // ChannelState is where a channel's indexing stands.
 type ChannelState struct {
@@ -218,6 +226,12 @@ func (d *DB) Store(ctx context.Context, channel string, blocks []*Block, cp *pro
 		if b.Number != height+uint64(i) {
 			return fmt.Errorf("channel %s: block %d where %d was expected: %w", channel, b.Number, height+uint64(i), ErrNotNext)
 		}
+		if b.Channel != channel {
+			return fmt.Errorf("block %d of channel %q stored as channel %s", b.Number, b.Channel, channel)
+		}
+	}
+	if last := blocks[len(blocks)-1]; cp == nil || cp.Channel != channel || cp.Next != last.Number+1 || !bytes.Equal(cp.PreviousHash, last.HeaderHash) {
+		return fmt.Errorf("channel %s: the checkpoint does not follow block %d, the last stored", channel, last.Number)
 	}
 	var blockRows, versionRows [][]any
 	latest := map[[2]string]*pending{}

@@ -258,8 +258,12 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 
 	// The regulator's search over HTTP: the demo's enterprise, its
 	// certificate's history as the chaincode keeps it, and its proof.
+	ak := newAuthorityKey(t)
 	cfg := gateway.DefaultConfig()
-	cfg.Index = db
+	cfg.Index, cfg.ReportDir = db, t.TempDir()
+	if cfg.Signers, err = gateway.LoadKeystore([]string{"CityAMSP=" + ak.keyFile}, []byte("report-pass")); err != nil {
+		t.Fatal(err)
+	}
 	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -319,8 +323,8 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 		t.Fatalf("the hit's proof: ok=%v, latest version proven %v, bundle tx %s", r.OK, latest, b.Record.TxID)
 	}
 
+	supervisionReport(t, dsn, srv.URL, db, ak)
 	consoleInChromium(t, srv.URL, key, ks)
-	supervisionReport(t, dsn, srv.URL, db)
 
 	// The index process reports where it stands.
 	out, err := cliOutput("index", "status", "--db", dsn)
@@ -374,7 +378,7 @@ func consoleInChromium(t *testing.T, url, key string, ks *gateway.KeyStore) {
 	_ = os.MkdirAll(dir, 0o755)
 	shot := func(name string) {
 		t.Helper()
-		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+		png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // 100: PNG
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -417,30 +421,36 @@ func consoleInChromium(t *testing.T, url, key string, ks *gateway.KeyStore) {
 		t.Fatalf("audit status: %q", audit)
 	}
 	shot("console-audit.png")
+
+	// The authority makes this quarter's report from the console: signed
+	// with the key this gateway holds for it, recorded, listed with the one
+	// the CLI made.
+	issuerKey, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
+	now := time.Now().In(domain.CST)
+	step("log in as nanning's authority", chromedp.Steps(chromedp.Click("#logout"), chromedp.WaitVisible("#apikey"),
+		chromedp.SendKeys("#apikey", issuerKey), chromedp.Click(`#login button[type="submit"]`), chromedp.WaitVisible("#cards .card"),
+		chromedp.SetValue("#channel", "nanning"), chromedp.Evaluate[chromedp.Void](`document.getElementById("channel").dispatchEvent(new Event("change"))`),
+		chromedp.Click(`button[data-view="reports"]`), chromedp.WaitVisible("#report-form")))
+	step("make a report", chromedp.Steps(chromedp.SendKeys(`#report-form input[name="period"]`, fmt.Sprintf("%dQ%d", now.Year(), (int(now.Month())+2)/3)),
+		chromedp.SendKeys(`#report-form input[name="department"]`, "南宁市大数据发展局"), chromedp.Click("#make-report"),
+		chromedp.Poll[chromedp.Void](`document.querySelectorAll("#report-list tbody tr").length >= 2 || document.getElementById("report-error").textContent.length > 0`)))
+	if e := text("#report-error"); e != "" {
+		t.Fatalf("making a report on the console: %s", e)
+	}
+	if list := text("#report-list"); strings.Count(list, "BG-450100-") < 2 || !strings.Contains(list, "report.xlsx") {
+		t.Fatalf("reports listed: %q", list)
+	}
+	shot("console-reports.png")
 }
 
 // supervisionReport makes this quarter's report of nanning with the CLI,
 // signed by the authority's registered key and recorded on the ledger;
 // checks it offline, then a copy with a changed workbook; reads its record
 // over HTTP and finds it in the index.
-func supervisionReport(t *testing.T, dsn, url string, db *index.DB) {
+func supervisionReport(t *testing.T, dsn, url string, db *index.DB, ak authorityKey) {
 	t.Helper()
-	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	defer is.Close()
 	dir := t.TempDir()
-	keyPEM, err := is.Key.PEM([]byte("report-pass"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyFile, passFile, pubFile := filepath.Join(dir, "authority.key.pem"), filepath.Join(dir, "pass"), filepath.Join(dir, "authority.pub.pem")
-	for f, b := range map[string][]byte{keyFile: keyPEM, passFile: []byte("report-pass\n"), pubFile: is.Key.Public().PEM()} {
-		if err := os.WriteFile(f, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
+	keyFile, passFile, pubFile := ak.keyFile, ak.passFile, ak.pubFile
 	now := time.Now().In(domain.CST)
 	quarter := fmt.Sprintf("%dQ%d", now.Year(), (int(now.Month())+2)/3)
 	out := filepath.Join(dir, "report")
@@ -501,4 +511,29 @@ func supervisionReport(t *testing.T, dsn, url string, db *index.DB) {
 			t.Fatalf("the index holds reports %+v", p.Items)
 		}
 	}
+}
+
+// authorityKey is nanning's authority's issuer key, registered on the
+// channel, in files: encrypted, its passphrase, its public key.
+type authorityKey struct{ keyFile, passFile, pubFile string }
+
+func newAuthorityKey(t *testing.T) authorityKey {
+	t.Helper()
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer is.Close()
+	dir := t.TempDir()
+	keyPEM, err := is.Key.PEM([]byte("report-pass"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ak := authorityKey{filepath.Join(dir, "authority.key.pem"), filepath.Join(dir, "pass"), filepath.Join(dir, "authority.pub.pem")}
+	for f, b := range map[string][]byte{ak.keyFile: keyPEM, ak.passFile: []byte("report-pass\n"), ak.pubFile: is.Key.Public().PEM()} {
+		if err := os.WriteFile(f, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ak
 }

@@ -184,6 +184,35 @@ func (a *Auditor) Check(blk *common.Block) *Broken {
 	return nil
 }
 
+// CheckTx re-checks a transaction of a block that passed Check and whose
+// filter marks it VALID, as far as a reader of blocks can without the
+// world state: its ID derives from its nonce and creator, it is on this
+// channel, its submitter signed it, it is endorsed under the verifier's
+// rules (peers of a majority of the channel's application organizations,
+// one each) for chaincode, and no earlier valid transaction of the block
+// wrote a key it read. The filter itself is the peer's word, not signed
+// by the orderers: this is what keeps a lying peer from passing a
+// fabricated transaction as valid. A read of a key written in an earlier
+// block at another version (MVCC) remains the peer's word.
+func (a *Auditor) CheckTx(blk *common.Block, tx *Tx, chaincode string) error {
+	if got := tx.ComputedTxID(); got != tx.TxID {
+		return fmt.Errorf("transaction ID %s is not SHA-256(nonce ‖ creator) = %s", tx.TxID, got)
+	}
+	if tx.Channel != a.channel {
+		return fmt.Errorf("it is of channel %q", tx.Channel)
+	}
+	if a.cfg == nil {
+		return fmt.Errorf("no configuration in force")
+	}
+	if _, err := a.cfg.VerifySigned(tx.creator, tx.Envelope.Payload, tx.Envelope.Signature, tx.Timestamp, a.trust); err != nil {
+		return fmt.Errorf("submitter: %w", err)
+	}
+	if _, err := verifyEndorsements(tx, a.cfg, a.trust, chaincode); err != nil {
+		return err
+	}
+	return intraBlockConflict(blk, tx, chaincode)
+}
+
 // IsConfig tells whether blk (which passed Check) is the configuration
 // now in force.
 func (a *Auditor) IsConfig(blk *common.Block) bool {

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -110,6 +111,15 @@ func kinds(byType map[string]Kind) map[string]Kind {
 	return out
 }
 
+// kindNames lists the kinds a proof can be made for, in domain's order.
+func kindNames() string {
+	var names []string
+	for _, r := range domain.NumberedRecords {
+		names = append(names, r.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
 // KindOf is the kind of record a number identifies (by its prefix; the
 // number is checked, check character included).
 func KindOf(number string) (Kind, domain.Number, error) {
@@ -117,7 +127,7 @@ func KindOf(number string) (Kind, domain.Number, error) {
 		n, err := domain.ParseNumber("number", number, r.Prefix)
 		return Kinds[r.Name], n, err
 	}
-	return Kind{}, domain.Number{}, domain.Invalid(domain.RuleNumber, "number", "%q is not the number of a credential, certificate, objection, agreement or application", number)
+	return Kind{}, domain.Number{}, domain.Invalid(domain.RuleNumber, "number", "%q is not the number of a %s", number, kindNames())
 }
 
 // Source answers queries on a channel: the chaincode's and qscc's.

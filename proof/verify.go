@@ -110,7 +110,7 @@ func Verify(b *Bundle, pinned []*x509.Certificate) *Report {
 	tr := Trust{Pinned: pinned}
 	kind, known := Kinds[b.Kind]
 	if !known {
-		r.add("bundle", fmt.Errorf("kind %q is not one of credential, certificate, objection, agreement, application", b.Kind), "")
+		r.add("bundle", fmt.Errorf("kind %q is not one of %s", b.Kind, kindNames()), "")
 		return r
 	}
 	if b.EndorsementPolicy != EndorsementPolicy {

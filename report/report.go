@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -70,8 +71,17 @@ type Content struct {
 // MaxRows bounds each list (the figures count everything).
 const MaxRows = 5000
 
-// Build reads a period's figures and lists from the index.
-func Build(ctx context.Context, db *index.DB, s Spec) (*Content, error) {
+// Snapshotter is the index as a report reads it (*index.DB): every figure
+// and list of a report comes from one snapshot, true at one height.
+type Snapshotter interface {
+	Snapshot(ctx context.Context, channel string, fn func(*index.Snapshot) error) error
+}
+
+// Build reads a period's figures (counted) and lists (at most MaxRows
+// each) from one snapshot of the index. Overdue is judged on the period's
+// last day, or today while the period runs, on the records as they stand
+// at the snapshot's height; objection outcomes likewise.
+func Build(ctx context.Context, db Snapshotter, s Spec) (*Content, error) {
 	from, until, err := domain.ParsePeriod("period", s.Period)
 	if err != nil {
 		return nil, err
@@ -80,67 +90,67 @@ func Build(ctx context.Context, db *index.DB, s Spec) (*Content, error) {
 		s.Now = time.Now()
 	}
 	c := &Content{Spec: s, From: from.Format(time.DateOnly), Until: until.Format(time.DateOnly), Generated: s.Now.In(domain.CST).Format("2006-01-02 15:04:05")}
-	// Overdue is judged at the period's end, or today while it runs.
 	judged := until.AddDate(0, 0, 1)
 	if s.Now.Before(judged) {
 		judged = s.Now
 	}
-	list := func(title, sheet string, q index.Query) error {
-		q.Channel, q.Limit, q.Sort, q.Asc, q.Today = s.Channel, 500, "recorded", true, judged
-		sec := Section{Title: title, Sheet: sheet}
-		for {
-			p, err := db.Search(ctx, q)
-			if err != nil {
+	in := func(kind string, flags ...string) index.Query {
+		return index.Query{Channel: s.Channel, Kind: kind, Flags: flags, From: c.From, To: c.Until, Today: judged}
+	}
+	overdue := index.Query{Channel: s.Channel, Flags: []string{index.FlagOverdue}, Today: judged}
+	sections := []struct {
+		title, sheet, label string
+		q                   index.Query
+	}{
+		{"本期新增授权（电子凭证）", "新增授权", "新增授权（电子凭证）", in("credential")},
+		{"本期产品登记（登记证书）", "产品登记", "产品登记", in("certificate")},
+		{"本期异议及处理结果", "异议", "异议", in("objection")},
+		{"本期备案或办理逾期事项", "逾期办理", "逾期办理", in("", index.FlagLate)},
+		{"期末超期未办事项（按生成时的记录）", "超期未办", "期末超期未办", overdue},
+		{"本期视为同意事项（ZW 21）", "视为同意", "视为同意", in("application", index.FlagDeemed)},
+	}
+	err = db.Snapshot(ctx, s.Channel, func(snap *index.Snapshot) error {
+		c.Height = snap.Height
+		count := func(label string, q index.Query) error {
+			n, err := snap.Count(ctx, q)
+			c.Figures = append(c.Figures, Figure{label, n})
+			return err
+		}
+		for _, sec := range sections {
+			if err := count(sec.label, sec.q); err != nil {
 				return err
 			}
-			if c.Height == 0 || p.Height < c.Height {
-				c.Height = p.Height
+			if sec.sheet == "异议" {
+				open := in("objection", index.FlagOpen)
+				if err := count("异议：待处理", open); err != nil {
+					return err
+				}
+				for _, o := range outcomeNames {
+					q := in("objection")
+					q.Outcome = o[0]
+					if err := count("异议："+o[1], q); err != nil {
+						return err
+					}
+				}
 			}
-			sec.Hits = append(sec.Hits, p.Items...)
-			if q.Cursor = p.Next; q.Cursor == "" || len(sec.Hits) >= MaxRows {
-				break
+			list := Section{Title: sec.title, Sheet: sec.sheet}
+			q := sec.q
+			q.Limit, q.Sort, q.Asc = 500, "recorded", true
+			for len(list.Hits) < MaxRows {
+				p, err := snap.Search(ctx, q)
+				if err != nil {
+					return err
+				}
+				list.Hits = append(list.Hits, p.Items...)
+				if q.Cursor = p.Next; q.Cursor == "" {
+					break
+				}
 			}
+			c.Sections = append(c.Sections, list)
 		}
-		c.Sections = append(c.Sections, sec)
 		return nil
-	}
-	inPeriod := index.Query{From: c.From, To: c.Until}
-	with := func(q index.Query, kind string, flags ...string) index.Query {
-		q.Kind, q.Flags = kind, flags
-		return q
-	}
-	steps := []struct {
-		title, sheet string
-		q            index.Query
-	}{
-		{"本期新增授权（电子凭证）", "新增授权", with(inPeriod, "credential")},
-		{"本期产品登记（登记证书）", "产品登记", with(inPeriod, "certificate")},
-		{"本期异议及处理结果", "异议", with(inPeriod, "objection")},
-		{"本期备案或办理逾期事项", "逾期办理", with(inPeriod, "", index.FlagLate)},
-		{"期末已超期未办事项", "超期未办", with(index.Query{}, "", index.FlagOverdue)},
-		{"本期视为同意事项（ZW 21）", "视为同意", with(inPeriod, "application", index.FlagDeemed)},
-	}
-	for _, st := range steps {
-		if err := list(st.title, st.sheet, st.q); err != nil {
-			return nil, err
-		}
-	}
-	count := func(i int) int { return len(c.Sections[i].Hits) }
-	outcomes := map[string]int{}
-	open := 0
-	for _, h := range c.Sections[2].Hits {
-		if h.Open {
-			open++
-		} else {
-			outcomes[h.Outcome]++
-		}
-	}
-	c.Figures = []Figure{{"新增授权（电子凭证）", count(0)}, {"产品登记", count(1)}, {"异议", count(2)}, {"异议：待处理", open}}
-	for _, o := range outcomeNames {
-		c.Figures = append(c.Figures, Figure{"异议：" + o[1], outcomes[o[0]]})
-	}
-	c.Figures = append(c.Figures, Figure{"逾期办理", count(3)}, Figure{"期末超期未办", count(4)}, Figure{"视为同意", count(5)})
-	return c, nil
+	})
+	return c, err
 }
 
 // outcomeNames are objection outcomes with their Chinese names, in the
@@ -175,16 +185,7 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{
 			"objection": "异议", "party": "主体", "issuerKey": "签发密钥", "egress": "出域核验", "ack": "交易场所回执", "report": "监管报告"}[k]
 	},
 	"beijing": func(t time.Time) string { return t.In(domain.CST).Format("2006-01-02 15:04") },
-	"join": func(xs []string) string {
-		var b bytes.Buffer
-		for i, x := range xs {
-			if i > 0 {
-				b.WriteString(" ")
-			}
-			b.WriteString(x)
-		}
-		return b.String()
-	},
+	"join":    strings.Join,
 }).Parse(`<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{{.Title}}</title>
 <style>
@@ -199,7 +200,7 @@ th,td{border:1px solid #cbd2d9;padding:.3rem .5rem;text-align:left;vertical-alig
 <table><tr><th>事项</th><th>数量</th></tr>{{range .Figures}}<tr><td>{{.Label}}</td><td>{{.Value}}</td></tr>{{end}}</table>
 {{range $i, $s := .Sections}}<h2>{{$s.Title}}（{{len $s.Hits}}）</h2>
 {{if $s.Hits}}<table><tr><th>类型</th><th>编号</th><th>名称</th><th>主体</th><th>状态</th><th>上链时间</th><th>交易</th></tr>
-{{range $s.Hits}}<tr><td>{{kind .Kind}}</td><td class="mono">{{.ID}}</td><td>{{.Title}}</td><td class="mono">{{join .Parties}}</td><td>{{.Status}}{{if .Outcome}} · {{.Outcome}}{{end}}{{if .Due}} · 期限 {{.Due}}{{end}}</td><td>{{beijing .Recorded}}</td><td class="mono">{{.TxID}}</td></tr>
+{{range $s.Hits}}<tr><td>{{kind .Kind}}</td><td class="mono">{{.ID}}</td><td>{{.Title}}</td><td class="mono">{{join .Parties ";"}}</td><td>{{.Status}}{{if .Outcome}} · {{.Outcome}}{{end}}{{if .Due}} · 期限 {{.Due}}{{end}}</td><td>{{beijing .Recorded}}</td><td class="mono">{{.TxID}}</td></tr>
 {{end}}</table>{{else}}<p class="meta">无。</p>{{end}}{{end}}
 <h2>说明</h2>
 <p class="meta">本报告由监管索引生成：索引中的每个区块在写入前均已核验前一区块哈希、数据哈希与排序节点签名。本报告各文件的 SM3 摘要列于报告摘要（report.json），该摘要由发布部门以登记在账本上的 SM2 密钥签名，并已记录于账本；持有本报告者可用 dataledger report verify 离线核验。</p>
@@ -243,7 +244,7 @@ func (c *Content) WriteXLSX(path string) error {
 			return err
 		}
 		for i, h := range s.Hits {
-			row := []any{h.Kind, h.ID, h.Title, fmt.Sprint(h.Parties), h.Status, h.Outcome, h.Due, h.Recorded.In(domain.CST).Format("2006-01-02 15:04:05"), h.Block, h.TxID}
+			row := []any{h.Kind, h.ID, h.Title, strings.Join(h.Parties, ";"), h.Status, h.Outcome, h.Due, h.Recorded.In(domain.CST).Format("2006-01-02 15:04:05"), h.Block, h.TxID}
 			if err := f.SetSheetRow(s.Sheet, "A"+strconv.Itoa(i+2), &row); err != nil {
 				return err
 			}

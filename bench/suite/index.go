@@ -82,7 +82,7 @@ func runIndex(o *Options, r *Report) error {
 			return err
 		}
 		for blk := range blocks {
-			d, err := index.Decode(ch, o.Net.D.Chaincode.Name, blk, false)
+			d, err := index.Decode(ch, o.Net.D.Chaincode.Name, blk, false, nil)
 			if err != nil {
 				cancel()
 				return err

@@ -100,8 +100,12 @@ func (r *SupervisionReport) Validate() error {
 	for i, f := range r.Files {
 		v.pattern(fmt.Sprintf("files[%d].name", i), f.Name, fileNamePattern, "a file name of letters, digits, '.', '_' and '-'")
 		v.pattern(fmt.Sprintf("files[%d].sm3", i), f.SM3, digestPattern, "64 lowercase hex characters (SM3)")
-		if v.err == nil && (f.Bytes <= 0 || seen[f.Name]) {
-			v.rule(Invalid(RuleReport, fmt.Sprintf("files[%d]", i), "a file is named once and is not empty"))
+		switch {
+		case v.err != nil:
+		case seen[f.Name]:
+			v.rule(Invalid(RuleReport, fmt.Sprintf("files[%d].name", i), "%s is named twice", f.Name))
+		case f.Bytes <= 0:
+			v.rule(Invalid(RuleReport, fmt.Sprintf("files[%d].bytes", i), "a file of a report is not empty"))
 		}
 		seen[f.Name] = true
 	}
@@ -163,15 +167,15 @@ func RecordReport(j *Jurisdiction, in ReportInput, now time.Time, c Change) (*Re
 		return nil, Conflict(RuleReportUnique, "reportNumber", "report %s is already recorded (a corrected report takes a new number)", d.ReportNumber)
 	}
 	if d.Channel != j.Channel {
-		return nil, Invalid(RuleCredentialChannel, "channel", "the report names channel %s, not %s", d.Channel, j.Channel)
+		return nil, Forbidden(RuleCredentialChannel, "channel", "the report names channel %q and cannot be recorded on %s", d.Channel, j.Channel)
 	}
 	if d.DivisionCode != j.DivisionCode {
-		return nil, Invalid(RuleCredentialDivision, "divisionCode", "the report covers %s, this channel's jurisdiction is %s", d.DivisionCode, j.DivisionCode)
+		return nil, Forbidden(RuleCredentialDivision, "divisionCode", "the report covers %s; channel %s is %s (%s)", d.DivisionCode, j.Channel, j.DivisionCode, j.Name)
 	}
 	if n, err := ParseNumber("reportNumber", d.ReportNumber, PrefixReport); err != nil {
 		return nil, err
 	} else if n.Division != j.DivisionCode {
-		return nil, Invalid(RuleCredentialDivision, "reportNumber", "number %s is of division %s, not %s", d.ReportNumber, n.Division, j.DivisionCode)
+		return nil, Forbidden(RuleCredentialDivision, "reportNumber", "number %s is of division %s, not %s", d.ReportNumber, n.Division, j.DivisionCode)
 	}
 	if today := DateOf(now).Format(time.DateOnly); d.From > today {
 		return nil, Invalid(RuleReport, "period", "period %s has not begun (today is %s)", d.Period, today)

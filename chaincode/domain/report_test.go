@@ -72,11 +72,12 @@ func TestReportRules(t *testing.T) {
 		}
 	}
 	for name, edit := range map[string]func(r *SupervisionReport){
-		"from":         func(r *SupervisionReport) { r.From = "2026-01-02" },
-		"files":        func(r *SupervisionReport) { r.Files = nil },
-		"files[1]":     func(r *SupervisionReport) { r.Files[1].Name = "report.html" },
-		"files[0].sm3": func(r *SupervisionReport) { r.Files[0].SM3 = "x" },
-		"period":       func(r *SupervisionReport) { r.Period = "Q1" },
+		"from":           func(r *SupervisionReport) { r.From = "2026-01-02" },
+		"files":          func(r *SupervisionReport) { r.Files = nil },
+		"files[1].name":  func(r *SupervisionReport) { r.Files[1].Name = "report.html" },
+		"files[0].bytes": func(r *SupervisionReport) { r.Files[0].Bytes = 0 },
+		"files[0].sm3":   func(r *SupervisionReport) { r.Files[0].SM3 = "x" },
+		"period":         func(r *SupervisionReport) { r.Period = "Q1" },
 	} {
 		r := report()
 		edit(r)

@@ -271,8 +271,11 @@ func run(s Settings, log *slog.Logger) error {
 	cfg.StreamsPerKey, cfg.MaxStreams = s.StreamsPerKey, s.MaxStreams
 	cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout
 	cfg.AuditDir = filepath.Join(s.stateDir(), "audit")
-	if err := os.MkdirAll(cfg.AuditDir, 0o700); err != nil {
-		return err
+	cfg.ReportDir = filepath.Join(s.stateDir(), "reports")
+	for _, d := range []string{cfg.AuditDir, cfg.ReportDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return err
+		}
 	}
 	if err := ledger.Connect(cfg.PublicIdentity); err != nil {
 		return err

@@ -126,7 +126,7 @@ func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, adm
 		}()
 		defer srv.Close()
 	}
-	log.Info("index following", "org", o.MSPID, "channels", chans, "db", redact(dsn))
+	log.Info("index following", "org", o.MSPID, "channels", chans, "db", db.Name())
 	var wg sync.WaitGroup
 	for _, ch := range chans {
 		wg.Add(1)
@@ -144,14 +144,4 @@ func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, adm
 	}
 	wg.Wait()
 	return nil
-}
-
-// redact hides a password in a database URL.
-func redact(dsn string) string {
-	if i, j := strings.Index(dsn, "://"), strings.LastIndex(dsn, "@"); i >= 0 && j > i {
-		if k := strings.Index(dsn[i+3:j], ":"); k >= 0 {
-			return dsn[:i+3+k] + ":***" + dsn[j:]
-		}
-	}
-	return dsn
 }

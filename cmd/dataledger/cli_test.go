@@ -126,10 +126,13 @@ func mustRead(t *testing.T, p string) []byte {
 // only that network's index.
 func TestIndexDatabaseIsNamedForItsHome(t *testing.T) {
 	t.Setenv("DATALEDGER_INDEX_DB", "")
-	for home, db := range map[string]string{".run": "/dataledger?", "/x/.run-it": "/dataledger_run_it?", "/tmp/Demo Net": "/dataledger_demo_net?"} {
-		if got := indexDSN(home); !strings.Contains(got, db) {
-			t.Errorf("%s: %s", home, got)
+	seen := map[string]string{}
+	for home, db := range map[string]string{"/a/.run": "/dataledger_run_", "/b/.run": "/dataledger_run_", "/x/.run-it": "/dataledger_run_it_", "/tmp/Demo Net": "/dataledger_demo_net_"} {
+		got := indexDSN(home)
+		if !strings.Contains(got, db) || seen[got] != "" {
+			t.Errorf("%s: %s (also %s's)", home, got, seen[got])
 		}
+		seen[got] = home
 	}
 	t.Setenv("DATALEDGER_INDEX_DB", "postgres://h/other")
 	if got := indexDSN(".run"); got != "postgres://h/other" {

@@ -22,6 +22,17 @@ func gatewayCmd() *cobra.Command {
 		Use:   "create --org MSPID --role ROLE",
 		Short: "Create a key; its secret is printed once",
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The gateway acts for a key as a user of its org: refuse a key
+			// the network has no such user for (a regulator key of a city).
+			if d, err := network.Load(netFlags.description); err == nil {
+				o := d.Org(org)
+				if o == nil {
+					return fmt.Errorf("--org: no organization %q in %s", org, netFlags.description)
+				}
+				if user, ok := gateway.DefaultConfig().UserFor[role]; ok && !hasUser(o, user) {
+					return fmt.Errorf("--role %s: %s has no %q user in %s, whom the gateway would act as", role, org, user, netFlags.description)
+				}
+			}
 			ks, err := gateway.OpenKeyStore(keysPath)
 			if err != nil {
 				return err
@@ -133,4 +144,13 @@ func gatewayCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
 	cmd.AddCommand(keys, start, stop)
 	return cmd
+}
+
+func hasUser(o *network.Org, name string) bool {
+	for _, u := range o.Users {
+		if u.Name == name {
+			return true
+		}
+	}
+	return false
 }

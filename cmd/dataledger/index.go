@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -21,7 +22,7 @@ var indexDB string
 
 // indexDSN is the index database of a network home: the flag, else
 // $DATALEDGER_INDEX_DB, else a database on this machine's PostgreSQL named
-// for the home (.run: dataledger; .run-it: dataledger_run_it), so that
+// for the home's path (/work/main/.run: dataledger_run_1a2b3c4d), so that
 // purging one network never drops another's index.
 func indexDSN(home string) string {
 	if indexDB != "" {
@@ -30,18 +31,21 @@ func indexDSN(home string) string {
 	if v := os.Getenv("DATALEDGER_INDEX_DB"); v != "" {
 		return v
 	}
-	name := "dataledger"
-	if b := strings.Trim(strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+	abs, err := filepath.Abs(home)
+	if err != nil {
+		abs = home
+	}
+	base := strings.Trim(strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
 			return r
-		}
-		if r >= 'A' && r <= 'Z' {
+		case r >= 'A' && r <= 'Z':
 			return r + 'a' - 'A'
 		}
 		return '_'
-	}, filepath.Base(home)), "_"); b != "run" && b != "" {
-		name += "_" + b
-	}
+	}, filepath.Base(abs)), "_")
+	sum := sha256.Sum256([]byte(abs))
+	name := fmt.Sprintf("dataledger_%.24s_%x", base, sum[:4])
 	return strings.Replace(index.DefaultDSN, "/dataledger?", "/"+name+"?", 1)
 }
 

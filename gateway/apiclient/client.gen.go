@@ -1189,11 +1189,28 @@ type Report struct {
 	StatusNote *string `json:"statusNote,omitempty"`
 }
 
+// ReportAnswer defines model for ReportAnswer.
+type ReportAnswer struct {
+	ChainReference CommitReference  `json:"chainReference"`
+	Files          []ReportFileLink `json:"files"`
+	Proof          string           `json:"proof"`
+	Record         interface{}      `json:"record"`
+	Summary        interface{}      `json:"summary"`
+}
+
 // ReportFile defines model for ReportFile.
 type ReportFile struct {
 	Bytes int    `json:"bytes"`
 	Name  string `json:"name"`
 	Sm3   string `json:"sm3"`
+}
+
+// ReportFileLink defines model for ReportFileLink.
+type ReportFileLink struct {
+	Bytes int    `json:"bytes"`
+	Name  string `json:"name"`
+	Sm3   string `json:"sm3"`
+	Url   string `json:"url"`
 }
 
 // ReportRecord defines model for ReportRecord.
@@ -1212,6 +1229,12 @@ type ReportRecord struct {
 type ReportRecordWritten struct {
 	ChainReference CommitReference `json:"chainReference"`
 	Record         ReportRecord    `json:"record"`
+}
+
+// ReportRequest defines model for ReportRequest.
+type ReportRequest struct {
+	Department string `json:"department"`
+	Period     string `json:"period"`
 }
 
 // ReviewRequest defines model for ReviewRequest.
@@ -1765,6 +1788,12 @@ type RecordReportParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// GenerateReportParams defines parameters for GenerateReport.
+type GenerateReportParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // IssueCredentialParams defines parameters for IssueCredential.
 type IssueCredentialParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
@@ -1860,6 +1889,9 @@ type AdoptProfileJSONRequestBody = AdoptProfileRequest
 
 // RecordReportJSONRequestBody defines body for RecordReport for application/json ContentType.
 type RecordReportJSONRequestBody = SupervisionReport
+
+// GenerateReportJSONRequestBody defines body for GenerateReport for application/json ContentType.
+type GenerateReportJSONRequestBody = ReportRequest
 
 // IssueCredentialJSONRequestBody defines body for IssueCredential for application/json ContentType.
 type IssueCredentialJSONRequestBody = IssueRequest
@@ -2625,6 +2657,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
 	RecordReport(ctx context.Context, channel string, params *RecordReportParams, body RecordReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GenerateReportWithBody make the period's supervision report from the index (HTML, XLSX), sign its summary with the authority's issuer key this gateway holds and record it
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
+	GenerateReportWithBody(ctx context.Context, channel string, params *GenerateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GenerateReport make the period's supervision report from the index (HTML, XLSX), sign its summary with the authority's issuer key this gateway holds and record it
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
+	GenerateReport(ctx context.Context, channel string, params *GenerateReportParams, body GenerateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// IssueCredentialWithBody register a credential signed offline
 	//
 	// Takes any type of body and a specified content type.
@@ -2729,6 +2775,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/reports/{number} (the `GetReport` operationId).
 	GetReport(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReportFile a file of a supervision report this gateway made (report.html, report.xlsx, report.json)
+	//
+	// Corresponds with GET /api/v1/reports/{number}/files/{name} (the `ReportFile` operationId).
+	ReportFile(ctx context.Context, number string, name string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ProofBundleReports proof bundle of a supervision report's record: the signed digests of its files, on the ledger
 	//
@@ -4046,6 +4097,40 @@ func (c *Client) RecordReport(ctx context.Context, channel string, params *Recor
 	return c.Client.Do(req)
 }
 
+// GenerateReportWithBody make the period's supervision report from the index (HTML, XLSX), sign its summary with the authority's issuer key this gateway holds and record it
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
+func (c *Client) GenerateReportWithBody(ctx context.Context, channel string, params *GenerateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateReportRequestWithBody(c.Server, channel, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GenerateReport make the period's supervision report from the index (HTML, XLSX), sign its summary with the authority's issuer key this gateway holds and record it
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
+func (c *Client) GenerateReport(ctx context.Context, channel string, params *GenerateReportParams, body GenerateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGenerateReportRequest(c.Server, channel, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // IssueCredentialWithBody register a credential signed offline
 //
 // Takes any type of body and a specified content type.
@@ -4311,6 +4396,21 @@ func (c *Client) VerifyProof(ctx context.Context, body VerifyProofJSONRequestBod
 // Corresponds with GET /api/v1/reports/{number} (the `GetReport` operationId).
 func (c *Client) GetReport(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetReportRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReportFile a file of a supervision report this gateway made (report.html, report.xlsx, report.json)
+//
+// Corresponds with GET /api/v1/reports/{number}/files/{name} (the `ReportFile` operationId).
+func (c *Client) ReportFile(ctx context.Context, number string, name string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReportFileRequest(c.Server, number, name)
 	if err != nil {
 		return nil, err
 	}
@@ -7782,6 +7882,68 @@ func NewRecordReportRequestWithBody(server string, channel string, params *Recor
 	return req, nil
 }
 
+// NewGenerateReportRequest calls the generic GenerateReport builder with application/json body
+func NewGenerateReportRequest(server string, channel string, params *GenerateReportParams, body GenerateReportJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewGenerateReportRequestWithBody(server, channel, params, "application/json", bodyReader)
+}
+
+// NewGenerateReportRequestWithBody constructs an http.Request for the GenerateReport method, with any body, and a specified content type
+func NewGenerateReportRequestWithBody(server string, channel string, params *GenerateReportParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/reports/generate", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewIssueCredentialRequest calls the generic IssueCredential builder with application/json body
 func NewIssueCredentialRequest(server string, params *IssueCredentialParams, body IssueCredentialJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -8270,6 +8432,47 @@ func NewGetReportRequest(server string, number string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/reports/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewReportFileRequest constructs an http.Request for the ReportFile method
+func NewReportFileRequest(server string, number string, name string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "name", name, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/reports/%s/files/%s", pathParam0, pathParam1)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -9148,6 +9351,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/reports (the `RecordReport` operationId).
 	RecordReportWithResponse(ctx context.Context, channel string, params *RecordReportParams, body RecordReportJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordReportResponse, error)
 
+	// GenerateReportWithBodyWithResponse make the period's supervision report from the index (HTML, XLSX), sign its summary with the authority's issuer key this gateway holds and record it
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
+	GenerateReportWithBodyWithResponse(ctx context.Context, channel string, params *GenerateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateReportResponse, error)
+
+	// GenerateReportWithResponse make the period's supervision report from the index (HTML, XLSX), sign its summary with the authority's issuer key this gateway holds and record it
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
+	GenerateReportWithResponse(ctx context.Context, channel string, params *GenerateReportParams, body GenerateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateReportResponse, error)
+
 	// IssueCredentialWithBodyWithResponse register a credential signed offline
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -9266,6 +9483,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/reports/{number} (the `GetReport` operationId).
 	GetReportWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetReportResponse, error)
+
+	// ReportFileWithResponse a file of a supervision report this gateway made (report.html, report.xlsx, report.json)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/reports/{number}/files/{name} (the `ReportFile` operationId).
+	ReportFileWithResponse(ctx context.Context, number string, name string, reqEditors ...RequestEditorFn) (*ReportFileResponse, error)
 
 	// ProofBundleReportsWithResponse proof bundle of a supervision report's record: the signed digests of its files, on the ledger
 	//
@@ -12280,6 +12504,61 @@ func (r RecordReportResponse) ContentType() string {
 	return ""
 }
 
+type GenerateReportResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ReportAnswer
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r GenerateReportResponse) GetJSON201() *ReportAnswer {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r GenerateReportResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r GenerateReportResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GenerateReportResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GenerateReportResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GenerateReportResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GenerateReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type IssueCredentialResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12934,6 +13213,61 @@ func (r GetReportResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetReportResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReportFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *openapi_types.File
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReportFileResponse) GetJSON200() *openapi_types.File {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ReportFileResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ReportFileResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ReportFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReportFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReportFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReportFileResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -14366,6 +14700,32 @@ func (c *ClientWithResponses) RecordReportWithResponse(ctx context.Context, chan
 	return ParseRecordReportResponse(rsp)
 }
 
+// GenerateReportWithBodyWithResponse make the period's supervision report from the index (HTML, XLSX), sign its summary with the authority's issuer key this gateway holds and record it
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
+func (c *ClientWithResponses) GenerateReportWithBodyWithResponse(ctx context.Context, channel string, params *GenerateReportParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*GenerateReportResponse, error) {
+	rsp, err := c.GenerateReportWithBody(ctx, channel, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateReportResponse(rsp)
+}
+
+// GenerateReportWithResponse make the period's supervision report from the index (HTML, XLSX), sign its summary with the authority's issuer key this gateway holds and record it
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
+func (c *ClientWithResponses) GenerateReportWithResponse(ctx context.Context, channel string, params *GenerateReportParams, body GenerateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateReportResponse, error) {
+	rsp, err := c.GenerateReport(ctx, channel, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGenerateReportResponse(rsp)
+}
+
 // IssueCredentialWithBodyWithResponse register a credential signed offline
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -14585,6 +14945,19 @@ func (c *ClientWithResponses) GetReportWithResponse(ctx context.Context, number 
 		return nil, err
 	}
 	return ParseGetReportResponse(rsp)
+}
+
+// ReportFileWithResponse a file of a supervision report this gateway made (report.html, report.xlsx, report.json)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/reports/{number}/files/{name} (the `ReportFile` operationId).
+func (c *ClientWithResponses) ReportFileWithResponse(ctx context.Context, number string, name string, reqEditors ...RequestEditorFn) (*ReportFileResponse, error) {
+	rsp, err := c.ReportFile(ctx, number, name, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReportFileResponse(rsp)
 }
 
 // ProofBundleReportsWithResponse proof bundle of a supervision report's record: the signed digests of its files, on the ledger
@@ -16843,6 +17216,46 @@ func ParseRecordReportResponse(rsp *http.Response) (*RecordReportResponse, error
 	return response, nil
 }
 
+// ParseGenerateReportResponse parses an HTTP response from a GenerateReportWithResponse call
+func ParseGenerateReportResponse(rsp *http.Response) (*GenerateReportResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GenerateReportResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ReportAnswer
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseIssueCredentialResponse parses an HTTP response from a IssueCredentialWithResponse call
 func ParseIssueCredentialResponse(rsp *http.Response) (*IssueCredentialResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17323,6 +17736,49 @@ func ParseGetReportResponse(rsp *http.Response) (*GetReportResponse, error) {
 	return response, nil
 }
 
+// ParseReportFileResponse parses an HTTP response from a ReportFileWithResponse call
+func ParseReportFileResponse(rsp *http.Response) (*ReportFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReportFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest openapi_types.File
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (text/html) unsupported
+
+	}
+
+	return response, nil
+}
+
 // ParseProofBundleReportsResponse parses an HTTP response from a ProofBundleReportsWithResponse call
 func ParseProofBundleReportsResponse(rsp *http.Response) (*ProofBundleReportsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -17620,167 +18076,171 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H3rjxzJfdi/UpgY4BLu5ZI6MdatYRjkLilRx+NRu3f2KScmqO3+zUzd9lT1VdXs7phYQEYQSB+c6IMB",
-	"BQaiyA7kBAgS2R8CSJCM/DGByTv/F0E9uru6p6ofs7PzIOeLxL2p7q6q3/v9ehCzScYoUCkGh68HHETG",
-	"qAD9x0vOzlKYqH/GjEqgUv0TZ1lKYiwJoweZWfGHXwpG1W8iHsMEq3/9AYfh4HDwrw7K9x+YX8VB/t7r",
-	"6+tokICIOcnU6waHAw7DqYDkEGGKTp4eoQ+//fCPkP0KSlg8nQCViOIJoSMkx4D4NAWEaYKGBNJkoN5o",
-	"P6N28Sg+p+wyhWQEk3z7SULUx3D6krMMuCTqsEOcCogGmfOfXg/gKh5jOoKPRab+lLMMBocDITmho8F1",
-	"NEixkG1nPdJvUKs5jIiQXF/ci+nkDLj3pUJiORXeny6AC8Ko8xuhEkbA9bE5fDUlHJLB4Re+b0WV4xTf",
-	"sacoX/4qyl/Ozr6EWKoP167xBL6aguh7mziW1c3nB6vt3a7rsI8/50RKoD33EY8xoScwBA40hlb4scmE",
-	"yHK53mzMeNL2YB315kGk3xLV9+M/tzrbkq9dbQeLHhApHghskfGeWyOJd1uTALlxlkL7Zicau0ni32XC",
-	"MvmSsyFJYbHrpHgCN7pM/YLmqxxxWIRdGeoWPvYQDXLeeUxG9tBzJwCaqH+14PUTs+o6GgxJ2mH9U7Pq",
-	"OhqMOKYS4IhDQuQRS/z3qFcx3rLqnNBkCTyZhvmwYaGgodb1dSJmmX+/gowoJJ/QvixfAp88oUnwt1OJ",
-	"ubyhsKC5gNCX6oOAD3ZzKJUf391YeQDnChzZk6Ns5bq7iaScSOzt9yOVDtQQhuWiMKlde6/ra7yCZzSb",
-	"yuXfwErotYECF6SmJYFn1VTRCOHN1nTyXd5MxynNir4aTv79Bq3aGi1UtuCpXhdELcOuXjDpf1jdTUow",
-	"jeEYcJIS2rbsyZUEmoCLq2eMpYCpXseZECcwqnJxZ0GCJX7J2QVJgBuFSsIkIEfMf8Cc49nAWF1kRBuI",
-	"v6ccZZLE8IQmoi+RswzoJxoJCKMB3SXjkJIJoZjPGi824yyZxk0sza54EVLi7O+fzrKQkpfABaQsg+Qp",
-	"Z5N+d97RAOQg2JTH8CwRfd9/QeBShKkn/I6SDEUMFHPCQorKKMCRJWTV7TYhzqmEzHeCqQDxgtGX07OU",
-	"xMdYYj/eL6Da+Oi/ig5V4DsXUYVInep8m66S7jzW1Mgvv1eX+8wRRn7F3ZSjkpcuoht0ZZZrZVANPGXN",
-	"VL4g+TZSXifK2Ebkb0HfzVZ8yn3eTPWREsfjQo1a0M/TqgXVdlh/wLuzaULkIyouoa9v5yxl8XlAnis1",
-	"ikIaULEgPs8YMd6PqnMYp5d4JhCdpumhdv6OsIRLPEPnAJlARApUPi4GikekKT5LYXAo+RTU2xkdktHj",
-	"hr1BijMBfuthSLiQjzk7B9qGGnaVeshykPlPEXqBU5L4f6RwJZ8GH2XnfoYrmX+95JgK3KRjBbdSw5oc",
-	"dvZg+pNRDu3aBde+m3+kPHl53RXA6/M5V+DHTDlmnPyFpr5jIuKUiSnv6wfA7lsadDIn/DH325ilCfCG",
-	"n1qkKBFiSujoGDLM5ST0laawgLrLGq7Ufv2MSpJ2YAme6ygO6DlOeTHuLirf9J2vOE0PwL7EvZ08Z4yd",
-	"TzA/9996Lpc7KawhbJsT47ULNS+Pyq34TlxylL781U/KXT3R5hWNrujHU5qkvYnKw7pjDglQSXAqdLQu",
-	"VsuHSniCMLxckgmofxCODHYgIlACnFxAgoaMoz0VD/zggw8+vDuIvKY5oXFQU22SOJpldceFo5LF+dS4",
-	"mAOWAQGS+4bm70fdgHEFofKqEOPuRUX6GuSYCUDKKSUG0YBR+GQ4OPyiZcvFKwfXUcvS8nuD61cmKsC4",
-	"0IrCS5aSeOYXjYxPsAzyN+AfwaztYp/ROJ1qm6bRwU/ouZi/wHYES9U/JbJ2E2JDBBfAZ8hoalXUM3gn",
-	"kJJxEQIcjxEWBk1LiYbkGEukzDF0yZkEROQg6oZDlaPWMagxKNFFL3XeXiN5C6bCqVmYCKVYLwnJB/vI",
-	"UWwt3ZQo7+MgRzgFmuC+6uOYpSTBs74mlLZUvEsvGT/v/8IZYN5BKdLLis9H5e6d7zZdzkZbOQUEb2Li",
-	"uGxlIWeEWn3aZCF7dJeewHZYRtB10PPOq6uNBMjdDkCnEx0HwhLrNAF+zxrhzmXdu3jg3Kcbq5XAM05E",
-	"W3imXBg8U8GgnyU3UFAzDk+uiJA2JDxvm9zcK1O6T4+xbF90Gz5WJaOxnPJW0J8WC5X3JkuwhKNZ3CWB",
-	"IUeReYSs+2y8WT5VR04N/AHEqe4w8tLcHO57IBKgwroTyUUVv33gomQLOznmeNjuK6k5Elz1AEmG8uhz",
-	"1a0gQApkwRGh6vEj5OxRaxwlauxY2I6FvdcszM8/ArxhnssFeNQcL/NxjipvafJxe7iXl6FWeZd7Dy2c",
-	"6aRQr24nmN2CIDfnJgkIyafa1mmMu7pmbWfbsgcDaKPunrFqbEBx4gC77ekXvmeWEthuZjiLJKEtzhjC",
-	"Lkbz00nIsbRQSLbAmiDBL6hM5Kji5JnNBVP7ppvNkfVmm2z13S7LdqvTTJ+jVy3AHnxi4y+tIsP8Vzh3",
-	"hJ55vSHnpbzy8sRg0EavD+ywfxplQ245zvPBm3Pk1aIml3U0kCSgbHU7ul5l35LvKmqqMTAXccNgbFzc",
-	"ZqfEOZd5d/Pd2w80Ou+PDNRPZX+ny1nPIGcTiibkgogQmoyAgiD6m7kLeXA208rY3NoxkNFYhmKpCVxB",
-	"8khW3pRgCfsW9F6tQXvxP7UY1uWxIGHZzfnhAPF5TwAkIDHx32ewAsEfFPaXH+gAq/2Id881LrpAcGpO",
-	"Ne2YAbAQS4sq3wycyGZdnug8ucUIO4E4jMyGFkXgN/XRLnkZxcqo/Jr/QGUcasHYYSvJtQDSF1As7Cb9",
-	"V2jngggJNJ7dhL0G83AbgTTBMh6DONZJSI1mfkPyWRjStSupvqr+9VYIT3sXAYUT7f2UGFT6awexAaNC",
-	"ow7suAw0Lmj2Nlx652SNDsIoaGs2e7fKKGPIq9Up5cMsavZmBf1Dy/F1NRdX9PcPLS8JpfR/N6WjWJeO",
-	"JyUlr7folZBSXnkNR9zQaB1JO/ipC3y5NWdQZ+eLmwPQPTOpj+dhyX6ahWqk2z0ViyPqTd0cVeeEB3Xr",
-	"8G5A4oIRWyB182LU0HG9SVVzxLGUbKr6WzfbUTN3BTfw0xyX7trF1CpQad2qeikkg2ubq6337enJiIMQ",
-	"i1hAOh+0n9+zSfvuGFPJGG/W+8Q0lV10eH8gQT1c+0xUnLTl/tZLrC4gl0Knzgs3mkQrB78BdZr3LEaY",
-	"zai9NJz1oaf3KEWjgB5nSNlInIDEhEKDgKUgVcbU806Lg2a4BKq54LRLsDIgK5+StP8hk6Yw2ZCkwcrS",
-	"tKrtuyGgTofI323f5DvQ94iQjM+W6HxudMgl/erArdrSnSH9mXmglRnNueiK5EddgFB8t+HKnkmY9Ly2",
-	"krfM5/ma30xCKRGVjNIij3TZjm+7H/8h5fM8p7ZPhmaJTr48CDZs32L+Ct+uyhzWNfm2osE5zPrcv/5B",
-	"uaGDBTZTBc85xwrM/E7M8n3++0ng6rSwg/pTdA893Y0jdCQ3Pz09E2IKt1XetpgpHGjK4THGggfKc9v7",
-	"wIBNMs4mROQhi/mzNLtvirYB3XTj8yXZ5OySAg+1Q8t0EehHAapZLJUhS3EMyePZtroBzq2xX96Nc4kV",
-	"KHex9ftmLRTouVCHmJZkuUZoL88d6N5cl+tqvIf12lDFNpZjQRWv22j7yTn0Dayn7085EQmJF2kPY7zI",
-	"chbiW43FYWU1VzeW1RpgcLow9szPCgZ+xTQDfkEEC7DmoEZsg8E1h3flwmobbi72caG00UhZQaeb4KXS",
-	"nJcWoWtyTAUFmfnp34z7tEw0IgX6CtUbWiT1mjNHrOnTOWfxX/UFUBB91d2uAc6GkuTnDCd5FdSCAWun",
-	"Cq5brVWPVKD8mcZkoI8ZleOlBpQn6o3dQ821XZuny0JE76bztNtF1JcsxVLZgN4dfjUFPguy6AZqm1Iy",
-	"JJAEHq2rLvkW3A9W39EIsxeBTOVV3YJig31k3zIup/iq70KKFN4FsnZ6ncTNIGl6otjQcf5AnjbPZpA8",
-	"Dzr1nMx6ncbDJ3121xqnsb7G7m9cSWR2OpnggMNIYj4C2fDTRy1+wz4RWeeN+R+DuUst9+sIKnOrnUyv",
-	"eczoi7Ldai/YVMassSVxB9mXv6R8pPFIi7DjDjjbhFa3gDtLQo/Gm9poJbjY5Y004JeYy97ur+a8kw42",
-	"FJG3yN6CCbb0jOF+IrFRAb9xm//YTR7JG4uz1GPTlZUwxRk6sTEN3UXo/aYgDgKhWxf4rjcTPPN6PUWG",
-	"qJbiJdKv2mg+ZA97Ex5UDipZTo69GSbil6na/gt40wPBWg+5u83ZiAw8Jf2FxLWb0r/mr2nsrfUyz0Ze",
-	"tF1ax0L2m5aYl/WA21+n3dX/0NTMwVu/7FxSqGODp8R5rnStWj/ZB3nWzCLncHk57NIMB+nLKYnERZ3v",
-	"4s2XzUSNxzBkHD4TAdvRLMqNgj9n/Fz9aVsbzXOXlI1O8oQY7QQKrJvgq6Ie7VPgk5a1ZQy1bXFQkpe5",
-	"Pp02yDJQSIyPUizsgKruvnMFB6za92OakES1GtAdy8PX5vQcN/VCrRdtAlXmvS+wnHKchhcLkir6e5Rl",
-	"nF3gtPXlYnr2nMRABaGjp4yfkSSBQPVKSJz4C8FyqREAfxjWLVfUeMTwZTVDqgn556nHi/tNaBe65nnc",
-	"ixyKb+AiCyX9N4Wj+hkyWcnLWjipXtbP9CiCSPlXyqftPlsvZrO10goIb6KdmiyEm2R+dtEegl7kE5s0",
-	"sNgGuvUaWay437RumsMs512+Xif+M2aMyyUSms7J7pMiBf5uoLaBaYdkRnPktu6XTQ1HAj2hM0JpaMSI",
-	"UffyQspqquKl6m6p8hXzJqxlW1YsEBuaXlmGEETeHvNMN4y9I5DpCI1UkYv6YdJaSh3uSGkPYIuWLWTC",
-	"WPC0v/qmUgT7ai9i8kFnIavWRvYr4Y0vJC26FDTmSXGrLNHKgBOWLCmwtMyyK7uxOQ9ZsatOfjEXYhst",
-	"xiqodTMptvKq+dpuG2ulT+CCncNHsGhFeWtC5jIkMZNYLr7H8w4tlKsJfz22bdKQGzZ/CpjH44VmQSxc",
-	"Q9DLIWA2+D2bPF/PnYIr2SczqqgVMJ8OX4j63tI6t5tEq6R7D5MEB1sgwCQk9BsbsiRT/wv71nOEC1qK",
-	"Bt5NwCyKEqzh739VU/CTXQCvHsZ5MMMFOPpM9rEMtybDuoGqMa9Kpr0Sq6rlMm0pyE61SxEGKnCgvIvS",
-	"F5Aa1Vvfe4FK5Y06X6+IzRx7o2KygK1qMBD305B8YtMLFyyNy7MTe8OyG1ssX9/CHG82Vbi/pd71AKV1",
-	"3rR9t+VDH+MwHfm5QlC/zKtgWnatXhwVyfPmodDGITkOjlXArUMVVjJDQc+7691arUf/tEYFC4ZDiCW5",
-	"gL6Vh4u1MzKT6m4jgVS/1zls2c+tWuxWHtiLMyZxY+maTKySK/uMEZlSr6oyTPFoCa9pUqwmhZu90zec",
-	"3FHPhyRLsD8zZ5rFbGKDdDdV4do1NbOPAg75RTrbKA7uRwuTRK+7JyzZm9Sn65A3la87rBwfiA+3QhU5",
-	"un/e95p08RX0JGr0GahjNYVZHRHWqFJN+3Yhqny6VJKCXYIKB4MdkDbN2w45V5xDtb0ZUVuHIdW8MCUU",
-	"nlDZu7a7oX3n2WzBbMMV1xTMtfc0cqHQc8/8CXoVf+si063muT+eilb9TVeLtFQcdSEl/ftp+FILE6sT",
-	"y8h31WsO0YL1KI4JdXtIMV9YQsOhA40KsxMQGaMCloMM7f0v3z1smYAQoenQt4lJngYLQWXfRisidDkG",
-	"iohUsQw9xwuQafC3gDVQ9K7q3V361UYRwU16LXgQnAOWLFgqnkAKMuSfGk5pWDC5HET2aNy7WNuGwMTE",
-	"/Im64VHsvHIB8xeuAA/xlBM5O1X4kYdaiS2nrhmxFD16+QydwwztJen5v/t/P/7vd830mQSdzdyJNXcE",
-	"ytMnBtFAo56+W8Dc6C5mG2Mps8H1tVb7hmz+g7beaKbH2lAmcd6D0VKJnkNoMjj2Eywxyhs1QmK/Txi9",
-	"h07YVIKZxsdZCgIp1UGP1Mv3e4Dj9N4MT9II2bxKvRpr0wxZ0jFPqFN+lyF1AhV8LN5gF90bsXvoiZ3n",
-	"N5wKnOo4JUVqaOSH3374RygzOaIoDwyhPSe0fGB//cMvBaN3EcXKXtDf5NMU9KZ0Sui9QgE8dNqCOrGi",
-	"w8GD3GWJMzI4HHxw7/69D7SXzVpcB+p/bMFCcVkKMwcvse3obUSRXv2t+/cHh6+LMasKReFKHozlRMsD",
-	"c3ofM7iOPIzRXKza4Lc//zzE6IvvH+RptdfR4GGv9Q5+K056HZXI/cWr61dOPYfe1oWjjaHM3MLVvsaZ",
-	"sgNAPeMx98yZNMdpapHeCLxBNMDJhNDBK7WXA5yRg4sHB0VHD3Hw2jDD6yAwvguyyIfS4ON4AhK42tHr",
-	"AVE3qkCaZ5cflpHHkmFIPoWoAUavWoHtouiXVk6W7+vUWz6EC8WcxztiXXgRRApMEXYu38GFRVBAvcBp",
-	"slQHbguGHJS9/DMmPJhSGxhwW8gS1bn0BJ+DSbq45EQCEnhoZ5lJPjPJGQJPQMsNxcDOWDLLWav6UU8z",
-	"R9aiQ3tYogkTEj341ncUbnAcqwPc1YarkhmAzRBoe4JnCUwypnt475vmHOXWJ/jqOdCRHA8OH3zrO5Ef",
-	"7zW7f8yS2dJQPjC54fr6un7P16sgvDwtwEN/sY7mS0jcHBoNpIIyEc+j8UraeSfPus3CNoNuDamgMPla",
-	"0vSQZJ2K2qgSaBImySc02dHj2unxUaUV7Y4MV0aGErhKy5agzF+uE2MWoskKGbURZB6/9FOkckjvSLIn",
-	"Se5IY+mk8eZXP3n7dz/tSgBVrG2jgKLrpd+6U78+1umxxSvFNloW5gwbZmIGAa6BYtOSFZ66fPCOQCmW",
-	"yutQ2BE3NDUqKFLecEd7s3xgKy3O8slttTnLE6h8diJVyjtNBKLs8rbM0MqltSBPyXXCgvaRlDge5zWg",
-	"O5G7fi1YA2TtVmn55PuoEGvESlUNiyWM/spwiLDaqTYuJs/tm7SpBl9SbUjdjmzX5kwKjAvc0e0K6fbN",
-	"r/7jm1//XWcXUp14upBmMYkwTJQmQ8AZWrijyvVR5dzkyB1BrpAg//m3P/7mJ//n7Y//x7/8z7/65h/+",
-	"sitlzlNQO2kmcAEpy5q13VOJuTx2Vu4oc62epfeaOIRCRpRUsLETecxhcTt1wJUEmqfsBIIgakmy0yg3",
-	"RXZV20DsxNYKKVNTiz1EQQ+I5wTRLRjiJ6d2UnXa5LTafy/rLXV25Lo+ct2ZfWsi1zc//UUPs2+eZrrQ",
-	"ZNdQjfP4LlizjmBNefQyXONUAN52wObA5rlS3YWsxRJ56XQ123HunSmyNkJ68x/+19e/+l0v+6OCuy5Z",
-	"OPUTIoz/eZexo0ppdY0CdipHi8pR7dTWSel4sDznmlui4kwcaaKbzUH5fDYewm7Fz6FbHoEESBXWFejN",
-	"X/3uzS/+87/89f/9+p9+/uZnv9HoJciI6qDvJZFj/ViM0xQ4Ynx0R5iCC45MnxwPWYVIplPov5FqNl/L",
-	"8BQ3bWECgKdS7Jai/i64W/HmAMfnlF3qUhOTNBRCpOdEyEf1xRuKTp1qDWuH8XQF2Dosy9FG3EF4HlQu",
-	"si2KX14suI5C+SLlyhUwoZ3boSfKr8v/UN3Fe6hBY4pyCix6nHKIgWRSZVWnRcd8H8n60kf8dNbO/WHE",
-	"QTTz/Cd6yZFpjLoqytUMHGXA84o9/R09yq38kPrplPwFVCgrgSGepnJw+PC+bi9OJtPJ4PBb99VfhJq/",
-	"HkSeWlxfrXfezD9HrUy5WNlU6F2hPXwmgMpDh1eo/343sN38ZYN1KVIOJHU16DYKOH0EFOfYuCyRVkHy",
-	"oDjTv5ulOxm2Lhlm7n9NosvBk/dQbL35ye/e/PKXb//2t29/+ffdS+9KmmmXR9QOJd3ntamkIb+Qulnv",
-	"JNMdfa6JPqtjdVdMn3O+gveQSu1BjL6ixxjdUdplSRuqKw1GOamhfFYu2vv6b37/za//8evf//Xb//pf",
-	"3v7y77/5h//29d/+ZYTs5F2kdIK7Xem+gTTb2UDnCJoD710EbRUdNeaCaK5fKyq9mzaWZjuXqJVg+6do",
-	"5FRuUjvxwQyAMI1Ybqk1h+1xJQ5e2385xS6iTbr0q3IpO/XtZMps+UWlPYTKg9WWtHLA76woKRodF1SD",
-	"9hI9qhgxms56ygR/dYuPRt30iHBNWpalsx1tro82yyfXQ53dYvHvJH1ip+SsUt/brehMU04bEU4TIoOq",
-	"2CP1qx6xujoKHAEFQcQh0lsrG7gZytJd9BDHcqwJDtsGjFjXYUN8njGiRbnPQ2dVkHIvQJW78Iv8k06z",
-	"vdWkmagD2lbiW5JkZWBiqUrB+o6w9MWGBjZOy70aVNDen6qf/qQAcLFQJ7/XxEyp/LXpejFOgSaYNwiR",
-	"5wwnR3bZTpasTZa4YFhXnor9/HsnS1KGlaY3A8wVzZbE0EmWVAioKz0evFZfa85dWQFRet6k9rU5CTDl",
-	"vW5qwKbJZYDRpZmku5/gWQCxbmTq+7NguiJj0Wu5OQx65KxbmYC4HJN4jHRv/0M97RI42sO6BTWRxh8X",
-	"uUaZ238GGVfXXRVQtulle1iLkmfHwRDlzKv+mC+rC3d8ISUvaD2GQlLzjjvC3XykeWN9x2rD6r+brQZ2",
-	"aqb27GLK644p11uVb2tg2WEDqu11gfFLT9Cr85IW9pQQEadMTDmIg7wRdukRCXKrY/MYJI+qz6yMc+2I",
-	"7VbsQQeYxwVmbDjNNeoGFfREe9/9HD14ePdWdYMm8uhBjDa01pEMX+ardwS4zQRowfhOkF5e0gBJHia2",
-	"9PevV0h/BV20UF5lEGegRs6Z9rlz4azNheMburriJJDvTzkRCYnf104hUHfAunNmu9XsubTUQppDgCQo",
-	"BJ+qH1dGjByyFM9ytzERNhiwp7IS2FSi51jI/ScXQOV+2AZWTz+2o3gcasol3/0uko+DmE4A4aHUZE6E",
-	"yn5QBvrj558cfXTw6efPjiPVBFRzAIBEVYAlYTKv7HvJRbB64ove3b6QHPBkeya/BCngFPgF8P1TdeX6",
-	"2kSZgGKz7vcsiHTCSuV+lfvhTwsk+JO7C2UZt9DMmAjJ+Ozgtbre64PX5zALe0G/Zxav2AMq8/mUN3tN",
-	"Pvl/oyq/7I0+kwYJt77qSyO2k2qFvQWG/dS0HOtaMFn7Jg/gKp9p68XgJ/rnfKrZioRBLC7QnrVltBP0",
-	"KhVXIZ5vZrz5fJ+xuFDXqJ7t4urESE3EV0AoQOD7oB2bP/+5Lx3dZRA5A9bjSiBEztzprTXPbOnLGkQu",
-	"uaifqrPJ9cQ48wvkZQ04Pi/m0nY6spPLhwXKR/YbZ3Slv4aQDbZdMVGwB4gxRcUR7oiicUekWnu4lSI6",
-	"/1VMUxnVO7RbOPg2ZHXynjuqurfV1ZzBiFBK6ChSSKhgZ0hUQ/GOQPpzIfPcALrHBsr3G0DYD0S5jaf2",
-	"IGKWgd6N2h9c4Th3vQf28VXfSxDkaj8hIyJRPshYX8gh+vbD+/fv31fT82x68gVRyrVSuq14JnKGiBqf",
-	"GdhL/sLKljIsJXC1+t9+8WD/w1df3N//8NXrh9d/MIi6BlkSVZetNUe1GcnQGZvS5NDBZ2uquRM9I5Qz",
-	"mMgqFgna01kNlhvfNUNS1CvQnrptdkn1p0JkkNhM5nnOkG/EjoMe6X+Z/9iJTM32EzyL0A9/+MMf7n/8",
-	"8f7xMToaE4qRnTDZKSemMg+zy/2meJHvSnbTr0qF4xfAkykoOMEEEgUNlgFV6l8GWOKz1BCCsgXxvgAl",
-	"myQkQdsgxaNBT5MkR585TIkMzikyDPEgwbjsjgz2akg3fFB/VQUkFnGIF3Jjj8xvxDyj3nXz5KgLmtxT",
-	"0LmapAbcYp8NhySGfKrmPZFxwIkYA8hJek//f1X9K9DkTLfs8iGKsXiUWN9+Q6eSU4+RAMzjMRoSmmhZ",
-	"fHT6Z2jvs0+f7n/H2DmPP/lYA/rz56efR8iYewoPi6z9sR4grzmgxgDFifP29q3K5KtOqqI1fYK6otYS",
-	"V2DyzAO3EJgNSsG7prcZsR+5WotCkMbQO0nW5n8vjZItIk+PYaaJStODjjSLJdGWeXk4JHWq+cOK7bCd",
-	"RbSziHYW0c4i2llEO4toZxHNXwe7LNM0IvRAEdrD+/eLfaCH90N3rxoTy3o4yESpHi6WrVHJzlCMEq5C",
-	"XCeecsH42jRBo8psV22MNc/U1sQ0A27lgE3vrdhyWmU6m1ktIjKiEe2FRWlVkioY3Y0KUWPoSmg+rghW",
-	"WJMPIwPFP0bldelPgmlkacKnxihckopa3EaT+XdqF92WjnqriGn2vmVVW3myAMISYTRKMY3hEMVsSqXO",
-	"h9X4qNAnR0iLRgngJCUURJ4foTgG+uC+km4iQhQui/5misdNGJXjG2NSxSJoqB35fs1y2DpcqhxgO7PM",
-	"qokoNt1TmlyoQFrK8mtBavfYiFznMGvO6XyW25i7ZM7tTuYsALnFSZy2sOf0428hQzboHGa3S081Ggg2",
-	"y8v7jT9zfDK7pMz1JGUWMFhLh4bi6+9h/5S8bTxtbfHua5dSp6AOsksnkz1LGotqV0KS/mSwZ8nGaFfu",
-	"tW5l7UwYp5avQi2EgwccLtg5NHXYUr9vDzruJE2HwWbsHD6CdU3Q7SRr3tnGj+rukSny3hMSS+UYEjqe",
-	"cDkGqsePYKGnFHI2IcK4dTvKoiql9uICTGLZxAX07zsu8A5xAQ3RHRdYCxfQd2+4QGfqrlFgC3V7uzSr",
-	"BSyBsOL5lNDE6df6eJY3hz1iCayY6GPzyc1QRPUAc/voluqiF+oIM0M5JYjdLsMuqpg8IwWK23VVNGNc",
-	"C5IXeRQNNadPSQqfOCkjO//GeuRNAYO1+DeKr7+r/o0mylfJWMhNO1JpTjNGwQQVrVcyR7GHCKMJoVMJ",
-	"2puNk4SDEHdvmQu4RNpC9RnmkkBzBOClXbNz/291LwcVUt/WdkUp0deb4+GtdCnK0bzVw//SJuXtpN96",
-	"pJ++/7VIPv3l99irj/J81F7+fEMv3QRRm1H1XZC3Tn6bbj/l97mFQ2E9+LM0l/0CaHZgc86DBs+R3o1+",
-	"86lZuuF4t5Me7dM41UNrctS1CpB3tUfPVGRAk+5D1Opk10bWtkqmSWzYJduYGGf3vvHjwNsy4zKWkniG",
-	"LLQQoWjIeAy3HczNQa80+6m/ldptY8eOL3dopFag+Xp4s0tk72kfNZUhLySboLLssGsDtYLIOnHqA5yw",
-	"TDZMOVI/74hy7cqSA4YdWa7HaFIgQBidTUkq9wntS5oVSmohTlPz2zoi8EQv25Hl+mRlWU5lYbFiR5j5",
-	"ajtNvttTAjPghCUkrpS3GRo6NCM/zTP5OMGi70hRF1JMqtV9iVVa+znMnAYlpx9/gPLJg0MEWHc7SQHt",
-	"JVhiU4FsP4gMkajbzSuQGO07vrZAJodLVOeF+NmCzqQ4cpsO1DjDjp7b83fWNQCqNtGii4jdSN90iak5",
-	"vbHhMCU0ICkDSF4MZW6c0tSA6ps/hLkO8e10JTvg9nX/XN5gpRLWbSjTY453z+lKuzHeSx/jXUDgsKz9",
-	"NgOaYkaHZDQ1kCucVOa3sgLhjn2mUGg2awS4Dz27RTtK3OwR8lgAQXdq/kaHKhbRC3ZRCw/5uGRpm0IU",
-	"dNjQEyKnvdtLGnc+syV9Gy7HwMHfUETxVqqNHmMmWSyLcZqaMXzW23FYafyopveCQVX9FkgihOkMnXF2",
-	"DtQw+H79G8o02k6aZL9s2g1TA9wswy2tKHQb4N1qDMqfkenBloO8iV1YTh9DTBK4ddTZCejOBHCcw2zF",
-	"QrpTKvY7Kp0TTQUoTMRhSV0noHaSFJJPY9lIlUfKbOCTY2ftjjDXRJgOENakPr/PlBkbSkC6aSAkSDmr",
-	"UVKhi24K9TxFtVFqZw9MAZ+dA2YtDphq417rOylUn9tximQKMEHcUD/eIsiekwugIMQWAc1sSaDXP7LN",
-	"mX80OPzRgJ3/aHCN8hlzkk3jsaq7L3vi3hb0FAqJA1N6GRbDurp0pil9cDvCxSW+1QkUN9C7FdhjAKXC",
-	"pC7t29AmEYiCvGRct+ZmTAqUEUpVm1x1HNuPVffu1kHNSDlhq0Eext3aW+OerThYE9PNmUiBUkLPl1p2",
-	"5yKmzZroZO/3SJ3YMJHjhvy31d73BOrv5A3rbcTeRA7tM4UuZmLwuuunWqVi8LfexdETjK9jWnd1x7xs",
-	"p+usJ9jUiHaabxm086FZVG04f0s8rJtUPbaDiW5JsJ7qWyg+smIBa454Yl+/RfimXoQ5NEnHMqNoBVjU",
-	"LgjNVb/I+czWsaStRZVCJ3v7n3769hf//ut/+vmbn/1G4crXf/P7b379j29+9pvVYMaBJBPQuTkhFPk0",
-	"X7Ch6NFp8G5+iCdU8lnX0bsbiDZWrTZQF/UEihqvWToGCQFK51HSMMxSHulVnbDFZk8vE1fsjD3RPGPP",
-	"zuL7El9gA/TtGcnXWtllDDazW9s5f5YuHRdiRgVrqPM7sr93A9hYTtJ3BwTF5Yk7yN4T2vvn3/7vtz//",
-	"yd1DlGAxPmOYJ5EdmxgVecK5bkA4ytmyhqDWYyPHF63D5cVIBDMEW/yxVlW1i5cCJALhcid3hJ4q42Q7",
-	"L7d1q8aJr3gbb/gBXxdfIBM8goPMuB37jO3cGhch+sGJHaOohIIRxHcEunB6vKHPTp6jvRefffz4ycm9",
-	"jI6W7ofpqnaq7jdGdVufVvEOMp4KrHVvJOOrM/eH9n5wgiTmI5DLBfz19f8fAA==",
+	"7H1tjxzJedhfKUwMcAn3ckmdGOvWMAxyl7yjjndH7d7Zp5yYoLb7mZm67anqq6rZ3TGxgIwgkD440QcD",
+	"CgxEkR3ICRAksj8EkCAZ+TGByTv/i6Beuru6p6pfZmfnhZwvEvemut6el3ren1eDmE0yRoFKMTh8NeAg",
+	"MkYF6D9ecHaWwkT9M2ZUApXqnzjLUhJjSRg9yMyIP/xKMKp+E/EYJlj96w84DAeHg391UM5/YH4VB/m8",
+	"19fX0SABEXOSqekGhwMOw6mA5BBhik6eHqH3v/vwj5BdBSUsnk6ASkTxhNARkmNAfJoCwjRBQwJpMlAz",
+	"2mXULh7F55RdppCMYJJvP0mIWgynLzjLgEuiDjvEqYBokDn/6dUAruIxpiP4WGTqTznLYHA4EJITOhpc",
+	"R4MUC9l21iM9gxrNYUSE5PriPplOzoB7JxUSy6nw/nQBXBBGnd8IlTACro/N4esp4ZAMDr/0rRVVjlOs",
+	"Y09RTv4yyidnZ19BLNXCtWs8ga+nIPreJo5ldfP5wWp7t+M67OPPOZESaM99xGNM6AkMgQONoRV+bDIh",
+	"shyuNxsznrR9WEe9eRDpWaL6fvznVmdb8rWr7WDRAyLFB4EtMt5zayTxbmsSIDfOUmjf7ERjN0n8u0xY",
+	"Jl9wNiQpLHadFE/gRpepJ2i+yhGHRdiVoW7hYw/RIOedx2RkDz13AqCJ+lcLXj8xo66jwZCkHcY/NaOu",
+	"o8GIYyoBjjgkRB6xxH+PehTjLaPOCU2WwJNpmA8bFgoaal2nEzHL/PsVZEQh+ZT2ZfkS+OQJTYK/nUrM",
+	"5Q0fC5o/EPpSfRDwwW4OpfLjuxsrD+BcgfP25Chbue5uT1JOJPb2+5FKB2oIw3JRmNSuvdf1NV7BM5pN",
+	"5fJvYCX02kCBC1LTksCzaqpohPBmSzr5Lm8m45RqRV8JJ1+/Qaq2SguVLXiqxwVRy7CrT5j0f6zuJiWY",
+	"xnAMOEkJbRv25EoCTcDF1TPGUsBUj+NMiBMYVbm4MyDBEr/g7IIkwI1AJWESeEfMf8Cc49nAaF1kRBuI",
+	"v+c7yiSJ4QlNRF8iZxnQTzUSEEYDskvGISUTQjGfNV5sxlkyjZtYmh3xSUiIs79/NstCQl4CF5CyDJKn",
+	"nE363XlHBZCDYFMew7NE9J3/gsClCFNPeI6SDEUMFHPCQoLKKMCRJWTV7TYhzqmEzHeCqQDxCaMvpmcp",
+	"iY+xxH68X0C08dF/FR2qwHcuogqROtX5Nl0l3XmsqZFffq8u95kjjPyKuwlHJS9dRDboyizXyqAaeMqa",
+	"qXxB8m2kvE6UsY3I34K+my34lPu8megjJY7HhRi1oJ2nVQqq7bD+gXdn04TIR1RcQl/bzlnK4vPAe67E",
+	"KAppQMSC+DxjxFg/qsZhnF7imUB0mqaH2vg7whIu8QydA2QCESlQ+bkYKB6RpvgshcGh5FNQszM6JKPH",
+	"DXuDFGcC/NrDkHAhH3N2DrQNNewo9ZHlIPNLEXqBU5L4f6RwJZ8GP2XnfoYrmX+85JgK3CRjBbdSw5oc",
+	"dvZgeskoh3btgmvr5ouUJy+vuwJ4fT7nCvyYKceMk7/Q1HdMRJwyMeV97QDYnaVBJnPcH3O/jVmaAG/4",
+	"qeUVJUJMCR0dQ4a5nIRWaXILqLus4Urt18+pJGkHluC5juKAnuOUF+PuorKm73zFaXoA9gXubeQ5Y+x8",
+	"gvm5/9bzd7mTwBrCtrlnvHahZvKo3IrvxCVH6ctf/aTc1RJtpmg0RT+e0iTtTVQe1h1zSIBKglOhvXWx",
+	"Gj5UjycIw8slmYD6B+HIYAciAiXAyQUkaMg42lP+wPfee+/9u4PIq5oTGgcl1aYXR7Os7rhwVLI4nxgX",
+	"c8Ay8IDktqH5+1E3YExBqLwqxLh7UZG+BjlmApAySolBNGAUPh0ODr9s2XIx5eA6ahlarje4fmm8AowL",
+	"LSi8YCmJZ/6nkfEJlkH+BvwjmLVd7DMap1Ot0zQa+Ak9F/MX2I5gqfqnRFZvQmyI4AL4DBlJrYp6Bu8E",
+	"Um9chADHY4SFQdPyRUNyjCVS6hi65EwCInIQdcOhylHrGNTolOgilzqz10jegqkwahYqQvmsl4Tkg33k",
+	"CLaWbkqU93GQI5wCTXBf8XHMUpLgWV8VSmsq3qGXjJ/3n3AGmHcQivSwYvmo3L2zbtPlbLSWU0DwJiqO",
+	"y1YWMkao0adNGrJHdukJbIdlBE0HPe+8Otq8ALnZAeh0ov1AWGIdJsDvWSXcuax7Fw+c+3R9tRJ4xolo",
+	"c8+UA4NnKhj0s+QGAmrG4ckVEdK6hOd1k5tbZUrz6TGW7YNuw8aq3mgsp7wV9KfFQGW9yRIs4WgWdwlg",
+	"yFFkHiHrNhtvlE/VkFMDfwBxqjuMvDQ3h/seiASosG5EclHFrx+4KNnCTo45HrbbSmqGBFc8QJKh3Ptc",
+	"NSsIkAJZcESoevwIOXvUEkeJGjsWtmNh7zQL8/OPAG+Y53IBHjXHy3yco8pbmmzcHu7lZahV3uXeQwtn",
+	"OinEq9txZrcgyM25SQJC8qnWdRr9rq5a21m37MEA2qi7p68aG1CcOMBu+/oT3zdLcWw3M5xFgtAWZwxh",
+	"E6P56SRkWFrIJVtgTZDgFxQmclRx4szmnKl9w83myHqzVbb6bpelu9Vpps/RqxpgDz6x8ZdWecP8Vzh3",
+	"hJ5xvSHjpbzy8sSg00aPD+ywfxhlQ2w5zuPBm2Pk1aAmk3U0kCQgbHU7uh5lZ8l3FTXlGJiLuKEzNi5u",
+	"s1PgnMu8u9nu7QKNxvsjA/VT2d/octbTydmEogm5ICKEJiOgIIheMzchD85mWhibGzsGMhrLkC81gStI",
+	"HsnKTAmWsG9B75UatBX/M4thXT4LEpbdnB8OEJ/3BEACEhP/fQYzEPxOYX/6gXaw2kW8e65x0QWcU3Oi",
+	"accIgIVYWlRZM3AiG3V5ouPkFiPsBOIwMhtaFIHf1KJd4jKKkVG5mv9ApR9qQd9hK8m1ANLnUCz0Jv1X",
+	"aOeCCAk0nt2EvQbjcBuBNMEyHoM41kFIjWp+Q/BZGNK1K6lOVV+9FcLT3klA4UB7PyUGhf7aQazDqJCo",
+	"AzsuHY0Lqr0Nl945WKPDYxTUNZutW6WXMWTV6hTyYQY1W7OC9qHl2Lqakyv624eWF4RS2r+bwlGsSccT",
+	"kpLnW/QKSCmvvIYjrmu0jqQd7NQFvtyaMaiz8cWNAegemdTH8rBkO81COdLtlorFEfWmZo6qccKDunV4",
+	"NyBxwYgtkLpZMWrouN6gqjniWEo0VX3WzTbUzF3BDew0x6W5djGxClRYt8peCr3Btc3Vxvv29GTEQYhF",
+	"NCAdD9rP7tkkfXf0qWSMN8t9YprKLjK835GgPq4tExUnbbm/9RKrC8il0Kkz4UaTaOXgN6BOM89ihNmM",
+	"2kvDWR96eo9SFArocYaUjcQJSEwoNDywFKSKmHreaXBQDZdANRecdnFWBt7KpyTtf8ikyU02JGkwszSt",
+	"SvuuC6jTIfK57Uy+A31IhGR8tkTjc6NBLumXB27Flu4M6c/MB63MaM5EVwQ/6gSEYt2GK3smYdLz2kre",
+	"Mh/na34zAaVEVCJKizjSZRu+7X78h5TP85jaPhGaJTr54iDYsH2L+RS+XZUxrGuybUWDc5j1uX/9gzJD",
+	"BxNspgqec4YVmPmNmOV8/vtJ4Oq00IP6U3QPOd31I3QkNz89PRNiCreV3raYKhwoyuFRxoIHymPb+8CA",
+	"TTLOJkTkLov5szSbb4qyAd1k4/Ml6eTskgIPlUPLdBLoRwGqWSyUIUtxDMnj2baaAc6tsl/ejXOJFSh3",
+	"0fX7Ri0U6LlQhZiWYLlGaC/PHOjeXJfraryH9epQxTaWo0EV0220/uQc+gba0/ennIiExIuUhzFWZDkL",
+	"8a3G5LAym6sby2p1MDhVGHvGZwUdv2KaAb8gggVYc1Aits7gmsG7cmG1DTcn+7hQ2mikrKDTTfBSSc5L",
+	"89A1GaaCD5n56d+M+5RMNE8K9H1Ub6iR1HPOnGdNn845i/+qL4CC6CvudnVwNqQkP2c4ybOgFnRYO1lw",
+	"3XKteoQC5d80BgN9zKgcL9WhPFEzdnc113Ztvi4TEb2bzsNuFxFfshRLpQN6d/j1FPgsyKIbqG1KyZBA",
+	"Evi0LrrkW3AXrM7RCLNPApHKq7oFxQb7vH3LuJxiVd+FFCG8C0Tt9DqJG0HS9EWxoeP8gzxsns0geR40",
+	"6jmR9TqMh0/67K7VT2Ntjd1nXIlndjqZ4IDBSGI+Atnw00ctdsM+HllnxvyPwdyllvt1Hipzq51Ur3nM",
+	"6Iuy3XIv2FTGrLEkcYe3L5+k/KTxSIuw4w4424RWt4A7S0KPxpvaaCG42OWNJOAXmMve5q/muJMOOhSR",
+	"t8jeggG29Izhfk9iowB+4zL/sRs8khcWZ6lHpyszYYozdGJjGrqL0PtNQRwEQrcq8F1vJnjm9VqKDFEt",
+	"xUqkp9poPmQPexMeVDYqWU6MvWkm4n9Ttf4XsKYHnLUecneLsxEZ+Er6E4lrN6V/zadprK31Io9GXrRc",
+	"WsdE9pummJf5gNufp93V/tBUzMGbv+xcUqhigyfFeS51rZo/2Qd51swi53B5OezSNAfpyymJxEWe7+LF",
+	"l01HjccwZBw+FwHd0QzKlYI/Z/xc/WlLG81zl5SNTvKAGG0ECoyb4KsiH+0z4JOWsaUPtW1w8CUvY306",
+	"bZBloJAYH6VY2AZV3W3nCg5Yle/HNCGJKjWgK5aHr82pOW7yhVov2jiqzLyfYDnlOA0PFiRV9Pcoyzi7",
+	"wGnr5GJ69pzEQAWho6eMn5EkgUD2Sug58SeC5a9GAPxhWLdcUeMRw5fVDKkm5J+nHi/uN6Fd6JrncS9y",
+	"KL6BiywU9N/kjuqnyGQlL2vhpHpYP9WjcCLlq5Rf2322XsxmS6UVEN5EOjVRCDeJ/OwiPQStyCc2aGCx",
+	"DXSrNbJYcr8p3TSHWc5cvlon/jNmjMslEpqOye4TIgX+aqC2gGmHYEZz5Lbql00FRwI1oTNCaajFiBH3",
+	"8kTKaqjipapuqeIV8yKsZVlWLBAbmlpZhhBEXh7zTBeMvSOQqQiNVJKL+mHSmkodrkhpD2CTli1kwliw",
+	"ULnyGzMVxSu644vZ6VOSgnYgexAnFELpsK+KXbR7rYrSrm32nK8VvtGn/QViFXTZVx4Uk/c6iy1qbGRX",
+	"ad74Ah765W0+Gkx5utChzJfhoy0kWnTJfs0jKFeZz5cBJyxZkhdymTl6dmNz5tRiV52MqC7ENlrmqaDW",
+	"zUQeM9FiJRaa4w5DuFLbbgm6cj7/VldeDaK208YaACdwwc7hI1i0UkJroPEyJEwmsVx8j+cdSoNXA1l7",
+	"bNuE1zds/hQwj8eLCg2L5cb0MnSZDX5ok0LqMYFwJftE/BU5MGbp8IWo9ZbWkcAEECbda/MkOFjaAyYh",
+	"Ybax0FAy9U/YN08pnKhVFKZvAmaRbGMNWv6pmpz67AJ49TDOhxkuwNGnY1UpULrPbTdQNcYLyrRXwGA1",
+	"DawttN7J4ircmwUOlHdR2rhSo1Lqey9QqbxRZ/XKC59jb1R0zLDZOgbifhqST2zY7IIpn3nUbW9YdmOL",
+	"5fQtzPFm3bL7W6C6HqC0OjVt3y1l0mPbOB35uUJQFM6zu1p2rSaOiqQQ81Fo45AcB9uF4NZmISvpDaL7",
+	"OPYuGdijLmCjgAXDIcSSXEDfjNrFynSZDoy3ERit53UOW9YprCZxlgf24ozR65cuycQqaLhPe5wp9Yoq",
+	"wxSPljBNk2A1KdxHndZwYqI9C0mWYH/E2TSL2cQ6n28qwrVLamYfBRzyi3S2URzcjxYmOURXBVmylbRP",
+	"NS1viOoiFjMvboUyzXRdyA+bZPEV1NpqNG+oYzWFDzhPWKNINe1bXauydCkkBatfFQq1bfw3zctpOVdc",
+	"2hTbimy1Vc5SRTlTQuEJlb1rFjSUpT2bLRhFu+JcmbmyteZdKOTcM3/gacWPsEjXtnnuj6eiVX7LjdhN",
+	"vKILKenfT8OXWqhYnVhGyLR+G3lWrk3+1pBiPmGKhl1iGhVmJyAyRgUsBxna67q+fdgyASFCXc9vE5M8",
+	"hUOCwr71wkXocgwUEal8dLo/HSBTuHIBbaCoyda7avrLjSKCm9QQ8SA4ByxZsARCAinIkH1qOKXhh8nl",
+	"ILJHQerFypEEOoHmX9QVj2LnlQuYv3AFeIinnMjZqcKPPISA2DIBNSWWokcvnqFzmKG9JD3/d//vx//9",
+	"rumqlKCzmduJ6Y5AeVjQIBpo1NN3C5gb2cVsYyxlNri+1mLfkM0vaPPoZrpdE2US57VFLZXo/pomMmk/",
+	"wRKjvAApJHZ9wug9dMKmEkyXSc5SEEiJDrpVZL7fAxyn92Z4kkbIxgvr0VirZsiSjvlCnfIDhtQJlFO9",
+	"mMEOujdi99AT26dyOBU41f53ilQz1Pe/+/CPUGZin1Huw0J7TsjEgf31D78SjN5FFCt9Qa/JpynoTelQ",
+	"53uFAHjolLt13FqHgwe5yRJnZHA4eO/e/XvvaSub1bgO1P/YRJzishRmDnScaDTg9inSo79z//7g8FXR",
+	"PlihKFzJg7Gc6PfAnN7HDK4jD2M0F6s2+N0vvggx+mL9gzxc/DoaPOw13sFvxUmvoxK5v3x5/dLxx+tt",
+	"XTjSGMrMLVzta5wpK1vUI3lzy5wJ352mFunNgzeIBjiZEDp4qfZygDNycPHgoKhUIw5eGWZ4HQTGByCL",
+	"OD8NPo4nIIGrHb0aEHWjCqR51sRh6SQtGYbkU4gaYPSyFdguin5l38lyvk49E0K4UPQvvSPWhRdBpMAU",
+	"YefyHVxYBAXUBE7xsDpwWzDkoOxRkTHhwZRaI4zbQpaozqUn+BxMMNElJxKQwEPbo0/ymQk6EngC+t1Q",
+	"DOyMJbOctaofdZd+ZDU6tIclmjAh0YPvfE/hBsexOsBdrbiqNwOwaW5uT/AsgUnGdG36fVN0ptz6BF89",
+	"BzqS48Hhg+98L/LjvWb3j1kyWxrKBzqSXF9f1+/5ehWEl0cweOgv1oEHEhI3NkwDqaBMxPPAAfXaeTsq",
+	"u0XwNoNuDamgMPla0vSQZJ2K2qgSaBImySc02dHj2unxUaXE8o4MV0aGErhKN5Cg1F+uA2MWoskKGbUR",
+	"ZO6/9FOkMkjvSLInSe5IY+mk8fpXP3nzdz/tSgBVrG2jgCIU2a/dqV8f67DvYkqxjZqFOcOGqZhBgGug",
+	"2HB7hacuH7wjUIqlsjoUesQNVY0KipQ33FHfLD/YSo2z/HJbdc7yBCpPg0iVykETgSi7vC01tHJpLchT",
+	"cp3wQ/tIShyP89zm3ZO7filYA2TtWmn55bsoEGvESlVuliWM/sJwiLDaqTYuOirum7CpBltSrfnijmzX",
+	"ZkwKtMHc0e0K6fb1r/7j61//XWcTUp14upBm0WEzTJQmQsBpxrmjyvVR5VxH1B1BrpAg//m3P/72J//n",
+	"zY//x7/8z7/69h/+sitlzlNQO2kmcAEpy5ql3VOJuTx2Ru4oc62WpXeaOIRCRpRUsLETecxhcTt1wJUE",
+	"mofsBJwgakiykyg35e2qljfZPVsrpExNLfYQBT0gnhNEN2eIn5zaSdUp/9Sq/72ol4rakev6yHWn9q2J",
+	"XF//9Bc91L55mulCk11dNc7nO2fNOpw15dFLd42TAXjbDpsDG+dKdXW9Fk3khVOtb8e5d6rI2gjp9X/4",
+	"X9/86ne99I8K7rpk4eRPiDD+59Xzjiqp1TUK2IkcLSJHtQJhJ6HjwfKMa26KitNJp4luNgfl856PCLsZ",
+	"P4duegQSIJVbV6DXf/W717/4z//y1//3m3/6+euf/UajlyAjqp2+l0SO9WcxTlPgiPHRHWESLjgydXI8",
+	"ZBUimU6u/0aq2Xwpw5PctIUBAJ5MsVvy+rvgbsWbAxyfU3apU01M0FAIkZ4TIR/VB28oOnXKNawdxlMV",
+	"YOuwLEcbcQfheVC5yLYofnmx4DoKxYuUI1fAhHZmh54ovy77Q3UX76AEjSnKKbCo3cshBpJJFVWdFp0g",
+	"fCTrCx/x01k794cRB9HM85/oIUem4O+qKFczcJQBzzP29Dq6RWG5kPrplPwFVCgrgSGepnJw+PC+LptP",
+	"JtPJ4PA799VfhJq/HkSeXFxfrnfepCJHrUyZWNlU6F2hPXwmgMpDh1eo/343sN18ssG6BCkHkjobdBsf",
+	"OH0EFOfYuKwnrYLkwedM/26G7t6wdb1h5v7X9HQ5ePIOPluvf/K717/85Zu//e2bX/5999S7kmba3yNq",
+	"m+3u81q33ZBdSN2st0Pvjj7XRJ/VdtErps85W8E7SKX2IEZe0e257ijpsqQNVZUGo5zUUN4DGu198ze/",
+	"//bX//jN7//6zX/9L29++fff/sN/++Zv/zJCtqM0UjLB3a5030Ca7WygswfNgffOg7aKihpzTjTXrhWV",
+	"1k3rS7OVS9RIsPVTNHIqM6ntZGIam5hCLLdUmsPWuBIHr+y/nGQX0fa69MtyKSv17d6U2fKTSns8Kg9W",
+	"m9LKAb+1T0lR6LigGrSX6BbciNF01vNN8Ge3+GjUDY8I56RlWTrb0eb6aLP8cj3U2c0X/1bSJ3ZSzir5",
+	"vd2SzjTltBHhNCEyKIo9Ur/q1sGro8ARUBBEHCK9tbKAm6EsXUUPcSzHmuCwLcCIdR42xOcZI/op91no",
+	"rAhS7gWoMhd+mS/pFNtbTZiJOqAtJb4lQVYGJpaqFKzvCEtfbGhg45Tcq0EF7f2p+ulPCgAXA3Xwe+2Z",
+	"KYW/NlkvxinQBPOGR+Q5w8mRHbZ7S9b2lrhgWFecil3+nXtLUoaVpDcDzBXNlsTQ6S2pEFBXejx4pVZr",
+	"jl1ZAVF6ZlL72pwAmPJeN9Vh02QywOjSdIjeT/AsgFg3UvX9UTBdkbGotdzsBj1yxq3sgbgck3iMdG3/",
+	"Q93FFTjaw7oENZHGHhe5SplbfwYZU9dd5VC24WV7WD8lz46DLsqZV/wxK6sLd2whJS9oPYZCUjPHHeFu",
+	"PtK8sb5jtWH1381WAzs1XXt2PuV1+5Trpcq31bHssAFV9rrA+KUH6NV5SQt7SoiIUyamHMRBXgi7tIgE",
+	"udWx+QySR9VvVsa5dsR2K/qgA8zjAjM2nOYaZYMKeqK9D75ADx7evVXZoIk8ehCjda11JMMX+egdAW4z",
+	"AVowvhWkl6c0QJK7iS39/esV0l9BFy2UV2nEGciRc7p97kw4azPh+JqurjgI5PtTTkRC4ne1UgjUDbBu",
+	"n9luOXsuLbWQ5hAgCT6CT9WPKyNGDlmKZ7nZmAjrDNhTUQlsKtFzLOT+kwugcj+sA6uvH9tWPA415S/f",
+	"/S4vHwcxnQDCQ6nJnAgV/aAU9MfPPz366OCzL54dR6oIqOYAAInKAEvCZF7Z95KTYHXHF727fSE54Mn2",
+	"dH4JUsAp8Avg+6fqyvW1iTIAxUbd71kQ6YCVyv0q88OfFkjwJ3cXijJuoZkxEZLx2cErdb3XB6/OYRa2",
+	"gn5oBq/YAirz/pQ3mybv/L9RmV/2Rp9Jg4Rbn/WlEdsJtcLeBMN+YlqOdS2YrG2TB3CV97T1YvAT/XPe",
+	"1WxFj0EsLtCe1WW0EfQqFVchnm96vPlsn7G4UNeovu1i6sRIdcRXQChA4FvQts2fX+4rR3YZRE6D9bji",
+	"CJEzt3trzTJb2rIGkUsu6qdqb3LdMc78AnlaA47Pi760nY7sxPJhgfKW/cYYXamvIWSDbld0FOwBYkxR",
+	"cYQ7oijcESFMkZspouNfxTSVUb1Cu4WDb0NWJu+5o6p5W13NGYwIpYSOIoWECnaGRDUU7wiklwup5wbQ",
+	"PTZQzm8AYReIch1P7UHELAO9G7U/uMJxbnoP7OPrvpcgyNV+QkZEoryRsb6QQ/Tdh/fv37+PiMjDky8I",
+	"jU0LPPs8EzlDhCISitHIJ6xsKcNSAlej/+2XD/bff/nl/f33X756eP0Hg6irkyXB0rYPVJuRDJ2xKU0O",
+	"HXy2qprb0TNCOYOJrGCRoD0d1WC58V3TJEVNgfbUbbNLqpcKkUFiI5nnOUO+EdsOeqT/Zf5jJzI120/w",
+	"LEI//OEPf7j/8cf7x8foaEwoRrbDZKeYmEo/zC73m+JF1pXspqtKheMXwJMpKDjBBBIFDZYBVeJfBlji",
+	"s9QQgtIF8b4A9TZJSIK6QYpHg54qSY4+c5gSGZxTZBjiQYJx2R0Z7NWQbvig/qo+kFjEIV7IjT4yvxHz",
+	"jZrr5sFRFzS5p6BzNUkNuMU+Gw5JDHlXzXsi44ATMQaQk/Se/v+q+FegyZku2eVDFKPxqGd9+xWdSkw9",
+	"RgIwj8doSGii3+Kj0z9De59/9nT/e0bPefzpxxrQXzw//SJCRt1TeFhE7Y91A3nNATUGKE6cl7dvFSZf",
+	"dhIVreoTlBW1lLgClWceuMWD2SAUvG1ym3n2I1dqUQjS6Honydrs76VSskXk6VHMNFFpetCeZrEk2jKT",
+	"h11Sp5o/rFgP22lEO41opxHtNKKdRrTTiHYa0fx1sMsyTCNCDxShPbx/v9gHeng/dPeqMLGsu4OMl+rh",
+	"YtEalegMxSjhKsR14ikXjK9NEjSizHblxlj1TG1NTDPg9h2w4b0VXU6LTGczK0VE5mlEe+GntPqSKhjd",
+	"jYqnxtCV0HxcEaywKh9GBop/jMrr0kuCKWRp3KdGKVySiFrcRpP6d2oH3ZaMequIafa+ZVlbebAAwhJh",
+	"NEoxjeEQxWxKpY6H1fio0CdHSItGCeAkJRREHh+hOAZ677563USEKFwW9c0Uj5swKsc3xqSKRtCQO/L9",
+	"muawdbhUOcB2RplVA1FsuKc0sVCBsJTl54LU7rERuc5h1hzT+SzXMXfBnNsdzFkAcouDOG1iz+nH30GG",
+	"bNA5zG6Xnmo0ECyWl9cbf+bYZHZBmesJyixgsJYKDcXq72D9lLxsPG0t8e4rl1KnoA5vlw4me5Y0JtWu",
+	"hCT9wWDPko2Rrtxr3crcmTBOLV+EWggHDzhcsHNoqrClft8edNy9NB0am7Fz+AjW1UG301vz1hZ+VHeP",
+	"TJL3npBYKsOQ0P6EyzFQ3X4EC92lkLMJEcas2/EtqlJqLy7AJJZNXED/vuMCbxEX0BDdcYG1cAF994YL",
+	"dKbuGgW2ULe3SrMawBIIC55PCU2ceq2PZ3lx2COWwIqJPjZLboYgqhuY20+3VBa9UEeYGcopQexWGXZR",
+	"xcQZKVDcrqmiGeNakLyIo2jIOX1KUvjUCRnZ2TfW894UMFiLfaNY/W21bzRRvgrGQm7YkQpzmjEKxqlo",
+	"rZI5ij1EGE0InUrQ1mycJByEuHvLXMAl0haqzzCXBJo9AC/smJ35f6trOSiX+raWK0qJvt4cD2+lSlGO",
+	"5q0W/hc2KG/3+q3n9dP3v5aXT6/8Dlv1UR6P2sueb+il20PUplR9APLWyW/T9af8PrewKawHf5Zmsl8A",
+	"zQ5szHlQ4TnSu9Ezn5qhG453u9ejvRun+mhNhrrWB+RtrdEzFRnQpHsTtTrZtZG1zZJpejbskG0MjLN7",
+	"3/h24G2RcRlLSTxDFlqIUDRkPIbbdubmoFeS/dRfSu22sWPHlzsUUivQfD282SWyd7SOmoqQF5JNUJl2",
+	"2LWAWkFknTj1AU5YJhu6HKmfd0S5dmHJAcOOLNejNCkQIIzOpiSV+4T2Jc0KJbUQp8n5bW0ReKKH7chy",
+	"fW9lmU5lYbFiQ5hZtZ0m3+4ugRlwwhISV9LbDA0dmpaf5pu8nWBRd6TICyk61eq6xCqs/RxmToGS04/f",
+	"Q3nnwSECrKudpID2EiyxyUC2CyJDJOp28wwkRvu2ry2QqQuXOBgBBd4Y6fSBHbFjGGsPUzT0upYWU2bx",
+	"cIZg8XJvDokrBDI+P03id4SHxMt2baayyd6Hn338PNLFhu5GmuQrPMBL/GVAsymbO8ISLrHpx+ESs6mG",
+	"4KHkCqlWW/v4SVIHPR259UFqNLmjpPZQu3X1aqs1n+kiDW+kG6nE1PxpZMNhSij0QvKif3pjQ7UGVN/8",
+	"ful1iG+n18cBt69Q7/J6oJWwbkOZHi33ezZC23XcX3rH/QICh2WZBtNLLWZ0SEZTA7nCnmx+K9/WO/ab",
+	"QvfYrG79PvTs5pgscbOHd3IBBN0J2BvtVVxELtg5GD3k45Klrd9S0GFD+Zac9m4vv8NZZktKrFyOgYO/",
+	"9o/irVTbJ4xFw2JZjNPUdMy0JofDSo1W1WgbDKrqWSCJEKYzdMbZOVDD4PuVWikj3jtJkv0C3zdMDHAD",
+	"grc0+detVXmr7mJ/8LQHWw7yepPhd/oYYpLAraPO7oHuTADHOcxW/Eh3ypp4S1/nRFMBChNx+KWuE1A7",
+	"SQrJp7FspMojpTbwybEzdkeYayJMBwhrEp/fZcqMDSUgXd8TEqT8Siip0EU3gXqeotootbMFpoDPzgCz",
+	"FgNMtca2tZ0Uos/tGEUyBZggbqgfbxFkz8kFUBBii4BmtiTQqx/ZOuo/Ghz+aMDOfzS4Rnk7SMmm8ViV",
+	"yCjLV98W9BQKiQOTJR1+hnUi+ExT+uB2HheX+Fb3oLgxGVuBPQZQKqLBpX3rsSQCUZCXjOsq+oxJgTJC",
+	"qaporY5jSyfrMvvaZRkpI2zVycO4myZvzLMVA2tinKlECpQSer7UDFkXMfPQhS76fo+ghQ17ctzonG3V",
+	"9z0O9zt5bwkbXGM8h/abQhYz4TK6QK8apcJlbr3gqidupo5pB3ojB68UxoTRzkz0tGvQ62IKiW8i9X+r",
+	"RN8ujavW1StrLCfpW9AsC5tQMe1CmyemarzJBCe6R7D65Z46f2SH3VOdQIs/FBzv9jOyztFBZ7Hf0MJO",
+	"5l+P07WR/er327BfH7uNqj1Sbukt7yZdHlv+cEsC5qm+hWKRFQua5ogndvotwjc1EebQJCWWAXMrwKJ2",
+	"gdBc9Sc5n9k6lrS1qFLoJm/+00/f/OLff/NPP3/9s98oXPnmb37/7a//8fXPfrMazDiQZAI6Ri2EIp/l",
+	"AzYUPTr1is8P8YRKPuvaLX4D0caqlwbqoh5IVOM1S8cgIUDJPOo1DLOUR3pUJ2yxCT/LxBXbFlY0S7pW",
+	"JP4KX2AD9O0RjFuTkY3hwuzWNnuZpUvHhZhRwRpS04/s790Atl26SRsIissTd5C9J7T3z7/9329+/pO7",
+	"hyjBYnzGME8i2+k3KlJbctmAcJSzZQ1BLcdGjk9Gh40UXXzgSqsUf6xFVe3qoAAq0L7cyR2hG6E5MfrL",
+	"rTauceJr3sYbfsDXxRfIBI/gIDPm9z7a89aYytEPTmznX907TD/EdwS6cMqSos9PnqO9Tz7/+PGTk3sZ",
+	"HS3dHtlV7FQF24zotj6p4i1kPBVY63J+xmZt7g/t/eAEScxHIJcL+Ovr/z8A",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -188,6 +188,60 @@ async function openRecord(h) {
   $("record-json").textContent = JSON.stringify(h.record, null, 2);
 }
 
+// download fetches a file with the caller's key and saves it.
+async function download(path, name) {
+  const r = await fetch(path, { headers: { Authorization: "Bearer " + key } });
+  if (!r.ok) {
+    const b = await r.json().catch(() => ({}));
+    throw new Error(b.detail || r.statusText);
+  }
+  const a = el("a", { href: URL.createObjectURL(await r.blob()), download: name });
+  document.body.append(a); a.click(); a.remove();
+}
+
+async function reports() {
+  $("report-error").textContent = "";
+  const page = await api(`/api/v1/channels/${encodeURIComponent(channel)}/index/records?kind=report&limit=100`);
+  $("report-list").tBodies[0].replaceChildren(...page.items.map((h) => {
+    const files = el("td", {});
+    for (const f of ["report.html", "report.xlsx", "report.json"]) {
+      files.append(el("a", { href: "#", onclick: (e) => {
+        e.preventDefault();
+        download(`/api/v1/reports/${encodeURIComponent(h.id)}/files/${f}`, `${h.id}-${f}`).catch((err) => { $("report-error").textContent = err.message; });
+      } }, f), " ");
+    }
+    files.append(el("a", { href: "#", onclick: (e) => {
+      e.preventDefault();
+      download(h.links.proof, `${h.id}.proof.json`).catch((err) => { $("report-error").textContent = err.message; });
+    } }, "证明包"));
+    return el("tr", {}, el("td", { class: "mono" }, h.id), el("td", {}, h.title), el("td", {}, h.outcome), el("td", {}, h.date), files);
+  }));
+}
+
+// idempotencyKey is 128 random bits (crypto.randomUUID needs a secure context).
+function idempotencyKey() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function makeReport(ev) {
+  ev.preventDefault();
+  $("report-error").textContent = "";
+  const f = new FormData($("report-form"));
+  const r = await fetch(`/api/v1/channels/${encodeURIComponent(channel)}/reports/generate`, {
+    method: "POST",
+    headers: { Authorization: "Bearer " + key, "Content-Type": "application/json", "Idempotency-Key": idempotencyKey() },
+    body: JSON.stringify({ period: f.get("period"), department: f.get("department") }),
+  });
+  const b = await r.json().catch(() => ({}));
+  if (!r.ok) {
+    $("report-error").textContent = (r.status === 403 ? "仅本辖区数据主管部门可生成报告：" : "生成失败：") + (b.detail || r.statusText);
+    return;
+  }
+  $("report-error").textContent = "";
+  await new Promise((done) => setTimeout(done, 1500)); // the index follows the new block
+  await reports();
+}
+
 function renderAudit(channels) {
   $("channels").tBodies[0].replaceChildren(...channels.map((c) => el("tr", {},
     el("td", {}, c.channel), el("td", {}, c.height), el("td", {}, beijing(c.lastBlockTime)), el("td", {}, beijing(c.indexedAt)),
@@ -201,10 +255,12 @@ for (const b of document.querySelectorAll(".tab")) b.addEventListener("click", a
   show(b.dataset.view);
   if (b.dataset.view === "audit") renderAudit((await api("/api/v1/index/status")).channels);
   if (b.dataset.view === "dashboard") dashboard();
+  if (b.dataset.view === "reports") reports();
 });
 $("query").addEventListener("submit", (e) => search(e, false));
 $("more").addEventListener("click", () => search(null, true));
 $("back").addEventListener("click", () => show("search"));
 $("export-csv").addEventListener("click", () => exportAs("csv"));
 $("export-xlsx").addEventListener("click", () => exportAs("xlsx"));
+$("report-form").addEventListener("submit", makeReport);
 if (key) login();
