@@ -71,6 +71,9 @@ type Settings struct {
 	PublicPerTarget    int           `yaml:"public_per_target" flag:"public-per-target" usage:"requests without an API key naming one objection target per window, all addresses together (0: no bound)"`
 	PublicTargetWindow time.Duration `yaml:"public_target_window" flag:"public-target-window" usage:"the window of public-per-target (e.g. 1h)"`
 	StreamsPerKey      int           `yaml:"streams_per_key" flag:"streams-per-key" usage:"event streams (the feed) one API key may hold at once (0: no bound)"`
+	MaxExports         int           `yaml:"max_exports" flag:"max-exports" usage:"index exports the gateway serves at once (0: no bound)"`
+	ExportsPerKey      int           `yaml:"exports_per_key" flag:"exports-per-key" usage:"index exports one API key may run at once (0: no bound)"`
+	ExportTimeout      time.Duration `yaml:"export_timeout" flag:"export-timeout" usage:"bound on one index export (e.g. 10m)"`
 	MaxStreams         int           `yaml:"max_streams" flag:"max-streams" usage:"event streams the gateway serves at once in all (0: no bound)"`
 	ReadTimeout        time.Duration `yaml:"read_timeout" flag:"read-timeout" usage:"bound on reading a whole request, body included (a trickled body is cut)"`
 	WriteTimeout       time.Duration `yaml:"write_timeout" flag:"write-timeout" usage:"bound on writing an answer (the feed: per event)"`
@@ -91,6 +94,7 @@ func defaults() Settings {
 	return Settings{Listen: "127.0.0.1:8080", AdminListen: "127.0.0.1:9090", Description: "network/dataledger.yaml", Home: ".run", Keys: ".run/gateway/keys.json",
 		PublicPerTarget: cfg.PublicPerTarget, PublicTargetWindow: cfg.PublicTargetWindow, IdempotencyTTL: gateway.DefaultIdempotencyTTL,
 		StreamsPerKey: cfg.StreamsPerKey, MaxStreams: cfg.MaxStreams,
+		MaxExports: cfg.MaxExports, ExportsPerKey: cfg.ExportsPerKey, ExportTimeout: cfg.ExportTimeout,
 		ReadTimeout: cfg.ReadTimeout, WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout}
 }
 
@@ -269,6 +273,7 @@ func run(s Settings, log *slog.Logger) error {
 	cfg.TrustedProxies = s.TrustedProxies
 	cfg.PublicPerTarget, cfg.PublicTargetWindow = s.PublicPerTarget, s.PublicTargetWindow
 	cfg.StreamsPerKey, cfg.MaxStreams = s.StreamsPerKey, s.MaxStreams
+	cfg.MaxExports, cfg.ExportsPerKey, cfg.ExportTimeout = s.MaxExports, s.ExportsPerKey, s.ExportTimeout
 	cfg.ReadTimeout, cfg.WriteTimeout, cfg.IdleTimeout = s.ReadTimeout, s.WriteTimeout, s.IdleTimeout
 	cfg.AuditDir = filepath.Join(s.stateDir(), "audit")
 	cfg.ReportDir = filepath.Join(s.stateDir(), "reports")
