@@ -69,18 +69,24 @@ func (d *DB) Export(ctx context.Context, q Query, format string, w io.Writer) (*
 		return nil, bad("format", "%q is not csv or xlsx", format)
 	}
 	q.Cursor, q.Limit = "", 0
-	b, err := q.build()
-	if err != nil {
+	if _, err := q.build(); err != nil { // refused before the snapshot
 		return nil, err
 	}
 	queryJSON, _ := json.Marshal(q)
 	out := &Exported{}
-	err = d.readOnly(ctx, q.Channel, func(tx pgx.Tx, height uint64) error {
-		out.Height = height
-		head := []string{"dataledger 监管检索导出 supervision export", "channel " + q.Channel, "height " + strconv.FormatUint(height, 10),
+	err := d.Snapshot(ctx, q.Channel, func(s *Snapshot) error {
+		out.Height = s.Height
+		if err := s.resolveParty(ctx, &q); err != nil {
+			return err
+		}
+		b, err := q.build()
+		if err != nil {
+			return err
+		}
+		head := []string{"dataledger 监管检索导出 supervision export", "channel " + q.Channel, "height " + strconv.FormatUint(s.Height, 10),
 			"exported " + time.Now().In(domain.CST).Format(time.RFC3339), "query " + string(queryJSON)}
-		sql, args := b.selectSQL(q.Today, "")
-		rows, err := tx.Query(ctx, sql, args...)
+		sql, args := b.selectSQL(q.Today, "", false) // an export's rows carry no record
+		rows, err := s.tx.Query(ctx, sql, args...)
 		if err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"dataledger/proof"
@@ -152,24 +153,25 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 	if max <= 0 {
 		max = 256
 	}
+	// A writer stores one batch while the next is read, audited and
+	// decoded: the database and the stream work at once.
+	w := ix.startWriter(ctx, channel)
+	defer w.stop()
 	var batch []*Block
 	var cp *proof.Checkpoint // after the last block of batch
-	flush := func() error {
+	flush := func() error {  // queues the batch
 		if len(batch) == 0 {
-			return nil
+			return w.failed()
 		}
-		if err := ix.DB.Store(ctx, channel, batch, cp); err != nil {
+		err := w.queue(batch, cp)
+		batch = nil
+		return err
+	}
+	finish := func() error { // everything read is stored
+		if err := flush(); err != nil {
 			return err
 		}
-		if ix.Stored != nil {
-			n := 0
-			for _, b := range batch {
-				n += len(b.Writes)
-			}
-			ix.Stored(channel, batch[len(batch)-1].Number+1, len(batch), n)
-		}
-		batch = batch[:0]
-		return nil
+		return w.wait()
 	}
 	take := func(blk *common.Block) error {
 		if blk.GetHeader().GetNumber() < a.Next() && blk.GetHeader() != nil {
@@ -180,12 +182,12 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 			return fmt.Errorf("channel %s: the stream sent block %d where %d was expected", channel, n, a.Next())
 		}
 		if b := a.Check(blk); b != nil {
-			return ix.broken(ctx, channel, flush, b)
+			return ix.broken(ctx, channel, finish, b)
 		}
 		d, err := Decode(channel, ix.Chaincode, blk, a.IsConfig(blk), func(tx *proof.Tx) error { return a.CheckTx(blk, tx, ix.Chaincode) })
 		var ie *InvalidTxError
 		if errors.As(err, &ie) {
-			return ix.broken(ctx, channel, flush, &proof.Broken{Block: ie.Block, Reason: ie.Error()})
+			return ix.broken(ctx, channel, finish, &proof.Broken{Block: ie.Block, Reason: ie.Error()})
 		}
 		if err != nil {
 			return err
@@ -202,14 +204,14 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 		case <-ctx.Done():
 			return nil // what was not stored is read again on resume
 		case <-idle:
-			if err := flush(); err != nil {
+			if err := finish(); err != nil {
 				return err
 			}
 			ix.stop()
 			return nil
 		case blk, ok := <-blocks:
 			if !ok {
-				return flush()
+				return finish()
 			}
 			if err := take(blk); err != nil {
 				return err
@@ -219,7 +221,7 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 				select {
 				case blk, ok := <-blocks:
 					if !ok {
-						return flush()
+						return finish()
 					}
 					if err := take(blk); err != nil {
 						return err
@@ -262,8 +264,8 @@ func (ix *Indexer) sameGenesis(ctx context.Context, channel string, st ChannelSt
 }
 
 // broken stores what passed, records the broken block and stops.
-func (ix *Indexer) broken(ctx context.Context, channel string, flush func() error, b *proof.Broken) error {
-	if err := flush(); err != nil {
+func (ix *Indexer) broken(ctx context.Context, channel string, finish func() error, b *proof.Broken) error {
+	if err := finish(); err != nil {
 		return err
 	}
 	if err := ix.DB.MarkBroken(ctx, channel, b); err != nil {
@@ -272,3 +274,86 @@ func (ix *Indexer) broken(ctx context.Context, channel string, flush func() erro
 	ix.log().Error("index: chain audit failed, indexing stopped", "channel", channel, "block", b.Block, "reason", b.Reason)
 	return &BrokenError{channel, *b}
 }
+
+// analyzeAfter is how many record versions a catch-up stores before the
+// tables' statistics are refreshed, once it has caught up.
+const analyzeAfter = 100_000
+
+// writer stores batches in order, one at a time, behind the reader.
+type writer struct {
+	work   chan queued
+	done   chan struct{}
+	mu     sync.Mutex
+	err    error
+	closed bool
+}
+
+type queued struct {
+	blocks []*Block
+	cp     *proof.Checkpoint
+}
+
+func (ix *Indexer) startWriter(ctx context.Context, channel string) *writer {
+	w := &writer{work: make(chan queued, 1), done: make(chan struct{})}
+	go func() {
+		defer close(w.done)
+		since := 0 // record versions stored since the planner's statistics were refreshed
+		for p := range w.work {
+			if w.failed() != nil {
+				continue // after a failure nothing more is stored: the next run resumes from the last checkpoint
+			}
+			if err := ix.DB.Store(ctx, channel, p.blocks, p.cp); err != nil {
+				w.mu.Lock()
+				w.err = err
+				w.mu.Unlock()
+				continue
+			}
+			n := 0
+			for _, b := range p.blocks {
+				n += len(b.Writes)
+			}
+			// Caught up after a large catch-up: searches plan on fresh
+			// statistics (which parties are common decides between the
+			// parties index and the time order) without waiting for
+			// autovacuum.
+			if since += n; since >= analyzeAfter && len(w.work) == 0 {
+				if err := ix.DB.Analyze(ctx); err != nil {
+					ix.log().Warn("index: analyze", "err", err)
+				}
+				since = 0
+			}
+			if ix.Stored != nil {
+				ix.Stored(channel, p.blocks[len(p.blocks)-1].Number+1, len(p.blocks), n)
+			}
+		}
+	}()
+	return w
+}
+
+func (w *writer) failed() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.err
+}
+
+// queue hands a batch to the writer (waiting while it still holds one
+// queued batch besides the one it stores).
+func (w *writer) queue(blocks []*Block, cp *proof.Checkpoint) error {
+	if err := w.failed(); err != nil {
+		return err
+	}
+	w.work <- queued{blocks, cp}
+	return nil
+}
+
+// wait stores what is queued and answers the first failure.
+func (w *writer) wait() error {
+	if !w.closed {
+		w.closed = true
+		close(w.work)
+		<-w.done
+	}
+	return w.failed()
+}
+
+func (w *writer) stop() { _ = w.wait() }

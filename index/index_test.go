@@ -232,7 +232,7 @@ func sameJSON(t testing.TB, a, b []byte) bool {
 // dumpRecords is every record, by "kind id".
 func dumpRecords(t testing.TB, d *DB) map[string][]byte {
 	t.Helper()
-	rows, err := d.pool.Query(context.Background(), `SELECT kind, id, body FROM records`)
+	rows, err := d.pool.Query(context.Background(), `SELECT kind, id, `+latestBody+` FROM records`)
 	if err != nil {
 		t.Fatal(err)
 	}

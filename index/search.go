@@ -39,6 +39,11 @@ type Query struct {
 	// Today is the China date overdue and deemed are judged on (zero:
 	// today).
 	Today time.Time `json:"-"`
+
+	// codes are the credit codes Party names, once a snapshot looked them
+	// up: the planner then sees the codes, not a subquery.
+	codes    []string
+	resolved bool
 }
 
 // Flags a search may ask for.
@@ -146,6 +151,10 @@ func (q *Query) build() (*built, error) {
 	}
 	if p := strings.TrimSpace(q.Party); p != "" {
 		switch up := strings.ToUpper(p); {
+		case q.resolved && len(q.codes) == 0:
+			b.where = append(b.where, "false")
+		case q.resolved:
+			b.where = append(b.where, "parties && "+b.arg(q.codes)+"::text[]")
 		case creditCode.MatchString(up):
 			b.where = append(b.where, "parties @> ARRAY["+b.arg(up)+"]::text[]")
 		case creditCodePrefix.MatchString(up):
@@ -260,7 +269,11 @@ func (q *Query) fingerprint() string {
 
 const selectHit = `SELECT kind, id, status, outcome, division, parties, title, COALESCE(to_char(record_date, 'YYYY-MM-DD'), ''), late, open,
 	deemed OR COALESCE(deemed_on <= $%d::date, false), COALESCE(due < $%d::date, false), COALESCE(to_char(due, 'YYYY-MM-DD'), ''),
-	versions, first_time, tx_time, block, tx_id, body, %s FROM records`
+	versions, first_time, tx_time, block, tx_id, %s, %s FROM records`
+
+// latestBody is a record's body: its latest version's.
+const latestBody = `(SELECT v.body FROM versions v WHERE v.channel = records.channel AND v.kind = records.kind AND v.id = records.id
+	AND v.block = records.block AND v.tx_index = records.tx_index)`
 
 // Search answers a page of a query, with the height it is true at.
 func (d *DB) Search(ctx context.Context, q Query) (*Page, error) {
@@ -290,10 +303,35 @@ func (d *DB) Snapshot(ctx context.Context, channel string, fn func(*Snapshot) er
 	})
 }
 
+// resolveParty looks up the parties a party filter that is not a whole
+// credit code names (the beginning of codes, or part of names): the
+// registered parties of the channel.
+func (s *Snapshot) resolveParty(ctx context.Context, q *Query) error {
+	p := strings.TrimSpace(q.Party)
+	if p == "" || q.resolved || creditCode.MatchString(strings.ToUpper(p)) || len([]rune(p)) > 100 {
+		return nil // build decides, or refuses
+	}
+	sql := `SELECT id FROM parties WHERE channel = $1 AND title ILIKE $2`
+	arg := "%" + likeEscape(p) + "%"
+	if up := strings.ToUpper(p); creditCodePrefix.MatchString(up) {
+		sql, arg = `SELECT id FROM parties WHERE channel = $1 AND id LIKE $2`, likeEscape(up)+"%"
+	}
+	rows, err := s.tx.Query(ctx, sql, s.Channel, arg)
+	if err != nil {
+		return err
+	}
+	codes, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	q.codes, q.resolved = codes, true
+	return err
+}
+
 // Search answers a page of a query (of this snapshot's channel).
 func (s *Snapshot) Search(ctx context.Context, q Query) (*Page, error) {
 	if q.Channel != s.Channel {
 		return nil, bad("channel", "a snapshot of %s answers no query of %s", s.Channel, q.Channel)
+	}
+	if err := s.resolveParty(ctx, &q); err != nil {
+		return nil, err
 	}
 	b, err := q.build()
 	if err != nil {
@@ -329,7 +367,7 @@ func (s *Snapshot) Search(ctx context.Context, q Query) (*Page, error) {
 		b.where = append(b.where, fmt.Sprintf("(%s, kind, id) %s (%s::%s, %s, %s)", b.sortCol, op, b.arg(c.V), b.sortType, b.arg(c.K), b.arg(c.I)))
 	}
 	page := &Page{Channel: q.Channel, Height: s.Height, Items: []Hit{}}
-	sql, args := b.selectSQL(q.Today, fmt.Sprintf(" LIMIT %d", limit+1))
+	sql, args := b.selectSQL(q.Today, fmt.Sprintf(" LIMIT %d", limit+1), true)
 	rows, err := s.tx.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -353,6 +391,9 @@ func (s *Snapshot) Count(ctx context.Context, q Query) (int, error) {
 		return 0, bad("channel", "a snapshot of %s answers no query of %s", s.Channel, q.Channel)
 	}
 	q.Cursor = ""
+	if err := s.resolveParty(ctx, &q); err != nil {
+		return 0, err
+	}
 	b, err := q.build()
 	if err != nil {
 		return 0, err
@@ -381,7 +422,7 @@ func (c *cursor) check(sortType string) error {
 var errStop = errors.New("stop")
 
 // selectSQL is the query's SELECT with the sort value last.
-func (b *built) selectSQL(today time.Time, tail string) (string, []any) {
+func (b *built) selectSQL(today time.Time, tail string, withBody bool) (string, []any) {
 	if today.IsZero() {
 		today = time.Now()
 	}
@@ -392,7 +433,11 @@ func (b *built) selectSQL(today time.Time, tail string) (string, []any) {
 	if strings.Contains(b.sortCol, "time") {
 		sortText = "to_char(" + b.sortCol + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 	}
-	sql := fmt.Sprintf(selectHit, n, n, sortText) + " WHERE " + strings.Join(b.where, " AND ") +
+	body := latestBody
+	if !withBody {
+		body = "NULL::json"
+	}
+	sql := fmt.Sprintf(selectHit, n, n, body, sortText) + " WHERE " + strings.Join(b.where, " AND ") +
 		fmt.Sprintf(" ORDER BY %s %s, kind %s, id %s", b.sortCol, b.dir, b.dir, b.dir) + tail
 	return sql, args
 }

@@ -73,7 +73,7 @@ func (d *DB) Summary(ctx context.Context, channel string, today time.Time) (*Sum
 		b := &built{sortCol: "COALESCE(due, deemed_on)", dir: "ASC"}
 		b.where = []string{"channel = " + b.arg(channel),
 			"COALESCE(due, deemed_on) BETWEEN " + b.arg(s.Today) + "::date AND " + b.arg(day.AddDate(0, 0, UpcomingDays).Format(time.DateOnly)) + "::date"}
-		sql, args := b.selectSQL(today, " LIMIT 50")
+		sql, args := b.selectSQL(today, " LIMIT 50", true)
 		rows, err := tx.Query(ctx, sql, args...)
 		if err != nil {
 			return err

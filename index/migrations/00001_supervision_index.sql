@@ -3,7 +3,7 @@
 
 -- +goose Up
 -- channels: where each channel's indexing stands.
-CREATE TABLE channels (
+CREATE UNLOGGED TABLE channels (
     channel         text PRIMARY KEY,
     height          bigint      NOT NULL DEFAULT 0,  -- blocks indexed: every block below it
     checkpoint      jsonb,                           -- the chain audit's checkpoint after block height-1
@@ -16,7 +16,7 @@ CREATE TABLE channels (
 );
 
 -- blocks: every audited block, for the audit status and the rates.
-CREATE TABLE blocks (
+CREATE UNLOGGED TABLE blocks (
     channel      text        NOT NULL,
     number       bigint      NOT NULL,
     header_hash  bytea       NOT NULL,
@@ -28,7 +28,7 @@ CREATE TABLE blocks (
 );
 
 -- versions: every write of a valid transaction to a record, as written.
-CREATE TABLE versions (
+CREATE UNLOGGED TABLE versions (
     channel     text        NOT NULL,
     kind        text        NOT NULL,
     id          text        NOT NULL,
@@ -39,12 +39,12 @@ CREATE TABLE versions (
     function    text        NOT NULL,
     creator_msp text        NOT NULL,
     deleted     boolean     NOT NULL,
-    body        jsonb,
+    body        json,       -- as written (json: kept as text, not parsed into jsonb: nothing queries inside it)
     PRIMARY KEY (channel, kind, id, block, tx_index)
 );
-CREATE INDEX versions_tx ON versions (channel, tx_id);
 
--- records: the latest version of every record, one partition per kind.
+-- records: the latest version of every record, one partition per kind;
+-- its body is its latest row of versions (block, tx_index).
 CREATE TABLE records (
     kind        text        NOT NULL,
     channel     text        NOT NULL,
@@ -69,26 +69,23 @@ CREATE TABLE records (
     tx_id       text        NOT NULL,
     tx_time     timestamptz NOT NULL,
     deleted     boolean     NOT NULL,
-    body        jsonb,
     PRIMARY KEY (kind, channel, id)
 ) PARTITION BY LIST (kind);
-CREATE TABLE settings         PARTITION OF records FOR VALUES IN ('jurisdiction', 'profile', 'calendar');
-CREATE TABLE parties          PARTITION OF records FOR VALUES IN ('party');
-CREATE TABLE issuer_keys      PARTITION OF records FOR VALUES IN ('issuerKey');
-CREATE TABLE agreements       PARTITION OF records FOR VALUES IN ('agreement');
-CREATE TABLE credentials      PARTITION OF records FOR VALUES IN ('credential');
-CREATE TABLE applications     PARTITION OF records FOR VALUES IN ('application');
-CREATE TABLE certificates     PARTITION OF records FOR VALUES IN ('certificate');
-CREATE TABLE objections       PARTITION OF records FOR VALUES IN ('objection');
-CREATE TABLE egress_checks    PARTITION OF records FOR VALUES IN ('egress');
-CREATE TABLE acknowledgements PARTITION OF records FOR VALUES IN ('ack');
-CREATE TABLE reports          PARTITION OF records FOR VALUES IN ('report');
-CREATE TABLE other_records    PARTITION OF records DEFAULT; -- a kind a later migration has not given a table yet
+CREATE UNLOGGED TABLE settings         PARTITION OF records FOR VALUES IN ('jurisdiction', 'profile', 'calendar');
+CREATE UNLOGGED TABLE parties          PARTITION OF records FOR VALUES IN ('party');
+CREATE UNLOGGED TABLE issuer_keys      PARTITION OF records FOR VALUES IN ('issuerKey');
+CREATE UNLOGGED TABLE agreements       PARTITION OF records FOR VALUES IN ('agreement');
+CREATE UNLOGGED TABLE credentials      PARTITION OF records FOR VALUES IN ('credential');
+CREATE UNLOGGED TABLE applications     PARTITION OF records FOR VALUES IN ('application');
+CREATE UNLOGGED TABLE certificates     PARTITION OF records FOR VALUES IN ('certificate');
+CREATE UNLOGGED TABLE objections       PARTITION OF records FOR VALUES IN ('objection');
+CREATE UNLOGGED TABLE egress_checks    PARTITION OF records FOR VALUES IN ('egress');
+CREATE UNLOGGED TABLE acknowledgements PARTITION OF records FOR VALUES IN ('ack');
+CREATE UNLOGGED TABLE reports          PARTITION OF records FOR VALUES IN ('report');
+CREATE UNLOGGED TABLE other_records    PARTITION OF records DEFAULT; -- a kind a later migration has not given a table yet
 
 CREATE INDEX records_changed  ON records (channel, tx_time, id);
 CREATE INDEX records_recorded ON records (channel, first_time, id);
-CREATE INDEX records_date     ON records (channel, record_date, id);
-CREATE INDEX records_status   ON records (channel, status);
 CREATE INDEX records_ref      ON records (channel, ref) WHERE ref <> '';
 CREATE INDEX records_parties  ON records USING gin (parties);
 
