@@ -56,9 +56,10 @@ func (e *InvalidTxError) Error() string {
 // that does not read as its kind, is an error naming them: the block
 // passed the audit, so this is a block or record the index cannot read,
 // and skipping it would leave a gap.
-func Decode(channel, chaincode string, blk *common.Block, config bool, check func(*proof.Tx) error) (*Block, error) {
+func Decode(channel, chaincode string, blk *common.Block, config bool, check func(tx *proof.Tx, earlier proof.BlockWrites) error) (*Block, error) {
 	b := &Block{Channel: channel, Number: blk.GetHeader().GetNumber(), HeaderHash: proof.HeaderHash(blk.GetHeader()),
 		Transactions: len(blk.GetData().GetData()), Config: config}
+	earlier := proof.BlockWrites{}
 	for i := range blk.GetData().GetData() {
 		tx, err := proof.ParseTx(blk, i)
 		if err != nil {
@@ -79,10 +80,11 @@ func Decode(channel, chaincode string, blk *common.Block, config bool, check fun
 			continue
 		}
 		if check != nil && len(tx.Writes(chaincode)) > 0 {
-			if err := check(tx); err != nil {
+			if err := check(tx, earlier); err != nil {
 				return nil, &InvalidTxError{b.Number, tx.TxID, err}
 			}
 		}
+		earlier.Add(tx)
 		for _, w := range tx.Writes(chaincode) {
 			var row *Row
 			if w.IsDelete {

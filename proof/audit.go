@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -132,7 +133,7 @@ type Auditor struct {
 
 // NewAuditor resumes from a checkpoint (nil: genesis).
 func NewAuditor(channel string, cp *Checkpoint, pinned []*x509.Certificate) (*Auditor, error) {
-	a := &Auditor{channel: channel, trust: Trust{Pinned: pinned}}
+	a := &Auditor{channel: channel, trust: Trust{Pinned: pinned, ids: &identities{}}}
 	if cp == nil || cp.Next == 0 {
 		return a, nil
 	}
@@ -194,7 +195,7 @@ func (a *Auditor) Check(blk *common.Block) *Broken {
 // by the orderers: this is what keeps a lying peer from passing a
 // fabricated transaction as valid. A read of a key written in an earlier
 // block at another version (MVCC) remains the peer's word.
-func (a *Auditor) CheckTx(blk *common.Block, tx *Tx, chaincode string) error {
+func (a *Auditor) CheckTx(tx *Tx, chaincode string, earlier BlockWrites) error {
 	if got := tx.ComputedTxID(); got != tx.TxID {
 		return fmt.Errorf("transaction ID %s is not SHA-256(nonce ‖ creator) = %s", tx.TxID, got)
 	}
@@ -210,7 +211,7 @@ func (a *Auditor) CheckTx(blk *common.Block, tx *Tx, chaincode string) error {
 	if _, err := verifyEndorsements(tx, a.cfg, a.trust, chaincode); err != nil {
 		return err
 	}
-	return intraBlockConflict(blk, tx, chaincode)
+	return earlier.conflict(tx)
 }
 
 // IsConfig tells whether blk (which passed Check) is the configuration
@@ -252,4 +253,25 @@ func checkLink(blk *common.Block, want uint64, prev []byte, cfg *Config, tr Trus
 		return "orderer signatures: " + err.Error()
 	}
 	return ""
+}
+
+// BlockWrites are the keys the valid transactions of a block wrote, as a
+// reader goes through it in order: a later transaction that read one of
+// them cannot be valid (Fabric's MVCC check within a block).
+type BlockWrites map[string]bool
+
+// Add records what a valid transaction wrote.
+func (w BlockWrites) Add(t *Tx) {
+	for _, k := range t.writeKeys() {
+		w[k] = true
+	}
+}
+
+func (w BlockWrites) conflict(t *Tx) error {
+	for k := range t.readKeys() {
+		if w[k] {
+			return fmt.Errorf("an earlier transaction of the block, marked valid, wrote %s, which it read: it cannot be VALID", printableKey(strings.SplitN(k, "\x01", 2)[1]))
+		}
+	}
+	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"math/big"
 	"slices"
+	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -178,6 +180,33 @@ func (s Signer) Name() string { return s.MSP + ":" + s.Cert.Subject.CommonName }
 // roots of its MSP, narrowed to pinned roots when the verifier has some.
 type Trust struct {
 	Pinned []*x509.Certificate // nil: trust what the configuration names
+	// ids, when set, remembers identities whose certificate chain
+	// verified under a configuration: a reader of many blocks (the
+	// Auditor) checks each signer's chain once, not once per signature.
+	ids *identities
+}
+
+// identities are the identities validated under a trust, by
+// configuration block and serialized identity.
+type identities struct {
+	mu sync.Mutex
+	m  map[string]Signer
+}
+
+func (c *identities) get(key string) (Signer, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.m[key]
+	return s, ok
+}
+
+func (c *identities) put(key string, s Signer) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= 10_000 {
+		c.m = map[string]Signer{}
+	}
+	c.m[key] = s
 }
 
 func (tr Trust) roots(m *MSP) []*x509.Certificate {
@@ -201,6 +230,27 @@ func (c *Config) Validate(id *msp.SerializedIdentity, at time.Time, tr Trust) (S
 	if !ok {
 		return Signer{}, fmt.Errorf("MSP %q is not in the channel configuration (block %d)", id.GetMspid(), c.BlockNumber)
 	}
+	key := ""
+	if tr.ids != nil {
+		// A chain that verified under this configuration verifies again
+		// at any time within its certificate's validity; revocation is
+		// judged at each signature's time.
+		key = strconv.FormatUint(c.BlockNumber, 10) + "\x00" + id.GetMspid() + "\x00" + string(id.GetIdBytes())
+		if s, ok := tr.ids.get(key); ok && !at.Before(s.Cert.NotBefore) && !at.After(s.Cert.NotAfter) {
+			if err := m.revoked(s.Cert, at); err != nil {
+				return Signer{}, err
+			}
+			return s, nil
+		}
+	}
+	s, err := c.validate(m, id, at, tr)
+	if err == nil && tr.ids != nil {
+		tr.ids.put(key, s)
+	}
+	return s, err
+}
+
+func (c *Config) validate(m *MSP, id *msp.SerializedIdentity, at time.Time, tr Trust) (Signer, error) {
 	certs, err := ParseCertificates(id.GetIdBytes())
 	if err != nil {
 		return Signer{}, fmt.Errorf("identity of %s: %w", m.ID, err)

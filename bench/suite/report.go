@@ -150,6 +150,7 @@ func (r *Report) Targets() []Target {
 	}
 	for _, x := range r.Index {
 		out = append(out, Target{Name: fmt.Sprintf("index catch-up ÷ block stream, blocks/s (%s, %d blocks)", x.Channel, x.Blocks), Ratio: x.IndexPerSec / x.StreamPerSec, Goal: 0.5, Higher: true, Min: x.IndexPerSec / x.StreamPerSec, Max: x.IndexPerSec / x.StreamPerSec})
+		out = append(out, Target{Name: fmt.Sprintf("index catch-up taking the peer's valid marks ÷ block stream (%s)", x.Channel), Ratio: x.TrustPerSec / x.StreamPerSec, Goal: 0.5, Higher: true, Min: x.TrustPerSec / x.StreamPerSec, Max: x.TrustPerSec / x.StreamPerSec})
 	}
 	if n := len(r.Scale); n > 0 {
 		last := r.Scale[n-1]
@@ -237,9 +238,10 @@ func (r *Report) Markdown(chart string) string {
 	}
 	if len(r.Index) > 0 {
 		b.WriteString("### 3c. Supervision index (PostgreSQL): catch-up from genesis against the block stream alone, searches, export\n\n")
-		b.WriteString("| channel | blocks | record versions | stream blocks/s (records/s) | index blocks/s (records/s) | ratio |\n|---|---|---|---|---|---|\n")
+		b.WriteString("| channel | blocks | record versions | stream blocks/s (records/s) | index blocks/s (records/s) | ratio | taking the peer's marks | ratio |\n|---|---|---|---|---|---|---|---|\n")
 		for _, x := range r.Index {
-			fmt.Fprintf(&b, "| %s | %d | %d | %.0f (%.0f) | %.0f (%.0f) | %.2f |\n", x.Channel, x.Blocks, x.Records, x.StreamPerSec, x.StreamRecPerSec, x.IndexPerSec, x.IndexRecPerSec, x.IndexPerSec/x.StreamPerSec)
+			fmt.Fprintf(&b, "| %s | %d | %d | %.0f (%.0f) | %.0f (%.0f) | %.2f | %.0f (%.0f) | %.2f |\n", x.Channel, x.Blocks, x.Records, x.StreamPerSec, x.StreamRecPerSec,
+				x.IndexPerSec, x.IndexRecPerSec, x.IndexPerSec/x.StreamPerSec, x.TrustPerSec, x.TrustRecPerSec, x.TrustPerSec/x.StreamPerSec)
 		}
 		x := r.Index[0]
 		fmt.Fprintf(&b, "\nOn %s: status filter p50 %s / p99 %s; name search p50 %s / p99 %s; CSV export of %d rows at %.0f rows/s, peak RSS +%d MB.\n\n",

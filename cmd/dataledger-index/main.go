@@ -40,10 +40,11 @@ func main() {
 	channels := fs.String("channels", "", "comma-separated channels (default: every channel the organization is on)")
 	admin := fs.String("admin-listen", "127.0.0.1:9091", "address of /readyz and /metrics (empty: off)")
 	maxBatch := fs.Int("max-batch", 256, "most blocks stored in one database transaction while catching up")
+	trustPeer := fs.Bool("trust-peer-validation", false, "take the peer's valid/invalid marks without re-checking each transaction's signature and endorsements (blocks are still audited): only for the organization's own peer")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		os.Exit(2)
 	}
-	if err := run(log, *description, *home, *org, *user, *dsn, *channels, *admin, *maxBatch); err != nil {
+	if err := run(log, *description, *home, *org, *user, *dsn, *channels, *admin, *maxBatch, *trustPeer); err != nil {
 		log.Error("index stopped", "error", err.Error())
 		os.Exit(1)
 	}
@@ -56,7 +57,7 @@ func envOr(k, def string) string {
 	return def
 }
 
-func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, admin string, maxBatch int) error {
+func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, admin string, maxBatch int, trustPeer bool) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	n, err := network.Open(description, home, nil)
@@ -95,7 +96,7 @@ func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, adm
 	broken := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "dataledger_index_broken_block", Help: "the first block that failed the chain audit (absent: none)"}, []string{"channel"})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(height, records, broken)
-	ix := &index.Indexer{DB: db, Chaincode: n.D.Chaincode.Name, Pinned: roots, Log: log, MaxBatch: maxBatch,
+	ix := &index.Indexer{DB: db, Chaincode: n.D.Chaincode.Name, Pinned: roots, Log: log, MaxBatch: maxBatch, TrustPeerValidation: trustPeer,
 		Stored: func(ch string, h uint64, _ int, writes int) {
 			height.WithLabelValues(ch).Set(float64(h))
 			records.WithLabelValues(ch).Add(float64(writes))
