@@ -42,6 +42,9 @@ type Ledger interface {
 	Channels(who Identity) []string
 	// Member refuses an org that is not on the channel.
 	Member(who Identity, channel string) error
+	// HasUser tells whether who's org has that user on the network (the
+	// identity the gateway acts as for a caller).
+	HasUser(who Identity) bool
 	// Events follows a channel's chaincode events from a block (0: now).
 	Events(ctx context.Context, who Identity, channel string, fromBlock uint64) (<-chan ChainEvent, error)
 	// Ready answers nil when a query to the network succeeds.
@@ -257,6 +260,19 @@ func (f *FabricLedger) Ready(ctx context.Context, who Identity) error {
 }
 
 func (f *FabricLedger) HasChannel(name string) bool { return f.Net.D.Channel(name) != nil }
+
+func (f *FabricLedger) HasUser(who Identity) bool {
+	o := f.Net.D.Org(who.Org)
+	if o == nil {
+		return false
+	}
+	for _, u := range o.Users {
+		if u.Name == who.User {
+			return true
+		}
+	}
+	return who.User == "admin"
+}
 
 // Channels are the channels who's org is a member of.
 func (f *FabricLedger) Channels(who Identity) []string {

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -70,34 +71,55 @@ func (s *Server) generateReport(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	j, err := network.Tx.GetJurisdiction().Evaluate(s.as(c), channel)
+	// Reading a period and recording it outlasts the request timeout, up
+	// to the export bound; it ends when the client goes.
+	conn := c.Request.Context()
+	if v, ok := c.Get(ctxConn); ok {
+		conn = v.(context.Context)
+	}
+	limit := s.cfg.ExportTimeout
+	if limit <= 0 {
+		limit = 10 * time.Minute
+	}
+	ctx, cancel := context.WithTimeout(conn, limit)
+	defer cancel()
+	inv := invoker{ctx, s.ledger, who}
+	j, err := network.Tx.GetJurisdiction().Evaluate(inv, channel)
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	content, err := report.Build(c.Request.Context(), ix, report.Spec{Channel: channel, DivisionCode: j.DivisionCode, Jurisdiction: j.Name,
+	content, err := report.Build(ctx, ix, report.Spec{Channel: channel, DivisionCode: j.DivisionCode, Jurisdiction: j.Name,
 		Period: req.Period, Department: req.Department, Now: time.Now()})
 	if err != nil {
 		s.indexAbort(c, err)
 		return
 	}
+	sweepReportDir(s.cfg.ReportDir)
 	tmp, err := os.MkdirTemp(s.cfg.ReportDir, ".new-")
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	defer os.RemoveAll(tmp)
 	doc, signed, err := content.Write(tmp, key)
 	if err != nil {
+		os.RemoveAll(tmp)
 		abort(c, err)
 		return
 	}
-	res, err := network.Tx.RecordReport(signed).SubmitRaw(s.as(c), channel)
+	// The files are in place before the ledger holds their digests: a
+	// submit that times out may still commit, and its files must exist.
+	dir := filepath.Join(s.cfg.ReportDir, doc.ReportNumber)
+	if err := os.Rename(tmp, dir); err != nil {
+		os.RemoveAll(tmp)
+		abort(c, err)
+		return
+	}
+	res, err := network.Tx.RecordReport(signed).SubmitRaw(inv, channel)
 	if err != nil {
-		abort(c, err)
-		return
-	}
-	if err := os.Rename(tmp, filepath.Join(s.cfg.ReportDir, doc.ReportNumber)); err != nil {
+		if _, refused := domain.AsRule(err); refused { // the ledger said no: no report
+			os.RemoveAll(dir)
+		}
 		abort(c, err)
 		return
 	}
@@ -117,7 +139,7 @@ func (s *Server) reportFile(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	if err := s.ledger.Member(identity(c), channel); err != nil {
+	if err := s.mayRead(c, channel); err != nil {
 		abort(c, err)
 		return
 	}
@@ -133,4 +155,15 @@ func (s *Server) reportFile(c *gin.Context) {
 	}
 	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s"`, number, name))
 	c.Data(http.StatusOK, media, b)
+}
+
+// sweepReportDir removes what a report that never got its number left
+// (a crash between writing and naming its files), after an hour.
+func sweepReportDir(dir string) {
+	old, _ := filepath.Glob(filepath.Join(dir, ".new-*"))
+	for _, d := range old {
+		if st, err := os.Stat(d); err == nil && time.Since(st.ModTime()) > time.Hour {
+			os.RemoveAll(d)
+		}
+	}
 }

@@ -141,6 +141,8 @@ func (f *fakeLedger) Chaincode() string { return "dataledger" }
 
 func (f *fakeLedger) TrustRoots() ([]*x509.Certificate, error) { return nil, nil }
 
+func (f *fakeLedger) HasUser(who Identity) bool { return who.Org != "NoUsersMSP" }
+
 func (f *fakeLedger) HasChannel(name string) bool {
 	return name == "nanning" || name == "liuzhou" || name == "province"
 }
@@ -156,6 +158,7 @@ type harness struct {
 	ledger *fakeLedger
 	keys   map[string]string // role → secret
 	logs   *bytes.Buffer
+	ks     *KeyStore
 }
 
 func newHarness(t *testing.T) *harness {
@@ -170,7 +173,7 @@ func newHarnessConfig(t *testing.T, cfg Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := &harness{t: t, ledger: &fakeLedger{}, keys: map[string]string{}, logs: &bytes.Buffer{}}
+	hs := &harness{t: t, ledger: &fakeLedger{}, keys: map[string]string{}, logs: &bytes.Buffer{}, ks: ks}
 	for _, role := range Roles[1:] {
 		secret, _, err := ks.Create("CityAMSP", role)
 		if err != nil {

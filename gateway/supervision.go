@@ -71,26 +71,46 @@ func (s *Server) supervised(c *gin.Context) (Supervision, string, bool) {
 		abort(c, fail(http.StatusServiceUnavailable, "this gateway has no supervision index (start it with --index-db)"))
 		return nil, "", false
 	}
-	channel, who := c.Param("channel"), identity(c)
-	if err := s.ledger.Member(who, channel); err != nil {
+	channel := c.Param("channel")
+	if err := s.mayRead(c, channel); err != nil {
 		abort(c, err)
 		return nil, "", false
-	}
-	// A read on the ledger as the caller's own identity: a key whose org
-	// has no such user on the network (a "regulator" key of a city) reads
-	// nothing.
-	j, err := network.Tx.GetJurisdiction().Evaluate(invoker{c.Request.Context(), s.ledger, who}, channel)
-	if err != nil {
-		abort(c, err)
-		return nil, "", false
-	}
-	if c.GetString(ctxRole) == RoleIssuer {
-		if j.AuthorityMSP != who.Org {
-			abort(c, refuse(http.StatusForbidden, "DL-CHANNEL", "channel", fmt.Sprintf("%s is not the authority of channel %s: an authority reads its own jurisdiction's index", who.Org, channel)))
-			return nil, "", false
-		}
 	}
 	return s.cfg.Index, channel, true
+}
+
+// mayRead refuses a caller who may not read a channel's supervision data:
+// a regulator reads every channel its org is on; an authority (issuer)
+// only the channel it is the authority of; and only with a role its org
+// holds on the network.
+func (s *Server) mayRead(c *gin.Context, channel string) error {
+	who := identity(c)
+	if err := s.ledger.Member(who, channel); err != nil {
+		return err
+	}
+	if err := s.actsAs(who); err != nil {
+		return err
+	}
+	if c.GetString(ctxRole) == RoleIssuer {
+		j, err := network.Tx.GetJurisdiction().Evaluate(invoker{c.Request.Context(), s.ledger, who}, channel)
+		if err != nil {
+			return err
+		}
+		if j.AuthorityMSP != who.Org {
+			return refuse(http.StatusForbidden, "DL-CHANNEL", "channel", fmt.Sprintf("%s is not the authority of channel %s: an authority reads its own jurisdiction's supervision data", who.Org, channel))
+		}
+	}
+	return nil
+}
+
+// actsAs refuses a caller whose org has no user the gateway could act as
+// for its role (a "regulator" key of a city, which has no regulator):
+// the index is read without a Fabric identity, so the description decides.
+func (s *Server) actsAs(who Identity) error {
+	if !s.ledger.HasUser(who) {
+		return refuse(http.StatusForbidden, RuleRole, "Authorization", fmt.Sprintf("%s has no %q user on this network: this key's role is not one its organization holds", who.Org, who.User))
+	}
+	return nil
 }
 
 // queryOf reads a search from the request's parameters.
@@ -272,6 +292,10 @@ type IndexStatus struct {
 func (s *Server) indexStatus(c *gin.Context) {
 	if s.cfg.Index == nil {
 		abort(c, fail(http.StatusServiceUnavailable, "this gateway has no supervision index (start it with --index-db)"))
+		return
+	}
+	if err := s.actsAs(identity(c)); err != nil {
+		abort(c, err)
 		return
 	}
 	all, err := s.cfg.Index.Channels(c.Request.Context())

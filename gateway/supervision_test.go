@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -105,6 +106,17 @@ func TestRegulatorsSearchTheIndex(t *testing.T) {
 	own.ledger.answers = map[string][]byte{"GetJurisdiction": mustJSON(t, domain.Jurisdiction{Channel: "nanning", AuthorityMSP: "CityAMSP"})}
 	if w = own.do("GET", "/api/v1/channels/nanning/index/records", RoleIssuer, ""); w.Code != 200 {
 		t.Errorf("the authority: %d %.200s", w.Code, w.Body)
+	}
+	// A regulator key of an org that has no regulator on the network.
+	stray, _, _ := hs.ks.Create("NoUsersMSP", RoleRegulator)
+	for _, path := range []string{"/api/v1/channels/nanning/index/records", "/api/v1/index/status"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req.Header.Set("Authorization", "Bearer "+stray)
+		rec := httptest.NewRecorder()
+		hs.h.ServeHTTP(rec, req)
+		if rec.Code != 403 {
+			t.Errorf("%s with a regulator key of an org without a regulator: %d %.200s", path, rec.Code, rec.Body)
+		}
 	}
 	for _, role := range []string{RolePublic, RoleEnterprise, RoleExchange} {
 		if w = hs.do("GET", "/api/v1/channels/nanning/index/records", role, ""); w.Code != 401 && w.Code != 403 {

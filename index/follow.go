@@ -165,17 +165,17 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 	w := ix.startWriter(ctx, channel)
 	defer w.stop()
 	var batch []*Block
-	var cp *proof.Checkpoint // after the last block of batch
-	flush := func() error {  // queues the batch
+	var cp *proof.Checkpoint             // after the last block of batch
+	flush := func(caughtUp bool) error { // queues the batch
 		if len(batch) == 0 {
 			return w.failed()
 		}
-		err := w.queue(batch, cp)
+		err := w.queue(queued{batch, cp, caughtUp})
 		batch = nil
 		return err
 	}
 	finish := func() error { // everything read is stored
-		if err := flush(); err != nil {
+		if err := flush(true); err != nil {
 			return err
 		}
 		return w.wait()
@@ -227,6 +227,7 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 			if err := take(blk); err != nil {
 				return err
 			}
+			caughtUp := false // nothing more waiting in the stream
 		drain: // what else is waiting goes in the same transaction
 			for len(batch) < max {
 				select {
@@ -238,10 +239,11 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 						return err
 					}
 				default:
+					caughtUp = true
 					break drain
 				}
 			}
-			if err := flush(); err != nil {
+			if err := flush(caughtUp); err != nil {
 				return err
 			}
 		}
@@ -300,8 +302,9 @@ type writer struct {
 }
 
 type queued struct {
-	blocks []*Block
-	cp     *proof.Checkpoint
+	blocks   []*Block
+	cp       *proof.Checkpoint
+	caughtUp bool // the stream had nothing more waiting
 }
 
 func (ix *Indexer) startWriter(ctx context.Context, channel string) *writer {
@@ -323,18 +326,18 @@ func (ix *Indexer) startWriter(ctx context.Context, channel string) *writer {
 			for _, b := range p.blocks {
 				n += len(b.Writes)
 			}
+			if ix.Stored != nil {
+				ix.Stored(channel, p.blocks[len(p.blocks)-1].Number+1, len(p.blocks), n)
+			}
 			// Caught up after a large catch-up: searches plan on fresh
 			// statistics (which parties are common decides between the
 			// parties index and the time order) without waiting for
 			// autovacuum.
-			if since += n; since >= analyzeAfter && len(w.work) == 0 {
+			if since += n; since >= analyzeAfter && p.caughtUp && len(w.work) == 0 {
 				if err := ix.DB.Analyze(ctx); err != nil {
 					ix.log().Warn("index: analyze", "err", err)
 				}
 				since = 0
-			}
-			if ix.Stored != nil {
-				ix.Stored(channel, p.blocks[len(p.blocks)-1].Number+1, len(p.blocks), n)
 			}
 		}
 	}()
@@ -349,11 +352,14 @@ func (w *writer) failed() error {
 
 // queue hands a batch to the writer (waiting while it still holds one
 // queued batch besides the one it stores).
-func (w *writer) queue(blocks []*Block, cp *proof.Checkpoint) error {
+func (w *writer) queue(q queued) error {
 	if err := w.failed(); err != nil {
 		return err
 	}
-	w.work <- queued{blocks, cp}
+	if w.closed {
+		return fmt.Errorf("the writer has finished") // a programming error, not a send on a closed channel
+	}
+	w.work <- q
 	return nil
 }
 

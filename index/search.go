@@ -303,20 +303,17 @@ func (d *DB) Snapshot(ctx context.Context, channel string, fn func(*Snapshot) er
 	})
 }
 
-// resolveParty looks up the parties a party filter that is not a whole
-// credit code names (the beginning of codes, or part of names): the
-// registered parties of the channel.
+// resolveParty looks up the parties a party filter that is part of a name
+// names: the channel's registered parties of that name.
 func (s *Snapshot) resolveParty(ctx context.Context, q *Query) error {
 	p := strings.TrimSpace(q.Party)
 	if p == "" || q.resolved || creditCode.MatchString(strings.ToUpper(p)) || len([]rune(p)) > 100 {
 		return nil // build decides, or refuses
 	}
-	sql := `SELECT id FROM parties WHERE channel = $1 AND title ILIKE $2`
-	arg := "%" + likeEscape(p) + "%"
-	if up := strings.ToUpper(p); creditCodePrefix.MatchString(up) {
-		sql, arg = `SELECT id FROM parties WHERE channel = $1 AND id LIKE $2`, likeEscape(up)+"%"
+	if creditCodePrefix.MatchString(strings.ToUpper(p)) {
+		return nil // a code's beginning matches any party a record names, registered here or not
 	}
-	rows, err := s.tx.Query(ctx, sql, s.Channel, arg)
+	rows, err := s.tx.Query(ctx, `SELECT id FROM parties WHERE channel = $1 AND title ILIKE $2`, s.Channel, "%"+likeEscape(p)+"%")
 	if err != nil {
 		return err
 	}

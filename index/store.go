@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	"dataledger/proof"
@@ -38,6 +39,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	cfg, err := pgxpool.ParseConfig(dsn) // its errors hide a password
 	if err != nil {
 		return nil, fmt.Errorf("index database: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < 16 {
+		// Exports hold a connection each for their whole length (the
+		// gateway runs at most 4): searches keep the rest.
+		cfg.MaxConns = 16
 	}
 	if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
 		return nil, err
@@ -118,6 +124,21 @@ func (d *DB) migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("index database: migrating: %w", err)
+	}
+	// Every table is unlogged, so that a crash of PostgreSQL empties them
+	// all together: a logged table would keep rows (or a checkpoint) that
+	// the others lost.
+	rows, err := d.pool.Query(ctx, `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relpersistence <> 'u' AND c.relname <> 'goose_db_version'`)
+	if err != nil {
+		return err
+	}
+	logged, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	if len(logged) > 0 {
+		return fmt.Errorf("index database: tables %v are logged (made by an earlier schema): drop the database (it holds nothing the chain does not) and start again", logged)
 	}
 	return nil
 }

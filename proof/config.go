@@ -190,23 +190,30 @@ type Trust struct {
 // configuration block and serialized identity.
 type identities struct {
 	mu sync.Mutex
-	m  map[string]Signer
+	m  map[string]validated
 }
 
-func (c *identities) get(key string) (Signer, bool) {
+// validated is a signer whose chain verified, and when every certificate
+// of that chain is valid.
+type validated struct {
+	Signer
+	from, until time.Time
+}
+
+func (c *identities) get(key string) (validated, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	s, ok := c.m[key]
-	return s, ok
+	v, ok := c.m[key]
+	return v, ok
 }
 
-func (c *identities) put(key string, s Signer) {
+func (c *identities) put(key string, v validated) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil || len(c.m) >= 10_000 {
-		c.m = map[string]Signer{}
+		c.m = map[string]validated{}
 	}
-	c.m[key] = s
+	c.m[key] = v
 }
 
 func (tr Trust) roots(m *MSP) []*x509.Certificate {
@@ -233,32 +240,32 @@ func (c *Config) Validate(id *msp.SerializedIdentity, at time.Time, tr Trust) (S
 	key := ""
 	if tr.ids != nil {
 		// A chain that verified under this configuration verifies again
-		// at any time within its certificate's validity; revocation is
+		// at any time every certificate of it is valid; revocation is
 		// judged at each signature's time.
 		key = strconv.FormatUint(c.BlockNumber, 10) + "\x00" + id.GetMspid() + "\x00" + string(id.GetIdBytes())
-		if s, ok := tr.ids.get(key); ok && !at.Before(s.Cert.NotBefore) && !at.After(s.Cert.NotAfter) {
-			if err := m.revoked(s.Cert, at); err != nil {
+		if v, ok := tr.ids.get(key); ok && !at.Before(v.from) && !at.After(v.until) {
+			if err := m.revoked(v.Cert, at); err != nil {
 				return Signer{}, err
 			}
-			return s, nil
+			return v.Signer, nil
 		}
 	}
-	s, err := c.validate(m, id, at, tr)
+	v, err := c.validate(m, id, at, tr)
 	if err == nil && tr.ids != nil {
-		tr.ids.put(key, s)
+		tr.ids.put(key, v)
 	}
-	return s, err
+	return v.Signer, err
 }
 
-func (c *Config) validate(m *MSP, id *msp.SerializedIdentity, at time.Time, tr Trust) (Signer, error) {
+func (c *Config) validate(m *MSP, id *msp.SerializedIdentity, at time.Time, tr Trust) (validated, error) {
 	certs, err := ParseCertificates(id.GetIdBytes())
 	if err != nil {
-		return Signer{}, fmt.Errorf("identity of %s: %w", m.ID, err)
+		return validated{}, fmt.Errorf("identity of %s: %w", m.ID, err)
 	}
 	cert := certs[0]
 	roots := tr.roots(m)
 	if len(roots) == 0 {
-		return Signer{}, fmt.Errorf("none of %s's roots in the configuration is a pinned root", m.ID)
+		return validated{}, fmt.Errorf("none of %s's roots in the configuration is a pinned root", m.ID)
 	}
 	opts := x509.VerifyOptions{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool(), CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
 	for _, r := range roots {
@@ -267,17 +274,27 @@ func (c *Config) validate(m *MSP, id *msp.SerializedIdentity, at time.Time, tr T
 	for _, r := range m.Intermediates {
 		opts.Intermediates.AddCert(r)
 	}
-	if _, err := cert.Verify(opts); err != nil {
-		return Signer{}, fmt.Errorf("certificate %q does not chain to %s's %s roots: %v", cert.Subject.CommonName, m.ID, trustWord(tr), err)
+	chains, err := cert.Verify(opts)
+	if err != nil {
+		return validated{}, fmt.Errorf("certificate %q does not chain to %s's %s roots: %v", cert.Subject.CommonName, m.ID, trustWord(tr), err)
 	}
 	if err := m.revoked(cert, at); err != nil {
-		return Signer{}, err
+		return validated{}, err
 	}
 	role := roleOf(m, cert)
 	if m.NodeOUs.GetEnable() && role == "" {
-		return Signer{}, fmt.Errorf("certificate %q carries none of %s's role OUs", cert.Subject.CommonName, m.ID)
+		return validated{}, fmt.Errorf("certificate %q carries none of %s's role OUs", cert.Subject.CommonName, m.ID)
 	}
-	return Signer{MSP: m.ID, Role: role, Cert: cert}, nil
+	v := validated{Signer: Signer{MSP: m.ID, Role: role, Cert: cert}, from: cert.NotBefore, until: cert.NotAfter}
+	for _, c := range chains[0] {
+		if c.NotBefore.After(v.from) {
+			v.from = c.NotBefore
+		}
+		if c.NotAfter.Before(v.until) {
+			v.until = c.NotAfter
+		}
+	}
+	return v, nil
 }
 
 // revoked refuses a certificate a revocation list of its issuer names as

@@ -223,20 +223,29 @@ function idempotencyKey() {
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+// reportKey is the pending report's Idempotency-Key: a second click, or a
+// retry after an error, asks for the same report, not another.
+let reportKey = "";
+
 async function makeReport(ev) {
   ev.preventDefault();
   $("report-error").textContent = "";
+  reportKey = reportKey || idempotencyKey();
+  $("make-report").disabled = true;
   const f = new FormData($("report-form"));
   const r = await fetch(`/api/v1/channels/${encodeURIComponent(channel)}/reports/generate`, {
     method: "POST",
-    headers: { Authorization: "Bearer " + key, "Content-Type": "application/json", "Idempotency-Key": idempotencyKey() },
+    headers: { Authorization: "Bearer " + key, "Content-Type": "application/json", "Idempotency-Key": reportKey },
     body: JSON.stringify({ period: f.get("period"), department: f.get("department") }),
-  });
+  }).catch((e) => ({ ok: false, status: 0, statusText: e.message, json: async () => ({}) }));
   const b = await r.json().catch(() => ({}));
+  $("make-report").disabled = false;
   if (!r.ok) {
+    if (r.status >= 400 && r.status < 500) reportKey = ""; // refused: the next attempt is a new request
     $("report-error").textContent = (r.status === 403 ? "仅本辖区数据主管部门可生成报告：" : "生成失败：") + (b.detail || r.statusText);
     return;
   }
+  reportKey = "";
   $("report-error").textContent = "";
   await new Promise((done) => setTimeout(done, 1500)); // the index follows the new block
   await reports();
