@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,6 +15,7 @@ import (
 	"testing"
 
 	"dataledger/gateway"
+	"dataledger/index"
 )
 
 // Hostile values for path parameters and query strings.
@@ -54,7 +56,16 @@ func roleGateway(t *testing.T) (string, map[string]string, *gateway.ACL) {
 		}
 		keys[role] = secret
 	}
-	srv, _ := startGateway(t, nil, ks)
+	// With a supervision index (empty: no channel indexed yet), so that
+	// its routes answer as in production rather than "no index here".
+	cfg := gateway.DefaultConfig()
+	db, err := index.Open(context.Background(), freshIndexDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	cfg.Index, cfg.ReportDir = db, t.TempDir()
+	srv, _ := startGateway(t, &cfg, ks)
 	acl, err := gateway.LoadACL(nil)
 	if err != nil {
 		t.Fatal(err)

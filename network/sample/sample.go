@@ -129,7 +129,12 @@ func (is *Issuer) CatalogAgreement(grantor, grantee, granteeName string) (*Agree
 	if err := is.net.Synced(rec, 15*time.Second); err != nil {
 		return nil, err
 	}
-	if _, _, err := is.Authority.FileAgreement(is.Channel, a.Number); err != nil {
+	_, filed, err := is.Authority.FileAgreement(is.Channel, a.Number)
+	if err != nil {
+		return nil, err
+	}
+	// So may what uses the agreement next (an issuance): it must see it filed.
+	if err := is.net.Synced(filed, 15*time.Second); err != nil {
 		return nil, err
 	}
 	return a, nil
