@@ -206,7 +206,7 @@ func summarizeCredential(raw []byte, r *Row) error {
 	if err != nil {
 		return err
 	}
-	r.Status, r.Date = c.Status, c.ValidFrom
+	r.Status, r.Date, r.Ref = c.Status, c.ValidFrom, c.AgreementNumber // its standing follows the agreement (Store)
 	r.Parties = []string{c.HolderCreditCode}
 	if doc, err := decode[domain.Credential](c.Document); err == nil {
 		r.Title = strings.TrimSpace(doc.HolderName + " " + doc.Scope)

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"dataledger/chaincode/domain"
 	"dataledger/proof"
 )
 
@@ -332,5 +334,66 @@ func TestCSVCellsAreNeverFormulas(t *testing.T) {
 	want := []string{"'=HYPERLINK(\"http://x\")", "'+1", "'-2", "'@SUM(A1)", "'\tx", "城市通勤", "", "a=b"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Fatalf("%q", got)
+	}
+}
+
+// TestCredentialsStandWithTheirAgreement: ending an agreement is one write
+// to the agreement, yet every credential resting on it reads
+// authorization-ended, as the chaincode's reads derive it (domain's
+// Standing); a revoked credential stays revoked.
+func TestCredentialsStandWithTheirAgreement(t *testing.T) {
+	d := indexed(t)
+	ctx := context.Background()
+	st, _ := d.Channel(ctx, "nanning")
+	ag := search(t, d, Query{Kind: "agreement", Outcome: "catalog"}).Items[0]
+	cred := search(t, d, Query{Kind: "credential"}).Items[0]
+	var rec domain.CredentialRecord
+	json.Unmarshal(cred.Record, &rec)
+	store := func(rows ...*Row) {
+		t.Helper()
+		st, _ = d.Channel(ctx, "nanning")
+		blk := &Block{Channel: "nanning", Number: st.Height, HeaderHash: []byte{byte(st.Height)}}
+		for _, r := range rows {
+			blk.Writes = append(blk.Writes, Write{Row: r, Block: st.Height, TxID: fmt.Sprintf("tx-%d", st.Height), TxTime: time.Now()})
+		}
+		cp := &proof.Checkpoint{Channel: "nanning", Next: st.Height + 1, PreviousHash: blk.HeaderHash, ConfigBlock: st.Checkpoint.ConfigBlock}
+		if err := d.Store(ctx, "nanning", []*Block{blk}, cp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A second credential of the agreement, revoked.
+	revoked := rec
+	revoked.Number, revoked.Status = "SQ-450100-2026-REVOKED0-0", domain.CredentialRevoked
+	body, _ := json.Marshal(revoked)
+	r, _, err := Summarize("nanning", "\x00credential\x00"+revoked.Number+"\x00", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store(r)
+	// The agreement terminated: one write.
+	var a domain.Agreement
+	json.Unmarshal(ag.Record, &a)
+	a.Status = domain.AgreementTerminated
+	body, _ = json.Marshal(a)
+	r, _, err = Summarize("nanning", "\x00agreement\x00"+a.Number+"\x00", body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store(r)
+	for id, want := range map[string]string{cred.ID: domain.CredentialAuthorizationEnded, revoked.Number: domain.CredentialRevoked} {
+		got := search(t, d, Query{Kind: "credential", Text: id}).Items
+		if len(got) != 1 || got[0].Status != want {
+			t.Errorf("%s: %+v, want %s", id, got, want)
+		}
+	}
+	if got := search(t, d, Query{Kind: "credential", Status: domain.CredentialAuthorizationEnded}); len(got.Items) != 1 {
+		t.Errorf("authorization-ended credentials: %v", ids(got))
+	}
+	// A credential written after its agreement ended stands the same way.
+	body, _ = json.Marshal(rec)
+	r, _, _ = Summarize("nanning", "\x00credential\x00"+rec.Number+"\x00", body)
+	store(r)
+	if got := search(t, d, Query{Kind: "credential", Text: rec.Number}).Items; len(got) != 1 || got[0].Status != domain.CredentialAuthorizationEnded {
+		t.Errorf("rewritten after the ending: %+v", got)
 	}
 }

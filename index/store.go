@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"dataledger/chaincode/domain"
 	"dataledger/proof"
 
 	"github.com/jackc/pgx/v5"
@@ -329,6 +330,10 @@ func upsertRecords(ctx context.Context, tx pgx.Tx, channel, division string, lat
 	if err != nil {
 		return err
 	}
+	ended, err := standings(ctx, tx, channel, latest)
+	if err != nil {
+		return err
+	}
 	rows := make([][]any, 0, len(order))
 	for _, k := range order {
 		p := latest[k]
@@ -341,7 +346,13 @@ func upsertRecords(ctx context.Context, tx pgx.Tx, channel, division string, lat
 		if r.Ref != "" {
 			parties = union(parties, refParties[r.Ref])
 		}
-		rows = append(rows, []any{r.Kind, channel, r.ID, r.Status, r.Outcome, div, parties, r.Ref, r.Title, nullDate(r.Date), r.Late, r.Open, r.Deemed,
+		status := r.Status
+		if ag := ended[r.Ref]; r.Kind == "credential" && ag != nil && !p.last.Deleted {
+			if c, err := decode[domain.CredentialRecord](r.Body); err == nil {
+				status = c.Standing(ag).Status
+			}
+		}
+		rows = append(rows, []any{r.Kind, channel, r.ID, status, r.Outcome, div, parties, r.Ref, r.Title, nullDate(r.Date), r.Late, r.Open, r.Deemed,
 			nullDate(r.DeemedOn), nullDate(r.Due), p.count, int64(p.first.Block), p.first.TxTime, int64(p.last.Block), p.last.TxIndex, p.last.TxID, p.last.TxTime, p.last.Deleted})
 	}
 	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS incoming (LIKE records) ON COMMIT DELETE ROWS`); err != nil {
@@ -357,7 +368,60 @@ func upsertRecords(ctx context.Context, tx pgx.Tx, channel, division string, lat
 		deemed_on = EXCLUDED.deemed_on, due = EXCLUDED.due, versions = records.versions + EXCLUDED.versions,
 		block = EXCLUDED.block, tx_index = EXCLUDED.tx_index, tx_id = EXCLUDED.tx_id, tx_time = EXCLUDED.tx_time,
 		deleted = EXCLUDED.deleted`)
+	if err != nil {
+		return err
+	}
+	// An agreement that ended in this batch ends its credentials'
+	// authorization without a write to them (domain.CredentialRecord.
+	// Standing: all but the revoked).
+	var endedNow []string
+	for _, k := range order {
+		if p := latest[k]; k[0] == "agreement" && ended[k[1]] != nil {
+			endedNow = append(endedNow, p.last.Row.ID)
+		}
+	}
+	if len(endedNow) > 0 {
+		_, err = tx.Exec(ctx, `UPDATE records SET status = $3 WHERE kind = 'credential' AND channel = $1 AND ref = ANY($2) AND status <> $4`,
+			channel, endedNow, domain.CredentialAuthorizationEnded, domain.CredentialRevoked)
+	}
 	return err
+}
+
+// standings are the ended agreements (by number) the batch's credentials
+// rest on or the batch itself ends, as this batch leaves them or as the
+// index holds them.
+func standings(ctx context.Context, tx pgx.Tx, channel string, latest map[[2]string]*pending) (map[string]*domain.Agreement, error) {
+	out := map[string]*domain.Agreement{}
+	var missing []string
+	for k, p := range latest {
+		switch {
+		case k[0] == "agreement" && !p.last.Deleted:
+			if ag, err := decode[domain.Agreement](p.last.Row.Body); err == nil && ag.Ended() {
+				out[k[1]] = ag
+			}
+		case k[0] == "credential" && p.last.Row.Ref != "":
+			if _, inBatch := latest[[2]string{"agreement", p.last.Row.Ref}]; !inBatch {
+				missing = append(missing, p.last.Row.Ref)
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT id, `+latestBody+` FROM records WHERE kind = 'agreement' AND channel = $1 AND id = ANY($2)
+		AND status IN ($3, $4)`, channel, missing, domain.AgreementTerminated, domain.AgreementRevoked)
+	if err != nil {
+		return nil, err
+	}
+	var id string
+	var body []byte
+	_, err = pgx.ForEachRow(rows, []any{&id, &body}, func() error {
+		if ag, err := decode[domain.Agreement](body); err == nil && ag.Ended() {
+			out[id] = ag
+		}
+		return nil
+	})
+	return out, err
 }
 
 // partiesOfRefs are the parties of the records others refer to, as this

@@ -217,8 +217,24 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s %s on %s: %s", kind, h.ID, ch, network.ErrorText(err))
 					}
+					if kind == "credential" {
+						// The chaincode reads a credential as it stands
+						// (its agreement ended: authorization-ended); the
+						// index keeps the record as written and its
+						// standing in the status column.
+						var chain, held domain.CredentialRecord
+						_ = json.Unmarshal(raw, &chain)
+						_ = json.Unmarshal(h.Record, &held)
+						if chain.Status != h.Status {
+							t.Errorf("credential %s on %s: the chaincode says %s, the index %s", h.ID, ch, chain.Status, h.Status)
+						}
+						chain.Status, chain.StatusReason, chain.Last = held.Status, held.StatusReason, held.Last
+						raw, _ = json.Marshal(chain)
+					}
 					if !sameJSON(raw, h.Record) {
-						t.Errorf("%s %s on %s:\nindex     %.400s\nchaincode %.400s", kind, h.ID, ch, h.Record, raw)
+						if compared["differ"]++; compared["differ"] <= 3 {
+							t.Errorf("%s %s on %s:\nindex     %.600s\nchaincode %.600s", kind, h.ID, ch, h.Record, raw)
+						}
 					}
 					compared[kind]++
 				}
@@ -248,6 +264,9 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 		if len(p.Items) != len(listed) {
 			t.Errorf("channel %s: the chaincode lists %d parties, the index holds %d", ch, len(listed), len(p.Items))
 		}
+	}
+	if compared["differ"] > 0 {
+		t.Errorf("%d records differ from the chaincode's reads", compared["differ"])
 	}
 	for _, k := range []string{"party", "agreement", "credential", "application", "certificate", "objection"} {
 		if compared[k] == 0 {
