@@ -414,6 +414,10 @@ func consoleInChromium(t *testing.T, url, key string, ks *gateway.KeyStore) {
 		chromedp.SendKeys("#apikey", key), chromedp.Click(`#login button[type="submit"]`), chromedp.WaitVisible("#cards .card"), chromedp.WaitVisible("#chart svg")))
 	step("pick nanning", chromedp.Steps(chromedp.SetValue("#channel", "nanning"), chromedp.Evaluate[chromedp.Void](`document.getElementById("channel").dispatchEvent(new Event("change"))`),
 		chromedp.Sleep(800*time.Millisecond)))
+	loginShown, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById("login")).display !== "none"`))
+	if err != nil || loginShown {
+		t.Fatalf("the login form is still shown after logging in (%v)", err)
+	}
 	cards, height := text("#cards"), text("#height")
 	if !strings.Contains(cards, "登记证书") || !strings.Contains(height, "截至区块高度") {
 		t.Fatalf("dashboard: %q %q", cards, height)
