@@ -86,10 +86,7 @@ func (s *Server) feed(c *gin.Context) {
 	defer release()
 	// The feed outlives the request timeout: it ends when the client goes
 	// (the connection's context, kept by limits before the timeout).
-	conn := c.Request.Context()
-	if v, ok := c.Get(ctxConn); ok {
-		conn = v.(context.Context)
-	}
+	conn := connContext(c)
 	ctx, cancel := context.WithCancel(context.WithoutCancel(conn))
 	defer cancel()
 	go func() {
@@ -134,4 +131,25 @@ func (s *Server) feed(c *gin.Context) {
 			return
 		}
 	}
+}
+
+// connContext is the request's context before the request timeout: it
+// ends when the client goes.
+func connContext(c *gin.Context) context.Context {
+	if v, ok := c.Get(ctxConn); ok {
+		return v.(context.Context)
+	}
+	return c.Request.Context()
+}
+
+// longRequest is the context of a request that outlasts the request
+// timeout and the server's write timeout (an export, a report), up to
+// ExportTimeout; it ends when the client goes.
+func (s *Server) longRequest(c *gin.Context) (context.Context, context.CancelFunc) {
+	limit := s.cfg.ExportTimeout
+	if limit <= 0 {
+		limit = 10 * time.Minute
+	}
+	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(limit))
+	return context.WithTimeout(connContext(c), limit)
 }

@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -71,17 +70,7 @@ func (s *Server) generateReport(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	// Reading a period and recording it outlasts the request timeout, up
-	// to the export bound; it ends when the client goes.
-	conn := c.Request.Context()
-	if v, ok := c.Get(ctxConn); ok {
-		conn = v.(context.Context)
-	}
-	limit := s.cfg.ExportTimeout
-	if limit <= 0 {
-		limit = 10 * time.Minute
-	}
-	ctx, cancel := context.WithTimeout(conn, limit)
+	ctx, cancel := s.longRequest(c)
 	defer cancel()
 	inv := invoker{ctx, s.ledger, who}
 	j, err := network.Tx.GetJurisdiction().Evaluate(inv, channel)

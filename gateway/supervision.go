@@ -113,6 +113,20 @@ func (s *Server) actsAs(who Identity) error {
 	return nil
 }
 
+// supervisedQuery is supervised with the request's search.
+func (s *Server) supervisedQuery(c *gin.Context) (Supervision, string, index.Query, bool) {
+	ix, channel, ok := s.supervised(c)
+	if !ok {
+		return nil, "", index.Query{}, false
+	}
+	q, err := queryOf(c, channel)
+	if err != nil {
+		abort(c, err)
+		return nil, "", index.Query{}, false
+	}
+	return ix, channel, q, true
+}
+
 // queryOf reads a search from the request's parameters.
 func queryOf(c *gin.Context, channel string) (index.Query, error) {
 	q := index.Query{Channel: channel, Kind: c.Query("kind"), Status: c.Query("status"), Outcome: c.Query("outcome"),
@@ -154,13 +168,8 @@ func indexFailure(err error) error {
 
 // searchIndex answers a page of records.
 func (s *Server) searchIndex(c *gin.Context) {
-	ix, channel, ok := s.supervised(c)
+	ix, channel, q, ok := s.supervisedQuery(c)
 	if !ok {
-		return
-	}
-	q, err := queryOf(c, channel)
-	if err != nil {
-		abort(c, err)
 		return
 	}
 	p, err := ix.Search(c.Request.Context(), q)
@@ -197,13 +206,8 @@ func (s *Server) indexHistory(c *gin.Context) {
 
 // exportIndex streams every record a search finds as CSV or XLSX.
 func (s *Server) exportIndex(c *gin.Context) {
-	ix, channel, ok := s.supervised(c)
+	ix, channel, q, ok := s.supervisedQuery(c)
 	if !ok {
-		return
-	}
-	q, err := queryOf(c, channel)
-	if err != nil {
-		abort(c, err)
 		return
 	}
 	format := c.DefaultQuery("format", index.CSV)
@@ -218,19 +222,8 @@ func (s *Server) exportIndex(c *gin.Context) {
 		return
 	}
 	defer release()
-	// An export outlasts the request timeout and the server's write
-	// timeout, up to ExportTimeout; it ends when the client goes.
-	conn := c.Request.Context()
-	if v, ok := c.Get(ctxConn); ok {
-		conn = v.(context.Context)
-	}
-	limit := s.cfg.ExportTimeout
-	if limit <= 0 {
-		limit = 10 * time.Minute
-	}
-	ctx, cancel := context.WithTimeout(conn, limit)
+	ctx, cancel := s.longRequest(c)
 	defer cancel()
-	_ = http.NewResponseController(c.Writer).SetWriteDeadline(time.Now().Add(limit))
 	// The answer starts only once the first bytes are written: a query
 	// the index refuses still gets a problem document.
 	w := &lazyWriter{c: c, start: func() {

@@ -58,33 +58,9 @@ func TestVerificationPageInChromium(t *testing.T) {
 	}
 	synced(t, issued)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath("/usr/bin/chromium"), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
-
+	b := newBrowser(t)
+	ctx, step, text := b.ctx, b.step, b.text
 	mistyped := mistypeLast(doc.AuthorizationNumber)
-	step := func(what string, a chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, a); err != nil {
-			t.Fatalf("chromium: %s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatalf("chromium: text of %s: %v", sel, err)
-		}
-		return v
-	}
 	step("open the page", chromedp.Steps(chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible("#number"), chromedp.SendKeys("#number", mistyped)))
 	hint := text("#hint")
 	step("type the real number and verify", chromedp.Steps(chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible("#number"), chromedp.SendKeys("#number", doc.AuthorizationNumber),
@@ -217,4 +193,41 @@ func TestVerificationPageInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// browser is a headless Chromium for one test (90 s at most), with the
+// flags this machine needs; step runs actions, text reads an element.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) *browser {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath("/usr/bin/chromium"), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()))
+	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
+	ctx, cancel := chromedp.NewContext(alloc)
+	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() { cancelT(); cancel(); cancelAlloc() })
+	return &browser{t, ctx}
+}
+
+func (b *browser) step(what string, a chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	if err := chromedp.Do(b.ctx, a); err != nil {
+		b.t.Fatalf("chromium: %s: %v", what, err)
+	}
+}
+
+func (b *browser) text(sel string) string {
+	b.t.Helper()
+	v, err := chromedp.Run(b.ctx, chromedp.Text(sel))
+	if err != nil {
+		b.t.Fatalf("chromium: text of %s: %v", sel, err)
+	}
+	return v
 }

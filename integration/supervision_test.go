@@ -368,31 +368,8 @@ func sameJSON(a, b []byte) bool {
 func consoleInChromium(t *testing.T, url, key string, ks *gateway.KeyStore) {
 	t.Helper()
 	enterpriseKey, _, _ := ks.Create("CityAMSP", gateway.RoleEnterprise)
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath("/usr/bin/chromium"), chromedp.Flag("headless", true), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 1000))
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(alloc)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 90*time.Second)
-	defer cancelT()
-	step := func(what string, a chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, a); err != nil {
-			t.Fatalf("chromium: %s: %v", what, err)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		v, err := chromedp.Run(ctx, chromedp.Text(sel))
-		if err != nil {
-			t.Fatalf("chromium: text of %s: %v", sel, err)
-		}
-		return v
-	}
+	b := newBrowser(t, chromedp.WindowSize(1280, 1000))
+	ctx, step, text := b.ctx, b.step, b.text
 	dir := filepath.Join(root, "integration", "artifacts")
 	_ = os.MkdirAll(dir, 0o755)
 	shot := func(name string) {
