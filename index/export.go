@@ -83,6 +83,9 @@ func (d *DB) Export(ctx context.Context, q Query, format string, w io.Writer) (*
 		if err != nil {
 			return err
 		}
+		if b.narrow, err = s.narrows(ctx, &q); err != nil {
+			return err
+		}
 		head := []string{"dataledger 监管检索导出 supervision export", "channel " + q.Channel, "height " + strconv.FormatUint(s.Height, 10),
 			"exported " + time.Now().In(domain.CST).Format(time.RFC3339), "query " + string(queryJSON)}
 		sql, args := b.selectSQL(q.Today, "", false) // an export's rows carry no record

@@ -114,7 +114,14 @@ type built struct {
 	sortCol  string
 	sortType string // of the sort value in a cursor
 	dir      string
+	// narrow: the filters leave few rows (a rare party), read through the
+	// parties index and sorted, rather than walked in sort order.
+	narrow bool
 }
+
+// narrowBelow is how many records of the searched parties make them
+// rare: fewer, and a search reads them through the parties index first.
+var narrowBelow = 5000
 
 func (b *built) arg(v any) string {
 	b.args = append(b.args, v)
@@ -322,6 +329,18 @@ func (s *Snapshot) resolveParty(ctx context.Context, q *Query) error {
 	return err
 }
 
+// narrows tells whether a query's resolved parties are rare (fewer than
+// narrowBelow records name them).
+func (s *Snapshot) narrows(ctx context.Context, q *Query) (bool, error) {
+	if !q.resolved || len(q.codes) == 0 {
+		return false, nil
+	}
+	var n int
+	err := s.tx.QueryRow(ctx, `SELECT count(*) FROM (SELECT 1 FROM records WHERE channel = $1 AND parties && $2::text[] LIMIT $3) x`,
+		s.Channel, q.codes, narrowBelow).Scan(&n)
+	return n < narrowBelow, err
+}
+
 // Search answers a page of a query (of this snapshot's channel).
 func (s *Snapshot) Search(ctx context.Context, q Query) (*Page, error) {
 	if q.Channel != s.Channel {
@@ -332,6 +351,9 @@ func (s *Snapshot) Search(ctx context.Context, q Query) (*Page, error) {
 	}
 	b, err := q.build()
 	if err != nil {
+		return nil, err
+	}
+	if b.narrow, err = s.narrows(ctx, &q); err != nil {
 		return nil, err
 	}
 	limit := q.Limit
@@ -434,8 +456,14 @@ func (b *built) selectSQL(today time.Time, tail string, withBody bool) (string, 
 	if !withBody {
 		body = "NULL::json"
 	}
-	sql := fmt.Sprintf(selectHit, n, n, body, sortText) + " WHERE " + strings.Join(b.where, " AND ") +
-		fmt.Sprintf(" ORDER BY %s %s, kind %s, id %s", b.sortCol, b.dir, b.dir, b.dir) + tail
+	sql := fmt.Sprintf(selectHit, n, n, body, sortText) + " WHERE " + strings.Join(b.where, " AND ")
+	if b.narrow {
+		// The planner would walk the sort's index through every record to
+		// find a rare party's few: read them first, then sort.
+		sql = "WITH narrowed AS MATERIALIZED (SELECT * FROM records WHERE " + strings.Join(b.where, " AND ") + ") " +
+			strings.Replace(fmt.Sprintf(selectHit, n, n, body, sortText), "FROM records", "FROM narrowed AS records", 1)
+	}
+	sql += fmt.Sprintf(" ORDER BY %s %s, kind %s, id %s", b.sortCol, b.dir, b.dir, b.dir) + tail
 	return sql, args
 }
 

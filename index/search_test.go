@@ -397,3 +397,30 @@ func TestCredentialsStandWithTheirAgreement(t *testing.T) {
 		t.Errorf("rewritten after the ending: %+v", got)
 	}
 }
+
+// TestRareAndCommonPartiesAnswerAlike: a party's records read through the
+// parties index first (rare) or in the sort's order (common) page the
+// same.
+func TestRareAndCommonPartiesAnswerAlike(t *testing.T) {
+	d := indexed(t)
+	pages := func() []string {
+		var out []string
+		q := Query{Party: "数智", Limit: 3}
+		for {
+			p := search(t, d, q)
+			for _, h := range p.Items {
+				out = append(out, h.Kind+" "+h.ID)
+			}
+			if q.Cursor = p.Next; q.Cursor == "" {
+				return out
+			}
+		}
+	}
+	rare := pages()
+	defer func(n int) { narrowBelow = n }(narrowBelow)
+	narrowBelow = 0
+	common := pages()
+	if len(rare) < 7 || strings.Join(rare, ",") != strings.Join(common, ",") {
+		t.Fatalf("rare %v\ncommon %v", rare, common)
+	}
+}
