@@ -263,15 +263,7 @@ func (f *FabricLedger) HasChannel(name string) bool { return f.Net.D.Channel(nam
 
 func (f *FabricLedger) HasUser(who Identity) bool {
 	o := f.Net.D.Org(who.Org)
-	if o == nil {
-		return false
-	}
-	for _, u := range o.Users {
-		if u.Name == who.User {
-			return true
-		}
-	}
-	return who.User == "admin"
+	return o != nil && (o.HasUser(who.User) || who.User == "admin")
 }
 
 // Channels are the channels who's org is a member of.

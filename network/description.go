@@ -272,6 +272,16 @@ func (d *Description) Org(id string) *Org {
 	return nil
 }
 
+// HasUser tells whether the org has a client identity of that name.
+func (o *Org) HasUser(name string) bool {
+	for _, u := range o.Users {
+		if u.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 // Channel finds a channel by name.
 func (d *Description) Channel(name string) *Channel {
 	for i := range d.Channels {

@@ -29,7 +29,7 @@ func gatewayCmd() *cobra.Command {
 				if o == nil {
 					return fmt.Errorf("--org: no organization %q in %s", org, netFlags.description)
 				}
-				if user, ok := gateway.DefaultConfig().UserFor[role]; ok && !hasUser(o, user) {
+				if user, ok := gateway.DefaultConfig().UserFor[role]; ok && !o.HasUser(user) {
 					return fmt.Errorf("--role %s: %s has no %q user in %s, whom the gateway would act as", role, org, user, netFlags.description)
 				}
 			}
@@ -144,13 +144,4 @@ func gatewayCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
 	cmd.AddCommand(keys, start, stop)
 	return cmd
-}
-
-func hasUser(o *network.Org, name string) bool {
-	for _, u := range o.Users {
-		if u.Name == name {
-			return true
-		}
-	}
-	return false
 }
