@@ -196,17 +196,8 @@ func (a *Auditor) Check(blk *common.Block) *Broken {
 // fabricated transaction as valid. A read of a key written in an earlier
 // block at another version (MVCC) remains the peer's word.
 func (a *Auditor) CheckTx(tx *Tx, chaincode string, earlier BlockWrites) error {
-	if got := tx.ComputedTxID(); got != tx.TxID {
-		return fmt.Errorf("transaction ID %s is not SHA-256(nonce ‖ creator) = %s", tx.TxID, got)
-	}
-	if tx.Channel != a.channel {
-		return fmt.Errorf("it is of channel %q", tx.Channel)
-	}
-	if a.cfg == nil {
-		return fmt.Errorf("no configuration in force")
-	}
-	if _, err := a.cfg.VerifySigned(tx.creator, tx.Envelope.Payload, tx.Envelope.Signature, tx.Timestamp, a.trust); err != nil {
-		return fmt.Errorf("submitter: %w", err)
+	if err := tx.checkOrigin(a.channel, a.cfg, a.trust); err != nil {
+		return err
 	}
 	if _, err := verifyEndorsements(tx, a.cfg, a.trust, chaincode); err != nil {
 		return err
@@ -258,19 +249,20 @@ func checkLink(blk *common.Block, want uint64, prev []byte, cfg *Config, tr Trus
 // BlockWrites are the keys the valid transactions of a block wrote, as a
 // reader goes through it in order: a later transaction that read one of
 // them cannot be valid (Fabric's MVCC check within a block).
-type BlockWrites map[string]bool
+// Each key maps to the index of the transaction that wrote it.
+type BlockWrites map[string]int
 
 // Add records what a valid transaction wrote.
 func (w BlockWrites) Add(t *Tx) {
 	for _, k := range t.writeKeys() {
-		w[k] = true
+		w[k] = t.Index
 	}
 }
 
 func (w BlockWrites) conflict(t *Tx) error {
 	for k := range t.readKeys() {
-		if w[k] {
-			return fmt.Errorf("an earlier transaction of the block, marked valid, wrote %s, which it read: it cannot be VALID", printableKey(strings.SplitN(k, "\x01", 2)[1]))
+		if i, ok := w[k]; ok {
+			return fmt.Errorf("transaction %d of the block, marked valid before it, wrote %s, which it read: it cannot be VALID", i, printableKey(strings.SplitN(k, "\x01", 2)[1]))
 		}
 	}
 	return nil

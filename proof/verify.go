@@ -371,20 +371,25 @@ func checkTx(b *Bundle, inc *Inclusion, tx *Tx, cfg *Config, tr Trust) error {
 	if tx.TxID != inc.TxID {
 		return fmt.Errorf("transaction %d of block %d is %s, the bundle names %s", inc.TxIndex, inc.BlockNumber, tx.TxID, inc.TxID)
 	}
-	if got := tx.ComputedTxID(); got != tx.TxID {
-		return fmt.Errorf("transaction ID %s is not SHA-256(nonce ‖ creator) = %s", tx.TxID, got)
-	}
-	if tx.Channel != b.Channel {
-		return fmt.Errorf("transaction is on channel %q, not %q", tx.Channel, b.Channel)
-	}
 	if tx.Type != common.HeaderType_ENDORSER_TRANSACTION {
 		return fmt.Errorf("transaction is of type %s, not a chaincode transaction", tx.Type)
+	}
+	return tx.checkOrigin(b.Channel, cfg, tr)
+}
+
+// checkOrigin: the transaction's ID derives from its nonce and creator,
+// it is on the channel, and its creator signed it.
+func (t *Tx) checkOrigin(channel string, cfg *Config, tr Trust) error {
+	if got := t.ComputedTxID(); got != t.TxID {
+		return fmt.Errorf("transaction ID %s is not SHA-256(nonce ‖ creator) = %s", t.TxID, got)
+	}
+	if t.Channel != channel {
+		return fmt.Errorf("transaction is on channel %q, not %q", t.Channel, channel)
 	}
 	if cfg == nil {
 		return fmt.Errorf("no configuration to check its submitter against")
 	}
-	_, err := cfg.VerifySigned(tx.creator, tx.Envelope.Payload, tx.Envelope.Signature, tx.Timestamp, tr)
-	if err != nil {
+	if _, err := cfg.VerifySigned(t.creator, t.Envelope.Payload, t.Envelope.Signature, t.Timestamp, tr); err != nil {
 		return fmt.Errorf("submitter: %w", err)
 	}
 	return nil
@@ -477,22 +482,16 @@ func verifyEndorsements(tx *Tx, cfg *Config, tr Trust, chaincode string) (string
 // validation without state: no earlier transaction of the block marked
 // valid wrote a key this one read.
 func intraBlockConflict(blk *common.Block, tx *Tx, chaincode string) error {
-	reads := tx.readKeys()
+	earlier := BlockWrites{}
 	for i := 0; i < tx.Index; i++ {
 		if c, _ := ValidationCode(blk, i); c != peer.TxValidationCode_VALID {
 			continue
 		}
-		other, err := ParseTx(blk, i)
-		if err != nil {
-			continue
-		}
-		for _, k := range other.writeKeys() {
-			if reads[k] {
-				return fmt.Errorf("transaction %d of the block, marked valid before it, wrote %s, which it read: it cannot be VALID", i, printableKey(strings.SplitN(k, "\x01", 2)[1]))
-			}
+		if other, err := ParseTx(blk, i); err == nil {
+			earlier.Add(other)
 		}
 	}
-	return nil
+	return earlier.conflict(tx)
 }
 
 // sameDocument: the written record holds exactly the bundle's document.
