@@ -296,17 +296,11 @@ func (s *Server) indexStatus(c *gin.Context) {
 		s.indexAbort(c, err)
 		return
 	}
-	// A regulator sees every channel its org is on; an authority only the
-	// channels it is the authority of.
-	who, mine := identity(c), map[string]bool{}
-	for _, ch := range s.ledger.Channels(who) {
-		if c.GetString(ctxRole) == RoleIssuer {
-			j, err := network.Tx.GetJurisdiction().Evaluate(s.as(c), ch)
-			if err != nil || j.AuthorityMSP != who.Org {
-				continue
-			}
-		}
-		mine[ch] = true
+	// The channels the caller may read (mayRead: a regulator every
+	// channel its org is on, an authority only its own).
+	mine := map[string]bool{}
+	for _, ch := range s.ledger.Channels(identity(c)) {
+		mine[ch] = s.mayRead(c, ch) == nil
 	}
 	out := IndexStatus{Channels: []index.ChannelState{}}
 	for _, st := range all {
