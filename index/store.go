@@ -271,7 +271,7 @@ func (d *DB) Store(ctx context.Context, channel string, blocks []*Block, cp *pro
 			if r.Kind == "jurisdiction" && r.Division != "" {
 				division = r.Division
 			}
-			versionRows = append(versionRows, []any{channel, r.Kind, r.ID, int64(w.Block), w.TxIndex, w.TxID, w.TxTime, w.Function, w.Creator, w.Deleted, jsonb(r.Body)})
+			versionRows = append(versionRows, []any{channel, r.Kind, r.ID, int64(w.Block), w.TxIndex, w.TxID, w.TxTime, w.Function, w.Creator, w.Deleted, jsonValue(r.Body)})
 			k := [2]string{r.Kind, r.ID}
 			p := latest[k]
 			if p == nil {
@@ -527,8 +527,8 @@ func nullDate(s string) any {
 	return t
 }
 
-// jsonb is a record's JSON for a json column (nil: none, a deleted key).
-func jsonb(b []byte) any {
+// jsonValue is a record's JSON for a json column (nil: none, a deleted key).
+func jsonValue(b []byte) any {
 	if b == nil {
 		return nil
 	}
