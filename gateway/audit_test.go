@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"io"
@@ -21,12 +20,12 @@ import (
 )
 
 // chainLedger serves the first height blocks of the nanning fixture to
-// qscc queries, and its pinned roots.
+// qscc queries, and its trust file.
 type chainLedger struct {
 	*fakeLedger
 	blocks [][]byte
 	height int
-	roots  []*x509.Certificate
+	trust  *proof.TrustFile
 }
 
 func (l *chainLedger) Query(_ context.Context, _ Identity, channel, chaincode, fn string, args ...string) ([]byte, error) {
@@ -43,7 +42,7 @@ func (l *chainLedger) Query(_ context.Context, _ Identity, channel, chaincode, f
 	return nil, errors.New("not served")
 }
 
-func (l *chainLedger) TrustRoots() ([]*x509.Certificate, error) { return l.roots, nil }
+func (l *chainLedger) Trust() (*proof.TrustFile, error) { return l.trust, nil }
 
 func newChainLedger(t *testing.T) *chainLedger {
 	t.Helper()
@@ -62,13 +61,7 @@ func newChainLedger(t *testing.T) *chainLedger {
 		}
 		l.blocks = append(l.blocks, raw)
 	}
-	pem, err := os.ReadFile("../proof/testdata/roots.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l.roots, err = proof.ParseCertificates(pem); err != nil {
-		t.Fatal(err)
-	}
+	l.trust = fixtureTrust(t)
 	l.height = len(l.blocks)
 	return l
 }
@@ -173,4 +166,18 @@ func TestAuditCheckpointsInMemory(t *testing.T) {
 	if code, a := audit("?from=genesis"); code != http.StatusOK || a.From != 0 || a.NextFrom != uint64(full) {
 		t.Fatalf("from genesis: %d %+v", code, a)
 	}
+}
+
+// fixtureTrust is the trust file of the nanning fixture.
+func fixtureTrust(t *testing.T) *proof.TrustFile {
+	t.Helper()
+	data, err := os.ReadFile("../proof/testdata/trust.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf, err := proof.ParseTrust(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tf
 }

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/x509"
 	"fmt"
 	"sync"
 	"time"
@@ -53,9 +52,9 @@ type Ledger interface {
 	Query(ctx context.Context, who Identity, channel, chaincode, fn string, args ...string) ([]byte, error)
 	// Chaincode is the name of the dataledger chaincode.
 	Chaincode() string
-	// TrustRoots are the organizations' MSP root certificates, pinned
-	// when the gateway verifies proofs and audits the chain.
-	TrustRoots() ([]*x509.Certificate, error)
+	// Trust is the network's trust file (each channel's genesis block
+	// pinned), what the gateway verifies proofs and audits the chain by.
+	Trust() (*proof.TrustFile, error)
 }
 
 // invoker runs the typed client's transactions (network.Tx) on a Ledger,
@@ -86,9 +85,9 @@ type FabricLedger struct {
 	clients map[Identity]*network.Client
 	conns   map[string]*grpc.ClientConn // one gRPC connection per peer, shared by every identity
 
-	rootsOnce sync.Once
-	roots     []*x509.Certificate
-	rootsErr  error
+	trustOnce sync.Once
+	trust     *proof.TrustFile
+	trustErr  error
 }
 
 // RuleChannelMember: an org acts only on the channels it is a member of.
@@ -160,16 +159,11 @@ func (f *FabricLedger) Query(ctx context.Context, who Identity, channel, chainco
 
 func (f *FabricLedger) Chaincode() string { return f.Net.D.Chaincode.Name }
 
-// TrustRoots reads the organizations' roots once: the network description,
-// and so its organizations, is fixed for the life of the process.
-func (f *FabricLedger) TrustRoots() ([]*x509.Certificate, error) {
-	f.rootsOnce.Do(func() {
-		var pem []byte
-		if pem, f.rootsErr = f.Net.RootCertsPEM(); f.rootsErr == nil {
-			f.roots, f.rootsErr = proof.ParseCertificates(pem)
-		}
-	})
-	return f.roots, f.rootsErr
+// Trust is made once from the channels' genesis blocks: they are fixed
+// for the life of the network.
+func (f *FabricLedger) Trust() (*proof.TrustFile, error) {
+	f.trustOnce.Do(func() { f.trust, f.trustErr = f.Net.Trust() })
+	return f.trust, f.trustErr
 }
 
 func (f *FabricLedger) Evaluate(ctx context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {

@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"context"
-	"crypto/x509"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -130,7 +129,7 @@ func endorsements(env []byte) int {
 // verifyBounded runs proof.Verify within ProofVerifyTimeout, one of
 // ProofVerifiers at a time. A verification past its deadline goes on in
 // the background holding its slot, so the slots bound the CPU spent.
-func verifyBounded(ctx context.Context, b *proof.Bundle, roots []*x509.Certificate) (*proof.Report, error) {
+func verifyBounded(ctx context.Context, b *proof.Bundle, trust *proof.TrustFile) (*proof.Report, error) {
 	ctx, cancel := context.WithTimeout(ctx, ProofVerifyTimeout)
 	defer cancel()
 	select {
@@ -141,7 +140,7 @@ func verifyBounded(ctx context.Context, b *proof.Bundle, roots []*x509.Certifica
 	done := make(chan *proof.Report, 1)
 	go func() {
 		defer func() { <-proofSlots }()
-		done <- verifyProofFn(b, roots)
+		done <- verifyProofFn(b, trust)
 	}()
 	select {
 	case r := <-done:

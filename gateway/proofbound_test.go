@@ -1,7 +1,6 @@
 package gateway
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -60,9 +59,9 @@ func TestProofVerificationIsBounded(t *testing.T) {
 	slow, timeout := verifyProofFn, ProofVerifyTimeout
 	defer func() { verifyProofFn, ProofVerifyTimeout = slow, timeout }()
 	ProofVerifyTimeout = 200 * time.Millisecond
-	verifyProofFn = func(b *proof.Bundle, roots []*x509.Certificate) *proof.Report {
+	verifyProofFn = func(b *proof.Bundle, trust *proof.TrustFile) *proof.Report {
 		time.Sleep(time.Second)
-		return slow(b, roots)
+		return slow(b, trust)
 	}
 	start := time.Now()
 	proofRefusal(t, hs, bundleJSON(t, proof.Bundle{}), http.StatusServiceUnavailable)

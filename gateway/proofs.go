@@ -66,8 +66,9 @@ func (s *Server) proofBundle(c *gin.Context) {
 	c.JSON(http.StatusOK, b)
 }
 
-// verifyProof runs the offline verifier on a bundle with the roots of this
-// network's organizations pinned: the page shows its checks. A verifier
+// verifyProof runs the offline verifier on a bundle with this network's
+// trust file (its channels' genesis blocks pinned): the page shows its
+// checks. A verifier
 // that trusts nobody runs `dataledger proof verify` itself.
 func (s *Server) verifyProof(c *gin.Context) {
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, MaxProofBytes+1))
@@ -84,7 +85,7 @@ func (s *Server) verifyProof(c *gin.Context) {
 		abort(c, domain.Invalid("DL-PROOF", "bundle", "%v", err))
 		return
 	}
-	roots, err := s.ledger.TrustRoots()
+	trust, err := s.ledger.Trust()
 	if err != nil {
 		abort(c, err)
 		return
@@ -93,7 +94,7 @@ func (s *Server) verifyProof(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	report, err := verifyBounded(c.Request.Context(), b, roots)
+	report, err := verifyBounded(c.Request.Context(), b, trust)
 	if err != nil {
 		abort(c, err)
 		return
@@ -151,7 +152,7 @@ func (s *Server) auditChain(c *gin.Context) {
 			cps = proof.FromGenesis(cps)
 		}
 	}
-	roots, err := s.ledger.TrustRoots()
+	trust, err := s.ledger.Trust()
 	if err != nil {
 		abort(c, err)
 		return
@@ -159,7 +160,7 @@ func (s *Server) auditChain(c *gin.Context) {
 	src := ledgerSource{c.Request.Context(), s.ledger, who}
 	r, err := proof.Resume(channel, cps, func(from uint64) (proof.Blocks, error) {
 		return proof.NewQueryBlocks(src, channel, from)
-	}, roots)
+	}, trust)
 	if err != nil {
 		abort(c, err)
 		return

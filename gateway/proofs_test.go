@@ -2,12 +2,10 @@ package gateway
 
 import (
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,11 +18,11 @@ import (
 
 // peerLedger answers the proof routes from the nanning block file: qscc's
 // blocks, the chaincode's records and verifications (prooftest.Peer), and
-// the network's roots.
+// the network's trust file.
 type peerLedger struct {
 	*fakeLedger
 	peer  *prooftest.Peer
-	roots []*x509.Certificate
+	trust *proof.TrustFile
 }
 
 func (l *peerLedger) Query(_ context.Context, _ Identity, channel, chaincode, fn string, args ...string) ([]byte, error) {
@@ -42,7 +40,7 @@ func (l *peerLedger) Evaluate(_ context.Context, _ Identity, channel, fn string,
 	return l.peer.Record(channel, recordType, args[0])
 }
 
-func (l *peerLedger) TrustRoots() ([]*x509.Certificate, error) { return l.roots, nil }
+func (l *peerLedger) Trust() (*proof.TrustFile, error) { return l.trust, nil }
 
 // A credential's and a certificate's bundle, served to the public, carry
 // their links; the gateway's verification of them answers with the
@@ -52,14 +50,7 @@ func TestProofBundleCarriesTheStatusLinks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pem, err := os.ReadFile("../proof/testdata/roots.pem")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := &peerLedger{fakeLedger: &fakeLedger{}, peer: p}
-	if l.roots, err = proof.ParseCertificates(pem); err != nil {
-		t.Fatal(err)
-	}
+	l := &peerLedger{fakeLedger: &fakeLedger{}, peer: p, trust: fixtureTrust(t)}
 	ks, err := OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,6 @@ package gateway
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -22,6 +21,7 @@ import (
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
 	"dataledger/network"
+	"dataledger/proof"
 )
 
 // fakeLedger answers every call and records who asked.
@@ -139,7 +139,7 @@ func (f *fakeLedger) Query(_ context.Context, who Identity, channel, chaincode, 
 
 func (f *fakeLedger) Chaincode() string { return "dataledger" }
 
-func (f *fakeLedger) TrustRoots() ([]*x509.Certificate, error) { return nil, nil }
+func (f *fakeLedger) Trust() (*proof.TrustFile, error) { return nil, nil }
 
 func (f *fakeLedger) HasUser(who Identity) bool { return who.Org != "NoUsersMSP" }
 

@@ -3,7 +3,6 @@ package index
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -56,8 +55,8 @@ func (e *OtherNetworkError) Error() string {
 // Indexer follows channels into the database.
 type Indexer struct {
 	DB        *DB
-	Chaincode string              // the namespace whose records it reads
-	Pinned    []*x509.Certificate // the network's roots the audit checks orderers under
+	Chaincode string           // the namespace whose records it reads
+	Trust     *proof.TrustFile // the network's trust file: the audit starts at its pinned genesis
 	Log       *slog.Logger
 	// MaxBatch is the most blocks one database transaction stores: while
 	// the stream has blocks waiting (catching up) they go in together; at
@@ -143,7 +142,7 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 	if err := ix.sameGenesis(ctx, channel, st, src); err != nil {
 		return err
 	}
-	a, err := proof.NewAuditor(channel, st.Checkpoint, ix.Pinned)
+	a, err := proof.NewAuditor(channel, st.Checkpoint, ix.Trust)
 	if err != nil {
 		return err
 	}

@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"os"
@@ -50,24 +48,17 @@ func fixtureBlocks(t testing.TB) [][]byte {
 	return out
 }
 
-func roots(t testing.TB) []*x509.Certificate {
+func fixtureTrust(t testing.TB) *proof.TrustFile {
 	t.Helper()
-	data, err := os.ReadFile("../proof/testdata/roots.pem")
+	data, err := os.ReadFile("../proof/testdata/trust.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out []*x509.Certificate
-	for {
-		var b *pem.Block
-		if b, data = pem.Decode(data); b == nil {
-			return out
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, c)
+	tf, err := proof.ParseTrust(data)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return tf
 }
 
 // testDSN is the PostgreSQL the tests create their databases in
@@ -136,7 +127,7 @@ func slice(t testing.TB, blocks [][]byte, stop int) Source {
 }
 
 func indexer(t testing.TB, d *DB) *Indexer {
-	return &Indexer{DB: d, Chaincode: "dataledger", Pinned: roots(t)}
+	return &Indexer{DB: d, Chaincode: "dataledger", Trust: fixtureTrust(t)}
 }
 
 func catchUp(t testing.TB, ix *Indexer, src Source) uint64 {
@@ -461,7 +452,7 @@ func TestAValidFlagIsNotTakenOnTrust(t *testing.T) {
 		blocks = append(blocks, l.Peer().Block(uint64(n)))
 	}
 	d := testDB(t)
-	ix := &Indexer{DB: d, Chaincode: "dataledger", Pinned: l.Roots()}
+	ix := &Indexer{DB: d, Chaincode: "dataledger", Trust: l.Trust()}
 	_, err = ix.CatchUp(context.Background(), "nanning", slice(t, blocks, 0), 300*time.Millisecond)
 	var be *BrokenError
 	if !errors.As(err, &be) || be.Block != 2 || !strings.Contains(be.Reason, "a majority needs 2") {

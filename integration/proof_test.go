@@ -27,19 +27,27 @@ func httpGet(t *testing.T, url, key string) (int, []byte) {
 	return request(t, http.MethodGet, url, key, nil)
 }
 
-// pinnedRoots writes the network's root certificates where the CLI can
-// read them, and returns them parsed.
-func pinnedRoots(t *testing.T) (string, []byte) {
+// pinnedTrust writes the network's trust file, as `dataledger proof
+// trust` prints it, where the CLI can read it, and returns it parsed. It
+// pins each channel's genesis block as the peers hold it.
+func pinnedTrust(t *testing.T) (string, *proof.TrustFile) {
 	t.Helper()
-	pem, err := net.RootCertsPEM()
+	code, out := exitCode(t, "proof", "trust", "--home", home, "--description", description)
+	if code != 0 {
+		t.Fatalf("proof trust: exit %d\n%s", code, out)
+	}
+	tf, err := proof.ParseTrust([]byte(out))
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join(t.TempDir(), "roots.pem")
-	if err := os.WriteFile(path, pem, 0o644); err != nil {
+	if len(tf.Channels) != len(net.D.Channels) {
+		t.Fatalf("the trust file pins %v", tf.ChannelNames())
+	}
+	path := filepath.Join(t.TempDir(), "trust.json")
+	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	return path, pem
+	return path, tf
 }
 
 // exitCode runs the dataledger CLI and returns its exit status and output.
@@ -60,7 +68,7 @@ func exitCode(t *testing.T, args ...string) (int, string) {
 
 // TestProofBundlesFromTheRealNetwork: a credential, a certificate and an
 // objection's decision, each served as a proof bundle by the gateway,
-// verify offline with the network's roots pinned; every forgery of a
+// verify offline with the network's genesis pinned; every forgery of a
 // genuine bundle is caught with its reason, by the library and by the CLI.
 func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
@@ -84,11 +92,7 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 	decided := submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: "数据来源合规"})
 	synced(t, decided)
 
-	rootsFile, rootsPEM := pinnedRoots(t)
-	pinned, err := proof.ParseCertificates(rootsPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
+	trustFile, pinned := pinnedTrust(t)
 	artifacts := filepath.Join(root, "integration", "artifacts")
 	_ = os.MkdirAll(artifacts, 0o755)
 	bundles := map[string]*proof.Bundle{}
@@ -124,7 +128,7 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 			t.Fatalf("%s bundle (tx %s, want %s):\n%s", c.path, b.Record.TxID, c.txID, sb.String())
 		}
 		t.Logf("%s %s: bundle %d bytes (%d block(s), %d link(s)), verified offline in %s", c.path, c.number, len(raw), 1+len(b.Configs)+map[bool]int{true: 1}[b.IssuerKey != nil], len(b.Links), per.Round(10*time.Microsecond))
-		if code, out := exitCode(t, "proof", "verify", "--trust", rootsFile, file); code != 0 || !strings.Contains(out, "VERIFIED") {
+		if code, out := exitCode(t, "proof", "verify", "--trust", trustFile, file); code != 0 || !strings.Contains(out, "VERIFIED") {
 			t.Fatalf("CLI on the genuine %s bundle: exit %d\n%s", c.path, code, out)
 		}
 		bundles[c.path] = b
@@ -147,7 +151,7 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 			file := filepath.Join(t.TempDir(), "forged.json")
 			raw, _ := json.Marshal(b)
 			_ = os.WriteFile(file, raw, 0o644)
-			code, out := exitCode(t, "proof", "verify", "--trust", rootsFile, file)
+			code, out := exitCode(t, "proof", "verify", "--trust", trustFile, file)
 			if code != 1 || !strings.Contains(out, "✗ "+tm.Check) {
 				t.Fatalf("CLI on %s / %s: exit %d\n%s", path, tm.Name, code, out)
 			}
@@ -157,7 +161,7 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 		t.Fatalf("a file that is no bundle: exit %d, want 2", code)
 	}
 
-	// The page's check: the gateway verifies with the network's roots pinned.
+	// The page's check: the gateway verifies with the network's trust file.
 	raw, _ := json.Marshal(bundles["certificates"])
 	resp, err := http.Post(srv.URL+"/api/v1/proofs/verify", "application/json", bytes.NewReader(raw))
 	if err != nil {
@@ -231,7 +235,7 @@ func TestRegulatorAuditsTheChain(t *testing.T) {
 	t.Logf("regulator's audit of nanning: %d blocks, %d transactions in %s", first.Blocks, first.Transactions, first.Elapsed)
 
 	// A copy of the city peer's block files, audited with no network.
-	rootsFile, _ := pinnedRoots(t)
+	trustFile, _ := pinnedTrust(t)
 	live := net.L.BlockFiles(net.D.Org("CityAMSP").Peers[0].ID(), "nanning")
 	cp := filepath.Join(t.TempDir(), "nanning")
 	if err := os.MkdirAll(cp, 0o755); err != nil {
@@ -250,19 +254,19 @@ func TestRegulatorAuditsTheChain(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--blockfiles", cp, "--trust", rootsFile); code != 0 {
+	if code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--blockfiles", cp, "--trust", trustFile); code != 0 {
 		t.Fatalf("audit of an intact copy: exit %d\n%s", code, out)
 	}
 	broken := uint64(first.Blocks / 2)
 	if err := prooftest.CorruptBlockFile(filepath.Join(cp, "blockfile_000000"), broken); err != nil {
 		t.Fatal(err)
 	}
-	code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--blockfiles", cp, "--trust", rootsFile)
+	code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--blockfiles", cp, "--trust", trustFile)
 	if code != 1 || !strings.Contains(out, fmt.Sprintf("BROKEN at block %d: the header's data hash does not match", broken)) {
 		t.Fatalf("audit of a corrupted copy (block %d): exit %d\n%s", broken, code, out)
 	}
 	// The live ledger, read through the peer, is intact.
-	if code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--home", home, "--description", description, "--trust", rootsFile); code != 0 {
+	if code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--home", home, "--description", description, "--trust", trustFile); code != 0 {
 		t.Fatalf("audit of the live chain: exit %d\n%s", code, out)
 	}
 }

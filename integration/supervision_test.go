@@ -323,11 +323,7 @@ func TestSupervisionIndexFollowsTheNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rootsPEM, err := net.RootCertsPEM()
-	if err != nil {
-		t.Fatal(err)
-	}
-	pinned, _ := proof.ParseCertificates(rootsPEM)
+	_, pinned := pinnedTrust(t)
 	// The bundle proves the registration and, among its links, the very
 	// version the index answered with.
 	latest := false
@@ -460,7 +456,7 @@ func supervisionReport(t *testing.T, dsn, url string, db *index.DB, ak authority
 		t.Fatalf("dataledger report: %v\n%s", err, printed)
 	}
 	t.Logf("%s", printed)
-	roots, _ := pinnedRoots(t)
+	roots, _ := pinnedTrust(t)
 	printed, err = cliOutput("report", "verify", "--dir", out, "--key", pubFile, "--trust", roots)
 	if err != nil || !strings.Contains(printed, "verifies") || strings.Contains(printed, "✗") {
 		t.Fatalf("dataledger report verify: %v\n%s", err, printed)

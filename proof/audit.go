@@ -2,7 +2,6 @@ package proof
 
 import (
 	"bytes"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -62,13 +61,15 @@ func (r *AuditReport) Print(w io.Writer) {
 
 // Audit walks blocks from a checkpoint (nil: genesis) and checks each
 // header's previous hash and data hash and, after genesis, the orderers'
-// signatures under the configuration in force (configuration blocks take
-// over from the block after them once their own signatures verify). It
+// signatures under the configuration in force. With a trust file the
+// genesis block must be the pinned one; a later configuration block takes
+// over from the block after it once it is judged an update the
+// configuration before it allowed (judgeUpdate). It
 // stops at the first broken link; the returned checkpoint follows the
 // last block that passed.
-func Audit(channel string, blocks Blocks, cp *Checkpoint, pinned []*x509.Certificate) (*AuditReport, error) {
+func Audit(channel string, blocks Blocks, cp *Checkpoint, trust *TrustFile) (*AuditReport, error) {
 	start := time.Now()
-	a, err := NewAuditor(channel, cp, pinned)
+	a, err := NewAuditor(channel, cp, trust)
 	if err != nil {
 		return nil, err
 	}
@@ -131,9 +132,14 @@ type Auditor struct {
 	broken  *Broken
 }
 
-// NewAuditor resumes from a checkpoint (nil: genesis).
-func NewAuditor(channel string, cp *Checkpoint, pinned []*x509.Certificate) (*Auditor, error) {
-	a := &Auditor{channel: channel, trust: Trust{Pinned: pinned, ids: &identities{}}}
+// NewAuditor resumes from a checkpoint (nil: genesis). With a trust
+// file, the genesis block must be the one it pins for the channel.
+func NewAuditor(channel string, cp *Checkpoint, trust *TrustFile) (*Auditor, error) {
+	tr, err := trustFor(trust, channel)
+	if err != nil {
+		return nil, err
+	}
+	a := &Auditor{channel: channel, trust: tr}
 	if cp == nil || cp.Next == 0 {
 		return a, nil
 	}
@@ -172,6 +178,20 @@ func (a *Auditor) Check(blk *common.Block) *Broken {
 	if c, err := ParseConfigBlock(blk); err == nil {
 		if c.Channel != a.channel {
 			a.broken = &Broken{n, fmt.Sprintf("configuration of channel %q in channel %q", c.Channel, a.channel)}
+			return a.broken
+		}
+		var err error
+		switch {
+		case n == 0 && a.trust.anchor != nil:
+			err = a.trust.anchor.anchors(blk, c)
+		case n > 0:
+			err = judgeUpdate(a.cfg, c, blk, a.trust)
+		}
+		if err == nil {
+			err = c.checkPolicies()
+		}
+		if err != nil {
+			a.broken = &Broken{n, err.Error()}
 			return a.broken
 		}
 		raw, err := proto.Marshal(blk)

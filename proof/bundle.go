@@ -10,8 +10,10 @@
 package proof
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -236,16 +238,34 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 		if err != nil {
 			return nil, err
 		}
-		if seen[n] {
-			continue
+		// The configuration in force and every one before it down to
+		// genesis: a verifier judges each under the one before, from the
+		// genesis block it pins. The block before a configuration block
+		// names the configuration it followed.
+		for !seen[n] {
+			seen[n] = true
+			cb, err := blockByNumber(src, channel, n)
+			if err != nil {
+				return nil, err
+			}
+			b.Configs = append(b.Configs, ConfigBlock{BlockNumber: n, Block: cb})
+			if n == 0 {
+				break
+			}
+			before, err := blockByNumber(src, channel, n-1)
+			if err != nil {
+				return nil, err
+			}
+			pb, err := ParseBlock(before)
+			if err != nil {
+				return nil, err
+			}
+			if n, err = LastConfig(pb); err != nil {
+				return nil, err
+			}
 		}
-		seen[n] = true
-		cb, err := blockByNumber(src, channel, n)
-		if err != nil {
-			return nil, err
-		}
-		b.Configs = append(b.Configs, ConfigBlock{BlockNumber: n, Block: cb})
 	}
+	slices.SortFunc(b.Configs, func(x, y ConfigBlock) int { return cmp.Compare(x.BlockNumber, y.BlockNumber) })
 	return b, nil
 }
 

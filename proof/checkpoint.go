@@ -2,7 +2,6 @@ package proof
 
 import (
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -47,12 +46,12 @@ type Checkpointer interface {
 // block number (a source that starts earlier is fine: the audit skips
 // blocks before its checkpoint). When the audit ran but its checkpoint
 // could not be recorded, Resume answers the report with the error.
-func Resume(channel string, cps Checkpointer, open func(from uint64) (Blocks, error), pinned []*x509.Certificate) (*AuditReport, error) {
+func Resume(channel string, cps Checkpointer, open func(from uint64) (Blocks, error), trust *TrustFile) (*AuditReport, error) {
 	blocks, err := open(cps.BlockNumber())
 	if err != nil {
 		return nil, err
 	}
-	r, err := Audit(channel, blocks, cps.Checkpoint(), pinned)
+	r, err := Audit(channel, blocks, cps.Checkpoint(), trust)
 	if err != nil {
 		return nil, err
 	}

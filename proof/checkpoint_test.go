@@ -19,7 +19,7 @@ func resume(t *testing.T, dir string, cps proof.Checkpointer, n int) *proof.Audi
 			return &limit{open(t, dir), n}, nil
 		}
 		return open(t, dir), nil
-	}, roots(t))
+	}, trust(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +109,7 @@ func TestFileCheckpointerKeepsTheLastOnAFailedWrite(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := proof.Resume("nanning", cps, func(uint64) (proof.Blocks, error) { return &limit{open(t, dir), 4}, nil }, roots(t))
+	r, err := proof.Resume("nanning", cps, func(uint64) (proof.Blocks, error) { return &limit{open(t, dir), 4}, nil }, trust(t))
 	if err == nil || r == nil || r.Blocks != 4 || cps.BlockNumber() != 0 {
 		t.Fatalf("an unwritable checkpoint: report %v, err %v, next %d", r, err, cps.BlockNumber())
 	}

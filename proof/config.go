@@ -32,7 +32,10 @@ type Config struct {
 	// Application and Ordering are the MSP IDs of the channel's
 	// application and ordering organizations.
 	Application, Ordering map[string]bool
-	root                  *common.ConfigGroup
+	// Sequence counts the channel's configurations (genesis: 0).
+	Sequence   uint64
+	root       *common.ConfigGroup
+	lastUpdate *common.Envelope // the update that made it (none in genesis)
 }
 
 // MSP is an organization's membership service provider: the roots and
@@ -76,7 +79,7 @@ func ParseConfigBlock(b *common.Block) (*Config, error) {
 		return nil, fmt.Errorf("block %d holds no channel group", b.GetHeader().GetNumber())
 	}
 	c := &Config{Channel: ch.ChannelId, BlockNumber: b.GetHeader().GetNumber(), MSPs: map[string]*MSP{}, root: root,
-		Application: map[string]bool{}, Ordering: map[string]bool{}}
+		Application: map[string]bool{}, Ordering: map[string]bool{}, Sequence: ce.GetConfig().GetSequence(), lastUpdate: ce.GetLastUpdate()}
 	for _, section := range []string{"Application", "Orderer"} {
 		for name, org := range root.GetGroups()[section].GetGroups() {
 			v, ok := org.GetValues()["MSP"]
@@ -176,10 +179,11 @@ type Signer struct {
 // Name is how a report names a signer.
 func (s Signer) Name() string { return s.MSP + ":" + s.Cert.Subject.CommonName }
 
-// Trust selects the roots an identity may chain to: the configuration's
-// roots of its MSP, narrowed to pinned roots when the verifier has some.
+// Trust is how a verifier judges a channel's identities: under
+// configurations anchored at a pinned genesis block (a trust file), or,
+// without one, under the first configuration it is shown.
 type Trust struct {
-	Pinned []*x509.Certificate // nil: trust what the configuration names
+	anchor *ChannelTrust // nil: no trust file
 	// ids, when set, remembers identities whose certificate chain
 	// verified under a configuration: a reader of many blocks (the
 	// Auditor) checks each signer's chain once, not once per signature.
@@ -216,19 +220,6 @@ func (c *identities) put(key string, v validated) {
 	c.m[key] = v
 }
 
-func (tr Trust) roots(m *MSP) []*x509.Certificate {
-	if tr.Pinned == nil {
-		return m.Roots
-	}
-	var out []*x509.Certificate
-	for _, r := range m.Roots {
-		if slices.ContainsFunc(tr.Pinned, r.Equal) {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // Validate checks a serialized identity against the configuration at a
 // time: its MSP exists, its certificate chains to one of that MSP's
 // (trusted) roots, and, with node OUs on, it carries one of the role OUs.
@@ -263,9 +254,9 @@ func (c *Config) validate(m *MSP, id *msp.SerializedIdentity, at time.Time, tr T
 		return validated{}, fmt.Errorf("identity of %s: %w", m.ID, err)
 	}
 	cert := certs[0]
-	roots := tr.roots(m)
+	roots := m.Roots
 	if len(roots) == 0 {
-		return validated{}, fmt.Errorf("none of %s's roots in the configuration is a pinned root", m.ID)
+		return validated{}, fmt.Errorf("%s has no root certificate in configuration block %d", m.ID, c.BlockNumber)
 	}
 	opts := x509.VerifyOptions{Roots: x509.NewCertPool(), Intermediates: x509.NewCertPool(), CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}}
 	for _, r := range roots {
@@ -276,7 +267,7 @@ func (c *Config) validate(m *MSP, id *msp.SerializedIdentity, at time.Time, tr T
 	}
 	chains, err := cert.Verify(opts)
 	if err != nil {
-		return validated{}, fmt.Errorf("certificate %q does not chain to %s's %s roots: %v", cert.Subject.CommonName, m.ID, trustWord(tr), err)
+		return validated{}, fmt.Errorf("certificate %q does not chain to %s's roots in configuration block %d: %v", cert.Subject.CommonName, m.ID, c.BlockNumber, err)
 	}
 	if err := m.revoked(cert, at); err != nil {
 		return validated{}, err
@@ -321,13 +312,6 @@ func (m *MSP) revoked(cert *x509.Certificate, at time.Time) error {
 		}
 	}
 	return nil
-}
-
-func trustWord(tr Trust) string {
-	if tr.Pinned != nil {
-		return "pinned"
-	}
-	return "configured"
 }
 
 // roleOf is the node OU of a certificate: client, peer, admin, orderer.

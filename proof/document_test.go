@@ -16,7 +16,7 @@ func TestDocumentSignatureCheck(t *testing.T) {
 	for _, name := range []string{"certificate", "credential"} {
 		t.Run(name, func(t *testing.T) {
 			b := fixture(t, name)
-			r := proof.Verify(b, roots(t))
+			r := proof.Verify(b, trust(t))
 			var ok *proof.Check
 			for i := range r.Checks {
 				if r.Checks[i].Name == "document.signature" {
@@ -41,7 +41,7 @@ func TestDocumentSignatureCheck(t *testing.T) {
 					}
 				}
 				b.Document, _ = json.Marshal(m)
-				c := proof.Verify(b, roots(t)).Failed("document.signature")
+				c := proof.Verify(b, trust(t)).Failed("document.signature")
 				if c == nil || !strings.HasPrefix(c.Detail, "bad_signature: signature.value:") {
 					t.Fatalf("changed (empty %v): %+v", empty, c)
 				}

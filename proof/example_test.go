@@ -7,9 +7,9 @@ import (
 	"dataledger/proof"
 )
 
-// Verify a certificate's proof bundle offline, with the organizations'
-// root certificates pinned (`dataledger proof roots` writes them; a
-// verifier keeps its own copy, never the bundle's).
+// Verify a certificate's proof bundle offline, with the channel's genesis
+// block pinned by a trust file (`dataledger proof trust` writes it; a
+// verifier keeps its own copy, obtained out of band, never the bundle's).
 func ExampleVerify() {
 	data, err := os.ReadFile("testdata/certificate.proof.json")
 	if err != nil {
@@ -19,20 +19,20 @@ func ExampleVerify() {
 	if err != nil {
 		panic(err)
 	}
-	rootsPEM, err := os.ReadFile("testdata/roots.pem")
+	trustJSON, err := os.ReadFile("testdata/trust.json")
 	if err != nil {
 		panic(err)
 	}
-	roots, err := proof.ParseCertificates(rootsPEM)
+	trust, err := proof.ParseTrust(trustJSON)
 	if err != nil {
 		panic(err)
 	}
-	report := proof.Verify(bundle, roots) // report.Print(os.Stdout) lists each check with ✓ or ✗
+	report := proof.Verify(bundle, trust) // report.Print(os.Stdout) lists each check with ✓ or ✗
 	fmt.Println("kind:", report.Kind)
-	fmt.Println("roots pinned:", report.Pinned)
+	fmt.Println("genesis pinned:", report.Pinned)
 	fmt.Println("every check holds:", report.OK)
 	// Output:
 	// kind: certificate
-	// roots pinned: true
+	// genesis pinned: true
 	// every check holds: true
 }

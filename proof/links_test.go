@@ -194,7 +194,7 @@ func (c *chain) bundle(t *testing.T, number string) *proof.Bundle {
 // every check to hold.
 func (c *chain) verified(t *testing.T, b *proof.Bundle) *proof.Report {
 	t.Helper()
-	r := proof.Verify(b, c.l.Roots())
+	r := proof.Verify(b, c.l.Trust())
 	if !r.OK || r.Derived == nil {
 		var sb strings.Builder
 		r.Print(&sb)
@@ -282,7 +282,7 @@ func linkIndex(t *testing.T, b *proof.Bundle, recordType, number string) int {
 // with reason, and no status to be derived.
 func failed(t *testing.T, c *chain, b *proof.Bundle, check, reason string) {
 	t.Helper()
-	r := proof.Verify(b, c.l.Roots())
+	r := proof.Verify(b, c.l.Trust())
 	if f := r.Failed(check); r.OK || f == nil || !strings.Contains(f.Detail, reason) || r.Derived != nil {
 		var sb strings.Builder
 		r.Print(&sb)
@@ -340,7 +340,7 @@ func TestForgedLinksAreCaught(t *testing.T) {
 	t.Run("links on a record that has none", func(t *testing.T) {
 		b := prooftest.Clone(genuine)
 		b.Kind = "agreement"
-		r := proof.Verify(b, c.l.Roots())
+		r := proof.Verify(b, c.l.Trust())
 		if r.OK || r.Failed("bundle") == nil {
 			t.Fatal("an agreement's bundle carried links")
 		}
@@ -381,7 +381,7 @@ func TestOnlyPeersEndorseAndOnlyOrderingNodesSignBlocks(t *testing.T) {
 			tc.hostile(c.l)
 			c.terminate(t, c.scenario, "由客户端身份伪造的终止") // the agreement's latest version, written the hostile way
 			b := c.bundle(t, c.cert)
-			r := proof.Verify(b, c.l.Roots())
+			r := proof.Verify(b, c.l.Trust())
 			var sb strings.Builder
 			r.Print(&sb)
 			if r.OK || r.Derived != nil {
@@ -402,7 +402,7 @@ func TestRevokedEndorserCountsOnlyBeforeItsRevocation(t *testing.T) {
 	c.verified(t, c.bundle(t, c.cert)) // every record so far was endorsed before the revocation
 	c.l.Clock = c.l.Clock.Add(2 * time.Hour)
 	c.terminate(t, c.scenario, "吊销后的背书")
-	r := proof.Verify(c.bundle(t, c.cert), c.l.Roots())
+	r := proof.Verify(c.bundle(t, c.cert), c.l.Trust())
 	var sb strings.Builder
 	r.Print(&sb)
 	if r.OK || r.Derived != nil || !strings.Contains(sb.String(), "was revoked by CityAMSP's CA") {

@@ -2,7 +2,6 @@ package proof_test
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -38,20 +37,22 @@ func fixture(t *testing.T, name string) *proof.Bundle {
 	return b
 }
 
-func roots(t *testing.T) []*x509.Certificate {
+// trust is the trust file of the fixtures' channel: its genesis block
+// pinned (TestTrustFileIsTheBlockFilesGenesis).
+func trust(t testing.TB) *proof.TrustFile {
 	t.Helper()
-	data, err := os.ReadFile("testdata/roots.pem")
+	data, err := os.ReadFile("testdata/trust.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := proof.ParseCertificates(data)
+	tf, err := proof.ParseTrust(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return tf
 }
 
-var updateFixtures = flag.Bool("update-fixtures", false, "rebuild testdata/{certificate,credential}.proof.json from testdata/nanning")
+var updateFixtures = flag.Bool("update-fixtures", false, "rebuild testdata/{certificate,credential}.proof.json and trust.json from testdata/nanning")
 
 // fixtureNumbers are the records the fixture bundles prove.
 var fixtureNumbers = map[string]string{"certificate": "DJ-450100-2026-80Y95700-1", "credential": "SQ-450100-2026-3Y2U04ET-6"}
@@ -92,7 +93,7 @@ func TestFixturesAreTheBlockFilesBundles(t *testing.T) {
 func TestGenuineBundlesVerify(t *testing.T) {
 	for _, name := range []string{"certificate", "credential"} {
 		b := fixture(t, name)
-		r := proof.Verify(b, roots(t))
+		r := proof.Verify(b, trust(t))
 		if !r.OK {
 			var sb strings.Builder
 			r.Print(&sb)
@@ -123,7 +124,7 @@ func TestEveryTamperingIsCaughtWithItsReason(t *testing.T) {
 				if err := tm.Apply(b); err != nil {
 					t.Fatal(err)
 				}
-				r := proof.Verify(b, roots(t))
+				r := proof.Verify(b, trust(t))
 				if r.OK {
 					t.Fatal("the tampered bundle verifies")
 				}
@@ -138,33 +139,20 @@ func TestEveryTamperingIsCaughtWithItsReason(t *testing.T) {
 	}
 }
 
-func TestForeignPinnedRootsRefuseEverySignature(t *testing.T) {
-	ca, _, err := prooftest.NewCA("someone else's root")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := proof.Verify(fixture(t, "certificate"), []*x509.Certificate{ca})
-	for _, check := range []string{"trust", "record.orderers", "record.endorsements", "record.tx"} {
-		if r.Failed(check) == nil {
-			t.Errorf("%s passed with foreign pinned roots", check)
-		}
-	}
-}
-
 func TestBundleFieldsTheVerifierDoesNotTakeFromTheBundle(t *testing.T) {
 	b := prooftest.Clone(fixture(t, "certificate"))
 	b.EndorsementPolicy = "/Channel/Application/Readers" // ANY Readers: one endorsement would do
-	if r := proof.Verify(b, roots(t)); r.OK || r.Failed("bundle") == nil {
+	if r := proof.Verify(b, trust(t)); r.OK || r.Failed("bundle") == nil {
 		t.Error("a bundle chose its own, weaker endorsement policy")
 	}
 	b = prooftest.Clone(fixture(t, "certificate"))
 	b.Number = fixture(t, "credential").Number
-	if r := proof.Verify(b, roots(t)); r.OK {
+	if r := proof.Verify(b, trust(t)); r.OK {
 		t.Error("a certificate's bundle verified under a credential's number")
 	}
 	b = prooftest.Clone(fixture(t, "certificate"))
 	b.Channel = "liuzhou"
-	if r := proof.Verify(b, roots(t)); r.OK || r.Failed("config") == nil {
+	if r := proof.Verify(b, nil); r.OK || r.Failed("config") == nil {
 		t.Error("a bundle verified on another channel")
 	}
 }
@@ -181,7 +169,7 @@ func TestMalformedBundles(t *testing.T) {
 	b := prooftest.Clone(fixture(t, "credential"))
 	b.Record.Block = []byte("not a block")
 	b.IssuerKey = nil
-	if r := proof.Verify(b, roots(t)); r.OK || r.Failed("record.block") == nil || r.Failed("issuerKey") == nil {
+	if r := proof.Verify(b, trust(t)); r.OK || r.Failed("record.block") == nil || r.Failed("issuerKey") == nil {
 		t.Error("a bundle without a readable block or key proof verified")
 	}
 }
@@ -216,7 +204,7 @@ func blockFiles(t *testing.T) string {
 
 func audit(t *testing.T, blocks proof.Blocks, cp *proof.Checkpoint) *proof.AuditReport {
 	t.Helper()
-	r, err := proof.Audit("nanning", blocks, cp, roots(t))
+	r, err := proof.Audit("nanning", blocks, cp, trust(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,8 +341,7 @@ func FuzzVerifyBundle(f *testing.F) {
 	}
 	f.Add(genuine)
 	f.Add([]byte(`{"format":"dataledger-proof/2","kind":"certificate","record":{"block":"AAAA"}}`))
-	data, _ := os.ReadFile("testdata/roots.pem")
-	pinned, _ := proof.ParseCertificates(data)
+	pinned := trust(f)
 	f.Fuzz(func(t *testing.T, in []byte) {
 		b, err := proof.ParseBundle(in)
 		if err != nil {
@@ -399,8 +386,7 @@ func BenchmarkVerify(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	pem, _ := os.ReadFile("testdata/roots.pem")
-	pinned, _ := proof.ParseCertificates(pem)
+	pinned := trust(b)
 	for b.Loop() {
 		bundle, err := proof.ParseBundle(data)
 		if err != nil {
@@ -409,5 +395,40 @@ func BenchmarkVerify(b *testing.B) {
 		if !proof.Verify(bundle, pinned).OK {
 			b.Fatal("does not verify")
 		}
+	}
+}
+
+// TestTrustFileIsTheBlockFilesGenesis: testdata/trust.json pins the
+// fixtures' genesis block and names its organizations as
+// proof.MakeTrust does (-update-fixtures rewrites it).
+func TestTrustFileIsTheBlockFilesGenesis(t *testing.T) {
+	fb, err := proof.OpenBlockFiles("testdata/nanning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	genesis, err := fb.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	made, err := proof.MakeTrust(genesis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *updateFixtures {
+		raw, _ := made.Marshal()
+		if err := os.WriteFile("testdata/trust.json", raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	kept := trust(t)
+	made.Made = kept.Made
+	a, _ := made.Marshal()
+	b, _ := kept.Marshal()
+	if !bytes.Equal(a, b) {
+		t.Errorf("testdata/trust.json is not the trust file of testdata/nanning's genesis (go test ./proof -run %s -update-fixtures)", t.Name())
+	}
+	if got := kept.ChannelNames(); len(got) != 1 || got[0] != "nanning" || len(kept.Channels[0].Orgs) != 3 {
+		t.Errorf("pins %v with %d orgs", got, len(kept.Channels[0].Orgs))
 	}
 }

@@ -2,7 +2,7 @@ package proof
 
 import (
 	"bytes"
-	"crypto/x509"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -102,12 +102,12 @@ func ParseBundle(data []byte) (*Bundle, error) {
 	return &b, nil
 }
 
-// Verify checks a bundle with no network. pinned are root certificates
-// the verifier obtained out of band; nil trusts the roots in the bundle's
-// own configuration blocks (and says so).
-func Verify(b *Bundle, pinned []*x509.Certificate) *Report {
-	r := &Report{Kind: b.Kind, Number: b.Number, Channel: b.Channel, Pinned: pinned != nil}
-	tr := Trust{Pinned: pinned}
+// Verify checks a bundle with no network. trust is the verifier's trust
+// file, obtained out of band; nil takes the bundle's first configuration
+// block as given, and the report says so (its trust check names it).
+func Verify(b *Bundle, trust *TrustFile) *Report {
+	r := &Report{Kind: b.Kind, Number: b.Number, Channel: b.Channel, Pinned: trust != nil}
+	tr, trustErr := trustFor(trust, b.Channel)
 	kind, known := Kinds[b.Kind]
 	if !known {
 		r.add("bundle", fmt.Errorf("kind %q is not one of %s", b.Kind, kindNames()), "")
@@ -116,19 +116,19 @@ func Verify(b *Bundle, pinned []*x509.Certificate) *Report {
 	if b.EndorsementPolicy != EndorsementPolicy {
 		r.add("bundle", fmt.Errorf("names endorsement policy %q; the chaincode is defined with %s", b.EndorsementPolicy, EndorsementPolicy), "")
 	}
-	configs := map[uint64]*Config{}
-	for _, cb := range b.Configs {
-		cfg, err := verifyConfig(b.Channel, cb, tr)
-		detail := fmt.Sprintf("configuration block %d: data hash matches, orderers' signatures valid; %d MSPs", cb.BlockNumber, mspCount(cfg))
-		if cb.BlockNumber == 0 {
-			detail = fmt.Sprintf("genesis configuration block: data hash matches (written unsigned by configtxgen; its roots are judged by the trust check); %d MSPs", mspCount(cfg))
-		}
-		r.add(fmt.Sprintf("config[%d]", cb.BlockNumber), err, detail)
-		if cfg != nil {
-			configs[cb.BlockNumber] = cfg
-		}
+	if trustErr != nil {
+		r.add("trust", trustErr, "")
+		return finish(r)
 	}
-	r.add("trust", trustCheck(configs, pinned), trustDetail(pinned))
+	configs, errs := configChain(b.Channel, b.Configs, tr)
+	for i, cb := range sortedConfigs(b.Configs) {
+		detail := fmt.Sprintf("configuration block %d (sequence %d): data hash matches; an update signed by the orderers and under the modification policies of the configuration before it; %d MSPs", cb.BlockNumber, seqOf(configs[cb.BlockNumber]), mspCount(configs[cb.BlockNumber]))
+		if i == 0 {
+			detail = fmt.Sprintf("configuration block %d: data hash matches; %s; %d MSPs", cb.BlockNumber, anchorWord(tr), mspCount(configs[cb.BlockNumber]))
+		}
+		r.add(fmt.Sprintf("config[%d]", cb.BlockNumber), errs[i], detail)
+	}
+	r.add("trust", trustCheck(configs, tr), trustDetail(tr))
 
 	wantKey, _ := domain.CompositeKey(kind.RecordType, b.Number)
 	if b.Record.Key != wantKey {
@@ -161,6 +161,11 @@ func Verify(b *Bundle, pinned []*x509.Certificate) *Report {
 	} else if len(b.Links) > 0 || b.At != "" {
 		r.add("bundle", fmt.Errorf("links are proven for credentials and certificates, not for a %s", kind.Name), "")
 	}
+	return finish(r)
+}
+
+// finish sets OK: every check holds (and there is at least one).
+func finish(r *Report) *Report {
 	r.OK = len(r.Checks) > 0
 	for _, c := range r.Checks {
 		r.OK = r.OK && c.OK
@@ -171,6 +176,26 @@ func Verify(b *Bundle, pinned []*x509.Certificate) *Report {
 	return r
 }
 
+func sortedConfigs(cbs []ConfigBlock) []ConfigBlock {
+	out := slices.Clone(cbs)
+	slices.SortStableFunc(out, func(a, b ConfigBlock) int { return cmp.Compare(a.BlockNumber, b.BlockNumber) })
+	return out
+}
+
+func seqOf(c *Config) uint64 {
+	if c == nil {
+		return 0
+	}
+	return c.Sequence
+}
+
+func anchorWord(tr Trust) string {
+	if tr.anchor != nil {
+		return "the genesis block the trust file pins (hash " + short(tr.anchor.Genesis) + ")"
+	}
+	return "NOT pinned: taken as given"
+}
+
 func mspCount(c *Config) int {
 	if c == nil {
 		return 0
@@ -178,66 +203,23 @@ func mspCount(c *Config) int {
 	return len(c.MSPs)
 }
 
-func trustDetail(pinned []*x509.Certificate) string {
-	if pinned == nil {
-		return "roots NOT pinned: the bundle's own configuration roots were trusted (pass --trust ROOTS.pem)"
+func trustDetail(tr Trust) string {
+	if tr.anchor == nil {
+		return "NOT pinned: the bundle's own configuration was trusted (pass --trust TRUST.json, made by \"dataledger proof trust\")"
 	}
-	return fmt.Sprintf("every organization's root in the bundle is one of the %d pinned roots", len(pinned))
+	return fmt.Sprintf("the configuration chain starts at the genesis block of channel %s the trust file pins, with its %d organizations", tr.anchor.Channel, len(tr.anchor.Orgs))
 }
 
-// trustCheck refuses configurations whose roots are not pinned: a bundle
-// cannot bring its own roots.
-func trustCheck(configs map[uint64]*Config, pinned []*x509.Certificate) error {
+// trustCheck: some configuration holds (and with a trust file, the
+// chain's first block is the pinned genesis, which configChain checked).
+func trustCheck(configs map[uint64]*Config, tr Trust) error {
 	if len(configs) == 0 {
-		return fmt.Errorf("no valid configuration block to take roots from")
+		return fmt.Errorf("no configuration block holds: nothing to judge the blocks by")
 	}
-	if pinned == nil {
-		return nil
-	}
-	var bad []string
-	for _, c := range configs {
-		for id, m := range c.MSPs {
-			for _, root := range m.Roots {
-				if !slices.ContainsFunc(pinned, root.Equal) {
-					bad = append(bad, fmt.Sprintf("%s root %q", id, root.Subject.CommonName))
-				}
-			}
-		}
-	}
-	if len(bad) > 0 {
-		slices.Sort(bad)
-		return fmt.Errorf("roots in the bundle are not the pinned roots: %s", strings.Join(slices.Compact(bad), ", "))
+	if tr.anchor != nil && configs[0] == nil {
+		return fmt.Errorf("the bundle's configuration chain does not start at the genesis block the trust file pins")
 	}
 	return nil
-}
-
-// verifyConfig checks a configuration block: its hashes, that it is the
-// channel's configuration, and (after genesis, which configtxgen writes
-// unsigned) the orderers' signatures under its own orderer policy.
-func verifyConfig(channel string, cb ConfigBlock, tr Trust) (*Config, error) {
-	blk, err := ParseBlock(cb.Block)
-	if err != nil {
-		return nil, err
-	}
-	if blk.Header.Number != cb.BlockNumber {
-		return nil, fmt.Errorf("block is number %d, the bundle says %d", blk.Header.Number, cb.BlockNumber)
-	}
-	if !bytes.Equal(DataHash(blk.Data), blk.Header.DataHash) {
-		return nil, fmt.Errorf("data hash of configuration block %d does not match its data", cb.BlockNumber)
-	}
-	cfg, err := ParseConfigBlock(blk)
-	if err != nil {
-		return nil, err
-	}
-	if cfg.Channel != channel {
-		return nil, fmt.Errorf("configuration of channel %q, not %q", cfg.Channel, channel)
-	}
-	if cb.BlockNumber > 0 {
-		if _, err := verifyOrderers(blk, cfg, tr, blockTime(blk)); err != nil {
-			return nil, err
-		}
-	}
-	return cfg, nil
 }
 
 // verifyOrderers checks a block's orderer signatures and that they

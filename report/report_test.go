@@ -129,7 +129,7 @@ func TestVerifyOffline(t *testing.T) {
 	}
 	record(doc.ReportNumber, signed)
 	bundle(doc.ReportNumber)
-	if v := Verify(dir, key.Public(), l.Roots()); !v.OK || len(v.Checks) != 5 {
+	if v := Verify(dir, key.Public(), l.Trust()); !v.OK || len(v.Checks) != 5 {
 		t.Fatalf("the report does not verify: %+v", v.Checks)
 	}
 	failed := func(v *Verification) string {
@@ -141,20 +141,20 @@ func TestVerifyOffline(t *testing.T) {
 		return ""
 	}
 	other, _ := certs.GenerateKey(nil)
-	if v := Verify(dir, other.Public(), l.Roots()); v.OK || !strings.HasPrefix(failed(v), "summary.signature") {
+	if v := Verify(dir, other.Public(), l.Trust()); v.OK || !strings.HasPrefix(failed(v), "summary.signature") {
 		t.Errorf("another key: %s", failed(v))
 	}
 	if v := Verify(dir, key.Public(), nil); !v.OK || v.Pinned {
 		t.Errorf("unpinned: %v %s", v.OK, failed(v))
 	}
-	if v := Verify(dir, key.Public(), indextest.Roots(t)); v.OK || !strings.HasPrefix(failed(v), "ledger.proof") {
-		t.Errorf("foreign roots pinned: %s", failed(v))
+	if v := Verify(dir, key.Public(), indextest.Trust(t)); v.OK || !strings.HasPrefix(failed(v), "ledger.proof") {
+		t.Errorf("another network's genesis pinned: %s", failed(v))
 	}
 	// A file changed after signing.
 	path := filepath.Join(dir, HTMLFile)
 	orig, _ := os.ReadFile(path)
 	os.WriteFile(path, []byte(strings.Replace(string(orig), "产品登记", "产品登纪", 1)), 0o644)
-	if v := Verify(dir, key.Public(), l.Roots()); v.OK || !strings.Contains(failed(v), "report.html") {
+	if v := Verify(dir, key.Public(), l.Trust()); v.OK || !strings.Contains(failed(v), "report.html") {
 		t.Errorf("a changed file: %s", failed(v))
 	}
 	os.WriteFile(path, orig, 0o644)
@@ -165,7 +165,7 @@ func TestVerifyOffline(t *testing.T) {
 	altSigned, _ := certs.Sign(raw, key, nil)
 	record(doc.ReportNumber, altSigned)
 	bundle(doc.ReportNumber)
-	if v := Verify(dir, key.Public(), l.Roots()); v.OK || !strings.HasPrefix(failed(v), "ledger.summary") {
+	if v := Verify(dir, key.Public(), l.Trust()); v.OK || !strings.HasPrefix(failed(v), "ledger.summary") {
 		t.Errorf("another summary recorded: %s", failed(v))
 	}
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -39,10 +38,11 @@ func (v *Verification) add(name string, err error, detail string) {
 // Verify checks a report's directory with no network: its summary's SM2
 // signature verifies with the authority's public key; every file it names
 // is there with the SM3 digest and size it names; and the proof bundle of
-// its record proves, against the pinned roots, that the ledger recorded
-// this very summary. Nothing else in the directory is trusted.
-func Verify(dir string, pub *certs.PublicKey, pinned []*x509.Certificate) *Verification {
-	v := &Verification{Pinned: pinned != nil}
+// its record proves, from the genesis block the trust file pins, that the
+// ledger recorded this very summary. Nothing else in the directory is
+// trusted.
+func Verify(dir string, pub *certs.PublicKey, trust *proof.TrustFile) *Verification {
+	v := &Verification{Pinned: trust != nil}
 	defer func() {
 		v.OK = len(v.Checks) > 0
 		for _, c := range v.Checks {
@@ -85,7 +85,7 @@ func Verify(dir string, pub *certs.PublicKey, pinned []*x509.Certificate) *Verif
 		v.add("ledger", err, "")
 		return v
 	}
-	r := proof.Verify(b, pinned)
+	r := proof.Verify(b, trust)
 	err = nil
 	if !r.OK {
 		for _, c := range r.Checks {
@@ -95,7 +95,7 @@ func Verify(dir string, pub *certs.PublicKey, pinned []*x509.Certificate) *Verif
 			}
 		}
 	}
-	v.add("ledger.proof", err, fmt.Sprintf("block %d of channel %s holds the record's transaction %s: block, orderers, endorsements verified against the pinned roots", b.Record.BlockNumber, b.Channel, b.Record.TxID))
+	v.add("ledger.proof", err, fmt.Sprintf("block %d of channel %s holds the record's transaction %s: block, orderers, endorsements verified from the pinned genesis", b.Record.BlockNumber, b.Channel, b.Record.TxID))
 	err = func() error {
 		if b.Kind != "report" || b.Number != doc.ReportNumber || b.Channel != doc.Channel {
 			return fmt.Errorf("the bundle proves %s %s on %s, not report %s on %s", b.Kind, b.Number, b.Channel, doc.ReportNumber, doc.Channel)

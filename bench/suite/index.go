@@ -3,7 +3,6 @@ package suite
 import (
 	"context"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -70,11 +69,7 @@ func runIndex(o *Options, r *Report) error {
 		return err
 	}
 	defer c.Close()
-	rootsPEM, err := o.Net.RootCertsPEM()
-	if err != nil {
-		return err
-	}
-	roots, err := proof.ParseCertificates(rootsPEM)
+	trust, err := o.Net.Trust()
 	if err != nil {
 		return err
 	}
@@ -109,11 +104,11 @@ func runIndex(o *Options, r *Report) error {
 		// The index: the same blocks, audited and stored, each transaction
 		// re-checked; then again, into a database of its own, taking the
 		// peer's valid marks as they are.
-		took, err := catchUp(ctx, o, db, ch, height, roots, src, false)
+		took, err := catchUp(ctx, o, db, ch, height, trust, src, false)
 		if err != nil {
 			return err
 		}
-		trusting, err := catchUp(ctx, o, trustDB, ch, height, roots, src, true)
+		trusting, err := catchUp(ctx, o, trustDB, ch, height, trust, src, true)
 		if err != nil {
 			return err
 		}
@@ -209,8 +204,8 @@ func peakRSSKB() int {
 
 // catchUp indexes a channel into db from genesis to height and answers
 // how long it took.
-func catchUp(ctx context.Context, o *Options, db *index.DB, ch string, height uint64, roots []*x509.Certificate, src index.Source, trust bool) (time.Duration, error) {
-	ix := &index.Indexer{DB: db, Chaincode: o.Net.D.Chaincode.Name, Pinned: roots, TrustPeerValidation: trust}
+func catchUp(ctx context.Context, o *Options, db *index.DB, ch string, height uint64, tf *proof.TrustFile, src index.Source, trust bool) (time.Duration, error) {
+	ix := &index.Indexer{DB: db, Chaincode: o.Net.D.Chaincode.Name, Trust: tf, TrustPeerValidation: trust}
 	start := time.Now()
 	ictx, cancel := context.WithCancel(ctx)
 	defer cancel()

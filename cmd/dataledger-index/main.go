@@ -26,7 +26,6 @@ import (
 
 	"dataledger/index"
 	"dataledger/network"
-	"dataledger/proof"
 )
 
 func main() {
@@ -72,11 +71,7 @@ func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, adm
 	if channelList != "" {
 		chans = strings.Split(channelList, ",")
 	}
-	rootsPEM, err := n.RootCertsPEM()
-	if err != nil {
-		return err
-	}
-	roots, err := proof.ParseCertificates(rootsPEM)
+	trust, err := n.Trust()
 	if err != nil {
 		return err
 	}
@@ -96,7 +91,7 @@ func run(log *slog.Logger, description, home, orgID, user, dsn, channelList, adm
 	broken := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "dataledger_index_broken_block", Help: "the first block that failed the chain audit (absent: none)"}, []string{"channel"})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(height, records, broken)
-	ix := &index.Indexer{DB: db, Chaincode: n.D.Chaincode.Name, Pinned: roots, Log: log, MaxBatch: maxBatch, TrustPeerValidation: trustPeer,
+	ix := &index.Indexer{DB: db, Chaincode: n.D.Chaincode.Name, Trust: trust, Log: log, MaxBatch: maxBatch, TrustPeerValidation: trustPeer,
 		Stored: func(ch string, h uint64, _ int, writes int) {
 			height.WithLabelValues(ch).Set(float64(h))
 			records.WithLabelValues(ch).Add(float64(writes))

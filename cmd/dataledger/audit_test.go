@@ -22,7 +22,7 @@ func TestAuditChainWithACheckpointFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	cp := filepath.Join(t.TempDir(), "nanning.json")
-	args := []string{"audit", "chain", "--channel", "nanning", "--blockfiles", dir, "--trust", "../../proof/testdata/roots.pem", "--checkpoint", cp}
+	args := []string{"audit", "chain", "--channel", "nanning", "--blockfiles", dir, "--trust", "../../proof/testdata/trust.json", "--checkpoint", cp}
 	code, out, errOut := cli(t, args...)
 	if code != 0 || !strings.Contains(out, "blocks 0..") || !strings.Contains(out, "✓ every header links") {
 		t.Fatalf("first audit: %d %s %s", code, out, errOut)

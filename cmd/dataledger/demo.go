@@ -299,8 +299,8 @@ func demoIndex(w io.Writer, dsn string, height uint64) error {
 	return nil
 }
 
-// demoProof writes the certificate's proof bundle and the network's root
-// certificates, verifies the bundle as an outsider would (roots pinned, no
+// demoProof writes the certificate's proof bundle and the network's trust
+// file, verifies the bundle as an outsider would (genesis pinned, no
 // network), and audits the channel's chain as the regulator.
 func demoProof(n *network.Net, reg *network.Client, number string, w io.Writer) error {
 	kind, _, err := proof.KindOf(number)
@@ -315,20 +315,20 @@ func demoProof(n *network.Net, reg *network.Client, number string, w io.Writer) 
 	if err != nil {
 		return err
 	}
-	rootsPEM, err := n.RootCertsPEM()
+	pinned, err := n.Trust()
+	if err != nil {
+		return err
+	}
+	trustJSON, err := pinned.Marshal()
 	if err != nil {
 		return err
 	}
 	dir := filepath.Join(n.L.Home, "demo")
-	bundlePath, rootsPath := filepath.Join(dir, number+".proof.json"), filepath.Join(dir, "roots.pem")
+	bundlePath, trustPath := filepath.Join(dir, number+".proof.json"), filepath.Join(dir, "trust.json")
 	if err := os.WriteFile(bundlePath, raw, 0o644); err != nil {
 		return err
 	}
-	if err := os.WriteFile(rootsPath, rootsPEM, 0o644); err != nil {
-		return err
-	}
-	pinned, err := proof.ParseCertificates(rootsPEM)
-	if err != nil {
+	if err := os.WriteFile(trustPath, trustJSON, 0o644); err != nil {
 		return err
 	}
 	r := proof.Verify(b, pinned)
@@ -338,13 +338,13 @@ func demoProof(n *network.Net, reg *network.Client, number string, w io.Writer) 
 			passed++
 		}
 	}
-	fmt.Fprintf(w, "14. its proof bundle (%d bytes: block %d, the issuer key's block %d, the %d records its status derives from, configuration block %d) passes %d of %d checks offline, roots pinned\n",
+	fmt.Fprintf(w, "14. its proof bundle (%d bytes: block %d, the issuer key's block %d, the %d records its status derives from, configuration block %d) passes %d of %d checks offline, genesis pinned\n",
 		len(raw), b.Record.BlockNumber, b.IssuerKey.BlockNumber, len(b.Links), b.Configs[0].BlockNumber, passed, len(r.Checks))
 	if !r.OK || r.Derived == nil {
 		return fmt.Errorf("the demo's proof bundle does not verify: %+v", r.Checks)
 	}
 	fmt.Fprintf(w, "    status derived offline from them, as of their blocks: %s — %s\n", r.Derived.Status, r.Derived.ReasonZh)
-	fmt.Fprintf(w, "    bin/dataledger proof verify --trust %s %s\n", rootsPath, bundlePath)
+	fmt.Fprintf(w, "    bin/dataledger proof verify --trust %s %s\n", trustPath, bundlePath)
 	blocks, err := proof.NewQueryBlocks(reg, "nanning", 0)
 	if err != nil {
 		return err
@@ -358,7 +358,7 @@ func demoProof(n *network.Net, reg *network.Client, number string, w io.Writer) 
 		verdict = fmt.Sprintf("BROKEN at block %d: %s", a.FirstBroken.Block, a.FirstBroken.Reason)
 	}
 	fmt.Fprintf(w, "15. the regulator audits channel nanning from genesis: %d blocks, %d transactions (%d valid) in %s — %s\n", a.Blocks, a.Transactions, a.Valid, a.Elapsed, verdict)
-	fmt.Fprintln(w, "    bin/dataledger audit chain --channel nanning --trust "+rootsPath)
+	fmt.Fprintln(w, "    bin/dataledger audit chain --channel nanning --trust "+trustPath)
 	return nil
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -70,7 +69,7 @@ func proofCmd() *cobra.Command {
 	var trustFile string
 	var asJSON bool
 	verify := &cobra.Command{
-		Use:   "verify BUNDLE [--trust ROOTS.pem]",
+		Use:   "verify BUNDLE [--trust TRUST.json]",
 		Short: "Verify a proof bundle with no network",
 		Long: `Checks, with no network: the block's data hash covers its transactions; the
 transaction is in it and marked VALID; its endorsements chain to the channel's
@@ -85,15 +84,20 @@ status is then derived from them at the bundle's time, as the chaincode
 derives it, and printed with its cause and every link. It is the status as of
 the blocks the bundle proves: a later change shows only in a newer bundle.
 
---trust pins the root certificates (obtained out of band, e.g. with
-"dataledger proof roots"): a bundle cannot bring its own roots.
+--trust pins the channel's genesis block by hash (a trust file obtained out
+of band, written by "dataledger proof trust"): the bundle's configuration
+blocks must start at that genesis, and each later one must be an update the
+configuration before it allowed (signed by the admins its modification
+policies name, and by its orderers). A bundle cannot bring its own
+configuration. Without --trust the bundle's first configuration is taken as
+given and the report says so.
 
 Exit status: 0 every check holds (whatever the derived status: read it);
 1 a check fails; 2 the input is malformed (a dataledger-proof/1 bundle
 included: fetch a new one).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pinned, err := loadPinned(trustFile)
+			pinned, err := loadTrust(trustFile)
 			if err != nil {
 				return &exitError{2, err}
 			}
@@ -119,29 +123,39 @@ included: fetch a new one).`,
 			return nil
 		},
 	}
-	verify.Flags().StringVar(&trustFile, "trust", "", "PEM file of pinned root certificates")
+	verify.Flags().StringVar(&trustFile, "trust", "", "trust file pinning the channel's genesis block (dataledger proof trust)")
 	verify.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
 
-	roots := &cobra.Command{
-		Use:   "roots",
-		Short: "Print every organization's MSP root certificate (PEM) of this network, to publish for --trust",
-		Args:  cobra.NoArgs,
+	trust := &cobra.Command{
+		Use:   "trust",
+		Short: "Print this network's trust file (" + proof.TrustFormat + "), to publish for --trust",
+		Long: `Prints, as JSON, each channel's genesis block hash and the organizations it
+names (MSP ID, application member or orderer, root certificates), made from
+the genesis blocks the network was created from. Publish it out of band (the
+authority's website, a signed notice): verifiers pin it. A configuration
+change does not need a new trust file: bundles carry every configuration
+block since genesis and the verifier judges each under the one before.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n, err := openNet(cmd)
 			if err != nil {
 				return err
 			}
-			pem, err := n.RootCertsPEM()
+			tf, err := n.Trust()
 			if err != nil {
 				return err
 			}
-			_, err = cmd.OutOrStdout().Write(pem)
+			out, err := tf.Marshal()
+			if err != nil {
+				return err
+			}
+			_, err = cmd.OutOrStdout().Write(out)
 			return err
 		},
 	}
-	roots.Flags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
-	roots.Flags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
-	cmd.AddCommand(get, verify, roots)
+	trust.Flags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
+	trust.Flags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
+	cmd.AddCommand(get, verify, trust)
 	return cmd
 }
 
@@ -149,7 +163,7 @@ func auditCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "audit", Short: "Audit the ledger for regulators"}
 	var channel, blockfiles, checkpoint, trustFile, org, user string
 	chain := &cobra.Command{
-		Use:   "chain --channel C [--blockfiles DIR] [--checkpoint FILE] [--trust ROOTS.pem]",
+		Use:   "chain --channel C [--blockfiles DIR] [--checkpoint FILE] [--trust TRUST.json]",
 		Short: "Walk every block from genesis (or a checkpoint): previous hashes, data hashes, orderer signatures",
 		Long: `Reads the blocks from a peer (as --org/--user of the network in --home) or,
 with --blockfiles, from a copy of a node's block files with no network.
@@ -158,7 +172,7 @@ where this one stopped. Exit status: 0 the chain holds; 1 a broken link
 (the first is reported); 2 the audit could not run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			pinned, err := loadPinned(trustFile)
+			pinned, err := loadTrust(trustFile)
 			if err != nil {
 				return &exitError{2, err}
 			}
@@ -207,7 +221,7 @@ where this one stopped. Exit status: 0 the chain holds; 1 a broken link
 	chain.Flags().StringVar(&channel, "channel", "", "channel to audit")
 	chain.Flags().StringVar(&blockfiles, "blockfiles", "", "directory of a copy of a node's blockfile_* for the channel (no network)")
 	chain.Flags().StringVar(&checkpoint, "checkpoint", "", "checkpoint file: resume from it, save to it")
-	chain.Flags().StringVar(&trustFile, "trust", "", "PEM file of pinned root certificates")
+	chain.Flags().StringVar(&trustFile, "trust", "", "trust file pinning the channel's genesis block (dataledger proof trust)")
 	chain.Flags().StringVar(&org, "org", "ProvinceMSP", "MSP ID to read the blocks as")
 	chain.Flags().StringVar(&user, "user", "regulator", "user of that org")
 	chain.Flags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
@@ -245,8 +259,8 @@ func readLimited(path string, limit int64) ([]byte, error) {
 	return data, nil
 }
 
-// loadPinned reads the root certificates a verifier pinned ("" : none).
-func loadPinned(path string) ([]*x509.Certificate, error) {
+// loadTrust reads the trust file a verifier pinned ("" : none).
+func loadTrust(path string) (*proof.TrustFile, error) {
 	if path == "" {
 		return nil, nil
 	}
@@ -254,9 +268,9 @@ func loadPinned(path string) ([]*x509.Certificate, error) {
 	if err != nil {
 		return nil, err
 	}
-	roots, err := proof.ParseCertificates(data)
+	tf, err := proof.ParseTrust(data)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	return roots, nil
+	return tf, nil
 }

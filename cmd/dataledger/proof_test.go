@@ -15,7 +15,11 @@ import (
 // it in --json; a bundle missing a link fails naming it (1); a bundle of
 // the format before links is malformed input (2).
 func TestProofVerifyPrintsTheDerivedStatus(t *testing.T) {
-	const fixture, roots = "../../proof/testdata/certificate.proof.json", "../../proof/testdata/roots.pem"
+	const fixture, roots = "../../proof/testdata/certificate.proof.json", "../../proof/testdata/trust.json"
+	// A PEM file of roots no longer pins anything: refused as input (2).
+	if code, _, errOut := cli(t, "proof", "verify", "--trust", "../../proof/testdata/roots.pem", fixture); code != 2 || !strings.Contains(errOut, "roots alone do not pin") {
+		t.Fatalf("roots as --trust: %d %s", code, errOut)
+	}
 	code, out, errOut := cli(t, "proof", "verify", "--trust", roots, fixture)
 	if code != 0 || !strings.Contains(out, "VERIFIED") || !strings.Contains(out, "status at 北京时间") ||
 		!strings.Contains(out, "valid（有效）") || !strings.Contains(out, "- party       91450100MA5L0000AW") || !strings.Contains(out, "newer bundle") {

@@ -123,7 +123,7 @@ checks it offline with: dataledger report verify.`,
 
 	var dir, pubPath, trust string
 	verify := &cobra.Command{
-		Use:   "verify --dir DIR --key AUTHORITY.pub.pem --trust ROOTS.pem",
+		Use:   "verify --dir DIR --key AUTHORITY.pub.pem --trust TRUST.json",
 		Short: "Check a supervision report offline: its files' SM3 digests, its summary's SM2 signature and the proof that the ledger recorded it",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			pemBytes, err := os.ReadFile(pubPath)
@@ -134,7 +134,7 @@ checks it offline with: dataledger report verify.`,
 			if err != nil {
 				return fmt.Errorf("--key: %w", err)
 			}
-			pinned, err := loadPinned(trust)
+			pinned, err := loadTrust(trust)
 			if err != nil {
 				return err
 			}
@@ -156,9 +156,9 @@ checks it offline with: dataledger report verify.`,
 	}
 	verify.Flags().StringVar(&dir, "dir", ".", "the report's directory")
 	verify.Flags().StringVar(&pubPath, "key", "", "the authority's public key (SPKI PEM)")
-	verify.Flags().StringVar(&trust, "trust", "", "PEM of the organizations' root certificates to pin (the network publishes them)")
+	verify.Flags().StringVar(&trust, "trust", "", "the network's trust file to pin (dataledger proof trust; the network publishes it)")
 	_ = verify.MarkFlagRequired("key")
-	_ = verify.MarkFlagRequired("trust") // a bundle must not vouch for its own roots
+	_ = verify.MarkFlagRequired("trust") // a bundle must not vouch for its own configuration
 	cmd.AddCommand(verify)
 	return cmd
 }

@@ -7,7 +7,6 @@ package indextest
 import (
 	"context"
 	"crypto/rand"
-	"crypto/x509"
 	"encoding/hex"
 	"os"
 	"path/filepath"
@@ -73,18 +72,18 @@ func Blocks(t testing.TB) [][]byte {
 	}
 }
 
-// Roots are the fixture network's root certificates.
-func Roots(t testing.TB) []*x509.Certificate {
+// Trust is the fixture network's trust file.
+func Trust(t testing.TB) *proof.TrustFile {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(Dir(), "roots.pem"))
+	data, err := os.ReadFile(filepath.Join(Dir(), "trust.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	roots, err := proof.ParseCertificates(data)
+	tf, err := proof.ParseTrust(data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return roots
+	return tf
 }
 
 // Source streams blocks from a block number, as the peer's block events
@@ -114,7 +113,7 @@ func Source(blocks [][]byte) index.Source {
 func Fixture(t testing.TB) *index.DB {
 	t.Helper()
 	d := Open(t)
-	ix := &index.Indexer{DB: d, Chaincode: "dataledger", Pinned: Roots(t)}
+	ix := &index.Indexer{DB: d, Chaincode: "dataledger", Trust: Trust(t)}
 	blocks := Blocks(t)
 	if h, err := ix.CatchUp(context.Background(), "nanning", Source(blocks), 300*time.Millisecond); err != nil || h != uint64(len(blocks)) {
 		t.Fatalf("indexing the fixture: height %d of %d, %v", h, len(blocks), err)

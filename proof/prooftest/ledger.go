@@ -31,7 +31,7 @@ import (
 // configuration with each organization's root replaced by a CA of the
 // test's, then blocks of one transaction each, submitted, endorsed and
 // ordered by identities of those CAs exactly as Fabric lays them out. A
-// bundle built from its Peer verifies with Roots pinned, so tests can
+// bundle built from its Peer verifies with its Trust file, so tests can
 // prove any records they choose (a terminated agreement, a suspended
 // party) with no network.
 type Ledger struct {
@@ -46,6 +46,7 @@ type Ledger struct {
 	orgs                          map[string]*org
 	peer                          *Peer
 	versions                      map[string]*kvrwset.Version
+	lastConfig                    uint64 // the configuration block in force
 }
 
 type org struct {
@@ -168,13 +169,13 @@ func (s *signer) sign(data []byte) ([]byte, error) {
 	return lowS(s.key, h[:])
 }
 
-// Roots are the CAs to pin: one per organization.
-func (l *Ledger) Roots() []*x509.Certificate {
-	var out []*x509.Certificate
-	for _, o := range l.orgs {
-		out = append(out, o.ca)
+// Trust is the trust file that pins the ledger's genesis block.
+func (l *Ledger) Trust() *proof.TrustFile {
+	tf, err := proof.MakeTrust(l.peer.Block(0))
+	if err != nil {
+		panic(err) // the ledger's own genesis
 	}
-	return out
+	return tf
 }
 
 // Peer is a peer that has committed every block of the ledger.
@@ -333,8 +334,12 @@ func (t *Tx) Commit(ordererMSP string, endorsers ...string) ([]byte, error) {
 }
 
 // order makes the next block of one transaction, marked VALID, naming the
-// genesis configuration as in force, signed by ordererMSP's orderer.
+// configuration in force, signed by ordererMSP's orderer.
 func (l *Ledger) order(ordererMSP string, env []byte) ([]byte, error) {
+	return l.orderAs(ordererMSP, env, l.lastConfig)
+}
+
+func (l *Ledger) orderAs(ordererMSP string, env []byte, lastConfig uint64) ([]byte, error) {
 	o, err := l.identity(ordererMSP, cmp.Or(l.BlockSignerRole, "orderer"))
 	if err != nil {
 		return nil, err
@@ -345,7 +350,7 @@ func (l *Ledger) order(ordererMSP string, env []byte) ([]byte, error) {
 	}
 	data := &common.BlockData{Data: [][]byte{env}}
 	header := &common.BlockHeader{Number: prev.Header.Number + 1, PreviousHash: proof.HeaderHash(prev.Header), DataHash: proof.DataHash(data)}
-	value, err := proto.Marshal(&common.OrdererBlockMetadata{LastConfig: &common.LastConfig{Index: 0}})
+	value, err := proto.Marshal(&common.OrdererBlockMetadata{LastConfig: &common.LastConfig{Index: lastConfig}})
 	if err != nil {
 		return nil, err
 	}
@@ -369,6 +374,100 @@ func (l *Ledger) order(ordererMSP string, env []byte) ([]byte, error) {
 	md[common.BlockMetadataIndex_SIGNATURES] = sigs
 	md[common.BlockMetadataIndex_TRANSACTIONS_FILTER] = []byte{byte(peer.TxValidationCode_VALID)}
 	return proto.Marshal(&common.Block{Header: header, Data: data, Metadata: &common.BlockMetadata{Metadata: md}})
+}
+
+// Config is the channel configuration in force, a copy.
+func (l *Ledger) Config() (*common.Config, error) {
+	blk, err := proof.ParseBlock(l.peer.Block(l.lastConfig))
+	if err != nil {
+		return nil, err
+	}
+	var env common.Envelope
+	var payload common.Payload
+	var ce common.ConfigEnvelope
+	if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
+		return nil, err
+	}
+	if err := proto.Unmarshal(env.Payload, &payload); err != nil {
+		return nil, err
+	}
+	if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+		return nil, err
+	}
+	return ce.Config, nil
+}
+
+// Reconfigure orders a configuration block as Fabric makes one from a
+// configuration update: edit changes a copy of the configuration in
+// force; the update's write set is the changed channel group; each of
+// signers ("CityAMSP/admin": an org and a node OU) signs the update;
+// ordererMSP's orderer signs the block, which then is the configuration
+// in force. rewrite, when set, changes the configuration the block
+// holds after the update was signed (an orderer's forgery).
+func (l *Ledger) Reconfigure(ordererMSP string, edit func(*common.ConfigGroup) error, rewrite func(*common.ConfigGroup), signers ...string) ([]byte, error) {
+	cur, err := l.Config()
+	if err != nil {
+		return nil, err
+	}
+	next := proto.Clone(cur).(*common.Config)
+	next.Sequence++
+	if err := edit(next.ChannelGroup); err != nil {
+		return nil, err
+	}
+	cu, err := proto.Marshal(&common.ConfigUpdate{ChannelId: l.Channel, ReadSet: cur.ChannelGroup, WriteSet: proto.Clone(next.ChannelGroup).(*common.ConfigGroup)})
+	if err != nil {
+		return nil, err
+	}
+	cue := &common.ConfigUpdateEnvelope{ConfigUpdate: cu}
+	for _, who := range signers {
+		mspID, ou, _ := strings.Cut(who, "/")
+		s, err := l.identity(mspID, ou)
+		if err != nil {
+			return nil, err
+		}
+		nonce := make([]byte, 24)
+		if _, err := rand.Read(nonce); err != nil {
+			return nil, err
+		}
+		sh := mustMarshal(&common.SignatureHeader{Creator: s.serialized, Nonce: nonce})
+		sig, err := s.sign(slices.Concat(sh, cu))
+		if err != nil {
+			return nil, err
+		}
+		cue.Signatures = append(cue.Signatures, &common.ConfigSignature{SignatureHeader: sh, Signature: sig})
+	}
+	l.Clock = l.Clock.Add(time.Minute)
+	updHeader := mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_CONFIG_UPDATE), ChannelId: l.Channel, Timestamp: timestamppb.New(l.Clock)})
+	update := &common.Envelope{Payload: mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: updHeader}, Data: mustMarshal(cue)})}
+	if rewrite != nil {
+		rewrite(next.ChannelGroup)
+	}
+	o, err := l.identity(ordererMSP, cmp.Or(l.BlockSignerRole, "orderer"))
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, 24)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	chHeader := mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_CONFIG), ChannelId: l.Channel, Timestamp: timestamppb.New(l.Clock)})
+	sigHeader := mustMarshal(&common.SignatureHeader{Creator: o.serialized, Nonce: nonce})
+	payload := mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: chHeader, SignatureHeader: sigHeader},
+		Data: mustMarshal(&common.ConfigEnvelope{Config: next, LastUpdate: update})})
+	sig, err := o.sign(payload)
+	if err != nil {
+		return nil, err
+	}
+	n := uint64(l.peer.Height())
+	raw, err := l.orderAs(ordererMSP, mustMarshal(&common.Envelope{Payload: payload, Signature: sig}), n)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.peer.Commit(raw); err != nil {
+		return nil, err
+	}
+	l.lastConfig = n
+	return raw, nil
 }
 
 func mustMarshal(m proto.Message) []byte {

@@ -39,7 +39,8 @@ type Tampering struct {
 }
 
 // Tamperings are the forgeries a bundle must not survive. Each is applied
-// to a copy of a genuine bundle and verified with pinned roots.
+// to a copy of a genuine bundle and verified with its channel's trust
+// file.
 func Tamperings() []Tampering {
 	return []Tampering{
 		{"changed document field", "record.content", "differs from the document the block writes", changeDocument},
@@ -49,7 +50,8 @@ func Tamperings() []Tampering {
 		{"one org endorsing twice", "record.endorsements", "counts once", duplicateEndorsement},
 		{"endorsement by a foreign CA", "record.endorsements", "does not chain to", foreignEndorsement},
 		{"block signature removed", "record.orderers", "carries no orderer signature", removeBlockSignatures},
-		{"roots replaced inside the bundle", "trust", "not the pinned roots", replaceRoots},
+		{"roots replaced inside the bundle", "config[0]", "the trust file pins", replaceRoots},
+		{"genesis needing zero signatures", "config[0]", "the trust file pins", zeroSignatureGenesis},
 		{"a link left out", "links.complete", "missing issuerKey", removeKeyLink},
 		{"a link's record shown otherwise", "link[", "differs from what the transaction wrote", reviseLink},
 		{"status derived before its records", "links.at", "before", moveAt},
@@ -267,21 +269,9 @@ func replaceRoots(b *proof.Bundle) error {
 // editMSPs rewrites every MSP of a configuration block (its application
 // and orderer organizations) with edit, and re-hashes the block.
 func editMSPs(raw *[]byte, edit func(fc *msp.FabricMSPConfig) error) error {
-	return editBlock(raw, true, func(blk *common.Block) error {
-		var env common.Envelope
-		var payload common.Payload
-		var ce common.ConfigEnvelope
-		if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
-			return err
-		}
-		if err := proto.Unmarshal(env.Payload, &payload); err != nil {
-			return err
-		}
-		if err := proto.Unmarshal(payload.Data, &ce); err != nil {
-			return err
-		}
+	return EditConfig(raw, func(root *common.ConfigGroup) error {
 		for _, section := range []string{"Application", "Orderer"} {
-			for _, org := range ce.Config.ChannelGroup.Groups[section].GetGroups() {
+			for _, org := range root.Groups[section].GetGroups() {
 				v := org.Values["MSP"]
 				var mc msp.MSPConfig
 				var fc msp.FabricMSPConfig
@@ -303,6 +293,29 @@ func editMSPs(raw *[]byte, edit func(fc *msp.FabricMSPConfig) error) error {
 				}
 			}
 		}
+		return nil
+	})
+}
+
+// EditConfig rewrites the channel group of a configuration block with
+// edit and re-hashes the block, as a forger of a configuration would.
+func EditConfig(raw *[]byte, edit func(root *common.ConfigGroup) error) error {
+	return editBlock(raw, true, func(blk *common.Block) error {
+		var env common.Envelope
+		var payload common.Payload
+		var ce common.ConfigEnvelope
+		if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
+			return err
+		}
+		if err := proto.Unmarshal(env.Payload, &payload); err != nil {
+			return err
+		}
+		if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+			return err
+		}
+		if err := edit(ce.Config.ChannelGroup); err != nil {
+			return err
+		}
 		var err error
 		if payload.Data, err = proto.Marshal(&ce); err != nil {
 			return err
@@ -312,6 +325,24 @@ func editMSPs(raw *[]byte, edit func(fc *msp.FabricMSPConfig) error) error {
 		}
 		blk.Data.Data[0], err = proto.Marshal(&env)
 		return err
+	})
+}
+
+// NoSignatures is a signature policy met by zero signatures: what a
+// forged genesis names to make every block and endorsement pass.
+func NoSignatures() *common.ConfigPolicy {
+	return &common.ConfigPolicy{ModPolicy: "Admins", Policy: &common.Policy{Type: int32(common.Policy_SIGNATURE),
+		Value: mustMarshal(&common.SignaturePolicyEnvelope{Rule: &common.SignaturePolicy{Type: &common.SignaturePolicy_NOutOf_{NOutOf: &common.SignaturePolicy_NOutOf{N: 0}}},
+			Identities: []*msp.MSPPrincipal{{PrincipalClassification: msp.MSPPrincipal_ROLE, Principal: mustMarshal(&msp.MSPRole{MspIdentifier: "ProvinceMSP", Role: msp.MSPRole_MEMBER})}}})}}
+}
+
+// zeroSignatureGenesis: the bundle's genesis says no signature is needed
+// to endorse or to sign a block.
+func zeroSignatureGenesis(b *proof.Bundle) error {
+	return EditConfig(&b.Configs[0].Block, func(root *common.ConfigGroup) error {
+		root.Groups["Application"].Policies["Endorsement"] = NoSignatures()
+		root.Groups["Orderer"].Policies["BlockValidation"] = NoSignatures()
+		return nil
 	})
 }
 

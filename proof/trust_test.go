@@ -1,0 +1,235 @@
+package proof_test
+
+import (
+	"encoding/json"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
+	"google.golang.org/protobuf/proto"
+
+	"dataledger/proof"
+	"dataledger/proof/prooftest"
+)
+
+// failsWith requires check (a name prefix) to fail with reason in its
+// detail.
+func failsWith(t *testing.T, r *proof.Report, check, reason string) {
+	t.Helper()
+	c := r.Failed(check)
+	if r.OK || c == nil || !strings.Contains(c.Detail, reason) {
+		var sb strings.Builder
+		r.Print(&sb)
+		t.Fatalf("want %s to fail with %q:\n%s", check, reason, sb.String())
+	}
+}
+
+// A genesis the trust file does not pin is refused, whatever it says:
+// the finding that opened this work was a genesis saying zero signatures
+// satisfy endorsement and block validation, with every check passing.
+func TestTheGenesisMustBeThePinnedOne(t *testing.T) {
+	b := prooftest.Clone(fixture(t, "certificate"))
+	if err := prooftest.EditConfig(&b.Configs[0].Block, func(root *common.ConfigGroup) error {
+		root.Groups["Application"].Policies["Endorsement"] = prooftest.NoSignatures()
+		root.Groups["Orderer"].Policies["BlockValidation"] = prooftest.NoSignatures()
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	failsWith(t, proof.Verify(b, trust(t)), "config[0]", "the trust file pins")
+	// Without a trust file the degenerate policies are refused by name.
+	failsWith(t, proof.Verify(b, nil), "config[0]", "degenerate policies")
+	failsWith(t, proof.Verify(b, nil), "config[0]", "/Channel/Orderer/BlockValidation: a rule met by 0 signatures")
+
+	// Another channel's genesis (the forged ledger's, re-rooted) in its place.
+	c := newChain(t)
+	b = prooftest.Clone(fixture(t, "certificate"))
+	b.Configs[0].Block = c.l.Peer().Block(0)
+	failsWith(t, proof.Verify(b, trust(t)), "config[0]", "the trust file pins")
+	// A bundle relabelled to a channel the trust file does not pin.
+	b = prooftest.Clone(fixture(t, "certificate"))
+	b.Channel = "liuzhou"
+	failsWith(t, proof.Verify(b, trust(t)), "trust", `pins no channel "liuzhou"`)
+	// A bundle with no configuration block at all.
+	b = prooftest.Clone(fixture(t, "certificate"))
+	b.Configs = nil
+	failsWith(t, proof.Verify(b, trust(t)), "trust", "no configuration block holds")
+}
+
+func TestTrustFilesAreReadStrictly(t *testing.T) {
+	pem, err := os.ReadFile("testdata/roots.pem")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := proof.ParseTrust(pem); err == nil || !strings.Contains(err.Error(), "roots alone do not pin") {
+		t.Errorf("a roots file read as a trust file: %v", err)
+	}
+	good, _ := os.ReadFile("testdata/trust.json")
+	for name, in := range map[string]string{
+		"empty":          `{}`,
+		"other format":   strings.Replace(string(good), proof.TrustFormat, "dataledger-trust/0", 1),
+		"unknown field":  strings.Replace(string(good), `"made"`, `"extra": 1, "made"`, 1),
+		"short genesis":  strings.Replace(string(good), trust(t).Channels[0].Genesis, "abcd", 1),
+		"no channel":     `{"format":"dataledger-trust/1","made":"2026-12-02T00:00:00Z","channels":[]}`,
+		"duplicate keys": strings.Replace(string(good), `"made"`, `"made": "x", "made"`, 1),
+	} {
+		if _, err := proof.ParseTrust([]byte(in)); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+	// An edited trust file (an organization's roles changed) no longer
+	// matches the genesis it pins.
+	tf := trust(t)
+	tf.Channels[0].Orgs[0].Ordering = !tf.Channels[0].Orgs[0].Ordering
+	failsWith(t, proof.Verify(fixture(t, "certificate"), tf), "config[0]", "the trust file was edited")
+}
+
+// batchTimeout sets the orderers' batch timeout: an element whose
+// modification policy is /Channel/Orderer/Admins (MAJORITY Admins of the
+// ordering organizations: ProvinceMSP's admin).
+func batchTimeout(d string) func(*common.ConfigGroup) error {
+	return func(root *common.ConfigGroup) error {
+		v := root.Groups["Orderer"].Values["BatchTimeout"]
+		v.Value = mustMarshal(&orderer.BatchTimeout{Timeout: d})
+		v.Version++
+		return nil
+	}
+}
+
+// anyEndorsement weakens the endorsement policy to one org's peer: an
+// element whose modification policy is /Channel/Application/Admins
+// (MAJORITY Admins of the three application organizations).
+func anyEndorsement(root *common.ConfigGroup) error {
+	p := root.Groups["Application"].Policies["Endorsement"]
+	p.Policy = &common.Policy{Type: int32(common.Policy_IMPLICIT_META), Value: mustMarshal(&common.ImplicitMetaPolicy{SubPolicy: "Endorsement", Rule: common.ImplicitMetaPolicy_ANY})}
+	p.Version++
+	return nil
+}
+
+func mustMarshal(m proto.Message) []byte {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// reconfigure orders a configuration block on the chain's ledger.
+func (c *chain) reconfigure(t *testing.T, edit func(*common.ConfigGroup) error, rewrite func(*common.ConfigGroup), signers ...string) {
+	t.Helper()
+	if _, err := c.l.Reconfigure("ProvinceMSP", edit, rewrite, signers...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestConfigurationBlocksAreJudgedUnderTheOneBefore: a configuration
+// block after genesis verifies only as an update the configuration before
+// it allowed, signed by the admins its modification policy names; the
+// orderers alone cannot change the rules.
+func TestConfigurationBlocksAreJudgedUnderTheOneBefore(t *testing.T) {
+	// Genuine updates: the ordering org's admin sets the batch timeout; two
+	// of the three application orgs' admins (a majority) weaken endorsement.
+	c := newChain(t)
+	c.reconfigure(t, batchTimeout("1s"), nil, "ProvinceMSP/admin")
+	c.reconfigure(t, anyEndorsement, nil, "CityAMSP/admin", "ProvinceMSP/admin")
+	c.terminate(t, c.scenario, "许可范围变更")
+	b := c.bundle(t, c.cert)
+	if len(b.Configs) != 3 || b.Configs[1].BlockNumber == 0 || b.Configs[2].BlockNumber <= b.Configs[1].BlockNumber {
+		t.Fatalf("the bundle carries configurations %+v, want genesis and both updates", b.Configs)
+	}
+	r := c.verified(t, b)
+	for _, want := range []string{"config[0]", "config[" + itoa(b.Configs[2].BlockNumber) + "]"} {
+		if ch := check(r, want); ch == nil || !ch.OK {
+			t.Errorf("%s: %+v", want, ch)
+		}
+	}
+	// The chain audit judges them alike.
+	if a := auditLedger(t, c.l); !a.OK() || a.ConfigBlocks != 3 {
+		t.Errorf("audit: %+v", a.FirstBroken)
+	}
+	// Leaving the first update out of the bundle breaks the chain.
+	gap := prooftest.Clone(b)
+	gap.Configs = append(gap.Configs[:1], gap.Configs[2])
+	failsWith(t, proof.Verify(gap, c.l.Trust()), "config[", "a configuration block between them is missing")
+}
+
+func TestConfigurationUpdatesWithoutTheirSignaturesAreRefused(t *testing.T) {
+	cases := []struct {
+		name    string
+		edit    func(*common.ConfigGroup) error
+		rewrite func(*common.ConfigGroup)
+		signers []string
+		reason  string
+	}{
+		{"endorsement weakened by one org's admin of three", anyEndorsement, nil, []string{"CityAMSP/admin"},
+			"which needs /Channel/Application/Admins of block 0"},
+		{"endorsement weakened by peers, not admins", anyEndorsement, nil, []string{"CityAMSP/peer", "ProvinceMSP/peer"},
+			"which needs /Channel/Application/Admins"},
+		{"batch timeout set by an application org's admin", batchTimeout("1s"), nil, []string{"CityAMSP/admin"},
+			"which needs /Channel/Orderer/Admins"},
+		{"an update with no signature", batchTimeout("1s"), nil, nil, "which needs /Channel/Orderer/Admins"},
+		{"the orderer adds a change after the admins signed", batchTimeout("1s"), func(root *common.ConfigGroup) { _ = anyEndorsement(root) },
+			[]string{"ProvinceMSP/admin"}, "policy Endorsement: the new policy is not the signed update's"},
+		{"the orderer rewrites the signed change", batchTimeout("1s"), func(root *common.ConfigGroup) { _ = batchTimeout("9s")(root) },
+			[]string{"ProvinceMSP/admin"}, "value BatchTimeout: the new value is not the signed update's"},
+		{"the orderer removes an organization after the admins signed", batchTimeout("1s"), func(root *common.ConfigGroup) {
+			delete(root.Groups["Application"].Groups, "ExchangeMSP")
+		}, []string{"ProvinceMSP/admin"}, "/Channel/Application (its members or modification policy)"},
+		{"a zero-signature policy voted in", func(root *common.ConfigGroup) error {
+			root.Groups["Orderer"].Policies["BlockValidation"] = prooftest.NoSignatures()
+			return nil
+		}, nil, []string{"ProvinceMSP/admin"}, "degenerate policies"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := newChain(t)
+			c.reconfigure(t, tc.edit, tc.rewrite, tc.signers...)
+			c.terminate(t, c.scenario, "许可范围变更")
+			r := proof.Verify(c.bundle(t, c.cert), c.l.Trust())
+			failsWith(t, r, "config[", tc.reason)
+			if a := auditLedger(t, c.l); a.OK() || !strings.Contains(a.FirstBroken.Reason, tc.reason) {
+				t.Errorf("audit: %+v", a.FirstBroken)
+			}
+		})
+	}
+}
+
+func check(r *proof.Report, name string) *proof.Check {
+	for i := range r.Checks {
+		if r.Checks[i].Name == name {
+			return &r.Checks[i]
+		}
+	}
+	return nil
+}
+
+func itoa(n uint64) string { b, _ := json.Marshal(n); return string(b) }
+
+// audit runs the chain audit over every block of a ledger, its genesis
+// pinned.
+func auditLedger(t *testing.T, l *prooftest.Ledger) *proof.AuditReport {
+	t.Helper()
+	var raw [][]byte
+	for i := 0; i < l.Peer().Height(); i++ {
+		raw = append(raw, l.Peer().Block(uint64(i)))
+	}
+	r, err := proof.Audit(l.Channel, &sliceBlocks{raw}, nil, l.Trust())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+type sliceBlocks struct{ blocks [][]byte }
+
+func (s *sliceBlocks) Next() ([]byte, error) {
+	if len(s.blocks) == 0 {
+		return nil, io.EOF
+	}
+	b := s.blocks[0]
+	s.blocks = s.blocks[1:]
+	return b, nil
+}
