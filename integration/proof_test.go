@@ -13,6 +13,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
+
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
@@ -268,5 +273,116 @@ func TestRegulatorAuditsTheChain(t *testing.T) {
 	// The live ledger, read through the peer, is intact.
 	if code, out := exitCode(t, "audit", "chain", "--channel", "nanning", "--home", home, "--description", description, "--trust", trustFile); code != 0 {
 		t.Fatalf("audit of the live chain: exit %d\n%s", code, out)
+	}
+}
+
+// TestConfigurationUpdatesAreJudgedFromThePinnedGenesis: the channel's
+// configuration changes on the real network as operators change it (an
+// update computed from the configuration in force, signed by the admins
+// its modification policies name); the orderers refuse an update short of
+// those signatures; the bundles of records written afterwards carry every
+// configuration block since genesis and verify with the trust file made
+// before the change, by the library, the CLI and the gateway; the chain
+// audit judges each configuration block from the pinned genesis.
+func TestConfigurationUpdatesAreJudgedFromThePinnedGenesis(t *testing.T) {
+	const channel = "nanning"
+	trustFile, pinned := pinnedTrust(t) // made before the changes, not remade after
+	// Channel ACLs added to /Channel/Application: a change of the group's
+	// members, which needs MAJORITY Admins of its three organizations.
+	acls := func(c *common.Config) error {
+		v, err := proto.Marshal(&peer.ACLs{Acls: map[string]*peer.APIResource{"qscc/GetChainInfo": {PolicyRef: "/Channel/Application/Readers"}}})
+		if err != nil {
+			return err
+		}
+		c.ChannelGroup.Groups["Application"].Values["ACLs"] = &common.ConfigValue{ModPolicy: "Admins", Value: v}
+		return nil
+	}
+	if _, err := net.UpdateConfig(channel, acls, "CityAMSP"); err == nil || !strings.Contains(err.Error(), "policy") {
+		t.Fatalf("an update signed by one application org's admin of three: %v", err)
+	}
+	first, err := net.UpdateConfig(channel, acls, "CityAMSP", "ExchangeMSP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The orderers' batch timeout, which needs /Channel/Orderer/Admins
+	// (the ordering org's admin): halved, by the province.
+	cur, _, err := net.ChannelConfig(channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bt orderer.BatchTimeout
+	if err := proto.Unmarshal(cur.ChannelGroup.Groups["Orderer"].Values["BatchTimeout"].Value, &bt); err != nil {
+		t.Fatal(err)
+	}
+	d, err := time.ParseDuration(bt.Timeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := net.UpdateConfig(channel, func(c *common.Config) error {
+		v, err := proto.Marshal(&orderer.BatchTimeout{Timeout: (d / 2).String()})
+		c.ChannelGroup.Groups["Orderer"].Values["BatchTimeout"].Value = v
+		return err
+	}, "ProvinceMSP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("configuration blocks %d (channel ACLs, by CityAMSP and ExchangeMSP admins) and %d (batch timeout %s → %s, by ProvinceMSP's admin)", first, second, d, d/2)
+
+	// A record written under the new configuration, and its public bundle.
+	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	srv, _ := startGateway(t, nil, ks)
+	is, ag := holderAgreement(t, "南宁配置变更测试")
+	cred, signed, _ := is.Credential(ag, is.Key)
+	issued, err := is.Issue(signed, ag)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, issued)
+	status, raw := httpGet(t, srv.URL+"/api/v1/credentials/"+cred.AuthorizationNumber+"/proof", "")
+	if status != http.StatusOK {
+		t.Fatalf("proof: %d %s", status, raw)
+	}
+	b, err := proof.ParseBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var nums []uint64
+	for _, c := range b.Configs {
+		nums = append(nums, c.BlockNumber)
+	}
+	if len(nums) != 3 || nums[0] != 0 || nums[1] != first || nums[2] != second {
+		t.Fatalf("the bundle carries configuration blocks %v, want [0 %d %d]", nums, first, second)
+	}
+	r := proof.Verify(b, pinned)
+	if !r.OK {
+		var sb strings.Builder
+		r.Print(&sb)
+		t.Fatalf("the bundle does not verify from the pinned genesis:\n%s", sb.String())
+	}
+	file := filepath.Join(t.TempDir(), "credential.proof.json")
+	_ = os.WriteFile(file, raw, 0o644)
+	if code, out := exitCode(t, "proof", "verify", "--trust", trustFile, file); code != 0 || !strings.Contains(out, fmt.Sprintf("✓ config[%d]", second)) {
+		t.Fatalf("CLI: exit %d\n%s", code, out)
+	}
+	resp, err := http.Post(srv.URL+"/api/v1/proofs/verify", "application/json", bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep proof.Report
+	_ = json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	if !rep.OK || !rep.Pinned {
+		t.Fatalf("the gateway's verification: %+v", rep.Checks)
+	}
+	// Dropping the first update from the bundle breaks its chain.
+	gap := prooftest.Clone(b)
+	gap.Configs = append(gap.Configs[:1], gap.Configs[2])
+	if c := proof.Verify(gap, pinned).Failed("config["); c == nil || !strings.Contains(c.Detail, "missing") {
+		t.Fatalf("a bundle without the first update: %+v", c)
+	}
+	// The regulator's chain audit takes both configuration blocks.
+	code, out := exitCode(t, "audit", "chain", "--channel", channel, "--home", home, "--description", description, "--trust", trustFile)
+	if code != 0 || !strings.Contains(out, "3 configuration block(s)") {
+		t.Fatalf("audit: exit %d\n%s", code, out)
 	}
 }

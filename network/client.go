@@ -13,7 +13,6 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-gateway/pkg/hash"
-	"github.com/hyperledger/fabric-gateway/pkg/identity"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/gateway"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
@@ -69,29 +68,9 @@ func (n *Net) ConnectOver(orgID, user string, p *Peer, conn *grpc.ClientConn) (*
 	if user == "admin" {
 		mspDir = n.L.AdminMSP(o)
 	}
-	certPEM, err := readOne(filepath.Join(mspDir, "signcerts"))
+	id, sign, err := loadIdentity(o.MSPID, mspDir)
 	if err != nil {
 		return nil, fmt.Errorf("identity %s@%s: %w", user, o.Name, err)
-	}
-	cert, err := identity.CertificateFromPEM(certPEM)
-	if err != nil {
-		return nil, err
-	}
-	id, err := identity.NewX509Identity(o.MSPID, cert)
-	if err != nil {
-		return nil, err
-	}
-	keyPEM, err := readOne(filepath.Join(mspDir, "keystore"))
-	if err != nil {
-		return nil, err
-	}
-	key, err := identity.PrivateKeyFromPEM(keyPEM)
-	if err != nil {
-		return nil, err
-	}
-	sign, err := identity.NewPrivateKeySign(key)
-	if err != nil {
-		return nil, err
 	}
 	own := conn == nil
 	if own {

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"dataledger/chaincode/domain"
+	"dataledger/network"
 	"dataledger/proof"
 )
 
@@ -399,7 +400,9 @@ func (l *Ledger) Config() (*common.Config, error) {
 
 // Reconfigure orders a configuration block as Fabric makes one from a
 // configuration update: edit changes a copy of the configuration in
-// force; the update's write set is the changed channel group; each of
+// force; the update is computed as operators compute it (read and write
+// sets, network.ComputeUpdate) and the new configuration is the old one
+// with the write set applied, as the orderers apply it; each of
 // signers ("CityAMSP/admin": an org and a node OU) signs the update;
 // ordererMSP's orderer signs the block, which then is the configuration
 // in force. rewrite, when set, changes the configuration the block
@@ -414,7 +417,12 @@ func (l *Ledger) Reconfigure(ordererMSP string, edit func(*common.ConfigGroup) e
 	if err := edit(next.ChannelGroup); err != nil {
 		return nil, err
 	}
-	cu, err := proto.Marshal(&common.ConfigUpdate{ChannelId: l.Channel, ReadSet: cur.ChannelGroup, WriteSet: proto.Clone(next.ChannelGroup).(*common.ConfigGroup)})
+	rs, ws, changed := network.ComputeUpdate(cur.ChannelGroup, next.ChannelGroup)
+	if !changed {
+		return nil, fmt.Errorf("the edit changes nothing")
+	}
+	applyUpdate(next.ChannelGroup, cur.ChannelGroup, ws)
+	cu, err := proto.Marshal(&common.ConfigUpdate{ChannelId: l.Channel, ReadSet: rs, WriteSet: ws})
 	if err != nil {
 		return nil, err
 	}
@@ -468,6 +476,35 @@ func (l *Ledger) Reconfigure(ordererMSP string, edit func(*common.ConfigGroup) e
 	}
 	l.lastConfig = n
 	return raw, nil
+}
+
+// applyUpdate makes dst (the edited configuration) what the orderers make
+// of cur and a write set: an element written at a new version is taken
+// from the write set; an element written by version only is cur's.
+func applyUpdate(dst, cur, ws *common.ConfigGroup) {
+	if ws == nil {
+		return
+	}
+	if ws.Version != cur.GetVersion() || ws.ModPolicy != "" {
+		dst.Version, dst.ModPolicy = ws.Version, ws.ModPolicy
+	}
+	for k, v := range ws.Values {
+		if v.ModPolicy != "" || v.Value != nil {
+			dst.Values[k] = v
+		}
+	}
+	for k, p := range ws.Policies {
+		if p.Policy != nil {
+			dst.Policies[k] = p
+		}
+	}
+	for k, g := range ws.Groups {
+		if c, ok := cur.GetGroups()[k]; ok {
+			applyUpdate(dst.Groups[k], c, g)
+		} else {
+			dst.Groups[k] = g
+		}
+	}
 }
 
 func mustMarshal(m proto.Message) []byte {
