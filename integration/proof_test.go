@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	mspproto "github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"google.golang.org/protobuf/proto"
@@ -328,6 +329,39 @@ func TestConfigurationUpdatesAreJudgedFromThePinnedGenesis(t *testing.T) {
 	}
 	t.Logf("configuration blocks %d (channel ACLs, by CityAMSP and ExchangeMSP admins) and %d (batch timeout %s → %s, by ProvinceMSP's admin)", first, second, d, d/2)
 
+	// The network makes channels whose blocks only orderer-role identities
+	// sign. A channel made before (BlockValidation = ANY Writers, which
+	// any member of the ordering org satisfies) is brought to that policy
+	// by "network up", through an update the ordering org's admin signs.
+	orderersOnly := cur.ChannelGroup.Groups["Orderer"].Policies["BlockValidation"].Policy
+	var spe common.SignaturePolicyEnvelope
+	if err := proto.Unmarshal(orderersOnly.Value, &spe); err != nil || len(spe.Identities) != 1 {
+		t.Fatalf("a new channel's BlockValidation is not a signature policy of one principal: %v %+v", err, orderersOnly)
+	}
+	var role mspproto.MSPRole
+	if err := proto.Unmarshal(spe.Identities[0].Principal, &role); err != nil || role.Role != mspproto.MSPRole_ORDERER || role.MspIdentifier != "ProvinceMSP" {
+		t.Fatalf("a new channel's BlockValidation names %+v, want ProvinceMSP's orderers", &role)
+	}
+	old, err := net.UpdateConfig(channel, func(c *common.Config) error {
+		c.ChannelGroup.Groups["Orderer"].Policies["BlockValidation"].Policy = &common.Policy{Type: int32(common.Policy_IMPLICIT_META),
+			Value: mustMarshalIT(t, &common.ImplicitMetaPolicy{SubPolicy: "Writers", Rule: common.ImplicitMetaPolicy_ANY})}
+		return nil
+	}, "ProvinceMSP")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cli("network", "up"); err != nil {
+		t.Fatal(err)
+	}
+	now, restored, err := net.ChannelConfig(channel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restored != old+1 || !proto.Equal(now.ChannelGroup.Groups["Orderer"].Policies["BlockValidation"].Policy, orderersOnly) {
+		t.Fatalf("network up left BlockValidation at configuration block %d (the old policy was set at %d): %+v", restored, old, now.ChannelGroup.Groups["Orderer"].Policies["BlockValidation"])
+	}
+	second = restored
+
 	// A record written under the new configuration, and its public bundle.
 	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
 	srv, _ := startGateway(t, nil, ks)
@@ -350,14 +384,14 @@ func TestConfigurationUpdatesAreJudgedFromThePinnedGenesis(t *testing.T) {
 	for _, c := range b.Configs {
 		nums = append(nums, c.BlockNumber)
 	}
-	if len(nums) != 3 || nums[0] != 0 || nums[1] != first || nums[2] != second {
-		t.Fatalf("the bundle carries configuration blocks %v, want [0 %d %d]", nums, first, second)
+	if len(nums) != 5 || nums[0] != 0 || nums[1] != first || nums[4] != second {
+		t.Fatalf("the bundle carries configuration blocks %v, want [0 %d … %d]", nums, first, second)
 	}
 	r := proof.Verify(b, pinned)
-	if !r.OK {
+	if c := check(r, "record.orderers"); !r.OK || c == nil || !strings.Contains(c.Detail, "(orderer)") || strings.Contains(c.Detail, "(peer)") {
 		var sb strings.Builder
 		r.Print(&sb)
-		t.Fatalf("the bundle does not verify from the pinned genesis:\n%s", sb.String())
+		t.Fatalf("the bundle does not verify from the pinned genesis, its blocks signed by orderer-role identities:\n%s", sb.String())
 	}
 	file := filepath.Join(t.TempDir(), "credential.proof.json")
 	_ = os.WriteFile(file, raw, 0o644)
@@ -376,13 +410,32 @@ func TestConfigurationUpdatesAreJudgedFromThePinnedGenesis(t *testing.T) {
 	}
 	// Dropping the first update from the bundle breaks its chain.
 	gap := prooftest.Clone(b)
-	gap.Configs = append(gap.Configs[:1], gap.Configs[2])
+	gap.Configs = append(gap.Configs[:1], gap.Configs[2:]...)
 	if c := proof.Verify(gap, pinned).Failed("config["); c == nil || !strings.Contains(c.Detail, "missing") {
 		t.Fatalf("a bundle without the first update: %+v", c)
 	}
 	// The regulator's chain audit takes both configuration blocks.
 	code, out := exitCode(t, "audit", "chain", "--channel", channel, "--home", home, "--description", description, "--trust", trustFile)
-	if code != 0 || !strings.Contains(out, "3 configuration block(s)") {
+	if code != 0 || !strings.Contains(out, "5 configuration block(s)") {
 		t.Fatalf("audit: exit %d\n%s", code, out)
 	}
+}
+
+func mustMarshalIT(t *testing.T, m proto.Message) []byte {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// check is the report's check of that name.
+func check(r *proof.Report, name string) *proof.Check {
+	for i := range r.Checks {
+		if r.Checks[i].Name == name {
+			return &r.Checks[i]
+		}
+	}
+	return nil
 }

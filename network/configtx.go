@@ -110,7 +110,7 @@ func (n *Net) writeConfigtx() error {
 		}
 		p.Orderer.Policies = map[string]policy{
 			"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
-			"BlockValidation": implicit("ANY Writers"),
+			"BlockValidation": n.blockValidation(),
 		}
 		p.Orderer.Capabilities = map[string]bool{"V2_0": true}
 		for _, m := range c.Members {

@@ -81,6 +81,9 @@ func (n *Net) generateCrypto(log io.Writer) error {
 		}
 		fmt.Fprintf(log, "  crypto material for %d org(s)\n", len(missing.PeerOrgs))
 	}
+	if err := n.ordererIdentities(log); err != nil {
+		return err
+	}
 	for _, o := range n.D.Orgs {
 		for _, u := range o.Users {
 			if err := n.issueUser(o, u); err != nil {

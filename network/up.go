@@ -76,7 +76,13 @@ func (n *Net) Up(toolsDir string) error {
 	}
 
 	done = n.step(4, total, "channels")
-	if err := done(n.joinChannels()); err != nil {
+	err = func() error {
+		if err := n.joinChannels(); err != nil {
+			return err
+		}
+		return n.requireOrdererSigning(n.Out)
+	}()
+	if err := done(err); err != nil {
 		return err
 	}
 

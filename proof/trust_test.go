@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
 	"google.golang.org/protobuf/proto"
 
@@ -232,4 +233,32 @@ func (s *sliceBlocks) Next() ([]byte, error) {
 	b := s.blocks[0]
 	s.blocks = s.blocks[1:]
 	return b, nil
+}
+
+// TestBlockValidationNamingOrderersRefusesPeerSignedBlocks: once the
+// channel's configuration (authenticated from the pinned genesis) names
+// orderer-role identities for BlockValidation, a block signed by a peer of
+// the ordering organization no longer verifies; before, it did (channels
+// made when ordering nodes carried the peer OU).
+func TestBlockValidationNamingOrderersRefusesPeerSignedBlocks(t *testing.T) {
+	c := newChain(t)
+	c.l.BlockSignerRole = "peer"
+	c.terminate(t, c.catalog, "许可范围变更")
+	r := c.verified(t, c.bundle(t, c.credential))
+	if ch := r.Failed("link["); ch != nil {
+		t.Fatalf("a peer-signed block under ANY Writers: %+v", ch)
+	}
+	c.l.BlockSignerRole = ""
+	c.reconfigure(t, func(root *common.ConfigGroup) error {
+		p := root.Groups["Orderer"].Policies["BlockValidation"]
+		p.Policy = &common.Policy{Type: int32(common.Policy_SIGNATURE), Value: mustMarshal(&common.SignaturePolicyEnvelope{
+			Rule: &common.SignaturePolicy{Type: &common.SignaturePolicy_NOutOf_{NOutOf: &common.SignaturePolicy_NOutOf{N: 1,
+				Rules: []*common.SignaturePolicy{{Type: &common.SignaturePolicy_SignedBy{SignedBy: 0}}}}}},
+			Identities: []*msp.MSPPrincipal{{PrincipalClassification: msp.MSPPrincipal_ROLE, Principal: mustMarshal(&msp.MSPRole{MspIdentifier: "ProvinceMSP", Role: msp.MSPRole_ORDERER})}}})}
+		return nil
+	}, nil, "ProvinceMSP/admin")
+	c.l.BlockSignerRole = "peer"
+	c.terminate(t, c.scenario, "许可范围变更")
+	b := c.bundle(t, c.cert)
+	failsWith(t, proof.Verify(b, c.l.Trust()), "link[agreement", "/Channel/Orderer/BlockValidation")
 }

@@ -260,7 +260,7 @@ func verifyOrderers(blk *common.Block, cfg *Config, tr Trust, at time.Time) (str
 	}
 	names := make([]string, len(signers))
 	for i, s := range signers {
-		names[i] = s.Name()
+		names[i] = s.Name() + " (" + s.Role + ")"
 	}
 	return fmt.Sprintf("signed by %s; %s", strings.Join(names, ", "), why), nil
 }
@@ -377,12 +377,15 @@ func (t *Tx) checkOrigin(channel string, cfg *Config, tr Trust) error {
 	return nil
 }
 
-// The verifier's own rules, whatever policies a bundle's configuration
-// states (a configuration is evidence, not the rulebook): a block is
-// signed by a node (role orderer or peer: the network's ordering nodes
-// carry the peer OU) of an ordering organization, never by a client or an
-// admin; a transaction is endorsed by peer-role identities of distinct
-// application organizations, a majority of the channel's.
+// The verifier's own rules, on top of the policies of the configuration
+// (authenticated from the pinned genesis): a block is signed by a node of
+// an ordering organization, never by a client or an admin; a transaction
+// is endorsed by peer-role identities of distinct application
+// organizations, a majority of the channel's. A node here is an orderer-
+// or peer-role identity: channels made before ordering nodes carried the
+// orderer OU were signed by peer-role ones; a channel's BlockValidation
+// policy that names orderer-role identities (every channel the network
+// makes or updates now) narrows it to those.
 
 // blockSigner refuses a block signature by anything but a node of an
 // ordering organization.

@@ -1,0 +1,152 @@
+package network
+
+import (
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"google.golang.org/protobuf/proto"
+)
+
+// Blocks are signed by ordering nodes as such. cryptogen gives every node
+// of a peer organization (ours run orderers and peers under one CA) the
+// peer OU, so a peer's key could sign a block that satisfies a policy
+// naming the org's members. An ordering node's signing identity carries
+// the orderer OU instead, and each channel's /Channel/Orderer/BlockValidation
+// names only orderer-role identities of the ordering organizations: in the
+// genesis block of a new channel, and by a configuration update (signed
+// by the ordering organizations' admins) for a channel made before.
+
+// ordererOU is the node OU of ordering nodes (the MSPs' config.yaml names it).
+const ordererOU = "orderer"
+
+// blockValidation is the policy a channel's blocks are validated by:
+// one signature of an orderer-role identity of an ordering organization.
+func (n *Net) blockValidation() policy {
+	var ids []string
+	for _, o := range n.D.OrdererOrgs() {
+		ids = append(ids, fmt.Sprintf("'%s.orderer'", o.MSPID))
+	}
+	return signature("OR(" + strings.Join(ids, ", ") + ")")
+}
+
+// ordererIdentities gives each ordering node a signing identity with the
+// orderer OU, issued by its org's CA, where it has another (cryptogen's
+// peer OU). A node that is running is stopped first: it is started again
+// with its new identity, so no running node signs with a stale one.
+func (n *Net) ordererIdentities(log io.Writer) error {
+	for _, o := range n.D.OrdererOrgs() {
+		for _, x := range o.Orderers {
+			dir := filepath.Join(n.L.NodeCryptoDir(o, x.Name), "msp")
+			certs, _ := filepath.Glob(filepath.Join(dir, "signcerts", "*.pem"))
+			if len(certs) != 1 {
+				return fmt.Errorf("%s: want one signing certificate, found %d", x.ID(), len(certs))
+			}
+			raw, err := os.ReadFile(certs[0])
+			if err != nil {
+				return err
+			}
+			b, _ := pem.Decode(raw)
+			if b == nil {
+				return fmt.Errorf("%s: no PEM", certs[0])
+			}
+			cert, err := x509.ParseCertificate(b.Bytes)
+			if err != nil {
+				return err
+			}
+			if slices.Equal(cert.Subject.OrganizationalUnit, []string{ordererOU}) {
+				continue
+			}
+			if _, ok := n.running(x.ID()); ok {
+				if _, err := n.stop(x.ID(), 10*time.Second); err != nil {
+					return err
+				}
+			}
+			c, err := loadCA(filepath.Join(n.L.OrgDir(o), "ca"))
+			if err != nil {
+				return err
+			}
+			subject := cert.Subject
+			subject.OrganizationalUnit = []string{ordererOU}
+			subject.ExtraNames = nil
+			subject.Names = nil
+			certPEM, keyPEM, err := c.issue(&x509.Certificate{Subject: pkix.Name{Country: subject.Country, Province: subject.Province,
+				Locality: subject.Locality, OrganizationalUnit: subject.OrganizationalUnit, CommonName: subject.CommonName},
+				KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true})
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(dir, "keystore", "priv_sk"), keyPEM, 0o600); err != nil {
+				return err
+			}
+			if err := os.WriteFile(certs[0], certPEM, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(log, "  %s signs blocks as an orderer-role identity\n", x.ID())
+		}
+	}
+	return nil
+}
+
+// requireOrdererSigning brings every channel whose blocks may be signed by
+// any member of an ordering organization (a channel made before ordering
+// nodes had the orderer OU) to the orderer-only BlockValidation policy,
+// by a configuration update the ordering organizations' admins sign.
+// Channels already there are left alone.
+func (n *Net) requireOrdererSigning(log io.Writer) error {
+	want, err := n.blockValidationPolicy()
+	if err != nil {
+		return err
+	}
+	var admins []string
+	for _, o := range n.D.OrdererOrgs() {
+		admins = append(admins, o.MSPID)
+	}
+	for _, c := range n.D.Channels {
+		cur, _, err := n.ChannelConfig(c.Name)
+		if err != nil {
+			return err
+		}
+		if p := cur.GetChannelGroup().GetGroups()["Orderer"].GetPolicies()["BlockValidation"]; proto.Equal(p.GetPolicy(), want) {
+			continue
+		}
+		num, err := n.UpdateConfig(c.Name, func(cfg *common.Config) error {
+			cfg.ChannelGroup.Groups["Orderer"].Policies["BlockValidation"].Policy = want
+			return nil
+		}, admins...)
+		if err != nil {
+			return fmt.Errorf("channel %s: requiring orderer-role block signatures: %w", c.Name, err)
+		}
+		fmt.Fprintf(log, "  channel %s: blocks are validated by orderer-role signatures from configuration block %d\n", c.Name, num)
+	}
+	return nil
+}
+
+// blockValidationPolicy is blockValidation as a channel configuration
+// holds it.
+func (n *Net) blockValidationPolicy() (*common.Policy, error) {
+	var rules []*common.SignaturePolicy
+	var ids []*msp.MSPPrincipal
+	for i, o := range n.D.OrdererOrgs() {
+		role, err := proto.Marshal(&msp.MSPRole{MspIdentifier: o.MSPID, Role: msp.MSPRole_ORDERER})
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, &msp.MSPPrincipal{PrincipalClassification: msp.MSPPrincipal_ROLE, Principal: role})
+		rules = append(rules, &common.SignaturePolicy{Type: &common.SignaturePolicy_SignedBy{SignedBy: int32(i)}})
+	}
+	env, err := proto.Marshal(&common.SignaturePolicyEnvelope{Version: 0, Rule: &common.SignaturePolicy{Type: &common.SignaturePolicy_NOutOf_{NOutOf: &common.SignaturePolicy_NOutOf{N: 1, Rules: rules}}}, Identities: ids})
+	if err != nil {
+		return nil, err
+	}
+	return &common.Policy{Type: int32(common.Policy_SIGNATURE), Value: env}, nil
+}
