@@ -55,6 +55,22 @@ type Bundle struct {
 	At      string        `json:"at,omitempty"`
 	Configs []ConfigBlock `json:"configs"`
 	Created string        `json:"created"`
+	// Heads are witnessed heads of the bundle's blocks: for a block N, a
+	// head of height N+1 whose hash is block N's, signed by the
+	// organizations whose peers hold that block (optional: a gateway
+	// that witnesses adds them).
+	Heads []Head `json:"heads,omitempty"`
+}
+
+// Blocks are the distinct blocks the bundle's inclusions hold, by number.
+func (b *Bundle) Blocks() map[uint64][]byte {
+	out := map[uint64][]byte{}
+	for _, inc := range b.inclusions() {
+		if inc.Block != nil {
+			out[inc.BlockNumber] = inc.Block
+		}
+	}
+	return out
 }
 
 // Inclusion is a transaction that wrote a key, with its whole block

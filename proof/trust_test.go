@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
@@ -261,4 +262,86 @@ func TestBlockValidationNamingOrderersRefusesPeerSignedBlocks(t *testing.T) {
 	c.terminate(t, c.scenario, "许可范围变更")
 	b := c.bundle(t, c.cert)
 	failsWith(t, proof.Verify(b, c.l.Trust()), "link[agreement", "/Channel/Orderer/BlockValidation")
+}
+
+// heads are signed heads of every block of b, one per block, each signed
+// by orgs' client identities on l.
+func heads(t *testing.T, l *prooftest.Ledger, b *proof.Bundle, orgs ...string) []proof.Head {
+	t.Helper()
+	var out []proof.Head
+	for n, raw := range b.Blocks() {
+		blk, err := proof.ParseBlock(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := proof.NewHead(b.Channel, n+1, proof.HeaderHash(blk.Header))
+		for _, o := range orgs {
+			if err := l.SignHead(h, o, "client"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out = append(out, *h)
+	}
+	return out
+}
+
+// TestWitnessedHeadsCoverTheBundlesBlocks: heads signed by organizations
+// whose peers hold the bundle's blocks are checked against those blocks
+// and their signers against the channel's configuration; the report names
+// the organizations that witnessed every block. A head of another version
+// of a block (what an equivocating orderer shows one org) fails.
+func TestWitnessedHeadsCoverTheBundlesBlocks(t *testing.T) {
+	c := newChain(t)
+	b := c.bundle(t, c.cert)
+	b.Heads = heads(t, c.l, b, "CityAMSP", "ExchangeMSP")
+	r := c.verified(t, b)
+	if strings.Join(r.WitnessedBy, ",") != "CityAMSP,ExchangeMSP" || r.Failed("witness") != nil {
+		t.Fatalf("witnessed by %v", r.WitnessedBy)
+	}
+	var sb strings.Builder
+	r.Print(&sb)
+	if !strings.Contains(sb.String(), "every block witnessed by 2 organization(s): CityAMSP, ExchangeMSP") {
+		t.Errorf("the report does not say who witnessed:\n%s", sb.String())
+	}
+	// One block without a head: every check holds, but not every block is witnessed.
+	partial := prooftest.Clone(b)
+	partial.Heads = partial.Heads[1:]
+	if r := proof.Verify(partial, c.l.Trust()); !r.OK || r.WitnessedBy != nil {
+		t.Errorf("partly witnessed: ok=%v by %v", r.OK, r.WitnessedBy)
+	}
+
+	forge := func(edit func(h *proof.Head) error) *proof.Bundle {
+		f := prooftest.Clone(b)
+		f.Heads = heads(t, c.l, b)
+		if err := edit(&f.Heads[0]); err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	other := proof.HeaderHash(&common.BlockHeader{Number: 1, DataHash: []byte("another version")})
+	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
+		h.Hash = proof.NewHead(h.Channel, h.Height, other).Hash
+		return c.l.SignHead(h, "CityAMSP", "client")
+	}), c.l.Trust()), "witness[", "two versions of the block were signed")
+	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
+		if err := c.l.SignHead(h, "CityAMSP", "client"); err != nil {
+			return err
+		}
+		return c.l.SignHead(h, "CityAMSP", "peer")
+	}), c.l.Trust()), "witness[", "a second signature by CityAMSP")
+	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
+		if err := c.l.SignHead(h, "ExchangeMSP", "client"); err != nil {
+			return err
+		}
+		h.Height++ // the signature no longer covers the statement
+		return nil
+	}), c.l.Trust()), "witness[", "signature does not verify")
+	failsWith(t, proof.Verify(forge(func(h *proof.Head) error { return nil }), c.l.Trust()), "witness[", "carries no signature")
+	// A head signed by a CA the channel does not know.
+	ca, key, _ := prooftest.NewCA("someone else")
+	leaf, leafKey, _ := prooftest.NewLeaf(ca, key, "witness", "client")
+	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
+		creator := mustMarshal(&msp.SerializedIdentity{Mspid: "CityAMSP", IdBytes: leaf})
+		return h.Sign(creator, func(d []byte) ([]byte, error) { return prooftest.SignDigest(leafKey, d) }, time.Now())
+	}), c.l.Trust()), "witness[", "does not chain to CityAMSP's roots")
 }

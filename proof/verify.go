@@ -44,6 +44,9 @@ type Report struct {
 	// StatusNote says what the derived status is as of: the records as
 	// the bundle's blocks hold them.
 	StatusNote string `json:"statusNote,omitempty"`
+	// WitnessedBy are the organizations whose signed heads cover every
+	// block of the bundle (empty: not every block is witnessed).
+	WitnessedBy []string `json:"witnessedBy,omitempty"`
 }
 
 func (r *Report) add(name string, err error, okDetail string) {
@@ -76,6 +79,9 @@ func (r *Report) Print(w io.Writer) {
 	}
 	if r.OK {
 		fmt.Fprintln(w, "VERIFIED: every check holds")
+		if len(r.WitnessedBy) > 0 {
+			fmt.Fprintf(w, "every block witnessed by %d organization(s): %s\n", len(r.WitnessedBy), strings.Join(r.WitnessedBy, ", "))
+		}
 		r.printDerived(w)
 	} else {
 		fmt.Fprintln(w, "NOT VERIFIED")
@@ -161,7 +167,65 @@ func Verify(b *Bundle, trust *TrustFile) *Report {
 	} else if len(b.Links) > 0 || b.At != "" {
 		r.add("bundle", fmt.Errorf("links are proven for credentials and certificates, not for a %s", kind.Name), "")
 	}
+	verifyHeads(r, b, configs, tr)
 	return finish(r)
+}
+
+// verifyHeads checks each witnessed head against the bundle's block it
+// names (the same header hash) and its signatures under the configuration
+// in force for that block, and records the organizations that witnessed
+// every block.
+func verifyHeads(r *Report, b *Bundle, configs map[uint64]*Config, tr Trust) {
+	blocks := b.Blocks()
+	seen := map[uint64][]string{}
+	for i := range b.Heads {
+		h := &b.Heads[i]
+		n := h.Height - 1
+		name := fmt.Sprintf("witness[%d]", n)
+		orgs, err := func() ([]string, error) {
+			raw, ok := blocks[n]
+			if h.Height == 0 || !ok {
+				return nil, fmt.Errorf("a head of height %d, but the bundle holds no block %d", h.Height, n)
+			}
+			if _, dup := seen[n]; dup {
+				return nil, fmt.Errorf("block %d has two heads", n)
+			}
+			hash, err := HeaderHashHex(raw)
+			if err != nil {
+				return nil, err
+			}
+			if hash != h.Hash {
+				return nil, fmt.Errorf("the head says block %d has hash %s, the bundle's block has %s: two versions of the block were signed", n, short(h.Hash), short(hash))
+			}
+			blk, _ := ParseBlock(raw)
+			last, err := LastConfig(blk)
+			if err != nil {
+				return nil, err
+			}
+			cfg := configs[last]
+			if cfg == nil {
+				return nil, fmt.Errorf("no valid configuration block %d to judge the head's signers by", last)
+			}
+			return cfg.Witnesses(h, tr)
+		}()
+		r.add(name, err, fmt.Sprintf("block %d as the peers of %s hold it (signed heads)", n, strings.Join(orgs, ", ")))
+		if err == nil {
+			seen[n] = orgs
+		}
+	}
+	var all []string
+	for n := range blocks {
+		orgs, ok := seen[n]
+		if !ok {
+			return
+		}
+		if all == nil {
+			all = slices.Clone(orgs)
+		} else {
+			all = slices.DeleteFunc(all, func(o string) bool { return !slices.Contains(orgs, o) })
+		}
+	}
+	r.WitnessedBy = all
 }
 
 // finish sets OK: every check holds (and there is at least one).
@@ -171,7 +235,7 @@ func finish(r *Report) *Report {
 		r.OK = r.OK && c.OK
 	}
 	if !r.OK {
-		r.Derived, r.StatusNote = nil, "" // no status from a bundle that does not verify
+		r.Derived, r.StatusNote, r.WitnessedBy = nil, "", nil // nothing from a bundle that does not verify
 	}
 	return r
 }

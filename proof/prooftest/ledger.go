@@ -170,6 +170,16 @@ func (s *signer) sign(data []byte) ([]byte, error) {
 	return lowS(s.key, h[:])
 }
 
+// SignHead signs a head as mspID's identity with node OU ou (a gateway
+// signs as a client of its org).
+func (l *Ledger) SignHead(h *proof.Head, mspID, ou string) error {
+	s, err := l.identity(mspID, ou)
+	if err != nil {
+		return err
+	}
+	return h.Sign(s.serialized, func(d []byte) ([]byte, error) { return lowS(s.key, d) }, l.Clock)
+}
+
 // Trust is the trust file that pins the ledger's genesis block.
 func (l *Ledger) Trust() *proof.TrustFile {
 	tf, err := proof.MakeTrust(l.peer.Block(0))

@@ -383,6 +383,10 @@ func NewLeaf(ca *x509.Certificate, caKey *ecdsa.PrivateKey, name, ou string) ([]
 }
 
 // lowS signs a digest with S in the lower half, as Fabric requires.
+// SignDigest signs a SHA-256 digest as Fabric identities sign: DER ECDSA
+// with a low S.
+func SignDigest(key *ecdsa.PrivateKey, digest []byte) ([]byte, error) { return lowS(key, digest) }
+
 func lowS(key *ecdsa.PrivateKey, digest []byte) ([]byte, error) {
 	r, s, err := ecdsa.Sign(rand.Reader, key, digest)
 	if err != nil {
