@@ -310,9 +310,11 @@ func TestWitnessedHeadsCoverTheBundlesBlocks(t *testing.T) {
 		t.Errorf("partly witnessed: ok=%v by %v", r.OK, r.WitnessedBy)
 	}
 
+	// Each forgery edits the first head of a bundle whose every head
+	// ExchangeMSP signed.
 	forge := func(edit func(h *proof.Head) error) *proof.Bundle {
 		f := prooftest.Clone(b)
-		f.Heads = heads(t, c.l, b)
+		f.Heads = heads(t, c.l, b, "ExchangeMSP")
 		if err := edit(&f.Heads[0]); err != nil {
 			t.Fatal(err)
 		}
@@ -320,23 +322,18 @@ func TestWitnessedHeadsCoverTheBundlesBlocks(t *testing.T) {
 	}
 	other := proof.HeaderHash(&common.BlockHeader{Number: 1, DataHash: []byte("another version")})
 	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
-		h.Hash = proof.NewHead(h.Channel, h.Height, other).Hash
+		h.Hash, h.Signatures = proof.NewHead(h.Channel, h.Height, other).Hash, nil
 		return c.l.SignHead(h, "CityAMSP", "client")
 	}), c.l.Trust()), "witness[", "two versions of the block were signed")
 	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
-		if err := c.l.SignHead(h, "CityAMSP", "client"); err != nil {
-			return err
-		}
-		return c.l.SignHead(h, "CityAMSP", "peer")
-	}), c.l.Trust()), "witness[", "a second signature by CityAMSP")
+		return c.l.SignHead(h, "ExchangeMSP", "peer")
+	}), c.l.Trust()), "witness[", "a second signature by ExchangeMSP")
 	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
-		if err := c.l.SignHead(h, "ExchangeMSP", "client"); err != nil {
-			return err
-		}
-		h.Height++ // the signature no longer covers the statement
-		return nil
+		at, err := time.Parse(time.RFC3339, h.Signatures[0].Time)
+		h.Signatures[0].Time = at.Add(time.Minute).Format(time.RFC3339) // the signature no longer covers the statement
+		return err
 	}), c.l.Trust()), "witness[", "signature does not verify")
-	failsWith(t, proof.Verify(forge(func(h *proof.Head) error { return nil }), c.l.Trust()), "witness[", "carries no signature")
+	failsWith(t, proof.Verify(forge(func(h *proof.Head) error { h.Signatures = nil; return nil }), c.l.Trust()), "witness[", "carries no signature")
 	// A head signed by a CA the channel does not know.
 	ca, key, _ := prooftest.NewCA("someone else")
 	leaf, leafKey, _ := prooftest.NewLeaf(ca, key, "witness", "client")
