@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -61,6 +62,9 @@ func (s *Server) proofBundle(c *gin.Context) {
 	if err != nil {
 		abort(c, err)
 		return
+	}
+	if s.witness != nil && slices.Contains(s.witness.cfg.Channels, channel) {
+		s.witness.attach(c.Request.Context(), b)
 	}
 	c.Header("Content-Disposition", `attachment; filename="`+number+`.proof.json"`)
 	c.JSON(http.StatusOK, b)

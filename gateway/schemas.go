@@ -239,8 +239,12 @@ var handlerTypes = map[string]operationTypes{
 	"verifyNumber":   {Answer: VerifyResponse{}},
 	"verifyDocument": {Body: oneOf{"SignedDocument", "a signed credential or certificate", []any{domain.Credential{}, domain.Certificate{}}}, Answer: VerifyResponse{}},
 
-	"proofBundle": {Answer: proof.Bundle{}},
-	"verifyProof": {Body: proof.Bundle{}, Answer: proof.Report{}},
+	"proofBundle":   {Answer: proof.Bundle{}},
+	"verifyProof":   {Body: proof.Bundle{}, Answer: proof.Report{}},
+	"latestHead":    {Answer: proof.Head{}},
+	"headAt":        {Answer: proof.Head{}},
+	"cosignHead":    {Body: proof.Head{}, Answer: proof.Head{}},
+	"witnessAlarms": {Answer: WitnessAlarms{}},
 	"auditChain": {Answer: AuditAnswer{}, Query: []queryParameter{
 		{"from", "genesis: audit from the first block rather than the last checkpoint", map[string]any{"type": "string", "enum": []string{"genesis"}}}}},
 

@@ -71,6 +71,9 @@ type Config struct {
 	// IdleTimeout. The feed clears its read deadline and extends its
 	// write deadline per event.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// Witness makes the gateway its organization's witness of its
+	// channels' heads (nil: it witnesses nothing; RunWitness returns).
+	Witness *WitnessConfig
 }
 
 // DefaultConfig suits the demo network.
@@ -109,7 +112,8 @@ type Server struct {
 	ledger  *cachedLedger
 	log     *slog.Logger
 	audits  audits
-	openapi []byte // the OpenAPI document, built with the router
+	witness *witness // nil: not a witness
+	openapi []byte   // the OpenAPI document, built with the router
 	streams *streamLimiter
 	exports *streamLimiter
 
@@ -125,9 +129,13 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 		cfg.Cache = NewSizedMemoryCache(100_000, cfg.CacheBytes)
 	}
 	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, blocks: NewMemoryCache(100_000), ttl: cfg.CacheTTL, m: m}
-	return &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir},
+	s := &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir},
 		streams: &streamLimiter{perKey: cfg.StreamsPerKey, total: cfg.MaxStreams},
 		exports: &streamLimiter{perKey: cfg.ExportsPerKey, total: cfg.MaxExports, what: "exports"}}
+	if cfg.Witness != nil {
+		s.witness = newWitness(*cfg.Witness, cached, log, m)
+	}
+	return s
 }
 
 // Context keys.

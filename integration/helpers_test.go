@@ -84,6 +84,13 @@ func synced(t *testing.T, r *network.Committed) {
 // cfg (nil: the defaults) and the key store; it stops with the test.
 func startGateway(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*httptest.Server, *gateway.FabricLedger) {
 	t.Helper()
+	srv, ledger, _ := startServer(t, cfg, ks)
+	return srv, ledger
+}
+
+// startServer is startGateway answering the gateway's server too.
+func startServer(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*httptest.Server, *gateway.FabricLedger, *gateway.Server) {
+	t.Helper()
 	if cfg == nil {
 		c := gateway.DefaultConfig()
 		cfg = &c
@@ -111,7 +118,7 @@ func startGateway(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*htt
 	mux.Handle("/", router)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return srv, ledger
+	return srv, ledger, gw
 }
 
 // holderAgreement is a connected nanning issuer with a filed catalog

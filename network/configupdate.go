@@ -28,20 +28,7 @@ import (
 // ChannelConfig is the configuration in force on a channel and the number
 // of the block that holds it, as the orderers serve it.
 func (n *Net) ChannelConfig(channel string) (*common.Config, uint64, error) {
-	o, err := n.firstOrgOf(channel)
-	if err != nil {
-		return nil, 0, err
-	}
-	dir, err := os.MkdirTemp("", "dataledger-config-")
-	if err != nil {
-		return nil, 0, err
-	}
-	defer os.RemoveAll(dir)
-	file := filepath.Join(dir, "config.block")
-	if _, err := n.ordered(o.Peers[0], append([]string{"channel", "fetch", "config", file, "-c", channel}, n.ordererArgs()...)...); err != nil {
-		return nil, 0, err
-	}
-	raw, err := os.ReadFile(file)
+	raw, err := n.ChannelConfigBlock(channel)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -62,6 +49,25 @@ func (n *Net) ChannelConfig(channel string) (*common.Config, uint64, error) {
 		return nil, 0, err
 	}
 	return ce.Config, blk.GetHeader().GetNumber(), nil
+}
+
+// ChannelConfigBlock is the configuration block in force on a channel
+// (serialized), as the orderers serve it.
+func (n *Net) ChannelConfigBlock(channel string) ([]byte, error) {
+	o, err := n.firstOrgOf(channel)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := os.MkdirTemp("", "dataledger-config-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	file := filepath.Join(dir, "config.block")
+	if _, err := n.ordered(o.Peers[0], append([]string{"channel", "fetch", "config", file, "-c", channel}, n.ordererArgs()...)...); err != nil {
+		return nil, err
+	}
+	return os.ReadFile(file)
 }
 
 func (n *Net) firstOrgOf(channel string) (*Org, error) {
@@ -152,16 +158,12 @@ func (n *Net) signConfigUpdate(mspID string, update []byte) (*common.ConfigSigna
 	if o == nil {
 		return nil, fmt.Errorf("no org %q in the description", mspID)
 	}
-	id, sign, err := loadIdentity(o.MSPID, n.L.AdminMSP(o))
+	creator, sign, err := n.Signer(o.MSPID, "admin")
 	if err != nil {
 		return nil, err
 	}
 	nonce := make([]byte, 24)
 	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	creator, err := proto.Marshal(&msp.SerializedIdentity{Mspid: id.MspID(), IdBytes: id.Credentials()})
-	if err != nil {
 		return nil, err
 	}
 	sh, err := proto.Marshal(&common.SignatureHeader{Creator: creator, Nonce: nonce})
@@ -307,4 +309,25 @@ func mustMarshal(m proto.Message) []byte {
 		panic(fmt.Sprintf("network: %v", err))
 	}
 	return b
+}
+
+// Signer is an identity of the network's home that signs as Fabric
+// identities sign: its serialized identity (msp.SerializedIdentity) and a
+// function signing a SHA-256 digest (DER ECDSA, low S). user "admin" is
+// the org's admin.
+func (n *Net) Signer(orgID, user string) (creator []byte, sign func(digest []byte) ([]byte, error), err error) {
+	o := n.D.Org(orgID)
+	if o == nil {
+		return nil, nil, fmt.Errorf("no org %q in the description", orgID)
+	}
+	dir := n.L.UserMSP(o, user)
+	if user == "admin" {
+		dir = n.L.AdminMSP(o)
+	}
+	id, s, err := loadIdentity(o.MSPID, dir)
+	if err != nil {
+		return nil, nil, fmt.Errorf("identity %s@%s: %w", user, o.Name, err)
+	}
+	creator, err = proto.Marshal(&msp.SerializedIdentity{Mspid: id.MspID(), IdBytes: id.Credentials()})
+	return creator, s, err
 }

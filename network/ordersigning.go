@@ -75,12 +75,9 @@ func (n *Net) ordererIdentities(log io.Writer) error {
 			if err != nil {
 				return err
 			}
-			subject := cert.Subject
-			subject.OrganizationalUnit = []string{ordererOU}
-			subject.ExtraNames = nil
-			subject.Names = nil
-			certPEM, keyPEM, err := c.issue(&x509.Certificate{Subject: pkix.Name{Country: subject.Country, Province: subject.Province,
-				Locality: subject.Locality, OrganizationalUnit: subject.OrganizationalUnit, CommonName: subject.CommonName},
+			s := cert.Subject
+			certPEM, keyPEM, err := c.issue(&x509.Certificate{Subject: pkix.Name{Country: s.Country, Province: s.Province, Locality: s.Locality,
+				Organization: s.Organization, OrganizationalUnit: []string{ordererOU}, CommonName: s.CommonName},
 				KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true})
 			if err != nil {
 				return err
@@ -120,7 +117,11 @@ func (n *Net) requireOrdererSigning(log io.Writer) error {
 			continue
 		}
 		num, err := n.UpdateConfig(c.Name, func(cfg *common.Config) error {
-			cfg.ChannelGroup.Groups["Orderer"].Policies["BlockValidation"].Policy = want
+			p := cfg.GetChannelGroup().GetGroups()["Orderer"].GetPolicies()["BlockValidation"]
+			if p == nil {
+				return fmt.Errorf("the channel's configuration has no /Channel/Orderer/BlockValidation policy")
+			}
+			p.Policy = want
 			return nil
 		}, admins...)
 		if err != nil {

@@ -1,17 +1,39 @@
 package network
 
 import (
+	"fmt"
 	"os"
 
 	"dataledger/proof"
 )
 
 // Trust is the trust file of the network's channels: each channel's
-// genesis block pinned by hash, with the organizations it names. It is
-// what a verifier keeps to check proof bundles and audit the chain
-// (publish it out of band, e.g. on the authority's website). The genesis
+// genesis block pinned by hash, with the organizations it names, and the
+// configuration block in force, as the orderers serve it (the network
+// must be up). It is what a verifier keeps to check proof bundles and
+// audit the chain (publish it out of band, e.g. on the authority's
+// website); make it again after a configuration change. The genesis
 // blocks are the ones the network was made from, kept in its home.
 func (n *Net) Trust() (*proof.TrustFile, error) {
+	tf, err := n.GenesisTrust()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range n.D.Channels {
+		raw, err := n.ChannelConfigBlock(c.Name)
+		if err != nil {
+			return nil, fmt.Errorf("channel %s: the configuration in force (is the network up?): %w", c.Name, err)
+		}
+		if err := tf.PinConfig(raw); err != nil {
+			return nil, err
+		}
+	}
+	return tf, nil
+}
+
+// GenesisTrust is Trust with the genesis blocks only, made with no
+// network: it does not pin a configuration made after genesis.
+func (n *Net) GenesisTrust() (*proof.TrustFile, error) {
 	var genesis [][]byte
 	for _, c := range n.D.Channels {
 		b, err := os.ReadFile(n.L.ChannelBlock(c.Name))

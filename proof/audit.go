@@ -2,6 +2,7 @@ package proof
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -129,6 +130,7 @@ type Auditor struct {
 	cfg     *Config
 	cfgRaw  []byte
 	cfgNum  uint64 // the block the configuration in force came from
+	genesis string // hex hash of block 0, once seen or resumed
 	broken  *Broken
 }
 
@@ -153,6 +155,10 @@ func NewAuditor(channel string, cp *Checkpoint, trust *TrustFile) (*Auditor, err
 	if a.cfg, err = ParseConfigBlock(blk); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
+	if tr.anchor != nil && cp.Genesis != "" && cp.Genesis != tr.anchor.Genesis {
+		return nil, fmt.Errorf("checkpoint: made from genesis block %s, the trust file pins %s for channel %s", short(cp.Genesis), short(tr.anchor.Genesis), channel)
+	}
+	a.genesis = cp.Genesis
 	a.next, a.prev, a.cfgRaw, a.cfgNum = cp.Next, cp.PreviousHash, cp.ConfigBlock, blk.Header.Number
 	return a, nil
 }
@@ -173,6 +179,13 @@ func (a *Auditor) Check(blk *common.Block) *Broken {
 	n := blk.Header.Number
 	if reason := checkLink(blk, a.next, a.prev, a.cfg, a.trust); reason != "" {
 		a.broken = &Broken{n, reason}
+		return a.broken
+	}
+	if n == 0 {
+		a.genesis = hex.EncodeToString(HeaderHash(blk.Header))
+	}
+	if p := a.trust.anchor.pinnedConfig(); p != nil && n == p.Number && hex.EncodeToString(HeaderHash(blk.Header)) != p.Hash {
+		a.broken = &Broken{n, fmt.Sprintf("block %d is not the configuration block the trust file pins (hash %s)", n, short(p.Hash))}
 		return a.broken
 	}
 	if c, err := ParseConfigBlock(blk); err == nil {
@@ -200,6 +213,12 @@ func (a *Auditor) Check(blk *common.Block) *Broken {
 			return a.broken
 		}
 		a.cfg, a.cfgRaw, a.cfgNum = c, raw, n
+	} else if last, err := LastConfig(blk); err != nil || last != a.cfgNum {
+		// The orderers sign which configuration a block is judged by; a
+		// block naming another than the one in force would have its
+		// bundles judged under that one.
+		a.broken = &Broken{n, fmt.Sprintf("block %d names configuration block %d, the configuration in force is block %d (%v)", n, last, a.cfgNum, err)}
+		return a.broken
 	}
 	a.prev, a.next = HeaderHash(blk.Header), n+1
 	return nil
@@ -236,7 +255,7 @@ func (a *Auditor) Checkpoint() *Checkpoint {
 	if a.next == 0 {
 		return &Checkpoint{Channel: a.channel}
 	}
-	return &Checkpoint{Channel: a.channel, Next: a.next, PreviousHash: a.prev, ConfigBlock: a.cfgRaw}
+	return &Checkpoint{Channel: a.channel, Next: a.next, PreviousHash: a.prev, ConfigBlock: a.cfgRaw, Genesis: a.genesis}
 }
 
 // checkLink is why a block does not continue the chain ("" when it does).

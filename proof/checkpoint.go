@@ -18,7 +18,10 @@ type Checkpoint struct {
 	Next         uint64 `json:"next"`
 	PreviousHash []byte `json:"previousHash"`
 	ConfigBlock  []byte `json:"configBlock"`
-	Audited      string `json:"audited"` // when it was written
+	// Genesis is the hex hash of the genesis block the audit started from
+	// (absent in checkpoints written before it was kept).
+	Genesis string `json:"genesis,omitempty"`
+	Audited string `json:"audited"` // when it was written
 }
 
 // Checkpointer keeps where a channel's chain audit stopped, in the manner

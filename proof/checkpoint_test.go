@@ -94,8 +94,8 @@ func TestFileCheckpointerResumesAfterARestart(t *testing.T) {
 	// The file keeps the format the gateway and the CLI always wrote.
 	var onDisk map[string]any
 	data, _ := os.ReadFile(path)
-	if err := json.Unmarshal(data, &onDisk); err != nil || len(onDisk) != 5 || onDisk["channel"] != "nanning" {
-		t.Fatalf("file %s: %v", data, err)
+	if err := json.Unmarshal(data, &onDisk); err != nil || len(onDisk) != 6 || onDisk["channel"] != "nanning" || onDisk["genesis"] != trust(t).Channels[0].Genesis {
+		t.Fatalf("file members %d, genesis %v: %v", len(onDisk), onDisk["genesis"], err)
 	}
 	if _, err := os.Stat(path + ".tmp"); !os.IsNotExist(err) {
 		t.Errorf("the temporary file was left behind: %v", err)

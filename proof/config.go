@@ -9,6 +9,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"maps"
 	"math/big"
 	"slices"
 	"strconv"
@@ -33,9 +34,12 @@ type Config struct {
 	// application and ordering organizations.
 	Application, Ordering map[string]bool
 	// Sequence counts the channel's configurations (genesis: 0).
-	Sequence   uint64
+	Sequence uint64
+	// Time is the block's time (its transaction's timestamp).
+	Time       time.Time
 	root       *common.ConfigGroup
-	lastUpdate *common.Envelope // the update that made it (none in genesis)
+	lastUpdate *common.Envelope  // the update that made it (none in genesis)
+	orgs       map[string]string // organization group ("Application/CityAMSP") → its MSP ID
 }
 
 // MSP is an organization's membership service provider: the roots and
@@ -48,6 +52,7 @@ type MSP struct {
 	// CRLs are the MSP's revocation lists (each signed by one of its CAs,
 	// checked when the identity is).
 	CRLs []*x509.RevocationList
+	raw  []byte // the MSP value as configured
 }
 
 // ParseConfigBlock reads the channel configuration from a config block.
@@ -79,10 +84,11 @@ func ParseConfigBlock(b *common.Block) (*Config, error) {
 		return nil, fmt.Errorf("block %d holds no channel group", b.GetHeader().GetNumber())
 	}
 	c := &Config{Channel: ch.ChannelId, BlockNumber: b.GetHeader().GetNumber(), MSPs: map[string]*MSP{}, root: root,
-		Application: map[string]bool{}, Ordering: map[string]bool{}, Sequence: ce.GetConfig().GetSequence(), lastUpdate: ce.GetLastUpdate()}
+		Application: map[string]bool{}, Ordering: map[string]bool{}, Sequence: ce.GetConfig().GetSequence(), lastUpdate: ce.GetLastUpdate(),
+		Time: blockTime(b), orgs: map[string]string{}}
 	for _, section := range []string{"Application", "Orderer"} {
-		for name, org := range root.GetGroups()[section].GetGroups() {
-			v, ok := org.GetValues()["MSP"]
+		for _, name := range slices.Sorted(maps.Keys(root.GetGroups()[section].GetGroups())) {
+			v, ok := root.Groups[section].Groups[name].GetValues()["MSP"]
 			if !ok {
 				return nil, fmt.Errorf("%s org %s has no MSP value", section, name)
 			}
@@ -90,6 +96,13 @@ func ParseConfigBlock(b *common.Block) (*Config, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s org %s: %w", section, name, err)
 			}
+			// One organization may be in both sections with one MSP;
+			// two different MSPs under one ID would let either issue
+			// the other's identities (Fabric's MSP manager refuses it).
+			if other, dup := c.MSPs[m.ID]; dup && !bytes.Equal(other.raw, m.raw) {
+				return nil, fmt.Errorf("configuration block %d: two different MSPs are named %s (%s org %s is one)", c.BlockNumber, m.ID, section, name)
+			}
+			c.orgs[section+"/"+name] = m.ID
 			c.MSPs[m.ID] = m
 			if section == "Application" {
 				c.Application[m.ID] = true
@@ -110,7 +123,7 @@ func parseMSP(raw []byte) (*MSP, error) {
 	if err := proto.Unmarshal(mc.Config, &fc); err != nil {
 		return nil, err
 	}
-	m := &MSP{ID: fc.Name, NodeOUs: fc.FabricNodeOus}
+	m := &MSP{ID: fc.Name, NodeOUs: fc.FabricNodeOus, raw: raw}
 	var err error
 	if m.Roots, err = parsePEMs(fc.RootCerts); err != nil {
 		return nil, fmt.Errorf("root certificates: %w", err)
@@ -184,6 +197,10 @@ func (s Signer) Name() string { return s.MSP + ":" + s.Cert.Subject.CommonName }
 // without one, under the first configuration it is shown.
 type Trust struct {
 	anchor *ChannelTrust // nil: no trust file
+	// strict refuses an identity any revocation list names, whenever it
+	// was revoked: for signatures whose time their signer chooses (a
+	// configuration update, judged at a block time the orderers set).
+	strict bool
 	// ids, when set, remembers identities whose certificate chain
 	// verified under a configuration: a reader of many blocks (the
 	// Auditor) checks each signer's chain once, not once per signature.
@@ -235,7 +252,7 @@ func (c *Config) Validate(id *msp.SerializedIdentity, at time.Time, tr Trust) (S
 		// judged at each signature's time.
 		key = strconv.FormatUint(c.BlockNumber, 10) + "\x00" + id.GetMspid() + "\x00" + string(id.GetIdBytes())
 		if v, ok := tr.ids.get(key); ok && !at.Before(v.from) && !at.After(v.until) {
-			if err := m.revoked(v.Cert, at); err != nil {
+			if err := m.revoked(v.Cert, at, tr.strict); err != nil {
 				return Signer{}, err
 			}
 			return v.Signer, nil
@@ -269,7 +286,7 @@ func (c *Config) validate(m *MSP, id *msp.SerializedIdentity, at time.Time, tr T
 	if err != nil {
 		return validated{}, fmt.Errorf("certificate %q does not chain to %s's roots in configuration block %d: %v", cert.Subject.CommonName, m.ID, c.BlockNumber, err)
 	}
-	if err := m.revoked(cert, at); err != nil {
+	if err := m.revoked(cert, at, tr.strict); err != nil {
 		return validated{}, err
 	}
 	role := roleOf(m, cert)
@@ -290,9 +307,9 @@ func (c *Config) validate(m *MSP, id *msp.SerializedIdentity, at time.Time, tr T
 
 // revoked refuses a certificate a revocation list of its issuer names as
 // revoked at or before at (the transaction's time: one revoked later
-// signed while it was valid). A list not signed by one of the MSP's CAs
-// is not believed.
-func (m *MSP) revoked(cert *x509.Certificate, at time.Time) error {
+// signed while it was valid), or at any time when strict. A list not
+// signed by one of the MSP's CAs is not believed.
+func (m *MSP) revoked(cert *x509.Certificate, at time.Time, strict bool) error {
 	for _, crl := range m.CRLs {
 		if !bytes.Equal(crl.RawIssuer, cert.RawIssuer) {
 			continue
@@ -305,7 +322,7 @@ func (m *MSP) revoked(cert *x509.Certificate, at time.Time) error {
 			continue
 		}
 		for _, e := range crl.RevokedCertificateEntries {
-			if e.SerialNumber.Cmp(cert.SerialNumber) == 0 && !e.RevocationTime.After(at) {
+			if e.SerialNumber.Cmp(cert.SerialNumber) == 0 && (strict || !e.RevocationTime.After(at)) {
 				return fmt.Errorf("certificate %q was revoked by %s's CA at 北京时间 %s, before this signature (北京时间 %s)", cert.Subject.CommonName, m.ID,
 					domain.ChinaTime(e.RevocationTime.Format(time.RFC3339Nano)), domain.ChinaTime(at.Format(time.RFC3339Nano)))
 			}

@@ -1,14 +1,18 @@
 package proof
 
 import (
+	"encoding/hex"
 	"fmt"
 	"maps"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
+
+	"dataledger/chaincode/domain"
 )
 
 // A configuration after genesis is judged under the one before it, as
@@ -63,6 +67,9 @@ func degenerate(g *common.ConfigGroup, p *common.Policy) error {
 		if im.SubPolicy == "" {
 			return fmt.Errorf("an implicit-meta policy naming no sub-policy")
 		}
+		if _, ok := common.ImplicitMetaPolicy_Rule_name[int32(im.Rule)]; !ok {
+			return fmt.Errorf("an implicit-meta rule %d, none of ANY, ALL, MAJORITY", im.Rule)
+		}
 		if len(g.GetGroups()) == 0 {
 			return fmt.Errorf("%s %s over no organization", im.Rule, im.SubPolicy)
 		}
@@ -84,9 +91,9 @@ func degenerateRule(r *common.SignaturePolicy, ids int) error {
 		if len(t.NOutOf.GetRules()) == 0 {
 			return fmt.Errorf("a rule with no sub-rules")
 		}
-		for _, sub := range t.NOutOf.Rules {
+		for i, sub := range t.NOutOf.Rules {
 			if err := degenerateRule(sub, ids); err != nil {
-				return err
+				return fmt.Errorf("sub-rule %d: %w", i, err)
 			}
 		}
 		return nil
@@ -103,6 +110,14 @@ func judgeUpdate(prev, next *Config, blk *common.Block, tr Trust) error {
 		return fmt.Errorf("configuration block %d has sequence %d, block %d's is %d: a configuration block between them is missing", next.BlockNumber, next.Sequence, prev.BlockNumber, prev.Sequence)
 	}
 	at := blockTime(blk)
+	if at.Before(prev.Time) {
+		return fmt.Errorf("configuration block %d is dated 北京时间 %s, before the configuration it follows (block %d, %s)", next.BlockNumber,
+			chinaTime(at), prev.BlockNumber, chinaTime(prev.Time))
+	}
+	// The orderers choose the block's time: an identity a revocation list
+	// of the previous configuration names is refused whenever it was
+	// revoked, as Fabric refuses it when it validates the update.
+	tr.strict = true
 	if _, err := verifyOrderers(blk, prev, tr, at); err != nil {
 		return fmt.Errorf("under configuration block %d: %w", prev.BlockNumber, err)
 	}
@@ -114,19 +129,19 @@ func judgeUpdate(prev, next *Config, blk *common.Block, tr Trust) error {
 	var cue common.ConfigUpdateEnvelope
 	var cu common.ConfigUpdate
 	if err := proto.Unmarshal(next.lastUpdate.GetPayload(), &payload); err != nil {
-		return fmt.Errorf("configuration update: %w", err)
+		return fmt.Errorf("configuration update: payload: %w", err)
 	}
 	if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch); err != nil {
-		return fmt.Errorf("configuration update: %w", err)
+		return fmt.Errorf("configuration update: channel header: %w", err)
 	}
 	if common.HeaderType(ch.Type) != common.HeaderType_CONFIG_UPDATE {
 		return fmt.Errorf("configuration block %d's update is of type %s", next.BlockNumber, common.HeaderType(ch.Type))
 	}
 	if err := proto.Unmarshal(payload.Data, &cue); err != nil {
-		return fmt.Errorf("configuration update: %w", err)
+		return fmt.Errorf("configuration update: envelope: %w", err)
 	}
 	if err := proto.Unmarshal(cue.ConfigUpdate, &cu); err != nil {
-		return fmt.Errorf("configuration update: %w", err)
+		return fmt.Errorf("configuration update: update: %w", err)
 	}
 	if cu.ChannelId != prev.Channel {
 		return fmt.Errorf("configuration update of channel %q in channel %q", cu.ChannelId, prev.Channel)
@@ -145,6 +160,18 @@ func judgeUpdate(prev, next *Config, blk *common.Block, tr Trust) error {
 			continue
 		}
 		signers = append(signers, signer)
+	}
+	signers = distinct(signers)
+	// The update was made against the configuration it follows: every
+	// version its read set names is prev's (Fabric's read-set check; an
+	// update signed against an older configuration cannot be replayed).
+	if err := readSetHolds(cu.ReadSet, prev.root, nil); err != nil {
+		return fmt.Errorf("configuration block %d: the update was not made against configuration block %d: %w", next.BlockNumber, prev.BlockNumber, err)
+	}
+	for path, id := range prev.orgs {
+		if now, ok := next.orgs[path]; ok && now != id {
+			return fmt.Errorf("configuration block %d renames organization %s's MSP from %s to %s: an MSP ID never changes", next.BlockNumber, path, id, now)
+		}
 	}
 	changes := diffGroups(prev.root, next.root, cu.WriteSet, nil)
 	if len(changes) == 0 {
@@ -186,7 +213,7 @@ type change struct {
 // old configuration's modification policy for it, and checks that the
 // signed write set holds each change exactly (ws nil: the update wrote
 // nothing there).
-func diffGroups(old, new, ws *common.ConfigGroup, path []string) []change {
+func diffGroups(old, nw, ws *common.ConfigGroup, path []string) []change {
 	var out []change
 	here := policyName(path)
 	add := func(item, modPolicy string, inSet error) {
@@ -196,69 +223,140 @@ func diffGroups(old, new, ws *common.ConfigGroup, path []string) []change {
 		}
 		out = append(out, change{item: item, policy: pol, err: err})
 	}
-	if old.GetModPolicy() != new.GetModPolicy() || !sameKeys(old.GetGroups(), new.GetGroups()) ||
-		!sameKeys(old.GetValues(), new.GetValues()) || !sameKeys(old.GetPolicies(), new.GetPolicies()) {
+	if old.GetModPolicy() != nw.GetModPolicy() || !sameKeys(old.GetGroups(), nw.GetGroups()) ||
+		!sameKeys(old.GetValues(), nw.GetValues()) || !sameKeys(old.GetPolicies(), nw.GetPolicies()) {
 		var inSet error
 		switch {
 		case ws == nil:
 			inSet = fmt.Errorf("the signed update does not write this group")
-		case ws.ModPolicy != new.GetModPolicy() || !sameKeys(ws.Groups, new.GetGroups()) || !sameKeys(ws.Values, new.GetValues()) || !sameKeys(ws.Policies, new.GetPolicies()):
+		case nw.GetVersion() != old.GetVersion()+1 || ws.Version != nw.GetVersion():
+			inSet = fmt.Errorf("the group is at version %d (the signed update writes %d), not %d", nw.GetVersion(), ws.Version, old.GetVersion()+1)
+		case ws.ModPolicy != nw.GetModPolicy() || !sameKeys(ws.Groups, nw.GetGroups()) || !sameKeys(ws.Values, nw.GetValues()) || !sameKeys(ws.Policies, nw.GetPolicies()):
 			inSet = fmt.Errorf("the group's members or modification policy differ from the signed update's")
 		default:
-			inSet = addedAsSigned(old, new, ws)
+			inSet = addedAsSigned(old, nw, ws)
 		}
 		add(here+" (its members or modification policy)", old.GetModPolicy(), inSet)
 	}
 	for _, k := range slices.Sorted(maps.Keys(old.GetValues())) {
-		nv, ok := new.GetValues()[k]
+		nv, ok := nw.GetValues()[k]
 		if !ok || proto.Equal(old.Values[k], nv) {
 			continue
 		}
 		var inSet error
-		if !proto.Equal(ws.GetValues()[k], nv) {
-			inSet = fmt.Errorf("the new value is not the signed update's")
+		if !proto.Equal(ws.GetValues()[k], nv) || nv.GetVersion() != old.Values[k].GetVersion()+1 {
+			inSet = fmt.Errorf("the new value is not the signed update's at the next version (%d)", old.Values[k].GetVersion()+1)
 		}
 		add(here+" value "+k, old.Values[k].GetModPolicy(), inSet)
 	}
 	for _, k := range slices.Sorted(maps.Keys(old.GetPolicies())) {
-		np, ok := new.GetPolicies()[k]
+		np, ok := nw.GetPolicies()[k]
 		if !ok || proto.Equal(old.Policies[k], np) {
 			continue
 		}
 		var inSet error
-		if !proto.Equal(ws.GetPolicies()[k], np) {
-			inSet = fmt.Errorf("the new policy is not the signed update's")
+		if !proto.Equal(ws.GetPolicies()[k], np) || np.GetVersion() != old.Policies[k].GetVersion()+1 {
+			inSet = fmt.Errorf("the new policy is not the signed update's at the next version (%d)", old.Policies[k].GetVersion()+1)
 		}
 		add(here+" policy "+k, old.Policies[k].GetModPolicy(), inSet)
 	}
 	for _, k := range slices.Sorted(maps.Keys(old.GetGroups())) {
-		if ng, ok := new.GetGroups()[k]; ok {
+		if ng, ok := nw.GetGroups()[k]; ok {
 			out = append(out, diffGroups(old.Groups[k], ng, ws.GetGroups()[k], append(slices.Clone(path), k))...)
 		}
 	}
 	return out
 }
 
-// addedAsSigned: every member new adds to a group is exactly as the
-// signed update writes it.
-func addedAsSigned(old, new, ws *common.ConfigGroup) error {
-	for k, v := range new.GetGroups() {
-		if _, had := old.GetGroups()[k]; !had && !proto.Equal(ws.Groups[k], v) {
-			return fmt.Errorf("added group %s is not the signed update's", k)
+// addedAsSigned: every member nw adds to a group is exactly as the
+// signed update writes it, at version 0 throughout (a new element).
+func addedAsSigned(old, nw, ws *common.ConfigGroup) error {
+	for k, v := range nw.GetGroups() {
+		if _, had := old.GetGroups()[k]; !had && (!proto.Equal(ws.Groups[k], v) || !allVersionZero(v)) {
+			return fmt.Errorf("added group %s is not the signed update's, new at version 0", k)
 		}
 	}
-	for k, v := range new.GetValues() {
-		if _, had := old.GetValues()[k]; !had && !proto.Equal(ws.Values[k], v) {
-			return fmt.Errorf("added value %s is not the signed update's", k)
+	for k, v := range nw.GetValues() {
+		if _, had := old.GetValues()[k]; !had && (!proto.Equal(ws.Values[k], v) || v.Version != 0) {
+			return fmt.Errorf("added value %s is not the signed update's, new at version 0", k)
 		}
 	}
-	for k, v := range new.GetPolicies() {
-		if _, had := old.GetPolicies()[k]; !had && !proto.Equal(ws.Policies[k], v) {
-			return fmt.Errorf("added policy %s is not the signed update's", k)
+	for k, v := range nw.GetPolicies() {
+		if _, had := old.GetPolicies()[k]; !had && (!proto.Equal(ws.Policies[k], v) || v.Version != 0) {
+			return fmt.Errorf("added policy %s is not the signed update's, new at version 0", k)
 		}
 	}
 	return nil
 }
+
+func allVersionZero(g *common.ConfigGroup) bool {
+	if g.GetVersion() != 0 {
+		return false
+	}
+	for _, v := range g.GetValues() {
+		if v.Version != 0 {
+			return false
+		}
+	}
+	for _, p := range g.GetPolicies() {
+		if p.Version != 0 {
+			return false
+		}
+	}
+	for _, sub := range g.GetGroups() {
+		if !allVersionZero(sub) {
+			return false
+		}
+	}
+	return true
+}
+
+// readSetHolds: every element of an update's read set is in cur at the
+// version the read set names.
+func readSetHolds(rs, cur *common.ConfigGroup, path []string) error {
+	if rs == nil {
+		return nil
+	}
+	here := policyName(path)
+	if cur == nil {
+		return fmt.Errorf("%s is not in the configuration", here)
+	}
+	if rs.Version != cur.Version {
+		return fmt.Errorf("%s was read at version %d, it is at %d", here, rs.Version, cur.Version)
+	}
+	for k, v := range rs.Values {
+		c, ok := cur.Values[k]
+		if !ok || c.Version != v.Version {
+			return fmt.Errorf("%s value %s was read at version %d, it is at %d", here, k, v.Version, c.GetVersion())
+		}
+	}
+	for k, p := range rs.Policies {
+		c, ok := cur.Policies[k]
+		if !ok || c.Version != p.Version {
+			return fmt.Errorf("%s policy %s was read at version %d, it is at %d", here, k, p.Version, c.GetVersion())
+		}
+	}
+	for k, g := range rs.Groups {
+		if err := readSetHolds(g, cur.Groups[k], append(slices.Clone(path), k)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// distinct keeps one of each identity (Fabric counts an identity that
+// signed twice once).
+func distinct(signers []Signer) []Signer {
+	var out []Signer
+	for _, s := range signers {
+		if !slices.ContainsFunc(out, func(o Signer) bool { return o.MSP == s.MSP && o.Cert.Equal(s.Cert) }) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func chinaTime(t time.Time) string { return t.In(domain.CST).Format("2006-01-02 15:04:05") }
 
 func sameKeys[V any](a, b map[string]V) bool {
 	if len(a) != len(b) {
@@ -295,7 +393,7 @@ func resolvePolicy(modPolicy string, group []string, item string) ([]string, err
 // file taken as given, and said so), each later one judged under the one
 // before. It returns every configuration that holds, by block number, and
 // one result per block.
-func configChain(channel string, cbs []ConfigBlock, tr Trust) (map[uint64]*Config, []error) {
+func configChain(channel string, cbs []ConfigBlock, tr Trust) ([]ConfigBlock, map[uint64]*Config, []error) {
 	sorted := slices.Clone(cbs)
 	sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].BlockNumber < sorted[j].BlockNumber })
 	configs := map[uint64]*Config{}
@@ -310,16 +408,24 @@ func configChain(channel string, cbs []ConfigBlock, tr Trust) (map[uint64]*Confi
 		case prev == nil && i > 0:
 			err = fmt.Errorf("the configuration block before it does not hold")
 		case prev == nil && tr.anchor != nil:
-			err = tr.anchor.anchors(blk, cfg)
-		case prev == nil && cb.BlockNumber > 0:
+			if err = tr.anchor.anchors(blk, cfg); err == nil {
+				err = cfg.checkPolicies()
+			}
+		case prev == nil:
 			// No trust file: the first configuration is taken as given;
-			// its orderers' signatures are checked under itself.
-			_, err = verifyOrderers(blk, cfg, tr, blockTime(blk))
-		case prev != nil:
-			err = judgeUpdate(prev, cfg, blk, tr)
+			// after genesis its orderers' signatures are checked under it.
+			if err = cfg.checkPolicies(); err == nil && cb.BlockNumber > 0 {
+				_, err = verifyOrderers(blk, cfg, tr, blockTime(blk))
+			}
+		default:
+			if err = judgeUpdate(prev, cfg, blk, tr); err == nil {
+				err = cfg.checkPolicies()
+			}
 		}
-		if err == nil {
-			err = cfg.checkPolicies()
+		if p := tr.anchor.pinnedConfig(); err == nil && p != nil && p.Number == cb.BlockNumber {
+			if got := hex.EncodeToString(HeaderHash(blk.Header)); got != p.Hash {
+				err = fmt.Errorf("configuration block %d has hash %s, the trust file pins %s", p.Number, short(got), short(p.Hash))
+			}
 		}
 		errs[i] = err
 		if err != nil {
@@ -328,7 +434,37 @@ func configChain(channel string, cbs []ConfigBlock, tr Trust) (map[uint64]*Confi
 		}
 		configs[cb.BlockNumber], prev = cfg, cfg
 	}
-	return configs, errs
+	return sorted, configs, errs
+}
+
+// configFor is the configuration a block is judged by: the one its
+// orderer-signed metadata names (LAST_CONFIG), which must be in force for
+// it. It must not be after the block, no configuration the bundle's chain
+// holds may come between it and the block, and a block after the
+// configuration block the trust file pins names that one or a later one:
+// a block cannot choose an older, weaker configuration.
+func configFor(blk *common.Block, configs map[uint64]*Config, tr Trust) (*Config, error) {
+	num := blk.GetHeader().GetNumber()
+	n, err := LastConfig(blk)
+	if err != nil {
+		return nil, err
+	}
+	if n > num {
+		return nil, fmt.Errorf("block %d names configuration block %d, after itself", num, n)
+	}
+	for m := range configs {
+		if m > n && m <= num {
+			return nil, fmt.Errorf("block %d names configuration block %d, but configuration block %d came into force before it", num, n, m)
+		}
+	}
+	if p := tr.anchor.pinnedConfig(); p != nil && num > p.Number && n < p.Number {
+		return nil, fmt.Errorf("block %d names configuration block %d, but the trust file pins configuration block %d, in force before it", num, n, p.Number)
+	}
+	cfg := configs[n]
+	if cfg == nil {
+		return nil, fmt.Errorf("block %d names configuration block %d, which the bundle does not hold valid", num, n)
+	}
+	return cfg, nil
 }
 
 // readConfig parses a configuration block and checks what it says of

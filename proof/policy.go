@@ -49,9 +49,12 @@ func (c *Config) evaluate(g *common.ConfigGroup, p *common.Policy, signers []Sig
 				met = append(met, n)
 			}
 		}
-		need := map[common.ImplicitMetaPolicy_Rule]int{
+		need, known := map[common.ImplicitMetaPolicy_Rule]int{
 			common.ImplicitMetaPolicy_ANY: 1, common.ImplicitMetaPolicy_ALL: len(names), common.ImplicitMetaPolicy_MAJORITY: len(names)/2 + 1,
 		}[im.Rule]
+		if !known {
+			return false, fmt.Sprintf("%s: implicit-meta rule %d is none of ANY, ALL, MAJORITY", name, im.Rule)
+		}
 		ok := len(met) >= need && len(names) > 0
 		return ok, fmt.Sprintf("%s = %s %s of %d orgs: %d needed, %d met %v", name, im.Rule, im.SubPolicy, len(names), need, len(met), met)
 	case common.Policy_SIGNATURE:
@@ -72,7 +75,7 @@ func (c *Config) evaluate(g *common.ConfigGroup, p *common.Policy, signers []Sig
 func evalRule(r *common.SignaturePolicy, ids []*msp.MSPPrincipal, signers []Signer, used []bool) bool {
 	switch t := r.GetType().(type) {
 	case *common.SignaturePolicy_SignedBy:
-		if int(t.SignedBy) >= len(ids) {
+		if t.SignedBy < 0 || int(t.SignedBy) >= len(ids) {
 			return false
 		}
 		for i, s := range signers {

@@ -36,11 +36,54 @@ type ChannelTrust struct {
 	// Genesis is the hex SHA-256 of the genesis block's header (Fabric's
 	// block hash; the header's data hash covers the configuration).
 	Genesis string `json:"genesis"`
+	// Config pins the configuration block in force when the file was made
+	// (after genesis; absent: genesis is). A block after it that names an
+	// older configuration is refused, so a weaker configuration from
+	// before a change cannot be chosen again. Remake the file after a
+	// configuration change.
+	Config *PinnedBlock `json:"config,omitempty"`
 	// Orgs are the organizations of the genesis configuration, each with
 	// its roles and MSP root certificates: what a reader checks by hand
 	// against the authority's publication; the verifier requires them to
 	// be exactly the pinned block's.
 	Orgs []OrgTrust `json:"orgs"`
+}
+
+// PinnedBlock is a block by number and header hash (hex SHA-256).
+type PinnedBlock struct {
+	Number uint64 `json:"number"`
+	Hash   string `json:"hash"`
+}
+
+func (c *ChannelTrust) pinnedConfig() *PinnedBlock {
+	if c == nil {
+		return nil
+	}
+	return c.Config
+}
+
+// PinConfig pins, for its channel, the configuration block in force (a
+// serialized configuration block after genesis, as the channel's
+// orderers serve it to the file's maker).
+func (tf *TrustFile) PinConfig(raw []byte) error {
+	blk, err := ParseBlock(raw)
+	if err != nil {
+		return err
+	}
+	cfg, err := ParseConfigBlock(blk)
+	if err != nil {
+		return err
+	}
+	c := tf.channel(cfg.Channel)
+	if c == nil {
+		return fmt.Errorf("the trust file pins no channel %q", cfg.Channel)
+	}
+	if blk.Header.Number == 0 {
+		c.Config = nil
+		return nil
+	}
+	c.Config = &PinnedBlock{Number: blk.Header.Number, Hash: hex.EncodeToString(HeaderHash(blk.Header))}
+	return nil
 }
 
 // OrgTrust is an organization as the genesis configuration names it.
@@ -104,16 +147,14 @@ func ParseTrust(data []byte) (*TrustFile, error) {
 		return nil, fmt.Errorf("this is a PEM file of root certificates, not a trust file (%s): roots alone do not pin a channel's configuration; make one with \"dataledger proof trust\"", TrustFormat)
 	}
 	var tf TrustFile
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&tf); err != nil {
-		return nil, fmt.Errorf("not a trust file: %w", err)
-	}
-	if err := strictjson.Check(data, &tf); err != nil {
+	if err := strictjson.Unmarshal(data, &tf); err != nil {
 		return nil, fmt.Errorf("not a trust file: %w (%s)", err, strictjson.Rule)
 	}
 	if tf.Format != TrustFormat {
 		return nil, fmt.Errorf("not a trust file: format %q, want %q", tf.Format, TrustFormat)
+	}
+	if _, err := time.Parse(time.RFC3339, tf.Made); err != nil {
+		return nil, fmt.Errorf("trust file: made: %q is not an RFC 3339 time", tf.Made)
 	}
 	if len(tf.Channels) == 0 {
 		return nil, fmt.Errorf("trust file: channels: pins no channel")
@@ -126,6 +167,11 @@ func ParseTrust(data []byte) (*TrustFile, error) {
 		seen[c.Channel] = true
 		if h, err := hex.DecodeString(c.Genesis); err != nil || len(h) != 32 {
 			return nil, fmt.Errorf("trust file: channels[%d].genesis: %q is not a hex SHA-256", i, c.Genesis)
+		}
+		if c.Config != nil {
+			if h, err := hex.DecodeString(c.Config.Hash); err != nil || len(h) != 32 || c.Config.Number == 0 {
+				return nil, fmt.Errorf("trust file: channels[%d].config: block %d, hash %q: not a configuration block after genesis by its hex SHA-256", i, c.Config.Number, c.Config.Hash)
+			}
 		}
 		for j, o := range c.Orgs {
 			if len(o.Roots) == 0 {

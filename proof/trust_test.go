@@ -77,6 +77,8 @@ func TestTrustFilesAreReadStrictly(t *testing.T) {
 		"short genesis":  strings.Replace(string(good), trust(t).Channels[0].Genesis, "abcd", 1),
 		"no channel":     `{"format":"dataledger-trust/1","made":"2026-12-02T00:00:00Z","channels":[]}`,
 		"duplicate keys": strings.Replace(string(good), `"made"`, `"made": "x", "made"`, 1),
+		"trailing data":  string(good) + `{"format":"dataledger-trust/1"}`,
+		"made no time":   strings.Replace(string(good), trust(t).Made, "yesterday", 1),
 	} {
 		if _, err := proof.ParseTrust([]byte(in)); err == nil {
 			t.Errorf("%s: accepted", name)
@@ -245,10 +247,7 @@ func TestBlockValidationNamingOrderersRefusesPeerSignedBlocks(t *testing.T) {
 	c := newChain(t)
 	c.l.BlockSignerRole = "peer"
 	c.terminate(t, c.catalog, "许可范围变更")
-	r := c.verified(t, c.bundle(t, c.credential))
-	if ch := r.Failed("link["); ch != nil {
-		t.Fatalf("a peer-signed block under ANY Writers: %+v", ch)
-	}
+	c.verified(t, c.bundle(t, c.credential)) // a peer-signed block under ANY Writers verifies
 	c.l.BlockSignerRole = ""
 	c.reconfigure(t, func(root *common.ConfigGroup) error {
 		p := root.Groups["Orderer"].Policies["BlockValidation"]
@@ -341,4 +340,86 @@ func TestWitnessedHeadsCoverTheBundlesBlocks(t *testing.T) {
 		creator := mustMarshal(&msp.SerializedIdentity{Mspid: "CityAMSP", IdBytes: leaf})
 		return h.Sign(creator, func(d []byte) ([]byte, error) { return prooftest.SignDigest(leafKey, d) }, time.Now())
 	}), c.l.Trust()), "witness[", "does not chain to CityAMSP's roots")
+}
+
+// TestConfigurationAttacksTheReviewFound: what the orderers (or one org's
+// admin with them) could otherwise pass off as authorized.
+func TestConfigurationAttacksTheReviewFound(t *testing.T) {
+	t.Run("an update the admins signed earlier, replayed", func(t *testing.T) {
+		c := newChain(t)
+		first, err := c.l.Reconfigure("ProvinceMSP", batchTimeout("1s"), nil, "ProvinceMSP/admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.reconfigure(t, batchTimeout("2s"), nil, "ProvinceMSP/admin")
+		if _, err := c.l.Replay("ProvinceMSP", first); err != nil {
+			t.Fatal(err)
+		}
+		c.terminate(t, c.scenario, "许可范围变更")
+		failsWith(t, proof.Verify(c.bundle(t, c.cert), c.l.Trust()), "config[", "the new value is not the signed update's at the next version")
+		if a := auditLedger(t, c.l); a.OK() || !strings.Contains(a.FirstBroken.Reason, "at the next version") {
+			t.Errorf("audit: %+v", a.FirstBroken)
+		}
+	})
+	t.Run("an organization's admin renames its MSP to another org's", func(t *testing.T) {
+		c := newChain(t)
+		c.reconfigure(t, func(root *common.ConfigGroup) error {
+			v := root.Groups["Application"].Groups["CityAMSP"].Values["MSP"]
+			var mc msp.MSPConfig
+			var fc msp.FabricMSPConfig
+			if err := proto.Unmarshal(v.Value, &mc); err != nil {
+				return err
+			}
+			if err := proto.Unmarshal(mc.Config, &fc); err != nil {
+				return err
+			}
+			fc.Name = "ProvinceMSP"
+			mc.Config = mustMarshal(&fc)
+			v.Value = mustMarshal(&mc)
+			v.Version++
+			return nil
+		}, nil, "CityAMSP/admin")
+		c.terminate(t, c.scenario, "许可范围变更")
+		failsWith(t, proof.Verify(c.bundle(t, c.cert), c.l.Trust()), "config[", "two different MSPs are named ProvinceMSP")
+	})
+	t.Run("a block naming the configuration before the one in force", func(t *testing.T) {
+		c := newChain(t)
+		cfgBlock, err := c.l.Reconfigure("ProvinceMSP", batchTimeout("1s"), nil, "ProvinceMSP/admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.l.StaleConfig = true
+		c.terminate(t, c.scenario, "许可范围变更")
+		b := c.bundle(t, c.cert)
+		// The newer configuration in the bundle: the block may not skip it.
+		with := prooftest.Clone(b)
+		with.Configs = append(with.Configs, proof.ConfigBlock{BlockNumber: uint64(c.l.Peer().Height() - 2), Block: cfgBlock})
+		failsWith(t, proof.Verify(with, c.l.Trust()), "link[agreement", "came into force before it")
+		if a := auditLedger(t, c.l); a.OK() || !strings.Contains(a.FirstBroken.Reason, "the configuration in force is block") {
+			t.Errorf("audit: %+v", a.FirstBroken)
+		}
+		// Leaving the newer configuration out of the bundle: the trust file
+		// made after it pins it.
+		pinned := c.l.Trust()
+		if err := pinned.PinConfig(cfgBlock); err != nil {
+			t.Fatal(err)
+		}
+		failsWith(t, proof.Verify(b, pinned), "link[agreement", "the trust file pins configuration block")
+		// A trust file made before the change cannot tell (the chain audit
+		// and witnessed heads can): the bundle verifies.
+		if r := proof.Verify(b, c.l.Trust()); !r.OK {
+			t.Errorf("without the newer configuration pinned: %+v", r.Failed(""))
+		}
+	})
+	t.Run("an implicit-meta rule that is none of ANY, ALL, MAJORITY", func(t *testing.T) {
+		c := newChain(t)
+		c.reconfigure(t, func(root *common.ConfigGroup) error {
+			p := root.Groups["Orderer"].Policies["BlockValidation"]
+			p.Policy = &common.Policy{Type: int32(common.Policy_IMPLICIT_META), Value: mustMarshal(&common.ImplicitMetaPolicy{SubPolicy: "Writers", Rule: 7})}
+			p.Version++
+			return nil
+		}, nil, "ProvinceMSP/admin")
+		c.terminate(t, c.scenario, "许可范围变更")
+		failsWith(t, proof.Verify(c.bundle(t, c.cert), c.l.Trust()), "config[", "none of ANY, ALL, MAJORITY")
+	})
 }

@@ -2,7 +2,6 @@ package proof
 
 import (
 	"bytes"
-	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -126,8 +125,8 @@ func Verify(b *Bundle, trust *TrustFile) *Report {
 		r.add("trust", trustErr, "")
 		return finish(r)
 	}
-	configs, errs := configChain(b.Channel, b.Configs, tr)
-	for i, cb := range sortedConfigs(b.Configs) {
+	sorted, configs, errs := configChain(b.Channel, b.Configs, tr)
+	for i, cb := range sorted {
 		detail := fmt.Sprintf("configuration block %d (sequence %d): data hash matches; an update signed by the orderers and under the modification policies of the configuration before it; %d MSPs", cb.BlockNumber, seqOf(configs[cb.BlockNumber]), mspCount(configs[cb.BlockNumber]))
 		if i == 0 {
 			detail = fmt.Sprintf("configuration block %d: data hash matches; %s; %d MSPs", cb.BlockNumber, anchorWord(tr), mspCount(configs[cb.BlockNumber]))
@@ -198,13 +197,9 @@ func verifyHeads(r *Report, b *Bundle, configs map[uint64]*Config, tr Trust) {
 				return nil, fmt.Errorf("the head says block %d has hash %s, the bundle's block has %s: two versions of the block were signed", n, short(h.Hash), short(hash))
 			}
 			blk, _ := ParseBlock(raw)
-			last, err := LastConfig(blk)
+			cfg, err := configFor(blk, configs, tr)
 			if err != nil {
 				return nil, err
-			}
-			cfg := configs[last]
-			if cfg == nil {
-				return nil, fmt.Errorf("no valid configuration block %d to judge the head's signers by", last)
 			}
 			return cfg.Witnesses(h, tr)
 		}()
@@ -238,12 +233,6 @@ func finish(r *Report) *Report {
 		r.Derived, r.StatusNote, r.WitnessedBy = nil, "", nil // nothing from a bundle that does not verify
 	}
 	return r
-}
-
-func sortedConfigs(cbs []ConfigBlock) []ConfigBlock {
-	out := slices.Clone(cbs)
-	slices.SortStableFunc(out, func(a, b ConfigBlock) int { return cmp.Compare(a.BlockNumber, b.BlockNumber) })
-	return out
 }
 
 func seqOf(c *Config) uint64 {
@@ -318,6 +307,7 @@ func verifyOrderers(blk *common.Block, cfg *Config, tr Trust, at time.Time) (str
 	if len(signers) == 0 {
 		return "", fmt.Errorf("block %d: no signature of an ordering node (%s)", blk.Header.Number, strings.Join(errs, "; "))
 	}
+	signers = distinct(signers)
 	ok, why := cfg.Satisfied([]string{"Orderer"}, "BlockValidation", signers)
 	if !ok {
 		return "", fmt.Errorf("block %d: %s (%s)", blk.Header.Number, why, strings.Join(errs, "; "))
@@ -343,13 +333,7 @@ func verifyInclusion(r *Report, name string, b *Bundle, inc *Inclusion, configs 
 	if blk == nil {
 		return nil, nil
 	}
-	var cfg *Config
-	n, err := LastConfig(blk)
-	if err == nil {
-		if cfg = configs[n]; cfg == nil {
-			err = fmt.Errorf("block %d names configuration block %d, which the bundle does not hold valid", inc.BlockNumber, n)
-		}
-	}
+	cfg, err := configFor(blk, configs, tr)
 	var tx *Tx
 	if err == nil {
 		tx, err = ParseTx(blk, inc.TxIndex)
@@ -441,7 +425,9 @@ func (t *Tx) checkOrigin(channel string, cfg *Config, tr Trust) error {
 	return nil
 }
 
-// The verifier's own rules, on top of the policies of the configuration
+// blockSigner refuses a block signature by anything but a node of an
+// ordering organization. The verifier's own rules, on top of the policies
+// of the configuration
 // (authenticated from the pinned genesis): a block is signed by a node of
 // an ordering organization, never by a client or an admin; a transaction
 // is endorsed by peer-role identities of distinct application
@@ -450,9 +436,6 @@ func (t *Tx) checkOrigin(channel string, cfg *Config, tr Trust) error {
 // orderer OU were signed by peer-role ones; a channel's BlockValidation
 // policy that names orderer-role identities (every channel the network
 // makes or updates now) narrows it to those.
-
-// blockSigner refuses a block signature by anything but a node of an
-// ordering organization.
 func blockSigner(cfg *Config, s Signer) error {
 	if !cfg.Ordering[s.MSP] {
 		return fmt.Errorf("%s signed the block, but %s runs no orderer of channel %s", s.Name(), s.MSP, cfg.Channel)

@@ -79,6 +79,11 @@ type Settings struct {
 	WriteTimeout       time.Duration `yaml:"write_timeout" flag:"write-timeout" usage:"bound on writing an answer (the feed: per event)"`
 	IdleTimeout        time.Duration `yaml:"idle_timeout" flag:"idle-timeout" usage:"an idle keep-alive connection is closed after this"`
 	IdempotencyTTL     time.Duration `yaml:"idempotency_ttl" flag:"idempotency-ttl" usage:"how long an Idempotency-Key's answer is kept; after it the key is new again"`
+	// Witnessing: this gateway signs its org's heads and compares the
+	// other orgs' gateways' heads with its own peer's chain.
+	Witness       string        `yaml:"witness" flag:"witness" usage:"ORG/USER whose identity signs this organization's heads and reads its peer (empty: not a witness)"`
+	WitnessPeers  []string      `yaml:"witness_peers" flag:"witness-peer" usage:"base URL of another organization's gateway whose heads this witness compares and co-signs (repeatable)"`
+	WitnessPeriod time.Duration `yaml:"witness_period" flag:"witness-period" usage:"how often heads are published and compared (default 30s)"`
 }
 
 // stateDir is where the gateway keeps its own state.
@@ -331,6 +336,18 @@ func run(s Settings, log *slog.Logger) error {
 			cfg.Index = db
 		}
 	}
+	if s.Witness != "" {
+		org, user, ok := strings.Cut(s.Witness, "/")
+		if !ok || nw.D.Org(org) == nil {
+			return fmt.Errorf("witness: %q is not ORG/USER of an org of the network", s.Witness)
+		}
+		creator, sign, err := nw.Signer(org, user)
+		if err != nil {
+			return fmt.Errorf("witness: %w", err)
+		}
+		cfg.Witness = &gateway.WitnessConfig{Who: gateway.Identity{Org: org, User: user}, Creator: creator, Sign: sign,
+			Channels: nw.D.ChannelsOf(nw.D.Org(org)), Peers: s.WitnessPeers, Period: s.WitnessPeriod}
+	}
 	gw := gateway.NewServer(cfg, acl, ks, ledger, log)
 	router, err := gw.Router()
 	if err != nil {
@@ -362,6 +379,7 @@ func run(s Settings, log *slog.Logger) error {
 	}
 	checkpoints := filepath.Join(s.stateDir(), "checkpoints")
 	(&gateway.Invalidator{Net: nw, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
+	go gw.RunWitness(ctx)
 	if s.ExchangeOrg != "" {
 		(&gateway.ExchangeListener{Net: nw, Who: gateway.Identity{Org: s.ExchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: checkpoints, Log: log}).Run(ctx)
 	}

@@ -67,7 +67,7 @@ func proofCmd() *cobra.Command {
 	get.Flags().StringVarP(&out, "output", "o", "", "file to write (default: standard output)")
 
 	var trustFile string
-	var asJSON bool
+	var asJSON, genesisOnly bool
 	verify := &cobra.Command{
 		Use:   "verify BUNDLE [--trust TRUST.json]",
 		Short: "Verify a proof bundle with no network",
@@ -131,17 +131,24 @@ included: fetch a new one).`,
 		Short: "Print this network's trust file (" + proof.TrustFormat + "), to publish for --trust",
 		Long: `Prints, as JSON, each channel's genesis block hash and the organizations it
 names (MSP ID, application member or orderer, root certificates), made from
-the genesis blocks the network was created from. Publish it out of band (the
-authority's website, a signed notice): verifiers pin it. A configuration
-change does not need a new trust file: bundles carry every configuration
-block since genesis and the verifier judges each under the one before.`,
+the genesis blocks the network was created from, and the configuration block
+in force as the orderers serve it (the network must be up; --genesis-only
+pins the genesis blocks alone). Publish it out of band (the authority's
+website, a signed notice): verifiers pin it. Bundles carry every
+configuration block since genesis and the verifier judges each under the one
+before; make the file again after a configuration change, so that a block
+after it cannot name an older, weaker configuration.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n, err := openNet(cmd)
 			if err != nil {
 				return err
 			}
-			tf, err := n.Trust()
+			mk := n.Trust
+			if genesisOnly {
+				mk = n.GenesisTrust
+			}
+			tf, err := mk()
 			if err != nil {
 				return err
 			}
@@ -153,6 +160,7 @@ block since genesis and the verifier judges each under the one before.`,
 			return err
 		},
 	}
+	trust.Flags().BoolVar(&genesisOnly, "genesis-only", false, "pin the genesis blocks only, with no network (not the configuration in force)")
 	trust.Flags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
 	trust.Flags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
 	cmd.AddCommand(get, verify, trust)

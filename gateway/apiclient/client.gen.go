@@ -598,6 +598,7 @@ type Bundle struct {
 	Document          *Bundle_Document `json:"document,omitempty"`
 	EndorsementPolicy string           `json:"endorsementPolicy"`
 	Format            string           `json:"format"`
+	Heads             *[]Head          `json:"heads,omitempty"`
 	IssuerKey         *Inclusion       `json:"issuerKey,omitempty"`
 	Kind              string           `json:"kind"`
 
@@ -879,6 +880,22 @@ type Filing struct {
 	FiledOn  string  `json:"filedOn"`
 	Late     bool    `json:"late"`
 	Rule     *string `json:"rule,omitempty"`
+}
+
+// Head defines model for Head.
+type Head struct {
+	Channel    string          `json:"channel"`
+	Format     string          `json:"format"`
+	Hash       string          `json:"hash"`
+	Height     int             `json:"height"`
+	Signatures []HeadSignature `json:"signatures"`
+}
+
+// HeadSignature defines model for HeadSignature.
+type HeadSignature struct {
+	Signature []byte `json:"signature"`
+	Signer    []byte `json:"signer"`
+	Time      string `json:"time"`
 }
 
 // History defines model for History.
@@ -1186,7 +1203,8 @@ type Report struct {
 	Pinned  bool          `json:"pinned"`
 
 	// StatusNote what the derived status is as of: the records as the bundle's blocks hold them
-	StatusNote *string `json:"statusNote,omitempty"`
+	StatusNote  *string   `json:"statusNote,omitempty"`
+	WitnessedBy *[]string `json:"witnessedBy,omitempty"`
 }
 
 // ReportAnswer defines model for ReportAnswer.
@@ -1417,6 +1435,24 @@ type Version struct {
 	Time       time.Time   `json:"time"`
 	TxId       string      `json:"txId"`
 	TxIndex    int         `json:"txIndex"`
+}
+
+// WitnessAlarm defines model for WitnessAlarm.
+type WitnessAlarm struct {
+	Channel string   `json:"channel"`
+	From    string   `json:"from"`
+	Head    Head     `json:"head"`
+	Height  int      `json:"height"`
+	Orgs    []string `json:"orgs"`
+	Ours    string   `json:"ours"`
+	Their   string   `json:"their"`
+	Time    string   `json:"time"`
+}
+
+// WitnessAlarms defines model for WitnessAlarms.
+type WitnessAlarms struct {
+	Alarms  []WitnessAlarm `json:"alarms"`
+	Witness string         `json:"witness"`
 }
 
 // ChangeAgreementParams defines parameters for ChangeAgreement.
@@ -1862,6 +1898,9 @@ type LoadCalendarJSONRequestBody = LoadCalendarRequest
 
 // SetExchangesJSONRequestBody defines body for SetExchanges for application/json ContentType.
 type SetExchangesJSONRequestBody = SetExchangesRequest
+
+// CosignHeadJSONRequestBody defines body for CosignHead for application/json ContentType.
+type CosignHeadJSONRequestBody = Head
 
 // RegisterIssuerKeyJSONRequestBody defines body for RegisterIssuerKey for application/json ContentType.
 type RegisterIssuerKeyJSONRequestBody = IssuerKeyInput
@@ -2471,6 +2510,30 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/feed (the `Feed` operationId).
 	Feed(ctx context.Context, channel string, params *FeedParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// LatestHead this organization's latest signed head of the channel (height and last block hash, dataledger-head/1) with the co-signatures other organizations' witnesses returned
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/heads (the `LatestHead` operationId).
+	LatestHead(ctx context.Context, channel string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CosignHeadWithBody another witness returns this organization's head co-signed: every signature must verify under the channel's configuration and the hash must be this organization's peer's (409 and an alarm when its peer contradicts it)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/heads (the `CosignHead` operationId).
+	CosignHeadWithBody(ctx context.Context, channel string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CosignHead another witness returns this organization's head co-signed: every signature must verify under the channel's configuration and the hash must be this organization's peer's (409 and an alarm when its peer contradicts it)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/heads (the `CosignHead` operationId).
+	CosignHead(ctx context.Context, channel string, body CosignHeadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// HeadAt this organization's signed head of the channel at a height: block height-1 as its own peer holds it (what a bundle's heads are made of)
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/heads/{height} (the `HeadAt` operationId).
+	HeadAt(ctx context.Context, channel string, height string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// History every version of a record
 	//
 	// Corresponds with GET /api/v1/channels/{channel}/history/{type}/{key} (the `History` operationId).
@@ -2809,6 +2872,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/verify/{number}/timeline (the `Timeline` operationId).
 	Timeline(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WitnessAlarms signed heads this organization's peer contradicted (two versions of a block), with the evidence
+	//
+	// Corresponds with GET /api/v1/witness/alarms (the `WitnessAlarms` operationId).
+	WitnessAlarms(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Assets the page's script and style
 	//
@@ -3601,6 +3669,70 @@ func (c *Client) SetExchanges(ctx context.Context, channel string, params *SetEx
 // Corresponds with GET /api/v1/channels/{channel}/feed (the `Feed` operationId).
 func (c *Client) Feed(ctx context.Context, channel string, params *FeedParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewFeedRequest(c.Server, channel, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// LatestHead this organization's latest signed head of the channel (height and last block hash, dataledger-head/1) with the co-signatures other organizations' witnesses returned
+//
+// Corresponds with GET /api/v1/channels/{channel}/heads (the `LatestHead` operationId).
+func (c *Client) LatestHead(ctx context.Context, channel string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewLatestHeadRequest(c.Server, channel)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CosignHeadWithBody another witness returns this organization's head co-signed: every signature must verify under the channel's configuration and the hash must be this organization's peer's (409 and an alarm when its peer contradicts it)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/heads (the `CosignHead` operationId).
+func (c *Client) CosignHeadWithBody(ctx context.Context, channel string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCosignHeadRequestWithBody(c.Server, channel, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CosignHead another witness returns this organization's head co-signed: every signature must verify under the channel's configuration and the hash must be this organization's peer's (409 and an alarm when its peer contradicts it)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/heads (the `CosignHead` operationId).
+func (c *Client) CosignHead(ctx context.Context, channel string, body CosignHeadJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCosignHeadRequest(c.Server, channel, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// HeadAt this organization's signed head of the channel at a height: block height-1 as its own peer holds it (what a bundle's heads are made of)
+//
+// Corresponds with GET /api/v1/channels/{channel}/heads/{height} (the `HeadAt` operationId).
+func (c *Client) HeadAt(ctx context.Context, channel string, height string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewHeadAtRequest(c.Server, channel, height)
 	if err != nil {
 		return nil, err
 	}
@@ -4490,6 +4622,21 @@ func (c *Client) VerifyNumber(ctx context.Context, number string, reqEditors ...
 // Corresponds with GET /api/v1/verify/{number}/timeline (the `Timeline` operationId).
 func (c *Client) Timeline(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewTimelineRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WitnessAlarms signed heads this organization's peer contradicted (two versions of a block), with the evidence
+//
+// Corresponds with GET /api/v1/witness/alarms (the `WitnessAlarms` operationId).
+func (c *Client) WitnessAlarms(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWitnessAlarmsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -6384,6 +6531,128 @@ func NewFeedRequest(server string, channel string, params *FeedParams) (*http.Re
 			req.Header.Set("Last-Event-ID", headerParam0)
 		}
 
+	}
+
+	return req, nil
+}
+
+// NewLatestHeadRequest constructs an http.Request for the LatestHead method
+func NewLatestHeadRequest(server string, channel string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/heads", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCosignHeadRequest calls the generic CosignHead builder with application/json body
+func NewCosignHeadRequest(server string, channel string, body CosignHeadJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCosignHeadRequestWithBody(server, channel, "application/json", bodyReader)
+}
+
+// NewCosignHeadRequestWithBody constructs an http.Request for the CosignHead method, with any body, and a specified content type
+func NewCosignHeadRequestWithBody(server string, channel string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/heads", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewHeadAtRequest constructs an http.Request for the HeadAt method
+func NewHeadAtRequest(server string, channel string, height string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "height", height, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/heads/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
 	}
 
 	return req, nil
@@ -8632,6 +8901,33 @@ func NewTimelineRequest(server string, number string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewWitnessAlarmsRequest constructs an http.Request for the WitnessAlarms method
+func NewWitnessAlarmsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/witness/alarms")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewAssetsRequest constructs an http.Request for the Assets method
 func NewAssetsRequest(server string, file string) (*http.Request, error) {
 	var err error
@@ -9141,6 +9437,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/feed (the `Feed` operationId).
 	FeedWithResponse(ctx context.Context, channel string, params *FeedParams, reqEditors ...RequestEditorFn) (*FeedResponse, error)
 
+	// LatestHeadWithResponse this organization's latest signed head of the channel (height and last block hash, dataledger-head/1) with the co-signatures other organizations' witnesses returned
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/heads (the `LatestHead` operationId).
+	LatestHeadWithResponse(ctx context.Context, channel string, reqEditors ...RequestEditorFn) (*LatestHeadResponse, error)
+
+	// CosignHeadWithBodyWithResponse another witness returns this organization's head co-signed: every signature must verify under the channel's configuration and the hash must be this organization's peer's (409 and an alarm when its peer contradicts it)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/heads (the `CosignHead` operationId).
+	CosignHeadWithBodyWithResponse(ctx context.Context, channel string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CosignHeadResponse, error)
+
+	// CosignHeadWithResponse another witness returns this organization's head co-signed: every signature must verify under the channel's configuration and the hash must be this organization's peer's (409 and an alarm when its peer contradicts it)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/heads (the `CosignHead` operationId).
+	CosignHeadWithResponse(ctx context.Context, channel string, body CosignHeadJSONRequestBody, reqEditors ...RequestEditorFn) (*CosignHeadResponse, error)
+
+	// HeadAtWithResponse this organization's signed head of the channel at a height: block height-1 as its own peer holds it (what a bundle's heads are made of)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/heads/{height} (the `HeadAt` operationId).
+	HeadAtWithResponse(ctx context.Context, channel string, height string, reqEditors ...RequestEditorFn) (*HeadAtResponse, error)
+
 	// HistoryWithResponse every version of a record
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -9525,6 +9849,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/verify/{number}/timeline (the `Timeline` operationId).
 	TimelineWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*TimelineResponse, error)
+
+	// WitnessAlarmsWithResponse signed heads this organization's peer contradicted (two versions of a block), with the evidence
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/witness/alarms (the `WitnessAlarms` operationId).
+	WitnessAlarmsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*WitnessAlarmsResponse, error)
 
 	// AssetsWithResponse the page's script and style
 	//
@@ -11350,6 +11681,171 @@ func (r FeedResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r FeedResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type LatestHeadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Head
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r LatestHeadResponse) GetJSON200() *Head {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r LatestHeadResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r LatestHeadResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r LatestHeadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r LatestHeadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r LatestHeadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r LatestHeadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CosignHeadResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Head
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CosignHeadResponse) GetJSON200() *Head {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r CosignHeadResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r CosignHeadResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r CosignHeadResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CosignHeadResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CosignHeadResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CosignHeadResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type HeadAtResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Head
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r HeadAtResponse) GetJSON200() *Head {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r HeadAtResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r HeadAtResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r HeadAtResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r HeadAtResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r HeadAtResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r HeadAtResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -13494,6 +13990,61 @@ func (r TimelineResponse) ContentType() string {
 	return ""
 }
 
+type WitnessAlarmsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WitnessAlarms
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r WitnessAlarmsResponse) GetJSON200() *WitnessAlarms {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r WitnessAlarmsResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r WitnessAlarmsResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r WitnessAlarmsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WitnessAlarmsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WitnessAlarmsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WitnessAlarmsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type AssetsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -14310,6 +14861,58 @@ func (c *ClientWithResponses) FeedWithResponse(ctx context.Context, channel stri
 	return ParseFeedResponse(rsp)
 }
 
+// LatestHeadWithResponse this organization's latest signed head of the channel (height and last block hash, dataledger-head/1) with the co-signatures other organizations' witnesses returned
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/channels/{channel}/heads (the `LatestHead` operationId).
+func (c *ClientWithResponses) LatestHeadWithResponse(ctx context.Context, channel string, reqEditors ...RequestEditorFn) (*LatestHeadResponse, error) {
+	rsp, err := c.LatestHead(ctx, channel, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseLatestHeadResponse(rsp)
+}
+
+// CosignHeadWithBodyWithResponse another witness returns this organization's head co-signed: every signature must verify under the channel's configuration and the hash must be this organization's peer's (409 and an alarm when its peer contradicts it)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/heads (the `CosignHead` operationId).
+func (c *ClientWithResponses) CosignHeadWithBodyWithResponse(ctx context.Context, channel string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CosignHeadResponse, error) {
+	rsp, err := c.CosignHeadWithBody(ctx, channel, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCosignHeadResponse(rsp)
+}
+
+// CosignHeadWithResponse another witness returns this organization's head co-signed: every signature must verify under the channel's configuration and the hash must be this organization's peer's (409 and an alarm when its peer contradicts it)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/heads (the `CosignHead` operationId).
+func (c *ClientWithResponses) CosignHeadWithResponse(ctx context.Context, channel string, body CosignHeadJSONRequestBody, reqEditors ...RequestEditorFn) (*CosignHeadResponse, error) {
+	rsp, err := c.CosignHead(ctx, channel, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCosignHeadResponse(rsp)
+}
+
+// HeadAtWithResponse this organization's signed head of the channel at a height: block height-1 as its own peer holds it (what a bundle's heads are made of)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/channels/{channel}/heads/{height} (the `HeadAt` operationId).
+func (c *ClientWithResponses) HeadAtWithResponse(ctx context.Context, channel string, height string, reqEditors ...RequestEditorFn) (*HeadAtResponse, error) {
+	rsp, err := c.HeadAt(ctx, channel, height, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseHeadAtResponse(rsp)
+}
+
 // HistoryWithResponse every version of a record
 //
 // Returns a wrapper object for the known response body format(s).
@@ -15023,6 +15626,19 @@ func (c *ClientWithResponses) TimelineWithResponse(ctx context.Context, number s
 		return nil, err
 	}
 	return ParseTimelineResponse(rsp)
+}
+
+// WitnessAlarmsWithResponse signed heads this organization's peer contradicted (two versions of a block), with the evidence
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/witness/alarms (the `WitnessAlarms` operationId).
+func (c *ClientWithResponses) WitnessAlarmsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*WitnessAlarmsResponse, error) {
+	rsp, err := c.WitnessAlarms(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWitnessAlarmsResponse(rsp)
 }
 
 // AssetsWithResponse the page's script and style
@@ -16364,6 +16980,126 @@ func ParseFeedResponse(rsp *http.Response) (*FeedResponse, error) {
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseLatestHeadResponse parses an HTTP response from a LatestHeadWithResponse call
+func ParseLatestHeadResponse(rsp *http.Response) (*LatestHeadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &LatestHeadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Head
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCosignHeadResponse parses an HTTP response from a CosignHeadWithResponse call
+func ParseCosignHeadResponse(rsp *http.Response) (*CosignHeadResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CosignHeadResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Head
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseHeadAtResponse parses an HTTP response from a HeadAtWithResponse call
+func ParseHeadAtResponse(rsp *http.Response) (*HeadAtResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &HeadAtResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Head
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
 		var dest Problem
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -17939,6 +18675,46 @@ func ParseTimelineResponse(rsp *http.Response) (*TimelineResponse, error) {
 	return response, nil
 }
 
+// ParseWitnessAlarmsResponse parses an HTTP response from a WitnessAlarmsWithResponse call
+func ParseWitnessAlarmsResponse(rsp *http.Response) (*WitnessAlarmsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WitnessAlarmsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WitnessAlarms
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseAssetsResponse parses an HTTP response from a AssetsWithResponse call
 func ParseAssetsResponse(rsp *http.Response) (*AssetsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -18076,171 +18852,180 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tjxzJedhfKUwMcAn3ckmdGOvWMAxyl7yjjndH7d7Zp5yYoLb7mZm67anqq6rZ3TGxgIwgkD440QcD",
-	"CgxEkR3ICRAksj8EkCAZ+TGByTv/i6Beuru6p6pfZmfnhZwvEvemut6el3ren1eDmE0yRoFKMTh8NeAg",
-	"MkYF6D9ecHaWwkT9M2ZUApXqnzjLUhJjSRg9yMyIP/xKMKp+E/EYJlj96w84DAeHg391UM5/YH4VB/m8",
-	"19fX0SABEXOSqekGhwMOw6mA5BBhik6eHqH3v/vwj5BdBSUsnk6ASkTxhNARkmNAfJoCwjRBQwJpMlAz",
-	"2mXULh7F55RdppCMYJJvP0mIWgynLzjLgEuiDjvEqYBokDn/6dUAruIxpiP4WGTqTznLYHA4EJITOhpc",
-	"R4MUC9l21iM9gxrNYUSE5PriPplOzoB7JxUSy6nw/nQBXBBGnd8IlTACro/N4esp4ZAMDr/0rRVVjlOs",
-	"Y09RTv4yyidnZ19BLNXCtWs8ga+nIPreJo5ldfP5wWp7t+M67OPPOZESaM99xGNM6AkMgQONoRV+bDIh",
-	"shyuNxsznrR9WEe9eRDpWaL6fvznVmdb8rWr7WDRAyLFB4EtMt5zayTxbmsSIDfOUmjf7ERjN0n8u0xY",
-	"Jl9wNiQpLHadFE/gRpepJ2i+yhGHRdiVoW7hYw/RIOedx2RkDz13AqCJ+lcLXj8xo66jwZCkHcY/NaOu",
-	"o8GIYyoBjjgkRB6xxH+PehTjLaPOCU2WwJNpmA8bFgoaal2nEzHL/PsVZEQh+ZT2ZfkS+OQJTYK/nUrM",
-	"5Q0fC5o/EPpSfRDwwW4OpfLjuxsrD+BcgfP25Chbue5uT1JOJPb2+5FKB2oIw3JRmNSuvdf1NV7BM5pN",
-	"5fJvYCX02kCBC1LTksCzaqpohPBmSzr5Lm8m45RqRV8JJ1+/Qaq2SguVLXiqxwVRy7CrT5j0f6zuJiWY",
-	"xnAMOEkJbRv25EoCTcDF1TPGUsBUj+NMiBMYVbm4MyDBEr/g7IIkwI1AJWESeEfMf8Cc49nAaF1kRBuI",
-	"v+c7yiSJ4QlNRF8iZxnQTzUSEEYDskvGISUTQjGfNV5sxlkyjZtYmh3xSUiIs79/NstCQl4CF5CyDJKn",
-	"nE363XlHBZCDYFMew7NE9J3/gsClCFNPeI6SDEUMFHPCQoLKKMCRJWTV7TYhzqmEzHeCqQDxCaMvpmcp",
-	"iY+xxH68X0C08dF/FR2qwHcuogqROtX5Nl0l3XmsqZFffq8u95kjjPyKuwlHJS9dRDboyizXyqAaeMqa",
-	"qXxB8m2kvE6UsY3I34K+my34lPu8megjJY7HhRi1oJ2nVQqq7bD+gXdn04TIR1RcQl/bzlnK4vPAe67E",
-	"KAppQMSC+DxjxFg/qsZhnF7imUB0mqaH2vg7whIu8QydA2QCESlQ+bkYKB6RpvgshcGh5FNQszM6JKPH",
-	"DXuDFGcC/NrDkHAhH3N2DrQNNewo9ZHlIPNLEXqBU5L4f6RwJZ8GP2XnfoYrmX+85JgK3CRjBbdSw5oc",
-	"dvZgeskoh3btgmvr5ouUJy+vuwJ4fT7nCvyYKceMk7/Q1HdMRJwyMeV97QDYnaVBJnPcH3O/jVmaAG/4",
-	"qeUVJUJMCR0dQ4a5nIRWaXILqLus4Urt18+pJGkHluC5juKAnuOUF+PuorKm73zFaXoA9gXubeQ5Y+x8",
-	"gvm5/9bzd7mTwBrCtrlnvHahZvKo3IrvxCVH6ctf/aTc1RJtpmg0RT+e0iTtTVQe1h1zSIBKglOhvXWx",
-	"Gj5UjycIw8slmYD6B+HIYAciAiXAyQUkaMg42lP+wPfee+/9u4PIq5oTGgcl1aYXR7Os7rhwVLI4nxgX",
-	"c8Ay8IDktqH5+1E3YExBqLwqxLh7UZG+BjlmApAySolBNGAUPh0ODr9s2XIx5eA6ahlarje4fmm8AowL",
-	"LSi8YCmJZ/6nkfEJlkH+BvwjmLVd7DMap1Ot0zQa+Ak9F/MX2I5gqfqnRFZvQmyI4AL4DBlJrYp6Bu8E",
-	"Um9chADHY4SFQdPyRUNyjCVS6hi65EwCInIQdcOhylHrGNTolOgilzqz10jegqkwahYqQvmsl4Tkg33k",
-	"CLaWbkqU93GQI5wCTXBf8XHMUpLgWV8VSmsq3qGXjJ/3n3AGmHcQivSwYvmo3L2zbtPlbLSWU0DwJiqO",
-	"y1YWMkao0adNGrJHdukJbIdlBE0HPe+8Otq8ALnZAeh0ov1AWGIdJsDvWSXcuax7Fw+c+3R9tRJ4xolo",
-	"c8+UA4NnKhj0s+QGAmrG4ckVEdK6hOd1k5tbZUrz6TGW7YNuw8aq3mgsp7wV9KfFQGW9yRIs4WgWdwlg",
-	"yFFkHiHrNhtvlE/VkFMDfwBxqjuMvDQ3h/seiASosG5EclHFrx+4KNnCTo45HrbbSmqGBFc8QJKh3Ptc",
-	"NSsIkAJZcESoevwIOXvUEkeJGjsWtmNh7zQL8/OPAG+Y53IBHjXHy3yco8pbmmzcHu7lZahV3uXeQwtn",
-	"OinEq9txZrcgyM25SQJC8qnWdRr9rq5a21m37MEA2qi7p68aG1CcOMBu+/oT3zdLcWw3M5xFgtAWZwxh",
-	"E6P56SRkWFrIJVtgTZDgFxQmclRx4szmnKl9w83myHqzVbb6bpelu9Vpps/RqxpgDz6x8ZdWecP8Vzh3",
-	"hJ5xvSHjpbzy8sSg00aPD+ywfxhlQ2w5zuPBm2Pk1aAmk3U0kCQgbHU7uh5lZ8l3FTXlGJiLuKEzNi5u",
-	"s1PgnMu8u9nu7QKNxvsjA/VT2d/octbTydmEogm5ICKEJiOgIIheMzchD85mWhibGzsGMhrLkC81gStI",
-	"HsnKTAmWsG9B75UatBX/M4thXT4LEpbdnB8OEJ/3BEACEhP/fQYzEPxOYX/6gXaw2kW8e65x0QWcU3Oi",
-	"accIgIVYWlRZM3AiG3V5ouPkFiPsBOIwMhtaFIHf1KJd4jKKkVG5mv9ApR9qQd9hK8m1ANLnUCz0Jv1X",
-	"aOeCCAk0nt2EvQbjcBuBNMEyHoM41kFIjWp+Q/BZGNK1K6lOVV+9FcLT3klA4UB7PyUGhf7aQazDqJCo",
-	"AzsuHY0Lqr0Nl945WKPDYxTUNZutW6WXMWTV6hTyYQY1W7OC9qHl2Lqakyv624eWF4RS2r+bwlGsSccT",
-	"kpLnW/QKSCmvvIYjrmu0jqQd7NQFvtyaMaiz8cWNAegemdTH8rBkO81COdLtlorFEfWmZo6qccKDunV4",
-	"NyBxwYgtkLpZMWrouN6gqjniWEo0VX3WzTbUzF3BDew0x6W5djGxClRYt8peCr3Btc3Vxvv29GTEQYhF",
-	"NCAdD9rP7tkkfXf0qWSMN8t9YprKLjK835GgPq4tExUnbbm/9RKrC8il0Kkz4UaTaOXgN6BOM89ihNmM",
-	"2kvDWR96eo9SFArocYaUjcQJSEwoNDywFKSKmHreaXBQDZdANRecdnFWBt7KpyTtf8ikyU02JGkwszSt",
-	"SvuuC6jTIfK57Uy+A31IhGR8tkTjc6NBLumXB27Flu4M6c/MB63MaM5EVwQ/6gSEYt2GK3smYdLz2kre",
-	"Mh/na34zAaVEVCJKizjSZRu+7X78h5TP85jaPhGaJTr54iDYsH2L+RS+XZUxrGuybUWDc5j1uX/9gzJD",
-	"BxNspgqec4YVmPmNmOV8/vtJ4Oq00IP6U3QPOd31I3QkNz89PRNiCreV3raYKhwoyuFRxoIHymPb+8CA",
-	"TTLOJkTkLov5szSbb4qyAd1k4/Ml6eTskgIPlUPLdBLoRwGqWSyUIUtxDMnj2baaAc6tsl/ejXOJFSh3",
-	"0fX7Ri0U6LlQhZiWYLlGaC/PHOjeXJfraryH9epQxTaWo0EV0220/uQc+gba0/ennIiExIuUhzFWZDkL",
-	"8a3G5LAym6sby2p1MDhVGHvGZwUdv2KaAb8gggVYc1Aits7gmsG7cmG1DTcn+7hQ2mikrKDTTfBSSc5L",
-	"89A1GaaCD5n56d+M+5RMNE8K9H1Ub6iR1HPOnGdNn845i/+qL4CC6CvudnVwNqQkP2c4ybOgFnRYO1lw",
-	"3XKteoQC5d80BgN9zKgcL9WhPFEzdnc113Ztvi4TEb2bzsNuFxFfshRLpQN6d/j1FPgsyKIbqG1KyZBA",
-	"Evi0LrrkW3AXrM7RCLNPApHKq7oFxQb7vH3LuJxiVd+FFCG8C0Tt9DqJG0HS9EWxoeP8gzxsns0geR40",
-	"6jmR9TqMh0/67K7VT2Ntjd1nXIlndjqZ4IDBSGI+Atnw00ctdsM+HllnxvyPwdyllvt1Hipzq51Ur3nM",
-	"6Iuy3XIv2FTGrLEkcYe3L5+k/KTxSIuw4w4424RWt4A7S0KPxpvaaCG42OWNJOAXmMve5q/muJMOOhSR",
-	"t8jeggG29Izhfk9iowB+4zL/sRs8khcWZ6lHpyszYYozdGJjGrqL0PtNQRwEQrcq8F1vJnjm9VqKDFEt",
-	"xUqkp9poPmQPexMeVDYqWU6MvWkm4n9Ttf4XsKYHnLUecneLsxEZ+Er6E4lrN6V/zadprK31Io9GXrRc",
-	"WsdE9pummJf5gNufp93V/tBUzMGbv+xcUqhigyfFeS51rZo/2Qd51swi53B5OezSNAfpyymJxEWe7+LF",
-	"l01HjccwZBw+FwHd0QzKlYI/Z/xc/WlLG81zl5SNTvKAGG0ECoyb4KsiH+0z4JOWsaUPtW1w8CUvY306",
-	"bZBloJAYH6VY2AZV3W3nCg5Yle/HNCGJKjWgK5aHr82pOW7yhVov2jiqzLyfYDnlOA0PFiRV9Pcoyzi7",
-	"wGnr5GJ69pzEQAWho6eMn5EkgUD2Sug58SeC5a9GAPxhWLdcUeMRw5fVDKkm5J+nHi/uN6Fd6JrncS9y",
-	"KL6BiywU9N/kjuqnyGQlL2vhpHpYP9WjcCLlq5Rf2322XsxmS6UVEN5EOjVRCDeJ/OwiPQStyCc2aGCx",
-	"DXSrNbJYcr8p3TSHWc5cvlon/jNmjMslEpqOye4TIgX+aqC2gGmHYEZz5Lbql00FRwI1oTNCaajFiBH3",
-	"8kTKaqjipapuqeIV8yKsZVlWLBAbmlpZhhBEXh7zTBeMvSOQqQiNVJKL+mHSmkodrkhpD2CTli1kwliw",
-	"ULnyGzMVxSu644vZ6VOSgnYgexAnFELpsK+KXbR7rYrSrm32nK8VvtGn/QViFXTZVx4Uk/c6iy1qbGRX",
-	"ad74Ah765W0+Gkx5utChzJfhoy0kWnTJfs0jKFeZz5cBJyxZkhdymTl6dmNz5tRiV52MqC7ENlrmqaDW",
-	"zUQeM9FiJRaa4w5DuFLbbgm6cj7/VldeDaK208YaACdwwc7hI1i0UkJroPEyJEwmsVx8j+cdSoNXA1l7",
-	"bNuE1zds/hQwj8eLCg2L5cb0MnSZDX5ok0LqMYFwJftE/BU5MGbp8IWo9ZbWkcAEECbda/MkOFjaAyYh",
-	"Ybax0FAy9U/YN08pnKhVFKZvAmaRbGMNWv6pmpz67AJ49TDOhxkuwNGnY1UpULrPbTdQNcYLyrRXwGA1",
-	"DawttN7J4ircmwUOlHdR2rhSo1Lqey9QqbxRZ/XKC59jb1R0zLDZOgbifhqST2zY7IIpn3nUbW9YdmOL",
-	"5fQtzPFm3bL7W6C6HqC0OjVt3y1l0mPbOB35uUJQFM6zu1p2rSaOiqQQ81Fo45AcB9uF4NZmISvpDaL7",
-	"OPYuGdijLmCjgAXDIcSSXEDfjNrFynSZDoy3ERit53UOW9YprCZxlgf24ozR65cuycQqaLhPe5wp9Yoq",
-	"wxSPljBNk2A1KdxHndZwYqI9C0mWYH/E2TSL2cQ6n28qwrVLamYfBRzyi3S2URzcjxYmOURXBVmylbRP",
-	"NS1viOoiFjMvboUyzXRdyA+bZPEV1NpqNG+oYzWFDzhPWKNINe1bXauydCkkBatfFQq1bfw3zctpOVdc",
-	"2hTbimy1Vc5SRTlTQuEJlb1rFjSUpT2bLRhFu+JcmbmyteZdKOTcM3/gacWPsEjXtnnuj6eiVX7LjdhN",
-	"vKILKenfT8OXWqhYnVhGyLR+G3lWrk3+1pBiPmGKhl1iGhVmJyAyRgUsBxna67q+fdgyASFCXc9vE5M8",
-	"hUOCwr71wkXocgwUEal8dLo/HSBTuHIBbaCoyda7avrLjSKCm9QQ8SA4ByxZsARCAinIkH1qOKXhh8nl",
-	"ILJHQerFypEEOoHmX9QVj2LnlQuYv3AFeIinnMjZqcKPPISA2DIBNSWWokcvnqFzmKG9JD3/d//vx//9",
-	"rumqlKCzmduJ6Y5AeVjQIBpo1NN3C5gb2cVsYyxlNri+1mLfkM0vaPPoZrpdE2US57VFLZXo/pomMmk/",
-	"wRKjvAApJHZ9wug9dMKmEkyXSc5SEEiJDrpVZL7fAxyn92Z4kkbIxgvr0VirZsiSjvlCnfIDhtQJlFO9",
-	"mMEOujdi99AT26dyOBU41f53ilQz1Pe/+/CPUGZin1Huw0J7TsjEgf31D78SjN5FFCt9Qa/JpynoTelQ",
-	"53uFAHjolLt13FqHgwe5yRJnZHA4eO/e/XvvaSub1bgO1P/YRJzishRmDnScaDTg9inSo79z//7g8FXR",
-	"PlihKFzJg7Gc6PfAnN7HDK4jD2M0F6s2+N0vvggx+mL9gzxc/DoaPOw13sFvxUmvoxK5v3x5/dLxx+tt",
-	"XTjSGMrMLVzta5wpK1vUI3lzy5wJ352mFunNgzeIBjiZEDp4qfZygDNycPHgoKhUIw5eGWZ4HQTGByCL",
-	"OD8NPo4nIIGrHb0aEHWjCqR51sRh6SQtGYbkU4gaYPSyFdguin5l38lyvk49E0K4UPQvvSPWhRdBpMAU",
-	"YefyHVxYBAXUBE7xsDpwWzDkoOxRkTHhwZRaI4zbQpaozqUn+BxMMNElJxKQwEPbo0/ymQk6EngC+t1Q",
-	"DOyMJbOctaofdZd+ZDU6tIclmjAh0YPvfE/hBsexOsBdrbiqNwOwaW5uT/AsgUnGdG36fVN0ptz6BF89",
-	"BzqS48Hhg+98L/LjvWb3j1kyWxrKBzqSXF9f1+/5ehWEl0cweOgv1oEHEhI3NkwDqaBMxPPAAfXaeTsq",
-	"u0XwNoNuDamgMPla0vSQZJ2K2qgSaBImySc02dHj2unxUaXE8o4MV0aGErhKN5Cg1F+uA2MWoskKGbUR",
-	"ZO6/9FOkMkjvSLInSe5IY+mk8fpXP3nzdz/tSgBVrG2jgCIU2a/dqV8f67DvYkqxjZqFOcOGqZhBgGug",
-	"2HB7hacuH7wjUIqlsjoUesQNVY0KipQ33FHfLD/YSo2z/HJbdc7yBCpPg0iVykETgSi7vC01tHJpLchT",
-	"cp3wQ/tIShyP89zm3ZO7filYA2TtWmn55bsoEGvESlVuliWM/sJwiLDaqTYuOirum7CpBltSrfnijmzX",
-	"ZkwKtMHc0e0K6fb1r/7j61//XWcTUp14upBm0WEzTJQmQsBpxrmjyvVR5VxH1B1BrpAg//m3P/72J//n",
-	"zY//x7/8z7/69h/+sitlzlNQO2kmcAEpy5ql3VOJuTx2Ru4oc62WpXeaOIRCRpRUsLETecxhcTt1wJUE",
-	"mofsBJwgakiykyg35e2qljfZPVsrpExNLfYQBT0gnhNEN2eIn5zaSdUp/9Sq/72ol4rakev6yHWn9q2J",
-	"XF//9Bc91L55mulCk11dNc7nO2fNOpw15dFLd42TAXjbDpsDG+dKdXW9Fk3khVOtb8e5d6rI2gjp9X/4",
-	"X9/86ne99I8K7rpk4eRPiDD+59Xzjiqp1TUK2IkcLSJHtQJhJ6HjwfKMa26KitNJp4luNgfl856PCLsZ",
-	"P4duegQSIJVbV6DXf/W717/4z//y1//3m3/6+euf/UajlyAjqp2+l0SO9WcxTlPgiPHRHWESLjgydXI8",
-	"ZBUimU6u/0aq2Xwpw5PctIUBAJ5MsVvy+rvgbsWbAxyfU3apU01M0FAIkZ4TIR/VB28oOnXKNawdxlMV",
-	"YOuwLEcbcQfheVC5yLYofnmx4DoKxYuUI1fAhHZmh54ovy77Q3UX76AEjSnKKbCo3cshBpJJFVWdFp0g",
-	"fCTrCx/x01k794cRB9HM85/oIUem4O+qKFczcJQBzzP29Dq6RWG5kPrplPwFVCgrgSGepnJw+PC+LptP",
-	"JtPJ4PA799VfhJq/HkSeXFxfrnfepCJHrUyZWNlU6F2hPXwmgMpDh1eo/343sN18ssG6BCkHkjobdBsf",
-	"OH0EFOfYuKwnrYLkwedM/26G7t6wdb1h5v7X9HQ5ePIOPluvf/K717/85Zu//e2bX/5999S7kmba3yNq",
-	"m+3u81q33ZBdSN2st0Pvjj7XRJ/VdtErps85W8E7SKX2IEZe0e257ijpsqQNVZUGo5zUUN4DGu198ze/",
-	"//bX//jN7//6zX/9L29++fff/sN/++Zv/zJCtqM0UjLB3a5030Ca7WygswfNgffOg7aKihpzTjTXrhWV",
-	"1k3rS7OVS9RIsPVTNHIqM6ntZGIam5hCLLdUmsPWuBIHr+y/nGQX0fa69MtyKSv17d6U2fKTSns8Kg9W",
-	"m9LKAb+1T0lR6LigGrSX6BbciNF01vNN8Ge3+GjUDY8I56RlWTrb0eb6aLP8cj3U2c0X/1bSJ3ZSzir5",
-	"vd2SzjTltBHhNCEyKIo9Ur/q1sGro8ARUBBEHCK9tbKAm6EsXUUPcSzHmuCwLcCIdR42xOcZI/op91no",
-	"rAhS7gWoMhd+mS/pFNtbTZiJOqAtJb4lQVYGJpaqFKzvCEtfbGhg45Tcq0EF7f2p+ulPCgAXA3Xwe+2Z",
-	"KYW/NlkvxinQBPOGR+Q5w8mRHbZ7S9b2lrhgWFecil3+nXtLUoaVpDcDzBXNlsTQ6S2pEFBXejx4pVZr",
-	"jl1ZAVF6ZlL72pwAmPJeN9Vh02QywOjSdIjeT/AsgFg3UvX9UTBdkbGotdzsBj1yxq3sgbgck3iMdG3/",
-	"Q93FFTjaw7oENZHGHhe5SplbfwYZU9dd5VC24WV7WD8lz46DLsqZV/wxK6sLd2whJS9oPYZCUjPHHeFu",
-	"PtK8sb5jtWH1381WAzs1XXt2PuV1+5Trpcq31bHssAFV9rrA+KUH6NV5SQt7SoiIUyamHMRBXgi7tIgE",
-	"udWx+QySR9VvVsa5dsR2K/qgA8zjAjM2nOYaZYMKeqK9D75ADx7evVXZoIk8ehCjda11JMMX+egdAW4z",
-	"AVowvhWkl6c0QJK7iS39/esV0l9BFy2UV2nEGciRc7p97kw4azPh+JqurjgI5PtTTkRC4ne1UgjUDbBu",
-	"n9luOXsuLbWQ5hAgCT6CT9WPKyNGDlmKZ7nZmAjrDNhTUQlsKtFzLOT+kwugcj+sA6uvH9tWPA415S/f",
-	"/S4vHwcxnQDCQ6nJnAgV/aAU9MfPPz366OCzL54dR6oIqOYAAInKAEvCZF7Z95KTYHXHF727fSE54Mn2",
-	"dH4JUsAp8Avg+6fqyvW1iTIAxUbd71kQ6YCVyv0q88OfFkjwJ3cXijJuoZkxEZLx2cErdb3XB6/OYRa2",
-	"gn5oBq/YAirz/pQ3mybv/L9RmV/2Rp9Jg4Rbn/WlEdsJtcLeBMN+YlqOdS2YrG2TB3CV97T1YvAT/XPe",
-	"1WxFj0EsLtCe1WW0EfQqFVchnm96vPlsn7G4UNeovu1i6sRIdcRXQChA4FvQts2fX+4rR3YZRE6D9bji",
-	"CJEzt3trzTJb2rIGkUsu6qdqb3LdMc78AnlaA47Pi760nY7sxPJhgfKW/cYYXamvIWSDbld0FOwBYkxR",
-	"cYQ7oijcESFMkZspouNfxTSVUb1Cu4WDb0NWJu+5o6p5W13NGYwIpYSOIoWECnaGRDUU7wiklwup5wbQ",
-	"PTZQzm8AYReIch1P7UHELAO9G7U/uMJxbnoP7OPrvpcgyNV+QkZEoryRsb6QQ/Tdh/fv37+PiMjDky8I",
-	"jU0LPPs8EzlDhCISitHIJ6xsKcNSAlej/+2XD/bff/nl/f33X756eP0Hg6irkyXB0rYPVJuRDJ2xKU0O",
-	"HXy2qprb0TNCOYOJrGCRoD0d1WC58V3TJEVNgfbUbbNLqpcKkUFiI5nnOUO+EdsOeqT/Zf5jJzI120/w",
-	"LEI//OEPf7j/8cf7x8foaEwoRrbDZKeYmEo/zC73m+JF1pXspqtKheMXwJMpKDjBBBIFDZYBVeJfBlji",
-	"s9QQgtIF8b4A9TZJSIK6QYpHg54qSY4+c5gSGZxTZBjiQYJx2R0Z7NWQbvig/qo+kFjEIV7IjT4yvxHz",
-	"jZrr5sFRFzS5p6BzNUkNuMU+Gw5JDHlXzXsi44ATMQaQk/Se/v+q+FegyZku2eVDFKPxqGd9+xWdSkw9",
-	"RgIwj8doSGii3+Kj0z9De59/9nT/e0bPefzpxxrQXzw//SJCRt1TeFhE7Y91A3nNATUGKE6cl7dvFSZf",
-	"dhIVreoTlBW1lLgClWceuMWD2SAUvG1ym3n2I1dqUQjS6Honydrs76VSskXk6VHMNFFpetCeZrEk2jKT",
-	"h11Sp5o/rFgP22lEO41opxHtNKKdRrTTiHYa0fx1sMsyTCNCDxShPbx/v9gHeng/dPeqMLGsu4OMl+rh",
-	"YtEalegMxSjhKsR14ikXjK9NEjSizHblxlj1TG1NTDPg9h2w4b0VXU6LTGczK0VE5mlEe+GntPqSKhjd",
-	"jYqnxtCV0HxcEaywKh9GBop/jMrr0kuCKWRp3KdGKVySiFrcRpP6d2oH3ZaMequIafa+ZVlbebAAwhJh",
-	"NEoxjeEQxWxKpY6H1fio0CdHSItGCeAkJRREHh+hOAZ677563USEKFwW9c0Uj5swKsc3xqSKRtCQO/L9",
-	"muawdbhUOcB2RplVA1FsuKc0sVCBsJTl54LU7rERuc5h1hzT+SzXMXfBnNsdzFkAcouDOG1iz+nH30GG",
-	"bNA5zG6Xnmo0ECyWl9cbf+bYZHZBmesJyixgsJYKDcXq72D9lLxsPG0t8e4rl1KnoA5vlw4me5Y0JtWu",
-	"hCT9wWDPko2Rrtxr3crcmTBOLV+EWggHDzhcsHNoqrClft8edNy9NB0am7Fz+AjW1UG301vz1hZ+VHeP",
-	"TJL3npBYKsOQ0P6EyzFQ3X4EC92lkLMJEcas2/EtqlJqLy7AJJZNXED/vuMCbxEX0BDdcYG1cAF994YL",
-	"dKbuGgW2ULe3SrMawBIIC55PCU2ceq2PZ3lx2COWwIqJPjZLboYgqhuY20+3VBa9UEeYGcopQexWGXZR",
-	"xcQZKVDcrqmiGeNakLyIo2jIOX1KUvjUCRnZ2TfW894UMFiLfaNY/W21bzRRvgrGQm7YkQpzmjEKxqlo",
-	"rZI5ij1EGE0InUrQ1mycJByEuHvLXMAl0haqzzCXBJo9AC/smJ35f6trOSiX+raWK0qJvt4cD2+lSlGO",
-	"5q0W/hc2KG/3+q3n9dP3v5aXT6/8Dlv1UR6P2sueb+il20PUplR9APLWyW/T9af8PrewKawHf5Zmsl8A",
-	"zQ5szHlQ4TnSu9Ezn5qhG453u9ejvRun+mhNhrrWB+RtrdEzFRnQpHsTtTrZtZG1zZJpejbskG0MjLN7",
-	"3/h24G2RcRlLSTxDFlqIUDRkPIbbdubmoFeS/dRfSu22sWPHlzsUUivQfD282SWyd7SOmoqQF5JNUJl2",
-	"2LWAWkFknTj1AU5YJhu6HKmfd0S5dmHJAcOOLNejNCkQIIzOpiSV+4T2Jc0KJbUQp8n5bW0ReKKH7chy",
-	"fW9lmU5lYbFiQ5hZtZ0m3+4ugRlwwhISV9LbDA0dmpaf5pu8nWBRd6TICyk61eq6xCqs/RxmToGS04/f",
-	"Q3nnwSECrKudpID2EiyxyUC2CyJDJOp28wwkRvu2ry2QqQuXOBgBBd4Y6fSBHbFjGGsPUzT0upYWU2bx",
-	"cIZg8XJvDokrBDI+P03id4SHxMt2baayyd6Hn338PNLFhu5GmuQrPMBL/GVAsymbO8ISLrHpx+ESs6mG",
-	"4KHkCqlWW/v4SVIHPR259UFqNLmjpPZQu3X1aqs1n+kiDW+kG6nE1PxpZMNhSij0QvKif3pjQ7UGVN/8",
-	"ful1iG+n18cBt69Q7/J6oJWwbkOZHi33ezZC23XcX3rH/QICh2WZBtNLLWZ0SEZTA7nCnmx+K9/WO/ab",
-	"QvfYrG79PvTs5pgscbOHd3IBBN0J2BvtVVxELtg5GD3k45Klrd9S0GFD+Zac9m4vv8NZZktKrFyOgYO/",
-	"9o/irVTbJ4xFw2JZjNPUdMy0JofDSo1W1WgbDKrqWSCJEKYzdMbZOVDD4PuVWikj3jtJkv0C3zdMDHAD",
-	"grc0+detVXmr7mJ/8LQHWw7yepPhd/oYYpLAraPO7oHuTADHOcxW/Eh3ypp4S1/nRFMBChNx+KWuE1A7",
-	"SQrJp7FspMojpTbwybEzdkeYayJMBwhrEp/fZcqMDSUgXd8TEqT8Siip0EU3gXqeotootbMFpoDPzgCz",
-	"FgNMtca2tZ0Uos/tGEUyBZggbqgfbxFkz8kFUBBii4BmtiTQqx/ZOuo/Ghz+aMDOfzS4Rnk7SMmm8ViV",
-	"yCjLV98W9BQKiQOTJR1+hnUi+ExT+uB2HheX+Fb3oLgxGVuBPQZQKqLBpX3rsSQCUZCXjOsq+oxJgTJC",
-	"qaporY5jSyfrMvvaZRkpI2zVycO4myZvzLMVA2tinKlECpQSer7UDFkXMfPQhS76fo+ghQ17ctzonG3V",
-	"9z0O9zt5bwkbXGM8h/abQhYz4TK6QK8apcJlbr3gqidupo5pB3ojB68UxoTRzkz0tGvQ62IKiW8i9X+r",
-	"RN8ujavW1StrLCfpW9AsC5tQMe1CmyemarzJBCe6R7D65Z46f2SH3VOdQIs/FBzv9jOyztFBZ7Hf0MJO",
-	"5l+P07WR/er327BfH7uNqj1Sbukt7yZdHlv+cEsC5qm+hWKRFQua5ogndvotwjc1EebQJCWWAXMrwKJ2",
-	"gdBc9Sc5n9k6lrS1qFLoJm/+00/f/OLff/NPP3/9s98oXPnmb37/7a//8fXPfrMazDiQZAI6Ri2EIp/l",
-	"AzYUPTr1is8P8YRKPuvaLX4D0caqlwbqoh5IVOM1S8cgIUDJPOo1DLOUR3pUJ2yxCT/LxBXbFlY0S7pW",
-	"JP4KX2AD9O0RjFuTkY3hwuzWNnuZpUvHhZhRwRpS04/s790Atl26SRsIissTd5C9J7T3z7/9329+/pO7",
-	"hyjBYnzGME8i2+k3KlJbctmAcJSzZQ1BLcdGjk9Gh40UXXzgSqsUf6xFVe3qoAAq0L7cyR2hG6E5MfrL",
-	"rTauceJr3sYbfsDXxRfIBI/gIDPm9z7a89aYytEPTmznX907TD/EdwS6cMqSos9PnqO9Tz7/+PGTk3sZ",
-	"HS3dHtlV7FQF24zotj6p4i1kPBVY63J+xmZt7g/t/eAEScxHIJcL+Ovr/z8A",
+	"7H1tjyTHedhfKUwM3B7ce3tH8mJzDcO4272jTjySp11SokJdgtruZ2aK21PVrKrZ3dFhARlBIH1wog8G",
+	"FBiIIjuQEyBIZH8IIEEy8mMCH0n/i6Beuru6p6pfZudl526+SLec6np53uqp5/XVIGaTjFGgUgwOXw04",
+	"iIxRAfqPF5ydpTBR/4wZlUCl+ifOspTEWBJGDzIz4o+/FIyq30Q8hglW//ojDsPB4eBfHZTzH5hfxUE+",
+	"7/X1dTRIQMScZGq6weGAw3AqIDlEmKKTp0fo/fce/gmyq6CExdMJUIkonhA6QnIMiE9TQJgmaEggTQZq",
+	"RruM2sWj+JyyyxSSEUzy7ScJUYvh9AVnGXBJ1GGHOBUQDTLnP70awFU8xnQEH4lM/SlnGQwOB0JyQkeD",
+	"62iQYiHbznqkZ1CjOYyIkFwD7uPp5Ay4d1IhsZwK708XwAVh1PmNUAkj4PrYHL6aEg7J4PAL31pR5TjF",
+	"OvYU5eQvo3xydvYlxFItXAPjCXw1BdEXmjiW1c3nB6vt3Y7rsI8fcCIl0J77iMeY0BMYAgcaQyv+2GRC",
+	"ZDlcbzZmPGn7sE568yjSs0T1/fjPrc62ZLCr7WDRAyPFB4EtMt5zayTxbmsSYDfOUmjf7ERTN0n8u0xY",
+	"Jl9wNiQpLAZOiidwI2DqCZpBOeKwiLgy3C184iEa5LLzmIzsoedOADRR/2qh6ydm1HU0GJK0w/inZtR1",
+	"NBhxTCXAEYeEyCOW+OGoRzHeMuqc0GQJMpmG5bARoaCx1nU6EbPMv19BRhSST2hfkS+BT57QJPjbqcRc",
+	"3vCyoPkFoYHqw4APd3MklR/f3Vh5AAcEzt2Tk2wF3N2upJxJLPT7sUoHbgjjclGc1MDeC3yNIHhGs6lc",
+	"PgTWwq8NHLggNy0JPevmikYM325NJ9/lzXSc8lnRV8PJ12/Qqu2jhcoWOtXjgqRlxNXHTPo/VrBJCaYx",
+	"HANOUkLbhj25kkATcGn1jLEUMNXjOBPiBEZVKe4MSLDELzi7IAlwo1BJmATuEfMfMOd4NjCvLjKiDczf",
+	"8x5lksTwhCaiL5OzDOgnmggIowHdJeOQkgmhmM8aAZtxlkzjJpFmR3wcUuLs75/OspCSl8AFpCyD5Cln",
+	"k34w7/gA5CDYlMfwLBF9578gcCnC3BOeo2RDEQPFnLCQojIKSGQJWXW7TYRzKiHznWAqQHzM6IvpWUri",
+	"Yyyxn+4XUG18/F8lhyryHUBUMVLnOt+mq6w7TzU19svh6kqfOcbIQdxNOSpl6SK6QVdhuVEB1SBTNszl",
+	"C7JvI+d14oxtJP4W8r3dik+5z5upPlLieFyoUQvaeVq1oNoO6x94dzZNiHxExSX0te2cpSw+D9znSo2i",
+	"kAZULIjPM0aM9aNqHMbpJZ4JRKdpeqiNvyMs4RLP0DlAJhCRApWfi4GSEWmKz1IYHEo+BTU7o0Myetyw",
+	"N0hxJsD/ehgSLuRjzs6BtpGGHaU+shJkfilCL3BKEv+PFK7k0+Cn7NwvcCXzj5ccU4GbdKzgVmpUk+PO",
+	"HkwvGeXYrgG4tm6+SHnyEtwVxOvzOSDwU6YcM05+rLnvmIg4ZWLK+9oBsDtLg07muD/mfhuzNAHe8FPL",
+	"LUqEmBI6OoYMczkJrdLkFlCwrNFK7dfPqCRpB5HgAUdxQM9xSsC4u6is6TtfcZoeiH2Bext5zhg7n2B+",
+	"7od6fi93UlhD1DZ3jdcAaiaPyq34TlxKlL7y1c/KXS3RZopGU/TjKU3S3kzlEd0xhwSoJDgV2lsXq+FD",
+	"dXmCMLJckgmofxCODHUgIlACnFxAgoaMoz3lD3z33XffvzuIvE9zQuOgptp042iR1Z0WjkoR51PjYg5Y",
+	"Bi6Q3DY0Dx8FAWMKQiWoEOMuoCINBjlmApAySolBNGAUPhkODr9o2XIx5eA6ahlarje4fmm8AowLrSi8",
+	"YCmJZ/6rkfEJDshHwEl36H4HcOIDq5IiwD+EWdsEz2icTvXLqNFNQOi5mEdDO5mm6p8S2dcXYkMEF8Bn",
+	"yOh7VQI21CuQuikjBDgeIywMsZf3IpJjLJF61KFLziQgIgdRN1hVjloHWKNro4t268xeExwW2YVptHho",
+	"lMpByY4+Cooc9dhyX8k4Pjl0hFOgCe6rhI5ZShI86/sQ0+8d79BLxs/7TzgDzDuoVnpYsXxU7t5Ztwk4",
+	"t/qtVGDwJg8lVzgtZNJQo0+b3tkeDagnsh2RETRA9IR5dbS5R3LjBdDpRHuTsMQ62IDfs095B1j3Lh44",
+	"8HQ9vhJ4xoloc/KUA4NnKgT0s+QGam7G4ckVEdI6ludfODe37ZRG2GMs2wetwlKrbnosp7wV9afFQGUD",
+	"yhIs4WgWdwmDyElkniDrlh9vrFDVHFRDf4BwqjuMvDw3R/sejAS4sG6KcknF/8pwSbJFnBxzPGy3uNTM",
+	"Ea56gCRDuQ+7apwQIAWy6IhQ9fgRcvaoNY6SNHYibCfC3moR5pcfAdkwL+UCMmpOlvkkR1W2NFnKPdLL",
+	"K1CrssuFQ4tkOinUq9W4xFsI5ObSJAEh+VS/dRq9t+7juPMLtYcAaOPunh5vbFBx4iC77euPfd8sxT3e",
+	"LHAWCWVbXDCEDZXmp5OQeWohx25BNUGGX1CZyEnFiVabc8n2DVqbY+vb/WSr73ZZb7c6z/Q5evUF2ENO",
+	"3HqgVe4wPwjnjtAzOjhkApVXXpkYdP3o8YEd9g/GbIhQx3lUeXOkvRrUZPiOBpIElK1uR9ej7Cz5rqKm",
+	"TAUDiBu6dOMCmp3C71zh3c0DYBdodAEcGayfyv5Gl7OertImEk3IBREhMhkBBUH0mrkhenA208qYxxxN",
+	"RmMZ8sgmcAXJI1mZKcES9i3qvVqD9gV8aimsy2dBxrKb8+MB4vOeCEhAYuKHZzCPwe9a9icxaDetXcS7",
+	"55oUXcDFNaeadowjWEikRZU1AyeysZsnOtpuMcZOIA4Ts+FFEfhNLdoluqMYGZWr+Q9UerMW9EC2slwL",
+	"In1uyeLdpP8K7VwQIYHGs5uI12A0byOSJljGYxDHOpSp8ZnfEMIWxnQNJNWp6qu3YnjaO5UoHK7v58Sg",
+	"0l87iHUYFRp1YMelu3LBZ28D0DuHfHS4jIJvzWbrVullDFm1OgWOmEHN1qygfWg5tq7mFI3+9qHlhbKU",
+	"9u+moBZr0vEEtuRZG73CWkqQ12jEdY3WibSDnbqgl5UZgzobX9xIgu7xTX0sD0u20yyUad1uqVicUG9q",
+	"5qgaJzykW8d3AxEXgtgiqZsVo0aOmw3NmmOOpcRk1We93YaaORDcwE5zXJprF1OrQAWHqxyo0B1c21xt",
+	"vG9PT0YchFjkBaSjSvvZPZu0744+lYzxZr1PTFPZRYf3OxLUx7VlouKkLfDbLLO6iFwKnzoT3moWrRz8",
+	"Btxp5lmMMZtJe2k06yNP71GKcgM9zpCykTgBiQmFhguWglQRU887DQ4+wyVQLQWnXZyVgbvyKUn7HzJp",
+	"cpMNSRrMT02r2r7rAup0iHxuO5PvQDo+c3mW56a4USzG/h8aLHjFs6NfxGnlEdIolYrYxzmjnd1xZQ8h",
+	"CJ66r6MeoKy8qlrtLmo08E5DA/bx2uHthIUhvNyO96BESMZnS6SWJswHiskELRlWw+1OJ983H7RSiIcw",
+	"rNlDZ7wU6zaA7JmESU+wldfQfGC5+c3EHhNRCT4uQo6X7SOx+/EfUj7Pw6/7BPOW5OQLmWHD9i3mU/h2",
+	"VYY7b8gMGg3OYdYH/voH5bEIZnRNFT7nbHAw89u7y/n88Eng6rR4Mvfn6B5POtfl1JHd/Pz0TIgprCqf",
+	"cjGrSaAKjOfdHjxQngbRBwdsknE2ISL3bs2fpdnSV9Sp6PaMOl+S+YZdUuCh+nuZzjr+MMA1i0W9ZCmO",
+	"IXk821aL0bm1C5WwcYBYwXIXs1DfAJeCPBcqSdQSV9mI7eVZjl3IdQFXIxw2+9wutrGcx3Yx3a1+ajuH",
+	"vsFD+7tTTkRC4kXqERmHg5yF5FZjNmKZPthNZLX6opyynz1D+YIxAmKaAb8gggVEc1AjtnEDNd9IBWC1",
+	"DTfnhblYutVEWSGnm9Cl0pyX5sxtsmEGLzLz078Z96nRaa4U6Hup3vBFUk9PdK41fTrnLH5QXwAF0Vfd",
+	"7eoLb8iBf85wkifMLRjb4CRMdkvL6xE1ln/TGDf2EaNyvNTYg4masXtUQm3X5usyZ9W76TxCexH1JUux",
+	"VG9A7w6/mgKfBUV0A7dNKRkSSAKf1lWXfAvugtU5GnH2cSCofV1QUGKwz923DOAUq/oAUkR7LxDg1esk",
+	"brBR0xfFho7zD/IMCzaD5HnQ/uskYeiILz7ps7tWl541S3efcS1O/OlkggMGI4n5CGTDTx+22A37OO+d",
+	"GfM/BnNALffrXFQGqp2eXvOU0Zdku6XpsKmMWWMN7A53Xz5J+UnjkRYRxx1otomsVkA7SyKPRkjdaiW4",
+	"2OWNNOAXmMve5q/mEKUObygiVyjegrHY9IzhfldiowJ+474SsRtnlFeyZ6nnTVcmTRVn6CTGNHYX4feb",
+	"ojiIhG5tB7pCJnjmzVqKDFMtxUqkp7rVcsge9iYyqOyMs5x0DNO9xn+n6vdfwJoe8Ot72N2tBkhk4Cvp",
+	"zzmvQUr/mk/TWMztRR64vmh9vo41D25ajaBMHd3+lP6u9oemuh/eVHcHSKHiHp5s+Lksx2qqbR/i2bCI",
+	"nKPl5YhL042mr6QkEhcp4YtX+zYtXB7DkHH4TATejmZQ/ij4AePn6k9bBWteuqRsdJLHTmkjUGDcBF8V",
+	"qYufAp+0jC19qG2Dgzd5GRbWaYMsA0XE+CjFQkBP27nCA1b9IjBNSKKqUugS+WGwOUXuTWpZK6CNo8rM",
+	"+zGWU47T8GBBUsV/j7KMswuctk4upmfPSQxUEDp6yvgZSRIIJDqFrhN/zmB+awTQH8Z1C4gajxgGVjOm",
+	"moh/nnu8tN9EdiEwz9Ne5HB8gxRZKD+kyR3V7yGTlbKsRZLqYf2eHoUTKV+l/NrusxUwt1srraDwJtqp",
+	"iUK4SZBwF+0haEU+sUEDi22gW1maxepAmCpfc5TlzOUri+M/Y8a4XCKj6fD9PiFS4C8/ayvmdghmNEdu",
+	"K5TaVJsmUIQ8I5SGetoYdS/Pua2GKl6qQqgqXjGv+lvWAcYCsaEpq2YYQeSVVM90heI7ApkS5EjlQ6kf",
+	"Jr4IvEsiKQiRx/d0vc1b3IqOZDInt4nxFqVh8lmosP6NpZESMt0Jzez0KUlBe549FBeKvXTkXsWg2r0e",
+	"SmkQN3vO1wpD9Gl/TVpFa/ZVJMXk3c76jhob2VWaN76Aa395m48GU54udCjzZfhoC+kkXTKs89DLdeaM",
+	"ZsAJS5bkvlxmHqjd2JwdtthVJ+uri7FbrSxVSOtmupKZaLEyHs0BiyFaqW23RF05n3+ra684UttpY52J",
+	"E7hg5/AhLFqNozVCeRmqKZNYLr7H8w7l56sRsD22beLyGzZ/CpjH40WVhsWSanpZyMwGv2OzSerBhHAl",
+	"+4QKFskzZukwQNR6S+udYSIPk+71nxIcLB8Dk5AW3FjMKpn6J+yb4BROBiyaHzSmxeVZOtYS5p+qKRqA",
+	"XQCvHsb5MMMFOvr0VisVSve67YaqxkBDmfaKNKzmj7XF5DvpX4VftKCBEhalcSw1b1EN94KUSog6q1du",
+	"+Jx6o6K3i03zMRj385B8YuNtF0wrzsN1e+Oym1gsp28Rjjfr697fdNX1AKW5qmn7CyaE4nTklwpBVThP",
+	"C2vZtZo4KrJJzEehjUNyHGxsg1vb2qyli43uONq7LGWP2pONChYMhxBLcgF9s7YXKwVneoWuIqJaz+sc",
+	"tqyFWc3+LA/spRnzrl+6JhOraOM+jZym1KuqDFM8WsI0TYrVpPA7dVrDCab2LCRZgv2hatMsZhPrtb6p",
+	"CteuqZl9FHjIAelsozi4nyxMVomuPLNk82qfim3e2NZFLGZe2gqlqOnao99p0sXXUM+t0byhjtUUd+Bc",
+	"YY0q1bRvBbfK0qWSFKywVjyobYvKaV6yzQFxaVNsK+TWVp1NFX5NCYUnVPYudtBQ+vhstmD47ZqTbOZK",
+	"I5t7odBzz/wRqxUHxCL9BeelP56KVv0tN2I3yYourKR/Pw0DtXhidRIZIdP6KhK0XJv8yohiPtOKhn1p",
+	"mhRmJyAyRgUshxjaawe/edQyASFC/flXSUmeiiNBZd+67yJ0OQaKiFTOPd0DEZApjrrAa6Co+9e7Mv/L",
+	"W8UENyk+4iFwDliyYO2EBFKQIfvUcErDF5MrQWSPoueL1TEJ9KzNv6g/PIqdVwDgA/gPjC/4UYr5ZJkF",
+	"rUL63dgWzurS/LTp5cD4qG8o2pQHBo6B8D6UX7/6Dcw9LwGreOm95uvYjVhItKFE9DaE5B91kqEV7Htg",
+	"ZiMF2mGQD4zyHcwfTAkZiKecyNmpWt5uOCO2lkXNYELRoxfP0DnM0F6Snv+7//eT/37XdIlL0NnM7Sx3",
+	"R6A8dm0QDfTJNB8D5kZPNtsYS5kNrq/1E2PI5he0yZ4z3X6OMonzWslWIuuuwyZ8bj/BEqO8oDIkdn3C",
+	"6D10wqYSTNdczlIQSKmpuvVtvt8DHKf3ZniSRsgGtevRWJsBkMWM+UKd8gOG1AlU5Ecxgx10b8TuoSe2",
+	"7+5wKnCqg0QoUi2i33/v4Z+gzAToo9xfivacuJ4D++sffykYvYsoVm9TvSafpqA3pePx7xWPjUOnfLfj",
+	"Qj0cPMjN4zgjg8PBu/fu33tXW3Tt6/5A/Y/NFiuApaTgQAczRwNu1R49+p379weHr4qm6or44EoejOVE",
+	"Cxtzeh9NXkeeS9gAVm3wvc8/DzFEsf5BntNwHQ0e9hrv0Le6ta+jkri/eHn90on90Nu6cDR/lBkoXO1r",
+	"minLr9TDzXMrsIkxn6aW6I1ypZgvmRA6eKn2coAzcnDx4KAopyQOXpmL9zqIjA9AFsGoGn0cT0ACVzt6",
+	"NSAKogqleWrPYemQL2WB5FOIGnD0shXZLol+aXWycr5OPWBCtFD0Y74jNkUXQaLAFGEH+A4tLEICagKn",
+	"wl0duS0UclD23MmY8FBKrbHPqoglqkvpCT4HE/F2yYkEJPDQ9hyVfGYi4wSegL43lAA7Y8ksF63qxyHh",
+	"QiJrPUB7WKIJExI9eOdPFW1wHKsD3NVGEnVnAE6Alyd4lsAkY7rXxr6pjFRufYKvngMdyfHg8ME7fxr5",
+	"6V6L+8csmS2N5AMdlq6vr+twvl4H4+XRMh7+i3WQi4TEDWDUSCo4E/E8SEXddt4O8W6lxtvBt4ZVUJh9",
+	"LWt6WLLORW1cCTQJs+QTmuz4ceP8+KhSMn7HhmtjQwlc5cRIUKYWroOwFuLJChu1MWTuK/dzpHJ+7Fiy",
+	"J0vuWGPprPH61z/9+u9+1pUBqlTbxgFF2Lv/dad+faxzE4opxTa+LMwZbtkTM4hwjRSbE6Lo1JWDdwRK",
+	"sVRWh+IdccOnRoVESgh3fG+WH2zli7P8clvfnOUJVDIRkSrfiCYCUXa5qmdoBWgtxFNKnfBF+0hKHI/z",
+	"BPzdlbt5LVgjZOOv0vLLt1Eh1oSVqgRCyxj9leEQY7VzbVx0iN03IXoNtqRaM9kd227MmBRo67vj2zXy",
+	"7etf/8fXv/m7ziakOvN0Yc2iY3CYKU00itNceMeVm+PKuQ7PO4ZcI0P+8+9+8u1P/8/XP/kf//I//+rb",
+	"f/jLrpw5z0HtrJnABaQsa9Z2TyXm8tgZuePMjVqW3mrmEIoYUVKhxk7sMUfF7dwBVxJoHh4WcIKoIclO",
+	"o7wtd1e1Bs/u2lojZ2pusYco+AHxnCG6OUP87NTOqk6Nstb334t6PbMdu26OXXfPvg2x6+uf/bLHs2+e",
+	"Z7rwZFdXjfP5zlmzCWdNefTSXeNkm67aYXNg41ypLgHZ8hJ54ZSU3Enu3VNkY4z0+j/8r29+/fte748K",
+	"7bps4eTqiDD95yUejypp/DUO2KkcLSpHtUxmJ6XjwfKMa246lNPuqYlvbg/J541JEXazyw7d9AgkQCq3",
+	"rkCv/+r3r3/5n//lr//vN//0i9c//60mL0FGVDt9L4kc689inKbAEeOjO8IkXHBkajJ52CrEMp1c/41c",
+	"c/u1DE8i3RYGAHiyElfk9XfR3Uo3Bzg+p+xSp5qYoKEQIT0nQj6qD76l5NQpJ6t2GE8Fiq2jspxsxB2E",
+	"51HlEtui9OWlgusoFC9SjlyDENqZHXqS/KbsD9VdvIUaNKYo58CiwDSHGEgmVVR1WrQr8bGsL3zEz2ft",
+	"0h9GHESzzH+ihxyZ4tLr4lwtwFEGPM/Y0+voPprlQuqnU/JjqHBWAkM8TeXg8OF93duBTKaTweE799Vf",
+	"hJq/HkSevG9fXYG8k0pOWpkysbKp0LtCe/hMAJWHjqxQ//1uYLv5ZINNKVIOJnU26DZecPoIKM6pcVlX",
+	"WoXIg9eZ/t0M3d1hm7rDDPw3dHU5dPIWXluvf/r717/61dd/+7uvf/X33VPvSp5pv4+o7Qi9z2stoUN2",
+	"IQVZbxvpHX9uiD+rPc3XzJ9ztoK3kEvtQYy+onvI3VHaZckbqgISRjmrobxROdr75m/+8O1v/vGbP/z1",
+	"1//1v3z9q7//9h/+2zd/+5cRsm3PkdIJ7nbl+wbWbBcDnT1oDr53HrR1VNSYc6K5dq2otG5aX5qtXKJG",
+	"gq2foolTmUltux3TfccUYllRaQ5bMUgcvLL/cpJdRNvt0i/LpSxOtLtTZstPKu1xqTxYb0orB/zGXiVF",
+	"Ue2Ca9BeovvEI0bTWc87wZ/d4uNRNzwinJOWZelsx5ub483yy81wZzdf/BvJn9hJOavk93ZLOtOc08aE",
+	"04TIoCr2SP2q+1uvjwNHQEEQcYj01soCboazdMVGxLEca4bDttgn1nnYEJ9njOir3GehsypIuRegylz4",
+	"Rb6kU2xvPWEm6oC2bP2WBFkZnFiuUri+Iyx/saHBjVNyr4YVtPcX6qc/LxBcDNTB77VrplT+2nS9GKdA",
+	"E8wbLpHnDCdHdtjuLtnYXeKiYVNxKnb5t+4uSRlWmt4MMFc8WzJDp7ukwkBd+fHglVqtOXZlDUzpmUnt",
+	"6/YEwJRwva0OmyaTAUaXpo35foJnAcK60VPfHwXTlRiLut7NbtAjZ9zaLojLMYnHSPeRONSthoGjPazL",
+	"nRNp7HGR+yhz688gY+q6qxzKNrxsD+ur5Nlx0EU586o/ZmUFcMcWUsqC1mMoIjVz3BHu5iMtG+s7VhtW",
+	"/91sNbBT0yFq51PetE+5XhZ/Wx3LjhhQZa8Lil96gF5dlrSIp4SIOGViykEc5IWwS4tIUFodm88geVT9",
+	"Zm2Sa8dsK3kPOsg8LijjlvNco25QIU+098Hn6MHDuyvVDZrYowczWtdaRzZ8kY/eMeA2M6BF4xvBenlK",
+	"AyS5m9jy379eI/8VfNHCeZWmr4EcOaez7M6EszETjq/B75qDQL475UQkJH5bK4VA3QDr9jTulrPn8lIL",
+	"aw4BkuAl+FT9uDZm5JCleJabjYmwzoA9FZXAphI9x0LuP7kAKvfDb2D19WPb9snhpvzmu9/l5uMgphNA",
+	"eCg1mxOhoh/UA/3x80+OPjz49PNnx5EqAqolAECiMsCSMJtX9r3kJFjd8UXvbl9IDniyPZ1fghxwCvwC",
+	"+P6pArkGmygDUGzU/Z5FkQ5YqcBXmR/+oiCCP7+7UJRxC88oBDdojjp2RjfnWhXrrFJJ0hvfph5BRKgs",
+	"TEzJj2uVAGzUg8JWLv8tsNGe6T2mrwvtxjKiZozFOEJl86Z99e3Bg7tO2ifbLzrXCsS0m9JdXdxBtscX",
+	"CMRBTjmFZJlxUcHgdqb2tXqqW77KURLc+nSMLSNyTA2lWdKyhCWQj/g1uVsyVcqRkZsF0aLJ1AT2keEM",
+	"TWliFVnH3cvokIymNtY016cUZ5hPz8C7bAbaPLz33v339UfKlp1iPslbd5oRanbJsdLuBCLy7voiBrXM",
+	"Pnhl+D7ss1KE8Uiu2V1VNELc3QBLugEaRD+WCCMD8cNc7Ou/9h+Ywu4CsUtqqFXZkdV/QnuXY/2diZy1",
+	"XCYQVvyEE/W8WCcpEyEZnx28UkRxffDqHGYNBG0Gr5miZd6K/WbTmIIKtyzx3EL0mYTJG5F0ru8HJ9Ib",
+	"e+sb9LMS5VTXQsnaNXoAVxnj4SC1J/rnvIHvmt6isbhAe9aUqn2wV6m4Cj05TTtjn+s1FhcKjOrbLp5W",
+	"jM4J1RKrQIFvQTXIu9yXjulkoHve6s5L0SCuxGHI2cDpNF5zDJeutEHksov6qVIEwDSsNb9AnlWJ9cOb",
+	"g8ZolyM7qQRY2GNDYnzhlfJeQjaYlovm2T1QjCkqjnBHFHXDIqW6uImqOv1GTFMZ1RvEWDz4NmRNgj13",
+	"VPWuK9CcwYhQSugoUkSocGdYVGPxjkB6uZB3wCC6xwbK+Q0i7AJRbmJWexAxy0DvRu0PrnCce/4D+/iq",
+	"LxAEudpPyIhIlJALjRMNkEP03sP79+/fR0Tk2VEXhMamA6+1DhA5Q0Spm4G95BNWtpRhKYGr0f/2iwf7",
+	"77/84v7++y9fPbz+o0HUNcYjwdJ2L1abkQydsSlNDh16tpZit3l9hHIBE1m7RoL29GvUSuO7pkebmgLt",
+	"5YqJWirEBolNpJqXDPlGbAPukf6X+Y+d2NRsP8GzCP3whz/84f5HH+0fH6OjMaEY2cbenUJyK63fu8A3",
+	"xYusK9lNV5WKxi+AJ1NQeIIJJAobLAOqrE8ZYInPUsMIyhSN9wWou0lCEjRNpng06GkRzclnjlIiQ3OK",
+	"DUMySDAuuxODBQ3pRg/qr+oFiUUckoXcmEPnN2K+UXPdPDb7gib3FHauJqlBt9hnwyGJIW/qfU9kXGnt",
+	"YwA5Se/p/6+qfwWZnOmKoT5CMQZXda1vv521ktKHkQDM4zEaEprou/jo9Pto77NPn+7/qTF/Pf7kI43o",
+	"z5+ffh4hY21WdFjYxhybmqYAJYnz7jqtyuTLTqqiffoEdUWtJa7hyTOP3OLCbFAK3jS9zVz7kau1KAJp",
+	"jPwjycbc/+WjZIvY0/Mw00yl+cEYKJbEW2bysF/jVMuHNb/Ddi+i3Yto9yLavYh2L6Ldi2j3IpoHB7ss",
+	"o0Qj9EAx2sP794t9oIf3Q7BXfRFkPRrFBMk8XCxYtBIcqgQlXIWkTjzlgvGNaYJGldmu1Fz7PFNbE9MM",
+	"uL0HbHZR5S2nVaazmdUiInM1or3wVVq9SRWO7kbFVWP4Smg5rhhW2CcfRgaLf4ZKcOklwXjRXN/aklTU",
+	"AhpNz79TO2gbg2/s3rcsabzqWx2lmMZwiGI2pVKn42h6VOSTE6QlowRwkhIKIvfRKomB3r2vbjcRIQqX",
+	"RXlVJeMmjMrxjSmp8iJoSF39bu3lsHW0VDnAdga5VyNTbLaJNKHYgajY5aei1uDYSFznMGtOKXmWvzF3",
+	"uSTbnUtSIHKLc0hsXvHpR+8gwzboHGar5acaDwTDGfN2J88cm8wuJ2QzOSEFDjZSIKpY/S0s35Z3raGt",
+	"HWZ81drqHNTh7tLBZM+Sxpoea2FJfzDYs+TWaFcuWLcydTdMU8tXoRaiwQMOF+wcmgp8qt+3hxx3N02H",
+	"vqrsHD6ETTXw73TXvLF1pxXskakxsycklsowJLQ/wcbwo0ssdJNkziZEGLNux7uoyqm9pACTWDZJAf37",
+	"Tgq8QVJAY3QnBTYiBTTsjRTozN01Dmzhbm+TCDWAJRBWPJ8Smjjl4h/P8tr0RyyBNTN9bJa8HYro94Eb",
+	"mGyvmc9mo+mdlih2mxy4pGLijBQqVmuqaKa4FiIv4igaSl48JSl84oSM7Owbm7lvChxsxL5RrP6m2jea",
+	"OF8FYyE37EiFOc0YBeNUtFbJnMQeIowmhE4laGs2ThIOQtxdsRRwmbSF6zPMJYFmD8ALO2Zn/t/qUlLK",
+	"pb6t1RJTosGb0+FKiiTmZN5q4X9hg/J2t99mbj8N/43cfHrlt9iqj/J41F72fMMv3S6itkfVByBXzn63",
+	"/f2Uw3MLe9J76GdpJvsFyOzAxpwHHzxHejd65lMz9JbT3e72aG8Grj7akKGu9QJ5U0sETkUGNOnew7XO",
+	"dm1sbbNkmq4NO2QbA+Ps3k3F8y2OjMtYSuIZsthChKIh4zGs2pmbo15p9lN/JddVU8dOLneo41qQ+WZk",
+	"s8tkb2kZVxUhLySboDLtsGv91oLJOknqA5ywTDY0WVQ/75hy48qSg4YdW27m0aRQoAu5kVTuE9qXNSuc",
+	"1MKcJue3tUPxiR62Y8vN3ZVlOpXFxZoNYWbVdp58s5sUZ8AJS0hcSW8zPHRoOo6bb/LijkXdkSIvpGiU",
+	"r9siqLD2c5g5BUpOP3oX5Y2PhwiwrnaSAtorK/7aBZFhEgXdPAOJ0b7d8wti6iIlDkZAgTdGOn1gR+wE",
+	"xsbDFA2/bqTDpVk8nCFY3Ny3h8UVARmfn2bxO8LD4mW3WFPZZO87n370PNLFhu5GmuUrMsDL/GVAsylR",
+	"PMISLvHMlnEtmdlUQ/BwcoVVq50F/Sypg56O3PogNZ7ccVJ7qN2mWsXWet910YZvpRuppNT8amTDYUoo",
+	"9CLyg1emZklzP9cGUvdcP0UVlFvSibWG8e30+jjo9hXqXV4L1hLXbSSj7BBsGCScF+rXx7p0dt8+rLeM",
+	"gswhtqg4ukaMLVtuqjuU+DssyzREtrmFW/o/tyeb38q79Y79pnh72HYbTqWySjUKp55VApxcgGkhv6p6",
+	"6T7y7OaYLGmzh3dyAQLdKdi32qu4iF6wczB62MdlS1u/peDDhvItOe+tLr/DWWZLSqxcjoGDv/aPkq1U",
+	"2yeMRcNSWYzT1DTstiaHw0qN1mlCJBhS1bNAEiFMZ+iMs3OgRsD3K7VSRrx30iT7Bb7fMjXADQje0uRf",
+	"t1blSt3F/uBpD7Uc5PUmw/f0McQkgZWTzu6C7swAxznO1nxJd8qaeENv50RzAQozcfimrjNQO0sKyaex",
+	"bOTKI/Vs4JNjZ+yOMTfEmA4SNqQ+v82cGRtOQLq+JyS6kyRKKnzRTaGe56g2Tu1sgSnwszPAbMQAU62x",
+	"bW0nheqzGqNIphATpA314wpR9pxcAAUhtqrfptqSQK9+ZOuo/2hw+KMBO//R4Brl3aglm8ZjVSKjLF+9",
+	"KuwpEhIHJks6fA3rRPCZ5vTBai4Xl/nWd6G4MRlbQT0GUSqiweV967EkAlGQl4zrKvqMSYEyQqmqaK2O",
+	"Y0sn6zL72mUZKSNs1cnDuJsmb8yzFQNrYpypRAqUEnouVtWbMg9d6PLe7xG0cMuuHDc6Z1vf+x6H+528",
+	"t4QNrjGeQ/tNoYuZcBldoFeNUuEyKy+46ombqVPagd7IwStFMWGyMxM97Rr0utiDxDeR+r91km+XxlWb",
+	"6pU1lpP0DWiWhU2omHaheaJXKvEmuiXwnvnlnjp/ZIfdU51Aiz8UHu/2M7LO8UFntd/wwk7n34zTtVH8",
+	"6vvbiF+fuI2qPVJWdJd30y6PrXxYkYJ5qqFQLLJmRdMc8cROv0X0pibCHJq0xDJgbg1U1K4QGlB/nMuZ",
+	"rRNJW0sqxdvk6//0s69/+e+/+adfvP75bxWtfPM3f/j2N//4+ue/XQ9lHEgyAR2jFiKRT/MBt5Q8OvWK",
+	"zw/xhEo+69ot/haSjX1eGqyLeiBRTdasiIIuiaQgxAFOMZ+Egwh+YIY9MqNWKAOqC21LFyGjZyhPhjBK",
+	"K+MjTMmP86aCGQBXgWCSY9XzQtslLlke3GVRr8MD7jqZFXBBEqBxsM2rRaQQoJRXpdaE74ZHelQntreZ",
+	"W8tketvfVzQ/Wezb5kt8gQ3Gt+eF05pVbixQZre2a88sXTpTx4wK1lBj4Mj+3g1h2/XIbENBATxxB1k4",
+	"ob1//t3//voXP717iBIsxmcM8ySyLZujIkcp50fCUX6/agzqB0nkONd0/E/Rjgmu9Nvwz/SbQ/usKIDK",
+	"mCh3ckfojnZOssVyy8ZrmviKt8mG7/FNyQUywSM4yIwfpY8ZZGt8Huh7J7aFsxLxRqO6I9CFU18WfXby",
+	"HO19/NlHj5+c3MvoaOmG5a7vB1V5z+jgm1MP30DBU8G1rstonA8GfmjveydIYj4CuVzEX1///wEA",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -44,10 +44,13 @@ type Ledger struct {
 	// sign blocks ("" : peer and orderer, as on a real network); a hostile
 	// test sets them to "client".
 	EndorserRole, BlockSignerRole string
-	orgs                          map[string]*org
-	peer                          *Peer
-	versions                      map[string]*kvrwset.Version
-	lastConfig                    uint64 // the configuration block in force
+	// StaleConfig makes the orderer name the genesis configuration as in
+	// force whatever came after it (a hostile test).
+	StaleConfig bool
+	orgs        map[string]*org
+	peer        *Peer
+	versions    map[string]*kvrwset.Version
+	lastConfig  uint64 // the configuration block in force
 }
 
 type org struct {
@@ -347,7 +350,59 @@ func (t *Tx) Commit(ordererMSP string, endorsers ...string) ([]byte, error) {
 // order makes the next block of one transaction, marked VALID, naming the
 // configuration in force, signed by ordererMSP's orderer.
 func (l *Ledger) order(ordererMSP string, env []byte) ([]byte, error) {
+	if l.StaleConfig {
+		return l.orderAs(ordererMSP, env, 0)
+	}
 	return l.orderAs(ordererMSP, env, l.lastConfig)
+}
+
+// Replay orders, as the next configuration, the configuration and the
+// signed update an earlier configuration block holds: what an orderer
+// could do with an update the admins signed before.
+func (l *Ledger) Replay(ordererMSP string, earlier []byte) ([]byte, error) {
+	blk, err := proof.ParseBlock(earlier)
+	if err != nil {
+		return nil, err
+	}
+	var env common.Envelope
+	var payload common.Payload
+	var ce common.ConfigEnvelope
+	if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
+		return nil, err
+	}
+	if err := proto.Unmarshal(env.Payload, &payload); err != nil {
+		return nil, err
+	}
+	if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+		return nil, err
+	}
+	cur, err := l.Config()
+	if err != nil {
+		return nil, err
+	}
+	ce.Config.Sequence = cur.Sequence + 1
+	o, err := l.identity(ordererMSP, cmp.Or(l.BlockSignerRole, "orderer"))
+	if err != nil {
+		return nil, err
+	}
+	l.Clock = l.Clock.Add(time.Minute)
+	chHeader := mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_CONFIG), ChannelId: l.Channel, Timestamp: timestamppb.New(l.Clock)})
+	sigHeader := mustMarshal(&common.SignatureHeader{Creator: o.serialized, Nonce: []byte("replayed-configuration-update")})
+	p := mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: chHeader, SignatureHeader: sigHeader}, Data: mustMarshal(&ce)})
+	sig, err := o.sign(p)
+	if err != nil {
+		return nil, err
+	}
+	n := uint64(l.peer.Height())
+	raw, err := l.orderAs(ordererMSP, mustMarshal(&common.Envelope{Payload: p, Signature: sig}), n)
+	if err != nil {
+		return nil, err
+	}
+	if err := l.peer.Commit(raw); err != nil {
+		return nil, err
+	}
+	l.lastConfig = n
+	return raw, nil
 }
 
 func (l *Ledger) orderAs(ordererMSP string, env []byte, lastConfig uint64) ([]byte, error) {

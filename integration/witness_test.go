@@ -1,0 +1,188 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"dataledger/gateway"
+	"dataledger/network"
+	"dataledger/proof"
+)
+
+// witnessConfig is a gateway configuration that witnesses nanning as
+// org's user.
+func witnessConfig(t *testing.T, org, user string, period time.Duration) *gateway.Config {
+	t.Helper()
+	cfg := gateway.DefaultConfig()
+	creator, sign, err := net.Signer(org, user)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Witness = &gateway.WitnessConfig{Who: gateway.Identity{Org: org, User: user}, Creator: creator, Sign: sign,
+		Channels: []string{"nanning"}, Period: period}
+	return &cfg
+}
+
+// TestWitnessesCoSignEachOthersHeads: the province's and the exchange's
+// gateways, each reading its own org's peer, co-sign each other's heads
+// of nanning; a bundle served by a witness carries, for each of its
+// blocks, a head both organizations signed, and verifies offline saying
+// so. A head another organization signed for a different version of a
+// block raises the alarm within one period: the metric, the regulators'
+// list, and a 409 to the one who posts it.
+func TestWitnessesCoSignEachOthersHeads(t *testing.T) {
+	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
+	const period = 2 * time.Second
+	a, _, province := startServer(t, witnessConfig(t, "ProvinceMSP", "clerk", period), ks)
+	b, _, exchange := startServer(t, witnessConfig(t, "ExchangeMSP", "exchange", period), ks)
+	plain, _ := startGateway(t, nil, ks)
+	province.SetWitnessPeers([]string{b.URL})
+	exchange.SetWitnessPeers([]string{a.URL})
+	ctx := context.Background()
+
+	// Rounds until the province's latest head carries both signatures (a
+	// new block between rounds starts a new head).
+	var head proof.Head
+	start := time.Now()
+	for {
+		province.WitnessRound(ctx)
+		exchange.WitnessRound(ctx)
+		status, raw := httpGet(t, a.URL+"/api/v1/channels/nanning/heads", "")
+		if status != http.StatusOK || json.Unmarshal(raw, &head) != nil {
+			t.Fatalf("heads: %d %s", status, raw)
+		}
+		if len(head.Signatures) == 2 {
+			break
+		}
+		if time.Since(start) > 30*time.Second {
+			t.Fatalf("the province's head is not co-signed: %+v", head)
+		}
+	}
+	round := time.Now()
+	province.WitnessRound(ctx)
+	exchange.WitnessRound(ctx)
+	t.Logf("head of nanning at height %d co-signed by both witnesses; one round of both takes %s", head.Height, time.Since(round).Round(time.Millisecond))
+
+	// A credential's bundle from the province's witness gateway: every
+	// block witnessed by both organizations.
+	is, ag := holderAgreement(t, "南宁见证测试")
+	cred, signed, _ := is.Credential(ag, is.Key)
+	issued, err := is.Issue(signed, ag)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, issued)
+	status, raw := httpGet(t, a.URL+"/api/v1/credentials/"+cred.AuthorizationNumber+"/proof", "")
+	if status != http.StatusOK {
+		t.Fatalf("proof: %d %s", status, raw)
+	}
+	_, bare := httpGet(t, plain.URL+"/api/v1/credentials/"+cred.AuthorizationNumber+"/proof", "")
+	b1, err := proof.ParseBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, trust := pinnedTrust(t)
+	r := proof.Verify(b1, trust)
+	if !r.OK || strings.Join(r.WitnessedBy, ",") != "ExchangeMSP,ProvinceMSP" || len(b1.Heads) != len(b1.Blocks()) {
+		var sb strings.Builder
+		r.Print(&sb)
+		t.Fatalf("the witnessed bundle (%d heads for %d blocks):\n%s", len(b1.Heads), len(b1.Blocks()), sb.String())
+	}
+	file := filepath.Join(t.TempDir(), "witnessed.proof.json")
+	_ = os.WriteFile(file, raw, 0o644)
+	trustFile, _ := pinnedTrust(t)
+	if code, out := exitCode(t, "proof", "verify", "--trust", trustFile, file); code != 0 || !strings.Contains(out, "every block witnessed by 2 organization(s): ExchangeMSP, ProvinceMSP") {
+		t.Fatalf("CLI: exit %d\n%s", code, out)
+	}
+	verifyStart := time.Now()
+	for range 10 {
+		proof.Verify(b1, trust)
+	}
+	t.Logf("bundle of %s: %d bytes without heads, %d with %d heads of 2 signatures; verified offline in %s", cred.AuthorizationNumber, len(bare), len(raw), len(b1.Heads), (time.Since(verifyStart) / 10).Round(10*time.Microsecond))
+
+	// Another version of the exchange's latest block, signed by CityAMSP
+	// (whose key the test holds: an org that was shown a forked chain),
+	// served by a gateway the exchange's witness compares with.
+	info, err := connect(t, "ExchangeMSP", "exchange", nil).Height("nanning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := proof.NewHead("nanning", info, bytes.Repeat([]byte{0xab}, 32))
+	creator, sign, err := net.Signer("CityAMSP", "operator")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := forged.Sign(creator, sign, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	fork := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(forged)
+	}))
+	defer fork.Close()
+	exchange.SetWitnessPeers([]string{a.URL, fork.URL})
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	raised := time.Now()
+	go exchange.RunWitness(runCtx)
+	var alarms gateway.WitnessAlarms
+	for {
+		status, raw := httpGet(t, b.URL+"/api/v1/witness/alarms", regulator)
+		if status != http.StatusOK || json.Unmarshal(raw, &alarms) != nil {
+			t.Fatalf("alarms: %d %s", status, raw)
+		}
+		if len(alarms.Alarms) > 0 {
+			break
+		}
+		if time.Since(raised) > period {
+			t.Fatalf("no alarm within one period (%s)", period)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	got := alarms.Alarms[0]
+	if alarms.Witness != "ExchangeMSP" || got.From != fork.URL || got.Height != info || !slices.Equal(got.Orgs, []string{"CityAMSP"}) || got.Their != forged.Hash || got.Ours == got.Their {
+		t.Fatalf("the alarm: %+v", got)
+	}
+	t.Logf("alarm raised %s after the forked head was served (period %s)", time.Since(raised).Round(time.Millisecond), period)
+	_, metrics := httpGet(t, b.URL+"/metrics", "")
+	if !strings.Contains(string(metrics), `dataledger_witness_alarms_total{channel="nanning"} 1`) {
+		t.Errorf("the alarm metric:\n%s", grepLines(string(metrics), "dataledger_witness"))
+	}
+	// Posted to the province's witness, the same head is refused (409) and kept as an alarm.
+	body, _ := json.Marshal(forged)
+	resp, err := http.Post(a.URL+"/api/v1/channels/nanning/heads", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusConflict {
+		t.Fatalf("a forked head posted: %d", resp.StatusCode)
+	}
+	if _, raw := httpGet(t, a.URL+"/api/v1/witness/alarms", regulator); !strings.Contains(string(raw), `"from":"posted"`) {
+		t.Fatalf("the province's alarms: %s", raw)
+	}
+	// Alarms are the regulators'.
+	if status, _ := httpGet(t, a.URL+"/api/v1/witness/alarms", ""); status != http.StatusUnauthorized && status != http.StatusForbidden {
+		t.Fatalf("alarms to the public: %d", status)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
