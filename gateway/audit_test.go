@@ -171,11 +171,7 @@ func TestAuditCheckpointsInMemory(t *testing.T) {
 // fixtureTrust is the trust file of the nanning fixture.
 func fixtureTrust(t *testing.T) *proof.TrustFile {
 	t.Helper()
-	data, err := os.ReadFile("../proof/testdata/trust.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf, err := proof.ParseTrust(data)
+	tf, err := proof.LoadTrust("../proof/testdata/trust.json")
 	if err != nil {
 		t.Fatal(err)
 	}

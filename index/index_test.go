@@ -50,11 +50,7 @@ func fixtureBlocks(t testing.TB) [][]byte {
 
 func fixtureTrust(t testing.TB) *proof.TrustFile {
 	t.Helper()
-	data, err := os.ReadFile("../proof/testdata/trust.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf, err := proof.ParseTrust(data)
+	tf, err := proof.LoadTrust("../proof/testdata/trust.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"dataledger/proof"
 )
 
 // A channel's configuration changes as Fabric's operators change it: the
@@ -32,21 +34,13 @@ func (n *Net) ChannelConfig(channel string) (*common.Config, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
-	var blk common.Block
-	var env common.Envelope
-	var payload common.Payload
-	var ce common.ConfigEnvelope
-	if err := proto.Unmarshal(raw, &blk); err != nil || len(blk.GetData().GetData()) != 1 {
-		return nil, 0, fmt.Errorf("channel %s: the orderers served no configuration block (%v)", channel, err)
+	blk, err := proof.ParseBlock(raw)
+	if err != nil {
+		return nil, 0, fmt.Errorf("channel %s: the orderers served no configuration block: %w", channel, err)
 	}
-	if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
-		return nil, 0, err
-	}
-	if err := proto.Unmarshal(env.Payload, &payload); err != nil {
-		return nil, 0, err
-	}
-	if err := proto.Unmarshal(payload.Data, &ce); err != nil {
-		return nil, 0, err
+	ce, _, err := proof.ConfigEnvelope(blk)
+	if err != nil {
+		return nil, 0, fmt.Errorf("channel %s: %w", channel, err)
 	}
 	return ce.Config, blk.GetHeader().GetNumber(), nil
 }

@@ -55,35 +55,45 @@ type MSP struct {
 	raw  []byte // the MSP value as configured
 }
 
-// ParseConfigBlock reads the channel configuration from a config block.
-func ParseConfigBlock(b *common.Block) (*Config, error) {
+// ConfigEnvelope is what a configuration block holds: the configuration
+// and the update that made it, and the channel it names.
+func ConfigEnvelope(b *common.Block) (*common.ConfigEnvelope, string, error) {
 	if len(b.GetData().GetData()) != 1 {
-		return nil, fmt.Errorf("block %d is not a configuration block (it has %d transactions)", b.GetHeader().GetNumber(), len(b.GetData().GetData()))
+		return nil, "", fmt.Errorf("block %d is not a configuration block (it has %d transactions)", b.GetHeader().GetNumber(), len(b.GetData().GetData()))
 	}
 	var env common.Envelope
 	var payload common.Payload
 	var ch common.ChannelHeader
 	var ce common.ConfigEnvelope
 	if err := proto.Unmarshal(b.Data.Data[0], &env); err != nil {
-		return nil, err
+		return nil, "", fmt.Errorf("block %d: envelope: %w", b.GetHeader().GetNumber(), err)
 	}
 	if err := proto.Unmarshal(env.Payload, &payload); err != nil {
-		return nil, err
+		return nil, "", fmt.Errorf("block %d: payload: %w", b.GetHeader().GetNumber(), err)
 	}
 	if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch); err != nil {
-		return nil, err
+		return nil, "", fmt.Errorf("block %d: channel header: %w", b.GetHeader().GetNumber(), err)
 	}
 	if common.HeaderType(ch.Type) != common.HeaderType_CONFIG {
-		return nil, fmt.Errorf("block %d is not a configuration block (its transaction is of type %s)", b.GetHeader().GetNumber(), common.HeaderType(ch.Type))
+		return nil, "", fmt.Errorf("block %d is not a configuration block (its transaction is of type %s)", b.GetHeader().GetNumber(), common.HeaderType(ch.Type))
 	}
 	if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+		return nil, "", fmt.Errorf("block %d: configuration envelope: %w", b.GetHeader().GetNumber(), err)
+	}
+	return &ce, ch.ChannelId, nil
+}
+
+// ParseConfigBlock reads the channel configuration from a config block.
+func ParseConfigBlock(b *common.Block) (*Config, error) {
+	ce, channel, err := ConfigEnvelope(b)
+	if err != nil {
 		return nil, err
 	}
 	root := ce.GetConfig().GetChannelGroup()
 	if root == nil {
 		return nil, fmt.Errorf("block %d holds no channel group", b.GetHeader().GetNumber())
 	}
-	c := &Config{Channel: ch.ChannelId, BlockNumber: b.GetHeader().GetNumber(), MSPs: map[string]*MSP{}, root: root,
+	c := &Config{Channel: channel, BlockNumber: b.GetHeader().GetNumber(), MSPs: map[string]*MSP{}, root: root,
 		Application: map[string]bool{}, Ordering: map[string]bool{}, Sequence: ce.GetConfig().GetSequence(), lastUpdate: ce.GetLastUpdate(),
 		Time: blockTime(b), orgs: map[string]string{}}
 	for _, section := range []string{"Application", "Orderer"} {

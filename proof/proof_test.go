@@ -41,11 +41,7 @@ func fixture(t *testing.T, name string) *proof.Bundle {
 // pinned (TestTrustFileIsTheBlockFilesGenesis).
 func trust(t testing.TB) *proof.TrustFile {
 	t.Helper()
-	data, err := os.ReadFile("testdata/trust.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf, err := proof.ParseTrust(data)
+	tf, err := proof.LoadTrust("testdata/trust.json")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -185,6 +186,19 @@ func ParseTrust(data []byte) (*TrustFile, error) {
 		}
 	}
 	return &tf, nil
+}
+
+// LoadTrust reads a trust file from disk.
+func LoadTrust(path string) (*TrustFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	tf, err := ParseTrust(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return tf, nil
 }
 
 // Marshal is the trust file's JSON, indented for reading.

@@ -272,13 +272,5 @@ func loadTrust(path string) (*proof.TrustFile, error) {
 	if path == "" {
 		return nil, nil
 	}
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	tf, err := proof.ParseTrust(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return tf, nil
+	return proof.LoadTrust(path)
 }

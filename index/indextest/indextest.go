@@ -75,11 +75,7 @@ func Blocks(t testing.TB) [][]byte {
 // Trust is the fixture network's trust file.
 func Trust(t testing.TB) *proof.TrustFile {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(Dir(), "trust.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tf, err := proof.ParseTrust(data)
+	tf, err := proof.LoadTrust(filepath.Join(Dir(), "trust.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -364,16 +364,8 @@ func (l *Ledger) Replay(ordererMSP string, earlier []byte) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	var env common.Envelope
-	var payload common.Payload
-	var ce common.ConfigEnvelope
-	if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
-		return nil, err
-	}
-	if err := proto.Unmarshal(env.Payload, &payload); err != nil {
-		return nil, err
-	}
-	if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+	ce, _, err := proof.ConfigEnvelope(blk)
+	if err != nil {
 		return nil, err
 	}
 	cur, err := l.Config()
@@ -381,20 +373,31 @@ func (l *Ledger) Replay(ordererMSP string, earlier []byte) ([]byte, error) {
 		return nil, err
 	}
 	ce.Config.Sequence = cur.Sequence + 1
+	l.Clock = l.Clock.Add(time.Minute)
+	return l.orderConfig(ordererMSP, ce)
+}
+
+// orderConfig orders a configuration block holding ce, signed (block and
+// envelope) by ordererMSP's orderer, and makes it the configuration in
+// force.
+func (l *Ledger) orderConfig(ordererMSP string, ce *common.ConfigEnvelope) ([]byte, error) {
 	o, err := l.identity(ordererMSP, cmp.Or(l.BlockSignerRole, "orderer"))
 	if err != nil {
 		return nil, err
 	}
-	l.Clock = l.Clock.Add(time.Minute)
+	nonce := make([]byte, 24)
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
 	chHeader := mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_CONFIG), ChannelId: l.Channel, Timestamp: timestamppb.New(l.Clock)})
-	sigHeader := mustMarshal(&common.SignatureHeader{Creator: o.serialized, Nonce: []byte("replayed-configuration-update")})
-	p := mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: chHeader, SignatureHeader: sigHeader}, Data: mustMarshal(&ce)})
-	sig, err := o.sign(p)
+	sigHeader := mustMarshal(&common.SignatureHeader{Creator: o.serialized, Nonce: nonce})
+	payload := mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: chHeader, SignatureHeader: sigHeader}, Data: mustMarshal(ce)})
+	sig, err := o.sign(payload)
 	if err != nil {
 		return nil, err
 	}
 	n := uint64(l.peer.Height())
-	raw, err := l.orderAs(ordererMSP, mustMarshal(&common.Envelope{Payload: p, Signature: sig}), n)
+	raw, err := l.orderAs(ordererMSP, mustMarshal(&common.Envelope{Payload: payload, Signature: sig}), n)
 	if err != nil {
 		return nil, err
 	}
@@ -448,16 +451,8 @@ func (l *Ledger) Config() (*common.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	var env common.Envelope
-	var payload common.Payload
-	var ce common.ConfigEnvelope
-	if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
-		return nil, err
-	}
-	if err := proto.Unmarshal(env.Payload, &payload); err != nil {
-		return nil, err
-	}
-	if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+	ce, _, err := proof.ConfigEnvelope(blk)
+	if err != nil {
 		return nil, err
 	}
 	return ce.Config, nil
@@ -515,32 +510,7 @@ func (l *Ledger) Reconfigure(ordererMSP string, edit func(*common.ConfigGroup) e
 	if rewrite != nil {
 		rewrite(next.ChannelGroup)
 	}
-	o, err := l.identity(ordererMSP, cmp.Or(l.BlockSignerRole, "orderer"))
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, 24)
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	chHeader := mustMarshal(&common.ChannelHeader{Type: int32(common.HeaderType_CONFIG), ChannelId: l.Channel, Timestamp: timestamppb.New(l.Clock)})
-	sigHeader := mustMarshal(&common.SignatureHeader{Creator: o.serialized, Nonce: nonce})
-	payload := mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: chHeader, SignatureHeader: sigHeader},
-		Data: mustMarshal(&common.ConfigEnvelope{Config: next, LastUpdate: update})})
-	sig, err := o.sign(payload)
-	if err != nil {
-		return nil, err
-	}
-	n := uint64(l.peer.Height())
-	raw, err := l.orderAs(ordererMSP, mustMarshal(&common.Envelope{Payload: payload, Signature: sig}), n)
-	if err != nil {
-		return nil, err
-	}
-	if err := l.peer.Commit(raw); err != nil {
-		return nil, err
-	}
-	l.lastConfig = n
-	return raw, nil
+	return l.orderConfig(ordererMSP, &common.ConfigEnvelope{Config: next, LastUpdate: update})
 }
 
 // applyUpdate makes dst (the edited configuration) what the orderers make

@@ -303,21 +303,20 @@ func EditConfig(raw *[]byte, edit func(root *common.ConfigGroup) error) error {
 	return editBlock(raw, true, func(blk *common.Block) error {
 		var env common.Envelope
 		var payload common.Payload
-		var ce common.ConfigEnvelope
 		if err := proto.Unmarshal(blk.Data.Data[0], &env); err != nil {
 			return err
 		}
 		if err := proto.Unmarshal(env.Payload, &payload); err != nil {
 			return err
 		}
-		if err := proto.Unmarshal(payload.Data, &ce); err != nil {
+		ce, _, err := proof.ConfigEnvelope(blk)
+		if err != nil {
 			return err
 		}
 		if err := edit(ce.Config.ChannelGroup); err != nil {
 			return err
 		}
-		var err error
-		if payload.Data, err = proto.Marshal(&ce); err != nil {
+		if payload.Data, err = proto.Marshal(ce); err != nil {
 			return err
 		}
 		if env.Payload, err = proto.Marshal(&payload); err != nil {
