@@ -3,6 +3,7 @@ package network
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"dataledger/proof"
 )
@@ -29,6 +30,31 @@ func (n *Net) Trust() (*proof.TrustFile, error) {
 		}
 	}
 	return tf, nil
+}
+
+// TrustFile is where network up keeps the trust file it made last.
+func (n *Net) TrustFile() string { return filepath.Join(n.L.Home, "trust.json") }
+
+// writeTrust makes the trust file again (after up, which may have changed
+// a channel's configuration) and keeps it in the home, for the authority
+// to publish.
+func (n *Net) writeTrust() error {
+	tf, err := n.Trust()
+	if err != nil {
+		return err
+	}
+	raw, err := tf.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(n.TrustFile()+".tmp", raw, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(n.TrustFile()+".tmp", n.TrustFile()); err != nil {
+		return err
+	}
+	fmt.Fprintf(n.Out, "  trust file %s (publish it for verifiers)\n", n.TrustFile())
+	return nil
 }
 
 // GenesisTrust is Trust with the genesis blocks only, made with no

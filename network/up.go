@@ -80,7 +80,10 @@ func (n *Net) Up(toolsDir string) error {
 		if err := n.joinChannels(); err != nil {
 			return err
 		}
-		return n.requireOrdererSigning(n.Out)
+		if err := n.requireOrdererSigning(n.Out); err != nil {
+			return err
+		}
+		return n.writeTrust()
 	}()
 	if err := done(err); err != nil {
 		return err
