@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -85,9 +86,33 @@ type witness struct {
 	peers  []string
 	latest map[string]*proof.Head // channel → this org's latest head, with co-signatures
 	alarms []WitnessAlarm
+	seen   map[string]bool // alarms kept, by channel, height, hash and signers
+	signed map[string]*proof.Head
 	heads  *prometheus.CounterVec
 	raised *prometheus.CounterVec
 	cfgs   map[string]*proof.Config // channel/config block → configuration
+}
+
+// maxSigned bounds the heads kept signed (by channel and height): a head
+// of a block never changes, so each is signed once.
+const maxSigned = 10_000
+
+// witnesses tells whether the witness follows a channel; a refusal
+// otherwise, before anything reads the ledger.
+func (w *witness) witnesses(channel string) error {
+	if w == nil {
+		return domain.NotFound(RuleWitness, "channel", "this gateway witnesses no channel")
+	}
+	if !slices.Contains(w.cfg.Channels, channel) {
+		return domain.NotFound(RuleWitness, "channel", "this gateway does not witness channel %s", channel)
+	}
+	return nil
+}
+
+func (w *witness) peerList() []string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.Clone(w.peers)
 }
 
 func newWitness(cfg WitnessConfig, ledger Ledger, log *slog.Logger, m *metrics) *witness {
@@ -98,6 +123,7 @@ func newWitness(cfg WitnessConfig, ledger Ledger, log *slog.Logger, m *metrics) 
 		cfg.Client = &http.Client{Timeout: 5 * time.Second}
 	}
 	w := &witness{cfg: cfg, ledger: ledger, log: log, peers: slices.Clone(cfg.Peers), latest: map[string]*proof.Head{}, cfgs: map[string]*proof.Config{},
+		seen: map[string]bool{}, signed: map[string]*proof.Head{},
 		heads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dataledger_witness_heads_total", Help: "Other organizations' heads this witness read, by channel and outcome: cosigned, ahead (beyond its own peer), invalid (a signature that does not verify), unreachable, mismatch.",
 		}, []string{"channel", "outcome"}),
@@ -144,9 +170,7 @@ func (s *Server) WitnessRound(ctx context.Context) {
 	if w == nil {
 		return
 	}
-	w.mu.Lock()
-	peers := slices.Clone(w.peers)
-	w.mu.Unlock()
+	peers := w.peerList()
 	for _, ch := range w.cfg.Channels {
 		if _, err := w.own(ctx, ch); err != nil {
 			w.log.Warn("witness: own head", "channel", ch, "err", err)
@@ -158,37 +182,67 @@ func (s *Server) WitnessRound(ctx context.Context) {
 	}
 }
 
-// own is this organization's latest head of a channel, signed, with the
-// co-signatures gathered for it.
-func (w *witness) own(ctx context.Context, channel string) (*proof.Head, error) {
+// height is the number of blocks of a channel on this organization's
+// peer.
+func (w *witness) height(ctx context.Context, channel string) (uint64, error) {
 	raw, err := w.ledger.Query(ctx, w.cfg.Who, channel, "qscc", "GetChainInfo", channel)
 	if err != nil {
-		return nil, err
+		return 0, err
 	}
 	var info common.BlockchainInfo
 	if err := proto.Unmarshal(raw, &info); err != nil {
+		return 0, err
+	}
+	return info.Height, nil
+}
+
+// own is this organization's latest head of a channel, signed, with the
+// co-signatures gathered for it (a copy).
+func (w *witness) own(ctx context.Context, channel string) (*proof.Head, error) {
+	if err := w.witnesses(channel); err != nil {
+		return nil, err
+	}
+	height, err := w.height(ctx, channel)
+	if err != nil {
 		return nil, err
 	}
 	w.mu.Lock()
 	cur := w.latest[channel]
 	w.mu.Unlock()
-	if cur != nil && cur.Height == info.Height {
-		return cur, nil
-	}
-	h, err := w.signed(ctx, channel, info.Height)
-	if err != nil {
-		return nil, err
+	if cur == nil || cur.Height < height {
+		h, err := w.signedAt(ctx, channel, height)
+		if err != nil {
+			return nil, err
+		}
+		w.mu.Lock()
+		if cur = w.latest[channel]; cur == nil || cur.Height < h.Height { // only forward
+			w.latest[channel], cur = h, h
+		}
+		w.mu.Unlock()
 	}
 	w.mu.Lock()
-	w.latest[channel] = h
-	w.mu.Unlock()
-	return h, nil
+	defer w.mu.Unlock()
+	out := *cur
+	out.Signatures = slices.Clone(cur.Signatures)
+	return &out, nil
 }
 
-// signed is this organization's signed head of a channel at a height:
-// block height-1 as its own peer holds it.
-func (w *witness) signed(ctx context.Context, channel string, height uint64) (*proof.Head, error) {
-	hash, _, err := w.block(ctx, channel, height-1)
+// signedAt is this organization's signed head of a channel at a height
+// (block height-1 as its own peer holds it), signed once and kept.
+func (w *witness) signedAt(ctx context.Context, channel string, height uint64) (*proof.Head, error) {
+	if height == 0 {
+		return nil, domain.Invalid(RuleWitness, "height", "a head has a height of at least 1")
+	}
+	key := channel + "/" + strconv.FormatUint(height, 10)
+	w.mu.Lock()
+	kept := w.signed[key]
+	w.mu.Unlock()
+	if kept != nil {
+		out := *kept
+		out.Signatures = slices.Clone(kept.Signatures)
+		return &out, nil
+	}
+	hash, _, _, err := w.block(ctx, channel, height-1)
 	if err != nil {
 		return nil, err
 	}
@@ -196,27 +250,36 @@ func (w *witness) signed(ctx context.Context, channel string, height uint64) (*p
 	if err := h.Sign(w.cfg.Creator, w.cfg.Sign, time.Now()); err != nil {
 		return nil, err
 	}
-	return h, nil
+	w.mu.Lock()
+	if len(w.signed) >= maxSigned {
+		clear(w.signed)
+	}
+	w.signed[key] = h
+	w.mu.Unlock()
+	out := *h
+	out.Signatures = slices.Clone(h.Signatures)
+	return &out, nil
 }
 
-// block is the header hash of block n on this organization's peer, and
-// the configuration in force for it.
-func (w *witness) block(ctx context.Context, channel string, n uint64) (string, *proof.Config, error) {
-	if !slices.Contains(w.cfg.Channels, channel) {
-		return "", nil, domain.NotFound(RuleWitness, "channel", "this gateway does not witness channel %s", channel)
+// block is the header hash of block n on this organization's peer, the
+// configuration in force for it and its time.
+func (w *witness) block(ctx context.Context, channel string, n uint64) (string, *proof.Config, time.Time, error) {
+	if err := w.witnesses(channel); err != nil {
+		return "", nil, time.Time{}, err
 	}
 	raw, err := w.ledger.Query(ctx, w.cfg.Who, channel, "qscc", "GetBlockByNumber", channel, strconv.FormatUint(n, 10))
 	if err != nil {
-		return "", nil, err
+		return "", nil, time.Time{}, err
 	}
 	hash, err := proof.HeaderHashHex(raw)
 	if err != nil {
-		return "", nil, err
+		return "", nil, time.Time{}, err
 	}
 	blk, _ := proof.ParseBlock(raw)
+	at := proof.BlockTime(blk)
 	last, err := proof.LastConfig(blk)
 	if err != nil {
-		return "", nil, err
+		return "", nil, time.Time{}, err
 	}
 	key := channel + "/" + strconv.FormatUint(last, 10)
 	w.mu.Lock()
@@ -226,21 +289,21 @@ func (w *witness) block(ctx context.Context, channel string, n uint64) (string, 
 		craw := raw
 		if last != n {
 			if craw, err = w.ledger.Query(ctx, w.cfg.Who, channel, "qscc", "GetBlockByNumber", channel, strconv.FormatUint(last, 10)); err != nil {
-				return "", nil, err
+				return "", nil, time.Time{}, err
 			}
 		}
 		cb, err := proof.ParseBlock(craw)
 		if err != nil {
-			return "", nil, err
+			return "", nil, time.Time{}, err
 		}
 		if cfg, err = proof.ParseConfigBlock(cb); err != nil {
-			return "", nil, err
+			return "", nil, time.Time{}, err
 		}
 		w.mu.Lock()
 		w.cfgs[key] = cfg
 		w.mu.Unlock()
 	}
-	return hash, cfg, nil
+	return hash, cfg, at, nil
 }
 
 // judge checks another organization's head against this organization's
@@ -249,14 +312,21 @@ func (w *witness) block(ctx context.Context, channel string, n uint64) (string, 
 // signing organizations and the hash here; a contradiction raises an
 // alarm (from names where the head came from).
 func (w *witness) judge(ctx context.Context, h *proof.Head, from string) (orgs []string, outcome string, err error) {
-	hash, cfg, err := w.block(ctx, h.Channel, h.Height-1)
+	if h.Height == 0 {
+		return nil, "invalid", fmt.Errorf("a head has a height of at least 1")
+	}
+	mine, err := w.height(ctx, h.Channel)
 	if err != nil {
-		if h.Height == 0 || strings.Contains(err.Error(), "not found") || strings.Contains(err.Error(), "out of range") || strings.Contains(err.Error(), "no such block") {
-			return nil, "ahead", fmt.Errorf("block %d is not on this organization's peer yet", h.Height-1)
-		}
 		return nil, "unreachable", err
 	}
-	if orgs, err = proof.CheckHead(h, cfg); err != nil {
+	if h.Height > mine {
+		return nil, "ahead", fmt.Errorf("the head's height %d is beyond this organization's peer (%d blocks)", h.Height, mine)
+	}
+	hash, cfg, at, err := w.block(ctx, h.Channel, h.Height-1)
+	if err != nil {
+		return nil, "unreachable", err
+	}
+	if orgs, err = proof.CheckHead(h, cfg, at); err != nil {
 		return nil, "invalid", err
 	}
 	if hash != h.Hash {
@@ -267,11 +337,16 @@ func (w *witness) judge(ctx context.Context, h *proof.Head, from string) (orgs [
 }
 
 func (w *witness) alarm(a WitnessAlarm) {
+	key := fmt.Sprintf("%s/%d/%s/%v", a.Channel, a.Height, a.Their, a.Orgs)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.seen[key] {
+		return // the same evidence again (reposted): kept once
+	}
+	w.seen[key] = true
 	w.raised.WithLabelValues(a.Channel).Inc()
 	w.log.Error("witness: a signed head contradicts this organization's peer: two versions of a block", "channel", a.Channel, "block", a.Height-1,
 		"from", a.From, "signed_by", a.Orgs, "their_hash", a.Their, "our_hash", a.Ours)
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.alarms = append(w.alarms, a)
 	if len(w.alarms) > maxAlarms {
 		w.alarms = w.alarms[len(w.alarms)-maxAlarms:]
@@ -342,30 +417,39 @@ const maxHeadBytes = 64 << 10
 // organization and co-signed by every peer whose organization's peer
 // holds the same block; a peer that contradicts it raises an alarm.
 func (w *witness) attach(ctx context.Context, b *proof.Bundle) {
-	w.mu.Lock()
-	peers := slices.Clone(w.peers)
-	w.mu.Unlock()
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.Client.Timeout)
+	defer cancel()
+	peers := w.peerList()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
 	for n := range b.Blocks() {
-		h, err := w.signed(ctx, b.Channel, n+1)
+		h, err := w.signedAt(ctx, b.Channel, n+1)
 		if err != nil {
 			w.log.Warn("witness: signing a bundle's block", "channel", b.Channel, "block", n, "err", err)
 			continue
 		}
 		for _, p := range peers {
-			var theirs proof.Head
-			if err := w.call(ctx, http.MethodGet, p+"/api/v1/channels/"+b.Channel+"/heads/"+strconv.FormatUint(n+1, 10), nil, &theirs); err != nil {
-				w.heads.WithLabelValues(b.Channel, "unreachable").Inc()
-				continue
-			}
-			if _, outcome, err := w.judge(ctx, &theirs, p); err != nil || !theirs.Same(h) {
-				w.heads.WithLabelValues(b.Channel, outcome).Inc()
-				continue
-			}
-			h.Merge(&theirs)
+			wg.Add(1)
+			go func() { // the peers in parallel, under one deadline
+				defer wg.Done()
+				var theirs proof.Head
+				if err := w.call(ctx, http.MethodGet, p+"/api/v1/channels/"+b.Channel+"/heads/"+strconv.FormatUint(n+1, 10), nil, &theirs); err != nil {
+					w.heads.WithLabelValues(b.Channel, "unreachable").Inc()
+					return
+				}
+				if _, outcome, err := w.judge(ctx, &theirs, p); err != nil || !theirs.Same(h) {
+					w.heads.WithLabelValues(b.Channel, outcome).Inc()
+					return
+				}
+				mu.Lock()
+				h.Merge(&theirs)
+				mu.Unlock()
+			}()
 		}
+		wg.Wait()
 		b.Heads = append(b.Heads, *h)
 	}
-	slices.SortFunc(b.Heads, func(x, y proof.Head) int { return int(x.Height) - int(y.Height) })
+	slices.SortFunc(b.Heads, func(x, y proof.Head) int { return cmp.Compare(x.Height, y.Height) })
 }
 
 // RuleWitness names refusals of the witness routes.
@@ -374,27 +458,19 @@ const RuleWitness = "DL-WITNESS"
 // latestHead serves this organization's latest head of a channel with
 // the co-signatures other witnesses returned.
 func (s *Server) latestHead(c *gin.Context) {
-	if s.witness == nil {
-		abort(c, domain.NotFound(RuleWitness, "channel", "this gateway witnesses no channel"))
-		return
-	}
 	h, err := s.witness.own(c.Request.Context(), c.Param("channel"))
 	if err != nil {
-		abort(c, witnessErr(c.Param("channel"), s.witness, err))
+		abort(c, witnessErr(c.Param("channel"), err))
 		return
 	}
-	s.witness.mu.Lock()
-	out := *h
-	out.Signatures = slices.Clone(h.Signatures)
-	s.witness.mu.Unlock()
-	c.JSON(http.StatusOK, out)
+	c.JSON(http.StatusOK, h)
 }
 
 // headAt serves this organization's signed head of a channel at a height
 // (block height-1 as its peer holds it): a bundle maker's co-signature.
 func (s *Server) headAt(c *gin.Context) {
-	if s.witness == nil {
-		abort(c, domain.NotFound(RuleWitness, "channel", "this gateway witnesses no channel"))
+	if err := s.witness.witnesses(c.Param("channel")); err != nil {
+		abort(c, err)
 		return
 	}
 	height, err := strconv.ParseUint(c.Param("height"), 10, 64)
@@ -402,9 +478,13 @@ func (s *Server) headAt(c *gin.Context) {
 		abort(c, domain.Invalid(RuleWitness, "height", "%q is not a block height (a count of blocks, at least 1)", c.Param("height")))
 		return
 	}
-	h, err := s.witness.signed(c.Request.Context(), c.Param("channel"), height)
+	if mine, err := s.witness.height(c.Request.Context(), c.Param("channel")); err != nil || height > mine {
+		abort(c, witnessErr(c.Param("channel"), cmp.Or(err, error(domain.NotFound(RuleWitness, "height", "this organization's peer holds %d blocks of channel %s", mine, c.Param("channel"))))))
+		return
+	}
+	h, err := s.witness.signedAt(c.Request.Context(), c.Param("channel"), height)
 	if err != nil {
-		abort(c, witnessErr(c.Param("channel"), s.witness, err))
+		abort(c, witnessErr(c.Param("channel"), err))
 		return
 	}
 	c.JSON(http.StatusOK, h)
@@ -415,8 +495,8 @@ func (s *Server) headAt(c *gin.Context) {
 // the one this organization's peer holds at that height. A head this
 // peer contradicts is kept as an alarm and refused.
 func (s *Server) cosignHead(c *gin.Context) {
-	if s.witness == nil {
-		abort(c, domain.NotFound(RuleWitness, "channel", "this gateway witnesses no channel"))
+	if err := s.witness.witnesses(c.Param("channel")); err != nil {
+		abort(c, err)
 		return
 	}
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, maxHeadBytes+1))
@@ -444,11 +524,12 @@ func (s *Server) cosignHead(c *gin.Context) {
 		return
 	}
 	s.witness.mu.Lock()
-	defer s.witness.mu.Unlock()
 	if cur := s.witness.latest[h.Channel]; cur != nil && cur.Same(&h) {
 		cur.Merge(&h)
 		h = *cur
+		h.Signatures = slices.Clone(cur.Signatures)
 	}
+	s.witness.mu.Unlock()
 	c.JSON(http.StatusOK, h)
 }
 
@@ -465,7 +546,7 @@ func (s *Server) witnessAlarms(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
-func witnessErr(channel string, w *witness, err error) error {
+func witnessErr(channel string, err error) error {
 	var re *domain.RuleError
 	if errors.As(err, &re) {
 		return err

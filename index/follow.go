@@ -1,6 +1,7 @@
 package index
 
 import (
+	"encoding/hex"
 	"bytes"
 	"context"
 	"errors"
@@ -142,7 +143,15 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 	if err := ix.sameGenesis(ctx, channel, st, src); err != nil {
 		return err
 	}
-	a, err := proof.NewAuditor(channel, st.Checkpoint, ix.Trust)
+	resume := st.Checkpoint
+	if resume != nil && resume.Genesis == "" && len(st.Genesis) > 0 {
+		// A checkpoint stored before checkpoints named their genesis: the
+		// genesis the index audited from is the one it stored.
+		c := *resume
+		c.Genesis = hex.EncodeToString(st.Genesis)
+		resume = &c
+	}
+	a, err := proof.NewAuditor(channel, resume, ix.Trust)
 	if err != nil {
 		return err
 	}

@@ -43,8 +43,8 @@ func TestWitnessesCoSignEachOthersHeads(t *testing.T) {
 	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
 	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
 	const period = 2 * time.Second
-	a, _, province := startServer(t, witnessConfig(t, "ProvinceMSP", "clerk", period), ks)
-	b, _, exchange := startServer(t, witnessConfig(t, "ExchangeMSP", "exchange", period), ks)
+	a, _, province := startServer(t, witnessConfig(t, "ProvinceMSP", "witness", period), ks)
+	b, _, exchange := startServer(t, witnessConfig(t, "ExchangeMSP", "witness", period), ks)
 	plain, _ := startGateway(t, nil, ks)
 	province.SetWitnessPeers([]string{b.URL})
 	exchange.SetWitnessPeers([]string{a.URL})
@@ -99,7 +99,9 @@ func TestWitnessesCoSignEachOthersHeads(t *testing.T) {
 		t.Fatalf("the witnessed bundle (%d heads for %d blocks):\n%s", len(b1.Heads), len(b1.Blocks()), sb.String())
 	}
 	file := filepath.Join(t.TempDir(), "witnessed.proof.json")
-	_ = os.WriteFile(file, raw, 0o644)
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	trustFile, _ := pinnedTrust(t)
 	if code, out := exitCode(t, "proof", "verify", "--trust", trustFile, file); code != 0 || !strings.Contains(out, "every block witnessed by 2 organization(s): ExchangeMSP, ProvinceMSP") {
 		t.Fatalf("CLI: exit %d\n%s", code, out)
@@ -110,15 +112,17 @@ func TestWitnessesCoSignEachOthersHeads(t *testing.T) {
 	}
 	t.Logf("bundle of %s: %d bytes without heads, %d with %d heads of 2 signatures; verified offline in %s", cred.AuthorizationNumber, len(bare), len(raw), len(b1.Heads), (time.Since(verifyStart) / 10).Round(10*time.Microsecond))
 
-	// Another version of the exchange's latest block, signed by CityAMSP
-	// (whose key the test holds: an org that was shown a forked chain),
-	// served by a gateway the exchange's witness compares with.
+	// Another version of the exchange's latest block, signed by CityAMSP's
+	// witness (whose key the test holds: an org that was shown a forked
+	// chain), served by a gateway the exchange's witness compares with. A
+	// head signed by any other identity of the org is not a witness's and
+	// raises nothing.
 	info, err := connect(t, "ExchangeMSP", "exchange", nil).Height("nanning")
 	if err != nil {
 		t.Fatal(err)
 	}
 	forged := proof.NewHead("nanning", info, bytes.Repeat([]byte{0xab}, 32))
-	creator, sign, err := net.Signer("CityAMSP", "operator")
+	creator, sign, err := net.Signer("CityAMSP", "witness")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -256,7 +256,7 @@ func claimPort(claim func(kind, v, who string) error, host string, port int, who
 func validRole(r string) bool {
 	switch r {
 	case domain.RoleAuthority, domain.RoleOperator, domain.RoleAgency, domain.RoleExchange,
-		domain.RoleEnterprise, domain.RoleRegulator, domain.RoleClerk:
+		domain.RoleEnterprise, domain.RoleRegulator, domain.RoleClerk, domain.RoleWitness:
 		return true
 	}
 	return false

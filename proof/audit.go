@@ -155,7 +155,10 @@ func NewAuditor(channel string, cp *Checkpoint, trust *TrustFile) (*Auditor, err
 	if a.cfg, err = ParseConfigBlock(blk); err != nil {
 		return nil, fmt.Errorf("checkpoint: %w", err)
 	}
-	if tr.anchor != nil && cp.Genesis != "" && cp.Genesis != tr.anchor.Genesis {
+	if tr.anchor != nil && cp.Genesis != tr.anchor.Genesis {
+		if cp.Genesis == "" {
+			return nil, fmt.Errorf("checkpoint: it does not name the genesis block it was audited from, so it cannot be resumed under the trust file: audit channel %s from genesis", channel)
+		}
 		return nil, fmt.Errorf("checkpoint: made from genesis block %s, the trust file pins %s for channel %s", short(cp.Genesis), short(tr.anchor.Genesis), channel)
 	}
 	a.genesis = cp.Genesis

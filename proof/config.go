@@ -109,7 +109,7 @@ func ParseConfigBlock(b *common.Block) (*Config, error) {
 			// One organization may be in both sections with one MSP;
 			// two different MSPs under one ID would let either issue
 			// the other's identities (Fabric's MSP manager refuses it).
-			if other, dup := c.MSPs[m.ID]; dup && !bytes.Equal(other.raw, m.raw) {
+			if other, dup := c.MSPs[m.ID]; dup && !sameMSP(other.raw, m.raw) {
 				return nil, fmt.Errorf("configuration block %d: two different MSPs are named %s (%s org %s is one)", c.BlockNumber, m.ID, section, name)
 			}
 			c.orgs[section+"/"+name] = m.ID
@@ -122,6 +122,13 @@ func ParseConfigBlock(b *common.Block) (*Config, error) {
 		}
 	}
 	return c, nil
+}
+
+// sameMSP compares two MSP values as configurations (as Fabric does), not
+// as bytes.
+func sameMSP(a, b []byte) bool {
+	var x, y msp.MSPConfig
+	return proto.Unmarshal(a, &x) == nil && proto.Unmarshal(b, &y) == nil && proto.Equal(&x, &y)
 }
 
 func parseMSP(raw []byte) (*MSP, error) {

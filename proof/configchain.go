@@ -223,7 +223,7 @@ func diffGroups(old, nw, ws *common.ConfigGroup, path []string) []change {
 		}
 		out = append(out, change{item: item, policy: pol, err: err})
 	}
-	if old.GetModPolicy() != nw.GetModPolicy() || !sameKeys(old.GetGroups(), nw.GetGroups()) ||
+	if old.GetVersion() != nw.GetVersion() || old.GetModPolicy() != nw.GetModPolicy() || !sameKeys(old.GetGroups(), nw.GetGroups()) ||
 		!sameKeys(old.GetValues(), nw.GetValues()) || !sameKeys(old.GetPolicies(), nw.GetPolicies()) {
 		var inSet error
 		switch {
@@ -277,29 +277,31 @@ func addedAsSigned(old, nw, ws *common.ConfigGroup) error {
 		}
 	}
 	for k, v := range nw.GetValues() {
-		if _, had := old.GetValues()[k]; !had && (!proto.Equal(ws.Values[k], v) || v.Version != 0) {
-			return fmt.Errorf("added value %s is not the signed update's, new at version 0", k)
+		if _, had := old.GetValues()[k]; !had && (!proto.Equal(ws.Values[k], v) || v.Version != 0 || v.ModPolicy == "") {
+			return fmt.Errorf("added value %s is not the signed update's, new at version 0 with a modification policy", k)
 		}
 	}
 	for k, v := range nw.GetPolicies() {
-		if _, had := old.GetPolicies()[k]; !had && (!proto.Equal(ws.Policies[k], v) || v.Version != 0) {
-			return fmt.Errorf("added policy %s is not the signed update's, new at version 0", k)
+		if _, had := old.GetPolicies()[k]; !had && (!proto.Equal(ws.Policies[k], v) || v.Version != 0 || v.ModPolicy == "") {
+			return fmt.Errorf("added policy %s is not the signed update's, new at version 0 with a modification policy", k)
 		}
 	}
 	return nil
 }
 
+// allVersionZero: a new group and everything in it at version 0, each
+// with a modification policy (Fabric refuses an element without one).
 func allVersionZero(g *common.ConfigGroup) bool {
-	if g.GetVersion() != 0 {
+	if g.GetVersion() != 0 || g.GetModPolicy() == "" {
 		return false
 	}
 	for _, v := range g.GetValues() {
-		if v.Version != 0 {
+		if v.Version != 0 || v.ModPolicy == "" {
 			return false
 		}
 	}
 	for _, p := range g.GetPolicies() {
-		if p.Version != 0 {
+		if p.Version != 0 || p.ModPolicy == "" {
 			return false
 		}
 	}

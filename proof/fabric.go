@@ -268,6 +268,10 @@ func (t *Tx) Function() string {
 
 // blockTime is when a block's first transaction was created: the time its
 // signers' certificates are judged at (now, if it has none readable).
+// BlockTime is a block's time: its first transaction's timestamp (now,
+// for a block whose first transaction cannot be read).
+func BlockTime(b *common.Block) time.Time { return blockTime(b) }
+
 func blockTime(b *common.Block) time.Time {
 	if t, err := ParseTx(b, 0); err == nil {
 		return t.Timestamp

@@ -3,7 +3,10 @@ package proof
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -12,6 +15,8 @@ import (
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/protobuf/proto"
+
+	"dataledger/chaincode/domain"
 )
 
 // HeadFormat names a witnessed head.
@@ -98,28 +103,42 @@ func mspOf(serialized []byte) string {
 
 // Witnesses checks every signature of a head under a configuration of
 // its channel and answers the organizations that signed it, one each
-// (sorted). A signature that does not verify, by an identity that is not
-// of an organization of the channel, or a second one by an organization,
-// is an error naming it: a head is shown whole or not at all.
-func (c *Config) Witnesses(h *Head, tr Trust) ([]string, error) {
+// (sorted). Each signer is its organization's witness identity (a client
+// certificate whose role attribute is witness, issued by the org's CA
+// for its gateway) of an application organization of the channel (one
+// whose peer holds the chain), not revoked at all, signing no earlier
+// than notBefore (the block's time) and not in the future. A signature
+// that does not verify or breaks a rule, or a second one by an
+// organization, is an error naming it: a head is shown whole or not at all.
+func (c *Config) Witnesses(h *Head, tr Trust, notBefore time.Time) ([]string, error) {
 	if h.Format != HeadFormat {
 		return nil, fmt.Errorf("head format %q, want %q", h.Format, HeadFormat)
 	}
 	if h.Channel != c.Channel {
 		return nil, fmt.Errorf("a head of channel %q, not %q", h.Channel, c.Channel)
 	}
-	if b, err := hex.DecodeString(h.Hash); err != nil || len(b) != 32 || h.Height == 0 {
-		return nil, fmt.Errorf("head: height %d, hash %q: not a chain's head", h.Height, h.Hash)
+	if b, err := hex.DecodeString(h.Hash); err != nil || len(b) != 32 || h.Height == 0 || hex.EncodeToString(b) != h.Hash {
+		return nil, fmt.Errorf("head: height %d, hash %q: not a chain's head (a height of at least 1, 64 lower-case hex digits)", h.Height, h.Hash)
 	}
+	tr.strict = true // the signer chooses the time
 	var orgs []string
 	for i, s := range h.Signatures {
 		at, err := time.Parse(time.RFC3339, s.Time)
 		if err != nil {
 			return nil, fmt.Errorf("head signature %d: time %q is not RFC 3339", i, s.Time)
 		}
+		if at.Before(notBefore.Truncate(time.Second)) || at.After(time.Now().Add(5*time.Minute)) {
+			return nil, fmt.Errorf("head signature %d: signed at %s, before the block (%s) or in the future", i, s.Time, notBefore.UTC().Format(time.RFC3339))
+		}
 		signer, err := c.VerifySigned(s.Signer, h.Statement(s.Time), s.Signature, at, tr)
 		if err != nil {
 			return nil, fmt.Errorf("head signature %d: %w", i, err)
+		}
+		if !c.Application[signer.MSP] {
+			return nil, fmt.Errorf("head signature %d: %s is not an application organization of channel %s: no peer of it holds the chain", i, signer.MSP, c.Channel)
+		}
+		if signer.Role != "client" || RoleOf(signer.Cert) != domain.RoleWitness {
+			return nil, fmt.Errorf("head signature %d: %s is not %s's witness identity (a client certificate with %s=%s)", i, signer.Name(), signer.MSP, domain.RoleAttribute, domain.RoleWitness)
 		}
 		if slices.Contains(orgs, signer.MSP) {
 			return nil, fmt.Errorf("head signature %d: a second signature by %s", i, signer.MSP)
@@ -134,10 +153,30 @@ func (c *Config) Witnesses(h *Head, tr Trust) ([]string, error) {
 }
 
 // CheckHead checks a head against a configuration read from one's own
-// peer (not a bundle's): what a witness does before it believes another
-// organization's signatures.
-func CheckHead(h *Head, cfg *Config) ([]string, error) {
-	return cfg.Witnesses(h, Trust{})
+// peer (not a bundle's), the head's block made at blockTime: what a
+// witness does before it believes another organization's signatures.
+func CheckHead(h *Head, cfg *Config, blockTime time.Time) ([]string, error) {
+	return cfg.Witnesses(h, Trust{}, blockTime)
+}
+
+// oidFabricAttrs is the certificate extension Fabric CA writes identity
+// attributes to ({"attrs": {...}}).
+var oidFabricAttrs = asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}
+
+// RoleOf is the dataledger role attribute a certificate carries ("" :
+// none).
+func RoleOf(cert *x509.Certificate) string {
+	for _, e := range cert.Extensions {
+		if e.Id.Equal(oidFabricAttrs) {
+			var v struct {
+				Attrs map[string]string `json:"attrs"`
+			}
+			if json.Unmarshal(e.Value, &v) == nil {
+				return v.Attrs[domain.RoleAttribute]
+			}
+		}
+	}
+	return ""
 }
 
 // HeaderHashHex is a block's header hash as a head states it.

@@ -264,7 +264,7 @@ func TestBlockValidationNamingOrderersRefusesPeerSignedBlocks(t *testing.T) {
 }
 
 // heads are signed heads of every block of b, one per block, each signed
-// by orgs' client identities on l.
+// by orgs' witness identities on l.
 func heads(t *testing.T, l *prooftest.Ledger, b *proof.Bundle, orgs ...string) []proof.Head {
 	t.Helper()
 	var out []proof.Head
@@ -275,7 +275,7 @@ func heads(t *testing.T, l *prooftest.Ledger, b *proof.Bundle, orgs ...string) [
 		}
 		h := proof.NewHead(b.Channel, n+1, proof.HeaderHash(blk.Header))
 		for _, o := range orgs {
-			if err := l.SignHead(h, o, "client"); err != nil {
+			if err := l.SignHead(h, o, "witness"); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -322,11 +322,18 @@ func TestWitnessedHeadsCoverTheBundlesBlocks(t *testing.T) {
 	other := proof.HeaderHash(&common.BlockHeader{Number: 1, DataHash: []byte("another version")})
 	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
 		h.Hash, h.Signatures = proof.NewHead(h.Channel, h.Height, other).Hash, nil
-		return c.l.SignHead(h, "CityAMSP", "client")
+		return c.l.SignHead(h, "CityAMSP", "witness")
 	}), c.l.Trust()), "witness[", "two versions of the block were signed")
 	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
-		return c.l.SignHead(h, "ExchangeMSP", "peer")
+		return c.l.SignHead(h, "ExchangeMSP", "witness")
 	}), c.l.Trust()), "witness[", "a second signature by ExchangeMSP")
+	// Any other identity of an organization is not its witness: a client
+	// user, a peer.
+	for _, ou := range []string{"client", "peer"} {
+		failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
+			return c.l.SignHead(h, "CityAMSP", ou)
+		}), c.l.Trust()), "witness[", "is not CityAMSP's witness identity")
+	}
 	failsWith(t, proof.Verify(forge(func(h *proof.Head) error {
 		at, err := time.Parse(time.RFC3339, h.Signatures[0].Time)
 		h.Signatures[0].Time = at.Add(time.Minute).Format(time.RFC3339) // the signature no longer covers the statement

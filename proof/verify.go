@@ -201,7 +201,7 @@ func verifyHeads(r *Report, b *Bundle, configs map[uint64]*Config, tr Trust) {
 			if err != nil {
 				return nil, err
 			}
-			return cfg.Witnesses(h, tr)
+			return cfg.Witnesses(h, tr, blockTime(blk))
 		}()
 		r.add(name, err, fmt.Sprintf("block %d as the peers of %s hold it (signed heads)", n, strings.Join(orgs, ", ")))
 		if err == nil {

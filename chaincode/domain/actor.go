@@ -14,6 +14,7 @@ const (
 	RoleEnterprise = "enterprise" // 经营主体
 	RoleRegulator  = "regulator"  // read-only supervision
 	RoleClerk      = "clerk"      // a member with no regime role
+	RoleWitness    = "witness"    // signs its org's chain heads (proof.Head); no transactions
 )
 
 // RoleAttribute is the certificate attribute that carries the role.

@@ -151,6 +151,9 @@ func (l *Ledger) identity(mspID, ou string) (*signer, error) {
 	}
 	name := ou + "." + mspID
 	certPEM, key, err := NewLeaf(o.ca, o.key, name, ou)
+	if ou == "witness" { // the org's witness: a client with the witness role attribute
+		certPEM, key, err = NewLeafWithRole(o.ca, o.key, name, "client", domain.RoleWitness)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -173,8 +176,9 @@ func (s *signer) sign(data []byte) ([]byte, error) {
 	return lowS(s.key, h[:])
 }
 
-// SignHead signs a head as mspID's identity with node OU ou (a gateway
-// signs as a client of its org).
+// SignHead signs a head as mspID's identity with node OU ou; ou
+// "witness" is the org's witness identity (a client with the witness role
+// attribute), the only one whose signature counts.
 func (l *Ledger) SignHead(h *proof.Head, mspID, ou string) error {
 	s, err := l.identity(mspID, ou)
 	if err != nil {

@@ -27,6 +27,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"dataledger/chaincode/domain"
 	"dataledger/proof"
 )
 
@@ -366,6 +367,12 @@ func NewCA(name string) (*x509.Certificate, *ecdsa.PrivateKey, error) {
 
 // NewLeaf makes a certificate with an OU (a Fabric node role) under ca.
 func NewLeaf(ca *x509.Certificate, caKey *ecdsa.PrivateKey, name, ou string) ([]byte, *ecdsa.PrivateKey, error) {
+	return NewLeafWithRole(ca, caKey, name, ou, "")
+}
+
+// NewLeafWithRole is NewLeaf carrying a dataledger role attribute (as
+// Fabric CA writes attributes), when role is not empty.
+func NewLeafWithRole(ca *x509.Certificate, caKey *ecdsa.PrivateKey, name, ou, role string) ([]byte, *ecdsa.PrivateKey, error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return nil, nil, err
@@ -373,6 +380,10 @@ func NewLeaf(ca *x509.Certificate, caKey *ecdsa.PrivateKey, name, ou string) ([]
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: name, OrganizationalUnit: []string{ou}},
 		NotBefore: ca.NotBefore, NotAfter: ca.NotAfter, KeyUsage: x509.KeyUsageDigitalSignature,
+	}
+	if role != "" {
+		attrs, _ := json.Marshal(map[string]map[string]string{"attrs": {domain.RoleAttribute: role}})
+		tmpl.ExtraExtensions = []pkix.Extension{{Id: asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}, Value: attrs}}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
