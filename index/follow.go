@@ -1,9 +1,9 @@
 package index
 
 import (
-	"encoding/hex"
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
