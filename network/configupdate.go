@@ -80,39 +80,102 @@ func (n *Net) UpdateConfig(channel string, edit func(*common.Config) error, sign
 	if len(signers) == 0 {
 		return 0, fmt.Errorf("a configuration update needs a submitting org")
 	}
-	cur, num, err := n.ChannelConfig(channel)
+	update, err := n.ProposeConfig(channel, edit)
 	if err != nil {
 		return 0, err
+	}
+	for _, mspID := range signers[1:] {
+		if update, err = n.SignConfig(update, mspID); err != nil {
+			return 0, err
+		}
+	}
+	return n.SubmitConfig(update, signers[0])
+}
+
+// ProposeConfig is a configuration update of channel, unsigned: edit
+// changes a copy of the configuration in force and the update between
+// them is computed. It is the envelope `peer channel update -f` reads
+// (common.Envelope of a CONFIG_UPDATE holding a ConfigUpdateEnvelope),
+// the file operators pass from org to org for signatures.
+func (n *Net) ProposeConfig(channel string, edit func(*common.Config) error) ([]byte, error) {
+	cur, _, err := n.ChannelConfig(channel)
+	if err != nil {
+		return nil, err
 	}
 	next := proto.Clone(cur).(*common.Config)
 	if err := edit(next); err != nil {
-		return 0, err
+		return nil, err
 	}
 	read, write, changed := ComputeUpdate(cur.ChannelGroup, next.ChannelGroup)
 	if !changed {
-		return 0, fmt.Errorf("channel %s: the edit changes nothing", channel)
+		return nil, fmt.Errorf("channel %s: the edit changes nothing", channel)
 	}
 	update, err := proto.Marshal(&common.ConfigUpdate{ChannelId: channel, ReadSet: read, WriteSet: write})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	cue := &common.ConfigUpdateEnvelope{ConfigUpdate: update}
-	for _, mspID := range signers[1:] {
-		sig, err := n.signConfigUpdate(mspID, update)
-		if err != nil {
-			return 0, err
-		}
-		cue.Signatures = append(cue.Signatures, sig)
-	}
+	return updateEnvelope(channel, &common.ConfigUpdateEnvelope{ConfigUpdate: update})
+}
+
+func updateEnvelope(channel string, cue *common.ConfigUpdateEnvelope) ([]byte, error) {
 	ch, err := proto.Marshal(&common.ChannelHeader{Type: int32(common.HeaderType_CONFIG_UPDATE), ChannelId: channel, Timestamp: timestamppb.Now()})
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	data, err := proto.Marshal(cue)
 	if err != nil {
+		return nil, err
+	}
+	return proto.Marshal(&common.Envelope{Payload: mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: ch}, Data: data})})
+}
+
+// ReadConfigUpdate opens an update envelope: its channel and the update
+// with the signatures gathered so far.
+func ReadConfigUpdate(raw []byte) (string, *common.ConfigUpdateEnvelope, error) {
+	var env common.Envelope
+	var payload common.Payload
+	var ch common.ChannelHeader
+	var cue common.ConfigUpdateEnvelope
+	if err := proto.Unmarshal(raw, &env); err != nil {
+		return "", nil, fmt.Errorf("not a configuration update: %w", err)
+	}
+	if err := proto.Unmarshal(env.Payload, &payload); err != nil {
+		return "", nil, fmt.Errorf("not a configuration update: payload: %w", err)
+	}
+	if err := proto.Unmarshal(payload.GetHeader().GetChannelHeader(), &ch); err != nil || common.HeaderType(ch.Type) != common.HeaderType_CONFIG_UPDATE {
+		return "", nil, fmt.Errorf("not a configuration update (channel header of type %s, %v)", common.HeaderType(ch.Type), err)
+	}
+	if err := proto.Unmarshal(payload.Data, &cue); err != nil || len(cue.ConfigUpdate) == 0 {
+		return "", nil, fmt.Errorf("not a configuration update: no update (%v)", err)
+	}
+	return ch.ChannelId, &cue, nil
+}
+
+// SignConfig adds mspID's admin's signature to an update envelope.
+func (n *Net) SignConfig(raw []byte, mspID string) ([]byte, error) {
+	channel, cue, err := ReadConfigUpdate(raw)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := n.signConfigUpdate(mspID, cue.ConfigUpdate)
+	if err != nil {
+		return nil, err
+	}
+	cue.Signatures = append(cue.Signatures, sig)
+	return updateEnvelope(channel, cue)
+}
+
+// SubmitConfig submits an update envelope through mspID's peer as its
+// admin (the peer CLI adds that admin's signature) and answers the
+// configuration block that holds it, once the orderers serve it. The
+// orderers refuse an update short of the signatures its elements'
+// modification policies need.
+func (n *Net) SubmitConfig(raw []byte, mspID string) (uint64, error) {
+	channel, _, err := ReadConfigUpdate(raw)
+	if err != nil {
 		return 0, err
 	}
-	env, err := proto.Marshal(&common.Envelope{Payload: mustMarshal(&common.Payload{Header: &common.Header{ChannelHeader: ch}, Data: data})})
+	_, num, err := n.ChannelConfig(channel)
 	if err != nil {
 		return 0, err
 	}
@@ -122,12 +185,12 @@ func (n *Net) UpdateConfig(channel string, edit func(*common.Config) error, sign
 	}
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "update.tx")
-	if err := os.WriteFile(file, env, 0o600); err != nil {
+	if err := os.WriteFile(file, raw, 0o600); err != nil {
 		return 0, err
 	}
-	submitter := n.D.Org(signers[0])
+	submitter := n.D.Org(mspID)
 	if submitter == nil || len(submitter.Peers) == 0 {
-		return 0, fmt.Errorf("no org %q with a peer to submit the update", signers[0])
+		return 0, fmt.Errorf("no org %q with a peer to submit the update", mspID)
 	}
 	if _, err := n.ordered(submitter.Peers[0], append([]string{"channel", "update", "-f", file, "-c", channel}, n.ordererArgs()...)...); err != nil {
 		return 0, err

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
+	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
+	"github.com/spf13/cobra"
+	"google.golang.org/protobuf/proto"
+
+	"dataledger/network"
+	"dataledger/proof"
+)
+
+// channelCmd changes a channel's configuration as a consortium does: one
+// org proposes an update (a file), the admins its changes need sign the
+// file in turn, one of them submits it. The orderers refuse an update
+// short of the signatures; verifiers judge each configuration block the
+// same way, from the genesis their trust file pins.
+func channelCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "channel", Short: "Propose, sign and submit a channel configuration update, passed between orgs as a file"}
+	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
+	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
+
+	var channel, out, addOrg, from, removeOrg string
+	var batchTimeout time.Duration
+	propose := &cobra.Command{
+		Use:   "propose --channel C (--batch-timeout D | --add-org MSPID --from CHANNEL | --remove-org MSPID) -o UPDATE",
+		Short: "Write an unsigned configuration update of the channel's configuration in force",
+		Long: `Reads the channel's configuration from the orderers, applies the change and
+writes the update (the envelope "peer channel update -f" reads) to -o. The
+change names which admins must sign: the batch timeout /Channel/Orderer/Admins
+(the ordering orgs' admins), an application org added or removed
+/Channel/Application/Admins (a majority of the channel's application orgs'
+admins). --add-org copies the org's definition from another channel it is a
+member of. Then "dataledger channel sign UPDATE --org X" for each admin and
+"dataledger channel submit UPDATE --org Y".`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			var def *common.ConfigGroup
+			if addOrg != "" {
+				src, _, err := n.ChannelConfig(from)
+				if err != nil {
+					return fmt.Errorf("--from %s: %w", from, err)
+				}
+				if def = src.GetChannelGroup().GetGroups()["Application"].GetGroups()[addOrg]; def == nil {
+					return fmt.Errorf("--add-org: %s is not an application org of channel %s", addOrg, from)
+				}
+			}
+			update, err := n.ProposeConfig(channel, func(c *common.Config) error {
+				app := c.GetChannelGroup().GetGroups()["Application"]
+				switch {
+				case batchTimeout > 0:
+					v := c.GetChannelGroup().GetGroups()["Orderer"].GetValues()["BatchTimeout"]
+					if v == nil {
+						return fmt.Errorf("channel %s has no orderer batch timeout", channel)
+					}
+					v.Value = mustProto(&orderer.BatchTimeout{Timeout: batchTimeout.String()})
+				case addOrg != "":
+					if app.GetGroups()[addOrg] != nil {
+						return fmt.Errorf("%s is already an application org of channel %s", addOrg, channel)
+					}
+					app.Groups[addOrg] = proto.Clone(def).(*common.ConfigGroup)
+				case removeOrg != "":
+					if app.GetGroups()[removeOrg] == nil {
+						return fmt.Errorf("%s is not an application org of channel %s", removeOrg, channel)
+					}
+					delete(app.Groups, removeOrg)
+				default:
+					return fmt.Errorf("name a change: --batch-timeout, --add-org with --from, or --remove-org")
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(out, update, 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s: an unsigned update of channel %s (%d bytes)\n", out, channel, len(update))
+			return nil
+		},
+	}
+	propose.Flags().StringVar(&channel, "channel", "", "channel to change")
+	propose.Flags().StringVarP(&out, "output", "o", "", "update file to write")
+	propose.Flags().DurationVar(&batchTimeout, "batch-timeout", 0, "set the orderers' batch timeout")
+	propose.Flags().StringVar(&addOrg, "add-org", "", "add this application org (MSP ID)")
+	propose.Flags().StringVar(&from, "from", "", "channel whose definition of --add-org to copy")
+	propose.Flags().StringVar(&removeOrg, "remove-org", "", "remove this application org (MSP ID)")
+	_ = propose.MarkFlagRequired("channel")
+	_ = propose.MarkFlagRequired("output")
+
+	var org string
+	sign := &cobra.Command{
+		Use:   "sign UPDATE --org MSPID",
+		Short: "Add the org admin's signature to an update file (in place)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			signed, err := n.SignConfig(raw, org)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(args[0], signed, 0o644); err != nil {
+				return err
+			}
+			return showUpdate(cmd, signed)
+		},
+	}
+	sign.Flags().StringVar(&org, "org", "", "org whose admin signs")
+	_ = sign.MarkFlagRequired("org")
+
+	submit := &cobra.Command{
+		Use:   "submit UPDATE --org MSPID",
+		Short: "Submit an update file as the org's admin (who signs it too) and wait for its configuration block",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			num, err := n.SubmitConfig(raw, org)
+			if err != nil {
+				return err
+			}
+			ch, _, _ := network.ReadConfigUpdate(raw)
+			fmt.Fprintf(cmd.OutOrStdout(), "channel %s: configuration block %d holds the update; make and publish the trust file again (dataledger proof trust)\n", ch, num)
+			return nil
+		},
+	}
+	submit.Flags().StringVar(&org, "org", "", "org whose admin submits (and signs)")
+	_ = submit.MarkFlagRequired("org")
+
+	show := &cobra.Command{
+		Use:   "show UPDATE",
+		Short: "Print an update file's channel and the signatures it carries",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			raw, err := os.ReadFile(args[0])
+			if err != nil {
+				return err
+			}
+			return showUpdate(cmd, raw)
+		},
+	}
+	cmd.AddCommand(propose, sign, submit, show)
+	return cmd
+}
+
+func showUpdate(cmd *cobra.Command, raw []byte) error {
+	ch, cue, err := network.ReadConfigUpdate(raw)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "update of channel %s, %d signature(s)\n", ch, len(cue.Signatures))
+	for _, s := range cue.Signatures {
+		var sh common.SignatureHeader
+		var id msp.SerializedIdentity
+		name := "?"
+		if proto.Unmarshal(s.SignatureHeader, &sh) == nil && proto.Unmarshal(sh.Creator, &id) == nil {
+			name = id.Mspid
+			if certs, err := proof.ParseCertificates(id.IdBytes); err == nil {
+				name += ":" + certs[0].Subject.CommonName
+			}
+		}
+		fmt.Fprintf(cmd.OutOrStdout(), "  signed by %s\n", name)
+	}
+	return nil
+}
+
+func mustProto(m proto.Message) []byte {
+	b, err := proto.Marshal(m)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
