@@ -187,7 +187,7 @@ func (n *Net) startedIDs() []string {
 	files, _ := filepath.Glob(filepath.Join(filepath.Dir(n.L.PIDFile("x")), "*.pid"))
 	rank := func(id string) int {
 		switch {
-		case strings.HasPrefix(id, "cc."), id == "gateway", id == "index":
+		case strings.HasPrefix(id, "cc."), strings.HasPrefix(id, "gateway"), id == "index":
 			return 0
 		case strings.HasPrefix(id, "orderer"):
 			return 2

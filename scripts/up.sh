@@ -11,9 +11,14 @@ echo "building dataledger binaries into bin/"
 go build -o bin/ ./cmd/...
 bin/dataledger network up
 bin/dataledger index start   # the supervision index: every channel, audited, into PostgreSQL
-bin/dataledger gateway start --listen 127.0.0.1:8080 --exchange-org ExchangeMSP
+# The province's gateway, and the exchange's as a second witness: each signs its own
+# peer's chain heads and co-signs the other's, and bundles carry both signatures.
+bin/dataledger gateway start --listen 127.0.0.1:8080 --exchange-org ExchangeMSP \
+    --witness ProvinceMSP/witness --witness-peer http://127.0.0.1:8081
+bin/dataledger gateway start --name gateway-exchange --listen 127.0.0.1:8081 --admin-listen 127.0.0.1:9092 --no-index \
+    --witness ExchangeMSP/witness --witness-peer http://127.0.0.1:8080
 bin/dataledger network demo
 echo
-echo "The network and the gateway (http://127.0.0.1:8080) keep running. Status: bin/dataledger network status"
+echo "The network and the gateways (http://127.0.0.1:8080, the exchange's http://127.0.0.1:8081) keep running. Status: bin/dataledger network status"
 echo "Stop it:  bin/dataledger network down        (state kept; up again resumes)"
 echo "          bin/dataledger network down --purge (deletes ledgers and keys)"

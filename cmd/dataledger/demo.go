@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -249,7 +250,7 @@ func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, pla
 	if err := demoProof(n, reg, cert.RegistrationNumber, w); err != nil {
 		return err
 	}
-	if err := demoGateway(w, cert.RegistrationNumber); err != nil {
+	if err := demoGateway(n, w, cert.RegistrationNumber); err != nil {
 		return err
 	}
 	h, err := reg.Height("nanning")
@@ -364,7 +365,7 @@ func demoProof(n *network.Net, reg *network.Client, number string, w io.Writer) 
 
 // demoGateway verifies the certificate through the HTTP gateway, when one
 // answers, and prints the URL anyone can open.
-func demoGateway(w io.Writer, number string) error {
+func demoGateway(n *network.Net, w io.Writer, number string) error {
 	url := demoGatewayURL + "/api/v1/verify/" + number
 	resp, err := http.Get(url)
 	if err != nil {
@@ -381,5 +382,33 @@ func demoGateway(w io.Writer, number string) error {
 		block = fmt.Sprintf(", block %d", *v.BlockNumber)
 	}
 	fmt.Fprintf(w, "16. anyone verifies it over HTTP, no key needed: %s (channel %s%s)\n    open %s/verify/%s\n", v.Status, v.Channel, block, demoGatewayURL, number)
+	// The bundle the gateway serves: with witnesses running, each block
+	// carries heads the province's and the exchange's gateways signed.
+	resp, err = http.Get(demoGatewayURL + "/api/v1/certificates/" + number + "/proof")
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return err
+	}
+	b, err := proof.ParseBundle(raw)
+	if err != nil {
+		return fmt.Errorf("the gateway's bundle: %w", err)
+	}
+	tf, err := n.Trust()
+	if err != nil {
+		return err
+	}
+	r := proof.Verify(b, tf)
+	if !r.OK {
+		return fmt.Errorf("the gateway's bundle does not verify: %+v", r.Checks)
+	}
+	witnessed := "not witnessed (start the gateways as witnesses: scripts/up.sh)"
+	if len(r.WitnessedBy) > 0 {
+		witnessed = fmt.Sprintf("every block witnessed by %d organization(s): %s", len(r.WitnessedBy), strings.Join(r.WitnessedBy, ", "))
+	}
+	fmt.Fprintf(w, "    its bundle from the gateway (%d bytes, %d heads) verifies; %s\n", len(raw), len(b.Heads), witnessed)
 	return nil
 }

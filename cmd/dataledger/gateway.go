@@ -86,7 +86,9 @@ func gatewayCmd() *cobra.Command {
 	var listen, adminListen, redisAddr string
 	var noCache bool
 	var noIndex bool
-	var exchangeOrg string
+	var exchangeOrg, name, witness string
+	var witnessPeers []string
+	var witnessPeriod time.Duration
 	start := &cobra.Command{
 		Use:   "start [--listen ADDR] [--redis ADDR]",
 		Short: "Start the gateway in front of the running network (stopped by network down)",
@@ -110,14 +112,27 @@ func gatewayCmd() *cobra.Command {
 			if exchangeOrg != "" {
 				args = append(args, "--exchange-org", exchangeOrg)
 			}
-			pid, err := n.StartService("gateway", filepath.Join(n.BinDir, "dataledger-gateway"), args, env)
+			if name != "gateway" { // a second gateway (another org's) keeps its own state
+				args = append(args, "--state", filepath.Join(n.L.Home, name))
+			}
+			if witness != "" {
+				args = append(args, "--witness", witness, "--witness-period", witnessPeriod.String())
+				for _, p := range witnessPeers {
+					args = append(args, "--witness-peer", p)
+				}
+			}
+			pid, err := n.StartService(name, filepath.Join(n.BinDir, "dataledger-gateway"), args, env)
 			if err != nil {
 				return err
 			}
 			if err := network.WaitReady("http://"+adminListen+"/readyz", 60*time.Second); err != nil {
-				return fmt.Errorf("the gateway (pid %d) is not ready: %w; see %s", pid, err, n.L.LogFile("gateway"))
+				return fmt.Errorf("the gateway (pid %d) is not ready: %w; see %s", pid, err, n.L.LogFile(name))
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "gateway ready on http://%s (pid %d)\n", listen, pid)
+			what := ""
+			if witness != "" {
+				what = ", witness for " + witness
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s ready on http://%s (pid %d%s)\n", name, listen, pid, what)
 			return nil
 		},
 	}
@@ -128,6 +143,10 @@ func gatewayCmd() *cobra.Command {
 	start.Flags().BoolVar(&noIndex, "no-index", false, "serve no supervision index (its routes answer 503)")
 	start.Flags().BoolVar(&noCache, "no-cache", false, "answer every lookup from the ledger (for measurements)")
 	start.Flags().StringVar(&exchangeOrg, "exchange-org", "", "record, as this exchange org, receipt of every new certificate")
+	start.Flags().StringVar(&name, "name", "gateway", "the service's name (its PID file, log and, for another than gateway, state directory)")
+	start.Flags().StringVar(&witness, "witness", "", "ORG/USER: witness that org's chain heads with that identity (its witness user)")
+	start.Flags().StringArrayVar(&witnessPeers, "witness-peer", nil, "base URL of another org's gateway to compare heads with (repeatable)")
+	start.Flags().DurationVar(&witnessPeriod, "witness-period", 30*time.Second, "how often heads are compared")
 	stop := &cobra.Command{
 		Use:   "stop",
 		Short: "Stop the gateway",
@@ -136,10 +155,11 @@ func gatewayCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			_, err = n.StopService("gateway")
+			_, err = n.StopService(name)
 			return err
 		},
 	}
+	stop.Flags().StringVar(&name, "name", "gateway", "the service to stop")
 	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
 	cmd.AddCommand(keys, start, stop)
