@@ -374,6 +374,9 @@ func (w *witness) compare(ctx context.Context, channel, peer string) {
 		}
 		return
 	}
+	if h.SignedBy(w.cfg.Who.Org) {
+		return // co-signed in an earlier round
+	}
 	if err := h.Sign(w.cfg.Creator, w.cfg.Sign, time.Now()); err != nil {
 		w.log.Warn("witness: signing", "err", err)
 		return

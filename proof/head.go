@@ -93,6 +93,12 @@ func (h *Head) Merge(o *Head) {
 	}
 }
 
+// SignedBy tells whether the head carries a signature by an identity of
+// the MSP (checked or not).
+func (h *Head) SignedBy(mspID string) bool {
+	return slices.ContainsFunc(h.Signatures, func(s HeadSignature) bool { return mspOf(s.Signer) == mspID })
+}
+
 func mspOf(serialized []byte) string {
 	var id msp.SerializedIdentity
 	if proto.Unmarshal(serialized, &id) != nil {

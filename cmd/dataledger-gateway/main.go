@@ -341,6 +341,7 @@ func run(s Settings, log *slog.Logger) error {
 		if !ok || nw.D.Org(org) == nil {
 			return fmt.Errorf("witness: %q is not ORG/USER of an org of the network", s.Witness)
 		}
+		org = nw.D.Org(org).MSPID // a name or an MSP ID
 		creator, sign, err := nw.Signer(org, user)
 		if err != nil {
 			return fmt.Errorf("witness: %w", err)
