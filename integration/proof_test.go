@@ -57,6 +57,35 @@ func pinnedTrust(t *testing.T) (string, *proof.TrustFile) {
 	return path, tf
 }
 
+// issuedCredential is the number of a credential issued on nanning to a
+// fresh enterprise, committed on every peer.
+func issuedCredential(t *testing.T, label string) string {
+	t.Helper()
+	is, ag := holderAgreement(t, label)
+	cred, signed, _ := is.Credential(ag, is.Key)
+	issued, err := is.Issue(signed, ag)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, issued)
+	return cred.AuthorizationNumber
+}
+
+// servedBundle is the proof bundle a gateway serves for a number on a
+// route (credentials, certificates, …), raw and parsed.
+func servedBundle(t *testing.T, base, route, number string) ([]byte, *proof.Bundle) {
+	t.Helper()
+	status, raw := httpGet(t, base+"/api/v1/"+route+"/"+number+"/proof", "")
+	if status != http.StatusOK {
+		t.Fatalf("proof of %s: %d %s", number, status, raw)
+	}
+	b, err := proof.ParseBundle(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw, b
+}
+
 // exitCode runs the dataledger CLI and returns its exit status and output.
 func exitCode(t *testing.T, args ...string) (int, string) {
 	t.Helper()
@@ -365,21 +394,7 @@ func TestConfigurationUpdatesAreJudgedFromThePinnedGenesis(t *testing.T) {
 	// A record written under the new configuration, and its public bundle.
 	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
 	srv, _ := startGateway(t, nil, ks)
-	is, ag := holderAgreement(t, "南宁配置变更测试")
-	cred, signed, _ := is.Credential(ag, is.Key)
-	issued, err := is.Issue(signed, ag)
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	synced(t, issued)
-	status, raw := httpGet(t, srv.URL+"/api/v1/credentials/"+cred.AuthorizationNumber+"/proof", "")
-	if status != http.StatusOK {
-		t.Fatalf("proof: %d %s", status, raw)
-	}
-	b, err := proof.ParseBundle(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw, b := servedBundle(t, srv.URL, "credentials", issuedCredential(t, "南宁配置变更测试"))
 	var nums []uint64
 	for _, c := range b.Configs {
 		nums = append(nums, c.BlockNumber)

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"dataledger/gateway"
-	"dataledger/network"
 	"dataledger/proof"
 )
 
@@ -75,22 +74,9 @@ func TestWitnessesCoSignEachOthersHeads(t *testing.T) {
 
 	// A credential's bundle from the province's witness gateway: every
 	// block witnessed by both organizations.
-	is, ag := holderAgreement(t, "南宁见证测试")
-	cred, signed, _ := is.Credential(ag, is.Key)
-	issued, err := is.Issue(signed, ag)
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	synced(t, issued)
-	status, raw := httpGet(t, a.URL+"/api/v1/credentials/"+cred.AuthorizationNumber+"/proof", "")
-	if status != http.StatusOK {
-		t.Fatalf("proof: %d %s", status, raw)
-	}
-	_, bare := httpGet(t, plain.URL+"/api/v1/credentials/"+cred.AuthorizationNumber+"/proof", "")
-	b1, err := proof.ParseBundle(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
+	number := issuedCredential(t, "南宁见证测试")
+	raw, b1 := servedBundle(t, a.URL, "credentials", number)
+	bare, _ := servedBundle(t, plain.URL, "credentials", number)
 	_, trust := pinnedTrust(t)
 	r := proof.Verify(b1, trust)
 	if !r.OK || strings.Join(r.WitnessedBy, ",") != "ExchangeMSP,ProvinceMSP" || len(b1.Heads) != len(b1.Blocks()) {
@@ -110,7 +96,7 @@ func TestWitnessesCoSignEachOthersHeads(t *testing.T) {
 	for range 10 {
 		proof.Verify(b1, trust)
 	}
-	t.Logf("bundle of %s: %d bytes without heads, %d with %d heads of 2 signatures; verified offline in %s", cred.AuthorizationNumber, len(bare), len(raw), len(b1.Heads), (time.Since(verifyStart) / 10).Round(10*time.Microsecond))
+	t.Logf("bundle of %s: %d bytes without heads, %d with %d heads of 2 signatures; verified offline in %s", number, len(bare), len(raw), len(b1.Heads), (time.Since(verifyStart) / 10).Round(10*time.Microsecond))
 
 	// Another version of the exchange's latest block, signed by CityAMSP's
 	// witness (whose key the test holds: an org that was shown a forked

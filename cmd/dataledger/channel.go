@@ -103,11 +103,7 @@ member of. Then "dataledger channel sign UPDATE --org X" for each admin and
 		Short: "Add the org admin's signature to an update file (in place)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := openNet(cmd)
-			if err != nil {
-				return err
-			}
-			raw, err := os.ReadFile(args[0])
+			n, raw, err := openUpdate(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -129,11 +125,7 @@ member of. Then "dataledger channel sign UPDATE --org X" for each admin and
 		Short: "Submit an update file as the org's admin (who signs it too) and wait for its configuration block",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, err := openNet(cmd)
-			if err != nil {
-				return err
-			}
-			raw, err := os.ReadFile(args[0])
+			n, raw, err := openUpdate(cmd, args[0])
 			if err != nil {
 				return err
 			}
@@ -163,6 +155,16 @@ member of. Then "dataledger channel sign UPDATE --org X" for each admin and
 	}
 	cmd.AddCommand(propose, sign, submit, show)
 	return cmd
+}
+
+// openUpdate opens the network and reads an update file.
+func openUpdate(cmd *cobra.Command, path string) (*network.Net, []byte, error) {
+	n, err := openNet(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	raw, err := os.ReadFile(path)
+	return n, raw, err
 }
 
 func showUpdate(cmd *cobra.Command, raw []byte) error {
