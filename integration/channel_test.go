@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"dataledger/proof"
 )
 
 // TestConsortiumChangesByPassedSignatures: an organization joins liuzhou
@@ -45,6 +47,20 @@ func TestConsortiumChangesByPassedSignatures(t *testing.T) {
 	run(0, "holds the update", "channel", "submit", remove, "--org", "CityBMSP")
 	if cfg, _, err = net.ChannelConfig("liuzhou"); err != nil || cfg.ChannelGroup.Groups["Application"].Groups["CityAMSP"] != nil {
 		t.Fatalf("CityAMSP is still on liuzhou: %v", err)
+	}
+	// submit made the trust file again: it pins liuzhou's configuration in force.
+	made, err := proof.LoadTrust(net.TrustFile())
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, now, err := net.ChannelConfig("liuzhou")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range made.Channels {
+		if c.Channel == "liuzhou" && (c.Config == nil || c.Config.Number != now) {
+			t.Fatalf("the trust file pins %+v for liuzhou, the configuration in force is block %d", c.Config, now)
+		}
 	}
 	out := run(0, "every header links", "audit", "chain", "--channel", "liuzhou", "--trust", trustFile)
 	if !strings.Contains(out, "3 configuration block(s)") {

@@ -35,10 +35,10 @@ func (n *Net) Trust() (*proof.TrustFile, error) {
 // TrustFile is where network up keeps the trust file it made last.
 func (n *Net) TrustFile() string { return filepath.Join(n.L.Home, "trust.json") }
 
-// writeTrust makes the trust file again (after up, which may have changed
-// a channel's configuration) and keeps it in the home, for the authority
-// to publish.
-func (n *Net) writeTrust() error {
+// WriteTrust makes the trust file again (after up or a configuration
+// update, which change what it pins) and keeps it in the home, for the
+// authority to publish.
+func (n *Net) WriteTrust() error {
 	tf, err := n.Trust()
 	if err != nil {
 		return err

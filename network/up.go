@@ -83,7 +83,7 @@ func (n *Net) Up(toolsDir string) error {
 		if err := n.requireOrdererSigning(n.Out); err != nil {
 			return err
 		}
-		return n.writeTrust()
+		return n.WriteTrust()
 	}()
 	if err := done(err); err != nil {
 		return err

@@ -37,7 +37,8 @@ change names which admins must sign: the batch timeout /Channel/Orderer/Admins
 /Channel/Application/Admins (a majority of the channel's application orgs'
 admins). --add-org copies the org's definition from another channel it is a
 member of. Then "dataledger channel sign UPDATE --org X" for each admin and
-"dataledger channel submit UPDATE --org Y".`,
+"dataledger channel submit UPDATE --org Y", which also writes the trust file
+again (HOME/trust.json) to publish.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n, err := openNet(cmd)
@@ -134,8 +135,8 @@ member of. Then "dataledger channel sign UPDATE --org X" for each admin and
 				return err
 			}
 			ch, _, _ := network.ReadConfigUpdate(raw)
-			fmt.Fprintf(cmd.OutOrStdout(), "channel %s: configuration block %d holds the update; make and publish the trust file again (dataledger proof trust)\n", ch, num)
-			return nil
+			fmt.Fprintf(cmd.OutOrStdout(), "channel %s: configuration block %d holds the update\n", ch, num)
+			return n.WriteTrust() // it pins the configuration in force: publish it again
 		},
 	}
 	submit.Flags().StringVar(&org, "org", "", "org whose admin submits (and signs)")
