@@ -176,3 +176,68 @@ func grepLines(s, sub string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestAnyOrgsGatewayAnswersAlike: the public verification is the same
+// whichever org's gateway serves it, each reading its own org's peer as
+// its own clerk: the province's and the exchange's answer a certificate's
+// verification alike, and their proof bundles prove the same
+// transactions under the same configurations, each verifying offline.
+func TestAnyOrgsGatewayAnswersAlike(t *testing.T) {
+	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	province, _ := startGateway(t, nil, ks)
+	cfg := gateway.DefaultConfig()
+	cfg.PublicIdentity = gateway.Identity{Org: "ExchangeMSP", User: "clerk"}
+	exchange, _ := startGateway(t, &cfg, ks)
+	number := issuedCredential(t, "南宁任一网关测试")
+	var answers [2]gateway.VerifyResponse
+	for i, base := range []string{province.URL, exchange.URL} {
+		status, raw := httpGet(t, base+"/api/v1/verify/"+number, "")
+		if status != http.StatusOK || json.Unmarshal(raw, &answers[i]) != nil {
+			t.Fatalf("%s: %d %s", base, status, raw)
+		}
+		answers[i].At = "" // the moment each was asked
+	}
+	a, _ := json.Marshal(answers[0])
+	b, _ := json.Marshal(answers[1])
+	if !bytes.Equal(a, b) || answers[0].Status != "valid" {
+		t.Fatalf("the province's gateway answers\n%s\nthe exchange's\n%s", a, b)
+	}
+	_, trust := pinnedTrust(t)
+	_, fromProvince := servedBundle(t, province.URL, "credentials", number)
+	_, fromExchange := servedBundle(t, exchange.URL, "credentials", number)
+	for _, bundle := range []*proof.Bundle{fromProvince, fromExchange} {
+		if r := proof.Verify(bundle, trust); !r.OK {
+			t.Fatalf("a bundle does not verify: %+v", r.Checks)
+		}
+	}
+	// The same blocks: the same headers (number, previous hash, data
+	// hash). Their orderer signatures may differ: each Raft node signs the
+	// blocks it writes, and the two peers may have pulled from different
+	// nodes.
+	header := func(raw []byte) string {
+		hash, err := proof.HeaderHashHex(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hash
+	}
+	same := func(x, y *proof.Bundle) bool {
+		if x.Record.TxID != y.Record.TxID || len(x.Links) != len(y.Links) || len(x.Configs) != len(y.Configs) {
+			return false
+		}
+		for i := range x.Links {
+			if x.Links[i].TxID != y.Links[i].TxID || x.Links[i].BlockNumber != y.Links[i].BlockNumber {
+				return false
+			}
+		}
+		for i := range x.Configs {
+			if header(x.Configs[i].Block) != header(y.Configs[i].Block) {
+				return false
+			}
+		}
+		return header(x.Record.Block) == header(y.Record.Block)
+	}
+	if !same(fromProvince, fromExchange) {
+		t.Fatal("the two gateways' bundles prove different transactions or blocks")
+	}
+}

@@ -16,7 +16,7 @@ bin/dataledger index start   # the supervision index: every channel, audited, in
 bin/dataledger gateway start --listen 127.0.0.1:8080 --exchange-org ExchangeMSP \
     --witness ProvinceMSP/witness --witness-peer http://127.0.0.1:8081
 bin/dataledger gateway start --name gateway-exchange --listen 127.0.0.1:8081 --admin-listen 127.0.0.1:9092 --no-index \
-    --witness ExchangeMSP/witness --witness-peer http://127.0.0.1:8080
+    --public-org ExchangeMSP --witness ExchangeMSP/witness --witness-peer http://127.0.0.1:8080
 bin/dataledger network demo
 echo
 echo "The network and the gateways (http://127.0.0.1:8080, the exchange's http://127.0.0.1:8081) keep running. Status: bin/dataledger network status"

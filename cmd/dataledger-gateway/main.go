@@ -54,6 +54,7 @@ type Settings struct {
 	NoCache         bool     `yaml:"no_cache" flag:"no-cache" usage:"answer every lookup from the ledger (for measurements)"`
 	CacheMB         int64    `yaml:"cache_mb" flag:"cache-mb" usage:"bound of the in-process cache, in MiB (0: 64)"`
 	ExchangeOrg     string   `yaml:"exchange_org" flag:"exchange-org" usage:"record, as this exchange org, receipt of every new certificate"`
+	PublicOrg       string   `yaml:"public_org" flag:"public-org" usage:"the org whose clerk reads the ledger, from that org's peer, for callers without a key (default ProvinceMSP)"`
 	IssuerKeys      []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
 	KeystorePass    string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
 	State           string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
@@ -286,6 +287,13 @@ func run(s Settings, log *slog.Logger) error {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return err
 		}
+	}
+	if s.PublicOrg != "" {
+		o := nw.D.Org(s.PublicOrg)
+		if o == nil || !o.HasUser(cfg.PublicIdentity.User) {
+			return fmt.Errorf("public_org: %q is not an org of the network with a %q user", s.PublicOrg, cfg.PublicIdentity.User)
+		}
+		cfg.PublicIdentity.Org = o.MSPID
 	}
 	if err := ledger.Connect(cfg.PublicIdentity); err != nil {
 		return err

@@ -86,7 +86,7 @@ func gatewayCmd() *cobra.Command {
 	var listen, adminListen, redisAddr string
 	var noCache bool
 	var noIndex bool
-	var exchangeOrg, name, witness string
+	var exchangeOrg, name, witness, publicOrg string
 	var witnessPeers []string
 	var witnessPeriod time.Duration
 	start := &cobra.Command{
@@ -111,6 +111,9 @@ func gatewayCmd() *cobra.Command {
 			}
 			if exchangeOrg != "" {
 				args = append(args, "--exchange-org", exchangeOrg)
+			}
+			if publicOrg != "" {
+				args = append(args, "--public-org", publicOrg)
 			}
 			if name != "gateway" { // a second gateway (another org's) keeps its own state
 				args = append(args, "--state", filepath.Join(n.L.Home, name))
@@ -143,6 +146,7 @@ func gatewayCmd() *cobra.Command {
 	start.Flags().BoolVar(&noIndex, "no-index", false, "serve no supervision index (its routes answer 503)")
 	start.Flags().BoolVar(&noCache, "no-cache", false, "answer every lookup from the ledger (for measurements)")
 	start.Flags().StringVar(&exchangeOrg, "exchange-org", "", "record, as this exchange org, receipt of every new certificate")
+	start.Flags().StringVar(&publicOrg, "public-org", "", "the org whose clerk serves callers without a key, from its own peer (default ProvinceMSP)")
 	start.Flags().StringVar(&name, "name", "gateway", "the service's name (its PID file, log and, for another than gateway, state directory)")
 	start.Flags().StringVar(&witness, "witness", "", "ORG/USER: witness that org's chain heads with that identity (its witness user)")
 	start.Flags().StringArrayVar(&witnessPeers, "witness-peer", nil, "base URL of another org's gateway to compare heads with (repeatable)")
