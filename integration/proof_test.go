@@ -86,6 +86,33 @@ func servedBundle(t *testing.T, base, route, number string) ([]byte, *proof.Bund
 	return raw, b
 }
 
+// cliVerify runs `dataledger proof verify --trust trustFile` on a bundle
+// (written to a file of its own) and answers its exit status and output.
+func cliVerify(t *testing.T, trustFile string, bundle []byte) (int, string) {
+	t.Helper()
+	file := filepath.Join(t.TempDir(), "bundle.proof.json")
+	if err := os.WriteFile(file, bundle, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return exitCode(t, "proof", "verify", "--trust", trustFile, file)
+}
+
+// gatewayVerification is a gateway's verification of a bundle (the
+// verification page's check).
+func gatewayVerification(t *testing.T, base string, bundle []byte) proof.Report {
+	t.Helper()
+	resp, err := http.Post(base+"/api/v1/proofs/verify", "application/json", bytes.NewReader(bundle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rep proof.Report
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil {
+		t.Fatalf("the gateway's verification: %d: %v", resp.StatusCode, err)
+	}
+	return rep
+}
+
 // exitCode runs the dataledger CLI and returns its exit status and output.
 func exitCode(t *testing.T, args ...string) (int, string) {
 	t.Helper()
@@ -184,10 +211,8 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 			if c := r.Failed(tm.Check); r.OK || c == nil || !strings.Contains(c.Detail, tm.Reason) {
 				t.Fatalf("%s / %s: want %s to fail with %q, report %+v", path, tm.Name, tm.Check, tm.Reason, r.Checks)
 			}
-			file := filepath.Join(t.TempDir(), "forged.json")
 			raw, _ := json.Marshal(b)
-			_ = os.WriteFile(file, raw, 0o644)
-			code, out := exitCode(t, "proof", "verify", "--trust", trustFile, file)
+			code, out := cliVerify(t, trustFile, raw)
 			if code != 1 || !strings.Contains(out, "✗ "+tm.Check) {
 				t.Fatalf("CLI on %s / %s: exit %d\n%s", path, tm.Name, code, out)
 			}
@@ -199,13 +224,7 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 
 	// The page's check: the gateway verifies with the network's trust file.
 	raw, _ := json.Marshal(bundles["certificates"])
-	resp, err := http.Post(srv.URL+"/api/v1/proofs/verify", "application/json", bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep proof.Report
-	_ = json.NewDecoder(resp.Body).Decode(&rep)
-	resp.Body.Close()
+	rep := gatewayVerification(t, srv.URL, raw)
 	// The certificate's status, derived from the records its bundle proves:
 	// the objection against it was dismissed.
 	if !rep.OK || !rep.Pinned || rep.Derived == nil || rep.Derived.Status != domain.VerifyValid {
@@ -408,19 +427,10 @@ func TestConfigurationUpdatesAreJudgedFromThePinnedGenesis(t *testing.T) {
 		r.Print(&sb)
 		t.Fatalf("the bundle does not verify from the pinned genesis, its blocks signed by orderer-role identities:\n%s", sb.String())
 	}
-	file := filepath.Join(t.TempDir(), "credential.proof.json")
-	_ = os.WriteFile(file, raw, 0o644)
-	if code, out := exitCode(t, "proof", "verify", "--trust", trustFile, file); code != 0 || !strings.Contains(out, fmt.Sprintf("✓ config[%d]", second)) {
+	if code, out := cliVerify(t, trustFile, raw); code != 0 || !strings.Contains(out, fmt.Sprintf("✓ config[%d]", second)) {
 		t.Fatalf("CLI: exit %d\n%s", code, out)
 	}
-	resp, err := http.Post(srv.URL+"/api/v1/proofs/verify", "application/json", bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rep proof.Report
-	_ = json.NewDecoder(resp.Body).Decode(&rep)
-	resp.Body.Close()
-	if !rep.OK || !rep.Pinned {
+	if rep := gatewayVerification(t, srv.URL, raw); !rep.OK || !rep.Pinned {
 		t.Fatalf("the gateway's verification: %+v", rep.Checks)
 	}
 	// Dropping the first update from the bundle breaks its chain.

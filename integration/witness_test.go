@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -77,19 +76,14 @@ func TestWitnessesCoSignEachOthersHeads(t *testing.T) {
 	number := issuedCredential(t, "南宁见证测试")
 	raw, b1 := servedBundle(t, a.URL, "credentials", number)
 	bare, _ := servedBundle(t, plain.URL, "credentials", number)
-	_, trust := pinnedTrust(t)
+	trustFile, trust := pinnedTrust(t)
 	r := proof.Verify(b1, trust)
 	if !r.OK || strings.Join(r.WitnessedBy, ",") != "ExchangeMSP,ProvinceMSP" || len(b1.Heads) != len(b1.Blocks()) {
 		var sb strings.Builder
 		r.Print(&sb)
 		t.Fatalf("the witnessed bundle (%d heads for %d blocks):\n%s", len(b1.Heads), len(b1.Blocks()), sb.String())
 	}
-	file := filepath.Join(t.TempDir(), "witnessed.proof.json")
-	if err := os.WriteFile(file, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	trustFile, _ := pinnedTrust(t)
-	if code, out := exitCode(t, "proof", "verify", "--trust", trustFile, file); code != 0 || !strings.Contains(out, "every block witnessed by 2 organization(s): ExchangeMSP, ProvinceMSP") {
+	if code, out := cliVerify(t, trustFile, raw); code != 0 || !strings.Contains(out, "every block witnessed by 2 organization(s): ExchangeMSP, ProvinceMSP") {
 		t.Fatalf("CLI: exit %d\n%s", code, out)
 	}
 	verifyStart := time.Now()
