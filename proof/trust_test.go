@@ -371,20 +371,9 @@ func TestConfigurationAttacksTheReviewFound(t *testing.T) {
 	t.Run("an organization's admin renames its MSP to another org's", func(t *testing.T) {
 		c := newChain(t)
 		c.reconfigure(t, func(root *common.ConfigGroup) error {
-			v := root.Groups["Application"].Groups["CityAMSP"].Values["MSP"]
-			var mc msp.MSPConfig
-			var fc msp.FabricMSPConfig
-			if err := proto.Unmarshal(v.Value, &mc); err != nil {
-				return err
-			}
-			if err := proto.Unmarshal(mc.Config, &fc); err != nil {
-				return err
-			}
-			fc.Name = "ProvinceMSP"
-			mc.Config = mustMarshal(&fc)
-			v.Value = mustMarshal(&mc)
-			v.Version++
-			return nil
+			org := root.Groups["Application"].Groups["CityAMSP"]
+			org.Values["MSP"].Version++
+			return prooftest.EditMSP(org, func(fc *msp.FabricMSPConfig) error { fc.Name = "ProvinceMSP"; return nil })
 		}, nil, "CityAMSP/admin")
 		c.terminate(t, c.scenario, "许可范围变更")
 		failsWith(t, proof.Verify(c.bundle(t, c.cert), c.l.Trust()), "config[", "two different MSPs are named ProvinceMSP")

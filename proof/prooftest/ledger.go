@@ -150,10 +150,11 @@ func (l *Ledger) identity(mspID, ou string) (*signer, error) {
 		return s, nil
 	}
 	name := ou + "." + mspID
-	certPEM, key, err := NewLeaf(o.ca, o.key, name, ou)
+	leafOU, role := ou, ""
 	if ou == "witness" { // the org's witness: a client with the witness role attribute
-		certPEM, key, err = NewLeafWithRole(o.ca, o.key, name, "client", domain.RoleWitness)
+		leafOU, role = "client", domain.RoleWitness
 	}
+	certPEM, key, err := NewLeafWithRole(o.ca, o.key, name, leafOU, role)
 	if err != nil {
 		return nil, err
 	}
