@@ -88,6 +88,7 @@ type witness struct {
 	alarms []WitnessAlarm
 	seen   map[string]bool // alarms kept, by channel, height, hash and signers
 	signed map[string]*proof.Head
+	blocks map[string]blockFacts // channel/number → what a head of it needs
 	heads  *prometheus.CounterVec
 	raised *prometheus.CounterVec
 	cfgs   map[string]*proof.Config // channel/config block → configuration
@@ -123,7 +124,7 @@ func newWitness(cfg WitnessConfig, ledger Ledger, log *slog.Logger, m *metrics) 
 		cfg.Client = &http.Client{Timeout: 5 * time.Second}
 	}
 	w := &witness{cfg: cfg, ledger: ledger, log: log, peers: slices.Clone(cfg.Peers), latest: map[string]*proof.Head{}, cfgs: map[string]*proof.Config{},
-		seen: map[string]bool{}, signed: map[string]*proof.Head{},
+		seen: map[string]bool{}, signed: map[string]*proof.Head{}, blocks: map[string]blockFacts{},
 		heads: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "dataledger_witness_heads_total", Help: "Other organizations' heads this witness read, by channel and outcome: cosigned, ahead (beyond its own peer), invalid (a signature that does not verify), unreachable, mismatch.",
 		}, []string{"channel", "outcome"}),
@@ -267,6 +268,9 @@ func (w *witness) block(ctx context.Context, channel string, n uint64) (string, 
 	if err := w.witnesses(channel); err != nil {
 		return "", nil, time.Time{}, err
 	}
+	if f, ok := w.knownBlock(channel, n); ok {
+		return f.hash, f.cfg, f.at, nil
+	}
 	raw, err := w.ledger.Query(ctx, w.cfg.Who, channel, "qscc", "GetBlockByNumber", channel, strconv.FormatUint(n, 10))
 	if err != nil {
 		return "", nil, time.Time{}, err
@@ -303,7 +307,30 @@ func (w *witness) block(ctx context.Context, channel string, n uint64) (string, 
 		w.cfgs[key] = cfg
 		w.mu.Unlock()
 	}
+	w.mu.Lock()
+	if len(w.blocks) >= maxSigned {
+		clear(w.blocks)
+	}
+	w.blocks[channel+"/"+strconv.FormatUint(n, 10)] = blockFacts{hash, cfg, at}
+	w.mu.Unlock()
 	return hash, cfg, at, nil
+}
+
+// blockFacts are what judging a head of a block needs of it: its header
+// hash, the configuration in force for it and its time. A block never
+// changes, so each is read from the peer once (a bundle's blocks are
+// judged again for every peer gateway).
+type blockFacts struct {
+	hash string
+	cfg  *proof.Config
+	at   time.Time
+}
+
+func (w *witness) knownBlock(channel string, n uint64) (blockFacts, bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f, ok := w.blocks[channel+"/"+strconv.FormatUint(n, 10)]
+	return f, ok
 }
 
 // judge checks another organization's head against this organization's
@@ -315,12 +342,14 @@ func (w *witness) judge(ctx context.Context, h *proof.Head, from string) (orgs [
 	if h.Height == 0 {
 		return nil, "invalid", fmt.Errorf("a head has a height of at least 1")
 	}
-	mine, err := w.height(ctx, h.Channel)
-	if err != nil {
-		return nil, "unreachable", err
-	}
-	if h.Height > mine {
-		return nil, "ahead", fmt.Errorf("the head's height %d is beyond this organization's peer (%d blocks)", h.Height, mine)
+	if _, known := w.knownBlock(h.Channel, h.Height-1); !known {
+		mine, err := w.height(ctx, h.Channel)
+		if err != nil {
+			return nil, "unreachable", err
+		}
+		if h.Height > mine {
+			return nil, "ahead", fmt.Errorf("the head's height %d is beyond this organization's peer (%d blocks)", h.Height, mine)
+		}
 	}
 	hash, cfg, at, err := w.block(ctx, h.Channel, h.Height-1)
 	if err != nil {
