@@ -354,9 +354,8 @@ func (s *Server) registerCertificate(c *gin.Context) {
 		return
 	}
 	who := identity(c)
-	key, ok := s.cfg.Signers.Key(who.Org)
+	key, ok := s.issuerKey(c, who.Org, "register the certificate with a client that signs it")
 	if !ok {
-		abort(c, fail(http.StatusConflict, "this gateway holds no issuer key for "+who.Org+": register the certificate with a client that signs it"))
 		return
 	}
 	var signed string

@@ -53,9 +53,8 @@ func (s *Server) generateReport(c *gin.Context) {
 		return
 	}
 	who := identity(c)
-	key, ok := s.cfg.Signers.Key(who.Org)
+	key, ok := s.issuerKey(c, who.Org, "make the report with dataledger report")
 	if !ok {
-		abort(c, fail(http.StatusConflict, "this gateway holds no issuer key for "+who.Org+": make the report with dataledger report"))
 		return
 	}
 	if s.cfg.ReportDir == "" {

@@ -2,8 +2,11 @@ package gateway
 
 import (
 	"fmt"
+	"net/http"
 	"os"
 	"strings"
+
+	"github.com/gin-gonic/gin"
 
 	"dataledger/certs"
 )
@@ -53,4 +56,14 @@ func (ks *Keystore) Key(org string) (*certs.PrivateKey, bool) {
 	}
 	k, ok := ks.keys[org]
 	return k, ok
+}
+
+// issuerKey is the issuer key the gateway signs with for org; without one
+// it answers 409, saying how to do without the gateway (instead).
+func (s *Server) issuerKey(c *gin.Context, org, instead string) (*certs.PrivateKey, bool) {
+	key, ok := s.cfg.Signers.Key(org)
+	if !ok {
+		abort(c, fail(http.StatusConflict, "this gateway holds no issuer key for "+org+": "+instead))
+	}
+	return key, ok
 }
