@@ -31,8 +31,10 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 			t.Fatalf("dataledger %v: exit %d\n%s", args, code, out)
 		}
 	}
-	run("network", "up")
+	// Registered before up: an up that fails half way leaves processes
+	// and namespaces that would load the rest of the run.
 	t.Cleanup(func() { run("network", "down", "--purge") })
+	run("network", "up")
 	n, err := network.Open(desc, nsHome, io.Discard)
 	if err != nil {
 		t.Fatal(err)

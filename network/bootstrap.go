@@ -17,7 +17,11 @@ func (n *Net) loadCalendars(c *Client, channel string) error {
 		if _, err := c.GetCalendar(channel, cal.Year); err == nil {
 			continue
 		}
-		if _, _, err := c.LoadCalendar(channel, cal, ""); err != nil {
+		_, r, err := c.LoadCalendar(channel, cal, "")
+		if err == nil {
+			err = n.Synced(r, time.Minute)
+		}
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(n.Out, "  %s: working-day calendar %d loaded\n", channel, cal.Year)
@@ -169,19 +173,22 @@ func (n *Net) ready(timeout time.Duration) error {
 		err = poll(timeout, func() error {
 			attempts++
 			_, err := c.GetJurisdiction(ch.Name)
+			var r *Committed
 			switch {
 			case err == nil:
-				_, _, err = c.Ping(ch.Name)
-				return err
+				_, r, err = c.Ping(ch.Name)
 			case domain.IsRule(err, domain.RuleBootstrapped):
-				_, _, err = c.Bootstrap(ch.Name, ch.Jurisdiction, ch.DivisionCode, ch.Profile)
+				_, r, err = c.Bootstrap(ch.Name, ch.Jurisdiction, ch.DivisionCode, ch.Profile)
 				if err == nil {
 					fmt.Fprintf(n.Out, "  %s: jurisdiction %s (%s, profile %s) bootstrapped by %s\n", ch.Name, ch.Jurisdiction, ch.DivisionCode, ch.Profile, ch.Authority)
 				}
-				return err
-			default:
+			}
+			if err != nil {
 				return err
 			}
+			// The calendars that follow are endorsed by other orgs'
+			// peers: each must hold the jurisdiction first.
+			return n.Synced(r, timeout)
 		})
 		if err == nil {
 			err = n.loadCalendars(c, ch.Name)
