@@ -86,7 +86,13 @@ func CreditCode(division string) string {
 // Party registers a party with a random credit code in the jurisdiction.
 func (is *Issuer) Party(role, name string) (string, error) {
 	code := CreditCode(is.Division)
-	if _, _, err := is.Operator.RegisterParty(is.Channel, domain.PartyInput{CreditCode: code, Name: name, Role: role, DivisionCode: is.Division}); err != nil {
+	_, res, err := is.Operator.RegisterParty(is.Channel, domain.PartyInput{CreditCode: code, Name: name, Role: role, DivisionCode: is.Division})
+	if err == nil {
+		// What follows names the party and is endorsed by other orgs'
+		// peers: each must hold it first.
+		err = is.net.Synced(res, 15*time.Second)
+	}
+	if err != nil {
 		return "", err
 	}
 	return code, nil
