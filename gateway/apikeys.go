@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/fsnotify/fsnotify"
+
+	"dataledger/chaincode/domain"
 )
 
 // Roles of API callers; "public" needs no key.
@@ -37,12 +39,16 @@ var Roles = []string{RolePublic, RoleEnterprise, RoleExchange, RoleRegulator, Ro
 // APIKey is a stored key: only the SHA-256 of the secret is kept (secrets
 // are 256 random bits, so a fast hash does not weaken them).
 type APIKey struct {
-	ID      string     `json:"id"`
-	Hash    string     `json:"hash"`
-	Org     string     `json:"org"`  // MSP ID whose identity the caller acts with
-	Role    string     `json:"role"` // a caller role
-	Created time.Time  `json:"created"`
-	Revoked *time.Time `json:"revoked,omitempty"`
+	ID   string `json:"id"`
+	Hash string `json:"hash"`
+	Org  string `json:"org"`  // MSP ID whose identity the caller acts with
+	Role string `json:"role"` // a caller role
+	// CreditCode is the enterprise an enterprise key acts for (role
+	// enterprise only): the gateway acts as that enterprise's own
+	// identity (network.EnterpriseUser), which reads only its records.
+	CreditCode string     `json:"creditCode,omitempty"`
+	Created    time.Time  `json:"created"`
+	Revoked    *time.Time `json:"revoked,omitempty"`
 }
 
 // KeyStore is a file of API keys. A running gateway follows the file:
@@ -123,6 +129,10 @@ func (k APIKey) check() error {
 		return fmt.Errorf("%s: org %q is not an MSP ID", k.ID, k.Org)
 	case k.Role == RolePublic || !contains(Roles, k.Role):
 		return fmt.Errorf("%s: role %q is not a key's role", k.ID, k.Role)
+	case k.Role == RoleEnterprise && domain.ValidateCreditCode("creditCode", k.CreditCode) != nil:
+		return fmt.Errorf("%s: an enterprise key names the enterprise's credit code: %v", k.ID, domain.ValidateCreditCode("creditCode", k.CreditCode))
+	case k.Role != RoleEnterprise && k.CreditCode != "":
+		return fmt.Errorf("%s: only an enterprise key names a credit code", k.ID)
 	}
 	return nil
 }
@@ -215,6 +225,24 @@ var orgRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{1,40}$`)
 // Create makes a key for an org and role and returns its secret, shown
 // once: "dlk_<id>_<secret>".
 func (ks *KeyStore) Create(org, role string) (string, *APIKey, error) {
+	if role == RoleEnterprise {
+		return "", nil, fmt.Errorf("an enterprise key acts for one enterprise: CreateEnterprise names its credit code")
+	}
+	return ks.create(APIKey{Org: org, Role: role})
+}
+
+// CreateEnterprise makes a key that acts for the enterprise with the
+// credit code, as its own identity under org (enrolled first:
+// network.Net.EnrollUser with network.EnterpriseUser).
+func (ks *KeyStore) CreateEnterprise(org, creditCode string) (string, *APIKey, error) {
+	if err := domain.ValidateCreditCode("creditCode", creditCode); err != nil {
+		return "", nil, err
+	}
+	return ks.create(APIKey{Org: org, Role: RoleEnterprise, CreditCode: creditCode})
+}
+
+func (ks *KeyStore) create(k APIKey) (string, *APIKey, error) {
+	org, role := k.Org, k.Role
 	if !orgRE.MatchString(org) {
 		return "", nil, fmt.Errorf("org %q is not an MSP ID", org)
 	}
@@ -229,7 +257,7 @@ func (ks *KeyStore) Create(org, role string) (string, *APIKey, error) {
 		return "", nil, err
 	}
 	full := "dlk_" + hex.EncodeToString(id) + "_" + base64.RawURLEncoding.EncodeToString(secret)
-	k := APIKey{ID: hex.EncodeToString(id), Hash: hashSecret(full), Org: org, Role: role, Created: time.Now().UTC()}
+	k.ID, k.Hash, k.Created = hex.EncodeToString(id), hashSecret(full), time.Now().UTC()
 	err := ks.update(func() error {
 		ks.keys = append(ks.keys, k)
 		return nil

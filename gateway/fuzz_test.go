@@ -19,7 +19,7 @@ func FuzzRoutes(f *testing.F) {
 	}
 	keys := map[string]string{RolePublic: ""}
 	for _, role := range Roles[1:] {
-		if keys[role], _, err = ks.Create("CityAMSP", role); err != nil {
+		if keys[role], _, err = createKey(ks, "CityAMSP", role); err != nil {
 			f.Fatal(err)
 		}
 	}

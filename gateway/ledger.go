@@ -3,6 +3,8 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,6 +259,10 @@ func (f *FabricLedger) HasChannel(name string) bool { return f.Net.D.Channel(nam
 
 func (f *FabricLedger) HasUser(who Identity) bool {
 	o := f.Net.D.Org(who.Org)
+	if o != nil && strings.HasPrefix(who.User, network.EnterprisePrefix) {
+		_, err := os.Stat(f.Net.L.UserMSP(o, who.User))
+		return err == nil
+	}
 	return o != nil && (o.HasUser(who.User) || who.User == "admin")
 }
 

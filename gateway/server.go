@@ -98,7 +98,7 @@ func DefaultConfig() Config {
 		IdleTimeout:        2 * time.Minute,
 		UserFor: map[string]string{
 			RoleIssuer: "authority", RoleExchange: "exchange", RoleRegulator: "regulator",
-			RoleEnterprise: "clerk", RoleAdmin: "clerk",
+			RoleAdmin: "clerk", // an enterprise acts as its own identity (network.EnterpriseUser)
 		},
 	}
 }
@@ -282,6 +282,14 @@ func (s *Server) authorize(route Route) gin.HandlerFunc {
 				return
 			}
 			role, who, caller = key.Role, Identity{Org: key.Org, User: s.cfg.UserFor[key.Role]}, key.ID
+			if key.Role == RoleEnterprise {
+				who.User = network.EnterpriseUser(key.CreditCode).Name
+				// What the public reads, an enterprise reads as the public
+				// does (its own identity reads only its own records).
+				if route.Allows(RolePublic) && !route.Submit {
+					who = s.cfg.PublicIdentity
+				}
+			}
 		}
 		c.Set(ctxRole, role)
 		c.Set(ctxCaller, caller)

@@ -161,6 +161,17 @@ type harness struct {
 	ks     *KeyStore
 }
 
+// testEnterprise is the credit code the tests' enterprise keys act for.
+const testEnterprise = "91450100MA5L0000AW"
+
+// createKey makes a key of any role (an enterprise's for testEnterprise).
+func createKey(ks *KeyStore, org, role string) (string, *APIKey, error) {
+	if role == RoleEnterprise {
+		return ks.CreateEnterprise(org, testEnterprise)
+	}
+	return ks.Create(org, role)
+}
+
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	return newHarnessConfig(t, DefaultConfig())
@@ -175,7 +186,7 @@ func newHarnessConfig(t *testing.T, cfg Config) *harness {
 	}
 	hs := &harness{t: t, ledger: &fakeLedger{}, keys: map[string]string{}, logs: &bytes.Buffer{}, ks: ks}
 	for _, role := range Roles[1:] {
-		secret, _, err := ks.Create("CityAMSP", role)
+		secret, _, err := createKey(ks, "CityAMSP", role)
 		if err != nil {
 			t.Fatal(err)
 		}

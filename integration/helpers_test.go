@@ -168,3 +168,18 @@ func gatewayLog(t *testing.T) io.Writer {
 	t.Cleanup(func() { f.Close() })
 	return f
 }
+
+// enterpriseKey enrolls an enterprise's own identity under org (its
+// credit code in the certificate, issued by the org's CA) and makes an
+// API key that acts as it.
+func enterpriseKey(t *testing.T, ks *gateway.KeyStore, org, code string) string {
+	t.Helper()
+	if err := net.EnrollUser(org, network.EnterpriseUser(code)); err != nil {
+		t.Fatal(err)
+	}
+	secret, _, err := ks.CreateEnterprise(org, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret
+}

@@ -49,13 +49,14 @@ func roleGateway(t *testing.T) (string, map[string]string, *gateway.ACL) {
 	ks, _ := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
 	keys := map[string]string{gateway.RolePublic: ""}
 	for role, org := range map[string]string{gateway.RoleIssuer: "CityAMSP", gateway.RoleExchange: "ExchangeMSP", gateway.RoleRegulator: "ProvinceMSP",
-		gateway.RoleEnterprise: "CityAMSP", gateway.RoleAdmin: "ProvinceMSP"} {
+		gateway.RoleAdmin: "ProvinceMSP"} {
 		secret, _, err := ks.Create(org, role)
 		if err != nil {
 			t.Fatal(err)
 		}
 		keys[role] = secret
 	}
+	keys[gateway.RoleEnterprise] = enterpriseKey(t, ks, "CityAMSP", newCreditCode("450102"))
 	// With a supervision index (empty: no channel indexed yet), so that
 	// its routes answer as in production rather than "no index here".
 	cfg := gateway.DefaultConfig()

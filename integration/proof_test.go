@@ -243,7 +243,7 @@ func TestRegulatorAuditsTheChain(t *testing.T) {
 	dir := t.TempDir()
 	ks, _ := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
 	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
-	enterprise, _, _ := ks.Create("CityAMSP", gateway.RoleEnterprise)
+	enterprise := enterpriseKey(t, ks, "CityAMSP", newCreditCode("450102"))
 	cfg := gateway.DefaultConfig()
 	cfg.AuditDir = filepath.Join(dir, "audit")
 	_ = os.MkdirAll(cfg.AuditDir, 0o700)

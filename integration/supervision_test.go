@@ -363,7 +363,7 @@ func sameJSON(a, b []byte) bool {
 // integration/artifacts/.
 func consoleInChromium(t *testing.T, url, key string, ks *gateway.KeyStore) {
 	t.Helper()
-	enterpriseKey, _, _ := ks.Create("CityAMSP", gateway.RoleEnterprise)
+	enterpriseKey := enterpriseKey(t, ks, "CityAMSP", newCreditCode("450102"))
 	b := newBrowser(t, chromedp.WindowSize(1280, 1000))
 	ctx, step, text := b.ctx, b.step, b.text
 	dir := filepath.Join(root, "integration", "artifacts")

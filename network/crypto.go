@@ -197,7 +197,14 @@ func (n *Net) issueUser(o *Org, u User) error {
 	if err != nil {
 		return err
 	}
-	attrs, _ := json.Marshal(map[string]map[string]string{"attrs": {domain.RoleAttribute: u.Role}})
+	attr := map[string]string{domain.RoleAttribute: u.Role}
+	if u.Role == domain.RoleEnterprise {
+		if err := domain.ValidateCreditCode("creditCode", u.CreditCode); err != nil {
+			return fmt.Errorf("enterprise identity %s: %w", u.Name, err)
+		}
+		attr[domain.CreditCodeAttribute] = u.CreditCode
+	}
+	attrs, _ := json.Marshal(map[string]map[string]string{"attrs": attr})
 	certPEM, keyPEM, err := c.issue(&x509.Certificate{
 		Subject:         pkix.Name{CommonName: u.Name + "@" + o.Domain, OrganizationalUnit: []string{"client"}, Organization: []string{o.Domain}},
 		KeyUsage:        x509.KeyUsageDigitalSignature,

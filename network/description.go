@@ -58,7 +58,21 @@ type Org struct {
 type User struct {
 	Name string `yaml:"name"`
 	Role string `yaml:"role"`
+	// CreditCode is an enterprise identity's own credit code (role
+	// enterprise only): its certificate carries it, and it reads only
+	// that enterprise's records (domain.Actor.MayHave).
+	CreditCode string `yaml:"creditCode,omitempty"`
 }
+
+// EnterpriseUser is the identity an enterprise acts with under the org
+// that registered it (EnrollUser issues it; the gateway acts as it for the
+// enterprise's API keys).
+func EnterpriseUser(creditCode string) User {
+	return User{Name: EnterprisePrefix + strings.ToLower(creditCode), Role: domain.RoleEnterprise, CreditCode: creditCode}
+}
+
+// EnterprisePrefix starts the name of every enterprise identity.
+const EnterprisePrefix = "enterprise-"
 
 // Orderer is a Raft ordering node.
 type Orderer struct {

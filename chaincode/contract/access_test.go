@@ -125,3 +125,17 @@ func TestEveryTransactionAsksTheTableFirst(t *testing.T) {
 		})
 	}
 }
+
+// Every row of the enterprise table (what an enterprise identity may call,
+// domain.Actor.MayHave) names a transaction of the contract.
+func TestEveryEnterpriseRowIsATransaction(t *testing.T) {
+	txs := map[string]bool{}
+	for _, name := range transactions(t) {
+		txs[name] = true
+	}
+	for _, name := range domain.EnterpriseTransactions() {
+		if !txs[name] {
+			t.Errorf("the enterprise table has a row for %s, which is not a transaction", name)
+		}
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"dataledger/chaincode/domain"
@@ -32,13 +33,44 @@ func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.Con
 	c.Name = Name
 	c.Info.Title = Name
 	c.Info.Version = "1"
-	c.AfterTransaction = logTransaction
+	c.AfterTransaction = afterTransaction
 	cc, err := contractapi.NewChaincode(c)
 	if err != nil {
 		return nil, err
 	}
 	cc.DefaultContract = c.Name
 	return cc, nil
+}
+
+// afterTransaction lets the caller have the answer (domain.Actor.MayHave:
+// an enterprise identity only what is public or its own), then logs the
+// transaction. A refusal here fails the transaction: nothing it wrote is
+// endorsed and no answer leaves the peer.
+func afterTransaction(ctx contractapi.TransactionContextInterface, answer interface{}) error {
+	fn, args := function(ctx.GetStub())
+	a, err := st(ctx).Caller()
+	if err != nil {
+		return wire(err)
+	}
+	s, _ := answer.(string)
+	if err := a.MayHave(fn, args, []byte(s)); err != nil {
+		return wire(err)
+	}
+	return logTransaction(ctx)
+}
+
+// function is the transaction's function as the contract names it
+// ("registerParty" and "dataledger:RegisterParty" are RegisterParty), and
+// its arguments.
+func function(stub shim.ChaincodeStubInterface) (string, []string) {
+	fn, args := stub.GetFunctionAndParameters()
+	if i := strings.LastIndexByte(fn, ':'); i >= 0 {
+		fn = fn[i+1:]
+	}
+	if r, size := utf8.DecodeRuneInString(fn); r != utf8.RuneError {
+		fn = string(unicode.ToUpper(r)) + fn[size:]
+	}
+	return fn, args
 }
 
 // logTransaction writes one line per transaction the server completed
@@ -48,13 +80,7 @@ func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.Con
 // function returned without error, so the function name is one of ours.
 func logTransaction(ctx contractapi.TransactionContextInterface) error {
 	stub := ctx.GetStub()
-	fn, _ := stub.GetFunctionAndParameters()
-	if i := strings.LastIndexByte(fn, ':'); i >= 0 {
-		fn = fn[i+1:]
-	}
-	if r, size := utf8.DecodeRuneInString(fn); r != utf8.RuneError {
-		fn = string(unicode.ToUpper(r)) + fn[size:] // the contract API calls "registerParty" RegisterParty
-	}
+	fn, _ := function(stub)
 	log.Printf("%s %s %s %s", TxLogMarker, stub.GetChannelID(), fn, stub.GetTxID())
 	return nil
 }

@@ -27,6 +27,9 @@ type Actor struct {
 	MSP  string `json:"msp"`
 	Role string `json:"role,omitempty"`
 	ID   string `json:"id"`
+	// CreditCode is an enterprise identity's own unified social credit
+	// code (CreditCodeAttribute; empty for every other role).
+	CreditCode string `json:"creditCode,omitempty"`
 }
 
 // Change is the stamp every record carries for its latest change; the

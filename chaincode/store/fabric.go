@@ -49,7 +49,13 @@ func (f *Stub) Caller() (domain.Actor, error) {
 	if err != nil {
 		return domain.Actor{}, err
 	}
-	return domain.Actor{MSP: msp, Role: role, ID: cert.Subject.CommonName}, nil
+	a := domain.Actor{MSP: msp, Role: role, ID: cert.Subject.CommonName}
+	if role == domain.RoleEnterprise {
+		if a.CreditCode, _, err = f.ID.GetAttributeValue(domain.CreditCodeAttribute); err != nil {
+			return domain.Actor{}, err
+		}
+	}
+	return a, nil
 }
 
 func (f *Stub) Page(t string, attrs []string, size int32, bookmark string) ([]KV, string, error) {

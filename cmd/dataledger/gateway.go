@@ -3,11 +3,13 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/network"
 )
@@ -17,9 +19,9 @@ func gatewayCmd() *cobra.Command {
 	keysPath := ".run/gateway/keys.json"
 	cmd.PersistentFlags().StringVar(&keysPath, "keys", keysPath, "API key file (hashes only)")
 	keys := &cobra.Command{Use: "keys", Short: "Create, list and revoke API keys"}
-	var org, role string
+	var org, role, creditCode string
 	create := &cobra.Command{
-		Use:   "create --org MSPID --role ROLE",
+		Use:   "create --org MSPID --role ROLE [--credit-code CODE]",
 		Short: "Create a key; its secret is printed once",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			// The gateway acts for a key as a user of its org: refuse a key
@@ -37,17 +39,38 @@ func gatewayCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			secret, k, err := ks.Create(org, role)
+			var secret string
+			var k *gateway.APIKey
+			if role == gateway.RoleEnterprise {
+				// The enterprise's own identity, issued by its org's CA with
+				// its credit code: it reads only that enterprise's records.
+				n, err := openNet(cmd)
+				if err != nil {
+					return err
+				}
+				if err := domain.ValidateCreditCode("--credit-code", creditCode); err != nil {
+					return err
+				}
+				if err := n.EnrollUser(org, network.EnterpriseUser(creditCode)); err != nil {
+					return err
+				}
+				secret, k, err = ks.CreateEnterprise(org, creditCode)
+			} else if creditCode != "" {
+				return fmt.Errorf("--credit-code: only an enterprise key acts for one enterprise")
+			} else {
+				secret, k, err = ks.Create(org, role)
+			}
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", secret)
-			fmt.Fprintf(cmd.ErrOrStderr(), "key %s for %s as %s: keep the secret; only its hash is stored\n", k.ID, k.Org, k.Role)
+			fmt.Fprintf(cmd.ErrOrStderr(), "key %s for %s as %s%s: keep the secret; only its hash is stored\n", k.ID, k.Org, k.Role, map[bool]string{true: " of " + k.CreditCode}[k.CreditCode != ""])
 			return nil
 		},
 	}
 	create.Flags().StringVar(&org, "org", "", "MSP ID the caller acts for")
 	create.Flags().StringVar(&role, "role", "", "enterprise | exchange | regulator | issuer | admin")
+	create.Flags().StringVar(&creditCode, "credit-code", "", "the enterprise an enterprise key acts for (its identity is issued by --org's CA in --home)")
 	_ = create.MarkFlagRequired("org")
 	_ = create.MarkFlagRequired("role")
 	list := &cobra.Command{
@@ -65,7 +88,7 @@ func gatewayCmd() *cobra.Command {
 				if k.Revoked != nil {
 					revoked = k.Revoked.Format("2006-01-02 15:04")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Org, k.Role, k.Created.Format("2006-01-02 15:04"), revoked)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Org, strings.TrimSpace(k.Role+" "+k.CreditCode), k.Created.Format("2006-01-02 15:04"), revoked)
 			}
 			return tw.Flush()
 		},

@@ -1,0 +1,149 @@
+package domain
+
+import (
+	"encoding/json"
+	"slices"
+)
+
+// An enterprise (经营主体) acts on the network with an identity of its own:
+// role enterprise and its unified social credit code in the certificate's
+// CreditCodeAttribute, issued by the org it is registered with. Such an
+// identity reads what the public reads and its own records, never another
+// enterprise's: the enterprise table below names, per transaction, what
+// it may see of the answer. A transaction the table does not name is
+// refused to an enterprise (default deny), writes included: of these it
+// files objections only, as the public does.
+
+// CreditCodeAttribute is the certificate attribute that carries an
+// enterprise identity's credit code.
+const CreditCodeAttribute = "dataledger.creditCode"
+
+// RuleEnterpriseRead refuses an enterprise what is not its own.
+const RuleEnterpriseRead = "DL-ACL-ENTERPRISE"
+
+// readRule decides whether an enterprise with credit code own may have
+// the answer of a transaction called with args.
+type readRule func(own string, args []string, answer []byte) error
+
+// public: anyone may have the answer (the public routes serve it).
+func public(string, []string, []byte) error { return nil }
+
+// ownedBy decodes the answer as a T and lets the enterprise have it when
+// it is one of the record's parties.
+func ownedBy[T any](what string, parties func(*T) []string) readRule {
+	return func(own string, _ []string, answer []byte) error {
+		var r T
+		if err := json.Unmarshal(answer, &r); err != nil {
+			return Internal(err)
+		}
+		return ownsRecord(own, what, parties(&r))
+	}
+}
+
+func ownsRecord(own, what string, parties []string) error {
+	if slices.Contains(parties, own) {
+		return nil
+	}
+	return Forbidden(RuleEnterpriseRead, "caller", "enterprise %s may read only its own %s records: this one is another party's", own, what)
+}
+
+var (
+	partyOwner       = func(p *Party) []string { return []string{p.CreditCode} }
+	credentialOwner  = func(c *CredentialRecord) []string { return []string{c.HolderCreditCode} }
+	certificateOwner = func(c *CertificateRecord) []string { return []string{c.EnterpriseCreditCode} }
+	agreementOwner   = func(a *Agreement) []string { return []string{a.GrantorCreditCode, a.GranteeCreditCode} }
+	applicationOwner = func(a *Application) []string { return []string{a.ApplicantCreditCode} }
+)
+
+// historyOwners: the record types whose history an enterprise reads only
+// when it is a party of the record (the others' timelines are public).
+var historyOwners = map[string]readRule{
+	TypeParty:       ownedBy("party", partyOwner),
+	TypeAgreement:   ownedBy("agreement", agreementOwner),
+	TypeApplication: ownedBy("application", applicationOwner),
+}
+
+// publicHistory are the record types whose history is public: the
+// verification page's timeline, the channel's rules and the issuer keys.
+var publicHistory = []string{TypeCredential, TypeCertificate, TypeObjection, TypeProfile, TypeJurisdiction, TypeCalendar, TypeIssuerKey}
+
+// enterpriseReads is the enterprise table.
+var enterpriseReads = map[string]readRule{
+	"Ping":                          public,
+	"GetJurisdiction":               public,
+	"GetProfile":                    public,
+	"GetCalendar":                   public,
+	"GetIssuerKey":                  public,
+	"ListIssuerKeys":                public,
+	"VerifyCredential":              public,
+	"VerifyCredentialDocument":      public,
+	"VerifyCertificate":             public,
+	"VerifyCertificateDocument":     public,
+	"FindCertificateByNationalCode": public,
+	"ListDisclosedAuthorizations":   public,
+	"ListDisclosedProducts":         public,
+	"GetObjection":                  public,
+	"GetReport":                     public,
+	"FileObjection":                 public,
+	"GetParty":                      ownedBy("party", partyOwner),
+	"GetCredential":                 ownedBy("credential", credentialOwner),
+	"GetCertificate":                ownedBy("certificate", certificateOwner),
+	"GetAgreement":                  ownedBy("agreement", agreementOwner),
+	"GetApplication":                ownedBy("application", applicationOwner),
+	"ListCredentials": func(own string, args []string, _ []byte) error {
+		if len(args) >= 2 && args[0] == "holder" && args[1] == own {
+			return nil
+		}
+		return Forbidden(RuleEnterpriseRead, "by", "enterprise %s may list only the credentials it holds (by=holder&value=%s)", own, own)
+	},
+	"History": func(own string, args []string, answer []byte) error {
+		if len(args) == 0 {
+			return Forbidden(RuleEnterpriseRead, "recordType", "no record type")
+		}
+		if slices.Contains(publicHistory, args[0]) {
+			return nil
+		}
+		rule, ok := historyOwners[args[0]]
+		if !ok {
+			return Forbidden(RuleEnterpriseRead, "recordType", "an enterprise may not read the history of %s records", args[0])
+		}
+		var items []HistoryItem
+		if err := json.Unmarshal(answer, &items); err != nil {
+			return Internal(err)
+		}
+		// The parties of a record never change: its first version names them.
+		if len(items) == 0 {
+			return nil
+		}
+		return rule(own, nil, items[0].Record)
+	},
+}
+
+// EnterpriseTransactions lists the transactions an enterprise identity may
+// call at all (the enterprise table's rows).
+func EnterpriseTransactions() []string {
+	var out []string
+	for fn := range enterpriseReads {
+		out = append(out, fn)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// MayHave decides whether the actor may have the answer of transaction fn
+// called with args. Any role but enterprise may (the access table and the
+// deciders have decided already); an enterprise identity must carry a
+// valid credit code and have the answer by the enterprise table.
+func (a Actor) MayHave(fn string, args []string, answer []byte) error {
+	if a.Role != RoleEnterprise {
+		return nil
+	}
+	if ValidateCreditCode(CreditCodeAttribute, a.CreditCode) != nil {
+		return Forbidden(RuleEnterpriseRead, "caller", "an enterprise identity must carry its unified social credit code in the %s attribute of its certificate (got %q)", CreditCodeAttribute, truncate(a.CreditCode, 40))
+	}
+	rule, ok := enterpriseReads[fn]
+	if !ok {
+		return Forbidden(RuleEnterpriseRead, "caller", "an enterprise identity may not call %s", fn)
+	}
+	return rule(a.CreditCode, args, answer)
+}

@@ -1,0 +1,124 @@
+package integration
+
+import (
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"dataledger/chaincode/domain"
+	"dataledger/gateway"
+	"dataledger/network"
+)
+
+// TestEnterprisesReadOnlyTheirOwn: two enterprises of Nanning, each with a
+// catalog agreement and a credential, each with an API key that acts as
+// its own identity (role enterprise, its credit code in the certificate).
+// Over HTTP each reads its own party, agreement, credentials and proof
+// bundles and none of the other's, even after a regulator's read put the
+// other's record in the gateway's cache; both read what the public reads.
+// On the network itself, the enterprise's identity gets the same refusals
+// from the chaincode, and may not write.
+func TestEnterprisesReadOnlyTheirOwn(t *testing.T) {
+	type enterprise struct {
+		code, agreement, credential, key string
+	}
+	keys := filepath.Join(t.TempDir(), "keys.json")
+	ks, err := gateway.OpenKeyStore(keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ents [2]enterprise
+	for i := range ents {
+		is, ag := holderAgreement(t, []string{"甲", "乙"}[i])
+		cred, signed, _ := is.Credential(ag, is.Key)
+		issued, err := is.Issue(signed, ag)
+		if err != nil {
+			t.Fatal(network.ErrorText(err))
+		}
+		synced(t, issued)
+		ents[i] = enterprise{code: ag.Grantee, agreement: ag.Number, credential: cred.AuthorizationNumber}
+	}
+	// The first enterprise's key as an operator makes it: the CLI has the
+	// org's CA issue the identity; the running gateway follows the file.
+	args := []string{"gateway", "keys", "create", "--keys", keys, "--org", "CityAMSP", "--home", home, "--description", description, "--role", "enterprise"}
+	if code, out := exitCode(t, append(args, "--credit-code", "91450100MA5L0000A")...); code == 0 {
+		t.Fatalf("a key for a malformed credit code: %s", out)
+	}
+	code, out := exitCode(t, append(args, "--credit-code", ents[0].code)...)
+	if code != 0 {
+		t.Fatalf("gateway keys create: exit %d\n%s", code, out)
+	}
+	ents[0].key = strings.Fields(out)[0]
+	ents[1].key = enterpriseKey(t, ks, "CityAMSP", ents[1].code)
+	regulator, _, err := ks.Create("ProvinceMSP", gateway.RoleRegulator)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := startGateway(t, nil, ks)
+	api := srv.URL + "/api/v1"
+	own := func(e enterprise) []string {
+		return []string{
+			api + "/channels/nanning/parties/" + e.code,
+			api + "/agreements/" + e.agreement,
+			api + "/credentials/" + e.credential,
+			api + "/channels/nanning/credentials?by=holder&value=" + e.code,
+			api + "/agreements/" + e.agreement + "/proof",
+		}
+	}
+	for i, e := range ents {
+		other := ents[1-i]
+		for _, url := range own(e) {
+			if status, body := httpGet(t, url, e.key); status != http.StatusOK {
+				t.Fatalf("enterprise %s reads its own %s: %d %s", e.code, url, status, body)
+			}
+		}
+		// The regulator's read of the other's records comes first: a
+		// cached answer must not reach the enterprise.
+		for _, url := range own(other) {
+			if status, body := httpGet(t, url, regulator); status != http.StatusOK {
+				t.Fatalf("the regulator reads %s: %d %s", url, status, body)
+			}
+			status, body := httpGet(t, url, e.key)
+			if status != http.StatusForbidden || !strings.Contains(string(body), domain.RuleEnterpriseRead) {
+				t.Fatalf("enterprise %s reads the other's %s: %d %s", e.code, url, status, body)
+			}
+		}
+		for _, url := range []string{api + "/channels/nanning/parties", api + "/channels/nanning/credentials?by=agreement&value=" + other.agreement} {
+			if status, body := httpGet(t, url, e.key); status != http.StatusForbidden {
+				t.Fatalf("enterprise %s lists %s: %d %s", e.code, url, status, body)
+			}
+		}
+		// What the public reads, an enterprise reads: the other's
+		// credential verifies, its timeline shows.
+		for _, url := range []string{api + "/verify/" + other.credential, api + "/verify/" + other.credential + "/timeline", api + "/credentials/" + other.credential + "/proof"} {
+			if status, body := httpGet(t, url, e.key); status != http.StatusOK {
+				t.Fatalf("enterprise %s reads public %s: %d %s", e.code, url, status, body)
+			}
+		}
+	}
+	// The list of its credentials holds its own and nothing else.
+	status, body := httpGet(t, api+"/channels/nanning/credentials?by=holder&value="+ents[0].code, ents[0].key)
+	var page domain.Page[domain.CredentialRecord]
+	if status != http.StatusOK || json.Unmarshal(body, &page) != nil || len(page.Items) != 1 || page.Items[0].Number != ents[0].credential {
+		t.Fatalf("own credentials: %d %s", status, body)
+	}
+
+	// On the network: the chaincode decides, whoever the client is.
+	e, other := ents[0], ents[1]
+	c := connect(t, "CityAMSP", network.EnterpriseUser(e.code).Name, nil)
+	if _, err := c.GetCredential("nanning", e.credential); err != nil {
+		t.Fatalf("the enterprise's identity reads its credential: %s", network.ErrorText(err))
+	}
+	if _, err := c.GetCredential("nanning", other.credential); !domain.IsRule(err, domain.RuleEnterpriseRead) {
+		t.Fatalf("the enterprise's identity reads another's credential: %v", err)
+	}
+	if _, err := c.GetAgreement("nanning", other.agreement); !domain.IsRule(err, domain.RuleEnterpriseRead) {
+		t.Fatalf("the enterprise's identity reads another's agreement: %v", err)
+	}
+	if _, _, err := c.RegisterParty("nanning", domain.PartyInput{CreditCode: newCreditCode("450102"), Name: "自行登记测试有限公司", Role: domain.PartyEnterprise, DivisionCode: "450102"}); err == nil {
+		t.Fatal("an enterprise registered a party")
+	}
+	t.Logf("enterprises %s and %s: each reads its own 5 records over HTTP, 0 of the other's (403 %s), and what the public reads", ents[0].code, ents[1].code, domain.RuleEnterpriseRead)
+}
