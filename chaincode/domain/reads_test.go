@@ -13,7 +13,9 @@ func TestAnEnterpriseHasOnlyWhatIsPublicOrItsOwn(t *testing.T) {
 	agreement := func(grantor, grantee string) []byte {
 		return js(Agreement{AgreementInput: AgreementInput{GrantorCreditCode: grantor, GranteeCreditCode: grantee}})
 	}
-	history := func(first []byte) []byte { return js([]HistoryItem{{TxID: "a", Record: first}, {TxID: "b", Record: []byte(`{}`)}}) }
+	history := func(first []byte) []byte {
+		return js([]HistoryItem{{TxID: "a", Record: first}, {TxID: "b", Record: []byte(`{}`)}})
+	}
 	for _, c := range []struct {
 		fn     string
 		args   []string
