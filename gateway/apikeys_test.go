@@ -3,13 +3,17 @@ package gateway
 import (
 	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"dataledger/network"
 )
 
 // keyServer is a gateway whose KeyStore was opened at start, like the
@@ -151,5 +155,69 @@ func TestWatchedKeyFileTakesEffectAtOnce(t *testing.T) {
 	}
 	if !within(reloadEvery/2, func() bool { _, ok := ks.Lookup(secret); return !ok }) {
 		t.Fatal("a revoked key still in force")
+	}
+}
+
+// An enterprise key acts as the enterprise's own identity on the routes
+// the public may not call, as the public on those it may, with its cached
+// answers kept apart; a key of an enterprise made before enterprises had
+// identities (no credit code) is kept in the file and refused when used.
+func TestEnterpriseKeysActAsTheEnterprise(t *testing.T) {
+	hs := newHarness(t)
+	own := Identity{Org: "CityAMSP", User: network.EnterpriseUser(testEnterprise).Name}
+	if !own.Enterprise() || (Identity{Org: "CityAMSP", User: "clerk"}).Enterprise() {
+		t.Fatal("Identity.Enterprise")
+	}
+	whoOf := func(path string) Identity {
+		t.Helper()
+		hs.ledger.mu.Lock()
+		hs.ledger.who = nil
+		hs.ledger.mu.Unlock()
+		if w := hs.do("GET", path, RoleEnterprise, ""); w.Code != 200 {
+			t.Fatalf("%s: %d %s", path, w.Code, w.Body)
+		}
+		hs.ledger.mu.Lock()
+		defer hs.ledger.mu.Unlock()
+		if len(hs.ledger.who) == 0 {
+			t.Fatalf("%s: the ledger was not asked", path)
+		}
+		return hs.ledger.who[0]
+	}
+	if got := whoOf("/api/v1/agreements/XY-450100-2026-X5BLM899-P"); got != own {
+		t.Errorf("a member route acts as %v, want the enterprise's own %v", got, own)
+	}
+	if got := whoOf("/api/v1/channels/nanning/jurisdiction"); got != DefaultConfig().PublicIdentity {
+		t.Errorf("a public route acts as %v, want the public's", got)
+	}
+
+	// A legacy key: in the file, refused in use; the other keys stay in force.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "keys.json")
+	legacy := "dlk_0123456789ab_" + strings.Repeat("A", 43)
+	if err := os.WriteFile(path, []byte(`[{"id":"0123456789ab","hash":"`+hashSecret(legacy)+`","org":"CityAMSP","role":"enterprise","created":"2026-01-01T00:00:00Z"}]`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := OpenKeyStore(path)
+	if err != nil {
+		t.Fatalf("a file with a legacy enterprise key: %v", err)
+	}
+	if _, _, err := ks.Create("CityAMSP", RoleEnterprise); err == nil {
+		t.Error("an enterprise key made without its credit code")
+	}
+	if _, _, err := ks.CreateEnterprise("CityAMSP", "91450100MA5L0000AX"); err == nil {
+		t.Error("an enterprise key for a malformed credit code")
+	}
+	acl, _ := LoadACL(nil)
+	srv := NewServer(DefaultConfig(), acl, ks, &fakeLedger{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	r, err := srv.Router()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := httptest.NewRequest("GET", "/api/v1/agreements/XY-450100-2026-X5BLM899-P", nil)
+	req.Header.Set("Authorization", "Bearer "+legacy)
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, req)
+	if rec.Code != 401 || !strings.Contains(rec.Body.String(), "--credit-code") {
+		t.Errorf("a legacy enterprise key: %d %s", rec.Code, rec.Body)
 	}
 }

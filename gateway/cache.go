@@ -331,7 +331,7 @@ func (c *cachedLedger) Memo(ctx context.Context, who Identity, channel, name str
 	// validity dates (expired, authorization-ended at a term's end) changes
 	// at midnight with no write, so no answer outlives its day.
 	key := channel + "|" + gen + "|" + cacheDay(time.Now()) + "|" + digest(name, args)
-	if strings.HasPrefix(who.User, network.EnterprisePrefix) {
+	if who.Enterprise() {
 		// An enterprise's answers are its own (the chaincode gives it only
 		// what is public or its own): never another caller's, nor its.
 		key += "|" + who.Org + "/" + who.User

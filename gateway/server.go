@@ -140,12 +140,13 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 
 // Context keys.
 const (
-	ctxCaller    = "caller" // the API key's ID, or "public"
-	ctxRequestID = "requestId"
-	ctxRole      = "role"
-	ctxConn      = "conn" // the request's context before the request timeout: ends when the client goes
-	ctxBody      = "body" // the request's body, once read (readBody)
-	ctxIdentity  = "identity"
+	ctxCaller     = "caller" // the API key's ID, or "public"
+	ctxRequestID  = "requestId"
+	ctxRole       = "role"
+	ctxConn       = "conn" // the request's context before the request timeout: ends when the client goes
+	ctxBody       = "body" // the request's body, once read (readBody)
+	ctxIdentity   = "identity"
+	ctxCreditCode = "creditCode" // an enterprise key's credit code ("" for any other caller)
 )
 
 // Router builds the gin engine from the allow table: one route per row,
@@ -272,7 +273,7 @@ func (s *Server) limits(c *gin.Context) {
 // is always of the caller's own organization.
 func (s *Server) authorize(route Route) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		role, who, caller := RolePublic, s.cfg.PublicIdentity, RolePublic
+		role, who, caller, creditCode := RolePublic, s.cfg.PublicIdentity, RolePublic, ""
 		if h := c.GetHeader("Authorization"); h != "" {
 			secret, ok := strings.CutPrefix(h, "Bearer ")
 			key, found := s.keys.Lookup(strings.TrimSpace(secret))
@@ -281,18 +282,25 @@ func (s *Server) authorize(route Route) gin.HandlerFunc {
 				abort(c, refuse(http.StatusUnauthorized, RuleAPIKey, "Authorization", "the API key is unknown or revoked"))
 				return
 			}
-			role, who, caller = key.Role, Identity{Org: key.Org, User: s.cfg.UserFor[key.Role]}, key.ID
+			role, who, caller, creditCode = key.Role, Identity{Org: key.Org, User: s.cfg.UserFor[key.Role]}, key.ID, key.CreditCode
 			if key.Role == RoleEnterprise {
+				if key.CreditCode == "" {
+					c.Header("WWW-Authenticate", `Bearer realm="dataledger"`)
+					abort(c, refuse(http.StatusUnauthorized, RuleAPIKey, "Authorization", "this enterprise key names no enterprise (made before enterprises had identities of their own): create one with --credit-code"))
+					return
+				}
 				who.User = network.EnterpriseUser(key.CreditCode).Name
-				// What the public reads, an enterprise reads as the public
-				// does (its own identity reads only its own records).
-				if route.Allows(RolePublic) && !route.Submit {
+				// On a route the public may call, an enterprise is served
+				// as the public is (and files an objection as the public
+				// does, unnamed); its own identity reads its own records.
+				if route.Allows(RolePublic) {
 					who = s.cfg.PublicIdentity
 				}
 			}
 		}
 		c.Set(ctxRole, role)
 		c.Set(ctxCaller, caller)
+		c.Set(ctxCreditCode, creditCode)
 		if !route.Allows(role) {
 			if role == RolePublic {
 				c.Header("WWW-Authenticate", `Bearer realm="dataledger"`)

@@ -33,6 +33,7 @@ func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.Con
 	c.Name = Name
 	c.Info.Title = Name
 	c.Info.Version = "1"
+	c.BeforeTransaction = beforeTransaction
 	c.AfterTransaction = afterTransaction
 	cc, err := contractapi.NewChaincode(c)
 	if err != nil {
@@ -40,6 +41,18 @@ func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.Con
 	}
 	cc.DefaultContract = c.Name
 	return cc, nil
+}
+
+// beforeTransaction refuses, before anything is loaded, a caller that may
+// not call the transaction at all (domain.Actor.MayCall: an enterprise
+// identity only the enterprise table's transactions).
+func beforeTransaction(ctx contractapi.TransactionContextInterface) error {
+	fn, _ := function(ctx.GetStub())
+	a, err := st(ctx).Caller()
+	if err != nil {
+		return wire(err)
+	}
+	return wire(a.MayCall(fn))
 }
 
 // afterTransaction lets the caller have the answer (domain.Actor.MayHave:

@@ -7,12 +7,15 @@ import (
 
 // An enterprise (经营主体) acts on the network with an identity of its own:
 // role enterprise and its unified social credit code in the certificate's
-// CreditCodeAttribute, issued by the org it is registered with. Such an
-// identity reads what the public reads and its own records, never another
-// enterprise's: the enterprise table below names, per transaction, what
-// it may see of the answer. A transaction the table does not name is
-// refused to an enterprise (default deny), writes included: of these it
-// files objections only, as the public does.
+// CreditCodeAttribute, issued by its org's CA. Through the chaincode such
+// an identity reads what the public reads and its own records, never
+// another enterprise's: the enterprise table below names, per
+// transaction, what it may have of the answer. A transaction the table
+// does not name is refused before it runs (default deny), writes
+// included: of these it files objections only, as the public does. (The
+// table governs chaincode answers; blocks, read through qscc or the
+// deliver service, are open to every member identity of the channel, so
+// the identity stays with the gateway that acts for the enterprise.)
 
 // CreditCodeAttribute is the certificate attribute that carries an
 // enterprise identity's credit code.
@@ -49,8 +52,6 @@ func ownsRecord(own, what string, parties []string) error {
 
 var (
 	partyOwner       = func(p *Party) []string { return []string{p.CreditCode} }
-	credentialOwner  = func(c *CredentialRecord) []string { return []string{c.HolderCreditCode} }
-	certificateOwner = func(c *CertificateRecord) []string { return []string{c.EnterpriseCreditCode} }
 	agreementOwner   = func(a *Agreement) []string { return []string{a.GrantorCreditCode, a.GranteeCreditCode} }
 	applicationOwner = func(a *Application) []string { return []string{a.ApplicantCreditCode} }
 )
@@ -64,7 +65,8 @@ var historyOwners = map[string]readRule{
 }
 
 // publicHistory are the record types whose history is public: the
-// verification page's timeline, the channel's rules and the issuer keys.
+// records every verification answers with (the page's timeline), the
+// objections, the channel's rules and the issuer keys.
 var publicHistory = []string{TypeCredential, TypeCertificate, TypeObjection, TypeProfile, TypeJurisdiction, TypeCalendar, TypeIssuerKey}
 
 // enterpriseReads is the enterprise table.
@@ -85,11 +87,13 @@ var enterpriseReads = map[string]readRule{
 	"GetObjection":                  public,
 	"GetReport":                     public,
 	"FileObjection":                 public,
-	"GetParty":                      ownedBy("party", partyOwner),
-	"GetCredential":                 ownedBy("credential", credentialOwner),
-	"GetCertificate":                ownedBy("certificate", certificateOwner),
-	"GetAgreement":                  ownedBy("agreement", agreementOwner),
-	"GetApplication":                ownedBy("application", applicationOwner),
+	// A credential's and a certificate's records are public: every
+	// verification answers with them (VerifyCredential, the page).
+	"GetCredential":  public,
+	"GetCertificate": public,
+	"GetParty":       ownedBy("party", partyOwner),
+	"GetAgreement":   ownedBy("agreement", agreementOwner),
+	"GetApplication": ownedBy("application", applicationOwner),
 	"ListCredentials": func(own string, args []string, _ []byte) error {
 		if len(args) >= 2 && args[0] == "holder" && args[1] == own {
 			return nil
@@ -130,20 +134,29 @@ func EnterpriseTransactions() []string {
 	return out
 }
 
-// MayHave decides whether the actor may have the answer of transaction fn
-// called with args. Any role but enterprise may (the access table and the
-// deciders have decided already); an enterprise identity must carry a
-// valid credit code and have the answer by the enterprise table.
-func (a Actor) MayHave(fn string, args []string, answer []byte) error {
+// MayCall decides, before transaction fn runs, whether the actor may
+// call it at all: any role but enterprise may (the access table decides
+// what it may write); an enterprise identity must carry a valid credit
+// code and fn must be a row of the enterprise table. Nothing is loaded
+// for a caller refused here, so a refusal says nothing of what exists.
+func (a Actor) MayCall(fn string) error {
 	if a.Role != RoleEnterprise {
 		return nil
 	}
 	if ValidateCreditCode(CreditCodeAttribute, a.CreditCode) != nil {
 		return Forbidden(RuleEnterpriseRead, "caller", "an enterprise identity must carry its unified social credit code in the %s attribute of its certificate (got %q)", CreditCodeAttribute, truncate(a.CreditCode, 40))
 	}
-	rule, ok := enterpriseReads[fn]
-	if !ok {
+	if _, ok := enterpriseReads[fn]; !ok {
 		return Forbidden(RuleEnterpriseRead, "caller", "an enterprise identity may not call %s", fn)
 	}
-	return rule(a.CreditCode, args, answer)
+	return nil
+}
+
+// MayHave decides, after transaction fn called with args ran, whether
+// the actor may have its answer: MayCall, then the enterprise table's row.
+func (a Actor) MayHave(fn string, args []string, answer []byte) error {
+	if err := a.MayCall(fn); err != nil || a.Role != RoleEnterprise {
+		return err
+	}
+	return enterpriseReads[fn](a.CreditCode, args, answer)
 }
