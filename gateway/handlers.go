@@ -29,6 +29,7 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"registerCertificate": s.registerCertificate,
 		"proofBundle":         s.proofBundle,
 		"verifyProof":         s.verifyProof,
+		"present":             s.present,
 		"auditChain":          s.auditChain,
 		"latestHead":          s.latestHead,
 		"headAt":              s.headAt,

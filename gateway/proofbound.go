@@ -34,6 +34,10 @@ const (
 	MaxProofBlocks     = 40
 	MaxProofTxs        = 1000
 	MaxProofSignatures = 256
+	// MaxPresentationBytes bounds an uploaded presentation (its bundles
+	// each within the bounds above); the route's body limit
+	// (Config.MaxBodyBytes) applies first.
+	MaxPresentationBytes = 8 << 20
 )
 
 // ProofVerifyTimeout bounds one verification (a variable for tests).
@@ -127,26 +131,33 @@ func endorsements(env []byte) int {
 }
 
 // verifyBounded runs proof.Verify within ProofVerifyTimeout, one of
-// ProofVerifiers at a time. A verification past its deadline goes on in
-// the background holding its slot, so the slots bound the CPU spent.
+// ProofVerifiers at a time.
 func verifyBounded(ctx context.Context, b *proof.Bundle, trust *proof.TrustFile) (*proof.Report, error) {
-	ctx, cancel := context.WithTimeout(ctx, ProofVerifyTimeout)
+	return bounded(ctx, ProofVerifyTimeout, func() *proof.Report { return verifyProofFn(b, trust) })
+}
+
+// bounded runs a verification within timeout, one of ProofVerifiers at a
+// time. A verification past its deadline goes on in the background
+// holding its slot, so the slots bound the CPU spent.
+func bounded[T any](ctx context.Context, timeout time.Duration, verify func() T) (T, error) {
+	var zero T
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	select {
 	case proofSlots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, refuse(http.StatusServiceUnavailable, RuleProofBound, "bundle", "the gateway is verifying as many bundles as it may; retry later")
+		return zero, refuse(http.StatusServiceUnavailable, RuleProofBound, "bundle", "the gateway is verifying as many bundles as it may; retry later")
 	}
-	done := make(chan *proof.Report, 1)
+	done := make(chan T, 1)
 	go func() {
 		defer func() { <-proofSlots }()
-		done <- verifyProofFn(b, trust)
+		done <- verify()
 	}()
 	select {
 	case r := <-done:
 		return r, nil
 	case <-ctx.Done():
-		return nil, refuse(http.StatusServiceUnavailable, RuleProofBound, "bundle", "the bundle was not verified within "+ProofVerifyTimeout.String())
+		return zero, refuse(http.StatusServiceUnavailable, RuleProofBound, "bundle", "the bundle was not verified within "+timeout.String())
 	}
 }
 

@@ -75,7 +75,11 @@ func (s *Server) proofBundle(c *gin.Context) {
 // checks. A verifier
 // that trusts nobody runs `dataledger proof verify` itself.
 func (s *Server) verifyProof(c *gin.Context) {
-	body, err := io.ReadAll(io.LimitReader(c.Request.Body, MaxProofBytes+1))
+	body, err := io.ReadAll(io.LimitReader(c.Request.Body, MaxPresentationBytes+1))
+	if err == nil && len(body) <= MaxPresentationBytes && proof.IsPresentation(body) {
+		s.verifyPresentation(c, body)
+		return
+	}
 	if err != nil || len(body) > MaxProofBytes {
 		abort(c, refuse(http.StatusRequestEntityTooLarge, RuleProofBound, "bundle", "the bundle is larger than "+strconv.Itoa(MaxProofBytes)+" bytes"))
 		return

@@ -240,7 +240,8 @@ var handlerTypes = map[string]operationTypes{
 	"verifyDocument": {Body: oneOf{"SignedDocument", "a signed credential or certificate", []any{domain.Credential{}, domain.Certificate{}}}, Answer: VerifyResponse{}},
 
 	"proofBundle":   {Answer: proof.Bundle{}},
-	"verifyProof":   {Body: proof.Bundle{}, Answer: proof.Report{}},
+	"verifyProof":   {Body: proof.Bundle{}, Answer: proof.Report{}}, // or a proof.Presentation, answered by a proof.PresentationReport
+	"present":       {Body: PresentationRequest{}, Answer: proof.Presentation{}},
 	"latestHead":    {Answer: proof.Head{}},
 	"headAt":        {Answer: proof.Head{}},
 	"cosignHead":    {Body: proof.Head{}, Answer: proof.Head{}},

@@ -111,19 +111,27 @@ func ParseBundle(data []byte) (*Bundle, error) {
 // file, obtained out of band; nil takes the bundle's first configuration
 // block as given, and the report says so (its trust check names it).
 func Verify(b *Bundle, trust *TrustFile) *Report {
+	r, _ := verify(b, trust)
+	return r
+}
+
+// verify is Verify, also answering the configuration in force at the
+// bundle's newest block (nil when the bundle's configurations are not
+// all proven).
+func verify(b *Bundle, trust *TrustFile) (*Report, *Config) {
 	r := &Report{Kind: b.Kind, Number: b.Number, Channel: b.Channel, Pinned: trust != nil}
 	tr, trustErr := trustFor(trust, b.Channel)
 	kind, known := Kinds[b.Kind]
 	if !known {
 		r.add("bundle", fmt.Errorf("kind %q is not one of %s", b.Kind, kindNames()), "")
-		return r
+		return r, nil
 	}
 	if b.EndorsementPolicy != EndorsementPolicy {
 		r.add("bundle", fmt.Errorf("names endorsement policy %q; the chaincode is defined with %s", b.EndorsementPolicy, EndorsementPolicy), "")
 	}
 	if trustErr != nil {
 		r.add("trust", trustErr, "")
-		return finish(r)
+		return finish(r), nil
 	}
 	sorted, configs, errs := configChain(b.Channel, b.Configs, tr)
 	for i, cb := range sorted {
@@ -167,7 +175,16 @@ func Verify(b *Bundle, trust *TrustFile) *Report {
 		r.add("bundle", fmt.Errorf("links are proven for credentials and certificates, not for a %s", kind.Name), "")
 	}
 	verifyHeads(r, b, configs, tr)
-	return finish(r)
+	var inForce *Config
+	if !slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+		newest, best := newestBlock(b), uint64(0)
+		for num, c := range configs {
+			if num <= newest && (inForce == nil || num > best) {
+				inForce, best = c, num
+			}
+		}
+	}
+	return finish(r), inForce
 }
 
 // verifyHeads checks each witnessed head against the bundle's block it

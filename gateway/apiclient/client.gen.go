@@ -1117,6 +1117,30 @@ type PartyWritten struct {
 	Record         Party           `json:"record"`
 }
 
+// Presentation defines model for Presentation.
+type Presentation struct {
+	Created   string          `json:"created"`
+	Format    string          `json:"format"`
+	Holder    string          `json:"holder"`
+	Items     []PresentedItem `json:"items"`
+	Signature *HeadSignature  `json:"signature,omitempty"`
+}
+
+// PresentationRequest defines model for PresentationRequest.
+type PresentationRequest struct {
+	Items []string `json:"items"`
+}
+
+// PresentedItem defines model for PresentedItem.
+type PresentedItem struct {
+	Bundle  interface{} `json:"bundle"`
+	Channel string      `json:"channel"`
+	Height  int         `json:"height"`
+	Kind    string      `json:"kind"`
+	Number  string      `json:"number"`
+	Status  string      `json:"status"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
 	Detail    *string `json:"detail,omitempty"`
@@ -1944,6 +1968,9 @@ type DecideObjectionJSONRequestBody = ObjectionDecision
 
 // ConfirmDestructionJSONRequestBody defines body for ConfirmDestruction for application/json ContentType.
 type ConfirmDestructionJSONRequestBody = DestructionRequest
+
+// PresentJSONRequestBody defines body for Present for application/json ContentType.
+type PresentJSONRequestBody = PresentationRequest
 
 // VerifyProofJSONRequestBody defines body for VerifyProof for application/json ContentType.
 type VerifyProofJSONRequestBody = Bundle
@@ -2821,14 +2848,28 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/ping (the `Ping` operationId).
 	Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
+	// PresentWithBody a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/presentations (the `Present` operationId).
+	PresentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// Present a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/presentations (the `Present` operationId).
+	Present(ctx context.Context, body PresentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// VerifyProofWithBody verify a proof bundle or a presentation with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/proofs/verify (the `VerifyProof` operationId).
 	VerifyProofWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
+	// VerifyProof verify a proof bundle or a presentation with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4490,7 +4531,41 @@ func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http
 	return c.Client.Do(req)
 }
 
-// VerifyProofWithBody verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
+// PresentWithBody a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/presentations (the `Present` operationId).
+func (c *Client) PresentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPresentRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Present a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/presentations (the `Present` operationId).
+func (c *Client) Present(ctx context.Context, body PresentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPresentRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// VerifyProofWithBody verify a proof bundle or a presentation with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes any type of body and a specified content type.
 //
@@ -4507,7 +4582,7 @@ func (c *Client) VerifyProofWithBody(ctx context.Context, contentType string, bo
 	return c.Client.Do(req)
 }
 
-// VerifyProof verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
+// VerifyProof verify a proof bundle or a presentation with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -8645,6 +8720,46 @@ func NewPingRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewPresentRequest calls the generic Present builder with application/json body
+func NewPresentRequest(server string, body PresentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewPresentRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewPresentRequestWithBody constructs an http.Request for the Present method, with any body, and a specified content type
+func NewPresentRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/presentations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewVerifyProofRequest calls the generic VerifyProof builder with application/json body
 func NewVerifyProofRequest(server string, body VerifyProofJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -9788,14 +9903,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/ping (the `Ping` operationId).
 	PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error)
 
-	// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
+	// PresentWithBodyWithResponse a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/presentations (the `Present` operationId).
+	PresentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PresentResponse, error)
+
+	// PresentWithResponse a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/presentations (the `Present` operationId).
+	PresentWithResponse(ctx context.Context, body PresentJSONRequestBody, reqEditors ...RequestEditorFn) (*PresentResponse, error)
+
+	// VerifyProofWithBodyWithResponse verify a proof bundle or a presentation with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/proofs/verify (the `VerifyProof` operationId).
 	VerifyProofWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*VerifyProofResponse, error)
 
-	// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
+	// VerifyProofWithResponse verify a proof bundle or a presentation with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -13606,6 +13735,61 @@ func (r PingResponse) ContentType() string {
 	return ""
 }
 
+type PresentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Presentation
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PresentResponse) GetJSON200() *Presentation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r PresentResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r PresentResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r PresentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PresentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PresentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PresentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type VerifyProofResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15512,7 +15696,33 @@ func (c *ClientWithResponses) PingWithResponse(ctx context.Context, reqEditors .
 	return ParsePingResponse(rsp)
 }
 
-// VerifyProofWithBodyWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
+// PresentWithBodyWithResponse a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/presentations (the `Present` operationId).
+func (c *ClientWithResponses) PresentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PresentResponse, error) {
+	rsp, err := c.PresentWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePresentResponse(rsp)
+}
+
+// PresentWithResponse a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/presentations (the `Present` operationId).
+func (c *ClientWithResponses) PresentWithResponse(ctx context.Context, body PresentJSONRequestBody, reqEditors ...RequestEditorFn) (*PresentResponse, error) {
+	rsp, err := c.Present(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePresentResponse(rsp)
+}
+
+// VerifyProofWithBodyWithResponse verify a proof bundle or a presentation with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15525,7 +15735,7 @@ func (c *ClientWithResponses) VerifyProofWithBodyWithResponse(ctx context.Contex
 	return ParseVerifyProofResponse(rsp)
 }
 
-// VerifyProofWithResponse verify a proof bundle with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
+// VerifyProofWithResponse verify a proof bundle or a presentation with this network's roots pinned (the page's checks and, for a credential or certificate, the status derived from its links)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18393,6 +18603,46 @@ func ParsePingResponse(rsp *http.Response) (*PingResponse, error) {
 	return response, nil
 }
 
+// ParsePresentResponse parses an HTTP response from a PresentWithResponse call
+func ParsePresentResponse(rsp *http.Response) (*PresentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PresentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Presentation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseVerifyProofResponse parses an HTTP response from a VerifyProofWithResponse call
 func ParseVerifyProofResponse(rsp *http.Response) (*VerifyProofResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -18853,181 +19103,185 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tjxzHmdhfKUwO4BLXyyUtMWetcTiQu6RMi5LoXcmWIzNBbfczM6XtqWpV1ezumFjAhyCwP1ziDwc4",
-	"OCCO7wJfAgSJ7z4EsGEf8mOCo6T7F0G9dHd1T1W/zM7LDjlfbK6mul6et3rqeX01iNkkYxSoFIPDVwMO",
-	"ImNUgP7jBWdnKUzUP2NGJVCp/omzLCUxloTRg8yM+NMvBKPqNxGPYYLVv/6Ew3BwOPhXB+X8B+ZXcZDP",
-	"e319HQ0SEDEnmZpucDjgMJwKSA4Rpujk6RF6792Hf4bsKihh8XQCVCKKJ4SOkBwD4tMUEKYJGhJIk4Ga",
-	"0S6jdvEoPqfsMoVkBJN8+0lC1GI4fcFZBlwSddghTgVEg8z5T68GcBWPMR3BhyJTf8pZBoPDgZCc0NHg",
-	"OhqkWMi2sx7pGdRoDiMiJNeA+2g6OQPunVRILKfC+9MFcEEYdX4jVMIIuD42hy+nhEMyOPzct1ZUOU6x",
-	"jj1FOfnLKJ+cnX0BsVQL18B4Al9OQfSFJo5ldfP5wWp7t+M67OOHnEgJtOc+4jEm9ASGwIHG0Io/NpkQ",
-	"WQ7Xm40ZT9o+rJPePIr0LFF9P/5zq7MtGexqO1j0wEjxQWCLjPfFBIeEyCOWgHd7JPH+50mAGzlLof0s",
-	"E038JPEfImGZfMHZkKSwGLQpnsCNYK0naIb0iMMi0swwv/BJj2iQi9ZjMrKHnjsB0ET9q4Xsn5hR19Fg",
-	"SNIO45+aUdfRYMQxlQBHzUShRzHeMuqc0GQJIpuGxbSRsKCx1nU6EbPMv19BRhSSj2nfG0ECnzyhSfC3",
-	"U4m5vOFdQvP7QwPVhwEf7uZIKj++u7HyAA4InKspJ9kKuLvdWDmTWOj3Y5UO3BDG5aI4qYG9F/gaQfCM",
-	"ZlO5fAishV8bOHBBbloSetbNFY0Yvt2KUL7Lm6lA5aujrwKUr9+gdNs3DZUtdKrHBUnLiKuPmPR/rGCT",
-	"EkxjOAacpIS2DXtyJYEm4NLqGWMpYKrHcSbECYyqUtwZkGCJX3B2QRLgGhJEwiRwj5j/gDnHs4F5lJER",
-	"bWD+nvcokySGJzQRfZmcZUA/1kRAGA3oLhmHlEwIxXzWCNiMs2QaN4k0O+KjkBJnf/9kloWUvAQuIGUZ",
-	"JE85m/SDecf3IQfBpjyGZ4noO/8FgUsR5p7wHCUbihgo5oSFFJVRQCJLyKrbbSKcUwmZ7wRTAeIjRl9M",
-	"z1ISH2OJ/XS/gGrj4/8qOVSR7wCiipE61/k2XWXdeaqpsV8OV1f6zDFGDuJuylEpSxfRDboKy40KqAaZ",
-	"smEuX5B9GzmvE2dsI/G3kO/tVnzKfd5M9ZESx+NCjVrQDNSqBdV2WP/Au7NpQuQjKi6hr+nnLGXxeeA+",
-	"V2oUhTSgYkF8njFirB9V2zFOL/FMIDpN00NtGx5hCZd4hs4BMoGIFKj8XAyUjEhTfJbC4FDyKajZGR2S",
-	"0eOGvUGKMwH+18OQcCEfc3YOtI007Cj1kZUg80sReoFTkvh/pHAlnwY/Zed+gSuZf7zkmArcpGMFt1Kj",
-	"mhx39mB6ySjHdg3AtXXzRcqTl+CuIF6fzwGBnzLlmHHyE819x0TEKRNT3tcOgN1ZGnQyxzsy99uYpQnw",
-	"hp9ablEixJTQ0TFkmMtJaJUmr4GCZY1War9+SiVJO4gEDziKA3qOUwLG3UVlTd/5itP0QOwL3NvIc8bY",
-	"+QTzcz/U83u5k8Iaora5a7wGUDN5VG7Fd+JSovSVr35W7mqJNlM0mqIfT2mS9mYqj+iOOSRAJcGp0M68",
-	"WA0fqssThJHlkkxA/YNwZKgDEYES4OQCEjRkHO0pd+E777zz3t1B5H2aExoHNdWmG0eLrO60cFSKOJ8a",
-	"F3PAMnCB5LahefgoCBhTECpBhRh3ARVpMMgxE4CUUUoMogGj8PFwcPh5y5aLKQfXUcvQcr3B9UvjFWBc",
-	"aEXhBUtJPPNfjYxPcEA+Ak66Q/e7gBMfWJUUAf4BzNomeEbjdKpfRo1uAkLPxTwa2sk0Vf+UyL6+EBsi",
-	"uAA+Q0bfqxKwoV6B1E0ZIcDxGGFhiL28F5EcY4nUow5dciYBETmIusGqctQ6wBpdG120W2f2muCwyC5M",
-	"o8VDo1QOSnb0UVDkqMeW+0rG8cmhI5wCTXBfJXTMUpLgWd+HmH7veIdeMn7ef8IZYN5BtdLDiuWjcvfO",
-	"uk3AudVvpQKDN3koucJpIZOGGn3a9M72aEA9ke2IjKABoifMq6PNPZIbL4BOJ9qbhCXWsQj8nn3KO8C6",
-	"d/HAgafr8ZXAM05Em5OnHBg8UyGgnyU3UHMzDk+uiJDWsTz/wrm5bac0wh5j2T5oFZZaddNjOeWtqD8t",
-	"BiobUJZgCUezuEsYRE4i8wRZt/x4Q4mq5qAa+gOEU91h5OW5Odr3YCTAhXVTlEsq/leGS5It4uSY42G7",
-	"xaVmjnDVAyQZyn3YVeOEACmQRUeEqsePkLNHrXGUpLETYTsR9laLML/8CMiGeSkXkFFzsswnOaqypclS",
-	"7pFeXoFalV0uHFok00mhXq3GJd5CIDeXJgkIyaf6rdPovXUfx51fqD0EQBt39/R4Y4OKEwfZbV9/5Ptm",
-	"Ke7xZoGzSCjb4oIhbKg0P52EzFMLOXYLqgky/ILKRE4qTrTanEu2b9DaHFvf7idbfbfLervVeabP0asv",
-	"wB5y4tYDrXKH+UE4d4Se0cEhE6i88srEoOtHjw/ssH8wZkMAO86DzpsD8dWgJsN3NJAkoGx1O7oeZWfJ",
-	"dxU1JTIYQNzQpRsX0OwUfucK724eALtAowvgyGD9VPY3upz1dJU2kWhCLogIkckIKAii18wN0YOzmVbG",
-	"POZoMhrLkEc2gStIHsnKTAmWsG9R79UatC/gE0thXT4LMpbdnB8PEJ/3REACEhM/PIN5DH7Xsj+JQbtp",
-	"7SLePdek6AIurjnVtGMcwUIiLaqsGTiRjd080dF2izF2AnGYmA0visBvatEu0R3FyKhczX+g0pu1oAey",
-	"leVaEOlzSxbvJv1XaOeCCAk0nt1EvAajeRuRNMEyHoM41qFMjc/8hhC2MKZrIKlOVV+9FcPT3qlE4XB9",
-	"PycGlf7aQazDqNCoAzsu3ZULPnsbgN455KPDZRR8azZbt0ovY8iq1SlwxAxqtmYF7UPLsXU1p2j0tw8t",
-	"L5SltH83BbVYk44nsCXP2ugV1lKCvEYjrmu0TqQd7NQFvazMGNTZ+OJGEnSPb+pjeViynWahROx2S8Xi",
-	"hHpTM0fVOOEh3Tq+G4i4EMQWSd2sGDVy3Gxo1hxzLCUmqz7r7TbUzIHgBnaa49Jcu5haBSo4XOVAhe7g",
-	"2uZq4317ejLiIMQiLyAdVdrP7tmkfXf0qWSMN+t9YprKLjq835GgPq4tExUnbYHfZpnVReRS+NSZ8Faz",
-	"aOXgN+BOM89ijNlM2kujWR95eo9SlBvocYaUjcQJSEwoNFywFKSKmHreaXDwGS6Baik47eKsDNyVT0na",
-	"/5BJk5tsSNJgfmpa1fZdF1CnQ+Rz25l8B9LxmcuzPDfFjWIx9v/QYMErnh39Ik4rj5BGqVTEPs4Z7eyO",
-	"K3sIQfDUfR31AGXlVdVqd1GjgXcaGrCP1w5vJywM4eV2vAclQjI+WyK1NGE+UEwmaMmwGm53OvmB+aCV",
-	"QjyEYc0eOuOlWLcBZM8kTHqCrbyG5gPLzW8m9piISvBxEXK8bB+J3Y//kPJ5Hn7dJ5i3JCdfyAwbtm8x",
-	"n8K3qzLceUNm0GhwDrM+8Nc/KI9FMKNrqvA5Z4ODmd/eXc7nh08CV6fFk7k/R/d40rkup47s5uenZ0JM",
-	"YVX5lItZTQJVYDzv9uCB8jSIPjhgk4yzCRG5d2v+LM2WvqJORbdn1PmSzDfskgIPlefLdNbxBwGuWSzq",
-	"JUtxDMnj2bZajM6tXaiEjQPECpa7mIX6BrgU5LlQSaKWuMpGbC/PcuxCrgu4GuGw2ed2sY3lPLaL6W71",
-	"U9s59A0e2t+bciISEi9Sj8g4HOQsJLcasxHL9MFuIqvVF+VUBe0ZyheMERDTDPgFESwgmoMasY0bqPlG",
-	"KgCrbbg5L8zF0q0mygo53YQulea8NGdukw0zeJGZn/7NuE+NTnOlQN9L9YYvknp6onOt6dM5Z/GD+gIo",
-	"iL7qbldfeEMO/HOGkzxhbsHYBidhsltaXo+osfybxrixDxmV46XGHkzUjN2jEmq7Nl+XOaveTecR2ouo",
-	"L1mKpXoDenf45RT4LCiiG7htSsmQQBL4tK665FtwF6zO0YizjwJB7euCghKDfe6+ZQCnWNUHkCLae4EA",
-	"r14ncYONmr4oNnScf5BnWLAZJM+D9l8nCUNHfPFJn921uvSsWbr7jGtx4k8nExwwGEnMRyAbfvqgxW7Y",
-	"x3nvzJj/MZgDarlf56IyUO309JqnjL4k2y1Nh01lzBprYHe4+/JJyk8aj7SIOO5As01ktQLaWRJ5NELq",
-	"VivBxS5vpAG/wFzOlluIvsMbisgVirdgLDY9Y7jfldiogN+47UTsxhnllexZ6nnTlUlTxRk6iTGN3UX4",
-	"/aYoDiKhW9uBrpAJnnmzliLDVEuxEumpbrUcsoe9iQwqG+csJx3DNLfx36n6/Rewpgf8+h52d6sBEhn4",
-	"SvpzzmuQ0r/m0zQWc3uRB64vWp+vY82Dm1YjKFNHtz+lv6v9oanuhzfV3QFSqLiHJxt+Lsuxmmrbh3g2",
-	"LCLnaHk54tJ0o+krKYnERUr44tW+TQuXxzBkHD4VgbejGZQ/Cn7I+Ln601bBmpcuKRud5LFT2ggUGDfB",
-	"V0Xq4ifAJy1jSx9q2+DgTV6GhXXaIMtAETE+SrEQ0NN2rvCAVb8ITBOSqKoUukR+GGxOkXuTWtYKaOOo",
-	"MvN+hOWU4zQ8WJBU8d+jLOPsAqetk4vp2XMSAxWEjp4yfkaSBAKJTqHrxJ8zmN8aAfSHcd0CosYjhoHV",
-	"jKkm4p/nHi/tN5FdCMzztBc5HN8gRRbKD2lyR/V7yGSlLGuRpHpYv6dH4UTKVym/tvtsBczt1korKLyJ",
-	"dmqiEG4SJNxFewhakU9s0MBiG+hWlmaxOhCmytccZTlz+cri+M+YMS6XyGg6fL9PiBT4y8/airkdghnN",
-	"kdsKpTbVpgkUIc8IpaGeNkbdy3Nuq6GKl6oQqopXzKv+lnWAsUBsaMqqGUYQeSXVM12h+I5ApgQ5UvlQ",
-	"6oeJLwLvkkgKQuTxPV1v8xa3oiOZzMltYrxFaZh8Fiqsf2NppIRMd0IzO31KUtCeZw/FhWIvHblXMah2",
-	"r4dSGsTNnvO1whB92l+TVtGafRVJMXmns76jxkZ2leaNL+DaX97mo8GUpwsdynwZPtpCOkmXDOs89HKd",
-	"OaMZcMKSJbkvl5kHajc2Z4ctdtXJ+upi7FYrSxXSupmuZCZarIxHc8BiiFZq2y1RV87n3+raK47UdtpY",
-	"Z+IELtg5fACLVuNojVBehmrKJJaL7/G8Q/n5agRsj22buPyGzZ8C5vF4UaVhsaSaXhYys8Hv2mySejAh",
-	"XMk+oYJF8oxZOgwQtd7SemeYyMOke/2nBAfLx8AkpAU3FrNKpr26ZTd0Qg4FgxTNDxrT4vIsHWsJ80/V",
-	"FA3ALoBXD+N8mOECHX16q5UKpXvddkNVY6ChTHtFGlbzx9pi8p30r8IvWtBACYvSOJaat6iGe0FKJUSd",
-	"1Ss3fE69UdHbxab5GIz7eUg+sfG2C6YV5+G6vXHZTSyW07cIx5v1de9vuup6gNJc1bT9BRNCcTryS4Wg",
-	"KpynhbXsWk0cFdkk5qPQxiE5Dja2wa1tbdbSxUZ3HO1dlrJH7clGBQuGQ4gluYC+WduLlYIzvUJXEVGt",
-	"53UOW9bCrGZ/lgf20ox51y9dk4lVtHGfRk5T6lVVhikeLWGaJsVqUvidOq3hBFN7FpIswf5QtWkWs4n1",
-	"Wt9UhWvX1Mw+CjzkgHS2URzcTxYmq0RXnlmyebVPxTZvbOsiFjMvbYVS1HTt0e826eJrqOfWaN5Qx2qK",
-	"O3CusEaVatq3gltl6VJJClZYKx7UtkXlNC/Z5oC4tCm2FXJrq86mCr+mhMITKnsXO2gofXw2WzD8ds1J",
-	"NnOlkc29UOi5Z/6I1YoDYpH+gvPSH09Fq/6WG7GbZEUXVtK/n4aBWjyxOomMkGl9FQlark1+ZUQxn2lF",
-	"w740TQqzExAZowKWQwzttYPfPGqZgBCh/vyrpCRPxZGgsm/ddxG6HANFRCrnnu6BCMgUR13gNVDU/etd",
-	"mf/lrWKCmxQf8RA4ByxZsHZCAinIkH1qOKXhi8mVILJH0fPF6pgEetbmX9QfHsXOKwDwAfyHxhf8KMV8",
-	"ssyCViH9bmwLZ3Vpftr0cmB81DcUbcoDA8dAeB/Kr1/9Buael4BVvPRe83XsRiwk2lAiehtC8o86ydAK",
-	"9j0ws5EC7TDIB0b5DuYPpoQMxFNO5OxULW83nBFby6JmMKHo0Ytn6BxmaC9Jz//d//vpf79rusQl6Gzm",
-	"dpa7I1AeuzaIBvpkmo8Bc6Mnm22MpcwG19f6iTFk8wvaZM+Zbj9HmcR5rWQrkXXXYRM+t59giVFeUBkS",
-	"uz5h9B46YVMJpmsuZykIpNRU3fo23+8BjtN7MzxJI2SD2vVorM0AyGLGfKFO+T5D6gQq8qOYwQ66N2L3",
-	"0BPbd3c4FTjVQSIUqRbR77378M9QZgL0Ue4vRXtOXM+B/fVPvxCM3kUUq7epXpNPU9Cb0vH494rHxqFT",
-	"vttxoR4OHuTmcZyRweHgnXv3772jLbr2dX+g/sdmixXAUlJwoIOZowG3ao8e/a379weHr4qm6or44Eoe",
-	"jOVECxtzeh9NXkeeS9gAVm3w3c8+CzFEsf5BntNwHQ0e9hrv0Le6ta+jkrg/f3n90on90Nu6cDR/lBko",
-	"XO1rminLr9TDzXMrsIkxn6aW6I1ypZgvmRA6eKn2coAzcnDx4KAopyQOXpmL9zqIjPdBFsGoGn0cT0AC",
-	"Vzt6NSAKogqleWrPYemQL2WB5FOIGnD0shXZLol+YXWycr5OPWBCtFD0Y74jNkUXQaLAFGEH+A4tLEIC",
-	"agKnwl0duS0UclD23MmY8FBKrbHPqoglqkvpCT4HE/F2yYkEJPDQ9hyVfGYi4wSegL43lAA7Y8ksF63q",
-	"xyHhQiJrPUB7WKIJExI9+Na3FW1wHKsD3NVGEnVnAE6Alyd4lsAkY7rXxr6pjFRufYKvngMdyfHg8MG3",
-	"vh356V6L+8csmS2N5AMdlq6vr+twvl4H4+XRMh7+i3WQi4TEDWDUSCo4E/E8SEXddt4O8W6lxtvBt4ZV",
-	"UJh9LWt6WLLORW1cCTQJs+QTmuz4ceP8+KhSMn7HhmtjQwlc5cRIUKYWroOwFuLJChu1MWTuK/dzpHJ+",
-	"7FiyJ0vuWGPprPH6Nz/76u9+3pUBqlTbxgFF2Lv/dad+faxzE4opxTa+LMwZbtkTM4hwjRSbE6Lo1JWD",
-	"dwRKsVRWh+IdccOnRoVESgh3fG+WH2zli7P8clvfnOUJVDIRkSrfiCYCUXa5qmdoBWgtxFNKnfBF+0hK",
-	"HI/zBPzdlbt5LVgjZOOv0vLLt1Eh1oSVqgRCyxj9leEQY7VzbVx0iN03IXoNtqRaM9kd227MmBRo67vj",
-	"2zXy7evf/MfXv/27ziakOvN0Yc2iY3CYKU00itNceMeVm+PKuQ7PO4ZcI0P+8+9/+s3P/s9XP/0f//I/",
-	"/+qbf/jLrpw5z0HtrJnABaQsa9Z2TyXm8tgZuePMjVqW3mrmEIoYUVKhxk7sMUfF7dwBVxJoHh4WcIKo",
-	"IclOo7wtd1e1Bs/u2lojZ2pusYco+AHxnCG6OUP87NTOqk6Nstb334t6PbMdu26OXXfPvg2x6+uf/6rH",
-	"s2+eZ7rwZFdXjfP5zlmzCWdNefTSXeNkm67aYXNg41ypLgHZ8hJ54ZSU3Enu3VNkY4z0+j/8r69/84de",
-	"748K7bps4eTqiDD95yUejypp/DUO2KkcLSpHtUxmJ6XjwfKMa246lNPuqYlvbg/J541JEXazyw7d9Agk",
-	"QCq3rkCv/+oPr3/1n//lr//v1//0y9e/+J0mL0FGVDt9L4kc689inKbAEeOjO8IkXHBkajJ52CrEMp1c",
-	"/41cc/u1DE8i3RYGAHiyElfk9XfR3Uo3Bzg+p+xSp5qYoKEQIT0nQj6qD76l5NQpJ6t2GE8Fiq2jspxs",
-	"xB2E51HlEtui9OWlgusoFC9SjlyDENqZHXqS/KbsD9VdvIUaNKYo58CiwDSHGEgmVVR1WrQr8bGsL3zE",
-	"z2ft0h9GHESzzH+ihxyZ4tLr4lwtwFEGPM/Y0+voPprlQuqnU/ITqHBWAkM8TeXg8OF93duBTKaTweG3",
-	"7qu/CDV/PYg8ed++ugJ5J5WctDJlYmVToXeF9vCZACoPHVmh/vvdwHbzyQabUqQcTOps0G284PQRUJxT",
-	"47KutAqRB68z/bsZurvDNnWHGfhv6Opy6OQtvLZe/+wPr3/966/+9vdf/frvu6felTzTfh9R2xF6n9da",
-	"QofsQgqy3jbSO/7cEH9We5qvmT/nbAVvIZfagxh9RfeQu6O0y5I3VAUkjHJWQ3mjcrT39d/88Zvf/uPX",
-	"f/zrr/7rf/nq13//zT/8t6//9i8jZNueI6UT3O3K9w2s2S4GOnvQHHzvPGjrqKgx50Rz7VpRad20vjRb",
-	"uUSNBFs/RROnMpPadjum+44pxLKi0hy2YpA4eGX/5SS7iLbbpV+WS1mcaHenzJafVNrjUnmw3pRWDviN",
-	"vUqKotoF16C9RPeJR4yms553gj+7xcejbnhEOCcty9LZjjc3x5vll5vhzm6++DeSP7GTclbJ7+2WdKY5",
-	"p40JpwmRQVXskfpV97deHweOgIIg4hDprZUF3Axn6YqNiGM51gyHbbFPrPOwIT7PGNFXuc9CZ1WQci9A",
-	"lbnw83xJp9jeesJM1AFt2fotCbIyOLFcpXB9R1j+YkODG6fkXg0raO8v1E9/XiC4GKiD32vXTKn8tel6",
-	"MU6BJpg3XCLPGU6O7LDdXbKxu8RFw6biVOzyb91dkjKsNL0ZYK54tmSGTndJhYG68uPBK7Vac+zKGpjS",
-	"M5Pa1+0JgCnhelsdNk0mA4wuTRvz/QTPAoR1o6e+PwqmKzEWdb2b3aBHzri1XRCXYxKPke4jcahbDQNH",
-	"e1iXOyfS2OMi91Hm1p9BxtR1VzmUbXjZHtZXybPjoIty5lV/zMoK4I4tpJQFrcdQRGrmuCPczUdaNtZ3",
-	"rDas/rvZamCnpkPUzqe8aZ9yvSz+tjqWHTGgyl4XFL/0AL26LGkRTwkRccrElIM4yAthlxaRoLQ6Np9B",
-	"8qj6zdok147ZVvIedJB5XFDGLee5Rt2gQp5o7/3P0IOHd1eqGzSxRw9mtK61jmz4Ih+9Y8BtZkCLxjeC",
-	"9fKUBkhyN7Hlv3+9Rv4r+KKF8ypNXwM5ck5n2Z0JZ2MmHF+D3zUHgXxvyolISPy2VgqBugHW7WncLWfP",
-	"5aUW1hwCJMFL8Kn6cW3MyCFL8Sw3GxNhnQF7KiqBTSV6joXcf3IBVO6H38Dq68e27ZPDTfnNd7/LzcdB",
-	"TCeA8FBqNidCRT+oB/rj5x8ffXDwyWfPjiNVBFRLAIBEZYAlYTav7HvJSbC644ve3b6QHPBkezq/BDng",
-	"FPgF8P1TBXINNlEGoNio+z2LIh2wUoGvMj/8RUEEf353oSjjFp5RCG7QHHXsjG7OtSrWWaWSpDe+TT2C",
-	"iFBZmJiSn9QqAdioB4WtXP5bYKM903tMXxfajWVEzRiLcYTK5k376tuDB3edtE+2X3SuFYhpN6W7uriD",
-	"bI8vEIiDnHIKyTLjooLB7Uzta/VUt3yVoyS49ekYW0bkmM5T2h2RU5qlM4F8vKCp31ItJMrGPGMU0ATP",
-	"kCKk7+gQIOTS9LCmfjhQDpA6ItoeJonu4zal8u6hFdfFvGgyNfGEZDhDU5oAr60SMzoko6kNcc3VOMWQ",
-	"5tMz8B4vA22V3nv3/nv6I2VCTzGfROgcMokYjaHoHmpGq5Ukx0rBFIjIu+sLWtTXxsErI3rCbjNFm4/k",
-	"mj1mRS/G3SW0pEuo4fbBEmFkIH6Y3zz6r/0Hpra8QOySGmpVpmz1n9De5Vh/Z4J3LWcLhBVv4US9cNZJ",
-	"ykRIxmcHrxRRXB+8OodZA0GbwWumaJl3g7/ZNKamwy3LfbcQfSZh8kbkveu7wgk2x94SC/0MVTnVtVCy",
-	"9s4ewFXGeDhO7on+Oe8hvKbncCwu0J615mo38FUqrkKvXtNR2ef9jcWFAqP6touzF6NzQrXEKlDgW1AN",
-	"8i73hWO9Gei2u7r5UzSIK6EgcjZwmp3XfNOlN28QueyifqrUITA9c80vkCd2Yv3256Ax2uXITjYDFvbY",
-	"RlWqVRgTssG6XfTv7oFiTFFxhDuiKF0WKTXGzZXVGUBimsqo3qPG4sG3IWuV7LmjqoNfgeYMRoRSQkeR",
-	"IkKFO8OiGot3BNLLhRwUBtE9NlDObxBhF4hyK7fag4hZBno3an9wheM8+CCwjy/7AkGQq/2EjIhECbnQ",
-	"ONEAOUTvPrx///59RESeoHVBaGyaAFsDBZEzRJS6GdhLPmFlSxmWErga/W8/f7D/3svP7++/9/LVw+s/",
-	"GURdw0wSLG0DZbUZydAZm9Lk0KFna6x2++dHKBcwkTWtJGhPP4itNL5r2sSpKdBerpiopUJskNhcrnnJ",
-	"kG/E9gAf6X+Z/9iJTc32EzyL0I9+9KMf7X/44f7xMToaE4qR7S3eKSq40n2+C3xTvMi6kt10Valo/AJ4",
-	"MgWFJ5hAorDBMqDKAJYBlvgsNYygrOF4X4C6myQkQetoikeDnkbZnHzmKCUyNKfYMCSDBOOyOzFY0JBu",
-	"9KD+ql6QWMQhWciNRXZ+I+YbNdfNw8MvaHJPYedqkhp0i302HJIY8r7i90TGldY+BpCT9J7+/6r6V5DJ",
-	"mS5a6iMUY/NV1/r2m3orWYUYCcA8HqMhoYm+i49Of4D2Pv3k6f63jQXu8ccfakR/9vz0swgZg7eiw8I8",
-	"55j1NAUoSZw3+GlVJl92UhXt0yeoK2otcQ1PnnnkFhdmg1Lwpult5tqPXK1FEUhj8CFJNhaBUD5Ktog9",
-	"PQ8zzVSaH4yBYkm8ZSYPu1ZOtXxY8zts9yLavYh2L6Ldi2j3Itq9iHYvonlwsMsyUDVCDxSjPbx/v9gH",
-	"eng/BHvVmkHWA2JMnM7DxeJVK/GpSlDCVUjqxFMuGN+YJmhUme3KDrbPM7U1Mc2A23vAJjhV3nJaZTqb",
-	"WS0iMlcj2gtfpdWbVOHoblRcNYavhJbjimGFffJhZLD4HVSCSy8Jxovm+taWpKIW0Gh6/p3aQdsY/2P3",
-	"vmV561Xf6ijFNIZDE4ygM4I0PSryyQnSklECOEkJLeMelMRA79xXt5uIEIXLosKrknETRuX4xpRUeRE0",
-	"ZM9+r/Zy2DpaqhxgO+Psa7EwJuFEmmjwQGDu8rNha3BsJK5zmDVntTzL35i7dJbtTmcpELnFaSw2tfn0",
-	"w28hwzboHGar5acaDwQjKvOOK88cm8wuLWUzaSkFDjZSo6pY/S2sIJc3zqGtTW58BePqHNTh7tLBZM+S",
-	"xrIia2FJfzDYs+TWaFcuWLcyezhMU8tXoRaiwQMOF+wcmmqMqt+3hxx3N02H1q7sHD6A2YayHzvdNW9s",
-	"6WsFe2TK3OwJiaUyDAntT7Ax/OgSC92nmbMJEcas2/EuqnJqLynAJJZNUkD/vpMCb5AU0BjdSYGNSAEN",
-	"eyMFOnN3jQNbuNvbp0INYAmEFc+nhCZOxfrHs7w8/hFLYM1MH5slb4ci+gPgBibba+azmWl6pyWK3T4L",
-	"LqmYOCOFitWaKpoproXIiziKhqobT0kKHzshIzv7xmbumwIHG7FvFKu/qfaNJs5XwVjIDTvKc2SNU9Fa",
-	"JXMSe4gwmhA6laCt2ThJOAhxd8VSwGXSFq7PMJcEmj0AL+yYnfl/q6tZKZf6thZsTIkGb06HK6nTmJN5",
-	"q4X/hQ3K291+m7n9NPw3cvPpld9iqz7K41F72fMNv3S7iNoeVe+DXDn73fb3Uw7PLWyL76GfpZnsFyCz",
-	"AxtzHnzwHOnd6JlPzdBbTne726O9H7n6aEOGutYL5E2tUjgVGdCkexvZOtu1sbXNkmm6NuyQbQyMs3s3",
-	"Rde3ODIuYymJZ8hiCxGKhozHsGpnbo56pdlP/cVkV00dO7ncoZRsQeabkc0uk72llWRVhLyQbILKtMOu",
-	"JWQLJuskqQ9wwjLZ0OdR/bxjyo0rSw4admy5mUeTQoEu5EZSuU9oX9ascFILc5qc39YmySd62I4tN3dX",
-	"lulUFhdrNoSZVdt58s3uk5wBJywhcSW9zfDQoWl6br7JizsWdUeKvJCiV7/uzKDC2s9h5hQoOf3wHZT3",
-	"Xh4iwLraSQporyw6bBdEhkkUdPMMJEb7NvAviKmLlDgYAQXeGOn0vh2xExgbD1M0/LqRJptm8XCGYHFz",
-	"3x4WVwRkfH6axe8ID4uXDWtNZZO9737y4fNIFxu6G2mWr8gAL/OXAc2mXPEIS7jEM1vGtWRmUw3Bw8kV",
-	"Vq02N/SzpA56OnLrg9R4csdJ7aF2m+pWW2u/10UbvpVupJJS86uRDYcpodCLyA9emZolzS1lG0jdc/0U",
-	"VVBuSTPYGsa30+vjoNtXqHd5XWBLXLeRjLJDsGGQcF6oXx/r0tl9W8HeMgoyh9ii4ugaMbZsuanuUOLv",
-	"sCzTENn+Gm4bgNyebH4r79Y79pvi7WE7fjiVyirVKJx6VglwcgGmi/2q6qX7yLObY7KkzR7eyQUIdKdg",
-	"32qv4iJ6wc7B6GEfly1t/ZaCDxvKt+S8t7r8DmeZLSmxcjkGDv7aP0q2Um2fMBYNS2UxTlPTM9yaHA4r",
-	"NVqnCZFgSFXPAkmEMJ2hM87OgRoB36/UShnx3kmT7Bf4fsvUADcgeEuTf91alSt1F/uDpz3UcpDXmwzf",
-	"08cQkwRWTjq7C7ozAxznOFvzJd0pa+INvZ0TzQUozMThm7rOQO0sKSSfxrKRK4/Us4FPjp2xO8bcEGM6",
-	"SNiQ+vw2c2ZsOAHp+p6Q6GaWKKnwRTeFep6j2ji1swWmwM/OALMRA0y1xra1nRSqz2qMIplCTJA21I8r",
-	"RNlzcgEUhNiqlp9qSwK9+rGto/7jweGPB+z8x4NrlDfElmwaj1WJjLJ89aqwp0hIHJgs6fA1rBPBZ5rT",
-	"B6u5XFzmW9+F4sZkbAX1GESpiAaX963HkghEQV4yrqvoMyYFygjV3WHVcWzpZF1mX7ssI2WErTp5GHfT",
-	"5I15tmJgTYwzlUiBUkLPxap6U+ahC13e+z2CFm7ZleNG52zre9/jcL+T95awwTXGc2i/KXQxEy6jC/Sq",
-	"USpcZuUFVz1xM3VKO9AbOXilKCZMdmaip12DXhd7kPgmUv+3TvLt0rhqU72yxnKSvgHNsrAJFdMuNE/0",
-	"SiXeRLcE3jO/3FPnj+ywe6oTaPGHwuPdfkbWOT7orPYbXtjp/JtxujaKX31/G/HrE7dRtUfKiu7ybtrl",
-	"sZUPK1IwTzUUikXWrGiaI57Y6beI3tREmEOTllgGzK2BitoVQgPqj3I5s3UiaWtJpXibfPWffv7Vr/79",
-	"1//0y9e/+J2ila//5o/f/PYfX//id+uhjANJJqBj1EIk8kk+4JaSR6de8fkhnlDJZ127xd9CsrHPS4N1",
-	"UQ8kqsmaFVHQJZEUhDjAKeaTcBDBD82wR2bUCmVAdaFt6SJk9AzlyRBGaWV8hCn5Sd5UMAPgKhBMcqx6",
-	"Xmi7xCXLg7ss6nV4wF0nswIuSAI0DrZ5tYgUApTyqtSa8N3wSI/qxPY2c2uZTG/7+4rmJ4t923yBL7DB",
-	"+Pa8cFqzyo0FyuzWdu2ZpUtn6phRwRpqDBzZ37shbLsemW0oKIAn7iALJ7T3z7//31/98md3D1GCxfiM",
-	"YZ5EtmVzVOQo5fxIOMrvV41B/SCJHOeajv8p2jHBlX4bfke/ObTPigKojIlyJ3eE7mjnJFsst2y8pokv",
-	"eZts+D7flFwgEzyCg8z4UfqYQbbG54G+f2JbOCsRbzSqOwJdOPVl0acnz9HeR59++PjJyb2MjpZuWO76",
-	"flCV94wOvjn18A0UPBVc67qMxvlg4If2vn+CJOYjkMtF/PX1/x8A",
+	"7H1tbxzJmdhfKUwOEIVripJ3lfPSOBwkUlrLq92VyV17nbUSFLufmallT1VvVQ3JsUDAhyCwP1ziDwc4",
+	"OCCO7wJfAgSJ7z4EsGEf8mOC0+7evwjqpbure6r6ZTgvHGm+SCS7urrqeaunntdXg5hNMkaBSjE4fDXg",
+	"IDJGBehfXnB2lsJE/RgzKoFK9SPOspTEWBJGDzIz4k+/EIyqZyIewwSrn/6Ew3BwOPhXB+X8B+apOMjn",
+	"vb6+jgYJiJiTTE03OBxwGE4FJIcIU3Ty9Ai99+7DP0P2Kyhh8XQCVCKKJ4SOkBwD4tMUEKYJGhJIk4Ga",
+	"0X5GreJRfE7ZZQrJCCb58pOEqI/h9AVnGXBJ1GaHOBUQDTLnT68GcBWPMR3BhyJTv8pZBoPDgZCc0NHg",
+	"OhqkWMi2vR7pGdRoDiMiJNeA+2g6OQPunVRILKfC++gCuCCMOs8IlTACrrfN4csp4ZAMDj/3fSuqbKf4",
+	"jt1FOfnLKJ+cnX0BsVQfroHxBL6cgugLTRzL6uLzjdXWbsd1WMcPOZESaM91xGNM6AkMgQONoRV/bDIh",
+	"shyuFxsznrS9WCe9eRTpWaL6evz7VntbMtjVcrDogZHihcASGe+LCQ4JkUcsAe/ySOL98yTAjZyl0L6X",
+	"iSZ+kvg3kbBMvuBsSFJYDNoUT+BGsNYTNEN6xGERaWaYX/ikRzTIResxGdlNz+0AaKJ+aiH7J2bUdTQY",
+	"krTD+Kdm1HU0GHFMJcBRM1HoUYy3jDonNFmCyKZhMW0kLGisdZ1OxCzzr1eQEYXkY9r3RJDAJ09oEnx2",
+	"KjGXNzxLaH5+aKD6MODD3RxJ5dt3F1ZuwAGBczTlJFsBd7cTK2cSC/1+rNKBG8K4XBQnNbD3Al8jCJ7R",
+	"bCqXD4G18GsDBy7ITUtCz7q5ohHDt1sRyld5MxWovHX0VYDy7zco3fZOQ2ULnepxQdIy4uojJv0vK9ik",
+	"BNMYjgEnKaFtw55cSaAJuLR6xlgKmOpxnAlxAqOqFHcGJFjiF5xdkAS4hgSRMAmcI+YPmHM8G5hLGRnR",
+	"BubveY4ySWJ4QhPRl8lZBvRjTQSE0YDuknFIyYRQzGeNgM04S6Zxk0izIz4KKXH2+SezLKTkJXABKcsg",
+	"ecrZpB/MO94POQg25TE8S0Tf+S8IXIow94TnKNlQxEAxJyykqIwCEllCVl1uE+GcSsh8O5gKEB8x+mJ6",
+	"lpL4GEvsp/sFVBsf/1fJoYp8BxBVjNS5zrfoKuvOU02N/XK4utJnjjFyEHdTjkpZuohu0FVYblRANciU",
+	"DXP5guzbyHmdOGMbib+FfG+34lOu82aqj5Q4Hhdq1IJmoFYtqLbC+gvelU0TIh9RcQl9TT9nKYvPA+e5",
+	"UqMopAEVC+LzjBFj/ajajnF6iWcC0WmaHmrb8AhLuMQzdA6QCUSkQOXrYqBkRJrisxQGh5JPQc3O6JCM",
+	"HjesDVKcCfDfHoaEC/mYs3OgbaRhR6mXrASZ/xShFzglif8hhSv5NPgqO/cLXMn84yXHVOAmHSu4lBrV",
+	"5LizG9OfjHJs1wBc+27+kXLnJbgriNf7c0Dgp0w5Zpz8RHPfMRFxysSU97UDYHeWBp3M8Y7MPRuzNAHe",
+	"8KjlFCVCTAkdHUOGuZyEvtLkNVCwrNFK7emnVJK0g0jwgKPYoGc7JWDcVVS+6dtfsZseiH2Bext5zhg7",
+	"n2B+7od6fi53UlhD1DZ3jNcAaiaPyqX4dlxKlL7y1c/KXS3RZopGU/TjKU3S3kzlEd0xhwSoJDgV2pkX",
+	"q+FDdXiCMLJckgmoHwhHhjoQESgBTi4gQUPG0Z5yF77zzjvv3R1E3qs5oXFQU206cbTI6k4LR6WI86lx",
+	"MQcsAwdIbhuah4+CgDEFoRJUiHEXUJEGgxwzAUgZpcQgGjAKHw8Hh5+3LLmYcnAdtQwtvze4fmm8AowL",
+	"rSi8YCmJZ/6jkfEJDshHwEl36H4XcOIDq5IiwD+AWdsEz2icTvXNqNFNQOi5mEdDO5mm6keJ7O0LsSGC",
+	"C+AzZPS9KgEb6hVInZQRAhyPERaG2MtzEckxlkhd6tAlZxIQkYOoG6wqW60DrNG10UW7dWavCQ6L7MI0",
+	"Wlw0SuWgZEcfBUWOemy5r2Qcnxw6winQBPdVQscsJQme9b2I6fuOd+gl4+f9J5wB5h1UKz2s+HxUrt75",
+	"bhNwbvVdqcDgTS5KrnBayKShRp823bM9GlBPZDsiI2iA6Anz6mhzjuTGC6DTifYmYYl1LAK/Z6/yDrDu",
+	"XTxw4Ol6fCXwjBPR5uQpBwb3VAjoZ8kN1NyMw5MrIqR1LM/fcG5u2ymNsMdYtg9ahaVWnfRYTnkr6k+L",
+	"gcoGlCVYwtEs7hIGkZPIPEHWLT/eUKKqOaiG/gDhVFcYeXlujvY9GAlwYd0U5ZKK/5bhkmSLODnmeNhu",
+	"camZI1z1AEmGch921TghQApk0RGh6vYj5KxRaxwlaexE2E6EvdUizC8/ArJhXsoFZNScLPNJjqpsabKU",
+	"e6SXV6BWZZcLhxbJdFKoV6txibcQyM2lSQJC8qm+6zR6b93Lcecbag8B0MbdPT3e2KDixEF229sf+d5Z",
+	"inu8WeAsEsq2uGAIGyrNo5OQeWohx25BNUGGX1CZyEnFiVabc8n2DVqbY+vbfWWrr3ZZd7c6z/TZevUG",
+	"2ENO3HqgVc4wPwjnttAzOjhkApVXXpkYdP3o8YEV9g/GbAhgx3nQeXMgvhrUZPiOBpIElK1uW9ej7Cz5",
+	"qqKmRAYDiBu6dOMCmp3C71zh3c0DYD/Q6AI4Mlg/lf2NLmc9XaVNJJqQCyJCZDICCoLob+aG6MHZTCtj",
+	"HnM0GY1lyCObwBUkj2RlpgRL2Leo92oN2hfwiaWwLq8FGcsuzo8HiM97IiABiYkfnsE8Br9r2Z/EoN20",
+	"9iPeNdek6AIurjnVtGMcwUIiLap8M7AjG7t5oqPtFmPsBOIwMRteFIFn6qNdojuKkVH5Nf+GSm/Wgh7I",
+	"VpZrQaTPLVncm/RvoZULIiTQeHYT8RqM5m1E0gTLeAziWIcyNV7zG0LYwpiugaQ6Vf3rrRie9k4lCofr",
+	"+zkxqPTXNmIdRoVGHVhx6a5c8NrbAPTOIR8dDqPgXbPZulV6GUNWrU6BI2ZQszUraB9ajq2rOUWjv31o",
+	"eaEspf27KajFmnQ8gS151kavsJYS5DUacV2jdSLtYKcu6GVlxqDOxhc3kqB7fFMfy8OS7TQLJWK3WyoW",
+	"J9SbmjmqxgkP6dbx3UDEhSC2SOpmxaiR42ZDs+aYYykxWfVZb7ehZg4EN7DTHJfm2sXUKlDB4SoHKnQG",
+	"1xZXG+9b05MRByEWuQHpqNJ+ds8m7bujTyVjvFnvE9NUdtHh/Y4E9XLtM1Gx0xb4bZZZXUQuhU+dCW81",
+	"i1Y2fgPuNPMsxpjNpL00mvWRp3crRbmBHntI2UicgMSEQsMBS0GqiKnnnQYHr+ESqJaC0y7OysBZ+ZSk",
+	"/TeZNLnJhiQN5qemVW3fdQF12kQ+t53JtyEdn7k8y3NT3CgWY/+DBgtece3oF3FauYQ0SqUi9nHOaGdX",
+	"XFlDCIKn7u2oBygrt6pWu4saDbzT0IB9vLZ5O2FhCC+X490oEZLx2RKppQnzgWIyQUuG1XC708kPzAut",
+	"FOIhDGv20BkvxXcbQPZMwqQn2MpjaD6w3DwzscdEVIKPi5DjZftI7Hr8m5TP8/DrPsG8JTn5QmbYsH2J",
+	"+RS+VZXhzhsyg0aDc5j1gb9+oDwWwYyuqcLnnA0OZn57dzmfHz4JXJ0WV+b+HN3jSue6nDqym5+fngkx",
+	"hVXlUy5mNQlUgfHc24MbytMg+uCATTLOJkTk3q35vTRb+oo6Fd2uUedLMt+wSwo8VJ4v01nHHwS4ZrGo",
+	"lyzFMSSPZ9tqMTq3dqESNg4QK1juYhbqG+BSkOdCJYla4iobsb08y7ELuS7gaoTDZq/bxTKWc9kuprvV",
+	"V21n0ze4aH9vyolISLxIPSLjcJCzkNxqzEYs0we7iaxWX5RTFbRnKF8wRkBMM+AXRLCAaA5qxDZuoOYb",
+	"qQCstuDmvDAXS7eaKCvkdBO6VJrz0py5TTbM4EFmHv2bcZ8aneZIgb6H6g1vJPX0ROdY07tz9uIH9QVQ",
+	"EH3V3a6+8IYc+OcMJ3nC3IKxDU7CZLe0vB5RY/k7jXFjHzIqx0uNPZioGbtHJdRWbd4uc1a9i84jtBdR",
+	"X7IUS3UH9K7wyynwWVBEN3DblJIhgSTwal11yZfgfrA6RyPOPgoEta8LCkoM9jn7lgGc4qs+gBTR3gsE",
+	"ePXaiRts1PRGsaDj/IU8w4LNIHketP86SRg64otP+qyu1aVnzdLdZ1yLE386meCAwUhiPgLZ8OiDFrth",
+	"H+e9M2P+y2AOqOV6nYPKQLXT1WueMvqSbLc0HTaVMWusgd3h7MsnKV9p3NIi4rgDzTaR1QpoZ0nk0Qip",
+	"W60EF6u8kQb8AnM5W24h+g53KCJXKN6Csdj0jOF+R2KjAn7jthOxG2eUV7JnqedOVyZNFXvoJMY0dhfh",
+	"95uiOIiEbm0HukImuOfNWooMUy3FSqSnutVyyG72JjKIgwAqF8pga6gP1eQND1eZ64lps3RItJPxJpnd",
+	"Ncd5yFFelI/Ld56vuA2wi91856HRYufy0njD2izkerJqXkitxfzX5OFeqIZ+v8B8TyWnwoldSHS7Fz+I",
+	"ioZSy0lTMk2ffE+4oY6AlykQ7+IBiANgSWTgLemvxVADon6aT9NY5PBFntCxaN3KjrVAblqlo0yp3v5S",
+	"F11ZoakejrcEhAOkUNEbPl8lYi77t5qC3od4Nqw6zNHyctQI06Wp7+lKzNlxwyr4prXRYxgyDp+KgE3F",
+	"DMovyz9k/Fz9aqvDzUuXlI1O8phCbRwNjJvgqyKl9xPgk5axZWxB2+CghluGS3ZaIMtAETE+SrEQ0NOn",
+	"pPCAVR8VTBOSqGotunVEGGxO8weTctkKaOPANfN+pJQTnIYHC5Iq/nuUZZxd4LR1cjE9e05ioILQ0VPG",
+	"z0iSQCABMHSc+HNp81MjgP4wrltA1LjFMLCaMdVE/PPc46X9JrILgXme9iKH4xukyEJ5U016Wr8LflbK",
+	"shZJqof1u5IXmlr+lfJtu85WwNzu21oFhTe5tZnonJsEz3fRHoLelRMbTLPYArqVa1qsPoqpfjdHWc5c",
+	"vnJR/j1mjMslMppOa+kTOgj+ssy2knSHIF+z5bYCwk01mwLF+TNCaajXk1H38lz0agjvpSoQrOJ482rY",
+	"ZX1sLBAbmnKDhhFEXmHYXNLuCGRK8yN1C1cPJr7I1EsiKQiRx70teHMO3yHtzm3BCIvSMPks1HDixtJI",
+	"CZnuhGZW+pSkoCMyPBQXikl25F7F0dC9TlDpKDJrzr8VhujT/pq0imLuq0iKyTud9R01NrJfaV74AiEv",
+	"y1t8NJjydKFNmTfDW1tIJ+lSeSAPSV5nLnUGnLBkSW79ZeZH24XN+SeKVXXySrgYu9XKUoW0bqYrmYkW",
+	"K2/THMgbopXackvUlfP5l7r2Sjy1lTbWXzmBC3YOH8CiVWpaI/eXoZoyieXiazzv0JahGhneY9kmX6Vh",
+	"8aeAeTxeVGlYLNmsl4XMLPC7NsuqHmQLV7JPCG1hjw87KsrvLa2njInITbrXRUtwsKwSTEJacGORt2Ta",
+	"q4t8Q4fwUJBU0RSk0euVZ69ZS5h/qqYoGXYBvLoZ58UMF+jo03OwVCjd47YbqhoDcGXaKwK3mlfZlqvi",
+	"pEUW3qWCBkpYlMax1NxFNdwLUioh6ny9csLn1BsVPY9s+pvBuJ+H5BMbh75gun0ext4bl93EYjl9i3CU",
+	"hQFlkV30N1113UBprmpa/oKJ0jgd+aVCUBXO0yVbVq0mjoosK/NSaOGQHAcbPuHWdk9r6e6kO/H2Ltfa",
+	"oyZro4IFwyHEklxAT0G9YIlE00N3FZkGel5ns2WN2GpWdLlhL82Ye/3SNZlYReH3aXA2pV5VZZji0RKm",
+	"aVKsJoXfqdM3nCQDz4ckS7A/hHOaxWxivdY3VeHaNTWzjgIPOSCdZRQb95OFybbSITFLNq/2qWTojfle",
+	"xGLmpa1Q6qauyfvdJl18DXUOG80baltNcQfOEdaoUk37VjasfLpUkoKVB4sLtW3dOs1LGTogLm2KbQUO",
+	"26oWqoLIKaHwhMreRUAaSoKfzRYMS19z8tlcyXBzLpRRVP5I7ooDYpG+m/PSH09Fq/6WG7GbZEUXVtLP",
+	"T8NALa5YnURGyLS+isRF1ya/MqKYz0CkYV+aJoXZCYiMUQHLIYb2mtpvHrVMQAgbIbWWFNiGSjxBZd+6",
+	"7yJ0OQaKiFTOPd0bFJApGrzAbaCoh9m7Y8XLW8UENynK4yFwDliyYE2RBFKQIfvUcErDB5MrQWSPZgCL",
+	"1fcJ9HLO36hfPIqVVwDgA/gPjS/4UYr5ZJmF3kL63dgWlOvSFLjp5sD4qG8o2pQHBo6B8D6UXz/6Dcw9",
+	"NwGreOm15t+xC7GQaEOJ6G0IyV/qJEMr2PfAzEYKtMMgHxjlK5jfmBIyEE85kbNT9Xm74IzYGi81gwlF",
+	"j148Q+cwQ3tJev7v/t9P//td0z0xQWczt+PiHYHy2LVBNNA703wMmBs92SxjLGU2uL7WV4whm/+gTYKe",
+	"6baMlEmc1xC3Ell34zbhc/sJlhjlhcYhsd8njN5DJ2wqwXST5iwFgZSaqltC5+s9wHF6b4YnaYRsULse",
+	"jbUZAFnMmDfULt9nSO1ARX4UM9hB90bsHnpi+1EPpwKnOkiEItU6/b13H/4ZykyAPsr9pWjPies5sE//",
+	"9AvB6F1Esbqb6m/yaQp6UToe/15x2Th0yto7LtTDwYPcPI4zMjgcvHPv/r13tEXX3u4P1D82i7IAlpKC",
+	"Ax3MHA24VXv06G/dvz/QrjAq8xsaXMmDsZxoYWN276PJ68hzCBvAqgW++9lnIYYovn+Q5zRcR4OHvcY7",
+	"9K1O7euoJO7PX16/dGI/9LIuHM0fZQYKV/uaZsqyRPVw89wKbGLMp6kleqNcKeZLJoQOXqq1HOCMHFw8",
+	"OCjKjImDV+bgvQ4i432QRTCqRh/HE5DA1YpeDYiCqEJpnvJ2WDrkS1kg+RSiBhy9bEW2S6JfWJ2snK9T",
+	"b6QQLRR9yu+ITdFFkCgwRdgBvkMLi5CAmsCp/FhHbguFHJS9qDImPJRSa3i1KmKJ6lJ6gs/BRLxdciIB",
+	"CTy0vXgln5nIOIEnoM8NJcDOWDLLRat6OCRcSGStB2gPSzRhQqIH3/q2og2OY7WBu9pIos4MwCaXze7g",
+	"WQKTjOkeNPumYli59Am+eg50JMeDwwff+nbkp3st7h+zZLY0kg90Hru+vq7D+XodjJdHy3j4L9ZBLhIS",
+	"N4BRI6ngTMTzIBV12qk/u8VLpQqMdCuY3g6+NayCwuxrWdPDknUuauNKoEmYJZ/QZMePG+fHR5VWCjs2",
+	"XBsbSuAqJ0aCMrVwHYS1EE9W2KiNIXNfuZ8jlfNjx5I9WXLHGktnjde/+dlXf/fzrgxQpdo2DijC3v23",
+	"O/X0sc5NKKYU23izMHu4ZVfMIMI1UmxOiKJTVw7eESjFUlkdinvEDa8aFRIpIdzxvlm+sJU3zvLNbb1z",
+	"ljtQyUREqnwjmghE2eWqrqEVoLUQTyl1wgftIylxPM4T8HdH7ua1YI2Qjd9KyzffRoVYE1aqEggtY/RX",
+	"hkOM1c61cdE5ed+E6DXYkmpNlndsuzFjUqDd9Y5v18i3r3/zH1//9u86m5DqzNOFNYtO2mGmNNEoTtPt",
+	"HVdujivnOp/vGHKNDPnPv//pNz/7P1/99H/8y//8q2/+4S+7cuY8B7WzZgIXkLKsWds9lZjLY2fkjjM3",
+	"all6q5lDKGJESYUaO7HHHBW3cwdcSaB5eFjACaKGJDuN8racXdUaPLtja42cqbnFbqLgB8RzhujmDPGz",
+	"UzurOjXKWu9/L+r1zHbsujl23V37NsSur3/+qx7Xvnme6cKTXV01zus7Z80mnDXl1kt3jZNtumqHzYGN",
+	"c6W6BGTLTeSFU1JyJ7l3V5GNMdLr//C/vv7NH3rdPyq067KFk6sjwvSfl3g8qqTx1zhgp3K0qBzVMpmd",
+	"lI4HyzOuuelQThu0Jr65PSSfN+xF2M0uO3TTI5AAqdy6Ar3+qz+8/tV//pe//r9f/9MvX//id5q8BBlR",
+	"7fS9JHKsX4txmgJHjI/uCJNwwZGpyeRhqxDLdHL9N3LN7dcyPIl0WxgA4MlKXJHX30V3K90c4Picskud",
+	"amKChkKE9JwI+ag++JaSU6ecrNpmPBUoto7KcrIRdxCeR5VLbIvSl5cKrqNQvEg5cg1CaGd26Enym7I/",
+	"VFfxFmrQmKKcA4sC0xxiIJlUUdVp0a7Ex7K+8BE/n7VLfxhxEM0y/4kecmSKS6+Lc7UARxnwPGNPf0f3",
+	"ly0/pB6dkp9AhbMSGOJpKgeHD+/r3g5kMp0MDr91X/1GqPntQeTJ+/bVFcg7qeSklSkTK5sKvSq0h88E",
+	"UHnoyAr197uB5eaTDTalSDmY1Nmg23jA6S2gOKfGZR1pFSIPHmf6uRm6O8M2dYYZ+G/o6HLo5C08tl7/",
+	"7A+vf/3rr/7291/9+u+7p96VPNN+HlHbKX2f11qlh+xCCrLe9uo7/twQf1Z7/a+ZP+dsBW8hl9qNGH1F",
+	"95C7o7TLkjdUBSSMclZDeQN/tPf13/zxm9/+49d//Ouv/ut/+erXf//NP/y3r//2LyM0pWRIVElVlsDd",
+	"rnzfwJrtYqCzB83B986Dto6KGnNONNeuFZXWTetLs5VL1Eiw9VM0cSozqW23Y7rvmEIsKyrNYSsGiYNX",
+	"9icn2UW0nS79slzK4kS7M2W2/KTSHofKg/WmtJomzG/mUVIU1S64Bu0lZKQYnNF01vNM8Ge3+HjUDY8I",
+	"56RlWTrb8ebmeLN8czPc2c0X/0byJ3ZSzir5vd2SzjTntDHhNCEyqIo9Uk91f+v1ceAIKAgiDpFeWlnA",
+	"zXCWrtiIOJZjzXDYFvvEOg8b4vOMEX2U+yx0VgUp1wJUmQs/zz/pFNtbT5iJ2qAtW78lQVYGJ5arFK7v",
+	"CMtfbGhw45Tcq2EF7f2FevTnBYKLgTr4vXbMlMpfm64X4xRognnDIfKc4eTIDtudJRs7S1w0bCpOxX7+",
+	"rTtLUoaVpjcDzBXPlszQ6SypMFBXfjx4pb7WHLuyBqb0zKTWdXsCYEq43laHTZPJAKNL08Z8P8GzAGHd",
+	"6Krvj4LpSoxFXe9mN+iRM25tB8TlmMRjpPtIHOpWw8DRHtblzok09rjIvZS59WeQMXXdVQ5lG162h/VR",
+	"8uw46KKcedUf82UFcMcWUsqC1m0oIjVz3BHu4iMtG+srVgtWfzdLDazUdIja+ZQ37VOul8XfVseyIwZU",
+	"2euC4pceoFeXJS3iKSEiTpmYchAHeSHs0iISlFbH5jVIHlXfWZvk2jHbSu6DDjKPC8q45TzXqBtUyBPt",
+	"vf8ZevDw7kp1gyb26MGM1rXWkQ1f5KN3DLjNDGjR+EawXp7SAEnuJrb896/XyH8FX7RwXqXpayBHzuks",
+	"uzPhbMyE42vwu+YgkO9NOREJid/WSiFQN8C6PY275ey5vNTCmkOAJHgIPlUP18aMHLIUz3KzMRHWGbCn",
+	"ohLYVKLnWMj9JxdA5X74DqzefmzbPjnclJ9897ucfBzEdAIID6VmcyJU9IO6oD9+/vHRBweffPbsOELY",
+	"yA0FP5UBloTZvLLuJSfB6o4venX7QnLAk+3p/BLkgFPgF8D3TxXINdhEGYBio+73LIp0wEoFvsr88BcF",
+	"Efz53YWijFt4RiG4QXPUsTO6OdeqWGeVSpJe+Db1CCJCZWFiSn5SqwRgox4UtnL5b4GN9kzvMX1caDeW",
+	"ETVjLMYRKps37at3Dx7cddI+2X7RuVYgpt2U7tfFHWR7fIFAHOSUU0iWGRcVDG5nal2rp7rlqxwlwa1P",
+	"x9gyIsd0ntLuiJzSLJ0J5OMFTf2WaiFRNuYZo4AmeIYUIX1HhwAhl6aHNfXDgXKA1BHR9jBJdB+3KZV3",
+	"D624LuZFk6mJJyTDGZrSBHjtKzGjQzKa2hDXXI1TDGlePQPv9jLQVum9d++/p19SJvQU80mEziGTiNEY",
+	"iu6hZrT6kuRYKZgCEXl3fUGL+tg4eGVET9htpmjzkVyzx6zoxbg7hJZ0CDWcPlgijAzED/OTR/+2/8DU",
+	"lheIXVJDrcqUrf6E9i7H+j0TvGs5WyCseAsn6oazTlImQjI+O3iliOL64NU5zBoI2gxeM0XLvBv8zaYx",
+	"NR1uWe67hegzCZM3Iu9dnxVOsDn2lljoZ6jKqa6FkrV39gCuMsbDcXJP9OO8h/CarsOxuEB71pqr3cBX",
+	"qbgK3XpNR2Wf9zcWFwqM6t0uzl6MzgnVEqtAge+DapD3c1841puBbrurmz9Fg7gSCiJnA6fZec03XXrz",
+	"BpHLLupRpQ6B6ZlrnkCe2In13Z+DxmiXLTvZDFjYbRtVqVZhTMgG63bRv7sHijFFxRbuiKJ0WaTUGDdX",
+	"VmcAiWkqo3qPGosH34KsVbLniqoOfgWaMxgRSgkdRYoIFe4Mi2os3hFIfy7koDCI7rGAcn6DCPuBKLdy",
+	"qzWImGWgV6PWB1c4zoMPAuv4si8QBLnaT8iISJSQC40TDZBD9O7D+/fv30dE5AlaF4TGpgmwNVAQOUNE",
+	"qZuBteQTVpaUYSmBq9H/9vMH+++9/Pz+/nsvXz28/pNB1DXMJMHSNlBWi5EMnbEpTQ4derbGard/foRy",
+	"ARNZ00qC9vSF2Erju6ZNnJoC7eWKifpUiA0Sm8s1Lxnyhdge4CP9k/ljJzY1y0/wLEI/+tGPfrT/4Yf7",
+	"x8foaEwoRra3eKeo4Er3+S7wTfEi35Xspl+VisYvgCdTUHiCCSQKGywDqgxgGWCJz1LDCMoajvcFqLNJ",
+	"QhK0jqZ4NOhplM3JZ45SIkNzig1DMkgwLrsTgwUN6UYP6rfqAYlFHJKF3Fhk5xdi3lFz3Tw8/IIm9xR2",
+	"riapQbfYZ8MhiSHvK35PZFxp7WMAOUnv6f+r6l9BJme6aKmPUIzNVx3r22/qrWQVYiQA83iMhoQm+iw+",
+	"Ov0B2vv0k6f73zYWuMcff6gR/dnz088iZAzeig4L85xj1tMUoCRx3uCnVZl82UlVtFefoK6otcQ1XHnm",
+	"kVscmA1KwZumt5ljP3K1FkUgjcGHJNlYBEJ5Kdki9vRczDRTaX4wBool8ZaZPOxaOdXyYc33sN2NaHcj",
+	"2t2Idjei3Y1odyPa3YjmwcEuy0DVCD1QjPbw/v1iHejh/RDsVWsGWQ+IMXE6DxeLV63EpypBCVchqRNP",
+	"uWB8Y5qgUWW2KzvYXs/U0sQ0A27PAZvgVLnLaZXpbGa1iMgcjWgvfJRWT1KFo7tRcdQYvhJajiuGFfbK",
+	"h5HB4ndQCS79STBeNNe3tiQVtYBG0/Xv1A7axvgfu/Yty1uv+lZHKaYxHJpgBJ0RpOlRkU9OkJaMEsBJ",
+	"SmgZ96AkBnrnvjrdRIQoXBYVXpWMmzAqxzempMqNoCF79nu1m8PW0VJlA9sZZ1+LhTEJJ9JEgwcCc5ef",
+	"DVuDYyNxncOsOavlWX7H3KWzbHc6S4HILU5jsanNpx9+Cxm2QecwWy0/1XggGFGZd1x55thkdmkpm0lL",
+	"KXCwkRpVxdffwgpyeeMc2trkxlcwrs5BHc4uHUz2LGksK7IWlvQHgz1Lbo125YJ1K7OHwzS1fBVqIRo8",
+	"4HDBzqGpxqh6vj3kuDtpOrR2ZefwAcw2lP3Y6ax5Y0tfK9gjU+ZmT0gslWFIaH+CjeFHl1joPs2cTYgw",
+	"Zt2OZ1GVU3tJASaxbJIC+vlOCrxBUkBjdCcFNiIFNOyNFOjM3TUObOFub58KNYAlEFY8nxKaOBXrH8/y",
+	"8vhHLIE1M31sPnk7FNEfADcw2V4zn81M0ystUez2WXBJxcQZKVSs1lTRTHEtRF7EUTRU3XhKUvjYCRnZ",
+	"2Tc2c94UONiIfaP4+ptq32jifBWMhdywozxH1jgVrVUyJ7GHCKMJoVMJ2pqNk4SDEHdXLAVcJm3h+gxz",
+	"SaDZA/DCjtmZ/7e6mpVyqW9rwcaUaPDmdLiSOo05mbda+F/YoLzd6beZ00/DfyMnn/7yW2zVR3k8ai97",
+	"vuGXbgdR26XqfZArZ7/bfn/K4bmFbfE99LM0k/0CZHZgY86DF54jvRo986kZesvpbnd6tPcjVy9tyFDX",
+	"eoC8qVUKpyIDmnRvI1tnuza2tlkyTceGHbKNgXF27abo+hZHxmUsJfEMWWwhQtGQ8RhW7czNUa80+6m/",
+	"mOyqqWMnlzuUki3IfDOy2WWyt7SSrIqQF5JNUJl22LWEbMFknST1AU5YJhv6PKrHO6bcuLLkoGHHlpu5",
+	"NCkU6EJuJJX7hPZlzQontTCnyfltbZJ8ooft2HJzZ2WZTmVxsWZDmPlqO0++2X2SM+CEJSSupLcZHjo0",
+	"Tc/NO3lxx6LuSJEXUvTq150ZVFj7OcycAiWnH76D8t7LQwRYVztJAe2VRYftB5FhEgXdPAOJ0b4N/Ati",
+	"6iIlDkZAgTdGOr1vR+wExsbDFA2/bqTJpvl4OEOwOLlvD4srAjI+P83id4SHxcuGtaayyd53P/nweaSL",
+	"Dd2NNMtXZICX+cuAZlOueIQlXOKZLeNaMrOphuDh5AqrVpsb+llSBz0dufVBajy546T2ULtNdauttd/r",
+	"og3fSjdSSan50ciGw5RQ6EXkB69MzZLmlrINpO45fooqKLekGWwN49vp9XHQ7SvUu7wusCWu20hG2SHY",
+	"MEg4L9TTx7p0dt9WsLeMgswmtqg4ukaMLVtuqjuU+DssyzREtr+G2wYgtyebZ+XZese+U9w9bMcPp1JZ",
+	"pRqFU88qAU4uwHSxX1W9dB95dnNMlrTZwzu5AIHuFOxb7VVcRC/YORg97OOypa3fUvBhQ/mWnPdWl9/h",
+	"fGZLSqxcjoGDv/aPkq1U2yeMRcNSWYzT1PQMtyaHw0qN1mlCJBhS1bNAEiFMZ+iMs3OgRsD3K7VSRrx3",
+	"0iT7Bb7fMjXADQje0uRft1blSt3F/uBpD7Uc5PUmw+f0McQkgZWTzu6A7swAxznO1nxId8qaeENP50Rz",
+	"AQozcfikrjNQO0sKyaexbOTKI3Vt4JNjZ+yOMTfEmA4SNqQ+v82cGRtOQLq+JyS6mSVKKnzRTaGe56g2",
+	"Tu1sgSnwszPAbMQAU62xbW0nheqzGqNIphATpA31cIUoe04ugIIQW9XyUy1JoFc/tnXUfzw4/PGAnf94",
+	"cI3yhtiSTeOxKpFRlq9eFfY4CKASt6QTvzDDBitKE3IWsbHYpXIJ21Mb1cWeG2mw7z5QbY7tMVdSyx1T",
+	"3tyxaOoj0kmRF6r4NRPqwj6zJecPrRWAqtdd4WNK/hoLbFI0GJAI658hsaaBKPchnc28PV9rXWdn3zF9",
+	"ZUnpdXI3aVegh8x0UWxb7/3CqVqQ56X6nRg1VmBsKA7MfGFW0DURZvrQWxE7uOfQ+jjADU/aCkFqEKWC",
+	"eyrHoE5+c/nCuvOJQBTkJeO6xQRjUqCMUN06WW3Q1hXXPSg0L0TKQ1H1gDLuMojxXVS8D4mJNFDMkBJ6",
+	"LlbVuDWP6+liDOsR0XPL9DE3dG1bjWGeaJQ7eeMVG3lmRKJ9p7iomFgyXb1ajVKxZCuvRuwJKqtT2oFe",
+	"yMErRTFhsjMTPe0aEb7Ybd03kfpvneTbpavbphrJjeUkfQM6yWETR6n9y57Qrkowlu6XvWee3FP7j+yw",
+	"e6pNbvGLwuPdfh6IOT7ofCc2vLC7EG8mIqFR/Orz24hfn7iNqg2EVnSWd9M3j618WJHKeaqhUHxkzaqn",
+	"2eKJnX6L6E1NhDk0aYllNOkaqKhdITSg/iiXM1snkraWVIrbylf/6edf/erff/1Pv3z9i98pWvn6b/74",
+	"zW//8fUvfrceyjiQZAI6gDNEIp/kA24peeiaU210km/iCZV8phBrV4E5x7MtIht7vTRYF/Uou5qsWREF",
+	"WbPMAU4xn4QjbH5ohj0yo1YoA6of2pYWW0bPUG4+4TV+ZQAcKfhwnJBYarvEJcsjHy3qdezMXSftCC6U",
+	"sSwO9kC2iBQClPKq1Jrw2fBIj+rE9jatcZlMb5tfi+Yri73bfIEvsMH49txwWksuGAuUWa1taTVLl87U",
+	"MaOCNRTgOLLPuyFsuy6ZbSgogCfuIAsntPfPv//fX/3yZ3cPUYLF+IxhnkS2n3lUJPDl/Eg4ys9XjUF9",
+	"IYkcz7MOjit6lcGVvht+x5jPlUOXAqh0onIlylDPK5lIy+2poGniS94mG77PNyUXyASP4CAzTsY+ZpCt",
+	"cQii75/Y/uZKxBuN6o6oujE+PXmO9j769MPHT07uZXS0dMNy1/uDKktpdPDNqYdvoOCZc1lZ54OBH9r7",
+	"/gmSmI9ALhfx19f/fwA=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

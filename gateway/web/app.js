@@ -279,6 +279,52 @@
       .catch(function () { ul.setAttribute("data-ok", "false"); ul.appendChild(el("li", "bad", lang === "zh" ? "无法取得证明包" : "the proof bundle could not be fetched")); });
   }
 
+  // A file an enterprise presented: a presentation (its items, each with
+  // its bundle's checks) or a single bundle, verified by the gateway with
+  // the network's roots pinned; every check is listed, per item.
+  function checksList(checks) {
+    var ul = el("ul", "checks");
+    (checks || []).forEach(function (c) {
+      var li = el("li", c.ok ? "ok" : "bad");
+      li.appendChild(el("code", "", c.name)); li.appendChild(document.createTextNode(c.detail));
+      ul.appendChild(li);
+    });
+    return ul;
+  }
+  function showPresented(rep) {
+    var box = $("items"); box.innerHTML = "";
+    box.setAttribute("data-ok", String(!!rep.ok));
+    var items = rep.items;
+    if (items === undefined) { // a bundle
+      items = [{ kind: rep.kind, number: rep.number, ok: rep.ok, checks: [], bundle: rep }];
+    }
+    $("presented").textContent = rep.holder ?
+      (lang === "zh" ? (rep.ok ? "出示有效：" : "出示无效：") + "经营主体 " + rep.holder + "，共 " + items.length + " 项" + (rep.signedBy ? "，由 " + rep.signedBy + " 签署" : "")
+        : (rep.ok ? "Valid presentation" : "Invalid presentation") + " by " + rep.holder + ", " + items.length + " item(s)" + (rep.signedBy ? ", signed by " + rep.signedBy : "")) :
+      (lang === "zh" ? (rep.ok ? "证明包有效" : "证明包无效") : (rep.ok ? "The bundle verifies" : "The bundle does not verify"));
+    if (rep.checks && rep.holder) { box.appendChild(checksList(rep.checks)); }
+    items.forEach(function (it) {
+      var sec = el("div", "item " + (it.ok ? "ok" : "bad"));
+      sec.setAttribute("data-number", it.number || "");
+      sec.setAttribute("data-ok", String(!!it.ok));
+      sec.appendChild(el("h3", "", t(KINDS[it.kind] || [it.kind, it.kind]) + " " + (it.number || "") + (it.status ? " · " + t(STATUS[it.status] || [it.status, it.status]) : "")));
+      sec.appendChild(checksList(it.checks));
+      if (it.bundle) { sec.appendChild(checksList(it.bundle.checks)); }
+      box.appendChild(sec);
+    });
+  }
+  $("file").addEventListener("change", function () {
+    var f = $("file").files[0];
+    if (!f) { return; }
+    f.text().then(function (body) { return fetch("/api/v1/proofs/verify", { method: "POST", headers: { "Content-Type": "application/json" }, body: body }); })
+      .then(function (r) { return r.json(); })
+      .then(function (rep) {
+        if (rep.ok === undefined) { $("items").innerHTML = ""; $("items").setAttribute("data-ok", "false"); $("presented").textContent = rep.detail || rep.title; return; }
+        showPresented(rep);
+      })
+      .catch(function () { $("items").setAttribute("data-ok", "false"); $("presented").textContent = lang === "zh" ? "无法核验该文件" : "the file could not be verified"; });
+  });
+
   function verify(number) {
     history.replaceState(null, "", "/verify/" + encodeURIComponent(number));
     fetch("/api/v1/verify/" + encodeURIComponent(number)).then(function (r) { return r.json(); }).then(function (v) {

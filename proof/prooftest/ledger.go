@@ -181,11 +181,22 @@ func (s *signer) sign(data []byte) ([]byte, error) {
 // "witness" is the org's witness identity (a client with the witness role
 // attribute), the only one whose signature counts.
 func (l *Ledger) SignHead(h *proof.Head, mspID, ou string) error {
-	s, err := l.identity(mspID, ou)
+	creator, sign, err := l.Signer(mspID, ou)
 	if err != nil {
 		return err
 	}
-	return h.Sign(s.serialized, func(d []byte) ([]byte, error) { return lowS(s.key, d) }, l.Clock)
+	return h.Sign(creator, sign, l.Clock)
+}
+
+// Signer is mspID's identity with node OU ou ("witness": the org's
+// witness identity) as a gateway holds it: its serialized identity and a
+// signer of SHA-256 digests.
+func (l *Ledger) Signer(mspID, ou string) ([]byte, func(digest []byte) ([]byte, error), error) {
+	s, err := l.identity(mspID, ou)
+	if err != nil {
+		return nil, nil, err
+	}
+	return s.serialized, func(d []byte) ([]byte, error) { return lowS(s.key, d) }, nil
 }
 
 // Trust is the trust file that pins the ledger's genesis block.

@@ -1,0 +1,172 @@
+package gateway
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"dataledger/chaincode/domain"
+	"dataledger/proof"
+)
+
+// RulePresent: a presentation an enterprise asks for (POST
+// /api/v1/presentations) names 1 to proof.MaxPresentedItems distinct
+// credentials and certificates of its own, and the gateway that makes it
+// signs with its organization's witness identity.
+const RulePresent = "DL-PRESENT"
+
+// PresentationRequest is what an enterprise asks to present.
+type PresentationRequest struct {
+	// Items are the 授权编号 and 登记号 to present, each the enterprise's
+	// own (a credential it holds, a certificate of its product).
+	Items []string `json:"items"`
+}
+
+// present makes a presentation (proof.Presentation) of the caller's own
+// credentials and certificates: each one's proof bundle as this gateway
+// serves it (with its witnessed heads), verified here with the network's
+// trust file, its derived status stated at its height, and the whole
+// signed by this organization's witness identity. The records are read as
+// the enterprise's own identity: another's is refused by the chaincode.
+func (s *Server) present(c *gin.Context) {
+	holder := c.GetString(ctxCreditCode)
+	if s.witness == nil {
+		abort(c, domain.Conflict(RulePresent, "items", "this gateway signs presentations with its organization's witness identity and has none: start it with --witness"))
+		return
+	}
+	var req PresentationRequest
+	body, ok := readBody(c, "request")
+	if !ok {
+		return
+	}
+	err := checkMembers(body, &req, "")
+	if err == nil && json.Unmarshal(body, &req) != nil {
+		err = domain.Invalid(domain.RuleJSONMember, "items", "the body is not {\"items\": [numbers]}")
+	}
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	if len(req.Items) == 0 || len(req.Items) > proof.MaxPresentedItems {
+		abort(c, domain.Invalid(RulePresent, "items", "name 1 to %d credentials or certificates, got %d", proof.MaxPresentedItems, len(req.Items)))
+		return
+	}
+	trust, err := s.ledger.Trust()
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	ctx, who := c.Request.Context(), identity(c)
+	p := &proof.Presentation{Format: proof.PresentationFormat, Holder: holder, Created: time.Now().UTC().Format(time.RFC3339)}
+	for i, number := range req.Items {
+		field := "items[" + strconv.Itoa(i) + "]"
+		if slices.Contains(req.Items[:i], number) {
+			abort(c, domain.Invalid(RulePresent, field, "%s is named twice", number))
+			return
+		}
+		kind, n, err := proof.KindOf(number)
+		if err == nil && kind.Name != "credential" && kind.Name != "certificate" {
+			err = domain.Invalid(RulePresent, field, "%s is a %s: a presentation shows credentials (授权编号) and certificates (登记号)", number, kind.Name)
+		}
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		channel, ok := s.ledger.ChannelOf(n.Division)
+		if !ok {
+			abort(c, domain.NotFound(domain.RuleChannelUnknown, field, "no jurisdiction with division code %s is on this network", n.Division))
+			return
+		}
+		if err := s.ledger.Member(who, channel); err != nil {
+			abort(c, err)
+			return
+		}
+		b, err := proof.Build(ledgerSource{ctx, s.ledger, who}, channel, s.ledger.Chaincode(), kind, number)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		// Credentials and certificates are public records: the
+		// enterprise presents only those it holds.
+		if got := proof.Subject(b); got != holder {
+			abort(c, domain.Forbidden(domain.RuleEnterpriseRead, field, "%s is held by %s, not by enterprise %s: an enterprise presents only its own credentials and certificates", number, got, holder))
+			return
+		}
+		if slices.Contains(s.witness.cfg.Channels, channel) {
+			s.witness.attach(ctx, b)
+		}
+		raw, err := json.Marshal(b)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		rep, err := verifyBounded(ctx, b, trust)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		it, err := proof.NewItem(b, raw, rep)
+		if err != nil {
+			abort(c, fail(http.StatusInternalServerError, fmt.Sprintf("%s: the gateway's own bundle does not verify with the network's trust file", number)))
+			return
+		}
+		p.Items = append(p.Items, *it)
+	}
+	if err := p.Sign(s.witness.cfg.Creator, s.witness.cfg.Sign, time.Now()); err != nil {
+		abort(c, err)
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="presentation-`+holder+`.json"`)
+	c.JSON(http.StatusOK, p)
+}
+
+// verifyPresentation verifies an uploaded presentation with this
+// network's trust file, each item's bundle within the bundles' bounds.
+func (s *Server) verifyPresentation(c *gin.Context, body []byte) {
+	p, err := proof.ParsePresentation(body)
+	if err != nil {
+		abort(c, domain.Invalid("DL-PROOF", "presentation", "%v", err))
+		return
+	}
+	if len(p.Items) > proof.MaxPresentedItems {
+		abort(c, refuse(http.StatusUnprocessableEntity, RuleProofBound, "items", "a presentation of "+strconv.Itoa(len(p.Items))+" items; at most "+strconv.Itoa(proof.MaxPresentedItems)))
+		return
+	}
+	for i, it := range p.Items {
+		prefix := "items[" + strconv.Itoa(i) + "].bundle"
+		if len(it.Bundle) > MaxProofBytes {
+			abort(c, refuse(http.StatusRequestEntityTooLarge, RuleProofBound, prefix, "the bundle is larger than "+strconv.Itoa(MaxProofBytes)+" bytes"))
+			return
+		}
+		if err := checkMembers(it.Bundle, &proof.Bundle{}, prefix); err != nil {
+			abort(c, err)
+			return
+		}
+		b, err := proof.ParseBundle(it.Bundle)
+		if err != nil {
+			continue // the report names it
+		}
+		if err := boundBundle(b); err != nil {
+			abort(c, err)
+			return
+		}
+	}
+	trust, err := s.ledger.Trust()
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	r, err := bounded(c.Request.Context(), ProofVerifyTimeout*time.Duration(max(len(p.Items), 1)), func() *proof.PresentationReport {
+		return proof.VerifyPresentation(p, trust)
+	})
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, r)
+}
