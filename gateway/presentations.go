@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"dataledger/chaincode/domain"
+	"dataledger/internal/strictjson"
 	"dataledger/proof"
 )
 
@@ -25,6 +26,25 @@ type PresentationRequest struct {
 	// Items are the 授权编号 and 登记号 to present, each the enterprise's
 	// own (a credential it holds, a certificate of its product).
 	Items []string `json:"items"`
+	// Audience names whom it is for (optional; in the signed file).
+	Audience string `json:"audience,omitempty"`
+}
+
+// firstFailure names a presentation report's first failed check.
+func firstFailure(r *proof.PresentationReport) string {
+	for _, c := range r.Checks {
+		if !c.OK {
+			return c.Name + ": " + c.Detail
+		}
+	}
+	for _, it := range r.Items {
+		for _, c := range it.Checks {
+			if !c.OK {
+				return it.Number + " " + c.Name + ": " + c.Detail
+			}
+		}
+	}
+	return "no check held"
 }
 
 // present makes a presentation (proof.Presentation) of the caller's own
@@ -45,8 +65,11 @@ func (s *Server) present(c *gin.Context) {
 		return
 	}
 	err := checkMembers(body, &req, "")
-	if err == nil && json.Unmarshal(body, &req) != nil {
-		err = domain.Invalid(domain.RuleJSONMember, "items", "the body is not {\"items\": [numbers]}")
+	if err == nil && strictjson.Unmarshal(body, &req) != nil {
+		err = domain.Invalid(domain.RuleJSONMember, "items", "the body is not {\"items\": [numbers], \"audience\": \"…\"}")
+	}
+	if err == nil && len([]rune(req.Audience)) > proof.MaxAudience {
+		err = domain.Invalid(RulePresent, "audience", "at most %d characters", proof.MaxAudience)
 	}
 	if err != nil {
 		abort(c, err)
@@ -62,7 +85,7 @@ func (s *Server) present(c *gin.Context) {
 		return
 	}
 	ctx, who := c.Request.Context(), identity(c)
-	p := &proof.Presentation{Format: proof.PresentationFormat, Holder: holder, Created: time.Now().UTC().Format(time.RFC3339)}
+	p := &proof.Presentation{Format: proof.PresentationFormat, Holder: holder, Audience: req.Audience}
 	for i, number := range req.Items {
 		field := "items[" + strconv.Itoa(i) + "]"
 		if slices.Contains(req.Items[:i], number) {
@@ -117,8 +140,16 @@ func (s *Server) present(c *gin.Context) {
 		}
 		p.Items = append(p.Items, *it)
 	}
-	if err := p.Sign(s.witness.cfg.Creator, s.witness.cfg.Sign, time.Now()); err != nil {
+	now := time.Now()
+	p.Created = now.UTC().Format(time.RFC3339)
+	if err := p.Sign(s.witness.cfg.Creator, s.witness.cfg.Sign, now); err != nil {
 		abort(c, err)
+		return
+	}
+	// What is handed out verifies: this organization's witness must be an
+	// application organization of every item's channel.
+	if r := proof.VerifyPresentation(p, trust); !r.OK {
+		abort(c, domain.Conflict(RulePresent, "items", "the presentation this gateway signed does not verify (%s): present items of channels its organization is an application member of", firstFailure(r)))
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="presentation-`+holder+`.json"`)
@@ -130,20 +161,32 @@ func (s *Server) present(c *gin.Context) {
 func (s *Server) verifyPresentation(c *gin.Context, body []byte) {
 	p, err := proof.ParsePresentation(body)
 	if err != nil {
-		abort(c, domain.Invalid("DL-PROOF", "presentation", "%v", err))
+		abort(c, domain.Invalid(proof.RuleProof, "presentation", "%v", err))
 		return
 	}
 	if len(p.Items) > proof.MaxPresentedItems {
 		abort(c, refuse(http.StatusUnprocessableEntity, RuleProofBound, "items", "a presentation of "+strconv.Itoa(len(p.Items))+" items; at most "+strconv.Itoa(proof.MaxPresentedItems)))
 		return
 	}
+	// Refused before any signature is checked: an unsigned presentation,
+	// a number twice, more than the bounds in all.
+	if p.Signature == nil {
+		abort(c, domain.Invalid(proof.RuleProof, "signature", "the presentation is not signed"))
+		return
+	}
+	sigs, seen := 0, map[string]bool{}
 	for i, it := range p.Items {
-		prefix := "items[" + strconv.Itoa(i) + "].bundle"
-		if len(it.Bundle) > MaxProofBytes {
-			abort(c, refuse(http.StatusRequestEntityTooLarge, RuleProofBound, prefix, "the bundle is larger than "+strconv.Itoa(MaxProofBytes)+" bytes"))
+		prefix := "items[" + strconv.Itoa(i) + "]"
+		if seen[it.Number] {
+			abort(c, domain.Invalid(proof.RuleProof, prefix+".number", "%s is presented twice", it.Number))
 			return
 		}
-		if err := checkMembers(it.Bundle, &proof.Bundle{}, prefix); err != nil {
+		seen[it.Number] = true
+		if len(it.Bundle) > MaxProofBytes {
+			abort(c, refuse(http.StatusRequestEntityTooLarge, RuleProofBound, prefix+".bundle", "the bundle is larger than "+strconv.Itoa(MaxProofBytes)+" bytes"))
+			return
+		}
+		if err := checkMembers(it.Bundle, &proof.Bundle{}, prefix+".bundle"); err != nil {
 			abort(c, err)
 			return
 		}
@@ -151,8 +194,13 @@ func (s *Server) verifyPresentation(c *gin.Context, body []byte) {
 		if err != nil {
 			continue // the report names it
 		}
-		if err := boundBundle(b); err != nil {
+		n, err := countBundle(b)
+		if err != nil {
 			abort(c, err)
+			return
+		}
+		if sigs += n; sigs > MaxPresentationSignatures {
+			abort(c, refuse(http.StatusUnprocessableEntity, RuleProofBound, prefix+".bundle", "the presentation holds more than "+strconv.Itoa(MaxPresentationSignatures)+" signatures and endorsements to check"))
 			return
 		}
 	}
@@ -161,7 +209,7 @@ func (s *Server) verifyPresentation(c *gin.Context, body []byte) {
 		abort(c, err)
 		return
 	}
-	r, err := bounded(c.Request.Context(), ProofVerifyTimeout*time.Duration(max(len(p.Items), 1)), func() *proof.PresentationReport {
+	r, err := bounded(c.Request.Context(), "presentation", ProofVerifyTimeout*time.Duration(max(len(p.Items), 1)), func() *proof.PresentationReport {
 		return proof.VerifyPresentation(p, trust)
 	})
 	if err != nil {

@@ -34,11 +34,17 @@ const (
 	MaxProofBlocks     = 40
 	MaxProofTxs        = 1000
 	MaxProofSignatures = 256
-	// MaxPresentationBytes bounds an uploaded presentation (its bundles
-	// each within the bounds above); the route's body limit
-	// (Config.MaxBodyBytes) applies first.
-	MaxPresentationBytes = 8 << 20
+	// MaxPresentationBytes bounds an uploaded presentation (the body of
+	// POST /api/v1/proofs/verify, whatever Config.MaxBodyBytes says), its
+	// bundles each within the bounds above and MaxPresentationSignatures
+	// in all.
+	MaxPresentationBytes      = 8 << 20
+	MaxPresentationSignatures = 4 * MaxProofSignatures
 )
+
+// bodyLimits are the routes whose bodies may be larger than
+// Config.MaxBodyBytes: a presentation carries many bundles.
+var bodyLimits = map[string]int64{"/api/v1/proofs/verify": MaxPresentationBytes}
 
 // ProofVerifyTimeout bounds one verification (a variable for tests).
 var ProofVerifyTimeout = 5 * time.Second
@@ -52,6 +58,13 @@ var proofSlots = make(chan struct{}, max(ProofVerifiers, 1))
 // signatures and endorsements, refusing one beyond the bounds before any
 // signature is checked.
 func boundBundle(b *proof.Bundle) error {
+	_, err := countBundle(b)
+	return err
+}
+
+// countBundle is boundBundle answering the signatures and endorsements
+// the bundle holds to check.
+func countBundle(b *proof.Bundle) (int, error) {
 	type blk struct {
 		raw   []byte
 		tx    int // the included transaction (-1: none)
@@ -81,7 +94,7 @@ func boundBundle(b *proof.Bundle) error {
 		blocks = append(blocks, blk{c.Block, 0, "configs"})
 	}
 	if len(blocks) > MaxProofBlocks {
-		return refuse(http.StatusUnprocessableEntity, RuleProofBound, "links", "the bundle needs "+strconv.Itoa(len(blocks))+" block checks; at most "+strconv.Itoa(MaxProofBlocks)+" are made here (dataledger proof verify makes any number)")
+		return 0, refuse(http.StatusUnprocessableEntity, RuleProofBound, "links", "the bundle needs "+strconv.Itoa(len(blocks))+" block checks; at most "+strconv.Itoa(MaxProofBlocks)+" are made here (dataledger proof verify makes any number)")
 	}
 	sigs := 0
 	for _, k := range blocks {
@@ -91,7 +104,7 @@ func boundBundle(b *proof.Bundle) error {
 		}
 		txs := block.GetData().GetData()
 		if len(txs) > MaxProofTxs {
-			return refuse(http.StatusUnprocessableEntity, RuleProofBound, k.field, "a block of "+strconv.Itoa(len(txs))+" transactions; at most "+strconv.Itoa(MaxProofTxs))
+			return 0, refuse(http.StatusUnprocessableEntity, RuleProofBound, k.field, "a block of "+strconv.Itoa(len(txs))+" transactions; at most "+strconv.Itoa(MaxProofTxs))
 		}
 		if md := block.GetMetadata().GetMetadata(); len(md) > int(common.BlockMetadataIndex_SIGNATURES) {
 			var m common.Metadata
@@ -106,10 +119,10 @@ func boundBundle(b *proof.Bundle) error {
 			sigs += 1 + endorsements(tx) // the creator's signature and the endorsers'
 		}
 		if sigs > MaxProofSignatures {
-			return refuse(http.StatusUnprocessableEntity, RuleProofBound, k.field, "the bundle holds more than "+strconv.Itoa(MaxProofSignatures)+" signatures and endorsements to check")
+			return 0, refuse(http.StatusUnprocessableEntity, RuleProofBound, k.field, "the bundle holds more than "+strconv.Itoa(MaxProofSignatures)+" signatures and endorsements to check")
 		}
 	}
-	return nil
+	return sigs, nil
 }
 
 // endorsements counts a transaction envelope's endorsements.
@@ -133,31 +146,36 @@ func endorsements(env []byte) int {
 // verifyBounded runs proof.Verify within ProofVerifyTimeout, one of
 // ProofVerifiers at a time.
 func verifyBounded(ctx context.Context, b *proof.Bundle, trust *proof.TrustFile) (*proof.Report, error) {
-	return bounded(ctx, ProofVerifyTimeout, func() *proof.Report { return verifyProofFn(b, trust) })
+	return bounded(ctx, "bundle", ProofVerifyTimeout, func() *proof.Report { return verifyProofFn(b, trust) })
 }
 
-// bounded runs a verification within timeout, one of ProofVerifiers at a
-// time. A verification past its deadline goes on in the background
-// holding its slot, so the slots bound the CPU spent.
-func bounded[T any](ctx context.Context, timeout time.Duration, verify func() T) (T, error) {
+// bounded runs a verification (of what: "bundle", "presentation") within
+// run, one of ProofVerifiers at a time, waiting at most
+// ProofVerifyTimeout for a slot. A verification past its deadline goes on
+// in the background holding its slot, so the slots bound the CPU spent.
+func bounded[T any](ctx context.Context, what string, run time.Duration, verify func() T) (T, error) {
 	var zero T
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	wait, cancel := context.WithTimeout(ctx, ProofVerifyTimeout)
 	defer cancel()
 	select {
 	case proofSlots <- struct{}{}:
-	case <-ctx.Done():
-		return zero, refuse(http.StatusServiceUnavailable, RuleProofBound, "bundle", "the gateway is verifying as many bundles as it may; retry later")
+	case <-wait.Done():
+		return zero, refuse(http.StatusServiceUnavailable, RuleProofBound, what, "the gateway is verifying as many bundles as it may; retry later")
 	}
 	done := make(chan T, 1)
 	go func() {
 		defer func() { <-proofSlots }()
 		done <- verify()
 	}()
+	deadline := time.NewTimer(run)
+	defer deadline.Stop()
 	select {
 	case r := <-done:
 		return r, nil
 	case <-ctx.Done():
-		return zero, refuse(http.StatusServiceUnavailable, RuleProofBound, "bundle", "the bundle was not verified within "+timeout.String())
+		return zero, refuse(http.StatusServiceUnavailable, RuleProofBound, what, "the "+what+" was not verified before the request's deadline")
+	case <-deadline.C:
+		return zero, refuse(http.StatusServiceUnavailable, RuleProofBound, what, "the "+what+" was not verified within "+run.String())
 	}
 }
 

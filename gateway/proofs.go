@@ -76,11 +76,15 @@ func (s *Server) proofBundle(c *gin.Context) {
 // that trusts nobody runs `dataledger proof verify` itself.
 func (s *Server) verifyProof(c *gin.Context) {
 	body, err := io.ReadAll(io.LimitReader(c.Request.Body, MaxPresentationBytes+1))
-	if err == nil && len(body) <= MaxPresentationBytes && proof.IsPresentation(body) {
+	if err != nil || len(body) > MaxPresentationBytes {
+		abort(c, refuse(http.StatusRequestEntityTooLarge, RuleProofBound, "presentation", "the upload is larger than "+strconv.Itoa(MaxPresentationBytes)+" bytes"))
+		return
+	}
+	if proof.IsPresentation(body) {
 		s.verifyPresentation(c, body)
 		return
 	}
-	if err != nil || len(body) > MaxProofBytes {
+	if len(body) > MaxProofBytes {
 		abort(c, refuse(http.StatusRequestEntityTooLarge, RuleProofBound, "bundle", "the bundle is larger than "+strconv.Itoa(MaxProofBytes)+" bytes"))
 		return
 	}
@@ -90,7 +94,7 @@ func (s *Server) verifyProof(c *gin.Context) {
 	}
 	b, err := proof.ParseBundle(body)
 	if err != nil {
-		abort(c, domain.Invalid("DL-PROOF", "bundle", "%v", err))
+		abort(c, domain.Invalid(proof.RuleProof, "bundle", "%v", err))
 		return
 	}
 	trust, err := s.ledger.Trust()

@@ -260,7 +260,11 @@ func (s *Server) logRequests(c *gin.Context) {
 }
 
 func (s *Server) limits(c *gin.Context) {
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.cfg.MaxBodyBytes)
+	limit := s.cfg.MaxBodyBytes
+	if l, ok := bodyLimits[c.Request.URL.Path]; ok {
+		limit = max(limit, l)
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
 	c.Set(ctxConn, c.Request.Context())
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.cfg.RequestTimeout)
 	defer cancel()

@@ -18,8 +18,12 @@ import (
 // PresentationFormat names a presentation.
 const PresentationFormat = "dataledger-presentation/1"
 
-// MaxPresentedItems bounds a presentation's items.
-const MaxPresentedItems = 20
+// MaxPresentedItems bounds a presentation's items; MaxAudience its
+// audience's characters.
+const (
+	MaxPresentedItems = 20
+	MaxAudience       = 200
+)
 
 // A Presentation is what an enterprise hands to a counterparty that is
 // not on the network (a bank, a buyer, an exchange elsewhere): the
@@ -36,9 +40,13 @@ type Presentation struct {
 	// Holder is the presenting enterprise's unified social credit code:
 	// every item is held by it (a credential's holder, a certificate's
 	// enterprise).
-	Holder  string          `json:"holder"`
-	Created string          `json:"created"` // RFC 3339, UTC
-	Items   []PresentedItem `json:"items"`
+	Holder  string `json:"holder"`
+	Created string `json:"created"` // RFC 3339, UTC
+	// Audience names whom the enterprise made it for (optional, at most
+	// MaxAudience characters; covered by the signature): a copy shown to
+	// someone else says who it was for.
+	Audience string          `json:"audience,omitempty"`
+	Items    []PresentedItem `json:"items"`
 	// Signature is by the witness identity of the organization whose
 	// gateway made the presentation, over Statement.
 	Signature *HeadSignature `json:"signature,omitempty"`
@@ -136,9 +144,12 @@ func ParsePresentation(data []byte) (*Presentation, error) {
 type PresentationReport struct {
 	Format   string       `json:"format"`
 	Holder   string       `json:"holder"`
+	Audience string       `json:"audience,omitempty"`
+	Created  string       `json:"created"`
 	Pinned   bool         `json:"pinned"`
 	OK       bool         `json:"ok"`
 	SignedBy string       `json:"signedBy,omitempty"` // the MSP ID whose witness signed
+	SignedAt string       `json:"signedAt,omitempty"` // when, as the signer states it
 	Checks   []Check      `json:"checks"`
 	Items    []ItemReport `json:"items"`
 }
@@ -146,9 +157,12 @@ type PresentationReport struct {
 // ItemReport is one item's outcome: the checks of the item against its
 // bundle and the bundle's own report.
 type ItemReport struct {
-	Kind   string  `json:"kind"`
-	Number string  `json:"number"`
-	Status string  `json:"status"` // as stated
+	Kind   string `json:"kind"`
+	Number string `json:"number"`
+	Status string `json:"status"` // as stated
+	// At is the time the bundle derives the status for (its chaincode
+	// verification's time); the status holds as of the bundle's blocks.
+	At     string  `json:"at,omitempty"`
 	OK     bool    `json:"ok"`
 	Checks []Check `json:"checks"`
 	Bundle *Report `json:"bundle,omitempty"`
@@ -162,12 +176,30 @@ func addCheck(checks *[]Check, name string, err error, okDetail string) {
 	*checks = append(*checks, c)
 }
 
+// RuleProof refuses a bundle or a presentation that is not one.
+const RuleProof = "DL-PROOF"
+
 // VerifyPresentation verifies a presentation with the network's trust
 // file (nil: each bundle's genesis as it is, said in its report). The
 // presentation holds when every check of it and of every item holds.
 func VerifyPresentation(p *Presentation, trust *TrustFile) *PresentationReport {
-	r := &PresentationReport{Format: p.Format, Holder: p.Holder, Pinned: trust != nil}
+	r := &PresentationReport{Format: p.Format, Holder: p.Holder, Audience: p.Audience, Created: p.Created, Pinned: trust != nil}
+	if p.Signature != nil {
+		r.SignedAt = p.Signature.Time
+	}
+	// Unpinned, each bundle's first configuration is taken as given: a
+	// network of anyone's making with the same names would verify.
+	var trustErr error
+	if trust == nil {
+		trustErr = fmt.Errorf("no trust file: a presentation is judged only against the network's pinned genesis (--trust)")
+	}
+	addCheck(&r.Checks, "trust", trustErr, "each item's channel is judged from its pinned genesis")
 	addCheck(&r.Checks, "holder", domain.ValidateCreditCode("holder", p.Holder), "the presenting enterprise is "+p.Holder)
+	var audienceErr error
+	if n := len([]rune(p.Audience)); n > MaxAudience {
+		audienceErr = fmt.Errorf("the audience has %d characters, at most %d", n, MaxAudience)
+	}
+	addCheck(&r.Checks, "audience", audienceErr, map[bool]string{true: "made for " + p.Audience, false: "made for no one named"}[p.Audience != ""])
 	var itemsErr error
 	switch {
 	case len(p.Items) == 0:
@@ -181,18 +213,22 @@ func VerifyPresentation(p *Presentation, trust *TrustFile) *PresentationReport {
 	}
 	seen := map[string]bool{}
 	var configs []*Config // the configuration in force at each item's newest block
+	var latest time.Time  // the latest time an item's status is derived for
 	for i := range p.Items {
 		ir, cfg := verifyItem(&p.Items[i], p.Holder, trust, seen)
 		r.Items = append(r.Items, *ir)
 		if cfg != nil {
 			configs = append(configs, cfg)
 		}
+		if at, err := time.Parse(time.RFC3339Nano, ir.At); err == nil && at.After(latest) {
+			latest = at
+		}
 	}
-	signer, err := p.verifySignature(configs, trust)
+	signer, err := p.verifySignature(configs, trust, latest)
 	if err == nil {
 		r.SignedBy = signer
 	}
-	addCheck(&r.Checks, "signature", err, fmt.Sprintf("signed by %s's witness identity, an application organization of every item's channel", signer))
+	addCheck(&r.Checks, "signature", err, fmt.Sprintf("signed by %s's witness identity at %s, an application organization of every item's channel, after every item's status", signer, r.SignedAt))
 	return r.finish()
 }
 
@@ -235,7 +271,7 @@ func verifyItem(it *PresentedItem, holder string, trust *TrustFile, seen map[str
 	}
 	seen[it.Number] = true
 	rep, cfg := verify(b, trust)
-	ir.Bundle = rep
+	ir.Bundle, ir.At = rep, b.At
 	if !rep.OK {
 		addCheck(&ir.Checks, "bundle", fmt.Errorf("the bundle does not verify: %s", firstFailed(rep)), "")
 		return ir, nil
@@ -292,7 +328,9 @@ func Subject(b *Bundle) string {
 
 // verifySignature checks the signature by an application organization's
 // witness identity under the configuration of every item's channel.
-func (p *Presentation) verifySignature(configs []*Config, trust *TrustFile) (string, error) {
+// A signature must come after every item's status (latest: the latest
+// time a bundle derives one for) and say when the presentation was made.
+func (p *Presentation) verifySignature(configs []*Config, trust *TrustFile, latest time.Time) (string, error) {
 	s := p.Signature
 	if s == nil {
 		return "", fmt.Errorf("the presentation is not signed")
@@ -304,8 +342,13 @@ func (p *Presentation) verifySignature(configs []*Config, trust *TrustFile) (str
 	if err != nil {
 		return "", fmt.Errorf("time %q is not RFC 3339", s.Time)
 	}
-	if at.After(time.Now().Add(5 * time.Minute)) {
+	switch created, err := time.Parse(time.RFC3339, p.Created); {
+	case at.After(time.Now().Add(5 * time.Minute)):
 		return "", fmt.Errorf("signed at %s, in the future", s.Time)
+	case at.Before(latest.Truncate(time.Second)):
+		return "", fmt.Errorf("signed at %s, before an item's status (derived for %s)", s.Time, latest.UTC().Format(time.RFC3339))
+	case err != nil || !created.Equal(at):
+		return "", fmt.Errorf("created %q, signed at %s: a presentation is signed when it is made", p.Created, s.Time)
 	}
 	st, err := p.Statement(s.Time)
 	if err != nil {
@@ -333,27 +376,33 @@ func (p *Presentation) verifySignature(configs []*Config, trust *TrustFile) (str
 	return signer, nil
 }
 
-// PrintPresentation writes a report for people: the presentation's checks,
-// then each item's.
+// Print writes a report for people: the presentation's checks, then each
+// item's (a bundle's own checks when one fails), with ✓ or ✗, and when it
+// was made: a status holds as of its bundle's blocks.
 func (r *PresentationReport) Print(w io.Writer) {
+	fmt.Fprintf(w, "presentation by %s, made %s", r.Holder, r.Created)
+	if r.Audience != "" {
+		fmt.Fprintf(w, " for %s", r.Audience)
+	}
+	fmt.Fprintln(w)
 	for _, c := range r.Checks {
-		fmt.Fprintf(w, "%s  %-10s %s\n", mark(c.OK), c.Name, c.Detail)
+		fmt.Fprintf(w, "  %s %-10s %s\n", mark(c.OK), c.Name, c.Detail)
 	}
 	for _, it := range r.Items {
-		fmt.Fprintf(w, "%s %s %s (stated %s)\n", mark(it.OK), it.Kind, it.Number, it.Status)
+		fmt.Fprintf(w, "%s %s %s: stated %s, derived for %s\n", mark(it.OK), it.Kind, it.Number, it.Status, it.At)
 		for _, c := range it.Checks {
-			fmt.Fprintf(w, "   %s  %-8s %s\n", mark(c.OK), c.Name, c.Detail)
+			fmt.Fprintf(w, "  %s %-10s %s\n", mark(c.OK), c.Name, c.Detail)
 		}
 		if it.Bundle != nil && !it.Bundle.OK {
 			for _, c := range it.Bundle.Checks {
 				if !c.OK {
-					fmt.Fprintf(w, "   %s  bundle %s: %s\n", mark(false), c.Name, c.Detail)
+					fmt.Fprintf(w, "  %s bundle %s: %s\n", mark(false), c.Name, c.Detail)
 				}
 			}
 		}
 	}
 	if r.OK {
-		fmt.Fprintf(w, "VALID presentation of %s: %d item(s), signed by %s\n", r.Holder, len(r.Items), r.SignedBy)
+		fmt.Fprintf(w, "VALID presentation of %s: %d item(s), signed by %s at %s; each status holds as of its bundle's blocks\n", r.Holder, len(r.Items), r.SignedBy, r.SignedAt)
 	} else {
 		fmt.Fprintf(w, "INVALID presentation\n")
 	}
@@ -361,7 +410,7 @@ func (r *PresentationReport) Print(w io.Writer) {
 
 func mark(ok bool) string {
 	if ok {
-		return "ok "
+		return "✓"
 	}
-	return "BAD"
+	return "✗"
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"dataledger/chaincode/domain"
 	"dataledger/proof"
@@ -13,7 +14,7 @@ import (
 // enterprise, signed by CityAMSP's witness.
 func presentation(t *testing.T, c *chain) *proof.Presentation {
 	t.Helper()
-	p := &proof.Presentation{Format: proof.PresentationFormat, Holder: c.enterprise, Created: c.l.Clock.UTC().Format("2006-01-02T15:04:05Z")}
+	p := &proof.Presentation{Format: proof.PresentationFormat, Holder: c.enterprise, Audience: "某银行", Created: c.l.Clock.UTC().Format(time.RFC3339)}
 	for _, n := range []string{c.credential, c.cert} {
 		b := c.bundle(t, n)
 		raw, err := json.Marshal(b)
@@ -123,6 +124,23 @@ func TestPresentationsVerifyAndNameWhatWasTampered(t *testing.T) {
 		refusedFor(t, edited(func(q *proof.Presentation) { sign(t, c, q, "CityAMSP", ou) }), c, "", "signature", "witness identity")
 	}
 	refusedFor(t, edited(func(q *proof.Presentation) { q.Signature = nil }), c, "", "signature", "not signed")
+	// Whom it was made for is signed; so is when.
+	refusedFor(t, edited(func(q *proof.Presentation) { q.Audience = "另一家银行" }), c, "", "signature", "does not verify")
+	refusedFor(t, resigned(func(q *proof.Presentation) { q.Created = "2020-01-01T00:00:00Z" }), c, "", "signature", "a presentation is signed when it is made")
+	refusedFor(t, edited(func(q *proof.Presentation) {
+		creator, s, _ := c.l.Signer("CityAMSP", "witness")
+		early := c.l.Clock.Add(-24 * time.Hour)
+		q.Created = early.UTC().Format(time.RFC3339)
+		if err := q.Sign(creator, s, early); err != nil {
+			t.Fatal(err)
+		}
+	}), c, "", "signature", "before an item's status")
+	refusedFor(t, resigned(func(q *proof.Presentation) { q.Audience = strings.Repeat("行", proof.MaxAudience+1) }), c, "", "audience", "at most")
+	// Without the trust file nothing is pinned: anyone's network of the
+	// same names would verify, so the presentation does not.
+	if r := proof.VerifyPresentation(p, nil); r.OK || r.Checks[0].Name != "trust" || r.Checks[0].OK {
+		t.Errorf("an unpinned presentation: %+v", r.Checks)
+	}
 	// Unknown members are refused when read.
 	if _, err := proof.ParsePresentation([]byte(strings.Replace(string(raw), `"holder"`, `"extra":1,"holder"`, 1))); err == nil {
 		t.Error("a presentation with an unknown member parses")

@@ -49,11 +49,7 @@ type Report struct {
 }
 
 func (r *Report) add(name string, err error, okDetail string) {
-	c := Check{Name: name, OK: err == nil, Detail: okDetail}
-	if err != nil {
-		c.Detail = err.Error()
-	}
-	r.Checks = append(r.Checks, c)
+	addCheck(&r.Checks, name, err, okDetail)
 }
 
 // Failed is the first failed check with the given name prefix, if any.
@@ -70,11 +66,7 @@ func (r *Report) Failed(name string) *Check {
 func (r *Report) Print(w io.Writer) {
 	fmt.Fprintf(w, "proof of %s %s on channel %s\n", r.Kind, r.Number, r.Channel)
 	for _, c := range r.Checks {
-		mark := "✓"
-		if !c.OK {
-			mark = "✗"
-		}
-		fmt.Fprintf(w, "  %s %-22s %s\n", mark, c.Name, c.Detail)
+		fmt.Fprintf(w, "  %s %-22s %s\n", mark(c.OK), c.Name, c.Detail)
 	}
 	if r.OK {
 		fmt.Fprintln(w, "VERIFIED: every check holds")

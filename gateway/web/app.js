@@ -291,23 +291,27 @@
     });
     return ul;
   }
+  function own(table, key) { return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : [String(key), String(key)]; }
   function showPresented(rep) {
     var box = $("items"); box.innerHTML = "";
     box.setAttribute("data-ok", String(!!rep.ok));
-    var items = rep.items;
-    if (items === undefined) { // a bundle
-      items = [{ kind: rep.kind, number: rep.number, ok: rep.ok, checks: [], bundle: rep }];
-    }
-    $("presented").textContent = rep.holder ?
-      (lang === "zh" ? (rep.ok ? "出示有效：" : "出示无效：") + "经营主体 " + rep.holder + "，共 " + items.length + " 项" + (rep.signedBy ? "，由 " + rep.signedBy + " 签署" : "")
-        : (rep.ok ? "Valid presentation" : "Invalid presentation") + " by " + rep.holder + ", " + items.length + " item(s)" + (rep.signedBy ? ", signed by " + rep.signedBy : "")) :
+    var presentation = rep.format === "dataledger-presentation/1";
+    var items = presentation ? (rep.items || []) :
+      [{ kind: rep.kind, number: rep.number, ok: rep.ok, checks: [], bundle: rep }]; // a bundle
+    var signed = rep.signedBy ? (lang === "zh" ? "，由 " + rep.signedBy + " 于 " + rep.signedAt + " 签署" : ", signed by " + rep.signedBy + " at " + rep.signedAt) : "";
+    var audience = rep.audience ? (lang === "zh" ? "，出示对象：" + rep.audience : ", made for " + rep.audience) : "";
+    $("presented").textContent = presentation ?
+      (lang === "zh" ? (rep.ok ? "出示有效：" : "出示无效：") + "经营主体 " + rep.holder + "，共 " + items.length + " 项" + signed + audience + "；各项状态以其证明包所含区块为准"
+        : (rep.ok ? "Valid presentation" : "Invalid presentation") + " by " + rep.holder + ", " + items.length + " item(s)" + signed + audience + "; each status holds as of its bundle's blocks") :
       (lang === "zh" ? (rep.ok ? "证明包有效" : "证明包无效") : (rep.ok ? "The bundle verifies" : "The bundle does not verify"));
-    if (rep.checks && rep.holder) { box.appendChild(checksList(rep.checks)); }
+    if (presentation) { box.appendChild(checksList(rep.checks)); }
     items.forEach(function (it) {
       var sec = el("div", "item " + (it.ok ? "ok" : "bad"));
       sec.setAttribute("data-number", it.number || "");
       sec.setAttribute("data-ok", String(!!it.ok));
-      sec.appendChild(el("h3", "", t(KINDS[it.kind] || [it.kind, it.kind]) + " " + (it.number || "") + (it.status ? " · " + t(STATUS[it.status] || [it.status, it.status]) : "")));
+      // The status the file states is shown as stated; only a verified item's is its status.
+      var stated = it.status ? " · " + (it.ok ? "" : (lang === "zh" ? "声称" : "stated ")) + t(own(STATUS, it.status)) : "";
+      sec.appendChild(el("h3", "", t(own(KINDS, it.kind)) + " " + (it.number || "") + stated + (it.at ? (lang === "zh" ? "（状态判定时间 " : " (status as of ") + it.at + (lang === "zh" ? "）" : ")") : "")));
       sec.appendChild(checksList(it.checks));
       if (it.bundle) { sec.appendChild(checksList(it.bundle.checks)); }
       box.appendChild(sec);
