@@ -30,6 +30,7 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"proofBundle":         s.proofBundle,
 		"verifyProof":         s.verifyProof,
 		"present":             s.present,
+		"obligations":         s.obligations,
 		"auditChain":          s.auditChain,
 		"latestHead":          s.latestHead,
 		"headAt":              s.headAt,

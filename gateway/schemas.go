@@ -242,6 +242,7 @@ var handlerTypes = map[string]operationTypes{
 	"proofBundle":   {Answer: proof.Bundle{}},
 	"verifyProof":   {Body: proof.Bundle{}, Answer: proof.Report{}}, // or a proof.Presentation, answered by a proof.PresentationReport
 	"present":       {Body: PresentationRequest{}, Answer: proof.Presentation{}},
+	"obligations":   {Answer: Obligations{}},
 	"latestHead":    {Answer: proof.Head{}},
 	"headAt":        {Answer: proof.Head{}},
 	"cosignHead":    {Body: proof.Head{}, Answer: proof.Head{}},

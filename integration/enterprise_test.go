@@ -1,14 +1,17 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
+	"dataledger/index"
 	"dataledger/network"
 )
 
@@ -122,4 +125,85 @@ func TestEnterprisesReadOnlyTheirOwn(t *testing.T) {
 		t.Fatal("an enterprise registered a party")
 	}
 	t.Logf("enterprises %s and %s: each reads its own 4 non-public records over HTTP, 0 of the other's (403 %s), and what the public reads", ents[0].code, ents[1].code, domain.RuleEnterpriseRead)
+}
+
+// TestEnterpriseSeesItsOwnObligations: an enterprise with a credential and
+// an application awaiting its preliminary review reads, from the
+// supervision index, its own records with the review's deadline first
+// (owed by the authority); none of another enterprise's; other roles may
+// not call the view.
+func TestEnterpriseSeesItsOwnObligations(t *testing.T) {
+	ctx := context.Background()
+	is, ag := holderAgreement(t, "事项测试")
+	cred, signed, _ := is.Credential(ag, is.Key)
+	issued, err := is.Issue(signed, ag)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, issued)
+	provider, err := is.Party(domain.PartyDataProvider, "事项测试数据提供方")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	app, err := is.Application(ag.Grantee, provider, "事项测试产品", "RES-450100-0001")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	other := issuedCredential(t, "事项测试他人")
+
+	// The supervision index of the network, caught up with nanning.
+	db, err := index.Open(ctx, freshIndexDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	_, trust := pinnedTrust(t)
+	reg := connect(t, "ProvinceMSP", "regulator", nil)
+	height, err := reg.Height("nanning")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix := &index.Indexer{DB: db, Chaincode: net.D.Chaincode.Name, Trust: trust}
+	if h, err := ix.CatchUp(ctx, "nanning", index.BlockEvents(reg.Gateway), time.Second); err != nil || h < height {
+		t.Fatalf("the index caught up to %d of %d: %v", h, height, err)
+	}
+
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := enterpriseKey(t, ks, "CityAMSP", ag.Grantee)
+	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
+	cfg := gateway.DefaultConfig()
+	cfg.Index = db
+	srv, _ := startGateway(t, &cfg, ks)
+	url := srv.URL + "/api/v1/me/obligations"
+	if status, _ := httpGet(t, url, regulator); status != http.StatusForbidden {
+		t.Fatalf("a regulator calls the enterprise's view: %d", status)
+	}
+	status, body := httpGet(t, url, key)
+	var view gateway.Obligations
+	if status != http.StatusOK || json.Unmarshal(body, &view) != nil {
+		t.Fatalf("the view: %d %.300s", status, body)
+	}
+	ids := map[string]gateway.Obligation{}
+	for _, o := range view.Items {
+		ids[o.ID] = o
+		if o.ID == other {
+			t.Fatalf("the view holds another enterprise's credential %s", other)
+		}
+	}
+	for _, id := range []string{ag.Grantee, ag.Number, cred.AuthorizationNumber, app.Number} {
+		if _, ok := ids[id]; !ok {
+			t.Fatalf("the view lacks %s: %.500s", id, body)
+		}
+	}
+	first := view.Items[0]
+	if first.ID != app.Number || first.Due == "" || first.Owes != "authority" || !first.Open {
+		t.Fatalf("first in the view: %+v", first)
+	}
+	if view.Holder != ag.Grantee || view.Heights["nanning"] < height {
+		t.Fatalf("the view's holder %s, heights %v", view.Holder, view.Heights)
+	}
+	t.Logf("enterprise %s: %d records in its view, first the preliminary review of %s due %s (owed by the authority)", ag.Grantee, len(view.Items), app.Number, first.Due)
 }

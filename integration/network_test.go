@@ -444,9 +444,11 @@ channels:
 	}
 	op := connect(t, "CityCMSP", "operator", nil)
 	code := newCreditCode("450502")
-	if _, err := op.Submit("beihai", "RegisterParty", partyArg(code, "北海海洋数据有限公司", "450502")); err != nil {
+	res, err := op.Submit("beihai", "RegisterParty", partyArg(code, "北海海洋数据有限公司", "450502"))
+	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	synced(t, res) // committed on CityC's peer; the exchange's may be a block behind
 	if _, err := connect(t, "ExchangeMSP", "exchange", nil).Evaluate("beihai", "GetParty", code); err != nil {
 		t.Fatalf("the exchange does not see the new city's channel: %s", network.ErrorText(err))
 	}

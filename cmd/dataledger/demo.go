@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -171,13 +172,13 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return err
 	}
 	fmt.Fprintf(w, "   bin/dataledger cert verify --offline --key %s %s\n", pubPath, credPath)
-	return demoProduct(n, is, ex, reg, platform, w)
+	return demoProduct(n, is, ex, reg, platform, cred.AuthorizationNumber, w)
 }
 
 // demoProduct takes a product from its scenario application to a
 // registration certificate that carries its own 区块链编号, then through
 // an exchange listing and an objection.
-func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, platform string, w io.Writer) error {
+func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, platform, credential string, w io.Writer) error {
 	fmt.Fprintln(w, "10. a product goes through GX 12: application, 初审, 复审, scenario agreement, development, 一致性验证")
 	provider, err := is.Party(domain.PartyDataProvider, "南宁市公共交通集团")
 	if err != nil {
@@ -257,6 +258,9 @@ func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, pla
 	if err := demoGateway(pinned, w, cert.RegistrationNumber); err != nil {
 		return err
 	}
+	if err := demoPresentation(n, pinned, w, credential, cert.RegistrationNumber); err != nil {
+		return err
+	}
 	h, err := reg.Height("nanning")
 	if err != nil {
 		return err
@@ -271,7 +275,7 @@ func demoIndex(w io.Writer, dsn string, height uint64) error {
 	defer cancel()
 	db, err := index.Open(ctx, dsn)
 	if err != nil {
-		fmt.Fprintf(w, "17. (no supervision index database: %v)\n", err)
+		fmt.Fprintf(w, "18. (no supervision index database: %v)\n", err)
 		return nil
 	}
 	defer db.Close()
@@ -285,7 +289,7 @@ func demoIndex(w io.Writer, dsn string, height uint64) error {
 		}
 		select {
 		case <-ctx.Done():
-			fmt.Fprintf(w, "17. (the supervision index is at block %d of nanning, not %d: is it running? bin/dataledger index start)\n", st.Height, height)
+			fmt.Fprintf(w, "18. (the supervision index is at block %d of nanning, not %d: is it running? bin/dataledger index start)\n", st.Height, height)
 			return nil
 		case <-time.After(200 * time.Millisecond):
 		}
@@ -298,7 +302,7 @@ func demoIndex(w io.Writer, dsn string, height uint64) error {
 	for _, h := range p.Items {
 		kinds[h.Kind]++
 	}
-	fmt.Fprintf(w, "17. the province regulator searches the supervision index (PostgreSQL, every block audited before it is stored) for 数智: %d records at height %d %v\n",
+	fmt.Fprintf(w, "18. the province regulator searches the supervision index (PostgreSQL, every block audited before it is stored) for 数智: %d records at height %d %v\n",
 		len(p.Items), p.Height, kinds)
 	fmt.Fprintln(w, "    GET /api/v1/channels/nanning/index/records?party=数智 (regulator key); bin/dataledger index status")
 	return nil
@@ -406,5 +410,67 @@ func demoGateway(pinned *proof.TrustFile, w io.Writer, number string) error {
 		witnessed = fmt.Sprintf("every block witnessed by %d organization(s): %s", len(r.WitnessedBy), strings.Join(r.WitnessedBy, ", "))
 	}
 	fmt.Fprintf(w, "    its bundle from the gateway (%d bytes, %d heads) verifies; %s\n", len(raw), len(b.Heads), witnessed)
+	return nil
+}
+
+// demoPresentation has the enterprise present its credential and
+// certificate to a counterparty off the network: a one-off enterprise key
+// (its own identity, issued by CityAMSP's CA) asks the province's gateway
+// for a presentation, which is verified offline as the counterparty would,
+// and the key is revoked.
+func demoPresentation(n *network.Net, pinned *proof.TrustFile, w io.Writer, numbers ...string) error {
+	if err := n.EnrollUser("CityAMSP", network.EnterpriseUser(demoCreditCode)); err != nil {
+		return err
+	}
+	ks, err := gateway.OpenKeyStore(filepath.Join(n.L.Home, "gateway", "keys.json"))
+	if err != nil {
+		return err
+	}
+	secret, k, err := ks.CreateEnterprise("CityAMSP", demoCreditCode)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = ks.Revoke(k.ID) }()
+	body, _ := json.Marshal(gateway.PresentationRequest{Items: numbers})
+	var raw []byte
+	status := 0
+	// The running gateway picks the new key up from the file within a second.
+	for deadline := time.Now().Add(3 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		req, _ := http.NewRequest(http.MethodPost, demoGatewayURL+"/api/v1/presentations", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			fmt.Fprintf(w, "17. (no gateway on %s for the enterprise's presentation)\n", demoGatewayURL)
+			return nil
+		}
+		raw, err = io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+		resp.Body.Close()
+		if err != nil {
+			return err
+		}
+		if status = resp.StatusCode; status != http.StatusUnauthorized || time.Now().After(deadline) {
+			break
+		}
+	}
+	if status != http.StatusOK {
+		fmt.Fprintf(w, "17. (the gateway made no presentation: %d %.200s)\n", status, raw)
+		return nil
+	}
+	p, err := proof.ParsePresentation(raw)
+	if err != nil {
+		return fmt.Errorf("the gateway's presentation: %w", err)
+	}
+	r := proof.VerifyPresentation(p, pinned)
+	if !r.OK {
+		var sb strings.Builder
+		r.Print(&sb)
+		return fmt.Errorf("the gateway's presentation does not verify:\n%s", sb.String())
+	}
+	file := filepath.Join(n.L.Home, "demo", "presentation.json")
+	if err := os.WriteFile(file, raw, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "17. the enterprise presents its credential and certificate to a bank off the network: one file (%d bytes, %d items, signed by %s's witness) verifies offline\n", len(raw), len(p.Items), r.SignedBy)
+	fmt.Fprintf(w, "    bin/dataledger proof verify --trust %s %s   (or upload it on the verification page)\n", filepath.Join(n.L.Home, "demo", "trust.json"), file)
 	return nil
 }

@@ -1084,6 +1084,41 @@ type ObjectionWritten struct {
 	Record         Objection       `json:"record"`
 }
 
+// Obligation defines model for Obligation.
+type Obligation struct {
+	Block    int         `json:"block"`
+	Changed  time.Time   `json:"changed"`
+	Channel  string      `json:"channel"`
+	Date     *string     `json:"date,omitempty"`
+	Deemed   bool        `json:"deemed"`
+	Division string      `json:"division"`
+	Due      *string     `json:"due,omitempty"`
+	Id       string      `json:"id"`
+	Kind     string      `json:"kind"`
+	Late     bool        `json:"late"`
+	Open     bool        `json:"open"`
+	Outcome  *string     `json:"outcome,omitempty"`
+	Overdue  bool        `json:"overdue"`
+	Owes     *string     `json:"owes,omitempty"`
+	Parties  []string    `json:"parties"`
+	Proof    *string     `json:"proof,omitempty"`
+	Record   interface{} `json:"record,omitempty"`
+	Recorded time.Time   `json:"recorded"`
+	Status   string      `json:"status"`
+	Title    string      `json:"title"`
+	TxId     string      `json:"txId"`
+	Versions int         `json:"versions"`
+}
+
+// Obligations defines model for Obligations.
+type Obligations struct {
+	Heights   map[string]int `json:"heights"`
+	Holder    string         `json:"holder"`
+	Items     []Obligation   `json:"items"`
+	Today     string         `json:"today"`
+	Truncated *bool          `json:"truncated,omitempty"`
+}
+
 // Party defines model for Party.
 type Party struct {
 	CreditCode   string  `json:"creditCode"`
@@ -1119,6 +1154,7 @@ type PartyWritten struct {
 
 // Presentation defines model for Presentation.
 type Presentation struct {
+	Audience  *string         `json:"audience,omitempty"`
 	Created   string          `json:"created"`
 	Format    string          `json:"format"`
 	Holder    string          `json:"holder"`
@@ -1128,7 +1164,8 @@ type Presentation struct {
 
 // PresentationRequest defines model for PresentationRequest.
 type PresentationRequest struct {
-	Items []string `json:"items"`
+	Audience *string  `json:"audience,omitempty"`
+	Items    []string `json:"items"`
 }
 
 // PresentedItem defines model for PresentedItem.
@@ -2805,6 +2842,11 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
 	IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+	//
+	// Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
+	Obligations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetObjection an objection
 	//
 	// Corresponds with GET /api/v1/objections/{number} (the `GetObjection` operationId).
@@ -4408,6 +4450,21 @@ func (c *Client) ChangeCredentialStatus(ctx context.Context, number string, para
 // Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
 func (c *Client) IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewIndexStatusRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+//
+// Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
+func (c *Client) Obligations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewObligationsRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -8501,6 +8558,33 @@ func NewIndexStatusRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewObligationsRequest constructs an http.Request for the Obligations method
+func NewObligationsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/me/obligations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetObjectionRequest constructs an http.Request for the GetObjection method
 func NewGetObjectionRequest(server string, number string) (*http.Request, error) {
 	var err error
@@ -9853,6 +9937,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
 	IndexStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*IndexStatusResponse, error)
+
+	// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
+	ObligationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ObligationsResponse, error)
 
 	// GetObjectionWithResponse an objection
 	//
@@ -13460,6 +13551,61 @@ func (r IndexStatusResponse) ContentType() string {
 	return ""
 }
 
+type ObligationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Obligations
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ObligationsResponse) GetJSON200() *Obligations {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ObligationsResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ObligationsResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ObligationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ObligationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ObligationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ObligationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetObjectionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15603,6 +15749,19 @@ func (c *ClientWithResponses) IndexStatusWithResponse(ctx context.Context, reqEd
 		return nil, err
 	}
 	return ParseIndexStatusResponse(rsp)
+}
+
+// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
+func (c *ClientWithResponses) ObligationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ObligationsResponse, error) {
+	rsp, err := c.Obligations(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseObligationsResponse(rsp)
 }
 
 // GetObjectionWithResponse an objection
@@ -18403,6 +18562,46 @@ func ParseIndexStatusResponse(rsp *http.Response) (*IndexStatusResponse, error) 
 	return response, nil
 }
 
+// ParseObligationsResponse parses an HTTP response from a ObligationsWithResponse call
+func ParseObligationsResponse(rsp *http.Response) (*ObligationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ObligationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Obligations
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetObjectionResponse parses an HTTP response from a GetObjectionWithResponse call
 func ParseGetObjectionResponse(rsp *http.Response) (*GetObjectionResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19103,185 +19302,188 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tbxzJmdhfKUwOEIVripJ3lfPSOBwkUlrLq92VyV17nbUSFLufmallT1VvVQ3JsUDAhyCwP1ziDwc4",
-	"OCCO7wJfAgSJ7z4EsGEf8mOC0+7evwjqpbure6r6ZTgvHGm+SCS7urrqeaunntdXg5hNMkaBSjE4fDXg",
-	"IDJGBehfXnB2lsJE/RgzKoFK9SPOspTEWBJGDzIz4k+/EIyqZyIewwSrn/6Ew3BwOPhXB+X8B+apOMjn",
-	"vb6+jgYJiJiTTE03OBxwGE4FJIcIU3Ty9Ai99+7DP0P2Kyhh8XQCVCKKJ4SOkBwD4tMUEKYJGhJIk4Ga",
-	"0X5GreJRfE7ZZQrJCCb58pOEqI/h9AVnGXBJ1GaHOBUQDTLnT68GcBWPMR3BhyJTv8pZBoPDgZCc0NHg",
-	"OhqkWMi2vR7pGdRoDiMiJNeA+2g6OQPunVRILKfC++gCuCCMOs8IlTACrrfN4csp4ZAMDj/3fSuqbKf4",
-	"jt1FOfnLKJ+cnX0BsVQfroHxBL6cgugLTRzL6uLzjdXWbsd1WMcPOZESaM91xGNM6AkMgQONoRV/bDIh",
-	"shyuFxsznrS9WCe9eRTpWaL6evz7VntbMtjVcrDogZHihcASGe+LCQ4JkUcsAe/ySOL98yTAjZyl0L6X",
-	"iSZ+kvg3kbBMvuBsSFJYDNoUT+BGsNYTNEN6xGERaWaYX/ikRzTIResxGdlNz+0AaKJ+aiH7J2bUdTQY",
-	"krTD+Kdm1HU0GHFMJcBRM1HoUYy3jDonNFmCyKZhMW0kLGisdZ1OxCzzr1eQEYXkY9r3RJDAJ09oEnx2",
-	"KjGXNzxLaH5+aKD6MODD3RxJ5dt3F1ZuwAGBczTlJFsBd7cTK2cSC/1+rNKBG8K4XBQnNbD3Al8jCJ7R",
-	"bCqXD4G18GsDBy7ITUtCz7q5ohHDt1sRyld5MxWovHX0VYDy7zco3fZOQ2ULnepxQdIy4uojJv0vK9ik",
-	"BNMYjgEnKaFtw55cSaAJuLR6xlgKmOpxnAlxAqOqFHcGJFjiF5xdkAS4hgSRMAmcI+YPmHM8G5hLGRnR",
-	"BubveY4ySWJ4QhPRl8lZBvRjTQSE0YDuknFIyYRQzGeNgM04S6Zxk0izIz4KKXH2+SezLKTkJXABKcsg",
-	"ecrZpB/MO94POQg25TE8S0Tf+S8IXIow94TnKNlQxEAxJyykqIwCEllCVl1uE+GcSsh8O5gKEB8x+mJ6",
-	"lpL4GEvsp/sFVBsf/1fJoYp8BxBVjNS5zrfoKuvOU02N/XK4utJnjjFyEHdTjkpZuohu0FVYblRANciU",
-	"DXP5guzbyHmdOGMbib+FfG+34lOu82aqj5Q4Hhdq1IJmoFYtqLbC+gvelU0TIh9RcQl9TT9nKYvPA+e5",
-	"UqMopAEVC+LzjBFj/ajajnF6iWcC0WmaHmrb8AhLuMQzdA6QCUSkQOXrYqBkRJrisxQGh5JPQc3O6JCM",
-	"HjesDVKcCfDfHoaEC/mYs3OgbaRhR6mXrASZ/xShFzglif8hhSv5NPgqO/cLXMn84yXHVOAmHSu4lBrV",
-	"5LizG9OfjHJs1wBc+27+kXLnJbgriNf7c0Dgp0w5Zpz8RHPfMRFxysSU97UDYHeWBp3M8Y7MPRuzNAHe",
-	"8KjlFCVCTAkdHUOGuZyEvtLkNVCwrNFK7emnVJK0g0jwgKPYoGc7JWDcVVS+6dtfsZseiH2Bext5zhg7",
-	"n2B+7od6fi53UlhD1DZ3jNcAaiaPyqX4dlxKlL7y1c/KXS3RZopGU/TjKU3S3kzlEd0xhwSoJDgV2pkX",
-	"q+FDdXiCMLJckgmoHwhHhjoQESgBTi4gQUPG0Z5yF77zzjvv3R1E3qs5oXFQU206cbTI6k4LR6WI86lx",
-	"MQcsAwdIbhuah4+CgDEFoRJUiHEXUJEGgxwzAUgZpcQgGjAKHw8Hh5+3LLmYcnAdtQwtvze4fmm8AowL",
-	"rSi8YCmJZ/6jkfEJDshHwEl36H4XcOIDq5IiwD+AWdsEz2icTvXNqNFNQOi5mEdDO5mm6keJ7O0LsSGC",
-	"C+AzZPS9KgEb6hVInZQRAhyPERaG2MtzEckxlkhd6tAlZxIQkYOoG6wqW60DrNG10UW7dWavCQ6L7MI0",
-	"Wlw0SuWgZEcfBUWOemy5r2Qcnxw6winQBPdVQscsJQme9b2I6fuOd+gl4+f9J5wB5h1UKz2s+HxUrt75",
-	"bhNwbvVdqcDgTS5KrnBayKShRp823bM9GlBPZDsiI2iA6Anz6mhzjuTGC6DTifYmYYl1LAK/Z6/yDrDu",
-	"XTxw4Ol6fCXwjBPR5uQpBwb3VAjoZ8kN1NyMw5MrIqR1LM/fcG5u2ymNsMdYtg9ahaVWnfRYTnkr6k+L",
-	"gcoGlCVYwtEs7hIGkZPIPEHWLT/eUKKqOaiG/gDhVFcYeXlujvY9GAlwYd0U5ZKK/5bhkmSLODnmeNhu",
-	"camZI1z1AEmGch921TghQApk0RGh6vYj5KxRaxwlaexE2E6EvdUizC8/ArJhXsoFZNScLPNJjqpsabKU",
-	"e6SXV6BWZZcLhxbJdFKoV6txibcQyM2lSQJC8qm+6zR6b93Lcecbag8B0MbdPT3e2KDixEF229sf+d5Z",
-	"inu8WeAsEsq2uGAIGyrNo5OQeWohx25BNUGGX1CZyEnFiVabc8n2DVqbY+vbfWWrr3ZZd7c6z/TZevUG",
-	"2ENO3HqgVc4wPwjnttAzOjhkApVXXpkYdP3o8YEV9g/GbAhgx3nQeXMgvhrUZPiOBpIElK1uW9ej7Cz5",
-	"qqKmRAYDiBu6dOMCmp3C71zh3c0DYD/Q6AI4Mlg/lf2NLmc9XaVNJJqQCyJCZDICCoLob+aG6MHZTCtj",
-	"HnM0GY1lyCObwBUkj2RlpgRL2Leo92oN2hfwiaWwLq8FGcsuzo8HiM97IiABiYkfnsE8Br9r2Z/EoN20",
-	"9iPeNdek6AIurjnVtGMcwUIiLap8M7AjG7t5oqPtFmPsBOIwMRteFIFn6qNdojuKkVH5Nf+GSm/Wgh7I",
-	"VpZrQaTPLVncm/RvoZULIiTQeHYT8RqM5m1E0gTLeAziWIcyNV7zG0LYwpiugaQ6Vf3rrRie9k4lCofr",
-	"+zkxqPTXNmIdRoVGHVhx6a5c8NrbAPTOIR8dDqPgXbPZulV6GUNWrU6BI2ZQszUraB9ajq2rOUWjv31o",
-	"eaEspf27KajFmnQ8gS151kavsJYS5DUacV2jdSLtYKcu6GVlxqDOxhc3kqB7fFMfy8OS7TQLJWK3WyoW",
-	"J9SbmjmqxgkP6dbx3UDEhSC2SOpmxaiR42ZDs+aYYykxWfVZb7ehZg4EN7DTHJfm2sXUKlDB4SoHKnQG",
-	"1xZXG+9b05MRByEWuQHpqNJ+ds8m7bujTyVjvFnvE9NUdtHh/Y4E9XLtM1Gx0xb4bZZZXUQuhU+dCW81",
-	"i1Y2fgPuNPMsxpjNpL00mvWRp3crRbmBHntI2UicgMSEQsMBS0GqiKnnnQYHr+ESqJaC0y7OysBZ+ZSk",
-	"/TeZNLnJhiQN5qemVW3fdQF12kQ+t53JtyEdn7k8y3NT3CgWY/+DBgtece3oF3FauYQ0SqUi9nHOaGdX",
-	"XFlDCIKn7u2oBygrt6pWu4saDbzT0IB9vLZ5O2FhCC+X490oEZLx2RKppQnzgWIyQUuG1XC708kPzAut",
-	"FOIhDGv20BkvxXcbQPZMwqQn2MpjaD6w3DwzscdEVIKPi5DjZftI7Hr8m5TP8/DrPsG8JTn5QmbYsH2J",
-	"+RS+VZXhzhsyg0aDc5j1gb9+oDwWwYyuqcLnnA0OZn57dzmfHz4JXJ0WV+b+HN3jSue6nDqym5+fngkx",
-	"hVXlUy5mNQlUgfHc24MbytMg+uCATTLOJkTk3q35vTRb+oo6Fd2uUedLMt+wSwo8VJ4v01nHHwS4ZrGo",
-	"lyzFMSSPZ9tqMTq3dqESNg4QK1juYhbqG+BSkOdCJYla4iobsb08y7ELuS7gaoTDZq/bxTKWc9kuprvV",
-	"V21n0ze4aH9vyolISLxIPSLjcJCzkNxqzEYs0we7iaxWX5RTFbRnKF8wRkBMM+AXRLCAaA5qxDZuoOYb",
-	"qQCstuDmvDAXS7eaKCvkdBO6VJrz0py5TTbM4EFmHv2bcZ8aneZIgb6H6g1vJPX0ROdY07tz9uIH9QVQ",
-	"EH3V3a6+8IYc+OcMJ3nC3IKxDU7CZLe0vB5RY/k7jXFjHzIqx0uNPZioGbtHJdRWbd4uc1a9i84jtBdR",
-	"X7IUS3UH9K7wyynwWVBEN3DblJIhgSTwal11yZfgfrA6RyPOPgoEta8LCkoM9jn7lgGc4qs+gBTR3gsE",
-	"ePXaiRts1PRGsaDj/IU8w4LNIHketP86SRg64otP+qyu1aVnzdLdZ1yLE386meCAwUhiPgLZ8OiDFrth",
+	"7H1tbxzJmdhfKUwOEIlripLXynlpHA4SKdnyandlcm2vs1aCYvczM7XsqWpX1ZAcCwR8CAL7wyX+cICD",
+	"A+L4LvAlQJD47kMAG/YhPyY47e79i6Beuru6p6pfhvPCkeaLRLKrq6uet3rqeX09iNkkYxSoFIOj1wMO",
+	"ImNUgP7lJWfnKUzUjzGjEqhUP+IsS0mMJWH0MDMj/vRzwah6JuIxTLD66U84DAdHg391WM5/aJ6Kw3ze",
+	"m5ubaJCAiDnJ1HSDowGH4VRAcoQwRafPjtH7X3/0Z8h+BSUsnk6ASkTxhNARkmNAfJoCwjRBQwJpMlAz",
+	"2s+oVTyOLyi7SiEZwSRffpIQ9TGcvuQsAy6J2uwQpwKiQeb86fUAruMxpiP4UGTqVznLYHA0EJITOhrc",
+	"RIMUC9m212M9gxrNYUSE5BpwH00n58C9kwqJ5VR4H10CF4RR5xmhEkbA9bY5/HhKOCSDo89834oq2ym+",
+	"Y3dRTv4qyidn559DLNWHa2A8hR9PQfSFJo5ldfH5xmprt+M6rOMHnEgJtOc64jEm9BSGwIHG0Io/NpkQ",
+	"WQ7Xi40ZT9perJPePIr0LFF9Pf59q70tGexqOVj0wEjxQmCJjPfFBIeEyGOWgHd5JPH+eRLgRs5SaN/L",
+	"RBM/SfybSFgmX3I2JCksBm2KJ3ArWOsJmiE94rCINDPML3zSIxrkovWEjOym53YANFE/tZD9UzPqJhoM",
+	"Sdph/DMz6iYajDimEuC4mSj0KMZbRl0QmixBZNOwmDYSFjTWuk4nYpb51yvIiELyMe17Ikjgk6c0CT47",
+	"k5jLW54lND8/NFB9GPDhbo6k8u27Cys34IDAOZpykq2Au9uJlTOJhX4/VunADWFcLoqTGth7ga8RBM9p",
+	"NpXLh8Ba+LWBAxfkpiWhZ91c0Yjhu60I5au8nQpU3jr6KkD59xuUbnunobKFTvW4IGkZcfURk/6XFWxS",
+	"gmkMJ4CTlNC2YU+vJdAEXFo9ZywFTPU4zoQ4hVFVijsDEizxS84uSQJcQ4JImATOEfMHzDmeDcyljIxo",
+	"A/P3PEeZJDE8pYnoy+QsA/qxJgLCaEB3yTikZEIo5rNGwGacJdO4SaTZER+FlDj7/JNZFlLyEriElGWQ",
+	"PONs0g/mHe+HHASb8hieJ6Lv/JcErkSYe8JzlGwoYqCYExZSVEYBiSwhqy63iXDOJGS+HUwFiI8YfTk9",
+	"T0l8giX20/0Cqo2P/6vkUEW+A4gqRupc51t0lXXnqabGfjlcXekzxxg5iLspR6UsXUQ36CosNyqgGmTK",
+	"hrl8QfZt5LxOnLGNxN9Cvndb8SnXeTvVR0ocjws1akEzUKsWVFth/QXvyqYJkY+puIK+pp/zlMUXgfNc",
+	"qVEU0oCKBfFFxoixflRtxzi9wjOB6DRNj7RteIQlXOEZugDIBCJSoPJ1MVAyIk3xeQqDI8mnoGZndEhG",
+	"TxrWBinOBPhvD0PChXzC2QXQNtKwo9RLVoLMf4rQS5ySxP+QwrV8FnyVXfgFrmT+8ZJjKnCTjhVcSo1q",
+	"ctzZjelPRjm2awCufTf/SLnzEtwVxOv9OSDwU6YcM05+ornvhIg4ZWLK+9oBsDtLg07meEfmno1ZmgBv",
+	"eNRyihIhpoSOTiDDXE5CX2nyGihY1mil9vR7VJK0g0jwgKPYoGc7JWDcVVS+6dtfsZseiH2Jext5zhm7",
+	"mGB+4Yd6fi53UlhD1DZ3jNcAaiaPyqX4dlxKlL7y1c/KXS3RZopGU/STKU3S3kzlEd0xhwSoJDgV2pkX",
+	"q+FDdXiCMLJckgmoHwhHhjoQESgBTi4hQUPG0Z5yF7733nvv7w8i79Wc0DioqTadOFpkdaeF41LE+dS4",
+	"mAOWgQMktw3Nw0dBwJiCUAkqxLgLqEiDQY6ZAKSMUmIQDRiFj4eDo89allxMObiJWoaW3xvcvDJeAcaF",
+	"VhRespTEM//RyPgEB+Qj4KQ7dL8NOPGBVUkR4B/ArG2C5zROp/pm1OgmIPRCzKOhnUxT9aNE9vaF2BDB",
+	"JfAZMvpelYAN9QqkTsoIAY7HCAtD7OW5iOQYS6QudeiKMwmIyEHUDVaVrdYB1uja6KLdOrPXBIdFdmEa",
+	"LS4apXJQsqOPgiJHPbbcVzKOTw4d4xRogvsqoWOWkgTP+l7E9H3HO/SK8Yv+E84A8w6qlR5WfD4qV+98",
+	"twk4d/quVGDwNhclVzgtZNJQo8+a7tkeDagnsh2RETRA9IR5dbQ5R3LjBdDpRHuTsMQ6FoHft1d5B1j3",
+	"Lx868HQ9vhJ4xoloc/KUA4N7KgT08+QWam7G4ek1EdI6ludvOLe37ZRG2BMs2wetwlKrTnosp7wV9WfF",
+	"QGUDyhIs4XgWdwmDyElkniDrlh9vKFHVHFRDf4BwqiuMvDw3R/sejAS4sG6KcknFf8twSbJFnJxwPGy3",
+	"uNTMEa56gCRDuQ+7apwQIAWy6IhQdfsRctaoNY6SNHYibCfC3mkR5pcfAdkwL+UCMmpOlvkkR1W2NFnK",
+	"PdLLK1CrssuFQ4tkOi3Uq9W4xFsI5PbSJAEh+VTfdRq9t+7luPMNtYcAaOPunh5vbFBx6iC77e2PfO8s",
+	"xT3eLHAWCWVbXDCEDZXm0WnIPLWQY7egmiDDL6hM5KTiRKvNuWT7Bq3NsfXdvrLVV7usu1udZ/psvXoD",
+	"7CEn7jzQKmeYH4RzW+gZHRwygcprr0wMun70+MAK+wdjNgSw4zzovDkQXw1qMnxHA0kCyla3retRdpZ8",
+	"VVFTIoMBxC1dunEBzU7hd67w7uYBsB9odAEcG6yfyf5Gl/OertImEk3IJREhMhkBBUH0N3ND9OB8ppUx",
+	"jzmajMYy5JFN4BqSx7IyU4IlHFjUe7UG7Qv4xFJYl9eCjGUX58cDxBc9EZCAxMQPz2Aeg9+17E9i0G5a",
+	"+xHvmmtSdAEX15xq2jGOYCGRFlW+GdiRjd081dF2izF2AnGYmA0visAz9dEu0R3FyKj8mn9DpTdrQQ9k",
+	"K8u1INLnlizuTfq30MoFERJoPLuNeA1G8zYiaYJlPAZxokOZGq/5DSFsYUzXQFKdqv71VgxPe6cShcP1",
+	"/ZwYVPprG7EOo0KjDqy4dFcueO1tAHrnkI8Oh1Hwrtls3Sq9jCGrVqfAETOo2ZoVtA8tx9bVnKLR3z60",
+	"vFCW0v7dFNRiTTqewJY8a6NXWEsJ8hqNuK7ROpF2sFMX9LIyY1Bn44sbSdA9vqmP5WHJdpqFErHbLRWL",
+	"E+ptzRxV44SHdOv4biDiQhBbJHWzYtTIcbOhWXPMsZSYrPqsd9tQMweCW9hpTkpz7WJqFajgcJUDFTqD",
+	"a4urjfet6emIgxCL3IB0VGk/u2eT9t3Rp5Ix3qz3iWkqu+jwfkeCern2majYaQv8NsusLiKXwqfOhHea",
+	"RSsbvwV3mnkWY8xm0l4azfrI07uVotxAjz2kbCROQWJCoeGApSBVxNSLToOD13AJVEvBaRdnZeCsfEbS",
+	"/ptMmtxkQ5IG81PTqrbvuoA6bSKf287k25COz1ye5bkpbhSLsf9BgwWvuHb0izitXEIapVIR+zhntLMr",
+	"rqwhBMEz93bUA5SVW1Wr3UWNBt5paMA+Xtu8nbAwhJfL8W6UCMn4bInU0oT5QDGZoCXDarjd6eT75oVW",
+	"CvEQhjV76IyX4rsNIHsuYdITbOUxNB9Ybp6Z2GMiKsHHRcjxsn0kdj3+TcoXefh1n2Dekpx8ITNs2L7E",
+	"fArfqspw5w2ZQaPBBcz6wF8/UB6LYEbXVOFzzgYHM7+9u5zPD58Ers+KK3N/ju5xpXNdTh3Zzc9Pz4WY",
+	"wqryKRezmgSqwHju7cEN5WkQfXDAJhlnEyJy79b8XpotfUWdim7XqIslmW/YFQUeKs+X6azjDwJcs1jU",
+	"S5biGJIns221GF1Yu1AJGweIFSx3MQv1DXApyHOhkkQtcZWN2F6e5diFXBdwNcJhs9ftYhnLuWwX093p",
+	"q7az6VtctL8z5UQkJF6kHpFxOMhZSG41ZiOW6YPdRFarL8qpCtozlC8YIyCmGfBLIlhANAc1Yhs3UPON",
+	"VABWW3BzXpiLpTtNlBVyug1dKs15ac7cJhtm8CAzj/7NuE+NTnOkQN9D9ZY3knp6onOs6d05e/GD+hIo",
+	"iL7qbldfeEMO/AuGkzxhbsHYBidhsltaXo+osfydxrixDxmV46XGHkzUjN2jEmqrNm+XOaveRecR2ouo",
+	"L1mKpboDelf44ynwWVBEN3DblJIhgSTwal11yZfgfrA6RyPOPgoEta8LCkoM9jn7lgGc4qs+gBTR3gsE",
+	"ePXaiRts1PRGsaCT/IU8w4LNIHkRtP86SRg64otP+qyu1aVnzdLdZ1yLE386meCAwUhiPgLZ8OiDFrth",
 	"H+e9M2P+y2AOqOV6nYPKQLXT1WueMvqSbLc0HTaVMWusgd3h7MsnKV9p3NIi4rgDzTaR1QpoZ0nk0Qip",
-	"W60EF6u8kQb8AnM5W24h+g53KCJXKN6Csdj0jOF+R2KjAn7jthOxG2eUV7JnqedOVyZNFXvoJMY0dhfh",
-	"95uiOIiEbm0HukImuOfNWooMUy3FSqSnutVyyG72JjKIgwAqF8pga6gP1eQND1eZ64lps3RItJPxJpnd",
-	"Ncd5yFFelI/Ld56vuA2wi91856HRYufy0njD2izkerJqXkitxfzX5OFeqIZ+v8B8TyWnwoldSHS7Fz+I",
-	"ioZSy0lTMk2ffE+4oY6AlykQ7+IBiANgSWTgLemvxVADon6aT9NY5PBFntCxaN3KjrVAblqlo0yp3v5S",
-	"F11ZoakejrcEhAOkUNEbPl8lYi77t5qC3od4Nqw6zNHyctQI06Wp7+lKzNlxwyr4prXRYxgyDp+KgE3F",
-	"DMovyz9k/Fz9aqvDzUuXlI1O8phCbRwNjJvgqyKl9xPgk5axZWxB2+CghluGS3ZaIMtAETE+SrEQ0NOn",
-	"pPCAVR8VTBOSqGotunVEGGxO8weTctkKaOPANfN+pJQTnIYHC5Iq/nuUZZxd4LR1cjE9e05ioILQ0VPG",
-	"z0iSQCABMHSc+HNp81MjgP4wrltA1LjFMLCaMdVE/PPc46X9JrILgXme9iKH4xukyEJ5U016Wr8LflbK",
-	"shZJqof1u5IXmlr+lfJtu85WwNzu21oFhTe5tZnonJsEz3fRHoLelRMbTLPYArqVa1qsPoqpfjdHWc5c",
-	"vnJR/j1mjMslMppOa+kTOgj+ssy2knSHIF+z5bYCwk01mwLF+TNCaajXk1H38lz0agjvpSoQrOJ482rY",
-	"ZX1sLBAbmnKDhhFEXmHYXNLuCGRK8yN1C1cPJr7I1EsiKQiRx70teHMO3yHtzm3BCIvSMPks1HDixtJI",
-	"CZnuhGZW+pSkoCMyPBQXikl25F7F0dC9TlDpKDJrzr8VhujT/pq0imLuq0iKyTud9R01NrJfaV74AiEv",
-	"y1t8NJjydKFNmTfDW1tIJ+lSeSAPSV5nLnUGnLBkSW79ZeZH24XN+SeKVXXySrgYu9XKUoW0bqYrmYkW",
-	"K2/THMgbopXackvUlfP5l7r2Sjy1lTbWXzmBC3YOH8CiVWpaI/eXoZoyieXiazzv0JahGhneY9kmX6Vh",
-	"8aeAeTxeVGlYLNmsl4XMLPC7NsuqHmQLV7JPCG1hjw87KsrvLa2njInITbrXRUtwsKwSTEJacGORt2Ta",
-	"q4t8Q4fwUJBU0RSk0euVZ69ZS5h/qqYoGXYBvLoZ58UMF+jo03OwVCjd47YbqhoDcGXaKwK3mlfZlqvi",
-	"pEUW3qWCBkpYlMax1NxFNdwLUioh6ny9csLn1BsVPY9s+pvBuJ+H5BMbh75gun0ext4bl93EYjl9i3CU",
-	"hQFlkV30N1113UBprmpa/oKJ0jgd+aVCUBXO0yVbVq0mjoosK/NSaOGQHAcbPuHWdk9r6e6kO/H2Ltfa",
-	"oyZro4IFwyHEklxAT0G9YIlE00N3FZkGel5ns2WN2GpWdLlhL82Ye/3SNZlYReH3aXA2pV5VZZji0RKm",
-	"aVKsJoXfqdM3nCQDz4ckS7A/hHOaxWxivdY3VeHaNTWzjgIPOSCdZRQb95OFybbSITFLNq/2qWTojfle",
-	"xGLmpa1Q6qauyfvdJl18DXUOG80baltNcQfOEdaoUk37VjasfLpUkoKVB4sLtW3dOs1LGTogLm2KbQUO",
-	"26oWqoLIKaHwhMreRUAaSoKfzRYMS19z8tlcyXBzLpRRVP5I7ooDYpG+m/PSH09Fq/6WG7GbZEUXVtLP",
-	"T8NALa5YnURGyLS+isRF1ya/MqKYz0CkYV+aJoXZCYiMUQHLIYb2mtpvHrVMQAgbIbWWFNiGSjxBZd+6",
-	"7yJ0OQaKiFTOPd0bFJApGrzAbaCoh9m7Y8XLW8UENynK4yFwDliyYE2RBFKQIfvUcErDB5MrQWSPZgCL",
-	"1fcJ9HLO36hfPIqVVwDgA/gPjS/4UYr5ZJmF3kL63dgWlOvSFLjp5sD4qG8o2pQHBo6B8D6UXz/6Dcw9",
-	"NwGreOm15t+xC7GQaEOJ6G0IyV/qJEMr2PfAzEYKtMMgHxjlK5jfmBIyEE85kbNT9Xm74IzYGi81gwlF",
-	"j148Q+cwQ3tJev7v/t9P//td0z0xQWczt+PiHYHy2LVBNNA703wMmBs92SxjLGU2uL7WV4whm/+gTYKe",
-	"6baMlEmc1xC3Ell34zbhc/sJlhjlhcYhsd8njN5DJ2wqwXST5iwFgZSaqltC5+s9wHF6b4YnaYRsULse",
-	"jbUZAFnMmDfULt9nSO1ARX4UM9hB90bsHnpi+1EPpwKnOkiEItU6/b13H/4ZykyAPsr9pWjPies5sE//",
-	"9AvB6F1Esbqb6m/yaQp6UToe/15x2Th0yto7LtTDwYPcPI4zMjgcvHPv/r13tEXX3u4P1D82i7IAlpKC",
-	"Ax3MHA24VXv06G/dvz/QrjAq8xsaXMmDsZxoYWN276PJ68hzCBvAqgW++9lnIYYovn+Q5zRcR4OHvcY7",
-	"9K1O7euoJO7PX16/dGI/9LIuHM0fZQYKV/uaZsqyRPVw89wKbGLMp6kleqNcKeZLJoQOXqq1HOCMHFw8",
-	"OCjKjImDV+bgvQ4i432QRTCqRh/HE5DA1YpeDYiCqEJpnvJ2WDrkS1kg+RSiBhy9bEW2S6JfWJ2snK9T",
-	"b6QQLRR9yu+ITdFFkCgwRdgBvkMLi5CAmsCp/FhHbguFHJS9qDImPJRSa3i1KmKJ6lJ6gs/BRLxdciIB",
-	"CTy0vXgln5nIOIEnoM8NJcDOWDLLRat6OCRcSGStB2gPSzRhQqIH3/q2og2OY7WBu9pIos4MwCaXze7g",
-	"WQKTjOkeNPumYli59Am+eg50JMeDwwff+nbkp3st7h+zZLY0kg90Hru+vq7D+XodjJdHy3j4L9ZBLhIS",
-	"N4BRI6ngTMTzIBV12qk/u8VLpQqMdCuY3g6+NayCwuxrWdPDknUuauNKoEmYJZ/QZMePG+fHR5VWCjs2",
-	"XBsbSuAqJ0aCMrVwHYS1EE9W2KiNIXNfuZ8jlfNjx5I9WXLHGktnjde/+dlXf/fzrgxQpdo2DijC3v23",
-	"O/X0sc5NKKYU23izMHu4ZVfMIMI1UmxOiKJTVw7eESjFUlkdinvEDa8aFRIpIdzxvlm+sJU3zvLNbb1z",
-	"ljtQyUREqnwjmghE2eWqrqEVoLUQTyl1wgftIylxPM4T8HdH7ua1YI2Qjd9KyzffRoVYE1aqEggtY/RX",
-	"hkOM1c61cdE5ed+E6DXYkmpNlndsuzFjUqDd9Y5v18i3r3/zH1//9u86m5DqzNOFNYtO2mGmNNEoTtPt",
-	"HVdujivnOp/vGHKNDPnPv//pNz/7P1/99H/8y//8q2/+4S+7cuY8B7WzZgIXkLKsWds9lZjLY2fkjjM3",
-	"all6q5lDKGJESYUaO7HHHBW3cwdcSaB5eFjACaKGJDuN8racXdUaPLtja42cqbnFbqLgB8RzhujmDPGz",
-	"UzurOjXKWu9/L+r1zHbsujl23V37NsSur3/+qx7Xvnme6cKTXV01zus7Z80mnDXl1kt3jZNtumqHzYGN",
-	"c6W6BGTLTeSFU1JyJ7l3V5GNMdLr//C/vv7NH3rdPyq067KFk6sjwvSfl3g8qqTx1zhgp3K0qBzVMpmd",
-	"lI4HyzOuuelQThu0Jr65PSSfN+xF2M0uO3TTI5AAqdy6Ar3+qz+8/tV//pe//r9f/9MvX//id5q8BBlR",
-	"7fS9JHKsX4txmgJHjI/uCJNwwZGpyeRhqxDLdHL9N3LN7dcyPIl0WxgA4MlKXJHX30V3K90c4Picskud",
-	"amKChkKE9JwI+ag++JaSU6ecrNpmPBUoto7KcrIRdxCeR5VLbIvSl5cKrqNQvEg5cg1CaGd26Enym7I/",
-	"VFfxFmrQmKKcA4sC0xxiIJlUUdVp0a7Ex7K+8BE/n7VLfxhxEM0y/4kecmSKS6+Lc7UARxnwPGNPf0f3",
-	"ly0/pB6dkp9AhbMSGOJpKgeHD+/r3g5kMp0MDr91X/1GqPntQeTJ+/bVFcg7qeSklSkTK5sKvSq0h88E",
-	"UHnoyAr197uB5eaTDTalSDmY1Nmg23jA6S2gOKfGZR1pFSIPHmf6uRm6O8M2dYYZ+G/o6HLo5C08tl7/",
-	"7A+vf/3rr/7291/9+u+7p96VPNN+HlHbKX2f11qlh+xCCrLe9uo7/twQf1Z7/a+ZP+dsBW8hl9qNGH1F",
-	"95C7o7TLkjdUBSSMclZDeQN/tPf13/zxm9/+49d//Ouv/ut/+erXf//NP/y3r//2LyM0pWRIVElVlsDd",
-	"rnzfwJrtYqCzB83B986Dto6KGnNONNeuFZXWTetLs5VL1Eiw9VM0cSozqW23Y7rvmEIsKyrNYSsGiYNX",
-	"9icn2UW0nS79slzK4kS7M2W2/KTSHofKg/WmtJomzG/mUVIU1S64Bu0lZKQYnNF01vNM8Ge3+HjUDY8I",
-	"56RlWTrb8ebmeLN8czPc2c0X/0byJ3ZSzir5vd2SzjTntDHhNCEyqIo9Uk91f+v1ceAIKAgiDpFeWlnA",
-	"zXCWrtiIOJZjzXDYFvvEOg8b4vOMEX2U+yx0VgUp1wJUmQs/zz/pFNtbT5iJ2qAtW78lQVYGJ5arFK7v",
-	"CMtfbGhw45Tcq2EF7f2FevTnBYKLgTr4vXbMlMpfm64X4xRognnDIfKc4eTIDtudJRs7S1w0bCpOxX7+",
-	"rTtLUoaVpjcDzBXPlszQ6SypMFBXfjx4pb7WHLuyBqb0zKTWdXsCYEq43laHTZPJAKNL08Z8P8GzAGHd",
-	"6Krvj4LpSoxFXe9mN+iRM25tB8TlmMRjpPtIHOpWw8DRHtblzok09rjIvZS59WeQMXXdVQ5lG162h/VR",
-	"8uw46KKcedUf82UFcMcWUsqC1m0oIjVz3BHu4iMtG+srVgtWfzdLDazUdIja+ZQ37VOul8XfVseyIwZU",
-	"2euC4pceoFeXJS3iKSEiTpmYchAHeSHs0iISlFbH5jVIHlXfWZvk2jHbSu6DDjKPC8q45TzXqBtUyBPt",
-	"vf8ZevDw7kp1gyb26MGM1rXWkQ1f5KN3DLjNDGjR+EawXp7SAEnuJrb896/XyH8FX7RwXqXpayBHzuks",
-	"uzPhbMyE42vwu+YgkO9NOREJid/WSiFQN8C6PY275ey5vNTCmkOAJHgIPlUP18aMHLIUz3KzMRHWGbCn",
-	"ohLYVKLnWMj9JxdA5X74DqzefmzbPjnclJ9897ucfBzEdAIID6VmcyJU9IO6oD9+/vHRBweffPbsOELY",
-	"yA0FP5UBloTZvLLuJSfB6o4venX7QnLAk+3p/BLkgFPgF8D3TxXINdhEGYBio+73LIp0wEoFvsr88BcF",
-	"Efz53YWijFt4RiG4QXPUsTO6OdeqWGeVSpJe+Db1CCJCZWFiSn5SqwRgox4UtnL5b4GN9kzvMX1caDeW",
-	"ETVjLMYRKps37at3Dx7cddI+2X7RuVYgpt2U7tfFHWR7fIFAHOSUU0iWGRcVDG5nal2rp7rlqxwlwa1P",
-	"x9gyIsd0ntLuiJzSLJ0J5OMFTf2WaiFRNuYZo4AmeIYUIX1HhwAhl6aHNfXDgXKA1BHR9jBJdB+3KZV3",
-	"D624LuZFk6mJJyTDGZrSBHjtKzGjQzKa2hDXXI1TDGlePQPv9jLQVum9d++/p19SJvQU80mEziGTiNEY",
-	"iu6hZrT6kuRYKZgCEXl3fUGL+tg4eGVET9htpmjzkVyzx6zoxbg7hJZ0CDWcPlgijAzED/OTR/+2/8DU",
-	"lheIXVJDrcqUrf6E9i7H+j0TvGs5WyCseAsn6oazTlImQjI+O3iliOL64NU5zBoI2gxeM0XLvBv8zaYx",
-	"NR1uWe67hegzCZM3Iu9dnxVOsDn2lljoZ6jKqa6FkrV39gCuMsbDcXJP9OO8h/CarsOxuEB71pqr3cBX",
-	"qbgK3XpNR2Wf9zcWFwqM6t0uzl6MzgnVEqtAge+DapD3c1841puBbrurmz9Fg7gSCiJnA6fZec03XXrz",
-	"BpHLLupRpQ6B6ZlrnkCe2In13Z+DxmiXLTvZDFjYbRtVqVZhTMgG63bRv7sHijFFxRbuiKJ0WaTUGDdX",
-	"VmcAiWkqo3qPGosH34KsVbLniqoOfgWaMxgRSgkdRYoIFe4Mi2os3hFIfy7koDCI7rGAcn6DCPuBKLdy",
-	"qzWImGWgV6PWB1c4zoMPAuv4si8QBLnaT8iISJSQC40TDZBD9O7D+/fv30dE5AlaF4TGpgmwNVAQOUNE",
-	"qZuBteQTVpaUYSmBq9H/9vMH+++9/Pz+/nsvXz28/pNB1DXMJMHSNlBWi5EMnbEpTQ4derbGard/foRy",
-	"ARNZ00qC9vSF2Erju6ZNnJoC7eWKifpUiA0Sm8s1Lxnyhdge4CP9k/ljJzY1y0/wLEI/+tGPfrT/4Yf7",
-	"x8foaEwoRra3eKeo4Er3+S7wTfEi35Xspl+VisYvgCdTUHiCCSQKGywDqgxgGWCJz1LDCMoajvcFqLNJ",
-	"QhK0jqZ4NOhplM3JZ45SIkNzig1DMkgwLrsTgwUN6UYP6rfqAYlFHJKF3Fhk5xdi3lFz3Tw8/IIm9xR2",
-	"riapQbfYZ8MhiSHvK35PZFxp7WMAOUnv6f+r6l9BJme6aKmPUIzNVx3r22/qrWQVYiQA83iMhoQm+iw+",
-	"Ov0B2vv0k6f73zYWuMcff6gR/dnz088iZAzeig4L85xj1tMUoCRx3uCnVZl82UlVtFefoK6otcQ1XHnm",
-	"kVscmA1KwZumt5ljP3K1FkUgjcGHJNlYBEJ5Kdki9vRczDRTaX4wBool8ZaZPOxaOdXyYc33sN2NaHcj",
-	"2t2Idjei3Y1odyPa3YjmwcEuy0DVCD1QjPbw/v1iHejh/RDsVWsGWQ+IMXE6DxeLV63EpypBCVchqRNP",
-	"uWB8Y5qgUWW2KzvYXs/U0sQ0A27PAZvgVLnLaZXpbGa1iMgcjWgvfJRWT1KFo7tRcdQYvhJajiuGFfbK",
-	"h5HB4ndQCS79STBeNNe3tiQVtYBG0/Xv1A7axvgfu/Yty1uv+lZHKaYxHJpgBJ0RpOlRkU9OkJaMEsBJ",
-	"SmgZ96AkBnrnvjrdRIQoXBYVXpWMmzAqxzempMqNoCF79nu1m8PW0VJlA9sZZ1+LhTEJJ9JEgwcCc5ef",
-	"DVuDYyNxncOsOavlWX7H3KWzbHc6S4HILU5jsanNpx9+Cxm2QecwWy0/1XggGFGZd1x55thkdmkpm0lL",
-	"KXCwkRpVxdffwgpyeeMc2trkxlcwrs5BHc4uHUz2LGksK7IWlvQHgz1Lbo125YJ1K7OHwzS1fBVqIRo8",
-	"4HDBzqGpxqh6vj3kuDtpOrR2ZefwAcw2lP3Y6ax5Y0tfK9gjU+ZmT0gslWFIaH+CjeFHl1joPs2cTYgw",
-	"Zt2OZ1GVU3tJASaxbJIC+vlOCrxBUkBjdCcFNiIFNOyNFOjM3TUObOFub58KNYAlEFY8nxKaOBXrH8/y",
-	"8vhHLIE1M31sPnk7FNEfADcw2V4zn81M0ystUez2WXBJxcQZKVSs1lTRTHEtRF7EUTRU3XhKUvjYCRnZ",
-	"2Tc2c94UONiIfaP4+ptq32jifBWMhdywozxH1jgVrVUyJ7GHCKMJoVMJ2pqNk4SDEHdXLAVcJm3h+gxz",
-	"SaDZA/DCjtmZ/7e6mpVyqW9rwcaUaPDmdLiSOo05mbda+F/YoLzd6beZ00/DfyMnn/7yW2zVR3k8ai97",
-	"vuGXbgdR26XqfZArZ7/bfn/K4bmFbfE99LM0k/0CZHZgY86DF54jvRo986kZesvpbnd6tPcjVy9tyFDX",
-	"eoC8qVUKpyIDmnRvI1tnuza2tlkyTceGHbKNgXF27abo+hZHxmUsJfEMWWwhQtGQ8RhW7czNUa80+6m/",
-	"mOyqqWMnlzuUki3IfDOy2WWyt7SSrIqQF5JNUJl22LWEbMFknST1AU5YJhv6PKrHO6bcuLLkoGHHlpu5",
-	"NCkU6EJuJJX7hPZlzQontTCnyfltbZJ8ooft2HJzZ2WZTmVxsWZDmPlqO0++2X2SM+CEJSSupLcZHjo0",
-	"Tc/NO3lxx6LuSJEXUvTq150ZVFj7OcycAiWnH76D8t7LQwRYVztJAe2VRYftB5FhEgXdPAOJ0b4N/Ati",
-	"6iIlDkZAgTdGOr1vR+wExsbDFA2/bqTJpvl4OEOwOLlvD4srAjI+P83id4SHxcuGtaayyd53P/nweaSL",
-	"Dd2NNMtXZICX+cuAZlOueIQlXOKZLeNaMrOphuDh5AqrVpsb+llSBz0dufVBajy546T2ULtNdauttd/r",
-	"og3fSjdSSan50ciGw5RQ6EXkB69MzZLmlrINpO45fooqKLekGWwN49vp9XHQ7SvUu7wusCWu20hG2SHY",
-	"MEg4L9TTx7p0dt9WsLeMgswmtqg4ukaMLVtuqjuU+DssyzREtr+G2wYgtyebZ+XZese+U9w9bMcPp1JZ",
-	"pRqFU88qAU4uwHSxX1W9dB95dnNMlrTZwzu5AIHuFOxb7VVcRC/YORg97OOypa3fUvBhQ/mWnPdWl9/h",
-	"fGZLSqxcjoGDv/aPkq1U2yeMRcNSWYzT1PQMtyaHw0qN1mlCJBhS1bNAEiFMZ+iMs3OgRsD3K7VSRrx3",
-	"0iT7Bb7fMjXADQje0uRft1blSt3F/uBpD7Uc5PUmw+f0McQkgZWTzu6A7swAxznO1nxId8qaeENP50Rz",
-	"AQozcfikrjNQO0sKyaexbOTKI3Vt4JNjZ+yOMTfEmA4SNqQ+v82cGRtOQLq+JyS6mSVKKnzRTaGe56g2",
-	"Tu1sgSnwszPAbMQAU62xbW0nheqzGqNIphATpA31cIUoe04ugIIQW9XyUy1JoFc/tnXUfzw4/PGAnf94",
-	"cI3yhtiSTeOxKpFRlq9eFfY4CKASt6QTvzDDBitKE3IWsbHYpXIJ21Mb1cWeG2mw7z5QbY7tMVdSyx1T",
-	"3tyxaOoj0kmRF6r4NRPqwj6zJecPrRWAqtdd4WNK/hoLbFI0GJAI658hsaaBKPchnc28PV9rXWdn3zF9",
-	"ZUnpdXI3aVegh8x0UWxb7/3CqVqQ56X6nRg1VmBsKA7MfGFW0DURZvrQWxE7uOfQ+jjADU/aCkFqEKWC",
-	"eyrHoE5+c/nCuvOJQBTkJeO6xQRjUqCMUN06WW3Q1hXXPSg0L0TKQ1H1gDLuMojxXVS8D4mJNFDMkBJ6",
-	"LlbVuDWP6+liDOsR0XPL9DE3dG1bjWGeaJQ7eeMVG3lmRKJ9p7iomFgyXb1ajVKxZCuvRuwJKqtT2oFe",
-	"yMErRTFhsjMTPe0aEb7Ybd03kfpvneTbpavbphrJjeUkfQM6yWETR6n9y57Qrkowlu6XvWee3FP7j+yw",
-	"e6pNbvGLwuPdfh6IOT7ofCc2vLC7EG8mIqFR/Orz24hfn7iNqg2EVnSWd9M3j618WJHKeaqhUHxkzaqn",
-	"2eKJnX6L6E1NhDk0aYllNOkaqKhdITSg/iiXM1snkraWVIrbylf/6edf/erff/1Pv3z9i98pWvn6b/74",
-	"zW//8fUvfrceyjiQZAI6gDNEIp/kA24peeiaU210km/iCZV8phBrV4E5x7MtIht7vTRYF/Uou5qsWREF",
-	"WbPMAU4xn4QjbH5ohj0yo1YoA6of2pYWW0bPUG4+4TV+ZQAcKfhwnJBYarvEJcsjHy3qdezMXSftCC6U",
-	"sSwO9kC2iBQClPKq1Jrw2fBIj+rE9jatcZlMb5tfi+Yri73bfIEvsMH49txwWksuGAuUWa1taTVLl87U",
-	"MaOCNRTgOLLPuyFsuy6ZbSgogCfuIAsntPfPv//fX/3yZ3cPUYLF+IxhnkS2n3lUJPDl/Eg4ys9XjUF9",
-	"IYkcz7MOjit6lcGVvht+x5jPlUOXAqh0onIlylDPK5lIy+2poGniS94mG77PNyUXyASP4CAzTsY+ZpCt",
-	"cQii75/Y/uZKxBuN6o6oujE+PXmO9j769MPHT07uZXS0dMNy1/uDKktpdPDNqYdvoOCZc1lZ54OBH9r7",
-	"/gmSmI9ALhfx19f/fwA=",
+	"O60EF6u8lQb88XlKRoscTQ0lc8yFI+ke9t0YHYiDEaUwCRV7bYxvT6a9Cug3FEcPnQ8sg0AYaxO/s0vg",
+	"1bW5L14Fao5muEBJ97toyMLv0F5NheiGyMbbh0yhn0HedSp1LqTmeocKyV/QQwmvfEUWjxZpBVmV6HDW",
+	"4YCkpPKoKP0UTOQpmay3m0Y7vbpUoXX4b+77DUXV+pnAyo34qEqyBAeEPJ/SuFbIKZQNURRIM9NFBQzy",
+	"xfog/BJzOVtuP40OpiAiV6ilBVNK6DnD/TT7RjvCrbvnxG64ZN6Qg6Ue01SZ+1nsoZM2prG7iNpyWxQH",
+	"kdCte0pXyAT3vFmDt2GqpRi79VR3Wp2ym72FKvWSgwAqFyq6P01IvrsmI3aviJ9lCX27L0h0IMVtqlfU",
+	"goNCwUDFCZDvvFHyO1Bf0DfdBPx5ULUoV17uaFi4BWtPJs8rSbYoz00hPgs1EemXmeQpZVdE8RRngd2L",
+	"H0RFR73l5Gmarne+J9yQTkATDQT8eQDiqmFhjddfjKYGRP20VFMbLNwv84y2RQv3diyGdNsyRWVNie2v",
+	"9dOVFZoKgnlr4DhAClX94vNlcubKH1RrcPQhng0rHXO0vBwFxLSp66t7ENl2bevSBsT0dnsCQ8bheyJw",
+	"wzeDcmvhDxi/UL/a8pjz0iVlo9M8qFp7hwLjJvi6qGnwCfBJy9gyuKptcFA3LuPFOy1Q3btVr4PjFAvR",
+	"15Ch8IBVIylME5KoclW6d04YbE73G5Nz3gpoE8Fi5v1IaS44DQ8WJFX89zjLOLvEaevkYnr+gsRABaGj",
+	"Z4yfkyQJmY5Cx4m/mEB+agTQH8Z1C4gatxgGVjOmmoh/nnu8tN9EdiEwz9Ne5HB8gxRZKHG0SU/rZxrI",
+	"SlnWIkn1sH6X+UJTy79Svm3X2QqYu33Pq6DwNvc9E554m+yhLtpD0L18aqMJF7z0dKpXt1iBKFP+c46y",
+	"nLl89fL8e8wYl0tkNJ3X1yd2Gvx16W0p/Q5ZDmbLbRXUm4rWBbqTZITSkP/DqHt5MY5qDsOVqpCuEhny",
+	"dgBlgwAsEBuaequGEUReYt1c0u4JZHqTIHVFVw8mPi/AFZEUhMgDfxe8OYfvkHbntmKORWmYfBbquHNr",
+	"aaSETHdCMyt9RlLQIWkLu2xKT2v3Qmmlp9ysOf9WGKLP+mvSKo2jryIpJu911nfU2Mh+pXnhC8T8LW/x",
+	"0WDK04U2Zd4Mb20hnaRL6ZU8J2OdxSQy4IQlS4prWmaBCLuwOc+G4xfs4M9wMXanlaUKad1OVzITLVbf",
+	"qzmTIUQrteWWqCvn8y917aXIaittLEB1CpfsAj6ARct0taYuLUM1ZRLLxdd40aEvTTU1pseyTcJew+LP",
+	"APN4vKjSsFi2bS8LmVngt22aaT3LAK5lnxyCwh4fdlSU39tchNA2RgEVXZEaXWJ5+u5qwoYWig7a0hig",
+	"TUf+5Bj385B8ahNxFqw3kufx9MZlN7FYTt8iHGVhQFlkF/1NV103UJqrmpa/YKUInI78UiGoCuf54i2r",
+	"VhNHRZqpeSm0cEhOgh3vcGu/u7W0t9OtyHvXq+5RlLpRwYLhEGJJLqGnoF6wRqxpIr6KVCs9r7PZskh2",
+	"tSxEuWEvzZh7/dI1mVilIfXp8DilXlVlmOLREqZpUqwmhd+p0zecLKte4Y3TLGYT67W+rQrXrqnlcZEW",
+	"DzkgnWUUG/eThUk31fEySzav9inl6k16WcRi5qWtUO66Lkr+7SZdfA2FXhvNG2pbTXEHzhHWqFJN+5Z2",
+	"rXy6VJKCpVeLC7XtXT3Na7k6IC5tim0VXtvKtqqK8Cmh8JTK3lWQGnoinM8WzMtZc/btXM8Ecy6UUVT+",
+	"VJaKA2KRxsPz0h9PRav+lhuxm2RFF1bSz8/CQC2uWJ1ERsi0vorMbdcmvzKimE/BpmFfmiaF2SmIjFEB",
+	"yyGG9qYCbx+1TEAIGyG1lhoADaXIgsq+dd9F6GoMFBGpnHu6OTIgUzV9gdtAURC4d8ueV3eKCcRyc904",
+	"YMmCRZUSSEGG7FPDKQ0fTK4EkT26oSxW4CzQzD5/o37xKFZeAYAP4D8wvuDHKeaTZVa6DOl3Y1tRs0tX",
+	"9KabA+OjvqFoUx4YOAbC+1B+/eg3MPfcBKzipdeaf8cuxEKiDSWityEkf6mTDK1g3wMzGynQDoN8YJSv",
+	"YH5jSshAPOVEzs7U5+2CM2KLXNUMJhQ9fvkcXcAM7SXpxb/7fz/97/umfWyCzmduy9l7AuWxa4NooHem",
+	"+RgwN3qyWcZYymxwc6OvGEM2/0FbBWKm+9JSJnHeRMFKZDRkHJnwuYMES4zyTguQ2O8TRu+jUzaVYNrp",
+	"c5aCQEpN1T3x8/Ue4ji9P8OTNEI2qF2PxtoMgCxmzBtql99iSO1ARX4UM9hB90fsPnpqG/IPpwKnOkiE",
+	"otNnx+j9rz/6M5SZAH2U+0vRnhPXc2if/unngtF9RLG6m+pv8mkKelE6Hv9+cdk4cvp6OC7Uo8HD3DyO",
+	"MzI4Grx3/8H997RF197uD9U/No28AJaSggMdzBwNuFV79OivPXgw0K4wKvMbGlzLw7GcaGFjdu+jyZvI",
+	"cwgbwKoFfv3TT0MMUXz/MM9puIkGj3qNd+hbndo3UUncn726eeXEfuhlXTqaP8oMFK4PNM2Uddnq4ea5",
+	"FdjEmE9TS/RGuVLMl0wIHbxSaznEGTm8fHhY1FkUh6/NwXsTRMa3QBbBqBp9HE9AAlcrej0gCqIKpXmy",
+	"3FHpkC9lgeRTiBpw9KoV2S6Jfm51snK+Ts3hQrSgPeExS1Sk1IboIkgUmCLsAN+hhUVIQE3glL6tI7eF",
+	"Qg7LZnwZEx5KqXX8WxWxRHUpPcEXYCLerjiRgAQe2mbkks9MZJzAE9DnhhJg5yyZ5aJVPRwSLiSy1gO0",
+	"hyWaMCHRw699Q9EGx7HawL42kqgzA7BJdLM7eJ7AJGO6CdeBKZlYLn2Cr18AHcnx4Ojh174R+elei/sn",
+	"LJktjeQDrRdvbm7qcL5ZB+Pl0TIe/ot1kIuExA1g1EgqOBPxPEhFnXbqz271ZqkCI90SzneDbw2roDD7",
+	"Wtb0sGSdi9q4EmgSZsmnNNnx48b58XGll8yODdfGhhK4yomRoEwtXAdhLcSTFTZqY8jcV+7nSOX82LFk",
+	"T5bcscbSWePNb372xd/9vCsDVKm2jQOKsHf/7U49faJzE4opxTbeLMwe7tgVM4hwjRSbE6Lo1JWD9wRK",
+	"sVRWh+IeccurRoVESgh3vG+WL2zljbN8c1vvnOUOVDIRkSrfiCYCUXa1qmtoBWgtxFNKnfBB+1hKHI/z",
+	"BPzdkbt5LVgjZOO30vLNd1Eh1oSVqgRCyxj9leEQY7VzbVy0jj8wIXoNtqRal/kd227MmBTo97/j2zXy",
+	"7Zvf/Mc3v/27ziakOvN0YU0qiNCEF2ZKE41y7AzdceXGuLJAwo4hN8CQ//z7n371s//zxU//x7/8z7/6",
+	"6h/+sitnznNQO2smcAkpy5q13TOJuTxxRu44c6OWpXeaOYQiRpRUqLETe8xRcTt3wLUEmoeHBZwgakiy",
+	"0yjvytlVrcGzO7bWyJmaW+wmCn5APGeIbs4QPzu1s6pTo6z1/veyXs9sx66bY9fdtW9D7Prm57/qce2b",
+	"55kuPNnVVeO8vnPWbMJZU269dNc42aardtgc2jhXqktAttxEXjolJXeSe3cV2RgjvfkP/+vL3/yh1/2j",
+	"QrsuWzi5OiJM/3mJx+NKGn+NA3YqR4vKUS2T2UnpeLg845qbDuX0gWzim7tD8nnHcoTd7LIjNz0CCZDK",
+	"rSvQm7/6w5tf/ed/+ev/++U//fLNL36nyUuQEdVO3ysix/q1GKcpcMT46J4wCRccmZpMHrYKsUwn138j",
+	"19x9LcOTSLeFAQCerMQVef1ddLfSzSGOLyi70qkmJmgoREgviJCP64PvKDl1ysmqbcZTgWLrqCwnG3EP",
+	"4XlUucS2KH15qeAmCsWLlCPXIIR2ZoeeJL8p+0N1Fe+gBo0pyjmwKDDNIQaSSRVVnRbtSnws6wsf8fNZ",
+	"u/SHEQfRLPOf6iHHprj0ujhXC3CUAc8z9vR3dIPt8kPq0Rn5CVQ4K4EhnqZycPToge7tQCbTyeDoaw/U",
+	"b4Sa3x5GnrxvX12BvJNKTlqZMrGyqdCrQnv4XACVR46sUH/fDyw3n2ywKUXKwaTOBt3GA05vAcU5NS7r",
+	"SKsQefA408/N0N0ZtqkzzMB/Q0eXQyfv4LH15md/ePPrX3/xt7//4td/3z31ruSZ9vOIYlN/4cDt7NVk",
+	"F1KQ/ci+VLEr7PhzQ/yZY8MWpF4vf87ZCt5BLrUbMfqK7iF3T2mXJW+oCkgY5ayGshRLVVAH7X35N3/8",
+	"6rf/+OUf//qL//pfvvj133/1D//ty7/9ywhNKRkSVVKVJbDfle8bWLNdDHT2oDn43nnQ1lFRY86J5tq1",
+	"otK6aX1ptnKJGgm2foomTmUmte12TPcdU4hlRaU5bMUgcfja/uQku4i206VflktZnGh3psyWn1Ta41B5",
+	"uN6UVtOh+e08Soqi2gXXoL2EjBSDM5rOep4J/uwWH4+64RHhnLQsS2c73twcb5ZvboY7u/ni30r+xE7K",
+	"WSW/t1vSmeacNiacJkQGVbHH6qnub70+DhwBBUHEEdJLKwu4Gc7SFRsRx3KsGQ7bYp9Y52FDfJExoo9y",
+	"n4XOqiDlWoAqc+Fn+SedYnvrCTNRG7Rl67ckyMrgxHKVwvU9YfmLDQ1unJJ7Naygvb9Qj/68QHAxUAe/",
+	"146ZUvlr0/VinAJNMG84RF4wnBzbYbuzZGNniYuGTcWp2M+/c2dJyrDS9GaAueLZkhk6nSUVBurKj4ev",
+	"1deaY1fWwJSemdS67k4ATAnXu+qwaTIZYHRl2pgfJHgWIKxbXfX9UTBdibGo693sBj12xq3tgLgak3iM",
+	"dB+JI91qGDjaw7rcOZHGHhe5lzK3/gwypq595VC24WV7WB8lz0+CLsqZV/0xX1YAd2whpSxo3YYiUjPH",
+	"PeEuPtKysb5itWD1d7PUwEpNh6idT3nTPuV6WfxtdSw7YkCVvS4ofukBenVZ0iKeEiLilIkpB3GYF8Iu",
+	"LSJBaXViXoPkcfWdtUmuHbOt5D7oIPOkoIw7znONukGFPNHetz5FDx/tr1Q3aGKPHsxoXWsd2fBlPnrH",
+	"gNvMgBaNbwXr5SkNkORuYst//3qN/FfwRQvnVZq+BnLknM6yOxPOxkw4vga/aw4C+c6UE5GQ+F2tFAJ1",
+	"A6zb07hbzp7LSy2sOQRIgofgM/VwbczIIUvxLDcbE2GdAXsqKoFNJXqBhTx4eglUHoTvwOrtJ7btk8NN",
+	"+cn3oMvJx0FMJ4DwUGo2J0JFP6gL+pMXHx9/cPjJp89PIoSN3FDwUxlgSZjNK+techKs7viiV3cgJAc8",
+	"2Z7OL0EOOAN+CfzgTIFcg02UASg26n7PokgHrFTgq8wPf1EQwZ/vLxRl3MIzCsENmqOOndHNuVbFOqtU",
+	"kvTCt6lHEBEqCxNT8pNaJQAb9aCwlct/C2y0Z3qP6eNCu7GMqBljMY5Q2bzpQL17+HDfSftkB0XnWoGY",
+	"dlO6Xxf3kO3xBQJxkFNOIVlmXFQwuJ2pda2e6pavcpQEtz4dY8uIHNN5SrsnckqzdCaQjxc09VuqhUTZ",
+	"mGeMAprgGVKE9E0dAoRcmh7W1A8HygFSR0TbwyTRfdymVO4fWXFdzIsmUxNPSIYzNKUJ8NpXYkaHZDS1",
+	"Ia65GqcY0rx6Dt7tZaCt0ntff/C+fkmZ0FPMJxG6gEwiRmMouoea0epLkmOlYApE5P76ghb1sXH42oie",
+	"sNtM0eZjuWaPWdGLcXcILekQajh9sEQYGYgf5SeP/u3goaktLxC7ooZalSlb/QntXY31eyZ413K2QFjx",
+	"Fk7UDWedpEyEZHx2+FoRxc3h6wuYNRC0GbxmipZ5N/jbTWNqOtyx3HcL0ecSJm9F3rs+K5xgc+wtsdDP",
+	"UJVTXQsla+/sIVxnjIfj5J7qx3kP4TVdh2NxifasNVe7ga9TcR269ZqOyj7vbywuFRjVu12cvRhdEKol",
+	"VoEC3wfVIO/nPnesNwPddlc3f4oGcSUURM4GTrPzmm+69OYNIpdd1KNKHQLTM9c8gTyxE+u7PweN0S5b",
+	"drIZsLDbNqpSrcKYkA3W7aJ/dw8UY4qKLdwTRemySKkxbq6szgAS01RG9R41Fg++BVmrZM8VVR38CjTn",
+	"MCKUEjqKFBEq3BkW1Vi8J5D+XMhBYRDdYwHl/AYR9gNRbuVWaxAxy0CvRq0PrnGcBx8E1vHjvkAQ5Pog",
+	"ISMiUUIuNU40QI7Q1x89ePDgASIiT9C6JDQ2TYCtgYLIGSJK3QysJZ+wsqQMSwlcjf63nz08eP/VZw8O",
+	"3n/1+tHNnwyirmEmCZa2gbJajGTonE1pcuTQszVWu/3zI5QLmMiaVhK0py/EVhrvmzZxagq0lysm6lMh",
+	"NkhsLte8ZMgXYnuAj/RP5o+d2NQsP8GzCP3whz/84cGHHx6cnKDjMaEY2d7inaKCK93nu8A3xYt8V7Lb",
+	"flUqGr8EnkxB4QkmkChssAyoMoBlgCU+Tw0jKGs4PhCgziYJSdA6muLRoKdRNiefOUqJDM0pNgzJIMG4",
+	"7E4MFjSkGz2o36oHJBZxSBZyY5GdX4h5R811+/DwS5rcV9i5nqQG3eKADYckhryv+H2RcaW1jwHkJL2v",
+	"/6+qfwWZnOuipT5CMTZfdaxvv6m3klWIkQDM4zEaEpros/j47Pto73ufPDv4hrHAPfn4Q43oT1+cfRoh",
+	"Y/BWdFiY5xyznqYAJYnzBj+tyuSrTqqivfoEdUWtJa7hyjOP3OLAbFAK3ja9zRz7kau1KAJpDD4kycYi",
+	"EMpLyRaxp+dipplK84MxUCyJt8zkYdfKmZYPa76H7W5EuxvR7ka0uxHtbkS7G9HuRjQPDnZVBqpG6KFi",
+	"tEcPHhTrQI8ehGCvWjPIekCMidN5tFi8aiU+VQlKuA5JnXjKBeMb0wSNKrNd2cH2eqaWJqYZcHsO2ASn",
+	"yl1Oq0znM6tFROZoRHvho7R6kioc7UfFUWP4Smg5rhhW2CsfRgaL30QluPQnwXjRXN/aklTUAhpN178z",
+	"O2gb43/s2rcsb73qWx2lmMZwZIIRdEaQpkdFPjlBWjJKACcpoWXcg5IY6L0H6nQTEaJwVVR4VTJuwqgc",
+	"35qSKjeChuzZ79RuDltHS5UNbGecfS0WxiScSBMNHgjMXX42bA2OjcR1AbPmrJbn+R1zl86y3eksBSK3",
+	"OI3Fpjafffg1ZNgGXcBstfxU44FgRGXeceW5Y5PZpaVsJi2lwMFGalQVX38HK8jljXNoa5MbX8G4Ogd1",
+	"OLt0MNnzpLGsyFpY0h8M9jy5M9qVC9atzB4O09TyVaiFaPCQwyW7gKYao+r59pDj7qTp0NqVXcAHMNtQ",
+	"9mOns+atLX2tYI9MmZs9IbFUhiGh/Qk2hh9dYaH7NHM2IcKYdTueRVVO7SUFmMSySQro5zsp8BZJAY3R",
+	"nRTYiBTQsDdSoDN31ziwhbu9fSrUAJZAWPF8RmjiVKx/MsvL4x+zBNbM9LH55N1QRL8P3MBke818NjNN",
+	"r7REsdtnwSUVE2ekULFaU0UzxbUQeRFH0VB14xlJ4WMnZGRn39jMeVPgYCP2jeLrb6t9o4nzVTAWcsOO",
+	"8hxZ41S0VsmcxB4hjCaETiVoazZOEg5C7K9YCrhM2sL1GeaSQLMH4KUdszP/b3U1K+VS39aCjSnR4M3p",
+	"cCV1GnMyb7Xwv7RBebvTbzOnn4b/Rk4+/eV32KqP8njUXvZ8wy/dDqK2S9W3QK6c/e76/SmH5xa2xffQ",
+	"z9JM9guQ2aGNOQ9eeI71avTMZ2boHae73enR3o9cvbQhQ13rAfK2Vimcigxo0r2NbJ3t2tjaZsk0HRt2",
+	"yDYGxtm1m6LrWxwZl7GUxDNksYUIRUPGY1i1MzdHvdLsp/5isqumjp1c7lBKtiDzzchml8ne0UqyKkJe",
+	"SDZBZdph1xKyBZN1ktSHOGGZbOjzqB7vmHLjypKDhh1bbubSpFCgC7mRVB4Q2pc1K5zUwpwm57e1SfKp",
+	"HrZjy82dlWU6lcXFmg1h5qvtPPl290nOgBOWkLiS3mZ46Mg0PTfv5MUdi7ojRV5I0atfd2ZQYe0XMHMK",
+	"lJx9+B7Key8PEWBd7SQFtFcWHbYfRIZJFHTzDCRG+zbwL4ipi5Q4HAEF3hjp9C07YicwNh6maPh1I002",
+	"zcfDGYLFyX13WFwRkPH5aRa/JzwsXjasNZVN9r79yYcvIl1saD/SLF+RAV7mLwOaTbniEZZwhWe2jGvJ",
+	"zKYagoeTK6xabW7oZ0kd9HTs1gep8eSOk9pD7TbVrbbWfq+LNnwn3UglpeZHIxsOU0KhF5EfvjY1S5pb",
+	"yjaQuuf4Kaqg3JFmsDWMb6fXx0G3r1Dv8rrAlrhuIxllh2DDIOG8VE+f6NLZfVvB3jEKMpvYouLoGjG2",
+	"bLmp7lDi76gs0xDZ/hpuG4DcnmyelWfrPftOcfewHT+cSmWVahROPasEOLkE08V+VfXSfeTZzTFZ0mYP",
+	"7+QCBLpTsO+0V3ERvWDnYPSwj8uWtn5LwYcN5Vty3ltdfofzmS0psXI1Bg7+2j9KtlJtnzAWDUtlMU5T",
+	"0zPcmhyOKjVapwmRYEhVzwJJhDCdoXPOLoAaAd+v1MoEDtl5SkYtHZY/dsasEMfuZ7YEx2pN5el3z9S2",
+	"uyRwhfaKu/Ec9vfNIW4qPBn543S1F5Fz3IvIrR+pHpXJDaIQWmXiAsIjTKjQDREnqo8PlobC8BUm0rxx",
+	"PjO5gernqzFD7EoXf3JL+wjGKAhpDqmgqlohpXINnS4l/XIo7phG6caWb2keuVv2dKWRB/44fA+1HOal",
+	"S8Mq3wnEJIGVk85O1+vMACc5ztas73VKwHlLFb1EcwEKM3FY6aszUDtLCsmnsWzkymN1A+WTE2fsjjE3",
+	"xJgOEjZ0E3uXOTM2nIB0qVhIdF9UlFT4otvdbJ6j2ji1szGvwM/OlrcRW161XLs1wxWqz2rsa5lCTJA2",
+	"1MMVouwFuQQKQmxV91i1JIFe/8iW5P/R4OhHA3bxo8ENynurSzaNx6raSlkJfVXY4yCAStySmf7SDBus",
+	"KOPMWcTGwuDKJWxPmV0Xe27QyoH7QHXMtsfcnDXBMQboI9K1AKg66kwo28/Mdi84sgYlql53hY+pHm2M",
+	"+UnRq0IirH+GxFqZotwdeT7ztg+uNTCefdO0KCalA9PdpF2BHjLT9dVt64BLpwBGnuLcwcigpxOHZr4w",
+	"K+jyGjN96K2IHdxzaH0c4Ea6bYUgNYhScWKVY1DnUbp8YSNDiEAU5BXjulsJY1KgjFDdhVtt0Jao1+1M",
+	"NC9EytlVdaYz7jKIcYNVHFmJCVpRzJASeiFW1QM4DxHrYgzrERx2x/QxNwpyW41hnsCme3kPHxvEaESi",
+	"fae4qJiwRF0IXY1SYYkrL2ztiU+sU9qhXsjha0UxYbIzEz3rmlyw2G3dN5H6b53k26VB4KZ6Eo7lJH0L",
+	"mhJiE5KrQxXmmaka16dbr++ZJ/fV/iM77L7quFz8ovC438+ZNccHne/Ehhd2F+LNBLc0il99fhvx6xO3",
+	"UbUX1YrO8m765omVDytSOc80FIqPrFn1NFs8tdNvEb2piTCHJi2xDExeAxW1K4QG1B/lcmbrRNLWkkpx",
+	"W/niP/38i1/9+y//6ZdvfvE7RStf/s0fv/rtP775xe/WQxmHkkxAxwKHSOSTfMAdJQ9dvqyNTvJNPKWS",
+	"zxRi7Sow53i2RWRjr5cG66IesFmTNSuiIGuWOcQp5pNwIM8PzLDHZtQKZUD1Q9vSrc3oGcrNJ7zGrwyA",
+	"IwUfjhMSS22XuGJ5EK1FvQ7D2ncy2OBSGcviYDtti0ghQCmvSq0Jnw2P9ahObG8zZJfJ9LaPumi+sti7",
+	"zef4EhuMb88Np7V6h7FAmdXa7mizdOlMHTMqWEMtl2P7vBvCtuuS2YaCAnjiHrJwQnv//Pv//cUvf7Z/",
+	"hBIsxucMq4A603sxKnJBc34kHOXnq8agvpBEjudZx1kWbe/gWt8Nv2nM58qhSwFUZlq5EmWo55WktuW2",
+	"59A08WPeJhu+yzclF8gEj+AwM07GPmaQrXEIou+e2lb5SsQbjeqeqLoxvnf6Au199L0Pnzw9vZ/R0dIN",
+	"y13vD6rCqdHBN6cevoWCZ85lZZ0PBn5o77unSGI+ArlcxN/c/P8BAA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,55 @@
+package gateway
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"dataledger/chaincode/domain"
+	"dataledger/index"
+)
+
+// An enterprise's view holds what the chaincode would give it of the
+// records naming it, and the objections against its own applications and
+// certificates; what awaits a date comes first, soonest first.
+func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
+	code := func(body string) string { c, _ := domain.CreditCodeCheckChar(body); return body + string(c) }
+	mine, theirs := code("91450100MA5L00001"), code("91450100MA5L00002")
+	a := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, CreditCode: mine}
+	js := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+	app := func(applicant string, providers ...string) json.RawMessage {
+		return js(domain.Application{ApplicationInput: domain.ApplicationInput{ApplicantCreditCode: applicant, DataProviders: providers}})
+	}
+	now := time.Now()
+	hits := []index.Hit{
+		{Kind: "party", ID: mine, Record: js(domain.Party{CreditCode: mine}), Changed: now},
+		{Kind: "agreement", ID: "ag-mine", Record: js(domain.Agreement{AgreementInput: domain.AgreementInput{GrantorCreditCode: theirs, GranteeCreditCode: mine}}), Changed: now.Add(-time.Hour)},
+		{Kind: "application", ID: "app-mine", Record: app(mine), Due: "2026-12-09", Open: true},
+		{Kind: "application", ID: "app-theirs", Record: app(theirs, mine), Due: "2026-12-03", Open: true}, // it only provides data
+		{Kind: "certificate", ID: "cert-mine", Record: js(domain.CertificateRecord{EnterpriseCreditCode: mine}), Changed: now.Add(-2 * time.Hour)},
+		{Kind: "objection", ID: "obj-mine", Record: js(map[string]string{"target": "cert-mine"}), Due: "2026-12-05"},
+		{Kind: "objection", ID: "obj-theirs", Record: js(map[string]string{"target": "app-theirs"}), Open: true},
+		{Kind: "egress", ID: "eg", Record: js(map[string]string{})},
+	}
+	got := ownObligations(a, "nanning", hits)
+	sortObligations(got)
+	var ids, owes []string
+	for _, o := range got {
+		ids, owes = append(ids, o.ID), append(owes, o.Owes)
+	}
+	want := []string{"obj-mine", "app-mine", mine, "ag-mine", "cert-mine"}
+	if len(ids) != len(want) {
+		t.Fatalf("view %v, want %v", ids, want)
+	}
+	for i := range want {
+		if ids[i] != want[i] {
+			t.Fatalf("view %v, want %v", ids, want)
+		}
+	}
+	if owes[0] != "enterprise" || owes[1] != "authority" || owes[2] != "" {
+		t.Errorf("who owes: %v", owes)
+	}
+	if got[1].Proof == "" || got[1].Channel != "nanning" {
+		t.Errorf("an application's links: %+v", got[1])
+	}
+}
