@@ -97,7 +97,7 @@ func TestEnterprisePresentsToACounterparty(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out = exitCode(t, "proof", "verify", tampered, "--trust", trustFile)
-	if code != 1 || !strings.Contains(out, "BAD certificate "+cert.RegistrationNumber) || !strings.Contains(out, "INVALID presentation") {
+	if code != 1 || !strings.Contains(out, "✗ certificate "+cert.RegistrationNumber) || !strings.Contains(out, "INVALID presentation") {
 		t.Fatalf("proof verify of a tampered presentation: exit %d\n%s", code, out)
 	}
 
