@@ -31,6 +31,7 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"verifyProof":         s.verifyProof,
 		"present":             s.present,
 		"obligations":         s.obligations,
+		"me":                  s.me,
 		"auditChain":          s.auditChain,
 		"latestHead":          s.latestHead,
 		"headAt":              s.headAt,

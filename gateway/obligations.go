@@ -15,10 +15,12 @@ import (
 )
 
 // Obligations is an enterprise's own view (GET /api/v1/me/obligations):
-// every record of the supervision index that concerns it on the channels
-// its organization is on (its party record, agreements, credentials,
-// applications, certificates, objections against its products, egress
-// checks), what each awaits and by when, deadlines soonest first.
+// the records of the supervision index that are its own on the channels
+// its organization is on (its party record, the agreements it is a party
+// of, the credentials it holds, the applications it made, the
+// certificates of its products) and the objections against its
+// applications and certificates, what each awaits and by when,
+// deadlines soonest first.
 type Obligations struct {
 	Holder string `json:"holder"`
 	// Today is the China date overdue is judged on.
@@ -29,28 +31,44 @@ type Obligations struct {
 	Heights map[string]uint64 `json:"heights"`
 	Items   []Obligation      `json:"items"`
 	// Truncated says a channel held more than MaxObligations records of
-	// the enterprise: the rest are left out (the oldest changed).
+	// one kind naming the enterprise: the least recently changed are left
+	// out.
 	Truncated bool `json:"truncated,omitempty"`
 }
 
-// Obligation is one record of the view.
+// Obligation is one record of the view (without its body: its proof
+// bundle has it).
 type Obligation struct {
 	Channel string `json:"channel"`
 	index.Hit
 	// Owes is who owes what the record awaits by Due: "authority" (the
 	// review of the enterprise's application), "enterprise" (the data
 	// destruction an objection decision ordered on its product); empty
-	// when nothing is awaited by a date.
+	// when nothing is awaited by a date, or an application's compliance
+	// review is deemed approved by silence (Deemed: the next step is the
+	// enterprise's).
 	Owes string `json:"owes,omitempty"`
 	// Proof is where its proof bundle is served (numbered records).
 	Proof string `json:"proof,omitempty"`
 }
 
-// MaxObligations bounds the records read per channel.
+// MaxObligations bounds the records read per channel and kind.
 const MaxObligations = 500
 
+// ownKinds are the kinds of record an enterprise owns (domain.Owns), each
+// with the chaincode read an enterprise makes of it: the view keeps a
+// record only when the chaincode would give it to the enterprise too.
+var ownKinds = []struct{ kind, read string }{
+	{domain.TypeParty, network.Tx.GetParty("").Fn},
+	{domain.TypeAgreement, network.Tx.GetAgreement("").Fn},
+	{domain.TypeCredential, network.Tx.GetCredential("").Fn},
+	{domain.TypeApplication, network.Tx.GetApplication("").Fn},
+	{domain.TypeCertificate, network.Tx.GetCertificate("").Fn},
+}
+
 // obligations answers the caller's Obligations from the supervision index
-// (503 without one).
+// (503 without one): per channel, one search per kind it owns and one for
+// the objections naming it.
 func (s *Server) obligations(c *gin.Context) {
 	if s.cfg.Index == nil {
 		abort(c, fail(http.StatusServiceUnavailable, "this gateway has no supervision index (start it with --index-db): an enterprise's view is read from it"))
@@ -60,59 +78,67 @@ func (s *Server) obligations(c *gin.Context) {
 	actor := domain.Actor{MSP: who.Org, Role: domain.RoleEnterprise, ID: who.User, CreditCode: code}
 	today := time.Now().In(domain.CST)
 	out := &Obligations{Holder: code, Today: today.Format(time.DateOnly), Heights: map[string]uint64{}, Items: []Obligation{}}
+	search := func(ch, kind string) (*index.Page, error) {
+		return s.cfg.Index.Search(c.Request.Context(), index.Query{Channel: ch, Kind: kind, Party: code, Sort: "changed", Limit: MaxObligations, Today: today})
+	}
+channels:
 	for _, ch := range s.ledger.Channels(who) {
-		page, err := s.cfg.Index.Search(c.Request.Context(), index.Query{Channel: ch, Party: code, Sort: "changed", Limit: MaxObligations, Today: today})
-		if errors.Is(err, index.ErrNotIndexed) {
-			continue // not in this index: Heights leaves it out
+		var hits, objections []index.Hit
+		for _, k := range append(ownKinds, struct{ kind, read string }{domain.TypeObjection, ""}) {
+			page, err := search(ch, k.kind)
+			if errors.Is(err, index.ErrNotIndexed) {
+				continue channels // not in this index: Heights leaves it out
+			}
+			if err != nil {
+				abort(c, err)
+				return
+			}
+			out.Heights[ch] = page.Height
+			out.Truncated = out.Truncated || page.Next != ""
+			if k.kind == domain.TypeObjection {
+				objections = page.Items
+			} else {
+				hits = append(hits, page.Items...)
+			}
 		}
-		if err != nil {
-			abort(c, err)
-			return
-		}
-		out.Heights[ch] = page.Height
-		out.Truncated = out.Truncated || page.Next != ""
-		out.Items = append(out.Items, ownObligations(actor, ch, page.Items)...)
+		out.Items = append(out.Items, ownObligations(actor, ch, hits, objections)...)
 	}
 	sortObligations(out.Items)
 	c.JSON(http.StatusOK, out)
 }
 
-// readAs is the chaincode read of each kind of record: an enterprise has
-// a record of the index only when the chaincode would give it that record
-// (domain.Actor.MayHave on the same body), so the view and the chaincode
-// decide alike.
-var readAs = map[string]string{
-	"party":       network.Tx.GetParty("").Fn,
-	"agreement":   network.Tx.GetAgreement("").Fn,
-	"credential":  network.Tx.GetCredential("").Fn,
-	"application": network.Tx.GetApplication("").Fn,
-	"certificate": network.Tx.GetCertificate("").Fn,
-}
-
-// ownObligations are the hits the enterprise has as its own: records the
-// chaincode would give it that name it, and the objections against its
-// applications and certificates among them.
-func ownObligations(a domain.Actor, channel string, hits []index.Hit) []Obligation {
+// ownObligations are the hits that are the enterprise's own and that the
+// chaincode would give it, and the objections against those.
+func ownObligations(a domain.Actor, channel string, hits, objections []index.Hit) []Obligation {
+	read := map[string]string{}
+	for _, k := range ownKinds {
+		read[k.kind] = k.read
+	}
 	var out []Obligation
 	own := map[string]bool{}
 	add := func(h index.Hit) {
 		o := Obligation{Channel: channel, Hit: h, Proof: index.ProofPath(h.Kind, h.ID)}
-		if h.Due != "" {
-			o.Owes = map[string]string{"application": "authority", "objection": "enterprise"}[h.Kind]
+		switch {
+		case h.Due == "" || h.Deemed:
+		case h.Kind == domain.TypeApplication:
+			o.Owes = "authority"
+		case h.Kind == domain.TypeObjection:
+			o.Owes = "enterprise"
 		}
+		o.Record = nil
 		out = append(out, o)
 		own[h.ID] = true
 	}
 	for _, h := range hits {
-		if fn, ok := readAs[h.Kind]; ok && a.MayHave(fn, nil, h.Record) == nil {
+		if fn, ok := read[h.Kind]; ok && domain.Owns(a.CreditCode, h.Kind, h.Record) && a.MayHave(fn, nil, h.Record) == nil {
 			add(h)
 		}
 	}
-	for _, h := range hits {
+	for _, h := range objections {
 		var o struct {
 			Target string `json:"target"`
 		}
-		if h.Kind == "objection" && json.Unmarshal(h.Record, &o) == nil && own[o.Target] {
+		if h.Kind == domain.TypeObjection && json.Unmarshal(h.Record, &o) == nil && own[o.Target] {
 			add(h)
 		}
 	}

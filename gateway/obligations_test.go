@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,31 +26,38 @@ func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 		{Kind: "party", ID: mine, Record: js(domain.Party{CreditCode: mine}), Changed: now},
 		{Kind: "agreement", ID: "ag-mine", Record: js(domain.Agreement{AgreementInput: domain.AgreementInput{GrantorCreditCode: theirs, GranteeCreditCode: mine}}), Changed: now.Add(-time.Hour)},
 		{Kind: "application", ID: "app-mine", Record: app(mine), Due: "2026-12-09", Open: true},
+		{Kind: "application", ID: "app-deemed", Record: app(mine), Due: "2026-11-20", Deemed: true, Open: true, Changed: now.Add(-3 * time.Hour)},
 		{Kind: "application", ID: "app-theirs", Record: app(theirs, mine), Due: "2026-12-03", Open: true}, // it only provides data
 		{Kind: "certificate", ID: "cert-mine", Record: js(domain.CertificateRecord{EnterpriseCreditCode: mine}), Changed: now.Add(-2 * time.Hour)},
-		{Kind: "objection", ID: "obj-mine", Record: js(map[string]string{"target": "cert-mine"}), Due: "2026-12-05"},
-		{Kind: "objection", ID: "obj-theirs", Record: js(map[string]string{"target": "app-theirs"}), Open: true},
+		// Another's credential under an agreement this enterprise granted:
+		// the index names it (the agreement's parties), it is not its own.
+		{Kind: "credential", ID: "cred-theirs", Record: js(domain.CredentialRecord{HolderCreditCode: theirs}), Parties: []string{theirs, mine}},
 		{Kind: "egress", ID: "eg", Record: js(map[string]string{})},
 	}
-	got := ownObligations(a, "nanning", hits)
+	objections := []index.Hit{
+		{Kind: "objection", ID: "obj-cert", Record: js(map[string]string{"target": "cert-mine"}), Due: "2026-12-05"},
+		{Kind: "objection", ID: "obj-app", Record: js(map[string]string{"target": "app-mine"}), Open: true, Changed: now.Add(time.Hour)},
+		{Kind: "objection", ID: "obj-theirs", Record: js(map[string]string{"target": "app-theirs"}), Open: true},
+	}
+	got := ownObligations(a, "nanning", hits, objections)
 	sortObligations(got)
 	var ids, owes []string
 	for _, o := range got {
 		ids, owes = append(ids, o.ID), append(owes, o.Owes)
-	}
-	want := []string{"obj-mine", "app-mine", mine, "ag-mine", "cert-mine"}
-	if len(ids) != len(want) {
-		t.Fatalf("view %v, want %v", ids, want)
-	}
-	for i := range want {
-		if ids[i] != want[i] {
-			t.Fatalf("view %v, want %v", ids, want)
+		if o.Record != nil {
+			t.Errorf("%s carries its body", o.ID)
 		}
 	}
-	if owes[0] != "enterprise" || owes[1] != "authority" || owes[2] != "" {
-		t.Errorf("who owes: %v", owes)
+	// Dates first, soonest first (the deemed one too: its date is when
+	// silence approved it), then what is open, then the rest by change.
+	want := []string{"app-deemed", "obj-cert", "app-mine", "obj-app", mine, "ag-mine", "cert-mine"}
+	if strings.Join(ids, " ") != strings.Join(want, " ") {
+		t.Fatalf("view %v, want %v", ids, want)
 	}
-	if got[1].Proof == "" || got[1].Channel != "nanning" {
-		t.Errorf("an application's links: %+v", got[1])
+	if strings.Join(owes, ",") != ",enterprise,authority,,,," {
+		t.Errorf("who owes: %q", owes)
+	}
+	if got[2].Proof == "" || got[2].Channel != "nanning" {
+		t.Errorf("an application's links: %+v", got[2])
 	}
 }

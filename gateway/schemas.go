@@ -255,6 +255,7 @@ var handlerTypes = map[string]operationTypes{
 		Status: 201, Header: []headerParameter{idempotencyKey}},
 
 	"console":        {Media: []string{"text/html"}},
+	"me":             {Media: []string{"text/html"}},
 	"searchIndex":    {Answer: SearchAnswer{}, Query: searchParameters},
 	"exportIndex":    {Media: []string{"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}, Query: append([]queryParameter{{"format", "csv (default) or xlsx", map[string]any{"type": "string", "enum": []string{"csv", "xlsx"}}}}, searchParameters[:len(searchParameters)-2]...)},
 	"indexHistory":   {Answer: index.History{}, Query: []queryParameter{{"kind", "the record's kind", map[string]any{"type": "string", "enum": index.KindNames()}}, {"id", "its number, credit code or key ID", map[string]any{"type": "string"}}}},

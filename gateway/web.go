@@ -38,13 +38,20 @@ func (s *Server) page(c *gin.Context) {
 // console serves the regulators' console: a static page whose data comes
 // only from the API, with the caller's key (nothing in it for a caller
 // without a regulator's or authority's key).
-func (s *Server) console(c *gin.Context) {
-	page, err := webFS.ReadFile("web/console.html")
+func (s *Server) console(c *gin.Context) { servePage(c, "web/console.html") }
+
+// me serves the enterprise's own page (its data needs an enterprise's key).
+func (s *Server) me(c *gin.Context) { servePage(c, "web/me.html") }
+
+// servePage serves a page of the binary's that reads the API with the
+// caller's key: scripts, styles and connections of this origin only.
+func servePage(c *gin.Context, name string) {
+	page, err := webFS.ReadFile(name)
 	if err != nil {
 		abort(c, err)
 		return
 	}
-	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'")
+	c.Header("Content-Security-Policy", "default-src 'self'; img-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'")
 	c.Data(http.StatusOK, "text/html; charset=utf-8", page)
 }
 

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
@@ -174,9 +177,9 @@ func TestEnterpriseSeesItsOwnObligations(t *testing.T) {
 	}
 	key := enterpriseKey(t, ks, "CityAMSP", ag.Grantee)
 	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
-	cfg := gateway.DefaultConfig()
+	cfg := witnessConfig(t, "ProvinceMSP", "witness", time.Hour) // it signs presentations
 	cfg.Index = db
-	srv, _ := startGateway(t, &cfg, ks)
+	srv, _ := startGateway(t, cfg, ks)
 	url := srv.URL + "/api/v1/me/obligations"
 	if status, _ := httpGet(t, url, regulator); status != http.StatusForbidden {
 		t.Fatalf("a regulator calls the enterprise's view: %d", status)
@@ -198,6 +201,21 @@ func TestEnterpriseSeesItsOwnObligations(t *testing.T) {
 			t.Fatalf("the view lacks %s: %.500s", id, body)
 		}
 	}
+	// The data provider the application names sees its own party record,
+	// not the application (only its applicant's).
+	status, body = httpGet(t, url, enterpriseKey(t, ks, "CityAMSP", provider))
+	var theirs gateway.Obligations
+	if status != http.StatusOK || json.Unmarshal(body, &theirs) != nil {
+		t.Fatalf("the provider's view: %d %.300s", status, body)
+	}
+	for _, o := range theirs.Items {
+		if o.ID == app.Number || o.ID == cred.AuthorizationNumber {
+			t.Fatalf("the data provider's view holds %s %s", o.Kind, o.ID)
+		}
+	}
+	if len(theirs.Items) != 1 || theirs.Items[0].ID != provider {
+		t.Fatalf("the data provider's view: %+v", theirs.Items)
+	}
 	first := view.Items[0]
 	if first.ID != app.Number || first.Due == "" || first.Owes != "authority" || !first.Open {
 		t.Fatalf("first in the view: %+v", first)
@@ -205,5 +223,31 @@ func TestEnterpriseSeesItsOwnObligations(t *testing.T) {
 	if view.Holder != ag.Grantee || view.Heights["nanning"] < height {
 		t.Fatalf("the view's holder %s, heights %v", view.Holder, view.Heights)
 	}
-	t.Logf("enterprise %s: %d records in its view, first the preliminary review of %s due %s (owed by the authority)", ag.Grantee, len(view.Items), app.Number, first.Due)
+
+	// The same on the enterprise's page, in Chromium: its records, the
+	// review first; it ticks its credential and gets a presentation.
+	b := newBrowser(t)
+	b.step("log in to /me", chromedp.Steps(chromedp.Navigate(srv.URL+"/me"), chromedp.WaitVisible("#apikey"),
+		chromedp.SendKeys("#apikey", key), chromedp.Click(`#login button[type="submit"]`), chromedp.WaitVisible(`#items[data-loaded]`)))
+	firstRow, err := chromedp.Run(b.ctx, chromedp.AttributeValue("#items tbody tr", "data-id"))
+	if err != nil || firstRow.Value != app.Number {
+		t.Fatalf("the page's first row: %q %v", firstRow.Value, err)
+	}
+	if txt := b.text("#items tbody tr"); !strings.Contains(txt, first.Due) || !strings.Contains(txt, "主管部门") {
+		t.Fatalf("the page's first row says %q", txt)
+	}
+	if strings.Contains(b.text("#items"), other) {
+		t.Fatal("the page shows another enterprise's credential")
+	}
+	b.step("tick the credential and present", chromedp.Steps(chromedp.SendKeys("#audience", "某商业银行"), chromedp.Click(`input.pick[value="`+cred.AuthorizationNumber+`"]`),
+		chromedp.Click("#present"), chromedp.WaitReady("#presented[data-ok]")))
+	if ok, err := chromedp.Run(b.ctx, chromedp.AttributeValue("#presented", "data-ok")); err != nil || ok.Value != "true" {
+		t.Fatalf("the page's presentation: %q %v: %s", ok.Value, err, b.text("#presented"))
+	}
+	if png, err := chromedp.Run(b.ctx, chromedp.FullScreenshot(100)); err == nil {
+		dir := filepath.Join(root, "integration", "artifacts")
+		_ = os.MkdirAll(dir, 0o755)
+		_ = os.WriteFile(filepath.Join(dir, "me.png"), png, 0o644)
+	}
+	t.Logf("enterprise %s: %d records in its view, first the preliminary review of %s due %s (owed by the authority); the page shows the same", ag.Grantee, len(view.Items), app.Number, first.Due)
 }

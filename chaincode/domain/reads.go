@@ -31,37 +31,59 @@ type readRule func(own string, args []string, answer []byte) error
 // public: anyone may have the answer (the public routes serve it).
 func public(string, []string, []byte) error { return nil }
 
-// ownedBy decodes the answer as a T and lets the enterprise have it when
-// it is one of the record's parties.
-func ownedBy[T any](what string, parties func(*T) []string) readRule {
-	return func(own string, _ []string, answer []byte) error {
+// recordOwners are, per record type, the enterprises a record is of: a
+// party itself, an agreement's grantor and grantee, an application's
+// applicant (not its data providers), a credential's holder, a
+// certificate's enterprise.
+var recordOwners = map[string]func(body []byte) ([]string, error){
+	TypeParty:       owners(func(p *Party) []string { return []string{p.CreditCode} }),
+	TypeAgreement:   owners(func(a *Agreement) []string { return []string{a.GrantorCreditCode, a.GranteeCreditCode} }),
+	TypeApplication: owners(func(a *Application) []string { return []string{a.ApplicantCreditCode} }),
+	TypeCredential:  owners(func(c *CredentialRecord) []string { return []string{c.HolderCreditCode} }),
+	TypeCertificate: owners(func(c *CertificateRecord) []string { return []string{c.EnterpriseCreditCode} }),
+}
+
+func owners[T any](of func(*T) []string) func([]byte) ([]string, error) {
+	return func(body []byte) ([]string, error) {
 		var r T
-		if err := json.Unmarshal(answer, &r); err != nil {
+		if err := json.Unmarshal(body, &r); err != nil {
+			return nil, err
+		}
+		return of(&r), nil
+	}
+}
+
+// Owns tells whether a record (its type and body as written) is of the
+// enterprise with the credit code (recordOwners); a type with no owners
+// is nobody's own.
+func Owns(creditCode, recordType string, body []byte) bool {
+	of, ok := recordOwners[recordType]
+	if !ok {
+		return false
+	}
+	parties, err := of(body)
+	return err == nil && slices.Contains(parties, creditCode)
+}
+
+// ownedBy lets the enterprise have an answer that is a record of its own.
+func ownedBy(recordType string) readRule {
+	return func(own string, _ []string, answer []byte) error {
+		if _, err := recordOwners[recordType](answer); err != nil {
 			return Internal(err)
 		}
-		return ownsRecord(own, what, parties(&r))
+		if Owns(own, recordType, answer) {
+			return nil
+		}
+		return Forbidden(RuleEnterpriseRead, "caller", "enterprise %s may read only its own %s records: this one is another party's", own, recordType)
 	}
 }
-
-func ownsRecord(own, what string, parties []string) error {
-	if slices.Contains(parties, own) {
-		return nil
-	}
-	return Forbidden(RuleEnterpriseRead, "caller", "enterprise %s may read only its own %s records: this one is another party's", own, what)
-}
-
-var (
-	partyOwner       = func(p *Party) []string { return []string{p.CreditCode} }
-	agreementOwner   = func(a *Agreement) []string { return []string{a.GrantorCreditCode, a.GranteeCreditCode} }
-	applicationOwner = func(a *Application) []string { return []string{a.ApplicantCreditCode} }
-)
 
 // historyOwners: the record types whose history an enterprise reads only
 // when it is a party of the record (the others' timelines are public).
 var historyOwners = map[string]readRule{
-	TypeParty:       ownedBy("party", partyOwner),
-	TypeAgreement:   ownedBy("agreement", agreementOwner),
-	TypeApplication: ownedBy("application", applicationOwner),
+	TypeParty:       ownedBy(TypeParty),
+	TypeAgreement:   ownedBy(TypeAgreement),
+	TypeApplication: ownedBy(TypeApplication),
 }
 
 // publicHistory are the record types whose history is public: the
@@ -91,9 +113,9 @@ var enterpriseReads = map[string]readRule{
 	// verification answers with them (VerifyCredential, the page).
 	"GetCredential":  public,
 	"GetCertificate": public,
-	"GetParty":       ownedBy("party", partyOwner),
-	"GetAgreement":   ownedBy("agreement", agreementOwner),
-	"GetApplication": ownedBy("application", applicationOwner),
+	"GetParty":       ownedBy(TypeParty),
+	"GetAgreement":   ownedBy(TypeAgreement),
+	"GetApplication": ownedBy(TypeApplication),
 	"ListCredentials": func(own string, args []string, _ []byte) error {
 		if len(args) >= 2 && args[0] == "holder" && args[1] == own {
 			return nil

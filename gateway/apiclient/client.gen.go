@@ -2972,6 +2972,11 @@ type ClientInterface interface {
 	// Corresponds with GET /console (the `Console` operationId).
 	Console(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// Me the enterprise's own page (中文): its records and deadlines, soonest first, and a presentation of the credentials and certificates it ticks; its data needs an enterprise's key
+	//
+	// Corresponds with GET /me (the `Me` operationId).
+	Me(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// Qr a QR code of a number's verification URL (NUMBER.png)
 	//
 	// Corresponds with GET /qr/{file} (the `Qr` operationId).
@@ -4800,6 +4805,21 @@ func (c *Client) Assets(ctx context.Context, file string, reqEditors ...RequestE
 // Corresponds with GET /console (the `Console` operationId).
 func (c *Client) Console(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewConsoleRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// Me the enterprise's own page (中文): its records and deadlines, soonest first, and a presentation of the credentials and certificates it ticks; its data needs an enterprise's key
+//
+// Corresponds with GET /me (the `Me` operationId).
+func (c *Client) Me(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMeRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -9189,6 +9209,33 @@ func NewConsoleRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewMeRequest constructs an http.Request for the Me method
+func NewMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewQrRequest constructs an http.Request for the Qr method
 func NewQrRequest(server string, file string) (*http.Request, error) {
 	var err error
@@ -10091,6 +10138,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /console (the `Console` operationId).
 	ConsoleWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ConsoleResponse, error)
+
+	// MeWithResponse the enterprise's own page (中文): its records and deadlines, soonest first, and a presentation of the credentials and certificates it ticks; its data needs an enterprise's key
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /me (the `Me` operationId).
+	MeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*MeResponse, error)
 
 	// QrWithResponse a QR code of a number's verification URL (NUMBER.png)
 	//
@@ -14472,6 +14526,54 @@ func (r ConsoleResponse) ContentType() string {
 	return ""
 }
 
+type MeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r MeResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r MeResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r MeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type QrResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16035,6 +16137,19 @@ func (c *ClientWithResponses) ConsoleWithResponse(ctx context.Context, reqEditor
 		return nil, err
 	}
 	return ParseConsoleResponse(rsp)
+}
+
+// MeWithResponse the enterprise's own page (中文): its records and deadlines, soonest first, and a presentation of the credentials and certificates it ticks; its data needs an enterprise's key
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /me (the `Me` operationId).
+func (c *ClientWithResponses) MeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*MeResponse, error) {
+	rsp, err := c.Me(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMeResponse(rsp)
 }
 
 // QrWithResponse a QR code of a number's verification URL (NUMBER.png)
@@ -19231,6 +19346,39 @@ func ParseConsoleResponse(rsp *http.Response) (*ConsoleResponse, error) {
 	return response, nil
 }
 
+// ParseMeResponse parses an HTTP response from a MeWithResponse call
+func ParseMeResponse(rsp *http.Response) (*MeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseQrResponse parses an HTTP response from a QrWithResponse call
 func ParseQrResponse(rsp *http.Response) (*QrResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19482,8 +19630,9 @@ var swaggerSpec = []string{
 	"IwUfjhMSS22XuGJ5EK1FvQ7D2ncy2OBSGcviYDtti0ghQCmvSq0Jnw2P9ahObG8zZJfJ9LaPumi+sti7",
 	"zef4EhuMb88Np7V6h7FAmdXa7mizdOlMHTMqWEMtl2P7vBvCtuuS2YaCAnjiHrJwQnv//Pv//cUvf7Z/",
 	"hBIsxucMq4A603sxKnJBc34kHOXnq8agvpBEjudZx1kWbe/gWt8Nv2nM58qhSwFUZlq5EmWo55WktuW2",
-	"59A08WPeJhu+yzclF8gEj+AwM07GPmaQrXEIou+e2lb5SsQbjeqeqLoxvnf6Au199L0Pnzw9vZ/R0dIN",
-	"y13vD6rCqdHBN6cevoWCZ85lZZ0PBn5o77unSGI+ArlcxN/c/P8BAA==",
+	"59A0MQmTw4fvJiXMeUpMUdKCFhTCcuQrRBfhjVE1vjHST2sW6Twit8H5gohEksQXHtqg1cWtgBx+zNuO",
+	"iu/yTR0TZIJHcJgZn3Mfq9jW+IfRd09NRXN94hsF+56oerW+d/oC7X30vQ+fPD29n9HR0v0MXa+TquCt",
+	"uZJt7rbwFkqfOQ+m9UUZ+KG9754iifkI5HIRf3Pz/wcA",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
