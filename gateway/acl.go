@@ -23,6 +23,9 @@ type Route struct {
 	// PublicPerMinute bounds requests per minute from one public client
 	// address (0: no bound); keyed callers are not limited by it.
 	PublicPerMinute int `yaml:"publicPerMinute"`
+	// KeyPerMinute bounds requests per minute with one API key (0: no
+	// bound): routes that read much for one caller.
+	KeyPerMinute int `yaml:"keyPerMinute"`
 	// PublicTargetField names the body field whose value callers without a
 	// key may name at most Config.PublicPerTarget times per
 	// Config.PublicTargetWindow, from all addresses together ("": no bound).

@@ -61,3 +61,30 @@ func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 		t.Errorf("an application's links: %+v", got[2])
 	}
 }
+
+// The enterprise's view reads much for one caller: each API key may call
+// it 30 times a minute, whatever the others do.
+func TestObligationsAreBoundedPerKey(t *testing.T) {
+	// The bound is a fixed one-minute window: start right after a minute
+	// turns when the next one is near, so the 31 calls fall in one.
+	if now := time.Now(); now.Sub(now.Truncate(time.Minute)) > 55*time.Second {
+		time.Sleep(now.Truncate(time.Minute).Add(time.Minute).Sub(now))
+	}
+	hs := newHarness(t) // no index: every call that passes the bound is 503
+	for i := 1; i <= 30; i++ {
+		if w := hs.do("GET", "/api/v1/me/obligations", RoleEnterprise, ""); w.Code != 503 {
+			t.Fatalf("call %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+	if w := hs.do("GET", "/api/v1/me/obligations", RoleEnterprise, ""); w.Code != 429 || !strings.Contains(w.Body.String(), RuleRateKey) {
+		t.Fatalf("the 31st call in a minute: %d %s", w.Code, w.Body)
+	}
+	other, _, err := hs.ks.CreateEnterprise("CityAMSP", "91450100MA5L0000AW")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.keys[RoleEnterprise] = other
+	if w := hs.do("GET", "/api/v1/me/obligations", RoleEnterprise, ""); w.Code != 503 {
+		t.Fatalf("another key: %d %s", w.Code, w.Body)
+	}
+}

@@ -13,20 +13,49 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// The gateway's rate rules: a public client address (RuleRateAddress), and
-// public objections against one target (RuleRateTarget), answered 429.
+// The gateway's rate rules: a public client address (RuleRateAddress), an
+// API key on a route that bounds keyed callers (RuleRateKey), and public
+// objections against one target (RuleRateTarget), answered 429.
 const (
 	RuleRateAddress = "DL-RATE-ADDRESS"
+	RuleRateKey     = "DL-RATE-KEY"
 	RuleRateTarget  = "DL-RATE-TARGET"
 )
 
-// publicLimiter bounds how often one public client address may call a
-// route: a fixed one-minute window, no captcha.
-type publicLimiter struct {
+// windowLimiter bounds how often one caller may call a route: a fixed
+// one-minute window, no captcha. who names the caller it counts ("":
+// not counted); rule and over say how a refusal reads.
+type windowLimiter struct {
 	perMinute int
+	who       func(c *gin.Context) string
+	rule      string
+	over      string
 	mu        sync.Mutex
 	window    time.Time
 	counts    map[string]int
+}
+
+// publicLimiter counts the public by client address.
+func publicLimiter(perMinute int) *windowLimiter {
+	return &windowLimiter{perMinute: perMinute, rule: RuleRateAddress, over: "a minute from one address without an API key",
+		who: func(c *gin.Context) string {
+			if c.GetString(ctxRole) != RolePublic {
+				return ""
+			}
+			return clientKey(c.ClientIP()) // the socket peer, or what a trusted proxy forwarded (Config.TrustedProxies)
+		}}
+}
+
+// keyLimiter counts keyed callers by API key: a route that reads much for
+// one caller (an enterprise's view, a presentation) bounds each key.
+func keyLimiter(perMinute int) *windowLimiter {
+	return &windowLimiter{perMinute: perMinute, rule: RuleRateKey, over: "a minute with one API key",
+		who: func(c *gin.Context) string {
+			if c.GetString(ctxRole) == RolePublic {
+				return ""
+			}
+			return c.GetString(ctxCaller)
+		}}
 }
 
 // clientKey is what the public's limits count by: an IPv4 address, or an
@@ -43,8 +72,9 @@ func clientKey(ip string) string {
 	return p.String()
 }
 
-func (l *publicLimiter) middleware(c *gin.Context) {
-	if c.GetString(ctxRole) != RolePublic {
+func (l *windowLimiter) middleware(c *gin.Context) {
+	who := l.who(c)
+	if who == "" {
 		c.Next()
 		return
 	}
@@ -53,13 +83,12 @@ func (l *publicLimiter) middleware(c *gin.Context) {
 	if !now.Equal(l.window) {
 		l.window, l.counts = now, map[string]int{}
 	}
-	ip := clientKey(c.ClientIP()) // the socket peer, or what a trusted proxy forwarded (Config.TrustedProxies)
-	l.counts[ip]++
-	over := l.counts[ip] > l.perMinute
+	l.counts[who]++
+	over := l.counts[who] > l.perMinute
 	l.mu.Unlock()
 	if over {
 		c.Header("Retry-After", strconv.Itoa(int(time.Until(now.Add(time.Minute)).Seconds())+1))
-		abort(c, refuse(http.StatusTooManyRequests, RuleRateAddress, "", "at most "+strconv.Itoa(l.perMinute)+" a minute from one address without an API key"))
+		abort(c, refuse(http.StatusTooManyRequests, l.rule, "", "at most "+strconv.Itoa(l.perMinute)+" "+l.over))
 		return
 	}
 	c.Next()

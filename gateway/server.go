@@ -183,7 +183,10 @@ func (s *Server) Router() (*gin.Engine, error) {
 		}
 		chain := []gin.HandlerFunc{s.authorize(route)}
 		if route.PublicPerMinute > 0 {
-			chain = append(chain, (&publicLimiter{perMinute: route.PublicPerMinute}).middleware)
+			chain = append(chain, publicLimiter(route.PublicPerMinute).middleware)
+		}
+		if route.KeyPerMinute > 0 {
+			chain = append(chain, keyLimiter(route.KeyPerMinute).middleware)
 		}
 		if route.PublicTargetField != "" && s.cfg.PublicPerTarget > 0 && s.cfg.PublicTargetWindow > 0 {
 			chain = append(chain, newTargetLimiter(route.PublicTargetField, s.cfg.PublicPerTarget, s.cfg.PublicTargetWindow).middleware)

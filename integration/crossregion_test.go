@@ -31,12 +31,16 @@ func TestCrossRegionReviewOnlyByTheSupervisorOnThePeers(t *testing.T) {
 	app := domain.ApplicationInput{Number: is.Number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "跨区域通勤指数",
 		ProductType: "dataset", Scenario: "跨区域通勤分析", ResourceIDs: []string{"RES-450100-0009"}, DataProviders: []string{provider},
 		DesignDigest: certs.SM3Hex([]byte("跨区域通勤指数设计")), CrossRegion: true}
-	if _, _, err := is.Operator.Apply("nanning", app); err != nil {
+	_, applied, err := is.Operator.Apply("nanning", app)
+	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
-	if _, _, err := is.Operator.PreliminaryReview("nanning", app.Number, domain.DecisionApproved, ""); err != nil {
+	synced(t, applied) // other orgs' peers review it next
+	_, reviewed, err := is.Operator.PreliminaryReview("nanning", app.Number, domain.DecisionApproved, "")
+	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	synced(t, reviewed)
 	if err := net.EnrollUser("ExchangeMSP", network.User{Name: "self-styled-authority", Role: domain.RoleAuthority}); err != nil {
 		t.Fatal(err)
 	}

@@ -167,9 +167,11 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 		return time.Since(start)
 	}
 	waitFor(domain.VerifyValid)
-	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "suspend", "外部暂停"); err != nil {
+	suspended, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "suspend", "外部暂停")
+	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	synced(t, suspended) // the revocation below is endorsed by other orgs' peers too
 	t.Logf("a suspension made outside the gateway reached its cache in %s", waitFor(domain.VerifySuspended))
 
 	stop()

@@ -106,6 +106,7 @@ func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
+	synced(t, first) // the status changes that follow are endorsed by other orgs' peers too
 	registered = append(registered, code)
 	events, err := op.Gateway.GetNetwork("nanning").ChaincodeEvents(ctx, op.Chaincode, client.WithStartBlock(first.BlockNumber))
 	if err != nil {

@@ -125,9 +125,11 @@ func TestProductStory(t *testing.T) {
 	_, err = is.CatalogAgreement(enterprise, operator, "广西数字运营平台有限公司")
 	wantRefusal(t, err, decode[domain.ProfileRecord](t, profile).Profile.Cite("subLicensing", domain.RuleSubLicense))
 	for _, a := range []string{domain.AckReceived, domain.AckListed} {
-		if _, err := exchange.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, a); err != nil {
+		r, err := exchange.Submit("nanning", "AcknowledgeCertificate", cert.RegistrationNumber, a)
+		if err != nil {
 			t.Fatal(network.ErrorText(err))
 		}
+		synced(t, r) // "listed" needs "received" on its endorsers
 	}
 
 	objection := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,

@@ -53,6 +53,7 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 	in := domain.PartyInput{CreditCode: demoCreditCode, Name: "广西数智科技有限公司", Role: domain.PartyEnterprise, DivisionCode: "450103"}
 	fmt.Fprintln(w, "1. 南宁市 (CityAMSP operator) registers an enterprise on channel nanning")
 	_, res, err := op.RegisterParty("nanning", in)
+	err = held(n, res, err)
 	switch {
 	case err == nil:
 		fmt.Fprintf(w, "   committed: channel %s, block %d, tx %s\n", res.Channel, res.BlockNumber, res.TxID)
@@ -130,13 +131,13 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 		return err
 	}
 	fmt.Fprintln(w, "7. 南宁市 suspends it while an objection is examined, then reinstates it")
-	if _, _, err := is.Authority.ChangeCredentialStatus("nanning", cred.AuthorizationNumber, "suspend", "收到异议，核查期间暂停"); err != nil {
+	if err := written(n)(is.Authority.ChangeCredentialStatus("nanning", cred.AuthorizationNumber, "suspend", "收到异议，核查期间暂停")); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	if err := verify(); err != nil {
 		return err
 	}
-	if _, _, err := is.Authority.ChangeCredentialStatus("nanning", cred.AuthorizationNumber, "reinstate", "异议不成立"); err != nil {
+	if err := written(n)(is.Authority.ChangeCredentialStatus("nanning", cred.AuthorizationNumber, "reinstate", "异议不成立")); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 
@@ -205,18 +206,25 @@ func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, pla
 			received = len(acks) > 0
 		}
 	}
+	if received { // by the gateway's listener, through the exchange's peer
+		if h, err := ex.Height("nanning"); err == nil && h > 0 {
+			if err := n.Synced(&network.Committed{Channel: "nanning", BlockNumber: h - 1}, 15*time.Second); err != nil {
+				return err
+			}
+		}
+	}
 	if !received {
-		if _, _, err := ex.AcknowledgeCertificate("nanning", cert.RegistrationNumber, domain.AckReceived); err != nil {
+		if err := written(n)(ex.AcknowledgeCertificate("nanning", cert.RegistrationNumber, domain.AckReceived)); err != nil {
 			return fmt.Errorf("%s", network.ErrorText(err))
 		}
 	}
-	if _, _, err := ex.AcknowledgeCertificate("nanning", cert.RegistrationNumber, domain.AckListed); err != nil {
+	if err := written(n)(ex.AcknowledgeCertificate("nanning", cert.RegistrationNumber, domain.AckListed)); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	fmt.Fprintln(w, "12. the exchange has received (pushed to it) and lists it; then files an objection, and the certificate reads suspended")
 	o := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
 		EvidenceDigest: certs.SM3Hex([]byte("异议材料")), Summary: "质疑产品是否超出授权范围"}
-	if _, _, err := ex.FileObjection("nanning", o); err != nil {
+	if err := written(n)(ex.FileObjection("nanning", o)); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	status := func() (string, error) {
@@ -232,7 +240,7 @@ func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, pla
 	}
 	fmt.Fprintf(w, "    %s\n", st)
 	decision := domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: "经核实未超出授权范围，驳回"}
-	if _, _, err := is.Operator.DecideObjection("nanning", o.Number, decision); err != nil {
+	if err := written(n)(is.Operator.DecideObjection("nanning", o.Number, decision)); err != nil {
 		return fmt.Errorf("%s", network.ErrorText(err))
 	}
 	if st, err = status(); err != nil {
@@ -473,4 +481,19 @@ func demoPresentation(n *network.Net, pinned *proof.TrustFile, w io.Writer, numb
 	fmt.Fprintf(w, "17. the enterprise presents its credential and certificate to a bank off the network: one file (%d bytes, %d items, signed by %s's witness) verifies offline\n", len(raw), len(p.Items), r.SignedBy)
 	fmt.Fprintf(w, "    bin/dataledger proof verify --trust %s %s   (or upload it on the verification page)\n", filepath.Join(n.L.Home, "demo", "trust.json"), file)
 	return nil
+}
+
+// held waits, after a write, until every peer of its channel holds it: the
+// demo's next step reads or endorses on other orgs' peers. It passes a
+// write's error through.
+func held(n *network.Net, res *network.Committed, err error) error {
+	if err != nil {
+		return err
+	}
+	return n.Synced(res, 15*time.Second)
+}
+
+// written is held for a typed client's write (record, commit, error).
+func written(n *network.Net) func(any, *network.Committed, error) error {
+	return func(_ any, res *network.Committed, err error) error { return held(n, res, err) }
 }

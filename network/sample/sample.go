@@ -68,6 +68,16 @@ func Today() string { return time.Now().In(domain.CST).Format(time.DateOnly) }
 func (is *Issuer) RegisterKey(k *certs.PrivateKey) (*network.Committed, error) {
 	until := time.Now().In(domain.CST).AddDate(5, 0, 0).Format(time.DateOnly)
 	_, res, err := is.Authority.RegisterIssuerKey(is.Channel, domain.IssuerKeyInput{PublicKey: string(k.Public().PEM()), Department: is.Department, ValidFrom: Today(), ValidUntil: until})
+	return is.held(res, err)
+}
+
+// held waits, after a write, until every peer of the channel holds it:
+// what a story does next is endorsed or read by other orgs' peers too,
+// which may be a block behind the peer that reported the commit.
+func (is *Issuer) held(res *network.Committed, err error) (*network.Committed, error) {
+	if err == nil {
+		err = is.net.Synced(res, 15*time.Second)
+	}
 	return res, err
 }
 
@@ -87,12 +97,7 @@ func CreditCode(division string) string {
 func (is *Issuer) Party(role, name string) (string, error) {
 	code := CreditCode(is.Division)
 	_, res, err := is.Operator.RegisterParty(is.Channel, domain.PartyInput{CreditCode: code, Name: name, Role: role, DivisionCode: is.Division})
-	if err == nil {
-		// What follows names the party and is endorsed by other orgs'
-		// peers: each must hold it first.
-		err = is.net.Synced(res, 15*time.Second)
-	}
-	if err != nil {
+	if _, err := is.held(res, err); err != nil {
 		return "", err
 	}
 	return code, nil
@@ -163,7 +168,7 @@ func (is *Issuer) Credential(a *Agreement, key *certs.PrivateKey) (*domain.Crede
 // Issue registers a signed credential.
 func (is *Issuer) Issue(signed string, a *Agreement) (*network.Committed, error) {
 	_, res, err := is.Operator.IssueCredential(is.Channel, signed, a.Number)
-	return res, err
+	return is.held(res, err)
 }
 
 // CertificateFor builds a product certificate of the enterprise; the
@@ -190,7 +195,7 @@ func (is *Issuer) CertificateFor(enterprise, enterpriseName, productName string,
 // through its application (empty for a pre-existing product).
 func (is *Issuer) RegisterCertificate(sign func(txID string) (string, error), application string) (*network.Committed, error) {
 	_, res, err := is.Operator.RegisterCertificate(is.Channel, application, sign)
-	return res, err
+	return is.held(res, err)
 }
 
 // Application files a scenario-authorization application for a dataset
@@ -201,7 +206,8 @@ func (is *Issuer) Application(applicant, provider, product string, resources ...
 		ProductType: "dataset", Scenario: "城市交通规划与公交线网优化", ResourceIDs: resources,
 		DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("产品设计方案 " + product)),
 	}
-	_, _, err := is.Operator.Apply(is.Channel, *in)
+	_, res, err := is.Operator.Apply(is.Channel, *in)
+	_, err = is.held(res, err)
 	return in, err
 }
 
