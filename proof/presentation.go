@@ -232,6 +232,20 @@ func VerifyPresentation(p *Presentation, trust *TrustFile) *PresentationReport {
 	return r.finish()
 }
 
+// NotOlderThan adds the counterparty's own freshness rule: the
+// presentation must have been signed within maxAge before now.
+func (r *PresentationReport) NotOlderThan(maxAge time.Duration, now time.Time) {
+	at, err := time.Parse(time.RFC3339, r.SignedAt)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("no signing time to judge its age by")
+	case now.Sub(at) > maxAge:
+		err = fmt.Errorf("signed at %s, %s ago: older than %s", r.SignedAt, now.Sub(at).Round(time.Second), maxAge)
+	}
+	addCheck(&r.Checks, "age", err, "signed within "+maxAge.String())
+	r.finish()
+}
+
 func (r *PresentationReport) finish() *PresentationReport {
 	r.OK = len(r.Checks) > 0 && len(r.Items) > 0
 	for _, c := range r.Checks {

@@ -88,6 +88,15 @@ func TestPresentationsVerifyAndNameWhatWasTampered(t *testing.T) {
 	if !r.OK || r.SignedBy != "CityAMSP" || len(r.Items) != 2 || r.Items[0].Status != domain.VerifyValid {
 		t.Fatalf("a genuine presentation: %+v", r)
 	}
+	// The counterparty's own freshness rule.
+	fresh := proof.VerifyPresentation(back, c.l.Trust())
+	if fresh.NotOlderThan(time.Hour, c.l.Clock.Add(time.Minute)); !fresh.OK {
+		t.Errorf("a minute-old presentation under a one-hour rule: %+v", fresh.Checks)
+	}
+	stale := proof.VerifyPresentation(back, c.l.Trust())
+	if stale.NotOlderThan(time.Hour, c.l.Clock.Add(2*time.Hour)); stale.OK || stale.Checks[len(stale.Checks)-1].Name != "age" {
+		t.Errorf("a two-hour-old presentation under a one-hour rule: %+v", stale.Checks)
+	}
 	var sb strings.Builder
 	r.Print(&sb)
 	if !strings.Contains(sb.String(), "VALID presentation of "+c.enterprise) {

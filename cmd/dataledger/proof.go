@@ -68,6 +68,7 @@ func proofCmd() *cobra.Command {
 
 	var trustFile string
 	var asJSON, genesisOnly bool
+	var maxAge time.Duration
 	verify := &cobra.Command{
 		Use:   "verify BUNDLE|PRESENTATION [--trust TRUST.json]",
 		Short: "Verify a proof bundle or a presentation with no network",
@@ -97,7 +98,8 @@ credentials and certificates, each with its bundle and stated status, signed
 by the witness identity of the organization whose gateway made it) is
 verified item by item the same way, each stated status and height against
 its bundle, each item held by the presenting enterprise, and the signature
-under every item's channel configuration.
+under every item's channel configuration. --max-age is the counterparty's own
+rule: a presentation signed longer ago does not verify.
 
 Exit status: 0 every check holds (whatever the derived status: read it);
 1 a check fails; 2 the input is malformed (a dataledger-proof/1 bundle
@@ -118,6 +120,9 @@ included: fetch a new one).`,
 					return &exitError{2, err}
 				}
 				r := proof.VerifyPresentation(p, pinned)
+				if maxAge > 0 {
+					r.NotOlderThan(maxAge, time.Now())
+				}
 				printReport(cmd.OutOrStdout(), r, asJSON)
 				if !r.OK {
 					return &exitError{1, fmt.Errorf("the presentation does not verify")}
@@ -138,6 +143,7 @@ included: fetch a new one).`,
 	}
 	verify.Flags().StringVar(&trustFile, "trust", "", "trust file pinning the channel's genesis block (dataledger proof trust)")
 	verify.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	verify.Flags().DurationVar(&maxAge, "max-age", 0, "a presentation must have been signed within this long (e.g. 24h; 0: any age)")
 
 	trust := &cobra.Command{
 		Use:   "trust",
