@@ -7,6 +7,7 @@ import (
 	gotoken "go/token"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
 
 	"dataledger/chaincode/contract"
+	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
 
@@ -174,4 +176,22 @@ func typedCalls(t *testing.T, txs map[string]int) map[string]bool {
 		t.Fatal("found no typed-client calls in the gateway's sources")
 	}
 	return calls
+}
+
+// An enterprise's key acts as its own identity on the routes the public
+// may not call: each such route's transaction must be one the chaincode's
+// enterprise table lets it call, or the route would only ever be refused.
+func TestEnterpriseRoutesAreInTheEnterpriseTable(t *testing.T) {
+	acl, err := LoadACL(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range acl.Routes {
+		if r.Tx == "" || !r.Allows(RoleEnterprise) || r.Allows(RolePublic) {
+			continue
+		}
+		if !slices.Contains(domain.EnterpriseTransactions(), r.Tx) {
+			t.Errorf("%s %s lets enterprise keys call %s, which the enterprise table refuses (chaincode/domain/reads.go)", r.Method, r.Path, r.Tx)
+		}
+	}
 }

@@ -11,7 +11,6 @@ import (
 
 	"dataledger/chaincode/domain"
 	"dataledger/index"
-	"dataledger/network"
 )
 
 // Obligations is an enterprise's own view (GET /api/v1/me/obligations):
@@ -55,65 +54,56 @@ type Obligation struct {
 // MaxObligations bounds the records read per channel and kind.
 const MaxObligations = 500
 
-// ownKinds are the kinds of record an enterprise owns (domain.Owns), each
-// with the chaincode read an enterprise makes of it: the view keeps a
-// record only when the chaincode would give it to the enterprise too.
-var ownKinds = []struct{ kind, read string }{
-	{domain.TypeParty, network.Tx.GetParty("").Fn},
-	{domain.TypeAgreement, network.Tx.GetAgreement("").Fn},
-	{domain.TypeCredential, network.Tx.GetCredential("").Fn},
-	{domain.TypeApplication, network.Tx.GetApplication("").Fn},
-	{domain.TypeCertificate, network.Tx.GetCertificate("").Fn},
-}
+// ownKinds are the kinds of record an enterprise owns (domain.Owns).
+var ownKinds = []string{domain.TypeParty, domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate}
 
 // obligations answers the caller's Obligations from the supervision index
-// (503 without one): per channel, one search per kind it owns and one for
-// the objections naming it.
+// (503 without one): per channel, in one snapshot (so its height holds for
+// every kind), one search per kind it owns and one for the objections
+// naming it.
 func (s *Server) obligations(c *gin.Context) {
 	if s.cfg.Index == nil {
 		abort(c, fail(http.StatusServiceUnavailable, "this gateway has no supervision index (start it with --index-db): an enterprise's view is read from it"))
 		return
 	}
-	code, who := c.GetString(ctxCreditCode), identity(c)
-	actor := domain.Actor{MSP: who.Org, Role: domain.RoleEnterprise, ID: who.User, CreditCode: code}
+	ctx, code, who := c.Request.Context(), c.GetString(ctxCreditCode), identity(c)
 	today := time.Now().In(domain.CST)
 	out := &Obligations{Holder: code, Today: today.Format(time.DateOnly), Heights: map[string]uint64{}, Items: []Obligation{}}
-	search := func(ch, kind string) (*index.Page, error) {
-		return s.cfg.Index.Search(c.Request.Context(), index.Query{Channel: ch, Kind: kind, Party: code, Sort: "changed", Limit: MaxObligations, Today: today})
-	}
-channels:
 	for _, ch := range s.ledger.Channels(who) {
 		var hits, objections []index.Hit
-		for _, k := range append(ownKinds, struct{ kind, read string }{domain.TypeObjection, ""}) {
-			page, err := search(ch, k.kind)
-			if errors.Is(err, index.ErrNotIndexed) {
-				continue channels // not in this index: Heights leaves it out
+		err := s.cfg.Index.Snapshot(ctx, ch, func(sn *index.Snapshot) error {
+			for _, kind := range append(ownKinds, domain.TypeObjection) {
+				page, err := sn.Search(ctx, index.Query{Channel: ch, Kind: kind, Party: code, Sort: "changed", Limit: MaxObligations, Today: today})
+				if err != nil {
+					return err
+				}
+				out.Heights[ch] = page.Height
+				out.Truncated = out.Truncated || page.Next != ""
+				if kind == domain.TypeObjection {
+					objections = page.Items
+				} else {
+					hits = append(hits, page.Items...)
+				}
 			}
-			if err != nil {
-				abort(c, err)
-				return
-			}
-			out.Heights[ch] = page.Height
-			out.Truncated = out.Truncated || page.Next != ""
-			if k.kind == domain.TypeObjection {
-				objections = page.Items
-			} else {
-				hits = append(hits, page.Items...)
-			}
+			return nil
+		})
+		if errors.Is(err, index.ErrNotIndexed) {
+			continue // not in this index: Heights leaves it out
 		}
-		out.Items = append(out.Items, ownObligations(actor, ch, hits, objections)...)
+		if err != nil {
+			abort(c, err)
+			return
+		}
+		out.Items = append(out.Items, ownObligations(code, ch, hits, objections)...)
 	}
 	sortObligations(out.Items)
 	c.JSON(http.StatusOK, out)
 }
 
-// ownObligations are the hits that are the enterprise's own and that the
-// chaincode would give it, and the objections against those.
-func ownObligations(a domain.Actor, channel string, hits, objections []index.Hit) []Obligation {
-	read := map[string]string{}
-	for _, k := range ownKinds {
-		read[k.kind] = k.read
-	}
+// ownObligations are the hits that are the enterprise's own (domain.Owns:
+// the rule the chaincode's enterprise table reads its records by), and
+// the objections against those.
+func ownObligations(code, channel string, hits, objections []index.Hit) []Obligation {
 	var out []Obligation
 	own := map[string]bool{}
 	add := func(h index.Hit) {
@@ -130,7 +120,7 @@ func ownObligations(a domain.Actor, channel string, hits, objections []index.Hit
 		own[h.ID] = true
 	}
 	for _, h := range hits {
-		if fn, ok := read[h.Kind]; ok && domain.Owns(a.CreditCode, h.Kind, h.Record) && a.MayHave(fn, nil, h.Record) == nil {
+		if domain.Owns(code, h.Kind, h.Record) {
 			add(h)
 		}
 	}

@@ -16,7 +16,6 @@ import (
 func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 	code := func(body string) string { c, _ := domain.CreditCodeCheckChar(body); return body + string(c) }
 	mine, theirs := code("91450100MA5L00001"), code("91450100MA5L00002")
-	a := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, CreditCode: mine}
 	js := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
 	app := func(applicant string, providers ...string) json.RawMessage {
 		return js(domain.Application{ApplicationInput: domain.ApplicationInput{ApplicantCreditCode: applicant, DataProviders: providers}})
@@ -39,7 +38,7 @@ func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 		{Kind: "objection", ID: "obj-app", Record: js(map[string]string{"target": "app-mine"}), Open: true, Changed: now.Add(time.Hour)},
 		{Kind: "objection", ID: "obj-theirs", Record: js(map[string]string{"target": "app-theirs"}), Open: true},
 	}
-	got := ownObligations(a, "nanning", hits, objections)
+	got := ownObligations(mine, "nanning", hits, objections)
 	sortObligations(got)
 	var ids, owes []string
 	for _, o := range got {

@@ -30,23 +30,6 @@ type PresentationRequest struct {
 	Audience string `json:"audience,omitempty"`
 }
 
-// firstFailure names a presentation report's first failed check.
-func firstFailure(r *proof.PresentationReport) string {
-	for _, c := range r.Checks {
-		if !c.OK {
-			return c.Name + ": " + c.Detail
-		}
-	}
-	for _, it := range r.Items {
-		for _, c := range it.Checks {
-			if !c.OK {
-				return it.Number + " " + c.Name + ": " + c.Detail
-			}
-		}
-	}
-	return "no check held"
-}
-
 // present makes a presentation (proof.Presentation) of the caller's own
 // credentials and certificates: each one's proof bundle as this gateway
 // serves it (with its witnessed heads), verified here with the network's
@@ -56,7 +39,7 @@ func firstFailure(r *proof.PresentationReport) string {
 func (s *Server) present(c *gin.Context) {
 	holder := c.GetString(ctxCreditCode)
 	if s.witness == nil {
-		abort(c, domain.Conflict(RulePresent, "items", "this gateway signs presentations with its organization's witness identity and has none: start it with --witness"))
+		abort(c, domain.Conflict(RulePresent, "gateway", "this gateway signs presentations with its organization's witness identity and has none: start it with --witness"))
 		return
 	}
 	var req PresentationRequest
@@ -66,7 +49,7 @@ func (s *Server) present(c *gin.Context) {
 	}
 	err := checkMembers(body, &req, "")
 	if err == nil && strictjson.Unmarshal(body, &req) != nil {
-		err = domain.Invalid(domain.RuleJSONMember, "items", "the body is not {\"items\": [numbers], \"audience\": \"…\"}")
+		err = domain.Invalid(domain.RuleJSONMember, "body", "the body is not {\"items\": [numbers], \"audience\": \"…\"}")
 	}
 	if err == nil && len([]rune(req.Audience)) > proof.MaxAudience {
 		err = domain.Invalid(RulePresent, "audience", "at most %d characters", proof.MaxAudience)
@@ -135,7 +118,7 @@ func (s *Server) present(c *gin.Context) {
 		}
 		it, err := proof.NewItem(b, raw, rep)
 		if err != nil {
-			abort(c, fail(http.StatusInternalServerError, fmt.Sprintf("%s: the gateway's own bundle does not verify with the network's trust file", number)))
+			abort(c, fail(http.StatusInternalServerError, fmt.Sprintf("%s: the gateway's own bundle does not verify with the network's trust file (%s)", number, rep.FirstFailure())))
 			return
 		}
 		p.Items = append(p.Items, *it)
@@ -149,7 +132,7 @@ func (s *Server) present(c *gin.Context) {
 	// What is handed out verifies: this organization's witness must be an
 	// application organization of every item's channel.
 	if r := proof.VerifyPresentation(p, trust); !r.OK {
-		abort(c, domain.Conflict(RulePresent, "items", "the presentation this gateway signed does not verify (%s): present items of channels its organization is an application member of", firstFailure(r)))
+		abort(c, domain.Conflict(RulePresent, "items", "the presentation this gateway signed does not verify (%s): present items of channels its organization is an application member of", r.FirstFailure()))
 		return
 	}
 	c.Header("Content-Disposition", `attachment; filename="presentation-`+holder+`.json"`)
@@ -209,6 +192,7 @@ func (s *Server) verifyPresentation(c *gin.Context, body []byte) {
 		abort(c, err)
 		return
 	}
+	// 5 s per item, within what is left of the request's time.
 	r, err := bounded(c.Request.Context(), "presentation", ProofVerifyTimeout*time.Duration(max(len(p.Items), 1)), func() *proof.PresentationReport {
 		return proof.VerifyPresentation(p, trust)
 	})

@@ -240,7 +240,7 @@ var handlerTypes = map[string]operationTypes{
 	"verifyDocument": {Body: oneOf{"SignedDocument", "a signed credential or certificate", []any{domain.Credential{}, domain.Certificate{}}}, Answer: VerifyResponse{}},
 
 	"proofBundle":   {Answer: proof.Bundle{}},
-	"verifyProof":   {Body: proof.Bundle{}, Answer: proof.Report{}}, // or a proof.Presentation, answered by a proof.PresentationReport
+	"verifyProof":   {Body: oneOf{"ProofUpload", "a proof bundle or a presentation", []any{proof.Bundle{}, proof.Presentation{}}}, Answer: oneOf{"ProofReport", "a bundle's report or a presentation's", []any{proof.Report{}, proof.PresentationReport{}}}},
 	"present":       {Body: PresentationRequest{}, Answer: proof.Presentation{}},
 	"obligations":   {Answer: Obligations{}},
 	"latestHead":    {Answer: proof.Head{}},

@@ -19,12 +19,13 @@ import (
 
 // Config is the gateway's configuration.
 type Config struct {
-	MaxBodyBytes   int64         // request body limit
+	MaxBodyBytes   int64         // request body limit (bodyLimits raises it for a route that carries more)
 	RequestTimeout time.Duration // per request, Fabric calls included
 	// PublicIdentity reads the ledger for callers without a key.
 	PublicIdentity Identity
 	// UserFor maps a caller role to the user of the caller's own org the
-	// gateway acts with (the network description's users).
+	// gateway acts with (the network description's users); an enterprise
+	// key acts as its enterprise's own identity instead.
 	UserFor map[string]string
 	// Signers are the issuer keys the gateway signs certificates with.
 	Signers *Keystore
@@ -277,7 +278,9 @@ func (s *Server) limits(c *gin.Context) {
 
 // authorize authenticates the caller (a bearer API key, or none: public)
 // and enforces the route's roles. The identity the gateway then acts with
-// is always of the caller's own organization.
+// is of the caller's own organization: its role's user, or for an
+// enterprise key the enterprise's own identity; on a route the public may
+// call, an enterprise key acts as the public does (PublicIdentity).
 func (s *Server) authorize(route Route) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		role, who, caller, creditCode := RolePublic, s.cfg.PublicIdentity, RolePublic, ""

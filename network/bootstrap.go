@@ -18,10 +18,7 @@ func (n *Net) loadCalendars(c *Client, channel string) error {
 			continue
 		}
 		_, r, err := c.LoadCalendar(channel, cal, "")
-		if err == nil {
-			err = n.Synced(r, time.Minute)
-		}
-		if err != nil {
+		if err := n.Held(r, err); err != nil {
 			return err
 		}
 		fmt.Fprintf(n.Out, "  %s: working-day calendar %d loaded\n", channel, cal.Year)
@@ -188,7 +185,10 @@ func (n *Net) ready(timeout time.Duration) error {
 			}
 			// The calendars that follow are endorsed by other orgs'
 			// peers: each must hold the jurisdiction first.
-			return n.Synced(r, timeout)
+			if err := n.Synced(r, 15*time.Second); err != nil {
+				return fmt.Errorf("committed, but not yet on every peer: %w", err)
+			}
+			return nil
 		})
 		if err == nil {
 			err = n.loadCalendars(c, ch.Name)
@@ -200,6 +200,16 @@ func (n *Net) ready(timeout time.Duration) error {
 		fmt.Fprintf(n.Out, "  %s: a transaction committed after %s (%d attempt(s))\n", ch.Name, time.Since(start).Round(10*time.Millisecond), attempts)
 	}
 	return nil
+}
+
+// Held is Synced after a write that returned res and err: it passes the
+// write's error through, or waits (at most 15 s) until every running peer
+// of the channel holds the write, for what reads or endorses it next.
+func (n *Net) Held(res *Committed, err error) error {
+	if err != nil {
+		return err
+	}
+	return n.Synced(res, 15*time.Second)
 }
 
 // Synced waits until every running peer of the channel has committed the

@@ -196,6 +196,13 @@ func (d *Description) Validate() error {
 			if !validRole(u.Role) {
 				return fmt.Errorf("org %s: user %s has unknown role %q", o.Name, u.Name, u.Role)
 			}
+			if u.Role == domain.RoleEnterprise {
+				if err := domain.ValidateCreditCode("creditCode", u.CreditCode); err != nil {
+					return fmt.Errorf("org %s: enterprise user %s: %w", o.Name, u.Name, err)
+				}
+			} else if u.CreditCode != "" {
+				return fmt.Errorf("org %s: user %s: only an enterprise user names a credit code", o.Name, u.Name)
+			}
 		}
 		for _, n := range o.Orderers {
 			orderers++

@@ -287,7 +287,7 @@ func verifyItem(it *PresentedItem, holder string, trust *TrustFile, seen map[str
 	rep, cfg := verify(b, trust)
 	ir.Bundle, ir.At = rep, b.At
 	if !rep.OK {
-		addCheck(&ir.Checks, "bundle", fmt.Errorf("the bundle does not verify: %s", firstFailed(rep)), "")
+		addCheck(&ir.Checks, "bundle", fmt.Errorf("the bundle does not verify: %s", rep.FirstFailure()), "")
 		return ir, nil
 	}
 	var derived string
@@ -315,14 +315,32 @@ func verifyItem(it *PresentedItem, holder string, trust *TrustFile, seen map[str
 	return ir, cfg
 }
 
-// firstFailed names a report's first failed check.
-func firstFailed(r *Report) string {
+// FirstFailure names a report's first failed check ("" when all hold).
+func (r *Report) FirstFailure() string {
 	for _, c := range r.Checks {
 		if !c.OK {
 			return c.Name + ": " + c.Detail
 		}
 	}
-	return "no check held"
+	return ""
+}
+
+// FirstFailure names a presentation report's first failed check, its own
+// or an item's ("" when all hold).
+func (r *PresentationReport) FirstFailure() string {
+	for _, c := range r.Checks {
+		if !c.OK {
+			return c.Name + ": " + c.Detail
+		}
+	}
+	for _, it := range r.Items {
+		for _, c := range it.Checks {
+			if !c.OK {
+				return it.Number + " " + c.Name + ": " + c.Detail
+			}
+		}
+	}
+	return ""
 }
 
 // Subject is who a bundle's signed document is of: a credential's

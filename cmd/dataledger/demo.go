@@ -53,7 +53,7 @@ func runDemo(n *network.Net, cmd *cobra.Command) error {
 	in := domain.PartyInput{CreditCode: demoCreditCode, Name: "广西数智科技有限公司", Role: domain.PartyEnterprise, DivisionCode: "450103"}
 	fmt.Fprintln(w, "1. 南宁市 (CityAMSP operator) registers an enterprise on channel nanning")
 	_, res, err := op.RegisterParty("nanning", in)
-	err = held(n, res, err)
+	err = n.Held(res, err)
 	switch {
 	case err == nil:
 		fmt.Fprintf(w, "   committed: channel %s, block %d, tx %s\n", res.Channel, res.BlockNumber, res.TxID)
@@ -208,7 +208,7 @@ func demoProduct(n *network.Net, is *sample.Issuer, ex, reg *network.Client, pla
 	}
 	if received { // by the gateway's listener, through the exchange's peer
 		if h, err := ex.Height("nanning"); err == nil && h > 0 {
-			if err := n.Synced(&network.Committed{Channel: "nanning", BlockNumber: h - 1}, 15*time.Second); err != nil {
+			if err := n.Held(&network.Committed{Channel: "nanning", BlockNumber: h - 1}, nil); err != nil {
 				return err
 			}
 		}
@@ -479,21 +479,12 @@ func demoPresentation(n *network.Net, pinned *proof.TrustFile, w io.Writer, numb
 		return err
 	}
 	fmt.Fprintf(w, "17. the enterprise presents its credential and certificate to a bank off the network: one file (%d bytes, %d items, signed by %s's witness) verifies offline\n", len(raw), len(p.Items), r.SignedBy)
-	fmt.Fprintf(w, "    bin/dataledger proof verify --trust %s %s   (or upload it on the verification page)\n", filepath.Join(n.L.Home, "demo", "trust.json"), file)
+	fmt.Fprintf(w, "    bin/dataledger proof verify --trust %s %s   (or upload it on the verification page)\n", filepath.Join(filepath.Dir(file), "trust.json"), file)
 	return nil
 }
 
-// held waits, after a write, until every peer of its channel holds it: the
-// demo's next step reads or endorses on other orgs' peers. It passes a
-// write's error through.
-func held(n *network.Net, res *network.Committed, err error) error {
-	if err != nil {
-		return err
-	}
-	return n.Synced(res, 15*time.Second)
-}
-
-// written is held for a typed client's write (record, commit, error).
+// written is network.Net.Held for a typed client's write (record, commit,
+// error): the demo's next step reads or endorses on other orgs' peers.
 func written(n *network.Net) func(any, *network.Committed, error) error {
-	return func(_ any, res *network.Committed, err error) error { return held(n, res, err) }
+	return func(_ any, res *network.Committed, err error) error { return n.Held(res, err) }
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -64,7 +63,7 @@ func gatewayCmd() *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", secret)
-			fmt.Fprintf(cmd.ErrOrStderr(), "key %s for %s as %s%s: keep the secret; only its hash is stored\n", k.ID, k.Org, k.Role, map[bool]string{true: " of " + k.CreditCode}[k.CreditCode != ""])
+			fmt.Fprintf(cmd.ErrOrStderr(), "key %s for %s as %s: keep the secret; only its hash is stored\n", k.ID, k.Org, keyRole(*k))
 			return nil
 		},
 	}
@@ -88,7 +87,7 @@ func gatewayCmd() *cobra.Command {
 				if k.Revoked != nil {
 					revoked = k.Revoked.Format("2006-01-02 15:04")
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Org, strings.TrimSpace(k.Role+" "+k.CreditCode), k.Created.Format("2006-01-02 15:04"), revoked)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Org, keyRole(k), k.Created.Format("2006-01-02 15:04"), revoked)
 			}
 			return tw.Flush()
 		},
@@ -191,4 +190,16 @@ func gatewayCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
 	cmd.AddCommand(keys, start, stop)
 	return cmd
+}
+
+// keyRole is a key's role as keys list shows it: an enterprise key with
+// its credit code, or marked for re-creation when it has none.
+func keyRole(k gateway.APIKey) string {
+	switch {
+	case k.Role != gateway.RoleEnterprise:
+		return k.Role
+	case k.CreditCode == "":
+		return k.Role + " (no credit code: re-create)"
+	}
+	return k.Role + " " + k.CreditCode
 }

@@ -981,6 +981,17 @@ type IssuerKeyWritten struct {
 	Record         IssuerKey       `json:"record"`
 }
 
+// ItemReport defines model for ItemReport.
+type ItemReport struct {
+	At     *string `json:"at,omitempty"`
+	Bundle *Report `json:"bundle,omitempty"`
+	Checks []Check `json:"checks"`
+	Kind   string  `json:"kind"`
+	Number string  `json:"number"`
+	Ok     bool    `json:"ok"`
+	Status string  `json:"status"`
+}
+
 // Jurisdiction defines model for Jurisdiction.
 type Jurisdiction struct {
 	AuthorityMsp  string   `json:"authorityMsp"`
@@ -1162,6 +1173,20 @@ type Presentation struct {
 	Signature *HeadSignature  `json:"signature,omitempty"`
 }
 
+// PresentationReport defines model for PresentationReport.
+type PresentationReport struct {
+	Audience *string      `json:"audience,omitempty"`
+	Checks   []Check      `json:"checks"`
+	Created  string       `json:"created"`
+	Format   string       `json:"format"`
+	Holder   string       `json:"holder"`
+	Items    []ItemReport `json:"items"`
+	Ok       bool         `json:"ok"`
+	Pinned   bool         `json:"pinned"`
+	SignedAt *string      `json:"signedAt,omitempty"`
+	SignedBy *string      `json:"signedBy,omitempty"`
+}
+
 // PresentationRequest defines model for PresentationRequest.
 type PresentationRequest struct {
 	Audience *string  `json:"audience,omitempty"`
@@ -1239,6 +1264,16 @@ type ProfileRecord struct {
 type ProfileRecordWritten struct {
 	ChainReference CommitReference `json:"chainReference"`
 	Record         ProfileRecord   `json:"record"`
+}
+
+// ProofReport a bundle's report or a presentation's
+type ProofReport struct {
+	union json.RawMessage
+}
+
+// ProofUpload a proof bundle or a presentation
+type ProofUpload struct {
+	union json.RawMessage
 }
 
 // ReasonRequest defines model for ReasonRequest.
@@ -2010,7 +2045,7 @@ type ConfirmDestructionJSONRequestBody = DestructionRequest
 type PresentJSONRequestBody = PresentationRequest
 
 // VerifyProofJSONRequestBody defines body for VerifyProof for application/json ContentType.
-type VerifyProofJSONRequestBody = Bundle
+type VerifyProofJSONRequestBody = ProofUpload
 
 // VerifyDocumentJSONRequestBody defines body for VerifyDocument for application/json ContentType.
 type VerifyDocumentJSONRequestBody = SignedDocument
@@ -2073,6 +2108,130 @@ func (t Bundle_Document) MarshalJSON() ([]byte, error) {
 }
 
 func (t *Bundle_Document) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsReport returns the union data inside the ProofReport as a Report
+func (t ProofReport) AsReport() (Report, error) {
+	var body Report
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromReport overwrites any union data inside the ProofReport as the provided Report
+func (t *ProofReport) FromReport(v Report) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeReport performs a merge with any union data inside the ProofReport, using the provided Report
+func (t *ProofReport) MergeReport(v Report) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPresentationReport returns the union data inside the ProofReport as a PresentationReport
+func (t ProofReport) AsPresentationReport() (PresentationReport, error) {
+	var body PresentationReport
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPresentationReport overwrites any union data inside the ProofReport as the provided PresentationReport
+func (t *ProofReport) FromPresentationReport(v PresentationReport) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePresentationReport performs a merge with any union data inside the ProofReport, using the provided PresentationReport
+func (t *ProofReport) MergePresentationReport(v PresentationReport) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ProofReport) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ProofReport) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsBundle returns the union data inside the ProofUpload as a Bundle
+func (t ProofUpload) AsBundle() (Bundle, error) {
+	var body Bundle
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromBundle overwrites any union data inside the ProofUpload as the provided Bundle
+func (t *ProofUpload) FromBundle(v Bundle) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeBundle performs a merge with any union data inside the ProofUpload, using the provided Bundle
+func (t *ProofUpload) MergeBundle(v Bundle) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsPresentation returns the union data inside the ProofUpload as a Presentation
+func (t ProofUpload) AsPresentation() (Presentation, error) {
+	var body Presentation
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromPresentation overwrites any union data inside the ProofUpload as the provided Presentation
+func (t *ProofUpload) FromPresentation(v Presentation) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergePresentation performs a merge with any union data inside the ProofUpload, using the provided Presentation
+func (t *ProofUpload) MergePresentation(v Presentation) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ProofUpload) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ProofUpload) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -13994,7 +14153,7 @@ type VerifyProofResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Report
+	JSON200 *ProofReport
 	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
 	ApplicationproblemJSON4XX *Problem
 	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
@@ -14002,7 +14161,7 @@ type VerifyProofResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r VerifyProofResponse) GetJSON200() *Report {
+func (r VerifyProofResponse) GetJSON200() *ProofReport {
 	return r.JSON200
 }
 
@@ -18972,7 +19131,7 @@ func ParseVerifyProofResponse(rsp *http.Response) (*VerifyProofResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Report
+		var dest ProofReport
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -19450,189 +19609,191 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tbxzJmdhfKUwOEIlripLXynlpHA4SKdnyandlcm2vs1aCYvczM7XsqWpX1ZAcCwR8CAL7wyX+cICD",
-	"A+L4LvAlQJD47kMAG/YhPyY47e79i6Beuru6p6pfhvPCkeaLRLKrq6uet3rqeX09iNkkYxSoFIOj1wMO",
-	"ImNUgP7lJWfnKUzUjzGjEqhUP+IsS0mMJWH0MDMj/vRzwah6JuIxTLD66U84DAdHg391WM5/aJ6Kw3ze",
-	"m5ubaJCAiDnJ1HSDowGH4VRAcoQwRafPjtH7X3/0Z8h+BSUsnk6ASkTxhNARkmNAfJoCwjRBQwJpMlAz",
-	"2s+oVTyOLyi7SiEZwSRffpIQ9TGcvuQsAy6J2uwQpwKiQeb86fUAruMxpiP4UGTqVznLYHA0EJITOhrc",
-	"RIMUC9m212M9gxrNYUSE5BpwH00n58C9kwqJ5VR4H10CF4RR5xmhEkbA9bY5/HhKOCSDo89834oq2ym+",
-	"Y3dRTv4qyidn559DLNWHa2A8hR9PQfSFJo5ldfH5xmprt+M6rOMHnEgJtOc64jEm9BSGwIHG0Io/NpkQ",
-	"WQ7Xi40ZT9perJPePIr0LFF9Pf59q70tGexqOVj0wEjxQmCJjPfFBIeEyGOWgHd5JPH+eRLgRs5SaN/L",
-	"RBM/SfybSFgmX3I2JCksBm2KJ3ArWOsJmiE94rCINDPML3zSIxrkovWEjOym53YANFE/tZD9UzPqJhoM",
-	"Sdph/DMz6iYajDimEuC4mSj0KMZbRl0QmixBZNOwmDYSFjTWuk4nYpb51yvIiELyMe17Ikjgk6c0CT47",
-	"k5jLW54lND8/NFB9GPDhbo6k8u27Cys34IDAOZpykq2Au9uJlTOJhX4/VunADWFcLoqTGth7ga8RBM9p",
-	"NpXLh8Ba+LWBAxfkpiWhZ91c0Yjhu60I5au8nQpU3jr6KkD59xuUbnunobKFTvW4IGkZcfURk/6XFWxS",
-	"gmkMJ4CTlNC2YU+vJdAEXFo9ZywFTPU4zoQ4hVFVijsDEizxS84uSQJcQ4JImATOEfMHzDmeDcyljIxo",
-	"A/P3PEeZJDE8pYnoy+QsA/qxJgLCaEB3yTikZEIo5rNGwGacJdO4SaTZER+FlDj7/JNZFlLyEriElGWQ",
-	"PONs0g/mHe+HHASb8hieJ6Lv/JcErkSYe8JzlGwoYqCYExZSVEYBiSwhqy63iXDOJGS+HUwFiI8YfTk9",
-	"T0l8giX20/0Cqo2P/6vkUEW+A4gqRupc51t0lXXnqabGfjlcXekzxxg5iLspR6UsXUQ36CosNyqgGmTK",
-	"hrl8QfZt5LxOnLGNxN9Cvndb8SnXeTvVR0ocjws1akEzUKsWVFth/QXvyqYJkY+puIK+pp/zlMUXgfNc",
-	"qVEU0oCKBfFFxoixflRtxzi9wjOB6DRNj7RteIQlXOEZugDIBCJSoPJ1MVAyIk3xeQqDI8mnoGZndEhG",
-	"TxrWBinOBPhvD0PChXzC2QXQNtKwo9RLVoLMf4rQS5ySxP+QwrV8FnyVXfgFrmT+8ZJjKnCTjhVcSo1q",
-	"ctzZjelPRjm2awCufTf/SLnzEtwVxOv9OSDwU6YcM05+ornvhIg4ZWLK+9oBsDtLg07meEfmno1ZmgBv",
-	"eNRyihIhpoSOTiDDXE5CX2nyGihY1mil9vR7VJK0g0jwgKPYoGc7JWDcVVS+6dtfsZseiH2Jext5zhm7",
-	"mGB+4Yd6fi53UlhD1DZ3jNcAaiaPyqX4dlxKlL7y1c/KXS3RZopGU/STKU3S3kzlEd0xhwSoJDgV2pkX",
-	"q+FDdXiCMLJckgmoHwhHhjoQESgBTi4hQUPG0Z5yF7733nvv7w8i79Wc0DioqTadOFpkdaeF41LE+dS4",
-	"mAOWgQMktw3Nw0dBwJiCUAkqxLgLqEiDQY6ZAKSMUmIQDRiFj4eDo89allxMObiJWoaW3xvcvDJeAcaF",
-	"VhRespTEM//RyPgEB+Qj4KQ7dL8NOPGBVUkR4B/ArG2C5zROp/pm1OgmIPRCzKOhnUxT9aNE9vaF2BDB",
-	"JfAZMvpelYAN9QqkTsoIAY7HCAtD7OW5iOQYS6QudeiKMwmIyEHUDVaVrdYB1uja6KLdOrPXBIdFdmEa",
-	"LS4apXJQsqOPgiJHPbbcVzKOTw4d4xRogvsqoWOWkgTP+l7E9H3HO/SK8Yv+E84A8w6qlR5WfD4qV+98",
-	"twk4d/quVGDwNhclVzgtZNJQo8+a7tkeDagnsh2RETRA9IR5dbQ5R3LjBdDpRHuTsMQ6FoHft1d5B1j3",
-	"Lx868HQ9vhJ4xoloc/KUA4N7KgT08+QWam7G4ek1EdI6ludvOLe37ZRG2BMs2wetwlKrTnosp7wV9WfF",
-	"QGUDyhIs4XgWdwmDyElkniDrlh9vKFHVHFRDf4BwqiuMvDw3R/sejAS4sG6KcknFf8twSbJFnJxwPGy3",
-	"uNTMEa56gCRDuQ+7apwQIAWy6IhQdfsRctaoNY6SNHYibCfC3mkR5pcfAdkwL+UCMmpOlvkkR1W2NFnK",
-	"PdLLK1CrssuFQ4tkOi3Uq9W4xFsI5PbSJAEh+VTfdRq9t+7luPMNtYcAaOPunh5vbFBx6iC77e2PfO8s",
-	"xT3eLHAWCWVbXDCEDZXm0WnIPLWQY7egmiDDL6hM5KTiRKvNuWT7Bq3NsfXdvrLVV7usu1udZ/psvXoD",
-	"7CEn7jzQKmeYH4RzW+gZHRwygcprr0wMun70+MAK+wdjNgSw4zzovDkQXw1qMnxHA0kCyla3retRdpZ8",
-	"VVFTIoMBxC1dunEBzU7hd67w7uYBsB9odAEcG6yfyf5Gl/OertImEk3IJREhMhkBBUH0N3ND9OB8ppUx",
-	"jzmajMYy5JFN4BqSx7IyU4IlHFjUe7UG7Qv4xFJYl9eCjGUX58cDxBc9EZCAxMQPz2Aeg9+17E9i0G5a",
-	"+xHvmmtSdAEX15xq2jGOYCGRFlW+GdiRjd081dF2izF2AnGYmA0visAz9dEu0R3FyKj8mn9DpTdrQQ9k",
-	"K8u1INLnlizuTfq30MoFERJoPLuNeA1G8zYiaYJlPAZxokOZGq/5DSFsYUzXQFKdqv71VgxPe6cShcP1",
-	"/ZwYVPprG7EOo0KjDqy4dFcueO1tAHrnkI8Oh1Hwrtls3Sq9jCGrVqfAETOo2ZoVtA8tx9bVnKLR3z60",
-	"vFCW0v7dFNRiTTqewJY8a6NXWEsJ8hqNuK7ROpF2sFMX9LIyY1Bn44sbSdA9vqmP5WHJdpqFErHbLRWL",
-	"E+ptzRxV44SHdOv4biDiQhBbJHWzYtTIcbOhWXPMsZSYrPqsd9tQMweCW9hpTkpz7WJqFajgcJUDFTqD",
-	"a4urjfet6emIgxCL3IB0VGk/u2eT9t3Rp5Ix3qz3iWkqu+jwfkeCern2majYaQv8NsusLiKXwqfOhHea",
-	"RSsbvwV3mnkWY8xm0l4azfrI07uVotxAjz2kbCROQWJCoeGApSBVxNSLToOD13AJVEvBaRdnZeCsfEbS",
-	"/ptMmtxkQ5IG81PTqrbvuoA6bSKf287k25COz1ye5bkpbhSLsf9BgwWvuHb0izitXEIapVIR+zhntLMr",
-	"rqwhBMEz93bUA5SVW1Wr3UWNBt5paMA+Xtu8nbAwhJfL8W6UCMn4bInU0oT5QDGZoCXDarjd6eT75oVW",
-	"CvEQhjV76IyX4rsNIHsuYdITbOUxNB9Ybp6Z2GMiKsHHRcjxsn0kdj3+TcoXefh1n2Dekpx8ITNs2L7E",
-	"fArfqspw5w2ZQaPBBcz6wF8/UB6LYEbXVOFzzgYHM7+9u5zPD58Ers+KK3N/ju5xpXNdTh3Zzc9Pz4WY",
-	"wqryKRezmgSqwHju7cEN5WkQfXDAJhlnEyJy79b8XpotfUWdim7XqIslmW/YFQUeKs+X6azjDwJcs1jU",
-	"S5biGJIns221GF1Yu1AJGweIFSx3MQv1DXApyHOhkkQtcZWN2F6e5diFXBdwNcJhs9ftYhnLuWwX093p",
-	"q7az6VtctL8z5UQkJF6kHpFxOMhZSG41ZiOW6YPdRFarL8qpCtozlC8YIyCmGfBLIlhANAc1Yhs3UPON",
-	"VABWW3BzXpiLpTtNlBVyug1dKs15ac7cJhtm8CAzj/7NuE+NTnOkQN9D9ZY3knp6onOs6d05e/GD+hIo",
-	"iL7qbldfeEMO/AuGkzxhbsHYBidhsltaXo+osfydxrixDxmV46XGHkzUjN2jEmqrNm+XOaveRecR2ouo",
-	"L1mKpboDelf44ynwWVBEN3DblJIhgSTwal11yZfgfrA6RyPOPgoEta8LCkoM9jn7lgGc4qs+gBTR3gsE",
-	"ePXaiRts1PRGsaCT/IU8w4LNIHkRtP86SRg64otP+qyu1aVnzdLdZ1yLE386meCAwUhiPgLZ8OiDFrth",
-	"H+e9M2P+y2AOqOV6nYPKQLXT1WueMvqSbLc0HTaVMWusgd3h7MsnKV9p3NIi4rgDzTaR1QpoZ0nk0Qip",
-	"O60EF6u8lQb88XlKRoscTQ0lc8yFI+ke9t0YHYiDEaUwCRV7bYxvT6a9Cug3FEcPnQ8sg0AYaxO/s0vg",
-	"1bW5L14Fao5muEBJ97toyMLv0F5NheiGyMbbh0yhn0HedSp1LqTmeocKyV/QQwmvfEUWjxZpBVmV6HDW",
-	"4YCkpPKoKP0UTOQpmay3m0Y7vbpUoXX4b+77DUXV+pnAyo34qEqyBAeEPJ/SuFbIKZQNURRIM9NFBQzy",
-	"xfog/BJzOVtuP40OpiAiV6ilBVNK6DnD/TT7RjvCrbvnxG64ZN6Qg6Ue01SZ+1nsoZM2prG7iNpyWxQH",
-	"kdCte0pXyAT3vFmDt2GqpRi79VR3Wp2ym72FKvWSgwAqFyq6P01IvrsmI3aviJ9lCX27L0h0IMVtqlfU",
-	"goNCwUDFCZDvvFHyO1Bf0DfdBPx5ULUoV17uaFi4BWtPJs8rSbYoz00hPgs1EemXmeQpZVdE8RRngd2L",
-	"H0RFR73l5Gmarne+J9yQTkATDQT8eQDiqmFhjddfjKYGRP20VFMbLNwv84y2RQv3diyGdNsyRWVNie2v",
-	"9dOVFZoKgnlr4DhAClX94vNlcubKH1RrcPQhng0rHXO0vBwFxLSp66t7ENl2bevSBsT0dnsCQ8bheyJw",
-	"wzeDcmvhDxi/UL/a8pjz0iVlo9M8qFp7hwLjJvi6qGnwCfBJy9gyuKptcFA3LuPFOy1Q3btVr4PjFAvR",
-	"15Ch8IBVIylME5KoclW6d04YbE73G5Nz3gpoE8Fi5v1IaS44DQ8WJFX89zjLOLvEaevkYnr+gsRABaGj",
-	"Z4yfkyQJmY5Cx4m/mEB+agTQH8Z1C4gatxgGVjOmmoh/nnu8tN9EdiEwz9Ne5HB8gxRZKHG0SU/rZxrI",
-	"SlnWIkn1sH6X+UJTy79Svm3X2QqYu33Pq6DwNvc9E554m+yhLtpD0L18aqMJF7z0dKpXt1iBKFP+c46y",
-	"nLl89fL8e8wYl0tkNJ3X1yd2Gvx16W0p/Q5ZDmbLbRXUm4rWBbqTZITSkP/DqHt5MY5qDsOVqpCuEhny",
-	"dgBlgwAsEBuaequGEUReYt1c0u4JZHqTIHVFVw8mPi/AFZEUhMgDfxe8OYfvkHbntmKORWmYfBbquHNr",
-	"aaSETHdCMyt9RlLQIWkLu2xKT2v3Qmmlp9ysOf9WGKLP+mvSKo2jryIpJu911nfU2Mh+pXnhC8T8LW/x",
-	"0WDK04U2Zd4Mb20hnaRL6ZU8J2OdxSQy4IQlS4prWmaBCLuwOc+G4xfs4M9wMXanlaUKad1OVzITLVbf",
-	"qzmTIUQrteWWqCvn8y917aXIaittLEB1CpfsAj6ARct0taYuLUM1ZRLLxdd40aEvTTU1pseyTcJew+LP",
-	"APN4vKjSsFi2bS8LmVngt22aaT3LAK5lnxyCwh4fdlSU39tchNA2RgEVXZEaXWJ5+u5qwoYWig7a0hig",
-	"TUf+5Bj385B8ahNxFqw3kufx9MZlN7FYTt8iHGVhQFlkF/1NV103UJqrmpa/YKUInI78UiGoCuf54i2r",
-	"VhNHRZqpeSm0cEhOgh3vcGu/u7W0t9OtyHvXq+5RlLpRwYLhEGJJLqGnoF6wRqxpIr6KVCs9r7PZskh2",
-	"tSxEuWEvzZh7/dI1mVilIfXp8DilXlVlmOLREqZpUqwmhd+p0zecLKte4Y3TLGYT67W+rQrXrqnlcZEW",
-	"DzkgnWUUG/eThUk31fEySzav9inl6k16WcRi5qWtUO66Lkr+7SZdfA2FXhvNG2pbTXEHzhHWqFJN+5Z2",
-	"rXy6VJKCpVeLC7XtXT3Na7k6IC5tim0VXtvKtqqK8Cmh8JTK3lWQGnoinM8WzMtZc/btXM8Ecy6UUVT+",
-	"VJaKA2KRxsPz0h9PRav+lhuxm2RFF1bSz8/CQC2uWJ1ERsi0vorMbdcmvzKimE/BpmFfmiaF2SmIjFEB",
-	"yyGG9qYCbx+1TEAIGyG1lhoADaXIgsq+dd9F6GoMFBGpnHu6OTIgUzV9gdtAURC4d8ueV3eKCcRyc904",
-	"YMmCRZUSSEGG7FPDKQ0fTK4EkT26oSxW4CzQzD5/o37xKFZeAYAP4D8wvuDHKeaTZVa6DOl3Y1tRs0tX",
-	"9KabA+OjvqFoUx4YOAbC+1B+/eg3MPfcBKzipdeaf8cuxEKiDSWityEkf6mTDK1g3wMzGynQDoN8YJSv",
-	"YH5jSshAPOVEzs7U5+2CM2KLXNUMJhQ9fvkcXcAM7SXpxb/7fz/97/umfWyCzmduy9l7AuWxa4NooHem",
-	"+RgwN3qyWcZYymxwc6OvGEM2/0FbBWKm+9JSJnHeRMFKZDRkHJnwuYMES4zyTguQ2O8TRu+jUzaVYNrp",
-	"c5aCQEpN1T3x8/Ue4ji9P8OTNEI2qF2PxtoMgCxmzBtql99iSO1ARX4UM9hB90fsPnpqG/IPpwKnOkiE",
-	"otNnx+j9rz/6M5SZAH2U+0vRnhPXc2if/unngtF9RLG6m+pv8mkKelE6Hv9+cdk4cvp6OC7Uo8HD3DyO",
-	"MzI4Grx3/8H997RF197uD9U/No28AJaSggMdzBwNuFV79OivPXgw0K4wKvMbGlzLw7GcaGFjdu+jyZvI",
-	"cwgbwKoFfv3TT0MMUXz/MM9puIkGj3qNd+hbndo3UUncn726eeXEfuhlXTqaP8oMFK4PNM2Uddnq4ea5",
-	"FdjEmE9TS/RGuVLMl0wIHbxSaznEGTm8fHhY1FkUh6/NwXsTRMa3QBbBqBp9HE9AAlcrej0gCqIKpXmy",
-	"3FHpkC9lgeRTiBpw9KoV2S6Jfm51snK+Ts3hQrSgPeExS1Sk1IboIkgUmCLsAN+hhUVIQE3glL6tI7eF",
-	"Qg7LZnwZEx5KqXX8WxWxRHUpPcEXYCLerjiRgAQe2mbkks9MZJzAE9DnhhJg5yyZ5aJVPRwSLiSy1gO0",
-	"hyWaMCHRw699Q9EGx7HawL42kqgzA7BJdLM7eJ7AJGO6CdeBKZlYLn2Cr18AHcnx4Ojh174R+elei/sn",
-	"LJktjeQDrRdvbm7qcL5ZB+Pl0TIe/ot1kIuExA1g1EgqOBPxPEhFnXbqz271ZqkCI90SzneDbw2roDD7",
-	"Wtb0sGSdi9q4EmgSZsmnNNnx48b58XGll8yODdfGhhK4yomRoEwtXAdhLcSTFTZqY8jcV+7nSOX82LFk",
-	"T5bcscbSWePNb372xd/9vCsDVKm2jQOKsHf/7U49faJzE4opxTbeLMwe7tgVM4hwjRSbE6Lo1JWD9wRK",
-	"sVRWh+IeccurRoVESgh3vG+WL2zljbN8c1vvnOUOVDIRkSrfiCYCUXa1qmtoBWgtxFNKnfBB+1hKHI/z",
-	"BPzdkbt5LVgjZOO30vLNd1Eh1oSVqgRCyxj9leEQY7VzbVy0jj8wIXoNtqRal/kd227MmBTo97/j2zXy",
-	"7Zvf/Mc3v/27ziakOvN0YU0qiNCEF2ZKE41y7AzdceXGuLJAwo4hN8CQ//z7n371s//zxU//x7/8z7/6",
-	"6h/+sitnznNQO2smcAkpy5q13TOJuTxxRu44c6OWpXeaOYQiRpRUqLETe8xRcTt3wLUEmoeHBZwgakiy",
-	"0yjvytlVrcGzO7bWyJmaW+wmCn5APGeIbs4QPzu1s6pTo6z1/veyXs9sx66bY9fdtW9D7Prm57/qce2b",
-	"55kuPNnVVeO8vnPWbMJZU269dNc42aardtgc2jhXqktAttxEXjolJXeSe3cV2RgjvfkP/+vL3/yh1/2j",
-	"QrsuWzi5OiJM/3mJx+NKGn+NA3YqR4vKUS2T2UnpeLg845qbDuX0gWzim7tD8nnHcoTd7LIjNz0CCZDK",
-	"rSvQm7/6w5tf/ed/+ev/++U//fLNL36nyUuQEdVO3ysix/q1GKcpcMT46J4wCRccmZpMHrYKsUwn138j",
-	"19x9LcOTSLeFAQCerMQVef1ddLfSzSGOLyi70qkmJmgoREgviJCP64PvKDl1ysmqbcZTgWLrqCwnG3EP",
-	"4XlUucS2KH15qeAmCsWLlCPXIIR2ZoeeJL8p+0N1Fe+gBo0pyjmwKDDNIQaSSRVVnRbtSnws6wsf8fNZ",
-	"u/SHEQfRLPOf6iHHprj0ujhXC3CUAc8z9vR3dIPt8kPq0Rn5CVQ4K4EhnqZycPToge7tQCbTyeDoaw/U",
-	"b4Sa3x5GnrxvX12BvJNKTlqZMrGyqdCrQnv4XACVR46sUH/fDyw3n2ywKUXKwaTOBt3GA05vAcU5NS7r",
-	"SKsQefA408/N0N0ZtqkzzMB/Q0eXQyfv4LH15md/ePPrX3/xt7//4td/3z31ruSZ9vOIYlN/4cDt7NVk",
-	"F1KQ/ci+VLEr7PhzQ/yZY8MWpF4vf87ZCt5BLrUbMfqK7iF3T2mXJW+oCkgY5ayGshRLVVAH7X35N3/8",
-	"6rf/+OUf//qL//pfvvj133/1D//ty7/9ywhNKRkSVVKVJbDfle8bWLNdDHT2oDn43nnQ1lFRY86J5tq1",
-	"otK6aX1ptnKJGgm2foomTmUmte12TPcdU4hlRaU5bMUgcfja/uQku4i206VflktZnGh3psyWn1Ta41B5",
-	"uN6UVtOh+e08Soqi2gXXoL2EjBSDM5rOep4J/uwWH4+64RHhnLQsS2c73twcb5ZvboY7u/ni30r+xE7K",
-	"WSW/t1vSmeacNiacJkQGVbHH6qnub70+DhwBBUHEEdJLKwu4Gc7SFRsRx3KsGQ7bYp9Y52FDfJExoo9y",
-	"n4XOqiDlWoAqc+Fn+SedYnvrCTNRG7Rl67ckyMrgxHKVwvU9YfmLDQ1unJJ7Naygvb9Qj/68QHAxUAe/",
-	"146ZUvlr0/VinAJNMG84RF4wnBzbYbuzZGNniYuGTcWp2M+/c2dJyrDS9GaAueLZkhk6nSUVBurKj4ev",
-	"1deaY1fWwJSemdS67k4ATAnXu+qwaTIZYHRl2pgfJHgWIKxbXfX9UTBdibGo693sBj12xq3tgLgak3iM",
-	"dB+JI91qGDjaw7rcOZHGHhe5lzK3/gwypq595VC24WV7WB8lz0+CLsqZV/0xX1YAd2whpSxo3YYiUjPH",
-	"PeEuPtKysb5itWD1d7PUwEpNh6idT3nTPuV6WfxtdSw7YkCVvS4ofukBenVZ0iKeEiLilIkpB3GYF8Iu",
-	"LSJBaXViXoPkcfWdtUmuHbOt5D7oIPOkoIw7znONukGFPNHetz5FDx/tr1Q3aGKPHsxoXWsd2fBlPnrH",
-	"gNvMgBaNbwXr5SkNkORuYst//3qN/FfwRQvnVZq+BnLknM6yOxPOxkw4vga/aw4C+c6UE5GQ+F2tFAJ1",
-	"A6zb07hbzp7LSy2sOQRIgofgM/VwbczIIUvxLDcbE2GdAXsqKoFNJXqBhTx4eglUHoTvwOrtJ7btk8NN",
-	"+cn3oMvJx0FMJ4DwUGo2J0JFP6gL+pMXHx9/cPjJp89PIoSN3FDwUxlgSZjNK+techKs7viiV3cgJAc8",
-	"2Z7OL0EOOAN+CfzgTIFcg02UASg26n7PokgHrFTgq8wPf1EQwZ/vLxRl3MIzCsENmqOOndHNuVbFOqtU",
-	"kvTCt6lHEBEqCxNT8pNaJQAb9aCwlct/C2y0Z3qP6eNCu7GMqBljMY5Q2bzpQL17+HDfSftkB0XnWoGY",
-	"dlO6Xxf3kO3xBQJxkFNOIVlmXFQwuJ2pda2e6pavcpQEtz4dY8uIHNN5SrsnckqzdCaQjxc09VuqhUTZ",
-	"mGeMAprgGVKE9E0dAoRcmh7W1A8HygFSR0TbwyTRfdymVO4fWXFdzIsmUxNPSIYzNKUJ8NpXYkaHZDS1",
-	"Ia65GqcY0rx6Dt7tZaCt0ntff/C+fkmZ0FPMJxG6gEwiRmMouoea0epLkmOlYApE5P76ghb1sXH42oie",
-	"sNtM0eZjuWaPWdGLcXcILekQajh9sEQYGYgf5SeP/u3goaktLxC7ooZalSlb/QntXY31eyZ413K2QFjx",
-	"Fk7UDWedpEyEZHx2+FoRxc3h6wuYNRC0GbxmipZ5N/jbTWNqOtyx3HcL0ecSJm9F3rs+K5xgc+wtsdDP",
-	"UJVTXQsla+/sIVxnjIfj5J7qx3kP4TVdh2NxifasNVe7ga9TcR269ZqOyj7vbywuFRjVu12cvRhdEKol",
-	"VoEC3wfVIO/nPnesNwPddlc3f4oGcSUURM4GTrPzmm+69OYNIpdd1KNKHQLTM9c8gTyxE+u7PweN0S5b",
-	"drIZsLDbNqpSrcKYkA3W7aJ/dw8UY4qKLdwTRemySKkxbq6szgAS01RG9R41Fg++BVmrZM8VVR38CjTn",
-	"MCKUEjqKFBEq3BkW1Vi8J5D+XMhBYRDdYwHl/AYR9gNRbuVWaxAxy0CvRq0PrnGcBx8E1vHjvkAQ5Pog",
-	"ISMiUUIuNU40QI7Q1x89ePDgASIiT9C6JDQ2TYCtgYLIGSJK3QysJZ+wsqQMSwlcjf63nz08eP/VZw8O",
-	"3n/1+tHNnwyirmEmCZa2gbJajGTonE1pcuTQszVWu/3zI5QLmMiaVhK0py/EVhrvmzZxagq0lysm6lMh",
-	"NkhsLte8ZMgXYnuAj/RP5o+d2NQsP8GzCP3whz/84cGHHx6cnKDjMaEY2d7inaKCK93nu8A3xYt8V7Lb",
-	"flUqGr8EnkxB4QkmkChssAyoMoBlgCU+Tw0jKGs4PhCgziYJSdA6muLRoKdRNiefOUqJDM0pNgzJIMG4",
-	"7E4MFjSkGz2o36oHJBZxSBZyY5GdX4h5R811+/DwS5rcV9i5nqQG3eKADYckhryv+H2RcaW1jwHkJL2v",
-	"/6+qfwWZnOuipT5CMTZfdaxvv6m3klWIkQDM4zEaEpros/j47Pto73ufPDv4hrHAPfn4Q43oT1+cfRoh",
-	"Y/BWdFiY5xyznqYAJYnzBj+tyuSrTqqivfoEdUWtJa7hyjOP3OLAbFAK3ja9zRz7kau1KAJpDD4kycYi",
-	"EMpLyRaxp+dipplK84MxUCyJt8zkYdfKmZYPa76H7W5EuxvR7ka0uxHtbkS7G9HuRjQPDnZVBqpG6KFi",
-	"tEcPHhTrQI8ehGCvWjPIekCMidN5tFi8aiU+VQlKuA5JnXjKBeMb0wSNKrNd2cH2eqaWJqYZcHsO2ASn",
-	"yl1Oq0znM6tFROZoRHvho7R6kioc7UfFUWP4Smg5rhhW2CsfRgaL30QluPQnwXjRXN/aklTUAhpN178z",
-	"O2gb43/s2rcsb73qWx2lmMZwZIIRdEaQpkdFPjlBWjJKACcpoWXcg5IY6L0H6nQTEaJwVVR4VTJuwqgc",
-	"35qSKjeChuzZ79RuDltHS5UNbGecfS0WxiScSBMNHgjMXX42bA2OjcR1AbPmrJbn+R1zl86y3eksBSK3",
-	"OI3Fpjafffg1ZNgGXcBstfxU44FgRGXeceW5Y5PZpaVsJi2lwMFGalQVX38HK8jljXNoa5MbX8G4Ogd1",
-	"OLt0MNnzpLGsyFpY0h8M9jy5M9qVC9atzB4O09TyVaiFaPCQwyW7gKYao+r59pDj7qTp0NqVXcAHMNtQ",
-	"9mOns+atLX2tYI9MmZs9IbFUhiGh/Qk2hh9dYaH7NHM2IcKYdTueRVVO7SUFmMSySQro5zsp8BZJAY3R",
-	"nRTYiBTQsDdSoDN31ziwhbu9fSrUAJZAWPF8RmjiVKx/MsvL4x+zBNbM9LH55N1QRL8P3MBke818NjNN",
-	"r7REsdtnwSUVE2ekULFaU0UzxbUQeRFH0VB14xlJ4WMnZGRn39jMeVPgYCP2jeLrb6t9o4nzVTAWcsOO",
-	"8hxZ41S0VsmcxB4hjCaETiVoazZOEg5C7K9YCrhM2sL1GeaSQLMH4KUdszP/b3U1K+VS39aCjSnR4M3p",
-	"cCV1GnMyb7Xwv7RBebvTbzOnn4b/Rk4+/eV32KqP8njUXvZ8wy/dDqK2S9W3QK6c/e76/SmH5xa2xffQ",
-	"z9JM9guQ2aGNOQ9eeI71avTMZ2boHae73enR3o9cvbQhQ13rAfK2Vimcigxo0r2NbJ3t2tjaZsk0HRt2",
-	"yDYGxtm1m6LrWxwZl7GUxDNksYUIRUPGY1i1MzdHvdLsp/5isqumjp1c7lBKtiDzzchml8ne0UqyKkJe",
-	"SDZBZdph1xKyBZN1ktSHOGGZbOjzqB7vmHLjypKDhh1bbubSpFCgC7mRVB4Q2pc1K5zUwpwm57e1SfKp",
-	"HrZjy82dlWU6lcXFmg1h5qvtPPl290nOgBOWkLiS3mZ46Mg0PTfv5MUdi7ojRV5I0atfd2ZQYe0XMHMK",
-	"lJx9+B7Key8PEWBd7SQFtFcWHbYfRIZJFHTzDCRG+zbwL4ipi5Q4HAEF3hjp9C07YicwNh6maPh1I002",
-	"zcfDGYLFyX13WFwRkPH5aRa/JzwsXjasNZVN9r79yYcvIl1saD/SLF+RAV7mLwOaTbniEZZwhWe2jGvJ",
-	"zKYagoeTK6xabW7oZ0kd9HTs1gep8eSOk9pD7TbVrbbWfq+LNnwn3UglpeZHIxsOU0KhF5EfvjY1S5pb",
-	"yjaQuuf4Kaqg3JFmsDWMb6fXx0G3r1Dv8rrAlrhuIxllh2DDIOG8VE+f6NLZfVvB3jEKMpvYouLoGjG2",
-	"bLmp7lDi76gs0xDZ/hpuG4DcnmyelWfrPftOcfewHT+cSmWVahROPasEOLkE08V+VfXSfeTZzTFZ0mYP",
-	"7+QCBLpTsO+0V3ERvWDnYPSwj8uWtn5LwYcN5Vty3ltdfofzmS0psXI1Bg7+2j9KtlJtnzAWDUtlMU5T",
-	"0zPcmhyOKjVapwmRYEhVzwJJhDCdoXPOLoAaAd+v1MoEDtl5SkYtHZY/dsasEMfuZ7YEx2pN5el3z9S2",
-	"uyRwhfaKu/Ec9vfNIW4qPBn543S1F5Fz3IvIrR+pHpXJDaIQWmXiAsIjTKjQDREnqo8PlobC8BUm0rxx",
-	"PjO5gernqzFD7EoXf3JL+wjGKAhpDqmgqlohpXINnS4l/XIo7phG6caWb2keuVv2dKWRB/44fA+1HOal",
-	"S8Mq3wnEJIGVk85O1+vMACc5ztas73VKwHlLFb1EcwEKM3FY6aszUDtLCsmnsWzkymN1A+WTE2fsjjE3",
-	"xJgOEjZ0E3uXOTM2nIB0qVhIdF9UlFT4otvdbJ6j2ji1szGvwM/OlrcRW161XLs1wxWqz2rsa5lCTJA2",
-	"1MMVouwFuQQKQmxV91i1JIFe/8iW5P/R4OhHA3bxo8ENynurSzaNx6raSlkJfVXY4yCAStySmf7SDBus",
-	"KOPMWcTGwuDKJWxPmV0Xe27QyoH7QHXMtsfcnDXBMQboI9K1AKg66kwo28/Mdi84sgYlql53hY+pHm2M",
-	"+UnRq0IirH+GxFqZotwdeT7ztg+uNTCefdO0KCalA9PdpF2BHjLT9dVt64BLpwBGnuLcwcigpxOHZr4w",
-	"K+jyGjN96K2IHdxzaH0c4Ea6bYUgNYhScWKVY1DnUbp8YSNDiEAU5BXjulsJY1KgjFDdhVtt0Jao1+1M",
-	"NC9EytlVdaYz7jKIcYNVHFmJCVpRzJASeiFW1QM4DxHrYgzrERx2x/QxNwpyW41hnsCme3kPHxvEaESi",
-	"fae4qJiwRF0IXY1SYYkrL2ztiU+sU9qhXsjha0UxYbIzEz3rmlyw2G3dN5H6b53k26VB4KZ6Eo7lJH0L",
-	"mhJiE5KrQxXmmaka16dbr++ZJ/fV/iM77L7quFz8ovC438+ZNccHne/Ehhd2F+LNBLc0il99fhvx6xO3",
-	"UbUX1YrO8m765omVDytSOc80FIqPrFn1NFs8tdNvEb2piTCHJi2xDExeAxW1K4QG1B/lcmbrRNLWkkpx",
-	"W/niP/38i1/9+y//6ZdvfvE7RStf/s0fv/rtP775xe/WQxmHkkxAxwKHSOSTfMAdJQ9dvqyNTvJNPKWS",
-	"zxRi7Sow53i2RWRjr5cG66IesFmTNSuiIGuWOcQp5pNwIM8PzLDHZtQKZUD1Q9vSrc3oGcrNJ7zGrwyA",
-	"IwUfjhMSS22XuGJ5EK1FvQ7D2ncy2OBSGcviYDtti0ghQCmvSq0Jnw2P9ahObG8zZJfJ9LaPumi+sti7",
-	"zef4EhuMb88Np7V6h7FAmdXa7mizdOlMHTMqWEMtl2P7vBvCtuuS2YaCAnjiHrJwQnv//Pv//cUvf7Z/",
-	"hBIsxucMq4A603sxKnJBc34kHOXnq8agvpBEjudZx1kWbe/gWt8Nv2nM58qhSwFUZlq5EmWo55WktuW2",
-	"59A0MQmTw4fvJiXMeUpMUdKCFhTCcuQrRBfhjVE1vjHST2sW6Twit8H5gohEksQXHtqg1cWtgBx+zNuO",
-	"iu/yTR0TZIJHcJgZn3Mfq9jW+IfRd09NRXN94hsF+56oerW+d/oC7X30vQ+fPD29n9HR0v0MXa+TquCt",
-	"uZJt7rbwFkqfOQ+m9UUZ+KG9754iifkI5HIRf3Pz/wcA",
+	"7H1tjxzJedhfKUwMcBfu5ZI6MdatYBjkLilRx7ujdu+kU05MUNv9zEzd9lS1qmp2d0QsICMIpA9O9MGA",
+	"AgNRZAdyAgSJ7A8BJEhGfkxg3sn/IqiX7q7uqeqX2XnZIefLHcmp7q563up5f14PYjbJGAUqxeDo9YCD",
+	"yBgVoP/ykrPzFCbqjzGjEqhUf8RZlpIYS8LoYWZW/OkXglH1m4jHMMHqT3/CYTg4Gvyrw/L9h+ZXcZi/",
+	"9+bmJhokIGJOMvW6wdGAw3AqIDlCmKLTZ8fo/a8/+jNkv4ISFk8nQCWieELoCMkxID5NAWGaoCGBNBmo",
+	"N9rPqF08ji8ou0ohGcEk336SEPUxnL7kLAMuiTrsEKcCokHm/NPrAVzHY0xH8KHI1F/lLIPB0UBITuho",
+	"cBMNUixk21mP9RvUag4jIiTXgPtoOjkH7n2pkFhOhfenS+CCMOr8RqiEEXB9bA4/mhIOyeDoc9+3ospx",
+	"iu/YU5QvfxXlL2fnX0As1YdrYDyFH01B9IUmjmV18/nBanu36zrs4/ucSAm05z7iMSb0FIbAgcbQij82",
+	"mRBZLtebjRlP2h6sk948ivRbovp+/OdWZ1sy2NV2sOiBkeKBwBYZ74sJDgmRxywB7/ZI4v3nSYAbOUuh",
+	"/SwTTfwk8R8iYZl8ydmQpLAYtCmewK1grV/QDOkRh0WkmWF+4ZMe0SAXrSdkZA89dwKgifpTC9k/Natu",
+	"osGQpB3WPzOrbqLBiGMqAY6biUKvYrxl1QWhyRJENg2LaSNhQWOt6+tEzDL/fgUZUUg+pn1vBAl88pQm",
+	"wd/OJObylncJze8PDVQfBny4myOp/PjuxsoDOCBwrqacZCvg7nZj5Uxiod+PVTpwQxiXi+KkBvZe4GsE",
+	"wXOaTeXyIbAWfm3gwAW5aUnoWTdXNGL4bitC+S5vpwKVVkdfBSj/foPSbW0aKlvoVK8LkpYRVx8x6X9Y",
+	"wSYlmMZwAjhJCW1b9vRaAk3ApdVzxlLAVK/jTIhTGFWluLMgwRK/5OySJMA1JIiESeAeMf+AOcezgTHK",
+	"yIg2MH/Pe5RJEsNTmoi+TM4yoB9rIiCMBnSXjENKJoRiPmsEbMZZMo2bRJpd8VFIibO/fzLLQkpeApeQ",
+	"sgySZ5xN+sG8o33IQbApj+F5Ivq+/5LAlQhzT/gdJRuKGCjmhIUUlVFAIkvIqtttIpwzCZnvBFMB4iNG",
+	"X07PUxKfYIn9dL+AauPj/yo5VJHvAKKKkTrX+TZdZd15qqmxXw5XV/rMMUYO4m7KUSlLF9ENugrLjQqo",
+	"BpmyYS5fkH0bOa8TZ2wj8beQ791WfMp93k71kRLH40KNWtAN1KoF1XZYf8C7s2lC5GMqrqCv6+c8ZfFF",
+	"4D5XahSFNKBiQXyRMWK8H1XfMU6v8EwgOk3TI+0bHmEJV3iGLgAygYgUqHxcDJSMSFN8nsLgSPIpqLcz",
+	"OiSjJw17gxRnAvzWw5BwIZ9wdgG0jTTsKvWQlSDznyL0Eqck8f9I4Vo+Cz7KLvwCVzL/eskxFbhJxwpu",
+	"pUY1Oe7swfQnoxzbNQDXvpt/pDx5Ce4K4vX5HBD4KVOOGSc/1tx3QkScMjHlff0A2H1Lg07mREfmfhuz",
+	"NAHe8FPLLUqEmBI6OoEMczkJfaUpaqBgWaOV2q+fUknSDiLBA47igJ7jlIBxd1H5pu98xWl6IPYl7u3k",
+	"OWfsYoL5hR/q+b3cSWENUdvcNV4DqHl5VG7Fd+JSovSVr35W7uqJNq9odEU/mdIk7c1UHtEdc0iASoJT",
+	"oYN5sVo+VJcnCCPLJZmA+gPhyFAHIgIlwMklJGjIONpT4cL33nvv/f1B5DXNCY2DmmrTjaNFVndaOC5F",
+	"nE+NizlgGbhAct/QPHwUBIwrCJWgQoy7gIo0GOSYCUDKKSUG0YBR+Hg4OPq8ZcvFKwc3UcvS8nuDm1cm",
+	"KsC40IrCS5aSeOa/Ghmf4IB8BJx0h+63ASc+sCopAvwDmLW94DmN06m2jBrDBIReiHk0tJNpqv4okbW+",
+	"EBsiuAQ+Q0bfqxKwoV6B1E0ZIcDxGGFhiL28F5EcY4mUUYeuOJOAiBxE3WBVOWodYI2hjS7arfP2muCw",
+	"yC5co4WhUSoHJTv6KChy1GPLfSXj+OTQMU6BJrivEjpmKUnwrK8hpu0d79Irxi/6v3AGmHdQrfSy4vNR",
+	"uXvnu03AudO2UoHB2xhKrnBayKWhVp812dkeDagnsh2REXRA9IR5dbW5R3LnBdDpREeTsMQ6F4Hft6a8",
+	"A6z7lw8deLoRXwk840S0BXnKhcEzFQL6eXILNTfj8PSaCGkDy/MWzu19O6UT9gTL9kWr8NSqmx7LKW9F",
+	"/VmxUPmAsgRLOJ7FXdIgchKZJ8i658ebSlR1B9XQHyCc6g4jL8/N0b4HIwEurLuiXFLxWxkuSbaIkxOO",
+	"h+0el5o7wlUPkGQoj2FXnRMCpEAWHRGqHj9Czh61xlGSxk6E7UTYOy3C/PIjIBvmpVxARs3JMp/kqMqW",
+	"Jk+5R3p5BWpVdrlwaJFMp4V6tZqQeAuB3F6aJCAkn2pbpzF66xrHnS3UHgKgjbt7RryxQcWpg+y2pz/y",
+	"PbOU8HizwFkklW1xwRB2VJqfTkPuqYUCuwXVBBl+QWUiJxUnW20uJNs3aW2Ore+2yVbf7bJstzrP9Dl6",
+	"1QLsISfuPNAqd5gfhHNH6JkdHHKBymuvTAyGfvT6wA77J2M2JLDjPOm8ORFfLWpyfEcDSQLKVrej61X2",
+	"LfmuoqZCBgOIW4Z04wKandLvXOHdLQJgP9AYAjg2WD+T/Z0u5z1DpU0kmpBLIkJkMgIKguhv5o7owflM",
+	"K2MedzQZjWUoIpvANSSPZeVNCZZwYFHv1Rp0LOATS2FdHgsylt2cHw8QX/REQAISEz88g3UM/tCyv4hB",
+	"h2ntR7x7rknRBUJcc6ppxzyChURaVPlm4EQ2d/NUZ9stxtgJxGFiNrwoAr+pj3bJ7ihWRuXX/Acqo1kL",
+	"RiBbWa4Fkb6wZGE36b+Fdi6IkEDj2W3EazCbtxFJEyzjMYgTncrUaOY3pLCFMV0DSfVV9a+3Ynjau5Qo",
+	"nK7v58Sg0l87iA0YFRp1YMdluHJBs7cB6J1TPjpcRkFbs9m7VUYZQ16tTokjZlGzNyvoH1qOr6u5RKO/",
+	"f2h5qSyl/7spqcW6dDyJLXnVRq+0lhLkNRpxQ6N1Iu3gpy7oZWXOoM7OFzeToHt+Ux/Pw5L9NAsVYrd7",
+	"KhYn1Nu6OarOCQ/p1vHdQMSFILZI6ubFqJHjZlOz5phjKTlZ9bfebUfNHAhu4ac5Kd21i6lVoJLDVQ1U",
+	"6A6uba623renpyMOQixiAems0n5+zybtu2NMJWO8We8T01R20eH9gQT1cO0zUXHSFvhtllldRC6FT50X",
+	"3mkWrRz8Ftxp3rMYYzaT9tJo1kee3qMU7QZ6nCFlI3EKEhMKDRcsBakypl50Whw0wyVQLQWnXYKVgbvy",
+	"GUn7HzJpCpMNSRqsT02r2r4bAup0iPzd9k2+A+n8zOV5npvyRrEY+39o8OAVZke/jNOKEdIolYrcxzmn",
+	"nd1xZQ8hCJ651lEPUFasqla/i1oNvNPSgH+8dnj7wsIRXm7He1AiJOOzJVJLE+YDzWSCngyr4Xank++Z",
+	"B1opxEMY1u2hK16K7zaA7LmESU+wldfQfGK5+c3kHhNRST4uUo6XHSOx+/EfUr7I06/7JPOW5ORLmWHD",
+	"9i3mr/Dtqkx33pAbNBpcwKwP/PUPKmIRrOiaKnzO+eBg5vd3l+/zwyeB67PCZO7P0T1MOjfk1JHd/Pz0",
+	"XIgprKqecjGvSaALjMduDx4oL4PogwM2yTibEJFHt+bP0uzpK/pUdDOjLpbkvmFXFHioPV+mq44/CHDN",
+	"YlkvWYpjSJ7MttVjdGH9QiVsHCBWsNzFLdQ3waUgz4VaErXkVTZie3meYxdyXcDVCIfNmtvFNpZjbBev",
+	"u9OmtnPoWxjaSgU71SbsQtWP85d/UUnZtHf7xbwOvs+VCf5yxEUab4Wqy3tG+QrndZlAdzEoTuYD+nem",
+	"nIiExIs0gTJRHjkLXRaNJaBlzWa3e6I1AOi0Yu2ZPxlMzBDTDPglESxwHwbNEJusUQtIVQBW23BzMZ6L",
+	"pTstCSrkdBthoMyVpUXQmxzHQe3B/PRvxn0aoxrGg94tJ29nBgaZ357OOYsf1JdAQfS1MbqKpobGAy8Y",
+	"TvIqxQUTSpwq1W61kD1S9fJnGpP1PmRUjpea8DFRb+yeClLbtXm6LBT2bjpPi19EZ8xSLJXh7d3hj6bA",
+	"Z0ER3cBtU0qGBJLAo3V9Md+C+8HqOxpx9lGgkmBdUFBisM/dtwzgFF/1AaRIsV8gq67XSdwMr6Ynig2d",
+	"5A/kZS1sBsmLoNPdqXzRaXZ80md3rXFUGwvo/sa1ZE5MJxMc8NJJzEcgG376oMVZ2ydjwnlj/pfBHFDL",
+	"/ToXlYFqJ3t3njL6kmy32ig2lTFrbDze4e7LX1I+0nikRcRxB5ptIqsV0M6SyKMRUndaCS52eSsN+OPz",
+	"lIwWuZoa+hQZgyPpnmvfmJKJg2m8MAl12G0sKkimvaYWNHSkD90PLINA7nATv7NL4NW9uQ9eBRq9ZrhA",
+	"SXdbNBRWcWivpkJ0Q2Sj9SFT6BcFcSN5nbvXuSG5QvIX9FDCK9+RxaNFWkFWJTqcfTggKak8KvptBaun",
+	"SibrHRvTkcYurX8d/pv7fkMnu35+x/IgPqqSLMEBIc+nNK51zwqVoBRd6czrogIG+WZ9EH6JuZwtd4hJ",
+	"B1cQkSvU0oJ1PPSc4X6afaMf4dYji2I3RzWfgsJSj2uq9BcWZ+ikjWnsLqK23BbFQSR0G1nTFTLBM282",
+	"ymCYaikRBv2qO61O2cPeQpV6yUEAlQtNOpgmJD9dkxO7V5rVsoS+PRckOnvlNi1DahlZoQys4gbIT94o",
+	"+R2oLxbXaYT9kqI1m8ahE/Xy7C4UF8oIpSEV2zS1DOQcmB+9wfYeSLefr4aXutPCQskhTcQwD/IWRdsr",
+	"KRs2blmsp8DPA5AthlRTjt1CU3wWDBp60ugKvcCexQ+iYqTlcgqlzdhJ3y/ckE7AKglk3HoA4qrkYevH",
+	"3w2qBkT9a2myNEQ7XuYlpYt2zu7Yjey2fcLKpi7b32yrKys0deTzNqFygBRqu8fn+1TN9R+pNsHpQzwb",
+	"VkDnaHk5yqiZE9lXDyWyzYTvMofHDFd8AkPG4VMR8PaYRbnn+PuMX6i/2v6089IlZaPTvKpBRwoD6yb4",
+	"umgq8gnwScvaMruxbXHQTioLNjptkGWgiBgfp1iIvk4thQesJrlhmpBE9YvTw6vCYHPGT5mmD62ANilk",
+	"5r0fKS0Wp+HFgqSK/x5nGWeXOG19uZievyAxUEHo6Bnj5yRJQm7E0HXi7+aR3xoB9Idx3QKixiOGgdWM",
+	"qSbin+ceL+03kV0IzPO0Fzkc3yBFFqrcbtLT+rmJslKWtUhSvayfY6fQ1PKvlE/bfbYC5m7b/BUU3s72",
+	"Z2xYmp/1frJGr70nkCmeU/3/Mcoca+Ve957/hRnXyWp37eKbV/lOP81ShhPfTnVkwO53fpudN2nnS/TZ",
+	"pNmeSbS+TR1kFzUsmLNxavOiF7QeO3XeXKzVnWlkPMeizrt8nT/9Z1zAS9I62mkJThI7FKRDvZY5ctss",
+	"iAUyYRs9HlpvztsKVRnnSs16UCVZ+WCTctQJFogNTedoI1FEPiyikApmyhJSLhD1w8QXWrsikoIQuVdl",
+	"QRdE2Bj3OlvC5LPQ7LBbi3UlrbsTmtnpM5KCzvNcOA5api90b/mYP5PvOf9WGKLP+pskqiCtr0YuJu91",
+	"VhzV2sh+pXnjCyTSLm/z0WDK04UOZZ4MH20h5a5LE6m8umydbXEy4IQlS0oWXGarG7uxuXChE2zvECR0",
+	"MXantc4Kad1G6cxftFinwuaarBCt1LZboq58n3+ra2+qWNtpYyu9U7hkF/ABLNpwsLUIcxmqKZNYLr7H",
+	"iw4TtqpFfj22bUqPGzZ/BpjH40WVhsX6BvRyNZoNfpt442NqYGWfwpwisBGO+JTf21za3Tam1hXz3Rrj",
+	"zHkjgtXk4i2UcreliXWbTqfLMe7nIfnUVrct2DkpL47rjctuYrF8fYtwlIUnapFT9PcBdj1A6fdr2v6C",
+	"PW9wOvJLhaAqnHe+aNm1enFUFMybh0Ibh+QkOLsTt07uXMugzjMJWf/O+z3a6zcqWDAcQizJJfQU1At2",
+	"u44Gwh532fWL+r3OYct2/9UGN+WBvTRj7PqlazKxqu3rM6t2Sr2qyjDFoyW8pkmxmhQBvE7fcEoXe+UM",
+	"T7OYTWz4/7YqXLumlicbWzzkgHS2URzcTxamhnvRJLRlNaX2VpIt4jHz0laoC4cer/DtJl18DS2rG90b",
+	"6lhNCRzOFdaoUk37NqmufLpUkoJNpAuD2k7hn+ZdqR0Qlz7Ftl7VbQ2o1WyLlFB4SmXvfm4N013OZwsW",
+	"u625pH1u+ou5F8p0NH99WCUAsZQmIjGeilb9LXdiN8mKLqykfz8LA7UwsTqJjJBrfRXtEFyf/MqIYr6v",
+	"AQ3H0jQpzE5BZIwKWFJHmdbxKG8ftUxACJtqtpbGGg1NFYPKvg3fRehqDBQRqYJ7esw7IDP/YQFroGht",
+	"3nv42Ks7xQRiuQWkHLBkwfZwCaQgQ/6p4ZSGLyZXgsgec50Wa9Xom3/jNGOsGx7FzisA8AH8+yYW/DjF",
+	"fLLMnr0h/W5sewO31Xa0WQ6Mj/rm9E15YOEYCO9D+fWr38DcYwlYxUvvNf+O3YiFRBtKRG9HSP5QJxla",
+	"wb4HZjZToB0G+cIo38H8wZSQgXjKiZydqc/bDWfEtuurOUwoevzyObqAGdpL0ot/9/9+8t/3zSDsBJ3P",
+	"3OHZ9wTKkwAH0UCfTPMxYG70ZLONsZTZ4OZGmxhDNv9B21plpidsUyZxPg7GSmQ0ZByZPMSDBEuM8pkx",
+	"kNjvE0bvo1M2lSD0SzhLQSClpiJFCPl+D3Gc3p/hSRohWx2gV2PtBkAWM+YJdcpvMaROoDI/ijfYRfdH",
+	"7D56egl8hjgMpwKnOkmEotNnx+j9rz/6M5SZSgeUx0vRnpPXc2h//dMvBKP7iGJlm+pv8mkKelO6sOF+",
+	"YWwcOROKnBDq0eBh7h7HGRkcDd67/+D+e9qja637Q/Uf25uhAJaSggOdFR4NuFV79OqvPXgw0KEwKnML",
+	"Da7l4VhOtLAxp/fR5E3kuYQNYNUGv/7ZZyGGKL5/mBeH3ESDR73WO/Stbu2bqCTuz1/dvHJyP/S2Lh3N",
+	"H2UGCtcHmmbKDpP1vP3cC2yS9aepJXqjXCnmSyaEDl6pvRzijBxePjwsOsaKw9fm4r0JIuNbIIusXo0+",
+	"jicggasdvR4QBVGF0rwC9agMyJeyQPIpRA04etWKbJdEv7A6Wfm+TmMuQ7SgI+ExS1Sm1IboIkgUmCLs",
+	"AN+hhUVIQL3AaeJdR24LhRyWY0UzJjyUUptduipiiepSeoIvwGS8XXEiAQk8BCQZ4iD5zGTGCTwBfW8o",
+	"AXbOklkuWtWPQ8KFRNZ7gPawRBMmJHr4tW8o2uA4VgfY104SdWcANoWE9gTPE5hkTI8TPDDNX8utT/D1",
+	"C6AjOR4cPfzaNyI/3Wtx/4Qls6WRfGCI7M3NTR3ON+tgvDxbxsN/sU5ykZC4CYwaSQVnIp4nqajbTv2z",
+	"24deqsRItxn93eBbwyoozL6WNT0sWeeiNq4EmoRZ8ilNdvy4cX58XJmKtWPDtbGhBK6Ki6QuNeA6CWsh",
+	"nqywURtD5rFyP0eq4MeOJXuy5I41ls4ab3790y//7mddGaBKtW0cUKS9+6079asp4CleKbbRssiLkO6U",
+	"iRlEeLXyaliRg/cESrFUXofCjrilqVEhkRLCHe3N8oGttDjLJ7fV5ixPoIqJiFT1RjQRiLKrVZmhFaC1",
+	"EE8pdcIX7WMpcTzOOxnsrtzNa8EaIRu3Sssn30WFWBNWqgoILWP0V4ZDjNXOteoMKcE0hgOTotfgSyqW",
+	"mtKOHdtuzJlUw8SObzfAt29+/R/f/ObvOruQ6szThTWpIEITXpgpTTbKsbN0x5Ub48oCCTuG3ABD/vPv",
+	"fvLHn/6fL3/yP/7lf/7VH//hL7ty5jwHtbNmApeQsqxZ2z2TmMsTZ+WOMzfqWXqnmUMoYkRJhRo7sccc",
+	"FbdzB1xLoHl6WCAIopYkO43yrtxd1R48u2trjZypucUeouAHxHOG6BYM8bNTO6s6zd5a7b+X9cZwO3bd",
+	"HLvuzL4Nseubn/2yh9k3zzNdeLJrqMZ5fBes2USwpjx6Ga5xqk1XHbA5tHmuVPfSbLFEXjq9OXeSe2eK",
+	"bIyR3vyH//XVr3/fy/6o0K7LFk6tjgjTf97i8bhSxl/jgJ3K0aJyVNtkdlI6Hi7PueaWQznDVZv45u6Q",
+	"PLfAQ9itLjtyyyOQAKnCugK9+avfv/nlf/6Xv/6/X/3TL978/LeavAQZUR30vSJyrB+LcZoCR4yP7glT",
+	"cMGR6cnkYasQy3QK/Tdyzd3XMjyFdFuYAOCpSlxR1N9FdyvdHOL4grIrXWpikoZChPSCCPm4vviOklOn",
+	"mqzaYTwdKLaOynKyEfcQnkeVS2yL0peXCm6iUL5IuXINQmjnduhJ8pvyP1R38Q5q0JiinAOLBtMcYiCZ",
+	"7jOfFnNffCzrSx/x81m79IcRB9Es85/qJcf5JK/1cK4W4CgDnlfs6e/oqfXlh9RPZ+THUOGsBIZ4msrB",
+	"0aMHekgGmUwng6OvPVB/I9T87WHkqfv29RXIR9LkpJUpFyubCr0rtIfPBVB55MgK9e/7ge3mLxtsSpFy",
+	"MKmrQbfxgtNHQMVcuWVdaRUiD15n+nezdHeHbeoOM/Df0NXl0Mk7eG29+env3/zqV1/+7e++/NXfdy+9",
+	"K3mm/T6i2PRfOHBHpDX5hRRkP7IPVfwKO/7cEH/m2LANqdfLn3O+gneQS+1BjL6ih/HpIUYlb6gOSBjl",
+	"rIayFEvVUAftffU3f/jjb/7xqz/89Zf/9b98+au//+M//Lev/vYvIzSlZEhUS1WWwH5Xvm9gzXYx0DmC",
+	"5uB7F0FbR0eNuSCa69eKSu+mjaXZziVqJdj+KZo4lZvUjtsx03dMI5YVteawHYPE4Wv7J6fYRbTdLv2q",
+	"XMrmRLs7Zbb8otIel8rD9Za0mgnYb+dVUjTVLrgG7SVkpBic0XTW807wV7f4eNRNjwjXpGVZOtvx5uZ4",
+	"s3xyM9zZLRb/VvIndkrOKvW93YrONOe0MeE0ITKoij1Wv+pB4evjwBFQEEQcIb21soGb4SzdsRFxLMea",
+	"4bBt9ol1HTbEFxkj+ir3eeisClLuBahyF36ef9JptreeNBN1QNu2fkuSrAxOLFcpXN8Tlr/Y0ODGablX",
+	"wwra+wv1058XCC4W6uT32jVTKn9tul6MU6AJ5g2XyAuGk2O7bHeXbOwucdGwqTwV+/l37i5R04URRjPA",
+	"XPFsyQyd7pIKA3Xlx8PX6mvNuStrYErPm9S+7k4CTAnXuxqwaXIZYHRl5sEfJHgWIKxbmfr+LJiuxFj0",
+	"9W4Ogx4769Z2QVyNSTxGeo7EkR41DBztYd3unEjjj4tco8ztP4OMq2tfBZRtetke1lfJ85NgiHLmVX/M",
+	"lxXAHV9IKQtaj6GI1LzjnnA3H2nZWN+x2rD6d7PVwE7NhKhdTHnTMeV6W/xtDSw7YkC1vS4ofukJenVZ",
+	"0iKeEiLilIkpB3GYN8IuPSJBaXViHoPkcfWZtUmuHbOtxB50kHlSUMYd57lG3aBCnmjvW5+hh4/2V6ob",
+	"NLFHD2a0obWObPgyX71jwG1mQIvGt4L18pIGSPIwseW/f71G/iv4ooXzKkNfAzVyzmTZnQtnYy4c34Df",
+	"NSeBfGfKiUhI/K52CoG6A9adadytZs/lpRbWHAIkwUvwmfpxbczIIUvxLHcbE2GDAXsqK4FNJXqBhTx4",
+	"eglUHoRtYPX0Ezv2yeGm/OZ70OXm4yCmE0B4KDWbE6GyH5SB/uTFx8cfHH7y2fOTCGEjNxT8VAVYEmbz",
+	"yr6XXASrJ77o3R0IyQFPtmfyS5ADzoBfAj84UyDXYBNlAorNut+zKNIJKxX4KvfDXxRE8Of7C2UZt/CM",
+	"QnCD5qhzZ/RwrlWxziqVJL3xbZoRRISqwsSU/LjWCcBmPShs5fLfAhvtmdlj+rrQYSwjasZYjCNUDm86",
+	"UM8ePtx3yj7ZQTG5ViCmw5Tu18U9ZGd8gUAc5JRTSJaZFxVMbmdqX6unuuWrHCXBrU/H2DIix3Se0u6J",
+	"nNIsnQnk4wVN/ZZqIVE+5hmjgCZ4hhQhfVOnACGXpoc19cOBcoDUEdH+MEn0HLcplftHVlwX70WTqckn",
+	"JMMZmtIEeO0rMaNDMpraFNdcjVMMaR49B+/xMtBe6b2vP3hfP6Rc6CnmkwhdQCYRozEU00PNavUlybFS",
+	"MAUicn99SYv62jh8bURPOGymaPOxXHPErJjFuLuElnQJNdw+WCKMDMSP8ptH/+3goektLxC7ooZalStb",
+	"/RPauxrr50zyruVsgbDiLZwoC2edpEyEZHx2+FoRxc3h6wuYNRC0Wbxmipb5NPjbvcb0dLhjte8Wos8l",
+	"TN6Kund9VzjJ5tjbYqGfoyqnuhZK1tHZQ7jOGA/nyT3VP+czhNdkDsfiEu1Zb64OA1+n4jpk9ZqJyr7o",
+	"bywuFRjVs12CvRhdEKolVoEC3wfVIu/nvnC8NwM9dlcPf4oGcSUVRM4GzrDzWmy6jOYNIpdd1E+VPgRm",
+	"Zq75BfLCTqxtfw4ao12O7FQzYGGPbVSlWocxIRu828X87h4oxhQVR7gnitZlkVJj3FpZXQEkpqmM6jNq",
+	"LB58G7JeyZ47qgb4FWjOYUQoJXQUKSJUuDMsqrF4TyD9uVCAwiC6xwbK9xtE2A9EuZdb7UHELAO9G7U/",
+	"uMZxnnwQ2MeP+gJBkOuDhIyIRAm51DjRADlCX3/04MGDB4iIvEDrktDYDAG2DgoiZ4godTOwl/yFlS1l",
+	"WErgavW//fzhwfuvPn9w8P6r149u/mQQdU0zSbC0A5TVZiRD52xKkyOHnq2z2p2fH6FcwETWtZKgPW0Q",
+	"W2m8b8bEqVegvVwxUZ8KsUFia7nmJUO+ETsDfKT/ZP6xE5ua7Sd4FqEf/OAHPzj48MODkxN0PCYUIztb",
+	"vFNWcGX6fBf4pniR70p2269KReOXwJMpKDzBBBKFDZYBVQ6wDLDE56lhBOUNxwcC1N0kIQl6R1M8GvR0",
+	"yubkM0cpkaE5xYYhGSQYl92JwYKGdKMH9bfqBYlFHJKF3Hhk5zdinlHvun16+CVN7ivsXE9Sg25xwIZD",
+	"EkM+V/y+yLjS2scAcpLe1/+vqn8FmZzrpqU+QjE+X3Wtb7+rt1JViJEAzOMxGhKa6Lv4+Ox7aO/TT54d",
+	"fMN44J58/KFG9Gcvzj6LkHF4Kzos3HOOW09TgJLE+YCfVmXyVSdV0Zo+QV1Ra4lrMHnmkVtcmA1Kwdum",
+	"t5lrP3K1FkUgjcmHJNlYBkJplGwRe3oMM81Umh+Mg2JJvGVeHg6tnGn5sGY7bGcR7SyinUW0s4h2FtHO",
+	"ItpZRPPgYFdlomqEHipGe/TgQbEP9OhBCPZqNIOsJ8SYPJ1Hi+WrVvJTlaCE65DUiadcML4xTdCoMttV",
+	"HWzNM7U1Mc2A23vAFjhVbDmtMp3PrBYRmasR7YWv0upNqnC0HxVXjeEroeW4YlhhTT6MDBa/iUpw6U+C",
+	"iaK5sbUlqagFNJrMvzO7aBvzf+zet6xuvRpbHaWYxnBkkhF0RZCmR0U+OUFaMkoAJymhZd6DkhjovQfq",
+	"dhMRonBVdHhVMm7CqBzfmpIqFkFD9ex3apbD1tFS5QDbmWdfy4UxBSfSZIMHEnOXXw1bg2MjcV3ArLmq",
+	"5XluY+7KWba7nKVA5BaXsdjS5rMPv4YM26ALmK2Wn2o8EMyozCeuPHd8MruylM2UpRQ42EiPquLr72AH",
+	"uXxwDm0dcuNrGFfnoA53l04me540thVZC0v6k8GeJ3dGu3LBupXVw2GaWr4KtRANHnK4ZBfQ1GNU/b49",
+	"5Li7aTqMdmUX8AHMNlT92OmueWtbXyvYI9PmZk9ILJVjSOh4gs3hR1dY6DnNnE2IMG7djndRlVN7SQEm",
+	"sWySAvr3nRR4i6SAxuhOCmxECmjYGynQmbtrHNjC3d45FWoBSyCseD4jNHE61j+Z5e3xj1kCa2b62Hzy",
+	"biii3wNuYLK9bj5bmaZ3WqLYnbPgkorJM1KoWK2ropniWoi8yKNo6LrxjKTwsZMysvNvbOa+KXCwEf9G",
+	"8fW31b/RxPkqGQu5aUd5jawJKlqvZE5ijxBGE0KnErQ3GycJByH2VywFXCZt4foMc0mgOQLw0q7Zuf+3",
+	"upuVCqlva8PGlGjw5nS4rEGAOWW3OvVf2jy83YW3mQtPw38jl53+8jvsyEd5CmovF77hl253T5sd9S2Q",
+	"K2e/u24y5fDcwkn4HvpZmpd+ATI7tGnmQRvnWO9Gv/nMLL3jdLe7PdpHkKuHNuSba71A3tbGhFORAU26",
+	"T46ts10bW9vCmKZrwy7Zxlw4u3fTZ32Lk+EylpJ4hiy2EKFoyHgMq47f5qhXmv3U3z921dSxk8sduscW",
+	"ZL4Z2ewy2TvaPFYlxQvJJqisNOzaNbZgsk6S+hAnLJMNox3Vzzum3Liy5KBhx5abMZoUCnTvNpLKA0L7",
+	"smaFk1qY05T5ts5FPtXLdmy5ubuyrKCyuFizI8x8tZ0n3+7RyBlwwhISVyraDA8dmTnn5pm8n2PRaqQo",
+	"BSnG8+thDCqT/QJmTk+Ssw/fQ/m45SECrBucpID2yj7D9oPIMImCbl50xGjfmf0FMXWREocjoMAbk5u+",
+	"ZVfsBMbGMxMNv25krqb5eLgosLi57w6LKwIyYT7N4veEh8XLGbWmmcnetz/58EWk+wvtR5rlKzLAy/xl",
+	"DrPpUDzCEq7wzHZuLZnZNEDwcHKFVavzDP0sqfOcjt2WIDWe3HFSe3bdpgbU1ibuddGG72QYqaTU/Gpk",
+	"w2FKKPQi8sPXpk1J8xTZBlL3XD9F45M7Mv+1hvHtjPo46Pb15l3e4NcS120ko/wQbBgknJfq1ye6W3bf",
+	"6a93jILMIbaoH7pGjO1Ubho6lPg7KjszRHakhtv5P/cnm9/Ku/WefaawPeyQD6c5WaUBhdPCKgFOLsEM",
+	"rl9Vi3QfeXYLTJa02SM6uQCB7hTsOx1VXEQv2AUYPezjsqVt2VLwYUPHlpz3VlfS4XxmS7qqXI2Bg7/d",
+	"j5KtVPsnjEfDUlmM09SMCbcuh6NKW9ZpQiQYUtVvgSRCmM7QOWcXQI2A79ddZQKH7Dwlo5ahyh87a1aI",
+	"Y/czW4Jjtafy9rtn2tldErhCe4VtPIf9fXOJm6ZORv44g+xF5Fz3InJbRqqfynoGUQitslYB4REmVOgZ",
+	"iBM1ugdLQ2H4ChNpnjifmXJA9eerMUPsSvd7crv5CMYoCGkuqaCqWiGlcg+djJJ+ZRN3TKN008m3tHTc",
+	"7XS60swDf+q9h1oO826lYZXvBGKSwMpJZ6frdWaAkxxna9b3OtXcvKWKXqK5AIWZOKz01RmonSWF5NNY",
+	"NnLlsbJA+eTEWbtjzA0xpoOEDVli7zJnxoYTkO4OC4kehYqSCl90s83mOaqNUzs78wr87Hx5G/HlVTu0",
+	"Wzdcofqsxr+WKcQEaUP9uEKUvSCXQEGIrRoYq7Yk0Osf2i78Pxwc/XDALn44uEH5OHXJpvFYNVgpm5+v",
+	"CnscBFCJW4rRX5plgxVVnDmb2FgaXLmF7ems62LPTVo5cH9QQ7LtNTfnTXCcAfqKdD0AqnU6E8r3M7MD",
+	"C46sQ4mqx13hYxpGG2d+UoynkAjrP0NivUxRHo48n3knBtdmFs++aaYSkzKA6R7S7kAvmemW6nZawKXT",
+	"8yKvau7gZNCvE4fmfWFW0B01ZvrSWxk7MDb8NEvZ+odv60+7OW9bIVINylTGWOVC1BWVLofYHBEiEAV5",
+	"xbgeVcKYFCgjVI/gVge0/en1LBPNFZEKe1XD6oy7rGICYpWQVmLSVxRbpIReiFUNAM6Txbq4xXqkid0x",
+	"zczNh9xWt5gnxelePsDHpjMa4WifKUwWk6Cou6CrVSpBceVdrT2ZinVKO9QbOXytKCZMduZFz7qWGSxm",
+	"t/tepP63TvLtMh1wUwMJx3KSvgUTCbFJztVJC/PMVM3w03PX98wv99X5I7vsvhq3XPxF4XG/X1hrjg86",
+	"W8eGF3am8WbSXBrFr76/jfj1iduoOohqRXd5N83zxMqHFSmfZxoKxUfWrH+aI57a128RvakXYQ5NWmKZ",
+	"orwGKmpXCA2oP8rlzNaJpK0llcJa+fI//ezLX/77r/7pF29+/ltFK1/9zR/++Jt/fPPz366HMg4lmYDO",
+	"Cg6RyCf5gjtKHrp3WRud5Id4SiWfKcTaXWDO8WyLyMaalwbrop66WZM1K6Ig66A5xCnmk3BKz/fNssdm",
+	"1QplQPVD2zKqzegZKuAnvG6wDIAjBR+OExJL7Ze4Ynk6rUW9Tsjad2rZ4FK5zeLgLG2LSCFAKa9KrQnf",
+	"DY/1qk5sb2tll8n0doi6aDZZrG3zBb7EBuPbY+G09vEwHiizWzsabZYunaljRgVr6OpybH/vhrDtMjLb",
+	"UFAAT9xDFk5o759/97+//MVP949QgsX4nGGVWmcGL0ZFVWjOj4Sj/H7VGNQGSeTEoHXGZTHzDq61bfhN",
+	"40hXoV0KoGrUyp0olz2vlLctdzaHpolJmBw+fDcpYS5mYjqSFrSgEJYjXyG6SHSMqpmOkf615pHOc3Mb",
+	"wjCISCRJfOGhDVrd3ArI4Ue87ar4Lt/UNUEmeASHmYk+9/GKbU2kGH331LQz1ze+UbDviWp869PTF2jv",
+	"o08/fPL09H5GR0uPM3Q1J1W3W2OSbc5aeAulz1ws08aiDPzQ3ndPkcR8BHK5iL+5+f8DAA==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -71,14 +71,11 @@ func (is *Issuer) RegisterKey(k *certs.PrivateKey) (*network.Committed, error) {
 	return is.held(res, err)
 }
 
-// held waits, after a write, until every peer of the channel holds it:
-// what a story does next is endorsed or read by other orgs' peers too,
-// which may be a block behind the peer that reported the commit.
+// held waits, after a write, until every peer of the channel holds it
+// (network.Net.Held): what a story does next is endorsed or read by other
+// orgs' peers too, which may be a block behind the one that reported it.
 func (is *Issuer) held(res *network.Committed, err error) (*network.Committed, error) {
-	if err == nil {
-		err = is.net.Synced(res, 15*time.Second)
-	}
-	return res, err
+	return res, is.net.Held(res, err)
 }
 
 // CreditCode makes a random valid unified social credit code in division.
