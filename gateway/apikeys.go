@@ -129,12 +129,14 @@ func (k APIKey) check() error {
 		return fmt.Errorf("%s: org %q is not an MSP ID", k.ID, k.Org)
 	case k.Role == RolePublic || !contains(Roles, k.Role):
 		return fmt.Errorf("%s: role %q is not a key's role", k.ID, k.Role)
-	case k.Role == RoleEnterprise && k.CreditCode != "" && domain.ValidateCreditCode("creditCode", k.CreditCode) != nil:
-		// (An enterprise key without one predates enterprise identities:
-		// it is kept, and refused when used.)
-		return fmt.Errorf("%s: %v", k.ID, domain.ValidateCreditCode("creditCode", k.CreditCode))
 	case k.Role != RoleEnterprise && k.CreditCode != "":
 		return fmt.Errorf("%s: only an enterprise key names a credit code", k.ID)
+	case k.CreditCode != "":
+		// (An enterprise key without one predates enterprise identities:
+		// it is kept, and refused when used.)
+		if err := domain.ValidateCreditCode("creditCode", k.CreditCode); err != nil {
+			return fmt.Errorf("%s: %v", k.ID, err)
+		}
 	}
 	return nil
 }

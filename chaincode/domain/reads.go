@@ -54,24 +54,29 @@ func owners[T any](of func(*T) []string) func([]byte) ([]string, error) {
 }
 
 // Owns tells whether a record (its type and body as written) is of the
-// enterprise with the credit code (recordOwners); a type with no owners
-// is nobody's own.
+// enterprise with the credit code (recordOwners); a type with no owners,
+// or a body that is not such a record, is nobody's own.
 func Owns(creditCode, recordType string, body []byte) bool {
+	owns, err := owned(creditCode, recordType, body)
+	return err == nil && owns
+}
+
+func owned(creditCode, recordType string, body []byte) (bool, error) {
 	of, ok := recordOwners[recordType]
 	if !ok {
-		return false
+		return false, nil
 	}
 	parties, err := of(body)
-	return err == nil && slices.Contains(parties, creditCode)
+	return slices.Contains(parties, creditCode), err
 }
 
 // ownedBy lets the enterprise have an answer that is a record of its own.
 func ownedBy(recordType string) readRule {
 	return func(own string, _ []string, answer []byte) error {
-		if _, err := recordOwners[recordType](answer); err != nil {
+		switch owns, err := owned(own, recordType, answer); {
+		case err != nil:
 			return Internal(err)
-		}
-		if Owns(own, recordType, answer) {
+		case owns:
 			return nil
 		}
 		return Forbidden(RuleEnterpriseRead, "caller", "enterprise %s may read only its own %s records: this one is another party's", own, recordType)
