@@ -1,8 +1,7 @@
 package gateway
 
 import (
-	"encoding/json"
-	"fmt"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -68,7 +67,7 @@ func (s *Server) present(c *gin.Context) {
 		return
 	}
 	ctx, who := c.Request.Context(), identity(c)
-	p := &proof.Presentation{Format: proof.PresentationFormat, Holder: holder, Audience: req.Audience}
+	var bundles []*proof.Bundle
 	for i, number := range req.Items {
 		field := "items[" + strconv.Itoa(i) + "]"
 		if slices.Contains(req.Items[:i], number) {
@@ -106,35 +105,30 @@ func (s *Server) present(c *gin.Context) {
 		if slices.Contains(s.witness.cfg.Channels, channel) {
 			s.witness.attach(ctx, b)
 		}
-		raw, err := json.Marshal(b)
-		if err != nil {
-			abort(c, err)
-			return
-		}
-		rep, err := verifyBounded(ctx, b, trust)
-		if err != nil {
-			abort(c, err)
-			return
-		}
-		it, err := proof.NewItem(b, raw, rep)
-		if err != nil {
-			abort(c, fail(http.StatusInternalServerError, fmt.Sprintf("%s: the gateway's own bundle does not verify with the network's trust file (%s)", number, rep.FirstFailure())))
-			return
-		}
-		p.Items = append(p.Items, *it)
+		bundles = append(bundles, b)
 	}
-	now := time.Now()
-	p.Created = now.UTC().Format(time.RFC3339)
-	if err := p.Sign(s.witness.cfg.Creator, s.witness.cfg.Sign, now); err != nil {
+	// Each bundle verified once, with the network's trust file; what is
+	// signed is checked to verify.
+	type presented struct {
+		p   *proof.Presentation
+		err error
+	}
+	made, err := bounded(ctx, "presentation", ProofVerifyTimeout*time.Duration(len(bundles)), func() presented {
+		p, err := proof.Present(holder, req.Audience, bundles, trust, s.witness.cfg.Creator, s.witness.cfg.Sign, time.Now())
+		return presented{p, err}
+	})
+	switch {
+	case err != nil:
 		abort(c, err)
 		return
-	}
-	// What is handed out verifies: this organization's witness must be an
-	// application organization of every item's channel.
-	if r := proof.VerifyPresentation(p, trust); !r.OK {
-		abort(c, domain.Conflict(RulePresent, "items", "the presentation this gateway signed does not verify (%s): present items of channels its organization is an application member of", r.FirstFailure()))
+	case errors.Is(made.err, proof.ErrSigner):
+		abort(c, domain.Conflict(RulePresent, "items", "%v: present items of channels this gateway's organization is an application member of", made.err))
+		return
+	case made.err != nil:
+		abort(c, fail(http.StatusInternalServerError, made.err.Error()))
 		return
 	}
+	p := made.p
 	c.Header("Content-Disposition", `attachment; filename="presentation-`+holder+`.json"`)
 	c.JSON(http.StatusOK, p)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -65,13 +66,45 @@ type PresentedItem struct {
 	Bundle json.RawMessage `json:"bundle"`
 }
 
-// NewItem states a verified bundle as an item: its status as the report
-// derived it, at one past its newest block.
-func NewItem(b *Bundle, raw []byte, r *Report) (*PresentedItem, error) {
-	if !r.OK || r.Derived == nil {
-		return nil, fmt.Errorf("%s %s: the bundle does not verify or derives no status", b.Kind, b.Number)
+// ErrSigner: the identity that signed a presentation may not sign one of
+// these items (not an application organization's witness of every
+// item's channel).
+var ErrSigner = errors.New("the signer may not sign a presentation of these items")
+
+// Present makes a presentation of holder's bundles for audience and signs
+// it at now with creator's key (sign signs a SHA-256 digest): each bundle
+// is verified once with the trust file and its derived status stated at
+// one past its newest block, and the signature is checked under the
+// configurations the bundles prove, so what is handed out verifies. The
+// caller has checked the bundles are the holder's (Subject), distinct and
+// at most MaxPresentedItems.
+func Present(holder, audience string, bundles []*Bundle, trust *TrustFile, creator []byte, sign func(digest []byte) ([]byte, error), now time.Time) (*Presentation, error) {
+	p := &Presentation{Format: PresentationFormat, Holder: holder, Audience: audience, Created: now.UTC().Format(time.RFC3339)}
+	var configs []*Config
+	var latest time.Time
+	for _, b := range bundles {
+		raw, err := json.Marshal(b)
+		if err != nil {
+			return nil, err
+		}
+		r, inForce := verify(b, trust)
+		cfg := inForce()
+		if !r.OK || r.Derived == nil || cfg == nil {
+			return nil, fmt.Errorf("%s %s: the bundle does not verify with the trust file (%s)", b.Kind, b.Number, r.FirstFailure())
+		}
+		p.Items = append(p.Items, PresentedItem{Kind: b.Kind, Number: b.Number, Channel: b.Channel, Height: newestBlock(b) + 1, Status: r.Derived.Status, Bundle: raw})
+		configs = append(configs, cfg)
+		if at, err := time.Parse(time.RFC3339Nano, b.At); err == nil && at.After(latest) {
+			latest = at
+		}
 	}
-	return &PresentedItem{Kind: b.Kind, Number: b.Number, Channel: b.Channel, Height: newestBlock(b) + 1, Status: r.Derived.Status, Bundle: raw}, nil
+	if err := p.Sign(creator, sign, now); err != nil {
+		return nil, err
+	}
+	if _, err := p.verifySignature(configs, trust, latest); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrSigner, err)
+	}
+	return p, nil
 }
 
 func newestBlock(b *Bundle) uint64 {
@@ -284,12 +317,13 @@ func verifyItem(it *PresentedItem, holder string, trust *TrustFile, seen map[str
 		return ir, nil
 	}
 	seen[it.Number] = true
-	rep, cfg := verify(b, trust)
+	rep, inForce := verify(b, trust)
 	ir.Bundle, ir.At = rep, b.At
 	if !rep.OK {
 		addCheck(&ir.Checks, "bundle", fmt.Errorf("the bundle does not verify: %s", rep.FirstFailure()), "")
 		return ir, nil
 	}
+	cfg := inForce()
 	var derived string
 	if rep.Derived != nil {
 		derived = rep.Derived.Status

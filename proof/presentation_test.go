@@ -2,6 +2,7 @@ package proof_test
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -14,20 +15,14 @@ import (
 // enterprise, signed by CityAMSP's witness.
 func presentation(t *testing.T, c *chain) *proof.Presentation {
 	t.Helper()
-	p := &proof.Presentation{Format: proof.PresentationFormat, Holder: c.enterprise, Audience: "某银行", Created: c.l.Clock.UTC().Format(time.RFC3339)}
-	for _, n := range []string{c.credential, c.cert} {
-		b := c.bundle(t, n)
-		raw, err := json.Marshal(b)
-		if err != nil {
-			t.Fatal(err)
-		}
-		it, err := proof.NewItem(b, raw, proof.Verify(b, c.l.Trust()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.Items = append(p.Items, *it)
+	creator, s, err := c.l.Signer("CityAMSP", "witness")
+	if err != nil {
+		t.Fatal(err)
 	}
-	sign(t, c, p, "CityAMSP", "witness")
+	p, err := proof.Present(c.enterprise, "某银行", []*proof.Bundle{c.bundle(t, c.credential), c.bundle(t, c.cert)}, c.l.Trust(), creator, s, c.l.Clock)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return p
 }
 
@@ -127,6 +122,15 @@ func TestPresentationsVerifyAndNameWhatWasTampered(t *testing.T) {
 		q.Items[1].Bundle = []byte(strings.Replace(string(q.Items[1].Bundle), `"txId":"`, `"txId":"0`, 1))
 	}), c, c.cert, "bundle", "does not verify")
 	refusedFor(t, resigned(func(q *proof.Presentation) { q.Items = nil }), c, "", "items", "holds no item")
+	// Present refuses to sign as anyone but a witness of every item's
+	// channel's application organizations.
+	creator, peerSign, err := c.l.Signer("CityAMSP", "peer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := proof.Present(c.enterprise, "", []*proof.Bundle{c.bundle(t, c.credential)}, c.l.Trust(), creator, peerSign, c.l.Clock); !errors.Is(err, proof.ErrSigner) {
+		t.Errorf("a presentation signed by a peer: %v, want %v", err, proof.ErrSigner)
+	}
 	// Only the witness identity counts: a client or a peer of the org, or
 	// no signature at all.
 	for _, ou := range []string{"client", "peer"} {

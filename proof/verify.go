@@ -107,23 +107,23 @@ func Verify(b *Bundle, trust *TrustFile) *Report {
 	return r
 }
 
-// verify is Verify, also answering the configuration in force at the
-// bundle's newest block (nil when the bundle's configurations are not
-// all proven).
-func verify(b *Bundle, trust *TrustFile) (*Report, *Config) {
+// verify is Verify, also answering how to read the configuration in
+// force at the bundle's newest block (nil when the bundle's
+// configurations are not all proven).
+func verify(b *Bundle, trust *TrustFile) (*Report, func() *Config) {
 	r := &Report{Kind: b.Kind, Number: b.Number, Channel: b.Channel, Pinned: trust != nil}
 	tr, trustErr := trustFor(trust, b.Channel)
 	kind, known := Kinds[b.Kind]
 	if !known {
 		r.add("bundle", fmt.Errorf("kind %q is not one of %s", b.Kind, kindNames()), "")
-		return r, nil
+		return r, noConfig
 	}
 	if b.EndorsementPolicy != EndorsementPolicy {
 		r.add("bundle", fmt.Errorf("names endorsement policy %q; the chaincode is defined with %s", b.EndorsementPolicy, EndorsementPolicy), "")
 	}
 	if trustErr != nil {
 		r.add("trust", trustErr, "")
-		return finish(r), nil
+		return finish(r), noConfig
 	}
 	sorted, configs, errs := configChain(b.Channel, b.Configs, tr)
 	for i, cb := range sorted {
@@ -167,17 +167,20 @@ func verify(b *Bundle, trust *TrustFile) (*Report, *Config) {
 		r.add("bundle", fmt.Errorf("links are proven for credentials and certificates, not for a %s", kind.Name), "")
 	}
 	verifyHeads(r, b, configs, tr)
-	var inForce *Config
-	if !slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
-		newest, best := newestBlock(b), uint64(0)
-		for num, c := range configs {
-			if num <= newest && (inForce == nil || num > best) {
-				inForce, best = c, num
-			}
+	// The configuration in force at the newest block, as that block names
+	// it (the rule every inclusion was judged by), read only when asked.
+	inForce := func() *Config {
+		blk, err := ParseBlock(b.Blocks()[newestBlock(b)])
+		if err != nil || slices.ContainsFunc(errs, func(err error) bool { return err != nil }) {
+			return nil
 		}
+		cfg, _ := configFor(blk, configs, tr)
+		return cfg
 	}
 	return finish(r), inForce
 }
+
+func noConfig() *Config { return nil }
 
 // verifyHeads checks each witnessed head against the bundle's block it
 // names (the same header hash) and its signatures under the configuration
