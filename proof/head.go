@@ -68,14 +68,28 @@ func (h *Head) Statement(at string) []byte {
 // Sign adds a signature: creator is the signer's serialized identity,
 // sign signs a SHA-256 digest (as Fabric identities sign).
 func (h *Head) Sign(creator []byte, sign func(digest []byte) ([]byte, error), at time.Time) error {
+	s, err := signStatement(creator, sign, at, func(ts string) ([]byte, error) { return h.Statement(ts), nil })
+	if err == nil {
+		h.Signatures = append(h.Signatures, s)
+	}
+	return err
+}
+
+// signStatement signs, as a Fabric identity signs (sign: over a SHA-256
+// digest), the statement of what is signed at the time at (RFC 3339, UTC,
+// the statement's last line).
+func signStatement(creator []byte, sign func(digest []byte) ([]byte, error), at time.Time, statement func(ts string) ([]byte, error)) (HeadSignature, error) {
 	ts := at.UTC().Format(time.RFC3339)
-	d := sha256.Sum256(h.Statement(ts))
+	st, err := statement(ts)
+	if err != nil {
+		return HeadSignature{}, err
+	}
+	d := sha256.Sum256(st)
 	sig, err := sign(d[:])
 	if err != nil {
-		return err
+		return HeadSignature{}, err
 	}
-	h.Signatures = append(h.Signatures, HeadSignature{Signer: creator, Time: ts, Signature: sig})
-	return nil
+	return HeadSignature{Signer: creator, Time: ts, Signature: sig}, nil
 }
 
 // Same tells whether two heads state the same channel, height and hash.
@@ -126,7 +140,6 @@ func (c *Config) Witnesses(h *Head, tr Trust, notBefore time.Time) ([]string, er
 	if b, err := hex.DecodeString(h.Hash); err != nil || len(b) != 32 || h.Height == 0 || hex.EncodeToString(b) != h.Hash {
 		return nil, fmt.Errorf("head: height %d, hash %q: not a chain's head (a height of at least 1, 64 lower-case hex digits)", h.Height, h.Hash)
 	}
-	tr.strict = true // the signer chooses the time
 	var orgs []string
 	for i, s := range h.Signatures {
 		at, err := time.Parse(time.RFC3339, s.Time)
@@ -136,15 +149,9 @@ func (c *Config) Witnesses(h *Head, tr Trust, notBefore time.Time) ([]string, er
 		if at.Before(notBefore.Truncate(time.Second)) || at.After(time.Now().Add(5*time.Minute)) {
 			return nil, fmt.Errorf("head signature %d: signed at %s, before the block (%s) or in the future", i, s.Time, notBefore.UTC().Format(time.RFC3339))
 		}
-		signer, err := c.VerifySigned(s.Signer, h.Statement(s.Time), s.Signature, at, tr)
+		signer, err := c.witness(s, h.Statement(s.Time), at, tr)
 		if err != nil {
 			return nil, fmt.Errorf("head signature %d: %w", i, err)
-		}
-		if !c.Application[signer.MSP] {
-			return nil, fmt.Errorf("head signature %d: %s is not an application organization of channel %s: no peer of it holds the chain", i, signer.MSP, c.Channel)
-		}
-		if signer.Role != "client" || RoleOf(signer.Cert) != domain.RoleWitness {
-			return nil, fmt.Errorf("head signature %d: %s is not %s's witness identity (a client certificate with %s=%s)", i, signer.Name(), signer.MSP, domain.RoleAttribute, domain.RoleWitness)
 		}
 		if slices.Contains(orgs, signer.MSP) {
 			return nil, fmt.Errorf("head signature %d: a second signature by %s", i, signer.MSP)
@@ -156,6 +163,27 @@ func (c *Config) Witnesses(h *Head, tr Trust, notBefore time.Time) ([]string, er
 	}
 	slices.Sort(orgs)
 	return orgs, nil
+}
+
+// witness verifies a signature of statement, made at, under the
+// configuration: its signer must be the witness identity (a client
+// certificate whose role attribute is witness, issued by the org's CA
+// for its gateway) of an application organization of the channel (one
+// whose peer holds the chain), and not revoked at all (the signer
+// chooses the time it states).
+func (c *Config) witness(s HeadSignature, statement []byte, at time.Time, tr Trust) (Signer, error) {
+	tr.strict = true
+	signer, err := c.VerifySigned(s.Signer, statement, s.Signature, at, tr)
+	if err != nil {
+		return Signer{}, err
+	}
+	if !c.Application[signer.MSP] {
+		return Signer{}, fmt.Errorf("%s is not an application organization of channel %s: no peer of it holds the chain", signer.MSP, c.Channel)
+	}
+	if signer.Role != "client" || RoleOf(signer.Cert) != domain.RoleWitness {
+		return Signer{}, fmt.Errorf("%s is not %s's witness identity (a client certificate with %s=%s)", signer.Name(), signer.MSP, domain.RoleAttribute, domain.RoleWitness)
+	}
+	return signer, nil
 }
 
 // CheckHead checks a head against a configuration read from one's own

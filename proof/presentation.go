@@ -136,18 +136,11 @@ func (p *Presentation) Statement(at string) ([]byte, error) {
 // Sign signs the presentation: creator is the signer's serialized
 // identity, sign signs a SHA-256 digest (as Fabric identities sign).
 func (p *Presentation) Sign(creator []byte, sign func(digest []byte) ([]byte, error), at time.Time) error {
-	ts := at.UTC().Format(time.RFC3339)
-	st, err := p.Statement(ts)
-	if err != nil {
-		return err
+	s, err := signStatement(creator, sign, at, p.Statement)
+	if err == nil {
+		p.Signature = &s
 	}
-	d := sha256.Sum256(st)
-	sig, err := sign(d[:])
-	if err != nil {
-		return err
-	}
-	p.Signature = &HeadSignature{Signer: creator, Time: ts, Signature: sig}
-	return nil
+	return err
 }
 
 // IsPresentation tells whether a JSON document names the presentation
@@ -426,16 +419,9 @@ func (p *Presentation) verifySignature(configs []*Config, trust *TrustFile, late
 		if err != nil {
 			return "", err
 		}
-		tr.strict = true // the signer chooses the time
-		who, err := cfg.VerifySigned(s.Signer, st, s.Signature, at, tr)
+		who, err := cfg.witness(*s, st, at, tr)
 		if err != nil {
 			return "", err
-		}
-		if !cfg.Application[who.MSP] {
-			return "", fmt.Errorf("%s is not an application organization of channel %s", who.MSP, cfg.Channel)
-		}
-		if who.Role != "client" || RoleOf(who.Cert) != domain.RoleWitness {
-			return "", fmt.Errorf("%s is not %s's witness identity (a client certificate with %s=%s)", who.Name(), who.MSP, domain.RoleAttribute, domain.RoleWitness)
 		}
 		signer = who.MSP
 	}
