@@ -1,0 +1,269 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Deliverer sends the store's pending deliveries: a POST of the event's
+// body, signed, to the subscription's URL; a 2xx answer delivers it, any
+// other answer or none is retried after a backoff that doubles (with
+// jitter) up to Max, until MaxAttempts. The queue is the store's, so a
+// restart resumes it; a delivery whose answer was lost in the restart
+// is sent again with the same event ID (at least once).
+type Deliverer struct {
+	Store  *Store
+	Client *http.Client // nil: NewClient(false)
+	Log    *slog.Logger
+	// Workers bound the deliveries in flight (0: 4).
+	Workers int
+	// MaxAttempts bound the attempts of a delivery (0: 16, about 13 hours
+	// of retries with the default backoff).
+	MaxAttempts int
+	// Base is the wait after the first failed attempt (0: 5 s); Max the
+	// longest wait (0: 2 h).
+	Base, Max time.Duration
+
+	once     sync.Once
+	wake     chan struct{}
+	mu       sync.Mutex
+	inFlight map[string]bool
+}
+
+// Wake tells the deliverer that something was enqueued.
+func (d *Deliverer) Wake() {
+	d.once.Do(d.defaults)
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (d *Deliverer) defaults() {
+	if d.Client == nil {
+		d.Client = NewClient(false)
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Workers <= 0 {
+		d.Workers = 4
+	}
+	if d.MaxAttempts <= 0 {
+		d.MaxAttempts = 16
+	}
+	if d.Base <= 0 {
+		d.Base = 5 * time.Second
+	}
+	if d.Max <= 0 {
+		d.Max = 2 * time.Hour
+	}
+	d.wake = make(chan struct{}, 1)
+	d.inFlight = map[string]bool{}
+}
+
+// Backoff is the wait after the n-th failed attempt (from 1): Base
+// doubled n-1 times, at most Max, less up to a fifth at random (so
+// receivers that failed together are not all retried together).
+func (d *Deliverer) Backoff(n int) time.Duration {
+	w := d.Base
+	for i := 1; i < n && w < d.Max; i++ {
+		w *= 2
+	}
+	w = min(w, d.Max)
+	return w - time.Duration(rand.Int64N(int64(w)/5+1))
+}
+
+// Run delivers until ctx ends; the deliveries in flight then finish (each
+// is bounded by the client's timeout).
+func (d *Deliverer) Run(ctx context.Context) {
+	d.once.Do(d.defaults)
+	sem := make(chan struct{}, d.Workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		due, next, err := d.Store.Due(time.Now(), 4*d.Workers)
+		if err != nil {
+			d.Log.Error("webhook queue unreadable", "error", err.Error())
+		}
+		started := 0
+		for _, del := range due {
+			d.mu.Lock()
+			busy := d.inFlight[del.Event.ID]
+			d.inFlight[del.Event.ID] = true
+			d.mu.Unlock()
+			if busy {
+				continue
+			}
+			started++
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				d.deliver(del)
+				d.mu.Lock()
+				delete(d.inFlight, del.Event.ID)
+				d.mu.Unlock()
+				d.Wake()
+			}()
+		}
+		wait := time.Second
+		if started == 0 && !next.IsZero() {
+			wait = min(max(time.Until(next), 10*time.Millisecond), time.Second)
+		}
+		select {
+		case <-ctx.Done():
+		case <-d.wake:
+		case <-time.After(wait):
+		}
+	}
+}
+
+// deliver makes one attempt and records it.
+func (d *Deliverer) deliver(del Delivery) {
+	sub, err := d.Store.Subscription(del.Event.Subscription)
+	now := time.Now()
+	if err != nil || sub.Disabled != nil {
+		reason := "the subscription is disabled"
+		if err != nil {
+			reason = err.Error()
+		}
+		d.record(del, Attempt{At: now, Error: reason}, StateFailed, time.Time{})
+		return
+	}
+	n := len(del.Attempts) + 1
+	status, err := d.post(sub, del, n)
+	a := Attempt{At: now, Status: status, Millis: time.Since(now).Milliseconds()}
+	switch {
+	case err == nil && status/100 == 2:
+		d.record(del, a, StateDelivered, time.Time{})
+		return
+	case err != nil:
+		a.Error = err.Error()
+	default:
+		a.Error = "the receiver answered " + strconv.Itoa(status)
+	}
+	if n >= d.MaxAttempts {
+		d.Log.Warn("webhook delivery failed for good", "subscription", sub.ID, "event", del.Event.ID, "attempts", n, "error", a.Error)
+		d.record(del, a, StateFailed, time.Time{})
+		return
+	}
+	d.record(del, a, StatePending, now.Add(d.Backoff(n)))
+}
+
+func (d *Deliverer) post(sub *Subscription, del Delivery, attempt int) (int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d.Client.Timeout+time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.URL, bytes.NewReader(del.Body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "dataledger-webhook/1")
+	req.Header.Set(HeaderEventID, del.Event.ID)
+	req.Header.Set(HeaderEventType, del.Event.Type)
+	req.Header.Set(HeaderAttempt, strconv.Itoa(attempt))
+	req.Header.Set(HeaderSignature, Sign(sub.Secret, time.Now(), del.Body))
+	resp, err := d.Client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, nil
+}
+
+// record keeps an attempt and the delivery's state after it (pending:
+// due again at next).
+func (d *Deliverer) record(del Delivery, a Attempt, state string, next time.Time) {
+	if err := d.Store.Attempted(del.Event.ID, a, state, next); err != nil {
+		d.Log.Error("webhook attempt not recorded", "event", del.Event.ID, "error", err.Error())
+	}
+}
+
+// ErrPrivate refuses a receiver address that is not a public unicast
+// address (loopback, private, link-local, shared, multicast,
+// unspecified): the gateway does not post into its own network on a
+// subscriber's word.
+var ErrPrivate = errors.New("webhook: the receiver's address is not a public address")
+
+// NewClient is the deliverer's HTTP client: 10 s per attempt, redirects
+// not followed (a 3xx is a failed attempt), and unless allowPrivate only
+// public addresses dialled (checked on the address actually connected
+// to, so a name that resolves elsewhere later cannot turn it inward).
+func NewClient(allowPrivate bool) *http.Client {
+	dialer := &net.Dialer{Timeout: 5 * time.Second}
+	if !allowPrivate {
+		dialer.Control = func(_, address string, _ syscall.RawConn) error {
+			host, _, err := net.SplitHostPort(address)
+			if err != nil {
+				return err
+			}
+			if ip := net.ParseIP(host); ip == nil || !Public(ip) {
+				return fmt.Errorf("%w: %s", ErrPrivate, host)
+			}
+			return nil
+		}
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.Proxy = nil
+	tr.DialContext = dialer.DialContext
+	tr.MaxIdleConnsPerHost = 4
+	return &http.Client{
+		Timeout:       10 * time.Second,
+		Transport:     tr,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+}
+
+var sharedSpace = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
+
+// Public tells whether an address is a public unicast one.
+func Public(ip net.IP) bool {
+	return ip.IsGlobalUnicast() && !ip.IsPrivate() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() && !sharedSpace.Contains(ip)
+}
+
+// CheckURL refuses a receiver URL a subscription may not have: not an
+// absolute https URL (http too when allowPrivate), with user information,
+// or naming a literal address that is not public (names are checked when
+// dialled).
+func CheckURL(raw string, allowPrivate bool) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("is not a URL: %v", err)
+	case len(raw) > 2048:
+		return fmt.Errorf("is longer than 2048 characters")
+	case u.Scheme != "https" && !(allowPrivate && u.Scheme == "http"):
+		if allowPrivate {
+			return fmt.Errorf("must be an http or https URL")
+		}
+		return fmt.Errorf("must be an https URL")
+	case u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("must name a host")
+	case u.User != nil:
+		return fmt.Errorf("must not carry user information (the secret authenticates the gateway)")
+	case u.Fragment != "":
+		return fmt.Errorf("must not carry a fragment")
+	}
+	if ip := net.ParseIP(u.Hostname()); ip != nil && !allowPrivate && !Public(ip) {
+		return fmt.Errorf("names %s, not a public address", ip)
+	}
+	if !allowPrivate && u.Hostname() == "localhost" {
+		return fmt.Errorf("names localhost, not a public address")
+	}
+	return nil
+}

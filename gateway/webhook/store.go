@@ -1,0 +1,387 @@
+package webhook
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Subscription is a subscriber's receiver: where its events go, which
+// types it asked for, and the secret they are signed with.
+type Subscription struct {
+	ID string `json:"id"`
+	// Owner is whose it is: "enterprise:<org>:<credit code>" or
+	// "exchange:<org>" (OwnerOf). Every key of that enterprise or
+	// exchange sees and manages it, so a key's rotation leaves it be.
+	Owner      string     `json:"owner"`
+	Org        string     `json:"org"`
+	Role       string     `json:"role"`
+	CreditCode string     `json:"creditCode,omitempty"`
+	URL        string     `json:"url"`
+	Types      []string   `json:"types"`
+	Secret     string     `json:"secret"`
+	Created    time.Time  `json:"created"`
+	CreatedBy  string     `json:"createdBy"` // the API key's ID
+	Disabled   *time.Time `json:"disabled,omitempty"`
+	DisabledBy string     `json:"disabledBy,omitempty"`
+}
+
+// OwnerOf names a subscription's owner from the caller's role, org and
+// credit code (an enterprise's).
+func OwnerOf(role, org, creditCode string) string {
+	if creditCode != "" {
+		return role + ":" + org + ":" + creditCode
+	}
+	return role + ":" + org
+}
+
+// Wants tells whether the subscription is active and asked for the type.
+func (s *Subscription) Wants(typ string) bool {
+	if s.Disabled != nil {
+		return false
+	}
+	for _, t := range s.Types {
+		if t == typ {
+			return true
+		}
+	}
+	return typ == TypePing
+}
+
+// The states of a delivery.
+const (
+	StatePending   = "pending"   // not yet acknowledged; its next attempt is due at Next
+	StateDelivered = "delivered" // the receiver answered 2xx
+	StateFailed    = "failed"    // attempts exhausted, or its subscription disabled
+)
+
+// Delivery is an event on its way to a subscriber, with every attempt.
+type Delivery struct {
+	Event    Event     `json:"event"`
+	Body     []byte    `json:"body"` // what every attempt sends (the Event as JSON)
+	State    string    `json:"state"`
+	Next     time.Time `json:"next,omitzero"`
+	Done     time.Time `json:"done,omitzero"`
+	Attempts []Attempt `json:"attempts"`
+}
+
+// Attempt is one POST of a delivery.
+type Attempt struct {
+	At     time.Time `json:"at"`
+	Status int       `json:"status,omitempty"` // the receiver's HTTP status (0: no answer)
+	Error  string    `json:"error,omitempty"`
+	Millis int64     `json:"millis"`
+}
+
+// Store keeps subscriptions and deliveries in one bbolt file: every
+// change is a transaction synced to disk before it returns, so what the
+// gateway enqueued or learned of a delivery survives a kill -9.
+type Store struct {
+	db *bolt.DB
+}
+
+var (
+	bucketSubs       = []byte("subscriptions") // id → Subscription
+	bucketDeliveries = []byte("deliveries")    // event ID → Delivery
+	bucketQueue      = []byte("queue")         // next (unix ns, 8 bytes) + event ID → nothing: pending deliveries by due time
+	bucketLog        = []byte("log")           // subscription ID + 0 + created (unix ns) + event ID → nothing
+)
+
+// ErrNotFound: no subscription with that ID.
+var ErrNotFound = errors.New("webhook: no such subscription")
+
+// Open opens (or makes) the store at path.
+func Open(path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return nil, fmt.Errorf("webhook store %s: %w", path, err)
+	}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bucketSubs, bucketDeliveries, bucketQueue, bucketLog} {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db}, nil
+}
+
+// Close closes the file.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Subscribe keeps a new subscription.
+func (s *Store) Subscribe(sub Subscription) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSubs)
+		if b.Get([]byte(sub.ID)) != nil {
+			return fmt.Errorf("webhook: subscription %s exists", sub.ID)
+		}
+		return putJSON(b, sub.ID, sub)
+	})
+}
+
+// Subscription is the subscription with the ID.
+func (s *Store) Subscription(id string) (*Subscription, error) {
+	var sub *Subscription
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketSubs).Get([]byte(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		sub = new(Subscription)
+		return json.Unmarshal(v, sub)
+	})
+	return sub, err
+}
+
+// Subscriptions are every subscription (disabled ones too), oldest first.
+func (s *Store) Subscriptions() ([]Subscription, error) {
+	var out []Subscription
+	err := s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketSubs).ForEach(func(_, v []byte) error {
+			var sub Subscription
+			if err := json.Unmarshal(v, &sub); err != nil {
+				return err
+			}
+			out = append(out, sub)
+			return nil
+		})
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, err
+}
+
+// Disable stops a subscription: nothing more is enqueued for it and what
+// is pending fails at its next attempt. It is kept, with its deliveries.
+func (s *Store) Disable(id, by string, at time.Time) (*Subscription, error) {
+	var sub Subscription
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSubs)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		if err := json.Unmarshal(v, &sub); err != nil {
+			return err
+		}
+		if sub.Disabled != nil {
+			return nil
+		}
+		sub.Disabled, sub.DisabledBy = &at, by
+		return putJSON(b, id, sub)
+	})
+	return &sub, err
+}
+
+// Enqueue keeps each event as a pending delivery due now, unless one with
+// its ID is kept already (the same change seen again): it returns how
+// many were new. All are kept in one transaction, or none.
+func (s *Store) Enqueue(events []Event, now time.Time) (int, error) {
+	added := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		added = 0
+		ds := tx.Bucket(bucketDeliveries)
+		for _, e := range events {
+			if ds.Get([]byte(e.ID)) != nil {
+				continue
+			}
+			body, err := json.Marshal(e)
+			if err != nil {
+				return err
+			}
+			d := Delivery{Event: e, Body: body, State: StatePending, Next: now, Attempts: []Attempt{}}
+			if err := putJSON(ds, e.ID, d); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketQueue).Put(queueKey(now, e.ID), nil); err != nil {
+				return err
+			}
+			if err := tx.Bucket(bucketLog).Put(logKey(e.Subscription, e.Created, e.ID), nil); err != nil {
+				return err
+			}
+			added++
+		}
+		return nil
+	})
+	return added, err
+}
+
+// Due are up to limit pending deliveries whose next attempt is due at
+// now, the longest waiting first, and when the next of the others is due
+// (zero: none pending).
+func (s *Store) Due(now time.Time, limit int) ([]Delivery, time.Time, error) {
+	var out []Delivery
+	var next time.Time
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ds := tx.Bucket(bucketDeliveries)
+		c := tx.Bucket(bucketQueue).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			at, id := splitQueueKey(k)
+			if at.After(now) || len(out) >= limit {
+				next = at
+				return nil
+			}
+			var d Delivery
+			if err := json.Unmarshal(ds.Get([]byte(id)), &d); err != nil {
+				return fmt.Errorf("webhook: delivery %s: %w", id, err)
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// Attempted records an attempt of a pending delivery and what it is now:
+// pending again (due at next), delivered or failed.
+func (s *Store) Attempted(id string, a Attempt, state string, next time.Time) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		ds := tx.Bucket(bucketDeliveries)
+		var d Delivery
+		v := ds.Get([]byte(id))
+		if v == nil {
+			return fmt.Errorf("webhook: no delivery %s", id)
+		}
+		if err := json.Unmarshal(v, &d); err != nil {
+			return err
+		}
+		if d.State != StatePending {
+			return nil
+		}
+		q := tx.Bucket(bucketQueue)
+		if err := q.Delete(queueKey(d.Next, id)); err != nil {
+			return err
+		}
+		d.Attempts = append(d.Attempts, a)
+		d.State = state
+		if state == StatePending {
+			d.Next = next
+			if err := q.Put(queueKey(next, id), nil); err != nil {
+				return err
+			}
+		} else {
+			d.Next, d.Done = time.Time{}, a.At
+		}
+		return putJSON(ds, id, d)
+	})
+}
+
+// Log is a subscription's deliveries, newest first: up to limit of those
+// made before the one with the cursor's ID ("": from the newest), and
+// the cursor of the next page ("": none).
+func (s *Store) Log(subID string, limit int, cursor string) ([]Delivery, string, error) {
+	out := []Delivery{}
+	next := ""
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ds := tx.Bucket(bucketDeliveries)
+		prefix := append([]byte(subID), 0)
+		c := tx.Bucket(bucketLog).Cursor()
+		var k []byte
+		if cursor != "" {
+			var d Delivery
+			v := ds.Get([]byte(cursor))
+			if v == nil || json.Unmarshal(v, &d) != nil || d.Event.Subscription != subID {
+				return fmt.Errorf("webhook: cursor %q is not a delivery of this subscription", cursor)
+			}
+			c.Seek(logKey(subID, d.Event.Created, cursor))
+			k, _ = c.Prev()
+		} else {
+			// The last key with the prefix: seek past it, step back.
+			end := append(append([]byte(nil), prefix[:len(prefix)-1]...), 1)
+			if k, _ = c.Seek(end); k == nil {
+				k, _ = c.Last()
+			} else {
+				k, _ = c.Prev()
+			}
+		}
+		for ; k != nil && len(k) > len(prefix) && string(k[:len(prefix)]) == string(prefix); k, _ = c.Prev() {
+			id := string(k[len(prefix)+8:])
+			if len(out) == limit {
+				next = out[len(out)-1].Event.ID
+				return nil
+			}
+			var d Delivery
+			if err := json.Unmarshal(ds.Get([]byte(id)), &d); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, next, err
+}
+
+// Sweep drops deliveries delivered or failed before the time (the log's
+// retention) and answers how many.
+func (s *Store) Sweep(before time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		n = 0
+		ds, lg := tx.Bucket(bucketDeliveries), tx.Bucket(bucketLog)
+		var drop [][]byte
+		err := ds.ForEach(func(k, v []byte) error {
+			var d Delivery
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			if d.State != StatePending && d.Done.Before(before) {
+				drop = append(drop, append([]byte(nil), k...))
+				if err := lg.Delete(logKey(d.Event.Subscription, d.Event.Created, d.Event.ID)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range drop {
+			if err := ds.Delete(k); err != nil {
+				return err
+			}
+		}
+		n = len(drop)
+		return nil
+	})
+	return n, err
+}
+
+func putJSON(b *bolt.Bucket, key string, v any) error {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put([]byte(key), raw)
+}
+
+func nanos(t time.Time) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], uint64(max(t.UnixNano(), 0)))
+	return b[:]
+}
+
+func queueKey(at time.Time, id string) []byte { return append(nanos(at), id...) }
+
+func splitQueueKey(k []byte) (time.Time, string) {
+	return time.Unix(0, int64(binary.BigEndian.Uint64(k[:8]))), string(k[8:])
+}
+
+func logKey(sub string, created time.Time, id string) []byte {
+	k := append([]byte(sub), 0)
+	return append(append(k, nanos(created)...), id...)
+}

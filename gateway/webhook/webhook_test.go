@@ -1,0 +1,299 @@
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestVerifyAcceptsTheSignatureAndRefusesForgeriesAndReplays(t *testing.T) {
+	secret, _ := NewSecret()
+	other, _ := NewSecret()
+	body := []byte(`{"id":"evt_1","type":"record.changed"}`)
+	now := time.Now()
+	h := Sign(secret, now, body)
+	if err := Verify(secret, h, body, now, 0); err != nil {
+		t.Fatalf("a genuine delivery: %v", err)
+	}
+	cases := map[string]struct {
+		secret, header string
+		body           []byte
+		now            time.Time
+		want           error
+	}{
+		"another secret":     {other, h, body, now, ErrSignature},
+		"a changed body":     {secret, h, []byte(strings.Replace(string(body), "evt_1", "evt_2", 1)), now, ErrSignature},
+		"a forged signature": {secret, "t=" + fmt.Sprint(now.Unix()) + ",v1=" + strings.Repeat("ab", 32), body, now, ErrSignature},
+		"no signature":       {secret, "", body, now, ErrSignature},
+		"a changed time":     {secret, strings.Replace(h, fmt.Sprint(now.Unix()), fmt.Sprint(now.Unix()+1), 1), body, now, ErrSignature},
+		"a replay":           {secret, h, body, now.Add(6 * time.Minute), ErrStale},
+		"from the future":    {secret, h, body, now.Add(-6 * time.Minute), ErrStale},
+	}
+	for name, c := range cases {
+		if err := Verify(c.secret, c.header, c.body, c.now, 0); !errors.Is(err, c.want) {
+			t.Errorf("%s: %v, want %v", name, err, c.want)
+		}
+	}
+	// A header carrying the old and the new secret's signatures verifies
+	// under either.
+	both := h + ",v1=" + strings.TrimPrefix(strings.SplitN(Sign(other, now, body), ",", 2)[1], "v1=")
+	for _, s := range []string{secret, other} {
+		if err := Verify(s, both, body, now, 0); err != nil {
+			t.Errorf("two signatures: %v", err)
+		}
+	}
+}
+
+func openStore(t *testing.T) (*Store, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "webhooks.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s, path
+}
+
+func subscribe(t *testing.T, s *Store, id, url string) Subscription {
+	t.Helper()
+	secret, _ := NewSecret()
+	sub := Subscription{ID: id, Owner: "enterprise:OrgMSP:91450100MA5L000001", URL: url, Types: Types, Secret: secret, Created: time.Now()}
+	if err := s.Subscribe(sub); err != nil {
+		t.Fatal(err)
+	}
+	return sub
+}
+
+func TestEnqueueKeepsAnEventOnceAndTheLogPagesNewestFirst(t *testing.T) {
+	s, _ := openStore(t)
+	subscribe(t, s, "wh_a", "https://example.com/a")
+	subscribe(t, s, "wh_b", "https://example.com/b")
+	t0 := time.Now()
+	var evs []Event
+	for i := range 5 {
+		evs = append(evs, Event{ID: EventID("wh_a", fmt.Sprint(i)), Type: TypeRecordChanged, Subscription: "wh_a", Created: t0.Add(time.Duration(i) * time.Millisecond)})
+	}
+	evs = append(evs, Event{ID: EventID("wh_b", "0"), Type: TypeRecordChanged, Subscription: "wh_b", Created: t0})
+	if n, err := s.Enqueue(evs, t0); err != nil || n != 6 {
+		t.Fatalf("enqueue: %d, %v", n, err)
+	}
+	if n, err := s.Enqueue(evs[2:4], t0); err != nil || n != 0 {
+		t.Fatalf("the same events again: %d new, %v", n, err)
+	}
+	var got []string
+	cursor := ""
+	for {
+		page, next, err := s.Log("wh_a", 2, cursor)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range page {
+			got = append(got, d.Event.ID)
+		}
+		if next == "" {
+			break
+		}
+		cursor = next
+	}
+	var want []string
+	for i := 4; i >= 0; i-- {
+		want = append(want, evs[i].ID)
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("log of wh_a: %v, want %v", got, want)
+	}
+	if page, _, _ := s.Log("wh_b", 10, ""); len(page) != 1 || page[0].Event.ID != evs[5].ID {
+		t.Fatalf("log of wh_b: %+v", page)
+	}
+	if _, _, err := s.Log("wh_b", 10, evs[0].ID); err == nil {
+		t.Fatal("a cursor of another subscription's delivery was taken")
+	}
+	due, _, _ := s.Due(t0, 100)
+	if len(due) != 6 {
+		t.Fatalf("due: %d", len(due))
+	}
+}
+
+// receiver answers 503 to the first fail deliveries of each event, then
+// 200, and keeps what it accepted, checking each signature.
+type receiver struct {
+	mu       sync.Mutex
+	secret   string
+	fail     int
+	tries    map[string]int
+	accepted []string
+	bad      int
+}
+
+func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	body, _ := io.ReadAll(req.Body)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if err := Verify(r.secret, req.Header.Get(HeaderSignature), body, time.Now(), 0); err != nil {
+		r.bad++
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	id := req.Header.Get(HeaderEventID)
+	r.tries[id]++
+	if r.tries[id] <= r.fail {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+		return
+	}
+	r.accepted = append(r.accepted, id)
+}
+
+func (r *receiver) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.accepted)
+}
+
+func run(t *testing.T, d *Deliverer) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { d.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !ok(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestDeliveriesAreRetriedAndSurviveARestartOfTheStore(t *testing.T) {
+	s, path := openStore(t)
+	rcv := &receiver{fail: 2, tries: map[string]int{}}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	sub := subscribe(t, s, "wh_a", srv.URL)
+	rcv.secret = sub.Secret
+	now := time.Now()
+	var evs []Event
+	for i := range 3 {
+		evs = append(evs, Event{ID: EventID("wh_a", fmt.Sprint(i)), Type: TypeRecordChanged, Subscription: "wh_a", Created: now})
+	}
+	if _, err := s.Enqueue(evs, now); err != nil {
+		t.Fatal(err)
+	}
+	// First run: every event is refused once, then the deliverer stops.
+	d := &Deliverer{Store: s, Client: NewClient(true), Base: 50 * time.Millisecond}
+	stop := run(t, d)
+	waitFor(t, "first attempts", func() bool {
+		rcv.mu.Lock()
+		defer rcv.mu.Unlock()
+		return len(rcv.tries) == 3
+	})
+	stop()
+	s.Close()
+	// The store reopened: the same deliveries are still pending and are
+	// retried to success, each accepted once.
+	s2, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	d2 := &Deliverer{Store: s2, Client: NewClient(true), Base: 50 * time.Millisecond}
+	stop = run(t, d2)
+	waitFor(t, "every event accepted", func() bool { return rcv.count() == 3 })
+	stop()
+	if rcv.bad != 0 {
+		t.Fatalf("%d deliveries failed the signature check", rcv.bad)
+	}
+	for _, e := range evs {
+		page, _, _ := s2.Log("wh_a", 10, "")
+		for _, p := range page {
+			if p.Event.ID == e.ID && (p.State != StateDelivered || len(p.Attempts) != 3 || p.Attempts[0].Status != 503 || p.Attempts[2].Status != 200) {
+				t.Errorf("%s: %s after %+v", e.ID, p.State, p.Attempts)
+			}
+		}
+	}
+}
+
+func TestADeliveryFailsForGoodAfterItsAttemptsAndWhenItsSubscriptionIsDisabled(t *testing.T) {
+	s, _ := openStore(t)
+	rcv := &receiver{fail: 100, tries: map[string]int{}}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	rcv.secret = subscribe(t, s, "wh_a", srv.URL).Secret
+	subscribe(t, s, "wh_off", srv.URL)
+	now := time.Now()
+	if _, err := s.Disable("wh_off", "key1", now); err != nil {
+		t.Fatal(err)
+	}
+	evs := []Event{{ID: "evt_a", Subscription: "wh_a", Created: now}, {ID: "evt_off", Subscription: "wh_off", Created: now}}
+	if _, err := s.Enqueue(evs, now); err != nil {
+		t.Fatal(err)
+	}
+	d := &Deliverer{Store: s, Client: NewClient(true), Base: 10 * time.Millisecond, MaxAttempts: 3}
+	stop := run(t, d)
+	waitFor(t, "both settled", func() bool {
+		due, next, _ := s.Due(time.Now().Add(time.Hour), 10)
+		return len(due) == 0 && next.IsZero()
+	})
+	stop()
+	a, _, _ := s.Log("wh_a", 1, "")
+	off, _, _ := s.Log("wh_off", 1, "")
+	if a[0].State != StateFailed || len(a[0].Attempts) != 3 {
+		t.Errorf("after 3 refusals: %s, %d attempts", a[0].State, len(a[0].Attempts))
+	}
+	if off[0].State != StateFailed || len(off[0].Attempts) != 1 || off[0].Attempts[0].Status != 0 {
+		t.Errorf("disabled: %s %+v", off[0].State, off[0].Attempts)
+	}
+	if rcv.tries["evt_off"] != 0 {
+		t.Error("a disabled subscription's event was posted")
+	}
+	if n, err := s.Sweep(time.Now().Add(time.Second)); err != nil || n != 2 {
+		t.Errorf("sweep: %d, %v", n, err)
+	}
+	if page, _, _ := s.Log("wh_a", 10, ""); len(page) != 0 {
+		t.Errorf("swept deliveries still listed: %d", len(page))
+	}
+}
+
+func TestReceiversMustBePublicUnlessAllowed(t *testing.T) {
+	for _, u := range []string{"http://example.com/h", "https://127.0.0.1/h", "https://10.1.2.3/h", "https://[::1]/h", "https://169.254.169.254/latest", "https://100.64.0.1/",
+		"https://localhost/h", "https://user:pw@example.com/", "ftp://example.com/", "https:///nohost", "not a url"} {
+		if err := CheckURL(u, false); err == nil {
+			t.Errorf("%s was taken", u)
+		}
+	}
+	for _, u := range []string{"https://example.com/hooks/dataledger", "https://203.0.113.9:8443/h"} {
+		if err := CheckURL(u, false); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	if err := CheckURL("http://127.0.0.1:9/h", true); err != nil {
+		t.Errorf("allowed private: %v", err)
+	}
+	// A name that resolves to loopback is refused when dialled.
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer srv.Close()
+	_, err := NewClient(false).Get(strings.Replace(srv.URL, "127.0.0.1", "localhost", 1))
+	if !errors.Is(err, ErrPrivate) {
+		t.Fatalf("dialling loopback by name: %v", err)
+	}
+}
+
+func TestBackoffDoublesToItsBound(t *testing.T) {
+	d := &Deliverer{Base: time.Second, Max: 8 * time.Second}
+	for n, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 4: 8 * time.Second, 9: 8 * time.Second} {
+		if got := d.Backoff(n); got > want || got < want*4/5 {
+			t.Errorf("after attempt %d: %s, want (%s, %s]", n, got, want*4/5, want)
+		}
+	}
+}
