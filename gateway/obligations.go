@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -58,16 +59,26 @@ const MaxObligations = 500
 var ownKinds = []string{domain.TypeParty, domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate}
 
 // obligations answers the caller's Obligations from the supervision index
-// (503 without one): per channel, in one snapshot (so its height holds for
-// every kind), one search per kind it owns and one for the objections
-// naming it.
+// (503 without one).
 func (s *Server) obligations(c *gin.Context) {
 	if s.cfg.Index == nil {
 		abort(c, fail(http.StatusServiceUnavailable, "this gateway has no supervision index (start it with --index-db): an enterprise's view is read from it"))
 		return
 	}
-	ctx, code, who := c.Request.Context(), c.GetString(ctxCreditCode), identity(c)
-	today := time.Now().In(domain.CST)
+	out, err := s.obligationsOf(c.Request.Context(), c.GetString(ctxCreditCode), identity(c), time.Now())
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// obligationsOf is the Obligations of the enterprise with the credit code
+// on the channels who's organization is on, as of now: per channel, in
+// one snapshot of the index (so its height holds for every kind), one
+// search per kind it owns and one for the objections naming it.
+func (s *Server) obligationsOf(ctx context.Context, code string, who Identity, now time.Time) (*Obligations, error) {
+	today := now.In(domain.CST)
 	out := &Obligations{Holder: code, Today: today.Format(time.DateOnly), Heights: map[string]uint64{}, Items: []Obligation{}}
 	for _, ch := range s.ledger.Channels(who) {
 		var hits, objections []index.Hit
@@ -91,13 +102,12 @@ func (s *Server) obligations(c *gin.Context) {
 			continue // not in this index: Heights leaves it out
 		}
 		if err != nil {
-			abort(c, err)
-			return
+			return nil, err
 		}
 		out.Items = append(out.Items, ownObligations(code, ch, hits, objections)...)
 	}
 	sortObligations(out.Items)
-	c.JSON(http.StatusOK, out)
+	return out, nil
 }
 
 // ownObligations are the hits that are the enterprise's own (domain.Owns:

@@ -135,6 +135,10 @@ func successOf(r Route, t operationTypes) (int, string) {
 		return http.StatusCreated, "created: the record and the chain reference of the transaction that wrote it"
 	case r.Tx != "" && r.Submit:
 		return http.StatusOK, "committed: the record and the chain reference of the transaction that wrote it"
+	case t.Status == http.StatusAccepted:
+		return t.Status, "accepted: done later (its outcome is read elsewhere)"
+	case t.Status == http.StatusCreated && !r.Submit:
+		return t.Status, "created"
 	case t.Status != 0:
 		return t.Status, "committed"
 	case r.Tx != "":

@@ -239,10 +239,18 @@ var handlerTypes = map[string]operationTypes{
 	"verifyNumber":   {Answer: VerifyResponse{}},
 	"verifyDocument": {Body: oneOf{"SignedDocument", "a signed credential or certificate", []any{domain.Credential{}, domain.Certificate{}}}, Answer: VerifyResponse{}},
 
-	"proofBundle":   {Answer: proof.Bundle{}},
-	"verifyProof":   {Body: oneOf{"ProofUpload", "a proof bundle or a presentation", []any{proof.Bundle{}, proof.Presentation{}}}, Answer: oneOf{"ProofReport", "a bundle's report or a presentation's", []any{proof.Report{}, proof.PresentationReport{}}}},
-	"present":       {Body: PresentationRequest{}, Answer: proof.Presentation{}},
-	"obligations":   {Answer: Obligations{}},
+	"proofBundle": {Answer: proof.Bundle{}},
+	"verifyProof": {Body: oneOf{"ProofUpload", "a proof bundle or a presentation", []any{proof.Bundle{}, proof.Presentation{}}}, Answer: oneOf{"ProofReport", "a bundle's report or a presentation's", []any{proof.Report{}, proof.PresentationReport{}}}},
+	"present":     {Body: PresentationRequest{}, Answer: proof.Presentation{}},
+	"obligations": {Answer: Obligations{}},
+
+	"subscribeWebhook": {Body: WebhookRequest{}, Answer: WebhookCreated{}, Status: 201},
+	"listWebhooks":     {Answer: WebhookList{}},
+	"disableWebhook":   {Answer: WebhookView{}},
+	"pingWebhook":      {Answer: WebhookPing{}, Status: 202},
+	"webhookDeliveries": {Answer: WebhookDeliveries{}, Query: []queryParameter{
+		{"limit", "deliveries per page (1 to 500, default 50)", map[string]any{"type": "integer", "minimum": 1, "maximum": 500}},
+		{"cursor", "the next answer's cursor: the page of older deliveries", map[string]any{"type": "string"}}}},
 	"latestHead":    {Answer: proof.Head{}},
 	"headAt":        {Answer: proof.Head{}},
 	"cosignHead":    {Body: proof.Head{}, Answer: proof.Head{}},

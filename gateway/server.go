@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"dataledger/chaincode/domain"
+	"dataledger/gateway/webhook"
 	"dataledger/network"
 
 	"github.com/gin-gonic/gin"
@@ -75,6 +76,10 @@ type Config struct {
 	// Witness makes the gateway its organization's witness of its
 	// channels' heads (nil: it witnesses nothing; RunWitness returns).
 	Witness *WitnessConfig
+	// Webhooks keeps the notification subscriptions and their deliveries
+	// (nil: the webhook routes answer 503; RunWebhooks returns).
+	Webhooks       *webhook.Store
+	WebhookOptions WebhookOptions
 }
 
 // DefaultConfig suits the demo network.
@@ -121,6 +126,8 @@ type Server struct {
 	calOnce sync.Once  // starts the background read of the calendar gaps
 	calMu   sync.Mutex // guards calGaps, what /readyz reports
 	calGaps []domain.CalendarGap
+
+	deliverer *webhook.Deliverer // nil: no webhooks
 }
 
 // NewServer wires a server.
@@ -135,6 +142,9 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 		exports: &streamLimiter{perKey: cfg.ExportsPerKey, total: cfg.MaxExports, what: "exports"}}
 	if cfg.Witness != nil {
 		s.witness = newWitness(*cfg.Witness, cached, log, m)
+	}
+	if o := cfg.WebhookOptions; cfg.Webhooks != nil {
+		s.deliverer = &webhook.Deliverer{Store: cfg.Webhooks, Client: webhook.NewClient(o.AllowPrivate), Log: log, Base: o.RetryBase, MaxAttempts: o.MaxAttempts}
 	}
 	return s
 }

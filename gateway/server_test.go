@@ -159,6 +159,7 @@ type harness struct {
 	keys   map[string]string // role → secret
 	logs   *bytes.Buffer
 	ks     *KeyStore
+	srv    *Server
 }
 
 // testEnterprise is the credit code the tests' enterprise keys act for.
@@ -201,7 +202,7 @@ func newHarnessConfig(t *testing.T, cfg Config) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.h, hs.admin = r, srv.AdminRouter()
+	hs.h, hs.admin, hs.srv = r, srv.AdminRouter(), srv
 	return hs
 }
 

@@ -90,19 +90,9 @@ func TestGatewayKilledDuringSubmitsExactlyOneRecordPerKey(t *testing.T) {
 	dir := t.TempDir()
 	ks, _ := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
 	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
-	const id, listen, admin = "gateway-crash", "127.0.0.1:8196", "127.0.0.1:18196"
-	start := func() {
-		t.Helper()
-		args := []string{"--listen", listen, "--description", description, "--home", home, "--keys", filepath.Join(dir, "keys.json"), "--state", filepath.Join(dir, "state"), "--admin-listen", admin}
-		if _, err := net.StartService(id, filepath.Join(binDir, "dataledger-gateway"), args, nil); err != nil {
-			t.Fatal(err)
-		}
-		if err := network.WaitReady("http://"+admin+"/readyz", 60*time.Second); err != nil {
-			t.Fatal(err)
-		}
-	}
+	const id, listen = "gateway-crash", "127.0.0.1:8196"
+	start := gatewayBinary(t, id, listen, "127.0.0.1:18196", dir)
 	start()
-	t.Cleanup(func() { _, _ = net.StopService(id) })
 
 	// Two clients verify a credential through this gateway throughout:
 	// while it is down they cannot connect (the only gateway is gone), but

@@ -183,3 +183,22 @@ func enterpriseKey(t *testing.T, ks *gateway.KeyStore, org, code string) string 
 	}
 	return secret
 }
+
+// gatewayBinary is a start function of the gateway binary as service id,
+// listening on listen (its admin routes on admin), with its key file and
+// state in dir, and extra flags; it returns once the gateway is ready.
+// The service is stopped when the test ends.
+func gatewayBinary(t *testing.T, id, listen, admin, dir string, extra ...string) (start func()) {
+	t.Cleanup(func() { _, _ = net.StopService(id) })
+	return func() {
+		t.Helper()
+		args := append([]string{"--listen", listen, "--description", description, "--home", home, "--keys", filepath.Join(dir, "keys.json"),
+			"--state", filepath.Join(dir, "state"), "--admin-listen", admin}, extra...)
+		if _, err := net.StartService(id, filepath.Join(binDir, "dataledger-gateway"), args, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := network.WaitReady("http://"+admin+"/readyz", 60*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

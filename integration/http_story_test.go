@@ -265,7 +265,18 @@ func signingGateway(t *testing.T) (*certs.PrivateKey, *gateway.KeyStore, gateway
 // apiOf calls the gateway at url: a JSON body in, the status it must
 // answer, the JSON object out.
 func apiOf(t *testing.T, url string) func(method, path, key string, body any, want int) map[string]any {
+	raw := rawAPIOf(t, url)
 	return func(method, path, key string, body any, want int) map[string]any {
+		t.Helper()
+		var out map[string]any
+		_ = json.Unmarshal(raw(method, path, key, body, want), &out)
+		return out
+	}
+}
+
+// rawAPIOf is apiOf answering the body as it came.
+func rawAPIOf(t *testing.T, url string) func(method, path, key string, body any, want int) []byte {
+	return func(method, path, key string, body any, want int) []byte {
 		t.Helper()
 		var rd io.Reader
 		if body != nil {
@@ -276,8 +287,6 @@ func apiOf(t *testing.T, url string) func(method, path, key string, body any, wa
 		if status != want {
 			t.Fatalf("%s %s: %d, want %d: %s", method, path, status, want, raw)
 		}
-		var out map[string]any
-		_ = json.Unmarshal(raw, &out)
-		return out
+		return raw
 	}
 }

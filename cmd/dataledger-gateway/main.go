@@ -31,6 +31,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"dataledger/gateway"
+	"dataledger/gateway/webhook"
 	"dataledger/index"
 	"dataledger/network"
 )
@@ -85,6 +86,12 @@ type Settings struct {
 	Witness       string        `yaml:"witness" flag:"witness" usage:"ORG/USER whose identity signs this organization's heads and reads its peer (empty: not a witness)"`
 	WitnessPeers  []string      `yaml:"witness_peers" flag:"witness-peer" usage:"base URL of another organization's gateway whose heads this witness compares and co-signs (repeatable)"`
 	WitnessPeriod time.Duration `yaml:"witness_period" flag:"witness-period" usage:"how often heads are published and compared (default 30s)"`
+	// Notifications (webhooks), kept in STATE/webhooks.db.
+	WebhookAllowPrivate bool          `yaml:"webhook_allow_private" flag:"webhook-allow-private" usage:"let webhook receivers be plain http at loopback or private addresses (tests, subscribers on the deployment's own network)"`
+	WebhookRetryBase    time.Duration `yaml:"webhook_retry_base" flag:"webhook-retry-base" usage:"wait after a delivery's first failed attempt, doubled per attempt up to 2h (default 5s)"`
+	WebhookMaxAttempts  int           `yaml:"webhook_max_attempts" flag:"webhook-max-attempts" usage:"attempts of a delivery before it fails for good (default 16)"`
+	WebhookScan         time.Duration `yaml:"webhook_scan" flag:"webhook-scan" usage:"how often deadlines 3 working days ahead are looked for (default 10m; needs index_db)"`
+	WebhookRetention    time.Duration `yaml:"webhook_retention" flag:"webhook-retention" usage:"how long a settled delivery stays in the delivery log (default 720h)"`
 }
 
 // stateDir is where the gateway keeps its own state.
@@ -305,6 +312,12 @@ func run(s Settings, log *slog.Logger) error {
 		return err
 	}
 	defer cfg.Idempotency.Close()
+	if cfg.Webhooks, err = webhook.Open(filepath.Join(s.stateDir(), "webhooks.db")); err != nil {
+		return err
+	}
+	defer cfg.Webhooks.Close()
+	cfg.WebhookOptions = gateway.WebhookOptions{AllowPrivate: s.WebhookAllowPrivate, RetryBase: s.WebhookRetryBase, MaxAttempts: s.WebhookMaxAttempts,
+		Scan: s.WebhookScan, Retention: s.WebhookRetention}
 	switch {
 	case s.NoCache:
 		cfg.Cache = gateway.NoCache{}
@@ -389,6 +402,9 @@ func run(s Settings, log *slog.Logger) error {
 	checkpoints := filepath.Join(s.stateDir(), "checkpoints")
 	(&gateway.Invalidator{Net: nw, Who: cfg.PublicIdentity, Cache: cfg.Cache, Ledger: ledger, Dir: checkpoints, Log: log}).Run(ctx)
 	go gw.RunWitness(ctx)
+	webhooksDone := make(chan struct{})
+	go func() { gw.RunWebhooks(ctx, nw, checkpoints); close(webhooksDone) }()
+	defer func() { stop(); <-webhooksDone }() // the notifications stop before their store closes
 	if s.ExchangeOrg != "" {
 		(&gateway.ExchangeListener{Net: nw, Who: gateway.Identity{Org: s.ExchangeOrg, User: cfg.UserFor[gateway.RoleExchange]}, Dir: checkpoints, Log: log}).Run(ctx)
 	}

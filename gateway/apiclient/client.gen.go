@@ -543,6 +543,14 @@ type AttachAgreementRequest struct {
 	AgreementNumber string `json:"agreementNumber"`
 }
 
+// Attempt defines model for Attempt.
+type Attempt struct {
+	At     time.Time `json:"at"`
+	Error  *string   `json:"error,omitempty"`
+	Millis int       `json:"millis"`
+	Status *int      `json:"status,omitempty"`
+}
+
 // AuditAnswer defines model for AuditAnswer.
 type AuditAnswer struct {
 	Blocks  int    `json:"blocks"`
@@ -873,6 +881,26 @@ type Ending struct {
 	NetworkLogsRetainedUntil *string `json:"networkLogsRetainedUntil,omitempty"`
 	On                       string  `json:"on"`
 	RetentionRule            *string `json:"retentionRule,omitempty"`
+}
+
+// Event defines model for Event.
+type Event struct {
+	Action       *string   `json:"action,omitempty"`
+	Block        *int      `json:"block,omitempty"`
+	Channel      *string   `json:"channel,omitempty"`
+	Created      time.Time `json:"created"`
+	Due          *string   `json:"due,omitempty"`
+	Id           string    `json:"id"`
+	Key          *string   `json:"key,omitempty"`
+	Owes         *string   `json:"owes,omitempty"`
+	RecordType   *string   `json:"recordType,omitempty"`
+	Status       *string   `json:"status,omitempty"`
+	Subscription string    `json:"subscription"`
+	Target       *string   `json:"target,omitempty"`
+	Time         *string   `json:"time,omitempty"`
+	TxId         *string   `json:"txId,omitempty"`
+	Type         string    `json:"type"`
+	Version      *int      `json:"version,omitempty"`
 }
 
 // Filing defines model for Filing.
@@ -1534,6 +1562,59 @@ type Version struct {
 	TxIndex    int         `json:"txIndex"`
 }
 
+// WebhookCreated defines model for WebhookCreated.
+type WebhookCreated struct {
+	Created    time.Time  `json:"created"`
+	CreditCode *string    `json:"creditCode,omitempty"`
+	Disabled   *time.Time `json:"disabled,omitempty"`
+	Id         string     `json:"id"`
+	Org        string     `json:"org"`
+	Secret     string     `json:"secret"`
+	Types      []string   `json:"types"`
+	Url        string     `json:"url"`
+}
+
+// WebhookDeliveries defines model for WebhookDeliveries.
+type WebhookDeliveries struct {
+	Items []WebhookDelivery `json:"items"`
+	Next  *string           `json:"next,omitempty"`
+}
+
+// WebhookDelivery defines model for WebhookDelivery.
+type WebhookDelivery struct {
+	Attempts []Attempt  `json:"attempts"`
+	Event    Event      `json:"event"`
+	Next     *time.Time `json:"next,omitempty"`
+	State    string     `json:"state"`
+}
+
+// WebhookList defines model for WebhookList.
+type WebhookList struct {
+	Items []WebhookView `json:"items"`
+}
+
+// WebhookPing defines model for WebhookPing.
+type WebhookPing struct {
+	Event string `json:"event"`
+}
+
+// WebhookRequest defines model for WebhookRequest.
+type WebhookRequest struct {
+	Types *[]string `json:"types,omitempty"`
+	Url   string    `json:"url"`
+}
+
+// WebhookView defines model for WebhookView.
+type WebhookView struct {
+	Created    time.Time  `json:"created"`
+	CreditCode *string    `json:"creditCode,omitempty"`
+	Disabled   *time.Time `json:"disabled,omitempty"`
+	Id         string     `json:"id"`
+	Org        string     `json:"org"`
+	Types      []string   `json:"types"`
+	Url        string     `json:"url"`
+}
+
 // WitnessAlarm defines model for WitnessAlarm.
 type WitnessAlarm struct {
 	Channel string   `json:"channel"`
@@ -1951,6 +2032,15 @@ type ConfirmDestructionParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// WebhookDeliveriesParams defines parameters for WebhookDeliveries.
+type WebhookDeliveriesParams struct {
+	// Limit deliveries per page (1 to 500, default 50)
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Cursor the next answer's cursor: the page of older deliveries
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+}
+
 // ChangeAgreementJSONRequestBody defines body for ChangeAgreement for application/json ContentType.
 type ChangeAgreementJSONRequestBody = ChangeAgreementRequest
 
@@ -2049,6 +2139,9 @@ type VerifyProofJSONRequestBody = ProofUpload
 
 // VerifyDocumentJSONRequestBody defines body for VerifyDocument for application/json ContentType.
 type VerifyDocumentJSONRequestBody = SignedDocument
+
+// SubscribeWebhookJSONRequestBody defines body for SubscribeWebhook for application/json ContentType.
+type SubscribeWebhookJSONRequestBody = WebhookRequest
 
 // AsCredential returns the union data inside the Bundle_Document as a Credential
 func (t Bundle_Document) AsCredential() (Credential, error) {
@@ -3115,6 +3208,40 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/verify/{number}/timeline (the `Timeline` operationId).
 	Timeline(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListWebhooks the caller's subscriptions (an enterprise's: every key of it), disabled ones too; never their secrets
+	//
+	// Corresponds with GET /api/v1/webhooks (the `ListWebhooks` operationId).
+	ListWebhooks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubscribeWebhookWithBody subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
+	SubscribeWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubscribeWebhook subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
+	SubscribeWebhook(ctx context.Context, body SubscribeWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DisableWebhook disable a subscription of the caller's: nothing more is sent; it is kept with its delivery log
+	//
+	// Corresponds with DELETE /api/v1/webhooks/{id} (the `DisableWebhook` operationId).
+	DisableWebhook(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// WebhookDeliveries the subscription's delivery log, newest first: each event, its state (pending, delivered, failed) and every attempt with the receiver's answer
+	//
+	// Corresponds with GET /api/v1/webhooks/{id}/deliveries (the `WebhookDeliveries` operationId).
+	WebhookDeliveries(ctx context.Context, id string, params *WebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PingWebhook send a ping event to the subscription's receiver (delivered, signed and logged like any event)
+	//
+	// Corresponds with POST /api/v1/webhooks/{id}/ping (the `PingWebhook` operationId).
+	PingWebhook(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// WitnessAlarms signed heads this organization's peer contradicted (two versions of a block), with the evidence
 	//
@@ -4919,6 +5046,100 @@ func (c *Client) VerifyNumber(ctx context.Context, number string, reqEditors ...
 // Corresponds with GET /api/v1/verify/{number}/timeline (the `Timeline` operationId).
 func (c *Client) Timeline(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewTimelineRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListWebhooks the caller's subscriptions (an enterprise's: every key of it), disabled ones too; never their secrets
+//
+// Corresponds with GET /api/v1/webhooks (the `ListWebhooks` operationId).
+func (c *Client) ListWebhooks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListWebhooksRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubscribeWebhookWithBody subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
+func (c *Client) SubscribeWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubscribeWebhookRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubscribeWebhook subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
+func (c *Client) SubscribeWebhook(ctx context.Context, body SubscribeWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubscribeWebhookRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DisableWebhook disable a subscription of the caller's: nothing more is sent; it is kept with its delivery log
+//
+// Corresponds with DELETE /api/v1/webhooks/{id} (the `DisableWebhook` operationId).
+func (c *Client) DisableWebhook(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDisableWebhookRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// WebhookDeliveries the subscription's delivery log, newest first: each event, its state (pending, delivered, failed) and every attempt with the receiver's answer
+//
+// Corresponds with GET /api/v1/webhooks/{id}/deliveries (the `WebhookDeliveries` operationId).
+func (c *Client) WebhookDeliveries(ctx context.Context, id string, params *WebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewWebhookDeliveriesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PingWebhook send a ping event to the subscription's receiver (delivered, signed and logged like any event)
+//
+// Corresponds with POST /api/v1/webhooks/{id}/ping (the `PingWebhook` operationId).
+func (c *Client) PingWebhook(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPingWebhookRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -9280,6 +9501,214 @@ func NewTimelineRequest(server string, number string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListWebhooksRequest constructs an http.Request for the ListWebhooks method
+func NewListWebhooksRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSubscribeWebhookRequest calls the generic SubscribeWebhook builder with application/json body
+func NewSubscribeWebhookRequest(server string, body SubscribeWebhookJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSubscribeWebhookRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewSubscribeWebhookRequestWithBody constructs an http.Request for the SubscribeWebhook method, with any body, and a specified content type
+func NewSubscribeWebhookRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDisableWebhookRequest constructs an http.Request for the DisableWebhook method
+func NewDisableWebhookRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewWebhookDeliveriesRequest constructs an http.Request for the WebhookDeliveries method
+func NewWebhookDeliveriesRequest(server string, id string, params *WebhookDeliveriesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s/deliveries", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPingWebhookRequest constructs an http.Request for the PingWebhook method
+func NewPingWebhookRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s/ping", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewWitnessAlarmsRequest constructs an http.Request for the WitnessAlarms method
 func NewWitnessAlarmsRequest(server string) (*http.Request, error) {
 	var err error
@@ -10276,6 +10705,48 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/verify/{number}/timeline (the `Timeline` operationId).
 	TimelineWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*TimelineResponse, error)
+
+	// ListWebhooksWithResponse the caller's subscriptions (an enterprise's: every key of it), disabled ones too; never their secrets
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhooks (the `ListWebhooks` operationId).
+	ListWebhooksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error)
+
+	// SubscribeWebhookWithBodyWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
+	SubscribeWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubscribeWebhookResponse, error)
+
+	// SubscribeWebhookWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
+	SubscribeWebhookWithResponse(ctx context.Context, body SubscribeWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*SubscribeWebhookResponse, error)
+
+	// DisableWebhookWithResponse disable a subscription of the caller's: nothing more is sent; it is kept with its delivery log
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/webhooks/{id} (the `DisableWebhook` operationId).
+	DisableWebhookWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DisableWebhookResponse, error)
+
+	// WebhookDeliveriesWithResponse the subscription's delivery log, newest first: each event, its state (pending, delivered, failed) and every attempt with the receiver's answer
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/webhooks/{id}/deliveries (the `WebhookDeliveries` operationId).
+	WebhookDeliveriesWithResponse(ctx context.Context, id string, params *WebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*WebhookDeliveriesResponse, error)
+
+	// PingWebhookWithResponse send a ping event to the subscription's receiver (delivered, signed and logged like any event)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks/{id}/ping (the `PingWebhook` operationId).
+	PingWebhookWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PingWebhookResponse, error)
 
 	// WitnessAlarmsWithResponse signed heads this organization's peer contradicted (two versions of a block), with the evidence
 	//
@@ -14534,6 +15005,281 @@ func (r TimelineResponse) ContentType() string {
 	return ""
 }
 
+type ListWebhooksResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookList
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListWebhooksResponse) GetJSON200() *WebhookList {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ListWebhooksResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ListWebhooksResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ListWebhooksResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListWebhooksResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListWebhooksResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListWebhooksResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubscribeWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *WebhookCreated
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r SubscribeWebhookResponse) GetJSON201() *WebhookCreated {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r SubscribeWebhookResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r SubscribeWebhookResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r SubscribeWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubscribeWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubscribeWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubscribeWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DisableWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookView
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DisableWebhookResponse) GetJSON200() *WebhookView {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r DisableWebhookResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r DisableWebhookResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r DisableWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DisableWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DisableWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DisableWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type WebhookDeliveriesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookDeliveries
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r WebhookDeliveriesResponse) GetJSON200() *WebhookDeliveries {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r WebhookDeliveriesResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r WebhookDeliveriesResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r WebhookDeliveriesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r WebhookDeliveriesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r WebhookDeliveriesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r WebhookDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PingWebhookResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON202 the response for an HTTP 202 `application/json` response
+	JSON202 *WebhookPing
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON202 returns the response for an HTTP 202 `application/json` response
+func (r PingWebhookResponse) GetJSON202() *WebhookPing {
+	return r.JSON202
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r PingWebhookResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r PingWebhookResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r PingWebhookResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PingWebhookResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PingWebhookResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PingWebhookResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type WitnessAlarmsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16257,6 +17003,84 @@ func (c *ClientWithResponses) TimelineWithResponse(ctx context.Context, number s
 		return nil, err
 	}
 	return ParseTimelineResponse(rsp)
+}
+
+// ListWebhooksWithResponse the caller's subscriptions (an enterprise's: every key of it), disabled ones too; never their secrets
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhooks (the `ListWebhooks` operationId).
+func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error) {
+	rsp, err := c.ListWebhooks(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListWebhooksResponse(rsp)
+}
+
+// SubscribeWebhookWithBodyWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
+func (c *ClientWithResponses) SubscribeWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubscribeWebhookResponse, error) {
+	rsp, err := c.SubscribeWebhookWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubscribeWebhookResponse(rsp)
+}
+
+// SubscribeWebhookWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
+func (c *ClientWithResponses) SubscribeWebhookWithResponse(ctx context.Context, body SubscribeWebhookJSONRequestBody, reqEditors ...RequestEditorFn) (*SubscribeWebhookResponse, error) {
+	rsp, err := c.SubscribeWebhook(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubscribeWebhookResponse(rsp)
+}
+
+// DisableWebhookWithResponse disable a subscription of the caller's: nothing more is sent; it is kept with its delivery log
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/webhooks/{id} (the `DisableWebhook` operationId).
+func (c *ClientWithResponses) DisableWebhookWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*DisableWebhookResponse, error) {
+	rsp, err := c.DisableWebhook(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDisableWebhookResponse(rsp)
+}
+
+// WebhookDeliveriesWithResponse the subscription's delivery log, newest first: each event, its state (pending, delivered, failed) and every attempt with the receiver's answer
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/webhooks/{id}/deliveries (the `WebhookDeliveries` operationId).
+func (c *ClientWithResponses) WebhookDeliveriesWithResponse(ctx context.Context, id string, params *WebhookDeliveriesParams, reqEditors ...RequestEditorFn) (*WebhookDeliveriesResponse, error) {
+	rsp, err := c.WebhookDeliveries(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseWebhookDeliveriesResponse(rsp)
+}
+
+// PingWebhookWithResponse send a ping event to the subscription's receiver (delivered, signed and logged like any event)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks/{id}/ping (the `PingWebhook` operationId).
+func (c *ClientWithResponses) PingWebhookWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PingWebhookResponse, error) {
+	rsp, err := c.PingWebhook(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePingWebhookResponse(rsp)
 }
 
 // WitnessAlarmsWithResponse signed heads this organization's peer contradicted (two versions of a block), with the evidence
@@ -19399,6 +20223,206 @@ func ParseTimelineResponse(rsp *http.Response) (*TimelineResponse, error) {
 	return response, nil
 }
 
+// ParseListWebhooksResponse parses an HTTP response from a ListWebhooksWithResponse call
+func ParseListWebhooksResponse(rsp *http.Response) (*ListWebhooksResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListWebhooksResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSubscribeWebhookResponse parses an HTTP response from a SubscribeWebhookWithResponse call
+func ParseSubscribeWebhookResponse(rsp *http.Response) (*SubscribeWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubscribeWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest WebhookCreated
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDisableWebhookResponse parses an HTTP response from a DisableWebhookWithResponse call
+func ParseDisableWebhookResponse(rsp *http.Response) (*DisableWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DisableWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseWebhookDeliveriesResponse parses an HTTP response from a WebhookDeliveriesWithResponse call
+func ParseWebhookDeliveriesResponse(rsp *http.Response) (*WebhookDeliveriesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &WebhookDeliveriesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookDeliveries
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePingWebhookResponse parses an HTTP response from a PingWebhookWithResponse call
+func ParsePingWebhookResponse(rsp *http.Response) (*PingWebhookResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PingWebhookResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 202:
+		var dest WebhookPing
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON202 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseWitnessAlarmsResponse parses an HTTP response from a WitnessAlarmsWithResponse call
 func ParseWitnessAlarmsResponse(rsp *http.Response) (*WitnessAlarmsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -19609,191 +20633,205 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tjxzJedhfKUwMcBfu5ZI6MdatYBjkLilRx7ujdu+kU05MUNv9zEzd9lS1qmp2d0QsICMIpA9O9MGA",
-	"AgNRZAdyAgSJ7A8BJEhGfkxg3sn/IqiX7q7uqeqX2XnZIefLHcmp7q563up5f14PYjbJGAUqxeDo9YCD",
-	"yBgVoP/ykrPzFCbqjzGjEqhUf8RZlpIYS8LoYWZW/OkXglH1m4jHMMHqT3/CYTg4Gvyrw/L9h+ZXcZi/",
-	"9+bmJhokIGJOMvW6wdGAw3AqIDlCmKLTZ8fo/a8/+jNkv4ISFk8nQCWieELoCMkxID5NAWGaoCGBNBmo",
-	"N9rPqF08ji8ou0ohGcEk336SEPUxnL7kLAMuiTrsEKcCokHm/NPrAVzHY0xH8KHI1F/lLIPB0UBITuho",
-	"cBMNUixk21mP9RvUag4jIiTXgPtoOjkH7n2pkFhOhfenS+CCMOr8RqiEEXB9bA4/mhIOyeDoc9+3ospx",
-	"iu/YU5QvfxXlL2fnX0As1YdrYDyFH01B9IUmjmV18/nBanu36zrs4/ucSAm05z7iMSb0FIbAgcbQij82",
-	"mRBZLtebjRlP2h6sk948ivRbovp+/OdWZ1sy2NV2sOiBkeKBwBYZ74sJDgmRxywB7/ZI4v3nSYAbOUuh",
-	"/SwTTfwk8R8iYZl8ydmQpLAYtCmewK1grV/QDOkRh0WkmWF+4ZMe0SAXrSdkZA89dwKgifpTC9k/Natu",
-	"osGQpB3WPzOrbqLBiGMqAY6biUKvYrxl1QWhyRJENg2LaSNhQWOt6+tEzDL/fgUZUUg+pn1vBAl88pQm",
-	"wd/OJObylncJze8PDVQfBny4myOp/PjuxsoDOCBwrqacZCvg7nZj5Uxiod+PVTpwQxiXi+KkBvZe4GsE",
-	"wXOaTeXyIbAWfm3gwAW5aUnoWTdXNGL4bitC+S5vpwKVVkdfBSj/foPSbW0aKlvoVK8LkpYRVx8x6X9Y",
-	"wSYlmMZwAjhJCW1b9vRaAk3ApdVzxlLAVK/jTIhTGFWluLMgwRK/5OySJMA1JIiESeAeMf+AOcezgTHK",
-	"yIg2MH/Pe5RJEsNTmoi+TM4yoB9rIiCMBnSXjENKJoRiPmsEbMZZMo2bRJpd8VFIibO/fzLLQkpeApeQ",
-	"sgySZ5xN+sG8o33IQbApj+F5Ivq+/5LAlQhzT/gdJRuKGCjmhIUUlVFAIkvIqtttIpwzCZnvBFMB4iNG",
-	"X07PUxKfYIn9dL+AauPj/yo5VJHvAKKKkTrX+TZdZd15qqmxXw5XV/rMMUYO4m7KUSlLF9ENugrLjQqo",
-	"BpmyYS5fkH0bOa8TZ2wj8beQ791WfMp93k71kRLH40KNWtAN1KoF1XZYf8C7s2lC5GMqrqCv6+c8ZfFF",
-	"4D5XahSFNKBiQXyRMWK8H1XfMU6v8EwgOk3TI+0bHmEJV3iGLgAygYgUqHxcDJSMSFN8nsLgSPIpqLcz",
-	"OiSjJw17gxRnAvzWw5BwIZ9wdgG0jTTsKvWQlSDznyL0Eqck8f9I4Vo+Cz7KLvwCVzL/eskxFbhJxwpu",
-	"pUY1Oe7swfQnoxzbNQDXvpt/pDx5Ce4K4vX5HBD4KVOOGSc/1tx3QkScMjHlff0A2H1Lg07mREfmfhuz",
-	"NAHe8FPLLUqEmBI6OoEMczkJfaUpaqBgWaOV2q+fUknSDiLBA47igJ7jlIBxd1H5pu98xWl6IPYl7u3k",
-	"OWfsYoL5hR/q+b3cSWENUdvcNV4DqHl5VG7Fd+JSovSVr35W7uqJNq9odEU/mdIk7c1UHtEdc0iASoJT",
-	"oYN5sVo+VJcnCCPLJZmA+gPhyFAHIgIlwMklJGjIONpT4cL33nvv/f1B5DXNCY2DmmrTjaNFVndaOC5F",
-	"nE+NizlgGbhAct/QPHwUBIwrCJWgQoy7gIo0GOSYCUDKKSUG0YBR+Hg4OPq8ZcvFKwc3UcvS8nuDm1cm",
-	"KsC40IrCS5aSeOa/Ghmf4IB8BJx0h+63ASc+sCopAvwDmLW94DmN06m2jBrDBIReiHk0tJNpqv4okbW+",
-	"EBsiuAQ+Q0bfqxKwoV6B1E0ZIcDxGGFhiL28F5EcY4mUUYeuOJOAiBxE3WBVOWodYI2hjS7arfP2muCw",
-	"yC5co4WhUSoHJTv6KChy1GPLfSXj+OTQMU6BJrivEjpmKUnwrK8hpu0d79Irxi/6v3AGmHdQrfSy4vNR",
-	"uXvnu03AudO2UoHB2xhKrnBayKWhVp812dkeDagnsh2REXRA9IR5dbW5R3LnBdDpREeTsMQ6F4Hft6a8",
-	"A6z7lw8deLoRXwk840S0BXnKhcEzFQL6eXILNTfj8PSaCGkDy/MWzu19O6UT9gTL9kWr8NSqmx7LKW9F",
-	"/VmxUPmAsgRLOJ7FXdIgchKZJ8i658ebSlR1B9XQHyCc6g4jL8/N0b4HIwEurLuiXFLxWxkuSbaIkxOO",
-	"h+0el5o7wlUPkGQoj2FXnRMCpEAWHRGqHj9Czh61xlGSxk6E7UTYOy3C/PIjIBvmpVxARs3JMp/kqMqW",
-	"Jk+5R3p5BWpVdrlwaJFMp4V6tZqQeAuB3F6aJCAkn2pbpzF66xrHnS3UHgKgjbt7RryxQcWpg+y2pz/y",
-	"PbOU8HizwFkklW1xwRB2VJqfTkPuqYUCuwXVBBl+QWUiJxUnW20uJNs3aW2Ore+2yVbf7bJstzrP9Dl6",
-	"1QLsISfuPNAqd5gfhHNH6JkdHHKBymuvTAyGfvT6wA77J2M2JLDjPOm8ORFfLWpyfEcDSQLKVrej61X2",
-	"LfmuoqZCBgOIW4Z04wKandLvXOHdLQJgP9AYAjg2WD+T/Z0u5z1DpU0kmpBLIkJkMgIKguhv5o7owflM",
-	"K2MedzQZjWUoIpvANSSPZeVNCZZwYFHv1Rp0LOATS2FdHgsylt2cHw8QX/REQAISEz88g3UM/tCyv4hB",
-	"h2ntR7x7rknRBUJcc6ppxzyChURaVPlm4EQ2d/NUZ9stxtgJxGFiNrwoAr+pj3bJ7ihWRuXX/Acqo1kL",
-	"RiBbWa4Fkb6wZGE36b+Fdi6IkEDj2W3EazCbtxFJEyzjMYgTncrUaOY3pLCFMV0DSfVV9a+3Ynjau5Qo",
-	"nK7v58Sg0l87iA0YFRp1YMdluHJBs7cB6J1TPjpcRkFbs9m7VUYZQ16tTokjZlGzNyvoH1qOr6u5RKO/",
-	"f2h5qSyl/7spqcW6dDyJLXnVRq+0lhLkNRpxQ6N1Iu3gpy7oZWXOoM7OFzeToHt+Ux/Pw5L9NAsVYrd7",
-	"KhYn1Nu6OarOCQ/p1vHdQMSFILZI6ubFqJHjZlOz5phjKTlZ9bfebUfNHAhu4ac5Kd21i6lVoJLDVQ1U",
-	"6A6uba623renpyMOQixiAems0n5+zybtu2NMJWO8We8T01R20eH9gQT1cO0zUXHSFvhtllldRC6FT50X",
-	"3mkWrRz8Ftxp3rMYYzaT9tJo1kee3qMU7QZ6nCFlI3EKEhMKDRcsBakypl50Whw0wyVQLQWnXYKVgbvy",
-	"GUn7HzJpCpMNSRqsT02r2r4bAup0iPzd9k2+A+n8zOV5npvyRrEY+39o8OAVZke/jNOKEdIolYrcxzmn",
-	"nd1xZQ8hCJ651lEPUFasqla/i1oNvNPSgH+8dnj7wsIRXm7He1AiJOOzJVJLE+YDzWSCngyr4Xank++Z",
-	"B1opxEMY1u2hK16K7zaA7LmESU+wldfQfGK5+c3kHhNRST4uUo6XHSOx+/EfUr7I06/7JPOW5ORLmWHD",
-	"9i3mr/Dtqkx33pAbNBpcwKwP/PUPKmIRrOiaKnzO+eBg5vd3l+/zwyeB67PCZO7P0T1MOjfk1JHd/Pz0",
-	"XIgprKqecjGvSaALjMduDx4oL4PogwM2yTibEJFHt+bP0uzpK/pUdDOjLpbkvmFXFHioPV+mq44/CHDN",
-	"YlkvWYpjSJ7MttVjdGH9QiVsHCBWsNzFLdQ3waUgz4VaErXkVTZie3meYxdyXcDVCIfNmtvFNpZjbBev",
-	"u9OmtnPoWxjaSgU71SbsQtWP85d/UUnZtHf7xbwOvs+VCf5yxEUab4Wqy3tG+QrndZlAdzEoTuYD+nem",
-	"nIiExIs0gTJRHjkLXRaNJaBlzWa3e6I1AOi0Yu2ZPxlMzBDTDPglESxwHwbNEJusUQtIVQBW23BzMZ6L",
-	"pTstCSrkdBthoMyVpUXQmxzHQe3B/PRvxn0aoxrGg94tJ29nBgaZ357OOYsf1JdAQfS1MbqKpobGAy8Y",
-	"TvIqxQUTSpwq1W61kD1S9fJnGpP1PmRUjpea8DFRb+yeClLbtXm6LBT2bjpPi19EZ8xSLJXh7d3hj6bA",
-	"Z0ER3cBtU0qGBJLAo3V9Md+C+8HqOxpx9lGgkmBdUFBisM/dtwzgFF/1AaRIsV8gq67XSdwMr6Ynig2d",
-	"5A/kZS1sBsmLoNPdqXzRaXZ80md3rXFUGwvo/sa1ZE5MJxMc8NJJzEcgG376oMVZ2ydjwnlj/pfBHFDL",
-	"/ToXlYFqJ3t3njL6kmy32ig2lTFrbDze4e7LX1I+0nikRcRxB5ptIqsV0M6SyKMRUndaCS52eSsN+OPz",
-	"lIwWuZoa+hQZgyPpnmvfmJKJg2m8MAl12G0sKkimvaYWNHSkD90PLINA7nATv7NL4NW9uQ9eBRq9ZrhA",
-	"SXdbNBRWcWivpkJ0Q2Sj9SFT6BcFcSN5nbvXuSG5QvIX9FDCK9+RxaNFWkFWJTqcfTggKak8KvptBaun",
-	"SibrHRvTkcYurX8d/pv7fkMnu35+x/IgPqqSLMEBIc+nNK51zwqVoBRd6czrogIG+WZ9EH6JuZwtd4hJ",
-	"B1cQkSvU0oJ1PPSc4X6afaMf4dYji2I3RzWfgsJSj2uq9BcWZ+ikjWnsLqK23BbFQSR0G1nTFTLBM282",
-	"ymCYaikRBv2qO61O2cPeQpV6yUEAlQtNOpgmJD9dkxO7V5rVsoS+PRckOnvlNi1DahlZoQys4gbIT94o",
-	"+R2oLxbXaYT9kqI1m8ahE/Xy7C4UF8oIpSEV2zS1DOQcmB+9wfYeSLefr4aXutPCQskhTcQwD/IWRdsr",
-	"KRs2blmsp8DPA5AthlRTjt1CU3wWDBp60ugKvcCexQ+iYqTlcgqlzdhJ3y/ckE7AKglk3HoA4qrkYevH",
-	"3w2qBkT9a2myNEQ7XuYlpYt2zu7Yjey2fcLKpi7b32yrKys0deTzNqFygBRqu8fn+1TN9R+pNsHpQzwb",
-	"VkDnaHk5yqiZE9lXDyWyzYTvMofHDFd8AkPG4VMR8PaYRbnn+PuMX6i/2v6089IlZaPTvKpBRwoD6yb4",
-	"umgq8gnwScvaMruxbXHQTioLNjptkGWgiBgfp1iIvk4thQesJrlhmpBE9YvTw6vCYHPGT5mmD62ANilk",
-	"5r0fKS0Wp+HFgqSK/x5nGWeXOG19uZievyAxUEHo6Bnj5yRJQm7E0HXi7+aR3xoB9Idx3QKixiOGgdWM",
-	"qSbin+ceL+03kV0IzPO0Fzkc3yBFFqrcbtLT+rmJslKWtUhSvayfY6fQ1PKvlE/bfbYC5m7b/BUU3s72",
-	"Z2xYmp/1frJGr70nkCmeU/3/Mcoca+Ve957/hRnXyWp37eKbV/lOP81ShhPfTnVkwO53fpudN2nnS/TZ",
-	"pNmeSbS+TR1kFzUsmLNxavOiF7QeO3XeXKzVnWlkPMeizrt8nT/9Z1zAS9I62mkJThI7FKRDvZY5ctss",
-	"iAUyYRs9HlpvztsKVRnnSs16UCVZ+WCTctQJFogNTedoI1FEPiyikApmyhJSLhD1w8QXWrsikoIQuVdl",
-	"QRdE2Bj3OlvC5LPQ7LBbi3UlrbsTmtnpM5KCzvNcOA5api90b/mYP5PvOf9WGKLP+pskqiCtr0YuJu91",
-	"VhzV2sh+pXnjCyTSLm/z0WDK04UOZZ4MH20h5a5LE6m8umydbXEy4IQlS0oWXGarG7uxuXChE2zvECR0",
-	"MXantc4Kad1G6cxftFinwuaarBCt1LZboq58n3+ra2+qWNtpYyu9U7hkF/ABLNpwsLUIcxmqKZNYLr7H",
-	"iw4TtqpFfj22bUqPGzZ/BpjH40WVhsX6BvRyNZoNfpt442NqYGWfwpwisBGO+JTf21za3Tam1hXz3Rrj",
-	"zHkjgtXk4i2UcreliXWbTqfLMe7nIfnUVrct2DkpL47rjctuYrF8fYtwlIUnapFT9PcBdj1A6fdr2v6C",
-	"PW9wOvJLhaAqnHe+aNm1enFUFMybh0Ibh+QkOLsTt07uXMugzjMJWf/O+z3a6zcqWDAcQizJJfQU1At2",
-	"u44Gwh532fWL+r3OYct2/9UGN+WBvTRj7PqlazKxqu3rM6t2Sr2qyjDFoyW8pkmxmhQBvE7fcEoXe+UM",
-	"T7OYTWz4/7YqXLumlicbWzzkgHS2URzcTxamhnvRJLRlNaX2VpIt4jHz0laoC4cer/DtJl18DS2rG90b",
-	"6lhNCRzOFdaoUk37NqmufLpUkoJNpAuD2k7hn+ZdqR0Qlz7Ftl7VbQ2o1WyLlFB4SmXvfm4N013OZwsW",
-	"u625pH1u+ou5F8p0NH99WCUAsZQmIjGeilb9LXdiN8mKLqykfz8LA7UwsTqJjJBrfRXtEFyf/MqIYr6v",
-	"AQ3H0jQpzE5BZIwKWFJHmdbxKG8ftUxACJtqtpbGGg1NFYPKvg3fRehqDBQRqYJ7esw7IDP/YQFroGht",
-	"3nv42Ks7xQRiuQWkHLBkwfZwCaQgQ/6p4ZSGLyZXgsgec50Wa9Xom3/jNGOsGx7FzisA8AH8+yYW/DjF",
-	"fLLMnr0h/W5sewO31Xa0WQ6Mj/rm9E15YOEYCO9D+fWr38DcYwlYxUvvNf+O3YiFRBtKRG9HSP5QJxla",
-	"wb4HZjZToB0G+cIo38H8wZSQgXjKiZydqc/bDWfEtuurOUwoevzyObqAGdpL0ot/9/9+8t/3zSDsBJ3P",
-	"3OHZ9wTKkwAH0UCfTPMxYG70ZLONsZTZ4OZGmxhDNv9B21plpidsUyZxPg7GSmQ0ZByZPMSDBEuM8pkx",
-	"kNjvE0bvo1M2lSD0SzhLQSClpiJFCPl+D3Gc3p/hSRohWx2gV2PtBkAWM+YJdcpvMaROoDI/ijfYRfdH",
-	"7D56egl8hjgMpwKnOkmEotNnx+j9rz/6M5SZSgeUx0vRnpPXc2h//dMvBKP7iGJlm+pv8mkKelO6sOF+",
-	"YWwcOROKnBDq0eBh7h7HGRkcDd67/+D+e9qja637Q/Uf25uhAJaSggOdFR4NuFV79OqvPXgw0KEwKnML",
-	"Da7l4VhOtLAxp/fR5E3kuYQNYNUGv/7ZZyGGKL5/mBeH3ESDR73WO/Stbu2bqCTuz1/dvHJyP/S2Lh3N",
-	"H2UGCtcHmmbKDpP1vP3cC2yS9aepJXqjXCnmSyaEDl6pvRzijBxePjwsOsaKw9fm4r0JIuNbIIusXo0+",
-	"jicggasdvR4QBVGF0rwC9agMyJeyQPIpRA04etWKbJdEv7A6Wfm+TmMuQ7SgI+ExS1Sm1IboIkgUmCLs",
-	"AN+hhUVIQL3AaeJdR24LhRyWY0UzJjyUUptduipiiepSeoIvwGS8XXEiAQk8BCQZ4iD5zGTGCTwBfW8o",
-	"AXbOklkuWtWPQ8KFRNZ7gPawRBMmJHr4tW8o2uA4VgfY104SdWcANoWE9gTPE5hkTI8TPDDNX8utT/D1",
-	"C6AjOR4cPfzaNyI/3Wtx/4Qls6WRfGCI7M3NTR3ON+tgvDxbxsN/sU5ykZC4CYwaSQVnIp4nqajbTv2z",
-	"24deqsRItxn93eBbwyoozL6WNT0sWeeiNq4EmoRZ8ilNdvy4cX58XJmKtWPDtbGhBK6Ki6QuNeA6CWsh",
-	"nqywURtD5rFyP0eq4MeOJXuy5I41ls4ab3790y//7mddGaBKtW0cUKS9+6079asp4CleKbbRssiLkO6U",
-	"iRlEeLXyaliRg/cESrFUXofCjrilqVEhkRLCHe3N8oGttDjLJ7fV5ixPoIqJiFT1RjQRiLKrVZmhFaC1",
-	"EE8pdcIX7WMpcTzOOxnsrtzNa8EaIRu3Sssn30WFWBNWqgoILWP0V4ZDjNXOteoMKcE0hgOTotfgSyqW",
-	"mtKOHdtuzJlUw8SObzfAt29+/R/f/ObvOruQ6szThTWpIEITXpgpTTbKsbN0x5Ub48oCCTuG3ABD/vPv",
-	"fvLHn/6fL3/yP/7lf/7VH//hL7ty5jwHtbNmApeQsqxZ2z2TmMsTZ+WOMzfqWXqnmUMoYkRJhRo7sccc",
-	"FbdzB1xLoHl6WCAIopYkO43yrtxd1R48u2trjZypucUeouAHxHOG6BYM8bNTO6s6zd5a7b+X9cZwO3bd",
-	"HLvuzL4Nseubn/2yh9k3zzNdeLJrqMZ5fBes2USwpjx6Ga5xqk1XHbA5tHmuVPfSbLFEXjq9OXeSe2eK",
-	"bIyR3vyH//XVr3/fy/6o0K7LFk6tjgjTf97i8bhSxl/jgJ3K0aJyVNtkdlI6Hi7PueaWQznDVZv45u6Q",
-	"PLfAQ9itLjtyyyOQAKnCugK9+avfv/nlf/6Xv/6/X/3TL978/LeavAQZUR30vSJyrB+LcZoCR4yP7glT",
-	"cMGR6cnkYasQy3QK/Tdyzd3XMjyFdFuYAOCpSlxR1N9FdyvdHOL4grIrXWpikoZChPSCCPm4vviOklOn",
-	"mqzaYTwdKLaOynKyEfcQnkeVS2yL0peXCm6iUL5IuXINQmjnduhJ8pvyP1R38Q5q0JiinAOLBtMcYiCZ",
-	"7jOfFnNffCzrSx/x81m79IcRB9Es85/qJcf5JK/1cK4W4CgDnlfs6e/oqfXlh9RPZ+THUOGsBIZ4msrB",
-	"0aMHekgGmUwng6OvPVB/I9T87WHkqfv29RXIR9LkpJUpFyubCr0rtIfPBVB55MgK9e/7ge3mLxtsSpFy",
-	"MKmrQbfxgtNHQMVcuWVdaRUiD15n+nezdHeHbeoOM/Df0NXl0Mk7eG29+env3/zqV1/+7e++/NXfdy+9",
-	"K3mm/T6i2PRfOHBHpDX5hRRkP7IPVfwKO/7cEH/m2LANqdfLn3O+gneQS+1BjL6ih/HpIUYlb6gOSBjl",
-	"rIayFEvVUAftffU3f/jjb/7xqz/89Zf/9b98+au//+M//Lev/vYvIzSlZEhUS1WWwH5Xvm9gzXYx0DmC",
-	"5uB7F0FbR0eNuSCa69eKSu+mjaXZziVqJdj+KZo4lZvUjtsx03dMI5YVteawHYPE4Wv7J6fYRbTdLv2q",
-	"XMrmRLs7Zbb8otIel8rD9Za0mgnYb+dVUjTVLrgG7SVkpBic0XTW807wV7f4eNRNjwjXpGVZOtvx5uZ4",
-	"s3xyM9zZLRb/VvIndkrOKvW93YrONOe0MeE0ITKoij1Wv+pB4evjwBFQEEQcIb21soGb4SzdsRFxLMea",
-	"4bBt9ol1HTbEFxkj+ir3eeisClLuBahyF36ef9JptreeNBN1QNu2fkuSrAxOLFcpXN8Tlr/Y0ODGablX",
-	"wwra+wv1058XCC4W6uT32jVTKn9tul6MU6AJ5g2XyAuGk2O7bHeXbOwucdGwqTwV+/l37i5R04URRjPA",
-	"XPFsyQyd7pIKA3Xlx8PX6mvNuStrYErPm9S+7k4CTAnXuxqwaXIZYHRl5sEfJHgWIKxbmfr+LJiuxFj0",
-	"9W4Ogx4769Z2QVyNSTxGeo7EkR41DBztYd3unEjjj4tco8ztP4OMq2tfBZRtetke1lfJ85NgiHLmVX/M",
-	"lxXAHV9IKQtaj6GI1LzjnnA3H2nZWN+x2rD6d7PVwE7NhKhdTHnTMeV6W/xtDSw7YkC1vS4ofukJenVZ",
-	"0iKeEiLilIkpB3GYN8IuPSJBaXViHoPkcfWZtUmuHbOtxB50kHlSUMYd57lG3aBCnmjvW5+hh4/2V6ob",
-	"NLFHD2a0obWObPgyX71jwG1mQIvGt4L18pIGSPIwseW/f71G/iv4ooXzKkNfAzVyzmTZnQtnYy4c34Df",
-	"NSeBfGfKiUhI/K52CoG6A9adadytZs/lpRbWHAIkwUvwmfpxbczIIUvxLHcbE2GDAXsqK4FNJXqBhTx4",
-	"eglUHoRtYPX0Ezv2yeGm/OZ70OXm4yCmE0B4KDWbE6GyH5SB/uTFx8cfHH7y2fOTCGEjNxT8VAVYEmbz",
-	"yr6XXASrJ77o3R0IyQFPtmfyS5ADzoBfAj84UyDXYBNlAorNut+zKNIJKxX4KvfDXxRE8Of7C2UZt/CM",
-	"QnCD5qhzZ/RwrlWxziqVJL3xbZoRRISqwsSU/LjWCcBmPShs5fLfAhvtmdlj+rrQYSwjasZYjCNUDm86",
-	"UM8ePtx3yj7ZQTG5ViCmw5Tu18U9ZGd8gUAc5JRTSJaZFxVMbmdqX6unuuWrHCXBrU/H2DIix3Se0u6J",
-	"nNIsnQnk4wVN/ZZqIVE+5hmjgCZ4hhQhfVOnACGXpoc19cOBcoDUEdH+MEn0HLcplftHVlwX70WTqckn",
-	"JMMZmtIEeO0rMaNDMpraFNdcjVMMaR49B+/xMtBe6b2vP3hfP6Rc6CnmkwhdQCYRozEU00PNavUlybFS",
-	"MAUicn99SYv62jh8bURPOGymaPOxXHPErJjFuLuElnQJNdw+WCKMDMSP8ptH/+3goektLxC7ooZalStb",
-	"/RPauxrr50zyruVsgbDiLZwoC2edpEyEZHx2+FoRxc3h6wuYNRC0Wbxmipb5NPjbvcb0dLhjte8Wos8l",
-	"TN6Kund9VzjJ5tjbYqGfoyqnuhZK1tHZQ7jOGA/nyT3VP+czhNdkDsfiEu1Zb64OA1+n4jpk9ZqJyr7o",
-	"bywuFRjVs12CvRhdEKolVoEC3wfVIu/nvnC8NwM9dlcPf4oGcSUVRM4GzrDzWmy6jOYNIpdd1E+VPgRm",
-	"Zq75BfLCTqxtfw4ao12O7FQzYGGPbVSlWocxIRu828X87h4oxhQVR7gnitZlkVJj3FpZXQEkpqmM6jNq",
-	"LB58G7JeyZ47qgb4FWjOYUQoJXQUKSJUuDMsqrF4TyD9uVCAwiC6xwbK9xtE2A9EuZdb7UHELAO9G7U/",
-	"uMZxnnwQ2MeP+gJBkOuDhIyIRAm51DjRADlCX3/04MGDB4iIvEDrktDYDAG2DgoiZ4godTOwl/yFlS1l",
-	"WErgavW//fzhwfuvPn9w8P6r149u/mQQdU0zSbC0A5TVZiRD52xKkyOHnq2z2p2fH6FcwETWtZKgPW0Q",
-	"W2m8b8bEqVegvVwxUZ8KsUFia7nmJUO+ETsDfKT/ZP6xE5ua7Sd4FqEf/OAHPzj48MODkxN0PCYUIztb",
-	"vFNWcGX6fBf4pniR70p2269KReOXwJMpKDzBBBKFDZYBVQ6wDLDE56lhBOUNxwcC1N0kIQl6R1M8GvR0",
-	"yubkM0cpkaE5xYYhGSQYl92JwYKGdKMH9bfqBYlFHJKF3Hhk5zdinlHvun16+CVN7ivsXE9Sg25xwIZD",
-	"EkM+V/y+yLjS2scAcpLe1/+vqn8FmZzrpqU+QjE+X3Wtb7+rt1JViJEAzOMxGhKa6Lv4+Ox7aO/TT54d",
-	"fMN44J58/KFG9Gcvzj6LkHF4Kzos3HOOW09TgJLE+YCfVmXyVSdV0Zo+QV1Ra4lrMHnmkVtcmA1Kwdum",
-	"t5lrP3K1FkUgjcmHJNlYBkJplGwRe3oMM81Umh+Mg2JJvGVeHg6tnGn5sGY7bGcR7SyinUW0s4h2FtHO",
-	"ItpZRPPgYFdlomqEHipGe/TgQbEP9OhBCPZqNIOsJ8SYPJ1Hi+WrVvJTlaCE65DUiadcML4xTdCoMttV",
-	"HWzNM7U1Mc2A23vAFjhVbDmtMp3PrBYRmasR7YWv0upNqnC0HxVXjeEroeW4YlhhTT6MDBa/iUpw6U+C",
-	"iaK5sbUlqagFNJrMvzO7aBvzf+zet6xuvRpbHaWYxnBkkhF0RZCmR0U+OUFaMkoAJymhZd6DkhjovQfq",
-	"dhMRonBVdHhVMm7CqBzfmpIqFkFD9ex3apbD1tFS5QDbmWdfy4UxBSfSZIMHEnOXXw1bg2MjcV3ArLmq",
-	"5XluY+7KWba7nKVA5BaXsdjS5rMPv4YM26ALmK2Wn2o8EMyozCeuPHd8MruylM2UpRQ42EiPquLr72AH",
-	"uXxwDm0dcuNrGFfnoA53l04me540thVZC0v6k8GeJ3dGu3LBupXVw2GaWr4KtRANHnK4ZBfQ1GNU/b49",
-	"5Li7aTqMdmUX8AHMNlT92OmueWtbXyvYI9PmZk9ILJVjSOh4gs3hR1dY6DnNnE2IMG7djndRlVN7SQEm",
-	"sWySAvr3nRR4i6SAxuhOCmxECmjYGynQmbtrHNjC3d45FWoBSyCseD4jNHE61j+Z5e3xj1kCa2b62Hzy",
-	"biii3wNuYLK9bj5bmaZ3WqLYnbPgkorJM1KoWK2ropniWoi8yKNo6LrxjKTwsZMysvNvbOa+KXCwEf9G",
-	"8fW31b/RxPkqGQu5aUd5jawJKlqvZE5ijxBGE0KnErQ3GycJByH2VywFXCZt4foMc0mgOQLw0q7Zuf+3",
-	"upuVCqlva8PGlGjw5nS4rEGAOWW3OvVf2jy83YW3mQtPw38jl53+8jvsyEd5CmovF77hl253T5sd9S2Q",
-	"K2e/u24y5fDcwkn4HvpZmpd+ATI7tGnmQRvnWO9Gv/nMLL3jdLe7PdpHkKuHNuSba71A3tbGhFORAU26",
-	"T46ts10bW9vCmKZrwy7Zxlw4u3fTZ32Lk+EylpJ4hiy2EKFoyHgMq47f5qhXmv3U3z921dSxk8sduscW",
-	"ZL4Z2ewy2TvaPFYlxQvJJqisNOzaNbZgsk6S+hAnLJMNox3Vzzum3Liy5KBhx5abMZoUCnTvNpLKA0L7",
-	"smaFk1qY05T5ts5FPtXLdmy5ubuyrKCyuFizI8x8tZ0n3+7RyBlwwhISVyraDA8dmTnn5pm8n2PRaqQo",
-	"BSnG8+thDCqT/QJmTk+Ssw/fQ/m45SECrBucpID2yj7D9oPIMImCbl50xGjfmf0FMXWREocjoMAbk5u+",
-	"ZVfsBMbGMxMNv25krqb5eLgosLi57w6LKwIyYT7N4veEh8XLGbWmmcnetz/58EWk+wvtR5rlKzLAy/xl",
-	"DrPpUDzCEq7wzHZuLZnZNEDwcHKFVavzDP0sqfOcjt2WIDWe3HFSe3bdpgbU1ibuddGG72QYqaTU/Gpk",
-	"w2FKKPQi8sPXpk1J8xTZBlL3XD9F45M7Mv+1hvHtjPo46Pb15l3e4NcS120ko/wQbBgknJfq1ye6W3bf",
-	"6a93jILMIbaoH7pGjO1Ubho6lPg7KjszRHakhtv5P/cnm9/Ku/WefaawPeyQD6c5WaUBhdPCKgFOLsEM",
-	"rl9Vi3QfeXYLTJa02SM6uQCB7hTsOx1VXEQv2AUYPezjsqVt2VLwYUPHlpz3VlfS4XxmS7qqXI2Bg7/d",
-	"j5KtVPsnjEfDUlmM09SMCbcuh6NKW9ZpQiQYUtVvgSRCmM7QOWcXQI2A79ddZQKH7Dwlo5ahyh87a1aI",
-	"Y/czW4Jjtafy9rtn2tldErhCe4VtPIf9fXOJm6ZORv44g+xF5Fz3InJbRqqfynoGUQitslYB4REmVOgZ",
-	"iBM1ugdLQ2H4ChNpnjifmXJA9eerMUPsSvd7crv5CMYoCGkuqaCqWiGlcg+djJJ+ZRN3TKN008m3tHTc",
-	"7XS60swDf+q9h1oO826lYZXvBGKSwMpJZ6frdWaAkxxna9b3OtXcvKWKXqK5AIWZOKz01RmonSWF5NNY",
-	"NnLlsbJA+eTEWbtjzA0xpoOEDVli7zJnxoYTkO4OC4kehYqSCl90s83mOaqNUzs78wr87Hx5G/HlVTu0",
-	"Wzdcofqsxr+WKcQEaUP9uEKUvSCXQEGIrRoYq7Yk0Osf2i78Pxwc/XDALn44uEH5OHXJpvFYNVgpm5+v",
-	"CnscBFCJW4rRX5plgxVVnDmb2FgaXLmF7ems62LPTVo5cH9QQ7LtNTfnTXCcAfqKdD0AqnU6E8r3M7MD",
-	"C46sQ4mqx13hYxpGG2d+UoynkAjrP0NivUxRHo48n3knBtdmFs++aaYSkzKA6R7S7kAvmemW6nZawKXT",
-	"8yKvau7gZNCvE4fmfWFW0B01ZvrSWxk7MDb8NEvZ+odv60+7OW9bIVINylTGWOVC1BWVLofYHBEiEAV5",
-	"xbgeVcKYFCgjVI/gVge0/en1LBPNFZEKe1XD6oy7rGICYpWQVmLSVxRbpIReiFUNAM6Txbq4xXqkid0x",
-	"zczNh9xWt5gnxelePsDHpjMa4WifKUwWk6Cou6CrVSpBceVdrT2ZinVKO9QbOXytKCZMduZFz7qWGSxm",
-	"t/tepP63TvLtMh1wUwMJx3KSvgUTCbFJztVJC/PMVM3w03PX98wv99X5I7vsvhq3XPxF4XG/X1hrjg86",
-	"W8eGF3am8WbSXBrFr76/jfj1iduoOohqRXd5N83zxMqHFSmfZxoKxUfWrH+aI57a128RvakXYQ5NWmKZ",
-	"orwGKmpXCA2oP8rlzNaJpK0llcJa+fI//ezLX/77r/7pF29+/ltFK1/9zR/++Jt/fPPz366HMg4lmYDO",
-	"Cg6RyCf5gjtKHrp3WRud5Id4SiWfKcTaXWDO8WyLyMaalwbrop66WZM1K6Ig66A5xCnmk3BKz/fNssdm",
-	"1QplQPVD2zKqzegZKuAnvG6wDIAjBR+OExJL7Ze4Ynk6rUW9Tsjad2rZ4FK5zeLgLG2LSCFAKa9KrQnf",
-	"DY/1qk5sb2tll8n0doi6aDZZrG3zBb7EBuPbY+G09vEwHiizWzsabZYunaljRgVr6OpybH/vhrDtMjLb",
-	"UFAAT9xDFk5o759/97+//MVP949QgsX4nGGVWmcGL0ZFVWjOj4Sj/H7VGNQGSeTEoHXGZTHzDq61bfhN",
-	"40hXoV0KoGrUyp0olz2vlLctdzaHpolJmBw+fDcpYS5mYjqSFrSgEJYjXyG6SHSMqpmOkf615pHOc3Mb",
-	"wjCISCRJfOGhDVrd3ArI4Ue87ar4Lt/UNUEmeASHmYk+9/GKbU2kGH331LQz1ze+UbDviWp869PTF2jv",
-	"o08/fPL09H5GR0uPM3Q1J1W3W2OSbc5aeAulz1ws08aiDPzQ3ndPkcR8BHK5iL+5+f8DAA==",
+	"7L1bjxzJlRj8VwL1LcBubDabnBF3NT1YLMhuUkMNZ4bqnpFG34g2ojNPVcV0VkRORFQ3S0QDWhiG9LC2",
+	"HhaQsYBl7RpaGzBs7T4YkCAt/GOM5Yz2XxhxyczIrIi8VNeli6wXqTkVGZdzixPn+moQs0nGKFApBkev",
+	"BhxExqgA/Y/nnJ2nMFF/xoxKoFL9ibMsJTGWhNHDzIz40y8Fo+o3EY9hgtVff8JhODga/H+H5fyH5ldx",
+	"mM97fX0dDRIQMSeZmm5wNOAwnApIjhCm6PTJMXrvWw/+HNlVUMLi6QSoRBRPCB0hOQbEpykgTBM0JJAm",
+	"AzWjXUbt4mF8QdlVCskIJvn2k4SoxXD6nLMMuCTqsEOcCogGmfOfXg3gZTzGdAQfiUz9U84yGBwNhOSE",
+	"jgbX0SDFQrad9VjPoEZzGBEhuQbcx9PJOXDvpEJiORXeny6BC8Ko8xuhEkbA9bE5fDUlHJLB0Re+taLK",
+	"cYp17CnKyV9E+eTs/EuIpVq4BsZT+GoKoi80cSyrm88PVtu7HddhHz/gREqgPfcRjzGhpzAEDjSGVvyx",
+	"yYTIcrjebMx40vZhnfTmUaRnier78Z9bnW3JYFfbwaIHRooPAltkvC8mOCREHrMEvNsjifc/TwLcyFkK",
+	"7WeZaOInif8QCcvkc86GJIXFoE3xBG4Eaz1BM6RHHBaRZob5hU96RINctJ6QkT303AmAJuqvFrJ/bEZd",
+	"R4MhSTuMf2JGXUeDEcdUAhw3E4UexXjLqAtCkyWIbBoW00bCgsZa1+lEzDL/fgUZUUg+oX1vBAl88pgm",
+	"wd/OJObyhncJze8PDVQfBny4myOp/PjuxsoDOCBwrqacZCvg7nZj5Uxiod+PVTpwQxiXi+KkBvZe4GsE",
+	"wVOaTeXyIbAWfm3gwAW5aUnoWTdXNGL4ditC+S5vpgKVr46+ClC+foPSbd80VLbQqR4XJC0jrj5m0v+x",
+	"gk1KMI3hBHCSEto27PFLCTQBl1bPGUsBUz2OMyFOYVSV4s6ABEv8nLNLkgDXkCASJoF7xPwHzDmeDcyj",
+	"jIxoA/P3vEeZJDE8ponoy+QsA/qJJgLCaEB3yTikZEIo5rNGwGacJdO4SaTZER+HlDj7+6ezLKTkJXAJ",
+	"KcsgecLZpB/MO74POQg25TE8TUTf+S8JXIkw94TnKNlQxEAxJyykqIwCEllCVt1uE+GcSch8J5gKEB8z",
+	"+nx6npL4BEvsp/sFVBsf/1fJoYp8BxBVjNS5zrfpKuvOU02N/XK4utJnjjFyEHdTjkpZuohu0FVYblRA",
+	"NciUDXP5guzbyHmdOGMbib+FfG+34lPu82aqj5Q4Hhdq1IJmoFYtqLbD+geBncEk670V/cGQ8Yn6S9EM",
+	"HEiiyWyOsIFz5ufiCUlTEtAI5l7MoQsAy0Exk/eA04TIh1RcQV/b1nnK4ovA9pSeSCEN6JAQX2SMGPNO",
+	"1TiO0ys8E4hO0/RIG79HWMIVnqELgEwgIgUqPxcDJQTTFJ+nMDiSfApqdkaHZPSoYW+Q4kyA/3k0JFzI",
+	"R5xdAG2jfTtKfWRF5PxShF7ilCT+Hym8lE+Cn7IL/40imX+85JgK3KREBrdSo5gcd/Zgeskox3YNwLV1",
+	"80XKk5fgriBen88BgZ8y5Zhx8mMtXk6IiFMmpryvoQO7szQonY77Z+63MUsT4A0/tagJRIgpoaMTyDCX",
+	"k9AqTW4RBcsardR+/YxKknaQeR5wFAf0HKcEjLuLypq+8xWn6YHY57i3FeucsYsJ5hd+qOeKRyeNPERt",
+	"c3pKDaBm8qjciu/EpUTpK1/9rNzV1G6maLS1P5rSJIWF7req6I45JEAlwanQ3spYDR8q7QCEkeXqBlR/",
+	"EI4MdSAiUAKcXEKChoyjPeUPfffdd9/b912UWo+Ig6p4042jRVZ3WjguRZxPT405YBm4QHLj1zx8FASM",
+	"rQuVoEKMu4CKNBjkmAlAyuomBtGAUfhkODj6omXLxZSD66hlaLne4PqFcXswLrQm9JylJJ75r0arzfiE",
+	"IOCkO3Q/AJz4wKqkCPAPYdY2wVMap1P99Gv0gxB6IebR0E6mqfpTIvu8RGyI4BL4DBmFtkrAhnoFUjdl",
+	"hADHY4SFIfbyXkRyjCVSr1Z0xZkEROQg6garylHrAGv03XRR353Za4LDIruw/RYvqVI5KNnRR0GRo/9b",
+	"7isZxyeHjnEKNMF9ldAxS0mCZ31fmvpB5x16xfhF/wlngHkH1UoPK5aPyt076zYB51Y/BgsM3uQl6Aqn",
+	"hWw2avRZkyHBowH1RLYjMoIWlp4wr44290hunQE6nWh3GZZYB1vwu9ZW4QDr7uV9B56uS1sCzzgRbV6s",
+	"cmDwTIWAfprcQM3NODx+SYS0nvP5F87NjVellfkEy/ZBqzBFq5seyylvRf1ZMVAZubIESziexV3iPHIS",
+	"mSfIumnLGytVtXfV0B8gnOoOIy/PzdG+ByMBLqzb2lxS8b8yXJJsEScnHA/b7Tg1c4SrHiDJUO6krxon",
+	"BEiBLDoiVD1+hJw9ao2jJI2dCNuJsLdahPnlR0A2zEu5gIyak2U+yVGVLU2uAI/08grUquxy4dAimU4L",
+	"9Wo1Pv8WArm5NElASD7Vb51G97T7OO78Qu0hANq4u6dLHxtUnDrIbvv6Y983S/H/NwucRWL1FhcMYUOl",
+	"+ek0ZJ5ayHNdUE2Q4RdUJnJSccLx5nzOfaPy5tj6dj/Z6rtd1tutzjN9jl59AfaQE7ceaJU7zA/CuSP0",
+	"I5qgCVS+9MrEoOtHjw/ssH+0aUOEPs6j6pszDdSgJsN3NND+1cWPrkfZWfJdRU2ZGgYQN/RZxwU0O8UX",
+	"usK7mwfALtDoAjg2WD+T/Y0u5z1dpU0kmpBLIkJkMgIKwjjDC7f6+Ux6PepjIKOxDHlkE3gJycMeDnol",
+	"9bUv4FNLYV0+CzKW3ZwfDxBf9ERAAhITPzyDiRp+17I/S0O7ae0i3j3XpOgCLq451bRjHMFCIi2qrBk4",
+	"kQ1OPdXhhIsxdgJxmJgNL4rAb2rRLuErxcioXM1/oNKbtaAHspXlWhDpc0sW7yb9r9DOBRESaDy7iXgN",
+	"his3ImmCZTwGcaJjtRqf+Q0xemFM10BSnaq+eiuGp71zpcL5CB0DjgIHsQ6jQqMO7Lh0Vy747G0AeueQ",
+	"jw6XUfCt2WzdKr2MIatWp8ARM6jZmhW0Dy3H1tWcg9LfPrS8UJbS/t0U1GJNOp7AljwtpVdYSwnyGo24",
+	"rtE6kXawUxf0sjJjUGfjixtJ0D2+qY/lYcl2moUyzdstFYsT6k3NHFXjhId06/huIOJCEFskdbNi1Mhx",
+	"s6FZc8yxlJis+qy321AzB4Ib2GlOSnPtYmoVqOh3leQVuoNrm6uN9+3p8YiDEIu8gHRUaT+7Z5P23dGn",
+	"kjHerPeJaSq76PB+R4L6uLZMVJy0BX6bZVYXkUvhU2fCW82ilYPfgDvNPIsxZjNpL41mfeTpPUpRT6HH",
+	"GVI2EqcgMaHQcMFSkCpi6lmnwcFnuASqpeC0i7MycFc+vuxfqKLBHtoQ9dsY4lrGpHazaiXTXiVJLsAf",
+	"FcquQDREIAY93E2a2fTcicHwDJCYj0AuxQicA+ZGKpxOc5A2b8zdfHPE45Oiekgvu1KDf3VI0mDmdlp9",
+	"Jrq+w07Un89tZ/IdSAf2Ls9l0RRwjMXY/0OD6bd4r/YLVa68XhuvsyJods7aa3dc2UMIgmfus7oHKCvP",
+	"8VaDnRoNvNPQAE/VDm8nLDwo5Xa8ByVCMj5bIrU0YT4k00ImMMv63enk++aDVgrxEIa1l2kZUqzbALKn",
+	"EiY9wVbqL/MZCeY3E7RORCVqvYhVX7Zzze7Hf0j5LI/b7xMFXpKTL9aKDdu3mE/h21UZJ78h+3n4/g3f",
+	"ay+fKldXMBVQX/9zxluY+R0l5Xx++CTw8qy40ftzdA9bgOur7Mhufn56KsQUVpVpvJi5LVAfyWPwCR4o",
+	"z5/pgwM2yTibEJG7RefP0mwiLiq4dHt/XyzJ7seuKPBQ4cpM5+N/GOCaxcKlshTHkDyabaup8cIaFEvY",
+	"OECsYLmLPbFvZFRBngsV62oJyG3E9vJcDi7kuoCrEQ6btdMU21iOlaaY7lbbaJxD38BCo1SwU237WCht",
+	"dv7yL1Jwm/ZuV8wLKPS5MsGfx7pISbpQWYKe7uHC61FGXl4MipP5gP7dKSciIfEi5dGMe1DOQpdFR8NK",
+	"t3ui1XPsFCnuGXgbjOgR0wz4JREscB8GnyE2yqfmyawArLbhZpuGi6VbLQkq5HQTYaCeK0sLvWjyOAS1",
+	"B/PT/z/uUzLYMF5v09wNn4FB5renc87iB/UlUBB93xhdRVNDxYpnDCd5euuCkUhOenO3JNoeMZ75N41R",
+	"nh8xKsdLjRSaqBm7xxDVdm2+LjPMvZvO8ykW0RmzFEv18Pbu8Ksp8FlQRDdw25SSIYEk8GldX8y34C5Y",
+	"naMRZx8HUlDWBQUlBvvcfcsATrGqDyBFbsYC4Zi9TuKGBjZ9UWzoJP8gz4diM0ieBY3uTsqUjs/kkz67",
+	"a3XAW19A9xnXEnIznUwwn/X26eifPmwx1vYJtXFmzP8xmANquV/nojJQ7fTenaeMviTbLamOTWXMGkvy",
+	"d7j78knKTxqPtIg47kCzTWS1AtpZEnk0QupWK8HFLm+kAX9ynpLRIldTi6t71Med3RjLi4Px3zAJ1Z5u",
+	"zEbp6zwP92oI3Q8sg0DQeRO/s0vg1b25H4Zc9RkuUNL9LRpyqzi0V1MhuiGy8fUh057efdeT17nsoeuS",
+	"KyR/QQ8lvPIdWTxapBVkVaLD2YcDkpLKo6JQWzDtrmSy3r4x7WnsUhTb4b+59RtKIPazO5YH8VGVZAkO",
+	"CHk+pXGt7Food6koZ2imiwoY5Jv1Qfg55nK23PY+HUxBRK5QSwsmgNFzhvtp9o12hBs384rd4Oa8PxBL",
+	"Paap0l5YnKGTNqaxu4jaclMUB5HQrZlTV8gEz7xZL4NhqqV4GPRUt1qdsoe9gSr1nIMAKhfqATJNSH66",
+	"JiN2rzCrZQl9ey5IdPTKTWrN1CKyQhFYxQ2Qn7xR8jtQX8yv0wj7JXlrNo1Dx+vl2V3IL5QRSkMqtqmG",
+	"Gog5MD96ne09kG6Xr7qXutPCQsEhTcQwD/IWRdsrKRs2blmsp8DPHZAtD6mmGLuF+lst6DT0hNEVeoE9",
+	"ix9ERbPX5WTYm4asvl+4IZ3AqyQQcdtU1b/x9eMPYa4BUf9aPlkavB3P81zkRUuudyxjd9MCc2U1oO2v",
+	"0taVFZpKOXqrlzlACtVr5PMFzuYK11SrJ/Uhng0roHO0vBxl1HRQ7auHEtn2hO/Socq0HX0EQ8bhMxGw",
+	"9phBueX4B4xfqH/awsbz0iVlo9M8HUZ7CgPjJvhlUY3mU+CTlrFldGPb4OA7qcz06bRBloEiYnycYiH6",
+	"GrUUHrDqcYhpQhJVaFC3dQuDzWnMZqqFtALahJCZeT9WWixOw4MFSYHG8DDLOLvEaevkYnr+jMRABaGj",
+	"J4yfkyQJmRFD14m/DEx+awTQH8Z1C4gajxgGVjOmmoh/nnu8tN9EdiEwz9Ne5HB8gxRZKOW/SU/rZybK",
+	"SlnWIkn1sH6GnUJTy1cpv7b7bAXM7X7zV1B4s7c/Y8Py+VkvRGz02jsCmaxL1TgCo8x5rdzp3iyieMZ1",
+	"erW77+LrF/lOP8tShhPfTrVnwO53fpudN2kbk/TZpNmeCbS+SQJtFzUsGLNxauOiF3w9dirZuliNRFMB",
+	"e45Fnbl8JWP9Z1zAStLaE2wJRhLbTaZDvpY5clsTkQUiYRstHlpvzutRVRnnSjUJUSlZeUecskcOFogN",
+	"TclxI1FE3mWkkAqmPRdSJhD1w8TnWrsikoIQuVVlQRNE+DHuNbaEyWehpnM3FutKWncnNLPTJyQFHee5",
+	"sB+0DF/oXis0/ybfc75WGKJP+j9JVEJaX41cTN7trDiqsZFdpXnjCwTSLm/z0WDK04UOZb4MH20h5a5L",
+	"9bE8u2yd9ZQy4IQlSwoWXGaNJLuxOXeh42zv4CR0MXartc4Kad1E6cwnWqzEZXNOVohWatstUVfO59/q",
+	"2qtx1nbaWIPxFC7ZBXwIi1aqbE3CXIZqyiSWi+/xokNrtmqSX49tm9Tjhs2fAebxeFGlYbG6Ab1MjWaD",
+	"HxCvf0x1Ou2TmFM4NsIen3K9zYXdbWNoXdEYsNHPnBciWE0s3kIhd1saWLfpcLoc434eko9tdtuCJbfy",
+	"5LjeuOwmFsvpW4SjLCxRi5yivw2w6wFKu1/T9heseYPTUahaVYhubeWLll2riaMiYd58FNo4JCfBpq+4",
+	"teXrWjq8nknI+pco69GXoVHBguEQYkkuoaegXrBMejQQ9rjLzl/U8zqHLftEVAvclAf20ox51y9dk4nZ",
+	"lMo+TY6n1KuqDFM8WsI0TYrVpHDgdVrDSV3sFTM8zWI2se7/m6pw7ZpaHmxs8ZAD0tlGcXA/WZgc7kWD",
+	"0JZVzdybSbaIxcxLW6EqHLovxwdNuvgaap03mjfUsZoCOJwrrFGlmvatbl5ZulSSgtXHiwf10NQjmebl",
+	"zB0QlzbFtiLnbZXLVVOUlFB4TGXvem5NZTBnCya7rTmlfa5tkLkXynA0f35YxQGxlCIiMZ6KVv0tN2I3",
+	"yYourKR/PwsDtXhidRIZIdP6KsohuDb5lRHFfF0DGvalaVKYnYLIGBWwpIoyrX113jxqmYAQNtRsLYU1",
+	"GooqBpV9676L0NUYKCJSOfcY1Z480zhkgddAURO/d9e6F7eKCcRyE0g5YMmC5eESSEGG7FPDKQ1fTK4E",
+	"kT0agi1WqtHXOMkpxlh/eBQ7rwDAB/AfwPmYsYvjMqmgX05Uv2LTrUlUAp+nfSYMWAMZ99sDBMQ8lCE+",
+	"y/rabjq5CrW5S43Ml3DTEtQ+i101oOcEUnIJPBf23THUz3JdXW22uP06bKyuL9H3mpMwyXo8bh+aD3wn",
+	"gcsOVTlNUXfn3N1trNClH4bRs83wqDxeA+Sekd5GvYWI4PsErm6QhmJned6/snmBly6wa1h6MQPoqsRA",
+	"KDjAhfYbLnw3JmG9cDcxUA9TzCfLrFUfsmuMbU38tpzGNosZ46OeMGRTHhg4BsL7aHz1J68hC48FzBoc",
+	"9F7zdexGLCTaUCJ6OwDyj7rJOBf7HpjZCLl2GOQDo3wH8wczaseUEzk7U8vbDWfElqmtOQooevj8KbqA",
+	"GdpL0ot/+39/8t/2kWnZhc5n+oUwwhKu8OyOQHnw+yAa6JNp/RUwN/Yhs42xlNng+lqb1oZsfkFbUmyG",
+	"ME0QZRLn/fPsSwQNGUcm/v4gwRKjvMkeJHZ9wuhddMqmEoSehLMUBFLmGaQIId/vIY7TuzM8SSNks+L0",
+	"aKzN38hixnyhTvkdhjQ3IzYsZrCD7o7YXfRYqQ+Iw3AqcKqDIyk6fXKM3vvWgz9HmcnwQ3mcENpz4lkP",
+	"7a9/+qVgdB9RrGyyek0+TUFvSif03S2MbEdOS0cndOhocD93C+OMDI4G7969d/dd7cm0Vu1D9T+2JlEB",
+	"LKX9D3Q2VDTg9rmvR79z795Ah4BQmV+B8FIejuVECxtzeh9NXkc1pKrDGMCqDX7r889DDFGsf5gnRV5H",
+	"gwe9xjv0rV6r11FJ3F+8uH7hxDzqbV06Fi+UGSi8PNA0U1ZWruer5d5Pk6Q2TS3RG6OCYr5kQujghdrL",
+	"Ic7I4eX9w6JSujh8ZR6c10FkfAdkkc2i0cfxBCRwtaNXA0IHRxqleeWFozIQrZQFkk8hasDRi1ZkuyT6",
+	"pbVFlPN16gseogUdARazBO6ITdFFkCgwRdgBvkMLi5CAmsBpXlFHbguFHJZ92DMmPJRSa/a+KmKJ6lJ6",
+	"gi/ARHpfcSIBCTwEJBniIPnMRIQLPAF9bygBds6SWS5a1Y9DwoVE1mqO9rBEEyYkuv/OtxVtcByrA+wr",
+	"eKrV1BUNvDzB0wQmGdP9lw9M0fNy6xP88hnQkRwPju6/8+3IT/da3D9iyWxpJB/oun99fV2H8/U6GC+P",
+	"EvXwX6yDOyUkbuC+RlLBmYjnwZnqtlP/2e2/IlVCgNuE5XbwrWEVFGZfy5oelqxzURtXAk3CLPmYJjt+",
+	"3Dg/Pqy0Ed2x4drYUAKfEKp8CowjroOPF+LJChu1MWQeI+bnSOX037FkT5bcscbSWeP1r3/69d//rCsD",
+	"VKm2jQOKdC//6079ahJXiynFNr4s8uTbW/XEDCK8mnE8rMjBOwKlWCqrQ/GOuOFTo0IiJYQ7vjfLD7by",
+	"xVl+ua1vzvIEKomWSJVnSxOBKLta1TO0ArQW4imlTviifSgljsd5BZ/dlbt5LVgjZOOv0vLLt1Eh1oSV",
+	"qsR5yxj9leEQY7VzrTpDSjCN4cCEpjfYkoqhJqVxx7YbMybVMLHj2w3w7etf/4fXv/n7ziakOvN0YU0q",
+	"iNCEF2ZKE4V57AzdceXGuLJAwo4hN8CQ//K7n/zxp//765/893/9H3/9x3/8q66cOc9B7ayZwCWkLGvW",
+	"ds8k5vLEGbnjzI1alt5q5hCKGFFSocZO7DFHxe3cAS8l0DwsOuAEUUOSnUZ5W+6uau253bW1Rs7U3GIP",
+	"UfAD4jlDdHOG+NmpnVWdIqet77/n9YKoO3bdHLvunn0bYtfXP/tlj2ffPM904cmurhrn852zZhPOmvLo",
+	"pbvGqbKwaofNoY1zpbqGdMtL5LlTk3onuXdPkY0x0ut//z+/+fXve70/KrTrsoWToyrC9J+XNj6ulK+p",
+	"ccBO5WhROarloTspHfeXZ1xz04CdpuJNfHN7SJ5b4CHsZlUfuekRSIBUbl2BXv/171//8j/969/8n2/+",
+	"+Revf/5bTV6CjKh2+l4ROdafxThNgSPGR3eESbjgyNQi9LBViGU6uf4bueb2axmeBPItDADwZOOvyOvv",
+	"oruVbg5xfEHZlU41MUFDIUJSeaAP64NvKTl1S9WtHsaTe7p1VJaTjbiD8DyqXGJblL68VHAdheJFypFr",
+	"EEI7s0NPkt+U/aG6i7dQg8YU5RxYNFbgEAPJdH+VtOh35mNZX/iIn8/apT+MOIhmmf9YDznOO1iuh3O1",
+	"AEcZ8DxjT6/z1RT4rFxI/XRGfgwVzkpgiKepHBw9uKebQ5HJdDI4euee+heh5l/3I0+9E189nbwVW05a",
+	"mTKxsqnQu0J7+FwAlUeOrFD/fT+w3XyywaYUKQeTOht0Gy84fQRU9FNd1pVWIfLgdaZ/N0N3d9im7jAD",
+	"/w1dXQ6dvIXX1uuf/v71r3719d/97utf/UP31LuSZ9rvI4pN/YUDtzVok11IQfZj+1HFrrDjzw3xZ44N",
+	"24hhvfw5Zyt4C7nUHsToK7oJrW7eV/KGqvyHUc5qKEuxVPV30N43f/uHP/7mn775w998/V/+89e/+oc/",
+	"/uN//ebv/ipCU0qGRJUSZwnsd+X7BtZsFwOdPWgOvncetHVU1Jhzorl2rai0blpfmq1cokaCrZ+iiVOZ",
+	"SW2bOdN1zhRiWVFpDlsxSBy+sn85yS6i7Xbpl+VSFifa3Smz5SeV9rhU7q83pdUUAHszr5KimUTBNWgv",
+	"ISPF4Iyms553gj+7xcejbnhEOCcty9LZjjc3x5vll5vhzm6++DeSP7GTclbJ7+2WdKY5p40JpwmRQVXs",
+	"ofr1WMFvfRw4AgqCiCOkt1YWcDOcpSsVI47lWDMctkWusc7DhvgiY0Rf5T4LnVVByr0AVebCL/IlnWJ7",
+	"6wkzUQe07Vq2JMjK4MRylcL1HWH5iw0NbpySezWsoL2/VD/9RYHgYqAOfq9dM6Xy16brxTgFmmDecIk8",
+	"Yzg5tsN2d8nG7hIXDZuKU7HLv3V3ieqqjzCaAeaKZ0tm6HSXVBioKz8evlKrNceurIEpPTOpfd2eAJgS",
+	"rrfVYdNkMsDoivELQkcHCZ4FCOtGT31/FExXYiz6WTS7QY+dcWu7IK7GJB4j3T/pSLfYB472MDKFtY09",
+	"LnIfZW79GWRMXfvKoWwgpj5VV8nTk6CLcuZVf8zKCuCOLaSUBa3HUERq5rgj3M1HWjbWd6w2rP672Wpg",
+	"p6Yz4s6nvGmfcr0dzLY6lh0xoMpeFxS/9AC9uixpEU8JEXHKxJSDOMwLYZcWkaC0OjGfQfKw+s3aJNeO",
+	"2VbyHnSQeVJQxi3nuUbdoEKeaO87n6P7D/ZXqhs0sUcPZrSutY5s+DwfvWPAbWZAi8Y3gvXylAZIcjex",
+	"5b8/WyP/FXzRwnmVZueBHDmno/rOhLMxE46vsf2ag0C+O+VEJCR+WyuFQN0A6/by75az5/JSC2sOAZLg",
+	"JfhE/bg2ZuSQpXiWm42JsM6APRWVwKYSPcNCHugOawfhN7D6+pFtd+hwU37z3ety83EQ0wkgPJSazYlA",
+	"unsY2nv07JPjDw8//fzpSYSwkRsKfioDLAmzeWXfS06C1R1f9O4OhOSAJ9vT+SXIAWfAL4EfnCmQa7CJ",
+	"MgDFRt3vWRTpgJUKfJX54S8LIviL/YWijFt4RiG4QXPUsTO6OdeqWGeVSpLe+Db1CCJCZWFiSn5cqwRg",
+	"ox4UtnL5b4GN9kzvMX1daDeWETVjLMYRKps3HahvD+/vO2mf7KDo2C4Q025Kd3VxB9keXyAQBznlFJJl",
+	"xkUFg9uZ2tfqqW75KkdJcOvTMbaMyDGdp7Q7Iqc0S2cC+XhBU7+lWkiUjXnGKKAJniFFSO/rECDk0vSw",
+	"pn44UA6QOiLaHiaJ7uM2pXL/yIrrYl40mZp4QjKcoSlNgNdWiRkdktHUhrjmapxiSPPpOXiPl4G2Su99",
+	"6957+iNlQk8xn0ToAjKJGI2h6JptRquVJMdKwRSIyP31BS3qa+PwlRE9YbeZos2Hcs0es6IX4+4SWtIl",
+	"1HD7YIkwMhA/ym8e/a+D+6a2vEDsihpqVaZs9Z/Q3tVYf2eCdy1nC4QVb+FEvXDWScpESMZnh68UUVwf",
+	"vrqAWQNBm8Frpmg96ubTmJoOtyz33UL0qYTJG5H3ru8KJ9gce0ss9DNU5VTXQsnaO3sILzPGw3Fyj/XP",
+	"ee/8NT2HY3GJ9qw1V7uBX6biZejVaxow+7y/sbhUYFTfdnH2YnRBqJZYBQp8C6pB3uW+dKw3A912Vzd/",
+	"igZxJRREzgokGsuX65suvXmDyGUX9VOlDoHpmWt+gTyxE+u3PweN0S5HdrIZsLDHNqpSrcKYkA3WbTND",
+	"P582pqg4wh1RlC6LlBrj5srqDCAxTWVU71Fj8eDbkLVK9txR1cGvQHMOI0IpoaNIEaHCnWFRjcU7Aunl",
+	"Qg4Kg+geGyjnN4iwC0S5lVvtQcQsA70btT94ieM8+CCwj6/6AkGQlwcJGRGJEnKpcaIBcoS+9eDevXv3",
+	"EBF5gtYlobFpAmwNFETOEFHqZmAv+YSVLWVYSuBq9L/54v7Bey++uHfw3otXD67/ZBB1DTNJsLQNlNVm",
+	"JEPnbEqTI4eerbHahtTqB26EcgETWdNKgvb0g9hK433TJk5NgfZyxUQtFWKDxOZyzUuGfCO2B/hI/2X+",
+	"Yyc2NdtP8CxCP/zhD3948NFHBycn6HhMKEa2t3inqOBKs/ou8E3xIutKdtNVpaLxS+DJFBSeYAKJwgbL",
+	"gCoDWAZYqg78mhGUNRwfCFB3k4QkaB1N8WjQ0yibk88cpUSG5hQbhmSQYFx2JwYLGtKNHtS/qhckFnFI",
+	"FnJjkZ3fiPlGzXXz8PBLmtxV2Hk5SQ26xQEbDkkMeV/xuyLjSmsfA8hJelf/f1X9K8jkXBct9RGKsfmq",
+	"a337Tb2VrEKMBGAej9GQ0ETfxcdn30d7n3365ODbxgL36JOPNKI/f3b2eYSMwVvRYWGec8x6mgKUJM4b",
+	"/LQqky86qYr26RPUFbWWuIYnzzxyiwuzQSl40/Q2c+1HrtaiCKQx+JAkG4tAKB8lW8SenoeZZirND8ZA",
+	"sSTeMpOHXStnWj6s+R22exHtXkS7F9HuRbR7Ee1eRLsX0Tw42FUZqBqh+4rRHty7V+wDPbgXgr1qzSDr",
+	"ATEmTufBYvGqlfhUJSjhZUjqxFMuGN+YJmhUme3KDrbPM7U1Mc2A23vAJjhV3nJaZTqfWS0iMlcj2gtf",
+	"pdWbVOFoPyquGsNXQstxxbDCPvkwMlh8H5Xg0kuC8aK5vrUlqagFNJqef2d20DbG/9i9b1neetW3Okox",
+	"jeHIBCPojCBNj4p8coK0ZJQATlJCy7gHJTHQu/fU7SYiROGqqPCqZNyEUTm+MSVVXgQN2bPfrb0cto6W",
+	"KgfYzjj7WiyMSTiRJho8EJi7/GzYGhwbiesCZs1ZLU/zN+YunWW701kKRG5xGotNbT776B1k2AZdwGy1",
+	"/FTjgWBEZd5x5aljk9mlpWwmLaXAwUZqVBWrv4UV5PLGObS1yY2vYFydgzrcXTqY7GnSWFZkLSzpDwZ7",
+	"mtwa7coF61ZmD4dpavkq1EI0eMjhkl1AU41R9fv2kOPupunQ2pVdwIcw21D2Y6e75o0tfa1gj0yZmz0h",
+	"sVSGIaH9CTaGH11hofs0czYhwph1O95FVU7tJQWYxLJJCujfd1LgDZICGqM7KbARKaBhb6RAZ+6ucWAL",
+	"d3v7VKgBLIGw4vmE0MSpWP9olpfHP2YJrJnpY7Pk7VBEvw/cwGR7zXw2M03vtESx22fBJRUTZ6RQsVpT",
+	"RTPFtRB5EUfRUHXjCUnhEydkZGff2Mx9U+BgI/aNYvU31b7RxPkqGAu5YUd5jqxxKlqrZE5iDxBGE0Kn",
+	"ErQ1GycJByH2VywFXCZt4foMc0mg2QPw3I7Zmf+3upqVcqlva8HGlGjw5nS4rEaAOWW3GvWf2zi83YW3",
+	"mQtPw38jl51e+S025KM8BLWXCd/wS7e7p+0d9R2QK2e/2/5kyuG5hZ3wPfSzNCv9AmR2aMPMg2+cY70b",
+	"PfOZGXrL6W53e7S3IFcfbcg213qBvKmFCaciA5p07xxbZ7s2traJMU3Xhh2yjbFwdu+mzvoWB8NlLCXx",
+	"DFlsIULRkPEYVu2/zVGvNPupv37sqqljJ5c7VI8tyHwzstllsre0eKwKiheSTVCZadi1amzBZJ0k9SFO",
+	"WCYbWjuqn3dMuXFlyUHDji0382hSKNC120gqDwjty5oVTmphTpPm29oX+VQP27Hl5u7KMoPK4mLNhjCz",
+	"ajtPvtmtkTPghCUkrmS0GR46Mn3OzTd5Pcei1EiRClK059fNGFQk+wXMnJokZx+9i/J2y0MEWBc4SQHt",
+	"lXWG7YLIMImCbp50xGjfnv0FMXWREocjoMAbg5u+Y0fsBMbGIxMNv26kr6ZZPJwUWNzct4fFFQEZN59m",
+	"8TvCw+Jlj1pTzGTvg08/ehbp+kL7kWb5igzwMn8Zw2wqFI+whCs8s5VbS2Y2BRA8nFxh1Wo/Qz9L6jin",
+	"Y7ckSI0nd5zUHl23qQa1tY57XbThW+lGKik1vxrZcJgSCr2I/PCVKVPS3EW2gdQ9109R+OSW9H+tYXw7",
+	"vT4Oun21eZfX+LXEdRvJKDsEGwYJ57n69ZGult23++stoyBziC2qh64RYyuVm4IOJf6OysoMkW2p4Vb+",
+	"z+3J5rfybr1jvyneHrbJh1OcrFKAwilhlQAnl2Aa16+qRLqPPLs5Jkva7OGdXIBAdwr2rfYqLqIX7ByM",
+	"HvZx2dKWbCn4sKFiS857q0vpcJbZkqoqV2Pg4C/3o2Qr1fYJY9GwVBbjNDVtwq3J4ahSlnWaEAmGVPUs",
+	"kEQI0xk65+wCqBHw/aqrTOCQnadk1NJU+RNnzApx7C6zJThWeypvvzumnN0lgSu0V7yN57C/by5xU9TJ",
+	"yB+nkb2InOteRG7JSPVTmc8gCqFV5iogPMKECt0DcaJa92BpKAxfYSLNF+czkw6o/r4aM8SudL0nt5qP",
+	"YIyCkOaSCqqqFVIq99DpUdIvbeKWaZRuOPmWpo67lU5XGnngD733UMthXq00rPKdQEwSWDnp7HS9zgxw",
+	"kuNszfpep5ybN1TRSzQXoDATh5W+OgO1s6SQfBrLRq48Vi9QPjlxxu4Yc0OM6SBhQy+xt5kzY8MJSFeH",
+	"hUS3QkVJhS+6vc3mOaqNUzsb8wr87Gx5G7HlVSu0WzNcofqsxr6WKcQEaUP9uEKUPSOXQEGIrWoYq7Yk",
+	"0Ksf2Sr8Pxoc/WjALn40uEZ5O3XJpvFYFVgpi5+vCnscBFCJW5LRn5thgxVlnDmb2FgYXLmF7ams62LP",
+	"DVo5cH9QTbLtNTdnTXCMAfqKdC0AqnQ6E8r2M7MNC46sQYmqz13hYwpGG2N+UrSnkAjrvyGxVqYod0ee",
+	"z7wdg2s9i2fvm67EpHRguoe0O9BDZrqkuu0WcOnUvMizmjsYGfR04tDMF2YFXVFjpi+9lbEDY8PPspSt",
+	"v/m2XtqNedsKkWpQpiLGKheizqh0OcTGiBCBKMgrxnWrEsakQBmhugW3OqCtT697mWiuiJTbq+pWZ9xl",
+	"FeMQq7i0EhO+otgiJfRCrKoBcB4s1sUs1iNM7JZpZm485LaaxTwhTnfyBj42nNEIR/tN8WQxAYq6Croa",
+	"pQIUV17V2hOpWKe0Q72Rw1eKYsJkZyZ60jXNYLF3u28i9X/rJN8u3QE31ZBwLCfpG9CREJvgXB20MM9M",
+	"1Qg/3Xd9z/xyV50/ssPuqnbLxT8UHvf7ubXm+KDz69jwwu5pvJkwl0bxq+9vI3594jaqNqJa0V3eTfM8",
+	"sfJhRcrnmYZCscia9U9zxFM7/RbRm5oIc2jSEssQ5TVQUbtCaED9cS5ntk4kbS2pFK+Vr//jz77+5b/7",
+	"5p9/8frnv1W08s3f/uGPv/mn1z//7Xoo41CSCeio4BCJfJoPuKXkoWuXtdFJfojHVPKZQqzdBeYcz7aI",
+	"bOzz0mBd1EM3a7JmRRR0Bedjxi6aS9j9IB+0Qua3a6jltimap4jBEtPzYr9CN291TXN5wzblWdRqiO63",
+	"JlT/xAQxCgJJxt5HVI1SFwrhSEDMQYoukd8vghXYzsyuzsGCd0Uqhp19Q1kedvVjkzvZkFZ5m6IvLV5M",
+	"o1kgCu97Yykzsa880nCpVkD4XPsOXDpTNt48X1FTmSUCY3DIIwHvVOy++0eoKmsiJwbMDeR6FykbmnJT",
+	"qI5sCCsX9vuWdBNIif6DFHaNvQ8+enh8cPbBw3ce/FmpCxnCtdyqyTtW7QU5SE7ynM5zHF+w4RDhmDMh",
+	"EAchMZciMiZrzDnR8WoGDujpiYJJAgfJ1NAIoPNZN8bwiLrDV8Q0PEkgBQnzTHNiGLNkmfarktyeRiV2",
+	"298ncLUtgtRKQv2kK6VoPcz1CFEmtQ9twjhoMgQq30dEqr8vIJOGtozjwhJrykY3I5RDO1VTmVcL8pNy",
+	"5ApoxtOANl+uKPaK9vKOsBHaREdY3c/RUNcdYduFmqe43h0bIpYmwFHiQuoW9oudR+gWqSQuD92psoLu",
+	"sVlE6lrnn5axUZHDA2gvA5rohuv2W1AOE0xSSPadVuNYSpjkTGcDc/RFVprrb8Z5eRxCwIFN6GitIvqd",
+	"ZZPX84ClFscxZDrcKWHU5F5x2/3chp4RgTjgBEEqQOcN7N8i1QaoLvWgBLW5viVDHros1R6HyqxioYgs",
+	"ZSPVDj4lqkkNnZm59vuTlPFAH+IU80mDCDfDHppRqxQtlYW2RKxYtCh1UHj9/BkARwo+HCckltrxesXy",
+	"fEH7ttUZJ/tOsQ64JAnQejm78ulqESkEKOu8stuGjV8P9ahOksAWA1qmuqadMrEQzT4Z67z5El9ig/Ht",
+	"ceG0Fio0LnazW9v7eZYu3WoRMypYQ9nKY/t7N4RtlxetDQUF8NTrz8AB7f3L7/7X17/46f4RSrAYnzOs",
+	"codMZ/moeEbm/Eg4yg2IGoPa4xI5QbY6paxo6g0vtfPrfaNwY4kRBUgEwuVO1HuVV+p3LLf5oKaJSZgc",
+	"Pno7KWEuKMy8DQpaUAjLka8QXRgAomoql3mO10Ju8ldZQ5yZepJJEl94aKNqFlsFOXzF266K7/FNXRNk",
+	"gkdwmBm1to/bf2tCYdH3Tk2/Jn3jGw/CHVEN4Pvs9Bna+/izjx49Pr2b0dHSA6m6+stUOw/jc9qcO+QN",
+	"lD5zwZo22M7AD+197xRJzEcgl4v46+v/NwA=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
