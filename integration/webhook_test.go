@@ -2,12 +2,14 @@ package integration
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,6 +21,7 @@ import (
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/gateway/webhook"
+	"dataledger/index"
 	"dataledger/network"
 	"dataledger/network/sample"
 )
@@ -239,4 +242,112 @@ func waitHooks(t *testing.T, what string, ok func() bool) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// TestADeadlineAheadIsNotifiedOnce: an objection decision orders the data
+// of an enterprise's product destroyed by the next working day; the
+// gateway, scanning deadlines every 300 ms from the supervision index,
+// tells the enterprise's receiver once, and announces exactly the
+// deadlines of its view that are at most 3 working days away.
+func TestADeadlineAheadIsNotifiedOnce(t *testing.T) {
+	ctx := context.Background()
+	is, ag := holderAgreement(t, "期限通知测试")
+	cert, build := is.CertificateFor(ag.Grantee, ag.GranteeName, "期限通知测试产品", []string{"RES-450100-0001"}, true)
+	registered, err := is.RegisterCertificate(build, "")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, registered)
+	objection := domain.ObjectionInput{Number: sample.Number(domain.PrefixObjection, "450100"), TargetKind: "certificate", Target: cert.RegistrationNumber,
+		EvidenceDigest: certs.SM3Hex([]byte("期限通知测试证据")), Summary: "数据来源存疑"}
+	if _, _, err := is.Operator.FileObjection("nanning", objection); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	cals := domain.Calendars{}
+	for _, c := range domain.BuiltinCalendars() {
+		cals[c.Year] = &c
+	}
+	today := domain.DateOf(time.Now().In(domain.CST))
+	next, err := cals.AddWorkingDays(today, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	horizon, _ := cals.AddWorkingDays(today, gateway.DeadlineWorkingDays)
+	_, decided, err := is.Authority.DecideObjection("nanning", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeDataDestructionOrdered,
+		Reasons: "核实属实，撤销登记并销毁数据", DestructionDeadline: next.Format(time.DateOnly)})
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, decided)
+
+	db, err := index.Open(ctx, freshIndexDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	_, trust := pinnedTrust(t)
+	reg := connect(t, "ProvinceMSP", "regulator", nil)
+	ix := &index.Indexer{DB: db, Chaincode: net.D.Chaincode.Name, Trust: trust}
+	if h, err := ix.CatchUp(ctx, "nanning", index.BlockEvents(reg.Gateway), time.Second); err != nil || h < decided.BlockNumber+1 {
+		t.Fatalf("the index caught up to %d of %d: %v", h, decided.BlockNumber+1, err)
+	}
+	dir := t.TempDir()
+	ks, err := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := enterpriseKey(t, ks, "CityAMSP", ag.Grantee)
+	store, err := webhook.Open(filepath.Join(dir, "webhooks.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	cfg := gateway.DefaultConfig()
+	cfg.Index, cfg.Webhooks = db, store
+	cfg.WebhookOptions = gateway.WebhookOptions{AllowPrivate: true, Scan: 300 * time.Millisecond, RetryBase: 200 * time.Millisecond}
+	srv, _, gw := startServer(t, &cfg, ks)
+	call := rawAPIOf(t, srv.URL+"/api/v1")
+
+	// What is owed soon, read from the enterprise's own view.
+	var view gateway.Obligations
+	if err := json.Unmarshal(call("GET", "/me/obligations", key, nil, 200), &view); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, o := range view.Items {
+		if due, err := domain.ParseDate("due", o.Due); err == nil && !due.Before(today) && !due.After(horizon) {
+			want = append(want, fmt.Sprintf("deadline.approaching %s %s %s %s", o.Kind, o.ID, o.Due, o.Owes))
+		}
+	}
+	sort.Strings(want)
+	mine := fmt.Sprintf("deadline.approaching objection %s %s enterprise", objection.Number, next.Format(time.DateOnly))
+	if !slices.Contains(want, mine) {
+		t.Fatalf("the view owes no destruction by %s: %+v", next.Format(time.DateOnly), view.Items)
+	}
+
+	rcv := newHookReceiver(t)
+	var made gateway.WebhookCreated
+	if err := json.Unmarshal(call("POST", "/webhooks", key, gateway.WebhookRequest{URL: rcv.srv.URL, Types: []string{webhook.TypeDeadline}}, 201), &made); err != nil {
+		t.Fatal(err)
+	}
+	rcv.secret.Store(made.Secret)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { gw.RunWebhooks(runCtx, net, filepath.Join(dir, "checkpoints")); close(done) }()
+	t.Cleanup(func() { stop(); <-done })
+	waitHooks(t, "the deadline", func() bool { return len(rcv.got()) >= len(want) })
+	time.Sleep(1500 * time.Millisecond) // five more scans: nothing is announced twice
+	var got []string
+	rcv.mu.Lock()
+	for _, e := range rcv.events {
+		got = append(got, fmt.Sprintf("%s %s %s %s %s", e.Type, e.RecordType, e.Key, e.Due, e.Owes))
+	}
+	posts := rcv.posts
+	rcv.mu.Unlock()
+	sort.Strings(got)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") || posts != len(want) {
+		t.Fatalf("the receiver got (%d posts)\n%s\nwant\n%s", posts, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	t.Logf("%d deadlines at most %d working days away (to %s) announced once each over several scans, the destruction ordered by %s among them",
+		len(want), gateway.DeadlineWorkingDays, horizon.Format(time.DateOnly), next.Format(time.DateOnly))
 }
