@@ -43,9 +43,14 @@ type WebhookOptions struct {
 	// Retention is how long a settled delivery stays in the log (0: 30
 	// days).
 	Retention time.Duration
-	// MaxPerOwner bounds an owner's active subscriptions (0: 10).
+	// MaxPerOwner bounds an owner's active subscriptions (0: 10); it may
+	// have made ten times as many in all (disabled ones are kept).
 	MaxPerOwner int
 }
+
+// maxRouteFailures is how often an event's routing is tried (about a
+// minute, with the follower's half-second pause) before it is passed.
+const maxRouteFailures = 100
 
 // DeadlineWorkingDays is how far ahead a deadline is announced.
 const DeadlineWorkingDays = 3
@@ -156,22 +161,6 @@ func (s *Server) subscribeWebhook(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	own := owner(c)
-	all, err := s.cfg.Webhooks.Subscriptions()
-	if err != nil {
-		abort(c, err)
-		return
-	}
-	active := 0
-	for _, sub := range all {
-		if sub.Owner == own && sub.Disabled == nil {
-			active++
-		}
-	}
-	if max := s.cfg.WebhookOptions.maxPerOwner(); active >= max {
-		abort(c, domain.Conflict(RuleWebhook, "url", "%d subscriptions are active: disable one first (at most %d)", active, max))
-		return
-	}
 	secret, err := webhook.NewSecret()
 	if err != nil {
 		abort(c, err)
@@ -182,9 +171,13 @@ func (s *Server) subscribeWebhook(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	sub := webhook.Subscription{ID: "wh_" + hex.EncodeToString(id), Owner: own, Org: identity(c).Org, Role: c.GetString(ctxRole),
+	sub := webhook.Subscription{ID: "wh_" + hex.EncodeToString(id), Owner: owner(c), Org: identity(c).Org, Role: c.GetString(ctxRole),
 		CreditCode: c.GetString(ctxCreditCode), URL: req.URL, Types: req.Types, Secret: secret, Created: time.Now().UTC(), CreatedBy: c.GetString(ctxCaller)}
-	if err := s.cfg.Webhooks.Subscribe(sub); err != nil {
+	max := s.cfg.WebhookOptions.maxPerOwner()
+	if err := s.cfg.Webhooks.Subscribe(sub, max, 10*max); errors.Is(err, webhook.ErrTooMany) {
+		abort(c, domain.Conflict(RuleWebhook, "url", "%v", err))
+		return
+	} else if err != nil {
 		abort(c, err)
 		return
 	}
@@ -253,6 +246,13 @@ func (s *Server) pingWebhook(c *gin.Context) {
 		abort(c, domain.Conflict(RuleWebhook, "id", "subscription %s is disabled", sub.ID))
 		return
 	}
+	if pending, err := s.cfg.Webhooks.HasPending(sub.ID, webhook.TypePing); err != nil || pending {
+		if err == nil {
+			err = domain.Conflict(RuleWebhook, "id", "a ping to %s is not yet delivered: read its log", sub.ID)
+		}
+		abort(c, err)
+		return
+	}
 	nonce := make([]byte, 8)
 	_, _ = rand.Read(nonce)
 	now := time.Now().UTC()
@@ -312,6 +312,7 @@ func (o WebhookOptions) maxPerOwner() int {
 type webhookRouter struct {
 	s         *Server
 	who       Identity
+	mu        sync.Mutex
 	exchanges map[string][]string // channel → its exchanges (GetJurisdiction), dropped when the jurisdiction changes
 }
 
@@ -324,6 +325,13 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 	if json.Unmarshal(payload, &e) != nil || len(e.Changes) == 0 {
 		return nil // not ours to understand
 	}
+	for _, ch := range e.Changes {
+		if ch.RecordType == domain.TypeJurisdiction {
+			r.mu.Lock()
+			delete(r.exchanges, channel)
+			r.mu.Unlock()
+		}
+	}
 	all, err := r.s.cfg.Webhooks.Subscriptions()
 	if err != nil {
 		return err
@@ -333,7 +341,7 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 	for _, sub := range all {
 		// A subscription hears of what happened after it was made (a
 		// follower catching up does not send it older changes).
-		if sub.Disabled == nil && !at.Before(sub.Created) && r.s.ledger.Member(Identity{Org: sub.Org}, channel) == nil {
+		if sub.Disabled == nil && !at.Before(sub.Created) && r.s.ledger.Member(Identity{Org: sub.Org}, channel) == nil && r.s.keyed(&sub) {
 			subs = append(subs, sub)
 		}
 	}
@@ -346,10 +354,6 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 	var out []webhook.Event
 	now := time.Now().UTC()
 	for _, ch := range e.Changes {
-		if ch.RecordType == domain.TypeJurisdiction {
-			delete(r.exchanges, channel)
-			continue
-		}
 		typ, target, targetType := webhook.TypeRecordChanged, ch.Key, ch.RecordType
 		if ch.RecordType == domain.TypeObjection {
 			body, err := r.read(ctx, channel, ch.RecordType, ch.Key)
@@ -358,7 +362,7 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 			}
 			var o domain.Objection
 			if err := json.Unmarshal(body, &o); err != nil {
-				return nil
+				continue // not an objection we understand: the event's other changes still go
 			}
 			kind, ok := domain.NumberedOf(o.Target)
 			if !ok {
@@ -424,16 +428,32 @@ func (r *webhookRouter) read(ctx context.Context, channel, recordType, key strin
 // serves tells whether an exchange organization is one of the channel's
 // exchanges (GX 12(7)).
 func (r *webhookRouter) serves(ctx context.Context, channel, org string) (bool, error) {
+	r.mu.Lock()
 	xs, ok := r.exchanges[channel]
+	r.mu.Unlock()
 	if !ok {
 		j, err := network.Tx.GetJurisdiction().Evaluate(invoker{ctx, r.s.ledger, r.who}, channel)
 		if err != nil {
 			return false, err
 		}
 		xs = j.ExchangeMSPs
+		r.mu.Lock()
 		r.exchanges[channel] = xs
+		r.mu.Unlock()
 	}
 	return slices.Contains(xs, org), nil
+}
+
+// keyed tells whether a subscription's owner still has an API key that
+// is not revoked: an enterprise or exchange whose every key was revoked
+// (offboarded) is told nothing more.
+func (s *Server) keyed(sub *webhook.Subscription) bool {
+	for _, k := range s.keys.List() {
+		if k.Revoked == nil && webhook.OwnerOf(k.Role, k.Org, k.CreditCode) == sub.Owner {
+			return true
+		}
+	}
+	return false
 }
 
 // scanDeadlines enqueues, for each enterprise subscribed to deadlines,
@@ -456,9 +476,13 @@ func (s *Server) scanDeadlines(ctx context.Context, who Identity) error {
 		if sub.Role != RoleEnterprise || !sub.Wants(webhook.TypeDeadline) {
 			continue
 		}
+		if !s.keyed(&sub) {
+			continue
+		}
 		ob, err := s.obligationsOf(ctx, sub.CreditCode, Identity{Org: sub.Org}, now)
 		if err != nil {
-			return err
+			s.log.Warn("deadline scan: an enterprise's view unreadable; tried again next scan", "subscription", sub.ID, "error", err.Error())
+			continue
 		}
 		for _, o := range ob.Items {
 			if o.Due == "" {
@@ -471,14 +495,16 @@ func (s *Server) scanDeadlines(ctx context.Context, who Identity) error {
 			last, ok := horizon[o.Channel]
 			if !ok {
 				if last, err = s.workingDaysAhead(ctx, who, o.Channel, today); err != nil {
-					return err
+					// A channel without next year's calendar yet (late
+					// December): its deadlines wait, the others' do not.
+					s.log.Warn("deadline scan: a channel's working days unknown; tried again next scan", "channel", o.Channel, "error", network.ErrorText(err))
 				}
-				horizon[o.Channel] = last
+				horizon[o.Channel] = last // zero after an error: nothing of it is announced this scan
 			}
-			if due.After(last) {
+			if last.IsZero() || due.After(last) {
 				continue
 			}
-			out = append(out, webhook.Event{ID: webhook.EventID(sub.ID, "deadline", o.Channel, o.Kind, o.ID, o.Due), Type: webhook.TypeDeadline,
+			out = append(out, webhook.Event{ID: webhook.EventID(sub.ID, "deadline", o.Channel, o.Kind, o.ID, o.Due, o.Owes), Type: webhook.TypeDeadline,
 				Subscription: sub.ID, Created: now.UTC(), Channel: o.Channel, RecordType: o.Kind, Key: o.ID, Status: o.Status, Due: o.Due, Owes: o.Owes})
 		}
 	}
@@ -528,11 +554,24 @@ func (s *Server) RunWebhooks(ctx context.Context, nw *network.Net, dir string) {
 	who := s.cfg.PublicIdentity
 	r := &webhookRouter{s: s, who: who, exchanges: map[string][]string{}}
 	f := follower{Net: nw, Who: who, Dir: dir, Log: s.log, Name: "webhooks"}
-	var mu sync.Mutex // one event routed at a time: the channels' followers share the router's cache
+	var mu sync.Mutex
+	failures := map[string]int{} // transaction → failed routings in a row
 	f.run(ctx, func(ctx context.Context, channel string, ev *client.ChaincodeEvent) error {
+		err := r.route(ctx, channel, ev.BlockNumber, ev.Payload)
 		mu.Lock()
 		defer mu.Unlock()
-		return r.route(ctx, channel, ev.BlockNumber, ev.Payload)
+		if err == nil {
+			delete(failures, ev.TransactionID)
+			return nil
+		}
+		if failures[ev.TransactionID]++; failures[ev.TransactionID] < maxRouteFailures {
+			return err
+		}
+		// A record that cannot be read after so many tries must not hold
+		// up the channel's every later event: it is logged and passed.
+		delete(failures, ev.TransactionID)
+		s.log.Error("webhook routing gave up on an event: its subscribers are not told of it", "channel", channel, "tx", ev.TransactionID, "block", ev.BlockNumber, "error", network.ErrorText(err))
+		return nil
 	})
 	scan, retention := o.Scan, o.Retention
 	if scan <= 0 {
@@ -541,7 +580,11 @@ func (s *Server) RunWebhooks(ctx context.Context, nw *network.Net, dir string) {
 	if retention <= 0 {
 		retention = 30 * 24 * time.Hour
 	}
+	var scanning sync.WaitGroup
+	defer scanning.Wait()
+	scanning.Add(1)
 	go func() {
+		defer scanning.Done()
 		t := time.NewTicker(scan)
 		defer t.Stop()
 		for {

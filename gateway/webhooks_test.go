@@ -124,13 +124,26 @@ func TestEventsGoToTheSubscribersTheyConcern(t *testing.T) {
 	}
 	for _, s := range subs {
 		s.Owner, s.URL, s.Created = webhook.OwnerOf(s.Role, s.Org, s.CreditCode), "https://example.com/"+s.ID, time.Now()
-		if err := store.Subscribe(s); err != nil {
+		if err := store.Subscribe(s, 10, 100); err != nil {
 			t.Fatal(err)
 		}
 	}
+	// Their keys; and an enterprise whose every key was revoked (its
+	// subscription stays, and is told nothing).
+	_, _, _ = hs.ks.CreateEnterprise("CityAMSP", theirs)
+	_, _, _ = hs.ks.Create("ExchangeMSP", RoleExchange)
+	gone := "91450100MA5L0002A" + checkChar("91450100MA5L0002A")
+	_, k, _ := hs.ks.CreateEnterprise("CityAMSP", gone)
+	_ = hs.ks.Revoke(k.ID)
+	if err := store.Subscribe(webhook.Subscription{ID: "wh_gone", Role: RoleEnterprise, Org: "CityAMSP", CreditCode: gone, Owner: webhook.OwnerOf(RoleEnterprise, "CityAMSP", gone),
+		Types: []string{webhook.TypeRecordChanged}, URL: "https://example.com/gone", Created: time.Now()}, 10, 100); err != nil {
+		t.Fatal(err)
+	}
+	subs["wh_gone"] = webhook.Subscription{}
 	js := func(v any) []byte { b, _ := json.Marshal(v); return b }
 	hs.ledger.answers = map[string][]byte{
 		"GetCredential":   js(domain.CredentialRecord{HolderCreditCode: mine}),
+		"GetParty":        js(domain.Party{CreditCode: gone}),
 		"GetCertificate":  js(domain.CertificateRecord{EnterpriseCreditCode: mine}),
 		"GetObjection":    js(domain.Objection{ObjectionInput: domain.ObjectionInput{Target: certNumber}}),
 		"GetApplication":  js(domain.Application{ApplicationInput: domain.ApplicationInput{ApplicantCreditCode: theirs, DataProviders: []string{mine}}}),
@@ -142,6 +155,7 @@ func TestEventsGoToTheSubscribersTheyConcern(t *testing.T) {
 		{RecordType: domain.TypeObjection, Key: "YY-450200-2026-ABCDEFGH", Action: "file", Status: "filed", Version: 1},
 		{RecordType: domain.TypeApplication, Key: "SA-450200-2026-ABCDEFGH", Action: "apply", Status: "submitted", Version: 1},
 		{RecordType: domain.TypeEgress, Key: "e1", Action: "check", Version: 1},
+		{RecordType: domain.TypeParty, Key: gone, Action: "suspend", Status: "suspended", Version: 2},
 	}}
 	r := &webhookRouter{s: hs.srv, who: hs.srv.cfg.PublicIdentity, exchanges: map[string][]string{}}
 	for range 2 { // the second time: a replay after a restart

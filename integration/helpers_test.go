@@ -15,6 +15,7 @@ import (
 
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
+	"dataledger/gateway/webhook"
 	"dataledger/network"
 	"dataledger/network/sample"
 )
@@ -94,6 +95,14 @@ func startServer(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*http
 	if cfg == nil {
 		c := gateway.DefaultConfig()
 		cfg = &c
+	}
+	if cfg.Webhooks == nil { // as the binary: it always keeps them
+		store, err := webhook.Open(filepath.Join(t.TempDir(), "webhooks.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { store.Close() })
+		cfg.Webhooks = store
 	}
 	acl, err := gateway.LoadACL(nil)
 	if err != nil {

@@ -10,8 +10,10 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -22,24 +24,26 @@ import (
 // other answer or none is retried after a backoff that doubles (with
 // jitter) up to Max, until MaxAttempts. The queue is the store's, so a
 // restart resumes it; a delivery whose answer was lost in the restart
-// is sent again with the same event ID (at least once).
+// is sent again with the same event ID (at least once). One delivery per
+// subscription is in flight at a time, so a slow or dead receiver holds
+// one worker, never all of them.
 type Deliverer struct {
 	Store  *Store
 	Client *http.Client // nil: NewClient(false)
 	Log    *slog.Logger
-	// Workers bound the deliveries in flight (0: 4).
+	// Workers bound the deliveries in flight (0: 8).
 	Workers int
-	// MaxAttempts bound the attempts of a delivery (0: 16, about 13 hours
+	// MaxAttempts bound the attempts of a delivery (0: 16, about 10 hours
 	// of retries with the default backoff).
 	MaxAttempts int
 	// Base is the wait after the first failed attempt (0: 5 s); Max the
 	// longest wait (0: 2 h).
 	Base, Max time.Duration
 
-	once     sync.Once
-	wake     chan struct{}
-	mu       sync.Mutex
-	inFlight map[string]bool
+	once   sync.Once
+	wake   chan struct{}
+	mu     sync.Mutex
+	flying map[string]bool // subscriptions with a delivery in flight
 }
 
 // Wake tells the deliverer that something was enqueued.
@@ -59,7 +63,7 @@ func (d *Deliverer) defaults() {
 		d.Log = slog.Default()
 	}
 	if d.Workers <= 0 {
-		d.Workers = 4
+		d.Workers = 8
 	}
 	if d.MaxAttempts <= 0 {
 		d.MaxAttempts = 16
@@ -71,7 +75,7 @@ func (d *Deliverer) defaults() {
 		d.Max = 2 * time.Hour
 	}
 	d.wake = make(chan struct{}, 1)
-	d.inFlight = map[string]bool{}
+	d.flying = map[string]bool{}
 }
 
 // Backoff is the wait after the n-th failed attempt (from 1): Base
@@ -86,36 +90,42 @@ func (d *Deliverer) Backoff(n int) time.Duration {
 	return w - time.Duration(rand.Int64N(int64(w)/5+1))
 }
 
-// Run delivers until ctx ends; the deliveries in flight then finish (each
-// is bounded by the client's timeout).
+func (d *Deliverer) busy(sub string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.flying[sub]
+}
+
+// Run delivers until ctx ends; the attempts in flight are then cut and
+// left pending (a restart sends them again).
 func (d *Deliverer) Run(ctx context.Context) {
 	d.once.Do(d.defaults)
 	sem := make(chan struct{}, d.Workers)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for ctx.Err() == nil {
-		due, next, err := d.Store.Due(time.Now(), 4*d.Workers)
+		due, next, err := d.Store.Due(time.Now(), d.Workers, d.busy)
 		if err != nil {
 			d.Log.Error("webhook queue unreadable", "error", err.Error())
 		}
 		started := 0
 		for _, del := range due {
-			d.mu.Lock()
-			busy := d.inFlight[del.Event.ID]
-			d.inFlight[del.Event.ID] = true
-			d.mu.Unlock()
-			if busy {
-				continue
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
 			}
+			d.mu.Lock()
+			d.flying[del.Event.Subscription] = true
+			d.mu.Unlock()
 			started++
-			sem <- struct{}{}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				defer func() { <-sem }()
-				d.deliver(del)
+				d.deliver(ctx, del.Event.ID)
 				d.mu.Lock()
-				delete(d.inFlight, del.Event.ID)
+				delete(d.flying, del.Event.Subscription)
 				d.mu.Unlock()
 				d.Wake()
 			}()
@@ -132,41 +142,69 @@ func (d *Deliverer) Run(ctx context.Context) {
 	}
 }
 
-// deliver makes one attempt and records it.
-func (d *Deliverer) deliver(del Delivery) {
-	sub, err := d.Store.Subscription(del.Event.Subscription)
+// deliver makes one attempt of a delivery, if it is still pending and due
+// (read again: the queue was read before the last attempt was recorded),
+// and records it.
+func (d *Deliverer) deliver(ctx context.Context, id string) {
 	now := time.Now()
+	del, err := d.Store.Pending(id, now)
+	if err != nil || del == nil {
+		if err != nil {
+			d.Log.Error("webhook delivery unreadable", "event", id, "error", err.Error())
+		}
+		return
+	}
+	n := len(del.Attempts)
+	sub, err := d.Store.Subscription(del.Event.Subscription)
 	if err != nil || sub.Disabled != nil {
 		reason := "the subscription is disabled"
 		if err != nil {
 			reason = err.Error()
 		}
-		d.record(del, Attempt{At: now, Error: reason}, StateFailed, time.Time{})
+		d.record(del, n, Attempt{At: now, Error: reason}, StateFailed, time.Time{})
 		return
 	}
-	n := len(del.Attempts) + 1
-	status, err := d.post(sub, del, n)
+	status, err := d.post(ctx, sub, del, n+1)
+	if ctx.Err() != nil {
+		return // cut by shutdown: still pending, sent again after the restart
+	}
 	a := Attempt{At: now, Status: status, Millis: time.Since(now).Milliseconds()}
 	switch {
 	case err == nil && status/100 == 2:
-		d.record(del, a, StateDelivered, time.Time{})
+		d.record(del, n, a, StateDelivered, time.Time{})
 		return
 	case err != nil:
-		a.Error = err.Error()
+		a.Error = failure(err)
 	default:
 		a.Error = "the receiver answered " + strconv.Itoa(status)
 	}
-	if n >= d.MaxAttempts {
-		d.Log.Warn("webhook delivery failed for good", "subscription", sub.ID, "event", del.Event.ID, "attempts", n, "error", a.Error)
-		d.record(del, a, StateFailed, time.Time{})
+	if n+1 >= d.MaxAttempts {
+		d.Log.Warn("webhook delivery failed for good", "subscription", sub.ID, "event", id, "attempts", n+1, "error", a.Error)
+		d.record(del, n, a, StateFailed, time.Time{})
 		return
 	}
-	d.record(del, a, StatePending, now.Add(d.Backoff(n)))
+	d.record(del, n, a, StatePending, now.Add(d.Backoff(n+1)))
 }
 
-func (d *Deliverer) post(sub *Subscription, del Delivery, attempt int) (int, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d.Client.Timeout+time.Second)
-	defer cancel()
+// failure is what the delivery log says of a failed request: its kind,
+// never the address the receiver's name resolved to (the log is the
+// subscriber's, and must not map the gateway's network for it).
+func failure(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, ErrPrivate):
+		return "refused: the receiver's address is not a public address"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "no answer in time"
+	case strings.Contains(err.Error(), "tls:") || strings.Contains(err.Error(), "x509:"):
+		return "TLS handshake failed (the receiver's certificate)"
+	case strings.Contains(err.Error(), "no such host"):
+		return "the receiver's name does not resolve"
+	}
+	return "no connection to the receiver"
+}
+
+func (d *Deliverer) post(ctx context.Context, sub *Subscription, del *Delivery, attempt int) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, sub.URL, bytes.NewReader(del.Body))
 	if err != nil {
 		return 0, err
@@ -186,10 +224,10 @@ func (d *Deliverer) post(sub *Subscription, del Delivery, attempt int) (int, err
 	return resp.StatusCode, nil
 }
 
-// record keeps an attempt and the delivery's state after it (pending:
-// due again at next).
-func (d *Deliverer) record(del Delivery, a Attempt, state string, next time.Time) {
-	if err := d.Store.Attempted(del.Event.ID, a, state, next); err != nil {
+// record keeps an attempt of a delivery that had `before` attempts, and
+// its state after it (pending: due again at next).
+func (d *Deliverer) record(del *Delivery, before int, a Attempt, state string, next time.Time) {
+	if err := d.Store.Attempted(del.Event.ID, before, a, state, next); err != nil {
 		d.Log.Error("webhook attempt not recorded", "event", del.Event.ID, "error", err.Error())
 	}
 }
@@ -229,11 +267,35 @@ func NewClient(allowPrivate bool) *http.Client {
 	}
 }
 
-var sharedSpace = &net.IPNet{IP: net.IPv4(100, 64, 0, 0), Mask: net.CIDRMask(10, 32)}
+// notPublic are the special-purpose ranges (IANA registries) a receiver
+// may not be in, besides loopback, private, link-local and multicast: the
+// ones that reach other hosts' internal networks (NAT64, 6to4, Teredo,
+// IPv4-compatible) among them.
+var notPublic = func() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range []string{"0.0.0.0/8", "100.64.0.0/10", "192.0.0.0/24", "192.0.2.0/24", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24", "240.0.0.0/4",
+		"::/96", "64:ff9b::/96", "64:ff9b:1::/48", "100::/64", "2001::/32", "2001:db8::/32", "2002::/16", "fc00::/7"} {
+		out = append(out, netip.MustParsePrefix(p))
+	}
+	return out
+}()
 
 // Public tells whether an address is a public unicast one.
 func Public(ip net.IP) bool {
-	return ip.IsGlobalUnicast() && !ip.IsPrivate() && !ip.IsLoopback() && !ip.IsLinkLocalUnicast() && !sharedSpace.Contains(ip)
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return false
+	}
+	a = a.Unmap()
+	if !a.IsGlobalUnicast() || a.IsPrivate() || a.IsLoopback() || a.IsLinkLocalUnicast() {
+		return false
+	}
+	for _, p := range notPublic {
+		if p.Contains(a) {
+			return false
+		}
+	}
+	return true
 }
 
 // CheckURL refuses a receiver URL a subscription may not have: not an

@@ -24,8 +24,9 @@ const (
 	// HeaderSignature is "t=<unix seconds>,v1=<hex HMAC-SHA256>": the MAC,
 	// under the subscription's secret, of "<t>.<body>".
 	HeaderSignature = "Dataledger-Signature"
-	// HeaderEventID is the event's ID, the same on every attempt: a
-	// receiver de-duplicates by it.
+	// HeaderEventID is the event's ID, the same on every attempt. It is
+	// the signed body's "id", which is what a receiver de-duplicates by
+	// (the header is not signed: a replayed delivery may carry another).
 	HeaderEventID = "Dataledger-Event-Id"
 	// HeaderEventType is the event's type (Type*).
 	HeaderEventType = "Dataledger-Event-Type"
@@ -79,6 +80,9 @@ func mac(secret, ts string, body []byte) []byte {
 func Verify(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
 	if tolerance <= 0 {
 		tolerance = DefaultTolerance
+	}
+	if secret == "" {
+		return fmt.Errorf("%w: no secret to verify with", ErrSignature)
 	}
 	var ts string
 	var sigs [][]byte

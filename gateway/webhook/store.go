@@ -124,12 +124,39 @@ func Open(path string) (*Store, error) {
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Subscribe keeps a new subscription.
-func (s *Store) Subscribe(sub Subscription) error {
+// ErrTooMany: the owner holds as many subscriptions as it may.
+var ErrTooMany = errors.New("webhook: too many subscriptions")
+
+// Subscribe keeps a new subscription, unless its owner already has
+// maxActive active ones or maxAll in all (disabled ones are kept, with
+// their log): counted and kept in one transaction.
+func (s *Store) Subscribe(sub Subscription, maxActive, maxAll int) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSubs)
 		if b.Get([]byte(sub.ID)) != nil {
 			return fmt.Errorf("webhook: subscription %s exists", sub.ID)
+		}
+		active, all := 0, 0
+		err := b.ForEach(func(_, v []byte) error {
+			var o Subscription
+			if err := json.Unmarshal(v, &o); err != nil {
+				return err
+			}
+			if o.Owner == sub.Owner {
+				all++
+				if o.Disabled == nil {
+					active++
+				}
+			}
+			return nil
+		})
+		switch {
+		case err != nil:
+			return err
+		case active >= maxActive:
+			return fmt.Errorf("%w: %d are active (at most %d): disable one first", ErrTooMany, active, maxActive)
+		case all >= maxAll:
+			return fmt.Errorf("%w: %d were made (at most %d, disabled ones included)", ErrTooMany, all, maxAll)
 		}
 		return putJSON(b, sub.ID, sub)
 	})
@@ -222,34 +249,89 @@ func (s *Store) Enqueue(events []Event, now time.Time) (int, error) {
 }
 
 // Due are up to limit pending deliveries whose next attempt is due at
-// now, the longest waiting first, and when the next of the others is due
-// (zero: none pending).
-func (s *Store) Due(now time.Time, limit int) ([]Delivery, time.Time, error) {
+// now, the longest waiting first, at most one per subscription and none
+// of a subscription skip names (those with a delivery in flight), and
+// when the next of the others is due (zero: none pending). It looks at
+// most at maxScan due entries, so a subscription with a long backlog
+// costs the others a bounded wait.
+func (s *Store) Due(now time.Time, limit int, skip func(sub string) bool) ([]Delivery, time.Time, error) {
+	const maxScan = 10_000
 	var out []Delivery
 	var next time.Time
 	err := s.db.View(func(tx *bolt.Tx) error {
 		ds := tx.Bucket(bucketDeliveries)
 		c := tx.Bucket(bucketQueue).Cursor()
+		taken := map[string]bool{}
+		scanned := 0
 		for k, _ := c.First(); k != nil; k, _ = c.Next() {
 			at, id := splitQueueKey(k)
-			if at.After(now) || len(out) >= limit {
+			if at.After(now) || len(out) >= limit || scanned >= maxScan {
 				next = at
 				return nil
 			}
+			scanned++
 			var d Delivery
 			if err := json.Unmarshal(ds.Get([]byte(id)), &d); err != nil {
 				return fmt.Errorf("webhook: delivery %s: %w", id, err)
 			}
-			out = append(out, d)
+			if sub := d.Event.Subscription; !taken[sub] && (skip == nil || !skip(sub)) {
+				taken[sub] = true
+				out = append(out, d)
+			}
 		}
 		return nil
 	})
 	return out, next, err
 }
 
-// Attempted records an attempt of a pending delivery and what it is now:
-// pending again (due at next), delivered or failed.
-func (s *Store) Attempted(id string, a Attempt, state string, next time.Time) error {
+// Pending is the delivery with the ID when it is pending and due at now
+// (nil otherwise: delivered, failed, or retried later).
+func (s *Store) Pending(id string, now time.Time) (*Delivery, error) {
+	var out *Delivery
+	err := s.db.View(func(tx *bolt.Tx) error {
+		v := tx.Bucket(bucketDeliveries).Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		var d Delivery
+		if err := json.Unmarshal(v, &d); err != nil {
+			return err
+		}
+		if d.State == StatePending && !d.Next.After(now) {
+			out = &d
+		}
+		return nil
+	})
+	return out, err
+}
+
+// HasPending tells whether a subscription has a pending delivery of the
+// event type.
+func (s *Store) HasPending(sub, typ string) (bool, error) {
+	found := false
+	err := s.db.View(func(tx *bolt.Tx) error {
+		ds := tx.Bucket(bucketDeliveries)
+		return tx.Bucket(bucketQueue).ForEach(func(k, _ []byte) error {
+			_, id := splitQueueKey(k)
+			var d Delivery
+			if err := json.Unmarshal(ds.Get([]byte(id)), &d); err != nil {
+				return err
+			}
+			found = found || (d.Event.Subscription == sub && d.Event.Type == typ)
+			return nil
+		})
+	})
+	return found, err
+}
+
+// ErrChanged: the delivery changed since it was read (another attempt was
+// recorded): this one is not.
+var ErrChanged = errors.New("webhook: the delivery changed since it was read")
+
+// Attempted records an attempt of a pending delivery that had `before`
+// attempts, and what it is now: pending again (due at next), delivered
+// or failed.
+func (s *Store) Attempted(id string, before int, a Attempt, state string, next time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		ds := tx.Bucket(bucketDeliveries)
 		var d Delivery
@@ -260,8 +342,8 @@ func (s *Store) Attempted(id string, a Attempt, state string, next time.Time) er
 		if err := json.Unmarshal(v, &d); err != nil {
 			return err
 		}
-		if d.State != StatePending {
-			return nil
+		if d.State != StatePending || len(d.Attempts) != before {
+			return ErrChanged
 		}
 		q := tx.Bucket(bucketQueue)
 		if err := q.Delete(queueKey(d.Next, id)); err != nil {
@@ -286,6 +368,7 @@ func (s *Store) Attempted(id string, a Attempt, state string, next time.Time) er
 // the cursor of the next page ("": none).
 func (s *Store) Log(subID string, limit int, cursor string) ([]Delivery, string, error) {
 	out := []Delivery{}
+	limit = max(limit, 1)
 	next := ""
 	err := s.db.View(func(tx *bolt.Tx) error {
 		ds := tx.Bucket(bucketDeliveries)

@@ -67,7 +67,7 @@ func subscribe(t *testing.T, s *Store, id, url string) Subscription {
 	t.Helper()
 	secret, _ := NewSecret()
 	sub := Subscription{ID: id, Owner: "enterprise:OrgMSP:91450100MA5L000001", URL: url, Types: Types, Secret: secret, Created: time.Now()}
-	if err := s.Subscribe(sub); err != nil {
+	if err := s.Subscribe(sub, 10, 100); err != nil {
 		t.Fatal(err)
 	}
 	return sub
@@ -117,8 +117,8 @@ func TestEnqueueKeepsAnEventOnceAndTheLogPagesNewestFirst(t *testing.T) {
 	if _, _, err := s.Log("wh_b", 10, evs[0].ID); err == nil {
 		t.Fatal("a cursor of another subscription's delivery was taken")
 	}
-	due, _, _ := s.Due(t0, 100)
-	if len(due) != 6 {
+	due, _, _ := s.Due(t0, 100, nil)
+	if len(due) != 2 { // one per subscription
 		t.Fatalf("due: %d", len(due))
 	}
 }
@@ -242,7 +242,7 @@ func TestADeliveryFailsForGoodAfterItsAttemptsAndWhenItsSubscriptionIsDisabled(t
 	d := &Deliverer{Store: s, Client: NewClient(true), Base: 10 * time.Millisecond, MaxAttempts: 3}
 	stop := run(t, d)
 	waitFor(t, "both settled", func() bool {
-		due, next, _ := s.Due(time.Now().Add(time.Hour), 10)
+		due, next, _ := s.Due(time.Now().Add(time.Hour), 10, nil)
 		return len(due) == 0 && next.IsZero()
 	})
 	stop()
@@ -267,12 +267,13 @@ func TestADeliveryFailsForGoodAfterItsAttemptsAndWhenItsSubscriptionIsDisabled(t
 
 func TestReceiversMustBePublicUnlessAllowed(t *testing.T) {
 	for _, u := range []string{"http://example.com/h", "https://127.0.0.1/h", "https://10.1.2.3/h", "https://[::1]/h", "https://169.254.169.254/latest", "https://100.64.0.1/",
+		"https://[64:ff9b::a00:1]/", "https://[2002:a00:1::]/", "https://[::ffff:10.0.0.1]/", "https://[::a00:1]/", "https://0.1.2.3/", "https://198.18.0.1/", "https://240.0.0.1/",
 		"https://localhost/h", "https://user:pw@example.com/", "ftp://example.com/", "https:///nohost", "not a url"} {
 		if err := CheckURL(u, false); err == nil {
 			t.Errorf("%s was taken", u)
 		}
 	}
-	for _, u := range []string{"https://example.com/hooks/dataledger", "https://203.0.113.9:8443/h"} {
+	for _, u := range []string{"https://example.com/hooks/dataledger", "https://93.184.215.14:8443/h"} {
 		if err := CheckURL(u, false); err != nil {
 			t.Errorf("%s: %v", u, err)
 		}
@@ -295,5 +296,88 @@ func TestBackoffDoublesToItsBound(t *testing.T) {
 		if got := d.Backoff(n); got > want || got < want*4/5 {
 			t.Errorf("after attempt %d: %s, want (%s, %s]", n, got, want*4/5, want)
 		}
+	}
+}
+
+// Many events to one healthy receiver: each is posted exactly once (the
+// queue is read again before each attempt), and a subscription has one
+// delivery in flight at a time.
+func TestEachEventIsPostedOnceAndOneAtATimePerSubscription(t *testing.T) {
+	s, _ := openStore(t)
+	var mu sync.Mutex
+	posts, inFlight, most := map[string]int{}, map[string]int{}, 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sub := r.URL.Path
+		mu.Lock()
+		posts[r.Header.Get(HeaderEventID)]++
+		inFlight[sub]++
+		most = max(most, inFlight[sub])
+		mu.Unlock()
+		time.Sleep(time.Millisecond)
+		mu.Lock()
+		inFlight[sub]--
+		mu.Unlock()
+	}))
+	defer srv.Close()
+	now := time.Now()
+	var evs []Event
+	for i := range 3 {
+		id := fmt.Sprintf("wh_%d", i)
+		subscribe(t, s, id, srv.URL+"/"+id)
+		for j := range 200 {
+			evs = append(evs, Event{ID: EventID(id, fmt.Sprint(j)), Subscription: id, Created: now})
+		}
+	}
+	if _, err := s.Enqueue(evs, now); err != nil {
+		t.Fatal(err)
+	}
+	stop := run(t, &Deliverer{Store: s, Client: NewClient(true), Workers: 8})
+	waitFor(t, "every event", func() bool { mu.Lock(); defer mu.Unlock(); return len(posts) == len(evs) })
+	time.Sleep(100 * time.Millisecond)
+	stop()
+	for id, n := range posts {
+		if n != 1 {
+			t.Errorf("%s posted %d times", id, n)
+		}
+	}
+	if most != 1 {
+		t.Errorf("%d deliveries of one subscription in flight at once", most)
+	}
+}
+
+func TestAnAttemptIsRecordedOnlyOnTheDeliveryItWasMadeOf(t *testing.T) {
+	s, _ := openStore(t)
+	subscribe(t, s, "wh_a", "https://example.com/")
+	now := time.Now()
+	_, _ = s.Enqueue([]Event{{ID: "evt_1", Subscription: "wh_a", Created: now}}, now)
+	if err := s.Attempted("evt_1", 0, Attempt{At: now, Status: 200}, StateDelivered, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Attempted("evt_1", 0, Attempt{At: now, Status: 200}, StateDelivered, time.Time{}); !errors.Is(err, ErrChanged) {
+		t.Fatalf("a second attempt from a stale read: %v", err)
+	}
+	if d, _ := s.Pending("evt_1", now); d != nil {
+		t.Fatal("a delivered event is pending")
+	}
+}
+
+func TestAnOwnerHoldsABoundedNumberOfSubscriptions(t *testing.T) {
+	s, _ := openStore(t)
+	mk := func(id string) error {
+		return s.Subscribe(Subscription{ID: id, Owner: "exchange:X", Created: time.Now()}, 2, 3)
+	}
+	if mk("a") != nil || mk("b") != nil {
+		t.Fatal("the first two")
+	}
+	if err := mk("c"); !errors.Is(err, ErrTooMany) {
+		t.Fatalf("a third active one: %v", err)
+	}
+	_, _ = s.Disable("a", "k", time.Now())
+	if err := mk("c"); err != nil {
+		t.Fatalf("after one is disabled: %v", err)
+	}
+	_, _ = s.Disable("b", "k", time.Now())
+	if err := mk("d"); !errors.Is(err, ErrTooMany) {
+		t.Fatalf("a fourth in all: %v", err)
 	}
 }
