@@ -43,7 +43,8 @@ type Obligation struct {
 	index.Hit
 	// Owes is who owes what the record awaits by Due: "authority" (the
 	// review of the enterprise's application), "enterprise" (the data
-	// destruction an objection decision ordered on its product); empty
+	// destruction an objection decision ordered on its product, or the
+	// materials a request for correction asked for, without a date); empty
 	// when nothing is awaited by a date, or an application's compliance
 	// review is deemed approved by silence (Deemed: the next step is the
 	// enterprise's).
@@ -119,6 +120,8 @@ func ownObligations(code, channel string, hits, objections []index.Hit) []Obliga
 	add := func(h index.Hit) {
 		o := Obligation{Channel: channel, Hit: h, Proof: index.ProofPath(h.Kind, h.ID)}
 		switch {
+		case h.Kind == domain.TypeApplication && h.Status == domain.StageCorrection:
+			o.Owes = "enterprise" // its supplementary materials (the regulation sets no date)
 		case h.Due == "" || h.Deemed:
 		case h.Kind == domain.TypeApplication:
 			o.Owes = "authority"

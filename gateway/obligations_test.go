@@ -27,6 +27,8 @@ func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 		{Kind: "application", ID: "app-mine", Record: app(mine), Due: "2026-12-09", Open: true},
 		{Kind: "application", ID: "app-deemed", Record: app(mine), Due: "2026-11-20", Deemed: true, Open: true, Changed: now.Add(-3 * time.Hour)},
 		{Kind: "application", ID: "app-theirs", Record: app(theirs, mine), Due: "2026-12-03", Open: true}, // it only provides data
+		// Returned for correction: the enterprise owes its materials, by no date.
+		{Kind: "application", ID: "app-fix", Record: app(mine), Status: domain.StageCorrection, Open: true, Changed: now.Add(-30 * time.Minute)},
 		{Kind: "certificate", ID: "cert-mine", Record: js(domain.CertificateRecord{EnterpriseCreditCode: mine}), Changed: now.Add(-2 * time.Hour)},
 		// Another's credential under an agreement this enterprise granted:
 		// the index names it (the agreement's parties), it is not its own.
@@ -49,11 +51,11 @@ func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 	}
 	// Dates first, soonest first (the deemed one too: its date is when
 	// silence approved it), then what is open, then the rest by change.
-	want := []string{"app-deemed", "obj-cert", "app-mine", "obj-app", mine, "ag-mine", "cert-mine"}
+	want := []string{"app-deemed", "obj-cert", "app-mine", "obj-app", "app-fix", mine, "ag-mine", "cert-mine"}
 	if strings.Join(ids, " ") != strings.Join(want, " ") {
 		t.Fatalf("view %v, want %v", ids, want)
 	}
-	if strings.Join(owes, ",") != ",enterprise,authority,,,," {
+	if strings.Join(owes, ",") != ",enterprise,authority,,enterprise,,," {
 		t.Errorf("who owes: %q", owes)
 	}
 	if got[2].Proof == "" || got[2].Channel != "nanning" {

@@ -203,6 +203,7 @@ var txTypes = map[string]operationTypes{
 	"Apply":                   {Body: domain.ApplicationInput{}, Answer: Written[domain.Application]{}},
 	"GetApplication":          {Answer: domain.Application{}},
 	"PreliminaryReview":       {Body: ReviewRequest{}, Answer: Written[domain.Application]{}},
+	"ResubmitApplication":     {Body: domain.Resubmission{}, Answer: Written[domain.Application]{}},
 	"ExtendComplianceReview":  {Body: ReasonRequest{}, Answer: Written[domain.Application]{}},
 	"ComplianceReview":        {Body: ComplianceReviewRequest{}, Answer: Written[domain.Application]{}},
 	"AttachScenarioAgreement": {Body: AttachAgreementRequest{}, Answer: Written[domain.Application]{}},

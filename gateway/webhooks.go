@@ -150,7 +150,7 @@ func (s *Server) subscribeWebhook(c *gin.Context) {
 		}
 	}
 	if err == nil && len(req.Types) == 0 {
-		req.Types = []string{webhook.TypeRecordChanged, webhook.TypeObjection, webhook.TypeDeadline}
+		req.Types = []string{webhook.TypeRecordChanged, webhook.TypeObjection, webhook.TypeCorrection, webhook.TypeDeadline}
 	}
 	for i, t := range req.Types {
 		if err == nil && (!slices.Contains(webhook.Types, t) || slices.Contains(req.Types[:i], t)) {
@@ -371,6 +371,8 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 			typ, target, targetType = webhook.TypeObjection, o.Target, kind.RecordType
 		} else if !slices.Contains(ownKinds, ch.RecordType) {
 			continue
+		} else if ch.RecordType == domain.TypeApplication && ch.Status == domain.StageCorrection {
+			typ = webhook.TypeCorrection
 		}
 		var body []byte // the record the change is of, or its objection's target: read once, when an enterprise asks
 		for _, sub := range subs {

@@ -48,7 +48,7 @@ func TestWebhookSubscriptionsAreTheirOwnersOnly(t *testing.T) {
 	}
 	var made WebhookCreated
 	_ = json.Unmarshal(w.Body.Bytes(), &made)
-	if !strings.HasPrefix(made.Secret, "dlwh_") || made.CreditCode != testEnterprise || len(made.Types) != 3 {
+	if !strings.HasPrefix(made.Secret, "dlwh_") || made.CreditCode != testEnterprise || len(made.Types) != 4 {
 		t.Fatalf("made: %+v", made)
 	}
 	if w := hs.do("POST", "/api/v1/webhooks", RoleExchange, `{"url":"https://exchange.example.com/hooks","types":["record.changed"]}`); w.Code != http.StatusCreated {
@@ -118,7 +118,7 @@ func TestEventsGoToTheSubscribersTheyConcern(t *testing.T) {
 	store := hs.srv.cfg.Webhooks
 	subs := map[string]webhook.Subscription{
 		"wh_mine":     {ID: "wh_mine", Role: RoleEnterprise, Org: "CityAMSP", CreditCode: mine, Types: []string{webhook.TypeRecordChanged, webhook.TypeObjection}},
-		"wh_theirs":   {ID: "wh_theirs", Role: RoleEnterprise, Org: "CityAMSP", CreditCode: theirs, Types: []string{webhook.TypeRecordChanged, webhook.TypeObjection}},
+		"wh_theirs":   {ID: "wh_theirs", Role: RoleEnterprise, Org: "CityAMSP", CreditCode: theirs, Types: []string{webhook.TypeRecordChanged, webhook.TypeObjection, webhook.TypeCorrection}},
 		"wh_exchange": {ID: "wh_exchange", Role: RoleExchange, Org: "ExchangeMSP", Types: []string{webhook.TypeRecordChanged, webhook.TypeObjection}},
 		"wh_quiet":    {ID: "wh_quiet", Role: RoleEnterprise, Org: "CityAMSP", CreditCode: mine, Types: []string{webhook.TypeDeadline}},
 	}
@@ -154,6 +154,7 @@ func TestEventsGoToTheSubscribersTheyConcern(t *testing.T) {
 		{RecordType: domain.TypeCertificate, Key: certNumber, Action: "suspend", Status: "suspended", Version: 2},
 		{RecordType: domain.TypeObjection, Key: "YY-450200-2026-ABCDEFGH", Action: "file", Status: "filed", Version: 1},
 		{RecordType: domain.TypeApplication, Key: "SA-450200-2026-ABCDEFGH", Action: "apply", Status: "submitted", Version: 1},
+		{RecordType: domain.TypeApplication, Key: "SA-450200-2026-ABCDEFGJ", Action: "preliminary_review", Status: domain.StageCorrection, Version: 2},
 		{RecordType: domain.TypeEgress, Key: "e1", Action: "check", Version: 1},
 		{RecordType: domain.TypeParty, Key: gone, Action: "suspend", Status: "suspended", Version: 2},
 	}}
@@ -180,7 +181,7 @@ func TestEventsGoToTheSubscribersTheyConcern(t *testing.T) {
 	want := map[string][]string{
 		"wh_mine": {"objection.changed objection filed " + certNumber, "record.changed certificate suspended ", "record.changed credential valid "},
 		// The application is its applicant's, not a data provider's.
-		"wh_theirs":   {"record.changed application submitted "},
+		"wh_theirs":   {"correction.requested application correction_requested ", "record.changed application submitted "},
 		"wh_exchange": {"objection.changed objection filed " + certNumber, "record.changed certificate suspended "},
 	}
 	for id := range subs {

@@ -280,6 +280,9 @@ func (txs) Apply(in domain.ApplicationInput) Write[*domain.Application] {
 func (txs) PreliminaryReview(number, decision, reasons string) Write[*domain.Application] {
 	return write[*domain.Application]("PreliminaryReview", number, decision, reasons)
 }
+func (txs) ResubmitApplication(number string, in domain.Resubmission) Write[*domain.Application] {
+	return write[*domain.Application]("ResubmitApplication", number, in)
+}
 func (txs) ExtendComplianceReview(number, reason string) Write[*domain.Application] {
 	return write[*domain.Application]("ExtendComplianceReview", number, reason)
 }
@@ -538,6 +541,9 @@ func (c *Client) Apply(channel string, in domain.ApplicationInput) (*domain.Appl
 }
 func (c *Client) PreliminaryReview(channel, number, decision, reasons string) (*domain.Application, *Committed, error) {
 	return Tx.PreliminaryReview(number, decision, reasons).Submit(c, channel)
+}
+func (c *Client) ResubmitApplication(channel, number string, in domain.Resubmission) (*domain.Application, *Committed, error) {
+	return Tx.ResubmitApplication(number, in).Submit(c, channel)
 }
 func (c *Client) ExtendComplianceReview(channel, number, reason string) (*domain.Application, *Committed, error) {
 	return Tx.ExtendComplianceReview(number, reason).Submit(c, channel)

@@ -97,6 +97,22 @@ func (a *App) PreliminaryReview(s store.Store, number, decision, reasons string)
 	})
 }
 
+// ResubmitApplication records the applicant's supplementary materials
+// after the 初审 asked for correction.
+func (a *App) ResubmitApplication(s store.Store, number, inputJSON string) (*domain.Application, error) {
+	var in domain.Resubmission
+	if err := decodeArg("resubmission", inputJSON, &in); err != nil {
+		return nil, err
+	}
+	return a.step(s, domain.ActResubmitApplication, number, func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error) {
+		cals, err := calendars(s, t.now)
+		if err != nil {
+			return nil, err
+		}
+		return domain.Resubmit(t.j, p, cals, app, in, t.now, t.c)
+	})
+}
+
 func (a *App) ExtendComplianceReview(s store.Store, number, reason string) (*domain.Application, error) {
 	return a.step(s, domain.ActExtendComplianceReview, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
 		return domain.ExtendComplianceReview(t.j, app, reason, t.now, t.c)

@@ -306,6 +306,10 @@ func (c *Contract) PreliminaryReview(ctx contractapi.TransactionContextInterface
 	return out(c.App.PreliminaryReview(st(ctx), number, decision, reasons))
 }
 
+func (c *Contract) ResubmitApplication(ctx contractapi.TransactionContextInterface, number, resubmissionJSON string) (string, error) {
+	return out(c.App.ResubmitApplication(st(ctx), number, resubmissionJSON))
+}
+
 func (c *Contract) ExtendComplianceReview(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
 	return out(c.App.ExtendComplianceReview(st(ctx), number, reason))
 }

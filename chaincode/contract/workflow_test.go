@@ -649,3 +649,64 @@ func TestNationalRegistrationNotOnARevokedCertificate(t *testing.T) {
 		t.Fatalf("a reason with a bidi override: %v", err)
 	}
 }
+
+// An enterprise files its own application and answers the 初审's request
+// for correction itself (GX 10(2), 12(2)): the correction is asked once,
+// names what to supplement, stops the review's clock, and the
+// resubmission starts it again from that day; another enterprise can do
+// neither for it.
+func TestPreliminaryReviewAsksForCorrectionOnce(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	self := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, ID: "enterprise-" + holderCode, CreditCode: holderCode}
+	other := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, ID: "enterprise-x", CreditCode: providerCode}
+	in := applicationInput(holderCode, false)
+	b, _ := json.Marshal(in)
+	f.refused(other, domain.RuleOwnApplication, func(s store.Store) error { _, err := app.Apply(s, string(b)); return err })
+	f.refused(cityAClerk, domain.RuleRegistrar, func(s store.Store) error { _, err := app.Apply(s, string(b)); return err })
+	a := must[*domain.Application](t)(run(f, self, func(s store.Store) (*domain.Application, error) { return app.Apply(s, string(b)) }))
+	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != "2026-03-05" || a.Steps[0].Actor.Role != domain.RoleEnterprise {
+		t.Fatalf("filed by the enterprise on Monday 2026-03-02: %s due %s by %+v", a.Stage, a.PreliminaryDeadline, a.Steps[0].Actor)
+	}
+	n := in.Number
+	review := func(decision, reasons string) func(s store.Store) (*domain.Application, error) {
+		return func(s store.Store) (*domain.Application, error) {
+			return app.PreliminaryReview(s, n, decision, reasons)
+		}
+	}
+	f.refused(cityAOperator, domain.RuleReasons, func(s store.Store) error { _, err := review(domain.DecisionCorrection, "")(s); return err })
+	f.refused(self, domain.RuleRegistrar, func(s store.Store) error { _, err := review(domain.DecisionApproved, "")(s); return err })
+	f.m.SetClock(time.Date(2026, 3, 6, 1, 0, 0, 0, time.UTC)) // Friday: past the deadline
+	a = must[*domain.Application](t)(run(f, cityAOperator, review(domain.DecisionCorrection, "补充：数据安全防护措施说明；场景合规承诺书")))
+	if a.Stage != domain.StageCorrection || a.PreliminaryDeadline != "" || !a.Steps[1].Late {
+		t.Fatalf("after the correction request: %s due %q late %v", a.Stage, a.PreliminaryDeadline, a.Steps[1].Late)
+	}
+	f.refused(cityAOperator, domain.RuleStep, func(s store.Store) error { _, err := review(domain.DecisionApproved, "")(s); return err })
+	resubmit := func(r domain.Resubmission) func(s store.Store) (*domain.Application, error) {
+		rb, _ := json.Marshal(r)
+		return func(s store.Store) (*domain.Application, error) { return app.ResubmitApplication(s, n, string(rb)) }
+	}
+	materials := certs.SM3Hex([]byte("补充材料"))
+	f.refused(other, domain.RuleOwnApplication, func(s store.Store) error {
+		_, err := resubmit(domain.Resubmission{MaterialsDigest: materials})(s)
+		return err
+	})
+	f.refused(self, domain.RuleDigest, func(s store.Store) error {
+		_, err := resubmit(domain.Resubmission{MaterialsDigest: "abc"})(s)
+		return err
+	})
+	a = must[*domain.Application](t)(run(f, self, resubmit(domain.Resubmission{MaterialsDigest: materials, Note: "已补充"})))
+	// Resubmitted on Friday 2026-03-06: 3 working days → Wednesday 03-11.
+	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != "2026-03-11" || a.MaterialsDigest != materials {
+		t.Fatalf("after the resubmission: %s due %s materials %s", a.Stage, a.PreliminaryDeadline, a.MaterialsDigest)
+	}
+	f.refused(self, domain.RuleStep, func(s store.Store) error {
+		_, err := resubmit(domain.Resubmission{MaterialsDigest: materials})(s)
+		return err
+	})
+	f.refused(cityAOperator, domain.RuleCorrection, func(s store.Store) error { _, err := review(domain.DecisionCorrection, "再补充")(s); return err })
+	a = must[*domain.Application](t)(run(f, cityAOperator, review(domain.DecisionApproved, "")))
+	if a.Stage != domain.StagePreliminaryApproved || a.Steps[len(a.Steps)-1].Late {
+		t.Fatalf("approved in time after the resubmission: %s late %v", a.Stage, a.Steps[len(a.Steps)-1].Late)
+	}
+}

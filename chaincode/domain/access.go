@@ -33,6 +33,7 @@ const (
 	ActIssueCredential         Action = "IssueCredential"
 	ActChangeCredentialStatus  Action = "ChangeCredentialStatus"
 	ActApply                   Action = "Apply"
+	ActResubmitApplication     Action = "ResubmitApplication"
 	ActPreliminaryReview       Action = "PreliminaryReview"
 	ActExtendComplianceReview  Action = "ExtendComplianceReview"
 	ActComplianceReview        Action = "ComplianceReview"
@@ -114,7 +115,8 @@ var access = map[Action]Access{
 	ActEndAgreement:            authorityOnly.doing("%s of an agreement"),
 	ActIssueCredential:         issuer.doing("issuing a credential"),
 	ActChangeCredentialStatus:  authorityOnly.doing("%s of a credential"),
-	ActApply:                   registrar.doing("recording an application"),
+	ActApply:                   anyMember.decidedBy("Apply"),    // the enterprise itself, or the registrar for it
+	ActResubmitApplication:     anyMember.decidedBy("Resubmit"), // the same
 	ActPreliminaryReview:       registrar.doing("the preliminary review"),
 	ActExtendComplianceReview:  authorityOnly.doing("extending the compliance review"),
 	ActComplianceReview:        anyMember.decidedBy("ComplianceReview"), // the channel's authority; a cross-region application a level up

@@ -57,7 +57,8 @@ func TestAccessTable(t *testing.T) {
 		ActEndAgreement:            {authorityOnlyCols, RuleOwnAuthority, "suspend of an agreement"},
 		ActIssueCredential:         {registrarCols, RuleIssuer, "issuing a credential"},
 		ActChangeCredentialStatus:  {authorityOnlyCols, RuleOwnAuthority, "suspend of a credential"},
-		ActApply:                   {registrarCols, RuleRegistrar, "recording an application"},
+		ActApply:                   {everyoneCols, "", ""}, // Apply decides: the enterprise itself, or the registrar for it
+		ActResubmitApplication:     {everyoneCols, "", ""}, // Resubmit decides, likewise
 		ActPreliminaryReview:       {registrarCols, RuleRegistrar, "the preliminary review"},
 		ActExtendComplianceReview:  {authorityOnlyCols, RuleOwnAuthority, "extending the compliance review"},
 		ActComplianceReview:        {everyoneCols, "", ""}, // ComplianceReview decides, on the application (cross-region: a level up)

@@ -12,7 +12,9 @@ import (
 // another enterprise's: the enterprise table below names, per
 // transaction, what it may have of the answer. A transaction the table
 // does not name is refused before it runs (default deny), writes
-// included: of these it files objections only, as the public does. (The
+// included: of these it files objections, as the public does, and its
+// own scenario applications and their resubmissions after a request for
+// correction (the deciders refuse another applicant's). (The
 // table governs chaincode answers; blocks, read through qscc or the
 // deliver service, are open to every member identity of the channel, so
 // the identity stays with the gateway that acts for the enterprise.)
@@ -121,6 +123,10 @@ var enterpriseReads = map[string]readRule{
 	"GetParty":       ownedBy(TypeParty),
 	"GetAgreement":   ownedBy(TypeAgreement),
 	"GetApplication": ownedBy(TypeApplication),
+	// Its own applications it files and corrects itself (the deciders
+	// refuse another applicant's; the answer is its own application).
+	"Apply":               ownedBy(TypeApplication),
+	"ResubmitApplication": ownedBy(TypeApplication),
 	"ListCredentials": func(own string, args []string, _ []byte) error {
 		if len(args) >= 2 && args[0] == "holder" && args[1] == own {
 			return nil

@@ -14,6 +14,7 @@ const PrefixApplication = "SA"
 // it needs.
 const (
 	StageApplied             = "applied"              // awaiting preliminary review (初审)
+	StageCorrection          = "correction_requested" // 初审 asked, once, for supplementary materials (一次性告知补正): the applicant's turn
 	StagePreliminaryApproved = "preliminary_approved" // awaiting compliance review (复审)
 	StageComplianceApproved  = "compliance_approved"  // awaiting the filed scenario agreement
 	StageAgreementFiled      = "agreement_filed"      // development may start
@@ -30,6 +31,10 @@ const (
 	DecisionRejected       = "rejected"
 	DecisionDeemedApproved = "deemed_approved" // ZW 21: silence past the deadline
 	DecisionDone           = "done"
+	// DecisionCorrection: the 初审 tells the applicant, once, every
+	// material to supplement (一次性告知, GX 10(2), 12(2)); its reasons
+	// name them.
+	DecisionCorrection = "correction"
 )
 
 // Workflow rule codes.
@@ -41,6 +46,8 @@ const (
 	RuleSelfDealing     = "DL-SELF-DEALING" // GX 7(8), GD 25
 	RuleNoticeRunning   = "DL-NOTICE"
 	RuleApplicationUniq = "DL-APPLICATION-UNIQUE"
+	RuleCorrection      = "DL-CORRECTION" // 一次性告知: one request for correction per application
+	RuleOwnApplication  = "DL-OWN-APPLICATION"
 )
 
 // ReviewerAgency names the implementing agency among compliance reviewers.
@@ -59,6 +66,15 @@ type ApplicationInput struct {
 	CrossRegion         bool     `json:"crossRegion"`     // reviewed a level up
 	RedevelopedFrom     []string `json:"redevelopedFrom"` // 登记号 of the products it builds on
 	DesignDigest        string   `json:"designDigest"`    // SM3 of the product design
+}
+
+// Resubmission is the applicant's answer to a request for correction:
+// the SM3 digest of the supplementary materials and, when the design
+// changed with them, the new design's digest.
+type Resubmission struct {
+	MaterialsDigest string `json:"materialsDigest"`
+	DesignDigest    string `json:"designDigest,omitempty"`
+	Note            string `json:"note,omitempty"`
 }
 
 // Step is one recorded decision of the workflow.
@@ -89,9 +105,12 @@ type Application struct {
 	NoticeEnds          string            `json:"noticeEnds,omitempty"` // RFC 3339
 	OpenObjections      int               `json:"openObjections"`
 	RegistrationNumber  string            `json:"registrationNumber,omitempty"`
-	Steps               []Step            `json:"steps"`
-	Last                Change            `json:"last"`
-	Version             int               `json:"version"`
+	// MaterialsDigest is the SM3 digest of the supplementary materials
+	// the applicant resubmitted after a request for correction.
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
+	Steps           []Step `json:"steps"`
+	Last            Change `json:"last"`
+	Version         int    `json:"version"`
 }
 
 func stepAt(c Change, step, decision, reasons string) Step {
@@ -186,6 +205,9 @@ type ApplyInput struct {
 // Apply records a scenario-authorization application (GX 12(1)).
 func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Time, c Change) (*Application, error) {
 	in := x.In
+	if err := applicantOrRegistrar(j, c.Actor, in.ApplicantCreditCode, "recording an application"); err != nil {
+		return nil, err
+	}
 	if _, err := ParseNumber("number", in.Number, PrefixApplication); err != nil {
 		return nil, err
 	}
@@ -268,6 +290,20 @@ func requireReasons(decision, reasons string) error {
 	return ValidateText("reasons", reasons, MaxReason)
 }
 
+// applicantOrRegistrar: an enterprise files and corrects its own
+// application with its own identity (GX 10(1), 12(1): 申请主体 apply
+// through the platform); otherwise the channel's registrar records it
+// for the applicant.
+func applicantOrRegistrar(j *Jurisdiction, a Actor, applicant, doing string) error {
+	if a.Role != RoleEnterprise {
+		return registrar.check(j, a, doing)
+	}
+	if a.CreditCode != applicant {
+		return Forbidden(RuleOwnApplication, "applicantCreditCode", "enterprise %s acts for itself only: %s is another applicant", a.CreditCode, applicant)
+	}
+	return nil
+}
+
 // PreliminaryReview records the operator's 初审 (GX 12: 3 working days).
 // A decision after the deadline is recorded, marked late. An approval opens
 // the compliance review and, where the profile says so, its silence
@@ -276,14 +312,32 @@ func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Applicatio
 	if err := needStage(a, "the preliminary review", StageApplied); err != nil {
 		return nil, err
 	}
-	if err := requireReasons(decision, reasons); err != nil {
+	if decision == DecisionCorrection {
+		if prior := a.correction(); prior != nil {
+			return nil, Conflict(RuleCorrection, "decision", "the materials to supplement are told once (一次性告知, GX 10(2)): correction was requested on %s; decide approved or rejected", prior.Time)
+		}
+		if reasons == "" {
+			return nil, Invalid(RuleReasons, "reasons", "a request for correction names every material to supplement (一次性告知, GX 10(2))")
+		}
+		if err := ValidateText("reasons", reasons, MaxReason); err != nil {
+			return nil, err
+		}
+	} else if err := requireReasons(decision, reasons); err != nil {
 		return nil, err
 	}
 	today := DateOf(now)
 	s := stepAt(c, "preliminary_review", decision, reasons)
 	s.Late = a.PreliminaryDeadline != "" && today.Format(time.DateOnly) > a.PreliminaryDeadline
-	if decision == DecisionRejected {
+	switch decision {
+	case DecisionRejected:
 		return a.next(c, StageRejected, s), nil
+	case DecisionCorrection:
+		// The review's clock stops: it runs again from the day the
+		// materials are resubmitted (the 受理日 of the corrected
+		// application).
+		n := a.next(c, StageCorrection, s)
+		n.PreliminaryDeadline = ""
+		return n, nil
 	}
 	n := a.next(c, StagePreliminaryApproved, s)
 	if days := p.SilenceApprovalWorkingDays; days > 0 {
@@ -292,6 +346,54 @@ func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Applicatio
 			return nil, err
 		}
 		n.ComplianceDeadline = d.Format(time.DateOnly)
+	}
+	return n, nil
+}
+
+// correction is the step that requested correction (nil: none did).
+func (a *Application) correction() *Step {
+	for i := range a.Steps {
+		if a.Steps[i].Decision == DecisionCorrection {
+			return &a.Steps[i]
+		}
+	}
+	return nil
+}
+
+// Resubmit records the applicant's supplementary materials after a
+// request for correction (by the enterprise itself, or the registrar for
+// it): the application awaits its 初审 again, with a new deadline from
+// today (GX 10(2): 3 working days from the day the materials are
+// received).
+func Resubmit(j *Jurisdiction, p Profile, cals Calendars, a *Application, in Resubmission, now time.Time, c Change) (*Application, error) {
+	if a != nil {
+		if err := applicantOrRegistrar(j, c.Actor, a.ApplicantCreditCode, "resubmitting an application"); err != nil {
+			return nil, err
+		}
+	}
+	if err := needStage(a, "a resubmission", StageCorrection); err != nil {
+		return nil, err
+	}
+	if !digestRE.MatchString(in.MaterialsDigest) {
+		return nil, Invalid(RuleDigest, "materialsDigest", "must be the SM3 digest of the supplementary materials: 64 lowercase hex characters")
+	}
+	if in.DesignDigest != "" && !digestRE.MatchString(in.DesignDigest) {
+		return nil, Invalid(RuleDigest, "designDigest", "must be the SM3 digest of the product design: 64 lowercase hex characters")
+	}
+	if err := ValidateText("note", in.Note, MaxReason); err != nil {
+		return nil, err
+	}
+	n := a.next(c, StageApplied, stepAt(c, "resubmit", DecisionDone, in.Note))
+	n.MaterialsDigest = in.MaterialsDigest
+	if in.DesignDigest != "" {
+		n.DesignDigest = in.DesignDigest
+	}
+	if days := p.PreliminaryReviewWorkingDays; days > 0 {
+		d, err := cals.AddWorkingDays(DateOf(now), days)
+		if err != nil {
+			return nil, err
+		}
+		n.PreliminaryDeadline = d.Format(time.DateOnly)
 	}
 	return n, nil
 }

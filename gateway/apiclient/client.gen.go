@@ -499,6 +499,7 @@ type Application struct {
 	DataProviders       []string           `json:"dataProviders"`
 	DesignDigest        string             `json:"designDigest"`
 	Last                Change             `json:"last"`
+	MaterialsDigest     *string            `json:"materialsDigest,omitempty"`
 	NoticeEnds          *string            `json:"noticeEnds,omitempty"`
 	Number              string             `json:"number"`
 	OpenObjections      int                `json:"openObjections"`
@@ -1380,6 +1381,13 @@ type ReportRequest struct {
 	Period     string `json:"period"`
 }
 
+// Resubmission defines model for Resubmission.
+type Resubmission struct {
+	DesignDigest    *string `json:"designDigest,omitempty"`
+	MaterialsDigest string  `json:"materialsDigest"`
+	Note            *string `json:"note,omitempty"`
+}
+
 // ReviewRequest defines model for ReviewRequest.
 type ReviewRequest struct {
 	Decision string  `json:"decision"`
@@ -1689,6 +1697,12 @@ type PreliminaryReviewParams struct {
 
 // StartPublicNoticeParams defines parameters for StartPublicNotice.
 type StartPublicNoticeParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ResubmitApplicationParams defines parameters for ResubmitApplication.
+type ResubmitApplicationParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -2061,6 +2075,9 @@ type ExtendComplianceReviewJSONRequestBody = ReasonRequest
 
 // PreliminaryReviewJSONRequestBody defines body for PreliminaryReview for application/json ContentType.
 type PreliminaryReviewJSONRequestBody = ReviewRequest
+
+// ResubmitApplicationJSONRequestBody defines body for ResubmitApplication for application/json ContentType.
+type ResubmitApplicationJSONRequestBody = Resubmission
 
 // RegisterCertificateJSONRequestBody defines body for RegisterCertificate for application/json ContentType.
 type RegisterCertificateJSONRequestBody = RegisterRequest
@@ -2641,14 +2658,14 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/extension (the `ExtendComplianceReview` operationId).
 	ExtendComplianceReview(ctx context.Context, number string, params *ExtendComplianceReviewParams, body ExtendComplianceReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PreliminaryReviewWithBody 初审
+	// PreliminaryReviewWithBody 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/applications/{number}/preliminary-review (the `PreliminaryReview` operationId).
 	PreliminaryReviewWithBody(ctx context.Context, number string, params *PreliminaryReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PreliminaryReview 初审
+	// PreliminaryReview 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2664,6 +2681,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/applications/{number}/public-notice (the `StartPublicNotice` operationId).
 	StartPublicNotice(ctx context.Context, number string, params *StartPublicNoticeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResubmitApplicationWithBody the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/resubmission (the `ResubmitApplication` operationId).
+	ResubmitApplicationWithBody(ctx context.Context, number string, params *ResubmitApplicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResubmitApplication the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/resubmission (the `ResubmitApplication` operationId).
+	ResubmitApplication(ctx context.Context, number string, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RegisterCertificateWithBody register a certificate: the gateway sets its 区块链编号 and signs it with the caller org's issuer key
 	//
@@ -2755,14 +2786,14 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/agreements (the `RecordAgreement` operationId).
 	RecordAgreement(ctx context.Context, channel string, params *RecordAgreementParams, body RecordAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ApplyWithBody a scenario application
+	// ApplyWithBody a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/applications (the `Apply` operationId).
 	ApplyWithBody(ctx context.Context, channel string, params *ApplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Apply a scenario application
+	// Apply a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3214,14 +3245,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/webhooks (the `ListWebhooks` operationId).
 	ListWebhooks(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// SubscribeWebhookWithBody subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+	// SubscribeWebhookWithBody subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, requests for correction, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
 	SubscribeWebhookWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// SubscribeWebhook subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+	// SubscribeWebhook subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, requests for correction, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3568,7 +3599,7 @@ func (c *Client) ExtendComplianceReview(ctx context.Context, number string, para
 	return c.Client.Do(req)
 }
 
-// PreliminaryReviewWithBody 初审
+// PreliminaryReviewWithBody 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3585,7 +3616,7 @@ func (c *Client) PreliminaryReviewWithBody(ctx context.Context, number string, p
 	return c.Client.Do(req)
 }
 
-// PreliminaryReview 初审
+// PreliminaryReview 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3622,6 +3653,40 @@ func (c *Client) ProofBundleApplications(ctx context.Context, number string, req
 // Corresponds with POST /api/v1/applications/{number}/public-notice (the `StartPublicNotice` operationId).
 func (c *Client) StartPublicNotice(ctx context.Context, number string, params *StartPublicNoticeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStartPublicNoticeRequest(c.Server, number, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResubmitApplicationWithBody the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/resubmission (the `ResubmitApplication` operationId).
+func (c *Client) ResubmitApplicationWithBody(ctx context.Context, number string, params *ResubmitApplicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResubmitApplicationRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResubmitApplication the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/resubmission (the `ResubmitApplication` operationId).
+func (c *Client) ResubmitApplication(ctx context.Context, number string, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResubmitApplicationRequest(c.Server, number, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3862,7 +3927,7 @@ func (c *Client) RecordAgreement(ctx context.Context, channel string, params *Re
 	return c.Client.Do(req)
 }
 
-// ApplyWithBody a scenario application
+// ApplyWithBody a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 //
 // Takes any type of body and a specified content type.
 //
@@ -3879,7 +3944,7 @@ func (c *Client) ApplyWithBody(ctx context.Context, channel string, params *Appl
 	return c.Client.Do(req)
 }
 
-// Apply a scenario application
+// Apply a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5071,7 +5136,7 @@ func (c *Client) ListWebhooks(ctx context.Context, reqEditors ...RequestEditorFn
 	return c.Client.Do(req)
 }
 
-// SubscribeWebhookWithBody subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+// SubscribeWebhookWithBody subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, requests for correction, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
 //
 // Takes any type of body and a specified content type.
 //
@@ -5088,7 +5153,7 @@ func (c *Client) SubscribeWebhookWithBody(ctx context.Context, contentType strin
 	return c.Client.Do(req)
 }
 
-// SubscribeWebhook subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+// SubscribeWebhook subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, requests for correction, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5965,6 +6030,68 @@ func NewStartPublicNoticeRequest(server string, number string, params *StartPubl
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewResubmitApplicationRequest calls the generic ResubmitApplication builder with application/json body
+func NewResubmitApplicationRequest(server string, number string, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResubmitApplicationRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewResubmitApplicationRequestWithBody constructs an http.Request for the ResubmitApplication method, with any body, and a specified content type
+func NewResubmitApplicationRequestWithBody(server string, number string, params *ResubmitApplicationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/applications/%s/resubmission", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -10062,14 +10189,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/extension (the `ExtendComplianceReview` operationId).
 	ExtendComplianceReviewWithResponse(ctx context.Context, number string, params *ExtendComplianceReviewParams, body ExtendComplianceReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*ExtendComplianceReviewResponse, error)
 
-	// PreliminaryReviewWithBodyWithResponse 初审
+	// PreliminaryReviewWithBodyWithResponse 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/applications/{number}/preliminary-review (the `PreliminaryReview` operationId).
 	PreliminaryReviewWithBodyWithResponse(ctx context.Context, number string, params *PreliminaryReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreliminaryReviewResponse, error)
 
-	// PreliminaryReviewWithResponse 初审
+	// PreliminaryReviewWithResponse 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10089,6 +10216,20 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/applications/{number}/public-notice (the `StartPublicNotice` operationId).
 	StartPublicNoticeWithResponse(ctx context.Context, number string, params *StartPublicNoticeParams, reqEditors ...RequestEditorFn) (*StartPublicNoticeResponse, error)
+
+	// ResubmitApplicationWithBodyWithResponse the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/resubmission (the `ResubmitApplication` operationId).
+	ResubmitApplicationWithBodyWithResponse(ctx context.Context, number string, params *ResubmitApplicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error)
+
+	// ResubmitApplicationWithResponse the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/resubmission (the `ResubmitApplication` operationId).
+	ResubmitApplicationWithResponse(ctx context.Context, number string, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error)
 
 	// RegisterCertificateWithBodyWithResponse register a certificate: the gateway sets its 区块链编号 and signs it with the caller org's issuer key
 	//
@@ -10188,14 +10329,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/agreements (the `RecordAgreement` operationId).
 	RecordAgreementWithResponse(ctx context.Context, channel string, params *RecordAgreementParams, body RecordAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAgreementResponse, error)
 
-	// ApplyWithBodyWithResponse a scenario application
+	// ApplyWithBodyWithResponse a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/applications (the `Apply` operationId).
 	ApplyWithBodyWithResponse(ctx context.Context, channel string, params *ApplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyResponse, error)
 
-	// ApplyWithResponse a scenario application
+	// ApplyWithResponse a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10713,14 +10854,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/webhooks (the `ListWebhooks` operationId).
 	ListWebhooksWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListWebhooksResponse, error)
 
-	// SubscribeWebhookWithBodyWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+	// SubscribeWebhookWithBodyWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, requests for correction, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/webhooks (the `SubscribeWebhook` operationId).
 	SubscribeWebhookWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubscribeWebhookResponse, error)
 
-	// SubscribeWebhookWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+	// SubscribeWebhookWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, requests for correction, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11603,6 +11744,61 @@ func (r StartPublicNoticeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r StartPublicNoticeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResubmitApplicationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApplicationWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResubmitApplicationResponse) GetJSON200() *ApplicationWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ResubmitApplicationResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ResubmitApplicationResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ResubmitApplicationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResubmitApplicationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResubmitApplicationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResubmitApplicationResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -15809,7 +16005,7 @@ func (c *ClientWithResponses) ExtendComplianceReviewWithResponse(ctx context.Con
 	return ParseExtendComplianceReviewResponse(rsp)
 }
 
-// PreliminaryReviewWithBodyWithResponse 初审
+// PreliminaryReviewWithBodyWithResponse 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15822,7 +16018,7 @@ func (c *ClientWithResponses) PreliminaryReviewWithBodyWithResponse(ctx context.
 	return ParsePreliminaryReviewResponse(rsp)
 }
 
-// PreliminaryReviewWithResponse 初审
+// PreliminaryReviewWithResponse 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -15859,6 +16055,32 @@ func (c *ClientWithResponses) StartPublicNoticeWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseStartPublicNoticeResponse(rsp)
+}
+
+// ResubmitApplicationWithBodyWithResponse the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/resubmission (the `ResubmitApplication` operationId).
+func (c *ClientWithResponses) ResubmitApplicationWithBodyWithResponse(ctx context.Context, number string, params *ResubmitApplicationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error) {
+	rsp, err := c.ResubmitApplicationWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResubmitApplicationResponse(rsp)
+}
+
+// ResubmitApplicationWithResponse the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/resubmission (the `ResubmitApplication` operationId).
+func (c *ClientWithResponses) ResubmitApplicationWithResponse(ctx context.Context, number string, params *ResubmitApplicationParams, body ResubmitApplicationJSONRequestBody, reqEditors ...RequestEditorFn) (*ResubmitApplicationResponse, error) {
+	rsp, err := c.ResubmitApplication(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResubmitApplicationResponse(rsp)
 }
 
 // RegisterCertificateWithBodyWithResponse register a certificate: the gateway sets its 区块链编号 and signs it with the caller org's issuer key
@@ -16043,7 +16265,7 @@ func (c *ClientWithResponses) RecordAgreementWithResponse(ctx context.Context, c
 	return ParseRecordAgreementResponse(rsp)
 }
 
-// ApplyWithBodyWithResponse a scenario application
+// ApplyWithBodyWithResponse a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16056,7 +16278,7 @@ func (c *ClientWithResponses) ApplyWithBodyWithResponse(ctx context.Context, cha
 	return ParseApplyResponse(rsp)
 }
 
-// ApplyWithResponse a scenario application
+// ApplyWithResponse a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17018,7 +17240,7 @@ func (c *ClientWithResponses) ListWebhooksWithResponse(ctx context.Context, reqE
 	return ParseListWebhooksResponse(rsp)
 }
 
-// SubscribeWebhookWithBodyWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+// SubscribeWebhookWithBodyWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, requests for correction, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17031,7 +17253,7 @@ func (c *ClientWithResponses) SubscribeWebhookWithBodyWithResponse(ctx context.C
 	return ParseSubscribeWebhookResponse(rsp)
 }
 
-// SubscribeWebhookWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
+// SubscribeWebhookWithResponse subscribe a receiver (https) to events about the caller's own records (an exchange: its channels' certificates): status changes, objections, requests for correction, deadlines 3 working days ahead; every delivery is signed (HMAC-SHA256 with the secret answered once), retried with backoff across restarts, and carries an event ID to de-duplicate by
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17723,6 +17945,46 @@ func ParseStartPublicNoticeResponse(rsp *http.Response) (*StartPublicNoticeRespo
 	}
 
 	response := &StartPublicNoticeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApplicationWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResubmitApplicationResponse parses an HTTP response from a ResubmitApplicationWithResponse call
+func ParseResubmitApplicationResponse(rsp *http.Response) (*ResubmitApplicationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResubmitApplicationResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -20633,205 +20895,210 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1bjxzJlRj8VwL1LcBubDabnBF3NT1YLMhuUkMNZ4bqnpFG34g2ojNPVcV0VkRORFQ3S0QDWhiG9LC2",
-	"HhaQsYBl7RpaGzBs7T4YkCAt/GOM5Yz2XxhxyczIrIi8VNeli6wXqTkVGZdzixPn+moQs0nGKFApBkev",
-	"BhxExqgA/Y/nnJ2nMFF/xoxKoFL9ibMsJTGWhNHDzIz40y8Fo+o3EY9hgtVff8JhODga/H+H5fyH5ldx",
-	"mM97fX0dDRIQMSeZmm5wNOAwnApIjhCm6PTJMXrvWw/+HNlVUMLi6QSoRBRPCB0hOQbEpykgTBM0JJAm",
-	"AzWjXUbt4mF8QdlVCskIJvn2k4SoxXD6nLMMuCTqsEOcCogGmfOfXg3gZTzGdAQfiUz9U84yGBwNhOSE",
-	"jgbX0SDFQrad9VjPoEZzGBEhuQbcx9PJOXDvpEJiORXeny6BC8Ko8xuhEkbA9bE5fDUlHJLB0Re+taLK",
-	"cYp17CnKyV9E+eTs/EuIpVq4BsZT+GoKoi80cSyrm88PVtu7HddhHz/gREqgPfcRjzGhpzAEDjSGVvyx",
-	"yYTIcrjebMx40vZhnfTmUaRnier78Z9bnW3JYFfbwaIHRooPAltkvC8mOCREHrMEvNsjifc/TwLcyFkK",
-	"7WeZaOInif8QCcvkc86GJIXFoE3xBG4Eaz1BM6RHHBaRZob5hU96RINctJ6QkT303AmAJuqvFrJ/bEZd",
-	"R4MhSTuMf2JGXUeDEcdUAhw3E4UexXjLqAtCkyWIbBoW00bCgsZa1+lEzDL/fgUZUUg+oX1vBAl88pgm",
-	"wd/OJObyhncJze8PDVQfBny4myOp/PjuxsoDOCBwrqacZCvg7nZj5Uxiod+PVTpwQxiXi+KkBvZe4GsE",
-	"wVOaTeXyIbAWfm3gwAW5aUnoWTdXNGL4ditC+S5vpgKVr46+ClC+foPSbd80VLbQqR4XJC0jrj5m0v+x",
-	"gk1KMI3hBHCSEto27PFLCTQBl1bPGUsBUz2OMyFOYVSV4s6ABEv8nLNLkgDXkCASJoF7xPwHzDmeDcyj",
-	"jIxoA/P3vEeZJDE8ponoy+QsA/qJJgLCaEB3yTikZEIo5rNGwGacJdO4SaTZER+HlDj7+6ezLKTkJXAJ",
-	"KcsgecLZpB/MO74POQg25TE8TUTf+S8JXIkw94TnKNlQxEAxJyykqIwCEllCVt1uE+GcSch8J5gKEB8z",
-	"+nx6npL4BEvsp/sFVBsf/1fJoYp8BxBVjNS5zrfpKuvOU02N/XK4utJnjjFyEHdTjkpZuohu0FVYblRA",
-	"NciUDXP5guzbyHmdOGMbib+FfG+34lPu82aqj5Q4Hhdq1IJmoFYtqLbD+geBncEk670V/cGQ8Yn6S9EM",
-	"HEiiyWyOsIFz5ufiCUlTEtAI5l7MoQsAy0Exk/eA04TIh1RcQV/b1nnK4ovA9pSeSCEN6JAQX2SMGPNO",
-	"1TiO0ys8E4hO0/RIG79HWMIVnqELgEwgIgUqPxcDJQTTFJ+nMDiSfApqdkaHZPSoYW+Q4kyA/3k0JFzI",
-	"R5xdAG2jfTtKfWRF5PxShF7ilCT+Hym8lE+Cn7IL/40imX+85JgK3KREBrdSo5gcd/Zgeskox3YNwLV1",
-	"80XKk5fgriBen88BgZ8y5Zhx8mMtXk6IiFMmpryvoQO7szQonY77Z+63MUsT4A0/tagJRIgpoaMTyDCX",
-	"k9AqTW4RBcsardR+/YxKknaQeR5wFAf0HKcEjLuLypq+8xWn6YHY57i3FeucsYsJ5hd+qOeKRyeNPERt",
-	"c3pKDaBm8qjciu/EpUTpK1/9rNzV1G6maLS1P5rSJIWF7req6I45JEAlwanQ3spYDR8q7QCEkeXqBlR/",
-	"EI4MdSAiUAKcXEKChoyjPeUPfffdd9/b912UWo+Ig6p4042jRVZ3WjguRZxPT405YBm4QHLj1zx8FASM",
-	"rQuVoEKMu4CKNBjkmAlAyuomBtGAUfhkODj6omXLxZSD66hlaLne4PqFcXswLrQm9JylJJ75r0arzfiE",
-	"IOCkO3Q/AJz4wKqkCPAPYdY2wVMap1P99Gv0gxB6IebR0E6mqfpTIvu8RGyI4BL4DBmFtkrAhnoFUjdl",
-	"hADHY4SFIfbyXkRyjCVSr1Z0xZkEROQg6garylHrAGv03XRR353Za4LDIruw/RYvqVI5KNnRR0GRo/9b",
-	"7isZxyeHjnEKNMF9ldAxS0mCZ31fmvpB5x16xfhF/wlngHkH1UoPK5aPyt076zYB51Y/BgsM3uQl6Aqn",
-	"hWw2avRZkyHBowH1RLYjMoIWlp4wr44290hunQE6nWh3GZZYB1vwu9ZW4QDr7uV9B56uS1sCzzgRbV6s",
-	"cmDwTIWAfprcQM3NODx+SYS0nvP5F87NjVellfkEy/ZBqzBFq5seyylvRf1ZMVAZubIESziexV3iPHIS",
-	"mSfIumnLGytVtXfV0B8gnOoOIy/PzdG+ByMBLqzb2lxS8b8yXJJsEScnHA/b7Tg1c4SrHiDJUO6krxon",
-	"BEiBLDoiVD1+hJw9ao2jJI2dCNuJsLdahPnlR0A2zEu5gIyak2U+yVGVLU2uAI/08grUquxy4dAimU4L",
-	"9Wo1Pv8WArm5NElASD7Vb51G97T7OO78Qu0hANq4u6dLHxtUnDrIbvv6Y983S/H/NwucRWL1FhcMYUOl",
-	"+ek0ZJ5ayHNdUE2Q4RdUJnJSccLx5nzOfaPy5tj6dj/Z6rtd1tutzjN9jl59AfaQE7ceaJU7zA/CuSP0",
-	"I5qgCVS+9MrEoOtHjw/ssH+0aUOEPs6j6pszDdSgJsN3NND+1cWPrkfZWfJdRU2ZGgYQN/RZxwU0O8UX",
-	"usK7mwfALtDoAjg2WD+T/Y0u5z1dpU0kmpBLIkJkMgIKwjjDC7f6+Ux6PepjIKOxDHlkE3gJycMeDnol",
-	"9bUv4FNLYV0+CzKW3ZwfDxBf9ERAAhITPzyDiRp+17I/S0O7ae0i3j3XpOgCLq451bRjHMFCIi2qrBk4",
-	"kQ1OPdXhhIsxdgJxmJgNL4rAb2rRLuErxcioXM1/oNKbtaAHspXlWhDpc0sW7yb9r9DOBRESaDy7iXgN",
-	"his3ImmCZTwGcaJjtRqf+Q0xemFM10BSnaq+eiuGp71zpcL5CB0DjgIHsQ6jQqMO7Lh0Vy747G0AeueQ",
-	"jw6XUfCt2WzdKr2MIatWp8ARM6jZmhW0Dy3H1tWcg9LfPrS8UJbS/t0U1GJNOp7AljwtpVdYSwnyGo24",
-	"rtE6kXawUxf0sjJjUGfjixtJ0D2+qY/lYcl2moUyzdstFYsT6k3NHFXjhId06/huIOJCEFskdbNi1Mhx",
-	"s6FZc8yxlJis+qy321AzB4Ib2GlOSnPtYmoVqOh3leQVuoNrm6uN9+3p8YiDEIu8gHRUaT+7Z5P23dGn",
-	"kjHerPeJaSq76PB+R4L6uLZMVJy0BX6bZVYXkUvhU2fCW82ilYPfgDvNPIsxZjNpL41mfeTpPUpRT6HH",
-	"GVI2EqcgMaHQcMFSkCpi6lmnwcFnuASqpeC0i7MycFc+vuxfqKLBHtoQ9dsY4lrGpHazaiXTXiVJLsAf",
-	"FcquQDREIAY93E2a2fTcicHwDJCYj0AuxQicA+ZGKpxOc5A2b8zdfHPE45Oiekgvu1KDf3VI0mDmdlp9",
-	"Jrq+w07Un89tZ/IdSAf2Ls9l0RRwjMXY/0OD6bd4r/YLVa68XhuvsyJods7aa3dc2UMIgmfus7oHKCvP",
-	"8VaDnRoNvNPQAE/VDm8nLDwo5Xa8ByVCMj5bIrU0YT4k00ImMMv63enk++aDVgrxEIa1l2kZUqzbALKn",
-	"EiY9wVbqL/MZCeY3E7RORCVqvYhVX7Zzze7Hf0j5LI/b7xMFXpKTL9aKDdu3mE/h21UZJ78h+3n4/g3f",
-	"ay+fKldXMBVQX/9zxluY+R0l5Xx++CTw8qy40ftzdA9bgOur7Mhufn56KsQUVpVpvJi5LVAfyWPwCR4o",
-	"z5/pgwM2yTibEJG7RefP0mwiLiq4dHt/XyzJ7seuKPBQ4cpM5+N/GOCaxcKlshTHkDyabaup8cIaFEvY",
-	"OECsYLmLPbFvZFRBngsV62oJyG3E9vJcDi7kuoCrEQ6btdMU21iOlaaY7lbbaJxD38BCo1SwU237WCht",
-	"dv7yL1Jwm/ZuV8wLKPS5MsGfx7pISbpQWYKe7uHC61FGXl4MipP5gP7dKSciIfEi5dGMe1DOQpdFR8NK",
-	"t3ui1XPsFCnuGXgbjOgR0wz4JREscB8GnyE2yqfmyawArLbhZpuGi6VbLQkq5HQTYaCeK0sLvWjyOAS1",
-	"B/PT/z/uUzLYMF5v09wNn4FB5renc87iB/UlUBB93xhdRVNDxYpnDCd5euuCkUhOenO3JNoeMZ75N41R",
-	"nh8xKsdLjRSaqBm7xxDVdm2+LjPMvZvO8ykW0RmzFEv18Pbu8Ksp8FlQRDdw25SSIYEk8GldX8y34C5Y",
-	"naMRZx8HUlDWBQUlBvvcfcsATrGqDyBFbsYC4Zi9TuKGBjZ9UWzoJP8gz4diM0ieBY3uTsqUjs/kkz67",
-	"a3XAW19A9xnXEnIznUwwn/X26eifPmwx1vYJtXFmzP8xmANquV/nojJQ7fTenaeMviTbLamOTWXMGkvy",
-	"d7j78knKTxqPtIg47kCzTWS1AtpZEnk0QupWK8HFLm+kAX9ynpLRIldTi6t71Med3RjLi4Px3zAJ1Z5u",
-	"zEbp6zwP92oI3Q8sg0DQeRO/s0vg1b25H4Zc9RkuUNL9LRpyqzi0V1MhuiGy8fUh057efdeT17nsoeuS",
-	"KyR/QQ8lvPIdWTxapBVkVaLD2YcDkpLKo6JQWzDtrmSy3r4x7WnsUhTb4b+59RtKIPazO5YH8VGVZAkO",
-	"CHk+pXGt7Food6koZ2imiwoY5Jv1Qfg55nK23PY+HUxBRK5QSwsmgNFzhvtp9o12hBs384rd4Oa8PxBL",
-	"Paap0l5YnKGTNqaxu4jaclMUB5HQrZlTV8gEz7xZL4NhqqV4GPRUt1qdsoe9gSr1nIMAKhfqATJNSH66",
-	"JiN2rzCrZQl9ey5IdPTKTWrN1CKyQhFYxQ2Qn7xR8jtQX8yv0wj7JXlrNo1Dx+vl2V3IL5QRSkMqtqmG",
-	"Gog5MD96ne09kG6Xr7qXutPCQsEhTcQwD/IWRdsrKRs2blmsp8DPHZAtD6mmGLuF+lst6DT0hNEVeoE9",
-	"ix9ERbPX5WTYm4asvl+4IZ3AqyQQcdtU1b/x9eMPYa4BUf9aPlkavB3P81zkRUuudyxjd9MCc2U1oO2v",
-	"0taVFZpKOXqrlzlACtVr5PMFzuYK11SrJ/Uhng0roHO0vBxl1HRQ7auHEtn2hO/Socq0HX0EQ8bhMxGw",
-	"9phBueX4B4xfqH/awsbz0iVlo9M8HUZ7CgPjJvhlUY3mU+CTlrFldGPb4OA7qcz06bRBloEiYnycYiH6",
-	"GrUUHrDqcYhpQhJVaFC3dQuDzWnMZqqFtALahJCZeT9WWixOw4MFSYHG8DDLOLvEaevkYnr+jMRABaGj",
-	"J4yfkyQJmRFD14m/DEx+awTQH8Z1C4gajxgGVjOmmoh/nnu8tN9EdiEwz9Ne5HB8gxRZKOW/SU/rZybK",
-	"SlnWIkn1sH6GnUJTy1cpv7b7bAXM7X7zV1B4s7c/Y8Py+VkvRGz02jsCmaxL1TgCo8x5rdzp3iyieMZ1",
-	"erW77+LrF/lOP8tShhPfTrVnwO53fpudN2kbk/TZpNmeCbS+SQJtFzUsGLNxauOiF3w9dirZuliNRFMB",
-	"e45Fnbl8JWP9Z1zAStLaE2wJRhLbTaZDvpY5clsTkQUiYRstHlpvzutRVRnnSjUJUSlZeUecskcOFogN",
-	"TclxI1FE3mWkkAqmPRdSJhD1w8TnWrsikoIQuVVlQRNE+DHuNbaEyWehpnM3FutKWncnNLPTJyQFHee5",
-	"sB+0DF/oXis0/ybfc75WGKJP+j9JVEJaX41cTN7trDiqsZFdpXnjCwTSLm/z0WDK04UOZb4MH20h5a5L",
-	"9bE8u2yd9ZQy4IQlSwoWXGaNJLuxOXeh42zv4CR0MXartc4Kad1E6cwnWqzEZXNOVohWatstUVfO59/q",
-	"2qtx1nbaWIPxFC7ZBXwIi1aqbE3CXIZqyiSWi+/xokNrtmqSX49tm9Tjhs2fAebxeFGlYbG6Ab1MjWaD",
-	"HxCvf0x1Ou2TmFM4NsIen3K9zYXdbWNoXdEYsNHPnBciWE0s3kIhd1saWLfpcLoc434eko9tdtuCJbfy",
-	"5LjeuOwmFsvpW4SjLCxRi5yivw2w6wFKu1/T9heseYPTUahaVYhubeWLll2riaMiYd58FNo4JCfBpq+4",
-	"teXrWjq8nknI+pco69GXoVHBguEQYkkuoaegXrBMejQQ9rjLzl/U8zqHLftEVAvclAf20ox51y9dk4nZ",
-	"lMo+TY6n1KuqDFM8WsI0TYrVpHDgdVrDSV3sFTM8zWI2se7/m6pw7ZpaHmxs8ZAD0tlGcXA/WZgc7kWD",
-	"0JZVzdybSbaIxcxLW6EqHLovxwdNuvgaap03mjfUsZoCOJwrrFGlmvatbl5ZulSSgtXHiwf10NQjmebl",
-	"zB0QlzbFtiLnbZXLVVOUlFB4TGXvem5NZTBnCya7rTmlfa5tkLkXynA0f35YxQGxlCIiMZ6KVv0tN2I3",
-	"yYourKR/PwsDtXhidRIZIdP6KsohuDb5lRHFfF0DGvalaVKYnYLIGBWwpIoyrX113jxqmYAQNtRsLYU1",
-	"GooqBpV9676L0NUYKCJSOfcY1Z480zhkgddAURO/d9e6F7eKCcRyE0g5YMmC5eESSEGG7FPDKQ1fTK4E",
-	"kT0agi1WqtHXOMkpxlh/eBQ7rwDAB/AfwPmYsYvjMqmgX05Uv2LTrUlUAp+nfSYMWAMZ99sDBMQ8lCE+",
-	"y/rabjq5CrW5S43Ml3DTEtQ+i101oOcEUnIJPBf23THUz3JdXW22uP06bKyuL9H3mpMwyXo8bh+aD3wn",
-	"gcsOVTlNUXfn3N1trNClH4bRs83wqDxeA+Sekd5GvYWI4PsErm6QhmJned6/snmBly6wa1h6MQPoqsRA",
-	"KDjAhfYbLnw3JmG9cDcxUA9TzCfLrFUfsmuMbU38tpzGNosZ46OeMGRTHhg4BsL7aHz1J68hC48FzBoc",
-	"9F7zdexGLCTaUCJ6OwDyj7rJOBf7HpjZCLl2GOQDo3wH8wczaseUEzk7U8vbDWfElqmtOQooevj8KbqA",
-	"GdpL0ot/+39/8t/2kWnZhc5n+oUwwhKu8OyOQHnw+yAa6JNp/RUwN/Yhs42xlNng+lqb1oZsfkFbUmyG",
-	"ME0QZRLn/fPsSwQNGUcm/v4gwRKjvMkeJHZ9wuhddMqmEoSehLMUBFLmGaQIId/vIY7TuzM8SSNks+L0",
-	"aKzN38hixnyhTvkdhjQ3IzYsZrCD7o7YXfRYqQ+Iw3AqcKqDIyk6fXKM3vvWgz9HmcnwQ3mcENpz4lkP",
-	"7a9/+qVgdB9RrGyyek0+TUFvSif03S2MbEdOS0cndOhocD93C+OMDI4G7969d/dd7cm0Vu1D9T+2JlEB",
-	"LKX9D3Q2VDTg9rmvR79z795Ah4BQmV+B8FIejuVECxtzeh9NXkc1pKrDGMCqDX7r889DDFGsf5gnRV5H",
-	"gwe9xjv0rV6r11FJ3F+8uH7hxDzqbV06Fi+UGSi8PNA0U1ZWruer5d5Pk6Q2TS3RG6OCYr5kQujghdrL",
-	"Ic7I4eX9w6JSujh8ZR6c10FkfAdkkc2i0cfxBCRwtaNXA0IHRxqleeWFozIQrZQFkk8hasDRi1ZkuyT6",
-	"pbVFlPN16gseogUdARazBO6ITdFFkCgwRdgBvkMLi5CAmsBpXlFHbguFHJZ92DMmPJRSa/a+KmKJ6lJ6",
-	"gi/ARHpfcSIBCTwEJBniIPnMRIQLPAF9bygBds6SWS5a1Y9DwoVE1mqO9rBEEyYkuv/OtxVtcByrA+wr",
-	"eKrV1BUNvDzB0wQmGdP9lw9M0fNy6xP88hnQkRwPju6/8+3IT/da3D9iyWxpJB/oun99fV2H8/U6GC+P",
-	"EvXwX6yDOyUkbuC+RlLBmYjnwZnqtlP/2e2/IlVCgNuE5XbwrWEVFGZfy5oelqxzURtXAk3CLPmYJjt+",
-	"3Dg/Pqy0Ed2x4drYUAKfEKp8CowjroOPF+LJChu1MWQeI+bnSOX037FkT5bcscbSWeP1r3/69d//rCsD",
-	"VKm2jQOKdC//6079ahJXiynFNr4s8uTbW/XEDCK8mnE8rMjBOwKlWCqrQ/GOuOFTo0IiJYQ7vjfLD7by",
-	"xVl+ua1vzvIEKomWSJVnSxOBKLta1TO0ArQW4imlTviifSgljsd5BZ/dlbt5LVgjZOOv0vLLt1Eh1oSV",
-	"qsR5yxj9leEQY7VzrTpDSjCN4cCEpjfYkoqhJqVxx7YbMybVMLHj2w3w7etf/4fXv/n7ziakOvN0YU0q",
-	"iNCEF2ZKE4V57AzdceXGuLJAwo4hN8CQ//K7n/zxp//765/893/9H3/9x3/8q66cOc9B7ayZwCWkLGvW",
-	"ds8k5vLEGbnjzI1alt5q5hCKGFFSocZO7DFHxe3cAS8l0DwsOuAEUUOSnUZ5W+6uau253bW1Rs7U3GIP",
-	"UfAD4jlDdHOG+NmpnVWdIqet77/n9YKoO3bdHLvunn0bYtfXP/tlj2ffPM904cmurhrn852zZhPOmvLo",
-	"pbvGqbKwaofNoY1zpbqGdMtL5LlTk3onuXdPkY0x0ut//z+/+fXve70/KrTrsoWToyrC9J+XNj6ulK+p",
-	"ccBO5WhROarloTspHfeXZ1xz04CdpuJNfHN7SJ5b4CHsZlUfuekRSIBUbl2BXv/171//8j/969/8n2/+",
-	"+Revf/5bTV6CjKh2+l4ROdafxThNgSPGR3eESbjgyNQi9LBViGU6uf4bueb2axmeBPItDADwZOOvyOvv",
-	"oruVbg5xfEHZlU41MUFDIUJSeaAP64NvKTl1S9WtHsaTe7p1VJaTjbiD8DyqXGJblL68VHAdheJFypFr",
-	"EEI7s0NPkt+U/aG6i7dQg8YU5RxYNFbgEAPJdH+VtOh35mNZX/iIn8/apT+MOIhmmf9YDznOO1iuh3O1",
-	"AEcZ8DxjT6/z1RT4rFxI/XRGfgwVzkpgiKepHBw9uKebQ5HJdDI4euee+heh5l/3I0+9E189nbwVW05a",
-	"mTKxsqnQu0J7+FwAlUeOrFD/fT+w3XyywaYUKQeTOht0Gy84fQRU9FNd1pVWIfLgdaZ/N0N3d9im7jAD",
-	"/w1dXQ6dvIXX1uuf/v71r3719d/97utf/UP31LuSZ9rvI4pN/YUDtzVok11IQfZj+1HFrrDjzw3xZ44N",
-	"24hhvfw5Zyt4C7nUHsToK7oJrW7eV/KGqvyHUc5qKEuxVPV30N43f/uHP/7mn775w998/V/+89e/+oc/",
-	"/uN//ebv/ipCU0qGRJUSZwnsd+X7BtZsFwOdPWgOvncetHVU1Jhzorl2rai0blpfmq1cokaCrZ+iiVOZ",
-	"SW2bOdN1zhRiWVFpDlsxSBy+sn85yS6i7Xbpl+VSFifa3Smz5SeV9rhU7q83pdUUAHszr5KimUTBNWgv",
-	"ISPF4Iyms553gj+7xcejbnhEOCcty9LZjjc3x5vll5vhzm6++DeSP7GTclbJ7+2WdKY5p40JpwmRQVXs",
-	"ofr1WMFvfRw4AgqCiCOkt1YWcDOcpSsVI47lWDMctkWusc7DhvgiY0Rf5T4LnVVByr0AVebCL/IlnWJ7",
-	"6wkzUQe07Vq2JMjK4MRylcL1HWH5iw0NbpySezWsoL2/VD/9RYHgYqAOfq9dM6Xy16brxTgFmmDecIk8",
-	"Yzg5tsN2d8nG7hIXDZuKU7HLv3V3ieqqjzCaAeaKZ0tm6HSXVBioKz8evlKrNceurIEpPTOpfd2eAJgS",
-	"rrfVYdNkMsDoivELQkcHCZ4FCOtGT31/FExXYiz6WTS7QY+dcWu7IK7GJB4j3T/pSLfYB472MDKFtY09",
-	"LnIfZW79GWRMXfvKoWwgpj5VV8nTk6CLcuZVf8zKCuCOLaSUBa3HUERq5rgj3M1HWjbWd6w2rP672Wpg",
-	"p6Yz4s6nvGmfcr0dzLY6lh0xoMpeFxS/9AC9uixpEU8JEXHKxJSDOMwLYZcWkaC0OjGfQfKw+s3aJNeO",
-	"2VbyHnSQeVJQxi3nuUbdoEKeaO87n6P7D/ZXqhs0sUcPZrSutY5s+DwfvWPAbWZAi8Y3gvXylAZIcjex",
-	"5b8/WyP/FXzRwnmVZueBHDmno/rOhLMxE46vsf2ag0C+O+VEJCR+WyuFQN0A6/by75az5/JSC2sOAZLg",
-	"JfhE/bg2ZuSQpXiWm42JsM6APRWVwKYSPcNCHugOawfhN7D6+pFtd+hwU37z3ety83EQ0wkgPJSazYlA",
-	"unsY2nv07JPjDw8//fzpSYSwkRsKfioDLAmzeWXfS06C1R1f9O4OhOSAJ9vT+SXIAWfAL4EfnCmQa7CJ",
-	"MgDFRt3vWRTpgJUKfJX54S8LIviL/YWijFt4RiG4QXPUsTO6OdeqWGeVSpLe+Db1CCJCZWFiSn5cqwRg",
-	"ox4UtnL5b4GN9kzvMX1daDeWETVjLMYRKps3HahvD+/vO2mf7KDo2C4Q025Kd3VxB9keXyAQBznlFJJl",
-	"xkUFg9uZ2tfqqW75KkdJcOvTMbaMyDGdp7Q7Iqc0S2cC+XhBU7+lWkiUjXnGKKAJniFFSO/rECDk0vSw",
-	"pn44UA6QOiLaHiaJ7uM2pXL/yIrrYl40mZp4QjKcoSlNgNdWiRkdktHUhrjmapxiSPPpOXiPl4G2Su99",
-	"6957+iNlQk8xn0ToAjKJGI2h6JptRquVJMdKwRSIyP31BS3qa+PwlRE9YbeZos2Hcs0es6IX4+4SWtIl",
-	"1HD7YIkwMhA/ym8e/a+D+6a2vEDsihpqVaZs9Z/Q3tVYf2eCdy1nC4QVb+FEvXDWScpESMZnh68UUVwf",
-	"vrqAWQNBm8Frpmg96ubTmJoOtyz33UL0qYTJG5H3ru8KJ9gce0ss9DNU5VTXQsnaO3sILzPGw3Fyj/XP",
-	"ee/8NT2HY3GJ9qw1V7uBX6biZejVaxow+7y/sbhUYFTfdnH2YnRBqJZYBQp8C6pB3uW+dKw3A912Vzd/",
-	"igZxJRREzgokGsuX65suvXmDyGUX9VOlDoHpmWt+gTyxE+u3PweN0S5HdrIZsLDHNqpSrcKYkA3WbTND",
-	"P582pqg4wh1RlC6LlBrj5srqDCAxTWVU71Fj8eDbkLVK9txR1cGvQHMOI0IpoaNIEaHCnWFRjcU7Aunl",
-	"Qg4Kg+geGyjnN4iwC0S5lVvtQcQsA70btT94ieM8+CCwj6/6AkGQlwcJGRGJEnKpcaIBcoS+9eDevXv3",
-	"EBF5gtYlobFpAmwNFETOEFHqZmAv+YSVLWVYSuBq9L/54v7Bey++uHfw3otXD67/ZBB1DTNJsLQNlNVm",
-	"JEPnbEqTI4eerbHahtTqB26EcgETWdNKgvb0g9hK433TJk5NgfZyxUQtFWKDxOZyzUuGfCO2B/hI/2X+",
-	"Yyc2NdtP8CxCP/zhD3948NFHBycn6HhMKEa2t3inqOBKs/ou8E3xIutKdtNVpaLxS+DJFBSeYAKJwgbL",
-	"gCoDWAZYqg78mhGUNRwfCFB3k4QkaB1N8WjQ0yibk88cpUSG5hQbhmSQYFx2JwYLGtKNHtS/qhckFnFI",
-	"FnJjkZ3fiPlGzXXz8PBLmtxV2Hk5SQ26xQEbDkkMeV/xuyLjSmsfA8hJelf/f1X9K8jkXBct9RGKsfmq",
-	"a337Tb2VrEKMBGAej9GQ0ETfxcdn30d7n3365ODbxgL36JOPNKI/f3b2eYSMwVvRYWGec8x6mgKUJM4b",
-	"/LQqky86qYr26RPUFbWWuIYnzzxyiwuzQSl40/Q2c+1HrtaiCKQx+JAkG4tAKB8lW8SenoeZZirND8ZA",
-	"sSTeMpOHXStnWj6s+R22exHtXkS7F9HuRbR7Ee1eRLsX0Tw42FUZqBqh+4rRHty7V+wDPbgXgr1qzSDr",
-	"ATEmTufBYvGqlfhUJSjhZUjqxFMuGN+YJmhUme3KDrbPM7U1Mc2A23vAJjhV3nJaZTqfWS0iMlcj2gtf",
-	"pdWbVOFoPyquGsNXQstxxbDCPvkwMlh8H5Xg0kuC8aK5vrUlqagFNJqef2d20DbG/9i9b1neetW3Okox",
-	"jeHIBCPojCBNj4p8coK0ZJQATlJCy7gHJTHQu/fU7SYiROGqqPCqZNyEUTm+MSVVXgQN2bPfrb0cto6W",
-	"KgfYzjj7WiyMSTiRJho8EJi7/GzYGhwbiesCZs1ZLU/zN+YunWW701kKRG5xGotNbT776B1k2AZdwGy1",
-	"/FTjgWBEZd5x5aljk9mlpWwmLaXAwUZqVBWrv4UV5PLGObS1yY2vYFydgzrcXTqY7GnSWFZkLSzpDwZ7",
-	"mtwa7coF61ZmD4dpavkq1EI0eMjhkl1AU41R9fv2kOPupunQ2pVdwIcw21D2Y6e75o0tfa1gj0yZmz0h",
-	"sVSGIaH9CTaGH11hofs0czYhwph1O95FVU7tJQWYxLJJCujfd1LgDZICGqM7KbARKaBhb6RAZ+6ucWAL",
-	"d3v7VKgBLIGw4vmE0MSpWP9olpfHP2YJrJnpY7Pk7VBEvw/cwGR7zXw2M03vtESx22fBJRUTZ6RQsVpT",
-	"RTPFtRB5EUfRUHXjCUnhEydkZGff2Mx9U+BgI/aNYvU31b7RxPkqGAu5YUd5jqxxKlqrZE5iDxBGE0Kn",
-	"ErQ1GycJByH2VywFXCZt4foMc0mg2QPw3I7Zmf+3upqVcqlva8HGlGjw5nS4rEaAOWW3GvWf2zi83YW3",
-	"mQtPw38jl51e+S025KM8BLWXCd/wS7e7p+0d9R2QK2e/2/5kyuG5hZ3wPfSzNCv9AmR2aMPMg2+cY70b",
-	"PfOZGXrL6W53e7S3IFcfbcg213qBvKmFCaciA5p07xxbZ7s2traJMU3Xhh2yjbFwdu+mzvoWB8NlLCXx",
-	"DFlsIULRkPEYVu2/zVGvNPupv37sqqljJ5c7VI8tyHwzstllsre0eKwKiheSTVCZadi1amzBZJ0k9SFO",
-	"WCYbWjuqn3dMuXFlyUHDji0382hSKNC120gqDwjty5oVTmphTpPm29oX+VQP27Hl5u7KMoPK4mLNhjCz",
-	"ajtPvtmtkTPghCUkrmS0GR46Mn3OzTd5Pcei1EiRClK059fNGFQk+wXMnJokZx+9i/J2y0MEWBc4SQHt",
-	"lXWG7YLIMImCbp50xGjfnv0FMXWREocjoMAbg5u+Y0fsBMbGIxMNv26kr6ZZPJwUWNzct4fFFQEZN59m",
-	"8TvCw+Jlj1pTzGTvg08/ehbp+kL7kWb5igzwMn8Zw2wqFI+whCs8s5VbS2Y2BRA8nFxh1Wo/Qz9L6jin",
-	"Y7ckSI0nd5zUHl23qQa1tY57XbThW+lGKik1vxrZcJgSCr2I/PCVKVPS3EW2gdQ9109R+OSW9H+tYXw7",
-	"vT4Oun21eZfX+LXEdRvJKDsEGwYJ57n69ZGult23++stoyBziC2qh64RYyuVm4IOJf6OysoMkW2p4Vb+",
-	"z+3J5rfybr1jvyneHrbJh1OcrFKAwilhlQAnl2Aa16+qRLqPPLs5Jkva7OGdXIBAdwr2rfYqLqIX7ByM",
-	"HvZx2dKWbCn4sKFiS857q0vpcJbZkqoqV2Pg4C/3o2Qr1fYJY9GwVBbjNDVtwq3J4ahSlnWaEAmGVPUs",
-	"kEQI0xk65+wCqBHw/aqrTOCQnadk1NJU+RNnzApx7C6zJThWeypvvzumnN0lgSu0V7yN57C/by5xU9TJ",
-	"yB+nkb2InOteRG7JSPVTmc8gCqFV5iogPMKECt0DcaJa92BpKAxfYSLNF+czkw6o/r4aM8SudL0nt5qP",
-	"YIyCkOaSCqqqFVIq99DpUdIvbeKWaZRuOPmWpo67lU5XGnngD733UMthXq00rPKdQEwSWDnp7HS9zgxw",
-	"kuNszfpep5ybN1TRSzQXoDATh5W+OgO1s6SQfBrLRq48Vi9QPjlxxu4Yc0OM6SBhQy+xt5kzY8MJSFeH",
-	"hUS3QkVJhS+6vc3mOaqNUzsb8wr87Gx5G7HlVSu0WzNcofqsxr6WKcQEaUP9uEKUPSOXQEGIrWoYq7Yk",
-	"0Ksf2Sr8Pxoc/WjALn40uEZ5O3XJpvFYFVgpi5+vCnscBFCJW5LRn5thgxVlnDmb2FgYXLmF7ams62LP",
-	"DVo5cH9QTbLtNTdnTXCMAfqKdC0AqnQ6E8r2M7MNC46sQYmqz13hYwpGG2N+UrSnkAjrvyGxVqYod0ee",
-	"z7wdg2s9i2fvm67EpHRguoe0O9BDZrqkuu0WcOnUvMizmjsYGfR04tDMF2YFXVFjpi+9lbEDY8PPspSt",
-	"v/m2XtqNedsKkWpQpiLGKheizqh0OcTGiBCBKMgrxnWrEsakQBmhugW3OqCtT697mWiuiJTbq+pWZ9xl",
-	"FeMQq7i0EhO+otgiJfRCrKoBcB4s1sUs1iNM7JZpZm485LaaxTwhTnfyBj42nNEIR/tN8WQxAYq6Croa",
-	"pQIUV17V2hOpWKe0Q72Rw1eKYsJkZyZ60jXNYLF3u28i9X/rJN8u3QE31ZBwLCfpG9CREJvgXB20MM9M",
-	"1Qg/3Xd9z/xyV50/ssPuqnbLxT8UHvf7ubXm+KDz69jwwu5pvJkwl0bxq+9vI3594jaqNqJa0V3eTfM8",
-	"sfJhRcrnmYZCscia9U9zxFM7/RbRm5oIc2jSEssQ5TVQUbtCaED9cS5ntk4kbS2pFK+Vr//jz77+5b/7",
-	"5p9/8frnv1W08s3f/uGPv/mn1z//7Xoo41CSCeio4BCJfJoPuKXkoWuXtdFJfojHVPKZQqzdBeYcz7aI",
-	"bOzz0mBd1EM3a7JmRRR0Bedjxi6aS9j9IB+0Qua3a6jltimap4jBEtPzYr9CN291TXN5wzblWdRqiO63",
-	"JlT/xAQxCgJJxt5HVI1SFwrhSEDMQYoukd8vghXYzsyuzsGCd0Uqhp19Q1kedvVjkzvZkFZ5m6IvLV5M",
-	"o1kgCu97Yykzsa880nCpVkD4XPsOXDpTNt48X1FTmSUCY3DIIwHvVOy++0eoKmsiJwbMDeR6FykbmnJT",
-	"qI5sCCsX9vuWdBNIif6DFHaNvQ8+enh8cPbBw3ce/FmpCxnCtdyqyTtW7QU5SE7ynM5zHF+w4RDhmDMh",
-	"EAchMZciMiZrzDnR8WoGDujpiYJJAgfJ1NAIoPNZN8bwiLrDV8Q0PEkgBQnzTHNiGLNkmfarktyeRiV2",
-	"298ncLUtgtRKQv2kK6VoPcz1CFEmtQ9twjhoMgQq30dEqr8vIJOGtozjwhJrykY3I5RDO1VTmVcL8pNy",
-	"5ApoxtOANl+uKPaK9vKOsBHaREdY3c/RUNcdYduFmqe43h0bIpYmwFHiQuoW9oudR+gWqSQuD92psoLu",
-	"sVlE6lrnn5axUZHDA2gvA5rohuv2W1AOE0xSSPadVuNYSpjkTGcDc/RFVprrb8Z5eRxCwIFN6GitIvqd",
-	"ZZPX84ClFscxZDrcKWHU5F5x2/3chp4RgTjgBEEqQOcN7N8i1QaoLvWgBLW5viVDHros1R6HyqxioYgs",
-	"ZSPVDj4lqkkNnZm59vuTlPFAH+IU80mDCDfDHppRqxQtlYW2RKxYtCh1UHj9/BkARwo+HCckltrxesXy",
-	"fEH7ttUZJ/tOsQ64JAnQejm78ulqESkEKOu8stuGjV8P9ahOksAWA1qmuqadMrEQzT4Z67z5El9ig/Ht",
-	"ceG0Fio0LnazW9v7eZYu3WoRMypYQ9nKY/t7N4RtlxetDQUF8NTrz8AB7f3L7/7X17/46f4RSrAYnzOs",
-	"codMZ/moeEbm/Eg4yg2IGoPa4xI5QbY6paxo6g0vtfPrfaNwY4kRBUgEwuVO1HuVV+p3LLf5oKaJSZgc",
-	"Pno7KWEuKMy8DQpaUAjLka8QXRgAomoql3mO10Ju8ldZQ5yZepJJEl94aKNqFlsFOXzF266K7/FNXRNk",
-	"gkdwmBm1to/bf2tCYdH3Tk2/Jn3jGw/CHVEN4Pvs9Bna+/izjx49Pr2b0dHSA6m6+stUOw/jc9qcO+QN",
-	"lD5zwZo22M7AD+197xRJzEcgl4v46+v/NwA=",
+	"7L19jxzJeRj+VQrzM8BduJdL3om2bw+GQe6SOvrIO2r3Tjr9TkxQ2/3MTN32VPVV1exyRCwgIwgkBE6E",
+	"wIACA1HkS6QYCGzZfwSQIBn5MIHIO3+LoF66u7qnql9mZ3Z2yPlHWt5U18vzVk89ry8HMZtkjAKVYnDw",
+	"csBBZIwK0P94xtlpChP1Z8yoBCrVnzjLUhJjSRjdz8yIP/5CMKp+E/EYJlj99UcchoODwf+3X86/b34V",
+	"+/m8l5eX0SABEXOSqekGBwMOw6mA5ABhio4fHaL3vnXvT5FdBSUsnk6ASkTxhNARkmNAfJoCwjRBQwJp",
+	"MlAz2mXULu7HZ5RdpJCMYJJvP0mIWgynzzjLgEuiDjvEqYBokDn/6eUAXsRjTEfwVGTqn3KWweBgICQn",
+	"dDS4jAYpFrLtrId6BjWaw4gIyTXgPppOToF7JxUSy6nw/nQOXBBGnd8IlTACro/N4csp4ZAMDj73rRVV",
+	"jlOsY09RTv48yidnp19ALNXCNTAew5dTEH2hiWNZ3Xx+sNre7bgO+/geJ1IC7bmPeIwJPYYhcKAxtOKP",
+	"TSZElsP1ZmPGk7YP66Q3jyI9S1Tfj//c6mxLBrvaDhY9MFJ8ENgi430xwSEh8pAl4N0eSbz/eRLgRs5S",
+	"aD/LRBM/SfyHSFgmn3E2JCksBm2KJ3AlWOsJmiE94rCINDPML3zSIxrkovWIjOyh504ANFF/tZD9QzPq",
+	"MhoMSdph/CMz6jIajDimEuCwmSj0KMZbRp0RmixBZNOwmDYSFjTWuk4nYpb59yvIiELyMe17I0jgk4c0",
+	"Cf52IjGXV7xLaH5/aKD6MODD3RxJ5cd3N1YewAGBczXlJFsBd7cbK2cSC/1+rNKBG8K4XBQnNbD3Al8j",
+	"CB7TbCqXD4Fr4dcGDlyQm5aEnuvmikYM32xFKN/l1VSg8tXRVwHK129Quu2bhsoWOtXjgqRlxNVHTPo/",
+	"VrBJCaYxHAFOUkLbhj18IYEm4NLqKWMpYKrHcSbEMYyqUtwZkGCJn3F2ThLgGhJEwiRwj5j/gDnHs4F5",
+	"lJERbWD+fvfoBEvgBKeiYUbKJInhIU1EX0HAMqAfa0IhjAb0m4xDSiaEYj5rBH7GWTKNm8SeHfFRSNGz",
+	"v38yy0KKYALnkLIMkkecTfrhpeMbkoNgUx7D40T0nf+cwIUIc1h4jpJVRQwUc8JCyswoILUlZNXtNhHX",
+	"iYTMd4KpAPERo8+mpymJj7DEft5YQP3xyYgqOVSR7wCiipE6Z/o2XWXveaqpsWgOV1dCzTFGDuJuClQp",
+	"bxfRH7oK1LUKsQaZsmYuX5B9GzmvE2dsIvG3kO/NVo7KfV5NPZISx+NC1VrQVNSqKdV2WP8gsDOYZL23",
+	"oj8YMj5RfymagT1JNJnNETZwzvxcPCFpSgIawdyrOnQBYDkoZvIecJoQeZ+KC+hr/zpNWXwW2J7SJSmk",
+	"AT0T4rOMEWMCqhrQcXqBZwLRaZoeaAP5CEu4wDN0BpAJRKRA5edioIRgmuLTFAYHkk9Bzc7okIweNOwN",
+	"UpwJ8D+hhoQL+YCzM6BttG9HqY+siJxfitBznJLE/yOFF/JR8FN25r9RJPOPlxxTgZuUyOBWahST484e",
+	"TC8Z5diuAbi2br5IefIS3BXE6/M5IPBTphwzTn6oxcsREXHKxJT3NYZgd5YGpdNxEc39NmZpArzhpxY1",
+	"gQgxJXR0BBnmchJapcl1omBZo5Xar59SSdIOMs8DjuKAnuOUgHF3UVnTd77iND0Q+wz3tnSdMnY2wfzM",
+	"D/Vc8eikkYeobU5PqQHUTB6VW/GduJQofeWrn5W7muPNFI32+AdTmqSw0P1WFd0xhwSoVO9k7dGM1fCh",
+	"0g5AGFmubkD1B+HIUAciAiXAyTkkaMg42lE+03ffffe9Xd9FqfWIOKiKN904WmR1p4XDUsT59NSYA5aB",
+	"CyQ3kM3DR0HA2MNQCSrEuAuoSINBjpkApCxzYhANGIWPh4ODz1u2XEw5uIxahpbrDS6fG9cI40JrQs9Y",
+	"SuKZ/2q02oxPCAJOukP3A8CJD6xKigD/EGZtEzymcTrVT79GXwmhZ2IeDe1kmqo/JbLPS8SGCM6Bz5BR",
+	"aKsEbKhXIHVTRghwPEZYGGIv70Ukx1gi9WpFF5xJQEQOom6wqhy1DrBG/04X9d2ZvSY4LLIL+3DxkiqV",
+	"g5IdfRQUOfq/5b6ScXxy6BCnQBPcVwkds5QkeNb3pakfdN6hF4yf9Z9wBph3UK30sGL5qNy9s24TcG70",
+	"Y7DA4FVegq5wWshmo0afNBkSPBpQT2Q7IiNoYekJ8+poc4/k1hmg04l2qWGJdUAGv21tFQ6wbp/fdeDp",
+	"ur0l8IwT0ebpKgcGz1QI6MfJFdTcjMPDF0RI612ff+Fc3XhVWpmPsGwftApTtLrpsZzyVtSfFAOVkStL",
+	"sITDWdwlFiQnkXmCrJu2vPFUVXtXDf0BwqnuMPLy3BztezAS4MK6rc0lFf8rwyXJFnFyxPGw3Y5TM0e4",
+	"6gGSDOWO/KpxQoAUyKIjQtXjR8jZo9Y4StLYirCtCHurRZhffgRkw7yUC8ioOVnmkxxV2dLkCvBIL69A",
+	"rcouFw4tkum4UK9WExfQQiBXlyYJCMmn+q3T6J52H8edX6g9BEAbd/cMn8MGFccOstu+/sj3zVL8/80C",
+	"Z5F4vsUFQ9hQaX46DpmnFvJcF1QTZPgFlYmcVJyQvTmfc9/IvTm2vtlPtvpul/V2q/NMn6NXX4A95MSN",
+	"B1rlDvODcO4I/YgmaAKVL7wyMej60eMDO+wfkdoQxY/zyPvmbAQ1qMnwHQ20f3Xxo+tRdpZ8V1FTNocB",
+	"xBV91nEBzU4xiK7w7uYBsAs0ugAODdZPZH+jy2lPV2kTiSbknIgQmYyAgjDO8MKtfjqTXo/6GMhoLEMe",
+	"2QReQHK/h4NeSX3tC/jEUliXz4KMZTfnxwPEZz0RkIDExA/PYDKH37Xsz+TQblq7iHfPNSm6gItrTjXt",
+	"GEewkEiLKmsGTmQDWI91OOFijJ1AHCZmw4si8JtatEv4SjEyKlfzH6j0Zi3ogWxluRZE+tySxbtJ/yu0",
+	"c0GEBBrPriJegyHNjUiaYBmPQRzpWK3GZ35DjF4Y0zWQVKeqr96K4WnvfKpwzkLHgKPAQazDqNCoAzsu",
+	"3ZULPnsbgN455KPDZRR8azZbt0ovY8iq1SlwxAxqtmYF7UPLsXU156n0tw8tL5SltH83BbVYk44nsCVP",
+	"XekV1lKCvEYjrmu0TqQd7NQFvazMGNTZ+OJGEnSPb+pjeViynWahbPR2S8XihHpVM0fVOOEh3Tq+G4i4",
+	"EMQWSd2sGDVyXG9o1hxzLCUmqz7rzTbUzIHgCnaao9Jcu5haBSr6XSWChe7g2uZq4317ejjiIMQiLyAd",
+	"VdrP7tmkfXf0qWSMN+t9YprKLjq835GgPq4tExUnbYHfepnVReRS+NSZ8EazaOXgV+BOM89ijNlM2kuj",
+	"WR95eo9S1FzocYaUjcQxSEwoNFywFKSKmHrSaXDwGS6Baik47eKsDNyVD8/7F7NosIc2RP02hriWMand",
+	"rFrJtFfZkjPwR4WyCxANEYhBD3eTZjY9dWIwPAMk5iOQSzEC54C5kgqn0xykzRtzN98c8fioqDDSy67U",
+	"4F8dkjSY3Z1Wn4mu77AT9edz25l8B9KBvctzWTQFHGMx9v/QYPot3qv9QpUrr9fG66wImp2z9todV/YQ",
+	"guCJ+6zuAcrKc7zVYKdGA+80NMBTtcPbCQsPSrkd70GJkIzPlkgtTZgPybSQCcyyfnc6+a75oJVCPIRh",
+	"7WVahhTrNoDssYRJT7CV+st8RoL5zQStE1GJWi9i1ZftXLP78R9SPsnj9vtEgZfk5Iu1YsP2LeZT+HZV",
+	"xsmvyX4evn/D99qLx8rVFUwF1Nf/nPEWZn5HSTmfHz4JvDgpbvT+HN3DFuD6Kjuym5+fHgsxhVVlGi9m",
+	"bgvUUPIYfIIHyvNn+uCATTLOJkTkbtH5szSbiIsqL93e32dLsvuxCwo8VNwy0/n4Hwa4ZrFwqSzFMSQP",
+	"ZptqajyzBsUSNg4QK1juYk/sGxlVkOdCBb1aAnIbsb08l4MLuS7gaoTDeu00xTaWY6UpprvRNhrn0Few",
+	"0CgV7FjbPhZKm52//IsU3Ka92xXzAgp9rkzw57EuUrYuVJagp3u48HqUkZdng+JkPqD/5ZQTkZB4kRJq",
+	"xj0oZ6HLoqNhpds90eo5dgoZ9wy8DUb0iGkG/JwIFrgPg88QG+VT82RWAFbbcLNNw8XSjZYEFXK6ijBQ",
+	"z5WlhV40eRyC2oP56f8f9ykrbBivt2nuis/AIPPb0zln8YP6HCiIvm+MrqKpoWLFE4aTPL11wUgkJ725",
+	"WxJtjxjP/JvGKM+njMrxUiOFJmrG7jFEtV2br8sMc++m83yKRXTGLMVSPby9O/xyCnwWFNEN3DalZEgg",
+	"CXxa1xfzLbgLVudoxNlHgRSU64KCEoN97r5lAKdY1QeQIjdjgXDMXidxQwObvig2dJR/kOdDsRkkT4JG",
+	"dydlSsdn8kmf3bU64K0voPuM1xJyM51MMJ/19unonz5sMdb2CbVxZsz/MZgDarlf56IyUO303p2njL4k",
+	"2y2pjk1lzBrL9ne4+/JJyk8aj7SIOO5As01ktQLaWRJ5NELqRivBxS6vpAF/fJqS0SJXU4ure9THnd0Y",
+	"y4uD8d8wCdWnbsxG6es8D/dzCN0PLINA0HkTv7Nz4NW9uR+GXPUZLlDS/S0acqs4tFdTIbohsvH1IdOe",
+	"3n3Xk9e57KHrkiskf0EPJbzyHVk8WqQVZFWiw9mHA5KSyqOiUFsw7a5kst6+Me1p7FIU2+G/ufUbSiD2",
+	"szuWB/FRlWQJDgh5PqVxrexaKHepKGdoposKGOSb9UH4GeZyttwWQB1MQUSuUEsLJoDRU4b7afaNdoQr",
+	"N/yK3eDmvIcQSz2mqdJeWJyhkzamsbuI2nJVFAeR0K3hU1fIBM+8Xi+DYaqleBj0VDdanbKHvYIq9YyD",
+	"ACoX6hMyTUh+uiYjdq8wq2UJfXsuSHT0ylVqzdQiskIRWMUNkJ+8UfI7UF/Mr9MI+yV5a9aNQ8fr5dld",
+	"yC+UEUpDKraphhqIOTA/ep3tPZBul6+6l7rTwkLBIU3EMA/yFkXbKykbNm5ZrKfAzx2QLQ+pphi7hXpg",
+	"Leg09ITRFXqBPYsfREVD2OVk2Jumrb5fuCGdwKskEHHbVNW/8fXjD2GuAVH/Wj5ZGrwdz/Jc5EVLrncs",
+	"Y3fVAnNlNaDNr9LWlRWaSjl6q5c5QArVa+TzBc7mCtdUqyf1IZ41K6BztLwcZdR0We2rhxLZ9oTv0qHK",
+	"tCZ9AEPG4VMRsPaYQbnl+HuMn6l/2sLG89IlZaPjPB1GewoD4yb4RVGN5hPgk5axZXRj2+DgO6nM9Om0",
+	"QZaBImJ8mGIh+hq1FB6w6oOIaUISVWhQt3ULg81pzGaqhbQC2oSQmXk/UlosTsODBUmBxnA/yzg7x2nr",
+	"5GJ6+oTEQAWho0eMn5IkCZkRQ9eJvwxMfmsE0B/GdQuIGo8YBlYzppqIf557vLTfRHYhMM/TXuRwfIMU",
+	"WSjlv0lP62cmykpZ1iJJ9bB+hp1CU8tXKb+2+2wFzM1+81dQeLW3P2PD8vlZL0Rs9NpbApmsS9U4AqPM",
+	"ea3c6t4sonjGdXq1u+/iy+f5Tj/NUoYT3061Z8Dud36bnTdpG5P02aTZngm0vkoCbRc1LBizcWzjohd8",
+	"PXYq2bpYjURTAXuORZ25fCVj/WdcwErS2hNsCUYS202mQ76WOXJbE5EFImEbLR5ab87rUVUZ50I1CVEp",
+	"WXlHnLJHDhaIDU3JcSNRRN5lpJAKpj0XUiYQ9cPE51q7IJKCELlVZUETRPgx7jW2hMlnoaZzVxbrSlp3",
+	"JzSz00ckBR3nubAftAxf6F4rNP8m33O+Vhiij/o/SVRCWl+NXEze7aw4qrGRXaV54wsE0i5v89FgytOF",
+	"DmW+DB9tIeWuS/WxPLvsOuspZcAJS5YULLjMGkl2Y3PuQsfZ3sFJ6GLsRmudFdK6itKZT7RYicvmnKwQ",
+	"rdS2W6KunM+/VTE9nRCxWChdcyvljh3eO7yX6zP5T3LtdUVru2ysJnkM5+wMPoRFa262ppMuQ8lmEsvF",
+	"93jWoclcNV2xx7ZNEnXD5k8A83i8qPqzWAWEXkZTs8EPiNfTp3q29kkxKlw0Yd9Vud76Agg3MUiwaHHY",
+	"6DHPSyqsJqpwoeDBDQ0RXHdgYI5xPw/JhzZPb8HiYXmaX29cdhOL5fQtwlEWNrVFTtHfmtn1AKUFs2n7",
+	"C1bvwekoVHcrRLe2hkfLrtXEUZH6bz4KbRySo2D7WtzavPZaetWeSMj6F1vr0WGiUcGC4RBiSc6hp6Be",
+	"sOB7NBD2uMvOxNTzOoctO15US/WUB/bSjLFQLF2TidmUyj7tmqfUq6oMUzxawjRNitWkcEV2WsNJwuwV",
+	"/TzNYjaxgQxXVeHaNbU8bNriIQeks43i4H6yMNnoi4bTLasuuzcnbhHbn5e2QvVEdIeRD5p08Wuo2t5o",
+	"qFHHagpFca6wRpVq2rdOe2XpUkkK1lEvTANDU1llmhdmd0BcWkfbyrW31WBX7V1SQuEhlb0r0zUV9Jwt",
+	"mLZ3zcn5cw2QzL1QBtb5M90qrpSllEOJ8VS06m+5Ob5JVnRhJf37SRioxROrk8gIOQlWUdjB9S6sjCjm",
+	"KzTQsFdQk8LsGETGqIAl1cZp7RD05lHLBISwQXPXUiKkoTxkUNm3jsgIXYyBIiKVm5JR7ZM0LVAWeA0U",
+	"1f179997fqOYQCw3FZYDlixY6C6BFGTIPjWc0vDF5EoQ2aO12WJFJ30toJyykvWHR7HzCgB8AP8enI4Z",
+	"Ozss0yP6ZXf1K5vdmg4m8GnaZ8KANZBxvz1AQMxDue6zrK/tppPTU5u71Mh8CTfBQu2z2FUDeo4gJefA",
+	"c2HfHUP9LNfV1WaL26/Dxur6En2vOQmTrMfj9r75wHcSOO9QX9SUp3fO3d3GCl06exg92wyPyuM1QO4J",
+	"6W3UW4gIvkvg4goJNXaWZ/1rtBd46QK7hqUXM4CuSgyEwhxcaL/hwndtEtYLdxPNdT/FfLLMqvshu8bY",
+	"Vvdvy85ss5gxPuoJQzblgYFjILyPxld/8hqy8FjArMFB7zVfx27EQqINJaK3AyD/qJuMc7HvgZmN9WuH",
+	"QT4wyncwfzCjdkw5kbMTtbzdcEZswd2ao4Ci+88eozOYoZ0kPfu3//dH/3MXmeZj6HSmXwgjLOECz24J",
+	"lIfxD6KBPpnWXwFzYx8y2xhLmQ0uL7VpbcjmF7TF0WYI0wRRJnHeCdC+RNCQcWQyCfYSLDHK2wVCYtcn",
+	"jN5Gx2wqQehJOEtBIGWeQYoQ8v3u4zi9PcOTNEI2v0+Pxtr8jSxmzBfqlN9mSHMzYsNiBjvo9ojdRg+V",
+	"+oA4DKcCpzrMk6LjR4fovW/d+1OUmVxFlEc8oR0nMnff/vrHXwhGdxHFyiar1+TTFPSmdGri7cLIduA0",
+	"p3SCoA4Gd3O3MM7I4GDw7u07t9/Vnkxr1d5X/2OrKxXAUtr/QOd1RQNun/t69Dt37gx0CAiV+RUIL+T+",
+	"WE60sDGn99HkZVRDqjqMAaza4Lc++yzEEMX6+3l652U0uNdrvEPf6rV6GZXE/fnzy+dO9Kbe1rlj8UKZ",
+	"gcKLPU0zZY3oeuZd7v006XbT1BK9MSoo5ksmhA6eq73s44zsn9/dL2q+i/2X5sF5GUTGt0EWeTkafRxP",
+	"QAJXO3o5IHRwoFGa15A4KEPqSlkg+RSiBhw9b0W2S6JfWFtEOV+nDuchWtCxbDFL4JZYF10EiQJThB3g",
+	"O7SwCAmoCZw2HHXktlDIftlRPmPCQym1tvWrIpaoLqUn+AxMzPoFJxKQwENAkiEOks9MbLvAE9D3hhJg",
+	"pyyZ5aJV/TgkXEhkreZoB0s0YUKiu+/8maINjmN1gF0FT7WauqKBlyd4nMAkY7qT9J4p315ufYJfPAE6",
+	"kuPBwd13/izy070W9w9YMlsaydcQkSv7l5eXdThfXgfj5fGuHv6LdZiqhMRNQdBIKjgT8TzMVN126j+7",
+	"nWSkSm1w28ncDL41rILC7GtZ08OSdS5q40qgSZglH9Jky49r58f7lYaoWza8NjaUwCeEKp8C44jr4OOF",
+	"eLLCRm0MmceI+TlSOf23LNmTJbessXTWePXLH7/+6iddGaBKtW0cUCSu+V936leTgltMKTbxZZGnEd+o",
+	"J2YQ4dXc6WFFDt4SKMVSWR2Kd8QVnxoVEikh3PG9WX6wkS/O8stNfXOWJ1DpwESqjGGaCETZxaqeoRWg",
+	"tRBPKXXCF+19KXE8zmsRba/c9WvBGiFrf5WWX76NCrEmrFSVALCM0V8ZDjFWO9eqM6QE0xj2TGh6gy2p",
+	"GGpSGrdsuzZjUg0TW75dA9+++uV/fPXrrzqbkOrM04U1qSBCE16YKU0U5qEzdMuVa+PKAglbhlwDQ/7h",
+	"tz/65sf/+/WP/v5f/9dff/NPf9WVM+c5qJ01EziHlGXN2u6JxFweOSO3nLlWy9JbzRxCESNKKtTYiT3m",
+	"qLidO+CFBJqHRQecIGpIstUob8rdVa2it722rpEzNbfYQxT8gHjOEN2cIX52amdVp1xr6/vvWb2065Zd",
+	"18eu22ffmtj11U9+/urXXx0oeyxn55Co6EAVOAkJ2rkgcoxs9v8uYjxCjMYQoZhxblrvoZ0//PZHr//h",
+	"q9c/+vtX//k/fP2LX33z1a9e/+P/yGGkv1QRfoBAxwvmBaYUtYtplqXarvO+Ha6I4JZAscquQUKyTCCd",
+	"NGt/Lito7XYVJPM83kWGdHUtOZ9vnUvrcC6VRy/dS05ViFU7mPZtXC7V1btbXk7PnGrg25tm+3RaGyO9",
+	"+vf/8PUvf9frvVSh3Xa24LVih36usCURr8MVu9XA2jUwB2VbBeya/WUWdjpKolSLsKMwCYSHElQ5+jx5",
+	"Q+WFuIqYTvNBJ0/fRYku3rlr4PTqJz9/9euvEJ9SgfAIExohIgVKbHcJpKvkQGITP2zpnNDFGRYTPmZ2",
+	"BYWTfC+aRIKpPn9YqctVEwlbTm7h5GoF/07MfHd5XgO3vkHZmamRo28OM3ILPITdchEHbt4XEiCF5qFX",
+	"f/27Vz//L//6N//n63/52auf/kaTlyAjqn5F+u2kPotxmgJHjI9uCZNJxtEZ1LgsZ6wQy3SKaWrkmpv/",
+	"HPFUxtjAyCZPmZEVhTO56G6lm30cn1F2oXPoTDRkiJBUgvv9+uAbSk7dahBUD+NJqt84KsvJRtxCeB5V",
+	"LrEtSl9eKriMQoFw5chrEEJbbb4nya/LsFrdxVuo22OKcg4set9wiIFkugVWWrSk9LGsLy7Oz2ft0h9G",
+	"HESzzH+ohxzmTYavh3O1AEcZ8DwVWa/z5RT4rFxI/XRCfggVzkpgiKepHBzcu6P795HJdDI4eOeO+heh",
+	"5l93I08hJ1+hsLxbZk5ambJFs6nQu0I7+FQAlQeOrFD/fTew3XyywboUKQeTOs19Ey84fQRUtLxe1pVW",
+	"IfLgdaZ/N0O3d9i67jAD/zVdXQ6dvIXX1qsf/+7VL37x+u9++/oXv+qeU1zyTPt9RLEpLLPndm9usgsp",
+	"yH5kP6rYFbb8uSb+zLFhO8xcL3/O2QreQi61BzH6iu4TrvurlryhSppilLMaylIsVWExtPP13/7+m1//",
+	"89e//5vX/+2/vv7Fr775p//+9d/9VYSmlAyJ6pHAEujsYW9gzXYx0NnV7uB762q/jlJBc952164VldZN",
+	"63S3JZnUSLCFoTRxKjOp7QRqGoOaClMrqjlkS6GJ/Zf2LyeLT7TdLv3S98qqa9s7Zbb8bPkel8rd683V",
+	"N5UN38yrpOiSU3AN2jHORMRoOut5J/jT9nw86sZRhZNtsyydbXlzfbxZfrke7uwWJfBG8id2cmlLMBzY",
+	"PFtbl7K8PdW1C+nQ3NLqCmYX1JS0tF9TeVgUo80H7EbKJGnnsn5KFWNA5EIBAYZd2zh/mhAZ1P/uq18P",
+	"FdKuj+1HQEEQcYD01spymIaddd13xLEcay7HtmUA1lUtID7LGDGNWzxmQav3lHsBqmyUn+dLOqVLrycI",
+	"Th3QNr/akBBQgxPLygrXKlhYMzUbGtw4BUxrWEE7f6F++vMCwcVAnUpUu9tKjbNNwYxxCjTBvOHmesJw",
+	"cmiHbS+wtV1gLhrWFRxjl3/rLrCUYaVezgBzxbMlM3TSJysM1JUf91+q1ZoDZq6BKT0zqX3dnKibEq43",
+	"1UvUZKfA6ILxM0JHewmeBQjrSvYFf+hNV2IsugM1+14PnXHXdkFcjEk8Rrob3QEaszQBjnYwMm0KjBEw",
+	"cl+CbjUvZOxrKiko1xV3sL5KHh8F/aIzr/pjVlYAdwwwpSxoPYYiUjPHLeFuPtKysb5jtWH1381WAzs1",
+	"fWa3jux1O7LrzbU21ZvtiAH1wCoofulRgXVZ0iKeEiLilIkpB7GftxUozTBBaXVkPoPkfvWba5NcW2Zb",
+	"yXvQQeZRQRk3nOcadYMKeaKdb3+G7t7bXalu0MQePZjR+vM6suGzfPSWATeZAS0a3wjWy/MoIMl905b/",
+	"/uQa+a/gixbOy1drMOGcgHxYjNqacNZlwnHRsKbIsL+cciISEr+tdZegboAFhy+6ZRS7vNTCmkOAJHgJ",
+	"PlI/XhszcshSPMvNxkRYZ4AuksGmEj3BQu7pfpV74Tew+vqBbR7rcFN+893pcvNxENMJ2HxQvRPdixHt",
+	"PHjy8eGH+5989vgoQtjIDQU/lXaWhNm8su8lp+jr/ll6d3tCcsCTzemjFeSAE+DnwPdOFMg12EQZ9WJD",
+	"/XcsirT/rQJfZX74i4II/nx3odDmFp5RCG7QHHXAjm51uCrWWaWSpDe+SR3XiFCpn5iSH9bqlNhQC4Wt",
+	"XP5bYKMd08lRXxfajWVEzRiLcYTKVnh76tv9u7tOrinbU9NiOeUgENNuSnd1cQvZjokgEAc55RSSZQZj",
+	"BSPqmdrX6qlu+SpHSXDXp2NsGJFjOk9pt0ROaZbOBPLxgqZ+S7Wq4hSmM0YBTfAMKUJ6X8cdIZemhzX1",
+	"w4FygNQR0fYwSXRXzClVlRGMuC7mRZOpCWIkwxma0gR4bZWY0SEZTW1cba7GKYY0n56C93gZaKv0zrfu",
+	"vKc/Uib0FPNJhM4gk7aa1sUYqA7CUKPVSpJjpWAKROTu9UVK6mtj/6URPWG3maLN+/KaPWZFZ9vtJbSk",
+	"S6jh9sESYWQgfpDfPPpfe3dNpw4TT6SpVZmy1X9COxdj/Z2JGLacLRBWvIUT9cK5TlImQjI+23+piOJy",
+	"/+UZzBoI2gy+ZorWo64+jSkkccMS7i1EH0uYvBHJ9vqucCLcsbeuQz9DVU51LZSsvbP78CJjPBwn91D/",
+	"/FgNvb7ncCzO0Y615mo38ItUvAi9ek07e5/3NxbnCozq2y7OXozOCNUSq0CBb0E1yLvcF471ZqCbmOtW",
+	"etEgroSCyFmBRGP5cn3TpTdvELnson6qFD8wHcjNL5Bnk2L99uegMdrlyE4KBRb22EZVqtU/FLLBum1m",
+	"6OfTxhQVR7glisKKkVJj3ARdnXYkpqmM6h2/LB58G7JWyZ47qjr4FWhOYUQoJXSkw1cV7gyLaizeMsVH",
+	"gw4Kg+geGyjnN4iwC0S5lVvtQcQsA70btT94geM8+CCwjy/7AkGQF3sJGRGJEnKucaIBcoC+de/OnTt3",
+	"EBF5Vtg5obFpqW4NFETOEKEmqNe3l3zCypYyLCVwNfrffH53773nn9/Ze+/5y3uXfzSIuoaZJFjadvRq",
+	"M5KhUzalyYFDz9ZYbUNq9QM3QrmAiaxpJUE7+kFspfGuabqppkA7uWKilgqxQWITyOYlQ74RxcVmqUFk",
+	"/2MnNjXbT/AsQt///ve/v/f06d7RETocE4qRJEEanIsKtrLSbLULfFO8yLqSXXVVqWj8HHgyBYUnmECi",
+	"sMEyoMoAlgGW+DQ1jKCs4XhPgLqbJCRB62iKR4OeRtmcfOYoJTI0p9gwJIME47I7MVjQkG70oP5VvSCx",
+	"iEOykBuL7PxGzDdqrquHh5/T5LbCzotJatAt9thwSGJIWDydAJW3RcaV1j4GkJP0tv7/qvpXkMmpLqns",
+	"IxRj81XX+uabeiupjBgJwDweoyGhib6LD0++i3Y+/eTR3p8ZC9yDj59qRH/25OSzCBmDt6LDwjznmPU0",
+	"BShJnLdLa1Umn3dSFe3TJ6grai3xGp4888gtLswGpeBN09vMtR+5WosikMbgQ5KsLQKhfJRsEHt6HmYm",
+	"hUlRujFQLIm3zORh18qJlg/X/A7bvoi2L6Lti2j7Itq+iLYvou2LaB4c7KIMVI3QXcVo9+7cKfaB7t0J",
+	"wV41jpH1gBgTp3NvsXjVSnyqEpTwIiR14ikXjK9NEzSqzGZlB9vnmdqamGbA7T1gE5wqbzmtMp3OrBYR",
+	"masR7YSv0upNqnC0GxVXjeEroeW4Ylhhn3wYGSy+j0pw6SXBeNFc39qSVNQCGk3PvxM7aBPjf+zeNyxv",
+	"vepbHaWYxnBgghF0RpCmR0U+OUFaMsq7NBRxD0pioHfvqNtNRIjCRVFWVsm4CaNyfGVKqrwIGrJn/7L2",
+	"ctg4WqocYDPj7GuxMCbhRJpo8EBg7vKzYWtwbCSuM5g1Z7U8zt+Y23SWzU5nKRC5wWksNrX55Ok7yLAN",
+	"OoPZavmpxgPBiMq8zctjxyazTUtZT1pKgYO1FMYqVn8Ly9bl3Xpoa2cdX5W6Ogd1uLt0MNnjpLGsyLWw",
+	"pD8Y7HFyY7QrF6wbmT0cpqnlq1AL0eA+h3N2Bk2FTdXvm0OO25umQ6NsdgYfwmxN2Y+d7po3tt62gj0y",
+	"ZW52hMRSGYaE9ifYGH50gYXues/ZhAhj1u14F1U5tZcUYBLLJimgf99KgTdICmiMbqXAWqSAhr2RAp25",
+	"u8aBLdztbY6hBrAEwornI0ITp0z+g1lek18Veb1mpo/NkjdDEf0ucAOTzTXz2cw0vdMSxW5zB5dUTJyR",
+	"QsVqTRXNFNdC5EUcRUPVjUckhY+dkJGtfWM9902Bg7XYN4rV31T7RhPnq2As5IYd5TmyxqlorZI5id1D",
+	"GE0InUrQ1mycJByE2F2xFHCZtIXrM8wlgWYPwDM7Zmv+3+hqVsqlvqkFG1OiwZvT4bK6D+aU3WrUf2bj",
+	"8LYX3nouPA3/tVx2euW32JCP8hDUXiZ8wy/d7p62d9S3Qa6c/W76kymH5wa23/fQz9Ks9AuQ2b4NMw++",
+	"cQ71bvTMJ2boDae77e3R3vdcfbQm21zrBfKmFiacigxo0r1dbZ3t2tjaJsY0XRt2yCbGwtm9mzrrGxwM",
+	"l7GUxDNksYUIVT2sYli1/zZHvdLsp/76saumjq1c7lA9tiDz9chml8ne0uKxKiheSDZBZaZh16qxBZN1",
+	"ktT7OGGZbOgnqX7eMuXalSUHDVu2XM+jSaFA124jqdwjtC9rVjiphTlNmm9rM+ZjPWzLluu7K8sMKouL",
+	"azaEmVXbefLN7secAScsIXElo83w0IFprm6+yes5FqVGilQQnYpeNGNQkexnMHNqkpw8fRflPZ6HCLAu",
+	"cJIC2inrDNsFkWESBd086YhR6NkUuiCmLlJifwQUeGNw07ftiK3AWHtkouHXtfTVNIuHkwKLm/vmsLgi",
+	"IOPm0yx+S3hYvOxRa4qZ7HzwydMnka4vtBtplq/IAC/zlzHMpkLxCEu4wDNbubVk5rk+z95swWo/Qz9L",
+	"6jinQ7ckSI0nt5zUHl23rga1tY57XbThG+lGKik1vxrZcJgSCr2IfP+lKVPS3EW2gdQ9109R+OSG9H+t",
+	"YXwzvT4Oun21eZfX+LXEdRvJKDsEGwYJ55n69YGult23++sNoyBziA2qh64RYyuVm4IOJf4OysoMkW2p",
+	"4Vb+z+3J5rfybr1lvyneHrbJh1OcrFKAwilhlQAn52Aa16+qRLqPPLs5Jkva7OGdXIBAtwr2jfYqLqIX",
+	"bB2MHvZx2dKWbCn4sKFiS857q0vpcJbZkKoqF2Pg4C/3o2Qr1fYJY9GwVBbjNDVtwq3J4aBSlnWaEAmG",
+	"VPUskEQI0xk65ewMqBHw/aqrTGCfnaZk1NJU+WNnzApx7C6zIThWeypvv1umnN05gQu0U7yN57C/ay5x",
+	"U9TJyB+nkb2InOteRG7JSPVTmc8gCqFV5iogPMKECt0DcaJa92BpKAxfYCLNF6czkw6o/r4YM8QudL0n",
+	"t5qPYIyCkOaSCqqqFVIq99DpUdIvbeKGaZRuOPmGpo67lU5XGnngD733UMt+Xq00rPIdQUwSWDnpbHW9",
+	"zgxwlOPsmvW9Tjk3b6iil2guQGEmDit9dQZqZ0kh+TSWjVx5qF6gfHLkjN0y5poY00HCml5ibzNnxoYT",
+	"kK4OC4luhYqSCl90e5vNc1Qbp3Y25hX42dry1mLLq1Zot2a4QvVZjX0tU4gJ0ob6cYUoe0LOgYIQG9Uw",
+	"Vm1JoJc/sFX4fzA4+MGAnf1gcInyduqSTeOxKrBSFj9fFfY4CKAStySjPzPDBivKOHM2sbYwuHILm1NZ",
+	"18WeG7Sy5/6gmmTba27OmuAYA/QV6VoAVOl0JpTtZ2YbFhxYgxJVn7vCxxSMNsb8pGhPIRHWf0NirUxR",
+	"7o48nXk7Btd6Fs/eN12JSenAdA9pd6CHzHRJddst4NypeZFnNXcwMujpxL6ZL8wKuqLGTF96K2MHxoaf",
+	"Zim7/ubbemk35m0jRKpBmYoYq1yIOqPS5RAbI0IEoiAvGNetShiTAmWE6hbc6oC2Pr3uZaK5IlJur6pb",
+	"nXGXVYxDrOLSSkz4imKLlNAzsaoGwHmwWBezWI8wsRummbnxkJtqFvOEON3KG/jYcEYjHO03xZPFBCjq",
+	"KuhqlApQXHlVa0+kYp3S9vVG9l8qigmTnZnoUdc0g8Xe7b6J1P9dJ/l26Q64roaEYzlJ34COhNgE5+qg",
+	"hXlmqkb46b7rO+aX2+r8kR12W7VbLv6h8Ljbz601xwedX8eGF7ZP4/WEuTSKX31/G/HrE7dRtRHViu7y",
+	"bprnkZUPK1I+TzQUikWuWf80Rzy2028QvamJMIcmLbEMUb4GKmpXCA2oP8rlzMaJpI0lleK18vo//eT1",
+	"z//d1//ys1c//Y2ila//9vff/PqfX/30N9dDGfuSTEBHBYdI5JN8wA0lD127rI1O8kM8pJLPFGLtLjDn",
+	"eLZBZGOflwbroh66WZM1K6KgCzgdM3bWXMLue/mgFTK/XUMtt0nRPEUMlpieFvsVunmra5rLG7Ypz6JW",
+	"Q3S/NaH6JyaIURBIMvY+omqUulAIRwJiDlJ0ifx+HqzAdmJ2dQoWvCtSMezsa8rysKsfmtzJhrTKmxR9",
+	"afFiGs0CUXjfGUuZiV3lkYZztQLCp9p34NKZsvHm+YqayiwRGINDHgl4q2L33T1AVVkTOTFgEbIUIbRR",
+	"LGacm1/cCK93kTKuKf+FatWGsPJtv29pOoGU6D9IYfDY+eDp/cO9kw/uv3PvT0olyVC0ZWNN97HqO8hB",
+	"cpIne57i+IwNhwjHnAmBOAiJuRSRsWVjzokOZDMAQo+PFLAS2EumhngAnc66cYxHBu6/JKYTSgIpSJjn",
+	"piPDsSUvtd+h5OZ0MLHb/i6Bi02RsFZE6rdeKV7r8a8HiDKpnWsTxkGTIVD5PiJS/X0GmTS0ZTwallhT",
+	"NroaoezbqZrqv1qQH5UjV0Azns60+XJFFVi0k7eKjdA6WsXqRo+Gum4J20fUvNH17tgQsTQBjhIXUjew",
+	"kew8QjdIV3F56FaVFXTzzSKE13oFtYyNiuQeQDsZ0ER3YrffgvKkYJJCsuv0IMdSwiRnOhuxo2+40o5/",
+	"Nc7LAxQCnm1CR9cqot9ZNnk9C5hwcRxDpuOgEkZNUha3bdFtTBoRiANOEKQCdELB7g3SeYDqGhBKUJvr",
+	"WzLkoctSH3KozCoWishSNlJ94lOiutfQmZlrtz9JGdf0Pk4xnzSIcDPsvhm1StFSWWhDxIpFi1IHhTcA",
+	"IANQOiWVHCckltoje8HyREL76NWpKLtOFQ84JwnQep278k1rESkEKLO9MuiGrWL39ahOksBWCVqmuqa9",
+	"NbEQzc4a69X5Ap9jg/HN8e20VjA0vnezW9sUepYu3ZwRMypYQz3LQ/t7N4RtlnutDQUF8NSz0MAB7fzh",
+	"t//4+mc/3j1ACRbjU4ZVUpFpOR8V78ucHwlHuWVRY1C7YiIn+lbnmhXdvuGF9oq9bxRuLDGiAIlAuNyJ",
+	"esjySmGP5XYl1DQxCZPD07eTEuaixczboKAFhbAc+QrRhQEgquZ4med4LRYnf5U1BKCpJ5kk8ZmHNqr2",
+	"slWQw5e87ar4Dl/XNUEmeAT7mVFr+8QDbEyMLPrOsWnkpG9841q4JaqRfZ8eP0E7H3369MHD49sZHS09",
+	"wqqrI031+TDOqPX5Sd5A6TMXxWmj8Az80M53jpHEfARyuYi/vPx/AwA=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -17,6 +17,9 @@ const (
 	// TypeObjection: an objection against a record the subscriber holds
 	// was filed or decided.
 	TypeObjection = "objection.changed"
+	// TypeCorrection: the 初审 of the enterprise's application asked for
+	// supplementary materials (一次性告知补正): its turn.
+	TypeCorrection = "correction.requested"
 	// TypeDeadline: a deadline on a record of the enterprise's own (one it
 	// owes or is owed) is three working days away or less, by its
 	// channel's calendar; once per record and due date.
@@ -26,7 +29,7 @@ const (
 )
 
 // Types are the event types, in the order the API lists them.
-var Types = []string{TypeRecordChanged, TypeObjection, TypeDeadline, TypePing}
+var Types = []string{TypeRecordChanged, TypeObjection, TypeCorrection, TypeDeadline, TypePing}
 
 // Event is what a delivery's body holds (as JSON).
 type Event struct {
