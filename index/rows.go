@@ -221,8 +221,11 @@ func summarizeApplication(raw []byte, r *Row) error {
 		return err
 	}
 	r.Status, r.Title, r.Date = a.Stage, a.ProductName, a.AppliedOn
+	if a.IsCatalog() {
+		r.Title = a.Scope
+	}
 	r.Parties = append([]string{a.ApplicantCreditCode}, a.DataProviders...)
-	r.Open = a.Stage != domain.StageRegistered && a.Stage != domain.StageRejected
+	r.Open = a.Stage != domain.StageRegistered && a.Stage != domain.StageRejected && a.Stage != domain.StageCatalogApproved
 	for _, s := range a.Steps {
 		r.Late = r.Late || s.Late
 		r.Deemed = r.Deemed || s.Decision == domain.DecisionDeemedApproved

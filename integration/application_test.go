@@ -57,10 +57,7 @@ func TestEnterpriseFilesAndCorrectsItsOwnApplication(t *testing.T) {
 	}
 	rcv.secret.Store(made.Secret)
 
-	cals := domain.Calendars{}
-	for _, c := range domain.BuiltinCalendars() {
-		cals[c.Year] = &c
-	}
+	cals := builtinCalendars()
 	dueFrom := func() string {
 		d, err := cals.AddWorkingDays(domain.DateOf(time.Now().In(domain.CST)), 3) // GX 12(2): 3 working days
 		if err != nil {
@@ -71,16 +68,7 @@ func TestEnterpriseFilesAndCorrectsItsOwnApplication(t *testing.T) {
 	in := domain.ApplicationInput{Number: sample.Number(domain.PrefixApplication, "450100"), ApplicantCreditCode: ag.Grantee, ProductName: "自行申请测试产品",
 		ProductType: "dataset", Scenario: "城市交通出行分析", ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{provider},
 		DesignDigest: certs.SM3Hex([]byte("自行申请测试设计"))}
-	written := func(raw []byte) domain.Application {
-		t.Helper()
-		var w struct {
-			Record domain.Application `json:"record"`
-		}
-		if err := json.Unmarshal(raw, &w); err != nil {
-			t.Fatalf("%v: %s", err, raw)
-		}
-		return w.Record
-	}
+	written := func(raw []byte) domain.Application { t.Helper(); return writtenApplication(t, raw) }
 	refused := func(raw []byte, rule string) {
 		t.Helper()
 		if !strings.Contains(string(raw), `"rule":"`+rule+`"`) {
@@ -109,7 +97,7 @@ func TestEnterpriseFilesAndCorrectsItsOwnApplication(t *testing.T) {
 	materials := domain.Resubmission{MaterialsDigest: certs.SM3Hex([]byte("自行申请测试补充材料")), Note: "已按要求补充"}
 	refused(call("POST", path+"/resubmission", keyF, materials, 403), domain.RuleOwnApplication)
 	a = written(call("POST", path+"/resubmission", keyE, materials, 200))
-	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != dueFrom() || a.MaterialsDigest != materials.MaterialsDigest {
+	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != dueFrom() || a.SupplementDigest != materials.MaterialsDigest {
 		t.Fatalf("resubmitted: %s due %s (want %s)", a.Stage, a.PreliminaryDeadline, dueFrom())
 	}
 	refused(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionCorrection, Reasons: "再补充"}, 409), domain.RuleCorrection)
@@ -129,4 +117,77 @@ func TestEnterpriseFilesAndCorrectsItsOwnApplication(t *testing.T) {
 		steps = append(steps, s.Step+":"+s.Decision+"/"+s.Actor.Role)
 	}
 	t.Logf("application %s: %s; deadline %s after the resubmission; the correction reached the enterprise's receiver", in.Number, strings.Join(steps, " → "), a.PreliminaryDeadline)
+}
+
+// TestEnterpriseFilesACatalogApplication: over HTTP, an enterprise applies
+// for a catalog authorization (GX 10(1)) with its own key; the review is
+// due in the GX profile's 3 working days (GX 10(2)), returns it once for
+// correction, and approves it after the resubmission; the scenario
+// workflow's steps are refused on it.
+func TestEnterpriseFilesACatalogApplication(t *testing.T) {
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	t.Cleanup(is.Close)
+	code, err := is.Party(domain.PartyEnterprise, "目录申请测试有限公司")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := enterpriseKey(t, ks, "CityAMSP", code)
+	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
+	srv, _ := startGateway(t, nil, ks)
+	call := rawAPIOf(t, srv.URL+"/api/v1")
+	var profile domain.ProfileRecord
+	_ = json.Unmarshal(call("GET", "/channels/nanning/profile", "", nil, 200), &profile)
+	cals := builtinCalendars()
+	due, err := cals.AddWorkingDays(domain.DateOf(time.Now().In(domain.CST)), profile.Profile.CatalogReviewWorkingDays)
+	if err != nil || profile.Profile.CatalogReviewWorkingDays != 3 {
+		t.Fatalf("the channel's catalog review: %d working days (%v)", profile.Profile.CatalogReviewWorkingDays, err)
+	}
+	in := domain.ApplicationInput{Number: sample.Number(domain.PrefixApplication, "450100"), Kind: domain.KindCatalog, ApplicantCreditCode: code,
+		Scope: "交通出行类开发目录及样例数据", ResourceIDs: []string{"RES-450100-0001"}, MaterialsDigest: certs.SM3Hex([]byte("目录申请测试材料"))}
+	record := func(raw []byte) domain.Application { t.Helper(); return writtenApplication(t, raw) }
+	bad := in
+	bad.ProductName = "不该有的产品名"
+	call("POST", "/channels/nanning/applications", key, bad, 422)
+	a := record(call("POST", "/channels/nanning/applications", key, in, 201))
+	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != due.Format(time.DateOnly) {
+		t.Fatalf("filed: %s due %s, want %s", a.Stage, a.PreliminaryDeadline, due.Format(time.DateOnly))
+	}
+	path := "/applications/" + in.Number
+	record(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionCorrection, Reasons: "补充：法定代表人身份证明"}, 200))
+	record(call("POST", path+"/resubmission", key, domain.Resubmission{MaterialsDigest: certs.SM3Hex([]byte("法定代表人身份证明"))}, 200))
+	a = record(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionApproved}, 200))
+	if a.Stage != domain.StageCatalogApproved {
+		t.Fatalf("approved: %s", a.Stage)
+	}
+	call("POST", path+"/compliance-review", issuer, gateway.ComplianceReviewRequest{Reviewer: domain.ReviewerAgency, Decision: domain.DecisionApproved}, 409)
+	t.Logf("catalog application %s: filed by %s, due %s (GX 10(2): 3 working days), corrected once, %s", in.Number, code, due.Format(time.DateOnly), a.Stage)
+}
+
+// writtenApplication is the application a write's answer carries.
+func writtenApplication(t *testing.T, raw []byte) domain.Application {
+	t.Helper()
+	var w struct {
+		Record domain.Application `json:"record"`
+	}
+	if err := json.Unmarshal(raw, &w); err != nil {
+		t.Fatalf("%v: %s", err, raw)
+	}
+	return w.Record
+}
+
+// builtinCalendars are the working-day calendars every channel loads at
+// bootstrap: what a test computes a deadline by on its own.
+func builtinCalendars() domain.Calendars {
+	cals := domain.Calendars{}
+	for _, c := range domain.BuiltinCalendars() {
+		cals[c.Year] = &c
+	}
+	return cals
 }

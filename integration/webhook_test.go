@@ -263,10 +263,7 @@ func TestADeadlineAheadIsNotifiedOnce(t *testing.T) {
 	if _, _, err := is.Operator.FileObjection("nanning", objection); err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
-	cals := domain.Calendars{}
-	for _, c := range domain.BuiltinCalendars() {
-		cals[c.Year] = &c
-	}
+	cals := builtinCalendars()
 	today := domain.DateOf(time.Now().In(domain.CST))
 	next, err := cals.AddWorkingDays(today, 1)
 	if err != nil {

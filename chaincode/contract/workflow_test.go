@@ -697,8 +697,8 @@ func TestPreliminaryReviewAsksForCorrectionOnce(t *testing.T) {
 	})
 	a = must[*domain.Application](t)(run(f, self, resubmit(domain.Resubmission{MaterialsDigest: materials, Note: "已补充"})))
 	// Resubmitted on Friday 2026-03-06: 3 working days → Wednesday 03-11.
-	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != "2026-03-11" || a.MaterialsDigest != materials {
-		t.Fatalf("after the resubmission: %s due %s materials %s", a.Stage, a.PreliminaryDeadline, a.MaterialsDigest)
+	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != "2026-03-11" || a.SupplementDigest != materials {
+		t.Fatalf("after the resubmission: %s due %s materials %s", a.Stage, a.PreliminaryDeadline, a.SupplementDigest)
 	}
 	f.refused(self, domain.RuleStep, func(s store.Store) error {
 		_, err := resubmit(domain.Resubmission{MaterialsDigest: materials})(s)
@@ -708,5 +708,60 @@ func TestPreliminaryReviewAsksForCorrectionOnce(t *testing.T) {
 	a = must[*domain.Application](t)(run(f, cityAOperator, review(domain.DecisionApproved, "")))
 	if a.Stage != domain.StagePreliminaryApproved || a.Steps[len(a.Steps)-1].Late {
 		t.Fatalf("approved in time after the resubmission: %s late %v", a.Stage, a.Steps[len(a.Steps)-1].Late)
+	}
+}
+
+// A catalog authorization application (GX 10): its scope, resources and
+// materials, no product; reviewed within the profile's working days
+// (GX: 3), returned once for correction, and approved to
+// catalog_approved, where the scenario steps do not apply. Under a
+// profile that sets no figure it has no deadline.
+func TestCatalogApplicationIsReviewedWithinItsDays(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	self := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, ID: "enterprise-" + holderCode, CreditCode: holderCode}
+	applicationSeq++
+	in := domain.ApplicationInput{Number: domain.Number{Prefix: domain.PrefixApplication, Division: "450100", Year: 2026, Serial: fmt.Sprintf("CA%06d", applicationSeq)}.String(),
+		Kind: domain.KindCatalog, ApplicantCreditCode: holderCode, Scope: "交通出行类开发目录", ResourceIDs: []string{"RES-450100-0001"},
+		MaterialsDigest: certs.SM3Hex([]byte("附件3材料"))}
+	apply := func(in domain.ApplicationInput) func(s store.Store) (*domain.Application, error) {
+		b, _ := json.Marshal(in)
+		return func(s store.Store) (*domain.Application, error) { return app.Apply(s, string(b)) }
+	}
+	withProduct := in
+	withProduct.ProductName = "某产品"
+	f.refused(self, domain.RuleApplication, func(s store.Store) error { _, err := apply(withProduct)(s); return err })
+	noScope := in
+	noScope.Scope = ""
+	f.refused(self, domain.RuleText, func(s store.Store) error { _, err := apply(noScope)(s); return err })
+	scenarioWithScope := applicationInput(holderCode, false)
+	scenarioWithScope.Scope = "x"
+	f.refused(self, domain.RuleApplication, func(s store.Store) error { _, err := apply(scenarioWithScope)(s); return err })
+	a := must[*domain.Application](t)(run(f, self, apply(in)))
+	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != "2026-03-05" || !a.IsCatalog() {
+		t.Fatalf("filed: %s due %s", a.Stage, a.PreliminaryDeadline)
+	}
+	n := in.Number
+	review := func(decision, reasons string) func(s store.Store) (*domain.Application, error) {
+		return func(s store.Store) (*domain.Application, error) {
+			return app.PreliminaryReview(s, n, decision, reasons)
+		}
+	}
+	must[*domain.Application](t)(run(f, cityAOperator, review(domain.DecisionCorrection, "补充：营业执照副本")))
+	rb, _ := json.Marshal(domain.Resubmission{MaterialsDigest: certs.SM3Hex([]byte("营业执照副本"))})
+	must[*domain.Application](t)(run(f, self, func(s store.Store) (*domain.Application, error) { return app.ResubmitApplication(s, n, string(rb)) }))
+	a = must[*domain.Application](t)(run(f, cityAOperator, review(domain.DecisionApproved, "")))
+	if a.Stage != domain.StageCatalogApproved {
+		t.Fatalf("approved: %s", a.Stage)
+	}
+	f.refused(cityAAuthority, domain.RuleStep, func(s store.Store) error {
+		_, err := app.ComplianceReview(s, n, domain.ReviewerAgency, domain.DecisionApproved, "")
+		return err
+	})
+
+	zw := newFixture(t, "ZW")
+	in.Number = domain.Number{Prefix: domain.PrefixApplication, Division: "450100", Year: 2026, Serial: fmt.Sprintf("CB%06d", applicationSeq)}.String()
+	if a := must[*domain.Application](t)(run(zw, self, apply(in))); a.PreliminaryDeadline != "" {
+		t.Fatalf("ZW sets no catalog review figure, yet the application is due %s", a.PreliminaryDeadline)
 	}
 }

@@ -20,6 +20,9 @@ type Profile struct {
 	MaxCredentialTermMonths int `json:"maxCredentialTermMonths"`
 	// Preliminary review (初审): GX 12(2) 3, ZW 5, GD 10 working days.
 	PreliminaryReviewWorkingDays int `json:"preliminaryReviewWorkingDays"`
+	// Review of a catalog authorization application (受理审核): GX 10(2)
+	// 3 working days from receipt.
+	CatalogReviewWorkingDays int `json:"catalogReviewWorkingDays"`
 	// Data-use review after which silence counts as approval: ZW 21, 10 working days.
 	SilenceApprovalWorkingDays int `json:"silenceApprovalWorkingDays"`
 	// Public notice of a product built with non-public data: GX 12(6), 10 natural days.
@@ -77,6 +80,7 @@ func (p Profile) Validate() error {
 		{"maxAgreementTermMonths", p.MaxAgreementTermMonths, 240, "months"},
 		{"maxCredentialTermMonths", p.MaxCredentialTermMonths, 240, "months"},
 		{"preliminaryReviewWorkingDays", p.PreliminaryReviewWorkingDays, 60, "working days"},
+		{"catalogReviewWorkingDays", p.CatalogReviewWorkingDays, 60, "working days"},
 		{"silenceApprovalWorkingDays", p.SilenceApprovalWorkingDays, 60, "working days"},
 		{"publicNoticeNaturalDays", p.PublicNoticeNaturalDays, 90, "days"},
 		{"operatorCandidateNoticeDays", p.OperatorCandidateNoticeDays, 90, "days"},

@@ -6,8 +6,15 @@ import (
 	"time"
 )
 
-// PrefixApplication numbers scenario-authorization applications.
+// PrefixApplication numbers applications: scenario authorization (GX
+// 12) and catalog authorization (GX 10), told apart by their Kind.
 const PrefixApplication = "SA"
+
+// The kinds of application.
+const (
+	KindScenario = "scenario" // 场景授权 (GX 12): the whole workflow to a registered product ("" reads as scenario)
+	KindCatalog  = "catalog"  // 目录授权 (GX 10): 受理审核 within the profile's working days, then the catalog agreement and its credential
+)
 
 // Stages of a scenario-authorization application (GX 12): each is reached
 // by a recorded decision; a step out of order is refused naming the stage
@@ -23,6 +30,7 @@ const (
 	StageInNotice            = "in_notice" // public notice (公示)
 	StageRegistered          = "registered"
 	StageRejected            = "rejected"
+	StageCatalogApproved     = "catalog_approved" // a catalog application passed its review (GX 10(2)): the applicant may see the catalog and sign the catalog agreement
 )
 
 // Decisions recorded on steps.
@@ -53,9 +61,12 @@ const (
 // ReviewerAgency names the implementing agency among compliance reviewers.
 const ReviewerAgency = "agency"
 
-// ApplicationInput is a scenario-authorization application.
+// ApplicationInput is an application: a scenario authorization's (the
+// product's fields) or a catalog authorization's (Kind catalog: its
+// scope, the catalog resources and the digest of its materials).
 type ApplicationInput struct {
 	Number              string   `json:"number"`
+	Kind                string   `json:"kind,omitempty"` // KindScenario ("") or KindCatalog
 	ApplicantCreditCode string   `json:"applicantCreditCode"`
 	ProductName         string   `json:"productName"`
 	ProductType         string   `json:"productType"`
@@ -66,6 +77,23 @@ type ApplicationInput struct {
 	CrossRegion         bool     `json:"crossRegion"`     // reviewed a level up
 	RedevelopedFrom     []string `json:"redevelopedFrom"` // 登记号 of the products it builds on
 	DesignDigest        string   `json:"designDigest"`    // SM3 of the product design
+	// Scope is what a catalog authorization is asked for (授权范围).
+	Scope string `json:"scope,omitempty"`
+	// MaterialsDigest is the SM3 digest of a catalog application's
+	// materials (GX 10(1), 附件3).
+	MaterialsDigest string `json:"materialsDigest,omitempty"`
+}
+
+// IsCatalog tells a catalog authorization's application.
+func (in ApplicationInput) IsCatalog() bool { return in.Kind == KindCatalog }
+
+// reviewDays is the working days its (first) review has: the catalog
+// review's or the 初审's.
+func (in ApplicationInput) reviewDays(p Profile) int {
+	if in.IsCatalog() {
+		return p.CatalogReviewWorkingDays
+	}
+	return p.PreliminaryReviewWorkingDays
 }
 
 // Resubmission is the applicant's answer to a request for correction:
@@ -105,12 +133,12 @@ type Application struct {
 	NoticeEnds          string            `json:"noticeEnds,omitempty"` // RFC 3339
 	OpenObjections      int               `json:"openObjections"`
 	RegistrationNumber  string            `json:"registrationNumber,omitempty"`
-	// MaterialsDigest is the SM3 digest of the supplementary materials
+	// SupplementDigest is the SM3 digest of the supplementary materials
 	// the applicant resubmitted after a request for correction.
-	MaterialsDigest string `json:"materialsDigest,omitempty"`
-	Steps           []Step `json:"steps"`
-	Last            Change `json:"last"`
-	Version         int    `json:"version"`
+	SupplementDigest string `json:"supplementDigest,omitempty"`
+	Steps            []Step `json:"steps"`
+	Last             Change `json:"last"`
+	Version          int    `json:"version"`
 }
 
 func stepAt(c Change, step, decision, reasons string) Step {
@@ -220,48 +248,21 @@ func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Ti
 	if x.Applicant.Status != PartyActive || (x.Applicant.Role != PartyEnterprise && x.Applicant.Role != PartyOperator) {
 		return nil, Invalid(RuleApplication, "applicantCreditCode", "the applicant must be an active enterprise or operator; %s is a %s %s", in.ApplicantCreditCode, x.Applicant.Status, x.Applicant.Role)
 	}
-	for _, f := range []struct{ field, v string }{{"productName", in.ProductName}, {"scenario", in.Scenario}} {
-		if err := ValidateText(f.field, f.v, 2000); err != nil {
+	switch in.Kind {
+	case KindCatalog:
+		if err := checkCatalogApplication(in); err != nil {
 			return nil, err
 		}
-	}
-	if _, ok := ProductTypes[in.ProductType]; !ok {
-		return nil, Invalid(RuleApplication, "productType", "%q is not one of dataset, model, api, report, service, other", truncate(in.ProductType, 32))
-	}
-	if !digestRE.MatchString(in.DesignDigest) {
-		return nil, Invalid(RuleDigest, "designDigest", "must be the SM3 digest of the product design: 64 lowercase hex characters")
-	}
-	v := validator{}
-	v.list("resourceIds", in.ResourceIDs, idPattern)
-	v.list("dataProviders", in.DataProviders, idPattern)
-	v.list("redevelopedFrom", in.RedevelopedFrom, idPattern)
-	if v.err != nil {
-		return nil, v.err
-	}
-	if len(in.ResourceIDs) == 0 {
-		return nil, Invalid(RuleApplication, "resourceIds", "name the registered data resources the product uses (GD 27)")
-	}
-	for i, code := range in.DataProviders {
-		dp := x.Providers[code]
-		if dp == nil || dp.Role != PartyDataProvider || dp.Status != PartyActive {
-			return nil, Invalid(RuleReviewer, fmt.Sprintf("dataProviders[%d]", i), "%s is not an active registered data provider", code)
+	case "", KindScenario:
+		if err := checkScenarioApplication(j, p, x); err != nil {
+			return nil, err
 		}
-	}
-	for i, n := range in.RedevelopedFrom {
-		src := x.SourceCerts[n]
-		if src == nil {
-			return nil, NotFound(RuleApplication, fmt.Sprintf("redevelopedFrom[%d]", i), "no registered product %s on channel %s", n, j.Channel)
-		}
-		// GX 7(8), GD 25: the operator takes no part, directly or
-		// indirectly, in re-developing products it delivered.
-		if x.Applicant.Role == PartyOperator && src.EnterpriseCreditCode == in.ApplicantCreditCode {
-			return nil, Forbidden(p.Cite("selfDealing", RuleSelfDealing), fmt.Sprintf("redevelopedFrom[%d]", i),
-				"operator %s delivered %s and may not re-develop it", in.ApplicantCreditCode, n)
-		}
+	default:
+		return nil, Invalid(RuleApplication, "kind", "%q is not scenario or catalog", truncate(in.Kind, 32))
 	}
 	today := DateOf(now)
 	a := &Application{ApplicationInput: in, Stage: StageApplied, AppliedOn: today.Format(time.DateOnly), Reviews: map[string]string{}, Version: 1}
-	if n := p.PreliminaryReviewWorkingDays; n > 0 {
+	if n := in.reviewDays(p); n > 0 {
 		d, err := cals.AddWorkingDays(today, n)
 		if err != nil {
 			return nil, err
@@ -272,6 +273,88 @@ func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Ti
 	a.Steps = []Step{stepAt(c, "apply", DecisionDone, "")}
 	a.Last = c
 	return a, nil
+}
+
+// checkScenarioApplication checks a scenario application's product,
+// resources, data providers and the products it re-develops.
+func checkScenarioApplication(j *Jurisdiction, p Profile, x ApplyInput) error {
+	in := x.In
+	for _, f := range []struct{ field, v string }{{"productName", in.ProductName}, {"scenario", in.Scenario}} {
+		if err := ValidateText(f.field, f.v, 2000); err != nil {
+			return err
+		}
+	}
+	if _, ok := ProductTypes[in.ProductType]; !ok {
+		return Invalid(RuleApplication, "productType", "%q is not one of dataset, model, api, report, service, other", truncate(in.ProductType, 32))
+	}
+	if !digestRE.MatchString(in.DesignDigest) {
+		return Invalid(RuleDigest, "designDigest", "must be the SM3 digest of the product design: 64 lowercase hex characters")
+	}
+	v := validator{}
+	v.list("resourceIds", in.ResourceIDs, idPattern)
+	v.list("dataProviders", in.DataProviders, idPattern)
+	v.list("redevelopedFrom", in.RedevelopedFrom, idPattern)
+	if v.err != nil {
+		return v.err
+	}
+	if len(in.ResourceIDs) == 0 {
+		return Invalid(RuleApplication, "resourceIds", "name the registered data resources the product uses (GD 27)")
+	}
+	for i, code := range in.DataProviders {
+		dp := x.Providers[code]
+		if dp == nil || dp.Role != PartyDataProvider || dp.Status != PartyActive {
+			return Invalid(RuleReviewer, fmt.Sprintf("dataProviders[%d]", i), "%s is not an active registered data provider", code)
+		}
+	}
+	for i, n := range in.RedevelopedFrom {
+		src := x.SourceCerts[n]
+		if src == nil {
+			return NotFound(RuleApplication, fmt.Sprintf("redevelopedFrom[%d]", i), "no registered product %s on channel %s", n, j.Channel)
+		}
+		// GX 7(8), GD 25: the operator takes no part, directly or
+		// indirectly, in re-developing products it delivered.
+		if x.Applicant.Role == PartyOperator && src.EnterpriseCreditCode == in.ApplicantCreditCode {
+			return Forbidden(p.Cite("selfDealing", RuleSelfDealing), fmt.Sprintf("redevelopedFrom[%d]", i),
+				"operator %s delivered %s and may not re-develop it", in.ApplicantCreditCode, n)
+		}
+	}
+	if in.Scope != "" {
+		return Invalid(RuleApplication, "scope", "a scope is a catalog application's (kind catalog)")
+	}
+	if in.MaterialsDigest != "" {
+		return Invalid(RuleApplication, "materialsDigest", "materialsDigest is a catalog application's (kind catalog): a scenario application's materials are its design (designDigest)")
+	}
+	return nil
+}
+
+// checkCatalogApplication checks a catalog application: its scope, the
+// catalog resources it asks for and its materials' digest; it names no
+// product.
+func checkCatalogApplication(in ApplicationInput) error {
+	if err := ValidateText("scope", in.Scope, 2000); err != nil { // required: the 授权范围 it asks for
+		return err
+	}
+	v := validator{}
+	v.list("resourceIds", in.ResourceIDs, idPattern)
+	if v.err != nil {
+		return v.err
+	}
+	if len(in.ResourceIDs) == 0 {
+		return Invalid(RuleApplication, "resourceIds", "name the catalog's data resources asked for")
+	}
+	if !digestRE.MatchString(in.MaterialsDigest) {
+		return Invalid(RuleDigest, "materialsDigest", "must be the SM3 digest of the application's materials: 64 lowercase hex characters")
+	}
+	for _, f := range []struct {
+		field string
+		set   bool
+	}{{"productName", in.ProductName != ""}, {"productType", in.ProductType != ""}, {"scenario", in.Scenario != ""}, {"dataProviders", len(in.DataProviders) > 0},
+		{"redevelopedFrom", len(in.RedevelopedFrom) > 0}, {"designDigest", in.DesignDigest != ""}, {"usesNonPublicData", in.UsesNonPublicData}, {"crossRegion", in.CrossRegion}} {
+		if f.set {
+			return Invalid(RuleApplication, f.field, "a catalog application names no product: %s is a scenario application's", f.field)
+		}
+	}
+	return nil
 }
 
 func requireReasons(decision, reasons string) error {
@@ -339,6 +422,9 @@ func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Applicatio
 		n.PreliminaryDeadline = ""
 		return n, nil
 	}
+	if a.IsCatalog() {
+		return a.next(c, StageCatalogApproved, s), nil // GX 10(2): the applicant may see the catalog and sign its agreement
+	}
 	n := a.next(c, StagePreliminaryApproved, s)
 	if days := p.SilenceApprovalWorkingDays; days > 0 {
 		d, err := cals.AddWorkingDays(today, days)
@@ -380,15 +466,17 @@ func Resubmit(j *Jurisdiction, p Profile, cals Calendars, a *Application, in Res
 	if in.DesignDigest != "" && !digestRE.MatchString(in.DesignDigest) {
 		return nil, Invalid(RuleDigest, "designDigest", "must be the SM3 digest of the product design: 64 lowercase hex characters")
 	}
-	if err := ValidateText("note", in.Note, MaxReason); err != nil {
-		return nil, err
+	if in.Note != "" { // optional
+		if err := ValidateText("note", in.Note, MaxReason); err != nil {
+			return nil, err
+		}
 	}
 	n := a.next(c, StageApplied, stepAt(c, "resubmit", DecisionDone, in.Note))
-	n.MaterialsDigest = in.MaterialsDigest
+	n.SupplementDigest = in.MaterialsDigest
 	if in.DesignDigest != "" {
 		n.DesignDigest = in.DesignDigest
 	}
-	if days := p.PreliminaryReviewWorkingDays; days > 0 {
+	if days := a.reviewDays(p); days > 0 {
 		d, err := cals.AddWorkingDays(DateOf(now), days)
 		if err != nil {
 			return nil, err

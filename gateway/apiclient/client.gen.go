@@ -498,6 +498,7 @@ type Application struct {
 	CrossRegion         bool               `json:"crossRegion"`
 	DataProviders       []string           `json:"dataProviders"`
 	DesignDigest        string             `json:"designDigest"`
+	Kind                *string            `json:"kind,omitempty"`
 	Last                Change             `json:"last"`
 	MaterialsDigest     *string            `json:"materialsDigest,omitempty"`
 	NoticeEnds          *string            `json:"noticeEnds,omitempty"`
@@ -512,8 +513,10 @@ type Application struct {
 	ResourceIds         []string           `json:"resourceIds"`
 	Reviews             *map[string]string `json:"reviews,omitempty"`
 	Scenario            string             `json:"scenario"`
+	Scope               *string            `json:"scope,omitempty"`
 	Stage               string             `json:"stage"`
 	Steps               []Step             `json:"steps"`
+	SupplementDigest    *string            `json:"supplementDigest,omitempty"`
 	UsesNonPublicData   bool               `json:"usesNonPublicData"`
 	Version             int                `json:"version"`
 }
@@ -524,12 +527,15 @@ type ApplicationInput struct {
 	CrossRegion         bool     `json:"crossRegion"`
 	DataProviders       []string `json:"dataProviders"`
 	DesignDigest        string   `json:"designDigest"`
+	Kind                *string  `json:"kind,omitempty"`
+	MaterialsDigest     *string  `json:"materialsDigest,omitempty"`
 	Number              string   `json:"number"`
 	ProductName         string   `json:"productName"`
 	ProductType         string   `json:"productType"`
 	RedevelopedFrom     []string `json:"redevelopedFrom"`
 	ResourceIds         []string `json:"resourceIds"`
 	Scenario            string   `json:"scenario"`
+	Scope               *string  `json:"scope,omitempty"`
 	UsesNonPublicData   bool     `json:"usesNonPublicData"`
 }
 
@@ -1264,6 +1270,7 @@ type ProductDisclosurePage struct {
 
 // Profile defines model for Profile.
 type Profile struct {
+	CatalogReviewWorkingDays     int               `json:"catalogReviewWorkingDays"`
 	Citations                    map[string]string `json:"citations"`
 	FilingBeforeUse              bool              `json:"filingBeforeUse"`
 	FilingDeadlineWorkingDays    int               `json:"filingDeadlineWorkingDays"`
@@ -2658,14 +2665,14 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/extension (the `ExtendComplianceReview` operationId).
 	ExtendComplianceReview(ctx context.Context, number string, params *ExtendComplianceReviewParams, body ExtendComplianceReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PreliminaryReviewWithBody 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+	// PreliminaryReviewWithBody 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/applications/{number}/preliminary-review (the `PreliminaryReview` operationId).
 	PreliminaryReviewWithBody(ctx context.Context, number string, params *PreliminaryReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PreliminaryReview 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+	// PreliminaryReview 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2786,14 +2793,14 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/agreements (the `RecordAgreement` operationId).
 	RecordAgreement(ctx context.Context, channel string, params *RecordAgreementParams, body RecordAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ApplyWithBody a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+	// ApplyWithBody an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/applications (the `Apply` operationId).
 	ApplyWithBody(ctx context.Context, channel string, params *ApplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Apply a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+	// Apply an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3599,7 +3606,7 @@ func (c *Client) ExtendComplianceReview(ctx context.Context, number string, para
 	return c.Client.Do(req)
 }
 
-// PreliminaryReviewWithBody 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+// PreliminaryReviewWithBody 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3616,7 +3623,7 @@ func (c *Client) PreliminaryReviewWithBody(ctx context.Context, number string, p
 	return c.Client.Do(req)
 }
 
-// PreliminaryReview 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+// PreliminaryReview 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3927,7 +3934,7 @@ func (c *Client) RecordAgreement(ctx context.Context, channel string, params *Re
 	return c.Client.Do(req)
 }
 
-// ApplyWithBody a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+// ApplyWithBody an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 //
 // Takes any type of body and a specified content type.
 //
@@ -3944,7 +3951,7 @@ func (c *Client) ApplyWithBody(ctx context.Context, channel string, params *Appl
 	return c.Client.Do(req)
 }
 
-// Apply a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+// Apply an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 //
 // Takes a body of the `application/json` content type.
 //
@@ -10189,14 +10196,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/extension (the `ExtendComplianceReview` operationId).
 	ExtendComplianceReviewWithResponse(ctx context.Context, number string, params *ExtendComplianceReviewParams, body ExtendComplianceReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*ExtendComplianceReviewResponse, error)
 
-	// PreliminaryReviewWithBodyWithResponse 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+	// PreliminaryReviewWithBodyWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/applications/{number}/preliminary-review (the `PreliminaryReview` operationId).
 	PreliminaryReviewWithBodyWithResponse(ctx context.Context, number string, params *PreliminaryReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreliminaryReviewResponse, error)
 
-	// PreliminaryReviewWithResponse 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+	// PreliminaryReviewWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10329,14 +10336,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/agreements (the `RecordAgreement` operationId).
 	RecordAgreementWithResponse(ctx context.Context, channel string, params *RecordAgreementParams, body RecordAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAgreementResponse, error)
 
-	// ApplyWithBodyWithResponse a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+	// ApplyWithBodyWithResponse an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/applications (the `Apply` operationId).
 	ApplyWithBodyWithResponse(ctx context.Context, channel string, params *ApplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyResponse, error)
 
-	// ApplyWithResponse a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+	// ApplyWithResponse an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16005,7 +16012,7 @@ func (c *ClientWithResponses) ExtendComplianceReviewWithResponse(ctx context.Con
 	return ParseExtendComplianceReviewResponse(rsp)
 }
 
-// PreliminaryReviewWithBodyWithResponse 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+// PreliminaryReviewWithBodyWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16018,7 +16025,7 @@ func (c *ClientWithResponses) PreliminaryReviewWithBodyWithResponse(ctx context.
 	return ParsePreliminaryReviewResponse(rsp)
 }
 
-// PreliminaryReviewWithResponse 初审: approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+// PreliminaryReviewWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16265,7 +16272,7 @@ func (c *ClientWithResponses) RecordAgreementWithResponse(ctx context.Context, c
 	return ParseRecordAgreementResponse(rsp)
 }
 
-// ApplyWithBodyWithResponse a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+// ApplyWithBodyWithResponse an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16278,7 +16285,7 @@ func (c *ClientWithResponses) ApplyWithBodyWithResponse(ctx context.Context, cha
 	return ParseApplyResponse(rsp)
 }
 
-// ApplyWithResponse a scenario application: filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+// ApplyWithResponse an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -20895,210 +20902,212 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19jxzJeRj+VQrzM8BduJdL3om2bw+GQe6SOvrIO2r3Tjr9TkxQ2/3MTN32VPVV1exyRCwgIwgkBE6E",
-	"wIACA1HkS6QYCGzZfwSQIBn5MIHIO3+LoF66u7qnql9mZ3Z2yPlHWt5U18vzVk89ry8HMZtkjAKVYnDw",
-	"csBBZIwK0P94xtlpChP1Z8yoBCrVnzjLUhJjSRjdz8yIP/5CMKp+E/EYJlj99UcchoODwf+3X86/b34V",
-	"+/m8l5eX0SABEXOSqekGBwMOw6mA5ABhio4fHaL3vnXvT5FdBSUsnk6ASkTxhNARkmNAfJoCwjRBQwJp",
-	"MlAz2mXULu7HZ5RdpJCMYJJvP0mIWgynzzjLgEuiDjvEqYBokDn/6eUAXsRjTEfwVGTqn3KWweBgICQn",
-	"dDS4jAYpFrLtrId6BjWaw4gIyTXgPppOToF7JxUSy6nw/nQOXBBGnd8IlTACro/N4csp4ZAMDj73rRVV",
-	"jlOsY09RTv48yidnp19ALNXCNTAew5dTEH2hiWNZ3Xx+sNre7bgO+/geJ1IC7bmPeIwJPYYhcKAxtOKP",
-	"TSZElsP1ZmPGk7YP66Q3jyI9S1Tfj//c6mxLBrvaDhY9MFJ8ENgi430xwSEh8pAl4N0eSbz/eRLgRs5S",
-	"aD/LRBM/SfyHSFgmn3E2JCksBm2KJ3AlWOsJmiE94rCINDPML3zSIxrkovWIjOyh504ANFF/tZD9QzPq",
-	"MhoMSdph/CMz6jIajDimEuCwmSj0KMZbRp0RmixBZNOwmDYSFjTWuk4nYpb59yvIiELyMe17I0jgk4c0",
-	"Cf52IjGXV7xLaH5/aKD6MODD3RxJ5cd3N1YewAGBczXlJFsBd7cbK2cSC/1+rNKBG8K4XBQnNbD3Al8j",
-	"CB7TbCqXD4Fr4dcGDlyQm5aEnuvmikYM32xFKN/l1VSg8tXRVwHK129Quu2bhsoWOtXjgqRlxNVHTPo/",
-	"VrBJCaYxHAFOUkLbhj18IYEm4NLqKWMpYKrHcSbEMYyqUtwZkGCJn3F2ThLgGhJEwiRwj5j/gDnHs4F5",
-	"lJERbWD+fvfoBEvgBKeiYUbKJInhIU1EX0HAMqAfa0IhjAb0m4xDSiaEYj5rBH7GWTKNm8SeHfFRSNGz",
-	"v38yy0KKYALnkLIMkkecTfrhpeMbkoNgUx7D40T0nf+cwIUIc1h4jpJVRQwUc8JCyswoILUlZNXtNhHX",
-	"iYTMd4KpAPERo8+mpymJj7DEft5YQP3xyYgqOVSR7wCiipE6Z/o2XWXveaqpsWgOV1dCzTFGDuJuClQp",
-	"bxfRH7oK1LUKsQaZsmYuX5B9GzmvE2dsIvG3kO/NVo7KfV5NPZISx+NC1VrQVNSqKdV2WP8gsDOYZL23",
-	"oj8YMj5RfymagT1JNJnNETZwzvxcPCFpSgIawdyrOnQBYDkoZvIecJoQeZ+KC+hr/zpNWXwW2J7SJSmk",
-	"AT0T4rOMEWMCqhrQcXqBZwLRaZoeaAP5CEu4wDN0BpAJRKRA5edioIRgmuLTFAYHkk9Bzc7okIweNOwN",
-	"UpwJ8D+hhoQL+YCzM6BttG9HqY+siJxfitBznJLE/yOFF/JR8FN25r9RJPOPlxxTgZuUyOBWahST484e",
-	"TC8Z5diuAbi2br5IefIS3BXE6/M5IPBTphwzTn6oxcsREXHKxJT3NYZgd5YGpdNxEc39NmZpArzhpxY1",
-	"gQgxJXR0BBnmchJapcl1omBZo5Xar59SSdIOMs8DjuKAnuOUgHF3UVnTd77iND0Q+wz3tnSdMnY2wfzM",
-	"D/Vc8eikkYeobU5PqQHUTB6VW/GduJQofeWrn5W7muPNFI32+AdTmqSw0P1WFd0xhwSoVO9k7dGM1fCh",
-	"0g5AGFmubkD1B+HIUAciAiXAyTkkaMg42lE+03ffffe9Xd9FqfWIOKiKN904WmR1p4XDUsT59NSYA5aB",
-	"CyQ3kM3DR0HA2MNQCSrEuAuoSINBjpkApCxzYhANGIWPh4ODz1u2XEw5uIxahpbrDS6fG9cI40JrQs9Y",
-	"SuKZ/2q02oxPCAJOukP3A8CJD6xKigD/EGZtEzymcTrVT79GXwmhZ2IeDe1kmqo/JbLPS8SGCM6Bz5BR",
-	"aKsEbKhXIHVTRghwPEZYGGIv70Ukx1gi9WpFF5xJQEQOom6wqhy1DrBG/04X9d2ZvSY4LLIL+3DxkiqV",
-	"g5IdfRQUOfq/5b6ScXxy6BCnQBPcVwkds5QkeNb3pakfdN6hF4yf9Z9wBph3UK30sGL5qNy9s24TcG70",
-	"Y7DA4FVegq5wWshmo0afNBkSPBpQT2Q7IiNoYekJ8+poc4/k1hmg04l2qWGJdUAGv21tFQ6wbp/fdeDp",
-	"ur0l8IwT0ebpKgcGz1QI6MfJFdTcjMPDF0RI612ff+Fc3XhVWpmPsGwftApTtLrpsZzyVtSfFAOVkStL",
-	"sITDWdwlFiQnkXmCrJu2vPFUVXtXDf0BwqnuMPLy3BztezAS4MK6rc0lFf8rwyXJFnFyxPGw3Y5TM0e4",
-	"6gGSDOWO/KpxQoAUyKIjQtXjR8jZo9Y4StLYirCtCHurRZhffgRkw7yUC8ioOVnmkxxV2dLkCvBIL69A",
-	"rcouFw4tkum4UK9WExfQQiBXlyYJCMmn+q3T6J52H8edX6g9BEAbd/cMn8MGFccOstu+/sj3zVL8/80C",
-	"Z5F4vsUFQ9hQaX46DpmnFvJcF1QTZPgFlYmcVJyQvTmfc9/IvTm2vtlPtvpul/V2q/NMn6NXX4A95MSN",
-	"B1rlDvODcO4I/YgmaAKVL7wyMej60eMDO+wfkdoQxY/zyPvmbAQ1qMnwHQ20f3Xxo+tRdpZ8V1FTNocB",
-	"xBV91nEBzU4xiK7w7uYBsAs0ugAODdZPZH+jy2lPV2kTiSbknIgQmYyAgjDO8MKtfjqTXo/6GMhoLEMe",
-	"2QReQHK/h4NeSX3tC/jEUliXz4KMZTfnxwPEZz0RkIDExA/PYDKH37Xsz+TQblq7iHfPNSm6gItrTjXt",
-	"GEewkEiLKmsGTmQDWI91OOFijJ1AHCZmw4si8JtatEv4SjEyKlfzH6j0Zi3ogWxluRZE+tySxbtJ/yu0",
-	"c0GEBBrPriJegyHNjUiaYBmPQRzpWK3GZ35DjF4Y0zWQVKeqr96K4WnvfKpwzkLHgKPAQazDqNCoAzsu",
-	"3ZULPnsbgN455KPDZRR8azZbt0ovY8iq1SlwxAxqtmYF7UPLsXU156n0tw8tL5SltH83BbVYk44nsCVP",
-	"XekV1lKCvEYjrmu0TqQd7NQFvazMGNTZ+OJGEnSPb+pjeViynWahbPR2S8XihHpVM0fVOOEh3Tq+G4i4",
-	"EMQWSd2sGDVyXG9o1hxzLCUmqz7rzTbUzIHgCnaao9Jcu5haBSr6XSWChe7g2uZq4317ejjiIMQiLyAd",
-	"VdrP7tmkfXf0qWSMN+t9YprKLjq835GgPq4tExUnbYHfepnVReRS+NSZ8EazaOXgV+BOM89ijNlM2kuj",
-	"WR95eo9S1FzocYaUjcQxSEwoNFywFKSKmHrSaXDwGS6Baik47eKsDNyVD8/7F7NosIc2RP02hriWMand",
-	"rFrJtFfZkjPwR4WyCxANEYhBD3eTZjY9dWIwPAMk5iOQSzEC54C5kgqn0xykzRtzN98c8fioqDDSy67U",
-	"4F8dkjSY3Z1Wn4mu77AT9edz25l8B9KBvctzWTQFHGMx9v/QYPot3qv9QpUrr9fG66wImp2z9todV/YQ",
-	"guCJ+6zuAcrKc7zVYKdGA+80NMBTtcPbCQsPSrkd70GJkIzPlkgtTZgPybSQCcyyfnc6+a75oJVCPIRh",
-	"7WVahhTrNoDssYRJT7CV+st8RoL5zQStE1GJWi9i1ZftXLP78R9SPsnj9vtEgZfk5Iu1YsP2LeZT+HZV",
-	"xsmvyX4evn/D99qLx8rVFUwF1Nf/nPEWZn5HSTmfHz4JvDgpbvT+HN3DFuD6Kjuym5+fHgsxhVVlGi9m",
-	"bgvUUPIYfIIHyvNn+uCATTLOJkTkbtH5szSbiIsqL93e32dLsvuxCwo8VNwy0/n4Hwa4ZrFwqSzFMSQP",
-	"ZptqajyzBsUSNg4QK1juYk/sGxlVkOdCBb1aAnIbsb08l4MLuS7gaoTDeu00xTaWY6UpprvRNhrn0Few",
-	"0CgV7FjbPhZKm52//IsU3Ka92xXzAgp9rkzw57EuUrYuVJagp3u48HqUkZdng+JkPqD/5ZQTkZB4kRJq",
-	"xj0oZ6HLoqNhpds90eo5dgoZ9wy8DUb0iGkG/JwIFrgPg88QG+VT82RWAFbbcLNNw8XSjZYEFXK6ijBQ",
-	"z5WlhV40eRyC2oP56f8f9ykrbBivt2nuis/AIPPb0zln8YP6HCiIvm+MrqKpoWLFE4aTPL11wUgkJ725",
-	"WxJtjxjP/JvGKM+njMrxUiOFJmrG7jFEtV2br8sMc++m83yKRXTGLMVSPby9O/xyCnwWFNEN3DalZEgg",
-	"CXxa1xfzLbgLVudoxNlHgRSU64KCEoN97r5lAKdY1QeQIjdjgXDMXidxQwObvig2dJR/kOdDsRkkT4JG",
-	"dydlSsdn8kmf3bU64K0voPuM1xJyM51MMJ/19unonz5sMdb2CbVxZsz/MZgDarlf56IyUO303p2njL4k",
-	"2y2pjk1lzBrL9ne4+/JJyk8aj7SIOO5As01ktQLaWRJ5NELqRivBxS6vpAF/fJqS0SJXU4ure9THnd0Y",
-	"y4uD8d8wCdWnbsxG6es8D/dzCN0PLINA0HkTv7Nz4NW9uR+GXPUZLlDS/S0acqs4tFdTIbohsvH1IdOe",
-	"3n3Xk9e57KHrkiskf0EPJbzyHVk8WqQVZFWiw9mHA5KSyqOiUFsw7a5kst6+Me1p7FIU2+G/ufUbSiD2",
-	"szuWB/FRlWQJDgh5PqVxrexaKHepKGdoposKGOSb9UH4GeZyttwWQB1MQUSuUEsLJoDRU4b7afaNdoQr",
-	"N/yK3eDmvIcQSz2mqdJeWJyhkzamsbuI2nJVFAeR0K3hU1fIBM+8Xi+DYaqleBj0VDdanbKHvYIq9YyD",
-	"ACoX6hMyTUh+uiYjdq8wq2UJfXsuSHT0ylVqzdQiskIRWMUNkJ+8UfI7UF/Mr9MI+yV5a9aNQ8fr5dld",
-	"yC+UEUpDKraphhqIOTA/ep3tPZBul6+6l7rTwkLBIU3EMA/yFkXbKykbNm5ZrKfAzx2QLQ+pphi7hXpg",
-	"Leg09ITRFXqBPYsfREVD2OVk2Jumrb5fuCGdwKskEHHbVNW/8fXjD2GuAVH/Wj5ZGrwdz/Jc5EVLrncs",
-	"Y3fVAnNlNaDNr9LWlRWaSjl6q5c5QArVa+TzBc7mCtdUqyf1IZ41K6BztLwcZdR0We2rhxLZ9oTv0qHK",
-	"tCZ9AEPG4VMRsPaYQbnl+HuMn6l/2sLG89IlZaPjPB1GewoD4yb4RVGN5hPgk5axZXRj2+DgO6nM9Om0",
-	"QZaBImJ8mGIh+hq1FB6w6oOIaUISVWhQt3ULg81pzGaqhbQC2oSQmXk/UlosTsODBUmBxnA/yzg7x2nr",
-	"5GJ6+oTEQAWho0eMn5IkCZkRQ9eJvwxMfmsE0B/GdQuIGo8YBlYzppqIf557vLTfRHYhMM/TXuRwfIMU",
-	"WSjlv0lP62cmykpZ1iJJ9bB+hp1CU8tXKb+2+2wFzM1+81dQeLW3P2PD8vlZL0Rs9NpbApmsS9U4AqPM",
-	"ea3c6t4sonjGdXq1u+/iy+f5Tj/NUoYT3061Z8Dud36bnTdpG5P02aTZngm0vkoCbRc1LBizcWzjohd8",
-	"PXYq2bpYjURTAXuORZ25fCVj/WdcwErS2hNsCUYS202mQ76WOXJbE5EFImEbLR5ab87rUVUZ50I1CVEp",
-	"WXlHnLJHDhaIDU3JcSNRRN5lpJAKpj0XUiYQ9cPE51q7IJKCELlVZUETRPgx7jW2hMlnoaZzVxbrSlp3",
-	"JzSz00ckBR3nubAftAxf6F4rNP8m33O+Vhiij/o/SVRCWl+NXEze7aw4qrGRXaV54wsE0i5v89FgytOF",
-	"DmW+DB9tIeWuS/WxPLvsOuspZcAJS5YULLjMGkl2Y3PuQsfZ3sFJ6GLsRmudFdK6itKZT7RYicvmnKwQ",
-	"rdS2W6KunM+/VTE9nRCxWChdcyvljh3eO7yX6zP5T3LtdUVru2ysJnkM5+wMPoRFa262ppMuQ8lmEsvF",
-	"93jWoclcNV2xx7ZNEnXD5k8A83i8qPqzWAWEXkZTs8EPiNfTp3q29kkxKlw0Yd9Vud76Agg3MUiwaHHY",
-	"6DHPSyqsJqpwoeDBDQ0RXHdgYI5xPw/JhzZPb8HiYXmaX29cdhOL5fQtwlEWNrVFTtHfmtn1AKUFs2n7",
-	"C1bvwekoVHcrRLe2hkfLrtXEUZH6bz4KbRySo2D7WtzavPZaetWeSMj6F1vr0WGiUcGC4RBiSc6hp6Be",
-	"sOB7NBD2uMvOxNTzOoctO15US/WUB/bSjLFQLF2TidmUyj7tmqfUq6oMUzxawjRNitWkcEV2WsNJwuwV",
-	"/TzNYjaxgQxXVeHaNbU8bNriIQeks43i4H6yMNnoi4bTLasuuzcnbhHbn5e2QvVEdIeRD5p08Wuo2t5o",
-	"qFHHagpFca6wRpVq2rdOe2XpUkkK1lEvTANDU1llmhdmd0BcWkfbyrW31WBX7V1SQuEhlb0r0zUV9Jwt",
-	"mLZ3zcn5cw2QzL1QBtb5M90qrpSllEOJ8VS06m+5Ob5JVnRhJf37SRioxROrk8gIOQlWUdjB9S6sjCjm",
-	"KzTQsFdQk8LsGETGqIAl1cZp7RD05lHLBISwQXPXUiKkoTxkUNm3jsgIXYyBIiKVm5JR7ZM0LVAWeA0U",
-	"1f179997fqOYQCw3FZYDlixY6C6BFGTIPjWc0vDF5EoQ2aO12WJFJ30toJyykvWHR7HzCgB8AP8enI4Z",
-	"Ozss0yP6ZXf1K5vdmg4m8GnaZ8KANZBxvz1AQMxDue6zrK/tppPTU5u71Mh8CTfBQu2z2FUDeo4gJefA",
-	"c2HfHUP9LNfV1WaL26/Dxur6En2vOQmTrMfj9r75wHcSOO9QX9SUp3fO3d3GCl06exg92wyPyuM1QO4J",
-	"6W3UW4gIvkvg4goJNXaWZ/1rtBd46QK7hqUXM4CuSgyEwhxcaL/hwndtEtYLdxPNdT/FfLLMqvshu8bY",
-	"Vvdvy85ss5gxPuoJQzblgYFjILyPxld/8hqy8FjArMFB7zVfx27EQqINJaK3AyD/qJuMc7HvgZmN9WuH",
-	"QT4wyncwfzCjdkw5kbMTtbzdcEZswd2ao4Ci+88eozOYoZ0kPfu3//dH/3MXmeZj6HSmXwgjLOECz24J",
-	"lIfxD6KBPpnWXwFzYx8y2xhLmQ0uL7VpbcjmF7TF0WYI0wRRJnHeCdC+RNCQcWQyCfYSLDHK2wVCYtcn",
-	"jN5Gx2wqQehJOEtBIGWeQYoQ8v3u4zi9PcOTNEI2v0+Pxtr8jSxmzBfqlN9mSHMzYsNiBjvo9ojdRg+V",
-	"+oA4DKcCpzrMk6LjR4fovW/d+1OUmVxFlEc8oR0nMnff/vrHXwhGdxHFyiar1+TTFPSmdGri7cLIduA0",
-	"p3SCoA4Gd3O3MM7I4GDw7u07t9/Vnkxr1d5X/2OrKxXAUtr/QOd1RQNun/t69Dt37gx0CAiV+RUIL+T+",
-	"WE60sDGn99HkZVRDqjqMAaza4Lc++yzEEMX6+3l652U0uNdrvEPf6rV6GZXE/fnzy+dO9Kbe1rlj8UKZ",
-	"gcKLPU0zZY3oeuZd7v006XbT1BK9MSoo5ksmhA6eq73s44zsn9/dL2q+i/2X5sF5GUTGt0EWeTkafRxP",
-	"QAJXO3o5IHRwoFGa15A4KEPqSlkg+RSiBhw9b0W2S6JfWFtEOV+nDuchWtCxbDFL4JZYF10EiQJThB3g",
-	"O7SwCAmoCZw2HHXktlDIftlRPmPCQym1tvWrIpaoLqUn+AxMzPoFJxKQwENAkiEOks9MbLvAE9D3hhJg",
-	"pyyZ5aJV/TgkXEhkreZoB0s0YUKiu+/8maINjmN1gF0FT7WauqKBlyd4nMAkY7qT9J4p315ufYJfPAE6",
-	"kuPBwd13/izy070W9w9YMlsaydcQkSv7l5eXdThfXgfj5fGuHv6LdZiqhMRNQdBIKjgT8TzMVN126j+7",
-	"nWSkSm1w28ncDL41rILC7GtZ08OSdS5q40qgSZglH9Jky49r58f7lYaoWza8NjaUwCeEKp8C44jr4OOF",
-	"eLLCRm0MmceI+TlSOf23LNmTJbessXTWePXLH7/+6iddGaBKtW0cUCSu+V936leTgltMKTbxZZGnEd+o",
-	"J2YQ4dXc6WFFDt4SKMVSWR2Kd8QVnxoVEikh3PG9WX6wkS/O8stNfXOWJ1DpwESqjGGaCETZxaqeoRWg",
-	"tRBPKXXCF+19KXE8zmsRba/c9WvBGiFrf5WWX76NCrEmrFSVALCM0V8ZDjFWO9eqM6QE0xj2TGh6gy2p",
-	"GGpSGrdsuzZjUg0TW75dA9+++uV/fPXrrzqbkOrM04U1qSBCE16YKU0U5qEzdMuVa+PKAglbhlwDQ/7h",
-	"tz/65sf/+/WP/v5f/9dff/NPf9WVM+c5qJ01EziHlGXN2u6JxFweOSO3nLlWy9JbzRxCESNKKtTYiT3m",
-	"qLidO+CFBJqHRQecIGpIstUob8rdVa2it722rpEzNbfYQxT8gHjOEN2cIX52amdVp1xr6/vvWb2065Zd",
-	"18eu22ffmtj11U9+/urXXx0oeyxn55Co6EAVOAkJ2rkgcoxs9v8uYjxCjMYQoZhxblrvoZ0//PZHr//h",
-	"q9c/+vtX//k/fP2LX33z1a9e/+P/yGGkv1QRfoBAxwvmBaYUtYtplqXarvO+Ha6I4JZAscquQUKyTCCd",
-	"NGt/Lito7XYVJPM83kWGdHUtOZ9vnUvrcC6VRy/dS05ViFU7mPZtXC7V1btbXk7PnGrg25tm+3RaGyO9",
-	"+vf/8PUvf9frvVSh3Xa24LVih36usCURr8MVu9XA2jUwB2VbBeya/WUWdjpKolSLsKMwCYSHElQ5+jx5",
-	"Q+WFuIqYTvNBJ0/fRYku3rlr4PTqJz9/9euvEJ9SgfAIExohIgVKbHcJpKvkQGITP2zpnNDFGRYTPmZ2",
-	"BYWTfC+aRIKpPn9YqctVEwlbTm7h5GoF/07MfHd5XgO3vkHZmamRo28OM3ILPITdchEHbt4XEiCF5qFX",
-	"f/27Vz//L//6N//n63/52auf/kaTlyAjqn5F+u2kPotxmgJHjI9uCZNJxtEZ1LgsZ6wQy3SKaWrkmpv/",
-	"HPFUxtjAyCZPmZEVhTO56G6lm30cn1F2oXPoTDRkiJBUgvv9+uAbSk7dahBUD+NJqt84KsvJRtxCeB5V",
-	"LrEtSl9eKriMQoFw5chrEEJbbb4nya/LsFrdxVuo22OKcg4set9wiIFkugVWWrSk9LGsLy7Oz2ft0h9G",
-	"HESzzH+ohxzmTYavh3O1AEcZ8DwVWa/z5RT4rFxI/XRCfggVzkpgiKepHBzcu6P795HJdDI4eOeO+heh",
-	"5l93I08hJ1+hsLxbZk5ambJFs6nQu0I7+FQAlQeOrFD/fTew3XyywboUKQeTOs19Ey84fQRUtLxe1pVW",
-	"IfLgdaZ/N0O3d9i67jAD/zVdXQ6dvIXX1qsf/+7VL37x+u9++/oXv+qeU1zyTPt9RLEpLLPndm9usgsp",
-	"yH5kP6rYFbb8uSb+zLFhO8xcL3/O2QreQi61BzH6iu4TrvurlryhSppilLMaylIsVWExtPP13/7+m1//",
-	"89e//5vX/+2/vv7Fr775p//+9d/9VYSmlAyJ6pHAEujsYW9gzXYx0NnV7uB762q/jlJBc952164VldZN",
-	"63S3JZnUSLCFoTRxKjOp7QRqGoOaClMrqjlkS6GJ/Zf2LyeLT7TdLv3S98qqa9s7Zbb8bPkel8rd683V",
-	"N5UN38yrpOiSU3AN2jHORMRoOut5J/jT9nw86sZRhZNtsyydbXlzfbxZfrke7uwWJfBG8id2cmlLMBzY",
-	"PFtbl7K8PdW1C+nQ3NLqCmYX1JS0tF9TeVgUo80H7EbKJGnnsn5KFWNA5EIBAYZd2zh/mhAZ1P/uq18P",
-	"FdKuj+1HQEEQcYD01spymIaddd13xLEcay7HtmUA1lUtID7LGDGNWzxmQav3lHsBqmyUn+dLOqVLrycI",
-	"Th3QNr/akBBQgxPLygrXKlhYMzUbGtw4BUxrWEE7f6F++vMCwcVAnUpUu9tKjbNNwYxxCjTBvOHmesJw",
-	"cmiHbS+wtV1gLhrWFRxjl3/rLrCUYaVezgBzxbMlM3TSJysM1JUf91+q1ZoDZq6BKT0zqX3dnKibEq43",
-	"1UvUZKfA6ILxM0JHewmeBQjrSvYFf+hNV2IsugM1+14PnXHXdkFcjEk8Rrob3QEaszQBjnYwMm0KjBEw",
-	"cl+CbjUvZOxrKiko1xV3sL5KHh8F/aIzr/pjVlYAdwwwpSxoPYYiUjPHLeFuPtKysb5jtWH1381WAzs1",
-	"fWa3jux1O7LrzbU21ZvtiAH1wCoofulRgXVZ0iKeEiLilIkpB7GftxUozTBBaXVkPoPkfvWba5NcW2Zb",
-	"yXvQQeZRQRk3nOcadYMKeaKdb3+G7t7bXalu0MQePZjR+vM6suGzfPSWATeZAS0a3wjWy/MoIMl905b/",
-	"/uQa+a/gixbOy1drMOGcgHxYjNqacNZlwnHRsKbIsL+cciISEr+tdZegboAFhy+6ZRS7vNTCmkOAJHgJ",
-	"PlI/XhszcshSPMvNxkRYZ4AuksGmEj3BQu7pfpV74Tew+vqBbR7rcFN+893pcvNxENMJ2HxQvRPdixHt",
-	"PHjy8eGH+5989vgoQtjIDQU/lXaWhNm8su8lp+jr/ll6d3tCcsCTzemjFeSAE+DnwPdOFMg12EQZ9WJD",
-	"/XcsirT/rQJfZX74i4II/nx3odDmFp5RCG7QHHXAjm51uCrWWaWSpDe+SR3XiFCpn5iSH9bqlNhQC4Wt",
-	"XP5bYKMd08lRXxfajWVEzRiLcYTKVnh76tv9u7tOrinbU9NiOeUgENNuSnd1cQvZjokgEAc55RSSZQZj",
-	"BSPqmdrX6qlu+SpHSXDXp2NsGJFjOk9pt0ROaZbOBPLxgqZ+S7Wq4hSmM0YBTfAMKUJ6X8cdIZemhzX1",
-	"w4FygNQR0fYwSXRXzClVlRGMuC7mRZOpCWIkwxma0gR4bZWY0SEZTW1cba7GKYY0n56C93gZaKv0zrfu",
-	"vKc/Uib0FPNJhM4gk7aa1sUYqA7CUKPVSpJjpWAKROTu9UVK6mtj/6URPWG3maLN+/KaPWZFZ9vtJbSk",
-	"S6jh9sESYWQgfpDfPPpfe3dNpw4TT6SpVZmy1X9COxdj/Z2JGLacLRBWvIUT9cK5TlImQjI+23+piOJy",
-	"/+UZzBoI2gy+ZorWo64+jSkkccMS7i1EH0uYvBHJ9vqucCLcsbeuQz9DVU51LZSsvbP78CJjPBwn91D/",
-	"/FgNvb7ncCzO0Y615mo38ItUvAi9ek07e5/3NxbnCozq2y7OXozOCNUSq0CBb0E1yLvcF471ZqCbmOtW",
-	"etEgroSCyFmBRGP5cn3TpTdvELnson6qFD8wHcjNL5Bnk2L99uegMdrlyE4KBRb22EZVqtU/FLLBum1m",
-	"6OfTxhQVR7glisKKkVJj3ARdnXYkpqmM6h2/LB58G7JWyZ47qjr4FWhOYUQoJXSkw1cV7gyLaizeMsVH",
-	"gw4Kg+geGyjnN4iwC0S5lVvtQcQsA70btT94geM8+CCwjy/7AkGQF3sJGRGJEnKucaIBcoC+de/OnTt3",
-	"EBF5Vtg5obFpqW4NFETOEKEmqNe3l3zCypYyLCVwNfrffH53773nn9/Ze+/5y3uXfzSIuoaZJFjadvRq",
-	"M5KhUzalyYFDz9ZYbUNq9QM3QrmAiaxpJUE7+kFspfGuabqppkA7uWKilgqxQWITyOYlQ74RxcVmqUFk",
-	"/2MnNjXbT/AsQt///ve/v/f06d7RETocE4qRJEEanIsKtrLSbLULfFO8yLqSXXVVqWj8HHgyBYUnmECi",
-	"sMEyoMoAlgGW+DQ1jKCs4XhPgLqbJCRB62iKR4OeRtmcfOYoJTI0p9gwJIME47I7MVjQkG70oP5VvSCx",
-	"iEOykBuL7PxGzDdqrquHh5/T5LbCzotJatAt9thwSGJIWDydAJW3RcaV1j4GkJP0tv7/qvpXkMmpLqns",
-	"IxRj81XX+uabeiupjBgJwDweoyGhib6LD0++i3Y+/eTR3p8ZC9yDj59qRH/25OSzCBmDt6LDwjznmPU0",
-	"BShJnLdLa1Umn3dSFe3TJ6grai3xGp4888gtLswGpeBN09vMtR+5WosikMbgQ5KsLQKhfJRsEHt6HmYm",
-	"hUlRujFQLIm3zORh18qJlg/X/A7bvoi2L6Lti2j7Itq+iLYvou2LaB4c7KIMVI3QXcVo9+7cKfaB7t0J",
-	"wV41jpH1gBgTp3NvsXjVSnyqEpTwIiR14ikXjK9NEzSqzGZlB9vnmdqamGbA7T1gE5wqbzmtMp3OrBYR",
-	"masR7YSv0upNqnC0GxVXjeEroeW4Ylhhn3wYGSy+j0pw6SXBeNFc39qSVNQCGk3PvxM7aBPjf+zeNyxv",
-	"vepbHaWYxnBgghF0RpCmR0U+OUFaMsq7NBRxD0pioHfvqNtNRIjCRVFWVsm4CaNyfGVKqrwIGrJn/7L2",
-	"ctg4WqocYDPj7GuxMCbhRJpo8EBg7vKzYWtwbCSuM5g1Z7U8zt+Y23SWzU5nKRC5wWksNrX55Ok7yLAN",
-	"OoPZavmpxgPBiMq8zctjxyazTUtZT1pKgYO1FMYqVn8Ly9bl3Xpoa2cdX5W6Ogd1uLt0MNnjpLGsyLWw",
-	"pD8Y7HFyY7QrF6wbmT0cpqnlq1AL0eA+h3N2Bk2FTdXvm0OO25umQ6NsdgYfwmxN2Y+d7po3tt62gj0y",
-	"ZW52hMRSGYaE9ifYGH50gYXues/ZhAhj1u14F1U5tZcUYBLLJimgf99KgTdICmiMbqXAWqSAhr2RAp25",
-	"u8aBLdztbY6hBrAEwornI0ITp0z+g1lek18Veb1mpo/NkjdDEf0ucAOTzTXz2cw0vdMSxW5zB5dUTJyR",
-	"QsVqTRXNFNdC5EUcRUPVjUckhY+dkJGtfWM9902Bg7XYN4rV31T7RhPnq2As5IYd5TmyxqlorZI5id1D",
-	"GE0InUrQ1mycJByE2F2xFHCZtIXrM8wlgWYPwDM7Zmv+3+hqVsqlvqkFG1OiwZvT4bK6D+aU3WrUf2bj",
-	"8LYX3nouPA3/tVx2euW32JCP8hDUXiZ8wy/d7p62d9S3Qa6c/W76kymH5wa23/fQz9Ks9AuQ2b4NMw++",
-	"cQ71bvTMJ2boDae77e3R3vdcfbQm21zrBfKmFiacigxo0r1dbZ3t2tjaJsY0XRt2yCbGwtm9mzrrGxwM",
-	"l7GUxDNksYUIVT2sYli1/zZHvdLsp/76saumjq1c7lA9tiDz9chml8ne0uKxKiheSDZBZaZh16qxBZN1",
-	"ktT7OGGZbOgnqX7eMuXalSUHDVu2XM+jSaFA124jqdwjtC9rVjiphTlNmm9rM+ZjPWzLluu7K8sMKouL",
-	"azaEmVXbefLN7secAScsIXElo83w0IFprm6+yes5FqVGilQQnYpeNGNQkexnMHNqkpw8fRflPZ6HCLAu",
-	"cJIC2inrDNsFkWESBd086YhR6NkUuiCmLlJifwQUeGNw07ftiK3AWHtkouHXtfTVNIuHkwKLm/vmsLgi",
-	"IOPm0yx+S3hYvOxRa4qZ7HzwydMnka4vtBtplq/IAC/zlzHMpkLxCEu4wDNbubVk5rk+z95swWo/Qz9L",
-	"6jinQ7ckSI0nt5zUHl23rga1tY57XbThG+lGKik1vxrZcJgSCr2IfP+lKVPS3EW2gdQ9109R+OSG9H+t",
-	"YXwzvT4Oun21eZfX+LXEdRvJKDsEGwYJ55n69YGult23++sNoyBziA2qh64RYyuVm4IOJf4OysoMkW2p",
-	"4Vb+z+3J5rfybr1lvyneHrbJh1OcrFKAwilhlQAn52Aa16+qRLqPPLs5Jkva7OGdXIBAtwr2jfYqLqIX",
-	"bB2MHvZx2dKWbCn4sKFiS857q0vpcJbZkKoqF2Pg4C/3o2Qr1fYJY9GwVBbjNDVtwq3J4aBSlnWaEAmG",
-	"VPUskEQI0xk65ewMqBHw/aqrTGCfnaZk1NJU+WNnzApx7C6zIThWeypvv1umnN05gQu0U7yN57C/ay5x",
-	"U9TJyB+nkb2InOteRG7JSPVTmc8gCqFV5iogPMKECt0DcaJa92BpKAxfYCLNF6czkw6o/r4YM8QudL0n",
-	"t5qPYIyCkOaSCqqqFVIq99DpUdIvbeKGaZRuOPmGpo67lU5XGnngD733UMt+Xq00rPIdQUwSWDnpbHW9",
-	"zgxwlOPsmvW9Tjk3b6iil2guQGEmDit9dQZqZ0kh+TSWjVx5qF6gfHLkjN0y5poY00HCml5ibzNnxoYT",
-	"kK4OC4luhYqSCl90e5vNc1Qbp3Y25hX42dry1mLLq1Zot2a4QvVZjX0tU4gJ0ob6cYUoe0LOgYIQG9Uw",
-	"Vm1JoJc/sFX4fzA4+MGAnf1gcInyduqSTeOxKrBSFj9fFfY4CKAStySjPzPDBivKOHM2sbYwuHILm1NZ",
-	"18WeG7Sy5/6gmmTba27OmuAYA/QV6VoAVOl0JpTtZ2YbFhxYgxJVn7vCxxSMNsb8pGhPIRHWf0NirUxR",
-	"7o48nXk7Btd6Fs/eN12JSenAdA9pd6CHzHRJddst4NypeZFnNXcwMujpxL6ZL8wKuqLGTF96K2MHxoaf",
-	"Zim7/ubbemk35m0jRKpBmYoYq1yIOqPS5RAbI0IEoiAvGNetShiTAmWE6hbc6oC2Pr3uZaK5IlJur6pb",
-	"nXGXVYxDrOLSSkz4imKLlNAzsaoGwHmwWBezWI8wsRummbnxkJtqFvOEON3KG/jYcEYjHO03xZPFBCjq",
-	"KuhqlApQXHlVa0+kYp3S9vVG9l8qigmTnZnoUdc0g8Xe7b6J1P9dJ/l26Q64roaEYzlJ34COhNgE5+qg",
-	"hXlmqkb46b7rO+aX2+r8kR12W7VbLv6h8Ljbz601xwedX8eGF7ZP4/WEuTSKX31/G/HrE7dRtRHViu7y",
-	"bprnkZUPK1I+TzQUikWuWf80Rzy2028QvamJMIcmLbEMUb4GKmpXCA2oP8rlzMaJpI0lleK18vo//eT1",
-	"z//d1//ys1c//Y2ila//9vff/PqfX/30N9dDGfuSTEBHBYdI5JN8wA0lD127rI1O8kM8pJLPFGLtLjDn",
-	"eLZBZGOflwbroh66WZM1K6KgCzgdM3bWXMLue/mgFTK/XUMtt0nRPEUMlpieFvsVunmra5rLG7Ypz6JW",
-	"Q3S/NaH6JyaIURBIMvY+omqUulAIRwJiDlJ0ifx+HqzAdmJ2dQoWvCtSMezsa8rysKsfmtzJhrTKmxR9",
-	"afFiGs0CUXjfGUuZiV3lkYZztQLCp9p34NKZsvHm+YqayiwRGINDHgl4q2L33T1AVVkTOTFgEbIUIbRR",
-	"LGacm1/cCK93kTKuKf+FatWGsPJtv29pOoGU6D9IYfDY+eDp/cO9kw/uv3PvT0olyVC0ZWNN97HqO8hB",
-	"cpIne57i+IwNhwjHnAmBOAiJuRSRsWVjzokOZDMAQo+PFLAS2EumhngAnc66cYxHBu6/JKYTSgIpSJjn",
-	"piPDsSUvtd+h5OZ0MLHb/i6Bi02RsFZE6rdeKV7r8a8HiDKpnWsTxkGTIVD5PiJS/X0GmTS0ZTwallhT",
-	"NroaoezbqZrqv1qQH5UjV0Azns60+XJFFVi0k7eKjdA6WsXqRo+Gum4J20fUvNH17tgQsTQBjhIXUjew",
-	"kew8QjdIV3F56FaVFXTzzSKE13oFtYyNiuQeQDsZ0ER3YrffgvKkYJJCsuv0IMdSwiRnOhuxo2+40o5/",
-	"Nc7LAxQCnm1CR9cqot9ZNnk9C5hwcRxDpuOgEkZNUha3bdFtTBoRiANOEKQCdELB7g3SeYDqGhBKUJvr",
-	"WzLkoctSH3KozCoWishSNlJ94lOiutfQmZlrtz9JGdf0Pk4xnzSIcDPsvhm1StFSWWhDxIpFi1IHhTcA",
-	"IANQOiWVHCckltoje8HyREL76NWpKLtOFQ84JwnQep278k1rESkEKLO9MuiGrWL39ahOksBWCVqmuqa9",
-	"NbEQzc4a69X5Ap9jg/HN8e20VjA0vnezW9sUepYu3ZwRMypYQz3LQ/t7N4RtlnutDQUF8NSz0MAB7fzh",
-	"t//4+mc/3j1ACRbjU4ZVUpFpOR8V78ucHwlHuWVRY1C7YiIn+lbnmhXdvuGF9oq9bxRuLDGiAIlAuNyJ",
-	"esjySmGP5XYl1DQxCZPD07eTEuaixczboKAFhbAc+QrRhQEgquZ4med4LRYnf5U1BKCpJ5kk8ZmHNqr2",
-	"slWQw5e87ar4Dl/XNUEmeAT7mVFr+8QDbEyMLPrOsWnkpG9841q4JaqRfZ8eP0E7H3369MHD49sZHS09",
-	"wqqrI031+TDOqPX5Sd5A6TMXxWmj8Az80M53jpHEfARyuYi/vPx/AwA=",
+	"7H1tjxzJedhfKUwMcBfu5ZJ3oq3bg2GQu6SOOvKO4t5Jp5wYo7b7mZm67anqq6rZ5YhYQEaQSAicKIEB",
+	"GQaiSJdIMRDYZ38IIEEy8mMCkXf+F0a9dHd1T1W/zM7s7JDz5W64Xd1V9bzVU8/ri0HMJhmjQKUYHLwY",
+	"cBAZowL0P55wdpLCRP2MGZVApfqJsywlMZaE0f3MjPjjzwSj6pmIxzDB6tcfcRgODgb/Zr/8/r55Kvbz",
+	"715cXESDBETMSaY+NzgYcBhOBSQHCFP09MEheucbd/4U2VlQwuLpBKhEFE8IHSE5BsSnKSBMEzQkkCYD",
+	"9UU7jVrF3fiUsvMUkhFM8uUnCVGT4fQJZxlwSdRmhzgVEA0y508vBvA8HmM6gsciU/+UswwGBwMhOaGj",
+	"wUU0SLGQbXs91F9QozmMiJBcA+6D6eQEuPejQmI5Fd5HZ8AFYdR5RqiEEXC9bQ6fTwmHZHDwqW+uqLKd",
+	"Yh67i/Ljz6L84+zkM4ilmrgGxqfw+RREX2jiWFYXn2+stnY7rsM6vseJlEB7riMeY0KfwhA40Bha8ccm",
+	"EyLL4XqxMeNJ24t10ptHkf5KVF+Pf99qb0sGu1oOFj0wUrwQWCLjfTHBISHykCXgXR5JvH+eBLiRsxTa",
+	"9zLRxE8S/yYSlsknnA1JCotBm+IJXArW+gPNkB5xWESaGeYXPukRDXLRekRGdtNzOwCaqF8tZH/fjLqI",
+	"BkOSdhj/wIy6iAYjjqkEOGwmCj2K8ZZRp4QmSxDZNCymjYQFjbWunxMxy/zrFWREIfmQ9j0RJPDJfZoE",
+	"nx1LzOUlzxKanx8aqD4M+HA3R1L59t2FlRtwQOAcTTnJVsDd7cTKmcRCvx+rdOCGMC4XxUkN7L3A1wiC",
+	"hzSbyuVD4Er4tYEDF+SmJaHnqrmiEcPXWxHKV3k5Fai8dfRVgPL5G5Rue6ehsoVO9bggaRlx9QGT/pcV",
+	"bFKCaQxHgJOU0LZh959LoAm4tHrCWAqY6nGcCfEURlUp7gxIsMRPODsjCXANCSJhEjhHzB8w53g2MJcy",
+	"MqINzL+kA3aCJXCCU9EwFWWSxHCfJqKvhGAZ0A81BRFGA4pPxiElE0IxnzViJeMsmcZN8tCO+CCkAdrn",
+	"H82ykIaYwBmkLIPkAWeTfgjreLnkINiUx/AwEX2/f0bgXIRZL/yNkodFDBRzwvqKc4lHoSeQVTfSRHbH",
+	"EjLf3sQ0y1JoOe2mAsQHjD6ZnqQkPsIS+3luAbXKJ3uq1FSlHQeOVYTWOd636KrYmCe6GuvnwHcl3xxf",
+	"5XjoppiVcnwRvaSroL6ewrGTuAtz75olzIKiY0Gu78Rwm8hTLVxxvXW5cp2X0+akxPG40AwXtGy1Kna1",
+	"FdZfCKwMJlnvpegXhoxP1C9FM7AniSazOcIGzpmfvyckTUlAT5kzAoTOFSwHxZe8G5wmRN6l4hz6mutO",
+	"UhafBpanVF8KaUAthvg0Y8RYrKr2fpye45lAdJqmB9qeP8ISzvEMnQJkAhEpUPm6GCjxmKb4JIXBgeRT",
+	"UF9ndEhG9xrWBinOBPgl8pBwIe9xdgq0jfbtKPWSFZ7zUxF6hlOS+B9SeC4fBF9lp/6DSjL/eMkxFbhJ",
+	"tQ0upUYxOe7sxvSUUY7tGoBr8+aTlDsvwV1BvN6fAwI/Zcox4+SHWrwcERGnTEx5X9sNdr/SoAo7Hq25",
+	"Z2OWJsAbHrVoH0SIKaGjI8gwl5PQLE2eHgXLGq3Unn5MJUk7yDwPOIoNerZTAsZdRWVO3/6K3fRA7BPc",
+	"2zB3wtjpBPNTP9RzlaTTbSBEbXMaTA2g5uNRuRTfjkuJ0le++lm5q/fAfKLRfXBvSpMUFjrfqqI75pAA",
+	"lUqd1Q7YWA0fKu0AhJHl6gRUPwhHhjoQESgBTs4gQUPG0Y5y8b799tvv7PoOSq1HxEENv+nE0SKrOy0c",
+	"liLOp8HGHLAMHCC5PW8ePgoCxnyHSlAhxl1ARRoMcswEIHVrEINowCh8OBwcfNqy5OKTg4uoZWg53+Di",
+	"mfHkMC60JvSEpSSe+Y9Gq834hCDgpDt03wOc+MCqpAjw92HW9oGHNE6n+kbZaHki9FTMo6GdTFP1UyJ7",
+	"a0VsiOAM+AwZhbZKwIZ6BVInZYQAx2OEhSH28lxEcowlUpdhdM6ZBETkIOoGq8pW6wBrdEd1Ud+dr9cE",
+	"h0V2Yc4ublKlclCyo4+CIkf/t9xXMo5PDh3iFGiC+yqhY5aSBM/63kH1hc479Jzx0/4fnAHmHVQrPayY",
+	"PipX78zbBJxrfRksMHiZm6ArnBYyBanRx00mBo8G1BPZjsgI2l56wrw62pwjud0G6HSiPYBYYh0/wm9a",
+	"W4UDrJtntx14ul56CTzjRLQ55sqBwT0VAvphcgk1N+Nw/zkR0gYDzN9wLm/WKm3fR1i2D1qFgVyd9FhO",
+	"eSvqj4uBysiVJVjC4SzuErqSk8g8QdZNW97wr6q9q4b+AOFUVxh5eW6O9j0YCXBh3dbmkor/luGSZIs4",
+	"OeJ42G7HqZkjXPUASYbyuIOqcUKAFMiiI0LV7UfIWaPWOErS2IqwrQh7o0WYX34EZMO8lAvIqDlZ5pMc",
+	"VdnS5ArwSC+vQK3KLhcOLZLpaaFerSaMoYVALi9NEhCST/Vdp9Fp7l6OO99QewiANu7uGe2HDSqeOshu",
+	"e/sD3ztLiUpoFjiLhB8uLhjChkrz6GnIPLWQQ7ygmiDDL6hM5KTiRBjOubL7BhrOsfX1vrLVV7usu1ud",
+	"Z/psvXoD7CEnrj3QKmeYH4RzW+hHNEETqHzulYlB148eH1hh/wDahqQDnCcKNCdPqEFNhu9ooP2ri29d",
+	"j7JfyVcVNSWfGEBc0mcdF9DsFDLpCu9uHgA7QaML4NBg/Vj2N7qc9HSVNpFoQs6ICJHJCCgI4wwv3Oon",
+	"M+n1qI+BjMYy5JFN4Dkkd3s46JXU176AjyyFdXktyFh2cX48QHzaEwEJSEz88Azmnvhdy/7EE+2mtZN4",
+	"11yTogu4uOZU045xBAuJtKgyZ2BHNt72qQ5yXIyxE4jDxGx4UQSeqUm7hK8UI6NyNv+GSm/Wgh7IVpZr",
+	"QaTPLVncm/S/QisXREig8ewy4jUYgd2IpAmW8RjEkY7VarzmN0TvhTFdA0n1U/XZWzE87Z3+FU6x6Bhw",
+	"FNiIdRgVGnVgxaW7csFrbwPQO4d8dDiMgnfNZutW6WUMWbU6BY6YQc3WrKB9aDm2rua0mv72oeWFspT2",
+	"76agFmvS8QS25Jk2vcJaSpDXaMR1jdaJtIOduqCXlRmDOhtf3EiC7vFNfSwPS7bTLJQ8326pWJxQL2vm",
+	"qBonPKRbx3cDEReC2CKpmxWjRo7rDc2aY46lxGTVv3q9DTVzILiEneaoNNcuplaBin5XeWuhM7i2uNp4",
+	"35rujzgIscgNSEeV9rN7NmnfHX0qGePNep+YprKLDu93JKiXa9NExU5b4LdeZnURuRQ+dT54rVm0svFL",
+	"cKf5zmKM2UzaS6NZH3l6t1KUiOixh5SNxFOQmFBoOGApSBUx9ajT4OA1XALVUnDaxVkZOCvvn/WvvdFg",
+	"D22I+m0McS1jUrtZtZJpryorp+CPCmXnIBoiEIMe7ibNbHrixGB4BkjMRyCXYgTOAXMpFU6nOUibN+Yu",
+	"vjni8UFREKWXXanBvzokaTAZPa1eE13fYSfqz79tv+TbkA7sXZ7LoingGIux/0GD6be4r/YLVa7cXhuP",
+	"syJods7aa1dcWUMIgsfutboHKCvX8VaDnRoNvNPQAE/VNm8/WHhQyuV4N0qEZHy2RGppwnxIpoVMYJb1",
+	"u9PJd80LrRTiIQxrL9MypJi3AWQPJUx6gq3UX+YzEswzE7RORCVqvYhVX7Zzza7Hv0n5KI/b7xMFXpKT",
+	"L9aKDduXmH/Ct6oyTn5N9vPw+Rs+154/VK6uYCqgPv7njLcw8ztKyu/54ZPA8+PiRO/P0T1sAa6vsiO7",
+	"+fnpoRBTWFWm8WLmtkDJJ4/BJ7ihPH+mDw7YJONsQkTuFp3fS7OJuChK0+3+fbokux87p8BDtTgznY//",
+	"foBrFguXylIcQ3JvtqmmxlNrUCxh4wCxguUu9sS+kVEFeS5Uf6wlILcR28tzObiQ6wKuRjis105TLGM5",
+	"Vpric9faRuNs+hIWGqWCPdW2j4XSZucP/yIFt2ntdsa8gEKfIxP8eayLVNkLlSXo6R4uvB5l5OXpoNiZ",
+	"D+jfnnIiEhIvUvHNuAflLHRYdDSsdDsnWj3HTt3lnoG3wYgeMc2AnxHBAudh8Bpio3xqnswKwGoLbrZp",
+	"uFi61pKgQk6XEQbqurK00Ismj0NQezCP/u24TxVkw3i9TXOXvAYGmd/uztmLH9RnQEH0vWN0FU0NFSse",
+	"MZzk6a0LRiI56c3dkmh7xHjm7zRGeT5mVI6XGik0UV/sHkNUW7V5u8ww9y46z6dYRGfMUizVxdu7ws+n",
+	"wGdBEd3AbVNKhgSSwKt1fTFfgjth9RuNOPsgkIJyVVBQYrDP2bcM4BSz+gBS5GYsEI7ZayduaGDTG8WC",
+	"jvIX8nwoNoPkUdDo7qRM6fhMPumzulYHvPUFdP/ilYTcTCcTzGe9fTr60fstxto+oTbOF/N/DOaAWq7X",
+	"OagMVDvdd+cpoy/JdkuqY1MZs8YuAx3Ovvwj5SuNW1pEHHeg2SayWgHtLIk8GiF1rZXgYpWX0oA/PEnJ",
+	"aJGjqcXVPerjzm6M5cXB+G+YhMppN2aj9HWeh6tjh84HlkEg6LyJ39kZ8Ora3BdDrvoMFyjpfhcNuVUc",
+	"2qupEN0Q2Xj7kGlP777ryetc9tB1yRWSv6CHEl75iiweLdIKsirR4azDAUlJ5VFRqC2YdlcyWW/fmPY0",
+	"dinV7fDf3PwNJRD72R3LjfioSrIEB4Q8n9K4VnYtlLtUlDM0n4sKGOSL9UH4CeZyttyORR1MQUSuUEsL",
+	"JoDRE4b7afaNdoRL9yeL3eDmvOURSz2mqdJeWOyhkzamsbuI2nJZFAeR0K0/VVfIBPe8Xi+DYaqleBj0",
+	"p661OmU3ewlV6gkHAVQu1NZkmpB8d01G7F5hVssS+nZfkOjolcvUmqlFZIUisIoTIN95o+R3oL6YX6cR",
+	"9kvy1qwbh47Xy7O6kF8oI5SGVGxTDTUQc2Aeep3tPZBup6+6l7rTwkLBIU3EMA/yFkXbKykbFm5ZrKfA",
+	"zx2QLRepphi7hVp2Leg09ITRFXqB3YsfREX/2uVk2Jses74n3JBO4FYSiLhtqurfePvxhzDXgKiflleW",
+	"Bm/HkzwXedGS6x3L2F22wFxZDWjzq7R1ZYWmUo7e6mUOkEL1Gvl8gbO5wjXV6kl9iGfNCugcLS9HGTVN",
+	"YXs7ASVO2cjUlfge46cqu9jWGvbYwIhsu/B36bJl+q7egyHj8LEI2IbMoNzO3Lo0vQmbPKP9ioFxE/y8",
+	"qF3zEfBJy9gyFrJtcPBWVeYFdVogy0CRPD5MsRB9TWAKD1g1ecQ0IYkqS6hb04XB5jSX60gDJuDMfPcD",
+	"pfPiNDxYkBRoDHezjLMznLZ+XExPHpEYqCB09IDxE5IkIaNj6PDxF43Jz5gA+sO4bgFRFOagxt2H4diM",
+	"xCa+mGcsL1s0UWQIA/Nk6QqDBnG0UO2AJoWvn70pK4Vii0jWw/pZiAqVL5+lfNuusxUw19t4UEHh5YwI",
+	"jA3Le2y9orFRkG8IZNI3VQcKjDLn2nOje9eJ4j7Y6frvXrAvnuUr/ThLGU58K9UuBrve+WV2XqTtcNJn",
+	"kWZ5JmL7Mpm4XfS5YPDHUxtgveA1tFPt18WKLZpS2nMs6nzLV3vWv8cFzC2tzcWWYG2xbWk6JH6ZLbd1",
+	"I1kgpLbRdKIV8LywVZVxzlW3EZXblbfWKZvtYIHY0NQuNxJF5O1KCqlg+nwhZUtRDyY+H905kRSEyM0z",
+	"C9oywrd6r9UmTD4Lda+7tFhX0ro7oZmVPiAp6IDRhR2qZRxE96Kj+Tv5mvO5whB90P9uozLb+irrYvJ2",
+	"Z51SjY3sLM0LXyAid3mLjwZTni60KfNmeGsLKXddypjlaWpXWZgpA05YsqSow2UWW7ILm/M7Ol77Dt5G",
+	"F2PXWuuskNZllM78Q4vVymxO7grRSm25JerK7/mXKqYnEyIWi8lrbvXcsYF9h6t0/Uv+nVx5gdLaKhvL",
+	"Uj6FM3YK78OixTtb81KXoWQzieXiazzt0K2umvfYY9kmG7th8ceAeTxeVP1ZrJRCL+urWeB7xOsyVM1f",
+	"++QqFb6esBOsnG99kYibGG1Y9EpsdL3ntRlWE564UBTihsYarjvCMMe4n4fkfZvwt2AVsjxfsDcuu4nF",
+	"8vMtwlEWNrVFdtHfmtl1A6UFs2n5C5YBwukoVMArRLe2GEjLqtWH88/kL4UWDslRsA8ubu2CeyVNb48l",
+	"ZP2rtvVoVdGoYMFwCLEkZ9BTUC9YOT4aCLvdZad06u86my1bZ1Rr/pQb9tKMsVAsXZOJ2ZTKPn2fp9Sr",
+	"qgxTPFrCZ5oUq0nhpew0h5PN2SuMeprFbGIjIi6rwrVrann8tcVDDkhnGcXG/WRh0toXjctbVoF3b3Ld",
+	"IrY/L22FCpPoViXvNeniV1D+vdFQo7bVFNPiHGGNKtW0b8H3ytSlkhQsyF6YBoamRMs0r/DugLi0jrbV",
+	"fW8r5q76xKSEwn0qe5e4a6oMOlsw/++Ks/znOimZc6GM0POnzFVcKUupqxLjqWjV33JzfJOs6MJK+vlx",
+	"GKjFFauTyAg5CVZRIcL1LqyMKOZLPdCwV1CTwuwpiIxRAUsqstPaauj1o5YJCGGj766k1khDncmgsm8d",
+	"kRE6HwNFRCo3JaPaJ2l6qSxwGyjaBPRu5PfsWjGBWG5OLQcsWbBiXgIpyJB9ajil4YPJlSCyR4+0xapX",
+	"+npJOfUp6xePYuUVAPgA/j04GTN2eljmWfRLE+tXf7s1r0zgk7TPBwPWQMb99gABMQ8lzc+yvrabTk5P",
+	"be5SI/Mp3EwNtc5iVQ3oOYKUnAHPhX13DPWzXFdnmy1uvw4bq+tT9D3mJEyyHpfbu+YF307grEOhUlPn",
+	"3tl3dxsrdGkRYvRsMzwqt9cAuUekt1FvISL4LoHzS2Tm2K886V/svcBLF9g1TL2YAXRVYiAU5uBC+zUX",
+	"vmuTsF64m2iuuynmk2WW7w/ZNca2TUBbmmebxYzxUU8YsikPDBwD4X00vvqV15CFxwJmDQ56rfk8diEW",
+	"Em0oEb0dAPlL3WSci30PzGysXzsM8oFRvoL5jRm1Y8qJnB2r6e2CM2Ir99YcBRTdffIQncIM7STp6V/8",
+	"/x/9711kupihk5m+IYywhHM8uyFQHsY/iAZ6Z1p/BcyNfcgsYyxlNri40Ka1IZuf0FZZmyFME0SZxHlL",
+	"QXsTQUPGkckk2EuwxCjvOwiJnZ8wehM9ZVMJQn+EsxQEUuYZpAghX+8+jtObMzxJI2QTBfVorM3fyGLG",
+	"vKF2+S2GNDcjNiy+YAfdHLGb6L5SHxCH4VTgVId5UvT0wSF65xt3/hRlJukR5RFPaMeJzN23T//4M8Ho",
+	"LqJY2WT1nHyagl6UznG8WRjZDpwul04Q1MHgdu4WxhkZHAzevnnr5tvak2mt2vvqP7ZMUwEspf0PdIJY",
+	"NOD2uq9Hv3Xr1kCHgFCZH4HwXO6P5UQLG7N7H01eRDWkqs0YwKoFfuOTT0IMUcy/n+eJXkSDO73GO/St",
+	"bqsXUUncnz67eOZEb+plnTkWL5QZKDzf0zRTFpuup/Dl3k+TtzdNLdEbo4JivmRC6OCZWss+zsj+2e39",
+	"oni82H9hLpwXQWR8C2SRsqPRx/EEJHC1ohcDQgcHGqV5MYqDMqSulAWSTyFqwNGzVmS7JPqZtUWU3+vU",
+	"Kj1ECzqWLWYJ3BDroosgUWCKsAN8hxYWIQH1AaefRx25LRSyX7amz5jwUEqt//2qiCWqS+kJPgUTs37O",
+	"iQQk8BCQZIiD5DMT2y7wBPS5oQTYCUtmuWhVD4eEC4ms1RztYIkmTEh0+61vKtrgOFYb2FXwVLOpIxp4",
+	"uYOHCUwypltS75k68OXSJ/j5I6AjOR4c3H7rm5Gf7rW4v8eS2dJIvoaIXNm/uLiow/niKhgvj3f18F+s",
+	"w1QlJG4KgkZSwZmI52Gm6rRTf3Zb0kiV2uD2pbkefGtYBYXZ17KmhyXrXNTGlUCTMEvep8mWH9fOj3cr",
+	"nVW3bHhlbCiBTwhVPgXGEdfBxwvxZIWN2hgyjxHzc6Ry+m9ZsidLbllj6azx8lc/fvXFT7oyQJVq2zig",
+	"SFzz3+7UU5OCW3xSbOLNIk8jvlZXzCDCq7nTw4ocvCFQiqWyOhT3iEteNSokUkK4432zfGEjb5zlm5t6",
+	"5yx3oNKBiVQZwzQRiLLzVV1DK0BrIZ5S6oQP2rtS4nicFzXaHrnr14I1QtZ+Ky3ffBMVYk1YqSoBYBmj",
+	"vzIcYqx2rlV7SAmmMeyZ0PQGW1Ix1KQ0btl2bcakGia2fLsGvn35q//88ssvOpuQ6szThTWpIEITXpgp",
+	"TRTmoTN0y5Vr48oCCVuGXAND/uG3P/r6x//31Y/+7l/+z199/Y9/2ZUz5zmonTUTOIOUZc3a7rHEXB45",
+	"I7ecuVbL0hvNHEIRI0oq1NiJPeaouJ074LkEmodFB5wgakiy1Sivy9lVraK3PbaukDM1t9hNFPyAeM4Q",
+	"3ZwhfnZqZ1Wnkmvr/e9Jverrll3Xx67ba9+a2PXlT37+8ssv0A5Gtsyxa5k9QEQK9PKnf/PVf/2PL7/8",
+	"4tUvfxupx5ypCo+S5a/8Rf633YPisYoyVAGYkKCdcyLHyFYR2EWMR4jRGCIUM85NL0C084ff/ujV33/x",
+	"6kd/9/K//aevfvHrr7/49at/+F85rPWbKlIQEOi4w7xQlVqEmGZZqu1D79rhiphuCBSrLB0kJMsE0sm3",
+	"9nFZiWu3q0CalxVdZFFXF5Xz+tZJtQ4nVbn10k3lVJdYtaNq38b3Ul0FvOUG9sSpKr49sbZXsLUx0sv/",
+	"8Pdf/ep3ve5dFdptZwteK5ro5wpbWvEqXLpbTa5dk3NQtlXkrtjvZmGnoy1KtQg7CpNAeChBlbXPk0BU",
+	"fomriOl0IXT8+G2U6CKguwZOL3/y85dffoH4lAqER5jQSOuGie1SgXS1HUhsAoktwRM6OMNiwsfMrqBw",
+	"kvhFk0gwVewPK/W9aiJhy8ktnFztBNCJmW8vz/vg1kkoW0U1cvT1YUZugYewW3biwM0fQwKk0Dz08q9+",
+	"9/Lnf/Mvf/3/vvrnn7386W80eQkyouop0ncn9VqM0xQ4Ynx0Q5iMNI5OocZlOWOFWKZTbFQj11z/64in",
+	"wsYGRkh5ypWsKCzKRXcr3ezj+JSyc52LZ6IqQ4SkEuXv1gdfU3LqVsuguhlPcv7GUVlONuIGwvOocolt",
+	"UfryUsFFFAqoK0degRDaavM9SX5dBtrqKt5A3R5TlHNg0UOHQwwk06200qJHpo9lffF1fj5rl/4w4iCa",
+	"Zf59PeQw73p8NZyrBTjKgOcpzXqez6fAZ+VE6tEx+SFUOCuBIZ6mcnBw55ZuEUgm08ng4K1b6l+Emn/d",
+	"jjwFoXwFx/L2nTlpZcoWzaZCrwrt4BMBVB44skL9fTew3Pxjg3UpUg4mdbr8Jh5weguo6MG9rCOtQuTB",
+	"40w/N0O3Z9i6zjAD/zUdXQ6dvIHH1ssf/+7lL37x6pe/ffWLX3fPTS55pv08otgUqNlz20k32YUUZD+w",
+	"L1XsClv+XBN/5tiwnWqulj/nbAVvIJfajRh9RTcu131aS95QpVExylkNZSmWqkAZ2vnqb3//9Zf/9NXv",
+	"//rV//jvr37x66//8X9+9cu/jNCUkiFRvRZYAp097A2s2S4GOrvaHXxvXe1XUXJoztvu2rWi0rppne62",
+	"tJMaCbbAlCZOZSa1HUVNg1FTqWpFtYtsSTWx/8L+crIBRdvp0i8NsKzetj1TZsvPuu9xqNy+2px/UyHx",
+	"9TxKim47BdegHeNMRIyms55ngj/9z8ejbhxVOGk3y9LZljfXx5vlm+vhzm5RAq8lf9by7ndUS7giTTdC",
+	"3/oE3X7rXV0r3wR2mj/dOkAiZhlE+Z8RB8GmPAYROYEFRbiAyf611TLLs1gd4pAOzZmvDnR2Tk2hzSJs",
+	"4bAokZsP2I3Ucuy3rNdTRSwQuVB4gWH+NjkyTYgMapN31dNDRQJXJ0RGQEEQcYD00soinUY46Gr0iGM5",
+	"1jID20YGWNfagPg0Y8S0k/EYGa0WVa4FqLJ4fppP6RRUvZqQOrVB25JrQwJKDU6sYFC4VqHHWkSwocGN",
+	"U1a1hhW08+fq0Z8VCC4G6gSn2klZ6q9t6mqMU6AJ5g3n4COGk0M7bHscru04dNGwrlAbO/0bdxymDCtl",
+	"dQaYK54tmaGTdlphoK78uP9CzdYcfnMFTOn5klrX9YnhKeF6XX1OTVYPjM4ZPyV0tJfgWYCwLmWt8Afy",
+	"dCXGomdRsyf30Bl3ZQfE+ZjEY6R75B2gMUsT4Do5SWuGxqQYufdKt8YYMtY6lWKU64o7WB8lD4+CXtaZ",
+	"V/0xMyuAO+acUha0bkMRqfnGDeEuPtKysb5itWD1d7PUwEpN99utW3zdbvF6y69N9Y07YkBdsAqKX3qM",
+	"YV2WtIinhIg4ZWLKQeznzQ5Ko05QWh2Z1yC5W33nyiTXltlWch90kHlUUMY157lG3aBCnmhHWVju7K5U",
+	"N2hijx7MaL2DHdnwST56y4CbzIAWja8F6+VZGZDknm7Lf39yhfxX8EUL5+WzNZhwjkHeL0ZtTTjrMuG4",
+	"aFhTnNm3p5yIhMRvajUoqBtgweGLbvnJLi+1sOYQIAkegg/UwytjRg5Zime52ZgI6wzQJTfYVKJHWMg9",
+	"3UVzL3wHVm/fsy1tHW7KT75bXU4+DmI6AZtdqleiO0SinXuPPjx8f/+jTx4eRQgbuaHgp5LYkjCbV9a9",
+	"5IR/3dVLr25PSA54sjndvYIccAz8DPjesQK5BpsoY2hs4sCORZH2v1Xgq8wPf14QwZ/tLhQo3cIzCsEN",
+	"mqMO/9ENGFfFOqtUkvTCN6kPHBEqkRRT8sNa1RMbuKGwlct/C2y0Y/pL6uNCu7GMqBljMY5Q2aBvT727",
+	"f3vXyVxle+qzWE45CMS0m9KdXdxAto8jCMRBTjmFZJmhXcH4fKbWtXqqW77KURLc1ekYG0bkmM5T2g2R",
+	"U5qlM4F8vKCp31Ktql+F6YxRQBM8Q4qQ3tVRTMil6WFN/XCgHCB1RLQ9TBLdq3NKVeCEEdfFd9FkakIi",
+	"yXCGpjQBXpslZnRIRlMbpZurcYohzasn4N1eBtoqvfONW+/ol5QJPcV8EqFTyKStzXU+BqqDMNRoNZPk",
+	"WCmYAhG5e3Vxl/rY2H9hRE/YbaZo8668Yo9Z0W93ewgt6RBqOH2wRBgZiB/kJ4/+195t0z/ExBNpalWm",
+	"bPUntHM+1u+Z+GPL2QJhxVs4UTecqyRlIiTjs/0Xiigu9l+cwqyBoM3gK6ZoPerynzFlKa5Z+r6F6EMJ",
+	"k9cidV+fFU68PPZWiehnqMqproWStXd2H55njIfj5O7rxw/V0Ku7DsfiDO1Ya652Az9PxfPQrdc02fd5",
+	"f2NxpsCo3u3i7MVIB1KyYYkC34RqkHe6zxzrzUC3VtcN/qJBXAkFkbMCicby5fqmS2/eIHLZRT2qlFIw",
+	"fdHNE8hzU7G++3PQGO2yZSchAwu7baMq1aopCtlg3TZf6OfTxhQVW7ghijKNkVJj3HRfncQkpqmM6n3I",
+	"LB58C7JWyZ4rqjr4FWhOYEQoJXSkw1cV7gyLaizeMKVMgw4Kg+geCyi/bxBhJ4hyK7dag43g1aGzyjyG",
+	"4zz4ILCOz/sCQZDnewkZEYkScqZxogFygL5x59atW7cQEXmO2RmhsWn0bg0URM4QoSao17eW/IOVJWVY",
+	"SuBq9L/79PbeO88+vbX3zrMXdy7+aBB1DTNJsLRN8tViJEMnbEqTA4eerbHahtTqC26EcgETWdNKgnb0",
+	"hdhK413TClR9Au3kiomaKsQGiU1Hm5cM+UIUF5upBpH9Yyc2NctP8CxC3//+97+/9/jx3tEROhwTipEk",
+	"QRqciwq2stIstQt8U7zIvJJddlapaPwMeDIFhSeYQKKwwTKgygCWAZb4JDWMoKzheE+AOpskJEHraIpH",
+	"g55G2Zx85iglMjSn2DAkgwTjsjsxWNCQbvSg/lU9ILGIQ7KQG4vs/ELMO+pblw8PP6PJTYWd55PUoFvs",
+	"seGQxJCweDoBKm+KjCutfQwgJ+lN/f+q+leQyYku0OwjFGPzVcf65pt6K4mRGAnAPB6jIaGJPosPj7+L",
+	"dj7+6MHeN40F7t6HjzWiP3l0/EmEjMFb0WFhnnPMepoClCTOm7i1KpPPOqmK9uoT1BW1lngFV5555BYH",
+	"ZoNS8LrpbebYj1ytRRFIY/AhSdYWgVBeSjaIPT0XM5PCpCjdGCiWxFvm42HXyrGWD1d8D9veiLY3ou2N",
+	"aHsj2t6Itjei7Y1oHhzsvAxUjdBtxWh3bt0q1oHu3ArBXrWhkfWAGBOnc2exeNVKfKoSlPA8JHXiKReM",
+	"r00TNKrMZmUH2+uZWpqYZsDtOWATnCp3Oa0yncysFhGZoxHthI/S6kmqcLQbFUeN4Suh5bhiWGGvfBgZ",
+	"LL6LSnDpKcF40Vzf2pJU1AIaTde/YztoE+N/7No3LG+96lsdpZjGcGCCEXRGkKZHRT45QVoyyns+FHEP",
+	"SmKgt2+p001EiMJ5UaRWybgJo3J8aUqq3Agasme/Xbs5bBwtVTawmXH2tVgYk3AiTTR4IDB3+dmwNTg2",
+	"EtcpzJqzWh7md8xtOstmp7MUiNzgNBab2nz8+C1k2Aadwmy1/FTjgWBEZd405qFjk9mmpawnLaXAwVrK",
+	"bBWzv4FF8PLeP7S1T4+v5l2dgzqcXTqY7GHSWFbkSljSHwz2MLk22pUL1o3MHg7T1PJVqIVocJ/DGTuF",
+	"pjKp6vnmkOP2pOnQvpudwvswW1P2Y6ez5rWt3q1gj0yZmx0hsVSGIaH9CTaGH51joXvxczYhwph1O55F",
+	"VU7tJQWYxLJJCujnWynwGkkBjdGtFFiLFNCwN1KgM3fXOLCFu72tNtQAlkBY8XxAaOIU3b83yyv8qyKv",
+	"V8z0sZnyeiii3wVuYLK5Zj6bmaZXWqLYbRXhkoqJM1KoWK2popniWoi8iKNoqLrxgKTwoRMysrVvrOe8",
+	"KXCwFvtGMfvrat9o4nwVjIXcsKM8R9Y4Fa1VMiexOwijCaFTCdqajZOEgxC7K5YCLpO2cH2GuSTQ7AF4",
+	"Ysdszf8bXc1KudQ3tWBjSjR4czpcVi/DnLJbjfpPbBze9sBbz4Gn4b+Ww07P/AYb8lEegtrLhG/4pdvZ",
+	"03aP+hbIlbPfdb8y5fDcwGb+HvpZmpV+ATLbt2HmwTvOoV6N/vKxGXrN6W57erR3UVcvrck213qAvK6F",
+	"CaciA5p0b35bZ7s2traJMU3Hhh2yibFwdu2mzvoGB8NlLCXxDFlsIUJVD6sYVu2/zVGvNPupv37sqqlj",
+	"K5c7VI8tyHw9stllsje0eKwKiheSTVCZadi1amzBZJ0k9T5OWCYbulOqx1umXLuy5KBhy5bruTQpFOja",
+	"bSSVe4T2Zc0KJ7Uwp0nzbW3t/FQP27Ll+s7KMoPK4uKKDWFm1naefL27O2fACUtIXMloMzx0YFq1m3fy",
+	"eo5FqZEiFUSnohfNGFQk+ynMnJokx4/fRnnH6CECrAucpIB2yjrDdkJkmERBN086YhR6tpguiKmLlNgf",
+	"AQXeGNz0LTtiKzDWHplo+HUtfTXN5OGkwOLkvj4srgjIuPk0i98QHhYve9SaYiY77330+FGk6wvtRprl",
+	"KzLAy/xlDLOpUDzCEs7xzFZuLZl5rs+zN1uw2s/Qz5I6zunQLQlS48ktJ7VH162rQW2t414XbfhaupFK",
+	"Ss2PRjYcpoRCLyLff2HKlDR3kW0gdc/xUxQ+uSb9X2sY30yvj4NuX23e5TV+LXHdRjLKDsGGQcJ5op7e",
+	"09Wy+3Z/vWYUZDaxQfXQNWJspXJT0KHE30FZmSGyLTXcyv+5Pdk8K8/WG/ad4u5hm3w4xckqBSicElYJ",
+	"cHIGpnH9qkqk+8izm2OypM0e3skFCHSrYF9rr+IiesHWwehhH5ctbcmWgg8bKrbkvLe6lA5nmg2pqnI+",
+	"Bg7+cj9KtlJtnzAWDUtlMU5T0ybcmhwOKmVZpwmRYEhVfwWSCGE6QyecnQI1Ar5fdZUJ7LOTlIxamip/",
+	"6IxZIY7daTYEx2pN5el3w5SzOyNwjnaKu/Ec9nfNIW6KOhn54zSyF5Fz3IvILRmpHpX5DKIQWmWuAsIj",
+	"TKjQPRAnqnUPlobC8Dkm0rxxMjPpgOr3+Zghdq7rPbnVfARjFIQ0h1RQVa2QUrmGTpeSfmkT10yjdMPJ",
+	"NzR13K10utLIA3/ovYda9vNqpWGV7whiksDKSWer63VmgKMcZ1es73XKuXlNFb1EcwEKM3FY6aszUDtL",
+	"CsmnsWzkykN1A+WTI2fsljHXxJgOEtZ0E3uTOTM2nIB0dVhIdCtUlFT4otvdbJ6j2ji1szGvwM/WlrcW",
+	"W161Qrs1wxWqz2rsa5lCTJA21MMVouwROQMKQmxUw1i1JIFe/MBW4f/B4OAHA3b6g8EFytupSzaNx6rA",
+	"Sln8fFXY4yCAStySjP7EDBusKOPMWcTawuDKJWxOZV0Xe27Qyp77QDXJtsfcnDXBMQboI9K1AKjS6Uwo",
+	"28/MNiw4sAYlql53hY8pGG2M+UnRnkIirH9DYq1MUe6OPJl5OwbXehbP3jVdiUnpwHQ3aVegh8x0SXXb",
+	"LeDMqXmRZzV3MDLoz4l9870wK+iKGjN96K2MHRgbfpyl7Oqbb+up3Zi3jRCpBmUqYqxyIOqMSpdDbIwI",
+	"EYiCPGdctyphTAqUEapbcKsN2vr0upeJ5opIub2qbnXGXVYxDrGKSysx4SuKLVJCT8WqGgDnwWJdzGI9",
+	"wsSumWbmxkNuqlnME+J0I2/gY8MZjXC07xRXFhOgqKugq1EqQHHlVa09kYp1StvXC9l/oSgmTHbmQw+6",
+	"phksdm/3fUj97yrJt0t3wHU1JBzLSfoadCTEJjhXBy3MM1M1wk/3Xd8xT26q/Ud22E3Vbrn4h8Ljbj+3",
+	"1hwfdL4dG17YXo3XE+bSKH71+W3Er0/cRtVGVCs6y7tpnkdWPqxI+TzWUCgmuWL902zxqf38BtGb+hDm",
+	"0KQlliHKV0BF7QqhAfUHuZzZOJG0saRS3FZe/ZefvPr5v//qn3/28qe/UbTy1d/+/usv/+nlT39zNZSx",
+	"L8kEdFRwiEQ+ygdcU/LQtcva6CTfxH0q+Uwh1q4Cc45nG0Q29nppsC7qoZs1WbMiCjqHkzFjp80l7L6X",
+	"D1oh89s51HSbFM1TxGCJ6UmxXqGbt7qmubxhm/IsajVE91sTqn9ighgFgSRj7yKqRqkDhXAkIOYgRZfI",
+	"72fBCmzHZlUnYMG7IhXDfn1NWR529kOTO9mQVnmdoi8tXkyjWSAK7ztjKTOxqzzScKZmQPhE+w5cOlM2",
+	"3jxfUVOZJQJjcMgjAW9U7L67B6gqayInBixCliKENorFjHPzxI3wehsp45ryX6hWbQgr3/a7lqYTSIn+",
+	"QQqDx857j+8e7h2/d/etO39SKkmGoi0ba7qPVd9BDpKTPNnzBMenbDhEOOZMCMRBSMyliIwtG3NOdCCb",
+	"ARB6eKSAlcBeMjXEA+hk1o1jPDJw/wUxnVASSEHCPDcdGY4tean9DCXXp4OJXfZ3CZxvioS1IlLf9Urx",
+	"Wo9/PUCUSe1cmzAOmgyByncRker3KWTS0JbxaFhiTdnocoSybz/VVP/VgvyoHLkCmvF0ps2nK6rAop28",
+	"VWyE1tEqVjd6NNR1Q9g+ouaOrlfHhoilCXCUuJC6ho1k5xG6QbqKy0M3qqygm28WIbzWK6hlbFQk9wDa",
+	"yYAmuhO7fReUJwWTFJJdpwc5lhImOdPZiB19wpV2/MtxXh6gEPBsEzq6UhH91rLJ60nAhIvjGDIdB5Uw",
+	"apKyuG2LbmPSiEAccIIgFaATCnavkc4DVNeAUILaHN+SIQ9dlvqQQ2VWsVBElrKR6hOfEtW9hs7Mt3b7",
+	"k5RxTe/jFPNJgwg3w+6aUasULZWJNkSsWLQodVB4AwAyAKVTUslxQmKpPbLnLE8ktJdenYqy61TxgDOS",
+	"AK3XuSvvtBaRQoAy2yuDbtgqdleP6iQJbJWgZapr2lsTC9HsrLFenc/wGTYY3xzfTmsFQ+N7N6u1TaFn",
+	"6dLNGTGjgjXUszy0z7shbLPca20oKICnroUGDmjnD7/9h1c/+/HuAUqwGJ8wrJKKTMv5qLhf5vxIOMot",
+	"ixqD2hUTOdG3Otes6PYNz7VX7F2jcGOJEQVIBMLlStRFllcKeyy3K6GmiUmYHB6/mZQwFy1m7gYFLSiE",
+	"5chXiC4MAFE1x8tcx2uxOPmtrCEATV3JJIlPPbRRtZetghw+521HxXf4uo4JMsEj2M+MWtsnHmBjYmTR",
+	"d56aRk76xDeuhRuiGtn38dNHaOeDjx/fu//0ZkZHS4+w6upIU30+jDNqfX6S11D6zEVx2ig8Az+0852n",
+	"SGI+ArlcxF9c/OsA",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
