@@ -121,7 +121,7 @@ func ownObligations(code, channel string, hits, objections []index.Hit) []Obliga
 		o := Obligation{Channel: channel, Hit: h, Proof: index.ProofPath(h.Kind, h.ID)}
 		switch {
 		case h.Kind == domain.TypeApplication && h.Status == domain.StageCorrection:
-			o.Owes = "enterprise" // its supplementary materials (the regulation sets no date)
+			o.Owes = "enterprise" // its supplementary materials, by the time the correction notice set (GX sets no figure; the record holds none)
 		case h.Due == "" || h.Deemed:
 		case h.Kind == domain.TypeApplication:
 			o.Owes = "authority"

@@ -354,7 +354,7 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 	var out []webhook.Event
 	now := time.Now().UTC()
 	for _, ch := range e.Changes {
-		typ, target, targetType := webhook.TypeRecordChanged, ch.Key, ch.RecordType
+		typs, target, targetType := []string{webhook.TypeRecordChanged}, ch.Key, ch.RecordType
 		if ch.RecordType == domain.TypeObjection {
 			body, err := r.read(ctx, channel, ch.RecordType, ch.Key)
 			if err != nil {
@@ -368,15 +368,21 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 			if !ok {
 				continue
 			}
-			typ, target, targetType = webhook.TypeObjection, o.Target, kind.RecordType
+			typs, target, targetType = []string{webhook.TypeObjection}, o.Target, kind.RecordType
 		} else if !slices.Contains(ownKinds, ch.RecordType) {
 			continue
 		} else if ch.RecordType == domain.TypeApplication && ch.Status == domain.StageCorrection {
-			typ = webhook.TypeCorrection
+			typs = append(typs, webhook.TypeCorrection) // a change too: record.changed subscribers hear of it as before
 		}
 		var body []byte // the record the change is of, or its objection's target: read once, when an enterprise asks
 		for _, sub := range subs {
-			if !sub.Wants(typ) {
+			var wanted []string
+			for _, t := range typs {
+				if sub.Wants(t) {
+					wanted = append(wanted, t)
+				}
+			}
+			if len(wanted) == 0 {
 				continue
 			}
 			var mine bool
@@ -398,13 +404,15 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 			if !mine {
 				continue
 			}
-			ev := webhook.Event{ID: webhook.EventID(sub.ID, channel, e.TxID, ch.RecordType, ch.Key, typ), Type: typ, Subscription: sub.ID, Created: now,
-				Channel: channel, RecordType: ch.RecordType, Key: ch.Key, Action: ch.Action, Status: ch.Status, Version: ch.Version,
-				TxID: e.TxID, Block: block, Time: e.Time}
-			if typ == webhook.TypeObjection {
-				ev.Target = target
+			for _, typ := range wanted {
+				ev := webhook.Event{ID: webhook.EventID(sub.ID, channel, e.TxID, ch.RecordType, ch.Key, typ), Type: typ, Subscription: sub.ID, Created: now,
+					Channel: channel, RecordType: ch.RecordType, Key: ch.Key, Action: ch.Action, Status: ch.Status, Version: ch.Version,
+					TxID: e.TxID, Block: block, Time: e.Time}
+				if typ == webhook.TypeObjection {
+					ev.Target = target
+				}
+				out = append(out, ev)
 			}
-			out = append(out, ev)
 		}
 	}
 	if len(out) == 0 {

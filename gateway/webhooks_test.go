@@ -181,7 +181,7 @@ func TestEventsGoToTheSubscribersTheyConcern(t *testing.T) {
 	want := map[string][]string{
 		"wh_mine": {"objection.changed objection filed " + certNumber, "record.changed certificate suspended ", "record.changed credential valid "},
 		// The application is its applicant's, not a data provider's.
-		"wh_theirs":   {"correction.requested application correction_requested ", "record.changed application submitted "},
+		"wh_theirs":   {"correction.requested application correction_requested ", "record.changed application correction_requested ", "record.changed application submitted "},
 		"wh_exchange": {"objection.changed objection filed " + certNumber, "record.changed certificate suspended "},
 	}
 	for id := range subs {

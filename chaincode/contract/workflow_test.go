@@ -765,3 +765,61 @@ func TestCatalogApplicationIsReviewedWithinItsDays(t *testing.T) {
 		t.Fatalf("ZW sets no catalog review figure, yet the application is due %s", a.PreliminaryDeadline)
 	}
 }
+
+// The filing rules an attacker would probe: an enterprise identity that
+// another member's CA issued may not file or correct; a caller learns
+// nothing of whether an application exists; a number of another division
+// is refused; a correction awaiting materials may only be rejected; a
+// catalog application takes no design.
+func TestApplicationFilingIsTheApplicantsOwn(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	self := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, ID: "enterprise-" + holderCode, CreditCode: holderCode}
+	forged := domain.Actor{MSP: "ExchangeMSP", Role: domain.RoleEnterprise, ID: "enterprise-" + holderCode, CreditCode: holderCode}
+	in := applicationInput(holderCode, false)
+	b, _ := json.Marshal(in)
+	f.refused(forged, domain.RuleOwnApplication, func(s store.Store) error { _, err := app.Apply(s, string(b)); return err })
+	otherDivision := applicationInput(holderCode, false)
+	otherDivision.Number = strings.Replace(otherDivision.Number, "450100", "450200", 1)
+	ob, _ := json.Marshal(otherDivision)
+	f.refused(self, domain.RuleNumber, func(s store.Store) error { _, err := app.Apply(s, string(ob)); return err })
+
+	missing := applicationInput(holderCode, false).Number
+	rb, _ := json.Marshal(domain.Resubmission{MaterialsDigest: certs.SM3Hex([]byte("m"))})
+	resubmit := func(n string) func(s store.Store) error {
+		return func(s store.Store) error { _, err := app.ResubmitApplication(s, n, string(rb)); return err }
+	}
+	// Not found, or another's: the same refusal, before anything is judged.
+	f.refused(cityAClerk, domain.RuleRegistrar, resubmit(missing))
+	f.refused(cityAExchange, domain.RuleRegistrar, resubmit(missing))
+	must[*domain.Application](t)(run(f, self, func(s store.Store) (*domain.Application, error) { return app.Apply(s, string(b)) }))
+	stranger := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, ID: "enterprise-x", CreditCode: providerCode}
+	f.refused(stranger, domain.RuleOwnApplication, resubmit(missing))
+	f.refused(stranger, domain.RuleOwnApplication, resubmit(in.Number))
+	f.refused(forged, domain.RuleOwnApplication, resubmit(in.Number))
+
+	review := func(decision, reasons string) func(s store.Store) (*domain.Application, error) {
+		return func(s store.Store) (*domain.Application, error) {
+			return app.PreliminaryReview(s, in.Number, decision, reasons)
+		}
+	}
+	must[*domain.Application](t)(run(f, cityAOperator, review(domain.DecisionCorrection, "补充材料清单")))
+	f.refused(cityAOperator, domain.RuleStep, func(s store.Store) error { _, err := review(domain.DecisionApproved, "")(s); return err })
+	a := must[*domain.Application](t)(run(f, cityAOperator, review(domain.DecisionRejected, "逾期未补正")))
+	if a.Stage != domain.StageRejected {
+		t.Fatalf("rejected while awaiting materials: %s", a.Stage)
+	}
+
+	catalog := domain.ApplicationInput{Number: applicationInput(holderCode, false).Number, Kind: domain.KindCatalog, ApplicantCreditCode: holderCode,
+		Scope: "目录", ResourceIDs: []string{"RES-450100-0001"}, MaterialsDigest: certs.SM3Hex([]byte("c"))}
+	cb, _ := json.Marshal(catalog)
+	must[*domain.Application](t)(run(f, self, func(s store.Store) (*domain.Application, error) { return app.Apply(s, string(cb)) }))
+	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {
+		return app.PreliminaryReview(s, catalog.Number, domain.DecisionCorrection, "补充")
+	}))
+	db, _ := json.Marshal(domain.Resubmission{MaterialsDigest: certs.SM3Hex([]byte("m")), DesignDigest: certs.SM3Hex([]byte("d"))})
+	f.refused(self, domain.RuleApplication, func(s store.Store) error {
+		_, err := app.ResubmitApplication(s, catalog.Number, string(db))
+		return err
+	})
+}

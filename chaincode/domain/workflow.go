@@ -236,8 +236,12 @@ func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Ti
 	if err := applicantOrRegistrar(j, c.Actor, in.ApplicantCreditCode, "recording an application"); err != nil {
 		return nil, err
 	}
-	if _, err := ParseNumber("number", in.Number, PrefixApplication); err != nil {
+	num, err := ParseNumber("number", in.Number, PrefixApplication)
+	if err != nil {
 		return nil, err
+	}
+	if year := DateOf(now).Year(); num.Division != j.DivisionCode || num.Year != year {
+		return nil, Invalid(RuleNumber, "number", "%s must carry the jurisdiction %s and this year %d", in.Number, j.DivisionCode, year)
 	}
 	if x.Existing != nil {
 		return nil, Conflict(RuleApplicationUniq, "number", "application %s exists (stage %s)", in.Number, x.Existing.Stage)
@@ -375,14 +379,21 @@ func requireReasons(decision, reasons string) error {
 
 // applicantOrRegistrar: an enterprise files and corrects its own
 // application with its own identity (GX 10(1), 12(1): 申请主体 apply
-// through the platform); otherwise the channel's registrar records it
-// for the applicant.
+// through the platform, so the identity is one the channel's authority
+// organization issued: another member's CA could write any credit code
+// into a certificate); otherwise the channel's registrar records it for
+// the applicant. applicant is "" when there is no such application: an
+// enterprise is then refused as for another's, so it learns nothing of
+// what exists.
 func applicantOrRegistrar(j *Jurisdiction, a Actor, applicant, doing string) error {
 	if a.Role != RoleEnterprise {
 		return registrar.check(j, a, doing)
 	}
-	if a.CreditCode != applicant {
-		return Forbidden(RuleOwnApplication, "applicantCreditCode", "enterprise %s acts for itself only: %s is another applicant", a.CreditCode, applicant)
+	if a.MSP != j.AuthorityMSP {
+		return Forbidden(RuleOwnApplication, "caller", "an enterprise applies through the platform of channel %s: its identity is issued by %s, not %s", j.Channel, j.AuthorityMSP, a.MSP)
+	}
+	if applicant == "" || a.CreditCode != applicant {
+		return Forbidden(RuleOwnApplication, "applicantCreditCode", "enterprise %s acts for itself only: this is not its application", a.CreditCode)
 	}
 	return nil
 }
@@ -392,8 +403,14 @@ func applicantOrRegistrar(j *Jurisdiction, a Actor, applicant, doing string) err
 // the compliance review and, where the profile says so, its silence
 // deadline (ZW 21: 10 working days).
 func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Application, decision, reasons string, now time.Time, c Change) (*Application, error) {
-	if err := needStage(a, "the preliminary review", StageApplied); err != nil {
+	if err := needStage(a, "the preliminary review", StageApplied, StageCorrection); err != nil {
 		return nil, err
+	}
+	// Returned for correction, it awaits the applicant; the review may
+	// only reject it (with reasons: the materials never came within the
+	// time its notice set), so it does not stay open for ever.
+	if a.Stage == StageCorrection && decision != DecisionRejected {
+		return nil, Conflict(RuleStep, "decision", "application %s awaits the applicant's supplementary materials: it can only be rejected until they are resubmitted", a.Number)
 	}
 	if decision == DecisionCorrection {
 		if prior := a.correction(); prior != nil {
@@ -452,16 +469,21 @@ func (a *Application) correction() *Step {
 // today (GX 10(2): 3 working days from the day the materials are
 // received).
 func Resubmit(j *Jurisdiction, p Profile, cals Calendars, a *Application, in Resubmission, now time.Time, c Change) (*Application, error) {
+	applicant := ""
 	if a != nil {
-		if err := applicantOrRegistrar(j, c.Actor, a.ApplicantCreditCode, "resubmitting an application"); err != nil {
-			return nil, err
-		}
+		applicant = a.ApplicantCreditCode
+	}
+	if err := applicantOrRegistrar(j, c.Actor, applicant, "resubmitting an application"); err != nil {
+		return nil, err
 	}
 	if err := needStage(a, "a resubmission", StageCorrection); err != nil {
 		return nil, err
 	}
 	if !digestRE.MatchString(in.MaterialsDigest) {
 		return nil, Invalid(RuleDigest, "materialsDigest", "must be the SM3 digest of the supplementary materials: 64 lowercase hex characters")
+	}
+	if in.DesignDigest != "" && a.IsCatalog() {
+		return nil, Invalid(RuleApplication, "designDigest", "a catalog application names no product design")
 	}
 	if in.DesignDigest != "" && !digestRE.MatchString(in.DesignDigest) {
 		return nil, Invalid(RuleDigest, "designDigest", "must be the SM3 digest of the product design: 64 lowercase hex characters")

@@ -18,7 +18,8 @@ const (
 	// was filed or decided.
 	TypeObjection = "objection.changed"
 	// TypeCorrection: the 初审 of the enterprise's application asked for
-	// supplementary materials (一次性告知补正): its turn.
+	// supplementary materials (一次性告知补正): its turn. The change is
+	// a record.changed too.
 	TypeCorrection = "correction.requested"
 	// TypeDeadline: a deadline on a record of the enterprise's own (one it
 	// owes or is owed) is three working days away or less, by its
