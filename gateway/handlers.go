@@ -35,6 +35,7 @@ func (s *Server) handlers() map[string]gin.HandlerFunc {
 		"listWebhooks":        s.listWebhooks,
 		"disableWebhook":      s.disableWebhook,
 		"pingWebhook":         s.pingWebhook,
+		"rotateWebhookSecret": s.rotateWebhookSecret,
 		"webhookDeliveries":   s.webhookDeliveries,
 		"me":                  s.me,
 		"auditChain":          s.auditChain,

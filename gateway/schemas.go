@@ -245,10 +245,11 @@ var handlerTypes = map[string]operationTypes{
 	"present":     {Body: PresentationRequest{}, Answer: proof.Presentation{}},
 	"obligations": {Answer: Obligations{}},
 
-	"subscribeWebhook": {Body: WebhookRequest{}, Answer: WebhookCreated{}, Status: 201},
-	"listWebhooks":     {Answer: WebhookList{}},
-	"disableWebhook":   {Answer: WebhookView{}},
-	"pingWebhook":      {Answer: WebhookPing{}, Status: 202},
+	"subscribeWebhook":    {Body: WebhookRequest{}, Answer: WebhookCreated{}, Status: 201},
+	"listWebhooks":        {Answer: WebhookList{}},
+	"disableWebhook":      {Answer: WebhookView{}},
+	"pingWebhook":         {Answer: WebhookPing{}, Status: 202},
+	"rotateWebhookSecret": {Answer: WebhookSecret{}},
 	"webhookDeliveries": {Answer: WebhookDeliveries{}, Query: []queryParameter{
 		{"limit", "deliveries per page (1 to 500, default 50)", map[string]any{"type": "integer", "minimum": 1, "maximum": 500}},
 		{"cursor", "the next answer's cursor: the page of older deliveries", map[string]any{"type": "string"}}}},

@@ -104,6 +104,17 @@ type WebhookDelivery struct {
 	Attempts []webhook.Attempt `json:"attempts"`
 }
 
+// WebhookSecret is a subscription's new secret, shown this once, and
+// until when the previous one still signs.
+type WebhookSecret struct {
+	Secret        string    `json:"secret"`
+	PreviousUntil time.Time `json:"previousUntil"`
+}
+
+// SecretGrace is how long a rotated secret keeps signing beside the new
+// one.
+const SecretGrace = 24 * time.Hour
+
 // WebhookPing is the ping event enqueued.
 type WebhookPing struct {
 	Event string `json:"event"`
@@ -234,6 +245,31 @@ func (s *Server) disableWebhook(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, view(sub))
+}
+
+// rotateWebhookSecret gives the caller's subscription a new secret; the
+// old one keeps signing beside it for SecretGrace, so the receiver can
+// take the new one without missing a delivery.
+func (s *Server) rotateWebhookSecret(c *gin.Context) {
+	sub, ok := s.ownWebhook(c)
+	if !ok {
+		return
+	}
+	if sub.Disabled != nil {
+		abort(c, domain.Conflict(RuleWebhook, "id", "subscription %s is disabled", sub.ID))
+		return
+	}
+	secret, err := webhook.NewSecret()
+	if err != nil {
+		abort(c, err)
+		return
+	}
+	until := time.Now().UTC().Add(SecretGrace)
+	if _, err := s.cfg.Webhooks.Rotate(sub.ID, secret, until); err != nil {
+		abort(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, WebhookSecret{Secret: secret, PreviousUntil: until})
 }
 
 // pingWebhook enqueues a ping to the subscription's receiver.

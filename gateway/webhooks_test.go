@@ -78,12 +78,20 @@ func TestWebhookSubscriptionsAreTheirOwnersOnly(t *testing.T) {
 	if l := list(RoleEnterprise); len(l) != 0 {
 		t.Fatalf("another enterprise lists %+v", l)
 	}
-	for _, r := range []struct{ method, path string }{{"DELETE", "/api/v1/webhooks/" + made.ID}, {"POST", "/api/v1/webhooks/" + made.ID + "/ping"}, {"GET", "/api/v1/webhooks/" + made.ID + "/deliveries"}} {
+	for _, r := range []struct{ method, path string }{{"DELETE", "/api/v1/webhooks/" + made.ID}, {"POST", "/api/v1/webhooks/" + made.ID + "/ping"}, {"GET", "/api/v1/webhooks/" + made.ID + "/deliveries"}, {"POST", "/api/v1/webhooks/" + made.ID + "/secret"}} {
 		if w := hs.do(r.method, r.path, RoleEnterprise, ""); w.Code != http.StatusNotFound || !strings.Contains(w.Body.String(), RuleWebhook) {
 			t.Errorf("another enterprise %s %s: %d %s", r.method, r.path, w.Code, w.Body)
 		}
 	}
 	hs.keys[RoleEnterprise] = mine
+	w = hs.do("POST", "/api/v1/webhooks/"+made.ID+"/secret", RoleEnterprise, "")
+	var rotated WebhookSecret
+	if _ = json.Unmarshal(w.Body.Bytes(), &rotated); w.Code != 200 || !strings.HasPrefix(rotated.Secret, "dlwh_") || rotated.Secret == made.Secret || time.Until(rotated.PreviousUntil) < 23*time.Hour {
+		t.Fatalf("rotate: %d %s", w.Code, w.Body)
+	}
+	if sub, _ := hs.srv.cfg.Webhooks.Subscription(made.ID); sub.Secret != rotated.Secret || sub.PreviousSecret != made.Secret {
+		t.Fatal("the store does not hold the rotated secrets")
+	}
 	if w := hs.do("POST", "/api/v1/webhooks/"+made.ID+"/ping", RoleEnterprise, ""); w.Code != http.StatusAccepted {
 		t.Fatalf("ping: %d %s", w.Code, w.Body)
 	}

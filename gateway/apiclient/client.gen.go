@@ -1619,6 +1619,12 @@ type WebhookRequest struct {
 	Url   string    `json:"url"`
 }
 
+// WebhookSecret defines model for WebhookSecret.
+type WebhookSecret struct {
+	PreviousUntil time.Time `json:"previousUntil"`
+	Secret        string    `json:"secret"`
+}
+
 // WebhookView defines model for WebhookView.
 type WebhookView struct {
 	Created    time.Time  `json:"created"`
@@ -3280,6 +3286,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/webhooks/{id}/ping (the `PingWebhook` operationId).
 	PingWebhook(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RotateWebhookSecret a new secret for the subscription, answered once; the previous one keeps signing beside it for 24 hours (two v1 signatures), so the receiver switches without missing a delivery
+	//
+	// Corresponds with POST /api/v1/webhooks/{id}/secret (the `RotateWebhookSecret` operationId).
+	RotateWebhookSecret(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// WitnessAlarms signed heads this organization's peer contradicted (two versions of a block), with the evidence
 	//
@@ -5212,6 +5223,21 @@ func (c *Client) WebhookDeliveries(ctx context.Context, id string, params *Webho
 // Corresponds with POST /api/v1/webhooks/{id}/ping (the `PingWebhook` operationId).
 func (c *Client) PingWebhook(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPingWebhookRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RotateWebhookSecret a new secret for the subscription, answered once; the previous one keeps signing beside it for 24 hours (two v1 signatures), so the receiver switches without missing a delivery
+//
+// Corresponds with POST /api/v1/webhooks/{id}/secret (the `RotateWebhookSecret` operationId).
+func (c *Client) RotateWebhookSecret(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRotateWebhookSecretRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -9843,6 +9869,40 @@ func NewPingWebhookRequest(server string, id string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewRotateWebhookSecretRequest constructs an http.Request for the RotateWebhookSecret method
+func NewRotateWebhookSecretRequest(server string, id string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/webhooks/%s/secret", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewWitnessAlarmsRequest constructs an http.Request for the WitnessAlarms method
 func NewWitnessAlarmsRequest(server string) (*http.Request, error) {
 	var err error
@@ -10895,6 +10955,13 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/webhooks/{id}/ping (the `PingWebhook` operationId).
 	PingWebhookWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*PingWebhookResponse, error)
+
+	// RotateWebhookSecretWithResponse a new secret for the subscription, answered once; the previous one keeps signing beside it for 24 hours (two v1 signatures), so the receiver switches without missing a delivery
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/webhooks/{id}/secret (the `RotateWebhookSecret` operationId).
+	RotateWebhookSecretWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error)
 
 	// WitnessAlarmsWithResponse signed heads this organization's peer contradicted (two versions of a block), with the evidence
 	//
@@ -15483,6 +15550,61 @@ func (r PingWebhookResponse) ContentType() string {
 	return ""
 }
 
+type RotateWebhookSecretResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *WebhookSecret
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RotateWebhookSecretResponse) GetJSON200() *WebhookSecret {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r RotateWebhookSecretResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r RotateWebhookSecretResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r RotateWebhookSecretResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RotateWebhookSecretResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RotateWebhookSecretResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RotateWebhookSecretResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type WitnessAlarmsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17310,6 +17432,19 @@ func (c *ClientWithResponses) PingWebhookWithResponse(ctx context.Context, id st
 		return nil, err
 	}
 	return ParsePingWebhookResponse(rsp)
+}
+
+// RotateWebhookSecretWithResponse a new secret for the subscription, answered once; the previous one keeps signing beside it for 24 hours (two v1 signatures), so the receiver switches without missing a delivery
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/webhooks/{id}/secret (the `RotateWebhookSecret` operationId).
+func (c *ClientWithResponses) RotateWebhookSecretWithResponse(ctx context.Context, id string, reqEditors ...RequestEditorFn) (*RotateWebhookSecretResponse, error) {
+	rsp, err := c.RotateWebhookSecret(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRotateWebhookSecretResponse(rsp)
 }
 
 // WitnessAlarmsWithResponse signed heads this organization's peer contradicted (two versions of a block), with the evidence
@@ -20692,6 +20827,46 @@ func ParsePingWebhookResponse(rsp *http.Response) (*PingWebhookResponse, error) 
 	return response, nil
 }
 
+// ParseRotateWebhookSecretResponse parses an HTTP response from a RotateWebhookSecretWithResponse call
+func ParseRotateWebhookSecretResponse(rsp *http.Response) (*RotateWebhookSecretResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RotateWebhookSecretResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest WebhookSecret
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseWitnessAlarmsResponse parses an HTTP response from a WitnessAlarmsWithResponse call
 func ParseWitnessAlarmsResponse(rsp *http.Response) (*WitnessAlarmsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -20902,212 +21077,214 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7H1tjxzJedhfKUwMcBfu5ZJ3oq3bg2GQu6SOOvKO4t5Jp5wYo7b7mZm67anqq6rZ5YhYQEaQSAicKIEB",
-	"GQaiSJdIMRDYZ38IIEEy8mMCkXf+F0a9dHd1T1W/zM7s7JDz5W64Xd1V9bzVU8/ri0HMJhmjQKUYHLwY",
-	"cBAZowL0P55wdpLCRP2MGZVApfqJsywlMZaE0f3MjPjjzwSj6pmIxzDB6tcfcRgODgb/Zr/8/r55Kvbz",
-	"715cXESDBETMSaY+NzgYcBhOBSQHCFP09MEheucbd/4U2VlQwuLpBKhEFE8IHSE5BsSnKSBMEzQkkCYD",
-	"9UU7jVrF3fiUsvMUkhFM8uUnCVGT4fQJZxlwSdRmhzgVEA0y508vBvA8HmM6gsciU/+UswwGBwMhOaGj",
-	"wUU0SLGQbXs91F9QozmMiJBcA+6D6eQEuPejQmI5Fd5HZ8AFYdR5RqiEEXC9bQ6fTwmHZHDwqW+uqLKd",
-	"Yh67i/Ljz6L84+zkM4ilmrgGxqfw+RREX2jiWFYXn2+stnY7rsM6vseJlEB7riMeY0KfwhA40Bha8ccm",
-	"EyLL4XqxMeNJ24t10ptHkf5KVF+Pf99qb0sGu1oOFj0wUrwQWCLjfTHBISHykCXgXR5JvH+eBLiRsxTa",
-	"9zLRxE8S/yYSlsknnA1JCotBm+IJXArW+gPNkB5xWESaGeYXPukRDXLRekRGdtNzOwCaqF8tZH/fjLqI",
-	"BkOSdhj/wIy6iAYjjqkEOGwmCj2K8ZZRp4QmSxDZNCymjYQFjbWunxMxy/zrFWREIfmQ9j0RJPDJfZoE",
-	"nx1LzOUlzxKanx8aqD4M+HA3R1L59t2FlRtwQOAcTTnJVsDd7cTKmcRCvx+rdOCGMC4XxUkN7L3A1wiC",
-	"hzSbyuVD4Er4tYEDF+SmJaHnqrmiEcPXWxHKV3k5Fai8dfRVgPL5G5Rue6ehsoVO9bggaRlx9QGT/pcV",
-	"bFKCaQxHgJOU0LZh959LoAm4tHrCWAqY6nGcCfEURlUp7gxIsMRPODsjCXANCSJhEjhHzB8w53g2MJcy",
-	"MqINzL+kA3aCJXCCU9EwFWWSxHCfJqKvhGAZ0A81BRFGA4pPxiElE0IxnzViJeMsmcZN8tCO+CCkAdrn",
-	"H82ykIaYwBmkLIPkAWeTfgjreLnkINiUx/AwEX2/f0bgXIRZL/yNkodFDBRzwvqKc4lHoSeQVTfSRHbH",
-	"EjLf3sQ0y1JoOe2mAsQHjD6ZnqQkPsIS+3luAbXKJ3uq1FSlHQeOVYTWOd636KrYmCe6GuvnwHcl3xxf",
-	"5XjoppiVcnwRvaSroL6ewrGTuAtz75olzIKiY0Gu78Rwm8hTLVxxvXW5cp2X0+akxPG40AwXtGy1Kna1",
-	"FdZfCKwMJlnvpegXhoxP1C9FM7AniSazOcIGzpmfvyckTUlAT5kzAoTOFSwHxZe8G5wmRN6l4hz6mutO",
-	"UhafBpanVF8KaUAthvg0Y8RYrKr2fpye45lAdJqmB9qeP8ISzvEMnQJkAhEpUPm6GCjxmKb4JIXBgeRT",
-	"UF9ndEhG9xrWBinOBPgl8pBwIe9xdgq0jfbtKPWSFZ7zUxF6hlOS+B9SeC4fBF9lp/6DSjL/eMkxFbhJ",
-	"tQ0upUYxOe7sxvSUUY7tGoBr8+aTlDsvwV1BvN6fAwI/Zcox4+SHWrwcERGnTEx5X9sNdr/SoAo7Hq25",
-	"Z2OWJsAbHrVoH0SIKaGjI8gwl5PQLE2eHgXLGq3Unn5MJUk7yDwPOIoNerZTAsZdRWVO3/6K3fRA7BPc",
-	"2zB3wtjpBPNTP9RzlaTTbSBEbXMaTA2g5uNRuRTfjkuJ0le++lm5q/fAfKLRfXBvSpMUFjrfqqI75pAA",
-	"lUqd1Q7YWA0fKu0AhJHl6gRUPwhHhjoQESgBTs4gQUPG0Y5y8b799tvv7PoOSq1HxEENv+nE0SKrOy0c",
-	"liLOp8HGHLAMHCC5PW8ePgoCxnyHSlAhxl1ARRoMcswEIHVrEINowCh8OBwcfNqy5OKTg4uoZWg53+Di",
-	"mfHkMC60JvSEpSSe+Y9Gq834hCDgpDt03wOc+MCqpAjw92HW9oGHNE6n+kbZaHki9FTMo6GdTFP1UyJ7",
-	"a0VsiOAM+AwZhbZKwIZ6BVInZYQAx2OEhSH28lxEcowlUpdhdM6ZBETkIOoGq8pW6wBrdEd1Ud+dr9cE",
-	"h0V2Yc4ublKlclCyo4+CIkf/t9xXMo5PDh3iFGiC+yqhY5aSBM/63kH1hc479Jzx0/4fnAHmHVQrPayY",
-	"PipX78zbBJxrfRksMHiZm6ArnBYyBanRx00mBo8G1BPZjsgI2l56wrw62pwjud0G6HSiPYBYYh0/wm9a",
-	"W4UDrJtntx14ul56CTzjRLQ55sqBwT0VAvphcgk1N+Nw/zkR0gYDzN9wLm/WKm3fR1i2D1qFgVyd9FhO",
-	"eSvqj4uBysiVJVjC4SzuErqSk8g8QdZNW97wr6q9q4b+AOFUVxh5eW6O9j0YCXBh3dbmkor/luGSZIs4",
-	"OeJ42G7HqZkjXPUASYbyuIOqcUKAFMiiI0LV7UfIWaPWOErS2IqwrQh7o0WYX34EZMO8lAvIqDlZ5pMc",
-	"VdnS5ArwSC+vQK3KLhcOLZLpaaFerSaMoYVALi9NEhCST/Vdp9Fp7l6OO99QewiANu7uGe2HDSqeOshu",
-	"e/sD3ztLiUpoFjiLhB8uLhjChkrz6GnIPLWQQ7ygmiDDL6hM5KTiRBjOubL7BhrOsfX1vrLVV7usu1ud",
-	"Z/psvXoD7CEnrj3QKmeYH4RzW+hHNEETqHzulYlB148eH1hh/wDahqQDnCcKNCdPqEFNhu9ooP2ri29d",
-	"j7JfyVcVNSWfGEBc0mcdF9DsFDLpCu9uHgA7QaML4NBg/Vj2N7qc9HSVNpFoQs6ICJHJCCgI4wwv3Oon",
-	"M+n1qI+BjMYy5JFN4Dkkd3s46JXU176AjyyFdXktyFh2cX48QHzaEwEJSEz88Azmnvhdy/7EE+2mtZN4",
-	"11yTogu4uOZU045xBAuJtKgyZ2BHNt72qQ5yXIyxE4jDxGx4UQSeqUm7hK8UI6NyNv+GSm/Wgh7IVpZr",
-	"QaTPLVncm/S/QisXREig8ewy4jUYgd2IpAmW8RjEkY7VarzmN0TvhTFdA0n1U/XZWzE87Z3+FU6x6Bhw",
-	"FNiIdRgVGnVgxaW7csFrbwPQO4d8dDiMgnfNZutW6WUMWbU6BY6YQc3WrKB9aDm2rua0mv72oeWFspT2",
-	"76agFmvS8QS25Jk2vcJaSpDXaMR1jdaJtIOduqCXlRmDOhtf3EiC7vFNfSwPS7bTLJQ8326pWJxQL2vm",
-	"qBonPKRbx3cDEReC2CKpmxWjRo7rDc2aY46lxGTVv3q9DTVzILiEneaoNNcuplaBin5XeWuhM7i2uNp4",
-	"35rujzgIscgNSEeV9rN7NmnfHX0qGePNep+YprKLDu93JKiXa9NExU5b4LdeZnURuRQ+dT54rVm0svFL",
-	"cKf5zmKM2UzaS6NZH3l6t1KUiOixh5SNxFOQmFBoOGApSBUx9ajT4OA1XALVUnDaxVkZOCvvn/WvvdFg",
-	"D22I+m0McS1jUrtZtZJpryorp+CPCmXnIBoiEIMe7ibNbHrixGB4BkjMRyCXYgTOAXMpFU6nOUibN+Yu",
-	"vjni8UFREKWXXanBvzokaTAZPa1eE13fYSfqz79tv+TbkA7sXZ7LoingGIux/0GD6be4r/YLVa7cXhuP",
-	"syJods7aa1dcWUMIgsfutboHKCvX8VaDnRoNvNPQAE/VNm8/WHhQyuV4N0qEZHy2RGppwnxIpoVMYJb1",
-	"u9PJd80LrRTiIQxrL9MypJi3AWQPJUx6gq3UX+YzEswzE7RORCVqvYhVX7Zzza7Hv0n5KI/b7xMFXpKT",
-	"L9aKDduXmH/Ct6oyTn5N9vPw+Rs+154/VK6uYCqgPv7njLcw8ztKyu/54ZPA8+PiRO/P0T1sAa6vsiO7",
-	"+fnpoRBTWFWm8WLmtkDJJ4/BJ7ihPH+mDw7YJONsQkTuFp3fS7OJuChK0+3+fbokux87p8BDtTgznY//",
-	"foBrFguXylIcQ3JvtqmmxlNrUCxh4wCxguUu9sS+kVEFeS5Uf6wlILcR28tzObiQ6wKuRjis105TLGM5",
-	"Vpric9faRuNs+hIWGqWCPdW2j4XSZucP/yIFt2ntdsa8gEKfIxP8eayLVNkLlSXo6R4uvB5l5OXpoNiZ",
-	"D+jfnnIiEhIvUvHNuAflLHRYdDSsdDsnWj3HTt3lnoG3wYgeMc2AnxHBAudh8Bpio3xqnswKwGoLbrZp",
-	"uFi61pKgQk6XEQbqurK00Ismj0NQezCP/u24TxVkw3i9TXOXvAYGmd/uztmLH9RnQEH0vWN0FU0NFSse",
-	"MZzk6a0LRiI56c3dkmh7xHjm7zRGeT5mVI6XGik0UV/sHkNUW7V5u8ww9y46z6dYRGfMUizVxdu7ws+n",
-	"wGdBEd3AbVNKhgSSwKt1fTFfgjth9RuNOPsgkIJyVVBQYrDP2bcM4BSz+gBS5GYsEI7ZayduaGDTG8WC",
-	"jvIX8nwoNoPkUdDo7qRM6fhMPumzulYHvPUFdP/ilYTcTCcTzGe9fTr60fstxto+oTbOF/N/DOaAWq7X",
-	"OagMVDvdd+cpoy/JdkuqY1MZs8YuAx3Ovvwj5SuNW1pEHHeg2SayWgHtLIk8GiF1rZXgYpWX0oA/PEnJ",
-	"aJGjqcXVPerjzm6M5cXB+G+YhMppN2aj9HWeh6tjh84HlkEg6LyJ39kZ8Ora3BdDrvoMFyjpfhcNuVUc",
-	"2qupEN0Q2Xj7kGlP777ryetc9tB1yRWSv6CHEl75iiweLdIKsirR4azDAUlJ5VFRqC2YdlcyWW/fmPY0",
-	"dinV7fDf3PwNJRD72R3LjfioSrIEB4Q8n9K4VnYtlLtUlDM0n4sKGOSL9UH4CeZyttyORR1MQUSuUEsL",
-	"JoDRE4b7afaNdoRL9yeL3eDmvOURSz2mqdJeWOyhkzamsbuI2nJZFAeR0K0/VVfIBPe8Xi+DYaqleBj0",
-	"p661OmU3ewlV6gkHAVQu1NZkmpB8d01G7F5hVssS+nZfkOjolcvUmqlFZIUisIoTIN95o+R3oL6YX6cR",
-	"9kvy1qwbh47Xy7O6kF8oI5SGVGxTDTUQc2Aeep3tPZBup6+6l7rTwkLBIU3EMA/yFkXbKykbFm5ZrKfA",
-	"zx2QLRepphi7hVp2Leg09ITRFXqB3YsfREX/2uVk2Jses74n3JBO4FYSiLhtqurfePvxhzDXgKiflleW",
-	"Bm/HkzwXedGS6x3L2F22wFxZDWjzq7R1ZYWmUo7e6mUOkEL1Gvl8gbO5wjXV6kl9iGfNCugcLS9HGTVN",
-	"YXs7ASVO2cjUlfge46cqu9jWGvbYwIhsu/B36bJl+q7egyHj8LEI2IbMoNzO3Lo0vQmbPKP9ioFxE/y8",
-	"qF3zEfBJy9gyFrJtcPBWVeYFdVogy0CRPD5MsRB9TWAKD1g1ecQ0IYkqS6hb04XB5jSX60gDJuDMfPcD",
-	"pfPiNDxYkBRoDHezjLMznLZ+XExPHpEYqCB09IDxE5IkIaNj6PDxF43Jz5gA+sO4bgFRFOagxt2H4diM",
-	"xCa+mGcsL1s0UWQIA/Nk6QqDBnG0UO2AJoWvn70pK4Vii0jWw/pZiAqVL5+lfNuusxUw19t4UEHh5YwI",
-	"jA3Le2y9orFRkG8IZNI3VQcKjDLn2nOje9eJ4j7Y6frvXrAvnuUr/ThLGU58K9UuBrve+WV2XqTtcNJn",
-	"kWZ5JmL7Mpm4XfS5YPDHUxtgveA1tFPt18WKLZpS2nMs6nzLV3vWv8cFzC2tzcWWYG2xbWk6JH6ZLbd1",
-	"I1kgpLbRdKIV8LywVZVxzlW3EZXblbfWKZvtYIHY0NQuNxJF5O1KCqlg+nwhZUtRDyY+H905kRSEyM0z",
-	"C9oywrd6r9UmTD4Lda+7tFhX0ro7oZmVPiAp6IDRhR2qZRxE96Kj+Tv5mvO5whB90P9uozLb+irrYvJ2",
-	"Z51SjY3sLM0LXyAid3mLjwZTni60KfNmeGsLKXddypjlaWpXWZgpA05YsqSow2UWW7ILm/M7Ol77Dt5G",
-	"F2PXWuuskNZllM78Q4vVymxO7grRSm25JerK7/mXKqYnEyIWi8lrbvXcsYF9h6t0/Uv+nVx5gdLaKhvL",
-	"Uj6FM3YK78OixTtb81KXoWQzieXiazzt0K2umvfYY9kmG7th8ceAeTxeVP1ZrJRCL+urWeB7xOsyVM1f",
-	"++QqFb6esBOsnG99kYibGG1Y9EpsdL3ntRlWE564UBTihsYarjvCMMe4n4fkfZvwt2AVsjxfsDcuu4nF",
-	"8vMtwlEWNrVFdtHfmtl1A6UFs2n5C5YBwukoVMArRLe2GEjLqtWH88/kL4UWDslRsA8ubu2CeyVNb48l",
-	"ZP2rtvVoVdGoYMFwCLEkZ9BTUC9YOT4aCLvdZad06u86my1bZ1Rr/pQb9tKMsVAsXZOJ2ZTKPn2fp9Sr",
-	"qgxTPFrCZ5oUq0nhpew0h5PN2SuMeprFbGIjIi6rwrVrann8tcVDDkhnGcXG/WRh0toXjctbVoF3b3Ld",
-	"IrY/L22FCpPoViXvNeniV1D+vdFQo7bVFNPiHGGNKtW0b8H3ytSlkhQsyF6YBoamRMs0r/DugLi0jrbV",
-	"fW8r5q76xKSEwn0qe5e4a6oMOlsw/++Ks/znOimZc6GM0POnzFVcKUupqxLjqWjV33JzfJOs6MJK+vlx",
-	"GKjFFauTyAg5CVZRIcL1LqyMKOZLPdCwV1CTwuwpiIxRAUsqstPaauj1o5YJCGGj766k1khDncmgsm8d",
-	"kRE6HwNFRCo3JaPaJ2l6qSxwGyjaBPRu5PfsWjGBWG5OLQcsWbBiXgIpyJB9ajil4YPJlSCyR4+0xapX",
-	"+npJOfUp6xePYuUVAPgA/j04GTN2eljmWfRLE+tXf7s1r0zgk7TPBwPWQMb99gABMQ8lzc+yvrabTk5P",
-	"be5SI/Mp3EwNtc5iVQ3oOYKUnAHPhX13DPWzXFdnmy1uvw4bq+tT9D3mJEyyHpfbu+YF307grEOhUlPn",
-	"3tl3dxsrdGkRYvRsMzwqt9cAuUekt1FvISL4LoHzS2Tm2K886V/svcBLF9g1TL2YAXRVYiAU5uBC+zUX",
-	"vmuTsF64m2iuuynmk2WW7w/ZNca2TUBbmmebxYzxUU8YsikPDBwD4X00vvqV15CFxwJmDQ56rfk8diEW",
-	"Em0oEb0dAPlL3WSci30PzGysXzsM8oFRvoL5jRm1Y8qJnB2r6e2CM2Ir99YcBRTdffIQncIM7STp6V/8",
-	"/x/9711kupihk5m+IYywhHM8uyFQHsY/iAZ6Z1p/BcyNfcgsYyxlNri40Ka1IZuf0FZZmyFME0SZxHlL",
-	"QXsTQUPGkckk2EuwxCjvOwiJnZ8wehM9ZVMJQn+EsxQEUuYZpAghX+8+jtObMzxJI2QTBfVorM3fyGLG",
-	"vKF2+S2GNDcjNiy+YAfdHLGb6L5SHxCH4VTgVId5UvT0wSF65xt3/hRlJukR5RFPaMeJzN23T//4M8Ho",
-	"LqJY2WT1nHyagl6UznG8WRjZDpwul04Q1MHgdu4WxhkZHAzevnnr5tvak2mt2vvqP7ZMUwEspf0PdIJY",
-	"NOD2uq9Hv3Xr1kCHgFCZH4HwXO6P5UQLG7N7H01eRDWkqs0YwKoFfuOTT0IMUcy/n+eJXkSDO73GO/St",
-	"bqsXUUncnz67eOZEb+plnTkWL5QZKDzf0zRTFpuup/Dl3k+TtzdNLdEbo4JivmRC6OCZWss+zsj+2e39",
-	"oni82H9hLpwXQWR8C2SRsqPRx/EEJHC1ohcDQgcHGqV5MYqDMqSulAWSTyFqwNGzVmS7JPqZtUWU3+vU",
-	"Kj1ECzqWLWYJ3BDroosgUWCKsAN8hxYWIQH1AaefRx25LRSyX7amz5jwUEqt//2qiCWqS+kJPgUTs37O",
-	"iQQk8BCQZIiD5DMT2y7wBPS5oQTYCUtmuWhVD4eEC4ms1RztYIkmTEh0+61vKtrgOFYb2FXwVLOpIxp4",
-	"uYOHCUwypltS75k68OXSJ/j5I6AjOR4c3H7rm5Gf7rW4v8eS2dJIvoaIXNm/uLiow/niKhgvj3f18F+s",
-	"w1QlJG4KgkZSwZmI52Gm6rRTf3Zb0kiV2uD2pbkefGtYBYXZ17KmhyXrXNTGlUCTMEvep8mWH9fOj3cr",
-	"nVW3bHhlbCiBTwhVPgXGEdfBxwvxZIWN2hgyjxHzc6Ry+m9ZsidLbllj6azx8lc/fvXFT7oyQJVq2zig",
-	"SFzz3+7UU5OCW3xSbOLNIk8jvlZXzCDCq7nTw4ocvCFQiqWyOhT3iEteNSokUkK4432zfGEjb5zlm5t6",
-	"5yx3oNKBiVQZwzQRiLLzVV1DK0BrIZ5S6oQP2rtS4nicFzXaHrnr14I1QtZ+Ky3ffBMVYk1YqSoBYBmj",
-	"vzIcYqx2rlV7SAmmMeyZ0PQGW1Ix1KQ0btl2bcakGia2fLsGvn35q//88ssvOpuQ6szThTWpIEITXpgp",
-	"TRTmoTN0y5Vr48oCCVuGXAND/uG3P/r6x//31Y/+7l/+z199/Y9/2ZUz5zmonTUTOIOUZc3a7rHEXB45",
-	"I7ecuVbL0hvNHEIRI0oq1NiJPeaouJ074LkEmodFB5wgakiy1Sivy9lVraK3PbaukDM1t9hNFPyAeM4Q",
-	"3ZwhfnZqZ1Wnkmvr/e9Jverrll3Xx67ba9+a2PXlT37+8ssv0A5Gtsyxa5k9QEQK9PKnf/PVf/2PL7/8",
-	"4tUvfxupx5ypCo+S5a/8Rf633YPisYoyVAGYkKCdcyLHyFYR2EWMR4jRGCIUM85NL0C084ff/ujV33/x",
-	"6kd/9/K//aevfvHrr7/49at/+F85rPWbKlIQEOi4w7xQlVqEmGZZqu1D79rhiphuCBSrLB0kJMsE0sm3",
-	"9nFZiWu3q0CalxVdZFFXF5Xz+tZJtQ4nVbn10k3lVJdYtaNq38b3Ul0FvOUG9sSpKr49sbZXsLUx0sv/",
-	"8Pdf/ep3ve5dFdptZwteK5ro5wpbWvEqXLpbTa5dk3NQtlXkrtjvZmGnoy1KtQg7CpNAeChBlbXPk0BU",
-	"fomriOl0IXT8+G2U6CKguwZOL3/y85dffoH4lAqER5jQSOuGie1SgXS1HUhsAoktwRM6OMNiwsfMrqBw",
-	"kvhFk0gwVewPK/W9aiJhy8ktnFztBNCJmW8vz/vg1kkoW0U1cvT1YUZugYewW3biwM0fQwKk0Dz08q9+",
-	"9/Lnf/Mvf/3/vvrnn7386W80eQkyouop0ncn9VqM0xQ4Ynx0Q5iMNI5OocZlOWOFWKZTbFQj11z/64in",
-	"wsYGRkh5ypWsKCzKRXcr3ezj+JSyc52LZ6IqQ4SkEuXv1gdfU3LqVsuguhlPcv7GUVlONuIGwvOocolt",
-	"UfryUsFFFAqoK0degRDaavM9SX5dBtrqKt5A3R5TlHNg0UOHQwwk06200qJHpo9lffF1fj5rl/4w4iCa",
-	"Zf59PeQw73p8NZyrBTjKgOcpzXqez6fAZ+VE6tEx+SFUOCuBIZ6mcnBw55ZuEUgm08ng4K1b6l+Emn/d",
-	"jjwFoXwFx/L2nTlpZcoWzaZCrwrt4BMBVB44skL9fTew3Pxjg3UpUg4mdbr8Jh5weguo6MG9rCOtQuTB",
-	"40w/N0O3Z9i6zjAD/zUdXQ6dvIHH1ssf/+7lL37x6pe/ffWLX3fPTS55pv08otgUqNlz20k32YUUZD+w",
-	"L1XsClv+XBN/5tiwnWqulj/nbAVvIJfajRh9RTcu131aS95QpVExylkNZSmWqkAZ2vnqb3//9Zf/9NXv",
-	"//rV//jvr37x66//8X9+9cu/jNCUkiFRvRZYAp097A2s2S4GOrvaHXxvXe1XUXJoztvu2rWi0rppne62",
-	"tJMaCbbAlCZOZSa1HUVNg1FTqWpFtYtsSTWx/8L+crIBRdvp0i8NsKzetj1TZsvPuu9xqNy+2px/UyHx",
-	"9TxKim47BdegHeNMRIyms55ngj/9z8ejbhxVOGk3y9LZljfXx5vlm+vhzm5RAq8lf9by7ndUS7giTTdC",
-	"3/oE3X7rXV0r3wR2mj/dOkAiZhlE+Z8RB8GmPAYROYEFRbiAyf611TLLs1gd4pAOzZmvDnR2Tk2hzSJs",
-	"4bAokZsP2I3Ucuy3rNdTRSwQuVB4gWH+NjkyTYgMapN31dNDRQJXJ0RGQEEQcYD00soinUY46Gr0iGM5",
-	"1jID20YGWNfagPg0Y8S0k/EYGa0WVa4FqLJ4fppP6RRUvZqQOrVB25JrQwJKDU6sYFC4VqHHWkSwocGN",
-	"U1a1hhW08+fq0Z8VCC4G6gSn2klZ6q9t6mqMU6AJ5g3n4COGk0M7bHscru04dNGwrlAbO/0bdxymDCtl",
-	"dQaYK54tmaGTdlphoK78uP9CzdYcfnMFTOn5klrX9YnhKeF6XX1OTVYPjM4ZPyV0tJfgWYCwLmWt8Afy",
-	"dCXGomdRsyf30Bl3ZQfE+ZjEY6R75B2gMUsT4Do5SWuGxqQYufdKt8YYMtY6lWKU64o7WB8lD4+CXtaZ",
-	"V/0xMyuAO+acUha0bkMRqfnGDeEuPtKysb5itWD1d7PUwEpN99utW3zdbvF6y69N9Y07YkBdsAqKX3qM",
-	"YV2WtIinhIg4ZWLKQeznzQ5Ko05QWh2Z1yC5W33nyiTXltlWch90kHlUUMY157lG3aBCnmhHWVju7K5U",
-	"N2hijx7MaL2DHdnwST56y4CbzIAWja8F6+VZGZDknm7Lf39yhfxX8EUL5+WzNZhwjkHeL0ZtTTjrMuG4",
-	"aFhTnNm3p5yIhMRvajUoqBtgweGLbvnJLi+1sOYQIAkegg/UwytjRg5Zime52ZgI6wzQJTfYVKJHWMg9",
-	"3UVzL3wHVm/fsy1tHW7KT75bXU4+DmI6AZtdqleiO0SinXuPPjx8f/+jTx4eRQgbuaHgp5LYkjCbV9a9",
-	"5IR/3dVLr25PSA54sjndvYIccAz8DPjesQK5BpsoY2hs4sCORZH2v1Xgq8wPf14QwZ/tLhQo3cIzCsEN",
-	"mqMO/9ENGFfFOqtUkvTCN6kPHBEqkRRT8sNa1RMbuKGwlct/C2y0Y/pL6uNCu7GMqBljMY5Q2aBvT727",
-	"f3vXyVxle+qzWE45CMS0m9KdXdxAto8jCMRBTjmFZJmhXcH4fKbWtXqqW77KURLc1ekYG0bkmM5T2g2R",
-	"U5qlM4F8vKCp31Ktql+F6YxRQBM8Q4qQ3tVRTMil6WFN/XCgHCB1RLQ9TBLdq3NKVeCEEdfFd9FkakIi",
-	"yXCGpjQBXpslZnRIRlMbpZurcYohzasn4N1eBtoqvfONW+/ol5QJPcV8EqFTyKStzXU+BqqDMNRoNZPk",
-	"WCmYAhG5e3Vxl/rY2H9hRE/YbaZo8668Yo9Z0W93ewgt6RBqOH2wRBgZiB/kJ4/+195t0z/ExBNpalWm",
-	"bPUntHM+1u+Z+GPL2QJhxVs4UTecqyRlIiTjs/0Xiigu9l+cwqyBoM3gK6ZoPerynzFlKa5Z+r6F6EMJ",
-	"k9cidV+fFU68PPZWiehnqMqproWStXd2H55njIfj5O7rxw/V0Ku7DsfiDO1Ya652Az9PxfPQrdc02fd5",
-	"f2NxpsCo3u3i7MVIB1KyYYkC34RqkHe6zxzrzUC3VtcN/qJBXAkFkbMCicby5fqmS2/eIHLZRT2qlFIw",
-	"fdHNE8hzU7G++3PQGO2yZSchAwu7baMq1aopCtlg3TZf6OfTxhQVW7ghijKNkVJj3HRfncQkpqmM6n3I",
-	"LB58C7JWyZ4rqjr4FWhOYEQoJXSkw1cV7gyLaizeMKVMgw4Kg+geCyi/bxBhJ4hyK7dag43g1aGzyjyG",
-	"4zz4ILCOz/sCQZDnewkZEYkScqZxogFygL5x59atW7cQEXmO2RmhsWn0bg0URM4QoSao17eW/IOVJWVY",
-	"SuBq9L/79PbeO88+vbX3zrMXdy7+aBB1DTNJsLRN8tViJEMnbEqTA4eerbHahtTqC26EcgETWdNKgnb0",
-	"hdhK413TClR9Au3kiomaKsQGiU1Hm5cM+UIUF5upBpH9Yyc2NctP8CxC3//+97+/9/jx3tEROhwTipEk",
-	"QRqciwq2stIstQt8U7zIvJJddlapaPwMeDIFhSeYQKKwwTKgygCWAZb4JDWMoKzheE+AOpskJEHraIpH",
-	"g55G2Zx85iglMjSn2DAkgwTjsjsxWNCQbvSg/lU9ILGIQ7KQG4vs/ELMO+pblw8PP6PJTYWd55PUoFvs",
-	"seGQxJCweDoBKm+KjCutfQwgJ+lN/f+q+leQyYku0OwjFGPzVcf65pt6K4mRGAnAPB6jIaGJPosPj7+L",
-	"dj7+6MHeN40F7t6HjzWiP3l0/EmEjMFb0WFhnnPMepoClCTOm7i1KpPPOqmK9uoT1BW1lngFV5555BYH",
-	"ZoNS8LrpbebYj1ytRRFIY/AhSdYWgVBeSjaIPT0XM5PCpCjdGCiWxFvm42HXyrGWD1d8D9veiLY3ou2N",
-	"aHsj2t6Itjei7Y1oHhzsvAxUjdBtxWh3bt0q1oHu3ArBXrWhkfWAGBOnc2exeNVKfKoSlPA8JHXiKReM",
-	"r00TNKrMZmUH2+uZWpqYZsDtOWATnCp3Oa0yncysFhGZoxHthI/S6kmqcLQbFUeN4Suh5bhiWGGvfBgZ",
-	"LL6LSnDpKcF40Vzf2pJU1AIaTde/YztoE+N/7No3LG+96lsdpZjGcGCCEXRGkKZHRT45QVoyyns+FHEP",
-	"SmKgt2+p001EiMJ5UaRWybgJo3J8aUqq3Agasme/Xbs5bBwtVTawmXH2tVgYk3AiTTR4IDB3+dmwNTg2",
-	"EtcpzJqzWh7md8xtOstmp7MUiNzgNBab2nz8+C1k2Aadwmy1/FTjgWBEZd405qFjk9mmpawnLaXAwVrK",
-	"bBWzv4FF8PLeP7S1T4+v5l2dgzqcXTqY7GHSWFbkSljSHwz2MLk22pUL1o3MHg7T1PJVqIVocJ/DGTuF",
-	"pjKp6vnmkOP2pOnQvpudwvswW1P2Y6ez5rWt3q1gj0yZmx0hsVSGIaH9CTaGH51joXvxczYhwph1O55F",
-	"VU7tJQWYxLJJCujnWynwGkkBjdGtFFiLFNCwN1KgM3fXOLCFu72tNtQAlkBY8XxAaOIU3b83yyv8qyKv",
-	"V8z0sZnyeiii3wVuYLK5Zj6bmaZXWqLYbRXhkoqJM1KoWK2popniWoi8iKNoqLrxgKTwoRMysrVvrOe8",
-	"KXCwFvtGMfvrat9o4nwVjIXcsKM8R9Y4Fa1VMiexOwijCaFTCdqajZOEgxC7K5YCLpO2cH2GuSTQ7AF4",
-	"Ysdszf8bXc1KudQ3tWBjSjR4czpcVi/DnLJbjfpPbBze9sBbz4Gn4b+Ww07P/AYb8lEegtrLhG/4pdvZ",
-	"03aP+hbIlbPfdb8y5fDcwGb+HvpZmpV+ATLbt2HmwTvOoV6N/vKxGXrN6W57erR3UVcvrck213qAvK6F",
-	"CaciA5p0b35bZ7s2traJMU3Hhh2yibFwdu2mzvoGB8NlLCXxDFlsIUJVD6sYVu2/zVGvNPupv37sqqlj",
-	"K5c7VI8tyHw9stllsje0eKwKiheSTVCZadi1amzBZJ0k9T5OWCYbulOqx1umXLuy5KBhy5bruTQpFOja",
-	"bSSVe4T2Zc0KJ7Uwp0nzbW3t/FQP27Ll+s7KMoPK4uKKDWFm1naefL27O2fACUtIXMloMzx0YFq1m3fy",
-	"eo5FqZEiFUSnohfNGFQk+ynMnJokx4/fRnnH6CECrAucpIB2yjrDdkJkmERBN086YhR6tpguiKmLlNgf",
-	"AQXeGNz0LTtiKzDWHplo+HUtfTXN5OGkwOLkvj4srgjIuPk0i98QHhYve9SaYiY77330+FGk6wvtRprl",
-	"KzLAy/xlDLOpUDzCEs7xzFZuLZl5rs+zN1uw2s/Qz5I6zunQLQlS48ktJ7VH162rQW2t414XbfhaupFK",
-	"Ss2PRjYcpoRCLyLff2HKlDR3kW0gdc/xUxQ+uSb9X2sY30yvj4NuX23e5TV+LXHdRjLKDsGGQcJ5op7e",
-	"09Wy+3Z/vWYUZDaxQfXQNWJspXJT0KHE30FZmSGyLTXcyv+5Pdk8K8/WG/ad4u5hm3w4xckqBSicElYJ",
-	"cHIGpnH9qkqk+8izm2OypM0e3skFCHSrYF9rr+IiesHWwehhH5ctbcmWgg8bKrbkvLe6lA5nmg2pqnI+",
-	"Bg7+cj9KtlJtnzAWDUtlMU5T0ybcmhwOKmVZpwmRYEhVfwWSCGE6QyecnQI1Ar5fdZUJ7LOTlIxamip/",
-	"6IxZIY7daTYEx2pN5el3w5SzOyNwjnaKu/Ec9nfNIW6KOhn54zSyF5Fz3IvILRmpHpX5DKIQWmWuAsIj",
-	"TKjQPRAnqnUPlobC8Dkm0rxxMjPpgOr3+Zghdq7rPbnVfARjFIQ0h1RQVa2QUrmGTpeSfmkT10yjdMPJ",
-	"NzR13K10utLIA3/ovYda9vNqpWGV7whiksDKSWer63VmgKMcZ1es73XKuXlNFb1EcwEKM3FY6aszUDtL",
-	"CsmnsWzkykN1A+WTI2fsljHXxJgOEtZ0E3uTOTM2nIB0dVhIdCtUlFT4otvdbJ6j2ji1szGvwM/WlrcW",
-	"W161Qrs1wxWqz2rsa5lCTJA21MMVouwROQMKQmxUw1i1JIFe/MBW4f/B4OAHA3b6g8EFytupSzaNx6rA",
-	"Sln8fFXY4yCAStySjP7EDBusKOPMWcTawuDKJWxOZV0Xe27Qyp77QDXJtsfcnDXBMQboI9K1AKjS6Uwo",
-	"28/MNiw4sAYlql53hY8pGG2M+UnRnkIirH9DYq1MUe6OPJl5OwbXehbP3jVdiUnpwHQ3aVegh8x0SXXb",
-	"LeDMqXmRZzV3MDLoz4l9870wK+iKGjN96K2MHRgbfpyl7Oqbb+up3Zi3jRCpBmUqYqxyIOqMSpdDbIwI",
-	"EYiCPGdctyphTAqUEapbcKsN2vr0upeJ5opIub2qbnXGXVYxDrGKSysx4SuKLVJCT8WqGgDnwWJdzGI9",
-	"wsSumWbmxkNuqlnME+J0I2/gY8MZjXC07xRXFhOgqKugq1EqQHHlVa09kYp1StvXC9l/oSgmTHbmQw+6",
-	"phksdm/3fUj97yrJt0t3wHU1JBzLSfoadCTEJjhXBy3MM1M1wk/3Xd8xT26q/Ud22E3Vbrn4h8Ljbj+3",
-	"1hwfdL4dG17YXo3XE+bSKH71+W3Er0/cRtVGVCs6y7tpnkdWPqxI+TzWUCgmuWL902zxqf38BtGb+hDm",
-	"0KQlliHKV0BF7QqhAfUHuZzZOJG0saRS3FZe/ZefvPr5v//qn3/28qe/UbTy1d/+/usv/+nlT39zNZSx",
-	"L8kEdFRwiEQ+ygdcU/LQtcva6CTfxH0q+Uwh1q4Cc45nG0Q29nppsC7qoZs1WbMiCjqHkzFjp80l7L6X",
-	"D1oh89s51HSbFM1TxGCJ6UmxXqGbt7qmubxhm/IsajVE91sTqn9ighgFgSRj7yKqRqkDhXAkIOYgRZfI",
-	"72fBCmzHZlUnYMG7IhXDfn1NWR529kOTO9mQVnmdoi8tXkyjWSAK7ztjKTOxqzzScKZmQPhE+w5cOlM2",
-	"3jxfUVOZJQJjcMgjAW9U7L67B6gqayInBixCliKENorFjHPzxI3wehsp45ryX6hWbQgr3/a7lqYTSIn+",
-	"QQqDx857j+8e7h2/d/etO39SKkmGoi0ba7qPVd9BDpKTPNnzBMenbDhEOOZMCMRBSMyliIwtG3NOdCCb",
-	"ARB6eKSAlcBeMjXEA+hk1o1jPDJw/wUxnVASSEHCPDcdGY4tean9DCXXp4OJXfZ3CZxvioS1IlLf9Urx",
-	"Wo9/PUCUSe1cmzAOmgyByncRker3KWTS0JbxaFhiTdnocoSybz/VVP/VgvyoHLkCmvF0ps2nK6rAop28",
-	"VWyE1tEqVjd6NNR1Q9g+ouaOrlfHhoilCXCUuJC6ho1k5xG6QbqKy0M3qqygm28WIbzWK6hlbFQk9wDa",
-	"yYAmuhO7fReUJwWTFJJdpwc5lhImOdPZiB19wpV2/MtxXh6gEPBsEzq6UhH91rLJ60nAhIvjGDIdB5Uw",
-	"apKyuG2LbmPSiEAccIIgFaATCnavkc4DVNeAUILaHN+SIQ9dlvqQQ2VWsVBElrKR6hOfEtW9hs7Mt3b7",
-	"k5RxTe/jFPNJgwg3w+6aUasULZWJNkSsWLQodVB4AwAyAKVTUslxQmKpPbLnLE8ktJdenYqy61TxgDOS",
-	"AK3XuSvvtBaRQoAy2yuDbtgqdleP6iQJbJWgZapr2lsTC9HsrLFenc/wGTYY3xzfTmsFQ+N7N6u1TaFn",
-	"6dLNGTGjgjXUszy0z7shbLPca20oKICnroUGDmjnD7/9h1c/+/HuAUqwGJ8wrJKKTMv5qLhf5vxIOMot",
-	"ixqD2hUTOdG3Otes6PYNz7VX7F2jcGOJEQVIBMLlStRFllcKeyy3K6GmiUmYHB6/mZQwFy1m7gYFLSiE",
-	"5chXiC4MAFE1x8tcx2uxOPmtrCEATV3JJIlPPbRRtZetghw+521HxXf4uo4JMsEj2M+MWtsnHmBjYmTR",
-	"d56aRk76xDeuhRuiGtn38dNHaOeDjx/fu//0ZkZHS4+w6upIU30+jDNqfX6S11D6zEVx2ig8Az+0852n",
-	"SGI+ArlcxF9c/OsA",
+	"7L19jxzHeSD+VQrzC8BdpJdLSmISrRAE5C5p0SIlmivZ8k/mBbXdz8yUtqeqVVWzyzGxgIPDnY1D7nyH",
+	"AA4CnM/WnX0BDomSPw6wYQf3YQ4mpXyLQ710d3VPVb/MzuzskPOPveJUVz1Vz0s99by+GMRskjEKVIrB",
+	"wYsBB5ExKkD/xxPOTlKYqD9jRiVQqf7EWZaSGEvC6H5mRvzx54JR9ZuIxzDB6q8/4jAcHAz+v/1y/n3z",
+	"q9jP5724uIgGCYiYk0xNNzgYcBhOBSQHCFP09MEhevedO3+K7CooYfF0AlQiiieEjpAcA+LTFBCmCRoS",
+	"SJOBmtEuo6C4G59Sdp5CMoJJDn6SELUYTp9wlgGXRG12iFMB0SBz/unFAJ7HY0xH8Fhk6j/lLIPBwUBI",
+	"TuhocBENUixk214P9QxqNIcREZLrg/twOjkB7p1USCynwvvTGXBBGHV+I1TCCLjeNocvpoRDMjj4zLdW",
+	"VNlOsY7dRTn5syifnJ18DrFUC9eO8Sl8MQXR9zRxLKvA5xurwW7HdYDje5xICbQnHPEYE/oUhsCBxtCK",
+	"PzaZEFkO18DGjCdtH9ZJbx5FepaoDo9/32pvSz52BQ4WPTBSfBAAkfG+mOCQEHnIEvCCRxLvP08C3MhZ",
+	"Cu17mWjiJ4l/EwnL5BPOhiSFxU6b4glc6qz1BM0nPeKwiDQzzC980iMa5KL1iIzspud2ADRRf7WQ/X0z",
+	"6iIaDEnaYfwDM+oiGow4phLgsJko9CjGW0adEposQWTTsJg2EhY01rpOJ2KW+eEVZEQh+Yj2vREk8Ml9",
+	"mgR/O5aYy0veJTS/P/Sh+jDgw90cSeXbdwErN+AcgXM15SRbOe5uN1bOJPb0+7FKB24I43JRnNSOvdfx",
+	"NR7BQ5pN5fJP4Er4tYEDF+SmJaHnqrmiEcPXWxHKobycClS+OvoqQPn6DUq3fdNQ2UKnelyQtIy4+pBJ",
+	"/8fqbFKCaQxHgJOU0LZh959LoAm4tHrCWAqY6nGcCfEURlUp7gxIsMRPODsjCXB9EkTCJHCPmH/AnOPZ",
+	"wDzKyIg2MP+SLtgJlsAJTkXDUpRJEsN9moi+EoJlQD/SFEQYDSg+GYeUTAjFfNaIlYyzZBo3yUM74sOQ",
+	"Bmh//3iWhTTEBM4gZRkkDzib9ENYx8clB8GmPIaHieg7/xmBcxFmvfAcJQ+LGCjmhPUV5xKPQr9AVt1I",
+	"E9kdS8h8exPTLEuh5babChAfMvpkepKS+AhL7Oe5BdQqn+ypUlOVdpxzrCK0zvE+oKtiY57oaqyfH74r",
+	"+eb4KsdDN8WslOOL6CVdBfX1FI6dxF2Ye9csYRYUHQtyfSeG20SeauGK663LlXBeTpuTEsfjQjNc0LLV",
+	"qtjVIKx/EIAMJllvUPQHQ8Yn6i9FM7AniSazOcIGzpmfvyckTUlAT5kzAoTuFSwHxUzeDU4TIu9ScQ59",
+	"zXUnKYtPA+Ap1ZdCGlCLIT7NGDEWq6q9H6fneCYQnabpgbbnj7CEczxDpwCZQEQKVH4uBko8pik+SWFw",
+	"IPkU1OyMDsnoXgNskOJMgF8iDwkX8h5np0DbaN+OUh9Z4Tm/FKFnOCWJ/0cKz+WD4Kfs1H9RSeYfLzmm",
+	"AjeptkFQahST485uTC8Z5diuHXBt3XyRcuflcVcQr/fnHIGfMuWYcfJDLV6OiIhTJqa8r+0Gu7M0qMKO",
+	"R2vutzFLE+ANP7VoH0SIKaGjI8gwl5PQKk2eHnWWNVqp/foJlSTtIPM8x1Fs0LOd8mBcKCpr+vZX7KYH",
+	"Yp/g3oa5E8ZOJ5if+k89V0k6vQZC1DanwdQO1EwelaD4dlxKlL7y1c/KXb0HZopG98G9KU1SWOh+q4ru",
+	"mEMCVCp1VjtgYzV8qLQDEEaWqxtQ/UE4MtSBiEAJcHIGCRoyjnaUi/ftt99+d9d3UWo9Ig5q+E03jhZZ",
+	"3WnhsBRxPg025oBl4ALJ7Xnz56NOwJjvUHlUiHH3oCJ9DHLMBCD1ahCDaMAofDQcHHzWAnIx5eAiahla",
+	"rje4eGY8OYwLrQk9YSmJZ/6r0WozPiEIOOl+uu8DTnzHqqQI8A9g1jbBQxqnU/2ibLQ8EXoq5tHQTqap",
+	"+lMi+2pFbIjgDPgMGYW2SsCGegVSN2WEAMdjhIUh9vJeRHKMJVKPYXTOmQRE5CDqdlaVrdYPrNEd1UV9",
+	"d2avCQ6L7MKcXbykSuWgZEcfBUWO/m+5r2Qcnxw6xCnQBPdVQscsJQme9X2D6gedd+g546f9J5wB5h1U",
+	"Kz2sWD4qoXfWbTqca/0YLDB4mZegK5wWMgWp0cdNJgaPBtQT2Y7ICNpeep55dbS5R3K7DdDpRHsAscQ6",
+	"foTftLYK57Bunt12ztP10kvgGSeizTFXDgzuqRDQD5NLqLkZh/vPiZA2GGD+hXN5s1Zp+z7Csn3QKgzk",
+	"6qbHcspbUX9cDFRGrizBEg5ncZfQlZxE5gmybtryhn9V7V019AcIpwph5OW5Odr3YCTAhXVbm0sq/leG",
+	"S5It4uSI42G7HadmjnDVAyQZyuMOqsYJAVIgi44IVbcfIQdGrXGUpLEVYVsR9kaLML/8CMiGeSkXkFFz",
+	"sswnOaqypckV4JFeXoFalV3uObRIpqeFerWaMIYWArm8NElASD7Vb51Gp7n7OO78Qu0hANq4u2e0Hzao",
+	"eOogu+3rD33fLCUqoVngLBJ+uLhgCBsqzU9PQ+aphRziBdUEGX5BZSInFSfCcM6V3TfQcI6tr/eTrQ7t",
+	"st5udZ7ps/XqC7CHnLj2h1a5w/xHOLeFfkQTNIHK516ZGHT96PEBCPsH0DYkHeA8UaA5eUINajJ8RwPt",
+	"X11863qUnSWHKmpKPjEHcUmfdVycZqeQSVd4d/MA2AUaXQCHBuvHsr/R5aSnq7SJRBNyRkSITEZAQRhn",
+	"eOFWP5lJr0d9DGQ0liGPbALPIbnbw0GvpL72BXxsKazLZ0HGssD58QDxaU8EJCAx8Z9nMPfE71r2J55o",
+	"N61dxAtzTYou4OKaU007xhEsJNKiypqBHdl426c6yHExxk4gDhOz4UUR+E0t2iV8pRgZlav5N1R6sxb0",
+	"QLayXAsifW7J4t2k/ysEuSBCAo1nlxGvwQjsRiRNsIzHII50rFbjM78hei+M6dqRVKeqr96K4Wnv9K9w",
+	"ikXHgKPARqzDqNCoAxCX7soFn70Nh9455KPDZRR8azZbt0ovY8iq1SlwxAxqtmYF7UPLsXU1p9X0tw8t",
+	"L5SltH83BbVYk44nsCXPtOkV1lIeeY1GXNdonUg72KkLelmZMaiz8cWNJOge39TH8rBkO81CyfPtlorF",
+	"CfWyZo6qccJDunV8NxBxIYgtkrpZMWrkuN7QrDnmWEpMVn3W622omTuCS9hpjkpz7WJqFajod5W3FrqD",
+	"a8DVxvtguj/iIMQiLyAdVdrP7tmkfXf0qWSMN+t9YprKLjq835GgPq4tExU7bTm/9TKri8il8Kkz4bVm",
+	"0crGL8GdZp7FGLOZtJdGsz7y9G6lKBHRYw8pG4mnIDGh0HDBUpAqYupRp8HBZ7gEqqXgtIuzMnBX3j/r",
+	"X3ujwR7aEPXbGOJaxqR2s2ol015VVk7BHxXKzkE0RCAGPdxNmtn0xInB8AyQmI9ALsUInB/MpVQ4neYg",
+	"bd6YC3xzxOODoiBKL7tSg391SNJgMnpafSa6vsNO1J/PbWfybUgH9i7PZdEUcIzF2P9Dg+m3eK/2C1Wu",
+	"vF4br7MiaHbO2mshrsAQOsFj91nd4ygrz/FWg50aDbzT0ABP1TZvJyw8KCU43o0SIRmfLZFamjAfkmkh",
+	"E5hl/e508l3zQSuFeAjD2su0DCnWbTiyhxImPY+t1F/mMxLMbyZonYhK1HoRq75s55qFx79J+SiP2+8T",
+	"BV6Sky/Wig3bQcyn8EFVxsmvyX4evn/D99rzh8rVFUwF1Nf/nPEWZn5HSTmf/3wSeH5c3Oj9ObqHLcD1",
+	"VXZkNz8/PRRiCqvKNF7M3BYo+eQx+AQ3lOfP9MEBm2ScTYjI3aLze2k2ERdFabq9v0+XZPdj5xR4qBZn",
+	"pvPxPwhwzWLhUlmKY0juzTbV1HhqDYrl2TiHWMFyF3ti38iogjwXqj/WEpDbiO3luRzck+tyXI3nsF47",
+	"TQHGcqw0xXTX2kbjbPoSFhqlgj3Vto+F0mbnL/8iBbcJdrtiXkChz5UJ/jzWRarshcoS9HQPF16PMvLy",
+	"dFDszHfo355yIhISL1LxzbgH5Sx0WXQ0rHS7J1o9x07d5Z6Bt8GIHjHNgJ8RwQL3YfAZYqN8ap7MyoHV",
+	"AG62abhYutaSoEJOlxEG6rmytNCLJo9DUHswP/3/4z5VkA3j9TbNXfIZGGR+uztnL/6jPgMKou8bo6to",
+	"aqhY8YjhJE9vXTASyUlv7pZE2yPGM/+mMcrzMaNyvNRIoYmasXsMUQ1q83WZYe4FOs+nWERnzFIs1cPb",
+	"C+EXU+CzoIhu4LYpJUMCSeDTur6Yg+AuWJ2jEWcfBlJQruoUlBjsc/ct43CKVX0HUuRmLBCO2Wsnbmhg",
+	"0xcFQEf5B3k+FJtB8ihodHdSpnR8Jp/0ga7VAW99Ad1nvJKQm+lkgvmst09H//RBi7G2T6iNM2P+H4O5",
+	"Qy3hdS4qc6qd3rvzlNGXZLsl1bGpjFljl4EOd18+SflJ45YWEccdaLaJrFZAO0sij8aTutZKcAHlpTTg",
+	"j05SMlrkampxdY/6uLMbY3lxMP4bJqFy2o3ZKH2d5+Hq2KH7gWUQCDpv4nd2BrwKm/thyFWf4QIl3d+i",
+	"IbeKQ3s1FaIbIhtfHzLt6d13PXmdyx66LrlC8hf0UJ5XDpHFo0VaQVYlOhw4nCMpqTwqCrUF0+5KJuvt",
+	"G9Oexi6luh3+m1u/oQRiP7tjuREfVUmW4ICQ51Ma18quhXKXinKGZrqoOIMcWN8JP8FczpbbsaiDKYjI",
+	"FWppwQQwesJwP82+0Y5w6f5ksRvcnLc8YqnHNFXaC4s9dNLGNHYXUVsui+IgErr1p+p6MsE9r9fLYJhq",
+	"KR4GPdW1VqfsZi+hSj3hIIDKhdqaTBOS767JiN0rzGpZQt/uCxIdvXKZWjO1iKxQBFZxA+Q7b5T8zqkv",
+	"5tdpPPsleWvWjUPH6+WBLuQXygilIRXbVEMNxByYH73O9h5It8tX3UvdaWGh4JAmYpg/8hZF2yspGwC3",
+	"LNZT4OcOyJaHVFOM3UItuxZ0GnrC6Aq9wO7Ff0RF/9rlZNibHrO+X7ghncCrJBBx21TVv/H14w9hrh2i",
+	"/rV8sjR4O57kuciLllzvWMbusgXmympAm1+lrSsrNJVy9FYvcw4pVK+Rzxc4mytcU62e1Id41qyAztHy",
+	"cpRR0xS2txNQ4pSNTF2J7zF+qrKLba1hjw2MyLYHf5cuW6bv6j0YMg6fiIBtyAzK7cytoOlN2OQZ7VcM",
+	"jJvg50Xtmo+BT1rGlrGQbYODr6oyL6gTgCwDRfL4MMVC9DWBKTxg1eQR04Qkqiyhbk0XPjanuVxHGjAB",
+	"Z2beD5XOi9PwYEFSoDHczTLOznDaOrmYnjwiMVBB6OgB4yckSUJGx9Dl4y8ak98xAfSHcd1yRFGYgxp3",
+	"Hz7HZiQ28cU8Y3nZookiQxiYJ0tXGDSIo4VqBzQpfP3sTVkpFFtEsh7Wz0JUqHz5KuXXFs7Wg7nexoMK",
+	"Ci9nRGBsWL5j6xWNjYJ8QyCTvqk6UGCUOc+eG927ThTvwU7Pf/eBffEsh/STLGU48UGqXQwW3nkwOwNp",
+	"O5z0AdKAZyK2L5OJ20WfCwZ/PLUB1gs+QzvVfl2s2KIppT3Hos5cvtqz/j0uYG5pbS62BGuLbUvTIfHL",
+	"bLmtG8kCIbWNphOtgOeFraqMc666jajcrry1TtlsBwvEhqZ2uZEoIm9XUkgF0+cLKVuK+mHi89GdE0lB",
+	"iNw8s6AtI/yq91ptwuSzUPe6S4t1Ja27E5qB9AFJQQeMLuxQLeMguhcdzb/JYc7XCp/og/5vG5XZ1ldZ",
+	"F5O3O+uUamxkV2kGfIGI3OUBHw2mPF1oU+bL8NYWUu66lDHL09SusjBTBpywZElRh8sstmQBm/M7Ol77",
+	"Dt5GF2PXWuuskNZllM58osVqZTYnd4VopQZuibpyPj+oYnoyIWKxmLzmVs8dG9h3eErXZ/Lv5MoLlNag",
+	"bCxL+RTO2Cl8AIsW72zNS12Gks0klovDeNqhW10177EH2CYbuwH4Y8A8Hi+q/ixWSqGX9dUA+D7xugxV",
+	"89c+uUqFryfsBCvXW18k4iZGGxa9Ehtd73lthtWEJy4UhbihsYbrjjDMMe7nIXnfJvwtWIUszxfsjctu",
+	"YrGcvkU4ysKmtsgu+lszu26gtGA2gb9gGSCcjkIFvEJ0a4uBtECtJs6nyT8KAQ7JUbAPLm7tgnslTW+P",
+	"JWT9q7b1aFXRqGDBcAixJGfQU1AvWDk+Ggi73WWndOp5nc2WrTOqNX/KDXtpxlgolq7JxGxKZZ++z1Pq",
+	"VVWGKR4tYZomxWpSeCk7reFkc/YKo55mMZvYiIjLqnDtmloef23xkB+kA0axcT9ZmLT2RePyllXg3Ztc",
+	"t4jtz0tbocIkulXJ+026+BWUf2801KhtNcW0OFdYo0o17VvwvbJ0qSQFC7IXpoGhKdEyzSu8O0dcWkfb",
+	"6r63FXNXfWJSQuE+lb1L3DVVBp0tmP93xVn+c52UzL1QRuj5U+YqrpSl1FWJ8VS06m+5Ob5JVnRhJf37",
+	"cfhQiydWJ5ERchKsokKE611YGVHMl3qgYa+gJoXZUxAZowKWVGSntdXQ60ctExDCRt9dSa2RhjqTQWXf",
+	"OiIjdD4GiohUbkpGtU/S9FJZ4DVQtAno3cjv2bViArHcnFoOWLJgxbwEUpAh+9RwSsMXkytBZI8eaYtV",
+	"r/T1knLqU9YfHgXklQPwHfj34GTM2OlhmWfRL02sX/3t1rwygU/SPhMGrIGM++0BAmIeSpqfZX1tN52c",
+	"ntrcpUbmS7iZGgrOAqoG9BxBSs6A58K+O4b6Wa6rq80Wt1+HjdX1JfpecxImWY/H7V3zgW8ncNahUKmp",
+	"c+/su7uNFbq0CDF6thkeldtrOLlHpLdRbyEi+C6B80tk5thZnvQv9l7gpcvZNSy9mAF0VWIgFOZggT0u",
+	"BFMvYy2cETYVRR3PjsQZEoL1i9uMi2rrNOxC08xrfoWs7Z7wnruJSbubYj5ZZhOCkHVmbJsdtCWrttn9",
+	"GB/1PEM25YGBYyC8j95af7gbsvDY8azZRMOar2MBsSfRhhLR242Rf9RNUrvY95yZjVhsP4N8YJRDML8x",
+	"IzemnMjZsVreApwRW3+45u6g6O6Th+gUZmgnSU//8v/+6H/uItOLDZ3M9DtnhCWc49kNgfJkhEE00DvT",
+	"WjhgbqxcBoyxlNng4kIbCIdsfkFbK26GME0QZRLnjRHtewoNGUcmH2IvwRKjvHsiJHZ9wuhN9JRNJQg9",
+	"CWcpCKSMTEgRQg7vPo7TmzM8SSNk0x31aKyN+MhixnyhdvkthjQ3IzYsZrCDbo7YTXRfKUGIw3AqcKqD",
+	"VSl6+uAQvfvOnT9FmUndRHncFtpx4ov37a9//LlgdBdRrCzLek0+TUEDpTM1bxamwgOnV6cTynUwuJ07",
+	"t3FGBgeDt2/euvm29sda2/y++h9bbKo4LPWGGeg0t2jArdFCj37r1q2BDmShMr/I4bncH8uJFjZm9z6a",
+	"vIhqSFWbMQerAHzn009DDFGsv59nu15Egzu9xjv0rd7cF1FJ3J89u3jmxKBqsM4cux3KzCk839M0U5bM",
+	"rici5j5ck304TS3RG9OIYr5kQujgmYJlH2dk/+z2flECX+y/MM/miyAyvgWySDzS6ON4AhK4gujFgNDB",
+	"gUZpXlLjoAwMLGWB5FOIGnD0rBXZLol+bi0q5XydGr6HaEFH5MUsgRtiXXQRJApMEXYO36GFRUhATeB0",
+	"Jakjt4VC9ssG+xkTHkqpdfFfFbFEdSk9wadgIu/POZGABB4CkgxxkHxmIvQFnoC+N5QAO2HJLBet6sch",
+	"4UIia/tHO1iiCRMS3X7rzxRtcByrDeyq81SrqSsaeLmDhwlMMqYba++ZavYl6BP8/BHQkRwPDm6/9WeR",
+	"n+61uL/HktnSSL6GiPzJcnFxUT/ni6tgvDxq18N/sQ62lZC4iRQaSQVnIp4Hy6rbTv2z21hHqgQNt7vO",
+	"9eBbwyoozL6WNT0sWeeiNq4EmoRZ8j5Ntvy4dn68W+kPu2XDK2NDCXxCqPKMMI64DqFeiCcrbNTGkHmk",
+	"m58jVejCliV7suSWNZbOGi9/9eNXX/6kKwNUqbaNA4r0O//rTv1qEomLKcUmvizyZOhr9cQMIryaAT6s",
+	"yMEbAqVYKqtD8Y645FOjQiLlCXd8b5YfbOSLs/xyU9+c5Q5UUjORKu+ZJgJRdr6qZ2jl0FqIp5Q64Yv2",
+	"rpQ4HuelmbZX7vq1YI2Qtb9Kyy/fRIVYE1aqChlYxuivDIcYq51r1R5SgmkMeybAvsGWVAw1iZlbtl2b",
+	"MamGiS3froFvX/7qP7786svOJqQ683RhTSqI0IQXZkoTS3roDN1y5dq4skDCliHXwJB/+O2Pvvnx/371",
+	"o7//1//119/801915cx5DmpnzQTOIGVZs7Z7LDGXR87ILWeu1bL0RjOHUMSIkgo1dmKPOSpu5w54LoHm",
+	"wd0BJ4gakmw1yutyd1VrAW6vrSvkTM0tdhMFPyCeM0Q3Z4ifndpZ1alH2/r+e1KvXbtl1/Wx6/bZtyZ2",
+	"ffmTn7/86ku0g5Et1uxaZg8QkQK9/Onffv2f//3Lr7589cvfRupnzlSdSsnyT/4y/7fdg+JnFWWoAjAh",
+	"QTvnRI6RrYWwixiPEKMxRChmnJuOhmjnD7/90at/+PLVj/7+5X/5D1//4tfffPnrV//4P/Kz1l+qSEFA",
+	"oOMO83JbCggxzbJU24fes8MVMd0QKFa5RkhIlgmkU4jtz2U9sd2uAmleVnSRRV1dVM7nWyfVOpxU5dZL",
+	"N5VTI2PVjqp9G99LdS3zlhfYE6c2+vbG2j7B1sZIL//dP3z9q9/1endVaLedLXit9KOfK2yByKtw6W41",
+	"uXZNzkHZVpG7Yr+bPTsdbVGqRdhRmATCQwmqOH+eBKLyS1xFTKcLoePHb6NElzLdNef08ic/f/nVl4hP",
+	"qUB4hAmNtG6Y2F4bSNcMgsQmkNhCQqGLMywmfMzsCgqnFIFoEgmmFv9hpUpZTSRsObmFk6v9DDox8+3l",
+	"eR/cag9lw6tGjr4+zMjt4SHsFs84cPPHkAApNA+9/Ovfvfz53/7r3/yfr//lZy9/+htNXoKMqPoV6beT",
+	"+izGaQocMT66IUxGGkenUOOynLFCLNMpNqqRa67/c8RTJ2QDI6Q8RVdWFBbloruVbvZxfErZuc7FM1GV",
+	"IUJS6f5364OvKTl1q8hQ3YynxMDGUVlONuIGwvOocoltUfryUsFFFAqoK0degRDaavM9SX5dBtoqFG+g",
+	"bo8pyjmw6ATEIQaS6YZgadHp08eyvvg6P5+1S38YcRDNMv++HnKY926+Gs7VAhxlwPOUZr3OF1Pgs3Ih",
+	"9dMx+SFUOCuBIZ6mcnBw55ZudEgm08ng4K1b6r8INf91O/KUtfKVTcubkOakldcf0VChHXwigMoDR1ao",
+	"f98NgJtPNliXIuVgUqfLb+IFp7eAik7iy7rSKkQevM7072bo9g5b1x1mzn9NV5dDJ2/gtfXyx797+Ytf",
+	"vPrlb1/94tfdc5NLnmm/jyg2BWr23KbYTXYhdbIf2o8qdoUtf66JP3Ns2H47V8ufc7aCN5BL7UaMvqLb",
+	"r+tusyVvqAKvGOWshrIUS1WgDO18/Xe//+arf/7693/z6r/911e/+PU3//Tfv/7lX0VoSsmQqI4RLIHO",
+	"HvYG1mwXA51d7Q6+t672qyg5NOdtd+1aUWndtE53W9pJjQRbYEoTpzKT2r6opk2qqVS1otpFtqSa2H9h",
+	"/3KyAUXb7dIvDbCs3ra9U2bLz7rvcancvtqcf1Mh8fW8SoqeQQXXoB3jTESMprOed4I//c/Ho24cVThp",
+	"N8vS2ZY318eb5Zfr4c5uUQKvJX/W8u53VGO7Ik03Qt/6FN1+6z1d8d8Edpp/unWARMwyiPJ/RhwEm/IY",
+	"ROQEFhThAib711bLLO9idYlDOjR3vrrQ2Tk1hTaLsIXDokRuPmA3UuDYuazXU0UsELlQeIFh/jY5Mk2I",
+	"DGqTd9Wvh4oErk6IjICCIOIAadDKIp1GOOia+ohjOdYyA9t2DFjX2oD4NGPENMXxGBmtFlXCAlRZPD/L",
+	"l3QKql5NSJ3aoG0stiEBpQYnVjAoXKvQYy0i2NDgximrWsMK2vkL9dOfFwguBuoEp9pNWeqvbepqjFOg",
+	"CeYN9+AjhpNDO2x7Ha7tOnTRsK5QG7v8G3cdpgwrZXUGmCueLZmhk3ZaYaCu/Lj/Qq3WHH5zBUzpmUnB",
+	"dX1ieMpzva4+pyarB0bnjJ8SOtpL8CxAWJeyVvgDeboSY9F5qdmTe+iMu7IL4nxM4jHSnf4O0JilCXCd",
+	"nKQ1Q2NSjNx3pVtjDBlrnUoxynXFHayvkodHQS/rzKv+mJXVgTvmnFIWtG5DEamZ44ZwgY+0bKxDrABW",
+	"/25ADUBqevhu3eLrdovXG5dtqm/cEQPqgVVQ/NJjDOuypEU8JUTEKRNTDmI/b3ZQGnWC0urIfAbJ3eo3",
+	"Vya5tsy2kvegg8yjgjKuOc816gYV8kQ7ysJyZ3elukETe/RgRusd7MiGT/LRWwbcZAa0aHwtWC/PyoAk",
+	"93Rb/vuTK+S/gi9aOC9frcGEcwzyfjFqa8JZlwnHRcOa4sy+PeVEJCR+U6tBQd0ACw5fdMtPdnmphTWH",
+	"AEnwEnygfrwyZuSQpXiWm42JsM4AXXKDTSV6hIXc071A98JvYPX1PduY1+Gm/Oa71eXm4yCmE7DZpRoS",
+	"3ecS7dx79NHhB/sff/rwKELYyA11fiqJLQmzeQXuJSf8665eGro9ITngyeZ09wpywDHwM+B7x+rI9bGJ",
+	"MobGJg7sWBRp/1vlfJX54S8KIvjz3YUCpVt4RiG4QXPU4T+6AeOqWGeVSpIGfJP6wBGhEkkxJT+sVT2x",
+	"gRsKW7n8t4eNdkx/SX1daDeWETVjLMYRKhv07alv92/vOpmrbE9Ni+WUg0BMuynd1cUNZPs4gkAc5JRT",
+	"SJYZ2hWMz2cKrtVT3fJVjpLgrk7H2DAix3Se0m6InNIsnQnk4wVN/ZZqVf0qTGeMAprgGVKE9J6OYkIu",
+	"TQ9r6odzygFSR0TbwyTRvTqnVAVOGHFdzIsmUxMSSYYzNKUJ8NoqMaNDMpraKN1cjVMMaT49Ae/2MtBW",
+	"6Z13br2rP1Im9BTzSYROIZO2Ntf5GKgOwlCj1UqSY6VgCkTk7tXFXeprY/+FET1ht5mizbvyij1mRb/d",
+	"7SW0pEuo4fbBEmFkTvwgv3n0f+3dNv1DTDyRplZlylb/hHbOx/o7E39sOVsgrHgLJ+qFc5WkTIRkfLb/",
+	"QhHFxf6LU5g1ELQZfMUUrUddfhpTluKape/bE30oYfJapO7ru8KJl8feKhH9DFU51bVQsvbO7sPzjPFw",
+	"nNx9/fNDNfTqnsOxOEM71pqr3cDPU/E89Oo1TfZ93t9YnKljVN92cfZipAMp2bBEgW9BNci73OeO9Wag",
+	"W6vrBn/RIK6EgshZgURj+XJ906U3bxC57KJ+qpRSMH3RzS+Q56Zi/fbnoDHaZctOQgYWdttGVapVUxSy",
+	"wbptZujn08YUFVu4IYoyjZFSY9x0X53EJKapjOp9yCwefABZq2RPiKoOfnU0JzAilBI60uGrCneGRTUW",
+	"b5hSpkEHhUF0DwDK+Q0i7AJRbuVWMNgIXh06q8xjOM6DDwJwfNH3EAR5vpeQEZEoIWcaJ/pADtA7d27d",
+	"unULEZHnmJ0RGptG79ZAQeQMEWqCen2w5BNWQMqwlMDV6H/z2e29d599dmvv3Wcv7lz80SDqGmaSYGmb",
+	"5CtgJEMnbEqTA4eerbHahtTqB26EcgETWdNKgnb0g9hK413TClRNgXZyxUQtFWKDxKajzUuGHBDFxWap",
+	"QWT/sRObGvATPIvQ97///e/vPX68d3SEDseEYiRJkAbnooKtrDSgdjnfFC+yrmSXXVUqGj8DnkxB4Qkm",
+	"kChssAyoMoBlgCU+SQ0jKGs43hOg7iYJSdA6muLRoKdRNiefOUqJDM0pNgzJIMG47E4M9mhIN3pQ/1W9",
+	"ILGIQ7KQG4vsPCDmGzXX5cPDz2hyU2Hn+SQ16BZ7bDgkMSQsnk6Aypsi40prHwPISXpT/39V/SvI5EQX",
+	"aPYRirH5qmt98029lcRIjARgHo/RkNBE38WHx99FO598/GDvz4wF7t5HjzWiP310/GmEjMFb0WFhnnPM",
+	"epoClCTOm7i1KpPPOqmK9ukT1BW1lngFT5555BYXZoNS8Lrpbebaj1ytRRFIY/AhSdYWgVA+SjaIPT0P",
+	"M5PCpCjdGCiWxFtm8rBr5VjLhyt+h21fRNsX0fZFtH0RbV9E2xfR9kU0fxzsvAxUjdBtxWh3bt0q4EB3",
+	"boXOXrWhkfWAGBOnc2exeNVKfKoSlPA8JHXiKReMr00TNKrMZmUH2+eZAk1MM+D2HrAJTpW3nFaZTmZW",
+	"i4jM1Yh2wldp9SZVONqNiqvG8JXQclwxrLBPPowMFt9D5XHpJcF40Vzf2pJU1OI0mp5/x3bQJsb/WNg3",
+	"LG+96lsdpZjGcGCCEXRGkKZHRT45QVoyyns+FHEPSmKgt2+p201EiMJ5UaRWybgJo3J8aUqqvAgasme/",
+	"XXs5bBwtVTawmXH2tVgYk3AiTTR4IDB3+dmwtXNsJK5TmDVntTzM35jbdJbNTmcpELnBaSw2tfn48VvI",
+	"sA06hdlq+anGA8GIyrxpzEPHJrNNS1lPWkqBg7WU2SpWfwOL4OW9f2hrnx5fzbs6B3W4u3Qw2cOksazI",
+	"lbCkPxjsYXJttCv3WDcyezhMU8tXoRaiwX0OZ+wUmsqkqt83hxy3N02H9t3sFD6A2ZqyHzvdNa9t9W51",
+	"9siUudkREktlGBLan2Bj+NE5FroXP2cTIoxZt+NdVOXUXlKASSybpID+fSsFXiMpoDG6lQJrkQL67I0U",
+	"6MzdNQ5s4W5vqw01gCUQVjwfEJo4RffvzfIK/6rI6xUzfWyWvB6K6HeBmzPZXDOfzUzTkJYodltFuKRi",
+	"4owUKlZrqmimuBYiL+IoGqpuPCApfOSEjGztG+u5bwocrMW+Uaz+uto3mjhfBWMhN+woz5E1TkVrlcxJ",
+	"7A7CaELoVIK2ZuMk4SDE7oqlgMukLVyfYS4JNHsAntgxW/P/RlezUi71TS3YmBJ9vDkdLquXYU7ZrUb9",
+	"JzYOb3vhrefC0+e/lstOr/wGG/JRHoLay4Rv+KXb3dP2jvoWyJWz33V/MuXnuYHN/D30szQr/QJktm/D",
+	"zINvnEMNjZ752Ay95nS3vT3au6irj9Zkm2u9QF7XwoRTkQFNuje/rbNdG1vbxJima8MO2cRYOAu7qbO+",
+	"wcFwGUtJPEMWW4hQ1cMqhlX7b3PUK81+6q8fu2rq2MrlDtVjCzJfj2x2mewNLR6rguKFZBNUZhp2rRpb",
+	"MFknSb2PE5bJhu6U6uctU65dWXLQsGXL9TyaFAp07TaSyj1C+7JmhZNamNOk+ba2dn6qh23Zcn13ZZlB",
+	"ZXFxxYYws2o7T77e3Z0z4IQlJK5ktBkeOjCt2s03eT3HotRIkQqiU9GLZgwqkv0UZk5NkuPHb6O8Y/QQ",
+	"AdYFTlJAO2WdYbsgMkyiTjdPOmIUeraYLoipi5TYHwEF3hjc9C07Yisw1h6ZaPh1LX01zeLhpMDi5r4+",
+	"LK4IyLj5NIvfEB4WL3vUmmImO+9//PhRpOsL7Uaa5SsywMv8ZQyzqVA8whLO8cxWbi2Zea7PszdbsNrP",
+	"0M+SOs7p0C0JUuPJLSe1R9etq0FtreNeF234WrqRSkrNr0Y2HKaEQi8i339hypQ0d5FtIHXP9VMUPrkm",
+	"/V9rGN9Mr4+Dbl9t3uU1fi1x3UYyyg7BhkHCeaJ+vaerZfft/nrNKMhsYoPqoWvE2ErlpqBDib+DsjJD",
+	"ZFtquJX/c3uy+a28W2/Yb4q3h23y4RQnqxSgcEpYJcDJGZjG9asqke4jz26OyZI2e3gnFyDQrYJ9rb2K",
+	"i+gFWwejh31ctrQlWwo+bKjYkvPe6lI6nGU2pKrK+Rg4+Mv9KNlKtX3CWDQslcU4TU2bcGtyOKiUZZ0m",
+	"RIIhVT0LJBHCdIZOODsFagR8v+oqE9hnJykZtTRV/sgZs0Icu8tsCI4VTOXtd8OUszsjcI52irfxHPZ3",
+	"zSVuijoZ+eM0sheRc92LyC0ZqX4q8xlEIbTKXAWER5hQoXsgTlTrHiwNheFzTKT54mRm0gHV3+djhti5",
+	"rvfkVvMRjFEQ0lxSQVW1QkolDJ0eJf3SJq6ZRumGk29o6rhb6XSlkQf+0HsPtezn1UrDKt8RxCSBlZPO",
+	"VtfrzABHOc6uWN/rlHPzmip6ieYCFGbisNJXZ6B2lhSST2PZyJWH6gXKJ0fO2C1jrokxHSSs6SX2JnNm",
+	"bDgB6eqwkOhWqCip8EW3t9k8R7VxamdjXoGfrS1vLba8aoV2a4YrVJ/V2NcyhZggbagfV4iyR+QMKAix",
+	"UQ1jFUgCvfiBrcL/g8HBDwbs9AeDC5S3U5dsGo9VgZWy+PmqsMdBAJW4JRn9iRk2WFHGmQPE2sLgShA2",
+	"p7Kuiz03aGXP/UE1ybbX3Jw1wTEG6CvStQCo0ulMKNvPzDYsOLAGJao+d4WPKRhtjPlJ0Z5CIqz/hsRa",
+	"maLcHXky83YMrvUsnr1nuhKT0oHpbtJCoIfMdEl12y3gzKl5kWc1dzAy6OnEvpkvzAq6osZMX3orYwfG",
+	"hp9kKbv65tt6aTfmbSNEqkGZihirXIg6o9LlEBsjQgSiIM8Z161KGJMCZYTqFtxqg7Y+ve5lorkiUm6v",
+	"qludcZdVjEOs4tJKTPiKYouU0FOxqgbAebBYF7NYjzCxa6aZufGQm2oW84Q43cgb+NhwRiMc7TfFk8UE",
+	"KOoq6GqUClBceVVrT6RindL2NSD7LxTFhMnOTPSga5rBYu9230Tq/66SfLt0B1xXQ8KxnKSvQUdCbIJz",
+	"ddDCPDNVI/x03/Ud88tNtf/IDrup2i0X/6HwuNvPrTXHB51fx4YXtk/j9YS5NIpffX8b8esTt1G1EdWK",
+	"7vJumueRlQ8rUj6P9SkUi1yx/mm2+NROv0H0pibCHJq0xDJE+QqoqF0hNEf9YS5nNk4kbSypFK+VV//p",
+	"J69+/m+//pefvfzpbxStfP13v//mq39++dPfXA1l7EsyAR0VHCKRj/MB15Q8dO2yNjrJN3GfSj5TiLVQ",
+	"YM7xbIPIxj4vDdZFPXSzJmtWREHncDJm7LS5hN338kErZH67hlpuk6J5ihgsMT0p4BW6eatrmssbtinP",
+	"olZDdL81ofonJohREEgy9h6iapS6UAhHAmIOUnSJ/H4WrMB2bKA6AXu8K1Ix7OxryvKwqx+a3MmGtMrr",
+	"FH1p8WIazQJReN8ZS5mJXeWRhjO1AsIn2nfg0pmy8eb5iprKLBEYg0MeCXijYvfdPUBVWRM5MWARshQh",
+	"tFEsZpybX9wIr7eRMq4p/4Vq1Yaw8m2/Z2k6gZToP0hh8Nh5//Hdw73j9+++dedPSiXJULRlY033seo7",
+	"yEFykid7nuD4lA2HCMecCYE4CIm5FJGxZWPOiQ5kMweEHh6pw0pgL5ka4gF0MuvGMR4ZuP+CmE4oCaQg",
+	"YZ6bjgzHlrzUfoeS69PBxIL9XQLnmyJhrYjUb71SvNbjXw8QZVI71yaMgyZDoPI9RKT6+xQyaWjLeDQs",
+	"saZsdDlC2bdTNdV/tUd+VI5cAc14OtPmyxVVYNFO3io2QutoFasbPRrquiFsH1HzRtfQsSFiaQIcJe5J",
+	"XcNGsvMI3SBdxeWhG1VW0M03ixBe6xXUMjYqknsA7WRAE92J3X4LypOCSQrJrtODHEsJk5zpbMSOvuFK",
+	"O/7lOC8PUAh4tgkdXamIfmvZ5PUkYMLFcQyZjoNKGDVJWdy2RbcxaUQgDjhBkArQCQW710jnAaprQChB",
+	"ba5vyZCHLkt9yKEyq1goIkvZSPWJT4nqXkNnZq7dS5KU0U3aus5Y/BybwZt5/1vgN8ZDQOE81xyVflon",
+	"mKiqT75XrTWu2OQUIDOaqaK8ExAkAUTMbG+9g8ZsygXakecMnd3Ww7CcchCqJAGriC8kzomMxyCKqJ4J",
+	"EUJNigth2p8MTYTEPk4xnzRoEmbYXTNqlVRSWWhDqMRKB/UqEd44lAxAPW2o5DghsYTEItzks1rbi86I",
+	"2nWKycAZSYDWyy2WphWLSCFAeY+UXyFsnL2rR3WSGbZY1TKlhnYaxkI0+wytc/FzfIYNxjfHxdhaSNOE",
+	"gBhobW/yWbp0q1rMqGANZVUP7e/dELZZXt42FBSHp6wT5hzQzh9++4+vfvbj3QOUYDE+YVjltgnAPB5H",
+	"hZkj50fCUW7g1hjUHsHICQLXKY9F03l4rp2z75l3H5bqKoFEIFxCouwpvFJfZrnNMTVNTMLk8PjNpIS5",
+	"oEXzRC1oQSEsR75CdGGHiqqphsYqVAsJy40DDXGQ6vaXJD710EbVbLsKcviCt10V3+HruibIBI9gPzOv",
+	"qz5hKRsTqo2+89T0E9M3vvFw3RDVANNPnj5COx9+8vje/ac3MzpaeqBfV3+uajdjfKLrc9e9htJnLpjY",
+	"BoOa80M733mKJOYjkMtF/MXF/xsA",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

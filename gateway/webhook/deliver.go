@@ -214,7 +214,9 @@ func (d *Deliverer) post(ctx context.Context, sub *Subscription, del *Delivery, 
 	req.Header.Set(HeaderEventID, del.Event.ID)
 	req.Header.Set(HeaderEventType, del.Event.Type)
 	req.Header.Set(HeaderAttempt, strconv.Itoa(attempt))
-	req.Header.Set(HeaderSignature, Sign(sub.Secret, time.Now(), del.Body))
+	now := time.Now()
+	secrets := sub.Secrets(now)
+	req.Header.Set(HeaderSignature, Sign(secrets[0], now, del.Body, secrets[1:]...))
 	resp, err := d.Client.Do(req)
 	if err != nil {
 		return 0, err

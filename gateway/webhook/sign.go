@@ -59,10 +59,16 @@ func NewSecret() (string, error) {
 	return secretPrefix + hex.EncodeToString(b), nil
 }
 
-// Sign is the HeaderSignature of body sent at t.
-func Sign(secret string, t time.Time, body []byte) string {
+// Sign is the HeaderSignature of body sent at t: one v1 signature per
+// secret (the current one, and during a rotation's grace the previous
+// one too, so a receiver that still holds it verifies).
+func Sign(secret string, t time.Time, body []byte, more ...string) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(mac(secret, ts, body))
+	h := "t=" + ts
+	for _, s := range append([]string{secret}, more...) {
+		h += ",v1=" + hex.EncodeToString(mac(s, ts, body))
+	}
+	return h
 }
 
 func mac(secret, ts string, body []byte) []byte {

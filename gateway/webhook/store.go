@@ -20,17 +20,21 @@ type Subscription struct {
 	// Owner is whose it is: "enterprise:<org>:<credit code>" or
 	// "exchange:<org>" (OwnerOf). Every key of that enterprise or
 	// exchange sees and manages it, so a key's rotation leaves it be.
-	Owner      string     `json:"owner"`
-	Org        string     `json:"org"`
-	Role       string     `json:"role"`
-	CreditCode string     `json:"creditCode,omitempty"`
-	URL        string     `json:"url"`
-	Types      []string   `json:"types"`
-	Secret     string     `json:"secret"`
-	Created    time.Time  `json:"created"`
-	CreatedBy  string     `json:"createdBy"` // the API key's ID
-	Disabled   *time.Time `json:"disabled,omitempty"`
-	DisabledBy string     `json:"disabledBy,omitempty"`
+	Owner      string   `json:"owner"`
+	Org        string   `json:"org"`
+	Role       string   `json:"role"`
+	CreditCode string   `json:"creditCode,omitempty"`
+	URL        string   `json:"url"`
+	Types      []string `json:"types"`
+	Secret     string   `json:"secret"`
+	// PreviousSecret signs too until PreviousUntil: the grace a rotation
+	// gives the receiver to take the new secret.
+	PreviousSecret string     `json:"previousSecret,omitempty"`
+	PreviousUntil  *time.Time `json:"previousUntil,omitempty"`
+	Created        time.Time  `json:"created"`
+	CreatedBy      string     `json:"createdBy"` // the API key's ID
+	Disabled       *time.Time `json:"disabled,omitempty"`
+	DisabledBy     string     `json:"disabledBy,omitempty"`
 }
 
 // OwnerOf names a subscription's owner from the caller's role, org and
@@ -210,6 +214,37 @@ func (s *Store) Disable(id, by string, at time.Time) (*Subscription, error) {
 			return nil
 		}
 		sub.Disabled, sub.DisabledBy = &at, by
+		return putJSON(b, id, sub)
+	})
+	return &sub, err
+}
+
+// Secrets are the secrets a delivery at now is signed with: the current
+// one, and the previous one during its grace.
+func (s *Subscription) Secrets(now time.Time) []string {
+	if s.PreviousSecret != "" && s.PreviousUntil != nil && now.Before(*s.PreviousUntil) {
+		return []string{s.Secret, s.PreviousSecret}
+	}
+	return []string{s.Secret}
+}
+
+// Rotate gives an active subscription a new secret; the current one
+// keeps signing too until until (its grace).
+func (s *Store) Rotate(id, secret string, until time.Time) (*Subscription, error) {
+	var sub Subscription
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSubs)
+		v := b.Get([]byte(id))
+		if v == nil {
+			return ErrNotFound
+		}
+		if err := json.Unmarshal(v, &sub); err != nil {
+			return err
+		}
+		if sub.Disabled != nil {
+			return fmt.Errorf("webhook: subscription %s is disabled", id)
+		}
+		sub.PreviousSecret, sub.PreviousUntil, sub.Secret = sub.Secret, &until, secret
 		return putJSON(b, id, sub)
 	})
 	return &sub, err

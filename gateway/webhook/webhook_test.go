@@ -381,3 +381,34 @@ func TestAnOwnerHoldsABoundedNumberOfSubscriptions(t *testing.T) {
 		t.Fatalf("a fourth in all: %v", err)
 	}
 }
+
+// A rotated secret: deliveries carry the new and the old signature
+// during the grace, so a receiver with either verifies; after it, only
+// the new one.
+func TestARotatedSecretSignsBesideTheNewOneDuringItsGrace(t *testing.T) {
+	s, _ := openStore(t)
+	old := subscribe(t, s, "wh_a", "https://example.com/")
+	now := time.Now()
+	secret, _ := NewSecret()
+	sub, err := s.Rotate("wh_a", secret, now.Add(time.Hour))
+	if err != nil || sub.Secret != secret || sub.PreviousSecret != old.Secret {
+		t.Fatalf("rotate: %v %+v", err, sub)
+	}
+	body := []byte(`{"id":"evt_1"}`)
+	during := sub.Secrets(now)
+	h := Sign(during[0], now, body, during[1:]...)
+	for _, k := range []string{secret, old.Secret} {
+		if err := Verify(k, h, body, now, 0); err != nil {
+			t.Errorf("during the grace, a receiver's secret does not verify: %v", err)
+		}
+	}
+	after := sub.Secrets(now.Add(2 * time.Hour))
+	h = Sign(after[0], now, body, after[1:]...)
+	if len(after) != 1 || Verify(old.Secret, h, body, now, 0) == nil || Verify(secret, h, body, now, 0) != nil {
+		t.Fatalf("after the grace: %d secrets sign", len(after))
+	}
+	_, _ = s.Disable("wh_a", "k", now)
+	if _, err := s.Rotate("wh_a", secret, now); err == nil {
+		t.Fatal("a disabled subscription's secret was rotated")
+	}
+}
