@@ -42,7 +42,9 @@ type Obligation struct {
 	Channel string `json:"channel"`
 	index.Hit
 	// Owes is who owes what the record awaits by Due: "authority" (the
-	// review of the enterprise's application), "enterprise" (the data
+	// review of the enterprise's application), "provider" (a data
+	// provider's answer to its quality request, or the resolution it
+	// promised), "enterprise" (the data
 	// destruction an objection decision ordered on its product, or the
 	// materials a request for correction asked for, without a date); empty
 	// when nothing is awaited by a date, or an application's compliance
@@ -123,6 +125,8 @@ func ownObligations(code, channel string, hits, objections []index.Hit) []Obliga
 		case h.Kind == domain.TypeApplication && h.Status == domain.StageCorrection:
 			o.Owes = "enterprise" // its supplementary materials, by the time the correction notice set (GX sets no figure; the record holds none)
 		case h.Due == "" || h.Deemed:
+		case h.Kind == domain.TypeApplication && (h.Status == domain.StageQualityConfirmed || isQuality(h)):
+			o.Owes = "provider" // the data provider's answer or resolution (HB 25)
 		case h.Kind == domain.TypeApplication:
 			o.Owes = "authority"
 		case h.Kind == domain.TypeObjection:
@@ -146,6 +150,14 @@ func ownObligations(code, channel string, hits, objections []index.Hit) []Obliga
 		}
 	}
 	return out
+}
+
+// isQuality tells a data-quality request's hit.
+func isQuality(h index.Hit) bool {
+	var a struct {
+		Kind string `json:"kind"`
+	}
+	return json.Unmarshal(h.Record, &a) == nil && a.Kind == domain.KindQuality
 }
 
 // sortObligations puts what awaits a date first, soonest first (overdue

@@ -29,6 +29,12 @@ func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 		{Kind: "application", ID: "app-theirs", Record: app(theirs, mine), Due: "2026-12-03", Open: true}, // it only provides data
 		// Returned for correction: the enterprise owes its materials, by no date.
 		{Kind: "application", ID: "app-fix", Record: app(mine), Status: domain.StageCorrection, Open: true, Changed: now.Add(-30 * time.Minute)},
+		// Its data-quality request awaits the provider's answer, then the
+		// resolution the provider promised (HB 25).
+		{Kind: "application", ID: "app-quality", Record: js(domain.Application{ApplicationInput: domain.ApplicationInput{Kind: domain.KindQuality, ApplicantCreditCode: mine, DataProviders: []string{theirs}}}),
+			Status: domain.StageApplied, Due: "2026-12-07", Open: true},
+		{Kind: "application", ID: "app-resolve", Record: js(domain.Application{ApplicationInput: domain.ApplicationInput{Kind: domain.KindQuality, ApplicantCreditCode: mine, DataProviders: []string{theirs}}}),
+			Status: domain.StageQualityConfirmed, Due: "2026-12-15", Open: true},
 		{Kind: "certificate", ID: "cert-mine", Record: js(domain.CertificateRecord{EnterpriseCreditCode: mine}), Changed: now.Add(-2 * time.Hour)},
 		// Another's credential under an agreement this enterprise granted:
 		// the index names it (the agreement's parties), it is not its own.
@@ -51,11 +57,11 @@ func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 	}
 	// Dates first, soonest first (the deemed one too: its date is when
 	// silence approved it), then what is open, then the rest by change.
-	want := []string{"app-deemed", "obj-cert", "app-mine", "obj-app", "app-fix", mine, "ag-mine", "cert-mine"}
+	want := []string{"app-deemed", "obj-cert", "app-quality", "app-mine", "app-resolve", "obj-app", "app-fix", mine, "ag-mine", "cert-mine"}
 	if strings.Join(ids, " ") != strings.Join(want, " ") {
 		t.Fatalf("view %v, want %v", ids, want)
 	}
-	if strings.Join(owes, ",") != ",enterprise,authority,,enterprise,,," {
+	if strings.Join(owes, ",") != ",enterprise,provider,authority,provider,,enterprise,,," {
 		t.Errorf("who owes: %q", owes)
 	}
 	if got[2].Proof == "" || got[2].Channel != "nanning" {

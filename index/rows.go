@@ -194,6 +194,7 @@ func summarizeAgreement(raw []byte, r *Row) error {
 	r.Status, r.Title, r.Date = a.Status, a.Scope, a.SignedOn
 	r.Parties = []string{a.GrantorCreditCode, a.GranteeCreditCode}
 	r.Outcome = a.Kind
+	r.Ref = a.Renews // the agreement it renews (NS 15): searched by ref
 	if a.Filing != nil {
 		r.Late = a.Filing.Late
 	}
@@ -221,17 +222,29 @@ func summarizeApplication(raw []byte, r *Row) error {
 		return err
 	}
 	r.Status, r.Title, r.Date = a.Stage, a.ProductName, a.AppliedOn
-	if a.IsCatalog() {
+	switch a.Kind {
+	case domain.KindCatalog:
 		r.Title = a.Scope
+	case domain.KindOnboarding:
+		r.Title = "数商进驻"
+	case domain.KindRenewal:
+		r.Title, r.Ref = "续期 "+a.Renews, a.Renews
+	case domain.KindQuality:
+		r.Title = a.Problem
 	}
+	// A quality request's data provider is a party of it: its lateness is
+	// listed under it.
 	r.Parties = append([]string{a.ApplicantCreditCode}, a.DataProviders...)
-	r.Open = a.Stage != domain.StageRegistered && a.Stage != domain.StageRejected && a.Stage != domain.StageCatalogApproved
+	r.Open = !a.Closed()
 	for _, s := range a.Steps {
 		r.Late = r.Late || s.Late
 		r.Deemed = r.Deemed || s.Decision == domain.DecisionDeemedApproved
 	}
-	if a.Stage == domain.StageApplied {
+	switch a.Stage {
+	case domain.StageApplied:
 		r.Due = a.PreliminaryDeadline
+	case domain.StageQualityConfirmed:
+		r.Due = a.ResolveBy
 	}
 	// Silence approves it once its compliance review's deadline has
 	// passed: the domain says when (the step it would add takes effect

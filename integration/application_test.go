@@ -13,6 +13,7 @@ import (
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/gateway/webhook"
+	"dataledger/index"
 	"dataledger/network"
 	"dataledger/network/sample"
 )
@@ -190,4 +191,213 @@ func builtinCalendars() domain.Calendars {
 		cals[c.Year] = &c
 	}
 	return cals
+}
+
+// TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest: over HTTP, on
+// liuzhou under each regulation's profile in turn (adopted by its
+// authority, restored after): an enterprise onboards as a 数商 (ZW 18),
+// is refused once with reasons and registered when it files again naming
+// the refusal, and exits; it renews its catalog agreement in the 6 months
+// before it expires (NS 15; earlier is refused citing NS-15) and the
+// authority's new agreement links old and new; it raises a data-quality
+// request to a data provider (HB 25), which its own view lists as owed by
+// the provider by the deadline, answered and resolved. Each deadline is
+// the profile's figure on the channel's calendar. A second enterprise can
+// read none of it and act on none of it.
+func TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	is, err := sample.NewIssuer(net, "liuzhou", "柳州市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	t.Cleanup(is.Close)
+	party := func(role, name string) string {
+		t.Helper()
+		code, err := is.Party(role, name)
+		if err != nil {
+			t.Fatal(network.ErrorText(err))
+		}
+		return code
+	}
+	ent, other := party(domain.PartyEnterprise, "柳州进驻测试有限公司"), party(domain.PartyEnterprise, "柳州进驻测试他人有限公司")
+	operator, provider := party(domain.PartyOperator, "柳州数据运营有限公司"), party(domain.PartyDataProvider, "柳州市公共交通集团")
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, otherKey := enterpriseKey(t, ks, "CityBMSP", ent), enterpriseKey(t, ks, "CityBMSP", other)
+	issuer, _, _ := ks.Create("CityBMSP", gateway.RoleIssuer)
+	db, err := index.Open(ctx, freshIndexDB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(db.Close)
+	cfg := gateway.DefaultConfig()
+	cfg.Index = db
+	srv, _ := startGateway(t, &cfg, ks)
+	call := rawAPIOf(t, srv.URL+"/api/v1")
+	written := func(raw []byte) domain.Application { t.Helper(); return writtenApplication(t, raw) }
+	refused := func(raw []byte, rule string) {
+		t.Helper()
+		if !strings.Contains(string(raw), `"rule":"`+rule+`"`) {
+			t.Fatalf("refused by another rule than %s: %s", rule, raw)
+		}
+	}
+	var before domain.ProfileRecord
+	_ = json.Unmarshal(call("GET", "/channels/liuzhou/profile", "", nil, 200), &before)
+	t.Cleanup(func() { // liuzhou keeps the regulation it had
+		auth := connect(t, "CityBMSP", "authority", nil)
+		if _, err := auth.Submit("liuzhou", "AdoptProfile", before.Profile.Name, "试点结束，恢复原办法"); err != nil {
+			t.Errorf("restoring liuzhou's profile %s: %s", before.Profile.Name, network.ErrorText(err))
+		}
+	})
+	adopt := func(name string) domain.Profile {
+		t.Helper()
+		call("POST", "/channels/liuzhou/profile/adopt", issuer, map[string]string{"name": name, "reason": "试行" + name + "办法"}, 200)
+		var p domain.ProfileRecord
+		_ = json.Unmarshal(call("GET", "/channels/liuzhou/profile", "", nil, 200), &p)
+		if p.Profile.Name != name {
+			t.Fatalf("liuzhou's profile after adopting %s: %s", name, p.Profile.Name)
+		}
+		return p.Profile
+	}
+	cals := builtinCalendars()
+	today := domain.DateOf(time.Now().In(domain.CST))
+	due := func(days int) string {
+		t.Helper()
+		d, err := cals.AddWorkingDays(today, days)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Format(time.DateOnly)
+	}
+
+	// Onboarding (ZW 18): registered or refused within 5 working days.
+	zw := adopt("ZW")
+	onboard := domain.ApplicationInput{Number: sample.Number(domain.PrefixApplication, "450200"), Kind: domain.KindOnboarding, ApplicantCreditCode: ent,
+		MaterialsDigest: certs.SM3Hex([]byte("柳州进驻申请材料"))}
+	refused(call("POST", "/channels/liuzhou/applications", otherKey, onboard, 403), domain.RuleOwnApplication)
+	a := written(call("POST", "/channels/liuzhou/applications", key, onboard, 201))
+	if zw.OnboardingReviewWorkingDays != 5 || a.PreliminaryDeadline != due(5) {
+		t.Fatalf("onboarding filed: due %s, want %s (ZW 18: %d working days)", a.PreliminaryDeadline, due(5), zw.OnboardingReviewWorkingDays)
+	}
+	path := "/applications/" + onboard.Number
+	refused(call("GET", path, otherKey, nil, 403), domain.RuleEnterpriseRead)
+	refused(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionRejected}, 422), domain.RuleReasons)
+	refusal := "营业执照经营范围不含数据服务"
+	a = written(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionRejected, Reasons: refusal}, 200))
+	if a.Stage != domain.StageRejected || a.Steps[len(a.Steps)-1].Reasons != refusal {
+		t.Fatalf("refused: %s %q", a.Stage, a.Steps[len(a.Steps)-1].Reasons)
+	}
+	again := onboard
+	again.Number, again.Previous, again.MaterialsDigest = sample.Number(domain.PrefixApplication, "450200"), onboard.Number, certs.SM3Hex([]byte("变更后的营业执照"))
+	a = written(call("POST", "/channels/liuzhou/applications", key, again, 201))
+	path = "/applications/" + again.Number
+	a = written(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionApproved}, 200))
+	if a.Stage != domain.StageOnboarded || a.Previous != onboard.Number {
+		t.Fatalf("registered: %s after %s", a.Stage, a.Previous)
+	}
+	refused(call("POST", path+"/exit", otherKey, gateway.ReasonRequest{Reason: "代为退出"}, 403), domain.RuleOwnApplication)
+	if a = written(call("POST", path+"/exit", key, gateway.ReasonRequest{Reason: "业务调整，主动退出平台"}, 200)); a.Stage != domain.StageExited {
+		t.Fatalf("exited: %s", a.Stage)
+	}
+
+	// Renewal (NS 15): in the 6 months before the agreement expires.
+	ns := adopt("NS")
+	end := today.AddDate(0, 3, 0)
+	agreement := func(termEnd time.Time, renewalOf string) domain.AgreementInput {
+		return domain.AgreementInput{Number: sample.Number(domain.PrefixAgreement, "450200"), Kind: domain.AgreementCatalog, GrantorCreditCode: operator,
+			GranteeCreditCode: ent, DocumentDigest: certs.SM3Hex([]byte("柳州目录授权协议" + termEnd.String())), Scope: "柳州市公共交通数据目录",
+			TermStart: termEnd.AddDate(0, -30, 0).Format(time.DateOnly), TermEnd: termEnd.Format(time.DateOnly), SignedOn: today.Format(time.DateOnly), RenewalOf: renewalOf}
+	}
+	ending, later := agreement(end, ""), agreement(today.AddDate(2, 0, 0), "")
+	for _, ag := range []domain.AgreementInput{ending, later} {
+		call("POST", "/channels/liuzhou/agreements", issuer, ag, 201)
+		call("POST", "/agreements/"+ag.Number+"/file", issuer, nil, 200)
+	}
+	renewal := domain.ApplicationInput{Number: sample.Number(domain.PrefixApplication, "450200"), Kind: domain.KindRenewal, ApplicantCreditCode: ent,
+		Renews: later.Number, MaterialsDigest: certs.SM3Hex([]byte("柳州续期申请材料"))}
+	refused(call("POST", "/channels/liuzhou/applications", key, renewal, 409), "NS-15")
+	renewal.Renews = ending.Number
+	theirs := renewal
+	theirs.ApplicantCreditCode = other
+	refused(call("POST", "/channels/liuzhou/applications", otherKey, theirs, 404), domain.RuleAgreementExists)
+	a = written(call("POST", "/channels/liuzhou/applications", key, renewal, 201))
+	if ns.RenewalWindowMonths != 6 || a.PreliminaryDeadline != "" {
+		t.Fatalf("renewal filed: window %d months, due %q", ns.RenewalWindowMonths, a.PreliminaryDeadline)
+	}
+	path = "/applications/" + renewal.Number
+	refused(call("GET", path, otherKey, nil, 403), domain.RuleEnterpriseRead)
+	if a = written(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionApproved}, 200)); a.Stage != domain.StageRenewalApproved {
+		t.Fatalf("renewal reviewed: %s", a.Stage)
+	}
+	renewed := agreement(end.AddDate(2, 6, 0), renewal.Number)
+	renewed.TermStart = end.AddDate(0, 0, 1).Format(time.DateOnly)
+	var made struct {
+		Record domain.Agreement `json:"record"`
+	}
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/agreements", issuer, renewed, 201), &made)
+	if made.Record.Renews != ending.Number || made.Record.RenewalOf != renewal.Number {
+		t.Fatalf("the new agreement renews %q from %q", made.Record.Renews, made.Record.RenewalOf)
+	}
+	_ = json.Unmarshal(call("GET", path, key, nil, 200), &a)
+	if a.Stage != domain.StageRenewed || a.AgreementNumber != renewed.Number {
+		t.Fatalf("the renewal after the new agreement: %s %s", a.Stage, a.AgreementNumber)
+	}
+	refused(call("GET", "/agreements/"+renewed.Number, otherKey, nil, 403), domain.RuleEnterpriseRead)
+
+	// A data-quality request (HB 25): answered within 3 working days.
+	hb := adopt("HB")
+	quality := domain.ApplicationInput{Number: sample.Number(domain.PrefixApplication, "450200"), Kind: domain.KindQuality, ApplicantCreditCode: ent,
+		Problem: "公交到站数据2026年11月缺失约8%记录", ResourceIDs: []string{"RES-450200-0001"}, DataProviders: []string{provider}}
+	a = written(call("POST", "/channels/liuzhou/applications", key, quality, 201))
+	if hb.QualityFeedbackWorkingDays != 3 || a.PreliminaryDeadline != due(3) {
+		t.Fatalf("quality request filed: due %s, want %s (HB 25)", a.PreliminaryDeadline, due(3))
+	}
+	path = "/applications/" + quality.Number
+	refused(call("GET", path, otherKey, nil, 403), domain.RuleEnterpriseRead)
+	call("POST", path+"/quality-answer", key, domain.QualityAnswer{Decision: domain.DecisionNotConfirmed, Reasons: "自说自话"}, 403) // the provider answers through the platform
+
+	// The enterprise's own view lists the request as the provider's to
+	// answer by its deadline; the other enterprise's view holds none of it.
+	reg := connect(t, "ProvinceMSP", "regulator", nil)
+	_, trust := pinnedTrust(t)
+	ix := &index.Indexer{DB: db, Chaincode: net.D.Chaincode.Name, Trust: trust}
+	height, _ := reg.Height("liuzhou")
+	if h, err := ix.CatchUp(ctx, "liuzhou", index.BlockEvents(reg.Gateway), time.Second); err != nil || h < height {
+		t.Fatalf("the index caught up to %d of %d: %v", h, height, err)
+	}
+	var view, theirView gateway.Obligations
+	_ = json.Unmarshal(call("GET", "/me/obligations", key, nil, 200), &view)
+	_ = json.Unmarshal(call("GET", "/me/obligations", otherKey, nil, 200), &theirView)
+	listed := map[string]gateway.Obligation{}
+	for _, o := range view.Items {
+		listed[o.ID] = o
+	}
+	for _, n := range []string{onboard.Number, again.Number, renewal.Number, renewed.Number, quality.Number} {
+		if _, ok := listed[n]; !ok {
+			t.Fatalf("the enterprise's view lacks %s", n)
+		}
+	}
+	if q := listed[quality.Number]; q.Owes != "provider" || q.Due != due(3) || !q.Open {
+		t.Fatalf("the quality request in the view: owes %q due %s open %v", q.Owes, q.Due, q.Open)
+	}
+	for _, o := range theirView.Items {
+		if o.ID != other {
+			t.Fatalf("the other enterprise's view holds %s %s", o.Kind, o.ID)
+		}
+	}
+
+	resolveBy := today.AddDate(0, 0, 7).Format(time.DateOnly)
+	a = written(call("POST", path+"/quality-answer", issuer, domain.QualityAnswer{Decision: domain.DecisionConfirmed, Reasons: "确认缺失，正在补采", ResolveBy: resolveBy}, 200))
+	if s := a.Steps[len(a.Steps)-1]; a.Stage != domain.StageQualityConfirmed || s.Late || s.Reviewer != provider || a.ResolveBy != resolveBy {
+		t.Fatalf("answered: %s late %v by %s, resolve by %s", a.Stage, s.Late, s.Reviewer, a.ResolveBy)
+	}
+	a = written(call("POST", path+"/quality-resolution", issuer, domain.QualityResolution{Note: "已补采并重新汇聚", Digest: certs.SM3Hex([]byte("补采报告"))}, 200))
+	if a.Stage != domain.StageQualityResolved {
+		t.Fatalf("resolved: %s", a.Stage)
+	}
+	t.Logf("liuzhou: onboarding %s refused, %s registered then exited (due %s); renewal %s links %s → %s; quality request %s due %s, answered and resolved",
+		onboard.Number, again.Number, due(5), renewal.Number, ending.Number, renewed.Number, quality.Number, due(3))
 }

@@ -283,6 +283,15 @@ func (txs) PreliminaryReview(number, decision, reasons string) Write[*domain.App
 func (txs) ResubmitApplication(number string, in domain.Resubmission) Write[*domain.Application] {
 	return write[*domain.Application]("ResubmitApplication", number, in)
 }
+func (txs) ExitOnboarding(number, reason string) Write[*domain.Application] {
+	return write[*domain.Application]("ExitOnboarding", number, reason)
+}
+func (txs) AnswerQualityRequest(number string, in domain.QualityAnswer) Write[*domain.Application] {
+	return write[*domain.Application]("AnswerQualityRequest", number, in)
+}
+func (txs) ResolveQualityRequest(number string, in domain.QualityResolution) Write[*domain.Application] {
+	return write[*domain.Application]("ResolveQualityRequest", number, in)
+}
 func (txs) ExtendComplianceReview(number, reason string) Write[*domain.Application] {
 	return write[*domain.Application]("ExtendComplianceReview", number, reason)
 }
@@ -544,6 +553,15 @@ func (c *Client) PreliminaryReview(channel, number, decision, reasons string) (*
 }
 func (c *Client) ResubmitApplication(channel, number string, in domain.Resubmission) (*domain.Application, *Committed, error) {
 	return Tx.ResubmitApplication(number, in).Submit(c, channel)
+}
+func (c *Client) ExitOnboarding(channel, number, reason string) (*domain.Application, *Committed, error) {
+	return Tx.ExitOnboarding(number, reason).Submit(c, channel)
+}
+func (c *Client) AnswerQualityRequest(channel, number string, in domain.QualityAnswer) (*domain.Application, *Committed, error) {
+	return Tx.AnswerQualityRequest(number, in).Submit(c, channel)
+}
+func (c *Client) ResolveQualityRequest(channel, number string, in domain.QualityResolution) (*domain.Application, *Committed, error) {
+	return Tx.ResolveQualityRequest(number, in).Submit(c, channel)
 }
 func (c *Client) ExtendComplianceReview(channel, number, reason string) (*domain.Application, *Committed, error) {
 	return Tx.ExtendComplianceReview(number, reason).Submit(c, channel)

@@ -39,10 +39,44 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err != nil {
 		return nil, err
 	}
+	if in.RenewalOf != "" {
+		return a.recordRenewal(t, ak, ag)
+	}
 	if err := put(s, ak, ag); err != nil {
 		return nil, err
 	}
 	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version))
+}
+
+// recordRenewal records the agreement that answers an approved renewal
+// (NS 15) and, in the same transaction, the application renewed.
+func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agreement, error) {
+	s := t.s
+	if _, err := domain.ParseNumber("renewalOf", ag.RenewalOf, domain.PrefixApplication); err != nil {
+		return nil, err
+	}
+	app, err := a.loadApplication(s, ag.RenewalOf)
+	if err != nil {
+		return nil, err
+	}
+	var old *domain.Agreement
+	if app != nil && app.Renews != "" {
+		if old, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, app.Renews)); err != nil {
+			return nil, err
+		}
+	}
+	ag, app, err = domain.Renewal(t.j, ag, app, old, t.c)
+	if err != nil {
+		return nil, err
+	}
+	if err := put(s, ak, ag); err != nil {
+		return nil, err
+	}
+	if err := put(s, key(s, domain.TypeApplication, app.Number), app); err != nil {
+		return nil, err
+	}
+	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version),
+		changed(domain.TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version))
 }
 
 func (a *App) loadAgreement(s store.Store, number string) (*domain.Agreement, error) {

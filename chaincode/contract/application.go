@@ -49,6 +49,21 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 			x.Providers[code], _ = load[domain.Party](s, key(s, domain.TypeParty, code))
 		}
 	}
+	if in.Previous != "" {
+		if _, err := domain.ParseNumber("previous", in.Previous, domain.PrefixApplication); err != nil {
+			return nil, err
+		}
+		if x.Previous, err = a.loadApplication(s, in.Previous); err != nil {
+			return nil, err
+		}
+	}
+	if in.Renews != "" {
+		if _, err := domain.ParseNumber("renews", in.Renews, domain.PrefixAgreement); err == nil {
+			if x.Renews, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, in.Renews)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, n := range in.RedevelopedFrom {
 		if _, err := domain.ParseNumber("redevelopedFrom", n, domain.PrefixRegistration); err == nil {
 			x.SourceCerts[n], _ = load[domain.CertificateRecord](s, key(s, domain.TypeCertificate, n))
@@ -110,6 +125,37 @@ func (a *App) ResubmitApplication(s store.Store, number, inputJSON string) (*dom
 			return nil, err
 		}
 		return domain.Resubmit(t.j, p, cals, app, in, t.now, t.c)
+	})
+}
+
+// ExitOnboarding records a 数商's exit from the platform (ZW 18, NS 18).
+func (a *App) ExitOnboarding(s store.Store, number, reason string) (*domain.Application, error) {
+	return a.step(s, domain.ActExitOnboarding, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+		return domain.ExitOnboarding(t.j, app, reason, t.c)
+	})
+}
+
+// AnswerQualityRequest records a data provider's answer to a quality
+// request (HB 25).
+func (a *App) AnswerQualityRequest(s store.Store, number, answerJSON string) (*domain.Application, error) {
+	var in domain.QualityAnswer
+	if err := decodeArg("answer", answerJSON, &in); err != nil {
+		return nil, err
+	}
+	return a.step(s, domain.ActAnswerQualityRequest, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+		return domain.AnswerQualityRequest(t.j, app, in, t.now, t.c)
+	})
+}
+
+// ResolveQualityRequest records how a confirmed quality problem was
+// resolved (HB 25).
+func (a *App) ResolveQualityRequest(s store.Store, number, resolutionJSON string) (*domain.Application, error) {
+	var in domain.QualityResolution
+	if err := decodeArg("resolution", resolutionJSON, &in); err != nil {
+		return nil, err
+	}
+	return a.step(s, domain.ActResolveQualityRequest, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+		return domain.ResolveQualityRequest(t.j, app, in, t.now, t.c)
 	})
 }
 

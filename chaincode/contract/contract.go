@@ -310,6 +310,18 @@ func (c *Contract) ResubmitApplication(ctx contractapi.TransactionContextInterfa
 	return out(c.App.ResubmitApplication(st(ctx), number, resubmissionJSON))
 }
 
+func (c *Contract) ExitOnboarding(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
+	return out(c.App.ExitOnboarding(st(ctx), number, reason))
+}
+
+func (c *Contract) AnswerQualityRequest(ctx contractapi.TransactionContextInterface, number, answerJSON string) (string, error) {
+	return out(c.App.AnswerQualityRequest(st(ctx), number, answerJSON))
+}
+
+func (c *Contract) ResolveQualityRequest(ctx contractapi.TransactionContextInterface, number, resolutionJSON string) (string, error) {
+	return out(c.App.ResolveQualityRequest(st(ctx), number, resolutionJSON))
+}
+
 func (c *Contract) ExtendComplianceReview(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
 	return out(c.App.ExtendComplianceReview(st(ctx), number, reason))
 }

@@ -35,6 +35,9 @@ const (
 	ActApply                   Action = "Apply"
 	ActResubmitApplication     Action = "ResubmitApplication"
 	ActPreliminaryReview       Action = "PreliminaryReview"
+	ActExitOnboarding          Action = "ExitOnboarding"
+	ActAnswerQualityRequest    Action = "AnswerQualityRequest"
+	ActResolveQualityRequest   Action = "ResolveQualityRequest"
 	ActExtendComplianceReview  Action = "ExtendComplianceReview"
 	ActComplianceReview        Action = "ComplianceReview"
 	ActAttachScenarioAgreement Action = "AttachScenarioAgreement"
@@ -115,9 +118,12 @@ var access = map[Action]Access{
 	ActEndAgreement:            authorityOnly.doing("%s of an agreement"),
 	ActIssueCredential:         issuer.doing("issuing a credential"),
 	ActChangeCredentialStatus:  authorityOnly.doing("%s of a credential"),
-	ActApply:                   anyMember.decidedBy("Apply"),    // the enterprise itself, or the registrar for it
-	ActResubmitApplication:     anyMember.decidedBy("Resubmit"), // the same
-	ActPreliminaryReview:       registrar.doing("the preliminary review"),
+	ActApply:                   anyMember.decidedBy("Apply"),              // the enterprise itself, or the registrar for it
+	ActResubmitApplication:     anyMember.decidedBy("Resubmit"),           // the same
+	ActPreliminaryReview:       registrar.doing("the preliminary review"), // a renewal's: the authority (the decider narrows it)
+	ActExitOnboarding:          anyMember.decidedBy("ExitOnboarding"),     // the enterprise itself, or the registrar for it
+	ActAnswerQualityRequest:    registrar.doing("recording a data provider's answer"),
+	ActResolveQualityRequest:   registrar.doing("recording a quality resolution"),
 	ActExtendComplianceReview:  authorityOnly.doing("extending the compliance review"),
 	ActComplianceReview:        anyMember.decidedBy("ComplianceReview"), // the channel's authority; a cross-region application a level up
 	ActAttachScenarioAgreement: registrar.doing("linking the scenario agreement"),

@@ -60,6 +60,9 @@ func TestAccessTable(t *testing.T) {
 		ActApply:                   {everyoneCols, "", ""}, // Apply decides: the enterprise itself, or the registrar for it
 		ActResubmitApplication:     {everyoneCols, "", ""}, // Resubmit decides, likewise
 		ActPreliminaryReview:       {registrarCols, RuleRegistrar, "the preliminary review"},
+		ActExitOnboarding:          {everyoneCols, "", ""}, // ExitOnboarding decides: the enterprise itself, or the registrar for it
+		ActAnswerQualityRequest:    {registrarCols, RuleRegistrar, "recording a data provider's answer"},
+		ActResolveQualityRequest:   {registrarCols, RuleRegistrar, "recording a quality resolution"},
 		ActExtendComplianceReview:  {authorityOnlyCols, RuleOwnAuthority, "extending the compliance review"},
 		ActComplianceReview:        {everyoneCols, "", ""}, // ComplianceReview decides, on the application (cross-region: a level up)
 		ActAttachScenarioAgreement: {registrarCols, RuleRegistrar, "linking the scenario agreement"},

@@ -66,6 +66,9 @@ type AgreementInput struct {
 	TermStart         string `json:"termStart"`
 	TermEnd           string `json:"termEnd"`
 	SignedOn          string `json:"signedOn"`
+	// RenewalOf is the approved renewal application (NS 15) this agreement
+	// answers; the record then names the agreement it renews (Renews).
+	RenewalOf string `json:"renewalOf,omitempty"`
 }
 
 // Filing is the 备案 of an agreement, with its deadline when the profile
@@ -88,13 +91,16 @@ type Ending struct {
 // Agreement is the ledger record of an agreement.
 type Agreement struct {
 	AgreementInput
-	Status     string  `json:"status"`
-	Filing     *Filing `json:"filing,omitempty"`
-	Ending     *Ending `json:"ending,omitempty"`
-	Changes    int     `json:"changes"`
-	Registered Change  `json:"registered"`
-	Last       Change  `json:"last"`
-	Version    int     `json:"version"`
+	Status  string  `json:"status"`
+	Filing  *Filing `json:"filing,omitempty"`
+	Ending  *Ending `json:"ending,omitempty"`
+	Changes int     `json:"changes"`
+	// Renews is the agreement this one renews (from its renewal
+	// application): the link regulators follow from old to new.
+	Renews     string `json:"renews,omitempty"`
+	Registered Change `json:"registered"`
+	Last       Change `json:"last"`
+	Version    int    `json:"version"`
 }
 
 // Ended tells whether the agreement was terminated or revoked (a nil

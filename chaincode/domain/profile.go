@@ -23,6 +23,15 @@ type Profile struct {
 	// Review of a catalog authorization application (受理审核): GX 10(2)
 	// 3 working days from receipt.
 	CatalogReviewWorkingDays int `json:"catalogReviewWorkingDays"`
+	// Onboarding check of a 数商 (进驻申请): ZW 18, 5 working days from
+	// acceptance.
+	OnboardingReviewWorkingDays int `json:"onboardingReviewWorkingDays"`
+	// Renewal window: the grantee applies again in the months before the
+	// agreement expires (NS 15: 6).
+	RenewalWindowMonths int `json:"renewalWindowMonths"`
+	// A data provider's answer to a data-quality request: HB 25, 3
+	// working days.
+	QualityFeedbackWorkingDays int `json:"qualityFeedbackWorkingDays"`
 	// Data-use review after which silence counts as approval: ZW 21, 10 working days.
 	SilenceApprovalWorkingDays int `json:"silenceApprovalWorkingDays"`
 	// Public notice of a product built with non-public data: GX 12(6), 10 natural days.
@@ -81,6 +90,9 @@ func (p Profile) Validate() error {
 		{"maxCredentialTermMonths", p.MaxCredentialTermMonths, 240, "months"},
 		{"preliminaryReviewWorkingDays", p.PreliminaryReviewWorkingDays, 60, "working days"},
 		{"catalogReviewWorkingDays", p.CatalogReviewWorkingDays, 60, "working days"},
+		{"onboardingReviewWorkingDays", p.OnboardingReviewWorkingDays, 60, "working days"},
+		{"renewalWindowMonths", p.RenewalWindowMonths, 60, "months"},
+		{"qualityFeedbackWorkingDays", p.QualityFeedbackWorkingDays, 60, "working days"},
 		{"silenceApprovalWorkingDays", p.SilenceApprovalWorkingDays, 60, "working days"},
 		{"publicNoticeNaturalDays", p.PublicNoticeNaturalDays, 90, "days"},
 		{"operatorCandidateNoticeDays", p.OperatorCandidateNoticeDays, 90, "days"},

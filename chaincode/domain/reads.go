@@ -127,6 +127,7 @@ var enterpriseReads = map[string]readRule{
 	// refuse another applicant's; the answer is its own application).
 	"Apply":               ownedBy(TypeApplication),
 	"ResubmitApplication": ownedBy(TypeApplication),
+	"ExitOnboarding":      ownedBy(TypeApplication),
 	"ListCredentials": func(own string, args []string, _ []byte) error {
 		if len(args) >= 2 && args[0] == "holder" && args[1] == own {
 			return nil

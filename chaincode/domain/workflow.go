@@ -7,13 +7,25 @@ import (
 )
 
 // PrefixApplication numbers applications: scenario authorization (GX
-// 12) and catalog authorization (GX 10), told apart by their Kind.
+// 12), catalog authorization (GX 10), onboarding (ZW 18, NS 18), renewal
+// (NS 15) and data-quality requests (HB 25), told apart by their Kind.
 const PrefixApplication = "SA"
 
 // The kinds of application.
 const (
 	KindScenario = "scenario" // 场景授权 (GX 12): the whole workflow to a registered product ("" reads as scenario)
 	KindCatalog  = "catalog"  // 目录授权 (GX 10): 受理审核 within the profile's working days, then the catalog agreement and its credential
+	// KindOnboarding: a 数商's 进驻申请 (ZW 18, NS 18): registered or
+	// refused, with reasons, within the profile's working days; it may
+	// later exit (退出).
+	KindOnboarding = "onboarding"
+	// KindRenewal: the grantee of an agreement applies again in the
+	// months before it expires (NS 15); the new agreement names it.
+	KindRenewal = "renewal"
+	// KindQuality: a 数据治理校核需求 to a data provider (HB 25), answered
+	// within the profile's working days, then resolved by the date the
+	// answer set.
+	KindQuality = "quality"
 )
 
 // Stages of a scenario-authorization application (GX 12): each is reached
@@ -30,8 +42,25 @@ const (
 	StageInNotice            = "in_notice" // public notice (公示)
 	StageRegistered          = "registered"
 	StageRejected            = "rejected"
-	StageCatalogApproved     = "catalog_approved" // a catalog application passed its review (GX 10(2)): the applicant may see the catalog and sign the catalog agreement
+	StageCatalogApproved     = "catalog_approved"      // a catalog application passed its review (GX 10(2)): the applicant may see the catalog and sign the catalog agreement
+	StageOnboarded           = "onboarded"             // 予以注册 (ZW 18): the 数商 is on the platform
+	StageExited              = "exited"                // 退出 (ZW 18, NS 18): it left the platform
+	StageRenewalApproved     = "renewal_approved"      // the renewal may be signed (NS 15)
+	StageRenewed             = "renewed"               // the new agreement names the application and the agreement it renews
+	StageQualityConfirmed    = "quality_confirmed"     // the data provider confirmed the problem and set the date to resolve it by (HB 25)
+	StageQualityNotConfirmed = "quality_not_confirmed" // the data provider found no problem, with reasons
+	StageQualityResolved     = "quality_resolved"      // the problem was resolved
 )
+
+// Closed tells whether the application awaits nothing more: decided,
+// registered, or at the end of its kind's path.
+func (a *Application) Closed() bool {
+	switch a.Stage {
+	case StageRegistered, StageRejected, StageCatalogApproved, StageExited, StageRenewed, StageQualityNotConfirmed, StageQualityResolved:
+		return true
+	}
+	return false
+}
 
 // Decisions recorded on steps.
 const (
@@ -79,19 +108,35 @@ type ApplicationInput struct {
 	DesignDigest        string   `json:"designDigest"`    // SM3 of the product design
 	// Scope is what a catalog authorization is asked for (授权范围).
 	Scope string `json:"scope,omitempty"`
-	// MaterialsDigest is the SM3 digest of a catalog application's
-	// materials (GX 10(1), 附件3).
+	// MaterialsDigest is the SM3 digest of the application's materials:
+	// a catalog application's (GX 10(1), 附件3), an onboarding's or a
+	// renewal's; a quality request's evidence.
 	MaterialsDigest string `json:"materialsDigest,omitempty"`
+	// Previous is the applicant's refused onboarding application this one
+	// files again (onboarding only).
+	Previous string `json:"previous,omitempty"`
+	// Renews is the number of the agreement a renewal applies to renew.
+	Renews string `json:"renews,omitempty"`
+	// Problem is the data-quality problem a quality request reports.
+	Problem string `json:"problem,omitempty"`
 }
 
 // IsCatalog tells a catalog authorization's application.
 func (in ApplicationInput) IsCatalog() bool { return in.Kind == KindCatalog }
 
 // reviewDays is the working days its (first) review has: the catalog
-// review's or the 初审's.
+// review's, the onboarding check's, the quality request's answer or the
+// 初审's (a renewal's review has no figure in NS 15).
 func (in ApplicationInput) reviewDays(p Profile) int {
-	if in.IsCatalog() {
+	switch in.Kind {
+	case KindCatalog:
 		return p.CatalogReviewWorkingDays
+	case KindOnboarding:
+		return p.OnboardingReviewWorkingDays
+	case KindQuality:
+		return p.QualityFeedbackWorkingDays
+	case KindRenewal:
+		return 0
 	}
 	return p.PreliminaryReviewWorkingDays
 }
@@ -136,6 +181,12 @@ type Application struct {
 	// SupplementDigest is the SM3 digest of the supplementary materials
 	// the applicant resubmitted after a request for correction.
 	SupplementDigest string `json:"supplementDigest,omitempty"`
+	// ResolveBy is the date a confirmed quality problem is to be resolved
+	// by (HB 25: 按时限处理), set by the data provider's answer.
+	ResolveBy string `json:"resolveBy,omitempty"`
+	// ResolutionDigest is the SM3 digest of the quality problem's
+	// resolution (the corrected data's or its report's).
+	ResolutionDigest string `json:"resolutionDigest,omitempty"`
 	Steps            []Step `json:"steps"`
 	Last             Change `json:"last"`
 	Version          int    `json:"version"`
@@ -228,6 +279,8 @@ type ApplyInput struct {
 	Applicant   *Party
 	Providers   map[string]*Party             // by credit code
 	SourceCerts map[string]*CertificateRecord // by 登记号 (RedevelopedFrom)
+	Previous    *Application                  // onboarding: the refused application it files again
+	Renews      *Agreement                    // renewal: the agreement to renew
 }
 
 // Apply records a scenario-authorization application (GX 12(1)).
@@ -252,17 +305,21 @@ func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Ti
 	if x.Applicant.Status != PartyActive || (x.Applicant.Role != PartyEnterprise && x.Applicant.Role != PartyOperator) {
 		return nil, Invalid(RuleApplication, "applicantCreditCode", "the applicant must be an active enterprise or operator; %s is a %s %s", in.ApplicantCreditCode, x.Applicant.Status, x.Applicant.Role)
 	}
-	switch in.Kind {
-	case KindCatalog:
-		if err := checkCatalogApplication(in); err != nil {
-			return nil, err
-		}
-	case "", KindScenario:
-		if err := checkScenarioApplication(j, p, x); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, Invalid(RuleApplication, "kind", "%q is not scenario or catalog", truncate(in.Kind, 32))
+	check, ok := applicationChecks[in.Kind]
+	if !ok {
+		return nil, Invalid(RuleApplication, "kind", "%q is not scenario, catalog, onboarding, renewal or quality", truncate(in.Kind, 32))
+	}
+	if err := check(j, p, x, now); err != nil {
+		return nil, err
+	}
+	if in.Kind != KindOnboarding && in.Previous != "" {
+		return nil, Invalid(RuleApplication, "previous", "previous names a refused onboarding application (kind onboarding)")
+	}
+	if in.Kind != KindRenewal && in.Renews != "" {
+		return nil, Invalid(RuleApplication, "renews", "renews names the agreement a renewal (kind renewal) renews")
+	}
+	if in.Kind != KindQuality && in.Problem != "" {
+		return nil, Invalid(RuleApplication, "problem", "problem is a data-quality request's (kind quality)")
 	}
 	today := DateOf(now)
 	a := &Application{ApplicationInput: in, Stage: StageApplied, AppliedOn: today.Format(time.DateOnly), Reviews: map[string]string{}, Version: 1}
@@ -279,9 +336,22 @@ func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Ti
 	return a, nil
 }
 
+// applicationChecks check an application of each kind before it is
+// recorded.
+var applicationChecks = map[string]func(j *Jurisdiction, p Profile, x ApplyInput, now time.Time) error{
+	"":           checkScenarioApplication,
+	KindScenario: checkScenarioApplication,
+	KindCatalog: func(_ *Jurisdiction, _ Profile, x ApplyInput, _ time.Time) error {
+		return checkCatalogApplication(x.In)
+	},
+	KindOnboarding: checkOnboarding,
+	KindRenewal:    checkRenewal,
+	KindQuality:    checkQualityRequest,
+}
+
 // checkScenarioApplication checks a scenario application's product,
 // resources, data providers and the products it re-develops.
-func checkScenarioApplication(j *Jurisdiction, p Profile, x ApplyInput) error {
+func checkScenarioApplication(j *Jurisdiction, p Profile, x ApplyInput, _ time.Time) error {
 	in := x.In
 	for _, f := range []struct{ field, v string }{{"productName", in.ProductName}, {"scenario", in.Scenario}} {
 		if err := ValidateText(f.field, f.v, 2000); err != nil {
@@ -338,24 +408,40 @@ func checkCatalogApplication(in ApplicationInput) error {
 	if err := ValidateText("scope", in.Scope, 2000); err != nil { // required: the 授权范围 it asks for
 		return err
 	}
-	v := validator{}
-	v.list("resourceIds", in.ResourceIDs, idPattern)
-	if v.err != nil {
-		return v.err
-	}
-	if len(in.ResourceIDs) == 0 {
-		return Invalid(RuleApplication, "resourceIds", "name the catalog's data resources asked for")
+	if err := requireResources(in.ResourceIDs, "name the catalog's data resources asked for"); err != nil {
+		return err
 	}
 	if !digestRE.MatchString(in.MaterialsDigest) {
 		return Invalid(RuleDigest, "materialsDigest", "must be the SM3 digest of the application's materials: 64 lowercase hex characters")
 	}
+	return namesNoProduct(in, "a catalog application", true)
+}
+
+// requireResources checks the data resources an application names: at
+// least one (missing says what to name), each an identifier.
+func requireResources(ids []string, missing string) error {
+	v := validator{}
+	v.list("resourceIds", ids, idPattern)
+	if v.err != nil {
+		return v.err
+	}
+	if len(ids) == 0 {
+		return Invalid(RuleApplication, "resourceIds", "%s", missing)
+	}
+	return nil
+}
+
+// namesNoProduct refuses the product's fields on an application of
+// another kind (what names: the kind, in words); providers says whether
+// dataProviders is one of them.
+func namesNoProduct(in ApplicationInput, what string, providers bool) error {
 	for _, f := range []struct {
 		field string
 		set   bool
-	}{{"productName", in.ProductName != ""}, {"productType", in.ProductType != ""}, {"scenario", in.Scenario != ""}, {"dataProviders", len(in.DataProviders) > 0},
+	}{{"productName", in.ProductName != ""}, {"productType", in.ProductType != ""}, {"scenario", in.Scenario != ""}, {"dataProviders", providers && len(in.DataProviders) > 0},
 		{"redevelopedFrom", len(in.RedevelopedFrom) > 0}, {"designDigest", in.DesignDigest != ""}, {"usesNonPublicData", in.UsesNonPublicData}, {"crossRegion", in.CrossRegion}} {
 		if f.set {
-			return Invalid(RuleApplication, f.field, "a catalog application names no product: %s is a scenario application's", f.field)
+			return Invalid(RuleApplication, f.field, "%s names no product: %s is a scenario application's", what, f.field)
 		}
 	}
 	return nil
@@ -402,9 +488,26 @@ func applicantOrRegistrar(j *Jurisdiction, a Actor, applicant, doing string) err
 // A decision after the deadline is recorded, marked late. An approval opens
 // the compliance review and, where the profile says so, its silence
 // deadline (ZW 21: 10 working days).
+//
+// The same step is an onboarding's 核查 (ZW 18: registered or refused) and
+// a renewal's review; a renewal is decided by the channel's authority
+// (NS 15: 向区公共数据主管部门重新申请), not by an operator that may be the
+// grantee itself. A quality request is answered, not reviewed
+// (AnswerQualityRequest).
 func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Application, decision, reasons string, now time.Time, c Change) (*Application, error) {
+	if a != nil && a.Kind == KindRenewal {
+		if err := authorityOnly.check(j, c.Actor, "the review of a renewal"); err != nil {
+			return nil, err
+		}
+	}
 	if err := needStage(a, "the preliminary review", StageApplied, StageCorrection); err != nil {
 		return nil, err
+	}
+	if a.Kind == KindQuality {
+		return nil, Conflict(RuleStep, "number", "%s is a data-quality request: the data provider answers it (AnswerQualityRequest)", a.Number)
+	}
+	if decision == DecisionCorrection && (a.Kind == KindOnboarding || a.Kind == KindRenewal) {
+		return nil, Invalid(RuleStep, "decision", "a request for correction (一次性告知补正, GX 10(2), 12(2)) is a scenario or catalog application's; an %s is approved or refused with reasons", a.Kind)
 	}
 	// Returned for correction, it awaits the applicant; the review may
 	// only reject it (with reasons: the materials never came within the
@@ -439,8 +542,13 @@ func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Applicatio
 		n.PreliminaryDeadline = ""
 		return n, nil
 	}
-	if a.IsCatalog() {
+	switch a.Kind {
+	case KindCatalog:
 		return a.next(c, StageCatalogApproved, s), nil // GX 10(2): the applicant may see the catalog and sign its agreement
+	case KindOnboarding:
+		return a.next(c, StageOnboarded, s), nil // ZW 18: 予以注册
+	case KindRenewal:
+		return a.next(c, StageRenewalApproved, s), nil // NS 15: the new agreement may be signed
 	}
 	n := a.next(c, StagePreliminaryApproved, s)
 	if days := p.SilenceApprovalWorkingDays; days > 0 {

@@ -452,6 +452,8 @@ type Agreement struct {
 	Last              Change  `json:"last"`
 	Number            string  `json:"number"`
 	Registered        Change  `json:"registered"`
+	RenewalOf         *string `json:"renewalOf,omitempty"`
+	Renews            *string `json:"renews,omitempty"`
 	Scope             string  `json:"scope"`
 	SignedOn          string  `json:"signedOn"`
 	Status            string  `json:"status"`
@@ -470,15 +472,16 @@ type AgreementChange struct {
 
 // AgreementInput defines model for AgreementInput.
 type AgreementInput struct {
-	DocumentDigest    string `json:"documentDigest"`
-	GranteeCreditCode string `json:"granteeCreditCode"`
-	GrantorCreditCode string `json:"grantorCreditCode"`
-	Kind              string `json:"kind"`
-	Number            string `json:"number"`
-	Scope             string `json:"scope"`
-	SignedOn          string `json:"signedOn"`
-	TermEnd           string `json:"termEnd"`
-	TermStart         string `json:"termStart"`
+	DocumentDigest    string  `json:"documentDigest"`
+	GranteeCreditCode string  `json:"granteeCreditCode"`
+	GrantorCreditCode string  `json:"grantorCreditCode"`
+	Kind              string  `json:"kind"`
+	Number            string  `json:"number"`
+	RenewalOf         *string `json:"renewalOf,omitempty"`
+	Scope             string  `json:"scope"`
+	SignedOn          string  `json:"signedOn"`
+	TermEnd           string  `json:"termEnd"`
+	TermStart         string  `json:"termStart"`
 }
 
 // AgreementWritten defines model for AgreementWritten.
@@ -505,11 +508,16 @@ type Application struct {
 	Number              string             `json:"number"`
 	OpenObjections      int                `json:"openObjections"`
 	PreliminaryDeadline *string            `json:"preliminaryDeadline,omitempty"`
+	Previous            *string            `json:"previous,omitempty"`
+	Problem             *string            `json:"problem,omitempty"`
 	ProductDigest       *string            `json:"productDigest,omitempty"`
 	ProductName         string             `json:"productName"`
 	ProductType         string             `json:"productType"`
 	RedevelopedFrom     []string           `json:"redevelopedFrom"`
 	RegistrationNumber  *string            `json:"registrationNumber,omitempty"`
+	Renews              *string            `json:"renews,omitempty"`
+	ResolutionDigest    *string            `json:"resolutionDigest,omitempty"`
+	ResolveBy           *string            `json:"resolveBy,omitempty"`
 	ResourceIds         []string           `json:"resourceIds"`
 	Reviews             *map[string]string `json:"reviews,omitempty"`
 	Scenario            string             `json:"scenario"`
@@ -530,9 +538,12 @@ type ApplicationInput struct {
 	Kind                *string  `json:"kind,omitempty"`
 	MaterialsDigest     *string  `json:"materialsDigest,omitempty"`
 	Number              string   `json:"number"`
+	Previous            *string  `json:"previous,omitempty"`
+	Problem             *string  `json:"problem,omitempty"`
 	ProductName         string   `json:"productName"`
 	ProductType         string   `json:"productType"`
 	RedevelopedFrom     []string `json:"redevelopedFrom"`
+	Renews              *string  `json:"renews,omitempty"`
 	ResourceIds         []string `json:"resourceIds"`
 	Scenario            string   `json:"scenario"`
 	Scope               *string  `json:"scope,omitempty"`
@@ -1279,10 +1290,13 @@ type Profile struct {
 	MaxCredentialTermMonths      int               `json:"maxCredentialTermMonths"`
 	Name                         string            `json:"name"`
 	NetworkLogRetentionMonths    int               `json:"networkLogRetentionMonths"`
+	OnboardingReviewWorkingDays  int               `json:"onboardingReviewWorkingDays"`
 	OpenDataClasses              []string          `json:"openDataClasses"`
 	OperatorCandidateNoticeDays  int               `json:"operatorCandidateNoticeDays"`
 	PreliminaryReviewWorkingDays int               `json:"preliminaryReviewWorkingDays"`
 	PublicNoticeNaturalDays      int               `json:"publicNoticeNaturalDays"`
+	QualityFeedbackWorkingDays   int               `json:"qualityFeedbackWorkingDays"`
+	RenewalWindowMonths          int               `json:"renewalWindowMonths"`
 	SilenceApprovalWorkingDays   int               `json:"silenceApprovalWorkingDays"`
 	SubLicensingForbidden        bool              `json:"subLicensingForbidden"`
 	Title                        string            `json:"title"`
@@ -1310,6 +1324,19 @@ type ProofReport struct {
 // ProofUpload a proof bundle or a presentation
 type ProofUpload struct {
 	union json.RawMessage
+}
+
+// QualityAnswer defines model for QualityAnswer.
+type QualityAnswer struct {
+	Decision  string  `json:"decision"`
+	Reasons   *string `json:"reasons,omitempty"`
+	ResolveBy *string `json:"resolveBy,omitempty"`
+}
+
+// QualityResolution defines model for QualityResolution.
+type QualityResolution struct {
+	Digest string `json:"digest"`
+	Note   string `json:"note"`
 }
 
 // ReasonRequest defines model for ReasonRequest.
@@ -1696,6 +1723,12 @@ type StartDevelopmentParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// ExitOnboardingParams defines parameters for ExitOnboarding.
+type ExitOnboardingParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ExtendComplianceReviewParams defines parameters for ExtendComplianceReview.
 type ExtendComplianceReviewParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
@@ -1710,6 +1743,18 @@ type PreliminaryReviewParams struct {
 
 // StartPublicNoticeParams defines parameters for StartPublicNotice.
 type StartPublicNoticeParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// AnswerQualityRequestParams defines parameters for AnswerQualityRequest.
+type AnswerQualityRequestParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// ResolveQualityRequestParams defines parameters for ResolveQualityRequest.
+type ResolveQualityRequestParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -2083,11 +2128,20 @@ type ComplianceReviewJSONRequestBody = ComplianceReviewRequest
 // VerifyConsistencyJSONRequestBody defines body for VerifyConsistency for application/json ContentType.
 type VerifyConsistencyJSONRequestBody = ConsistencyRequest
 
+// ExitOnboardingJSONRequestBody defines body for ExitOnboarding for application/json ContentType.
+type ExitOnboardingJSONRequestBody = ReasonRequest
+
 // ExtendComplianceReviewJSONRequestBody defines body for ExtendComplianceReview for application/json ContentType.
 type ExtendComplianceReviewJSONRequestBody = ReasonRequest
 
 // PreliminaryReviewJSONRequestBody defines body for PreliminaryReview for application/json ContentType.
 type PreliminaryReviewJSONRequestBody = ReviewRequest
+
+// AnswerQualityRequestJSONRequestBody defines body for AnswerQualityRequest for application/json ContentType.
+type AnswerQualityRequestJSONRequestBody = QualityAnswer
+
+// ResolveQualityRequestJSONRequestBody defines body for ResolveQualityRequest for application/json ContentType.
+type ResolveQualityRequestJSONRequestBody = QualityResolution
 
 // ResubmitApplicationJSONRequestBody defines body for ResubmitApplication for application/json ContentType.
 type ResubmitApplicationJSONRequestBody = Resubmission
@@ -2657,6 +2711,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/development (the `StartDevelopment` operationId).
 	StartDevelopment(ctx context.Context, number string, params *StartDevelopmentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ExitOnboardingWithBody a 数商's exit from the platform (退出, ZW 18, NS 18): an onboarded application becomes exited, with its reason; by the enterprise itself or the issuer for it
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/exit (the `ExitOnboarding` operationId).
+	ExitOnboardingWithBody(ctx context.Context, number string, params *ExitOnboardingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ExitOnboarding a 数商's exit from the platform (退出, ZW 18, NS 18): an onboarded application becomes exited, with its reason; by the enterprise itself or the issuer for it
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/exit (the `ExitOnboarding` operationId).
+	ExitOnboarding(ctx context.Context, number string, params *ExitOnboardingParams, body ExitOnboardingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ExtendComplianceReviewWithBody extend the compliance review
 	//
 	// Takes any type of body and a specified content type.
@@ -2671,14 +2739,14 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/extension (the `ExtendComplianceReview` operationId).
 	ExtendComplianceReview(ctx context.Context, number string, params *ExtendComplianceReviewParams, body ExtendComplianceReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PreliminaryReviewWithBody 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+	// PreliminaryReviewWithBody 初审 (a catalog application: its 受理审核, approved to catalog_approved; an onboarding: its 核查, approved to onboarded; a renewal: the authority's review, approved to renewal_approved): approved, rejected (with reasons) or, once and for scenario and catalog applications only, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/applications/{number}/preliminary-review (the `PreliminaryReview` operationId).
 	PreliminaryReviewWithBody(ctx context.Context, number string, params *PreliminaryReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// PreliminaryReview 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+	// PreliminaryReview 初审 (a catalog application: its 受理审核, approved to catalog_approved; an onboarding: its 核查, approved to onboarded; a renewal: the authority's review, approved to renewal_approved): approved, rejected (with reasons) or, once and for scenario and catalog applications only, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2694,6 +2762,34 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/applications/{number}/public-notice (the `StartPublicNotice` operationId).
 	StartPublicNotice(ctx context.Context, number string, params *StartPublicNoticeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerQualityRequestWithBody the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
+	AnswerQualityRequestWithBody(ctx context.Context, number string, params *AnswerQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AnswerQualityRequest the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
+	AnswerQualityRequest(ctx context.Context, number string, params *AnswerQualityRequestParams, body AnswerQualityRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResolveQualityRequestWithBody how a confirmed data-quality problem was resolved (a note and the SM3 digest of the corrected data or its report); after the answer's resolveBy it is marked late
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/quality-resolution (the `ResolveQualityRequest` operationId).
+	ResolveQualityRequestWithBody(ctx context.Context, number string, params *ResolveQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ResolveQualityRequest how a confirmed data-quality problem was resolved (a note and the SM3 digest of the corrected data or its report); after the answer's resolveBy it is marked late
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/quality-resolution (the `ResolveQualityRequest` operationId).
+	ResolveQualityRequest(ctx context.Context, number string, params *ResolveQualityRequestParams, body ResolveQualityRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResubmitApplicationWithBody the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
 	//
@@ -2799,14 +2895,14 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/agreements (the `RecordAgreement` operationId).
 	RecordAgreement(ctx context.Context, channel string, params *RecordAgreementParams, body RecordAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ApplyWithBody an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+	// ApplyWithBody an application, filed by the enterprise itself with its own key (applicantCreditCode its own) or by the issuer for it: kind scenario (GX 12); catalog (GX 10: scope, catalog resources, materials digest); onboarding (ZW 18: materials digest, previous for a refused one filed again); renewal (NS 15: the agreement it renews, materials digest); quality (HB 25: problem, resource IDs, one data provider)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/applications (the `Apply` operationId).
 	ApplyWithBody(ctx context.Context, channel string, params *ApplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Apply an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+	// Apply an application, filed by the enterprise itself with its own key (applicantCreditCode its own) or by the issuer for it: kind scenario (GX 12); catalog (GX 10: scope, catalog resources, materials digest); onboarding (ZW 18: materials digest, previous for a refused one filed again); renewal (NS 15: the agreement it renews, materials digest); quality (HB 25: problem, resource IDs, one data provider)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3583,6 +3679,40 @@ func (c *Client) StartDevelopment(ctx context.Context, number string, params *St
 	return c.Client.Do(req)
 }
 
+// ExitOnboardingWithBody a 数商's exit from the platform (退出, ZW 18, NS 18): an onboarded application becomes exited, with its reason; by the enterprise itself or the issuer for it
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/exit (the `ExitOnboarding` operationId).
+func (c *Client) ExitOnboardingWithBody(ctx context.Context, number string, params *ExitOnboardingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExitOnboardingRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ExitOnboarding a 数商's exit from the platform (退出, ZW 18, NS 18): an onboarded application becomes exited, with its reason; by the enterprise itself or the issuer for it
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/exit (the `ExitOnboarding` operationId).
+func (c *Client) ExitOnboarding(ctx context.Context, number string, params *ExitOnboardingParams, body ExitOnboardingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewExitOnboardingRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ExtendComplianceReviewWithBody extend the compliance review
 //
 // Takes any type of body and a specified content type.
@@ -3617,7 +3747,7 @@ func (c *Client) ExtendComplianceReview(ctx context.Context, number string, para
 	return c.Client.Do(req)
 }
 
-// PreliminaryReviewWithBody 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+// PreliminaryReviewWithBody 初审 (a catalog application: its 受理审核, approved to catalog_approved; an onboarding: its 核查, approved to onboarded; a renewal: the authority's review, approved to renewal_approved): approved, rejected (with reasons) or, once and for scenario and catalog applications only, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3634,7 +3764,7 @@ func (c *Client) PreliminaryReviewWithBody(ctx context.Context, number string, p
 	return c.Client.Do(req)
 }
 
-// PreliminaryReview 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+// PreliminaryReview 初审 (a catalog application: its 受理审核, approved to catalog_approved; an onboarding: its 核查, approved to onboarded; a renewal: the authority's review, approved to renewal_approved): approved, rejected (with reasons) or, once and for scenario and catalog applications only, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3671,6 +3801,74 @@ func (c *Client) ProofBundleApplications(ctx context.Context, number string, req
 // Corresponds with POST /api/v1/applications/{number}/public-notice (the `StartPublicNotice` operationId).
 func (c *Client) StartPublicNotice(ctx context.Context, number string, params *StartPublicNoticeParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewStartPublicNoticeRequest(c.Server, number, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerQualityRequestWithBody the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
+func (c *Client) AnswerQualityRequestWithBody(ctx context.Context, number string, params *AnswerQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerQualityRequestRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AnswerQualityRequest the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
+func (c *Client) AnswerQualityRequest(ctx context.Context, number string, params *AnswerQualityRequestParams, body AnswerQualityRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAnswerQualityRequestRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResolveQualityRequestWithBody how a confirmed data-quality problem was resolved (a note and the SM3 digest of the corrected data or its report); after the answer's resolveBy it is marked late
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/quality-resolution (the `ResolveQualityRequest` operationId).
+func (c *Client) ResolveQualityRequestWithBody(ctx context.Context, number string, params *ResolveQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveQualityRequestRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResolveQualityRequest how a confirmed data-quality problem was resolved (a note and the SM3 digest of the corrected data or its report); after the answer's resolveBy it is marked late
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/quality-resolution (the `ResolveQualityRequest` operationId).
+func (c *Client) ResolveQualityRequest(ctx context.Context, number string, params *ResolveQualityRequestParams, body ResolveQualityRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResolveQualityRequestRequest(c.Server, number, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3945,7 +4143,7 @@ func (c *Client) RecordAgreement(ctx context.Context, channel string, params *Re
 	return c.Client.Do(req)
 }
 
-// ApplyWithBody an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+// ApplyWithBody an application, filed by the enterprise itself with its own key (applicantCreditCode its own) or by the issuer for it: kind scenario (GX 12); catalog (GX 10: scope, catalog resources, materials digest); onboarding (ZW 18: materials digest, previous for a refused one filed again); renewal (NS 15: the agreement it renews, materials digest); quality (HB 25: problem, resource IDs, one data provider)
 //
 // Takes any type of body and a specified content type.
 //
@@ -3962,7 +4160,7 @@ func (c *Client) ApplyWithBody(ctx context.Context, channel string, params *Appl
 	return c.Client.Do(req)
 }
 
-// Apply an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+// Apply an application, filed by the enterprise itself with its own key (applicantCreditCode its own) or by the issuer for it: kind scenario (GX 12); catalog (GX 10: scope, catalog resources, materials digest); onboarding (ZW 18: materials digest, previous for a refused one filed again); renewal (NS 15: the agreement it renews, materials digest); quality (HB 25: problem, resource IDs, one data provider)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5875,6 +6073,68 @@ func NewStartDevelopmentRequest(server string, number string, params *StartDevel
 	return req, nil
 }
 
+// NewExitOnboardingRequest calls the generic ExitOnboarding builder with application/json body
+func NewExitOnboardingRequest(server string, number string, params *ExitOnboardingParams, body ExitOnboardingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewExitOnboardingRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewExitOnboardingRequestWithBody constructs an http.Request for the ExitOnboarding method, with any body, and a specified content type
+func NewExitOnboardingRequestWithBody(server string, number string, params *ExitOnboardingParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/applications/%s/exit", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewExtendComplianceReviewRequest calls the generic ExtendComplianceReview builder with application/json body
 func NewExtendComplianceReviewRequest(server string, number string, params *ExtendComplianceReviewParams, body ExtendComplianceReviewJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6063,6 +6323,130 @@ func NewStartPublicNoticeRequest(server string, number string, params *StartPubl
 	if err != nil {
 		return nil, err
 	}
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewAnswerQualityRequestRequest calls the generic AnswerQualityRequest builder with application/json body
+func NewAnswerQualityRequestRequest(server string, number string, params *AnswerQualityRequestParams, body AnswerQualityRequestJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAnswerQualityRequestRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewAnswerQualityRequestRequestWithBody constructs an http.Request for the AnswerQualityRequest method, with any body, and a specified content type
+func NewAnswerQualityRequestRequestWithBody(server string, number string, params *AnswerQualityRequestParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/applications/%s/quality-answer", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewResolveQualityRequestRequest calls the generic ResolveQualityRequest builder with application/json body
+func NewResolveQualityRequestRequest(server string, number string, params *ResolveQualityRequestParams, body ResolveQualityRequestJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewResolveQualityRequestRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewResolveQualityRequestRequestWithBody constructs an http.Request for the ResolveQualityRequest method, with any body, and a specified content type
+func NewResolveQualityRequestRequestWithBody(server string, number string, params *ResolveQualityRequestParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/applications/%s/quality-resolution", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	if params != nil {
 
@@ -10242,6 +10626,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/development (the `StartDevelopment` operationId).
 	StartDevelopmentWithResponse(ctx context.Context, number string, params *StartDevelopmentParams, reqEditors ...RequestEditorFn) (*StartDevelopmentResponse, error)
 
+	// ExitOnboardingWithBodyWithResponse a 数商's exit from the platform (退出, ZW 18, NS 18): an onboarded application becomes exited, with its reason; by the enterprise itself or the issuer for it
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/exit (the `ExitOnboarding` operationId).
+	ExitOnboardingWithBodyWithResponse(ctx context.Context, number string, params *ExitOnboardingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExitOnboardingResponse, error)
+
+	// ExitOnboardingWithResponse a 数商's exit from the platform (退出, ZW 18, NS 18): an onboarded application becomes exited, with its reason; by the enterprise itself or the issuer for it
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/exit (the `ExitOnboarding` operationId).
+	ExitOnboardingWithResponse(ctx context.Context, number string, params *ExitOnboardingParams, body ExitOnboardingJSONRequestBody, reqEditors ...RequestEditorFn) (*ExitOnboardingResponse, error)
+
 	// ExtendComplianceReviewWithBodyWithResponse extend the compliance review
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -10256,14 +10654,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/extension (the `ExtendComplianceReview` operationId).
 	ExtendComplianceReviewWithResponse(ctx context.Context, number string, params *ExtendComplianceReviewParams, body ExtendComplianceReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*ExtendComplianceReviewResponse, error)
 
-	// PreliminaryReviewWithBodyWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+	// PreliminaryReviewWithBodyWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved; an onboarding: its 核查, approved to onboarded; a renewal: the authority's review, approved to renewal_approved): approved, rejected (with reasons) or, once and for scenario and catalog applications only, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/applications/{number}/preliminary-review (the `PreliminaryReview` operationId).
 	PreliminaryReviewWithBodyWithResponse(ctx context.Context, number string, params *PreliminaryReviewParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PreliminaryReviewResponse, error)
 
-	// PreliminaryReviewWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+	// PreliminaryReviewWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved; an onboarding: its 核查, approved to onboarded; a renewal: the authority's review, approved to renewal_approved): approved, rejected (with reasons) or, once and for scenario and catalog applications only, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10283,6 +10681,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/applications/{number}/public-notice (the `StartPublicNotice` operationId).
 	StartPublicNoticeWithResponse(ctx context.Context, number string, params *StartPublicNoticeParams, reqEditors ...RequestEditorFn) (*StartPublicNoticeResponse, error)
+
+	// AnswerQualityRequestWithBodyWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
+	AnswerQualityRequestWithBodyWithResponse(ctx context.Context, number string, params *AnswerQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerQualityRequestResponse, error)
+
+	// AnswerQualityRequestWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
+	AnswerQualityRequestWithResponse(ctx context.Context, number string, params *AnswerQualityRequestParams, body AnswerQualityRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerQualityRequestResponse, error)
+
+	// ResolveQualityRequestWithBodyWithResponse how a confirmed data-quality problem was resolved (a note and the SM3 digest of the corrected data or its report); after the answer's resolveBy it is marked late
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/quality-resolution (the `ResolveQualityRequest` operationId).
+	ResolveQualityRequestWithBodyWithResponse(ctx context.Context, number string, params *ResolveQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveQualityRequestResponse, error)
+
+	// ResolveQualityRequestWithResponse how a confirmed data-quality problem was resolved (a note and the SM3 digest of the corrected data or its report); after the answer's resolveBy it is marked late
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/quality-resolution (the `ResolveQualityRequest` operationId).
+	ResolveQualityRequestWithResponse(ctx context.Context, number string, params *ResolveQualityRequestParams, body ResolveQualityRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveQualityRequestResponse, error)
 
 	// ResubmitApplicationWithBodyWithResponse the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
 	//
@@ -10396,14 +10822,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/agreements (the `RecordAgreement` operationId).
 	RecordAgreementWithResponse(ctx context.Context, channel string, params *RecordAgreementParams, body RecordAgreementJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordAgreementResponse, error)
 
-	// ApplyWithBodyWithResponse an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+	// ApplyWithBodyWithResponse an application, filed by the enterprise itself with its own key (applicantCreditCode its own) or by the issuer for it: kind scenario (GX 12); catalog (GX 10: scope, catalog resources, materials digest); onboarding (ZW 18: materials digest, previous for a refused one filed again); renewal (NS 15: the agreement it renews, materials digest); quality (HB 25: problem, resource IDs, one data provider)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/applications (the `Apply` operationId).
 	ApplyWithBodyWithResponse(ctx context.Context, channel string, params *ApplyParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyResponse, error)
 
-	// ApplyWithResponse an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+	// ApplyWithResponse an application, filed by the enterprise itself with its own key (applicantCreditCode its own) or by the issuer for it: kind scenario (GX 12); catalog (GX 10: scope, catalog resources, materials digest); onboarding (ZW 18: materials digest, previous for a refused one filed again); renewal (NS 15: the agreement it renews, materials digest); quality (HB 25: problem, resource IDs, one data provider)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11604,6 +12030,61 @@ func (r StartDevelopmentResponse) ContentType() string {
 	return ""
 }
 
+type ExitOnboardingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApplicationWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ExitOnboardingResponse) GetJSON200() *ApplicationWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ExitOnboardingResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ExitOnboardingResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ExitOnboardingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ExitOnboardingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ExitOnboardingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ExitOnboardingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ExtendComplianceReviewResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11818,6 +12299,116 @@ func (r StartPublicNoticeResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r StartPublicNoticeResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AnswerQualityRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApplicationWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AnswerQualityRequestResponse) GetJSON200() *ApplicationWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r AnswerQualityRequestResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r AnswerQualityRequestResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r AnswerQualityRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AnswerQualityRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AnswerQualityRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AnswerQualityRequestResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResolveQualityRequestResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApplicationWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResolveQualityRequestResponse) GetJSON200() *ApplicationWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ResolveQualityRequestResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ResolveQualityRequestResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ResolveQualityRequestResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResolveQualityRequestResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResolveQualityRequestResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResolveQualityRequestResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16108,6 +16699,32 @@ func (c *ClientWithResponses) StartDevelopmentWithResponse(ctx context.Context, 
 	return ParseStartDevelopmentResponse(rsp)
 }
 
+// ExitOnboardingWithBodyWithResponse a 数商's exit from the platform (退出, ZW 18, NS 18): an onboarded application becomes exited, with its reason; by the enterprise itself or the issuer for it
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/exit (the `ExitOnboarding` operationId).
+func (c *ClientWithResponses) ExitOnboardingWithBodyWithResponse(ctx context.Context, number string, params *ExitOnboardingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ExitOnboardingResponse, error) {
+	rsp, err := c.ExitOnboardingWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExitOnboardingResponse(rsp)
+}
+
+// ExitOnboardingWithResponse a 数商's exit from the platform (退出, ZW 18, NS 18): an onboarded application becomes exited, with its reason; by the enterprise itself or the issuer for it
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/exit (the `ExitOnboarding` operationId).
+func (c *ClientWithResponses) ExitOnboardingWithResponse(ctx context.Context, number string, params *ExitOnboardingParams, body ExitOnboardingJSONRequestBody, reqEditors ...RequestEditorFn) (*ExitOnboardingResponse, error) {
+	rsp, err := c.ExitOnboarding(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseExitOnboardingResponse(rsp)
+}
+
 // ExtendComplianceReviewWithBodyWithResponse extend the compliance review
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -16134,7 +16751,7 @@ func (c *ClientWithResponses) ExtendComplianceReviewWithResponse(ctx context.Con
 	return ParseExtendComplianceReviewResponse(rsp)
 }
 
-// PreliminaryReviewWithBodyWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+// PreliminaryReviewWithBodyWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved; an onboarding: its 核查, approved to onboarded; a renewal: the authority's review, approved to renewal_approved): approved, rejected (with reasons) or, once and for scenario and catalog applications only, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16147,7 +16764,7 @@ func (c *ClientWithResponses) PreliminaryReviewWithBodyWithResponse(ctx context.
 	return ParsePreliminaryReviewResponse(rsp)
 }
 
-// PreliminaryReviewWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved): approved, rejected (with reasons) or, once, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
+// PreliminaryReviewWithResponse 初审 (a catalog application: its 受理审核, approved to catalog_approved; an onboarding: its 核查, approved to onboarded; a renewal: the authority's review, approved to renewal_approved): approved, rejected (with reasons) or, once and for scenario and catalog applications only, correction (一次性告知补正: the reasons name every material to supplement; the review's clock stops until the resubmission)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16184,6 +16801,58 @@ func (c *ClientWithResponses) StartPublicNoticeWithResponse(ctx context.Context,
 		return nil, err
 	}
 	return ParseStartPublicNoticeResponse(rsp)
+}
+
+// AnswerQualityRequestWithBodyWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
+func (c *ClientWithResponses) AnswerQualityRequestWithBodyWithResponse(ctx context.Context, number string, params *AnswerQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerQualityRequestResponse, error) {
+	rsp, err := c.AnswerQualityRequestWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerQualityRequestResponse(rsp)
+}
+
+// AnswerQualityRequestWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
+func (c *ClientWithResponses) AnswerQualityRequestWithResponse(ctx context.Context, number string, params *AnswerQualityRequestParams, body AnswerQualityRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*AnswerQualityRequestResponse, error) {
+	rsp, err := c.AnswerQualityRequest(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAnswerQualityRequestResponse(rsp)
+}
+
+// ResolveQualityRequestWithBodyWithResponse how a confirmed data-quality problem was resolved (a note and the SM3 digest of the corrected data or its report); after the answer's resolveBy it is marked late
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/quality-resolution (the `ResolveQualityRequest` operationId).
+func (c *ClientWithResponses) ResolveQualityRequestWithBodyWithResponse(ctx context.Context, number string, params *ResolveQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ResolveQualityRequestResponse, error) {
+	rsp, err := c.ResolveQualityRequestWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResolveQualityRequestResponse(rsp)
+}
+
+// ResolveQualityRequestWithResponse how a confirmed data-quality problem was resolved (a note and the SM3 digest of the corrected data or its report); after the answer's resolveBy it is marked late
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/quality-resolution (the `ResolveQualityRequest` operationId).
+func (c *ClientWithResponses) ResolveQualityRequestWithResponse(ctx context.Context, number string, params *ResolveQualityRequestParams, body ResolveQualityRequestJSONRequestBody, reqEditors ...RequestEditorFn) (*ResolveQualityRequestResponse, error) {
+	rsp, err := c.ResolveQualityRequest(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResolveQualityRequestResponse(rsp)
 }
 
 // ResubmitApplicationWithBodyWithResponse the applicant's supplementary materials after a request for correction (their SM3 digest): the 初审 runs again, its deadline counted from today
@@ -16394,7 +17063,7 @@ func (c *ClientWithResponses) RecordAgreementWithResponse(ctx context.Context, c
 	return ParseRecordAgreementResponse(rsp)
 }
 
-// ApplyWithBodyWithResponse an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+// ApplyWithBodyWithResponse an application, filed by the enterprise itself with its own key (applicantCreditCode its own) or by the issuer for it: kind scenario (GX 12); catalog (GX 10: scope, catalog resources, materials digest); onboarding (ZW 18: materials digest, previous for a refused one filed again); renewal (NS 15: the agreement it renews, materials digest); quality (HB 25: problem, resource IDs, one data provider)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16407,7 +17076,7 @@ func (c *ClientWithResponses) ApplyWithBodyWithResponse(ctx context.Context, cha
 	return ParseApplyResponse(rsp)
 }
 
-// ApplyWithResponse an application (kind scenario, GX 12; or catalog, GX 10: scope, catalog resources, materials digest): filed by the enterprise itself with its own key (applicantCreditCode its own), or by the issuer for it
+// ApplyWithResponse an application, filed by the enterprise itself with its own key (applicantCreditCode its own) or by the issuer for it: kind scenario (GX 12); catalog (GX 10: scope, catalog resources, materials digest); onboarding (ZW 18: materials digest, previous for a refused one filed again); renewal (NS 15: the agreement it renews, materials digest); quality (HB 25: problem, resource IDs, one data provider)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17958,6 +18627,46 @@ func ParseStartDevelopmentResponse(rsp *http.Response) (*StartDevelopmentRespons
 	return response, nil
 }
 
+// ParseExitOnboardingResponse parses an HTTP response from a ExitOnboardingWithResponse call
+func ParseExitOnboardingResponse(rsp *http.Response) (*ExitOnboardingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ExitOnboardingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApplicationWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseExtendComplianceReviewResponse parses an HTTP response from a ExtendComplianceReviewWithResponse call
 func ParseExtendComplianceReviewResponse(rsp *http.Response) (*ExtendComplianceReviewResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -18087,6 +18796,86 @@ func ParseStartPublicNoticeResponse(rsp *http.Response) (*StartPublicNoticeRespo
 	}
 
 	response := &StartPublicNoticeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApplicationWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAnswerQualityRequestResponse parses an HTTP response from a AnswerQualityRequestWithResponse call
+func ParseAnswerQualityRequestResponse(rsp *http.Response) (*AnswerQualityRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AnswerQualityRequestResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApplicationWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResolveQualityRequestResponse parses an HTTP response from a ResolveQualityRequestWithResponse call
+func ParseResolveQualityRequestResponse(rsp *http.Response) (*ResolveQualityRequestResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResolveQualityRequestResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -21077,214 +21866,224 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19jxzHeSD+VQrzC8BdpJdLSmISrRAE5C5p0SIlmivZ8k/mBbXdz8yUtqeqVVWzyzGxgIPDnY1D7nyH",
-	"AA4CnM/WnX0BDomSPw6wYQf3YQ4mpXyLQ710d3VPVb/MzuzskPOPveJUVz1Vz0s99by+GMRskjEKVIrB",
-	"wYsBB5ExKkD/xxPOTlKYqD9jRiVQqf7EWZaSGEvC6H5mRvzx54JR9ZuIxzDB6q8/4jAcHAz+v/1y/n3z",
-	"q9jP5724uIgGCYiYk0xNNzgYcBhOBSQHCFP09MEhevedO3+K7CooYfF0AlQiiieEjpAcA+LTFBCmCRoS",
-	"SJOBmtEuo6C4G59Sdp5CMoJJDn6SELUYTp9wlgGXRG12iFMB0SBz/unFAJ7HY0xH8Fhk6j/lLIPBwUBI",
-	"TuhocBENUixk214P9QxqNIcREZLrg/twOjkB7p1USCynwvvTGXBBGHV+I1TCCLjeNocvpoRDMjj4zLdW",
-	"VNlOsY7dRTn5syifnJ18DrFUC9eO8Sl8MQXR9zRxLKvA5xurwW7HdYDje5xICbQnHPEYE/oUhsCBxtCK",
-	"PzaZEFkO18DGjCdtH9ZJbx5FepaoDo9/32pvSz52BQ4WPTBSfBAAkfG+mOCQEHnIEvCCRxLvP08C3MhZ",
-	"Cu17mWjiJ4l/EwnL5BPOhiSFxU6b4glc6qz1BM0nPeKwiDQzzC980iMa5KL1iIzspud2ADRRf7WQ/X0z",
-	"6iIaDEnaYfwDM+oiGow4phLgsJko9CjGW0adEposQWTTsJg2EhY01rpOJ2KW+eEVZEQh+Yj2vREk8Ml9",
-	"mgR/O5aYy0veJTS/P/Sh+jDgw90cSeXbdwErN+AcgXM15SRbOe5uN1bOJPb0+7FKB24I43JRnNSOvdfx",
-	"NR7BQ5pN5fJP4Er4tYEDF+SmJaHnqrmiEcPXWxHKobycClS+OvoqQPn6DUq3fdNQ2UKnelyQtIy4+pBJ",
-	"/8fqbFKCaQxHgJOU0LZh959LoAm4tHrCWAqY6nGcCfEURlUp7gxIsMRPODsjCXB9EkTCJHCPmH/AnOPZ",
-	"wDzKyIg2MP+SLtgJlsAJTkXDUpRJEsN9moi+EoJlQD/SFEQYDSg+GYeUTAjFfNaIlYyzZBo3yUM74sOQ",
-	"Bmh//3iWhTTEBM4gZRkkDzib9ENYx8clB8GmPIaHieg7/xmBcxFmvfAcJQ+LGCjmhPUV5xKPQr9AVt1I",
-	"E9kdS8h8exPTLEuh5babChAfMvpkepKS+AhL7Oe5BdQqn+ypUlOVdpxzrCK0zvE+oKtiY57oaqyfH74r",
-	"+eb4KsdDN8WslOOL6CVdBfX1FI6dxF2Ye9csYRYUHQtyfSeG20SeauGK663LlXBeTpuTEsfjQjNc0LLV",
-	"qtjVIKx/EIAMJllvUPQHQ8Yn6i9FM7AniSazOcIGzpmfvyckTUlAT5kzAoTuFSwHxUzeDU4TIu9ScQ59",
-	"zXUnKYtPA+Ap1ZdCGlCLIT7NGDEWq6q9H6fneCYQnabpgbbnj7CEczxDpwCZQEQKVH4uBko8pik+SWFw",
-	"IPkU1OyMDsnoXgNskOJMgF8iDwkX8h5np0DbaN+OUh9Z4Tm/FKFnOCWJ/0cKz+WD4Kfs1H9RSeYfLzmm",
-	"AjeptkFQahST485uTC8Z5diuHXBt3XyRcuflcVcQr/fnHIGfMuWYcfJDLV6OiIhTJqa8r+0Gu7M0qMKO",
-	"R2vutzFLE+ANP7VoH0SIKaGjI8gwl5PQKk2eHnWWNVqp/foJlSTtIPM8x1Fs0LOd8mBcKCpr+vZX7KYH",
-	"Yp/g3oa5E8ZOJ5if+k89V0k6vQZC1DanwdQO1EwelaD4dlxKlL7y1c/KXb0HZopG98G9KU1SWOh+q4ru",
-	"mEMCVCp1VjtgYzV8qLQDEEaWqxtQ/UE4MtSBiEAJcHIGCRoyjnaUi/ftt99+d9d3UWo9Ig5q+E03jhZZ",
-	"3WnhsBRxPg025oBl4ALJ7Xnz56NOwJjvUHlUiHH3oCJ9DHLMBCD1ahCDaMAofDQcHHzWAnIx5eAiahla",
-	"rje4eGY8OYwLrQk9YSmJZ/6r0WozPiEIOOl+uu8DTnzHqqQI8A9g1jbBQxqnU/2ibLQ8EXoq5tHQTqap",
-	"+lMi+2pFbIjgDPgMGYW2SsCGegVSN2WEAMdjhIUh9vJeRHKMJVKPYXTOmQRE5CDqdlaVrdYPrNEd1UV9",
-	"d2avCQ6L7MKcXbykSuWgZEcfBUWO/m+5r2Qcnxw6xCnQBPdVQscsJQme9X2D6gedd+g546f9J5wB5h1U",
-	"Kz2sWD4qoXfWbTqca/0YLDB4mZegK5wWMgWp0cdNJgaPBtQT2Y7ICNpeep55dbS5R3K7DdDpRHsAscQ6",
-	"foTftLYK57Bunt12ztP10kvgGSeizTFXDgzuqRDQD5NLqLkZh/vPiZA2GGD+hXN5s1Zp+z7Csn3QKgzk",
-	"6qbHcspbUX9cDFRGrizBEg5ncZfQlZxE5gmybtryhn9V7V019AcIpwph5OW5Odr3YCTAhXVbm0sq/leG",
-	"S5It4uSI42G7HadmjnDVAyQZyuMOqsYJAVIgi44IVbcfIQdGrXGUpLEVYVsR9kaLML/8CMiGeSkXkFFz",
-	"sswnOaqypckV4JFeXoFalV3uObRIpqeFerWaMIYWArm8NElASD7Vb51Gp7n7OO78Qu0hANq4u2e0Hzao",
-	"eOogu+3rD33fLCUqoVngLBJ+uLhgCBsqzU9PQ+aphRziBdUEGX5BZSInFSfCcM6V3TfQcI6tr/eTrQ7t",
-	"st5udZ7ps/XqC7CHnLj2h1a5w/xHOLeFfkQTNIHK516ZGHT96PEBCPsH0DYkHeA8UaA5eUINajJ8RwPt",
-	"X11863qUnSWHKmpKPjEHcUmfdVycZqeQSVd4d/MA2AUaXQCHBuvHsr/R5aSnq7SJRBNyRkSITEZAQRhn",
-	"eOFWP5lJr0d9DGQ0liGPbALPIbnbw0GvpL72BXxsKazLZ0HGssD58QDxaU8EJCAx8Z9nMPfE71r2J55o",
-	"N61dxAtzTYou4OKaU007xhEsJNKiypqBHdl426c6yHExxk4gDhOz4UUR+E0t2iV8pRgZlav5N1R6sxb0",
-	"QLayXAsifW7J4t2k/ysEuSBCAo1nlxGvwQjsRiRNsIzHII50rFbjM78hei+M6dqRVKeqr96K4Wnv9K9w",
-	"ikXHgKPARqzDqNCoAxCX7soFn70Nh9455KPDZRR8azZbt0ovY8iq1SlwxAxqtmYF7UPLsXU1p9X0tw8t",
-	"L5SltH83BbVYk44nsCXPtOkV1lIeeY1GXNdonUg72KkLelmZMaiz8cWNJOge39TH8rBkO81CyfPtlorF",
-	"CfWyZo6qccJDunV8NxBxIYgtkrpZMWrkuN7QrDnmWEpMVn3W622omTuCS9hpjkpz7WJqFajod5W3FrqD",
-	"a8DVxvtguj/iIMQiLyAdVdrP7tmkfXf0qWSMN+t9YprKLjq835GgPq4tExU7bTm/9TKri8il8Kkz4bVm",
-	"0crGL8GdZp7FGLOZtJdGsz7y9G6lKBHRYw8pG4mnIDGh0HDBUpAqYupRp8HBZ7gEqqXgtIuzMnBX3j/r",
-	"X3ujwR7aEPXbGOJaxqR2s2ol015VVk7BHxXKzkE0RCAGPdxNmtn0xInB8AyQmI9ALsUInB/MpVQ4neYg",
-	"bd6YC3xzxOODoiBKL7tSg391SNJgMnpafSa6vsNO1J/PbWfybUgH9i7PZdEUcIzF2P9Dg+m3eK/2C1Wu",
-	"vF4br7MiaHbO2mshrsAQOsFj91nd4ygrz/FWg50aDbzT0ABP1TZvJyw8KCU43o0SIRmfLZFamjAfkmkh",
-	"E5hl/e508l3zQSuFeAjD2su0DCnWbTiyhxImPY+t1F/mMxLMbyZonYhK1HoRq75s55qFx79J+SiP2+8T",
-	"BV6Sky/Wig3bQcyn8EFVxsmvyX4evn/D99rzh8rVFUwF1Nf/nPEWZn5HSTmf/3wSeH5c3Oj9ObqHLcD1",
-	"VXZkNz8/PRRiCqvKNF7M3BYo+eQx+AQ3lOfP9MEBm2ScTYjI3aLze2k2ERdFabq9v0+XZPdj5xR4qBZn",
-	"pvPxPwhwzWLhUlmKY0juzTbV1HhqDYrl2TiHWMFyF3ti38iogjwXqj/WEpDbiO3luRzck+tyXI3nsF47",
-	"TQHGcqw0xXTX2kbjbPoSFhqlgj3Vto+F0mbnL/8iBbcJdrtiXkChz5UJ/jzWRarshcoS9HQPF16PMvLy",
-	"dFDszHfo355yIhISL1LxzbgH5Sx0WXQ0rHS7J1o9x07d5Z6Bt8GIHjHNgJ8RwQL3YfAZYqN8ap7MyoHV",
-	"AG62abhYutaSoEJOlxEG6rmytNCLJo9DUHswP/3/4z5VkA3j9TbNXfIZGGR+uztnL/6jPgMKou8bo6to",
-	"aqhY8YjhJE9vXTASyUlv7pZE2yPGM/+mMcrzMaNyvNRIoYmasXsMUQ1q83WZYe4FOs+nWERnzFIs1cPb",
-	"C+EXU+CzoIhu4LYpJUMCSeDTur6Yg+AuWJ2jEWcfBlJQruoUlBjsc/ct43CKVX0HUuRmLBCO2Wsnbmhg",
-	"0xcFQEf5B3k+FJtB8ihodHdSpnR8Jp/0ga7VAW99Ad1nvJKQm+lkgvmst09H//RBi7G2T6iNM2P+H4O5",
-	"Qy3hdS4qc6qd3rvzlNGXZLsl1bGpjFljl4EOd18+SflJ45YWEccdaLaJrFZAO0sij8aTutZKcAHlpTTg",
-	"j05SMlrkampxdY/6uLMbY3lxMP4bJqFy2o3ZKH2d5+Hq2KH7gWUQCDpv4nd2BrwKm/thyFWf4QIl3d+i",
-	"IbeKQ3s1FaIbIhtfHzLt6d13PXmdyx66LrlC8hf0UJ5XDpHFo0VaQVYlOhw4nCMpqTwqCrUF0+5KJuvt",
-	"G9Oexi6luh3+m1u/oQRiP7tjuREfVUmW4ICQ51Ma18quhXKXinKGZrqoOIMcWN8JP8FczpbbsaiDKYjI",
-	"FWppwQQwesJwP82+0Y5w6f5ksRvcnLc8YqnHNFXaC4s9dNLGNHYXUVsui+IgErr1p+p6MsE9r9fLYJhq",
-	"KR4GPdW1VqfsZi+hSj3hIIDKhdqaTBOS767JiN0rzGpZQt/uCxIdvXKZWjO1iKxQBFZxA+Q7b5T8zqkv",
-	"5tdpPPsleWvWjUPH6+WBLuQXygilIRXbVEMNxByYH73O9h5It8tX3UvdaWGh4JAmYpg/8hZF2yspGwC3",
-	"LNZT4OcOyJaHVFOM3UItuxZ0GnrC6Aq9wO7Ff0RF/9rlZNibHrO+X7ghncCrJBBx21TVv/H14w9hrh2i",
-	"/rV8sjR4O57kuciLllzvWMbusgXmympAm1+lrSsrNJVy9FYvcw4pVK+Rzxc4mytcU62e1Id41qyAztHy",
-	"cpRR0xS2txNQ4pSNTF2J7zF+qrKLba1hjw2MyLYHf5cuW6bv6j0YMg6fiIBtyAzK7cytoOlN2OQZ7VcM",
-	"jJvg50Xtmo+BT1rGlrGQbYODr6oyL6gTgCwDRfL4MMVC9DWBKTxg1eQR04Qkqiyhbk0XPjanuVxHGjAB",
-	"Z2beD5XOi9PwYEFSoDHczTLOznDaOrmYnjwiMVBB6OgB4yckSUJGx9Dl4y8ak98xAfSHcd1yRFGYgxp3",
-	"Hz7HZiQ28cU8Y3nZookiQxiYJ0tXGDSIo4VqBzQpfP3sTVkpFFtEsh7Wz0JUqHz5KuXXFs7Wg7nexoMK",
-	"Ci9nRGBsWL5j6xWNjYJ8QyCTvqk6UGCUOc+eG927ThTvwU7Pf/eBffEsh/STLGU48UGqXQwW3nkwOwNp",
-	"O5z0AdKAZyK2L5OJ20WfCwZ/PLUB1gs+QzvVfl2s2KIppT3Hos5cvtqz/j0uYG5pbS62BGuLbUvTIfHL",
-	"bLmtG8kCIbWNphOtgOeFraqMc666jajcrry1TtlsBwvEhqZ2uZEoIm9XUkgF0+cLKVuK+mHi89GdE0lB",
-	"iNw8s6AtI/yq91ptwuSzUPe6S4t1Ja27E5qB9AFJQQeMLuxQLeMguhcdzb/JYc7XCp/og/5vG5XZ1ldZ",
-	"F5O3O+uUamxkV2kGfIGI3OUBHw2mPF1oU+bL8NYWUu66lDHL09SusjBTBpywZElRh8sstmQBm/M7Ol77",
-	"Dt5GF2PXWuuskNZllM58osVqZTYnd4VopQZuibpyPj+oYnoyIWKxmLzmVs8dG9h3eErXZ/Lv5MoLlNag",
-	"bCxL+RTO2Cl8AIsW72zNS12Gks0klovDeNqhW10177EH2CYbuwH4Y8A8Hi+q/ixWSqGX9dUA+D7xugxV",
-	"89c+uUqFryfsBCvXW18k4iZGGxa9Ehtd73lthtWEJy4UhbihsYbrjjDMMe7nIXnfJvwtWIUszxfsjctu",
-	"YrGcvkU4ysKmtsgu+lszu26gtGA2gb9gGSCcjkIFvEJ0a4uBtECtJs6nyT8KAQ7JUbAPLm7tgnslTW+P",
-	"JWT9q7b1aFXRqGDBcAixJGfQU1AvWDk+Ggi73WWndOp5nc2WrTOqNX/KDXtpxlgolq7JxGxKZZ++z1Pq",
-	"VVWGKR4tYZomxWpSeCk7reFkc/YKo55mMZvYiIjLqnDtmloef23xkB+kA0axcT9ZmLT2RePyllXg3Ztc",
-	"t4jtz0tbocIkulXJ+026+BWUf2801KhtNcW0OFdYo0o17VvwvbJ0qSQFC7IXpoGhKdEyzSu8O0dcWkfb",
-	"6r63FXNXfWJSQuE+lb1L3DVVBp0tmP93xVn+c52UzL1QRuj5U+YqrpSl1FWJ8VS06m+5Ob5JVnRhJf37",
-	"cfhQiydWJ5ERchKsokKE611YGVHMl3qgYa+gJoXZUxAZowKWVGSntdXQ60ctExDCRt9dSa2RhjqTQWXf",
-	"OiIjdD4GiohUbkpGtU/S9FJZ4DVQtAno3cjv2bViArHcnFoOWLJgxbwEUpAh+9RwSsMXkytBZI8eaYtV",
-	"r/T1knLqU9YfHgXklQPwHfj34GTM2OlhmWfRL02sX/3t1rwygU/SPhMGrIGM++0BAmIeSpqfZX1tN52c",
-	"ntrcpUbmS7iZGgrOAqoG9BxBSs6A58K+O4b6Wa6rq80Wt1+HjdX1JfpecxImWY/H7V3zgW8ncNahUKmp",
-	"c+/su7uNFbq0CDF6thkeldtrOLlHpLdRbyEi+C6B80tk5thZnvQv9l7gpcvZNSy9mAF0VWIgFOZggT0u",
-	"BFMvYy2cETYVRR3PjsQZEoL1i9uMi2rrNOxC08xrfoWs7Z7wnruJSbubYj5ZZhOCkHVmbJsdtCWrttn9",
-	"GB/1PEM25YGBYyC8j95af7gbsvDY8azZRMOar2MBsSfRhhLR242Rf9RNUrvY95yZjVhsP4N8YJRDML8x",
-	"IzemnMjZsVreApwRW3+45u6g6O6Th+gUZmgnSU//8v/+6H/uItOLDZ3M9DtnhCWc49kNgfJkhEE00DvT",
-	"WjhgbqxcBoyxlNng4kIbCIdsfkFbK26GME0QZRLnjRHtewoNGUcmH2IvwRKjvHsiJHZ9wuhN9JRNJQg9",
-	"CWcpCKSMTEgRQg7vPo7TmzM8SSNk0x31aKyN+MhixnyhdvkthjQ3IzYsZrCDbo7YTXRfKUGIw3AqcKqD",
-	"VSl6+uAQvfvOnT9FmUndRHncFtpx4ov37a9//LlgdBdRrCzLek0+TUEDpTM1bxamwgOnV6cTynUwuJ07",
-	"t3FGBgeDt2/euvm29sda2/y++h9bbKo4LPWGGeg0t2jArdFCj37r1q2BDmShMr/I4bncH8uJFjZm9z6a",
-	"vIhqSFWbMQerAHzn009DDFGsv59nu15Egzu9xjv0rd7cF1FJ3J89u3jmxKBqsM4cux3KzCk839M0U5bM",
-	"rici5j5ck304TS3RG9OIYr5kQujgmYJlH2dk/+z2flECX+y/MM/miyAyvgWySDzS6ON4AhK4gujFgNDB",
-	"gUZpXlLjoAwMLGWB5FOIGnD0rBXZLol+bi0q5XydGr6HaEFH5MUsgRtiXXQRJApMEXYO36GFRUhATeB0",
-	"Jakjt4VC9ssG+xkTHkqpdfFfFbFEdSk9wadgIu/POZGABB4CkgxxkHxmIvQFnoC+N5QAO2HJLBet6sch",
-	"4UIia/tHO1iiCRMS3X7rzxRtcByrDeyq81SrqSsaeLmDhwlMMqYba++ZavYl6BP8/BHQkRwPDm6/9WeR",
-	"n+61uL/HktnSSL6GiPzJcnFxUT/ni6tgvDxq18N/sQ62lZC4iRQaSQVnIp4Hy6rbTv2z21hHqgQNt7vO",
-	"9eBbwyoozL6WNT0sWeeiNq4EmoRZ8j5Ntvy4dn68W+kPu2XDK2NDCXxCqPKMMI64DqFeiCcrbNTGkHmk",
-	"m58jVejCliV7suSWNZbOGi9/9eNXX/6kKwNUqbaNA4r0O//rTv1qEomLKcUmvizyZOhr9cQMIryaAT6s",
-	"yMEbAqVYKqtD8Y645FOjQiLlCXd8b5YfbOSLs/xyU9+c5Q5UUjORKu+ZJgJRdr6qZ2jl0FqIp5Q64Yv2",
-	"rpQ4HuelmbZX7vq1YI2Qtb9Kyy/fRIVYE1aqChlYxuivDIcYq51r1R5SgmkMeybAvsGWVAw1iZlbtl2b",
-	"MamGiS3froFvX/7qP7786svOJqQ683RhTSqI0IQXZkoTS3roDN1y5dq4skDCliHXwJB/+O2Pvvnx/371",
-	"o7//1//119/801915cx5DmpnzQTOIGVZs7Z7LDGXR87ILWeu1bL0RjOHUMSIkgo1dmKPOSpu5w54LoHm",
-	"wd0BJ4gakmw1yutyd1VrAW6vrSvkTM0tdhMFPyCeM0Q3Z4ifndpZ1alH2/r+e1KvXbtl1/Wx6/bZtyZ2",
-	"ffmTn7/86ku0g5Et1uxaZg8QkQK9/Onffv2f//3Lr7589cvfRupnzlSdSsnyT/4y/7fdg+JnFWWoAjAh",
-	"QTvnRI6RrYWwixiPEKMxRChmnJuOhmjnD7/90at/+PLVj/7+5X/5D1//4tfffPnrV//4P/Kz1l+qSEFA",
-	"oOMO83JbCggxzbJU24fes8MVMd0QKFa5RkhIlgmkU4jtz2U9sd2uAmleVnSRRV1dVM7nWyfVOpxU5dZL",
-	"N5VTI2PVjqp9G99LdS3zlhfYE6c2+vbG2j7B1sZIL//dP3z9q9/1endVaLedLXit9KOfK2yByKtw6W41",
-	"uXZNzkHZVpG7Yr+bPTsdbVGqRdhRmATCQwmqOH+eBKLyS1xFTKcLoePHb6NElzLdNef08ic/f/nVl4hP",
-	"qUB4hAmNtG6Y2F4bSNcMgsQmkNhCQqGLMywmfMzsCgqnFIFoEgmmFv9hpUpZTSRsObmFk6v9DDox8+3l",
-	"eR/cag9lw6tGjr4+zMjt4SHsFs84cPPHkAApNA+9/Ovfvfz53/7r3/yfr//lZy9/+htNXoKMqPoV6beT",
-	"+izGaQocMT66IUxGGkenUOOynLFCLNMpNqqRa67/c8RTJ2QDI6Q8RVdWFBbloruVbvZxfErZuc7FM1GV",
-	"IUJS6f5364OvKTl1q8hQ3YynxMDGUVlONuIGwvOocoltUfryUsFFFAqoK0degRDaavM9SX5dBtoqFG+g",
-	"bo8pyjmw6ATEIQaS6YZgadHp08eyvvg6P5+1S38YcRDNMv++HnKY926+Gs7VAhxlwPOUZr3OF1Pgs3Ih",
-	"9dMx+SFUOCuBIZ6mcnBw55ZudEgm08ng4K1b6r8INf91O/KUtfKVTcubkOakldcf0VChHXwigMoDR1ao",
-	"f98NgJtPNliXIuVgUqfLb+IFp7eAik7iy7rSKkQevM7072bo9g5b1x1mzn9NV5dDJ2/gtfXyx797+Ytf",
-	"vPrlb1/94tfdc5NLnmm/jyg2BWr23KbYTXYhdbIf2o8qdoUtf66JP3Ns2H47V8ufc7aCN5BL7UaMvqLb",
-	"r+tusyVvqAKvGOWshrIUS1WgDO18/Xe//+arf/7693/z6r/911e/+PU3//Tfv/7lX0VoSsmQqI4RLIHO",
-	"HvYG1mwXA51d7Q6+t672qyg5NOdtd+1aUWndtE53W9pJjQRbYEoTpzKT2r6opk2qqVS1otpFtqSa2H9h",
-	"/3KyAUXb7dIvDbCs3ra9U2bLz7rvcancvtqcf1Mh8fW8SoqeQQXXoB3jTESMprOed4I//c/Ho24cVThp",
-	"N8vS2ZY318eb5Zfr4c5uUQKvJX/W8u53VGO7Ik03Qt/6FN1+6z1d8d8Edpp/unWARMwyiPJ/RhwEm/IY",
-	"ROQEFhThAib711bLLO9idYlDOjR3vrrQ2Tk1hTaLsIXDokRuPmA3UuDYuazXU0UsELlQeIFh/jY5Mk2I",
-	"DGqTd9Wvh4oErk6IjICCIOIAadDKIp1GOOia+ohjOdYyA9t2DFjX2oD4NGPENMXxGBmtFlXCAlRZPD/L",
-	"l3QKql5NSJ3aoG0stiEBpQYnVjAoXKvQYy0i2NDgximrWsMK2vkL9dOfFwguBuoEp9pNWeqvbepqjFOg",
-	"CeYN9+AjhpNDO2x7Ha7tOnTRsK5QG7v8G3cdpgwrZXUGmCueLZmhk3ZaYaCu/Lj/Qq3WHH5zBUzpmUnB",
-	"dX1ieMpzva4+pyarB0bnjJ8SOtpL8CxAWJeyVvgDeboSY9F5qdmTe+iMu7IL4nxM4jHSnf4O0JilCXCd",
-	"nKQ1Q2NSjNx3pVtjDBlrnUoxynXFHayvkodHQS/rzKv+mJXVgTvmnFIWtG5DEamZ44ZwgY+0bKxDrABW",
-	"/25ADUBqevhu3eLrdovXG5dtqm/cEQPqgVVQ/NJjDOuypEU8JUTEKRNTDmI/b3ZQGnWC0urIfAbJ3eo3",
-	"Vya5tsy2kvegg8yjgjKuOc816gYV8kQ7ysJyZ3elukETe/RgRusd7MiGT/LRWwbcZAa0aHwtWC/PyoAk",
-	"93Rb/vuTK+S/gi9aOC9frcGEcwzyfjFqa8JZlwnHRcOa4sy+PeVEJCR+U6tBQd0ACw5fdMtPdnmphTWH",
-	"AEnwEnygfrwyZuSQpXiWm42JsM4AXXKDTSV6hIXc071A98JvYPX1PduY1+Gm/Oa71eXm4yCmE7DZpRoS",
-	"3ecS7dx79NHhB/sff/rwKELYyA11fiqJLQmzeQXuJSf8665eGro9ITngyeZ09wpywDHwM+B7x+rI9bGJ",
-	"MobGJg7sWBRp/1vlfJX54S8KIvjz3YUCpVt4RiG4QXPU4T+6AeOqWGeVSpIGfJP6wBGhEkkxJT+sVT2x",
-	"gRsKW7n8t4eNdkx/SX1daDeWETVjLMYRKhv07alv92/vOpmrbE9Ni+WUg0BMuynd1cUNZPs4gkAc5JRT",
-	"SJYZ2hWMz2cKrtVT3fJVjpLgrk7H2DAix3Se0m6InNIsnQnk4wVN/ZZqVf0qTGeMAprgGVKE9J6OYkIu",
-	"TQ9r6odzygFSR0TbwyTRvTqnVAVOGHFdzIsmUxMSSYYzNKUJ8NoqMaNDMpraKN1cjVMMaT49Ae/2MtBW",
-	"6Z13br2rP1Im9BTzSYROIZO2Ntf5GKgOwlCj1UqSY6VgCkTk7tXFXeprY/+FET1ht5mizbvyij1mRb/d",
-	"7SW0pEuo4fbBEmFkTvwgv3n0f+3dNv1DTDyRplZlylb/hHbOx/o7E39sOVsgrHgLJ+qFc5WkTIRkfLb/",
-	"QhHFxf6LU5g1ELQZfMUUrUddfhpTluKape/bE30oYfJapO7ru8KJl8feKhH9DFU51bVQsvbO7sPzjPFw",
-	"nNx9/fNDNfTqnsOxOEM71pqr3cDPU/E89Oo1TfZ93t9YnKljVN92cfZipAMp2bBEgW9BNci73OeO9Wag",
-	"W6vrBn/RIK6EgshZgURj+XJ906U3bxC57KJ+qpRSMH3RzS+Q56Zi/fbnoDHaZctOQgYWdttGVapVUxSy",
-	"wbptZujn08YUFVu4IYoyjZFSY9x0X53EJKapjOp9yCwefABZq2RPiKoOfnU0JzAilBI60uGrCneGRTUW",
-	"b5hSpkEHhUF0DwDK+Q0i7AJRbuVWMNgIXh06q8xjOM6DDwJwfNH3EAR5vpeQEZEoIWcaJ/pADtA7d27d",
-	"unULEZHnmJ0RGptG79ZAQeQMEWqCen2w5BNWQMqwlMDV6H/z2e29d599dmvv3Wcv7lz80SDqGmaSYGmb",
-	"5CtgJEMnbEqTA4eerbHahtTqB26EcgETWdNKgnb0g9hK413TClRNgXZyxUQtFWKDxKajzUuGHBDFxWap",
-	"QWT/sRObGvATPIvQ97///e/vPX68d3SEDseEYiRJkAbnooKtrDSgdjnfFC+yrmSXXVUqGj8DnkxB4Qkm",
-	"kChssAyoMoBlgCU+SQ0jKGs43hOg7iYJSdA6muLRoKdRNiefOUqJDM0pNgzJIMG47E4M9mhIN3pQ/1W9",
-	"ILGIQ7KQG4vsPCDmGzXX5cPDz2hyU2Hn+SQ16BZ7bDgkMSQsnk6Aypsi40prHwPISXpT/39V/SvI5EQX",
-	"aPYRirH5qmt98029lcRIjARgHo/RkNBE38WHx99FO598/GDvz4wF7t5HjzWiP310/GmEjMFb0WFhnnPM",
-	"epoClCTOm7i1KpPPOqmK9ukT1BW1lngFT5555BYXZoNS8Lrpbebaj1ytRRFIY/AhSdYWgVA+SjaIPT0P",
-	"M5PCpCjdGCiWxFtm8rBr5VjLhyt+h21fRNsX0fZFtH0RbV9E2xfR9kU0fxzsvAxUjdBtxWh3bt0q4EB3",
-	"boXOXrWhkfWAGBOnc2exeNVKfKoSlPA8JHXiKReMr00TNKrMZmUH2+eZAk1MM+D2HrAJTpW3nFaZTmZW",
-	"i4jM1Yh2wldp9SZVONqNiqvG8JXQclwxrLBPPowMFt9D5XHpJcF40Vzf2pJU1OI0mp5/x3bQJsb/WNg3",
-	"LG+96lsdpZjGcGCCEXRGkKZHRT45QVoyyns+FHEPSmKgt2+p201EiMJ5UaRWybgJo3J8aUqqvAgasme/",
-	"XXs5bBwtVTawmXH2tVgYk3AiTTR4IDB3+dmwtXNsJK5TmDVntTzM35jbdJbNTmcpELnBaSw2tfn48VvI",
-	"sA06hdlq+anGA8GIyrxpzEPHJrNNS1lPWkqBg7WU2SpWfwOL4OW9f2hrnx5fzbs6B3W4u3Qw2cOksazI",
-	"lbCkPxjsYXJttCv3WDcyezhMU8tXoRaiwX0OZ+wUmsqkqt83hxy3N02H9t3sFD6A2ZqyHzvdNa9t9W51",
-	"9siUudkREktlGBLan2Bj+NE5FroXP2cTIoxZt+NdVOXUXlKASSybpID+fSsFXiMpoDG6lQJrkQL67I0U",
-	"6MzdNQ5s4W5vqw01gCUQVjwfEJo4RffvzfIK/6rI6xUzfWyWvB6K6HeBmzPZXDOfzUzTkJYodltFuKRi",
-	"4owUKlZrqmimuBYiL+IoGqpuPCApfOSEjGztG+u5bwocrMW+Uaz+uto3mjhfBWMhN+woz5E1TkVrlcxJ",
-	"7A7CaELoVIK2ZuMk4SDE7oqlgMukLVyfYS4JNHsAntgxW/P/RlezUi71TS3YmBJ9vDkdLquXYU7ZrUb9",
-	"JzYOb3vhrefC0+e/lstOr/wGG/JRHoLay4Rv+KXb3dP2jvoWyJWz33V/MuXnuYHN/D30szQr/QJktm/D",
-	"zINvnEMNjZ752Ay95nS3vT3au6irj9Zkm2u9QF7XwoRTkQFNuje/rbNdG1vbxJima8MO2cRYOAu7qbO+",
-	"wcFwGUtJPEMWW4hQ1cMqhlX7b3PUK81+6q8fu2rq2MrlDtVjCzJfj2x2mewNLR6rguKFZBNUZhp2rRpb",
-	"MFknSb2PE5bJhu6U6uctU65dWXLQsGXL9TyaFAp07TaSyj1C+7JmhZNamNOk+ba2dn6qh23Zcn13ZZlB",
-	"ZXFxxYYws2o7T77e3Z0z4IQlJK5ktBkeOjCt2s03eT3HotRIkQqiU9GLZgwqkv0UZk5NkuPHb6O8Y/QQ",
-	"AdYFTlJAO2WdYbsgMkyiTjdPOmIUeraYLoipi5TYHwEF3hjc9C07Yisw1h6ZaPh1LX01zeLhpMDi5r4+",
-	"LK4IyLj5NIvfEB4WL3vUmmImO+9//PhRpOsL7Uaa5SsywMv8ZQyzqVA8whLO8cxWbi2Zea7PszdbsNrP",
-	"0M+SOs7p0C0JUuPJLSe1R9etq0FtreNeF234WrqRSkrNr0Y2HKaEQi8i339hypQ0d5FtIHXP9VMUPrkm",
-	"/V9rGN9Mr4+Dbl9t3uU1fi1x3UYyyg7BhkHCeaJ+vaerZfft/nrNKMhsYoPqoWvE2ErlpqBDib+DsjJD",
-	"ZFtquJX/c3uy+a28W2/Yb4q3h23y4RQnqxSgcEpYJcDJGZjG9asqke4jz26OyZI2e3gnFyDQrYJ9rb2K",
-	"i+gFWwejh31ctrQlWwo+bKjYkvPe6lI6nGU2pKrK+Rg4+Mv9KNlKtX3CWDQslcU4TU2bcGtyOKiUZZ0m",
-	"RIIhVT0LJBHCdIZOODsFagR8v+oqE9hnJykZtTRV/sgZs0Icu8tsCI4VTOXtd8OUszsjcI52irfxHPZ3",
-	"zSVuijoZ+eM0sheRc92LyC0ZqX4q8xlEIbTKXAWER5hQoXsgTlTrHiwNheFzTKT54mRm0gHV3+djhti5",
-	"rvfkVvMRjFEQ0lxSQVW1QkolDJ0eJf3SJq6ZRumGk29o6rhb6XSlkQf+0HsPtezn1UrDKt8RxCSBlZPO",
-	"VtfrzABHOc6uWN/rlHPzmip6ieYCFGbisNJXZ6B2lhSST2PZyJWH6gXKJ0fO2C1jrokxHSSs6SX2JnNm",
-	"bDgB6eqwkOhWqCip8EW3t9k8R7VxamdjXoGfrS1vLba8aoV2a4YrVJ/V2NcyhZggbagfV4iyR+QMKAix",
-	"UQ1jFUgCvfiBrcL/g8HBDwbs9AeDC5S3U5dsGo9VgZWy+PmqsMdBAJW4JRn9iRk2WFHGmQPE2sLgShA2",
-	"p7Kuiz03aGXP/UE1ybbX3Jw1wTEG6CvStQCo0ulMKNvPzDYsOLAGJao+d4WPKRhtjPlJ0Z5CIqz/hsRa",
-	"maLcHXky83YMrvUsnr1nuhKT0oHpbtJCoIfMdEl12y3gzKl5kWc1dzAy6OnEvpkvzAq6osZMX3orYwfG",
-	"hp9kKbv65tt6aTfmbSNEqkGZihirXIg6o9LlEBsjQgSiIM8Z161KGJMCZYTqFtxqg7Y+ve5lorkiUm6v",
-	"qludcZdVjEOs4tJKTPiKYouU0FOxqgbAebBYF7NYjzCxa6aZufGQm2oW84Q43cgb+NhwRiMc7TfFk8UE",
-	"KOoq6GqUClBceVVrT6RindL2NSD7LxTFhMnOTPSga5rBYu9230Tq/66SfLt0B1xXQ8KxnKSvQUdCbIJz",
-	"ddDCPDNVI/x03/Ud88tNtf/IDrup2i0X/6HwuNvPrTXHB51fx4YXtk/j9YS5NIpffX8b8esTt1G1EdWK",
-	"7vJumueRlQ8rUj6P9SkUi1yx/mm2+NROv0H0pibCHJq0xDJE+QqoqF0hNEf9YS5nNk4kbSypFK+VV//p",
-	"J69+/m+//pefvfzpbxStfP13v//mq39++dPfXA1l7EsyAR0VHCKRj/MB15Q8dO2yNjrJN3GfSj5TiLVQ",
-	"YM7xbIPIxj4vDdZFPXSzJmtWREHncDJm7LS5hN338kErZH67hlpuk6J5ihgsMT0p4BW6eatrmssbtinP",
-	"olZDdL81ofonJohREEgy9h6iapS6UAhHAmIOUnSJ/H4WrMB2bKA6AXu8K1Ix7OxryvKwqx+a3MmGtMrr",
-	"FH1p8WIazQJReN8ZS5mJXeWRhjO1AsIn2nfg0pmy8eb5iprKLBEYg0MeCXijYvfdPUBVWRM5MWARshQh",
-	"tFEsZpybX9wIr7eRMq4p/4Vq1Yaw8m2/Z2k6gZToP0hh8Nh5//Hdw73j9+++dedPSiXJULRlY033seo7",
-	"yEFykid7nuD4lA2HCMecCYE4CIm5FJGxZWPOiQ5kMweEHh6pw0pgL5ka4gF0MuvGMR4ZuP+CmE4oCaQg",
-	"YZ6bjgzHlrzUfoeS69PBxIL9XQLnmyJhrYjUb71SvNbjXw8QZVI71yaMgyZDoPI9RKT6+xQyaWjLeDQs",
-	"saZsdDlC2bdTNdV/tUd+VI5cAc14OtPmyxVVYNFO3io2QutoFasbPRrquiFsH1HzRtfQsSFiaQIcJe5J",
-	"XcNGsvMI3SBdxeWhG1VW0M03ixBe6xXUMjYqknsA7WRAE92J3X4LypOCSQrJrtODHEsJk5zpbMSOvuFK",
-	"O/7lOC8PUAh4tgkdXamIfmvZ5PUkYMLFcQyZjoNKGDVJWdy2RbcxaUQgDjhBkArQCQW710jnAaprQChB",
-	"ba5vyZCHLkt9yKEyq1goIkvZSPWJT4nqXkNnZq7dS5KU0U3aus5Y/BybwZt5/1vgN8ZDQOE81xyVflon",
-	"mKiqT75XrTWu2OQUIDOaqaK8ExAkAUTMbG+9g8ZsygXakecMnd3Ww7CcchCqJAGriC8kzomMxyCKqJ4J",
-	"EUJNigth2p8MTYTEPk4xnzRoEmbYXTNqlVRSWWhDqMRKB/UqEd44lAxAPW2o5DghsYTEItzks1rbi86I",
-	"2nWKycAZSYDWyy2WphWLSCFAeY+UXyFsnL2rR3WSGbZY1TKlhnYaxkI0+wytc/FzfIYNxjfHxdhaSNOE",
-	"gBhobW/yWbp0q1rMqGANZVUP7e/dELZZXt42FBSHp6wT5hzQzh9++4+vfvbj3QOUYDE+YVjltgnAPB5H",
-	"hZkj50fCUW7g1hjUHsHICQLXKY9F03l4rp2z75l3H5bqKoFEIFxCouwpvFJfZrnNMTVNTMLk8PjNpIS5",
-	"oEXzRC1oQSEsR75CdGGHiqqphsYqVAsJy40DDXGQ6vaXJD710EbVbLsKcviCt10V3+HruibIBI9gPzOv",
-	"qz5hKRsTqo2+89T0E9M3vvFw3RDVANNPnj5COx9+8vje/ac3MzpaeqBfV3+uajdjfKLrc9e9htJnLpjY",
-	"BoOa80M733mKJOYjkMtF/MXF/xsA",
+	"7L19bxxHeiD+VQrzC0ASaYqSbSVrCkEgkdJasSRrSXvtjde/oNj9zEyZPVXtqhqSE0GAg8Nlg0Pu9g5B",
+	"EgS43MZ32QtwSDb544AsNsF9mEMke7/FoV66u7qnql+GQw5Hmn92aU11vT2v9by+GMRskjEKVIrB/osB",
+	"B5ExKkD/x3POTlKYqD9jRiVQqf7EWZaSGEvC6F5mRvzml4JR9ZuIxzDB6q/f4DAc7A/+v71y/j3zq9jL",
+	"53358mU0SEDEnGRqusH+gMNwKiDZR5iio0cH6P337v42squghMXTCVCJKJ4QOkJyDIhPU0CYJmhIIE0G",
+	"aka7jNrF/fiUsvMUkhFM8u0nCVGL4fQ5ZxlwSdRhhzgVEA0y559eDOAiHmM6gqciU/8pZxkM9gdCckJH",
+	"g5fRIMVCtp31QM+gRnMYESG5vrhn08kJcO+kQmI5Fd6fzoALYi7a/kaohBFwfWwOX00Jh2Sw/7lvrahy",
+	"nGIde4py8i+ifHJ28iXEUi1cu8Yj+GoKou9t4lhWN58frLZ3O67DPj7lREqgPfcRjzGhRzAEDjSGVvix",
+	"yYTIcrjebMx40vZhHfXmQaRnier78Z9bnW3J1662g0UPiBQfBLbIeF9IcEiIPGAJeLdHEu8/TwLUyFkK",
+	"7WeZaOQnif8QCcvkc86GJIXFbpviCVzqrvUEzTc94rAINzPEL3zcIxrkrPWQjOyh504ANFF/taD9QzPq",
+	"ZTQYkrTD+Edm1MtoMOKYSoCDZqTQoxhvGXVKaLIElk3DbNpwWNBQ6y4BKJzj9KNhYEYK537GL2KW+Q8q",
+	"yIhC8hHtK0ok8MnDwB2p344l5vKSQojmgkdDwwc6H9DncDE/vrux8gDOFTgyLcf1Cpy6ibqcuizY+tFY",
+	"BzIKw3JRmNSuvdf1NV7BY5pN5fJv4FoIvZF0m8hwQVpbEvCum2Ya4X+z9atCDF5KsyofM331qnz9Bl3e",
+	"PpWobMFiPS6IWoaZPWPS/7G6m5RgGsMh4CQltG3YwwsJNAEXV08YSwFTPY4zIY5gVOXxzoAES/ycszOS",
+	"ANc3QSRMAlLG/APmHM8G5q1HRrSBNSxJbk+wBE5wKhqWokySGB7SRPTlHywD+pHGIMJoQJ/KOKRkQijm",
+	"s0aoZBzOCAsI6ax8f/t+S6ZxE5u1I56FNFL7+8ezLKSxJnAGKcsgecTZpB+kOz52G3QeDoKlU/V9wxn1",
+	"oDN4MAv+OuUxPE5E392fEbsvP0cIz1GyFhEDxZywvlJG4lHoF8iqB2mihmMJme9sYpplKbSI6KkA8YzR",
+	"59OTlMSHWGI/K1hAF/SxxCquVjHTuccqQOuMyLfpKjebR+kaR8ov32XIc+Sew6GbNlmKl0WUqa7y42by",
+	"7E5cOMwbLssaV8X4GjnaQuxoQU7SiYjXkU5bKO1mq62OwnkpxVVKHI8LJXhB22CrDlu3BNY+COwMJlnv",
+	"regPhoxP1F8KZ2BXEo1m85YozpmfZ0xImpKASjZnDQnJKqy4up3Je8BpQuR9Ks6hr8HzJGXxaWB7Ssun",
+	"kAZeABCfZowYm1/VY4LTczwTiE7TdF97REZYwjmeoVOATCAiBSo/V+SnRuKTFAb7kk9BvwzokIweNOwN",
+	"UpwJ8HP5IeFCPuDs1FBcE+7bUeojy1fnlyL0DKcVy6/zI4UL+Sj4KTv1Cz/J/OMlx1TgJi0+uJUaxuSw",
+	"swfTS0Y5tGsXXFs3X6Q8eXndFcDr8zlX4MdMOWac/CE2arOIUyamvK8RC7uzNCjvjk9w7rcxS5PAZ+an",
+	"Fo2GCDEldHQIGeZyElqlyVem7rKGK7VfP6GSpB14nuc6igN6jlNejLuLypq+8xWn6QHY57i3hfKEsdMJ",
+	"5qf+W89Vkk4vjBC2zWkwtQs1k0flVnwnLjlKX/7qJ+Wu/hczRaMD5sGUJiksJN+qrDtWeg6VSkXWLuxY",
+	"DR8q7QCE4eVKAqo/CEcGOxARKAFOziBBQ8bR9tGjA/Tuu+++v+MTlFqPiIOvhiaJo1lWd1w4KFmcT4ON",
+	"OWAZECC56XL+ftQNGEslKq8KMe5eVKSvQY6ZAKReIgqxGIWPhoP9z1u2XEw5eBm1DC3XG7z8wvjCGBda",
+	"E3rOUhL77Q+5NuNjgoCT7rf7AeDEd62KiwD/EGZtEzymcTrVr9RGIxuhRgPoi6ap+lMi+xJGbIjgDPgM",
+	"GYW2isAGewVSkjJCgOMxwsIgeykXkRxjidQDG51zJgERxSA73VXlqPULa/QKdFHfndlrjMMCu7DcFy+p",
+	"UjkoydGHQZGj/1vqKwnHx4cOcAo0wX2V0DFLSYJnfd+g+kHnHXrO+Gn/CWeAeQfVSg8rlo/K3TvrNl3O",
+	"jX4MFhC8zEvQZU4LmZfU6OMmE4NHA+oJbIdlBM0yPe+8OtrIkdykA3Q60a5QLLGOwOG3rK3CuaxbZ3ec",
+	"+3TjHCTwjBPR5qEsBwbPVDDox8kl1NyMw8MLIqQNp5h/4Vze4lVa6w+xbB/UaNJf1MpFRhRL+1xptGwX",
+	"A19Gg2mWYAkHs7hL8E+OIvMIWTdteQPoqvauGvgDiFPdYeSluTnc90AkQIV1W5uLKv5XhouSLezkkONh",
+	"ux2nZo5w1QMkGcoDMKrGCQFSIAuOCFWPHyFnj1rjKFFjw8I2LOytZmF+/hHgDfNcLsCj5niZj3NUeUuT",
+	"K8DDvbwMtcq73Hto4UxHhXp1NREbLQhyeW6SgJB8qt86jfEB7uO48wu1BwNoo+6e8ZLYgOLIAXbb1898",
+	"3ywlAKOZ4SwWwLkoYwgbKs1PRyHz1EJO9gJrggS/oDKRo4oTajnnHu8bcTlH1jf7yTbHhJb0dqvTTJ+j",
+	"V1+APfjEjb+0igzzX+HcEXrGxIdMoPLCyxODrh89PrDD/pHEDWkbOE+1aE4/UYOaDN/RQPtXFz+6HmVn",
+	"yXcVNaXvmIu4pM86Lm6zU3Soy7y7eQDsAo0ugAMD9WPZ3+hy0tNV2oSiCTkjIoQmI6AgjDO8cKufzKTX",
+	"oz4GMhrLkEc2gQtI7vdw0Cuur30BH1sM6/JZkLDs5vxwAOPw6ROhDhIT/30Gs3f8rmV/6o5209pFvHuu",
+	"cdEFXFxzqmnHOIKFWFpUWTNwIhtafKQDJxcj7ATiMDIbWgzFValFu4SvFCOjcjX/gUpv1oIeyFaSawGk",
+	"zy1ZvJvMKoGdC6V90Xh2GfYaDDZvBNIEy3gM4lDHajU+8xtDekOQrl1Jdar66q0QnvZOoAvnmnQMOAoc",
+	"xDqMCo06sOPSXbngs7fh0juHfHQQRsG3ZrN1q/QyhqxanQJHzKBma1bQPrQcW1dzBlF/+9DyQllK+3dT",
+	"UIs16XgCW/Kkol5hLeWV13DEdY3WkbSDnbrAlyszBnU2vriRBN3jm/pYHpZsp1mo/EC7pWJxRL2smaNq",
+	"nPCgbh3eDUhcMGILpG5WjBo6rjY0a444lhKTVZ/1Zhtq5q7gEnaaw9Jcu5haBWckUbMHZXBtc7Xxvj09",
+	"HHEQYpEXkI4q7Wf3bNK+O/pUMsab9T4xTWUXHd7vSFAf15aJipO23N9qidUF5FLo1JnwRpNo5eCXoE4z",
+	"z2KE2YzaS8NZH3p6j1IU2ehxhpSNxBFITCg0CFgK8pzx0yedBgef4VLxVEaPpl2clQFZ+fCsf/WSBnto",
+	"Q9RvY4hrGZPazaqVTHvVqTkFf1QoOwfREIEY9HA3aWbTEycGw2f4wXwEcilG4PxiLqXC6TQHafPG3M03",
+	"Rzw+KkrK9LIrNfhXhyQN5t2n1Wei6zvshP353HYm34F0YO/yXBZNAcdYjAORyGHTb/Fe7ReqXHm9Noqz",
+	"Imh2ztprd1zZQ+gGj91ndY+rrDzHWw12OhKddxoaoKna4e2EhQel3I73oERIxmdLxJZGo3/SL9fXkn53",
+	"PPmh5RVtGOJBDGsv0zykWLfhyh5LkyjcSyvI9Zf5jAQb1K6D1omoRK0XserLdq7Z/fgPKZ/kcft9osBL",
+	"dPLFWrFh+xbzKXy7KuPkV2Q/D8vfsFy7eEwTuAimAmrxP2e8hZnfUVLO57+fBC6OC4nen6J72AJcX2VH",
+	"cvPT02MhpnBVmcaLmdsCta88Bp/ggfL8mT4wYJOMswkRuVvU4ydpNBEX9Xe6vb9Pl2T3Y+cUeKiaaabz",
+	"8T+E2RLr3WUpjiEJlGdZA1PjqTUolnfjXGIFyl3siX0jowr0XKgQW0tAbiO0l+dycG+uy3U13sNq7TQl",
+	"t1iKlaaY7kbbaJxDX8JCo1SwI237WChtdl74Fym4TXu3K+YFFPqITPDnsS5SbjBUlqCne7jwepSRl6eD",
+	"4mS+S/+9KSciIfEixe2Me1DOQsKio2Glm5xo9Rw7lat7Bt4GI3rENAN+RgQLyMPgM8RG+dQ8mZULq224",
+	"2abhQulGc4IKOl2GGajnytJCL5o8DkHtwfz0++M+daQN4fU2zV3yGRgkfns65yz+qz4DCqLvG6Mra2qo",
+	"WPGE4SRPb10wEslJb+6WRNsjxjP/pjHK8ymjcrzUSKGJmrF7DFG9drn+usww9246z6dYRGfMUizVw9u7",
+	"w6+mwGdBFt1AbVNKhgSSwKd1fTHfgrtgdY5GmD0LpKBc1y0oNthH9i3jcopVfRdS5GYsEI7Z6yRuaGDT",
+	"F8WGDvMP8nwoNoPkSdDo7qRM6fhMPumzu1YHvPUFdJ/xWkJuppMJDljpmnw6+qcPW4y1fUJtnBmLlecu",
+	"tdyvI6jMrXZ6785jRl+U7ZZUx6YyZo19GjrIvnyS8pPGIy3CjjvgbBNaXQHuLAk9Gm/qRivBJTe9jAb8",
+	"0UlKRouIphZX96iPO7sxlhcH479hEqoc3piN0td5Hi4EHpIPLINA0HkTvbMz4NW9uR+GXPUZLkDS/S0a",
+	"cqs4uFdTIboBsvH1IdOe3n3Xk9e57KHrkis4f4EP5X3lO7JwtEAr0KoEh7MP50pKLI+KQm3BtLuSyHr7",
+	"xrSnsUv5b7eaZH39hhKI/eyODrfwYJVkCQ4weT6lca3sWih3qShnaKaLijvIN+u74eeYy9lyez51MAUR",
+	"eYVaWjABjJ4w3E+zb7QjXLrDW+wGN+dNo1jqMU2V9sLiDJ20MQ3dRdSWy4I43EOrU4evrjcTPPNqvQyG",
+	"qJbiYdBT3Wh1yh72EqrUcw4CqFyog8s0IfnpmozYvcKslsX07bkg0dErl6k1U4vICkVgFRIgP3kj53du",
+	"fTG/TuPdL8lbs2oYOl4vz+5CfqGMUBpSsU011EDMgfnR62zvAXS7fNW91B0XFgoOaUKG+StvUbS9nLJh",
+	"45bEejL83AHZ8pBqirFbxKmxqNPQE0ZX6AX2LP4rKtpsLCfD3nTp9b+BNOoEXiWBiNumqv6Nrx9/CHM9",
+	"Bs8EKOdPlgZvx/M8F3nRkusdy9hdtsBcWQ1o/au0dSWFplKO3uplziWF6jV6CpzNFa6pVk/qgzwrVkDn",
+	"cHk5yqhpq9vbCShxykamrsSnjJ8SOjq0tYY9NjAi2x78XTp3mc61D2DIOHwiArYhMyi3M7duTR/CJs9o",
+	"v2Jg3ARfFLVrPgY+aRlbxkK2DQ6+qsq8oE4btK9IQrsChWWgaAQfpFiIvjYzBTgsGT/ANCEJlvBMt+0L",
+	"r+Y03uu4PxOhZuZ9ppRknIYHfzXFKZGzRwDJCY5PWye3vUY/JTRh503XKkiq+Mb9LOPsDKetE4vpyRMS",
+	"AxWEjh4xfkKSJGT+DIlBf/maXNoFEDGMdS13H4VpuRmp/JfYCIrG6wxDvBndmkh+nmd4Kb6J2EIgnScg",
+	"l881cNqFyiI06bL9TGlZye9bpI0e1s/4VWiz+Srl13afrRdzs+0iFRBezj7C2LB8oteLNRvdf0sgk5mK",
+	"GEcYZc6Lbqt7Q43iqdvJsuHaDnRPDb3TT7KU4cS3U+09sfud32bnTdrmLX02abb3A8NuFur7dYnSVuH+",
+	"pvXUh6ZyR3bzR0VP1b4HaOyj20W4MFv/JZj5bIL9L5PE3eUpEIwbOrKx+QtaMDqVDV6sTqepwj7HAp25",
+	"fGWL/WdcwFLX2pduCYY629GoQ86gOXJbI5sForEbrW767ZbXRKsypvMxlrqyfd6VqezThAViQ1P23nBs",
+	"kXe6KbiuaRGHxizVXXImPvfuOZEUhMgtewuawcIGIa/BL4w+CzHAS4tNJQ27I5rZ6SOSgo41XtgXX4bQ",
+	"dK9XW4ZAmT3na4Vv9FH/Z/HJTELfd56YvNv5EaDGRnaV5o0vEMy9vM1HgylPFzqU+TJ8tIWU5y4V8PIM",
+	"x+us6ZUBJyxZUsDqMut02Y3NuaydgI8OjmoXYjdaq6+g1mWU+nyixcqsNucFhnClHopcgK6cz79VMT2Z",
+	"ELFYOGdz5/FODcY7qaf1mfwnufbatn1U/CM4Y6fwISxa97U1pXkZSjaTWC6+x9MOjQ6rKbM9tm0S+Rs2",
+	"fwyYx+NF1Z/FqnD0MtybDX5AvN5mCheyT5pb4SYM+0/L9VYXxLqOgapFm83GqI28rMfVRLYuFMC6pmGq",
+	"qw5OzSHupyH50OaKLljALk817Q3LbmyxnL6FOcrCZrnIKfpbi7seoLQQN21/wQpSOB2Far+F8NbWkWlr",
+	"85WOBlFRfsJ8FNo4JIfBFsq4tYHytfRLPpaQ9S/416PLSaOCBcMhxJKcQd8yb4s1HVBcBrKryAbW8zqH",
+	"LbuuVMtFlQf24oyxUCxdk4nZlMo+LcOn1KuqDFM8WsI0TYrVpPDEdlrDSQTuFYE/zWI2scE0l1Xh2jW1",
+	"PHTfwiG/SGcbxcH9aGEqIiwa0rms3gDevMxFbH9e3ArVtNFdbj5o0sWvoXNAo6FGHaspHMoRYY0q1bRv",
+	"r4DK0qWSFKzlX5gGhqa6zzRvDuBccWkdbWsZ0NYH4GMygZRQeEhl7+qITUVlZwumjl5zgYi5JlxGLpTB",
+	"nf5sy4orZSkleWI8Fa36W26Ob+IVXUhJ/34cvtTiidWJZYScBFdRXMT1LlwZUsxXCaFhr6BGhdkRiIxR",
+	"AUuqz9TaperNw5YJCGEDN6+lTE1DidKgsm8dkRE6HwNFRCIiEKPaJ2na8CzwGig6TPTuAfnFjSICsdx0",
+	"bA5YsmCxxQRSkCH71HBKw4LJ5SCyR3u9xQqf+tqQOaVN6w+PYueVC/Bd+KdwMmbs9KBM0emXYdivdHtr",
+	"SqLAJ2mfCQPWQMb99gABMQ/VW5hlfW03nZye2tylRuZLuEk+ap/FrhrAcwgpOQOeM/vuEOpnua6uNlvc",
+	"fh02VteX6CvmJEyyHo/b++YD30ngrEONW9MiwTl3dxsrdOkuY/RsMzwqj9dwc09Ib6PeQkjwQwLnl0jq",
+	"srM8798noIBLl7trWHoxA+hVsYFQmIPd7HHBmHoZa+GMsKkoSsB2RM4QE6wLbjMuqq3TcAqNM2+4CFmZ",
+	"nPDeu4lJu59iPllm/4qQdWZs+2S05Tm32f0YH/VNQJnywMAxEN5Hb60/3A1aeOx41myi95qvYzdib6IN",
+	"JKK3GyP/qBundqHvuTMbsdh+B/nAKN/B/MEM35hyImfHavk83pbY0tU1dwdF958/RqcwQ9tJevoH//fr",
+	"/7mDTBs/dDLT75wRlnCOZ1sC5ckeurGlmlpp4YC5sXKZbYylzAYvX2oD4ZDNL2jLDM4QpgmiTOK8p6Z9",
+	"T6Eh48jkm+wmWGKUN96ExK5PGL2FjthUgtCTcJaCQDGbAFKIkO93D8fprRmepBGymbJ6NNZGfGQhY75Q",
+	"p/w+Q5qaERsWM9hBt0bsFnqolCDEYTgVONXBqhQdPTpA779397dRZrJ+UR63hbad+OI9++tvfikY3UEU",
+	"TwgdmSDXaQp6UzrJ91ZhKtx32rw6oVz7gzu5cxtnZLA/ePfW7Vvvan+stc3vqf+xdcqKy1JvmIHOkNTh",
+	"8dpooUe/c/u2CWShMhfkcCH3xnKimY05vQ8nTW3B2hPaXKza4HuffRYiiGL9vTxR+mU0uNtrvIPf6s2t",
+	"XtE5cn/+xcsvnBhUva0zx26HMnMLF7saZ8pq6/Uc1tyHaxJXp6lFemMaUcSXTAgdfKH2soczsnd2Z6/o",
+	"niD2Xphn88sgML4PssgUM+50PAEJim9+/mJA1I0qkObVWPbLwMCSF0g+hagBRl+0AttF0S+tRaWcr1FX",
+	"LzYfwAUdkRezBLbEqvAiiBSYIuxcvoMLi6CAmsBpaFMHbguG7Nk1lIrIhAdTTBTplSNLVOfSE3wKJvL+",
+	"nBMJSOAhIMkQB8lnJkJf4AlouaEY2AlLZjlrVT8OCRcSWds/2sYSTZiQ6M4731O4wXGsDrCjXRxKZgA2",
+	"RTXsCR4nMMmY7sm+axohlFuf4IsnQEdyPNi/8873Ij/ea3b/gCWzpaF8DRD5k+VlVUCre355HYSXR+16",
+	"6C/WwbYSEjeRQgOpoEwlxkywrJJ26p/dnkxyjGWlMdPNoFtDKihMvpY0PSRZp6I2qgQToeYnyYc02dDj",
+	"yunxfqW18IYMr40MJfAJoVjqlFKuQ6gXoskKGbURZB7p5qfIRyTdiMi+JLkhjaWTxqu//cnrb/6kKwFU",
+	"sbaNAor0O//rTv1qErWLKcU6vizyZPMb9cQMAryaYT+s8MEtgVIsQUhUvCMu+dSooEh5wx3fm+UHa/ni",
+	"dLa/pm/O8gQIC0QkEhLTRCDKzq/qGVq5tBbkKblOWNDelxLH47yq10bkrl4L1gBZ+au0/PJtVIg1YqWQ",
+	"IGEJo78yHCKsdqpVZ0gJpjHsmgD7BltSMdQkZm7IdmXGpBokNnS7Em39P776xTedTUh14ulCmlQQoREv",
+	"TJQmlvTAGbqhypVRZQGEDUGugCD/7Zdff/eT//3667/79f/60+/+8Y+6UuY8BbWTZgJnkLKsWds9lpjL",
+	"Q2fkhjJXall6q4lDKGRESQUbO5HHHBa3UwdckAayeHhB5EdF9dENUaxKXFXL/20k1XWac9DrP/+nV3/+",
+	"x1sCKVopg4jydqNo+9dff/3qJ7+K0O9/iu58L0LPjtGd7+3sI0xR0VSoYhI6AYWXZj5IInRO5BgRKZDJ",
+	"xbiXB2OVxiH1K6RDxAx+Gw6go6dIU1xDg0emSthd+IQEmieBhJiFBJpsXp4bpvHWMw1NLfYQBT0gnhNE",
+	"N6epn5zaSdUpNN5qJ3peL0q+IdfVkevGPLQq89Cf/PWrX3yDtjGyVfhdcb2vRfOrn/7lt//5j1/94pvX",
+	"f/PLSP3M2RkkCmHtJ3+Q/9s9R/ATOjKfv/6bX77+2c+rHxbKwT2Eka3iby7WhkHLmS49rtCi+qUdXCyp",
+	"lA37Z4Q4fAmxhARta73ClmnZQYxHiCm46CBkxh0TNk18BxeI0XQWoZhxbtr6ou1/++XXr//+m9df/92r",
+	"//Ifvv3Zz7/75uev/+F/5NigF0KKwhDoCOq8cKDas5hmWaot3ffscHWuLYHilMWnSEiWCaSLIdify8qI",
+	"O11Z5jw368Ituzrbnc837vZVuNvLo5cOd6faz1W73PdspgLVXS9abEnPnS4aG5m6MSatTrb9+7//9m9/",
+	"1cuCVMHddrKwrWZ2cVEyKxBRoH8vmi0YPWdDGitSN6sdOzbq5jVHEeh0N6WykQR4EcWkMBLr33YtVRX5",
+	"bNsfPEDv3N3XxiJiipLY4o1bAoW7Pe1EKK/BieSYs+loXLFe7aOY0SHhE0iMHcpuTt0YOidpik60MsbS",
+	"M50lGCHGEWXyD2qfWe1PqbJKMufnIQJNMD+FBNmqod1CJHycojsj4pVGLn5mdGSOtOFGN4obOS14Nhzp",
+	"GjnSmJ0j7HCCCgfKE17PsSg5wTZWXACKsx8/fReZ/kX5se2z0c6GtK0676S1cw/hobTIbPB6q5j8wczW",
+	"XlqAc/jJup118Foh/iDTUKOuI8B2wzLa7WUOyDbc4pr1F3t3Ova9NO1gx+gjLInjQoUZMl4xJuniDQ7n",
+	"2DH3ZK1xfEoFwiNMaKQ5R2I7SyJdwRUS64mzZV37u8B8xOwyCqcwnGhiCaYz2kGlZnSNJWwouYWSq93l",
+	"OhHzneXFgrm198rO1Y0UfXOIkdvLU/K7PMi+W80DCZDCWLH/9Fev/vovf/1n/+fbf/2LVz/9Z41egoyo",
+	"MNq+Vf9jnKbAEeOjLZH7mk0DEI8MDpFMp0yVRqq5+SZVT9XGNcxX8ZTAvKIklUrl+za82cPxKWXnujKK",
+	"yXELIdITIuT9+uAbik7d6uNVD+Mp+LZ2WFZ0ythCeB5ULrItil9eLHgZhYyR5chrYEIbbb4nyq/KDV7d",
+	"xdsY7kZRToFFX1YOMZBMt79OiZAmEtRHsj5Tnp/O2rk/jLitkhbk+Q/1kAPTk/W6KFczcJQBzwtM6XW+",
+	"moLuamoXUj8dkz+ECmUlMMTTVA72796OFJmRyXQy2H/ntvovQs1/3Yk8RYZ9RaxPGDudYH6ao1ZeDVLv",
+	"Cm3jEwFU7ju8Qv37TmC7+WSDVSlSDiR18bJ1FHD6CCjOsXFZIq2C5EFxpn83QzcybFUyzNz/ikSXgydv",
+	"o5f7J7969bOfmSir7pWiSpppl0cUm3Khu9y1ETTYhdTNPrMfVewKG/pcEX3m0LDdT6+XPudsBW8hldqD",
+	"WN91Mo2l9vqUtIEYRRjlpOakWHz7V//y3S/+6dt/+bPX/+2/vv7Zz7/7x//+7d/8UYSmlAwJJEjpBDvd",
+	"fURB0mxnA53DBQ9c8/EmXPDqC8DORQy6dq2otG7awEFbaFeNBFvuVyMnkQKZ5igoAU7OwNQNvqJKsrbA",
+	"tdh7Yf9yarOINunSryhLWUt7I1Nmy6+B1kOo3LneCmymXv2bKUqKDq4F1aDtPAyBprOeMsFfjMVHo24s",
+	"eDjgMcvS2YY2V0eb5Zeroc5uUQJvJH1W4/UjWzUpmNhapMCyc2oaFBQBBgdFa5F8wA5iPJ+qkgq7j04J",
+	"dWozbX//M3TnnZ17RXaL/ofb+0jELIOo+GcOgk15DCJyohdsTMI9J5cHbesU3/25UVFpf1M7waZ3ACSI",
+	"0bxglI5k2LmX5+6g7WfH6M5dm+9TMC8izQD/TvKIrDwW1EZmRcUB0ONDEelFK/GlOwsFSBj21cYJp4kp",
+	"IODVh++rXw8UEl8fGxwBBUHEPtJbK/O1DXvTPdoQx3KsuR627f2wrt0I8WnGiGmy6jGTWj2w3AvQ6URd",
+	"qF3SadBxPYkN6oBuAPfNT+sxMLGsTcF6S1gmp3R3BRunTUcNKmj7d9VPv1MAuBioC2bUkLzUwNsU7hin",
+	"QBPMGyT5E4aTAztsI9BXJtBdMKwqWMgu/9YJ9JRhpW7PAHNFsyUxdNKvKwTUlR73XqjVmgOIroEoPTOp",
+	"fd2cKKTyXm+q16zJboPRuUlX2U3wLIBYl7K3+EORuiJj0cm32Rd94Iy7NgFxPibxGOnO8ftozNIEuE5i",
+	"1xqzMYpG7svYrVmNjL1R69JWid7GWpQ8Pgz6iWde9cesrC7cMUiVvKD1GApJzRyKs5Sbj2rKsdlxXgTH",
+	"bDWw0zOcTmGwceyv2rFfb4S9rt59hw2ol2eB8UuPkqzzkhb2lBARp0xMOYi9vHleaZYKcqtD8xkk96vf",
+	"XBvn2hDblbwHHWAeFphxw2muUTeooKcx39zduVLdoIk8ehCj9W92JMPn+egNAa4zAVowvhGkl+eVQJL7",
+	"6i39/dY10l9BFy2UV0SXN1RlAfmwGLUx4azKhOOCYUWRcr835UQkJH5bqwtD3QALDl10qxLj0lILaQ7B",
+	"tH33CsFHoBupXxMxcshSPMvNxkRYZ4Cuk8amEj3BQu4+PAMqd8NvYPX1A/VdlZpyyXe7i+TjIKYTKFLg",
+	"iUBwph/oD558dPDh3sefPT6MEDZ8Q93flkAkCZN5Zd9LLruku0Tr3e0KyQFP1qdbdJACjoGfAd89Vleu",
+	"r02UUUA29WHbgkj7JSv3ixhHv1sgwe/sLBTq3UIzCsANmqMOYNIN/a+KdK5SSdIbX6e+4kQgxkeY2mdA",
+	"WXvOhp4oaBVFL8xlo+0xkNHYdKHXbizDasZYjCNUNnzfVd/u3dlxcm/ZrpoWS/WKQEy7Kd3VxZYaS0EI",
+	"EEqLmHIKyTKD04IZBkzt6+qxbvkqR4lw16djrBmSYzqPaVsixzSLZwL5aEFjv8VaXReGzhgFNMEzpBDp",
+	"no7DQi5OD2vqh1sa3Y/qiGh7mCQgTPWHnX3Lrot50WRqgjrJcIamNLH6s+NlZnRIRlMbZ5yrcYogzacn",
+	"4D1eBtoqvf3e7ff1R5ginGI+idApZFIXVI3Q+RioDk5Ro9VKkmOlYApE5M71RY5qsbH3wrCesNtM4eZ9",
+	"ec0eM7OpjRBanhBqkD5YIozMje/nkkf/1+4d04/SxFlpbB2zNNHlH7bPx/o7E0FtKVsgrGgLJ+qFc52o",
+	"TIRkfLb3QiHFy70XpzBrQGgz+JoxWo+6/DSmsMYNK0Bgb/SxNHi99sUHtKxwIv6xt85FP0NVjnUtmKy9",
+	"s3twkTEejpN7qH9+rIZe33M4Fmdo21pztRv4IhUXoVcv4xMsvd7fWJypa1TfdnH2YhOjyYYlCHwLqkHe",
+	"5b50rDfqrkwNzEE0iCuhIHJWANFYvlzfdOnNUz9UirnFlWIQ7ORLyFeCPLsW67e/KWTX6chOSokuoWfL",
+	"cW7P1bQWssG6bWbo59PGFBVH2BJFsexIqTFuwrIpvjdNZVTva23h4NuQtUr23FHVwa+u5gRGhFJCR7q2",
+	"qIKdIVENxS1TUD7ooDCA7rGBcn4DCLtAlFu5ka6Mr8ODbclCuMBxHnwQ2MdXfS9BkIvdhIyIRAk50zDR",
+	"F7KP3rt7+/bt24iIPEvujOQ1+62BgsgZItQ0/vHtJZ+wsqUMSwlcjf7/P7+z+/4Xn9/eff+LF3df/sYg",
+	"6hpmoovCatuZVp4ZOmFTmuw7+GyN1TakVj9wI5QzmMiaVhK0rR/ElhtrxmNtq9u5YqKWCpFBYhPq5jlD",
+	"vhFFxWYpTaaayXQhU7P9BM8i9KMf/ehHu0+f7h4eooMxoRhJEsTBuahgyyvNVrvcr76P3utKdtlVpcLx",
+	"M+DJFBScYAKJggbLgKJtDhlgiU9SQwgxm0zwrgAlmyQkQetoikeDnkbZHH3mMCUyOKfIMMSDhOLBnZHB",
+	"Xg3phg/qv6oCEos4xAu5scjOb8R8o+a6fHj4GU1uKehcTFIDbrHLhkMSQ8LiqWLYt0TGldY+BpCT9Jb+",
+	"/6r6V6DJiW6T4UMUY/NVYn39Tb2V1E6MBGAej9GQ0ETL4oPjH6LtTz5+tPs9Y4F78NFTDejPnhx/FiFj",
+	"8C46tGl7QWnW0xiAbCluq4M0K5NfdFIV7dMnqCtqLfEanjzzwC0EZoNS8KbpbUbsR67WohCkMfiQJCuL",
+	"QCgfJWtEnp6HmcntUphuDBRLoi1b0SpIW8eaP1zzO2zzItq8iDYvos2LaPMi2ryINi+i+etg52WgaoTu",
+	"KEK7e/t2sQ9093bo7lMyIbIeEGPidO4uFq9aiU9VjBIuQlwnnnLB+Mo0QaPKrFd2sH2e6ajIaQbcygGb",
+	"4FR5y2mV6WRmtYjIiEa0HRalVUmqYLQTFaLG0JUwrTFTPBL2yYeRgeI9p1GJXhKMF831rS1JRS1uo+n5",
+	"d2wHrWP8j937muWtV32roxTTGPZNMILOCNL4qMvpW4S0aJR3rSjiHhTHQO/eVtJNRIjCeVFmV/G4CaMa",
+	"dpfDpMqLoCF79vdqL4e1w6XKAdYzzr4WC5N3/jX6rT8wd/nZsLV7bESuU5g1Z7U8zt+Ym3SW9U5nKQC5",
+	"xmksNrX5+Ok7yJANOjWIebUZLA4NBCMq87Y3jx2bzCYtZTVpKQUMVlIorFj9LSzjl3cvoq2dhnxV++oU",
+	"1EF26WCyx0ljWZFrIUl/MNjj5MZoV+61rmX2cBinlq9CLYSDexzO2Ck0FXpVv68POm4kTXuzOwXRD2G2",
+	"ouzHTrLmja0/ru4emTI32+qlTugICe1PsDH8usutWo2zCRHGrNtRFlUptRcXYBLLJi6gf99wgTeIC2iI",
+	"brjASriAvnvDBTpTd40CW6jb2yxEDWAJhBXPR4QmTtuAB7O8R8EBS+CaiT42S94MRfSHwM2drK+Zz2am",
+	"6Z067TadZheVPhg6zkiB4mpNFc0Y14LkRRxFQ9WNRySFj5yQkY19YzXypoDBSuwbxepvqn2jifKHJAXk",
+	"hh3lObLGqWitkjmK3UUYTQidStDWbJwkHITYuWIu4BJpC9VnmEsCzR6A53bMxvy/1tWsMJezdS3YmBJ9",
+	"vTkeLqsbY47ZrUb95zYObyPwViPw9P2vRNjpld9iQz7KQ1B7mfANvXSTPW3vqO+DvHLyu+lPpvw+145x",
+	"e/FnaVb6BdBsz4aZB984B3o3eubjPCL9RuPdRnq094FXH63INtcqQN7UwoRTkQFNurfvrZNdG1nbxJgm",
+	"sVHkzqxfLJzdu6mzvsbBcBlLSTxDFlqIUDRkPIar9t/moFea/dRfP/aqsWPDlztUjy3QfDW82SWyt7R4",
+	"LEbxVEg2QWWmYdeqsQWRdeLUezhhmWzor6l+3hDlypUlBwwbslzNo0mBQNduI6ncJbQvaVYoqYU4TZpv",
+	"a3PqI5MNvCHLlcnKMoPKwuKaDWFm1XaafLP7U2fACUtIXMloMzS0b5rNm2/yeo5FqZEiFUSnohfNGI6f",
+	"vqNw2KlJcvz0XZT3vB4iwLrASQpou6wzbBdEhkjU7eZJR4xCzybZBTJ14RJ7I6CKNzQEN33fjtgwjJVH",
+	"Jhp6XUlfTbN4OCmwkNw3h8QVAhk3nybxLeEh8bJHrSlmsv3Bx0+fRLq+0E6kSb7CA7zEX8YwmwrFIyzh",
+	"HM9s5daSmE0BBA8lV0i12s/QT5I6zunALQlSo8kNJbVH162qQW2t414XbfhGupFKTM1FIxsOU0KhF5Lv",
+	"vTBlSpq7yDagukf8FIVPbkj/1xrE19Pr44DbV5t3eY1fS1i3ocxexhkbBhHnufr1ga6W3bf76w3DIHOI",
+	"NaqHrgFjK5Wbgg4l/PbLygyRbanhVv7P7cnmt1K2buXVHPK3h23y4RQnqxSgcEpYJcDJGZjG9VdVIt2H",
+	"nt0ckyVu9vBOLoCgGwX7RnsVF9ELNg5GD/m4ZGlLthR02FCxJae9q0vpcJZZk6oq52Pg4C/3o3gr1fYJ",
+	"Y9HIO1zgNDVtwq3JYb9SlnWaEAkGVfUskEQI0xk64ewUqGHw/aqrTGCPnaRk1NJU+SNnzBXC2F1mTWCs",
+	"9lRKvy1Tzu6MwDnaLt7Gc9DfMULcFHUy/MdpZC8iR9yLyC0ZqX4q8xlEwbTKXAWER5hQoXsgTiKkm55o",
+	"DMPnWK2JTV0pnQ6o/j4fM8TOdb0nt5qPYIwq9UALqaCqWkGlcg+dHiX90iZumEbphpOvaeq4W+n0SiMP",
+	"/KH3HmzZy6uVhlW+Q4hJAleOOhtdrzMBHOYwu2Z9r1POzRuq6CWaClCYiMNKX52A2klSSD4tKq2FeifS",
+	"IeGTQ2fshjBXRJgOEFb0EnubKTM2lIB0dVhIdCtUlFTootvbbJ6i2ii1szHvozKvdWPLW4Etr1qh3Zrh",
+	"CtXnauxrmQJMEDfUj1cIsifkDCgIsVYNY9WWBHrxY1uF/8eD/R8P2OmPBy9R3k5dsmk8JnTkFD+/Kuhx",
+	"EEAlbklGf26GDa4o48zZxMrC4MotrE9lXRd6btDKrvvD3p2dXMzNWRMcY4AWka4FIELxmAmg6k1vOPW+",
+	"NShR9bnLfEzBaGPMT4r2FBJhU/E5sVamKHdHnsy8HYNrPYtn90xXYlI6MCuROWYHpjyELqluuwWcOTUv",
+	"8qzmDkYGPZ3YM/OFSUFX1JhpoXdl5MDY8JMsZdfffFsv7ca8rQVLtRVCMKoKRJ1R6VKIjREhAlGQ54zr",
+	"ViWMSYEyQnULbh2TYurT614mmioiNGQ1tzrjLqkYh1jFpZWY8BVFFimhp+KqGgDnwWJdzGI9wsRumGbm",
+	"xkOuq1nME+K0lTfwseGMhjnmEU35k8UEKOoq6GrUkKRXX9XaE6lYx7Q9vZG9FwpjwmhnJnrUNc1gsXe7",
+	"byLT5+f60LdLd8BVNSQcy0n6BnQkxCY4VwcteOIFKxF+uu/6tvnlljp/ZIfdukjFRfEfCo47/dxac3TQ",
+	"+XV8ZMP/N0/jVYS5NLJfLb8N+/Wx26jaiOqKZHk3zfPQ8ocrUj6P9S0Ui1yz/mmOeGSnXyN8UxNhDk1a",
+	"YhmifA1Y1K4Qmqt+lvOZtWNJa4sqxWvl9X/6k9d//e++/de/ePXTf1a48u1f/ct3v/inVz/95+vBjD1J",
+	"JqCjgkMo8nE+4Iaih65d1oYn+SEeUslnCrB2F5hzPFsjtLHPS9vWph66WeM1V4RB53AyZuy0uYTdp/mg",
+	"KyR+u4Zabp2ieYoYLDE9KfYrdPNW1zSXN2w7hZlRQ3S/NYFPUkgQoyCQZOweomqUEiiEIwExBym6RH5/",
+	"EazAdmx2dQL2eq9IxbCzryjLw65+YHInG9Iqb1L0pYWLaTQLRMF9eyxlJnaQZApbqBQIn2jfgYtn7JwW",
+	"+YoayywSGINDHgm4VbH77uyjKq+JnBgw9XLSYBPaKBYzzs0vboTXu+ic8VNCR7pVG8JjwMk9i9MJpET/",
+	"QQqDx/YHT+8f7B5/cP+du79VKkkGoy0Za7yPYSfS3neSJ3ue4PiUDYcIx5wJ3XZYYi5FZGzZmHOiA9nM",
+	"BaHHh+qyEthNpgZ5AJ3MulGMhwfuvSCmE0oCKZgszVpAkaHYkpbaZSi5OR1M7LZ/SOB8XTisZZH6rVey",
+	"13r86z6iTGrn2oRx0GgIVN5DRKq/TyGTBreMR8Mia8pGl0OUPTtVU/1Xe+WH5cgrwBlPZ9p8uaIKLNrO",
+	"W8UWLZevtVWsbvRosGtL2D6i5o2ud8eGiKUJcJS4N3UDG8nOA3SNdBWXhraqpKCbbxYhvNYrqHlsVCT3",
+	"ANrOgCa6E7v9FpIIDTFJIdlxepBjKWGSE52N2NESrrTjX47y8gCFgGeb0NG1suh3lo1ezwMmXBzHkOk4",
+	"qIRRk5TFbVt0G5NGlMjECYJUgE4o2LlJ5ZKorgGhGLUR35IhD16W+pCDZVaxUEiWstEIEpSSU9D5DHqu",
+	"nUuilNFN2rrOWPgcm8HrKf/t5tfGQ0DhPNcclX5aR5ioqk/eq9YaV2RyCpAZzVRh3gkIkoDSDdRs77yH",
+	"xmzKBdqW5wyd3dHDsJxyEDsREqzCvpA4JzIegyiieiZECDUpLphpfzQ0ERJ7OMV80qBJmGH3zairxJLK",
+	"QuvSK91wB/UqEd44lAxAPW2o5DghsdSBAQrgJp/V2l50RtSOU0wGzkgCtF5usTStWEAKAVLsvRiStMFt",
+	"el+P6sQzbLGqZXIN7TSMhWj2GVrn4pf4DBuIr4+LsbWQpgkBMbu1vcln6dKtajGjgjWUVT2wv3cD2Hp5",
+	"edtAUFye2EL2ntD2v/3yH17/xU929lGCxfiEYa5kPWAej6PCzJHTI+EoN3BrCGqPYOQEgeuUx6LpPFxo",
+	"5+w98+7DUokSSIS2uNidbAkdU+TUl1luc0yNE5MwOjx9OzFhLmjRPFELXFAAy4GvAF3YoaJqqqGxCtVC",
+	"wnLjQEMcpJL+ksSnHtyomm2vAh2+4m2i4gd8VWKCTPAI9jLzuuoTlrI2odroB0emn5iW+MbDtSWqAaaf",
+	"HD1B288+efrg4dGtjI6WHujX1Z/7HI/A+ERX5657A7nPXDCxDQY194e2f3CEJOYjkMsF/MuX/y8AAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

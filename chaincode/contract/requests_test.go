@@ -1,0 +1,216 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// selfActor is an enterprise acting for itself through the platform of
+// nanning (its identity issued by CityAMSP).
+func selfActor(code string) domain.Actor {
+	return domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, ID: "enterprise-" + code, CreditCode: code}
+}
+
+func nextApplicationNumber(serial string) string {
+	applicationSeq++
+	return domain.Number{Prefix: domain.PrefixApplication, Division: "450100", Year: 2026, Serial: fmt.Sprintf("%s%06d", serial, applicationSeq)}.String()
+}
+
+func applyFn(in domain.ApplicationInput) func(s store.Store) (*domain.Application, error) {
+	b, _ := json.Marshal(in)
+	return func(s store.Store) (*domain.Application, error) { return app.Apply(s, string(b)) }
+}
+
+func reviewFn(number, decision, reasons string) func(s store.Store) (*domain.Application, error) {
+	return func(s store.Store) (*domain.Application, error) {
+		return app.PreliminaryReview(s, number, decision, reasons)
+	}
+}
+
+// A 数商 onboards (ZW 18): its check is due in 5 working days; a refusal
+// carries reasons; it files again naming the refused application and is
+// registered; it exits with a reason. Another enterprise can neither file
+// again in its name nor exit it.
+func TestOnboardingIsRegisteredOrRefusedWithinItsDays(t *testing.T) {
+	f := newFixture(t, "ZW")
+	self, other := selfActor(holderCode), selfActor(otherEntCode)
+	in := domain.ApplicationInput{Number: nextApplicationNumber("NB"), Kind: domain.KindOnboarding, ApplicantCreditCode: holderCode,
+		MaterialsDigest: certs.SM3Hex([]byte("进驻申请材料"))}
+	withProduct := in
+	withProduct.ProductName = "某产品"
+	f.refused(self, domain.RuleApplication, func(s store.Store) error { _, err := applyFn(withProduct)(s); return err })
+	noMaterials := in
+	noMaterials.MaterialsDigest = ""
+	f.refused(self, domain.RuleDigest, func(s store.Store) error { _, err := applyFn(noMaterials)(s); return err })
+	operatorApplies := in
+	operatorApplies.ApplicantCreditCode = operatorCode
+	f.refused(cityAOperator, domain.RuleApplication, func(s store.Store) error { _, err := applyFn(operatorApplies)(s); return err })
+
+	a := must[*domain.Application](t)(run(f, self, applyFn(in)))
+	// Monday 2 March + 5 working days (ZW 18) = Monday 9 March.
+	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != "2026-03-09" {
+		t.Fatalf("filed: %s due %s", a.Stage, a.PreliminaryDeadline)
+	}
+	f.refused(cityAOperator, domain.RuleStep, func(s store.Store) error {
+		_, err := reviewFn(in.Number, domain.DecisionCorrection, "补充材料")(s)
+		return err
+	})
+	f.refused(cityAOperator, domain.RuleReasons, func(s store.Store) error { _, err := reviewFn(in.Number, domain.DecisionRejected, "")(s); return err })
+	f.m.SetClock(time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)) // Tuesday 10 March: past the deadline
+	a = must[*domain.Application](t)(run(f, cityAOperator, reviewFn(in.Number, domain.DecisionRejected, "营业执照已过期")))
+	if a.Stage != domain.StageRejected || !a.Steps[len(a.Steps)-1].Late {
+		t.Fatalf("refused late: %s late %v", a.Stage, a.Steps[len(a.Steps)-1].Late)
+	}
+
+	again := in
+	again.Number, again.Previous = nextApplicationNumber("NB"), in.Number
+	theirs := again
+	theirs.ApplicantCreditCode = otherEntCode
+	f.refused(other, domain.RuleApplication, func(s store.Store) error { _, err := applyFn(theirs)(s); return err }) // another's refusal: as if missing
+	pending := again
+	pending.Previous = again.Number // not recorded yet: missing
+	f.refused(self, domain.RuleApplication, func(s store.Store) error { _, err := applyFn(pending)(s); return err })
+	a = must[*domain.Application](t)(run(f, self, applyFn(again)))
+	if a.Previous != in.Number || a.PreliminaryDeadline != "2026-03-17" {
+		t.Fatalf("filed again: previous %s due %s", a.Previous, a.PreliminaryDeadline)
+	}
+	a = must[*domain.Application](t)(run(f, cityAOperator, reviewFn(again.Number, domain.DecisionApproved, "")))
+	if a.Stage != domain.StageOnboarded || a.Steps[len(a.Steps)-1].Late {
+		t.Fatalf("registered: %s", a.Stage)
+	}
+	// Filing again after a registration (not a refusal) is refused.
+	third := in
+	third.Number, third.Previous = nextApplicationNumber("NB"), again.Number
+	f.refused(self, domain.RuleApplication, func(s store.Store) error { _, err := applyFn(third)(s); return err })
+
+	exit := func(number, reason string) func(s store.Store) (*domain.Application, error) {
+		return func(s store.Store) (*domain.Application, error) { return app.ExitOnboarding(s, number, reason) }
+	}
+	f.refused(other, domain.RuleOwnApplication, func(s store.Store) error { _, err := exit(again.Number, "代为退出")(s); return err })
+	f.refused(cityAClerk, domain.RuleRegistrar, func(s store.Store) error { _, err := exit(again.Number, "代为退出")(s); return err })
+	f.refused(self, domain.RuleText, func(s store.Store) error { _, err := exit(again.Number, "")(s); return err })
+	a = must[*domain.Application](t)(run(f, self, exit(again.Number, "业务调整，主动退出")))
+	if a.Stage != domain.StageExited || !a.Closed() {
+		t.Fatalf("exited: %s", a.Stage)
+	}
+	f.refused(self, domain.RuleStep, func(s store.Store) error { _, err := exit(again.Number, "再次退出")(s); return err })
+	// A scenario application is no onboarding to exit: the same answer as a missing one.
+	f.dataProvider()
+	scenario := must[*domain.Application](t)(f.apply(applicationInput(holderCode, false)))
+	f.refused(cityAOperator, domain.RuleApplication, func(s store.Store) error { _, err := exit(scenario.Number, "x")(s); return err })
+}
+
+// A grantee renews its agreement in the 6 months before it expires (NS
+// 15): too early is refused citing NS-15; another's agreement reads as a
+// missing one; the review is the authority's; the new agreement names
+// the application and the agreement it renews.
+func TestRenewalInTheMonthsBeforeExpiry(t *testing.T) {
+	f := newFixture(t, "NS")
+	self := selfActor(holderCode)
+	ending := f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2024-01-01", "2026-06-30", "2024-01-01")
+	in := domain.ApplicationInput{Number: nextApplicationNumber("RN"), Kind: domain.KindRenewal, ApplicantCreditCode: holderCode,
+		Renews: f.agreem, MaterialsDigest: certs.SM3Hex([]byte("续期申请材料"))}
+	f.refused(self, "NS-15", func(s store.Store) error { _, err := applyFn(in)(s); return err }) // f.agreem ends 2028-12-31: window opens 2028-06-30
+	in.Renews = ending
+	theirs := in
+	theirs.ApplicantCreditCode = otherEntCode
+	f.refused(selfActor(otherEntCode), domain.RuleAgreementExists, func(s store.Store) error { _, err := applyFn(theirs)(s); return err })
+	a := must[*domain.Application](t)(run(f, self, applyFn(in)))
+	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != "" {
+		t.Fatalf("filed: %s due %q (NS 15 sets no review figure)", a.Stage, a.PreliminaryDeadline)
+	}
+	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := reviewFn(in.Number, domain.DecisionApproved, "")(s); return err })
+	a = must[*domain.Application](t)(run(f, cityAAuthority, reviewFn(in.Number, domain.DecisionApproved, "")))
+	if a.Stage != domain.StageRenewalApproved {
+		t.Fatalf("approved: %s", a.Stage)
+	}
+	record := func(ag domain.AgreementInput) func(s store.Store) (*domain.Agreement, error) {
+		b, _ := json.Marshal(ag)
+		return func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }
+	}
+	wrong := agreementInput(domain.AgreementScenario, operatorCode, holderCode, "2026-07-01", "2029-06-29", "2026-03-02")
+	wrong.RenewalOf = in.Number
+	f.refused(cityAOperator, domain.RuleRenewal, func(s store.Store) error { _, err := record(wrong)(s); return err })
+	next := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-07-01", "2029-06-29", "2026-03-02")
+	next.RenewalOf = in.Number
+	ag := must[*domain.Agreement](t)(run(f, cityAOperator, record(next)))
+	if ag.Renews != ending || ag.RenewalOf != in.Number {
+		t.Fatalf("renewed agreement: renews %q of %q", ag.Renews, ag.RenewalOf)
+	}
+	a = must[*domain.Application](t)(run(f, self, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, in.Number) }))
+	if a.Stage != domain.StageRenewed || a.AgreementNumber != next.Number {
+		t.Fatalf("after the new agreement: %s %s", a.Stage, a.AgreementNumber)
+	}
+	again := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-07-01", "2029-06-29", "2026-03-02")
+	again.RenewalOf = in.Number
+	f.refused(cityAOperator, domain.RuleStep, func(s store.Store) error { _, err := record(again)(s); return err }) // one new agreement per renewal
+}
+
+// A data-quality request (HB 25) to one data provider: answered within 3
+// working days (a late answer is recorded, marked late), confirmed with a
+// date to resolve it by, then resolved (late after that date).
+func TestQualityRequestIsAnsweredAndResolved(t *testing.T) {
+	f := newFixture(t, "HB")
+	f.dataProvider()
+	self := selfActor(holderCode)
+	in := domain.ApplicationInput{Number: nextApplicationNumber("QR"), Kind: domain.KindQuality, ApplicantCreditCode: holderCode,
+		Problem: "公交刷卡数据2026年2月缺失约12%记录", ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{providerCode}}
+	twoProviders := in
+	twoProviders.DataProviders = []string{providerCode, operatorCode}
+	f.refused(self, domain.RuleQuality, func(s store.Store) error { _, err := applyFn(twoProviders)(s); return err })
+	notProvider := in
+	notProvider.DataProviders = []string{operatorCode}
+	f.refused(self, domain.RuleReviewer, func(s store.Store) error { _, err := applyFn(notProvider)(s); return err })
+	a := must[*domain.Application](t)(run(f, self, applyFn(in)))
+	if a.PreliminaryDeadline != "2026-03-05" {
+		t.Fatalf("due %s, want 2026-03-05 (HB 25: 3 working days)", a.PreliminaryDeadline)
+	}
+	f.refused(cityAOperator, domain.RuleStep, func(s store.Store) error { _, err := reviewFn(in.Number, domain.DecisionApproved, "")(s); return err })
+	answer := func(q domain.QualityAnswer) func(s store.Store) (*domain.Application, error) {
+		b, _ := json.Marshal(q)
+		return func(s store.Store) (*domain.Application, error) {
+			return app.AnswerQualityRequest(s, in.Number, string(b))
+		}
+	}
+	f.refused(self, domain.RuleRegistrar, func(s store.Store) error {
+		_, err := answer(domain.QualityAnswer{Decision: domain.DecisionConfirmed, ResolveBy: "2026-03-20"})(s)
+		return err
+	})
+	f.refused(cityAOperator, domain.RuleReasons, func(s store.Store) error {
+		_, err := answer(domain.QualityAnswer{Decision: domain.DecisionNotConfirmed})(s)
+		return err
+	})
+	f.m.SetClock(time.Date(2026, 3, 6, 2, 0, 0, 0, time.UTC)) // Friday 6 March: a day late
+	f.refused(cityAOperator, domain.RuleQuality, func(s store.Store) error {
+		_, err := answer(domain.QualityAnswer{Decision: domain.DecisionConfirmed, ResolveBy: "2026-03-05"})(s)
+		return err
+	})
+	a = must[*domain.Application](t)(run(f, cityAOperator, answer(domain.QualityAnswer{Decision: domain.DecisionConfirmed, Reasons: "确认缺失，补采中", ResolveBy: "2026-03-10"})))
+	if s := a.Steps[len(a.Steps)-1]; a.Stage != domain.StageQualityConfirmed || !s.Late || s.Reviewer != providerCode || a.ResolveBy != "2026-03-10" {
+		t.Fatalf("answered: %s late %v by %s resolve by %s", a.Stage, s.Late, s.Reviewer, a.ResolveBy)
+	}
+	resolve := func(r domain.QualityResolution) func(s store.Store) (*domain.Application, error) {
+		b, _ := json.Marshal(r)
+		return func(s store.Store) (*domain.Application, error) {
+			return app.ResolveQualityRequest(s, in.Number, string(b))
+		}
+	}
+	f.refused(cityAOperator, domain.RuleDigest, func(s store.Store) error {
+		_, err := resolve(domain.QualityResolution{Note: "已补采"})(s)
+		return err
+	})
+	a = must[*domain.Application](t)(run(f, cityAOperator, resolve(domain.QualityResolution{Note: "已补采并重新汇聚", Digest: certs.SM3Hex([]byte("补采报告"))})))
+	if a.Stage != domain.StageQualityResolved || a.Steps[len(a.Steps)-1].Late || !a.Closed() {
+		t.Fatalf("resolved: %s late %v", a.Stage, a.Steps[len(a.Steps)-1].Late)
+	}
+	f.refused(cityAOperator, domain.RuleStep, func(s store.Store) error {
+		_, err := resolve(domain.QualityResolution{Note: "再次处理", Digest: certs.SM3Hex([]byte("x"))})(s)
+		return err
+	})
+}
