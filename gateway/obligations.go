@@ -42,7 +42,8 @@ type Obligation struct {
 	Channel string `json:"channel"`
 	index.Hit
 	// Owes is who owes what the record awaits by Due: "authority" (the
-	// review of the enterprise's application), "provider" (a data
+	// review of the enterprise's application), "operator" (the check of
+	// its onboarding, ZW 18), "provider" (a data
 	// provider's answer to its quality request, or the resolution it
 	// promised), "enterprise" (the data
 	// destruction an objection decision ordered on its product, or the
@@ -125,8 +126,10 @@ func ownObligations(code, channel string, hits, objections []index.Hit) []Obliga
 		case h.Kind == domain.TypeApplication && h.Status == domain.StageCorrection:
 			o.Owes = "enterprise" // its supplementary materials, by the time the correction notice set (GX sets no figure; the record holds none)
 		case h.Due == "" || h.Deemed:
-		case h.Kind == domain.TypeApplication && (h.Status == domain.StageQualityConfirmed || isQuality(h)):
+		case h.Kind == domain.TypeApplication && kindOf(h) == domain.KindQuality:
 			o.Owes = "provider" // the data provider's answer or resolution (HB 25)
+		case h.Kind == domain.TypeApplication && kindOf(h) == domain.KindOnboarding:
+			o.Owes = "operator" // the operator's check (ZW 18: 运营机构)
 		case h.Kind == domain.TypeApplication:
 			o.Owes = "authority"
 		case h.Kind == domain.TypeObjection:
@@ -152,12 +155,13 @@ func ownObligations(code, channel string, hits, objections []index.Hit) []Obliga
 	return out
 }
 
-// isQuality tells a data-quality request's hit.
-func isQuality(h index.Hit) bool {
+// kindOf is an application hit's kind ("" for a scenario application).
+func kindOf(h index.Hit) string {
 	var a struct {
 		Kind string `json:"kind"`
 	}
-	return json.Unmarshal(h.Record, &a) == nil && a.Kind == domain.KindQuality
+	_ = json.Unmarshal(h.Record, &a)
+	return a.Kind
 }
 
 // sortObligations puts what awaits a date first, soonest first (overdue

@@ -345,6 +345,14 @@ func TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest(t *testing.T) {
 	if a.Stage != domain.StageRenewed || a.AgreementNumber != renewed.Number {
 		t.Fatalf("the renewal after the new agreement: %s %s", a.Stage, a.AgreementNumber)
 	}
+	var old domain.Agreement
+	_ = json.Unmarshal(call("GET", "/agreements/"+ending.Number, key, nil, 200), &old)
+	if old.RenewedBy != renewed.Number || old.TermEnd != ending.TermEnd {
+		t.Fatalf("the renewed agreement names %q as its successor, term to %s", old.RenewedBy, old.TermEnd)
+	}
+	second := renewal
+	second.Number = sample.Number(domain.PrefixApplication, "450200")
+	refused(call("POST", "/channels/liuzhou/applications", key, second, 409), domain.RuleRenewal)
 	refused(call("GET", "/agreements/"+renewed.Number, otherKey, nil, 403), domain.RuleEnterpriseRead)
 
 	// A data-quality request (HB 25): answered within 3 working days.

@@ -49,7 +49,8 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 }
 
 // recordRenewal records the agreement that answers an approved renewal
-// (NS 15) and, in the same transaction, the application renewed.
+// (NS 15) and, in the same transaction, the application renewed and the
+// agreement it renews (its successor named).
 func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agreement, error) {
 	s := t.s
 	if _, err := domain.ParseNumber("renewalOf", ag.RenewalOf, domain.PrefixApplication); err != nil {
@@ -65,7 +66,7 @@ func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agr
 			return nil, err
 		}
 	}
-	ag, app, err = domain.Renewal(t.j, ag, app, old, t.c)
+	ag, app, old, err = domain.Renewal(t.j, ag, app, old, t.c)
 	if err != nil {
 		return nil, err
 	}
@@ -75,8 +76,12 @@ func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agr
 	if err := put(s, key(s, domain.TypeApplication, app.Number), app); err != nil {
 		return nil, err
 	}
+	if err := put(s, key(s, domain.TypeAgreement, old.Number), old); err != nil {
+		return nil, err
+	}
 	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version),
-		changed(domain.TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version))
+		changed(domain.TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version),
+		changed(domain.TypeAgreement, old.Number, old.Last.Action, old.Status, old.Version))
 }
 
 func (a *App) loadAgreement(s store.Store, number string) (*domain.Agreement, error) {

@@ -19,7 +19,7 @@ func (a *App) saveApplication(t *tx, app *domain.Application) error {
 	return emit(t.s, t.c, changed(domain.TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version))
 }
 
-// Apply records a scenario-authorization application.
+// Apply records an application of any kind.
 func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error) {
 	var in domain.ApplicationInput
 	if err := decodeArg("application", inputJSON, &in); err != nil {

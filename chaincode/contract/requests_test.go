@@ -150,6 +150,44 @@ func TestRenewalInTheMonthsBeforeExpiry(t *testing.T) {
 	again := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-07-01", "2029-06-29", "2026-03-02")
 	again.RenewalOf = in.Number
 	f.refused(cityAOperator, domain.RuleStep, func(s store.Store) error { _, err := record(again)(s); return err }) // one new agreement per renewal
+	old := must[*domain.Agreement](t)(run(f, self, func(s store.Store) (*domain.Agreement, error) { return app.GetAgreement(s, ending) }))
+	if old.RenewedBy != next.Number || old.Status != domain.AgreementSigned || old.TermEnd != "2026-06-30" {
+		t.Fatalf("the renewed agreement: renewed by %q, %s until %s", old.RenewedBy, old.Status, old.TermEnd)
+	}
+	// An agreement is renewed once: a second renewal of it is refused.
+	second := in
+	second.Number = nextApplicationNumber("RN")
+	f.refused(self, domain.RuleRenewal, func(s store.Store) error { _, err := applyFn(second)(s); return err })
+
+	// Two renewals filed before either is answered: the second new
+	// agreement is refused; a renewal whose agreement ended after its
+	// approval renews nothing.
+	ending2 := f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2024-02-01", "2026-07-31", "2024-02-01")
+	r1, r2 := in, in
+	r1.Number, r1.Renews = nextApplicationNumber("RN"), ending2
+	r2.Number, r2.Renews = nextApplicationNumber("RN"), ending2
+	for _, r := range []domain.ApplicationInput{r1, r2} {
+		must[*domain.Application](t)(run(f, self, applyFn(r)))
+		must[*domain.Application](t)(run(f, cityAAuthority, reviewFn(r.Number, domain.DecisionApproved, "")))
+	}
+	first := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-08-01", "2029-07-30", "2026-03-02")
+	first.RenewalOf = r1.Number
+	must[*domain.Agreement](t)(run(f, cityAOperator, record(first)))
+	dup := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-08-01", "2029-07-30", "2026-03-02")
+	dup.RenewalOf = r2.Number
+	f.refused(cityAOperator, domain.RuleRenewal, func(s store.Store) error { _, err := record(dup)(s); return err })
+
+	ending3 := f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2024-03-01", "2026-08-31", "2024-03-01")
+	r3 := in
+	r3.Number, r3.Renews = nextApplicationNumber("RN"), ending3
+	must[*domain.Application](t)(run(f, self, applyFn(r3)))
+	must[*domain.Application](t)(run(f, cityAAuthority, reviewFn(r3.Number, domain.DecisionApproved, "")))
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
+		return app.EndAgreement(s, ending3, "terminate", "经营异常")
+	}))
+	late := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-09-01", "2029-08-30", "2026-03-02")
+	late.RenewalOf = r3.Number
+	f.refused(cityAOperator, domain.RuleRenewal, func(s store.Store) error { _, err := record(late)(s); return err })
 }
 
 // A data-quality request (HB 25) to one data provider: answered within 3
@@ -178,20 +216,24 @@ func TestQualityRequestIsAnsweredAndResolved(t *testing.T) {
 			return app.AnswerQualityRequest(s, in.Number, string(b))
 		}
 	}
-	f.refused(self, domain.RuleRegistrar, func(s store.Store) error {
-		_, err := answer(domain.QualityAnswer{Decision: domain.DecisionConfirmed, ResolveBy: "2026-03-20"})(s)
-		return err
-	})
-	f.refused(cityAOperator, domain.RuleReasons, func(s store.Store) error {
+	for _, who := range []domain.Actor{self, cityAOperator} { // the operator may have filed it: the authority records for the provider
+		f.refused(who, domain.RuleOwnAuthority, func(s store.Store) error {
+			_, err := answer(domain.QualityAnswer{Decision: domain.DecisionConfirmed, ResolveBy: "2026-03-20"})(s)
+			return err
+		})
+	}
+	f.refused(cityAAuthority, domain.RuleReasons, func(s store.Store) error {
 		_, err := answer(domain.QualityAnswer{Decision: domain.DecisionNotConfirmed})(s)
 		return err
 	})
 	f.m.SetClock(time.Date(2026, 3, 6, 2, 0, 0, 0, time.UTC)) // Friday 6 March: a day late
-	f.refused(cityAOperator, domain.RuleQuality, func(s store.Store) error {
-		_, err := answer(domain.QualityAnswer{Decision: domain.DecisionConfirmed, ResolveBy: "2026-03-05"})(s)
-		return err
-	})
-	a = must[*domain.Application](t)(run(f, cityAOperator, answer(domain.QualityAnswer{Decision: domain.DecisionConfirmed, Reasons: "确认缺失，补采中", ResolveBy: "2026-03-10"})))
+	for _, by := range []string{"2026-03-05", "2026-06-05"} { // in the past; more than 90 days ahead
+		f.refused(cityAAuthority, domain.RuleQuality, func(s store.Store) error {
+			_, err := answer(domain.QualityAnswer{Decision: domain.DecisionConfirmed, ResolveBy: by})(s)
+			return err
+		})
+	}
+	a = must[*domain.Application](t)(run(f, cityAAuthority, answer(domain.QualityAnswer{Decision: domain.DecisionConfirmed, Reasons: "确认缺失，补采中", ResolveBy: "2026-03-10"})))
 	if s := a.Steps[len(a.Steps)-1]; a.Stage != domain.StageQualityConfirmed || !s.Late || s.Reviewer != providerCode || a.ResolveBy != "2026-03-10" {
 		t.Fatalf("answered: %s late %v by %s resolve by %s", a.Stage, s.Late, s.Reviewer, a.ResolveBy)
 	}
@@ -201,15 +243,20 @@ func TestQualityRequestIsAnsweredAndResolved(t *testing.T) {
 			return app.ResolveQualityRequest(s, in.Number, string(b))
 		}
 	}
-	f.refused(cityAOperator, domain.RuleDigest, func(s store.Store) error {
+	f.refused(cityAAuthority, domain.RuleDigest, func(s store.Store) error {
 		_, err := resolve(domain.QualityResolution{Note: "已补采"})(s)
 		return err
 	})
-	a = must[*domain.Application](t)(run(f, cityAOperator, resolve(domain.QualityResolution{Note: "已补采并重新汇聚", Digest: certs.SM3Hex([]byte("补采报告"))})))
-	if a.Stage != domain.StageQualityResolved || a.Steps[len(a.Steps)-1].Late || !a.Closed() {
+	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error {
+		_, err := resolve(domain.QualityResolution{Note: "已补采", Digest: certs.SM3Hex([]byte("y"))})(s)
+		return err
+	})
+	f.m.SetClock(time.Date(2026, 3, 11, 2, 0, 0, 0, time.UTC)) // Wednesday 11 March: a day after resolveBy
+	a = must[*domain.Application](t)(run(f, cityAAuthority, resolve(domain.QualityResolution{Note: "已补采并重新汇聚", Digest: certs.SM3Hex([]byte("补采报告"))})))
+	if a.Stage != domain.StageQualityResolved || !a.Steps[len(a.Steps)-1].Late || !a.Closed() {
 		t.Fatalf("resolved: %s late %v", a.Stage, a.Steps[len(a.Steps)-1].Late)
 	}
-	f.refused(cityAOperator, domain.RuleStep, func(s store.Store) error {
+	f.refused(cityAAuthority, domain.RuleStep, func(s store.Store) error {
 		_, err := resolve(domain.QualityResolution{Note: "再次处理", Digest: certs.SM3Hex([]byte("x"))})(s)
 		return err
 	})

@@ -11,7 +11,8 @@ import (
 // the adapter asks Allow once, at the start of the transaction, before it
 // loads any record, so a caller who may not act learns nothing about what
 // exists. The deciders (RegisterParty, FileAgreement, …) do not check the
-// caller again: they decide on the records.
+// caller again: they decide on the records (where a row's comment says a
+// decider narrows it for one kind of record, that decider does).
 type Action string
 
 // The actions, one per writing transaction.
@@ -122,8 +123,8 @@ var access = map[Action]Access{
 	ActResubmitApplication:     anyMember.decidedBy("Resubmit"),           // the same
 	ActPreliminaryReview:       registrar.doing("the preliminary review"), // a renewal's: the authority (the decider narrows it)
 	ActExitOnboarding:          anyMember.decidedBy("ExitOnboarding"),     // the enterprise itself, or the registrar for it
-	ActAnswerQualityRequest:    registrar.doing("recording a data provider's answer"),
-	ActResolveQualityRequest:   registrar.doing("recording a quality resolution"),
+	ActAnswerQualityRequest:    authorityOnly.doing("recording a data provider's answer"),
+	ActResolveQualityRequest:   authorityOnly.doing("recording a quality resolution"),
 	ActExtendComplianceReview:  authorityOnly.doing("extending the compliance review"),
 	ActComplianceReview:        anyMember.decidedBy("ComplianceReview"), // the channel's authority; a cross-region application a level up
 	ActAttachScenarioAgreement: registrar.doing("linking the scenario agreement"),

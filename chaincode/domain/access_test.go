@@ -61,8 +61,8 @@ func TestAccessTable(t *testing.T) {
 		ActResubmitApplication:     {everyoneCols, "", ""}, // Resubmit decides, likewise
 		ActPreliminaryReview:       {registrarCols, RuleRegistrar, "the preliminary review"},
 		ActExitOnboarding:          {everyoneCols, "", ""}, // ExitOnboarding decides: the enterprise itself, or the registrar for it
-		ActAnswerQualityRequest:    {registrarCols, RuleRegistrar, "recording a data provider's answer"},
-		ActResolveQualityRequest:   {registrarCols, RuleRegistrar, "recording a quality resolution"},
+		ActAnswerQualityRequest:    {authorityOnlyCols, RuleOwnAuthority, "recording a data provider's answer"},
+		ActResolveQualityRequest:   {authorityOnlyCols, RuleOwnAuthority, "recording a quality resolution"},
 		ActExtendComplianceReview:  {authorityOnlyCols, RuleOwnAuthority, "extending the compliance review"},
 		ActComplianceReview:        {everyoneCols, "", ""}, // ComplianceReview decides, on the application (cross-region: a level up)
 		ActAttachScenarioAgreement: {registrarCols, RuleRegistrar, "linking the scenario agreement"},

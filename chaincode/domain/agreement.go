@@ -97,7 +97,10 @@ type Agreement struct {
 	Changes int     `json:"changes"`
 	// Renews is the agreement this one renews (from its renewal
 	// application): the link regulators follow from old to new.
-	Renews     string `json:"renews,omitempty"`
+	Renews string `json:"renews,omitempty"`
+	// RenewedBy is the agreement that renews this one: written once, when
+	// it is recorded (an agreement is renewed once).
+	RenewedBy  string `json:"renewedBy,omitempty"`
 	Registered Change `json:"registered"`
 	Last       Change `json:"last"`
 	Version    int    `json:"version"`

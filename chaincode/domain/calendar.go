@@ -104,6 +104,15 @@ func (cs Calendars) AddWorkingDays(from time.Time, n int) (time.Time, error) {
 	return d, nil
 }
 
+// MonthsBefore is the date m months before d, the last day of that month
+// when it has no such day (31 August less 6 months is 28 February, not 3
+// March).
+func MonthsBefore(d time.Time, m int) time.Time {
+	first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, d.Location()).AddDate(0, -m, 0)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d.Day(), last)-1)
+}
+
 // DateOf is the CST calendar date of t, at midnight CST.
 func DateOf(t time.Time) time.Time {
 	t = t.In(CST)

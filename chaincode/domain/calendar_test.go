@@ -143,3 +143,18 @@ func TestCalendarGapsFollowTheProfilesReach(t *testing.T) {
 		t.Fatalf("30 September with a 10-working-day deadline: %+v", g)
 	}
 }
+
+// The renewal window's first day: the same day of the month m months
+// earlier, or that month's last day when it has none.
+func TestMonthsBefore(t *testing.T) {
+	for _, c := range []struct {
+		d    string
+		m    int
+		want string
+	}{{"2026-08-31", 6, "2026-02-28"}, {"2028-08-31", 6, "2028-02-29"}, {"2026-06-30", 6, "2025-12-30"}, {"2027-03-01", 6, "2026-09-01"}, {"2026-12-31", 1, "2026-11-30"}} {
+		d, _ := ParseDate("d", c.d)
+		if got := MonthsBefore(d, c.m).Format(time.DateOnly); got != c.want {
+			t.Errorf("%s less %d months: %s, want %s", c.d, c.m, got, c.want)
+		}
+	}
+}

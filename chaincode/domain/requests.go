@@ -118,7 +118,10 @@ func checkRenewal(j *Jurisdiction, p Profile, x ApplyInput, now time.Time) error
 	if ag.Ended() {
 		return Conflict(RuleRenewal, "renews", "agreement %s is %s: an ended authorization is applied for anew, not renewed", ag.Number, ag.Status)
 	}
-	end, err := ParseDate("renews", ag.TermEnd)
+	if ag.RenewedBy != "" {
+		return Conflict(RuleRenewal, "renews", "agreement %s is already renewed by %s", ag.Number, ag.RenewedBy)
+	}
+	end, err := ParseDate("termEnd", ag.TermEnd)
 	if err != nil {
 		return err
 	}
@@ -127,7 +130,7 @@ func checkRenewal(j *Jurisdiction, p Profile, x ApplyInput, now time.Time) error
 		return Conflict(p.Cite("renewal", RuleRenewal), "renews", "agreement %s expired on %s: renew before it expires", ag.Number, ag.TermEnd)
 	}
 	if m := p.RenewalWindowMonths; m > 0 {
-		if opens := end.AddDate(0, -m, 0); today.Before(opens) {
+		if opens := MonthsBefore(end, m); today.Before(opens) {
 			return Conflict(p.Cite("renewal", RuleRenewal), "renews", "agreement %s expires on %s: the %s profile lets its grantee apply again in the %d months before (from %s)",
 				ag.Number, ag.TermEnd, p.Name, m, opens.Format(time.DateOnly))
 		}
@@ -137,27 +140,41 @@ func checkRenewal(j *Jurisdiction, p Profile, x ApplyInput, now time.Time) error
 
 // Renewal decides the agreement ag that answers an approved renewal a
 // (NS 15): it renews the application's agreement old, of the same kind and
-// between the same parties. It answers the agreement naming the one it
-// renews, and the application, renewed, naming the new agreement.
-func Renewal(j *Jurisdiction, ag *Agreement, a *Application, old *Agreement, c Change) (*Agreement, *Application, error) {
+// between the same parties, which has neither ended nor been renewed
+// since. It answers the agreement naming the one it renews, the
+// application, renewed, naming the new agreement, and the old agreement
+// naming its successor: each readable from the other.
+func Renewal(j *Jurisdiction, ag *Agreement, a *Application, old *Agreement, c Change) (*Agreement, *Application, *Agreement, error) {
 	if a == nil || a.Kind != KindRenewal {
-		return nil, nil, NotFound(RuleApplication, "renewalOf", "no renewal application %s on channel %s", truncate(ag.RenewalOf, 40), j.Channel)
+		return nil, nil, nil, NotFound(RuleApplication, "renewalOf", "no renewal application %s on channel %s", truncate(ag.RenewalOf, 40), j.Channel)
 	}
 	if err := needStage(a, "the renewed agreement", StageRenewalApproved); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if old == nil {
-		return nil, nil, NotFound(RuleAgreementExists, "renewalOf", "agreement %s is not on channel %s", a.Renews, j.Channel)
+		return nil, nil, nil, NotFound(RuleAgreementExists, "renewalOf", "agreement %s is not on channel %s", a.Renews, j.Channel)
+	}
+	if old.Ended() {
+		return nil, nil, nil, Conflict(RuleRenewal, "renewalOf", "agreement %s was %s after the renewal was approved: it is not renewed", old.Number, old.Status)
+	}
+	if old.RenewedBy != "" {
+		return nil, nil, nil, Conflict(RuleRenewal, "renewalOf", "agreement %s is already renewed by %s", old.Number, old.RenewedBy)
 	}
 	if ag.Kind != old.Kind || ag.GrantorCreditCode != old.GrantorCreditCode || ag.GranteeCreditCode != old.GranteeCreditCode {
-		return nil, nil, Invalid(RuleRenewal, "renewalOf", "%s renews %s, a %s agreement of %s to %s: this one is %s of %s to %s",
+		return nil, nil, nil, Invalid(RuleRenewal, "renewalOf", "%s renews %s, a %s agreement of %s to %s: this one is %s of %s to %s",
 			a.Number, old.Number, old.Kind, old.GrantorCreditCode, old.GranteeCreditCode, ag.Kind, ag.GrantorCreditCode, ag.GranteeCreditCode)
+	}
+	if ag.TermStart <= old.TermStart { // both checked dates (YYYY-MM-DD)
+		return nil, nil, nil, Invalid(RuleRenewal, "termStart", "the renewal's term starts %s, not after the term it renews (from %s)", ag.TermStart, old.TermStart)
 	}
 	n := a.next(c, StageRenewed, stepAt(c, "renewed", DecisionDone, ""))
 	n.AgreementNumber = ag.Number
 	renewed := *ag
 	renewed.Renews = old.Number
-	return &renewed, n, nil
+	prior := *old
+	c.Action, c.Reason = "renewed", "renewed by "+ag.Number+" ("+a.Number+")"
+	prior.RenewedBy, prior.Last, prior.Version = ag.Number, c, old.Version+1
+	return &renewed, n, &prior, nil
 }
 
 // checkQualityRequest checks a 数据治理校核需求 (HB 25): by an operator or
@@ -186,6 +203,10 @@ func checkQualityRequest(j *Jurisdiction, _ Profile, x ApplyInput, _ time.Time) 
 	return namesNoProduct(in, "a quality request", false)
 }
 
+// MaxResolveDays bounds the date an answer may set for resolving a
+// confirmed quality problem (a product rule: HB 25 sets no figure).
+const MaxResolveDays = 90
+
 // QualityAnswer is a data provider's 校核结果 (HB 25), recorded through the
 // platform: confirmed, with the date the problem will be resolved by, or
 // not confirmed, with reasons.
@@ -196,8 +217,10 @@ type QualityAnswer struct {
 }
 
 // AnswerQualityRequest records the data provider's answer (HB 25: within
-// 3 working days), through the platform (the registrar): an answer after
-// the deadline is recorded and marked late, like a late review.
+// 3 working days). The channel's authority records it for the provider (a
+// public body it oversees), not the operator: the operator may have filed
+// the request itself. An answer after the deadline is recorded and marked
+// late, like a late review.
 func AnswerQualityRequest(j *Jurisdiction, a *Application, in QualityAnswer, now time.Time, c Change) (*Application, error) {
 	if a != nil && a.Kind != KindQuality {
 		return nil, Conflict(RuleStep, "number", "%s is a %s application: only a data-quality request is answered", a.Number, a.Kind)
@@ -217,6 +240,9 @@ func AnswerQualityRequest(j *Jurisdiction, a *Application, in QualityAnswer, now
 		}
 		if by.Before(today) {
 			return nil, Invalid(RuleQuality, "resolveBy", "%s is in the past: the answer sets the date the problem will be resolved by", in.ResolveBy)
+		}
+		if limit := today.AddDate(0, 0, MaxResolveDays); by.After(limit) {
+			return nil, Invalid(RuleQuality, "resolveBy", "%s is more than %d days ahead (by %s): HB 25 has a problem handled in time (按时限处理), not left open", in.ResolveBy, MaxResolveDays, limit.Format(time.DateOnly))
 		}
 		if in.Reasons != "" {
 			if err := ValidateText("reasons", in.Reasons, MaxReason); err != nil {
@@ -248,8 +274,9 @@ type QualityResolution struct {
 	Digest string `json:"digest"`
 }
 
-// ResolveQualityRequest records the resolution (HB 25: 按时限处理), through
-// the platform; after the date the answer set, it is marked late.
+// ResolveQualityRequest records the resolution (HB 25: 按时限处理), by the
+// channel's authority for the provider; after the date the answer set, it
+// is marked late.
 func ResolveQualityRequest(j *Jurisdiction, a *Application, in QualityResolution, now time.Time, c Change) (*Application, error) {
 	if a != nil && a.Kind != KindQuality {
 		return nil, Conflict(RuleStep, "number", "%s is a %s application: only a data-quality request is resolved", a.Number, a.Kind)

@@ -53,10 +53,11 @@ const (
 )
 
 // Closed tells whether the application awaits nothing more: decided,
-// registered, or at the end of its kind's path.
+// registered, or at the end of its kind's path (an onboarded 数商 awaits
+// nothing; it may still exit).
 func (a *Application) Closed() bool {
 	switch a.Stage {
-	case StageRegistered, StageRejected, StageCatalogApproved, StageExited, StageRenewed, StageQualityNotConfirmed, StageQualityResolved:
+	case StageRegistered, StageRejected, StageCatalogApproved, StageOnboarded, StageExited, StageRenewed, StageQualityNotConfirmed, StageQualityResolved:
 		return true
 	}
 	return false
@@ -95,7 +96,7 @@ const ReviewerAgency = "agency"
 // scope, the catalog resources and the digest of its materials).
 type ApplicationInput struct {
 	Number              string   `json:"number"`
-	Kind                string   `json:"kind,omitempty"` // KindScenario ("") or KindCatalog
+	Kind                string   `json:"kind,omitempty"` // KindScenario (""), KindCatalog, KindOnboarding, KindRenewal or KindQuality
 	ApplicantCreditCode string   `json:"applicantCreditCode"`
 	ProductName         string   `json:"productName"`
 	ProductType         string   `json:"productType"`
@@ -283,7 +284,8 @@ type ApplyInput struct {
 	Renews      *Agreement                    // renewal: the agreement to renew
 }
 
-// Apply records a scenario-authorization application (GX 12(1)).
+// Apply records an application of its kind (GX 12(1), GX 10(1), ZW 18,
+// NS 15, HB 25), its first review's deadline from the profile.
 func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Time, c Change) (*Application, error) {
 	in := x.In
 	if err := applicantOrRegistrar(j, c.Actor, in.ApplicantCreditCode, "recording an application"); err != nil {
@@ -296,8 +298,8 @@ func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Ti
 	if year := DateOf(now).Year(); num.Division != j.DivisionCode || num.Year != year {
 		return nil, Invalid(RuleNumber, "number", "%s must carry the jurisdiction %s and this year %d", in.Number, j.DivisionCode, year)
 	}
-	if x.Existing != nil {
-		return nil, Conflict(RuleApplicationUniq, "number", "application %s exists (stage %s)", in.Number, x.Existing.Stage)
+	if x.Existing != nil { // nothing of the record: the caller may not be its applicant
+		return nil, Conflict(RuleApplicationUniq, "number", "application number %s is taken: number it afresh", in.Number)
 	}
 	if x.Applicant == nil {
 		return nil, NotFound(RulePartyExists, "applicantCreditCode", "%s is not a registered party on channel %s", in.ApplicantCreditCode, j.Channel)
