@@ -29,16 +29,16 @@ type Obligations struct {
 	// block below it is in it (a channel the index does not hold is not
 	// named).
 	Heights map[string]uint64 `json:"heights"`
-	Items   []Obligation      `json:"items"`
+	Items   []OwnItem         `json:"items"`
 	// Truncated says a channel held more than MaxObligations records of
 	// one kind naming the enterprise: the least recently changed are left
 	// out.
 	Truncated bool `json:"truncated,omitempty"`
 }
 
-// Obligation is one record of the view (without its body: its proof
+// OwnItem is one record of the view (without its body: its proof
 // bundle has it).
-type Obligation struct {
+type OwnItem struct {
 	Channel string `json:"channel"`
 	index.Hit
 	// Owes is who owes what the record awaits by Due: "authority" (the
@@ -60,7 +60,7 @@ type Obligation struct {
 const MaxObligations = 500
 
 // ownKinds are the kinds of record an enterprise owns (domain.Owns).
-var ownKinds = []string{domain.TypeParty, domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate}
+var ownKinds = []string{domain.TypeParty, domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate, domain.TypeObligation}
 
 // obligations answers the caller's Obligations from the supervision index
 // (503 without one).
@@ -83,7 +83,7 @@ func (s *Server) obligations(c *gin.Context) {
 // search per kind it owns and one for the objections naming it.
 func (s *Server) obligationsOf(ctx context.Context, code string, who Identity, now time.Time) (*Obligations, error) {
 	today := now.In(domain.CST)
-	out := &Obligations{Holder: code, Today: today.Format(time.DateOnly), Heights: map[string]uint64{}, Items: []Obligation{}}
+	out := &Obligations{Holder: code, Today: today.Format(time.DateOnly), Heights: map[string]uint64{}, Items: []OwnItem{}}
 	for _, ch := range s.ledger.Channels(who) {
 		var hits, objections []index.Hit
 		err := s.cfg.Index.Snapshot(ctx, ch, func(sn *index.Snapshot) error {
@@ -117,11 +117,11 @@ func (s *Server) obligationsOf(ctx context.Context, code string, who Identity, n
 // ownObligations are the hits that are the enterprise's own (domain.Owns:
 // the rule the chaincode's enterprise table reads its records by), and
 // the objections against those.
-func ownObligations(code, channel string, hits, objections []index.Hit) []Obligation {
-	var out []Obligation
+func ownObligations(code, channel string, hits, objections []index.Hit) []OwnItem {
+	var out []OwnItem
 	own := map[string]bool{}
 	add := func(h index.Hit) {
-		o := Obligation{Channel: channel, Hit: h, Proof: index.ProofPath(h.Kind, h.ID)}
+		o := OwnItem{Channel: channel, Hit: h, Proof: index.ProofPath(h.Kind, h.ID)}
 		switch {
 		case h.Kind == domain.TypeApplication && h.Status == domain.StageCorrection:
 			o.Owes = "enterprise" // its supplementary materials, by the time the correction notice set (GX sets no figure; the record holds none)
@@ -132,8 +132,8 @@ func ownObligations(code, channel string, hits, objections []index.Hit) []Obliga
 			o.Owes = "operator" // the operator's check (ZW 18: 运营机构)
 		case h.Kind == domain.TypeApplication:
 			o.Owes = "authority"
-		case h.Kind == domain.TypeObjection:
-			o.Owes = "enterprise"
+		case h.Kind == domain.TypeObjection, h.Kind == domain.TypeObligation:
+			o.Owes = "enterprise" // a destruction an objection ordered; a duty it owes (an order, a report)
 		}
 		o.Record = nil
 		out = append(out, o)
@@ -167,8 +167,8 @@ func kindOf(h index.Hit) string {
 // sortObligations puts what awaits a date first, soonest first (overdue
 // ones are the earliest), then what is open, then the rest, most recently
 // changed first.
-func sortObligations(items []Obligation) {
-	rank := func(o Obligation) int {
+func sortObligations(items []OwnItem) {
+	rank := func(o OwnItem) int {
 		switch {
 		case o.Due != "":
 			return 0

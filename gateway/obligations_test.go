@@ -35,6 +35,12 @@ func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 			Status: domain.StageApplied, Due: "2026-12-07", Open: true},
 		{Kind: "application", ID: "app-resolve", Record: js(domain.Application{ApplicationInput: domain.ApplicationInput{Kind: domain.KindQuality, ApplicantCreditCode: mine, DataProviders: []string{theirs}}}),
 			Status: domain.StageQualityConfirmed, Due: "2026-12-15", Open: true},
+		// Its onboarding awaits the operator's check (ZW 18).
+		{Kind: "application", ID: "app-onboard", Record: js(domain.Application{ApplicationInput: domain.ApplicationInput{Kind: domain.KindOnboarding, ApplicantCreditCode: mine}}),
+			Status: domain.StageApplied, Due: "2026-12-10", Open: true},
+		// An order it owes (an obligation of its profile).
+		{Kind: "obligation", ID: "ob-mine", Record: js(domain.Obligation{ObligationInput: domain.ObligationInput{PartyCreditCode: mine}}), Due: "2026-12-20", Open: true},
+		{Kind: "obligation", ID: "ob-theirs", Record: js(domain.Obligation{ObligationInput: domain.ObligationInput{PartyCreditCode: theirs}}), Due: "2026-12-01", Open: true},
 		{Kind: "certificate", ID: "cert-mine", Record: js(domain.CertificateRecord{EnterpriseCreditCode: mine}), Changed: now.Add(-2 * time.Hour)},
 		// Another's credential under an agreement this enterprise granted:
 		// the index names it (the agreement's parties), it is not its own.
@@ -57,11 +63,11 @@ func TestObligationsAreTheEnterprisesOwnSoonestFirst(t *testing.T) {
 	}
 	// Dates first, soonest first (the deemed one too: its date is when
 	// silence approved it), then what is open, then the rest by change.
-	want := []string{"app-deemed", "obj-cert", "app-quality", "app-mine", "app-resolve", "obj-app", "app-fix", mine, "ag-mine", "cert-mine"}
+	want := []string{"app-deemed", "obj-cert", "app-quality", "app-mine", "app-onboard", "app-resolve", "ob-mine", "obj-app", "app-fix", mine, "ag-mine", "cert-mine"}
 	if strings.Join(ids, " ") != strings.Join(want, " ") {
 		t.Fatalf("view %v, want %v", ids, want)
 	}
-	if strings.Join(owes, ",") != ",enterprise,provider,authority,provider,,enterprise,,," {
+	if strings.Join(owes, ",") != ",enterprise,provider,authority,operator,provider,enterprise,,enterprise,,," {
 		t.Errorf("who owes: %q", owes)
 	}
 	if got[2].Proof == "" || got[2].Channel != "nanning" {

@@ -202,6 +202,10 @@ var txTypes = map[string]operationTypes{
 
 	"Apply":                   {Body: domain.ApplicationInput{}, Answer: Written[domain.Application]{}},
 	"GetApplication":          {Answer: domain.Application{}},
+	"OpenObligation":          {Body: domain.ObligationInput{}, Answer: Written[domain.Obligation]{}},
+	"GetObligation":           {Answer: domain.ObligationView{}},
+	"FileObligation":          {Body: domain.ObligationFiling{}, Answer: Written[domain.Obligation]{}},
+	"DecideObligation":        {Body: ReviewRequest{}, Answer: Written[domain.Obligation]{}},
 	"PreliminaryReview":       {Body: ReviewRequest{}, Answer: Written[domain.Application]{}},
 	"ResubmitApplication":     {Body: domain.Resubmission{}, Answer: Written[domain.Application]{}},
 	"ExitOnboarding":          {Body: ReasonRequest{}, Answer: Written[domain.Application]{}},

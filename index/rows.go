@@ -56,6 +56,7 @@ var Kinds = []Kind{
 	{"egress", domain.TypeEgress, summarizeEgress},
 	{"ack", domain.TypeAck, summarizeAck},
 	{"report", domain.TypeReport, summarizeReport},
+	{"obligation", domain.TypeObligation, summarizeObligation},
 }
 
 // KindNamed is the kind of record called name.
@@ -252,6 +253,24 @@ func summarizeApplication(raw []byte, r *Row) error {
 	if e := a.Effective(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)); e != a {
 		r.DeemedOn = day(e.Steps[len(e.Steps)-1].Effective)
 		r.Due = a.ComplianceDeadline
+	}
+	return nil
+}
+
+// summarizeObligation: open (or returned) until filed, due on its due
+// date; a filing after it is late; a filing awaiting the authority's
+// decision is open with no date.
+func summarizeObligation(raw []byte, r *Row) error {
+	o, err := decode[domain.Obligation](raw)
+	if err != nil {
+		return err
+	}
+	r.Status, r.Outcome, r.Title, r.Date = o.Status, o.Kind, strings.TrimSpace(o.Title+" "+o.Period), o.OpenedOn
+	r.Parties, r.Ref = []string{o.PartyCreditCode}, o.Subject
+	r.Late = o.FiledLate
+	r.Open = o.Status != domain.ObligationAccepted
+	if o.Status == domain.ObligationOpen || o.Status == domain.ObligationReturned {
+		r.Due = o.DueOn
 	}
 	return nil
 }

@@ -13,7 +13,6 @@ import (
 	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/gateway/webhook"
-	"dataledger/index"
 	"dataledger/network"
 	"dataledger/network/sample"
 )
@@ -207,61 +206,12 @@ func builtinCalendars() domain.Calendars {
 func TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	is, err := sample.NewIssuer(net, "liuzhou", "柳州市大数据发展局")
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	t.Cleanup(is.Close)
-	party := func(role, name string) string {
-		t.Helper()
-		code, err := is.Party(role, name)
-		if err != nil {
-			t.Fatal(network.ErrorText(err))
-		}
-		return code
-	}
-	ent, other := party(domain.PartyEnterprise, "柳州进驻测试有限公司"), party(domain.PartyEnterprise, "柳州进驻测试他人有限公司")
-	operator, provider := party(domain.PartyOperator, "柳州数据运营有限公司"), party(domain.PartyDataProvider, "柳州市公共交通集团")
-	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	key, otherKey := enterpriseKey(t, ks, "CityBMSP", ent), enterpriseKey(t, ks, "CityBMSP", other)
-	issuer, _, _ := ks.Create("CityBMSP", gateway.RoleIssuer)
-	db, err := index.Open(ctx, freshIndexDB(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(db.Close)
-	cfg := gateway.DefaultConfig()
-	cfg.Index = db
-	srv, _ := startGateway(t, &cfg, ks)
-	call := rawAPIOf(t, srv.URL+"/api/v1")
+	l := newOnLiuzhou(t)
+	call, issuer, refused, adopt := l.call, l.issuer, l.refused, l.adopt
+	ent, other := l.party(domain.PartyEnterprise, "柳州进驻测试有限公司"), l.party(domain.PartyEnterprise, "柳州进驻测试他人有限公司")
+	operator, provider := l.party(domain.PartyOperator, "柳州数据运营有限公司"), l.party(domain.PartyDataProvider, "柳州市公共交通集团")
+	key, otherKey := l.enterpriseKey(ent), l.enterpriseKey(other)
 	written := func(raw []byte) domain.Application { t.Helper(); return writtenApplication(t, raw) }
-	refused := func(raw []byte, rule string) {
-		t.Helper()
-		if !strings.Contains(string(raw), `"rule":"`+rule+`"`) {
-			t.Fatalf("refused by another rule than %s: %s", rule, raw)
-		}
-	}
-	var before domain.ProfileRecord
-	_ = json.Unmarshal(call("GET", "/channels/liuzhou/profile", "", nil, 200), &before)
-	t.Cleanup(func() { // liuzhou keeps the regulation it had
-		auth := connect(t, "CityBMSP", "authority", nil)
-		if _, err := auth.Submit("liuzhou", "AdoptProfile", before.Profile.Name, "试点结束，恢复原办法"); err != nil {
-			t.Errorf("restoring liuzhou's profile %s: %s", before.Profile.Name, network.ErrorText(err))
-		}
-	})
-	adopt := func(name string) domain.Profile {
-		t.Helper()
-		call("POST", "/channels/liuzhou/profile/adopt", issuer, map[string]string{"name": name, "reason": "试行" + name + "办法"}, 200)
-		var p domain.ProfileRecord
-		_ = json.Unmarshal(call("GET", "/channels/liuzhou/profile", "", nil, 200), &p)
-		if p.Profile.Name != name {
-			t.Fatalf("liuzhou's profile after adopting %s: %s", name, p.Profile.Name)
-		}
-		return p.Profile
-	}
 	cals := builtinCalendars()
 	today := domain.DateOf(time.Now().In(domain.CST))
 	due := func(days int) string {
@@ -369,17 +319,11 @@ func TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest(t *testing.T) {
 
 	// The enterprise's own view lists the request as the provider's to
 	// answer by its deadline; the other enterprise's view holds none of it.
-	reg := connect(t, "ProvinceMSP", "regulator", nil)
-	_, trust := pinnedTrust(t)
-	ix := &index.Indexer{DB: db, Chaincode: net.D.Chaincode.Name, Trust: trust}
-	height, _ := reg.Height("liuzhou")
-	if h, err := ix.CatchUp(ctx, "liuzhou", index.BlockEvents(reg.Gateway), time.Second); err != nil || h < height {
-		t.Fatalf("the index caught up to %d of %d: %v", h, height, err)
-	}
+	l.catchUp(ctx)
 	var view, theirView gateway.Obligations
 	_ = json.Unmarshal(call("GET", "/me/obligations", key, nil, 200), &view)
 	_ = json.Unmarshal(call("GET", "/me/obligations", otherKey, nil, 200), &theirView)
-	listed := map[string]gateway.Obligation{}
+	listed := map[string]gateway.OwnItem{}
 	for _, o := range view.Items {
 		listed[o.ID] = o
 	}

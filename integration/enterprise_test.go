@@ -189,7 +189,7 @@ func TestEnterpriseSeesItsOwnObligations(t *testing.T) {
 	if status != http.StatusOK || json.Unmarshal(body, &view) != nil {
 		t.Fatalf("the view: %d %.300s", status, body)
 	}
-	ids := map[string]gateway.Obligation{}
+	ids := map[string]gateway.OwnItem{}
 	for _, o := range view.Items {
 		ids[o.ID] = o
 		if o.ID == other {

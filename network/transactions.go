@@ -283,6 +283,18 @@ func (txs) PreliminaryReview(number, decision, reasons string) Write[*domain.App
 func (txs) ResubmitApplication(number string, in domain.Resubmission) Write[*domain.Application] {
 	return write[*domain.Application]("ResubmitApplication", number, in)
 }
+func (txs) OpenObligation(in domain.ObligationInput) Write[*domain.Obligation] {
+	return write[*domain.Obligation]("OpenObligation", in)
+}
+func (txs) FileObligation(number string, in domain.ObligationFiling) Write[*domain.Obligation] {
+	return write[*domain.Obligation]("FileObligation", number, in)
+}
+func (txs) DecideObligation(number, decision, reasons string) Write[*domain.Obligation] {
+	return write[*domain.Obligation]("DecideObligation", number, decision, reasons)
+}
+func (txs) GetObligation(number string) Read[*domain.ObligationView] {
+	return read[*domain.ObligationView]("GetObligation", number)
+}
 func (txs) ExitOnboarding(number, reason string) Write[*domain.Application] {
 	return write[*domain.Application]("ExitOnboarding", number, reason)
 }
@@ -401,6 +413,8 @@ func RecordOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
 		return Tx.GetApplication(number).Raw(inv, channel)
 	case domain.TypeReport:
 		return Tx.GetReport(number).Raw(inv, channel)
+	case domain.TypeObligation:
+		return Tx.GetObligation(number).Raw(inv, channel)
 	}
 	return nil, domain.Invalid(domain.RuleNumber, "recordType", "%q is not a numbered record type", recordType)
 }
@@ -553,6 +567,18 @@ func (c *Client) PreliminaryReview(channel, number, decision, reasons string) (*
 }
 func (c *Client) ResubmitApplication(channel, number string, in domain.Resubmission) (*domain.Application, *Committed, error) {
 	return Tx.ResubmitApplication(number, in).Submit(c, channel)
+}
+func (c *Client) OpenObligation(channel string, in domain.ObligationInput) (*domain.Obligation, *Committed, error) {
+	return Tx.OpenObligation(in).Submit(c, channel)
+}
+func (c *Client) FileObligation(channel, number string, in domain.ObligationFiling) (*domain.Obligation, *Committed, error) {
+	return Tx.FileObligation(number, in).Submit(c, channel)
+}
+func (c *Client) DecideObligation(channel, number, decision, reasons string) (*domain.Obligation, *Committed, error) {
+	return Tx.DecideObligation(number, decision, reasons).Submit(c, channel)
+}
+func (c *Client) GetObligation(channel, number string) (*domain.ObligationView, error) {
+	return Tx.GetObligation(number).Evaluate(c, channel)
 }
 func (c *Client) ExitOnboarding(channel, number, reason string) (*domain.Application, *Committed, error) {
 	return Tx.ExitOnboarding(number, reason).Submit(c, channel)

@@ -103,8 +103,8 @@ type Kind struct {
 
 // Kinds are the records with proofs, by name: every numbered record.
 // Credentials and certificates prove their registration, document and
-// key; objections, agreements and applications their recorded decision
-// (their latest version).
+// key; objections, agreements, applications and obligations their
+// recorded decision (their latest version).
 var Kinds = kinds(map[string]Kind{
 	domain.TypeCredential:  {Signed: true},
 	domain.TypeCertificate: {Signed: true},
@@ -112,6 +112,7 @@ var Kinds = kinds(map[string]Kind{
 	domain.TypeAgreement:   {},
 	domain.TypeApplication: {},
 	domain.TypeReport:      {}, // its record carries the signed summary; its key is read from the ledger
+	domain.TypeObligation:  {},
 })
 
 // kinds completes the proof facts, by record type, with domain's table;

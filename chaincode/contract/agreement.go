@@ -60,13 +60,18 @@ func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agr
 	if err != nil {
 		return nil, err
 	}
-	var old *domain.Agreement
+	var old, successor *domain.Agreement
 	if app != nil && app.Renews != "" {
 		if old, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, app.Renews)); err != nil {
 			return nil, err
 		}
 	}
-	ag, app, old, err = domain.Renewal(t.j, ag, app, old, t.c)
+	if old != nil && old.RenewedBy != "" {
+		if successor, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, old.RenewedBy)); err != nil {
+			return nil, err
+		}
+	}
+	ag, app, old, err = domain.Renewal(t.j, ag, app, old, successor, t.c)
 	if err != nil {
 		return nil, err
 	}

@@ -62,6 +62,11 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 			if x.Renews, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, in.Renews)); err != nil {
 				return nil, err
 			}
+			if x.Renews != nil && x.Renews.RenewedBy != "" {
+				if x.Successor, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, x.Renews.RenewedBy)); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	for _, n := range in.RedevelopedFrom {

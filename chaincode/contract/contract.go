@@ -310,6 +310,22 @@ func (c *Contract) ResubmitApplication(ctx contractapi.TransactionContextInterfa
 	return out(c.App.ResubmitApplication(st(ctx), number, resubmissionJSON))
 }
 
+func (c *Contract) OpenObligation(ctx contractapi.TransactionContextInterface, obligationJSON string) (string, error) {
+	return out(c.App.OpenObligation(st(ctx), obligationJSON))
+}
+
+func (c *Contract) FileObligation(ctx contractapi.TransactionContextInterface, number, filingJSON string) (string, error) {
+	return out(c.App.FileObligation(st(ctx), number, filingJSON))
+}
+
+func (c *Contract) DecideObligation(ctx contractapi.TransactionContextInterface, number, decision, reasons string) (string, error) {
+	return out(c.App.DecideObligation(st(ctx), number, decision, reasons))
+}
+
+func (c *Contract) GetObligation(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetObligation(st(ctx), number))
+}
+
 func (c *Contract) ExitOnboarding(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
 	return out(c.App.ExitOnboarding(st(ctx), number, reason))
 }

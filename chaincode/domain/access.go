@@ -53,6 +53,9 @@ const (
 	ActAcknowledgeCertificate  Action = "AcknowledgeCertificate"
 	ActRecordNational          Action = "RecordNationalRegistration"
 	ActRecordReport            Action = "RecordReport"
+	ActOpenObligation          Action = "OpenObligation"
+	ActFileObligation          Action = "FileObligation"
+	ActDecideObligation        Action = "DecideObligation"
 )
 
 // Org is whose organization may act, relative to the channel's
@@ -139,6 +142,9 @@ var access = map[Action]Access{
 	ActAcknowledgeCertificate:  exchange.doing("acknowledges certificates"),
 	ActRecordNational:          issuer.doing("recording a national registration"),
 	ActRecordReport:            authorityOnly.doing("recording a supervision report"),
+	ActOpenObligation:          anyMember.decidedBy("OpenObligation"), // by its kind: the authority, or the party itself (the registrar for it)
+	ActFileObligation:          anyMember.decidedBy("FileObligation"), // the party itself, or the registrar for it
+	ActDecideObligation:        authorityOnly.doing("deciding an obligation's filing"),
 }
 
 // AccessOf is the table's row for act (a copy).

@@ -77,6 +77,9 @@ func TestAccessTable(t *testing.T) {
 		ActAcknowledgeCertificate:  {exchangeCols, RuleExchangeOnly, "acknowledges certificates"},
 		ActRecordNational:          {registrarCols, RuleIssuer, "recording a national registration"},
 		ActRecordReport:            {authorityOnlyCols, RuleOwnAuthority, "recording a supervision report"},
+		ActOpenObligation:          {everyoneCols, "", ""}, // OpenObligation decides, by the kind
+		ActFileObligation:          {everyoneCols, "", ""}, // FileObligation decides: the party itself, or the registrar for it
+		ActDecideObligation:        {authorityOnlyCols, RuleOwnAuthority, "deciding an obligation's filing"},
 	}
 	for _, act := range Actions() {
 		if _, ok := want[act]; !ok {

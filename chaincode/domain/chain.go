@@ -30,7 +30,7 @@ type Link struct {
 	Role     string `json:"role,omitempty"`  // scenario/catalog agreement, enterprise/holder party, the key's department
 	State    string `json:"state,omitempty"` // the record's own status (terminated, exited, …)
 	Status   string `json:"status"`
-	TxID     string `json:"txId,omitempty"` // the transaction that set State
+	TxID     string `json:"txId,omitempty"` // the transaction that last wrote the record (it set State, or, e.g., named a renewing agreement)
 	Time     string `json:"time,omitempty"` // its time, China time (RFC 3339, +08:00)
 	Reason   string `json:"reason"`
 	ReasonZh string `json:"reasonZh"`

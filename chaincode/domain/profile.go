@@ -50,6 +50,10 @@ type Profile struct {
 	SubLicensingForbidden bool `json:"subLicensingForbidden"`
 	// Open-data classes: NS (unconditional / conditional / closed).
 	OpenDataClasses []string `json:"openDataClasses"`
+	// Obligations are the duties beyond the authorization path (annual
+	// reports, incident reports, rectification orders): who owes each,
+	// who opens it, its deadline rule and its article.
+	Obligations []ObligationKind `json:"obligations,omitempty"`
 	// Citations name the article behind each figure (e.g. "agreementTerm":
 	// "NS-15"), so a refusal cites the channel's own regulation.
 	Citations map[string]string `json:"citations"`
@@ -115,6 +119,20 @@ func (p Profile) Validate() error {
 		if !citationKey.MatchString(k) || !citationValue.MatchString(v) {
 			return Invalid(RuleProfile, "citations", "%q: %q is not an article reference like GX-10.3", truncate(k, 32), truncate(v, 32))
 		}
+	}
+	if len(p.Obligations) > 40 {
+		return Invalid(RuleProfile, "obligations", "at most 40 obligation kinds")
+	}
+	kinds := map[string]bool{}
+	for i, k := range p.Obligations {
+		field := fmt.Sprintf("obligations[%d]", i)
+		if err := k.validate(field); err != nil {
+			return err
+		}
+		if kinds[k.Kind] {
+			return Invalid(RuleProfile, field+".kind", "%q is defined twice", k.Kind)
+		}
+		kinds[k.Kind] = true
 	}
 	if len(p.OpenDataClasses) > 10 {
 		return Invalid(RuleProfile, "openDataClasses", "at most 10 classes")

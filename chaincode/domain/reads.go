@@ -43,6 +43,7 @@ var recordOwners = map[string]func(body []byte) ([]string, error){
 	TypeApplication: owners(func(a *Application) []string { return []string{a.ApplicantCreditCode} }),
 	TypeCredential:  owners(func(c *CredentialRecord) []string { return []string{c.HolderCreditCode} }),
 	TypeCertificate: owners(func(c *CertificateRecord) []string { return []string{c.EnterpriseCreditCode} }),
+	TypeObligation:  owners(func(o *Obligation) []string { return []string{o.PartyCreditCode} }),
 }
 
 func owners[T any](of func(*T) []string) func([]byte) ([]string, error) {
@@ -91,6 +92,7 @@ var historyOwners = map[string]readRule{
 	TypeParty:       ownedBy(TypeParty),
 	TypeAgreement:   ownedBy(TypeAgreement),
 	TypeApplication: ownedBy(TypeApplication),
+	TypeObligation:  ownedBy(TypeObligation),
 }
 
 // publicHistory are the record types whose history is public: the
@@ -128,6 +130,10 @@ var enterpriseReads = map[string]readRule{
 	"Apply":               ownedBy(TypeApplication),
 	"ResubmitApplication": ownedBy(TypeApplication),
 	"ExitOnboarding":      ownedBy(TypeApplication),
+	// Its own obligations: read, reported (a self-reported kind) and filed.
+	"GetObligation":  ownedBy(TypeObligation),
+	"OpenObligation": ownedBy(TypeObligation),
+	"FileObligation": ownedBy(TypeObligation),
 	"ListCredentials": func(own string, args []string, _ []byte) error {
 		if len(args) >= 2 && args[0] == "holder" && args[1] == own {
 			return nil

@@ -18,6 +18,7 @@ const (
 	TypeEgress       = "egress"
 	TypeAck          = "ack"
 	TypeReport       = "report"
+	TypeObligation   = "obligation"
 	TypeBench        = "bench" // raw benchmark keys (BenchPut, BenchShape)
 )
 
@@ -37,6 +38,7 @@ var NumberedRecords = []NumberedRecord{
 	{PrefixApplication, "application", TypeApplication},
 	{PrefixObjection, "objection", TypeObjection},
 	{PrefixReport, "report", TypeReport},
+	{PrefixObligation, "obligation", TypeObligation},
 }
 
 // NumberPrefixes are the prefixes of NumberedRecords, in its order.

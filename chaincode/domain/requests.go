@@ -11,7 +11,7 @@ import (
 
 // Rule codes of these applications (profile rules cite their article).
 const (
-	RuleRenewal = "DL-RENEWAL" // a renewal of an agreement not the applicant's, ended, or outside its window
+	RuleRenewal = "DL-RENEWAL" // a renewal of an agreement ended, already renewed (by an agreement in force), outside its window; a new agreement of another kind, parties or start
 	RuleQuality = "DL-QUALITY" // a quality request's answer or resolution
 )
 
@@ -118,7 +118,7 @@ func checkRenewal(j *Jurisdiction, p Profile, x ApplyInput, now time.Time) error
 	if ag.Ended() {
 		return Conflict(RuleRenewal, "renews", "agreement %s is %s: an ended authorization is applied for anew, not renewed", ag.Number, ag.Status)
 	}
-	if ag.RenewedBy != "" {
+	if x.Successor != nil && !x.Successor.Ended() {
 		return Conflict(RuleRenewal, "renews", "agreement %s is already renewed by %s", ag.Number, ag.RenewedBy)
 	}
 	end, err := ParseDate("termEnd", ag.TermEnd)
@@ -144,7 +144,11 @@ func checkRenewal(j *Jurisdiction, p Profile, x ApplyInput, now time.Time) error
 // since. It answers the agreement naming the one it renews, the
 // application, renewed, naming the new agreement, and the old agreement
 // naming its successor: each readable from the other.
-func Renewal(j *Jurisdiction, ag *Agreement, a *Application, old *Agreement, c Change) (*Agreement, *Application, *Agreement, error) {
+//
+// successor is the agreement that renewed old before (nil: none): one
+// that has since ended (a record revoked as wrong) no longer stands in the
+// way.
+func Renewal(j *Jurisdiction, ag *Agreement, a *Application, old, successor *Agreement, c Change) (*Agreement, *Application, *Agreement, error) {
 	if a == nil || a.Kind != KindRenewal {
 		return nil, nil, nil, NotFound(RuleApplication, "renewalOf", "no renewal application %s on channel %s", truncate(ag.RenewalOf, 40), j.Channel)
 	}
@@ -157,15 +161,17 @@ func Renewal(j *Jurisdiction, ag *Agreement, a *Application, old *Agreement, c C
 	if old.Ended() {
 		return nil, nil, nil, Conflict(RuleRenewal, "renewalOf", "agreement %s was %s after the renewal was approved: it is not renewed", old.Number, old.Status)
 	}
-	if old.RenewedBy != "" {
-		return nil, nil, nil, Conflict(RuleRenewal, "renewalOf", "agreement %s is already renewed by %s", old.Number, old.RenewedBy)
+	if successor != nil && !successor.Ended() {
+		return nil, nil, nil, Conflict(RuleRenewal, "renewalOf", "agreement %s is already renewed by %s: let this approval lapse (preliminary review, rejected)", old.Number, old.RenewedBy)
 	}
 	if ag.Kind != old.Kind || ag.GrantorCreditCode != old.GrantorCreditCode || ag.GranteeCreditCode != old.GranteeCreditCode {
 		return nil, nil, nil, Invalid(RuleRenewal, "renewalOf", "%s renews %s, a %s agreement of %s to %s: this one is %s of %s to %s",
 			a.Number, old.Number, old.Kind, old.GrantorCreditCode, old.GranteeCreditCode, ag.Kind, ag.GrantorCreditCode, ag.GranteeCreditCode)
 	}
-	if ag.TermStart <= old.TermStart { // both checked dates (YYYY-MM-DD)
-		return nil, nil, nil, Invalid(RuleRenewal, "termStart", "the renewal's term starts %s, not after the term it renews (from %s)", ag.TermStart, old.TermStart)
+	// Both are checked dates (YYYY-MM-DD). The terms may overlap: a
+	// renewal signed before the old term ends may start at once.
+	if ag.TermStart <= old.TermStart {
+		return nil, nil, nil, Invalid(RuleRenewal, "termStart", "the renewal's term starts %s, not after the start of the term it renews (%s)", ag.TermStart, old.TermStart)
 	}
 	n := a.next(c, StageRenewed, stepAt(c, "renewed", DecisionDone, ""))
 	n.AgreementNumber = ag.Number

@@ -282,6 +282,7 @@ type ApplyInput struct {
 	SourceCerts map[string]*CertificateRecord // by 登记号 (RedevelopedFrom)
 	Previous    *Application                  // onboarding: the refused application it files again
 	Renews      *Agreement                    // renewal: the agreement to renew
+	Successor   *Agreement                    // renewal: the agreement that renewed it before, if any
 }
 
 // Apply records an application of its kind (GX 12(1), GX 10(1), ZW 18,
@@ -481,7 +482,7 @@ func applicantOrRegistrar(j *Jurisdiction, a Actor, applicant, doing string) err
 		return Forbidden(RuleOwnApplication, "caller", "an enterprise applies through the platform of channel %s: its identity is issued by %s, not %s", j.Channel, j.AuthorityMSP, a.MSP)
 	}
 	if applicant == "" || a.CreditCode != applicant {
-		return Forbidden(RuleOwnApplication, "applicantCreditCode", "enterprise %s acts for itself only: this is not its application", a.CreditCode)
+		return Forbidden(RuleOwnApplication, "applicantCreditCode", "enterprise %s acts for itself only (%s): the record is another party's", a.CreditCode, doing)
 	}
 	return nil
 }
@@ -501,6 +502,18 @@ func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Applicatio
 		if err := authorityOnly.check(j, c.Actor, "the review of a renewal"); err != nil {
 			return nil, err
 		}
+	}
+	if a != nil && a.Kind == KindRenewal && a.Stage == StageRenewalApproved {
+		// The agreement it renews ended, or another renewal of it was
+		// recorded, before this one's new agreement: the authority lets
+		// the approval lapse, with reasons, so it does not stay open.
+		if decision != DecisionRejected {
+			return nil, Conflict(RuleStep, "decision", "renewal %s is approved: its new agreement is recorded (RecordAgreement renewalOf), or the approval lapses (rejected, with reasons)", a.Number)
+		}
+		if err := requireReasons(decision, reasons); err != nil {
+			return nil, err
+		}
+		return a.next(c, StageRejected, stepAt(c, "renewal_lapsed", decision, reasons)), nil
 	}
 	if err := needStage(a, "the preliminary review", StageApplied, StageCorrection); err != nil {
 		return nil, err

@@ -133,6 +133,7 @@ const (
 	ExportIndexParamsKindIssuerKey    ExportIndexParamsKind = "issuerKey"
 	ExportIndexParamsKindJurisdiction ExportIndexParamsKind = "jurisdiction"
 	ExportIndexParamsKindObjection    ExportIndexParamsKind = "objection"
+	ExportIndexParamsKindObligation   ExportIndexParamsKind = "obligation"
 	ExportIndexParamsKindParty        ExportIndexParamsKind = "party"
 	ExportIndexParamsKindProfile      ExportIndexParamsKind = "profile"
 	ExportIndexParamsKindReport       ExportIndexParamsKind = "report"
@@ -160,6 +161,8 @@ func (e ExportIndexParamsKind) Valid() bool {
 	case ExportIndexParamsKindJurisdiction:
 		return true
 	case ExportIndexParamsKindObjection:
+		return true
+	case ExportIndexParamsKindObligation:
 		return true
 	case ExportIndexParamsKindParty:
 		return true
@@ -247,6 +250,7 @@ const (
 	IndexHistoryParamsKindIssuerKey    IndexHistoryParamsKind = "issuerKey"
 	IndexHistoryParamsKindJurisdiction IndexHistoryParamsKind = "jurisdiction"
 	IndexHistoryParamsKindObjection    IndexHistoryParamsKind = "objection"
+	IndexHistoryParamsKindObligation   IndexHistoryParamsKind = "obligation"
 	IndexHistoryParamsKindParty        IndexHistoryParamsKind = "party"
 	IndexHistoryParamsKindProfile      IndexHistoryParamsKind = "profile"
 	IndexHistoryParamsKindReport       IndexHistoryParamsKind = "report"
@@ -275,6 +279,8 @@ func (e IndexHistoryParamsKind) Valid() bool {
 		return true
 	case IndexHistoryParamsKindObjection:
 		return true
+	case IndexHistoryParamsKindObligation:
+		return true
 	case IndexHistoryParamsKindParty:
 		return true
 	case IndexHistoryParamsKindProfile:
@@ -298,6 +304,7 @@ const (
 	SearchIndexParamsKindIssuerKey    SearchIndexParamsKind = "issuerKey"
 	SearchIndexParamsKindJurisdiction SearchIndexParamsKind = "jurisdiction"
 	SearchIndexParamsKindObjection    SearchIndexParamsKind = "objection"
+	SearchIndexParamsKindObligation   SearchIndexParamsKind = "obligation"
 	SearchIndexParamsKindParty        SearchIndexParamsKind = "party"
 	SearchIndexParamsKindProfile      SearchIndexParamsKind = "profile"
 	SearchIndexParamsKindReport       SearchIndexParamsKind = "report"
@@ -325,6 +332,8 @@ func (e SearchIndexParamsKind) Valid() bool {
 	case SearchIndexParamsKindJurisdiction:
 		return true
 	case SearchIndexParamsKindObjection:
+		return true
+	case SearchIndexParamsKindObligation:
 		return true
 	case SearchIndexParamsKindParty:
 		return true
@@ -861,6 +870,14 @@ type CredentialRecordWritten struct {
 	Record         CredentialRecord `json:"record"`
 }
 
+// Deadline defines model for Deadline.
+type Deadline struct {
+	Day   *int   `json:"day,omitempty"`
+	Month *int   `json:"month,omitempty"`
+	N     *int   `json:"n,omitempty"`
+	Rule  string `json:"rule"`
+}
+
 // DestructionRequest defines model for DestructionRequest.
 type DestructionRequest struct {
 	EvidenceDigest string `json:"evidenceDigest"`
@@ -1144,6 +1161,102 @@ type ObjectionWritten struct {
 
 // Obligation defines model for Obligation.
 type Obligation struct {
+	Cite            string  `json:"cite"`
+	DocumentDigest  *string `json:"documentDigest,omitempty"`
+	Due             *string `json:"due,omitempty"`
+	DueOn           string  `json:"dueOn"`
+	FiledLate       *bool   `json:"filedLate,omitempty"`
+	FiledOn         *string `json:"filedOn,omitempty"`
+	Filings         int     `json:"filings"`
+	Kind            string  `json:"kind"`
+	Last            Change  `json:"last"`
+	Note            string  `json:"note"`
+	Number          string  `json:"number"`
+	OccurredOn      *string `json:"occurredOn,omitempty"`
+	OpenedOn        string  `json:"openedOn"`
+	PartyCreditCode string  `json:"partyCreditCode"`
+	Period          *string `json:"period,omitempty"`
+	Public          *bool   `json:"public,omitempty"`
+	Status          string  `json:"status"`
+	Steps           []Step  `json:"steps"`
+	Subject         *string `json:"subject,omitempty"`
+	Title           string  `json:"title"`
+	Version         int     `json:"version"`
+}
+
+// ObligationFiling defines model for ObligationFiling.
+type ObligationFiling struct {
+	DocumentDigest string  `json:"documentDigest"`
+	Note           *string `json:"note,omitempty"`
+}
+
+// ObligationInput defines model for ObligationInput.
+type ObligationInput struct {
+	DocumentDigest  *string `json:"documentDigest,omitempty"`
+	Due             *string `json:"due,omitempty"`
+	Kind            string  `json:"kind"`
+	Note            string  `json:"note"`
+	Number          string  `json:"number"`
+	OccurredOn      *string `json:"occurredOn,omitempty"`
+	PartyCreditCode string  `json:"partyCreditCode"`
+	Period          *string `json:"period,omitempty"`
+	Subject         *string `json:"subject,omitempty"`
+}
+
+// ObligationKind defines model for ObligationKind.
+type ObligationKind struct {
+	Cite     string   `json:"cite"`
+	Deadline Deadline `json:"deadline"`
+	Kind     string   `json:"kind"`
+	Opens    string   `json:"opens"`
+	Owes     []string `json:"owes"`
+	Public   *bool    `json:"public,omitempty"`
+	Title    string   `json:"title"`
+}
+
+// ObligationView defines model for ObligationView.
+type ObligationView struct {
+	Cite            string  `json:"cite"`
+	DocumentDigest  *string `json:"documentDigest,omitempty"`
+	Due             *string `json:"due,omitempty"`
+	DueOn           string  `json:"dueOn"`
+	FiledLate       *bool   `json:"filedLate,omitempty"`
+	FiledOn         *string `json:"filedOn,omitempty"`
+	Filings         int     `json:"filings"`
+	Kind            string  `json:"kind"`
+	Last            Change  `json:"last"`
+	Note            string  `json:"note"`
+	Number          string  `json:"number"`
+	OccurredOn      *string `json:"occurredOn,omitempty"`
+	OpenedOn        string  `json:"openedOn"`
+	PartyCreditCode string  `json:"partyCreditCode"`
+	Period          *string `json:"period,omitempty"`
+	Public          *bool   `json:"public,omitempty"`
+	Standing        string  `json:"standing"`
+	Status          string  `json:"status"`
+	Steps           []Step  `json:"steps"`
+	Subject         *string `json:"subject,omitempty"`
+	Title           string  `json:"title"`
+	Version         int     `json:"version"`
+}
+
+// ObligationWritten defines model for ObligationWritten.
+type ObligationWritten struct {
+	ChainReference CommitReference `json:"chainReference"`
+	Record         Obligation      `json:"record"`
+}
+
+// Obligations defines model for Obligations.
+type Obligations struct {
+	Heights   map[string]int `json:"heights"`
+	Holder    string         `json:"holder"`
+	Items     []OwnItem      `json:"items"`
+	Today     string         `json:"today"`
+	Truncated *bool          `json:"truncated,omitempty"`
+}
+
+// OwnItem defines model for OwnItem.
+type OwnItem struct {
 	Block    int         `json:"block"`
 	Changed  time.Time   `json:"changed"`
 	Channel  string      `json:"channel"`
@@ -1166,15 +1279,6 @@ type Obligation struct {
 	Title    string      `json:"title"`
 	TxId     string      `json:"txId"`
 	Versions int         `json:"versions"`
-}
-
-// Obligations defines model for Obligations.
-type Obligations struct {
-	Heights   map[string]int `json:"heights"`
-	Holder    string         `json:"holder"`
-	Items     []Obligation   `json:"items"`
-	Today     string         `json:"today"`
-	Truncated *bool          `json:"truncated,omitempty"`
 }
 
 // Party defines model for Party.
@@ -1291,6 +1395,7 @@ type Profile struct {
 	MaxCredentialTermMonths      int               `json:"maxCredentialTermMonths"`
 	Name                         string            `json:"name"`
 	NetworkLogRetentionMonths    int               `json:"networkLogRetentionMonths"`
+	Obligations                  *[]ObligationKind `json:"obligations,omitempty"`
 	OnboardingReviewWorkingDays  int               `json:"onboardingReviewWorkingDays"`
 	OpenDataClasses              []string          `json:"openDataClasses"`
 	OperatorCandidateNoticeDays  int               `json:"operatorCandidateNoticeDays"`
@@ -2036,6 +2141,12 @@ type FileObjectionParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// OpenObligationParams defines parameters for OpenObligation.
+type OpenObligationParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListPartiesParams defines parameters for ListParties.
 type ListPartiesParams struct {
 	// PageSize items per page
@@ -2101,6 +2212,18 @@ type DecideObjectionParams struct {
 
 // ConfirmDestructionParams defines parameters for ConfirmDestruction.
 type ConfirmDestructionParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// DecideObligationParams defines parameters for DecideObligation.
+type DecideObligationParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// FileObligationParams defines parameters for FileObligation.
+type FileObligationParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -2186,6 +2309,9 @@ type RotateIssuerKeyJSONRequestBody = RotateKeyRequest
 // FileObjectionJSONRequestBody defines body for FileObjection for application/json ContentType.
 type FileObjectionJSONRequestBody = ObjectionInput
 
+// OpenObligationJSONRequestBody defines body for OpenObligation for application/json ContentType.
+type OpenObligationJSONRequestBody = ObligationInput
+
 // RegisterPartyJSONRequestBody defines body for RegisterParty for application/json ContentType.
 type RegisterPartyJSONRequestBody = PartyInput
 
@@ -2215,6 +2341,12 @@ type DecideObjectionJSONRequestBody = ObjectionDecision
 
 // ConfirmDestructionJSONRequestBody defines body for ConfirmDestruction for application/json ContentType.
 type ConfirmDestructionJSONRequestBody = DestructionRequest
+
+// DecideObligationJSONRequestBody defines body for DecideObligation for application/json ContentType.
+type DecideObligationJSONRequestBody = ReviewRequest
+
+// FileObligationJSONRequestBody defines body for FileObligation for application/json ContentType.
+type FileObligationJSONRequestBody = ObligationFiling
 
 // PresentJSONRequestBody defines body for Present for application/json ContentType.
 type PresentJSONRequestBody = PresentationRequest
@@ -2764,14 +2896,14 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/public-notice (the `StartPublicNotice` operationId).
 	StartPublicNotice(ctx context.Context, number string, params *StartPublicNoticeParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// AnswerQualityRequestWithBody the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+	// AnswerQualityRequestWithBody the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded by the channel's authority for it: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
 	AnswerQualityRequestWithBody(ctx context.Context, number string, params *AnswerQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// AnswerQualityRequest the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+	// AnswerQualityRequest the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded by the channel's authority for it: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3093,6 +3225,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/objections (the `FileObjection` operationId).
 	FileObjection(ctx context.Context, channel string, params *FileObjectionParams, body FileObjectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// OpenObligationWithBody open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
+	OpenObligationWithBody(ctx context.Context, channel string, params *OpenObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenObligation open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
+	OpenObligation(ctx context.Context, channel string, params *OpenObligationParams, body OpenObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListParties list parties
 	//
 	// Corresponds with GET /api/v1/channels/{channel}/parties (the `ListParties` operationId).
@@ -3277,6 +3423,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/objections/{number}/proof (the `ProofBundleObjections` operationId).
 	ProofBundleObjections(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetObligation an obligation and how it stands now (standing: due, overdue, filed, filed-late)
+	//
+	// Corresponds with GET /api/v1/obligations/{number} (the `GetObligation` operationId).
+	GetObligation(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideObligationWithBody the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
+	DecideObligationWithBody(ctx context.Context, number string, params *DecideObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecideObligation the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
+	DecideObligation(ctx context.Context, number string, params *DecideObligationParams, body DecideObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FileObligationWithBody the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
+	FileObligationWithBody(ctx context.Context, number string, params *FileObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FileObligation the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
+	FileObligation(ctx context.Context, number string, params *FileObligationParams, body FileObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProofBundleObligations proof bundle of an obligation's latest change
+	//
+	// Corresponds with GET /api/v1/obligations/{number}/proof (the `ProofBundleObligations` operationId).
+	ProofBundleObligations(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Ping answers {"status":"ok"} without touching the ledger
 	//
@@ -3812,7 +3996,7 @@ func (c *Client) StartPublicNotice(ctx context.Context, number string, params *S
 	return c.Client.Do(req)
 }
 
-// AnswerQualityRequestWithBody the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+// AnswerQualityRequestWithBody the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded by the channel's authority for it: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
 //
 // Takes any type of body and a specified content type.
 //
@@ -3829,7 +4013,7 @@ func (c *Client) AnswerQualityRequestWithBody(ctx context.Context, number string
 	return c.Client.Do(req)
 }
 
-// AnswerQualityRequest the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+// AnswerQualityRequest the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded by the channel's authority for it: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4671,6 +4855,40 @@ func (c *Client) FileObjection(ctx context.Context, channel string, params *File
 	return c.Client.Do(req)
 }
 
+// OpenObligationWithBody open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
+func (c *Client) OpenObligationWithBody(ctx context.Context, channel string, params *OpenObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenObligationRequestWithBody(c.Server, channel, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenObligation open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
+func (c *Client) OpenObligation(ctx context.Context, channel string, params *OpenObligationParams, body OpenObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenObligationRequest(c.Server, channel, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListParties list parties
 //
 // Corresponds with GET /api/v1/channels/{channel}/parties (the `ListParties` operationId).
@@ -5136,6 +5354,104 @@ func (c *Client) ConfirmDestruction(ctx context.Context, number string, params *
 // Corresponds with GET /api/v1/objections/{number}/proof (the `ProofBundleObjections` operationId).
 func (c *Client) ProofBundleObjections(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProofBundleObjectionsRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetObligation an obligation and how it stands now (standing: due, overdue, filed, filed-late)
+//
+// Corresponds with GET /api/v1/obligations/{number} (the `GetObligation` operationId).
+func (c *Client) GetObligation(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetObligationRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideObligationWithBody the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
+func (c *Client) DecideObligationWithBody(ctx context.Context, number string, params *DecideObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideObligationRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecideObligation the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
+func (c *Client) DecideObligation(ctx context.Context, number string, params *DecideObligationParams, body DecideObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecideObligationRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FileObligationWithBody the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
+func (c *Client) FileObligationWithBody(ctx context.Context, number string, params *FileObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFileObligationRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FileObligation the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
+func (c *Client) FileObligation(ctx context.Context, number string, params *FileObligationParams, body FileObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFileObligationRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProofBundleObligations proof bundle of an obligation's latest change
+//
+// Corresponds with GET /api/v1/obligations/{number}/proof (the `ProofBundleObligations` operationId).
+func (c *Client) ProofBundleObligations(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProofBundleObligationsRequest(c.Server, number)
 	if err != nil {
 		return nil, err
 	}
@@ -8764,6 +9080,68 @@ func NewFileObjectionRequestWithBody(server string, channel string, params *File
 	return req, nil
 }
 
+// NewOpenObligationRequest calls the generic OpenObligation builder with application/json body
+func NewOpenObligationRequest(server string, channel string, params *OpenObligationParams, body OpenObligationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOpenObligationRequestWithBody(server, channel, params, "application/json", bodyReader)
+}
+
+// NewOpenObligationRequestWithBody constructs an http.Request for the OpenObligation method, with any body, and a specified content type
+func NewOpenObligationRequestWithBody(server string, channel string, params *OpenObligationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/obligations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListPartiesRequest constructs an http.Request for the ListParties method
 func NewListPartiesRequest(server string, channel string, params *ListPartiesParams) (*http.Request, error) {
 	var err error
@@ -9705,6 +10083,198 @@ func NewProofBundleObjectionsRequest(server string, number string) (*http.Reques
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/objections/%s/proof", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetObligationRequest constructs an http.Request for the GetObligation method
+func NewGetObligationRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/obligations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDecideObligationRequest calls the generic DecideObligation builder with application/json body
+func NewDecideObligationRequest(server string, number string, params *DecideObligationParams, body DecideObligationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecideObligationRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewDecideObligationRequestWithBody constructs an http.Request for the DecideObligation method, with any body, and a specified content type
+func NewDecideObligationRequestWithBody(server string, number string, params *DecideObligationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/obligations/%s/decision", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewFileObligationRequest calls the generic FileObligation builder with application/json body
+func NewFileObligationRequest(server string, number string, params *FileObligationParams, body FileObligationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewFileObligationRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewFileObligationRequestWithBody constructs an http.Request for the FileObligation method, with any body, and a specified content type
+func NewFileObligationRequestWithBody(server string, number string, params *FileObligationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/obligations/%s/filing", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProofBundleObligationsRequest constructs an http.Request for the ProofBundleObligations method
+func NewProofBundleObligationsRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/obligations/%s/proof", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -10683,14 +11253,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/public-notice (the `StartPublicNotice` operationId).
 	StartPublicNoticeWithResponse(ctx context.Context, number string, params *StartPublicNoticeParams, reqEditors ...RequestEditorFn) (*StartPublicNoticeResponse, error)
 
-	// AnswerQualityRequestWithBodyWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+	// AnswerQualityRequestWithBodyWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded by the channel's authority for it: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/applications/{number}/quality-answer (the `AnswerQualityRequest` operationId).
 	AnswerQualityRequestWithBodyWithResponse(ctx context.Context, number string, params *AnswerQualityRequestParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AnswerQualityRequestResponse, error)
 
-	// AnswerQualityRequestWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+	// AnswerQualityRequestWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded by the channel's authority for it: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11054,6 +11624,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/objections (the `FileObjection` operationId).
 	FileObjectionWithResponse(ctx context.Context, channel string, params *FileObjectionParams, body FileObjectionJSONRequestBody, reqEditors ...RequestEditorFn) (*FileObjectionResponse, error)
 
+	// OpenObligationWithBodyWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
+	OpenObligationWithBodyWithResponse(ctx context.Context, channel string, params *OpenObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenObligationResponse, error)
+
+	// OpenObligationWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
+	OpenObligationWithResponse(ctx context.Context, channel string, params *OpenObligationParams, body OpenObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenObligationResponse, error)
+
 	// ListPartiesWithResponse list parties
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11256,6 +11840,48 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/objections/{number}/proof (the `ProofBundleObjections` operationId).
 	ProofBundleObjectionsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleObjectionsResponse, error)
+
+	// GetObligationWithResponse an obligation and how it stands now (standing: due, overdue, filed, filed-late)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/obligations/{number} (the `GetObligation` operationId).
+	GetObligationWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetObligationResponse, error)
+
+	// DecideObligationWithBodyWithResponse the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
+	DecideObligationWithBodyWithResponse(ctx context.Context, number string, params *DecideObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideObligationResponse, error)
+
+	// DecideObligationWithResponse the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
+	DecideObligationWithResponse(ctx context.Context, number string, params *DecideObligationParams, body DecideObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideObligationResponse, error)
+
+	// FileObligationWithBodyWithResponse the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
+	FileObligationWithBodyWithResponse(ctx context.Context, number string, params *FileObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*FileObligationResponse, error)
+
+	// FileObligationWithResponse the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
+	FileObligationWithResponse(ctx context.Context, number string, params *FileObligationParams, body FileObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*FileObligationResponse, error)
+
+	// ProofBundleObligationsWithResponse proof bundle of an obligation's latest change
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/obligations/{number}/proof (the `ProofBundleObligations` operationId).
+	ProofBundleObligationsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleObligationsResponse, error)
 
 	// PingWithResponse answers {"status":"ok"} without touching the ledger
 	//
@@ -14327,6 +14953,61 @@ func (r FileObjectionResponse) ContentType() string {
 	return ""
 }
 
+type OpenObligationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *ObligationWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OpenObligationResponse) GetJSON201() *ObligationWritten {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r OpenObligationResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r OpenObligationResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenObligationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenObligationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenObligationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenObligationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListPartiesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15366,6 +16047,226 @@ func (r ProofBundleObjectionsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ProofBundleObjectionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetObligationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ObligationView
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetObligationResponse) GetJSON200() *ObligationView {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r GetObligationResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r GetObligationResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GetObligationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetObligationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetObligationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetObligationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DecideObligationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ObligationWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecideObligationResponse) GetJSON200() *ObligationWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r DecideObligationResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r DecideObligationResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r DecideObligationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecideObligationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecideObligationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecideObligationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FileObligationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ObligationWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FileObligationResponse) GetJSON200() *ObligationWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r FileObligationResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r FileObligationResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r FileObligationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FileObligationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FileObligationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FileObligationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ProofBundleObligationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bundle
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProofBundleObligationsResponse) GetJSON200() *Bundle {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ProofBundleObligationsResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ProofBundleObligationsResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ProofBundleObligationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProofBundleObligationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProofBundleObligationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProofBundleObligationsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16804,7 +17705,7 @@ func (c *ClientWithResponses) StartPublicNoticeWithResponse(ctx context.Context,
 	return ParseStartPublicNoticeResponse(rsp)
 }
 
-// AnswerQualityRequestWithBodyWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+// AnswerQualityRequestWithBodyWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded by the channel's authority for it: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16817,7 +17718,7 @@ func (c *ClientWithResponses) AnswerQualityRequestWithBodyWithResponse(ctx conte
 	return ParseAnswerQualityRequestResponse(rsp)
 }
 
-// AnswerQualityRequestWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded through the platform: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
+// AnswerQualityRequestWithResponse the data provider's answer to a data-quality request (HB 25: within the profile's qualityFeedbackWorkingDays), recorded by the channel's authority for it: confirmed with the date it will be resolved by, or not_confirmed with reasons; a late answer is marked late
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -17493,6 +18394,32 @@ func (c *ClientWithResponses) FileObjectionWithResponse(ctx context.Context, cha
 	return ParseFileObjectionResponse(rsp)
 }
 
+// OpenObligationWithBodyWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
+func (c *ClientWithResponses) OpenObligationWithBodyWithResponse(ctx context.Context, channel string, params *OpenObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenObligationResponse, error) {
+	rsp, err := c.OpenObligationWithBody(ctx, channel, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenObligationResponse(rsp)
+}
+
+// OpenObligationWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
+func (c *ClientWithResponses) OpenObligationWithResponse(ctx context.Context, channel string, params *OpenObligationParams, body OpenObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenObligationResponse, error) {
+	rsp, err := c.OpenObligation(ctx, channel, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenObligationResponse(rsp)
+}
+
 // ListPartiesWithResponse list parties
 //
 // Returns a wrapper object for the known response body format(s).
@@ -17868,6 +18795,84 @@ func (c *ClientWithResponses) ProofBundleObjectionsWithResponse(ctx context.Cont
 		return nil, err
 	}
 	return ParseProofBundleObjectionsResponse(rsp)
+}
+
+// GetObligationWithResponse an obligation and how it stands now (standing: due, overdue, filed, filed-late)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/obligations/{number} (the `GetObligation` operationId).
+func (c *ClientWithResponses) GetObligationWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetObligationResponse, error) {
+	rsp, err := c.GetObligation(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetObligationResponse(rsp)
+}
+
+// DecideObligationWithBodyWithResponse the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
+func (c *ClientWithResponses) DecideObligationWithBodyWithResponse(ctx context.Context, number string, params *DecideObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideObligationResponse, error) {
+	rsp, err := c.DecideObligationWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideObligationResponse(rsp)
+}
+
+// DecideObligationWithResponse the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
+func (c *ClientWithResponses) DecideObligationWithResponse(ctx context.Context, number string, params *DecideObligationParams, body DecideObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideObligationResponse, error) {
+	rsp, err := c.DecideObligation(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecideObligationResponse(rsp)
+}
+
+// FileObligationWithBodyWithResponse the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
+func (c *ClientWithResponses) FileObligationWithBodyWithResponse(ctx context.Context, number string, params *FileObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*FileObligationResponse, error) {
+	rsp, err := c.FileObligationWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFileObligationResponse(rsp)
+}
+
+// FileObligationWithResponse the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
+func (c *ClientWithResponses) FileObligationWithResponse(ctx context.Context, number string, params *FileObligationParams, body FileObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*FileObligationResponse, error) {
+	rsp, err := c.FileObligation(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFileObligationResponse(rsp)
+}
+
+// ProofBundleObligationsWithResponse proof bundle of an obligation's latest change
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/obligations/{number}/proof (the `ProofBundleObligations` operationId).
+func (c *ClientWithResponses) ProofBundleObligationsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleObligationsResponse, error) {
+	rsp, err := c.ProofBundleObligations(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProofBundleObligationsResponse(rsp)
 }
 
 // PingWithResponse answers {"status":"ok"} without touching the ledger
@@ -20294,6 +21299,46 @@ func ParseFileObjectionResponse(rsp *http.Response) (*FileObjectionResponse, err
 	return response, nil
 }
 
+// ParseOpenObligationResponse parses an HTTP response from a OpenObligationWithResponse call
+func ParseOpenObligationResponse(rsp *http.Response) (*OpenObligationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenObligationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest ObligationWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListPartiesResponse parses an HTTP response from a ListPartiesWithResponse call
 func ParseListPartiesResponse(rsp *http.Response) (*ListPartiesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -21023,6 +22068,166 @@ func ParseProofBundleObjectionsResponse(rsp *http.Response) (*ProofBundleObjecti
 	}
 
 	response := &ProofBundleObjectionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bundle
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetObligationResponse parses an HTTP response from a GetObligationWithResponse call
+func ParseGetObligationResponse(rsp *http.Response) (*GetObligationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetObligationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ObligationView
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDecideObligationResponse parses an HTTP response from a DecideObligationWithResponse call
+func ParseDecideObligationResponse(rsp *http.Response) (*DecideObligationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecideObligationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ObligationWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFileObligationResponse parses an HTTP response from a FileObligationWithResponse call
+func ParseFileObligationResponse(rsp *http.Response) (*FileObligationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FileObligationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ObligationWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseProofBundleObligationsResponse parses an HTTP response from a ProofBundleObligationsWithResponse call
+func ParseProofBundleObligationsResponse(rsp *http.Response) (*ProofBundleObligationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProofBundleObligationsResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -21867,225 +23072,239 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19bxxHeiD+VQrzC0ASaYqSbSVrCkEgkdJasSRrSXvtjde/oNj9zEyZPVXtqhqSE0GAg8Nlg0Pu9g5B",
-	"EgS43MZ32QtwSDb544AsNsF9mEMke7/FoV66u7qnql+GQw5Hmn92aU11vT2v9by+GMRskjEKVIrB/osB",
-	"B5ExKkD/x3POTlKYqD9jRiVQqf7EWZaSGEvC6F5mRvzml4JR9ZuIxzDB6q/f4DAc7A/+v71y/j3zq9jL",
-	"53358mU0SEDEnGRqusH+gMNwKiDZR5iio0cH6P337v42squghMXTCVCJKJ4QOkJyDIhPU0CYJmhIIE0G",
-	"aka7jNrF/fiUsvMUkhFM8u0nCVGL4fQ5ZxlwSdRhhzgVEA0y559eDOAiHmM6gqciU/8pZxkM9gdCckJH",
-	"g5fRIMVCtp31QM+gRnMYESG5vrhn08kJcO+kQmI5Fd6fzoALYi7a/kaohBFwfWwOX00Jh2Sw/7lvrahy",
-	"nGIde4py8i+ifHJ28iXEUi1cu8Yj+GoKou9t4lhWN58frLZ3O67DPj7lREqgPfcRjzGhRzAEDjSGVvix",
-	"yYTIcrjebMx40vZhHfXmQaRnier78Z9bnW3J1662g0UPiBQfBLbIeF9IcEiIPGAJeLdHEu8/TwLUyFkK",
-	"7WeZaOQnif8QCcvkc86GJIXFbpviCVzqrvUEzTc94rAINzPEL3zcIxrkrPWQjOyh504ANFF/taD9QzPq",
-	"ZTQYkrTD+Edm1MtoMOKYSoCDZqTQoxhvGXVKaLIElk3DbNpwWNBQ6y4BKJzj9KNhYEYK55A8mIV/9YsF",
-	"EbPMfw2CjCgkH9G+gkYCnzwM3KD67VhiLi8pomguljSsfID1ocQcpubHdzdWHsC5Akfi5ZRQgWI3QZjT",
-	"ngVqPwrsQGRhWC4Kk9q197q+xit4TLOpXP4NXAsbaCTsJiJdkNaWBLzrpplG+N9s7asQkpfSu8qnTl+t",
-	"K1+/QdO3DykqW7BYjwuilmFmz5j0f6zuJiWYxnAIOEkJbRv28EICTcDF1RPGUsBUj+NMiCMYVXm8MyDB",
-	"Ej/n7IwkwPVNEAmTgJQx/4A5x7OBeQmSEW1gDUuS6hMsgROcioalKJMkhoc0EX35B8uAfqQxiDAa0LYy",
-	"DimZEIr5rBEqGYczwgJCOitf577fkmncxGbtiGchfdX+/vEsC+mzCZxByjJIHnE26Qfpjk/hBp2Hg2Dp",
-	"VH3fcEY96AyCGpVgUx7D40T03f0Zsfvyc4TwHCVrETFQzAnrK2UkHoV+gax6kCZqOJaQ+c4mplmWQouI",
-	"ngoQzxh9Pj1JSXyIJfazggV0QR9LrOJqFTOde6wCtM6IfJuucrN5lK5xpPzyXYY8R+45HLppk6V4WUSZ",
-	"6io/bibP7sSFw7zhsqxxVYyvkaMtxI4W5CSdiHgd6bSF0m622uoonJdSXKXE8bhQghe0HLbqsHU7Ye2D",
-	"wM5gkvXeiv5gyPhE/aVwBnYl0Wg2b6finPl5xoSkKQmoZHPWkJCswoqr25m8B5wmRN6n4hz6mkNPUhaf",
-	"BrantHwKaeAFAPFpxoixCFb9KTg9xzOB6DRN97W/ZIQlnOMZOgXIBCJSoPJzRX5qJD5JYbAv+RT0y4AO",
-	"yehBw94gxZkAP5cfEi7kA85ODcU14b4dpT6yfHV+KULPcFqxCzs/UriQj4KfslO/8JPMP15yTAVu0uKD",
-	"W6lhTA47ezC9ZJRDu3bBtXXzRcqTl9ddAbw+n3MFfsyUY8bJH2KjNos4ZWLK+xqxsDtLg/LueAznfhuz",
-	"NAl8Zn5q0WiIEFNCR4eQYS4noVWaPGnqLmu4Uvv1EypJ2oHnea6jOKDnOOXFuLuorOk7X3GaHoB9jntb",
-	"KE8YO51gfuq/9Vwl6fTCCGHbnAZTu1AzeVRuxXfikqP05a9+Uu7qnTFTNLpnHkxpksJC8q3KumOl51Cp",
-	"VGTt4I7V8KHSDkAYXq4koPqDcGSwAxGBEuDkDBI0ZBxtHz06QO++++77Oz5BqfWIOPhqaJI4mmV1x4WD",
-	"ksX5NNiYA5YBAZKbLufvR92AsVSi8qoQ4+5FRfoa5JgJQOolohCLUfhoONj/vGXLxZSDl1HL0HK9wcsv",
-	"jKeMcaE1oecsJbHf/pBrMz4mCDjpfrsfAE5816q4CPAPYdY2wWMap1P9Sm00shFqNIC+aJqqPyWyL2HE",
-	"hgjOgM+QUWirCGywVyAlKSMEOB4jLAyyl3IRyTGWSD2w0TlnEhBRDLLTXVWOWr+wRq9AF/Xdmb3GOCyw",
-	"C8t98ZIqlYOSHH0YFDn6v6W+knB8fOgAp0AT3FcJHbOUJHjW9w2qH3TeoeeMn/afcAaYd1Ct9LBi+ajc",
-	"vbNu0+Xc6MdgAcHLvARd5rSQeUmNPm4yMXg0oJ7AdlhG0CzT886ro40cyU06QKcT7QrFEuv4HH7L2iqc",
-	"y7p1dse5TzcKQgLPOBFtHspyYPBMBYN+nFxCzc04PLwgQtpgi/kXzuUtXqW1/hDL9kGNJv1FrVxkRLG0",
-	"z5VGy3Yx8GU0mGYJlnAwi7uEBuUoMo+QddOWN7yuau+qgT+AONUdRl6am8N9D0QCVFi3tbmo4n9luCjZ",
-	"wk4OOR6223Fq5ghXPUCSoTwAo2qcECAFsuCIUPX4EXL2qDWOEjU2LGzDwt5qFubnHwHeMM/lAjxqjpf5",
-	"OEeVtzS5Ajzcy8tQq7zLvYcWznRUqFdXE7HRgiCX5yYJCMmn+q3TGB/gPo47v1B7MIA26u4ZTYkNKI4c",
-	"YLd9/cz3zVICMJoZzmLhnYsyhrCh0vx0FDJPLeRkL7AmSPALKhM5qjihlnPu8b4Rl3NkfbOfbHNMaElv",
-	"tzrN9Dl69QXYg0/c+EuryDD/Fc4doWfEfMgEKi+8PDHo+tHjAzvsH0nckNSB80SM5uQUNajJ8B0NtH91",
-	"8aPrUXaWfFdRU3KPuYhL+qzj4jY7RYe6zLubB8Au0OgCODBQP5b9jS4nPV2lTSiakDMiQmgyAgrCOMML",
-	"t/rJTHo96mMgo7EMeWQTuIDkfg8HveL62hfwscWwLp8FCctuzg8HMA6fPhHqIDHx32cwt8fvWvYn9mg3",
-	"rV3Eu+caF13AxTWnmnaMI1iIpUWVNQMnsqHFRzpwcjHCTiAOI7OhxVBclVq0S/hKMTIqV/MfqPRmLeiB",
-	"bCW5FkD63JLFu8msEti5UNoXjWeXYa/BYPNGIE2wjMcgDnWsVuMzvzGkNwTp2pVUp6qv3grhae/0unCu",
-	"SceAo8BBrMOo0KgDOy7dlQs+exsuvXPIRwdhFHxrNlu3Si9jyKrVKXDEDGq2ZgXtQ8uxdTVnEPW3Dy0v",
-	"lKW0fzcFtViTjiewJU8q6hXWUl55DUdc12gdSTvYqQt8uTJjUGfjixtJ0D2+qY/lYcl2moWKE7RbKhZH",
-	"1MuaOarGCQ/q1uHdgMQFI7ZA6mbFqKHjakOz5ohjKTFZ9VlvtqFm7gouYac5LM21i6lVcEYSNXtQBtc2",
-	"Vxvv29PDEQchFnkB6ajSfnbPJu27o08lY7xZ7xPTVHbR4f2OBPVxbZmoOGnL/a2WWF1ALoVOnQlvNIlW",
-	"Dn4J6jTzLEaYzai9NJz1oaf3KEUJjh5nSNlIHIHEhEKDgKUgzxk/fdJpcPAZLhVPZfRo2sVZGZCVD8/6",
-	"1zZpsIc2RP02hriWMandrFrJtFcVm1PwR4WycxANEYhBD3eTZjY9cWIwfIYfzEcgl2IEzi/mUiqcTnOQ",
-	"Nm/M3XxzxOOjouBML7tSg391SNJg3n1afSa6vsNO2J/PbWfyHUgH9i7PZdEUcIzFOBCJHDb9Fu/VfqHK",
-	"lddrozgrgmbnrL12x5U9hG7w2H1W97jKynO81WCnI9F5p6EBmqod3k5YeFDK7XgPSoRkfLZEbGk0+if9",
-	"cn0t6XfHkx9aXtGGIR7EsPYyzUOKdRuu7LE0icK9tIJcf5nPSLBB7TponYhK1HoRq75s55rdj/+Q8kke",
-	"t98nCrxEJ1+sFRu2bzGfwrerMk5+RfbzsPwNy7WLxzSBi2AqoBb/c8ZbmPkdJeV8/vtJ4OK4kOj9KbqH",
-	"LcD1VXYkNz89PRZiCleVabyYuS1Q+8pj8AkeKM+f6QMDNsk4mxCRu0U9fpJGE3FRf6fb+/t0SXY/dk6B",
-	"h2qdZjof/0OYLbEaXpbiOFjwbg1MjafWoFjejXOJFSh3sSf2jYwq0HOhQmwtAbmN0F6ey8G9uS7X1XgP",
-	"q7XTlNxiKVaaYrobbaNxDn0JC41SwY607WOhtNl54V+k4Dbt3a6YF1DoIzLBn8e6SLnBUFmCnu7hwutR",
-	"Rl6eDoqT+S7996aciITEixS3M+5BOQsJi46GlW5yotVz7NS17hl4G4zoEdMM+BkRLCAPg88QG+VT82RW",
-	"Lqy24WabhgulG80JKuh0GWagnitLC71o8jgEtQfz0++P+1SZNoTX2zR3yWdgkPjt6Zyz+K/6DCiIvm+M",
-	"rqypoWLFE4aTPL11wUgkJ725WxJtjxjP/JvGKM+njMrxUiOFJmrG7jFE9crm+usyw9y76TyfYhGdMUux",
-	"VA9v7w6/mgKfBVl0A7VNKRkSSAKf1vXFfAvugtU5GmH2LJCCcl23oNhgH9m3jMspVvVdSJGbsUA4Zq+T",
-	"uKGBTV8UGzrMP8jzodgMkidBo7uTMqXjM/mkz+5aHfDWF9B9xmsJuZlOJjhgpWvy6eifPmwx1vYJtXFm",
-	"LFaeu9Ryv46gMrfa6b07jxl9UbZbUh2bypg1dnHoIPvyScpPGo+0CDvugLNNaHUFuLMk9Gi8qRutBJfc",
-	"9DIa8EcnKRktIppaXN2jPu7sxlheHIz/hkmocnhjNkpf53m4EHhIPrAMAkHnTfTOzoBX9+Z+GHLVZ7gA",
-	"Sfe3aMit4uBeTYXoBsjG14dMe3r3XU9e57KHrkuu4PwFPpT3le/IwtECrUCrEhzOPpwrKbE8Kgq1BdPu",
-	"SiLr7RvTnsYu5b/dapL19RtKIPazOzrcwoNVkiU4wOT5lMa1smuh3KWinKGZLiruIN+s74afYy5ny+0I",
-	"1cEUROQVamnBBDB6wnA/zb7RjnDp/m+xG9yct5Riqcc0VdoLizN00sY0dBdRWy4L4nCHrU79v7reTPDM",
-	"q/UyGKJaiodBT3Wj1Sl72EuoUs85CKByoQ4u04Tkp2syYvcKs1oW07fngkRHr1ym1kwtIisUgVVIgPzk",
-	"jZzfufXF/DqNd78kb82qYeh4vTy7C/mFMkJpSMU21VADMQfmR6+zvQfQ7fJV91J3XFgoOKQJGeavvEXR",
-	"9nLKho1bEuvJ8HMHZMtDqinGbhGnxqJOQ08YXaEX2LP4r6hos7GcDHvTw9f/BtKoE3iVBCJum6r6N75+",
-	"/CHM9Rg8E6CcP1kavB3P81zkRUuudyxjd9kCc2U1oPWv0taVFJpKOXqrlzmXFKrX6ClwNle4plo9qQ/y",
-	"rFgBncPl5SijpulubyegxCkbmboSnzJ+Sujo0NYa9tjAiGx78Hfp3GX62j6AIePwiQjYhsyg3M7cujV9",
-	"CJs8o/2KgXETfFHUrvkY+KRlbBkL2TY4+Koq84I6bdC+IgntChSWgaIRfJBiIfrazBTgsGT8ANOEJFjC",
-	"M922L7ya03iv4/5MhJqZ95lSknEaHvzVFKdEzh4BJCc4Pm2d3PYa/ZTQhJ03XasgqeIb97OMszOctk4s",
-	"pidPSAxUEDp6xPgJSZKQ+TMkBv3la3JpF0DEMNa13H0UpuVmpPJfYiMoGq8zDPFmdGsi+Xme4aX4JmIL",
-	"gXSegFw+18BpFyqL0KTL9jOlZSW/b5E2elg/41ehzearlF/bfbZezM22i1RAeDn7CGPD8oleL9ZsdP8t",
-	"gUxmKmIcYZQ5L7qt7g01iqduJ8uGazvQPTX0Tj/JUoYT306198Tud36bnTdpm7f02aTZ3g8Mu1mo79cl",
-	"SluF+5vWUx+ayh3ZzR8VPVX7HqCxj24X4cJs/Zdg5rMJ9r9MEneXp0AwbujIxuYvaMHoVDZ4sTqdpgr7",
-	"HAt05vKVLfafcQFLXWtfuiUY6mxHow45g+bIbY1sFojGbrS66bdbXhOtypjOx1jqyvZ5V6ayTxMWiA1N",
-	"2XvDsUXe6abguqZFHBqzVHfJmfjcu+dEUhAit+wtaAYLG4S8Br8w+izEAC8tNpU07I5oZqePSAo61nhh",
-	"X3wZQtO9Xm0ZAmX2nK8VvtFH/Z/FJzMJfd95YvJu50eAGhvZVZo3vkAw9/I2Hw2mPF3oUObL8NEWUp67",
-	"VMDLMxyvs6ZXBpywZEkBq8us02U3NueydgI+OjiqXYjdaK2+glqXUerziRYrs9qcFxjClXoocgG6cj7/",
-	"VsX0ZELEYuGczZ3HOzUY76Se1mfyn+Taa9v2UfGP4IydwoewaN3X1pTmZSjZTGK5+B5POzQ6rKbM9ti2",
-	"SeRv2PwxYB6PF1V/FqvC0ctwbzb4AfF6mylcyD5pboWbMOw/LddbXRDrOgaqFm02G6M28rIeVxPZulAA",
-	"65qGqa46ODWHuJ+G5EObK7pgAbs81bQ3LLuxxXL6FuYoC5vlIqfoby3ueoDSQty0/QUrSOF0FKr9FsJb",
-	"W0emrc1XOhpERfkJ81Fo45AcBlso49YGytfSL/lYQta/4F+PLieNChYMhxBLcgZ9y7wt1nRAcRnIriIb",
-	"WM/rHLbsulItF1Ue2IszxkKxdE0mZlMq+7QMn1KvqjJM8WgJ0zQpVpPCE9tpDScRuFcE/jSL2cQG01xW",
-	"hWvX1PLQfQuH/CKdbRQH96OFqYiwaEjnsnoDePMyF7H9eXErVNNGd7n5oEkXv4bOAY2GGnWspnAoR4Q1",
-	"qlTTvr0CKkuXSlKwln9hGhia6j7TvDmAc8WldbStZUBbH4CPyQRSQuEhlb2rIzYVlZ0tmDp6zQUi5ppw",
-	"GblQBnf6sy0rrpSllOSJ8VS06m+5Ob6JV3QhJf37cfhSiydWJ5YRchJcRXER17twZUgxXyWEhr2CGhVm",
-	"RyAyRgUsqT5Ta5eqNw9bJiCEDdy8ljI1DSVKg8q+dURG6HwMFBGJiECMap+kacOzwGug6DDRuwfkFzeK",
-	"CMRy07E5YMmCxRYTSEGG7FPDKQ0LJpeDyB7t9RYrfOprQ+aUNq0/PIqdVy7Ad+GfwsmYsdODMkWnX4Zh",
-	"v9LtrSmJAp+kfSYMWAMZ99sDBMQ8VG9hlvW13XRyempzlxqZL+Em+ah9FrtqAM8hpOQMeM7su0Oon+W6",
-	"utpscft12FhdX6KvmJMwyXo8bu+bD3wngbMONW5NiwTn3N1trNClu4zRs83wqDxew809Ib2NegshwQ8J",
-	"nF8iqcvO8rx/n4ACLl3urmHpxQygV8UGQmEOdrPHBWPqZayFM8KmoigB2xE5Q0ywLrjNuKi2TsMpNM68",
-	"4SJkZXLCe+8mJu1+ivlkmf0rQtaZse2T0Zbn3Gb3Y3zUNwFlygMDx0B4H721/nA3aOGx41mzid5rvo7d",
-	"iL2JNpCI3m6M/KNunNqFvufObMRi+x3kA6N8B/MHM3xjyomcHavl83hbYktX19wdFN1//hidwgxtJ+np",
-	"H/zfr//nDjJt/NDJTL9zRljCOZ5tCZQne+jGlmpqpYUD5sbKZbYxljIbvHypDYRDNr+gLTM4Q5gmiDKJ",
-	"856a9j2Fhowjk2+ym2CJUd54ExK7PmH0FjpiUwlCT8JZCgLFbAJIIUK+3z0cp7dmeJJGyGbK6tFYG/GR",
-	"hYz5Qp3y+wxpakZsWMxgB90asVvooVKCEIfhVOBUB6tSdPToAL3/3t3fRpnJ+kV53BbaduKL9+yvv/ml",
-	"YHQHUTwhdGSCXKcp6E3pJN9bhalw32nz6oRy7Q/u5M5tnJHB/uDdW7dvvav9sdY2v6f+x9YpKy5LvWEG",
-	"OkNSh8dro4Ue/c7t2yaQhcpckMOF3BvLiWY25vQ+nDS1BWtPaHOxaoPvffZZiCCK9ffyROmX0eBur/EO",
-	"fqs3t3pF58j9+Rcvv3BiUPW2zhy7HcrMLVzsapwpq63Xc1hzH65JXJ2mFumNaUQRXzIhdPCF2ssezsje",
-	"2Z29onuC2Hthns0vg8D4PsgiU8y40/EEJCi++fmLAVE3qkCaV2PZLwMDS14g+RSiBhh90QpsF0W/tBaV",
-	"cr5GXb3YfAAXdERezBLYEqvCiyBSYIqwc/kOLiyCAmoCp6FNHbgtGLJn11AqIhMeTDFRpFeOLFGdS0/w",
-	"KZjI+3NOJCCBh4AkQxwkn5kIfYEnoOWGYmAnLJnlrFX9OCRcSGRt/2gbSzRhQqI773xP4QbHsTrAjnZx",
-	"KJkB2BTVsCd4nMAkY7on+65phFBufYIvngAdyfFg/84734v8eK/Z/QOWzJaG8jVA5E+Wl1UBre755XUQ",
-	"Xh6166G/WAfbSkjcRAoNpIIylRgzwbJK2ql/dnsyyTGWlcZMN4NuDamgMPla0vSQZJ2K2qgSTISanyQf",
-	"0mRDjyunx/uV1sIbMrw2MpTAJ4RiqVNKuQ6hXogmK2TURpB5pJufIh+RdCMi+5LkhjSWThqv/vYnr7/5",
-	"k64EUMXaNgoo0u/8rzv1q0nULqYU6/iyyJPNb9QTMwjwaob9sMIHtwRKsQQhUfGOuORTo4Ii5Q13fG+W",
-	"H6zli9PZ/pq+OcsTICwQkUhITBOBKDu/qmdo5dJakKfkOmFBe19KHI/zql4bkbt6LVgDZOWv0vLLt1Eh",
-	"1oiVQoKEJYz+ynCIsNqpVp0hJZjGsGsC7BtsScVQk5i5IduVGZNqkNjQ7Uq09f/46hffdDYh1YmnC2lS",
-	"QYRGvDBRmljSA2fohipXRpUFEDYEuQKC/Ldffv3dT/7366//7tf/60+/+8c/6kqZ8xTUTpoJnEHKsmZt",
-	"91hiLg+dkRvKXKll6a0mDqGQESUVbOxEHnNY3E4dcEEayOLhBZEfFdVHN0SxKnFVLf+3kVTXac5Br//8",
-	"n179+R9vCaRopQwiytuNou1ff/31q5/8KkK//ym6870IPTtGd763s48wRUVToYpJ6AQUXpr5IInQOZFj",
-	"RKRAJhfjXh6MVRqH1K+QDhEz+G04gI6eIk1xDQ0emSphd+ETEmieBBJiFhJosnl5bpjGW880NLXYQxT0",
-	"gHhOEN2cpn5yaidVp9B4q53oeb0o+YZcV0euG/PQqsxDf/LXr37xDdrGyFbhd8X1vhbNr376l9/+5z9+",
-	"9YtvXv/NLyP1M2dnkCiEtZ/8Qf5v9xzBT+jIfP76b375+mc/r35YKAf3EEa2ir+5WBsGLWe69LhCi+qX",
-	"dnCxpFI27J8R4vAlxBIStK31ClumZQcxHiGm4KKDkBl3TNg08R1cIEbTWYRixrlp64u2/+2XX7/++29e",
-	"f/13r/7Lf/j2Zz//7pufv/6H/5Fjg14IKQpDoCOo88KBas9immWptnTfs8PVubYEilMWnyIhWSaQLoZg",
-	"fy4rI+50ZZnz3KwLt+zqbHc+37jbV+FuL49eOtydaj9X7XLfs5kKVHe9aLElPXe6aGxk6saYtDrZ9u//",
-	"/tu//VUvC1IFd9vJwraa2cVFyaxARIH+vWi2YPScDWmsSN2sduzYqJvXHEWg092UykYS4EUUk8JIrH/b",
-	"tVRV5LNtf/AAvXN3XxuLiClKYos3bgkU7va0E6G8BieSY86mo3HFerWPYkaHhE8gMXYouzl1Y+icpCk6",
-	"0coYS890lmCEGEeUyT+ofWa1P6XKKsmcn4cINMH8FBJkq4Z2C5HwcYrujIhXGrn4mdGROdKGG90obuS0",
-	"4NlwpGvkSGN2jrDDCSocKE94Pcei5ATbWHEBKM5+/PRdZPoX5ce2z0Y7G9K26ryT1s49hIfSIrPB661i",
-	"8gczW3tpAc7hJ+t21sFrhfiDTEONuo4A2w3LaLeXOSDbcItr1l/s3enY99K0gx2jj7AkjgsVZsh4xZik",
-	"izc4nGPH3JO1xvEpFQiPMKGR5hyJ7SyJdAVXSKwnzpZ17e8C8xGzyyicwnCiiSWYzmgHlZrRNZawoeQW",
-	"Sq52l+tEzHeWFwvm1t4rO1c3UvTNIUZuL0/J7/Ig+241DyRACmPF/tNfvfrrv/z1n/2fb//1L1799J81",
-	"egkyosJo+1b9j3GaAkeMj7ZE7ms2DUA8MjhEMp0yVRqp5uabVD1VG9cwX8VTAvOKklQqle/b8GYPx6eU",
-	"nevKKCbHLYRIT4iQ9+uDbyg6dauPVz2Mp+Db2mFZ0SljC+F5ULnItih+ebHgZRQyRpYjr4EJbbT5nii/",
-	"Kjd4dRdvY7gbRTkFFn1ZOcRAMt3+OiVCmkhQH8n6THl+Omvn/jDitkpakOc/1EMOTE/W66JczcBRBjwv",
-	"MKXX+WoKuqupXUj9dEz+ECqUlcAQT1M52L97O1JkRibTyWD/ndvqvwg1/3Un8hQZ9hWxPmHsdIL5aY5a",
-	"eTVIvSu0jU8EULnv8Ar17zuB7eaTDValSDmQ1MXL1lHA6SOgOMfGZYm0CpIHxZn+3QzdyLBVyTBz/ysS",
-	"XQ6evI1e7p/86tXPfmairLpXiipppl0eUWzKhe5y10bQYBdSN/vMflSxK2zoc0X0mUPDdj+9XvqcsxW8",
-	"hVRqD2J918k0ltrrU9IGYhRhlJOak2Lx7V/9y3e/+Kdv/+XPXv+3//r6Zz//7h//+7d/80cRmlIyJJAg",
-	"pRPsdPcRBUmznQ10Dhc8cM3Hm3DBqy8AOxcx6Nq1otK6aQMHbaFdNRJsuV+NnEQKZJqjoAQ4OQNTN/iK",
-	"KsnaAtdi74X9y6nNItqkS7+iLGUt7Y1MmS2/BloPoXLneiuwmXr1b6YoKTq4FlSDtvMwBJrOesoEfzEW",
-	"H426seDhgMcsS2cb2lwdbZZfroY6u0UJvJH0WY3Xj2zVpGBia5ECy86paVBQBBgcFK1F8gE7iPF8qkoq",
-	"7D46JdSpzbT9/c/QnXd27hXZLfofbu8jEbMMouKfOQg25TGIyIlesDEJ95xcHrStU3z350ZFpf1N7QSb",
-	"3gGQIEbzglE6kmHnXp67g7afHaM7d22+T8G8iDQD/DvJI7LyWFAbmRUVB0CPD0WkF63El+4sFCBh2Fcb",
-	"J5wmpoCAVx++r349UEh8fWxwBBQEEftIb63M1zbsTfdoQxzLseZ62Lb3w7p2I8SnGSOmyarHTGr1wHIv",
-	"QKcTdaF2SadBx/UkNqgDugHcNz+tx8DEsjYF6y1hmZzS3RVsnDYdNaig7d9VP/1OAeBioC6YUUPyUgNv",
-	"U7hjnAJNMG+Q5E8YTg7ssI1AX5lAd8GwqmAhu/xbJ9BThpW6PQPMFc2WxNBJv64QUFd63HuhVmsOILoG",
-	"ovTMpPZ1c6KQynu9qV6zJrsNRucmXWU3wbMAYl3K3uIPReqKjEUn32Zf9IEz7toExPmYxGOkO8fvozFL",
-	"E+A6iV1rzMYoGrkvY7dmNTL2Rq1LWyV6G2tR8vgw6CeeedUfs7K6cMcgVfKC1mMoJDVzKM5Sbj6qKcdm",
-	"x3kRHLPVwE7PcDqFwcaxv2rHfr0R9rp69x02oF6eBcYvPUqyzkta2FNCRJwyMeUg9vLmeaVZKsitDs1n",
-	"kNyvfnNtnGtDbFfyHnSAeVhgxg2nuUbdoIKexnxzd+dKdYMm8uhBjNa/2ZEMn+ejNwS4zgRowfhGkF6e",
-	"VwJJ7qu39Pdb10h/BV20UF4RXd5QlQXkw2LUxoSzKhOOC4YVRcr93pQTkZD4ba0uDHUDLDh00a1KjEtL",
-	"LaQ5BNP23SsEH4FupH5NxMghS/EsNxsTYZ0Buk4am0r0BAu5+/AMqNwNv4HV1w/Ud1VqyiXf7S6Sj4OY",
-	"TqBIgScCwZl+oD948tHBh3sff/b4MELY8A11f1sCkSRM5pV9L7nsku4SrXe3KyQHPFmfbtFBCjgGfgZ8",
-	"91hdub42UUYB2dSHbQsi7Zes3C9iHP1ugQS/s7NQqHcLzSgAN2iOOoBJN/S/KtK5SiVJb3yd+ooTgRgf",
-	"YWqfAWXtORt6oqBVFL0wl422x0BGY9OFXruxDKsZYzGOUNnwfVd9u3dnx8m9ZbtqWizVKwIx7aZ0Vxdb",
-	"aiwFIUAoLWLKKSTLDE4LZhgwta+rx7rlqxwlwl2fjrFmSI7pPKZtiRzTLJ4J5KMFjf0Wa3VdGDpjFNAE",
-	"z5BCpHs6Dgu5OD2sqR9uaXQ/qiOi7WGSgDDVH3b2Lbsu5kWTqQnqJMMZmtLE6s+Ol5nRIRlNbZxxrsYp",
-	"gjSfnoD3eBloq/T2e7ff1x9hinCK+SRCp5BJXVA1QudjoDo4RY1WK0mOlYIpEJE71xc5qsXG3gvDesJu",
-	"M4Wb9+U1e8zMpjZCaHlCqEH6YIkwMje+n0se/V+7d0w/ShNnpbF1zNJEl3/YPh/r70wEtaVsgbCiLZyo",
-	"F851ojIRkvHZ3guFFC/3XpzCrAGhzeBrxmg96vLTmMIaN6wAgb3Rx9Lg9doXH9Cywon4x946F/0MVTnW",
-	"tWCy9s7uwUXGeDhO7qH++bEaen3P4VicoW1rzdVu4ItUXIRevYxPsPR6f2Nxpq5RfdvF2YtNjCYbliDw",
-	"LagGeZf70rHeqLsyNTAH0SCuhILIWQFEY/lyfdOlN0/9UCnmFleKQbCTLyFfCfLsWqzf/qaQXacjOykl",
-	"uoSeLce5PVfTWsgG67aZoZ9PG1NUHGFLFMWyI6XGuAnLpvjeNJVRva+1hYNvQ9Yq2XNHVQe/upoTGBFK",
-	"CR3p2qIKdoZENRS3TEH5oIPCALrHBsr5DSDsAlFu5Ua6Mr4OD7YlC+ECx3nwQWAfX/W9BEEudhMyIhIl",
-	"5EzDRF/IPnrv7u3bt28jIvIsuTOS1+y3BgoiZ4hQ0/jHt5d8wsqWMiwlcDX6///8zu77X3x+e/f9L17c",
-	"ffkbg6hrmIkuCqttZ1p5ZuiETWmy7+CzNVbbkFr9wI1QzmAia1pJ0LZ+EFturBmPta1u54qJWipEBolN",
-	"qJvnDPlGFBWbpTSZaibThUzN9hM8i9CPfvSjH+0+fbp7eIgOxoRiJEkQB+eigi2vNFvtcr/6PnqvK9ll",
-	"V5UKx8+AJ1NQcIIJJAoaLAOKtjlkgCU+SQ0hxGwywbsClGySkAStoykeDXoaZXP0mcOUyOCcIsMQDxKK",
-	"B3dGBns1pBs+qP+qCkgs4hAv5MYiO78R842a6/Lh4Wc0uaWgczFJDbjFLhsOSQwJi6eKYd8SGVda+xhA",
-	"TtJb+v+r6l+BJie6TYYPUYzNV4n19Tf1VlI7MRKAeTxGQ0ITLYsPjn+Itj/5+NHu94wF7sFHTzWgP3ty",
-	"/FmEjMG76NCm7QWlWU9jALKluK0O0qxMftFJVbRPn6CuqLXEa3jyzAO3EJgNSsGbprcZsR+5WotCkMbg",
-	"Q5KsLAKhfJSsEXl6HmYmt0thujFQLIm2bEWrIG0da/5wze+wzYto8yLavIg2L6LNi2jzItq8iOavg52X",
-	"gaoRuqMI7e7t28U+0N3bobtPyYTIekCMidO5u1i8aiU+VTFKuAhxnXjKBeMr0wSNKrNe2cH2eaajIqcZ",
-	"cCsHbIJT5S2nVaaTmdUiIiMa0XZYlFYlqYLRTlSIGkNXwrTGTPFI2CcfRgaK95xGJXpJMF4017e2JBW1",
-	"uI2m59+xHbSO8T9272uWt171rY5STGPYN8EIOiNI46Mup28R0qJR3rWiiHtQHAO9e1tJNxEhCudFmV3F",
-	"4yaMathdDpMqL4KG7Nnfq70c1g6XKgdYzzj7WixM3vnX6Lf+wNzlZ8PW7rERuU5h1pzV8jh/Y27SWdY7",
-	"naUA5BqnsdjU5uOn7yBDNujUIObVZrA4NBCMqMzb3jx2bDKbtJTVpKUUMFhJobBi9bewjF/evYi2dhry",
-	"Ve2rU1AH2aWDyR4njWVFroUk/cFgj5Mbo12517qW2cNhnFq+CrUQDu5xOGOn0FToVf2+Pui4kTTtze4U",
-	"RD+E2YqyHzvJmje2/ri6e2TK3GyrlzqhIyS0P8HG8Osut2o1ziZEGLNuR1lUpdReXIBJLJu4gP59wwXe",
-	"IC6gIbrhAivhAvruDRfoTN01Cmyhbm+zEDWAJRBWPB8RmjhtAx7M8h4FByyBayb62Cx5MxTRHwI3d7K+",
-	"Zj6bmaZ36rTbdJpdVPpg6DgjBYqrNVU0Y1wLkhdxFA1VNx6RFD5yQkY29o3VyJsCBiuxbxSrv6n2jSbK",
-	"H5IUkBt2lOfIGqeitUrmKHYXYTQhdCpBW7NxknAQYueKuYBLpC1Un2EuCTR7AJ7bMRvz/1pXs8Jczta1",
-	"YGNK9PXmeLisbow5Zrca9Z/bOLyNwFuNwNP3vxJhp1d+iw35KA9B7WXCN/TSTfa0vaO+D/LKye+mP5ny",
-	"+1w7xu3Fn6VZ6RdAsz0bZh584xzo3eiZj/OI9BuNdxvp0d4HXn20IttcqwB5UwsTTkUGNOnevrdOdm1k",
-	"bRNjmsRGkTuzfrFwdu+mzvoaB8NlLCXxDFloIULRkPEYrtp/m4NeafZTf/3Yq8aODV/uUD22QPPV8GaX",
-	"yN7S4rEYxVMh2QSVmYZdq8YWRNaJU+/hhGWyob+m+nlDlCtXlhwwbMhyNY8mBQJdu42kcpfQvqRZoaQW",
-	"4jRpvq3NqY9MNvCGLFcmK8sMKguLazaEmVXbafLN7k+dAScsIXElo83Q0L5pNm++yes5FqVGilQQnYpe",
-	"NGM4fvqOwmGnJsnx03dR3vN6iADrAicpoO2yzrBdEBkiUbebJx0xCj2bZBfI1IVL7I2AKt7QENz0fTti",
-	"wzBWHplo6HUlfTXN4uGkwEJy3xwSVwhk3HyaxLeEh8TLHrWmmMn2Bx8/fRLp+kI7kSb5Cg/wEn8Zw2wq",
-	"FI+whHM8s5VbS2I2BRA8lFwh1Wo/Qz9J6jinA7ckSI0mN5TUHl23qga1tY57XbThG+lGKjE1F41sOEwJ",
-	"hV5IvvfClClp7iLbgOoe8VMUPrkh/V9rEF9Pr48Dbl9t3uU1fi1h3YYyexlnbBhEnOfq1we6Wnbf7q83",
-	"DIPMIdaoHroGjK1Ubgo6lPDbLyszRLalhlv5P7cnm99K2bqVV3PI3x62yYdTnKxSgMIpYZUAJ2dgGtdf",
-	"VYl0H3p2c0yWuNnDO7kAgm4U7BvtVVxEL9g4GD3k45KlLdlS0GFDxZac9q4upcNZZk2qqpyPgYO/3I/i",
-	"rVTbJ4xFI+9wgdPUtAm3Jof9SlnWaUIkGFTVs0ASIUxn6ISzU6CGwferrjKBPXaSklFLU+WPnDFXCGN3",
-	"mTWBsdpTKf22TDm7MwLnaLt4G89Bf8cIcVPUyfAfp5G9iBxxLyK3ZKT6qcxnEAXTKnMVEB5hQoXugTiJ",
-	"kG56ojEMn2O1JjZ1pXQ6oPr7fMwQO9f1ntxqPoIxqtQDLaSCqmoFlco9dHqU9EubuGEapRtOvqap426l",
-	"0yuNPPCH3nuwZS+vVhpW+Q4hJglcOepsdL3OBHCYw+ya9b1OOTdvqKKXaCpAYSIOK311AmonSSH5tKi0",
-	"FuqdSIeETw6dsRvCXBFhOkBY0UvsbabM2FAC0tVhIdGtUFFSoYtub7N5imqj1M7GvI/KvNaNLW8Ftrxq",
-	"hXZrhitUn6uxr2UKMEHcUD9eIciekDOgIMRaNYxVWxLoxY9tFf4fD/Z/PGCnPx68RHk7dcmm8ZjQkVP8",
-	"/Kqgx0EAlbglGf25GTa4oowzZxMrC4Mrt7A+lXVd6LlBK7vuD3t3dnIxN2dNcIwBWkS6FoAIxWMmgKo3",
-	"veHU+9agRNXnLvMxBaONMT8p2lNIhE3F58RamaLcHXky83YMrvUsnt0zXYlJ6cCsROaYHZjyELqkuu0W",
-	"cObUvMizmjsYGfR0Ys/MFyYFXVFjpoXelZEDY8NPspRdf/NtvbQb87YWLNVWCMGoKhB1RqVLITZGhAhE",
-	"QZ4zrluVMCYFygjVLbh1TIqpT697mWiqiNCQ1dzqjLukYhxiFZdWYsJXFFmkhJ6Kq2oAnAeLdTGL9QgT",
-	"u2GamRsPua5mMU+I01bewMeGMxrmmEc05U8WE6Coq6CrUUOSXn1Va0+kYh3T9vRG9l4ojAmjnZnoUdc0",
-	"g8Xe7b6JTJ+f60PfLt0BV9WQcCwn6RvQkRCb4FwdtOCJF6xE+Om+69vml1vq/JEddusiFRfFfyg47vRz",
-	"a83RQefX8ZEN/988jVcR5tLIfrX8NuzXx26jaiOqK5Ll3TTPQ8sfrkj5PNa3UCxyzfqnOeKRnX6N8E1N",
-	"hDk0aYlliPI1YFG7Qmiu+lnOZ9aOJa0tqhSvldf/6U9e//W/+/Zf/+LVT/9Z4cq3f/Uv3/3in1799J+v",
-	"BzP2JJmAjgoOocjH+YAbih66dlkbnuSHeEglnynA2l1gzvFsjdDGPi9tW5t66GaN11wRBp3DyZix0+YS",
-	"dp/mg66Q+O0aarl1iuYpYrDE9KTYr9DNW13TXN6w7RRmRg3R/dYEPkkhQYyCQJKxe4iqUUqgEI4ExByk",
-	"6BL5/UWwAtux2dUJ2Ou9IhXDzr6iLA+7+oHJnWxIq7xJ0ZcWLqbRLBAF9+2xlJnYQZIpbKFSIHyifQcu",
-	"nrFzWuQraiyzSGAMDnkk4FbF7ruzj6q8JnJiwNTLSYNNaKNYzDg3v7gRXu+ic8ZPCR3pVm0IjwEn9yxO",
-	"J5AS/QcpDB7bHzy9f7B7/MH9d+7+VqkkGYy2ZKzxPoadSHvfSZ7seYLjUzYcIhxzJnTbYYm5FJGxZWPO",
-	"iQ5kMxeEHh+qy0pgN5ka5AF0MutGMR4euPeCmE4oCaRgsjRrAUWGYktaapeh5OZ0MLHb/iGB83XhsJZF",
-	"6rdeyV7r8a/7iDKpnWsTxkGjIVB5DxGp/j6FTBrcMh4Ni6wpG10OUfbsVE31X+2VH5YjrwBnPJ1p8+WK",
-	"KrBoO28VW7RcvtZWsbrRo8GuLWH7iJo3ut4dGyKWJsBR4t7UDWwkOw/QNdJVXBraqpKCbr5ZhPBar6Dm",
-	"sVGR3ANoOwOa6E7s9ltIIjTEJIVkx+lBjqWESU50NmJHS7jSjn85yssDFAKebUJH18qi31k2ej0PmHBx",
-	"HEOm46ASRk1SFrdt0W1MGlEiEycIUgE6oWDnJpVLoroGhGLURnxLhjx4WepDDpZZxUIhWcpGI0hQSk5B",
-	"5zPouXYuiVJGN2nrOmPhc2wGr6f8t5tfGw8BhfNcc1T6aR1hoqo+ea9aa1yRySlAZjRThXknIEgCSjdQ",
-	"s73zHhqzKRdoW54zdHZHD8NyykHsREiwCvtC4pzIeAyiiOqZECHUpLhgpv3R0ERI7OEU80mDJmGG3Tej",
-	"rhJLKgutS690wx3Uq0R441AyAPW0oZLjhMRSBwYogJt8Vmt70RlRO04xGTgjCdB6ucXStGIBKQRIsfdi",
-	"SNIGt+l9PaoTz7DFqpbJNbTTMBai2WdonYtf4jNsIL4+LsbWQpomBMTs1vYmn6VLt6rFjArWUFb1wP7e",
-	"DWDr5eVtA0FxeWIL2XtC2//2y394/Rc/2dlHCRbjE4a5kvWAeTyOCjNHTo+Eo9zArSGoPYKREwSuUx6L",
-	"pvNwoZ2z98y7D0slSiAR2uJid7IldEyRU19muc0xNU5Mwujw9O3EhLmgRfNELXBBASwHvgJ0YYeKqqmG",
-	"xipUCwnLjQMNcZBK+ksSn3pwo2q2vQp0+Iq3iYof8FWJCTLBI9jLzOuqT1jK2oRqox8cmX5iWuIbD9eW",
-	"qAaYfnL0BG0/++Tpg4dHtzI6WnqgX1d/7nM8AuMTXZ277g3kPnPBxDYY1Nwf2v7BEZKYj0AuF/AvX/6/",
-	"AAAA//8=",
+	"7L37b1zJeSD6rxR4A5BEDkVpxkpsCkEgkZJHsUaSyRk/Ys8Niud83V3D01U9VXVItgUBE1zcOLjIXe8i",
+	"SIIAm3W8GyfAInHywwIxnGD/mCDSOP/Fol7n1OmuOo9mk82W+hebo65Tj6++V33PV1spG08YBSrF1sGr",
+	"LQ5iwqgA/R8vOTvNYaz+TBmVQKX6E08mOUmxJIzuT8yI3/xcMKp+E+kIxlj99RscBlsHW//XfjX/vvlV",
+	"7Lt5X79+nWxlIFJOJmq6rYMtDoNCQHaAMEXHTw7RN752/7eRXQVlLC3GQCWieEzoEMkRIF7kgDDN0IBA",
+	"nm2pGe0yahcP0zPKLnLIhjB2288yohbD+UvOJsAlUYcd4FxAsjXx/unVFlymI0yH8LGYqP+U0wlsHWwJ",
+	"yQkdbr1OtnIsZNtZD/UMajSHIRGSa8A9L8anwIOTCollIYI/nQMXxADa/kaohCFwfWwOXxSEQ7Z18IPQ",
+	"WkntOOU69hTV5J8lbnJ2+jmkUi08A8Zj+KIA0ReaOJX1zbuDzezdjuuwj+9yIiXQnvtIR5jQYxgAB5pC",
+	"6/2x8ZjIarjebMp41vbhLOrNX5GeJZndT/jc6mxLBrvaDhY9bqT8ILJFxvveBIeMyEOWQXB7JAv+8zhC",
+	"jZzl0H6WsUZ+koUPkbGJfMnZgOSwGLQpHsOVYK0naIb0kMMi3MwQvwhxj2TLsdYjMrSHnjsB0Ez91YL2",
+	"j82o18nWgOQdxj8xo14nW0OOqQQ4bEYKPYrxllFnhGZLYNk0zqYNhwV9a90lAIULnL8YRGakcAHZo2n8",
+	"17BYECmbhMEgyJBC9oL2FTQS+PhxBILqtxOJubyiiKJOLOm7Cl1sCCXmMNUd399YdQAPBJ7Ec5RQu8Vu",
+	"gtDRnr3UfhTYgcjid7noncyAvRf4GkHwlE4KuXwI3AgbaCTsJiJdkNaWdHk3TTON93+7ta9SSF5J76qe",
+	"On21Lrd+g6ZvH1JUtmCxHhdFLcPMnjMZ/ljBJieYpnAEOMsJbRv2+FICzcDH1VPGcsBUj+NMiGMY1nm8",
+	"NyDDEr/k7JxkwDUkiIRxRMqYf8Cc4+mWeQmSIW1gDUuS6mMsgROci4alKJMkhcc0E335B5sAfaExiDAa",
+	"0bYmHHIyJhTzaeOtTDicExYR0pPqdR76LSvSJjZrRzyP6av290+mk5g+m8E55GwC2RPOxv1uuuNTuEHn",
+	"4SBYXqjvG86oB51DVKMSrOApPM1E392fE7uvMEeIz1GxFpECxZywvlJG4mHsF5jUD9JEDScSJqGziWIy",
+	"yaFFRBcCxHNGXxanOUmPsMRhVrCALhhiiXVcrWOmB8f6hc4yotCm69xsHqVnOJIDvs+Q58jd3UM3bbIS",
+	"L4soU13lx+3k2Z24cJw3XJU1rorxNXK0hdjRgpykExGvI522UNrtVls9hfNKiquUOB2VSvCClsNWHXbW",
+	"TjjzQWRnMJ703or+YMD4WP2lcAb2JNFoNm+n4pyFecaY5DmJqGRz1pCYrMKKq9uZggcsMiIfUnEBfc2h",
+	"pzlLzyLbU1o+hTzyAoD0bMKIsQjW/Sk4v8BTgWiR5wfaXzLEEi7wFJ0BTAQiUqDqc0V+aiQ+zWHrQPIC",
+	"9MuADsjwUcPeIMcTAWEuPyBcyEecnRmKa8J9O0p9ZPnq/FKEnuO8Zhf2fqRwKZ9EP2VnYeEnWXi85JgK",
+	"3KTFR7cygzHu7uzB9JKJu+0ZAM+s6xapTl6Bu3bx+nweCMKYKUeMkx9hozaLNGei4H2NWNifpUF59zyG",
+	"c7+NWJ5FPjM/tWg0RIiC0OERTDCX49gqTZ40BcsZXJn59VMqSd6B5wXAUR4wcJwKMP4uamuGzleepsfF",
+	"vsS9LZSnjJ2NMT8LQ92pJJ1eGDFsm9NgZgBqJk+qrYROXHGUvvw1TMpdvTNmikb3zKOCZjksJN/qrDtV",
+	"eg6VSkXWDu5UDR8o7QCE4eVKAqo/CEcGOxARKANOziFDA8bRzvGTQ/Thhx9+YzckKLUekUZfDU0SR7Os",
+	"7rhwWLG4kAabcsAyIkCc6XIePgoCxlKJKlAhxn1AJRoMcsQEIPUSUYjFKLwYbB38oGXL5ZRbr5OWodV6",
+	"W68/M54yxoXWhF6ynKRh+4PTZkJMEHDWHbofAc5CYFVcBPi3YNo2wVOa5oV+pTYa2Qg1GkBfNM3VnxLZ",
+	"lzBiAwTnwKfIKLR1BDbYK5CSlAkCnI4QFgbZK7mI5AhLpB7Y6IIzCYgoBtkJVrWjzgKs0SvQRX33Zp9h",
+	"HPayS8t9+ZKqlIOKHEMYlHj6v6W+inBCfOgQ50Az3FcJHbGcZHja9w2qH3TBoReMn/WfcAqYd1Ct9LBy",
+	"+aTavbduE3Bu9WOwvMGrvAR95rSQeUmNPmkyMQQ0oJ6X7bGMqFmmJ8zro40ccSYdoMVYu0KxxDo+h9+x",
+	"tgoPWHfO73nw9KMgJPAJJ6LNQ1kNjJ6pZNBPsyuouRMOjy+JkDbYYv6Fc3WLV2WtP8KyfVCjSX9RKxcZ",
+	"Uiztc6XRsl0OfJ1sFZMMSzicpl1CgxyKzCPkrGkrGF5Xt3fNXH8Eceo7TII0N4f7gRuJUOGsrc1HlfAr",
+	"w0fJFnZyxPGg3Y4zY47w1QMkGXIBGHXjhAApkL2OBNWPnyBvj1rjqFBjw8I2LOy9ZmFh/hHhDfNcLsKj",
+	"5nhZiHPUeUuTKyDAvYIMtc67fDi0cKbjUr26noiNFgS5OjfJQEhe6LdOY3yA/zju/ELtwQDaqLtnNCU2",
+	"V3HsXXbb189D3ywlAKOZ4SwW3rkoY4gbKs1PxzHz1EJO9hJrogS/oDLhUMULtZxzj/eNuJwj69v9ZJtj",
+	"Qkt6u83STJ+j11+APfjErQdaTYaFQTh3hJ4R8zETqLwM8sSo60ePj+ywfyRxQ1IHdokYzckpalCT4TvZ",
+	"0v7VxY+uR9lZ3K6SpuQeA4gr+qzTEpqdokN95t3NA2AXaHQBHJpbP5H9jS6nPV2lTSiakXMiYmgyBArC",
+	"OMNLt/rpVAY96iMgw5GMeWQzuITsYQ8HveL62hfwicWwLp9FCctuLnwPYBw+fSLUQWIShmc0tyfsWg4n",
+	"9mg3rV0kuOcZLrqAi2tONe0YR7AQS0tqa0ZOZEOLj3Xg5GKEnUEaR2ZDi7G4KrVol/CVcmRSrRY+UOXN",
+	"WtAD2UpyLRcZckuW7yazSmTnQmlfNJ1ehb1Gg80bL2mMZToCcaRjtRqf+Y0hvbGbngFJfarZ1VtvuOid",
+	"XhfPNekYcBQ5iHUYlRp1ZMeVu3LBZ28D0DuHfHQQRtG3ZrN1q/IyxqxanQJHzKBma1bUPrQcW1dzBlF/",
+	"+9DyQlkq+3dTUIs16QQCW1xSUa+wlgrkMzjiu0ZnkbSDnbrEl2szBnU2vviRBN3jm/pYHpZsp1moOEG7",
+	"pWJxRL2qmaNunAig7ux9NyBxyYjtJXWzYsyg42pDs+aIYykxWbOz3m5DzRwIrmCn8W20fVRaPA2rBmNG",
+	"5SgS4xqJXyu6eAf0qPABSnvzYnohnJNMgSeqRMzsZGZ8aE+PhxyEWOQJp8Ni+xlum54PHZ1CE8abFVdR",
+	"5LLLIyTsCVEfzyyTlCdtgd9quY1/kUthNN6Et5rH1A5+BfZi5lmMMJtRe2k4G0LP4FHKGiI9zpCzoTgG",
+	"iQmFBg2Bgrxg/OxZp8FRO4JUQoHR4078NCLsH5/3L87SYNBtCFtujNGtgmq7meWyolcZnjMIh7WyCxAN",
+	"IZRRF32TalmcekEkIcsV5kOQS7FiO8BcSQfVeRrSJr75m28O2XxSVszpZRhrcBAPSB4tHJDX37m+87MT",
+	"9ru57UyhA+nI5OX5XJoiprEYRUKp47br8sHdL9a69vxuFGdl1O+cudruuLaHGARPfLtAD1DW7AmtFkcd",
+	"Ss87DY3Q1Mzh7YSlC6jaTvCgREjGp0vElkavRdYvWdmSfnc8+Y7lFW0YEkAMa/DTPKRctwFkT6XJdO6l",
+	"FTj9ZT6lwkbl66h7Imph92Ww/bK9g3Y/4UPKZy7xoE8Ye4VOoWAxNmjfopsitKsq0H9FDoC4/I3Ltcun",
+	"NIPLaC6jFv9z1meYhj091Xxh+GRweVJK9P4U3cOY4TtbO5JbmJ6eClHAdaVKL2YvjBTvClisogdyCUB9",
+	"7oCNJ5yNiXB+3YCjp9HGXRYQ6vb+PluS4ZJdUOCxYq0TXVDgWzBdYjm/SY7TaMW+NbCVnlmLaAUbD4i1",
+	"W+5iEO0b2lWi50KV5Foiihtve3k+Ex9yXcDVCIfV2mkqbrEUK0053a220XiHvoKFRqlgx9r2sVDe77zw",
+	"L3OIm/ZuV3QVIPqITAgn4i5SLzFWV6Gnf7t021Sho2db5clCQP+9ghORkXSR6nzGvymnMWHR0bDSTU60",
+	"ur69wtw9I4ejIUmimAA/J4JF5GH0GWLDlGZcsTWAzWy42abh39Kt5gQ1dLoKM1DPlaXFjjR5HKLag/np",
+	"90d9ymQbwuttmrviMzBK/PZ03lnCoD4HCqLvG6Mra2ooufGM4czl5y4YSuXlZ3fLAu4RpOq+aQxT/ZhR",
+	"OVpqqNOs47IlCGq2NLv+ukqRD27aJYQsojNOcizVwzu4wy8K4NMoi26gtoKSAYEs8umsvui24C9Yn6Px",
+	"zp5HcmhuCgqKDfaRfcsATrlqCCBlcskC8aS9TuLHNjZ9UW7oyH3gErrYFLJnUaO7l/OlA0z5uM/uWh3w",
+	"1hfQfcYbiRkqxmMcsdI1+XT0T99qMdb2iRXyZixXngNqtV9PUBmodnrvzmNGX5TtlhXICpmyxjYUHWSf",
+	"m6T6pPFIi7DjDjjbhFbXgDtLQo9GSN1qJbjiplfRgF+c5mS4UKoakc2Jrg2oEnNfZwVEHKCadOMMucl3",
+	"anqbRJJLl9V8JBZl3/QYT9OC8+i22QTiPQommMtpS2DqBDhhWYPFractYHllqw3yhZ8oMoclNyuZhZW9",
+	"LbdYYjB5Jg/WessNQlY41KtkdEVaiwULtNNRBO2a24g0b/WaOoXEKD7+ml4+RV2RaOJ4uxgCNt+Dk3pL",
+	"4cieBtJEsaWm0nQxijpEYzRRd5NYEx+KsYKwVcLRst6D26R3ckvlzTD/DoGLjRTcSEEjBcvwx37ewo2I",
+	"jIhID6jNZHjLte5SX16O2t07WkbHHnXpaOIXyJ5dv6Gqcz9P5IsLqoOaAlgsWT1rwsNhXtB0poxsLBe7",
+	"LM9spktKALidBsFrd7W0osPGh9IjQrcxvxJHBTWMY92cGisE9I0HjvP7mGxRFB/5pcGEwc6B1/fmfxiL",
+	"PlbsiPTWJSKRYh5hz1hFu11ko0MlxoqjgV1+cGLnUvR+lGHJgkt8qOBV8evcJGnqSyvRqroObx8eSCos",
+	"T8ri2dFSKC+VyFhuD9kOvlcir9EsGi0ZQU8Z7mdKb3TcXbljdFqT1LbMJcsDvuBKYJdn6PR01be7yFPw",
+	"qlcc78nbqWNwV8hEz7zasB5DVEsJ6dFT3WpNyh72CkrUSw4CqFyo52OREXe6pqiRXnkNy9Kp7Lkgi2lW",
+	"nasPzKRAxFIeSh3LnbxJt/KhvlggVSPslxQeteo79MLMAruLBWJNCKUxBdD0T4gE+Zofg9GtPS7dLl+P",
+	"5+qOCwtFYzchwzzIW9TAIKds2LglsZ4M30X8taj5TUkti0QRLRqlF8hbKfUCe5YwiMrGfMupyTUgkGcR",
+	"DV2jTkRnjqS4NfUBa9TNwzmDs0kvJiPQKdQN4UUvXfWiRZs0dSx8fdWS1FX90PWv69yVFJqKvwfrHXtA",
+	"ilV4D5REnit1Wa+32gd5VqyAzuHycpRRzgakd6OlFEucs6GpRPddxs8IHR7Z7iQBCw2Rbfa0Lr1+jRnz",
+	"EQwYh09F3NCuayMZ50Lr1vQhbLa6DuSLjBvjy7La5SfAxy1jq+SjtsHRV1WViN9pg6xutexmIKy7tELK",
+	"kHmbEtr1qtkEFOXhwxwL0ddOpNABS8YPMc1IhiU81+3D46t5DcA77s84Fsy8z5XqjfP44C8KnBM5fQKQ",
+	"neL0rHVy3ZYW598lNGMXTZclSK640cPJhLNznLdOLIrTZyQFKggdPmH8lGRZzOTX0TdnH+BOhkbQO47L",
+	"LbBP4hyiGanCQGy8ikZwxm+8Gd2aGMk8JwrykSYSjl3pPAH53LOBfy9Unq1JQ+5noJtUUqRFhulh/Uxq",
+	"pY7sVvEdV3qfrYC53daW2hVezerC2KB6+M82jTEvim2BTIEZxDjCaOK9E7e7N/YrH9Cd7CW+RUL39tM7",
+	"/XSSM5yFdqo9Bna/89vsvEnbRLLPJs32vm3YzUL9h69QYlew/By6WAoay67azR+r6YpFYrqvGtVkPdRZ",
+	"PKjJ5OxepRZTlwdGNPz/2KbYLmgX6dS+ZLF+AaYb1BwL9OYKtU8Jn3EB+19rf+wlmP9sZ9UOpT/Mkdsa",
+	"ai6QVNloy9MvQlebuc6YLkZY6g5brjts1S8WC8QGpv2W4djCddwsua5pVY1GLNfdOschl+YFkRSEcPbC",
+	"BY1rcTNT0IwYR5+FGOCVxaaSht0Rzez0CclBpwwu7H+uIuG7982oMhnMnt1acYg+6f/YPp1K6Pt6FOMP",
+	"Oz8C1NjErtK88QVyMpe3+WSr4PlChzJfxo+2kPLcpRK3K1Ryk7WFG6Lq+uedLbNesN3YnCPcC3Lo4P72",
+	"b+xWa/U11LqKUu8mWqzdQ3N5jxiuzGYUlldXzRfeqihOx0QslpVFhrQhJHeMJXCCc3HloPvZmcInufEe",
+	"G31U/GM4Z2fwLVi0/0RrZaJlKNlMYrn4Hs86NFyvV77psW1Tj6th8yeAeTpaVP1ZrJheL3eA2eBHJOjD",
+	"pnAp+1SrKJ2Pca9std7qAjfXMTizbPffGAviqvNdTzTnQkGbaxqaueqATHfjYRqSj23JlwXrULuKMb3v",
+	"shtbrKZvYY6ytFkucor+1uKuB6gsxE3bX7AQLM6HsRLOMby15SDb2g3nw62krCJnPoptHLIjrwDirN3U",
+	"xBqhqs0PYhzVrUfdLKe1bis9ul1+prYpYdK/bnePbouNChYMBpBKcg59qzUv1vzM5NRcR1EfPa932Kr7",
+	"Y73qa3XgIM4YC8XSNZmUFVT2sAbq+jgB1jTI8XAJ0zQpVuPSE9tpDa+eT6/MmWKSsrEN0bmqCteuqbmU",
+	"G3sPDpDeNsqDh9HCFDZbNFB0WT3KgnmUi9j+grgVK02pu21+1KSL30AHs0ZDjTpWU5CVJ8IaVaqib8+y",
+	"2tKVkhTtKVaaBgamSGfhmpR5IK6so22ty9r6kX1CxpATCo+p7F3kvKk3xHTBCjA3XOdtrhlwmbxpQ0bD",
+	"RVNqrpSlVNZMcSFa9Tdnjm/iFV1ISf9+Egdq+cTqxDJiToLrqBHoexeuDSnmi/3RuFdQo8L0GMSEUQFL",
+	"KrPa2i333cOWMQhhw0FvpNpkQ6eBqLJvHZEJuhgBRUQiIhCj2idp2oEu8BooO9317kX/2a0igqs0HQgg",
+	"OAcsWbRmegY5yJh9alDQuGDyOYjs0eZ7sf4FoXbIXoeC2YdHufMaAEIA/y6cjhg7O6wSf/rlLfbrwNSa",
+	"6Cjwad5nwog1kPFIDQpIeaxs2nTS13bTyempzV1qpFvCTx1S+yx31XA9R5CTc+CO2Xe/oX6W6/pq08Xt",
+	"13Fj9ewSfcWchPGkx+P2ofkgdBI479CqwnQ6887d3cYKXZpEGj3bDE+q4zVA7hnpbdRbCAl0WZ/FU8Xs",
+	"LC/7V/Aq76UL7BqWXswAel1sIBbmYDd7UjKmXsZaOCesEGUnh47IGWOCs4LbjEtm1mk4xSKloNZNhKxM",
+	"TgThbmLSHuaYj5fZhi5mnRnZdndt2dNtdj/Gh30TUAoeGTgCwvvorbMPd4MWATueNZvovbp17EYsJNqu",
+	"RPR2Y7iPunFq//YDMLMRi+0wcAMTt4P5gxm+UXAipydqeRdvS2wHmhl3B0UPXz5FZzBFO1l+9gf/9uXf",
+	"7iLTThydTvU7Z4glXODptkAu2UM32FdTKy0cMDdWLrONkZSTrdevtYFwwOYXtNXCpwjTDFEmsevtb99T",
+	"aMA4MvkmexmWGNl+Dz+CzK5PGL2DjlkhQehJOMtBoJSNASlEcPvdx2l+Z4rHeYJs/q0ejbURH9mbMV+o",
+	"U36TIU3NiA3KGeygO0N2Bz1WShDiMCgEznWwKkXHTw7RN752/7fRxOQSIxe3hXa8+OJ9++tvfi4Y3UUU",
+	"jwkdmiDXIge9KZ06fKc0FWo+iMv3ZRlAtnXPObfxhGwdbH145+6dD7U/1trm99X/2HLDJbDUG2ZL513q",
+	"8HhttNCjP7h71wSyUOkEOVzK/ZEca2ZjTh/CSVMifOYJbQCrNvi1730vRhDl+vsu/fp1snW/13gPv9Wb",
+	"W72iHXL/4LPXn3kxqHpb557dDk0MFC73NM5UTZNmM2OdD9ekwxa5RXpjGlHEl40J3fpM7WUfT8j++b39",
+	"sgma2H9lns2vo5fxTZBlpphxp+MxSFB88wevtoiCqLpSV+PloAoMrHiB5AUkDXf0Wetl+yj6ubWoVPM1",
+	"6url5iO4oCPyUpbBtlgVXkSRAlOEPeB7uLAICqgJvL6Us5fbgiH7dg2lIjIRwBQTRXrtyJLMcukxPgMT",
+	"eX/BiQQk8ACQZIiD5FMToS/wGLTcUAzslGVTx1rVjwPChUTW9o92sERjJiS698HXFW5wnKoD7GoXh5IZ",
+	"gE2pDnuCpxmMJ0wCTad7pp9ZtfUxvnwGdChHWwf3Pvh6EsZ7ze4fsWy6NJSfuQj3ZHldF9AKzq9vgvBc",
+	"1G6A/lIdbCsh8xMp9CWVlKnEmAmWVdJO/bPfWlWOsKz1V70ddGtIBcXJ15JmgCRnqaiNKsFEqIVJ8jHN",
+	"NvS4cnp8mPo1eTZkeGNkKIGPCcVSp5RyHUK9EE3WyKiNIF2kW5gin5B8IyL7kuSGNJZOGm/+5sdvf/bH",
+	"XQmgjrVtFFCm34Vfd+pXk6hdTinW8WXhks1v1RMzeuH1DPtBjQ9uC5RjCUKi8h1xxadGDUUqCHd8b1Yf",
+	"rOWL09v+mr45qxMgLBCRSJeLF4iyi+t6htaA1oI8FdeJC9qHUuJ05GqFbUTu6rVgfSErf5VWX76PCrFG",
+	"rBwyJCxh9FeGY4TVTrXqDDnBNIU9E2DfYEsqh5rEzA3ZrsyYNHMTG7pdibb+/7/5xc86m5BmiacLaVJB",
+	"hEa8OFGaWNJDb+iGKldGleUlbAhyBQT577/88tc//l9vv/y7//iff/Lrf/zDrpQ5T0HtpJnBOeRs0qzt",
+	"nkjM5ZE3ckOZK7UsvdfEIRQyoqyGjZ3IYw6L26kDLkkDWTy+JPJFWX10QxSrElf18n8bSXWT5hz09s/+",
+	"6c2f/dG2QIpWqiCiSY7lgPEx2vmPL7988+NfJej3v4vufT1Bz0/Qva/vHiBMUdmqqGYSOgWFl2Y+yBJ0",
+	"QeQIESmQycV44IKxKuOQ+hXyAWIGvw0H0NFTpCmuocEjUyfsLnxCAnVJIDFmIYFmm5fnhmm890xDU4s9",
+	"REkPiDuC6OY0DZNTO6l6hcZb7UQvZ4uSb8h1deS6MQ+tyjz0x3/15hc/QzsY2Sr8vrg+0KL5zU/+4qv/",
+	"/EdvfvGzt3/9y0T9zNk5ZAph7Sd/4P7tgSf4CR2az9/+9S/f/vTn9Q9L5eABwshW8TeAtWHQcqpLjyu0",
+	"qH9pB5dLKmXD/pkgDp9DKiFDO1qvsGVadhHjCWLqXnQQMuOeCZtmoYMLxGg+TVDKOAdzfzv//ssv3/79",
+	"z95++Xdv/sv/99VPf/7rn/387T/8D4cNeiGkKAyBjqB2hQPVnkUxmeTa0v3ADlfn2hYozVl6hoRkE4F0",
+	"MQT7c1UZcbcry5znZl24ZVdnu/f5xt2+Cnd7dfTK4e5V+7lul/u+zVSguutFiy3ppddFYyNTN8ak1cm2",
+	"//fvv/qbX/WyINVwt50sbKuZPVyWzIpEFOjfy2YLRs/ZkMaK1M16x46NunnDUQQ63U2pbCQDXkYxKYzE",
+	"+rc9S1VlPtvOR4/QB/cPtLGImKIktnjjtkDxbk+7CXI1OJ1ZySZVqkWdnmlNSQcoZXRA+BgyY5SyO1Xg",
+	"Qxckz9Gp1sxYfq6nSxDjiDL5BzOfWVVQ6bVKTLvDEYHGmJ9BhmwJ0W7xEiG20Z0r8VpXlzBnOjZH2rCm",
+	"W8WavH48G/Z0g+xpxC4Q9jhBjR257NcLLCpOsIMVF4Dy7Ccff4hMMyN3bPuGtLMhzW1cW63dBwgPpEVm",
+	"g9fb5eSPprYQ0wKcI0zW7ayDz1TljzINNeomom03LKPdeOZd2YZb3LAyY2GnA+ErOw/2LEDCkjgu9Rml",
+	"cfiWJV3JweMcuwZO1jTHCyoQHmJCE805MttmEulyrpBZt5yt8drfHxYiZp9ReFXiRBNLMG3SDmsFpGdY",
+	"woaSWyi53mquEzHfW15gmF+Ir2qO3UjRt4cYuQWekt/VQQ780h5IgBTGpP0nv3rzV3/xH3/6v7/61z9/",
+	"85N/1uglyJAKo+1b9T/FeQ4cMT7cFs7xbLqBBGRwjGQ6pa00Us3tt68GSjiuYfJKoB7mNWWs1Mrgt+HN",
+	"Pk7PKLvQZVJMwlsMkZ4RIR/ODr6l6NStWF79MIHqb2uHZWXbjG2E56/KR7ZF8SuIBa+TmGWyGnkDTGij",
+	"zfdE+VX5xOu7eB9j3yhyFFg2aeWQApnoXtg5EdKEhYZINmTKC9NZO/eHIbcl06I8/7EecmgatN4U5WoG",
+	"jibAXbUpvc4XBegWp3Yh9dMJ+RHUKCuDAS5yuXVw/26iyIyMi/HWwQd31X8Rav7rXhKoOByqaH3K2NkY",
+	"8zOHWq40pN4V2sGnAqg88HiF+vfdyHbdZFurUqS8m9SVzNZRwOkjoNRh47JEWg3Jo+JM/26GbmTYqmSY",
+	"gf+KRJeHJ++jy/vHv3rz05+akKvuZaMqmmmXRxSb2qF73LcRNNiFFGSf249qdoUNfa6IPt1t2FaoN0uf",
+	"c7aC95BK7UGsIzsrUqm9PhVtIEYRRo7UvHyLr/7yX379i3/66l/+9O1/+69vf/rzX//jf//qr/8wQQUl",
+	"AwIZUjrBbncfUZQ029lA59jBQ998vIkdvP5qsHPhg75dK6msmzaK0FbdVSPB1v7VyEmkQKZTCsqAk3Mw",
+	"RYSvqaysDcwQ+6/sX16hFtEmXfpVaKkKa29kynT5BdF6CJV7N1uOzRSvfzdFSdnOtaQatOPCEGg+7SkT",
+	"wpVZQjTqB4bHox8nk3y6oc3V0Wb15Wqos1uUwDtJn/Xg/cSWUIpmuZb5sOyCmm4FZYDBYdlnxA3YRYy7",
+	"qWp5sQfojFCvUNPON7+H7n2w+6BMddH/cPcAiZRNICn/mYNgBU9BJF70go1JeOAl9qAdne97MDcqqexv",
+	"aifYNBKADDHqqkfpSIbdBy6RB+08P0H37tvkn5J5EWkGhHfiIrJcYKiNzErKA6CnRyLRi9aCTXcXCpAw",
+	"7KuNExaZqSYQ1Icfql8PFRLfHBscAgVBxAHSW6uStw170w3bEMdypLketr3+sC7kCOnZhBHTcTVgJrV6",
+	"YLUXoMVYAdQu6XXruJksB3VAP5r79uf4mDuphyQbJqd0d3U3Xs+OmVtBO7+rfvqd8oLLgbp6xgySVxp4",
+	"m8Kd4hxohnmDJH/GcHZoh20E+soEun8NqwoWssu/dwI9Z1ip21PAXNFsRQyd9OsaAXWlx/1XarXmAKIb",
+	"IMrATGpftycKqYLrbfWaNdltMLowuSt7GZ5GEOtK9pZwKFJXZCzb+jb7og+9cTcmIC5GJB0h3Ub+AI1Y",
+	"ngHXGe1aYzZG0cR/GfsFrJGxN2pd2irRO1iLkqdHUT/xNKj+mJUVwD2DVMULWo+hkNTMoThLtflkRjk2",
+	"O3YVccxWIzs9x3kBWxvH/qod+7NdsdfVu++xAfXyLDF+6VGSs7ykhT1lRKQ5EwUHse866VVmqSi3OjKf",
+	"Qfaw/s2Nca4NsV3Le9C7zKMSM245zTXqBjX0NOab+7vXqhs0kUcPYrT+zY5k+NKN3hDgOhOgvcZ3gvRc",
+	"Xglkzldv6e+3bpD+SrpoobwyuryhRAvIx+WojQlnVSYc/xpWFCn3ewUnIiPp+1pqGGYNsODRRbeSMT4t",
+	"tZDmAEwP+KAQfAK6q/oNESOHSY6nzmxMhHUG6KJprJDoGRZy7/E5ULkXfwOrrx+p7+rU5CTf3S6Sj4Mo",
+	"xlCmwBOB4Fw/0B89e3H4rf1Pvvf0KEHY8A0Fv22BSBYn89q+l1yDSbeM1rvbE5IDHq9P6+goBZwAPwe+",
+	"d6JArsEmqiggm/qwY69I+yVr8EWMo98tkeB3dhcK9W6hGXXBDZqjDmDS3f2vi3SuU0nSG1+nJuNEIMaH",
+	"mNpnQFWIzoaeqNsqi14YYKOdEZDhyLSk124sw2pGWIwSVHV/31Pf7t/b9XJv2Z6aFkv1ikBMuyn91cW2",
+	"GktBCBBKiyg4hWyZwWnRDAOm9nX9WLd8laNCuJvTMdYMyTGdx7Rt4TDN4plAIVrQ2G+xVteFoVNGAY3x",
+	"FClEeqDjsJCP04PZklRenfQwqiOi7WGSgDDVH3YPLLsu50XjwgR1ksEUFTSz+rPnZWZ0QIaFjTN2apwi",
+	"SPPpKQSPNwFtld752t1v6I8wRTjHfJygM5hIXV01QRcjoDo4RY1WK0mOlYIpEJG7Nxc5qsXG/ivDeuJu",
+	"M4WbD+UNe8zMpjZCaHlCqEH6YIkwMhA/cJJH/9fePdOc0sRZaWwdsTzT5R92Lkb6OxNBbSlbIKxoC2fq",
+	"hXOTqEyEZHy6/0ohxev9V2cwbUBoM/iGMVqPuvo0prDGLStAYCH6VBq8XvviA1pWeBH/OFjnop+hymFd",
+	"CyZr7+w+XE4Yj8fJPdY/P1VDb+45nIpztGOtudoNfJmLy9irl/ExlkHvbyrOFRjVt12cvdjEaLJBdQWh",
+	"BdWg4HKfe9YbBStTEHMr2UproSByWl6isXz5vunKm6d+qBVzS2vFINjp5+BWApddi/Xb3xSy02NyMjSf",
+	"dzm/l1+i6+nZQp07c9WuhWwwdZsZ+jm4MUXlebZFWUY7UTqNn71sKvEVuUxmO17bSwltyJooe+6o7u1X",
+	"oDmFIaGU0KEuNKou0tCrvtJtU2o+6q0wt95jA9X85iLsAokzeSNdM1/HCtv6hXCJUxeJENnHF32BIMjl",
+	"XkaGRKKMnOs70QA5QF+7f/fu3buICJcyd05cNX9rrSByigg1LYFCe3ET1rY0wVICV6P/7x/c2/vGZz+4",
+	"u/eNz17df/0bW0nXmBNdIVYb0rQmzdApK2h24OGztVzb+Fr92k2Q4zaJtbNkaEe/ji1r1lzIGlp3nJai",
+	"loqRQWaz6+bZhNuIImmzlKZZzXG6kKnZfoanCfr+97///b2PP947OkKHI0IxkiSKg3MhwpZxmq12ga+G",
+	"R+91JbvqqlLh+DnwrAB1TzCGTN0GmwBFOxwmgCU+zQ0hpGw8xnsClKCSkEVNpTkebvW00Dr0mcOUxOCc",
+	"IsMYDxKGIXdEBgsa0g0f1H/VpSUWaYwXcmOend+I+UbNdfVY8XOa3VG3cznOzXWLPTYYkBQylhaKYd8R",
+	"E65U+BGAHOd39P/XdcESTU51A40QohgDsJLx62/3reV5YiQA83SEBoRmWhYfnnwH7Xz6yZO9rxtz3KMX",
+	"H+uL/t6zk+8lyFi/y95t2nhQ2fg0BiBbpNsqJM2a5Wed9Eb7DooqjlplvIH3z/zllgKzQSl4p5U4owMk",
+	"vgqjsKUxLJFkK4tNqJ4ra0SrgSebyfpSaG9MF0siNFvrKkpoJ5pZ3PALbfNW2ryVNm+lzVtp81bavJU2",
+	"b6UWcLCLKp41QfcUod2/e7fcB7p/Nwb7nIyJnI2bMeE89xcLa62FsSpGCZcxrpMWXDC+MrXQ6DXrlURs",
+	"H246eLKYALdywOZB1V55Wn86nVotIjGiEe3ERWldkqo72k1KUWPoSph2mjkeCvsYxMjc4gOvn4leEoyz",
+	"zXfBLUlfLaHR9DA8sYPWMUzI7n3N0tvrLthhjmkKByZmQScOaXzUVfctQlo0cs0tyvAIxTHQh3eVdBMJ",
+	"onBRVuNVPG7MqL67q2FS7XnQkGT7ezPPiLXDpdoB1jMcP9bFTeu34fjd5SfNzsCxEbnOYNqc/PLUPTg3",
+	"WS/rnfVSXuQaZ7vYDOiTjz9AhmzQmUHM60108WggGnjpuuM89Qw0m+yV1WSvlHewknpi5ervYbU/1+SI",
+	"tjYkChX3m6WgDrJLx5w9zRqrj9wISYZjxp5mt0a78sG6lknGcZxavgq1EA7uczhnZ9BUD1b9vj7ouJE0",
+	"7T3x1I1+C6YrSpLsJGve2TLlCvbIVMPZUS91QodIaH+CDfXXzXDVapyNiTBm3Y6yqE6pvbgAk1g2cQH9",
+	"+4YLvENcQN/ohgushAto2Bsu0Jm6ZyiwhbqDPUXUAJZBXPF8QmjmdRd4NHWtDA5ZBjdM9KlZ8nYoot8B",
+	"bmCyvmY+m8Cmd+p15fR6YtTaZeigI3UV12uqaMa4FiQv4ygainM8ITm88OJHNvaN1cib8g5WYt8oV39X",
+	"7RtNlD8gOSA/7Mil0hqnorVKOhS7jzAaE1pI0NZsnGUchNi9Zi7gE2kr1btIrwayfzEB+qIKCdvQ/ero",
+	"3l3CigjfLf/eWTZ1zJAmewcCE3mgHcV1p58N30QZDLSneOebjz9B//bl3+7bHw68ScSu7SxQOgrVQsIW",
+	"cM6nKCvUv2mDqg7BQTvOBY14kYMddqC4C2HZAyRAHqCsgN0HOnI+H+yZoE6wMRY7mCJCU52on5gpyHgM",
+	"GcES1DwsTQvOIXtBE+QSFI5MXwNEBCon06EVpmGCya53jR5M5IZtF6FW85pIzHaP2HU1YmvdIQwjzQow",
+	"0VHEPOALqds0pJC4ALxwCeKOTRNmWFoLl1SHItDsJ31px2ycpGtdGlCh77pWv82JBq/Dw2W1tnWY3er6",
+	"fGmjlTfqwWrUAw3/lWgGeuX32N2JXKB+L0enoZdusqfN2vRNkNdOfrfdsOTguXaMO4g/S/NlLoBm+zYZ",
+	"J/okPNS70TOfuLydW413G+nRWpZco8yKPBitAuRdrfJaiAnQrHsv9FmyayNrm0vYJDbKdMP1ixi2ezdN",
+	"K9Y4ZHjCcpJOS9MBoeotnMJ1R7m4q1eafREuxn3d2LHhyx1KcZdovhre7BPZe1qJG6O0EJKNUZWc3bUE",
+	"d0lknTj1Ps7YRDY0K1Y/b4hy5cqSdw0bslzNo0ldgS6ESXK5R2hf0qxRUgtxGrt3a6f/Y1dAYUOWK5KV",
+	"VZ6pvYsbNoSZVdtp8t1u9m+8USSt5f0aGjrQDiD7jSuOW5ZqKv1gumBH2dnm5OMPFA57NZ1OPv7Q9tvW",
+	"PQGwLhCVA9qpirbbBZEhEgVdl5rJKPQIBPUIuxuX2B8CVbyhIQT0m3bEhmGsPH7b0OtKmhSbxeOp06Xk",
+	"vj0krhDIuPk0iW+LAIlXDb9N/aedjz75+Fmi67PtJprkazwgSPxVpocp9z7EEi7w1JbBrojZlIkJUHKN",
+	"VOvNYcMkqaNBD/0qSjM0uaGk9hjkVXX7nmlf2kUbvpVupApTnWhkg0FOKPRC8v1XpphTc0vuBlQPiJ+y",
+	"PNQtaaY9c+Pr6fXxrjtU6Hx5XbSru25Dmf0JZ2wQRZyX6tdHuvVA31batwyDzCHWqLmEvhjb9sEEn1X3",
+	"d1DVr0lsfyK/jYqzJyd+tNUZKEFrat64t4ftmOTVc6yV6fEK/WXAyTkIZKuDXUu/iRB6dnNMVrjZwzu5",
+	"AIJuFOxb7VVcRC/YOBgD5OOTpS1sVdJhQ10rR3vXl/jmLbMmtacuRsAhXBRN8Vaq7RPGouHaBeE8192t",
+	"nMnhoFbWusiIi8jVs0CWIEyn6JSzM6CGwferQTWG2byA4B2/8MZc4x37y6zJHas9VdJv2wQ8nxO4QDvl",
+	"23ju9neNEDcB1Ib/JFWpWpF44l4kfmFd9VOV9SVKplVldCE8xIQK3VB2nCDdQUpjGL7Aak1squ/ppGn1",
+	"98WIIXahq+L5Nc8EY1SpB1pIRVXVGipVe+j0KOmXXHbLNEo/6WZNC2z4xaGvNfIgnKAUwJZ9V9M5rvId",
+	"QUoyuHbU2eh6nQngyN3ZDet7nTIT31FFL9NUgOJEHFf6ZgmonSSF5EVZjzLWiJYOCB8feWM3hLkiwvQu",
+	"YUUvsfeZMlNDCSaBDzLdVxplNbro9jabp6g2Su1szHtRZf9vbHkrsOXV+1hYM1yp+lyPfc1743VUznul",
+	"gN867dzt/jsELtbSX1BLP1Z8ccQuEJHObEDZhS6DRTNChzoL2Gt/oJN17f/t5bb/RMzXsIA6H0ylDWFY",
+	"D4X+utFtozh0KG9H4GJlOkOXcgPvqNIwGxDhqAYp0ldkrGkcpylMpCJs3WVGFrwMp+KABaMC7dg0/aGC",
+	"hE3S10jsMux3+z4TupO62WZbPaENmd+euiJPzI1tKP1mKd21AjMEg3bmQxyJFGVBjt2DYLWNcDENPJAW",
+	"bauSGtLU8rCNiRQIx5ifQaYVz4XqacxQcitn6PEw8Z0Mm5fJtaJi8Fni4F+9S8qXxiL6o48aEysdwkig",
+	"frzGq3lGzoGCEGv0bDRbEujVD223xB9uHfxwi539cOu1FvqskEiyIh0pJlI1qbum9+OEgwAq26qHvTTD",
+	"tq6p5oW3iZUl4lRbWJ8OSP7t+WHze/4P+/d2nSSd82d67kgtQnwfZILSEROgFU7DkQ+sS5uCKZFV8hnT",
+	"2MuEE2VlG1GJsOnMlVk/d+ICIk9tRDDjQ0zJjxxruiBSETPSla2InD5AukYnqUIoa7kBZgemjKcuQ2WL",
+	"Sp17tUldXaUObk49ndg388VJQVc+nWrpdm3kwNjg00nOcLaCfDQ28LNu1oKl2kquGNVln67p4lOIjVIn",
+	"AlGQF4zrlrKMSYEmhCq83DH6mO4jqHvOaqpItB5Wi/Rk3CcVE5JXC6rLTAC9Iouc0LOllov0kdalq3Sx",
+	"/fVIVLllGpifkbWujvlAksW2U+BtQpVhji6nwr2KzPtBuAfEgOTX330skCs1i2n7eiP7rxTGxNHOTPSk",
+	"a6LzYpaB0ESmH/PNoW/Z2vaUUNMHcm6jtRnOaXaHTYBejnPzqdhjgwFJwT0Q74gJB5yJEYAc53f0//df",
+	"UsKl3B/JcV7/dHbgmug7Oj1Qh00HMpZqOUZjnIHuD8y4vKPOn9hhdy5zcVn+h7rH3X6BdXN00PkZfGwT",
+	"kDdP4FUE2jeyXy2/DfsNsduk3jD8mmR5N83zyPKHa1I+TzQUykVuWP80Rzy2068RvqmJMIcmLbFKkrwB",
+	"LGpXCA2onzs+s3YsaW1RpXytvP1Pf/z2r/6fr/71z9/85J8Vrnz1l//y61/805uf/PPNYMa+JGPQeYkx",
+	"FPnEDbil6KGrJ7fhiTvEYyr5VF2s3QXmHE/XCG3s89K2H55NHpvhNdeEQRdwOmLsrLmI9nfdoGskfruG",
+	"Wm6d8gnKLBBRnJb7FTMl1reFa6x/BlOjhui++AKf5rp+OggkGXuAqBqlBArhSEDKQYouuaefRWtAn5hd",
+	"nYIF7zWpGHb2FeWZ29UPTfWWhsIutyn/y94LwkpjBaLufWck5UTsIskUtlApED7VvgMfz9gFLSumaCyz",
+	"SGAMDi4Xabtm9909QHVek3hZKOrlpK9NaKNYyjg3v/g5Jh+iC8bPCB3qlvoIjwBnDyxOZ5AT/QcpDR47",
+	"H3388HDv5KOHH9z/rUpJMhhtydj2DdhNtH+fuPiIU5yescEA4ZQzobR5ITGXIjG2bMw50ak0BkDo6ZEC",
+	"VgZ7WWGQB9DptBvFBHjg/itiOtZmkIOpEzMTAWUotqKldhlKbk+nWbvtpji728ZhLYvUb72Kvc5m4B0g",
+	"yqR2ro0Z160pBFD5wDrUz2Aiqx4XJbLmbHg1RNm3UzV1oLAgP6pGXgPOzAXSVBsr+1CgnXuKUu7fvauo",
+	"WveZQPfvxvo95GSsC7jUImBMA4r7i7WjoHDpCH9boLTggvED5Gzz6kJZngFHmQ+p0NbMp1srpiHvQtdI",
+	"V/FpaLtOCgmicFEmEVqvoOaxSVleANDOBHQUa+K+1bGrmOSQ7WoGbQQClhLGjuhsUJCWcJUd/2qUN2kM",
+	"X3tJ6PBGWfQHy0avlxETrosrPEAZo6YsBEc7unWPjXrTAUQ4Q5AL0CnNu7epYCvVVegUozbiWzIUwMtK",
+	"H/KwzCoWCslyNhxChnJyBjqjWs+1e0WUMrpJW3dgez8nZvB6yn+7+bXxEFC4cJrjwMbS+QiT1PXJB/Vu",
+	"R4pMzgAmRjNVmHcKgmQ62E7N9sHX0IgVXKAdecHQ+T09DMuCg9hNkGA19oXEBZHpCEQZ1TMmQqhJcclM",
+	"+6OhiZDYxznm4wZNwgx7aEZdJ5bUFloTLLHcQb1KRDAOZQKgnjZUcpyRVOrAAHXhpqKOtb3omgy7XjlL",
+	"OCcZ0NmC75VpxV6kECDF/qsByRvcpg/1qE48w5bLXSbX0E7DVIhmn6F1Ln6Oz7G58fVxMbaW8jchIGa3",
+	"WowIOc2XblVLGRWsobHDof2924Wtl5e37QpK4IltZOGEdv79l//w9s9/vHuAMixGpwxzJesB83SUlGYO",
+	"R4+EI2fg1jeoPYKJF2eui65YU0eC4FI7Zx+Ydx+WSpRAJrTFxe5kW+iYIi+hY65d+dVxYhxHh4/fT0yY",
+	"C1o0T9QSF9SFuctXF13aoZJ6sRNjFZoJCXPGgYY4SCX9JUnPArhRN9teBzp8wdtExbf5qsQEGeMh7E/M",
+	"66pPWMrahGqjbx+bvu9a4hsP17aoB5h+evwM7Tz/9ONHj4/vTOhw6YF+Xf25L/EQjE90de66d5D7zAUT",
+	"22BQAz+08+1jJDEfglzuxb9+/X8CAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -1,0 +1,113 @@
+package contract
+
+import (
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+func (a *App) loadObligation(s store.Store, number string) (*domain.Obligation, error) {
+	if _, err := domain.ParseNumber("number", number, domain.PrefixObligation); err != nil {
+		return nil, err
+	}
+	return load[domain.Obligation](s, key(s, domain.TypeObligation, number))
+}
+
+func (a *App) saveObligation(t *tx, o *domain.Obligation) (*domain.Obligation, error) {
+	if err := put(t.s, key(t.s, domain.TypeObligation, o.Number), o); err != nil {
+		return nil, err
+	}
+	return o, emit(t.s, t.c, changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version))
+}
+
+// OpenObligation opens an obligation of a kind of the channel's profile
+// (an annual report, an incident report, a rectification order).
+func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligation, error) {
+	var in domain.ObligationInput
+	if err := decodeArg("obligation", inputJSON, &in); err != nil {
+		return nil, err
+	}
+	t, err := a.allowed(s, domain.ActOpenObligation)
+	if err != nil {
+		return nil, err
+	}
+	p, err := t.profile()
+	if err != nil {
+		return nil, err
+	}
+	x := domain.OpenObligationInput{In: in}
+	if x.Existing, err = a.loadObligation(s, in.Number); err != nil {
+		return nil, err
+	}
+	if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+		return nil, err
+	}
+	if in.Subject != "" {
+		kind, ok := domain.NumberedOf(in.Subject)
+		if !ok {
+			return nil, domain.Invalid(domain.RuleObligation, "subject", "%q is not the number of a record (prefixes %v)", truncate(in.Subject), domain.NumberPrefixes())
+		}
+		if _, err := domain.ParseNumber("subject", in.Subject, kind.Prefix); err != nil {
+			return nil, err
+		}
+		b, err := s.Get(key(s, kind.RecordType, in.Subject))
+		if err != nil {
+			return nil, err
+		}
+		x.Subject = b != nil
+	}
+	cals, err := calendars(s, t.now)
+	if err != nil {
+		return nil, err
+	}
+	o, err := domain.OpenObligation(t.j, p, cals, x, t.now, t.c)
+	if err != nil {
+		return nil, err
+	}
+	return a.saveObligation(t, o)
+}
+
+// obligationStep asks the access table for act, loads an obligation and
+// runs one decision on it.
+func (a *App) obligationStep(s store.Store, act domain.Action, number string, decide func(t *tx, o *domain.Obligation) (*domain.Obligation, error)) (*domain.Obligation, error) {
+	t, err := a.allowed(s, act)
+	if err != nil {
+		return nil, err
+	}
+	o, err := a.loadObligation(s, number)
+	if err != nil {
+		return nil, err
+	}
+	next, err := decide(t, o)
+	if err != nil {
+		return nil, err
+	}
+	return a.saveObligation(t, next)
+}
+
+// FileObligation records the party's filing of an obligation.
+func (a *App) FileObligation(s store.Store, number, filingJSON string) (*domain.Obligation, error) {
+	var in domain.ObligationFiling
+	if err := decodeArg("filing", filingJSON, &in); err != nil {
+		return nil, err
+	}
+	return a.obligationStep(s, domain.ActFileObligation, number, func(t *tx, o *domain.Obligation) (*domain.Obligation, error) {
+		return domain.FileObligation(t.j, o, in, t.now, t.c)
+	})
+}
+
+// DecideObligation records the authority's decision on a filing.
+func (a *App) DecideObligation(s store.Store, number, decision, reasons string) (*domain.Obligation, error) {
+	return a.obligationStep(s, domain.ActDecideObligation, number, func(t *tx, o *domain.Obligation) (*domain.Obligation, error) {
+		return domain.DecideObligation(t.j, o, decision, reasons, t.c)
+	})
+}
+
+// GetObligation reads an obligation and its standing now.
+func (a *App) GetObligation(s store.Store, number string) (*domain.ObligationView, error) {
+	o, err := a.loadObligation(s, number)
+	if o, err = found(o, err, domain.NotFound(domain.RuleObligation, "number", "no obligation %s on channel %s", number, s.Channel())); err != nil {
+		return nil, err
+	}
+	now, _ := s.Now()
+	return &domain.ObligationView{Obligation: *o, Standing: o.Standing(now)}, nil
+}

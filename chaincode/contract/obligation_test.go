@@ -1,0 +1,164 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+var (
+	agencyCode    = withCheck("11450100MB0000001")
+	obligationSeq = 0
+)
+
+func obligationNumber() string {
+	obligationSeq++
+	return domain.Number{Prefix: domain.PrefixObligation, Division: "450100", Year: 2026, Serial: fmt.Sprintf("LX%06d", obligationSeq)}.String()
+}
+
+func openFn(in domain.ObligationInput) func(s store.Store) (*domain.Obligation, error) {
+	b, _ := json.Marshal(in)
+	return func(s store.Store) (*domain.Obligation, error) { return app.OpenObligation(s, string(b)) }
+}
+
+func fileFn(number, doc string) func(s store.Store) (*domain.Obligation, error) {
+	b, _ := json.Marshal(domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte(doc))})
+	return func(s store.Store) (*domain.Obligation, error) { return app.FileObligation(s, number, string(b)) }
+}
+
+func obligationNow(t *testing.T, f *fixture, number string) *domain.ObligationView {
+	t.Helper()
+	return must[*domain.ObligationView](t)(run(f, cityAAuthority, func(s store.Store) (*domain.ObligationView, error) { return app.GetObligation(s, number) }))
+}
+
+// GD 37: the implementing agency reports the previous year by the end of
+// March. Opened by the authority, due 31 March, overdue after it, filed
+// late and accepted; every field the rule does not use is refused.
+func TestAnnualReportIsDueAtTheEndOfMarchAndFiledLate(t *testing.T) {
+	f := newFixture(t, "GD")
+	b, _ := json.Marshal(domain.PartyInput{CreditCode: agencyCode, Name: "南宁市大数据发展局（实施机构）", Role: domain.PartyAgency, DivisionCode: "450100"})
+	must[*domain.Party](t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
+	in := domain.ObligationInput{Number: obligationNumber(), Kind: "annual_report", PartyCreditCode: agencyCode, Period: "2025", Note: "2025年度运营报告"}
+	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := openFn(in)(s); return err })
+	for field, bad := range map[string]domain.ObligationInput{
+		"kind":            func() domain.ObligationInput { x := in; x.Kind = "security_incident"; return x }(), // NS and HB define it, not GD
+		"period":          func() domain.ObligationInput { x := in; x.Period = "2027"; return x }(),
+		"due":             func() domain.ObligationInput { x := in; x.Due = "2026-04-30"; return x }(),
+		"partyCreditCode": func() domain.ObligationInput { x := in; x.PartyCreditCode = holderCode; return x }(), // an enterprise owes no GD 37 report
+		"subject":         func() domain.ObligationInput { x := in; x.Subject = f.agreem + "X"; return x }(),
+	} {
+		if _, err := run(f, cityAAuthority, openFn(bad)); err == nil {
+			t.Errorf("%s: an annual report opened with a bad %s", field, field)
+		}
+	}
+	o := must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(in)))
+	if o.DueOn != "2026-03-31" || o.Cite != "GD-37" || o.Status != domain.ObligationOpen {
+		t.Fatalf("opened: due %s cite %s %s", o.DueOn, o.Cite, o.Status)
+	}
+	if v := obligationNow(t, f, in.Number); v.Standing != domain.StandingDue {
+		t.Fatalf("before the end of March: %s", v.Standing)
+	}
+	f.m.SetClock(time.Date(2026, 4, 2, 2, 0, 0, 0, time.UTC))
+	if v := obligationNow(t, f, in.Number); v.Standing != domain.StandingOverdue {
+		t.Fatalf("on 2 April: %s", v.Standing)
+	}
+	f.refused(cityAClerk, domain.RuleRegistrar, func(s store.Store) error { _, err := fileFn(in.Number, "报告")(s); return err })
+	o = must[*domain.Obligation](t)(run(f, cityAOperator, fileFn(in.Number, "2025年度运营报告")))
+	if !o.FiledLate || !o.Steps[len(o.Steps)-1].Late || o.FiledOn != "2026-04-02" {
+		t.Fatalf("filed on %s late %v", o.FiledOn, o.FiledLate)
+	}
+	if v := obligationNow(t, f, in.Number); v.Standing != domain.StandingFiledLate {
+		t.Fatalf("filed late reads %s", v.Standing)
+	}
+	decide := func(decision, reasons string) func(s store.Store) (*domain.Obligation, error) {
+		return func(s store.Store) (*domain.Obligation, error) {
+			return app.DecideObligation(s, in.Number, decision, reasons)
+		}
+	}
+	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := decide(domain.ObligationAccepted, "")(s); return err })
+	if o = must[*domain.Obligation](t)(run(f, cityAAuthority, decide(domain.ObligationAccepted, ""))); o.Status != domain.ObligationAccepted {
+		t.Fatalf("decided: %s", o.Status)
+	}
+	f.refused(cityAAuthority, domain.RuleStep, func(s store.Store) error { _, err := decide(domain.ObligationAccepted, "")(s); return err })
+}
+
+// NS 26: an incident is reported immediately, by the party itself (an
+// enterprise with its own identity); reported a day after it happened it
+// is late. The rectification order that follows names the incident and
+// sets its own deadline; a returned filing is filed again.
+func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
+	f := newFixture(t, "NS")
+	self, other := selfActor(holderCode), selfActor(otherEntCode)
+	incident := domain.ObligationInput{Number: obligationNumber(), Kind: "security_incident", PartyCreditCode: holderCode, OccurredOn: "2026-03-02",
+		Note: "接口日志发现批量异常调用", DocumentDigest: certs.SM3Hex([]byte("事件报告"))}
+	f.refused(other, domain.RuleOwnApplication, func(s store.Store) error { _, err := openFn(incident)(s); return err })
+	noReport := incident
+	noReport.DocumentDigest = ""
+	f.refused(self, domain.RuleDigest, func(s store.Store) error { _, err := openFn(noReport)(s); return err })
+	future := incident
+	future.OccurredOn = "2026-03-03"
+	f.refused(self, domain.RuleObligation, func(s store.Store) error { _, err := openFn(future)(s); return err })
+	o := must[*domain.Obligation](t)(run(f, self, openFn(incident)))
+	if o.Status != domain.ObligationFiled || o.FiledLate || o.DueOn != "2026-03-02" || o.Cite != "NS-26" {
+		t.Fatalf("reported: %s late %v due %s", o.Status, o.FiledLate, o.DueOn)
+	}
+	lateOne := incident
+	lateOne.Number, lateOne.OccurredOn = obligationNumber(), "2026-02-27"
+	if o := must[*domain.Obligation](t)(run(f, self, openFn(lateOne))); !o.FiledLate {
+		t.Fatal("an incident of 27 February reported on 2 March is not late")
+	}
+
+	order := domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: holderCode, Subject: incident.Number,
+		Due: "2026-03-16", Note: "责令改正：关闭异常接口并提交整改报告"}
+	f.refused(self, domain.RuleOwnAuthority, func(s store.Store) error { _, err := openFn(order)(s); return err })
+	past := order
+	past.Due = "2026-03-01"
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := openFn(past)(s); return err })
+	missing := order
+	missing.Subject = obligationNumber()
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := openFn(missing)(s); return err })
+	o = must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(order)))
+	if o.DueOn != "2026-03-16" || o.Subject != incident.Number {
+		t.Fatalf("ordered: due %s after %s", o.DueOn, o.Subject)
+	}
+	f.refused(other, domain.RuleOwnApplication, func(s store.Store) error { _, err := fileFn(order.Number, "不是我的")(s); return err })
+	must[*domain.Obligation](t)(run(f, self, fileFn(order.Number, "整改报告")))
+	f.refused(cityAAuthority, domain.RuleReasons, func(s store.Store) error {
+		_, err := app.DecideObligation(s, order.Number, domain.ObligationReturned, "")
+		return err
+	})
+	o = must[*domain.Obligation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Obligation, error) {
+		return app.DecideObligation(s, order.Number, domain.ObligationReturned, "未附接口关闭证明")
+	}))
+	if v := obligationNow(t, f, order.Number); o.Status != domain.ObligationReturned || v.Standing != domain.StandingDue {
+		t.Fatalf("returned: %s reads %s", o.Status, v.Standing)
+	}
+	o = must[*domain.Obligation](t)(run(f, self, fileFn(order.Number, "整改报告及接口关闭证明")))
+	if o.Filings != 2 || o.FiledLate {
+		t.Fatalf("filed again: %d filings, late %v", o.Filings, o.FiledLate)
+	}
+	// GX defines no incident report.
+	gx := newFixture(t, "GX")
+	incident.Number = obligationNumber()
+	gx.refused(self, domain.RuleObligationKind, func(s store.Store) error { _, err := openFn(incident)(s); return err })
+}
+
+// Every built-in profile's obligation kinds are valid and cite their own
+// regulation.
+func TestBuiltinObligationKindsCiteTheirRegulation(t *testing.T) {
+	for name, p := range domain.BuiltinProfiles() {
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		for _, k := range p.Obligations {
+			if len(k.Cite) < 3 || k.Cite[:3] != name+"-" {
+				t.Errorf("%s %s cites %s", name, k.Kind, k.Cite)
+			}
+		}
+	}
+}

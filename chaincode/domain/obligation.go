@@ -1,0 +1,400 @@
+package domain
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"time"
+)
+
+// Obligations as data (履职事项): the duties the regulations put on a party
+// beyond the authorization path — annual reports, incident reports,
+// rectification orders — each a kind in the channel's profile (who owes it,
+// who opens it, its deadline rule, its article), and each instance a
+// numbered record whose filing and decision are recorded, with lateness
+// judged against a due date computed once, on the calendar.
+
+// PrefixObligation numbers obligations (履行事项).
+const PrefixObligation = "LX"
+
+// Obligation rule codes (profile rules cite their article).
+const (
+	RuleObligation       = "DL-OBLIGATION"        // an obligation kind or instance that does not hold together
+	RuleObligationKind   = "DL-OBLIGATION-KIND"   // a kind the channel's profile does not define
+	RuleObligationUnique = "DL-OBLIGATION-UNIQUE" // a number recorded twice
+)
+
+// Who opens an obligation of a kind.
+const (
+	OpensByAuthority = "authority" // the channel's authority: a yearly duty, an order
+	OpensBySelf      = "self"      // the party owing it reports it itself (an incident): opened and filed at once
+)
+
+// Deadline rules of an obligation kind.
+const (
+	DeadlineYearly      = "yearly"       // a fixed day (Month, Day) of the year after the period (GD 37: 3月底前)
+	DeadlineWorkingDays = "working_days" // N working days after the trigger day, on the calendar
+	DeadlineNaturalDays = "natural_days" // N natural days after the trigger day
+	DeadlineImmediately = "immediately"  // the trigger day itself (立即报告)
+	DeadlineSet         = "set"          // the opening states it (an order's 规定期限), not before today
+)
+
+// Obligation statuses: open → filed → accepted, or returned (open again,
+// with reasons, the same due date).
+const (
+	ObligationOpen     = "open"
+	ObligationFiled    = "filed"
+	ObligationAccepted = "accepted"
+	ObligationReturned = "returned"
+)
+
+// Obligation standings, judged when read (Standing).
+const (
+	StandingDue       = "due"        // open, its due date not passed
+	StandingOverdue   = "overdue"    // open past its due date
+	StandingFiled     = "filed"      // filed by its due date
+	StandingFiledLate = "filed-late" // filed after it
+)
+
+// Deadline is an obligation kind's deadline rule.
+type Deadline struct {
+	Rule  string `json:"rule"`
+	N     int    `json:"n,omitempty"`
+	Month int    `json:"month,omitempty"`
+	Day   int    `json:"day,omitempty"`
+}
+
+// ObligationKind is one duty of a regulation, as profile data.
+type ObligationKind struct {
+	Kind     string   `json:"kind"`
+	Title    string   `json:"title"` // 中文: what the party files
+	Owes     []string `json:"owes"`  // the party roles that may owe it
+	Opens    string   `json:"opens"` // OpensByAuthority or OpensBySelf
+	Deadline Deadline `json:"deadline"`
+	Public   bool     `json:"public,omitempty"` // the filing's facts are published (disclosure)
+	Cite     string   `json:"cite"`             // the article it comes from
+}
+
+var obligationKindName = regexp.MustCompile(`^[a-z][a-z_]{1,39}$`)
+
+// validate checks a kind's rule holds together (Profile.Validate).
+func (k ObligationKind) validate(field string) error {
+	if !obligationKindName.MatchString(k.Kind) {
+		return Invalid(RuleProfile, field+".kind", "must be 2-40 lowercase letters or '_', got %q", truncate(k.Kind, 40))
+	}
+	if err := ValidateText(field+".title", k.Title, MaxName); err != nil {
+		return err
+	}
+	if len(k.Owes) == 0 {
+		return Invalid(RuleProfile, field+".owes", "name the party roles that owe %s", k.Kind)
+	}
+	for i, r := range k.Owes {
+		if _, ok := PartyRoles[r]; !ok {
+			return Invalid(RuleProfile, fmt.Sprintf("%s.owes[%d]", field, i), "%q is not a party role", truncate(r, 32))
+		}
+	}
+	if k.Opens != OpensByAuthority && k.Opens != OpensBySelf {
+		return Invalid(RuleProfile, field+".opens", "must be %q or %q", OpensByAuthority, OpensBySelf)
+	}
+	if !citationValue.MatchString(k.Cite) {
+		return Invalid(RuleProfile, field+".cite", "%q is not an article reference like HB-37", truncate(k.Cite, 32))
+	}
+	d := k.Deadline
+	switch d.Rule {
+	case DeadlineYearly:
+		if d.Month < 1 || d.Month > 12 || d.Day < 1 || d.Day > 31 || time.Date(2001, time.Month(d.Month), d.Day, 0, 0, 0, 0, CST).Month() != time.Month(d.Month) {
+			return Invalid(RuleProfile, field+".deadline", "a yearly deadline names a day of the year (month 1-12, a day the month has), got %d-%d", d.Month, d.Day)
+		}
+	case DeadlineWorkingDays, DeadlineNaturalDays:
+		if d.N < 1 || d.N > 366 {
+			return Invalid(RuleProfile, field+".deadline.n", "must be 1 to 366, got %d", d.N)
+		}
+	case DeadlineImmediately, DeadlineSet:
+	default:
+		return Invalid(RuleProfile, field+".deadline.rule", "%q is not yearly, working_days, natural_days, immediately or set", truncate(d.Rule, 32))
+	}
+	if k.Opens == OpensBySelf && d.Rule == DeadlineSet {
+		return Invalid(RuleProfile, field+".deadline.rule", "a self-reported duty has a deadline rule of its own, not one its reporter sets")
+	}
+	return nil
+}
+
+// ObligationKind is the profile's kind named kind.
+func (p Profile) ObligationKind(kind string) (ObligationKind, bool) {
+	for _, k := range p.Obligations {
+		if k.Kind == kind {
+			return k, true
+		}
+	}
+	return ObligationKind{}, false
+}
+
+// ObligationInput opens an obligation.
+type ObligationInput struct {
+	Number          string `json:"number"`
+	Kind            string `json:"kind"`
+	PartyCreditCode string `json:"partyCreditCode"` // who owes it
+	// Period is the year a yearly duty covers (e.g. "2025").
+	Period string `json:"period,omitempty"`
+	// Subject is the number of the record it follows from (the incident a
+	// rectification order answers, the agreement it concerns).
+	Subject string `json:"subject,omitempty"`
+	// Due is the deadline an order sets (rule "set").
+	Due string `json:"due,omitempty"`
+	// OccurredOn is the day a self-reported event happened (rule
+	// "immediately": reported that day).
+	OccurredOn string `json:"occurredOn,omitempty"`
+	Note       string `json:"note"`
+	// DocumentDigest is the SM3 digest of a self-reported duty's report,
+	// filed as it is opened.
+	DocumentDigest string `json:"documentDigest,omitempty"`
+}
+
+// ObligationFiling is what the party files: the SM3 digest of the
+// document (never its text) and a note.
+type ObligationFiling struct {
+	DocumentDigest string `json:"documentDigest"`
+	Note           string `json:"note,omitempty"`
+}
+
+// Obligation is the ledger record of one duty.
+type Obligation struct {
+	ObligationInput
+	Title    string `json:"title"`
+	Cite     string `json:"cite"`
+	Public   bool   `json:"public,omitempty"`
+	Status   string `json:"status"`
+	OpenedOn string `json:"openedOn"`
+	// DueOn is the deadline, computed once, when it was opened, by its
+	// kind's rule on the calendar.
+	DueOn     string `json:"dueOn"`
+	FiledOn   string `json:"filedOn,omitempty"`
+	FiledLate bool   `json:"filedLate,omitempty"`
+	Filings   int    `json:"filings"`
+	Steps     []Step `json:"steps"`
+	Last      Change `json:"last"`
+	Version   int    `json:"version"`
+}
+
+// ObligationView is an obligation with how it stands when read (due,
+// overdue, filed, filed-late): computed, not stored.
+type ObligationView struct {
+	Obligation
+	Standing string `json:"standing"`
+}
+
+// Standing is how the obligation stands on day (China time): due,
+// overdue, filed or filed-late; an accepted one keeps its filing's.
+func (o *Obligation) Standing(now time.Time) string {
+	if o.FiledOn != "" && o.Status != ObligationReturned {
+		if o.FiledLate {
+			return StandingFiledLate
+		}
+		return StandingFiled
+	}
+	if DateOf(now).Format(time.DateOnly) > o.DueOn {
+		return StandingOverdue
+	}
+	return StandingDue
+}
+
+// OpenObligationInput is what an obligation is opened on.
+type OpenObligationInput struct {
+	In       ObligationInput
+	Existing *Obligation
+	Party    *Party
+	Subject  bool // the subject number names a record on the channel
+}
+
+// OpenObligation opens an obligation of a kind of the channel's profile:
+// by the authority (an order, a yearly duty), or — a self-reported kind
+// — by the party itself (an enterprise's own identity) or the registrar
+// for it, filed as it is opened. Its due date is computed now, by the
+// kind's rule.
+func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligationInput, now time.Time, c Change) (*Obligation, error) {
+	in := x.In
+	k, ok := p.ObligationKind(in.Kind)
+	if !ok {
+		return nil, Invalid(RuleObligationKind, "kind", "the %s profile defines no obligation %q (its kinds: %v)", p.Name, truncate(in.Kind, 40), p.obligationKinds())
+	}
+	if k.Opens == OpensByAuthority {
+		if err := authorityOnly.check(j, c.Actor, "opening a "+k.Kind); err != nil {
+			return nil, err
+		}
+	} else if err := applicantOrRegistrar(j, c.Actor, in.PartyCreditCode, "reporting a "+k.Kind); err != nil {
+		return nil, err
+	}
+	num, err := ParseNumber("number", in.Number, PrefixObligation)
+	if err != nil {
+		return nil, err
+	}
+	today := DateOf(now)
+	if num.Division != j.DivisionCode || num.Year != today.Year() {
+		return nil, Invalid(RuleNumber, "number", "%s must carry the jurisdiction %s and this year %d", in.Number, j.DivisionCode, today.Year())
+	}
+	if x.Existing != nil {
+		return nil, Conflict(RuleObligationUnique, "number", "obligation number %s is taken: number it afresh", in.Number)
+	}
+	if x.Party == nil {
+		return nil, NotFound(RulePartyExists, "partyCreditCode", "%s is not a registered party on channel %s", in.PartyCreditCode, j.Channel)
+	}
+	if x.Party.Status != PartyActive || !contains(k.Owes, x.Party.Role) {
+		return nil, Invalid(RuleObligation, "partyCreditCode", "a %s is owed by an active %v (%s); %s is a %s %s", k.Kind, k.Owes, k.Cite, in.PartyCreditCode, x.Party.Status, x.Party.Role)
+	}
+	if in.Subject != "" && !x.Subject {
+		return nil, NotFound(RuleObligation, "subject", "%s names no record on channel %s", truncate(in.Subject, 40), j.Channel)
+	}
+	if err := ValidateText("note", in.Note, MaxReason); err != nil {
+		return nil, err
+	}
+	due, err := obligationDue(k, in, cals, today)
+	if err != nil {
+		return nil, err
+	}
+	c.Action = "open"
+	o := &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Public: k.Public, Status: ObligationOpen,
+		OpenedOn: today.Format(time.DateOnly), DueOn: due.Format(time.DateOnly), Version: 1, Last: c}
+	o.Steps = []Step{stepAt(c, "open", DecisionDone, in.Note)}
+	if k.Opens == OpensBySelf { // the report is the filing
+		if !digestRE.MatchString(in.DocumentDigest) {
+			return nil, Invalid(RuleDigest, "documentDigest", "a %s is reported with its document: its SM3 digest, 64 lowercase hex characters", k.Kind)
+		}
+		o.fileOn(today)
+	} else if in.DocumentDigest != "" {
+		return nil, Invalid(RuleObligation, "documentDigest", "a %s is opened by the authority and filed by the party (FileObligation)", k.Kind)
+	}
+	return o, nil
+}
+
+func (p Profile) obligationKinds() []string {
+	var out []string
+	for _, k := range p.Obligations {
+		out = append(out, k.Kind)
+	}
+	return out
+}
+
+// obligationDue computes the deadline of an obligation of kind k opened
+// today with in: a field a rule does not use is refused, so nothing
+// unchecked lands on the ledger.
+func obligationDue(k ObligationKind, in ObligationInput, cals Calendars, today time.Time) (time.Time, error) {
+	d := k.Deadline
+	uses := map[string]bool{"period": d.Rule == DeadlineYearly, "due": d.Rule == DeadlineSet, "occurredOn": k.Opens == OpensBySelf}
+	for field, v := range map[string]string{"period": in.Period, "due": in.Due, "occurredOn": in.OccurredOn} {
+		if v != "" && !uses[field] {
+			return time.Time{}, Invalid(RuleObligation, field, "a %s (deadline %s) takes no %s", k.Kind, d.Rule, field)
+		}
+	}
+	trigger := today
+	if k.Opens == OpensBySelf {
+		on, err := ParseDate("occurredOn", in.OccurredOn)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if on.After(today) {
+			return time.Time{}, Invalid(RuleObligation, "occurredOn", "%s is in the future", in.OccurredOn)
+		}
+		trigger = on
+	}
+	switch d.Rule {
+	case DeadlineYearly:
+		year, err := strconv.Atoi(in.Period)
+		if err != nil || len(in.Period) != 4 || year < 2000 || year > today.Year() {
+			return time.Time{}, Invalid(RuleObligation, "period", "a yearly %s covers a year up to %d (YYYY), got %q", k.Kind, today.Year(), truncate(in.Period, 8))
+		}
+		return time.Date(year+1, time.Month(d.Month), d.Day, 0, 0, 0, 0, CST), nil
+	case DeadlineWorkingDays:
+		return cals.AddWorkingDays(trigger, d.N)
+	case DeadlineNaturalDays:
+		return trigger.AddDate(0, 0, d.N), nil
+	case DeadlineImmediately:
+		return trigger, nil
+	}
+	due, err := ParseDate("due", in.Due) // DeadlineSet
+	if err != nil {
+		return time.Time{}, err
+	}
+	if due.Before(today) {
+		return time.Time{}, Invalid(RuleObligation, "due", "%s is in the past: an order sets a deadline ahead (规定期限)", in.Due)
+	}
+	return due, nil
+}
+
+func (o *Obligation) next(c Change, status string, s Step) *Obligation {
+	n := *o
+	n.Steps = append(append([]Step(nil), o.Steps...), s)
+	n.Status, n.Version = status, o.Version+1
+	c.Action = s.Step
+	n.Last = c
+	return &n
+}
+
+// fileOn records a filing made on day (late after the due date).
+func (o *Obligation) fileOn(day time.Time) {
+	o.Status, o.FiledOn, o.Filings = ObligationFiled, day.Format(time.DateOnly), o.Filings+1
+	o.FiledLate = o.FiledOn > o.DueOn
+}
+
+// FileObligation records the party's filing (by the enterprise itself or
+// the registrar for it): the document's SM3 digest; after the due date it
+// is recorded and marked late. A returned obligation is filed again.
+func FileObligation(j *Jurisdiction, o *Obligation, in ObligationFiling, now time.Time, c Change) (*Obligation, error) {
+	party := ""
+	if o != nil {
+		party = o.PartyCreditCode
+	}
+	if err := applicantOrRegistrar(j, c.Actor, party, "filing an obligation"); err != nil {
+		return nil, err
+	}
+	if o == nil {
+		return nil, NotFound(RuleObligation, "number", "no such obligation on channel %s", j.Channel)
+	}
+	if o.Status != ObligationOpen && o.Status != ObligationReturned {
+		return nil, Conflict(RuleStep, "status", "obligation %s is %s: it is filed when open or returned", o.Number, o.Status)
+	}
+	if !digestRE.MatchString(in.DocumentDigest) {
+		return nil, Invalid(RuleDigest, "documentDigest", "must be the SM3 digest of the filed document: 64 lowercase hex characters")
+	}
+	if in.Note != "" {
+		if err := ValidateText("note", in.Note, MaxReason); err != nil {
+			return nil, err
+		}
+	}
+	today := DateOf(now)
+	s := stepAt(c, "file", DecisionDone, in.Note)
+	s.Late = today.Format(time.DateOnly) > o.DueOn
+	n := o.next(c, ObligationFiled, s)
+	n.DocumentDigest = in.DocumentDigest
+	n.fileOn(today)
+	return n, nil
+}
+
+// DecideObligation records the authority's decision on a filing:
+// accepted, or returned with reasons (filed again by the same due date:
+// a late refiling is late).
+func DecideObligation(j *Jurisdiction, o *Obligation, decision, reasons string, c Change) (*Obligation, error) {
+	if o == nil {
+		return nil, NotFound(RuleObligation, "number", "no such obligation on channel %s", j.Channel)
+	}
+	if o.Status != ObligationFiled {
+		return nil, Conflict(RuleStep, "status", "obligation %s is %s: a decision needs a filing", o.Number, o.Status)
+	}
+	switch decision {
+	case ObligationAccepted:
+		if reasons != "" {
+			if err := ValidateText("reasons", reasons, MaxReason); err != nil {
+				return nil, err
+			}
+		}
+	case ObligationReturned:
+		if reasons == "" {
+			return nil, Invalid(RuleReasons, "reasons", "a returned filing names what to correct")
+		}
+		if err := ValidateText("reasons", reasons, MaxReason); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, Invalid(RuleObligation, "decision", "%q is not accepted or returned", truncate(decision, 32))
+	}
+	return o.next(c, decision, stepAt(c, "decide", decision, reasons)), nil
+}

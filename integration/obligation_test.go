@@ -1,0 +1,144 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"testing"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/gateway"
+	"dataledger/index"
+	"dataledger/network/sample"
+	"dataledger/proof"
+)
+
+// TestObligationsAreRecordedTimedAndListed: over HTTP, on liuzhou under
+// GD's and then NS's profile (adopted by its authority, restored after):
+// the implementing agency's annual report for last year (GD 37: by 31
+// March) is opened, filed late and accepted, while a second agency's stays
+// unfiled and is listed overdue for the regulator; an enterprise reports a
+// security incident itself (NS 26: immediately), the authority orders its
+// rectification with a deadline, returns the first filing with reasons and
+// accepts the second. Another enterprise reads none of it.
+func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	l := newOnLiuzhou(t)
+	call, issuer, refused := l.call, l.issuer, l.refused
+	agencyA, agencyB := l.party(domain.PartyAgency, "柳州市数据实施机构甲"), l.party(domain.PartyAgency, "柳州市数据实施机构乙")
+	ent, other := l.party(domain.PartyEnterprise, "柳州履职测试有限公司"), l.party(domain.PartyEnterprise, "柳州履职测试他人有限公司")
+	key, otherKey := l.enterpriseKey(ent), l.enterpriseKey(other)
+	regulator, _, _ := l.ks.Create("ProvinceMSP", gateway.RoleRegulator)
+	written := func(raw []byte) domain.Obligation {
+		t.Helper()
+		var w struct {
+			Record domain.Obligation `json:"record"`
+		}
+		if err := json.Unmarshal(raw, &w); err != nil {
+			t.Fatalf("%v: %s", err, raw)
+		}
+		return w.Record
+	}
+	read := func(number, key string) domain.ObligationView {
+		t.Helper()
+		var v domain.ObligationView
+		_ = json.Unmarshal(call("GET", "/obligations/"+number, key, nil, 200), &v)
+		return v
+	}
+	adopt := func(name string) { t.Helper(); l.adopt(name) }
+	today := domain.DateOf(time.Now().In(domain.CST))
+	lastYear := today.AddDate(-1, 0, 0).Format("2006")
+	number := func() string { return sample.Number(domain.PrefixObligation, "450200") }
+
+	// GD 37: last year's annual reports, due 31 March of this year.
+	adopt("GD")
+	reportA := domain.ObligationInput{Number: number(), Kind: "annual_report", PartyCreditCode: agencyA, Period: lastYear, Note: lastYear + "年度运营报告"}
+	reportB := reportA
+	reportB.Number, reportB.PartyCreditCode = number(), agencyB
+	refused(call("POST", "/channels/liuzhou/obligations", key, reportA, 403), domain.RuleOwnAuthority)
+	for _, in := range []domain.ObligationInput{reportA, reportB} {
+		if o := written(call("POST", "/channels/liuzhou/obligations", issuer, in, 201)); o.DueOn != today.Format("2006")+"-03-31" || o.Cite != "GD-37" {
+			t.Fatalf("annual report opened: due %s cite %s", o.DueOn, o.Cite)
+		}
+	}
+	if v := read(reportA.Number, issuer); v.Standing != domain.StandingOverdue {
+		t.Fatalf("last year's report, unfiled in %s: %s", today.Format("2006-01"), v.Standing)
+	}
+	o := written(call("POST", "/obligations/"+reportA.Number+"/filing", issuer, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("年度运营报告甲"))}, 200))
+	if !o.FiledLate || read(reportA.Number, issuer).Standing != domain.StandingFiledLate {
+		t.Fatalf("filed after 31 March: late %v", o.FiledLate)
+	}
+	if o = written(call("POST", "/obligations/"+reportA.Number+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationAccepted}, 200)); o.Status != domain.ObligationAccepted {
+		t.Fatalf("decided: %s", o.Status)
+	}
+
+	// NS 26: an incident reported immediately; the rectification ordered.
+	adopt("NS")
+	incident := domain.ObligationInput{Number: number(), Kind: "security_incident", PartyCreditCode: ent, OccurredOn: today.Format(time.DateOnly),
+		Note: "发现接口批量异常调用，已启动应急预案", DocumentDigest: certs.SM3Hex([]byte("安全事件报告"))}
+	refused(call("POST", "/channels/liuzhou/obligations", otherKey, incident, 403), domain.RuleOwnApplication)
+	if o = written(call("POST", "/channels/liuzhou/obligations", key, incident, 201)); o.Status != domain.ObligationFiled || o.FiledLate || o.Cite != "NS-26" {
+		t.Fatalf("incident reported: %s late %v cite %s", o.Status, o.FiledLate, o.Cite)
+	}
+	due := today.AddDate(0, 0, 10).Format(time.DateOnly)
+	order := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: ent, Subject: incident.Number, Due: due, Note: "责令改正：关闭异常接口并报送整改情况"}
+	if o = written(call("POST", "/channels/liuzhou/obligations", issuer, order, 201)); o.DueOn != due || o.Subject != incident.Number {
+		t.Fatalf("order: due %s after %s", o.DueOn, o.Subject)
+	}
+	path := "/obligations/" + order.Number
+	refused(call("GET", path, otherKey, nil, 403), domain.RuleEnterpriseRead)
+	refused(call("POST", path+"/filing", otherKey, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("x"))}, 403), domain.RuleOwnApplication)
+	call("POST", path+"/filing", key, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("整改报告")), Note: "已关闭接口"}, 200)
+	refused(call("POST", path+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationReturned}, 422), domain.RuleReasons)
+	call("POST", path+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationReturned, Reasons: "未附接口关闭的日志证明"}, 200)
+	if v := read(order.Number, key); v.Status != domain.ObligationReturned || v.Standing != domain.StandingDue {
+		t.Fatalf("returned: %s reads %s", v.Status, v.Standing)
+	}
+	call("POST", path+"/filing", key, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("整改报告及日志证明"))}, 200)
+	if o = written(call("POST", path+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationAccepted}, 200)); o.Status != domain.ObligationAccepted || o.Filings != 2 || o.FiledLate {
+		t.Fatalf("accepted: %s after %d filings, late %v", o.Status, o.Filings, o.FiledLate)
+	}
+
+	// The regulator's index lists the unfiled report as overdue, and only it.
+	l.catchUp(ctx)
+	var page index.Page
+	_ = json.Unmarshal(call("GET", "/channels/liuzhou/index/records?"+url.Values{"kind": {"obligation"}, "flag": {"overdue"}, "limit": {"500"}}.Encode(), regulator, nil, 200), &page)
+	overdue := map[string]bool{}
+	for _, h := range page.Items {
+		overdue[h.ID] = true
+	}
+	if !overdue[reportB.Number] || overdue[reportA.Number] || overdue[order.Number] || overdue[incident.Number] {
+		t.Fatalf("overdue obligations listed for the regulator: %v", overdue)
+	}
+	_ = json.Unmarshal(call("GET", "/channels/liuzhou/index/records?"+url.Values{"kind": {"obligation"}, "flag": {"late"}, "limit": {"500"}}.Encode(), regulator, nil, 200), &page)
+	late := map[string]bool{}
+	for _, h := range page.Items {
+		late[h.ID] = true
+	}
+	if !late[reportA.Number] || late[reportB.Number] || late[order.Number] {
+		t.Fatalf("late obligations: %v", late)
+	}
+	// The accepted order's proof bundle verifies offline against the pinned roots.
+	var bundle proof.Bundle
+	if err := json.Unmarshal(call("GET", path+"/proof", key, nil, 200), &bundle); err != nil {
+		t.Fatal(err)
+	}
+	_, trust := pinnedTrust(t)
+	if r := proof.Verify(&bundle, trust); !r.OK || bundle.Record.TxID == "" {
+		t.Fatalf("the order's proof bundle: ok=%v %+v", r.OK, r)
+	}
+	var view gateway.Obligations
+	_ = json.Unmarshal(call("GET", "/me/obligations", key, nil, 200), &view)
+	mine := map[string]bool{}
+	for _, it := range view.Items {
+		mine[it.ID] = true
+	}
+	if !mine[incident.Number] || !mine[order.Number] || mine[reportB.Number] {
+		t.Fatalf("the enterprise's view: %v", mine)
+	}
+	t.Logf("liuzhou: annual report %s filed late, %s overdue (due %s-03-31); incident %s → rectification %s due %s, returned once, accepted",
+		reportA.Number, reportB.Number, today.Format("2006"), incident.Number, order.Number, due)
+}
