@@ -176,6 +176,20 @@ func TestRenewalInTheMonthsBeforeExpiry(t *testing.T) {
 	dup := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-08-01", "2029-07-30", "2026-03-02")
 	dup.RenewalOf = r2.Number
 	f.refused(cityAOperator, domain.RuleRenewal, func(s store.Store) error { _, err := record(dup)(s); return err })
+	// The second approval can no longer be recorded: it lapses, with
+	// reasons, so it does not stay open.
+	f.refused(cityAAuthority, domain.RuleStep, func(s store.Store) error { _, err := reviewFn(r2.Number, domain.DecisionApproved, "")(s); return err })
+	f.refused(cityAAuthority, domain.RuleReasons, func(s store.Store) error { _, err := reviewFn(r2.Number, domain.DecisionRejected, "")(s); return err })
+	if a := must[*domain.Application](t)(run(f, cityAAuthority, reviewFn(r2.Number, domain.DecisionRejected, "协议已由另一续期申请续期"))); a.Stage != domain.StageRejected || !a.Closed() {
+		t.Fatalf("lapsed: %s", a.Stage)
+	}
+	// A successor revoked as a wrong record no longer stands in the way.
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
+		return app.EndAgreement(s, first.Number, "revoke", "登记有误")
+	}))
+	r4 := r1
+	r4.Number = nextApplicationNumber("RN")
+	must[*domain.Application](t)(run(f, self, applyFn(r4)))
 
 	ending3 := f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2024-03-01", "2026-08-31", "2024-03-01")
 	r3 := in
