@@ -46,7 +46,8 @@ type OwnItem struct {
 	// its onboarding, ZW 18), "provider" (a data
 	// provider's answer to its quality request, or the resolution it
 	// promised), "enterprise" (the data
-	// destruction an objection decision ordered on its product, or the
+	// destruction an objection decision ordered on its product, an
+	// obligation of its profile it owes (an order, a report), or the
 	// materials a request for correction asked for, without a date); empty
 	// when nothing is awaited by a date, or an application's compliance
 	// review is deemed approved by silence (Deemed: the next step is the

@@ -267,8 +267,8 @@ func summarizeObligation(raw []byte, r *Row) error {
 	}
 	r.Status, r.Outcome, r.Title, r.Date = o.Status, o.Kind, strings.TrimSpace(o.Title+" "+o.Period), o.OpenedOn
 	r.Parties, r.Ref = []string{o.PartyCreditCode}, o.Subject
-	r.Late = o.FiledLate
-	r.Open = o.Status != domain.ObligationAccepted
+	r.Late = o.FiledLate && (o.Status == domain.ObligationFiled || o.Status == domain.ObligationAccepted)
+	r.Open = o.Status != domain.ObligationAccepted && o.Status != domain.ObligationWithdrawn
 	if o.Status == domain.ObligationOpen || o.Status == domain.ObligationReturned {
 		r.Due = o.DueOn
 	}

@@ -53,15 +53,37 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		if err != nil {
 			return nil, err
 		}
-		x.Subject = b != nil
+		x.Subject = b != nil && domain.Owns(in.PartyCreditCode, kind.RecordType, b)
 	}
-	cals, err := calendars(s, t.now)
+	periodKey := ""
+	if k, ok := p.ObligationKind(in.Kind); ok && k.Deadline.Rule == domain.DeadlineYearly && in.Period != "" && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil && len(in.Period) == 4 {
+		periodKey = key(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period)
+		held, err := s.Get(periodKey)
+		if err != nil {
+			return nil, err
+		}
+		if held != nil {
+			if x.Holder, err = a.loadObligation(s, string(held)); err != nil {
+				return nil, err
+			}
+		}
+	}
+	from := t.now // a self-reported event may be last year's: its calendar too
+	if on, err := domain.ParseDate("occurredOn", in.OccurredOn); err == nil && on.Before(from) {
+		from = on
+	}
+	cals, err := calendars(s, from)
 	if err != nil {
 		return nil, err
 	}
 	o, err := domain.OpenObligation(t.j, p, cals, x, t.now, t.c)
 	if err != nil {
 		return nil, err
+	}
+	if periodKey != "" {
+		if err := s.Put(periodKey, []byte(o.Number)); err != nil {
+			return nil, err
+		}
 	}
 	return a.saveObligation(t, o)
 }

@@ -85,16 +85,30 @@ func TestAnnualReportIsDueAtTheEndOfMarchAndFiledLate(t *testing.T) {
 		t.Fatalf("decided: %s", o.Status)
 	}
 	f.refused(cityAAuthority, domain.RuleStep, func(s store.Store) error { _, err := decide(domain.ObligationAccepted, "")(s); return err })
+	// One report per party and period: a second is refused while the first
+	// stands; opened in error and withdrawn, it frees the period.
+	dup := in
+	dup.Number, dup.Period = obligationNumber(), "2024"
+	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(dup)))
+	again := dup
+	again.Number = obligationNumber()
+	f.refused(cityAAuthority, domain.RuleObligationUnique, func(s store.Store) error { _, err := openFn(again)(s); return err })
+	must[*domain.Obligation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Obligation, error) {
+		return app.DecideObligation(s, dup.Number, domain.ObligationWithdrawn, "期间有误")
+	}))
+	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(again)))
 }
 
-// NS 26: an incident is reported immediately, by the party itself (an
-// enterprise with its own identity); reported a day after it happened it
-// is late. The rectification order that follows names the incident and
-// sets its own deadline; a returned filing is filed again.
+// HB 35: a product developer reports a risk immediately, itself (an
+// enterprise with its own identity); reported after the working day it was
+// found it is late (a Sunday's is due on Monday, a working Saturday's that
+// day). The rectification
+// order that follows (HB 36) names the report and sets its own deadline; a
+// returned filing is filed again.
 func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
-	f := newFixture(t, "NS")
+	f := newFixture(t, "HB")
 	self, other := selfActor(holderCode), selfActor(otherEntCode)
-	incident := domain.ObligationInput{Number: obligationNumber(), Kind: "security_incident", PartyCreditCode: holderCode, OccurredOn: "2026-03-02",
+	incident := domain.ObligationInput{Number: obligationNumber(), Kind: "risk_report", PartyCreditCode: holderCode, OccurredOn: "2026-03-02",
 		Note: "接口日志发现批量异常调用", DocumentDigest: certs.SM3Hex([]byte("事件报告"))}
 	f.refused(other, domain.RuleOwnApplication, func(s store.Store) error { _, err := openFn(incident)(s); return err })
 	noReport := incident
@@ -104,7 +118,7 @@ func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
 	future.OccurredOn = "2026-03-03"
 	f.refused(self, domain.RuleObligation, func(s store.Store) error { _, err := openFn(future)(s); return err })
 	o := must[*domain.Obligation](t)(run(f, self, openFn(incident)))
-	if o.Status != domain.ObligationFiled || o.FiledLate || o.DueOn != "2026-03-02" || o.Cite != "NS-26" {
+	if o.Status != domain.ObligationFiled || o.FiledLate || o.DueOn != "2026-03-02" || o.Cite != "HB-35" {
 		t.Fatalf("reported: %s late %v due %s", o.Status, o.FiledLate, o.DueOn)
 	}
 	lateOne := incident
@@ -112,6 +126,20 @@ func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
 	if o := must[*domain.Obligation](t)(run(f, self, openFn(lateOne))); !o.FiledLate {
 		t.Fatal("an incident of 27 February reported on 2 March is not late")
 	}
+	// Sunday 1 March's risk is due on Monday; Saturday 28 February was a
+	// working day (调休 after 春节), so its risk was due that day.
+	sunday, saturday := incident, incident
+	sunday.Number, sunday.OccurredOn = obligationNumber(), "2026-03-01"
+	saturday.Number, saturday.OccurredOn = obligationNumber(), "2026-02-28"
+	if o := must[*domain.Obligation](t)(run(f, self, openFn(sunday))); o.FiledLate || o.DueOn != "2026-03-02" {
+		t.Fatalf("a Sunday's risk reported on Monday: due %s late %v", o.DueOn, o.FiledLate)
+	}
+	if o := must[*domain.Obligation](t)(run(f, self, openFn(saturday))); !o.FiledLate || o.DueOn != "2026-02-28" {
+		t.Fatalf("a risk of the working Saturday 28 February reported on Monday: due %s late %v", o.DueOn, o.FiledLate)
+	}
+	withSubject := incident
+	withSubject.Number, withSubject.Subject = obligationNumber(), lateOne.Number
+	f.refused(self, domain.RuleObligation, func(s store.Store) error { _, err := openFn(withSubject)(s); return err })
 
 	order := domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: holderCode, Subject: incident.Number,
 		Due: "2026-03-16", Note: "责令改正：关闭异常接口并提交整改报告"}
@@ -122,6 +150,10 @@ func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
 	missing := order
 	missing.Subject = obligationNumber()
 	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := openFn(missing)(s); return err })
+	// Another party's record reads as a missing one.
+	theirs := order
+	theirs.PartyCreditCode = otherEntCode
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := openFn(theirs)(s); return err })
 	o = must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(order)))
 	if o.DueOn != "2026-03-16" || o.Subject != incident.Number {
 		t.Fatalf("ordered: due %s after %s", o.DueOn, o.Subject)
@@ -141,6 +173,28 @@ func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
 	o = must[*domain.Obligation](t)(run(f, self, fileFn(order.Number, "整改报告及接口关闭证明")))
 	if o.Filings != 2 || o.FiledLate {
 		t.Fatalf("filed again: %d filings, late %v", o.Filings, o.FiledLate)
+	}
+
+	// The authority files for a party (an operator here) only if another
+	// of its identities decides on it.
+	opOrder := order
+	opOrder.Number, opOrder.PartyCreditCode, opOrder.Subject = obligationNumber(), operatorCode, ""
+	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(opOrder)))
+	must[*domain.Obligation](t)(run(f, cityAAuthority, fileFn(opOrder.Number, "整改情况")))
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error {
+		_, err := app.DecideObligation(s, opOrder.Number, domain.ObligationAccepted, "")
+		return err
+	})
+	// Withdrawn with reasons, it is owed no more.
+	f.refused(cityAAuthority, domain.RuleReasons, func(s store.Store) error {
+		_, err := app.DecideObligation(s, opOrder.Number, domain.ObligationWithdrawn, "")
+		return err
+	})
+	must[*domain.Obligation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Obligation, error) {
+		return app.DecideObligation(s, opOrder.Number, domain.ObligationWithdrawn, "责令对象有误")
+	}))
+	if v := obligationNow(t, f, opOrder.Number); v.Standing != domain.StandingWithdrawn {
+		t.Fatalf("withdrawn reads %s", v.Standing)
 	}
 	// GX defines no incident report.
 	gx := newFixture(t, "GX")

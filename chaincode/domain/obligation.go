@@ -35,18 +35,24 @@ const (
 	DeadlineYearly      = "yearly"       // a fixed day (Month, Day) of the year after the period (GD 37: 3月底前)
 	DeadlineWorkingDays = "working_days" // N working days after the trigger day, on the calendar
 	DeadlineNaturalDays = "natural_days" // N natural days after the trigger day
-	DeadlineImmediately = "immediately"  // the trigger day itself (立即报告)
+	DeadlineImmediately = "immediately"  // the trigger day, or the first working day after it (立即报告)
 	DeadlineSet         = "set"          // the opening states it (an order's 规定期限), not before today
 )
 
 // Obligation statuses: open → filed → accepted, or returned (open again,
-// with reasons, the same due date).
+// with reasons, the same due date); withdrawn by the authority, with
+// reasons, when it was opened in error or no longer applies.
 const (
-	ObligationOpen     = "open"
-	ObligationFiled    = "filed"
-	ObligationAccepted = "accepted"
-	ObligationReturned = "returned"
+	ObligationOpen      = "open"
+	ObligationFiled     = "filed"
+	ObligationAccepted  = "accepted"
+	ObligationReturned  = "returned"
+	ObligationWithdrawn = "withdrawn"
 )
+
+// TypeObligationPeriod indexes yearly obligations by kind, party and
+// period: one instance each (its value: the number).
+const TypeObligationPeriod = "obligation~period"
 
 // Obligation standings, judged when read (Standing).
 const (
@@ -54,6 +60,7 @@ const (
 	StandingOverdue   = "overdue"    // open past its due date
 	StandingFiled     = "filed"      // filed by its due date
 	StandingFiledLate = "filed-late" // filed after it
+	StandingWithdrawn = "withdrawn"  // withdrawn: owed no more
 )
 
 // Deadline is an obligation kind's deadline rule.
@@ -113,8 +120,11 @@ func (k ObligationKind) validate(field string) error {
 	default:
 		return Invalid(RuleProfile, field+".deadline.rule", "%q is not yearly, working_days, natural_days, immediately or set", truncate(d.Rule, 32))
 	}
-	if k.Opens == OpensBySelf && d.Rule == DeadlineSet {
-		return Invalid(RuleProfile, field+".deadline.rule", "a self-reported duty has a deadline rule of its own, not one its reporter sets")
+	if k.Opens == OpensBySelf && (d.Rule == DeadlineSet || d.Rule == DeadlineYearly) {
+		return Invalid(RuleProfile, field+".deadline.rule", "a self-reported duty runs from its event: not %s", d.Rule)
+	}
+	if k.Opens == OpensByAuthority && d.Rule == DeadlineImmediately {
+		return Invalid(RuleProfile, field+".deadline.rule", "what the authority opens is due by a rule of its own (yearly, days, set), not immediately")
 	}
 	return nil
 }
@@ -186,6 +196,9 @@ type ObligationView struct {
 // Standing is how the obligation stands on day (China time): due,
 // overdue, filed or filed-late; an accepted one keeps its filing's.
 func (o *Obligation) Standing(now time.Time) string {
+	if o.Status == ObligationWithdrawn {
+		return StandingWithdrawn
+	}
 	if o.FiledOn != "" && o.Status != ObligationReturned {
 		if o.FiledLate {
 			return StandingFiledLate
@@ -203,7 +216,12 @@ type OpenObligationInput struct {
 	In       ObligationInput
 	Existing *Obligation
 	Party    *Party
-	Subject  bool // the subject number names a record on the channel
+	// Subject says the subject number names a record of the party on the
+	// channel (another's reads as missing).
+	Subject bool
+	// Holder is the yearly obligation of the same kind, party and period
+	// already opened, if any.
+	Holder *Obligation
 }
 
 // OpenObligation opens an obligation of a kind of the channel's profile:
@@ -241,8 +259,14 @@ func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligation
 	if x.Party.Status != PartyActive || !contains(k.Owes, x.Party.Role) {
 		return nil, Invalid(RuleObligation, "partyCreditCode", "a %s is owed by an active %v (%s); %s is a %s %s", k.Kind, k.Owes, k.Cite, in.PartyCreditCode, x.Party.Status, x.Party.Role)
 	}
+	if in.Subject != "" && k.Opens == OpensBySelf {
+		return nil, Invalid(RuleObligation, "subject", "a self-reported %s follows from no record", k.Kind)
+	}
 	if in.Subject != "" && !x.Subject {
-		return nil, NotFound(RuleObligation, "subject", "%s names no record on channel %s", truncate(in.Subject, 40), j.Channel)
+		return nil, NotFound(RuleObligation, "subject", "%s names no record of %s on channel %s", truncate(in.Subject, 40), in.PartyCreditCode, j.Channel)
+	}
+	if h := x.Holder; h != nil && h.Status != ObligationWithdrawn {
+		return nil, Conflict(RuleObligationUnique, "period", "the %s of %s for %s is %s (%s): one per party and period", k.Kind, in.PartyCreditCode, in.Period, h.Number, h.Status)
 	}
 	if err := ValidateText("note", in.Note, MaxReason); err != nil {
 		return nil, err
@@ -307,8 +331,13 @@ func obligationDue(k ObligationKind, in ObligationInput, cals Calendars, today t
 		return cals.AddWorkingDays(trigger, d.N)
 	case DeadlineNaturalDays:
 		return trigger.AddDate(0, 0, d.N), nil
-	case DeadlineImmediately:
-		return trigger, nil
+	case DeadlineImmediately: // the same working day (a Saturday's event: by Monday's end)
+		for day := trigger; ; day = day.AddDate(0, 0, 1) {
+			working, err := cals.IsWorkingDay(day)
+			if err != nil || working {
+				return day, err
+			}
+		}
 	}
 	due, err := ParseDate("due", in.Due) // DeadlineSet
 	if err != nil {
@@ -371,13 +400,30 @@ func FileObligation(j *Jurisdiction, o *Obligation, in ObligationFiling, now tim
 
 // DecideObligation records the authority's decision on a filing:
 // accepted, or returned with reasons (filed again by the same due date:
-// a late refiling is late).
+// a late refiling is late); or withdraws an obligation not yet accepted,
+// with reasons (opened in error, or owed no more). Whoever filed for the
+// party does not decide on that filing.
 func DecideObligation(j *Jurisdiction, o *Obligation, decision, reasons string, c Change) (*Obligation, error) {
 	if o == nil {
 		return nil, NotFound(RuleObligation, "number", "no such obligation on channel %s", j.Channel)
 	}
+	if decision == ObligationWithdrawn {
+		if o.Status == ObligationAccepted || o.Status == ObligationWithdrawn {
+			return nil, Conflict(RuleStep, "status", "obligation %s is %s: it is withdrawn while open, returned or filed", o.Number, o.Status)
+		}
+		if reasons == "" {
+			return nil, Invalid(RuleReasons, "reasons", "a withdrawal says why the obligation is owed no more")
+		}
+		if err := ValidateText("reasons", reasons, MaxReason); err != nil {
+			return nil, err
+		}
+		return o.next(c, ObligationWithdrawn, stepAt(c, "withdraw", decision, reasons)), nil
+	}
 	if o.Status != ObligationFiled {
 		return nil, Conflict(RuleStep, "status", "obligation %s is %s: a decision needs a filing", o.Number, o.Status)
+	}
+	if f := o.lastFiling(); f != nil && f.Actor.MSP == c.Actor.MSP && f.Actor.ID == c.Actor.ID {
+		return nil, Forbidden(RuleObligation, "caller", "%s filed this for %s: another identity of the authority decides on it", c.Actor.ID, o.PartyCreditCode)
 	}
 	switch decision {
 	case ObligationAccepted:
@@ -394,7 +440,18 @@ func DecideObligation(j *Jurisdiction, o *Obligation, decision, reasons string, 
 			return nil, err
 		}
 	default:
-		return nil, Invalid(RuleObligation, "decision", "%q is not accepted or returned", truncate(decision, 32))
+		return nil, Invalid(RuleObligation, "decision", "%q is not accepted, returned or withdrawn", truncate(decision, 32))
 	}
 	return o.next(c, decision, stepAt(c, "decide", decision, reasons)), nil
+}
+
+// lastFiling is the step that filed the obligation last: a filing, or
+// the self-report that opened it.
+func (o *Obligation) lastFiling() *Step {
+	for i := len(o.Steps) - 1; i >= 0; i-- {
+		if s := &o.Steps[i]; s.Step == "file" || (s.Step == "open" && o.Filings > 0 && i == 0) {
+			return s
+		}
+	}
+	return nil
 }

@@ -479,7 +479,7 @@ func applicantOrRegistrar(j *Jurisdiction, a Actor, applicant, doing string) err
 		return registrar.check(j, a, doing)
 	}
 	if a.MSP != j.AuthorityMSP {
-		return Forbidden(RuleOwnApplication, "caller", "an enterprise applies through the platform of channel %s: its identity is issued by %s, not %s", j.Channel, j.AuthorityMSP, a.MSP)
+		return Forbidden(RuleOwnApplication, "caller", "an enterprise acts through the platform of channel %s (%s): its identity is issued by %s, not %s", j.Channel, doing, j.AuthorityMSP, a.MSP)
 	}
 	if applicant == "" || a.CreditCode != applicant {
 		return Forbidden(RuleOwnApplication, "applicantCreditCode", "enterprise %s acts for itself only (%s): the record is another party's", a.CreditCode, doing)
