@@ -169,6 +169,7 @@ var (
 var txTypes = map[string]operationTypes{
 	"ListDisclosedAuthorizations": {Answer: domain.Page[domain.AuthorizationDisclosure]{}},
 	"ListDisclosedProducts":       {Answer: domain.Page[domain.ProductDisclosure]{}},
+	"ListDisclosedObligations":    {Answer: domain.Page[domain.ObligationDisclosure]{}},
 	"GetJurisdiction":             {Answer: domain.Jurisdiction{}},
 	"GetProfile":                  {Answer: domain.ProfileRecord{}},
 	"GetCalendar":                 {Answer: domain.Calendar{}},

@@ -91,6 +91,30 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	again.Number = number()
 	refused(call("POST", "/channels/liuzhou/obligations", issuer, again, 409), domain.RuleObligationUnique) // one per party and period
 
+	// GD 35: the operator's fee schedule, a public kind, disclosed to anyone.
+	operator := l.party(domain.PartyOperator, "柳州数据运营有限公司")
+	fees := domain.ObligationInput{Number: number(), Kind: "fee_schedule", PartyCreditCode: operator, Due: today.AddDate(0, 0, 30).Format(time.DateOnly), Note: "公开产品和服务清单及收费标准"}
+	written(call("POST", "/channels/liuzhou/obligations", issuer, fees, 201))
+	feeDigest := certs.SM3Hex([]byte("柳州公共数据产品收费标准（2027版）"))
+	_, committed, err = l.is.Operator.FileObligation("liuzhou", fees.Number, domain.ObligationFiling{DocumentDigest: feeDigest})
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, committed)
+	call("POST", "/obligations/"+fees.Number+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationAccepted}, 200)
+	var disclosed domain.Page[domain.ObligationDisclosure]
+	_ = json.Unmarshal(call("GET", "/channels/liuzhou/disclosures/obligations?pageSize=200", "", nil, 200), &disclosed) // no key: the public
+	public := map[string]domain.ObligationDisclosure{}
+	for _, d := range disclosed.Items {
+		public[d.Number] = d
+	}
+	if d, ok := public[fees.Number]; !ok || d.DocumentDigest != feeDigest || d.Standing != domain.StandingFiled || d.Cite != "GD-35" {
+		t.Fatalf("the public list's fee schedule: %+v (listed %v)", d, ok)
+	}
+	if _, ok := public[reportA.Number]; ok {
+		t.Fatal("the public list discloses an annual report (not a public kind)")
+	}
+
 	// HB 35: a risk the enterprise found, reported immediately, by itself;
 	// HB 36: the rectification ordered.
 	adopt("HB")

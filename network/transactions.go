@@ -393,6 +393,9 @@ func (txs) ListAcknowledgements(number string) Read[[]domain.Acknowledgement] {
 func (txs) ListDisclosedAuthorizations(size int, bookmark string) Read[*domain.Page[domain.AuthorizationDisclosure]] {
 	return read[*domain.Page[domain.AuthorizationDisclosure]]("ListDisclosedAuthorizations", size, bookmark)
 }
+func (txs) ListDisclosedObligations(size int, bookmark string) Read[*domain.Page[domain.ObligationDisclosure]] {
+	return read[*domain.Page[domain.ObligationDisclosure]]("ListDisclosedObligations", size, bookmark)
+}
 func (txs) ListDisclosedProducts(size int, bookmark string) Read[*domain.Page[domain.ProductDisclosure]] {
 	return read[*domain.Page[domain.ProductDisclosure]]("ListDisclosedProducts", size, bookmark)
 }
@@ -660,6 +663,9 @@ func (c *Client) ListAcknowledgements(channel, number string) ([]domain.Acknowle
 }
 func (c *Client) ListDisclosedAuthorizations(channel string, size int, bookmark string) (*domain.Page[domain.AuthorizationDisclosure], error) {
 	return Tx.ListDisclosedAuthorizations(size, bookmark).Evaluate(c, channel)
+}
+func (c *Client) ListDisclosedObligations(channel string, size int, bookmark string) (*domain.Page[domain.ObligationDisclosure], error) {
+	return Tx.ListDisclosedObligations(size, bookmark).Evaluate(c, channel)
 }
 func (c *Client) ListDisclosedProducts(channel string, size int, bookmark string) (*domain.Page[domain.ProductDisclosure], error) {
 	return Tx.ListDisclosedProducts(size, bookmark).Evaluate(c, channel)

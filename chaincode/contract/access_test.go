@@ -21,7 +21,7 @@ var readOnly = map[string]bool{
 	"GetApplication": true, "GetObligation": true, "GetCertificate": true, "VerifyCertificate": true, "VerifyCertificateDocument": true,
 	"GetObjection": true, "ListEgressChecks": true, "ListAcknowledgements": true, "FindCertificateByNationalCode": true,
 	"GetReport":                   true,
-	"ListDisclosedAuthorizations": true, "ListDisclosedProducts": true,
+	"ListDisclosedAuthorizations": true, "ListDisclosedProducts": true, "ListDisclosedObligations": true,
 	"Ping": true,
 }
 

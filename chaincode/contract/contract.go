@@ -446,6 +446,14 @@ func (c *Contract) ListDisclosedAuthorizations(ctx contractapi.TransactionContex
 	return out(c.App.ListDisclosedAuthorizations(st(ctx), n, bookmark))
 }
 
+func (c *Contract) ListDisclosedObligations(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
+	n, err := pageSize(size)
+	if err != nil {
+		return "", wire(err)
+	}
+	return out(c.App.ListDisclosedObligations(st(ctx), n, bookmark))
+}
+
 func (c *Contract) ListDisclosedProducts(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
 	n, err := pageSize(size)
 	if err != nil {

@@ -47,3 +47,25 @@ func (a *App) ListDisclosedProducts(s store.Store, pageSize int32, bookmark stri
 	}
 	return out, nil
 }
+
+// ListDisclosedObligations pages through the obligations of public kinds
+// (GD 35 fee schedules, ZW 32 disclosures) with how each stands now; the
+// others are left out, so a page may hold fewer than pageSize items (its
+// bookmark continues the list).
+func (a *App) ListDisclosedObligations(s store.Store, pageSize int32, bookmark string) (*domain.Page[domain.ObligationDisclosure], error) {
+	recs, err := listRecords[domain.Obligation](s, domain.TypeObligation, nil, pageSize, bookmark)
+	if err != nil {
+		return nil, err
+	}
+	now, err := s.Now()
+	if err != nil {
+		return nil, err
+	}
+	out := &domain.Page[domain.ObligationDisclosure]{Items: []domain.ObligationDisclosure{}, Bookmark: recs.Bookmark}
+	for i := range recs.Items {
+		if d, ok := recs.Items[i].Disclose(now); ok {
+			out.Items = append(out.Items, d)
+		}
+	}
+	return out, nil
+}

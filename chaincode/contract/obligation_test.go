@@ -97,6 +97,17 @@ func TestAnnualReportIsDueAtTheEndOfMarchAndFiledLate(t *testing.T) {
 		return app.DecideObligation(s, dup.Number, domain.ObligationWithdrawn, "期间有误")
 	}))
 	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(again)))
+
+	// GD 35: a fee schedule is a public kind: the public list holds it,
+	// not the annual reports.
+	fees := domain.ObligationInput{Number: obligationNumber(), Kind: "fee_schedule", PartyCreditCode: operatorCode, Due: "2026-04-30", Note: "收费标准"}
+	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(fees)))
+	list := must[*domain.Page[domain.ObligationDisclosure]](t)(run(f, cityAClerk, func(s store.Store) (*domain.Page[domain.ObligationDisclosure], error) {
+		return app.ListDisclosedObligations(s, 200, "")
+	}))
+	if len(list.Items) != 1 || list.Items[0].Number != fees.Number || list.Items[0].Standing != domain.StandingDue {
+		t.Fatalf("disclosed: %+v", list.Items)
+	}
 }
 
 // HB 35: a product developer reports a risk immediately, itself (an

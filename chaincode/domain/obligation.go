@@ -193,6 +193,33 @@ type ObligationView struct {
 	Standing string `json:"standing"`
 }
 
+// ObligationDisclosure is the public view of an obligation of a public
+// kind (GD 35: 收费标准 disclosed; ZW 32: 定期向社会披露): who owes what,
+// by when, whether it was filed in time and the digest of what was filed.
+type ObligationDisclosure struct {
+	Number          string `json:"number"`
+	Kind            string `json:"kind"`
+	Title           string `json:"title"`
+	Cite            string `json:"cite"`
+	PartyCreditCode string `json:"partyCreditCode"`
+	Period          string `json:"period,omitempty"`
+	DueOn           string `json:"dueOn"`
+	FiledOn         string `json:"filedOn,omitempty"`
+	DocumentDigest  string `json:"documentDigest,omitempty"`
+	Status          string `json:"status"`
+	Standing        string `json:"standing"`
+}
+
+// Disclose is the public view of an obligation at now (ok false: its kind
+// is not public, and nothing of it is disclosed).
+func (o *Obligation) Disclose(now time.Time) (ObligationDisclosure, bool) {
+	if !o.Public {
+		return ObligationDisclosure{}, false
+	}
+	return ObligationDisclosure{Number: o.Number, Kind: o.Kind, Title: o.Title, Cite: o.Cite, PartyCreditCode: o.PartyCreditCode, Period: o.Period,
+		DueOn: o.DueOn, FiledOn: o.FiledOn, DocumentDigest: o.DocumentDigest, Status: o.Status, Standing: o.Standing(now)}, true
+}
+
 // Standing is how the obligation stands on day (China time): due,
 // overdue, filed or filed-late; an accepted one keeps its filing's.
 func (o *Obligation) Standing(now time.Time) string {

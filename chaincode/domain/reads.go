@@ -115,6 +115,7 @@ var enterpriseReads = map[string]readRule{
 	"FindCertificateByNationalCode": public,
 	"ListDisclosedAuthorizations":   public,
 	"ListDisclosedProducts":         public,
+	"ListDisclosedObligations":      public,
 	"GetObjection":                  public,
 	"GetReport":                     public,
 	"FileObjection":                 public,

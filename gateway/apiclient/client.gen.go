@@ -1184,6 +1184,27 @@ type Obligation struct {
 	Version         int     `json:"version"`
 }
 
+// ObligationDisclosure defines model for ObligationDisclosure.
+type ObligationDisclosure struct {
+	Cite            string  `json:"cite"`
+	DocumentDigest  *string `json:"documentDigest,omitempty"`
+	DueOn           string  `json:"dueOn"`
+	FiledOn         *string `json:"filedOn,omitempty"`
+	Kind            string  `json:"kind"`
+	Number          string  `json:"number"`
+	PartyCreditCode string  `json:"partyCreditCode"`
+	Period          *string `json:"period,omitempty"`
+	Standing        string  `json:"standing"`
+	Status          string  `json:"status"`
+	Title           string  `json:"title"`
+}
+
+// ObligationDisclosurePage defines model for ObligationDisclosurePage.
+type ObligationDisclosurePage struct {
+	Bookmark string                 `json:"bookmark"`
+	Items    []ObligationDisclosure `json:"items"`
+}
+
 // ObligationFiling defines model for ObligationFiling.
 type ObligationFiling struct {
 	DocumentDigest string  `json:"documentDigest"`
@@ -1951,6 +1972,15 @@ type ListCredentialsParamsBy string
 
 // ListDisclosedAuthorizationsParams defines parameters for ListDisclosedAuthorizations.
 type ListDisclosedAuthorizationsParams struct {
+	// PageSize items per page
+	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
+
+	// Bookmark the bookmark of the previous page (absent: the first page)
+	Bookmark *string `form:"bookmark,omitempty" json:"bookmark,omitempty"`
+}
+
+// ListDisclosedObligationsParams defines parameters for ListDisclosedObligations.
+type ListDisclosedObligationsParams struct {
 	// PageSize items per page
 	PageSize *int `form:"pageSize,omitempty" json:"pageSize,omitempty"`
 
@@ -3075,6 +3105,11 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/channels/{channel}/disclosures/authorizations (the `ListDisclosedAuthorizations` operationId).
 	ListDisclosedAuthorizations(ctx context.Context, channel string, params *ListDisclosedAuthorizationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDisclosedObligations obligations of the kinds the profile makes public (GD 35 fee schedules, ZW 32 disclosures): who owes what by when, how it stands, the digest of what was filed; a page may hold fewer items than asked (its bookmark continues)
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/disclosures/obligations (the `ListDisclosedObligations` operationId).
+	ListDisclosedObligations(ctx context.Context, channel string, params *ListDisclosedObligationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDisclosedProducts registered products (GX 16)
 	//
@@ -4446,6 +4481,21 @@ func (c *Client) ListCredentials(ctx context.Context, channel string, params *Li
 // Corresponds with GET /api/v1/channels/{channel}/disclosures/authorizations (the `ListDisclosedAuthorizations` operationId).
 func (c *Client) ListDisclosedAuthorizations(ctx context.Context, channel string, params *ListDisclosedAuthorizationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDisclosedAuthorizationsRequest(c.Server, channel, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDisclosedObligations obligations of the kinds the profile makes public (GD 35 fee schedules, ZW 32 disclosures): who owes what by when, how it stands, the digest of what was filed; a page may hold fewer items than asked (its bookmark continues)
+//
+// Corresponds with GET /api/v1/channels/{channel}/disclosures/obligations (the `ListDisclosedObligations` operationId).
+func (c *Client) ListDisclosedObligations(ctx context.Context, channel string, params *ListDisclosedObligationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDisclosedObligationsRequest(c.Server, channel, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7663,6 +7713,79 @@ func NewListDisclosedAuthorizationsRequest(server string, channel string, params
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/channels/%s/disclosures/authorizations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.PageSize != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "pageSize", *params.PageSize, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Bookmark != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "bookmark", *params.Bookmark, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListDisclosedObligationsRequest constructs an http.Request for the ListDisclosedObligations method
+func NewListDisclosedObligationsRequest(server string, channel string, params *ListDisclosedObligationsParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/disclosures/obligations", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -11449,6 +11572,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/disclosures/authorizations (the `ListDisclosedAuthorizations` operationId).
 	ListDisclosedAuthorizationsWithResponse(ctx context.Context, channel string, params *ListDisclosedAuthorizationsParams, reqEditors ...RequestEditorFn) (*ListDisclosedAuthorizationsResponse, error)
 
+	// ListDisclosedObligationsWithResponse obligations of the kinds the profile makes public (GD 35 fee schedules, ZW 32 disclosures): who owes what by when, how it stands, the digest of what was filed; a page may hold fewer items than asked (its bookmark continues)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/channels/{channel}/disclosures/obligations (the `ListDisclosedObligations` operationId).
+	ListDisclosedObligationsWithResponse(ctx context.Context, channel string, params *ListDisclosedObligationsParams, reqEditors ...RequestEditorFn) (*ListDisclosedObligationsResponse, error)
+
 	// ListDisclosedProductsWithResponse registered products (GX 16)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -13916,6 +14046,61 @@ func (r ListDisclosedAuthorizationsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListDisclosedAuthorizationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListDisclosedObligationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ObligationDisclosurePage
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDisclosedObligationsResponse) GetJSON200() *ObligationDisclosurePage {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ListDisclosedObligationsResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ListDisclosedObligationsResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDisclosedObligationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDisclosedObligationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDisclosedObligationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDisclosedObligationsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18069,6 +18254,19 @@ func (c *ClientWithResponses) ListDisclosedAuthorizationsWithResponse(ctx contex
 	return ParseListDisclosedAuthorizationsResponse(rsp)
 }
 
+// ListDisclosedObligationsWithResponse obligations of the kinds the profile makes public (GD 35 fee schedules, ZW 32 disclosures): who owes what by when, how it stands, the digest of what was filed; a page may hold fewer items than asked (its bookmark continues)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/channels/{channel}/disclosures/obligations (the `ListDisclosedObligations` operationId).
+func (c *ClientWithResponses) ListDisclosedObligationsWithResponse(ctx context.Context, channel string, params *ListDisclosedObligationsParams, reqEditors ...RequestEditorFn) (*ListDisclosedObligationsResponse, error) {
+	rsp, err := c.ListDisclosedObligations(ctx, channel, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDisclosedObligationsResponse(rsp)
+}
+
 // ListDisclosedProductsWithResponse registered products (GX 16)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -20529,6 +20727,46 @@ func ParseListDisclosedAuthorizationsResponse(rsp *http.Response) (*ListDisclose
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest AuthorizationDisclosurePage
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListDisclosedObligationsResponse parses an HTTP response from a ListDisclosedObligationsWithResponse call
+func ParseListDisclosedObligationsResponse(rsp *http.Response) (*ListDisclosedObligationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDisclosedObligationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ObligationDisclosurePage
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -23072,240 +23310,242 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1rjxzJdSD6VwJ1DXQ3nM0mZ0RbasIwyG5SQ4tDUt0zeliaa0RnnqqK6ayImojIri4RBMa4uJZx4bva",
-	"hWEbBtYra9eygYUt+8MCFmRjf4xhcuR/sYhXZmRWRj6qq7u6yPoi9bAi43HivOI8Xw1iNpkyClSKweGr",
-	"AQcxZVSA/o+XnJ2lMFF/xoxKoFL9iafTlMRYEkYPpmbEb34uGFW/iXgME6z++g0Ow8Hh4P86KOY/ML+K",
-	"Azfv69evo0ECIuZkqqYbHA44DDMBySHCFJ08OULf+Nr930Z2FZSwOJsAlYjiCaEjJMeAeJYCwjRBQwJp",
-	"MlAz2mXULh7G55TNUkhGMHHbTxKiFsPpS86mwCVRhx3iVEA0mHr/9GoAl/EY0xF8LKbqP+V8CoPDgZCc",
-	"0NHgdTRIsZBtZz3SM6jRHEZESK4B9zybnAGvnVRILDNR+9MFcEEMoO1vhEoYAdfH5vBFRjgkg8Mf1K0V",
-	"lY6Tr2NPUUz+WeQmZ2efQyzVwhUwnsAXGYi+0MSxLG/eHayydzuuwz6+y4mUQHvuIx5jQk9gCBxoDK33",
-	"xyYTIovherMx40nbh1XUW7wiPUtU3U/9udXZVgx2tR0setxI/kFgi4z3vQkOCZFHLIHa7ZGk9p8nAWrk",
-	"LIX2s0w08pOk/hAJm8qXnA1JCstBm+IJXAnWeoJmSI84LMPNDPGLOu4RDRxrPSYje+iFEwBN1F8taP/Y",
-	"jHodDYYk7TD+iRn1OhqMOKYS4KgZKfQoxltGnROarIBl0zCbNhwW9K11lwAUZjh9MQzMSGEGyaN5+Nd6",
-	"sSBiNq0HgyAjCskL2lfQSOCTxwEIqt9OJebyiiKKOrGk76ruYutQYgFT3fH9jRUH8EDgSTxHCaVb7CYI",
-	"He3ZS+1HgR2ILHyXy95JBey9wNcIgqd0msnVQ+BG2EAjYTcR6ZK0tqLLu2maabz/26195ULySnpX8dTp",
-	"q3W59Rs0ffuQorIFi/W4IGoZZvacyfqPFWxSgmkMx4CTlNC2YY8vJdAEfFw9YywFTPU4zoQ4gVGZx3sD",
-	"EizxS84uSAJcQ4JImASkjPkHzDmeD8xLkIxoA2tYkVSfYAmc4FQ0LEWZJDE8ponoyz/YFOgLjUGE0YC2",
-	"NeWQkgmhmM8bb2XK4YKwgJCeFq/zut+SLG5is3bE85C+an//ZD4N6bMJXEDKppA84WzS76Y7PoUbdB4O",
-	"gqWZ+r7hjHrQBQQ1KsEyHsPTRPTd/QWx+6rnCOE5CtYiYqCYE9ZXykg8Cv0C0/JBmqjhVMK07mwim05T",
-	"aBHRmQDxnNGX2VlK4mMscT0rWEIXrGOJZVwtY6YHx/KFVhlR3abL3GwRpSscyQHfZ8gL5O7uoZs2WYiX",
-	"ZZSprvLjdvLsTlw4zBuuyhrXxfgaOdpS7GhJTtKJiDeRTlso7XarrZ7CeSXFVUocj3MleEnLYasOW7UT",
-	"Vj4I7Awm095b0R8MGZ+ovxTOwL4kGs0W7VScs3qeMSFpSgIq2YI1JCSrsOLqdqbaA2YJkQ+pmEFfc+hZ",
-	"yuLzwPaUlk8hDbwAID6fMmIsgmV/Ck5neC4QzdL0UPtLRljCDM/ROcBUICIFKj5X5KdG4rMUBoeSZ6Bf",
-	"BnRIRo8a9gYpngqo5/JDwoV8xNm5obgm3Lej1EeWry4uRegFTkt2Ye9HCpfySfBTdl4v/CSrHy85pgI3",
-	"afHBrVQwxt2dPZheMnK3XQFwZV23SHHyAtyli9fn80BQj5lyzDj5ETZqs4hTJjLe14iF/VkalHfPY7jw",
-	"25ilSeAz81OLRkOEyAgdHcMUczkJrdLkSVOwrOBK5ddPqSRpB55XA478gDXHKQDj76K0Zt358tP0uNiX",
-	"uLeF8oyx8wnm5/VQdypJpxdGCNsWNJgKQM3kUbGVuhMXHKUvf60n5a7eGTNFo3vmUUaTFJaSb2XWHSs9",
-	"h0qlImsHd6yGD5V2AMLwciUB1R+EI4MdiAiUACcXkKAh42j35MkR+vDDD7+xVycotR4RB18NTRJHs6zu",
-	"uHBUsLg6DTbmgGVAgDjT5SJ8FASMpRIVoEKM+4CKNBjkmAlA6iWiEItReDEcHP6gZcv5lIPXUcvQYr3B",
-	"68+Mp4xxoTWhlywlcb39wWkzdUwQcNIduh8BTurAqrgI8G/BvG2CpzROM/1KbTSyEWo0gL5omqo/JbIv",
-	"YcSGCC6Az5FRaMsIbLBXICUpIwQ4HiMsDLIXchHJMZZIPbDRjDMJiCgG2QlWpaNWAdboFeiivnuzVxiH",
-	"vezccp+/pArloCDHOgyKPP3fUl9BOHV86AinQBPcVwkds5QkeN73DaofdLVDZ4yf959wDph3UK30sHz5",
-	"qNi9t24TcG71YzC/wau8BH3mtJR5SY0+bTIx1GhAPS/bYxlBs0xPmJdHGzniTDpAs4l2hWKJdXwOv2Nt",
-	"FR6w7lzc8+DpR0FI4FNORJuHshgYPFPOoJ8mV1BzpxweXxIhbbDF4gvn6havwlp/jGX7oEaT/rJWLjKi",
-	"WNrnSqNlOx/4Ohpk0wRLOJrHXUKDHIosImTVtFUbXle2d1WuP4A45R1GtTS3gPs1NxKgwqqtzUeV+leG",
-	"j5It7OSY42G7HadijvDVAyQZcgEYZeOEACmQvY4IlY8fIW+PWuMoUGPLwrYs7L1mYfX8I8AbFrlcgEct",
-	"8LI6zlHmLU2ugBruVctQy7zLh0MLZzrJ1avridhoQZCrc5MEhOSZfus0xgf4j+POL9QeDKCNuntGU2Jz",
-	"FSfeZbd9/bzum5UEYDQznOXCO5dlDGFDpfnpJGSeWsrJnmNNkOCXVCYcqnihlgvu8b4RlwtkfbufbAtM",
-	"aEVvtyrN9Dl6+QXYg0/ceqCVZFg9CBeO0DNiPmQClZe1PDHo+tHjAzvsH0nckNSBXSJGc3KKGtRk+I4G",
-	"2r+6/NH1KDuL21XUlNxjAHFFn3WcQ7NTdKjPvLt5AOwCjS6AI3Prp7K/0eWsp6u0CUUTckFECE1GQEEY",
-	"Z3juVj+by1qP+hjIaCxDHtkELiF52MNBr7i+9gV8YjGsy2dBwrKbq78HMA6fPhHqIDGph2cwt6fetVyf",
-	"2KPdtHaR2j1XuOgSLq4F1bRjHMFSLC0qrRk4kQ0tPtGBk8sRdgJxGJkNLYbiqtSiXcJX8pFRsVr9gQpv",
-	"1pIeyFaSa7nIOrdk/m4yqwR2LpT2ReP5VdhrMNi88ZImWMZjEMc6Vqvxmd8Y0hu66QpIylNVV2+94ax3",
-	"el0416RjwFHgINZhlGvUgR0X7soln70NQO8c8tFBGAXfms3WrcLLGLJqdQocMYOarVlB+9BqbF3NGUT9",
-	"7UOrC2Up7N9NQS3WpFMT2OKSinqFtRQgr+CI7xqtImkHO3WOL9dmDOpsfPEjCbrHN/WxPKzYTrNUcYJ2",
-	"S8XyiHpVM0fZOFGDutX7bkDinBHbS+pmxaig43pDsxaIYyUxWdVZb7ehZgEEV7DT+DbaPiotnterBhNG",
-	"5TgQ4xqIX8u6eAf0qPoD5Pbm5fRCuCCJAk9QiajspDK+bk+PRxyEWOYJp8Ni+xlum54PHZ1CU8abFVeR",
-	"pbLLI6TeE6I+riwT5Sdtgd96uY1/kSthNN6Et5rHlA5+BfZi5lmOMJtRe2U4W4eetUfJa4j0OEPKRuIE",
-	"JCYUGjQECnLG+PmzToODdgSphAKjJ534aUDYP77oX5ylwaDbELbcGKNbBNV2M8slWa8yPOdQH9bKZiAa",
-	"QiiDLvom1TI784JI6ixXmI9ArsSK7QBzJR1U52lIm/jmb745ZPNJXjGnl2GswUE8JGmwcEBafuf6zs9O",
-	"2O/mtjPVHUhHJq/O59IUMY3FOBBKHbZd5w/ufrHWped3ozjLo34XzNV2x6U9hCB46tsFeoCyZE9otTjq",
-	"UHreaWiApiqHtxPmLqBiO7UHJUIyPl8htjR6LZJ+ycqW9LvjyXcsr2jDkBrEsAY/zUPydRtA9lSaTOde",
-	"WoHTXxZTKmxUvo66J6IUdp8H26/aO2j3U39I+cwlHvQJYy/QqS5YjA3bt+imqNtVEei/JgdAWP6G5drl",
-	"U5rAZTCXUYv/BeszzOs9PcV89fBJ4PI0l+j9KbqHMcN3tnYkt3p6eipEBteVKr2cvTBQvKvGYhU8kEsA",
-	"6nMHbDLlbEKE8+vWOHoabdx5AaFu7+/zFRku2YwCDxVrneqCAt+C+QrL+U1THAcr9m2ArfTcWkQL2HhA",
-	"LN1yF4No39CuHD2XqiTXElHceNur85n4kOsCrkY4rNdOU3CLlVhp8ulutY3GO/QVLDRKBTvRto+l8n4X",
-	"hX+eQ9y0d7uiqwDRR2RCfSLuMvUSQ3UVevq3c7dNETp6PshPVgf038s4EQmJl6nOZ/ybch4SFh0NK93k",
-	"RKvr2yvM3TNyOBiSJLIp8AsiWEAeBp8hNkyp4ootAayy4Wabhn9Lt5oTlNDpKsxAPVdWFjvS5HEIag/m",
-	"p98f9ymTbQivt2nuis/AIPHb03lnqQf1BVAQfd8YXVlTQ8mNZwwnLj93yVAqLz+7WxZwjyBV901jmOrH",
-	"jMrxSkOdqo7LliCoaml2/XWRIl+7aZcQsozOOE2xVA/v2h1+kQGfB1l0A7VllAwJJIFPq/qi24K/YHmO",
-	"xjt7HsihuSkoKDbYR/atAjj5qnUAyZNLlogn7XUSP7ax6Yt8Q8fuA5fQxeaQPAsa3b2cLx1gyid9dtfq",
-	"gLe+gO4z3kjMUDaZ4ICVrsmno3/6Vouxtk+skDdjvvICUIv9eoLKQLXTe3cRM/qibLesQJbJmDW2oegg",
-	"+9wkxSeNR1qGHXfA2Sa0ugbcWRF6NELqVivBBTe9igb84iwlo6VS1YhsTnRtQJWQ+zrJIOAA1aQbZshN",
-	"vlPT2ySQXLqq5iOhKPumx3gcZ5wHt82mEO5RMMVczlsCU6fACUsaLG49bQGrK1ttkK/+iSJTWHGzkiqs",
-	"7G25xSKDyZU8WOstNwhZ4FCvktEFaS0XLNBORwG0a24j0rzVa+oUEqL48Gt69RR1RaIJ4+1yCNh8D07q",
-	"rYQjexpIE8XmmkrTxSjqEI3RRN1NYk18KMQK6q0Sjpb1HtwmvZNbKm+G+XcIzLZScCsFjRTMwx/7eQu3",
-	"IjIgIj2gNpPhLde6c315NWp372gZHXvUpaOJXyC7un5DVed+nsgXM6qDmmqwWLJy1oSHwzyjcaWMbCgX",
-	"Oy/PbKaLcgC4ndaC1+5qZUWHjQ+lR4RuY34lDgpqmIS6OTVWCOgbDxzm9yHZoig+8EuDCYNdAC/vzf8w",
-	"FH2s2BHprUsEIsU8wq5YRbtdZKNDJcSKg4FdfnBi51L0fpRhzoJzfCjgVfDr1CRp6kvL0aq4Dm8fHkgK",
-	"LI/y4tnBUigvlchYbQ/ZDr5XIq/RLBosGUHPGO5nSm903F25Y3RcktS2zCVLa3zBhcDOz9Dp6apvd5mn",
-	"4FWvONyTt1PH4K6QCZ55vWE9hqhWEtKjp7rVmpQ97BWUqJccBFC5VM/HLCHudE1RI73yGlalU9lzQRLS",
-	"rDpXH6ikQIRSHnIdy528Sbfyob5cIFUj7FcUHrXuO/TCzGp2FwrEmhJKQwqg6Z8QCPI1P9ZGt/a4dLt8",
-	"OZ6rOy4sFY3dhAyLIG9RA2s5ZcPGLYn1ZPgu4q9FzW9KalkmimjZKL2avJVcL7BnqQdR3phvNTW5hgTS",
-	"JKCha9QJ6MyBFLemPmCNunl9zmA16cVkBDqFuiG86KWrXrRsk6aOha+vWpK6qB+6+XWdu5JCU/H32nrH",
-	"HpBCFd5rSiIvlLos11vtgzxrVkAXcHk1yihnQ9K70VKMJU7ZyFSi+y7j54SOjm13khoLDZFt9rQuvX6N",
-	"GfMRDBmHT0XY0K5rIxnnQuvW9CFstroO5AuMm+DLvNrlJ8AnLWOL5KO2wcFXVZGI32mDrGy17GYgLLu0",
-	"6pQh8zYltOtVsykoysNHKRair51IoQOWjB9hmpAES3iu24eHV/MagHfcn3EsmHmfK9Ubp+HBX2Q4JXL+",
-	"BCA5w/F56+S6LS1Ov0towmZNlyVIqrjRw+mUswuctk4ssrNnJAYqCB09YfyMJEnI5NfRN2cf4E6GBtA7",
-	"jMstsI/CHKIZqeqB2HgVjeAM33gzujUxkkVOVMtHmkg4dKWLBORzzwb+vVR5tiYNuZ+BblpIkRYZpof1",
-	"M6nlOrJbxXdc6X22AuZ2W1tKV3g1qwtjw+LhX20aY14UOwKZAjOIcYTR1Hsn7nRv7Jc/oDvZS3yLhO7t",
-	"p3f66TRlOKnbqfYY2P0ubrPzJm0TyT6bNNv7tmE3S/UfvkKJXcHSC+hiKWgsu2o3f6Kmy5aJ6b5qVJP1",
-	"UCfhoCaTs3uVWkxdHhjB8P8Tm2K7pF2kU/uS5foFmG5QCyzQm6uufUr9GZew/7X2x16B+c92Vu1Q+sMc",
-	"ua2h5hJJlY22PP0idLWZy4xpNsZSd9hy3WGLfrFYIDY07bcMxxau42bOdU2rajRmqe7WOalzac6IpCCE",
-	"sxcuaVwLm5lqzYhh9FmKAV5ZbCpp2B3RzE6fkBR0yuDS/uciEr5734wik8Hs2a0VhuiT/o/ts7mEvq9H",
-	"Mfmw8yNAjY3sKs0bXyInc3WbjwYZT5c6lPkyfLSllOculbhdoZKbrC3cEFXXP+9slfWC7cYWHOFekEMH",
-	"97d/Y7daqy+h1lWUejfRcu0emst7hHClmlGYX10xX/1WRXY2IWK5rCwyog0huRMsgROciisH3Vdnqj/J",
-	"jffY6KPin8AFO4dvwbL9J1orE61CyWYSy+X3eN6h4Xq58k2PbZt6XA2bPwXM4/Gy6s9yxfR6uQPMBj8i",
-	"tT5sCpeyT7WK3PkY9soW660vcHMTgzPzdv+NsSCuOt/1RHMuFbS5oaGZ6w7IdDdeT0PysS35smQdalcx",
-	"pvdddmOLxfQtzFHmNstlTtHfWtz1AIWFuGn7SxaCxekoVMI5hLe2HGRbu+F0NIjyKnLmo9DGITn2CiBW",
-	"7aYm1ggVbX4Q46hsPepmOS11W+nR7fIztU0J0/51u3t0W2xUsGA4hFiSC+hbrXm55mcmp+Y6ivroeb3D",
-	"Ft0fy1VfiwPX4oyxUKxck4lZRmUPa6Cuj1PDmoYpHq1gmibFapJ7Yjut4dXz6ZU5k01jNrEhOldV4do1",
-	"NZdyY+/BAdLbRn7werQwhc2WDRRdVY+y2jzKZWx/tbgVKk2pu21+1KSL30AHs0ZDjTpWU5CVJ8IaVaqs",
-	"b8+y0tKFkhTsKZabBoamSGfmmpR5IC6so22ty9r6kX1CJpASCo+p7F3kvKk3xHzJCjA3XOdtoRlwnrxp",
-	"Q0bri6aUXCkrqawZ40y06m/OHN/EK7qQkv79NAzU/InViWWEnATXUSPQ9y5cG1IsFvujYa+gRoX5CYgp",
-	"owJWVGa1tVvuu4ctExDChoPeSLXJhk4DQWXfOiIjNBsDRUQiIhCj2idp2oEu8RrIO9317kX/2a0igqs0",
-	"HahBcA5YsmDN9ARSkCH71DCjYcHkcxDZo833cv0L6tohex0Kqg+PfOclANQB/LtwNmbs/KhI/OmXt9iv",
-	"A1NroqPAZ2mfCQPWQMYDNSgg5qGyafNpX9tNJ6enNnepkW4JP3VI7TPfVcP1HENKLoA7Zt/9hvpZrsur",
-	"zZe3X4eN1dUl+oo5CZNpj8ftQ/NB3UngokOrCtPpzDt3dxsrdGkSafRsMzwqjtcAuWekt1FvKSTQZX2W",
-	"TxWzs7zsX8Erv5cusGtYejkD6HWxgVCYg93sac6Yehlr4YKwTOSdHDoiZ4gJVgW3GRdV1mk4xTKloDZN",
-	"hKxNTtTC3cSkPUwxn6yyDV3IOjO27e7asqfb7H6Mj/omoGQ8MHAMhPfRW6sPd4MWNXY8azbRe3Xr2I1Y",
-	"SLRdiejtxnAfdePU/u3XwMxGLLbDwA2M3A4WD2b4RsaJnJ+q5V28LbEdaCruDooevnyKzmGOdpP0/A/+",
-	"7cu/3UOmnTg6m+t3zghLmOH5jkAu2UM32FdTKy0cMDdWLrONsZTTwevX2kA4ZIsL2mrhc4RpgiiT2PX2",
-	"t+8pNGQcmXyT/QRLjGy/hx9BYtcnjN5BJyyTIPQknKUgUMwmgBQiuP0e4Di9M8eTNEI2/1aPxtqIj+zN",
-	"mC/UKb/JkKZmxIb5DHbQnRG7gx4rJQhxGGYCpzpYlaKTJ0foG1+7/9toanKJkYvbQrtefPGB/fU3PxeM",
-	"7iGKJ4SOTJBrloLelE4dvpObCjUfxPn7Mg8gG9xzzm08JYPDwYd37t75UPtjrW3+QP2PLTecA0u9YQY6",
-	"71KHx2ujhR79wd27JpCFSifI4VIejOVEMxtz+jqcNCXCK09oA1i1wa9973shgsjXP3Dp16+jwf1e4z38",
-	"Vm9u9Yp2yP2Dz15/5sWg6m1deHY7NDVQuNzXOFM0TapmxjofrkmHzVKL9MY0oogvmRA6+Ezt5QBPycHF",
-	"vYO8CZo4eGWeza+Dl/FNkHmmmHGn4wlIUHzzB68GREFUXamr8XJYBAYWvEDyDKKGO/qs9bJ9FP3cWlSK",
-	"+Rp19XzzAVzQEXkxS2BHrAsvgkiBKcIe8D1cWAYF1AReX8rq5bZgyIFdQ6mITNRgiokivXZkiapceoLP",
-	"wUTezziRgAQeApIMcZB8biL0BZ6AlhuKgZ2xZO5Yq/pxSLiQyNr+0S6WaMKERPc++LrCDY5jdYA97eJQ",
-	"MgOwKdVhT/A0gcmUSaDxfN/0Myu2PsGXz4CO5HhweO+Dr0f1eK/Z/SOWzFeG8pWLcE+W12UBreD8+iYI",
-	"z0Xt1tBfrINtJSR+IoW+pJwylRgzwbJK2ql/9luryjGWpf6qt4NuDamgMPla0qwhySoVtVElmAi1epJ8",
-	"TJMtPa6dHh/Gfk2eLRneGBlK4BNCsdQppVyHUC9FkyUyaiNIF+lWT5FPSLoVkX1JcksaKyeNN3/z47c/",
-	"++OuBFDG2jYKyNPv6l936leTqJ1PKTbxZeGSzW/VEzN44eUM+2GJD+4IlGIJQqL8HXHFp0YJRQoId3xv",
-	"Fh9s5IvT2/6GvjmLEyAsEJFIl4sXiLLZdT1DS0BrQZ6C64QF7UMpcTx2tcK2Inf9WrC+kLW/Sosv30eF",
-	"WCNWCgkSljD6K8MhwmqnWnWGlGAaw74JsG+wJeVDTWLmlmzXZkyq3MSWbteirf//b37xs84mpCrxdCFN",
-	"KojQiBcmShNLeuQN3VLl2qgyv4QtQa6BIP/9l1/++sf/6+2Xf/cf//NPfv2Pf9iVMhcpqJ00E7iAlE2b",
-	"td1Tibk89kZuKXOtlqX3mjiEQkaUlLCxE3ksYHE7dcAlaSCLx5dEvsirj26JYl3iqlz+byupbtKcg97+",
-	"2T+9+bM/2hFI0UoRRDRNsRwyPkG7//Hll29+/KsI/f530b2vR+j5Kbr39b1DhCnKWxWVTEJnoPDSzAdJ",
-	"hGZEjhGRAplcjAcuGKswDqlfIR0iZvDbcAAdPUWa4hoaPDJlwu7CJyRQlwQSYhYSaLJ9eW6ZxnvPNDS1",
-	"2EPk9IC4I4huTtN6cmonVa/QeKud6GW1KPmWXNdHrlvz0LrMQ3/8V29+8TO0i5Gtwu+L60Mtmt/85C++",
-	"+s9/9OYXP3v717+M1M+cXUCiENZ+8gfu3x54gp/Qkfn87V//8u1Pf17+MFcOHiCMbBV/A1gbBi3nuvS4",
-	"Qovyl3ZwvqRSNuyfEeLwOcQSErSr9QpbpmUPMR4hpu5FByEz7pmwaVJ3cIEYTecRihnnYO5v999/+eXb",
-	"v//Z2y//7s1/+f+++unPf/2zn7/9h//hsEEvhBSFIdAR1K5woNqzyKbTVFu6H9jh6lw7AsUpi8+RkGwq",
-	"kC6GYH8uKiPudWWZi9ysC7fs6mz3Pt+629fhbi+OXjjcvWo/1+1yP7CZClR3vWixJb30umhsZerWmLQ+",
-	"2fb//v1Xf/OrXhakEu62k4VtNbOP85JZgYgC/XvebMHoOVvSWJO6We7YsVU3bziKQKe7KZWNJMDzKCaF",
-	"kVj/tm+pKs9n2/3oEfrg/qE2FhFTlMQWb9wRKNztaS9CrganMyvZpEq1qNMzrSnpEMWMDgmfQGKMUnan",
-	"CnxoRtIUnWnNjKUXeroIMY4ok39Q+cyqgkqvVWLaHY4INMH8HBJkS4h2i5eoYxvduRIvdXWp50wn5khb",
-	"1nSrWJPXj2fLnm6QPY3ZDGGPE5TYkct+nWFRcIJdrLgA5Gc//fhDZJoZuWPbN6SdDWlu49pq7T1AeCgt",
-	"Mhu83sknfzS3hZiW4Bz1ZN3OOnilKn+QaahRNxFtu2UZ7cYz78q23OKGlRkLOx0IX9h5sGcBEpbEca7P",
-	"KI3DtyzpSg4e59gzcLKmOZ5RgfAIExppzpHYNpNIl3OFxLrlbI3X/v6wOmL2GYVXJU40sQTTJu2oVEC6",
-	"whK2lNxCyeVWc52I+d7qAsP8QnxFc+xGir49xMgt8JT8Lg5y6Jf2QAKkMCbtP/nVm7/6i//40//91b/+",
-	"+Zuf/LNGL0FGVBht36r/MU5T4Ijx0Y5wjmfTDaRGBodIplPaSiPV3H77ak0Jxw1MXqmph3lNGSulMvht",
-	"eHOA43PKZrpMikl4CyHSMyLkw+rgW4pO3YrllQ9TU/1t47Asb5uxg/DiVfnItix+1WLB6yhkmSxG3gAT",
-	"2mrzPVF+XT7x8i7ex9g3ihwF5k1aOcRAproXdkqENGGhdSRbZ8qrp7N27g8jbkumBXn+Yz3kyDRovSnK",
-	"1QwcTYG7alN6nS8y0C1O7ULqp1PyIyhRVgJDnKVycHj/bqTIjEyyyeDwg7vqvwg1/3Uvqqk4XFfR+oyx",
-	"8wnm5w61XGlIvSu0i88EUHno8Qr173uB7brJButSpLyb1JXMNlHA6SOg2GHjqkRaCcmD4kz/boZuZdi6",
-	"ZJiB/5pEl4cn76PL+8e/evPTn5qQq+5lowqaaZdHFJvaofvctxE02IUUZJ/bj0p2hS19rok+3W3YVqg3",
-	"S58LtoL3kErtQawjO8liqb0+BW0gRhFGjtS8fIuv/vJffv2Lf/rqX/707X/7r29/+vNf/+N//+qv/zBC",
-	"GSVDAglSOsFedx9RkDTb2UDn2MEj33y8jR28/mqwC+GDvl0rKqybNorQVt1VI8HW/tXISaRAplMKSoCT",
-	"CzBFhK+prKwNzBAHr+xfXqEW0SZd+lVoKQprb2XKfPUF0XoIlXs3W47NFK9/N0VJ3s41pxq068IQaDrv",
-	"KRPqK7PU0agfGB6OfpxO0/mWNtdHm8WX66HOblEC7yR9loP3I1tCKZjlmufDshk13QryAIOjvM+IG7CH",
-	"GHdTlfJiD9E5oV6hpt1vfg/d+2DvQZ7qov/h7iESMZtClP8zB8EyHoOIvOgFG5PwwEvsQbs63/dwYVRU",
-	"2N/UTrBpJAAJYtRVj9KRDHsPXCIP2n1+iu7dt8k/OfMi0gyo34mLyHKBoTYyK8oPgJ4ei0gvWgo23Vsq",
-	"QMKwrzZOmCWmmkCtPvxQ/XqkkPjm2OAIKAgiDpHeWpG8bdibbtiGOJZjzfWw7fWHdSFHiM+njJiOqzVm",
-	"UqsHFnsBmk0UQO2SXreOm8lyUAf0o7lvf46PuZNySLJhckp3V3fj9eyo3Ara/V310+/kF5wP1NUzKkhe",
-	"aOBtCneMU6AJ5g2S/BnDyZEdthXoaxPo/jWsK1jILv/eCfSUYaVuzwFzRbMFMXTSr0sE1JUeD16p1ZoD",
-	"iG6AKGtmUvu6PVFIBVxvq9esyW6D0czkruwneB5ArCvZW+pDkboiY97Wt9kXfeSNuzEBMRuTeIx0G/lD",
-	"NGZpAlxntGuN2RhFI/9l7BewRsbeqHVpq0TvYi1Knh4H/cTzWvXHrKwA7hmkCl7QegyFpGYOxVmKzUcV",
-	"5djs2FXEMVsN7PQCpxkMto79dTv2q12xN9W777EB9fLMMX7lUZJVXtLCnhIi4pSJjIM4cJ30CrNUkFsd",
-	"m88geVj+5sY415bYruU96F3mcY4Zt5zmGnWDEnoa8839vWvVDZrIowcxWv9mRzJ86UZvCXCTCdBe4ztB",
-	"ei6vBBLnq7f091s3SH85XbRQXh5d3lCiBeTjfNTWhLMuE45/DWuKlPu9jBORkPh9LTUMVQMseHTRrWSM",
-	"T0stpDkE0wO+Vgg+Ad1V/YaIkcM0xXNnNibCOgN00TSWSfQMC7n/+AKo3A+/gdXXj9R3ZWpyku9uF8nH",
-	"QWQTyFPgiUBwoR/oj569OPrWwSffe3ocIWz4hoLfjkAkCZN5ad8rrsGkW0br3e0LyQFPNqd1dJACToFf",
-	"AN8/VSDXYBNFFJBNfdi1V6T9kiX4IsbR7+ZI8Dt7S4V6t9CMuuAGzVEHMOnu/tdFOtepJOmNb1KTcSIQ",
-	"4yNM7TOgKERnQ0/UbeVFLwyw0e4YyGhsWtJrN5ZhNWMsxhEqur/vq28P7u15ubdsX02LpXpFIKbdlP7q",
-	"YkeNpSAECKVFZJxCssrgtGCGAVP7un6sW73KUSDczekYG4bkmC5i2o5wmGbxTKA6WtDYb7FW14Whc0YB",
-	"TfAcKUR6oOOwkI/Tw2pJKq9Oej2qI6LtYZKAMNUf9g4tu87nRZPMBHWS4RxlNLH6s+dlZnRIRpmNM3Zq",
-	"nCJI8+kZ1B5vCtoqvfu1u9/QH2GKcIr5JELnMJW6umqEZmOgOjhFjVYrSY6VgikQkXs3FzmqxcbBK8N6",
-	"wm4zhZsP5Q17zMymtkJodUKoQfpgiTAyED90kkf/1/4905zSxFlpbB2zNNHlH3ZnY/2diaC2lC0QVrSF",
-	"E/XCuUlUJkIyPj94pZDi9cGrc5g3ILQZfMMYrUddfRpTWOOWFSCwEH0qDV5vfPEBLSu8iH9cW+ein6HK",
-	"YV0LJmvv7AFcThkPx8k91j8/VUNv7jkciwu0a6252g18mYrL0KuX8QmWtd7fWFwoMKpvuzh7sYnRZMPi",
-	"CuoWVINql/vcs94oWJmCmINoEJdCQeQ8v0Rj+fJ904U3T/1QKuYWl4pBsLPPwa0ELrsW67e/KWSnx6Rk",
-	"ZD7vcn4vv0TX07OFOncXql0L2WDqNjP0c3BjivLz7Ii8jHakdBo/e9lU4stSGVU7XttLqduQNVH23FHZ",
-	"269AcwYjQimhI11oVF2koVd9pTum1HzQW2FuvccGivnNRdgFImfyRrpmvo4VtvUL4RLHLhIhsI8v+gJB",
-	"kMv9hIyIRAm50HeiAXKIvnb/7t27dxERLmXugrhq/tZaQeQcEWpaAtXtxU1Y2tIUSwlcjf6/f3Bv/xuf",
-	"/eDu/jc+e3X/9W8Moq4xJ7pCrDakaU2aoTOW0eTQw2drubbxtfq1GyHHbSJrZ0nQrn4dW9asuZA1tO46",
-	"LUUtFSKDxGbXLbIJtxFF0mYpTbOa43QhU7P9BM8j9P3vf//7+x9/vH98jI7GhGIkSRAHF0KELeM0W+0C",
-	"Xw2P3utKdtVVpcLxC+BJBuqeYAKJug02BYp2OUwBS3yWGkKI2WSC9wUoQSUhCZpKUzwa9LTQOvRZwJTI",
-	"4JwiwxAPEoYhd0QGCxrSDR/Uf5WlJRZxiBdyY55d3Ij5Rs119VjxC5rcUbdzOUnNdYt9NhySGBIWZ4ph",
-	"3xFTrlT4MYCcpHf0/5d1wRxNznQDjTpEMQZgJeM33+5byvPESADm8RgNCU20LD46/Q7a/fSTJ/tfN+a4",
-	"Ry8+1hf9vWen34uQsX7nvdu08aCw8WkMQLZIt1VImjXLzzrpjfYdFFQctcp4A++fxcvNBWaDUvBOK3FG",
-	"B4h8FUZhS2NYIknWFptQPFc2iFZrnmwm60uhvTFdrIjQbK2rIKGdamZxwy+07Vtp+1bavpW2b6XtW2n7",
-	"Vtq+lVrAwWZFPGuE7ilCu3/3br4PdP9uCPYpmRBZjZsx4Tz3lwtrLYWxKkYJlyGuE2dcML42tdDoNZuV",
-	"RGwfbjp4MpsCt3LA5kGVXnlafzqbWy0iMqIR7YZFaVmSqjvai3JRY+hKmHaaKR4J+xjEyNziA6+fiV4S",
-	"jLPNd8GtSF/NodH0MDy1gzYxTMjufcPS28su2FGKaQyHJmZBJw5pfNRV9y1CWjRyzS3y8AjFMdCHd5V0",
-	"ExGiMMur8SoeN2FU393VMKn0PGhIsv29yjNi43CpdIDNDMcPdXHT+m19/O7qk2YrcGxErnOYNye/PHUP",
-	"zm3Wy2ZnveQXucHZLjYD+vTjD5AhG3RuEPN6E108GggGXrruOE89A802e2U92Sv5Haylnli++ntY7c81",
-	"OaKtDYnqivtVKaiD7NIxZ0+TxuojN0KS9TFjT5Nbo135YN3IJOMwTq1ehVoKBw84XLBzaKoHq37fHHTc",
-	"Spr2nnjqRr8F8zUlSXaSNe9smXIFe2Sq4eyqlzqhIyS0P8GG+utmuGo1ziZEGLNuR1lUptReXIBJLJu4",
-	"gP59ywXeIS6gb3TLBdbCBTTsDRfoTN0VCmyh7tqeImoASyCseD4hNPG6Czyau1YGRyyBGyb62Cx5OxTR",
-	"7wA3MNlcM59NYNM79bpyej0xSu0ydNCRuorrNVU0Y1wLkudxFA3FOZ6QFF548SNb+8Z65E1+B2uxb+Sr",
-	"v6v2jSbKH5IUkB925FJpjVPRWiUdit1HGE0IzSRoazZOEg5C7F0zF/CJtJXqXaRXA9m/mAJ9UYSEbel+",
-	"fXTvLmFNhO+Wf+8smzpmSJO9A4GJPNCO4rLTz4ZvogSG2lO8+83Hn6B/+/JvD+wPh94kYs92FsgdhWoh",
-	"YQs4p3OUZOrftEFVh+CgXeeCRjxLwQ47VNyFsOQBEiAPUZLB3gMdOZ8O901QJ9gYi11MEaGxTtSPzBRk",
-	"MoGEYAlqHhbHGeeQvKARcgkKx6avASIC5ZPp0ArTMMFk17tGDyZyw7aLUKt5TSSq3SP2XI3YUncIw0iT",
-	"DEx0FDEP+EzqNg0xRC4Ar74EccemCRWW1sIl1aEINPtJX9oxWyfpRpcGVOi7qdVvU6LB6/BwVa1tHWa3",
-	"uj5f2mjlrXqwHvVAw38tmoFe+T12dyIXqN/L0WnopZvsabM2fRPktZPfbTcsOXhuHOOuxZ+V+TKXQLMD",
-	"m4wTfBIe6d3omU9d3s6txrut9GgtS65RZk0ejFYB8q5Wec3EFGjSvRd6lezayNrmEjaJjTzdcPMihu3e",
-	"TdOKDQ4ZnrKUxPPcdECoegvHcN1RLu7qlWaf1Rfjvm7s2PLlDqW4czRfD2/2iew9rcSNUZwJySaoSM7u",
-	"WoI7J7JOnPoAJ2wqG5oVq5+3RLl2Zcm7hi1ZrufRpK5AF8IkqdwntC9pliiphTiN3bu10/+JK6CwJcs1",
-	"ycoiz9TexQ0bwsyq7TT5bjf7N94oEpfyfg0NHWoHkP3GFcfNSzXlfjBdsCPvbHP68QcKh72aTqcff2j7",
-	"beueAFgXiEoB7RZF2+2CyBCJgq5LzWQUegSCeoTdjUscjIAq3tAQAvpNO2LLMNYev23odS1Nis3i4dTp",
-	"XHLfHhJXCGTcfJrEd0QNiRcNv039p92PPvn4WaTrs+1FmuRLPKCW+ItMD1PufYQlzPDclsEuiNmUiamh",
-	"5BKplpvD1pOkjgY98qsoVWhyS0ntMcjr6vZdaV/aRRu+lW6kAlOdaGTDYUoo9ELyg1emmFNzS+4GVK8R",
-	"P3l5qFvSTLty45vp9fGuu67Q+eq6aBd33YYyB1PO2DCIOC/Vr49064G+rbRvGQaZQ2xQcwl9Mbbtgwk+",
-	"K+7vsKhfE9n+RH4bFWdPjvxoq3NQgtbUvHFvD9sxyavnWCrT4xX6S4CTCxDIVge7ln4TdejZzTFZ4GYP",
-	"7+QSCLpVsG+1V3EZvWDrYKwhH58sbWGrnA4b6lo52ru+xDdvmQ2pPTUbA4f6omiKt1JtnzAWDdcuCKep",
-	"7m7lTA6HpbLWWUJcRK6eBZIIYTpHZ5ydAzUMvl8NqglU8wJq7/iFN+Ya79hfZkPuWO2pkH47JuD5gsAM",
-	"7eZv44Xb3zNC3ARQG/4TFaVqReSJexH5hXXVT0XWl8iZVpHRhfAIEyp0Q9lJhHQHKY1heIbVmthU39NJ",
-	"0+rv2ZghNtNV8fyaZ4IxqtQDLaSCqmoJlYo9dHqU9Esuu2UapZ90s6EFNvzi0NcaeVCfoFSDLQeupnNY",
-	"5TuGmCRw7aiz1fU6E8Cxu7Mb1vc6ZSa+o4peoqkAhYk4rPRVCaidJIXkWV6PMtSIlg4Jnxx7Y7eEuSbC",
-	"9C5hTS+x95kyY0MJJoEPEt1XGiUluuj2NlukqDZK7WzMe1Fk/29teWuw5ZX7WFgzXK76XI99zXvjdVTO",
-	"e6WA3zrt3O3+OwRmG+kvKKUfK744ZjNEpDMbUDbTZbBoQuhIZwF77Q90sq79v/3U9p8I+RqWUOdrU2nr",
-	"MKyHQn/d6LZVHDqUtyMwW5vO0KXcwDuqNFQDIhzVIEX6iow1jeM4hqlUhK27zMiM5+FUHLBgVKBdm6Y/",
-	"UpCwSfoaiV2G/d4D9bH6JuF4RitfsymoKQlFwDnjEWIzSBBlaMK4+pQy6Wa13f/nBqRm2VB4RvgR0p2R",
-	"GCC0VSvaMpHbU7XkibmxLR+5WT7iGo0ZgkG7iwGURIq83MfeYW0tj/pSHXgoLdoWBTukqRRi2x4pEE4w",
-	"P4dEq7VLVeuoUHIrZ+jx7PFdGNt3z7WiYu2jx8G/ePXk75hltFMfNaZWOtQjgfrxGq/mGbkACkJs0KPU",
-	"bEmgVz+0vRh/ODj84YCd/3DwWisFLJNIsiweKyZStMC7ptfplIMAKttqk700wwbXVFHD28Ta0nyKLWxO",
-	"fyX/9vyg/H3/h4N7e06SLnhLPWenFiG+hzNC8ZgJ0Oqs4ciH1mFOwRTgyvmMaRtmgpWSvEmpRNj0/Uqs",
-	"Fz1y4ZZnNt6Y8RGm5EeONc2IVMScq7gPkK4ASooAzVLmgdmBKRKqi1zZklUXXuVTV7WpgxNVTycOzHxh",
-	"UtB1Vedaul0bOTA2/HSaMpysIduNDf2cno1gqbZOLEZl2acrxvgUYmPgiUAU5Ixx3bCWMSnQlFCFl7tG",
-	"H9NdCnVHW00VkdbDSnGkjPukYgL+SiF7iQnPV2SREnq+0mKUPtK6ZJgulsUeaTC3TAPz87021e1fk8Kx",
-	"4xR4m65lmKPL2HCvIvN+EO4BoV78197brCYTq4ppB3ojB68UxoTRzkz0pGsa9XKWgbqJTLfnm0PfvHHu",
-	"GaGmy+TCRkszXNDkDpsCvZyk5lOxz4ZDEoN7IN4RUw44EWMAOUnv6P/vv6SES3kwlpO0/Gl14IboOzr5",
-	"UAdl1+RDlTKYJjgB3X2YcXlHnT+yw+5cpuIy/w91j3v9wvYW6KDzM/jEpjdvn8DrCONvZL9afhv2W8du",
-	"o3I78muS5d00z2PLH65J+TzVUMgXuWH90xzxxE6/QfimJsIcmrTEIgXzBrCoXSE0oH7u+MzGsaSNRZX8",
-	"tfL2P/3x27/6f7761z9/85N/Vrjy1V/+y69/8U9vfvLPN4MZB5JMQGc9hlDkEzfglqKHrs3chifuEI+p",
-	"5HN1sXYXmHM83yC0sc9L29y4mppW4TXXhEEzOBszdt5covu7btA1Er9dQy23SdkKeY6JyM7y/YpKAfcd",
-	"4dr2n8PcqCG6677AZ6muzg4CScYeIKpGKYFCOBIQc5CiS2brZ8EK06dmV2dgwXtNKoadfU1Z7Hb1I1Mb",
-	"pqFszG3KLrP3grDSWIGoe98dSzkVe0gyhS1UCoTPtO/AxzM2o3k9Fo1lFgmMwcFlOu2U7L57h6jMayIv",
-	"x0W9nPS1CW0Uixnn5hc/g+VDNGP8nNCRbtiP8Bhw8sDidAIp0X+Q3OCx+9HHD4/2Tz96+MH93yqUJIPR",
-	"loxtV4K9SPv3iYu+OMPxORsOEY45E0qbFxJzKSJjy8acE52oYwCEnh4rYCWwn2QGeQCdzbtRTA0PPHhF",
-	"TD/cBFIwVWgq8VWGYgtaapeh5Pb0sbXbboriu20c1rJI/dYr2Gs1v+8QUSa1c23CuG58IYDKB9ahfg5T",
-	"WXTQyJE1ZaOrIcqBnaqpv4UF+XEx8hpwZiGQpthY3uUC7d5TlHL/7l1F1bqLBbp/N9RNIiUTHX9UioAx",
-	"7S3uL9fsgsKlI/wdgeKMC8YPkbPNqwtlaQIcJT6k6rZmPh2smYa8C90gXcWnoZ0yKUSIwixPUbReQc1j",
-	"o7x4AaDdKegY2ch9qyNjMUkh2dMM2ggELCVMHNHZoCAt4Qo7/tUob9oYvvaS0NGNsugPVo1eLwMmXBe1",
-	"eIgSRk3RCY52dWMgG/WmA4hwgiAVoBOm925TOViqa9wpRm3Et2SoBi8LfcjDMqtYKCRL2WgECUrJOeh8",
-	"bT3X3hVRyugmbb2H7f2cmsGbKf/t5jfGQ0Bh5jTHoY2l8xEmKuuTD8q9lBSZnANMjWaqMO8MBEl0sJ2a",
-	"7YOvoTHLuEC7csbQxT09DMuMg9iLkGAl9oXEjMh4DCKP6pkQIdSkOGem/dHQREgc4BTzSYMmYYY9NKOu",
-	"E0tKC20IlljuoF4lojYOZQqgnjZUcpyQWOrAAHXhpl6Ptb3oig97XrFMuCAJ0Go5+cK0Yi9SCJDi4NWQ",
-	"pA1u04d6VCeeYYvxrpJraKdhLESzz9A6Fz/HF9jc+Oa4GFsbBZgQELNbLUaEnKcrt6rFjArW0DbiyP7e",
-	"7cI2y8vbdgU58MQOsnBCu//+y394++c/3jtECRbjM4a5kvWAeTyOcjOHo0fCkTNw6xvUHsHIizPXJV2s",
-	"qSNCcKmdsw/Muw9LJUogEdriYneyI3RMkZcustAM/eo4MQmjw8fvJyYsBC2aJ2qOC+rC3OWri87tUFG5",
-	"lIqxClVCwpxxoCEOUkl/SeLzGtwom22vAx2+4G2i4tt8XWKCTPAIDqbmddUnLGVjQrXRt09MV3kt8Y2H",
-	"a0eUA0w/PXmGdp9/+vGjxyd3pnS08kC/rv7cl3gExie6PnfdO8h9FoKJbTCogR/a/fYJkpiPQK724l+/",
-	"/j8BAAD//w==",
+	"7L1tjxzJcSf+VRL9NzAzcA2H3BVtaQjDIGfIXVrcJTWzqwdL+zdyqqK7c6c6szcza3paBIE1DmcZB9/p",
+	"DoZtGDifrDvLBg627BcHWJCN+zCGyZW+xSGfqrKqK+uhp2d6muw30iw7Kx8jIiMjfhHxchCzyZRRoFIM",
+	"Dl8OOIgpowL0f7zg7CyFifozZlQClepPPJ2mJMaSMHowNS1+83PBqPpNxGOYYPXXb3AYDg4H/99B0f+B",
+	"+VUcuH5fvXoVDRIQMSdT1d3gcMBhmAlIDhGm6OTJEfrG1+7/NrKjoITF2QSoRBRPCB0hOQbEsxQQpgka",
+	"EkiTgerRDqNm8TA+p2yWQjKCiZt+khA1GE5fcDYFLola7BCnAqLB1PunlwO4jMeYjuAjMVX/KedTGBwO",
+	"hOSEjgavokGKhWxb65HuQbXmMCJCcr1xH2eTM+C1nQqJZSZqf7oALojZaPsboRJGwPWyOXyREQ7J4PD7",
+	"dWNFpeXk49hVFJ1/FrnO2dnnEEs1cGUbT+CLDETf3cSxLE/eLawyd9uuwzy+w4mUQHvOIx5jQk9gCBxo",
+	"DK3nxyYTIovmerIx40nbh1XSWzwi3UtUnU/9utXaVrztajpY9DiR/IPAFBnvexIcEiKPWAK10yNJ7T9P",
+	"AtzIWQrta5lo4idJ/SISNpUvOBuSFJbbbYoncKW91h007/SIwzLSzDC/qJMe0cCJ1mMysoteWAHQRP3V",
+	"QvaPTatX0WBI0g7tn5hWr6LBiGMqAY6aiUK3Yryl1TmhyQpENg2LaSNhQZ9a9xuAwgynz4eBHinMIHk0",
+	"D/9afy2ImE3rt0GQEYXkOe170Ujgk8eBHVS/nUrM5RWvKOquJX1WdQdbRxILlOqW70+sWIC3Bd6N5zih",
+	"dIrdLkLHe/ZQ+3FgByYLn+WyZ1LZ9l7b17gFT+k0k6vfgRsRA42M3cSkS/Laig7vpnmm8fxvt/aVX5JX",
+	"0ruKp05frcuN36Dp24cUlS1UrNsFScsIs4+ZrP9Y7U1KMI3hGHCSEtrW7PGlBJqAT6tnjKWAqW7HmRAn",
+	"MCrLeK9BgiV+wdkFSYDrnSASJoFbxvwD5hzPB+YlSEa0QTSs6FafYAmc4FQ0DEWZJDE8ponoKz/YFOhz",
+	"TUGE0YC2NeWQkgmhmM8bT2XK4YKwwCU9LV7ndb8lWdwkZm2Lj0P6qv39k/k0pM8mcAEpm0LyhLNJv5Pu",
+	"+BRu0Hk4CJZm6vuGNepGFxDUqATLeAxPE9F39hfEzqteIoT7KESLiIFiTljfW0biUegXmJYX0sQNpxKm",
+	"dWsT2XSaQssVnQkQHzP6IjtLSXyMJa4XBUvognUisUyrZcr09rF8oFVBVDfpsjRbJOmKRHKb7wvkBXZ3",
+	"59BNmyyul2WUqa73x+2U2Z2kcFg2XFU0rkvwNUq0pcTRkpKkExNvIp+2cNrtVls9hfNKiquUOB7nSvCS",
+	"lsNWHbZqJ6x8EJgZTKa9p6I/GDI+UX8pmoF9STSZLdqpOGf1MmNC0pQEVLIFa0jorsJKqtueaheYJUQ+",
+	"pGIGfc2hZymLzwPTU1o+hTTwAoD4fMqIsQiW/Sk4neG5QDRL00PtLxlhCTM8R+cAU4GIFKj4XLGfaonP",
+	"UhgcSp6BfhnQIRk9apgbpHgqoF7KDwkX8hFn54bjmmjftlIfWbm6OBShFzgt2YW9HylcyifBT9l5/eUn",
+	"WX17yTEVuEmLD06lQjHu7OzC9JCRO+3KBlfGdYMUKy+2u3Twen3eFtRTphwzTn6Ijdos4pSJjPc1YmG/",
+	"lwbl3fMYLvw2ZmkS+Mz81KLRECEyQkfHMMVcTkKjNHnS1F5WaKXy66dUkrSDzKvZjnyBNcspNsafRWnM",
+	"uvXlq+lxsC9wbwvlGWPnE8zP63fdqSSdXhghalvQYCobajqPiqnUrbiQKH3laz0rd/XOmC4a3TOPMpqk",
+	"sNT9VhbdsdJzqFQqsnZwx6r5UGkHIIwsVzeg+oNwZKgDEYES4OQCEjRkHO2ePDlC77///jf26i5KrUfE",
+	"wVdD042jRVZ3WjgqRFydBhtzwDJwgTjT5eL+qB0wlkpUbBVi3N+oSG+DHDMBSL1EFGExCs+Hg8Pvt0w5",
+	"73LwKmppWow3ePWZ8ZQxLrQm9IKlJK63Pzhtpk4IAk667+6HgJO6bVVSBPg3Yd7WwVMap5l+pTYa2Qg1",
+	"GkBfMk3VnxLZlzBiQwQXwOfIKLRlAjbUK5C6KSMEOB4jLAyxF/cikmMskXpgoxlnEhBRArLTXpWWWt2w",
+	"Rq9AF/Xd670iOOxh55b7/CVVKAcFO9ZRUOTp/5b7Csapk0NHOAWa4L5K6JilJMHzvm9Q/aCrbTpj/Lx/",
+	"h3PAvINqpZvlw0fF7L1xmzbnVj8G8xO8ykvQF05LmZdU69MmE0ONBtTzsD2RETTL9NzzcmtzjziTDtBs",
+	"ol2hWGKNz+F3rK3C26w7F/e8/fRREBL4lBPR5qEsGgbXlAvop8kV1Nwph8eXREgLtlh84Vzd4lVY64+x",
+	"bG/UaNJf1spFRhRL+1xptGznDV9Fg2yaYAlH87gLNMiRyCJBVk1btfC6sr2rcvwBwinPMKrluQXarzmR",
+	"ABdWbW0+qdS/MnySbBEnxxwP2+04FXOErx4gyZADYJSNEwKkQPY4IlRefoS8OWqNoyCNrQjbirB3WoTV",
+	"y4+AbFiUcgEZtSDL6iRHWbY0uQJqpFetQC3LLn8fWiTTSa5eXQ9io4VAri5NEhCSZ/qt04gP8B/HnV+o",
+	"PQRAG3f3RFNicxQn3mG3ff1x3TcrAWA0C5zl4J3LCoawodL8dBIyTy3lZM+pJsjwSyoTjlQ8qOWCe7wv",
+	"4nKBrW/3k21BCK3o7VblmT5LL78Ae8iJW79ppTusfgsXltATMR8ygcrLWpkYdP3o9oEZ9kcSNwR1YBeI",
+	"0Rycoho1Gb6jgfavLr903cr24mYVNQX3mI24os86znezEzrUF97dPAB2gEYXwJE59VPZ3+hy1tNV2kSi",
+	"CbkgIkQmI6AgjDM8d6ufzWWtR30MZDSWIY9sApeQPOzhoFdSX/sCPrEU1uWzIGPZydWfAxiHTx+EOkhM",
+	"6vczGNtT71quD+zRblo7SO2cK1J0CRfXgmraEUewlEiLSmMGVmShxScaOLkcYycQh4nZ8GIIV6UG7QJf",
+	"yVtGxWj1Cyq8WUt6IFtZruUg69yS+bvJjBKYuVDaF43nVxGvQbB54yFNsIzHII41Vqvxmd8I6Q2ddGVL",
+	"yl1VR2894ax3eF041qQj4CiwEOswyjXqwIwLd+WSz96GTe8M+ehwGQXfms3WrcLLGLJqdQKOmEbN1qyg",
+	"fWg1tq7mCKL+9qHVQVkK+3cTqMWadGqALS6oqBespdjyCo34rtEqkXawU+f0cm3GoM7GFx9J0B3f1Mfy",
+	"sGI7zVLJCdotFcsT6lXNHGXjRA3pVs+7gYhzQWwPqZsVo0KO64VmLTDHSjBZ1V5vt6FmYQuuYKfxbbR9",
+	"VFo8r1cNJozKcQDjGsCvZV28A7pV/QJye/NyeiFckERtT1CJqMyk0r5uTo9HHIRY5gmnYbH9DLdNz4eO",
+	"TqEp482Kq8hS2eURUu8JUR9Xhonylbbs33qljX+QKxE0Xoe3WsaUFn4F8WL6WY4xm0l7ZTRbR561S8lz",
+	"iPRYQ8pG4gQkJhQaNAQKcsb4+bNOjYN2BKkuBUZPOsnTwGX/+KJ/cpYGg24DbLkRo1uAaruZ5ZKsVxqe",
+	"c6iHtbIZiAYIZdBF36RaZmceiKTOcoX5CORKrNhuY66kg+o4DWkD3/zJN0M2n+QZc3oZxhocxEOSBhMH",
+	"pOV3ru/87ET9rm/bU92CNDJ5dT6XJsQ0FuMAlDpsu84f3P2w1qXnd+N1lqN+F8zVdsalOYR28NS3C/TY",
+	"ypI9odXiqKH0vFPTAE9VFm87zF1AxXRqF0qEZHy+Qmpp9Fok/YKVLet3p5NvW1nRRiE1hGENflqG5OM2",
+	"bNlTaSKde2kFTn9ZDKmwqHyNuieiBLvPwfar9g7a+dQvUj5zgQd9YOwFOdWBxdiwfYqui7pZFUD/NTkA",
+	"wvdv+F67fEoTuAzGMurrf8H6DPN6T0/RX/3+JHB5mt/o/Tm6hzHDd7Z2ZLd6fnoqRAbXFSq9nL0wkLyr",
+	"xmIVXJALAOpzBmwy5WxChPPr1jh6Gm3ceQKhbu/v8xUZLtmMAg8la53qhALfhPkK0/lNUxwHM/ZtgK30",
+	"3FpEi73xNrF0yl0Mon2hXTl5LpVJrgVR3Hjaq/OZ+DvXZbsa92G9dppCWqzESpN3d6ttNN6ir2ChUSrY",
+	"ibZ9LBX3u3j55zHETXO3I7oMEH2uTKgPxF0mX2Ior0JP/3butimgo+eDfGV1m/57GSciIfEy2fmMf1PO",
+	"Q5dFR8NKt3ui1fXtJebuiRwOQpJENgV+QQQL3IfBZ4iFKVVcsaUNq0y42abhn9KtlgQlcrqKMFDPlZVh",
+	"R5o8DkHtwfz0++M+abIN4/U2zV3xGRhkfrs6by31W30BFETfN0ZX0dSQcuMZw4mLz10SSuXFZ3eLAu4B",
+	"UnXfNMJUP2JUjlcKdao6LltAUNXU7PrrIkS+dtIuIGQZnXGaYqke3rUz/CIDPg+K6AZuyygZEkgCn1b1",
+	"RTcFf8ByH41n9nEghuamdkGJwT533yo2Jx+1bkPy4JIl8KS9VuJjG5u+yCd07D5wAV1sDsmzoNHdi/nS",
+	"AFM+6TO7Vge89QV07/FGMEPZZIIDVromn47+6Zstxto+WCGvx3zkhU0t5utdVGZXO713FymjL8l2iwpk",
+	"mYxZYxmKDnef66T4pHFJy4jjDjTbRFbXQDsrIo/GnbrVSnAhTa+iAT8/S8loqVA1IpsDXRtIJeS+TjII",
+	"OEA164YFcpPv1NQ2CQSXrqr4SAhl3/QYj+OM8+C02RTCNQqmmMt5CzB1CpywpMHi1tMWsLq01Yb46p8o",
+	"MoUVFyup7pU9LTdYZCi5EgdrveWGIAsa6pUyumCtpRM4XpHJmpgp8Nsyz9srUqOQOIca9XvPyi7Yhyo9",
+	"VI59kTzcoecEkU+w6ymv1zhcS3crsRMXPS8Hf2kn2oAgbS6M0zzVa6p9E7rDwgy0+jviqowXlMTLidTm",
+	"c3B63ErEn6dTN7FCrns3HYyS96IRH9fdyNt0s3aUVxUxpefgJumt3Aqw5j3/NoHZVq/b6nVXuGW3Sl9Q",
+	"6eusGdzyd2T+AlzNQ7I3/kuj6brU6PFTvlfHb8hT3lN9mlEN06uhYsnKcUAeDfOMxpXEyKHsAnnCcdNd",
+	"lG+Am2nt9tpZrSyNtvEK9sCcN0YM4+BFDZNQfbLGnBd9Ee5heR+6WxTHB35pMMqxC+DlufkfhvD0ShyR",
+	"3rpEAPvoMXbFzt/tIJd4UjVAFX24befiCj5uNhfBOT0U+1XI69SEHetDy8mqOA5vHt6WFFQe5engg8l9",
+	"XqgrY7VVkTugCYi8RkN/MAkKPWO4n3Oo0RV95RrocemmtolbWVqDbigu7HwNnYwx+nSXeQpe9YjDVaY7",
+	"1cDuujPBNa/XFmGYaiXGB93Vrdak7GKvoES94CCAyqWqmGYJcatrwkH1itRZlU5l1wVJSLPqnE+jEtQT",
+	"CuLJdSy38ibdyt/15aCBjXu/IsDfus/QA07WzC4ELZwSSkMKoKkIEoCtmx9r8do9Dt0OX0YodqeFpeIL",
+	"mohhcctb1MBaSdkwcctiPQW+w7C2qPlNYVrLOA6WxZ3WRGLleoFdS/0W5aUmV5NlbkggTQIauiadgM4c",
+	"CNpsqmzXqJvXR8FWw7hMjKtTqBsAcy9cPq5ly451TOV+1STrRUbczc9U3pUVmsoZ1Gbw9jYpVLOgJsn3",
+	"QvLWcgbhPsSzZgV0gZZXo4xyNiS9S4fFWOKUjUxuxe8wfk7o6NjW26mx0BDZZk/rUr3amDEfwZBx+FSE",
+	"De0625dxLrROTS/C5l/Q0NRAuwm+zPO3fgJ80tK2CKdraxx8VRWpJTpNkJWtlj39q9qlVacMmbcpoV2P",
+	"mk1BcR4+SrEQfe1EihywZPwI04QkWMLHuiB+eDSvpH3H+RnHgun3Y6V64zTc+IsMp0TOnwAkZzg+b+1c",
+	"F1rG6XcITdis6bAESZU0ejidcnaB09aORXb2jMRABaGjJ4yfkSQJmfy6YgmMhHV3aIC8w7TcsvdRWEI0",
+	"E1X9JjYeReN2hk+8mdyaBMmiJKqVI00sHDrSRQbypWeD/F4q4WCThtzPQDctbpGWO0w362dSy3VkN4rv",
+	"uNLzbN2Y221tKR3h1awujA2Lh3+1DJJ5UewIZFImIcYRRlPvnbjTvVRl/oDuZC/xLRK6WqWe6afTlOGk",
+	"bqbaY2DnuzjNzpO0ZVH7TNJM71tG3CxVUfsKSaMFSy+gi6WgMZGwnfyJ6i5bJkrhqqgm66FOwqAmE4V+",
+	"lexiXR4YwYCWExs0vqRdpFNBnuUqYJj6Zgsi0OurriBQ/RqXsP+1VnxfgfnP1grukMzGLLmtROwSYcKN",
+	"tjz9InTZxsuCaTbGUteMc/WOiwrIWCA2NAXljMQWroZsLnVN8XU0ZqmuPzupc2nOiKQghLMXLmlcC5uZ",
+	"as2IYfJZSgBe+dpUt2F3QjMzfUJS0EGwS/ufi9iO7pVgitgcM2c3VnhHn/R/bJ/NJfR9PYrJ+50fAapt",
+	"ZEdpnvgSUcarm3w0yHi61KLMl+GlLaU8d8kt71Lv3GS27AZUXf9IylVmwLYTW3CEeyCHDu5v/8RutVZf",
+	"Iq2rKPWuo+UKmDQnrAnRSjVGNj+6or/6qYrsbELEcnGGZEQbILkTLIETnIorg+6rPdWv5MarxvRR8U/g",
+	"gp3DN2HZiiqtubZWoWQzieXyc7Sp5jrl0TFwmB7TNhnmGiZ/CpjH42XVn+XSQ/ZyB5gJfkhqfdgULmWf",
+	"/Cu58zHslS3GWx9wcxPBmanLI9mIBXH5Jq8HzbkUaHNDoZnrBmS6E6/nIfnYJjFaMrO6y4HU+yy7icWi",
+	"+xbhKHOb5TKr6G8t7rqAwkLcNP0lUxvjdBRKSh6iW5vgtK2AdjoaRHleRPNRaOKQHHspPat2U4M1QkXh",
+	"KsQ4KluPullOS/WDetRv/UxNU8K0fyb6HvVDGxUsGA4hluQC+uYfX66cn4mpuY40Vbpfb7FFPdNyHuNi",
+	"wbU0YywUK9dkYpZR2cMaqDM+1YimYYpHK+imSbGa5J7YTmN4Gap6Rc5k05hNLETnqipcu6bmQm7sObiN",
+	"9KaRL7yeLEyqvmWBoququlcbR7mM7a+WtkLJVnX92A+bdPEbqMnXaKhRy2oCWXlXWKNKlfWtwlcaulCS",
+	"glXyctPA0KSdzVzZPW+LC+toWzG+tgp7n5AJpITCYyp7p+1vqnYyXzKn0Q1nLlwob50Hb1rIaH0aoJIr",
+	"ZSW5YmOciVb9zZnjm2RFF1bSv5+GNzV/YnUSGSEnwXVkvfS9C9dGFIvpK2nYK6hJYX4CYsqogBUlDm6t",
+	"//z2UcsEhLBw0BvJn9pQOyOo7FtHZIRmY6CISEQEYlT7JE2B2yVeA3ntxs5vAvfFZ7eKCa5SRqOGwDlg",
+	"yYJVABJIQYbsU8OMhi8mX4LIHoXrl6vIUVfg26u5UX145DMvbUDdhn8HzsaMnR8VgT/94hb71RRrDXQU",
+	"+Czt02HAGsh4IAcFxDyUCHA+7Wu76eT01OYu1dIN4YcOqXnms2o4nmNIyQVwJ+y7n1A/y3V5tPny9uuw",
+	"sbo6RN9rTsJk2uNx+9B8ULcSuOhQfMXU7vPW3d3GCl3Knho92zSPiuU17Nwz0tuotxQR6LQ+y4eK2V5e",
+	"9M/glZ9Ll71rGHo5A+h1iYEQzMFO9jQXTL2MtXBBWCby2iQdiTMkBKsXt2kXVcZpWMUyqaA27QpZ2z1R",
+	"u+8Gk/YwxXyyysKKIevM2BZwbIuebrP7MT7qG4CS8UDDMRDeR2+tPtwNWdTY8azZRM/VjWMnYnei7UhE",
+	"bzeG+6ibpPZPv2bPLGKxfQ9cw8jNYHFhRm5knMj5qRre4W2JralUcXdQ9PDFU3QOc7SbpOd/8G9f/u0e",
+	"MgXy0dlcv3NGWMIMz3cEcsEe6iLUXSstHDA3Vi4zjbGU08GrV9pAOGSLA9r893OEaYIok5iTH2qjin1P",
+	"oSHjyMSb7CdYYmQrmPwQEjs+YfQOOmGZBKE74SwFgWI2AaQIwc33AMfpnTmepBGy8be6NdZGfGRPxnyh",
+	"VvkBQ5qbERvmPdhGd0bsDnqslCDEYZgJnGqwKkUnT47QN752/7fR1MQSI4fbQrsevvjA/vqbnwtG9xDF",
+	"E0JHBuSapaAnpUOH7+SmQi0Hcf6+zAFkg3vOuY2nZHA4eP/O3Tvva3+stc0fqP+xCbTzzVJvmIGOu9Tw",
+	"eG200K3fu3vXAFmodBc5XMqDsZxoYWNWX0eTJul95QltNlZN8Gvf/W6IIfLxD1z49atocL9Xe4++1Ztb",
+	"vaIdcX//s1efeRhUPa0Lz26HpmYXLvc1zRRlwKqRsc6Ha8Jhs9QSvTGNKOZLJoQOPlNzOcBTcnBx7yAv",
+	"6ycOXppn86vgYXwAMo8UM+50PAEJSm5+/+WAqB1VR+pyvBwWwMBCFkieQdRwRp+1HrZPop9bi0rRX6Ou",
+	"nk8+QAsakRezBHbEuugiSBSYIuxtvkcLy5CA6sCrtFo93BYKObBjKBWRiRpKMSjSayeWqCqlJ/gcDPJ+",
+	"xokEJPAQkGSIg+Rzg9AXeAL63lAC7Iwlcyda1Y9DwoVE1vaPdrFEEyYkuvfe1xVtcByrBexpF4e6MwCb",
+	"VB12BU8TmEyZBBrP902FvmLqE3z5DOhIjgeH9977elRP91rcP2LJfGUkXzkI92R5Vb6g1T6/ugnGc6jd",
+	"Gv6LNdhWQuIHUuhDyjlTXWMGLKtuO/XPfrFgOcayVDH4dvCtYRUUZl/LmjUsWeWiNq4Eg1CrZ8nHNNny",
+	"49r58WHs5+TZsuGNsaEEPiEUSx1SyjWEeimeLLFRG0M6pFs9Rz4h6faK7MuSW9ZYOWu8/psfvfnpH3dl",
+	"gDLVtnFAHn5X/7pTv5pA7bxLsYkvCxdsfquemMEDL0fYD0tycEegFEsQEuXviCs+NUokUuxwx/dm8cFG",
+	"vji96W/om7NYAcICEYl0uniBKJtd1zO0tGktxFNInfBF+1BKHI9drrDtlbt+LVgfyNpfpcWX76JCrAkr",
+	"hQQJyxj9leEQY7VzrVpDSjCNYd8A7BtsSXlTE5i5Zdu1GZMqJ7Hl27Vo6//59c9/2tmEVGWeLqxJBRGa",
+	"8MJMabCkR17TLVeujSvzQ9gy5BoY8t9/8eWvfvR/3nz5d7/+33/yq3/8w66cuchB7ayZwAWkbNqs7Z5K",
+	"zOWx13LLmWu1LL3TzCEUMaKkRI2d2GOBitu5Ay5JA1s8viTyeZ59dMsU67quyun/tjfVTZpz0Js/+6fX",
+	"f/ZHOwIpXilARNMUyyHjE7T76y+/fP2jX0bo97+D7n09Qh+fontf3ztEmKK8VFHJJHQGii5Nf5BEaEbk",
+	"GBEpkInFeODAWIVxSP0K6RAxQ99GAmj0FGnCNTR4ZMqM3UVOSKAuCCQkLCTQZPvy3AqNd15oaG6xi8j5",
+	"AXHHEN2cpvXs1M6qXqLxVjvRi2pS8i27ro9dt+ahdZmH/vivXv/8p2gXI5uF37+uD/XV/PrHf/HVf/2j",
+	"1z//6Zu//kWkfubsAhJFsPaTP3D/9sC7+Akdmc/f/PUv3vzkZ+UPc+XgAcLIZvE3G2th0HKuU48rsih/",
+	"aRvnQyplw/4ZIQ6fQywhQbtar7BpWvYQ4xFi6lw0CJlxz4RNk7qFC8RoOo9QzDgHc367//6LL9/8/U/f",
+	"fPl3r//bf/rqJz/71U9/9uYf/pejBj0QUhyGQCOoXeJANWeRTaeptnQ/sM3VunYEilMWnyMh2VQgnQzB",
+	"/lxkRtzrKjIXpVkXadnV2e59vnW3r8PdXiy9cLh72X6u2+V+YCMVqK560WJLeuFV0djeqVtj0vrutv/4",
+	"91/9zS97WZBKtNvOFrbUzD7OU2YFEAX697zYgtFztqyxJnWzXLFjq27eMIpAh7splY0kwHMUk6JIrH/b",
+	"t1yVx7PtfvgIvXf/UBuLiElKYpM37ggUrva0FyGXg9OZlWxQpRrU6ZnWlHSIYkaHhE8gMUYpO1O1fWhG",
+	"0hSdac2MpRe6uwgxjiiTf1D5zKqCSq9V17RbHBFogvk5JMimEO2Gl6gTG92lEi9VdamXTCdmSVvRdKtE",
+	"k1ePZyueblA8jdkMYU8SlMSRi36dYVFIgl2spADkaz/96H1kihm5Zds3pO0NaWnjymrtPUB4KC0xG7re",
+	"yTt/NLeJmJaQHPVs3S46eCUrf1BoqFY3gbbdiox245l3ZFtpccPKjN07DYQv7DzYswAJy+I412eUxuFb",
+	"lnQmB09y7Jl9sqY5nlGB8AgTGmnJkdgyk0inc4XEuuVsjtf+/rA6ZvYFhZclTjSJBFMm7aiUQLoiErac",
+	"3MLJ5VJznZj53uqAYX4ivqI4diNH3x5m5Hbz1P1dLOTQT+2BBEhhTNp/8svXf/UXv/7T//vVv/756x//",
+	"syYvQUZUGG3fqv8xTlPgiPHRjnCOZ1MNpOYODrFMp7CVRq65/fbVmhSOGxi8UpMP85oiVkpp8Nvo5gDH",
+	"55TNdJoUE/AWIqRnRMiH1ca3lJy6JcsrL6Ym+9vGUVleNmMH4cWj8oltWfqqpYJXUcgyWbS8ASG01eZ7",
+	"kvy6fOLlWbyL2DeKHAfmRVo5xECmuhZ2SoQ0sNA6lq0z5dXzWbv0hxG3KdOCMv+xbnJkCrTeFOdqAY6m",
+	"wF22KT3OFxnoEqd2IPXTKfkhlDgrgSHOUjk4vH83UmxGJtlkcPjeXfVfhJr/uhfVZByuy2h9xtj5BPNz",
+	"R1ouNaSeFdrFZwKoPPRkhfr3vcB0XWeDdSlS3knqTGabeMHpJaDYUeOqrrQSkQevM/27abq9w9Z1h5n9",
+	"X9PV5dHJu+jy/tEvX//kJwZy1T1tVMEz7fcRxSZ36D73bQQNdiG1sx/bj0p2hS1/rok/3WnYUqg3y58L",
+	"toJ3kEvtQqwjO8liqb0+BW8gRhFGjtW8eIuv/vJffvXzf/rqX/70zf/4729+8rNf/eP//Oqv/zBCGSVD",
+	"AglSOsFedx9RkDXbxUBn7OCRbz7eYgevPxvsAnzQt2tFhXXToght1l3VEmzuX02cRApkKqWgBDi5AJNE",
+	"+JrSylpghjh4af/yErWIttulX4aWIrH29k6Zrz4hWo9L5d7NpmMzyevfzqskL+eacw3adTAEms573gn1",
+	"mVnqeNQHhofRj9NpOt/y5vp4s/hyPdzZDSXwVvJnGbwf2RRKwSjXPB6WzaipVpADDI7yOiOuwR5i3HVV",
+	"ios9ROeEeomadj/4Lrr33t6DPNRF/8PdQyRiNoUo/2cOgmU8BhF56AWLSXjgBfagXR3ve7jQKirsb2om",
+	"2BQSgAQx6rJHaSTD3gMXyIN2Pz5F9+7b4J9ceBFpGtTPxCGyHDDUIrOifAHo6bGI9KAlsOneUgAJI77a",
+	"JGGWmGwCtfrwQ/XrkSLimxODI6AgiDhEempF8LYRb7pgG+JYjrXUw7bWH9aJHCE+nzJiKq7WmEmtHljM",
+	"BWg2URtqh/SqddxMlINaoI/mvv0xPuZMypBkI+SU7q7OxqvZUTkVtPu76qffyQ84b6izZ1SIvNDA2xTu",
+	"GKdAE8wbbvJnDCdHttn2Ql/bhe4fw7rAQnb4d+5CTxlW6vYcMFc8WzBDJ/26xEBd+fHgpRqtGUB0A0xZ",
+	"05Oa1+1BIRX7elu9Zk12G4xmJnZlP8HzAGFdyd5SD0XqSox5Wd9mX/SR1+7GLojZmMRjpMvIH6IxSxPg",
+	"OqJda8zGKBr5L2M/gTUy9katS1slehfrq+TpcdBPPK9Vf8zIasM9g1QhC1qXoYjU9KEkSzH5qKIcmxm7",
+	"jDhmqoGZXuA0g8HWsb9ux361Kvamevc9MaBenjnFrxwlWZUlLeIpISJOmcg4iANXSa8wSwWl1bH5DJKH",
+	"5W9uTHJtme1a3oPeYR7nlHHLea5RNyiRpzHf3N+7Vt2giT16MCM7S8moDyc+9z7YsuEms2Fxkm8FD3qU",
+	"7M7nnNBE+PHoyJgqDCui3Q+O0fv30RBA12FNshSETpX4/nvI45G9QzQbM8RmINBMPXrP5mg2BhqhMZsV",
+	"FTSMFljEluqmMyyMXfUBwoZKJthcy2gIOvBcU7Y28GFxDgnaJVIUhKYOmtAMxA0KE5/De0gSi5ToKEZe",
+	"uNZbGbLJMsQe41shQFyEGiQO9WNv8t+6QebL+aKF8/I4lYZkTyAf5622xuB1GYP9Y1gT5vb3Mk5EQuJ3",
+	"NWk5VF054PFFt+RTPi+1sOYQIAlegk/UjzfGjBymKZ47BxQR1q2o0y+yTKJnWMj9xxdA5X7Ymqa+fqS+",
+	"K3OTu/nudrn5OIhsAnkyDSIQXGhT36Nnz4++efDJd58eRwgbuaH2b0cgkoTZvDTvFWdz08Xn9ez2heSA",
+	"J5tThD7IAafAL4Dvn6ot19smCjyhDaLatUekEQ6l/UWMo9/NieB39pYKGmnhGXXADZqjhkJ+CPj6WOc6",
+	"lSQ98c0BqGr2ZHyEqTUoFCktLYhNnVaePsdsNtodAxmNpb4utEPciJoxFuNIozx0bB3fV98e3NvzovjZ",
+	"vuoWS/WKQEwDHvzRxY5qS0EIEEqLyDiFZJUw12CsElPzun6qW73KURDczekYG0bkmC5S2o5wlGbpTKA6",
+	"XtDUb6lWZ5iic0bNw14R0gON6EQ+TQ+rye28igv1pI6ItqxLAsLkkdk7tOI67xdNMgMPJ8M5ymhi9WcP",
+	"r8LokIwyG7Hg1DjFkObTM6hd3hS0f2v3a3e/oT/CFOEU80mEzmEqdZ7mSNs/NMxNtdZWCo6VgikQkXs3",
+	"h0HX18bBSyN6wg54RZsP5Q373s2ktpfQ6i6hhtsHS4SR2fFDd/Po/9q/Z8rcGsSmptYxSxOdSGZXm+iw",
+	"jcWwnC0QVryFE/XCuUlSJkIyPj94qYji1cHLc5g3ELRpfMMUrVtdvRuToueWpTKxO/pUGrre+DQm+q7w",
+	"YodwbcacfoYqR3UtlKxxHgdwOWU8jLh9rH9+qpre3HM4Fhdo11pzNaDkMhWXoVcv4xMsa3EksbhQ26i+",
+	"7QIbwQbtzYbFEdQNqBrVDve5Z71Re2VcGYNoEJdAZXKeH6KxfPkolwIXoH4opYWMS2ll2Nnn4EYCF6eP",
+	"9dvfpMTUbZyDoNP6vUg1nZnTpvzdXcibL2SDqdv00A8qgynK17Mj8oT8kdJp/DwIJqdnlsqoWjvfHkrd",
+	"hKyJsueMyrgh7euBEaGU0JFOWawO0vCrPtIdU7Qi6K0wp95jAkX/5iDsAJEzeSNdfUNHHdhMqHCJY4dp",
+	"Cszji76bIMjlfkJGRKKEXOgz0RtyiL52/+7du3cRyb12F8TVBbHWCiLniFBTXKxuLq7D0pSmWErgqvX/",
+	"//17+9/47Pt397/x2cv7r35jEHVFr+lc09qQpjVphs5YRpNDj56t5doi9fVrN0JO2kTWzpKgXf06tqJZ",
+	"SyFraN11WooaKsQGiY3TXRQTbiKKpc1Qmme1xOnCpmb6CZ5H6Hvf+9739j/6aP/4GB2NCcVIkiANLgQb",
+	"WMFpptplf/V+9B5XsquOKhWNXwBPMlDnBBNI1GmwKVC0y2EKWOKz1DBCzCYTvC9AXVQSkqCpNMWjQU8L",
+	"rSOfBUqJDM0pNgzJIGEEckdisFtDutGD+q/ybYlFHJKF3JhnFydivlF9XT3q5IImd9TpXE5Sc9xinw2H",
+	"JIaExZkS2HfElCsVfgwgJ+kd/f9lXTAnkzNdiqeOUIwBWN3xm2/3LUWMYyQA83iMhhoWgQU6Ov022v30",
+	"kyf7XzfmuEfPP9IH/d1np9+NkLF+51UgtfGgsPFpCkA23b9VSJo1y8866Y32HRRUHLXKeAPvn8XDzS/M",
+	"BqXgrVbijA4Q+SqMopZGgDNJ1oZNKJ4rG8SrNU82Ez+qyN6YLlbEaDZrXpDRTrWwuOEX2vattH0rbd9K",
+	"27fS9q20fStt30ot28FmBZ41QvcUo92/ezefB7p/N7T3KZkQWcXNGDjP/eVgrSUYqxKUcBmSOnHGBeNr",
+	"UwuNXrNZ6Qjsw02DJ7MpcHsP2IjK0itP609nc6tFROZqRLvhq7R8k6oz2ovyq8bwlTCFeVM8EvYxiJE5",
+	"xQdeZSQ9JBhnm++CW5G+mu9G08Pw1DbaRJiQnfuGJcoou2BHKaYxHBrMgg5B1PSo63dYgrRk5Mrk5PAI",
+	"JTHQ+3fV7SYiRGGW5/VWMm7CqD67q1FS6XnQEK7/e5VnxMbRUmkBmwnHD9WD1PptPX539eH3lX1sJK5z",
+	"mDcHvzx1D85t1MtmR73kB7nB0S42l8LpR++5cLhzQ5jXG+ji8UAQeOnqbD31DDTb6JX1RK/kZ7CWzIT5",
+	"6O9g3lBXLo22ljarSxNa5aAOd5fGnD1NGvMY3QhL1mPGnia3Rrvyt3Uj0xWEaWr1KtRSNHjA4YKdQ1Nm",
+	"afX75pDj9qZpr66pTvSbMF9TkGSnu+atLXig9h6ZvFq76qVO6AgJ7U+wUH+dykCNxtmECGPW7XgXlTm1",
+	"lxRgEssmKaB/30qBt0gK6BPdSoG1SAG990YKdObuCge2cHdtdSLVgCUQVjyfEJp4dUoezV1RlCOWwA0z",
+	"fWyGvB2K6LeBmz3ZXDOfDWDTM/Xq+3rVdUqFdzToSB3F9ZoqmimuhchzHEVDco4nJIXnHn5ka99Yz32T",
+	"n8Fa7Bv56G+rfaOJ83VCLh925EJpjVPRWiUdid1HGE0IzSRoazZOEg7imtNilZm0letLmfTq2f75FGiR",
+	"X2vL92vke3cIa2J8N/w7Z9nUmCHN9m4LDPJAO4rLTj+XtS+BofYU737w+BP0b1/+7YH94dDrROzZGiW5",
+	"o1ANJGwq+HSOkkz9mzaoaggO2nUuaMSzFGyzQyVdCEseIAHyECUZ7D3QyPl0uG9AnWAxFruYIkJjHagf",
+	"mS7IZAIJwRJUPyyOM84heU4j5AIUjk2FFEQEyjvT0ApTesVE17uSMQa5YQvPqNG8cjTVOjR7Ltt0qc6M",
+	"EaRJBgYdRcwDPpO64EsMkQPg1Scz71h+pSLSWqSkWhSBZj/pC9tm6yTd6NSAinw3NY92SvT2OjpcVZFs",
+	"R9mtrs8XFq28VQ/Wox7o/V+LZqBHfofdncgB9Xs5Og2/dLt72qxNH4C8dva77YYlt58bJ7hr6Wdlvswl",
+	"yOzABuMEn4RHeja651MXt3Or6W57e7QWONAksyYPRusF8rZmec3EFGjS9eZYZLs2traxhE3XRh5uuHmI",
+	"YTt3U/5mgyHDU5aSeJ6bDghVb+EYrhvl4o5eafZZfTLu66aOrVzukIo7J/P1yGafyd7RTNwYxZmQbIKK",
+	"4OyuKbhzJuskqQ9wwqayoey5+nnLlGtXlrxj2LLleh5N6gh0IkySyn1C+7JmiZNamNPYvUUTslPt6olL",
+	"oLBlyzXdlUWcqT2LGzaEmVHbefIttYfZlE3GG0XiUtyv4aFD7QCy37jkuHmqptwPphN25JVtTj96T9Gw",
+	"l9Pp9KP3vapVgHWCqBTQbpG03Q5oq2ep3XWhmYxCDyCox9jdpMTBCKiSDQ0Q0A9si63AWDt+2/DrWsqd",
+	"m8HDodP5zX17WFwRkHHzaRbfETUs7iq3uPxPux9+8tGzSOdn24s0y5dkQC3zF5EeJt37CEuY2SJ0PjOb",
+	"NDE1nFxi1XKZ6XqW1GjQIz+LUoUnt5zUjkFeEyNVCyF30YZvpRupoFR3NbLhMCUUehH5wUuTzKm5uH8D",
+	"qddcP3l6qFtSlr9y4pvp9fGOuy7R+erq8Rdn3UYyB1PO2DBIOC/Ur4906YG+RflvGQWZRWxQcQl9MLbs",
+	"gwGfFed3WOSviWx9Ir+MirMnRz7a6hzURWty3ri3h62Y5OVzLKXp8RL9JcDJBQhks4NdS72JOvLs5pgs",
+	"aLOHd3IJAt0q2Lfaq7iMXrB1MNawj8+WNrFVzocNea0c711f4Js3zIbknpqNgUN9UjRbkxsxaiwarlwQ",
+	"TlNd3cqZHA5Laa2zhDhEru4FkghhOkdnnJ0DNQK+Xw6qCXSqsF8uqn8DFd835ozVnIrbb8cAni8IzNBu",
+	"/jZeOP09c4kbALWRP1GRqlZE3nUvIj+xrvqpiPoSudAqIroQHmFChS4oO4lMkXdNYXiG1ZjYZN/TQdPq",
+	"77xyPJF+zjPBGFXqgb6kgqpqiZSKOXR6lPQLLrtlGqUfdLOhCTb85NDXijyoD1CqoZYDl9M5rPIdQ0wS",
+	"uHbS2ep6nRng2J3ZDet7nSIT31JFL9FcgMJMHFb6qgzUzpJC8izPRxkqREuHhE+OvbZbxlwTY3qHsKaX",
+	"2LvMmbHhBBPAB4muK42SEl90e5stclQbp3Y25j0vov+3trw12PLKdSysGS5Xfa7Hvua98Toq571CwG+d",
+	"du5m/20Cs430F5TCj5VcHLMZItKZDSib6TRYNCF0pKOAvfIHOljX/t9+autPhHwNS6jztaG0dRTWQ6G/",
+	"bnLbKg4d0tsRmK1NZ+iSbuAtVRqqgAjHNUixvmJjzeM4jmEqFWPrKjMy4zmcigMWjAq0a8P0R2onbJC+",
+	"JmIXYb/3QH2svkk4ntHK12wKqktCEXDOeITYDBJEGZowrj6lTLpebfX/udlSM2wInhF+hHQXJGYT2rIV",
+	"bYXI7cla8sSc2FaO3KwccYXGDMOg3UUAJZEiT/exd1iby6M+VQceSku2RcIOaTKF2LJHagsnmJ9DotXa",
+	"pbJ1VDi5VTL0ePb4Loztu+daSbH20eP2v3j15O+YZbRTnzSm9naoJwL14zUezTNyARSE2KBHqZmSQC9/",
+	"YGsx/mBw+IMBO//B4JVWClgmkWRZPFZCpCiBd02v0ykHAVS25SZ7YZoNrimjhjeJtYX5FFPYnPpK/un5",
+	"oPx9/4eDe3vuJl3wlnrOTn2F+B7OCMVjJkCrs0YiH1qHOQWTgCuXM6ZsmAErJXmRUomwqfuVWC965OCW",
+	"ZxZvzPgIU/JDJ5pmRCpmzlXcB0hnACUFQLMUeWBmYJKE6iRXNmXVhZf51GVt6uBE1d2JA9NfmBV0XtW5",
+	"vt2ujR0YG346TRlO1hDtxoZ+TM9GiFSbJxaj8t2nM8b4HGIx8EQgCnLGuC5Yy5gUaEqoostdo4/pKoW6",
+	"oq3mikjrYSUcKeM+qxjAXwmylxh4vmKLlNDzlSaj9InWBcN0sSz2CIO5ZRqYH++1qW7/mhCOHafA23At",
+	"IxxdxIZ7FZn3g3APCPXiv/baZjWRWFVKO9ATOXipKCZMdqajJ13DqJezDNR1ZKo93xz55oVzzwg1VSYX",
+	"Jlrq4YImd9gU6OUkNZ+KfTYckhjcA/GOmHLAiRgDyEl6R/9//yElXMqDsZyk5U+rDTdE39HBhxqUXRMP",
+	"VYpgmuAEdPVhxuUdtf7INrtzmYrL/D/UOe71g+0t8EHnZ/CJDW/ePoHXAeNvFL/6/jbit07cRuVy5Nd0",
+	"l3fTPI+tfLgm5fNU70I+yA3rn2aJJ7b7DaI31RHm0KQlFiGYN0BF7Qqh2eqPnZzZOJG0saSSv1be/Jc/",
+	"fvNX/+Grf/3z1z/+Z0UrX/3lv/zq5//0+sf/fDOUcSDJBHTUY4hEPnENbil56NzMbXTiFvGYSj5XB2tn",
+	"gTnH8w0iG/u8tMWNq6FpFVlzTRQ0g7MxY+fNKbq/4xpdI/PbMdRwmxStkMeYiOwsn6+oJHDfEa5s/znM",
+	"jRqiq+4LfJbq7OwgkGTsAaKqlbpQCEcCYg5SdIls/SyYYfrUzOoM7PZek4phe19TFLsd/cjkhmlIG3Ob",
+	"osvsuSCsNFYg6tx3x1JOxR6STFELlQLhM+078OmMzWiej0VTmSUCY3BwkU47Jbvv3iEqy5rIi3FRLyd9",
+	"bEIbxWLGufnFj2B5H80YPyd0pAv2IzwGnDywNJ1ASvQfJDd47H740cOj/dMPH753/7cKJclQtGVjW5Vg",
+	"L9L+feLQF2c4PmfDIcIxZ0Jp80JiLkVkbNmYc6IDdcwGoafHarMS2E8yQzyAzubdOKZGBh68JKYebgIp",
+	"mCw0FXyV4diCl9rvUHJ76tjaaTeh+G6bhLUiUr/1CvFaje87RJRJ7VybMK4LXwig8oF1qJ/DVBYVNHJi",
+	"TdnoaoRyYLtqqm9ht/y4aHkNNLMApCkmlle5QLv3FKfcv3tXcbWuYoHu3w1Vk0jJROOPSggYU97i/nLF",
+	"LihcOsbfESjOuGD8EDnbvDpQlibAUeLvVN3UzKeDNfOQd6AbpKv4PLRTZoUIUZjlIYrWK6hlbJQnLwC0",
+	"OwWNkY3ctxoZi0kKyZ4W0OZCwFLCxDGdBQXpG66w41+N86aN8LUXhI5uVES/t2ryehEw4TrU4iFKGDVJ",
+	"Jzja1YWBLOpNA4hwgiAVoAOm925TOliqc9wpQW2ub8lQDV0W+pBHZVaxUESWstEIEpSSc9Dx2rqvvSuS",
+	"lNFN2moP2/M5NY038/63k98YDwGFmdMchxZL5xNMVNYnH5RrKSk2OQeYGs1UUd4ZCJJosJ3q7b2voTHL",
+	"uEC7csbQxT3dDMuMg9iLkGAl8YXEjMh4DCJH9UyIEKpTnAvT/mRoEBIHOMV80qBJmGYPTavrpJLSQBtC",
+	"JVY6qFeJqMWhTAHU04ZKjhMSSw0MUAdu8vVY24vO+LDnJcuEC5IAraaTL0wr9iCFACkOXg5J2uA2fahb",
+	"dZIZNhnvKqWGdhrGQjT7DK1z8XN8gc2Jb46LsbVQgIGAmNnqa0TIebpyq1rMqGANZSOO7O/dDmyzvLxt",
+	"R5BvnthBdp/Q7r//4h/e/PmP9g5RgsX4jGGu7nrAPB5HuZnD8SPhyBm49Qlqj2Dk4cx1Shdr6ogQXGrn",
+	"7APz7sNSXSWQCG1xsTPZERpT5IWLLBRDvzpNTMLk8NG7SQkLoEXzRM1pQR2YO3x10LkdKiqnUjFWoQok",
+	"zBkHGnCQ6vaXJD6voY2y2fY6yOEL3nZVfIuv65ogEzyCg6l5XfWBpWwMVBt968RUldc3vvFw7YgywPTT",
+	"k2do9+NPP3r0+OTOlI5WDvTr6s99gUdgfKLrc9e9hdJnAUxswaBm/9Dut06QxHwEcrUH/+rV/wsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
