@@ -48,12 +48,12 @@ func (a *App) ListDisclosedProducts(s store.Store, pageSize int32, bookmark stri
 	return out, nil
 }
 
-// ListDisclosedObligations pages through the obligations of public kinds
-// (GD 35 fee schedules, ZW 32 disclosures) with how each stands now; the
-// others are left out, so a page may hold fewer than pageSize items (its
-// bookmark continues the list).
+// ListDisclosedObligations pages through the obligations opened under a
+// public kind (GD 35 fee schedules, ZW 32 disclosures) with how each
+// stands now, over their own index: nothing of the others shows, not
+// even in a bookmark.
 func (a *App) ListDisclosedObligations(s store.Store, pageSize int32, bookmark string) (*domain.Page[domain.ObligationDisclosure], error) {
-	recs, err := listRecords[domain.Obligation](s, domain.TypeObligation, nil, pageSize, bookmark)
+	kvs, next, err := page(s, domain.TypeObligationPublic, nil, pageSize, bookmark)
 	if err != nil {
 		return nil, err
 	}
@@ -61,9 +61,13 @@ func (a *App) ListDisclosedObligations(s store.Store, pageSize int32, bookmark s
 	if err != nil {
 		return nil, err
 	}
-	out := &domain.Page[domain.ObligationDisclosure]{Items: []domain.ObligationDisclosure{}, Bookmark: recs.Bookmark}
-	for i := range recs.Items {
-		if d, ok := recs.Items[i].Disclose(now); ok {
+	out := &domain.Page[domain.ObligationDisclosure]{Items: []domain.ObligationDisclosure{}, Bookmark: next}
+	for _, kv := range kvs {
+		o, err := a.loadObligation(s, string(kv.Value))
+		if err != nil {
+			return nil, err
+		}
+		if d, ok := o.Disclose(now); ok {
 			out.Items = append(out.Items, d)
 		}
 	}

@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"encoding/json"
+
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
 )
@@ -53,10 +55,11 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		if err != nil {
 			return nil, err
 		}
-		x.Subject = b != nil && domain.Owns(in.PartyCreditCode, kind.RecordType, b)
+		x.Subject = b != nil && a.subjectOf(s, in.PartyCreditCode, kind.RecordType, b)
 	}
 	periodKey := ""
-	if k, ok := p.ObligationKind(in.Kind); ok && k.Deadline.Rule == domain.DeadlineYearly && in.Period != "" && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil && len(in.Period) == 4 {
+	// The key is built only from checked parts (key() panics on others).
+	if k, ok := p.ObligationKind(in.Kind); ok && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
 		periodKey = key(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period)
 		held, err := s.Get(periodKey)
 		if err != nil {
@@ -85,7 +88,31 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 			return nil, err
 		}
 	}
+	if o.Public {
+		if err := s.Put(key(s, domain.TypeObligationPublic, o.Number), []byte(o.Number)); err != nil {
+			return nil, err
+		}
+	}
 	return a.saveObligation(t, o)
+}
+
+// subjectOf tells whether a record (its type and body) is the party's
+// own: its own record, or an objection against one (an order may follow
+// an objection's decision).
+func (a *App) subjectOf(s store.Store, party, recordType string, body []byte) bool {
+	if recordType != domain.TypeObjection {
+		return domain.Owns(party, recordType, body)
+	}
+	var o domain.Objection
+	if json.Unmarshal(body, &o) != nil {
+		return false
+	}
+	kind, ok := domain.NumberedOf(o.Target)
+	if !ok {
+		return false
+	}
+	target, err := s.Get(key(s, kind.RecordType, o.Target))
+	return err == nil && target != nil && domain.Owns(party, kind.RecordType, target)
 }
 
 // obligationStep asks the access table for act, loads an obligation and

@@ -45,6 +45,13 @@ func TestAnnualReportIsDueAtTheEndOfMarchAndFiledLate(t *testing.T) {
 	must[*domain.Party](t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
 	in := domain.ObligationInput{Number: obligationNumber(), Kind: "annual_report", PartyCreditCode: agencyCode, Period: "2025", Note: "2025年度运营报告"}
 	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := openFn(in)(s); return err })
+	// A period of four bytes that are no digits is refused, never reaching
+	// a state key (which would stop the chaincode).
+	for _, period := range []string{"\u0000abc", "\U0010ffff", "+202"} {
+		bad := in
+		bad.Number, bad.Period = obligationNumber(), period
+		f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := openFn(bad)(s); return err })
+	}
 	for field, bad := range map[string]domain.ObligationInput{
 		"kind":            func() domain.ObligationInput { x := in; x.Kind = "security_incident"; return x }(), // NS and HB define it, not GD
 		"period":          func() domain.ObligationInput { x := in; x.Period = "2027"; return x }(),
@@ -196,17 +203,34 @@ func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
 		_, err := app.DecideObligation(s, opOrder.Number, domain.ObligationAccepted, "")
 		return err
 	})
-	// Withdrawn with reasons, it is owed no more.
-	f.refused(cityAAuthority, domain.RuleReasons, func(s store.Store) error {
+	// Withdrawn with reasons, it is owed no more: not by the filer either.
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error {
+		_, err := app.DecideObligation(s, opOrder.Number, domain.ObligationWithdrawn, "撤回")
+		return err
+	})
+	head := domain.Actor{MSP: "CityAMSP", Role: domain.RoleAuthority, ID: "authority-head"}
+	f.refused(head, domain.RuleReasons, func(s store.Store) error {
 		_, err := app.DecideObligation(s, opOrder.Number, domain.ObligationWithdrawn, "")
 		return err
 	})
-	must[*domain.Obligation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Obligation, error) {
+	must[*domain.Obligation](t)(run(f, head, func(s store.Store) (*domain.Obligation, error) {
 		return app.DecideObligation(s, opOrder.Number, domain.ObligationWithdrawn, "责令对象有误")
 	}))
 	if v := obligationNow(t, f, opOrder.Number); v.Standing != domain.StandingWithdrawn {
 		t.Fatalf("withdrawn reads %s", v.Standing)
 	}
+	// An objection against the party's own product may be an order's
+	// subject; another party's may not.
+	product := must[*domain.CertificateRecord](t)(f.register(f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.PreExisting = true }), ""))
+	obj := domain.ObjectionInput{Number: domain.Number{Prefix: domain.PrefixObjection, Division: "450100", Year: 2026, Serial: fmt.Sprintf("YY%06d", obligationSeq)}.String(),
+		TargetKind: "certificate", Target: product.Number, EvidenceDigest: certs.SM3Hex([]byte("证据")), Summary: "数据来源存疑"}
+	ob, _ := json.Marshal(obj)
+	must[*domain.Objection](t)(run(f, cityAClerk, func(s store.Store) (*domain.Objection, error) { return app.FileObjection(s, string(ob)) }))
+	fromObjection := order
+	fromObjection.Number, fromObjection.Subject = obligationNumber(), obj.Number
+	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(fromObjection)))
+	fromObjection.Number, fromObjection.PartyCreditCode = obligationNumber(), otherEntCode
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := openFn(fromObjection)(s); return err })
 	// GX defines no incident report.
 	gx := newFixture(t, "GX")
 	incident.Number = obligationNumber()

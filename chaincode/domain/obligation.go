@@ -54,6 +54,14 @@ const (
 // period: one instance each (its value: the number).
 const TypeObligationPeriod = "obligation~period"
 
+// TypeObligationPublic indexes the obligations of public kinds (its
+// value: the number): the public list pages over it only, so nothing of
+// the other obligations shows, not even through its bookmarks.
+const TypeObligationPublic = "obligation~public"
+
+// PeriodPattern is a yearly obligation's period: a year.
+var PeriodPattern = regexp.MustCompile(`^[0-9]{4}$`)
+
 // Obligation standings, judged when read (Standing).
 const (
 	StandingDue       = "due"        // open, its due date not passed
@@ -361,6 +369,11 @@ func obligationDue(k ObligationKind, in ObligationInput, cals Calendars, today t
 	case DeadlineImmediately: // the same working day (a Saturday's event: by Monday's end)
 		for day := trigger; ; day = day.AddDate(0, 0, 1) {
 			working, err := cals.IsWorkingDay(day)
+			if IsRule(err, RuleCalendarYear) {
+				// No calendar for the year: the report is never refused for
+				// it; it is judged by the strictest reading, the event's day.
+				return trigger, nil
+			}
 			if err != nil || working {
 				return day, err
 			}
@@ -437,6 +450,9 @@ func DecideObligation(j *Jurisdiction, o *Obligation, decision, reasons string, 
 	if decision == ObligationWithdrawn {
 		if o.Status == ObligationAccepted || o.Status == ObligationWithdrawn {
 			return nil, Conflict(RuleStep, "status", "obligation %s is %s: it is withdrawn while open, returned or filed", o.Number, o.Status)
+		}
+		if f := o.lastFiling(); o.Status == ObligationFiled && f != nil && f.Actor.MSP == c.Actor.MSP && f.Actor.ID == c.Actor.ID {
+			return nil, Forbidden(RuleObligation, "caller", "%s filed this for %s: another identity of the authority decides on it, withdrawal too", c.Actor.ID, o.PartyCreditCode)
 		}
 		if reasons == "" {
 			return nil, Invalid(RuleReasons, "reasons", "a withdrawal says why the obligation is owed no more")

@@ -3459,7 +3459,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/objections/{number}/proof (the `ProofBundleObjections` operationId).
 	ProofBundleObjections(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetObligation an obligation and how it stands now (standing: due, overdue, filed, filed-late)
+	// GetObligation an obligation and how it stands now (standing: due, overdue, filed, filed-late, withdrawn)
 	//
 	// Corresponds with GET /api/v1/obligations/{number} (the `GetObligation` operationId).
 	GetObligation(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5414,7 +5414,7 @@ func (c *Client) ProofBundleObjections(ctx context.Context, number string, reqEd
 	return c.Client.Do(req)
 }
 
-// GetObligation an obligation and how it stands now (standing: due, overdue, filed, filed-late)
+// GetObligation an obligation and how it stands now (standing: due, overdue, filed, filed-late, withdrawn)
 //
 // Corresponds with GET /api/v1/obligations/{number} (the `GetObligation` operationId).
 func (c *Client) GetObligation(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -11971,7 +11971,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/objections/{number}/proof (the `ProofBundleObjections` operationId).
 	ProofBundleObjectionsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleObjectionsResponse, error)
 
-	// GetObligationWithResponse an obligation and how it stands now (standing: due, overdue, filed, filed-late)
+	// GetObligationWithResponse an obligation and how it stands now (standing: due, overdue, filed, filed-late, withdrawn)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18995,7 +18995,7 @@ func (c *ClientWithResponses) ProofBundleObjectionsWithResponse(ctx context.Cont
 	return ParseProofBundleObjectionsResponse(rsp)
 }
 
-// GetObligationWithResponse an obligation and how it stands now (standing: due, overdue, filed, filed-late)
+// GetObligationWithResponse an obligation and how it stands now (standing: due, overdue, filed, filed-late, withdrawn)
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -23513,39 +23513,40 @@ var swaggerSpec = []string{
 	"77xyPJF+zjPBGFXqgb6kgqpqiZSKOXR6lPQLLrtlGqUfdLOhCTb85NDXijyoD1CqoZYDl9M5rPIdQ0wS",
 	"uHbS2ep6nRng2J3ZDet7nSIT31JFL9FcgMJMHFb6qgzUzpJC8izPRxkqREuHhE+OvbZbxlwTY3qHsKaX",
 	"2LvMmbHhBBPAB4muK42SEl90e5stclQbp3Y25j0vov+3trw12PLKdSysGS5Xfa7Hvua98Toq571CwG+d",
-	"du5m/20Cs430F5TCj5VcHLMZItKZDSib6TRYNCF0pKOAvfIHOljX/t9+autPhHwNS6jztaG0dRTWQ6G/",
-	"bnLbKg4d0tsRmK1NZ+iSbuAtVRqqgAjHNUixvmJjzeM4jmEqFWPrKjMy4zmcigMWjAq0a8P0R2onbJC+",
-	"JmIXYb/3QH2svkk4ntHK12wKqktCEXDOeITYDBJEGZowrj6lTLpebfX/udlSM2wInhF+hHQXJGYT2rIV",
-	"bYXI7cla8sSc2FaO3KwccYXGDMOg3UUAJZEiT/exd1iby6M+VQceSku2RcIOaTKF2LJHagsnmJ9DotXa",
-	"pbJ1VDi5VTL0ePb4Loztu+daSbH20eP2v3j15O+YZbRTnzSm9naoJwL14zUezTNyARSE2KBHqZmSQC9/",
-	"YGsx/mBw+IMBO//B4JVWClgmkWRZPFZCpCiBd02v0ykHAVS25SZ7YZoNrimjhjeJtYX5FFPYnPpK/un5",
-	"oPx9/4eDe3vuJl3wlnrOTn2F+B7OCMVjJkCrs0YiH1qHOQWTgCuXM6ZsmAErJXmRUomwqfuVWC965OCW",
-	"ZxZvzPgIU/JDJ5pmRCpmzlXcB0hnACUFQLMUeWBmYJKE6iRXNmXVhZf51GVt6uBE1d2JA9NfmBV0XtW5",
-	"vt2ujR0YG346TRlO1hDtxoZ+TM9GiFSbJxaj8t2nM8b4HGIx8EQgCnLGuC5Yy5gUaEqoostdo4/pKoW6",
-	"oq3mikjrYSUcKeM+qxjAXwmylxh4vmKLlNDzlSaj9InWBcN0sSz2CIO5ZRqYH++1qW7/mhCOHafA23At",
-	"IxxdxIZ7FZn3g3APCPXiv/baZjWRWFVKO9ATOXipKCZMdqajJ13DqJezDNR1ZKo93xz55oVzzwg1VSYX",
-	"Jlrq4YImd9gU6OUkNZ+KfTYckhjcA/GOmHLAiRgDyEl6R/9//yElXMqDsZyk5U+rDTdE39HBhxqUXRMP",
-	"VYpgmuAEdPVhxuUdtf7INrtzmYrL/D/UOe71g+0t8EHnZ/CJDW/ePoHXAeNvFL/6/jbit07cRuVy5Nd0",
-	"l3fTPI+tfLgm5fNU70I+yA3rn2aJJ7b7DaI31RHm0KQlFiGYN0BF7Qqh2eqPnZzZOJG0saSSv1be/Jc/",
-	"fvNX/+Grf/3z1z/+Z0UrX/3lv/zq5//0+sf/fDOUcSDJBHTUY4hEPnENbil56NzMbXTiFvGYSj5XB2tn",
-	"gTnH8w0iG/u8tMWNq6FpFVlzTRQ0g7MxY+fNKbq/4xpdI/PbMdRwmxStkMeYiOwsn6+oJHDfEa5s/znM",
-	"jRqiq+4LfJbq7OwgkGTsAaKqlbpQCEcCYg5SdIls/SyYYfrUzOoM7PZek4phe19TFLsd/cjkhmlIG3Ob",
-	"osvsuSCsNFYg6tx3x1JOxR6STFELlQLhM+078OmMzWiej0VTmSUCY3BwkU47Jbvv3iEqy5rIi3FRLyd9",
-	"bEIbxWLGufnFj2B5H80YPyd0pAv2IzwGnDywNJ1ASvQfJDd47H740cOj/dMPH753/7cKJclQtGVjW5Vg",
-	"L9L+feLQF2c4PmfDIcIxZ0Jp80JiLkVkbNmYc6IDdcwGoafHarMS2E8yQzyAzubdOKZGBh68JKYebgIp",
-	"mCw0FXyV4diCl9rvUHJ76tjaaTeh+G6bhLUiUr/1CvFaje87RJRJ7VybMK4LXwig8oF1qJ/DVBYVNHJi",
-	"TdnoaoRyYLtqqm9ht/y4aHkNNLMApCkmlle5QLv3FKfcv3tXcbWuYoHu3w1Vk0jJROOPSggYU97i/nLF",
-	"LihcOsbfESjOuGD8EDnbvDpQlibAUeLvVN3UzKeDNfOQd6AbpKv4PLRTZoUIUZjlIYrWK6hlbJQnLwC0",
-	"OwWNkY3ctxoZi0kKyZ4W0OZCwFLCxDGdBQXpG66w41+N86aN8LUXhI5uVES/t2ryehEw4TrU4iFKGDVJ",
-	"Jzja1YWBLOpNA4hwgiAVoAOm925TOliqc9wpQW2ub8lQDV0W+pBHZVaxUESWstEIEpSSc9Dx2rqvvSuS",
-	"lNFN2moP2/M5NY038/63k98YDwGFmdMchxZL5xNMVNYnH5RrKSk2OQeYGs1UUd4ZCJJosJ3q7b2voTHL",
-	"uEC7csbQxT3dDMuMg9iLkGAl8YXEjMh4DCJH9UyIEKpTnAvT/mRoEBIHOMV80qBJmGYPTavrpJLSQBtC",
-	"JVY6qFeJqMWhTAHU04ZKjhMSSw0MUAdu8vVY24vO+LDnJcuEC5IAraaTL0wr9iCFACkOXg5J2uA2fahb",
-	"dZIZNhnvKqWGdhrGQjT7DK1z8XN8gc2Jb46LsbVQgIGAmNnqa0TIebpyq1rMqGANZSOO7O/dDmyzvLxt",
-	"R5BvnthBdp/Q7r//4h/e/PmP9g5RgsX4jGGu7nrAPB5HuZnD8SPhyBm49Qlqj2Dk4cx1Shdr6ogQXGrn",
-	"7APz7sNSXSWQCG1xsTPZERpT5IWLLBRDvzpNTMLk8NG7SQkLoEXzRM1pQR2YO3x10LkdKiqnUjFWoQok",
-	"zBkHGnCQ6vaXJD6voY2y2fY6yOEL3nZVfIuv65ogEzyCg6l5XfWBpWwMVBt968RUldc3vvFw7YgywPTT",
-	"k2do9+NPP3r0+OTOlI5WDvTr6s99gUdgfKLrc9e9hdJnAUxswaBm/9Dut06QxHwEcrUH/+rV/wsAAP//",
+	"du5m/20Cs430F5TCj5VcHLMZItKZDSib6TRYNCF0pKOAvfIHOljX/t++KY0wI3KccDyjew1uhyU0+9qo",
+	"2jpi66HbXzflbXWIDpnuCMzWpj50yTzwluoPVWyE4xqkpIDiaM3uOI5hKhWP64IzMuM5sooDFowKtGsj",
+	"9kdqJ2y8viZiF2y/90B9nMuFytdsCqpLQhFwzniE2AwSRBmaMK4+pUy6XnV+ASLnZkvNsCGkRvg90l2Q",
+	"mE1oS1y0FSK3J4HJE3NiWzlys3LE1RwzDIN2F7GURIo888feYW1aj/qsHXgoLdkWuTukSRpiKyCpLZxg",
+	"fg6J1nCXStxR4eRWydDjBeR7M7ZPoGslxdr3j9v/4gGUP2mW0U590pja26GeCNSP13g0z8gFUBBig96n",
+	"ZkoCvfyBLcv4g8HhDwbs/AeDV1opYJlEkmXxWAmRohreNT1UpxwEUNmWpuyFaTa4puQa3iTWFvFTTGFz",
+	"Si35p+fj8/f9Hw7u7bmbdMFx6vk99RXiOzsjFI+ZAK3OGol8aH3nFEwurlzOmApiBreU5PVKJcKmBFhi",
+	"HeqRQ16eWegx4yNMyQ+daJoRqZg5V3EfIJ0MlBRYzVIQgpmByReq813Z7FUXXhJUl8Cpgz9VdycOTH9h",
+	"VtApVuf6drs2dmBs+Ok0ZThZQ+AbG/rhPRshUm3KWIzKd59OHuNziIXDE4EoyBnjunYtY1KgKaGKLneN",
+	"PqYLFuritporIq2HlSCljPusYrB/JfReYpD6ii1SQs9XmpfSJ1oXF9PFyNgjIuaWaWB+6NemIgBqojl2",
+	"nAJvI7eMcHTBG+5VZN4Pwj0g1Iv/2suc1QRlVSntQE/k4KWimDDZmY6edI2oXs4yUNeRKfx8c+Sb19A9",
+	"I9QUnFyYaKmHC5rcYVOgl5PUfCr22XBIYnAPxDtiygEnYgwgJ+kd/f/9h5RwKQ/GcpKWP6023BB9R8ch",
+	"anx2TWhUKZhpghPQhYgZl3fU+iPb7M5lKi7z/1DnuNcPwbfAB52fwSc20nn7BF4Hor9R/Or724jfOnEb",
+	"lSuTX9Nd3k3zPLby4ZqUz1O9C/kgN6x/miWe2O43iN5UR5hDk5ZYRGPeABW1K4Rmqz92cmbjRNLGkkr+",
+	"WnnzX/74zV/9h6/+9c9f//ifFa189Zf/8quf/9PrH//zzVDGgSQT0AGQIRL5xDW4peSh0zS30YlbxGMq",
+	"+VwdrJ0F5hzPN4hs7PPS1jmuRqlVZM01UdAMzsaMnTdn6/6Oa3SNzG/HUMNtUuBCHm4isrN8vqKSy31H",
+	"uAr+5zA3aoguwC/wWaoTtYNAkrEHiKpW6kIhHAmIOUjRJcj1s2Cy6VMzqzOw23tNKobtfU0B7Xb0I5Mm",
+	"piGDzG0KNLPngrDSWIGoc98dSzkVe0gyRS1UCoTPtO/ApzM2o3lqFk1llgiMwcEFPe2U7L57h6gsayIv",
+	"3EW9nPSxCW0Uixnn5hc/mOV9NGP8nNCRrt2P8Bhw8sDSdAIp0X+Q3OCx++FHD4/2Tz98+N793yqUJEPR",
+	"lo1tgYK9SPv3iUNfnOH4nA2HCMecCaXNC4m5FJGxZWPOiY7ZMRuEnh6rzUpgP8kM8QA6m3fjmBoZePCS",
+	"mNK4CaRgEtJU8FWGYwtear9Dye0paWun3QTou20S1opI/dYrxGs11O8QUSa1c23CuK6BIYDKB9ahfg5T",
+	"WRTTyIk1ZaOrEcqB7aqp1IXd8uOi5TXQzAKQpphYXvAC7d5TnHL/7l3F1bqgBbp/N1RYIiUTjT8qIWBM",
+	"pYv7y9W9oHDpGH9HoDjjgvFD5Gzz6kBZmgBHib9TdVMznw7WzEPegW6QruLz0E6ZFSJEYZZHK1qvoJax",
+	"UZ7HANDuFDRcNnLfapAsJikke1pAmwsBSwkTx3QWFKRvuMKOfzXOmzbC114QOrpREf3eqsnrRcCE61CL",
+	"hyhh1OSf4GhX1wiyqDcNIMIJglSAjp3eu02ZYalOd6cEtbm+JUM1dFnoQx6VWcVCEVnKRiNIUErOQYdu",
+	"6772rkhSRjdpK0Nsz+fUNN7M+99OfmM8BBRmTnMcWiydTzBRWZ98UC6rpNjkHGBqNFNFeWcgSKLBdqq3",
+	"976GxizjAu3KGUMX93QzLDMOYi9CgpXEFxIzIuMxiBzVMyFCqE5xLkz7k6FBSBzgFPNJgyZhmj00ra6T",
+	"SkoDbQiVWOmgXiWiFocyBVBPGyo5TkgsNTBAHbhJ3WNtLzr5w56XNxMuSAK0mlm+MK3YgxQCpDh4OSRp",
+	"g9v0oW7VSWbYvLyrlBraaRgL0ewztM7Fz/EFNie+OS7G1poBBgJiZquvESHn6cqtajGjgjVUkDiyv3c7",
+	"sM3y8rYdQb55YgfZfUK7//6Lf3jz5z/aO0QJFuMzhrm66wHzeBzlZg7Hj4QjZ+DWJ6g9gpGHM9fZXayp",
+	"I0JwqZ2zD8y7D0t1lUAitMXFzmRHaEyRFy6yUBf96jQxCZPDR+8mJSyAFs0TNacFdWDu8NVB53aoqJxV",
+	"xViFKpAwZxxowEGq21+S+LyGNspm2+sghy9421XxLb6ua4JM8AgOpuZ11QeWsjFQbfStE1NgXt/4xsO1",
+	"I8oA009PnqHdjz/96NHjkztTOlo50K+rP/cFHoHxia7PXfcWSp8FMLEFg5r9Q7vfOkES8xHI1R78q1f/",
+	"LwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
