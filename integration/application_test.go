@@ -243,6 +243,9 @@ func TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest(t *testing.T) {
 	again := onboard
 	again.Number, again.Previous, again.MaterialsDigest = sample.Number(domain.PrefixApplication, "450200"), onboard.Number, certs.SM3Hex([]byte("变更后的营业执照"))
 	a = written(call("POST", "/channels/liuzhou/applications", key, again, 201))
+	third := onboard
+	third.Number, third.Previous = sample.Number(domain.PrefixApplication, "450200"), ""
+	refused(call("POST", "/channels/liuzhou/applications", key, third, 409), domain.RuleApplicationUniq) // one pending at a time
 	path = "/applications/" + again.Number
 	a = written(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionApproved}, 200))
 	if a.Stage != domain.StageOnboarded || a.Previous != onboard.Number {

@@ -49,6 +49,19 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 			x.Providers[code], _ = load[domain.Party](s, key(s, domain.TypeParty, code))
 		}
 	}
+	onboardingKey := ""
+	if in.Kind == domain.KindOnboarding && domain.ValidateCreditCode("applicantCreditCode", in.ApplicantCreditCode) == nil {
+		onboardingKey = key(s, domain.TypeOnboardingOf, in.ApplicantCreditCode)
+		held, err := s.Get(onboardingKey)
+		if err != nil {
+			return nil, err
+		}
+		if held != nil {
+			if x.Onboarding, err = a.loadApplication(s, string(held)); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if in.Previous != "" {
 		if _, err := domain.ParseNumber("previous", in.Previous, domain.PrefixApplication); err != nil {
 			return nil, err
@@ -81,6 +94,11 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	app, err := domain.Apply(t.j, p, cals, x, t.now, t.c)
 	if err != nil {
 		return nil, err
+	}
+	if onboardingKey != "" {
+		if err := s.Put(onboardingKey, []byte(app.Number)); err != nil {
+			return nil, err
+		}
 	}
 	return app, a.saveApplication(t, app)
 }

@@ -84,10 +84,14 @@ func TestOnboardingIsRegisteredOrRefusedWithinItsDays(t *testing.T) {
 	if a.Stage != domain.StageOnboarded || a.Steps[len(a.Steps)-1].Late {
 		t.Fatalf("registered: %s", a.Stage)
 	}
-	// Filing again after a registration (not a refusal) is refused.
+	// Filing again after a registration (not a refusal) is refused, and so
+	// is a new onboarding while one is in force.
 	third := in
 	third.Number, third.Previous = nextApplicationNumber("NB"), again.Number
-	f.refused(self, domain.RuleApplication, func(s store.Store) error { _, err := applyFn(third)(s); return err })
+	f.refused(self, domain.RuleApplicationUniq, func(s store.Store) error { _, err := applyFn(third)(s); return err })
+	fresh := in
+	fresh.Number, fresh.Previous = nextApplicationNumber("NB"), ""
+	f.refused(self, domain.RuleApplicationUniq, func(s store.Store) error { _, err := applyFn(fresh)(s); return err })
 
 	exit := func(number, reason string) func(s store.Store) (*domain.Application, error) {
 		return func(s store.Store) (*domain.Application, error) { return app.ExitOnboarding(s, number, reason) }
@@ -100,6 +104,10 @@ func TestOnboardingIsRegisteredOrRefusedWithinItsDays(t *testing.T) {
 		t.Fatalf("exited: %s", a.Stage)
 	}
 	f.refused(self, domain.RuleStep, func(s store.Store) error { _, err := exit(again.Number, "再次退出")(s); return err })
+	// Having exited, it may onboard again.
+	back := in
+	back.Number, back.Previous = nextApplicationNumber("NB"), ""
+	must[*domain.Application](t)(run(f, self, applyFn(back)))
 	// A scenario application is no onboarding to exit: the same answer as a missing one.
 	f.dataProvider()
 	scenario := must[*domain.Application](t)(f.apply(applicationInput(holderCode, false)))

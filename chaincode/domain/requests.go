@@ -21,6 +21,11 @@ const (
 	DecisionNotConfirmed = "not_confirmed" // no problem found, with reasons
 )
 
+// TypeOnboardingOf indexes each applicant's latest onboarding
+// application (its value: the number): one may be pending or in force
+// at a time.
+const TypeOnboardingOf = "application~onboarding"
+
 // refuseScope refuses a scope on an application of a kind that asks for
 // none (only a catalog application names its 授权范围).
 func refuseScope(in ApplicationInput) error {
@@ -49,6 +54,9 @@ func checkOnboarding(j *Jurisdiction, _ Profile, x ApplyInput, _ time.Time) erro
 	}
 	if err := namesNoProduct(in, "an onboarding", true); err != nil {
 		return err
+	}
+	if h := x.Onboarding; h != nil && h.Stage != StageRejected && h.Stage != StageExited {
+		return Conflict(RuleApplicationUniq, "applicantCreditCode", "%s's onboarding %s is %s: one is pending or in force at a time", in.ApplicantCreditCode, h.Number, h.Stage)
 	}
 	if in.Previous == "" {
 		return nil

@@ -283,6 +283,7 @@ type ApplyInput struct {
 	Previous    *Application                  // onboarding: the refused application it files again
 	Renews      *Agreement                    // renewal: the agreement to renew
 	Successor   *Agreement                    // renewal: the agreement that renewed it before, if any
+	Onboarding  *Application                  // onboarding: the applicant's latest onboarding, if any
 }
 
 // Apply records an application of its kind (GX 12(1), GX 10(1), ZW 18,
