@@ -18,7 +18,7 @@ import (
 // the records of the supervision index that are its own on the channels
 // its organization is on (its party record, the agreements it is a party
 // of, the credentials it holds, the applications it made, the
-// certificates of its products) and the objections against its
+// certificates of its products, the obligations it owes) and the objections against its
 // applications and certificates, what each awaits and by when,
 // deadlines soonest first.
 type Obligations struct {

@@ -98,8 +98,9 @@ type Agreement struct {
 	// Renews is the agreement this one renews (from its renewal
 	// application): the link regulators follow from old to new.
 	Renews string `json:"renews,omitempty"`
-	// RenewedBy is the agreement that renews this one: written once, when
-	// it is recorded (an agreement is renewed once).
+	// RenewedBy is the agreement that renews this one, written when it is
+	// recorded: one in force at a time (written again only after that one
+	// ended).
 	RenewedBy  string `json:"renewedBy,omitempty"`
 	Registered Change `json:"registered"`
 	Last       Change `json:"last"`

@@ -21,7 +21,7 @@ const PrefixObligation = "LX"
 const (
 	RuleObligation       = "DL-OBLIGATION"        // an obligation kind or instance that does not hold together
 	RuleObligationKind   = "DL-OBLIGATION-KIND"   // a kind the channel's profile does not define
-	RuleObligationUnique = "DL-OBLIGATION-UNIQUE" // a number recorded twice
+	RuleObligationUnique = "DL-OBLIGATION-UNIQUE" // a number recorded twice, or a second yearly obligation for a party and period
 )
 
 // Who opens an obligation of a kind.
@@ -195,7 +195,7 @@ type Obligation struct {
 }
 
 // ObligationView is an obligation with how it stands when read (due,
-// overdue, filed, filed-late): computed, not stored.
+// overdue, filed, filed-late, withdrawn): computed, not stored.
 type ObligationView struct {
 	Obligation
 	Standing string `json:"standing"`
@@ -229,7 +229,8 @@ func (o *Obligation) Disclose(now time.Time) (ObligationDisclosure, bool) {
 }
 
 // Standing is how the obligation stands on day (China time): due,
-// overdue, filed or filed-late; an accepted one keeps its filing's.
+// overdue, filed, filed-late or withdrawn; an accepted one keeps its
+// filing's.
 func (o *Obligation) Standing(now time.Time) string {
 	if o.Status == ObligationWithdrawn {
 		return StandingWithdrawn

@@ -3260,14 +3260,14 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/objections (the `FileObjection` operationId).
 	FileObjection(ctx context.Context, channel string, params *FileObjectionParams, body FileObjectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// OpenObligationWithBody open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+	// OpenObligationWithBody open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, by the kind's rule
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
 	OpenObligationWithBody(ctx context.Context, channel string, params *OpenObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// OpenObligation open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+	// OpenObligation open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, by the kind's rule
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4905,7 +4905,7 @@ func (c *Client) FileObjection(ctx context.Context, channel string, params *File
 	return c.Client.Do(req)
 }
 
-// OpenObligationWithBody open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+// OpenObligationWithBody open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, by the kind's rule
 //
 // Takes any type of body and a specified content type.
 //
@@ -4922,7 +4922,7 @@ func (c *Client) OpenObligationWithBody(ctx context.Context, channel string, par
 	return c.Client.Do(req)
 }
 
-// OpenObligation open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+// OpenObligation open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, by the kind's rule
 //
 // Takes a body of the `application/json` content type.
 //
@@ -11754,14 +11754,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/objections (the `FileObjection` operationId).
 	FileObjectionWithResponse(ctx context.Context, channel string, params *FileObjectionParams, body FileObjectionJSONRequestBody, reqEditors ...RequestEditorFn) (*FileObjectionResponse, error)
 
-	// OpenObligationWithBodyWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+	// OpenObligationWithBodyWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, by the kind's rule
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/obligations (the `OpenObligation` operationId).
 	OpenObligationWithBodyWithResponse(ctx context.Context, channel string, params *OpenObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenObligationResponse, error)
 
-	// OpenObligationWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+	// OpenObligationWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, by the kind's rule
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -18592,7 +18592,7 @@ func (c *ClientWithResponses) FileObjectionWithResponse(ctx context.Context, cha
 	return ParseFileObjectionResponse(rsp)
 }
 
-// OpenObligationWithBodyWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+// OpenObligationWithBodyWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, by the kind's rule
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18605,7 +18605,7 @@ func (c *ClientWithResponses) OpenObligationWithBodyWithResponse(ctx context.Con
 	return ParseOpenObligationResponse(rsp)
 }
 
-// OpenObligationWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, on the calendar
+// OpenObligationWithResponse open an obligation of a kind the channel's profile defines (GET …/profile: obligations): the authority opens a yearly duty or an order (deadline rule yearly: period; set: due); a self-reported kind (an incident, rule immediately: occurredOn, documentDigest) is reported and filed at once by the party itself (an enterprise with its own key) or the issuer for it; the due date is computed once, by the kind's rule
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -23496,57 +23496,57 @@ var swaggerSpec = []string{
 	"X2vL92vke3cIa2J8N/w7Z9nUmCHN9m4LDPJAO4rLTj+XtS+BofYU737w+BP0b1/+7YH94dDrROzZGiW5",
 	"o1ANJGwq+HSOkkz9mzaoaggO2nUuaMSzFGyzQyVdCEseIAHyECUZ7D3QyPl0uG9AnWAxFruYIkJjHagf",
 	"mS7IZAIJwRJUPyyOM84heU4j5AIUjk2FFEQEyjvT0ApTesVE17uSMQa5YQvPqNG8cjTVOjR7Ltt0qc6M",
-	"EaRJBgYdRcwDPpO64EsMkQPg1Scz71h+pSLSWqSkWhSBZj/pC9tm6yTd6NSAinw3NY92SvT2OjpcVZFs",
-	"R9mtrs8XFq28VQ/Wox7o/V+LZqBHfofdncgB9Xs5Og2/dLt72qxNH4C8dva77YYlt58bJ7hr6Wdlvswl",
-	"yOzABuMEn4RHeja651MXt3Or6W57e7QWONAksyYPRusF8rZmec3EFGjS9eZYZLs2traxhE3XRh5uuHmI",
-	"YTt3U/5mgyHDU5aSeJ6bDghVb+EYrhvl4o5eafZZfTLu66aOrVzukIo7J/P1yGafyd7RTNwYxZmQbIKK",
-	"4OyuKbhzJuskqQ9wwqayoey5+nnLlGtXlrxj2LLleh5N6gh0IkySyn1C+7JmiZNamNPYvUUTslPt6olL",
-	"oLBlyzXdlUWcqT2LGzaEmVHbefIttYfZlE3GG0XiUtyv4aFD7QCy37jkuHmqptwPphN25JVtTj96T9Gw",
-	"l9Pp9KP3vapVgHWCqBTQbpG03Q5oq2ep3XWhmYxCDyCox9jdpMTBCKiSDQ0Q0A9si63AWDt+2/DrWsqd",
-	"m8HDodP5zX17WFwRkHHzaRbfETUs7iq3uPxPux9+8tGzSOdn24s0y5dkQC3zF5EeJt37CEuY2SJ0PjOb",
-	"NDE1nFxi1XKZ6XqW1GjQIz+LUoUnt5zUjkFeEyNVCyF30YZvpRupoFR3NbLhMCUUehH5wUuTzKm5uH8D",
-	"qddcP3l6qFtSlr9y4pvp9fGOuy7R+erq8Rdn3UYyB1PO2DBIOC/Ur4906YG+RflvGQWZRWxQcQl9MLbs",
-	"gwGfFed3WOSviWx9Ir+MirMnRz7a6hzURWty3ri3h62Y5OVzLKXp8RL9JcDJBQhks4NdS72JOvLs5pgs",
-	"aLOHd3IJAt0q2Lfaq7iMXrB1MNawj8+WNrFVzocNea0c711f4Js3zIbknpqNgUN9UjRbkxsxaiwarlwQ",
-	"TlNd3cqZHA5Laa2zhDhEru4FkghhOkdnnJ0DNQK+Xw6qCXSqsF8uqn8DFd835ozVnIrbb8cAni8IzNBu",
-	"/jZeOP09c4kbALWRP1GRqlZE3nUvIj+xrvqpiPoSudAqIroQHmFChS4oO4lMkXdNYXiG1ZjYZN/TQdPq",
-	"77xyPJF+zjPBGFXqgb6kgqpqiZSKOXR6lPQLLrtlGqUfdLOhCTb85NDXijyoD1CqoZYDl9M5rPIdQ0wS",
-	"uHbS2ep6nRng2J3ZDet7nSIT31JFL9FcgMJMHFb6qgzUzpJC8izPRxkqREuHhE+OvbZbxlwTY3qHsKaX",
-	"2LvMmbHhBBPAB4muK42SEl90e5stclQbp3Y25j0vov+3trw12PLKdSysGS5Xfa7Hvua98Toq571CwG+d",
-	"du5m/20Cs430F5TCj5VcHLMZItKZDSib6TRYNCF0pKOAvfIHOljX/t++KY0wI3KccDyjew1uhyU0+9qo",
-	"2jpi66HbXzflbXWIDpnuCMzWpj50yTzwluoPVWyE4xqkpIDiaM3uOI5hKhWP64IzMuM5sooDFowKtGsj",
-	"9kdqJ2y8viZiF2y/90B9nMuFytdsCqpLQhFwzniE2AwSRBmaMK4+pUy6XnV+ASLnZkvNsCGkRvg90l2Q",
-	"mE1oS1y0FSK3J4HJE3NiWzlys3LE1RwzDIN2F7GURIo888feYW1aj/qsHXgoLdkWuTukSRpiKyCpLZxg",
-	"fg6J1nCXStxR4eRWydDjBeR7M7ZPoGslxdr3j9v/4gGUP2mW0U590pja26GeCNSP13g0z8gFUBBig96n",
-	"ZkoCvfyBLcv4g8HhDwbs/AeDV1opYJlEkmXxWAmRohreNT1UpxwEUNmWpuyFaTa4puQa3iTWFvFTTGFz",
-	"Si35p+fj8/f9Hw7u7bmbdMFx6vk99RXiOzsjFI+ZAK3OGol8aH3nFEwurlzOmApiBreU5PVKJcKmBFhi",
-	"HeqRQ16eWegx4yNMyQ+daJoRqZg5V3EfIJ0MlBRYzVIQgpmByReq813Z7FUXXhJUl8Cpgz9VdycOTH9h",
-	"VtApVuf6drs2dmBs+Ok0ZThZQ+AbG/rhPRshUm3KWIzKd59OHuNziIXDE4EoyBnjunYtY1KgKaGKLneN",
-	"PqYLFuritporIq2HlSCljPusYrB/JfReYpD6ii1SQs9XmpfSJ1oXF9PFyNgjIuaWaWB+6NemIgBqojl2",
-	"nAJvI7eMcHTBG+5VZN4Pwj0g1Iv/2suc1QRlVSntQE/k4KWimDDZmY6edI2oXs4yUNeRKfx8c+Sb19A9",
-	"I9QUnFyYaKmHC5rcYVOgl5PUfCr22XBIYnAPxDtiygEnYgwgJ+kd/f/9h5RwKQ/GcpKWP6023BB9R8ch",
-	"anx2TWhUKZhpghPQhYgZl3fU+iPb7M5lKi7z/1DnuNcPwbfAB52fwSc20nn7BF4Hor9R/Or724jfOnEb",
-	"lSuTX9Nd3k3zPLby4ZqUz1O9C/kgN6x/miWe2O43iN5UR5hDk5ZYRGPeABW1K4Rmqz92cmbjRNLGkkr+",
-	"WnnzX/74zV/9h6/+9c9f//ifFa189Zf/8quf/9PrH//zzVDGgSQT0AGQIRL5xDW4peSh0zS30YlbxGMq",
-	"+VwdrJ0F5hzPN4hs7PPS1jmuRqlVZM01UdAMzsaMnTdn6/6Oa3SNzG/HUMNtUuBCHm4isrN8vqKSy31H",
-	"uAr+5zA3aoguwC/wWaoTtYNAkrEHiKpW6kIhHAmIOUjRJcj1s2Cy6VMzqzOw23tNKobtfU0B7Xb0I5Mm",
-	"piGDzG0KNLPngrDSWIGoc98dSzkVe0gyRS1UCoTPtO/ApzM2o3lqFk1llgiMwcEFPe2U7L57h6gsayIv",
-	"3EW9nPSxCW0Uixnn5hc/mOV9NGP8nNCRrt2P8Bhw8sDSdAIp0X+Q3OCx++FHD4/2Tz98+N793yqUJEPR",
-	"lo1tgYK9SPv3iUNfnOH4nA2HCMecCaXNC4m5FJGxZWPOiY7ZMRuEnh6rzUpgP8kM8QA6m3fjmBoZePCS",
-	"mNK4CaRgEtJU8FWGYwtear9Dye0paWun3QTou20S1opI/dYrxGs11O8QUSa1c23CuK6BIYDKB9ahfg5T",
-	"WRTTyIk1ZaOrEcqB7aqp1IXd8uOi5TXQzAKQpphYXvAC7d5TnHL/7l3F1bqgBbp/N1RYIiUTjT8qIWBM",
-	"pYv7y9W9oHDpGH9HoDjjgvFD5Gzz6kBZmgBHib9TdVMznw7WzEPegW6QruLz0E6ZFSJEYZZHK1qvoJax",
-	"UZ7HANDuFDRcNnLfapAsJikke1pAmwsBSwkTx3QWFKRvuMKOfzXOmzbC114QOrpREf3eqsnrRcCE61CL",
-	"hyhh1OSf4GhX1wiyqDcNIMIJglSAjp3eu02ZYalOd6cEtbm+JUM1dFnoQx6VWcVCEVnKRiNIUErOQYdu",
-	"6772rkhSRjdpK0Nsz+fUNN7M+99OfmM8BBRmTnMcWiydTzBRWZ98UC6rpNjkHGBqNFNFeWcgSKLBdqq3",
-	"976GxizjAu3KGUMX93QzLDMOYi9CgpXEFxIzIuMxiBzVMyFCqE5xLkz7k6FBSBzgFPNJgyZhmj00ra6T",
-	"SkoDbQiVWOmgXiWiFocyBVBPGyo5TkgsNTBAHbhJ3WNtLzr5w56XNxMuSAK0mlm+MK3YgxQCpDh4OSRp",
-	"g9v0oW7VSWbYvLyrlBraaRgL0ewztM7Fz/EFNie+OS7G1poBBgJiZquvESHn6cqtajGjgjVUkDiyv3c7",
-	"sM3y8rYdQb55YgfZfUK7//6Lf3jz5z/aO0QJFuMzhrm66wHzeBzlZg7Hj4QjZ+DWJ6g9gpGHM9fZXayp",
-	"I0JwqZ2zD8y7D0t1lUAitMXFzmRHaEyRFy6yUBf96jQxCZPDR+8mJSyAFs0TNacFdWDu8NVB53aoqJxV",
-	"xViFKpAwZxxowEGq21+S+LyGNspm2+sghy9421XxLb6ua4JM8AgOpuZ11QeWsjFQbfStE1NgXt/4xsO1",
-	"I8oA009PnqHdjz/96NHjkztTOlo50K+rP/cFHoHxia7PXfcWSp8FMLEFg5r9Q7vfOkES8xHI1R78q1f/",
-	"LwAA//8=",
+	"EaRJBgYdRcwDPpO64EsMkRtJrWdH6DUsVYGlItVaBKVaF4FmV+kL22brJ93o7ICKgjc1lXZK9PY6OlxV",
+	"nWxH2a3ezxcWsLzVENajIej9X4tyoEd+hz2eyGH1e/k6Db90u3vaDE4fgLx29rvttiW3nxsnuGvpZ2Xu",
+	"zCXI7MDG4wRfhUd6NrrnUxe6c6vpbnt7tNY40CSzJidG6wXytiZ6zcQUaNL15lhkuza2tuGETddGHnG4",
+	"eaBhO3dTAWeDUcNTlpJ4nlsPCFXP4RiuG+jijl5p9ll9Pu7rpo6tXO6QjTsn8/XIZp/J3tFk3BjFmZBs",
+	"gor47K5ZuHMm6ySpD3DCprKh8rn6ecuUa1eWvGPYsuV6Hk3qCHQuTJLKfUL7smaJk1qY05i+RRO4U+3q",
+	"icuhsGXLNd2VRaipPYsbNoSZUdt58i21h9msTcYhReJS6K/hoUPtA7LfuPy4ebam3BWmc3bkxW1OP3pP",
+	"0bCX1un0o/e9wlWAdY6oFNBukbfdDmgLaKndddGZjEIPLKjH2N2kxMEIqJINDSjQD2yLrcBYO4Tb8Ota",
+	"Kp6bwcPR0/nNfXtYXBGQcfNpFt8RNSzuire4FFC7H37y0bNIp2jbizTLl2RALfMXwR4m4/sIS5jZOnQ+",
+	"M5tMMTWcXGLVcqXpepbUgNAjP5FShSe3nNQOQ14TI1VrIXfRhm+lG6mgVHc1suEwJRR6EfnBS5PPqbm+",
+	"fwOp11w/eYaoW1KZv3Lim+n18Y67Ltf56kryF2fdRjIHU87YMEg4L9Svj3T1gb51+W8ZBZlFbFB9CX0w",
+	"tvKDwZ8V53dYpLCJbIkiv5KKsydHPuDqHNRFa9LeuLeHLZrkpXQsZerxcv0lwMkFCGQThF1LyYk68uzm",
+	"mCxos4d3cgkC3SrYt9qruIxesHUw1rCPz5Y2t1XOhw2prRzvXV/smzfMhqSfmo2BQ31eNFuWGzFqLBqu",
+	"YhBOU13gypkcDkuZrbOEOFCu7gWSCGE6R2ecnQM1Ar5fGqoJdCqyX66rfwNF3zfmjNWcittvx2CeLwjM",
+	"0G7+Nl44/T1ziRsMtZE/UZGtVkTedS8iP7eu+qkI/BK50CqCuhAeYUKFrik7iUydd01heIbVmNgk4NNx",
+	"0+rvvHg8kX7aM8EYVeqBvqSCqmqJlIo5dHqU9Isvu2UapR93s6E5Nvz80NeKPKiPUaqhlgOX1jms8h1D",
+	"TBK4dtLZ6nqdGeDYndkN63udghPfUkUv0VyAwkwcVvqqDNTOkkLyLE9JGapFS4eET469tlvGXBNjeoew",
+	"ppfYu8yZseEEE8MHiS4tjZISX3R7my1yVBundjbmPS8SAGxteWuw5ZVLWVgzXK76XI99zXvjdVTOe0WB",
+	"3zrt3M3+2wRmG+kvKEUgK7k4ZjNEpDMbUDbTmbBoQuhIBwJ7FRB0vK79v31THWFG5DjheEb3GtwOS2j2",
+	"tVG1dcTWQ7e/bsrb6hAdkt0RmK1NfeiSfOAt1R+q2AjHNUhJAcXRmt1xHMNUKh7XNWdkxnNkFQcsGBVo",
+	"1wbtj9RO2EB6TcQu3n7vgfo4lwuVr9kUVJeEIuCc8QixGSSIMjRhXH1KmXS96hQDRM7NlpphQ0iN8Huk",
+	"uyAxm9CWu2grRG5PDpMn5sS2cuRm5YgrO2YYBu0uYimJFHnyj73D2swe9Yk78FBasi3Sd0iTN8QWQVJb",
+	"OMH8HBKt4S6VuKPCya2SoccLyPdmbJ9A10qKte8ft//FAyh/0iyjnfqkMbW3Qz0RqB+v8WiekQugIMQG",
+	"vU/NlAR6+QNbmfEHg8MfDNj5DwavtFLAMokky+KxEiJFQbxreqhOOQigsi1T2QvTbHBNyTW8Sawt4qeY",
+	"wuZUW/JPz8fn7/s/HNzbczfpguPU83vqK8R3dkYoHjMBWp01EvnQ+s4pmHRcuZwxRcQMbinJS5ZKhE0V",
+	"sMQ61COHvDyz0GPGR5iSHzrRNCNSMXOu4j5AOh8oKbCapSAEMwOTMlSnvLIVJC+8PKgugVMHf6ruThyY",
+	"/sKsoLOszvXtdm3swNjw02nKcLKGwDc29MN7NkKk2qyxGJXvPp08xucQC4cnAlGQM8Z1+VrGpEBTQhVd",
+	"7hp9TNcs1PVtNVdEWg8rQUoZ91nFYP9K6L3EIPUVW6SEnq80NaVPtC4upouRsUdEzC3TwPzQr01FANRE",
+	"c+w4Bd5Gbhnh6II33KvIvB+Ee0CoF/+1VzqrCcqqUtqBnsjBS0UxYbIzHT3pGlG9nGWgriNT+/nmyDcv",
+	"o3tGqKk5uTDRUg8XNLnDpkAvJ6n5VOyz4ZDE4B6Id8SUA07EGEBO0jv6//sPKeFSHozlJC1/Wm24IfqO",
+	"jkPU+Oya0KhSMNMEJ6BrETMu76j1R7bZnctUXOb/oc5xrx+Cb4EPOj+DT2yk8/YJvA5Ef6P41fe3Eb91",
+	"4jYqFye/pru8m+Z5bOXDNSmfp3oX8kFuWP80Szyx3W8QvamOMIcmLbGIxrwBKmpXCM1Wf+zkzMaJpI0l",
+	"lfy18ua//PGbv/oPX/3rn7/+8T8rWvnqL//lVz//p9c//ueboYwDSSagAyBDJPKJa3BLyUOnaW6jE7eI",
+	"x1TyuTpYOwvMOZ5vENnY56UtdVyNUqvImmuioBmcjRk7b87W/R3X6BqZ346hhtukwIU83ERkZ/l8RSWd",
+	"+45wRfzPYW7UEF2DX+CzVOdqB4EkYw8QVa3UhUI4EhBzkKJLkOtnwWTTp2ZWZ2C395pUDNv7mgLa7ehH",
+	"Jk1MQwaZ2xRoZs8FYaWxAlHnvjuWcir2kGSKWqgUCJ9p34FPZ2xG89QsmsosERiDgwt62inZffcOUVnW",
+	"RF64i3o56WMT2igWM87NL34wy/toxvg5oSNdvh/hMeDkgaXpBFKi/yC5wWP3w48eHu2ffvjwvfu/VShJ",
+	"hqItG9saBXuR9u8Th744w/E5Gw4RjjkTSpsXEnMpImPLxpwTHbNjNgg9PVablcB+khniAXQ278YxNTLw",
+	"4CUx1XETSMEkpKngqwzHFrzUfoeS21PV1k67CdB32ySsFZH6rVeI12qo3yGiTGrn2oRxXQZDAJUPrEP9",
+	"HKayqKeRE2vKRlcjlAPbVVOpC7vlx0XLa6CZBSBNMbG84AXavac45f7du4qrdUELdP9uqLBESiYaf1RC",
+	"wJhKF/eXq3tB4dIx/o5AccYF44fI2ebVgbI0AY4Sf6fqpmY+HayZh7wD3SBdxeehnTIrRIjCLI9WtF5B",
+	"LWOjPI8BoN0paLhs5L7VIFlMUkj2tIA2FwKWEiaO6SwoSN9whR3/apw3bYSvvSB0dKMi+r1Vk9eLgAnX",
+	"oRYPUcKoyT/B0a4uE2RRbxpAhBMEqQAdO713mzLDUp3uTglqc31LhmrostCHPCqzioUispSNRpCglJyD",
+	"Dt3Wfe1dkaSMbtJWidiez6lpvJn3v538xngIKMyc5ji0WDqfYKKyPvmgXFZJsck5wNRoporyzkCQRIPt",
+	"VG/vfQ2NWcYF2pUzhi7u6WZYZhzEXoQEK4kvJGZExmMQOapnQoRQneJcmPYnQ4OQOMAp5pMGTcI0e2ha",
+	"XSeVlAbaECqx0kG9SkQtDmUKoJ42VHKckFhqYIA6cJO6x9pedPKHPS9vJlyQBGg1s3xhWrEHKQRIcfBy",
+	"SNIGt+lD3aqTzLB5eVcpNbTTMBai2WdonYuf4wtsTnxzXIytNQMMBMTMVl8jQs7TlVvVYkYFa6ggcWR/",
+	"73Zgm+XlbTuCfPPEDrL7hHb//Rf/8ObPf7R3iBIsxmcMc3XXA+bxOMrNHI4fCUfOwK1PUHsEIw9nrrO7",
+	"WFNHhOBSO2cfmHcfluoqgURoi4udyY7QmCIvXGShNPrVaWISJoeP3k1KWAAtmidqTgvqwNzhq4PO7VBR",
+	"OauKsQpVIGHOONCAg1S3vyTxeQ1tlM2210EOX/C2q+JbfF3XBJngERxMzeuqDyxlY6Da6Fsnpsa8vvGN",
+	"h2tHlAGmn548Q7sff/rRo8cnd6Z0tHKgX1d/7gs8AuMTXZ+77i2UPgtgYgsGNfuHdr91giTmI5CrPfhX",
+	"r/5fAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
