@@ -38,31 +38,66 @@ func (n *Net) PeerCLI(p *Peer, args ...string) ([]byte, error) {
 }
 
 // ordered runs a peer CLI command that sends a transaction to the
-// orderers, riding out a Raft election: the orderers answer
-// SERVICE_UNAVAILABLE (nothing was ordered) until a leader is elected, a
-// few seconds after a node rejoins.
+// orderers (its arguments hold ordererArgs), riding out what means
+// nothing was ordered: SERVICE_UNAVAILABLE until a Raft leader is elected,
+// a few seconds after a node rejoins; and an orderer that would not take
+// the envelope ("could not send to orderer node", e.g. EOF from a node
+// that restarted), which is asked again through the next running orderer.
 func (n *Net) ordered(p *Peer, args ...string) ([]byte, error) {
 	deadline := time.Now().Add(30 * time.Second)
-	for {
+	for next := 1; ; {
 		out, err := n.PeerCLI(p, args...)
-		if err == nil || !strings.Contains(err.Error(), "SERVICE_UNAVAILABLE") || time.Now().After(deadline) {
+		if err == nil || time.Now().After(deadline) {
+			return out, err
+		}
+		switch msg := err.Error(); {
+		case strings.Contains(msg, "SERVICE_UNAVAILABLE"):
+		case strings.Contains(msg, "could not send to orderer node"):
+			args = n.withOrderer(args, next)
+			next++
+		default:
 			return out, err
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
 }
 
-// ordererArgs points the peer CLI at a live orderer over TLS.
-func (n *Net) ordererArgs() []string {
-	xs := n.D.AllOrderers()
-	pick := xs[0]
-	for _, x := range xs {
+// runningOrderers are the orderers this process started or found
+// running, in the description's order (all of them when none is known).
+func (n *Net) runningOrderers() []*Orderer {
+	var up []*Orderer
+	for _, x := range n.D.AllOrderers() {
 		if _, ok := n.running(x.ID()); ok {
-			pick = x
-			break
+			up = append(up, x)
 		}
 	}
-	return []string{"-o", pick.Address(), "--tls", "--cafile", n.L.TLSCACert(pick.org), "--ordererTLSHostnameOverride", pick.Hostname()}
+	if len(up) == 0 {
+		return n.D.AllOrderers()
+	}
+	return up
+}
+
+// ordererArgs points the peer CLI at a live orderer over TLS.
+func (n *Net) ordererArgs() []string { return n.ordererArgsOf(n.runningOrderers()[0]) }
+
+func (n *Net) ordererArgsOf(x *Orderer) []string {
+	return []string{"-o", x.Address(), "--tls", "--cafile", n.L.TLSCACert(x.org), "--ordererTLSHostnameOverride", x.Hostname()}
+}
+
+// withOrderer is args with its ordererArgs (wherever they are) pointed at
+// the i-th running orderer (round robin); args without them are returned
+// as they are.
+func (n *Net) withOrderer(args []string, i int) []string {
+	width := len(n.ordererArgs())
+	for at, a := range args {
+		if a == "-o" && at+width <= len(args) {
+			up := n.runningOrderers()
+			out := append([]string(nil), args[:at]...)
+			out = append(out, n.ordererArgsOf(up[i%len(up)])...)
+			return append(out, args[at+width:]...)
+		}
+	}
+	return args
 }
 
 // joinedChannels lists the channels a peer has joined.
