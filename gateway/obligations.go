@@ -127,12 +127,10 @@ func ownObligations(code, channel string, hits, objections []index.Hit) []OwnIte
 		case h.Kind == domain.TypeApplication && h.Status == domain.StageCorrection:
 			o.Owes = "enterprise" // its supplementary materials, by the time the correction notice set (GX sets no figure; the record holds none)
 		case h.Due == "" || h.Deemed:
-		case h.Kind == domain.TypeApplication && kindOf(h) == domain.KindQuality:
-			o.Owes = "provider" // the data provider's answer or resolution (HB 25)
-		case h.Kind == domain.TypeApplication && kindOf(h) == domain.KindOnboarding:
-			o.Owes = "operator" // the operator's check (ZW 18: 运营机构)
 		case h.Kind == domain.TypeApplication:
-			o.Owes = "authority"
+			if o.Owes = applicationOwes[kindOf(h)]; o.Owes == "" {
+				o.Owes = "authority"
+			}
 		case h.Kind == domain.TypeObjection, h.Kind == domain.TypeObligation:
 			o.Owes = "enterprise" // a destruction an objection ordered; a duty it owes (an order, a report)
 		}
@@ -154,6 +152,13 @@ func ownObligations(code, channel string, hits, objections []index.Hit) []OwnIte
 		}
 	}
 	return out
+}
+
+// applicationOwes is who owes an application's awaited step, by its kind,
+// where it is not the authority's review.
+var applicationOwes = map[string]string{
+	domain.KindQuality:    "provider", // the data provider's answer or resolution (HB 25)
+	domain.KindOnboarding: "operator", // the operator's check (ZW 18: 运营机构)
 }
 
 // kindOf is an application hit's kind ("" for a scenario application).

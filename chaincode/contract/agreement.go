@@ -62,12 +62,7 @@ func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agr
 	}
 	var old, successor *domain.Agreement
 	if app != nil && app.Renews != "" {
-		if old, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, app.Renews)); err != nil {
-			return nil, err
-		}
-	}
-	if old != nil && old.RenewedBy != "" {
-		if successor, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, old.RenewedBy)); err != nil {
+		if old, successor, err = loadRenewed(s, app.Renews); err != nil {
 			return nil, err
 		}
 	}
@@ -87,6 +82,16 @@ func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agr
 	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version),
 		changed(domain.TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version),
 		changed(domain.TypeAgreement, old.Number, old.Last.Action, old.Status, old.Version))
+}
+
+// loadRenewed loads the agreement numbered number (a checked number) and
+// the agreement its renewedBy names, nil for either that is not there.
+func loadRenewed(s store.Store, number string) (ag, successor *domain.Agreement, err error) {
+	if ag, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, number)); err != nil || ag == nil || ag.RenewedBy == "" {
+		return ag, nil, err
+	}
+	successor, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, ag.RenewedBy))
+	return ag, successor, err
 }
 
 func (a *App) loadAgreement(s store.Store, number string) (*domain.Agreement, error) {

@@ -72,13 +72,8 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	}
 	if in.Renews != "" {
 		if _, err := domain.ParseNumber("renews", in.Renews, domain.PrefixAgreement); err == nil {
-			if x.Renews, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, in.Renews)); err != nil {
+			if x.Renews, x.Successor, err = loadRenewed(s, in.Renews); err != nil {
 				return nil, err
-			}
-			if x.Renews != nil && x.Renews.RenewedBy != "" {
-				if x.Successor, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, x.Renews.RenewedBy)); err != nil {
-					return nil, err
-				}
 			}
 		}
 	}

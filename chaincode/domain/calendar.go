@@ -113,6 +113,12 @@ func MonthsBefore(d time.Time, m int) time.Time {
 	return first.AddDate(0, 0, min(d.Day(), last)-1)
 }
 
+// PastDue tells whether now (its China date) is after the deadline day
+// due (YYYY-MM-DD); no deadline ("") is never past.
+func PastDue(now time.Time, due string) bool {
+	return due != "" && DateOf(now).Format(time.DateOnly) > due
+}
+
 // DateOf is the CST calendar date of t, at midnight CST.
 func DateOf(t time.Time) time.Time {
 	t = t.In(CST)

@@ -192,6 +192,6 @@ func ConfirmDestruction(j *Jurisdiction, o *Objection, evidenceDigest string, no
 	c.Action, c.Reason = "confirm-destruction", evidenceDigest
 	next := *o
 	next.Destruction, next.Last, next.Version = &c, c, o.Version+1
-	next.DestroyedLate = DateOf(now).Format(time.DateOnly) > o.Decision.DestructionDeadline
+	next.DestroyedLate = PastDue(now, o.Decision.DestructionDeadline)
 	return &next, nil
 }

@@ -241,7 +241,7 @@ func (o *Obligation) Standing(now time.Time) string {
 		}
 		return StandingFiled
 	}
-	if DateOf(now).Format(time.DateOnly) > o.DueOn {
+	if PastDue(now, o.DueOn) {
 		return StandingOverdue
 	}
 	return StandingDue
@@ -430,12 +430,10 @@ func FileObligation(j *Jurisdiction, o *Obligation, in ObligationFiling, now tim
 			return nil, err
 		}
 	}
-	today := DateOf(now)
-	s := stepAt(c, "file", DecisionDone, in.Note)
-	s.Late = today.Format(time.DateOnly) > o.DueOn
-	n := o.next(c, ObligationFiled, s)
+	n := o.next(c, ObligationFiled, stepAt(c, "file", DecisionDone, in.Note))
 	n.DocumentDigest = in.DocumentDigest
-	n.fileOn(today)
+	n.fileOn(DateOf(now))
+	n.Steps[len(n.Steps)-1].Late = n.FiledLate
 	return n, nil
 }
 

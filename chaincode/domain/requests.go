@@ -245,7 +245,7 @@ func AnswerQualityRequest(j *Jurisdiction, a *Application, in QualityAnswer, now
 	today := DateOf(now)
 	s := stepAt(c, "quality_answer", in.Decision, in.Reasons)
 	s.Reviewer = a.DataProviders[0]
-	s.Late = a.PreliminaryDeadline != "" && today.Format(time.DateOnly) > a.PreliminaryDeadline
+	s.Late = PastDue(now, a.PreliminaryDeadline)
 	switch in.Decision {
 	case DecisionConfirmed:
 		by, err := ParseDate("resolveBy", in.ResolveBy)
@@ -306,7 +306,7 @@ func ResolveQualityRequest(j *Jurisdiction, a *Application, in QualityResolution
 	}
 	s := stepAt(c, "quality_resolution", DecisionDone, in.Note)
 	s.Reviewer = a.DataProviders[0]
-	s.Late = DateOf(now).Format(time.DateOnly) > a.ResolveBy
+	s.Late = PastDue(now, a.ResolveBy)
 	n := a.next(c, StageQualityResolved, s)
 	n.ResolutionDigest = in.Digest
 	return n, nil

@@ -546,7 +546,7 @@ func PreliminaryReview(j *Jurisdiction, p Profile, cals Calendars, a *Applicatio
 	}
 	today := DateOf(now)
 	s := stepAt(c, "preliminary_review", decision, reasons)
-	s.Late = a.PreliminaryDeadline != "" && today.Format(time.DateOnly) > a.PreliminaryDeadline
+	s.Late = PastDue(now, a.PreliminaryDeadline)
 	switch decision {
 	case DecisionRejected:
 		return a.next(c, StageRejected, s), nil
