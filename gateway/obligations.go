@@ -18,7 +18,8 @@ import (
 // the records of the supervision index that are its own on the channels
 // its organization is on (its party record, the agreements it is a party
 // of, the credentials it holds, the applications it made, the
-// certificates of its products, the obligations it owes) and the objections against its
+// certificates of its products, the obligations it owes, the entries of its
+// credit file) and the objections against its
 // applications and certificates, what each awaits and by when,
 // deadlines soonest first.
 type Obligations struct {
@@ -61,7 +62,7 @@ type OwnItem struct {
 const MaxObligations = 500
 
 // ownKinds are the kinds of record an enterprise owns (domain.Owns).
-var ownKinds = []string{domain.TypeParty, domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate, domain.TypeObligation}
+var ownKinds = []string{domain.TypeParty, domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate, domain.TypeObligation, domain.TypeCredit}
 
 // obligations answers the caller's Obligations from the supervision index
 // (503 without one).

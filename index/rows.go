@@ -57,6 +57,7 @@ var Kinds = []Kind{
 	{"ack", domain.TypeAck, summarizeAck},
 	{"report", domain.TypeReport, summarizeReport},
 	{"obligation", domain.TypeObligation, summarizeObligation},
+	{"creditRecord", domain.TypeCredit, summarizeCredit},
 }
 
 // KindNamed is the kind of record called name.
@@ -272,6 +273,19 @@ func summarizeObligation(raw []byte, r *Row) error {
 	if o.Status == domain.ObligationOpen || o.Status == domain.ObligationReturned {
 		r.Due = o.DueOn
 	}
+	return nil
+}
+
+// summarizeCredit: a finding in a party's credit file, its outcome the
+// category of violation, its reference the decision that caused it; it
+// awaits nothing.
+func summarizeCredit(raw []byte, r *Row) error {
+	c, err := decode[domain.CreditRecord](raw)
+	if err != nil {
+		return err
+	}
+	r.Status, r.Outcome, r.Title, r.Date = c.Status, c.Category, c.Finding, c.RecordedOn
+	r.Parties, r.Ref = []string{c.PartyCreditCode}, c.Cause
 	return nil
 }
 

@@ -143,9 +143,65 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		t.Fatalf("accepted: %s after %d filings, late %v", o.Status, o.Filings, o.FiledLate)
 	}
 
+	// HB 36 ¶2: the finding behind the order goes to the enterprise's
+	// credit file, naming the order as the decision that caused it; a
+	// report it filed itself is no such decision.
+	credit := domain.CreditInput{Number: sample.Number(domain.PrefixCredit, "450200"), PartyCreditCode: ent, Cause: incident.Number,
+		Category: "consumer_rights", FindingDigest: certs.SM3Hex([]byte("行政处理决定书")), Finding: "违规处理个人信息，侵害消费者权益"}
+	refused(call("POST", "/channels/liuzhou/credit-records", issuer, credit, 422), domain.RuleCreditCause)
+	credit.Cause = order.Number
+	refused(call("POST", "/channels/liuzhou/credit-records", key, credit, 403), gateway.RuleRole)
+	var cr struct {
+		Record domain.CreditRecord `json:"record"`
+	}
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/credit-records", issuer, credit, 201), &cr)
+	if cr.Record.Status != domain.CreditRecorded || cr.Record.Cite != "HB-36" || cr.Record.CauseKind != domain.TypeObligation || cr.Record.Cause != order.Number {
+		t.Fatalf("credit record: %+v", cr.Record)
+	}
+	twice := credit
+	twice.Number = sample.Number(domain.PrefixCredit, "450200")
+	refused(call("POST", "/channels/liuzhou/credit-records", issuer, twice, 409), domain.RuleCreditUnique) // one in force per decision
+	creditPath := "/credit-records/" + credit.Number
+	refused(call("GET", creditPath, otherKey, nil, 403), domain.RuleEnterpriseRead)
+	var own domain.CreditRecord
+	_ = json.Unmarshal(call("GET", creditPath, key, nil, 200), &own)
+	if own.Number != credit.Number || own.Finding != credit.Finding {
+		t.Fatalf("the enterprise reads its credit record: %+v", own)
+	}
+	var creditBundle proof.Bundle
+	if err := json.Unmarshal(call("GET", creditPath+"/proof", key, nil, 200), &creditBundle); err != nil {
+		t.Fatal(err)
+	}
+	if _, trust := pinnedTrust(t); !proof.Verify(&creditBundle, trust).OK {
+		t.Fatal("the credit record's proof bundle does not verify")
+	}
+	// A second record, set aside: it stays in the history, rescinded.
+	rescinded := twice
+	rescinded.Cause = reportA.Number // not the enterprise's: refused
+	refused(call("POST", "/channels/liuzhou/credit-records", issuer, rescinded, 422), domain.RuleCreditCause)
+	call("POST", creditPath+"/rescind", issuer, map[string]string{"reason": "复议撤销原处理决定"}, 200)
+	_ = json.Unmarshal(call("GET", creditPath, issuer, nil, 200), &own)
+	if own.Status != domain.CreditRescinded || own.Version != 2 {
+		t.Fatalf("rescinded: %s v%d", own.Status, own.Version)
+	}
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/credit-records", issuer, twice, 201), &cr) // the decision may stand again, anew
+	if cr.Record.Status != domain.CreditRecorded {
+		t.Fatalf("recorded again: %s", cr.Record.Status)
+	}
+
 	// The regulator's index lists the unfiled report as overdue, and only it.
 	l.catchUp(ctx)
 	var page index.Page
+	_ = json.Unmarshal(call("GET", "/channels/liuzhou/index/records?"+url.Values{"kind": {"creditRecord"}, "party": {ent}, "limit": {"50"}}.Encode(), regulator, nil, 200), &page)
+	credits := map[string]string{}
+	for _, h := range page.Items {
+		var r domain.CreditRecord
+		_ = json.Unmarshal(h.Record, &r)
+		credits[h.ID] = h.Status + " " + r.Cause
+	}
+	if credits[credit.Number] != domain.CreditRescinded+" "+order.Number || credits[twice.Number] != domain.CreditRecorded+" "+order.Number || len(credits) != 2 {
+		t.Fatalf("the regulator's index of the enterprise's credit file: %v", credits)
+	}
 	_ = json.Unmarshal(call("GET", "/channels/liuzhou/index/records?"+url.Values{"kind": {"obligation"}, "flag": {"overdue"}, "limit": {"500"}}.Encode(), regulator, nil, 200), &page)
 	overdue := map[string]bool{}
 	for _, h := range page.Items {
@@ -177,7 +233,7 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	for _, it := range view.Items {
 		mine[it.ID] = true
 	}
-	if !mine[incident.Number] || !mine[order.Number] || mine[reportB.Number] {
+	if !mine[incident.Number] || !mine[order.Number] || !mine[twice.Number] || mine[reportB.Number] {
 		t.Fatalf("the enterprise's view: %v", mine)
 	}
 	t.Logf("liuzhou: annual report %s filed late, %s overdue (due %s-03-31); incident %s → rectification %s due %s, returned once, accepted",

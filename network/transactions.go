@@ -295,6 +295,15 @@ func (txs) DecideObligation(number, decision, reasons string) Write[*domain.Obli
 func (txs) GetObligation(number string) Read[*domain.ObligationView] {
 	return read[*domain.ObligationView]("GetObligation", number)
 }
+func (txs) RecordCreditRecord(in domain.CreditInput) Write[*domain.CreditRecord] {
+	return write[*domain.CreditRecord]("RecordCreditRecord", in)
+}
+func (txs) RescindCreditRecord(number, reasons string) Write[*domain.CreditRecord] {
+	return write[*domain.CreditRecord]("RescindCreditRecord", number, reasons)
+}
+func (txs) GetCreditRecord(number string) Read[*domain.CreditRecord] {
+	return read[*domain.CreditRecord]("GetCreditRecord", number)
+}
 func (txs) ExitOnboarding(number, reason string) Write[*domain.Application] {
 	return write[*domain.Application]("ExitOnboarding", number, reason)
 }
@@ -418,6 +427,8 @@ func RecordOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
 		return Tx.GetReport(number).Raw(inv, channel)
 	case domain.TypeObligation:
 		return Tx.GetObligation(number).Raw(inv, channel)
+	case domain.TypeCredit:
+		return Tx.GetCreditRecord(number).Raw(inv, channel)
 	}
 	return nil, domain.Invalid(domain.RuleNumber, "recordType", "%q is not a numbered record type", recordType)
 }
@@ -582,6 +593,15 @@ func (c *Client) DecideObligation(channel, number, decision, reasons string) (*d
 }
 func (c *Client) GetObligation(channel, number string) (*domain.ObligationView, error) {
 	return Tx.GetObligation(number).Evaluate(c, channel)
+}
+func (c *Client) RecordCreditRecord(channel string, in domain.CreditInput) (*domain.CreditRecord, *Committed, error) {
+	return Tx.RecordCreditRecord(in).Submit(c, channel)
+}
+func (c *Client) RescindCreditRecord(channel, number, reasons string) (*domain.CreditRecord, *Committed, error) {
+	return Tx.RescindCreditRecord(number, reasons).Submit(c, channel)
+}
+func (c *Client) GetCreditRecord(channel, number string) (*domain.CreditRecord, error) {
+	return Tx.GetCreditRecord(number).Evaluate(c, channel)
 }
 func (c *Client) ExitOnboarding(channel, number, reason string) (*domain.Application, *Committed, error) {
 	return Tx.ExitOnboarding(number, reason).Submit(c, channel)

@@ -113,6 +113,7 @@ var Kinds = kinds(map[string]Kind{
 	domain.TypeApplication: {},
 	domain.TypeReport:      {}, // its record carries the signed summary; its key is read from the ledger
 	domain.TypeObligation:  {},
+	domain.TypeCredit:      {},
 })
 
 // kinds completes the proof facts, by record type, with domain's table;

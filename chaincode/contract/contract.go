@@ -326,6 +326,18 @@ func (c *Contract) GetObligation(ctx contractapi.TransactionContextInterface, nu
 	return out(c.App.GetObligation(st(ctx), number))
 }
 
+func (c *Contract) RecordCreditRecord(ctx contractapi.TransactionContextInterface, creditJSON string) (string, error) {
+	return out(c.App.RecordCreditRecord(st(ctx), creditJSON))
+}
+
+func (c *Contract) RescindCreditRecord(ctx contractapi.TransactionContextInterface, number, reasons string) (string, error) {
+	return out(c.App.RescindCreditRecord(st(ctx), number, reasons))
+}
+
+func (c *Contract) GetCreditRecord(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetCreditRecord(st(ctx), number))
+}
+
 func (c *Contract) ExitOnboarding(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
 	return out(c.App.ExitOnboarding(st(ctx), number, reason))
 }

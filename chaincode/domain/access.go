@@ -56,6 +56,8 @@ const (
 	ActOpenObligation          Action = "OpenObligation"
 	ActFileObligation          Action = "FileObligation"
 	ActDecideObligation        Action = "DecideObligation"
+	ActRecordCredit            Action = "RecordCreditRecord"
+	ActRescindCredit           Action = "RescindCreditRecord"
 )
 
 // Org is whose organization may act, relative to the channel's
@@ -145,6 +147,8 @@ var access = map[Action]Access{
 	ActOpenObligation:          anyMember.decidedBy("OpenObligation"), // by its kind: the authority, or the party itself (the registrar for it)
 	ActFileObligation:          anyMember.decidedBy("FileObligation"), // the party itself, or the registrar for it
 	ActDecideObligation:        authorityOnly.doing("deciding an obligation's filing"),
+	ActRecordCredit:            authorityOnly.doing("recording a credit record"),
+	ActRescindCredit:           authorityOnly.doing("rescinding a credit record"),
 }
 
 // AccessOf is the table's row for act (a copy).

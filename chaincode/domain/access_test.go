@@ -80,6 +80,8 @@ func TestAccessTable(t *testing.T) {
 		ActOpenObligation:          {everyoneCols, "", ""}, // OpenObligation decides, by the kind
 		ActFileObligation:          {everyoneCols, "", ""}, // FileObligation decides: the party itself, or the registrar for it
 		ActDecideObligation:        {authorityOnlyCols, RuleOwnAuthority, "deciding an obligation's filing"},
+		ActRecordCredit:            {authorityOnlyCols, RuleOwnAuthority, "recording a credit record"},
+		ActRescindCredit:           {authorityOnlyCols, RuleOwnAuthority, "rescinding a credit record"},
 	}
 	for _, act := range Actions() {
 		if _, ok := want[act]; !ok {

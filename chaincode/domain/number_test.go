@@ -53,3 +53,15 @@ func TestParseNumberRefusals(t *testing.T) {
 		}
 	}
 }
+
+// TestNumberPrefixesAreDistinct: a number's prefix names one kind of
+// record (NumberedOf, proofs, routes).
+func TestNumberPrefixesAreDistinct(t *testing.T) {
+	seen := map[string]string{}
+	for _, r := range NumberedRecords {
+		if other, ok := seen[r.Prefix]; ok {
+			t.Errorf("prefix %s numbers both %s and %s", r.Prefix, other, r.Name)
+		}
+		seen[r.Prefix] = r.Name
+	}
+}

@@ -87,7 +87,10 @@ type ObligationKind struct {
 	Opens    string   `json:"opens"` // OpensByAuthority or OpensBySelf
 	Deadline Deadline `json:"deadline"`
 	Public   bool     `json:"public,omitempty"` // the filing's facts are published (disclosure)
-	Cite     string   `json:"cite"`             // the article it comes from
+	// Order says an instance is an order given to the party (整改): a
+	// decision against it, which a credit record may follow.
+	Order bool   `json:"order,omitempty"`
+	Cite  string `json:"cite"` // the article it comes from
 }
 
 var obligationKindName = regexp.MustCompile(`^[a-z][a-z_]{1,39}$`)
@@ -130,6 +133,9 @@ func (k ObligationKind) validate(field string) error {
 	}
 	if k.Opens == OpensBySelf && (d.Rule == DeadlineSet || d.Rule == DeadlineYearly) {
 		return Invalid(RuleProfile, field+".deadline.rule", "a self-reported duty runs from its event: not %s", d.Rule)
+	}
+	if k.Order && (k.Opens != OpensByAuthority || d.Rule != DeadlineSet) {
+		return Invalid(RuleProfile, field+".order", "an order is given by the authority with the deadline it sets (opens authority, rule set)")
 	}
 	if k.Opens == OpensByAuthority && d.Rule == DeadlineImmediately {
 		return Invalid(RuleProfile, field+".deadline.rule", "what the authority opens is due by a rule of its own (yearly, days, set), not immediately")

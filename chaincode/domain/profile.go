@@ -54,6 +54,9 @@ type Profile struct {
 	// reports, incident reports, rectification orders): who owes each,
 	// who opens it, its deadline rule and its article.
 	Obligations []ObligationKind `json:"obligations,omitempty"`
+	// CreditRecords is what the regulation writes to a party's credit
+	// file (不良信息记入信用档案), nil where it writes none (ZW).
+	CreditRecords *CreditRule `json:"creditRecords,omitempty"`
 	// Citations name the article behind each figure (e.g. "agreementTerm":
 	// "NS-15"), so a refusal cites the channel's own regulation.
 	Citations map[string]string `json:"citations"`
@@ -133,6 +136,11 @@ func (p Profile) Validate() error {
 			return Invalid(RuleProfile, field+".kind", "%q is defined twice", k.Kind)
 		}
 		kinds[k.Kind] = true
+	}
+	if p.CreditRecords != nil {
+		if err := p.CreditRecords.validate(); err != nil {
+			return err
+		}
 	}
 	if len(p.OpenDataClasses) > 10 {
 		return Invalid(RuleProfile, "openDataClasses", "at most 10 classes")

@@ -44,6 +44,7 @@ var recordOwners = map[string]func(body []byte) ([]string, error){
 	TypeCredential:  owners(func(c *CredentialRecord) []string { return []string{c.HolderCreditCode} }),
 	TypeCertificate: owners(func(c *CertificateRecord) []string { return []string{c.EnterpriseCreditCode} }),
 	TypeObligation:  owners(func(o *Obligation) []string { return []string{o.PartyCreditCode} }),
+	TypeCredit:      owners(func(r *CreditRecord) []string { return []string{r.PartyCreditCode} }),
 }
 
 func owners[T any](of func(*T) []string) func([]byte) ([]string, error) {
@@ -93,6 +94,7 @@ var historyOwners = map[string]readRule{
 	TypeAgreement:   ownedBy(TypeAgreement),
 	TypeApplication: ownedBy(TypeApplication),
 	TypeObligation:  ownedBy(TypeObligation),
+	TypeCredit:      ownedBy(TypeCredit),
 }
 
 // publicHistory are the record types whose history is public: the
@@ -135,6 +137,8 @@ var enterpriseReads = map[string]readRule{
 	"GetObligation":  ownedBy(TypeObligation),
 	"OpenObligation": ownedBy(TypeObligation),
 	"FileObligation": ownedBy(TypeObligation),
+	// Its own credit file: each entry, with the decision it names.
+	"GetCreditRecord": ownedBy(TypeCredit),
 	"ListCredentials": func(own string, args []string, _ []byte) error {
 		if len(args) >= 2 && args[0] == "holder" && args[1] == own {
 			return nil

@@ -19,6 +19,7 @@ const (
 	TypeAck          = "ack"
 	TypeReport       = "report"
 	TypeObligation   = "obligation"
+	TypeCredit       = "creditRecord"
 	TypeBench        = "bench" // raw benchmark keys (BenchPut, BenchShape)
 )
 
@@ -39,6 +40,7 @@ var NumberedRecords = []NumberedRecord{
 	{PrefixObjection, "objection", TypeObjection},
 	{PrefixReport, "report", TypeReport},
 	{PrefixObligation, "obligation", TypeObligation},
+	{PrefixCredit, "credit-record", TypeCredit},
 }
 
 // NumberPrefixes are the prefixes of NumberedRecords, in its order.

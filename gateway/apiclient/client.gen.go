@@ -129,6 +129,7 @@ const (
 	ExportIndexParamsKindCalendar     ExportIndexParamsKind = "calendar"
 	ExportIndexParamsKindCertificate  ExportIndexParamsKind = "certificate"
 	ExportIndexParamsKindCredential   ExportIndexParamsKind = "credential"
+	ExportIndexParamsKindCreditRecord ExportIndexParamsKind = "creditRecord"
 	ExportIndexParamsKindEgress       ExportIndexParamsKind = "egress"
 	ExportIndexParamsKindIssuerKey    ExportIndexParamsKind = "issuerKey"
 	ExportIndexParamsKindJurisdiction ExportIndexParamsKind = "jurisdiction"
@@ -153,6 +154,8 @@ func (e ExportIndexParamsKind) Valid() bool {
 	case ExportIndexParamsKindCertificate:
 		return true
 	case ExportIndexParamsKindCredential:
+		return true
+	case ExportIndexParamsKindCreditRecord:
 		return true
 	case ExportIndexParamsKindEgress:
 		return true
@@ -246,6 +249,7 @@ const (
 	IndexHistoryParamsKindCalendar     IndexHistoryParamsKind = "calendar"
 	IndexHistoryParamsKindCertificate  IndexHistoryParamsKind = "certificate"
 	IndexHistoryParamsKindCredential   IndexHistoryParamsKind = "credential"
+	IndexHistoryParamsKindCreditRecord IndexHistoryParamsKind = "creditRecord"
 	IndexHistoryParamsKindEgress       IndexHistoryParamsKind = "egress"
 	IndexHistoryParamsKindIssuerKey    IndexHistoryParamsKind = "issuerKey"
 	IndexHistoryParamsKindJurisdiction IndexHistoryParamsKind = "jurisdiction"
@@ -270,6 +274,8 @@ func (e IndexHistoryParamsKind) Valid() bool {
 	case IndexHistoryParamsKindCertificate:
 		return true
 	case IndexHistoryParamsKindCredential:
+		return true
+	case IndexHistoryParamsKindCreditRecord:
 		return true
 	case IndexHistoryParamsKindEgress:
 		return true
@@ -300,6 +306,7 @@ const (
 	SearchIndexParamsKindCalendar     SearchIndexParamsKind = "calendar"
 	SearchIndexParamsKindCertificate  SearchIndexParamsKind = "certificate"
 	SearchIndexParamsKindCredential   SearchIndexParamsKind = "credential"
+	SearchIndexParamsKindCreditRecord SearchIndexParamsKind = "creditRecord"
 	SearchIndexParamsKindEgress       SearchIndexParamsKind = "egress"
 	SearchIndexParamsKindIssuerKey    SearchIndexParamsKind = "issuerKey"
 	SearchIndexParamsKindJurisdiction SearchIndexParamsKind = "jurisdiction"
@@ -324,6 +331,8 @@ func (e SearchIndexParamsKind) Valid() bool {
 	case SearchIndexParamsKindCertificate:
 		return true
 	case SearchIndexParamsKindCredential:
+		return true
+	case SearchIndexParamsKindCreditRecord:
 		return true
 	case SearchIndexParamsKindEgress:
 		return true
@@ -870,6 +879,47 @@ type CredentialRecordWritten struct {
 	Record         CredentialRecord `json:"record"`
 }
 
+// CreditInput defines model for CreditInput.
+type CreditInput struct {
+	Category        string `json:"category"`
+	Cause           string `json:"cause"`
+	Finding         string `json:"finding"`
+	FindingDigest   string `json:"findingDigest"`
+	Number          string `json:"number"`
+	PartyCreditCode string `json:"partyCreditCode"`
+}
+
+// CreditRecord defines model for CreditRecord.
+type CreditRecord struct {
+	Category        string `json:"category"`
+	Cause           string `json:"cause"`
+	CauseFinding    string `json:"causeFinding"`
+	CauseKind       string `json:"causeKind"`
+	Cite            string `json:"cite"`
+	Finding         string `json:"finding"`
+	FindingDigest   string `json:"findingDigest"`
+	Last            Change `json:"last"`
+	Number          string `json:"number"`
+	PartyCreditCode string `json:"partyCreditCode"`
+	RecordedOn      string `json:"recordedOn"`
+	Status          string `json:"status"`
+	Steps           []Step `json:"steps"`
+	Version         int    `json:"version"`
+}
+
+// CreditRecordWritten defines model for CreditRecordWritten.
+type CreditRecordWritten struct {
+	ChainReference CommitReference `json:"chainReference"`
+	Record         CreditRecord    `json:"record"`
+}
+
+// CreditRule defines model for CreditRule.
+type CreditRule struct {
+	Against    []string `json:"against"`
+	Categories []string `json:"categories"`
+	Cite       string   `json:"cite"`
+}
+
 // Deadline defines model for Deadline.
 type Deadline struct {
 	Day   *int   `json:"day,omitempty"`
@@ -1230,6 +1280,7 @@ type ObligationKind struct {
 	Deadline Deadline `json:"deadline"`
 	Kind     string   `json:"kind"`
 	Opens    string   `json:"opens"`
+	Order    *bool    `json:"order,omitempty"`
 	Owes     []string `json:"owes"`
 	Public   *bool    `json:"public,omitempty"`
 	Title    string   `json:"title"`
@@ -1409,6 +1460,7 @@ type ProductDisclosurePage struct {
 type Profile struct {
 	CatalogReviewWorkingDays     int               `json:"catalogReviewWorkingDays"`
 	Citations                    map[string]string `json:"citations"`
+	CreditRecords                *CreditRule       `json:"creditRecords,omitempty"`
 	FilingBeforeUse              bool              `json:"filingBeforeUse"`
 	FilingDeadlineWorkingDays    int               `json:"filingDeadlineWorkingDays"`
 	LogRetentionMonths           int               `json:"logRetentionMonths"`
@@ -1970,6 +2022,12 @@ type ListCredentialsParams struct {
 // ListCredentialsParamsBy defines parameters for ListCredentials.
 type ListCredentialsParamsBy string
 
+// RecordCreditRecordParams defines parameters for RecordCreditRecord.
+type RecordCreditRecordParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // ListDisclosedAuthorizationsParams defines parameters for ListDisclosedAuthorizations.
 type ListDisclosedAuthorizationsParams struct {
 	// PageSize items per page
@@ -2234,6 +2292,12 @@ type ChangeCredentialStatusParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// RescindCreditRecordParams defines parameters for RescindCreditRecord.
+type RescindCreditRecordParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // DecideObjectionParams defines parameters for DecideObjection.
 type DecideObjectionParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
@@ -2321,6 +2385,9 @@ type ApplyJSONRequestBody = ApplicationInput
 // LoadCalendarJSONRequestBody defines body for LoadCalendar for application/json ContentType.
 type LoadCalendarJSONRequestBody = LoadCalendarRequest
 
+// RecordCreditRecordJSONRequestBody defines body for RecordCreditRecord for application/json ContentType.
+type RecordCreditRecordJSONRequestBody = CreditInput
+
 // SetExchangesJSONRequestBody defines body for SetExchanges for application/json ContentType.
 type SetExchangesJSONRequestBody = SetExchangesRequest
 
@@ -2365,6 +2432,9 @@ type IssueCredentialJSONRequestBody = IssueRequest
 
 // ChangeCredentialStatusJSONRequestBody defines body for ChangeCredentialStatus for application/json ContentType.
 type ChangeCredentialStatusJSONRequestBody = ActionRequest
+
+// RescindCreditRecordJSONRequestBody defines body for RescindCreditRecord for application/json ContentType.
+type RescindCreditRecordJSONRequestBody = ReasonRequest
 
 // DecideObjectionJSONRequestBody defines body for DecideObjection for application/json ContentType.
 type DecideObjectionJSONRequestBody = ObjectionDecision
@@ -3101,6 +3171,20 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/credentials (the `ListCredentials` operationId).
 	ListCredentials(ctx context.Context, channel string, params *ListCredentialsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RecordCreditRecordWithBody write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
+	RecordCreditRecordWithBody(ctx context.Context, channel string, params *RecordCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordCreditRecord write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
+	RecordCreditRecord(ctx context.Context, channel string, params *RecordCreditRecordParams, body RecordCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListDisclosedAuthorizations authorizations (GX 15)
 	//
 	// Corresponds with GET /api/v1/channels/{channel}/disclosures/authorizations (the `ListDisclosedAuthorizations` operationId).
@@ -3410,6 +3494,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/credentials/{number}/status (the `ChangeCredentialStatus` operationId).
 	ChangeCredentialStatus(ctx context.Context, number string, params *ChangeCredentialStatusParams, body ChangeCredentialStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetCreditRecord a credit record: the party, the decision it names and what that decision found, the category, the article, recorded or rescinded
+	//
+	// Corresponds with GET /api/v1/credit-records/{number} (the `GetCreditRecord` operationId).
+	GetCreditRecord(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProofBundleCreditRecords proof bundle of a credit record's latest change (with the decision it names: GET the cause's own bundle)
+	//
+	// Corresponds with GET /api/v1/credit-records/{number}/proof (the `ProofBundleCreditRecords` operationId).
+	ProofBundleCreditRecords(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RescindCreditRecordWithBody set a credit record aside, with reasons (the decision reversed, 信用修复): it stays in the history and is no longer in force
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
+	RescindCreditRecordWithBody(ctx context.Context, number string, params *RescindCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RescindCreditRecord set a credit record aside, with reasons (the decision reversed, 信用修复): it stays in the history and is no longer in force
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
+	RescindCreditRecord(ctx context.Context, number string, params *RescindCreditRecordParams, body RescindCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// IndexStatus where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
 	//
@@ -4476,6 +4584,40 @@ func (c *Client) ListCredentials(ctx context.Context, channel string, params *Li
 	return c.Client.Do(req)
 }
 
+// RecordCreditRecordWithBody write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
+func (c *Client) RecordCreditRecordWithBody(ctx context.Context, channel string, params *RecordCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordCreditRecordRequestWithBody(c.Server, channel, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordCreditRecord write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
+func (c *Client) RecordCreditRecord(ctx context.Context, channel string, params *RecordCreditRecordParams, body RecordCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordCreditRecordRequest(c.Server, channel, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListDisclosedAuthorizations authorizations (GX 15)
 //
 // Corresponds with GET /api/v1/channels/{channel}/disclosures/authorizations (the `ListDisclosedAuthorizations` operationId).
@@ -5276,6 +5418,70 @@ func (c *Client) ChangeCredentialStatusWithBody(ctx context.Context, number stri
 // Corresponds with POST /api/v1/credentials/{number}/status (the `ChangeCredentialStatus` operationId).
 func (c *Client) ChangeCredentialStatus(ctx context.Context, number string, params *ChangeCredentialStatusParams, body ChangeCredentialStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewChangeCredentialStatusRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetCreditRecord a credit record: the party, the decision it names and what that decision found, the category, the article, recorded or rescinded
+//
+// Corresponds with GET /api/v1/credit-records/{number} (the `GetCreditRecord` operationId).
+func (c *Client) GetCreditRecord(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCreditRecordRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProofBundleCreditRecords proof bundle of a credit record's latest change (with the decision it names: GET the cause's own bundle)
+//
+// Corresponds with GET /api/v1/credit-records/{number}/proof (the `ProofBundleCreditRecords` operationId).
+func (c *Client) ProofBundleCreditRecords(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProofBundleCreditRecordsRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RescindCreditRecordWithBody set a credit record aside, with reasons (the decision reversed, 信用修复): it stays in the history and is no longer in force
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
+func (c *Client) RescindCreditRecordWithBody(ctx context.Context, number string, params *RescindCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRescindCreditRecordRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RescindCreditRecord set a credit record aside, with reasons (the decision reversed, 信用修复): it stays in the history and is no longer in force
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
+func (c *Client) RescindCreditRecord(ctx context.Context, number string, params *RescindCreditRecordParams, body RescindCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRescindCreditRecordRequest(c.Server, number, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -7696,6 +7902,68 @@ func NewListCredentialsRequest(server string, channel string, params *ListCreden
 	return req, nil
 }
 
+// NewRecordCreditRecordRequest calls the generic RecordCreditRecord builder with application/json body
+func NewRecordCreditRecordRequest(server string, channel string, params *RecordCreditRecordParams, body RecordCreditRecordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordCreditRecordRequestWithBody(server, channel, params, "application/json", bodyReader)
+}
+
+// NewRecordCreditRecordRequestWithBody constructs an http.Request for the RecordCreditRecord method, with any body, and a specified content type
+func NewRecordCreditRecordRequestWithBody(server string, channel string, params *RecordCreditRecordParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/credit-records", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewListDisclosedAuthorizationsRequest constructs an http.Request for the ListDisclosedAuthorizations method
 func NewListDisclosedAuthorizationsRequest(server string, channel string, params *ListDisclosedAuthorizationsParams) (*http.Request, error) {
 	var err error
@@ -9977,6 +10245,136 @@ func NewChangeCredentialStatusRequestWithBody(server string, number string, para
 	return req, nil
 }
 
+// NewGetCreditRecordRequest constructs an http.Request for the GetCreditRecord method
+func NewGetCreditRecordRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/credit-records/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewProofBundleCreditRecordsRequest constructs an http.Request for the ProofBundleCreditRecords method
+func NewProofBundleCreditRecordsRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/credit-records/%s/proof", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRescindCreditRecordRequest calls the generic RescindCreditRecord builder with application/json body
+func NewRescindCreditRecordRequest(server string, number string, params *RescindCreditRecordParams, body RescindCreditRecordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRescindCreditRecordRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewRescindCreditRecordRequestWithBody constructs an http.Request for the RescindCreditRecord method, with any body, and a specified content type
+func NewRescindCreditRecordRequestWithBody(server string, number string, params *RescindCreditRecordParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/credit-records/%s/rescind", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewIndexStatusRequest constructs an http.Request for the IndexStatus method
 func NewIndexStatusRequest(server string) (*http.Request, error) {
 	var err error
@@ -11565,6 +11963,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/credentials (the `ListCredentials` operationId).
 	ListCredentialsWithResponse(ctx context.Context, channel string, params *ListCredentialsParams, reqEditors ...RequestEditorFn) (*ListCredentialsResponse, error)
 
+	// RecordCreditRecordWithBodyWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
+	RecordCreditRecordWithBodyWithResponse(ctx context.Context, channel string, params *RecordCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordCreditRecordResponse, error)
+
+	// RecordCreditRecordWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
+	RecordCreditRecordWithResponse(ctx context.Context, channel string, params *RecordCreditRecordParams, body RecordCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordCreditRecordResponse, error)
+
 	// ListDisclosedAuthorizationsWithResponse authorizations (GX 15)
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -11914,6 +12326,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/credentials/{number}/status (the `ChangeCredentialStatus` operationId).
 	ChangeCredentialStatusWithResponse(ctx context.Context, number string, params *ChangeCredentialStatusParams, body ChangeCredentialStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeCredentialStatusResponse, error)
+
+	// GetCreditRecordWithResponse a credit record: the party, the decision it names and what that decision found, the category, the article, recorded or rescinded
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/credit-records/{number} (the `GetCreditRecord` operationId).
+	GetCreditRecordWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetCreditRecordResponse, error)
+
+	// ProofBundleCreditRecordsWithResponse proof bundle of a credit record's latest change (with the decision it names: GET the cause's own bundle)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/credit-records/{number}/proof (the `ProofBundleCreditRecords` operationId).
+	ProofBundleCreditRecordsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleCreditRecordsResponse, error)
+
+	// RescindCreditRecordWithBodyWithResponse set a credit record aside, with reasons (the decision reversed, 信用修复): it stays in the history and is no longer in force
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
+	RescindCreditRecordWithBodyWithResponse(ctx context.Context, number string, params *RescindCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RescindCreditRecordResponse, error)
+
+	// RescindCreditRecordWithResponse set a credit record aside, with reasons (the decision reversed, 信用修复): it stays in the history and is no longer in force
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
+	RescindCreditRecordWithResponse(ctx context.Context, number string, params *RescindCreditRecordParams, body RescindCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*RescindCreditRecordResponse, error)
 
 	// IndexStatusWithResponse where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
 	//
@@ -13997,6 +14437,61 @@ func (r ListCredentialsResponse) ContentType() string {
 	return ""
 }
 
+type RecordCreditRecordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CreditRecordWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordCreditRecordResponse) GetJSON201() *CreditRecordWritten {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r RecordCreditRecordResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r RecordCreditRecordResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordCreditRecordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordCreditRecordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordCreditRecordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordCreditRecordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListDisclosedAuthorizationsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -15902,6 +16397,171 @@ func (r ChangeCredentialStatusResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ChangeCredentialStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetCreditRecordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreditRecord
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetCreditRecordResponse) GetJSON200() *CreditRecord {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r GetCreditRecordResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r GetCreditRecordResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCreditRecordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCreditRecordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCreditRecordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCreditRecordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ProofBundleCreditRecordsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bundle
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProofBundleCreditRecordsResponse) GetJSON200() *Bundle {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ProofBundleCreditRecordsResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ProofBundleCreditRecordsResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ProofBundleCreditRecordsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProofBundleCreditRecordsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProofBundleCreditRecordsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProofBundleCreditRecordsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RescindCreditRecordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreditRecordWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RescindCreditRecordResponse) GetJSON200() *CreditRecordWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r RescindCreditRecordResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r RescindCreditRecordResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r RescindCreditRecordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RescindCreditRecordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RescindCreditRecordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RescindCreditRecordResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18241,6 +18901,32 @@ func (c *ClientWithResponses) ListCredentialsWithResponse(ctx context.Context, c
 	return ParseListCredentialsResponse(rsp)
 }
 
+// RecordCreditRecordWithBodyWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
+func (c *ClientWithResponses) RecordCreditRecordWithBodyWithResponse(ctx context.Context, channel string, params *RecordCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordCreditRecordResponse, error) {
+	rsp, err := c.RecordCreditRecordWithBody(ctx, channel, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordCreditRecordResponse(rsp)
+}
+
+// RecordCreditRecordWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
+func (c *ClientWithResponses) RecordCreditRecordWithResponse(ctx context.Context, channel string, params *RecordCreditRecordParams, body RecordCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordCreditRecordResponse, error) {
+	rsp, err := c.RecordCreditRecord(ctx, channel, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordCreditRecordResponse(rsp)
+}
+
 // ListDisclosedAuthorizationsWithResponse authorizations (GX 15)
 //
 // Returns a wrapper object for the known response body format(s).
@@ -18889,6 +19575,58 @@ func (c *ClientWithResponses) ChangeCredentialStatusWithResponse(ctx context.Con
 		return nil, err
 	}
 	return ParseChangeCredentialStatusResponse(rsp)
+}
+
+// GetCreditRecordWithResponse a credit record: the party, the decision it names and what that decision found, the category, the article, recorded or rescinded
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/credit-records/{number} (the `GetCreditRecord` operationId).
+func (c *ClientWithResponses) GetCreditRecordWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetCreditRecordResponse, error) {
+	rsp, err := c.GetCreditRecord(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCreditRecordResponse(rsp)
+}
+
+// ProofBundleCreditRecordsWithResponse proof bundle of a credit record's latest change (with the decision it names: GET the cause's own bundle)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/credit-records/{number}/proof (the `ProofBundleCreditRecords` operationId).
+func (c *ClientWithResponses) ProofBundleCreditRecordsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleCreditRecordsResponse, error) {
+	rsp, err := c.ProofBundleCreditRecords(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProofBundleCreditRecordsResponse(rsp)
+}
+
+// RescindCreditRecordWithBodyWithResponse set a credit record aside, with reasons (the decision reversed, 信用修复): it stays in the history and is no longer in force
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
+func (c *ClientWithResponses) RescindCreditRecordWithBodyWithResponse(ctx context.Context, number string, params *RescindCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RescindCreditRecordResponse, error) {
+	rsp, err := c.RescindCreditRecordWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRescindCreditRecordResponse(rsp)
+}
+
+// RescindCreditRecordWithResponse set a credit record aside, with reasons (the decision reversed, 信用修复): it stays in the history and is no longer in force
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
+func (c *ClientWithResponses) RescindCreditRecordWithResponse(ctx context.Context, number string, params *RescindCreditRecordParams, body RescindCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*RescindCreditRecordResponse, error) {
+	rsp, err := c.RescindCreditRecord(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRescindCreditRecordResponse(rsp)
 }
 
 // IndexStatusWithResponse where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
@@ -20711,6 +21449,46 @@ func ParseListCredentialsResponse(rsp *http.Response) (*ListCredentialsResponse,
 	return response, nil
 }
 
+// ParseRecordCreditRecordResponse parses an HTTP response from a RecordCreditRecordWithResponse call
+func ParseRecordCreditRecordResponse(rsp *http.Response) (*RecordCreditRecordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordCreditRecordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CreditRecordWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseListDisclosedAuthorizationsResponse parses an HTTP response from a ListDisclosedAuthorizationsWithResponse call
 func ParseListDisclosedAuthorizationsResponse(rsp *http.Response) (*ListDisclosedAuthorizationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -22097,6 +22875,126 @@ func ParseChangeCredentialStatusResponse(rsp *http.Response) (*ChangeCredentialS
 	return response, nil
 }
 
+// ParseGetCreditRecordResponse parses an HTTP response from a GetCreditRecordWithResponse call
+func ParseGetCreditRecordResponse(rsp *http.Response) (*GetCreditRecordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCreditRecordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreditRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseProofBundleCreditRecordsResponse parses an HTTP response from a ProofBundleCreditRecordsWithResponse call
+func ParseProofBundleCreditRecordsResponse(rsp *http.Response) (*ProofBundleCreditRecordsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProofBundleCreditRecordsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bundle
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRescindCreditRecordResponse parses an HTTP response from a RescindCreditRecordWithResponse call
+func ParseRescindCreditRecordResponse(rsp *http.Response) (*RescindCreditRecordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RescindCreditRecordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreditRecordWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseIndexStatusResponse parses an HTTP response from a IndexStatusWithResponse call
 func ParseIndexStatusResponse(rsp *http.Response) (*IndexStatusResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -23310,243 +24208,253 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1tjxzJcSf+VRL9NzAzcA2H3BVtaQjDIGfIXVrcJTWzqwdL+zdyqqK7c6c6szcza3paBIE1DmcZB9/p",
-	"DoZtGDifrDvLBg627BcHWJCN+zCGyZW+xSGfqrKqK+uhp2d6muw30iw7Kx8jIiMjfhHxchCzyZRRoFIM",
-	"Dl8OOIgpowL0f7zg7CyFifozZlQClepPPJ2mJMaSMHowNS1+83PBqPpNxGOYYPXXb3AYDg4H/99B0f+B",
-	"+VUcuH5fvXoVDRIQMSdT1d3gcMBhmAlIDhGm6OTJEfrG1+7/NrKjoITF2QSoRBRPCB0hOQbEsxQQpgka",
-	"EkiTgerRDqNm8TA+p2yWQjKCiZt+khA1GE5fcDYFLola7BCnAqLB1PunlwO4jMeYjuAjMVX/KedTGBwO",
-	"hOSEjgavokGKhWxb65HuQbXmMCJCcr1xH2eTM+C1nQqJZSZqf7oALojZaPsboRJGwPWyOXyREQ7J4PD7",
-	"dWNFpeXk49hVFJ1/FrnO2dnnEEs1cGUbT+CLDETf3cSxLE/eLawyd9uuwzy+w4mUQHvOIx5jQk9gCBxo",
-	"DK3nxyYTIovmerIx40nbh1XSWzwi3UtUnU/9utXaVrztajpY9DiR/IPAFBnvexIcEiKPWAK10yNJ7T9P",
-	"AtzIWQrta5lo4idJ/SISNpUvOBuSFJbbbYoncKW91h007/SIwzLSzDC/qJMe0cCJ1mMysoteWAHQRP3V",
-	"QvaPTatX0WBI0g7tn5hWr6LBiGMqAY6aiUK3Yryl1TmhyQpENg2LaSNhQZ9a9xuAwgynz4eBHinMIHk0",
-	"D/9afy2ImE3rt0GQEYXkOe170Ujgk8eBHVS/nUrM5RWvKOquJX1WdQdbRxILlOqW70+sWIC3Bd6N5zih",
-	"dIrdLkLHe/ZQ+3FgByYLn+WyZ1LZ9l7b17gFT+k0k6vfgRsRA42M3cSkS/Laig7vpnmm8fxvt/aVX5JX",
-	"0ruKp05frcuN36Dp24cUlS1UrNsFScsIs4+ZrP9Y7U1KMI3hGHCSEtrW7PGlBJqAT6tnjKWAqW7HmRAn",
-	"MCrLeK9BgiV+wdkFSYDrnSASJoFbxvwD5hzPB+YlSEa0QTSs6FafYAmc4FQ0DEWZJDE8ponoKz/YFOhz",
-	"TUGE0YC2NeWQkgmhmM8bT2XK4YKwwCU9LV7ndb8lWdwkZm2Lj0P6qv39k/k0pM8mcAEpm0LyhLNJv5Pu",
-	"+BRu0Hk4CJZm6vuGNepGFxDUqATLeAxPE9F39hfEzqteIoT7KESLiIFiTljfW0biUegXmJYX0sQNpxKm",
-	"dWsT2XSaQssVnQkQHzP6IjtLSXyMJa4XBUvognUisUyrZcr09rF8oFVBVDfpsjRbJOmKRHKb7wvkBXZ3",
-	"59BNmyyul2WUqa73x+2U2Z2kcFg2XFU0rkvwNUq0pcTRkpKkExNvIp+2cNrtVls9hfNKiquUOB7nSvCS",
-	"lsNWHbZqJ6x8EJgZTKa9p6I/GDI+UX8pmoF9STSZLdqpOGf1MmNC0pQEVLIFa0jorsJKqtueaheYJUQ+",
-	"pGIGfc2hZymLzwPTU1o+hTTwAoD4fMqIsQiW/Sk4neG5QDRL00PtLxlhCTM8R+cAU4GIFKj4XLGfaonP",
-	"UhgcSp6BfhnQIRk9apgbpHgqoF7KDwkX8hFn54bjmmjftlIfWbm6OBShFzgt2YW9HylcyifBT9l5/eUn",
-	"WX17yTEVuEmLD06lQjHu7OzC9JCRO+3KBlfGdYMUKy+2u3Twen3eFtRTphwzTn6Ijdos4pSJjPc1YmG/",
-	"lwbl3fMYLvw2ZmkS+Mz81KLRECEyQkfHMMVcTkKjNHnS1F5WaKXy66dUkrSDzKvZjnyBNcspNsafRWnM",
-	"uvXlq+lxsC9wbwvlGWPnE8zP63fdqSSdXhghalvQYCobajqPiqnUrbiQKH3laz0rd/XOmC4a3TOPMpqk",
-	"sNT9VhbdsdJzqFQqsnZwx6r5UGkHIIwsVzeg+oNwZKgDEYES4OQCEjRkHO2ePDlC77///jf26i5KrUfE",
-	"wVdD042jRVZ3WjgqRFydBhtzwDJwgTjT5eL+qB0wlkpUbBVi3N+oSG+DHDMBSL1EFGExCs+Hg8Pvt0w5",
-	"73LwKmppWow3ePWZ8ZQxLrQm9IKlJK63Pzhtpk4IAk667+6HgJO6bVVSBPg3Yd7WwVMap5l+pTYa2Qg1",
-	"GkBfMk3VnxLZlzBiQwQXwOfIKLRlAjbUK5C6KSMEOB4jLAyxF/cikmMskXpgoxlnEhBRArLTXpWWWt2w",
-	"Rq9AF/Xd670iOOxh55b7/CVVKAcFO9ZRUOTp/5b7Csapk0NHOAWa4L5K6JilJMHzvm9Q/aCrbTpj/Lx/",
-	"h3PAvINqpZvlw0fF7L1xmzbnVj8G8xO8ykvQF05LmZdU69MmE0ONBtTzsD2RETTL9NzzcmtzjziTDtBs",
-	"ol2hWGKNz+F3rK3C26w7F/e8/fRREBL4lBPR5qEsGgbXlAvop8kV1Nwph8eXREgLtlh84Vzd4lVY64+x",
-	"bG/UaNJf1spFRhRL+1xptGznDV9Fg2yaYAlH87gLNMiRyCJBVk1btfC6sr2rcvwBwinPMKrluQXarzmR",
-	"ABdWbW0+qdS/MnySbBEnxxwP2+04FXOErx4gyZADYJSNEwKkQPY4IlRefoS8OWqNoyCNrQjbirB3WoTV",
-	"y4+AbFiUcgEZtSDL6iRHWbY0uQJqpFetQC3LLn8fWiTTSa5eXQ9io4VAri5NEhCSZ/qt04gP8B/HnV+o",
-	"PQRAG3f3RFNicxQn3mG3ff1x3TcrAWA0C5zl4J3LCoawodL8dBIyTy3lZM+pJsjwSyoTjlQ8qOWCe7wv",
-	"4nKBrW/3k21BCK3o7VblmT5LL78Ae8iJW79ppTusfgsXltATMR8ygcrLWpkYdP3o9oEZ9kcSNwR1YBeI",
-	"0Rycoho1Gb6jgfavLr903cr24mYVNQX3mI24os86znezEzrUF97dPAB2gEYXwJE59VPZ3+hy1tNV2kSi",
-	"CbkgIkQmI6AgjDM8d6ufzWWtR30MZDSWIY9sApeQPOzhoFdSX/sCPrEU1uWzIGPZydWfAxiHTx+EOkhM",
-	"6vczGNtT71quD+zRblo7SO2cK1J0CRfXgmraEUewlEiLSmMGVmShxScaOLkcYycQh4nZ8GIIV6UG7QJf",
-	"yVtGxWj1Cyq8WUt6IFtZruUg69yS+bvJjBKYuVDaF43nVxGvQbB54yFNsIzHII41Vqvxmd8I6Q2ddGVL",
-	"yl1VR2894ax3eF041qQj4CiwEOswyjXqwIwLd+WSz96GTe8M+ehwGQXfms3WrcLLGLJqdQKOmEbN1qyg",
-	"fWg1tq7mCKL+9qHVQVkK+3cTqMWadGqALS6oqBespdjyCo34rtEqkXawU+f0cm3GoM7GFx9J0B3f1Mfy",
-	"sGI7zVLJCdotFcsT6lXNHGXjRA3pVs+7gYhzQWwPqZsVo0KO64VmLTDHSjBZ1V5vt6FmYQuuYKfxbbR9",
-	"VFo8r1cNJozKcQDjGsCvZV28A7pV/QJye/NyeiFckERtT1CJqMyk0r5uTo9HHIRY5gmnYbH9DLdNz4eO",
-	"TqEp482Kq8hS2eURUu8JUR9Xhonylbbs33qljX+QKxE0Xoe3WsaUFn4F8WL6WY4xm0l7ZTRbR561S8lz",
-	"iPRYQ8pG4gQkJhQaNAQKcsb4+bNOjYN2BKkuBUZPOsnTwGX/+KJ/cpYGg24DbLkRo1uAaruZ5ZKsVxqe",
-	"c6iHtbIZiAYIZdBF36RaZmceiKTOcoX5CORKrNhuY66kg+o4DWkD3/zJN0M2n+QZc3oZxhocxEOSBhMH",
-	"pOV3ru/87ET9rm/bU92CNDJ5dT6XJsQ0FuMAlDpsu84f3P2w1qXnd+N1lqN+F8zVdsalOYR28NS3C/TY",
-	"ypI9odXiqKH0vFPTAE9VFm87zF1AxXRqF0qEZHy+Qmpp9Fok/YKVLet3p5NvW1nRRiE1hGENflqG5OM2",
-	"bNlTaSKde2kFTn9ZDKmwqHyNuieiBLvPwfar9g7a+dQvUj5zgQd9YOwFOdWBxdiwfYqui7pZFUD/NTkA",
-	"wvdv+F67fEoTuAzGMurrf8H6DPN6T0/RX/3+JHB5mt/o/Tm6hzHDd7Z2ZLd6fnoqRAbXFSq9nL0wkLyr",
-	"xmIVXJALAOpzBmwy5WxChPPr1jh6Gm3ceQKhbu/v8xUZLtmMAg8la53qhALfhPkK0/lNUxwHM/ZtgK30",
-	"3FpEi73xNrF0yl0Mon2hXTl5LpVJrgVR3Hjaq/OZ+DvXZbsa92G9dppCWqzESpN3d6ttNN6ir2ChUSrY",
-	"ibZ9LBX3u3j55zHETXO3I7oMEH2uTKgPxF0mX2Ior0JP/3butimgo+eDfGV1m/57GSciIfEy2fmMf1PO",
-	"Q5dFR8NKt3ui1fXtJebuiRwOQpJENgV+QQQL3IfBZ4iFKVVcsaUNq0y42abhn9KtlgQlcrqKMFDPlZVh",
-	"R5o8DkHtwfz0++M+abIN4/U2zV3xGRhkfrs6by31W30BFETfN0ZX0dSQcuMZw4mLz10SSuXFZ3eLAu4B",
-	"UnXfNMJUP2JUjlcKdao6LltAUNXU7PrrIkS+dtIuIGQZnXGaYqke3rUz/CIDPg+K6AZuyygZEkgCn1b1",
-	"RTcFf8ByH41n9nEghuamdkGJwT533yo2Jx+1bkPy4JIl8KS9VuJjG5u+yCd07D5wAV1sDsmzoNHdi/nS",
-	"AFM+6TO7Vge89QV07/FGMEPZZIIDVromn47+6Zstxto+WCGvx3zkhU0t5utdVGZXO713FymjL8l2iwpk",
-	"mYxZYxmKDnef66T4pHFJy4jjDjTbRFbXQDsrIo/GnbrVSnAhTa+iAT8/S8loqVA1IpsDXRtIJeS+TjII",
-	"OEA164YFcpPv1NQ2CQSXrqr4SAhl3/QYj+OM8+C02RTCNQqmmMt5CzB1CpywpMHi1tMWsLq01Yb46p8o",
-	"MoUVFyup7pU9LTdYZCi5EgdrveWGIAsa6pUyumCtpRM4XpHJmpgp8Nsyz9srUqOQOIca9XvPyi7Yhyo9",
-	"VI59kTzcoecEkU+w6ymv1zhcS3crsRMXPS8Hf2kn2oAgbS6M0zzVa6p9E7rDwgy0+jviqowXlMTLidTm",
-	"c3B63ErEn6dTN7FCrns3HYyS96IRH9fdyNt0s3aUVxUxpefgJumt3Aqw5j3/NoHZVq/b6nVXuGW3Sl9Q",
-	"6eusGdzyd2T+AlzNQ7I3/kuj6brU6PFTvlfHb8hT3lN9mlEN06uhYsnKcUAeDfOMxpXEyKHsAnnCcdNd",
-	"lG+Am2nt9tpZrSyNtvEK9sCcN0YM4+BFDZNQfbLGnBd9Ee5heR+6WxTHB35pMMqxC+DlufkfhvD0ShyR",
-	"3rpEAPvoMXbFzt/tIJd4UjVAFX24befiCj5uNhfBOT0U+1XI69SEHetDy8mqOA5vHt6WFFQe5engg8l9",
-	"XqgrY7VVkTugCYi8RkN/MAkKPWO4n3Oo0RV95RrocemmtolbWVqDbigu7HwNnYwx+nSXeQpe9YjDVaY7",
-	"1cDuujPBNa/XFmGYaiXGB93Vrdak7GKvoES94CCAyqWqmGYJcatrwkH1itRZlU5l1wVJSLPqnE+jEtQT",
-	"CuLJdSy38ibdyt/15aCBjXu/IsDfus/QA07WzC4ELZwSSkMKoKkIEoCtmx9r8do9Dt0OX0YodqeFpeIL",
-	"mohhcctb1MBaSdkwcctiPQW+w7C2qPlNYVrLOA6WxZ3WRGLleoFdS/0W5aUmV5NlbkggTQIauiadgM4c",
-	"CNpsqmzXqJvXR8FWw7hMjKtTqBsAcy9cPq5ly451TOV+1STrRUbczc9U3pUVmsoZ1Gbw9jYpVLOgJsn3",
-	"QvLWcgbhPsSzZgV0gZZXo4xyNiS9S4fFWOKUjUxuxe8wfk7o6NjW26mx0BDZZk/rUr3amDEfwZBx+FSE",
-	"De0625dxLrROTS/C5l/Q0NRAuwm+zPO3fgJ80tK2CKdraxx8VRWpJTpNkJWtlj39q9qlVacMmbcpoV2P",
-	"mk1BcR4+SrEQfe1EihywZPwI04QkWMLHuiB+eDSvpH3H+RnHgun3Y6V64zTc+IsMp0TOnwAkZzg+b+1c",
-	"F1rG6XcITdis6bAESZU0ejidcnaB09aORXb2jMRABaGjJ4yfkSQJmfy6YgmMhHV3aIC8w7TcsvdRWEI0",
-	"E1X9JjYeReN2hk+8mdyaBMmiJKqVI00sHDrSRQbypWeD/F4q4WCThtzPQDctbpGWO0w362dSy3VkN4rv",
-	"uNLzbN2Y221tKR3h1awujA2Lh3+1DJJ5UewIZFImIcYRRlPvnbjTvVRl/oDuZC/xLRK6WqWe6afTlOGk",
-	"bqbaY2DnuzjNzpO0ZVH7TNJM71tG3CxVUfsKSaMFSy+gi6WgMZGwnfyJ6i5bJkrhqqgm66FOwqAmE4V+",
-	"lexiXR4YwYCWExs0vqRdpFNBnuUqYJj6Zgsi0OurriBQ/RqXsP+1VnxfgfnP1grukMzGLLmtROwSYcKN",
-	"tjz9InTZxsuCaTbGUteMc/WOiwrIWCA2NAXljMQWroZsLnVN8XU0ZqmuPzupc2nOiKQghLMXLmlcC5uZ",
-	"as2IYfJZSgBe+dpUt2F3QjMzfUJS0EGwS/ufi9iO7pVgitgcM2c3VnhHn/R/bJ/NJfR9PYrJ+50fAapt",
-	"ZEdpnvgSUcarm3w0yHi61KLMl+GlLaU8d8kt71Lv3GS27AZUXf9IylVmwLYTW3CEeyCHDu5v/8RutVZf",
-	"Iq2rKPWuo+UKmDQnrAnRSjVGNj+6or/6qYrsbELEcnGGZEQbILkTLIETnIorg+6rPdWv5MarxvRR8U/g",
-	"gp3DN2HZiiqtubZWoWQzieXyc7Sp5jrl0TFwmB7TNhnmGiZ/CpjH42XVn+XSQ/ZyB5gJfkhqfdgULmWf",
-	"/Cu58zHslS3GWx9wcxPBmanLI9mIBXH5Jq8HzbkUaHNDoZnrBmS6E6/nIfnYJjFaMrO6y4HU+yy7icWi",
-	"+xbhKHOb5TKr6G8t7rqAwkLcNP0lUxvjdBRKSh6iW5vgtK2AdjoaRHleRPNRaOKQHHspPat2U4M1QkXh",
-	"KsQ4KluPullOS/WDetRv/UxNU8K0fyb6HvVDGxUsGA4hluQC+uYfX66cn4mpuY40Vbpfb7FFPdNyHuNi",
-	"wbU0YywUK9dkYpZR2cMaqDM+1YimYYpHK+imSbGa5J7YTmN4Gap6Rc5k05hNLETnqipcu6bmQm7sObiN",
-	"9KaRL7yeLEyqvmWBoququlcbR7mM7a+WtkLJVnX92A+bdPEbqMnXaKhRy2oCWXlXWKNKlfWtwlcaulCS",
-	"glXyctPA0KSdzVzZPW+LC+toWzG+tgp7n5AJpITCYyp7p+1vqnYyXzKn0Q1nLlwob50Hb1rIaH0aoJIr",
-	"ZSW5YmOciVb9zZnjm2RFF1bSv5+GNzV/YnUSGSEnwXVkvfS9C9dGFIvpK2nYK6hJYX4CYsqogBUlDm6t",
-	"//z2UcsEhLBw0BvJn9pQOyOo7FtHZIRmY6CISEQEYlT7JE2B2yVeA3ntxs5vAvfFZ7eKCa5SRqOGwDlg",
-	"yYJVABJIQYbsU8OMhi8mX4LIHoXrl6vIUVfg26u5UX145DMvbUDdhn8HzsaMnR8VgT/94hb71RRrDXQU",
-	"+Czt02HAGsh4IAcFxDyUCHA+7Wu76eT01OYu1dIN4YcOqXnms2o4nmNIyQVwJ+y7n1A/y3V5tPny9uuw",
-	"sbo6RN9rTsJk2uNx+9B8ULcSuOhQfMXU7vPW3d3GCl3Knho92zSPiuU17Nwz0tuotxQR6LQ+y4eK2V5e",
-	"9M/glZ9Ll71rGHo5A+h1iYEQzMFO9jQXTL2MtXBBWCby2iQdiTMkBKsXt2kXVcZpWMUyqaA27QpZ2z1R",
-	"u+8Gk/YwxXyyysKKIevM2BZwbIuebrP7MT7qG4CS8UDDMRDeR2+tPtwNWdTY8azZRM/VjWMnYnei7UhE",
-	"bzeG+6ibpPZPv2bPLGKxfQ9cw8jNYHFhRm5knMj5qRre4W2JralUcXdQ9PDFU3QOc7SbpOd/8G9f/u0e",
-	"MgXy0dlcv3NGWMIMz3cEcsEe6iLUXSstHDA3Vi4zjbGU08GrV9pAOGSLA9r893OEaYIok5iTH2qjin1P",
-	"oSHjyMSb7CdYYmQrmPwQEjs+YfQOOmGZBKE74SwFgWI2AaQIwc33AMfpnTmepBGy8be6NdZGfGRPxnyh",
-	"VvkBQ5qbERvmPdhGd0bsDnqslCDEYZgJnGqwKkUnT47QN752/7fR1MQSI4fbQrsevvjA/vqbnwtG9xDF",
-	"E0JHBuSapaAnpUOH7+SmQi0Hcf6+zAFkg3vOuY2nZHA4eP/O3Tvva3+stc0fqP+xCbTzzVJvmIGOu9Tw",
-	"eG200K3fu3vXAFmodBc5XMqDsZxoYWNWX0eTJul95QltNlZN8Gvf/W6IIfLxD1z49atocL9Xe4++1Ztb",
-	"vaIdcX//s1efeRhUPa0Lz26HpmYXLvc1zRRlwKqRsc6Ha8Jhs9QSvTGNKOZLJoQOPlNzOcBTcnBx7yAv",
-	"6ycOXppn86vgYXwAMo8UM+50PAEJSm5+/+WAqB1VR+pyvBwWwMBCFkieQdRwRp+1HrZPop9bi0rRX6Ou",
-	"nk8+QAsakRezBHbEuugiSBSYIuxtvkcLy5CA6sCrtFo93BYKObBjKBWRiRpKMSjSayeWqCqlJ/gcDPJ+",
-	"xokEJPAQkGSIg+Rzg9AXeAL63lAC7Iwlcyda1Y9DwoVE1vaPdrFEEyYkuvfe1xVtcByrBexpF4e6MwCb",
-	"VB12BU8TmEyZBBrP902FvmLqE3z5DOhIjgeH9977elRP91rcP2LJfGUkXzkI92R5Vb6g1T6/ugnGc6jd",
-	"Gv6LNdhWQuIHUuhDyjlTXWMGLKtuO/XPfrFgOcayVDH4dvCtYRUUZl/LmjUsWeWiNq4Eg1CrZ8nHNNny",
-	"49r58WHs5+TZsuGNsaEEPiEUSx1SyjWEeimeLLFRG0M6pFs9Rz4h6faK7MuSW9ZYOWu8/psfvfnpH3dl",
-	"gDLVtnFAHn5X/7pTv5pA7bxLsYkvCxdsfquemMEDL0fYD0tycEegFEsQEuXviCs+NUokUuxwx/dm8cFG",
-	"vji96W/om7NYAcICEYl0uniBKJtd1zO0tGktxFNInfBF+1BKHI9drrDtlbt+LVgfyNpfpcWX76JCrAkr",
-	"hQQJyxj9leEQY7VzrVpDSjCNYd8A7BtsSXlTE5i5Zdu1GZMqJ7Hl27Vo6//59c9/2tmEVGWeLqxJBRGa",
-	"8MJMabCkR17TLVeujSvzQ9gy5BoY8t9/8eWvfvR/3nz5d7/+33/yq3/8w66cuchB7ayZwAWkbNqs7Z5K",
-	"zOWx13LLmWu1LL3TzCEUMaKkRI2d2GOBitu5Ay5JA1s8viTyeZ59dMsU67quyun/tjfVTZpz0Js/+6fX",
-	"f/ZHOwIpXilARNMUyyHjE7T76y+/fP2jX0bo97+D7n09Qh+fontf3ztEmKK8VFHJJHQGii5Nf5BEaEbk",
-	"GBEpkInFeODAWIVxSP0K6RAxQ99GAmj0FGnCNTR4ZMqM3UVOSKAuCCQkLCTQZPvy3AqNd15oaG6xi8j5",
-	"AXHHEN2cpvXs1M6qXqLxVjvRi2pS8i27ro9dt+ahdZmH/vivXv/8p2gXI5uF37+uD/XV/PrHf/HVf/2j",
-	"1z//6Zu//kWkfubsAhJFsPaTP3D/9sC7+Akdmc/f/PUv3vzkZ+UPc+XgAcLIZvE3G2th0HKuU48rsih/",
-	"aRvnQyplw/4ZIQ6fQywhQbtar7BpWvYQ4xFi6lw0CJlxz4RNk7qFC8RoOo9QzDgHc367//6LL9/8/U/f",
-	"fPl3r//bf/rqJz/71U9/9uYf/pejBj0QUhyGQCOoXeJANWeRTaeptnQ/sM3VunYEilMWnyMh2VQgnQzB",
-	"/lxkRtzrKjIXpVkXadnV2e59vnW3r8PdXiy9cLh72X6u2+V+YCMVqK560WJLeuFV0djeqVtj0vrutv/4",
-	"91/9zS97WZBKtNvOFrbUzD7OU2YFEAX697zYgtFztqyxJnWzXLFjq27eMIpAh7splY0kwHMUk6JIrH/b",
-	"t1yVx7PtfvgIvXf/UBuLiElKYpM37ggUrva0FyGXg9OZlWxQpRrU6ZnWlHSIYkaHhE8gMUYpO1O1fWhG",
-	"0hSdac2MpRe6uwgxjiiTf1D5zKqCSq9V17RbHBFogvk5JMimEO2Gl6gTG92lEi9VdamXTCdmSVvRdKtE",
-	"k1ePZyueblA8jdkMYU8SlMSRi36dYVFIgl2spADkaz/96H1kihm5Zds3pO0NaWnjymrtPUB4KC0xG7re",
-	"yTt/NLeJmJaQHPVs3S46eCUrf1BoqFY3gbbdiox245l3ZFtpccPKjN07DYQv7DzYswAJy+I412eUxuFb",
-	"lnQmB09y7Jl9sqY5nlGB8AgTGmnJkdgyk0inc4XEuuVsjtf+/rA6ZvYFhZclTjSJBFMm7aiUQLoiErac",
-	"3MLJ5VJznZj53uqAYX4ivqI4diNH3x5m5Hbz1P1dLOTQT+2BBEhhTNp/8svXf/UXv/7T//vVv/756x//",
-	"syYvQUZUGG3fqv8xTlPgiPHRjnCOZ1MNpOYODrFMp7CVRq65/fbVmhSOGxi8UpMP85oiVkpp8Nvo5gDH",
-	"55TNdJoUE/AWIqRnRMiH1ca3lJy6JcsrL6Ym+9vGUVleNmMH4cWj8oltWfqqpYJXUcgyWbS8ASG01eZ7",
-	"kvy6fOLlWbyL2DeKHAfmRVo5xECmuhZ2SoQ0sNA6lq0z5dXzWbv0hxG3KdOCMv+xbnJkCrTeFOdqAY6m",
-	"wF22KT3OFxnoEqd2IPXTKfkhlDgrgSHOUjk4vH83UmxGJtlkcPjeXfVfhJr/uhfVZByuy2h9xtj5BPNz",
-	"R1ouNaSeFdrFZwKoPPRkhfr3vcB0XWeDdSlS3knqTGabeMHpJaDYUeOqrrQSkQevM/27abq9w9Z1h5n9",
-	"X9PV5dHJu+jy/tEvX//kJwZy1T1tVMEz7fcRxSZ36D73bQQNdiG1sx/bj0p2hS1/rok/3WnYUqg3y58L",
-	"toJ3kEvtQqwjO8liqb0+BW8gRhFGjtW8eIuv/vJffvXzf/rqX/70zf/4729+8rNf/eP//Oqv/zBCGSVD",
-	"AglSOsFedx9RkDXbxUBn7OCRbz7eYgevPxvsAnzQt2tFhXXToght1l3VEmzuX02cRApkKqWgBDi5AJNE",
-	"+JrSylpghjh4af/yErWIttulX4aWIrH29k6Zrz4hWo9L5d7NpmMzyevfzqskL+eacw3adTAEms573gn1",
-	"mVnqeNQHhofRj9NpOt/y5vp4s/hyPdzZDSXwVvJnGbwf2RRKwSjXPB6WzaipVpADDI7yOiOuwR5i3HVV",
-	"ios9ROeEeomadj/4Lrr33t6DPNRF/8PdQyRiNoUo/2cOgmU8BhF56AWLSXjgBfagXR3ve7jQKirsb2om",
-	"2BQSgAQx6rJHaSTD3gMXyIN2Pz5F9+7b4J9ceBFpGtTPxCGyHDDUIrOifAHo6bGI9KAlsOneUgAJI77a",
-	"JGGWmGwCtfrwQ/XrkSLimxODI6AgiDhEempF8LYRb7pgG+JYjrXUw7bWH9aJHCE+nzJiKq7WmEmtHljM",
-	"BWg2URtqh/SqddxMlINaoI/mvv0xPuZMypBkI+SU7q7OxqvZUTkVtPu76qffyQ84b6izZ1SIvNDA2xTu",
-	"GKdAE8wbbvJnDCdHttn2Ql/bhe4fw7rAQnb4d+5CTxlW6vYcMFc8WzBDJ/26xEBd+fHgpRqtGUB0A0xZ",
-	"05Oa1+1BIRX7elu9Zk12G4xmJnZlP8HzAGFdyd5SD0XqSox5Wd9mX/SR1+7GLojZmMRjpMvIH6IxSxPg",
-	"OqJda8zGKBr5L2M/gTUy9katS1slehfrq+TpcdBPPK9Vf8zIasM9g1QhC1qXoYjU9KEkSzH5qKIcmxm7",
-	"jDhmqoGZXuA0g8HWsb9ux361Kvamevc9MaBenjnFrxwlWZUlLeIpISJOmcg4iANXSa8wSwWl1bH5DJKH",
-	"5W9uTHJtme1a3oPeYR7nlHHLea5RNyiRpzHf3N+7Vt2giT16MCM7S8moDyc+9z7YsuEms2Fxkm8FD3qU",
-	"7M7nnNBE+PHoyJgqDCui3Q+O0fv30RBA12FNshSETpX4/nvI45G9QzQbM8RmINBMPXrP5mg2BhqhMZsV",
-	"FTSMFljEluqmMyyMXfUBwoZKJthcy2gIOvBcU7Y28GFxDgnaJVIUhKYOmtAMxA0KE5/De0gSi5ToKEZe",
-	"uNZbGbLJMsQe41shQFyEGiQO9WNv8t+6QebL+aKF8/I4lYZkTyAf5622xuB1GYP9Y1gT5vb3Mk5EQuJ3",
-	"NWk5VF054PFFt+RTPi+1sOYQIAlegk/UjzfGjBymKZ47BxQR1q2o0y+yTKJnWMj9xxdA5X7Ymqa+fqS+",
-	"K3OTu/nudrn5OIhsAnkyDSIQXGhT36Nnz4++efDJd58eRwgbuaH2b0cgkoTZvDTvFWdz08Xn9ez2heSA",
-	"J5tThD7IAafAL4Dvn6ot19smCjyhDaLatUekEQ6l/UWMo9/NieB39pYKGmnhGXXADZqjhkJ+CPj6WOc6",
-	"lSQ98c0BqGr2ZHyEqTUoFCktLYhNnVaePsdsNtodAxmNpb4utEPciJoxFuNIozx0bB3fV98e3NvzovjZ",
-	"vuoWS/WKQEwDHvzRxY5qS0EIEEqLyDiFZJUw12CsElPzun6qW73KURDczekYG0bkmC5S2o5wlGbpTKA6",
-	"XtDUb6lWZ5iic0bNw14R0gON6EQ+TQ+rye28igv1pI6ItqxLAsLkkdk7tOI67xdNMgMPJ8M5ymhi9WcP",
-	"r8LokIwyG7Hg1DjFkObTM6hd3hS0f2v3a3e/oT/CFOEU80mEzmEqdZ7mSNs/NMxNtdZWCo6VgikQkXs3",
-	"h0HX18bBSyN6wg54RZsP5Q373s2ktpfQ6i6hhtsHS4SR2fFDd/Po/9q/Z8rcGsSmptYxSxOdSGZXm+iw",
-	"jcWwnC0QVryFE/XCuUlSJkIyPj94qYji1cHLc5g3ELRpfMMUrVtdvRuToueWpTKxO/pUGrre+DQm+q7w",
-	"YodwbcacfoYqR3UtlKxxHgdwOWU8jLh9rH9+qpre3HM4Fhdo11pzNaDkMhWXoVcv4xMsa3EksbhQ26i+",
-	"7QIbwQbtzYbFEdQNqBrVDve5Z71Re2VcGYNoEJdAZXKeH6KxfPkolwIXoH4opYWMS2ll2Nnn4EYCF6eP",
-	"9dvfpMTUbZyDoNP6vUg1nZnTpvzdXcibL2SDqdv00A8qgynK17Mj8oT8kdJp/DwIJqdnlsqoWjvfHkrd",
-	"hKyJsueMyrgh7euBEaGU0JFOWawO0vCrPtIdU7Qi6K0wp95jAkX/5iDsAJEzeSNdfUNHHdhMqHCJY4dp",
-	"Cszji76bIMjlfkJGRKKEXOgz0RtyiL52/+7du3cRyb12F8TVBbHWCiLniFBTXKxuLq7D0pSmWErgqvX/",
-	"//17+9/47Pt397/x2cv7r35jEHVFr+lc09qQpjVphs5YRpNDj56t5doi9fVrN0JO2kTWzpKgXf06tqJZ",
-	"SyFraN11WooaKsQGiY3TXRQTbiKKpc1Qmme1xOnCpmb6CZ5H6Hvf+9739j/6aP/4GB2NCcVIkiANLgQb",
-	"WMFpptplf/V+9B5XsquOKhWNXwBPMlDnBBNI1GmwKVC0y2EKWOKz1DBCzCYTvC9AXVQSkqCpNMWjQU8L",
-	"rSOfBUqJDM0pNgzJIGEEckdisFtDutGD+q/ybYlFHJKF3JhnFydivlF9XT3q5IImd9TpXE5Sc9xinw2H",
-	"JIaExZkS2HfElCsVfgwgJ+kd/f9lXTAnkzNdiqeOUIwBWN3xm2/3LUWMYyQA83iMhhoWgQU6Ov022v30",
-	"kyf7XzfmuEfPP9IH/d1np9+NkLF+51UgtfGgsPFpCkA23b9VSJo1y8866Y32HRRUHLXKeAPvn8XDzS/M",
-	"BqXgrVbijA4Q+SqMopZGgDNJ1oZNKJ4rG8SrNU82Ez+qyN6YLlbEaDZrXpDRTrWwuOEX2vattH0rbd9K",
-	"27fS9q20fStt30ot28FmBZ41QvcUo92/ezefB7p/N7T3KZkQWcXNGDjP/eVgrSUYqxKUcBmSOnHGBeNr",
-	"UwuNXrNZ6Qjsw02DJ7MpcHsP2IjK0itP609nc6tFROZqRLvhq7R8k6oz2ovyq8bwlTCFeVM8EvYxiJE5",
-	"xQdeZSQ9JBhnm++CW5G+mu9G08Pw1DbaRJiQnfuGJcoou2BHKaYxHBrMgg5B1PSo63dYgrRk5Mrk5PAI",
-	"JTHQ+3fV7SYiRGGW5/VWMm7CqD67q1FS6XnQEK7/e5VnxMbRUmkBmwnHD9WD1PptPX539eH3lX1sJK5z",
-	"mDcHvzx1D85t1MtmR73kB7nB0S42l8LpR++5cLhzQ5jXG+ji8UAQeOnqbD31DDTb6JX1RK/kZ7CWzIT5",
-	"6O9g3lBXLo22ljarSxNa5aAOd5fGnD1NGvMY3QhL1mPGnia3Rrvyt3Uj0xWEaWr1KtRSNHjA4YKdQ1Nm",
-	"afX75pDj9qZpr66pTvSbMF9TkGSnu+atLXig9h6ZvFq76qVO6AgJ7U+wUH+dykCNxtmECGPW7XgXlTm1",
-	"lxRgEssmKaB/30qBt0gK6BPdSoG1SAG990YKdObuCge2cHdtdSLVgCUQVjyfEJp4dUoezV1RlCOWwA0z",
-	"fWyGvB2K6LeBmz3ZXDOfDWDTM/Xq+3rVdUqFdzToSB3F9ZoqmimuhchzHEVDco4nJIXnHn5ka99Yz32T",
-	"n8Fa7Bv56G+rfaOJ83VCLh925EJpjVPRWiUdid1HGE0IzSRoazZOEg7imtNilZm0letLmfTq2f75FGiR",
-	"X2vL92vke3cIa2J8N/w7Z9nUmCHN9m4LDPJAO4rLTj+XtS+BofYU737w+BP0b1/+7YH94dDrROzZGiW5",
-	"o1ANJGwq+HSOkkz9mzaoaggO2nUuaMSzFGyzQyVdCEseIAHyECUZ7D3QyPl0uG9AnWAxFruYIkJjHagf",
-	"mS7IZAIJwRJUPyyOM84heU4j5AIUjk2FFEQEyjvT0ApTesVE17uSMQa5YQvPqNG8cjTVOjR7Ltt0qc6M",
-	"EaRJBgYdRcwDPpO64EsMkRtJrWdH6DUsVYGlItVaBKVaF4FmV+kL22brJ93o7ICKgjc1lXZK9PY6OlxV",
-	"nWxH2a3ezxcWsLzVENajIej9X4tyoEd+hz2eyGH1e/k6Db90u3vaDE4fgLx29rvttiW3nxsnuGvpZ2Xu",
-	"zCXI7MDG4wRfhUd6NrrnUxe6c6vpbnt7tNY40CSzJidG6wXytiZ6zcQUaNL15lhkuza2tuGETddGHnG4",
-	"eaBhO3dTAWeDUcNTlpJ4nlsPCFXP4RiuG+jijl5p9ll9Pu7rpo6tXO6QjTsn8/XIZp/J3tFk3BjFmZBs",
-	"gor47K5ZuHMm6ySpD3DCprKh8rn6ecuUa1eWvGPYsuV6Hk3qCHQuTJLKfUL7smaJk1qY05i+RRO4U+3q",
-	"icuhsGXLNd2VRaipPYsbNoSZUdt58i21h9msTcYhReJS6K/hoUPtA7LfuPy4ebam3BWmc3bkxW1OP3pP",
-	"0bCX1un0o/e9wlWAdY6oFNBukbfdDmgLaKndddGZjEIPLKjH2N2kxMEIqJINDSjQD2yLrcBYO4Tb8Ota",
-	"Kp6bwcPR0/nNfXtYXBGQcfNpFt8RNSzuire4FFC7H37y0bNIp2jbizTLl2RALfMXwR4m4/sIS5jZOnQ+",
-	"M5tMMTWcXGLVcqXpepbUgNAjP5FShSe3nNQOQ14TI1VrIXfRhm+lG6mgVHc1suEwJRR6EfnBS5PPqbm+",
-	"fwOp11w/eYaoW1KZv3Lim+n18Y67Ltf56kryF2fdRjIHU87YMEg4L9Svj3T1gb51+W8ZBZlFbFB9CX0w",
-	"tvKDwZ8V53dYpLCJbIkiv5KKsydHPuDqHNRFa9LeuLeHLZrkpXQsZerxcv0lwMkFCGQThF1LyYk68uzm",
-	"mCxos4d3cgkC3SrYt9qruIxesHUw1rCPz5Y2t1XOhw2prRzvXV/smzfMhqSfmo2BQ31eNFuWGzFqLBqu",
-	"YhBOU13gypkcDkuZrbOEOFCu7gWSCGE6R2ecnQM1Ar5fGqoJdCqyX66rfwNF3zfmjNWcittvx2CeLwjM",
-	"0G7+Nl44/T1ziRsMtZE/UZGtVkTedS8iP7eu+qkI/BK50CqCuhAeYUKFrik7iUydd01heIbVmNgk4NNx",
-	"0+rvvHg8kX7aM8EYVeqBvqSCqmqJlIo5dHqU9Isvu2UapR93s6E5Nvz80NeKPKiPUaqhlgOX1jms8h1D",
-	"TBK4dtLZ6nqdGeDYndkN63udghPfUkUv0VyAwkwcVvqqDNTOkkLyLE9JGapFS4eET469tlvGXBNjeoew",
-	"ppfYu8yZseEEE8MHiS4tjZISX3R7my1yVBundjbmPS8SAGxteWuw5ZVLWVgzXK76XI99zXvjdVTOe0WB",
-	"3zrt3M3+2wRmG+kvKEUgK7k4ZjNEpDMbUDbTmbBoQuhIBwJ7FRB0vK79v31THWFG5DjheEb3GtwOS2j2",
-	"tVG1dcTWQ7e/bsrb6hAdkt0RmK1NfeiSfOAt1R+q2AjHNUhJAcXRmt1xHMNUKh7XNWdkxnNkFQcsGBVo",
-	"1wbtj9RO2EB6TcQu3n7vgfo4lwuVr9kUVJeEIuCc8QixGSSIMjRhXH1KmXS96hQDRM7NlpphQ0iN8Huk",
-	"uyAxm9CWu2grRG5PDpMn5sS2cuRm5YgrO2YYBu0uYimJFHnyj73D2swe9Yk78FBasi3Sd0iTN8QWQVJb",
-	"OMH8HBKt4S6VuKPCya2SoccLyPdmbJ9A10qKte8ft//FAyh/0iyjnfqkMbW3Qz0RqB+v8WiekQugIMQG",
-	"vU/NlAR6+QNbmfEHg8MfDNj5DwavtFLAMokky+KxEiJFQbxreqhOOQigsi1T2QvTbHBNyTW8Sawt4qeY",
-	"wuZUW/JPz8fn7/s/HNzbczfpguPU83vqK8R3dkYoHjMBWp01EvnQ+s4pmHRcuZwxRcQMbinJS5ZKhE0V",
-	"sMQ61COHvDyz0GPGR5iSHzrRNCNSMXOu4j5AOh8oKbCapSAEMwOTMlSnvLIVJC+8PKgugVMHf6ruThyY",
-	"/sKsoLOszvXtdm3swNjw02nKcLKGwDc29MN7NkKk2qyxGJXvPp08xucQC4cnAlGQM8Z1+VrGpEBTQhVd",
-	"7hp9TNcs1PVtNVdEWg8rQUoZ91nFYP9K6L3EIPUVW6SEnq80NaVPtC4upouRsUdEzC3TwPzQr01FANRE",
-	"c+w4Bd5Gbhnh6II33KvIvB+Ee0CoF/+1VzqrCcqqUtqBnsjBS0UxYbIzHT3pGlG9nGWgriNT+/nmyDcv",
-	"o3tGqKk5uTDRUg8XNLnDpkAvJ6n5VOyz4ZDE4B6Id8SUA07EGEBO0jv6//sPKeFSHozlJC1/Wm24IfqO",
-	"jkPU+Oya0KhSMNMEJ6BrETMu76j1R7bZnctUXOb/oc5xrx+Cb4EPOj+DT2yk8/YJvA5Ef6P41fe3Eb91",
-	"4jYqFye/pru8m+Z5bOXDNSmfp3oX8kFuWP80Szyx3W8QvamOMIcmLbGIxrwBKmpXCM1Wf+zkzMaJpI0l",
-	"lfy18ua//PGbv/oPX/3rn7/+8T8rWvnqL//lVz//p9c//ueboYwDSSagAyBDJPKJa3BLyUOnaW6jE7eI",
-	"x1TyuTpYOwvMOZ5vENnY56UtdVyNUqvImmuioBmcjRk7b87W/R3X6BqZ346hhtukwIU83ERkZ/l8RSWd",
-	"+45wRfzPYW7UEF2DX+CzVOdqB4EkYw8QVa3UhUI4EhBzkKJLkOtnwWTTp2ZWZ2C395pUDNv7mgLa7ehH",
-	"Jk1MQwaZ2xRoZs8FYaWxAlHnvjuWcir2kGSKWqgUCJ9p34FPZ2xG89QsmsosERiDgwt62inZffcOUVnW",
-	"RF64i3o56WMT2igWM87NL34wy/toxvg5oSNdvh/hMeDkgaXpBFKi/yC5wWP3w48eHu2ffvjwvfu/VShJ",
-	"hqItG9saBXuR9u8Th744w/E5Gw4RjjkTSpsXEnMpImPLxpwTHbNjNgg9PVablcB+khniAXQ278YxNTLw",
-	"4CUx1XETSMEkpKngqwzHFrzUfoeS21PV1k67CdB32ySsFZH6rVeI12qo3yGiTGrn2oRxXQZDAJUPrEP9",
-	"HKayqKeRE2vKRlcjlAPbVVOpC7vlx0XLa6CZBSBNMbG84AXavac45f7du4qrdUELdP9uqLBESiYaf1RC",
-	"wJhKF/eXq3tB4dIx/o5AccYF44fI2ebVgbI0AY4Sf6fqpmY+HayZh7wD3SBdxeehnTIrRIjCLI9WtF5B",
-	"LWOjPI8BoN0paLhs5L7VIFlMUkj2tIA2FwKWEiaO6SwoSN9whR3/apw3bYSvvSB0dKMi+r1Vk9eLgAnX",
-	"oRYPUcKoyT/B0a4uE2RRbxpAhBMEqQAdO713mzLDUp3uTglqc31LhmrostCHPCqzioUispSNRpCglJyD",
-	"Dt3Wfe1dkaSMbtJWidiez6lpvJn3v538xngIKMyc5ji0WDqfYKKyPvmgXFZJsck5wNRoporyzkCQRIPt",
-	"VG/vfQ2NWcYF2pUzhi7u6WZYZhzEXoQEK4kvJGZExmMQOapnQoRQneJcmPYnQ4OQOMAp5pMGTcI0e2ha",
-	"XSeVlAbaECqx0kG9SkQtDmUKoJ42VHKckFhqYIA6cJO6x9pedPKHPS9vJlyQBGg1s3xhWrEHKQRIcfBy",
-	"SNIGt+lD3aqTzLB5eVcpNbTTMBai2WdonYuf4wtsTnxzXIytNQMMBMTMVl8jQs7TlVvVYkYFa6ggcWR/",
-	"73Zgm+XlbTuCfPPEDrL7hHb//Rf/8ObPf7R3iBIsxmcMc3XXA+bxOMrNHI4fCUfOwK1PUHsEIw9nrrO7",
-	"WFNHhOBSO2cfmHcfluoqgURoi4udyY7QmCIvXGShNPrVaWISJoeP3k1KWAAtmidqTgvqwNzhq4PO7VBR",
-	"OauKsQpVIGHOONCAg1S3vyTxeQ1tlM2210EOX/C2q+JbfF3XBJngERxMzeuqDyxlY6Da6Fsnpsa8vvGN",
-	"h2tHlAGmn548Q7sff/rRo8cnd6Z0tHKgX1d/7gs8AuMTXZ+77i2UPgtgYgsGNfuHdr91giTmI5CrPfhX",
-	"r/5fAAAA//8=",
+	"7L19jxzHfSD8VQr7BOAu0sslJTOxlwgCcklKjCmR3pUtO7aeoLb7NzOl7akaVVXv7JggoODBEweH5HyH",
+	"XBIEuJyjuzg5HBInfxwQwwku3yUwKedbHOqtu7qnq992dmdHnH8kklNdb7/X+r2+3InZdMYoUCl2Dl/u",
+	"cBAzRgXov7zg7DSFqfpjzKgEKtUf8WyWkhhLwujBzIz49U8Fo+o3EU9gitWffo3DaOdw5/85KOY/ML+K",
+	"Azfvq1evop0ERMzJTE23c7jDYZQJSA4Rpuj4yRH6xtfu/Sayq6CExdkUqEQUTwkdIzkBxLMUEKYJGhFI",
+	"kx01o11G7eJBfEbZPIVkDFO3/SQhajGcvuBsBlwSddgRTgVEOzPvn17uwEU8wXQMH4iZ+qtczGDncEdI",
+	"Tuh451W0k2Ih2856pGdQozmMiZBcX9yH2fQUeO2kQmKZidqfzoELYi7a/kaohDFwfWwOn2WEQ7Jz+P26",
+	"taLScfJ17CmKyT+J3OTs9FOIpVq4co3H8FkGou9t4liWN+8OVtm7HddhHx9zIiXQnvuIJ5jQYxgBBxpD",
+	"K/zYdEpkMVxvNmY8afuwinrLINKzRNX91J9bnW3F1662g0UPiOQfBLbIeF9IcEiIPGIJ1G6PJLX/PA1Q",
+	"I2cptJ9lqpGfJPWHSNhMvuBsRFIYdtsUT+FSd60naL7pMYch3MwQv6jjHtGOY62PyNgeeukEQBP1pxa0",
+	"f2xGvYp2RiTtMP6JGfUq2hlzTCXAUTNS6FGMt4w6IzRZAcumYTZtOCxoqHWXABTmOH0+CsxIYQ7Jw0X4",
+	"13qxIGI2q78GQcYUkue0r6CRwKePAzeofjuRmMtLiijqxJKGVR1g61BiCVPd8f2NFQfwrsCTeI4SSlDs",
+	"Jggd7Vmg9qPADkQWhuVQmFSuvdf1NV7BUzrL5Opv4FrYQCNhNxHpQFpbEfCum2Ya4X+zta9cSF5K7yqe",
+	"On21Lrd+g6ZvH1JUtmCxHhdELcPMPmSy/mN1NynBNIZHgJOU0LZhjy8k0AR8XD1lLAVM9TjOhDiGcZnH",
+	"ewMSLPELzs5JAlzfBJEwDUgZ8w+Yc7zYMS9BMqYNrGFFUn2KJXCCU9GwFGWSxPCYJqIv/2AzoM81BhFG",
+	"A9rWjENKpoRivmiEyozDOWEBIT0rXud1vyVZ3MRm7YgPQ/qq/f2jxSykzyZwDimbQfKEs2k/SHd8Cjfo",
+	"PBwESzP1fcMZ9aBzCGpUgmU8hqeJ6Lv7c2L3Vc8RwnMUrEXEQDEnrK+UkXgc+gVm5YM0UcOJhFnd2UQ2",
+	"m6XQIqIzAeJDRl9kpymJH2GJ61nBAF2wjiWWcbWMmd49lgFaZUR1my5zs2WUrnAkd/k+Q14idweHbtpk",
+	"IV6GKFNd5cfN5NmduHCYN1yWNa6L8TVytEHsaCAn6UTEm0inLZR2s9VWT+G8lOIqJY4nuRI80HLYqsNW",
+	"7YSVDwI7g+ms91b0ByPGp+pPCmdgXxKNZst2Ks5ZPc+YkjQlAZVsyRoSklVYcXU7U+0Bs4TIB1TMoa85",
+	"9DRl8Vlge0rLp5AGXgAQn80YMRbBsj8Fp3O8EIhmaXqo/SVjLGGOF+gMYCYQkQIVnyvyUyPxaQo7h5Jn",
+	"oF8GdETGDxv2BimeCajn8iPChXzI2ZmhuCbct6PUR5avLi9F6DlOS3Zh70cKF/JJ8FN2Vi/8JKsfLzmm",
+	"Ajdp8cGtVDDGwc4eTC8ZOWhXLriyrlukOHlx3SXA6/N5V1CPmXLCOPkhNmqziFMmMt7XiIX9WRqUd89j",
+	"uPTbhKVJ4DPzU4tGQ4TICB0/ghnmchpapcmTpu6ygiuVX79NJUk78Lya68gPWHOc4mL8XZTWrDtffpoe",
+	"gH2Be1soTxk7m2J+Vn/rTiXp9MIIYduSBlO5UDN5VGyl7sQFR+nLX+tJuat3xkzR6J55mNEkhUHyrcy6",
+	"Y6XnUKlUZO3gjtXwkdIOQBheriSg+gPhyGAHIgIlwMk5JGjEONo9fnKE3n333W/s1QlKrUfEwVdDk8TR",
+	"LKs7LhwVLK5Og405YBkQIM50uXw/6gaMpRIVV4UY9y8q0tcgJ0wAUi8RhViMwvPRzuH3W7acT7nzKmoZ",
+	"Wqy38+oT4yljXGhN6AVLSVxvf3DaTB0TBJx0v933ASd116q4CPBvwqJtgqc0TjP9Sm00shFqNIC+aJqq",
+	"P0pkX8KIjRCcA18go9CWEdhgr0BKUkYIcDxBWBhkL+QikhMskXpgozlnEhBRDLLTXZWOWr2wRq9AF/Xd",
+	"m73COCywc8t9/pIqlIOCHOswKPL0f0t9BeHU8aEjnAJNcF8ldMJSkuBF3zeoftDVDp0zftZ/wgVg3kG1",
+	"0sPy5aNi9966TZdzox+DOQQv8xL0mdMg85IafdJkYqjRgHoC22MZQbNMzzsvjzZyxJl0gGZT7QrFEuv4",
+	"HH7b2iq8y7p9fte7Tz8KQgKfcSLaPJTFwOCZcgb9NLmEmjvj8PiCCGmDLZZfOJe3eBXW+kdYtg9qNOkP",
+	"tXKRMcXSPlcaLdv5wFfRTjZLsISjRdwlNMihyDJCVk1bteF1ZXtXBfwBxCnvMKqluSXcr4FIgAqrtjYf",
+	"VepfGT5KtrCTRxyP2u04FXOErx4gyZALwCgbJwRIgSw4IlQ+foS8PWqNo0CNLQvbsrC3moXV848Ab1jm",
+	"cgEetcTL6jhHmbc0uQJquFctQy3zLv8eWjjTca5eXU3ERguCXJ6bJCAkz/RbpzE+wH8cd36h9mAAbdTd",
+	"M5oSG1Ace8Bu+/rDum9WEoDRzHCGhXcOZQxhQ6X56ThknhrkZM+xJkjwA5UJhypeqOWSe7xvxOUSWd/s",
+	"J9sSE1rR261KM32OXn4B9uATN/7SSjKs/gqXjtAzYj5kApUXtTwx6PrR4wM77B9J3JDUgV0iRnNyihrU",
+	"ZPiOdrR/dfjR9Sg7i9tV1JTcYy7ikj7rOL/NTtGhPvPu5gGwCzS6AI4M1E9kf6PLaU9XaROKJuSciBCa",
+	"jIGCMM7w3K1+upC1HvUJkPFEhjyyCVxA8qCHg15xfe0L+MhiWJfPgoRlN1cPBzAOnz4R6iAxqb/PYG5P",
+	"vWu5PrFHu2ntIrV7rnDRAS6uJdW0YxzBIJYWldYMnMiGFh/rwMlhhJ1AHEZmQ4uhuCq1aJfwlXxkVKxW",
+	"f6DCmzXQA9lKci2ArHNL5u8ms0pg50JpXzReXIa9BoPNG4E0xTKegHikY7Uan/mNIb0hSFeupDxVdfVW",
+	"CGe90+vCuSYdA44CB7EOo1yjDuy4cFcOfPY2XHrnkI8Owij41my2bhVexpBVq1PgiBnUbM0K2odWY+tq",
+	"ziDqbx9aXShLYf9uCmqxJp2awBaXVNQrrKW48gqO+K7RKpJ2sFPn+HJlxqDOxhc/kqB7fFMfy8OK7TSD",
+	"ihO0WyqGI+plzRxl40QN6lbh3YDEOSO2QOpmxaig43pDs5aIYyUxWdVZb7ahZukKLmOn0ag0JIUjxhLG",
+	"jNcHCMU4ExCIqs1z8UO/DcyqwFwuGplTiNqqX7rtR8UZq3srzhG+1EHce+Ct6l+eNFytHvDNkJ4XE3kV",
+	"0FoZ726HrSOeISUDVpN+NoDNXwrxfJhWEMAC1GP43uX0SvPyMfnGM8Wc5C7PEI+z/nGwY0yowfcevncD",
+	"ZztFj+/qCbZq7yhmj/L92Y/rzu477PrYN/Ci/p04ZVROAgkPgWDmrIurWI+qP0DufBxmJIBzkijUCDK1",
+	"yk4q4+v29HjMQYgh9jydI9HPi9dkS+oYITBjvNmKIbJUdrFI1bvF1ceVZaL8pC33t17V0wfkSrROb8Ib",
+	"zVtLB78EazXzDCPMZtReGc7WoWftUXK1qMcZUjYWxyAxodDwXKQg54yfPes0OGhUluqFwOhxJ34aEP6P",
+	"z/tX6mrw7jXksDQmbBQZFt18NEnWqybbGdQr22wOokHRDMZrNSma2akXUVgn5jEfg1yJS9NdzKUMEjpp",
+	"T9osaH/zzfH7T/Lyab28JA3RQiOSBjX7tGz09CNhOmG/m9vOVHcgnaayOgd8U/oMFpNAXk3YkZlbX/sl",
+	"3pRssY3iLE8BWfJd2h2X9hC6wRPfSNzjKkvG5Vb3k86r4p2GBmiqcng7YR4PUGyn9qBESPt+XxG2NLqw",
+	"k36VKyzpd8eT71he0YYhNYhhvT+ah+TrNlzZU2nKXvTSCpz+spxfZ1O0dAoWEaUcrDzzatWhInY/9YeU",
+	"z1wWWp+cpgKd6iKH2ah9i26Kul0VWV9r8gaH5W9Yrl08pQlcBBPbtfhfckXCot7tX8xXfz8JXJzkEr0/",
+	"RfewbPuRNx3JrZ6engqRwVXVzRjmPApUcqxxXwQP5LJB+8CATWecTYlwQT41Xv9Gh2deTa7b+/tsRV4s",
+	"NqfAQ5W7Z7q6zDdhscLarrMUx8HyrRvgODuz7rHibrxLLEG5i3esb5xvjp6Dyoq2pJc0Qnt1DnT/5rpc",
+	"V+M9rNdOU3CLlVhp8ulutI3GO/QlLDRKBTvWto9BRSCWhX9eUKJp73ZFVw6oj8iE+qoMQ4rnhors9Ax2",
+	"yp07RR7B2U5+srpL/52ME5GQeEipVhPsIhchYdHRsNJNTrTGQXldGnr6M4LxqSKbAT8nggXkYfAZYmNW",
+	"K3E5pQurbLjZpuFD6UZzghI6XYYZqOfKygIJmzwOQe3B/PS7kz49Ewzh9TbNXfIZGCR+ezrvLPVXfQ4U",
+	"RN83RlfW1FB/6RnDiSvWMDCu1ivW0a0kRI+MBfdNY87CB4zKyUrjXquOy5aI2GqfDv11US+ldtMuO3CI",
+	"zjhLsVQP79odfpYBXzRESQSpLaNkRCDpFjyTb8FfsDxHI8w+DCRUXtctmHCI7rJvFZeTr1p3IXmm4YDk",
+	"gl4n8QPdm77IN/TIfeCye9kCkmdBo7uXAKyzDfi0z+5aHfDWF9B9xmsJIM2mUxyw0jX5dPRP32wx1vaJ",
+	"KPJmzFdeutRiv56gMrfa6b27jBl9UbZbijjLZMwaexJ1kH1ukuKTxiMNYccdcLYJra4Ad1aEHo03daOV",
+	"4IKbXkYDfn6akvGgvOVQPGWHJjIh93WSQcABqkk3zJCbfKem0VWg0sCqOlGFUq6aHuNxnHEe3DabQbhh",
+	"TZdg0RlwwpIGi1tPW8DqehgY5Kt/osgUVty5ajkCVUPLLbYcSJrfvEPIAod6BZYWpDW4mu8liayJmAK/",
+	"DXneXhIbhcThCOzG96xMoX9XpgrYl9HDAT1HiHyDXaG8XuNwLd6txE5czDws/KUdaQOMtLlLWvNWr6gR",
+	"WkiGhQlo9TLisoQX5MTDWGozHJwetxL25+nUTaSQ695NgFH8vp7DqKcsrxeTLnSuu/23Seh2ZGUVDqb3",
+	"4PbvXUpD+HsBju8QmG9Vvq3KdwkBvNUHg/pgZ6Xhhj8x88fhat6YvUPDdKBdl15ufmuQ6voN/Sx6alZz",
+	"qiP4arBYsnKKkIfDPKNxpYB+qApN3pjCTBflF+B2Wnu9dlcra7dgHIY9wtEbK0vgoAyHaaiPZWNtpL7B",
+	"72F+H5ItiuIDvzTY69g58PLeavSFWr7eOzcuFBbpEXbFBdANkANeWw1RjH4kbucmPH5Ibc6Cc3wo7qvg",
+	"16kpT6GBlqNVAQ5vH96VFFge5W1DgkXgXiiRsdru+R0CDYi8Qh9AsFgWPWW4n9+o0Usd6vDTWXzHJUlt",
+	"C3yztCbwoRDY+Rk62Wk0dAeVB7gkiINACNzowJsJnnm9ZgpDVCuxS+ipbrQmZQ97CSXqBQcBVA7qdp0l",
+	"xJ2uKUSqVxLPqnQqey5IQppV57pLlXyfUH5PrmO5kzfpVv6tD4sabLz7FcUCrhuGXkxlze5CUYczQmlI",
+	"ATSdowIR7ebH2lDuHkC3y5eDF7vjwqDUgyZkWL7yFjWwllM2bNySWE+G78JbW9T8pgyuIT6FoSGpNUla",
+	"uV5gz1J/RXlL4tVUIx0RSJOAhq5RJ6AzB/I5mzqgNurm9Qmy1Qwvk/7qFOqGWLoXrm7j0PaUHVt+XLYZ",
+	"R1E5ffM7WnQlhaa2N7WdHrxLCvW2qWkGsVTku1xpvg/yrFkBXcLl1SijnI1I79I6MZY4ZWNTg/djxs8I",
+	"HT+yfdlqLDREttnTwuKj2GrsVRQSHcsPKf6Um9gfwohx+LYI2+h1QUnjl2g9lT6/reqgA14D46b4Ii8R",
+	"/hHwacvYIkmvbXDwQVYUrOi0QVY2ePb02mpHWZ0eZZ61hHbFEjYDRbT4KMVC9DUxKUzCkvEjTBOSYAkf",
+	"MkliCK8245CSKaGYLzruz/gkzLwfKq0dp+HBn2U4JXLxBCA5xfFZ6+S6lz9OPyY0YfMmYAmSKkb2YDbj",
+	"7BynrROL7PQZiYEKQsdPGD8lSRKyFnaNUDDM2YnfAHqHcbnl7qMwc2lGqvpLbARF43WGId6Mbk2MZJkT",
+	"1fKRJhIOgXSZgHzG28D6h1VFbFCu+9n2ZoUAahF/elg/a1yuXrtVfJ+X3mfrxdxsQ00JhJcz2DA2KmwG",
+	"1U575jFySyBTiAkxjjCaeU/MW927Iedv706mFt+YoRsi651+e5YynNTtVDsb7H6Xt9l5k7bzdp9Nmu19",
+	"y7CbB1TYPgHX05dAsPQcuhgZGmvV280fq+myIbkPl42Vss7tJBwqZXLbL1OzrMvbJJgmc2xT0QeaVDr1",
+	"fBvWZMm00Fxigd5cdT3n6s84wHTYmNi6IsuhbUffoUSOOXJbF/IByceNZkD9mHQNLcqMaT7BUrcldS31",
+	"iyb7WCA2Mj1LDccWrk15znW1z0+gCUt1i/NpnTd0TiQFIZypcaBdLmyhqrVAhtFnEAO8tNhU0rA7opmd",
+	"PiEp6NTawa7rImOke7OxIuPH7NmtFb7RJ/3f6acLCX1fj2L6budHgBob2VWaNz4gd3l1m492Mp4OOpT5",
+	"Mny0Qcpzl/YlrqDPdTZkaAjI65+fucomC3ZjSz50Lz6ig+fch9iN1upLqHUZpd5NNKxHVnMZnBCuVDNv",
+	"c9AV89VvVWSnUyKGZS+SMW2I5p1iCZzgVFw6lL86U/1Jrr0xWR8V/xjO2Rl8E4Y27Wqt4LUKJZtJLIfv",
+	"0Raw61Sdx0TS9Ni2qVvXsPkTwDyeDFV/hhWd7OVJMBt8n9S6vylcyD5VXXK/ZdihW6y3vpjPTYzrTF11",
+	"ysYwElfF8moCQQfFe25oVOe6YzkdxOtpSD62pZEG1mt3lZV6w7IbWyymb2GOMrdZDjlFf2tx1wMUFuKm",
+	"7Q8smIzTcajUeQhvbdnUll2riaO82qL5KLRxSB55hUKrdlMTpoSK3oiIcVS2HnWznJZa1PVoEf6J2qaE",
+	"Wf/69j1aVDcqWDAaQSzJOfStaj6sY6xJx7mK4ld6Xu+wRcvscnXk4sC1OGMsFCvXZGKWUdnDGqjrSNWw",
+	"plGKxyuYpkmxmuae2E5reHWveiXdZLOYTW10z2VVuHZNzWXrWDi4i/S2kR+8Hi1MAcChMaarauxam4I5",
+	"xPZXi1uhEq66Rfn7Tbr4NbR9bTTUqGM1xWd5IqxRpcr6NnotLV0oScFGrLlpYGSK2Waus6t3xYV1tK3f",
+	"a1sT14/IFFJC4TGVvZsBNPVQWQyslHTN9RDLjN8eyI82rS8uVHKlrKQCbd4ysYk4nTm+iVd0ISX9+0n4",
+	"UvMnVieWEXISXEUtTd+7cGVIsVwUk4a9ghoVFscgZowKWFE54rZeBF9BbJmCEDaS9FqqsjZ05Agq+9YR",
+	"GaH5BCgiEhGBGNU+SdNDfcBrIG8P3PlN4L745EYRwWWac9QgOAcsWbC3QAIpyJB9apTRsGDyOYi7oW4G",
+	"mCF9Pip36tk19BfVh0e+89IF1F34x3A6YezsqMgZ6pfy2K9TWWuOpMCnaZ8JA9ZAxgPlKyDmofKCi1lf",
+	"200np6c2d6mRbgk/60jtM99VA3geQUrOwXVN7QGhfpbr8mqL4fbrsLG6ukRfMSdhOuvxuH1gPqg7CZx3",
+	"aOliOgJ65+5uY4UuzVSNnm2GR8XxGm7uGelt1BuEBLoi0PAsMzvLi/51wXK4dLm7hqWHGUCvig2Ewhzs",
+	"Zk9yxtTLWAvnhGUi73jSETlDTLAquM24qLJOwymGVJHaNBGyNjlRe+8mJu1Bivl0le0aQ9aZiW0L2ZZ4",
+	"3Wb3Y3zcNwEl44GBEyC8j95afbgbtKix41mzid6rW8duxN5EG0hEbzeG+6gbp/ahX3NnNmKx/Q7cwMjt",
+	"YPlghm9knMjFiVrexdsS26mp4u6g6MGLp+gMFmg3Sc9+798+/5s9pJ+ACTpd6HfOGEuY48UtgVyyhxKE",
+	"emqlhQPmxspltjGRcrbz6pU2EI7Y8oK2qv4CYZogyiTm5IfaqGLfU2jEODL5JvsJlhjZvig/hMSuTxi9",
+	"jY5ZJkHoSThLQaCYTQEpRHD7PcBxenuBp2mEbOquHo21ER9ZyJgv1CnfY0hTM2KjfAY76PaY3UaPlRKE",
+	"OIwygVMdrErR8ZMj9I2v3ftNNDNpyMjFbaFdL774wP76658KRvcQxVNCxybINUtBb0pnHd/OTYWaD+L8",
+	"fZkHkO3cdc5tPCM7hzvv3r5z+13tj7W2+QP1H1uWO78s9YbZ0SmbOjxeGy306Hfu3DGBLFQ6QQ4X8mAi",
+	"p5rZmNPX4aQppV95QpuLVRv82ne/GyKIfP0Dl7n9Ktq512u8h9/qza1e0Q65v//Jq0+8GFS9rXPPbodm",
+	"5hYu9jXOFM3Fqkm1zodrMmmz1CK9MY0o4kumhO58ovZygGfk4PzuQd4sUBy8NM/mV0FgvAcyzxQz7nQ8",
+	"BQmKb37/5Q5RN6pA6srDHBaBgQUvkDyDqAFGn7QC20fRT61FpZivUVfPNx/ABR2RF7MEbol14UUQKTBF",
+	"2Lt8DxeGoICawOvfWgVuC4Yc2DWUishEDaaYKNIrR5aoyqWn+AxM5P2cEwlI4BEgyRAHyRcmQl/gKWi5",
+	"oRjYKUsWjrWqH0eEC4ms7R/tYommTEh0952vK9zgOFYH2NMuDiUzAJsqH/YETxOYzpgEGi/2Td+/YutT",
+	"fPEM6FhOdg7vvvP1qB7vNbt/yJLFylC+Agj3ZHlVFtDqnl9dB+G5qN0a+ot1sK2ExE+k0EDKKVOJMRMs",
+	"q6Sd+me/BbGcYFnqQ3wz6NaQCgqTryXNGpKsUlEbVYKJUKsnycc02dLj2unxQeyX89mS4bWRoQQ+JRRL",
+	"nVLKdQj1IJoskVEbQbpIt3qKfELSrYjsS5Jb0lg5abz+6x+9+eIPuxJAGWvbKCBPv6t/3alfTaJ2PqXY",
+	"xJeFSza/UU/MIMDLGfajEh+8JVCKJQiJ8nfEJZ8aJRQpbrjje7P4YCNfnN72N/TNWZwAYYGIRLrSvECU",
+	"za/qGVq6tBbkKbhOWNA+kBLHE1dmbCty168Fa4Cs/VVafPk2KsQasVJIkLCE0V8ZDhFWO9WqM6QE0xj2",
+	"TYB9gy0pH2oSM7dkuzZjUgUSW7pdi7b+x69/9kVnE1KVeLqQJhVEaMQLE6WJJT3yhm6pcm1UmQNhS5Br",
+	"IMhf/vzzX/3of7/5/G///X/90a/+4fe7UuYyBbWTZgLnkLJZs7Z7IjGXj7yRW8pcq2XprSYOoZARJSVs",
+	"7EQeS1jcTh1wQRrI4vEFkc/z6qNboliXuCqX/9tKqus056A3f/qPr//0D24JpGilCCKapViOGJ+i3X//",
+	"/PPXP/pFhH73Y3T36xH68ATd/freIcIU5V2OSiahU1B4aeaDJEJzIieISIFMLsZ9F4xVGIfUr5COEDP4",
+	"bTiAjp4iTXENDR6ZMmF34RMSqEsCCTELCTTZvjy3TOOtZxqaWuwhcnpA3BFEN6dpPTm1k6pXaLzVTvSi",
+	"WpR8S67rI9eteWhd5qE//MvXP/sC7WJkq/D74vpQi+bXP/7zL//TH7z+2Rdv/urnkfqZs3NIFMLaT37P",
+	"/dt9T/ATOjafv/mrn7/5yU/LH+bKwX2Eka3iby7WhkHLhS49rtCi/KUdnC+plA37xwhx+BRiCQna1XqF",
+	"LdOyhxiPEFNw0UHIjHsmbJrUHVwgRtNFhGLGORj47f7y55+/+bsv3nz+t6//83/48ic//dUXP33z9//D",
+	"YYNeCCkKQ6AjqF3hQLVnkc1mqbZ037fD1bluCRSnLD5DQrKZQLoYgv25qIy415VlLnOzLtyyq7Pd+3zr",
+	"bl+Hu704euFw96r9XLXL/cBmKlDd9aLFlvTC66KxlalbY9L6ZNv//3df/vUvelmQSrjbTha21cw+zktm",
+	"BSIK9O95swWj52xJY03qZrljx1bdvOYoAp3uplQ2kgDPo5gURmL9276lqjyfbff9h+ide4faWERMURJb",
+	"vPGWQOFuT3sRcjU4nVnJJlWqRZ2eaU1JhyhmdET4FBJjlLI7VdeH5iRN0anWzFh6rqeLEOOIMvl7lc+s",
+	"Kqj0WiWm3eGIQFPMzyBBtoRot3iJOrbRnSvxUleXes50bI60ZU03ijV5/Xi27Oka2dOEzRH2OEGJHbns",
+	"1zkWBSfYxYoLQH72kw/eRaaZkTu2fUPa2ZDmNq6t1t59hEfSIrPB61v55A8XthDTAM5RT9btrINXqvIH",
+	"mYYadR3RtluW0W4880C25RbXrMzYu9OB8IWdB3sWIGFJHOf6jNI4fMuSruTgcY49c0/WNMczKhAeY0Ij",
+	"zTkS22YS6XKukFi3nK3x2t8fVkfMPqPwqsSJJpZg2qQdlQpIV1jClpJbKLncaq4TMd9dXWCYX4iv6Kvd",
+	"SNE3hxi5vTwlv4uDHPqlPZAAKYxJ+49+8fov//zf/+T/fPkvf/b6x/+k0UuQMRVG27fqf4zTFDhifHxL",
+	"OMez6QZSI4NDJNMpbaWRam6+fbWmhOMGJq/U1MO8ooyVUhn8Nrw5wPEZZXNdJsUkvIUQ6RkR8kF18A1F",
+	"p27F8sqHqan+tnFYlrfNuIXwMqh8ZBuKX7VY8CoKWSaLkdfAhLbafE+UX5dPvLyLtzH2jSJHgXmTVg4x",
+	"kJnuhZ0SIU1YaB3J1pny6umsnfvDmNuSaUGe/1gPOTINWq+LcjUDRzPgrtqUXuezDHSLU7uQ+umE/BBK",
+	"lJXACGep3Dm8dydSZEam2XTn8J076m+Emr/djWoqDtdVtD5l7GyK+ZlDLVcaUu8K7eJTAVQeerxC/fte",
+	"YLtusp11KVIeJHUls00UcPoIKHbYuCqRVkLyoDjTv5uhWxm2Lhlm7n9NosvDk7fR5f2jX7z+yU9MyFX3",
+	"slEFzbTLI4pN7dB97tsIGuxC6mY/tB+V7Apb+lwTfTpo2Fao10ufS7aCt5BK7UGsIzvJYqm9PgVtIEYR",
+	"Ro7UvHyLL//in3/1s3/88p//5M1/+69vfvLTX/3Df//yr34/QhklIwIJUjrBXncfUZA029lA59jBI998",
+	"vI0dvPpqsEvhg75dKyqsmzaK0FbdVSPB1v7VyEmkQKZTCkqAk3MwRYSvqKysDcwQBy/tn7xCLaJNuvSr",
+	"0FIU1t7KlMXqC6L1ECp3r7ccmyle/9UUJXk715xq0K4LQ6DpoqdMqK/MUkejfmB4OPpxNksXW9pcH20W",
+	"X66HOrtFCXwl6bMcvB/ZEkrBLNc8H5bNqelWkAcYHOV9RtyAPcS4m6qUF3uIzgj1CjXtvvdddPedvft5",
+	"qov+hzuHSMRsBlH+zxwEy3gMIvKiF2xMwn0vsQft6nzfw6VRUWF/UzvBppEAJIhRVz1KRzLs3XeJPGj3",
+	"wxN0955N/smZF5FmQP1OXESWCwy1kVlRfgD09JGI9KKlYNO9QQEShn21ccIsMdUEavXhB+rXI4XE18cG",
+	"x0BBEHGI9NaK5G3D3nTDNsSxnGiuh22vP6wLOUJ8NmPEdFytMZNaPbDYC9Bsqi7ULul167ieLAd1QD+a",
+	"++bn+BiYlEOSDZNTuruCjdezowIVtPvb6qffygGcD9TVMypIXmjgbQp3jFOgCeYNkvwZw8mRHbYV6GsT",
+	"6D4Y1hUsZJd/6wR6yrBStxeAuaLZghg66dclAupKjwcv1WrNAUTXQJQ1M6l93ZwopOJeb6rXrMlug9Hc",
+	"5K7sJ3gRQKxL2VvqQ5G6ImPe1rfZF33kjbs2ATGfkHiCdBv5QzRhaQJcZ7RrjdkYRSP/ZewXsEbG3qh1",
+	"aatE72ItSp4+CvqJF7Xqj1lZXbhnkCp4QesxFJKaORRnKTYfVZRjs2NXEcdsNbDTc5xmsLN17K/bsV/t",
+	"ir2p3n2PDaiXZ47xK4+SrPKSDuyJyH0bqdNmMDZP6WMX4rlVY9dUiVSDYS0mKR8D3joV1qAfRiNCtTVH",
+	"Z97OMNdFV6zcGZEUdGZKXc7s3iGKcSZAFzwxKO2KUSBmLQmmy6W+AT02QURJXttLJ0EFJ1GCrOSiwhQB",
+	"TXxjtv430/lTraEWS5wtSZh3tNu/gZL5gCtFYEzOgaozEmksYDBmfKFbW6JzwlJsQeUnFWMuSZy68+2+",
+	"9/gj9G+f/82BHXBoL8mgj9CmsRw9CEUjxmPQEtTdyn2E3exoPmFCjdbcUC2twSEQZeW7/92P96z5TCyV",
+	"umsz4JcYXAvrTIiIUyYyDuLANSEtLPpBRe+R+QySB+Vvro2dbvWUKzGlecB8lGPGDVdXGp9VJfQ0lu97",
+	"e1f6rGoijx7EyE5TMu5Dic+9D7ZkuMlkWEDyK0GDHiY7+JwRmghf6iKjHhtSRLvvPULv3kMjAN3COslS",
+	"ELrK7LvvII9G9g6VOEVsDgLNlapxukDzCdAITdi8aD5kHtBFWr4eOsfCuKS0cFZYMsXmRYNGoGt2aMzW",
+	"vhEslMqyS6QoEE0BmtAMxDUyE5/Ce3ASG2TWkY28cKO3PGSTeYgF41eCgbjkXkhcwKSV5L9xjcSX00UL",
+	"5eUpfg118kA+zkdtDRDrMkD4YFhTusLvZJyIhMRva78HqHrBwaOLbnX7fFpqIc0RQBIUgk/Uj9dGjBxm",
+	"KV443z0RNiJDV65lmUTPsJD7j8+Byv2wI0J9/VB9V6YmJ/nudJF8HEQ2hbwOEREIzrWX5OGz50ffPPjo",
+	"u08fRQgbvqHu75ZAJAmTeWnfKy6EKeFCHujd7QvJAU/LdFadcCMiQU6AnwPfP1FXrq9NFKHYNv9014JI",
+	"B4eV7hcxjn47R4Lf2huUb9dCMwrADZqjjiJ/H/DVkc5VKkl645sT26/Jk/ExptagUFQDtvG/Clp55TFz",
+	"2Wh3AmQ8kVpc6Fgiw2omWEwiHSBnjLX76tuDu3teARS2r6bFUr0iENOxYv7q4pYaS0EIEEqLyDiFZJUZ",
+	"AsE0T6b2dfVYt3qVo0C469MxNgzJMV3GtFvCYZrFM4HqaEFjv8VaXZyPLhg1D3uFSPd1MDzycXpUrQvq",
+	"NaupR3VEtN9CEhCmBNfeoWXX+bxompnMGjJaoIwmVn/2Qv0YHZFxZpO9nBqnCNJ8egq1x5uBDg3Y/dqd",
+	"b+iPMEU4xXwaoTOYSV3iPtL2Dx0hrEZrKwXHSsEUiMi960vf0WLj4KVhPeHYJYWbD+Q1hy2ZTW2F0OqE",
+	"UIP0wRJhZG780Eke/bf9u6ZDuAl219g6YWmia3DtahMdtmlslrIFwoq2cKJeONeJykRIxhcHLxVSvDp4",
+	"eQaLBoQ2g68Zo/Woy09jqpvdsCpQ9kafSoPXG18BSssKL+0S1xYb62eocljXgsk6RO4ALmaMh5MVHuuf",
+	"n6qh1/ccjsU52rXWXB2Ld5GKi9Crl/EplrUheLE4V9eovu0ScYdNogwbFSCoW1ANql3uU896o+7KuDJ2",
+	"op24FI8rFzkQjeXLDxAsAiHUD6WKunGpIlce/6AYmytxgvXb31QT1mOcg8DOnEcBdLkOL+cXi6J4+u5S",
+	"BxIhGyzfZoZ+QYd+eMctkcdNmFgQr6KMqY6cpSYiJL/GWwJZGNVtyFose+6oHIGpXT8wJpQSOtbF3xVc",
+	"Dfm60BO9XMh5YZCgxwaK+Q0g7AKRs4Aj3cdI52/ZmtJwgWMXHRrYx2d9L0GQi/2EjIlECTk3ET7qQg7R",
+	"1+7duXPnDiK5E++cuA5L1nhB5AIRamJX6vbiJixtaYalBK5G/7/fv7v/jU++f2f/G5+8vPfq13airnHA",
+	"umq/tqtpxZqhU5bR5NDDZ2vI9iOVIuSYT2TNLgna1Y9ly6k1U7J2112ntKilQmSQ2IoHy1zDbUSRqFlK",
+	"k3BnMjXbT/AiQt/73ve+t//BB/uPHqGjCaEYSRLEwaW0LctHzVa73K++j97rSnbZVaXC8XPgSQYKTjCF",
+	"REGDzYCiXQ4zwBKfpoYQYjad4n0BSm5JSIKW0xSPd3oabB36LGFKZHBOkWGIBwnDnzsig70a0g0f1N/K",
+	"whOLOMQLubHWLm/EfKPmunz+3jlNbivoXExTA26xz0YjEkPC4kwx7NtixpVGPwGQ0/S2/n9ZNczR5FQ3",
+	"NatDFGMPViJ/883ApdobGAnAPJ7oCE0ti49OvoN2v/3Rk/2vG+vcw+cfaEB/99nJdyNkjOF5P11tSyhM",
+	"fhoDkG2cYvWTZkXzk05qpH0WBfVIrUFew3NoGbi5wGxQCt4mnc6oBJGv0SjkacwcIcnaIheKx8wGkW7N",
+	"g84k5isqMIaNFdGdl+RQS3cnmndc8/tt+5LavqS2L6ntS2r7ktq+pLYvqaaX1PJ1sHkR/Bqhu4rQ7t25",
+	"k+8D3bsTuvuUTImsBtmY2J97w2JgSzGvilHCRYjrxBkXjK9NSzRqzmaVfbHPOh1pmc2AWzlgM9dLb0Ct",
+	"Tp0urBYRGdGIdsOitCxJFYz2olzUGLoSpgF6isfCPhUxMlC873Wg00uC8cz5/roVqa/5bTQ9G0/soE2M",
+	"KbJ737CCRGV/7TjFNIZDE+CgU701Puo+SRYhLRq5dmR5LIXiGOjdO0q6iQhRmOf9ExSPmzKqYXc5TCq9",
+	"FhrKovxO5VWxcbhUOsBmxu6H+u5q/bY+2Hf1ZU4q99iIXGewaM6Ueeren9sUmc1OkckBucGpMbZmzckH",
+	"77jcuTODmFebFePRQDBK0/UzfOrZa7apLutJdclhsJZyG/nqb2F9ZteWkra2kKyr5lCloA6ySweoPU0a",
+	"68VdC0nWB5g9TW6MduVf60bWNgjj1OpVqEE4eGDKvTQVZFK/bw46biVNexdjBdFvwmJNGZWdZM1XtrGM",
+	"untk6hfuqpc6oWMktD/B5gXougdqNc6mRBizbkdZVKbUXlyASSybuID+fcsFvkJcQEN0ywXWwgX03Rsu",
+	"0Jm6KxTYQt21XeDUAJZAWPF8Qmji9YN6uHDNp45YAtdM9LFZ8mYoot8Bbu5kc818NttN79Tro+51MSs1",
+	"ONMxSLq83pXqrc0Y14LkeRxFQyWPJySF5144yda+sR55k8NgLfaNfPWvqn2jifJ19a5SfU6bd2ucitYq",
+	"6VDsHsJoSmgmTYVMnCQcxBXX0CoTaSvVl8ru1ZP98xnQ536E2Jbu10X3DghrIny3/Ftn2dQxQ5rs3RWY",
+	"yAPtKC47/VyJvwRG2lO8XFDXI7o92wsqdxSqhYRtuZEuUJKpf+NFgd9d54JGPEvBDjtU3IWw5D4SIA9R",
+	"ksHefR1Xn472TYwn2BiLXUwRobHO6o/MFGQ6hYRgCWoeFscZ55A8pxFy6QuPTCcqRATKJ9OhFabFlUnF",
+	"d625TOSGbfC1q4sb522/qv2+9lxV/1I/L8NIkwxMdBQxD/hM6sZaMURuJXWeW0KfYVCnqwpXa2GU6lwE",
+	"ml2lL+yYrZ90o0sJKgze1JYFKdHX6/Cwf32kegeow+xW7+cLG7C81RDWoyHo+1+LcqBXfos9nsjF6vfy",
+	"dRp66SZ72gxO74G8cvK76bYld58bx7hr8Wdl7swBaHZg83GCr8IjvRs984lL3bnReLeVHq0NETTKrMmJ",
+	"0SpAvqpVYTMxA5p0lRzLZNdG1ja7sEls5AmImxc0bPeet3/Z1KjhGUtJvMitB66zzlUHujjQK80+qy/e",
+	"fdXYseXLHUp352i+Ht7sE9lbWrkbozgTkk1Rka7dtWR3TmSdOPUBTthMhhWvB+rnLVGuXVnywLAly/U8",
+	"mhQIdOFMksp9QvuSZomSWojTmL5bu20eu5IKW7Jck6wsUk0tLK7ZEGZWfUu7beY1nYxDisSl1F9DQ4fa",
+	"B2S/ccV081pOuStM1+zIO+GcfPCOwmGv6NPJB+96Xa4A6wpSKaDdosi7XdB221K367IzGYW9fl0mc2Tq",
+	"wiUOxkAVb2iIAn3PjtgyjLWHcBt67SHBV80swtnTueS+OSSuEMi4+TSJ3xI1JO46vbiKULvvf/TBs0gX",
+	"cNuLNMmXeEAt8RfJHqY8/BhLmNumdT4xB/vFlki13NG/niR1QOiRX1epQpNbSmoPQ14TIVV7znfRhm+k",
+	"G8lrFW1FIxuNUkKhF5IfvDT1nBq9RU2oXiN+8gpRN8PwV4X4Znp9PHDXFUZfmZ3Pg3UbyhzMOGOjIOK8",
+	"UL8+1K0KjjyuuoEYZA6xQc0oNGBsmwgTf1bA77AoYRPZfkZ+2xVnT478gKszUILWlL1xbw/bYcmr8Fiq",
+	"1OPV+kuAk3MQyBYIu5L+FHXo2c0xWeBmD+/kAATdKtg32qs4RC/YOhhryKdKlkTu28d0Z10jLyq6odpG",
+	"vv+N1TSItGh9WATr2n7htnQqItJkKmnE142JNFrnv49YRhMrYbCEMeN2BswliVOIioKZuvKliNUTsEmt",
+	"GaTLeLBoxct+Co2beavSXDlS1uszOZIW/R5db9DcULCErofovccfWazMhKJANqd26r2ByNcFtSyCN7kF",
+	"9IDr4H9bVaTd3IbFWlURIt92H7pP4AgLkoC16XMNG4F2S/TN1etDQBKhX/7rF1/+l//5y3/92eu//uM9",
+	"9dpR75CFcL0ebIMGfVFEIMpQyugYeCCSpsncv0ywPiewhT3zR0hDXU/38Li6xH9vmQ3h+fMJcKgvCqsA",
+	"SrVzxrhzXG9FnKa6FajztxyWmn5kCXEZSXoWhSuYLtApZ2dAzeu2Xw3OKVTzImth/Nwbc4Uw9pfZEBir",
+	"PRVS1sricwJztJs7Bpagv2csGCaBzPCHqCjVLyLP1iEiv7GA+qnIehc5qywy2hEeY0KF7r4/jYxWqzEM",
+	"z7FaE5vqw7pojFF7GWJzXRXYr/kqGKNKG9FiMahTlFCp2EOnV1K/5Pobpnv6SccbWmDM75VxpWGX9Qna",
+	"Ndhy4CRhWMN8BDFJ4MpRZ6tddiaARw5m16xhdqrM8BVVLxNNBShMxGGNr0pA7SQpJM/yetyhrv10RPj0",
+	"kTd2S5hrIkwPCGt6+73NlBkbSjAFDCBBCZYYJSW66GaYXqaoNkrtbPh7XlQ/2lr91uDILPfxsla/XPW5",
+	"Guei98brqJz3KoFz47Rzt/vvEJhvpAujVH5F8cUJm1s7EE0Eomyuy4DShNCxroLitX/SxUrs//ZNa6g5",
+	"kZOE4zndW6VzIlBSpA7Zeuj2V415Wx2iQ6VfAvO1qQ9dKi99RfWHamBobhtWXEBRtCZ3HMcwk4rGtdtR",
+	"ZjwPK88ty7Zi0VjdhK0ipJHYFRvau68+zvlC5Ws2AzUloQg4ZzxCbA4JogxNGVefUibdrLq+EpELc6Vm",
+	"2VCYavg90p2RmEtoK9y4ZSI3p4DbEwOxLR+5Xj7ieq4agjG+pnIiCZEir3y2d1hb1qy+ahkeSYu2Re0y",
+	"aYqm2XgIdYVTzM8g0RruoKplFUpu5Qw9XkC+N2P7BLrewAdfta2GPawgemFmpUM9EqgfrxA0z8g5UBBi",
+	"g96nZksCvfyBbUv9g53DH+ywsx/svNJKAcskkiyLJ4qJFN2Ar+ihOuMggMq2Mq0vzLCdK6os5m1ibenO",
+	"xRY2p9WkDz0/OXHf/+Hg7p6TpEuOU8/vqUWI7+yMUDxhArQ6azjyofWdUzC1SHM+YzqomqDtJO/XLhE2",
+	"LVAT61CPXNrJqc27YnyMKfmhY01zIhUx5yrufaSLoZMiUaWUgWl2YOql63qftn32uVcE3lWv7OBP1dOJ",
+	"AzNfmBR0ifmFlm5XRg6Mjb49SxlO1pD1z0Z+bvNGsFRbMh+jsuzTlfN8CrEhfkQgCnLOuO7dz5gUaEao",
+	"wstdo4/phs26ub+mikjrYaV8GsZ9UjFBqqXUhcSkKSqySAk9W2ldbh9pXVJwFyNjj3TgG6aB+XnvmxoB",
+	"UJPKekvkIdM698UwR5e56l5F5v0g3ANCvfivvM1rTUZ6FdMO9EYOXiqMCaOdmehJ13IywywDdRPh6fVW",
+	"jhwxPsVy53DnlFDTcHtpo6UZzmlym82AXkxT86nYZ6MRicE9EG+LGQeciAmAnKa39f/7LynhQh5M5DQt",
+	"f1oduCH6ji7CoIO5a/LCS5ncU5wA2jW/3Fbnj+yw2xepuMj/ouC41y+Cb4kOOj+Dj22Zl+0TeB3pjI3s",
+	"V8tvw37r2G3kVMsrfYt10zwfWf5wRcrnib6FfJFr1j/NEY/t9BuEb2oizKFJSyxKUVwDFrUrhOaqP3R8",
+	"ZuNY0saiSv5aefMf//DNX/5/X/7Ln73+8T8pXPnyL/75Vz/7x9c//qfrwYwDSaagqz+EUOQjN+CGoofu",
+	"UdGGJ+4Qj6nkCwVYuwvMOV5sENrY56WBuqim6Fd4zRVh0BxOJ4ydNbcq+dgNukLit2uo5TYpcSFPNxHZ",
+	"ab5fUellc0sc2roIZ7AwashehBIi8GmqG9WAQJKx+4iqUUqgEI4ExByk6FLh45Ngp40Ts6tTsNd7RSqG",
+	"nX1N1Xzs6kemRl5D+byblGVv4YKw0liBKLjvTqSciT0kmcIWKgXCp9p34OMZm9O8Lp3GMosExuDgkp5u",
+	"ley+e4eozGsiL91FvZw02IQ2isWMc/OLn8zyLpozfkboGCV4IRCeAE7uW5xOICX6DyQ3eOy+/8GDo/2T",
+	"9x+8c+83CiXJYLQlY9ugaS/S/n3ioi9OcXzGRiOEY86E0uaFxFyKyNiyMedE5+yYC0JPH6nLSmA/yQzy",
+	"ADpddKOYGh548JIkr0y/oxRMNb5KfJWh2IKW2mUouTkt/e22mwL6bhqHtSxSv/UK9lpN9TtElEntXJsy",
+	"rnuACaDyvnWon8FMFs3EcmRN2fhyiHJgp2rq82Wv/FEx8gpwZimQpthY3u0L7d5VlHLvzh1F1bqbF7p3",
+	"J9RVKyVTHX9UioAxbb7uDWv6ReHCEf4tgeKMC8ZdVYmxfs6zNAGOEv+m6rZmPt1ZMw15AN0gXcWnoVtl",
+	"UogQhXmerWi9gprHRnkRJ0C7M9DhspH7VgfJYpJCsqcZtBEIWEqYOqKzQUFawhV2/MtR3qwxfO0FoeNr",
+	"ZdHvrBq9XgRMuC5q8RAljJriWxzt6h6JNupNBxDhBEEqQOdO792klH6qa/0qRm3Et2SoBi8LfcjDMqtY",
+	"KCRL2XgMCUrJGejUbT3X3iVRyugmDYU5dBN4C58TM3gz5b/d/MZ4CCjMneY4srF0PsJEZX3yfrmnpCKT",
+	"M4CZ0UwV5p2CIIkOtlOzvfM1NGEZF2hXzhk6v6uHYZlxEHsREqzEvpCYExlPQORRPVMihJoU58y0Pxqa",
+	"CIkDnGI+bdAkzLAHZtRVYklpoQ3BEssd1KtE1MahzADU04ZKjhMSSx0YoABu6hZa24su/rDnFQ2Hc5IA",
+	"rRYDKUwrFpBCgBQHL0ckbXCbPtCjOvEM25RglVxDOw1jIZp9hta5+Ck+xwbim+NibG2YZEJAzG61GBFy",
+	"ka7cqhYzKlhD+6wj+3s3gG2Wl7cNBPnliVvI3hPa/eXP//7Nn/1o7xAlWExOGeZK1gPm8STKzRyOHglH",
+	"zsCtIag9gpEXZ66ru1hTR4TgQjtn75t3H5ZKlEAitMXF7uSW0DFFXrrIGSxWjRPTMDp88HZiwlLQonmi",
+	"5rigAOaArwCd26GiclUVYxWqhIQ540BDHKSS/pLEZzW4UTbbXgU6fMbbRMW3+LrEBJniMRzMzOuqT1jK",
+	"xoRqo28do5glNoLAeLhuiXKA6bePn6HdD7/9wcPHx7dndLzyQL+u/twXeAzGJ7o+d91XkPssBRPbYFBz",
+	"f2j3W8dIYj4GuVrAv3r1fwMAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -7,7 +7,7 @@
 const $ = (id) => document.getElementById(id);
 const KEY = "dataledger-me-key"; // the console keeps its own
 let key = sessionStorage.getItem(KEY) || "";
-const KINDS = { party: "主体登记", agreement: "授权协议", credential: "电子凭证", application: "申请", certificate: "登记证书", objection: "异议", obligation: "履职事项" };
+const KINDS = { party: "主体登记", agreement: "授权协议", credential: "电子凭证", application: "申请", certificate: "登记证书", objection: "异议", obligation: "履职事项", creditRecord: "信用档案" };
 const STATES = {
   active: "正常", suspended: "已暂停", exited: "已退出", signed: "已签订", filed: "已备案", changed: "已变更", terminated: "已终止",
   revoked: "已撤销", valid: "有效", expired: "已过期", "authorization-ended": "授权已终止", open: "待处理", decided: "已决定",

@@ -1,0 +1,149 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+var creditSeq = 0
+
+func creditNumber() string {
+	creditSeq++
+	return domain.Number{Prefix: domain.PrefixCredit, Division: "450100", Year: 2026, Serial: fmt.Sprintf("XD%06d", creditSeq)}.String()
+}
+
+func recordCreditFn(in domain.CreditInput) func(s store.Store) (*domain.CreditRecord, error) {
+	b, _ := json.Marshal(in)
+	return func(s store.Store) (*domain.CreditRecord, error) { return app.RecordCreditRecord(s, string(b)) }
+}
+
+func creditInForce(t *testing.T, f *fixture, party string) []string {
+	t.Helper()
+	var held []string
+	if _, err := f.m.Run(cityAAuthority, func(s store.Store) error {
+		b, err := s.Get(key(s, domain.TypeCreditParty, party))
+		if b != nil {
+			err = json.Unmarshal(b, &held)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return held
+}
+
+// GX 19: a finding goes to a party's credit file with the decision that
+// caused it — here the revocation of its credential. Only the authority
+// writes it, only for a decision against that party, once per decision;
+// rescinded with reasons, it stays in the history and leaves the party's
+// records in force.
+func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
+	f := newFixture(t, "GX")
+	rec := must[*domain.CredentialRecord](t)(f.issue(cityAOperator, f.sign(f.credential(nil), f.key), f.agreem))
+	in := domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: rec.Number, Category: "illegal_fees",
+		FindingDigest: certs.SM3Hex([]byte("处理决定书")), Finding: "利用公共数据违规经营收费"}
+
+	// The credential still stands: its issuance is no finding.
+	f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(in)(s); return err })
+	must[*domain.CredentialRecord](t)(run(f, cityAAuthority, func(s store.Store) (*domain.CredentialRecord, error) {
+		return app.ChangeCredentialStatus(s, rec.Number, "revoke", "违规收费，撤销授权")
+	}))
+	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := recordCreditFn(in)(s); return err })
+	for rule, bad := range map[string]domain.CreditInput{
+		domain.RuleCredit:      func() domain.CreditInput { x := in; x.Category = "tax"; return x }(),
+		domain.RuleCreditCause: func() domain.CreditInput { x := in; x.PartyCreditCode = otherEntCode; return x }(), // not the decision against this party
+		domain.RuleDigest:      func() domain.CreditInput { x := in; x.FindingDigest = "abc"; return x }(),
+		domain.RuleReasons:     func() domain.CreditInput { x := in; x.Finding = ""; return x }(),
+		domain.RuleNumber: func() domain.CreditInput {
+			x := in
+			x.Number = strings.Replace(x.Number, "450100", "450200", 1)
+			return x
+		}(),
+		domain.RulePartyExists: func() domain.CreditInput { x := in; x.PartyCreditCode = agencyCode; return x }(),
+	} {
+		f.refused(cityAAuthority, rule, func(s store.Store) error { _, err := recordCreditFn(bad)(s); return err })
+	}
+	// A number that is no decision's, and a decision that does not exist.
+	for _, cause := range []string{"XX-450100-2026-1", f.agreem[:len(f.agreem)-1] + "Z"} {
+		bad := in
+		bad.Cause = cause
+		if _, err := run(f, cityAAuthority, recordCreditFn(bad)); !domain.IsRule(err, domain.RuleCreditCause) && !domain.IsRule(err, domain.RuleNumber) {
+			t.Errorf("cause %s: %v", cause, err)
+		}
+	}
+	r := must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(in)))
+	if r.Status != domain.CreditRecorded || r.Cite != "GX-19" || r.CauseKind != "credential" || !strings.HasPrefix(r.CauseFinding, "credential revoked: 违规收费") || r.RecordedOn != "2026-03-02" {
+		t.Fatalf("recorded: %+v", r)
+	}
+	if held := creditInForce(t, f, holderCode); len(held) != 1 || held[0] != in.Number {
+		t.Fatalf("in force: %v", held)
+	}
+	// One record in force per decision.
+	again := in
+	again.Number = creditNumber()
+	f.refused(cityAAuthority, domain.RuleCreditUnique, func(s store.Store) error { _, err := recordCreditFn(again)(s); return err })
+	f.refused(cityAAuthority, domain.RuleCreditUnique, func(s store.Store) error { _, err := recordCreditFn(in)(s); return err })
+
+	rescind := func(reasons string) func(s store.Store) (*domain.CreditRecord, error) {
+		return func(s store.Store) (*domain.CreditRecord, error) {
+			return app.RescindCreditRecord(s, in.Number, reasons)
+		}
+	}
+	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := rescind("x")(s); return err })
+	f.refused(cityAAuthority, domain.RuleReasons, func(s store.Store) error { _, err := rescind("")(s); return err })
+	r = must[*domain.CreditRecord](t)(run(f, cityAAuthority, rescind("行政复议撤销原处理决定")))
+	if r.Status != domain.CreditRescinded || r.Version != 2 || len(r.Steps) != 2 {
+		t.Fatalf("rescinded: %+v", r)
+	}
+	f.refused(cityAAuthority, domain.RuleStep, func(s store.Store) error { _, err := rescind("again")(s); return err })
+	if held := creditInForce(t, f, holderCode); len(held) != 0 {
+		t.Fatalf("in force after rescission: %v", held)
+	}
+	// The decision may be written again, under a new number.
+	must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(again)))
+	hist := must[[]domain.HistoryItem](t)(run(f, cityAAuthority, func(s store.Store) ([]domain.HistoryItem, error) {
+		return app.History(s, domain.TypeCredit, in.Number)
+	}))
+	if len(hist) != 2 {
+		t.Fatalf("history of %s: %d versions", in.Number, len(hist))
+	}
+	// The party reads its own record; another enterprise's read is refused
+	// by the enterprise table (reads_test covers the table itself).
+	got := must[*domain.CreditRecord](t)(run(f, cityAClerk, func(s store.Store) (*domain.CreditRecord, error) { return app.GetCreditRecord(s, again.Number) }))
+	if got.Number != again.Number || got.Cause != rec.Number {
+		t.Fatalf("read: %+v", got)
+	}
+}
+
+// NS 30: a rectification order given to the operator is a decision
+// against it, which a credit record may follow; an annual or periodic
+// report it owes is not. ZW writes no credit file.
+func TestCreditRecordFollowsAnOrderNotAReport(t *testing.T) {
+	f := newFixture(t, "NS")
+	report := domain.ObligationInput{Number: obligationNumber(), Kind: "operation_report", PartyCreditCode: operatorCode, Due: "2026-03-31", Note: "运营情况"}
+	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(report)))
+	order := domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: operatorCode, Subject: f.agreem, Due: "2026-03-31", Note: "数据安全整改"}
+	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(order)))
+	in := domain.CreditInput{Number: creditNumber(), PartyCreditCode: operatorCode, Cause: report.Number, Category: "data_security",
+		FindingDigest: certs.SM3Hex([]byte("决定")), Finding: "未落实数据安全保护义务"}
+	f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(in)(s); return err })
+	in.Cause = order.Number
+	bad := in
+	bad.Category = "antitrust" // HB 36 names it, NS 30 does not
+	f.refused(cityAAuthority, domain.RuleCredit, func(s store.Store) error { _, err := recordCreditFn(bad)(s); return err })
+	r := must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(in)))
+	if r.Cite != "NS-30" || r.CauseKind != "obligation" || !strings.Contains(r.CauseFinding, "rectification") {
+		t.Fatalf("recorded: %+v", r)
+	}
+
+	z := newFixture(t, "ZW")
+	zin := in
+	zin.Number = creditNumber()
+	z.refused(cityAAuthority, domain.RuleCredit, func(s store.Store) error { _, err := recordCreditFn(zin)(s); return err })
+}

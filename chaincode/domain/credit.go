@@ -1,0 +1,277 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Credit records (不良信息记入信用档案): a finding against a party written to
+// its credit file, with the decision that caused it (GX 19, GD 34, HB 36
+// ¶2, NS 30). The decision is a record of its own already on the ledger — a
+// credential or certificate revoked, an agreement ended, an objection
+// decided against the party's record, an order (整改) the authority gave
+// it — and the credit record names it: one credit record in force per
+// decision. It is never deleted: rescinded, with reasons (a decision set
+// aside, 信用修复), it stays in the history.
+
+// PrefixCredit numbers credit records (信用档案).
+const PrefixCredit = "XD"
+
+// Credit rule codes.
+const (
+	RuleCredit       = "DL-CREDIT"        // a credit record that does not hold together, or a profile that sets none
+	RuleCreditCause  = "DL-CREDIT-CAUSE"  // the decision it names is not a finding against the party
+	RuleCreditUnique = "DL-CREDIT-UNIQUE" // a number taken, or a second record in force for one decision
+)
+
+// Credit record statuses.
+const (
+	CreditRecorded  = "recorded"
+	CreditRescinded = "rescinded"
+)
+
+// TypeCreditCause indexes the credit record in force for a decision (its
+// value: the credit record's number).
+const TypeCreditCause = "credit~cause"
+
+// TypeCreditParty holds, per party, the numbers of its credit records in
+// force (one key, read by a write: no range scan).
+const TypeCreditParty = "credit~party"
+
+// CreditRule is what a profile's regulation writes to a party's credit
+// file: the categories of violation its article names, the party roles it
+// applies to and the article.
+type CreditRule struct {
+	Categories []string `json:"categories"`
+	Against    []string `json:"against"`
+	Cite       string   `json:"cite"`
+}
+
+// CreditCategories are the violations the articles name (中文 for pages).
+var CreditCategories = map[string]string{
+	"network_security":     "网络安全",
+	"data_security":        "数据安全",
+	"personal_information": "个人信息保护",
+	"antitrust":            "反垄断",
+	"unfair_competition":   "反不正当竞争",
+	"consumer_rights":      "消费者权益保护",
+	"illegal_fees":         "利用公共数据违规经营收费",
+}
+
+func creditCategoryNames() string {
+	names := make([]string, 0, len(CreditCategories))
+	for n := range CreditCategories {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
+}
+
+func (r *CreditRule) validate() error {
+	if len(r.Categories) == 0 {
+		return Invalid(RuleProfile, "creditRecords.categories", "name the violations the article writes to a credit file")
+	}
+	for i, c := range r.Categories {
+		if _, ok := CreditCategories[c]; !ok {
+			return Invalid(RuleProfile, fmt.Sprintf("creditRecords.categories[%d]", i), "%q is not a violation an article names (%s)", truncate(c, 32), creditCategoryNames())
+		}
+	}
+	if len(r.Against) == 0 {
+		return Invalid(RuleProfile, "creditRecords.against", "name the party roles the article applies to")
+	}
+	for i, role := range r.Against {
+		if _, ok := PartyRoles[role]; !ok {
+			return Invalid(RuleProfile, fmt.Sprintf("creditRecords.against[%d]", i), "%q is not a party role", truncate(role, 32))
+		}
+	}
+	if !citationValue.MatchString(r.Cite) {
+		return Invalid(RuleProfile, "creditRecords.cite", "%q is not an article reference like GX-19", truncate(r.Cite, 32))
+	}
+	return nil
+}
+
+// CreditInput records a credit record.
+type CreditInput struct {
+	Number          string `json:"number"`
+	PartyCreditCode string `json:"partyCreditCode"`
+	// Cause is the number of the decision that caused it.
+	Cause    string `json:"cause"`
+	Category string `json:"category"`
+	// FindingDigest is the SM3 digest of the decision document (处理决定书).
+	FindingDigest string `json:"findingDigest"`
+	// Finding says what was found, in a sentence.
+	Finding string `json:"finding"`
+}
+
+// CreditRecord is the ledger record of one entry in a party's credit file.
+type CreditRecord struct {
+	CreditInput
+	// CauseKind is the kind of record the cause is (credential,
+	// certificate, agreement, objection, obligation).
+	CauseKind string `json:"causeKind"`
+	// CauseFinding is what the cause decided, as its record says.
+	CauseFinding string `json:"causeFinding"`
+	Cite         string `json:"cite"`
+	Status       string `json:"status"`
+	RecordedOn   string `json:"recordedOn"`
+	Steps        []Step `json:"steps"`
+	Last         Change `json:"last"`
+	Version      int    `json:"version"`
+}
+
+// CreditCause is the decision a credit record names, as read from the
+// ledger: its kind and its record's body.
+type CreditCause struct {
+	Kind string // a NumberedRecord's RecordType
+	Body []byte
+	// Target is the body of the record an objection was against.
+	Target []byte
+	// Order says an obligation's kind is an order of the profile.
+	Order bool
+}
+
+// finding is what the decision found against party (ok false: it is not
+// a finding against that party).
+func (c CreditCause) finding(party string) (string, bool) {
+	if c.Kind != TypeObjection && !Owns(party, c.Kind, c.Body) {
+		return "", false
+	}
+	switch c.Kind {
+	case TypeCredential:
+		var r CredentialRecord
+		if json.Unmarshal(c.Body, &r) == nil && r.Status == CredentialRevoked {
+			return "credential revoked: " + r.StatusReason, true
+		}
+	case TypeCertificate:
+		var r CertificateRecord
+		if json.Unmarshal(c.Body, &r) == nil && r.Status == CertificateRevoked {
+			return "registration revoked: " + r.StatusReason, true
+		}
+	case TypeAgreement:
+		var r Agreement
+		if json.Unmarshal(c.Body, &r) == nil && r.Ended() {
+			return "agreement " + r.Status + ": " + r.EndedReason(), true
+		}
+	case TypeObjection:
+		var o Objection
+		if json.Unmarshal(c.Body, &o) != nil || o.Decision == nil || o.Decision.Outcome == OutcomeDismissed {
+			return "", false
+		}
+		kind, ok := NumberedOf(o.Target)
+		if ok && c.Target != nil && Owns(party, kind.RecordType, c.Target) {
+			return "objection upheld: " + o.Decision.Outcome + ": " + o.Decision.Reasons, true
+		}
+	case TypeObligation:
+		var o Obligation
+		if json.Unmarshal(c.Body, &o) == nil && c.Order && o.Status != ObligationWithdrawn {
+			return "order " + o.Kind + " (" + o.Cite + "): " + o.Note, true
+		}
+	}
+	return "", false
+}
+
+// RecordCreditInput is what a credit record is written on.
+type RecordCreditInput struct {
+	In       CreditInput
+	Existing *CreditRecord
+	Party    *Party
+	// Cause is the decision the input names (nil: no such record on the
+	// channel).
+	Cause *CreditCause
+	// Holder is the credit record in force for the same cause, if any.
+	Holder *CreditRecord
+}
+
+// RecordCredit writes a finding to a party's credit file under the
+// channel's profile (the authority, by the access table; a profile whose regulation writes
+// no credit file refuses it), naming the decision that caused it.
+func RecordCredit(j *Jurisdiction, p Profile, x RecordCreditInput, now time.Time, c Change) (*CreditRecord, error) {
+	rule := p.CreditRecords
+	if rule == nil {
+		return nil, Invalid(RuleCredit, "profile", "the %s profile's regulation writes no credit file (它未规定记入信用档案): a finding is dealt with by the responsible department", p.Name)
+	}
+	in := x.In
+	num, err := ParseNumber("number", in.Number, PrefixCredit)
+	if err != nil {
+		return nil, err
+	}
+	today := DateOf(now)
+	if num.Division != j.DivisionCode || num.Year != today.Year() {
+		return nil, Invalid(RuleNumber, "number", "%s must carry the jurisdiction %s and this year %d", in.Number, j.DivisionCode, today.Year())
+	}
+	if x.Existing != nil {
+		return nil, Conflict(RuleCreditUnique, "number", "credit record number %s is taken: number it afresh", in.Number)
+	}
+	if x.Party == nil {
+		return nil, NotFound(RulePartyExists, "partyCreditCode", "%s is not a registered party on channel %s", in.PartyCreditCode, j.Channel)
+	}
+	if !contains(rule.Against, x.Party.Role) {
+		return nil, Invalid(RuleCredit, "partyCreditCode", "%s writes the credit file of a %v (%s); %s is a %s", rule.Cite, rule.Against, rule.Cite, in.PartyCreditCode, x.Party.Role)
+	}
+	if !contains(rule.Categories, in.Category) {
+		return nil, Invalid(RuleCredit, "category", "%q is not a violation %s writes to a credit file (%v)", truncate(in.Category, 32), rule.Cite, rule.Categories)
+	}
+	if !digestRE.MatchString(in.FindingDigest) {
+		return nil, Invalid(RuleDigest, "findingDigest", "must be the SM3 digest of the decision document: 64 lowercase hex characters")
+	}
+	if in.Finding == "" {
+		return nil, Invalid(RuleReasons, "finding", "say what was found")
+	}
+	if err := ValidateText("finding", in.Finding, MaxReason); err != nil {
+		return nil, err
+	}
+	if x.Cause == nil {
+		return nil, NotFound(RuleCreditCause, "cause", "%s names no decision on channel %s", truncate(in.Cause, 40), j.Channel)
+	}
+	found, ok := x.Cause.finding(in.PartyCreditCode)
+	if !ok {
+		return nil, Invalid(RuleCreditCause, "cause", "%s is not a decision against %s: a credit record follows a revoked credential or certificate, an ended agreement, an objection decided against the party's record or an order given to it (%s)", in.Cause, in.PartyCreditCode, rule.Cite)
+	}
+	if h := x.Holder; h != nil && h.Status == CreditRecorded {
+		return nil, Conflict(RuleCreditUnique, "cause", "%s is already in %s's credit file as %s", in.Cause, h.PartyCreditCode, h.Number)
+	}
+	c.Action = "record"
+	return &CreditRecord{CreditInput: in, CauseKind: x.Cause.Kind, CauseFinding: truncate(found, MaxReason), Cite: rule.Cite, Status: CreditRecorded,
+		RecordedOn: today.Format(time.DateOnly), Steps: []Step{stepAt(c, "record", DecisionDone, in.Finding)}, Last: c, Version: 1}, nil
+}
+
+// RescindCredit sets a credit record aside, with reasons (the decision
+// reversed, 信用修复; the authority, by the access table): it stays in the history, and is no longer in force.
+func RescindCredit(j *Jurisdiction, r *CreditRecord, reasons string, c Change) (*CreditRecord, error) {
+	if r == nil {
+		return nil, NotFound(RuleCredit, "number", "no such credit record on channel %s", j.Channel)
+	}
+	if r.Status != CreditRecorded {
+		return nil, Conflict(RuleStep, "status", "credit record %s is %s", r.Number, r.Status)
+	}
+	if reasons == "" {
+		return nil, Invalid(RuleReasons, "reasons", "a rescission says why the record no longer stands")
+	}
+	if err := ValidateText("reasons", reasons, MaxReason); err != nil {
+		return nil, err
+	}
+	n := *r
+	n.Steps = append(append([]Step(nil), r.Steps...), stepAt(c, "rescind", CreditRescinded, reasons))
+	n.Status, n.Version = CreditRescinded, r.Version+1
+	c.Action = "rescind"
+	n.Last = c
+	return &n, nil
+}
+
+// InForce lists, for a party's credit~party key, the numbers in force
+// after r changed (added when recorded, dropped when rescinded).
+func (r *CreditRecord) InForce(held []string) []string {
+	out := make([]string, 0, len(held)+1)
+	for _, n := range held {
+		if n != r.Number {
+			out = append(out, n)
+		}
+	}
+	if r.Status == CreditRecorded {
+		out = append(out, r.Number)
+	}
+	return out
+}
