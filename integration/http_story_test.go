@@ -64,7 +64,7 @@ func TestFullStoryOverHTTP(t *testing.T) {
 		t.Fatalf("credential: %v", v)
 	}
 
-	app := domain.ApplicationInput{Number: number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "HTTP客流指数", ProductType: "dataset",
+	app := domain.ApplicationInput{Declaration: sample.Declaration, Number: number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "HTTP客流指数", ProductType: "dataset",
 		Scenario: "线网优化", ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("设计"))}
 	api("POST", "/api/v1/channels/nanning/applications", issuer, app, 201)
 	a := "/api/v1/applications/" + app.Number

@@ -155,7 +155,7 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		Record domain.CreditRecord `json:"record"`
 	}
 	_ = json.Unmarshal(call("POST", "/channels/liuzhou/credit-records", issuer, credit, 201), &cr)
-	if cr.Record.Status != domain.CreditRecorded || cr.Record.Cite != "HB-36" || cr.Record.CauseKind != domain.TypeObligation || cr.Record.Cause != order.Number {
+	if cr.Record.Status != domain.CreditRecorded || cr.Record.Cite != "HB-36.2" || cr.Record.CauseKind != domain.TypeObligation || cr.Record.Cause != order.Number {
 		t.Fatalf("credit record: %+v", cr.Record)
 	}
 	twice := credit
@@ -187,6 +187,35 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	_ = json.Unmarshal(call("POST", "/channels/liuzhou/credit-records", issuer, twice, 201), &cr) // the decision may stand again, anew
 	if cr.Record.Status != domain.CreditRecorded {
 		t.Fatalf("recorded again: %s", cr.Record.Status)
+	}
+
+	// HB 14: an operator declares its eligibility on its operation
+	// agreement; the incident it reported (HB 34(3)) refuses "no incident
+	// in three years", and a credit record in force refuses "no bad
+	// record", each by the article.
+	operation := func(grantee string, d *domain.Declaration) domain.AgreementInput {
+		return domain.AgreementInput{Number: sample.Number(domain.PrefixAgreement, "450200"), Kind: domain.AgreementOperation, GrantorCreditCode: agencyA,
+			GranteeCreditCode: grantee, DocumentDigest: certs.SM3Hex([]byte("授权运营协议" + grantee)), Scope: "柳州市公共数据授权运营",
+			TermStart: today.Format(time.DateOnly), TermEnd: today.AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: today.Format(time.DateOnly), Declaration: d}
+	}
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, nil), 422), "HB-14")
+	reported := domain.ObligationInput{Number: number(), Kind: "security_incident", PartyCreditCode: operator, OccurredOn: today.Format(time.DateOnly),
+		Note: "平台接口遭未授权访问", DocumentDigest: certs.SM3Hex([]byte("数据安全事件报告"))}
+	written(call("POST", "/channels/liuzhou/obligations", issuer, reported, 201))
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, sample.Declaration), 409), "HB-14")
+	operator2 := l.party(domain.PartyOperator, "柳州数据运营第二有限公司")
+	order2 := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: operator2, Due: due, Note: "责令改正：停止不正当竞争行为"}
+	written(call("POST", "/channels/liuzhou/obligations", issuer, order2, 201))
+	call("POST", "/channels/liuzhou/credit-records", issuer, domain.CreditInput{Number: sample.Number(domain.PrefixCredit, "450200"), PartyCreditCode: operator2,
+		Cause: order2.Number, Category: "unfair_competition", FindingDigest: certs.SM3Hex([]byte("处理决定")), Finding: "不正当竞争"}, 201)
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator2, sample.Declaration), 409), "HB-14")
+	operator3 := l.party(domain.PartyOperator, "柳州数据运营第三有限公司")
+	var op struct {
+		Record domain.Agreement `json:"record"`
+	}
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator3, sample.Declaration), 201), &op)
+	if op.Record.Declaration == nil || op.Record.Declaration.EvidenceDigest != sample.Declaration.EvidenceDigest {
+		t.Fatalf("the operation agreement keeps its declaration: %+v", op.Record.Declaration)
 	}
 
 	// The regulator's index lists the unfiled report as overdue, and only it.

@@ -35,7 +35,11 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err != nil {
 		return nil, err
 	}
-	ag, err := domain.RecordAgreement(t.j, p, existing, grantor, grantee, in, t.now, t.c)
+	facts, err := eligibilityFacts(s, in.GranteeCreditCode, in.Declaration)
+	if err != nil {
+		return nil, err
+	}
+	ag, err := domain.RecordAgreement(t.j, p, existing, grantor, grantee, facts, in, t.now, t.c)
 	if err != nil {
 		return nil, err
 	}

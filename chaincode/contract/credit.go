@@ -15,23 +15,15 @@ func (a *App) loadCredit(s store.Store, number string) (*domain.CreditRecord, er
 	return load[domain.CreditRecord](s, key(s, domain.TypeCredit, number))
 }
 
-// saveCredit writes a credit record, the index of its cause (the record
-// in force for that decision) and its party's list of records in force.
+// saveCredit writes a credit record and its party's list of records in
+// force.
 func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, error) {
-	partyKey := key(t.s, domain.TypeCreditParty, r.PartyCreditCode)
-	var held []string
-	if b, err := t.s.Get(partyKey); err != nil {
+	held, err := creditInForce(t.s, r.PartyCreditCode)
+	if err != nil {
 		return nil, err
-	} else if b != nil {
-		if err := json.Unmarshal(b, &held); err != nil {
-			return nil, domain.Internal(err)
-		}
 	}
 	b, _ := json.Marshal(r.InForce(held))
-	if err := t.s.Put(partyKey, b); err != nil {
-		return nil, err
-	}
-	if err := t.s.Put(key(t.s, domain.TypeCreditCause, r.Cause), []byte(r.Number)); err != nil {
+	if err := t.s.Put(key(t.s, domain.TypeCreditParty, r.PartyCreditCode), b); err != nil {
 		return nil, err
 	}
 	if err := put(t.s, key(t.s, domain.TypeCredit, r.Number), r); err != nil {
@@ -40,8 +32,35 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 	return r, emit(t.s, t.c, changed(domain.TypeCredit, r.Number, r.Last.Action, r.Status, r.Version))
 }
 
-// creditCauseKinds are the kinds of record a credit record may follow.
-var creditCauseKinds = []string{domain.TypeCredential, domain.TypeCertificate, domain.TypeAgreement, domain.TypeObjection, domain.TypeObligation}
+// creditInForce reads the numbers of a party's credit records in force
+// (one key: no range scan in a write).
+func creditInForce(s store.Store, party string) ([]string, error) {
+	var held []string
+	b, err := s.Get(key(s, domain.TypeCreditParty, party))
+	if err != nil || b == nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &held); err != nil {
+		return nil, domain.Internal(err)
+	}
+	return held, nil
+}
+
+// eligibilityFacts reads what the ledger knows of a declaring party,
+// only where its declaration names a condition the ledger checks (its
+// credit records in force, its latest security incident).
+func eligibilityFacts(s store.Store, party string, d *domain.Declaration) (domain.EligibilityFacts, error) {
+	var f domain.EligibilityFacts
+	if !d.ChecksLedger() || domain.ValidateCreditCode("party", party) != nil {
+		return f, nil
+	}
+	var err error
+	if f.CreditRecords, err = creditInForce(s, party); err != nil {
+		return f, err
+	}
+	f.Incident, err = load[domain.ReportedEvent](s, key(s, domain.TypeReportedEvent, domain.IncidentKind, party))
+	return f, err
+}
 
 // RecordCreditRecord writes a finding to a party's credit file, naming
 // the decision on the ledger that caused it (GX 19, GD 34, HB 36, NS 30).
@@ -65,14 +84,12 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 		return nil, err
 	}
-	if x.Cause, err = a.creditCause(s, p, in.Cause); err != nil {
+	if x.Cause, err = a.creditCause(s, in.PartyCreditCode, in.Cause); err != nil {
 		return nil, err
 	}
 	if x.Cause != nil {
-		if held, err := s.Get(key(s, domain.TypeCreditCause, in.Cause)); err != nil {
-			return nil, err
-		} else if held != nil {
-			if x.Holder, err = a.loadCredit(s, string(held)); err != nil {
+		if d, ok := x.Cause.Decision(in.PartyCreditCode); ok {
+			if x.Holder, err = a.creditOnDecision(s, d.TxID); err != nil {
 				return nil, err
 			}
 		}
@@ -81,15 +98,28 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if err != nil {
 		return nil, err
 	}
+	if err := s.Put(key(s, domain.TypeCreditDecision, r.DecisionTxID), []byte(r.Number)); err != nil {
+		return nil, err
+	}
 	return a.saveCredit(t, r)
 }
 
-// creditCause reads the decision a credit record names (nil: no record
-// of a kind a credit record follows); an objection comes with the record
-// it was against, an obligation with whether its kind is an order.
-func (a *App) creditCause(s store.Store, p domain.Profile, number string) (*domain.CreditCause, error) {
+// creditOnDecision is the credit record written on the decision made by
+// transaction txID (well-formed: CreditCause.Decision), if any.
+func (a *App) creditOnDecision(s store.Store, txID string) (*domain.CreditRecord, error) {
+	held, err := s.Get(key(s, domain.TypeCreditDecision, txID))
+	if err != nil || held == nil {
+		return nil, err
+	}
+	return a.loadCredit(s, string(held))
+}
+
+// creditCause reads the decision a credit record names (nil: no such
+// record), and whether it is the party's own record or an objection
+// against one (subjectOf, the rule an order's subject follows).
+func (a *App) creditCause(s store.Store, party, number string) (*domain.CreditCause, error) {
 	kind, ok := domain.NumberedOf(number)
-	if !ok || !slices.Contains(creditCauseKinds, kind.RecordType) {
+	if !ok || !slices.Contains(domain.CreditCauseKinds, kind.RecordType) {
 		return nil, domain.Invalid(domain.RuleCreditCause, "cause", "%q is not the number of a decision a credit record follows (a credential, certificate, agreement, objection or obligation)", truncate(number))
 	}
 	if _, err := domain.ParseNumber("cause", number, kind.Prefix); err != nil {
@@ -99,25 +129,7 @@ func (a *App) creditCause(s store.Store, p domain.Profile, number string) (*doma
 	if err != nil || body == nil {
 		return nil, err
 	}
-	c := &domain.CreditCause{Kind: kind.RecordType, Body: body}
-	switch kind.RecordType {
-	case domain.TypeObjection:
-		var o domain.Objection
-		if json.Unmarshal(body, &o) == nil {
-			if target, ok := domain.NumberedOf(o.Target); ok {
-				if c.Target, err = s.Get(key(s, target.RecordType, o.Target)); err != nil {
-					return nil, err
-				}
-			}
-		}
-	case domain.TypeObligation:
-		var o domain.Obligation
-		if json.Unmarshal(body, &o) == nil {
-			k, _ := p.ObligationKind(o.Kind)
-			c.Order = k.Order
-		}
-	}
-	return c, nil
+	return &domain.CreditCause{Kind: kind.RecordType, Body: body, OfParty: a.subjectOf(s, party, kind.RecordType, body)}, nil
 }
 
 // RescindCreditRecord sets a credit record aside, with reasons.

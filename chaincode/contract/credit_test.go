@@ -23,7 +23,7 @@ func recordCreditFn(in domain.CreditInput) func(s store.Store) (*domain.CreditRe
 	return func(s store.Store) (*domain.CreditRecord, error) { return app.RecordCreditRecord(s, string(b)) }
 }
 
-func creditInForce(t *testing.T, f *fixture, party string) []string {
+func heldCredits(t *testing.T, f *fixture, party string) []string {
 	t.Helper()
 	var held []string
 	if _, err := f.m.Run(cityAAuthority, func(s store.Store) error {
@@ -69,19 +69,17 @@ func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 	} {
 		f.refused(cityAAuthority, rule, func(s store.Store) error { _, err := recordCreditFn(bad)(s); return err })
 	}
-	// A number that is no decision's, and a decision that does not exist.
-	for _, cause := range []string{"XX-450100-2026-1", f.agreem[:len(f.agreem)-1] + "Z"} {
+	// A number of no kind a decision is, and a decision not on the ledger.
+	for _, cause := range []string{"XX-450100-2026-1", agreementNumber()} {
 		bad := in
 		bad.Cause = cause
-		if _, err := run(f, cityAAuthority, recordCreditFn(bad)); !domain.IsRule(err, domain.RuleCreditCause) && !domain.IsRule(err, domain.RuleNumber) {
-			t.Errorf("cause %s: %v", cause, err)
-		}
+		f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(bad)(s); return err })
 	}
 	r := must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(in)))
-	if r.Status != domain.CreditRecorded || r.Cite != "GX-19" || r.CauseKind != "credential" || !strings.HasPrefix(r.CauseFinding, "credential revoked: 违规收费") || r.RecordedOn != "2026-03-02" {
+	if r.Status != domain.CreditRecorded || r.Cite != "GX-19" || r.CauseKind != "credential" || r.CauseDecision != "credential revoked" || len(r.DecisionTxID) != 64 || r.RecordedOn != "2026-03-02" {
 		t.Fatalf("recorded: %+v", r)
 	}
-	if held := creditInForce(t, f, holderCode); len(held) != 1 || held[0] != in.Number {
+	if held := heldCredits(t, f, holderCode); len(held) != 1 || held[0] != in.Number {
 		t.Fatalf("in force: %v", held)
 	}
 	// One record in force per decision.
@@ -102,7 +100,7 @@ func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 		t.Fatalf("rescinded: %+v", r)
 	}
 	f.refused(cityAAuthority, domain.RuleStep, func(s store.Store) error { _, err := rescind("again")(s); return err })
-	if held := creditInForce(t, f, holderCode); len(held) != 0 {
+	if held := heldCredits(t, f, holderCode); len(held) != 0 {
 		t.Fatalf("in force after rescission: %v", held)
 	}
 	// The decision may be written again, under a new number.
@@ -113,12 +111,68 @@ func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 	if len(hist) != 2 {
 		t.Fatalf("history of %s: %d versions", in.Number, len(hist))
 	}
-	// The party reads its own record; another enterprise's read is refused
-	// by the enterprise table (reads_test covers the table itself).
-	got := must[*domain.CreditRecord](t)(run(f, cityAClerk, func(s store.Store) (*domain.CreditRecord, error) { return app.GetCreditRecord(s, again.Number) }))
+	// The party reads its own record (another enterprise's read is refused
+	// by the enterprise table after the answer: domain's reads_test).
+	got := must[*domain.CreditRecord](t)(run(f, selfActor(holderCode), func(s store.Store) (*domain.CreditRecord, error) { return app.GetCreditRecord(s, again.Number) }))
 	if got.Number != again.Number || got.Cause != rec.Number {
 		t.Fatalf("read: %+v", got)
 	}
+
+	// An agreement revoked is a decision against its grantee, not its
+	// grantor; a terminated one is no finding.
+	terminated := f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
+	end := func(number, action string) {
+		must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.EndAgreement(s, number, action, "违约") }))
+	}
+	end(terminated, "terminate")
+	end(f.agreem, "revoke")
+	for _, bad := range []domain.CreditInput{
+		{Number: creditNumber(), PartyCreditCode: holderCode, Cause: terminated},
+		{Number: creditNumber(), PartyCreditCode: operatorCode, Cause: f.agreem},
+	} {
+		bad.Category, bad.FindingDigest, bad.Finding = "data_security", in.FindingDigest, "违约"
+		f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(bad)(s); return err })
+	}
+	must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: f.agreem,
+		Category: "data_security", FindingDigest: in.FindingDigest, Finding: "违反数据安全要求，撤销授权"})))
+}
+
+// An objection decision that revokes a registration is one decision:
+// written on the objection, the certificate it revoked names the same
+// decision and is refused; a dismissed objection is no finding.
+func TestCreditRecordOnAnObjectionIsOneDecision(t *testing.T) {
+	f := newFixture(t, "GX")
+	cred := f.credential(nil)
+	must[*domain.CredentialRecord](t)(f.issue(cityAOperator, f.sign(cred, f.key), f.agreem))
+	objection := func(cert string, seq int, outcome string) string {
+		in := domain.ObjectionInput{Number: domain.Number{Prefix: domain.PrefixObjection, Division: "450100", Year: 2026, Serial: fmt.Sprintf("CR%06d", seq)}.String(),
+			TargetKind: "certificate", Target: cert, EvidenceDigest: certs.SM3Hex([]byte("evidence")), Summary: "产品包含未授权数据"}
+		b, _ := json.Marshal(in)
+		must[*domain.Objection](t)(run(f, cityAClerk, func(s store.Store) (*domain.Objection, error) { return app.FileObjection(s, string(b)) }))
+		d, _ := json.Marshal(domain.ObjectionDecision{Outcome: outcome, Reasons: "经核实"})
+		must[*domain.Objection](t)(run(f, cityAOperator, func(s store.Store) (*domain.Objection, error) { return app.DecideObjection(s, in.Number, string(d)) }))
+		return in.Number
+	}
+	cert := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) {
+		c.PreExisting, c.AuthorizationNumbers = true, []string{cred.AuthorizationNumber}
+	})
+	must[*domain.CertificateRecord](t)(f.register(cert, ""))
+	dismissed := objection(cert.RegistrationNumber, 1, domain.OutcomeDismissed)
+	upheld := objection(cert.RegistrationNumber, 2, domain.OutcomeRegistrationRevoked)
+	in := domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: dismissed, Category: "data_security",
+		FindingDigest: certs.SM3Hex([]byte("决定")), Finding: "使用未授权数据"}
+	f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(in)(s); return err })
+	in.Cause = upheld
+	other := in
+	other.PartyCreditCode = otherEntCode // not its certificate
+	f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(other)(s); return err })
+	r := must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(in)))
+	if r.CauseDecision != "objection upheld: registration_revoked" {
+		t.Fatalf("recorded: %+v", r)
+	}
+	viaCert := in
+	viaCert.Number, viaCert.Cause = creditNumber(), cert.RegistrationNumber
+	f.refused(cityAAuthority, domain.RuleCreditUnique, func(s store.Store) error { _, err := recordCreditFn(viaCert)(s); return err })
 }
 
 // NS 30: a rectification order given to the operator is a decision
@@ -137,10 +191,32 @@ func TestCreditRecordFollowsAnOrderNotAReport(t *testing.T) {
 	bad := in
 	bad.Category = "antitrust" // HB 36 names it, NS 30 does not
 	f.refused(cityAAuthority, domain.RuleCredit, func(s store.Store) error { _, err := recordCreditFn(bad)(s); return err })
+	// GD writes no enterprise's credit file (GD 34: implementing agencies
+	// and operators).
 	r := must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(in)))
-	if r.Cite != "NS-30" || r.CauseKind != "obligation" || !strings.Contains(r.CauseFinding, "rectification") {
+	if r.Cite != "NS-30" || r.CauseKind != "obligation" || r.CauseDecision != "order: rectification (NS-26.4)" {
 		t.Fatalf("recorded: %+v", r)
 	}
+
+	// The order stands while the credit file rests on it: withdrawn only
+	// after the record is rescinded.
+	withdraw := func(s store.Store) (*domain.Obligation, error) {
+		return app.DecideObligation(s, order.Number, domain.ObligationWithdrawn, "下达有误")
+	}
+	f.refused(cityAAuthority, domain.RuleCredit, func(s store.Store) error { _, err := withdraw(s); return err })
+	must[*domain.CreditRecord](t)(run(f, cityAAuthority, func(s store.Store) (*domain.CreditRecord, error) {
+		return app.RescindCreditRecord(s, in.Number, "整改决定撤回")
+	}))
+	must[*domain.Obligation](t)(run(f, cityAAuthority, withdraw))
+	again := in
+	again.Number = creditNumber()
+	f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(again)(s); return err }) // a withdrawn order is no decision
+
+	g := newFixture(t, "GD")
+	gorder := domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: operatorCode, Subject: g.agreem, Due: "2026-03-31", Note: "违约整改"}
+	must[*domain.Obligation](t)(run(g, cityAAuthority, openFn(gorder)))
+	gin := domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: gorder.Number, Category: "data_security", FindingDigest: in.FindingDigest, Finding: "违约"}
+	g.refused(cityAAuthority, domain.RuleCredit, func(s store.Store) error { _, err := recordCreditFn(gin)(s); return err }) // an enterprise: GD 34 names agencies and operators
 
 	z := newFixture(t, "ZW")
 	zin := in

@@ -33,7 +33,7 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 			k, err = s.Key(recordType, key)
 		}
 	default:
-		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile, jurisdiction, issuerKey, agreement, credential, calendar, application, certificate, objection, obligation or credit", truncate(recordType))
+		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile, jurisdiction, issuerKey, agreement, credential, calendar, application, certificate, objection, obligation or creditRecord", truncate(recordType))
 	}
 	if err != nil {
 		return nil, err

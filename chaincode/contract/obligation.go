@@ -88,6 +88,18 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 			return nil, err
 		}
 	}
+	if o.FiledOn != "" && o.OccurredOn != "" { // self-reported: its party's latest event of the kind
+		ek := key(s, domain.TypeReportedEvent, o.Kind, o.PartyCreditCode)
+		last, err := load[domain.ReportedEvent](s, ek)
+		if err != nil {
+			return nil, err
+		}
+		if last == nil || last.OccurredOn < o.OccurredOn {
+			if err := put(s, ek, domain.ReportedEvent{Number: o.Number, OccurredOn: o.OccurredOn}); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if o.Public {
 		if err := s.Put(key(s, domain.TypeObligationPublic, o.Number), []byte(o.Number)); err != nil {
 			return nil, err
@@ -147,6 +159,15 @@ func (a *App) FileObligation(s store.Store, number, filingJSON string) (*domain.
 // DecideObligation records the authority's decision on a filing.
 func (a *App) DecideObligation(s store.Store, number, decision, reasons string) (*domain.Obligation, error) {
 	return a.obligationStep(s, domain.ActDecideObligation, number, func(t *tx, o *domain.Obligation) (*domain.Obligation, error) {
+		if tx := o.OrderTxID(); decision == domain.ObligationWithdrawn && tx != "" {
+			held, err := a.creditOnDecision(s, tx)
+			if err != nil {
+				return nil, err
+			}
+			if err := domain.WithdrawOrder(o, held); err != nil {
+				return nil, err
+			}
+		}
 		return domain.DecideObligation(t.j, o, decision, reasons, t.c)
 	})
 }

@@ -69,6 +69,9 @@ type AgreementInput struct {
 	// RenewalOf is the approved renewal application (NS 15) this agreement
 	// answers; the record then names the agreement it renews (Renews).
 	RenewalOf string `json:"renewalOf,omitempty"`
+	// Declaration is the operator's eligibility declaration, on its
+	// operation agreement (GX 6, ZW 13, GD 21, NS 11, HB 14).
+	Declaration *Declaration `json:"declaration,omitempty"`
 }
 
 // Filing is the 备案 of an agreement, with its deadline when the profile
@@ -139,8 +142,11 @@ func checkTerm(p Profile, startField, start, endField, end string, maxMonths int
 	return s, e, nil
 }
 
-// RecordAgreement decides the registration of a signed agreement.
-func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, grantee *Party, in AgreementInput, now time.Time, c Change) (*Agreement, error) {
+// RecordAgreement decides the registration of a signed agreement; an
+// operation agreement carries the operator's eligibility declaration
+// where the profile asks one, judged with what the ledger knows of the
+// operator (facts).
+func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, grantee *Party, facts EligibilityFacts, in AgreementInput, now time.Time, c Change) (*Agreement, error) {
 	if _, err := ParseNumber("number", in.Number, PrefixAgreement); err != nil {
 		return nil, err
 	}
@@ -194,6 +200,13 @@ func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, g
 	}
 	if _, _, err := checkTerm(p, "termStart", in.TermStart, "termEnd", in.TermEnd, p.MaxAgreementTermMonths, "agreementTerm"); err != nil {
 		return nil, err
+	}
+	if in.Kind == AgreementOperation {
+		if err := CheckDeclaration(p, EligibilityOperation, "declaration", in.Declaration, facts, DateOf(now)); err != nil {
+			return nil, err
+		}
+	} else if in.Declaration != nil {
+		return nil, Invalid(RuleAgreementKind, "declaration", "a %s agreement carries no eligibility declaration (the operator's operation agreement does)", in.Kind)
 	}
 	c.Action = "record"
 	return &Agreement{AgreementInput: in, Status: AgreementSigned, Registered: c, Last: c, Version: 1}, nil

@@ -33,13 +33,15 @@ const (
 	CreditRescinded = "rescinded"
 )
 
-// TypeCreditCause indexes the credit record in force for a decision (its
-// value: the credit record's number).
-const TypeCreditCause = "credit~cause"
+// TypeCreditDecision indexes the credit record written on a decision, by
+// the decision's transaction (its value: the credit record's number): an
+// objection decision that revokes a registration is one decision, whether
+// the objection or the certificate is named.
+const TypeCreditDecision = "creditRecord~decision"
 
 // TypeCreditParty holds, per party, the numbers of its credit records in
-// force (one key, read by a write: no range scan).
-const TypeCreditParty = "credit~party"
+// force (one key, read by the eligibility check of a write: no range scan).
+const TypeCreditParty = "creditRecord~party"
 
 // CreditRule is what a profile's regulation writes to a party's credit
 // file: the categories of violation its article names, the party roles it
@@ -112,8 +114,12 @@ type CreditRecord struct {
 	// CauseKind is the kind of record the cause is (credential,
 	// certificate, agreement, objection, obligation).
 	CauseKind string `json:"causeKind"`
-	// CauseFinding is what the cause decided, as its record says.
-	CauseFinding string `json:"causeFinding"`
+	// CauseDecision is what the cause decided (credential revoked,
+	// registration revoked, agreement revoked, objection upheld: its
+	// outcome, order: its kind), never its words.
+	CauseDecision string `json:"causeDecision"`
+	// DecisionTxID is the transaction that made the decision.
+	DecisionTxID string `json:"decisionTxId"`
 	Cite         string `json:"cite"`
 	Status       string `json:"status"`
 	RecordedOn   string `json:"recordedOn"`
@@ -122,55 +128,88 @@ type CreditRecord struct {
 	Version      int    `json:"version"`
 }
 
+// CreditCauseKinds are the record types a credit record's cause may be.
+var CreditCauseKinds = []string{TypeCredential, TypeCertificate, TypeAgreement, TypeObjection, TypeObligation}
+
 // CreditCause is the decision a credit record names, as read from the
-// ledger: its kind and its record's body.
+// ledger.
 type CreditCause struct {
-	Kind string // a NumberedRecord's RecordType
+	Kind string // its record type, one of CreditCauseKinds
 	Body []byte
-	// Target is the body of the record an objection was against.
-	Target []byte
-	// Order says an obligation's kind is an order of the profile.
-	Order bool
+	// OfParty says the record is the party's own, or an objection against
+	// one of its records (the rule an order's subject follows).
+	OfParty bool
 }
 
-// finding is what the decision found against party (ok false: it is not
-// a finding against that party).
-func (c CreditCause) finding(party string) (string, bool) {
-	if c.Kind != TypeObjection && !Owns(party, c.Kind, c.Body) {
-		return "", false
+// CauseDecision is the decision a cause's record holds against a party.
+type CauseDecision struct {
+	What string // e.g. "credential revoked", "objection upheld: registration_revoked"
+	TxID string // the transaction that made it
+}
+
+// Decision is the decision the cause holds against party (ok false: none
+// — a record of another party, a standing credential, a terminated
+// agreement, a dismissed objection, a report, a withdrawn order). An
+// agreement is revoked against its grantee: the grantor revokes what it
+// granted. An obligation counts when it was opened as an order.
+func (c CreditCause) Decision(party string) (CauseDecision, bool) {
+	d, ok := c.decision(party)
+	// A decision is known by its transaction (the key of the record
+	// written on it): one without a well-formed ID is none of ours.
+	return d, ok && txIDPattern.MatchString(d.TxID)
+}
+
+func (c CreditCause) decision(party string) (CauseDecision, bool) {
+	if !c.OfParty {
+		return CauseDecision{}, false
 	}
 	switch c.Kind {
 	case TypeCredential:
 		var r CredentialRecord
 		if json.Unmarshal(c.Body, &r) == nil && r.Status == CredentialRevoked {
-			return "credential revoked: " + r.StatusReason, true
+			return CauseDecision{"credential revoked", r.Last.TxID}, true
 		}
 	case TypeCertificate:
 		var r CertificateRecord
 		if json.Unmarshal(c.Body, &r) == nil && r.Status == CertificateRevoked {
-			return "registration revoked: " + r.StatusReason, true
+			return CauseDecision{"registration revoked", r.Last.TxID}, true
 		}
 	case TypeAgreement:
 		var r Agreement
-		if json.Unmarshal(c.Body, &r) == nil && r.Ended() {
-			return "agreement " + r.Status + ": " + r.EndedReason(), true
+		if json.Unmarshal(c.Body, &r) == nil && r.Status == AgreementRevoked && r.GranteeCreditCode == party {
+			return CauseDecision{"agreement revoked", r.Last.TxID}, true
 		}
 	case TypeObjection:
 		var o Objection
-		if json.Unmarshal(c.Body, &o) != nil || o.Decision == nil || o.Decision.Outcome == OutcomeDismissed {
-			return "", false
-		}
-		kind, ok := NumberedOf(o.Target)
-		if ok && c.Target != nil && Owns(party, kind.RecordType, c.Target) {
-			return "objection upheld: " + o.Decision.Outcome + ": " + o.Decision.Reasons, true
+		if json.Unmarshal(c.Body, &o) == nil && o.Decision != nil && o.Decided != nil && o.Decision.Outcome != OutcomeDismissed {
+			return CauseDecision{"objection upheld: " + o.Decision.Outcome, o.Decided.TxID}, true
 		}
 	case TypeObligation:
 		var o Obligation
-		if json.Unmarshal(c.Body, &o) == nil && c.Order && o.Status != ObligationWithdrawn {
-			return "order " + o.Kind + " (" + o.Cite + "): " + o.Note, true
+		if json.Unmarshal(c.Body, &o) == nil && o.Status != ObligationWithdrawn && o.OrderTxID() != "" {
+			return CauseDecision{"order: " + o.Kind + " (" + o.Cite + ")", o.OrderTxID()}, true
 		}
 	}
-	return "", false
+	return CauseDecision{}, false
+}
+
+// OrderTxID is the transaction that gave an order (its opening), "" for
+// an obligation that is no order.
+func (o *Obligation) OrderTxID() string {
+	if o == nil || !o.Order || len(o.Steps) == 0 || !txIDPattern.MatchString(o.Steps[0].TxID) {
+		return ""
+	}
+	return o.Steps[0].TxID
+}
+
+// WithdrawOrder refuses to withdraw an order while a credit record
+// written on it is in force (held): the finding is rescinded first, so the
+// credit file never rests on a decision withdrawn.
+func WithdrawOrder(o *Obligation, held *CreditRecord) error {
+	if held != nil && held.Status == CreditRecorded {
+		return Conflict(RuleCredit, "decision", "order %s is the decision credit record %s rests on, in force: rescind it first", o.Number, held.Number)
+	}
+	return nil
 }
 
 // RecordCreditInput is what a credit record is written on.
@@ -181,7 +220,7 @@ type RecordCreditInput struct {
 	// Cause is the decision the input names (nil: no such record on the
 	// channel).
 	Cause *CreditCause
-	// Holder is the credit record in force for the same cause, if any.
+	// Holder is the credit record written on the same decision, if any.
 	Holder *CreditRecord
 }
 
@@ -191,7 +230,7 @@ type RecordCreditInput struct {
 func RecordCredit(j *Jurisdiction, p Profile, x RecordCreditInput, now time.Time, c Change) (*CreditRecord, error) {
 	rule := p.CreditRecords
 	if rule == nil {
-		return nil, Invalid(RuleCredit, "profile", "the %s profile's regulation writes no credit file (它未规定记入信用档案): a finding is dealt with by the responsible department", p.Name)
+		return nil, Invalid(RuleCredit, "profile", "the %s profile in force sets no creditRecords: its regulation writes no credit file (ZW), or the profile predates them (adopt it again after an upgrade)", p.Name)
 	}
 	in := x.In
 	num, err := ParseNumber("number", in.Number, PrefixCredit)
@@ -209,7 +248,7 @@ func RecordCredit(j *Jurisdiction, p Profile, x RecordCreditInput, now time.Time
 		return nil, NotFound(RulePartyExists, "partyCreditCode", "%s is not a registered party on channel %s", in.PartyCreditCode, j.Channel)
 	}
 	if !contains(rule.Against, x.Party.Role) {
-		return nil, Invalid(RuleCredit, "partyCreditCode", "%s writes the credit file of a %v (%s); %s is a %s", rule.Cite, rule.Against, rule.Cite, in.PartyCreditCode, x.Party.Role)
+		return nil, Invalid(RuleCredit, "partyCreditCode", "%s writes the credit file of a %v; %s is a %s", rule.Cite, rule.Against, in.PartyCreditCode, x.Party.Role)
 	}
 	if !contains(rule.Categories, in.Category) {
 		return nil, Invalid(RuleCredit, "category", "%q is not a violation %s writes to a credit file (%v)", truncate(in.Category, 32), rule.Cite, rule.Categories)
@@ -226,15 +265,15 @@ func RecordCredit(j *Jurisdiction, p Profile, x RecordCreditInput, now time.Time
 	if x.Cause == nil {
 		return nil, NotFound(RuleCreditCause, "cause", "%s names no decision on channel %s", truncate(in.Cause, 40), j.Channel)
 	}
-	found, ok := x.Cause.finding(in.PartyCreditCode)
+	d, ok := x.Cause.Decision(in.PartyCreditCode)
 	if !ok {
-		return nil, Invalid(RuleCreditCause, "cause", "%s is not a decision against %s: a credit record follows a revoked credential or certificate, an ended agreement, an objection decided against the party's record or an order given to it (%s)", in.Cause, in.PartyCreditCode, rule.Cite)
+		return nil, Invalid(RuleCreditCause, "cause", "%s is not a decision against %s: a credit record follows the party's credential or certificate revoked, an agreement granted to it revoked, an objection decided against its record or an order given to it (%s)", in.Cause, in.PartyCreditCode, rule.Cite)
 	}
 	if h := x.Holder; h != nil && h.Status == CreditRecorded {
-		return nil, Conflict(RuleCreditUnique, "cause", "%s is already in %s's credit file as %s", in.Cause, h.PartyCreditCode, h.Number)
+		return nil, Conflict(RuleCreditUnique, "cause", "the decision %s names (transaction %s) is already in the credit file as %s", in.Cause, d.TxID, h.Number)
 	}
 	c.Action = "record"
-	return &CreditRecord{CreditInput: in, CauseKind: x.Cause.Kind, CauseFinding: truncate(found, MaxReason), Cite: rule.Cite, Status: CreditRecorded,
+	return &CreditRecord{CreditInput: in, CauseKind: x.Cause.Kind, CauseDecision: d.What, DecisionTxID: d.TxID, Cite: rule.Cite, Status: CreditRecorded,
 		RecordedOn: today.Format(time.DateOnly), Steps: []Step{stepAt(c, "record", DecisionDone, in.Finding)}, Last: c, Version: 1}, nil
 }
 
@@ -261,7 +300,7 @@ func RescindCredit(j *Jurisdiction, r *CreditRecord, reasons string, c Change) (
 	return &n, nil
 }
 
-// InForce lists, for a party's credit~party key, the numbers in force
+// InForce lists, for a party's creditRecord~party key, the numbers in force
 // after r changed (added when recorded, dropped when rescinded).
 func (r *CreditRecord) InForce(held []string) []string {
 	out := make([]string, 0, len(held)+1)

@@ -184,9 +184,12 @@ type ObligationFiling struct {
 // Obligation is the ledger record of one duty.
 type Obligation struct {
 	ObligationInput
-	Title    string `json:"title"`
-	Cite     string `json:"cite"`
-	Public   bool   `json:"public,omitempty"`
+	Title  string `json:"title"`
+	Cite   string `json:"cite"`
+	Public bool   `json:"public,omitempty"`
+	// Order says it was opened as an order given to the party (its kind
+	// an order when opened): a decision a credit record may follow.
+	Order    bool   `json:"order,omitempty"`
 	Status   string `json:"status"`
 	OpenedOn string `json:"openedOn"`
 	// DueOn is the deadline, computed once, when it was opened, by its
@@ -318,7 +321,7 @@ func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligation
 		return nil, err
 	}
 	c.Action = "open"
-	o := &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Public: k.Public, Status: ObligationOpen,
+	o := &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Public: k.Public, Order: k.Order, Status: ObligationOpen,
 		OpenedOn: today.Format(time.DateOnly), DueOn: due.Format(time.DateOnly), Version: 1, Last: c}
 	o.Steps = []Step{stepAt(c, "open", DecisionDone, in.Note)}
 	if k.Opens == OpensBySelf { // the report is the filing

@@ -57,6 +57,10 @@ type Profile struct {
 	// CreditRecords is what the regulation writes to a party's credit
 	// file (不良信息记入信用档案), nil where it writes none (ZW).
 	CreditRecords *CreditRule `json:"creditRecords,omitempty"`
+	// Eligibility is what the regulation asks a party to declare, per
+	// purpose (an operator's operation agreement, an enterprise's catalog
+	// or scenario application), with its article.
+	Eligibility []EligibilityRule `json:"eligibility,omitempty"`
 	// Citations name the article behind each figure (e.g. "agreementTerm":
 	// "NS-15"), so a refusal cites the channel's own regulation.
 	Citations map[string]string `json:"citations"`
@@ -141,6 +145,17 @@ func (p Profile) Validate() error {
 		if err := p.CreditRecords.validate(); err != nil {
 			return err
 		}
+	}
+	purposes := map[string]bool{}
+	for i, r := range p.Eligibility {
+		field := fmt.Sprintf("eligibility[%d]", i)
+		if err := r.validate(field); err != nil {
+			return err
+		}
+		if purposes[r.For] {
+			return Invalid(RuleProfile, field+".for", "%s has two rules", r.For)
+		}
+		purposes[r.For] = true
 	}
 	if len(p.OpenDataClasses) > 10 {
 		return Invalid(RuleProfile, "openDataClasses", "at most 10 classes")

@@ -45,6 +45,11 @@ func TestAnEnterpriseHasOnlyWhatIsPublicOrItsOwn(t *testing.T) {
 		{"FileObjection", []string{"{}"}, []byte(`{}`), true},
 		{"RegisterParty", []string{"{}"}, js(Party{CreditCode: mine}), false}, // not in the table: refused, writes included
 		{"ListEgressChecks", []string{"x"}, []byte(`{"items":[]}`), false},
+		{"GetCreditRecord", nil, js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: mine}}), true},
+		{"GetCreditRecord", nil, js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: theirs}}), false},
+		{"History", []string{TypeCredit, "x"}, history(js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: mine}})), true},
+		{"History", []string{TypeCredit, "x"}, history(js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: theirs}})), false},
+		{"RecordCreditRecord", []string{"{}"}, js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: mine}}), false}, // the authority's act
 	} {
 		err := ent.MayHave(c.fn, c.args, c.answer)
 		// Refused before it runs exactly when the table has no row for it.

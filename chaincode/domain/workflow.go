@@ -120,6 +120,9 @@ type ApplicationInput struct {
 	Renews string `json:"renews,omitempty"`
 	// Problem is the data-quality problem a quality request reports.
 	Problem string `json:"problem,omitempty"`
+	// Declaration is the applicant's eligibility declaration (a catalog
+	// or scenario application: GX 9, GX 11, HB 14).
+	Declaration *Declaration `json:"declaration,omitempty"`
 }
 
 // IsCatalog tells a catalog authorization's application.
@@ -284,6 +287,7 @@ type ApplyInput struct {
 	Renews      *Agreement                    // renewal: the agreement to renew
 	Successor   *Agreement                    // renewal: the agreement that renewed it before, if any
 	Onboarding  *Application                  // onboarding: the applicant's latest onboarding, if any
+	Facts       EligibilityFacts              // what the ledger knows of the applicant (read when its declaration asks)
 }
 
 // Apply records an application of its kind (GX 12(1), GX 10(1), ZW 18,
@@ -315,6 +319,13 @@ func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Ti
 	}
 	if err := check(j, p, x, now); err != nil {
 		return nil, err
+	}
+	if purpose, declares := applicationEligibility[in.Kind]; declares {
+		if err := CheckDeclaration(p, purpose, "declaration", in.Declaration, x.Facts, DateOf(now)); err != nil {
+			return nil, err
+		}
+	} else if in.Declaration != nil {
+		return nil, Invalid(RuleApplication, "declaration", "an application of kind %s declares no eligibility (a catalog or scenario application does)", in.Kind)
 	}
 	if in.Kind != KindOnboarding && in.Previous != "" {
 		return nil, Invalid(RuleApplication, "previous", "previous names a refused onboarding application (kind onboarding)")
@@ -352,6 +363,10 @@ var applicationChecks = map[string]func(j *Jurisdiction, p Profile, x ApplyInput
 	KindRenewal:    checkRenewal,
 	KindQuality:    checkQualityRequest,
 }
+
+// applicationEligibility is, per application kind, the purpose its
+// eligibility declaration is made for.
+var applicationEligibility = map[string]string{"": EligibilityScenario, KindScenario: EligibilityScenario, KindCatalog: EligibilityCatalog}
 
 // checkScenarioApplication checks a scenario application's product,
 // resources, data providers and the products it re-develops.

@@ -460,25 +460,26 @@ type AdoptProfileRequest struct {
 
 // Agreement defines model for Agreement.
 type Agreement struct {
-	Changes           int     `json:"changes"`
-	DocumentDigest    string  `json:"documentDigest"`
-	Ending            *Ending `json:"ending,omitempty"`
-	Filing            *Filing `json:"filing,omitempty"`
-	GranteeCreditCode string  `json:"granteeCreditCode"`
-	GrantorCreditCode string  `json:"grantorCreditCode"`
-	Kind              string  `json:"kind"`
-	Last              Change  `json:"last"`
-	Number            string  `json:"number"`
-	Registered        Change  `json:"registered"`
-	RenewalOf         *string `json:"renewalOf,omitempty"`
-	RenewedBy         *string `json:"renewedBy,omitempty"`
-	Renews            *string `json:"renews,omitempty"`
-	Scope             string  `json:"scope"`
-	SignedOn          string  `json:"signedOn"`
-	Status            string  `json:"status"`
-	TermEnd           string  `json:"termEnd"`
-	TermStart         string  `json:"termStart"`
-	Version           int     `json:"version"`
+	Changes           int          `json:"changes"`
+	Declaration       *Declaration `json:"declaration,omitempty"`
+	DocumentDigest    string       `json:"documentDigest"`
+	Ending            *Ending      `json:"ending,omitempty"`
+	Filing            *Filing      `json:"filing,omitempty"`
+	GranteeCreditCode string       `json:"granteeCreditCode"`
+	GrantorCreditCode string       `json:"grantorCreditCode"`
+	Kind              string       `json:"kind"`
+	Last              Change       `json:"last"`
+	Number            string       `json:"number"`
+	Registered        Change       `json:"registered"`
+	RenewalOf         *string      `json:"renewalOf,omitempty"`
+	RenewedBy         *string      `json:"renewedBy,omitempty"`
+	Renews            *string      `json:"renews,omitempty"`
+	Scope             string       `json:"scope"`
+	SignedOn          string       `json:"signedOn"`
+	Status            string       `json:"status"`
+	TermEnd           string       `json:"termEnd"`
+	TermStart         string       `json:"termStart"`
+	Version           int          `json:"version"`
 }
 
 // AgreementChange defines model for AgreementChange.
@@ -491,16 +492,17 @@ type AgreementChange struct {
 
 // AgreementInput defines model for AgreementInput.
 type AgreementInput struct {
-	DocumentDigest    string  `json:"documentDigest"`
-	GranteeCreditCode string  `json:"granteeCreditCode"`
-	GrantorCreditCode string  `json:"grantorCreditCode"`
-	Kind              string  `json:"kind"`
-	Number            string  `json:"number"`
-	RenewalOf         *string `json:"renewalOf,omitempty"`
-	Scope             string  `json:"scope"`
-	SignedOn          string  `json:"signedOn"`
-	TermEnd           string  `json:"termEnd"`
-	TermStart         string  `json:"termStart"`
+	Declaration       *Declaration `json:"declaration,omitempty"`
+	DocumentDigest    string       `json:"documentDigest"`
+	GranteeCreditCode string       `json:"granteeCreditCode"`
+	GrantorCreditCode string       `json:"grantorCreditCode"`
+	Kind              string       `json:"kind"`
+	Number            string       `json:"number"`
+	RenewalOf         *string      `json:"renewalOf,omitempty"`
+	Scope             string       `json:"scope"`
+	SignedOn          string       `json:"signedOn"`
+	TermEnd           string       `json:"termEnd"`
+	TermStart         string       `json:"termStart"`
 }
 
 // AgreementWritten defines model for AgreementWritten.
@@ -519,6 +521,7 @@ type Application struct {
 	ComplianceExtended  *bool              `json:"complianceExtended,omitempty"`
 	CrossRegion         bool               `json:"crossRegion"`
 	DataProviders       []string           `json:"dataProviders"`
+	Declaration         *Declaration       `json:"declaration,omitempty"`
 	DesignDigest        string             `json:"designDigest"`
 	Kind                *string            `json:"kind,omitempty"`
 	Last                Change             `json:"last"`
@@ -550,23 +553,24 @@ type Application struct {
 
 // ApplicationInput defines model for ApplicationInput.
 type ApplicationInput struct {
-	ApplicantCreditCode string   `json:"applicantCreditCode"`
-	CrossRegion         bool     `json:"crossRegion"`
-	DataProviders       []string `json:"dataProviders"`
-	DesignDigest        string   `json:"designDigest"`
-	Kind                *string  `json:"kind,omitempty"`
-	MaterialsDigest     *string  `json:"materialsDigest,omitempty"`
-	Number              string   `json:"number"`
-	Previous            *string  `json:"previous,omitempty"`
-	Problem             *string  `json:"problem,omitempty"`
-	ProductName         string   `json:"productName"`
-	ProductType         string   `json:"productType"`
-	RedevelopedFrom     []string `json:"redevelopedFrom"`
-	Renews              *string  `json:"renews,omitempty"`
-	ResourceIds         []string `json:"resourceIds"`
-	Scenario            string   `json:"scenario"`
-	Scope               *string  `json:"scope,omitempty"`
-	UsesNonPublicData   bool     `json:"usesNonPublicData"`
+	ApplicantCreditCode string       `json:"applicantCreditCode"`
+	CrossRegion         bool         `json:"crossRegion"`
+	DataProviders       []string     `json:"dataProviders"`
+	Declaration         *Declaration `json:"declaration,omitempty"`
+	DesignDigest        string       `json:"designDigest"`
+	Kind                *string      `json:"kind,omitempty"`
+	MaterialsDigest     *string      `json:"materialsDigest,omitempty"`
+	Number              string       `json:"number"`
+	Previous            *string      `json:"previous,omitempty"`
+	Problem             *string      `json:"problem,omitempty"`
+	ProductName         string       `json:"productName"`
+	ProductType         string       `json:"productType"`
+	RedevelopedFrom     []string     `json:"redevelopedFrom"`
+	Renews              *string      `json:"renews,omitempty"`
+	ResourceIds         []string     `json:"resourceIds"`
+	Scenario            string       `json:"scenario"`
+	Scope               *string      `json:"scope,omitempty"`
+	UsesNonPublicData   bool         `json:"usesNonPublicData"`
 }
 
 // ApplicationWritten defines model for ApplicationWritten.
@@ -893,9 +897,10 @@ type CreditInput struct {
 type CreditRecord struct {
 	Category        string `json:"category"`
 	Cause           string `json:"cause"`
-	CauseFinding    string `json:"causeFinding"`
+	CauseDecision   string `json:"causeDecision"`
 	CauseKind       string `json:"causeKind"`
 	Cite            string `json:"cite"`
+	DecisionTxId    string `json:"decisionTxId"`
 	Finding         string `json:"finding"`
 	FindingDigest   string `json:"findingDigest"`
 	Last            Change `json:"last"`
@@ -926,6 +931,12 @@ type Deadline struct {
 	Month *int   `json:"month,omitempty"`
 	N     *int   `json:"n,omitempty"`
 	Rule  string `json:"rule"`
+}
+
+// Declaration defines model for Declaration.
+type Declaration struct {
+	EvidenceDigest string   `json:"evidenceDigest"`
+	Items          []string `json:"items"`
 }
 
 // DestructionRequest defines model for DestructionRequest.
@@ -959,6 +970,13 @@ type EgressRequest struct {
 	Reasons      *string `json:"reasons,omitempty"`
 	ReportDigest string  `json:"reportDigest"`
 	Result       string  `json:"result"`
+}
+
+// EligibilityRule defines model for EligibilityRule.
+type EligibilityRule struct {
+	Cite  string   `json:"cite"`
+	For   string   `json:"for"`
+	Items []string `json:"items"`
 }
 
 // Ending defines model for Ending.
@@ -1224,6 +1242,7 @@ type Obligation struct {
 	Number          string  `json:"number"`
 	OccurredOn      *string `json:"occurredOn,omitempty"`
 	OpenedOn        string  `json:"openedOn"`
+	Order           *bool   `json:"order,omitempty"`
 	PartyCreditCode string  `json:"partyCreditCode"`
 	Period          *string `json:"period,omitempty"`
 	Public          *bool   `json:"public,omitempty"`
@@ -1301,6 +1320,7 @@ type ObligationView struct {
 	Number          string  `json:"number"`
 	OccurredOn      *string `json:"occurredOn,omitempty"`
 	OpenedOn        string  `json:"openedOn"`
+	Order           *bool   `json:"order,omitempty"`
 	PartyCreditCode string  `json:"partyCreditCode"`
 	Period          *string `json:"period,omitempty"`
 	Public          *bool   `json:"public,omitempty"`
@@ -1458,27 +1478,28 @@ type ProductDisclosurePage struct {
 
 // Profile defines model for Profile.
 type Profile struct {
-	CatalogReviewWorkingDays     int               `json:"catalogReviewWorkingDays"`
-	Citations                    map[string]string `json:"citations"`
-	CreditRecords                *CreditRule       `json:"creditRecords,omitempty"`
-	FilingBeforeUse              bool              `json:"filingBeforeUse"`
-	FilingDeadlineWorkingDays    int               `json:"filingDeadlineWorkingDays"`
-	LogRetentionMonths           int               `json:"logRetentionMonths"`
-	MaxAgreementTermMonths       int               `json:"maxAgreementTermMonths"`
-	MaxCredentialTermMonths      int               `json:"maxCredentialTermMonths"`
-	Name                         string            `json:"name"`
-	NetworkLogRetentionMonths    int               `json:"networkLogRetentionMonths"`
-	Obligations                  *[]ObligationKind `json:"obligations,omitempty"`
-	OnboardingReviewWorkingDays  int               `json:"onboardingReviewWorkingDays"`
-	OpenDataClasses              []string          `json:"openDataClasses"`
-	OperatorCandidateNoticeDays  int               `json:"operatorCandidateNoticeDays"`
-	PreliminaryReviewWorkingDays int               `json:"preliminaryReviewWorkingDays"`
-	PublicNoticeNaturalDays      int               `json:"publicNoticeNaturalDays"`
-	QualityFeedbackWorkingDays   int               `json:"qualityFeedbackWorkingDays"`
-	RenewalWindowMonths          int               `json:"renewalWindowMonths"`
-	SilenceApprovalWorkingDays   int               `json:"silenceApprovalWorkingDays"`
-	SubLicensingForbidden        bool              `json:"subLicensingForbidden"`
-	Title                        string            `json:"title"`
+	CatalogReviewWorkingDays     int                `json:"catalogReviewWorkingDays"`
+	Citations                    map[string]string  `json:"citations"`
+	CreditRecords                *CreditRule        `json:"creditRecords,omitempty"`
+	Eligibility                  *[]EligibilityRule `json:"eligibility,omitempty"`
+	FilingBeforeUse              bool               `json:"filingBeforeUse"`
+	FilingDeadlineWorkingDays    int                `json:"filingDeadlineWorkingDays"`
+	LogRetentionMonths           int                `json:"logRetentionMonths"`
+	MaxAgreementTermMonths       int                `json:"maxAgreementTermMonths"`
+	MaxCredentialTermMonths      int                `json:"maxCredentialTermMonths"`
+	Name                         string             `json:"name"`
+	NetworkLogRetentionMonths    int                `json:"networkLogRetentionMonths"`
+	Obligations                  *[]ObligationKind  `json:"obligations,omitempty"`
+	OnboardingReviewWorkingDays  int                `json:"onboardingReviewWorkingDays"`
+	OpenDataClasses              []string           `json:"openDataClasses"`
+	OperatorCandidateNoticeDays  int                `json:"operatorCandidateNoticeDays"`
+	PreliminaryReviewWorkingDays int                `json:"preliminaryReviewWorkingDays"`
+	PublicNoticeNaturalDays      int                `json:"publicNoticeNaturalDays"`
+	QualityFeedbackWorkingDays   int                `json:"qualityFeedbackWorkingDays"`
+	RenewalWindowMonths          int                `json:"renewalWindowMonths"`
+	SilenceApprovalWorkingDays   int                `json:"silenceApprovalWorkingDays"`
+	SubLicensingForbidden        bool               `json:"subLicensingForbidden"`
+	Title                        string             `json:"title"`
 }
 
 // ProfileRecord defines model for ProfileRecord.
@@ -3524,7 +3545,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
 	IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+	// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
 	//
 	// Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
 	Obligations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5507,7 +5528,7 @@ func (c *Client) IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
-// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
 //
 // Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
 func (c *Client) Obligations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -12362,7 +12383,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
 	IndexStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*IndexStatusResponse, error)
 
-	// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+	// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -19642,7 +19663,7 @@ func (c *ClientWithResponses) IndexStatusWithResponse(ctx context.Context, reqEd
 	return ParseIndexStatusResponse(rsp)
 }
 
-// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24208,253 +24229,254 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19jxzHfSD8VQr7BOAu0sslJTOxlwgCcklKjCmR3pUtO7aeoLb7NzOl7akaVVXv7JggoODBEweH5HyH",
-	"XBIEuJyjuzg5HBInfxwQwwku3yUwKedbHOqtu7qnq992dmdHnH8kklNdb7/X+r2+3InZdMYoUCl2Dl/u",
-	"cBAzRgXov7zg7DSFqfpjzKgEKtUf8WyWkhhLwujBzIz49U8Fo+o3EU9gitWffo3DaOdw5/85KOY/ML+K",
-	"Azfvq1evop0ERMzJTE23c7jDYZQJSA4Rpuj4yRH6xtfu/Sayq6CExdkUqEQUTwkdIzkBxLMUEKYJGhFI",
-	"kx01o11G7eJBfEbZPIVkDFO3/SQhajGcvuBsBlwSddgRTgVEOzPvn17uwEU8wXQMH4iZ+qtczGDncEdI",
-	"Tuh451W0k2Ih2856pGdQozmMiZBcX9yH2fQUeO2kQmKZidqfzoELYi7a/kaohDFwfWwOn2WEQ7Jz+P26",
-	"taLScfJ17CmKyT+J3OTs9FOIpVq4co3H8FkGou9t4liWN+8OVtm7HddhHx9zIiXQnvuIJ5jQYxgBBxpD",
-	"K/zYdEpkMVxvNmY8afuwinrLINKzRNX91J9bnW3F1662g0UPiOQfBLbIeF9IcEiIPGIJ1G6PJLX/PA1Q",
-	"I2cptJ9lqpGfJPWHSNhMvuBsRFIYdtsUT+FSd60naL7pMYch3MwQv6jjHtGOY62PyNgeeukEQBP1pxa0",
-	"f2xGvYp2RiTtMP6JGfUq2hlzTCXAUTNS6FGMt4w6IzRZAcumYTZtOCxoqHWXABTmOH0+CsxIYQ7Jw0X4",
-	"13qxIGI2q78GQcYUkue0r6CRwKePAzeofjuRmMtLiijqxJKGVR1g61BiCVPd8f2NFQfwrsCTeI4SSlDs",
-	"Jggd7Vmg9qPADkQWhuVQmFSuvdf1NV7BUzrL5Opv4FrYQCNhNxHpQFpbEfCum2Ya4X+zta9cSF5K7yqe",
-	"On21Lrd+g6ZvH1JUtmCxHhdELcPMPmSy/mN1NynBNIZHgJOU0LZhjy8k0AR8XD1lLAVM9TjOhDiGcZnH",
-	"ewMSLPELzs5JAlzfBJEwDUgZ8w+Yc7zYMS9BMqYNrGFFUn2KJXCCU9GwFGWSxPCYJqIv/2AzoM81BhFG",
-	"A9rWjENKpoRivmiEyozDOWEBIT0rXud1vyVZ3MRm7YgPQ/qq/f2jxSykzyZwDimbQfKEs2k/SHd8Cjfo",
-	"PBwESzP1fcMZ9aBzCGpUgmU8hqeJ6Lv7c2L3Vc8RwnMUrEXEQDEnrK+UkXgc+gVm5YM0UcOJhFnd2UQ2",
-	"m6XQIqIzAeJDRl9kpymJH2GJ61nBAF2wjiWWcbWMmd49lgFaZUR1my5zs2WUrnAkd/k+Q14idweHbtpk",
-	"IV6GKFNd5cfN5NmduHCYN1yWNa6L8TVytEHsaCAn6UTEm0inLZR2s9VWT+G8lOIqJY4nuRI80HLYqsNW",
-	"7YSVDwI7g+ms91b0ByPGp+pPCmdgXxKNZst2Ks5ZPc+YkjQlAZVsyRoSklVYcXU7U+0Bs4TIB1TMoa85",
-	"9DRl8Vlge0rLp5AGXgAQn80YMRbBsj8Fp3O8EIhmaXqo/SVjLGGOF+gMYCYQkQIVnyvyUyPxaQo7h5Jn",
-	"oF8GdETGDxv2BimeCajn8iPChXzI2ZmhuCbct6PUR5avLi9F6DlOS3Zh70cKF/JJ8FN2Vi/8JKsfLzmm",
-	"Ajdp8cGtVDDGwc4eTC8ZOWhXLriyrlukOHlx3SXA6/N5V1CPmXLCOPkhNmqziFMmMt7XiIX9WRqUd89j",
-	"uPTbhKVJ4DPzU4tGQ4TICB0/ghnmchpapcmTpu6ygiuVX79NJUk78Lya68gPWHOc4mL8XZTWrDtffpoe",
-	"gH2Be1soTxk7m2J+Vn/rTiXp9MIIYduSBlO5UDN5VGyl7sQFR+nLX+tJuat3xkzR6J55mNEkhUHyrcy6",
-	"Y6XnUKlUZO3gjtXwkdIOQBheriSg+gPhyGAHIgIlwMk5JGjEONo9fnKE3n333W/s1QlKrUfEwVdDk8TR",
-	"LKs7LhwVLK5Og405YBkQIM50uXw/6gaMpRIVV4UY9y8q0tcgJ0wAUi8RhViMwvPRzuH3W7acT7nzKmoZ",
-	"Wqy38+oT4yljXGhN6AVLSVxvf3DaTB0TBJx0v933ASd116q4CPBvwqJtgqc0TjP9Sm00shFqNIC+aJqq",
-	"P0pkX8KIjRCcA18go9CWEdhgr0BKUkYIcDxBWBhkL+QikhMskXpgozlnEhBRDLLTXZWOWr2wRq9AF/Xd",
-	"m73COCywc8t9/pIqlIOCHOswKPL0f0t9BeHU8aEjnAJNcF8ldMJSkuBF3zeoftDVDp0zftZ/wgVg3kG1",
-	"0sPy5aNi9966TZdzox+DOQQv8xL0mdMg85IafdJkYqjRgHoC22MZQbNMzzsvjzZyxJl0gGZT7QrFEuv4",
-	"HH7b2iq8y7p9fte7Tz8KQgKfcSLaPJTFwOCZcgb9NLmEmjvj8PiCCGmDLZZfOJe3eBXW+kdYtg9qNOkP",
-	"tXKRMcXSPlcaLdv5wFfRTjZLsISjRdwlNMihyDJCVk1bteF1ZXtXBfwBxCnvMKqluSXcr4FIgAqrtjYf",
-	"VepfGT5KtrCTRxyP2u04FXOErx4gyZALwCgbJwRIgSw4IlQ+foS8PWqNo0CNLQvbsrC3moXV848Ab1jm",
-	"cgEetcTL6jhHmbc0uQJquFctQy3zLv8eWjjTca5eXU3ERguCXJ6bJCAkz/RbpzE+wH8cd36h9mAAbdTd",
-	"M5oSG1Ace8Bu+/rDum9WEoDRzHCGhXcOZQxhQ6X56ThknhrkZM+xJkjwA5UJhypeqOWSe7xvxOUSWd/s",
-	"J9sSE1rR261KM32OXn4B9uATN/7SSjKs/gqXjtAzYj5kApUXtTwx6PrR4wM77B9J3JDUgV0iRnNyihrU",
-	"ZPiOdrR/dfjR9Sg7i9tV1JTcYy7ikj7rOL/NTtGhPvPu5gGwCzS6AI4M1E9kf6PLaU9XaROKJuSciBCa",
-	"jIGCMM7w3K1+upC1HvUJkPFEhjyyCVxA8qCHg15xfe0L+MhiWJfPgoRlN1cPBzAOnz4R6iAxqb/PYG5P",
-	"vWu5PrFHu2ntIrV7rnDRAS6uJdW0YxzBIJYWldYMnMiGFh/rwMlhhJ1AHEZmQ4uhuCq1aJfwlXxkVKxW",
-	"f6DCmzXQA9lKci2ArHNL5u8ms0pg50JpXzReXIa9BoPNG4E0xTKegHikY7Uan/mNIb0hSFeupDxVdfVW",
-	"CGe90+vCuSYdA44CB7EOo1yjDuy4cFcOfPY2XHrnkI8Owij41my2bhVexpBVq1PgiBnUbM0K2odWY+tq",
-	"ziDqbx9aXShLYf9uCmqxJp2awBaXVNQrrKW48gqO+K7RKpJ2sFPn+HJlxqDOxhc/kqB7fFMfy8OK7TSD",
-	"ihO0WyqGI+plzRxl40QN6lbh3YDEOSO2QOpmxaig43pDs5aIYyUxWdVZb7ahZukKLmOn0ag0JIUjxhLG",
-	"jNcHCMU4ExCIqs1z8UO/DcyqwFwuGplTiNqqX7rtR8UZq3srzhG+1EHce+Ct6l+eNFytHvDNkJ4XE3kV",
-	"0FoZ726HrSOeISUDVpN+NoDNXwrxfJhWEMAC1GP43uX0SvPyMfnGM8Wc5C7PEI+z/nGwY0yowfcevncD",
-	"ZztFj+/qCbZq7yhmj/L92Y/rzu477PrYN/Ci/p04ZVROAgkPgWDmrIurWI+qP0DufBxmJIBzkijUCDK1",
-	"yk4q4+v29HjMQYgh9jydI9HPi9dkS+oYITBjvNmKIbJUdrFI1bvF1ceVZaL8pC33t17V0wfkSrROb8Ib",
-	"zVtLB78EazXzDCPMZtReGc7WoWftUXK1qMcZUjYWxyAxodDwXKQg54yfPes0OGhUluqFwOhxJ34aEP6P",
-	"z/tX6mrw7jXksDQmbBQZFt18NEnWqybbGdQr22wOokHRDMZrNSma2akXUVgn5jEfg1yJS9NdzKUMEjpp",
-	"T9osaH/zzfH7T/Lyab28JA3RQiOSBjX7tGz09CNhOmG/m9vOVHcgnaayOgd8U/oMFpNAXk3YkZlbX/sl",
-	"3pRssY3iLE8BWfJd2h2X9hC6wRPfSNzjKkvG5Vb3k86r4p2GBmiqcng7YR4PUGyn9qBESPt+XxG2NLqw",
-	"k36VKyzpd8eT71he0YYhNYhhvT+ah+TrNlzZU2nKXvTSCpz+spxfZ1O0dAoWEaUcrDzzatWhInY/9YeU",
-	"z1wWWp+cpgKd6iKH2ah9i26Kul0VWV9r8gaH5W9Yrl08pQlcBBPbtfhfckXCot7tX8xXfz8JXJzkEr0/",
-	"RfewbPuRNx3JrZ6engqRwVXVzRjmPApUcqxxXwQP5LJB+8CATWecTYlwQT41Xv9Gh2deTa7b+/tsRV4s",
-	"NqfAQ5W7Z7q6zDdhscLarrMUx8HyrRvgODuz7rHibrxLLEG5i3esb5xvjp6Dyoq2pJc0Qnt1DnT/5rpc",
-	"V+M9rNdOU3CLlVhp8ulutI3GO/QlLDRKBTvWto9BRSCWhX9eUKJp73ZFVw6oj8iE+qoMQ4rnhors9Ax2",
-	"yp07RR7B2U5+srpL/52ME5GQeEipVhPsIhchYdHRsNJNTrTGQXldGnr6M4LxqSKbAT8nggXkYfAZYmNW",
-	"K3E5pQurbLjZpuFD6UZzghI6XYYZqOfKygIJmzwOQe3B/PS7kz49Ewzh9TbNXfIZGCR+ezrvLPVXfQ4U",
-	"RN83RlfW1FB/6RnDiSvWMDCu1ivW0a0kRI+MBfdNY87CB4zKyUrjXquOy5aI2GqfDv11US+ldtMuO3CI",
-	"zjhLsVQP79odfpYBXzRESQSpLaNkRCDpFjyTb8FfsDxHI8w+DCRUXtctmHCI7rJvFZeTr1p3IXmm4YDk",
-	"gl4n8QPdm77IN/TIfeCye9kCkmdBo7uXAKyzDfi0z+5aHfDWF9B9xmsJIM2mUxyw0jX5dPRP32wx1vaJ",
-	"KPJmzFdeutRiv56gMrfa6b27jBl9UbZbijjLZMwaexJ1kH1ukuKTxiMNYccdcLYJra4Ad1aEHo03daOV",
-	"4IKbXkYDfn6akvGgvOVQPGWHJjIh93WSQcABqkk3zJCbfKem0VWg0sCqOlGFUq6aHuNxnHEe3DabQbhh",
-	"TZdg0RlwwpIGi1tPW8DqehgY5Kt/osgUVty5ajkCVUPLLbYcSJrfvEPIAod6BZYWpDW4mu8liayJmAK/",
-	"DXneXhIbhcThCOzG96xMoX9XpgrYl9HDAT1HiHyDXaG8XuNwLd6txE5czDws/KUdaQOMtLlLWvNWr6gR",
-	"WkiGhQlo9TLisoQX5MTDWGozHJwetxL25+nUTaSQ695NgFH8vp7DqKcsrxeTLnSuu/23Seh2ZGUVDqb3",
-	"4PbvXUpD+HsBju8QmG9Vvq3KdwkBvNUHg/pgZ6Xhhj8x88fhat6YvUPDdKBdl15ufmuQ6voN/Sx6alZz",
-	"qiP4arBYsnKKkIfDPKNxpYB+qApN3pjCTBflF+B2Wnu9dlcra7dgHIY9wtEbK0vgoAyHaaiPZWNtpL7B",
-	"72F+H5ItiuIDvzTY69g58PLeavSFWr7eOzcuFBbpEXbFBdANkANeWw1RjH4kbucmPH5Ibc6Cc3wo7qvg",
-	"16kpT6GBlqNVAQ5vH96VFFge5W1DgkXgXiiRsdru+R0CDYi8Qh9AsFgWPWW4n9+o0Usd6vDTWXzHJUlt",
-	"C3yztCbwoRDY+Rk62Wk0dAeVB7gkiINACNzowJsJnnm9ZgpDVCuxS+ipbrQmZQ97CSXqBQcBVA7qdp0l",
-	"xJ2uKUSqVxLPqnQqey5IQppV57pLlXyfUH5PrmO5kzfpVv6tD4sabLz7FcUCrhuGXkxlze5CUYczQmlI",
-	"ATSdowIR7ebH2lDuHkC3y5eDF7vjwqDUgyZkWL7yFjWwllM2bNySWE+G78JbW9T8pgyuIT6FoSGpNUla",
-	"uV5gz1J/RXlL4tVUIx0RSJOAhq5RJ6AzB/I5mzqgNurm9Qmy1Qwvk/7qFOqGWLoXrm7j0PaUHVt+XLYZ",
-	"R1E5ffM7WnQlhaa2N7WdHrxLCvW2qWkGsVTku1xpvg/yrFkBXcLl1SijnI1I79I6MZY4ZWNTg/djxs8I",
-	"HT+yfdlqLDREttnTwuKj2GrsVRQSHcsPKf6Um9gfwohx+LYI2+h1QUnjl2g9lT6/reqgA14D46b4Ii8R",
-	"/hHwacvYIkmvbXDwQVYUrOi0QVY2ePb02mpHWZ0eZZ61hHbFEjYDRbT4KMVC9DUxKUzCkvEjTBOSYAkf",
-	"MkliCK8245CSKaGYLzruz/gkzLwfKq0dp+HBn2U4JXLxBCA5xfFZ6+S6lz9OPyY0YfMmYAmSKkb2YDbj",
-	"7BynrROL7PQZiYEKQsdPGD8lSRKyFnaNUDDM2YnfAHqHcbnl7qMwc2lGqvpLbARF43WGId6Mbk2MZJkT",
-	"1fKRJhIOgXSZgHzG28D6h1VFbFCu+9n2ZoUAahF/elg/a1yuXrtVfJ+X3mfrxdxsQ00JhJcz2DA2KmwG",
-	"1U575jFySyBTiAkxjjCaeU/MW927Iedv706mFt+YoRsi651+e5YynNTtVDsb7H6Xt9l5k7bzdp9Nmu19",
-	"y7CbB1TYPgHX05dAsPQcuhgZGmvV280fq+myIbkPl42Vss7tJBwqZXLbL1OzrMvbJJgmc2xT0QeaVDr1",
-	"fBvWZMm00Fxigd5cdT3n6s84wHTYmNi6IsuhbUffoUSOOXJbF/IByceNZkD9mHQNLcqMaT7BUrcldS31",
-	"iyb7WCA2Mj1LDccWrk15znW1z0+gCUt1i/NpnTd0TiQFIZypcaBdLmyhqrVAhtFnEAO8tNhU0rA7opmd",
-	"PiEp6NTawa7rImOke7OxIuPH7NmtFb7RJ/3f6acLCX1fj2L6budHgBob2VWaNz4gd3l1m492Mp4OOpT5",
-	"Mny0Qcpzl/YlrqDPdTZkaAjI65+fucomC3ZjSz50Lz6ig+fch9iN1upLqHUZpd5NNKxHVnMZnBCuVDNv",
-	"c9AV89VvVWSnUyKGZS+SMW2I5p1iCZzgVFw6lL86U/1Jrr0xWR8V/xjO2Rl8E4Y27Wqt4LUKJZtJLIfv",
-	"0Raw61Sdx0TS9Ni2qVvXsPkTwDyeDFV/hhWd7OVJMBt8n9S6vylcyD5VXXK/ZdihW6y3vpjPTYzrTF11",
-	"ysYwElfF8moCQQfFe25oVOe6YzkdxOtpSD62pZEG1mt3lZV6w7IbWyymb2GOMrdZDjlFf2tx1wMUFuKm",
-	"7Q8smIzTcajUeQhvbdnUll2riaO82qL5KLRxSB55hUKrdlMTpoSK3oiIcVS2HnWznJZa1PVoEf6J2qaE",
-	"Wf/69j1aVDcqWDAaQSzJOfStaj6sY6xJx7mK4ld6Xu+wRcvscnXk4sC1OGMsFCvXZGKWUdnDGqjrSNWw",
-	"plGKxyuYpkmxmuae2E5reHWveiXdZLOYTW10z2VVuHZNzWXrWDi4i/S2kR+8Hi1MAcChMaarauxam4I5",
-	"xPZXi1uhEq66Rfn7Tbr4NbR9bTTUqGM1xWd5IqxRpcr6NnotLV0oScFGrLlpYGSK2Waus6t3xYV1tK3f",
-	"a1sT14/IFFJC4TGVvZsBNPVQWQyslHTN9RDLjN8eyI82rS8uVHKlrKQCbd4ysYk4nTm+iVd0ISX9+0n4",
-	"UvMnVieWEXISXEUtTd+7cGVIsVwUk4a9ghoVFscgZowKWFE54rZeBF9BbJmCEDaS9FqqsjZ05Agq+9YR",
-	"GaH5BCgiEhGBGNU+SdNDfcBrIG8P3PlN4L745EYRwWWac9QgOAcsWbC3QAIpyJB9apTRsGDyOYi7oW4G",
-	"mCF9Pip36tk19BfVh0e+89IF1F34x3A6YezsqMgZ6pfy2K9TWWuOpMCnaZ8JA9ZAxgPlKyDmofKCi1lf",
-	"200np6c2d6mRbgk/60jtM99VA3geQUrOwXVN7QGhfpbr8mqL4fbrsLG6ukRfMSdhOuvxuH1gPqg7CZx3",
-	"aOliOgJ65+5uY4UuzVSNnm2GR8XxGm7uGelt1BuEBLoi0PAsMzvLi/51wXK4dLm7hqWHGUCvig2Ewhzs",
-	"Zk9yxtTLWAvnhGUi73jSETlDTLAquM24qLJOwymGVJHaNBGyNjlRe+8mJu1Bivl0le0aQ9aZiW0L2ZZ4",
-	"3Wb3Y3zcNwEl44GBEyC8j95afbgbtKix41mzid6rW8duxN5EG0hEbzeG+6gbp/ahX3NnNmKx/Q7cwMjt",
-	"YPlghm9knMjFiVrexdsS26mp4u6g6MGLp+gMFmg3Sc9+798+/5s9pJ+ACTpd6HfOGEuY48UtgVyyhxKE",
-	"emqlhQPmxspltjGRcrbz6pU2EI7Y8oK2qv4CYZogyiTm5IfaqGLfU2jEODL5JvsJlhjZvig/hMSuTxi9",
-	"jY5ZJkHoSThLQaCYTQEpRHD7PcBxenuBp2mEbOquHo21ER9ZyJgv1CnfY0hTM2KjfAY76PaY3UaPlRKE",
-	"OIwygVMdrErR8ZMj9I2v3ftNNDNpyMjFbaFdL774wP76658KRvcQxVNCxybINUtBb0pnHd/OTYWaD+L8",
-	"fZkHkO3cdc5tPCM7hzvv3r5z+13tj7W2+QP1H1uWO78s9YbZ0SmbOjxeGy306Hfu3DGBLFQ6QQ4X8mAi",
-	"p5rZmNPX4aQppV95QpuLVRv82ne/GyKIfP0Dl7n9Ktq512u8h9/qza1e0Q65v//Jq0+8GFS9rXPPbodm",
-	"5hYu9jXOFM3Fqkm1zodrMmmz1CK9MY0o4kumhO58ovZygGfk4PzuQd4sUBy8NM/mV0FgvAcyzxQz7nQ8",
-	"BQmKb37/5Q5RN6pA6srDHBaBgQUvkDyDqAFGn7QC20fRT61FpZivUVfPNx/ABR2RF7MEbol14UUQKTBF",
-	"2Lt8DxeGoICawOvfWgVuC4Yc2DWUishEDaaYKNIrR5aoyqWn+AxM5P2cEwlI4BEgyRAHyRcmQl/gKWi5",
-	"oRjYKUsWjrWqH0eEC4ms7R/tYommTEh0952vK9zgOFYH2NMuDiUzAJsqH/YETxOYzpgEGi/2Td+/YutT",
-	"fPEM6FhOdg7vvvP1qB7vNbt/yJLFylC+Agj3ZHlVFtDqnl9dB+G5qN0a+ot1sK2ExE+k0EDKKVOJMRMs",
-	"q6Sd+me/BbGcYFnqQ3wz6NaQCgqTryXNGpKsUlEbVYKJUKsnycc02dLj2unxQeyX89mS4bWRoQQ+JRRL",
-	"nVLKdQj1IJoskVEbQbpIt3qKfELSrYjsS5Jb0lg5abz+6x+9+eIPuxJAGWvbKCBPv6t/3alfTaJ2PqXY",
-	"xJeFSza/UU/MIMDLGfajEh+8JVCKJQiJ8nfEJZ8aJRQpbrjje7P4YCNfnN72N/TNWZwAYYGIRLrSvECU",
-	"za/qGVq6tBbkKbhOWNA+kBLHE1dmbCty168Fa4Cs/VVafPk2KsQasVJIkLCE0V8ZDhFWO9WqM6QE0xj2",
-	"TYB9gy0pH2oSM7dkuzZjUgUSW7pdi7b+x69/9kVnE1KVeLqQJhVEaMQLE6WJJT3yhm6pcm1UmQNhS5Br",
-	"IMhf/vzzX/3of7/5/G///X/90a/+4fe7UuYyBbWTZgLnkLJZs7Z7IjGXj7yRW8pcq2XprSYOoZARJSVs",
-	"7EQeS1jcTh1wQRrI4vEFkc/z6qNboliXuCqX/9tKqus056A3f/qPr//0D24JpGilCCKapViOGJ+i3X//",
-	"/PPXP/pFhH73Y3T36xH68ATd/freIcIU5V2OSiahU1B4aeaDJEJzIieISIFMLsZ9F4xVGIfUr5COEDP4",
-	"bTiAjp4iTXENDR6ZMmF34RMSqEsCCTELCTTZvjy3TOOtZxqaWuwhcnpA3BFEN6dpPTm1k6pXaLzVTvSi",
-	"WpR8S67rI9eteWhd5qE//MvXP/sC7WJkq/D74vpQi+bXP/7zL//TH7z+2Rdv/urnkfqZs3NIFMLaT37P",
-	"/dt9T/ATOjafv/mrn7/5yU/LH+bKwX2Eka3iby7WhkHLhS49rtCi/KUdnC+plA37xwhx+BRiCQna1XqF",
-	"LdOyhxiPEFNw0UHIjHsmbJrUHVwgRtNFhGLGORj47f7y55+/+bsv3nz+t6//83/48ic//dUXP33z9//D",
-	"YYNeCCkKQ6AjqF3hQLVnkc1mqbZ037fD1bluCRSnLD5DQrKZQLoYgv25qIy415VlLnOzLtyyq7Pd+3zr",
-	"bl+Hu704euFw96r9XLXL/cBmKlDd9aLFlvTC66KxlalbY9L6ZNv//3df/vUvelmQSrjbTha21cw+zktm",
-	"BSIK9O95swWj52xJY03qZrljx1bdvOYoAp3uplQ2kgDPo5gURmL9276lqjyfbff9h+ide4faWERMURJb",
-	"vPGWQOFuT3sRcjU4nVnJJlWqRZ2eaU1JhyhmdET4FBJjlLI7VdeH5iRN0anWzFh6rqeLEOOIMvl7lc+s",
-	"Kqj0WiWm3eGIQFPMzyBBtoRot3iJOrbRnSvxUleXes50bI60ZU03ijV5/Xi27Oka2dOEzRH2OEGJHbns",
-	"1zkWBSfYxYoLQH72kw/eRaaZkTu2fUPa2ZDmNq6t1t59hEfSIrPB61v55A8XthDTAM5RT9btrINXqvIH",
-	"mYYadR3RtluW0W4880C25RbXrMzYu9OB8IWdB3sWIGFJHOf6jNI4fMuSruTgcY49c0/WNMczKhAeY0Ij",
-	"zTkS22YS6XKukFi3nK3x2t8fVkfMPqPwqsSJJpZg2qQdlQpIV1jClpJbKLncaq4TMd9dXWCYX4iv6Kvd",
-	"SNE3hxi5vTwlv4uDHPqlPZAAKYxJ+49+8fov//zf/+T/fPkvf/b6x/+k0UuQMRVG27fqf4zTFDhifHxL",
-	"OMez6QZSI4NDJNMpbaWRam6+fbWmhOMGJq/U1MO8ooyVUhn8Nrw5wPEZZXNdJsUkvIUQ6RkR8kF18A1F",
-	"p27F8sqHqan+tnFYlrfNuIXwMqh8ZBuKX7VY8CoKWSaLkdfAhLbafE+UX5dPvLyLtzH2jSJHgXmTVg4x",
-	"kJnuhZ0SIU1YaB3J1pny6umsnfvDmNuSaUGe/1gPOTINWq+LcjUDRzPgrtqUXuezDHSLU7uQ+umE/BBK",
-	"lJXACGep3Dm8dydSZEam2XTn8J076m+Emr/djWoqDtdVtD5l7GyK+ZlDLVcaUu8K7eJTAVQeerxC/fte",
-	"YLtusp11KVIeJHUls00UcPoIKHbYuCqRVkLyoDjTv5uhWxm2Lhlm7n9NosvDk7fR5f2jX7z+yU9MyFX3",
-	"slEFzbTLI4pN7dB97tsIGuxC6mY/tB+V7Apb+lwTfTpo2Fao10ufS7aCt5BK7UGsIzvJYqm9PgVtIEYR",
-	"Ro7UvHyLL//in3/1s3/88p//5M1/+69vfvLTX/3Df//yr34/QhklIwIJUjrBXncfUZA029lA59jBI998",
-	"vI0dvPpqsEvhg75dKyqsmzaK0FbdVSPB1v7VyEmkQKZTCkqAk3MwRYSvqKysDcwQBy/tn7xCLaJNuvSr",
-	"0FIU1t7KlMXqC6L1ECp3r7ccmyle/9UUJXk715xq0K4LQ6DpoqdMqK/MUkejfmB4OPpxNksXW9pcH20W",
-	"X66HOrtFCXwl6bMcvB/ZEkrBLNc8H5bNqelWkAcYHOV9RtyAPcS4m6qUF3uIzgj1CjXtvvdddPedvft5",
-	"qov+hzuHSMRsBlH+zxwEy3gMIvKiF2xMwn0vsQft6nzfw6VRUWF/UzvBppEAJIhRVz1KRzLs3XeJPGj3",
-	"wxN0955N/smZF5FmQP1OXESWCwy1kVlRfgD09JGI9KKlYNO9QQEShn21ccIsMdUEavXhB+rXI4XE18cG",
-	"x0BBEHGI9NaK5G3D3nTDNsSxnGiuh22vP6wLOUJ8NmPEdFytMZNaPbDYC9Bsqi7ULul167ieLAd1QD+a",
-	"++bn+BiYlEOSDZNTuruCjdezowIVtPvb6qffygGcD9TVMypIXmjgbQp3jFOgCeYNkvwZw8mRHbYV6GsT",
-	"6D4Y1hUsZJd/6wR6yrBStxeAuaLZghg66dclAupKjwcv1WrNAUTXQJQ1M6l93ZwopOJeb6rXrMlug9Hc",
-	"5K7sJ3gRQKxL2VvqQ5G6ImPe1rfZF33kjbs2ATGfkHiCdBv5QzRhaQJcZ7RrjdkYRSP/ZewXsEbG3qh1",
-	"aatE72ItSp4+CvqJF7Xqj1lZXbhnkCp4QesxFJKaORRnKTYfVZRjs2NXEcdsNbDTc5xmsLN17K/bsV/t",
-	"ir2p3n2PDaiXZ47xK4+SrPKSDuyJyH0bqdNmMDZP6WMX4rlVY9dUiVSDYS0mKR8D3joV1qAfRiNCtTVH",
-	"Z97OMNdFV6zcGZEUdGZKXc7s3iGKcSZAFzwxKO2KUSBmLQmmy6W+AT02QURJXttLJ0EFJ1GCrOSiwhQB",
-	"TXxjtv430/lTraEWS5wtSZh3tNu/gZL5gCtFYEzOgaozEmksYDBmfKFbW6JzwlJsQeUnFWMuSZy68+2+",
-	"9/gj9G+f/82BHXBoL8mgj9CmsRw9CEUjxmPQEtTdyn2E3exoPmFCjdbcUC2twSEQZeW7/92P96z5TCyV",
-	"umsz4JcYXAvrTIiIUyYyDuLANSEtLPpBRe+R+QySB+Vvro2dbvWUKzGlecB8lGPGDVdXGp9VJfQ0lu97",
-	"e1f6rGoijx7EyE5TMu5Dic+9D7ZkuMlkWEDyK0GDHiY7+JwRmghf6iKjHhtSRLvvPULv3kMjAN3COslS",
-	"ELrK7LvvII9G9g6VOEVsDgLNlapxukDzCdAITdi8aD5kHtBFWr4eOsfCuKS0cFZYMsXmRYNGoGt2aMzW",
-	"vhEslMqyS6QoEE0BmtAMxDUyE5/Ce3ASG2TWkY28cKO3PGSTeYgF41eCgbjkXkhcwKSV5L9xjcSX00UL",
-	"5eUpfg118kA+zkdtDRDrMkD4YFhTusLvZJyIhMRva78HqHrBwaOLbnX7fFpqIc0RQBIUgk/Uj9dGjBxm",
-	"KV443z0RNiJDV65lmUTPsJD7j8+Byv2wI0J9/VB9V6YmJ/nudJF8HEQ2hbwOEREIzrWX5OGz50ffPPjo",
-	"u08fRQgbvqHu75ZAJAmTeWnfKy6EKeFCHujd7QvJAU/LdFadcCMiQU6AnwPfP1FXrq9NFKHYNv9014JI",
-	"B4eV7hcxjn47R4Lf2huUb9dCMwrADZqjjiJ/H/DVkc5VKkl645sT26/Jk/ExptagUFQDtvG/Clp55TFz",
-	"2Wh3AmQ8kVpc6Fgiw2omWEwiHSBnjLX76tuDu3teARS2r6bFUr0iENOxYv7q4pYaS0EIEEqLyDiFZJUZ",
-	"AsE0T6b2dfVYt3qVo0C469MxNgzJMV3GtFvCYZrFM4HqaEFjv8VaXZyPLhg1D3uFSPd1MDzycXpUrQvq",
-	"NaupR3VEtN9CEhCmBNfeoWXX+bxompnMGjJaoIwmVn/2Qv0YHZFxZpO9nBqnCNJ8egq1x5uBDg3Y/dqd",
-	"b+iPMEU4xXwaoTOYSV3iPtL2Dx0hrEZrKwXHSsEUiMi960vf0WLj4KVhPeHYJYWbD+Q1hy2ZTW2F0OqE",
-	"UIP0wRJhZG780Eke/bf9u6ZDuAl219g6YWmia3DtahMdtmlslrIFwoq2cKJeONeJykRIxhcHLxVSvDp4",
-	"eQaLBoQ2g68Zo/Woy09jqpvdsCpQ9kafSoPXG18BSssKL+0S1xYb62eocljXgsk6RO4ALmaMh5MVHuuf",
-	"n6qh1/ccjsU52rXWXB2Ld5GKi9Crl/EplrUheLE4V9eovu0ScYdNogwbFSCoW1ANql3uU896o+7KuDJ2",
-	"op24FI8rFzkQjeXLDxAsAiHUD6WKunGpIlce/6AYmytxgvXb31QT1mOcg8DOnEcBdLkOL+cXi6J4+u5S",
-	"BxIhGyzfZoZ+QYd+eMctkcdNmFgQr6KMqY6cpSYiJL/GWwJZGNVtyFose+6oHIGpXT8wJpQSOtbF3xVc",
-	"Dfm60BO9XMh5YZCgxwaK+Q0g7AKRs4Aj3cdI52/ZmtJwgWMXHRrYx2d9L0GQi/2EjIlECTk3ET7qQg7R",
-	"1+7duXPnDiK5E++cuA5L1nhB5AIRamJX6vbiJixtaYalBK5G/7/fv7v/jU++f2f/G5+8vPfq13airnHA",
-	"umq/tqtpxZqhU5bR5NDDZ2vI9iOVIuSYT2TNLgna1Y9ly6k1U7J2112ntKilQmSQ2IoHy1zDbUSRqFlK",
-	"k3BnMjXbT/AiQt/73ve+t//BB/uPHqGjCaEYSRLEwaW0LctHzVa73K++j97rSnbZVaXC8XPgSQYKTjCF",
-	"REGDzYCiXQ4zwBKfpoYQYjad4n0BSm5JSIKW0xSPd3oabB36LGFKZHBOkWGIBwnDnzsig70a0g0f1N/K",
-	"whOLOMQLubHWLm/EfKPmunz+3jlNbivoXExTA26xz0YjEkPC4kwx7NtixpVGPwGQ0/S2/n9ZNczR5FQ3",
-	"NatDFGMPViJ/883ApdobGAnAPJ7oCE0ti49OvoN2v/3Rk/2vG+vcw+cfaEB/99nJdyNkjOF5P11tSyhM",
-	"fhoDkG2cYvWTZkXzk05qpH0WBfVIrUFew3NoGbi5wGxQCt4mnc6oBJGv0SjkacwcIcnaIheKx8wGkW7N",
-	"g84k5isqMIaNFdGdl+RQS3cnmndc8/tt+5LavqS2L6ntS2r7ktq+pLYvqaaX1PJ1sHkR/Bqhu4rQ7t25",
-	"k+8D3bsTuvuUTImsBtmY2J97w2JgSzGvilHCRYjrxBkXjK9NSzRqzmaVfbHPOh1pmc2AWzlgM9dLb0Ct",
-	"Tp0urBYRGdGIdsOitCxJFYz2olzUGLoSpgF6isfCPhUxMlC873Wg00uC8cz5/roVqa/5bTQ9G0/soE2M",
-	"KbJ737CCRGV/7TjFNIZDE+CgU701Puo+SRYhLRq5dmR5LIXiGOjdO0q6iQhRmOf9ExSPmzKqYXc5TCq9",
-	"FhrKovxO5VWxcbhUOsBmxu6H+u5q/bY+2Hf1ZU4q99iIXGewaM6Ueeren9sUmc1OkckBucGpMbZmzckH",
-	"77jcuTODmFebFePRQDBK0/UzfOrZa7apLutJdclhsJZyG/nqb2F9ZteWkra2kKyr5lCloA6ySweoPU0a",
-	"68VdC0nWB5g9TW6MduVf60bWNgjj1OpVqEE4eGDKvTQVZFK/bw46biVNexdjBdFvwmJNGZWdZM1XtrGM",
-	"untk6hfuqpc6oWMktD/B5gXougdqNc6mRBizbkdZVKbUXlyASSybuID+fcsFvkJcQEN0ywXWwgX03Rsu",
-	"0Jm6KxTYQt21XeDUAJZAWPF8Qmji9YN6uHDNp45YAtdM9LFZ8mYoot8Bbu5kc818NttN79Tro+51MSs1",
-	"ONMxSLq83pXqrc0Y14LkeRxFQyWPJySF5144yda+sR55k8NgLfaNfPWvqn2jifJ19a5SfU6bd2ucitYq",
-	"6VDsHsJoSmgmTYVMnCQcxBXX0CoTaSvVl8ru1ZP98xnQ536E2Jbu10X3DghrIny3/Ftn2dQxQ5rs3RWY",
-	"yAPtKC47/VyJvwRG2lO8XFDXI7o92wsqdxSqhYRtuZEuUJKpf+NFgd9d54JGPEvBDjtU3IWw5D4SIA9R",
-	"ksHefR1Xn472TYwn2BiLXUwRobHO6o/MFGQ6hYRgCWoeFscZ55A8pxFy6QuPTCcqRATKJ9OhFabFlUnF",
-	"d625TOSGbfC1q4sb522/qv2+9lxV/1I/L8NIkwxMdBQxD/hM6sZaMURuJXWeW0KfYVCnqwpXa2GU6lwE",
-	"ml2lL+yYrZ90o0sJKgze1JYFKdHX6/Cwf32kegeow+xW7+cLG7C81RDWoyHo+1+LcqBXfos9nsjF6vfy",
-	"dRp66SZ72gxO74G8cvK76bYld58bx7hr8Wdl7swBaHZg83GCr8IjvRs984lL3bnReLeVHq0NETTKrMmJ",
-	"0SpAvqpVYTMxA5p0lRzLZNdG1ja7sEls5AmImxc0bPeet3/Z1KjhGUtJvMitB66zzlUHujjQK80+qy/e",
-	"fdXYseXLHUp352i+Ht7sE9lbWrkbozgTkk1Rka7dtWR3TmSdOPUBTthMhhWvB+rnLVGuXVnywLAly/U8",
-	"mhQIdOFMksp9QvuSZomSWojTmL5bu20eu5IKW7Jck6wsUk0tLK7ZEGZWfUu7beY1nYxDisSl1F9DQ4fa",
-	"B2S/ccV081pOuStM1+zIO+GcfPCOwmGv6NPJB+96Xa4A6wpSKaDdosi7XdB221K367IzGYW9fl0mc2Tq",
-	"wiUOxkAVb2iIAn3PjtgyjLWHcBt67SHBV80swtnTueS+OSSuEMi4+TSJ3xI1JO46vbiKULvvf/TBs0gX",
-	"cNuLNMmXeEAt8RfJHqY8/BhLmNumdT4xB/vFlki13NG/niR1QOiRX1epQpNbSmoPQ14TIVV7znfRhm+k",
-	"G8lrFW1FIxuNUkKhF5IfvDT1nBq9RU2oXiN+8gpRN8PwV4X4Znp9PHDXFUZfmZ3Pg3UbyhzMOGOjIOK8",
-	"UL8+1K0KjjyuuoEYZA6xQc0oNGBsmwgTf1bA77AoYRPZfkZ+2xVnT478gKszUILWlL1xbw/bYcmr8Fiq",
-	"1OPV+kuAk3MQyBYIu5L+FHXo2c0xWeBmD+/kAATdKtg32qs4RC/YOhhryKdKlkTu28d0Z10jLyq6odpG",
-	"vv+N1TSItGh9WATr2n7htnQqItJkKmnE142JNFrnv49YRhMrYbCEMeN2BswliVOIioKZuvKliNUTsEmt",
-	"GaTLeLBoxct+Co2beavSXDlS1uszOZIW/R5db9DcULCErofovccfWazMhKJANqd26r2ByNcFtSyCN7kF",
-	"9IDr4H9bVaTd3IbFWlURIt92H7pP4AgLkoC16XMNG4F2S/TN1etDQBKhX/7rF1/+l//5y3/92eu//uM9",
-	"9dpR75CFcL0ebIMGfVFEIMpQyugYeCCSpsncv0ywPiewhT3zR0hDXU/38Li6xH9vmQ3h+fMJcKgvCqsA",
-	"SrVzxrhzXG9FnKa6FajztxyWmn5kCXEZSXoWhSuYLtApZ2dAzeu2Xw3OKVTzImth/Nwbc4Uw9pfZEBir",
-	"PRVS1sricwJztJs7Bpagv2csGCaBzPCHqCjVLyLP1iEiv7GA+qnIehc5qywy2hEeY0KF7r4/jYxWqzEM",
-	"z7FaE5vqw7pojFF7GWJzXRXYr/kqGKNKG9FiMahTlFCp2EOnV1K/5Pobpnv6SccbWmDM75VxpWGX9Qna",
-	"Ndhy4CRhWMN8BDFJ4MpRZ6tddiaARw5m16xhdqrM8BVVLxNNBShMxGGNr0pA7SQpJM/yetyhrv10RPj0",
-	"kTd2S5hrIkwPCGt6+73NlBkbSjAFDCBBCZYYJSW66GaYXqaoNkrtbPh7XlQ/2lr91uDILPfxsla/XPW5",
-	"Guei98brqJz3KoFz47Rzt/vvEJhvpAujVH5F8cUJm1s7EE0Eomyuy4DShNCxroLitX/SxUrs//ZNa6g5",
-	"kZOE4zndW6VzIlBSpA7Zeuj2V415Wx2iQ6VfAvO1qQ9dKi99RfWHamBobhtWXEBRtCZ3HMcwk4rGtdtR",
-	"ZjwPK88ty7Zi0VjdhK0ipJHYFRvau68+zvlC5Ws2AzUloQg4ZzxCbA4JogxNGVefUibdrLq+EpELc6Vm",
-	"2VCYavg90p2RmEtoK9y4ZSI3p4DbEwOxLR+5Xj7ieq4agjG+pnIiCZEir3y2d1hb1qy+ahkeSYu2Re0y",
-	"aYqm2XgIdYVTzM8g0RruoKplFUpu5Qw9XkC+N2P7BLrewAdfta2GPawgemFmpUM9EqgfrxA0z8g5UBBi",
-	"g96nZksCvfyBbUv9g53DH+ywsx/svNJKAcskkiyLJ4qJFN2Ar+ihOuMggMq2Mq0vzLCdK6os5m1ibenO",
-	"xRY2p9WkDz0/OXHf/+Hg7p6TpEuOU8/vqUWI7+yMUDxhArQ6azjyofWdUzC1SHM+YzqomqDtJO/XLhE2",
-	"LVAT61CPXNrJqc27YnyMKfmhY01zIhUx5yrufaSLoZMiUaWUgWl2YOql63qftn32uVcE3lWv7OBP1dOJ",
-	"AzNfmBR0ifmFlm5XRg6Mjb49SxlO1pD1z0Z+bvNGsFRbMh+jsuzTlfN8CrEhfkQgCnLOuO7dz5gUaEao",
-	"wstdo4/phs26ub+mikjrYaV8GsZ9UjFBqqXUhcSkKSqySAk9W2ldbh9pXVJwFyNjj3TgG6aB+XnvmxoB",
-	"UJPKekvkIdM698UwR5e56l5F5v0g3ANCvfivvM1rTUZ6FdMO9EYOXiqMCaOdmehJ13IywywDdRPh6fVW",
-	"jhwxPsVy53DnlFDTcHtpo6UZzmlym82AXkxT86nYZ6MRicE9EG+LGQeciAmAnKa39f/7LynhQh5M5DQt",
-	"f1oduCH6ji7CoIO5a/LCS5ncU5wA2jW/3Fbnj+yw2xepuMj/ouC41y+Cb4kOOj+Dj22Zl+0TeB3pjI3s",
-	"V8tvw37r2G3kVMsrfYt10zwfWf5wRcrnib6FfJFr1j/NEY/t9BuEb2oizKFJSyxKUVwDFrUrhOaqP3R8",
-	"ZuNY0saiSv5aefMf//DNX/5/X/7Ln73+8T8pXPnyL/75Vz/7x9c//qfrwYwDSaagqz+EUOQjN+CGoofu",
-	"UdGGJ+4Qj6nkCwVYuwvMOV5sENrY56WBuqim6Fd4zRVh0BxOJ4ydNbcq+dgNukLit2uo5TYpcSFPNxHZ",
-	"ab5fUellc0sc2roIZ7AwashehBIi8GmqG9WAQJKx+4iqUUqgEI4ExByk6FLh45Ngp40Ts6tTsNd7RSqG",
-	"nX1N1Xzs6kemRl5D+byblGVv4YKw0liBKLjvTqSciT0kmcIWKgXCp9p34OMZm9O8Lp3GMosExuDgkp5u",
-	"ley+e4eozGsiL91FvZw02IQ2isWMc/OLn8zyLpozfkboGCV4IRCeAE7uW5xOICX6DyQ3eOy+/8GDo/2T",
-	"9x+8c+83CiXJYLQlY9ugaS/S/n3ioi9OcXzGRiOEY86E0uaFxFyKyNiyMedE5+yYC0JPH6nLSmA/yQzy",
-	"ADpddKOYGh548JIkr0y/oxRMNb5KfJWh2IKW2mUouTkt/e22mwL6bhqHtSxSv/UK9lpN9TtElEntXJsy",
-	"rnuACaDyvnWon8FMFs3EcmRN2fhyiHJgp2rq82Wv/FEx8gpwZimQpthY3u0L7d5VlHLvzh1F1bqbF7p3",
-	"J9RVKyVTHX9UioAxbb7uDWv6ReHCEf4tgeKMC8ZdVYmxfs6zNAGOEv+m6rZmPt1ZMw15AN0gXcWnoVtl",
-	"UogQhXmerWi9gprHRnkRJ0C7M9DhspH7VgfJYpJCsqcZtBEIWEqYOqKzQUFawhV2/MtR3qwxfO0FoeNr",
-	"ZdHvrBq9XgRMuC5q8RAljJriWxzt6h6JNupNBxDhBEEqQOdO792klH6qa/0qRm3Et2SoBi8LfcjDMqtY",
-	"KCRL2XgMCUrJGejUbT3X3iVRyugmDYU5dBN4C58TM3gz5b/d/MZ4CCjMneY4srF0PsJEZX3yfrmnpCKT",
-	"M4CZ0UwV5p2CIIkOtlOzvfM1NGEZF2hXzhk6v6uHYZlxEHsREqzEvpCYExlPQORRPVMihJoU58y0Pxqa",
-	"CIkDnGI+bdAkzLAHZtRVYklpoQ3BEssd1KtE1MahzADU04ZKjhMSSx0YoABu6hZa24su/rDnFQ2Hc5IA",
-	"rRYDKUwrFpBCgBQHL0ckbXCbPtCjOvEM25RglVxDOw1jIZp9hta5+Ck+xwbim+NibG2YZEJAzG61GBFy",
-	"ka7cqhYzKlhD+6wj+3s3gG2Wl7cNBPnliVvI3hPa/eXP//7Nn/1o7xAlWExOGeZK1gPm8STKzRyOHglH",
-	"zsCtIag9gpEXZ66ru1hTR4TgQjtn75t3H5ZKlEAitMXF7uSW0DFFXrrIGSxWjRPTMDp88HZiwlLQonmi",
-	"5rigAOaArwCd26GiclUVYxWqhIQ540BDHKSS/pLEZzW4UTbbXgU6fMbbRMW3+LrEBJniMRzMzOuqT1jK",
-	"xoRqo28do5glNoLAeLhuiXKA6bePn6HdD7/9wcPHx7dndLzyQL+u/twXeAzGJ7o+d91XkPssBRPbYFBz",
-	"f2j3W8dIYj4GuVrAv3r1fwMAAP//",
+	"7L19bxzJfSD8VQp8AohEmqK0ayU2hSCQSGlXsXYlk+u32PsExe7fzJTZUzWuquZwLAjY4METB4fkfIdc",
+	"EgS4nOO7ODkcEid/HBDDCS7fJbC0zrc41Ft3dU9Xv3HI4azmn11JU11vv9f6vb7aidl0xihQKXYOX+1w",
+	"EDNGBei/vOTsLIWp+mPMqAQq1R/xbJaSGEvC6MHMjPj17wlG1W8insAUqz/9GofRzuHO/3NQzH9gfhUH",
+	"bt7Xr19HOwmImJOZmm7ncIfDKBOQHCJM0cnTI/SVLz34TWRXQQmLsylQiSieEjpGcgKIZykgTBM0IpAm",
+	"O2pGu4zaxaP4nLJ5CskYpm77SULUYjh9ydkMuCTqsCOcCoh2Zt4/vdqBy3iC6Rg+EjP1V7mYwc7hjpCc",
+	"0PHO62gnxUK2nfVIz6BGcxgTIbm+uI+z6Rnw2kmFxDITtT9dABfEXLT9jVAJY+D62By+nxEOyc7hd+rW",
+	"ikrHydexpygm/zRyk7Oz70Es1cKVazyB72cg+t4mjmV58+5glb3bcR328U1OpATacx/xBBN6AiPgQGNo",
+	"hR+bTokshuvNxownbR9WUW8ZRHqWqLqf+nOrs6342tV2sOgBkfyDwBYZ7wsJDgmRRyyB2u2RpPafpwFq",
+	"5CyF9rNMNfKTpP4QCZvJl5yNSArDbpviKVzprvUEzTc95jCEmxniF3XcQ3HhOMWGX7Qh9rE3VH1pmfIx",
+	"GdvrWjo70ET9qWXeJ2bU62hnRNIO45+aUa+jnTHHVAIcNaOTHsV4y6hzQpMVMHsaZvCGN4OGd3fZQWGO",
+	"0xejwIwU5pA8XoR/rRcoImaz+msQZEwheUH7iigJfPokcIPqt1OJubyicKNOoGlY1QG2DiWWMNUd399Y",
+	"cQDvCjxZ6WioBMVuItRRrQVqP9rtQGRhWA6FSeXae11f4xU8o7OsL/e6VgZ1IwykkSU0kfdAKl0R2G+a",
+	"2hox53ZrfLlgvpKuVzyv+mp6bv2G14V9vFHZgsV6XBC1DBv8mMn6j9XdpATTGI4BJymhbcOeXEqgCfi4",
+	"esZYClgTcMyZECcwLksHb0CCJX7J2QVJgOubIBKmAflk/gFzjhdX1HtAoWwDU1mRJjHFEjjBqWhYijJJ",
+	"YnhCE9GX87AZ0Bca9wijAd1wxiElU0IxXzTCc8bhgrCAYjArbAl1vyVZ3MSg7YiPQ9q1/f2TxSykfSdw",
+	"ASmbQfKUs2k/HOn4cG/QszgIlmbq+4Yz6kEXENTiBMt4DM8S0Xf3F8Tuq56XhOcomJKIgWJOWF/5JPE4",
+	"9AvMygdpooZTCbO6s4lsNkuhRbhnAsTHjL7MzlISH2OJ65nIAP2zjpmWcbWMmd49lgFaZWF1my7zwWWU",
+	"rnAkd/k+K18idweHbhpsIZiGKHBdJc8Xjdt34t9hrnJVproultnICwcxsoE8qBP5byKFt9Do7VaVPSX3",
+	"SsqylDie5Ir3QAtpq95ctYdWPgjsDKaz3lvRH4wYn6o/KZyBfUk0mi1b1Thn9TxjStKUBJS5JdtNSMph",
+	"JQ/sTLUHzBIiH1Exh75m37OUxeeB7amXBYU08OqA+HzGiLF8lv1GOJ3jhUA0S9ND7RcaYwlzvEDnADOB",
+	"iBSo+FyRnxqJz1LYOZQ8A/0aoSMyftywN0jxTEA9lx8RLuRjzs6hVbLYUeojy1eXlyL0Aqcl+7f3I4VL",
+	"+TT4KTuvF5uS1Y+XHFOBm/T/4FYqGONgZw+ml4wctCsXXFnXLVKcvLjuEuD1+bwrqMdMOWGc/AAbhVvE",
+	"KRMZ72tyw/4sDWq/5xld+m3C0iTwmfmpRRciQmSEjo9hhrmchlZp8hiqu6zgSuXXr1NJ0g48r+Y68gPW",
+	"HKe4GH8XpTXrzpefpgdgX+Le9tQzxs6nmJ/X37pTSTq9TULYtqTBVC7UTB4VW6k7ccFR+vLXelLu6oUy",
+	"UzS6oR5nNElhkHwrs+5Y6TlUKhVZO/JjNXyktAMQhpcrCaj+QDgy2IGIQAlwcgEJGjGOdk+eHqH333//",
+	"K3t1glLrEXHwvdEkcTTL6o4LRwWLq9NgYw5YBgSIM5cu34+6AWMdRcVVIcb9i4r0NcgJE4DUS0QhFqPw",
+	"YrRz+J2WLedT7ryOWoYW6+28/tT49RgXWhN6yVIS11sunDZTxwQBJ91v90PASd21Ki4C/KuwaJvgGY3T",
+	"TNgXXdg8R+i5GIKmqfqjRPYNjdgIwQXwBTIKbRmBDfYKpCRlhADHE4SFQfZCLiI5wRKppzmacyYBEcUg",
+	"O91V6ajVC2v0RHRR373ZK4zDAjv3FuQvqUI5KMixDoMiT/+31FcQTh0fOsIp0AT3VUInLCUJXvR9g+oH",
+	"Xe3QOePn/SdcAOYdVCs9LF8+Knbvrdt0Obf6MZhD8CovQZ85DTJMqdGnTSaGGg2oJ7A9lhE0y/S88/Jo",
+	"I0ecSQdoNtWOWyyxjkPid62twrusuxf3vfv0YzYk8Bknos0rWgwMniln0M+SK6i5Mw5PLomQNjRk+YVz",
+	"dYtXYec/xrJ9UKMzYKiVi4wplva50mgTzwe+jnayWYIlHC3iLiFQDkWWEbJq2qoNIyzbuyrgDyBOeYdR",
+	"Lc0t4X4NRAJUWLW1+ahS/8rwUbKFnRxzPGq341TMEb56gCRDLlykbJwQIAWy4IhQ+fgR8vaoNY4CNbYs",
+	"bMvC3mkWVs8/ArxhmcsFeNQSL6vjHGXe0uQKqOFetQy1zLv8e2jhTCe5enU9USItCHJ1bpKAkDzTb53G",
+	"yAL/cdz5hdqDAbRRd8/YT2xAceIBu+3rj+u+WUnoRjPDGRaMOpQxhA2V5qeTkHlqkHs+x5ogwQ9UJhyq",
+	"eIGhS471vvGhS2R9u59sS0xoRW+3Ks30OXr5BdiDT9z6SyvJsPorXDpCz8yAkAlUXtbyxKDrR48P7LB/",
+	"3HND8gp2CSfNSThqUJPhO9rR/tXhR9ej7CxuV1FTEpO5iCv6rOP8NjtFpPrMu5sHwC7Q6AI4MlA/lf2N",
+	"Lmc9XaVNKJqQCyJCaDIGCsI4w3O3+tlC1nrUJ0DGExnyyCZwCcmjHg56xfW1L+ATi2FdPgsSlt1cPRzA",
+	"OHx6xdNLTOrvM5jDVO9ark9g0m5au0jtnitcdICLa0k17RhHMIilRaU1Ayey4cwnOuRyGGEnEIeR2dBi",
+	"KK5KLdolfCUfGRWr1R+o8GYN9EC2klwLIOvckvm7yawS2LlQ2heNF1dhr8EA90YgTbGMJyCOdaxW4zO/",
+	"MRg4BOnKlZSnqq7eCuGsdxphOL+lY8BR4CDWYZRr1IEdF+7Kgc/ehkvvHPLRQRgF35rN1q3CyxiyanUK",
+	"HDGDmq1ZQfvQamxdzVlL/e1DqwtlKezfTUEt1qRTE9jiEpl6hbUUV17BEd81WkXSDnbqHF+uzRjU2fji",
+	"RxJ0j2/qY3lYsZ1mUBGGdkvFcES9qpmjbJyoQd0qvBuQOGfEFkjdrBgVdFxvaNYScawkJqs66+021Cxd",
+	"wVXsNBqVhiR/xFjCmPH6AKEYZwICUbV55YDQbwOzKjCXi0bmFKK26pdu+1FxxureinOEL3UQ9x54q/qX",
+	"4yYVVo/4akjRi0mLWvzJ5bPkGuC5Mu7eDn1HXkNKIKwmtW2AILgSavpAr6JIBbIWAzwR4V1Wr5QyH/dv",
+	"PRvNifTqLPQk6x85O8aEGvzv4a03cLdT9PiunsKrFpJi9ijfn/247uy+i6+PRQQv6l+WU0blJJAiEQh/",
+	"zro4l/Wo+gOU0gf7VBK7IInCiQbutqzatIApoLtUlqo/R+52HWYeaT1OZW8d9vRkzEGIIZZMnR3Sz3/Z",
+	"ZEXrGBsxY7zZfiOyVHaxxdUHBKiPK8tE+Ulb7m+9SrcPyJXo296Et1pGlA5+BRFh5hlGmM2ovTKcrUPP",
+	"2qOkZEzOSErkYoDIC+qZo0De41VZ6Ei77hxSBuXYk1yJ7XGYlI3FCUhMKDQ8/ynIOePnzzsNDjoJpHrx",
+	"MXrSSdoFVLMnF/0rzDV4axtykhoTcIqMmW4+tyTrVUvwHOofT2wOouFZEIy/a3oWZGdehGgdamI+BrkS",
+	"F7W7mCsZmHQSprRZ7f7mm/MxnubF+3p5vRqiv0YkDb7D0rIR249s6oT9bm47U92BdNrR6gIqmtKhsJgE",
+	"8qTCjuncmt4vkapkW2/jiialZ8kXbXdc2kPoBk99o3+Pqyw5C1rdiTpPjncaGqCpyuHthHl8R7Gd2oMS",
+	"Ia09ZkXY0hiSkPSrRGJJvzuefMPyijYMqUEM683TPCRft+HKnklTxqSXruO0suV8SZtyp1PqiCjl1OWZ",
+	"dKsO/bH7qT+kfO6yCvvkqBXoVBcJzkbtW3RT1O2qyOJbk3c/LH/Dcu3yGU3gMlioQIv/JdcyLOrDOIr5",
+	"6u8ngcvTXKL3p+gengo/kqojudXT0zMhMriuOijDnIGBOqI17qjggVx2bx8YsOmMsykRLmirxlzd6MDO",
+	"KxJ2syqcr8gryeYUeKji/ExXC/oqLFZYWXiW4jhYPHgDHKHn1t1Z3I13iSUod/F29o3bztFzWFHb5nSh",
+	"RmivLiDCv7ku19V4D+u1PhXcYiW2p3y6W2158g59BbuTUsFOtEVnUFGPZeGfFwhp2rtd0ZV36iMyob7K",
+	"xpACzKGiST2D13JXXJEXcr6Tn6zu0n8n40QkJB5S7tcEL8lFSFh0NKx0kxOtcW1ed5Ge3qZgvLHIZsAv",
+	"iGABeRh8htgY5EqcVenCKhtutmn4ULrVnKCETldhBuq5srLA0CY/SlB7MD/97qRPrw9DeL1Nc1d8BgaJ",
+	"357OO0v9VV8ABdH3jdGVNTXU03rOcOKKbwyMk/aKr3Qr8dEjA8V905iD8hGjcrLSOOaqW7klwrnaX0Z/",
+	"XdS/qd20y/YcojPOUizVw7t2h9/PgC8aYlqC1JZRMiKQdAuGyrfgL1ieoxFmHwcSZG/qFkywSnfZt4rL",
+	"yVetu5A8c3RAskivk/iJC01f5BvKY4BctjZbQPI8aHT3Erp19gif9tldhygJba/vPuONBARn0ykOWOma",
+	"fDr6p6+2GGv7xH95M+YrL11qsV9PUJlb7fTeXcaMvijbLeWfZTJmjb20Osg+N0nxSeORhrDjDjjbhFbX",
+	"gDsrQo/Gm7rVSnDBTa+iAb84S8l4UB56MDy2vRFRyH2dZBBwgGrSDTPkJt+pabMWqByxqj5ooRS6psd4",
+	"HGecB7fNZhBueqRkLA8k3XWI+p0BJyxpMMb1NBOsrtGFwcv614tMYcUt1ZZDiTUg3WLLEcA5UByuFujV",
+	"KyK4oLrBhZuvSH9NdBb4bcjL94rYKCQOh9I3PnVlCv2bflXAvoweDug5QuQb7Arl9dqNa/FuJSbkYuZh",
+	"kTHtSBvgsc3t+5q3OsiZMVy8hQlo9eLjqoQX5MTDWGozHJyKtxL256nbzZ1v7LgmwCh+L/pKYBdV1900",
+	"3CR0O7KyCgfTe3D79y6lId6zAMc3CMy32uBWG2zVBgfJ5q2qGFQVO+sTt/xhmj8pV/My7R1QpsPzuvQC",
+	"9BvEVNdv6GrSU+maUx33V4PFkpXTvjwc5hmNK20UQrWI8vYkZroovwC309rrtbtaWdMN42bsEcTeWF8E",
+	"B8U7TEMdVBsrZPUNmQ+LgpDYURQf+KXByscugJf3VqNK1Kp3vfMdQ8GUHmFXHAfdADngIdYQ++jH73Zu",
+	"xeQH4uYsOMeH4r4Kfp2aIiUaaDlaFeDw9uFdSYHlUd48JlgK8KUSGX1ZdLOo7hCeQOQ1eg6CJdPoGcP9",
+	"vE2Nvu1Qn6fO4jsuSWpb5p2lNeEShcDOz9DJhKOhO6hIxBVBHARC4EYH3kzwzOu1YBiiWonJQk91qzUp",
+	"e9grKFEvOQigclCf9Swh7nRNgVW9Un9WpVPZc0ES0qw6V9+qZAmFsoJyHcudvEm38m99WKxh492vKIJw",
+	"3TD0IjFrdheKVZwRSkMKoOkfFoiDNz/WBoD3ALpdvhzy2B0XBiUsNCHDauopNGzcklhPhu+CYlvU/Ka8",
+	"ryHuhqGBrDWpXbleYM9Sf0V5Y+rV1KQdEUiTgIauUSegMweyQJv64Dbq5vVptdW8MJM06xTqhgi8l656",
+	"59AmpR0bv1y1JUtRP3/z+5p0JYWm5ke1/T68Swp1OKppCbJU6r3cb6AP8qxZAV3C5dUoo5yNSP/aEVji",
+	"lI1NJeZvMn5O6PjYduersdAQ2WZPC4uPYquxVyVKdCwppfiT7i2dV8roXmmlUl2jRlcwhtXHMGIcvi7C",
+	"XgFdrdR4QlovS1+rLTGho28D46b4Mq8//wnwacvYImOwbXDwnVdUz+i0QVa2o/b0E2vXXJ16Zl7LhHZF",
+	"PjYDxQvwUYqF6Gu5UgiKJeNHmCYkwRI+ZpLEEF5txiElU0IxX3Tcn3F1mHk/Vo8BnIYHfz/DCh+fAiRn",
+	"OD5vnZwDhTlOv0lowuZNwBIkVfzx0WzG2QVOWycW2dlzEgMVhI6fMn5GkiRkhOwaE2F4vpPqAfQO43LL",
+	"3UdhntWMVPWX2AiKxusMQ7wZ3ZoYyTInquUjTSQcAukyAfn8vEGiDCu52aCz9zMZzgq51iJV9bB+Rr5c",
+	"a3er+K40vc/Wi7nd9p8SCK9mB2JsVJgiqm0czRvnjkCm1hViHGE0816ud7q32s6f9J0sOL6NRHfb1jv9",
+	"+ixlOKnbqfZh2P0ub7PzJm1b9z6bNNv7mmE3j6iwTShupumFYOkFdLFdNDZCsJs/UdNlQxIxrhqdZX3m",
+	"STg4yyTaX6UsXJcnTzBn58TmxQ+01HRqKDisg5fpz7rEAr256hoa1p9xgEWyMct2RQZJ0y0+6VCvxxy5",
+	"rcX9gEzoRuuifqO6billxjSfYKl73tozuAb4RCAsEBuZhriGYwvXAz/nutqVKNCEpbp//rTOyTonkoIQ",
+	"zoI50NwXNnzVGjbD6DOIAV5ZbCpp2B3RzE6fkhR0nu9gj3iRvtK9k12RfmT27NYK3+jT/s//s4WEvq9H",
+	"MX2/8yNAjY3sKs0bH5BIvbrNRzsZTwcdynwZPtog5blLbxxXXegmu300xPn1TxZdZQcPu7El17wXdtHB",
+	"Ie9D7FZr9SXUuopS7yYa1oCtuSZPCFeqacA56Ir56rcqsrMpEcNSKcmYNsQPT7EETnAqrpw8UJ2p/iQ3",
+	"3vWuj4p/AhfsHL4KQzvCtZYTW4WSzSSWw/doq+l1KhVkAnR6bNsU0WvY/ClgHk+Gqj/DKmD2clCYDX5I",
+	"ar3qFC5lnxIzuTs07Ccu1ltfKOkmhoumrlRmY3SKK6l5PfGlg8JINzRYdN0hog7i9TQkn9g6TQNL4rsy",
+	"T71h2Y0tFtO3MEeZ2yyHnKK/tbjrAQoLcdP2B1Zvxuk4VHc9hLe2hmvLrtXEUV760XwU2jgkx17V0qrd",
+	"1EQ/oaLxJmIcla1H3Synpf6HPfrPf6q2KWHWv9h+j/7njQoWjEYQS3IBfUusD2tHbLJ8rqMSl57XO2zR",
+	"j71cqrk4cC3OGAvFyjWZmGVU9rAG6qJWdU79FI9XME2TYjXNPbGd1vCKcPXK5clmMZvaoKGrqnDtmppL",
+	"ArJwcBfpbSM/eD1amGqEQ0NXV9U1uDbpc4jtrxa3QvVkdf/7D5t08RvoKdxoqFHHagr78kRYo0qV9e0i",
+	"XFq6UJKCXX5z08DIVNbNXNtg74oL62hbM+G2DsGfkCmkhMITKnt3Jmhq6LIYWLbphoszlhm/PZAfxFpf",
+	"6ajkSllJOdy8H2cTcTpzfBOv6EJK+vfT8KXmT6xOLCPkJLiOwp6+d+HakGK5QicNewU1KixOQMwYFbCi",
+	"2shtjRG+gNgyBSFsgOqNlIhtaA8SVPatIzJC8wlQRCQiAjGqfZKmQf+A10Dee7rzm8B98emtIoKrdAqp",
+	"QXAOWLJgo4MEUpAh+9Qoo2HB5HMQd0PdDDBDmo5U7tSza+gvqg+PfOelC6i78G/C2YSx86MiFalfJmW/",
+	"tmmtqZcCn6V9JgxYAxkPVMWAmIdqHS5mfW03nZye2tylRrol/GQmtc98Vw3gOYaUXIBrsNsDQv0s1+XV",
+	"FsPt12FjdXWJvmJOwnTW43H7yHxQdxK46NBfxrQn9M7d3cYKXfrVGj3bDI+K4zXc3HPS26g3CAl0DaLh",
+	"yWt2lpf9K5HlcOlydw1LDzOAXhcbCIU52M2e5oypl7EWLgjLRN5+pSNyhphgVXCbcVFlnYZTDKlbtWki",
+	"ZG1yovbeTUzaoxTz6Sp7R4asMxPbo7Itn7vN7sf4uG8CSsYDAydAeB+9tfpwN2hRY8ezZhO9V7eO3Yi9",
+	"iTaQiN5uDPdRN07tQ7/mzmzEYvsduIGR28HywQzfyDiRi1O1vIu3JbZtVMXdQdGjl8/QOSzQbpKe/96/",
+	"ffY3e0g/ARN0ttDvnDGWMMeLOwK5ZA8lCPXUSgsHzI2Vy2xjIuVs5/VrbSAcseUFbYn/BcI0QZRJzMkP",
+	"tFHFvqfQiHFk8k32Eywxsk1afgCJXZ8wehedsEyC0JNwloJAMZsCUojg9nuA4/TuAk/TCNmMYD0aayM+",
+	"spAxX6hTfsCQpmbERvkMdtDdMbuLniglCHEYZQKnOliVopOnR+grX3rwm2hmspuRi9tCu1588YH99de/",
+	"JxjdQxRPCR2bINcsBb0pncx8NzcVaj6I8/dlHkC2c985t/GM7BzuvH/33t33tT/W2uYP1H9sjfD8stQb",
+	"ZkdngurweG200KPfu3fPBLJQ6QQ5XMqDiZxqZmNOX4eTpq5/5QltLlZt8Evf+laIIPL1D1xC+Oto50Gv",
+	"8R5+qze3ekU75P7Op68/9WJQ9bYuPLsdmplbuNzXOFN0Oqvm6jofrknQzVKL9MY0oogvmRK686naywGe",
+	"kYOL+wd550Jx8Mo8m18HgfEByDxTzLjT8RQkKL75nVc7RN2oAqmrOnNYBAYWvEDyDKIGGH3aCmwfRb9n",
+	"LSrFfI26er75AC7oiLyYJXBHrAsvgkiBKcLe5Xu4MAQF1AReM9kqcFsw5MCuoVREJmowxUSRXjuyRFUu",
+	"PcXnYCLv55xIQAKPAEmGOEi+MBH6Ak9Byw3FwM5YsnCsVf04IlxIZG3/aBdLNGVCovvvfVnhBsexOsCe",
+	"dnEomQHYFA+xJ3iWwHTGJNB4sW+aEBZbn+LL50DHcrJzeP+9L0f1eK/Z/WOWLFaG8hVAuCfL67KAVvf8",
+	"+iYIz0Xt1tBfrINtJSR+IoUGUk6ZSoyZYFkl7dQ/+/2Q5QTLUlPk20G3hlRQmHwtadaQZJWK2qgSTIRa",
+	"PUk+ocmWHtdOj49iv0rQlgxvjAwl8CmhWOqUUq5DqAfRZImM2gjSRbrVU+RTkm5FZF+S3JLGyknjzV//",
+	"8O1P/rArAZSxto0C8vS7+ted+tUkaudTik18Wbhk81v1xAwCvJxhPyrxwTsCpViCkCh/R1zxqVFCkeKG",
+	"O743iw828sXpbX9D35zFCRAWiEikC9gLRNn8up6hpUtrQZ6C64QF7SMpcTxx1cu2Inf9WrAGyNpfpcWX",
+	"76JCrBErhQQJSxj9leEQYbVTrTpDSjCNYd8E2DfYkvKhJjFzS7ZrMyZVILGl27Vo63/85mc/6WxCqhJP",
+	"F9KkggiNeGGiNLGkR97QLVWujSpzIGwJcg0E+cuff/arH/7vt5/97b//rz/61T/8flfKXKagdtJM4AJS",
+	"NmvWdk8l5vLYG7mlzLValt5p4hAKGVFSwsZO5LGExe3UAZekgSyeXBL5Iq8+uiWKdYmrcvm/raS6SXMO",
+	"evun//jmT//gjkCKVoogolmK5YjxKdr9988+e/PDX0Tod7+J7n85Qh+fovtf3jtEmKK8eVLJJHQGCi/N",
+	"fJBEaE7kBBEpkMnFeOiCsQrjkPoV0hFiBr8NB9DRU6QprqHBI1Mm7C58QgJ1SSAhZiGBJtuX55ZpvPNM",
+	"Q1OLPUROD4g7gujmNK0np3ZS9QqNt9qJXlaLkm/JdX3kujUPrcs89Id/+eZnP0G7GNkq/L64PtSi+c2P",
+	"/vzz//QHb372k7d/9fNI/czZBSQKYe0nv+f+7aEn+Akdm8/f/tXP3/74p+UPc+XgIcLIVvE3F2vDoOVC",
+	"lx5XaFH+0g7Ol1TKhv1jhDh8D2IJCdrVeoUt07KHGI8QU3DRQciMeyZsmtQdXCBG00WEYsY5GPjt/vLn",
+	"n739u5+8/exv3/zn//D5j3/6q5/89O3f/w+HDXohpCgMgY6gdoUD1Z5FNpul2tL90A5X57ojUJyy+BwJ",
+	"yWYC6WII9ueiMuJeV5a5zM26cMuuznbv8627fR3u9uLohcPdq/Zz3S73A5upQHXXixZb0kuvi8ZWpm6N",
+	"SeuTbf//333+17/oZUEq4W47WdhWM/s4L5kViCjQv+fNFoyesyWNNamb5Y4dW3XzhqMIdLqbUtlIAjyP",
+	"YlIYifVv+5aq8ny23Q8fo/ceHGpjETFFSWzxxjsChbs97UXI1eB0ZiWbVKkWdXqmNSUdopjREeFTSIxR",
+	"yu5UXR+akzRFZ1ozY+mFni5CjCPK5O9VPrOqoNJrlZh2hyMCTTE/hwTZEqLd4iXq2EZ3rsRLXV3qOdOJ",
+	"OdKWNd0q1uT149mypxtkTxM2R9jjBCV25LJf51gUnGAXKy4A+dlPP3ofmWZG7tj2DWlnQ5rbuLZaew8R",
+	"HkmLzAav7+STP17YQkwDOEc9WbezDl6pyh9kGmrUTUTbbllGu/HMA9mWW9ywMmPvTgfCF3Ye7FmAhCVx",
+	"nOszSuPwLUu6koPHOfbMPVnTHM+oQHiMCY0050hsm0mky7lCYt1ytsZrf39YHTH7jMKrEieaWIJpk3ZU",
+	"KiBdYQlbSm6h5HKruU7EfH91gWF+Ib6iXXcjRd8eYuT28pT8Lg5y6Jf2QAKkMCbtP/rFm7/883//k//z",
+	"+b/82Zsf/ZNGL0HGVBht36r/MU5T4Ijx8R3hHM+mG0iNDA6RTKe0lUaquf321ZoSjhuYvFJTD/OaMlZK",
+	"ZfDb8OYAx+eUzXWZFJPwFkKk50TIR9XBtxSduhXLKx+mpvrbxmFZ3jbjDsLLoPKRbSh+1WLB6yhkmSxG",
+	"3gAT2mrzPVF+XT7x8i7exdg3ihwF5k1aOcRAZroXdkqENGGhdSRbZ8qrp7N27g9jbkumBXn+Ez3kyDRo",
+	"vSnK1QwczYC7alN6ne9noFuc2oXUT6fkB1CirARGOEvlzuGDe5EiMzLNpjuH791TfyPU/O1+VFNxuK6i",
+	"9Rlj51PMzx1qudKQeldoF58JoPLQ4xXq3/cC23WT7axLkfIgqSuZbaKA00dAscPGVYm0EpIHxZn+3Qzd",
+	"yrB1yTBz/2sSXR6evIsu7x/+4s2Pf2xCrrqXjSpopl0eUWxqh+5z30bQYBdSN/ux/ahkV9jS55ro00HD",
+	"tkK9WfpcshW8g1RqD2Id2UkWS+31KWgDMYowcqTm5Vt8/hf//Kuf/ePn//wnb//bf33745/+6h/+++d/",
+	"9fsRyigZEUiQ0gn2uvuIgqTZzgY6xw4e+ebjbezg9VeDXQof9O1aUWHdtFGEtuquGgm29q9GTiIFMp1S",
+	"UAKcXIApInxNZWVtYIY4eGX/5BVqEW3SpV+FlqKw9lamLFZfEK2HULl/s+XYTPH6L6Yoydu55lSDdl0Y",
+	"Ak0XPWVCfWWWOhr1A8PD0Y+zWbrY0ub6aLP4cj3U2S1K4AtJn+Xg/ciWUApmueb5sGxOTbeCPMDgKO8z",
+	"4gbsIcbdVKW82EN0TqhXqGn3g2+h++/tPcxTXfQ/3DtEImYziPJ/5iBYxmMQkRe9YGMSHnqJPWhX5/se",
+	"Lo2KCvub2gk2jQQgQYy66lE6kmHvoUvkQbsfn6L7D2zyT868iDQD6nfiIrJcYKiNzIryA6BnxyLSi5aC",
+	"TfcGBUgY9tXGCbPEVBOo1YcfqV+PFBLfHBscAwVBxCHSWyuStw170w3bEMdyorketr3+sC7kCPH5jBHT",
+	"cbXGTGr1wGIvQLOpulC7pNet42ayHNQB/Wju25/jY2BSDkk2TE7p7go2Xs+OClTQ7m+rn34rB3A+UFfP",
+	"qCB5oYG3KdwxToEmmDdI8ucMJ0d22Fagr02g+2BYV7CQXf6dE+gpw0rdXgDmimYLYuikX5cIqCs9HrxS",
+	"qzUHEN0AUdbMpPZ1e6KQinu9rV6zJrsNRnOTu7Kf4EUAsa5kb6kPReqKjHlb32Zf9JE37sYExHxC4gnS",
+	"beQP0YSlCXCd0a41ZmMUjfyXsV/AGhl7o9alrRK9i7UoeXYc9BMvatUfs7K6cM8gVfCC1mMoJDVzKM5S",
+	"bD6qKMdmx64ijtlqYKcXOM1gZ+vYX7djv9oVe1O9+x4bUC/PHONXHiVZ5SUd2BOR+zZSp81gbJ7SJy7E",
+	"c6vGrqkSqQbDWkxSPga8cyqsQT+MRoRqa47OvJ1hrouuWLkzIinozJS6nNm9QxTjTIAueGJQ2hWjQMxa",
+	"EkyXS30DemyCiJK8tpdOggpOogRZyUWFKQKa+MZs/W+m86daQy2WOFuSMO9ot38DJfMBV4rAmFwAVWck",
+	"0ljAYMz4Qre2RBeEpdiCyk8qxlySOHXn2/3gySfo3z77mwM74NBekkEfoU1jOXoQikaMx6AlqLuVhwi7",
+	"2dF8woQarbmhWlqDQyDKynf/u9/cs+YzsVTqrs2AX2JwLawzISJOmcg4iAPXhLSw6AcVvWPzGSSPyt/c",
+	"GDvd6inXYkrzgHmcY8YtV1can1Ul9DSW7wd71/qsaiKPHsTIzlIy7kOJL7wPtmS4yWRYQPILQYMeJjv4",
+	"nBOaCF/qIqMeG1JEux8co/cfoBGAbmGdZCkIXWX2/feQRyN7h0qcIjYHgeZK1ThboPkEaIQmbF40HzIP",
+	"6CItXw+dY2FcUlo4KyyZYvOiQSPQNTs0ZmvfCBZKZdklUhSIpgBNaAbiBpmJT+E9OIkNMuvIRl660Vse",
+	"ssk8xILxC8FAXHIvJC5g0kry37hB4svpooXy8hS/hjp5IJ/ko7YGiHUZIHwwrCld4XcyTkRC4ne13wNU",
+	"veDg0UW3un0+LbWQ5gggCQrBp+rHGyNGDrMUL5zvnggbkaEr17JMoudYyP0nF0DlftgRob5+rL4rU5OT",
+	"fPe6SD4OIptCXoeICAQX2kvy+PmLo68efPKtZ8cRwoZvqPu7IxBJwmRe2veKC2FKuJQHenf7QnLA0zKd",
+	"VSfciEiQU+AXwPdP1ZXraxNFKLbNP921INLBYaX7RYyj386R4Lf2BuXbtdCMAnCD5qijyD8EfH2kc51K",
+	"kt745sT2a/JkfIypNSgU1YBt/K+CVl55zFw22p0AGU+kFhc6lsiwmgkWk0gHyBlj7b769uD+nlcAhe2r",
+	"abFUrwjEdKyYv7q4o8ZSEAKE0iIyTiFZZYZAMM2TqX1dP9atXuUoEO7mdIwNQ3JMlzHtjnCYZvFMoDpa",
+	"0NhvsVYX56MLRs3DXiHSQx0Mj3ycHlXrgnrNaupRHRHtt5AEhCnBtXdo2XU+L5pmJrOGjBYoo4nVn71Q",
+	"P0ZHZJzZZC+nximCNJ+eQe3xZqBDA3a/dO8r+iNMEU4xn0boHGZSl7iPtP1DRwir0dpKwbFSMAUicu/m",
+	"0ne02Dh4ZVhPOHZJ4eYjecNhS2ZTWyG0OiHUIH2wRBiZGz90kkf/bf++6RBugt01tk5YmugaXLvaRIdt",
+	"GpulbIGwoi2cqBfOTaIyEZLxxcErhRSvD16dw6IBoc3gG8ZoPerq05jqZresCpS90WfS4PXGV4DSssJL",
+	"u8S1xcb6Gaoc1rVgsg6RO4DLGePhZIUn+udnaujNPYdjcYF2rTVXx+JdpuIy9OplfIplbQheLC7UNapv",
+	"u0TcYZMow0YFCOoWVINql/ueZ71Rd2VcGTvRTlyKx5WLHIjG8uUHCBaBEOqHUkXduFSRK49/UIzNlTjB",
+	"+u1vqgnrMc5BYGfOowC6XIeX84tFUTx9d6kDiZANlm8zQ7+gQz+8447I4yZMLIhXUcZUR85SExGSX+Md",
+	"gSyM6jZkLZY9d1SOwNSuHxgTSgkd6+LvCq6GfF3oiV4u5LwwSNBjA8X8BhB2gchZwJHuY6Tzt2xNabjE",
+	"sYsODezj+30vQZDL/YSMiUQJuTARPupCDtGXHty7d+8eIrkT74K4DkvWeEHkAhFqYlfq9uImLG1phqUE",
+	"rkb/v9+5v/+VT79zb/8rn7568PrXdqKuccC6ar+2q2nFmqEzltHk0MNna8j2I5Ui5JhPZM0uCdrVj2XL",
+	"qTVTsnbXXae0qKVCZJDYigfLXMNtRJGoWUqTcGcyNdtP8CJC3/72t7+9/9FH+8fH6GhCKEaSBHFwKW3L",
+	"8lGz1S73q++j97qSXXVVqXD8AniSgYITTCFR0GAzoGiXwwywxGepIYSYTad4X4CSWxKSoOU0xeOdngZb",
+	"hz5LmBIZnFNkGOJBwvDnjshgr4Z0wwf1t7LwxCIO8UJurLXLGzHfqLmunr93QZO7CjqX09SAW+yz0YjE",
+	"kLA4Uwz7rphxpdFPAOQ0vav/X1YNczQ5003N6hDF2IOVyN98M3Cp9gZGAjCPJzpCU8vio9NvoN2vf/J0",
+	"/8vGOvf4xUca0N96fvqtCBljeN5PV9sSCpOfxgBkG6dY/aRZ0fy0kxppn0VBPVJrkDfwHFoGbi4wG5SC",
+	"d0mnMypB5Gs0CnkaM0dIsrbIheIxs0GkW/OgM4n5igqMYWNFdOclOdTS3anmHTf8ftu+pLYvqe1LavuS",
+	"2r6kti+p7Uuq6SW1fB1sXgS/Rui+IrQH9+7l+0AP7oXuPiVTIqtBNib258GwGNhSzKtilHAZ4jpxxgXj",
+	"a9MSjZqzWWVf7LNOR1pmM+BWDtjM9dIbUKtTZwurRURGNKLdsCgtS1IFo70oFzWGroRpgJ7isbBPRYwM",
+	"FB96Hej0kmA8c76/bkXqa34bTc/GUztoE2OK7N43rCBR2V87TjGN4dAEOOhUb42Puk+SRUiLRq4dWR5L",
+	"oTgGev+ekm4iQhTmef8ExeOmjGrYXQ2TSq+FhrIov1N5VWwcLpUOsJmx+6G+u1q/rQ/2XX2Zk8o9NiLX",
+	"OSyaM2WeuffnNkVms1NkckBucGqMrVlz+tF7Lnfu3CDm9WbFeDQQjNJ0/QyfefaabarLelJdchispdxG",
+	"vvo7WJ/ZtaWkrS0k66o5VCmog+zSAWrPksZ6cTdCkvUBZs+SW6Nd+de6kbUNwji1ehVqEA4emHIvTQWZ",
+	"1O+bg45bSdPexVhB9KuwWFNGZSdZ84VtLKPuHpn6hbvqpU7oGAntT7B5AbrugVqNsykRxqzbURaVKbUX",
+	"F2ASyyYuoH/fcoEvEBfQEN1ygbVwAX33hgt0pu4KBbZQd20XODWAJRBWPJ8Smnj9oB4vXPOpI5bADRN9",
+	"bJa8HYroN4CbO9lcM5/NdtM79fqoe13MSg3OdAySLq93rXprM8a1IHkeR9FQyeMpSeGFF06ytW+sR97k",
+	"MFiLfSNf/Ytq32iifF29q1Sf0+bdGqeitUo6FHuAMJoSmklTIRMnCQdxzTW0ykTaSvWlsnv1ZP9iBvSF",
+	"HyG2pft10b0DwpoI3y3/zlk2dcyQJnt3BSbyQDuKy04/V+IvgZH2FC8X1PWIbs/2gsodhWohYVtupAuU",
+	"ZOrfeFHgd9e5oBHPUrDDDhV3ISx5iATIQ5RksPdQx9Wno30T4wk2xmIXU0RorLP6IzMFmU4hIViCmofF",
+	"ccY5JC9ohFz6wrHpRIWIQPlkOrTCtLgyqfiuNZeJ3LANvnZ1ceO87Ve139eeq+pf6udlGGmSgYmOIuYB",
+	"n0ndWCuGyK2kznNH6DMM6nRV4WotjFKdi0Czq/SlHbP1k250KUGFwZvasiAl+nodHvavj1TvAHWY3er9",
+	"fGkDlrcawno0BH3/a1EO9MrvsMcTuVj9Xr5OQy/dZE+bwekDkNdOfrfdtuTuc+MYdy3+rMydOQDNDmw+",
+	"TvBVeKR3o2c+dak7txrvttKjtSGCRpk1OTFaBcgXtSpsJmZAk66SY5ns2sjaZhc2iY08AXHzgobt3vP2",
+	"L5saNTxjKYkXufXAdda57kAXB3ql2Wf1xbuvGzu2fLlD6e4czdfDm30ie0crd2MUZ0KyKSrStbuW7M6J",
+	"rBOnPsAJm8mw4vVI/bwlyrUrSx4YtmS5nkeTAoEunElSuU9oX9IsUVILcRrTd2u3zRNXUmFLlmuSlUWq",
+	"qYXFDRvCzKrvaLfNvKaTcUiRuJT6a2joUPuA7DeumG5eyyl3hemaHXknnNOP3lM47BV9Ov3ofa/LFWBd",
+	"QSoFtFsUebcL2m5b6nZddiajsNevy2SOTF24xMEYqOINDVGgH9gRW4ax9hBuQ689JPiqmUU4ezqX3LeH",
+	"xBUCGTefJvE7oobEXacXVxFq98NPPnoe6QJue5Em+RIPqCX+ItnDlIcfYwlz27TOJ+Zgv9gSqZY7+teT",
+	"pA4IPfLrKlVocktJ7WHIayKkas/5LtrwrXQjea2irWhko1FKKPRC8oNXpp5To7eoCdVrxE9eIep2GP6q",
+	"EN9Mr48H7rrC6Cuz83mwbkOZgxlnbBREnJfq18e6VcGRx1U3EIPMITaoGYUGjG0TYeLPCvgdFiVsItvP",
+	"yG+74uzJkR9wdQ5K0JqyN+7tYTsseRUeS5V6vFp/CXByAQLZAmHX0p+iDj27OSYL3OzhnRyAoFsF+1Z7",
+	"FYfoBVsHYw35VMmSyH37mO6sa+RFRTdU28j3v7GaBpEWrQ+LYF3bL9yWTkVEmkwljfi6MZFG6/z3Ecto",
+	"YiUMljBm3M6AuSRxClFRMFNXvhSxegI2qTWDdBkPFq142U+hcTNvVZprR8p6fSZH0qLfo+sNmhsKltD1",
+	"EH3w5BOLlZlQFMjm1E69NxD5uqCWRfAmt4AecBP8b6uKtJvbsFirKkLku+5D9wkcYUESsDZ9rmEj0G6J",
+	"vrl6fQhIIvTLf/3J5//lf/7yX3/25q//eE+9dtQ7ZCFcrwfboEFfFBGIMpQyOgYeiKRpMvcvE6zPCWxh",
+	"z/wR0lDX0z08ri/x31tmQ3j+fAIc6ovCKoBS7Zwx7hzXWxGnqW4F6vwth6WmH1lCXEaSnkXhCqYLdMbZ",
+	"OVDzuu1Xg3MK1bzIWhi/8MZcI4z9ZTYExmpPhZS1sviCwBzt5o6BJejvGQuGSSAz/CEqSvWLyLN1iMhv",
+	"LKB+KrLehdFGPQAqVsHm6gc1f4kBiZyvFunvCI8xoUK36p9GRgXW6IjnWE2ATaliXWHG6MhMT4+I9AvE",
+	"CsaoUl20DA0qICW8K/bQ6UnVLxP/limqfobyhlYj8xtrXGuMZn02dw22HDixGVZHjyEmCVw76mxV0c4E",
+	"cOxgdsPqaKcyDl9QXTTRVIDCRBxWD6sE1E6SQvIsL94davFPR4RPj72xW8JcE2F6QFjTQ/FdpszYUIKp",
+	"dgAJSrDEKCnRRTcr9jJFtVFqZyvhi6JU0tZEuAavZ7nplzUR5qrP9XgivfdER+W8V72cW6edu91/g8B8",
+	"I/0dpVotii9O2NwajWgiEGVzXTOUJoSOdckUr1eUrmxi/7dv+kjNiZwkHM/p3io9GYH6I3XI1kO3v27M",
+	"2+oQHcoCE5ivTX3oUqbpC6o/VKNIc0Oy4gKKojW54ziGmVQ0rn2UMuN5DHpuhrbljcbqJmzJIY3ErjLR",
+	"3kP1cc4XKl+zGagpCUXAOeMRYnNIEGVoyrj6lDLpZtXFmIhcmCs1y4ZiWsPvke6MxFxCW5XHLRO5PdXe",
+	"nhqIbfnIzfIR16DVEIxxTJWzTogUeZm0vcPaGmj1Jc7wSFq0LQqdSVNhzQZPqCucYn4OidZwB5U4q1By",
+	"K2fo8QLyXR/bJ9DNRkn4qm01RmIFoQ4zKx3qkUD9eI2geU4ugIIQG/Q+NVsS6NV3bQ/r7+4cfneHnX93",
+	"57VWClgmkWRZPFFMpGgdfE0P1RkHAVS21XR9aYbtXFMZMm8Ta8uNLrawOX0pfej5mYz7/g8H9/ecJF3y",
+	"snpOUi1Cyp7ReMIEaHXWcORD62inYAqX5nzG+EpNhHeSN3eXCJt+qYn1vkcuR+XMJmkxPsaU/MCxpjmR",
+	"iphzFfch0pXTSZHVUkrXNDswxdV1cVDba/vCqxjvSl128Kfq6cSBmS9MCroe/UJLt2sjB8ZGX5+lDCdr",
+	"KBHARn4i9EawVFtfH6Oy7NNl9nwKsfGARCAKcs64bvTPmBRoRqjCy12jj+nuzvEE4nNNFZHWw0rJN4z7",
+	"pGJiCEp5DonJaVRkkRJ6vtIi3j7SugziLkbGHrnDt0wD85PkNzUCoCbv9Y7I46t1ooxhji7N1b2KzPtB",
+	"uAeEevFfe0/YmvT1KqYd6I0cvFIYE0Y7M9HTrrVnhlkG6iZS/7tJ9B0xPsVy53DnjFDTnXtpo6UZLmhy",
+	"l82AXk5T86nYZ6MRicE9EO+KGQeciAmAnKZ39f/7LynhUh5M5DQtf1oduCH6jq7YoCO/a5LIS2nfU5wA",
+	"2jW/3FXnj+ywu5epuMz/ouC41y/cb4kOOj+DT2xNmO0TeB25j43sV8tvw37r2G3kVMtrfYt10zyPLX+4",
+	"JuXzVN9CvsgN65/miCd2+g3CNzUR5tCkJRZ1K24Ai9oVQnPVHzs+s3EsaWNRJX+tvP2Pf/j2L/+/z//l",
+	"z9786J8Urnz+F//8q5/945sf/dPNYMaBJFPQpSJCKPKJG3BL0UM3tGjDE3eIJ1TyhQKs3QXmHC82CG3s",
+	"89JAXVTz+Su85powaA5nE8bOm/uafNMNukbit2uo5TYpyyHPTRHZWb5fUWl8c0cc2iIK57AwashehBIi",
+	"8Fmqu9qAQJKxh4iqUUqgEI4ExByk6FIO5NNgW45Ts6szsNd7TSqGnX1NpX/s6kemoF5Drb3blJJv4YKw",
+	"0liBKLjvTqSciT0kmcIWKgXCZ9p34OMZm9M8d0VjmUUCY3BwGVJ3SnbfvUNU5jWRl+6iXk4abEIbxWLG",
+	"ufnFT2Z5H80ZPyd0jBK8EAhPACcPLU4nkBL9B5IbPHY//OjR0f7ph4/ee/AbhZJkMNqSse3mtBdp/z5x",
+	"0RdnOD5noxHCMWdCafNCYi5FZGzZmHOiM9PNBaFnx+qyEthPMoM8gM4W3SimhgcevCLJa9McKQVTuq8S",
+	"X2UotqCldhlKbk//f7vtpoC+28ZhLYvUb72CvVbzAg8RZVI716aM64ZhAqh8aB3q5zCTReexHFlTNr4a",
+	"ohzYqZqagtkrPy5GXgPOLAXSFBvLW4Oh3fuKUh7cu6eoWrf+Qg/uhVpwpWSq449KETCmJ9iDYR3CKFw6",
+	"wr8jUJxxwbgrQTHWz3mWJsBR4t9U3dbMpztrpiEPoBukq/g0dKdMChGiMM+zFa1XUPPYKK/4BGh3Bjpc",
+	"NnLf6iBZTFJI9jSDNgIBSwlTR3Q2KEhLuMKOfzXKmzWGr70kdHyjLPq9VaPXy4AJ10UtHqKEUVOpi6Nd",
+	"3VDRRr3pACKcIEgF6ETrvduU/091YWDFqI34lgzV4GWhD3lYZhULhWQpG48hQSk5B53nrefauyJKGd2k",
+	"oYqH7hhv4XNqBm+m/Leb3xgPAYW50xxHNpbOR5iorE8+LDegVGRyDjAzmqnCvDMQJNHBdmq2976EJizj",
+	"Au3KOUMX9/UwLDMOYi9CgpXYFxJzIuMJiDyqZ0qEUJPinJn2R0MTIXGAU8ynDZqEGfbIjLpOLCkttCFY",
+	"YrmDepWI2jiUGYB62lDJcUJiqQMDFMBNkUNre9GVIva8CuNwQRKg1cohhWnFAlIIkOLg1YikDW7TR3pU",
+	"J55hOxiskmtop2EsRLPP0DoXv4cvsIH45rgYW7srmRAQs1stRoRcpCu3qsWMCtbQa+vI/t4NYJvl5W0D",
+	"QX554g6y94R2f/nzv3/7Zz/cO0QJFpMzhrmS9YB5PIlyM4ejR8KRM3BrCGqPYOTFmetSMNbUESG41M7Z",
+	"h+bdh6USJZAIbXGxO7kjdEyRly5yDotV48Q0jA4fvZuYsBS0aJ6oOS4ogPn1WXI7VFSuqmKsQpWQMGcc",
+	"aIiDVNJfkvi8BjfKZtvrQIfv8zZR8TW+LjFBpngMBzPzuuoTlrIxodroaycoZomNIDAerjuiHGD69ZPn",
+	"aPfjr3/0+MnJ3RkdrzzQr6s/9yUeg/GJrs9d9wXkPkvBxDYY1Nwf2v3aCZKYj0GuFvCvX//fAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

@@ -195,13 +195,17 @@ func (is *Issuer) RegisterCertificate(sign func(txID string) (string, error), ap
 	return is.held(res, err)
 }
 
+// Declaration is the eligibility declaration of a sample party that
+// meets every condition the profiles set (GX 9, GX 11, HB 14, …).
+var Declaration = domain.FullDeclaration(certs.SM3Hex([]byte("资格条件承诺书及信用查询报告")))
+
 // Application files a scenario-authorization application for a dataset
 // built from the given resources, reviewed by the provider.
 func (is *Issuer) Application(applicant, provider, product string, resources ...string) (*domain.ApplicationInput, error) {
 	in := &domain.ApplicationInput{
 		Number: is.Number(domain.PrefixApplication), ApplicantCreditCode: applicant, ProductName: product,
 		ProductType: "dataset", Scenario: "城市交通规划与公交线网优化", ResourceIDs: resources,
-		DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("产品设计方案 " + product)),
+		DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("产品设计方案 " + product)), Declaration: Declaration,
 	}
 	_, res, err := is.Operator.Apply(is.Channel, *in)
 	_, err = is.held(res, err)

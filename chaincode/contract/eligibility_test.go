@@ -1,0 +1,57 @@
+package contract
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// HB 14: an operator declares, on its operation agreement, that it had no
+// security incident in three years and has no bad record; the ledger holds
+// the incident it reported itself (HB 34(3)) and refuses the declaration.
+// A declaration goes only where an article asks for one.
+func TestOperatorEligibilityIsCheckedAgainstWhatItReported(t *testing.T) {
+	f := newFixture(t, "HB")
+	b, _ := json.Marshal(domain.PartyInput{CreditCode: agencyCode, Name: "南宁市大数据发展局（实施机构）", Role: domain.PartyAgency, DivisionCode: "450100"})
+	must[*domain.Party](t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
+	record := func(in domain.AgreementInput) func(s store.Store) (*domain.Agreement, error) {
+		b, _ := json.Marshal(in)
+		return func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }
+	}
+	op := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-02")
+	f.refused(cityAOperator, "HB-14", func(s store.Store) error { _, err := record(op)(s); return err }) // none declared
+	partial := op
+	partial.Declaration = &domain.Declaration{Items: []string{domain.ItemNoIncident3Y, domain.ItemNoBadCreditRecord, "no_serious_penalty"}, EvidenceDigest: certs.SM3Hex([]byte("承诺书"))}
+	f.refused(cityAOperator, "HB-14", func(s store.Store) error { _, err := record(partial)(s); return err }) // no_criminal_record missing
+	catalog := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
+	catalog.Declaration = declaration
+	f.refused(cityAOperator, domain.RuleAgreementKind, func(s store.Store) error { _, err := record(catalog)(s); return err })
+
+	// The operator reports an incident (the registrar for it).
+	incident := domain.ObligationInput{Number: obligationNumber(), Kind: "security_incident", PartyCreditCode: operatorCode, OccurredOn: "2026-03-01",
+		Note: "接口遭未授权访问", DocumentDigest: certs.SM3Hex([]byte("事件报告"))}
+	must[*domain.Obligation](t)(run(f, cityAOperator, openFn(incident)))
+	op.Declaration = declaration
+	f.refused(cityAOperator, "HB-14", func(s store.Store) error { _, err := record(op)(s); return err })
+	// An earlier incident reported later does not hide the latest.
+	earlier := incident
+	earlier.Number, earlier.OccurredOn = obligationNumber(), "2025-06-01"
+	must[*domain.Obligation](t)(run(f, cityAOperator, openFn(earlier)))
+	var held *domain.ReportedEvent
+	_, _ = f.m.Run(cityAAuthority, func(s store.Store) (err error) {
+		held, err = load[domain.ReportedEvent](s, key(s, domain.TypeReportedEvent, domain.IncidentKind, operatorCode))
+		return err
+	})
+	if held == nil || held.Number != incident.Number {
+		t.Fatalf("latest incident held: %+v", held)
+	}
+	// Three years on, the declaration stands.
+	f.m.SetClock(time.Date(2029, 3, 2, 1, 0, 0, 0, time.UTC))
+	if ag := must[*domain.Agreement](t)(run(f, cityAOperator, record(op))); ag.Declaration == nil || len(ag.Declaration.Items) != len(domain.EligibilityItems) {
+		t.Fatalf("recorded with its declaration: %+v", ag.Declaration)
+	}
+}

@@ -1,0 +1,81 @@
+package domain
+
+import (
+	"testing"
+	"time"
+)
+
+// A declaration under each profile's rule: every condition its article
+// sets, the evidence's digest, nothing the ledger contradicts.
+func TestDeclarationsAreCheckedByTheirArticle(t *testing.T) {
+	profiles := BuiltinProfiles()
+	today := time.Date(2026, 12, 3, 0, 0, 0, 0, CST)
+	digest := "ab00000000000000000000000000000000000000000000000000000000000000"
+	full := FullDeclaration(digest)
+	for name, purposes := range map[string][]string{
+		"GX": {EligibilityOperation, EligibilityCatalog, EligibilityScenario},
+		"ZW": {EligibilityOperation}, "GD": {EligibilityOperation}, "NS": {EligibilityOperation},
+		"HB": {EligibilityOperation, EligibilityScenario},
+	} {
+		p := profiles[name]
+		for _, purpose := range purposes {
+			rule, ok := p.EligibilityFor(purpose)
+			if !ok {
+				t.Fatalf("%s sets no rule for %s", name, purpose)
+			}
+			if err := CheckDeclaration(p, purpose, "declaration", full, EligibilityFacts{}, today); err != nil {
+				t.Errorf("%s %s: a full declaration: %v", name, purpose, err)
+			}
+			if err := CheckDeclaration(p, purpose, "declaration", nil, EligibilityFacts{}, today); !IsRule(err, rule.Cite) {
+				t.Errorf("%s %s: none declared: %v, want %s", name, purpose, err, rule.Cite)
+			}
+			for _, missing := range rule.Items {
+				d := &Declaration{EvidenceDigest: digest}
+				for _, it := range rule.Items {
+					if it != missing {
+						d.Items = append(d.Items, it)
+					}
+				}
+				if err := CheckDeclaration(p, purpose, "declaration", d, EligibilityFacts{}, today); !IsRule(err, rule.Cite) {
+					t.Errorf("%s %s without %s: %v", name, purpose, missing, err)
+				}
+			}
+		}
+		// A purpose the profile sets no rule for asks nothing.
+		if _, ok := p.EligibilityFor(EligibilityCatalog); !ok {
+			if err := CheckDeclaration(p, EligibilityCatalog, "declaration", nil, EligibilityFacts{}, today); err != nil {
+				t.Errorf("%s asks a catalog declaration: %v", name, err)
+			}
+		}
+	}
+	gx := profiles["GX"]
+	for what, d := range map[string]*Declaration{
+		"an unknown condition": {Items: append(append([]string{}, full.Items...), "no_tax"), EvidenceDigest: digest},
+		"a condition twice":    {Items: append(append([]string{}, full.Items...), "mlps"), EvidenceDigest: digest},
+		"no evidence":          {Items: full.Items},
+	} {
+		if err := CheckDeclaration(gx, EligibilityScenario, "declaration", d, EligibilityFacts{}, today); err == nil {
+			t.Errorf("%s was taken", what)
+		}
+	}
+	// What the ledger knows refuses what it contradicts: HB 14's "no bad
+	// record" against a credit record in force, "no incident in three
+	// years" against an incident reported within them.
+	hb := profiles["HB"]
+	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{CreditRecords: []string{"XD-450100-2026-00000001-0"}}, today); !IsRule(err, "HB-14") {
+		t.Errorf("a credit record in force: %v", err)
+	}
+	recent := &ReportedEvent{Number: "LX-450100-2024-00000001-0", OccurredOn: "2023-12-04"}
+	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{Incident: recent}, today); !IsRule(err, "HB-14") {
+		t.Errorf("an incident within three years: %v", err)
+	}
+	old := &ReportedEvent{Number: "LX-450100-2023-00000001-0", OccurredOn: "2023-12-03"}
+	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{Incident: old}, today); err != nil {
+		t.Errorf("an incident three years ago to the day: %v", err)
+	}
+	// A declaration that names none of the ledger-checked conditions reads
+	// nothing of the ledger.
+	if (&Declaration{Items: []string{"mlps"}}).ChecksLedger() || !full.ChecksLedger() {
+		t.Error("ChecksLedger")
+	}
+}
