@@ -65,7 +65,7 @@ func TestEnterpriseFilesAndCorrectsItsOwnApplication(t *testing.T) {
 		}
 		return d.Format(time.DateOnly)
 	}
-	in := domain.ApplicationInput{Declaration: sample.Declaration, Number: sample.Number(domain.PrefixApplication, "450100"), ApplicantCreditCode: ag.Grantee, ProductName: "自行申请测试产品",
+	in := domain.ApplicationInput{Number: sample.Number(domain.PrefixApplication, "450100"), ApplicantCreditCode: ag.Grantee, ProductName: "自行申请测试产品",
 		ProductType: "dataset", Scenario: "城市交通出行分析", ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{provider},
 		DesignDigest: certs.SM3Hex([]byte("自行申请测试设计"))}
 	written := func(raw []byte) domain.Application { t.Helper(); return writtenApplication(t, raw) }
@@ -149,7 +149,7 @@ func TestEnterpriseFilesACatalogApplication(t *testing.T) {
 	if err != nil || profile.Profile.CatalogReviewWorkingDays != 3 {
 		t.Fatalf("the channel's catalog review: %d working days (%v)", profile.Profile.CatalogReviewWorkingDays, err)
 	}
-	in := domain.ApplicationInput{Declaration: sample.Declaration, Number: sample.Number(domain.PrefixApplication, "450100"), Kind: domain.KindCatalog, ApplicantCreditCode: code,
+	in := domain.ApplicationInput{Number: sample.Number(domain.PrefixApplication, "450100"), Kind: domain.KindCatalog, ApplicantCreditCode: code,
 		Scope: "交通出行类开发目录及样例数据", ResourceIDs: []string{"RES-450100-0001"}, MaterialsDigest: certs.SM3Hex([]byte("目录申请测试材料"))}
 	record := func(raw []byte) domain.Application { t.Helper(); return writtenApplication(t, raw) }
 	bad := in

@@ -101,7 +101,7 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 	}
 	agreement := func(kind, grantee, text string) domain.AgreementInput {
 		a := domain.AgreementInput{Number: number(domain.PrefixAgreement), Kind: kind, GrantorCreditCode: operator, GranteeCreditCode: grantee,
-			DocumentDigest: certs.SM3Hex([]byte(text)), Scope: "公交客流数据目录", TermStart: today, TermEnd: until, SignedOn: today}
+			DocumentDigest: certs.SM3Hex([]byte(text)), Scope: "公交客流数据目录", TermStart: today, TermEnd: until, SignedOn: today, Declaration: sample.Declaration}
 		api("POST", "/api/v1/channels/nanning/agreements", issuer, a, 201)
 		api("POST", "/api/v1/agreements/"+a.Number+"/file", issuer, nil, 200)
 		return a
@@ -223,7 +223,7 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 
 	// A product through GX 12 rests on its scenario agreement.
 	x5 := issue(catalog)
-	app := domain.ApplicationInput{Declaration: sample.Declaration, Number: number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "授权链场景产品", ProductType: "dataset",
+	app := domain.ApplicationInput{Number: number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "授权链场景产品", ProductType: "dataset",
 		Scenario: "线网优化", ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("设计"))}
 	api("POST", "/api/v1/channels/nanning/applications", issuer, app, 201)
 	a := "/api/v1/applications/" + app.Number

@@ -28,7 +28,7 @@ func TestCrossRegionReviewOnlyByTheSupervisorOnThePeers(t *testing.T) {
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
-	app := domain.ApplicationInput{Declaration: sample.Declaration, Number: is.Number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "跨区域通勤指数",
+	app := domain.ApplicationInput{Number: is.Number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "跨区域通勤指数",
 		ProductType: "dataset", Scenario: "跨区域通勤分析", ResourceIDs: []string{"RES-450100-0009"}, DataProviders: []string{provider},
 		DesignDigest: certs.SM3Hex([]byte("跨区域通勤指数设计")), CrossRegion: true}
 	_, applied, err := is.Operator.Apply("nanning", app)

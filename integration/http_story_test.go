@@ -50,7 +50,7 @@ func TestFullStoryOverHTTP(t *testing.T) {
 		api("POST", "/api/v1/channels/nanning/parties", issuer, p, 201)
 	}
 	catalog := domain.AgreementInput{Number: number(domain.PrefixAgreement), Kind: domain.AgreementCatalog, GrantorCreditCode: operator, GranteeCreditCode: enterprise,
-		DocumentDigest: certs.SM3Hex([]byte("目录授权协议")), Scope: "公交客流数据目录", TermStart: today, TermEnd: until, SignedOn: today}
+		DocumentDigest: certs.SM3Hex([]byte("目录授权协议")), Scope: "公交客流数据目录", TermStart: today, TermEnd: until, SignedOn: today, Declaration: sample.Declaration}
 	api("POST", "/api/v1/channels/nanning/agreements", issuer, catalog, 201)
 	api("POST", "/api/v1/agreements/"+catalog.Number+"/file", issuer, nil, 200)
 
@@ -64,7 +64,7 @@ func TestFullStoryOverHTTP(t *testing.T) {
 		t.Fatalf("credential: %v", v)
 	}
 
-	app := domain.ApplicationInput{Declaration: sample.Declaration, Number: number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "HTTP客流指数", ProductType: "dataset",
+	app := domain.ApplicationInput{Number: number(domain.PrefixApplication), ApplicantCreditCode: enterprise, ProductName: "HTTP客流指数", ProductType: "dataset",
 		Scenario: "线网优化", ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("设计"))}
 	api("POST", "/api/v1/channels/nanning/applications", issuer, app, 201)
 	a := "/api/v1/applications/" + app.Number

@@ -82,9 +82,6 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 			x.SourceCerts[n], _ = load[domain.CertificateRecord](s, key(s, domain.TypeCertificate, n))
 		}
 	}
-	if x.Facts, err = eligibilityFacts(s, in.ApplicantCreditCode, in.Declaration); err != nil {
-		return nil, err
-	}
 	cals, err := calendars(s, t.now)
 	if err != nil {
 		return nil, err

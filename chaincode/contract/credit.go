@@ -46,20 +46,34 @@ func creditInForce(s store.Store, party string) ([]string, error) {
 	return held, nil
 }
 
-// eligibilityFacts reads what the ledger knows of a declaring party,
-// only where its declaration names a condition the ledger checks (its
-// credit records in force, its latest security incident).
+// eligibilityFacts reads what the ledger knows of a declaring party, only
+// what its declaration's conditions are checked against (its credit
+// records in force, the incidents it reported).
 func eligibilityFacts(s store.Store, party string, d *domain.Declaration) (domain.EligibilityFacts, error) {
 	var f domain.EligibilityFacts
-	if !d.ChecksLedger() || domain.ValidateCreditCode("party", party) != nil {
+	credit, incidents := d.ChecksLedger()
+	if domain.ValidateCreditCode("party", party) != nil {
 		return f, nil
 	}
 	var err error
-	if f.CreditRecords, err = creditInForce(s, party); err != nil {
-		return f, err
+	if credit {
+		if f.CreditRecords, err = creditInForce(s, party); err != nil {
+			return f, err
+		}
 	}
-	f.Incident, err = load[domain.ReportedEvent](s, key(s, domain.TypeReportedEvent, domain.IncidentKind, party))
+	if incidents {
+		f.Incidents, err = reportedIncidents(s, party)
+	}
 	return f, err
+}
+
+// reportedIncidents reads the incidents a party reported (one key).
+func reportedIncidents(s store.Store, party string) ([]domain.ReportedEvent, error) {
+	held, err := load[[]domain.ReportedEvent](s, key(s, domain.TypeReportedEvents, party))
+	if err != nil || held == nil {
+		return nil, err
+	}
+	return *held, nil
 }
 
 // RecordCreditRecord writes a finding to a party's credit file, naming
@@ -105,7 +119,7 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 }
 
 // creditOnDecision is the credit record written on the decision made by
-// transaction txID (well-formed: CreditCause.Decision), if any.
+// transaction txID (well-formed: OwnedRecord.Decision), if any.
 func (a *App) creditOnDecision(s store.Store, txID string) (*domain.CreditRecord, error) {
 	held, err := s.Get(key(s, domain.TypeCreditDecision, txID))
 	if err != nil || held == nil {
@@ -117,19 +131,12 @@ func (a *App) creditOnDecision(s store.Store, txID string) (*domain.CreditRecord
 // creditCause reads the decision a credit record names (nil: no such
 // record), and whether it is the party's own record or an objection
 // against one (subjectOf, the rule an order's subject follows).
-func (a *App) creditCause(s store.Store, party, number string) (*domain.CreditCause, error) {
+func (a *App) creditCause(s store.Store, party, number string) (*domain.OwnedRecord, error) {
 	kind, ok := domain.NumberedOf(number)
 	if !ok || !slices.Contains(domain.CreditCauseKinds, kind.RecordType) {
-		return nil, domain.Invalid(domain.RuleCreditCause, "cause", "%q is not the number of a decision a credit record follows (a credential, certificate, agreement, objection or obligation)", truncate(number))
+		return nil, domain.Invalid(domain.RuleCreditCause, "cause", "%q is not the number of a decision a credit record follows (a credential, agreement, objection or obligation; a revoked registration: the objection that revoked it)", truncate(number))
 	}
-	if _, err := domain.ParseNumber("cause", number, kind.Prefix); err != nil {
-		return nil, err
-	}
-	body, err := s.Get(key(s, kind.RecordType, number))
-	if err != nil || body == nil {
-		return nil, err
-	}
-	return &domain.CreditCause{Kind: kind.RecordType, Body: body, OfParty: a.subjectOf(s, party, kind.RecordType, body)}, nil
+	return a.recordOf(s, "cause", kind, party, number)
 }
 
 // RescindCreditRecord sets a credit record aside, with reasons.

@@ -46,6 +46,7 @@ func heldCredits(t *testing.T, f *fixture, party string) []string {
 func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 	f := newFixture(t, "GX")
 	rec := must[*domain.CredentialRecord](t)(f.issue(cityAOperator, f.sign(f.credential(nil), f.key), f.agreem))
+	terminated := f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
 	in := domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: rec.Number, Category: "illegal_fees",
 		FindingDigest: certs.SM3Hex([]byte("处理决定书")), Finding: "利用公共数据违规经营收费"}
 
@@ -82,6 +83,11 @@ func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 	if held := heldCredits(t, f, holderCode); len(held) != 1 || held[0] != in.Number {
 		t.Fatalf("in force: %v", held)
 	}
+	// While it stands, the party's declaration of good credit is refused
+	// by the article (GX 9 asks none, but one declared is checked).
+	more := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
+	mb, _ := json.Marshal(more)
+	f.refused(cityAOperator, "GX-9", func(s store.Store) error { _, err := app.RecordAgreement(s, string(mb)); return err })
 	// One record in force per decision.
 	again := in
 	again.Number = creditNumber()
@@ -120,7 +126,6 @@ func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 
 	// An agreement revoked is a decision against its grantee, not its
 	// grantor; a terminated one is no finding.
-	terminated := f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
 	end := func(number, action string) {
 		must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.EndAgreement(s, number, action, "违约") }))
 	}
@@ -137,9 +142,9 @@ func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 		Category: "data_security", FindingDigest: in.FindingDigest, Finding: "违反数据安全要求，撤销授权"})))
 }
 
-// An objection decision that revokes a registration is one decision:
-// written on the objection, the certificate it revoked names the same
-// decision and is refused; a dismissed objection is no finding.
+// An objection decision that revokes a registration is the decision: the
+// certificate it revoked is no cause of its own (named, it is refused); a
+// dismissed objection is no finding.
 func TestCreditRecordOnAnObjectionIsOneDecision(t *testing.T) {
 	f := newFixture(t, "GX")
 	cred := f.credential(nil)
@@ -172,7 +177,7 @@ func TestCreditRecordOnAnObjectionIsOneDecision(t *testing.T) {
 	}
 	viaCert := in
 	viaCert.Number, viaCert.Cause = creditNumber(), cert.RegistrationNumber
-	f.refused(cityAAuthority, domain.RuleCreditUnique, func(s store.Store) error { _, err := recordCreditFn(viaCert)(s); return err })
+	f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(viaCert)(s); return err }) // the objection is the decision
 }
 
 // NS 30: a rectification order given to the operator is a decision
@@ -191,8 +196,6 @@ func TestCreditRecordFollowsAnOrderNotAReport(t *testing.T) {
 	bad := in
 	bad.Category = "antitrust" // HB 36 names it, NS 30 does not
 	f.refused(cityAAuthority, domain.RuleCredit, func(s store.Store) error { _, err := recordCreditFn(bad)(s); return err })
-	// GD writes no enterprise's credit file (GD 34: implementing agencies
-	// and operators).
 	r := must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(in)))
 	if r.Cite != "NS-30" || r.CauseKind != "obligation" || r.CauseDecision != "order: rectification (NS-26.4)" {
 		t.Fatalf("recorded: %+v", r)
@@ -216,7 +219,9 @@ func TestCreditRecordFollowsAnOrderNotAReport(t *testing.T) {
 	gorder := domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: operatorCode, Subject: g.agreem, Due: "2026-03-31", Note: "违约整改"}
 	must[*domain.Obligation](t)(run(g, cityAAuthority, openFn(gorder)))
 	gin := domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: gorder.Number, Category: "data_security", FindingDigest: in.FindingDigest, Finding: "违约"}
-	g.refused(cityAAuthority, domain.RuleCredit, func(s store.Store) error { _, err := recordCreditFn(gin)(s); return err }) // an enterprise: GD 34 names agencies and operators
+	// GD writes no enterprise's credit file (GD 34: implementing agencies
+	// and operators).
+	g.refused(cityAAuthority, domain.RuleCredit, func(s store.Store) error { _, err := recordCreditFn(gin)(s); return err })
 
 	z := newFixture(t, "ZW")
 	zin := in

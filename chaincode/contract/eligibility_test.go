@@ -23,13 +23,14 @@ func TestOperatorEligibilityIsCheckedAgainstWhatItReported(t *testing.T) {
 		return func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }
 	}
 	op := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-02")
+	op.Declaration = nil
 	f.refused(cityAOperator, "HB-14", func(s store.Store) error { _, err := record(op)(s); return err }) // none declared
 	partial := op
 	partial.Declaration = &domain.Declaration{Items: []string{domain.ItemNoIncident3Y, domain.ItemNoBadCreditRecord, "no_serious_penalty"}, EvidenceDigest: certs.SM3Hex([]byte("承诺书"))}
 	f.refused(cityAOperator, "HB-14", func(s store.Store) error { _, err := record(partial)(s); return err }) // no_criminal_record missing
-	catalog := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
-	catalog.Declaration = declaration
-	f.refused(cityAOperator, domain.RuleAgreementKind, func(s store.Store) error { _, err := record(catalog)(s); return err })
+	development := agreementInput(domain.AgreementDevelopment, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
+	development.Declaration = declaration // grants no authorization: nothing to declare
+	f.refused(cityAOperator, domain.RuleAgreementKind, func(s store.Store) error { _, err := record(development)(s); return err })
 
 	// The operator reports an incident (the registrar for it).
 	incident := domain.ObligationInput{Number: obligationNumber(), Kind: "security_incident", PartyCreditCode: operatorCode, OccurredOn: "2026-03-01",
@@ -37,20 +38,35 @@ func TestOperatorEligibilityIsCheckedAgainstWhatItReported(t *testing.T) {
 	must[*domain.Obligation](t)(run(f, cityAOperator, openFn(incident)))
 	op.Declaration = declaration
 	f.refused(cityAOperator, "HB-14", func(s store.Store) error { _, err := record(op)(s); return err })
-	// An earlier incident reported later does not hide the latest.
+	// An earlier incident reported later is kept beside it; a report
+	// withdrawn (opened in error) is dropped.
 	earlier := incident
 	earlier.Number, earlier.OccurredOn = obligationNumber(), "2025-06-01"
 	must[*domain.Obligation](t)(run(f, cityAOperator, openFn(earlier)))
-	var held *domain.ReportedEvent
-	_, _ = f.m.Run(cityAAuthority, func(s store.Store) (err error) {
-		held, err = load[domain.ReportedEvent](s, key(s, domain.TypeReportedEvent, domain.IncidentKind, operatorCode))
-		return err
-	})
-	if held == nil || held.Number != incident.Number {
-		t.Fatalf("latest incident held: %+v", held)
+	held := func() []domain.ReportedEvent {
+		var out []domain.ReportedEvent
+		_, _ = f.m.Run(cityAAuthority, func(s store.Store) (err error) { out, err = reportedIncidents(s, operatorCode); return err })
+		return out
+	}
+	if h := held(); len(h) != 2 || h[0].Number != incident.Number || h[1].Number != earlier.Number {
+		t.Fatalf("incidents held: %+v", h)
+	}
+	must[*domain.Obligation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Obligation, error) {
+		return app.DecideObligation(s, incident.Number, domain.ObligationWithdrawn, "误报：非本运营机构")
+	}))
+	if h := held(); len(h) != 1 || h[0].Number != earlier.Number {
+		t.Fatalf("incidents held after a withdrawal: %+v", h)
+	}
+	f.refused(cityAOperator, "HB-14", func(s store.Store) error { _, err := record(op)(s); return err }) // the earlier one is within three years
+	// A risk report (HB 35, another kind) is no incident.
+	risk := domain.ObligationInput{Number: obligationNumber(), Kind: "risk_report", PartyCreditCode: operatorCode, OccurredOn: "2026-03-02",
+		Note: "发现数据关联风险", DocumentDigest: certs.SM3Hex([]byte("风险报告"))}
+	must[*domain.Obligation](t)(run(f, cityAOperator, openFn(risk)))
+	if h := held(); len(h) != 1 {
+		t.Fatalf("incidents: %+v", h)
 	}
 	// Three years on, the declaration stands.
-	f.m.SetClock(time.Date(2029, 3, 2, 1, 0, 0, 0, time.UTC))
+	f.m.SetClock(time.Date(2028, 6, 2, 1, 0, 0, 0, time.UTC))
 	if ag := must[*domain.Agreement](t)(run(f, cityAOperator, record(op))); ag.Declaration == nil || len(ag.Declaration.Items) != len(domain.EligibilityItems) {
 		t.Fatalf("recorded with its declaration: %+v", ag.Declaration)
 	}

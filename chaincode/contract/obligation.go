@@ -48,14 +48,11 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		if !ok {
 			return nil, domain.Invalid(domain.RuleObligation, "subject", "%q is not the number of a record (prefixes %v)", truncate(in.Subject), domain.NumberPrefixes())
 		}
-		if _, err := domain.ParseNumber("subject", in.Subject, kind.Prefix); err != nil {
-			return nil, err
-		}
-		b, err := s.Get(key(s, kind.RecordType, in.Subject))
+		r, err := a.recordOf(s, "subject", kind, in.PartyCreditCode, in.Subject)
 		if err != nil {
 			return nil, err
 		}
-		x.Subject = b != nil && a.subjectOf(s, in.PartyCreditCode, kind.RecordType, b)
+		x.Subject = r != nil && r.OfParty
 	}
 	periodKey := ""
 	// The key is built only from checked parts (key() panics on others).
@@ -88,17 +85,8 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 			return nil, err
 		}
 	}
-	if o.FiledOn != "" && o.OccurredOn != "" { // self-reported: its party's latest event of the kind
-		ek := key(s, domain.TypeReportedEvent, o.Kind, o.PartyCreditCode)
-		last, err := load[domain.ReportedEvent](s, ek)
-		if err != nil {
-			return nil, err
-		}
-		if last == nil || last.OccurredOn < o.OccurredOn {
-			if err := put(s, ek, domain.ReportedEvent{Number: o.Number, OccurredOn: o.OccurredOn}); err != nil {
-				return nil, err
-			}
-		}
+	if err := a.noteIncident(s, o, domain.WithEvent); err != nil {
+		return nil, err
 	}
 	if o.Public {
 		if err := s.Put(key(s, domain.TypeObligationPublic, o.Number), []byte(o.Number)); err != nil {
@@ -106,6 +94,36 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		}
 	}
 	return a.saveObligation(t, o)
+}
+
+// noteIncident updates the party's reported incidents with o (added when
+// reported, dropped when withdrawn); other kinds leave them be.
+func (a *App) noteIncident(s store.Store, o *domain.Obligation, change func([]domain.ReportedEvent, *domain.Obligation) ([]domain.ReportedEvent, bool)) error {
+	if o.Kind != domain.IncidentKind {
+		return nil
+	}
+	held, err := reportedIncidents(s, o.PartyCreditCode)
+	if err != nil {
+		return err
+	}
+	if next, ok := change(held, o); ok {
+		return put(s, key(s, domain.TypeReportedEvents, o.PartyCreditCode), next)
+	}
+	return nil
+}
+
+// recordOf reads a numbered record of kind (field names the number in
+// the input) with whether it is the party's own (subjectOf); nil when
+// the channel has none.
+func (a *App) recordOf(s store.Store, field string, kind domain.NumberedRecord, party, number string) (*domain.OwnedRecord, error) {
+	if _, err := domain.ParseNumber(field, number, kind.Prefix); err != nil {
+		return nil, err
+	}
+	body, err := s.Get(key(s, kind.RecordType, number))
+	if err != nil || body == nil {
+		return nil, err
+	}
+	return &domain.OwnedRecord{Kind: kind.RecordType, Body: body, OfParty: a.subjectOf(s, party, kind.RecordType, body)}, nil
 }
 
 // subjectOf tells whether a record (its type and body) is the party's
@@ -159,8 +177,8 @@ func (a *App) FileObligation(s store.Store, number, filingJSON string) (*domain.
 // DecideObligation records the authority's decision on a filing.
 func (a *App) DecideObligation(s store.Store, number, decision, reasons string) (*domain.Obligation, error) {
 	return a.obligationStep(s, domain.ActDecideObligation, number, func(t *tx, o *domain.Obligation) (*domain.Obligation, error) {
-		if tx := o.OrderTxID(); decision == domain.ObligationWithdrawn && tx != "" {
-			held, err := a.creditOnDecision(s, tx)
+		if order := o.OrderTxID(); decision == domain.ObligationWithdrawn && order != "" {
+			held, err := a.creditOnDecision(s, order)
 			if err != nil {
 				return nil, err
 			}
@@ -168,7 +186,11 @@ func (a *App) DecideObligation(s store.Store, number, decision, reasons string) 
 				return nil, err
 			}
 		}
-		return domain.DecideObligation(t.j, o, decision, reasons, t.c)
+		next, err := domain.DecideObligation(t.j, o, decision, reasons, t.c)
+		if err == nil && next.Status == domain.ObligationWithdrawn {
+			err = a.noteIncident(s, next, domain.WithoutEvent)
+		}
+		return next, err
 	})
 }
 

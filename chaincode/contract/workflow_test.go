@@ -34,7 +34,7 @@ func applicationInput(applicant string, nonPublic bool, redeveloped ...string) d
 		Number:              domain.Number{Prefix: domain.PrefixApplication, Division: "450100", Year: 2026, Serial: fmt.Sprintf("AP%06d", applicationSeq)}.String(),
 		ApplicantCreditCode: applicant, ProductName: "城市通勤客流指数", ProductType: "dataset", Scenario: "公交线网优化",
 		ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{providerCode}, UsesNonPublicData: nonPublic,
-		RedevelopedFrom: redeveloped, DesignDigest: certs.SM3Hex([]byte("design")), Declaration: declaration,
+		RedevelopedFrom: redeveloped, DesignDigest: certs.SM3Hex([]byte("design")),
 	}
 }
 
@@ -726,7 +726,7 @@ func TestCatalogApplicationIsReviewedWithinItsDays(t *testing.T) {
 	applicationSeq++
 	in := domain.ApplicationInput{Number: domain.Number{Prefix: domain.PrefixApplication, Division: "450100", Year: 2026, Serial: fmt.Sprintf("CA%06d", applicationSeq)}.String(),
 		Kind: domain.KindCatalog, ApplicantCreditCode: holderCode, Scope: "交通出行类开发目录", ResourceIDs: []string{"RES-450100-0001"},
-		MaterialsDigest: certs.SM3Hex([]byte("附件3材料")), Declaration: declaration}
+		MaterialsDigest: certs.SM3Hex([]byte("附件3材料"))}
 	apply := func(in domain.ApplicationInput) func(s store.Store) (*domain.Application, error) {
 		b, _ := json.Marshal(in)
 		return func(s store.Store) (*domain.Application, error) { return app.Apply(s, string(b)) }
@@ -814,7 +814,7 @@ func TestApplicationFilingIsTheApplicantsOwn(t *testing.T) {
 	}
 
 	catalog := domain.ApplicationInput{Number: applicationInput(holderCode, false).Number, Kind: domain.KindCatalog, ApplicantCreditCode: holderCode,
-		Scope: "目录", ResourceIDs: []string{"RES-450100-0001"}, MaterialsDigest: certs.SM3Hex([]byte("c")), Declaration: declaration}
+		Scope: "目录", ResourceIDs: []string{"RES-450100-0001"}, MaterialsDigest: certs.SM3Hex([]byte("c"))}
 	cb, _ := json.Marshal(catalog)
 	must[*domain.Application](t)(run(f, self, func(s store.Store) (*domain.Application, error) { return app.Apply(s, string(cb)) }))
 	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {

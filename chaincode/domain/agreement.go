@@ -69,8 +69,10 @@ type AgreementInput struct {
 	// RenewalOf is the approved renewal application (NS 15) this agreement
 	// answers; the record then names the agreement it renews (Renews).
 	RenewalOf string `json:"renewalOf,omitempty"`
-	// Declaration is the operator's eligibility declaration, on its
-	// operation agreement (GX 6, ZW 13, GD 21, NS 11, HB 14).
+	// Declaration is the grantee's eligibility declaration, on the
+	// agreement that authorizes it: the operator's on its operation
+	// agreement (GX 6, ZW 13, GD 21, NS 11, HB 14), the enterprise's on its
+	// catalog or scenario agreement (GX 9, GX 11).
 	Declaration *Declaration `json:"declaration,omitempty"`
 }
 
@@ -143,9 +145,9 @@ func checkTerm(p Profile, startField, start, endField, end string, maxMonths int
 }
 
 // RecordAgreement decides the registration of a signed agreement; an
-// operation agreement carries the operator's eligibility declaration
+// authorizing agreement carries its grantee's eligibility declaration
 // where the profile asks one, judged with what the ledger knows of the
-// operator (facts).
+// grantee (facts).
 func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, grantee *Party, facts EligibilityFacts, in AgreementInput, now time.Time, c Change) (*Agreement, error) {
 	if _, err := ParseNumber("number", in.Number, PrefixAgreement); err != nil {
 		return nil, err
@@ -201,12 +203,12 @@ func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, g
 	if _, _, err := checkTerm(p, "termStart", in.TermStart, "termEnd", in.TermEnd, p.MaxAgreementTermMonths, "agreementTerm"); err != nil {
 		return nil, err
 	}
-	if in.Kind == AgreementOperation {
-		if err := CheckDeclaration(p, EligibilityOperation, "declaration", in.Declaration, facts, DateOf(now)); err != nil {
+	if authorizes(in.Kind) {
+		if err := CheckDeclaration(p, in.Kind+"_agreement", "declaration", in.Declaration, facts, DateOf(now)); err != nil {
 			return nil, err
 		}
 	} else if in.Declaration != nil {
-		return nil, Invalid(RuleAgreementKind, "declaration", "a %s agreement carries no eligibility declaration (the operator's operation agreement does)", in.Kind)
+		return nil, Invalid(RuleAgreementKind, "declaration", "a %s agreement grants no authorization: it carries no eligibility declaration (an operation, catalog or scenario agreement does)", in.Kind)
 	}
 	c.Action = "record"
 	return &Agreement{AgreementInput: in, Status: AgreementSigned, Registered: c, Last: c, Version: 1}, nil

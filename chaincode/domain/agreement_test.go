@@ -21,7 +21,8 @@ func TestRecordAgreementRules(t *testing.T) {
 	gx := BuiltinProfiles()["GX"]
 	ok := AgreementInput{Number: Number{Prefix: PrefixAgreement, Division: "450100", Year: 2026, Serial: "AG000001"}.String(), Kind: AgreementScenario,
 		GrantorCreditCode: operatorParty.CreditCode, GranteeCreditCode: holderParty.CreditCode, DocumentDigest: strings.Repeat("ab", 32),
-		Scope: "南宁市公共交通客流数据目录", TermStart: "2026-03-01", TermEnd: "2029-02-28", SignedOn: "2026-03-02"}
+		Scope: "南宁市公共交通客流数据目录", TermStart: "2026-03-01", TermEnd: "2029-02-28", SignedOn: "2026-03-02",
+		Declaration: FullDeclaration(strings.Repeat("cd", 32))}
 	c := change("CityAMSP", RoleOperator)
 	ag, err := RecordAgreement(nanning, gx, nil, operatorParty, holderParty, EligibilityFacts{}, ok, at, c)
 	if err != nil || ag.Status != AgreementSigned || ag.Version != 1 || ag.Registered.Action != "record" {

@@ -3,7 +3,6 @@ package domain
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -11,9 +10,9 @@ import (
 // Credit records (不良信息记入信用档案): a finding against a party written to
 // its credit file, with the decision that caused it (GX 19, GD 34, HB 36
 // ¶2, NS 30). The decision is a record of its own already on the ledger — a
-// credential or certificate revoked, an agreement ended, an objection
-// decided against the party's record, an order (整改) the authority gave
-// it — and the credit record names it: one credit record in force per
+// credential revoked, an agreement granted to the party revoked, an
+// objection decided against the party's record (a registration revoked),
+// an order (整改) the authority gave it — and the credit record names it: one credit record in force per
 // decision. It is never deleted: rescinded, with reasons (a decision set
 // aside, 信用修复), it stays in the history.
 
@@ -63,14 +62,7 @@ var CreditCategories = map[string]string{
 	"illegal_fees":         "利用公共数据违规经营收费",
 }
 
-func creditCategoryNames() string {
-	names := make([]string, 0, len(CreditCategories))
-	for n := range CreditCategories {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return strings.Join(names, ", ")
-}
+func creditCategoryNames() string { return strings.Join(sortedKeys(CreditCategories), ", ") }
 
 func (r *CreditRule) validate() error {
 	if len(r.Categories) == 0 {
@@ -129,12 +121,15 @@ type CreditRecord struct {
 }
 
 // CreditCauseKinds are the record types a credit record's cause may be.
-var CreditCauseKinds = []string{TypeCredential, TypeCertificate, TypeAgreement, TypeObjection, TypeObligation}
+// A certificate is not one: it is revoked only by an objection's
+// decision, which is named instead (and its record's last change may be a
+// later objection's).
+var CreditCauseKinds = []string{TypeCredential, TypeAgreement, TypeObjection, TypeObligation}
 
-// CreditCause is the decision a credit record names, as read from the
-// ledger.
-type CreditCause struct {
-	Kind string // its record type, one of CreditCauseKinds
+// OwnedRecord is a numbered record as read for a party: an order's
+// subject, the decision a credit record names.
+type OwnedRecord struct {
+	Kind string // its record type
 	Body []byte
 	// OfParty says the record is the party's own, or an objection against
 	// one of its records (the rule an order's subject follows).
@@ -152,14 +147,14 @@ type CauseDecision struct {
 // agreement, a dismissed objection, a report, a withdrawn order). An
 // agreement is revoked against its grantee: the grantor revokes what it
 // granted. An obligation counts when it was opened as an order.
-func (c CreditCause) Decision(party string) (CauseDecision, bool) {
+func (c OwnedRecord) Decision(party string) (CauseDecision, bool) {
 	d, ok := c.decision(party)
 	// A decision is known by its transaction (the key of the record
 	// written on it): one without a well-formed ID is none of ours.
 	return d, ok && txIDPattern.MatchString(d.TxID)
 }
 
-func (c CreditCause) decision(party string) (CauseDecision, bool) {
+func (c OwnedRecord) decision(party string) (CauseDecision, bool) {
 	if !c.OfParty {
 		return CauseDecision{}, false
 	}
@@ -168,11 +163,6 @@ func (c CreditCause) decision(party string) (CauseDecision, bool) {
 		var r CredentialRecord
 		if json.Unmarshal(c.Body, &r) == nil && r.Status == CredentialRevoked {
 			return CauseDecision{"credential revoked", r.Last.TxID}, true
-		}
-	case TypeCertificate:
-		var r CertificateRecord
-		if json.Unmarshal(c.Body, &r) == nil && r.Status == CertificateRevoked {
-			return CauseDecision{"registration revoked", r.Last.TxID}, true
 		}
 	case TypeAgreement:
 		var r Agreement
@@ -219,7 +209,7 @@ type RecordCreditInput struct {
 	Party    *Party
 	// Cause is the decision the input names (nil: no such record on the
 	// channel).
-	Cause *CreditCause
+	Cause *OwnedRecord
 	// Holder is the credit record written on the same decision, if any.
 	Holder *CreditRecord
 }
@@ -233,14 +223,10 @@ func RecordCredit(j *Jurisdiction, p Profile, x RecordCreditInput, now time.Time
 		return nil, Invalid(RuleCredit, "profile", "the %s profile in force sets no creditRecords: its regulation writes no credit file (ZW), or the profile predates them (adopt it again after an upgrade)", p.Name)
 	}
 	in := x.In
-	num, err := ParseNumber("number", in.Number, PrefixCredit)
-	if err != nil {
+	if err := j.numberedNow(in.Number, PrefixCredit, now); err != nil {
 		return nil, err
 	}
 	today := DateOf(now)
-	if num.Division != j.DivisionCode || num.Year != today.Year() {
-		return nil, Invalid(RuleNumber, "number", "%s must carry the jurisdiction %s and this year %d", in.Number, j.DivisionCode, today.Year())
-	}
 	if x.Existing != nil {
 		return nil, Conflict(RuleCreditUnique, "number", "credit record number %s is taken: number it afresh", in.Number)
 	}
@@ -267,7 +253,7 @@ func RecordCredit(j *Jurisdiction, p Profile, x RecordCreditInput, now time.Time
 	}
 	d, ok := x.Cause.Decision(in.PartyCreditCode)
 	if !ok {
-		return nil, Invalid(RuleCreditCause, "cause", "%s is not a decision against %s: a credit record follows the party's credential or certificate revoked, an agreement granted to it revoked, an objection decided against its record or an order given to it (%s)", in.Cause, in.PartyCreditCode, rule.Cite)
+		return nil, Invalid(RuleCreditCause, "cause", "%s is not a decision against %s: a credit record follows the party's credential revoked, an agreement granted to it revoked, an objection decided against its record (a registration is revoked by one: name the objection) or an order given to it (%s)", in.Cause, in.PartyCreditCode, rule.Cite)
 	}
 	if h := x.Holder; h != nil && h.Status == CreditRecorded {
 		return nil, Conflict(RuleCreditUnique, "cause", "the decision %s names (transaction %s) is already in the credit file as %s", in.Cause, d.TxID, h.Number)

@@ -10,10 +10,10 @@ import (
 // Eligibility declarations (资格条件承诺): the conditions a regulation puts
 // on an operator before its operation agreement (GX 6, ZW 13, GD 21, NS
 // 11, HB 14) and on an enterprise before its catalog or scenario
-// authorization (GX 9, GX 11; HB 14's 特许开发主体) — no listing as a
-// 失信被执行人, no incident in three years, 等保 and 密评 — declared by the
-// party with the SM3 digest of its signed commitment and evidence, on the
-// agreement or application it is the condition of. The profile says, per
+// authorization (GX 9, GX 11) — no listing as a 失信被执行人, no incident in
+// three years, 等保 and 密评 — declared by the party with the SM3 digest of
+// its signed commitment and evidence, on the agreement that authorizes it
+// (every credential and certificate rests on one: it cannot be skipped). The profile says, per
 // purpose, which conditions its article sets; what the ledger itself knows
 // of the party (its credit records in force, the security incidents it
 // reported) refuses a declaration it contradicts.
@@ -24,9 +24,9 @@ const RuleEligibility = "DL-ELIGIBILITY"
 
 // What a declaration is made on (EligibilityRule.For).
 const (
-	EligibilityOperation = "operation_agreement"  // the operator, on its operation agreement
-	EligibilityCatalog   = "catalog_application"  // the enterprise, on its catalog application
-	EligibilityScenario  = "scenario_application" // the enterprise, on its scenario application
+	EligibilityOperation = "operation_agreement" // the operator, on its operation agreement
+	EligibilityCatalog   = "catalog_agreement"   // the enterprise, on its catalog agreement
+	EligibilityScenario  = "scenario_agreement"  // the enterprise, on its scenario agreement
 )
 
 // Eligibility conditions the ledger checks against its own records.
@@ -43,16 +43,17 @@ const IncidentKind = "security_incident"
 // EligibilityItems are the conditions the articles set (中文 for pages
 // and refusals).
 var EligibilityItems = map[string]string{
-	"no_major_violation":      "单位及其法定代表人无重大违法记录",
+	"good_operation":          "经营状况良好",
+	"no_major_violation":      "单位及其法定代表人、负责人无重大违法记录",
 	"not_dishonest_debtor":    "未被列入失信被执行人名单",
 	"not_tax_violator":        "未被列入重大税收违法案件当事人名单",
 	"not_seriously_dishonest": "未被列入严重违法失信企业名单",
 	"not_abnormal_operation":  "未被列入企业经营异常名录",
 	"security_officer":        "明确数据安全负责人和管理部门，建立内部管理和安全保障制度",
-	"mlps":                    "符合网络安全等级保护要求（三级及以上）",
-	"crypto_assessment":       "通过商用密码应用安全性评估",
+	"mlps":                    "具备网络安全等级保护的保障能力（条款要求的等级或实践经验）",
+	"crypto_assessment":       "具备商用密码应用安全性评估的保障能力（条款要求的评估或实践经验）",
 	"data_security_compliant": "符合国家数据安全保护要求",
-	ItemGoodCreditStanding:    "经营状况和信用状况良好",
+	ItemGoodCreditStanding:    "信用状况良好",
 	ItemNoBadCreditRecord:     "在全国信用信息公共服务平台查询中无不良记录",
 	"no_serious_penalty":      "企业法人、高管或者法定代表人、负责人不存在重大行政处罚、严重失信等记录",
 	"no_criminal_record":      "没有违法犯罪记录",
@@ -60,9 +61,12 @@ var EligibilityItems = map[string]string{
 }
 
 // EligibilityItemNames are the items, sorted.
-func EligibilityItemNames() []string {
-	names := make([]string, 0, len(EligibilityItems))
-	for n := range EligibilityItems {
+func EligibilityItemNames() []string { return sortedKeys(EligibilityItems) }
+
+// sortedKeys are a table's names, sorted.
+func sortedKeys[V any](m map[string]V) []string {
+	names := make([]string, 0, len(m))
+	for n := range m {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -91,6 +95,23 @@ func (r EligibilityRule) validate(field string) error {
 	}
 	if !citationValue.MatchString(r.Cite) {
 		return Invalid(RuleProfile, field+".cite", "%q is not an article reference like GX-9", truncate(r.Cite, 32))
+	}
+	return nil
+}
+
+// declaringRole is who declares on a purpose: the agreement's grantee.
+var declaringRole = map[string]string{EligibilityOperation: PartyOperator, EligibilityCatalog: PartyEnterprise, EligibilityScenario: PartyEnterprise}
+
+// checkIncidentKind: a rule asking "no incident in three years" needs the
+// profile's self-reported IncidentKind, owed by the declaring role, or the
+// check would pass on nothing.
+func (p Profile) checkIncidentKind(field string, r EligibilityRule) error {
+	if !contains(r.Items, ItemNoIncident3Y) {
+		return nil
+	}
+	k, ok := p.ObligationKind(IncidentKind)
+	if !ok || k.Opens != OpensBySelf || !contains(k.Owes, declaringRole[r.For]) {
+		return Invalid(RuleProfile, field+".items", "%s is checked against the %s reports a %s owes (a self-reported obligation kind): define it", ItemNoIncident3Y, IncidentKind, declaringRole[r.For])
 	}
 	return nil
 }
@@ -125,20 +146,67 @@ type EligibilityFacts struct {
 	// CreditRecords are the numbers of its credit records in force on
 	// the channel.
 	CreditRecords []string
-	// Incident is its latest self-reported security incident, if any.
-	Incident *ReportedEvent
+	// Incidents are the security incidents it reported, not withdrawn.
+	Incidents []ReportedEvent
 }
 
-// ReportedEvent is the latest self-reported obligation of a kind by a
-// party: its number and the day the event happened.
+// ReportedEvent is a self-reported incident: its obligation's number and
+// the day it happened.
 type ReportedEvent struct {
 	Number     string `json:"number"`
 	OccurredOn string `json:"occurredOn"`
 }
 
-// TypeReportedEvent indexes, per self-reported kind and party, its latest
-// report (a ReportedEvent).
-const TypeReportedEvent = "obligation~event"
+// TypeReportedEvents holds, per party, the security incidents it reported
+// ([]ReportedEvent, of IncidentKind): added when one is reported, dropped
+// when the authority withdraws the report (opened in error), read by an
+// eligibility check without a range query.
+const TypeReportedEvents = "obligation~incidents"
+
+// MaxReportedEvents bounds the incidents kept per party: the oldest go
+// first (the check looks back three years).
+const MaxReportedEvents = 50
+
+// WithEvent is held after o was reported (ok false: o is no incident
+// report).
+func WithEvent(held []ReportedEvent, o *Obligation) ([]ReportedEvent, bool) {
+	if o.Kind != IncidentKind || o.OccurredOn == "" {
+		return held, false
+	}
+	out := append(withoutEvent(held, o.Number), ReportedEvent{Number: o.Number, OccurredOn: o.OccurredOn})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].OccurredOn > out[j].OccurredOn })
+	if len(out) > MaxReportedEvents {
+		out = out[:MaxReportedEvents]
+	}
+	return out, true
+}
+
+// WithoutEvent is held after o's report was withdrawn (ok false: o is no
+// incident report).
+func WithoutEvent(held []ReportedEvent, o *Obligation) ([]ReportedEvent, bool) {
+	if o.Kind != IncidentKind || o.OccurredOn == "" {
+		return held, false
+	}
+	return withoutEvent(held, o.Number), true
+}
+
+func withoutEvent(held []ReportedEvent, number string) []ReportedEvent {
+	out := make([]ReportedEvent, 0, len(held)+1)
+	for _, e := range held {
+		if e.Number != number {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// ledgerChecked are the conditions the ledger checks against its own
+// records, and which: the credit file or the incidents reported.
+var ledgerChecked = map[string]string{
+	ItemNoBadCreditRecord:  "credit",
+	ItemGoodCreditStanding: "credit",
+	ItemNoIncident3Y:       "incidents",
+}
 
 // CheckDeclaration judges a declaration made on purpose (field names it in
 // the input) under the profile: where the profile sets a rule, every
@@ -178,36 +246,38 @@ func CheckDeclaration(p Profile, purpose, field string, d *Declaration, facts El
 			return Invalid(cite, field+".items", "%s sets the condition %s (%s): it is not declared", rule.Cite, it, EligibilityItems[it])
 		}
 	}
-	if (declared[ItemNoBadCreditRecord] || declared[ItemGoodCreditStanding]) && len(facts.CreditRecords) > 0 {
-		return Conflict(cite, field+".items", "the ledger holds credit records in force against the party (%s): it cannot declare %s", strings.Join(facts.CreditRecords, ", "), firstDeclared(declared, ItemNoBadCreditRecord, ItemGoodCreditStanding))
-	}
-	if declared[ItemNoIncident3Y] && facts.Incident != nil {
-		if on, err := ParseDate("occurredOn", facts.Incident.OccurredOn); err == nil && on.After(today.AddDate(-3, 0, 0)) {
-			return Conflict(cite, field+".items", "the party reported a security incident on %s (%s), within three years: it cannot declare %s", facts.Incident.OccurredOn, facts.Incident.Number, ItemNoIncident3Y)
+	for _, it := range d.Items {
+		switch ledgerChecked[it] {
+		case "credit":
+			if len(facts.CreditRecords) > 0 {
+				// Which records is not said: whoever files for the party
+				// may not read its credit file.
+				return Conflict(cite, field+".items", "the ledger holds a credit record in force against the party: it cannot declare %s (%s)", it, EligibilityItems[it])
+			}
+		case "incidents":
+			for _, e := range facts.Incidents {
+				if on, err := ParseDate("occurredOn", e.OccurredOn); err == nil && on.After(today.AddDate(-3, 0, 0)) {
+					return Conflict(cite, field+".items", "the party reported a security incident on %s (%s), within three years: it cannot declare %s", e.OccurredOn, e.Number, it)
+				}
+			}
 		}
 	}
 	return nil
 }
 
-func firstDeclared(declared map[string]bool, items ...string) string {
-	for _, it := range items {
-		if declared[it] {
-			return it
-		}
-	}
-	return ""
-}
-
-// ChecksLedger tells whether a declaration names a condition the ledger
-// checks against its records (so its facts must be read).
-func (d *Declaration) ChecksLedger() bool {
+// ChecksLedger tells which of the ledger's records a declaration's
+// conditions are checked against (so only those are read).
+func (d *Declaration) ChecksLedger() (credit, incidents bool) {
 	if d == nil {
-		return false
+		return false, false
 	}
 	for _, it := range d.Items {
-		if it == ItemNoBadCreditRecord || it == ItemGoodCreditStanding || it == ItemNoIncident3Y {
-			return true
+		switch ledgerChecked[it] {
+		case "credit":
+			credit = true
+		case "incidents":
+			incidents = true
 		}
 	}
-	return false
+	return credit, incidents
 }

@@ -14,8 +14,7 @@ func TestDeclarationsAreCheckedByTheirArticle(t *testing.T) {
 	full := FullDeclaration(digest)
 	for name, purposes := range map[string][]string{
 		"GX": {EligibilityOperation, EligibilityCatalog, EligibilityScenario},
-		"ZW": {EligibilityOperation}, "GD": {EligibilityOperation}, "NS": {EligibilityOperation},
-		"HB": {EligibilityOperation, EligibilityScenario},
+		"ZW": {EligibilityOperation}, "GD": {EligibilityOperation}, "NS": {EligibilityOperation}, "HB": {EligibilityOperation},
 	} {
 		p := profiles[name]
 		for _, purpose := range purposes {
@@ -49,13 +48,19 @@ func TestDeclarationsAreCheckedByTheirArticle(t *testing.T) {
 		}
 	}
 	gx := profiles["GX"]
-	for what, d := range map[string]*Declaration{
-		"an unknown condition": {Items: append(append([]string{}, full.Items...), "no_tax"), EvidenceDigest: digest},
-		"a condition twice":    {Items: append(append([]string{}, full.Items...), "mlps"), EvidenceDigest: digest},
-		"no evidence":          {Items: full.Items},
+	for what, c := range map[string]struct {
+		d           *Declaration
+		rule, field string
+	}{
+		"an unknown condition": {&Declaration{Items: []string{"mlps", "no_tax"}, EvidenceDigest: digest}, RuleEligibility, "declaration.items[1]"},
+		"a condition twice":    {&Declaration{Items: []string{"mlps", "mlps"}, EvidenceDigest: digest}, RuleEligibility, "declaration.items[1]"},
+		"too many":             {&Declaration{Items: append(append([]string{}, full.Items...), "mlps"), EvidenceDigest: digest}, RuleEligibility, "declaration.items"},
+		"no evidence":          {&Declaration{Items: full.Items}, RuleDigest, "declaration.evidenceDigest"},
+		"a condition missing":  {&Declaration{Items: []string{"mlps"}, EvidenceDigest: digest}, "GX-11", "declaration.items"},
 	} {
-		if err := CheckDeclaration(gx, EligibilityScenario, "declaration", d, EligibilityFacts{}, today); err == nil {
-			t.Errorf("%s was taken", what)
+		err := CheckDeclaration(gx, EligibilityScenario, "declaration", c.d, EligibilityFacts{}, today)
+		if e, ok := AsRule(err); !ok || e.Rule != c.rule || e.Field != c.field {
+			t.Errorf("%s: %v, want %s on %s", what, err, c.rule, c.field)
 		}
 	}
 	// What the ledger knows refuses what it contradicts: HB 14's "no bad
@@ -65,17 +70,29 @@ func TestDeclarationsAreCheckedByTheirArticle(t *testing.T) {
 	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{CreditRecords: []string{"XD-450100-2026-00000001-0"}}, today); !IsRule(err, "HB-14") {
 		t.Errorf("a credit record in force: %v", err)
 	}
-	recent := &ReportedEvent{Number: "LX-450100-2024-00000001-0", OccurredOn: "2023-12-04"}
-	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{Incident: recent}, today); !IsRule(err, "HB-14") {
+	old := ReportedEvent{Number: "LX-450100-2023-00000001-0", OccurredOn: "2023-12-03"}
+	recent := ReportedEvent{Number: "LX-450100-2024-00000001-0", OccurredOn: "2023-12-04"}
+	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{Incidents: []ReportedEvent{old, recent}}, today); !IsRule(err, "HB-14") {
 		t.Errorf("an incident within three years: %v", err)
 	}
-	old := &ReportedEvent{Number: "LX-450100-2023-00000001-0", OccurredOn: "2023-12-03"}
-	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{Incident: old}, today); err != nil {
+	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{Incidents: []ReportedEvent{old}}, today); err != nil {
 		t.Errorf("an incident three years ago to the day: %v", err)
 	}
-	// A declaration that names none of the ledger-checked conditions reads
-	// nothing of the ledger.
-	if (&Declaration{Items: []string{"mlps"}}).ChecksLedger() || !full.ChecksLedger() {
-		t.Error("ChecksLedger")
+	// Only what a declaration's conditions are checked against is read.
+	if c, i := (&Declaration{Items: []string{"mlps"}}).ChecksLedger(); c || i {
+		t.Error("ChecksLedger of mlps")
+	}
+	if c, i := (&Declaration{Items: []string{ItemGoodCreditStanding}}).ChecksLedger(); !c || i {
+		t.Error("ChecksLedger of good_credit_standing")
+	}
+	if c, i := full.ChecksLedger(); !c || !i {
+		t.Error("ChecksLedger of every condition")
+	}
+	// A rule asking "no incident" on a profile that defines no incident
+	// report owed by the declaring role is refused.
+	gd := profiles["GD"]
+	gd.Eligibility = []EligibilityRule{{For: EligibilityOperation, Items: []string{ItemNoIncident3Y}, Cite: "GD-21"}}
+	if err := gd.Validate(); !IsRule(err, RuleProfile) {
+		t.Errorf("GD asking no_security_incident_3y without incident reports: %v", err)
 	}
 }

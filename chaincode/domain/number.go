@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Number prefixes: what the number identifies.
@@ -125,4 +126,17 @@ func SequenceNumber(prefix, division string, year int, seq uint64) Number {
 		seq /= uint64(len(creditAlphabet))
 	}
 	return Number{Prefix: prefix, Division: division, Year: year, Serial: string(serial)}
+}
+
+// numberedNow checks a new record's number (field "number"): of its
+// kind's prefix, carrying the channel's division and this year.
+func (j *Jurisdiction) numberedNow(number, prefix string, now time.Time) error {
+	num, err := ParseNumber("number", number, prefix)
+	if err != nil {
+		return err
+	}
+	if year := DateOf(now).Year(); num.Division != j.DivisionCode || num.Year != year {
+		return Invalid(RuleNumber, "number", "%s must carry the jurisdiction %s and this year %d", number, j.DivisionCode, year)
+	}
+	return nil
 }

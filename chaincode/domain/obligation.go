@@ -287,14 +287,10 @@ func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligation
 	} else if err := applicantOrRegistrar(j, c.Actor, in.PartyCreditCode, "reporting a "+k.Kind); err != nil {
 		return nil, err
 	}
-	num, err := ParseNumber("number", in.Number, PrefixObligation)
-	if err != nil {
+	if err := j.numberedNow(in.Number, PrefixObligation, now); err != nil {
 		return nil, err
 	}
 	today := DateOf(now)
-	if num.Division != j.DivisionCode || num.Year != today.Year() {
-		return nil, Invalid(RuleNumber, "number", "%s must carry the jurisdiction %s and this year %d", in.Number, j.DivisionCode, today.Year())
-	}
 	if x.Existing != nil {
 		return nil, Conflict(RuleObligationUnique, "number", "obligation number %s is taken: number it afresh", in.Number)
 	}

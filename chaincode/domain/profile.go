@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
-	"sort"
 )
 
 // Profile is a jurisdiction's policy: the figures the five regulations
@@ -152,6 +151,9 @@ func (p Profile) Validate() error {
 		if err := r.validate(field); err != nil {
 			return err
 		}
+		if err := p.checkIncidentKind(field, r); err != nil {
+			return err
+		}
 		if purposes[r.For] {
 			return Invalid(RuleProfile, field+".for", "%s has two rules", r.For)
 		}
@@ -192,14 +194,7 @@ func BuiltinProfiles() map[string]Profile {
 }
 
 // BuiltinProfileNames lists the built-in profile names, sorted.
-func BuiltinProfileNames() []string {
-	var names []string
-	for n := range BuiltinProfiles() {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func BuiltinProfileNames() []string { return sortedKeys(BuiltinProfiles()) }
 
 // ProfileRecord is a channel's profile in force, with its change stamp;
 // every earlier version stays in the key's history.

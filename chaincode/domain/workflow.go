@@ -120,9 +120,6 @@ type ApplicationInput struct {
 	Renews string `json:"renews,omitempty"`
 	// Problem is the data-quality problem a quality request reports.
 	Problem string `json:"problem,omitempty"`
-	// Declaration is the applicant's eligibility declaration (a catalog
-	// or scenario application: GX 9, GX 11, HB 14).
-	Declaration *Declaration `json:"declaration,omitempty"`
 }
 
 // IsCatalog tells a catalog authorization's application.
@@ -287,7 +284,6 @@ type ApplyInput struct {
 	Renews      *Agreement                    // renewal: the agreement to renew
 	Successor   *Agreement                    // renewal: the agreement that renewed it before, if any
 	Onboarding  *Application                  // onboarding: the applicant's latest onboarding, if any
-	Facts       EligibilityFacts              // what the ledger knows of the applicant (read when its declaration asks)
 }
 
 // Apply records an application of its kind (GX 12(1), GX 10(1), ZW 18,
@@ -297,12 +293,8 @@ func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Ti
 	if err := applicantOrRegistrar(j, c.Actor, in.ApplicantCreditCode, "recording an application"); err != nil {
 		return nil, err
 	}
-	num, err := ParseNumber("number", in.Number, PrefixApplication)
-	if err != nil {
+	if err := j.numberedNow(in.Number, PrefixApplication, now); err != nil {
 		return nil, err
-	}
-	if year := DateOf(now).Year(); num.Division != j.DivisionCode || num.Year != year {
-		return nil, Invalid(RuleNumber, "number", "%s must carry the jurisdiction %s and this year %d", in.Number, j.DivisionCode, year)
 	}
 	if x.Existing != nil { // nothing of the record: the caller may not be its applicant
 		return nil, Conflict(RuleApplicationUniq, "number", "application number %s is taken: number it afresh", in.Number)
@@ -319,13 +311,6 @@ func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Ti
 	}
 	if err := check(j, p, x, now); err != nil {
 		return nil, err
-	}
-	if purpose, declares := applicationEligibility[in.Kind]; declares {
-		if err := CheckDeclaration(p, purpose, "declaration", in.Declaration, x.Facts, DateOf(now)); err != nil {
-			return nil, err
-		}
-	} else if in.Declaration != nil {
-		return nil, Invalid(RuleApplication, "declaration", "an application of kind %s declares no eligibility (a catalog or scenario application does)", in.Kind)
 	}
 	if in.Kind != KindOnboarding && in.Previous != "" {
 		return nil, Invalid(RuleApplication, "previous", "previous names a refused onboarding application (kind onboarding)")
@@ -363,10 +348,6 @@ var applicationChecks = map[string]func(j *Jurisdiction, p Profile, x ApplyInput
 	KindRenewal:    checkRenewal,
 	KindQuality:    checkQualityRequest,
 }
-
-// applicationEligibility is, per application kind, the purpose its
-// eligibility declaration is made for.
-var applicationEligibility = map[string]string{"": EligibilityScenario, KindScenario: EligibilityScenario, KindCatalog: EligibilityCatalog}
 
 // checkScenarioApplication checks a scenario application's product,
 // resources, data providers and the products it re-develops.

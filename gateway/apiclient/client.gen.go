@@ -521,7 +521,6 @@ type Application struct {
 	ComplianceExtended  *bool              `json:"complianceExtended,omitempty"`
 	CrossRegion         bool               `json:"crossRegion"`
 	DataProviders       []string           `json:"dataProviders"`
-	Declaration         *Declaration       `json:"declaration,omitempty"`
 	DesignDigest        string             `json:"designDigest"`
 	Kind                *string            `json:"kind,omitempty"`
 	Last                Change             `json:"last"`
@@ -553,24 +552,23 @@ type Application struct {
 
 // ApplicationInput defines model for ApplicationInput.
 type ApplicationInput struct {
-	ApplicantCreditCode string       `json:"applicantCreditCode"`
-	CrossRegion         bool         `json:"crossRegion"`
-	DataProviders       []string     `json:"dataProviders"`
-	Declaration         *Declaration `json:"declaration,omitempty"`
-	DesignDigest        string       `json:"designDigest"`
-	Kind                *string      `json:"kind,omitempty"`
-	MaterialsDigest     *string      `json:"materialsDigest,omitempty"`
-	Number              string       `json:"number"`
-	Previous            *string      `json:"previous,omitempty"`
-	Problem             *string      `json:"problem,omitempty"`
-	ProductName         string       `json:"productName"`
-	ProductType         string       `json:"productType"`
-	RedevelopedFrom     []string     `json:"redevelopedFrom"`
-	Renews              *string      `json:"renews,omitempty"`
-	ResourceIds         []string     `json:"resourceIds"`
-	Scenario            string       `json:"scenario"`
-	Scope               *string      `json:"scope,omitempty"`
-	UsesNonPublicData   bool         `json:"usesNonPublicData"`
+	ApplicantCreditCode string   `json:"applicantCreditCode"`
+	CrossRegion         bool     `json:"crossRegion"`
+	DataProviders       []string `json:"dataProviders"`
+	DesignDigest        string   `json:"designDigest"`
+	Kind                *string  `json:"kind,omitempty"`
+	MaterialsDigest     *string  `json:"materialsDigest,omitempty"`
+	Number              string   `json:"number"`
+	Previous            *string  `json:"previous,omitempty"`
+	Problem             *string  `json:"problem,omitempty"`
+	ProductName         string   `json:"productName"`
+	ProductType         string   `json:"productType"`
+	RedevelopedFrom     []string `json:"redevelopedFrom"`
+	Renews              *string  `json:"renews,omitempty"`
+	ResourceIds         []string `json:"resourceIds"`
+	Scenario            string   `json:"scenario"`
+	Scope               *string  `json:"scope,omitempty"`
+	UsesNonPublicData   bool     `json:"usesNonPublicData"`
 }
 
 // ApplicationWritten defines model for ApplicationWritten.
@@ -3192,14 +3190,14 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/credentials (the `ListCredentials` operationId).
 	ListCredentials(ctx context.Context, channel string, params *ListCredentialsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RecordCreditRecordWithBody write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+	// RecordCreditRecordWithBody write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (the party's credential revoked, an agreement granted to it revoked, an objection decided against its record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
 	RecordCreditRecordWithBody(ctx context.Context, channel string, params *RecordCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RecordCreditRecord write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+	// RecordCreditRecord write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (the party's credential revoked, an agreement granted to it revoked, an objection decided against its record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3516,7 +3514,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/credentials/{number}/status (the `ChangeCredentialStatus` operationId).
 	ChangeCredentialStatus(ctx context.Context, number string, params *ChangeCredentialStatusParams, body ChangeCredentialStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetCreditRecord a credit record: the party, the decision it names and what that decision found, the category, the article, recorded or rescinded
+	// GetCreditRecord a credit record: the party, the decision it names (its kind, what it decided, its transaction), the category, the article, the finding's digest, recorded or rescinded
 	//
 	// Corresponds with GET /api/v1/credit-records/{number} (the `GetCreditRecord` operationId).
 	GetCreditRecord(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4605,7 +4603,7 @@ func (c *Client) ListCredentials(ctx context.Context, channel string, params *Li
 	return c.Client.Do(req)
 }
 
-// RecordCreditRecordWithBody write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+// RecordCreditRecordWithBody write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (the party's credential revoked, an agreement granted to it revoked, an objection decided against its record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
 //
 // Takes any type of body and a specified content type.
 //
@@ -4622,7 +4620,7 @@ func (c *Client) RecordCreditRecordWithBody(ctx context.Context, channel string,
 	return c.Client.Do(req)
 }
 
-// RecordCreditRecord write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+// RecordCreditRecord write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (the party's credential revoked, an agreement granted to it revoked, an objection decided against its record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5449,7 +5447,7 @@ func (c *Client) ChangeCredentialStatus(ctx context.Context, number string, para
 	return c.Client.Do(req)
 }
 
-// GetCreditRecord a credit record: the party, the decision it names and what that decision found, the category, the article, recorded or rescinded
+// GetCreditRecord a credit record: the party, the decision it names (its kind, what it decided, its transaction), the category, the article, the finding's digest, recorded or rescinded
 //
 // Corresponds with GET /api/v1/credit-records/{number} (the `GetCreditRecord` operationId).
 func (c *Client) GetCreditRecord(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -11984,14 +11982,14 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/credentials (the `ListCredentials` operationId).
 	ListCredentialsWithResponse(ctx context.Context, channel string, params *ListCredentialsParams, reqEditors ...RequestEditorFn) (*ListCredentialsResponse, error)
 
-	// RecordCreditRecordWithBodyWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+	// RecordCreditRecordWithBodyWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (the party's credential revoked, an agreement granted to it revoked, an objection decided against its record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/channels/{channel}/credit-records (the `RecordCreditRecord` operationId).
 	RecordCreditRecordWithBodyWithResponse(ctx context.Context, channel string, params *RecordCreditRecordParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordCreditRecordResponse, error)
 
-	// RecordCreditRecordWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+	// RecordCreditRecordWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (the party's credential revoked, an agreement granted to it revoked, an objection decided against its record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -12348,7 +12346,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/credentials/{number}/status (the `ChangeCredentialStatus` operationId).
 	ChangeCredentialStatusWithResponse(ctx context.Context, number string, params *ChangeCredentialStatusParams, body ChangeCredentialStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangeCredentialStatusResponse, error)
 
-	// GetCreditRecordWithResponse a credit record: the party, the decision it names and what that decision found, the category, the article, recorded or rescinded
+	// GetCreditRecordWithResponse a credit record: the party, the decision it names (its kind, what it decided, its transaction), the category, the article, the finding's digest, recorded or rescinded
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -18922,7 +18920,7 @@ func (c *ClientWithResponses) ListCredentialsWithResponse(ctx context.Context, c
 	return ParseListCredentialsResponse(rsp)
 }
 
-// RecordCreditRecordWithBodyWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+// RecordCreditRecordWithBodyWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (the party's credential revoked, an agreement granted to it revoked, an objection decided against its record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -18935,7 +18933,7 @@ func (c *ClientWithResponses) RecordCreditRecordWithBodyWithResponse(ctx context
 	return ParseRecordCreditRecordResponse(rsp)
 }
 
-// RecordCreditRecordWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (a revoked credential or certificate, an ended agreement, an objection decided against the party's record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
+// RecordCreditRecordWithResponse write a finding to a party's credit file (the channel's authority): cause names the decision on the ledger that caused it (the party's credential revoked, an agreement granted to it revoked, an objection decided against its record, an order given to it); category is a violation the profile's article names (GET …/profile: creditRecords); one record in force per decision; a profile whose regulation writes no credit file (ZW) refuses it
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -19598,7 +19596,7 @@ func (c *ClientWithResponses) ChangeCredentialStatusWithResponse(ctx context.Con
 	return ParseChangeCredentialStatusResponse(rsp)
 }
 
-// GetCreditRecordWithResponse a credit record: the party, the decision it names and what that decision found, the category, the article, recorded or rescinded
+// GetCreditRecordWithResponse a credit record: the party, the decision it names (its kind, what it decided, its transaction), the category, the article, the finding's digest, recorded or rescinded
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -24229,254 +24227,255 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19bxzJfSD8VQp8AohEmqK0ayU2hSCQSGlXsXYlk+u32PsExe7fzJTZUzWuquZwLAjY4METB4fkfIdc",
-	"EgS4nOO7ODkcEid/HBDDCS7fJbC0zrc41Ft3dU9Xv3HI4azmn11JU11vv9f6vb7aidl0xihQKXYOX+1w",
-	"EDNGBei/vOTsLIWp+mPMqAQq1R/xbJaSGEvC6MHMjPj17wlG1W8insAUqz/9GofRzuHO/3NQzH9gfhUH",
-	"bt7Xr19HOwmImJOZmm7ncIfDKBOQHCJM0cnTI/SVLz34TWRXQQmLsylQiSieEjpGcgKIZykgTBM0IpAm",
-	"O2pGu4zaxaP4nLJ5CskYpm77SULUYjh9ydkMuCTqsCOcCoh2Zt4/vdqBy3iC6Rg+EjP1V7mYwc7hjpCc",
-	"0PHO62gnxUK2nfVIz6BGcxgTIbm+uI+z6Rnw2kmFxDITtT9dABfEXLT9jVAJY+D62By+nxEOyc7hd+rW",
-	"ikrHydexpygm/zRyk7Oz70Es1cKVazyB72cg+t4mjmV58+5glb3bcR328U1OpATacx/xBBN6AiPgQGNo",
-	"hR+bTokshuvNxownbR9WUW8ZRHqWqLqf+nOrs6342tV2sOgBkfyDwBYZ7wsJDgmRRyyB2u2RpPafpwFq",
-	"5CyF9rNMNfKTpP4QCZvJl5yNSArDbpviKVzprvUEzTc95jCEmxniF3XcQ3HhOMWGX7Qh9rE3VH1pmfIx",
-	"GdvrWjo70ET9qWXeJ2bU62hnRNIO45+aUa+jnTHHVAIcNaOTHsV4y6hzQpMVMHsaZvCGN4OGd3fZQWGO",
-	"0xejwIwU5pA8XoR/rRcoImaz+msQZEwheUH7iigJfPokcIPqt1OJubyicKNOoGlY1QG2DiWWMNUd399Y",
-	"cQDvCjxZ6WioBMVuItRRrQVqP9rtQGRhWA6FSeXae11f4xU8o7OsL/e6VgZ1IwykkSU0kfdAKl0R2G+a",
-	"2hox53ZrfLlgvpKuVzyv+mp6bv2G14V9vFHZgsV6XBC1DBv8mMn6j9XdpATTGI4BJymhbcOeXEqgCfi4",
-	"esZYClgTcMyZECcwLksHb0CCJX7J2QVJgOubIBKmAflk/gFzjhdX1HtAoWwDU1mRJjHFEjjBqWhYijJJ",
-	"YnhCE9GX87AZ0Bca9wijAd1wxiElU0IxXzTCc8bhgrCAYjArbAl1vyVZ3MSg7YiPQ9q1/f2TxSykfSdw",
-	"ASmbQfKUs2k/HOn4cG/QszgIlmbq+4Yz6kEXENTiBMt4DM8S0Xf3F8Tuq56XhOcomJKIgWJOWF/5JPE4",
-	"9AvMygdpooZTCbO6s4lsNkuhRbhnAsTHjL7MzlISH2OJ65nIAP2zjpmWcbWMmd49lgFaZWF1my7zwWWU",
-	"rnAkd/k+K18idweHbhpsIZiGKHBdJc8Xjdt34t9hrnJVproultnICwcxsoE8qBP5byKFt9Do7VaVPSX3",
-	"SsqylDie5Ir3QAtpq95ctYdWPgjsDKaz3lvRH4wYn6o/KZyBfUk0mi1b1Thn9TxjStKUBJS5JdtNSMph",
-	"JQ/sTLUHzBIiH1Exh75m37OUxeeB7amXBYU08OqA+HzGiLF8lv1GOJ3jhUA0S9ND7RcaYwlzvEDnADOB",
-	"iBSo+FyRnxqJz1LYOZQ8A/0aoSMyftywN0jxTEA9lx8RLuRjzs6hVbLYUeojy1eXlyL0Aqcl+7f3I4VL",
-	"+TT4KTuvF5uS1Y+XHFOBm/T/4FYqGONgZw+ml4wctCsXXFnXLVKcvLjuEuD1+bwrqMdMOWGc/AAbhVvE",
-	"KRMZ72tyw/4sDWq/5xld+m3C0iTwmfmpRRciQmSEjo9hhrmchlZp8hiqu6zgSuXXr1NJ0g48r+Y68gPW",
-	"HKe4GH8XpTXrzpefpgdgX+Le9tQzxs6nmJ/X37pTSTq9TULYtqTBVC7UTB4VW6k7ccFR+vLXelLu6oUy",
-	"UzS6oR5nNElhkHwrs+5Y6TlUKhVZO/JjNXyktAMQhpcrCaj+QDgy2IGIQAlwcgEJGjGOdk+eHqH333//",
-	"K3t1glLrEXHwvdEkcTTL6o4LRwWLq9NgYw5YBgSIM5cu34+6AWMdRcVVIcb9i4r0NcgJE4DUS0QhFqPw",
-	"YrRz+J2WLedT7ryOWoYW6+28/tT49RgXWhN6yVIS11sunDZTxwQBJ91v90PASd21Ki4C/KuwaJvgGY3T",
-	"TNgXXdg8R+i5GIKmqfqjRPYNjdgIwQXwBTIKbRmBDfYKpCRlhADHE4SFQfZCLiI5wRKppzmacyYBEcUg",
-	"O91V6ajVC2v0RHRR373ZK4zDAjv3FuQvqUI5KMixDoMiT/+31FcQTh0fOsIp0AT3VUInLCUJXvR9g+oH",
-	"Xe3QOePn/SdcAOYdVCs9LF8+Knbvrdt0Obf6MZhD8CovQZ85DTJMqdGnTSaGGg2oJ7A9lhE0y/S88/Jo",
-	"I0ecSQdoNtWOWyyxjkPid62twrusuxf3vfv0YzYk8Bknos0rWgwMniln0M+SK6i5Mw5PLomQNjRk+YVz",
-	"dYtXYec/xrJ9UKMzYKiVi4wplva50mgTzwe+jnayWYIlHC3iLiFQDkWWEbJq2qoNIyzbuyrgDyBOeYdR",
-	"Lc0t4X4NRAJUWLW1+ahS/8rwUbKFnRxzPGq341TMEb56gCRDLlykbJwQIAWy4IhQ+fgR8vaoNY4CNbYs",
-	"bMvC3mkWVs8/ArxhmcsFeNQSL6vjHGXe0uQKqOFetQy1zLv8e2jhTCe5enU9USItCHJ1bpKAkDzTb53G",
-	"yAL/cdz5hdqDAbRRd8/YT2xAceIBu+3rj+u+WUnoRjPDGRaMOpQxhA2V5qeTkHlqkHs+x5ogwQ9UJhyq",
-	"eIGhS471vvGhS2R9u59sS0xoRW+3Ks30OXr5BdiDT9z6SyvJsPorXDpCz8yAkAlUXtbyxKDrR48P7LB/",
-	"3HND8gp2CSfNSThqUJPhO9rR/tXhR9ej7CxuV1FTEpO5iCv6rOP8NjtFpPrMu5sHwC7Q6AI4MlA/lf2N",
-	"Lmc9XaVNKJqQCyJCaDIGCsI4w3O3+tlC1nrUJ0DGExnyyCZwCcmjHg56xfW1L+ATi2FdPgsSlt1cPRzA",
-	"OHx6xdNLTOrvM5jDVO9ark9g0m5au0jtnitcdICLa0k17RhHMIilRaU1Ayey4cwnOuRyGGEnEIeR2dBi",
-	"KK5KLdolfCUfGRWr1R+o8GYN9EC2klwLIOvckvm7yawS2LlQ2heNF1dhr8EA90YgTbGMJyCOdaxW4zO/",
-	"MRg4BOnKlZSnqq7eCuGsdxphOL+lY8BR4CDWYZRr1IEdF+7Kgc/ehkvvHPLRQRgF35rN1q3CyxiyanUK",
-	"HDGDmq1ZQfvQamxdzVlL/e1DqwtlKezfTUEt1qRTE9jiEpl6hbUUV17BEd81WkXSDnbqHF+uzRjU2fji",
-	"RxJ0j2/qY3lYsZ1mUBGGdkvFcES9qpmjbJyoQd0qvBuQOGfEFkjdrBgVdFxvaNYScawkJqs66+021Cxd",
-	"wVXsNBqVhiR/xFjCmPH6AKEYZwICUbV55YDQbwOzKjCXi0bmFKK26pdu+1FxxureinOEL3UQ9x54q/qX",
-	"4yYVVo/4akjRi0mLWvzJ5bPkGuC5Mu7eDn1HXkNKIKwmtW2AILgSavpAr6JIBbIWAzwR4V1Wr5QyH/dv",
-	"PRvNifTqLPQk6x85O8aEGvzv4a03cLdT9PiunsKrFpJi9ijfn/247uy+i6+PRQQv6l+WU0blJJAiEQh/",
-	"zro4l/Wo+gOU0gf7VBK7IInCiQbutqzatIApoLtUlqo/R+52HWYeaT1OZW8d9vRkzEGIIZZMnR3Sz3/Z",
-	"ZEXrGBsxY7zZfiOyVHaxxdUHBKiPK8tE+Ulb7m+9SrcPyJXo296Et1pGlA5+BRFh5hlGmM2ovTKcrUPP",
-	"2qOkZEzOSErkYoDIC+qZo0De41VZ6Ei77hxSBuXYk1yJ7XGYlI3FCUhMKDQ8/ynIOePnzzsNDjoJpHrx",
-	"MXrSSdoFVLMnF/0rzDV4axtykhoTcIqMmW4+tyTrVUvwHOofT2wOouFZEIy/a3oWZGdehGgdamI+BrkS",
-	"F7W7mCsZmHQSprRZ7f7mm/MxnubF+3p5vRqiv0YkDb7D0rIR249s6oT9bm47U92BdNrR6gIqmtKhsJgE",
-	"8qTCjuncmt4vkapkW2/jiialZ8kXbXdc2kPoBk99o3+Pqyw5C1rdiTpPjncaGqCpyuHthHl8R7Gd2oMS",
-	"Ia09ZkXY0hiSkPSrRGJJvzuefMPyijYMqUEM683TPCRft+HKnklTxqSXruO0suV8SZtyp1PqiCjl1OWZ",
-	"dKsO/bH7qT+kfO6yCvvkqBXoVBcJzkbtW3RT1O2qyOJbk3c/LH/Dcu3yGU3gMlioQIv/JdcyLOrDOIr5",
-	"6u8ngcvTXKL3p+gengo/kqojudXT0zMhMriuOijDnIGBOqI17qjggVx2bx8YsOmMsykRLmirxlzd6MDO",
-	"KxJ2syqcr8gryeYUeKji/ExXC/oqLFZYWXiW4jhYPHgDHKHn1t1Z3I13iSUod/F29o3bztFzWFHb5nSh",
-	"RmivLiDCv7ku19V4D+u1PhXcYiW2p3y6W2158g59BbuTUsFOtEVnUFGPZeGfFwhp2rtd0ZV36iMyob7K",
-	"xpACzKGiST2D13JXXJEXcr6Tn6zu0n8n40QkJB5S7tcEL8lFSFh0NKx0kxOtcW1ed5Ge3qZgvLHIZsAv",
-	"iGABeRh8htgY5EqcVenCKhtutmn4ULrVnKCETldhBuq5srLA0CY/SlB7MD/97qRPrw9DeL1Nc1d8BgaJ",
-	"357OO0v9VV8ABdH3jdGVNTXU03rOcOKKbwyMk/aKr3Qr8dEjA8V905iD8hGjcrLSOOaqW7klwrnaX0Z/",
-	"XdS/qd20y/YcojPOUizVw7t2h9/PgC8aYlqC1JZRMiKQdAuGyrfgL1ieoxFmHwcSZG/qFkywSnfZt4rL",
-	"yVetu5A8c3RAskivk/iJC01f5BvKY4BctjZbQPI8aHT3Erp19gif9tldhygJba/vPuONBARn0ykOWOma",
-	"fDr6p6+2GGv7xH95M+YrL11qsV9PUJlb7fTeXcaMvijbLeWfZTJmjb20Osg+N0nxSeORhrDjDjjbhFbX",
-	"gDsrQo/Gm7rVSnDBTa+iAb84S8l4UB56MDy2vRFRyH2dZBBwgGrSDTPkJt+pabMWqByxqj5ooRS6psd4",
-	"HGecB7fNZhBueqRkLA8k3XWI+p0BJyxpMMb1NBOsrtGFwcv614tMYcUt1ZZDiTUg3WLLEcA5UByuFujV",
-	"KyK4oLrBhZuvSH9NdBb4bcjL94rYKCQOh9I3PnVlCv2bflXAvoweDug5QuQb7Arl9dqNa/FuJSbkYuZh",
-	"kTHtSBvgsc3t+5q3OsiZMVy8hQlo9eLjqoQX5MTDWGozHJyKtxL256nbzZ1v7LgmwCh+L/pKYBdV1900",
-	"3CR0O7KyCgfTe3D79y6lId6zAMc3CMy32uBWG2zVBgfJ5q2qGFQVO+sTt/xhmj8pV/My7R1QpsPzuvQC",
-	"9BvEVNdv6GrSU+maUx33V4PFkpXTvjwc5hmNK20UQrWI8vYkZroovwC309rrtbtaWdMN42bsEcTeWF8E",
-	"B8U7TEMdVBsrZPUNmQ+LgpDYURQf+KXByscugJf3VqNK1Kp3vfMdQ8GUHmFXHAfdADngIdYQ++jH73Zu",
-	"xeQH4uYsOMeH4r4Kfp2aIiUaaDlaFeDw9uFdSYHlUd48JlgK8KUSGX1ZdLOo7hCeQOQ1eg6CJdPoGcP9",
-	"vE2Nvu1Qn6fO4jsuSWpb5p2lNeEShcDOz9DJhKOhO6hIxBVBHARC4EYH3kzwzOu1YBiiWonJQk91qzUp",
-	"e9grKFEvOQigclCf9Swh7nRNgVW9Un9WpVPZc0ES0qw6V9+qZAmFsoJyHcudvEm38m99WKxh492vKIJw",
-	"3TD0IjFrdheKVZwRSkMKoOkfFoiDNz/WBoD3ALpdvhzy2B0XBiUsNCHDauopNGzcklhPhu+CYlvU/Ka8",
-	"ryHuhqGBrDWpXbleYM9Sf0V5Y+rV1KQdEUiTgIauUSegMweyQJv64Dbq5vVptdW8MJM06xTqhgi8l656",
-	"59AmpR0bv1y1JUtRP3/z+5p0JYWm5ke1/T68Swp1OKppCbJU6r3cb6AP8qxZAV3C5dUoo5yNSP/aEVji",
-	"lI1NJeZvMn5O6PjYduersdAQ2WZPC4uPYquxVyVKdCwppfiT7i2dV8roXmmlUl2jRlcwhtXHMGIcvi7C",
-	"XgFdrdR4QlovS1+rLTGho28D46b4Mq8//wnwacvYImOwbXDwnVdUz+i0QVa2o/b0E2vXXJ16Zl7LhHZF",
-	"PjYDxQvwUYqF6Gu5UgiKJeNHmCYkwRI+ZpLEEF5txiElU0IxX3Tcn3F1mHk/Vo8BnIYHfz/DCh+fAiRn",
-	"OD5vnZwDhTlOv0lowuZNwBIkVfzx0WzG2QVOWycW2dlzEgMVhI6fMn5GkiRkhOwaE2F4vpPqAfQO43LL",
-	"3UdhntWMVPWX2AiKxusMQ7wZ3ZoYyTInquUjTSQcAukyAfn8vEGiDCu52aCz9zMZzgq51iJV9bB+Rr5c",
-	"a3er+K40vc/Wi7nd9p8SCK9mB2JsVJgiqm0czRvnjkCm1hViHGE0816ud7q32s6f9J0sOL6NRHfb1jv9",
-	"+ixlOKnbqfZh2P0ub7PzJm1b9z6bNNv7mmE3j6iwTShupumFYOkFdLFdNDZCsJs/UdNlQxIxrhqdZX3m",
-	"STg4yyTaX6UsXJcnTzBn58TmxQ+01HRqKDisg5fpz7rEAr256hoa1p9xgEWyMct2RQZJ0y0+6VCvxxy5",
-	"rcX9gEzoRuuifqO6billxjSfYKl73tozuAb4RCAsEBuZhriGYwvXAz/nutqVKNCEpbp//rTOyTonkoIQ",
-	"zoI50NwXNnzVGjbD6DOIAV5ZbCpp2B3RzE6fkhR0nu9gj3iRvtK9k12RfmT27NYK3+jT/s//s4WEvq9H",
-	"MX2/8yNAjY3sKs0bH5BIvbrNRzsZTwcdynwZPtog5blLbxxXXegmu300xPn1TxZdZQcPu7El17wXdtHB",
-	"Ie9D7FZr9SXUuopS7yYa1oCtuSZPCFeqacA56Ir56rcqsrMpEcNSKcmYNsQPT7EETnAqrpw8UJ2p/iQ3",
-	"3vWuj4p/AhfsHL4KQzvCtZYTW4WSzSSWw/doq+l1KhVkAnR6bNsU0WvY/ClgHk+Gqj/DKmD2clCYDX5I",
-	"ar3qFC5lnxIzuTs07Ccu1ltfKOkmhoumrlRmY3SKK6l5PfGlg8JINzRYdN0hog7i9TQkn9g6TQNL4rsy",
-	"T71h2Y0tFtO3MEeZ2yyHnKK/tbjrAQoLcdP2B1Zvxuk4VHc9hLe2hmvLrtXEUV760XwU2jgkx17V0qrd",
-	"1EQ/oaLxJmIcla1H3Synpf6HPfrPf6q2KWHWv9h+j/7njQoWjEYQS3IBfUusD2tHbLJ8rqMSl57XO2zR",
-	"j71cqrk4cC3OGAvFyjWZmGVU9rAG6qJWdU79FI9XME2TYjXNPbGd1vCKcPXK5clmMZvaoKGrqnDtmppL",
-	"ArJwcBfpbSM/eD1amGqEQ0NXV9U1uDbpc4jtrxa3QvVkdf/7D5t08RvoKdxoqFHHagr78kRYo0qV9e0i",
-	"XFq6UJKCXX5z08DIVNbNXNtg74oL62hbM+G2DsGfkCmkhMITKnt3Jmhq6LIYWLbphoszlhm/PZAfxFpf",
-	"6ajkSllJOdy8H2cTcTpzfBOv6EJK+vfT8KXmT6xOLCPkJLiOwp6+d+HakGK5QicNewU1KixOQMwYFbCi",
-	"2shtjRG+gNgyBSFsgOqNlIhtaA8SVPatIzJC8wlQRCQiAjGqfZKmQf+A10Dee7rzm8B98emtIoKrdAqp",
-	"QXAOWLJgo4MEUpAh+9Qoo2HB5HMQd0PdDDBDmo5U7tSza+gvqg+PfOelC6i78G/C2YSx86MiFalfJmW/",
-	"tmmtqZcCn6V9JgxYAxkPVMWAmIdqHS5mfW03nZye2tylRrol/GQmtc98Vw3gOYaUXIBrsNsDQv0s1+XV",
-	"FsPt12FjdXWJvmJOwnTW43H7yHxQdxK46NBfxrQn9M7d3cYKXfrVGj3bDI+K4zXc3HPS26g3CAl0DaLh",
-	"yWt2lpf9K5HlcOlydw1LDzOAXhcbCIU52M2e5oypl7EWLgjLRN5+pSNyhphgVXCbcVFlnYZTDKlbtWki",
-	"ZG1yovbeTUzaoxTz6Sp7R4asMxPbo7Itn7vN7sf4uG8CSsYDAydAeB+9tfpwN2hRY8ezZhO9V7eO3Yi9",
-	"iTaQiN5uDPdRN07tQ7/mzmzEYvsduIGR28HywQzfyDiRi1O1vIu3JbZtVMXdQdGjl8/QOSzQbpKe/96/",
-	"ffY3e0g/ARN0ttDvnDGWMMeLOwK5ZA8lCPXUSgsHzI2Vy2xjIuVs5/VrbSAcseUFbYn/BcI0QZRJzMkP",
-	"tFHFvqfQiHFk8k32Eywxsk1afgCJXZ8wehedsEyC0JNwloJAMZsCUojg9nuA4/TuAk/TCNmMYD0aayM+",
-	"spAxX6hTfsCQpmbERvkMdtDdMbuLniglCHEYZQKnOliVopOnR+grX3rwm2hmspuRi9tCu1588YH99de/",
-	"JxjdQxRPCR2bINcsBb0pncx8NzcVaj6I8/dlHkC2c985t/GM7BzuvH/33t33tT/W2uYP1H9sjfD8stQb",
-	"ZkdngurweG200KPfu3fPBLJQ6QQ5XMqDiZxqZmNOX4eTpq5/5QltLlZt8Evf+laIIPL1D1xC+Oto50Gv",
-	"8R5+qze3ekU75P7Op68/9WJQ9bYuPLsdmplbuNzXOFN0Oqvm6jofrknQzVKL9MY0oogvmRK686naywGe",
-	"kYOL+wd550Jx8Mo8m18HgfEByDxTzLjT8RQkKL75nVc7RN2oAqmrOnNYBAYWvEDyDKIGGH3aCmwfRb9n",
-	"LSrFfI26er75AC7oiLyYJXBHrAsvgkiBKcLe5Xu4MAQF1AReM9kqcFsw5MCuoVREJmowxUSRXjuyRFUu",
-	"PcXnYCLv55xIQAKPAEmGOEi+MBH6Ak9Byw3FwM5YsnCsVf04IlxIZG3/aBdLNGVCovvvfVnhBsexOsCe",
-	"dnEomQHYFA+xJ3iWwHTGJNB4sW+aEBZbn+LL50DHcrJzeP+9L0f1eK/Z/WOWLFaG8hVAuCfL67KAVvf8",
-	"+iYIz0Xt1tBfrINtJSR+IoUGUk6ZSoyZYFkl7dQ/+/2Q5QTLUlPk20G3hlRQmHwtadaQZJWK2qgSTIRa",
-	"PUk+ocmWHtdOj49iv0rQlgxvjAwl8CmhWOqUUq5DqAfRZImM2gjSRbrVU+RTkm5FZF+S3JLGyknjzV//",
-	"8O1P/rArAZSxto0C8vS7+ted+tUkaudTik18Wbhk81v1xAwCvJxhPyrxwTsCpViCkCh/R1zxqVFCkeKG",
-	"O743iw828sXpbX9D35zFCRAWiEikC9gLRNn8up6hpUtrQZ6C64QF7SMpcTxx1cu2Inf9WrAGyNpfpcWX",
-	"76JCrBErhQQJSxj9leEQYbVTrTpDSjCNYd8E2DfYkvKhJjFzS7ZrMyZVILGl27Vo63/85mc/6WxCqhJP",
-	"F9KkggiNeGGiNLGkR97QLVWujSpzIGwJcg0E+cuff/arH/7vt5/97b//rz/61T/8flfKXKagdtJM4AJS",
-	"NmvWdk8l5vLYG7mlzLValt5p4hAKGVFSwsZO5LGExe3UAZekgSyeXBL5Iq8+uiWKdYmrcvm/raS6SXMO",
-	"evun//jmT//gjkCKVoogolmK5YjxKdr9988+e/PDX0Tod7+J7n85Qh+fovtf3jtEmKK8eVLJJHQGCi/N",
-	"fJBEaE7kBBEpkMnFeOiCsQrjkPoV0hFiBr8NB9DRU6QprqHBI1Mm7C58QgJ1SSAhZiGBJtuX55ZpvPNM",
-	"Q1OLPUROD4g7gujmNK0np3ZS9QqNt9qJXlaLkm/JdX3kujUPrcs89Id/+eZnP0G7GNkq/L64PtSi+c2P",
-	"/vzz//QHb372k7d/9fNI/czZBSQKYe0nv+f+7aEn+Akdm8/f/tXP3/74p+UPc+XgIcLIVvE3F2vDoOVC",
-	"lx5XaFH+0g7Ol1TKhv1jhDh8D2IJCdrVeoUt07KHGI8QU3DRQciMeyZsmtQdXCBG00WEYsY5GPjt/vLn",
-	"n739u5+8/exv3/zn//D5j3/6q5/89O3f/w+HDXohpCgMgY6gdoUD1Z5FNpul2tL90A5X57ojUJyy+BwJ",
-	"yWYC6WII9ueiMuJeV5a5zM26cMuuznbv8627fR3u9uLohcPdq/Zz3S73A5upQHXXixZb0kuvi8ZWpm6N",
-	"SeuTbf//333+17/oZUEq4W47WdhWM/s4L5kViCjQv+fNFoyesyWNNamb5Y4dW3XzhqMIdLqbUtlIAjyP",
-	"YlIYifVv+5aq8ny23Q8fo/ceHGpjETFFSWzxxjsChbs97UXI1eB0ZiWbVKkWdXqmNSUdopjREeFTSIxR",
-	"yu5UXR+akzRFZ1ozY+mFni5CjCPK5O9VPrOqoNJrlZh2hyMCTTE/hwTZEqLd4iXq2EZ3rsRLXV3qOdOJ",
-	"OdKWNd0q1uT149mypxtkTxM2R9jjBCV25LJf51gUnGAXKy4A+dlPP3ofmWZG7tj2DWlnQ5rbuLZaew8R",
-	"HkmLzAav7+STP17YQkwDOEc9WbezDl6pyh9kGmrUTUTbbllGu/HMA9mWW9ywMmPvTgfCF3Ye7FmAhCVx",
-	"nOszSuPwLUu6koPHOfbMPVnTHM+oQHiMCY0050hsm0mky7lCYt1ytsZrf39YHTH7jMKrEieaWIJpk3ZU",
-	"KiBdYQlbSm6h5HKruU7EfH91gWF+Ib6iXXcjRd8eYuT28pT8Lg5y6Jf2QAKkMCbtP/rFm7/883//k//z",
-	"+b/82Zsf/ZNGL0HGVBht36r/MU5T4Ijx8R3hHM+mG0iNDA6RTKe0lUaquf321ZoSjhuYvFJTD/OaMlZK",
-	"ZfDb8OYAx+eUzXWZFJPwFkKk50TIR9XBtxSduhXLKx+mpvrbxmFZ3jbjDsLLoPKRbSh+1WLB6yhkmSxG",
-	"3gAT2mrzPVF+XT7x8i7exdg3ihwF5k1aOcRAZroXdkqENGGhdSRbZ8qrp7N27g9jbkumBXn+Ez3kyDRo",
-	"vSnK1QwczYC7alN6ne9noFuc2oXUT6fkB1CirARGOEvlzuGDe5EiMzLNpjuH791TfyPU/O1+VFNxuK6i",
-	"9Rlj51PMzx1qudKQeldoF58JoPLQ4xXq3/cC23WT7axLkfIgqSuZbaKA00dAscPGVYm0EpIHxZn+3Qzd",
-	"yrB1yTBz/2sSXR6evIsu7x/+4s2Pf2xCrrqXjSpopl0eUWxqh+5z30bQYBdSN/ux/ahkV9jS55ro00HD",
-	"tkK9WfpcshW8g1RqD2Id2UkWS+31KWgDMYowcqTm5Vt8/hf//Kuf/ePn//wnb//bf33745/+6h/+++d/",
-	"9fsRyigZEUiQ0gn2uvuIgqTZzgY6xw4e+ebjbezg9VeDXQof9O1aUWHdtFGEtuquGgm29q9GTiIFMp1S",
-	"UAKcXIApInxNZWVtYIY4eGX/5BVqEW3SpV+FlqKw9lamLFZfEK2HULl/s+XYTPH6L6Yoydu55lSDdl0Y",
-	"Ak0XPWVCfWWWOhr1A8PD0Y+zWbrY0ub6aLP4cj3U2S1K4AtJn+Xg/ciWUApmueb5sGxOTbeCPMDgKO8z",
-	"4gbsIcbdVKW82EN0TqhXqGn3g2+h++/tPcxTXfQ/3DtEImYziPJ/5iBYxmMQkRe9YGMSHnqJPWhX5/se",
-	"Lo2KCvub2gk2jQQgQYy66lE6kmHvoUvkQbsfn6L7D2zyT868iDQD6nfiIrJcYKiNzIryA6BnxyLSi5aC",
-	"TfcGBUgY9tXGCbPEVBOo1YcfqV+PFBLfHBscAwVBxCHSWyuStw170w3bEMdyorketr3+sC7kCPH5jBHT",
-	"cbXGTGr1wGIvQLOpulC7pNet42ayHNQB/Wju25/jY2BSDkk2TE7p7go2Xs+OClTQ7m+rn34rB3A+UFfP",
-	"qCB5oYG3KdwxToEmmDdI8ucMJ0d22Fagr02g+2BYV7CQXf6dE+gpw0rdXgDmimYLYuikX5cIqCs9HrxS",
-	"qzUHEN0AUdbMpPZ1e6KQinu9rV6zJrsNRnOTu7Kf4EUAsa5kb6kPReqKjHlb32Zf9JE37sYExHxC4gnS",
-	"beQP0YSlCXCd0a41ZmMUjfyXsV/AGhl7o9alrRK9i7UoeXYc9BMvatUfs7K6cM8gVfCC1mMoJDVzKM5S",
-	"bD6qKMdmx64ijtlqYKcXOM1gZ+vYX7djv9oVe1O9+x4bUC/PHONXHiVZ5SUd2BOR+zZSp81gbJ7SJy7E",
-	"c6vGrqkSqQbDWkxSPga8cyqsQT+MRoRqa47OvJ1hrouuWLkzIinozJS6nNm9QxTjTIAueGJQ2hWjQMxa",
-	"EkyXS30DemyCiJK8tpdOggpOogRZyUWFKQKa+MZs/W+m86daQy2WOFuSMO9ot38DJfMBV4rAmFwAVWck",
-	"0ljAYMz4Qre2RBeEpdiCyk8qxlySOHXn2/3gySfo3z77mwM74NBekkEfoU1jOXoQikaMx6AlqLuVhwi7",
-	"2dF8woQarbmhWlqDQyDKynf/u9/cs+YzsVTqrs2AX2JwLawzISJOmcg4iAPXhLSw6AcVvWPzGSSPyt/c",
-	"GDvd6inXYkrzgHmcY8YtV1can1Ul9DSW7wd71/qsaiKPHsTIzlIy7kOJL7wPtmS4yWRYQPILQYMeJjv4",
-	"nBOaCF/qIqMeG1JEux8co/cfoBGAbmGdZCkIXWX2/feQRyN7h0qcIjYHgeZK1ThboPkEaIQmbF40HzIP",
-	"6CItXw+dY2FcUlo4KyyZYvOiQSPQNTs0ZmvfCBZKZdklUhSIpgBNaAbiBpmJT+E9OIkNMuvIRl660Vse",
-	"ssk8xILxC8FAXHIvJC5g0kry37hB4svpooXy8hS/hjp5IJ/ko7YGiHUZIHwwrCld4XcyTkRC4ne13wNU",
-	"veDg0UW3un0+LbWQ5gggCQrBp+rHGyNGDrMUL5zvnggbkaEr17JMoudYyP0nF0DlftgRob5+rL4rU5OT",
-	"fPe6SD4OIptCXoeICAQX2kvy+PmLo68efPKtZ8cRwoZvqPu7IxBJwmRe2veKC2FKuJQHenf7QnLA0zKd",
-	"VSfciEiQU+AXwPdP1ZXraxNFKLbNP921INLBYaX7RYyj386R4Lf2BuXbtdCMAnCD5qijyD8EfH2kc51K",
-	"kt745sT2a/JkfIypNSgU1YBt/K+CVl55zFw22p0AGU+kFhc6lsiwmgkWk0gHyBlj7b769uD+nlcAhe2r",
-	"abFUrwjEdKyYv7q4o8ZSEAKE0iIyTiFZZYZAMM2TqX1dP9atXuUoEO7mdIwNQ3JMlzHtjnCYZvFMoDpa",
-	"0NhvsVYX56MLRs3DXiHSQx0Mj3ycHlXrgnrNaupRHRHtt5AEhCnBtXdo2XU+L5pmJrOGjBYoo4nVn71Q",
-	"P0ZHZJzZZC+nximCNJ+eQe3xZqBDA3a/dO8r+iNMEU4xn0boHGZSl7iPtP1DRwir0dpKwbFSMAUicu/m",
-	"0ne02Dh4ZVhPOHZJ4eYjecNhS2ZTWyG0OiHUIH2wRBiZGz90kkf/bf++6RBugt01tk5YmugaXLvaRIdt",
-	"GpulbIGwoi2cqBfOTaIyEZLxxcErhRSvD16dw6IBoc3gG8ZoPerq05jqZresCpS90WfS4PXGV4DSssJL",
-	"u8S1xcb6Gaoc1rVgsg6RO4DLGePhZIUn+udnaujNPYdjcYF2rTVXx+JdpuIy9OplfIplbQheLC7UNapv",
-	"u0TcYZMow0YFCOoWVINql/ueZ71Rd2VcGTvRTlyKx5WLHIjG8uUHCBaBEOqHUkXduFSRK49/UIzNlTjB",
-	"+u1vqgnrMc5BYGfOowC6XIeX84tFUTx9d6kDiZANlm8zQ7+gQz+8447I4yZMLIhXUcZUR85SExGSX+Md",
-	"gSyM6jZkLZY9d1SOwNSuHxgTSgkd6+LvCq6GfF3oiV4u5LwwSNBjA8X8BhB2gchZwJHuY6Tzt2xNabjE",
-	"sYsODezj+30vQZDL/YSMiUQJuTARPupCDtGXHty7d+8eIrkT74K4DkvWeEHkAhFqYlfq9uImLG1phqUE",
-	"rkb/v9+5v/+VT79zb/8rn7568PrXdqKuccC6ar+2q2nFmqEzltHk0MNna8j2I5Ui5JhPZM0uCdrVj2XL",
-	"qTVTsnbXXae0qKVCZJDYigfLXMNtRJGoWUqTcGcyNdtP8CJC3/72t7+9/9FH+8fH6GhCKEaSBHFwKW3L",
-	"8lGz1S73q++j97qSXXVVqXD8AniSgYITTCFR0GAzoGiXwwywxGepIYSYTad4X4CSWxKSoOU0xeOdngZb",
-	"hz5LmBIZnFNkGOJBwvDnjshgr4Z0wwf1t7LwxCIO8UJurLXLGzHfqLmunr93QZO7CjqX09SAW+yz0YjE",
-	"kLA4Uwz7rphxpdFPAOQ0vav/X1YNczQ5003N6hDF2IOVyN98M3Cp9gZGAjCPJzpCU8vio9NvoN2vf/J0",
-	"/8vGOvf4xUca0N96fvqtCBljeN5PV9sSCpOfxgBkG6dY/aRZ0fy0kxppn0VBPVJrkDfwHFoGbi4wG5SC",
-	"d0mnMypB5Gs0CnkaM0dIsrbIheIxs0GkW/OgM4n5igqMYWNFdOclOdTS3anmHTf8ftu+pLYvqe1LavuS",
-	"2r6kti+p7Uuq6SW1fB1sXgS/Rui+IrQH9+7l+0AP7oXuPiVTIqtBNib258GwGNhSzKtilHAZ4jpxxgXj",
-	"a9MSjZqzWWVf7LNOR1pmM+BWDtjM9dIbUKtTZwurRURGNKLdsCgtS1IFo70oFzWGroRpgJ7isbBPRYwM",
-	"FB96Hej0kmA8c76/bkXqa34bTc/GUztoE2OK7N43rCBR2V87TjGN4dAEOOhUb42Puk+SRUiLRq4dWR5L",
-	"oTgGev+ekm4iQhTmef8ExeOmjGrYXQ2TSq+FhrIov1N5VWwcLpUOsJmx+6G+u1q/rQ/2XX2Zk8o9NiLX",
-	"OSyaM2WeuffnNkVms1NkckBucGqMrVlz+tF7Lnfu3CDm9WbFeDQQjNJ0/QyfefaabarLelJdchispdxG",
-	"vvo7WJ/ZtaWkrS0k66o5VCmog+zSAWrPksZ6cTdCkvUBZs+SW6Nd+de6kbUNwji1ehVqEA4emHIvTQWZ",
-	"1O+bg45bSdPexVhB9KuwWFNGZSdZ84VtLKPuHpn6hbvqpU7oGAntT7B5AbrugVqNsykRxqzbURaVKbUX",
-	"F2ASyyYuoH/fcoEvEBfQEN1ygbVwAX33hgt0pu4KBbZQd20XODWAJRBWPJ8Smnj9oB4vXPOpI5bADRN9",
-	"bJa8HYroN4CbO9lcM5/NdtM79fqoe13MSg3OdAySLq93rXprM8a1IHkeR9FQyeMpSeGFF06ytW+sR97k",
-	"MFiLfSNf/Ytq32iifF29q1Sf0+bdGqeitUo6FHuAMJoSmklTIRMnCQdxzTW0ykTaSvWlsnv1ZP9iBvSF",
-	"HyG2pft10b0DwpoI3y3/zlk2dcyQJnt3BSbyQDuKy04/V+IvgZH2FC8X1PWIbs/2gsodhWohYVtupAuU",
-	"ZOrfeFHgd9e5oBHPUrDDDhV3ISx5iATIQ5RksPdQx9Wno30T4wk2xmIXU0RorLP6IzMFmU4hIViCmofF",
-	"ccY5JC9ohFz6wrHpRIWIQPlkOrTCtLgyqfiuNZeJ3LANvnZ1ceO87Ve139eeq+pf6udlGGmSgYmOIuYB",
-	"n0ndWCuGyK2kznNH6DMM6nRV4WotjFKdi0Czq/SlHbP1k250KUGFwZvasiAl+nodHvavj1TvAHWY3er9",
-	"fGkDlrcawno0BH3/a1EO9MrvsMcTuVj9Xr5OQy/dZE+bwekDkNdOfrfdtuTuc+MYdy3+rMydOQDNDmw+",
-	"TvBVeKR3o2c+dak7txrvttKjtSGCRpk1OTFaBcgXtSpsJmZAk66SY5ns2sjaZhc2iY08AXHzgobt3vP2",
-	"L5saNTxjKYkXufXAdda57kAXB3ql2Wf1xbuvGzu2fLlD6e4czdfDm30ie0crd2MUZ0KyKSrStbuW7M6J",
-	"rBOnPsAJm8mw4vVI/bwlyrUrSx4YtmS5nkeTAoEunElSuU9oX9IsUVILcRrTd2u3zRNXUmFLlmuSlUWq",
-	"qYXFDRvCzKrvaLfNvKaTcUiRuJT6a2joUPuA7DeumG5eyyl3hemaHXknnNOP3lM47BV9Ov3ofa/LFWBd",
-	"QSoFtFsUebcL2m5b6nZddiajsNevy2SOTF24xMEYqOINDVGgH9gRW4ax9hBuQ689JPiqmUU4ezqX3LeH",
-	"xBUCGTefJvE7oobEXacXVxFq98NPPnoe6QJue5Em+RIPqCX+ItnDlIcfYwlz27TOJ+Zgv9gSqZY7+teT",
-	"pA4IPfLrKlVocktJ7WHIayKkas/5LtrwrXQjea2irWhko1FKKPRC8oNXpp5To7eoCdVrxE9eIep2GP6q",
-	"EN9Mr48H7rrC6Cuz83mwbkOZgxlnbBREnJfq18e6VcGRx1U3EIPMITaoGYUGjG0TYeLPCvgdFiVsItvP",
-	"yG+74uzJkR9wdQ5K0JqyN+7tYTsseRUeS5V6vFp/CXByAQLZAmHX0p+iDj27OSYL3OzhnRyAoFsF+1Z7",
-	"FYfoBVsHYw35VMmSyH37mO6sa+RFRTdU28j3v7GaBpEWrQ+LYF3bL9yWTkVEmkwljfi6MZFG6/z3Ecto",
-	"YiUMljBm3M6AuSRxClFRMFNXvhSxegI2qTWDdBkPFq142U+hcTNvVZprR8p6fSZH0qLfo+sNmhsKltD1",
-	"EH3w5BOLlZlQFMjm1E69NxD5uqCWRfAmt4AecBP8b6uKtJvbsFirKkLku+5D9wkcYUESsDZ9rmEj0G6J",
-	"vrl6fQhIIvTLf/3J5//lf/7yX3/25q//eE+9dtQ7ZCFcrwfboEFfFBGIMpQyOgYeiKRpMvcvE6zPCWxh",
-	"z/wR0lDX0z08ri/x31tmQ3j+fAIc6ovCKoBS7Zwx7hzXWxGnqW4F6vwth6WmH1lCXEaSnkXhCqYLdMbZ",
-	"OVDzuu1Xg3MK1bzIWhi/8MZcI4z9ZTYExmpPhZS1sviCwBzt5o6BJejvGQuGSSAz/CEqSvWLyLN1iMhv",
-	"LKB+KrLehdFGPQAqVsHm6gc1f4kBiZyvFunvCI8xoUK36p9GRgXW6IjnWE2ATaliXWHG6MhMT4+I9AvE",
-	"CsaoUl20DA0qICW8K/bQ6UnVLxP/limqfobyhlYj8xtrXGuMZn02dw22HDixGVZHjyEmCVw76mxV0c4E",
-	"cOxgdsPqaKcyDl9QXTTRVIDCRBxWD6sE1E6SQvIsL94davFPR4RPj72xW8JcE2F6QFjTQ/FdpszYUIKp",
-	"dgAJSrDEKCnRRTcr9jJFtVFqZyvhi6JU0tZEuAavZ7nplzUR5qrP9XgivfdER+W8V72cW6edu91/g8B8",
-	"I/0dpVotii9O2NwajWgiEGVzXTOUJoSOdckUr1eUrmxi/7dv+kjNiZwkHM/p3io9GYH6I3XI1kO3v27M",
-	"2+oQHcoCE5ivTX3oUqbpC6o/VKNIc0Oy4gKKojW54ziGmVQ0rn2UMuN5DHpuhrbljcbqJmzJIY3ErjLR",
-	"3kP1cc4XKl+zGagpCUXAOeMRYnNIEGVoyrj6lDLpZtXFmIhcmCs1y4ZiWsPvke6MxFxCW5XHLRO5PdXe",
-	"nhqIbfnIzfIR16DVEIxxTJWzTogUeZm0vcPaGmj1Jc7wSFq0LQqdSVNhzQZPqCucYn4OidZwB5U4q1By",
-	"K2fo8QLyXR/bJ9DNRkn4qm01RmIFoQ4zKx3qkUD9eI2geU4ugIIQG/Q+NVsS6NV3bQ/r7+4cfneHnX93",
-	"57VWClgmkWRZPFFMpGgdfE0P1RkHAVS21XR9aYbtXFMZMm8Ta8uNLrawOX0pfej5mYz7/g8H9/ecJF3y",
-	"snpOUi1Cyp7ReMIEaHXWcORD62inYAqX5nzG+EpNhHeSN3eXCJt+qYn1vkcuR+XMJmkxPsaU/MCxpjmR",
-	"iphzFfch0pXTSZHVUkrXNDswxdV1cVDba/vCqxjvSl128Kfq6cSBmS9MCroe/UJLt2sjB8ZGX5+lDCdr",
-	"KBHARn4i9EawVFtfH6Oy7NNl9nwKsfGARCAKcs64bvTPmBRoRqjCy12jj+nuzvEE4nNNFZHWw0rJN4z7",
-	"pGJiCEp5DonJaVRkkRJ6vtIi3j7SugziLkbGHrnDt0wD85PkNzUCoCbv9Y7I46t1ooxhji7N1b2KzPtB",
-	"uAeEevFfe0/YmvT1KqYd6I0cvFIYE0Y7M9HTrrVnhlkG6iZS/7tJ9B0xPsVy53DnjFDTnXtpo6UZLmhy",
-	"l82AXk5T86nYZ6MRicE9EO+KGQeciAmAnKZ39f/7LynhUh5M5DQtf1oduCH6jq7YoCO/a5LIS2nfU5wA",
-	"2jW/3FXnj+ywu5epuMz/ouC41y/cb4kOOj+DT2xNmO0TeB25j43sV8tvw37r2G3kVMtrfYt10zyPLX+4",
-	"JuXzVN9CvsgN65/miCd2+g3CNzUR5tCkJRZ1K24Ai9oVQnPVHzs+s3EsaWNRJX+tvP2Pf/j2L/+/z//l",
-	"z9786J8Urnz+F//8q5/945sf/dPNYMaBJFPQpSJCKPKJG3BL0UM3tGjDE3eIJ1TyhQKs3QXmHC82CG3s",
-	"89JAXVTz+Su85powaA5nE8bOm/uafNMNukbit2uo5TYpyyHPTRHZWb5fUWl8c0cc2iIK57AwashehBIi",
-	"8Fmqu9qAQJKxh4iqUUqgEI4ExByk6FIO5NNgW45Ts6szsNd7TSqGnX1NpX/s6kemoF5Drb3blJJv4YKw",
-	"0liBKLjvTqSciT0kmcIWKgXCZ9p34OMZm9M8d0VjmUUCY3BwGVJ3SnbfvUNU5jWRl+6iXk4abEIbxWLG",
-	"ufnFT2Z5H80ZPyd0jBK8EAhPACcPLU4nkBL9B5IbPHY//OjR0f7ph4/ee/AbhZJkMNqSse3mtBdp/z5x",
-	"0RdnOD5noxHCMWdCafNCYi5FZGzZmHOiM9PNBaFnx+qyEthPMoM8gM4W3SimhgcevCLJa9McKQVTuq8S",
-	"X2UotqCldhlKbk//f7vtpoC+28ZhLYvUb72CvVbzAg8RZVI716aM64ZhAqh8aB3q5zCTReexHFlTNr4a",
-	"ohzYqZqagtkrPy5GXgPOLAXSFBvLW4Oh3fuKUh7cu6eoWrf+Qg/uhVpwpWSq449KETCmJ9iDYR3CKFw6",
-	"wr8jUJxxwbgrQTHWz3mWJsBR4t9U3dbMpztrpiEPoBukq/g0dKdMChGiMM+zFa1XUPPYKK/4BGh3Bjpc",
-	"NnLf6iBZTFJI9jSDNgIBSwlTR3Q2KEhLuMKOfzXKmzWGr70kdHyjLPq9VaPXy4AJ10UtHqKEUVOpi6Nd",
-	"3VDRRr3pACKcIEgF6ETrvduU/091YWDFqI34lgzV4GWhD3lYZhULhWQpG48hQSk5B53nrefauyJKGd2k",
-	"oYqH7hhv4XNqBm+m/Leb3xgPAYW50xxHNpbOR5iorE8+LDegVGRyDjAzmqnCvDMQJNHBdmq2976EJizj",
-	"Au3KOUMX9/UwLDMOYi9CgpXYFxJzIuMJiDyqZ0qEUJPinJn2R0MTIXGAU8ynDZqEGfbIjLpOLCkttCFY",
-	"YrmDepWI2jiUGYB62lDJcUJiqQMDFMBNkUNre9GVIva8CuNwQRKg1cohhWnFAlIIkOLg1YikDW7TR3pU",
-	"J55hOxiskmtop2EsRLPP0DoXv4cvsIH45rgYW7srmRAQs1stRoRcpCu3qsWMCtbQa+vI/t4NYJvl5W0D",
-	"QX554g6y94R2f/nzv3/7Zz/cO0QJFpMzhrmS9YB5PIlyM4ejR8KRM3BrCGqPYOTFmetSMNbUESG41M7Z",
-	"h+bdh6USJZAIbXGxO7kjdEyRly5yDotV48Q0jA4fvZuYsBS0aJ6oOS4ogPn1WXI7VFSuqmKsQpWQMGcc",
-	"aIiDVNJfkvi8BjfKZtvrQIfv8zZR8TW+LjFBpngMBzPzuuoTlrIxodroaycoZomNIDAerjuiHGD69ZPn",
-	"aPfjr3/0+MnJ3RkdrzzQr6s/9yUeg/GJrs9d9wXkPkvBxDYY1Nwf2v3aCZKYj0GuFvCvX//fAAAA//8=",
+	"7L19bxzJfSD8VQp8ApBEmqK0ayU2hSDQktKuYu1KJtdvsfcJit2/mSmzp2pcVc3hWBCwwYMnDg7J+Q65",
+	"JAhwOcd3cXI4JE7+OCCGE1y+S+DVOt/iUG/d1T1d/cYhh7Oaf3YlTXW9/V7r9/pqJ2bTGaNApdg5erXD",
+	"QcwYFaD/8pKz8xSm6o8xoxKoVH/Es1lKYiwJo4czM+LXvycYVb+JeAJTrP70axxGO0c7/89hMf+h+VUc",
+	"unlfv34d7SQgYk5marqdox0Oo0xAcoQwRadPj9FXvvTwN5FdBSUszqZAJaJ4SugYyQkgnqWAME3QiECa",
+	"7KgZ7TJqF4/jC8rmKSRjmLrtJwlRi+H0JWcz4JKow45wKiDamXn/9GoHruIJpmP4UMzUX+ViBjtHO0Jy",
+	"Qsc7r6OdFAvZdtZjPYMazWFMhOT64j7KpufAaycVEstM1P50CVwQc9H2N0IljIHrY3P4fkY4JDtH36lb",
+	"KyodJ1/HnqKY/JPITc7OvwexVAtXrvEUvp+B6HubOJblzbuDVfZux3XYxzc5kRJoz33EE0zoKYyAA42h",
+	"FX5sOiWyGK43GzOetH1YRb1lEOlZoup+6s+tzrbia1fbwaIHRPIPAltkvC8kOCREHrMEardHktp/ngao",
+	"kbMU2s8y1chPkvpDJGwmX3I2IikMu22Kp3Ctu9YTNN/0mMMQbmaIX9RxD8WF4xQbftGG2CfeUPWlZcon",
+	"ZGyva+nsQBP1p5Z5n5hRr6OdEUk7jH9qRr2OdsYcUwlw3IxOehTjLaMuCE1WwOxpmMEb3gwa3t1lB4U5",
+	"Tl+MAjNSmEPy3iL8a71AETGb1V+DIGMKyQvaV0RJ4NMngRtUv51JzOU1hRt1Ak3Dqg6wdSixhKnu+P7G",
+	"igN4V+DJSkdDJSh2E6GOai1Q+9FuByILw3IoTCrX3uv6Gq/gGZ1lfbnXjTKoW2EgjSyhibwHUumKwH7b",
+	"1NaIOXdb48sF87V0veJ51VfTc+s3vC7s443KFizW44KoZdjgR0zWf6zuJiWYxnACOEkJbRv25EoCTcDH",
+	"1XPGUsCagGPOhDiFcVk6eAMSLPFLzi5JAlzfBJEwDcgn8w+Yc7wweo9CvAbWsCJ9YIolcIJT0bAUZZLE",
+	"8IQmoi//YDOgLzQGEUYDGt6MQ0qmhGK+aITKjMMlYQHxPissAnW/JVncxGbtiI9COrL9/ePFLKRDJ3AJ",
+	"KZtB8pSzaT9Id3x+N2hLHARLM/V9wxn1oEsI6mKCZTyGZ4nou/tLYvdVzxHCcxSsRcRAMSesr5SReBz6",
+	"BWblgzRRw5mEWd3ZRDabpdAiojMB4iNGX2bnKYlPsMT1rGCAFlnHEsu4WsZM7x7LAK0yorpNl7nZMkpX",
+	"OJK7fJ8hL5G7g0M3PbQQL0PUsK7y427y7E5cOMwbrssa18X4GjnaIHY0kJN0IuJNpNMWSrvbaquncF5L",
+	"cZUSx5NcCR5orWzVYau2ycoHgZ3BdNZ7K/qDEeNT9SeFM3AgiUazZQsX56yeZ0xJmpKASrZkRwnJKqy4",
+	"up2p9oBZQuRjKubQ1wR7nrL4IrA9peVTSAMvAIgvZowYK2TZh4PTOV4IRLM0PdI+mjGWMMcLdAEwE4hI",
+	"gYrPFfmpkfg8hZ0jyTPQLwM6IuP3GvYGKZ4JqOfyI8KFfI+zC2g1FdhR6iPLV5eXIvQSpyVbtPcjhSv5",
+	"NPgpu6gXfpLVj5ccU4GbtPjgVioY42BnD6aXjBy0KxdcWdctUpy8uO4S4PX5vCuox0w5YZz8ABu1WcQp",
+	"Exnva/7C/iwNyrvnpVz6bcLSJPCZ+alFoyFCZISOT2CGuZyGVmny3qm7rOBK5devU0nSDjyv5jryA9Yc",
+	"p7gYfxelNevOl5+mB2Bf4t62zXPGLqaYX9TfulNJOr0wQti2pMFULtRMHhVbqTtxwVH68td6Uu7qETJT",
+	"NLqE3stoksIg+VZm3bHSc6hUKrJ2qsdq+EhpByAML1cSUP2BcGSwAxGBEuDkEhI0YhztnT49Ru++++5X",
+	"9usEpdYj4uCroUniaJbVHReOCxZXp8HGHLAMCBBnuly+H3UDxlKJiqtCjPsXFelrkBMmAKmXiEIsRuHF",
+	"aOfoOy1bzqfceR21DC3W23n9ifGxMS60JvSSpSSutz84baaOCQJOut/uB4CTumtVXAT4V2HRNsEzGqeZ",
+	"sCb6sJGN0AsxBE1T9UeJ7EsYsRGCS+ALZBTaMgIb7BVIScoIAY4nCAuD7IVcRHKCJVIPbDTnTAIiikF2",
+	"uqvSUasX1ugV6KK+e7NXGIcFdm65z19ShXJQkGMdBkWe/m+pryCcOj50jFOgCe6rhE5YShK86PsG1Q+6",
+	"2qFzxi/6T7gAzDuoVnpYvnxU7N5bt+ly7vRjMIfgdV6CPnMaZF5So8+aTAw1GlBPYHssI2iW6Xnn5dFG",
+	"jjiTDtBsqp2oWGIdE8TvWVuFd1n3Lh949+nHT0jgM05Em4eyGBg8U86gnyXXUHNnHJ5cESFtmMbyC+f6",
+	"Fq/CWn+CZfugRpP+UCsXGVMs7XOl0bKdD3wd7WSzBEs4XsRdwpEciiwjZNW0VRvSV7Z3VcAfQJzyDqNa",
+	"mlvC/RqIBKiwamvzUaX+leGjZAs7OeF41G7HqZgjfPUASYZc6EbZOCFACmTBEaHy8SPk7VFrHAVqbFnY",
+	"loW91Sysnn8EeMMylwvwqCVeVsc5yrylyRVQw71qGWqZd/n30MKZTnP16mYiNloQ5PrcJAEheabfOo3x",
+	"Af7juPMLtQcDaKPunnGY2IDi1AN229cf1X2zkgCMZoYzLDB0KGMIGyrNT6ch89QgJ3uONUGCH6hMOFTx",
+	"gjSX3ON9YzWXyPpuP9mWmNCK3m5Vmulz9PILsAefuPOXVpJh9Ve4dISeUfohE6i8quWJQdePHh/YYf8Y",
+	"5IZEEuySP5oTYtSgJsN3tKP9q8OPrkfZWdyuoqaEInMR1/RZx/ltdooO9Zl3Nw+AXaDRBXBsoH4m+xtd",
+	"znu6SptQNCGXRITQZAwUhHGG527184Ws9ahPgIwnMuSRTeAKksc9HPSK62tfwMcWw7p8FiQsu7l6OIBx",
+	"+PSKbZeY1N9nMJ+o3rVcn0yk3bR2kdo9V7joABfXkmraMY5gEEuLSmsGTmRDi0914OQwwk4gDiOzocVQ",
+	"XJVatEv4Sj4yKlarP1DhzRrogWwluRZA1rkl83eTWSWwc6G0LxovrsNeg8HmjUCaYhlPQJzoWK3GZ35j",
+	"SG8I0pUrKU9VXb0VwlnvlL5wrknHgKPAQazDKNeoAzsu3JUDn70Nl9455KODMAq+NZutW4WXMWTV6hQ4",
+	"YgY1W7OC9qHV2LqaM4j624dWF8pS2L+bglqsSacmsMUlFfUKaymuvIIjvmu0iqQd7NQ5vtyYMaiz8cWP",
+	"JOge39TH8rBiO82gggjtlorhiHpdM0fZOFGDulV4NyBxzogtkLpZMSrouN7QrCXiWElMVnXWu22oWbqC",
+	"69hpNCoNSeGIsYQx4/UBQjHOBASiavMs/tBvA7MqMJeLRuYUorbql277UXHG6t6Kc4QvdRD3Hnir+peT",
+	"JhVWj/hqSNGLSYta/PHVs+QG4Lky7t4OfUdeQ8oRrCZBbYAguBZq+kCvokgFshYDPBHhXVavxDAf9+88",
+	"G82J9Pos9DTrHzk7xoQa/O/hrTdwt1P0+K6ewqsWkmL2KN+f/bju7L6Lr49FBC/qX5ZTRuUkkCIRCH/O",
+	"ujiX9aj6A5TqQfSp6nVJEoUTDdxtWbVpAVNAd6ksVX+O3O06zDzSepzK3jrs6cmYgxBDLJk6O6Sf/7LJ",
+	"itYxNmLGeLP9RmSp7GKLqw8IUB9Xlonyk7bc33qVbh+QK9G3vQnvtIwoHfwaIsLMM4wwm1F7ZThbh561",
+	"R0nJmJyTlMjFAJEX1DNHgbzH67LQkXbdOaQMyrEnuRLb4zApG4tTkJhQaHj+U5Bzxi+edxocdBJI9eJj",
+	"9LSTtAuoZk8u+1d7a/DWNuQkNSbgFBkz3XxuSdarrt8F1D+e2BxEw7MgGH/X9CzIzr0I0TrUxHwMciUu",
+	"ancx1zIw6SRMabPa/c0352M8zQvp9fJ6NUR/jUgafIelZSO2H9nUCfvd3HamugPptKPVBVQ0pUNhMQnk",
+	"SYUd07k1vV8iVcm23sYVTUrPki/a7ri0h9ANnvlG/x5XWXIWtLoTdZ4c7zQ0QFOVw9sJ8/iOYju1ByVC",
+	"WnvMirClMSQh6VeJxJJ+dzz5huUVbRhSgxjWm6d5SL5uw5U9k6aMSS9dx2lly/mSNuVOp9QRUcqpyzPp",
+	"Vh36Y/dTf0j53GUV9slRK9CpLhKcjdq36Kao21WRxbcm735Y/obl2tUzmsBVsFCBFv9LrmVY1IdxFPPV",
+	"308CV2e5RO9P0T08FX4kVUdyq6enZ0JkcFN1UIY5AwM1PWvcUcEDuezePjBg0xlnUyJc0FaNubrRgZ1X",
+	"B+xmVbhYkVeSzSnwUPX3ma4W9FVYrLDK7yzFcbCQ7wY4Qi+su7O4G+8SS1Du4u3sG7edo+ewArPN6UKN",
+	"0F5dQIR/c12uq/Ee1mt9KrjFSmxP+XR32vLkHfoadielgp1qi86goh7Lwj8vENK0d7uiK+/UR2RCfZWN",
+	"IcWQQ0WTegav5a64Ii/kYic/Wd2l/07GiUhIPKT0rglekouQsOhoWOkmJ1rj2rxOHz29TcF4Y5HNgF8S",
+	"wQLyMPgMsTHIlTir0oVVNtxs0/ChdKc5QQmdrsMM1HNlZYGhTX6UoPZgfvrdSZ++G4bwepvmrvkMDBK/",
+	"PZ13lvqrvgQKou8boytraqin9ZzhxBXfGBgn7RVf6Vbio0cGivumMQflQ0blZKVxzFW3ckuEc7XXi/66",
+	"qH9Tu2mX7TlEZ5ylWKqHd+0Ov58BXzTEtASpLaNkRCDpFgyVb8FfsDxHI8w+CiTI3tYtmGCV7rJvFZeT",
+	"r1p3IXnm6IBkkV4n8RMXmr7IN5THALlsbbaA5HnQ6O4ldOvsET7ts7sOURLaXt99xlsJCM6mUxyw0jX5",
+	"dPRPX20x1vaJ//JmzFdeutRiv56gMrfa6b27jBl9UbZbyj/LZMwa+1p1kH1ukuKTxiMNYccdcLYJrW4A",
+	"d1aEHo03daeV4IKbXkcDfnGekvGgPPRgeGx7U6CQ+zrJIOAA1aQbZshNvlPT8ixQOWJVPclCKXRNj/E4",
+	"zjgPbpvNINyASMlYHki66xD1OwNOWNJgjOtpJlhduwqDl/WvF5nCitubLYcSa0C6xZYjgHOgOFwt0KtX",
+	"RHBBdYMLN1+T/proLPDbkJfvNbFRSBwOpW986soU+jfgqoB9GT0c0HOEyDfYFcrrtRvX4t1KTMjFzMMi",
+	"Y9qRNsBjm1vpNW91kDNjuHgLE9Dqxcd1CS/IiYex1GY4OBVvJezPU7ebWxnacU2AUfxe9JXALqquu2m4",
+	"Seh2ZGUVDqb34PbvXUpDvGcBjm8QmG+1wa022KoNDpLNW1UxqCp21ifu+MM0f1Ku5mXaO6BMh+d16ejn",
+	"N4iprt/Q1aSn0jWnOu6vBoslK6d9eTjMMxpX2iiEahHl7UnMdFF+AW6ntddrd7WyphvGzdgjiL2xvggO",
+	"ineYhrqZNlbI6hsyHxYFIbGjKD7wS4OVj10CL++tRpWoVe965zuGgik9wq44DroBcsBDrCH20Y/f7dyK",
+	"yQ/EzVlwjg/FfRX8OjVFSjTQcrQqwOHtw7uSAsujvHlMsBTgSyUy+rLoZlHdITyByBv0HARLptFzhvt5",
+	"mxp926E+T53Fd1yS1LbMO0trwiUKgZ2foZMJR0N3UJGIa4I4CITAjQ68meCZ12vBMES1EpOFnupOa1L2",
+	"sNdQol5yEEDloJ7nWULc6ZoCq3ql/qxKp7LngiSkWXWuvlXJEgplBeU6ljt5k27l3/qwWMPGu19RBOG6",
+	"YehFYtbsLhSrOCOUhhRA0z8sEAdvfqwNAO8BdLt8OeSxOy4MSlhoQobV1FNo2LglsZ4M3wXFtqj5TXlf",
+	"Q9wNQwNZa1K7cr3AnqX+ivLG1KupSTsikCYBDV2jTkBnDmSBNvXBbdTN69Nqq3lhJmnWKdQNEXgvXfXO",
+	"oU1KOzZ+uW5LlqJ+/ub3NelKCk3Nj2r7fXiXFOpwVNMSZKnUe7nfQB/kWbMCuoTLq1FGORuR/rUjsMQp",
+	"G5tKzN9k/ILQ8YntzldjoSGyzZ4WFh/FVmOvSpToWFJK8SfdWzqvlNG90kqlukaNrmAMq+/BiHH4ugh7",
+	"BXS1UuMJab0sfa22xISOvg2Mm+KrvP78x8CnLWOLjMG2wcF3XlE9o9MGWdmO2tNPrF1zdeqZeS0T2hX5",
+	"2AwUL8DHKRair+VKISiWjB9jmpAES/iISRJDeLUZh5RMCcV80XF/xtVh5v1IPQZwGh78/QwrfHwKkJzj",
+	"+KJ1cg4U5jj9JqEJmzcBS5BU8cfHsxlnlzhtnVhk589JDFQQOn7K+DlJkpARsmtMhOH5TqoH0DuMyy13",
+	"H4V5VjNS1V9iIygarzMM8WZ0a2Iky5yolo80kXAIpMsE5PPzBokyrORmg87ez2Q4K+Rai1TVw/oZ+XKt",
+	"3a3iu9L0Plsv5m7bf0ogvJ4diLFRYYqotnE0b5xdgUytK8Q4wmjmvVx3u7fazp/0nSw4vo1Ed9vWO/36",
+	"LGU4qdup9mHY/S5vs/MmbVv3Pps02/uaYTePqbBNKG6n6YVg6SV0sV00NkKwmz9V02VDEjGuG51lfeZJ",
+	"ODjLJNpfpyxclydPMGfn1ObFD7TUdGooOKyDl+nPusQCvbnqGhrWn3GARbIxy3ZFBknTLT7pUK/HHLmt",
+	"xf2ATOhG66J+o7puKWXGNJ9gqXve2jO4BvhEICwQG5mGuIZjC9cDP+e62pUo0ISlun/+tM7JOieSghDO",
+	"gjnQ3Bc2fNUaNsPoM4gBXltsKmnYHdHMTp+SFHSe72CPeJG+0r2TXZF+ZPbs1grf6NP+z//zhYS+r0cx",
+	"fbfzI0CNjewqzRsfkEi9us1HOxlPBx3KfBk+2iDluUtvHFdd6Da7fTTE+fVPFl1lBw+7sSXXvBd20cEh",
+	"70PsTmv1JdS6jlLvJhrWgK25Jk8IV6ppwDnoivnqtyqy8ykRw1IpyZg2xA9PsQROcCqunTxQnan+JLfe",
+	"9a6Pin8Kl+wCvgpDO8K1lhNbhZLNJJbD92ir6XUqFWQCdHps2xTRa9j8GWAeT4aqP8MqYPZyUJgNfkBq",
+	"veoUrmSfEjO5OzTsJy7WW18o6SaGi6auVGZjdIorqXkz8aWDwkg3NFh03SGiDuL1NCSf2DpNA0viuzJP",
+	"vWHZjS0W07cwR5nbLIecor+1uOsBCgtx0/YHVm/G6ThUdz2Et7aGa8uu1cRRXvrRfBTaOCQnXtXSqt3U",
+	"RD+hovEmYhyVrUfdLKel/oc9+s9/orYpYda/2H6P/ueNChaMRhBLcgl9S6wPa0dssnxuohKXntc7bNGP",
+	"vVyquThwLc4YC8XKNZmYZVT2sAbqolZ1Tv0Uj1cwTZNiNc09sZ3W8Ipw9crlyWYxm9qgoeuqcO2amksC",
+	"snBwF+ltIz94PVqYaoRDQ1dX1TW4NulziO2vFrdC9WR1//sPmnTxW+gp3GioUcdqCvvyRFijSpX17SJc",
+	"WrpQkoJdfnPTwMhU1s1c22DvigvraFsz4bYOwR+TKaSEwhMqe3cmaGroshhYtumWizOWGb89kB/EWl/p",
+	"qORKWUk53LwfZxNxOnN8E6/oQkr697PwpeZPrE4sI+QkuInCnr534caQYrlCJw17BTUqLE5BzBgVsKLa",
+	"yG2NEb6A2DIFIWyA6q2UiG1oDxJU9q0jMkLzCVBEJCICMap9kqZB/4DXQN57uvObwH3xyZ0igut0CqlB",
+	"cA5YsmCjgwRSkCH71CijYcHkcxB3Q90MMEOajlTu1LNr6C+qD49856ULqLvwb8L5hLGL4yIVqV8mZb+2",
+	"aa2plwKfp30mDFgDGQ9UxYCYh2odLmZ9bTednJ7a3KVGuiX8ZCa1z3xXDeA5gZRcgmuw2wNC/SzX5dUW",
+	"w+3XYWN1dYm+Yk7CdNbjcfvYfFB3Erjs0F/GtCf0zt3dxgpd+tUaPdsMj4rjNdzcc9LbqDcICXQNouHJ",
+	"a3aWl/0rkeVw6XJ3DUsPM4DeFBsIhTnYzZ7ljKmXsRYuCctE3n6lI3KGmGBVcJtxUWWdhlMMqVu1aSJk",
+	"bXKi9t5NTNrjFPPpKntHhqwzE9ujsi2fu83ux/i4bwJKxgMDJ0B4H721+nA3aFFjx7NmE71Xt47diL2J",
+	"NpCI3m4M91E3Tu1Dv+bObMRi+x24gZHbwfLBDN/IOJGLM7W8i7cltm1Uxd1B0eOXz9AFLNBekl783r99",
+	"+jf7SD8BE3S+0O+cMZYwx4tdgVyyhxKEemqlhQPmxspltjGRcrbz+rU2EI7Y8oK2xP8CYZogyiTm5Afa",
+	"qGLfU2jEODL5JgcJlhjZJi0/gMSuTxi9h05ZJkHoSThLQaCYTQEpRHD7PcRxem+Bp2mEbEawHo21ER9Z",
+	"yJgv1CnfZ0hTM2KjfAY76N6Y3UNPlBKEOIwygVMdrErR6dNj9JUvPfxNNDPZzcjFbaE9L7740P76698T",
+	"jO4jiqeEjk2Qa5aC3pROZr6Xmwo1H8T5+zIPINt54JzbeEZ2jnbevXf/3rvaH2tt84fqP7ZGeH5Z6g2z",
+	"ozNBdXi8Nlro0e/cv28CWah0ghyu5OFETjWzMaevw0lT17/yhDYXqzb4pW99K0QQ+fqHLiH8dbTzsNd4",
+	"D7/Vm1u9oh1yf+eT1594Mah6W5ee3Q7NzC1cHWicKTqdVXN1nQ/XJOhmqUV6YxpRxJdMCd35RO3lEM/I",
+	"4eWDw7xzoTh8ZZ7Nr4PAeB9knilm3Ol4ChIU3/zOqx2iblSB1FWdOSoCAwteIHkGUQOMPmkFto+i37MW",
+	"lWK+Rl0933wAF3REXswS2BXrwosgUmCKsHf5Hi4MQQE1gddMtgrcFgw5tGsoFZGJGkwxUaQ3jixRlUtP",
+	"8QWYyPs5JxKQwCNAkiEOki9MhL7AU9ByQzGwc5YsHGtVP44IFxJZ2z/awxJNmZDowTtfVrjBcawOsK9d",
+	"HEpmADbFQ+wJniUwnTEJNF4cmCaExdan+Oo50LGc7Bw9eOfLUT3ea3b/HksWK0P5CiDck+V1WUCre359",
+	"G4TnonZr6C/WwbYSEj+RQgMpp0wlxkywrJJ26p/9fshygmWpKfLdoFtDKihMvpY0a0iySkVtVAkmQq2e",
+	"JJ/QZEuPa6fHx7FfJWhLhrdGhhL4lFAsdUop1yHUg2iyREZtBOki3eop8ilJtyKyL0luSWPlpPHZX//w",
+	"zU/+sCsBlLG2jQLy9Lv615361SRq51OKTXxZuGTzO/XEDAK8nGE/KvHBXYFSLEFIlL8jrvnUKKFIccMd",
+	"35vFBxv54vS2v6FvzuIECAtEJNIF7AWibH5Tz9DSpbUgT8F1woL2sZQ4nrjqZVuRu34tWANk7a/S4su3",
+	"USHWiJVCgoQljP7KcIiw2qlWnSElmMZwYALsG2xJ+VCTmLkl27UZkyqQ2NLtWrT1P/7sZz/pbEKqEk8X",
+	"0qSCCI14YaI0saTH3tAtVa6NKnMgbAlyDQT5y59/+qsf/u83n/7tv/+vP/rVP/x+V8pcpqB20kzgElI2",
+	"a9Z2zyTm8sQbuaXMtVqW3mriEAoZUVLCxk7ksYTF7dQBV6SBLJ5cEfkirz66JYp1iaty+b+tpLpNcw56",
+	"86f/+Nmf/sGuQIpWiiCiWYrliPEp2vv3Tz/97Ie/iNDvfhM9+HKEPjpDD768f4QwRXnzpJJJ6BwUXpr5",
+	"IInQnMgJIlIgk4vxyAVjFcYh9SukI8QMfhsOoKOnSFNcQ4NHpkzYXfiEBOqSQELMQgJNti/PLdN465mG",
+	"phZ7iJweEHcE0c1pWk9O7aTqFRpvtRO9rBYl35Lr+sh1ax5al3noD//ys5/9BO1hZKvw++L6SIvmz370",
+	"55//pz/47Gc/efNXP4/Uz5xdQqIQ1n7ye+7fHnmCn9Cx+fzNX/38zY9/Wv4wVw4eIYxsFX9zsTYMWi50",
+	"6XGFFuUv7eB8SaVs2D9GiMP3IJaQoD2tV9gyLfuI8QgxBRcdhMy4Z8KmSd3BBWI0XUQoZpyDgd/eL3/+",
+	"6Zu/+8mbT//2s//8Hz7/8U9/9ZOfvvn7/+GwQS+EFIUh0BHUrnCg2rPIZrNUW7of2eHqXLsCxSmLL5CQ",
+	"bCaQLoZgfy4qI+53ZZnL3KwLt+zqbPc+37rb1+FuL45eONy9aj837XI/tJkKVHe9aLElvfS6aGxl6taY",
+	"tD7Z9v//3ed//YteFqQS7raThW01c4DzklmBiAL9e95sweg5W9JYk7pZ7tixVTdvOYpAp7splY0kwPMo",
+	"JoWRWP92YKkqz2fb++A99M7DI20sIqYoiS3euCtQuNvTfoRcDU5nVrJJlWpRp2daU9IRihkdET6FxBil",
+	"7E7V9aE5SVN0rjUzll7q6SLEOKJM/l7lM6sKKr1WiWl3OCLQFPMLSJAtIdotXqKObXTnSrzU1aWeM52a",
+	"I21Z051iTV4/ni17ukX2NGFzhD1OUGJHLvt1jkXBCfaw4gKQn/3sw3eRaWbkjm3fkHY2pLmNa6u1/wjh",
+	"kbTIbPB6N5/8vYUtxDSAc9STdTvr4JWq/EGmoUbdRrTtlmW0G888kG25xS0rM/budCB8YefBngVIWBLH",
+	"uT6jNA7fsqQrOXicY9/ckzXN8YwKhMeY0EhzjsS2mUS6nCsk1i1na7z294fVEbPPKLwqcaKJJZg2acel",
+	"AtIVlrCl5BZKLrea60TMD1YXGOYX4ivadTdS9N0hRm4vT8nv4iBHfmkPJEAKY9L+o1989pd//u9/8n8+",
+	"/5c/++xH/6TRS5AxFUbbt+p/jNMUOGJ8vCuc49l0A6mRwSGS6ZS20kg1d9++WlPCcQOTV2rqYd5Qxkqp",
+	"DH4b3hzi+IKyuS6TYhLeQoj0nAj5uDr4jqJTt2J55cPUVH/bOCzL22bsIrwMKh/ZhuJXLRa8jkKWyWLk",
+	"LTChrTbfE+XX5RMv7+JtjH2jyFFg3qSVQwxkpnthp0RIExZaR7J1prx6Omvn/jDmtmRakOc/0UOOTYPW",
+	"26JczcDRDLirNqXX+X4GusWpXUj9dEZ+ACXKSmCEs1TuHD28HykyI9NsunP0zn31N0LN3x5ENRWH6ypa",
+	"nzN2McX8wqGWKw2pd4X28LkAKo88XqH+fT+wXTfZzroUKQ+SupLZJgo4fQQUO2xclUgrIXlQnOnfzdCt",
+	"DFuXDDP3vybR5eHJ2+jy/uEvPvvxj03IVfeyUQXNtMsjik3t0APu2wga7ELqZj+yH5XsClv6XBN9OmjY",
+	"Vqi3S59LtoK3kErtQawjO8liqb0+BW0gRhFGjtS8fIvP/+Kff/Wzf/z8n//kzX/7r29+/NNf/cN///yv",
+	"fj9CGSUjAglSOsF+dx9RkDTb2UDn2MFj33y8jR28+WqwS+GDvl0rKqybNorQVt1VI8HW/tXISaRAplMK",
+	"SoCTSzBFhG+orKwNzBCHr+yfvEItok269KvQUhTW3sqUxeoLovUQKg9utxybKV7/xRQleTvXnGrQngtD",
+	"oOmip0yor8xSR6N+YHg4+nE2Sxdb2lwfbRZfroc6u0UJfCHpsxy8H9kSSsEs1zwfls2p6VaQBxgc531G",
+	"3IB9xLibqpQXe4QuCPUKNe29/y304J39R3mqi/6H+0dIxGwGUf7PHATLeAwi8qIXbEzCIy+xB+3pfN+j",
+	"pVFRYX9TO8GmkQAkiFFXPUpHMuw/cok8aO+jM/TgoU3+yZkXkWZA/U5cRJYLDLWRWVF+APTsRER60VKw",
+	"6f6gAAnDvto4YZaYagK1+vBj9euxQuLbY4NjoCCIOEJ6a0XytmFvumEb4lhONNfDttcf1oUcIb6YMWI6",
+	"rtaYSa0eWOwFaDZVF2qX9Lp13E6WgzqgH81993N8DEzKIcmGySndXcHG69lRgQra+23102/lAM4H6uoZ",
+	"FSQvNPA2hTvGKdAE8wZJ/pzh5NgO2wr0tQl0HwzrChayy791Aj1lWKnbC8Bc0WxBDJ306xIBdaXHw1dq",
+	"teYAolsgypqZ1L7uThRSca931WvWZLfBaG5yVw4SvAgg1rXsLfWhSF2RMW/r2+yLPvbG3ZqAmE9IPEG6",
+	"jfwRmrA0Aa4z2rXGbIyikf8y9gtYI2Nv1Lq0VaL3sBYlz06CfuJFrfpjVlYX7hmkCl7QegyFpGYOxVmK",
+	"zUcV5djs2FXEMVsN7PQSpxnsbB3763bsV7tib6p332MD6uWZY/zKoySrvKQDeyLywEbqtBmMzVP61IV4",
+	"btXYNVUi1WBYi0nKx4C3ToU16IfRiFBtzdGZtzPMddEVK3dGJAWdmVKXM7t/hGKcCdAFTwxKu2IUiFlL",
+	"gulyqW9Aj00QkWZCfyVD3rbBThKVWkugMcc6wUUyYw8qxpgmoGo5tW7izEpC2tw6BSgzkCtdYEwugZpp",
+	"jBEMxowvdHdLdElYii20/LxizCWJU3fEvfeffIz+7dO/ObQDjuw9GQwS2jqWYwihaMR4DFqIuot5hLCb",
+	"Hc0nTKjRmiGqpTVEBKKsfP2/+819a0ETS9Xu2mz4JR7Xwj0TIuKUiYyDOHR9SAujflDXOzGfQfK4/M2t",
+	"cdStqnIj1jQPmCc5ZtxxjaXxZVVCT2P8frh/oy+rJvLoQYzsPCXjPpT4wvtgS4abTIYFJL8QNOhhsoPP",
+	"BaGJ8KUuMhqyIUW09/4JevchGgHoLtZJloLQhWbffQd5NLJ/pMQpYnMQaK60jfMFmk+ARmjC5kX/IfOG",
+	"LjLz9dA5FsYrpYWzwpIpNo8aNAJdtkNjtnaPYHEBCdpT+kWOaArQhGYgbpGZ+BTeg5PYOLOObOSlG73l",
+	"IZvMQywYvxAMxOX3QuJiJq0k/41bJL6cLlooL8/yayiVB/JJPmprg1iXDcIHw5oyFn4n40QkJH5bWz5A",
+	"1REOHl10K93n01ILaY4AkqAQfKp+vDVi5DBL8cK574mwQRm6eC3LJHqOhTx4cglUHoR9Eerr99R3ZWpy",
+	"ku9+F8nHQWRTyEsREYHgUjtK3nv+4virhx9/69lJhLDhG+r+dgUiSZjMS/tecS1MCVfyUO/uQEgOeFqm",
+	"s+qEGxEMcgb8EvjBmbpyfW2iiMa2Kah7FkQ6Pqx0v4hx9Ns5EvzW/qCUuxaaUQBu0Bx1IPkHgG+OdG5S",
+	"SdIb35zwfk2ejI8xtQaFoiCwDQFW0MqLj5nLRnsTIOOJ1OJChxMZVjPBYhLpGDljrz1Q3x4+2PdqoLAD",
+	"NS2W6hWBmA4X81cXu2osBSFAKC0i4xSSVSYJBDM9mdrXzWPd6lWOAuFuT8fYMCTHdBnTdoXDNItnAtXR",
+	"gsZ+i7W6Ph9dMGoe9gqRHul4eOTj9KhaGtTrV1OP6ohox4UkIEwVrv0jy67zedE0M8k1ZLRAGU2s/uxF",
+	"+zE6IuPM5ns5NU4RpPn0HGqPNwMdHbD3pftf0R9hinCK+TRCFzCTusp9pO0f2hOiRmsrBcdKwRSIyP3b",
+	"y+DRYuPwlWE94fAlhZuP5S1HLplNbYXQ6oRQg/TBEmFkbvzISR79t4MHpkm4iXfX2DphaaLLcO1pEx22",
+	"mWyWsgXCirZwol44t4nKREjGF4evFFK8Pnx1AYsGhDaDbxmj9ajrT2MKnN2xQlD2Rp9Jg9cbXwRKywov",
+	"8xLX1hvrZ6hyWNeCyTpK7hCuZoyH8xWe6J+fqaG39xyOxSXas9ZcHY53lYqr0KuX8SmWtVF4sbhU16i+",
+	"7RJ0h02uDBsVIKhbUA2qXe57nvVG3ZVxZexEO3EpJFcuciAay5cfI1hEQqgfSkV141JRrjzuQTE2V+UE",
+	"67e/KSisxzgHgZ05jwLoch1e2i8WRf30vaUmJEI2WL7NDP3iDv2wjl2Rx03oMA6/qIwpkJylshwtsiuQ",
+	"hVHdhqzFsueOykGY2vUDY0IpoWNd/13B1ZCvi2nRy4WcFwYJemygmN8Awi4QOQs40q2MdAqXLSsNVzh2",
+	"AaKBfXy/7yUIcnWQkDGRKCGXJshHXcgR+tLD+/fv30ckd+JdEtdkyRoviFwgQk3sSt1e3ISlLc2wlMDV",
+	"6P/3Ow8OvvLJd+4ffOWTVw9f/9pO1DUUWBfu13Y1rVgzdM4ymhx5+GwN2X6wUoQc84ms2SVBe/qxbDm1",
+	"ZkrW7rrnlBa1VIgMElv0YJlruI0oEjVLaRLuTKZm+wleROjb3/72tw8+/PDg5AQdTwjFSJIgDi5lblk+",
+	"arba5X71ffReV7LrrioVjl8CTzJQcIIpJAoabAYU7XGYAZb4PDWEELPpFB8IUHJLQhK0nKZ4vNPTYOvQ",
+	"ZwlTIoNzigxDPEgY/twRGezVkG74oP5WFp5YxCFeyI21dnkj5hs11/VT+C5pck9B52qaGnCLAzYakRgS",
+	"FmeKYd8TM640+gmAnKb39P/LqmGOJue6r1kdohh7sBL5m28GLpXfwEgA5vFEB2lqWXx89g209/WPnx58",
+	"2Vjn3nvxoQb0t56ffStCxhiet9TVtoTC5KcxANneKVY/aVY0P+mkRtpnUVCP1BrkLTyHloGbC8wGpeBt",
+	"0umMShD5Go1CnsbkEZKsLXKheMxsEOnWPOhMbr6iAmPYWBHdeXkOtXR3pnnHLb/fti+p7Utq+5LavqS2",
+	"L6ntS2r7kmp6SS1fB5sXwa8ReqAI7eH9+/k+0MP7obtPyZTIapCNif15OCwGthTzqhglXIW4Tpxxwfja",
+	"tESj5mxW5Rf7rNORltkMuJUDNnm99AbU6tT5wmoRkRGNaC8sSsuSVMFoP8pFjaErYXqgp3gs7FMRIwPF",
+	"R14TOr0kGM+c769bkfqa30bTs/HMDtrEmCK79w2rSVT2145TTGM4MgEOOttb46NulWQR0qKR60iWx1Io",
+	"joHeva+km4gQhXneQkHxuCmjGnbXw6TSa6GhMsrvVF4VG4dLpQNsZux+qPWu1m/rg31XX+mkco+NyHUB",
+	"i+ZMmWfu/blNkdnsFJkckBucGmPL1px9+I7LnbswiHmzWTEeDQSjNF1Lw2eevWab6rKeVJccBmupuJGv",
+	"/haWaHadKWlrF8m6ag5VCuogu3SA2rOksWTcrZBkfYDZs+TOaFf+tW5kbYMwTq1ehRqEg4emcEtTTSb1",
+	"++ag41bStDcyVhD9KizWlFHZSdZ8YXvLqLtHpoThnnqpEzpGQvsTbF6ArnugVuNsSoQx63aURWVK7cUF",
+	"mMSyiQvo37dc4AvEBTREt1xgLVxA373hAp2pu0KBLdRd2whODWAJhBXPp4QmXkuo9xau/9QxS+CWiT42",
+	"S94NRfQbwM2dbK6Zz2a76Z16rdS9RmalHmc6BkmX17tRvbUZ41qQPI+jaKjk8ZSk8MILJ9naN9Yjb3IY",
+	"rMW+ka/+RbVvNFG+rt5Vqstp826NU9FaJR2KPUQYTQnNpKmQiZOEg7jhGlplIm2l+lLZvXqyfzED+sKP",
+	"ENvS/bro3gFhTYTvln/rLJs6ZkiTvbsCE3mgHcVlp58r8ZfASHuKlwvqekS3b9tB5Y5CtZCwXTfSBUoy",
+	"9W+8KPC751zQiGcp2GFHirsQljxCAuQRSjLYf6Tj6tPRgYnxBBtjsYcpIjTWWf2RmYJMp5AQLEHNw+I4",
+	"4xySFzRCLn3hxDSjQkSgfDIdWmG6XJlUfNedy0Ru2B5fajWv81e15de+K+xfaullGGmSgYmOIuYBn0nd",
+	"WyuGyK2kzrMr9BkGNbuqcLUWRqnORaDZVfrSjtn6STe6lKDC4E3tWpASfb0OD/vXR6p3gDrMbvV+vrQB",
+	"y1sNYT0agr7/tSgHeuW32OOJXKx+L1+noZdusqfN4PQ+yBsnv7tuW3L3uXGMuxZ/VubOHIBmhzYfJ/gq",
+	"PNa70TOfudSdO413W+nR2hBBo8yanBitAuSLWhU2EzOgSVfJsUx2bWRtswubxEaegLh5QcN273n7l02N",
+	"Gp6xlMSL3HrgOuvcdKCLA73S7LP64t03jR1bvtyhdHeO5uvhzT6RvaWVuzGKMyHZFBXp2l1LdudE1olT",
+	"H+KEzWRY8Xqsft4S5dqVJQ8MW7Jcz6NJgUAXziSpPCC0L2mWKKmFOI3pu7Xh5qkrqbAlyzXJyiLV1MLi",
+	"lg1hZtW3tOFmXtPJOKRIXEr9NTR0pH1A9htXTDev5ZS7wnTNjrwTztmH7ygc9oo+nX34rtflCrCuIJUC",
+	"2iuKvNsFbbctdbsuO5NR2O/XZTJHpi5c4nAMVPGGhijQ9+2ILcNYewi3odceEnzVzCKcPZ1L7rtD4gqB",
+	"jJtPk/iuqCFx1+nFVYTa++DjD59HuoDbfqRJvsQDaom/SPYw5eHHWMLcNq3ziTnYL7ZEquWm/vUkqQNC",
+	"j/26ShWa3FJSexjymgip2na+izZ8J91IXq9oKxrZaJQSCr2Q/PCVqefU6C1qQvUa8ZNXiLobhr8qxDfT",
+	"61NqDb5cGH1ldj4P1m0oczjjjI2CiPNS/fqeblVw7HHVDcQgc4gNakahAWPbRJj4swJ+R0UJm8j2M/Lb",
+	"rjh7cuQHXF2AErSm7I17e9gOS16Fx1KlHq/WXwKcXIJAtkDYjfSnqEPPbo7JAjd7eCcHIOhWwb7TXsUh",
+	"esHWwVhDPlWyJPLAPqY76xp5UdEN1Tby/W+spkGkReujIljX9gu3pVMRkSZTyVSrvCA0iUwLcSL1oAQS",
+	"U4vNw5p9K3GwhDHjdkbMJYlTK3BGhCaEjneFNdlERVlNXR9TxOqh2KT8DNJ4PIi1Ym8/tcfNvFV8bhx1",
+	"67WeHJWLrpCug2huTlhC6iP0/pOPLa5mQtEpm1M79f5A5OuCWhbBm5wHesBtcMmtwtJulMNirQoLkW+7",
+	"p90ncIQFScBa/rmGjUB7Jfrm6o0ilGT65b/+5PP/8j9/+a8/++yv/3hfvYnUa2UhXEcI28ZBXxQRiDKU",
+	"MjoGHoi3aXIKLBOszwls+c/8qdJQ/dM9T26uPIC3zIbw/PkEONSXjlUApdqFY5w+rgMjTlPdMNR5ZY5K",
+	"rUGyhLi8JT2LwhVMF+icswug5g3cr1LnFKrZk7UwfuGNuUEY+8tsCIzVngopa2XxJYE52svdB0vQ3zd2",
+	"DpNmZvhDVBT0F5FnERGR335A/VTkxgujlnoAVKyCzdUPav4SAxI5Xy2S5BEeY0KFbug/tRqyRkc8x2oC",
+	"bAoa6zo06s/zCdPTIyL9MrKCMapUFy1DgwpICe+KPXR6ePXL179jiqqfx7yhNcv89hs3GslZn/Ndgy2H",
+	"TmyG1dET/dC7cdTZqqKdCeDEweyW1dFOxR6+oLqoMXegMBGH1cMqAbWTpJA8y0t8BwzbjI4In554Y7eE",
+	"uSbC9ICwpofi20yZsaEEUxMBEpRgiVFSootutu5limqj1M5WwhdFQaWtiXANvtFyazBrIsxVn5vxV3rv",
+	"iY7Kea+qOndOO3e7/waB+UZ6RUoVXRRfnLC5NRrRRCDK5rqyqHZe6MIqXkcpXf/E/u/AdJuaEzlJOJ7T",
+	"/VV6MgJVSuqQrYduf9OYt9UhOhQPJjBfm/rQpZjTF1R/qMaa5oZkxQUURWtyx3EMM6loXPsoZcbzSPXc",
+	"DG2LII3VTdjCRBqJXf2i/Ufq45wvVL5mM1BTEoqAc8YjxOaQIMrQlHH1KWXSzapLNhG5MFdqlg1Fvobf",
+	"I90ZibmEtlqQWyZyd2rCPTUQ2/KR2+Ujro2rIRjjmCrnphAp8mJq+0e1ldLqC6HhkbRoW5RDk6YOmw2e",
+	"UFc4xfwCEq3hDiqEVqHkVs7Q4wXkuz62T6DbjZLwVdtqjMQKQh1mVjrUI4H68QZB85xcAgUhNuh9arYk",
+	"0Kvv2k7X3905+u4Ou/juzmutFLBMIsmyeKKYSNFg+IYeqjMOAqhsq/z60gzbuaFiZd4m1pZBXWxhc7pX",
+	"+tDz8x0P/B8OH+w7SbrkZfWcpFqElD2j8YQJ0Oqs4chH1tFOwZQ3zfmM8ZWaOPAkbwEvETZdVRPrfY9c",
+	"Jsu5TeVifIwp+YFjTXMiFTHnKu4jpOurkyL3pZTUaXZgSrDrEqK2I/elV1feFcTs4E/V04lDM1+YFHTV",
+	"+oWWbjdGDoyNvj5LGU7WUEiAjfx06Y1gqbYKP0Zl2aeL8fkUYuMBiUAU5Jzxi12BOGNSoBmhCi/3jD6m",
+	"e0DHE4gvNFVEWg8rpegw7pOKiSEoZUMkJvNRkUVK6MVKS337SOvyjLsYGXtkGN8xDcxPpd/UCICa7Nhd",
+	"kUdh63QawxxdMqx7FZn3g3APCPXiv/HOsTVJ7lVMO9QbOXylMCaMdmaip10r1AyzDNRNpP53m+g7YnyK",
+	"5c7Rzjmhpof30kZLM1zS5B6bAb2apuZTccBGIxKDeyDeEzMOOBETADlN7+n/919SwpU8nMhpWv60OnBD",
+	"9B1d10FHftekmpeSw6c4AbRnfrmnzh/ZYfeuUnGV/0XBcb9fuN8SHXR+Bp/ayjHbJ/A6MiQb2a+W34b9",
+	"1rHbyKmWN/oW66Z5nlj+cEPK55m+hXyRW9Y/zRFP7fQbhG9qIsyhSUssqlvcAha1K4Tmqj9yfGbjWNLG",
+	"okr+WnnzH//wzV/+f5//y5999qN/Urjy+V/8869+9o+f/eifbgczDiWZgi4oEUKRj92AO4oeuu1FG564",
+	"Qzyhki8UYO0uMOd4sUFoY5+XBuqimvVf4TU3hEFzOJ8wdtHc/eSbbtANEr9dQy23SVkOeW6KyM7z/YpK",
+	"e5xdcWRLLVzAwqgh+xFKiMDnqe59AwJJxh4hqkYpgUI4EhBzkKJL0ZBPgs07zsyuzsFe7w2pGHb2NRUI",
+	"sqsfm7J7DRX57lLivoULwkpjBaLgvjeRcib2kWQKW6gUCJ9r34GPZ2xO89wVjWUWCYzBwWVI7ZbsvvtH",
+	"qMxrIi/dRb2cNNiENorFjHPzi5/M8i6aM35B6BgleCEQngBOHlmcTiAl+g8kN3jsffDh4+ODsw8ev/Pw",
+	"NwolyWC0JWPb82k/0v594qIvznF8wUYjhGPOhNLmhcRcisjYsjHnRJf7MxeEnp2oy0rgIMkM8gA6X3Sj",
+	"mBoeePiKJK9NC6UUTIG/SnyVodiCltplKEnujHplt90U0HfXOKxlkfqtV7DXal7gEaJMaufalHHdVkwA",
+	"lY+sQ/0CZrLoT5Yja8rG10OUQztVU+swe+UnxcgbwJmlQJpiY3kDMbT3QFHKw/v3FVXrBmHo4f1Qo66U",
+	"THX8USkCxnQOezisjxiFK0f4uwLFGReMu0IVY/2cZ2kCHCX+TdVtzXy6s2Ya8gC6QbqKT0O7ZVKIEIV5",
+	"nq1ovYKax0Z5XShAezPQ4bKR+1YHyWKSQrKvGbQRCFhKmDqis0FBWsIVdvzrUd6sMXztJaHjW2XR76wa",
+	"vV4GTLguavEIJYyael7cFHNxUW86gAgnCFIBOtF6/y7l/1NdPlgxaiO+JUM1eFnoQx6WWcVCIVnKxmNI",
+	"UEouQOd567n2r4lSRjdpqOKh+8pb+JyZwZsp/+3mN8ZDQGHuNMeRjaXzESYq65OPym0qFZlcAMyMZqow",
+	"7xwESXSwnZrtnS+hCcu4QHtyztDlAz0My4yD2I+QYCX2hcScyHgCIo/qmRIh1KQ4Z6b90dBESBziFPNp",
+	"gyZhhj02o24SS0oLbQiWWO6gXiWiNg5lBqCeNlRynJBY6sAABXBTCtHaXnSliH2vDjlckgRotXJIYVqx",
+	"gBQCpDh8NSJpg9v0sR7ViWfYPger5BraaRgL0ewztM7F7+FLbCC+OS7G1h5MJgTE7FaLESEX6cqtajGj",
+	"gjV05Dq2v3cD2GZ5edtAkF+e2EX2ntDeL3/+92/+7If7RyjBYnLOMFeyHjCPJ1Fu5nD0SDhyBm4NQe0R",
+	"jLw4c10Kxpo6IgRX2jn7yLz7sFSiBBKhLS52J7tCxxR56SIXsFg1TkzD6PDh24kJS0GL5oma44ICmF+f",
+	"JbdDReWqKsYqVAkJc8aBhjhIJf0liS9qcKNstr0JdPg+bxMVX+PrEhNkisdwODOvqz5hKRsTqo2+dopi",
+	"ltgIAuPh2hXlANOvnz5Hex99/cP3npzem9HxygP9uvpzX+IxGJ/o+tx1X0DusxRMbINBzf2hva+dIon5",
+	"GORqAf/69f8NAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

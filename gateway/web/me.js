@@ -15,7 +15,8 @@ const STATES = {
   developing: "开发中", verified: "一致性验证通过", in_notice: "公示中", registered: "已登记", rejected: "未通过",
   onboarded: "已予注册（已进驻）", renewal_approved: "续期已同意，待签新协议", renewed: "已续期", quality_confirmed: "数据问题已确认，待处理",
   quality_not_confirmed: "经校核未确认问题", quality_resolved: "数据问题已处理",
-  accepted: "已通过", returned: "已退回，待重报",
+  accepted: "已通过", returned: "已退回，待重报", withdrawn: "已撤回",
+  recorded: "已记入信用档案", rescinded: "已撤销（信用修复）",
 };
 const OWES = { authority: "主管部门（应对本企业办理）", operator: "运营机构（应对本企业核查）", provider: "数据提供单位（应反馈或处理）", enterprise: "本企业" };
 const own = (table, k) => (Object.prototype.hasOwnProperty.call(table, k) ? table[k] : k);

@@ -128,7 +128,7 @@ func (is *Issuer) CatalogAgreement(grantor, grantee, granteeName string) (*Agree
 	}
 	a.Digest = certs.SM3Hex([]byte("目录授权协议 " + a.Number + " " + grantee))
 	in := domain.AgreementInput{Number: a.Number, Kind: domain.AgreementCatalog, GrantorCreditCode: grantor, GranteeCreditCode: grantee,
-		DocumentDigest: a.Digest, Scope: "公共交通客流统计数据（开发目录）", TermStart: a.TermStart, TermEnd: a.TermEnd, SignedOn: Today()}
+		DocumentDigest: a.Digest, Scope: "公共交通客流统计数据（开发目录）", TermStart: a.TermStart, TermEnd: a.TermEnd, SignedOn: Today(), Declaration: Declaration}
 	_, rec, err := is.Operator.RecordAgreement(is.Channel, in)
 	if err != nil {
 		return nil, err
@@ -195,8 +195,9 @@ func (is *Issuer) RegisterCertificate(sign func(txID string) (string, error), ap
 	return is.held(res, err)
 }
 
-// Declaration is the eligibility declaration of a sample party that
-// meets every condition the profiles set (GX 9, GX 11, HB 14, …).
+// Declaration is the eligibility declaration of a sample grantee that
+// meets every condition the profiles set (GX 6, 9, 11, HB 14, …), made on
+// the agreement that authorizes it.
 var Declaration = domain.FullDeclaration(certs.SM3Hex([]byte("资格条件承诺书及信用查询报告")))
 
 // Application files a scenario-authorization application for a dataset
@@ -205,7 +206,7 @@ func (is *Issuer) Application(applicant, provider, product string, resources ...
 	in := &domain.ApplicationInput{
 		Number: is.Number(domain.PrefixApplication), ApplicantCreditCode: applicant, ProductName: product,
 		ProductType: "dataset", Scenario: "城市交通规划与公交线网优化", ResourceIDs: resources,
-		DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("产品设计方案 " + product)), Declaration: Declaration,
+		DataProviders: []string{provider}, DesignDigest: certs.SM3Hex([]byte("产品设计方案 " + product)),
 	}
 	_, res, err := is.Operator.Apply(is.Channel, *in)
 	_, err = is.held(res, err)
@@ -219,7 +220,7 @@ func (is *Issuer) Application(applicant, provider, product string, resources ...
 func (is *Issuer) Develop(app *domain.ApplicationInput, operator string) error {
 	scenario := domain.AgreementInput{Number: is.Number(domain.PrefixAgreement), Kind: domain.AgreementScenario, GrantorCreditCode: operator,
 		GranteeCreditCode: app.ApplicantCreditCode, DocumentDigest: certs.SM3Hex([]byte("场景授权协议 " + app.Number)), Scope: "场景开发：" + app.Scenario,
-		TermStart: Today(), TermEnd: time.Now().In(domain.CST).AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: Today()}
+		TermStart: Today(), TermEnd: time.Now().In(domain.CST).AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: Today(), Declaration: Declaration}
 	steps := []struct {
 		c    *network.Client
 		call network.Write[*domain.Application]
