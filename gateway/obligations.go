@@ -19,7 +19,7 @@ import (
 // its organization is on (its party record, the agreements it is a party
 // of, the credentials it holds, the applications it made, the
 // certificates of its products, the obligations it owes, the entries of its
-// credit file) and the objections against its
+// credit file, its evaluations) and the objections against its
 // applications and certificates, what each awaits and by when,
 // deadlines soonest first.
 type Obligations struct {
@@ -62,7 +62,7 @@ type OwnItem struct {
 const MaxObligations = 500
 
 // ownKinds are the kinds of record an enterprise owns (domain.Owns).
-var ownKinds = []string{domain.TypeParty, domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate, domain.TypeObligation, domain.TypeCredit}
+var ownKinds = []string{domain.TypeParty, domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate, domain.TypeObligation, domain.TypeCredit, domain.TypeEvaluation}
 
 // obligations answers the caller's Obligations from the supervision index
 // (503 without one).

@@ -209,6 +209,8 @@ var txTypes = map[string]operationTypes{
 	"DecideObligation":        {Body: ReviewRequest{}, Answer: Written[domain.Obligation]{}},
 	"RecordCreditRecord":      {Body: domain.CreditInput{}, Answer: Written[domain.CreditRecord]{}},
 	"GetCreditRecord":         {Answer: domain.CreditRecord{}},
+	"RecordEvaluation":        {Body: domain.EvaluationInput{}, Answer: Written[domain.Evaluation]{}},
+	"GetEvaluation":           {Answer: domain.Evaluation{}},
 	"RescindCreditRecord":     {Body: ReasonRequest{}, Answer: Written[domain.CreditRecord]{}},
 	"PreliminaryReview":       {Body: ReviewRequest{}, Answer: Written[domain.Application]{}},
 	"ResubmitApplication":     {Body: domain.Resubmission{}, Answer: Written[domain.Application]{}},

@@ -58,6 +58,7 @@ var Kinds = []Kind{
 	{"report", domain.TypeReport, summarizeReport},
 	{"obligation", domain.TypeObligation, summarizeObligation},
 	{"creditRecord", domain.TypeCredit, summarizeCredit},
+	{"evaluation", domain.TypeEvaluation, summarizeEvaluation},
 }
 
 // KindNamed is the kind of record called name.
@@ -286,6 +287,18 @@ func summarizeCredit(raw []byte, r *Row) error {
 	}
 	r.Status, r.Outcome, r.Title, r.Date = c.Status, c.Category, c.Finding, c.RecordedOn
 	r.Parties, r.Ref = []string{c.PartyCreditCode}, c.Cause
+	return nil
+}
+
+// summarizeEvaluation: the outcome of a party's evaluation for a year,
+// standing or superseded (its reference: the one it supersedes).
+func summarizeEvaluation(raw []byte, r *Row) error {
+	e, err := decode[domain.Evaluation](raw)
+	if err != nil {
+		return err
+	}
+	r.Status, r.Outcome, r.Title, r.Date = e.Status, e.Outcome, e.Period, e.RecordedOn
+	r.Parties, r.Ref = []string{e.PartyCreditCode}, e.Supersedes
 	return nil
 }
 

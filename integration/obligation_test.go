@@ -115,6 +115,41 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		t.Fatal("the public list discloses an annual report (not a public kind)")
 	}
 
+	// GD 38: the implementing agency's evaluation of the operator, the
+	// basis of its re-authorization: its operation agreement (GD 21: with
+	// the operator's declaration) records the latest.
+	operation := func(grantee string, d *domain.Declaration) domain.AgreementInput {
+		return domain.AgreementInput{Number: sample.Number(domain.PrefixAgreement, "450200"), Kind: domain.AgreementOperation, GrantorCreditCode: agencyA,
+			GranteeCreditCode: grantee, DocumentDigest: certs.SM3Hex([]byte("授权运营协议" + grantee)), Scope: "柳州市公共数据授权运营",
+			TermStart: today.Format(time.DateOnly), TermEnd: today.AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: today.Format(time.DateOnly), Declaration: d}
+	}
+	evaluation := domain.EvaluationInput{Number: sample.Number(domain.PrefixEvaluation, "450200"), PartyCreditCode: operator, Period: lastYear,
+		Outcome: domain.EvaluationQualified, Evaluators: []string{"柳州市数据实施机构甲", "柳州市财政局"}, ReportDigest: certs.SM3Hex([]byte(lastYear + "年度运营机构综合评价报告"))}
+	refused(call("POST", "/channels/liuzhou/evaluations", key, evaluation, 403), gateway.RuleRole)
+	var ev struct {
+		Record domain.Evaluation `json:"record"`
+	}
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/evaluations", issuer, evaluation, 201), &ev)
+	if ev.Record.Cite != "GD-38" || ev.Record.Status != domain.EvaluationStanding {
+		t.Fatalf("evaluation: %+v", ev.Record)
+	}
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, nil), 422), "GD-21")
+	var gdOp struct {
+		Record domain.Agreement `json:"record"`
+	}
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, sample.Declaration), 201), &gdOp)
+	if gdOp.Record.Evaluation != evaluation.Number {
+		t.Fatalf("the operation agreement's evaluation: %q, want %s", gdOp.Record.Evaluation, evaluation.Number)
+	}
+	refused(call("GET", "/evaluations/"+evaluation.Number, key, nil, 403), domain.RuleEnterpriseRead)
+	var evBundle proof.Bundle
+	if err := json.Unmarshal(call("GET", "/evaluations/"+evaluation.Number+"/proof", issuer, nil, 200), &evBundle); err != nil {
+		t.Fatal(err)
+	}
+	if _, trust := pinnedTrust(t); !proof.Verify(&evBundle, trust).OK {
+		t.Fatal("the evaluation's proof bundle does not verify")
+	}
+
 	// HB 35: a risk the enterprise found, reported immediately, by itself;
 	// HB 36: the rectification ordered.
 	adopt("HB")
@@ -193,11 +228,6 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	// agreement; the incident it reported (HB 34(3)) refuses "no incident
 	// in three years", and a credit record in force refuses "no bad
 	// record", each by the article.
-	operation := func(grantee string, d *domain.Declaration) domain.AgreementInput {
-		return domain.AgreementInput{Number: sample.Number(domain.PrefixAgreement, "450200"), Kind: domain.AgreementOperation, GrantorCreditCode: agencyA,
-			GranteeCreditCode: grantee, DocumentDigest: certs.SM3Hex([]byte("授权运营协议" + grantee)), Scope: "柳州市公共数据授权运营",
-			TermStart: today.Format(time.DateOnly), TermEnd: today.AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: today.Format(time.DateOnly), Declaration: d}
-	}
 	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, nil), 422), "HB-14")
 	reported := domain.ObligationInput{Number: number(), Kind: "security_incident", PartyCreditCode: operator, OccurredOn: today.Format(time.DateOnly),
 		Note: "平台接口遭未授权访问", DocumentDigest: certs.SM3Hex([]byte("数据安全事件报告"))}

@@ -304,6 +304,12 @@ func (txs) RescindCreditRecord(number, reasons string) Write[*domain.CreditRecor
 func (txs) GetCreditRecord(number string) Read[*domain.CreditRecord] {
 	return read[*domain.CreditRecord]("GetCreditRecord", number)
 }
+func (txs) RecordEvaluation(in domain.EvaluationInput) Write[*domain.Evaluation] {
+	return write[*domain.Evaluation]("RecordEvaluation", in)
+}
+func (txs) GetEvaluation(number string) Read[*domain.Evaluation] {
+	return read[*domain.Evaluation]("GetEvaluation", number)
+}
 func (txs) ExitOnboarding(number, reason string) Write[*domain.Application] {
 	return write[*domain.Application]("ExitOnboarding", number, reason)
 }
@@ -429,6 +435,8 @@ func RecordOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
 		return Tx.GetObligation(number).Raw(inv, channel)
 	case domain.TypeCredit:
 		return Tx.GetCreditRecord(number).Raw(inv, channel)
+	case domain.TypeEvaluation:
+		return Tx.GetEvaluation(number).Raw(inv, channel)
 	}
 	return nil, domain.Invalid(domain.RuleNumber, "recordType", "%q is not a numbered record type", recordType)
 }
@@ -602,6 +610,12 @@ func (c *Client) RescindCreditRecord(channel, number, reasons string) (*domain.C
 }
 func (c *Client) GetCreditRecord(channel, number string) (*domain.CreditRecord, error) {
 	return Tx.GetCreditRecord(number).Evaluate(c, channel)
+}
+func (c *Client) RecordEvaluation(channel string, in domain.EvaluationInput) (*domain.Evaluation, *Committed, error) {
+	return Tx.RecordEvaluation(in).Submit(c, channel)
+}
+func (c *Client) GetEvaluation(channel, number string) (*domain.Evaluation, error) {
+	return Tx.GetEvaluation(number).Evaluate(c, channel)
 }
 func (c *Client) ExitOnboarding(channel, number, reason string) (*domain.Application, *Committed, error) {
 	return Tx.ExitOnboarding(number, reason).Submit(c, channel)

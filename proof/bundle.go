@@ -114,6 +114,7 @@ var Kinds = kinds(map[string]Kind{
 	domain.TypeReport:      {}, // its record carries the signed summary; its key is read from the ledger
 	domain.TypeObligation:  {},
 	domain.TypeCredit:      {},
+	domain.TypeEvaluation:  {},
 })
 
 // kinds completes the proof facts, by record type, with domain's table;

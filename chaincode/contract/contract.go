@@ -338,6 +338,14 @@ func (c *Contract) GetCreditRecord(ctx contractapi.TransactionContextInterface, 
 	return out(c.App.GetCreditRecord(st(ctx), number))
 }
 
+func (c *Contract) RecordEvaluation(ctx contractapi.TransactionContextInterface, evaluationJSON string) (string, error) {
+	return out(c.App.RecordEvaluation(st(ctx), evaluationJSON))
+}
+
+func (c *Contract) GetEvaluation(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetEvaluation(st(ctx), number))
+}
+
 func (c *Contract) ExitOnboarding(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
 	return out(c.App.ExitOnboarding(st(ctx), number, reason))
 }

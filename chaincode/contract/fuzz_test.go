@@ -46,6 +46,8 @@ var fuzzOps = []func(s store.Store, a, b string) error{
 	func(s store.Store, a, b string) error { _, err := app.RecordCreditRecord(s, a); return err },
 	func(s store.Store, a, b string) error { _, err := app.RescindCreditRecord(s, a, b); return err },
 	func(s store.Store, a, b string) error { _, err := app.GetCreditRecord(s, a); return err },
+	func(s store.Store, a, b string) error { _, err := app.RecordEvaluation(s, a); return err },
+	func(s store.Store, a, b string) error { _, err := app.GetEvaluation(s, a); return err },
 }
 
 // FuzzTransactions feeds any input to every transaction that parses one:
@@ -59,8 +61,9 @@ func FuzzTransactions(f *testing.F) {
 	f.Add(uint8(8), `{"number":"XY-450100-2026-00000000-0","kind":"catalog"}`, "")
 	f.Add(uint8(22), `{"number":"YY-450100-2026-00000000-0","targetKind":"certificate","target":"DJ-x"}`, "")
 	f.Add(uint8(6), `{"year":2026,"workdays":["2026-02-15"],"holidays":["2026-02-16"]}`, "r")
-	f.Add(uint8(len(fuzzOps)-3), `{"number":"XD-450100-2026-00000000-0","partyCreditCode":"91450100MA5L00001X","cause":"LX-450100-2026-00000000-0","category":"data_security"}`, "")
-	f.Add(uint8(len(fuzzOps)-2), "XD-450100-2026-00000000-0", "复议撤销")
+	f.Add(uint8(len(fuzzOps)-5), `{"number":"XD-450100-2026-00000000-0","partyCreditCode":"91450100MA5L00001X","cause":"LX-450100-2026-00000000-0","category":"data_security"}`, "")
+	f.Add(uint8(len(fuzzOps)-4), "XD-450100-2026-00000000-0", "复议撤销")
+	f.Add(uint8(len(fuzzOps)-2), `{"number":"PJ-450100-2026-00000000-0","partyCreditCode":"91450100MA5L00001X","period":"2025","outcome":"qualified","evaluators":["x"]}`, "")
 	m := bootstrapped(f)
 	f.Fuzz(func(t *testing.T, op uint8, a, b string) {
 		fn := fuzzOps[int(op)%len(fuzzOps)]

@@ -58,6 +58,7 @@ const (
 	ActDecideObligation        Action = "DecideObligation"
 	ActRecordCredit            Action = "RecordCreditRecord"
 	ActRescindCredit           Action = "RescindCreditRecord"
+	ActRecordEvaluation        Action = "RecordEvaluation"
 )
 
 // Org is whose organization may act, relative to the channel's
@@ -149,6 +150,7 @@ var access = map[Action]Access{
 	ActDecideObligation:        authorityOnly.doing("deciding an obligation's filing"),
 	ActRecordCredit:            authorityOnly.doing("recording a credit record"),
 	ActRescindCredit:           authorityOnly.doing("rescinding a credit record"),
+	ActRecordEvaluation:        authorityOnly.doing("recording an evaluation"),
 }
 
 // AccessOf is the table's row for act (a copy).

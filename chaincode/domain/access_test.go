@@ -82,6 +82,7 @@ func TestAccessTable(t *testing.T) {
 		ActDecideObligation:        {authorityOnlyCols, RuleOwnAuthority, "deciding an obligation's filing"},
 		ActRecordCredit:            {authorityOnlyCols, RuleOwnAuthority, "recording a credit record"},
 		ActRescindCredit:           {authorityOnlyCols, RuleOwnAuthority, "rescinding a credit record"},
+		ActRecordEvaluation:        {authorityOnlyCols, RuleOwnAuthority, "recording an evaluation"},
 	}
 	for _, act := range Actions() {
 		if _, ok := want[act]; !ok {

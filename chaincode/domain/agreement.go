@@ -48,6 +48,9 @@ var agreementRoles = map[string]struct{ grantor, grantee []string }{
 
 // authorizes tells whether a kind grants rights over public data (the
 // kinds a licensee may never grant onward).
+// Authorizes tells whether a kind grants rights over public data.
+func Authorizes(kind string) bool { return authorizes(kind) }
+
 func authorizes(kind string) bool {
 	return kind == AgreementOperation || kind == AgreementCatalog || kind == AgreementScenario
 }
@@ -106,7 +109,12 @@ type Agreement struct {
 	// RenewedBy is the agreement that renews this one, written when it is
 	// recorded: one in force at a time (written again only after that one
 	// ended).
-	RenewedBy  string `json:"renewedBy,omitempty"`
+	RenewedBy string `json:"renewedBy,omitempty"`
+	// Evaluation is the grantee's latest evaluation standing when an
+	// authorizing agreement was recorded: the basis of re-authorization
+	// (GX 18, GD 38, HB 37). Its number only: the evaluation itself is
+	// private.
+	Evaluation string `json:"evaluation,omitempty"`
 	Registered Change `json:"registered"`
 	Last       Change `json:"last"`
 	Version    int    `json:"version"`
@@ -211,7 +219,11 @@ func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, g
 		return nil, Invalid(RuleAgreementKind, "declaration", "a %s agreement grants no authorization: it carries no eligibility declaration (an operation, catalog or scenario agreement does)", in.Kind)
 	}
 	c.Action = "record"
-	return &Agreement{AgreementInput: in, Status: AgreementSigned, Registered: c, Last: c, Version: 1}, nil
+	ag := &Agreement{AgreementInput: in, Status: AgreementSigned, Registered: c, Last: c, Version: 1}
+	if authorizes(in.Kind) {
+		ag.Evaluation = facts.Evaluation
+	}
+	return ag, nil
 }
 
 // FileAgreement records the 备案 by the data authority. With a filing

@@ -148,6 +148,9 @@ type EligibilityFacts struct {
 	CreditRecords []string
 	// Incidents are the security incidents it reported, not withdrawn.
 	Incidents []ReportedEvent
+	// Evaluation is its latest evaluation standing ("" none), recorded on
+	// the agreement that authorizes it.
+	Evaluation string
 }
 
 // ReportedEvent is a self-reported incident: its obligation's number and

@@ -60,6 +60,9 @@ type Profile struct {
 	// purpose (an operator's operation agreement, an enterprise's catalog
 	// or scenario application), with its article.
 	Eligibility []EligibilityRule `json:"eligibility,omitempty"`
+	// Evaluations are whom the authority evaluates yearly, by article
+	// (GX 18, GD 38, HB 30, HB 37, ZW 31, ZW 33).
+	Evaluations []EvaluationRule `json:"evaluations,omitempty"`
 	// Citations name the article behind each figure (e.g. "agreementTerm":
 	// "NS-15"), so a refusal cites the channel's own regulation.
 	Citations map[string]string `json:"citations"`
@@ -142,6 +145,14 @@ func (p Profile) Validate() error {
 	}
 	if p.CreditRecords != nil {
 		if err := p.CreditRecords.validate(); err != nil {
+			return err
+		}
+	}
+	if len(p.Evaluations) > 10 {
+		return Invalid(RuleProfile, "evaluations", "at most 10 evaluation rules")
+	}
+	for i, r := range p.Evaluations {
+		if err := r.validate(fmt.Sprintf("evaluations[%d]", i)); err != nil {
 			return err
 		}
 	}

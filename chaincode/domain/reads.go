@@ -45,6 +45,7 @@ var recordOwners = map[string]func(body []byte) ([]string, error){
 	TypeCertificate: owners(func(c *CertificateRecord) []string { return []string{c.EnterpriseCreditCode} }),
 	TypeObligation:  owners(func(o *Obligation) []string { return []string{o.PartyCreditCode} }),
 	TypeCredit:      owners(func(r *CreditRecord) []string { return []string{r.PartyCreditCode} }),
+	TypeEvaluation:  owners(func(e *Evaluation) []string { return []string{e.PartyCreditCode} }),
 }
 
 func owners[T any](of func(*T) []string) func([]byte) ([]string, error) {
@@ -95,6 +96,7 @@ var historyOwners = map[string]readRule{
 	TypeApplication: ownedBy(TypeApplication),
 	TypeObligation:  ownedBy(TypeObligation),
 	TypeCredit:      ownedBy(TypeCredit),
+	TypeEvaluation:  ownedBy(TypeEvaluation),
 }
 
 // publicHistory are the record types whose history is public: the
@@ -139,6 +141,8 @@ var enterpriseReads = map[string]readRule{
 	"FileObligation": ownedBy(TypeObligation),
 	// Its own credit file: each entry, with the decision it names.
 	"GetCreditRecord": ownedBy(TypeCredit),
+	// Its own evaluations.
+	"GetEvaluation": ownedBy(TypeEvaluation),
 	"ListCredentials": func(own string, args []string, _ []byte) error {
 		if len(args) >= 2 && args[0] == "holder" && args[1] == own {
 			return nil

@@ -50,6 +50,8 @@ func TestAnEnterpriseHasOnlyWhatIsPublicOrItsOwn(t *testing.T) {
 		{"History", []string{TypeCredit, "x"}, history(js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: mine}})), true},
 		{"History", []string{TypeCredit, "x"}, history(js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: theirs}})), false},
 		{"RecordCreditRecord", []string{"{}"}, js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: mine}}), false}, // the authority's act
+		{"GetEvaluation", nil, js(Evaluation{EvaluationInput: EvaluationInput{PartyCreditCode: mine}}), true},
+		{"GetEvaluation", nil, js(Evaluation{EvaluationInput: EvaluationInput{PartyCreditCode: theirs}}), false},
 	} {
 		err := ent.MayHave(c.fn, c.args, c.answer)
 		// Refused before it runs exactly when the table has no row for it.

@@ -20,6 +20,7 @@ const (
 	TypeReport       = "report"
 	TypeObligation   = "obligation"
 	TypeCredit       = "creditRecord"
+	TypeEvaluation   = "evaluation"
 	TypeBench        = "bench" // raw benchmark keys (BenchPut, BenchShape)
 )
 
@@ -41,6 +42,7 @@ var NumberedRecords = []NumberedRecord{
 	{PrefixReport, "report", TypeReport},
 	{PrefixObligation, "obligation", TypeObligation},
 	{PrefixCredit, "credit-record", TypeCredit},
+	{PrefixEvaluation, "evaluation", TypeEvaluation},
 }
 
 // NumberPrefixes are the prefixes of NumberedRecords, in its order.

@@ -131,6 +131,7 @@ const (
 	ExportIndexParamsKindCredential   ExportIndexParamsKind = "credential"
 	ExportIndexParamsKindCreditRecord ExportIndexParamsKind = "creditRecord"
 	ExportIndexParamsKindEgress       ExportIndexParamsKind = "egress"
+	ExportIndexParamsKindEvaluation   ExportIndexParamsKind = "evaluation"
 	ExportIndexParamsKindIssuerKey    ExportIndexParamsKind = "issuerKey"
 	ExportIndexParamsKindJurisdiction ExportIndexParamsKind = "jurisdiction"
 	ExportIndexParamsKindObjection    ExportIndexParamsKind = "objection"
@@ -158,6 +159,8 @@ func (e ExportIndexParamsKind) Valid() bool {
 	case ExportIndexParamsKindCreditRecord:
 		return true
 	case ExportIndexParamsKindEgress:
+		return true
+	case ExportIndexParamsKindEvaluation:
 		return true
 	case ExportIndexParamsKindIssuerKey:
 		return true
@@ -251,6 +254,7 @@ const (
 	IndexHistoryParamsKindCredential   IndexHistoryParamsKind = "credential"
 	IndexHistoryParamsKindCreditRecord IndexHistoryParamsKind = "creditRecord"
 	IndexHistoryParamsKindEgress       IndexHistoryParamsKind = "egress"
+	IndexHistoryParamsKindEvaluation   IndexHistoryParamsKind = "evaluation"
 	IndexHistoryParamsKindIssuerKey    IndexHistoryParamsKind = "issuerKey"
 	IndexHistoryParamsKindJurisdiction IndexHistoryParamsKind = "jurisdiction"
 	IndexHistoryParamsKindObjection    IndexHistoryParamsKind = "objection"
@@ -278,6 +282,8 @@ func (e IndexHistoryParamsKind) Valid() bool {
 	case IndexHistoryParamsKindCreditRecord:
 		return true
 	case IndexHistoryParamsKindEgress:
+		return true
+	case IndexHistoryParamsKindEvaluation:
 		return true
 	case IndexHistoryParamsKindIssuerKey:
 		return true
@@ -308,6 +314,7 @@ const (
 	SearchIndexParamsKindCredential   SearchIndexParamsKind = "credential"
 	SearchIndexParamsKindCreditRecord SearchIndexParamsKind = "creditRecord"
 	SearchIndexParamsKindEgress       SearchIndexParamsKind = "egress"
+	SearchIndexParamsKindEvaluation   SearchIndexParamsKind = "evaluation"
 	SearchIndexParamsKindIssuerKey    SearchIndexParamsKind = "issuerKey"
 	SearchIndexParamsKindJurisdiction SearchIndexParamsKind = "jurisdiction"
 	SearchIndexParamsKindObjection    SearchIndexParamsKind = "objection"
@@ -335,6 +342,8 @@ func (e SearchIndexParamsKind) Valid() bool {
 	case SearchIndexParamsKindCreditRecord:
 		return true
 	case SearchIndexParamsKindEgress:
+		return true
+	case SearchIndexParamsKindEvaluation:
 		return true
 	case SearchIndexParamsKindIssuerKey:
 		return true
@@ -464,6 +473,7 @@ type Agreement struct {
 	Declaration       *Declaration `json:"declaration,omitempty"`
 	DocumentDigest    string       `json:"documentDigest"`
 	Ending            *Ending      `json:"ending,omitempty"`
+	Evaluation        *string      `json:"evaluation,omitempty"`
 	Filing            *Filing      `json:"filing,omitempty"`
 	GranteeCreditCode string       `json:"granteeCreditCode"`
 	GrantorCreditCode string       `json:"grantorCreditCode"`
@@ -985,6 +995,48 @@ type Ending struct {
 	RetentionRule            *string `json:"retentionRule,omitempty"`
 }
 
+// Evaluation defines model for Evaluation.
+type Evaluation struct {
+	Cite            string   `json:"cite"`
+	Evaluators      []string `json:"evaluators"`
+	Last            Change   `json:"last"`
+	Number          string   `json:"number"`
+	Outcome         string   `json:"outcome"`
+	PartyCreditCode string   `json:"partyCreditCode"`
+	Period          string   `json:"period"`
+	RecordedOn      string   `json:"recordedOn"`
+	ReportDigest    string   `json:"reportDigest"`
+	Status          string   `json:"status"`
+	Summary         *string  `json:"summary,omitempty"`
+	SupersededBy    *string  `json:"supersededBy,omitempty"`
+	Supersedes      *string  `json:"supersedes,omitempty"`
+	Version         int      `json:"version"`
+}
+
+// EvaluationInput defines model for EvaluationInput.
+type EvaluationInput struct {
+	Evaluators      []string `json:"evaluators"`
+	Number          string   `json:"number"`
+	Outcome         string   `json:"outcome"`
+	PartyCreditCode string   `json:"partyCreditCode"`
+	Period          string   `json:"period"`
+	ReportDigest    string   `json:"reportDigest"`
+	Summary         *string  `json:"summary,omitempty"`
+	Supersedes      *string  `json:"supersedes,omitempty"`
+}
+
+// EvaluationRule defines model for EvaluationRule.
+type EvaluationRule struct {
+	Cite string   `json:"cite"`
+	Of   []string `json:"of"`
+}
+
+// EvaluationWritten defines model for EvaluationWritten.
+type EvaluationWritten struct {
+	ChainReference CommitReference `json:"chainReference"`
+	Record         Evaluation      `json:"record"`
+}
+
 // Event defines model for Event.
 type Event struct {
 	Action       *string   `json:"action,omitempty"`
@@ -1480,6 +1532,7 @@ type Profile struct {
 	Citations                    map[string]string  `json:"citations"`
 	CreditRecords                *CreditRule        `json:"creditRecords,omitempty"`
 	Eligibility                  *[]EligibilityRule `json:"eligibility,omitempty"`
+	Evaluations                  *[]EvaluationRule  `json:"evaluations,omitempty"`
 	FilingBeforeUse              bool               `json:"filingBeforeUse"`
 	FilingDeadlineWorkingDays    int                `json:"filingDeadlineWorkingDays"`
 	LogRetentionMonths           int                `json:"logRetentionMonths"`
@@ -2074,6 +2127,12 @@ type ListDisclosedProductsParams struct {
 	Bookmark *string `form:"bookmark,omitempty" json:"bookmark,omitempty"`
 }
 
+// RecordEvaluationParams defines parameters for RecordEvaluation.
+type RecordEvaluationParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // SetExchangesParams defines parameters for SetExchanges.
 type SetExchangesParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
@@ -2406,6 +2465,9 @@ type LoadCalendarJSONRequestBody = LoadCalendarRequest
 
 // RecordCreditRecordJSONRequestBody defines body for RecordCreditRecord for application/json ContentType.
 type RecordCreditRecordJSONRequestBody = CreditInput
+
+// RecordEvaluationJSONRequestBody defines body for RecordEvaluation for application/json ContentType.
+type RecordEvaluationJSONRequestBody = EvaluationInput
 
 // SetExchangesJSONRequestBody defines body for SetExchanges for application/json ContentType.
 type SetExchangesJSONRequestBody = SetExchangesRequest
@@ -3219,6 +3281,20 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/disclosures/products (the `ListDisclosedProducts` operationId).
 	ListDisclosedProducts(ctx context.Context, channel string, params *ListDisclosedProductsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RecordEvaluationWithBody record the authority's evaluation of a party for a year (the channel's authority): a role the profile's article evaluates (GET …/profile: evaluations), qualified or unqualified, the departments or third party that evaluated, the report's SM3 digest; one stands per party and year, a correction names the one it supersedes; an authorizing agreement then records the grantee's latest
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/evaluations (the `RecordEvaluation` operationId).
+	RecordEvaluationWithBody(ctx context.Context, channel string, params *RecordEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordEvaluation record the authority's evaluation of a party for a year (the channel's authority): a role the profile's article evaluates (GET …/profile: evaluations), qualified or unqualified, the departments or third party that evaluated, the report's SM3 digest; one stands per party and year, a correction names the one it supersedes; an authorizing agreement then records the grantee's latest
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/evaluations (the `RecordEvaluation` operationId).
+	RecordEvaluation(ctx context.Context, channel string, params *RecordEvaluationParams, body RecordEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SetExchangesWithBody set the channel's exchanges
 	//
 	// Takes any type of body and a specified content type.
@@ -3538,12 +3614,22 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
 	RescindCreditRecord(ctx context.Context, number string, params *RescindCreditRecordParams, body RescindCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetEvaluation an evaluation: the party, the year, the outcome, who evaluated, the report's digest, standing or superseded (and by which)
+	//
+	// Corresponds with GET /api/v1/evaluations/{number} (the `GetEvaluation` operationId).
+	GetEvaluation(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProofBundleEvaluations proof bundle of an evaluation's latest version
+	//
+	// Corresponds with GET /api/v1/evaluations/{number}/proof (the `ProofBundleEvaluations` operationId).
+	ProofBundleEvaluations(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// IndexStatus where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
 	//
 	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
 	IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+	// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
 	//
 	// Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
 	Obligations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4682,6 +4768,40 @@ func (c *Client) ListDisclosedProducts(ctx context.Context, channel string, para
 	return c.Client.Do(req)
 }
 
+// RecordEvaluationWithBody record the authority's evaluation of a party for a year (the channel's authority): a role the profile's article evaluates (GET …/profile: evaluations), qualified or unqualified, the departments or third party that evaluated, the report's SM3 digest; one stands per party and year, a correction names the one it supersedes; an authorizing agreement then records the grantee's latest
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/evaluations (the `RecordEvaluation` operationId).
+func (c *Client) RecordEvaluationWithBody(ctx context.Context, channel string, params *RecordEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordEvaluationRequestWithBody(c.Server, channel, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordEvaluation record the authority's evaluation of a party for a year (the channel's authority): a role the profile's article evaluates (GET …/profile: evaluations), qualified or unqualified, the departments or third party that evaluated, the report's SM3 digest; one stands per party and year, a correction names the one it supersedes; an authorizing agreement then records the grantee's latest
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/evaluations (the `RecordEvaluation` operationId).
+func (c *Client) RecordEvaluation(ctx context.Context, channel string, params *RecordEvaluationParams, body RecordEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordEvaluationRequest(c.Server, channel, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SetExchangesWithBody set the channel's exchanges
 //
 // Takes any type of body and a specified content type.
@@ -5511,6 +5631,36 @@ func (c *Client) RescindCreditRecord(ctx context.Context, number string, params 
 	return c.Client.Do(req)
 }
 
+// GetEvaluation an evaluation: the party, the year, the outcome, who evaluated, the report's digest, standing or superseded (and by which)
+//
+// Corresponds with GET /api/v1/evaluations/{number} (the `GetEvaluation` operationId).
+func (c *Client) GetEvaluation(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetEvaluationRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProofBundleEvaluations proof bundle of an evaluation's latest version
+//
+// Corresponds with GET /api/v1/evaluations/{number}/proof (the `ProofBundleEvaluations` operationId).
+func (c *Client) ProofBundleEvaluations(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProofBundleEvaluationsRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // IndexStatus where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
 //
 // Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
@@ -5526,7 +5676,7 @@ func (c *Client) IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
-// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
 //
 // Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
 func (c *Client) Obligations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8202,6 +8352,68 @@ func NewListDisclosedProductsRequest(server string, channel string, params *List
 	return req, nil
 }
 
+// NewRecordEvaluationRequest calls the generic RecordEvaluation builder with application/json body
+func NewRecordEvaluationRequest(server string, channel string, params *RecordEvaluationParams, body RecordEvaluationJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordEvaluationRequestWithBody(server, channel, params, "application/json", bodyReader)
+}
+
+// NewRecordEvaluationRequestWithBody constructs an http.Request for the RecordEvaluation method, with any body, and a specified content type
+func NewRecordEvaluationRequestWithBody(server string, channel string, params *RecordEvaluationParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/evaluations", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewSetExchangesRequest calls the generic SetExchanges builder with application/json body
 func NewSetExchangesRequest(server string, channel string, params *SetExchangesParams, body SetExchangesJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -10394,6 +10606,74 @@ func NewRescindCreditRecordRequestWithBody(server string, number string, params 
 	return req, nil
 }
 
+// NewGetEvaluationRequest constructs an http.Request for the GetEvaluation method
+func NewGetEvaluationRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/evaluations/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewProofBundleEvaluationsRequest constructs an http.Request for the ProofBundleEvaluations method
+func NewProofBundleEvaluationsRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/evaluations/%s/proof", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewIndexStatusRequest constructs an http.Request for the IndexStatus method
 func NewIndexStatusRequest(server string) (*http.Request, error) {
 	var err error
@@ -12017,6 +12297,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/channels/{channel}/disclosures/products (the `ListDisclosedProducts` operationId).
 	ListDisclosedProductsWithResponse(ctx context.Context, channel string, params *ListDisclosedProductsParams, reqEditors ...RequestEditorFn) (*ListDisclosedProductsResponse, error)
 
+	// RecordEvaluationWithBodyWithResponse record the authority's evaluation of a party for a year (the channel's authority): a role the profile's article evaluates (GET …/profile: evaluations), qualified or unqualified, the departments or third party that evaluated, the report's SM3 digest; one stands per party and year, a correction names the one it supersedes; an authorizing agreement then records the grantee's latest
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/evaluations (the `RecordEvaluation` operationId).
+	RecordEvaluationWithBodyWithResponse(ctx context.Context, channel string, params *RecordEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordEvaluationResponse, error)
+
+	// RecordEvaluationWithResponse record the authority's evaluation of a party for a year (the channel's authority): a role the profile's article evaluates (GET …/profile: evaluations), qualified or unqualified, the departments or third party that evaluated, the report's SM3 digest; one stands per party and year, a correction names the one it supersedes; an authorizing agreement then records the grantee's latest
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/evaluations (the `RecordEvaluation` operationId).
+	RecordEvaluationWithResponse(ctx context.Context, channel string, params *RecordEvaluationParams, body RecordEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordEvaluationResponse, error)
+
 	// SetExchangesWithBodyWithResponse set the channel's exchanges
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -12374,6 +12668,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/credit-records/{number}/rescind (the `RescindCreditRecord` operationId).
 	RescindCreditRecordWithResponse(ctx context.Context, number string, params *RescindCreditRecordParams, body RescindCreditRecordJSONRequestBody, reqEditors ...RequestEditorFn) (*RescindCreditRecordResponse, error)
 
+	// GetEvaluationWithResponse an evaluation: the party, the year, the outcome, who evaluated, the report's digest, standing or superseded (and by which)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/evaluations/{number} (the `GetEvaluation` operationId).
+	GetEvaluationWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetEvaluationResponse, error)
+
+	// ProofBundleEvaluationsWithResponse proof bundle of an evaluation's latest version
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/evaluations/{number}/proof (the `ProofBundleEvaluations` operationId).
+	ProofBundleEvaluationsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleEvaluationsResponse, error)
+
 	// IndexStatusWithResponse where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -12381,7 +12689,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
 	IndexStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*IndexStatusResponse, error)
 
-	// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+	// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14676,6 +14984,61 @@ func (r ListDisclosedProductsResponse) ContentType() string {
 	return ""
 }
 
+type RecordEvaluationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *EvaluationWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordEvaluationResponse) GetJSON201() *EvaluationWritten {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r RecordEvaluationResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r RecordEvaluationResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordEvaluationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordEvaluationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordEvaluationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordEvaluationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SetExchangesResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -16581,6 +16944,116 @@ func (r RescindCreditRecordResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r RescindCreditRecordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetEvaluationResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Evaluation
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetEvaluationResponse) GetJSON200() *Evaluation {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r GetEvaluationResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r GetEvaluationResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GetEvaluationResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetEvaluationResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetEvaluationResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetEvaluationResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ProofBundleEvaluationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bundle
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProofBundleEvaluationsResponse) GetJSON200() *Bundle {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ProofBundleEvaluationsResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ProofBundleEvaluationsResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ProofBundleEvaluationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProofBundleEvaluationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProofBundleEvaluationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProofBundleEvaluationsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -18985,6 +19458,32 @@ func (c *ClientWithResponses) ListDisclosedProductsWithResponse(ctx context.Cont
 	return ParseListDisclosedProductsResponse(rsp)
 }
 
+// RecordEvaluationWithBodyWithResponse record the authority's evaluation of a party for a year (the channel's authority): a role the profile's article evaluates (GET …/profile: evaluations), qualified or unqualified, the departments or third party that evaluated, the report's SM3 digest; one stands per party and year, a correction names the one it supersedes; an authorizing agreement then records the grantee's latest
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/evaluations (the `RecordEvaluation` operationId).
+func (c *ClientWithResponses) RecordEvaluationWithBodyWithResponse(ctx context.Context, channel string, params *RecordEvaluationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordEvaluationResponse, error) {
+	rsp, err := c.RecordEvaluationWithBody(ctx, channel, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordEvaluationResponse(rsp)
+}
+
+// RecordEvaluationWithResponse record the authority's evaluation of a party for a year (the channel's authority): a role the profile's article evaluates (GET …/profile: evaluations), qualified or unqualified, the departments or third party that evaluated, the report's SM3 digest; one stands per party and year, a correction names the one it supersedes; an authorizing agreement then records the grantee's latest
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/evaluations (the `RecordEvaluation` operationId).
+func (c *ClientWithResponses) RecordEvaluationWithResponse(ctx context.Context, channel string, params *RecordEvaluationParams, body RecordEvaluationJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordEvaluationResponse, error) {
+	rsp, err := c.RecordEvaluation(ctx, channel, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordEvaluationResponse(rsp)
+}
+
 // SetExchangesWithBodyWithResponse set the channel's exchanges
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -19648,6 +20147,32 @@ func (c *ClientWithResponses) RescindCreditRecordWithResponse(ctx context.Contex
 	return ParseRescindCreditRecordResponse(rsp)
 }
 
+// GetEvaluationWithResponse an evaluation: the party, the year, the outcome, who evaluated, the report's digest, standing or superseded (and by which)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/evaluations/{number} (the `GetEvaluation` operationId).
+func (c *ClientWithResponses) GetEvaluationWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetEvaluationResponse, error) {
+	rsp, err := c.GetEvaluation(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetEvaluationResponse(rsp)
+}
+
+// ProofBundleEvaluationsWithResponse proof bundle of an evaluation's latest version
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/evaluations/{number}/proof (the `ProofBundleEvaluations` operationId).
+func (c *ClientWithResponses) ProofBundleEvaluationsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleEvaluationsResponse, error) {
+	rsp, err := c.ProofBundleEvaluations(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProofBundleEvaluationsResponse(rsp)
+}
+
 // IndexStatusWithResponse where the supervision index stands on each of the caller's channels: the height audited and indexed, any broken block
 //
 // Returns a wrapper object for the known response body format(s).
@@ -19661,7 +20186,7 @@ func (c *ClientWithResponses) IndexStatusWithResponse(ctx context.Context, reqEd
 	return ParseIndexStatusResponse(rsp)
 }
 
-// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -21628,6 +22153,46 @@ func ParseListDisclosedProductsResponse(rsp *http.Response) (*ListDisclosedProdu
 	return response, nil
 }
 
+// ParseRecordEvaluationResponse parses an HTTP response from a RecordEvaluationWithResponse call
+func ParseRecordEvaluationResponse(rsp *http.Response) (*RecordEvaluationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordEvaluationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest EvaluationWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseSetExchangesResponse parses an HTTP response from a SetExchangesWithResponse call
 func ParseSetExchangesResponse(rsp *http.Response) (*SetExchangesResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -23014,6 +23579,86 @@ func ParseRescindCreditRecordResponse(rsp *http.Response) (*RescindCreditRecordR
 	return response, nil
 }
 
+// ParseGetEvaluationResponse parses an HTTP response from a GetEvaluationWithResponse call
+func ParseGetEvaluationResponse(rsp *http.Response) (*GetEvaluationResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetEvaluationResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Evaluation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseProofBundleEvaluationsResponse parses an HTTP response from a ProofBundleEvaluationsWithResponse call
+func ParseProofBundleEvaluationsResponse(rsp *http.Response) (*ProofBundleEvaluationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProofBundleEvaluationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bundle
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseIndexStatusResponse parses an HTTP response from a IndexStatusWithResponse call
 func ParseIndexStatusResponse(rsp *http.Response) (*IndexStatusResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24227,255 +24872,261 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19bxzJfSD8VQp8ApBEmqK0ayU2hSDQktKuYu1KJtdvsfcJit2/mSmzp2pcVc3hWBCwwYMnDg7J+Q65",
-	"JAhwOcd3cXI4JE7+OCCGE1y+S+DVOt/iUG/d1T1d/cYhh7Oaf3YlTXW9/V7r9/pqJ2bTGaNApdg5erXD",
-	"QcwYFaD/8pKz8xSm6o8xoxKoVH/Es1lKYiwJo4czM+LXvycYVb+JeAJTrP70axxGO0c7/89hMf+h+VUc",
-	"unlfv34d7SQgYk5marqdox0Oo0xAcoQwRadPj9FXvvTwN5FdBSUszqZAJaJ4SugYyQkgnqWAME3QiECa",
-	"7KgZ7TJqF4/jC8rmKSRjmLrtJwlRi+H0JWcz4JKow45wKiDamXn/9GoHruIJpmP4UMzUX+ViBjtHO0Jy",
-	"Qsc7r6OdFAvZdtZjPYMazWFMhOT64j7KpufAaycVEstM1P50CVwQc9H2N0IljIHrY3P4fkY4JDtH36lb",
-	"KyodJ1/HnqKY/JPITc7OvwexVAtXrvEUvp+B6HubOJblzbuDVfZux3XYxzc5kRJoz33EE0zoKYyAA42h",
+	"7L19bxzJfSD8VQp8ApBEmqK0ayU2hSCQSGlXsXYlk+u32PsExe7fzJTZUzWuquZwLAjY4METB4fkfIdc",
+	"EgS4nOO7ODkcEid/HBDDCS7fJfDuOt/iUG/d1T1d/cYhh7Oaf3YlTXW9/V7r9/p6J2bTGaNApdg5er3D",
+	"QcwYFaD/8oqz8xSm6o8xoxKoVH/Es1lKYiwJo4czM+LXvycYVb+JeAJTrP70axxGO0c7/89hMf+h+VUc",
+	"unnfvHkT7SQgYk5marqdox0Oo0xAcoQwRafPjtFXvvTwN5FdBSUszqZAJaJ4SugYyQkgnqWAME3QiECa",
+	"7KgZ7TJqF4/jC8rmKSRjmLrtJwlRi+H0FWcz4JKow45wKiDamXn/9HoHruIJpmP4QMzUX+ViBjtHO0Jy",
+	"Qsc7b6KdFAvZdtZjPYMazWFMhOT64j7MpufAaycVEstM1P50CVwQc9H2N0IljIHrY3P4fkY4JDtH36lb",
+	"KyodJ1/HnqKY/OPITc7OvwexVAtXrvEUvp+B6HubOJblzbuDVfZux3XYxzc5kRJoz33EE0zoKYyAA42h",
 	"FX5sOiWyGK43GzOetH1YRb1lEOlZoup+6s+tzrbia1fbwaIHRPIPAltkvC8kOCREHrMEardHktp/ngao",
-	"kbMU2s8y1chPkvpDJGwmX3I2IikMu22Kp3Ctu9YTNN/0mMMQbmaIX9RxD8WF4xQbftGG2CfeUPWlZcon",
-	"ZGyva+nsQBP1p5Z5n5hRr6OdEUk7jH9qRr2OdsYcUwlw3IxOehTjLaMuCE1WwOxpmMEb3gwa3t1lB4U5",
-	"Tl+MAjNSmEPy3iL8a71AETGb1V+DIGMKyQvaV0RJ4NMngRtUv51JzOU1hRt1Ak3Dqg6wdSixhKnu+P7G",
-	"igN4V+DJSkdDJSh2E6GOai1Q+9FuByILw3IoTCrX3uv6Gq/gGZ1lfbnXjTKoW2EgjSyhibwHUumKwH7b",
-	"1NaIOXdb48sF87V0veJ51VfTc+s3vC7s443KFizW44KoZdjgR0zWf6zuJiWYxnACOEkJbRv25EoCTcDH",
-	"1XPGUsCagGPOhDiFcVk6eAMSLPFLzi5JAlzfBJEwDcgn8w+Yc7wweo9CvAbWsCJ9YIolcIJT0bAUZZLE",
-	"8IQmoi//YDOgLzQGEUYDGt6MQ0qmhGK+aITKjMMlYQHxPissAnW/JVncxGbtiI9COrL9/ePFLKRDJ3AJ",
-	"KZtB8pSzaT9Id3x+N2hLHARLM/V9wxn1oEsI6mKCZTyGZ4nou/tLYvdVzxHCcxSsRcRAMSesr5SReBz6",
-	"BWblgzRRw5mEWd3ZRDabpdAiojMB4iNGX2bnKYlPsMT1rGCAFlnHEsu4WsZM7x7LAK0yorpNl7nZMkpX",
-	"OJK7fJ8hL5G7g0M3PbQQL0PUsK7y427y7E5cOMwbrssa18X4GjnaIHY0kJN0IuJNpNMWSrvbaquncF5L",
-	"cZUSx5NcCR5orWzVYau2ycoHgZ3BdNZ7K/qDEeNT9SeFM3AgiUazZQsX56yeZ0xJmpKASrZkRwnJKqy4",
-	"up2p9oBZQuRjKubQ1wR7nrL4IrA9peVTSAMvAIgvZowYK2TZh4PTOV4IRLM0PdI+mjGWMMcLdAEwE4hI",
-	"gYrPFfmpkfg8hZ0jyTPQLwM6IuP3GvYGKZ4JqOfyI8KFfI+zC2g1FdhR6iPLV5eXIvQSpyVbtPcjhSv5",
-	"NPgpu6gXfpLVj5ccU4GbtPjgVioY42BnD6aXjBy0KxdcWdctUpy8uO4S4PX5vCuox0w5YZz8ABu1WcQp",
-	"Exnva/7C/iwNyrvnpVz6bcLSJPCZ+alFoyFCZISOT2CGuZyGVmny3qm7rOBK5devU0nSDjyv5jryA9Yc",
-	"p7gYfxelNevOl5+mB2Bf4t62zXPGLqaYX9TfulNJOr0wQti2pMFULtRMHhVbqTtxwVH68td6Uu7qETJT",
-	"NLqE3stoksIg+VZm3bHSc6hUKrJ2qsdq+EhpByAML1cSUP2BcGSwAxGBEuDkEhI0YhztnT49Ru++++5X",
-	"9usEpdYj4uCroUniaJbVHReOCxZXp8HGHLAMCBBnuly+H3UDxlKJiqtCjPsXFelrkBMmAKmXiEIsRuHF",
-	"aOfoOy1bzqfceR21DC3W23n9ifGxMS60JvSSpSSutz84baaOCQJOut/uB4CTumtVXAT4V2HRNsEzGqeZ",
-	"sCb6sJGN0AsxBE1T9UeJ7EsYsRGCS+ALZBTaMgIb7BVIScoIAY4nCAuD7IVcRHKCJVIPbDTnTAIiikF2",
-	"uqvSUasX1ugV6KK+e7NXGIcFdm65z19ShXJQkGMdBkWe/m+pryCcOj50jFOgCe6rhE5YShK86PsG1Q+6",
-	"2qFzxi/6T7gAzDuoVnpYvnxU7N5bt+ly7vRjMIfgdV6CPnMaZF5So8+aTAw1GlBPYHssI2iW6Xnn5dFG",
-	"jjiTDtBsqp2oWGIdE8TvWVuFd1n3Lh949+nHT0jgM05Em4eyGBg8U86gnyXXUHNnHJ5cESFtmMbyC+f6",
-	"Fq/CWn+CZfugRpP+UCsXGVMs7XOl0bKdD3wd7WSzBEs4XsRdwpEciiwjZNW0VRvSV7Z3VcAfQJzyDqNa",
-	"mlvC/RqIBKiwamvzUaX+leGjZAs7OeF41G7HqZgjfPUASYZc6EbZOCFACmTBEaHy8SPk7VFrHAVqbFnY",
-	"loW91Sysnn8EeMMylwvwqCVeVsc5yrylyRVQw71qGWqZd/n30MKZTnP16mYiNloQ5PrcJAEheabfOo3x",
-	"Af7juPMLtQcDaKPunnGY2IDi1AN229cf1X2zkgCMZoYzLDB0KGMIGyrNT6ch89QgJ3uONUGCH6hMOFTx",
-	"gjSX3ON9YzWXyPpuP9mWmNCK3m5Vmulz9PILsAefuPOXVpJh9Ve4dISeUfohE6i8quWJQdePHh/YYf8Y",
-	"5IZEEuySP5oTYtSgJsN3tKP9q8OPrkfZWdyuoqaEInMR1/RZx/ltdooO9Zl3Nw+AXaDRBXBsoH4m+xtd",
-	"znu6SptQNCGXRITQZAwUhHGG527184Ws9ahPgIwnMuSRTeAKksc9HPSK62tfwMcWw7p8FiQsu7l6OIBx",
-	"+PSKbZeY1N9nMJ+o3rVcn0yk3bR2kdo9V7joABfXkmraMY5gEEuLSmsGTmRDi0914OQwwk4gDiOzocVQ",
-	"XJVatEv4Sj4yKlarP1DhzRrogWwluRZA1rkl83eTWSWwc6G0LxovrsNeg8HmjUCaYhlPQJzoWK3GZ35j",
-	"SG8I0pUrKU9VXb0VwlnvlL5wrknHgKPAQazDKNeoAzsu3JUDn70Nl9455KODMAq+NZutW4WXMWTV6hQ4",
-	"YgY1W7OC9qHV2LqaM4j624dWF8pS2L+bglqsSacmsMUlFfUKaymuvIIjvmu0iqQd7NQ5vtyYMaiz8cWP",
-	"JOge39TH8rBiO82gggjtlorhiHpdM0fZOFGDulV4NyBxzogtkLpZMSrouN7QrCXiWElMVnXWu22oWbqC",
-	"69hpNCoNSeGIsYQx4/UBQjHOBASiavMs/tBvA7MqMJeLRuYUorbql277UXHG6t6Kc4QvdRD3Hnir+peT",
-	"JhVWj/hqSNGLSYta/PHVs+QG4Lky7t4OfUdeQ8oRrCZBbYAguBZq+kCvokgFshYDPBHhXVavxDAf9+88",
-	"G82J9Pos9DTrHzk7xoQa/O/hrTdwt1P0+K6ewqsWkmL2KN+f/bju7L6Lr49FBC/qX5ZTRuUkkCIRCH/O",
-	"ujiX9aj6A5TqQfSp6nVJEoUTDdxtWbVpAVNAd6ksVX+O3O06zDzSepzK3jrs6cmYgxBDLJk6O6Sf/7LJ",
-	"itYxNmLGeLP9RmSp7GKLqw8IUB9Xlonyk7bc33qVbh+QK9G3vQnvtIwoHfwaIsLMM4wwm1F7ZThbh561",
-	"R0nJmJyTlMjFAJEX1DNHgbzH67LQkXbdOaQMyrEnuRLb4zApG4tTkJhQaHj+U5Bzxi+edxocdBJI9eJj",
-	"9LSTtAuoZk8u+1d7a/DWNuQkNSbgFBkz3XxuSdarrt8F1D+e2BxEw7MgGH/X9CzIzr0I0TrUxHwMciUu",
-	"ancx1zIw6SRMabPa/c0352M8zQvp9fJ6NUR/jUgafIelZSO2H9nUCfvd3HamugPptKPVBVQ0pUNhMQnk",
-	"SYUd07k1vV8iVcm23sYVTUrPki/a7ri0h9ANnvlG/x5XWXIWtLoTdZ4c7zQ0QFOVw9sJ8/iOYju1ByVC",
-	"WnvMirClMSQh6VeJxJJ+dzz5huUVbRhSgxjWm6d5SL5uw5U9k6aMSS9dx2lly/mSNuVOp9QRUcqpyzPp",
-	"Vh36Y/dTf0j53GUV9slRK9CpLhKcjdq36Kao21WRxbcm735Y/obl2tUzmsBVsFCBFv9LrmVY1IdxFPPV",
-	"308CV2e5RO9P0T08FX4kVUdyq6enZ0JkcFN1UIY5AwM1PWvcUcEDuezePjBg0xlnUyJc0FaNubrRgZ1X",
-	"B+xmVbhYkVeSzSnwUPX3ma4W9FVYrLDK7yzFcbCQ7wY4Qi+su7O4G+8SS1Du4u3sG7edo+ewArPN6UKN",
-	"0F5dQIR/c12uq/Ee1mt9KrjFSmxP+XR32vLkHfoadielgp1qi86goh7Lwj8vENK0d7uiK+/UR2RCfZWN",
-	"IcWQQ0WTegav5a64Ii/kYic/Wd2l/07GiUhIPKT0rglekouQsOhoWOkmJ1rj2rxOHz29TcF4Y5HNgF8S",
-	"wQLyMPgMsTHIlTir0oVVNtxs0/ChdKc5QQmdrsMM1HNlZYGhTX6UoPZgfvrdSZ++G4bwepvmrvkMDBK/",
-	"PZ13lvqrvgQKou8boytraqin9ZzhxBXfGBgn7RVf6Vbio0cGivumMQflQ0blZKVxzFW3ckuEc7XXi/66",
-	"qH9Tu2mX7TlEZ5ylWKqHd+0Ov58BXzTEtASpLaNkRCDpFgyVb8FfsDxHI8w+CiTI3tYtmGCV7rJvFZeT",
-	"r1p3IXnm6IBkkV4n8RMXmr7IN5THALlsbbaA5HnQ6O4ldOvsET7ts7sOURLaXt99xlsJCM6mUxyw0jX5",
-	"dPRPX20x1vaJ//JmzFdeutRiv56gMrfa6b27jBl9UbZbyj/LZMwa+1p1kH1ukuKTxiMNYccdcLYJrW4A",
-	"d1aEHo03daeV4IKbXkcDfnGekvGgPPRgeGx7U6CQ+zrJIOAA1aQbZshNvlPT8ixQOWJVPclCKXRNj/E4",
-	"zjgPbpvNINyASMlYHki66xD1OwNOWNJgjOtpJlhduwqDl/WvF5nCitubLYcSa0C6xZYjgHOgOFwt0KtX",
-	"RHBBdYMLN1+T/proLPDbkJfvNbFRSBwOpW986soU+jfgqoB9GT0c0HOEyDfYFcrrtRvX4t1KTMjFzMMi",
-	"Y9qRNsBjm1vpNW91kDNjuHgLE9Dqxcd1CS/IiYex1GY4OBVvJezPU7ebWxnacU2AUfxe9JXALqquu2m4",
-	"Seh2ZGUVDqb34PbvXUpDvGcBjm8QmG+1wa022KoNDpLNW1UxqCp21ifu+MM0f1Ku5mXaO6BMh+d16ejn",
-	"N4iprt/Q1aSn0jWnOu6vBoslK6d9eTjMMxpX2iiEahHl7UnMdFF+AW6ntddrd7WyphvGzdgjiL2xvggO",
-	"ineYhrqZNlbI6hsyHxYFIbGjKD7wS4OVj10CL++tRpWoVe965zuGgik9wq44DroBcsBDrCH20Y/f7dyK",
-	"yQ/EzVlwjg/FfRX8OjVFSjTQcrQqwOHtw7uSAsujvHlMsBTgSyUy+rLoZlHdITyByBv0HARLptFzhvt5",
-	"mxp926E+T53Fd1yS1LbMO0trwiUKgZ2foZMJR0N3UJGIa4I4CITAjQ68meCZ12vBMES1EpOFnupOa1L2",
-	"sNdQol5yEEDloJ7nWULc6ZoCq3ql/qxKp7LngiSkWXWuvlXJEgplBeU6ljt5k27l3/qwWMPGu19RBOG6",
-	"YehFYtbsLhSrOCOUhhRA0z8sEAdvfqwNAO8BdLt8OeSxOy4MSlhoQobV1FNo2LglsZ4M3wXFtqj5TXlf",
-	"Q9wNQwNZa1K7cr3AnqX+ivLG1KupSTsikCYBDV2jTkBnDmSBNvXBbdTN69Nqq3lhJmnWKdQNEXgvXfXO",
-	"oU1KOzZ+uW5LlqJ+/ub3NelKCk3Nj2r7fXiXFOpwVNMSZKnUe7nfQB/kWbMCuoTLq1FGORuR/rUjsMQp",
-	"G5tKzN9k/ILQ8YntzldjoSGyzZ4WFh/FVmOvSpToWFJK8SfdWzqvlNG90kqlukaNrmAMq+/BiHH4ugh7",
-	"BXS1UuMJab0sfa22xISOvg2Mm+KrvP78x8CnLWOLjMG2wcF3XlE9o9MGWdmO2tNPrF1zdeqZeS0T2hX5",
-	"2AwUL8DHKRair+VKISiWjB9jmpAES/iISRJDeLUZh5RMCcV80XF/xtVh5v1IPQZwGh78/QwrfHwKkJzj",
-	"+KJ1cg4U5jj9JqEJmzcBS5BU8cfHsxlnlzhtnVhk589JDFQQOn7K+DlJkpARsmtMhOH5TqoH0DuMyy13",
-	"H4V5VjNS1V9iIygarzMM8WZ0a2Iky5yolo80kXAIpMsE5PPzBokyrORmg87ez2Q4K+Rai1TVw/oZ+XKt",
-	"3a3iu9L0Plsv5m7bf0ogvJ4diLFRYYqotnE0b5xdgUytK8Q4wmjmvVx3u7fazp/0nSw4vo1Ed9vWO/36",
-	"LGU4qdup9mHY/S5vs/MmbVv3Pps02/uaYTePqbBNKG6n6YVg6SV0sV00NkKwmz9V02VDEjGuG51lfeZJ",
-	"ODjLJNpfpyxclydPMGfn1ObFD7TUdGooOKyDl+nPusQCvbnqGhrWn3GARbIxy3ZFBknTLT7pUK/HHLmt",
-	"xf2ATOhG66J+o7puKWXGNJ9gqXve2jO4BvhEICwQG5mGuIZjC9cDP+e62pUo0ISlun/+tM7JOieSghDO",
-	"gjnQ3Bc2fNUaNsPoM4gBXltsKmnYHdHMTp+SFHSe72CPeJG+0r2TXZF+ZPbs1grf6NP+z//zhYS+r0cx",
-	"fbfzI0CNjewqzRsfkEi9us1HOxlPBx3KfBk+2iDluUtvHFdd6Da7fTTE+fVPFl1lBw+7sSXXvBd20cEh",
-	"70PsTmv1JdS6jlLvJhrWgK25Jk8IV6ppwDnoivnqtyqy8ykRw1IpyZg2xA9PsQROcCqunTxQnan+JLfe",
-	"9a6Pin8Kl+wCvgpDO8K1lhNbhZLNJJbD92ir6XUqFWQCdHps2xTRa9j8GWAeT4aqP8MqYPZyUJgNfkBq",
-	"veoUrmSfEjO5OzTsJy7WW18o6SaGi6auVGZjdIorqXkz8aWDwkg3NFh03SGiDuL1NCSf2DpNA0viuzJP",
-	"vWHZjS0W07cwR5nbLIecor+1uOsBCgtx0/YHVm/G6ThUdz2Et7aGa8uu1cRRXvrRfBTaOCQnXtXSqt3U",
-	"RD+hovEmYhyVrUfdLKel/oc9+s9/orYpYda/2H6P/ueNChaMRhBLcgl9S6wPa0dssnxuohKXntc7bNGP",
-	"vVyquThwLc4YC8XKNZmYZVT2sAbqolZ1Tv0Uj1cwTZNiNc09sZ3W8Ipw9crlyWYxm9qgoeuqcO2amksC",
-	"snBwF+ltIz94PVqYaoRDQ1dX1TW4NulziO2vFrdC9WR1//sPmnTxW+gp3GioUcdqCvvyRFijSpX17SJc",
-	"WrpQkoJdfnPTwMhU1s1c22DvigvraFsz4bYOwR+TKaSEwhMqe3cmaGroshhYtumWizOWGb89kB/EWl/p",
-	"qORKWUk53LwfZxNxOnN8E6/oQkr697PwpeZPrE4sI+QkuInCnr534caQYrlCJw17BTUqLE5BzBgVsKLa",
-	"yG2NEb6A2DIFIWyA6q2UiG1oDxJU9q0jMkLzCVBEJCICMap9kqZB/4DXQN57uvObwH3xyZ0igut0CqlB",
-	"cA5YsmCjgwRSkCH71CijYcHkcxB3Q90MMEOajlTu1LNr6C+qD49856ULqLvwb8L5hLGL4yIVqV8mZb+2",
-	"aa2plwKfp30mDFgDGQ9UxYCYh2odLmZ9bTednJ7a3KVGuiX8ZCa1z3xXDeA5gZRcgmuw2wNC/SzX5dUW",
-	"w+3XYWN1dYm+Yk7CdNbjcfvYfFB3Erjs0F/GtCf0zt3dxgpd+tUaPdsMj4rjNdzcc9LbqDcICXQNouHJ",
-	"a3aWl/0rkeVw6XJ3DUsPM4DeFBsIhTnYzZ7ljKmXsRYuCctE3n6lI3KGmGBVcJtxUWWdhlMMqVu1aSJk",
-	"bXKi9t5NTNrjFPPpKntHhqwzE9ujsi2fu83ux/i4bwJKxgMDJ0B4H721+nA3aFFjx7NmE71Xt47diL2J",
-	"NpCI3m4M91E3Tu1Dv+bObMRi+x24gZHbwfLBDN/IOJGLM7W8i7cltm1Uxd1B0eOXz9AFLNBekl783r99",
-	"+jf7SD8BE3S+0O+cMZYwx4tdgVyyhxKEemqlhQPmxspltjGRcrbz+rU2EI7Y8oK2xP8CYZogyiTm5Afa",
-	"qGLfU2jEODL5JgcJlhjZJi0/gMSuTxi9h05ZJkHoSThLQaCYTQEpRHD7PcRxem+Bp2mEbEawHo21ER9Z",
-	"yJgv1CnfZ0hTM2KjfAY76N6Y3UNPlBKEOIwygVMdrErR6dNj9JUvPfxNNDPZzcjFbaE9L7740P76698T",
-	"jO4jiqeEjk2Qa5aC3pROZr6Xmwo1H8T5+zIPINt54JzbeEZ2jnbevXf/3rvaH2tt84fqP7ZGeH5Z6g2z",
-	"ozNBdXi8Nlro0e/cv28CWah0ghyu5OFETjWzMaevw0lT17/yhDYXqzb4pW99K0QQ+fqHLiH8dbTzsNd4",
-	"D7/Vm1u9oh1yf+eT1594Mah6W5ee3Q7NzC1cHWicKTqdVXN1nQ/XJOhmqUV6YxpRxJdMCd35RO3lEM/I",
-	"4eWDw7xzoTh8ZZ7Nr4PAeB9knilm3Ol4ChIU3/zOqx2iblSB1FWdOSoCAwteIHkGUQOMPmkFto+i37MW",
-	"lWK+Rl0933wAF3REXswS2BXrwosgUmCKsHf5Hi4MQQE1gddMtgrcFgw5tGsoFZGJGkwxUaQ3jixRlUtP",
-	"8QWYyPs5JxKQwCNAkiEOki9MhL7AU9ByQzGwc5YsHGtVP44IFxJZ2z/awxJNmZDowTtfVrjBcawOsK9d",
-	"HEpmADbFQ+wJniUwnTEJNF4cmCaExdan+Oo50LGc7Bw9eOfLUT3ea3b/HksWK0P5CiDck+V1WUCre359",
-	"G4TnonZr6C/WwbYSEj+RQgMpp0wlxkywrJJ26p/9fshygmWpKfLdoFtDKihMvpY0a0iySkVtVAkmQq2e",
-	"JJ/QZEuPa6fHx7FfJWhLhrdGhhL4lFAsdUop1yHUg2iyREZtBOki3eop8ilJtyKyL0luSWPlpPHZX//w",
-	"zU/+sCsBlLG2jQLy9Lv615361SRq51OKTXxZuGTzO/XEDAK8nGE/KvHBXYFSLEFIlL8jrvnUKKFIccMd",
-	"35vFBxv54vS2v6FvzuIECAtEJNIF7AWibH5Tz9DSpbUgT8F1woL2sZQ4nrjqZVuRu34tWANk7a/S4su3",
-	"USHWiJVCgoQljP7KcIiw2qlWnSElmMZwYALsG2xJ+VCTmLkl27UZkyqQ2NLtWrT1P/7sZz/pbEKqEk8X",
-	"0qSCCI14YaI0saTH3tAtVa6NKnMgbAlyDQT5y59/+qsf/u83n/7tv/+vP/rVP/x+V8pcpqB20kzgElI2",
-	"a9Z2zyTm8sQbuaXMtVqW3mriEAoZUVLCxk7ksYTF7dQBV6SBLJ5cEfkirz66JYp1iaty+b+tpLpNcw56",
-	"86f/+Nmf/sGuQIpWiiCiWYrliPEp2vv3Tz/97Ie/iNDvfhM9+HKEPjpDD768f4QwRXnzpJJJ6BwUXpr5",
-	"IInQnMgJIlIgk4vxyAVjFcYh9SukI8QMfhsOoKOnSFNcQ4NHpkzYXfiEBOqSQELMQgJNti/PLdN465mG",
-	"phZ7iJweEHcE0c1pWk9O7aTqFRpvtRO9rBYl35Lr+sh1ax5al3noD//ys5/9BO1hZKvw++L6SIvmz370",
-	"55//pz/47Gc/efNXP4/Uz5xdQqIQ1n7ye+7fHnmCn9Cx+fzNX/38zY9/Wv4wVw4eIYxsFX9zsTYMWi50",
-	"6XGFFuUv7eB8SaVs2D9GiMP3IJaQoD2tV9gyLfuI8QgxBRcdhMy4Z8KmSd3BBWI0XUQoZpyDgd/eL3/+",
-	"6Zu/+8mbT//2s//8Hz7/8U9/9ZOfvvn7/+GwQS+EFIUh0BHUrnCg2rPIZrNUW7of2eHqXLsCxSmLL5CQ",
-	"bCaQLoZgfy4qI+53ZZnL3KwLt+zqbPc+37rb1+FuL45eONy9aj837XI/tJkKVHe9aLElvfS6aGxl6taY",
-	"tD7Z9v//3ed//YteFqQS7raThW01c4DzklmBiAL9e95sweg5W9JYk7pZ7tixVTdvOYpAp7splY0kwPMo",
-	"JoWRWP92YKkqz2fb++A99M7DI20sIqYoiS3euCtQuNvTfoRcDU5nVrJJlWpRp2daU9IRihkdET6FxBil",
-	"7E7V9aE5SVN0rjUzll7q6SLEOKJM/l7lM6sKKr1WiWl3OCLQFPMLSJAtIdotXqKObXTnSrzU1aWeM52a",
-	"I21Z051iTV4/ni17ukX2NGFzhD1OUGJHLvt1jkXBCfaw4gKQn/3sw3eRaWbkjm3fkHY2pLmNa6u1/wjh",
-	"kbTIbPB6N5/8vYUtxDSAc9STdTvr4JWq/EGmoUbdRrTtlmW0G888kG25xS0rM/budCB8YefBngVIWBLH",
-	"uT6jNA7fsqQrOXicY9/ckzXN8YwKhMeY0EhzjsS2mUS6nCsk1i1na7z294fVEbPPKLwqcaKJJZg2acel",
-	"AtIVlrCl5BZKLrea60TMD1YXGOYX4ivadTdS9N0hRm4vT8nv4iBHfmkPJEAKY9L+o1989pd//u9/8n8+",
-	"/5c/++xH/6TRS5AxFUbbt+p/jNMUOGJ8vCuc49l0A6mRwSGS6ZS20kg1d9++WlPCcQOTV2rqYd5Qxkqp",
-	"DH4b3hzi+IKyuS6TYhLeQoj0nAj5uDr4jqJTt2J55cPUVH/bOCzL22bsIrwMKh/ZhuJXLRa8jkKWyWLk",
-	"LTChrTbfE+XX5RMv7+JtjH2jyFFg3qSVQwxkpnthp0RIExZaR7J1prx6Omvn/jDmtmRakOc/0UOOTYPW",
-	"26JczcDRDLirNqXX+X4GusWpXUj9dEZ+ACXKSmCEs1TuHD28HykyI9NsunP0zn31N0LN3x5ENRWH6ypa",
-	"nzN2McX8wqGWKw2pd4X28LkAKo88XqH+fT+wXTfZzroUKQ+SupLZJgo4fQQUO2xclUgrIXlQnOnfzdCt",
-	"DFuXDDP3vybR5eHJ2+jy/uEvPvvxj03IVfeyUQXNtMsjik3t0APu2wga7ELqZj+yH5XsClv6XBN9OmjY",
-	"Vqi3S59LtoK3kErtQawjO8liqb0+BW0gRhFGjtS8fIvP/+Kff/Wzf/z8n//kzX/7r29+/NNf/cN///yv",
-	"fj9CGSUjAglSOsF+dx9RkDTb2UDn2MFj33y8jR28+WqwS+GDvl0rKqybNorQVt1VI8HW/tXISaRAplMK",
-	"SoCTSzBFhG+orKwNzBCHr+yfvEItok269KvQUhTW3sqUxeoLovUQKg9utxybKV7/xRQleTvXnGrQngtD",
-	"oOmip0yor8xSR6N+YHg4+nE2Sxdb2lwfbRZfroc6u0UJfCHpsxy8H9kSSsEs1zwfls2p6VaQBxgc531G",
-	"3IB9xLibqpQXe4QuCPUKNe29/y304J39R3mqi/6H+0dIxGwGUf7PHATLeAwi8qIXbEzCIy+xB+3pfN+j",
-	"pVFRYX9TO8GmkQAkiFFXPUpHMuw/cok8aO+jM/TgoU3+yZkXkWZA/U5cRJYLDLWRWVF+APTsRER60VKw",
-	"6f6gAAnDvto4YZaYagK1+vBj9euxQuLbY4NjoCCIOEJ6a0XytmFvumEb4lhONNfDttcf1oUcIb6YMWI6",
-	"rtaYSa0eWOwFaDZVF2qX9Lp13E6WgzqgH81993N8DEzKIcmGySndXcHG69lRgQra+23102/lAM4H6uoZ",
-	"FSQvNPA2hTvGKdAE8wZJ/pzh5NgO2wr0tQl0HwzrChayy791Aj1lWKnbC8Bc0WxBDJ306xIBdaXHw1dq",
-	"teYAolsgypqZ1L7uThRSca931WvWZLfBaG5yVw4SvAgg1rXsLfWhSF2RMW/r2+yLPvbG3ZqAmE9IPEG6",
-	"jfwRmrA0Aa4z2rXGbIyikf8y9gtYI2Nv1Lq0VaL3sBYlz06CfuJFrfpjVlYX7hmkCl7QegyFpGYOxVmK",
-	"zUcV5djs2FXEMVsN7PQSpxnsbB3763bsV7tib6p332MD6uWZY/zKoySrvKQDeyLywEbqtBmMzVP61IV4",
-	"btXYNVUi1WBYi0nKx4C3ToU16IfRiFBtzdGZtzPMddEVK3dGJAWdmVKXM7t/hGKcCdAFTwxKu2IUiFlL",
-	"gulyqW9Aj00QkWZCfyVD3rbBThKVWkugMcc6wUUyYw8qxpgmoGo5tW7izEpC2tw6BSgzkCtdYEwugZpp",
-	"jBEMxowvdHdLdElYii20/LxizCWJU3fEvfeffIz+7dO/ObQDjuw9GQwS2jqWYwihaMR4DFqIuot5hLCb",
-	"Hc0nTKjRmiGqpTVEBKKsfP2/+819a0ETS9Xu2mz4JR7Xwj0TIuKUiYyDOHR9SAujflDXOzGfQfK4/M2t",
-	"cdStqnIj1jQPmCc5ZtxxjaXxZVVCT2P8frh/oy+rJvLoQYzsPCXjPpT4wvtgS4abTIYFJL8QNOhhsoPP",
-	"BaGJ8KUuMhqyIUW09/4JevchGgHoLtZJloLQhWbffQd5NLJ/pMQpYnMQaK60jfMFmk+ARmjC5kX/IfOG",
-	"LjLz9dA5FsYrpYWzwpIpNo8aNAJdtkNjtnaPYHEBCdpT+kWOaArQhGYgbpGZ+BTeg5PYOLOObOSlG73l",
-	"IZvMQywYvxAMxOX3QuJiJq0k/41bJL6cLlooL8/yayiVB/JJPmprg1iXDcIHw5oyFn4n40QkJH5bWz5A",
-	"1REOHl10K93n01ILaY4AkqAQfKp+vDVi5DBL8cK574mwQRm6eC3LJHqOhTx4cglUHoR9Eerr99R3ZWpy",
-	"ku9+F8nHQWRTyEsREYHgUjtK3nv+4virhx9/69lJhLDhG+r+dgUiSZjMS/tecS1MCVfyUO/uQEgOeFqm",
-	"s+qEGxEMcgb8EvjBmbpyfW2iiMa2Kah7FkQ6Pqx0v4hx9Ns5EvzW/qCUuxaaUQBu0Bx1IPkHgG+OdG5S",
-	"SdIb35zwfk2ejI8xtQaFoiCwDQFW0MqLj5nLRnsTIOOJ1OJChxMZVjPBYhLpGDljrz1Q3x4+2PdqoLAD",
-	"NS2W6hWBmA4X81cXu2osBSFAKC0i4xSSVSYJBDM9mdrXzWPd6lWOAuFuT8fYMCTHdBnTdoXDNItnAtXR",
-	"gsZ+i7W6Ph9dMGoe9gqRHul4eOTj9KhaGtTrV1OP6ohox4UkIEwVrv0jy67zedE0M8k1ZLRAGU2s/uxF",
-	"+zE6IuPM5ns5NU4RpPn0HGqPNwMdHbD3pftf0R9hinCK+TRCFzCTusp9pO0f2hOiRmsrBcdKwRSIyP3b",
-	"y+DRYuPwlWE94fAlhZuP5S1HLplNbYXQ6oRQg/TBEmFkbvzISR79t4MHpkm4iXfX2DphaaLLcO1pEx22",
-	"mWyWsgXCirZwol44t4nKREjGF4evFFK8Pnx1AYsGhDaDbxmj9ajrT2MKnN2xQlD2Rp9Jg9cbXwRKywov",
-	"8xLX1hvrZ6hyWNeCyTpK7hCuZoyH8xWe6J+fqaG39xyOxSXas9ZcHY53lYqr0KuX8SmWtVF4sbhU16i+",
-	"7RJ0h02uDBsVIKhbUA2qXe57nvVG3ZVxZexEO3EpJFcuciAay5cfI1hEQqgfSkV141JRrjzuQTE2V+UE",
-	"67e/KSisxzgHgZ05jwLoch1e2i8WRf30vaUmJEI2WL7NDP3iDv2wjl2Rx03oMA6/qIwpkJylshwtsiuQ",
-	"hVHdhqzFsueOykGY2vUDY0IpoWNd/13B1ZCvi2nRy4WcFwYJemygmN8Awi4QOQs40q2MdAqXLSsNVzh2",
-	"AaKBfXy/7yUIcnWQkDGRKCGXJshHXcgR+tLD+/fv30ckd+JdEtdkyRoviFwgQk3sSt1e3ISlLc2wlMDV",
-	"6P/3Ow8OvvLJd+4ffOWTVw9f/9pO1DUUWBfu13Y1rVgzdM4ymhx5+GwN2X6wUoQc84ms2SVBe/qxbDm1",
-	"ZkrW7rrnlBa1VIgMElv0YJlruI0oEjVLaRLuTKZm+wleROjb3/72tw8+/PDg5AQdTwjFSJIgDi5lblk+",
-	"arba5X71ffReV7LrrioVjl8CTzJQcIIpJAoabAYU7XGYAZb4PDWEELPpFB8IUHJLQhK0nKZ4vNPTYOvQ",
-	"ZwlTIoNzigxDPEgY/twRGezVkG74oP5WFp5YxCFeyI21dnkj5hs11/VT+C5pck9B52qaGnCLAzYakRgS",
-	"FmeKYd8TM640+gmAnKb39P/LqmGOJue6r1kdohh7sBL5m28GLpXfwEgA5vFEB2lqWXx89g209/WPnx58",
-	"2Vjn3nvxoQb0t56ffStCxhiet9TVtoTC5KcxANneKVY/aVY0P+mkRtpnUVCP1BrkLTyHloGbC8wGpeBt",
-	"0umMShD5Go1CnsbkEZKsLXKheMxsEOnWPOhMbr6iAmPYWBHdeXkOtXR3pnnHLb/fti+p7Utq+5LavqS2",
-	"L6ntS2r7kmp6SS1fB5sXwa8ReqAI7eH9+/k+0MP7obtPyZTIapCNif15OCwGthTzqhglXIW4Tpxxwfja",
-	"tESj5mxW5Rf7rNORltkMuJUDNnm99AbU6tT5wmoRkRGNaC8sSsuSVMFoP8pFjaErYXqgp3gs7FMRIwPF",
-	"R14TOr0kGM+c769bkfqa30bTs/HMDtrEmCK79w2rSVT2145TTGM4MgEOOttb46NulWQR0qKR60iWx1Io",
-	"joHeva+km4gQhXneQkHxuCmjGnbXw6TSa6GhMsrvVF4VG4dLpQNsZux+qPWu1m/rg31XX+mkco+NyHUB",
-	"i+ZMmWfu/blNkdnsFJkckBucGmPL1px9+I7LnbswiHmzWTEeDQSjNF1Lw2eevWab6rKeVJccBmupuJGv",
-	"/haWaHadKWlrF8m6ag5VCuogu3SA2rOksWTcrZBkfYDZs+TOaFf+tW5kbYMwTq1ehRqEg4emcEtTTSb1",
-	"++ag41bStDcyVhD9KizWlFHZSdZ8YXvLqLtHpoThnnqpEzpGQvsTbF6ArnugVuNsSoQx63aURWVK7cUF",
-	"mMSyiQvo37dc4AvEBTREt1xgLVxA373hAp2pu0KBLdRd2whODWAJhBXPp4QmXkuo9xau/9QxS+CWiT42",
-	"S94NRfQbwM2dbK6Zz2a76Z16rdS9RmalHmc6BkmX17tRvbUZ41qQPI+jaKjk8ZSk8MILJ9naN9Yjb3IY",
-	"rMW+ka/+RbVvNFG+rt5Vqstp826NU9FaJR2KPUQYTQnNpKmQiZOEg7jhGlplIm2l+lLZvXqyfzED+sKP",
-	"ENvS/bro3gFhTYTvln/rLJs6ZkiTvbsCE3mgHcVlp58r8ZfASHuKlwvqekS3b9tB5Y5CtZCwXTfSBUoy",
-	"9W+8KPC751zQiGcp2GFHirsQljxCAuQRSjLYf6Tj6tPRgYnxBBtjsYcpIjTWWf2RmYJMp5AQLEHNw+I4",
-	"4xySFzRCLn3hxDSjQkSgfDIdWmG6XJlUfNedy0Ru2B5fajWv81e15de+K+xfaullGGmSgYmOIuYBn0nd",
-	"WyuGyK2kzrMr9BkGNbuqcLUWRqnORaDZVfrSjtn6STe6lKDC4E3tWpASfb0OD/vXR6p3gDrMbvV+vrQB",
-	"y1sNYT0agr7/tSgHeuW32OOJXKx+L1+noZdusqfN4PQ+yBsnv7tuW3L3uXGMuxZ/VubOHIBmhzYfJ/gq",
-	"PNa70TOfudSdO413W+nR2hBBo8yanBitAuSLWhU2EzOgSVfJsUx2bWRtswubxEaegLh5QcN273n7l02N",
-	"Gp6xlMSL3HrgOuvcdKCLA73S7LP64t03jR1bvtyhdHeO5uvhzT6RvaWVuzGKMyHZFBXp2l1LdudE1olT",
-	"H+KEzWRY8Xqsft4S5dqVJQ8MW7Jcz6NJgUAXziSpPCC0L2mWKKmFOI3pu7Xh5qkrqbAlyzXJyiLV1MLi",
-	"lg1hZtW3tOFmXtPJOKRIXEr9NTR0pH1A9htXTDev5ZS7wnTNjrwTztmH7ygc9oo+nX34rtflCrCuIJUC",
-	"2iuKvNsFbbctdbsuO5NR2O/XZTJHpi5c4nAMVPGGhijQ9+2ILcNYewi3odceEnzVzCKcPZ1L7rtD4gqB",
-	"jJtPk/iuqCFx1+nFVYTa++DjD59HuoDbfqRJvsQDaom/SPYw5eHHWMLcNq3ziTnYL7ZEquWm/vUkqQNC",
-	"j/26ShWa3FJSexjymgip2na+izZ8J91IXq9oKxrZaJQSCr2Q/PCVqefU6C1qQvUa8ZNXiLobhr8qxDfT",
-	"61NqDb5cGH1ldj4P1m0oczjjjI2CiPNS/fqeblVw7HHVDcQgc4gNakahAWPbRJj4swJ+R0UJm8j2M/Lb",
-	"rjh7cuQHXF2AErSm7I17e9gOS16Fx1KlHq/WXwKcXIJAtkDYjfSnqEPPbo7JAjd7eCcHIOhWwb7TXsUh",
-	"esHWwVhDPlWyJPLAPqY76xp5UdEN1Tby/W+spkGkReujIljX9gu3pVMRkSZTyVSrvCA0iUwLcSL1oAQS",
-	"U4vNw5p9K3GwhDHjdkbMJYlTK3BGhCaEjneFNdlERVlNXR9TxOqh2KT8DNJ4PIi1Ym8/tcfNvFV8bhx1",
-	"67WeHJWLrpCug2huTlhC6iP0/pOPLa5mQtEpm1M79f5A5OuCWhbBm5wHesBtcMmtwtJulMNirQoLkW+7",
-	"p90ncIQFScBa/rmGjUB7Jfrm6o0ilGT65b/+5PP/8j9/+a8/++yv/3hfvYnUa2UhXEcI28ZBXxQRiDKU",
-	"MjoGHoi3aXIKLBOszwls+c/8qdJQ/dM9T26uPIC3zIbw/PkEONSXjlUApdqFY5w+rgMjTlPdMNR5ZY5K",
-	"rUGyhLi8JT2LwhVMF+icswug5g3cr1LnFKrZk7UwfuGNuUEY+8tsCIzVngopa2XxJYE52svdB0vQ3zd2",
-	"DpNmZvhDVBT0F5FnERGR335A/VTkxgujlnoAVKyCzdUPav4SAxI5Xy2S5BEeY0KFbug/tRqyRkc8x2oC",
-	"bAoa6zo06s/zCdPTIyL9MrKCMapUFy1DgwpICe+KPXR6ePXL179jiqqfx7yhNcv89hs3GslZn/Ndgy2H",
-	"TmyG1dET/dC7cdTZqqKdCeDEweyW1dFOxR6+oLqoMXegMBGH1cMqAbWTpJA8y0t8BwzbjI4In554Y7eE",
-	"uSbC9ICwpofi20yZsaEEUxMBEpRgiVFSootutu5limqj1M5WwhdFQaWtiXANvtFyazBrIsxVn5vxV3rv",
-	"iY7Kea+qOndOO3e7/waB+UZ6RUoVXRRfnLC5NRrRRCDK5rqyqHZe6MIqXkcpXf/E/u/AdJuaEzlJOJ7T",
-	"/VV6MgJVSuqQrYduf9OYt9UhOhQPJjBfm/rQpZjTF1R/qMaa5oZkxQUURWtyx3EMM6loXPsoZcbzSPXc",
-	"DG2LII3VTdjCRBqJXf2i/Ufq45wvVL5mM1BTEoqAc8YjxOaQIMrQlHH1KWXSzapLNhG5MFdqlg1Fvobf",
-	"I90ZibmEtlqQWyZyd2rCPTUQ2/KR2+Ujro2rIRjjmCrnphAp8mJq+0e1ldLqC6HhkbRoW5RDk6YOmw2e",
-	"UFc4xfwCEq3hDiqEVqHkVs7Q4wXkuz62T6DbjZLwVdtqjMQKQh1mVjrUI4H68QZB85xcAgUhNuh9arYk",
-	"0Kvv2k7X3905+u4Ou/juzmutFLBMIsmyeKKYSNFg+IYeqjMOAqhsq/z60gzbuaFiZd4m1pZBXWxhc7pX",
-	"+tDz8x0P/B8OH+w7SbrkZfWcpFqElD2j8YQJ0Oqs4chH1tFOwZQ3zfmM8ZWaOPAkbwEvETZdVRPrfY9c",
-	"Jsu5TeVifIwp+YFjTXMiFTHnKu4jpOurkyL3pZTUaXZgSrDrEqK2I/elV1feFcTs4E/V04lDM1+YFHTV",
-	"+oWWbjdGDoyNvj5LGU7WUEiAjfx06Y1gqbYKP0Zl2aeL8fkUYuMBiUAU5Jzxi12BOGNSoBmhCi/3jD6m",
-	"e0DHE4gvNFVEWg8rpegw7pOKiSEoZUMkJvNRkUVK6MVKS337SOvyjLsYGXtkGN8xDcxPpd/UCICa7Nhd",
-	"kUdh63QawxxdMqx7FZn3g3APCPXiv/HOsTVJ7lVMO9QbOXylMCaMdmaip10r1AyzDNRNpP53m+g7YnyK",
-	"5c7Rzjmhpof30kZLM1zS5B6bAb2apuZTccBGIxKDeyDeEzMOOBETADlN7+n/919SwpU8nMhpWv60OnBD",
-	"9B1d10FHftekmpeSw6c4AbRnfrmnzh/ZYfeuUnGV/0XBcb9fuN8SHXR+Bp/ayjHbJ/A6MiQb2a+W34b9",
-	"1rHbyKmWN/oW66Z5nlj+cEPK55m+hXyRW9Y/zRFP7fQbhG9qIsyhSUssqlvcAha1K4Tmqj9yfGbjWNLG",
-	"okr+WnnzH//wzV/+f5//y5999qN/Urjy+V/8869+9o+f/eifbgczDiWZgi4oEUKRj92AO4oeuu1FG564",
-	"Qzyhki8UYO0uMOd4sUFoY5+XBuqimvVf4TU3hEFzOJ8wdtHc/eSbbtANEr9dQy23SVkOeW6KyM7z/YpK",
-	"e5xdcWRLLVzAwqgh+xFKiMDnqe59AwJJxh4hqkYpgUI4EhBzkKJL0ZBPgs07zsyuzsFe7w2pGHb2NRUI",
-	"sqsfm7J7DRX57lLivoULwkpjBaLgvjeRcib2kWQKW6gUCJ9r34GPZ2xO89wVjWUWCYzBwWVI7ZbsvvtH",
-	"qMxrIi/dRb2cNNiENorFjHPzi5/M8i6aM35B6BgleCEQngBOHlmcTiAl+g8kN3jsffDh4+ODsw8ev/Pw",
-	"NwolyWC0JWPb82k/0v594qIvznF8wUYjhGPOhNLmhcRcisjYsjHnRJf7MxeEnp2oy0rgIMkM8gA6X3Sj",
-	"mBoeePiKJK9NC6UUTIG/SnyVodiCltplKEnujHplt90U0HfXOKxlkfqtV7DXal7gEaJMaufalHHdVkwA",
-	"lY+sQ/0CZrLoT5Yja8rG10OUQztVU+swe+UnxcgbwJmlQJpiY3kDMbT3QFHKw/v3FVXrBmHo4f1Qo66U",
-	"THX8USkCxnQOezisjxiFK0f4uwLFGReMu0IVY/2cZ2kCHCX+TdVtzXy6s2Ya8gC6QbqKT0O7ZVKIEIV5",
-	"nq1ovYKax0Z5XShAezPQ4bKR+1YHyWKSQrKvGbQRCFhKmDqis0FBWsIVdvzrUd6sMXztJaHjW2XR76wa",
-	"vV4GTLguavEIJYyael7cFHNxUW86gAgnCFIBOtF6/y7l/1NdPlgxaiO+JUM1eFnoQx6WWcVCIVnKxmNI",
-	"UEouQOd567n2r4lSRjdpqOKh+8pb+JyZwZsp/+3mN8ZDQGHuNMeRjaXzESYq65OPym0qFZlcAMyMZqow",
-	"7xwESXSwnZrtnS+hCcu4QHtyztDlAz0My4yD2I+QYCX2hcScyHgCIo/qmRIh1KQ4Z6b90dBESBziFPNp",
-	"gyZhhj02o24SS0oLbQiWWO6gXiWiNg5lBqCeNlRynJBY6sAABXBTCtHaXnSliH2vDjlckgRotXJIYVqx",
-	"gBQCpDh8NSJpg9v0sR7ViWfYPger5BraaRgL0ewztM7F7+FLbCC+OS7G1h5MJgTE7FaLESEX6cqtajGj",
-	"gjV05Dq2v3cD2GZ5edtAkF+e2EX2ntDeL3/+92/+7If7RyjBYnLOMFeyHjCPJ1Fu5nD0SDhyBm4NQe0R",
-	"jLw4c10Kxpo6IgRX2jn7yLz7sFSiBBKhLS52J7tCxxR56SIXsFg1TkzD6PDh24kJS0GL5oma44ICmF+f",
-	"JbdDReWqKsYqVAkJc8aBhjhIJf0liS9qcKNstr0JdPg+bxMVX+PrEhNkisdwODOvqz5hKRsTqo2+dopi",
-	"ltgIAuPh2hXlANOvnz5Hex99/cP3npzem9HxygP9uvpzX+IxGJ/o+tx1X0DusxRMbINBzf2hva+dIon5",
-	"GORqAf/69f8NAAD//w==",
+	"kbMU2s8y1chPkvpDJGwmX3E2IikMu22Kp3Ctu9YTNN/0mMMQbmaIX9RxD8WF4xQbftGG2CfeUPWlZcon",
+	"ZGyva+nsQBP1p5Z5n5pRavwlTjMcRNsRSTtM98yMehPtjDmmEuC4Gdv0KMZbRl0QmqxAFtAw/zesGzQ6",
+	"dBctFOY4fTkKzEhhDsmTRfjXenkjYjarvwZBxhSSl7SvBJPAp08DN6h+O5OYy2vKPurknYZVHWDrUGIJ",
+	"kd3x/Y0VB/CuwBOljsRKUOwmYR1RW6D2I+0ONBiG5VCYVK691/U1XsFzOsv6Mrcb5V+3wkAaWUITeQ+k",
+	"0hWB/baprRFz7rZCmMvta6mCxeurryLo1m94fNi3HZUtWKzHBVHLsMEPmaz/WN1NSjCN4QRwkhLaNuzp",
+	"lQSagI+r54ylgDUBx5wJcQrjsnTwBiRY4lecXZIEuL4JImEakE/mHzDneGHUIoV4DaxhRfrAFEvgBKei",
+	"YSnKJInhKU1EX/7BZkBfagwijAYUwBmHlEwJxXzRCJUZh0vCAuJ9VhgM6n5LsriJzdoRH4ZUaPv7R4tZ",
+	"SMVO4BJSNoPkGWfTfpDu+Dpv0JY4CJZm6vuGM+pBlxDUxQTLeAzPE9F395fE7queI4TnKFiLiIFiTlhf",
+	"KSPxOPQLzMoHaaKGMwmzurOJbDZLoUVEZwLEh4y+ys5TEp9gietZwQAtso4llnG1jJnePZYBWmVEdZsu",
+	"c7NllK5wJHf5PkNeIncHh256aCFehqhhXeXH3eTZnbhwmDdclzWui/E1crRB7GggJ+lExJtIpy2UdrfV",
+	"Vk/hvJbiKiWOJ7kSPNCY2arDVk2XlQ8CO4PprPdW9AcjxqfqTwpn4EASjWbLBjDOWT3PmJI0JQGVbMmO",
+	"EpJVWHF1O1PtAbOEyMdUzKGvhfY8ZfFFYHtKy6eQBl4AEF/MGDFGyrKLB6dzvBCIZml6pF04Yyxhjhfo",
+	"AmAmEJECFZ8r8lMj8XkKO0eSZ6BfBnRExk8a9gYpnglIAuZDLuQTzi6g1VRgR6mPLF9dXorQS5yWTNXe",
+	"jxSu5LPgp+yiXvhJVj9eckwFbtLig1upYIyDnT2YXjJy0K5ccGVdt0hx8uK6S4DX5/OuoB4z5YRx8gNs",
+	"1GYRp0xkvK/5C/uzNCjvnhNz6bcJS5PAZ+anFo2GCJEROj6BGeZyGlqlybmn7rKCK5Vfv04lSTvwvJrr",
+	"yA9Yc5ziYvxdlNasO19+mh6AfYV72zbPGbuYYn5Rf+tOJen0wghh25IGU7lQM3lUbKXuxAVH6ctf60m5",
+	"q8PITNHoMXqS0SSFQfKtzLpjpedQqVRk7XOP1fCR0g5AGF6uJKD6A+HIYAciAiXAySUkaMQ42jt9doze",
+	"fffdr+zXCUqtR8TBV0OTxNEsqzsuHBcsrk6DjTlgGRAgznS5fD/qBoylEhVXhRj3LyrS1yAnTABSLxGF",
+	"WIzCy9HO0XdatpxPufMmahlarLfz5mPjgmNcaE3oFUtJXG9/cNpMHRMEnHS/3fcBJ3XXqrgI8K/Com2C",
+	"5zROM2FN9GEjG6EXYgiapuqPEtmXMGIjBJfAF8gotGUENtgrkJKUEQIcTxAWBtkLuYjkBEukHthozpkE",
+	"RBSD7HRXpaNWL6zRK9BFffdmrzAOC+zccp+/pArloCDHOgyKPP3fUl9BOHV86BinQBPcVwmdsJQkeNH3",
+	"DaofdLVD54xf9J9wAZh3UK30sHz5qNi9t27T5dzpx2AOweu8BH3mNMi8pEafNZkYajSgnsD2WEbQLNPz",
+	"zsujjRxxJh2g2VQ7UbHEOmSI37O2Cu+y7l0+8O7TD6+QwGeciDYPZTEweKacQT9PrqHmzjg8vSJC2jCN",
+	"5RfO9S1ehbX+BMv2QY0m/aFWLjKmWNrnSqNlOx/4JtrJZgmWcLyIu0QrORRZRsiqaas24q9s76qAP4A4",
+	"5R1GtTS3hPs1EAlQYdXW5qNK/SvDR8kWdnLC8ajdjlMxR/jqAZIMudCNsnFCgBTIgiNC5eNHyNuj1jgK",
+	"1NiysC0Le6tZWD3/CPCGZS4X4FFLvKyOc5R5S5MroIZ71TLUMu/y76GFM53m6tXNRGy0IMj1uUkCQvJM",
+	"v3Ua4wP8x3HnF2oPBtBG3T3jMLEBxakH7LavP6z7ZiUBGM0MZ1hg6FDGEDZUmp9OQ+apQU72HGuCBD9Q",
+	"mXCo4gVpLrnH+8ZqLpH13X6yLTGhFb3dqjTT5+jlF2APPnHnL60kw+qvcOkIPYP4QyZQeVXLE4OuHz0+",
+	"sMP+McgNeSbY5YY058uoQU2G72hH+1eHH12PsrO4XUVN+UbmIq7ps47z2+wUHeoz724eALtAowvg2ED9",
+	"TPY3upz3dJU2oWhCLokIockYKAjjDM/d6ucLWetRnwAZT2TII5vAFSSPezjoFdfXvoCPLIZ1+SxIWHZz",
+	"9XAA4/DpFdsuMam/z2C6Ub1ruT7XSLtp7SK1e65w0QEuriXVtGMcwSCWFpXWDJzIhhaf6sDJYYSdQBxG",
+	"ZkOLobgqtWiX8JV8ZFSsVn+gwps10APZSnItgKxzS+bvJrNKYOdCaV80XlyHvQaDzRuBNMUynoA40bFa",
+	"jc/8xpDeEKQrV1Keqrp6K4Sz3hl/4VyTjgFHgYNYh1GuUQd2XLgrBz57Gy69c8hHB2EUfGs2W7cKL2PI",
+	"qtUpcMQMarZmBe1Dq7F1NWcQ9bcPrS6UpbB/NwW1WJNOTWCLSyrqFdZSXHkFR3zXaBVJO9ipc3y5MWNQ",
+	"Z+OLH0nQPb6pj+VhxXaaQfUS2i0VwxH1umaOsnGiBnWr8G5A4pwRWyB1s2JU0HG9oVlLxLGSmKzqrHfb",
+	"ULN0Bdex02hUGpLCEWMJY8brA4RinAkIRNXmSf6h3wZmVWAuF43MKURt1S/d9qPijNW9FecIX+og7j3w",
+	"VvUvJ00qrB7x1ZCiF5MWtfijq+fJDcBzZdy9HfqOvIaUI1hNgtoAQXAt1PSBXkWRCmQtBngiwrusXolh",
+	"Pu7feTaaE+n1Wehp1j9ydowJNfjfw1tv4G6n6PFdPYVXLSTF7FG+P/tx3dl9F18fiwhe1L8sp4zKSSBF",
+	"IhD+nHVxLutR9Qco1YPoU/TrkiQKJxq427Jq0wKmgO5SWar+HLnbdZh5pPU4lb112NPTMQchhlgydXZI",
+	"P/9lkxWtY2zEjPFm+43IUtnFFlcfEKA+riwT5Sdtub/1Kt0+IFeib3sT3mkZUTr4NUSEmWcYYTaj9spw",
+	"tg49a4+SkjE5JymRiwEiL6hnjgJ5j9dloSPtunNIGZRjT3MltsdhUjYWpyAxodDw/Kcg54xfvOg0OOgk",
+	"kOrFx+hpJ2kXUM2elsqlrQJqtgAb6xsktDK1n2UyZqHAug5PghlwwpIhr4VW0mt6TmTTKQ688UQ2Ay4g",
+	"CdZhyweIVVmblh8Z9lqK+y2BelmINb0dOrwZCsQcYogYioTrQqs2vOmCHOJa5o1e4G0G2CplABtdg9Gz",
+	"USN/zzd8t/WNgkNfS9247F/1syEspyH5tDHTskiN7BZckWS96rteQD2RsDmIBo4eDLRuZNjnXipAHWpi",
+	"Pga5klgkdzHX4u06217a8iX+5psT757lFVN7hTc0hPmOSBoUoWnZW+mHsHZSc9zcdqa6A+n80tVFzjXl",
+	"vWIxCSTEhiOQcrdpv4zZkhO1Tf01uZtLQUd2x6U9hG7wzPfu9rjKkle4NW5EJ0TzTkMDNFU5vJ0wD+Qr",
+	"tlN7UCKkNbyvCFsaY8+SfiWnLOl3x5NvWF7RhiE1iGHDNjQPyddtuLLn0tSr6vWodeJwOTHe5lbr3Gki",
+	"SsnTecr0qmM87X7qDylfuPTxPsnIBTrVpfywUfsW3RR1uyrStdcUxhWWv2G5dvWcJnAVrEijxf9SDBEs",
+	"6uP1ivnq7yeBq7Ncoven6B4uaT9ktiO51dPTcyEyuKmCV8OiPgLFm2viDoIHcmUc+sCATWecTYlw0bk1",
+	"fsnGSKW8DGw3C8PFisJP2JwCD3UBmemycF+FxQrLuc9SHIctBXc/4uXCxrUUd+NdYgnKXcJa+ibo5Og5",
+	"rJJ4c15oI7RXF/nm31yX62q8h/W6GQpusRInQz7dnX7ye4e+xotfqWCn2mozqHrTsvDPK0E17d2u6Or4",
+	"9RGZUF9OaUjV+1B1vJ5Ryrm9rEgAvNjJT1Z36b+TcSISEg+psW6iVOUiJCw6Gla6yYnWAGav41NfI2oo",
+	"HlmbKi+JYAF5GHyG2GSTSkBt6cIqG262afhQutOcoIRO12EG6rmysgyAJod5UHswP/3upE//JUN4vU1z",
+	"13wGBonfns47S/1VXwIF0feN0ZU1NRROfMFw4qosDUyI8apsdavl1CPV0H3TmGz4AaNystKElWr8UEsq",
+	"S7Xnl/66KHRWu2mX1j9EZ5ylWKqHd+0Ov58BXzQELwapLaNkRCDpFvWab8FfsDxHI8w+DFRCuK1bMJ7F",
+	"7rJvFZeTr1p3IXmJgAFZgb1O4meoNX2RbygP9nRlOdgCkhdBo7tXuUOnCfJpn911CIfT9vruM95K5keD",
+	"s7XJp6N/+mqLsbaPD96bMV956VKL/XqCytxqp/fuMmb0RdlutV2a3OedsyAL37T7pPFIwyIHWnG2Ca1u",
+	"AHdWhB6NN3WnleCCm15HA355npLxSiOdOnR/C7mvkwxe0jBDDDPkJt+p6W0ZKBG0quaToVzppsd4HGec",
+	"B7fNZhDuNKdkLA9kV18v6MYYyXqaCVbXl8jgZf3rRaaw4j6Wy/E+GpBuseVwrRwoDlcL9OqV+lFQ3eAK",
+	"/dekvyY6C/w25OV7TWwUEodzphqfujKF/p0WK2BfRg8H9Bwh8g12hfJ67ca1eLcSE3Ix87DImHakDfDY",
+	"5p6pzVsd5MwYLt7CBLR68XFdwgty4mEstRkOTsVbCfvz1O3mnrV2XBNgFL8XfSWwi6rrbhpuErodWVmF",
+	"g+k9uP17l9IQ+FmA4xsE5lttcKsNtmqDg2TzVlUMqoqd9Yk7/jDNn5SreZn2DijT4XldWrf6ncCq6ze0",
+	"r+qpdM2pjvurwWLJyvm9Hg7zjMaVfjmhonN5HyozXZRfgNtp7fXaXa2su5JxM/YIYm8sJIWD4h2mobbV",
+	"jaUQ+4bMh0VBSOwoig/80mDlY5fAy3urUSVq1bveie2hYEqPsCuOg26AHPAQa4h99ON3O/fc8wNxcxac",
+	"40NxXwW/Tk01Kg20HK0KcHj78K6kwPIo7xIWrPn6SomMviy6WVR3CE8g8gY9B8HamPSc4X7epkbfdnbd",
+	"jL24JKltPw+W1oRLFAI7P0MnE46G7qBqQNcEcRAIgRsdeDPBM6/XgmGIaiUmCz3Vndak7GGvoUS94iCA",
+	"Sjwo8Coh7nRNgVW9Un9WpVPZc0ES0qw6l1msZAmFsoJyHcudvEm38m99WKxh492vKIJw3TD0IjFrdheK",
+	"VZwRSkMKoGkUGYiDNz/WBoD3ALpdvhzy2B0XBiUsNCHDagrnNGzcklhPhu+CYlvU/Ka8ryHuhqGBrDWp",
+	"XbleYM9Sf0XsPO19OQ3Fx0cE0lAyvEadgM4cyAJtanjeqJvXp9VW88JM0qxTqBsi8F65Ms1Du1F37PB1",
+	"3d5bRaOUzW9g1ZUUmrrc1TZ28i4p1MqupvfTUk+PcmOZPsizZgV0CZdXo4xyNiL9C0RgiVM2NiX3v8n4",
+	"BaHjE9uGtcZCQ2SbPS0sPoqtxl45QNGxdqDiT4rAipJI3UtqVcoo1egKkBeD6FGpq1yYo2ZWY659AiPG",
+	"4esi7GvQxa6Nf6UVBBpYtkKRjukNjJviq7x9yUfApy1jizzEtsHB12NRfKnTBlnZOtvT+6wdfnVKn3mD",
+	"E9oVpdkMFIfBxykWoq89TKE9lowfY5qQBEv4kEkSQ3i1GYeUTAnFfNFxf8aBYub9UD0xcBoe/P0MKyx/",
+	"BpCc4/iidXIOFOY4/SahCZs3AUuQVHHdx7MZZ5c4bZ1YZOcvSAxUEDp+xvg5SZKQabNrpIWRJE5XCKB3",
+	"GJdb7j4Kc8JmpKq/xEZQNF5nGOLN6NbESJY5US0faSLhEEiXCciXEg1yaljF5oaXQD9D5KyQli2yWg/r",
+	"ZzrM3wJuFd9Bp/fZejF326pUAuH1rEuMjQoDR7ULsHk57QpkqmQhxhFGM+89vGvIE16Odo6+0zGBspNd",
+	"yLe8vPnY7fTrs5ThpG6n2jNi97u8zc6bfGKein02abb3NcNuHlNhexjdTs8kwdJL6GIRaeyjYzd/qqbL",
+	"hqR3XDfmy3rik3DIl0nfv05V0S4PqWAm0KnNth9o/+nUj3ZYA0jT3nuJBXpz1fXDrT/jADtnY+7uisyc",
+	"CXBy2e6Z+gZwc2SbBrTK/OpGm6V++bpmW2XGNJ9gqVum2zMgMxgRgbBAbGT6qRuOLUwZICi4rnZQCjRh",
+	"aaJ+mNa5budEUhDC2UUHGhHD5rRac2kYfQYxwGuLTSUNuyOa2ekzkoLOHh7sZy+SYro3Qi2Smsye3Vrh",
+	"G33W36hwvpDQ9/Uopu92fgSosZFdpXnjA9KzV7f5aCfj6aBDmS/DRxukPHdpreZqFt1ms6gOdYG7r7PK",
+	"BlB56daKw98L5ujg5vchdqe1+hJqXUepdxMN69/ZXOknhCvV5OIcdMV89VsV2fmUiGEJmmRMG6KSp1gC",
+	"JzgV105JqM5Uf5Jbb5raR8U/hUt2AV+FoQ1FW4uUrULJZhLL4Xu0Nfo6FSAyYT89tm1K8zVs/gwwjydD",
+	"1Z9hdTV7uT3MBt8ntb56CleyT+Ga3Mka9j4X660vQHUTg1BTV4CzMebFFeq8majVQcGpGxqCuu7AUwfx",
+	"ehqST231p4EdVVzxqN6w7MYWi+lbmKPMbZZDTtHfWtz1AIWFuGn7A2tC43QcquYewltbGbZl12riKC8o",
+	"aT4KbRySE68WatVuamKqUNG3GTGOytajbpbTUvvcztYrYzzVKUK9S/iz1mpOj/WgtobnMBpBLMkl9C3c",
+	"Pqybvckduon6Xnpe77CRvaWoUgC6OHAtzhgLxco1mZhlVPawBupSWXVO/RSPVzBNk2I1zT2xndbwSnv1",
+	"yhDKZjGb2lCk66pw7ZqaSy2ycHAX6W0jP3g9Wpgah0MDYlfVdL42lXSI7a8Wt0JVaglN4Or9Jl38FlrS",
+	"t3baaQom80RYo0qV9W1CX1q6UJKCTeJz08DI1OvNXNd574oL62hbL/q2BvMfkSmkhMJTKnv3O2hqE7MY",
+	"WAzqlks+lhm/PZAfGltfP6nkSllJkd28nXMTcTpzfBOv6EJK+vez8KXmT6xOLCPkJLiJcqG+d+HGkGK5",
+	"7icNewU1KixOQcwYFbCiistt7Ra+gNgyBSFs2OutFJ5taDoSVPatIzJC8wlQRCQiAjGqfZIpJGPN3/u+",
+	"Bpw9u/ubwH3x8Z0iguv0H6lBcA5YsmD7hARSkCH71CijYcHkcxB3Q90MMENamVTu1LNr6C+qD49856UL",
+	"qLvwb8L5hLGL4yLBqV9+Zr9mbK0JnQKfp30mDFgDGQ/U2oCYhyooLmZ9bTednJ7a3KVGuiX8FCm1z3xX",
+	"DeA5gZRcguvP3gNC/SzX5dUWw+3XYWN1dYm+Yk7CdNbjcfvYfFAfCd+ha41peuidu7uNFbq0Ozd6thke",
+	"FcdruLkXpLdRbxAS6MpGw1Pi7Cyv+tc3y+HS5e4alh5mAL0pNhAKc7CbPcsZUy9jLVwSlom8qUtH5Awx",
+	"wargNuOiyjoNpxhSDWvTRMja5ETtvZuYtMcp5tNVdqQMWWcmtvNlW5Z4m92P8XHfBJSMBwZOgPA+emv1",
+	"4W7QosaOZ80meq9uHbsRexNtIBG93Rjuo26c2od+zZ3ZiMX2O3ADI7eD5YMZvpFxIhdnankXb0tsM6qK",
+	"u4Oix6+eowtYoL0kvfi9f/vkb/aRfgIm6Hyh3zljLGGOF7sCuWQPJQj11EoLB8yNlctsYyLlbOfNG20g",
+	"HLHlBW3jgAXCNEGUSczJD7RRxb6n0IhxZPJNDhIsMbKtX34AiV2fMHoPnbJMgtCTcJaCQDGbAlKI4PZ7",
+	"iOP03gJP0wjZPGM9GmsjPrKQMV+oU77HkKZmxEb5DHbQvTG7h54qJQhxGGUCpzpYlaLTZ8foK196+Jto",
+	"ZnKmkYvbQntefPGh/fXXvycY3UcUTwkdmyDXLAW9KZ0ifS83FWo+iPP3ZR5AtvPAObfxjOwc7bx77/69",
+	"d7U/1trmD9V/bOXx/LLUG2ZH55fq8HhttNCj37l/3wSyUOkEOVzJw4mcamZjTl+Hk6ZbQOUJbS5WbfBL",
+	"3/pWiCDy9Q9dmvmbaOdhr/Eefqs3t3pFO+T+zsdvPvZiUPW2Lj27HZqZW7g60DhT9E+rZgA7H65J+81S",
+	"i/TGNKKIL5kSuvOx2sshnpHDyweHeT9EcfjaPJvfBIHxHsg8U8y40/EUJCi++Z3XO0TdqAKpq2VzVAQG",
+	"FrxA8gyiBhh93ApsH0W/Zy0qxXyNunq++QAu6Ii8mCWwK9aFF0GkwBRh7/I9XBiCAmoCr0VtFbgtGHJo",
+	"11AqIhM1mGKiSG8cWaIql57iCzCR93NOJCCBR4AkQxwkX5gIfYGnoOWGYmDnLFk41qp+HBEuJLK2f7SH",
+	"JZoyIdGDd76scIPjWB1gX7s4lMwAbEqS2BM8T2A6YxJovDgwrQ2LrU/x1QugYznZOXrwzpejerzX7P4J",
+	"SxYrQ/kKINyT5U1ZQKt7fnMbhOeidmvoL9bBthISP5FCAymnTCXGTLCsknbqn/0uy3KCZanV8t2gW0Mq",
+	"KEy+ljRrSLJKRW1UCSZCrZ4kn9JkS49rp8fHsV97aEuGt0aGEviUUCx1SinXIdSDaLJERm0E6SLd6iny",
+	"GUm3IrIvSW5JY+Wk8elf//Czn/xhVwIoY20bBeTpd/WvO/WrSdTOpxSb+LJwyeZ36okZBHg5w35U4oO7",
+	"AqVYgpAof0dc86lRQpHihju+N4sPNvLF6W1/Q9+cxQkQFohIpMviC0TZ/KaeoaVLa0GeguuEBe1jKXE8",
+	"cTXRtiJ3/VqwBsjaX6XFl2+jQqwRK4UECUsY/ZXhEGG1U606Q0owjeHABNg32JLyoSYxc0u2azMmVSCx",
+	"pdu1aOt//OnPftLZhFQlni6kSQURGvHCRGliSY+9oVuqXBtV5kDYEuQaCPKXP//kVz/835998rf//r/+",
+	"6Ff/8PtdKXOZgtpJM4FLSNmsWds9k5jLE2/kljLXall6q4lDKGRESQkbO5HHEha3UwdckQayeHpF5Mu8",
+	"+uiWKNYlrsrl/7aS6jbNOeizP/3HT//0D3YFUrRSBBHNUixHjE/R3r9/8smnP/xFhH73m+jBlyP04Rl6",
+	"8OX9I4QpylsylUxC56Dw0swHSYTmRE4QkQKZXIxHLhirMA6pXyEdIWbw23AAHT1FmuIaGjwyZcLuwick",
+	"UJcEEmIWEmiyfXlumcZbzzQ0tdhD5PSAuCOIbk7TenJqJ1Wv0HirnehVtSj5llzXR65b89C6zEN/+Jef",
+	"/uwnaA8jW4XfF9dHWjR/+qM///w//cGnP/vJZ3/180j9zNklJAph7Se/5/7tkSf4CR2bzz/7q59/9uOf",
+	"lj/MlYNHCCNbxd9crA2DlgtdelyhRflLOzhfUikb9o8R4vA9iCUkaE/rFbZMyz5iPEJMwUUHITPumbBp",
+	"UndwgRhNFxGKGedg4Lf3y59/8tnf/eSzT/720//8Hz7/8U9/9ZOffvb3/8Nhg14IKQpDoCOoXeFAtWeR",
+	"zWaptnQ/ssPVuXYFilMWXyAh2UwgXQzB/lxURtzvyjKXuVkXbtnV2e59vnW3r8PdXhy9cLh71X5u2uV+",
+	"aDMVqO560WJLeuV10djK1K0xaX2y7f//u8//+he9LEgl3G0nC9tq5gDnJbMCEQX697zZgtFztqSxJnWz",
+	"3LFjq27echSBTndTKhtJgOdRTAojsf7twFJVns+29/4T9M7DI20sIqYoiS3euCtQuNvTfoRcDU5nVrJJ",
+	"lWpRp2daU9IRihkdET6FxBil7E7V9aE5SVN0rjUzll7q6SLEOKJM/l7lM6sKKr1WiWl3OCLQFPMLSJAt",
+	"IdotXqKObXTnSrzU1aWeM52aI21Z051iTV4/ni17ukX2NGFzhD1OUGJHLvt1jkXBCfaw4gKQn/3sg3eR",
+	"aWbkjm3fkHY2pLmNa6u1/wjhkbTIbPB6N5/8ycIWYhrAOerJup118EpV/iDTUKNuI9p2yzLajWceyLbc",
+	"4paVGXt3OhC+sPNgzwIkLInjXJ9RGodvWdKVHDzOsW/uyZrmeEYFwmNMaKQ5R2LbTCJdzhUS65azNV77",
+	"+8PqiNlnFF6VONHEEkybtONSAekKS9hScgsll1vNdSLmB6sLDPML8RVNwBsp+u4QI7eXp+R3cZAjv7QH",
+	"EiCFMWn/0S8+/cs///c/+T+f/8ufffqjf9LoJciYCqPtW/U/xmkKHDE+3hXO8Wy6gdTI4BDJdEpbaaSa",
+	"u29frSnhuIHJKzX1MG8oY6VUBr8Nbw5xfEHZXJdJMQlvIUR6QYR8XB18R9GpW7G88mFqqr9tHJblbTN2",
+	"EV4GlY9sQ/GrFgveRCHLZDHyFpjQVpvvifLr8omXd/E2xr5R5Cgwb9LKIQYy072wUyKkCQutI9k6U149",
+	"nbVzfxhzWzItyPOf6iHHpkHrbVGuZuBoBtxVm9LrfD8D3eLULqR+OiM/gBJlJTDCWSp3jh7ejxSZkWk2",
+	"3Tl65776G6Hmbw+imorDdRWtzxm7mGJ+4VDLlYbUu0J7+FwAlUcer1D/vh/YrptsZ12KlAdJXclsEwWc",
+	"PgKKHTauSqSVkDwozvTvZuhWhq1Lhpn7X5Po8vDkbXR5//AXn/74xybkqnvZqIJm2uURxaZ26AH3bQQN",
+	"diF1sx/aj0p2hS19rok+HTRsK9Tbpc8lW8FbSKX2INaRnWSx1F6fgjYQowgjR2pevsXnf/HPv/rZP37+",
+	"z3/y2X/7r5/9+Ke/+of//vlf/X6EMkpGBBKkdIL97j6iIGm2s4HOsYPHvvl4Gzt489Vgl8IHfbtWVFg3",
+	"bRShrbqrRoKt/auRk0iBTKcUlAAnl2CKCN9QWVkbmCEOX9s/eYVaRJt06VehpSisvZUpi9UXROshVB7c",
+	"bjk2U7z+iylK8nauOdWgPReGQNNFT5lQX5mljkb9wPBw9ONsli62tLk+2iy+XA91dosS+ELSZzl4P7Il",
+	"lIJZrnk+LJtT060gDzA4zvuMuAH7iHE3VSkv9ghdEOoVatp771vowTv7j/JUF/0P94+QiNkMovyfOQiW",
+	"8RhE5EUv2JiER15iD9rT+b5HS6Oiwv6mdoJNIwFIEKOuepSOZNh/5BJ50N6HZ+jBQ5v8kzMvIs2A+p24",
+	"iCwXGGojs6L8AOj5iYj0oqVg0/1BARKGfbVxwiwx1QRq9eHH6tdjhcS3xwbHQEEQcYT01orkbcPedMM2",
+	"xLGcaK6Hba8/rAs5QnwxY8R0XK0xk1o9sNgL0GyqLtQu6XXruJ0sB3VAP5r77uf4GJiUQ5INk1O6u4KN",
+	"17OjAhW099vqp9/KAZwP1NUzKkheaOBtCneMU6AJ5g2S/AXDybEdthXoaxPoPhjWFSxkl3/rBHrKsFK3",
+	"F4C5otmCGDrp1yUC6kqPh6/Vas0BRLdAlDUzqX3dnSik4l7vqtesyW6D0dzkrhwkeBFArGvZW+pDkboi",
+	"Y97Wt9kXfeyNuzUBMZ+QeIJ0G/kjNGFpAlxntGuN2RhFI/9l7BewRsbeqHVpq0TvYS1Knp8E/cSLWvXH",
+	"rKwu3DNIFbyg9RgKSc0cirMUm48qyrHZsauIY7Ya2OklTjPY2Tr21+3Yr3bF3lTvvscG1Mszx/iVR0lW",
+	"eUkH9kTkgY3UaTMYm6f0qQvx3Kqxa6pEqsGwFpOUjwFvnQpr0A+jEaHamqMzb2eY66IrVu6MSAo6M6Uu",
+	"Z3b/CMU4E6ALnhiUdsUoELOWBNPlUt+AHpsgIs2E/kqGvG2DnSQqtZZAY451gotkxh5UjDFNQNVyat3E",
+	"mZWEtLl1ClBmIFe6wJhcAjXTGCMYjBlf6O6W6JKwFFto+XnFmEsSp+6Ie+89/Qj92yd/c2gHHNl7Mhgk",
+	"tHUsxxBC0YjxGLQQdRfzCGE3O5pPmFCjNUNUS2uICERZ+fp/95v71oImlqrdtdnwSzyuhXsmRMQpExkH",
+	"cej6kBZG/aCud2I+g+Rx+Ztb46hbVeVGrGkeME9yzLjjGkvjy6qEnsb4/XD/Rl9WTeTRgxjZeUrGfSjx",
+	"pffBlgw3mQwLSH4haNDDZAefC0IT4UtdZDRkQ4po770T9O5DNALQXayTLAWhC82++w7yaGT/SIlTxOYg",
+	"0FxpG+cLNJ8AjdCEzYv+Q+YNXWTm66FzLIxXSgtnhSVTbB41aAS6bIfGbO0eweICErSn9Isc0RSgCc1A",
+	"3CIz8Sm8ByexcWYd2cgrN3rLQzaZh1gwfiEYiMvvhcTFTFpJ/hu3SHw5XbRQHlziNGsLizG6+dN86NYS",
+	"sb6MhRwIa7FGFMu/rfFr1dKvBQGZEFZtM7AxJQvAvMk0gZHiBYHnvJ249knvUe1+ZIJMdFQ14yij+V+t",
+	"JgFqSzo81RjiCU/sLvVNu3XscFPuZ1d4VT6MycB2RzSCT32tQKpOGOlCRHmRkMLSor5Sak02Ay4gAaGr",
+	"7ro3DqFjz4IiJ0Dz9EVdCUGbVCAvItrPpuDxqjYG6NKcG2qFgnyaj9qyvnWxPh8Ma0rZ+p2ME5GQ+G3t",
+	"eQPVSCDw6KJb7VKfllpIcwSQBF8Bz9SPt0aMHGYpXrj4JSJsVJqu3s0yiV5gIQ+eXgKVB2FnrPr6ifqu",
+	"TE1O9b/fRfXnILIp5LXYiBJA2lP85MXL468efvSt5ycRwoZvqPvbFYgkYTIv7XvFxYAlXMlDvbsDITng",
+	"aZnOqhNuRDTcGfBL4Adn6sr1tYkiHcXm4O9ZEOkA2dL9KvH72zkS/Nb+oJzjFppRAG54OmtR+j7gmyOd",
+	"m3wl6o1vTn6TJk/Gx5hai2pREd3mQCho5dUXzWWjvQmQ8URqcaHjKQ2rmWAxiXSQsHFYHahvDx/se0Wg",
+	"2IGaFsuMg0BMx8v6q4tdNZaCECCUFpFxCskqs6SCqe5M7evmsW71KkeBcLenY2wYkmO6jGm7wmGaxTOB",
+	"6mhBY7/FWl2glC7Uk2GKF0gh0iOdEIR8nB5VayN7DbvqUR0R7bmVBIQpQ7h/ZNl1Pi+aZia7kIwWKKOJ",
+	"1Z+9cGdGR2Sc2YRXp8YpgjSfnkPt8Wagw6P2vnT/K/oj9fZJMZ9G6AJmUrf5iLQBWLuC1WhtpuVYKZgC",
+	"Ebl/eymMWmwcvjasJxy/qXDzsbzl0E2zqa0QWp0QapA+WCKMzI0fOcmj/3bwQKmVLuFHY+uEpYmuQ7in",
+	"fRTYpvJayhYIK9rCiXrh3CYqEyEZXxy+Vkjx5vD1BSwaENoMvmWM1qOuP42p8HjHKuHZG30uDV5vfBU8",
+	"LSu81HNcW3Cxn6XeYV0LJusw4UO4mjEeTth6qn9+robe3nM4Fpdoz7qzdDzyVSquQq9exqdY1oYhx+JS",
+	"XaP6tkvUMTbJgmxUgKBuQTWodrnvedYbdVfGmroT7cSlnAS5yIFoLF9+kHQRCqZ+KFUVj0tVCfPAL8XY",
+	"XJknrN/+xsSqxzgPqZ3ZC/UsTLyd7sYrgoBF0U1ib6klk5ANfkAzQ78obD/IbVfkUWQ6qM0vsWXKxWep",
+	"LMfO7QpkAVa3IWu+7Lmjcki6doTDmFBK6Fh3w1BA9qz1u6YfWtCVazCixwaK+Q0g7AKR8wci3dhNJ7Ta",
+	"IvtwhWMXLh/Yx/f7XoIgVwcJGROJEnJpQh7VhRyhLz28f//+fUTykIZL4lrOWUsGkQtEqInkq9uLm7C0",
+	"pRmWErga/f9+58HBVz7+zv2Dr3z8+uGbX9uJuiZG6DYm2simtWyGzllGkyMPn61V2w/djJDjRJG1wSRo",
+	"T7+cLdvWHMoaYfecBqOWCpFBYkvALLMQtxFFr2YpTc+aZruQqdl+ghcR+va3v/3tgw8+ODg5QccTQjGS",
+	"JIiDS3mslqmarXa5X30fvdeV7LqrSoXjl8CTDBScYGq8VGwGFO1xmAGW+Dw1hBCz6RQfCFBCTEISNKOm",
+	"eLzT03rr0GcJUyKDc4oMQzxIGGbdERns1ZBu+KD+VpakWMQhXsiN6XZ5I+YbNdf1E5ovaXJPQedqmhpw",
+	"iwM2GpEYEhZnimHfEzOu1PsJgJym9/T/y3pijibnustjHaIY47CS/5tvEy4VI8JIAObxRIesa1l8fPYN",
+	"tPf1j54dfNmY6p68/EAD+lsvzr4VIWMZzxuMa8NCYf/TGIBsJymrrDRrnR930intGymoVGp18hbeRsvA",
+	"zQVmg1Lw1ip4Rj+IfPVGYVJjXh1J1hbUVTxzNoiOa556pmyJIglj8lgREXopYLVEeKYZyS2/7LZvrO0b",
+	"a/vG2r6xtm+s7Rtr+8bq/MZavg42L5IEIvRAEdrD+/fzfaCH90N3n5IpkdVYHBMi9HBYrkApN0AxSrgK",
+	"cZ0444LxtamMRufZrApZ9sGnAzKzGXArB2yRj9LrUOtW5wurRUQ2kHYvLErLklTBaD/KRY2hK6H5uCJY",
+	"YR+RGBkoPvKadeolwTjwfLfeinTZ/DaaHpRndtAmhh7ZvW9Y7bayW3ecYhrDkYmD0FUxND7qlnIWIS0a",
+	"uc6NeciF4hjo3ftKuokIUZjnsdqKx00Z1bC7HiaVng4NFaR+p/LE2DhcKh1gM3OcQi3KtX5bHxO8+opQ",
+	"lXtsRK4LWDRnFD53j9FtKuFmpxLmgNzgFEJb3uvsg3dcjvGFQcybzR70aCAYzOlavz73jDfbjJj1ZMTk",
+	"MFhLLmC++luYCug6+NLWbrt1GWpVCuogu3Qc2/OksbTmrZBkfRza8+TOaFf+tW5kDZgwTq1ehRqEg4em",
+	"wFVTvrj6fXPQcStp2hu+K4h+FRZrSrzsJGu+sD241N0jU+p1T73UCR0jof0JNn1A14dRq3E2JcKYdTvK",
+	"ojKl9uICTGLZxAX071su8AXiAhqiWy6wFi6g795wgc7UXaHAFuqubZipBrAEwornM0ITr3Xek4Xr03fM",
+	"Erhloo/NkndDEf0GcHMnm2vms0lxeqcFiP2Gj6VekDogSdf/uFG9tRnjWpA8j6NoKPjxjKTw0ost2do3",
+	"1iNvchisxb6Rr/5FtW80Ub6ucliqX2zTc41T0VolHYo9RBhNCc2kqSSMk4SDuOFag2UibaX6UnnSerJ/",
+	"OQP60g8X29L9uujeAWFNhO+Wf+ssmzpmSJO9uwITeaAdxWWnnyuFmsBIe4qXq5R5RLd/VC6cpoOThC2R",
+	"li5Qkql/40Uh9D3ngkY8S8EOO1LchbDkERIgj1CSwf4jHXGfjg5MwCfYGIs9TBGhsU7+j8wUZDqFhGAJ",
+	"ah4WxxnnkLykEXKJDSemaR8iAuWT6dAK0w3QZOy7LoYmcsP2QlSreR0Sq60R910DlFLrQ8NIkwxMdBQx",
+	"D/hM6h6EMURuJXWeXaHPMKgpYIWrtTBKdS4Cza7SV3bM1k+60SVXFQZvaneXlOjrdXjYv4xSvQPUYXar",
+	"9/OVDVjeagjr0RD0/a9FOdArv8UeT+Ri9Xv5Og29dJM9bQan90DeOPnddduSu8+NY9y1+LMyd+YANDu0",
+	"+TjBV+Gx3o2e+cyl7txpvNtKj9bGMRpl1uTEaBUgX9TisZmYAU26So5lsmsja5tq2CQ28mzEzQsatnvP",
+	"22RtatTwjKUkXuTWA9eB7KYDXRzolWaf1df4vmns2PLlDhW+czRfD2/2iewtLfCNUZwJyaaoyN3uWtk7",
+	"J7JOnPoQJ2wmw4rXY/XzlijXrix5YNiS5XoeTQoEur4mSeUBoX1Js0RJLcRpTN+tzYBOXX2FLVmuSVYW",
+	"qaYWFrdsCDOrvqWNifNqT8YhReJS6q+hoSPtA7LfuJq7eZUnv4eQ1zHs7IN3FA575aCKPjy61QDWtaVS",
+	"QHtFLXi7oO1KqG7XZWcyCvv9OufkyNSFSxyOgSre0BAF+p4dsWUYaw/hNvTaQ4KvmlmEs6dzyX13SFwh",
+	"kHHzaRLfFTUk7hrCuPJQe+9/9MGLSJd22480yZd4QC3xF8kepor8GEuY2+aePjEH+2qXSDUvndQgwXVA",
+	"6LFfZKlCk1tKag9DXhMhFWDrrg3fSTeS11PfikY2GqWEQi8kP3xt6jk1eouaUL1G/OQVou6G4a8K8c30",
+	"+njgrqufvjI7nwfrNpQ5nHHGRkHEeaV+faI7Ghx7XHUDMcgcYoN6VmjA2G4SJv6sgN9RUcImsm2P/O4s",
+	"zp4c+QFXF6AErSl7494ethGTV+6xVKnHq/WXACeXIJAtEHYjbSzq0LObY7LAzR7eyQEIulWw77RXcYhe",
+	"sHUw1pBPlSyJPLCP6c66hldhdCO1jXz/G6tpEGnR+qgI1nXdkGNbnk3aTsW6WuUFoUmEdBsjIvWgBBJT",
+	"i83Dmn0rcbCEMeN2RtuvObJMjSaEjneFNdlERVlNXR9TxOqh2KT8DNJ4PIi1Ym8/tcfNvFV8bhx167We",
+	"HJWL5pGu0WhuTlhC6iP03tOPLK5mQtEpm1M79f5A5OuCWhbBm5wHesBtcMmtwtJulMNirQoLkW+7p90n",
+	"cIQFScBa/rmGjUB7Jfrm6o0ilGT65b/+5PP/8j9/+a8/+/Sv/3j/SLfZl3ghXK8I2+BBXxQRiDKUMjoG",
+	"Hoi3aXIKLBOszwmKEurd9COvMf8GChRv95uoG1FUgGtJM1oA5uZPlsUpfYi5LxTOGQKcMS49/UZIrFUe",
+	"XW89m2n0NEXxdaVbXXN8f5X6TgkGzYjYXdUpJt0qOrev6Ph4Wag51jSzAnXF1ijO7SkNJYqdDeXmaph4",
+	"y2wIvOYT4FBf39qQv0CMGs+06yaL01Q3P3au46NSZ6MsIS65Us+imAumC3TO2QVQY6jrV054CtUU71oY",
+	"v/TG3CCM/WU2BMZqTwVt2QfDJYE52st9nEvQ3zfGWJMLa5SYqOg6IiLPbCsiv0eK+qko4CGs2CluTekz",
+	"bK5+UPOXtCT7bx67z7XBorQHwmNMqJDqn6f2Xa/xE8+x+joXTmD6eStBp9ZDRPrFrwVjVHEirfkH+VAJ",
+	"EYs9dFKH+lUZuWNSx6++sKGVFv0OQjcaf15fqaIGWw6dsh9+RJ9o89SNo872Ad2ZAE4czG75Ed2pRM0X",
+	"9AVtjLQoTMThR22VgNpJUkie5Y0JAu44RkeET0+8sVvCXBNhekBYk3nrbabM2FCCqeQCCUqwxCgp0UU3",
+	"D90yRbVRaucH/8uiDNz2vb+GiI5yQ0P74s9Vn5uJsvAeGB2V8161wO6cdu52/w0C8w21V3p1qBRfnLC5",
+	"NXXTRCDK5roesrY/6nJQXh88XbXJ/u/A9MibEzlJOJ7TldojA7WV6pCth25/05i31SE6lDwnMF+b+tCl",
+	"BN0XVH+oRsjn7i/FBRRFa3LHcQwz7ZfQkRUy43l+Te48s6XbxuombDk1jcSu6tr+I/VxzhcqX7MZqCkJ",
+	"RcA54xFic0gQZWjKuPqUMulm1YXmiFyYKzXLhuL1w++R7ozEXEJbBdstE7k7lSyfGYht+cjt8hHXfNoQ",
+	"jHGnlzPqiBR5Ccj9o9r6jvXlG/FIWrQtijhKUz3ShnypK5xifgGJ1nAHlW+sUHIrZ+jxAvJ9Idsn0G27",
+	"PAvoVSO7VuDxnFnpUI8E6scbBM0LcgkUhNig96nZkkCvv2v783935+i7O+ziuztvtFLAMokky+KJYiJF",
+	"W/QbeqjOOAigsq1e9SszbOeGSix6m1hb3YdiC5vTc9eHnp+lfeD/cPhg30nSJber5zXVIqTsKo0nTIBW",
+	"Zw1HPrKedwqmKHPOZ4yj1GSvuA6/phGw7gWdWHd85PLvzm0CKuNjTMkPHGuaE6mIOVdxHyHdFYIUGXul",
+	"VHSzA9M4Qhc+ZiYi7dLrhuHK+Hbwp+rpxKGZL0wKutfGQku3GyMHxkZfn6UMJ2sof8JGfpGHjWCptncI",
+	"RmXZp0uI+hRio5iJQBTknPGLXYE4Y1KgGaEKL/eMPqY718cTiC80VURaDyslFjLuk4oJKijlcCUmX1uR",
+	"RUroxUobFPhI66ojdDEy9qiLcMc0ML8AyKZGANTk9O+KPHdEJwEa5uhS+N2ryLwfhHtAqBf/jfe7rinN",
+	"UcW0Q72Rw9cKY8JoZyZ61rWu1jDLQN1E6n+3ib4jxqdY7hztnBOKdfX1pY2WZrikyT02A3o1Tc2n4oCN",
+	"RiQG90C8J2YccCImAHKa3tP/77+khCt5OJHTtPxpdeCG6Du6Go3OV6kpkFEqaTHFCaA988s9df7IDrt3",
+	"lYqr/C8Kjvv94v+W6KDzM/jU1rvaPoHXkdfdyH61/Dbst47dRk61vNG3WDfN88TyhxtSPs/0LeSL3LL+",
+	"aY54aqffIHxTE2EOTVpiUZPnFrCoXSE0V/2h4zMbx5I2FlXy18pn//EPP/vL/+/zf/mzT3/0TwpXPv+L",
+	"f/7Vz/7x0x/90+1gxqEkU9BlcEIo8pEbcEfRQzfracMTd4inVPKFAqzdBeYcLzYIbezz0kBdVGuVVHjN",
+	"DWHQHM4njF0092z6pht0g8Rv11DLbVLaQ56sIrLzfL+i0tRrVxzZAjEXsDBqyH6EEiLweao7doFAkrFH",
+	"iKpRSqAQjgTEHKToUuro42DLoTOzq3Ow13tDKoadfU1lzezqx6ZYaEMd0btUbsTCBWGlsQJRcN+bSDkT",
+	"+0gyhS1UCoTPte/AxzM2p3mBTo1lFgmMwcGlTO2W7L77R6jMayIv3UW9nDTYhDaKxYxz84ufzPIumjN+",
+	"QegYJXghEJ4ATh5ZnE4gJfoPJDd47L3/wePjg7P3H7/z8DcKJclgtCVj26luP9L+feKiL85xfMFGI4Rj",
+	"zoTS5oXEXIrI2LIx50QXKTUXhJ6fqMtK4CDJDPIAOl90o5gaHnj4miRvTOO3FExZ0kp8laHYgpbaZShJ",
+	"7ox6ZbfdFNB31zisZZH6rVew12qi4BGiTGrn2pRx3QxRAJWPrEP9Amay6KqYI2vKxtdDlEM7VVPDQ3vl",
+	"J8XIG8CZpUCaYmN520O090BRysP79xVV67aG6OH9UHvBlEx1/FEpAsb0O3w4rPshhStH+LsCxRkXjLsk",
+	"8rF+zrM0AY4S/6bqtmY+3VkzDXkA3SBdxaeh3TIpRIjCPM9WtF5BzWOjvJodoL0Z6HDZyH2rg2QxSSHZ",
+	"1wzaCAQsJUwd0dmgIC3hCjv+9Shv1hi+9orQ8a2y6HdWjV6vAiZcF7V4hBJGTRVCbkpQuag3HUCEEwSp",
+	"AJ15vX+XqpZQXfRcMWojviVDNXhZ6EMellnFQiFZysZjSFBKLkAnfuu59q+JUkY3aag9xBQFWPicmcGb",
+	"Kf/t5jfGQ0Bh7jTHkY2l8xEmKuuTj8rNdRWZXADMjGaqMO8cBEl0sJ2a7Z0voQnLuEB7cs7Q5QM9DMuM",
+	"g9iPkGAl9oXEnMh4AiKP6pkSIdSkOGem/dHQREgc4hTzaYMmYYY9NqNuEktKC20IlljuoF4lojYOZQag",
+	"njZUcpyQWOrAAAVwUyXE2l506Yh9r3sCXJIEaLXeUWFasYAUAqQ4fD0iaYPb9LEe1Yln2O4sq+Qa2mkY",
+	"C9HsM7TOxe/hS2wgvjkuxtbOcSYExOxWixEhF+nKrWoxo4I19BE8tr93A9hmeXnbQJBfnthF9p7Q3i9/",
+	"/vef/dkP949QgsXknGGuZD1gHk+i3Mzh6JFw5AzcGoLaIxh5cea6Now1dUQIrrRz9pF592GpRAkkQltc",
+	"7E52hY4p8tJFLmCxapyYhtHhg7cTE5aCFs0TNccFBTAHfAXo3A4VlauqGKtQJSTMGQca4iCV9JckvqjB",
+	"jbLZ9ibQ4fu8TVR8ja9LTJApHsPhzLyu+oSlbEyoNvraKYpZYiMIjIdrV5QDTL9++gLtffj1D548Pb03",
+	"o+OVB/p19ee+wmMwPtH1ueu+gNxnKZjYBoOa+0N7XztFEvMxyNUC/s2b/xsAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

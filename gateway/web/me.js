@@ -7,7 +7,7 @@
 const $ = (id) => document.getElementById(id);
 const KEY = "dataledger-me-key"; // the console keeps its own
 let key = sessionStorage.getItem(KEY) || "";
-const KINDS = { party: "主体登记", agreement: "授权协议", credential: "电子凭证", application: "申请", certificate: "登记证书", objection: "异议", obligation: "履职事项", creditRecord: "信用档案" };
+const KINDS = { party: "主体登记", agreement: "授权协议", credential: "电子凭证", application: "申请", certificate: "登记证书", objection: "异议", obligation: "履职事项", creditRecord: "信用档案", evaluation: "评估评价" };
 const STATES = {
   active: "正常", suspended: "已暂停", exited: "已退出", signed: "已签订", filed: "已备案", changed: "已变更", terminated: "已终止",
   revoked: "已撤销", valid: "有效", expired: "已过期", "authorization-ended": "授权已终止", open: "待处理", decided: "已决定",
@@ -16,7 +16,7 @@ const STATES = {
   onboarded: "已予注册（已进驻）", renewal_approved: "续期已同意，待签新协议", renewed: "已续期", quality_confirmed: "数据问题已确认，待处理",
   quality_not_confirmed: "经校核未确认问题", quality_resolved: "数据问题已处理",
   accepted: "已通过", returned: "已退回，待重报", withdrawn: "已撤回",
-  recorded: "已记入信用档案", rescinded: "已撤销（信用修复）",
+  recorded: "已记入信用档案", rescinded: "已撤销（信用修复）", standing: "有效", superseded: "已更正", qualified: "合格", unqualified: "不合格",
 };
 const OWES = { authority: "主管部门（应对本企业办理）", operator: "运营机构（应对本企业核查）", provider: "数据提供单位（应反馈或处理）", enterprise: "本企业" };
 const own = (table, k) => (Object.prototype.hasOwnProperty.call(table, k) ? table[k] : k);

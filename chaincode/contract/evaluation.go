@@ -1,0 +1,100 @@
+package contract
+
+import (
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+func (a *App) loadEvaluation(s store.Store, number string) (*domain.Evaluation, error) {
+	if _, err := domain.ParseNumber("number", number, domain.PrefixEvaluation); err != nil {
+		return nil, err
+	}
+	return load[domain.Evaluation](s, key(s, domain.TypeEvaluation, number))
+}
+
+// heldEvaluation reads the evaluation an index key names (nil: none).
+func (a *App) heldEvaluation(s store.Store, indexKey string) (*domain.Evaluation, error) {
+	held, err := s.Get(indexKey)
+	if err != nil || held == nil {
+		return nil, err
+	}
+	return a.loadEvaluation(s, string(held))
+}
+
+// RecordEvaluation records the authority's evaluation of a party (GX 18,
+// GD 38, HB 30, HB 37, ZW 31, ZW 33); a correction supersedes the one
+// standing for the party and year in the same transaction.
+func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluation, error) {
+	var in domain.EvaluationInput
+	if err := decodeArg("evaluation", inputJSON, &in); err != nil {
+		return nil, err
+	}
+	t, err := a.allowed(s, domain.ActRecordEvaluation)
+	if err != nil {
+		return nil, err
+	}
+	p, err := t.profile()
+	if err != nil {
+		return nil, err
+	}
+	x := domain.RecordEvaluationInput{In: in}
+	if x.Existing, err = a.loadEvaluation(s, in.Number); err != nil {
+		return nil, err
+	}
+	if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+		return nil, err
+	}
+	periodKey := ""
+	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // built from checked parts only
+		periodKey = key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period)
+		if x.Standing, err = a.heldEvaluation(s, periodKey); err != nil {
+			return nil, err
+		}
+	}
+	e, superseded, err := domain.RecordEvaluation(t.j, p, x, t.now, t.c)
+	if err != nil {
+		return nil, err
+	}
+	latestKey := key(s, domain.TypeEvaluationLatest, e.PartyCreditCode)
+	latest, err := a.heldEvaluation(s, latestKey)
+	if err != nil {
+		return nil, err
+	}
+	if e.Later(latest) {
+		if err := s.Put(latestKey, []byte(e.Number)); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.Put(periodKey, []byte(e.Number)); err != nil {
+		return nil, err
+	}
+	changes := []domain.Changed{changed(domain.TypeEvaluation, e.Number, e.Last.Action, e.Status, e.Version)}
+	for _, r := range []*domain.Evaluation{e, superseded} {
+		if r == nil {
+			continue
+		}
+		if err := put(s, key(s, domain.TypeEvaluation, r.Number), r); err != nil {
+			return nil, err
+		}
+		if r != e {
+			changes = append(changes, changed(domain.TypeEvaluation, r.Number, r.Last.Action, r.Status, r.Version))
+		}
+	}
+	return e, emit(s, t.c, changes...) // one event per transaction: the new evaluation's, naming both
+}
+
+// latestEvaluation is the number of a party's latest evaluation standing
+// ("" none): an authorizing agreement records it.
+func latestEvaluation(s store.Store, party string) (string, error) {
+	if domain.ValidateCreditCode("party", party) != nil {
+		return "", nil
+	}
+	held, err := s.Get(key(s, domain.TypeEvaluationLatest, party))
+	return string(held), err
+}
+
+// GetEvaluation reads an evaluation.
+func (a *App) GetEvaluation(s store.Store, number string) (*domain.Evaluation, error) {
+	e, err := a.loadEvaluation(s, number)
+	return found(e, err, domain.NotFound(domain.RuleEvaluation, "number", "no evaluation %s on channel %s", number, s.Channel()))
+}

@@ -1,0 +1,93 @@
+package contract
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+var evaluationSeq = 0
+
+func evaluationNumber() string {
+	evaluationSeq++
+	return domain.Number{Prefix: domain.PrefixEvaluation, Division: "450100", Year: 2026, Serial: fmt.Sprintf("PJ%06d", evaluationSeq)}.String()
+}
+
+func evaluateFn(in domain.EvaluationInput) func(s store.Store) (*domain.Evaluation, error) {
+	b, _ := json.Marshal(in)
+	return func(s store.Store) (*domain.Evaluation, error) { return app.RecordEvaluation(s, string(b)) }
+}
+
+// GD 38: the implementing agency evaluates the operator; the result is
+// the basis of its re-authorization, so an authorizing agreement records
+// the operator's latest evaluation. One stands per party and year; a
+// correction supersedes it and both stay. NS evaluates no one.
+func TestEvaluationIsTheBasisOfReauthorization(t *testing.T) {
+	f := newFixture(t, "GD")
+	in := domain.EvaluationInput{Number: evaluationNumber(), PartyCreditCode: operatorCode, Period: "2025", Outcome: domain.EvaluationUnqualified,
+		Evaluators: []string{"南宁市大数据发展局", "第三方评估机构"}, ReportDigest: certs.SM3Hex([]byte("2025年度综合评价报告")), Summary: "协议执行情况不合格"}
+	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := evaluateFn(in)(s); return err })
+	for _, c := range []struct {
+		rule string
+		bad  func(x *domain.EvaluationInput)
+	}{
+		{domain.RuleEvaluation, func(x *domain.EvaluationInput) { x.Period = "2027" }},
+		{domain.RuleEvaluation, func(x *domain.EvaluationInput) { x.Outcome = "good" }},
+		{domain.RuleEvaluation, func(x *domain.EvaluationInput) { x.Evaluators = nil }},
+		{domain.RuleEvaluation, func(x *domain.EvaluationInput) { x.PartyCreditCode = holderCode }},    // GD 38 evaluates operators and providers
+		{domain.RuleEvaluation, func(x *domain.EvaluationInput) { x.Supersedes = evaluationNumber() }}, // nothing stands to supersede
+		{domain.RuleDigest, func(x *domain.EvaluationInput) { x.ReportDigest = "x" }},
+	} {
+		bad := in
+		c.bad(&bad)
+		f.refused(cityAAuthority, c.rule, func(s store.Store) error { _, err := evaluateFn(bad)(s); return err })
+	}
+	e := must[*domain.Evaluation](t)(run(f, cityAAuthority, evaluateFn(in)))
+	if e.Cite != "GD-38" || e.Status != domain.EvaluationStanding {
+		t.Fatalf("recorded: %+v", e)
+	}
+	second := in
+	second.Number = evaluationNumber()
+	f.refused(cityAAuthority, domain.RuleEvaluationUnique, func(s store.Store) error { _, err := evaluateFn(second)(s); return err })
+	second.Supersedes, second.Outcome = in.Number, domain.EvaluationQualified
+	must[*domain.Evaluation](t)(run(f, cityAAuthority, evaluateFn(second)))
+	old := must[*domain.Evaluation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Evaluation, error) { return app.GetEvaluation(s, in.Number) }))
+	if old.Status != domain.EvaluationSuperseded || old.SupersededBy != second.Number || old.Version != 2 {
+		t.Fatalf("superseded: %+v", old)
+	}
+	// An earlier year recorded later is not the latest.
+	earlier := in
+	earlier.Number, earlier.Period = evaluationNumber(), "2024"
+	must[*domain.Evaluation](t)(run(f, cityAAuthority, evaluateFn(earlier)))
+
+	// GD 21 asks the operator's declaration on its operation agreement;
+	// the agreement records the latest evaluation, the corrected one.
+	b, _ := json.Marshal(domain.PartyInput{CreditCode: agencyCode, Name: "南宁市大数据发展局（实施机构）", Role: domain.PartyAgency, DivisionCode: "450100"})
+	must[*domain.Party](t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
+	op := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-02")
+	ob, _ := json.Marshal(op)
+	ag := must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(ob)) }))
+	if ag.Evaluation != second.Number {
+		t.Fatalf("the operation agreement's evaluation: %q, want %s", ag.Evaluation, second.Number)
+	}
+	// The operator's own reads: an enterprise reads only its own (the
+	// enterprise table: domain's reads_test); the agreement it is granted
+	// with no evaluation records none.
+	if a := f.agreementNow(t, f.agreem); a.Evaluation != "" {
+		t.Fatalf("an agreement recorded before any evaluation: %q", a.Evaluation)
+	}
+
+	ns := newFixture(t, "NS")
+	nin := in
+	nin.Number = evaluationNumber()
+	ns.refused(cityAAuthority, domain.RuleEvaluation, func(s store.Store) error { _, err := evaluateFn(nin)(s); return err })
+}
+
+func (f *fixture) agreementNow(t *testing.T, number string) *domain.Agreement {
+	t.Helper()
+	return must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.GetAgreement(s, number) }))
+}
