@@ -25,7 +25,11 @@ import (
 // found itself (HB 35: immediately), the authority orders its
 // rectification (HB 36) with a deadline, returns the first filing with
 // reasons and accepts the second. Another enterprise reads none of it.
-// Everything but the agency's filing goes over HTTP.
+// Under GD the operator is evaluated (GD 38) and its operation agreement
+// (GD 21: with its declaration) names the evaluation; under HB a credit
+// record follows the order (HB 36), and HB 14 declarations are refused
+// by an incident and by a credit record. Everything but the agency's
+// filing goes over HTTP.
 func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
@@ -130,16 +134,25 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		Record domain.Evaluation `json:"record"`
 	}
 	_ = json.Unmarshal(call("POST", "/channels/liuzhou/evaluations", issuer, evaluation, 201), &ev)
-	if ev.Record.Cite != "GD-38" || ev.Record.Status != domain.EvaluationStanding {
+	if ev.Record.Cite != "GD-38.2" || ev.Record.Status != domain.EvaluationStanding {
 		t.Fatalf("evaluation: %+v", ev.Record)
+	}
+	corrected := evaluation
+	corrected.Number, corrected.Supersedes, corrected.Outcome = sample.Number(domain.PrefixEvaluation, "450200"), evaluation.Number, domain.EvaluationUnqualified
+	refused(call("POST", "/channels/liuzhou/evaluations", issuer, func() domain.EvaluationInput { x := corrected; x.Supersedes = ""; return x }(), 409), domain.RuleEvaluationUnique)
+	call("POST", "/channels/liuzhou/evaluations", issuer, corrected, 201)
+	var old domain.Evaluation
+	_ = json.Unmarshal(call("GET", "/evaluations/"+evaluation.Number, issuer, nil, 200), &old)
+	if old.Status != domain.EvaluationSuperseded || old.SupersededBy != corrected.Number {
+		t.Fatalf("the corrected evaluation: %+v", old)
 	}
 	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, nil), 422), "GD-21")
 	var gdOp struct {
 		Record domain.Agreement `json:"record"`
 	}
 	_ = json.Unmarshal(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, sample.Declaration), 201), &gdOp)
-	if gdOp.Record.Evaluation != evaluation.Number {
-		t.Fatalf("the operation agreement's evaluation: %q, want %s", gdOp.Record.Evaluation, evaluation.Number)
+	if gdOp.Record.Evaluation != corrected.Number {
+		t.Fatalf("the operation agreement's evaluation: %q, want the correction %s", gdOp.Record.Evaluation, corrected.Number)
 	}
 	refused(call("GET", "/evaluations/"+evaluation.Number, key, nil, 403), domain.RuleEnterpriseRead)
 	var evBundle proof.Bundle

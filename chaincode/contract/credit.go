@@ -49,8 +49,8 @@ func creditInForce(s store.Store, party string) ([]string, error) {
 // eligibilityFacts reads what the ledger knows of a declaring party, only
 // what its declaration's conditions are checked against (its credit
 // records in force, the incidents it reported).
-func eligibilityFacts(s store.Store, party string, d *domain.Declaration) (domain.EligibilityFacts, error) {
-	var f domain.EligibilityFacts
+func eligibilityFacts(s store.Store, party string, d *domain.Declaration) (domain.GranteeFacts, error) {
+	var f domain.GranteeFacts
 	credit, incidents := d.ChecksLedger()
 	if domain.ValidateCreditCode("party", party) != nil {
 		return f, nil

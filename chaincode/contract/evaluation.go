@@ -44,10 +44,8 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 		return nil, err
 	}
-	periodKey := ""
-	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // built from checked parts only
-		periodKey = key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period)
-		if x.Standing, err = a.heldEvaluation(s, periodKey); err != nil {
+	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // a key of checked parts only
+		if x.Standing, err = a.heldEvaluation(s, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period)); err != nil {
 			return nil, err
 		}
 	}
@@ -55,18 +53,18 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if err != nil {
 		return nil, err
 	}
+	if err := s.Put(key(s, domain.TypeEvaluationPeriod, e.PartyCreditCode, e.Period), []byte(e.Number)); err != nil {
+		return nil, err
+	}
 	latestKey := key(s, domain.TypeEvaluationLatest, e.PartyCreditCode)
-	latest, err := a.heldEvaluation(s, latestKey)
+	latest, err := load[domain.LatestEvaluation](s, latestKey)
 	if err != nil {
 		return nil, err
 	}
 	if e.Later(latest) {
-		if err := s.Put(latestKey, []byte(e.Number)); err != nil {
+		if err := put(s, latestKey, domain.LatestEvaluation{Number: e.Number, Period: e.Period}); err != nil {
 			return nil, err
 		}
-	}
-	if err := s.Put(periodKey, []byte(e.Number)); err != nil {
-		return nil, err
 	}
 	changes := []domain.Changed{changed(domain.TypeEvaluation, e.Number, e.Last.Action, e.Status, e.Version)}
 	for _, r := range []*domain.Evaluation{e, superseded} {
@@ -89,8 +87,11 @@ func latestEvaluation(s store.Store, party string) (string, error) {
 	if domain.ValidateCreditCode("party", party) != nil {
 		return "", nil
 	}
-	held, err := s.Get(key(s, domain.TypeEvaluationLatest, party))
-	return string(held), err
+	held, err := load[domain.LatestEvaluation](s, key(s, domain.TypeEvaluationLatest, party))
+	if err != nil || held == nil {
+		return "", err
+	}
+	return held.Number, nil
 }
 
 // GetEvaluation reads an evaluation.

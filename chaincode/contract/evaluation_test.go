@@ -47,7 +47,7 @@ func TestEvaluationIsTheBasisOfReauthorization(t *testing.T) {
 		f.refused(cityAAuthority, c.rule, func(s store.Store) error { _, err := evaluateFn(bad)(s); return err })
 	}
 	e := must[*domain.Evaluation](t)(run(f, cityAAuthority, evaluateFn(in)))
-	if e.Cite != "GD-38" || e.Status != domain.EvaluationStanding {
+	if e.Cite != "GD-38.2" || e.Status != domain.EvaluationStanding {
 		t.Fatalf("recorded: %+v", e)
 	}
 	second := in
@@ -59,10 +59,19 @@ func TestEvaluationIsTheBasisOfReauthorization(t *testing.T) {
 	if old.Status != domain.EvaluationSuperseded || old.SupersededBy != second.Number || old.Version != 2 {
 		t.Fatalf("superseded: %+v", old)
 	}
-	// An earlier year recorded later is not the latest.
+	// A superseded evaluation is superseded no more; a correction names
+	// the one standing.
+	third := second
+	third.Number = evaluationNumber() // supersedes in.Number, superseded already
+	f.refused(cityAAuthority, domain.RuleEvaluation, func(s store.Store) error { _, err := evaluateFn(third)(s); return err })
+	// An earlier year recorded later is not the latest, nor is its
+	// correction.
 	earlier := in
 	earlier.Number, earlier.Period = evaluationNumber(), "2024"
 	must[*domain.Evaluation](t)(run(f, cityAAuthority, evaluateFn(earlier)))
+	fixed := earlier
+	fixed.Number, fixed.Supersedes, fixed.Outcome = evaluationNumber(), earlier.Number, domain.EvaluationQualified
+	must[*domain.Evaluation](t)(run(f, cityAAuthority, evaluateFn(fixed)))
 
 	// GD 21 asks the operator's declaration on its operation agreement;
 	// the agreement records the latest evaluation, the corrected one.
@@ -74,20 +83,15 @@ func TestEvaluationIsTheBasisOfReauthorization(t *testing.T) {
 	if ag.Evaluation != second.Number {
 		t.Fatalf("the operation agreement's evaluation: %q, want %s", ag.Evaluation, second.Number)
 	}
-	// The operator's own reads: an enterprise reads only its own (the
-	// enterprise table: domain's reads_test); the agreement it is granted
-	// with no evaluation records none.
-	if a := f.agreementNow(t, f.agreem); a.Evaluation != "" {
-		t.Fatalf("an agreement recorded before any evaluation: %q", a.Evaluation)
+	// Another grantee's agreement names its own latest, none here.
+	catalog := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
+	cb, _ := json.Marshal(catalog)
+	if a := must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(cb)) })); a.Evaluation != "" {
+		t.Fatalf("an agreement for an enterprise never evaluated names %q", a.Evaluation)
 	}
 
 	ns := newFixture(t, "NS")
 	nin := in
 	nin.Number = evaluationNumber()
 	ns.refused(cityAAuthority, domain.RuleEvaluation, func(s store.Store) error { _, err := evaluateFn(nin)(s); return err })
-}
-
-func (f *fixture) agreementNow(t *testing.T, number string) *domain.Agreement {
-	t.Helper()
-	return must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.GetAgreement(s, number) }))
 }

@@ -46,12 +46,10 @@ var agreementRoles = map[string]struct{ grantor, grantee []string }{
 	AgreementProductUse:  {[]string{PartyOperator, PartyEnterprise}, []string{PartyEnterprise, PartyExchange, PartyDataProvider, PartyAgency, PartyOperator}},
 }
 
-// authorizes tells whether a kind grants rights over public data (the
-// kinds a licensee may never grant onward).
-// Authorizes tells whether a kind grants rights over public data.
-func Authorizes(kind string) bool { return authorizes(kind) }
-
-func authorizes(kind string) bool {
+// Authorizes tells whether a kind grants rights over public data: the
+// kinds a licensee may never grant onward, whose grantee declares its
+// eligibility and has its latest evaluation recorded.
+func Authorizes(kind string) bool {
 	return kind == AgreementOperation || kind == AgreementCatalog || kind == AgreementScenario
 }
 
@@ -156,7 +154,7 @@ func checkTerm(p Profile, startField, start, endField, end string, maxMonths int
 // authorizing agreement carries its grantee's eligibility declaration
 // where the profile asks one, judged with what the ledger knows of the
 // grantee (facts).
-func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, grantee *Party, facts EligibilityFacts, in AgreementInput, now time.Time, c Change) (*Agreement, error) {
+func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, grantee *Party, facts GranteeFacts, in AgreementInput, now time.Time, c Change) (*Agreement, error) {
 	if _, err := ParseNumber("number", in.Number, PrefixAgreement); err != nil {
 		return nil, err
 	}
@@ -185,7 +183,7 @@ func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, g
 	if in.GrantorCreditCode == in.GranteeCreditCode {
 		return nil, Invalid(RuleAgreementParty, "granteeCreditCode", "grantor and grantee are the same party")
 	}
-	if authorizes(in.Kind) && grantor.Role == PartyEnterprise {
+	if Authorizes(in.Kind) && grantor.Role == PartyEnterprise {
 		return nil, Forbidden(p.Cite("subLicensing", RuleSubLicense), "grantorCreditCode",
 			"%s is a licensee (enterprise) and may not authorize others: no sub-licensing or onward authorization", in.GrantorCreditCode)
 	}
@@ -211,7 +209,7 @@ func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, g
 	if _, _, err := checkTerm(p, "termStart", in.TermStart, "termEnd", in.TermEnd, p.MaxAgreementTermMonths, "agreementTerm"); err != nil {
 		return nil, err
 	}
-	if authorizes(in.Kind) {
+	if Authorizes(in.Kind) {
 		if err := CheckDeclaration(p, in.Kind+"_agreement", "declaration", in.Declaration, facts, DateOf(now)); err != nil {
 			return nil, err
 		}
@@ -220,7 +218,7 @@ func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, g
 	}
 	c.Action = "record"
 	ag := &Agreement{AgreementInput: in, Status: AgreementSigned, Registered: c, Last: c, Version: 1}
-	if authorizes(in.Kind) {
+	if Authorizes(in.Kind) {
 		ag.Evaluation = facts.Evaluation
 	}
 	return ag, nil

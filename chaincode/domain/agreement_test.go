@@ -24,7 +24,7 @@ func TestRecordAgreementRules(t *testing.T) {
 		Scope: "南宁市公共交通客流数据目录", TermStart: "2026-03-01", TermEnd: "2029-02-28", SignedOn: "2026-03-02",
 		Declaration: FullDeclaration(strings.Repeat("cd", 32))}
 	c := change("CityAMSP", RoleOperator)
-	ag, err := RecordAgreement(nanning, gx, nil, operatorParty, holderParty, EligibilityFacts{}, ok, at, c)
+	ag, err := RecordAgreement(nanning, gx, nil, operatorParty, holderParty, GranteeFacts{}, ok, at, c)
 	if err != nil || ag.Status != AgreementSigned || ag.Version != 1 || ag.Registered.Action != "record" {
 		t.Fatalf("%+v %v", ag, err)
 	}
@@ -49,7 +49,7 @@ func TestRecordAgreementRules(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			in := ok
 			tc.edit(&in)
-			_, err := RecordAgreement(nanning, gx, nil, tc.grantor, tc.grantee, EligibilityFacts{}, in, at, c)
+			_, err := RecordAgreement(nanning, gx, nil, tc.grantor, tc.grantee, GranteeFacts{}, in, at, c)
 			wantRule(t, err, tc.rule, tc.field)
 		})
 	}

@@ -141,8 +141,10 @@ func FullDeclaration(evidenceDigest string) *Declaration {
 	return &Declaration{Items: EligibilityItemNames(), EvidenceDigest: evidenceDigest}
 }
 
-// EligibilityFacts are what the ledger knows of the declaring party.
-type EligibilityFacts struct {
+// GranteeFacts are what the ledger knows of an authorizing agreement's
+// grantee: what its eligibility declaration is checked against, and its
+// latest evaluation, which the agreement records.
+type GranteeFacts struct {
 	// CreditRecords are the numbers of its credit records in force on
 	// the channel.
 	CreditRecords []string
@@ -216,7 +218,7 @@ var ledgerChecked = map[string]string{
 // condition it names must be declared, with the evidence's digest, and
 // none may be contradicted by the ledger's own records of the party; where
 // it sets none, a declaration is still checked, and kept.
-func CheckDeclaration(p Profile, purpose, field string, d *Declaration, facts EligibilityFacts, today time.Time) error {
+func CheckDeclaration(p Profile, purpose, field string, d *Declaration, facts GranteeFacts, today time.Time) error {
 	rule, ok := p.EligibilityFor(purpose)
 	if d == nil {
 		if ok {

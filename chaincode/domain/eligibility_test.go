@@ -22,10 +22,10 @@ func TestDeclarationsAreCheckedByTheirArticle(t *testing.T) {
 			if !ok {
 				t.Fatalf("%s sets no rule for %s", name, purpose)
 			}
-			if err := CheckDeclaration(p, purpose, "declaration", full, EligibilityFacts{}, today); err != nil {
+			if err := CheckDeclaration(p, purpose, "declaration", full, GranteeFacts{}, today); err != nil {
 				t.Errorf("%s %s: a full declaration: %v", name, purpose, err)
 			}
-			if err := CheckDeclaration(p, purpose, "declaration", nil, EligibilityFacts{}, today); !IsRule(err, rule.Cite) {
+			if err := CheckDeclaration(p, purpose, "declaration", nil, GranteeFacts{}, today); !IsRule(err, rule.Cite) {
 				t.Errorf("%s %s: none declared: %v, want %s", name, purpose, err, rule.Cite)
 			}
 			for _, missing := range rule.Items {
@@ -35,14 +35,14 @@ func TestDeclarationsAreCheckedByTheirArticle(t *testing.T) {
 						d.Items = append(d.Items, it)
 					}
 				}
-				if err := CheckDeclaration(p, purpose, "declaration", d, EligibilityFacts{}, today); !IsRule(err, rule.Cite) {
+				if err := CheckDeclaration(p, purpose, "declaration", d, GranteeFacts{}, today); !IsRule(err, rule.Cite) {
 					t.Errorf("%s %s without %s: %v", name, purpose, missing, err)
 				}
 			}
 		}
 		// A purpose the profile sets no rule for asks nothing.
 		if _, ok := p.EligibilityFor(EligibilityCatalog); !ok {
-			if err := CheckDeclaration(p, EligibilityCatalog, "declaration", nil, EligibilityFacts{}, today); err != nil {
+			if err := CheckDeclaration(p, EligibilityCatalog, "declaration", nil, GranteeFacts{}, today); err != nil {
 				t.Errorf("%s asks a catalog declaration: %v", name, err)
 			}
 		}
@@ -58,7 +58,7 @@ func TestDeclarationsAreCheckedByTheirArticle(t *testing.T) {
 		"no evidence":          {&Declaration{Items: full.Items}, RuleDigest, "declaration.evidenceDigest"},
 		"a condition missing":  {&Declaration{Items: []string{"mlps"}, EvidenceDigest: digest}, "GX-11", "declaration.items"},
 	} {
-		err := CheckDeclaration(gx, EligibilityScenario, "declaration", c.d, EligibilityFacts{}, today)
+		err := CheckDeclaration(gx, EligibilityScenario, "declaration", c.d, GranteeFacts{}, today)
 		if e, ok := AsRule(err); !ok || e.Rule != c.rule || e.Field != c.field {
 			t.Errorf("%s: %v, want %s on %s", what, err, c.rule, c.field)
 		}
@@ -67,15 +67,15 @@ func TestDeclarationsAreCheckedByTheirArticle(t *testing.T) {
 	// record" against a credit record in force, "no incident in three
 	// years" against an incident reported within them.
 	hb := profiles["HB"]
-	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{CreditRecords: []string{"XD-450100-2026-00000001-0"}}, today); !IsRule(err, "HB-14") {
+	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, GranteeFacts{CreditRecords: []string{"XD-450100-2026-00000001-0"}}, today); !IsRule(err, "HB-14") {
 		t.Errorf("a credit record in force: %v", err)
 	}
 	old := ReportedEvent{Number: "LX-450100-2023-00000001-0", OccurredOn: "2023-12-03"}
 	recent := ReportedEvent{Number: "LX-450100-2024-00000001-0", OccurredOn: "2023-12-04"}
-	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{Incidents: []ReportedEvent{old, recent}}, today); !IsRule(err, "HB-14") {
+	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, GranteeFacts{Incidents: []ReportedEvent{old, recent}}, today); !IsRule(err, "HB-14") {
 		t.Errorf("an incident within three years: %v", err)
 	}
-	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, EligibilityFacts{Incidents: []ReportedEvent{old}}, today); err != nil {
+	if err := CheckDeclaration(hb, EligibilityOperation, "declaration", full, GranteeFacts{Incidents: []ReportedEvent{old}}, today); err != nil {
 		t.Errorf("an incident three years ago to the day: %v", err)
 	}
 	// Only what a declaration's conditions are checked against is read.

@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// Evaluations (评估评价): the authority's yearly evaluation of a party —
-// an operator (GX 18, GD 38, HB 37, ZW 33), a product developer (HB 37),
-// a data provider's supply (GD 38 ¶1, HB 30, ZW 31) — with who evaluated
+// Evaluations (评估评价): the authority's evaluation of a party for a year —
+// an operator (GX 18, GD 38 ¶2, HB 37 ¶4, ZW 33), a product developer
+// (HB 37 ¶4), a data provider's supply (GD 38 ¶1, HB 30) — with who evaluated
 // (departments, a third party: HB 37), the outcome (合格 or 不合格, the
 // ground GD 39 names) and the SM3 digest of the report. The result is the
 // basis of re-authorization (GX 18, GD 38, HB 37): an agreement that
@@ -52,6 +52,27 @@ const MaxEvaluators = 10
 type EvaluationRule struct {
 	Of   []string `json:"of"` // party roles
 	Cite string   `json:"cite"`
+}
+
+// validateEvaluations checks a profile's rules: each role evaluated by one.
+func validateEvaluations(rules []EvaluationRule) error {
+	if len(rules) > 10 {
+		return Invalid(RuleProfile, "evaluations", "at most 10 evaluation rules")
+	}
+	seen := map[string]bool{}
+	for i, r := range rules {
+		field := fmt.Sprintf("evaluations[%d]", i)
+		if err := r.validate(field); err != nil {
+			return err
+		}
+		for _, role := range r.Of {
+			if seen[role] {
+				return Invalid(RuleProfile, field+".of", "%s is evaluated by two rules", role)
+			}
+			seen[role] = true
+		}
+	}
+	return nil
 }
 
 func (r EvaluationRule) validate(field string) error {
@@ -179,9 +200,15 @@ func RecordEvaluation(j *Jurisdiction, p Profile, x RecordEvaluationInput, now t
 	return e, superseded, nil
 }
 
-// Later tells whether e is the party's latest evaluation beside held (the
-// one the latest index names, nil if none): a later year, or the same
-// year corrected.
-func (e *Evaluation) Later(held *Evaluation) bool {
-	return held == nil || held.Status == EvaluationSuperseded || e.Period >= held.Period
+// LatestEvaluation is what a party's latest-evaluation index holds: the
+// number and year of the evaluation standing for its latest year.
+type LatestEvaluation struct {
+	Number string `json:"number"`
+	Period string `json:"period"`
+}
+
+// Later tells whether e becomes the party's latest beside held (nil if
+// none): a later year, or the same year corrected.
+func (e *Evaluation) Later(held *LatestEvaluation) bool {
+	return held == nil || e.Period >= held.Period
 }

@@ -148,13 +148,8 @@ func (p Profile) Validate() error {
 			return err
 		}
 	}
-	if len(p.Evaluations) > 10 {
-		return Invalid(RuleProfile, "evaluations", "at most 10 evaluation rules")
-	}
-	for i, r := range p.Evaluations {
-		if err := r.validate(fmt.Sprintf("evaluations[%d]", i)); err != nil {
-			return err
-		}
+	if err := validateEvaluations(p.Evaluations); err != nil {
+		return err
 	}
 	purposes := map[string]bool{}
 	for i, r := range p.Eligibility {

@@ -120,7 +120,7 @@ func checkRenewal(j *Jurisdiction, p Profile, x ApplyInput, now time.Time) error
 		// another's agreement answers as a missing one: nothing leaks
 		return NotFound(RuleAgreementExists, "renews", "%s is not an agreement granted to %s on channel %s", in.Renews, in.ApplicantCreditCode, j.Channel)
 	}
-	if !authorizes(ag.Kind) {
+	if !Authorizes(ag.Kind) {
 		return Invalid(RuleRenewal, "renews", "%s is a %s agreement: a renewal renews an authorization (operation, catalog or scenario)", ag.Number, ag.Kind)
 	}
 	if ag.Ended() {

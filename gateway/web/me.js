@@ -57,7 +57,7 @@ async function load() {
     cell(tr, own(KINDS, o.kind));
     cell(tr, o.id);
     cell(tr, o.title);
-    cell(tr, own(STATES, o.status) + (o.late ? "（曾逾期办理）" : ""));
+    cell(tr, own(STATES, o.status) + (o.kind === "evaluation" && o.outcome ? "：" + own(STATES, o.outcome) : "") + (o.late ? "（曾逾期办理）" : ""));
     cell(tr, o.owes ? own(OWES, o.owes) : "");
     const proof = cell(tr, "");
     if (o.proof) {
