@@ -96,6 +96,11 @@ type (
 		Key    domain.IssuerKeyInput `json:"key"`
 		Reason string                `json:"reason"`
 	}
+	// SelectRequest names the operator selected among the candidates.
+	SelectRequest struct {
+		Operator string `json:"operator"`
+		Reason   string `json:"reason"`
+	}
 	// ReasonRequest is a step that only needs its reason.
 	ReasonRequest struct {
 		Reason string `json:"reason"`
@@ -211,6 +216,10 @@ var txTypes = map[string]operationTypes{
 	"GetCreditRecord":         {Answer: domain.CreditRecord{}},
 	"RecordEvaluation":        {Body: domain.EvaluationInput{}, Answer: Written[domain.Evaluation]{}},
 	"GetEvaluation":           {Answer: domain.Evaluation{}},
+	"OpenSelection":           {Body: domain.SelectionInput{}, Answer: Written[domain.Selection]{}},
+	"NominateCandidates":      {Body: domain.Nomination{}, Answer: Written[domain.Selection]{}},
+	"SelectOperator":          {Body: SelectRequest{}, Answer: Written[domain.Selection]{}},
+	"GetSelection":            {Answer: domain.Selection{}},
 	"RescindCreditRecord":     {Body: ReasonRequest{}, Answer: Written[domain.CreditRecord]{}},
 	"PreliminaryReview":       {Body: ReviewRequest{}, Answer: Written[domain.Application]{}},
 	"ResubmitApplication":     {Body: domain.Resubmission{}, Answer: Written[domain.Application]{}},

@@ -59,6 +59,7 @@ var Kinds = []Kind{
 	{"obligation", domain.TypeObligation, summarizeObligation},
 	{"creditRecord", domain.TypeCredit, summarizeCredit},
 	{"evaluation", domain.TypeEvaluation, summarizeEvaluation},
+	{"selection", domain.TypeSelection, summarizeSelection},
 }
 
 // KindNamed is the kind of record called name.
@@ -299,6 +300,19 @@ func summarizeEvaluation(raw []byte, r *Row) error {
 	}
 	r.Status, r.Outcome, r.Title, r.Date = e.Status, e.Outcome, e.Period, e.RecordedOn
 	r.Parties, r.Ref = []string{e.PartyCreditCode}, e.Supersedes
+	return nil
+}
+
+// summarizeSelection: an operator selection, open until an operator is
+// selected; its parties the agency, the candidates and the one selected.
+func summarizeSelection(raw []byte, r *Row) error {
+	s, err := decode[domain.Selection](raw)
+	if err != nil {
+		return err
+	}
+	r.Status, r.Outcome, r.Title, r.Date = s.Status, s.Method, s.Scope, s.AnnouncedOn
+	r.Parties = append([]string{s.AgencyCreditCode}, s.Candidates...)
+	r.Open = s.Status != domain.SelectionSelected
 	return nil
 }
 

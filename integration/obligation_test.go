@@ -25,10 +25,13 @@ import (
 // found itself (HB 35: immediately), the authority orders its
 // rectification (HB 36) with a deadline, returns the first filing with
 // reasons and accepts the second. Another enterprise reads none of it.
-// Under GD the operator is evaluated (GD 38) and its operation agreement
-// (GD 21: with its declaration) names the evaluation; under HB a credit
-// record follows the order (HB 36), and HB 14 declarations are refused
-// by an incident and by a credit record. Everything but the agency's
+// Under GD an operator selection's candidates are in notice (GD 20(4)):
+// no operator is selected and no operation agreement is signed while it
+// runs; under HB the operator is evaluated (HB 37) and its operation
+// agreement (HB 14: with its declaration) names the evaluation, a credit
+// record follows the order (HB 36), HB 14 declarations are refused by an
+// incident and by a credit record, and an operator selected at once (HB
+// sets no notice) signs the agreement naming its selection. Everything but the agency's
 // filing goes over HTTP.
 func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -119,14 +122,38 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		t.Fatal("the public list discloses an annual report (not a public kind)")
 	}
 
-	// GD 38: the implementing agency's evaluation of the operator, the
-	// basis of its re-authorization: its operation agreement (GD 21: with
-	// the operator's declaration) records the latest.
+	// GD 20: the call, the candidates' notice (at least 5 days: the
+	// operator is not selected while it runs), and an operation agreement
+	// refused without a selection.
 	operation := func(grantee string, d *domain.Declaration) domain.AgreementInput {
 		return domain.AgreementInput{Number: sample.Number(domain.PrefixAgreement, "450200"), Kind: domain.AgreementOperation, GrantorCreditCode: agencyA,
 			GranteeCreditCode: grantee, DocumentDigest: certs.SM3Hex([]byte("授权运营协议" + grantee)), Scope: "柳州市公共数据授权运营",
 			TermStart: today.Format(time.DateOnly), TermEnd: today.AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: today.Format(time.DateOnly), Declaration: d}
 	}
+	selection := domain.SelectionInput{Number: sample.Number(domain.PrefixSelection, "450200"), AgencyCreditCode: agencyA, Method: "public_tender",
+		Scope: "柳州市公共数据授权运营", AnnouncementDigest: certs.SM3Hex([]byte("柳州市运营机构征集公告"))}
+	call("POST", "/channels/liuzhou/selections", issuer, selection, 201)
+	var nominated struct {
+		Record domain.Selection `json:"record"`
+	}
+	_ = json.Unmarshal(call("POST", "/selections/"+selection.Number+"/candidates", issuer, domain.Nomination{Candidates: []string{operator}, ReviewDigest: certs.SM3Hex([]byte("综合评审报告"))}, 200), &nominated)
+	if nominated.Record.NoticeEndsOn != today.AddDate(0, 0, 4).Format(time.DateOnly) || nominated.Record.NoticeRule != "GD-20.4" {
+		t.Fatalf("the candidates' notice: %+v", nominated.Record)
+	}
+	refused(call("POST", "/selections/"+selection.Number+"/select", issuer, gateway.SelectRequest{Operator: operator, Reason: "综合评审第一名"}, 409), "GD-20.4")
+	var notice domain.Selection
+	_ = json.Unmarshal(call("GET", "/selections/"+selection.Number, "", nil, 200), &notice) // the notice is public
+	if len(notice.Candidates) != 1 || notice.Candidates[0] != operator {
+		t.Fatalf("the public notice: %+v", notice)
+	}
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, sample.Declaration), 422), "GD-20.4")
+
+	// HB 35: a risk the enterprise found, reported immediately, by itself;
+	// HB 36: the rectification ordered.
+	adopt("HB")
+	// HB 37 ¶4: the authority's evaluation of the operator, the basis of
+	// its re-authorization: its operation agreement (HB 14: with the
+	// operator's declaration) records the latest, the correction.
 	evaluation := domain.EvaluationInput{Number: sample.Number(domain.PrefixEvaluation, "450200"), PartyCreditCode: operator, Period: lastYear,
 		Outcome: domain.EvaluationQualified, Evaluators: []string{"柳州市数据实施机构甲", "柳州市财政局"}, ReportDigest: certs.SM3Hex([]byte(lastYear + "年度运营机构综合评价报告"))}
 	refused(call("POST", "/channels/liuzhou/evaluations", key, evaluation, 403), gateway.RuleRole)
@@ -134,7 +161,7 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		Record domain.Evaluation `json:"record"`
 	}
 	_ = json.Unmarshal(call("POST", "/channels/liuzhou/evaluations", issuer, evaluation, 201), &ev)
-	if ev.Record.Cite != "GD-38.2" || ev.Record.Status != domain.EvaluationStanding {
+	if ev.Record.Cite != "HB-37.4" || ev.Record.Status != domain.EvaluationStanding {
 		t.Fatalf("evaluation: %+v", ev.Record)
 	}
 	corrected := evaluation
@@ -146,13 +173,13 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	if old.Status != domain.EvaluationSuperseded || old.SupersededBy != corrected.Number {
 		t.Fatalf("the corrected evaluation: %+v", old)
 	}
-	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, nil), 422), "GD-21")
-	var gdOp struct {
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, nil), 422), "HB-14")
+	var hbOp struct {
 		Record domain.Agreement `json:"record"`
 	}
-	_ = json.Unmarshal(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, sample.Declaration), 201), &gdOp)
-	if gdOp.Record.Evaluation != corrected.Number {
-		t.Fatalf("the operation agreement's evaluation: %q, want the correction %s", gdOp.Record.Evaluation, corrected.Number)
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, sample.Declaration), 201), &hbOp)
+	if hbOp.Record.Evaluation != corrected.Number {
+		t.Fatalf("the operation agreement's evaluation: %q, want the correction %s", hbOp.Record.Evaluation, corrected.Number)
 	}
 	refused(call("GET", "/evaluations/"+evaluation.Number, key, nil, 403), domain.RuleEnterpriseRead)
 	var evBundle proof.Bundle
@@ -163,9 +190,6 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		t.Fatal("the evaluation's proof bundle does not verify")
 	}
 
-	// HB 35: a risk the enterprise found, reported immediately, by itself;
-	// HB 36: the rectification ordered.
-	adopt("HB")
 	incident := domain.ObligationInput{Number: number(), Kind: "risk_report", PartyCreditCode: ent, OccurredOn: today.Format(time.DateOnly),
 		Note: "发现数据关联可能识别个人，已停止处理", DocumentDigest: certs.SM3Hex([]byte("风险情况报告"))}
 	refused(call("POST", "/channels/liuzhou/obligations", otherKey, incident, 403), domain.RuleOwnApplication)
@@ -253,11 +277,20 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		Cause: order2.Number, Category: "unfair_competition", FindingDigest: certs.SM3Hex([]byte("处理决定")), Finding: "不正当竞争"}, 201)
 	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator2, sample.Declaration), 409), "HB-14")
 	operator3 := l.party(domain.PartyOperator, "柳州数据运营第三有限公司")
+	// HB sets no candidates' notice: the operator is selected at once, and
+	// its operation agreement names the selection.
+	hbSelection := selection
+	hbSelection.Number, hbSelection.Method = sample.Number(domain.PrefixSelection, "450200"), "public_selection"
+	call("POST", "/channels/liuzhou/selections", issuer, hbSelection, 201)
+	call("POST", "/selections/"+hbSelection.Number+"/candidates", issuer, domain.Nomination{Candidates: []string{operator3}, ReviewDigest: certs.SM3Hex([]byte("遴选评审"))}, 200)
+	call("POST", "/selections/"+hbSelection.Number+"/select", issuer, gateway.SelectRequest{Operator: operator3, Reason: "专家评审确定"}, 200)
 	var op struct {
 		Record domain.Agreement `json:"record"`
 	}
-	_ = json.Unmarshal(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator3, sample.Declaration), 201), &op)
-	if op.Record.Declaration == nil || op.Record.Declaration.EvidenceDigest != sample.Declaration.EvidenceDigest {
+	withSelection := operation(operator3, sample.Declaration)
+	withSelection.Selection = hbSelection.Number
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/agreements", issuer, withSelection, 201), &op)
+	if op.Record.Declaration == nil || op.Record.Declaration.EvidenceDigest != sample.Declaration.EvidenceDigest || op.Record.Selection != hbSelection.Number {
 		t.Fatalf("the operation agreement keeps its declaration: %+v", op.Record.Declaration)
 	}
 

@@ -310,6 +310,18 @@ func (txs) RecordEvaluation(in domain.EvaluationInput) Write[*domain.Evaluation]
 func (txs) GetEvaluation(number string) Read[*domain.Evaluation] {
 	return read[*domain.Evaluation]("GetEvaluation", number)
 }
+func (txs) OpenSelection(in domain.SelectionInput) Write[*domain.Selection] {
+	return write[*domain.Selection]("OpenSelection", in)
+}
+func (txs) NominateCandidates(number string, in domain.Nomination) Write[*domain.Selection] {
+	return write[*domain.Selection]("NominateCandidates", number, in)
+}
+func (txs) SelectOperator(number, operator, reason string) Write[*domain.Selection] {
+	return write[*domain.Selection]("SelectOperator", number, operator, reason)
+}
+func (txs) GetSelection(number string) Read[*domain.Selection] {
+	return read[*domain.Selection]("GetSelection", number)
+}
 func (txs) ExitOnboarding(number, reason string) Write[*domain.Application] {
 	return write[*domain.Application]("ExitOnboarding", number, reason)
 }
@@ -437,6 +449,8 @@ func RecordOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
 		return Tx.GetCreditRecord(number).Raw(inv, channel)
 	case domain.TypeEvaluation:
 		return Tx.GetEvaluation(number).Raw(inv, channel)
+	case domain.TypeSelection:
+		return Tx.GetSelection(number).Raw(inv, channel)
 	}
 	return nil, domain.Invalid(domain.RuleNumber, "recordType", "%q is not a numbered record type", recordType)
 }
@@ -616,6 +630,18 @@ func (c *Client) RecordEvaluation(channel string, in domain.EvaluationInput) (*d
 }
 func (c *Client) GetEvaluation(channel, number string) (*domain.Evaluation, error) {
 	return Tx.GetEvaluation(number).Evaluate(c, channel)
+}
+func (c *Client) OpenSelection(channel string, in domain.SelectionInput) (*domain.Selection, *Committed, error) {
+	return Tx.OpenSelection(in).Submit(c, channel)
+}
+func (c *Client) NominateCandidates(channel, number string, in domain.Nomination) (*domain.Selection, *Committed, error) {
+	return Tx.NominateCandidates(number, in).Submit(c, channel)
+}
+func (c *Client) SelectOperator(channel, number, operator, reason string) (*domain.Selection, *Committed, error) {
+	return Tx.SelectOperator(number, operator, reason).Submit(c, channel)
+}
+func (c *Client) GetSelection(channel, number string) (*domain.Selection, error) {
+	return Tx.GetSelection(number).Evaluate(c, channel)
 }
 func (c *Client) ExitOnboarding(channel, number, reason string) (*domain.Application, *Committed, error) {
 	return Tx.ExitOnboarding(number, reason).Submit(c, channel)

@@ -115,6 +115,7 @@ var Kinds = kinds(map[string]Kind{
 	domain.TypeObligation:  {},
 	domain.TypeCredit:      {},
 	domain.TypeEvaluation:  {},
+	domain.TypeSelection:   {},
 })
 
 // kinds completes the proof facts, by record type, with domain's table;

@@ -48,6 +48,18 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err != nil {
 		return nil, err
 	}
+	sel, taken, err := a.agreedSelection(s, in.Selection)
+	if err != nil {
+		return nil, err
+	}
+	if err := domain.CheckSelection(p, in, sel, taken); err != nil {
+		return nil, err
+	}
+	if in.Selection != "" {
+		if err := s.Put(key(s, domain.TypeSelectionAgreement, in.Selection), []byte(ag.Number)); err != nil {
+			return nil, err
+		}
+	}
 	if in.RenewalOf != "" {
 		return a.recordRenewal(t, ak, ag)
 	}

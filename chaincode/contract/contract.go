@@ -346,6 +346,22 @@ func (c *Contract) GetEvaluation(ctx contractapi.TransactionContextInterface, nu
 	return out(c.App.GetEvaluation(st(ctx), number))
 }
 
+func (c *Contract) OpenSelection(ctx contractapi.TransactionContextInterface, selectionJSON string) (string, error) {
+	return out(c.App.OpenSelection(st(ctx), selectionJSON))
+}
+
+func (c *Contract) NominateCandidates(ctx contractapi.TransactionContextInterface, number, nominationJSON string) (string, error) {
+	return out(c.App.NominateCandidates(st(ctx), number, nominationJSON))
+}
+
+func (c *Contract) SelectOperator(ctx contractapi.TransactionContextInterface, number, operator, reason string) (string, error) {
+	return out(c.App.SelectOperator(st(ctx), number, operator, reason))
+}
+
+func (c *Contract) GetSelection(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetSelection(st(ctx), number))
+}
+
 func (c *Contract) ExitOnboarding(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
 	return out(c.App.ExitOnboarding(st(ctx), number, reason))
 }

@@ -75,9 +75,9 @@ func TestEvaluationIsTheBasisOfReauthorization(t *testing.T) {
 
 	// GD 21 asks the operator's declaration on its operation agreement;
 	// the agreement records the latest evaluation, the corrected one.
-	b, _ := json.Marshal(domain.PartyInput{CreditCode: agencyCode, Name: "南宁市大数据发展局（实施机构）", Role: domain.PartyAgency, DivisionCode: "450100"})
-	must[*domain.Party](t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
+	f.registerAgency()
 	op := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-02")
+	op.Selection = f.selected(operatorCode) // GD 20
 	ob, _ := json.Marshal(op)
 	ag := must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(ob)) }))
 	if ag.Evaluation != second.Number {

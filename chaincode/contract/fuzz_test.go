@@ -48,6 +48,10 @@ var fuzzOps = []func(s store.Store, a, b string) error{
 	func(s store.Store, a, b string) error { _, err := app.GetCreditRecord(s, a); return err },
 	func(s store.Store, a, b string) error { _, err := app.RecordEvaluation(s, a); return err },
 	func(s store.Store, a, b string) error { _, err := app.GetEvaluation(s, a); return err },
+	func(s store.Store, a, b string) error { _, err := app.OpenSelection(s, a); return err },
+	func(s store.Store, a, b string) error { _, err := app.NominateCandidates(s, a, b); return err },
+	func(s store.Store, a, b string) error { _, err := app.SelectOperator(s, a, b, b); return err },
+	func(s store.Store, a, b string) error { _, err := app.GetSelection(s, a); return err },
 }
 
 // FuzzTransactions feeds any input to every transaction that parses one:
@@ -61,9 +65,10 @@ func FuzzTransactions(f *testing.F) {
 	f.Add(uint8(8), `{"number":"XY-450100-2026-00000000-0","kind":"catalog"}`, "")
 	f.Add(uint8(22), `{"number":"YY-450100-2026-00000000-0","targetKind":"certificate","target":"DJ-x"}`, "")
 	f.Add(uint8(6), `{"year":2026,"workdays":["2026-02-15"],"holidays":["2026-02-16"]}`, "r")
-	f.Add(uint8(len(fuzzOps)-5), `{"number":"XD-450100-2026-00000000-0","partyCreditCode":"91450100MA5L00001X","cause":"LX-450100-2026-00000000-0","category":"data_security"}`, "")
-	f.Add(uint8(len(fuzzOps)-4), "XD-450100-2026-00000000-0", "复议撤销")
-	f.Add(uint8(len(fuzzOps)-2), `{"number":"PJ-450100-2026-00000000-0","partyCreditCode":"91450100MA5L00001X","period":"2025","outcome":"qualified","evaluators":["x"]}`, "")
+	f.Add(uint8(len(fuzzOps)-9), `{"number":"XD-450100-2026-00000000-0","partyCreditCode":"91450100MA5L00001X","cause":"LX-450100-2026-00000000-0","category":"data_security"}`, "")
+	f.Add(uint8(len(fuzzOps)-8), "XD-450100-2026-00000000-0", "复议撤销")
+	f.Add(uint8(len(fuzzOps)-6), `{"number":"PJ-450100-2026-00000000-0","partyCreditCode":"91450100MA5L00001X","period":"2025","outcome":"qualified","evaluators":["x"]}`, "")
+	f.Add(uint8(len(fuzzOps)-3), "ZJ-450100-2026-00000000-0", `{"candidates":["91450100MA5L00001X"],"reviewDigest":""}`)
 	m := bootstrapped(f)
 	f.Fuzz(func(t *testing.T, op uint8, a, b string) {
 		fn := fuzzOps[int(op)%len(fuzzOps)]

@@ -59,6 +59,9 @@ const (
 	ActRecordCredit            Action = "RecordCreditRecord"
 	ActRescindCredit           Action = "RescindCreditRecord"
 	ActRecordEvaluation        Action = "RecordEvaluation"
+	ActOpenSelection           Action = "OpenSelection"
+	ActNominateCandidates      Action = "NominateCandidates"
+	ActSelectOperator          Action = "SelectOperator"
 )
 
 // Org is whose organization may act, relative to the channel's
@@ -151,6 +154,9 @@ var access = map[Action]Access{
 	ActRecordCredit:            authorityOnly.doing("recording a credit record"),
 	ActRescindCredit:           authorityOnly.doing("rescinding a credit record"),
 	ActRecordEvaluation:        authorityOnly.doing("recording an evaluation"),
+	ActOpenSelection:           authorityOnly.doing("announcing an operator selection"),
+	ActNominateCandidates:      authorityOnly.doing("publishing the operator candidates"),
+	ActSelectOperator:          authorityOnly.doing("selecting the operator"),
 }
 
 // AccessOf is the table's row for act (a copy).

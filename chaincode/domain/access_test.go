@@ -83,6 +83,9 @@ func TestAccessTable(t *testing.T) {
 		ActRecordCredit:            {authorityOnlyCols, RuleOwnAuthority, "recording a credit record"},
 		ActRescindCredit:           {authorityOnlyCols, RuleOwnAuthority, "rescinding a credit record"},
 		ActRecordEvaluation:        {authorityOnlyCols, RuleOwnAuthority, "recording an evaluation"},
+		ActOpenSelection:           {authorityOnlyCols, RuleOwnAuthority, "announcing an operator selection"},
+		ActNominateCandidates:      {authorityOnlyCols, RuleOwnAuthority, "publishing the operator candidates"},
+		ActSelectOperator:          {authorityOnlyCols, RuleOwnAuthority, "selecting the operator"},
 	}
 	for _, act := range Actions() {
 		if _, ok := want[act]; !ok {

@@ -75,6 +75,10 @@ type AgreementInput struct {
 	// agreement (GX 6, ZW 13, GD 21, NS 11, HB 14), the enterprise's on its
 	// catalog or scenario agreement (GX 9, GX 11).
 	Declaration *Declaration `json:"declaration,omitempty"`
+	// Selection is the operator selection that chose an operation
+	// agreement's grantee (GD 20), required where the profile sets the
+	// candidates' notice.
+	Selection string `json:"selection,omitempty"`
 }
 
 // Filing is the 备案 of an agreement, with its deadline when the profile

@@ -3,7 +3,6 @@ package domain
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -62,7 +61,7 @@ var CreditCategories = map[string]string{
 	"illegal_fees":         "利用公共数据违规经营收费",
 }
 
-func creditCategoryNames() string { return strings.Join(sortedKeys(CreditCategories), ", ") }
+func creditCategoryNames() string { return joinSorted(CreditCategories) }
 
 func (r *CreditRule) validate() error {
 	if len(r.Categories) == 0 {

@@ -63,6 +63,9 @@ var EligibilityItems = map[string]string{
 // EligibilityItemNames are the items, sorted.
 func EligibilityItemNames() []string { return sortedKeys(EligibilityItems) }
 
+// joinSorted lists a table's names, sorted, for a message.
+func joinSorted[V any](m map[string]V) string { return strings.Join(sortedKeys(m), ", ") }
+
 // sortedKeys are a table's names, sorted.
 func sortedKeys[V any](m map[string]V) []string {
 	names := make([]string, 0, len(m))

@@ -102,7 +102,7 @@ var historyOwners = map[string]readRule{
 // publicHistory are the record types whose history is public: the
 // records every verification answers with (the page's timeline), the
 // objections, the channel's rules and the issuer keys.
-var publicHistory = []string{TypeCredential, TypeCertificate, TypeObjection, TypeProfile, TypeJurisdiction, TypeCalendar, TypeIssuerKey}
+var publicHistory = []string{TypeCredential, TypeCertificate, TypeObjection, TypeProfile, TypeJurisdiction, TypeCalendar, TypeIssuerKey, TypeSelection}
 
 // enterpriseReads is the enterprise table.
 var enterpriseReads = map[string]readRule{
@@ -122,6 +122,7 @@ var enterpriseReads = map[string]readRule{
 	"ListDisclosedObligations":      public,
 	"GetObjection":                  public,
 	"GetReport":                     public,
+	"GetSelection":                  public, // the call and the candidates' notice are public (GD 20(1)(4))
 	"FileObjection":                 public,
 	// A credential's and a certificate's records are public: every
 	// verification answers with them (VerifyCredential, the page).

@@ -21,6 +21,7 @@ const (
 	TypeObligation   = "obligation"
 	TypeCredit       = "creditRecord"
 	TypeEvaluation   = "evaluation"
+	TypeSelection    = "selection"
 	TypeBench        = "bench" // raw benchmark keys (BenchPut, BenchShape)
 )
 
@@ -43,6 +44,7 @@ var NumberedRecords = []NumberedRecord{
 	{PrefixObligation, "obligation", TypeObligation},
 	{PrefixCredit, "credit-record", TypeCredit},
 	{PrefixEvaluation, "evaluation", TypeEvaluation},
+	{PrefixSelection, "selection", TypeSelection},
 }
 
 // NumberPrefixes are the prefixes of NumberedRecords, in its order.

@@ -52,6 +52,9 @@ func (m *Memory) NextTime() time.Time {
 // SetClock moves the transaction clock (for deadline tests).
 func (m *Memory) SetClock(t time.Time) { m.mu.Lock(); m.clock = t; m.mu.Unlock() }
 
+// Clock is the time the next transaction will have.
+func (m *Memory) Clock() time.Time { m.mu.Lock(); defer m.mu.Unlock(); return m.clock }
+
 func (m *Memory) txID(seq int) string {
 	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", m.Channel, seq)))
 	return hex.EncodeToString(sum[:])

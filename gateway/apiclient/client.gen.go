@@ -139,6 +139,7 @@ const (
 	ExportIndexParamsKindParty        ExportIndexParamsKind = "party"
 	ExportIndexParamsKindProfile      ExportIndexParamsKind = "profile"
 	ExportIndexParamsKindReport       ExportIndexParamsKind = "report"
+	ExportIndexParamsKindSelection    ExportIndexParamsKind = "selection"
 )
 
 // Valid indicates whether the value is a known member of the ExportIndexParamsKind enum.
@@ -175,6 +176,8 @@ func (e ExportIndexParamsKind) Valid() bool {
 	case ExportIndexParamsKindProfile:
 		return true
 	case ExportIndexParamsKindReport:
+		return true
+	case ExportIndexParamsKindSelection:
 		return true
 	default:
 		return false
@@ -262,6 +265,7 @@ const (
 	IndexHistoryParamsKindParty        IndexHistoryParamsKind = "party"
 	IndexHistoryParamsKindProfile      IndexHistoryParamsKind = "profile"
 	IndexHistoryParamsKindReport       IndexHistoryParamsKind = "report"
+	IndexHistoryParamsKindSelection    IndexHistoryParamsKind = "selection"
 )
 
 // Valid indicates whether the value is a known member of the IndexHistoryParamsKind enum.
@@ -299,6 +303,8 @@ func (e IndexHistoryParamsKind) Valid() bool {
 		return true
 	case IndexHistoryParamsKindReport:
 		return true
+	case IndexHistoryParamsKindSelection:
+		return true
 	default:
 		return false
 	}
@@ -322,6 +328,7 @@ const (
 	SearchIndexParamsKindParty        SearchIndexParamsKind = "party"
 	SearchIndexParamsKindProfile      SearchIndexParamsKind = "profile"
 	SearchIndexParamsKindReport       SearchIndexParamsKind = "report"
+	SearchIndexParamsKindSelection    SearchIndexParamsKind = "selection"
 )
 
 // Valid indicates whether the value is a known member of the SearchIndexParamsKind enum.
@@ -358,6 +365,8 @@ func (e SearchIndexParamsKind) Valid() bool {
 	case SearchIndexParamsKindProfile:
 		return true
 	case SearchIndexParamsKindReport:
+		return true
+	case SearchIndexParamsKindSelection:
 		return true
 	default:
 		return false
@@ -485,6 +494,7 @@ type Agreement struct {
 	RenewedBy         *string      `json:"renewedBy,omitempty"`
 	Renews            *string      `json:"renews,omitempty"`
 	Scope             string       `json:"scope"`
+	Selection         *string      `json:"selection,omitempty"`
 	SignedOn          string       `json:"signedOn"`
 	Status            string       `json:"status"`
 	TermEnd           string       `json:"termEnd"`
@@ -510,6 +520,7 @@ type AgreementInput struct {
 	Number            string       `json:"number"`
 	RenewalOf         *string      `json:"renewalOf,omitempty"`
 	Scope             string       `json:"scope"`
+	Selection         *string      `json:"selection,omitempty"`
 	SignedOn          string       `json:"signedOn"`
 	TermEnd           string       `json:"termEnd"`
 	TermStart         string       `json:"termStart"`
@@ -1238,6 +1249,12 @@ type NationalRegistration struct {
 	UnifiedCode *string `json:"unifiedCode,omitempty"`
 }
 
+// Nomination defines model for Nomination.
+type Nomination struct {
+	Candidates   []string `json:"candidates"`
+	ReviewDigest string   `json:"reviewDigest"`
+}
+
 // Objection defines model for Objection.
 type Objection struct {
 	Decided              *Change            `json:"decided,omitempty"`
@@ -1721,6 +1738,47 @@ type SearchHit struct {
 	Title    string      `json:"title"`
 	TxId     string      `json:"txId"`
 	Versions int         `json:"versions"`
+}
+
+// SelectRequest defines model for SelectRequest.
+type SelectRequest struct {
+	Operator string `json:"operator"`
+	Reason   string `json:"reason"`
+}
+
+// Selection defines model for Selection.
+type Selection struct {
+	AgencyCreditCode   string    `json:"agencyCreditCode"`
+	AnnouncedOn        string    `json:"announcedOn"`
+	AnnouncementDigest string    `json:"announcementDigest"`
+	Candidates         *[]string `json:"candidates,omitempty"`
+	Last               Change    `json:"last"`
+	Method             string    `json:"method"`
+	NoticeEndsOn       *string   `json:"noticeEndsOn,omitempty"`
+	NoticeFrom         *string   `json:"noticeFrom,omitempty"`
+	NoticeRule         *string   `json:"noticeRule,omitempty"`
+	Number             string    `json:"number"`
+	ReviewDigest       *string   `json:"reviewDigest,omitempty"`
+	Scope              string    `json:"scope"`
+	Selected           *string   `json:"selected,omitempty"`
+	Status             string    `json:"status"`
+	Steps              []Step    `json:"steps"`
+	Version            int       `json:"version"`
+}
+
+// SelectionInput defines model for SelectionInput.
+type SelectionInput struct {
+	AgencyCreditCode   string `json:"agencyCreditCode"`
+	AnnouncementDigest string `json:"announcementDigest"`
+	Method             string `json:"method"`
+	Number             string `json:"number"`
+	Scope              string `json:"scope"`
+}
+
+// SelectionWritten defines model for SelectionWritten.
+type SelectionWritten struct {
+	ChainReference CommitReference `json:"chainReference"`
+	Record         Selection       `json:"record"`
 }
 
 // SetExchangesRequest defines model for SetExchangesRequest.
@@ -2358,6 +2416,12 @@ type GenerateReportParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// OpenSelectionParams defines parameters for OpenSelection.
+type OpenSelectionParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // IssueCredentialParams defines parameters for IssueCredential.
 type IssueCredentialParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
@@ -2396,6 +2460,18 @@ type DecideObligationParams struct {
 
 // FileObligationParams defines parameters for FileObligation.
 type FileObligationParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// NominateCandidatesParams defines parameters for NominateCandidates.
+type NominateCandidatesParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// SelectOperatorParams defines parameters for SelectOperator.
+type SelectOperatorParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -2508,6 +2584,9 @@ type RecordReportJSONRequestBody = SupervisionReport
 // GenerateReportJSONRequestBody defines body for GenerateReport for application/json ContentType.
 type GenerateReportJSONRequestBody = ReportRequest
 
+// OpenSelectionJSONRequestBody defines body for OpenSelection for application/json ContentType.
+type OpenSelectionJSONRequestBody = SelectionInput
+
 // IssueCredentialJSONRequestBody defines body for IssueCredential for application/json ContentType.
 type IssueCredentialJSONRequestBody = IssueRequest
 
@@ -2534,6 +2613,12 @@ type PresentJSONRequestBody = PresentationRequest
 
 // VerifyProofJSONRequestBody defines body for VerifyProof for application/json ContentType.
 type VerifyProofJSONRequestBody = ProofUpload
+
+// NominateCandidatesJSONRequestBody defines body for NominateCandidates for application/json ContentType.
+type NominateCandidatesJSONRequestBody = Nomination
+
+// SelectOperatorJSONRequestBody defines body for SelectOperator for application/json ContentType.
+type SelectOperatorJSONRequestBody = SelectRequest
 
 // VerifyDocumentJSONRequestBody defines body for VerifyDocument for application/json ContentType.
 type VerifyDocumentJSONRequestBody = SignedDocument
@@ -3552,6 +3637,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
 	GenerateReport(ctx context.Context, channel string, params *GenerateReportParams, body GenerateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// OpenSelectionWithBody announce an operator selection (the channel's authority): the implementing agency that runs it, a fair competitive method, the scope, the SM3 digest of the call (征集公告)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/selections (the `OpenSelection` operationId).
+	OpenSelectionWithBody(ctx context.Context, channel string, params *OpenSelectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// OpenSelection announce an operator selection (the channel's authority): the implementing agency that runs it, a fair competitive method, the scope, the SM3 digest of the call (征集公告)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/selections (the `OpenSelection` operationId).
+	OpenSelection(ctx context.Context, channel string, params *OpenSelectionParams, body OpenSelectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// IssueCredentialWithBody register a credential signed offline
 	//
 	// Takes any type of body and a specified content type.
@@ -3757,6 +3856,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/reports/{number}/proof (the `ProofBundleReports` operationId).
 	ProofBundleReports(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSelection an operator selection: the call, the candidates and their notice, the operator selected (public: the call and the notice are published, GD 20(1)(4))
+	//
+	// Corresponds with GET /api/v1/selections/{number} (the `GetSelection` operationId).
+	GetSelection(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NominateCandidatesWithBody publish the reviewed candidates (active operators) and start their public notice: the profile's operatorCandidateNoticeDays natural days (GD 20(4): at least 5), the first day counted
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/selections/{number}/candidates (the `NominateCandidates` operationId).
+	NominateCandidatesWithBody(ctx context.Context, number string, params *NominateCandidatesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// NominateCandidates publish the reviewed candidates (active operators) and start their public notice: the profile's operatorCandidateNoticeDays natural days (GD 20(4): at least 5), the first day counted
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/selections/{number}/candidates (the `NominateCandidates` operationId).
+	NominateCandidates(ctx context.Context, number string, params *NominateCandidatesParams, body NominateCandidatesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProofBundleSelections proof bundle of an operator selection's latest step (the call, the candidates' notice, the operator selected)
+	//
+	// Corresponds with GET /api/v1/selections/{number}/proof (the `ProofBundleSelections` operationId).
+	ProofBundleSelections(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SelectOperatorWithBody select the operator among the candidates, after their notice ended; the operation agreement then names the selection (required where the profile sets the notice)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/selections/{number}/select (the `SelectOperator` operationId).
+	SelectOperatorWithBody(ctx context.Context, number string, params *SelectOperatorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SelectOperator select the operator among the candidates, after their notice ended; the operation agreement then names the selection (required where the profile sets the notice)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/selections/{number}/select (the `SelectOperator` operationId).
+	SelectOperator(ctx context.Context, number string, params *SelectOperatorParams, body SelectOperatorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyDocumentWithBody compare a credential or certificate with the ledger
 	//
@@ -5469,6 +5606,40 @@ func (c *Client) GenerateReport(ctx context.Context, channel string, params *Gen
 	return c.Client.Do(req)
 }
 
+// OpenSelectionWithBody announce an operator selection (the channel's authority): the implementing agency that runs it, a fair competitive method, the scope, the SM3 digest of the call (征集公告)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/selections (the `OpenSelection` operationId).
+func (c *Client) OpenSelectionWithBody(ctx context.Context, channel string, params *OpenSelectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenSelectionRequestWithBody(c.Server, channel, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// OpenSelection announce an operator selection (the channel's authority): the implementing agency that runs it, a fair competitive method, the scope, the SM3 digest of the call (征集公告)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/selections (the `OpenSelection` operationId).
+func (c *Client) OpenSelection(ctx context.Context, channel string, params *OpenSelectionParams, body OpenSelectionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenSelectionRequest(c.Server, channel, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // IssueCredentialWithBody register a credential signed offline
 //
 // Takes any type of body and a specified content type.
@@ -6005,6 +6176,104 @@ func (c *Client) ReportFile(ctx context.Context, number string, name string, req
 // Corresponds with GET /api/v1/reports/{number}/proof (the `ProofBundleReports` operationId).
 func (c *Client) ProofBundleReports(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewProofBundleReportsRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSelection an operator selection: the call, the candidates and their notice, the operator selected (public: the call and the notice are published, GD 20(1)(4))
+//
+// Corresponds with GET /api/v1/selections/{number} (the `GetSelection` operationId).
+func (c *Client) GetSelection(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSelectionRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NominateCandidatesWithBody publish the reviewed candidates (active operators) and start their public notice: the profile's operatorCandidateNoticeDays natural days (GD 20(4): at least 5), the first day counted
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/selections/{number}/candidates (the `NominateCandidates` operationId).
+func (c *Client) NominateCandidatesWithBody(ctx context.Context, number string, params *NominateCandidatesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNominateCandidatesRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NominateCandidates publish the reviewed candidates (active operators) and start their public notice: the profile's operatorCandidateNoticeDays natural days (GD 20(4): at least 5), the first day counted
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/selections/{number}/candidates (the `NominateCandidates` operationId).
+func (c *Client) NominateCandidates(ctx context.Context, number string, params *NominateCandidatesParams, body NominateCandidatesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewNominateCandidatesRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProofBundleSelections proof bundle of an operator selection's latest step (the call, the candidates' notice, the operator selected)
+//
+// Corresponds with GET /api/v1/selections/{number}/proof (the `ProofBundleSelections` operationId).
+func (c *Client) ProofBundleSelections(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProofBundleSelectionsRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SelectOperatorWithBody select the operator among the candidates, after their notice ended; the operation agreement then names the selection (required where the profile sets the notice)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/selections/{number}/select (the `SelectOperator` operationId).
+func (c *Client) SelectOperatorWithBody(ctx context.Context, number string, params *SelectOperatorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSelectOperatorRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SelectOperator select the operator among the candidates, after their notice ended; the operation agreement then names the selection (required where the profile sets the notice)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/selections/{number}/select (the `SelectOperator` operationId).
+func (c *Client) SelectOperator(ctx context.Context, number string, params *SelectOperatorParams, body SelectOperatorJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSelectOperatorRequest(c.Server, number, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -10291,6 +10560,68 @@ func NewGenerateReportRequestWithBody(server string, channel string, params *Gen
 	return req, nil
 }
 
+// NewOpenSelectionRequest calls the generic OpenSelection builder with application/json body
+func NewOpenSelectionRequest(server string, channel string, params *OpenSelectionParams, body OpenSelectionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewOpenSelectionRequestWithBody(server, channel, params, "application/json", bodyReader)
+}
+
+// NewOpenSelectionRequestWithBody constructs an http.Request for the OpenSelection method, with any body, and a specified content type
+func NewOpenSelectionRequestWithBody(server string, channel string, params *OpenSelectionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/selections", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewIssueCredentialRequest calls the generic IssueCredential builder with application/json body
 func NewIssueCredentialRequest(server string, params *IssueCredentialParams, body IssueCredentialJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -11323,6 +11654,198 @@ func NewProofBundleReportsRequest(server string, number string) (*http.Request, 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSelectionRequest constructs an http.Request for the GetSelection method
+func NewGetSelectionRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/selections/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewNominateCandidatesRequest calls the generic NominateCandidates builder with application/json body
+func NewNominateCandidatesRequest(server string, number string, params *NominateCandidatesParams, body NominateCandidatesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewNominateCandidatesRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewNominateCandidatesRequestWithBody constructs an http.Request for the NominateCandidates method, with any body, and a specified content type
+func NewNominateCandidatesRequestWithBody(server string, number string, params *NominateCandidatesParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/selections/%s/candidates", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProofBundleSelectionsRequest constructs an http.Request for the ProofBundleSelections method
+func NewProofBundleSelectionsRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/selections/%s/proof", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSelectOperatorRequest calls the generic SelectOperator builder with application/json body
+func NewSelectOperatorRequest(server string, number string, params *SelectOperatorParams, body SelectOperatorJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSelectOperatorRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewSelectOperatorRequestWithBody constructs an http.Request for the SelectOperator method, with any body, and a specified content type
+func NewSelectOperatorRequestWithBody(server string, number string, params *SelectOperatorParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/selections/%s/select", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
 	}
 
 	return req, nil
@@ -12598,6 +13121,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/reports/generate (the `GenerateReport` operationId).
 	GenerateReportWithResponse(ctx context.Context, channel string, params *GenerateReportParams, body GenerateReportJSONRequestBody, reqEditors ...RequestEditorFn) (*GenerateReportResponse, error)
 
+	// OpenSelectionWithBodyWithResponse announce an operator selection (the channel's authority): the implementing agency that runs it, a fair competitive method, the scope, the SM3 digest of the call (征集公告)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/selections (the `OpenSelection` operationId).
+	OpenSelectionWithBodyWithResponse(ctx context.Context, channel string, params *OpenSelectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenSelectionResponse, error)
+
+	// OpenSelectionWithResponse announce an operator selection (the channel's authority): the implementing agency that runs it, a fair competitive method, the scope, the SM3 digest of the call (征集公告)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/selections (the `OpenSelection` operationId).
+	OpenSelectionWithResponse(ctx context.Context, channel string, params *OpenSelectionParams, body OpenSelectionJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenSelectionResponse, error)
+
 	// IssueCredentialWithBodyWithResponse register a credential signed offline
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -12835,6 +13372,48 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/reports/{number}/proof (the `ProofBundleReports` operationId).
 	ProofBundleReportsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleReportsResponse, error)
+
+	// GetSelectionWithResponse an operator selection: the call, the candidates and their notice, the operator selected (public: the call and the notice are published, GD 20(1)(4))
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/selections/{number} (the `GetSelection` operationId).
+	GetSelectionWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetSelectionResponse, error)
+
+	// NominateCandidatesWithBodyWithResponse publish the reviewed candidates (active operators) and start their public notice: the profile's operatorCandidateNoticeDays natural days (GD 20(4): at least 5), the first day counted
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/selections/{number}/candidates (the `NominateCandidates` operationId).
+	NominateCandidatesWithBodyWithResponse(ctx context.Context, number string, params *NominateCandidatesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NominateCandidatesResponse, error)
+
+	// NominateCandidatesWithResponse publish the reviewed candidates (active operators) and start their public notice: the profile's operatorCandidateNoticeDays natural days (GD 20(4): at least 5), the first day counted
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/selections/{number}/candidates (the `NominateCandidates` operationId).
+	NominateCandidatesWithResponse(ctx context.Context, number string, params *NominateCandidatesParams, body NominateCandidatesJSONRequestBody, reqEditors ...RequestEditorFn) (*NominateCandidatesResponse, error)
+
+	// ProofBundleSelectionsWithResponse proof bundle of an operator selection's latest step (the call, the candidates' notice, the operator selected)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/selections/{number}/proof (the `ProofBundleSelections` operationId).
+	ProofBundleSelectionsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleSelectionsResponse, error)
+
+	// SelectOperatorWithBodyWithResponse select the operator among the candidates, after their notice ended; the operation agreement then names the selection (required where the profile sets the notice)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/selections/{number}/select (the `SelectOperator` operationId).
+	SelectOperatorWithBodyWithResponse(ctx context.Context, number string, params *SelectOperatorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SelectOperatorResponse, error)
+
+	// SelectOperatorWithResponse select the operator among the candidates, after their notice ended; the operation agreement then names the selection (required where the profile sets the notice)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/selections/{number}/select (the `SelectOperator` operationId).
+	SelectOperatorWithResponse(ctx context.Context, number string, params *SelectOperatorParams, body SelectOperatorJSONRequestBody, reqEditors ...RequestEditorFn) (*SelectOperatorResponse, error)
 
 	// VerifyDocumentWithBodyWithResponse compare a credential or certificate with the ledger
 	//
@@ -16565,6 +17144,61 @@ func (r GenerateReportResponse) ContentType() string {
 	return ""
 }
 
+type OpenSelectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *SelectionWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r OpenSelectionResponse) GetJSON201() *SelectionWritten {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r OpenSelectionResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r OpenSelectionResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r OpenSelectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r OpenSelectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r OpenSelectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r OpenSelectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type IssueCredentialResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -17934,6 +18568,226 @@ func (r ProofBundleReportsResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ProofBundleReportsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSelectionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Selection
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSelectionResponse) GetJSON200() *Selection {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r GetSelectionResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r GetSelectionResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSelectionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSelectionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSelectionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSelectionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type NominateCandidatesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SelectionWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r NominateCandidatesResponse) GetJSON200() *SelectionWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r NominateCandidatesResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r NominateCandidatesResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r NominateCandidatesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r NominateCandidatesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r NominateCandidatesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r NominateCandidatesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ProofBundleSelectionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bundle
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProofBundleSelectionsResponse) GetJSON200() *Bundle {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ProofBundleSelectionsResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ProofBundleSelectionsResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ProofBundleSelectionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProofBundleSelectionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProofBundleSelectionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProofBundleSelectionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SelectOperatorResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SelectionWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SelectOperatorResponse) GetJSON200() *SelectionWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r SelectOperatorResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r SelectOperatorResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r SelectOperatorResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SelectOperatorResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SelectOperatorResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SelectOperatorResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -20017,6 +20871,32 @@ func (c *ClientWithResponses) GenerateReportWithResponse(ctx context.Context, ch
 	return ParseGenerateReportResponse(rsp)
 }
 
+// OpenSelectionWithBodyWithResponse announce an operator selection (the channel's authority): the implementing agency that runs it, a fair competitive method, the scope, the SM3 digest of the call (征集公告)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/selections (the `OpenSelection` operationId).
+func (c *ClientWithResponses) OpenSelectionWithBodyWithResponse(ctx context.Context, channel string, params *OpenSelectionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*OpenSelectionResponse, error) {
+	rsp, err := c.OpenSelectionWithBody(ctx, channel, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenSelectionResponse(rsp)
+}
+
+// OpenSelectionWithResponse announce an operator selection (the channel's authority): the implementing agency that runs it, a fair competitive method, the scope, the SM3 digest of the call (征集公告)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/selections (the `OpenSelection` operationId).
+func (c *ClientWithResponses) OpenSelectionWithResponse(ctx context.Context, channel string, params *OpenSelectionParams, body OpenSelectionJSONRequestBody, reqEditors ...RequestEditorFn) (*OpenSelectionResponse, error) {
+	rsp, err := c.OpenSelection(ctx, channel, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseOpenSelectionResponse(rsp)
+}
+
 // IssueCredentialWithBodyWithResponse register a credential signed offline
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -20457,6 +21337,84 @@ func (c *ClientWithResponses) ProofBundleReportsWithResponse(ctx context.Context
 		return nil, err
 	}
 	return ParseProofBundleReportsResponse(rsp)
+}
+
+// GetSelectionWithResponse an operator selection: the call, the candidates and their notice, the operator selected (public: the call and the notice are published, GD 20(1)(4))
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/selections/{number} (the `GetSelection` operationId).
+func (c *ClientWithResponses) GetSelectionWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetSelectionResponse, error) {
+	rsp, err := c.GetSelection(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSelectionResponse(rsp)
+}
+
+// NominateCandidatesWithBodyWithResponse publish the reviewed candidates (active operators) and start their public notice: the profile's operatorCandidateNoticeDays natural days (GD 20(4): at least 5), the first day counted
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/selections/{number}/candidates (the `NominateCandidates` operationId).
+func (c *ClientWithResponses) NominateCandidatesWithBodyWithResponse(ctx context.Context, number string, params *NominateCandidatesParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*NominateCandidatesResponse, error) {
+	rsp, err := c.NominateCandidatesWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNominateCandidatesResponse(rsp)
+}
+
+// NominateCandidatesWithResponse publish the reviewed candidates (active operators) and start their public notice: the profile's operatorCandidateNoticeDays natural days (GD 20(4): at least 5), the first day counted
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/selections/{number}/candidates (the `NominateCandidates` operationId).
+func (c *ClientWithResponses) NominateCandidatesWithResponse(ctx context.Context, number string, params *NominateCandidatesParams, body NominateCandidatesJSONRequestBody, reqEditors ...RequestEditorFn) (*NominateCandidatesResponse, error) {
+	rsp, err := c.NominateCandidates(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseNominateCandidatesResponse(rsp)
+}
+
+// ProofBundleSelectionsWithResponse proof bundle of an operator selection's latest step (the call, the candidates' notice, the operator selected)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/selections/{number}/proof (the `ProofBundleSelections` operationId).
+func (c *ClientWithResponses) ProofBundleSelectionsWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundleSelectionsResponse, error) {
+	rsp, err := c.ProofBundleSelections(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProofBundleSelectionsResponse(rsp)
+}
+
+// SelectOperatorWithBodyWithResponse select the operator among the candidates, after their notice ended; the operation agreement then names the selection (required where the profile sets the notice)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/selections/{number}/select (the `SelectOperator` operationId).
+func (c *ClientWithResponses) SelectOperatorWithBodyWithResponse(ctx context.Context, number string, params *SelectOperatorParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SelectOperatorResponse, error) {
+	rsp, err := c.SelectOperatorWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSelectOperatorResponse(rsp)
+}
+
+// SelectOperatorWithResponse select the operator among the candidates, after their notice ended; the operation agreement then names the selection (required where the profile sets the notice)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/selections/{number}/select (the `SelectOperator` operationId).
+func (c *ClientWithResponses) SelectOperatorWithResponse(ctx context.Context, number string, params *SelectOperatorParams, body SelectOperatorJSONRequestBody, reqEditors ...RequestEditorFn) (*SelectOperatorResponse, error) {
+	rsp, err := c.SelectOperator(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSelectOperatorResponse(rsp)
 }
 
 // VerifyDocumentWithBodyWithResponse compare a credential or certificate with the ledger
@@ -23299,6 +24257,46 @@ func ParseGenerateReportResponse(rsp *http.Response) (*GenerateReportResponse, e
 	return response, nil
 }
 
+// ParseOpenSelectionResponse parses an HTTP response from a OpenSelectionWithResponse call
+func ParseOpenSelectionResponse(rsp *http.Response) (*OpenSelectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &OpenSelectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest SelectionWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseIssueCredentialResponse parses an HTTP response from a IssueCredentialWithResponse call
 func ParseIssueCredentialResponse(rsp *http.Response) (*IssueCredentialResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24302,6 +25300,166 @@ func ParseProofBundleReportsResponse(rsp *http.Response) (*ProofBundleReportsRes
 	return response, nil
 }
 
+// ParseGetSelectionResponse parses an HTTP response from a GetSelectionWithResponse call
+func ParseGetSelectionResponse(rsp *http.Response) (*GetSelectionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSelectionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Selection
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseNominateCandidatesResponse parses an HTTP response from a NominateCandidatesWithResponse call
+func ParseNominateCandidatesResponse(rsp *http.Response) (*NominateCandidatesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &NominateCandidatesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SelectionWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseProofBundleSelectionsResponse parses an HTTP response from a ProofBundleSelectionsWithResponse call
+func ParseProofBundleSelectionsResponse(rsp *http.Response) (*ProofBundleSelectionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProofBundleSelectionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bundle
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSelectOperatorResponse parses an HTTP response from a SelectOperatorWithResponse call
+func ParseSelectOperatorResponse(rsp *http.Response) (*SelectOperatorResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SelectOperatorResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SelectionWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseVerifyDocumentResponse parses an HTTP response from a VerifyDocumentWithResponse call
 func ParseVerifyDocumentResponse(rsp *http.Response) (*VerifyDocumentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -24872,261 +26030,273 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L19bxzJfSD8VQp8ApBEmqK0ayU2hSCQSGlXsXYlk+u32PsExe7fzJTZUzWuquZwLAjY4METB4fkfIdc",
-	"EgS4nOO7ODkcEid/HBDDCS7fJfDuOt/iUG/d1T1d/cYhh7Oaf3YlTXW9/V7r9/p6J2bTGaNApdg5er3D",
-	"QcwYFaD/8oqz8xSm6o8xoxKoVH/Es1lKYiwJo4czM+LXvycYVb+JeAJTrP70axxGO0c7/89hMf+h+VUc",
-	"unnfvHkT7SQgYk5marqdox0Oo0xAcoQwRafPjtFXvvTwN5FdBSUszqZAJaJ4SugYyQkgnqWAME3QiECa",
-	"7KgZ7TJqF4/jC8rmKSRjmLrtJwlRi+H0FWcz4JKow45wKiDamXn/9HoHruIJpmP4QMzUX+ViBjtHO0Jy",
-	"Qsc7b6KdFAvZdtZjPYMazWFMhOT64j7MpufAaycVEstM1P50CVwQc9H2N0IljIHrY3P4fkY4JDtH36lb",
-	"KyodJ1/HnqKY/OPITc7OvwexVAtXrvEUvp+B6HubOJblzbuDVfZux3XYxzc5kRJoz33EE0zoKYyAA42h",
-	"FX5sOiWyGK43GzOetH1YRb1lEOlZoup+6s+tzrbia1fbwaIHRPIPAltkvC8kOCREHrMEardHktp/ngao",
-	"kbMU2s8y1chPkvpDJGwmX3E2IikMu22Kp3Ctu9YTNN/0mMMQbmaIX9RxD8WF4xQbftGG2CfeUPWlZcon",
-	"ZGyva+nsQBP1p5Z5n5pRavwlTjMcRNsRSTtM98yMehPtjDmmEuC4Gdv0KMZbRl0QmqxAFtAw/zesGzQ6",
-	"dBctFOY4fTkKzEhhDsmTRfjXenkjYjarvwZBxhSSl7SvBJPAp08DN6h+O5OYy2vKPurknYZVHWDrUGIJ",
-	"kd3x/Y0VB/CuwBOljsRKUOwmYR1RW6D2I+0ONBiG5VCYVK691/U1XsFzOsv6Mrcb5V+3wkAaWUITeQ+k",
-	"0hWB/baprRFz7rZCmMvta6mCxeurryLo1m94fNi3HZUtWKzHBVHLsMEPmaz/WN1NSjCN4QRwkhLaNuzp",
-	"lQSagI+r54ylgDUBx5wJcQrjsnTwBiRY4lecXZIEuL4JImEakE/mHzDneGHUIoV4DaxhRfrAFEvgBKei",
-	"YSnKJInhKU1EX/7BZkBfagwijAYUwBmHlEwJxXzRCJUZh0vCAuJ9VhgM6n5LsriJzdoRH4ZUaPv7R4tZ",
-	"SMVO4BJSNoPkGWfTfpDu+Dpv0JY4CJZm6vuGM+pBlxDUxQTLeAzPE9F395fE7queI4TnKFiLiIFiTlhf",
-	"KSPxOPQLzMoHaaKGMwmzurOJbDZLoUVEZwLEh4y+ys5TEp9gietZwQAtso4llnG1jJnePZYBWmVEdZsu",
-	"c7NllK5wJHf5PkNeIncHh256aCFehqhhXeXH3eTZnbhwmDdclzWui/E1crRB7GggJ+lExJtIpy2UdrfV",
-	"Vk/hvJbiKiWOJ7kSPNCY2arDVk2XlQ8CO4PprPdW9AcjxqfqTwpn4EASjWbLBjDOWT3PmJI0JQGVbMmO",
-	"EpJVWHF1O1PtAbOEyMdUzKGvhfY8ZfFFYHtKy6eQBl4AEF/MGDFGyrKLB6dzvBCIZml6pF04Yyxhjhfo",
-	"AmAmEJECFZ8r8lMj8XkKO0eSZ6BfBnRExk8a9gYpnglIAuZDLuQTzi6g1VRgR6mPLF9dXorQS5yWTNXe",
-	"jxSu5LPgp+yiXvhJVj9eckwFbtLig1upYIyDnT2YXjJy0K5ccGVdt0hx8uK6S4DX5/OuoB4z5YRx8gNs",
-	"1GYRp0xkvK/5C/uzNCjvnhNz6bcJS5PAZ+anFo2GCJEROj6BGeZyGlqlybmn7rKCK5Vfv04lSTvwvJrr",
-	"yA9Yc5ziYvxdlNasO19+mh6AfYV72zbPGbuYYn5Rf+tOJen0wghh25IGU7lQM3lUbKXuxAVH6ctf60m5",
-	"q8PITNHoMXqS0SSFQfKtzLpjpedQqVRk7XOP1fCR0g5AGF6uJKD6A+HIYAciAiXAySUkaMQ42jt9doze",
-	"fffdr+zXCUqtR8TBV0OTxNEsqzsuHBcsrk6DjTlgGRAgznS5fD/qBoylEhVXhRj3LyrS1yAnTABSLxGF",
-	"WIzCy9HO0XdatpxPufMmahlarLfz5mPjgmNcaE3oFUtJXG9/cNpMHRMEnHS/3fcBJ3XXqrgI8K/Com2C",
-	"5zROM2FN9GEjG6EXYgiapuqPEtmXMGIjBJfAF8gotGUENtgrkJKUEQIcTxAWBtkLuYjkBEukHthozpkE",
-	"RBSD7HRXpaNWL6zRK9BFffdmrzAOC+zccp+/pArloCDHOgyKPP3fUl9BOHV86BinQBPcVwmdsJQkeNH3",
-	"DaofdLVD54xf9J9wAZh3UK30sHz5qNi9t27T5dzpx2AOweu8BH3mNMi8pEafNZkYajSgnsD2WEbQLNPz",
-	"zsujjRxxJh2g2VQ7UbHEOmSI37O2Cu+y7l0+8O7TD6+QwGeciDYPZTEweKacQT9PrqHmzjg8vSJC2jCN",
-	"5RfO9S1ehbX+BMv2QY0m/aFWLjKmWNrnSqNlOx/4JtrJZgmWcLyIu0QrORRZRsiqaas24q9s76qAP4A4",
-	"5R1GtTS3hPs1EAlQYdXW5qNK/SvDR8kWdnLC8ajdjlMxR/jqAZIMudCNsnFCgBTIgiNC5eNHyNuj1jgK",
-	"1NiysC0Le6tZWD3/CPCGZS4X4FFLvKyOc5R5S5MroIZ71TLUMu/y76GFM53m6tXNRGy0IMj1uUkCQvJM",
-	"v3Ua4wP8x3HnF2oPBtBG3T3jMLEBxakH7LavP6z7ZiUBGM0MZ1hg6FDGEDZUmp9OQ+apQU72HGuCBD9Q",
-	"mXCo4gVpLrnH+8ZqLpH13X6yLTGhFb3dqjTT5+jlF2APPnHnL60kw+qvcOkIPYP4QyZQeVXLE4OuHz0+",
-	"sMP+McgNeSbY5YY058uoQU2G72hH+1eHH12PsrO4XUVN+UbmIq7ps47z2+wUHeoz724eALtAowvg2ED9",
-	"TPY3upz3dJU2oWhCLokIockYKAjjDM/d6ucLWetRnwAZT2TII5vAFSSPezjoFdfXvoCPLIZ1+SxIWHZz",
-	"9XAA4/DpFdsuMam/z2C6Ub1ruT7XSLtp7SK1e65w0QEuriXVtGMcwSCWFpXWDJzIhhaf6sDJYYSdQBxG",
-	"ZkOLobgqtWiX8JV8ZFSsVn+gwps10APZSnItgKxzS+bvJrNKYOdCaV80XlyHvQaDzRuBNMUynoA40bFa",
-	"jc/8xpDeEKQrV1Keqrp6K4Sz3hl/4VyTjgFHgYNYh1GuUQd2XLgrBz57Gy69c8hHB2EUfGs2W7cKL2PI",
-	"qtUpcMQMarZmBe1Dq7F1NWcQ9bcPrS6UpbB/NwW1WJNOTWCLSyrqFdZSXHkFR3zXaBVJO9ipc3y5MWNQ",
-	"Z+OLH0nQPb6pj+VhxXaaQfUS2i0VwxH1umaOsnGiBnWr8G5A4pwRWyB1s2JU0HG9oVlLxLGSmKzqrHfb",
-	"ULN0Bdex02hUGpLCEWMJY8brA4RinAkIRNXmSf6h3wZmVWAuF43MKURt1S/d9qPijNW9FecIX+og7j3w",
-	"VvUvJ00qrB7x1ZCiF5MWtfijq+fJDcBzZdy9HfqOvIaUI1hNgtoAQXAt1PSBXkWRCmQtBngiwrusXolh",
-	"Pu7feTaaE+n1Wehp1j9ydowJNfjfw1tv4G6n6PFdPYVXLSTF7FG+P/tx3dl9F18fiwhe1L8sp4zKSSBF",
-	"IhD+nHVxLutR9Qco1YPoU/TrkiQKJxq427Jq0wKmgO5SWar+HLnbdZh5pPU4lb112NPTMQchhlgydXZI",
-	"P/9lkxWtY2zEjPFm+43IUtnFFlcfEKA+riwT5Sdtub/1Kt0+IFeib3sT3mkZUTr4NUSEmWcYYTaj9spw",
-	"tg49a4+SkjE5JymRiwEiL6hnjgJ5j9dloSPtunNIGZRjT3MltsdhUjYWpyAxodDw/Kcg54xfvOg0OOgk",
-	"kOrFx+hpJ2kXUM2elsqlrQJqtgAb6xsktDK1n2UyZqHAug5PghlwwpIhr4VW0mt6TmTTKQ688UQ2Ay4g",
-	"CdZhyweIVVmblh8Z9lqK+y2BelmINb0dOrwZCsQcYogYioTrQqs2vOmCHOJa5o1e4G0G2CplABtdg9Gz",
-	"USN/zzd8t/WNgkNfS9247F/1syEspyH5tDHTskiN7BZckWS96rteQD2RsDmIBo4eDLRuZNjnXipAHWpi",
-	"Pga5klgkdzHX4u06217a8iX+5psT757lFVN7hTc0hPmOSBoUoWnZW+mHsHZSc9zcdqa6A+n80tVFzjXl",
-	"vWIxCSTEhiOQcrdpv4zZkhO1Tf01uZtLQUd2x6U9hG7wzPfu9rjKkle4NW5EJ0TzTkMDNFU5vJ0wD+Qr",
-	"tlN7UCKkNbyvCFsaY8+SfiWnLOl3x5NvWF7RhiE1iGHDNjQPyddtuLLn0tSr6vWodeJwOTHe5lbr3Gki",
-	"SsnTecr0qmM87X7qDylfuPTxPsnIBTrVpfywUfsW3RR1uyrStdcUxhWWv2G5dvWcJnAVrEijxf9SDBEs",
-	"6uP1ivnq7yeBq7Ncoven6B4uaT9ktiO51dPTcyEyuKmCV8OiPgLFm2viDoIHcmUc+sCATWecTYlw0bk1",
-	"fsnGSKW8DGw3C8PFisJP2JwCD3UBmemycF+FxQrLuc9SHIctBXc/4uXCxrUUd+NdYgnKXcJa+ibo5Og5",
-	"rJJ4c15oI7RXF/nm31yX62q8h/W6GQpusRInQz7dnX7ye4e+xotfqWCn2mozqHrTsvDPK0E17d2u6Or4",
-	"9RGZUF9OaUjV+1B1vJ5Ryrm9rEgAvNjJT1Z36b+TcSISEg+psW6iVOUiJCw6Gla6yYnWAGav41NfI2oo",
-	"HlmbKi+JYAF5GHyG2GSTSkBt6cIqG262afhQutOcoIRO12EG6rmysgyAJod5UHswP/3upE//JUN4vU1z",
-	"13wGBonfns47S/1VXwIF0feN0ZU1NRROfMFw4qosDUyI8apsdavl1CPV0H3TmGz4AaNystKElWr8UEsq",
-	"S7Xnl/66KHRWu2mX1j9EZ5ylWKqHd+0Ov58BXzQELwapLaNkRCDpFvWab8FfsDxHI8w+DFRCuK1bMJ7F",
-	"7rJvFZeTr1p3IXmJgAFZgb1O4meoNX2RbygP9nRlOdgCkhdBo7tXuUOnCfJpn911CIfT9vruM95K5keD",
-	"s7XJp6N/+mqLsbaPD96bMV956VKL/XqCytxqp/fuMmb0RdlutV2a3OedsyAL37T7pPFIwyIHWnG2Ca1u",
-	"AHdWhB6NN3WnleCCm15HA355npLxSiOdOnR/C7mvkwxe0jBDDDPkJt+p6W0ZKBG0quaToVzppsd4HGec",
-	"B7fNZhDuNKdkLA9kV18v6MYYyXqaCVbXl8jgZf3rRaaw4j6Wy/E+GpBuseVwrRwoDlcL9OqV+lFQ3eAK",
-	"/dekvyY6C/w25OV7TWwUEodzphqfujKF/p0WK2BfRg8H9Bwh8g12hfJ67ca1eLcSE3Ix87DImHakDfDY",
-	"5p6pzVsd5MwYLt7CBLR68XFdwgty4mEstRkOTsVbCfvz1O3mnrV2XBNgFL8XfSWwi6rrbhpuErodWVmF",
-	"g+k9uP17l9IQ+FmA4xsE5lttcKsNtmqDg2TzVlUMqoqd9Yk7/jDNn5SreZn2DijT4XldWrf6ncCq6ze0",
-	"r+qpdM2pjvurwWLJyvm9Hg7zjMaVfjmhonN5HyozXZRfgNtp7fXaXa2su5JxM/YIYm8sJIWD4h2mobbV",
-	"jaUQ+4bMh0VBSOwoig/80mDlY5fAy3urUSVq1bveie2hYEqPsCuOg26AHPAQa4h99ON3O/fc8wNxcxac",
-	"40NxXwW/Tk01Kg20HK0KcHj78K6kwPIo7xIWrPn6SomMviy6WVR3CE8g8gY9B8HamPSc4X7epkbfdnbd",
-	"jL24JKltPw+W1oRLFAI7P0MnE46G7qBqQNcEcRAIgRsdeDPBM6/XgmGIaiUmCz3Vndak7GGvoUS94iCA",
-	"Sjwo8Coh7nRNgVW9Un9WpVPZc0ES0qw6l1msZAmFsoJyHcudvEm38m99WKxh492vKIJw3TD0IjFrdheK",
-	"VZwRSkMKoGkUGYiDNz/WBoD3ALpdvhzy2B0XBiUsNCHDagrnNGzcklhPhu+CYlvU/Ka8ryHuhqGBrDWp",
-	"XbleYM9Sf0XsPO19OQ3Fx0cE0lAyvEadgM4cyAJtanjeqJvXp9VW88JM0qxTqBsi8F65Ms1Du1F37PB1",
-	"3d5bRaOUzW9g1ZUUmrrc1TZ28i4p1MqupvfTUk+PcmOZPsizZgV0CZdXo4xyNiL9C0RgiVM2NiX3v8n4",
-	"BaHjE9uGtcZCQ2SbPS0sPoqtxl45QNGxdqDiT4rAipJI3UtqVcoo1egKkBeD6FGpq1yYo2ZWY659AiPG",
-	"4esi7GvQxa6Nf6UVBBpYtkKRjukNjJviq7x9yUfApy1jizzEtsHB12NRfKnTBlnZOtvT+6wdfnVKn3mD",
-	"E9oVpdkMFIfBxykWoq89TKE9lowfY5qQBEv4kEkSQ3i1GYeUTAnFfNFxf8aBYub9UD0xcBoe/P0MKyx/",
-	"BpCc4/iidXIOFOY4/SahCZs3AUuQVHHdx7MZZ5c4bZ1YZOcvSAxUEDp+xvg5SZKQabNrpIWRJE5XCKB3",
-	"GJdb7j4Kc8JmpKq/xEZQNF5nGOLN6NbESJY5US0faSLhEEiXCciXEg1yaljF5oaXQD9D5KyQli2yWg/r",
-	"ZzrM3wJuFd9Bp/fZejF326pUAuH1rEuMjQoDR7ULsHk57QpkqmQhxhFGM+89vGvIE16Odo6+0zGBspNd",
-	"yLe8vPnY7fTrs5ThpG6n2jNi97u8zc6bfGKein02abb3NcNuHlNhexjdTs8kwdJL6GIRaeyjYzd/qqbL",
-	"hqR3XDfmy3rik3DIl0nfv05V0S4PqWAm0KnNth9o/+nUj3ZYA0jT3nuJBXpz1fXDrT/jADtnY+7uisyc",
-	"CXBy2e6Z+gZwc2SbBrTK/OpGm6V++bpmW2XGNJ9gqVum2zMgMxgRgbBAbGT6qRuOLUwZICi4rnZQCjRh",
-	"aaJ+mNa5budEUhDC2UUHGhHD5rRac2kYfQYxwGuLTSUNuyOa2ekzkoLOHh7sZy+SYro3Qi2Smsye3Vrh",
-	"G33W36hwvpDQ9/Uopu92fgSosZFdpXnjA9KzV7f5aCfj6aBDmS/DRxukPHdpreZqFt1ms6gOdYG7r7PK",
-	"BlB56daKw98L5ujg5vchdqe1+hJqXUepdxMN69/ZXOknhCvV5OIcdMV89VsV2fmUiGEJmmRMG6KSp1gC",
-	"JzgV105JqM5Uf5Jbb5raR8U/hUt2AV+FoQ1FW4uUrULJZhLL4Xu0Nfo6FSAyYT89tm1K8zVs/gwwjydD",
-	"1Z9hdTV7uT3MBt8ntb56CleyT+Ga3Mka9j4X660vQHUTg1BTV4CzMebFFeq8majVQcGpGxqCuu7AUwfx",
-	"ehqST231p4EdVVzxqN6w7MYWi+lbmKPMbZZDTtHfWtz1AIWFuGn7A2tC43QcquYewltbGbZl12riKC8o",
-	"aT4KbRySE68WatVuamKqUNG3GTGOytajbpbTUvvcztYrYzzVKUK9S/iz1mpOj/WgtobnMBpBLMkl9C3c",
-	"Pqybvckduon6Xnpe77CRvaWoUgC6OHAtzhgLxco1mZhlVPawBupSWXVO/RSPVzBNk2I1zT2xndbwSnv1",
-	"yhDKZjGb2lCk66pw7ZqaSy2ycHAX6W0jP3g9Wpgah0MDYlfVdL42lXSI7a8Wt0JVaglN4Or9Jl38FlrS",
-	"t3baaQom80RYo0qV9W1CX1q6UJKCTeJz08DI1OvNXNd574oL62hbL/q2BvMfkSmkhMJTKnv3O2hqE7MY",
-	"WAzqlks+lhm/PZAfGltfP6nkSllJkd28nXMTcTpzfBOv6EJK+vez8KXmT6xOLCPkJLiJcqG+d+HGkGK5",
-	"7icNewU1KixOQcwYFbCiistt7Ra+gNgyBSFs2OutFJ5taDoSVPatIzJC8wlQRCQiAjGqfZIpJGPN3/u+",
-	"Bpw9u/ubwH3x8Z0iguv0H6lBcA5YsmD7hARSkCH71CijYcHkcxB3Q90MMENamVTu1LNr6C+qD49856UL",
-	"qLvwb8L5hLGL4yLBqV9+Zr9mbK0JnQKfp30mDFgDGQ/U2oCYhyooLmZ9bTednJ7a3KVGuiX8FCm1z3xX",
-	"DeA5gZRcguvP3gNC/SzX5dUWw+3XYWN1dYm+Yk7CdNbjcfvYfFAfCd+ha41peuidu7uNFbq0Ozd6thke",
-	"FcdruLkXpLdRbxAS6MpGw1Pi7Cyv+tc3y+HS5e4alh5mAL0pNhAKc7CbPcsZUy9jLVwSlom8qUtH5Awx",
-	"wargNuOiyjoNpxhSDWvTRMja5ETtvZuYtMcp5tNVdqQMWWcmtvNlW5Z4m92P8XHfBJSMBwZOgPA+emv1",
-	"4W7QosaOZ80meq9uHbsRexNtIBG93Rjuo26c2od+zZ3ZiMX2O3ADI7eD5YMZvpFxIhdnankXb0tsM6qK",
-	"u4Oix6+eowtYoL0kvfi9f/vkb/aRfgIm6Hyh3zljLGGOF7sCuWQPJQj11EoLB8yNlctsYyLlbOfNG20g",
-	"HLHlBW3jgAXCNEGUSczJD7RRxb6n0IhxZPJNDhIsMbKtX34AiV2fMHoPnbJMgtCTcJaCQDGbAlKI4PZ7",
-	"iOP03gJP0wjZPGM9GmsjPrKQMV+oU77HkKZmxEb5DHbQvTG7h54qJQhxGGUCpzpYlaLTZ8foK196+Jto",
-	"ZnKmkYvbQntefPGh/fXXvycY3UcUTwkdmyDXLAW9KZ0ifS83FWo+iPP3ZR5AtvPAObfxjOwc7bx77/69",
-	"d7U/1trmD9V/bOXx/LLUG2ZH55fq8HhttNCj37l/3wSyUOkEOVzJw4mcamZjTl+Hk6ZbQOUJbS5WbfBL",
-	"3/pWiCDy9Q9dmvmbaOdhr/Eefqs3t3pFO+T+zsdvPvZiUPW2Lj27HZqZW7g60DhT9E+rZgA7H65J+81S",
-	"i/TGNKKIL5kSuvOx2sshnpHDyweHeT9EcfjaPJvfBIHxHsg8U8y40/EUJCi++Z3XO0TdqAKpq2VzVAQG",
-	"FrxA8gyiBhh93ApsH0W/Zy0qxXyNunq++QAu6Ii8mCWwK9aFF0GkwBRh7/I9XBiCAmoCr0VtFbgtGHJo",
-	"11AqIhM1mGKiSG8cWaIql57iCzCR93NOJCCBR4AkQxwkX5gIfYGnoOWGYmDnLFk41qp+HBEuJLK2f7SH",
-	"JZoyIdGDd76scIPjWB1gX7s4lMwAbEqS2BM8T2A6YxJovDgwrQ2LrU/x1QugYznZOXrwzpejerzX7P4J",
-	"SxYrQ/kKINyT5U1ZQKt7fnMbhOeidmvoL9bBthISP5FCAymnTCXGTLCsknbqn/0uy3KCZanV8t2gW0Mq",
-	"KEy+ljRrSLJKRW1UCSZCrZ4kn9JkS49rp8fHsV97aEuGt0aGEviUUCx1SinXIdSDaLJERm0E6SLd6iny",
-	"GUm3IrIvSW5JY+Wk8elf//Czn/xhVwIoY20bBeTpd/WvO/WrSdTOpxSb+LJwyeZ36okZBHg5w35U4oO7",
-	"AqVYgpAof0dc86lRQpHihju+N4sPNvLF6W1/Q9+cxQkQFohIpMviC0TZ/KaeoaVLa0GeguuEBe1jKXE8",
-	"cTXRtiJ3/VqwBsjaX6XFl2+jQqwRK4UECUsY/ZXhEGG1U606Q0owjeHABNg32JLyoSYxc0u2azMmVSCx",
-	"pdu1aOt//OnPftLZhFQlni6kSQURGvHCRGliSY+9oVuqXBtV5kDYEuQaCPKXP//kVz/835998rf//r/+",
-	"6Ff/8PtdKXOZgtpJM4FLSNmsWds9k5jLE2/kljLXall6q4lDKGRESQkbO5HHEha3UwdckQayeHpF5Mu8",
-	"+uiWKNYlrsrl/7aS6jbNOeizP/3HT//0D3YFUrRSBBHNUixHjE/R3r9/8smnP/xFhH73m+jBlyP04Rl6",
-	"8OX9I4QpylsylUxC56Dw0swHSYTmRE4QkQKZXIxHLhirMA6pXyEdIWbw23AAHT1FmuIaGjwyZcLuwick",
-	"UJcEEmIWEmiyfXlumcZbzzQ0tdhD5PSAuCOIbk7TenJqJ1Wv0HirnehVtSj5llzXR65b89C6zEN/+Jef",
-	"/uwnaA8jW4XfF9dHWjR/+qM///w//cGnP/vJZ3/180j9zNklJAph7Se/5/7tkSf4CR2bzz/7q59/9uOf",
-	"lj/MlYNHCCNbxd9crA2DlgtdelyhRflLOzhfUikb9o8R4vA9iCUkaE/rFbZMyz5iPEJMwUUHITPumbBp",
-	"UndwgRhNFxGKGedg4Lf3y59/8tnf/eSzT/720//8Hz7/8U9/9ZOffvb3/8Nhg14IKQpDoCOoXeFAtWeR",
-	"zWaptnQ/ssPVuXYFilMWXyAh2UwgXQzB/lxURtzvyjKXuVkXbtnV2e59vnW3r8PdXhy9cLh71X5u2uV+",
-	"aDMVqO560WJLeuV10djK1K0xaX2y7f//u8//+he9LEgl3G0nC9tq5gDnJbMCEQX697zZgtFztqSxJnWz",
-	"3LFjq27echSBTndTKhtJgOdRTAojsf7twFJVns+29/4T9M7DI20sIqYoiS3euCtQuNvTfoRcDU5nVrJJ",
-	"lWpRp2daU9IRihkdET6FxBil7E7V9aE5SVN0rjUzll7q6SLEOKJM/l7lM6sKKr1WiWl3OCLQFPMLSJAt",
-	"IdotXqKObXTnSrzU1aWeM52aI21Z051iTV4/ni17ukX2NGFzhD1OUGJHLvt1jkXBCfaw4gKQn/3sg3eR",
-	"aWbkjm3fkHY2pLmNa6u1/wjhkbTIbPB6N5/8ycIWYhrAOerJup118EpV/iDTUKNuI9p2yzLajWceyLbc",
-	"4paVGXt3OhC+sPNgzwIkLInjXJ9RGodvWdKVHDzOsW/uyZrmeEYFwmNMaKQ5R2LbTCJdzhUS65azNV77",
-	"+8PqiNlnFF6VONHEEkybtONSAekKS9hScgsll1vNdSLmB6sLDPML8RVNwBsp+u4QI7eXp+R3cZAjv7QH",
-	"EiCFMWn/0S8+/cs///c/+T+f/8ufffqjf9LoJciYCqPtW/U/xmkKHDE+3hXO8Wy6gdTI4BDJdEpbaaSa",
-	"u29frSnhuIHJKzX1MG8oY6VUBr8Nbw5xfEHZXJdJMQlvIUR6QYR8XB18R9GpW7G88mFqqr9tHJblbTN2",
-	"EV4GlY9sQ/GrFgveRCHLZDHyFpjQVpvvifLr8omXd/E2xr5R5Cgwb9LKIQYy072wUyKkCQutI9k6U149",
-	"nbVzfxhzWzItyPOf6iHHpkHrbVGuZuBoBtxVm9LrfD8D3eLULqR+OiM/gBJlJTDCWSp3jh7ejxSZkWk2",
-	"3Tl65776G6Hmbw+imorDdRWtzxm7mGJ+4VDLlYbUu0J7+FwAlUcer1D/vh/YrptsZ12KlAdJXclsEwWc",
-	"PgKKHTauSqSVkDwozvTvZuhWhq1Lhpn7X5Po8vDkbXR5//AXn/74xybkqnvZqIJm2uURxaZ26AH3bQQN",
-	"diF1sx/aj0p2hS19rok+HTRsK9Tbpc8lW8FbSKX2INaRnWSx1F6fgjYQowgjR2pevsXnf/HPv/rZP37+",
-	"z3/y2X/7r5/9+Ke/+of//vlf/X6EMkpGBBKkdIL97j6iIGm2s4HOsYPHvvl4Gzt489Vgl8IHfbtWVFg3",
-	"bRShrbqrRoKt/auRk0iBTKcUlAAnl2CKCN9QWVkbmCEOX9s/eYVaRJt06VehpSisvZUpi9UXROshVB7c",
-	"bjk2U7z+iylK8nauOdWgPReGQNNFT5lQX5mljkb9wPBw9ONsli62tLk+2iy+XA91dosS+ELSZzl4P7Il",
-	"lIJZrnk+LJtT060gDzA4zvuMuAH7iHE3VSkv9ghdEOoVatp771vowTv7j/JUF/0P94+QiNkMovyfOQiW",
-	"8RhE5EUv2JiER15iD9rT+b5HS6Oiwv6mdoJNIwFIEKOuepSOZNh/5BJ50N6HZ+jBQ5v8kzMvIs2A+p24",
-	"iCwXGGojs6L8AOj5iYj0oqVg0/1BARKGfbVxwiwx1QRq9eHH6tdjhcS3xwbHQEEQcYT01orkbcPedMM2",
-	"xLGcaK6Hba8/rAs5QnwxY8R0XK0xk1o9sNgL0GyqLtQu6XXruJ0sB3VAP5r77uf4GJiUQ5INk1O6u4KN",
-	"17OjAhW099vqp9/KAZwP1NUzKkheaOBtCneMU6AJ5g2S/AXDybEdthXoaxPoPhjWFSxkl3/rBHrKsFK3",
-	"F4C5otmCGDrp1yUC6kqPh6/Vas0BRLdAlDUzqX3dnSik4l7vqtesyW6D0dzkrhwkeBFArGvZW+pDkboi",
-	"Y97Wt9kXfeyNuzUBMZ+QeIJ0G/kjNGFpAlxntGuN2RhFI/9l7BewRsbeqHVpq0TvYS1Knp8E/cSLWvXH",
-	"rKwu3DNIFbyg9RgKSc0cirMUm48qyrHZsauIY7Ya2OklTjPY2Tr21+3Yr3bF3lTvvscG1Mszx/iVR0lW",
-	"eUkH9kTkgY3UaTMYm6f0qQvx3Kqxa6pEqsGwFpOUjwFvnQpr0A+jEaHamqMzb2eY66IrVu6MSAo6M6Uu",
-	"Z3b/CMU4E6ALnhiUdsUoELOWBNPlUt+AHpsgIs2E/kqGvG2DnSQqtZZAY451gotkxh5UjDFNQNVyat3E",
-	"mZWEtLl1ClBmIFe6wJhcAjXTGCMYjBlf6O6W6JKwFFto+XnFmEsSp+6Ie+89/Qj92yd/c2gHHNl7Mhgk",
-	"tHUsxxBC0YjxGLQQdRfzCGE3O5pPmFCjNUNUS2uICERZ+fp/95v71oImlqrdtdnwSzyuhXsmRMQpExkH",
-	"cej6kBZG/aCud2I+g+Rx+Ztb46hbVeVGrGkeME9yzLjjGkvjy6qEnsb4/XD/Rl9WTeTRgxjZeUrGfSjx",
-	"pffBlgw3mQwLSH4haNDDZAefC0IT4UtdZDRkQ4po770T9O5DNALQXayTLAWhC82++w7yaGT/SIlTxOYg",
-	"0FxpG+cLNJ8AjdCEzYv+Q+YNXWTm66FzLIxXSgtnhSVTbB41aAS6bIfGbO0eweICErSn9Isc0RSgCc1A",
-	"3CIz8Sm8ByexcWYd2cgrN3rLQzaZh1gwfiEYiMvvhcTFTFpJ/hu3SHw5XbRQHlziNGsLizG6+dN86NYS",
-	"sb6MhRwIa7FGFMu/rfFr1dKvBQGZEFZtM7AxJQvAvMk0gZHiBYHnvJ249knvUe1+ZIJMdFQ14yij+V+t",
-	"JgFqSzo81RjiCU/sLvVNu3XscFPuZ1d4VT6MycB2RzSCT32tQKpOGOlCRHmRkMLSor5Sak02Ay4gAaGr",
-	"7ro3DqFjz4IiJ0Dz9EVdCUGbVCAvItrPpuDxqjYG6NKcG2qFgnyaj9qyvnWxPh8Ma0rZ+p2ME5GQ+G3t",
-	"eQPVSCDw6KJb7VKfllpIcwSQBF8Bz9SPt0aMHGYpXrj4JSJsVJqu3s0yiV5gIQ+eXgKVB2FnrPr6ifqu",
-	"TE1O9b/fRfXnILIp5LXYiBJA2lP85MXL468efvSt5ycRwoZvqPvbFYgkYTIv7XvFxYAlXMlDvbsDITng",
-	"aZnOqhNuRDTcGfBL4Adn6sr1tYkiHcXm4O9ZEOkA2dL9KvH72zkS/Nb+oJzjFppRAG54OmtR+j7gmyOd",
-	"m3wl6o1vTn6TJk/Gx5hai2pREd3mQCho5dUXzWWjvQmQ8URqcaHjKQ2rmWAxiXSQsHFYHahvDx/se0Wg",
-	"2IGaFsuMg0BMx8v6q4tdNZaCECCUFpFxCskqs6SCqe5M7evmsW71KkeBcLenY2wYkmO6jGm7wmGaxTOB",
-	"6mhBY7/FWl2glC7Uk2GKF0gh0iOdEIR8nB5VayN7DbvqUR0R7bmVBIQpQ7h/ZNl1Pi+aZia7kIwWKKOJ",
-	"1Z+9cGdGR2Sc2YRXp8YpgjSfnkPt8Wagw6P2vnT/K/oj9fZJMZ9G6AJmUrf5iLQBWLuC1WhtpuVYKZgC",
-	"Ebl/eymMWmwcvjasJxy/qXDzsbzl0E2zqa0QWp0QapA+WCKMzI0fOcmj/3bwQKmVLuFHY+uEpYmuQ7in",
-	"fRTYpvJayhYIK9rCiXrh3CYqEyEZXxy+Vkjx5vD1BSwaENoMvmWM1qOuP42p8HjHKuHZG30uDV5vfBU8",
-	"LSu81HNcW3Cxn6XeYV0LJusw4UO4mjEeTth6qn9+robe3nM4Fpdoz7qzdDzyVSquQq9exqdY1oYhx+JS",
-	"XaP6tkvUMTbJgmxUgKBuQTWodrnvedYbdVfGmroT7cSlnAS5yIFoLF9+kHQRCqZ+KFUVj0tVCfPAL8XY",
-	"XJknrN/+xsSqxzgPqZ3ZC/UsTLyd7sYrgoBF0U1ib6klk5ANfkAzQ78obD/IbVfkUWQ6qM0vsWXKxWep",
-	"LMfO7QpkAVa3IWu+7Lmjcki6doTDmFBK6Fh3w1BA9qz1u6YfWtCVazCixwaK+Q0g7AKR8wci3dhNJ7Ta",
-	"IvtwhWMXLh/Yx/f7XoIgVwcJGROJEnJpQh7VhRyhLz28f//+fUTykIZL4lrOWUsGkQtEqInkq9uLm7C0",
-	"pRmWErga/f9+58HBVz7+zv2Dr3z8+uGbX9uJuiZG6DYm2simtWyGzllGkyMPn61V2w/djJDjRJG1wSRo",
-	"T7+cLdvWHMoaYfecBqOWCpFBYkvALLMQtxFFr2YpTc+aZruQqdl+ghcR+va3v/3tgw8+ODg5QccTQjGS",
-	"JIiDS3mslqmarXa5X30fvdeV7LqrSoXjl8CTDBScYGq8VGwGFO1xmAGW+Dw1hBCz6RQfCFBCTEISNKOm",
-	"eLzT03rr0GcJUyKDc4oMQzxIGGbdERns1ZBu+KD+VpakWMQhXsiN6XZ5I+YbNdf1E5ovaXJPQedqmhpw",
-	"iwM2GpEYEhZnimHfEzOu1PsJgJym9/T/y3pijibnustjHaIY47CS/5tvEy4VI8JIAObxRIesa1l8fPYN",
-	"tPf1j54dfNmY6p68/EAD+lsvzr4VIWMZzxuMa8NCYf/TGIBsJymrrDRrnR930intGymoVGp18hbeRsvA",
-	"zQVmg1Lw1ip4Rj+IfPVGYVJjXh1J1hbUVTxzNoiOa556pmyJIglj8lgREXopYLVEeKYZyS2/7LZvrO0b",
-	"a/vG2r6xtm+s7Rtr+8bq/MZavg42L5IEIvRAEdrD+/fzfaCH90N3n5IpkdVYHBMi9HBYrkApN0AxSrgK",
-	"cZ0444LxtamMRufZrApZ9sGnAzKzGXArB2yRj9LrUOtW5wurRUQ2kHYvLErLklTBaD/KRY2hK6H5uCJY",
-	"YR+RGBkoPvKadeolwTjwfLfeinTZ/DaaHpRndtAmhh7ZvW9Y7bayW3ecYhrDkYmD0FUxND7qlnIWIS0a",
-	"uc6NeciF4hjo3ftKuokIUZjnsdqKx00Z1bC7HiaVng4NFaR+p/LE2DhcKh1gM3OcQi3KtX5bHxO8+opQ",
-	"lXtsRK4LWDRnFD53j9FtKuFmpxLmgNzgFEJb3uvsg3dcjvGFQcybzR70aCAYzOlavz73jDfbjJj1ZMTk",
-	"MFhLLmC++luYCug6+NLWbrt1GWpVCuogu3Qc2/OksbTmrZBkfRza8+TOaFf+tW5kDZgwTq1ehRqEg4em",
-	"wFVTvrj6fXPQcStp2hu+K4h+FRZrSrzsJGu+sD241N0jU+p1T73UCR0jof0JNn1A14dRq3E2JcKYdTvK",
-	"ojKl9uICTGLZxAX071su8AXiAhqiWy6wFi6g795wgc7UXaHAFuqubZipBrAEwornM0ITr3Xek4Xr03fM",
-	"Erhloo/NkndDEf0GcHMnm2vms0lxeqcFiP2Gj6VekDogSdf/uFG9tRnjWpA8j6NoKPjxjKTw0ost2do3",
-	"1iNvchisxb6Rr/5FtW80Ub6ucliqX2zTc41T0VolHYo9RBhNCc2kqSSMk4SDuOFag2UibaX6UnnSerJ/",
-	"OQP60g8X29L9uujeAWFNhO+Wf+ssmzpmSJO9uwITeaAdxWWnnyuFmsBIe4qXq5R5RLd/VC6cpoOThC2R",
-	"li5Qkql/40Uh9D3ngkY8S8EOO1LchbDkERIgj1CSwf4jHXGfjg5MwCfYGIs9TBGhsU7+j8wUZDqFhGAJ",
-	"ah4WxxnnkLykEXKJDSemaR8iAuWT6dAK0w3QZOy7LoYmcsP2QlSreR0Sq60R910DlFLrQ8NIkwxMdBQx",
-	"D/hM6h6EMURuJXWeXaHPMKgpYIWrtTBKdS4Cza7SV3bM1k+60SVXFQZvaneXlOjrdXjYv4xSvQPUYXar",
-	"9/OVDVjeagjr0RD0/a9FOdArv8UeT+Ri9Xv5Og29dJM9bQan90DeOPnddduSu8+NY9y1+LMyd+YANDu0",
-	"+TjBV+Gx3o2e+cyl7txpvNtKj9bGMRpl1uTEaBUgX9TisZmYAU26So5lsmsja5tq2CQ28mzEzQsatnvP",
-	"22RtatTwjKUkXuTWA9eB7KYDXRzolWaf1df4vmns2PLlDhW+czRfD2/2iewtLfCNUZwJyaaoyN3uWtk7",
-	"J7JOnPoQJ2wmw4rXY/XzlijXrix5YNiS5XoeTQoEur4mSeUBoX1Js0RJLcRpTN+tzYBOXX2FLVmuSVYW",
-	"qaYWFrdsCDOrvqWNifNqT8YhReJS6q+hoSPtA7LfuJq7eZUnv4eQ1zHs7IN3FA575aCKPjy61QDWtaVS",
-	"QHtFLXi7oO1KqG7XZWcyCvv9OufkyNSFSxyOgSre0BAF+p4dsWUYaw/hNvTaQ4KvmlmEs6dzyX13SFwh",
-	"kHHzaRLfFTUk7hrCuPJQe+9/9MGLSJd22480yZd4QC3xF8kepor8GEuY2+aePjEH+2qXSDUvndQgwXVA",
-	"6LFfZKlCk1tKag9DXhMhFWDrrg3fSTeS11PfikY2GqWEQi8kP3xt6jk1eouaUL1G/OQVou6G4a8K8c30",
-	"+njgrqufvjI7nwfrNpQ5nHHGRkHEeaV+faI7Ghx7XHUDMcgcYoN6VmjA2G4SJv6sgN9RUcImsm2P/O4s",
-	"zp4c+QFXF6AErSl7494ethGTV+6xVKnHq/WXACeXIJAtEHYjbSzq0LObY7LAzR7eyQEIulWw77RXcYhe",
-	"sHUw1pBPlSyJPLCP6c66hldhdCO1jXz/G6tpEGnR+qgI1nXdkGNbnk3aTsW6WuUFoUmEdBsjIvWgBBJT",
-	"i83Dmn0rcbCEMeN2RtuvObJMjSaEjneFNdlERVlNXR9TxOqh2KT8DNJ4PIi1Ym8/tcfNvFV8bhx167We",
-	"HJWL5pGu0WhuTlhC6iP03tOPLK5mQtEpm1M79f5A5OuCWhbBm5wHesBtcMmtwtJulMNirQoLkW+7p90n",
-	"cIQFScBa/rmGjUB7Jfrm6o0ilGT65b/+5PP/8j9/+a8/+/Sv/3j/SLfZl3ghXK8I2+BBXxQRiDKUMjoG",
-	"Hoi3aXIKLBOszwmKEurd9COvMf8GChRv95uoG1FUgGtJM1oA5uZPlsUpfYi5LxTOGQKcMS49/UZIrFUe",
-	"XW89m2n0NEXxdaVbXXN8f5X6TgkGzYjYXdUpJt0qOrev6Ph4Wag51jSzAnXF1ijO7SkNJYqdDeXmaph4",
-	"y2wIvOYT4FBf39qQv0CMGs+06yaL01Q3P3au46NSZ6MsIS65Us+imAumC3TO2QVQY6jrV054CtUU71oY",
-	"v/TG3CCM/WU2BMZqTwVt2QfDJYE52st9nEvQ3zfGWJMLa5SYqOg6IiLPbCsiv0eK+qko4CGs2CluTekz",
-	"bK5+UPOXtCT7bx67z7XBorQHwmNMqJDqn6f2Xa/xE8+x+joXTmD6eStBp9ZDRPrFrwVjVHEirfkH+VAJ",
-	"EYs9dFKH+lUZuWNSx6++sKGVFv0OQjcaf15fqaIGWw6dsh9+RJ9o89SNo872Ad2ZAE4czG75Ed2pRM0X",
-	"9AVtjLQoTMThR22VgNpJUkie5Y0JAu44RkeET0+8sVvCXBNhekBYk3nrbabM2FCCqeQCCUqwxCgp0UU3",
-	"D90yRbVRaucH/8uiDNz2vb+GiI5yQ0P74s9Vn5uJsvAeGB2V8161wO6cdu52/w0C8w21V3p1qBRfnLC5",
-	"NXXTRCDK5roesrY/6nJQXh88XbXJ/u/A9MibEzlJOJ7TldojA7WV6pCth25/05i31SE6lDwnMF+b+tCl",
-	"BN0XVH+oRsjn7i/FBRRFa3LHcQwz7ZfQkRUy43l+Te48s6XbxuombDk1jcSu6tr+I/VxzhcqX7MZqCkJ",
-	"RcA54xFic0gQZWjKuPqUMulm1YXmiFyYKzXLhuL1w++R7ozEXEJbBdstE7k7lSyfGYht+cjt8hHXfNoQ",
-	"jHGnlzPqiBR5Ccj9o9r6jvXlG/FIWrQtijhKUz3ShnypK5xifgGJ1nAHlW+sUHIrZ+jxAvJ9Idsn0G27",
-	"PAvoVSO7VuDxnFnpUI8E6scbBM0LcgkUhNig96nZkkCvv2v783935+i7O+ziuztvtFLAMokky+KJYiJF",
-	"W/QbeqjOOAigsq1e9SszbOeGSix6m1hb3YdiC5vTc9eHnp+lfeD/cPhg30nSJber5zXVIqTsKo0nTIBW",
-	"Zw1HPrKedwqmKHPOZ4yj1GSvuA6/phGw7gWdWHd85PLvzm0CKuNjTMkPHGuaE6mIOVdxHyHdFYIUGXul",
-	"VHSzA9M4Qhc+ZiYi7dLrhuHK+Hbwp+rpxKGZL0wKutfGQku3GyMHxkZfn6UMJ2sof8JGfpGHjWCptncI",
-	"RmXZp0uI+hRio5iJQBTknPGLXYE4Y1KgGaEKL/eMPqY718cTiC80VURaDyslFjLuk4oJKijlcCUmX1uR",
-	"RUroxUobFPhI66ojdDEy9qiLcMc0ML8AyKZGANTk9O+KPHdEJwEa5uhS+N2ryLwfhHtAqBf/jfe7rinN",
-	"UcW0Q72Rw9cKY8JoZyZ61rWu1jDLQN1E6n+3ib4jxqdY7hztnBOKdfX1pY2WZrikyT02A3o1Tc2n4oCN",
-	"RiQG90C8J2YccCImAHKa3tP/77+khCt5OJHTtPxpdeCG6Du6Go3OV6kpkFEqaTHFCaA988s9df7IDrt3",
-	"lYqr/C8Kjvv94v+W6KDzM/jU1rvaPoHXkdfdyH61/Dbst47dRk61vNG3WDfN88TyhxtSPs/0LeSL3LL+",
-	"aY54aqffIHxTE2EOTVpiUZPnFrCoXSE0V/2h4zMbx5I2FlXy18pn//EPP/vL/+/zf/mzT3/0TwpXPv+L",
-	"f/7Vz/7x0x/90+1gxqEkU9BlcEIo8pEbcEfRQzfracMTd4inVPKFAqzdBeYcLzYIbezz0kBdVGuVVHjN",
-	"DWHQHM4njF0092z6pht0g8Rv11DLbVLaQ56sIrLzfL+i0tRrVxzZAjEXsDBqyH6EEiLweao7doFAkrFH",
-	"iKpRSqAQjgTEHKToUuro42DLoTOzq3Ow13tDKoadfU1lzezqx6ZYaEMd0btUbsTCBWGlsQJRcN+bSDkT",
-	"+0gyhS1UCoTPte/AxzM2p3mBTo1lFgmMwcGlTO2W7L77R6jMayIv3UW9nDTYhDaKxYxz84ufzPIumjN+",
-	"QegYJXghEJ4ATh5ZnE4gJfoPJDd47L3/wePjg7P3H7/z8DcKJclgtCVj26luP9L+feKiL85xfMFGI4Rj",
-	"zoTS5oXEXIrI2LIx50QXKTUXhJ6fqMtK4CDJDPIAOl90o5gaHnj4miRvTOO3FExZ0kp8laHYgpbaZShJ",
-	"7ox6ZbfdFNB31zisZZH6rVew12qi4BGiTGrn2pRx3QxRAJWPrEP9Amay6KqYI2vKxtdDlEM7VVPDQ3vl",
-	"J8XIG8CZpUCaYmN520O090BRysP79xVV67aG6OH9UHvBlEx1/FEpAsb0O3w4rPshhStH+LsCxRkXjLsk",
-	"8rF+zrM0AY4S/6bqtmY+3VkzDXkA3SBdxaeh3TIpRIjCPM9WtF5BzWOjvJodoL0Z6HDZyH2rg2QxSSHZ",
-	"1wzaCAQsJUwd0dmgIC3hCjv+9Shv1hi+9orQ8a2y6HdWjV6vAiZcF7V4hBJGTRVCbkpQuag3HUCEEwSp",
-	"AJ15vX+XqpZQXfRcMWojviVDNXhZ6EMellnFQiFZysZjSFBKLkAnfuu59q+JUkY3aag9xBQFWPicmcGb",
-	"Kf/t5jfGQ0Bh7jTHkY2l8xEmKuuTj8rNdRWZXADMjGaqMO8cBEl0sJ2a7Z0voQnLuEB7cs7Q5QM9DMuM",
-	"g9iPkGAl9oXEnMh4AiKP6pkSIdSkOGem/dHQREgc4hTzaYMmYYY9NqNuEktKC20IlljuoF4lojYOZQag",
-	"njZUcpyQWOrAAAVwUyXE2l506Yh9r3sCXJIEaLXeUWFasYAUAqQ4fD0iaYPb9LEe1Yln2O4sq+Qa2mkY",
-	"C9HsM7TOxe/hS2wgvjkuxtbOcSYExOxWixEhF+nKrWoxo4I19BE8tr93A9hmeXnbQJBfnthF9p7Q3i9/",
-	"/vef/dkP949QgsXknGGuZD1gHk+i3Mzh6JFw5AzcGoLaIxh5cea6Now1dUQIrrRz9pF592GpRAkkQltc",
-	"7E52hY4p8tJFLmCxapyYhtHhg7cTE5aCFs0TNccFBTAHfAXo3A4VlauqGKtQJSTMGQca4iCV9JckvqjB",
-	"jbLZ9ibQ4fu8TVR8ja9LTJApHsPhzLyu+oSlbEyoNvraKYpZYiMIjIdrV5QDTL9++gLtffj1D548Pb03",
-	"o+OVB/p19ee+wmMwPtH1ueu+gNxnKZjYBoOa+0N7XztFEvMxyNUC/s2b/xsAAP//",
+	"7L3rjhzJdSf+KoH+G+huOJtNzgxtqQnD4HSTM7RmSIo9ulmavxGdeaoq1FkRNRGRXV0iCIyxsGUY9moN",
+	"r20Yu15Zu5a9WNiyPyxgQTbsdzHEGektFnHLjMzKyFtXd3UN68sMyYqM6zknTpzL77zcidl0xihQKXaO",
+	"Xu5wEDNGBei/POfsLIWp+mPMqAQq1R/xbJaSGEvC6OHMtPjV7wpG1W8insAUqz/9CofRztHO/3dY9H9o",
+	"fhWHrt9Xr15FOwmImJOZ6m7naIfDKBOQHCFM0YvHx+jL79z/dWRHQQmLsylQiSieEjpGcgKIZykgTBM0",
+	"IpAmO6pHO4yaxcP4nLJ5CskYpm76SULUYDh9ztkMuCRqsSOcCoh2Zt4/vdyBy3iC6Rg+FDP1V7mYwc7R",
+	"jpCc0PHOq2gnxUK2rfVY96BacxgTIbneuKfZ9Ax4badCYpmJ2p8ugAtiNtr+RqiEMXC9bA6fZIRDsnP0",
+	"7bqxotJy8nHsKorOP45c5+zsuxBLNXBlG1/AJxmIvruJY1mevFtYZe62XYd5fIMTKYH2nEc8wYS+gBFw",
+	"oDG0nh+bToksmuvJxownbR9WSW/5iHQvUXU+9etWa1vxtqvpYNHjRPIPAlNkvO9JcEiIPGYJ1E6PJLX/",
+	"PA1wI2cptK9lqomfJPWLSNhMPudsRFIYttsUT+FKe607aN7pMYch0swwv6iTHkoKxyk28qKNsE+8pupL",
+	"K5RPyNhu19LagSbqTy39PjKtVPsLnGY4SLYjknbo7rFp9SraGXNMJcBxM7XpVoy3tDonNFnBXUDD8t+I",
+	"btDk0P1qoTDH6bNRoEcKc0jeXYR/rb9vRMxm9dsgIIWwXBFkTCF5RvvebxL49FFgf9VvpxJzecWbkbrb",
+	"UJ9k3bHXEcwSmbvN8SdWLMDbAu+idQxYOuNu969jeXvk/Ri/A4eGT3romVS2vdf2NW7BEzrL+oq+a5Vu",
+	"NyJeGgVGE/NfCw+viChumhcb6ep2K5P5nX8lNbJ4ufVVIt34DQ8X+y6ksoXGdbsgaRkh+ZTJ+o/V3qQE",
+	"0xhOACcpoW3NHl1KoAn4tHrGWApYs3fMmRAvYFzmAq9BgiV+ztkFSYDrnSASpoHby/wD5hwvjEqlCK9B",
+	"cKxIl5hiCZzgVDQMRZkkMTyiiegrXdgM6DNNQYTRgPI445CSKaGYLxpPZcbhgrDA5T8rjA11vyVZ3CSE",
+	"bYunIfXb/v7RYhZSzxO4gJTNIHnM2bTfSXd82TdoWhwESzP1fcMadaMLCOpxgmU8hieJ6Dv7C2LnVS8R",
+	"wn0UokXEQDEnrO8dJPE49AvMygtp4oZTCbO6tYlsNkuh5QLPBIinjD7PzlISn2CJ60XBAB2zTiSWabVM",
+	"md4+lg+0KojqJl2WZsskXZFIbvN9gbzE7u4cummpxfUyREnren/cTpndSQqHZcNVReO6BF+jRBskjgZK",
+	"kk5MvIl82sJpt1tt9RTOKymuUuJ4kivBAw2hrTps1exZ+SAwM5jOek9FfzBifKr+pGgGDiTRZLZsPOOc",
+	"1cuMKUlTElDJlqwsobsKK6lue6pdYJYQ+ZCKOfS17p6lLD4PTE9p+RTSwAsA4vMZI8bAWXYP4XSOFwLR",
+	"LE2PtPtnjCXM8QKdA8wEIlKg4nPFfqolPkth50jyDPTLgI7I+N2GuUGKZwKSgOmRC/kuZ+fQakiwrdRH",
+	"Vq4uD0XoBU5LZm7vRwqX8nHwU3Zef/lJVt9eckwFbtLig1OpUIw7O7swPWTkTruywZVx3SDFyovtLh28",
+	"Xp+3BfWUKSeMk+9hozaLOGUi432NY9jvpUF59xygS79NWJoEPjM/tWg0RIiM0PEJzDCX09AoTY5BtZcV",
+	"Wqn8+jUqSdpB5tVsR77AmuUUG+PPojRm3fry1fQ42Oe4t+XzjLHzKebn9bvuVJJOL4wQtS1pMJUNNZ1H",
+	"xVTqVlxIlL7ytZ6VuzqbTBeN3qZ3M5qkMOh+K4vuWOk5VCoVWfvrY9V8pLQDEEaWqxtQ/YFwZKgDEYES",
+	"4OQCEjRiHO29eHyM3n777S/v112UWo+Ig6+GphtHi6zutHBciLg6DTbmgGXgAnGmy+X9UTtgLJWo2CrE",
+	"uL9Rkd4GOWECkHqJKMJiFJ6Ndo6+3TLlvMudV1FL02K8nVcfG/cd40JrQs9ZSuJ6+4PTZuqEIOCk++6+",
+	"Dzip21YlRYB/BRZtHTyhcZoJa8APG9kIPRdDyDRVf5TIvoQRGyG4AL5ARqEtE7ChXoHUTRkhwPEEYWGI",
+	"vbgXkZxgidQDG805k4CIEpCd9qq01OqGNfoMuqjvXu8VwWEPO7fc5y+pQjko2LGOgiJP/7fcVzBOnRw6",
+	"xinQBPdVQicsJQle9H2D6gddbdM54+f9O1wA5h1UK90sHz4qZu+N27Q5t/oxmJ/gVV6CvnAaZF5SrU+b",
+	"TAw1GlDPw/ZERtAs03PPy63NPeJMOkCzqXaxYol1uBG/Y20V3mbdubjn7acfmiGBzzgRbf7LomFwTbmA",
+	"fpJcQc2dcXh0SYS0IR7LL5yrW7wKa/0Jlu2NGk36Q61cZEyxtM+VRst23vBVtJPNEizheBF3iXRyJLJM",
+	"kFXTVm20YNneVTn+AOGUZxjV8twS7decSIALq7Y2n1TqXxk+SbaIkxOOR+12nIo5wlcPkGTIBXaUjRMC",
+	"pED2OCJUXn6EvDlqjaMgja0I24qwN1qE1cuPgGxYlnIBGbUky+okR1m2NLkCaqRXrUAtyy5/H1ok04tc",
+	"vbqeiI0WArm6NElASJ7pt05jfID/OO78Qu0hANq4u2cMJzZH8cI77Lavn9Z9s5IAjGaBMyyodKhgCBsq",
+	"zU8vQuapQU72nGqCDD9QmXCk4oVwLrnH+0ZyLrH17X6yLQmhFb3dqjzTZ+nlF2APOXHrN610h9Vv4dIS",
+	"eiYAhEyg8rJWJgZdP7p9YIb9I5QbclSwyytpzrVRjZoM39GO9q8OX7puZXtxs4qacpXMRlzRZx3nu9kp",
+	"OtQX3t08AHaARhfAsTn1U9nf6HLW01XaRKIJuSAiRCZjoCCMMzx3q58tZK1HfQJkPJEhj2wCl5A87OGg",
+	"V1Jf+wI+shTW5bMgY9nJ1Z8DGIdPr8h3iUn9fgZTlepdy/V5StpNawepnXNFig5wcS2pph3jCAaJtKg0",
+	"ZmBFNrT4hQ6cHMbYCcRhYja8GIqrUoN2CV/JW0bFaPULKrxZAz2QrSzXcpB1bsn83WRGCcxcKO2Lxour",
+	"iNdgsHnjIU2xjCcgTnSsVuMzvzGkN3TSlS0pd1UdvfWEs97ZguFMlI4BR4GFWIdRrlEHZly4Kwc+exs2",
+	"vXPIR4fLKPjWbLZuFV7GkFWrU+CIadRszQrah1Zj62qI7R5kH1pdKEth/24KarEmnZrAFpdU1Cuspdjy",
+	"Co34rtEqkXawU+f0cm3GoM7GFz+SoHt8Ux/Lw4rtNIOwFtotFcMJ9apmjrJxooZ0q+fdQMS5ILaH1M2K",
+	"USHH9YZmLTHHSmKyqr3ebkPN0hZcxU6jSWlICkeMJYwZrw8QinEmIBBVmwMEhH4bmFWBuVw0CqcQt1W/",
+	"dNOPijVW51asI7ypg6T3wF3Vv5w0qbC6xVdCil5MWtTijy6fJNdwniuT7u2n79hrCFjBahLUBlwEVyJN",
+	"/9CrJFI5WUsB3hXhbVavxDCf9m+9GM2Z9Ooi9EXWP3J2jAk19N/DW2/O3XbR47t6Dq9aSIreo3x+9uO6",
+	"tfsuvj4WEbyof1lOGZWTQIpEIPw56+Jc1q3qF1BCi+gDGHZBEkUTDdJtWbVpOaaA7lIZqn4dudt1mHmk",
+	"dTmVuXWY06MxByGGWDJ1dkg//2WTFa1jbMSM8Wb7jchS2cUWVx8QoD6uDBPlK23Zv/Uq3f5BrkTf9jq8",
+	"1XdEaeFXuCJMP8MYs5m0V0azdeRZu5SUjMkZSYlcDLjygnrmKJD3eFUROtKuO0eUwXvsUa7E9lhMysbi",
+	"BUhMKDQ8/ynIOePnH3RqHHQSSPXiY/RFp9suoJo9KkGtreLULHgb6xsktDK1n2UyZqHAug5PghlwwpIh",
+	"r4VW1mt6TmTTKQ688UQ2Ay4gCWK45Q3EqqxNy48Muy3F/paOevkSa3o7dHgzFIQ5xBAxlAjXRVZtdNOF",
+	"OMSVzBu9jrf5wFZ5B7DRFQQ9GzXK93zCt1vfKCT0ldSNi/6IoQ1hOQ3Jp42ZlkVqZLfgiiTrhQ17DvVM",
+	"wuYgGiR6MNC6UWCfeakAdaSJ+RjkSmKR3MZcSbbrbHtp4Uv8yTcn3j3O0VZ7hTc0hPmOSBq8QtOyt9IP",
+	"Ye2k5ri+bU91C9L5pauLnGvKe8ViEkiIDUcg5W7TfhmzJSdqm/prcjeXgo7sjEtzCO3gqe/d7bGVJa9w",
+	"a9yITojmnZoGeKqyeNthHshXTKd2oURIa3hfEbU0xp4l/SCnLOt3p5OvW1nRRiE1hGHDNrQMycdt2LIn",
+	"0uBV9XrUuutwOTHe5lbr3GkiSsnTecr0qmM87XzqFyk/cOnjfZKRC3KqS/lho/Ypui7qZlWka68pjCt8",
+	"/4bvtcsnNIHLICKNvv6XYohgUR+vV/RXvz8JXJ7mN3p/ju7hkvZDZjuyWz0/PREig+sCvBoW9RGAdq6J",
+	"OwguyME49DkDNp1xNiXCRefW+CUbI5VyGNhuFobzFYWfsDkFHqogMtOwcF+BxQqh4GcpjsOWgtsf8XJu",
+	"41qKvfE2sXTKXcJa+ibo5OQ5DGe8OS+08bRXF/nm71yX7Wrch/W6GQppsRInQ97drX7ye4u+wotfqWAv",
+	"tNVmEHrT8uWfI0E1zd2O6HD8+lyZUA+nNAQTP4SO1zNKObeXFQmA5zv5yuo2/bcyTkRC4iEY6yZKVS5C",
+	"l0VHw0q3e6I1gNmrFtXXiBqKR9amygsiWOA+DD5DbLJJJaC2tGGVCTfbNPxTutWSoEROVxEG6rmysgyA",
+	"Jod5UHswP/32pE/tJsN4vU1zV3wGBpnfrs5bS/1WXwAF0feN0VU0NQAnfsBw4lCWBibEeChb3bCceqQa",
+	"um8akw0/ZFROVpqwUo0fakllqdYL018XQGe1k3Zp/UN0xlmKpXp4187wkwz4oiF4MchtGSUjAkm3qNd8",
+	"Cv6A5T4az+xpAAnhpnbBeBa7332r2Jx81NoNYVNCB3nVMU1IgiUMquHQNU7LG6Xyad1icryDASmOvY7F",
+	"T7dr+iKfUB656jBG2AKSD4IeBA+GROc88mmf2XWI7dPOh+493kgaS4PnuMlBpX/6SovluU9AgddjPvLS",
+	"phbz9W5ds6udHu/LlNGXZLsB1TTFAnRO6Swc7e6TxiUNC4NopdkmsroG2lkReTTu1K3W6AtpehV1/tlZ",
+	"SsYrDdvqUOgu5ItPMnhGwwIxLJCbHMGmyGcA72hVVThDid9NloU4zjgPTpvNIFw2TykMPJAqfrUIImPx",
+	"62nzWF2RJUOX9U8xmcKKS3YuBy/pg3SDLcee5YfiaLUgr155LAXXDS43cEX+a+KzwG9DnvFXpEYhcTgB",
+	"rPHdLlPoXzaycuzL5OEOPSeIfIJdT3m9RvBauluJPbzoeViYTzvRBmRsc3nY5qkO8swMv97CDLT66+Oq",
+	"jBeUxMNEavM5OBVvJeLPU7eby/Padk0Ho+S96HsDuxDB7o/upku3oyirSDA9Bzd/b1MaoliL4/g6gflW",
+	"G9xqg63a4KC7easqBlXFzvrELX+Y5k/K1bxMe0fH6VjDLnVo/bJm1fEbanH1VLrmVAcx1lCxZOVkZY+G",
+	"eUbjSvGfEIJeXlTLdBflG+BmWru9dlYrKxVlfKY9IvIbUbFw8HqHaagGdyOuY9/4//BVELp2FMcHfmmw",
+	"8rEL4OW51agStepd7yz9UGSox9gVL0i3gxzwEGsI5PSDkTsXEPSjinMRnNNDsV+FvE4NtJY+tJysiuPw",
+	"5uFtSUHlUV7yLAhg+1xdGX1FdPNV3SHWgshr9BwEgT7pGcP9XGeNjvrsqumHcemmtsVJWFoT+1Fc2Pka",
+	"Oplw9OkOgja64hEHDyGwowN3Jrjm9VowDFOtxGShu7rVmpRd7BWUqOccBFCJB0WRJcStrilKrFce06p0",
+	"KrsuSEKaVWfMyErKUyjFKdex3MqbdCt/14cFTjbu/YrCIdd9hl5Yac3sQoGXM0JpSAE0VS8DQf3mx9po",
+	"9h6Hbocvx292p4VB2RdNxLAaFKCGiVsW6ynwXYRvi5rflMQ2xN0wNCq3Jk8t1wvsWuq3iJ2lvTenAUl9",
+	"RCANZfZr0gnozIGU1qbq7Y26eX2OcDXJzWQAO4W6IZzwucOcHlpau2O5sqsWEiuqvmx+Na6urNBUsq+2",
+	"SpW3SaG6fDWFrJYKlJSr5PQhnjUroEu0vBpllLMR6Y92gSVO2djUD/gG4+eEjk9sTdkaCw2Rbfa08PVR",
+	"TDX2sA1FRyBEJZ8UgxX4Tt3xwSqYUDW6AuTIFj1gx8ooIzW9GnPtuzBiHL4mwr4Gjdxt/CutR6APy8It",
+	"6QDlQLspvsxrsXwEfNrStkiqbGscfD0WSFKdJsjK1tme3mft8KtT+swbnNCuJM1moCQMPk6xEH3tYYrs",
+	"sWT82EWxPmWSxBAebcYhJVNCMV90nJ9xoJh+n6onBk7DjT/JsKLyxwDJGY7PWzvnQGGO028QmrB502EJ",
+	"kiqp+3A24+wCp60di+zsAxIDFYSOHzN+RpIkZNrsGmlhbhKnKwTIO0zLLXsfhSVhM1HVb2LjUTRuZ/jE",
+	"m8mtSZAsS6JaOdLEwqEjXWYg/5ZouKeGwU83vAT6GSJnxW3ZclfrZv1Mh/lbwI3iO+j0PFs35nZblUpH",
+	"eDXrEmOjwsBRLWlsXk67AhnIL8Q4wmjmvYd3DXvCs9HO0bc7ZoN2sgv5lpdXH7uZfm2WMpzUzVR7Rux8",
+	"l6fZeZLvmqdin0ma6X3ViJuHVNiCTDdTAEqw9AK6WEQaiwLZyb9Q3WVD0juuGvNlPfFJOOTLYBFcBSK1",
+	"y0MqmNb0wkIHDLT/dCquO6yapalVviQCvb7qivvWr3GAnbMxEXlFZs4EOLlo90x9HbhZsk0DWmWyeKPN",
+	"Ur98XeWwsmCaT7DU9d/tGpBpjIhAWCA2MsXhjcQWBtMICqmrHZQCTViaqB+mda7bOZEUhHB20YFGxLA5",
+	"rdZcGiafQQLwytemug27E5qZ6WOSgk6FHuxnL5Jiuld1LZKazJzdWOEdfdzfqHC2kND39Simb3d+BKi2",
+	"kR2leeIDcs1XN/loJ+PpoEWZL8NLG6Q8d6kT5wCYbrLyVQeQ4+7jrLKaVY5DW3H4e8EcHdz8/ondaq2+",
+	"RFpXUepdR8OKkTbDFoVopZopnR9d0V/9VEV2NiViWIImGdOGqOQplsAJTsWVUxKqPdWv5MYrwPZR8V/A",
+	"BTuHr8DQ6qitiGurULKZxHL4HC3gYCc0JRP202PaBmewYfKngHk8Gar+DAMJ7eX2MBN8n9T66ilcyj4o",
+	"PLmTNex9LsZbX4DqJgahpg5NtDHmxaGOXk/U6qDg1A0NQV134Kk78XoeSiEeeJM7Y/WVpHXeSYvsSwfB",
+	"guAx0LgtuQVTyjIaB3Nn3O8tOUpD4VT6qdlTkBMWTBEkMTyiiQgsxDQIoj6an1+E4kQakbgaEWEaCzfr",
+	"k4VkYyoiLpFUfiZFFecaivFY36e3XinhORcMiSnuxQotpN5EhA3hJgEiWPFON+7crX6fFVLuKo+zU5CP",
+	"LDrhwIpfDtyw9/XcTeQX3bfIfJm7oYasor8DsOsCCqdf0/QH1izA6ThUbSSkiljk8pZZq46jHPDYfBSa",
+	"OCQnHlZ31RVmwmRRnHvhEeOo7BDo5gwrlXfv7JAw/jAt0nuXmGGtaIMPdaMKQthyEs1opFj1AvoWFml0",
+	"tqlbNBirB7PrwJ/U/XqLjewuRZUCBcWCa2nGGJ1X/jiNWUZlDwePhnKsi9NK8XgF3TS9lad5cE2nMTzo",
+	"yV5Jn9ksZlMbXXrVV3n749tli9pzcBvpTSNfeD1ZGAzeoTkOjemfHYzdwSjaoe6cWtoK6dOEJnD5fpN5",
+	"RYgMgkG8beZ59bsOBxpmT3VV1prig70rrPGVnHWDincnUhm6ePdWzPCej9BZe0cGTz6zyPv+FhcOr+Wd",
+	"8fe6vLN1ZPsRmUJKKDyisnc9nqYyZouB+H43DElcFvx2QX62Qz0kXsk7vhIQeFNqvoU5nYe1SVZ0YSX9",
+	"+2l4U3OrWSeREfL7Xgecte8wvjaiWMalpuFAD00KixcgZowKWFFFgLZyQF9AapmCEDaT4UaA0RuKYgWV",
+	"fRtbEqH5BCgiEhGBGNVhJikkYy3f+74GnIuy+5vAffHxrWKCq9THqiFwDliyYHmfBFKQIZfDKKPhi8mX",
+	"IG6HutnUh5TaquypZ6rWX1QfHvnMSxtQt+HfgLMJY+fHRc5qv5T7fsVCW3P0BT5L+3QYcPAwHoBPgpiH",
+	"QHEXs762m05xLNqDoVq6IfysVzXPfFYNx3MCKbkA7oR99xPq54wsj7YY7pIM+x+rQ/S95iRMZz0etw/N",
+	"B/XJTR2qqpmivN66u7vNOliXzBRc86hYXsPOfUB6G/UGEYEGqxue5Wx7ed4fsjI/ly571zD0MAPodYmB",
+	"UOSanexpLph6GWvhgrBM5EXHOhJnSAhWL27TLqqM07CKIQCHm3aFrO2eqN13E2b8MMV8usqKySHrzMRW",
+	"Zm4D/miz+zE+7ptTmPFAwwkQ3kdvrT7cDVnU2PGs2UTP1Y1jJ2J3ou1IRG83hvuom6T2T79mz2wQevse",
+	"uIaRm8HywozcyDiRi1M1vEuhILZYYsXdQdHD50/QOSzQXpKe/85/fPq3+0g/ARN0ttDvnDGWMMeLXYG8",
+	"aAa9Mq2FA+bGymWmMZFytvPqlTYQjtjygLawzQJhmiDKJObke9qoYt9TaMQ4MimEBwmWGNnSZN+DxI5P",
+	"GL2DXrBMgtCdcJaCQDGbAlKE4OZ7iOP0zgJP0whZ6AjdGmsjPrInY75Qq3yPIc3NiI3yHmyjO2N2Bz1S",
+	"ShDiMMoETnX+AUUvHh+jL79z/9fRzMBgIBeKi/a8lJFD++uvflcwuo8onhI6NnkLWQp6Uhr14k5uKtRy",
+	"EOfvy9yNv3PPxSvhGdk52nn7zt07b+sQG2ubP1T/scUk8s1Sb5gdDRmgM5600UK3fuvuXRObSKW7yOFS",
+	"Hk7kVAsbs/o6mjQFYCpPaLOxaoLvfPObIYbIxz90yCGvop37vdp79K3e3OoV7Yj72x+/+thLK9DTuvDs",
+	"dmhmduHyQNNMUd+zCurgfLgGySFLLdEb04hivmRK6M7Hai6HeEYOL+4d5vV6xeFL82x+FTyM90Dmyb8m",
+	"QgpPQYKSm99+uUPUjqojdfBkR0XQQCELJM8gajijj1sP2yfR71qLStFfo66eTz5AC9qPH7MEdsW66CJI",
+	"FJgi7G2+RwtDSEB14JVQrx5uC4Uc2jGUishEDaWYyKhrJ5aoKqWn+BxMMtWcEwlI4BEgyRAHyRcm6Urg",
+	"Keh7QwmwM5YsnGhVP44IFxJZ2z/awxJNmZDo3ltfUrTBcawWsK9dHOrOAGxQpuwKniQwnTEJNF4cmNK7",
+	"xdSn+PIDoGM52Tm699aXonq61+L+XZYsVkbylYNwT5ZX5Qta7fOrm2A8F+hTw3+xjs+RkPi5cfqQcs5U",
+	"15gJsVG3nfpnj4SRnGCJ5pxJQMatejv41rAKCrOvZc0alqxyURtXggk6rmfJRzTZ8uPa+fFh7MPJbdnw",
+	"xthQAtcFGTVKANdZMYN4ssRGbQzpIt3qOfIxSbdXZF+W3LLGylnj9d98/7Mf/UFXBihTbRsH5BnV9a87",
+	"9avB3si7FJv4snD4IbfqiRk88DJoyqgkB3cFSrEEIVH+jrjiU6NEIsUOd3xvFh9s5IvTm/6GvjmLFSAs",
+	"EJFIVzoRiLL5dT1DS5vWQjyF1AlftA+lxPHEwVxur9z1a8H6QNb+Ki2+fBMVYk1YKSRIWMborwyHGKud",
+	"a9UaUoJpDAcmwL7BlpQ3Nbn2W7ZdmzGpchJbvl2Ltv7Hr3/yo84mpCrzdGFNKojQhBdmShNLeuw13XLl",
+	"2rgyP4QtQ66BIX/+009/8f3/+9mnf/fL//NHv/jH3+3Kmcsc1M6aCVxAymbN2u6pxFyeeC23nLlWy9Ib",
+	"zRxCESNKStTYiT2WqLidO+CSNLDFo0sin+WA0lumWNd1VUZ03d5UN2nOQZ/92T+9/rPf3xVI8UoRRDRL",
+	"sRwxPkV7v/z009ff/1mEfvsb6N6XIvT0FN370v4RwhTlVfZKJqEzUHRp+oMkQnMiJ4hIgUwuxgMXjFUY",
+	"h9SvkI4QM/RtJICOniJNcQ0NHpkyY3eRExKoSwIJCQsJNNm+PLdC440XGppb7CJyfkDcMUQ3p2k9O7Wz",
+	"qlc7otVO9LxaZ2LLrutj1615aF3moT/4q9c/+RHaw8gWVvGv6yN9Nb/+wV98/l9+//VPfvTZX/80Uj9z",
+	"dgGJIlj7ye+4f3vgXfyEjs3nn/31Tz/74Y/LH+bKwQOEkS3MYjbWhkHLha4mocii/KVtnA+plA37xwhx",
+	"+K6GIUN7Wq+wMC37iPEIMXUuOgiZcc+ETZO6hQvEaLqIUMw4N2BOaO/nP/30s7//0Wef/t3rP/nDz3/4",
+	"41/86Mef/cP/ctSgB0KKwxDoCGqHBavmLLLZLNWW7ge2uVrXrkBxyuJzJCSbCaTBEOzPBdjtfleRuSzN",
+	"ukjLrs527/Otu30d7vZi6YXD3UP7uW6X+6HNVDDggi22pOdeYaTtnbo1Jq3vbvu9v//8b37Wy4JUot12",
+	"trDVww5wDpkViCjQv+f1c4yes2WNNamb5SJMW3XzhqMIdLqbUtlIAjyPYlIUifVvB5ar8ny2vfffRW/d",
+	"P9LGImJASSx4465A4QJ++xFysMrOrGSTKtWgTs+0pqQjFDM6InwKiTFK2Zmq7UNzkqboTGtmLL3Q3UWI",
+	"cUSZ/J3KZ1YVVHqtuqbd4ohAU8zPIUEWFbpbvESd2OgulXipUFe9ZHphlrQVTbdKNHkl1rbi6QbF04TN",
+	"EfYkQUkcuezXORaFJNjDSgpAvvbTD99Gpj6dW7Z9Q9rekJY2rlLi/gOER9ISs6Hr3bzzdxcWiGmA5Khn",
+	"63bRwSuFVoJCQ7W6iWjbrchoN555R7aVFjeszNi904HwhZ0HexYgYVkc5/qM0jh8y5JGcvAkx77ZJ2ua",
+	"4xkVCI8xoZGWHImtHIw0nCsk1i1nMV77+8PqmNkXFB5KnGgSCaby5XEJQLoiErac3MLJ5eqhnZj53uoC",
+	"w3wgPo1eEUxEyDn69jAjt5un7u9iIUc+tAcSIIUxaf/Rz17/1V/88k//7fN//fPXP/hnTV6CjKkw2r5V",
+	"/2OcpsAR4+Nd4RzPpsBTzR0cYplOaSuNXHP77as1EI4bmLxSg4d5TRkrJRj8Nro5xPE5ZXMNk2IS3kKE",
+	"9AER8mG18S0lp25geeXF1KC/bRyV5WUzdhFePiqf2IbSVy0VvIpClsmi5Q0Ioa0235Pk1+UTL8/iTYx9",
+	"o8hxYF53m0MMZCbVEz4lQpqw0DqWrTPl1fNZu/SHMbeQaUGZ/0g3OTY1t2+Kc7UARzPgDm1Kj/NJBrpq",
+	"tR1I/XRKvgclzkpghLNU7hzdvxspNiPTbLpz9NZd9TdCzd/uRTWIw3WI1meMnU8xP3ek5aAh9azQHj4T",
+	"QOWRJyvUv+8Hpus621mXIuWdpEYy28QLTi8BxY4aV3WllYg8eJ3p303T7R22rjvM7P+ari6PTt5El/f3",
+	"f/b6hz80IVfdYaMKnmm/jyg22KEH3LcRNNiF1M4+tR+V7Apb/lwTf7rTsNWtb5Y/l2wFbyCX2oVYR3aS",
+	"xVJ7fQreQIwijByrefkWn//lv/ziJ//0+b/86Wf/479/9sMf/+If/+fnf/27EcooGRFIkNIJ9rv7iIKs",
+	"2S4GOscOHvvm423s4PWjwS6FD/p2raiwbtooQou6q1qCxf7VxEmkQKZSCkqAkwswIMLXBCtrAzPE4Uv7",
+	"Jw+oRbTdLv0QWgpg7e2dslg9IFqPS+XezcKxGfD6L+ZVkpdzzbkG7bkwBJouet4J9cgsdTzqB4aHox9n",
+	"s3Sx5c318Wbx5Xq4s1uUwBeSP8vB+5GFUApmueb5sGxOTbWCPMCgKKHuGuwjxl1XpbzYI3ROqAfUtPfe",
+	"N9G9t/Yf5Kku+h/uHiFdgD3K/5mDYBmPQURe9IKNSXjgJfagPZ3ve7TUKirsb2om2BQSgAQx6tCjdCTD",
+	"/gOXyIP2np6ie/dt8k8uvIg0Depn4iKyXGCojcyK8gWgJyci0oOWgk33BwVIGPHVJgmzxKAJ1OrDD9Wv",
+	"x4qIb04MjoGCIOII6akVydtGvOmCbYhjOdFSD9taf1gDOUJ8PmPEVFytMZNaPbCYC9BsqjbUDulV67iZ",
+	"LAe1QD+a+/bn+JgzKYckGyGndHd1Nl7NjsqpoL3fVD/9Rn7AeUONnlEh8kIDb1O4Y5wCTTBvuMk/YDg5",
+	"ts22F/raLnT/GNYVLGSHf+Mu9JRhpW4vAHPFswUzdNKvSwzUlR8PX6rRmgOIboApa3pS87o9UUjFvt5W",
+	"r1mT3QajucldOUjwIkBYV7K31IcidSXGvKxvsy/62Gt3YxfEfELiCdJl5I/QhKUJcJ3RrjVmYxSN/Jex",
+	"D2CNjL1R69JWid7D+ip5chL0Ey9q1R8zstpwzyBVyILWZSgiNX0oyVJMPqoox2bGDhHHTDUw0wucZrCz",
+	"deyv27FfrYq9qd59Twyol2dO8SuPkqzKkg7iicgDG6nTZjA2T+kXLsRzq8auCYlUH8NaTFI+BbxxKqwh",
+	"P4xGhGprjs68nWGuQVfsvTMiKejMlLqc2f0jFONMgAY8MSTtwCgQs5YEU+VS74BumyAiTYf+SIa9bYGd",
+	"JCqVlkBjjnWCi2TGHlS0MUVA1XBq3MSZlYS0uXXqoExDrnSBMbkAaroxRjAYM77Q1S3RBWEptqfl5xVj",
+	"LkmcuiXuvffoI/Qfn/7toW1wZPfJUJDQ1rGcQghFI8Zj0Jeo25gHCLve0XzChGqtBaIaWp+IQJSVt/+3",
+	"v7FvLWhiCe2uzYZfknEt0jMhIk6ZyDiIQ1eHtDDqB3W9E/MZJA/L39yYRN2qKtdiTfMO8ySnjFuusTS+",
+	"rErkaYzf9/ev9WXVxB49mJGdpWTchxOfeR9s2XCT2bA4yS8ED3qU7M7nnNBE+LcuMhqyYUW0994Jevs+",
+	"GgHoKtZJloLQQLNvv4U8Htk/UtcpYnMQaK60jbMFmk+ARmjC5kX9IfOGLjLzddM5FsYrpS9nRSVTbB41",
+	"aAQatkNTtnaPYHEOCdpT+kVOaOqgCc1A3KAw8Tm8hySxcWYdxchz13orQzZZhthj/EIIEJffC4mLmbQ3",
+	"+a/dIPPlfNHCeXCB06wtLMbo5o/ypltLxPoyFvJDWIs1ohj+TY1fq0K/FgxkQli1zcDGlCwA8ybTBEZK",
+	"FgSe87bj2ie9x7X7kQky0VHVjKOM5n+1mgSoKenwVGOIJzyxs9Q77caxzQ3cz67wUD6MycBWRzQXn/pa",
+	"HalaYaSBiHKQkMLSor5Sak02Ay4gAaFRd90bh9CxZ0GRE6B5+qJGQtAmFchBRPvZFDxZ1SYAXZpzA1Yo",
+	"yEd5q63oW5fo849hTSlbv5VxIhISv6k1b6AaCQQeX3TDLvV5qYU1RwBJ8BXwWP14Y8zIYZbihYtfIsJG",
+	"pWn0bpZJ9AEW8uDRBVB5EHbGqq/fVd+Vucmp/ne7qP4cRDaFHIuNqAtIe4rf/eDZ8VcOP/rmk5MIYSM3",
+	"1P7tCkSSMJuX5r1iMGAJl/JQz+5ASA54WuazaocbEQ13CvwC+MGp2nK9baJIR7E5+Hv2iHSAbGl/1fX7",
+	"mzkR/Mb+oJzjFp5RB9zwdNZX6fuAr491rvOVqCe+OflNmj0ZH2NqLaoFIrrNgVCnlaMvms1GexMg44nU",
+	"14WOpzSiZoLFJNJBwsZhdaC+Pby374FAsQPVLZYZB4GYjpf1Rxe7qi0FIUAoLSLjFJJVZkkFU92Zmtf1",
+	"U93qVY6C4G5Ox9gwIsd0mdJ2haM0S2cC1fGCpn5LtRqglC7Uk2GKF0gR0gOdEIR8mh5VsZG9gl31pI6I",
+	"9txKAsLAEO4fWXGd94ummckuJKMFymhi9Wcv3JnRERlnNuHVqXGKIc2nZ1C7vBno8Ki9d+5+WX+k3j4p",
+	"5tMIncNM6jIfkTYAa1ewaq3NtBwrBVMgIvdvLoVRXxuHL43oCcdvKtp8KG84dNNMansJre4Sarh9sEQY",
+	"mR0/cjeP/tvBPaVWuoQfTa0TliYah3BP+yiwTeW1nC0QVryFE/XCuUlSJkIyvjh8qYji1eHLc1g0ELRp",
+	"fMMUrVtdvRuD8HjLkPDsjj6Rhq43HgVP3xVe6jmuBVzsZ6l3VNdCyTpM+BAuZ4yHE7Ye6Z+fqKY39xyO",
+	"xQXas+4sHY98mYrL0KuX8SmWtWHIsbhQ26i+7RJ1jE2yIBsVR1A3oGpUO9x3PeuN2itjTd2JduJSToJc",
+	"5IdoLF9+kHQRCqZ+KKGKxyVUwjzwSwk2B/OE9dvfmFh1G+chtT17oZ7ge1sEpLazLvvkASJgUVSW2Fsq",
+	"zyRkg0/Q9NAvItsPeNsVeUSZDnDz4bYMdHyWynIc3a5A9vDqJmRNmT1nVA5P105xGBNKCR3ryhjqwD3L",
+	"/a6pjRZ06xrq6DGBon9zEHaAyPkGkS7yppNbLeA+XOLYhc4H5vFJ300Q5PIgIWMiUUIuTPij2pAj9M79",
+	"u3fv3kUkD2+4IK78nLVqELlAhJqovrq5uA5LU5phKYGr1v//t+8dfPnjb989+PLHL++/+pWdqGuShC5p",
+	"og1uWuNm6IxlNDny6NlauP0wzgg5qRRZe0yC9vQr2opwLa2sQXbPaTNqqBAbJBYOZlmcuIko3jVDad7W",
+	"/NuFTc30E7yI0Le+9a1vHXz44cHJCTqeEIqRJEEaXMpptQLWTLXL/ur96D2uZFcdVSoavwCeZKDOCabG",
+	"Y8VmQNEehxlgic9Swwgxm07xgQB1oUlIgibVFI93elpyHfksUUpkaE6xYUgGCSO4OxKD3RrSjR7U38q3",
+	"KhZxSBZyY8Zdnoj5RvV19eTmC5rcUadzOU3NcYsDNhqRGBIWZ0pg3xEzrlT9CYCcpnf0/8s6Y04mZ7ri",
+	"Yx2hGEOx0gU23z5cAibCSADm8USHr+u7+Pj062jvax89PviSMdu9++xDfdDf/OD0mxEyVvK82Lg2MhS2",
+	"QE0ByFaVsopLswb6cSf90r6XggqmVi1v4J20fLj5hdmgFGyVPSmsrhD5qo6iqsZ8O5KsLdireP5sEE/X",
+	"PAENnIliD2MKWRFDeqlhtQx5qoXKDb/4tm+v7dtr+/bavr22b6/t22v79hr09lreDjYvEgkidE8x2v27",
+	"d/N5oPt3Q3ufkimR1XgdE0Z0f1g+QSl/QAlKuAxJnTjjgvG1qY9G/9ksFC37ENRBm9kMuL0HLBBI6dWo",
+	"9ayzhdUiIhtsuxe+Sss3qTqj/Si/agxfCS3HFcMK+7jEyJziA6+gpx4SjJPPd/2tSK/Nd6PpoXlqG21i",
+	"eJKd+4bhu5Vdv+MU0xiOTKyERs7Q9KjLzlmCtGTkqjvmYRlKYqC376rbTUSIwjyP51YybsqoPrurUVLp",
+	"GdGAMvVblefGxtFSaQGbmQcVKmOu9dv6uOHVo0ZV9rGRuM5h0Zx1+MQ9TLfphpudbpgf5AanGVoIsNMP",
+	"33J5yOeGMK83w9DjgWDApysP+8Qz5GyzZtaTNZOfwVryBfPR38B0QVfll7ZW5K3LYqtyUIe7S8e6PUka",
+	"4TdvhCXrY9WeJLdGu/K3dSNxYsI0tXoVahANHhoQrKaccvX75pDj9qZpLwqvTvQrsFhTcmanu+YLW6dL",
+	"7T0ycLB76qVO6BgJ7U+wKQYaQ0aNxtmUCGPW7XgXlTm1lxRgEssmKaB/30qBL5AU0Ce6lQJrkQJ6740U",
+	"6MzdFQ5s4e7aopqqAUsgrHg+JjTxyuu9u3C1/I5ZAjfM9LEZ8nYool8HbvZkc818NnFOz7Q4Yr8oZKle",
+	"pA5O0hgh16q3NlNcC5HncRQNoCCPSQrPvDiTrX1jPfdNfgZrsW/ko39R7RtNnK+REEsYxzaF1zgVrVXS",
+	"kdh9hNGU0EwatGGcJBzENeMRlpm0letLEKb1bP9sBvSZHzq25ft18b07hDUxvhv+jbNs6pghzfZuC0zk",
+	"gXYUl51+Di41gZH2FC8jmXlMt39UBlfTwUnCwqilC5Rk6t94AZa+51zQiGcp2GZHSroQljxAAuQRSjLY",
+	"f6Aj8dPRgQn+BBtjsYcpIjTWAAGR6YJMp5AQLEH1w+I44xySZzRCLuHhxBT2Q0SgvDMdWmEqBpqsflfp",
+	"0ERu2HqJajSvimK1fOK+K5JSKo9oBGmSgYmOIuYBn0ldpzCGyI2k1rMr9BoGFQ6sSLUWQanWRaDZVfrc",
+	"ttn6STcallVR8KZWgEmJ3l5Hh/2hluodoI6yW72fz23A8lZDWI+GoPd/LcqBHvkN9ngiF6vfy9dp+KXb",
+	"3dNmcHoP5LWz3223Lbn93DjBXUs/K3NnDiCzQ5uPE3wVHuvZ6J5PXerOraa77e3RWlxGk8yanBitF8gX",
+	"FWA2EzOgSdebY5nt2tjaph02XRt5ZuLmBQ3bueeltDY1anjGUhIvcuuBq1J23YEu7uiVZp/V44BfN3Vs",
+	"5XIHFPCczNcjm30me0NBwDGKMyHZFBV53F3Rv3Mm6ySpD3HCZjKseD1UP2+Zcu3KkncMW7Zcz6NJHYHG",
+	"4CSpPCC0L2uWOKmFOY3pu7Vg0AuHtbBlyzXdlUWqqT2LGzaEmVHf0OLFOQqUcUiRuJT6a3joSPuA7DcO",
+	"lzdHf/LrDHlVxU4/fEvRsAcTVdTq0eUIsMacSgHtFXjxdkBbuVDtrsvOZBT2+1XXyYmpi5Q4HANVsqEh",
+	"CvQ922IrMNYewm34tccNvmphEc6ezm/u28PiioCMm0+z+K6oYXFXNMZBRe29/9GHH0Qa8m0/0ixfkgG1",
+	"zF8kexik+TGWMLcFQH1mDtbebmHVHOOoJfLlNMdC2vLo+h7A6RoD3vLR37jrHFPKMoPPhAxnMI5yxmkq",
+	"86d5fzpLNc6WKXunCMoslGdUICIjhNEIEw2+MwNJJLkANAU5YbYun8WpWr7t9bg4TdHe63/73V/+t99/",
+	"/Xt///pP/rDzjV5m65KcyOHWGqSCDhw/9oHZKnJhy83t6QprunCLY+v+ar6V7uaCUp0KzUajlFDocBkW",
+	"RH740uC+NXqVm0i95grMkeRuh4OgeuKb6R32jruuFsPK/AHeWbeRzOGMMzYKEs5z9eu7ujrKsSdVN5CC",
+	"zCI2qP6NPhhbmcbEqRbnd1RAXUW2hJpf6cn5nSI/MPMclEJu4LGcUmOLunkQsSVELw8TNAFOLkAgCyR4",
+	"LSVx6sizWwBDQZs9ohgGEOhWyb/V0QdD9IJtIEIN+1TZksgDa3TrrGt4qMQbqW3k899YTYNIS9ZHRVC/",
+	"q6weWxhHaauea1Tbc0KTCOmSaETqRgkkBrPRo5p9e+NgCWPGbY+29ntkhRpNCB3vCvvYiwr4XY2jK2JC",
+	"E2hSfgZpPN6JtVJvP7XH9bxVfK6ddOu1npyUi0K0rmhxbnZcIuoj9N6jjyytZkLxKZtT2/X+QOLrQlqW",
+	"wJucjLrBTUjJrcLSbrzHYq0KC5FvekSOz+AIC5KA9RByfTbCmChz/ubqjSLUzfTzf//R5//1f//833/y",
+	"+m/+eF+9idRrZSFcrRlbIEZvFBGIMpQyOgYeiMtrch4uM6wvCYqyC930o0d+mYaNu1C82W+ibkRRcVxL",
+	"mtECMDd/siJO6UPMfQHWpG38Y55+IyTWKo+uy5DNNHma4hkaEVvXJthfpb5TOoNmQuyu6hSdbhWdm1d0",
+	"fLos1BxrmlmBumKxzHN7SgOUubOhXB/WkTfMhpzXfAIc6nHwDfsLxKiJYPF8W7qQuvNbH5Uqo2UJcUnY",
+	"uhclXDBdoDPOzoEaQ10/2PEpVKEgas/4mdfmGs/YH2ZDzljNqeAt+2C4IDBHe3ksxNLp7xtjrMmZN0pM",
+	"VFQnEpFnthWRX0tJ/VQA/Qh77RS7pvQZNlc/qP5LWpL9N0/c59pgAQGE8BgTKqT656l912v6xHOsvs4v",
+	"J42KkOiLTo2nnboFSL5gjCpJpDX/oBwqEWIxh07qUD80olt26/goLRuKyOpXHbvWPJV6RJsaajl0yn74",
+	"EX2izVPXTjrbB3RnBjhxZ3bDj+hOUFZf0Be0MdKiMBOHH7VVBmpnSSF5lhcwCbjjGB0RPj3x2m4Zc02M",
+	"6R3CmsxbbzJnxoYTDOITJCjBEqOkxBfdPHTLHNXGqZ0f/M8KuMjte38NER3lwqf2xZ+rPtcTZeE9MDoq",
+	"570wA2+ddu5m/3UC8w21V3p4dUouTtjcmrppIhBlc42bru2PGjbOq5ep0d3s/w5MLc05kZOE4zldqT0y",
+	"gMFWR2w9dPvrprytDtGhNAKB+drUhy5QlV9Q/aGaSZO7v5QUUByt2R3HMcy0X0JHVsiM53l4ufPMQjyO",
+	"1U5Y2EVNxA6dcf+B+jiXC5Wv2QxUl4Qi4JzxCLE5JIgyNGVcfUqZdL1qQEoibX6AGTaU1xN+j3QXJGYT",
+	"2pCut0Lk9iDePjYntpUjNytHXJF6wzDGnV7OxSFS5FCx+0e1OLD1MK94JC3ZFmCv0qDM2pAvtYVTzM8h",
+	"0RruIJjXCie3SoYeLyDfF7J9At20y7M4vWpk1wo8njN7O9QTgfrxGo/mA3IBFITYoPepmZJAL7+zY9zE",
+	"39k5+s4OO//OziutFLBMIsmyeKKEiE4f0An61/RQnXEQQGUbrv1z02znmqBYvUmsDR+mmMLm1Ob2T89H",
+	"czjwfzi8t+9u0iW3q+c11VdI2VUaT5gArc4aiXxkPe8UDHh7LmeMo9Rkr7hK4KZguK4Zn1h3fOTy785s",
+	"ojrjY0zJ95xomhOpmDlXcR8gXT2GFBl7JcgKMwNTYEYDpDMTkXbhVc1xcN8d/Km6O3Fo+guzgq7Js9C3",
+	"27WxA2Ojr81ShpM1wCSxkQ8GsxEi1dYYwqh892moYZ9DbBQzEYiCnDN+visQZ0wKNCNU0eWe0cfGoONJ",
+	"ID7XXBFpPayUWMi4zyo2BdvP4UoMroNii5TQ85UWMvGJ1qGodDEy9sBPuWUamA8UtKkRADXYH7sizx3R",
+	"SYBGODqoD/cqMu8H4R4Q6sV/7XXxayB8qpR2qCdy+FJRTJjsTEePu+LvDbMM1HWk/neT5DtifIrlztHO",
+	"GaFYV2lYmmiphwua3GEzoJfT1HwqDthoRGJwD8Q7YsYBJ2ICIKfpHf3//kNKuJSHEzlNy59WG26IvqNR",
+	"q3S+Sg2QTgn6ZooTQHvmlztq/ZFtducyFZf5X9Q57veL/1vig87P4BcWF2/7BF5HXnej+NX3txG/deI2",
+	"cqrltb7FCpilTtd5P7SlW0ZQPqbMpgb0LaH8HOURyS57kyYkUW8pd5kTjiiTxIEGVLpQGqihpqKnXA0w",
+	"3yHMbek8MYEkQu+doLfu7t3b33tnf/+6lYJ6HKAaqj0sFh5+Rz1lU0KxhOOi7dZ3sCbfgT2LNYQVdgIM",
+	"+4I6DSwb20VdEJhD4suMPTX9i0JKiH29aCGx1naUMLFFNI1ssHlWBqR3V+Tf5Rz2VDc7wQuBKJYZxylK",
+	"1F/2jBR5Z/8IYYlSwEKi+/uRR+sJXqCYZVRCZ9CDGv5uExudNanTApBwq0ytJ6Rq6fIrXAtCwswC3tVc",
+	"hbvNN+D+zSlX9t/CV5Qhs2d2itvrab2YlmvyDLzJN5RhkDKj4imzjqmCp6PCQ51ruAhoAskD72MdWudS",
+	"ttS/U4uLoim6gMp0Z4uKbEBX60WAFJ42vN+9skSJk33B0M3ef2KtMtdk8j/Vb898kBsmcbPEF7b7DbqY",
+	"VEfqQdRgmy8Qk6/17W6oqP3dbrb6qbslNk532VhSyX1En/3nP/jsr/7T5//6569/8M+KVj7/y3/5xU/+",
+	"6fUP/vlmKONQkilo8NEQiXzkGtxS8tCllNvoxC3iEZV8oQ7WzgJzjhcbRDbWqWdOXVQRIiuy5pooaA5n",
+	"E8bOmytqf8M1ukbmt2Oo4TYp2TyHCBDZWT5fUSm5viuOLCynUqu18Xc/QgkR+CzV9dSVnsLYA0RVK6vp",
+	"CIg5SNEFYPbjYEHoUzOrM7Dbe00qhu19TWDSdvRjg/3eAAt/m0Ae7bkgrDR6IOrc9yZSzsS+eo7BhRoB",
+	"4TMdseXTGZvTvHyKpjJLBMbN64AqdkvRNvtHqCxrIg9kIEKWIoQORYgZ5+YXH0LgbTRn/JzQsTHqYPWw",
+	"e2BpOoGU6D+Q3M289/6HD48PTt9/+Nb9XyuUJEPRlo013cewH+mnJ3Ex72c4PmejEcIxZ0IgDtoipR4B",
+	"NEEx5pxog7fZIPTkRG1WAgdJZogH0NmiG8fUyMDDlyR5Zcryp2CKxlSyWgzHFrzUfoeS5NaoV3baTWlU",
+	"t03CWhGpPWyFeK3CsxypF5sOaZwyDpoMgcoHNoz5HGbS0JaJI7PEmrLx1Qjl0HZFIHx52i0/KVpeA80s",
+	"2XiKiaEZcB1zhPbuKU65f/eu4uoRzlKJ7t/N7TSfZKB9/HYCKZnqrI+ScYZMs+nOkephZ0qo+du9XPci",
+	"VMJYF89Zmo5+UsOlY/xdgeKMC8YddNdYWy1YmgBHib9TdVMzn+6smYe8A90gXcXnod0yK0SIwjzHiLGx",
+	"mFrGRjmGOKC9Gegkxch9q1MTMUkhMe4DcyFgKWHqmM7arPQNV7hbr8Z5s8akoeeEjm9URL+1avJ6Hgic",
+	"cbliRyhh1GC/cwP86wyyOm0DJwhSAdrCtX+bDH5Ul6RTgtpc35KhGros9CGPyqxioYgsZeMxJCgl56Dh",
+	"tnRf+1ckKaObNCC+MsUB9nxOTePNvP/t5DcmLovC3GmOI5vB5BNMVNYnH1iTLlwQlukCg+gcYGY0U0V5",
+	"ZyBIolOcVG9vvYMmLOMC7ck5Qxf3dDMsMw5iP0KClcQXEnMi4wmIPJdiSoTQVZVyYdqfDE1c+iFOMZ82",
+	"aBKm2UPT6jqppDTQhlCJlQ7qVSJqo/9nAOppQyXHCTHBMPrADTajtb1owL59r7YlXJAEaBVltjCt2IMU",
+	"AqQ4fDkiaUOw6kPdqpPMsLVzVyk1dKhmLERzpKYN6fwuvsDmxDcnsLO1rr8JvDeztaEOi3TlVrWYUcHS",
+	"sP312P7e7cA2K7a27QjyzRO7yO4T2vv5T//hsz///v4RSrCYnDHM1V0PmMeTKDdzOH4kHDkDtz5BHToQ",
+	"eW5QjchpTR0RgksdEvvAvPuwVFcJJEJbXOxMdoXO5PCS9M9hsWqamIbJ4cM3kxKWUsXMEzWnBXVg7vDV",
+	"Qed2qKiMZWmsQpVEHGccaMg+U7e/JPF5DW2UzbbXQQ6f8Lar4qt8XdcEmeIxHM7M66pPMsDGJMiir75A",
+	"MUts3LbxcO2Kclrf1158gPaefu3Ddx+9uDOj45VHDXX15z7HYzA+0fW5676A0mcphdOm4Jn9Q3tffYEk",
+	"5mOQqz34V6/+XwAAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
