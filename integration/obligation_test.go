@@ -137,7 +137,7 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		Record domain.Selection `json:"record"`
 	}
 	_ = json.Unmarshal(call("POST", "/selections/"+selection.Number+"/candidates", issuer, domain.Nomination{Candidates: []string{operator}, ReviewDigest: certs.SM3Hex([]byte("综合评审报告"))}, 200), &nominated)
-	if nominated.Record.NoticeEndsOn != today.AddDate(0, 0, 4).Format(time.DateOnly) || nominated.Record.NoticeRule != "GD-20.4" {
+	if nominated.Record.NoticeEndsOn != domain.DateOf(time.Now()).AddDate(0, 0, 5).Format(time.DateOnly) || nominated.Record.NoticeRule != "GD-20.4" {
 		t.Fatalf("the candidates' notice: %+v", nominated.Record)
 	}
 	refused(call("POST", "/selections/"+selection.Number+"/select", issuer, gateway.SelectRequest{Operator: operator, Reason: "综合评审第一名"}, 409), "GD-20.4")
@@ -147,6 +147,9 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		t.Fatalf("the public notice: %+v", notice)
 	}
 	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, sample.Declaration), 422), "GD-20.4")
+	inNotice := operation(operator, sample.Declaration)
+	inNotice.Selection = selection.Number
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, inNotice, 409), "GD-20.4") // contracting during the notice
 
 	// HB 35: a risk the enterprise found, reported immediately, by itself;
 	// HB 36: the rectification ordered.

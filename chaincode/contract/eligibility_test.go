@@ -16,8 +16,7 @@ import (
 // A declaration goes only where an article asks for one.
 func TestOperatorEligibilityIsCheckedAgainstWhatItReported(t *testing.T) {
 	f := newFixture(t, "HB")
-	b, _ := json.Marshal(domain.PartyInput{CreditCode: agencyCode, Name: "南宁市大数据发展局（实施机构）", Role: domain.PartyAgency, DivisionCode: "450100"})
-	must[*domain.Party](t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
+	f.registerAgency()
 	record := func(in domain.AgreementInput) func(s store.Store) (*domain.Agreement, error) {
 		b, _ := json.Marshal(in)
 		return func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
@@ -76,8 +77,9 @@ func TestEvaluationIsTheBasisOfReauthorization(t *testing.T) {
 	// GD 21 asks the operator's declaration on its operation agreement;
 	// the agreement records the latest evaluation, the corrected one.
 	f.registerAgency()
-	op := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-02")
-	op.Selection = f.selected(operatorCode) // GD 20
+	chosen := f.selected(operatorCode) // GD 20 (the clock moves on past the notice)
+	op := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", domain.DateOf(f.m.Clock()).Format(time.DateOnly))
+	op.Selection = chosen
 	ob, _ := json.Marshal(op)
 	ag := must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(ob)) }))
 	if ag.Evaluation != second.Number {

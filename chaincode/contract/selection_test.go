@@ -56,6 +56,9 @@ func (f *fixture) selected(operator string) string {
 func TestOperatorIsSelectedAfterTheCandidatesNotice(t *testing.T) {
 	f := newFixture(t, "GD")
 	f.registerAgency()
+	otherOperator := withCheck("91450100MA5L00077")
+	ob, _ := json.Marshal(domain.PartyInput{CreditCode: otherOperator, Name: "南宁数据运营第二有限公司", Role: domain.PartyOperator, DivisionCode: "450103"})
+	must[*domain.Party](t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(ob)) }))
 	in := domain.SelectionInput{Number: selectionNumber(), AgencyCreditCode: agencyCode, Method: "public_tender", Scope: "南宁市公共数据授权运营",
 		AnnouncementDigest: certs.SM3Hex([]byte("运营机构征集公告"))}
 	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := openSelectionFn(in)(s); return err })
@@ -81,12 +84,21 @@ func TestOperatorIsSelectedAfterTheCandidatesNotice(t *testing.T) {
 		return err
 	})
 	n := must[*domain.Selection](t)(run(f, cityAAuthority, nominateFn(in.Number, domain.Nomination{Candidates: []string{operatorCode}, ReviewDigest: certs.SM3Hex([]byte("评审报告"))})))
-	if n.NoticeFrom != "2026-03-02" || n.NoticeEndsOn != "2026-03-06" || n.NoticeRule != "GD-20.4" {
+	if n.NoticeFrom != "2026-03-02" || n.NoticeEndsOn != "2026-03-07" || n.NoticeRule != "GD-20.4" {
 		t.Fatalf("notice: %s to %s (%s)", n.NoticeFrom, n.NoticeEndsOn, n.NoticeRule)
 	}
-	f.m.SetClock(time.Date(2026, 3, 6, 8, 0, 0, 0, time.UTC)) // the notice's fifth day
+	record := func(a domain.AgreementInput) func(s store.Store) (*domain.Agreement, error) {
+		b, _ := json.Marshal(a)
+		return func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }
+	}
+	inNotice := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-02")
+	inNotice.Selection = in.Number
+	f.refused(cityAOperator, "GD-20.4", func(s store.Store) error { _, err := record(inNotice)(s); return err }) // contracting during the notice
+	// The notice's fifth day, counted from the day after publication, at
+	// 23:30 China time (15:30 UTC): still running.
+	f.m.SetClock(time.Date(2026, 3, 7, 15, 30, 0, 0, time.UTC))
 	f.refused(cityAAuthority, "GD-20.4", func(s store.Store) error { _, err := sel(s); return err })
-	f.m.SetClock(time.Date(2026, 3, 7, 1, 0, 0, 0, time.UTC))
+	f.m.SetClock(time.Date(2026, 3, 7, 16, 30, 0, 0, time.UTC)) // 8 March, 00:30 China time
 	f.refused(cityAAuthority, domain.RuleSelection, func(s store.Store) error {
 		_, err := app.SelectOperator(s, in.Number, holderCode, "非候选人")
 		return err
@@ -95,25 +107,39 @@ func TestOperatorIsSelectedAfterTheCandidatesNotice(t *testing.T) {
 		t.Fatalf("selected: %+v", s)
 	}
 
-	record := func(a domain.AgreementInput) func(s store.Store) (*domain.Agreement, error) {
-		b, _ := json.Marshal(a)
-		return func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }
-	}
-	op := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-07")
+	op := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-08")
 	f.refused(cityAOperator, "GD-20.4", func(s store.Store) error { _, err := record(op)(s); return err }) // none named
-	catalog := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-07")
+	catalog := agreementInput(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-08")
 	catalog.Selection = in.Number
 	f.refused(cityAOperator, domain.RuleSelection, func(s store.Store) error { _, err := record(catalog)(s); return err })
 	op.Selection = in.Number
+	for _, bad := range []func(x *domain.AgreementInput){
+		func(x *domain.AgreementInput) { x.SignedOn = "2026-03-07" },           // before the operator was selected
+		func(x *domain.AgreementInput) { x.GranteeCreditCode = otherOperator }, // another operator
+	} {
+		b := op
+		bad(&b)
+		f.refused(cityAOperator, domain.RuleSelection, func(s store.Store) error { _, err := record(b)(s); return err })
+	}
 	if ag := must[*domain.Agreement](t)(run(f, cityAOperator, record(op))); ag.Selection != in.Number {
 		t.Fatalf("agreement: %+v", ag)
 	}
-	again := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-07")
+	again := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-08")
 	again.Selection = in.Number
 	f.refused(cityAOperator, domain.RuleSelectionUnique, func(s store.Store) error { _, err := record(again)(s); return err })
 
-	// GX sets no notice: an operation agreement names no selection.
+	// GX sets no notice: an operation agreement need name no selection,
+	// and a selection of its own has none; under GD such a selection does
+	// not do.
 	g := newFixture(t, "GX")
 	g.registerAgency()
 	must[*domain.Agreement](t)(run(g, cityAOperator, record(agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", "2026-03-02"))))
+	gsel := g.selected(operatorCode)
+	if s := must[*domain.Selection](t)(run(g, cityAAuthority, func(s store.Store) (*domain.Selection, error) { return app.GetSelection(s, gsel) })); s.NoticeEndsOn != "" || s.NoticeFrom != "" {
+		t.Fatalf("a notice where GX sets none: %+v", s)
+	}
+	must[*domain.ProfileRecord](t)(run(g, cityAAuthority, func(s store.Store) (*domain.ProfileRecord, error) { return app.AdoptProfile(s, "GD", "广东办法") }))
+	late := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", domain.DateOf(g.m.Clock()).Format(time.DateOnly))
+	late.Selection = gsel
+	g.refused(cityAOperator, "GD-20.4", func(s store.Store) error { _, err := record(late)(s); return err })
 }

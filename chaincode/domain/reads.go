@@ -101,7 +101,8 @@ var historyOwners = map[string]readRule{
 
 // publicHistory are the record types whose history is public: the
 // records every verification answers with (the page's timeline), the
-// objections, the channel's rules and the issuer keys.
+// objections, the channel's rules, the issuer keys and the operator
+// selections (their call and notice are published).
 var publicHistory = []string{TypeCredential, TypeCertificate, TypeObjection, TypeProfile, TypeJurisdiction, TypeCalendar, TypeIssuerKey, TypeSelection}
 
 // enterpriseReads is the enterprise table.

@@ -71,12 +71,14 @@ type Selection struct {
 	Candidates   []string `json:"candidates,omitempty"`
 	ReviewDigest string   `json:"reviewDigest,omitempty"`
 	NoticeFrom   string   `json:"noticeFrom,omitempty"`
-	// NoticeEndsOn is the last day of the candidates' notice (the
-	// profile's days counted from its first); the operator is selected
-	// after it.
+	// NoticeEndsOn is the last day of the candidates' notice: the
+	// profile's days counted from the day after it was published (the
+	// first day is not counted, Civil Code art. 201); the operator is
+	// selected after it. Empty where the profile sets no notice.
 	NoticeEndsOn string `json:"noticeEndsOn,omitempty"`
 	NoticeRule   string `json:"noticeRule,omitempty"`
 	Selected     string `json:"selected,omitempty"`
+	SelectedOn   string `json:"selectedOn,omitempty"`
 	Steps        []Step `json:"steps"`
 	Last         Change `json:"last"`
 	Version      int    `json:"version"`
@@ -112,8 +114,8 @@ func OpenSelection(j *Jurisdiction, existing *Selection, agency *Party, in Selec
 }
 
 // NominateCandidates publishes the reviewed candidates and starts their
-// notice: the profile's operatorCandidateNoticeDays natural days, the day
-// it starts counted (none where the profile sets none).
+// notice: the profile's operatorCandidateNoticeDays natural days from the
+// day after publication (none where the profile sets none).
 func NominateCandidates(j *Jurisdiction, p Profile, s *Selection, in Nomination, candidates map[string]*Party, now time.Time, c Change) (*Selection, error) {
 	if s == nil {
 		return nil, NotFound(RuleSelection, "number", "no such selection on channel %s", j.Channel)
@@ -145,9 +147,9 @@ func NominateCandidates(j *Jurisdiction, p Profile, s *Selection, in Nomination,
 	today := DateOf(now)
 	n := *s
 	n.Candidates, n.ReviewDigest = append([]string(nil), in.Candidates...), in.ReviewDigest
-	n.NoticeFrom = today.Format(time.DateOnly)
-	n.NoticeEndsOn = today.AddDate(0, 0, max(p.OperatorCandidateNoticeDays-1, 0)).Format(time.DateOnly)
-	if p.OperatorCandidateNoticeDays > 0 {
+	if d := p.OperatorCandidateNoticeDays; d > 0 {
+		n.NoticeFrom = today.Format(time.DateOnly)
+		n.NoticeEndsOn = today.AddDate(0, 0, d).Format(time.DateOnly)
 		n.NoticeRule = p.Cite("operatorCandidateNotice", RuleSelection)
 	}
 	n.Status, n.Version = SelectionInNotice, s.Version+1
@@ -176,7 +178,7 @@ func SelectOperator(j *Jurisdiction, s *Selection, operator, reason string, now 
 		return nil, err
 	}
 	n := *s
-	n.Selected, n.Status, n.Version = operator, SelectionSelected, s.Version+1
+	n.Selected, n.SelectedOn, n.Status, n.Version = operator, DateOf(now).Format(time.DateOnly), SelectionSelected, s.Version+1
 	c.Action = "select"
 	n.Last = c
 	n.Steps = append(append([]Step(nil), s.Steps...), stepAt(c, "select", DecisionDone, reason))
@@ -204,11 +206,21 @@ func CheckSelection(p Profile, in AgreementInput, s *Selection, taken string) er
 	if s == nil {
 		return NotFound(RuleSelection, "selection", "no selection %s on this channel", truncate(in.Selection, 40))
 	}
+	if s.Status == SelectionInNotice && s.NoticeRule != "" {
+		return Conflict(s.NoticeRule, "selection", "selection %s's candidates are in notice until %s (%s): the agreement is signed with the operator selected after it", s.Number, s.NoticeEndsOn, s.NoticeRule)
+	}
+	if p.OperatorCandidateNoticeDays > 0 && s.NoticeRule == "" {
+		rule := p.Cite("operatorCandidateNotice", RuleSelection)
+		return Invalid(rule, "selection", "selection %s published its candidates without the notice %s asks", s.Number, rule)
+	}
 	if s.Status != SelectionSelected || s.Selected != in.GranteeCreditCode || s.AgencyCreditCode != in.GrantorCreditCode {
 		return Invalid(RuleSelection, "selection", "selection %s is %s (selected %q, run by %s): it must have selected the grantee, run by the grantor", s.Number, s.Status, s.Selected, s.AgencyCreditCode)
 	}
 	if taken != "" {
 		return Conflict(RuleSelectionUnique, "selection", "selection %s was contracted by agreement %s", s.Number, taken)
+	}
+	if in.SignedOn < s.SelectedOn {
+		return Invalid(RuleSelection, "signedOn", "signed %s, before selection %s chose the operator on %s (GD 20(5): the agreement follows the selection)", in.SignedOn, s.Number, s.SelectedOn)
 	}
 	return nil
 }
