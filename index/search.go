@@ -24,7 +24,7 @@ type Query struct {
 	Channel  string   `json:"channel"`
 	Kind     string   `json:"kind,omitempty"`     // a Kind's name
 	Status   string   `json:"status,omitempty"`   // as recorded (an application's stage)
-	Outcome  string   `json:"outcome,omitempty"`  // an objection's decision, an egress check's result, an agreement's kind, a credit record's category, an evaluation's result
+	Outcome  string   `json:"outcome,omitempty"`  // an objection's decision, an egress check's result, an agreement's kind, a credit record's category, an evaluation's result, a selection's method
 	Party    string   `json:"party,omitempty"`    // a credit code, its beginning, or part of a party's name
 	Text     string   `json:"q,omitempty"`        // part of a record's name, product or scope
 	Division string   `json:"division,omitempty"` // a division code: 450000 is the province and every city in it

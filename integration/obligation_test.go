@@ -250,16 +250,17 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	if _, trust := pinnedTrust(t); !proof.Verify(&creditBundle, trust).OK {
 		t.Fatal("the credit record's proof bundle does not verify")
 	}
-	// A second record, set aside: it stays in the history, rescinded.
-	rescinded := twice
-	rescinded.Cause = reportA.Number // not the enterprise's: refused
-	refused(call("POST", "/channels/liuzhou/credit-records", issuer, rescinded, 422), domain.RuleCreditCause)
+	// A decision about another party is no cause; the first record is
+	// rescinded (its version 2), and the decision may stand again, anew.
+	notHers := twice
+	notHers.Cause = reportA.Number // the agency's report: refused
+	refused(call("POST", "/channels/liuzhou/credit-records", issuer, notHers, 422), domain.RuleCreditCause)
 	call("POST", creditPath+"/rescind", issuer, map[string]string{"reason": "复议撤销原处理决定"}, 200)
 	_ = json.Unmarshal(call("GET", creditPath, issuer, nil, 200), &own)
 	if own.Status != domain.CreditRescinded || own.Version != 2 {
 		t.Fatalf("rescinded: %s v%d", own.Status, own.Version)
 	}
-	_ = json.Unmarshal(call("POST", "/channels/liuzhou/credit-records", issuer, twice, 201), &cr) // the decision may stand again, anew
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/credit-records", issuer, twice, 201), &cr)
 	if cr.Record.Status != domain.CreditRecorded {
 		t.Fatalf("recorded again: %s", cr.Record.Status)
 	}
@@ -297,7 +298,8 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		t.Fatalf("the operation agreement keeps its declaration: %+v", op.Record.Declaration)
 	}
 
-	// The regulator's index lists the unfiled report as overdue, and only it.
+	// The regulator's index lists the enterprise's credit file, and the
+	// unfiled report as overdue, and only it.
 	l.catchUp(ctx)
 	var page index.Page
 	_ = json.Unmarshal(call("GET", "/channels/liuzhou/index/records?"+url.Values{"kind": {"creditRecord"}, "party": {ent}, "limit": {"50"}}.Encode(), regulator, nil, 200), &page)

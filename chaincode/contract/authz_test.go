@@ -102,7 +102,7 @@ func agreementNumber() string {
 func agreementInput(kind, grantor, grantee, start, end, signed string) domain.AgreementInput {
 	in := domain.AgreementInput{Number: agreementNumber(), Kind: kind, GrantorCreditCode: grantor, GranteeCreditCode: grantee,
 		DocumentDigest: certs.SM3Hex([]byte("agreement " + grantee + start + end)), Scope: "南宁市公共交通客流数据目录", TermStart: start, TermEnd: end, SignedOn: signed}
-	if kind == domain.AgreementOperation || kind == domain.AgreementCatalog || kind == domain.AgreementScenario {
+	if domain.Authorizes(kind) {
 		in.Declaration = declaration // the grantee's eligibility (GX 6, 9, 11)
 	}
 	return in

@@ -22,7 +22,7 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 	if err != nil {
 		return nil, err
 	}
-	b, _ := json.Marshal(r.InForce(held))
+	b, _ := json.Marshal(r.InForceAfter(held))
 	if err := t.s.Put(key(t.s, domain.TypeCreditParty, r.PartyCreditCode), b); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,7 @@ import (
 // HB 14: an operator declares, on its operation agreement, that it had no
 // security incident in three years and has no bad record; the ledger holds
 // the incident it reported itself (HB 34(3)) and refuses the declaration.
-// A declaration goes only where an article asks for one.
+// A declaration goes only on an agreement that authorizes.
 func TestOperatorEligibilityIsCheckedAgainstWhatItReported(t *testing.T) {
 	f := newFixture(t, "HB")
 	f.registerAgency()

@@ -22,7 +22,7 @@ func (a *App) heldEvaluation(s store.Store, indexKey string) (*domain.Evaluation
 }
 
 // RecordEvaluation records the authority's evaluation of a party (GX 18,
-// GD 38, HB 30, HB 37, ZW 31, ZW 33); a correction supersedes the one
+// GD 38, HB 30, HB 37, ZW 33); a correction supersedes the one
 // standing for the party and year in the same transaction.
 func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluation, error) {
 	var in domain.EvaluationInput

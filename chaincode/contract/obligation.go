@@ -182,7 +182,7 @@ func (a *App) DecideObligation(s store.Store, number, decision, reasons string) 
 			if err != nil {
 				return nil, err
 			}
-			if err := domain.WithdrawOrder(o, held); err != nil {
+			if err := domain.CheckOrderWithdrawal(o, held); err != nil {
 				return nil, err
 			}
 		}

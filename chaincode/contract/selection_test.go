@@ -84,7 +84,7 @@ func TestOperatorIsSelectedAfterTheCandidatesNotice(t *testing.T) {
 		return err
 	})
 	n := must[*domain.Selection](t)(run(f, cityAAuthority, nominateFn(in.Number, domain.Nomination{Candidates: []string{operatorCode}, ReviewDigest: certs.SM3Hex([]byte("评审报告"))})))
-	if n.NoticeFrom != "2026-03-02" || n.NoticeEndsOn != "2026-03-07" || n.NoticeRule != "GD-20.4" {
+	if n.NoticeFrom != "2026-03-03" || n.NoticeEndsOn != "2026-03-07" || n.NoticeRule != "GD-20.4" {
 		t.Fatalf("notice: %s to %s (%s)", n.NoticeFrom, n.NoticeEndsOn, n.NoticeRule)
 	}
 	record := func(a domain.AgreementInput) func(s store.Store) (*domain.Agreement, error) {

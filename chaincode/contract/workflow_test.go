@@ -25,7 +25,8 @@ func (f *fixture) dataProvider() {
 	must[*domain.Party](f.t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
 }
 
-// declaration is an applicant's eligibility declaration (GX 9, GX 11).
+// declaration is a grantee's eligibility declaration on an authorizing
+// agreement (GX 6, 9, 11 and the others' articles).
 var declaration = domain.FullDeclaration(certs.SM3Hex([]byte("资格条件承诺书")))
 
 func applicationInput(applicant string, nonPublic bool, redeveloped ...string) domain.ApplicationInput {

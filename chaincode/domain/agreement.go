@@ -214,7 +214,7 @@ func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, g
 		return nil, err
 	}
 	if Authorizes(in.Kind) {
-		if err := CheckDeclaration(p, in.Kind+"_agreement", "declaration", in.Declaration, facts, DateOf(now)); err != nil {
+		if err := CheckDeclaration(p, agreementPurpose[in.Kind], "declaration", in.Declaration, facts, DateOf(now)); err != nil {
 			return nil, err
 		}
 	} else if in.Declaration != nil {

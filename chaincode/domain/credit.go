@@ -32,9 +32,7 @@ const (
 )
 
 // TypeCreditDecision indexes the credit record written on a decision, by
-// the decision's transaction (its value: the credit record's number): an
-// objection decision that revokes a registration is one decision, whether
-// the objection or the certificate is named.
+// the decision's transaction (its value: the credit record's number).
 const TypeCreditDecision = "creditRecord~decision"
 
 // TypeCreditParty holds, per party, the numbers of its credit records in
@@ -103,7 +101,7 @@ type CreditInput struct {
 type CreditRecord struct {
 	CreditInput
 	// CauseKind is the kind of record the cause is (credential,
-	// certificate, agreement, objection, obligation).
+	// agreement, objection, obligation).
 	CauseKind string `json:"causeKind"`
 	// CauseDecision is what the cause decided (credential revoked,
 	// registration revoked, agreement revoked, objection upheld: its
@@ -191,10 +189,10 @@ func (o *Obligation) OrderTxID() string {
 	return o.Steps[0].TxID
 }
 
-// WithdrawOrder refuses to withdraw an order while a credit record
+// CheckOrderWithdrawal refuses to withdraw an order while a credit record
 // written on it is in force (held): the finding is rescinded first, so the
 // credit file never rests on a decision withdrawn.
-func WithdrawOrder(o *Obligation, held *CreditRecord) error {
+func CheckOrderWithdrawal(o *Obligation, held *CreditRecord) error {
 	if held != nil && held.Status == CreditRecorded {
 		return Conflict(RuleCredit, "decision", "order %s is the decision credit record %s rests on, in force: rescind it first", o.Number, held.Number)
 	}
@@ -285,9 +283,9 @@ func RescindCredit(j *Jurisdiction, r *CreditRecord, reasons string, c Change) (
 	return &n, nil
 }
 
-// InForce lists, for a party's creditRecord~party key, the numbers in force
+// InForceAfter lists, for a party's creditRecord~party key, the numbers in force
 // after r changed (added when recorded, dropped when rescinded).
-func (r *CreditRecord) InForce(held []string) []string {
+func (r *CreditRecord) InForceAfter(held []string) []string {
 	out := make([]string, 0, len(held)+1)
 	for _, n := range held {
 		if n != r.Number {

@@ -102,6 +102,10 @@ func (r EligibilityRule) validate(field string) error {
 	return nil
 }
 
+// agreementPurpose is, per authorizing agreement kind, the purpose its
+// grantee's declaration is made for (Authorizes: these kinds).
+var agreementPurpose = map[string]string{AgreementOperation: EligibilityOperation, AgreementCatalog: EligibilityCatalog, AgreementScenario: EligibilityScenario}
+
 // declaringRole is who declares on a purpose: the agreement's grantee.
 var declaringRole = map[string]string{EligibilityOperation: PartyOperator, EligibilityCatalog: PartyEnterprise, EligibilityScenario: PartyEnterprise}
 

@@ -42,7 +42,8 @@ const (
 const TypeEvaluationPeriod = "evaluation~period"
 
 // TypeEvaluationLatest holds a party's latest evaluation standing (its
-// value: the number): the one an authorizing agreement records.
+// value: a LatestEvaluation, number and year): the one an authorizing
+// agreement records.
 const TypeEvaluationLatest = "evaluation~latest"
 
 // MaxEvaluators bounds the departments and third parties named.

@@ -58,10 +58,10 @@ type Profile struct {
 	CreditRecords *CreditRule `json:"creditRecords,omitempty"`
 	// Eligibility is what the regulation asks a party to declare, per
 	// purpose (an operator's operation agreement, an enterprise's catalog
-	// or scenario application), with its article.
+	// or scenario agreement), with its article.
 	Eligibility []EligibilityRule `json:"eligibility,omitempty"`
 	// Evaluations are whom the authority evaluates yearly, by article
-	// (GX 18, GD 38, HB 30, HB 37, ZW 31, ZW 33).
+	// (GX 18, GD 38, HB 30, HB 37, ZW 33).
 	Evaluations []EvaluationRule `json:"evaluations,omitempty"`
 	// Citations name the article behind each figure (e.g. "agreementTerm":
 	// "NS-15"), so a refusal cites the channel's own regulation.

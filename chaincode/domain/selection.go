@@ -18,7 +18,7 @@ const PrefixSelection = "ZJ"
 
 // Selection rule codes (the notice's own rule cites the profile's article).
 const (
-	RuleSelection       = "DL-SELECTION"        // a selection that does not hold together, or a step out of turn
+	RuleSelection       = "DL-SELECTION"        // a selection that does not hold together, or an agreement naming one that did not select its grantee
 	RuleSelectionUnique = "DL-SELECTION-UNIQUE" // a number taken, or a second operation agreement on one selection
 )
 
@@ -70,7 +70,9 @@ type Selection struct {
 	AnnouncedOn  string   `json:"announcedOn"`
 	Candidates   []string `json:"candidates,omitempty"`
 	ReviewDigest string   `json:"reviewDigest,omitempty"`
-	NoticeFrom   string   `json:"noticeFrom,omitempty"`
+	// NoticeFrom is the notice's first day counted: the day after the
+	// candidates were published.
+	NoticeFrom string `json:"noticeFrom,omitempty"`
 	// NoticeEndsOn is the last day of the candidates' notice: the
 	// profile's days counted from the day after it was published (the
 	// first day is not counted, Civil Code art. 201); the operator is
@@ -83,6 +85,9 @@ type Selection struct {
 	Last         Change `json:"last"`
 	Version      int    `json:"version"`
 }
+
+// noticeRule is the article of the candidates' notice.
+func (p Profile) noticeRule() string { return p.Cite("operatorCandidateNotice", RuleSelection) }
 
 // OpenSelection announces a selection (the authority, by the access
 // table), run by a registered implementing agency.
@@ -148,9 +153,9 @@ func NominateCandidates(j *Jurisdiction, p Profile, s *Selection, in Nomination,
 	n := *s
 	n.Candidates, n.ReviewDigest = append([]string(nil), in.Candidates...), in.ReviewDigest
 	if d := p.OperatorCandidateNoticeDays; d > 0 {
-		n.NoticeFrom = today.Format(time.DateOnly)
+		n.NoticeFrom = today.AddDate(0, 0, 1).Format(time.DateOnly) // the first day counted
 		n.NoticeEndsOn = today.AddDate(0, 0, d).Format(time.DateOnly)
-		n.NoticeRule = p.Cite("operatorCandidateNotice", RuleSelection)
+		n.NoticeRule = p.noticeRule()
 	}
 	n.Status, n.Version = SelectionInNotice, s.Version+1
 	c.Action = "nominate"
@@ -198,8 +203,7 @@ func CheckSelection(p Profile, in AgreementInput, s *Selection, taken string) er
 	}
 	if in.Selection == "" {
 		if p.OperatorCandidateNoticeDays > 0 {
-			rule := p.Cite("operatorCandidateNotice", RuleSelection)
-			return Invalid(rule, "selection", "an operation agreement is signed with the operator a selection chose after its candidates' notice (%s): name it", rule)
+			return Invalid(p.noticeRule(), "selection", "an operation agreement is signed with the operator a selection chose after its candidates' notice (%s): name it", p.noticeRule())
 		}
 		return nil
 	}
@@ -207,11 +211,10 @@ func CheckSelection(p Profile, in AgreementInput, s *Selection, taken string) er
 		return NotFound(RuleSelection, "selection", "no selection %s on this channel", truncate(in.Selection, 40))
 	}
 	if s.Status == SelectionInNotice && s.NoticeRule != "" {
-		return Conflict(s.NoticeRule, "selection", "selection %s's candidates are in notice until %s (%s): the agreement is signed with the operator selected after it", s.Number, s.NoticeEndsOn, s.NoticeRule)
+		return Conflict(s.NoticeRule, "selection", "selection %s has selected no operator: its candidates' notice runs to %s (%s), and the agreement is signed with the operator selected after it", s.Number, s.NoticeEndsOn, s.NoticeRule)
 	}
 	if p.OperatorCandidateNoticeDays > 0 && s.NoticeRule == "" {
-		rule := p.Cite("operatorCandidateNotice", RuleSelection)
-		return Invalid(rule, "selection", "selection %s published its candidates without the notice %s asks", s.Number, rule)
+		return Invalid(p.noticeRule(), "selection", "selection %s published its candidates without the notice %s asks", s.Number, p.noticeRule())
 	}
 	if s.Status != SelectionSelected || s.Selected != in.GranteeCreditCode || s.AgencyCreditCode != in.GrantorCreditCode {
 		return Invalid(RuleSelection, "selection", "selection %s is %s (selected %q, run by %s): it must have selected the grantee, run by the grantor", s.Number, s.Status, s.Selected, s.AgencyCreditCode)

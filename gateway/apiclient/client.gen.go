@@ -3729,7 +3729,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
 	IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+	// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations, and the objections against its applications and certificates, what each awaits and by when and who owes it, deadlines soonest first
 	//
 	// Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
 	Obligations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5848,7 +5848,7 @@ func (c *Client) IndexStatus(ctx context.Context, reqEditors ...RequestEditorFn)
 	return c.Client.Do(req)
 }
 
-// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+// Obligations the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations, and the objections against its applications and certificates, what each awaits and by when and who owes it, deadlines soonest first
 //
 // Corresponds with GET /api/v1/me/obligations (the `Obligations` operationId).
 func (c *Client) Obligations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -13227,7 +13227,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/index/status (the `IndexStatus` operationId).
 	IndexStatusWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*IndexStatusResponse, error)
 
-	// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+	// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations, and the objections against its applications and certificates, what each awaits and by when and who owes it, deadlines soonest first
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -21067,7 +21067,7 @@ func (c *ClientWithResponses) IndexStatusWithResponse(ctx context.Context, reqEd
 	return ParseIndexStatusResponse(rsp)
 }
 
-// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations and the objections against them, what each awaits and by when and who owes it, deadlines soonest first
+// ObligationsWithResponse the enterprise's own view (from the supervision index): its party record, agreements, credentials, applications, certificates, the obligations it owes, its credit records, its evaluations, and the objections against its applications and certificates, what each awaits and by when and who owes it, deadlines soonest first
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -26254,50 +26254,50 @@ var swaggerSpec = []string{
 	"qDiuJc1oAZibP1kRp/Qh5r4Aa9I2/jFPvxESa5VH12XIZpo8TfEMjYitaxPsr1LfKZ1BMyF2V3WKTreK",
 	"zs0rOj5dFmqONc2sQF2xWOa5PaUBytzZUK4P68gbZkPOaz4BDvU4+Ib9BWLURLB4vi1dSN35rY9KldGy",
 	"hLgkbN2LEi6YLtAZZ+dAjaGuH+z4FKpQELVn/Mxrc41n7A+zIWes5lTwln0wXBCYo708FmLp9PeNMdbk",
-	"zBslJiqqE4nIM9uKyK+lpH4qgH6EvXaKXVP6DJurH1T/JS3J/psn7nNtsIAAQniMCRVS/fPUvus1feI5",
-	"Vl/nl5NGRUj0RafG007dAiRfMEaVJNKaf1AOlQixmEMndagfGtEtu3V8lJYNRWT1q45da55KPaJNDbUc",
-	"OmU//Ig+0eapayed7QO6MwOcuDO74Ud0JyirL+gL2hhpUZiJw4/aKgO1s6SQPMsLmATccYyOCJ+eeG23",
-	"jLkmxvQOYU3mrTeZM2PDCQbxCRKUYIlRUuKLbh66ZY5q49TOD/5nBVzk9r2/hoiOcuFT++LPVZ/ribLw",
-	"HhgdlfNemIG3Tjt3s/86gfmG2is9vDolFydsbk3dNBGIsrnGTdf2Rw0b59XL1Ohu9n8HppbmnMhJwvGc",
-	"rtQeGcBgqyO2Hrr9dVPeVofoUBqBwHxt6kMXqMovqP5QzaTJ3V9KCiiO1uyO4xhm2i+hIytkxvM8vNx5",
-	"ZiEex2onLOyiJmKHzrj/QH2cy4XK12wGqktCEXDOeITYHBJEGZoyrj6lTLpeNSAlkTY/wAwbyusJv0e6",
-	"CxKzCW1I11shcnsQbx+bE9vKkZuVI65IvWEY404v5+IQKXKo2P2jWhzYephXPJKWbAuwV2lQZm3Il9rC",
-	"KebnkGgNdxDMa4WTWyVDjxeQ7wvZPoFu2uVZnF41smsFHs+ZvR3qiUD9eI1H8wG5AApCbND71ExJoJff",
-	"2TFu4u/sHH1nh51/Z+eVVgpYJpFkWTxRQkSnD+gE/Wt6qM44CKCyDdf+uWm2c01QrN4k1oYPU0xhc2pz",
-	"+6fnozkc+D8c3tt3N+mS29XzmuorpOwqjSdMgFZnjUQ+sp53Cga8PZczxlFqsldcJXBTMFzXjE+sOz5y",
-	"+XdnNlGd8TGm5HtONM2JVMycq7gPkK4eQ4qMvRJkhZmBKTCjAdKZiUi78KrmOLjvDv5U3Z04NP2FWUHX",
-	"5Fno2+3a2IGx0ddmKcPJGmCS2MgHg9kIkWprDGFUvvs01LDPITaKmQhEQc4ZP98ViDMmBZoRquhyz+hj",
-	"Y9DxJBCfa66ItB5WSixk3GcVm4Lt53AlBtdBsUVK6PlKC5n4ROtQVLoYGXvgp9wyDcwHCtrUCIAa7I9d",
-	"keeO6CRAIxwd1Id7FZn3g3APCPXiv/a6+DUQPlVKO9QTOXypKCZMdqajx13x94ZZBuo6Uv+7SfIdMT7F",
-	"cudo54xQrKs0LE201MMFTe6wGdDLaWo+FQdsNCIxuAfiHTHjgBMxAZDT9I7+f/8hJVzKw4mcpuVPqw03",
-	"RN/RqFU6X6UGSKcEfTPFCaA988sdtf7INrtzmYrL/C/qHPf7xf8t8UHnZ/ALi4u3fQKvI6+7Ufzq+9uI",
-	"3zpxGznV8lrfYgXMUqfrvB/a0i0jKB9TZlMD+pZQfo7yiGSXvUkTkqi3lLvMCUeUSeJAAypdKA3UUFPR",
-	"U64GmO8Q5rZ0nphAEqH3TtBbd/fu7e+9s79/3UpBPQ5QDdUeFgsPv6OesimhWMJx0XbrO1iT78CexRrC",
-	"CjsBhn1BnQaWje2iLgjMIfFlxp6a/kUhJcS+XrSQWGs7SpjYIppGNtg8KwPSuyvy73IOe6qbneCFQBTL",
-	"jOMUJeovedh9ghfW17BnBMs7+0cIS5QCFhLd74waVsPbbSKjsxZ1WoARbhWpNfgSlm69wqcgJMws0l3N",
-	"HbjbfPXtXx2mqY3GzL+FryRDWs/szLbX0XoxLNfkCXiTbyTDIGX+xFNmHVEFK0eFRzrXaBHQBJIH3sc6",
-	"lM6laKl/pxYHRVN0AY3pzhYV2X+utosAKTztd797JYkSJ/uCoZt9/8RaYa7JxH+q35r5IDdM4maJL2z3",
-	"G/SqVx2pB1CDLb5ASL7Wt7qhovZ3utnqp+6W2Dh9ZWNJJfcJffaf/+Czv/pPn//rn7/+wT8rWvn8L//l",
-	"Fz/5p9c/+OeboYxDSaagwUZDJPKRa3BLyUOXTm6jE7eIR1TyhTpYOwvMOV5sENlYJ545dVFFhKzImmui",
-	"oDmcTRg7b66g/Q3X6BqZ346hhtuk5PIcEkBkZ/l8RaXE+q44sjCcSq3Wxt79CCVE4LNU109XegpjDxBV",
-	"raymIyDmIEWXl8rHwQLQp2ZWZ2C395pUDNv7msCj7ejHBuu9AQb+NoE62nNBWGn0QNS5702knIl99RyD",
-	"CzUCwmc6QsunMzanebkUTWWWCIxb1wFT7Jaia/aPUFnWRB6oQIQsRQgdehAzzs0vPmTA22jO+DmhY2PE",
-	"weph98DSdAIp0X8guVt57/0PHx4fnL7/8K37v1YoSYaiLRtruo9hP9JPT+Ji3M9wfM5GI4RjzoRAHLQF",
-	"Sj0CaIJizDnRBm6zQejJidqsBA6SzBAPoLNFN46pkYGHL0nyypThT8EUialksRiOLXip/Q4lya1Rr+y0",
-	"m9KmbpuEtSJSe9QK8VqFYzlSLzYdwjhlHDQZApUPbNjyOcykoS0TN2aJNWXjqxHKoe2KQPjytFt+UrS8",
-	"BppZsvEUE0Mz4DrGCO3dU5xy/+5dxdUjnKUS3b+b22k+yUD79O0EUjLVWR4l4wyZZtOdI9XDzpRQ87d7",
-	"ue5FqISxLpazNB39pIZLx/i7AsUZF4w7qK6xtlqwNAGOEn+n6qZmPt1ZMw95B7pBuorPQ7tlVogQhXmO",
-	"CWNjL7WMjXLMcEB7M9BJiZH7VqciYpJCYtwF5kLAUsLUMZ21WekbrnCvXo3zZo1JQs8JHd+oiH5r1eT1",
-	"PBAo43LDjlDCqMF65wbo1xlkdZoGThCkArSFa/82GfyoLkGnBLW5viVDNXRZ6EMelVnFQhFZysZjSFBK",
-	"zkHDa+m+9q9IUkY3aUB4ZYoD7Pmcmsabef/byW9MHBaFudMcRzZjySeYqKxPPrAmXbggLNMFBdE5wMxo",
-	"poryzkCQRKc0qd7eegdNWMYF2pNzhi7u6WZYZhzEfoQEK4kvJOZExhMQee7ElAihqyjlwrQ/GZo49EOc",
-	"Yj5t0CRMs4em1XVSSWmgDaESKx3Uq0TURvvPANTThkqOE2KCX/SBGyxGa3vRAH37Xi1LuCAJ0CqqbGFa",
-	"sQcpBEhx+HJE0obg1Ie6VSeZYWvlrlJq6NDMWIjmyEwbwvldfIHNiW9OIGdrHX8TaG9ma0MbFunKrWox",
-	"o4KlYfvrsf2924FtVixt2xHkmyd2kd0ntPfzn/7DZ3/+/f0jlGAxOWOYq7seMI8nUW7mcPxIOHIGbn2C",
-	"OmIg8tygGoHTmjoiBJc6BPaBefdhqa4SSIS2uNiZ7AqdueEl5Z/DYtU0MQ2Tw4dvJiUspYaZJ2pOC+rA",
-	"3OGrg87tUFEZu9JYhSqJN8440JBtpm5/SeLzGtoom22vgxw+4W1XxVf5uq4JMsVjOJyZ11Wf4P+NSYhF",
-	"X32BYpbYOG3j4doV5TS+r734AO09/dqH7z56cWdGxytPp+rqz32Ox2B8outz130Bpc9SyqZNuTP7h/a+",
-	"+gJJzMcgV3vwr179vwAAAP//",
+	"zBslJiqqE4nIM9uKyK+lpH4qgH6EvXaKXVP6DJurH1T/JS3J/psn7qNcHSwwgBAeY0KF1G39gXXb8tj6",
+	"1a+pF8+xbu+uLo2ZkOhrUM1Gu3wLCH3BGFVySr8LglKqRKbFBDspS/2wim7ZneRjuGwoXqtfk+xas1jq",
+	"8W5qqOXQPQXCT+wTbby6dtLZPq87M8CJO7MbfmJ3Arr6gr6vjQkXhZk4/OStMlA7SwrJs7y8ScBZx+iI",
+	"8OmJ13bLmGtiTO8Q1mT8epM5MzacYPCgIEEJlhglJb7o5r9b5qg2Tu1sDnhWgElurQFriPcol0W19oBc",
+	"9bmeGAzv+dFROe+FKHjrtHM3+68TmG+oNdNDs1NyccLm1hBOE4Eom2tUdW2d1KByXjVNjf1m/3dgKm3O",
+	"iZwkHM/pSq2VAYS2OmLrodtfN+VtdYgOhRMIzNemPnQBsvyC6g/VPJvcOaakgOJoze44jmGmvRY67kJm",
+	"PM/Sy11rFgByrHbCgjJqInbYjfsP1Me5XKh8zWaguiQUAeeMR4jNIUGUoSnj6lPKpOtVw1USabMHzLCh",
+	"rJ/we6S7IDGb0IaDvRUitwcP97E5sa0cuVk54krYG4YxzvZypg6RIgeS3T+qRYmtB4HFI2nJtoCClQaD",
+	"1gaEqS2cYn4OidZwB4HAVji5VTL0eAH5npLtE+imHaLF6VXjvlbgD53Z26GeCNSP13g0H5ALoCDEBr1P",
+	"zZQEevmdHeNE/s7O0Xd22Pl3dl5ppYBlEkmWxRMlRHRygU7fv6aH6oyDACrbUO+fm2Y71wTU6k1ibegx",
+	"xRQ2p3K3f3o+1sOB/8PhvX13ky45ZT2fao0zM54wAVqdNRL5yPrlKRho91zOGDeqyW1xdcJNOXFdUT6x",
+	"zvrIZeed2TR2xseYku850TQnUjFzruI+QLq2DCny+UqAFmYGpvyMhk9nJl7twqup48DAO/hTdXfi0PQX",
+	"ZgVdsWehb7drYwfGRl+bpQwnawBRYiMfKmYjRKqtQIRR+e7TQMQ+h9gYZyIQBTln/HxXIM6YFGhGqKLL",
+	"PaOPjUFHm0B8rrki0npYKe2QcZ9VbIK2n+GVGNQHxRYpoecrLXPiE63DWOliZOyBrnLLNDAfRmhTIwBq",
+	"kEF2RZ5ZolMEjXB0QCDuVWTeD8I9INSL/9qr5tcA/FQp7VBP5PClopgw2ZmOHndF5xtmGajrSP3vJsl3",
+	"xPgUy52jnTNCsa7hsDTRUg8XNLnDZkAvp6n5VByw0YjE4B6Id8SMA07EBEBO0zv6//2HlHApDydympY/",
+	"rTbcEH1HY1rpbJYamJ0SMM4UJ4D2zC931Poj2+zOZSou87+oc9zvFx24xAedn8EvLGre9gm8jqzvRvGr",
+	"728jfuvEbeRUy2t9ixUgTJ2u835YTLeMoHzEmU0N6FvCADrK45VdbidNSKLeUu4yJxxRJomDFKh0oTRQ",
+	"Q01FT7kaYL5DmNvCemICSYTeO0Fv3d27t7/3zv7+dSsF9ShBNVR7WCw8/I56yqaEYgnHRdut72BNvgN7",
+	"FmsIK+wEJ/YFdRpYNraLuiAwh8SXGXtq+heFlBD7etFCYq3tKGFiS2wa2WCzsAyE767Iv8s57KludoIX",
+	"AlEsM45TlKi/5EH5CV5YX8OeESzv7B8hLFEKWEh0vzOmWA1vt4mMzlrUaQFVuFWk1uBLWLr1Cp+CkDCz",
+	"OHg1d+Bu89W3f3UQpzYaM/8WvpIMaT2zM9teR+tFuFyTJ+BNvpEMg5T5E0+ZdUQVrBwVHulco0VAE0ge",
+	"eB/rUDqXwKX+nVqUFE3RBXCmO1tU5Aa6yi8CpPC03/3udSZKnOwLhm72/RNrhbkmE/+pfmvmg9wwiZsl",
+	"vrDdb9CrXnWkHkANtvgCP/la3+qGitrf6Warn7pbYuP0lY0lldwn9Nl//oPP/uo/ff6vf/76B/+saOXz",
+	"v/yXX/zkn17/4J9vhjIOJZmChiINkchHrsEtJQ9dWLmNTtwiHlHJF+pg7Sww53ixQWRjnXjm1EUVL7Ii",
+	"a66JguZwNmHsvLm+9jdco2tkfjuGGm6TUs9zwACRneXzFZUC7LviyIJ0KrVaG3v3I5QQgc9SXV1d6SmM",
+	"PUBUtbKajoCYgxRdXiofB8tDn5pZnYHd3mtSMWzva4KWtqMfGyT4BpD42wT5aM8FYaXRA1HnvjeRcib2",
+	"1XMMLtQICJ/pCC2fztic5sVUNJVZIjBuXQdbsVuKrtk/QmVZE3mIAxGyFCF06EHMODe/+JABb6M54+eE",
+	"jo0RB6uH3QNL0wmkRP+B5G7lvfc/fHh8cPr+w7fu/1qhJBmKtmys6T6G/Ug/PYmLcT/D8TkbjRCOORMC",
+	"cdAWKAuVEGPOiTZwmw1CT07UZiVwkGSGeACdLbpxTI0MPHxJklemSH8KpoRMJYvFcGzBS+13KElujXpl",
+	"p92UNnXbJKwVkdqjVojXKljLkXqx6RDGKeOgyRCofGDDls9hJg1tmbgxS6wpG1+NUA5tVwTCl6fd8pOi",
+	"5TXQzJKNp5gYmgHXMUZo757ilPt37yquHuEslej+3dxO80kG2qdvJ5CSqc7yKBlnyDSb7hypHnamhJq/",
+	"3ct1L0IljHUpnaXp6Cc1XDrG3xUozrhg3AF5jbXVgqUJcJT4O1U3NfPpzpp5yDvQDdJVfB7aLbNChCjM",
+	"c0wYG3upZWyUI4oD2puBTkqM3Lc6FRGTFBLjLjAXApYSpo7prM1K33CFe/VqnDdrTBJ6Tuj4RkX0W6sm",
+	"r+eBQBmXG3aEEkYNEjw3MMDOIKvTNHCCIBWgLVz7t8ngR3WBOiWozfUtGaqhy0If8qjMKhaKyFI2HkOC",
+	"UnIOGnxL97V/RZIyukkD/itTHGDP59Q03sz7305+Y+KwKMyd5jiyGUs+wURlffKBNenCBWGZLjeIzgFm",
+	"RjNVlHcGgiQ6pUn19tY7aMIyLtCenDN0cU83wzLjIPYjJFhJfCExJzKegMhzJ6ZECF1jKRem/cnQxKEf",
+	"4hTzaYMmYZo9NK2uk0pKA20IlVjpoF4lojbafwagnjZUcpwQE/yiD9wgNVrbi4bv2/cqXcIFSYBWMWcL",
+	"04o9SCFAisOXI5I2BKc+1K06yQxbSXeVUkOHZsZCNEdm2hDO7+ILbE58cwI5W6v8m0B7M1sb2rBIV25V",
+	"ixkVLA3bX4/t790ObLNiaduOIN88sYvsPqG9n//0Hz778+/vH6EEi8kZw1zd9YB5PIlyM4fjR8KRM3Dr",
+	"E9QRA5HnBtX4nNbUESG41CGwD8y7D0t1lUAitMXFzmRX6MwNLyn/HBarpolpmBw+fDMpYSk1zDxRc1pQ",
+	"B+YOXx10boeKytiVxipUSbxxxoGGbDN1+0sSn9fQRtlsex3k8Alvuyq+ytd1TZApHsPhzLyu+gT/b0xC",
+	"LPrqCxSzxMZpGw/Xriin8X3txQdo7+nXPnz30Ys7MzpeeTpVV3/uczwG4xNdn7vuCyh9llI2bcqd2T+0",
+	"99UXSGI+Brnag3/16v8FAAD//w==",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
