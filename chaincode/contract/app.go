@@ -49,6 +49,16 @@ func load[T any](s store.Store, key string) (*T, error) {
 	return v, nil
 }
 
+// heldBy loads the numbered record an index key names (its value: the
+// number), nil when the key holds none.
+func heldBy[T any](s store.Store, indexKey string, loadNumber func(store.Store, string) (*T, error)) (*T, error) {
+	held, err := s.Get(indexKey)
+	if err != nil || held == nil {
+		return nil, err
+	}
+	return loadNumber(s, string(held))
+}
+
 func put(s store.Store, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {

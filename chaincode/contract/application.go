@@ -52,14 +52,8 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	onboardingKey := ""
 	if in.Kind == domain.KindOnboarding && domain.ValidateCreditCode("applicantCreditCode", in.ApplicantCreditCode) == nil {
 		onboardingKey = key(s, domain.TypeOnboardingOf, in.ApplicantCreditCode)
-		held, err := s.Get(onboardingKey)
-		if err != nil {
+		if x.Onboarding, err = heldBy(s, onboardingKey, a.loadApplication); err != nil {
 			return nil, err
-		}
-		if held != nil {
-			if x.Onboarding, err = a.loadApplication(s, string(held)); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if in.Previous != "" {

@@ -1,7 +1,6 @@
 package contract
 
 import (
-	"encoding/json"
 	"slices"
 
 	"dataledger/chaincode/domain"
@@ -22,8 +21,7 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 	if err != nil {
 		return nil, err
 	}
-	b, _ := json.Marshal(r.InForceAfter(held))
-	if err := t.s.Put(key(t.s, domain.TypeCreditParty, r.PartyCreditCode), b); err != nil {
+	if err := put(t.s, key(t.s, domain.TypeCreditParty, r.PartyCreditCode), r.InForceAfter(held)); err != nil {
 		return nil, err
 	}
 	if err := put(t.s, key(t.s, domain.TypeCredit, r.Number), r); err != nil {
@@ -35,15 +33,11 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 // creditInForce reads the numbers of a party's credit records in force
 // (one key: no range scan in a write).
 func creditInForce(s store.Store, party string) ([]string, error) {
-	var held []string
-	b, err := s.Get(key(s, domain.TypeCreditParty, party))
-	if err != nil || b == nil {
+	held, err := load[[]string](s, key(s, domain.TypeCreditParty, party))
+	if err != nil || held == nil {
 		return nil, err
 	}
-	if err := json.Unmarshal(b, &held); err != nil {
-		return nil, domain.Internal(err)
-	}
-	return held, nil
+	return *held, nil
 }
 
 // eligibilityFacts reads what the ledger knows of a declaring party, only
@@ -121,11 +115,7 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 // creditOnDecision is the credit record written on the decision made by
 // transaction txID (well-formed: OwnedRecord.Decision), if any.
 func (a *App) creditOnDecision(s store.Store, txID string) (*domain.CreditRecord, error) {
-	held, err := s.Get(key(s, domain.TypeCreditDecision, txID))
-	if err != nil || held == nil {
-		return nil, err
-	}
-	return a.loadCredit(s, string(held))
+	return heldBy(s, key(s, domain.TypeCreditDecision, txID), a.loadCredit)
 }
 
 // creditCause reads the decision a credit record names (nil: no such

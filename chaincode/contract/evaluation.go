@@ -12,15 +12,6 @@ func (a *App) loadEvaluation(s store.Store, number string) (*domain.Evaluation, 
 	return load[domain.Evaluation](s, key(s, domain.TypeEvaluation, number))
 }
 
-// heldEvaluation reads the evaluation an index key names (nil: none).
-func (a *App) heldEvaluation(s store.Store, indexKey string) (*domain.Evaluation, error) {
-	held, err := s.Get(indexKey)
-	if err != nil || held == nil {
-		return nil, err
-	}
-	return a.loadEvaluation(s, string(held))
-}
-
 // RecordEvaluation records the authority's evaluation of a party (GX 18,
 // GD 38, HB 30, HB 37, ZW 33); a correction supersedes the one
 // standing for the party and year in the same transaction.
@@ -45,7 +36,7 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 		return nil, err
 	}
 	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // a key of checked parts only
-		if x.Standing, err = a.heldEvaluation(s, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period)); err != nil {
+		if x.Standing, err = heldBy(s, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period), a.loadEvaluation); err != nil {
 			return nil, err
 		}
 	}
@@ -66,7 +57,7 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 			return nil, err
 		}
 	}
-	changes := []domain.Changed{changed(domain.TypeEvaluation, e.Number, e.Last.Action, e.Status, e.Version)}
+	var changes []domain.Changed // the new evaluation's first: the event is named for it
 	for _, r := range []*domain.Evaluation{e, superseded} {
 		if r == nil {
 			continue
@@ -74,11 +65,9 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 		if err := put(s, key(s, domain.TypeEvaluation, r.Number), r); err != nil {
 			return nil, err
 		}
-		if r != e {
-			changes = append(changes, changed(domain.TypeEvaluation, r.Number, r.Last.Action, r.Status, r.Version))
-		}
+		changes = append(changes, changed(domain.TypeEvaluation, r.Number, r.Last.Action, r.Status, r.Version))
 	}
-	return e, emit(s, t.c, changes...) // one event per transaction: the new evaluation's, naming both
+	return e, emit(s, t.c, changes...) // one event per transaction, naming both
 }
 
 // latestEvaluation is the number of a party's latest evaluation standing

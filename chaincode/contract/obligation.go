@@ -58,14 +58,8 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	// The key is built only from checked parts (key() panics on others).
 	if k, ok := p.ObligationKind(in.Kind); ok && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
 		periodKey = key(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period)
-		held, err := s.Get(periodKey)
-		if err != nil {
+		if x.Holder, err = heldBy(s, periodKey, a.loadObligation); err != nil {
 			return nil, err
-		}
-		if held != nil {
-			if x.Holder, err = a.loadObligation(s, string(held)); err != nil {
-				return nil, err
-			}
 		}
 	}
 	from := t.now // a self-reported event may be last year's: its calendar too
@@ -98,18 +92,15 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 
 // noteIncident updates the party's reported incidents with o (added when
 // reported, dropped when withdrawn); other kinds leave them be.
-func (a *App) noteIncident(s store.Store, o *domain.Obligation, change func([]domain.ReportedEvent, *domain.Obligation) ([]domain.ReportedEvent, bool)) error {
-	if o.Kind != domain.IncidentKind {
+func (a *App) noteIncident(s store.Store, o *domain.Obligation, change func([]domain.ReportedEvent, *domain.Obligation) []domain.ReportedEvent) error {
+	if !o.IsIncidentReport() {
 		return nil
 	}
 	held, err := reportedIncidents(s, o.PartyCreditCode)
 	if err != nil {
 		return err
 	}
-	if next, ok := change(held, o); ok {
-		return put(s, key(s, domain.TypeReportedEvents, o.PartyCreditCode), next)
-	}
-	return nil
+	return put(s, key(s, domain.TypeReportedEvents, o.PartyCreditCode), change(held, o))
 }
 
 // recordOf reads a numbered record of kind (field names the number in

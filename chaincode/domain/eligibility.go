@@ -179,33 +179,25 @@ const TypeReportedEvents = "obligation~incidents"
 // first (the check looks back three years).
 const MaxReportedEvents = 50
 
-// WithEvent is held after o was reported (ok false: o is no incident
-// report).
-func WithEvent(held []ReportedEvent, o *Obligation) ([]ReportedEvent, bool) {
-	if o.Kind != IncidentKind || o.OccurredOn == "" {
-		return held, false
-	}
-	out := append(withoutEvent(held, o.Number), ReportedEvent{Number: o.Number, OccurredOn: o.OccurredOn})
+// IsIncidentReport tells whether o is a security incident's report, kept
+// in its party's reported incidents.
+func (o *Obligation) IsIncidentReport() bool { return o.Kind == IncidentKind && o.OccurredOn != "" }
+
+// WithEvent is held after the incident report o was made.
+func WithEvent(held []ReportedEvent, o *Obligation) []ReportedEvent {
+	out := append(WithoutEvent(held, o), ReportedEvent{Number: o.Number, OccurredOn: o.OccurredOn})
 	sort.SliceStable(out, func(i, j int) bool { return out[i].OccurredOn > out[j].OccurredOn })
 	if len(out) > MaxReportedEvents {
 		out = out[:MaxReportedEvents]
 	}
-	return out, true
+	return out
 }
 
-// WithoutEvent is held after o's report was withdrawn (ok false: o is no
-// incident report).
-func WithoutEvent(held []ReportedEvent, o *Obligation) ([]ReportedEvent, bool) {
-	if o.Kind != IncidentKind || o.OccurredOn == "" {
-		return held, false
-	}
-	return withoutEvent(held, o.Number), true
-}
-
-func withoutEvent(held []ReportedEvent, number string) []ReportedEvent {
+// WithoutEvent is held after the incident report o was withdrawn.
+func WithoutEvent(held []ReportedEvent, o *Obligation) []ReportedEvent {
 	out := make([]ReportedEvent, 0, len(held)+1)
 	for _, e := range held {
-		if e.Number != number {
+		if e.Number != o.Number {
 			out = append(out, e)
 		}
 	}

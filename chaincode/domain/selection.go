@@ -150,18 +150,25 @@ func NominateCandidates(j *Jurisdiction, p Profile, s *Selection, in Nomination,
 		return nil, Invalid(RuleDigest, "reviewDigest", "must be the SM3 digest of the review (资格审查, 综合评审): 64 lowercase hex characters")
 	}
 	today := DateOf(now)
-	n := *s
+	n := s.next(c, SelectionInNotice, stepAt(c, "nominate", DecisionDone, ""))
 	n.Candidates, n.ReviewDigest = append([]string(nil), in.Candidates...), in.ReviewDigest
 	if d := p.OperatorCandidateNoticeDays; d > 0 {
 		n.NoticeFrom = today.AddDate(0, 0, 1).Format(time.DateOnly) // the first day counted
 		n.NoticeEndsOn = today.AddDate(0, 0, d).Format(time.DateOnly)
 		n.NoticeRule = p.noticeRule()
 	}
-	n.Status, n.Version = SelectionInNotice, s.Version+1
-	c.Action = "nominate"
+	return n, nil
+}
+
+// next is the selection after a step (its status, its version, the change
+// that made it).
+func (s *Selection) next(c Change, status string, st Step) *Selection {
+	n := *s
+	n.Steps = append(append([]Step(nil), s.Steps...), st)
+	n.Status, n.Version = status, s.Version+1
+	c.Action = st.Step
 	n.Last = c
-	n.Steps = append(append([]Step(nil), s.Steps...), stepAt(c, "nominate", DecisionDone, ""))
-	return &n, nil
+	return &n
 }
 
 // SelectOperator records the operator selected among the candidates,
@@ -182,12 +189,9 @@ func SelectOperator(j *Jurisdiction, s *Selection, operator, reason string, now 
 	if err := ValidateText("reason", reason, MaxReason); err != nil {
 		return nil, err
 	}
-	n := *s
-	n.Selected, n.SelectedOn, n.Status, n.Version = operator, DateOf(now).Format(time.DateOnly), SelectionSelected, s.Version+1
-	c.Action = "select"
-	n.Last = c
-	n.Steps = append(append([]Step(nil), s.Steps...), stepAt(c, "select", DecisionDone, reason))
-	return &n, nil
+	n := s.next(c, SelectionSelected, stepAt(c, "select", DecisionDone, reason))
+	n.Selected, n.SelectedOn = operator, DateOf(now).Format(time.DateOnly)
+	return n, nil
 }
 
 // CheckSelection judges the selection an operation agreement names: where
