@@ -228,7 +228,7 @@ func numberOf(prefix string) string {
 // concrete fills a route's parameters with valid values.
 func concrete(path string) string {
 	numbers := map[string]string{"verify": credNumber, "credentials": credNumber, "certificates": certNumber,
-		"agreements": numberOf(domain.PrefixAgreement), "applications": numberOf(domain.PrefixApplication), "objections": numberOf(domain.PrefixObjection), "obligations": numberOf(domain.PrefixObligation), "credit-records": numberOf(domain.PrefixCredit), "evaluations": numberOf(domain.PrefixEvaluation), "selections": numberOf(domain.PrefixSelection)}
+		"agreements": numberOf(domain.PrefixAgreement), "applications": numberOf(domain.PrefixApplication), "objections": numberOf(domain.PrefixObjection), "obligations": numberOf(domain.PrefixObligation), "credit-records": numberOf(domain.PrefixCredit), "evaluations": numberOf(domain.PrefixEvaluation), "selections": numberOf(domain.PrefixSelection), "plans": numberOf(domain.PrefixPlan)}
 	parts := strings.Split(path, "/")
 	for i, p := range parts {
 		switch p {

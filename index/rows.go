@@ -60,6 +60,7 @@ var Kinds = []Kind{
 	{"creditRecord", domain.TypeCredit, summarizeCredit},
 	{"evaluation", domain.TypeEvaluation, summarizeEvaluation},
 	{"selection", domain.TypeSelection, summarizeSelection},
+	{"plan", domain.TypePlan, summarizePlan},
 }
 
 // KindNamed is the kind of record called name.
@@ -313,6 +314,24 @@ func summarizeSelection(raw []byte, r *Row) error {
 	r.Status, r.Outcome, r.Title, r.Date = s.Status, s.Method, s.Scope, s.AnnouncedOn
 	r.Parties = append([]string{s.AgencyCreditCode}, s.Candidates...)
 	r.Open = s.Status != domain.SelectionSelected
+	return nil
+}
+
+// summarizePlan: an implementation plan, dated by its approval, its
+// reference the plan it changes; open while its filing a level up is owed
+// (due by FilingDue, listed overdue after) or awaits the decision there.
+func summarizePlan(raw []byte, r *Row) error {
+	p, err := decode[domain.Plan](raw)
+	if err != nil {
+		return err
+	}
+	r.Status, r.Title, r.Date, r.Ref = p.Status, p.Title, p.ApprovedOn, p.Supersedes
+	r.Late = p.FiledLate && p.Status != domain.PlanReturned // a returned filing is owed again; a superseded plan keeps its lateness
+	owed := p.Awaiting() && p.FilingDue != ""
+	r.Open = owed || p.Status == domain.PlanFiled
+	if owed {
+		r.Due = p.FilingDue
+	}
 	return nil
 }
 

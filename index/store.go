@@ -465,7 +465,7 @@ func partiesOfRefs(ctx context.Context, tx pgx.Tx, channel string, latest map[[2
 }
 
 func union(a, b []string) []string {
-	out := append([]string(nil), a...)
+	out := append([]string{}, a...) // never nil: the column is NOT NULL
 	for _, x := range b {
 		seen := false
 		for _, y := range out {

@@ -262,9 +262,21 @@ func TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest(t *testing.T) {
 	agreement := func(termEnd time.Time, renewalOf string) domain.AgreementInput {
 		return domain.AgreementInput{Number: sample.Number(domain.PrefixAgreement, "450200"), Kind: domain.AgreementCatalog, GrantorCreditCode: operator,
 			GranteeCreditCode: ent, DocumentDigest: certs.SM3Hex([]byte("柳州目录授权协议" + termEnd.String())), Scope: "柳州市公共交通数据目录",
-			TermStart: termEnd.AddDate(0, -30, 0).Format(time.DateOnly), TermEnd: termEnd.Format(time.DateOnly), SignedOn: today.Format(time.DateOnly), RenewalOf: renewalOf}
+			TermStart: termEnd.AddDate(0, -30, 0).Format(time.DateOnly), TermEnd: termEnd.Format(time.DateOnly), SignedOn: today.Format(time.DateOnly), RenewalOf: renewalOf,
+			DataClass: domain.DataUnconditional}
 	}
 	ending, later := agreement(end, ""), agreement(today.AddDate(2, 0, 0), "")
+	// NS 2: data not to be opened is outside authorized operation; NS 20:
+	// data opened conditionally is granted after the joint meeting's
+	// assessment, by the signing.
+	closed := ending
+	closed.DataClass = domain.DataClosed
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, closed, 403), "NS-2")
+	ending.DataClass = domain.DataConditional
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, ending, 422), "NS-20")
+	ending.JointAssessment = &domain.JointAssessment{OpinionDigest: certs.SM3Hex([]byte("授权运营联席会议评估确认意见")), IssuedOn: today.AddDate(0, 0, 1).Format(time.DateOnly)}
+	refused(call("POST", "/channels/liuzhou/agreements", issuer, ending, 422), "NS-20") // assessed after the signing
+	ending.JointAssessment.IssuedOn = today.Format(time.DateOnly)
 	for _, ag := range []domain.AgreementInput{ending, later} {
 		call("POST", "/channels/liuzhou/agreements", issuer, ag, 201)
 		call("POST", "/agreements/"+ag.Number+"/file", issuer, nil, 200)

@@ -322,6 +322,18 @@ func (txs) SelectOperator(number, operator, reason string) Write[*domain.Selecti
 func (txs) GetSelection(number string) Read[*domain.Selection] {
 	return read[*domain.Selection]("GetSelection", number)
 }
+func (txs) RecordPlan(in domain.PlanInput) Write[*domain.Plan] {
+	return write[*domain.Plan]("RecordPlan", in)
+}
+func (txs) FilePlan(number string, in domain.PlanFiling) Write[*domain.Plan] {
+	return write[*domain.Plan]("FilePlan", number, in)
+}
+func (txs) DecidePlanFiling(number, decision, reasons string) Write[*domain.Plan] {
+	return write[*domain.Plan]("DecidePlanFiling", number, decision, reasons)
+}
+func (txs) GetPlan(number string) Read[*domain.Plan] {
+	return read[*domain.Plan]("GetPlan", number)
+}
 func (txs) ExitOnboarding(number, reason string) Write[*domain.Application] {
 	return write[*domain.Application]("ExitOnboarding", number, reason)
 }
@@ -451,6 +463,8 @@ func RecordOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
 		return Tx.GetEvaluation(number).Raw(inv, channel)
 	case domain.TypeSelection:
 		return Tx.GetSelection(number).Raw(inv, channel)
+	case domain.TypePlan:
+		return Tx.GetPlan(number).Raw(inv, channel)
 	}
 	return nil, domain.Invalid(domain.RuleNumber, "recordType", "%q is not a numbered record type", recordType)
 }
@@ -642,6 +656,18 @@ func (c *Client) SelectOperator(channel, number, operator, reason string) (*doma
 }
 func (c *Client) GetSelection(channel, number string) (*domain.Selection, error) {
 	return Tx.GetSelection(number).Evaluate(c, channel)
+}
+func (c *Client) RecordPlan(channel string, in domain.PlanInput) (*domain.Plan, *Committed, error) {
+	return Tx.RecordPlan(in).Submit(c, channel)
+}
+func (c *Client) FilePlan(channel, number string, in domain.PlanFiling) (*domain.Plan, *Committed, error) {
+	return Tx.FilePlan(number, in).Submit(c, channel)
+}
+func (c *Client) DecidePlanFiling(channel, number, decision, reasons string) (*domain.Plan, *Committed, error) {
+	return Tx.DecidePlanFiling(number, decision, reasons).Submit(c, channel)
+}
+func (c *Client) GetPlan(channel, number string) (*domain.Plan, error) {
+	return Tx.GetPlan(number).Evaluate(c, channel)
 }
 func (c *Client) ExitOnboarding(channel, number, reason string) (*domain.Application, *Committed, error) {
 	return Tx.ExitOnboarding(number, reason).Submit(c, channel)

@@ -116,6 +116,7 @@ var Kinds = kinds(map[string]Kind{
 	domain.TypeCredit:      {},
 	domain.TypeEvaluation:  {},
 	domain.TypeSelection:   {},
+	domain.TypePlan:        {},
 })
 
 // kinds completes the proof facts, by record type, with domain's table;

@@ -182,7 +182,7 @@ func periodZh(p string) string {
 var page = template.Must(template.New("report").Funcs(template.FuncMap{
 	"kind": func(k string) string {
 		return map[string]string{"credential": "电子凭证", "certificate": "登记证书", "agreement": "协议", "application": "申请",
-			"objection": "异议", "party": "主体", "issuerKey": "签发密钥", "egress": "出域核验", "ack": "交易场所回执", "report": "监管报告", "obligation": "履职事项", "creditRecord": "信用档案", "evaluation": "评估评价", "selection": "运营机构选定"}[k]
+			"objection": "异议", "party": "主体", "issuerKey": "签发密钥", "egress": "出域核验", "ack": "交易场所回执", "report": "监管报告", "obligation": "履职事项", "creditRecord": "信用档案", "evaluation": "评估评价", "selection": "运营机构选定", "plan": "实施方案"}[k]
 	},
 	"beijing": func(t time.Time) string { return t.In(domain.CST).Format("2006-01-02 15:04") },
 	"join":    strings.Join,

@@ -18,7 +18,7 @@ var readOnly = map[string]bool{
 	"GetParty": true, "ListParties": true, "History": true,
 	"GetIssuerKey": true, "ListIssuerKeys": true,
 	"GetAgreement": true, "GetCredential": true, "VerifyCredential": true, "VerifyCredentialDocument": true, "ListCredentials": true,
-	"GetApplication": true, "GetObligation": true, "GetCreditRecord": true, "GetEvaluation": true, "GetSelection": true, "GetCertificate": true, "VerifyCertificate": true, "VerifyCertificateDocument": true,
+	"GetApplication": true, "GetObligation": true, "GetCreditRecord": true, "GetEvaluation": true, "GetSelection": true, "GetPlan": true, "GetCertificate": true, "VerifyCertificate": true, "VerifyCertificateDocument": true,
 	"GetObjection": true, "ListEgressChecks": true, "ListAcknowledgements": true, "FindCertificateByNationalCode": true,
 	"GetReport":                   true,
 	"ListDisclosedAuthorizations": true, "ListDisclosedProducts": true, "ListDisclosedObligations": true,

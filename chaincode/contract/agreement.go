@@ -179,7 +179,7 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 	if err != nil {
 		return nil, err
 	}
-	return next, emit(s, t.c, changed(domain.TypeAgreement, number, "change", next.Status, next.Version))
+	return next, a.emitTriggering(t, next, "change")
 }
 
 // EndAgreement terminates or revokes an agreement: one write, whatever the
@@ -192,7 +192,7 @@ func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domai
 	if err != nil {
 		return nil, err
 	}
-	return next, emit(s, t.c, changed(domain.TypeAgreement, number, action, next.Status, next.Version))
+	return next, a.emitTriggering(t, next, action)
 }
 
 // standing is a credential as it stands with its agreement (see

@@ -28,6 +28,8 @@ type fixture struct {
 	key    *certs.PrivateKey
 	keyID  string
 	agreem string
+	// profile is the profile the channel was bootstrapped with.
+	profile domain.Profile
 }
 
 func withCheck(body string) string { c, _ := domain.CreditCodeCheckChar(body); return body + string(c) }
@@ -63,7 +65,8 @@ func must[T any](t *testing.T) func(T, error) T {
 func newFixture(t *testing.T, profile string) *fixture {
 	t.Helper()
 	m := store.NewMemory("nanning", time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)) // Monday 09:00 CST
-	f := &fixture{t: t, m: m}
+	f := &fixture{t: t, m: m, profile: domain.BuiltinProfiles()[profile]}
+	fixtureClasses = f.profile.OpenDataClasses
 	do := func(actor domain.Actor, fn func(s store.Store) error) {
 		t.Helper()
 		if _, err := m.Run(actor, fn); err != nil {
@@ -105,8 +108,15 @@ func agreementInput(kind, grantor, grantee, start, end, signed string) domain.Ag
 	if domain.Authorizes(kind) {
 		in.Declaration = declaration // the grantee's eligibility (GX 6, 9, 11)
 	}
+	if len(fixtureClasses) > 0 && (kind == domain.AgreementCatalog || kind == domain.AgreementScenario) {
+		in.DataClass = domain.DataUnconditional // the profile's classes govern what it grants (NS 2)
+	}
 	return in
 }
+
+// fixtureClasses are the open-data classes of the latest fixture's
+// profile (the tests of this package run one at a time).
+var fixtureClasses []string
 
 func (f *fixture) recordAgreement(kind, grantor, grantee, start, end, signed string) string {
 	f.t.Helper()

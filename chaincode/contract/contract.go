@@ -362,6 +362,22 @@ func (c *Contract) GetSelection(ctx contractapi.TransactionContextInterface, num
 	return out(c.App.GetSelection(st(ctx), number))
 }
 
+func (c *Contract) RecordPlan(ctx contractapi.TransactionContextInterface, planJSON string) (string, error) {
+	return out(c.App.RecordPlan(st(ctx), planJSON))
+}
+
+func (c *Contract) FilePlan(ctx contractapi.TransactionContextInterface, number, filingJSON string) (string, error) {
+	return out(c.App.FilePlan(st(ctx), number, filingJSON))
+}
+
+func (c *Contract) DecidePlanFiling(ctx contractapi.TransactionContextInterface, number, decision, reasons string) (string, error) {
+	return out(c.App.DecidePlanFiling(st(ctx), number, decision, reasons))
+}
+
+func (c *Contract) GetPlan(ctx contractapi.TransactionContextInterface, number string) (string, error) {
+	return out(c.App.GetPlan(st(ctx), number))
+}
+
 func (c *Contract) ExitOnboarding(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
 	return out(c.App.ExitOnboarding(st(ctx), number, reason))
 }

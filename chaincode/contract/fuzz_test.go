@@ -52,6 +52,10 @@ var fuzzOps = []func(s store.Store, a, b string) error{
 	func(s store.Store, a, b string) error { _, err := app.NominateCandidates(s, a, b); return err },
 	func(s store.Store, a, b string) error { _, err := app.SelectOperator(s, a, b, b); return err },
 	func(s store.Store, a, b string) error { _, err := app.GetSelection(s, a); return err },
+	func(s store.Store, a, b string) error { _, err := app.RecordPlan(s, a); return err },
+	func(s store.Store, a, b string) error { _, err := app.FilePlan(s, a, b); return err },
+	func(s store.Store, a, b string) error { _, err := app.DecidePlanFiling(s, a, b, b); return err },
+	func(s store.Store, a, b string) error { _, err := app.GetPlan(s, a); return err },
 }
 
 // FuzzTransactions feeds any input to every transaction that parses one:

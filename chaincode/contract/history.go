@@ -23,7 +23,7 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 		if err = validKeyID("key", key); err == nil {
 			k, err = s.Key(recordType, key)
 		}
-	case domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate, domain.TypeObjection, domain.TypeObligation, domain.TypeCredit, domain.TypeEvaluation, domain.TypeSelection:
+	case domain.TypeAgreement, domain.TypeCredential, domain.TypeApplication, domain.TypeCertificate, domain.TypeObjection, domain.TypeObligation, domain.TypeCredit, domain.TypeEvaluation, domain.TypeSelection, domain.TypePlan:
 		numbered, _ := domain.NumberedByRecordType(recordType)
 		if _, err = domain.ParseNumber("key", key, numbered.Prefix); err == nil {
 			k, err = s.Key(recordType, key)
@@ -33,7 +33,7 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 			k, err = s.Key(recordType, key)
 		}
 	default:
-		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile, jurisdiction, issuerKey, agreement, credential, calendar, application, certificate, objection, obligation, creditRecord, evaluation or selection", truncate(recordType))
+		return nil, domain.Invalid(RuleRecordType, "recordType", "%q is not party, profile, jurisdiction, issuerKey, agreement, credential, calendar, application, certificate, objection, obligation, creditRecord, evaluation, selection or plan", truncate(recordType))
 	}
 	if err != nil {
 		return nil, err

@@ -90,6 +90,46 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	return a.saveObligation(t, o)
 }
 
+// emitTriggering emits the agreement's event (its action: change,
+// terminate, revoke) with the obligations the profile's triggers open on
+// it in this transaction (GD 23 ¶3): one event naming all.
+func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string) error {
+	changes := []domain.Changed{changed(domain.TypeAgreement, ag.Number, event, ag.Status, ag.Version)}
+	p, err := t.profile()
+	if err != nil {
+		return err
+	}
+	if p.Triggers(ag, event) { // the calendar is read only when a duty is due by it
+		cals, err := calendars(t.s, t.now)
+		if err != nil {
+			return err
+		}
+		opened, err := domain.TriggeredObligations(t.j, p, cals, ag, event, t.now, t.c)
+		if err != nil {
+			return err
+		}
+		for _, o := range opened {
+			taken, err := a.loadObligation(t.s, o.Number)
+			if err != nil {
+				return err
+			}
+			if taken != nil {
+				return domain.Conflict(domain.RuleObligationUnique, "number", "obligation number %s, derived from the transaction, is taken", o.Number)
+			}
+			if err := put(t.s, key(t.s, domain.TypeObligation, o.Number), o); err != nil {
+				return err
+			}
+			if o.Public {
+				if err := t.s.Put(key(t.s, domain.TypeObligationPublic, o.Number), []byte(o.Number)); err != nil {
+					return err
+				}
+			}
+			changes = append(changes, changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version))
+		}
+	}
+	return emit(t.s, t.c, changes...)
+}
+
 // noteIncident updates the party's reported incidents with o (added when
 // reported, dropped when withdrawn); other kinds leave them be.
 func (a *App) noteIncident(s store.Store, o *domain.Obligation, change func([]domain.ReportedEvent, *domain.Obligation) []domain.ReportedEvent) error {

@@ -37,7 +37,17 @@ func (a *App) OpenSelection(s store.Store, inputJSON string) (*domain.Selection,
 	if err != nil {
 		return nil, err
 	}
-	sel, err := domain.OpenSelection(t.j, existing, agency, in, t.now, t.c)
+	p, err := t.profile()
+	if err != nil {
+		return nil, err
+	}
+	var plan *domain.Plan
+	if in.Plan != "" {
+		if plan, err = a.loadPlan(s, "plan", in.Plan); err != nil {
+			return nil, err
+		}
+	}
+	sel, err := domain.OpenSelection(t.j, p, existing, agency, plan, in, t.now, t.c)
 	if err != nil {
 		return nil, err
 	}

@@ -40,6 +40,9 @@ func (f *fixture) selected(operator string) string {
 	f.t.Helper()
 	in := domain.SelectionInput{Number: selectionNumber(), AgencyCreditCode: agencyCode, Method: "public_selection", Scope: "南宁市公共数据授权运营",
 		AnnouncementDigest: certs.SM3Hex([]byte("征集公告"))}
+	if f.profile.SelectionFollowsPlan { // GX 7(3): under an approved plan
+		in.Plan = f.plan("")
+	}
 	must[*domain.Selection](f.t)(run(f, cityAAuthority, openSelectionFn(in)))
 	must[*domain.Selection](f.t)(run(f, cityAAuthority, nominateFn(in.Number, domain.Nomination{Candidates: []string{operator}, ReviewDigest: certs.SM3Hex([]byte("评审报告"))})))
 	f.m.SetClock(f.m.Clock().AddDate(0, 0, 10))

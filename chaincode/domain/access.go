@@ -62,6 +62,9 @@ const (
 	ActOpenSelection           Action = "OpenSelection"
 	ActNominateCandidates      Action = "NominateCandidates"
 	ActSelectOperator          Action = "SelectOperator"
+	ActRecordPlan              Action = "RecordPlan"
+	ActFilePlan                Action = "FilePlan"
+	ActDecidePlanFiling        Action = "DecidePlanFiling"
 )
 
 // Org is whose organization may act, relative to the channel's
@@ -72,6 +75,7 @@ const (
 	OrgAuthority  Org = "authority"  // the channel's authority MSP
 	OrgExchange   Org = "exchange"   // an exchange MSP of the channel
 	OrgAny        Org = "any"        // any member of the channel
+	OrgSupervisor Org = "supervisor" // the authority a level up the jurisdiction records (Jurisdiction.SupervisorMSP)
 	OrgDeployment Org = "deployment" // the authority MSP the deployment names (before a jurisdiction exists)
 )
 
@@ -101,9 +105,12 @@ var (
 	registrar = Access{Org: OrgAuthority, Roles: []string{RoleAuthority, RoleOperator}, Rule: RuleRegistrar}
 	// issuer: the authority or its operation platform (GX 10(3): the
 	// platform issues the credential).
-	issuer    = Access{Org: OrgAuthority, Roles: []string{RoleAuthority, RoleOperator}, Rule: RuleIssuer}
-	exchange  = Access{Org: OrgExchange, Roles: []string{RoleExchange}, Rule: RuleExchangeOnly}
-	anyMember = Access{Org: OrgAny}
+	issuer   = Access{Org: OrgAuthority, Roles: []string{RoleAuthority, RoleOperator}, Rule: RuleIssuer}
+	exchange = Access{Org: OrgExchange, Roles: []string{RoleExchange}, Rule: RuleExchangeOnly}
+	// supervisor: the data authority a level up (on a city channel, the
+	// province's), with its authority role.
+	supervisor = Access{Org: OrgSupervisor, Roles: []string{RoleAuthority}, Rule: RuleReviewer}
+	anyMember  = Access{Org: OrgAny}
 )
 
 func (w Access) doing(d string) Access { w.Doing = d; return w }
@@ -157,6 +164,9 @@ var access = map[Action]Access{
 	ActOpenSelection:           authorityOnly.doing("announcing an operator selection"),
 	ActNominateCandidates:      authorityOnly.doing("publishing the operator candidates"),
 	ActSelectOperator:          authorityOnly.doing("selecting the operator"),
+	ActRecordPlan:              authorityOnly.doing("recording an implementation plan"),
+	ActFilePlan:                authorityOnly.doing("filing an implementation plan a level up"),
+	ActDecidePlanFiling:        supervisor.doing("deciding on a plan's upward filing"),
 }
 
 // AccessOf is the table's row for act (a copy).
@@ -207,6 +217,8 @@ func (w Access) allows(j *Jurisdiction, a Actor) bool {
 		return a.MSP == j.AuthorityMSP && contains(w.Roles, a.Role)
 	case OrgExchange:
 		return contains(j.ExchangeMSPs, a.MSP) && contains(w.Roles, a.Role)
+	case OrgSupervisor:
+		return j.SupervisorMSP != "" && a.MSP == j.SupervisorMSP && contains(w.Roles, a.Role)
 	}
 	return false
 }
@@ -220,6 +232,11 @@ func (w Access) check(j *Jurisdiction, a Actor, doing string) error {
 	case w.Org == OrgExchange:
 		return Forbidden(w.Rule, "caller", "only an exchange of channel %s (%v) with role %q %s; caller is %s with role %q",
 			j.Channel, j.ExchangeMSPs, RoleExchange, doing, a.MSP, a.Role)
+	case w.Org == OrgSupervisor && j.SupervisorMSP == "":
+		return Forbidden(w.Rule, "caller", "%s is for the authority a level up, and channel %s records none; caller is %s with role %q", doing, j.Channel, a.MSP, a.Role)
+	case w.Org == OrgSupervisor:
+		return Forbidden(w.Rule, "caller", "%s on channel %s is reserved to the authority a level up, %s with role %q; caller is %s with role %q",
+			doing, j.Channel, j.SupervisorMSP, w.Roles[0], a.MSP, a.Role)
 	case len(w.Roles) == 1:
 		return Forbidden(w.Rule, "caller", "%s on channel %s is reserved to the data authority %s with role %q; caller is %s with role %q",
 			doing, j.Channel, j.AuthorityMSP, w.Roles[0], a.MSP, a.Role)

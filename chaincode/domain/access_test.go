@@ -7,7 +7,11 @@ import (
 )
 
 // onNanning is nanning with its exchange.
-var onNanning = func() *Jurisdiction { j := *nanning; j.ExchangeMSPs = []string{"ExchangeMSP"}; return &j }()
+var onNanning = func() *Jurisdiction {
+	j := *nanning
+	j.ExchangeMSPs, j.SupervisorMSP = []string{"ExchangeMSP"}, "ProvinceMSP"
+	return &j
+}()
 
 // The representative callers, in the order of the columns below.
 var callers = []struct {
@@ -31,6 +35,7 @@ const (
 	authorityOnlyCols = "+---------"
 	registrarCols     = "++--------"
 	exchangeCols      = "------+---"
+	supervisorCols    = "-----+----"
 	everyoneCols      = "++++++++++"
 )
 
@@ -86,6 +91,9 @@ func TestAccessTable(t *testing.T) {
 		ActOpenSelection:           {authorityOnlyCols, RuleOwnAuthority, "announcing an operator selection"},
 		ActNominateCandidates:      {authorityOnlyCols, RuleOwnAuthority, "publishing the operator candidates"},
 		ActSelectOperator:          {authorityOnlyCols, RuleOwnAuthority, "selecting the operator"},
+		ActRecordPlan:              {authorityOnlyCols, RuleOwnAuthority, "recording an implementation plan"},
+		ActFilePlan:                {authorityOnlyCols, RuleOwnAuthority, "filing an implementation plan a level up"},
+		ActDecidePlanFiling:        {supervisorCols, RuleReviewer, "deciding on a plan's upward filing"},
 	}
 	for _, act := range Actions() {
 		if _, ok := want[act]; !ok {
@@ -113,6 +121,19 @@ func TestAccessTable(t *testing.T) {
 			if !strings.Contains(re.Detail, w.doing) || !strings.Contains(re.Detail, c.actor.MSP) {
 				t.Errorf("%s by %s: the refusal %q does not name the action (%q) and the caller", act, c.name, re.Detail, w.doing)
 			}
+		}
+	}
+}
+
+// TestSupervisorRowNeedsASupervisor: on a channel that records no
+// authority a level up (the province's own), nobody decides what is for
+// the supervisor, and the refusal says why.
+func TestSupervisorRowNeedsASupervisor(t *testing.T) {
+	for _, c := range callers {
+		err := Allow(nanning, c.actor, ActDecidePlanFiling)
+		wantRule(t, err, RuleReviewer, "caller")
+		if re, _ := AsRule(err); !strings.Contains(re.Detail, "records none") {
+			t.Errorf("%s: %q does not say the channel records no supervisor", c.name, re.Detail)
 		}
 	}
 }

@@ -79,6 +79,11 @@ type AgreementInput struct {
 	// agreement's grantee (GD 20), required where the profile sets the
 	// candidates' notice.
 	Selection string `json:"selection,omitempty"`
+	// DataClass is the open-data class of the data a catalog or scenario
+	// agreement grants, where the profile lists classes (NS 2); data opened
+	// conditionally names the joint meeting's assessment (NS 20).
+	DataClass       string           `json:"dataClass,omitempty"`
+	JointAssessment *JointAssessment `json:"jointAssessment,omitempty"`
 }
 
 // Filing is the 备案 of an agreement, with its deadline when the profile
@@ -211,6 +216,9 @@ func RecordAgreement(j *Jurisdiction, p Profile, existing *Agreement, grantor, g
 		return nil, Invalid(RuleDocument, "signedOn", "%s is in the future", in.SignedOn)
 	}
 	if _, _, err := checkTerm(p, "termStart", in.TermStart, "termEnd", in.TermEnd, p.MaxAgreementTermMonths, "agreementTerm"); err != nil {
+		return nil, err
+	}
+	if err := CheckDataClass(p, in); err != nil {
 		return nil, err
 	}
 	if Authorizes(in.Kind) {

@@ -175,7 +175,7 @@ const NextCalendarFrom = time.November
 // a 9-day holiday such as 春节 or 国庆): next year's calendar is due as soon
 // as a deadline counted today could end in it.
 func (p Profile) Reach() int {
-	longest := max(p.PreliminaryReviewWorkingDays, p.SilenceApprovalWorkingDays, p.FilingDeadlineWorkingDays)
+	longest := max(p.PreliminaryReviewWorkingDays, p.SilenceApprovalWorkingDays, p.FilingDeadlineWorkingDays, p.PlanFilingWorkingDays)
 	return (longest*7+4)/5 + 9
 }
 

@@ -91,6 +91,9 @@ type ObligationKind struct {
 	// decision against it, which a credit record may follow.
 	Order bool   `json:"order,omitempty"`
 	Cite  string `json:"cite"` // the article it comes from
+	// Trigger, for a kind opened by it (opens "trigger"), names the
+	// agreement events that open it inside their own transaction.
+	Trigger *ObligationTrigger `json:"trigger,omitempty"`
 }
 
 var obligationKindName = regexp.MustCompile(`^[a-z][a-z_]{1,39}$`)
@@ -111,8 +114,11 @@ func (k ObligationKind) validate(field string) error {
 			return Invalid(RuleProfile, fmt.Sprintf("%s.owes[%d]", field, i), "%q is not a party role", truncate(r, 32))
 		}
 	}
-	if k.Opens != OpensByAuthority && k.Opens != OpensBySelf {
-		return Invalid(RuleProfile, field+".opens", "must be %q or %q", OpensByAuthority, OpensBySelf)
+	if k.Opens != OpensByAuthority && k.Opens != OpensBySelf && k.Opens != OpensByTrigger {
+		return Invalid(RuleProfile, field+".opens", "must be %q, %q or %q", OpensByAuthority, OpensBySelf, OpensByTrigger)
+	}
+	if err := k.Trigger.validate(k, field); err != nil {
+		return err
 	}
 	if !citationValue.MatchString(k.Cite) {
 		return Invalid(RuleProfile, field+".cite", "%q is not an article reference like HB-37", truncate(k.Cite, 32))
@@ -279,6 +285,9 @@ func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligation
 	k, ok := p.ObligationKind(in.Kind)
 	if !ok {
 		return nil, Invalid(RuleObligationKind, "kind", "the %s profile defines no obligation %q (its kinds: %v)", p.Name, truncate(in.Kind, 40), p.obligationKinds())
+	}
+	if k.Opens == OpensByTrigger {
+		return nil, Invalid(RuleObligationKind, "kind", "a %s is opened by its trigger (%v of a %v agreement), in that transaction, not by hand", k.Kind, k.Trigger.On, k.Trigger.Kinds)
 	}
 	if k.Opens == OpensByAuthority {
 		if err := authorityOnly.check(j, c.Actor, "opening a "+k.Kind); err != nil {
@@ -472,24 +481,29 @@ func DecideObligation(j *Jurisdiction, o *Obligation, decision, reasons string, 
 	if f := o.lastFiling(); f != nil && f.Actor.MSP == c.Actor.MSP && f.Actor.ID == c.Actor.ID {
 		return nil, Forbidden(RuleObligation, "caller", "%s filed this for %s: another identity of the authority decides on it", c.Actor.ID, o.PartyCreditCode)
 	}
+	if err := decideFiling(RuleObligation, decision, reasons, "accepted, returned or withdrawn"); err != nil {
+		return nil, err
+	}
+	return o.next(c, decision, stepAt(c, "decide", decision, reasons)), nil
+}
+
+// decideFiling checks a decision on a filing (an obligation's, a plan's):
+// accepted, with reasons or none, or returned with what to correct;
+// choices names every decision the caller takes, for the refusal.
+func decideFiling(rule, decision, reasons, choices string) error {
 	switch decision {
 	case ObligationAccepted:
-		if reasons != "" {
-			if err := ValidateText("reasons", reasons, MaxReason); err != nil {
-				return nil, err
-			}
+		if reasons == "" {
+			return nil
 		}
 	case ObligationReturned:
 		if reasons == "" {
-			return nil, Invalid(RuleReasons, "reasons", "a returned filing names what to correct")
-		}
-		if err := ValidateText("reasons", reasons, MaxReason); err != nil {
-			return nil, err
+			return Invalid(RuleReasons, "reasons", "a returned filing names what to correct")
 		}
 	default:
-		return nil, Invalid(RuleObligation, "decision", "%q is not accepted, returned or withdrawn", truncate(decision, 32))
+		return Invalid(rule, "decision", "%q is not %s", truncate(decision, 32), choices)
 	}
-	return o.next(c, decision, stepAt(c, "decide", decision, reasons)), nil
+	return ValidateText("reasons", reasons, MaxReason)
 }
 
 // lastFiling is the step that filed the obligation last: a filing, or

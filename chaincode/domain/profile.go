@@ -39,6 +39,12 @@ type Profile struct {
 	OperatorCandidateNoticeDays int `json:"operatorCandidateNoticeDays"`
 	// Agreement filing deadline after signing: GD 23 10, HB 37 5 working days.
 	FilingDeadlineWorkingDays int `json:"filingDeadlineWorkingDays"`
+	// An operator selection names the approved implementation plan it
+	// follows (GX 7(3)).
+	SelectionFollowsPlan bool `json:"selectionFollowsPlan,omitempty"`
+	// Upward filing of an implementation plan and of each change, after
+	// its approval: GD 19 10, HB 37 5 working days (0: none owed).
+	PlanFilingWorkingDays int `json:"planFilingWorkingDays,omitempty"`
 	// Filing is required before the authorization is used (GX).
 	FilingBeforeUse bool `json:"filingBeforeUse"`
 	// Log retention after termination: GX, NS, HB ≥ 6 months.
@@ -47,7 +53,8 @@ type Profile struct {
 	NetworkLogRetentionMonths int `json:"networkLogRetentionMonths"`
 	// No onward authorization by a licensee: HB 21.
 	SubLicensingForbidden bool `json:"subLicensingForbidden"`
-	// Open-data classes: NS (unconditional / conditional / closed).
+	// Open-data classes: NS 2 (unconditional / conditional / closed); a
+	// catalog or scenario agreement names its data's (CheckDataClass).
 	OpenDataClasses []string `json:"openDataClasses"`
 	// Obligations are the duties beyond the authorization path (annual
 	// reports, incident reports, rectification orders): who owes each,
@@ -110,6 +117,7 @@ func (p Profile) Validate() error {
 		{"publicNoticeNaturalDays", p.PublicNoticeNaturalDays, 90, "days"},
 		{"operatorCandidateNoticeDays", p.OperatorCandidateNoticeDays, 90, "days"},
 		{"filingDeadlineWorkingDays", p.FilingDeadlineWorkingDays, 60, "working days"},
+		{"planFilingWorkingDays", p.PlanFilingWorkingDays, 60, "working days"},
 		{"logRetentionMonths", p.LogRetentionMonths, 600, "months"},
 		{"networkLogRetentionMonths", p.NetworkLogRetentionMonths, 600, "months"},
 	}
@@ -168,16 +176,8 @@ func (p Profile) Validate() error {
 	if len(p.OpenDataClasses) > 10 {
 		return Invalid(RuleProfile, "openDataClasses", "at most 10 classes")
 	}
-	seen := map[string]bool{}
-	for i, c := range p.OpenDataClasses {
-		f := fmt.Sprintf("openDataClasses[%d]", i)
-		if err := ValidateText(f, c, 64); err != nil {
-			return err
-		}
-		if seen[c] {
-			return Invalid(RuleProfile, f, "%q is listed twice", c)
-		}
-		seen[c] = true
+	if err := validateOpenDataClasses(p.OpenDataClasses); err != nil {
+		return err
 	}
 	return nil
 }

@@ -22,6 +22,7 @@ const (
 	TypeCredit       = "creditRecord"
 	TypeEvaluation   = "evaluation"
 	TypeSelection    = "selection"
+	TypePlan         = "plan"
 	TypeBench        = "bench" // raw benchmark keys (BenchPut, BenchShape)
 )
 
@@ -45,6 +46,7 @@ var NumberedRecords = []NumberedRecord{
 	{PrefixCredit, "credit-record", TypeCredit},
 	{PrefixEvaluation, "evaluation", TypeEvaluation},
 	{PrefixSelection, "selection", TypeSelection},
+	{PrefixPlan, "plan", TypePlan},
 }
 
 // NumberPrefixes are the prefixes of NumberedRecords, in its order.

@@ -116,7 +116,8 @@ func TestProfileValidation(t *testing.T) {
 		{func(p *Profile) { p.MaxAgreementTermMonths = 241 }, "maxAgreementTermMonths"},
 		{func(p *Profile) { p.MaxCredentialTermMonths = 72 }, "maxCredentialTermMonths"},
 		{func(p *Profile) { p.PreliminaryReviewWorkingDays = 61 }, "preliminaryReviewWorkingDays"},
-		{func(p *Profile) { p.OpenDataClasses = []string{"a", "a"} }, "openDataClasses[1]"},
+		{func(p *Profile) { p.OpenDataClasses = []string{"closed", "closed"} }, "openDataClasses[1]"},
+		{func(p *Profile) { p.OpenDataClasses = []string{"conditional", "restricted"} }, "openDataClasses[1]"}, // a class the rules do not know
 		{func(p *Profile) { p.Title = "" }, "title"},
 	}
 	for _, tc := range cases {

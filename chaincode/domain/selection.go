@@ -55,6 +55,10 @@ type SelectionInput struct {
 	Method             string `json:"method"`
 	Scope              string `json:"scope"`
 	AnnouncementDigest string `json:"announcementDigest"` // SM3 of the 征集公告 with its conditions
+	// Plan is the approved implementation plan the selection follows
+	// (GX 7(3): 根据审定同意后的实施方案选择运营机构), required where the
+	// profile says so: a plan in force on the channel.
+	Plan string `json:"plan,omitempty"`
 }
 
 // Nomination publishes the candidates after the review (资格审查, 综合评审).
@@ -91,7 +95,7 @@ func (p Profile) noticeRule() string { return p.Cite("operatorCandidateNotice", 
 
 // OpenSelection announces a selection (the authority, by the access
 // table), run by a registered implementing agency.
-func OpenSelection(j *Jurisdiction, existing *Selection, agency *Party, in SelectionInput, now time.Time, c Change) (*Selection, error) {
+func OpenSelection(j *Jurisdiction, p Profile, existing *Selection, agency *Party, plan *Plan, in SelectionInput, now time.Time, c Change) (*Selection, error) {
 	if err := j.numberedNow(in.Number, PrefixSelection, now); err != nil {
 		return nil, err
 	}
@@ -112,6 +116,14 @@ func OpenSelection(j *Jurisdiction, existing *Selection, agency *Party, in Selec
 	}
 	if !digestRE.MatchString(in.AnnouncementDigest) {
 		return nil, Invalid(RuleDigest, "announcementDigest", "must be the SM3 digest of the call for applications (征集公告): 64 lowercase hex characters")
+	}
+	switch rule := p.Cite("selectionPlan", RuleSelection); {
+	case in.Plan == "" && p.SelectionFollowsPlan:
+		return nil, Invalid(rule, "plan", "an operator is selected under an approved implementation plan (%s): name it", rule)
+	case in.Plan != "" && plan == nil:
+		return nil, NotFound(RulePlan, "plan", "no plan %s on channel %s", truncate(in.Plan, 40), j.Channel)
+	case in.Plan != "" && !plan.InForce():
+		return nil, Conflict(rule, "plan", "plan %s was superseded by %s: a selection follows the plan in force", plan.Number, plan.SupersededBy)
 	}
 	c.Action = "announce"
 	return &Selection{SelectionInput: in, Status: SelectionAnnounced, AnnouncedOn: DateOf(now).Format(time.DateOnly),

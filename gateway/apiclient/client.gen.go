@@ -137,6 +137,7 @@ const (
 	ExportIndexParamsKindObjection    ExportIndexParamsKind = "objection"
 	ExportIndexParamsKindObligation   ExportIndexParamsKind = "obligation"
 	ExportIndexParamsKindParty        ExportIndexParamsKind = "party"
+	ExportIndexParamsKindPlan         ExportIndexParamsKind = "plan"
 	ExportIndexParamsKindProfile      ExportIndexParamsKind = "profile"
 	ExportIndexParamsKindReport       ExportIndexParamsKind = "report"
 	ExportIndexParamsKindSelection    ExportIndexParamsKind = "selection"
@@ -172,6 +173,8 @@ func (e ExportIndexParamsKind) Valid() bool {
 	case ExportIndexParamsKindObligation:
 		return true
 	case ExportIndexParamsKindParty:
+		return true
+	case ExportIndexParamsKindPlan:
 		return true
 	case ExportIndexParamsKindProfile:
 		return true
@@ -263,6 +266,7 @@ const (
 	IndexHistoryParamsKindObjection    IndexHistoryParamsKind = "objection"
 	IndexHistoryParamsKindObligation   IndexHistoryParamsKind = "obligation"
 	IndexHistoryParamsKindParty        IndexHistoryParamsKind = "party"
+	IndexHistoryParamsKindPlan         IndexHistoryParamsKind = "plan"
 	IndexHistoryParamsKindProfile      IndexHistoryParamsKind = "profile"
 	IndexHistoryParamsKindReport       IndexHistoryParamsKind = "report"
 	IndexHistoryParamsKindSelection    IndexHistoryParamsKind = "selection"
@@ -299,6 +303,8 @@ func (e IndexHistoryParamsKind) Valid() bool {
 		return true
 	case IndexHistoryParamsKindParty:
 		return true
+	case IndexHistoryParamsKindPlan:
+		return true
 	case IndexHistoryParamsKindProfile:
 		return true
 	case IndexHistoryParamsKindReport:
@@ -326,6 +332,7 @@ const (
 	SearchIndexParamsKindObjection    SearchIndexParamsKind = "objection"
 	SearchIndexParamsKindObligation   SearchIndexParamsKind = "obligation"
 	SearchIndexParamsKindParty        SearchIndexParamsKind = "party"
+	SearchIndexParamsKindPlan         SearchIndexParamsKind = "plan"
 	SearchIndexParamsKindProfile      SearchIndexParamsKind = "profile"
 	SearchIndexParamsKindReport       SearchIndexParamsKind = "report"
 	SearchIndexParamsKindSelection    SearchIndexParamsKind = "selection"
@@ -361,6 +368,8 @@ func (e SearchIndexParamsKind) Valid() bool {
 	case SearchIndexParamsKindObligation:
 		return true
 	case SearchIndexParamsKindParty:
+		return true
+	case SearchIndexParamsKindPlan:
 		return true
 	case SearchIndexParamsKindProfile:
 		return true
@@ -478,28 +487,30 @@ type AdoptProfileRequest struct {
 
 // Agreement defines model for Agreement.
 type Agreement struct {
-	Changes           int          `json:"changes"`
-	Declaration       *Declaration `json:"declaration,omitempty"`
-	DocumentDigest    string       `json:"documentDigest"`
-	Ending            *Ending      `json:"ending,omitempty"`
-	Evaluation        *string      `json:"evaluation,omitempty"`
-	Filing            *Filing      `json:"filing,omitempty"`
-	GranteeCreditCode string       `json:"granteeCreditCode"`
-	GrantorCreditCode string       `json:"grantorCreditCode"`
-	Kind              string       `json:"kind"`
-	Last              Change       `json:"last"`
-	Number            string       `json:"number"`
-	Registered        Change       `json:"registered"`
-	RenewalOf         *string      `json:"renewalOf,omitempty"`
-	RenewedBy         *string      `json:"renewedBy,omitempty"`
-	Renews            *string      `json:"renews,omitempty"`
-	Scope             string       `json:"scope"`
-	Selection         *string      `json:"selection,omitempty"`
-	SignedOn          string       `json:"signedOn"`
-	Status            string       `json:"status"`
-	TermEnd           string       `json:"termEnd"`
-	TermStart         string       `json:"termStart"`
-	Version           int          `json:"version"`
+	Changes           int              `json:"changes"`
+	DataClass         *string          `json:"dataClass,omitempty"`
+	Declaration       *Declaration     `json:"declaration,omitempty"`
+	DocumentDigest    string           `json:"documentDigest"`
+	Ending            *Ending          `json:"ending,omitempty"`
+	Evaluation        *string          `json:"evaluation,omitempty"`
+	Filing            *Filing          `json:"filing,omitempty"`
+	GranteeCreditCode string           `json:"granteeCreditCode"`
+	GrantorCreditCode string           `json:"grantorCreditCode"`
+	JointAssessment   *JointAssessment `json:"jointAssessment,omitempty"`
+	Kind              string           `json:"kind"`
+	Last              Change           `json:"last"`
+	Number            string           `json:"number"`
+	Registered        Change           `json:"registered"`
+	RenewalOf         *string          `json:"renewalOf,omitempty"`
+	RenewedBy         *string          `json:"renewedBy,omitempty"`
+	Renews            *string          `json:"renews,omitempty"`
+	Scope             string           `json:"scope"`
+	Selection         *string          `json:"selection,omitempty"`
+	SignedOn          string           `json:"signedOn"`
+	Status            string           `json:"status"`
+	TermEnd           string           `json:"termEnd"`
+	TermStart         string           `json:"termStart"`
+	Version           int              `json:"version"`
 }
 
 // AgreementChange defines model for AgreementChange.
@@ -512,18 +523,20 @@ type AgreementChange struct {
 
 // AgreementInput defines model for AgreementInput.
 type AgreementInput struct {
-	Declaration       *Declaration `json:"declaration,omitempty"`
-	DocumentDigest    string       `json:"documentDigest"`
-	GranteeCreditCode string       `json:"granteeCreditCode"`
-	GrantorCreditCode string       `json:"grantorCreditCode"`
-	Kind              string       `json:"kind"`
-	Number            string       `json:"number"`
-	RenewalOf         *string      `json:"renewalOf,omitempty"`
-	Scope             string       `json:"scope"`
-	Selection         *string      `json:"selection,omitempty"`
-	SignedOn          string       `json:"signedOn"`
-	TermEnd           string       `json:"termEnd"`
-	TermStart         string       `json:"termStart"`
+	DataClass         *string          `json:"dataClass,omitempty"`
+	Declaration       *Declaration     `json:"declaration,omitempty"`
+	DocumentDigest    string           `json:"documentDigest"`
+	GranteeCreditCode string           `json:"granteeCreditCode"`
+	GrantorCreditCode string           `json:"grantorCreditCode"`
+	JointAssessment   *JointAssessment `json:"jointAssessment,omitempty"`
+	Kind              string           `json:"kind"`
+	Number            string           `json:"number"`
+	RenewalOf         *string          `json:"renewalOf,omitempty"`
+	Scope             string           `json:"scope"`
+	Selection         *string          `json:"selection,omitempty"`
+	SignedOn          string           `json:"signedOn"`
+	TermEnd           string           `json:"termEnd"`
+	TermStart         string           `json:"termStart"`
 }
 
 // AgreementWritten defines model for AgreementWritten.
@@ -1185,6 +1198,12 @@ type ItemReport struct {
 	Status string  `json:"status"`
 }
 
+// JointAssessment defines model for JointAssessment.
+type JointAssessment struct {
+	IssuedOn      string `json:"issuedOn"`
+	OpinionDigest string `json:"opinionDigest"`
+}
+
 // Jurisdiction defines model for Jurisdiction.
 type Jurisdiction struct {
 	AuthorityMsp  string   `json:"authorityMsp"`
@@ -1362,14 +1381,22 @@ type ObligationInput struct {
 
 // ObligationKind defines model for ObligationKind.
 type ObligationKind struct {
-	Cite     string   `json:"cite"`
-	Deadline Deadline `json:"deadline"`
-	Kind     string   `json:"kind"`
-	Opens    string   `json:"opens"`
-	Order    *bool    `json:"order,omitempty"`
-	Owes     []string `json:"owes"`
-	Public   *bool    `json:"public,omitempty"`
-	Title    string   `json:"title"`
+	Cite     string             `json:"cite"`
+	Deadline Deadline           `json:"deadline"`
+	Kind     string             `json:"kind"`
+	Opens    string             `json:"opens"`
+	Order    *bool              `json:"order,omitempty"`
+	Owes     []string           `json:"owes"`
+	Public   *bool              `json:"public,omitempty"`
+	Title    string             `json:"title"`
+	Trigger  *ObligationTrigger `json:"trigger,omitempty"`
+}
+
+// ObligationTrigger defines model for ObligationTrigger.
+type ObligationTrigger struct {
+	Kinds  []string `json:"kinds"`
+	On     []string `json:"on"`
+	OwedBy string   `json:"owedBy"`
 }
 
 // ObligationView defines model for ObligationView.
@@ -1473,6 +1500,51 @@ type PartyWritten struct {
 	Record         Party           `json:"record"`
 }
 
+// Plan defines model for Plan.
+type Plan struct {
+	ApprovedBy     string  `json:"approvedBy"`
+	ApprovedOn     string  `json:"approvedOn"`
+	DocumentDigest string  `json:"documentDigest"`
+	FiledLate      *bool   `json:"filedLate,omitempty"`
+	FiledOn        *string `json:"filedOn,omitempty"`
+	FilingDigest   *string `json:"filingDigest,omitempty"`
+	FilingDue      *string `json:"filingDue,omitempty"`
+	FilingRule     *string `json:"filingRule,omitempty"`
+	Last           Change  `json:"last"`
+	Number         string  `json:"number"`
+	RecordedOn     string  `json:"recordedOn"`
+	Scope          string  `json:"scope"`
+	Status         string  `json:"status"`
+	Steps          []Step  `json:"steps"`
+	SupersededBy   *string `json:"supersededBy,omitempty"`
+	Supersedes     *string `json:"supersedes,omitempty"`
+	Title          string  `json:"title"`
+	Version        int     `json:"version"`
+}
+
+// PlanFiling defines model for PlanFiling.
+type PlanFiling struct {
+	DocumentDigest string  `json:"documentDigest"`
+	Note           *string `json:"note,omitempty"`
+}
+
+// PlanInput defines model for PlanInput.
+type PlanInput struct {
+	ApprovedBy     string  `json:"approvedBy"`
+	ApprovedOn     string  `json:"approvedOn"`
+	DocumentDigest string  `json:"documentDigest"`
+	Number         string  `json:"number"`
+	Scope          string  `json:"scope"`
+	Supersedes     *string `json:"supersedes,omitempty"`
+	Title          string  `json:"title"`
+}
+
+// PlanWritten defines model for PlanWritten.
+type PlanWritten struct {
+	ChainReference CommitReference `json:"chainReference"`
+	Record         Plan            `json:"record"`
+}
+
 // Presentation defines model for Presentation.
 type Presentation struct {
 	Audience  *string         `json:"audience,omitempty"`
@@ -1561,10 +1633,12 @@ type Profile struct {
 	OnboardingReviewWorkingDays  int                `json:"onboardingReviewWorkingDays"`
 	OpenDataClasses              []string           `json:"openDataClasses"`
 	OperatorCandidateNoticeDays  int                `json:"operatorCandidateNoticeDays"`
+	PlanFilingWorkingDays        *int               `json:"planFilingWorkingDays,omitempty"`
 	PreliminaryReviewWorkingDays int                `json:"preliminaryReviewWorkingDays"`
 	PublicNoticeNaturalDays      int                `json:"publicNoticeNaturalDays"`
 	QualityFeedbackWorkingDays   int                `json:"qualityFeedbackWorkingDays"`
 	RenewalWindowMonths          int                `json:"renewalWindowMonths"`
+	SelectionFollowsPlan         *bool              `json:"selectionFollowsPlan,omitempty"`
 	SilenceApprovalWorkingDays   int                `json:"silenceApprovalWorkingDays"`
 	SubLicensingForbidden        bool               `json:"subLicensingForbidden"`
 	Title                        string             `json:"title"`
@@ -1758,6 +1832,7 @@ type Selection struct {
 	NoticeFrom         *string   `json:"noticeFrom,omitempty"`
 	NoticeRule         *string   `json:"noticeRule,omitempty"`
 	Number             string    `json:"number"`
+	Plan               *string   `json:"plan,omitempty"`
 	ReviewDigest       *string   `json:"reviewDigest,omitempty"`
 	Scope              string    `json:"scope"`
 	Selected           *string   `json:"selected,omitempty"`
@@ -1769,11 +1844,12 @@ type Selection struct {
 
 // SelectionInput defines model for SelectionInput.
 type SelectionInput struct {
-	AgencyCreditCode   string `json:"agencyCreditCode"`
-	AnnouncementDigest string `json:"announcementDigest"`
-	Method             string `json:"method"`
-	Number             string `json:"number"`
-	Scope              string `json:"scope"`
+	AgencyCreditCode   string  `json:"agencyCreditCode"`
+	AnnouncementDigest string  `json:"announcementDigest"`
+	Method             string  `json:"method"`
+	Number             string  `json:"number"`
+	Plan               *string `json:"plan,omitempty"`
+	Scope              string  `json:"scope"`
 }
 
 // SelectionWritten defines model for SelectionWritten.
@@ -2393,6 +2469,12 @@ type ChangePartyStatusParams struct {
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
 
+// RecordPlanParams defines parameters for RecordPlan.
+type RecordPlanParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
 // SetProfileParams defines parameters for SetProfile.
 type SetProfileParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
@@ -2461,6 +2543,18 @@ type DecideObligationParams struct {
 
 // FileObligationParams defines parameters for FileObligation.
 type FileObligationParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// DecidePlanFilingParams defines parameters for DecidePlanFiling.
+type DecidePlanFilingParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// FilePlanParams defines parameters for FilePlan.
+type FilePlanParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -2573,6 +2667,9 @@ type RegisterPartyJSONRequestBody = PartyInput
 // ChangePartyStatusJSONRequestBody defines body for ChangePartyStatus for application/json ContentType.
 type ChangePartyStatusJSONRequestBody = ActionRequest
 
+// RecordPlanJSONRequestBody defines body for RecordPlan for application/json ContentType.
+type RecordPlanJSONRequestBody = PlanInput
+
 // SetProfileJSONRequestBody defines body for SetProfile for application/json ContentType.
 type SetProfileJSONRequestBody = SetProfileRequest
 
@@ -2608,6 +2705,12 @@ type DecideObligationJSONRequestBody = ReviewRequest
 
 // FileObligationJSONRequestBody defines body for FileObligation for application/json ContentType.
 type FileObligationJSONRequestBody = ObligationFiling
+
+// DecidePlanFilingJSONRequestBody defines body for DecidePlanFiling for application/json ContentType.
+type DecidePlanFilingJSONRequestBody = ReviewRequest
+
+// FilePlanJSONRequestBody defines body for FilePlan for application/json ContentType.
+type FilePlanJSONRequestBody = PlanFiling
 
 // PresentJSONRequestBody defines body for Present for application/json ContentType.
 type PresentJSONRequestBody = PresentationRequest
@@ -3577,6 +3680,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/parties/{code}/status (the `ChangePartyStatus` operationId).
 	ChangePartyStatus(ctx context.Context, channel string, code string, params *ChangePartyStatusParams, body ChangePartyStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// RecordPlanWithBody record an implementation plan approved by the government at the channel's level (the channel's authority): title, scope, the SM3 digest of the plan as approved, the day and the body that approved it; a change names the plan it supersedes. Where the profile sets planFilingWorkingDays and the channel has an authority a level up, its filing is due that many working days after the approval
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/plans (the `RecordPlan` operationId).
+	RecordPlanWithBody(ctx context.Context, channel string, params *RecordPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RecordPlan record an implementation plan approved by the government at the channel's level (the channel's authority): title, scope, the SM3 digest of the plan as approved, the day and the body that approved it; a change names the plan it supersedes. Where the profile sets planFilingWorkingDays and the channel has an authority a level up, its filing is due that many working days after the approval
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/plans (the `RecordPlan` operationId).
+	RecordPlan(ctx context.Context, channel string, params *RecordPlanParams, body RecordPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetProfile the policy profile in force
 	//
 	// Corresponds with GET /api/v1/channels/{channel}/profile (the `GetProfile` operationId).
@@ -3814,6 +3931,44 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/ping (the `Ping` operationId).
 	Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPlan an implementation plan: its approval, its filing a level up (due, filed, late, decided), superseded by which change
+	//
+	// Corresponds with GET /api/v1/plans/{number} (the `GetPlan` operationId).
+	GetPlan(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecidePlanFilingWithBody the authority a level up decides on the filing: accepted (备案), or returned with what to correct; only the channel's supervising authority
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/plans/{number}/decision (the `DecidePlanFiling` operationId).
+	DecidePlanFilingWithBody(ctx context.Context, number string, params *DecidePlanFilingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DecidePlanFiling the authority a level up decides on the filing: accepted (备案), or returned with what to correct; only the channel's supervising authority
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/plans/{number}/decision (the `DecidePlanFiling` operationId).
+	DecidePlanFiling(ctx context.Context, number string, params *DecidePlanFilingParams, body DecidePlanFilingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FilePlanWithBody record the plan's filing with the authority a level up (the channel's authority): the SM3 digest of the filing letter; after its due date it is recorded late. Filed once, and again after it is returned
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/plans/{number}/filing (the `FilePlan` operationId).
+	FilePlanWithBody(ctx context.Context, number string, params *FilePlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// FilePlan record the plan's filing with the authority a level up (the channel's authority): the SM3 digest of the filing letter; after its due date it is recorded late. Filed once, and again after it is returned
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/plans/{number}/filing (the `FilePlan` operationId).
+	FilePlan(ctx context.Context, number string, params *FilePlanParams, body FilePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ProofBundlePlans proof bundle of an implementation plan's latest step (recorded, filed a level up, accepted or returned, superseded)
+	//
+	// Corresponds with GET /api/v1/plans/{number}/proof (the `ProofBundlePlans` operationId).
+	ProofBundlePlans(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// PresentWithBody a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
 	//
@@ -5456,6 +5611,40 @@ func (c *Client) ChangePartyStatus(ctx context.Context, channel string, code str
 	return c.Client.Do(req)
 }
 
+// RecordPlanWithBody record an implementation plan approved by the government at the channel's level (the channel's authority): title, scope, the SM3 digest of the plan as approved, the day and the body that approved it; a change names the plan it supersedes. Where the profile sets planFilingWorkingDays and the channel has an authority a level up, its filing is due that many working days after the approval
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/plans (the `RecordPlan` operationId).
+func (c *Client) RecordPlanWithBody(ctx context.Context, channel string, params *RecordPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordPlanRequestWithBody(c.Server, channel, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RecordPlan record an implementation plan approved by the government at the channel's level (the channel's authority): title, scope, the SM3 digest of the plan as approved, the day and the body that approved it; a change names the plan it supersedes. Where the profile sets planFilingWorkingDays and the channel has an authority a level up, its filing is due that many working days after the approval
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/channels/{channel}/plans (the `RecordPlan` operationId).
+func (c *Client) RecordPlan(ctx context.Context, channel string, params *RecordPlanParams, body RecordPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRecordPlanRequest(c.Server, channel, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetProfile the policy profile in force
 //
 // Corresponds with GET /api/v1/channels/{channel}/profile (the `GetProfile` operationId).
@@ -6064,6 +6253,104 @@ func (c *Client) ProofBundleObligations(ctx context.Context, number string, reqE
 // Corresponds with GET /api/v1/ping (the `Ping` operationId).
 func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewPingRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPlan an implementation plan: its approval, its filing a level up (due, filed, late, decided), superseded by which change
+//
+// Corresponds with GET /api/v1/plans/{number} (the `GetPlan` operationId).
+func (c *Client) GetPlan(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPlanRequest(c.Server, number)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecidePlanFilingWithBody the authority a level up decides on the filing: accepted (备案), or returned with what to correct; only the channel's supervising authority
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/plans/{number}/decision (the `DecidePlanFiling` operationId).
+func (c *Client) DecidePlanFilingWithBody(ctx context.Context, number string, params *DecidePlanFilingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecidePlanFilingRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DecidePlanFiling the authority a level up decides on the filing: accepted (备案), or returned with what to correct; only the channel's supervising authority
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/plans/{number}/decision (the `DecidePlanFiling` operationId).
+func (c *Client) DecidePlanFiling(ctx context.Context, number string, params *DecidePlanFilingParams, body DecidePlanFilingJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDecidePlanFilingRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FilePlanWithBody record the plan's filing with the authority a level up (the channel's authority): the SM3 digest of the filing letter; after its due date it is recorded late. Filed once, and again after it is returned
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/plans/{number}/filing (the `FilePlan` operationId).
+func (c *Client) FilePlanWithBody(ctx context.Context, number string, params *FilePlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFilePlanRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// FilePlan record the plan's filing with the authority a level up (the channel's authority): the SM3 digest of the filing letter; after its due date it is recorded late. Filed once, and again after it is returned
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/plans/{number}/filing (the `FilePlan` operationId).
+func (c *Client) FilePlan(ctx context.Context, number string, params *FilePlanParams, body FilePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewFilePlanRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ProofBundlePlans proof bundle of an implementation plan's latest step (recorded, filed a level up, accepted or returned, superseded)
+//
+// Corresponds with GET /api/v1/plans/{number}/proof (the `ProofBundlePlans` operationId).
+func (c *Client) ProofBundlePlans(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewProofBundlePlansRequest(c.Server, number)
 	if err != nil {
 		return nil, err
 	}
@@ -10279,6 +10566,68 @@ func NewChangePartyStatusRequestWithBody(server string, channel string, code str
 	return req, nil
 }
 
+// NewRecordPlanRequest calls the generic RecordPlan builder with application/json body
+func NewRecordPlanRequest(server string, channel string, params *RecordPlanParams, body RecordPlanJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRecordPlanRequestWithBody(server, channel, params, "application/json", bodyReader)
+}
+
+// NewRecordPlanRequestWithBody constructs an http.Request for the RecordPlan method, with any body, and a specified content type
+func NewRecordPlanRequestWithBody(server string, channel string, params *RecordPlanParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "channel", channel, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/channels/%s/plans", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
 // NewGetProfileRequest constructs an http.Request for the GetProfile method
 func NewGetProfileRequest(server string, channel string) (*http.Request, error) {
 	var err error
@@ -11454,6 +11803,198 @@ func NewPingRequest(server string) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/ping")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPlanRequest constructs an http.Request for the GetPlan method
+func NewGetPlanRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewDecidePlanFilingRequest calls the generic DecidePlanFiling builder with application/json body
+func NewDecidePlanFilingRequest(server string, number string, params *DecidePlanFilingParams, body DecidePlanFilingJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDecidePlanFilingRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewDecidePlanFilingRequestWithBody constructs an http.Request for the DecidePlanFiling method, with any body, and a specified content type
+func NewDecidePlanFilingRequestWithBody(server string, number string, params *DecidePlanFilingParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans/%s/decision", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewFilePlanRequest calls the generic FilePlan builder with application/json body
+func NewFilePlanRequest(server string, number string, params *FilePlanParams, body FilePlanJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewFilePlanRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewFilePlanRequestWithBody constructs an http.Request for the FilePlan method, with any body, and a specified content type
+func NewFilePlanRequestWithBody(server string, number string, params *FilePlanParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans/%s/filing", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewProofBundlePlansRequest constructs an http.Request for the ProofBundlePlans method
+func NewProofBundlePlansRequest(server string, number string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/plans/%s/proof", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -13059,6 +13600,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/parties/{code}/status (the `ChangePartyStatus` operationId).
 	ChangePartyStatusWithResponse(ctx context.Context, channel string, code string, params *ChangePartyStatusParams, body ChangePartyStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePartyStatusResponse, error)
 
+	// RecordPlanWithBodyWithResponse record an implementation plan approved by the government at the channel's level (the channel's authority): title, scope, the SM3 digest of the plan as approved, the day and the body that approved it; a change names the plan it supersedes. Where the profile sets planFilingWorkingDays and the channel has an authority a level up, its filing is due that many working days after the approval
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/plans (the `RecordPlan` operationId).
+	RecordPlanWithBodyWithResponse(ctx context.Context, channel string, params *RecordPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordPlanResponse, error)
+
+	// RecordPlanWithResponse record an implementation plan approved by the government at the channel's level (the channel's authority): title, scope, the SM3 digest of the plan as approved, the day and the body that approved it; a change names the plan it supersedes. Where the profile sets planFilingWorkingDays and the channel has an authority a level up, its filing is due that many working days after the approval
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/channels/{channel}/plans (the `RecordPlan` operationId).
+	RecordPlanWithResponse(ctx context.Context, channel string, params *RecordPlanParams, body RecordPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordPlanResponse, error)
+
 	// GetProfileWithResponse the policy profile in force
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -13324,6 +13879,48 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/ping (the `Ping` operationId).
 	PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error)
+
+	// GetPlanWithResponse an implementation plan: its approval, its filing a level up (due, filed, late, decided), superseded by which change
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plans/{number} (the `GetPlan` operationId).
+	GetPlanWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetPlanResponse, error)
+
+	// DecidePlanFilingWithBodyWithResponse the authority a level up decides on the filing: accepted (备案), or returned with what to correct; only the channel's supervising authority
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/plans/{number}/decision (the `DecidePlanFiling` operationId).
+	DecidePlanFilingWithBodyWithResponse(ctx context.Context, number string, params *DecidePlanFilingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecidePlanFilingResponse, error)
+
+	// DecidePlanFilingWithResponse the authority a level up decides on the filing: accepted (备案), or returned with what to correct; only the channel's supervising authority
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/plans/{number}/decision (the `DecidePlanFiling` operationId).
+	DecidePlanFilingWithResponse(ctx context.Context, number string, params *DecidePlanFilingParams, body DecidePlanFilingJSONRequestBody, reqEditors ...RequestEditorFn) (*DecidePlanFilingResponse, error)
+
+	// FilePlanWithBodyWithResponse record the plan's filing with the authority a level up (the channel's authority): the SM3 digest of the filing letter; after its due date it is recorded late. Filed once, and again after it is returned
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/plans/{number}/filing (the `FilePlan` operationId).
+	FilePlanWithBodyWithResponse(ctx context.Context, number string, params *FilePlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*FilePlanResponse, error)
+
+	// FilePlanWithResponse record the plan's filing with the authority a level up (the channel's authority): the SM3 digest of the filing letter; after its due date it is recorded late. Filed once, and again after it is returned
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/plans/{number}/filing (the `FilePlan` operationId).
+	FilePlanWithResponse(ctx context.Context, number string, params *FilePlanParams, body FilePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*FilePlanResponse, error)
+
+	// ProofBundlePlansWithResponse proof bundle of an implementation plan's latest step (recorded, filed a level up, accepted or returned, superseded)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/plans/{number}/proof (the `ProofBundlePlans` operationId).
+	ProofBundlePlansWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundlePlansResponse, error)
 
 	// PresentWithBodyWithResponse a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
 	//
@@ -16870,6 +17467,61 @@ func (r ChangePartyStatusResponse) ContentType() string {
 	return ""
 }
 
+type RecordPlanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *PlanWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RecordPlanResponse) GetJSON201() *PlanWritten {
+	return r.JSON201
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r RecordPlanResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r RecordPlanResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r RecordPlanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RecordPlanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RecordPlanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RecordPlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetProfileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -18294,6 +18946,226 @@ func (r PingResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPlanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Plan
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPlanResponse) GetJSON200() *Plan {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r GetPlanResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r GetPlanResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPlanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPlanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPlanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DecidePlanFilingResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PlanWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DecidePlanFilingResponse) GetJSON200() *PlanWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r DecidePlanFilingResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r DecidePlanFilingResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r DecidePlanFilingResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DecidePlanFilingResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DecidePlanFilingResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DecidePlanFilingResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type FilePlanResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PlanWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r FilePlanResponse) GetJSON200() *PlanWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r FilePlanResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r FilePlanResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r FilePlanResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r FilePlanResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r FilePlanResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r FilePlanResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ProofBundlePlansResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Bundle
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ProofBundlePlansResponse) GetJSON200() *Bundle {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r ProofBundlePlansResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r ProofBundlePlansResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r ProofBundlePlansResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ProofBundlePlansResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ProofBundlePlansResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ProofBundlePlansResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -20755,6 +21627,32 @@ func (c *ClientWithResponses) ChangePartyStatusWithResponse(ctx context.Context,
 	return ParseChangePartyStatusResponse(rsp)
 }
 
+// RecordPlanWithBodyWithResponse record an implementation plan approved by the government at the channel's level (the channel's authority): title, scope, the SM3 digest of the plan as approved, the day and the body that approved it; a change names the plan it supersedes. Where the profile sets planFilingWorkingDays and the channel has an authority a level up, its filing is due that many working days after the approval
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/plans (the `RecordPlan` operationId).
+func (c *ClientWithResponses) RecordPlanWithBodyWithResponse(ctx context.Context, channel string, params *RecordPlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RecordPlanResponse, error) {
+	rsp, err := c.RecordPlanWithBody(ctx, channel, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordPlanResponse(rsp)
+}
+
+// RecordPlanWithResponse record an implementation plan approved by the government at the channel's level (the channel's authority): title, scope, the SM3 digest of the plan as approved, the day and the body that approved it; a change names the plan it supersedes. Where the profile sets planFilingWorkingDays and the channel has an authority a level up, its filing is due that many working days after the approval
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/channels/{channel}/plans (the `RecordPlan` operationId).
+func (c *ClientWithResponses) RecordPlanWithResponse(ctx context.Context, channel string, params *RecordPlanParams, body RecordPlanJSONRequestBody, reqEditors ...RequestEditorFn) (*RecordPlanResponse, error) {
+	rsp, err := c.RecordPlan(ctx, channel, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRecordPlanResponse(rsp)
+}
+
 // GetProfileWithResponse the policy profile in force
 //
 // Returns a wrapper object for the known response body format(s).
@@ -21247,6 +22145,84 @@ func (c *ClientWithResponses) PingWithResponse(ctx context.Context, reqEditors .
 		return nil, err
 	}
 	return ParsePingResponse(rsp)
+}
+
+// GetPlanWithResponse an implementation plan: its approval, its filing a level up (due, filed, late, decided), superseded by which change
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plans/{number} (the `GetPlan` operationId).
+func (c *ClientWithResponses) GetPlanWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetPlanResponse, error) {
+	rsp, err := c.GetPlan(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPlanResponse(rsp)
+}
+
+// DecidePlanFilingWithBodyWithResponse the authority a level up decides on the filing: accepted (备案), or returned with what to correct; only the channel's supervising authority
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/plans/{number}/decision (the `DecidePlanFiling` operationId).
+func (c *ClientWithResponses) DecidePlanFilingWithBodyWithResponse(ctx context.Context, number string, params *DecidePlanFilingParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecidePlanFilingResponse, error) {
+	rsp, err := c.DecidePlanFilingWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecidePlanFilingResponse(rsp)
+}
+
+// DecidePlanFilingWithResponse the authority a level up decides on the filing: accepted (备案), or returned with what to correct; only the channel's supervising authority
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/plans/{number}/decision (the `DecidePlanFiling` operationId).
+func (c *ClientWithResponses) DecidePlanFilingWithResponse(ctx context.Context, number string, params *DecidePlanFilingParams, body DecidePlanFilingJSONRequestBody, reqEditors ...RequestEditorFn) (*DecidePlanFilingResponse, error) {
+	rsp, err := c.DecidePlanFiling(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDecidePlanFilingResponse(rsp)
+}
+
+// FilePlanWithBodyWithResponse record the plan's filing with the authority a level up (the channel's authority): the SM3 digest of the filing letter; after its due date it is recorded late. Filed once, and again after it is returned
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/plans/{number}/filing (the `FilePlan` operationId).
+func (c *ClientWithResponses) FilePlanWithBodyWithResponse(ctx context.Context, number string, params *FilePlanParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*FilePlanResponse, error) {
+	rsp, err := c.FilePlanWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFilePlanResponse(rsp)
+}
+
+// FilePlanWithResponse record the plan's filing with the authority a level up (the channel's authority): the SM3 digest of the filing letter; after its due date it is recorded late. Filed once, and again after it is returned
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/plans/{number}/filing (the `FilePlan` operationId).
+func (c *ClientWithResponses) FilePlanWithResponse(ctx context.Context, number string, params *FilePlanParams, body FilePlanJSONRequestBody, reqEditors ...RequestEditorFn) (*FilePlanResponse, error) {
+	rsp, err := c.FilePlan(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFilePlanResponse(rsp)
+}
+
+// ProofBundlePlansWithResponse proof bundle of an implementation plan's latest step (recorded, filed a level up, accepted or returned, superseded)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/plans/{number}/proof (the `ProofBundlePlans` operationId).
+func (c *ClientWithResponses) ProofBundlePlansWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*ProofBundlePlansResponse, error) {
+	rsp, err := c.ProofBundlePlans(ctx, number, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseProofBundlePlansResponse(rsp)
 }
 
 // PresentWithBodyWithResponse a presentation (dataledger-presentation/1) of the enterprise's own credentials and certificates, chosen by number: each one's proof bundle, its derived status at a stated height, signed by this organization's witness identity; verified offline (dataledger proof verify) or on the verification page
@@ -24058,6 +25034,46 @@ func ParseChangePartyStatusResponse(rsp *http.Response) (*ChangePartyStatusRespo
 	return response, nil
 }
 
+// ParseRecordPlanResponse parses an HTTP response from a RecordPlanWithResponse call
+func ParseRecordPlanResponse(rsp *http.Response) (*RecordPlanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RecordPlanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest PlanWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetProfileResponse parses an HTTP response from a GetProfileWithResponse call
 func ParseGetProfileResponse(rsp *http.Response) (*GetProfileResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -25098,6 +26114,166 @@ func ParsePingResponse(rsp *http.Response) (*PingResponse, error) {
 	return response, nil
 }
 
+// ParseGetPlanResponse parses an HTTP response from a GetPlanWithResponse call
+func ParseGetPlanResponse(rsp *http.Response) (*GetPlanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPlanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Plan
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDecidePlanFilingResponse parses an HTTP response from a DecidePlanFilingWithResponse call
+func ParseDecidePlanFilingResponse(rsp *http.Response) (*DecidePlanFilingResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DecidePlanFilingResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PlanWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseFilePlanResponse parses an HTTP response from a FilePlanWithResponse call
+func ParseFilePlanResponse(rsp *http.Response) (*FilePlanResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &FilePlanResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PlanWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseProofBundlePlansResponse parses an HTTP response from a ProofBundlePlansWithResponse call
+func ParseProofBundlePlansResponse(rsp *http.Response) (*ProofBundlePlansResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ProofBundlePlansResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Bundle
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParsePresentResponse parses an HTTP response from a PresentWithResponse call
 func ParsePresentResponse(rsp *http.Response) (*PresentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -26031,273 +27207,284 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L3rjhzJdSf+KoH+G+huOJtNzgxtqQnD4HSTM7RmSIo9ulmavxGdeaoq1FkRNRGRXV0iCIyxsGUY9moN",
-	"r20Yu15Zu5a9WNiyPyxgQTbsdzHEGektFnHLjMzKyFtXd3UN68sMyYqM6zknTpzL77zcidl0xihQKXaO",
-	"Xu5wEDNGBei/POfsLIWp+mPMqAQq1R/xbJaSGEvC6OHMtPjV7wpG1W8insAUqz/9CofRztHO/3dY9H9o",
-	"fhWHrt9Xr15FOwmImJOZ6m7naIfDKBOQHCFM0YvHx+jL79z/dWRHQQmLsylQiSieEjpGcgKIZykgTBM0",
-	"IpAmO6pHO4yaxcP4nLJ5CskYpm76SULUYDh9ztkMuCRqsSOcCoh2Zt4/vdyBy3iC6Rg+FDP1V7mYwc7R",
-	"jpCc0PHOq2gnxUK2rfVY96BacxgTIbneuKfZ9Ax4badCYpmJ2p8ugAtiNtr+RqiEMXC9bA6fZIRDsnP0",
-	"7bqxotJy8nHsKorOP45c5+zsuxBLNXBlG1/AJxmIvruJY1mevFtYZe62XYd5fIMTKYH2nEc8wYS+gBFw",
-	"oDG0nh+bToksmuvJxownbR9WSW/5iHQvUXU+9etWa1vxtqvpYNHjRPIPAlNkvO9JcEiIPGYJ1E6PJLX/",
-	"PA1wI2cptK9lqomfJPWLSNhMPudsRFIYttsUT+FKe607aN7pMYch0swwv6iTHkoKxyk28qKNsE+8pupL",
-	"K5RPyNhu19LagSbqTy39PjKtVPsLnGY4SLYjknbo7rFp9SraGXNMJcBxM7XpVoy3tDonNFnBXUDD8t+I",
-	"btDk0P1qoTDH6bNRoEcKc0jeXYR/rb9vRMxm9dsgIIWwXBFkTCF5RvvebxL49FFgf9VvpxJzecWbkbrb",
-	"UJ9k3bHXEcwSmbvN8SdWLMDbAu+idQxYOuNu969jeXvk/Ri/A4eGT3romVS2vdf2NW7BEzrL+oq+a5Vu",
-	"NyJeGgVGE/NfCw+viChumhcb6ep2K5P5nX8lNbJ4ufVVIt34DQ8X+y6ksoXGdbsgaRkh+ZTJ+o/V3qQE",
-	"0xhOACcpoW3NHl1KoAn4tHrGWApYs3fMmRAvYFzmAq9BgiV+ztkFSYDrnSASpoHby/wD5hwvjEqlCK9B",
-	"cKxIl5hiCZzgVDQMRZkkMTyiiegrXdgM6DNNQYTRgPI445CSKaGYLxpPZcbhgrDA5T8rjA11vyVZ3CSE",
-	"bYunIfXb/v7RYhZSzxO4gJTNIHnM2bTfSXd82TdoWhwESzP1fcMadaMLCOpxgmU8hieJ6Dv7C2LnVS8R",
-	"wn0UokXEQDEnrO8dJPE49AvMygtp4oZTCbO6tYlsNkuh5QLPBIinjD7PzlISn2CJ60XBAB2zTiSWabVM",
-	"md4+lg+0KojqJl2WZsskXZFIbvN9gbzE7u4cummpxfUyREnren/cTpndSQqHZcNVReO6BF+jRBskjgZK",
-	"kk5MvIl82sJpt1tt9RTOKymuUuJ4kivBAw2hrTps1exZ+SAwM5jOek9FfzBifKr+pGgGDiTRZLZsPOOc",
-	"1cuMKUlTElDJlqwsobsKK6lue6pdYJYQ+ZCKOfS17p6lLD4PTE9p+RTSwAsA4vMZI8bAWXYP4XSOFwLR",
-	"LE2PtPtnjCXM8QKdA8wEIlKg4nPFfqolPkth50jyDPTLgI7I+N2GuUGKZwKSgOmRC/kuZ+fQakiwrdRH",
-	"Vq4uD0XoBU5LZm7vRwqX8nHwU3Zef/lJVt9eckwFbtLig1OpUIw7O7swPWTkTruywZVx3SDFyovtLh28",
-	"Xp+3BfWUKSeMk+9hozaLOGUi432NY9jvpUF59xygS79NWJoEPjM/tWg0RIiM0PEJzDCX09AoTY5BtZcV",
-	"Wqn8+jUqSdpB5tVsR77AmuUUG+PPojRm3fry1fQ42Oe4t+XzjLHzKebn9bvuVJJOL4wQtS1pMJUNNZ1H",
-	"xVTqVlxIlL7ytZ6VuzqbTBeN3qZ3M5qkMOh+K4vuWOk5VCoVWfvrY9V8pLQDEEaWqxtQ/YFwZKgDEYES",
-	"4OQCEjRiHO29eHyM3n777S/v112UWo+Ig6+GphtHi6zutHBciLg6DTbmgGXgAnGmy+X9UTtgLJWo2CrE",
-	"uL9Rkd4GOWECkHqJKMJiFJ6Ndo6+3TLlvMudV1FL02K8nVcfG/cd40JrQs9ZSuJ6+4PTZuqEIOCk++6+",
-	"Dzip21YlRYB/BRZtHTyhcZoJa8APG9kIPRdDyDRVf5TIvoQRGyG4AL5ARqEtE7ChXoHUTRkhwPEEYWGI",
-	"vbgXkZxgidQDG805k4CIEpCd9qq01OqGNfoMuqjvXu8VwWEPO7fc5y+pQjko2LGOgiJP/7fcVzBOnRw6",
-	"xinQBPdVQicsJQle9H2D6gddbdM54+f9O1wA5h1UK90sHz4qZu+N27Q5t/oxmJ/gVV6CvnAaZF5SrU+b",
-	"TAw1GlDPw/ZERtAs03PPy63NPeJMOkCzqXaxYol1uBG/Y20V3mbdubjn7acfmiGBzzgRbf7LomFwTbmA",
-	"fpJcQc2dcXh0SYS0IR7LL5yrW7wKa/0Jlu2NGk36Q61cZEyxtM+VRst23vBVtJPNEizheBF3iXRyJLJM",
-	"kFXTVm20YNneVTn+AOGUZxjV8twS7decSIALq7Y2n1TqXxk+SbaIkxOOR+12nIo5wlcPkGTIBXaUjRMC",
-	"pED2OCJUXn6EvDlqjaMgja0I24qwN1qE1cuPgGxYlnIBGbUky+okR1m2NLkCaqRXrUAtyy5/H1ok04tc",
-	"vbqeiI0WArm6NElASJ7pt05jfID/OO78Qu0hANq4u2cMJzZH8cI77Lavn9Z9s5IAjGaBMyyodKhgCBsq",
-	"zU8vQuapQU72nGqCDD9QmXCk4oVwLrnH+0ZyLrH17X6yLQmhFb3dqjzTZ+nlF2APOXHrN610h9Vv4dIS",
-	"eiYAhEyg8rJWJgZdP7p9YIb9I5QbclSwyytpzrVRjZoM39GO9q8OX7puZXtxs4qacpXMRlzRZx3nu9kp",
-	"OtQX3t08AHaARhfAsTn1U9nf6HLW01XaRKIJuSAiRCZjoCCMMzx3q58tZK1HfQJkPJEhj2wCl5A87OGg",
-	"V1Jf+wI+shTW5bMgY9nJ1Z8DGIdPr8h3iUn9fgZTlepdy/V5StpNawepnXNFig5wcS2pph3jCAaJtKg0",
-	"ZmBFNrT4hQ6cHMbYCcRhYja8GIqrUoN2CV/JW0bFaPULKrxZAz2QrSzXcpB1bsn83WRGCcxcKO2Lxour",
-	"iNdgsHnjIU2xjCcgTnSsVuMzvzGkN3TSlS0pd1UdvfWEs97ZguFMlI4BR4GFWIdRrlEHZly4Kwc+exs2",
-	"vXPIR4fLKPjWbLZuFV7GkFWrU+CIadRszQrah1Zj62qI7R5kH1pdKEth/24KarEmnZrAFpdU1Cuspdjy",
-	"Co34rtEqkXawU+f0cm3GoM7GFz+SoHt8Ux/Lw4rtNIOwFtotFcMJ9apmjrJxooZ0q+fdQMS5ILaH1M2K",
-	"USHH9YZmLTHHSmKyqr3ebkPN0hZcxU6jSWlICkeMJYwZrw8QinEmIBBVmwMEhH4bmFWBuVw0CqcQt1W/",
-	"dNOPijVW51asI7ypg6T3wF3Vv5w0qbC6xVdCil5MWtTijy6fJNdwniuT7u2n79hrCFjBahLUBlwEVyJN",
-	"/9CrJFI5WUsB3hXhbVavxDCf9m+9GM2Z9Ooi9EXWP3J2jAk19N/DW2/O3XbR47t6Dq9aSIreo3x+9uO6",
-	"tfsuvj4WEbyof1lOGZWTQIpEIPw56+Jc1q3qF1BCi+gDGHZBEkUTDdJtWbVpOaaA7lIZqn4dudt1mHmk",
-	"dTmVuXWY06MxByGGWDJ1dkg//2WTFa1jbMSM8Wb7jchS2cUWVx8QoD6uDBPlK23Zv/Uq3f5BrkTf9jq8",
-	"1XdEaeFXuCJMP8MYs5m0V0azdeRZu5SUjMkZSYlcDLjygnrmKJD3eFUROtKuO0eUwXvsUa7E9lhMysbi",
-	"BUhMKDQ8/ynIOePnH3RqHHQSSPXiY/RFp9suoJo9KkGtreLULHgb6xsktDK1n2UyZqHAug5PghlwwpIh",
-	"r4VW1mt6TmTTKQ688UQ2Ay4gCWK45Q3EqqxNy48Muy3F/paOevkSa3o7dHgzFIQ5xBAxlAjXRVZtdNOF",
-	"OMSVzBu9jrf5wFZ5B7DRFQQ9GzXK93zCt1vfKCT0ldSNi/6IoQ1hOQ3Jp42ZlkVqZLfgiiTrhQ17DvVM",
-	"wuYgGiR6MNC6UWCfeakAdaSJ+RjkSmKR3MZcSbbrbHtp4Uv8yTcn3j3O0VZ7hTc0hPmOSBq8QtOyt9IP",
-	"Ye2k5ri+bU91C9L5pauLnGvKe8ViEkiIDUcg5W7TfhmzJSdqm/prcjeXgo7sjEtzCO3gqe/d7bGVJa9w",
-	"a9yITojmnZoGeKqyeNthHshXTKd2oURIa3hfEbU0xp4l/SCnLOt3p5OvW1nRRiE1hGHDNrQMycdt2LIn",
-	"0uBV9XrUuutwOTHe5lbr3GkiSsnTecr0qmM87XzqFyk/cOnjfZKRC3KqS/lho/Ypui7qZlWka68pjCt8",
-	"/4bvtcsnNIHLICKNvv6XYohgUR+vV/RXvz8JXJ7mN3p/ju7hkvZDZjuyWz0/PREig+sCvBoW9RGAdq6J",
-	"OwguyME49DkDNp1xNiXCRefW+CUbI5VyGNhuFobzFYWfsDkFHqogMtOwcF+BxQqh4GcpjsOWgtsf8XJu",
-	"41qKvfE2sXTKXcJa+ibo5OQ5DGe8OS+08bRXF/nm71yX7Wrch/W6GQppsRInQ97drX7ye4u+wotfqWAv",
-	"tNVmEHrT8uWfI0E1zd2O6HD8+lyZUA+nNAQTP4SO1zNKObeXFQmA5zv5yuo2/bcyTkRC4iEY6yZKVS5C",
-	"l0VHw0q3e6I1gNmrFtXXiBqKR9amygsiWOA+DD5DbLJJJaC2tGGVCTfbNPxTutWSoEROVxEG6rmysgyA",
-	"Jod5UHswP/32pE/tJsN4vU1zV3wGBpnfrs5bS/1WXwAF0feN0VU0NQAnfsBw4lCWBibEeChb3bCceqQa",
-	"um8akw0/ZFROVpqwUo0fakllqdYL018XQGe1k3Zp/UN0xlmKpXp4187wkwz4oiF4MchtGSUjAkm3qNd8",
-	"Cv6A5T4az+xpAAnhpnbBeBa7332r2Jx81NoNYVNCB3nVMU1IgiUMquHQNU7LG6Xyad1icryDASmOvY7F",
-	"T7dr+iKfUB656jBG2AKSD4IeBA+GROc88mmf2XWI7dPOh+493kgaS4PnuMlBpX/6SovluU9AgddjPvLS",
-	"phbz9W5ds6udHu/LlNGXZLsB1TTFAnRO6Swc7e6TxiUNC4NopdkmsroG2lkReTTu1K3W6AtpehV1/tlZ",
-	"SsYrDdvqUOgu5ItPMnhGwwIxLJCbHMGmyGcA72hVVThDid9NloU4zjgPTpvNIFw2TykMPJAqfrUIImPx",
-	"62nzWF2RJUOX9U8xmcKKS3YuBy/pg3SDLcee5YfiaLUgr155LAXXDS43cEX+a+KzwG9DnvFXpEYhcTgB",
-	"rPHdLlPoXzaycuzL5OEOPSeIfIJdT3m9RvBauluJPbzoeViYTzvRBmRsc3nY5qkO8swMv97CDLT66+Oq",
-	"jBeUxMNEavM5OBVvJeLPU7eby/Padk0Ho+S96HsDuxDB7o/upku3oyirSDA9Bzd/b1MaoliL4/g6gflW",
-	"G9xqg63a4KC7easqBlXFzvrELX+Y5k/K1bxMe0fH6VjDLnVo/bJm1fEbanH1VLrmVAcx1lCxZOVkZY+G",
-	"eUbjSvGfEIJeXlTLdBflG+BmWru9dlYrKxVlfKY9IvIbUbFw8HqHaagGdyOuY9/4//BVELp2FMcHfmmw",
-	"8rEL4OW51agStepd7yz9UGSox9gVL0i3gxzwEGsI5PSDkTsXEPSjinMRnNNDsV+FvE4NtJY+tJysiuPw",
-	"5uFtSUHlUV7yLAhg+1xdGX1FdPNV3SHWgshr9BwEgT7pGcP9XGeNjvrsqumHcemmtsVJWFoT+1Fc2Pka",
-	"Oplw9OkOgja64hEHDyGwowN3Jrjm9VowDFOtxGShu7rVmpRd7BWUqOccBFCJB0WRJcStrilKrFce06p0",
-	"KrsuSEKaVWfMyErKUyjFKdex3MqbdCt/14cFTjbu/YrCIdd9hl5Yac3sQoGXM0JpSAE0VS8DQf3mx9po",
-	"9h6Hbocvx292p4VB2RdNxLAaFKCGiVsW6ynwXYRvi5rflMQ2xN0wNCq3Jk8t1wvsWuq3iJ2lvTenAUl9",
-	"RCANZfZr0gnozIGU1qbq7Y26eX2OcDXJzWQAO4W6IZzwucOcHlpau2O5sqsWEiuqvmx+Na6urNBUsq+2",
-	"SpW3SaG6fDWFrJYKlJSr5PQhnjUroEu0vBpllLMR6Y92gSVO2djUD/gG4+eEjk9sTdkaCw2Rbfa08PVR",
-	"TDX2sA1FRyBEJZ8UgxX4Tt3xwSqYUDW6AuTIFj1gx8ooIzW9GnPtuzBiHL4mwr4Gjdxt/CutR6APy8It",
-	"6QDlQLspvsxrsXwEfNrStkiqbGscfD0WSFKdJsjK1tme3mft8KtT+swbnNCuJM1moCQMPk6xEH3tYYrs",
-	"sWT82EWxPmWSxBAebcYhJVNCMV90nJ9xoJh+n6onBk7DjT/JsKLyxwDJGY7PWzvnQGGO028QmrB502EJ",
-	"kiqp+3A24+wCp60di+zsAxIDFYSOHzN+RpIkZNrsGmlhbhKnKwTIO0zLLXsfhSVhM1HVb2LjUTRuZ/jE",
-	"m8mtSZAsS6JaOdLEwqEjXWYg/5ZouKeGwU83vAT6GSJnxW3ZclfrZv1Mh/lbwI3iO+j0PFs35nZblUpH",
-	"eDXrEmOjwsBRLWlsXk67AhnIL8Q4wmjmvYd3DXvCs9HO0bc7ZoN2sgv5lpdXH7uZfm2WMpzUzVR7Rux8",
-	"l6fZeZLvmqdin0ma6X3ViJuHVNiCTDdTAEqw9AK6WEQaiwLZyb9Q3WVD0juuGvNlPfFJOOTLYBFcBSK1",
-	"y0MqmNb0wkIHDLT/dCquO6yapalVviQCvb7qivvWr3GAnbMxEXlFZs4EOLlo90x9HbhZsk0DWmWyeKPN",
-	"Ur98XeWwsmCaT7DU9d/tGpBpjIhAWCA2MsXhjcQWBtMICqmrHZQCTViaqB+mda7bOZEUhHB20YFGxLA5",
-	"rdZcGiafQQLwytemug27E5qZ6WOSgk6FHuxnL5Jiuld1LZKazJzdWOEdfdzfqHC2kND39Simb3d+BKi2",
-	"kR2leeIDcs1XN/loJ+PpoEWZL8NLG6Q8d6kT5wCYbrLyVQeQ4+7jrLKaVY5DW3H4e8EcHdz8/ondaq2+",
-	"RFpXUepdR8OKkTbDFoVopZopnR9d0V/9VEV2NiViWIImGdOGqOQplsAJTsWVUxKqPdWv5MYrwPZR8V/A",
-	"BTuHr8DQ6qitiGurULKZxHL4HC3gYCc0JRP202PaBmewYfKngHk8Gar+DAMJ7eX2MBN8n9T66ilcyj4o",
-	"PLmTNex9LsZbX4DqJgahpg5NtDHmxaGOXk/U6qDg1A0NQV134Kk78XoeSiEeeJM7Y/WVpHXeSYvsSwfB",
-	"guAx0LgtuQVTyjIaB3Nn3O8tOUpD4VT6qdlTkBMWTBEkMTyiiQgsxDQIoj6an1+E4kQakbgaEWEaCzfr",
-	"kw2EmLkfN6hg4hLF5UdWFHmuIShPMvjk2CtjPGeSISHHvTilhROaaLQhGiVAIyve6cadu9XPt0IIXuXt",
-	"dgrykQUvHFgQzGEf9r69u90IRfctV4LMvVRDVtHfP9h1AYVPsGn6A0sa4HQcKkYS0lQssHnLrFXHUY6H",
-	"bD4KTRySEw/Ku+opM1G0KM6d9IhxVPYXdPOVlaq/d/ZXGHeZFum9K9CwVjDCh7pRBUBsOcdmNFKsegF9",
-	"6440+uLUJRsM5YPZdcBT6n69xUZ2l6JK/YJiwbU0Y2zSK3+7xiyjsof/RyM91oVxpXi8gm6antLTPPam",
-	"0xgeMmWvnNBsFrOpDT696qO9/W3ukkntObiN9KaRL7yeLAxE79AUiMbs0A628GCQ7VBvTy1thdRtQhO4",
-	"fL/J+iJEBsEY3zbrvfpdRwsNM7e6ImxN4cPeFdb4iM66Icm7E6kMXTyLK1Z6z4XojMEjAzefWWB+f4sL",
-	"f9jyzvh7Xd7ZOrL9iEwhJRQeUdm7XE9TlbPFQPi/G0YsLgt+uyA/GaIeMa/kPF8JRrypRN/CnM4B2yQr",
-	"urCS/v00vKm5Ua2TyAi5ha8D7dr3J18bUSzDVtNwHIgmhcULEDNGBayoYEBbtaAvILVMQQib6HAjuOkN",
-	"NbOCyr4NPYnQfAIUEYmIQIzqKJQUkrGW731fA86D2f1N4L74+FYxwVXKZ9UQOAcsWbD6TwIpyJBHYpTR",
-	"8MXkSxC3Q91M7kMqcVX21LNk6y+qD4985qUNqNvwb8DZhLHz4yKltV9Gfr9aoq0p/AKfpX06DPh/GA+g",
-	"K0HMQ5i5i1lf202nMBft4FAt3RB+UqyaZz6rhuM5gZRcAHfCvvsJ9fNVlkdbDPdYht2T1SH6XnMSprMe",
-	"j9uH5oP63KcORddMzV5v3d29ah2sS2YKrnlULK9h5z4gvY16g4hAY9kNT4K2vTzvj2iZn0uXvWsYepgB",
-	"9LrEQCiwzU72NBdMvYy1cEFYJvKaZB2JMyQEqxe3aRdVxmlYxRD8w027QtZ2T9Tuu4lCfphiPl1lQeWQ",
-	"dWZiCze34YK02f0YH/dNOcx4oOEECO+jt1Yf7oYsaux41myi5+rGsROxO9F2JKK3G8N91E1S+6dfs2c2",
-	"Rr19D1zDyM1geWFGbmScyMWpGt5lWBBbS7Hi7qDo4fMn6BwWaC9Jz3/nPz79232kn4AJOlvod84YS5jj",
-	"xa5AXrCDXpnWwgFzY+Uy05hIOdt59UobCEdseUBb92aBME0QZRJz8j1tVLHvKTRiHJkMw4MES4xs5bLv",
-	"QWLHJ4zeQS9YJkHoTjhLQaCYTQEpQnDzPcRxemeBp2mELLKEbo21ER/ZkzFfqFW+x5DmZsRGeQ+20Z0x",
-	"u4MeKSUIcRhlAqc6PYGiF4+P0Zffuf/raGZQMpCL1EV7XkbJof31V78rGN1HFE8JHZu0hiwFPSkNinEn",
-	"NxVqOYjz92Xuxt+558KZ8IzsHO28fefunbd1BI61zR+q/9haE/lmqTfMjkYU0AlR2mihW791964JXaTS",
-	"XeRwKQ8ncqqFjVl9HU2a+jCVJ7TZWDXBd775zRBD5OMfOmCRV9HO/V7tPfpWb271inbE/e2PX33sZR3o",
-	"aV14djs0M7tweaBppij/WcV8cD5cA/SQpZbojWlEMV8yJXTnYzWXQzwjhxf3DvNyvuLwpXk2vwoexnsg",
-	"89xgE0CFpyBByc1vv9whakfVkTr0sqMiaKCQBZJnEDWc0ceth+2T6HetRaXor1FXzycfoAXtx49ZArti",
-	"XXQRJApMEfY236OFISSgOvAqrFcPt4VCDu0YSkVkooZSTODUtRNLVJXSU3wOJtdqzokEJPAIkGSIg+QL",
-	"k5Ml8BT0vaEE2BlLFk60qh9HhAuJrO0f7WGJpkxIdO+tLyna4DhWC9jXLg51ZwA2IFR2BU8SmM6YBBov",
-	"Dkxl3mLqU3z5AdCxnOwc3XvrS1E93Wtx/y5LFisj+cpBuCfLq/IFrfb51U0wngv0qeG/WMfnSEj81Dl9",
-	"SDlnqmvMhNio2079s0fCSE6wRHPOJCDjVr0dfGtYBYXZ17JmDUtWuaiNK8HEJNez5COabPlx7fz4MPbR",
-	"5rZseGNsKIHreo0aRIDrpJlBPFliozaGdJFu9Rz5mKTbK7IvS25ZY+Ws8fpvvv/Zj/6gKwOUqbaNA/KE",
-	"6/rXnfrVQHPkXYpNfFk4eJFb9cQMHngZU2VUkoO7AqVYgpAof0dc8alRIpFihzu+N4sPNvLF6U1/Q9+c",
-	"xQoQFohIpAuhCETZ/LqeoaVNayGeQuqEL9qHUuJ44lAwt1fu+rVgfSBrf5UWX76JCrEmrBQSJCxj9FeG",
-	"Q4zVzrVqDSnBNIYDE2DfYEvKm5pU/C3brs2YVDmJLd+uRVv/49c/+VFnE1KVebqwJhVEaMILM6WJJT32",
-	"mm65cm1cmR/CliHXwJA//+mnv/j+//3s07/75f/5o1/84+925cxlDmpnzQQuIGWzZm33VGIuT7yWW85c",
-	"q2XpjWYOoYgRJSVq7MQeS1Tczh1wSRrY4tElkc9yvOktU6zruioDvm5vqps056DP/uyfXv/Z7+8KpHil",
-	"CCKapViOGJ+ivV9++unr7/8sQr/9DXTvSxF6eorufWn/CGGK8iJ8JZPQGSi6NP1BEqE5kRNEpEAmF+OB",
-	"C8YqjEPqV0hHiBn6NhJAR0+RpriGBo9MmbG7yAkJ1CWBhISFBJpsX55bofHGCw3NLXYROT8g7hiim9O0",
-	"np3aWdUrLdFqJ3peLUOxZdf1sevWPLQu89Af/NXrn/wI7WFk66741/WRvppf/+AvPv8vv//6Jz/67K9/",
-	"GqmfObuARBGs/eR33L898C5+Qsfm88/++qef/fDH5Q9z5eABwsjWbTEba8Og5UIXm1BkUf7SNs6HVMqG",
-	"/WOEOHxXA5GhPa1XWJiWfcR4hJg6Fx2EzLhnwqZJ3cIFYjRdRChmnBswJ7T3859++tnf/+izT//u9Z/8",
-	"4ec//PEvfvTjz/7hfzlq0AMhxWEIdAS1g4pVcxbZbJZqS/cD21yta1egOGXxORKSzQTSYAj25wILd7+r",
-	"yFyWZl2kZVdnu/f51t2+Dnd7sfTC4e6h/Vy3y/3QZioY7MEWW9Jzr27S9k7dGpPWd7f93t9//jc/62VB",
-	"KtFuO1vY4mIHOIfMCkQU6N/z8jpGz9myxprUzXKNpq26ecNRBDrdTalsJAGeRzEpisT6twPLVXk+2977",
-	"76K37h9pYxExoCQWvHFXoHB9v/0IOdRlZ1aySZVqUKdnWlPSEYoZHRE+hcQYpexM1fahOUlTdKY1M5Ze",
-	"6O4ixDiiTP5O5TOrCiq9Vl3TbnFEoCnm55AgCxrdLV6iTmx0l0q8VMerXjK9MEvaiqZbJZq8Cmxb8XSD",
-	"4mnC5gh7kqAkjlz26xyLQhLsYSUFIF/76YdvI1O+zi3bviFtb0hLG1dIcf8BwiNpidnQ9W7e+bsLC8Q0",
-	"QHLUs3W76OCVOixBoaFa3US07VZktBvPvCPbSosbVmbs3ulA+MLOgz0LkLAsjnN9RmkcvmVJIzl4kmPf",
-	"7JM1zfGMCoTHmNBIS47EFhZGGs4VEuuWsxiv/f1hdczsCwoPJU40iQRTGPO4BCBdEQlbTm7h5HJx0U7M",
-	"fG91gWE+EJ9GrwgmIuQcfXuYkdvNU/d3sZAjH9oDCZDCmLT/6Gev/+ovfvmn//b5v/756x/8syYvQcZU",
-	"GG3fqv8xTlPgiPHxrnCOZ1P/qeYODrFMp7SVRq65/fbVGgjHDUxeqcHDvKaMlRIMfhvdHOL4nLK5hkkx",
-	"CW8hQvqACPmw2viWklM3sLzyYmrQ3zaOyvKyGbsILx+VT2xD6auWCl5FIctk0fIGhNBWm+9J8uvyiZdn",
-	"8SbGvlHkODAvy80hBjKT6gmfEiFNWGgdy9aZ8ur5rF36w5hbyLSgzH+kmxybktw3xblagKMZcIc2pcf5",
-	"JANd1NoOpH46Jd+DEmclMMJZKneO7t+NFJuRaTbdOXrrrvoboeZv96IaxOE6ROszxs6nmJ870nLQkHpW",
-	"aA+fCaDyyJMV6t/3A9N1ne2sS5HyTlIjmW3iBaeXgGJHjau60kpEHrzO9O+m6fYOW9cdZvZ/TVeXRydv",
-	"osv7+z97/cMfmpCr7rBRBc+030cUG+zQA+7bCBrsQmpnn9qPSnaFLX+uiT/dadji1zfLn0u2gjeQS+1C",
-	"rCM7yWKpvT4FbyBGEUaO1bx8i8//8l9+8ZN/+vxf/vSz//HfP/vhj3/xj//z87/+3QhllIwIJEjpBPvd",
-	"fURB1mwXA51jB4998/E2dvD60WCXwgd9u1ZUWDdtFKFF3VUtwWL/auIkUiBTKQUlwMkFGBDha4KVtYEZ",
-	"4vCl/ZMH1CLabpd+CC0FsPb2TlmsHhCtx6Vy72bh2Ax4/RfzKsnLueZcg/ZcGAJNFz3vhHpkljoe9QPD",
-	"w9GPs1m62PLm+niz+HI93NktSuALyZ/l4P3IQigFs1zzfFg2p6ZaQR5gUJRQdw32EeOuq1Je7BE6J9QD",
-	"atp775vo3lv7D/JUF/0Pd4+QLsAe5f/MQbCMxyAiL3rBxiQ88BJ70J7O9z1aahUV9jc1E2wKCUCCGHXo",
-	"UTqSYf+BS+RBe09P0b37NvknF15Emgb1M3ERWS4w1EZmRfkC0JMTEelBS8Gm+4MCJIz4apOEWWLQBGr1",
-	"4Yfq12NFxDcnBsdAQRBxhPTUiuRtI950wTbEsZxoqYdtrT+sgRwhPp8xYiqu1phJrR5YzAVoNlUbaof0",
-	"qnXcTJaDWqAfzX37c3zMmZRDko2QU7q7OhuvZkflVNDeb6qffiM/4LyhRs+oEHmhgbcp3DFOgSaYN9zk",
-	"HzCcHNtm2wt9bRe6fwzrChayw79xF3rKsFK3F4C54tmCGTrp1yUG6sqPhy/VaM0BRDfAlDU9qXndniik",
-	"Yl9vq9esyW6D0dzkrhwkeBEgrCvZW+pDkboSY17Wt9kXfey1u7ELYj4h8QTpMvJHaMLSBLjOaNcaszGK",
-	"Rv7L2AewRsbeqHVpq0TvYX2VPDkJ+okXteqPGVltuGeQKmRB6zIUkZo+lGQpJh9VlGMzY4eIY6YamOkF",
-	"TjPY2Tr21+3Yr1bF3lTvvicG1Mszp/iVR0lWZUkH8UTkgY3UaTMYm6f0CxfiuVVj14REqo9hLSYpnwLe",
-	"OBXWkB9GI0K1NUdn3s4w16Ar9t4ZkRR0Zkpdzuz+EYpxJkADnhiSdmAUiFlLgqlyqXdAt00QkaZDfyTD",
-	"3rbAThKVSkugMcc6wUUyYw8q2pgioGo4NW7izEpC2tw6dVCmIVe6wJhcADXdGCMYjBlf6OqW6IKwFNvT",
-	"8vOKMZckTt0S99579BH6j0//9tA2OLL7ZChIaOtYTiGEohHjMehL1G3MA4Rd72g+YUK11gJRDa1PRCDK",
-	"ytv/29/YtxY0sYR212bDL8m4FumZEBGnTGQcxKGrQ1oY9YO63on5DJKH5W9uTKJuVZVrsaZ5h3mSU8Yt",
-	"11gaX1Yl8jTG7/v71/qyamKPHszIzlIy7sOJz7wPtmy4yWxYnOQXggc9Snbnc05oIvxbFxkN2bAi2nvv",
-	"BL19H40AdBXrJEtBaKDZt99CHo/sH6nrFLE5CDRX2sbZAs0nQCM0YfOi/pB5QxeZ+brpHAvjldKXs6KS",
-	"KTaPGjQCDduhKVu7R7A4hwTtKf0iJzR10IRmIG5QmPgc3kOS2DizjmLkuWu9lSGbLEPsMX4hBIjL74XE",
-	"xUzam/zXbpD5cr5o4Ty4wGnWFhZjdPNHedOtJWJ9GQv5IazFGlEM/6bGr1WhXwsGMiGs2mZgY0oWgHmT",
-	"aQIjJQsCz3nbce2T3uPa/cgEmeioasZRRvO/Wk0C1JR0eKoxxBOe2FnqnXbj2OYG7mdXeCgfxmRgqyOa",
-	"i099rY5UrTDSQEQ5SEhhaVFfKbUmmwEXkIDQqLvujUPo2LOgyAnQPH1RIyFokwrkIKL9bAqerGoTgC7N",
-	"uQErFOSjvNVW9K1L9PnHsKaUrd/KOBEJid/UmjdQjQQCjy+6YZf6vNTCmiOAJPgKeKx+vDFm5DBL8cLF",
-	"LxFho9I0ejfLJPoAC3nw6AKoPAg7Y9XX76rvytzkVP+7XVR/DiKbQo7FRtQFpD3F737w7Pgrhx9988lJ",
-	"hLCRG2r/dgUiSZjNS/NeMRiwhEt5qGd3ICQHPC3zWbXDjYiGOwV+AfzgVG253jZRpKPYHPw9e0Q6QLa0",
-	"v+r6/c2cCH5jf1DOcQvPqANueDrrq/R9wNfHOtf5StQT35z8Js2ejI8xtRbVAhHd5kCo08rRF81mo70J",
-	"kPFE6utCx1MaUTPBYhLpIGHjsDpQ3x7e2/dAoNiB6hbLjINATMfL+qOLXdWWghAglBaRcQrJKrOkgqnu",
-	"TM3r+qlu9SpHQXA3p2NsGJFjukxpu8JRmqUzgep4QVO/pVoNUEoX6skwxQukCOmBTghCPk2PqtjIXsGu",
-	"elJHRHtuJQFhYAj3j6y4zvtF08xkF5LRAmU0sfqzF+7M6IiMM5vw6tQ4xZDm0zOoXd4MdHjU3jt3v6w/",
-	"Um+fFPNphM5hJnWZj0gbgLUrWLXWZlqOlYIpEJH7N5fCqK+Nw5dG9ITjNxVtPpQ3HLppJrW9hFZ3CTXc",
-	"PlgijMyOH7mbR//t4J5SK13Cj6bWCUsTjUO4p30U2KbyWs4WCCvewol64dwkKRMhGV8cvlRE8erw5Tks",
-	"GgjaNL5hitatrt6NQXi8ZUh4dkefSEPXG4+Cp+8KL/Uc1wIu9rPUO6proWQdJnwIlzPGwwlbj/TPT1TT",
-	"m3sOx+IC7Vl3lo5HvkzFZejVy/gUy9ow5FhcqG1U33aJOsYmWZCNiiOoG1A1qh3uu571Ru2VsabuRDtx",
-	"KSdBLvJDNJYvP0i6CAVTP5RQxeMSKmEe+KUEm4N5wvrtb0ysuo3zkNqevVBP8L0tAlLbWZd98gARsCgq",
-	"S+wtlWcSssEnaHroF5HtB7ztijyiTAe4+XBbBjo+S2U5jm5XIHt4dROypsyeMyqHp2unOIwJpYSOdWUM",
-	"deCe5X7X1EYLunUNdfSYQNG/OQg7QOR8g0gXedPJrRZwHy5x7ELnA/P4pO8mCHJ5kJAxkSghFyb8UW3I",
-	"EXrn/t27d+8ikoc3XBBXfs5aNYhcIEJNVF/dXFyHpSnNsJTAVev//9v3Dr788bfvHnz545f3X/3KTtQ1",
-	"SUKXNNEGN61xM3TGMpocefRsLdx+GGeEnFSKrD0mQXv6FW1FuJZW1iC757QZNVSIDRILB7MsTtxEFO+a",
-	"oTRva/7twqZm+gleROhb3/rWtw4+/PDg5AQdTwjFSJIgDS7ltFoBa6baZX/1fvQeV7KrjioVjV8ATzJQ",
-	"5wRT47FiM6Boj8MMsMRnqWGEmE2n+ECAutAkJEGTaorHOz0tuY58liglMjSn2DAkg4QR3B2JwW4N6UYP",
-	"6m/lWxWLOCQLuTHjLk/EfKP6unpy8wVN7qjTuZym5rjFARuNSAwJizMlsO+IGVeq/gRATtM7+v9lnTEn",
-	"kzNd8bGOUIyhWOkCm28fLgETYSQA83iiw9f1XXx8+nW097WPHh98yZjt3n32oT7ob35w+s0IGSt5Xmxc",
-	"GxkKW6CmAGSrSlnFpVkD/biTfmnfS0EFU6uWN/BOWj7c/MJsUAq2yp4UVleIfFVHUVVjvh1J1hbsVTx/",
-	"Noina56ABs5EsYcxhayIIb3UsFqGPNVC5YZffNu31/bttX17bd9e27fX9u21fXsNenstbwebF4kEEbqn",
-	"GO3+3bv5PND9u6G9T8mUyGq8jgkjuj8sn6CUP6AEJVyGpE6cccH42tRHo/9sFoqWfQjqoM1sBtzeAxYI",
-	"pPRq1HrW2cJqEZENtt0LX6Xlm1Sd0X6UXzWGr4SW44phhX1cYmRO8YFX0FMPCcbJ57v+VqTX5rvR9NA8",
-	"tY02MTzJzn3D8N3Krt9ximkMRyZWQiNnaHrUZecsQVoyctUd87AMJTHQ23fV7SYiRGGex3MrGTdlVJ/d",
-	"1Sip9IxoQJn6rcpzY+NoqbSAzcyDCpUx1/ptfdzw6lGjKvvYSFznsGjOOnziHqbbdMPNTjfMD3KD0wwt",
-	"BNjph2+5PORzQ5jXm2Ho8UAw4NOVh33iGXK2WTPryZrJz2At+YL56G9guqCr8ktbK/LWZbFVOajD3aVj",
-	"3Z4kjfCbN8KS9bFqT5Jbo13527qRODFhmlq9CjWIBg8NCFZTTrn6fXPIcXvTtBeFVyf6FVisKTmz013z",
-	"ha3TpfYeGTjYPfVSJ3SMhPYn2BQDjSGjRuNsSoQx63a8i8qc2ksKMIllkxTQv2+lwBdICugT3UqBtUgB",
-	"vfdGCnTm7goHtnB3bVFN1YAlEFY8HxOaeOX13l24Wn7HLIEbZvrYDHk7FNGvAzd7srlmPps4p2daHLFf",
-	"FLJUL1IHJ2mMkGvVW5sproXI8ziKBlCQxySFZ16cyda+sZ77Jj+Dtdg38tG/qPaNJs7XSIgljGObwmuc",
-	"itYq6UjsPsJoSmgmDdowThIO4prxCMtM2sr1JQjTerZ/NgP6zA8d2/L9uvjeHcKaGN8N/8ZZNnXMkGZ7",
-	"twUm8kA7istOPweXmsBIe4qXkcw8pts/KoOr6eAkYWHU0gVKMvVvvABL33MuaMSzFGyzIyVdCEseIAHy",
-	"CCUZ7D/Qkfjp6MAEf4KNsdjDFBEaa4CAyHRBplNICJag+mFxnHEOyTMaIZfwcGIK+yEiUN6ZDq0wFQNN",
-	"Vr+rdGgiN2y9RDWaV0WxWj5x3xVJKZVHNII0ycBERxHzgM+krlMYQ+RGUuvZFXoNgwoHVqRai6BU6yLQ",
-	"7Cp9btts/aQbDcuqKHhTK8CkRG+vo8P+UEv1DlBH2a3ez+c2YHmrIaxHQ9D7vxblQI/8Bns8kYvV7+Xr",
-	"NPzS7e5pMzi9B/La2e+225bcfm6c4K6ln5W5MweQ2aHNxwm+Co/1bHTPpy5151bT3fb2aC0uo0lmTU6M",
-	"1gvkiwowm4kZ0KTrzbHMdm1sbdMOm66NPDNx84KG7dzzUlqbGjU8YymJF7n1wFUpu+5AF3f0SrPP6nHA",
-	"r5s6tnK5Awp4Tubrkc0+k72hIOAYxZmQbIqKPO6u6N85k3WS1Ic4YTMZVrweqp+3TLl2Zck7hi1brufR",
-	"pI5AY3CSVB4Q2pc1S5zUwpzG9N1aMOiFw1rYsuWa7soi1dSexQ0bwsyob2jx4hwFyjikSFxK/TU8dKR9",
-	"QPYbh8uboz/5dYa8qmKnH76laNiDiSpq9ehyBFhjTqWA9gq8eDugrVyodtdlZzIK+/2q6+TE1EVKHI6B",
-	"KtnQEAX6nm2xFRhrD+E2/NrjBl+1sAhnT+c39+1hcUVAxs2nWXxX1LC4KxrjoKL23v/oww8iDfm2H2mW",
-	"L8mAWuYvkj0M0vwYS5jbAqA+Mwdrb7ewao5x1BL5cppjIW15dH0P4HSNAW/56G/cdY4pZZnBZ0KGMxhH",
-	"OeM0lfnTvD+dpRpny5S9UwRlFsozKhCREcJohIkG35mBJJJcAJqCnDBbl8/iVC3f9npcnKZo7/W//e4v",
-	"/9vvv/69v3/9J3/Y+UYvs3VJTuRwaw1SQQeOH/vAbBW5sOXm9nSFNV24xbF1fzXfSndzQalOhWajUUoo",
-	"dLgMCyI/fGlw3xq9yk2kXnMF5khyt8NBUD3xzfQOe8ddV4thZf4A76zbSOZwxhkbBQnnufr1XV0d5diT",
-	"qhtIQWYRG1T/Rh+MrUxj4lSL8zsqoK4iW0LNr/Tk/E6RH5h5DkohN/BYTqmxRd08iNgSopeHCZoAJxcg",
-	"kAUSvJaSOHXk2S2AoaDNHlEMAwh0q+Tf6uiDIXrBNhChhn2qbEnkgTW6ddY1PFTijdQ28vlvrKZBpCXr",
-	"oyKo31VWjy2Mo7RVzzWq7TmhSYR0STQidaMEEoPZ6FHNvr1xsIQx47ZHW/s9skKNJoSOd4V97EUF/K7G",
-	"0RUxoQk0KT+DNB7vxFqpt5/a43reKj7XTrr1Wk9OykUhWle0ODc7LhH1EXrv0UeWVjOh+JTNqe16fyDx",
-	"dSEtS+BNTkbd4Cak5FZhaTfeY7FWhYXINz0ix2dwhAVJwHoIuT4bYUyUOX9z9UYR6mb6+b//6PP/+r9/",
-	"/u8/ef03f7yv3kTqtbIQrtaMLRCjN4oIRBlKGR0DD8TlNTkPlxnWlwRF2YVu+tEjv0zDxl0o3uw3UTei",
-	"qDiuJc1oAZibP1kRp/Qh5r4Aa9I2/jFPvxESa5VH12XIZpo8TfEMjYitaxPsr1LfKZ1BMyF2V3WKTreK",
-	"zs0rOj5dFmqONc2sQF2xWOa5PaUBytzZUK4P68gbZkPOaz4BDvU4+Ib9BWLURLB4vi1dSN35rY9KldGy",
-	"hLgkbN2LEi6YLtAZZ+dAjaGuH+z4FKpQELVn/Mxrc41n7A+zIWes5lTwln0wXBCYo708FmLp9PeNMdbk",
-	"zBslJiqqE4nIM9uKyK+lpH4qgH6EvXaKXVP6DJurH1T/JS3J/psn7qNcHSwwgBAeY0KF1G39gXXb8tj6",
-	"1a+pF8+xbu+uLo2ZkOhrUM1Gu3wLCH3BGFVySr8LglKqRKbFBDspS/2wim7ZneRjuGwoXqtfk+xas1jq",
-	"8W5qqOXQPQXCT+wTbby6dtLZPq87M8CJO7MbfmJ3Arr6gr6vjQkXhZk4/OStMlA7SwrJs7y8ScBZx+iI",
-	"8OmJ13bLmGtiTO8Q1mT8epM5MzacYPCgIEEJlhglJb7o5r9b5qg2Tu1sDnhWgElurQFriPcol0W19oBc",
-	"9bmeGAzv+dFROe+FKHjrtHM3+68TmG+oNdNDs1NyccLm1hBOE4Eom2tUdW2d1KByXjVNjf1m/3dgKm3O",
-	"iZwkHM/pSq2VAYS2OmLrodtfN+VtdYgOhRMIzNemPnQBsvyC6g/VPJvcOaakgOJoze44jmGmvRY67kJm",
-	"PM/Sy11rFgByrHbCgjJqInbYjfsP1Me5XKh8zWaguiQUAeeMR4jNIUGUoSnj6lPKpOtVw1USabMHzLCh",
-	"rJ/we6S7IDGb0IaDvRUitwcP97E5sa0cuVk54krYG4YxzvZypg6RIgeS3T+qRYmtB4HFI2nJtoCClQaD",
-	"1gaEqS2cYn4OidZwB4HAVji5VTL0eAH5npLtE+imHaLF6VXjvlbgD53Z26GeCNSP13g0H5ALoCDEBr1P",
-	"zZQEevmdHeNE/s7O0Xd22Pl3dl5ppYBlEkmWxRMlRHRygU7fv6aH6oyDACrbUO+fm2Y71wTU6k1ibegx",
-	"xRQ2p3K3f3o+1sOB/8PhvX13ky45ZT2fao0zM54wAVqdNRL5yPrlKRho91zOGDeqyW1xdcJNOXFdUT6x",
-	"zvrIZeed2TR2xseYku850TQnUjFzruI+QLq2DCny+UqAFmYGpvyMhk9nJl7twqup48DAO/hTdXfi0PQX",
-	"ZgVdsWehb7drYwfGRl+bpQwnawBRYiMfKmYjRKqtQIRR+e7TQMQ+h9gYZyIQBTln/HxXIM6YFGhGqKLL",
-	"PaOPjUFHm0B8rrki0npYKe2QcZ9VbIK2n+GVGNQHxRYpoecrLXPiE63DWOliZOyBrnLLNDAfRmhTIwBq",
-	"kEF2RZ5ZolMEjXB0QCDuVWTeD8I9INSL/9qr5tcA/FQp7VBP5PClopgw2ZmOHndF5xtmGajrSP3vJsl3",
-	"xPgUy52jnTNCsa7hsDTRUg8XNLnDZkAvp6n5VByw0YjE4B6Id8SMA07EBEBO0zv6//2HlHApDydympY/",
-	"rTbcEH1HY1rpbJYamJ0SMM4UJ4D2zC931Poj2+zOZSou87+oc9zvFx24xAedn8EvLGre9gm8jqzvRvGr",
-	"728jfuvEbeRUy2t9ixUgTJ2u835YTLeMoHzEmU0N6FvCADrK45VdbidNSKLeUu4yJxxRJomDFKh0oTRQ",
-	"Q01FT7kaYL5DmNvCemICSYTeO0Fv3d27t7/3zv7+dSsF9ShBNVR7WCw8/I56yqaEYgnHRdut72BNvgN7",
-	"FmsIK+wEJ/YFdRpYNraLuiAwh8SXGXtq+heFlBD7etFCYq3tKGFiS2wa2WCzsAyE767Iv8s57KludoIX",
-	"AlEsM45TlKi/5EH5CV5YX8OeESzv7B8hLFEKWEh0vzOmWA1vt4mMzlrUaQFVuFWk1uBLWLr1Cp+CkDCz",
-	"OHg1d+Bu89W3f3UQpzYaM/8WvpIMaT2zM9teR+tFuFyTJ+BNvpEMg5T5E0+ZdUQVrBwVHulco0VAE0ge",
-	"eB/rUDqXwKX+nVqUFE3RBXCmO1tU5Aa6yi8CpPC03/3udSZKnOwLhm72/RNrhbkmE/+pfmvmg9wwiZsl",
-	"vrDdb9CrXnWkHkANtvgCP/la3+qGitrf6Warn7pbYuP0lY0lldwn9Nl//oPP/uo/ff6vf/76B/+saOXz",
-	"v/yXX/zkn17/4J9vhjIOJZmChiINkchHrsEtJQ9dWLmNTtwiHlHJF+pg7Sww53ixQWRjnXjm1EUVL7Ii",
-	"a66JguZwNmHsvLm+9jdco2tkfjuGGm6TUs9zwACRneXzFZUC7LviyIJ0KrVaG3v3I5QQgc9SXV1d6SmM",
-	"PUBUtbKajoCYgxRdXiofB8tDn5pZnYHd3mtSMWzva4KWtqMfGyT4BpD42wT5aM8FYaXRA1HnvjeRcib2",
-	"1XMMLtQICJ/pCC2fztic5sVUNJVZIjBuXQdbsVuKrtk/QmVZE3mIAxGyFCF06EHMODe/+JABb6M54+eE",
-	"jo0RB6uH3QNL0wmkRP+B5G7lvfc/fHh8cPr+w7fu/1qhJBmKtmys6T6G/Ug/PYmLcT/D8TkbjRCOORMC",
-	"cdAWKAuVEGPOiTZwmw1CT07UZiVwkGSGeACdLbpxTI0MPHxJklemSH8KpoRMJYvFcGzBS+13KElujXpl",
-	"p92UNnXbJKwVkdqjVojXKljLkXqx6RDGKeOgyRCofGDDls9hJg1tmbgxS6wpG1+NUA5tVwTCl6fd8pOi",
-	"5TXQzJKNp5gYmgHXMUZo757ilPt37yquHuEslej+3dxO80kG2qdvJ5CSqc7yKBlnyDSb7hypHnamhJq/",
-	"3ct1L0IljHUpnaXp6Cc1XDrG3xUozrhg3AF5jbXVgqUJcJT4O1U3NfPpzpp5yDvQDdJVfB7aLbNChCjM",
-	"c0wYG3upZWyUI4oD2puBTkqM3Lc6FRGTFBLjLjAXApYSpo7prM1K33CFe/VqnDdrTBJ6Tuj4RkX0W6sm",
-	"r+eBQBmXG3aEEkYNEjw3MMDOIKvTNHCCIBWgLVz7t8ngR3WBOiWozfUtGaqhy0If8qjMKhaKyFI2HkOC",
-	"UnIOGnxL97V/RZIyukkD/itTHGDP59Q03sz7305+Y+KwKMyd5jiyGUs+wURlffKBNenCBWGZLjeIzgFm",
-	"RjNVlHcGgiQ6pUn19tY7aMIyLtCenDN0cU83wzLjIPYjJFhJfCExJzKegMhzJ6ZECF1jKRem/cnQxKEf",
-	"4hTzaYMmYZo9NK2uk0pKA20IlVjpoF4lojbafwagnjZUcpwQE/yiD9wgNVrbi4bv2/cqXcIFSYBWMWcL",
-	"04o9SCFAisOXI5I2BKc+1K06yQxbSXeVUkOHZsZCNEdm2hDO7+ILbE58cwI5W6v8m0B7M1sb2rBIV25V",
-	"ixkVLA3bX4/t790ObLNiaduOIN88sYvsPqG9n//0Hz778+/vH6EEi8kZw1zd9YB5PIlyM4fjR8KRM3Dr",
-	"E9QRA5HnBtX4nNbUESG41CGwD8y7D0t1lUAitMXFzmRX6MwNLyn/HBarpolpmBw+fDMpYSk1zDxRc1pQ",
-	"B+YOXx10boeKytiVxipUSbxxxoGGbDN1+0sSn9fQRtlsex3k8Alvuyq+ytd1TZApHsPhzLyu+gT/b0xC",
-	"LPrqCxSzxMZpGw/Xriin8X3txQdo7+nXPnz30Ys7MzpeeTpVV3/uczwG4xNdn7vuCyh9llI2bcqd2T+0",
-	"99UXSGI+Brnag3/16v8FAAD//w==",
+	"7L1tjxzJcT/4VRJzBmYGruGQu0tbasIwuDPkLrVckuKstJKlPSOnKro7d6ozezOzpqdFEFjjYEsw7NMZ",
+	"Ptsw7nzy3kn24WDLfnGABdmwv4shcqVv8Uc+VWV1V9bT9ExPL/vNLsnOyseIyIjIiF+82InZZMooUCl2",
+	"Bi92OIgpowL0X55xdprCRP0xZlQCleqPeDpNSYwlYfRwalr89qeCUfWbiMcwwepPv8VhuDPY+Z8Oi/4P",
+	"za/i0PX78uXLaCcBEXMyVd3tDHY4DDMByQBhip4/PEJff+fu7yI7CkpYnE2ASkTxhNARkmNAPEsBYZqg",
+	"IYE02VE92mHULO7HZ5TNUkhGMHHTTxKiBsPpM86mwCVRix3iVEC0M/X+6cUOXMRjTEfwoZiqv8r5FHYG",
+	"O0JyQkc7L6OdFAvZtNYj3YNqzWFEhOR6455kk1PglZ0KiWUmKn86By6I2Wj7G6ESRsD1sjl8lhEOyc7g",
+	"e1VjRaXl5OPYVRSdfxK5ztnppxBLNfDCNj6HzzIQXXcTx7I8ebewhbnbdi3m8TEnUgLtOI94jAl9DkPg",
+	"QGNoPD82mRBZNNeTjRlPmj5cJL3lI9K9RIvzqV63WtuKt11NB4sOJ5J/EJgi411PgkNC5BFLoHJ6JKn8",
+	"50mAGzlLoXktE038JKleRMKm8hlnQ5JCv92meAKX2mvdQf1Ojzj0kWaG+UWV9Ih2EizxUYpFteBJIE6x",
+	"kSZNZH/sNVVfWpF9TEZ2M5c6B5qoPzX0+8C0Uu3PcZrhIFEPSdqiu4em1ctoZ8QxlQBH9bSoWzHe0OpT",
+	"Rqi8LwQI4Q6obhLfWGj+Mto5IzRZwV1Dw/eLuRpAk1v7q4vCDKdPh4EeKcwgeXce/rWarETMptUbKSCF",
+	"sNwSZEQheUq73p8S+ORBYH/VbycSc3nJm5e621afZBXhVJHcEqO4zfEnVizA2wLvIncMXjrjdve7Eyn2",
+	"yLsJlhY8Hj7pvmeysO2dtq92Cx7RadZVtK5Rem6I+KoVSHXC5UpkxIqI7rp5vZZub7YynOssl1KDC8uz",
+	"qxLsxq8xvKxdS2UDl+h2QdIyQvgJk9Ufq71JCaYxHANOUkKbmj24kEAT8Gn1lLEUsBYQMWdCPIdRmQu8",
+	"BkoyPePsnCTA9U4QCZPA7Wj+AXOO50ZsKcKrET0r0lUmWAInOBU1Q1EmSQwPaCK6Shc2BfpUUxBhNKD8",
+	"TjmkZEIo5vPaU5lyOCcsoFxMC2dJ1W9JFteJcdviSch8sL9/NJ+GzIsEziFlU0gecjbpdtItPRM1mhwH",
+	"wdJMfV+zRt3oHIJ6omAZj+FRIrrO/pzYeVVLhHAfhWgRMVDMCet6B0k8Cv0C0/JC6rjhRMK0am0im05T",
+	"aFABMgHiCaPPstOUxMdY4mpR0EOHrRKJZVotU6a3j+UDXRREVZMuS7Nlkl6QSG7zfYG8xO7uHNppwcX1",
+	"0kcJbHt/3EyZ3UoKh2XDZUXjugRfrUTrJY56SpJWTLyJfNrAaTdbbfUUzksprlLieJwrwT0duY067KLb",
+	"duGDwMxgMu08Ff3BkPGJ+pOiGTiQRJPZsnuPc1YtMyYkTUlAJVvy4oTuKqykuu2pcoFZQuR9KmbQ1Tt9",
+	"mrL4LDA9peVTSAMWAMRnU2Uba9dA6XkLpzM8F4hmaTrQz1cjLGGG5+gMYCoQkQIVnyv2Uy3xaQo7A8kz",
+	"0JYBHZLRuzVzgxRPBSQB5ygX8l3OzqDRFWFbqY+sXF0eitBznJbc9N6PFC7kw+Cn7Kz68pOsur3kmApc",
+	"p8UHp7JAMe7s7ML0kJE77YUNXhjXDVKsvNju0sHr9XlbUE2Zcsw4+QE2arOIUyYy3tX5hv1eapR37wF3",
+	"6bcxS5PAZ+anBo2GCJEROjqGKeZyEhql7mFT7eUCrSz8+i0qSdpC5lVsR77AiuUUG+PPojRm1fry1XQ4",
+	"2Ge4s2f1lLGzCeZn1bvuVJJWFkaI2pY0mIUNNZ1HxVSqVlxIlK7ytZqV2z6WmS5qX8vezWiSQq/7rSy6",
+	"Y6XnUKlUZB1vEKvmQ6UdgDCyXN2A6g+EI0MdiAiUACfnkKAh42jv+cMj9Pbbb399v+qi1HpEHLQa6m4c",
+	"LbLa08JRIeKqNNiYA5aBC8S5Lpf3R+2A8VSiYqsQ4/5GRXob5JgJQMoSUYTFKDwd7gy+1zDlvMudl1FD",
+	"02K8nZefmAdGxoXWhJ6xlMTV/genzVQJQcBJ+919H3BSta1KigD/AOZNHTyicZoJ+wQQdrIRajSArmSa",
+	"qj9KZC1hxIYIzoHPkVFoywRsqFcgdVNGCHA8RlgYYi/uRSTHWCJlYKMZZxIQUQKy1V6Vlrq4YbVvBm3U",
+	"d6/3BcFhDzv33OeWVKEcFOxYRUGRp/9b7isYp0oOHeEUaIK7KqFjlpIEz7vaoNqgq2w6Y/yse4dzwLyF",
+	"aqWb5cNHxey9ces250Ybg/kJXsYS9IVTL/eSan1S52Ko0IA6HrYnMoJumY57Xm5t7hHn0gGaTfQTLpZY",
+	"h0vxW9ZX4W3WrfM73n76wSMS+JQT0fQCWjQMrikX0I+SS6i5Uw4PLoiQNghl2cK5vMer8NYfY9ncqNal",
+	"39fLRUYUS2uu1Hq284Yvo51smmAJR/O4TaSWI5Flglx0bVVGO5b9XQvHHyCc8gyjSp5bov2KEwlw4aKv",
+	"zSeVaivDJ8kGcXLM8bDZj7PgjvDVAyQZcoEjZeeEACmQPY4IlZcfIW+OWuMoSGMrwrYi7I0WYdXyIyAb",
+	"lqVcQEYtybIqyVGWLXVPARXSq1KglmWXvw8Nkul5rl5dTcRGA4FcXpokICTPtK1TGx/gG8etLdQOAqCJ",
+	"uzvGiGJzFM+9w276+knVNysJwKgXOP2CVvsKhrCj0vz0POSe6vXInlNNkOF7KhOOVLwQ0aXn8a6Rokts",
+	"fbNNtiUhtCLbbZFnuiy9bAF2kBM3ftNKd1j1Fi4toWMCQ8gFKi8qZWLw6Ue3D8ywewR0TY4Ndnkx9blC",
+	"qlGd4zva0e+r/ZeuW9le3KyiulwrsxGXfLOO891sFR3qC+92LwB2gNongCNz6ieyu9PltONTaR2JJuSc",
+	"iBCZjICCMI/h+bP66VxWvqiPgYzGMvQim8AFJPc7PNArqa/fAj6yFNbmsyBj2clVnwOYB58ukfUgMane",
+	"z2CqVfXTcnWelX6mtYNUznlBivZ44lpSTVvGEfQSaVFpzMCKbGjxcx042Y+xE4jDxGx4MRRXpQZtE76S",
+	"t4yK0aoXVLxm9XyBbGS5hoOsepbM7SYzSmDmQmlfNJ5fRrwGg81rD2mCZTwGcaxjtWrN/NqQ3tBJL2xJ",
+	"uavF0RtPOOuc7RjORGkZcBRYiH0wyjXqwIyL58qeZm/NprcO+WhxGQVtzXrvVvHKGPJqtQocMY3qvVlB",
+	"/9BqfF01sd29/EOrC2Up/N91QS3WpVMR2OKSijqFtRRbvkAj/tPoIpG28FPn9HJlzqDWzhc/kqB9fFMX",
+	"z8OK/TS9sCKaPRX9CfWybo6yc6KCdBfPu4aIc0FsD6mdF2OBHNcbmrXEHCuJyVrs9WY7apa24DJ+Gk1K",
+	"fVI4YixhxHh1gFCMMwGBqNocwiD0W8+sCszlvFY4hbht8Us3/ahY4+LcinWEN7WX9O65q/qX4zoVVrf4",
+	"IKToxaRBLf7o4lFyBee5MunefPqOvfqAIawmQa3HRXAp0vQPfZFEFk7WUoB3RXib1SkxzKf9Gy9Gcya9",
+	"vAh9nnWPnB1hQg39d3itN+duu+jwXTWHL3pIit6jfH7246q1+098nTAg5tWW5YRROQ6kSATCn7M2j8u6",
+	"VfUCSngTXQDPzkmiaKJGui2rNg3HFNBdFoaqXkf+7NrPPdK4nIW5tZjTgxEHIfp4MnV2SLf3yzovWsvY",
+	"iCnj9f4bkaWyjS+uOiBAfbwwTJSvtGH/1qt0+we5En3b6/BG3xGlhV/iijD99GPMetJeGc1WkWflUlIy",
+	"IqckJXLe48oL6pnDQN7jZUXoUD/dOaIM3mMPciW2w2JSNhLPQWJCocb8pyBnjJ89btU4+EgglcXH6PNW",
+	"t11ANXtQAoNbxalZeDnWNUhoZWo/y2TMQoF1LUyCKXDCkj7WQiPr1ZkT2WSCAzaeyKbABSRBjLi8gViV",
+	"t2nZyLDbUuxv6aiXL7E626GFzVAQZh9HRF8iXBdZNdFNG+IQl3JvdDre+gNb5R3AhpcQ9GxYK9/zCd9s",
+	"faOQ0JdSN867I57WhOXUJJ/WZloWqZHtgiuSrBO27RlUMwmbgaiR6MFA61qBfeqlAlSRJuYjkCuJRXIb",
+	"cynZrrPtpYUv8Sdfn3j3MMeD7RTeUBPmOyRp8ApNy6+VfghrKzXH9W17qlqQzi9dXeRcXd4rFuNAQmw4",
+	"Ail/Nu2WMVt6RG1Sf03u5lLQkZ1xaQ6hHTzxX3c7bGXpVbgxbkQnRPNWTQM8tbB422EeyFdMp3KhREjr",
+	"eF8RtdTGniXdIKcs67enk29bWdFEIRWEYcM2tAzJx63ZskfS4FV1MmrddbicGG9zq3XuNBGl5Ok8ZXrV",
+	"MZ52PtWLlI9d+niXZOSCnKpSftiweYqui6pZFenaawrjCt+/4Xvt4hFN4CKISKOv/6UYIphXx+sV/VXv",
+	"TwIXJ/mN3p2jOzxJ+yGzLdmtmp8eCZHBVQFe9Yv6CEBHV8QdBBfkYBy6nAGbTDmbEOGicyveJWsjlXIY",
+	"2HYehrMVhZ+wGQUeqoAy1bBwH8B8hVDz0xTHYU/BzY94ObNxLcXeeJtYOuU2YS1dE3Ry8uyFY96QF1p7",
+	"2quLfPN3rs121e7Dep8ZCmmxkkeGvLsbbfJ7i76Exa9UsOfaa9MLvWn58s+RoOrmbkd0OH5drkyohlPq",
+	"g4kfQsfrGKWc+8uKBMCznXxlVZv+jeUSAB123sTgBUxjNiW0DiB60flVah4VfVdOO+NEJCTuAw1vgmvl",
+	"PHTHtfQHtbveGuOuvSJdXX2/oTBq7WE9J4IFrvGg9WRzZBbigEsbtjDheleMf0o3WoCVyOkyMkxZWStL",
+	"XKh75w8qPeanPxh3KZll5EVnj+IlrdegzLKr89ZSvdXnQEF0NY3aStQavMfHDCcOHKpnHo8HDtYOgqpD",
+	"hqT7pjZH8kNG5XileTaLYU8NGTiLZdr01wU+W+WkHRpBH1V3mmI5ZLxaWf0sAz6vibkMcltGyZBA0i5Y",
+	"N5+CP2C5j9ozexIAcLiuXTAPou3vvlVsTj5q5YawCaG9ggEwTUiCJfQqPdFWo/FGWfi0ajE5TEOPzMxO",
+	"x+JnCdZ9kU8oD7h10ChsDsnj4MOHh56iUzX5pMvsWoQk6jeT9j1eS/ZNzYN33bua/umDBod5lzgIr8d8",
+	"5KVNLebr3bpmV1v5HJYpoyvJtsPXqQthaJ2JWsQHuE9ql9QveqORZuvI6gpoZ0XkUbtTN1qjL6TpZdT5",
+	"p6cpGa002qxFhb9QCEGSwVMaFohhgVz3fm2qpwZgmlZVnDSUr17nEInjjPMa3wKEq/0phYEHMtwvF/hk",
+	"HJUdXTWrqw1l6LLaFJMprLiS6XLMlT5IN9hyyFx+KI5WC/LqlH5TcF3vKgmX5L86Pgv81seMvyQ1ConD",
+	"eWu1drtMoXu1y4VjXyYPd+g5QeQTbHvK6/XdV9LdStz4Rc/9opOaiTYgY+ur5tZPtdeDUv/rLcxAq78+",
+	"Lst4QUncT6TWn4NT8VYi/jx1u74usW1XdzBK3ouuN7CLbGxvdNdduuF7T3IyGgFvz/Mf2Q8Cbkon/fT8",
+	"3dq9Da0J3F0eo7vLreOemQu/Q/tQPfflrIxoJ6/kYT6qX/K3Ccy2yvNWeW5UnnupMlvNOqhZt1a/brgd",
+	"n1vgqzHkO8dA6ojSNtWG/eJ1i+PXVFzrqKPOqA5VraBiycop6f5dmNF4ocRTCCcxL51muovyDXAzrdxe",
+	"O6uVFQQzT8wd8i5qsc9wUBuCSajSei16Z9csj/BVELp2FMcHfqlxirJz4OW5VWheldpwZyyGUPyvx9gL",
+	"j0btDrKH3VoTruuHnLcuE+nHjuciOKeHYr8KeZ0aADV9aDlZFcfhzcPbkoLKo7ywXRCm+Jm6MrqK6Pqr",
+	"ukVoCpFX+NAShHOlpwx3e2msjWvILptkGpdualuChqUVoTLFhZ2voZXHS59uLwCrSx5x8BACO9pzZ4Jr",
+	"Xq/DxzDVSjw8uqsbrUnZxV5CiXqWYtq9iBln58HobvdzwBZpYe9d2nqr71s1yKDm1wCYwQpfnZsQv8J4",
+	"pldvNl0uzX+lppW7ih0K6gLtlGgt8ulyBXhhijFuvGNXTbLPFXPlLFz3NB4m7n6ktXLqCe30zb4KUnw5",
+	"c/oZBwFU4l7h1wlxi6sLr+6Ut7wq69quC5KQjd0aI3ohxTmU0pxb227ldVa2v+v9EiVq935F6Q/rPkMv",
+	"jaTK0R1ItJgSSkOuAFPlOpDEZ35s4zuvO3Q7fDlfoz0t9Mq2rCOG1aD+1UzcslhH1d9l9DQ4fOqS1vu8",
+	"0/fNwqnIS891DbuW6i1ip2nnzampnDIkkIaQfDTpBLwnPGtrVvu+z7CXphoTZDGp3SB+5DdyOA7/masx",
+	"0TNIpG150ssWDi2qvG1+9c22rFBXoreyKqW3SaE6vBWFK5cKkpWr4nUhnjW7IpZoeTVuCc6UCdwdwBun",
+	"bGTqBX3M+Jkyg20N+QpfPZFNLyvh66OYauxhGYuWwMdKPikGK/Ac2+OBLmBAVugKkCNZdYAZLaOKVfRq",
+	"/AbvwpBx+JYI+y10pQ4TXNB4BPqwLLyizuwJtJvgi7z22kfAJw1tCxCFpsZBP2KBHNlqgqz8TtcxbEtH",
+	"ylRGQ2hvLKFtSZpNQUkYfJRiIbq+jCiyx5LxI5f+8YRJEkN4tGnuPmic2JRDSiaEYj5vuRTz6m6m8ERZ",
+	"IzgNN/4sw4ohHgIkpzg+a+ycA4UZTj8mNGGzunMVkJpw7IcsTdlMOFdilbKdKlF+X5vYOG2cgshOH5MY",
+	"qCB09JDxU5IkoZeztk4Bcz05BSTAM2EGaTilKCxe6ym1ertrD612O8O0UU/DddJpWbxVCqc6uRA60mWu",
+	"9K+emsuvXw2LGvOim2t3WlzBDQqAbtbtZSo3MNwofvyHnmfjxtxsT1XpCC/nsmJsWHhNypBdGBlzbFcg",
+	"gxuKGEcYTT0je9ewJzwd7gy+1xJSopWzyXfnvPzEzfRb05ThpGqm+uHdznd5mq0n+a6xP7tM0kzvm0bc",
+	"3Kdi1jmS8RJVJAVLz6GNm6W2sqCd/HPVXdYn2fKyjnob6JWE/fQG0OgyOOttrLNgkvFziz/U06nUqkJ/",
+	"v5LYxxwP5bII9PqKKsavXmMP52ktLMiKfKcJcHLeHPjwbeBmyTYpd5WIM7WOUG1Ou/KjZcE0G2OJ5BiQ",
+	"XQMyjRERCAvEhgNU4CIKA4wIhdTV8S8CjVmaqB8mVZFBMyIpCOGcrT09k2EfXaUPNkw+vQTgpa9NdRu2",
+	"JzQz04ckBQ1M0juMq0hRbV8avkgxNnN2Y4V39GF3T8XpXEJXk1RM3m5tBKi2kR2lfuI9kF9WN/loJ+Np",
+	"r0WZL8NL66U8tyk261Acr7N8ZotKCe3HWWVJzBzMfiGezIsVbBGG4J/YjdbqS6R1GaXeddSvonk99mGI",
+	"VhZxS/KjK/qrnqrITidE9INLICNaE0ExwRI4wam4dBzJYk/VK7n2MvJdVPzncM7O4APoW2K9EbZ1FUo2",
+	"k1j2n6NFLW4FyWhCfjpM24AV10z+BDCPx33Vn35I453eUswE3yeVAQAULmQXTLz85Tb8pF2Mt778h03M",
+	"cUgdJHltII2DLr+apIheuQ8bmuGw7rwGd+LVPJRC3PMmd87qS0nrvJMG2Zf2AunCI6BxU+4kppRlNA7G",
+	"UrrfG+Ip+4KbdVOzJyDHLJiwT2J4QBMRWIhpEISONj8HI6vrFPzys5JPBbXAbbWRpvrIAwFt7scNKse8",
+	"RIr5WRbhrxWU5okMn047xUnn3NMrDrkLCzWwSB3x9qCuEPGs+Ahqt/RGG3yF2LyMtXcC8oEFH+5Zh9Rh",
+	"F3e+79vdIUX3DZeIzN+1+qyi+4ti2wUUr4h10+9ZSQmno1ANtJBuY+upNMxadRzlZRjMR6GJQ3LsVRBZ",
+	"fFszwbwozp/1EeOo/MLQ7nXNLz8StX7hMA9sWtZ3LnzHGqFO7utGCwCgy0mfw6Fi1XPoWu6s9vVO3b7B",
+	"iEKYXgW8tO7XW2xkdylaKJtULLiSZowXe+XWbswyKju8GGmk5qposhSPVtBNnfE9yeN6Wo3hIUt3AinI",
+	"pjGb2BjYy5r5zda8Qzew5+A20ptGvvBqsjAQ+30zMWrhClp4z4Oxvn3fhyppK6SgE5rAxft1/hohMgiG",
+	"Gjf5+9XvOr6on4PW1X6ti2L2rrBasztrV8DGncjC0IUhveDX9x4dnft4aKrcZLYekL/FxQva8s74e13e",
+	"2Sqy/YhMICUUHlDZuUpgXXHVeU/43muuOFAW/HZBfk5GdT5f6bl9JaVpYpyJRv3NPdnWyYo2rKR/Pwlv",
+	"au6GayUyQg/JV1Gtwn+BvjKiWC47QcORI5oU5s9BTBkVsKI6RU1FCr+C1DIBIWy+xbXUPakp1RlU9m2w",
+	"SoRmY6CISEQEYlTHraSQjLR872oNuDfP9jaB++KTG8UEl6naWUHgHLBkwaKDCaQgQ28Yw4yGLyZfgrgd",
+	"auek71MAdGFPPd+3/mLR8MhnXtqAqg3/GE7HjJ0dFZm13SBiupUwb8SUEfg07dJh4MWI8QDcH8Q8hHk/",
+	"n3b13bQKjNFPIqqlG8LPzVXzzGdVczzHkJJz4E7Yd6ii1ul1szzavP8bZ/hBc3GIrtechMm0g3F733xQ",
+	"nYLVotbrA93IW3f7d7gW3iUzBdc8KpZXs3OPSWenXi8i0OCq/XOxbS/PugOX5OfSZu9qhu7nAL0qMRAK",
+	"hbOTPckFUydnLZwTlom8FGpL4gwJwcWL27SLFsapWUUfQN5Nu0LWdk9U7ruJW76fYj5ZoZso6J0ZA07a",
+	"wJM0+f0YH3XNfMx4oOEYCO+ity4a7oYsKvx41m2i5+rGsROxO9F0JKLzM4b7qJ2k9k+/Ys9sVHvzHriG",
+	"kZvB8sKM3Mg4kfMTNbzLySC2hPPCcwdF9589QmcwR3tJevaH//35P+wjU3UVnc61nTPCEmZ4viuQFx6h",
+	"V6a1cMDceLnMNMZSTndevtQOwiFbHtDWrZsjTBNEmcSc/EA7Vaw9hYaMI5OTeJBgiZGtPPoDSOz4hNFb",
+	"6DnLJAjdCWcpCBSzCSBFCG6+hzhOb83xJI2QBbjQrbF24iN7MuYLtcr3GNLcjNgw78E2ujVit9ADpQQh",
+	"DsNM4FQnNFD0/OER+vo7d38XTQ1YB3KxvWjPy0E5tL/+9qeC0X1E8YTQkUmEyFLQk9LYHLdyV6GWgzi3",
+	"L/P3/Z07LgAKT8nOYOftW7dvva1jdqxv/lD9x9aKyjdL2TA7GthAp1Bpp4Vu/dbt2ybYkUp3kcOFPBzL",
+	"iRY2ZvVVNGnquy2Y0GZj1QTf+c53QgyRj3/o8E1eRjt3O7X36FvZ3MqKdsT9vU9efuLlKehpnXt+OzQ1",
+	"u3BxoGmmqDq+CD3h3nAN3kSWWqI3rhHFfMmE0J1P1FwO8ZQcnt85xC49WBy+MGbzy+BhvAcyzyY2IVd4",
+	"AhKU3Pzeix2idlQdqYPTHBRBA4UskDyDqOaMPmk8bJ9EP7UelaK/Wl09n3yAFvQ7fswS2BXroosgUWCK",
+	"sLf5Hi30IQHVgeSYCucZLx9uA4Uc2jGUishEBaWYUKsrJ5ZoUUpP8BmY7KwZJxKQwENAkiEOks9NFpfA",
+	"E9D3hhJgpyyZO9GqfhwSLiSyvn+0hyWaMCHRnbe+pmiD41gtYF8/cag7A7DBwrIreJTAZMok0Hh+8IGO",
+	"RC6mPsEXj4GO5HhncOetr0XVdK/F/bssma+M5BcOwpksL8sXtNrnl9fBeC7Qp4L/Yh2fIyHxk+30IeWc",
+	"qa4xE2Kjbjv1zx4JIznGEs04k4DMs+rN4FvDKijMvpY1K1hykYuauBJMFHM1Sz6gyZYf186P92Mf9G7L",
+	"htfGhhK4rresYQe4TrPpxZMlNmpiSBfpVs2RD0m6vSK7suSWNVbOGq9++sPXX/yoLQOUqbaJA/IU7Wrr",
+	"Tv1qwDzyLsUmWhYOkORGmZjBAy+jsAxLcnBXoBRLEBLldsQlTY0SiRQ73NLeLD7YSIvTm/6G2pzFChAW",
+	"iEikK3MJRNnsqszQ0qY1EE8hdcIX7X0pcTx2YJzbK3f9WrA+kLVbpcWXb6JCrAkrhQQJyxjdleEQYzVz",
+	"rVpDSjCN4cAE2Nf4kvKmJnl/y7ZrcyYtnMSWb9eirf/5q59/0dqFtMg8bViTCiI04YWZ0sSSHnlNt1y5",
+	"Nq7MD2HLkGtgyF/94vNf//D/f/35P/7m//uzX//LH7XlzGUOambNBM4hZdN6bfdEYi6PvZZbzlyrZ+mN",
+	"Zg6hiBElJWpsxR5LVNzMHXBBatjiwQWRT3OE6i1TrOu6KkPEbm+q63TnoNd/9a+v/upPdgVSvFIEEU1T",
+	"LIeMT9Debz7//NUPfxmhP/gY3flahJ6coDtf2x8gTFFeFbbkEjoFRZemP0giNCNyjIgUyORi3HPBWIVz",
+	"SP0K6RAxQ99GAujoKVIX11DzIlNm7DZyQgJ1SSAhYSGBJlvLcys03nihobnFLiLnB8QdQ7R7NK1mp2ZW",
+	"9YpRNPqJni0Wrtiy6/rYdeseWpd76Ed/9+rnX6A9jGylFv+6Huir+dWP/+bL/+1PXv38i9d//4sIuXqw",
+	"imDtJ3/o/u2ed/ETOjKfv/77X7z+yc/KH+bKwT2Eka30YjbWhkHLuS5Pocii/KVtnA+plA37xwhx+FQj",
+	"lKE9rVdYmJZ9xHiEmDoXHYTMuOfCpknVwgViNJ1HKGacGzAntPerX3z++p++eP35P776iz/98ic/+/UX",
+	"P3v9z/+PowY9EFIchkBHUDtwWTVnkU2nqfZ037PN1bp2BYpTFp8hIdlUIA2GYH8u0HP324rMZWnWRlq2",
+	"fWz3Pt8+t6/jub1YevHg7qH9XPWT+6HNVDBohQ2+pGdepaXtnbp1Jq3vbvvjf/ryp7/s5EEq0W4zW9hy",
+	"ZAc4h8wKRBTo3/OCPEbP2bLGmtTNclWnrbp5zVEEOt1NqWwkAZ5HMSmKxPq3A8tVeT7b3vvvorfuDrSz",
+	"iBhQEgveuCtQuCLgfoQcTrNzK9mkSjWo0zOtK2mAYkaHhE8gMU4pO1O1fWhG0hSdas2Mpee6uwgxjiiT",
+	"f7jwmVUFlV6rrmm3OCLQBPMzSJCFmW4XL1ElNtpLJV6q/FUtmZ6bJW1F040STV7Ntq14ukbxNGYzhD1J",
+	"UBJHLvt1hkUhCfawkgKQr/3kw7eRKXjnlm1tSNsb0tLGlV7cv4fwUFpiNnS9m3f+7twCMfWQHNVs3Sw6",
+	"+ELllqDQUK2uI9p2KzKanWfekW2lxTUrM3bvdCB84efBngdIWBbHuT6jNA7fs6SRHDzJsW/2ybrmeEYF",
+	"wiNMaKQlR2JLESMN5wqJfZazGK/d38OqmNkXFB5KnKgTCaaU5lEJQHpBJGw5uYGTy+VIWzHzndUFhvlA",
+	"fBq9IpiIkHP0zWFGbjdP3d/FQgY+tAcSIIVxaf/ZL1/93d/85i//88v/+OtXP/43TV6CjKgw2r5V/2Oc",
+	"psAR46Nd4R6eTcWoijs4xDKt0lZquebm+1crIBw3MHmlAg/zijJWSjD4TXRziOMzymYaJsUkvIUI6TER",
+	"8v5i4xtKTu3A8sqLqUB/2zgqy8tm7CK8fFQ+sfWlr0oqeBmFPJNFy2sQQlttviPJr+tNvDyLNzH2jSLH",
+	"gXkhbw4xkKlUJnxKhDRhoVUsW+XKq+azZukPI24h04Iy/4FucmSKeF8X52oBjqbAHdqUHuezDHQZbDuQ",
+	"+umE/ABKnJXAEGep3BncvR0pNiOTbLIzeOu2+huh5m93ogrE4SpE61PGziaYnznSctCQelZoD58KoHLg",
+	"yQr17/uB6brOdtalSHknqZHMNvGC00tAsaPGVV1pJSIPXmf6d9N0e4et6w4z+7+mq8ujkzfxyfuHv3z1",
+	"k5+YkKv2sFEFzzTfRxQb7NAD7vsIavxCamef2I9KfoUtf66JP91p2HLZ18ufS76CN5BL7ULsQ3aSxVK/",
+	"+hS8gRhFGDlW8/Itvvzbf//1z//1y3//y9f/1//5+ic/+/W//N9f/v0fRSijZEggQUon2G//RhRkzWYx",
+	"0Dp28Mh3H29jB68eDXYpfND3a0WFd9NGEVrUXdUSLPavJk4iBTKVUlACnJyDARG+IlhZG5ghDl/YP3lA",
+	"LaLpdumG0FIAa2/vlPnqAdE6XCp3rheOzYDXfzWvkryca841aM+FIdB03vFOqEZmqeJRPzA8HP04nabz",
+	"LW+ujzeLL9fDne2iBL6S/FkO3o8shFIwyzXPh2UzaqoV5AEGRQl112AfMe66KuXFDtAZoR5Q095730F3",
+	"3tq/l6e66H+4PUC6AHuU/zMHwTIeg4i86AUbk3DPS+xBezrfd7DUKir8b2om2BQSgAQx6tCjdCTD/j2X",
+	"yIP2npygO3dt8k8uvIg0Dapn4iKyXGCojcyK8gWgR8ci0oOWgk33ewVIGPHVJAmzxKAJVOrD99WvR4qI",
+	"r08MjoCCIGKA9NSK5G0j3nTBNsSxHGuph22tP6yBHCE+mzJiKq5WuEmtHljMBWg2URtqh/SqdVxPloNa",
+	"oB/NffNzfMyZlEOSjZBTurs6G69mx8KpoL3fVz/9Xn7AeUONnrFA5IUG3qRwxzgFmmBec5M/Zjg5ss22",
+	"F/raLnT/GNYVLGSHf+Mu9JRhpW7PAXPFswUztNKvSwzUlh8PX6jR6gOIroEpK3pS87o5UUjFvt7UV7M6",
+	"vw1GM5O7cpDgeYCwLuVvqQ5FakuMeVnf+rfoI6/dtV0QszGJx0iXkR+gMUsT4DqjXWvMxika+ZaxD2CN",
+	"jL9R69JWid7D+ip5dBx8J55Xqj9mZLXhnkOqkAWNy1BEavpQkqWYfLSgHJsZO0QcM9XATM9xmsHO9mF/",
+	"3Q/7i1WxN/V13xMDyvLMKX7lUZKLsqSFeCLywEbqNDmMjSn93IV4btXYNSGR6mNYi0vKp4A3ToU15IfR",
+	"kFDtzdGZt1PMNeiKvXeGJAWdmVKVM7s/QDHOBGjAE0PSDowCMetJMFUu9Q7otgki0nToj2TY2xbYSaJS",
+	"aQk04lgnuEhm/EFFG1MEVA2nxk2cW0lIm1unDso05EoXGJFzoKYb4wSDEeNzXd0SnROWYntafl4x5pLE",
+	"qVvi3nsPPkL//fk/HNoGA7tPhoKE9o7lFEIoGjIeg75E3cbcQ9j1jmZjJlRrLRDV0PpEBKKsvP1/8PG+",
+	"9aCJJbS7Jh9+ScY1SM+EiDhlIuMgDl0d0sKpH9T1js1nkNwvf3NtEnWrqlyJN807zOOcMm64xlJrWZXI",
+	"0zi/7+5fqWVVxx4dmJGdpmTUhROfeh9s2XCT2bA4ya8ED3qU7M7njNBE+LcuMhqyYUW0994xevsuGgLo",
+	"KtZJloLQQLNvv4U8HtkfqOsUsRkINFPaxukczcZAIzRms6L+kLGhi8x83XSGhXmV0pezopIJNkYNGoKG",
+	"7dCUrZ9HsDiDBO0p/SInNHXQhGYgrlGY+BzeQZLYOLOWYuSZa72VIZssQ+wxfiUEiMvvhcTFTNqb/Heu",
+	"kflyvmjgPDjHadYUFmN08wd5060nYn0ZC/khrMUbUQz/psavLUK/FgxkQli1z8DGlMwB8zrXBEZKFgTM",
+	"edtxpUnvce1+ZIJMdFQ14yij+V+tJgFqSjo81TjiCU/sLPVOu3FscwP3sys8lA/jMrDVEc3Fp75WR6pW",
+	"GGkgohwkpPC0qK+UWpNNgQtIQGjUXWfjEDryPChyDDRPX9RICNqlAjmIaDefgiermgSgS3OuwQoF+SBv",
+	"tRV96xJ9/jGsKWXrGxknIiHxm1rzBhYjgcDji3bYpT4vNbDmECAJWgEP1Y/Xxowcpimeu/glImxUmkbv",
+	"ZplEj7GQBw/OgcqD8GOs+vpd9V2Zm5zqf7uN6s9BZBPIsdiIuoD0S/G7j58efXD40XceHUcIG7mh9m9X",
+	"IJKE2bw07xWDAUu4kId6dgdCcsCTMp8tdrgR0XAnwM+BH5yoLdfbJop0FJuDv2ePSAfIlvZXXb+/nxPB",
+	"7+33yjlu4Bl1wDWms75K3wd8daxzlVainvjm5Ddp9mR8hKn1qBaI6DYHQp1Wjr5oNhvtjYGMxlJfFzqe",
+	"0oiaMRbjSAcJmwerA/Xt4Z19DwSKHahuscw4CMR0vKw/uthVbSkIAUJpERmnkKwySyqY6s7UvK6e6lav",
+	"chQEd306xoYROabLlLYrHKVZOhOoihc09Vuq1QCldK5MhgmeI0VI93RCEPJperiIjewV7KomdUT0y60k",
+	"IAwM4f7Aiuu8XzTJTHYhGc5RRhOrP3vhzowOySizCa9OjVMMaT49hcrlTUGHR+29c/vr+iNl+6SYTyJ0",
+	"BlOpy3xE2gGsn4JVa+2m5VgpmAIRuX99KYz62jh8YURPOH5T0eZ9ec2hm2ZS20todZdQze2DJcLI7PjA",
+	"3Tz6bwd3lFrpEn40tY5Zmmgcwj39RoFtKq/lbIGw4i2cKAvnOkmZCMn4/PCFIoqXhy/OYF5D0KbxNVO0",
+	"bnX5bgzC4w1DwrM7+kgaut54FDx9V3ip57gScLGbp95RXQMl6zDhQ7iYMh5O2Hqgf36kml6fORyLc7Rn",
+	"n7N0PPJFKi5CVi/jEywrw5Bjca62UX3bJuoYm2RBNiyOoGpA1ahyuE89743aK+NN3Yl24lJOgpznh2g8",
+	"X36QdBEKpn4ooYrHJVTCPPBLCTYH84S17W9crLqNeyG1PXuhnuC/tghI886mKaattsvDRcCiKDCxt1Sl",
+	"Sciap0HTQ7fAbD/ubVfkgWU6zs1H3TII8lkqy+F0uwLZM6yakPVodpxROUpdv43DiFBK6EgXyFDn7jnw",
+	"d02JtODrriGSDhMo+jcHYQeI3BMh0rXedI6rxd2HCxy7CPrAPD7rugmCXBwkZEQkSsi5iYJUGzJA79y9",
+	"ffv2bUTyKIdz4qrQWecGkXNEqAnuq5qL67A0pSmWErhq/T9/787B1z/53u2Dr3/y4u7L39qJ2uZK6Mom",
+	"2u+mFW+GTllGk4FHz9bR7UdzRsgJp8i6ZRK0p41pK8m10LJ+2T2n1KihQmyQWFSYZaniJqJY2AylWVyz",
+	"cRs2NdNP8DxC3/3ud7978OGHB8fH6GhMKEaSBGlwKbXVylkz1Tb7q/ej87iSXXZUqWj8HHiSgTonmJiH",
+	"KzYFivY4TAFLfJoaRojZZIIPBKh7TUIS9KymeLTT0aHryGeJUiJDc4oNQzJIGPndkhjs1pB29KD+Vr5c",
+	"sYhDspAbb+7yRMw3qq/L5zif0+SWOp2LSWqOWxyw4ZDEkLA4UwL7lphypfGPAeQkvaX/X1YdczI51YUf",
+	"qwjF+IuVSrD5buISPhFGAjCPxzqKXd/FRyffRnvf+ujhwdeM9+7dpx/qg/7O45PvRMg4y/Oa49rXULgE",
+	"NQUgW1zK6i/1iugnrdRMazYF9UytYV6DubR8uPmFWaMUbHW+QuczKkPkazyKuGqz70iyttCvwhjaINau",
+	"MAgNuIniEuMYWRFfeolilXx5omXLNdt/W0tsa4ltLbGtJba1xLaW2NYSu4wltrwdbFZkF0TojmK0u7dv",
+	"5/NAd2+H9j4lEyIXg3hMbNHdfkkGpaQCJSjhIiR14owLxtemRRo1aLOgtaxZqCM5sylwew9YdJCSDanV",
+	"rdO51SIiG4G7F75KyzepOqP9KL9qDF8JLccVwwpramJkTvGeV+VTDwnm5c9/D1yRepvvRp3ZeWIbbWLM",
+	"kp37hoG+ld+DRymmMQxMAIWG09D0qGvRWYK0ZORKPuaxGkpioLdvq9tNRIjCLA/yVjJuwqg+u8tRUsma",
+	"qIGe+saC1bFxtFRawGYmR4Vqm2v9tjqYePVQUgv7WEtcZzCvT0V85OzTbQ7iZucg5ge5wbmHFhfs5MO3",
+	"XHLymSHMq0079HggGAXqasY+8vw521Sa9aTS5GewliTCfPQ3MIfQlf6ljWV6q1LbFjmoxd2lA+AeJbWY",
+	"nNfCktUBbI+SG6Nd+du6keAxYZpavQrViwYPDTJWXaK5+n1zyHF70zRXilcn+gHM15Sx2equ+coW71J7",
+	"jwxG7J6y1AkdIaHfE2zegQaWUaNxNiHCuHVb3kVlTu0kBZjEsk4K6N+3UuArJAX0iW6lwFqkgN57IwVa",
+	"c/cCBzZwd2WlTdWAJRBWPB8Smng1996duwJ/RyyBa2b62Ax5MxTRbwM3e7K5bj6bTadnWhyxXymyVERS",
+	"xyhp4JAr1VvrKa6ByPM4ihqkkIckhadeuMnWv7Ge+yY/g7X4N/LRv6r+jTrO1/CIJeBjm9drHhWtV9KR",
+	"2F2E0YTQTBoIYpwkHMQVgxSWmbSR60u4ptVs/3QK9KkfQbbl+3XxvTuENTG+G/6N82zqmCHN9m4LTOSB",
+	"figuP/o5DNUEhvqleBnezGO6/UEZcU0HJwmLrZbOUZKpf+MFgvqee4JGPEvBNhso6UJYcg8JkAOUZLB/",
+	"T8flp8MDEwMKNsZiD1NEaKxRAyLTBZlMICFYguqHxXHGOSRPaYRc+sOxqfaHiEB5Zzq0wpQRNKn+rvyh",
+	"idywRRTVaF5pxcWaivuuckqpZqIRpEkGJjqKGAM+k7p4YQyRG0mtZ1foNfSqJrgg1RoEpVoXgfqn0me2",
+	"zfaddKOxWhUFb2pZmJTo7XV02B1/qfoB1FF24+vnMxuwvNUQ1qMh6P1fi3KgR36DXzyRi9Xv9NZp+KXd",
+	"3dPkcHoP5JWz3033Lbn93DjBXUk/K3vO7EFmhzYfJ2gVHunZ6J5PXOrOjaa77e3RWHFGk8yaHjEaL5Cv",
+	"KupsJqZAk7Y3xzLbNbF1ipvB75+leOvYWaPaluL1uHTUwG8q1D2miEymqc4ENS4dxSoIT6ecnUPi/Awj",
+	"dg6cahR3vIgPncI5pHUQ+JLIFCKXcKnaFbjzubmsRxX5wBbXHs/zrdb0rzcznxyR9xB2mLwFJr3uqwRK",
+	"fwt9PAZeQuFHAqTQTR+SlNDRx6bc8TGeC/90dYLEWE2M+pHsdtHZ1KTkDHUXiAjtstGTnGA6dzWUdWZE",
+	"jucMdgE6qbkD3r0WT01yzmZZ16nHeSL25iVH2LnndQQ3NTtiylISz3NSdCUarzqgzx39y2hHidmqIghX",
+	"TR3ba7BFCYSczNejg/pM9oZWQMAozoRkE1TAVrQtfZAzWStJfYgTNpVhzfS++nnLlGs3Cr1j2LLlepxD",
+	"6gg0ADFJ5QGhXVmzxEkNzGme+BoNxucOWmbLlmu6K4uUensW12w6mlHf0MrtOfadeXgncQniwPDQQNtH",
+	"9hsHSp5j3vlF1rySiicfvqVo2APHKxuMgDXSXgporyiWYQe0ZVvV7rosdEZhv5uplRNTGylxOAKqZENN",
+	"tPt7tsVWYKw9VcXwa4cbfNXCIowSkd/cN4fFFQEZr4lm8V1RweKuYpZDxtt7/6MPH0ca6HI/0ixfkgGV",
+	"zF8ktZkyGyMsYWarH/vMbBCxKji5gVVzSLeGCL8TH/pty6NrMoDTNQb25qO/cdc5ppRlBocOGc5gHOWM",
+	"U+vgVbzvvMim5qciKLNQnlGBiIwQRkNMNMjYFCSR5BzQBOSYWV9vrXs4xmmK9l795x/95v/4k1d//E+v",
+	"/uJPW9/oZbYuyYkcXbJGKugEmSMfh3JBLmy5uTkta00XbnFs7a3mGxlWU1CqU6HZcJgSCi0uw4LID18Y",
+	"fMva6Jk6Uq+4AnPEzJvxQLB44psZBeMdd1UhmpW9B3hn3UQyh1PO2DBIOM/Ur+/q0lBHnlTdQAoyi9ig",
+	"4l/6YGxZLhOPX5zfoID0i2z9SL/MnXt3ivwA9DNQCrmBAXRKja1o6SFil5ALPezjBDg5B4EsYOqV1AOr",
+	"Is92gVoFbXaI1upBoFsl/0ZHWfXRC7YBVxXss8iWRB5Yp1trXcMDYd9IbSOf/8ZqGkRash4UyUs2/MZC",
+	"ySMibXiNRu8+IzSJkK4HSaRulEBiAmE8qtm3Nw6WMGLc9oi5JHFqL5whoQmho11hjb2ogBnXeOEiJjSB",
+	"OuWnl8bjnVgj9XZTe1zPW8Xnykm3WuvJSbmowu0qtuduxyWiHqD3HnxkaTUTik/ZjNqu93sSXxvSsgRe",
+	"98ioG1yHlNwqLM3OeyzWqrAQ+aZH5PgMjrAgCdgXQq7PRhgXZc7fXNkoQt1Mv/qvL7783//fX/3Xz1/9",
+	"9M/3Bzo0VOK5cBW2bFksvVFEIMpQyugIeCAur+7xcJlhfUlQVJlppx898KvSbNyF4s1+E3UjiorjWtKM",
+	"5oC5+ZMVcUofYu4LF75s3sc8/UZIrFUeXX/GRSfrhHQdaa1rsOyvUt8pnUE9IbZXdYpOt4rO9Ss6Pl0W",
+	"ao51zaxAXbE1G3J/Sk3JBudDuTpMN2+YDTmvWZ5osFTvw7C/QIyaCBbvbQv4rnCPa2JQqgeZJcSBTehe",
+	"lHDBdI5OOTsDahx13corTGAR8qbyjJ96ba7wjP1hNuSM1ZwK3rIGwzmBGdrLYyGWTn/fOGMNNohRYqKi",
+	"CpuIPLetiPyaceqnAtBM2Gun2DWlz7CZ+kH1X9KS7L954j7K1cEC6wzhESZUSN3WH1i3LY+trX5NvXiG",
+	"dXt3dWlsmERfg2o2+sm3KBUiGKNKTmm7ICilSmRaTLCVstQNk+2G3Uk+VtWG4lL7JRivNIulGtergloO",
+	"nSkQNrGPtfPqyklna163ZoBjd2bXbGK3AvT7itrXxoWLwkwcNnkXGaiZJYXkWV7GKfBYx+iQ8Mmx13bL",
+	"mGtiTO8Q1uT8epM5MzacYHDvIEEJlhglJb5o9363zFFNnNraHfC0AM3degPWEO9RLv9s/QG56nM1MRie",
+	"+dFSOe+EnHrjtHM3+28TmG2oN9ND7VRyccxm1hFOE4Eom+nqEdo7qcEzvarBGuPS/u/AVBSeETlOOJ7R",
+	"lXorA0iUVcTWQbe/asrb6hAtCsQQmK1NfWgD2PsV1R8W82zyxzElBSxsyQDhOIapfrXQcRcy43mWXv60",
+	"ZoFuR2onLCiMJmKHUbt/T32cy4WFr9kUVJeEIuCc8QixGSSIMjRhXH1KmXS9alheIm32gBk2lPUTtkfa",
+	"CxKzCU14/1shcnNwvw1gz1aOXLMc0Z7r3RzsaG85U4dIkQNm7w8q0bCrwa4LaKQC8loarG0bEKa2cIL5",
+	"GSRaw+0Fdr3AyY2SoYMF5L+UbE2g634QLU5vMe5rBe+hU3s7VBOB+vEKj+YxOQcKQmyQfWqmJNCL7++Y",
+	"R+Tv7wy+v8POvr/zUisFLJNIsiweKyGikwt0+v4VGaoa+LGVidoa/fGGca+FhdtEk7QCeXDgHiE1QF4J",
+	"Xa8A3UN7vl1qLFIbhrwf+YE1LqamUhp0h09bBOArE1drk/RZDjq41SbfSJO0CXD0TTBGfXY2vKsDYwyx",
+	"lc1StPfqpz98/cWP9ivsUx2PIBmKGecQy3uI0XS+AFCah2IoIeLG72ZQeixbIwDamJJXec1s2b4N563H",
+	"fHxDed4uxMHyFubjMgxM6YKvB5tYBoiwvaYgJXBnUGp7NGBQKq3hFnqo3UumpJLabOPfcl+bD4y4aSsv",
+	"ch6vkROtDctnGrZ8a1Jev0lZoZoWtqWQMEV7jpQiVwTMA4XOry7vwvI10/32qmiJjjgIN6eaZOdnptnO",
+	"FclQbxJrw8IsprApRIaRf3o+ct2B/8PhnX0n05ZCTL0I0YrQzHjMBGjnvBEGAxtlTMEU5MtJ3FhVJlM/",
+	"cYn7WCKs/wyJDT2OHNbIqQXlYnyEKfmBc7TMiKQgRO6wv4d0RWBSoJOU4PnMDEzRYF30zmp7514lZFfC",
+	"rUV0qO5OHJr+wqyg6yzPtUi9MnZgbPitacpwsgZIWDb0gS83wkFk60ZjVBa7unyUzyFWQyACUZAzxs92",
+	"BeKMSYGmhCq63DPe5RHo2HmIzzRXRNqrXAJRYdxnFQs35eNVJAbDTrFFSujZSovT+kTrECPb+KM6YEXe",
+	"sMvfB0Xd1HjmCpzDXZHnyWvAEyMcHayhU9WNWircc4hSDcRVR0RXwJUuUtqhnsjhC0UxYbIzHT1sizXe",
+	"z0St6kj97zrJd8j4BMudwc4poVhX3lyaaKmHc5rcYlOgF5PUfCoO2HBIYnDPXbfElANOxBhATtJb+v/d",
+	"h5RwIQ/HcpKWP11suCH6jkbo1bn5FaChJZjPCU5AKdTql1tq/ZFtdusiFRf5X9Q57nfLdVrig9a213OL",
+	"Ab61vtaBYVUrfvX9bcRvlbiNnGp5pS9LBaRsq+u8G7LsDSMoHz9zU9OTlhBNB3n2pUOqoQlJlC3lLnPC",
+	"EWWSOIC0hS6UBmqoqegpVwPMdwhzQLqNGEMSofeO0Vu39+7s772zv3/VSkE15mkF1R4WCw/bUU/YhFAs",
+	"4ahou3Vir8mJbc9iDUlSrcCRv6KebMvGdlHnBGaQ+DJjT03/vJASYl8vWkistR0lTAyTW9kw8KvR7Yr8",
+	"u5zDnuhmuiAdxTLjODV15PIUY10dT7uq94xgeWd/gLBEKWAh0d3WCMkVvN0kMlprUScF8PpWkVpDZNTS",
+	"rbfoxQ7dgbv1V9/+5SFpm2jM/Fv4SjKk9dTObHsdrRevf00vAW/yjWQYpMyfeMJsWF3BylERX5trtAho",
+	"Ask972OdGOTgKNS/U6+kqlcGwJ0tmlWXVC203/32VfNKnOwLhnb+/WPrhbkiF/+JtjXzQa6ZxM0Sn9vu",
+	"N8iqVx0pA6jGF1+EAVyprW6oqNlON1v9xN0SG6evbCyp5G9Cr//XH73+u//ly//461c//jdFK1/+7b//",
+	"+uf/+urH/3Y9lHEoyQR0YYUQiXzkGtxQ8iASJqKJTtwiHlDJ5+pg7Sww53i+QWRjH/HMqYtF9PsFWXNF",
+	"FDSD0zFjZ2EcrcdEyI9doytkfjuGGm6TgLRy+DORnebzVeY0LQVADGzJAaVWa2fvfoQSIvCpCeBSegpj",
+	"9xBVraymIyDmIEUbS+WTl1HIyjCzOgW7vVekYtje11Qox45+ZOpa1ZS8ukkA9vZcEFYaPRB17ntjKadi",
+	"X5ljcK5GQPhU55v4dMZmNC8NqanMEoF51nUgfLul6Jr9ASrLmsjDT4uQpQihQw9sKDJh1AdAexvNGD8j",
+	"dGScOFgZdvcsTSeQEv0Hkj8r773/4f2jg5P3779193cKJclQtGVjG7i4H2nTk7iI6FMcn7HhEOGYMyEQ",
+	"B+2BssBvMeacaAe32SD06FhtVgIHSWaIB9DpvB3HVMjAwxck0dpVAimYgpgLCRCGYwtear5DSXJj1Cs7",
+	"7ToQiJsmYa2I1C9qhXhdhJ4cKItNJ2RNGAdNhkDlPRsCewZTaWjLxI1ZYk3Z6HKEcmi7IhC+PO2WHxct",
+	"r4Bmlnw8xcTQFLiOMUJ7dxSn3L19W3H1EGepRHdv536azzLQb/p2AimZ6Jz1knOGTLLJzkD1sDMh1Pzt",
+	"Tq57ESphpAuDLk1Hm9Rw4Rh/V6A444JxB0s80l4LlibAUeLvVNXUzKc7a+Yh70A3SFfxeWi3zAoRojDL",
+	"ES5t7KWWsVFeHwnQ3hQ0xErkvtXhw5ikkJjnAnMhYClh4pjO+qz0DVc8r16O86a1eSrPCB1dq4h+a9Xk",
+	"9SwQKOPisgcoYdTUteKmqIlzyOqQf5wgSAVoD9f+TXL4UV1uWwlqc31LhirostCHPCqzioUispSNRpCg",
+	"lJyBhhLWfe1fkqSMblJTzYIpDrDnc2Iab+b9bye/MXFYFGZOcxxa/AWfYKKyPnnPunThnLBMF09HZwBT",
+	"o5kqyjsFQRKdT6N6e+sdNGYZF2hPzhg6v6ObYZlxEPsREqwkvpCYERmPQeSZ4BMiTF5eLky7k6GJQz/E",
+	"KeaTGk3CNLtvWl0llZQG2hAqsdJBWSWiMtp/CqBMGyo5TogJftEHbnDnre9Fg5Hve3X74ZwkQONg5rU9",
+	"SCFAisMXQ5LWBKfe161ayYyhiWBdpdTQoZmxEPWRmTaE81N8js2Jb04gZ52fzQu0N7O1oQ3zdOVetZhR",
+	"wdKw//XI/t7uwDYrlrbpCPLNE7vI7hPa+9Uv/vn1X/9wf4ASLManDHN11wPm8TjK3RyOHwlHzsGtT1BH",
+	"DETeM6iuNmBdHRGCCx0Ce8/YfViqqwQSoT0udia7QmdueBBjZzBfNU1MwuTw4ZtJCUupYcZEzWlBHZg7",
+	"fHXQuR8qKiPx26zXcuKNcw7UZJup21+S+KyCNspu26sgh89401XxTb6ua4JM8AgOp8a66hL8vzHwPuib",
+	"z1HMEhunbV64dkU5je9bzx+jvSff+vDdB89vTelo5elUbd9zn+ERmDfR9T3XfQWlz1LKpk25M/uH9r75",
+	"HEnMRyBXe/AvX/6PAAAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,

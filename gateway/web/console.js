@@ -3,7 +3,7 @@
 "use strict";
 
 const KINDS = {
-  credential: "电子凭证", certificate: "登记证书", agreement: "协议", application: "申请", objection: "异议", obligation: "履职事项", creditRecord: "信用档案", evaluation: "评估评价", selection: "运营机构选定",
+  credential: "电子凭证", certificate: "登记证书", agreement: "协议", application: "申请", objection: "异议", obligation: "履职事项", creditRecord: "信用档案", evaluation: "评估评价", selection: "运营机构选定", plan: "实施方案",
   party: "主体", issuerKey: "签发密钥", egress: "出域核验", ack: "交易场所回执",
   report: "监管报告", jurisdiction: "辖区", profile: "政策配置", calendar: "工作日历",
 };

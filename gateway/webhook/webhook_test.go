@@ -209,7 +209,18 @@ func TestDeliveriesAreRetriedAndSurviveARestartOfTheStore(t *testing.T) {
 	defer s2.Close()
 	d2 := &Deliverer{Store: s2, Client: NewClient(true), Base: 50 * time.Millisecond}
 	stop = run(t, d2)
-	waitFor(t, "every event accepted", func() bool { return rcv.count() == 3 })
+	// Accepted by the receiver is not yet recorded by the store: wait for
+	// both before stopping (stopping between the two leaves it pending).
+	waitFor(t, "every event accepted and recorded", func() bool {
+		page, _, err := s2.Log("wh_a", 10, "")
+		delivered := 0
+		for _, p := range page {
+			if p.State == StateDelivered {
+				delivered++
+			}
+		}
+		return err == nil && rcv.count() == 3 && delivered == 3
+	})
 	stop()
 	if rcv.bad != 0 {
 		t.Fatalf("%d deliveries failed the signature check", rcv.bad)

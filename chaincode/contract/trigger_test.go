@@ -1,0 +1,77 @@
+package contract
+
+import (
+	"encoding/json"
+	"testing"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// GD 23 ¶3: the operation agreement's change, and then its termination,
+// each open in their own transaction the implementing agency's filing
+// (agreement_change_filing, 10 working days, public), named for the
+// agreement and listed in the one event; nobody opens one by hand, and a
+// catalog agreement's change opens none. The agency files it like any
+// obligation.
+func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
+	f := newFixture(t, "GD")
+	f.registerAgency()
+	sel := f.selected(operatorCode)
+	op := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-01-01", "2028-12-31", domain.DateOf(f.m.Clock()).Format("2006-01-02"))
+	op.Selection = sel
+	b, _ := json.Marshal(op)
+	must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }))
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, op.Number) }))
+
+	opened := func(from int) []domain.Obligation {
+		t.Helper()
+		var out []domain.Obligation
+		for _, e := range f.m.Events[from:] {
+			var ev domain.Event
+			_ = json.Unmarshal(e.Payload, &ev)
+			for _, c := range ev.Changes[1:] {
+				o := must[*domain.Obligation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Obligation, error) { return app.loadObligation(s, c.Key) }))
+				out = append(out, *o)
+			}
+		}
+		return out
+	}
+	change, _ := json.Marshal(domain.AgreementChange{DocumentDigest: certs.SM3Hex([]byte("变更后的协议")), Scope: "南宁市公共交通与医疗数据", TermStart: "2026-01-01", TermEnd: "2028-12-31"})
+	from := len(f.m.Events)
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
+		return app.ChangeAgreement(s, op.Number, string(change), "增加医疗数据")
+	}))
+	first := opened(from)
+	// The clock: 2026-03-12 (a Thursday) → 10 working days → 2026-03-26.
+	if len(first) != 1 || first[0].Kind != "agreement_change_filing" || first[0].PartyCreditCode != agencyCode || first[0].Subject != op.Number ||
+		!first[0].Public || first[0].Cite != "GD-23.3" || first[0].DueOn != "2026-03-26" || f.m.Events[from].Name != "agreement.change" {
+		t.Fatalf("the change opened %+v (event %s)", first, f.m.Events[from].Name)
+	}
+	byHand, _ := json.Marshal(domain.ObligationInput{Number: obligationNumber(), Kind: "agreement_change_filing", PartyCreditCode: agencyCode, Subject: op.Number, Note: "手工"})
+	f.refused(cityAAuthority, domain.RuleObligationKind, func(s store.Store) error { _, err := app.OpenObligation(s, string(byHand)); return err })
+
+	from = len(f.m.Events)
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
+		return app.EndAgreement(s, op.Number, "terminate", "协商一致终止")
+	}))
+	second := opened(from)
+	if len(second) != 1 || second[0].Number == first[0].Number || second[0].Subject != op.Number {
+		t.Fatalf("the termination opened %+v", second)
+	}
+	filing, _ := json.Marshal(domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("变更备案函"))})
+	if o := must[*domain.Obligation](t)(run(f, cityAOperator, func(s store.Store) (*domain.Obligation, error) {
+		return app.FileObligation(s, first[0].Number, string(filing))
+	})); o.Status != domain.ObligationFiled || o.FiledLate {
+		t.Fatalf("filed: %+v", o)
+	}
+
+	from = len(f.m.Events)
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
+		return app.ChangeAgreement(s, f.agreem, string(change), "目录调整")
+	}))
+	if got := opened(from); len(got) != 0 {
+		t.Fatalf("a catalog agreement's change opened %+v", got)
+	}
+}

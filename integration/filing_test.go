@@ -1,0 +1,82 @@
+package integration
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"testing"
+	"time"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/gateway"
+	"dataledger/index"
+	"dataledger/network/sample"
+)
+
+// TestAnAgreementsChangeOpensItsFiling: on liuzhou, an operation agreement
+// signed under HB and filed; under GD (GD 23 ¶3) its change and then its
+// termination each open, in their own transaction on the peers, the
+// implementing agency's filing of the change, due in 10 working days,
+// public, naming the agreement; the regulator's index lists both under
+// the agency, the public list discloses them, and the registrar files one
+// for the agency. Over HTTP.
+func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	l := newOnLiuzhou(t)
+	call, issuer := l.call, l.issuer
+	regulator, _, _ := l.ks.Create("ProvinceMSP", gateway.RoleRegulator)
+	agency, operator := l.party(domain.PartyAgency, "柳州市数据实施机构丙"), l.party(domain.PartyOperator, "柳州数据运营第四有限公司")
+	today := domain.DateOf(time.Now().In(domain.CST))
+	l.adopt("HB")
+	op := domain.AgreementInput{Number: sample.Number(domain.PrefixAgreement, "450200"), Kind: domain.AgreementOperation, GrantorCreditCode: agency,
+		GranteeCreditCode: operator, DocumentDigest: certs.SM3Hex([]byte("授权运营协议（丙）")), Scope: "柳州市交通出行数据",
+		TermStart: today.Format(time.DateOnly), TermEnd: today.AddDate(2, 0, 0).Format(time.DateOnly), SignedOn: today.Format(time.DateOnly), Declaration: sample.Declaration}
+	call("POST", "/channels/liuzhou/agreements", issuer, op, 201)
+	call("POST", "/agreements/"+op.Number+"/file", issuer, nil, 200)
+
+	gd := l.adopt("GD")
+	kind, _ := gd.ObligationKind("agreement_change_filing")
+	change := map[string]any{"change": domain.AgreementChange{DocumentDigest: certs.SM3Hex([]byte("授权运营协议（丙）变更")), Scope: "柳州市交通出行与医疗健康数据",
+		TermStart: op.TermStart, TermEnd: op.TermEnd}, "reason": "增加医疗健康数据"}
+	due, err := builtinCalendars().AddWorkingDays(today, kind.Deadline.N)
+	if err != nil { // late in a year whose successor's calendar is not loaded: the change waits for it, refused clearly
+		l.refused(call("POST", "/agreements/"+op.Number+"/change", issuer, change, 422), domain.RuleCalendarYear)
+		return
+	}
+	call("POST", "/agreements/"+op.Number+"/change", issuer, change, 200)
+	call("POST", "/agreements/"+op.Number+"/end", issuer, map[string]string{"action": "terminate", "reason": "协商一致终止"}, 200)
+
+	l.catchUp(ctx)
+	var page index.Page
+	_ = json.Unmarshal(call("GET", "/channels/liuzhou/index/records?"+url.Values{"kind": {"obligation"}, "party": {agency}, "limit": {"50"}}.Encode(), regulator, nil, 200), &page)
+	var opened []domain.Obligation
+	for _, h := range page.Items {
+		var o domain.Obligation
+		_ = json.Unmarshal(h.Record, &o)
+		if o.Kind == "agreement_change_filing" && o.Subject == op.Number && o.DueOn == due.Format(time.DateOnly) && o.Public && o.Cite == "GD-23.3" {
+			opened = append(opened, o)
+		}
+	}
+	if len(opened) != 2 || len(page.Items) != 2 {
+		t.Fatalf("the agency's obligations after the change and the termination: %d items, %d opened by them", len(page.Items), len(opened))
+	}
+	var disclosed domain.Page[domain.ObligationDisclosure]
+	_ = json.Unmarshal(call("GET", "/channels/liuzhou/disclosures/obligations?pageSize=200", "", nil, 200), &disclosed)
+	public := map[string]bool{}
+	for _, d := range disclosed.Items {
+		public[d.Number] = d.PartyCreditCode == agency
+	}
+	if !public[opened[0].Number] || !public[opened[1].Number] {
+		t.Fatalf("the public does not see the filings owed: %v", public)
+	}
+	var filed struct {
+		Record domain.Obligation `json:"record"`
+	}
+	_ = json.Unmarshal(call("POST", "/obligations/"+opened[0].Number+"/filing", issuer, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("协议变更备案函"))}, 200), &filed)
+	if filed.Record.Status != domain.ObligationFiled || filed.Record.FiledLate {
+		t.Fatalf("filed for the agency: %+v", filed.Record)
+	}
+	t.Logf("liuzhou: agreement %s changed and terminated under GD: filings %s and %s due %s", op.Number, opened[0].Number, opened[1].Number, due.Format(time.DateOnly))
+}
