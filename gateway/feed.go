@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -117,16 +118,45 @@ func (s *Server) feed(c *gin.Context) {
 	c.Status(http.StatusOK)
 	c.Writer.Flush()
 	_ = rc.SetWriteDeadline(time.Time{}) // waiting for an event is not writing
+	write := func(b []byte) {
+		_ = rc.SetWriteDeadline(time.Now().Add(writeBound))
+		_, _ = c.Writer.Write(b)
+		c.Writer.Flush()
+		_ = rc.SetWriteDeadline(time.Time{})
+	}
+	// What became overdue is pushed to the organization it is owed to:
+	// looked for at once, then every OverdueEvery.
+	sent := map[string]bool{}
+	kinds := s.overdueKinds(ctx, identity(c), channel)
+	pushOverdue := func(at time.Time) {
+		items, err := s.newlyOverdue(ctx, channel, kinds, sent, at)
+		if err != nil && ctx.Err() == nil {
+			slog.Warn("feed: looking for overdue items", "channel", channel, "error", err)
+		}
+		for _, o := range items {
+			write(overdueLine(o))
+		}
+	}
+	var tick <-chan time.Time
+	if len(kinds) > 0 {
+		every := s.cfg.OverdueEvery
+		if every <= 0 {
+			every = DefaultOverdueEvery
+		}
+		t := time.NewTicker(every)
+		defer t.Stop()
+		tick = t.C
+		pushOverdue(time.Now())
+	}
 	for {
 		select {
 		case ev, ok := <-events:
 			if !ok {
 				return
 			}
-			_ = rc.SetWriteDeadline(time.Now().Add(writeBound))
-			fmt.Fprintf(c.Writer, "id: %d/%s\nevent: %s\ndata: %s\n\n", ev.Block, ev.TxID, ev.Name, ev.Payload)
-			c.Writer.Flush()
-			_ = rc.SetWriteDeadline(time.Time{})
+			write(fmt.Appendf(nil, "id: %d/%s\nevent: %s\ndata: %s\n\n", ev.Block, ev.TxID, ev.Name, ev.Payload))
+		case at := <-tick:
+			pushOverdue(at)
 		case <-ctx.Done():
 			return
 		}

@@ -101,6 +101,10 @@ type (
 		Operator string `json:"operator"`
 		Reason   string `json:"reason"`
 	}
+	// SubmitProductRequest submits the developed product for its evaluation.
+	SubmitProductRequest struct {
+		ProductDigest string `json:"productDigest"`
+	}
 	// ReasonRequest is a step that only needs its reason.
 	ReasonRequest struct {
 		Reason string `json:"reason"`
@@ -234,6 +238,7 @@ var txTypes = map[string]operationTypes{
 	"ComplianceReview":        {Body: ComplianceReviewRequest{}, Answer: Written[domain.Application]{}},
 	"AttachScenarioAgreement": {Body: AttachAgreementRequest{}, Answer: Written[domain.Application]{}},
 	"StartDevelopment":        {Answer: Written[domain.Application]{}},
+	"SubmitProduct":           {Body: SubmitProductRequest{}, Answer: Written[domain.Application]{}},
 	"VerifyConsistency":       {Body: ConsistencyRequest{}, Answer: Written[domain.Application]{}},
 	"StartPublicNotice":       {Answer: Written[domain.Application]{}},
 

@@ -66,6 +66,10 @@ type Config struct {
 	// at once, MaxStreams those of the gateway in all (0: no bound);
 	// beyond them a stream is refused 429 DL-RATE-STREAMS.
 	StreamsPerKey, MaxStreams int
+	// OverdueEvery is how often a feed looks for what became overdue and
+	// pushes it to the organization it is owed to (0:
+	// DefaultOverdueEvery).
+	OverdueEvery time.Duration
 	// The connection's bounds (HTTPServer): headers within
 	// ReadHeaderTimeout, the whole request with its body within
 	// ReadTimeout (a client trickling a body is cut then), the answer

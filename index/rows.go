@@ -250,6 +250,8 @@ func summarizeApplication(raw []byte, r *Row) error {
 		r.Due = a.PreliminaryDeadline
 	case domain.StageQualityConfirmed:
 		r.Due = a.ResolveBy
+	case domain.StageProductSubmitted:
+		r.Due = a.ProductReviewDeadline
 	}
 	// Silence approves it once its compliance review's deadline has
 	// passed: the domain says when (the step it would add takes effect

@@ -1,6 +1,8 @@
 package integration
 
 import (
+	"bufio"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +11,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -164,6 +167,44 @@ func request(t *testing.T, method, url, key string, body io.Reader) (int, []byte
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, b
+}
+
+// streamUntil reads a gateway's server-sent events at url (with key)
+// until an event named event whose data contains want arrives, and answers
+// that data; it fails the test after timeout.
+func streamUntil(t *testing.T, url, key, event, want string, timeout time.Duration) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(resp.Body)
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	name, seen := "", []string{}
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "event: "):
+			name = strings.TrimPrefix(line, "event: ")
+			seen = append(seen, name)
+		case strings.HasPrefix(line, "data: ") && name == event && strings.Contains(line, want):
+			return strings.TrimPrefix(line, "data: ")
+		}
+	}
+	t.Fatalf("no %s event with %q on %s within %s (events seen: %v; %v)", event, want, url, timeout, seen, sc.Err())
+	return ""
 }
 
 // gatewayLog is the log file every in-process gateway of the run writes,

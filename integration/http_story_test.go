@@ -79,6 +79,10 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	api("POST", "/api/v1/agreements/"+scenario.Number+"/file", issuer, nil, 200)
 	api("POST", a+"/agreement", issuer, map[string]string{"agreementNumber": scenario.Number}, 200)
 	api("POST", a+"/development", issuer, nil, 200)
+	// The product submitted for its evaluation (GX sets no deadline; GD 26
+	// would: 10 working days); the verification evaluates that product.
+	api("POST", a+"/product", issuer, map[string]string{"productDigest": certs.SM3Hex([]byte("产品"))}, 200)
+	api("POST", a+"/consistency", issuer, map[string]any{"productDigest": certs.SM3Hex([]byte("另一产品")), "matchesDesign": true, "changeNote": "", "decision": "approved", "reasons": ""}, 422)
 	api("POST", a+"/consistency", issuer, map[string]any{"productDigest": certs.SM3Hex([]byte("产品")), "matchesDesign": true, "changeNote": "", "decision": "approved", "reasons": ""}, 200)
 
 	cert := domain.Certificate{CertificateName: "数据产品登记证书", ProductName: app.ProductName, RegistrationNumber: number(domain.PrefixRegistration),

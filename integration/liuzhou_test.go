@@ -26,6 +26,7 @@ type onLiuzhou struct {
 	db     *index.DB
 	call   func(method, path, key string, body any, want int) []byte
 	issuer string // an issuer key of CityBMSP (it acts as liuzhou's authority)
+	url    string // the gateway's API root
 }
 
 func newOnLiuzhou(t *testing.T) *onLiuzhou {
@@ -47,7 +48,7 @@ func newOnLiuzhou(t *testing.T) *onLiuzhou {
 	cfg := gateway.DefaultConfig()
 	cfg.Index = db
 	srv, _ := startGateway(t, &cfg, ks)
-	l := &onLiuzhou{t: t, is: is, ks: ks, db: db, call: rawAPIOf(t, srv.URL+"/api/v1")}
+	l := &onLiuzhou{t: t, is: is, ks: ks, db: db, call: rawAPIOf(t, srv.URL+"/api/v1"), url: srv.URL + "/api/v1"}
 	l.issuer, _, _ = ks.Create("CityBMSP", gateway.RoleIssuer)
 	var before domain.ProfileRecord
 	_ = json.Unmarshal(l.call("GET", "/channels/liuzhou/profile", "", nil, 200), &before)

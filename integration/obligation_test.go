@@ -98,12 +98,21 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	again.Number = number()
 	refused(call("POST", "/channels/liuzhou/obligations", issuer, again, 409), domain.RuleObligationUnique) // one per party and period
 
-	// GD 35: the operator's fee schedule, a public kind, disclosed to anyone.
+	// GD 35: the operator's fee schedule, a public kind, disclosed to anyone
+	// with its products' fees, priced as GD 29 allows.
 	operator := l.party(domain.PartyOperator, "柳州数据运营有限公司")
 	fees := domain.ObligationInput{Number: number(), Kind: "fee_schedule", PartyCreditCode: operator, Due: today.AddDate(0, 0, 30).Format(time.DateOnly), Note: "公开产品和服务清单及收费标准"}
 	written(call("POST", "/channels/liuzhou/obligations", issuer, fees, 201))
 	feeDigest := certs.SM3Hex([]byte("柳州公共数据产品收费标准（2027版）"))
-	_, committed, err = l.is.Operator.FileObligation("liuzhou", fees.Number, domain.ObligationFiling{DocumentDigest: feeDigest})
+	items := []domain.FeeItem{{Product: "柳州公交客流指数", Use: domain.UsePublicGood, Basis: domain.BasisFree},
+		{Product: "柳州公交客流指数", Use: domain.UseCommercial, Basis: "government_guided", Cap: "800", Unit: "每月"}}
+	// GD 29: a public-good use is free, a commercial one government-guided.
+	marketPrice := append([]domain.FeeItem(nil), items...)
+	marketPrice[1].Basis = "market"
+	if _, _, err = l.is.Operator.FileObligation("liuzhou", fees.Number, domain.ObligationFiling{DocumentDigest: feeDigest, Fees: marketPrice}); !domain.IsRule(err, "GD-29") {
+		t.Fatalf("a market price under GD 29: %v", network.ErrorText(err))
+	}
+	_, committed, err = l.is.Operator.FileObligation("liuzhou", fees.Number, domain.ObligationFiling{DocumentDigest: feeDigest, Fees: items})
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
@@ -115,7 +124,8 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	for _, d := range disclosed.Items {
 		public[d.Number] = d
 	}
-	if d, ok := public[fees.Number]; !ok || d.DocumentDigest != feeDigest || d.Standing != domain.StandingFiled || d.Cite != "GD-35" {
+	if d, ok := public[fees.Number]; !ok || d.DocumentDigest != feeDigest || d.Standing != domain.StandingFiled || d.Cite != "GD-35" ||
+		len(d.Fees) != 2 || d.Fees[1].Cap != "800" || d.Fees[1].Basis != "government_guided" {
 		t.Fatalf("the public list's fee schedule: %+v (listed %v)", d, ok)
 	}
 	if _, ok := public[reportA.Number]; ok {

@@ -22,8 +22,9 @@ import (
 // regulator; it files late, the province returns the filing with reasons
 // (liuzhou may not decide on its own filing) and accepts the second; a
 // change approved later supersedes the plan in one transaction and owes
-// its own filing, and a selection follows it, not the superseded one. An
-// enterprise reads no plan; the plan's proof bundle
+// its own filing, and a selection follows it, not the superseded one;
+// the province's feed pushes the change's overdue filing. An enterprise
+// reads no plan; the plan's proof bundle
 // verifies offline. Everything goes over HTTP.
 func TestPlansAreFiledALevelUp(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
@@ -121,6 +122,13 @@ func TestPlansAreFiledALevelUp(t *testing.T) {
 	}
 	if late := listed("late"); late[a.Number] != domain.PlanSuperseded || late[b.Number] != "" {
 		t.Fatalf("late plans (a superseded plan keeps its late filing): %v", late)
+	}
+	// The feed of the authority a level up pushes the overdue filing owed
+	// to it; liuzhou's own authority is owed none.
+	pushed := streamUntil(t, l.url+"/channels/liuzhou/feed", regulator, "plan"+gateway.OverdueEvent, b.Number, 30*time.Second)
+	var o gateway.Overdue
+	if err := json.Unmarshal([]byte(pushed), &o); err != nil || o.Due != b.FilingDue || o.Status != domain.PlanApproved {
+		t.Fatalf("pushed: %s", pushed)
 	}
 	t.Logf("liuzhou: plan %s approved %s, due %s, filed late, returned, accepted by ProvinceMSP; superseded by %s (due %s)", a.Number, plan.ApprovedOn, a.FilingDue, b.Number, b.FilingDue)
 }

@@ -355,6 +355,9 @@ func (txs) AttachScenarioAgreement(number, agreementNumber string) Write[*domain
 func (txs) StartDevelopment(number string) Write[*domain.Application] {
 	return write[*domain.Application]("StartDevelopment", number)
 }
+func (txs) SubmitProduct(number, productDigest string) Write[*domain.Application] {
+	return write[*domain.Application]("SubmitProduct", number, productDigest)
+}
 func (txs) VerifyConsistency(number, productDigest string, matchesDesign bool, changeNote, decision, reasons string) Write[*domain.Application] {
 	return write[*domain.Application]("VerifyConsistency", number, productDigest, matchesDesign, changeNote, decision, reasons)
 }
@@ -689,6 +692,9 @@ func (c *Client) AttachScenarioAgreement(channel, number, agreementNumber string
 }
 func (c *Client) StartDevelopment(channel, number string) (*domain.Application, *Committed, error) {
 	return Tx.StartDevelopment(number).Submit(c, channel)
+}
+func (c *Client) SubmitProduct(channel, number, productDigest string) (*domain.Application, *Committed, error) {
+	return Tx.SubmitProduct(number, productDigest).Submit(c, channel)
 }
 func (c *Client) VerifyConsistency(channel, number, productDigest string, matchesDesign bool, changeNote, decision, reasons string) (*domain.Application, *Committed, error) {
 	return Tx.VerifyConsistency(number, productDigest, matchesDesign, changeNote, decision, reasons).Submit(c, channel)

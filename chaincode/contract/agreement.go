@@ -174,7 +174,7 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 		return nil, err
 	}
 	t, next, err := a.agreementStep(s, number, domain.ActChangeAgreement, "", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
-		return domain.ChangeAgreement(t.j, p, ag, ch, reason, t.c)
+		return domain.ChangeAgreement(t.j, p, ag, ch, reason, t.now, t.c)
 	})
 	if err != nil {
 		return nil, err

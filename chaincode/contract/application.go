@@ -203,11 +203,26 @@ func (a *App) StartDevelopment(s store.Store, number string) (*domain.Applicatio
 }
 
 func (a *App) VerifyConsistency(s store.Store, number, productDigest, matchesDesign, changeNote, decision, reasons string) (*domain.Application, error) {
-	return a.step(s, domain.ActVerifyConsistency, number, func(t *tx, _ domain.Profile, app *domain.Application) (*domain.Application, error) {
+	return a.step(s, domain.ActVerifyConsistency, number, func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error) {
 		if matchesDesign != "true" && matchesDesign != "false" {
 			return nil, domain.Invalid(domain.RuleApplication, "matchesDesign", "must be true or false")
 		}
-		return domain.VerifyConsistency(t.j, app, productDigest, matchesDesign == "true", changeNote, decision, reasons, t.c)
+		return domain.VerifyConsistency(t.j, p, app, productDigest, matchesDesign == "true", changeNote, decision, reasons, t.now, t.c)
+	})
+}
+
+// SubmitProduct records the developed product submitted for its
+// evaluation (GD 26), due by the profile's productReviewWorkingDays.
+func (a *App) SubmitProduct(s store.Store, number, productDigest string) (*domain.Application, error) {
+	return a.step(s, domain.ActSubmitProduct, number, func(t *tx, p domain.Profile, app *domain.Application) (*domain.Application, error) {
+		var cals domain.Calendars
+		if p.ProductReviewWorkingDays > 0 {
+			var err error
+			if cals, err = calendars(s, t.now); err != nil {
+				return nil, err
+			}
+		}
+		return domain.SubmitProduct(t.j, p, cals, app, productDigest, t.now, t.c)
 	})
 }
 

@@ -406,6 +406,10 @@ func (c *Contract) StartDevelopment(ctx contractapi.TransactionContextInterface,
 	return out(c.App.StartDevelopment(st(ctx), number))
 }
 
+func (c *Contract) SubmitProduct(ctx contractapi.TransactionContextInterface, number, productDigest string) (string, error) {
+	return out(c.App.SubmitProduct(st(ctx), number, productDigest))
+}
+
 func (c *Contract) VerifyConsistency(ctx contractapi.TransactionContextInterface, number, productDigest, matchesDesign, changeNote, decision, reasons string) (string, error) {
 	return out(c.App.VerifyConsistency(st(ctx), number, productDigest, matchesDesign, changeNote, decision, reasons))
 }

@@ -56,6 +56,7 @@ var fuzzOps = []func(s store.Store, a, b string) error{
 	func(s store.Store, a, b string) error { _, err := app.FilePlan(s, a, b); return err },
 	func(s store.Store, a, b string) error { _, err := app.DecidePlanFiling(s, a, b, b); return err },
 	func(s store.Store, a, b string) error { _, err := app.GetPlan(s, a); return err },
+	func(s store.Store, a, b string) error { _, err := app.SubmitProduct(s, a, b); return err },
 }
 
 // FuzzTransactions feeds any input to every transaction that parses one:

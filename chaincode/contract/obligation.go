@@ -82,12 +82,22 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	if err := a.noteIncident(s, o, domain.WithEvent); err != nil {
 		return nil, err
 	}
-	if o.Public {
-		if err := s.Put(key(s, domain.TypeObligationPublic, o.Number), []byte(o.Number)); err != nil {
-			return nil, err
-		}
+	if err := putOpened(s, o); err != nil {
+		return nil, err
 	}
-	return a.saveObligation(t, o)
+	return o, emit(t.s, t.c, changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version))
+}
+
+// putOpened writes an obligation just opened, with its public index
+// entry when its kind is public.
+func putOpened(s store.Store, o *domain.Obligation) error {
+	if err := put(s, key(s, domain.TypeObligation, o.Number), o); err != nil {
+		return err
+	}
+	if !o.Public {
+		return nil
+	}
+	return s.Put(key(s, domain.TypeObligationPublic, o.Number), []byte(o.Number))
 }
 
 // emitTriggering emits the agreement's event (its action: change,
@@ -114,15 +124,10 @@ func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string) error {
 				return err
 			}
 			if taken != nil {
-				return domain.Conflict(domain.RuleObligationUnique, "number", "obligation number %s, derived from the transaction, is taken", o.Number)
+				return domain.Conflict(domain.RuleObligationUnique, "trigger", "the number %s the %s derived from this transaction for its %s is taken: submit the %s again", o.Number, event, o.Kind, event)
 			}
-			if err := put(t.s, key(t.s, domain.TypeObligation, o.Number), o); err != nil {
+			if err := putOpened(t.s, o); err != nil {
 				return err
-			}
-			if o.Public {
-				if err := t.s.Put(key(t.s, domain.TypeObligationPublic, o.Number), []byte(o.Number)); err != nil {
-					return err
-				}
 			}
 			changes = append(changes, changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version))
 		}
@@ -201,7 +206,11 @@ func (a *App) FileObligation(s store.Store, number, filingJSON string) (*domain.
 		return nil, err
 	}
 	return a.obligationStep(s, domain.ActFileObligation, number, func(t *tx, o *domain.Obligation) (*domain.Obligation, error) {
-		return domain.FileObligation(t.j, o, in, t.now, t.c)
+		p, err := t.profile()
+		if err != nil {
+			return nil, err
+		}
+		return domain.FileObligation(t.j, p, o, in, t.now, t.c)
 	})
 }
 

@@ -10,8 +10,6 @@ import (
 	"dataledger/chaincode/store"
 )
 
-var provinceAuthority = domain.Actor{MSP: "ProvinceMSP", Role: domain.RoleAuthority, ID: "authority"}
-
 var planSeq = 0
 
 func planNumber() string {
@@ -73,7 +71,7 @@ func TestPlanIsRecordedFiledUpwardAndSuperseded(t *testing.T) {
 	f := newFixture(t, "GD")
 	in := domain.PlanInput{Number: planNumber(), Title: "南宁市公共数据资源授权运营实施方案", Scope: "交通出行、医疗健康",
 		DocumentDigest: certs.SM3Hex([]byte("实施方案 2026")), ApprovedOn: "2026-02-10", ApprovedBy: "南宁市人民政府"}
-	for _, who := range []domain.Actor{cityAOperator, provinceAuthority} {
+	for _, who := range []domain.Actor{cityAOperator, provinceAuth} {
 		f.refused(who, domain.RuleOwnAuthority, func(s store.Store) error { _, err := recordPlanFn(in)(s); return err })
 	}
 	plan := must[*domain.Plan](t)(run(f, cityAAuthority, recordPlanFn(in)))
@@ -81,7 +79,7 @@ func TestPlanIsRecordedFiledUpwardAndSuperseded(t *testing.T) {
 	if plan.FilingDue != "2026-03-02" || plan.FilingRule != "GD-19" || plan.Status != domain.PlanApproved {
 		t.Fatalf("recorded: %+v", plan)
 	}
-	f.refused(provinceAuthority, domain.RuleOwnAuthority, func(s store.Store) error { _, err := filePlanFn(in.Number, "报送函")(s); return err })
+	f.refused(provinceAuth, domain.RuleOwnAuthority, func(s store.Store) error { _, err := filePlanFn(in.Number, "报送函")(s); return err })
 	f.refused(cityAAuthority, domain.RuleReviewer, func(s store.Store) error {
 		_, err := decidePlanFn(in.Number, domain.PlanAccepted, "")(s)
 		return err
@@ -90,9 +88,9 @@ func TestPlanIsRecordedFiledUpwardAndSuperseded(t *testing.T) {
 	if filed.Status != domain.PlanFiled || filed.FiledLate { // the fixture's clock: 2 March, the last day
 		t.Fatalf("filed: %+v", filed)
 	}
-	must[*domain.Plan](t)(run(f, provinceAuthority, decidePlanFn(in.Number, domain.PlanReturned, "缺少数据资源目录")))
+	must[*domain.Plan](t)(run(f, provinceAuth, decidePlanFn(in.Number, domain.PlanReturned, "缺少数据资源目录")))
 	must[*domain.Plan](t)(run(f, cityAAuthority, filePlanFn(in.Number, "补正后的报送函")))
-	accepted := must[*domain.Plan](t)(run(f, provinceAuthority, decidePlanFn(in.Number, domain.PlanAccepted, "")))
+	accepted := must[*domain.Plan](t)(run(f, provinceAuth, decidePlanFn(in.Number, domain.PlanAccepted, "")))
 	if accepted.Status != domain.PlanAccepted || accepted.Version != 5 || accepted.Last.Actor.MSP != "ProvinceMSP" {
 		t.Fatalf("accepted: %+v", accepted)
 	}

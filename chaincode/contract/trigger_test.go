@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"testing"
+	"time"
 
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
@@ -73,5 +74,42 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 	}))
 	if got := opened(from); len(got) != 0 {
 		t.Fatalf("a catalog agreement's change opened %+v", got)
+	}
+
+	// A revocation late in December, with no calendar for next year, is
+	// not held up: its filing is due in 10 natural days, and says so.
+	f.m.SetClock(time.Date(2026, 12, 18, 2, 0, 0, 0, time.UTC)) // 10:00 CST; the selection's notice takes it to the 28th
+	late := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-12-01", "2028-11-30", "2026-12-28")
+	late.Selection = f.selected(operatorCode)
+	lb, _ := json.Marshal(late)
+	must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(lb)) }))
+	from = len(f.m.Events)
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
+		return app.EndAgreement(s, late.Number, "revoke", "严重违约")
+	}))
+	third := opened(from)
+	if today := domain.DateOf(f.m.Clock()); today.Format("2006-01-02") != "2026-12-28" || len(third) != 1 || third[0].DueOn != "2027-01-07" || third[0].DueNote == "" || f.m.Events[from].Name != "agreement.revoke" {
+		t.Fatalf("the revocation on %s opened %+v", f.m.Clock(), third)
+	}
+}
+
+// NS 20 on a change: a catalog agreement's change restates the class of
+// the data it grants, and data opened conditionally needs the joint
+// meeting's assessment by the day of the change.
+func TestAChangeIsAssessedAsAGrant(t *testing.T) {
+	f := newFixture(t, "NS")
+	change := domain.AgreementChange{DocumentDigest: certs.SM3Hex([]byte("扩大范围")), Scope: "南宁市公共交通与人口数据", TermStart: "2026-01-01", TermEnd: "2028-12-31"}
+	try := func(ch domain.AgreementChange) func(s store.Store) (*domain.Agreement, error) {
+		b, _ := json.Marshal(ch)
+		return func(s store.Store) (*domain.Agreement, error) {
+			return app.ChangeAgreement(s, f.agreem, string(b), "扩大范围")
+		}
+	}
+	f.refused(cityAAuthority, "NS-2", func(s store.Store) error { _, err := try(change)(s); return err })
+	change.DataClass = domain.DataConditional
+	f.refused(cityAAuthority, "NS-20", func(s store.Store) error { _, err := try(change)(s); return err })
+	change.JointAssessment = &domain.JointAssessment{OpinionDigest: certs.SM3Hex([]byte("联席会议意见")), IssuedOn: "2026-03-02"}
+	if ag := must[*domain.Agreement](t)(run(f, cityAAuthority, try(change))); ag.DataClass != domain.DataConditional || ag.JointAssessment == nil {
+		t.Fatalf("changed: %+v", ag)
 	}
 }

@@ -45,8 +45,23 @@ func (f *fixture) apply(in domain.ApplicationInput) (*domain.Application, error)
 }
 
 // throughVerification takes an application from apply to a passed
-// consistency verification.
+// consistency verification (of the product submitted, under GD 26).
 func (f *fixture) throughVerification(in domain.ApplicationInput) string {
+	t := f.t
+	t.Helper()
+	n := f.throughDevelopment(in)
+	product := certs.SM3Hex([]byte("product"))
+	if f.profile.ProductReviewWorkingDays > 0 {
+		must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.SubmitProduct(s, n, product) }))
+	}
+	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {
+		return app.VerifyConsistency(s, n, product, "true", "", domain.DecisionApproved, "")
+	}))
+	return n
+}
+
+// throughDevelopment takes an application from apply to development.
+func (f *fixture) throughDevelopment(in domain.ApplicationInput) string {
 	t := f.t
 	t.Helper()
 	must[*domain.Application](t)(f.apply(in))
@@ -69,9 +84,6 @@ func (f *fixture) throughVerification(in domain.ApplicationInput) string {
 	for _, fn := range []func(s store.Store) (*domain.Application, error){
 		func(s store.Store) (*domain.Application, error) { return app.AttachScenarioAgreement(s, n, scenario) },
 		func(s store.Store) (*domain.Application, error) { return app.StartDevelopment(s, n) },
-		func(s store.Store) (*domain.Application, error) {
-			return app.VerifyConsistency(s, n, certs.SM3Hex([]byte("product")), "true", "", domain.DecisionApproved, "")
-		},
 	} {
 		must[*domain.Application](t)(run(f, cityAOperator, fn))
 	}
@@ -826,4 +838,48 @@ func TestApplicationFilingIsTheApplicantsOwn(t *testing.T) {
 		_, err := app.ResubmitApplication(s, catalog.Number, string(db))
 		return err
 	})
+}
+
+// GD 26: a developed product is evaluated once submitted, within 10
+// working days: the verification before the submission is refused by the
+// article, the product evaluated is the one submitted, a verification
+// after the deadline is recorded late, and a failed one sends it back to
+// development to be submitted again.
+func TestProductIsEvaluatedOnceSubmitted(t *testing.T) {
+	f := newFixture(t, "GD")
+	f.dataProvider()
+	n := f.throughDevelopment(applicationInput(holderCode, false))
+	product := certs.SM3Hex([]byte("交通指数 v1"))
+	verify := func(digest, decision, reasons string) func(s store.Store) (*domain.Application, error) {
+		return func(s store.Store) (*domain.Application, error) {
+			return app.VerifyConsistency(s, n, digest, "true", "", decision, reasons)
+		}
+	}
+	f.refused(cityAOperator, "GD-26", func(s store.Store) error { _, err := verify(product, domain.DecisionApproved, "")(s); return err })
+	f.refused(cityAClerk, domain.RuleRegistrar, func(s store.Store) error { _, err := app.SubmitProduct(s, n, product); return err })
+	a := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.SubmitProduct(s, n, product) }))
+	submitted := domain.DateOf(f.m.Clock())
+	cals := domain.Calendars{}
+	for _, c := range domain.BuiltinCalendars() {
+		cals[c.Year] = &c
+	}
+	want, _ := cals.AddWorkingDays(submitted, 10)
+	if a.Stage != domain.StageProductSubmitted || a.ProductReviewDeadline != want.Format("2006-01-02") || a.ProductDigest != product {
+		t.Fatalf("submitted on %s: %s due %s", submitted.Format("2006-01-02"), a.Stage, a.ProductReviewDeadline)
+	}
+	f.refused(cityAOperator, domain.RuleApplication, func(s store.Store) error {
+		_, err := verify(certs.SM3Hex([]byte("另一个产品")), domain.DecisionApproved, "")(s)
+		return err
+	})
+	back := must[*domain.Application](t)(run(f, cityAOperator, verify(product, domain.DecisionRejected, "存在个人信息泄露风险")))
+	if back.Stage != domain.StageDeveloping || back.Steps[len(back.Steps)-1].Late {
+		t.Fatalf("rejected in time: %+v", back.Steps[len(back.Steps)-1])
+	}
+	v2 := certs.SM3Hex([]byte("交通指数 v2"))
+	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.SubmitProduct(s, n, v2) }))
+	f.m.SetClock(f.m.Clock().AddDate(0, 0, 30)) // past the 10 working days
+	done := must[*domain.Application](t)(run(f, cityAOperator, verify(v2, domain.DecisionApproved, "")))
+	if done.Stage != domain.StageVerified || !done.Steps[len(done.Steps)-1].Late {
+		t.Fatalf("verified 30 days after the submission: %s, late %v", done.Stage, done.Steps[len(done.Steps)-1].Late)
+	}
 }

@@ -43,6 +43,7 @@ const (
 	ActComplianceReview        Action = "ComplianceReview"
 	ActAttachScenarioAgreement Action = "AttachScenarioAgreement"
 	ActStartDevelopment        Action = "StartDevelopment"
+	ActSubmitProduct           Action = "SubmitProduct"
 	ActVerifyConsistency       Action = "VerifyConsistency"
 	ActStartPublicNotice       Action = "StartPublicNotice"
 	ActRegisterCertificate     Action = "RegisterCertificate"
@@ -145,6 +146,7 @@ var access = map[Action]Access{
 	ActComplianceReview:        anyMember.decidedBy("ComplianceReview"), // the channel's authority; a cross-region application a level up
 	ActAttachScenarioAgreement: registrar.doing("linking the scenario agreement"),
 	ActStartDevelopment:        registrar.doing("starting development"),
+	ActSubmitProduct:           registrar.doing("submitting the product for its evaluation"),
 	ActVerifyConsistency:       registrar.doing("the consistency verification"),
 	ActStartPublicNotice:       registrar.doing("the public notice"),
 	ActRegisterCertificate:     issuer.doing("registering a product certificate"),

@@ -72,6 +72,7 @@ func TestAccessTable(t *testing.T) {
 		ActComplianceReview:        {everyoneCols, "", ""}, // ComplianceReview decides, on the application (cross-region: a level up)
 		ActAttachScenarioAgreement: {registrarCols, RuleRegistrar, "linking the scenario agreement"},
 		ActStartDevelopment:        {registrarCols, RuleRegistrar, "starting development"},
+		ActSubmitProduct:           {registrarCols, RuleRegistrar, "submitting the product for its evaluation"},
 		ActVerifyConsistency:       {registrarCols, RuleRegistrar, "the consistency verification"},
 		ActStartPublicNotice:       {registrarCols, RuleRegistrar, "the public notice"},
 		ActRegisterCertificate:     {registrarCols, RuleIssuer, "registering a product certificate"},

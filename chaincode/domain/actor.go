@@ -93,6 +93,9 @@ func NewJurisdiction(existing *Jurisdiction, channel, name, division string, cfg
 	if err := ValidateDivisionCode("divisionCode", division); err != nil {
 		return nil, err
 	}
+	if cfg.Supervisor == expectedMSP {
+		return nil, Invalid(RuleBootstrapOnce, "supervisor", "channel %s names its own authority %s as the authority a level up: it would decide on its own filings", channel, expectedMSP)
+	}
 	if err := ValidateText("name", name, MaxName); err != nil {
 		return nil, err
 	}

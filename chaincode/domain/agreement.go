@@ -270,10 +270,17 @@ type AgreementChange struct {
 	Scope          string `json:"scope"`
 	TermStart      string `json:"termStart"`
 	TermEnd        string `json:"termEnd"`
+	// DataClass and JointAssessment restate, for a catalog or scenario
+	// agreement under a profile with open-data classes (NS 2), the class
+	// of the data it grants after the change, and the joint meeting's
+	// assessment, by the day of the change, of data opened conditionally
+	// (NS 20): a wider scope is assessed as a new grant is.
+	DataClass       string           `json:"dataClass,omitempty"`
+	JointAssessment *JointAssessment `json:"jointAssessment,omitempty"`
 }
 
 // ChangeAgreement supersedes the agreement's terms, with a reason.
-func ChangeAgreement(j *Jurisdiction, p Profile, a *Agreement, ch AgreementChange, reason string, c Change) (*Agreement, error) {
+func ChangeAgreement(j *Jurisdiction, p Profile, a *Agreement, ch AgreementChange, reason string, now time.Time, c Change) (*Agreement, error) {
 	if a == nil {
 		return nil, NotFound(RuleAgreementExists, "number", "no such agreement on channel %s", j.Channel)
 	}
@@ -292,9 +299,15 @@ func ChangeAgreement(j *Jurisdiction, p Profile, a *Agreement, ch AgreementChang
 	if _, _, err := checkTerm(p, "termStart", ch.TermStart, "termEnd", ch.TermEnd, p.MaxAgreementTermMonths, "agreementTerm"); err != nil {
 		return nil, err
 	}
+	changed := a.AgreementInput // judged as a grant signed today
+	changed.DataClass, changed.JointAssessment, changed.SignedOn = ch.DataClass, ch.JointAssessment, DateOf(now).Format(time.DateOnly)
+	if err := CheckDataClass(p, changed); err != nil {
+		return nil, err
+	}
 	next := *a
 	c.Action, c.Reason = "change", reason
 	next.DocumentDigest, next.Scope, next.TermStart, next.TermEnd = ch.DocumentDigest, ch.Scope, ch.TermStart, ch.TermEnd
+	next.DataClass, next.JointAssessment = ch.DataClass, ch.JointAssessment
 	next.Status, next.Changes, next.Last, next.Version = AgreementChanged, a.Changes+1, c, a.Version+1
 	return &next, nil
 }

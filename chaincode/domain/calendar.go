@@ -170,12 +170,30 @@ type CalendarGap struct {
 // at the latest.
 const NextCalendarFrom = time.November
 
+// WorkingDaysOrNatural is n working days after from on the calendar or,
+// where the year they reach has no calendar, n natural days — the earliest
+// the deadline could be, the strictest reading — with a note saying so:
+// for a deadline that must not hold up the event it follows (a
+// revocation, the record of a plan approved long ago).
+func (cs Calendars) WorkingDaysOrNatural(from time.Time, n int) (time.Time, string, error) {
+	due, err := cs.AddWorkingDays(from, n)
+	if IsRule(err, RuleCalendarYear) {
+		return from.AddDate(0, 0, n), fmt.Sprintf("counted as %d natural days: no working-day calendar for the year they reach (the strictest reading)", n), nil
+	}
+	return due, "", err
+}
+
 // Reach is how many natural days a working-day deadline of the profile
 // can reach ahead (its longest, at 7 natural days to 5 working days, plus
 // a 9-day holiday such as 春节 or 国庆): next year's calendar is due as soon
 // as a deadline counted today could end in it.
 func (p Profile) Reach() int {
-	longest := max(p.PreliminaryReviewWorkingDays, p.SilenceApprovalWorkingDays, p.FilingDeadlineWorkingDays, p.PlanFilingWorkingDays)
+	longest := max(p.PreliminaryReviewWorkingDays, p.SilenceApprovalWorkingDays, p.FilingDeadlineWorkingDays, p.PlanFilingWorkingDays, p.ProductReviewWorkingDays)
+	for _, k := range p.Obligations {
+		if k.Deadline.Rule == DeadlineWorkingDays {
+			longest = max(longest, k.Deadline.N)
+		}
+	}
 	return (longest*7+4)/5 + 9
 }
 

@@ -91,6 +91,9 @@ type ObligationKind struct {
 	// decision against it, which a credit record may follow.
 	Order bool   `json:"order,omitempty"`
 	Cite  string `json:"cite"` // the article it comes from
+	// Fees says its filing lists products and services with their fees
+	// (a fee schedule: GD 35), judged by the profile's pricing.
+	Fees bool `json:"fees,omitempty"`
 	// Trigger, for a kind opened by it (opens "trigger"), names the
 	// agreement events that open it inside their own transaction.
 	Trigger *ObligationTrigger `json:"trigger,omitempty"`
@@ -119,6 +122,9 @@ func (k ObligationKind) validate(field string) error {
 	}
 	if err := k.Trigger.validate(k, field); err != nil {
 		return err
+	}
+	if k.Fees && k.Opens == OpensBySelf {
+		return Invalid(RuleProfile, field+".fees", "a fee schedule is filed after it is opened, not self-reported")
 	}
 	if !citationValue.MatchString(k.Cite) {
 		return Invalid(RuleProfile, field+".cite", "%q is not an article reference like HB-37", truncate(k.Cite, 32))
@@ -185,6 +191,9 @@ type ObligationInput struct {
 type ObligationFiling struct {
 	DocumentDigest string `json:"documentDigest"`
 	Note           string `json:"note,omitempty"`
+	// Fees are a fee schedule's items (a kind with fees), judged by the
+	// profile's pricing.
+	Fees []FeeItem `json:"fees,omitempty"`
 }
 
 // Obligation is the ledger record of one duty.
@@ -200,13 +209,20 @@ type Obligation struct {
 	OpenedOn string `json:"openedOn"`
 	// DueOn is the deadline, computed once, when it was opened, by its
 	// kind's rule on the calendar.
-	DueOn     string `json:"dueOn"`
+	DueOn string `json:"dueOn"`
+	// DueNote says how DueOn was counted when not by the kind's rule as
+	// written: a triggered duty whose working days reach a year with no
+	// calendar is counted in natural days (the strictest reading) rather
+	// than hold up the event.
+	DueNote   string `json:"dueNote,omitempty"`
 	FiledOn   string `json:"filedOn,omitempty"`
 	FiledLate bool   `json:"filedLate,omitempty"`
-	Filings   int    `json:"filings"`
-	Steps     []Step `json:"steps"`
-	Last      Change `json:"last"`
-	Version   int    `json:"version"`
+	// Fees are the items of the latest filing of a fee schedule.
+	Fees    []FeeItem `json:"fees,omitempty"`
+	Filings int       `json:"filings"`
+	Steps   []Step    `json:"steps"`
+	Last    Change    `json:"last"`
+	Version int       `json:"version"`
 }
 
 // ObligationView is an obligation with how it stands when read (due,
@@ -229,8 +245,11 @@ type ObligationDisclosure struct {
 	DueOn           string `json:"dueOn"`
 	FiledOn         string `json:"filedOn,omitempty"`
 	DocumentDigest  string `json:"documentDigest,omitempty"`
-	Status          string `json:"status"`
-	Standing        string `json:"standing"`
+	// Fees are a fee schedule's products and services with their fees
+	// (GD 35: 产品和服务清单及相关收费标准, published).
+	Fees     []FeeItem `json:"fees,omitempty"`
+	Status   string    `json:"status"`
+	Standing string    `json:"standing"`
 }
 
 // Disclose is the public view of an obligation at now (ok false: its kind
@@ -240,7 +259,7 @@ func (o *Obligation) Disclose(now time.Time) (ObligationDisclosure, bool) {
 		return ObligationDisclosure{}, false
 	}
 	return ObligationDisclosure{Number: o.Number, Kind: o.Kind, Title: o.Title, Cite: o.Cite, PartyCreditCode: o.PartyCreditCode, Period: o.Period,
-		DueOn: o.DueOn, FiledOn: o.FiledOn, DocumentDigest: o.DocumentDigest, Status: o.Status, Standing: o.Standing(now)}, true
+		DueOn: o.DueOn, FiledOn: o.FiledOn, DocumentDigest: o.DocumentDigest, Fees: o.Fees, Status: o.Status, Standing: o.Standing(now)}, true
 }
 
 // Standing is how the obligation stands on day (China time): due,
@@ -325,10 +344,7 @@ func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligation
 	if err != nil {
 		return nil, err
 	}
-	c.Action = "open"
-	o := &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Public: k.Public, Order: k.Order, Status: ObligationOpen,
-		OpenedOn: today.Format(time.DateOnly), DueOn: due.Format(time.DateOnly), Version: 1, Last: c}
-	o.Steps = []Step{stepAt(c, "open", DecisionDone, in.Note)}
+	o := newObligation(k, in, today, due, c)
 	if k.Opens == OpensBySelf { // the report is the filing
 		if !digestRE.MatchString(in.DocumentDigest) {
 			return nil, Invalid(RuleDigest, "documentDigest", "a %s is reported with its document: its SM3 digest, 64 lowercase hex characters", k.Kind)
@@ -338,6 +354,15 @@ func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligation
 		return nil, Invalid(RuleObligation, "documentDigest", "a %s is opened by the authority and filed by the party (FileObligation)", k.Kind)
 	}
 	return o, nil
+}
+
+// newObligation is an obligation of kind k opened today with in, due on
+// due, by the change c.
+func newObligation(k ObligationKind, in ObligationInput, today, due time.Time, c Change) *Obligation {
+	c.Action = "open"
+	return &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Public: k.Public, Order: k.Order, Status: ObligationOpen,
+		OpenedOn: today.Format(time.DateOnly), DueOn: due.Format(time.DateOnly), Version: 1, Last: c,
+		Steps: []Step{stepAt(c, "open", DecisionDone, in.Note)}}
 }
 
 func (p Profile) obligationKinds() []string {
@@ -422,7 +447,7 @@ func (o *Obligation) fileOn(day time.Time) {
 // FileObligation records the party's filing (by the enterprise itself or
 // the registrar for it): the document's SM3 digest; after the due date it
 // is recorded and marked late. A returned obligation is filed again.
-func FileObligation(j *Jurisdiction, o *Obligation, in ObligationFiling, now time.Time, c Change) (*Obligation, error) {
+func FileObligation(j *Jurisdiction, p Profile, o *Obligation, in ObligationFiling, now time.Time, c Change) (*Obligation, error) {
 	party := ""
 	if o != nil {
 		party = o.PartyCreditCode
@@ -444,8 +469,15 @@ func FileObligation(j *Jurisdiction, o *Obligation, in ObligationFiling, now tim
 			return nil, err
 		}
 	}
+	k, ok := p.ObligationKind(o.Kind)
+	if !ok { // a kind the profile no longer has: filed without fees
+		k = ObligationKind{Kind: o.Kind}
+	}
+	if err := CheckFees(p, k, in.Fees); err != nil {
+		return nil, err
+	}
 	n := o.next(c, ObligationFiled, stepAt(c, "file", DecisionDone, in.Note))
-	n.DocumentDigest = in.DocumentDigest
+	n.DocumentDigest, n.Fees = in.DocumentDigest, in.Fees
 	n.fileOn(DateOf(now))
 	n.Steps[len(n.Steps)-1].Late = n.FiledLate
 	return n, nil

@@ -19,9 +19,10 @@ const (
 // OpenDataClassNames are the classes a profile may list, with their names.
 var OpenDataClassNames = map[string]string{DataUnconditional: "无条件开放", DataConditional: "有条件开放", DataClosed: "不予开放"}
 
-// RuleDataClass refuses a data class the profile does not know, or one
-// named where the profile or the agreement's kind has none; the class's
-// own rules cite the profile's articles (openData, jointAssessment).
+// RuleDataClass refuses a class or an assessment named where the profile
+// or the agreement's kind has none, or an assessment of data that needs
+// none; a missing, unknown or closed class and a missing or late
+// assessment cite the profile's articles (openData, jointAssessment).
 const RuleDataClass = "DL-DATA-CLASS"
 
 // JointAssessment is the joint meeting's confirmed assessment of a
@@ -36,11 +37,16 @@ type JointAssessment struct {
 func grantsData(kind string) bool { return kind == AgreementCatalog || kind == AgreementScenario }
 
 // CheckDataClass judges an agreement's data class under the profile
-// (NS 2, NS 20); signed is its signing day.
+// (NS 2, NS 20), the assessment by its SignedOn. NS 2 lets a law provide
+// otherwise for data not to be opened (法律另有规定的按相关规定执行):
+// such data is not granted through this ledger, and is refused.
 func CheckDataClass(p Profile, in AgreementInput) error {
 	if len(p.OpenDataClasses) == 0 || !grantsData(in.Kind) {
-		if in.DataClass != "" || in.JointAssessment != nil {
-			return Invalid(RuleDataClass, "dataClass", "profile %s sets no open-data class for a %s agreement: leave dataClass and jointAssessment out", p.Name, in.Kind)
+		switch {
+		case in.DataClass != "":
+			return Invalid(RuleDataClass, "dataClass", "profile %s sets no open-data class for a %s agreement: leave dataClass out", p.Name, in.Kind)
+		case in.JointAssessment != nil:
+			return Invalid(RuleDataClass, "jointAssessment", "profile %s asks no joint assessment for a %s agreement: leave jointAssessment out", p.Name, in.Kind)
 		}
 		return nil
 	}

@@ -63,15 +63,19 @@ type Plan struct {
 	// FilingDue is the last day of its upward filing, on the calendar
 	// (empty where none is owed: no deadline in the profile, or no
 	// authority a level up on the channel); FilingRule its article.
-	FilingDue    string `json:"filingDue,omitempty"`
-	FilingRule   string `json:"filingRule,omitempty"`
-	FiledOn      string `json:"filedOn,omitempty"` // the latest filing
-	FiledLate    bool   `json:"filedLate,omitempty"`
-	FilingDigest string `json:"filingDigest,omitempty"`
-	SupersededBy string `json:"supersededBy,omitempty"`
-	Steps        []Step `json:"steps"`
-	Last         Change `json:"last"`
-	Version      int    `json:"version"`
+	FilingDue  string `json:"filingDue,omitempty"`
+	FilingRule string `json:"filingRule,omitempty"`
+	// FilingDueNote says how FilingDue was counted where the calendar of
+	// the year it reaches is not loaded (natural days, the strictest
+	// reading).
+	FilingDueNote string `json:"filingDueNote,omitempty"`
+	FiledOn       string `json:"filedOn,omitempty"` // the latest filing
+	FiledLate     bool   `json:"filedLate,omitempty"`
+	FilingDigest  string `json:"filingDigest,omitempty"`
+	SupersededBy  string `json:"supersededBy,omitempty"`
+	Steps         []Step `json:"steps"`
+	Last          Change `json:"last"`
+	Version       int    `json:"version"`
 }
 
 // InForce tells whether the plan governs: recorded and not superseded.
@@ -134,11 +138,11 @@ func RecordPlan(j *Jurisdiction, p Profile, cals Calendars, taken, old *Plan, in
 	plan := &Plan{PlanInput: in, Status: PlanApproved, RecordedOn: today.Format(time.DateOnly),
 		Steps: []Step{stepAt(c, "record", DecisionDone, "")}, Last: c, Version: 1}
 	if n := p.PlanFilingWorkingDays; n > 0 && j.SupervisorMSP != "" {
-		due, err := cals.AddWorkingDays(approved, n)
+		due, note, err := cals.WorkingDaysOrNatural(approved, n) // a plan approved before the calendars on the ledger is still recorded
 		if err != nil {
 			return nil, nil, err
 		}
-		plan.FilingDue, plan.FilingRule = due.Format(time.DateOnly), p.planFilingRule()
+		plan.FilingDue, plan.FilingRule, plan.FilingDueNote = due.Format(time.DateOnly), p.planFilingRule(), note
 	}
 	if old == nil {
 		return plan, nil, nil

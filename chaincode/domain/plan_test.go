@@ -20,7 +20,7 @@ func planInput(number, approvedOn string) PlanInput {
 // TestPlanFilingIsDueOnTheCalendar: GD 19 gives 10 working days after the
 // approval, across 国庆 and its 调休 Saturday; HB 37 5, across 春节 and its
 // 调休 Saturday; GX, ZW and NS set none, and a channel with no authority a
-// level up owes none.
+// level up owes none; without next year's calendar the days are natural.
 func TestPlanFilingIsDueOnTheCalendar(t *testing.T) {
 	cals, ps := builtin(t), BuiltinProfiles()
 	now := day("2026-11-02").Add(10 * time.Hour)
@@ -42,10 +42,13 @@ func TestPlanFilingIsDueOnTheCalendar(t *testing.T) {
 			t.Errorf("%s on %s: due %q by %q, status %s, recorded %s; want due %q by %q", c.profile, c.j.Channel, plan.FilingDue, plan.FilingRule, plan.Status, plan.RecordedOn, c.due, c.rule)
 		}
 	}
-	// A due date in a year with no calendar is refused, never guessed.
+	// A due date in a year with no calendar is counted in natural days,
+	// the strictest reading, and says so: the plan is recorded all the same.
 	late := day("2026-12-28").Add(10 * time.Hour)
-	_, _, err := RecordPlan(onLiuzhou, ps["GD"], cals, nil, nil, planInput(planNo(2), "2026-12-28"), late, change("CityBMSP", RoleAuthority))
-	wantRule(t, err, RuleCalendarYear, "calendar")
+	plan, _, err := RecordPlan(onLiuzhou, ps["GD"], cals, nil, nil, planInput(planNo(2), "2026-12-28"), late, change("CityBMSP", RoleAuthority))
+	if err != nil || plan.FilingDue != "2027-01-07" || !strings.Contains(plan.FilingDueNote, "natural days") {
+		t.Fatalf("approved 2026-12-28, no 2027 calendar: due %q (%q), %v", plan.FilingDue, plan.FilingDueNote, err)
+	}
 }
 
 func TestRecordPlanRefusesWhatDoesNotHoldTogether(t *testing.T) {

@@ -37,6 +37,9 @@ type Profile struct {
 	PublicNoticeNaturalDays int `json:"publicNoticeNaturalDays"`
 	// Public notice of operator candidates: GD, at least 5 days.
 	OperatorCandidateNoticeDays int `json:"operatorCandidateNoticeDays"`
+	// Evaluation of a developed product after its submission: GD 26, 10
+	// working days (0: no submission step, the verification at once).
+	ProductReviewWorkingDays int `json:"productReviewWorkingDays,omitempty"`
 	// Agreement filing deadline after signing: GD 23 10, HB 37 5 working days.
 	FilingDeadlineWorkingDays int `json:"filingDeadlineWorkingDays"`
 	// An operator selection names the approved implementation plan it
@@ -70,6 +73,9 @@ type Profile struct {
 	// Evaluations are whom the authority evaluates yearly, by article
 	// (GX 18, GD 38, HB 30, HB 37, ZW 33).
 	Evaluations []EvaluationRule `json:"evaluations,omitempty"`
+	// Pricing is the pricing bases the regulation allows per use (ZW 24,
+	// GD 29, NS 23), nil where it sets none (any basis).
+	Pricing *PricingRule `json:"pricing,omitempty"`
 	// Citations name the article behind each figure (e.g. "agreementTerm":
 	// "NS-15"), so a refusal cites the channel's own regulation.
 	Citations map[string]string `json:"citations"`
@@ -118,6 +124,7 @@ func (p Profile) Validate() error {
 		{"operatorCandidateNoticeDays", p.OperatorCandidateNoticeDays, 90, "days"},
 		{"filingDeadlineWorkingDays", p.FilingDeadlineWorkingDays, 60, "working days"},
 		{"planFilingWorkingDays", p.PlanFilingWorkingDays, 60, "working days"},
+		{"productReviewWorkingDays", p.ProductReviewWorkingDays, 60, "working days"},
 		{"logRetentionMonths", p.LogRetentionMonths, 600, "months"},
 		{"networkLogRetentionMonths", p.NetworkLogRetentionMonths, 600, "months"},
 	}
@@ -177,6 +184,9 @@ func (p Profile) Validate() error {
 		return Invalid(RuleProfile, "openDataClasses", "at most 10 classes")
 	}
 	if err := validateOpenDataClasses(p.OpenDataClasses); err != nil {
+		return err
+	}
+	if err := p.Pricing.validate(); err != nil {
 		return err
 	}
 	return nil

@@ -113,14 +113,21 @@ func TriggeredObligations(j *Jurisdiction, p Profile, cals Calendars, ag *Agreem
 		}
 		in := ObligationInput{Number: number.String(), Kind: k.Kind, PartyCreditCode: party, Subject: ag.Number,
 			Note: fmt.Sprintf("agreement %s: %s (%s)", ag.Number, event, k.Cite)}
-		due, err := obligationDue(k, in, cals, today)
+		// The event never waits on the calendar: working days that reach a
+		// year without one are counted as natural days.
+		var due time.Time
+		var note string
+		if k.Deadline.Rule == DeadlineWorkingDays {
+			due, note, err = cals.WorkingDaysOrNatural(today, k.Deadline.N)
+		} else {
+			due, err = obligationDue(k, in, cals, today)
+		}
 		if err != nil {
 			return nil, err
 		}
-		c.Action = "open"
-		out = append(out, &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Public: k.Public, Status: ObligationOpen,
-			OpenedOn: today.Format(time.DateOnly), DueOn: due.Format(time.DateOnly), Version: 1, Last: c,
-			Steps: []Step{stepAt(c, "open", DecisionDone, in.Note)}})
+		o := newObligation(k, in, today, due, c)
+		o.DueNote = note
+		out = append(out, o)
 	}
 	return out, nil
 }

@@ -38,8 +38,9 @@ const (
 	StageComplianceApproved  = "compliance_approved"  // awaiting the filed scenario agreement
 	StageAgreementFiled      = "agreement_filed"      // development may start
 	StageDeveloping          = "developing"
-	StageVerified            = "verified"  // consistency verification (一致性验证) passed
-	StageInNotice            = "in_notice" // public notice (公示)
+	StageProductSubmitted    = "product_submitted" // the developed product awaits its evaluation (GD 26: 评估审核, in the profile's productReviewWorkingDays)
+	StageVerified            = "verified"          // consistency verification (一致性验证) passed
+	StageInNotice            = "in_notice"         // public notice (公示)
 	StageRegistered          = "registered"
 	StageRejected            = "rejected"
 	StageCatalogApproved     = "catalog_approved"      // a catalog application passed its review (GX 10(2)): the applicant may see the catalog and sign the catalog agreement
@@ -175,10 +176,16 @@ type Application struct {
 	Reviews             map[string]string `json:"reviews,omitempty"` // reviewer → decision
 	AgreementNumber     string            `json:"agreementNumber,omitempty"`
 	ProductDigest       string            `json:"productDigest,omitempty"`
-	ChangeNote          string            `json:"changeNote,omitempty"`
-	NoticeEnds          string            `json:"noticeEnds,omitempty"` // RFC 3339
-	OpenObjections      int               `json:"openObjections"`
-	RegistrationNumber  string            `json:"registrationNumber,omitempty"`
+	// ProductReviewDeadline is the day the submitted product's evaluation
+	// is due by (GD 26: 10 working days), where the profile sets one;
+	// ProductReviewDueNote says when it was counted in natural days (no
+	// calendar for the year it reaches).
+	ProductReviewDeadline string `json:"productReviewDeadline,omitempty"`
+	ProductReviewDueNote  string `json:"productReviewDueNote,omitempty"`
+	ChangeNote            string `json:"changeNote,omitempty"`
+	NoticeEnds            string `json:"noticeEnds,omitempty"` // RFC 3339
+	OpenObjections        int    `json:"openObjections"`
+	RegistrationNumber    string `json:"registrationNumber,omitempty"`
 	// SupplementDigest is the SM3 digest of the supplementary materials
 	// the applicant resubmitted after a request for correction.
 	SupplementDigest string `json:"supplementDigest,omitempty"`
@@ -657,11 +664,8 @@ func ExtendComplianceReview(j *Jurisdiction, a *Application, reason string, now 
 // approve → compliance approved; any rejection rejects.
 func ComplianceReview(j *Jurisdiction, a *Application, reviewer, decision, reasons string, now time.Time, c Change) (*Application, error) {
 	if a != nil && a.CrossRegion {
-		if j.SupervisorMSP == "" {
-			return nil, Forbidden(RuleReviewer, "caller", "a cross-region application is reviewed a level up, and channel %s records no supervising authority", j.Channel)
-		}
-		if c.Actor.MSP != j.SupervisorMSP || c.Actor.Role != RoleAuthority {
-			return nil, Forbidden(RuleReviewer, "caller", "a cross-region application is reviewed a level up, by %s with role %q, not by %s/%s", j.SupervisorMSP, RoleAuthority, c.Actor.MSP, c.Actor.Role)
+		if err := supervisor.check(j, c.Actor, "reviewing a cross-region application"); err != nil {
+			return nil, err
 		}
 	} else if err := authorityOnly.check(j, c.Actor, "recording a compliance review"); err != nil {
 		return nil, err
@@ -725,15 +729,49 @@ func StartDevelopment(j *Jurisdiction, a *Application, c Change) (*Application, 
 	return a.next(c, StageDeveloping, stepAt(c, "development", DecisionDone, "")), nil
 }
 
-// VerifyConsistency records the consistency verification (一致性验证,
-// GX 12(5)): the product's digest; a product that differs from its design
-// needs a change note. A failed verification keeps it in development.
-func VerifyConsistency(j *Jurisdiction, a *Application, productDigest string, matchesDesign bool, changeNote, decision, reasons string, c Change) (*Application, error) {
-	if err := needStage(a, "the consistency verification", StageDeveloping); err != nil {
+// SubmitProduct records the developed product submitted for its
+// evaluation (GD 26: 对于运营机构开发形成的公共数据产品和服务，实施机构应组织
+// 评估审核，评估审核结果应当在10个工作日内出具): its digest and, where the
+// profile sets productReviewWorkingDays, the day the evaluation is due by
+// (natural days where the calendar of the year they reach is not loaded:
+// the submission is never held up).
+func SubmitProduct(j *Jurisdiction, p Profile, cals Calendars, a *Application, productDigest string, now time.Time, c Change) (*Application, error) {
+	if err := needStage(a, "the product's submission", StageDeveloping); err != nil {
 		return nil, err
 	}
 	if !digestRE.MatchString(productDigest) {
+		return nil, Invalid(RuleDigest, "productDigest", "must be the SM3 digest of the product submitted: 64 lowercase hex characters")
+	}
+	n := a.next(c, StageProductSubmitted, stepAt(c, "product_submission", DecisionDone, ""))
+	n.ProductDigest, n.ProductReviewDeadline, n.ProductReviewDueNote = productDigest, "", ""
+	if d := p.ProductReviewWorkingDays; d > 0 {
+		due, note, err := cals.WorkingDaysOrNatural(DateOf(now), d)
+		if err != nil {
+			return nil, err
+		}
+		n.ProductReviewDeadline, n.ProductReviewDueNote = due.Format(time.DateOnly), note
+	}
+	return n, nil
+}
+
+// VerifyConsistency records the consistency verification (一致性验证,
+// GX 12(5)) — under a profile with productReviewWorkingDays, the
+// evaluation of the product submitted (GD 26), recorded late after its
+// deadline: the product's digest (the one submitted); a product that
+// differs from its design needs a change note. A failed verification keeps
+// it in development.
+func VerifyConsistency(j *Jurisdiction, p Profile, a *Application, productDigest string, matchesDesign bool, changeNote, decision, reasons string, now time.Time, c Change) (*Application, error) {
+	if err := needStage(a, "the consistency verification", StageDeveloping, StageProductSubmitted); err != nil {
+		return nil, err
+	}
+	if rule := p.Cite("productReview", RuleStep); p.ProductReviewWorkingDays > 0 && a.Stage != StageProductSubmitted {
+		return nil, Conflict(rule, "stage", "the product is evaluated once submitted, within %d working days (%s): submit it first", p.ProductReviewWorkingDays, rule)
+	}
+	if !digestRE.MatchString(productDigest) {
 		return nil, Invalid(RuleDigest, "productDigest", "must be the SM3 digest of the product: 64 lowercase hex characters")
+	}
+	if a.Stage == StageProductSubmitted && productDigest != a.ProductDigest {
+		return nil, Invalid(RuleApplication, "productDigest", "the product evaluated is the one submitted (%s…): submit this one again after the verification", a.ProductDigest[:12])
 	}
 	if err := requireReasons(decision, reasons); err != nil {
 		return nil, err
@@ -747,7 +785,9 @@ func VerifyConsistency(j *Jurisdiction, a *Application, productDigest string, ma
 	if decision == DecisionRejected {
 		stage = StageDeveloping
 	}
-	n := a.next(c, stage, stepAt(c, "consistency_verification", decision, reasons))
+	st := stepAt(c, "consistency_verification", decision, reasons)
+	st.Late = a.Stage == StageProductSubmitted && a.ProductReviewDeadline != "" && DateOf(now).Format(time.DateOnly) > a.ProductReviewDeadline
+	n := a.next(c, stage, st)
 	n.ProductDigest, n.ChangeNote = productDigest, changeNote
 	return n, nil
 }

@@ -515,10 +515,12 @@ type Agreement struct {
 
 // AgreementChange defines model for AgreementChange.
 type AgreementChange struct {
-	DocumentDigest string `json:"documentDigest"`
-	Scope          string `json:"scope"`
-	TermEnd        string `json:"termEnd"`
-	TermStart      string `json:"termStart"`
+	DataClass       *string          `json:"dataClass,omitempty"`
+	DocumentDigest  string           `json:"documentDigest"`
+	JointAssessment *JointAssessment `json:"jointAssessment,omitempty"`
+	Scope           string           `json:"scope"`
+	TermEnd         string           `json:"termEnd"`
+	TermStart       string           `json:"termStart"`
 }
 
 // AgreementInput defines model for AgreementInput.
@@ -547,41 +549,43 @@ type AgreementWritten struct {
 
 // Application defines model for Application.
 type Application struct {
-	AgreementNumber     *string            `json:"agreementNumber,omitempty"`
-	ApplicantCreditCode string             `json:"applicantCreditCode"`
-	AppliedOn           string             `json:"appliedOn"`
-	ChangeNote          *string            `json:"changeNote,omitempty"`
-	ComplianceDeadline  *string            `json:"complianceDeadline,omitempty"`
-	ComplianceExtended  *bool              `json:"complianceExtended,omitempty"`
-	CrossRegion         bool               `json:"crossRegion"`
-	DataProviders       []string           `json:"dataProviders"`
-	DesignDigest        string             `json:"designDigest"`
-	Kind                *string            `json:"kind,omitempty"`
-	Last                Change             `json:"last"`
-	MaterialsDigest     *string            `json:"materialsDigest,omitempty"`
-	NoticeEnds          *string            `json:"noticeEnds,omitempty"`
-	Number              string             `json:"number"`
-	OpenObjections      int                `json:"openObjections"`
-	PreliminaryDeadline *string            `json:"preliminaryDeadline,omitempty"`
-	Previous            *string            `json:"previous,omitempty"`
-	Problem             *string            `json:"problem,omitempty"`
-	ProductDigest       *string            `json:"productDigest,omitempty"`
-	ProductName         string             `json:"productName"`
-	ProductType         string             `json:"productType"`
-	RedevelopedFrom     []string           `json:"redevelopedFrom"`
-	RegistrationNumber  *string            `json:"registrationNumber,omitempty"`
-	Renews              *string            `json:"renews,omitempty"`
-	ResolutionDigest    *string            `json:"resolutionDigest,omitempty"`
-	ResolveBy           *string            `json:"resolveBy,omitempty"`
-	ResourceIds         []string           `json:"resourceIds"`
-	Reviews             *map[string]string `json:"reviews,omitempty"`
-	Scenario            string             `json:"scenario"`
-	Scope               *string            `json:"scope,omitempty"`
-	Stage               string             `json:"stage"`
-	Steps               []Step             `json:"steps"`
-	SupplementDigest    *string            `json:"supplementDigest,omitempty"`
-	UsesNonPublicData   bool               `json:"usesNonPublicData"`
-	Version             int                `json:"version"`
+	AgreementNumber       *string            `json:"agreementNumber,omitempty"`
+	ApplicantCreditCode   string             `json:"applicantCreditCode"`
+	AppliedOn             string             `json:"appliedOn"`
+	ChangeNote            *string            `json:"changeNote,omitempty"`
+	ComplianceDeadline    *string            `json:"complianceDeadline,omitempty"`
+	ComplianceExtended    *bool              `json:"complianceExtended,omitempty"`
+	CrossRegion           bool               `json:"crossRegion"`
+	DataProviders         []string           `json:"dataProviders"`
+	DesignDigest          string             `json:"designDigest"`
+	Kind                  *string            `json:"kind,omitempty"`
+	Last                  Change             `json:"last"`
+	MaterialsDigest       *string            `json:"materialsDigest,omitempty"`
+	NoticeEnds            *string            `json:"noticeEnds,omitempty"`
+	Number                string             `json:"number"`
+	OpenObjections        int                `json:"openObjections"`
+	PreliminaryDeadline   *string            `json:"preliminaryDeadline,omitempty"`
+	Previous              *string            `json:"previous,omitempty"`
+	Problem               *string            `json:"problem,omitempty"`
+	ProductDigest         *string            `json:"productDigest,omitempty"`
+	ProductName           string             `json:"productName"`
+	ProductReviewDeadline *string            `json:"productReviewDeadline,omitempty"`
+	ProductReviewDueNote  *string            `json:"productReviewDueNote,omitempty"`
+	ProductType           string             `json:"productType"`
+	RedevelopedFrom       []string           `json:"redevelopedFrom"`
+	RegistrationNumber    *string            `json:"registrationNumber,omitempty"`
+	Renews                *string            `json:"renews,omitempty"`
+	ResolutionDigest      *string            `json:"resolutionDigest,omitempty"`
+	ResolveBy             *string            `json:"resolveBy,omitempty"`
+	ResourceIds           []string           `json:"resourceIds"`
+	Reviews               *map[string]string `json:"reviews,omitempty"`
+	Scenario              string             `json:"scenario"`
+	Scope                 *string            `json:"scope,omitempty"`
+	Stage                 string             `json:"stage"`
+	Steps                 []Step             `json:"steps"`
+	SupplementDigest      *string            `json:"supplementDigest,omitempty"`
+	UsesNonPublicData     bool               `json:"usesNonPublicData"`
+	Version               int                `json:"version"`
 }
 
 // ApplicationInput defines model for ApplicationInput.
@@ -1081,6 +1085,15 @@ type Event struct {
 	Version      *int      `json:"version,omitempty"`
 }
 
+// FeeItem defines model for FeeItem.
+type FeeItem struct {
+	Basis   string  `json:"basis"`
+	Cap     *string `json:"cap,omitempty"`
+	Product string  `json:"product"`
+	Unit    *string `json:"unit,omitempty"`
+	Use     string  `json:"use"`
+}
+
 // Filing defines model for Filing.
 type Filing struct {
 	Deadline *string `json:"deadline,omitempty"`
@@ -1315,43 +1328,46 @@ type ObjectionWritten struct {
 
 // Obligation defines model for Obligation.
 type Obligation struct {
-	Cite            string  `json:"cite"`
-	DocumentDigest  *string `json:"documentDigest,omitempty"`
-	Due             *string `json:"due,omitempty"`
-	DueOn           string  `json:"dueOn"`
-	FiledLate       *bool   `json:"filedLate,omitempty"`
-	FiledOn         *string `json:"filedOn,omitempty"`
-	Filings         int     `json:"filings"`
-	Kind            string  `json:"kind"`
-	Last            Change  `json:"last"`
-	Note            string  `json:"note"`
-	Number          string  `json:"number"`
-	OccurredOn      *string `json:"occurredOn,omitempty"`
-	OpenedOn        string  `json:"openedOn"`
-	Order           *bool   `json:"order,omitempty"`
-	PartyCreditCode string  `json:"partyCreditCode"`
-	Period          *string `json:"period,omitempty"`
-	Public          *bool   `json:"public,omitempty"`
-	Status          string  `json:"status"`
-	Steps           []Step  `json:"steps"`
-	Subject         *string `json:"subject,omitempty"`
-	Title           string  `json:"title"`
-	Version         int     `json:"version"`
+	Cite            string     `json:"cite"`
+	DocumentDigest  *string    `json:"documentDigest,omitempty"`
+	Due             *string    `json:"due,omitempty"`
+	DueNote         *string    `json:"dueNote,omitempty"`
+	DueOn           string     `json:"dueOn"`
+	Fees            *[]FeeItem `json:"fees,omitempty"`
+	FiledLate       *bool      `json:"filedLate,omitempty"`
+	FiledOn         *string    `json:"filedOn,omitempty"`
+	Filings         int        `json:"filings"`
+	Kind            string     `json:"kind"`
+	Last            Change     `json:"last"`
+	Note            string     `json:"note"`
+	Number          string     `json:"number"`
+	OccurredOn      *string    `json:"occurredOn,omitempty"`
+	OpenedOn        string     `json:"openedOn"`
+	Order           *bool      `json:"order,omitempty"`
+	PartyCreditCode string     `json:"partyCreditCode"`
+	Period          *string    `json:"period,omitempty"`
+	Public          *bool      `json:"public,omitempty"`
+	Status          string     `json:"status"`
+	Steps           []Step     `json:"steps"`
+	Subject         *string    `json:"subject,omitempty"`
+	Title           string     `json:"title"`
+	Version         int        `json:"version"`
 }
 
 // ObligationDisclosure defines model for ObligationDisclosure.
 type ObligationDisclosure struct {
-	Cite            string  `json:"cite"`
-	DocumentDigest  *string `json:"documentDigest,omitempty"`
-	DueOn           string  `json:"dueOn"`
-	FiledOn         *string `json:"filedOn,omitempty"`
-	Kind            string  `json:"kind"`
-	Number          string  `json:"number"`
-	PartyCreditCode string  `json:"partyCreditCode"`
-	Period          *string `json:"period,omitempty"`
-	Standing        string  `json:"standing"`
-	Status          string  `json:"status"`
-	Title           string  `json:"title"`
+	Cite            string     `json:"cite"`
+	DocumentDigest  *string    `json:"documentDigest,omitempty"`
+	DueOn           string     `json:"dueOn"`
+	Fees            *[]FeeItem `json:"fees,omitempty"`
+	FiledOn         *string    `json:"filedOn,omitempty"`
+	Kind            string     `json:"kind"`
+	Number          string     `json:"number"`
+	PartyCreditCode string     `json:"partyCreditCode"`
+	Period          *string    `json:"period,omitempty"`
+	Standing        string     `json:"standing"`
+	Status          string     `json:"status"`
+	Title           string     `json:"title"`
 }
 
 // ObligationDisclosurePage defines model for ObligationDisclosurePage.
@@ -1362,8 +1378,9 @@ type ObligationDisclosurePage struct {
 
 // ObligationFiling defines model for ObligationFiling.
 type ObligationFiling struct {
-	DocumentDigest string  `json:"documentDigest"`
-	Note           *string `json:"note,omitempty"`
+	DocumentDigest string     `json:"documentDigest"`
+	Fees           *[]FeeItem `json:"fees,omitempty"`
+	Note           *string    `json:"note,omitempty"`
 }
 
 // ObligationInput defines model for ObligationInput.
@@ -1383,6 +1400,7 @@ type ObligationInput struct {
 type ObligationKind struct {
 	Cite     string             `json:"cite"`
 	Deadline Deadline           `json:"deadline"`
+	Fees     *bool              `json:"fees,omitempty"`
 	Kind     string             `json:"kind"`
 	Opens    string             `json:"opens"`
 	Order    *bool              `json:"order,omitempty"`
@@ -1401,29 +1419,31 @@ type ObligationTrigger struct {
 
 // ObligationView defines model for ObligationView.
 type ObligationView struct {
-	Cite            string  `json:"cite"`
-	DocumentDigest  *string `json:"documentDigest,omitempty"`
-	Due             *string `json:"due,omitempty"`
-	DueOn           string  `json:"dueOn"`
-	FiledLate       *bool   `json:"filedLate,omitempty"`
-	FiledOn         *string `json:"filedOn,omitempty"`
-	Filings         int     `json:"filings"`
-	Kind            string  `json:"kind"`
-	Last            Change  `json:"last"`
-	Note            string  `json:"note"`
-	Number          string  `json:"number"`
-	OccurredOn      *string `json:"occurredOn,omitempty"`
-	OpenedOn        string  `json:"openedOn"`
-	Order           *bool   `json:"order,omitempty"`
-	PartyCreditCode string  `json:"partyCreditCode"`
-	Period          *string `json:"period,omitempty"`
-	Public          *bool   `json:"public,omitempty"`
-	Standing        string  `json:"standing"`
-	Status          string  `json:"status"`
-	Steps           []Step  `json:"steps"`
-	Subject         *string `json:"subject,omitempty"`
-	Title           string  `json:"title"`
-	Version         int     `json:"version"`
+	Cite            string     `json:"cite"`
+	DocumentDigest  *string    `json:"documentDigest,omitempty"`
+	Due             *string    `json:"due,omitempty"`
+	DueNote         *string    `json:"dueNote,omitempty"`
+	DueOn           string     `json:"dueOn"`
+	Fees            *[]FeeItem `json:"fees,omitempty"`
+	FiledLate       *bool      `json:"filedLate,omitempty"`
+	FiledOn         *string    `json:"filedOn,omitempty"`
+	Filings         int        `json:"filings"`
+	Kind            string     `json:"kind"`
+	Last            Change     `json:"last"`
+	Note            string     `json:"note"`
+	Number          string     `json:"number"`
+	OccurredOn      *string    `json:"occurredOn,omitempty"`
+	OpenedOn        string     `json:"openedOn"`
+	Order           *bool      `json:"order,omitempty"`
+	PartyCreditCode string     `json:"partyCreditCode"`
+	Period          *string    `json:"period,omitempty"`
+	Public          *bool      `json:"public,omitempty"`
+	Standing        string     `json:"standing"`
+	Status          string     `json:"status"`
+	Steps           []Step     `json:"steps"`
+	Subject         *string    `json:"subject,omitempty"`
+	Title           string     `json:"title"`
+	Version         int        `json:"version"`
 }
 
 // ObligationWritten defines model for ObligationWritten.
@@ -1509,6 +1529,7 @@ type Plan struct {
 	FiledOn        *string `json:"filedOn,omitempty"`
 	FilingDigest   *string `json:"filingDigest,omitempty"`
 	FilingDue      *string `json:"filingDue,omitempty"`
+	FilingDueNote  *string `json:"filingDueNote,omitempty"`
 	FilingRule     *string `json:"filingRule,omitempty"`
 	Last           Change  `json:"last"`
 	Number         string  `json:"number"`
@@ -1585,6 +1606,13 @@ type PresentedItem struct {
 	Status  string      `json:"status"`
 }
 
+// PricingRule defines model for PricingRule.
+type PricingRule struct {
+	Cite       string   `json:"cite"`
+	Commercial []string `json:"commercial"`
+	PublicGood []string `json:"publicGood"`
+}
+
 // Problem defines model for Problem.
 type Problem struct {
 	Detail    *string `json:"detail,omitempty"`
@@ -1635,6 +1663,8 @@ type Profile struct {
 	OperatorCandidateNoticeDays  int                `json:"operatorCandidateNoticeDays"`
 	PlanFilingWorkingDays        *int               `json:"planFilingWorkingDays,omitempty"`
 	PreliminaryReviewWorkingDays int                `json:"preliminaryReviewWorkingDays"`
+	Pricing                      *PricingRule       `json:"pricing,omitempty"`
+	ProductReviewWorkingDays     *int               `json:"productReviewWorkingDays,omitempty"`
 	PublicNoticeNaturalDays      int                `json:"publicNoticeNaturalDays"`
 	QualityFeedbackWorkingDays   int                `json:"qualityFeedbackWorkingDays"`
 	RenewalWindowMonths          int                `json:"renewalWindowMonths"`
@@ -1895,6 +1925,11 @@ type Step struct {
 	TxId      string  `json:"txId"`
 }
 
+// SubmitProductRequest defines model for SubmitProductRequest.
+type SubmitProductRequest struct {
+	ProductDigest string `json:"productDigest"`
+}
+
 // SummaryAnswer defines model for SummaryAnswer.
 type SummaryAnswer struct {
 	Channel  string       `json:"channel"`
@@ -2123,6 +2158,12 @@ type ExtendComplianceReviewParams struct {
 
 // PreliminaryReviewParams defines parameters for PreliminaryReview.
 type PreliminaryReviewParams struct {
+	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
+	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
+}
+
+// SubmitProductParams defines parameters for SubmitProduct.
+type SubmitProductParams struct {
 	// IdempotencyKey makes the write safe to retry: the same key and body answer the first outcome (at most 128 characters)
 	IdempotencyKey *string `json:"Idempotency-Key,omitempty"`
 }
@@ -2603,6 +2644,9 @@ type ExtendComplianceReviewJSONRequestBody = ReasonRequest
 
 // PreliminaryReviewJSONRequestBody defines body for PreliminaryReview for application/json ContentType.
 type PreliminaryReviewJSONRequestBody = ReviewRequest
+
+// SubmitProductJSONRequestBody defines body for SubmitProduct for application/json ContentType.
+type SubmitProductJSONRequestBody = SubmitProductRequest
 
 // AnswerQualityRequestJSONRequestBody defines body for AnswerQualityRequest for application/json ContentType.
 type AnswerQualityRequestJSONRequestBody = QualityAnswer
@@ -3256,6 +3300,20 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/preliminary-review (the `PreliminaryReview` operationId).
 	PreliminaryReview(ctx context.Context, number string, params *PreliminaryReviewParams, body PreliminaryReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SubmitProductWithBody submit the developed product for its evaluation (GD 26: the result within the profile's productReviewWorkingDays, 10 working days; the verification then evaluates this product, late after the deadline)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/product (the `SubmitProduct` operationId).
+	SubmitProductWithBody(ctx context.Context, number string, params *SubmitProductParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitProduct submit the developed product for its evaluation (GD 26: the result within the profile's productReviewWorkingDays, 10 working days; the verification then evaluates this product, late after the deadline)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/applications/{number}/product (the `SubmitProduct` operationId).
+	SubmitProduct(ctx context.Context, number string, params *SubmitProductParams, body SubmitProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ProofBundleApplications proof bundle of an application's latest decision
 	//
 	// Corresponds with GET /api/v1/applications/{number}/proof (the `ProofBundleApplications` operationId).
@@ -3498,7 +3556,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/exchanges (the `SetExchanges` operationId).
 	SetExchanges(ctx context.Context, channel string, params *SetExchangesParams, body SetExchangesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Feed Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=)
+	// Feed Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, plan.overdue to the authority a level up; no id)
 	//
 	// Corresponds with GET /api/v1/channels/{channel}/feed (the `Feed` operationId).
 	Feed(ctx context.Context, channel string, params *FeedParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4507,6 +4565,40 @@ func (c *Client) PreliminaryReview(ctx context.Context, number string, params *P
 	return c.Client.Do(req)
 }
 
+// SubmitProductWithBody submit the developed product for its evaluation (GD 26: the result within the profile's productReviewWorkingDays, 10 working days; the verification then evaluates this product, late after the deadline)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/product (the `SubmitProduct` operationId).
+func (c *Client) SubmitProductWithBody(ctx context.Context, number string, params *SubmitProductParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitProductRequestWithBody(c.Server, number, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitProduct submit the developed product for its evaluation (GD 26: the result within the profile's productReviewWorkingDays, 10 working days; the verification then evaluates this product, late after the deadline)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/applications/{number}/product (the `SubmitProduct` operationId).
+func (c *Client) SubmitProduct(ctx context.Context, number string, params *SubmitProductParams, body SubmitProductJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitProductRequest(c.Server, number, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ProofBundleApplications proof bundle of an application's latest decision
 //
 // Corresponds with GET /api/v1/applications/{number}/proof (the `ProofBundleApplications` operationId).
@@ -5129,7 +5221,7 @@ func (c *Client) SetExchanges(ctx context.Context, channel string, params *SetEx
 	return c.Client.Do(req)
 }
 
-// Feed Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=)
+// Feed Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, plan.overdue to the authority a level up; no id)
 //
 // Corresponds with GET /api/v1/channels/{channel}/feed (the `Feed` operationId).
 func (c *Client) Feed(ctx context.Context, channel string, params *FeedParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -7524,6 +7616,68 @@ func NewPreliminaryReviewRequestWithBody(server string, number string, params *P
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/applications/%s/preliminary-review", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewSubmitProductRequest calls the generic SubmitProduct builder with application/json body
+func NewSubmitProductRequest(server string, number string, params *SubmitProductParams, body SubmitProductJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSubmitProductRequestWithBody(server, number, params, "application/json", bodyReader)
+}
+
+// NewSubmitProductRequestWithBody constructs an http.Request for the SubmitProduct method, with any body, and a specified content type
+func NewSubmitProductRequestWithBody(server string, number string, params *SubmitProductParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "number", number, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/applications/%s/product", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -13124,6 +13278,20 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/applications/{number}/preliminary-review (the `PreliminaryReview` operationId).
 	PreliminaryReviewWithResponse(ctx context.Context, number string, params *PreliminaryReviewParams, body PreliminaryReviewJSONRequestBody, reqEditors ...RequestEditorFn) (*PreliminaryReviewResponse, error)
 
+	// SubmitProductWithBodyWithResponse submit the developed product for its evaluation (GD 26: the result within the profile's productReviewWorkingDays, 10 working days; the verification then evaluates this product, late after the deadline)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/product (the `SubmitProduct` operationId).
+	SubmitProductWithBodyWithResponse(ctx context.Context, number string, params *SubmitProductParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitProductResponse, error)
+
+	// SubmitProductWithResponse submit the developed product for its evaluation (GD 26: the result within the profile's productReviewWorkingDays, 10 working days; the verification then evaluates this product, late after the deadline)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/applications/{number}/product (the `SubmitProduct` operationId).
+	SubmitProductWithResponse(ctx context.Context, number string, params *SubmitProductParams, body SubmitProductJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitProductResponse, error)
+
 	// ProofBundleApplicationsWithResponse proof bundle of an application's latest decision
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -13390,7 +13558,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/exchanges (the `SetExchanges` operationId).
 	SetExchangesWithResponse(ctx context.Context, channel string, params *SetExchangesParams, body SetExchangesJSONRequestBody, reqEditors ...RequestEditorFn) (*SetExchangesResponse, error)
 
-	// FeedWithResponse Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=)
+	// FeedWithResponse Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, plan.overdue to the authority a level up; no id)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14890,6 +15058,61 @@ func (r PreliminaryReviewResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r PreliminaryReviewResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitProductResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ApplicationWritten
+	// ApplicationproblemJSON4XX the response for an HTTP 4XX `application/problem+json` response
+	ApplicationproblemJSON4XX *Problem
+	// ApplicationproblemJSON5XX the response for an HTTP 5XX `application/problem+json` response
+	ApplicationproblemJSON5XX *Problem
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SubmitProductResponse) GetJSON200() *ApplicationWritten {
+	return r.JSON200
+}
+
+// GetApplicationproblemJSON4XX returns the response for an HTTP 4XX `application/problem+json` response
+func (r SubmitProductResponse) GetApplicationproblemJSON4XX() *Problem {
+	return r.ApplicationproblemJSON4XX
+}
+
+// GetApplicationproblemJSON5XX returns the response for an HTTP 5XX `application/problem+json` response
+func (r SubmitProductResponse) GetApplicationproblemJSON5XX() *Problem {
+	return r.ApplicationproblemJSON5XX
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitProductResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitProductResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitProductResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitProductResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -20743,6 +20966,32 @@ func (c *ClientWithResponses) PreliminaryReviewWithResponse(ctx context.Context,
 	return ParsePreliminaryReviewResponse(rsp)
 }
 
+// SubmitProductWithBodyWithResponse submit the developed product for its evaluation (GD 26: the result within the profile's productReviewWorkingDays, 10 working days; the verification then evaluates this product, late after the deadline)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/product (the `SubmitProduct` operationId).
+func (c *ClientWithResponses) SubmitProductWithBodyWithResponse(ctx context.Context, number string, params *SubmitProductParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitProductResponse, error) {
+	rsp, err := c.SubmitProductWithBody(ctx, number, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitProductResponse(rsp)
+}
+
+// SubmitProductWithResponse submit the developed product for its evaluation (GD 26: the result within the profile's productReviewWorkingDays, 10 working days; the verification then evaluates this product, late after the deadline)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/applications/{number}/product (the `SubmitProduct` operationId).
+func (c *ClientWithResponses) SubmitProductWithResponse(ctx context.Context, number string, params *SubmitProductParams, body SubmitProductJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitProductResponse, error) {
+	rsp, err := c.SubmitProduct(ctx, number, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitProductResponse(rsp)
+}
+
 // ProofBundleApplicationsWithResponse proof bundle of an application's latest decision
 //
 // Returns a wrapper object for the known response body format(s).
@@ -21237,7 +21486,7 @@ func (c *ClientWithResponses) SetExchangesWithResponse(ctx context.Context, chan
 	return ParseSetExchangesResponse(rsp)
 }
 
-// FeedWithResponse Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=)
+// FeedWithResponse Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, plan.overdue to the authority a level up; no id)
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -23137,6 +23386,46 @@ func ParsePreliminaryReviewResponse(rsp *http.Response) (*PreliminaryReviewRespo
 	}
 
 	response := &PreliminaryReviewResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ApplicationWritten
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 4:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON4XX = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode/100 == 5:
+		var dest Problem
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON5XX = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitProductResponse parses an HTTP response from a SubmitProductWithResponse call
+func ParseSubmitProductResponse(rsp *http.Response) (*SubmitProductResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitProductResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -27207,284 +27496,289 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1tjxzJcT/4VRJzBmYGruGQu0tbasIwuDPkLrVckuKstJKlPSOnKro7d6ozezOzpqdFEFjjYEsw7NMZ",
-	"Ptsw7nzy3kn24WDLfnGABdmwv4shcqVv8Uc+VWV1V9bT9ExPL/vNLsnOyseIyIjIiF+82InZZMooUCl2",
-	"Bi92OIgpowL0X55xdprCRP0xZlQCleqPeDpNSYwlYfRwalr89qeCUfWbiMcwwepPv8VhuDPY+Z8Oi/4P",
-	"za/i0PX78uXLaCcBEXMyVd3tDHY4DDMByQBhip4/PEJff+fu7yI7CkpYnE2ASkTxhNARkmNAPEsBYZqg",
-	"IYE02VE92mHULO7HZ5TNUkhGMHHTTxKiBsPpM86mwCVRix3iVEC0M/X+6cUOXMRjTEfwoZiqv8r5FHYG",
-	"O0JyQkc7L6OdFAvZtNYj3YNqzWFEhOR6455kk1PglZ0KiWUmKn86By6I2Wj7G6ESRsD1sjl8lhEOyc7g",
-	"e1VjRaXl5OPYVRSdfxK5ztnppxBLNfDCNj6HzzIQXXcTx7I8ebewhbnbdi3m8TEnUgLtOI94jAl9DkPg",
-	"QGNoPD82mRBZNNeTjRlPmj5cJL3lI9K9RIvzqV63WtuKt11NB4sOJ5J/EJgi411PgkNC5BFLoHJ6JKn8",
-	"50mAGzlLoXktE038JKleRMKm8hlnQ5JCv92meAKX2mvdQf1Ojzj0kWaG+UWV9Ih2EizxUYpFteBJIE6x",
-	"kSZNZH/sNVVfWpF9TEZ2M5c6B5qoPzX0+8C0Uu3PcZrhIFEPSdqiu4em1ctoZ8QxlQBH9bSoWzHe0OpT",
-	"Rqi8LwQI4Q6obhLfWGj+Mto5IzRZwV1Dw/eLuRpAk1v7q4vCDKdPh4EeKcwgeXce/rWarETMptUbKSCF",
-	"sNwSZEQheUq73p8S+ORBYH/VbycSc3nJm5e621afZBXhVJHcEqO4zfEnVizA2wLvIncMXjrjdve7Eyn2",
-	"yLsJlhY8Hj7pvmeysO2dtq92Cx7RadZVtK5Rem6I+KoVSHXC5UpkxIqI7rp5vZZub7YynOssl1KDC8uz",
-	"qxLsxq8xvKxdS2UDl+h2QdIyQvgJk9Ufq71JCaYxHANOUkKbmj24kEAT8Gn1lLEUsBYQMWdCPIdRmQu8",
-	"BkoyPePsnCTA9U4QCZPA7Wj+AXOO50ZsKcKrET0r0lUmWAInOBU1Q1EmSQwPaCK6Shc2BfpUUxBhNKD8",
-	"TjmkZEIo5vPaU5lyOCcsoFxMC2dJ1W9JFteJcdviSch8sL9/NJ+GzIsEziFlU0gecjbpdtItPRM1mhwH",
-	"wdJMfV+zRt3oHIJ6omAZj+FRIrrO/pzYeVVLhHAfhWgRMVDMCet6B0k8Cv0C0/JC6rjhRMK0am0im05T",
-	"aFABMgHiCaPPstOUxMdY4mpR0EOHrRKJZVotU6a3j+UDXRREVZMuS7Nlkl6QSG7zfYG8xO7uHNppwcX1",
-	"0kcJbHt/3EyZ3UoKh2XDZUXjugRfrUTrJY56SpJWTLyJfNrAaTdbbfUUzksprlLieJwrwT0duY067KLb",
-	"duGDwMxgMu08Ff3BkPGJ+pOiGTiQRJPZsnuPc1YtMyYkTUlAJVvy4oTuKqykuu2pcoFZQuR9KmbQ1Tt9",
-	"mrL4LDA9peVTSAMWAMRnU2Uba9dA6XkLpzM8F4hmaTrQz1cjLGGG5+gMYCoQkQIVnyv2Uy3xaQo7A8kz",
-	"0JYBHZLRuzVzgxRPBSQB5ygX8l3OzqDRFWFbqY+sXF0eitBznJbc9N6PFC7kw+Cn7Kz68pOsur3kmApc",
-	"p8UHp7JAMe7s7ML0kJE77YUNXhjXDVKsvNju0sHr9XlbUE2Zcsw4+QE2arOIUyYy3tX5hv1eapR37wF3",
-	"6bcxS5PAZ+anBo2GCJEROjqGKeZyEhql7mFT7eUCrSz8+i0qSdpC5lVsR77AiuUUG+PPojRm1fry1XQ4",
-	"2Ge4s2f1lLGzCeZn1bvuVJJWFkaI2pY0mIUNNZ1HxVSqVlxIlK7ytZqV2z6WmS5qX8vezWiSQq/7rSy6",
-	"Y6XnUKlUZB1vEKvmQ6UdgDCyXN2A6g+EI0MdiAiUACfnkKAh42jv+cMj9Pbbb399v+qi1HpEHLQa6m4c",
-	"LbLa08JRIeKqNNiYA5aBC8S5Lpf3R+2A8VSiYqsQ4/5GRXob5JgJQMoSUYTFKDwd7gy+1zDlvMudl1FD",
-	"02K8nZefmAdGxoXWhJ6xlMTV/genzVQJQcBJ+919H3BSta1KigD/AOZNHTyicZoJ+wQQdrIRajSArmSa",
-	"qj9KZC1hxIYIzoHPkVFoywRsqFcgdVNGCHA8RlgYYi/uRSTHWCJlYKMZZxIQUQKy1V6Vlrq4YbVvBm3U",
-	"d6/3BcFhDzv33OeWVKEcFOxYRUGRp/9b7isYp0oOHeEUaIK7KqFjlpIEz7vaoNqgq2w6Y/yse4dzwLyF",
-	"aqWb5cNHxey9ces250Ybg/kJXsYS9IVTL/eSan1S52Ko0IA6HrYnMoJumY57Xm5t7hHn0gGaTfQTLpZY",
-	"h0vxW9ZX4W3WrfM73n76wSMS+JQT0fQCWjQMrikX0I+SS6i5Uw4PLoiQNghl2cK5vMer8NYfY9ncqNal",
-	"39fLRUYUS2uu1Hq284Yvo51smmAJR/O4TaSWI5Flglx0bVVGO5b9XQvHHyCc8gyjSp5bov2KEwlw4aKv",
-	"zSeVaivDJ8kGcXLM8bDZj7PgjvDVAyQZcoEjZeeEACmQPY4IlZcfIW+OWuMoSGMrwrYi7I0WYdXyIyAb",
-	"lqVcQEYtybIqyVGWLXVPARXSq1KglmWXvw8Nkul5rl5dTcRGA4FcXpokICTPtK1TGx/gG8etLdQOAqCJ",
-	"uzvGiGJzFM+9w276+knVNysJwKgXOP2CVvsKhrCj0vz0POSe6vXInlNNkOF7KhOOVLwQ0aXn8a6Rokts",
-	"fbNNtiUhtCLbbZFnuiy9bAF2kBM3ftNKd1j1Fi4toWMCQ8gFKi8qZWLw6Ue3D8ywewR0TY4Ndnkx9blC",
-	"qlGd4zva0e+r/ZeuW9le3KyiulwrsxGXfLOO891sFR3qC+92LwB2gNongCNz6ieyu9PltONTaR2JJuSc",
-	"iBCZjICCMI/h+bP66VxWvqiPgYzGMvQim8AFJPc7PNArqa/fAj6yFNbmsyBj2clVnwOYB58ukfUgMane",
-	"z2CqVfXTcnWelX6mtYNUznlBivZ44lpSTVvGEfQSaVFpzMCKbGjxcx042Y+xE4jDxGx4MRRXpQZtE76S",
-	"t4yK0aoXVLxm9XyBbGS5hoOsepbM7SYzSmDmQmlfNJ5fRrwGg81rD2mCZTwGcaxjtWrN/NqQ3tBJL2xJ",
-	"uavF0RtPOOuc7RjORGkZcBRYiH0wyjXqwIyL58qeZm/NprcO+WhxGQVtzXrvVvHKGPJqtQocMY3qvVlB",
-	"/9BqfF01sd29/EOrC2Up/N91QS3WpVMR2OKSijqFtRRbvkAj/tPoIpG28FPn9HJlzqDWzhc/kqB9fFMX",
-	"z8OK/TS9sCKaPRX9CfWybo6yc6KCdBfPu4aIc0FsD6mdF2OBHNcbmrXEHCuJyVrs9WY7apa24DJ+Gk1K",
-	"fVI4YixhxHh1gFCMMwGBqNocwiD0W8+sCszlvFY4hbht8Us3/ahY4+LcinWEN7WX9O65q/qX4zoVVrf4",
-	"IKToxaRBLf7o4lFyBee5MunefPqOvfqAIawmQa3HRXAp0vQPfZFEFk7WUoB3RXib1SkxzKf9Gy9Gcya9",
-	"vAh9nnWPnB1hQg39d3itN+duu+jwXTWHL3pIit6jfH7246q1+098nTAg5tWW5YRROQ6kSATCn7M2j8u6",
-	"VfUCSngTXQDPzkmiaKJGui2rNg3HFNBdFoaqXkf+7NrPPdK4nIW5tZjTgxEHIfp4MnV2SLf3yzovWsvY",
-	"iCnj9f4bkaWyjS+uOiBAfbwwTJSvtGH/1qt0+we5En3b6/BG3xGlhV/iijD99GPMetJeGc1WkWflUlIy",
-	"IqckJXLe48oL6pnDQN7jZUXoUD/dOaIM3mMPciW2w2JSNhLPQWJCocb8pyBnjJ89btU4+EgglcXH6PNW",
-	"t11ANXtQAoNbxalZeDnWNUhoZWo/y2TMQoF1LUyCKXDCkj7WQiPr1ZkT2WSCAzaeyKbABSRBjLi8gViV",
-	"t2nZyLDbUuxv6aiXL7E626GFzVAQZh9HRF8iXBdZNdFNG+IQl3JvdDre+gNb5R3AhpcQ9GxYK9/zCd9s",
-	"faOQ0JdSN867I57WhOXUJJ/WZloWqZHtgiuSrBO27RlUMwmbgaiR6MFA61qBfeqlAlSRJuYjkCuJRXIb",
-	"cynZrrPtpYUv8Sdfn3j3MMeD7RTeUBPmOyRp8ApNy6+VfghrKzXH9W17qlqQzi9dXeRcXd4rFuNAQmw4",
-	"Ail/Nu2WMVt6RG1Sf03u5lLQkZ1xaQ6hHTzxX3c7bGXpVbgxbkQnRPNWTQM8tbB422EeyFdMp3KhREjr",
-	"eF8RtdTGniXdIKcs67enk29bWdFEIRWEYcM2tAzJx63ZskfS4FV1MmrddbicGG9zq3XuNBGl5Ok8ZXrV",
-	"MZ52PtWLlI9d+niXZOSCnKpSftiweYqui6pZFenaawrjCt+/4Xvt4hFN4CKISKOv/6UYIphXx+sV/VXv",
-	"TwIXJ/mN3p2jOzxJ+yGzLdmtmp8eCZHBVQFe9Yv6CEBHV8QdBBfkYBy6nAGbTDmbEOGicyveJWsjlXIY",
-	"2HYehrMVhZ+wGQUeqoAy1bBwH8B8hVDz0xTHYU/BzY94ObNxLcXeeJtYOuU2YS1dE3Ry8uyFY96QF1p7",
-	"2quLfPN3rs121e7Dep8ZCmmxkkeGvLsbbfJ7i76Exa9UsOfaa9MLvWn58s+RoOrmbkd0OH5drkyohlPq",
-	"g4kfQsfrGKWc+8uKBMCznXxlVZv+jeUSAB123sTgBUxjNiW0DiB60flVah4VfVdOO+NEJCTuAw1vgmvl",
-	"PHTHtfQHtbveGuOuvSJdXX2/oTBq7WE9J4IFrvGg9WRzZBbigEsbtjDheleMf0o3WoCVyOkyMkxZWStL",
-	"XKh75w8qPeanPxh3KZll5EVnj+IlrdegzLKr89ZSvdXnQEF0NY3aStQavMfHDCcOHKpnHo8HDtYOgqpD",
-	"hqT7pjZH8kNG5XileTaLYU8NGTiLZdr01wU+W+WkHRpBH1V3mmI5ZLxaWf0sAz6vibkMcltGyZBA0i5Y",
-	"N5+CP2C5j9ozexIAcLiuXTAPou3vvlVsTj5q5YawCaG9ggEwTUiCJfQqPdFWo/FGWfi0ajE5TEOPzMxO",
-	"x+JnCdZ9kU8oD7h10ChsDsnj4MOHh56iUzX5pMvsWoQk6jeT9j1eS/ZNzYN33bua/umDBod5lzgIr8d8",
-	"5KVNLebr3bpmV1v5HJYpoyvJtsPXqQthaJ2JWsQHuE9ql9QveqORZuvI6gpoZ0XkUbtTN1qjL6TpZdT5",
-	"p6cpGa002qxFhb9QCEGSwVMaFohhgVz3fm2qpwZgmlZVnDSUr17nEInjjPMa3wKEq/0phYEHMtwvF/hk",
-	"HJUdXTWrqw1l6LLaFJMprLiS6XLMlT5IN9hyyFx+KI5WC/LqlH5TcF3vKgmX5L86Pgv81seMvyQ1ConD",
-	"eWu1drtMoXu1y4VjXyYPd+g5QeQTbHvK6/XdV9LdStz4Rc/9opOaiTYgY+ur5tZPtdeDUv/rLcxAq78+",
-	"Lst4QUncT6TWn4NT8VYi/jx1u74usW1XdzBK3ouuN7CLbGxvdNdduuF7T3IyGgFvz/Mf2Q8Cbkon/fT8",
-	"3dq9Da0J3F0eo7vLreOemQu/Q/tQPfflrIxoJ6/kYT6qX/K3Ccy2yvNWeW5UnnupMlvNOqhZt1a/brgd",
-	"n1vgqzHkO8dA6ojSNtWG/eJ1i+PXVFzrqKPOqA5VraBiycop6f5dmNF4ocRTCCcxL51muovyDXAzrdxe",
-	"O6uVFQQzT8wd8i5qsc9wUBuCSajSei16Z9csj/BVELp2FMcHfqlxirJz4OW5VWheldpwZyyGUPyvx9gL",
-	"j0btDrKH3VoTruuHnLcuE+nHjuciOKeHYr8KeZ0aADV9aDlZFcfhzcPbkoLKo7ywXRCm+Jm6MrqK6Pqr",
-	"ukVoCpFX+NAShHOlpwx3e2msjWvILptkGpdualuChqUVoTLFhZ2voZXHS59uLwCrSx5x8BACO9pzZ4Jr",
-	"Xq/DxzDVSjw8uqsbrUnZxV5CiXqWYtq9iBln58HobvdzwBZpYe9d2nqr71s1yKDm1wCYwQpfnZsQv8J4",
-	"pldvNl0uzX+lppW7ih0K6gLtlGgt8ulyBXhhijFuvGNXTbLPFXPlLFz3NB4m7n6ktXLqCe30zb4KUnw5",
-	"c/oZBwFU4l7h1wlxi6sLr+6Ut7wq69quC5KQjd0aI3ohxTmU0pxb227ldVa2v+v9EiVq935F6Q/rPkMv",
-	"jaTK0R1ItJgSSkOuAFPlOpDEZ35s4zuvO3Q7fDlfoz0t9Mq2rCOG1aD+1UzcslhH1d9l9DQ4fOqS1vu8",
-	"0/fNwqnIS891DbuW6i1ip2nnzampnDIkkIaQfDTpBLwnPGtrVvu+z7CXphoTZDGp3SB+5DdyOA7/masx",
-	"0TNIpG150ssWDi2qvG1+9c22rFBXoreyKqW3SaE6vBWFK5cKkpWr4nUhnjW7IpZoeTVuCc6UCdwdwBun",
-	"bGTqBX3M+Jkyg20N+QpfPZFNLyvh66OYauxhGYuWwMdKPikGK/Ac2+OBLmBAVugKkCNZdYAZLaOKVfRq",
-	"/AbvwpBx+JYI+y10pQ4TXNB4BPqwLLyizuwJtJvgi7z22kfAJw1tCxCFpsZBP2KBHNlqgqz8TtcxbEtH",
-	"ylRGQ2hvLKFtSZpNQUkYfJRiIbq+jCiyx5LxI5f+8YRJEkN4tGnuPmic2JRDSiaEYj5vuRTz6m6m8ERZ",
-	"IzgNN/4sw4ohHgIkpzg+a+ycA4UZTj8mNGGzunMVkJpw7IcsTdlMOFdilbKdKlF+X5vYOG2cgshOH5MY",
-	"qCB09JDxU5IkoZeztk4Bcz05BSTAM2EGaTilKCxe6ym1ertrD612O8O0UU/DddJpWbxVCqc6uRA60mWu",
-	"9K+emsuvXw2LGvOim2t3WlzBDQqAbtbtZSo3MNwofvyHnmfjxtxsT1XpCC/nsmJsWHhNypBdGBlzbFcg",
-	"gxuKGEcYTT0je9ewJzwd7gy+1xJSopWzyXfnvPzEzfRb05ThpGqm+uHdznd5mq0n+a6xP7tM0kzvm0bc",
-	"3Kdi1jmS8RJVJAVLz6GNm6W2sqCd/HPVXdYn2fKyjnob6JWE/fQG0OgyOOttrLNgkvFziz/U06nUqkJ/",
-	"v5LYxxwP5bII9PqKKsavXmMP52ktLMiKfKcJcHLeHPjwbeBmyTYpd5WIM7WOUG1Ou/KjZcE0G2OJ5BiQ",
-	"XQMyjRERCAvEhgNU4CIKA4wIhdTV8S8CjVmaqB8mVZFBMyIpCOGcrT09k2EfXaUPNkw+vQTgpa9NdRu2",
-	"JzQz04ckBQ1M0juMq0hRbV8avkgxNnN2Y4V39GF3T8XpXEJXk1RM3m5tBKi2kR2lfuI9kF9WN/loJ+Np",
-	"r0WZL8NL66U8tyk261Acr7N8ZotKCe3HWWVJzBzMfiGezIsVbBGG4J/YjdbqS6R1GaXeddSvonk99mGI",
-	"VhZxS/KjK/qrnqrITidE9INLICNaE0ExwRI4wam4dBzJYk/VK7n2MvJdVPzncM7O4APoW2K9EbZ1FUo2",
-	"k1j2n6NFLW4FyWhCfjpM24AV10z+BDCPx33Vn35I453eUswE3yeVAQAULmQXTLz85Tb8pF2Mt778h03M",
-	"cUgdJHltII2DLr+apIheuQ8bmuGw7rwGd+LVPJRC3PMmd87qS0nrvJMG2Zf2AunCI6BxU+4kppRlNA7G",
-	"UrrfG+Ip+4KbdVOzJyDHLJiwT2J4QBMRWIhpEISONj8HI6vrFPzys5JPBbXAbbWRpvrIAwFt7scNKse8",
-	"RIr5WRbhrxWU5okMn047xUnn3NMrDrkLCzWwSB3x9qCuEPGs+Ahqt/RGG3yF2LyMtXcC8oEFH+5Zh9Rh",
-	"F3e+79vdIUX3DZeIzN+1+qyi+4ti2wUUr4h10+9ZSQmno1ANtJBuY+upNMxadRzlZRjMR6GJQ3LsVRBZ",
-	"fFszwbwozp/1EeOo/MLQ7nXNLz8StX7hMA9sWtZ3LnzHGqFO7utGCwCgy0mfw6Fi1XPoWu6s9vVO3b7B",
-	"iEKYXgW8tO7XW2xkdylaKJtULLiSZowXe+XWbswyKju8GGmk5qposhSPVtBNnfE9yeN6Wo3hIUt3AinI",
-	"pjGb2BjYy5r5zda8Qzew5+A20ptGvvBqsjAQ+30zMWrhClp4z4Oxvn3fhyppK6SgE5rAxft1/hohMgiG",
-	"Gjf5+9XvOr6on4PW1X6ti2L2rrBasztrV8DGncjC0IUhveDX9x4dnft4aKrcZLYekL/FxQva8s74e13e",
-	"2Sqy/YhMICUUHlDZuUpgXXHVeU/43muuOFAW/HZBfk5GdT5f6bl9JaVpYpyJRv3NPdnWyYo2rKR/Pwlv",
-	"au6GayUyQg/JV1Gtwn+BvjKiWC47QcORI5oU5s9BTBkVsKI6RU1FCr+C1DIBIWy+xbXUPakp1RlU9m2w",
-	"SoRmY6CISEQEYlTHraSQjLR872oNuDfP9jaB++KTG8UEl6naWUHgHLBkwaKDCaQgQ28Yw4yGLyZfgrgd",
-	"auek71MAdGFPPd+3/mLR8MhnXtqAqg3/GE7HjJ0dFZm13SBiupUwb8SUEfg07dJh4MWI8QDcH8Q8hHk/",
-	"n3b13bQKjNFPIqqlG8LPzVXzzGdVczzHkJJz4E7Yd6ii1ul1szzavP8bZ/hBc3GIrtechMm0g3F733xQ",
-	"nYLVotbrA93IW3f7d7gW3iUzBdc8KpZXs3OPSWenXi8i0OCq/XOxbS/PugOX5OfSZu9qhu7nAL0qMRAK",
-	"hbOTPckFUydnLZwTlom8FGpL4gwJwcWL27SLFsapWUUfQN5Nu0LWdk9U7ruJW76fYj5ZoZso6J0ZA07a",
-	"wJM0+f0YH3XNfMx4oOEYCO+ity4a7oYsKvx41m2i5+rGsROxO9F0JKLzM4b7qJ2k9k+/Ys9sVHvzHriG",
-	"kZvB8sKM3Mg4kfMTNbzLySC2hPPCcwdF9589QmcwR3tJevaH//35P+wjU3UVnc61nTPCEmZ4viuQFx6h",
-	"V6a1cMDceLnMNMZSTndevtQOwiFbHtDWrZsjTBNEmcSc/EA7Vaw9hYaMI5OTeJBgiZGtPPoDSOz4hNFb",
-	"6DnLJAjdCWcpCBSzCSBFCG6+hzhOb83xJI2QBbjQrbF24iN7MuYLtcr3GNLcjNgw78E2ujVit9ADpQQh",
-	"DsNM4FQnNFD0/OER+vo7d38XTQ1YB3KxvWjPy0E5tL/+9qeC0X1E8YTQkUmEyFLQk9LYHLdyV6GWgzi3",
-	"L/P3/Z07LgAKT8nOYOftW7dvva1jdqxv/lD9x9aKyjdL2TA7GthAp1Bpp4Vu/dbt2ybYkUp3kcOFPBzL",
-	"iRY2ZvVVNGnquy2Y0GZj1QTf+c53QgyRj3/o8E1eRjt3O7X36FvZ3MqKdsT9vU9efuLlKehpnXt+OzQ1",
-	"u3BxoGmmqDq+CD3h3nAN3kSWWqI3rhHFfMmE0J1P1FwO8ZQcnt85xC49WBy+MGbzy+BhvAcyzyY2IVd4",
-	"AhKU3Pzeix2idlQdqYPTHBRBA4UskDyDqOaMPmk8bJ9EP7UelaK/Wl09n3yAFvQ7fswS2BXroosgUWCK",
-	"sLf5Hi30IQHVgeSYCucZLx9uA4Uc2jGUishEBaWYUKsrJ5ZoUUpP8BmY7KwZJxKQwENAkiEOks9NFpfA",
-	"E9D3hhJgpyyZO9GqfhwSLiSyvn+0hyWaMCHRnbe+pmiD41gtYF8/cag7A7DBwrIreJTAZMok0Hh+8IGO",
-	"RC6mPsEXj4GO5HhncOetr0XVdK/F/bssma+M5BcOwpksL8sXtNrnl9fBeC7Qp4L/Yh2fIyHxk+30IeWc",
-	"qa4xE2Kjbjv1zx4JIznGEs04k4DMs+rN4FvDKijMvpY1K1hykYuauBJMFHM1Sz6gyZYf186P92Mf9G7L",
-	"htfGhhK4rresYQe4TrPpxZMlNmpiSBfpVs2RD0m6vSK7suSWNVbOGq9++sPXX/yoLQOUqbaJA/IU7Wrr",
-	"Tv1qwDzyLsUmWhYOkORGmZjBAy+jsAxLcnBXoBRLEBLldsQlTY0SiRQ73NLeLD7YSIvTm/6G2pzFChAW",
-	"iEikK3MJRNnsqszQ0qY1EE8hdcIX7X0pcTx2YJzbK3f9WrA+kLVbpcWXb6JCrAkrhQQJyxjdleEQYzVz",
-	"rVpDSjCN4cAE2Nf4kvKmJnl/y7ZrcyYtnMSWb9eirf/5q59/0dqFtMg8bViTCiI04YWZ0sSSHnlNt1y5",
-	"Nq7MD2HLkGtgyF/94vNf//D/f/35P/7m//uzX//LH7XlzGUOambNBM4hZdN6bfdEYi6PvZZbzlyrZ+mN",
-	"Zg6hiBElJWpsxR5LVNzMHXBBatjiwQWRT3OE6i1TrOu6KkPEbm+q63TnoNd/9a+v/upPdgVSvFIEEU1T",
-	"LIeMT9Debz7//NUPfxmhP/gY3flahJ6coDtf2x8gTFFeFbbkEjoFRZemP0giNCNyjIgUyORi3HPBWIVz",
-	"SP0K6RAxQ99GAujoKVIX11DzIlNm7DZyQgJ1SSAhYSGBJlvLcys03nihobnFLiLnB8QdQ7R7NK1mp2ZW",
-	"9YpRNPqJni0Wrtiy6/rYdeseWpd76Ed/9+rnX6A9jGylFv+6Huir+dWP/+bL/+1PXv38i9d//4sIuXqw",
-	"imDtJ3/o/u2ed/ETOjKfv/77X7z+yc/KH+bKwT2Eka30YjbWhkHLuS5Pocii/KVtnA+plA37xwhx+FQj",
-	"lKE9rVdYmJZ9xHiEmDoXHYTMuOfCpknVwgViNJ1HKGacGzAntPerX3z++p++eP35P776iz/98ic/+/UX",
-	"P3v9z/+PowY9EFIchkBHUDtwWTVnkU2nqfZ037PN1bp2BYpTFp8hIdlUIA2GYH8u0HP324rMZWnWRlq2",
-	"fWz3Pt8+t6/jub1YevHg7qH9XPWT+6HNVDBohQ2+pGdepaXtnbp1Jq3vbvvjf/ryp7/s5EEq0W4zW9hy",
-	"ZAc4h8wKRBTo3/OCPEbP2bLGmtTNclWnrbp5zVEEOt1NqWwkAZ5HMSmKxPq3A8tVeT7b3vvvorfuDrSz",
-	"iBhQEgveuCtQuCLgfoQcTrNzK9mkSjWo0zOtK2mAYkaHhE8gMU4pO1O1fWhG0hSdas2Mpee6uwgxjiiT",
-	"f7jwmVUFlV6rrmm3OCLQBPMzSJCFmW4XL1ElNtpLJV6q/FUtmZ6bJW1F040STV7Ntq14ukbxNGYzhD1J",
-	"UBJHLvt1hkUhCfawkgKQr/3kw7eRKXjnlm1tSNsb0tLGlV7cv4fwUFpiNnS9m3f+7twCMfWQHNVs3Sw6",
-	"+ELllqDQUK2uI9p2KzKanWfekW2lxTUrM3bvdCB84efBngdIWBbHuT6jNA7fs6SRHDzJsW/2ybrmeEYF",
-	"wiNMaKQlR2JLESMN5wqJfZazGK/d38OqmNkXFB5KnKgTCaaU5lEJQHpBJGw5uYGTy+VIWzHzndUFhvlA",
-	"fBq9IpiIkHP0zWFGbjdP3d/FQgY+tAcSIIVxaf/ZL1/93d/85i//88v/+OtXP/43TV6CjKgw2r5V/2Oc",
-	"psAR46Nd4R6eTcWoijs4xDKt0lZquebm+1crIBw3MHmlAg/zijJWSjD4TXRziOMzymYaJsUkvIUI6TER",
-	"8v5i4xtKTu3A8sqLqUB/2zgqy8tm7CK8fFQ+sfWlr0oqeBmFPJNFy2sQQlttviPJr+tNvDyLNzH2jSLH",
-	"gXkhbw4xkKlUJnxKhDRhoVUsW+XKq+azZukPI24h04Iy/4FucmSKeF8X52oBjqbAHdqUHuezDHQZbDuQ",
-	"+umE/ABKnJXAEGep3BncvR0pNiOTbLIzeOu2+huh5m93ogrE4SpE61PGziaYnznSctCQelZoD58KoHLg",
-	"yQr17/uB6brOdtalSHknqZHMNvGC00tAsaPGVV1pJSIPXmf6d9N0e4et6w4z+7+mq8ujkzfxyfuHv3z1",
-	"k5+YkKv2sFEFzzTfRxQb7NAD7vsIavxCamef2I9KfoUtf66JP91p2HLZ18ufS76CN5BL7ULsQ3aSxVK/",
-	"+hS8gRhFGDlW8/Itvvzbf//1z//1y3//y9f/1//5+ic/+/W//N9f/v0fRSijZEggQUon2G//RhRkzWYx",
-	"0Dp28Mh3H29jB68eDXYpfND3a0WFd9NGEVrUXdUSLPavJk4iBTKVUlACnJyDARG+IlhZG5ghDl/YP3lA",
-	"LaLpdumG0FIAa2/vlPnqAdE6XCp3rheOzYDXfzWvkryca841aM+FIdB03vFOqEZmqeJRPzA8HP04nabz",
-	"LW+ujzeLL9fDne2iBL6S/FkO3o8shFIwyzXPh2UzaqoV5AEGRQl112AfMe66KuXFDtAZoR5Q095730F3",
-	"3tq/l6e66H+4PUC6AHuU/zMHwTIeg4i86AUbk3DPS+xBezrfd7DUKir8b2om2BQSgAQx6tCjdCTD/j2X",
-	"yIP2npygO3dt8k8uvIg0Dapn4iKyXGCojcyK8gWgR8ci0oOWgk33ewVIGPHVJAmzxKAJVOrD99WvR4qI",
-	"r08MjoCCIGKA9NSK5G0j3nTBNsSxHGuph22tP6yBHCE+mzJiKq5WuEmtHljMBWg2URtqh/SqdVxPloNa",
-	"oB/NffNzfMyZlEOSjZBTurs6G69mx8KpoL3fVz/9Xn7AeUONnrFA5IUG3qRwxzgFmmBec5M/Zjg5ss22",
-	"F/raLnT/GNYVLGSHf+Mu9JRhpW7PAXPFswUztNKvSwzUlh8PX6jR6gOIroEpK3pS87o5UUjFvt7UV7M6",
-	"vw1GM5O7cpDgeYCwLuVvqQ5FakuMeVnf+rfoI6/dtV0QszGJx0iXkR+gMUsT4DqjXWvMxika+ZaxD2CN",
-	"jL9R69JWid7D+ip5dBx8J55Xqj9mZLXhnkOqkAWNy1BEavpQkqWYfLSgHJsZO0QcM9XATM9xmsHO9mF/",
-	"3Q/7i1WxN/V13xMDyvLMKX7lUZKLsqSFeCLywEbqNDmMjSn93IV4btXYNSGR6mNYi0vKp4A3ToU15IfR",
-	"kFDtzdGZt1PMNeiKvXeGJAWdmVKVM7s/QDHOBGjAE0PSDowCMetJMFUu9Q7otgki0nToj2TY2xbYSaJS",
-	"aQk04lgnuEhm/EFFG1MEVA2nxk2cW0lIm1unDso05EoXGJFzoKYb4wSDEeNzXd0SnROWYntafl4x5pLE",
-	"qVvi3nsPPkL//fk/HNoGA7tPhoKE9o7lFEIoGjIeg75E3cbcQ9j1jmZjJlRrLRDV0PpEBKKsvP1/8PG+",
-	"9aCJJbS7Jh9+ScY1SM+EiDhlIuMgDl0d0sKpH9T1js1nkNwvf3NtEnWrqlyJN807zOOcMm64xlJrWZXI",
-	"0zi/7+5fqWVVxx4dmJGdpmTUhROfeh9s2XCT2bA4ya8ED3qU7M7njNBE+LcuMhqyYUW0994xevsuGgLo",
-	"KtZJloLQQLNvv4U8HtkfqOsUsRkINFPaxukczcZAIzRms6L+kLGhi8x83XSGhXmV0pezopIJNkYNGoKG",
-	"7dCUrZ9HsDiDBO0p/SInNHXQhGYgrlGY+BzeQZLYOLOWYuSZa72VIZssQ+wxfiUEiMvvhcTFTNqb/Heu",
-	"kflyvmjgPDjHadYUFmN08wd5060nYn0ZC/khrMUbUQz/psavLUK/FgxkQli1z8DGlMwB8zrXBEZKFgTM",
-	"edtxpUnvce1+ZIJMdFQ14yij+V+tJgFqSjo81TjiCU/sLPVOu3FscwP3sys8lA/jMrDVEc3Fp75WR6pW",
-	"GGkgohwkpPC0qK+UWpNNgQtIQGjUXWfjEDryPChyDDRPX9RICNqlAjmIaDefgiermgSgS3OuwQoF+SBv",
-	"tRV96xJ9/jGsKWXrGxknIiHxm1rzBhYjgcDji3bYpT4vNbDmECAJWgEP1Y/Xxowcpimeu/glImxUmkbv",
-	"ZplEj7GQBw/OgcqD8GOs+vpd9V2Zm5zqf7uN6s9BZBPIsdiIuoD0S/G7j58efXD40XceHUcIG7mh9m9X",
-	"IJKE2bw07xWDAUu4kId6dgdCcsCTMp8tdrgR0XAnwM+BH5yoLdfbJop0FJuDv2ePSAfIlvZXXb+/nxPB",
-	"7+33yjlu4Bl1wDWms75K3wd8daxzlVainvjm5Ddp9mR8hKn1qBaI6DYHQp1Wjr5oNhvtjYGMxlJfFzqe",
-	"0oiaMRbjSAcJmwerA/Xt4Z19DwSKHahuscw4CMR0vKw/uthVbSkIAUJpERmnkKwySyqY6s7UvK6e6lav",
-	"chQEd306xoYROabLlLYrHKVZOhOoihc09Vuq1QCldK5MhgmeI0VI93RCEPJperiIjewV7KomdUT0y60k",
-	"IAwM4f7Aiuu8XzTJTHYhGc5RRhOrP3vhzowOySizCa9OjVMMaT49hcrlTUGHR+29c/vr+iNl+6SYTyJ0",
-	"BlOpy3xE2gGsn4JVa+2m5VgpmAIRuX99KYz62jh8YURPOH5T0eZ9ec2hm2ZS20todZdQze2DJcLI7PjA",
-	"3Tz6bwd3lFrpEn40tY5Zmmgcwj39RoFtKq/lbIGw4i2cKAvnOkmZCMn4/PCFIoqXhy/OYF5D0KbxNVO0",
-	"bnX5bgzC4w1DwrM7+kgaut54FDx9V3ip57gScLGbp95RXQMl6zDhQ7iYMh5O2Hqgf36kml6fORyLc7Rn",
-	"n7N0PPJFKi5CVi/jEywrw5Bjca62UX3bJuoYm2RBNiyOoGpA1ahyuE89743aK+NN3Yl24lJOgpznh2g8",
-	"X36QdBEKpn4ooYrHJVTCPPBLCTYH84S17W9crLqNeyG1PXuhnuC/tghI886mKaattsvDRcCiKDCxt1Sl",
-	"Sciap0HTQ7fAbD/ubVfkgWU6zs1H3TII8lkqy+F0uwLZM6yakPVodpxROUpdv43DiFBK6EgXyFDn7jnw",
-	"d02JtODrriGSDhMo+jcHYQeI3BMh0rXedI6rxd2HCxy7CPrAPD7rugmCXBwkZEQkSsi5iYJUGzJA79y9",
-	"ffv2bUTyKIdz4qrQWecGkXNEqAnuq5qL67A0pSmWErhq/T9/787B1z/53u2Dr3/y4u7L39qJ2uZK6Mom",
-	"2u+mFW+GTllGk4FHz9bR7UdzRsgJp8i6ZRK0p41pK8m10LJ+2T2n1KihQmyQWFSYZaniJqJY2AylWVyz",
-	"cRs2NdNP8DxC3/3ud7978OGHB8fH6GhMKEaSBGlwKbXVylkz1Tb7q/ej87iSXXZUqWj8HHiSgTonmJiH",
-	"KzYFivY4TAFLfJoaRojZZIIPBKh7TUIS9KymeLTT0aHryGeJUiJDc4oNQzJIGPndkhjs1pB29KD+Vr5c",
-	"sYhDspAbb+7yRMw3qq/L5zif0+SWOp2LSWqOWxyw4ZDEkLA4UwL7lphypfGPAeQkvaX/X1YdczI51YUf",
-	"qwjF+IuVSrD5buISPhFGAjCPxzqKXd/FRyffRnvf+ujhwdeM9+7dpx/qg/7O45PvRMg4y/Oa49rXULgE",
-	"NQUgW1zK6i/1iugnrdRMazYF9UytYV6DubR8uPmFWaMUbHW+QuczKkPkazyKuGqz70iyttCvwhjaINau",
-	"MAgNuIniEuMYWRFfeolilXx5omXLNdt/W0tsa4ltLbGtJba1xLaW2NYSu4wltrwdbFZkF0TojmK0u7dv",
-	"5/NAd2+H9j4lEyIXg3hMbNHdfkkGpaQCJSjhIiR14owLxtemRRo1aLOgtaxZqCM5sylwew9YdJCSDanV",
-	"rdO51SIiG4G7F75KyzepOqP9KL9qDF8JLccVwwpramJkTvGeV+VTDwnm5c9/D1yRepvvRp3ZeWIbbWLM",
-	"kp37hoG+ld+DRymmMQxMAIWG09D0qGvRWYK0ZORKPuaxGkpioLdvq9tNRIjCLA/yVjJuwqg+u8tRUsma",
-	"qIGe+saC1bFxtFRawGYmR4Vqm2v9tjqYePVQUgv7WEtcZzCvT0V85OzTbQ7iZucg5ge5wbmHFhfs5MO3",
-	"XHLymSHMq0079HggGAXqasY+8vw521Sa9aTS5GewliTCfPQ3MIfQlf6ljWV6q1LbFjmoxd2lA+AeJbWY",
-	"nNfCktUBbI+SG6Nd+du6keAxYZpavQrViwYPDTJWXaK5+n1zyHF70zRXilcn+gHM15Sx2equ+coW71J7",
-	"jwxG7J6y1AkdIaHfE2zegQaWUaNxNiHCuHVb3kVlTu0kBZjEsk4K6N+3UuArJAX0iW6lwFqkgN57IwVa",
-	"c/cCBzZwd2WlTdWAJRBWPB8Smng1996duwJ/RyyBa2b62Ax5MxTRbwM3e7K5bj6bTadnWhyxXymyVERS",
-	"xyhp4JAr1VvrKa6ByPM4ihqkkIckhadeuMnWv7Ge+yY/g7X4N/LRv6r+jTrO1/CIJeBjm9drHhWtV9KR",
-	"2F2E0YTQTBoIYpwkHMQVgxSWmbSR60u4ptVs/3QK9KkfQbbl+3XxvTuENTG+G/6N82zqmCHN9m4LTOSB",
-	"figuP/o5DNUEhvqleBnezGO6/UEZcU0HJwmLrZbOUZKpf+MFgvqee4JGPEvBNhso6UJYcg8JkAOUZLB/",
-	"T8flp8MDEwMKNsZiD1NEaKxRAyLTBZlMICFYguqHxXHGOSRPaYRc+sOxqfaHiEB5Zzq0wpQRNKn+rvyh",
-	"idywRRTVaF5pxcWaivuuckqpZqIRpEkGJjqKGAM+k7p4YQyRG0mtZ1foNfSqJrgg1RoEpVoXgfqn0me2",
-	"zfaddKOxWhUFb2pZmJTo7XV02B1/qfoB1FF24+vnMxuwvNUQ1qMh6P1fi3KgR36DXzyRi9Xv9NZp+KXd",
-	"3dPkcHoP5JWz3033Lbn93DjBXUk/K3vO7EFmhzYfJ2gVHunZ6J5PXOrOjaa77e3RWHFGk8yaHjEaL5Cv",
-	"KupsJqZAk7Y3xzLbNbF1ipvB75+leOvYWaPaluL1uHTUwG8q1D2miEymqc4ENS4dxSoIT6ecnUPi/Awj",
-	"dg6cahR3vIgPncI5pHUQ+JLIFCKXcKnaFbjzubmsRxX5wBbXHs/zrdb0rzcznxyR9xB2mLwFJr3uqwRK",
-	"fwt9PAZeQuFHAqTQTR+SlNDRx6bc8TGeC/90dYLEWE2M+pHsdtHZ1KTkDHUXiAjtstGTnGA6dzWUdWZE",
-	"jucMdgE6qbkD3r0WT01yzmZZ16nHeSL25iVH2LnndQQ3NTtiylISz3NSdCUarzqgzx39y2hHidmqIghX",
-	"TR3ba7BFCYSczNejg/pM9oZWQMAozoRkE1TAVrQtfZAzWStJfYgTNpVhzfS++nnLlGs3Cr1j2LLlepxD",
-	"6gg0ADFJ5QGhXVmzxEkNzGme+BoNxucOWmbLlmu6K4uUensW12w6mlHf0MrtOfadeXgncQniwPDQQNtH",
-	"9hsHSp5j3vlF1rySiicfvqVo2APHKxuMgDXSXgporyiWYQe0ZVvV7rosdEZhv5uplRNTGylxOAKqZENN",
-	"tPt7tsVWYKw9VcXwa4cbfNXCIowSkd/cN4fFFQEZr4lm8V1RweKuYpZDxtt7/6MPH0ca6HI/0ixfkgGV",
-	"zF8ktZkyGyMsYWarH/vMbBCxKji5gVVzSLeGCL8TH/pty6NrMoDTNQb25qO/cdc5ppRlBocOGc5gHOWM",
-	"U+vgVbzvvMim5qciKLNQnlGBiIwQRkNMNMjYFCSR5BzQBOSYWV9vrXs4xmmK9l795x/95v/4k1d//E+v",
-	"/uJPW9/oZbYuyYkcXbJGKugEmSMfh3JBLmy5uTkta00XbnFs7a3mGxlWU1CqU6HZcJgSCi0uw4LID18Y",
-	"fMva6Jk6Uq+4AnPEzJvxQLB44psZBeMdd1UhmpW9B3hn3UQyh1PO2DBIOM/Ur+/q0lBHnlTdQAoyi9ig",
-	"4l/6YGxZLhOPX5zfoID0i2z9SL/MnXt3ivwA9DNQCrmBAXRKja1o6SFil5ALPezjBDg5B4EsYOqV1AOr",
-	"Is92gVoFbXaI1upBoFsl/0ZHWfXRC7YBVxXss8iWRB5Yp1trXcMDYd9IbSOf/8ZqGkRash4UyUs2/MZC",
-	"ySMibXiNRu8+IzSJkK4HSaRulEBiAmE8qtm3Nw6WMGLc9oi5JHFqL5whoQmho11hjb2ogBnXeOEiJjSB",
-	"OuWnl8bjnVgj9XZTe1zPW8Xnykm3WuvJSbmowu0qtuduxyWiHqD3HnxkaTUTik/ZjNqu93sSXxvSsgRe",
-	"98ioG1yHlNwqLM3OeyzWqrAQ+aZH5PgMjrAgCdgXQq7PRhgXZc7fXNkoQt1Mv/qvL7783//fX/3Xz1/9",
-	"9M/3Bzo0VOK5cBW2bFksvVFEIMpQyugIeCAur+7xcJlhfUlQVJlppx898KvSbNyF4s1+E3UjiorjWtKM",
-	"5oC5+ZMVcUofYu4LF75s3sc8/UZIrFUeXX/GRSfrhHQdaa1rsOyvUt8pnUE9IbZXdYpOt4rO9Ss6Pl0W",
-	"ao51zaxAXbE1G3J/Sk3JBudDuTpMN2+YDTmvWZ5osFTvw7C/QIyaCBbvbQv4rnCPa2JQqgeZJcSBTehe",
-	"lHDBdI5OOTsDahx13corTGAR8qbyjJ96ba7wjP1hNuSM1ZwK3rIGwzmBGdrLYyGWTn/fOGMNNohRYqKi",
-	"CpuIPLetiPyaceqnAtBM2Gun2DWlz7CZ+kH1X9KS7L954j7K1cEC6wzhESZUSN3WH1i3LY+trX5NvXiG",
-	"dXt3dWlsmERfg2o2+sm3KBUiGKNKTmm7ICilSmRaTLCVstQNk+2G3Uk+VtWG4lL7JRivNIulGtergloO",
-	"nSkQNrGPtfPqyklna163ZoBjd2bXbGK3AvT7itrXxoWLwkwcNnkXGaiZJYXkWV7GKfBYx+iQ8Mmx13bL",
-	"mGtiTO8Q1uT8epM5MzacYHDvIEEJlhglJb5o9363zFFNnNraHfC0AM3degPWEO9RLv9s/QG56nM1MRie",
-	"+dFSOe+EnHrjtHM3+28TmG2oN9ND7VRyccxm1hFOE4Eom+nqEdo7qcEzvarBGuPS/u/AVBSeETlOOJ7R",
-	"lXorA0iUVcTWQbe/asrb6hAtCsQQmK1NfWgD2PsV1R8W82zyxzElBSxsyQDhOIapfrXQcRcy43mWXv60",
-	"ZoFuR2onLCiMJmKHUbt/T32cy4WFr9kUVJeEIuCc8QixGSSIMjRhXH1KmXS9alheIm32gBk2lPUTtkfa",
-	"CxKzCU14/1shcnNwvw1gz1aOXLMc0Z7r3RzsaG85U4dIkQNm7w8q0bCrwa4LaKQC8loarG0bEKa2cIL5",
-	"GSRaw+0Fdr3AyY2SoYMF5L+UbE2g634QLU5vMe5rBe+hU3s7VBOB+vEKj+YxOQcKQmyQfWqmJNCL7++Y",
-	"R+Tv7wy+v8POvr/zUisFLJNIsiweKyGikwt0+v4VGaoa+LGVidoa/fGGca+FhdtEk7QCeXDgHiE1QF4J",
-	"Xa8A3UN7vl1qLFIbhrwf+YE1LqamUhp0h09bBOArE1drk/RZDjq41SbfSJO0CXD0TTBGfXY2vKsDYwyx",
-	"lc1StPfqpz98/cWP9ivsUx2PIBmKGecQy3uI0XS+AFCah2IoIeLG72ZQeixbIwDamJJXec1s2b4N563H",
-	"fHxDed4uxMHyFubjMgxM6YKvB5tYBoiwvaYgJXBnUGp7NGBQKq3hFnqo3UumpJLabOPfcl+bD4y4aSsv",
-	"ch6vkROtDctnGrZ8a1Jev0lZoZoWtqWQMEV7jpQiVwTMA4XOry7vwvI10/32qmiJjjgIN6eaZOdnptnO",
-	"FclQbxJrw8IsprApRIaRf3o+ct2B/8PhnX0n05ZCTL0I0YrQzHjMBGjnvBEGAxtlTMEU5MtJ3FhVJlM/",
-	"cYn7WCKs/wyJDT2OHNbIqQXlYnyEKfmBc7TMiKQgRO6wv4d0RWBSoJOU4PnMDEzRYF30zmp7514lZFfC",
-	"rUV0qO5OHJr+wqyg6yzPtUi9MnZgbPitacpwsgZIWDb0gS83wkFk60ZjVBa7unyUzyFWQyACUZAzxs92",
-	"BeKMSYGmhCq63DPe5RHo2HmIzzRXRNqrXAJRYdxnFQs35eNVJAbDTrFFSujZSovT+kTrECPb+KM6YEXe",
-	"sMvfB0Xd1HjmCpzDXZHnyWvAEyMcHayhU9WNWircc4hSDcRVR0RXwJUuUtqhnsjhC0UxYbIzHT1sizXe",
-	"z0St6kj97zrJd8j4BMudwc4poVhX3lyaaKmHc5rcYlOgF5PUfCoO2HBIYnDPXbfElANOxBhATtJb+v/d",
-	"h5RwIQ/HcpKWP11suCH6jkbo1bn5FaChJZjPCU5AKdTql1tq/ZFtdusiFRf5X9Q57nfLdVrig9a213OL",
-	"Ab61vtaBYVUrfvX9bcRvlbiNnGp5pS9LBaRsq+u8G7LsDSMoHz9zU9OTlhBNB3n2pUOqoQlJlC3lLnPC",
-	"EWWSOIC0hS6UBmqoqegpVwPMdwhzQLqNGEMSofeO0Vu39+7s772zv3/VSkE15mkF1R4WCw/bUU/YhFAs",
-	"4ahou3Vir8mJbc9iDUlSrcCRv6KebMvGdlHnBGaQ+DJjT03/vJASYl8vWkistR0lTAyTW9kw8KvR7Yr8",
-	"u5zDnuhmuiAdxTLjODV15PIUY10dT7uq94xgeWd/gLBEKWAh0d3WCMkVvN0kMlprUScF8PpWkVpDZNTS",
-	"rbfoxQ7dgbv1V9/+5SFpm2jM/Fv4SjKk9dTObHsdrRevf00vAW/yjWQYpMyfeMJsWF3BylERX5trtAho",
-	"Ask972OdGOTgKNS/U6+kqlcGwJ0tmlWXVC203/32VfNKnOwLhnb+/WPrhbkiF/+JtjXzQa6ZxM0Sn9vu",
-	"N8iqVx0pA6jGF1+EAVyprW6oqNlON1v9xN0SG6evbCyp5G9Cr//XH73+u//ly//461c//jdFK1/+7b//",
-	"+uf/+urH/3Y9lHEoyQR0YYUQiXzkGtxQ8iASJqKJTtwiHlDJ5+pg7Sww53i+QWRjH/HMqYtF9PsFWXNF",
-	"FDSD0zFjZ2EcrcdEyI9doytkfjuGGm6TgLRy+DORnebzVeY0LQVADGzJAaVWa2fvfoQSIvCpCeBSegpj",
-	"9xBVraymIyDmIEUbS+WTl1HIyjCzOgW7vVekYtje11Qox45+ZOpa1ZS8ukkA9vZcEFYaPRB17ntjKadi",
-	"X5ljcK5GQPhU55v4dMZmNC8NqanMEoF51nUgfLul6Jr9ASrLmsjDT4uQpQihQw9sKDJh1AdAexvNGD8j",
-	"dGScOFgZdvcsTSeQEv0Hkj8r773/4f2jg5P3779193cKJclQtGVjG7i4H2nTk7iI6FMcn7HhEOGYMyEQ",
-	"B+2BssBvMeacaAe32SD06FhtVgIHSWaIB9DpvB3HVMjAwxck0dpVAimYgpgLCRCGYwtear5DSXJj1Cs7",
-	"7ToQiJsmYa2I1C9qhXhdhJ4cKItNJ2RNGAdNhkDlPRsCewZTaWjLxI1ZYk3Z6HKEcmi7IhC+PO2WHxct",
-	"r4Bmlnw8xcTQFLiOMUJ7dxSn3L19W3H1EGepRHdv536azzLQb/p2AimZ6Jz1knOGTLLJzkD1sDMh1Pzt",
-	"Tq57ESphpAuDLk1Hm9Rw4Rh/V6A444JxB0s80l4LlibAUeLvVNXUzKc7a+Yh70A3SFfxeWi3zAoRojDL",
-	"ES5t7KWWsVFeHwnQ3hQ0xErkvtXhw5ikkJjnAnMhYClh4pjO+qz0DVc8r16O86a1eSrPCB1dq4h+a9Xk",
-	"9SwQKOPisgcoYdTUteKmqIlzyOqQf5wgSAVoD9f+TXL4UV1uWwlqc31LhirostCHPCqzioUispSNRpCg",
-	"lJyBhhLWfe1fkqSMblJTzYIpDrDnc2Iab+b9bye/MXFYFGZOcxxa/AWfYKKyPnnPunThnLBMF09HZwBT",
-	"o5kqyjsFQRKdT6N6e+sdNGYZF2hPzhg6v6ObYZlxEPsREqwkvpCYERmPQeSZ4BMiTF5eLky7k6GJQz/E",
-	"KeaTGk3CNLtvWl0llZQG2hAqsdJBWSWiMtp/CqBMGyo5TogJftEHbnDnre9Fg5Hve3X74ZwkQONg5rU9",
-	"SCFAisMXQ5LWBKfe161ayYyhiWBdpdTQoZmxEPWRmTaE81N8js2Jb04gZ52fzQu0N7O1oQ3zdOVetZhR",
-	"wdKw//XI/t7uwDYrlrbpCPLNE7vI7hPa+9Uv/vn1X/9wf4ASLManDHN11wPm8TjK3RyOHwlHzsGtT1BH",
-	"DETeM6iuNmBdHRGCCx0Ce8/YfViqqwQSoT0udia7QmdueBBjZzBfNU1MwuTw4ZtJCUupYcZEzWlBHZg7",
-	"fHXQuR8qKiPx26zXcuKNcw7UZJup21+S+KyCNspu26sgh89401XxTb6ua4JM8AgOp8a66hL8vzHwPuib",
-	"z1HMEhunbV64dkU5je9bzx+jvSff+vDdB89vTelo5elUbd9zn+ERmDfR9T3XfQWlz1LKpk25M/uH9r75",
-	"HEnMRyBXe/AvX/6PAAAA//8=",
+	"7L1tj1zHdT/4VQqzAWYaucMhJTGxmwgCaoaUaFEiTcqWHVsb1Nx7urs0t6taVXWnp00QULBIbATJeoNs",
+	"EgS7WUe7drJYJE5eLBDDCZLvEpiS/S3+qKd763bfuk/TMz0t9huJZNetx3NOnXPqnN95sRez6YxRoFLs",
+	"DV/scRAzRgXovzzl7DSFqfpjzKgEKtUf8WyWkhhLwujRzLT47U8Eo+o3EU9gitWffovDaG+49z8dFf0f",
+	"mV/Fkev35cuX0V4CIuZkprrbG+5xGGUCkiHCFD17eIy+/tbd30V2FJSwOJsClYjiKaFjJCeAeJYCwjRB",
+	"IwJpsqd6tMOoWdyPzyibp5CMYeqmnyREDYbTp5zNgEuiFjvCqYBob+b904s9uIgnmI7hfTFTf5WLGewN",
+	"94TkhI73XkZ7KRayaa3HugfVmsOYCMn1xn2QTU+BV3YqJJaZqPzpHLggZqPtb4RKGAPXy+bwaUY4JHvD",
+	"71WNFZWWk49jV1F0/nHkOmenn0As1cBL2/gMPs1AdN1NHMvy5N3CluZu27WYx0ecSAm04zziCSb0GYyA",
+	"A42h8fzYdEpk0VxPNmY8afpwmfRWj0j3Ei3Pp3rdam1r3nY1HSw6nEj+QWCKjHc9CQ4JkccsgcrpkaTy",
+	"n6cBbuQshea1TDXxk6R6EQmbyaecjUgK/Xab4ilcaq91B/U7PebQR5oZ5hdV0iPaS7DExykW1YIngTjF",
+	"Rpo0kf2J11R9aUX2CRnbzVzpHGii/tTQ7wPTSrU/x2mGg0Q9ImmL7h6aVi+jvTHHVAIc19OibsV4Q6tP",
+	"GKHyvhAghDugukl8Y6n5y2jvjNBkDXcNDd8v5moATW7try4Kc5w+GQV6pDCH5O1F+NdqshIxm1VvpIAU",
+	"wnJLkDGF5Anten9K4NMHgf1Vvz2XmMtL3rzU3bb6JKsIp4rkVhjFbY4/sWIB3hZ4F7lj8NIZt7vfnUix",
+	"R95NsDTIjmYJcHm2CVNS3zNfOtZOx1O7xY/oLJPr3eGrlM5bIh5rBV6d8LoSGbQmortuWVJLtzdb2c51",
+	"okup2YVl21XJduPXGHbWbqaygUt0uyBpGSH/AZPVH6u9SQmmMZwATlJCm5o9uJBAE/Bp9ZSxFLAWEDFn",
+	"QjyDcZkLvAZKMj3l7JwkwPVOEAnTwO1r/gFzjhdGbCnCqxE9a9KFplgCJzgVNUNRJkkMD2giukoXNgP6",
+	"RFMQYTSgXM84pGRKKOaL2lOZcTgnLKC8zApnTNVvSRbXiXHb4oOQeWJ/fwbnBOYNk/RbZmFStA0/XMxC",
+	"FlEC55CyGSQPOZt2I56WzpQa5ZODYGmmvq/ZNt3oHIKqrWAZj+FRIrrOXm2eCAuZcB+FtBIxUMwJ63qt",
+	"STwO/QKz8kLqGOy5hFnV2kQ2m6XQoFVkAsQHjD7NTlMSn2CJq6VLD7W7SsqWyb9Mmd4+lg90WbZVTbos",
+	"IFdJeknIuc33ZfyKBHHn0E5xL26sPnpl2yvpZl4DrQR7WDZcVto2ydKrEny1Eq2XOOopSVox8TbyaQOn",
+	"3WxN2NNhL6ULS4njSa5X9/Q9N6rFy57mpQ8CM4PprPNU9AcjxqfqT4pm4FASTWarHknOWbXMmJI0JQEt",
+	"b8XxFLqrsJLqtqfKBWYJkfepmENXh/ppyuKzwPSU4UAhDRgVEJ/NlLmtvQ2lFzmczvFCIJql6VC/uI2x",
+	"hDleoDOAmUBEClR8rthPtcSnKewNJc9AGxt0RMZv18wNUjwTkAT8uVzItzk7g0bvhm2lPrJydXUoQs9x",
+	"WnpZ8H6kcCEfBj9lZ9WXn2TV7SXHVOA6wyA4lSWKcWdnF6aHjNxpL23w0rhukGLlxXaXDl6vz9uCasqU",
+	"E8bJD7BRm0WcMpHxrv5C7PdSo7x7b84rv01YmgQ+Mz81aDREiIzQ8QnMMJfT0Ch1b7FqL5doZenXb1FJ",
+	"0hYyr2I78gVWLKfYGH8WpTGr1pevpsPBPsWdncGnjJ1NMT+r3nWnkrSyMELUtqLBLG2o6TwqplK14kKi",
+	"dJWv1azc9n3PdFH7wPd2RpMUet1vZdEdKz2HSqUi6xCJWDUfKe0AhJHl6gZUfyAcGepARKAEODmHBI0Y",
+	"RwfPHh6jN9988+uDqotS6xFx0Gqou3G0yGpPC8eFiKvSYGMOWAYuEOcNXd0ftQPG+YmKrUKM+xsV6W2Q",
+	"EyYAKUtEERaj8GS0N/xew5TzLvdeRg1Ni/H2Xn5s3kQZF1oTespSElf7H5w2UyUEASftd/ddwEnVtiop",
+	"Avw9WDR18IjGaSbsq0LYb0eo0QC6kmmq/iiRtYQRGyE4B75ARqEtE7ChXoHUTRkhwPEEYWGIvbgXkZxg",
+	"iZSBjeacSUBECchWe1Va6vKG1T5DtFHfvd6XBIc97PwxILekCuWgYMcqCoo8/d9yX8E4VXLoGKdAE9xV",
+	"CZ2wlCR40dUG1QZdZdM542fdO1wA5i1UK90sHz4qZu+NW7c5N9oYzE/wMpagL5x6uZdU6+d1LoYKDajj",
+	"YXsiI+iW6bjn5dbmHnEuHaDZVL8KY4l1hBe/ZX0V3mbdOr/j7acf7yKBzzgRTY+qRcPgmnIB/Si5hJo7",
+	"4/Dggghp42ZWLZzLe7wKb/0Jls2Nal36fb1cZEyxtOZKrWc7b/gy2stmCZZwvIjbBJc5ElklyGXXVmWA",
+	"ZtnftXT8AcIpzzCq5LkV2q84kQAXLvvafFKptjJ8kmwQJyccj5r9OEvuCF89QJIhF+tSdk4IkALZ44hQ",
+	"efkR8uaoNY6CNHYibCfCXmsRVi0/ArJhVcoFZNSKLKuSHGXZUvcUUCG9KgVqWXb5+9AgmZ7l6tXVBIE0",
+	"EMjlpUkCQvJM2zq1r/m+cdzaQu0gAJq4u2NYKzZH8cw77KavP6j6Zi0xHfUCp1+cbV/BEHZUmp+ehdxT",
+	"vR7Zc6oJMnxPZcKRihfVuvI83jW4dYWtb7bJtiKE1mS7LfNMl6WXLcAOcuLGb1rpDqvewpUldMy5CLlA",
+	"5UWlTAw+/ej2gRl2D9quSQvCLpWnPr1JNapzfEd7+n21/9J1K9uLm1VUlx5mNuKSb9ZxvputAk594d3u",
+	"BcAOUPsEcGxO/bns7nQ57fhUWkeiCTknIkQmY6AgzGN4/qx+upCVL+oTIOOJDL3IJnAByf0OD/RK6uu3",
+	"gA8thbX5LMhYdnLV5wDmwadLsD5ITKr3M5gdVv20XJ0app9p7SCVc16Soj2euFZU05ZxBL1EWlQaM7Ai",
+	"G61sok77MXYCcZiYDS+G4qrUoG3CV/KWUTFa9YKK16yeL5CNLNdwkFXPkrndZEYJzFwo7YvGi8uI12DQ",
+	"cO0hTbGMJyBOdKxWrZlfG9IbOumlLSl3tTx64wlnnRM0w8ktLQOOAguxD0a5Rh2YcfFc2dPsrdn01iEf",
+	"LS6joK1Z790qXhlDXq1WgSOmUb03K+gfWo+vqya2u5d/aH2hLIX/uy6oxbp0KgJbXJ5Sp7CWYsuXaMR/",
+	"Gl0m0hZ+6pxerswZ1Nr54kcStI9v6uJ5WLOfphe8RbOnoj+hXtbNUXZOVJDu8nnXEHEuiO0htfNiLJHj",
+	"ZkOzVphjLTFZy73ebEfNyhZcxk+jSalPCkeMJYwZrw4QinEmIBBVm6MuhH7rmVWBuVzUCqcQty1/6aYf",
+	"FWtcnluxjvCm9pLePXdV/3JSp8LqFu+FFL2YNKjFH148Sq7gPNcm3ZtP37FXH/yG9SSo9bgILkWa/qEv",
+	"k8jSyVoK8K4Ib7M6JYb5tH/jxWjOpJcXoc+y7pGzY0yoof8Or/Xm3G0XHb6r5vBlD0nRe5TPz35ctXb/",
+	"ia8TrMSi2rKcMiongRSJQPhz1uZxWbeqXkAJwqILRts5SRRN1Ei3VdWm4ZgCusvSUNXryJ9d+7lHGpez",
+	"NLcWc3ow5iBEH0+mzg7p9n5Z50VrGRsxY7zefyOyVLbxxVUHBKiPl4aJ8pU27N9mlW7/INeib3sd3ug7",
+	"orTwS1wRpp9+jFlP2muj2SryrFxKSsbklKRELnpceUE9cxTIe7ysCB3ppztHlMF77EGuxHZYTMrG4hlI",
+	"TCjUmP8U5Jzxs8etGgcfCaSy+Bh91uq2C6hmD0r4des4NYuIx7oGCa1N7WeZjFkosK6FSTADTljSx1po",
+	"ZL06cyKbTnHAxhPZDLiAJAhrlzcQ6/I2rRoZdluK/S0d9eolVmc7tLAZCsLs44joS4SbIqsmumlDHOJS",
+	"7o1Ox1t/YOu8A9joEoKejWrlez7hm61vFBL6UurGeXeQ1pqwnJrk09pMyyI1sl1wRZJ1guM9g2omYXMQ",
+	"NRI9GGhdK7BPvVSAKtLEfAxyLbFIbmMuJdt1tr208CX+5OsT7x4CPJIGfKaLpYEFEQGn46wu5r0a3IWS",
+	"IHRT67dzA8aizBA9t8q15nC9nUI5akKaRyQNqgtp+WXWD9dtpdK5vm1PVQvSubTrixKsy/HFYhJI/g1H",
+	"W+VPxN2yg0sPxk2qvslTXQmwsjMuzSG0g8/9l+wOW1l6AW+MkdHJ37xV04D8WFq87TAPWiymU7lQIqR9",
+	"ZFgTtdTG2SXd4LWsmGtPJ9+2crGJQioIw4aoaHmZj1uzZT3EY3H1r4IA2DxynSdORClRPE8PX3c8q51P",
+	"9SLlY5cq3yXxuiCnKlHPRs1TdF1UzapITd9QyFpY1wjf4RePaAIXQfQdreqsxEvBojo2seiven8SuHie",
+	"ay/dObrD87sfHtyS3ar56ZEQGVwVuFe/CJcA8nZFjEVwQQ6yossZsOmMsykRLhK54g22NiorR9Ft5005",
+	"W1OoDZtT4KECNTMNgfceLNZYCWCW4jjsFbn50T1nNoan2BtvE0un3CaEp2syUk6evWDgG3Jga097fVF+",
+	"/s612a7afdjsk0ohLdbyoJJ3d6PdG96iL+HdUCrYM+2h6oVUtXr556hXdXO3IzrMwi5XJlRDR/UpKRBC",
+	"AuwYkZ37Botkx7O9fGVVm/6N1QoKHXbexBsGTGM2I7QODHvZ0VdqHhV9V04740QkJO6DrG8CieUidMe1",
+	"9H21u94aY8y9Gmpd/dyhkHHtTT4nggWu8aD1ZPOBlmKeSxu2NOF6t5N/SjdagJXI6TIyTFlZa0vSqItp",
+	"CCo95qc/mHSpaGbkRWfv6SWt16DMsqvz1lK91edAQXQ1jdpK1Bpsy8cMJw4Iq2fOkgeE1g5uq0M2qPum",
+	"Nh/0fUblZK05RcshXg3ZRstV9PTXBRZd5aQd8kIfVXeWYjlivFpZ/TQDvqiJLw1yW0bJiEDSLjA5n4I/",
+	"YLmP2jP7IABWcV27YB5/299969icfNTKDWFTQnsFPmCakARL6FVmo61G442y9GnVYnJIih5ZqJ2Oxc+I",
+	"rPsin1AeXOxgYNgCksfBhw8PKUanpfJpl9m1CL/Ubybte7yWTKOax/26N0T903sNDvMuMR9ej/nIK5ta",
+	"zNe7dc2utvI5rFJGV5JthyVUF67ROuu2iIVwn9QuqV+kSiPN1pHVFdDOmsijdqdutEZfSNPLqPNPTlMy",
+	"XmtkXYsCiaFwiaSmNFaSQcAKH0GHh1kXJ1Bx9WnxEBb6dW/kpoBuAPZqXfVpQztT53SJ44zzGv8FhAsy",
+	"KqWEBxADLhdIZpyhHd1B66u1ZWi/2tyTKay5mO1qDJs+SDfYaghifiiO5gvy6pTOVHB276oTl+Tx6+DX",
+	"wBh9XA6XpGohcTifsNbHIFPoXth0iXxWycwRT05Y+QTbUstm3xkq6XctTw5Fz/0iqZqJf10kHpD59YWW",
+	"65fc6xGt/5UeZsT1X2eXZeDgzdBPxNefg1Nr1yKOPROjvpS1beeR6OoVHDwydTOJrrqCi2lt74KoUw/C",
+	"N7TkZDwG3l6qfGg/CDhtnXzV83dr97a6JmR7dYzuDsiOe2ZUkw7t54F4hNV8nGgvr+FiPqpf8rcJzHem",
+	"xM6UuBGmRC+FbGdnBO2M1krkDfec5D6P9bhOOked6hjeNrWs/dKIy+PX1PPrqGnPaUiQSVYGPPDv24zG",
+	"SwXEQiiceWE+012Ub4CbaeX22lmtrdycedTvkNVTi6yHg7oYTKs3pQEbtmsOUfgqCF07iuMDv9S4odk5",
+	"8PLcKrS7Sl28M9JHKOLaY+ylZ7p2B9nD+q4JkPaD/FsXIfWj9XMRnNNDsV+FvE4NPJ8+tJysiuPw5uFt",
+	"SUHlUV42MQiC/VRdGV1FdP1V3SIYiMgrfNoKggXTU4a7ve3WRpJkl01hjks3tS1wxNKK4KTiws7X0Mr/",
+	"p0+3FzzaJY84eAiBHe25M8E1b9ZtZZhqLX4q3dWN1qTsYi+hRD1NMe1eIo+z82A8vfs5YIu08d5d1nqr",
+	"71s1yKD+16DtaloEwDTWGAnQhDgXxtO9esPqcjATazW+3GXtUHiXqKtEjZFPuWvAq1Osc1UO7LU5ntUk",
+	"+1xCV87kdeEKYeLuR1prp57QTt/syyLFlzO4n3IQQCXuFRKfELe4upD3Trnk67K/7bogCVnhrTHKl9LO",
+	"Q2nmuT3uVl5nh/u73i95pXbv15SSsukz9FJ7qtztgeSXGaE05CwwVdYDiZXmxzYe/LpDt8OXc2ja00Kv",
+	"DNg6YlgP6mTNxC2LdTQOXJZVg0uoDkigTzxC38yoCqyAXNewa6neIhJ7quU63m9iNp0Cj219jK4vgO8w",
+	"4/TvSQxeJ6WZ1DzcPeXsNO1MHzXFi0YE0hCYluaegIuJZ219D76DOOzKqoblWcZaMKA7uVISTg956sq8",
+	"9Iwralsh+LK1e4tCi9tfALetNKirkl1ZGNbbpFAp7IrasSs1AcuFKbsQz4b9NSu0vB7fDWcj0l2SYolT",
+	"NjYluz5i/IzQ8QleBBg+JrLp+SksNIupxh6cuGiJPa7kk2KwAlK1PSTvEgxrhfyHHEyuA9JvGdiv+lGe",
+	"0PHbMGIcviXCzh1dLMdEeTQegT4si3CqE84C7ab4Ii9/+CHwaUPbAtujqXHQ2VqAt7aaICs/ZnaM0NPB",
+	"TJVhKdplrdSKdiTNZqAkDD5OsRBdn48U2WPJ+LHLSvqASRJDeLRZ7kFpnNiMQ0qmhGK+aLmUmdGnmuVP",
+	"oXYVV0rbMbSOY5b5gTL6cBpu/GmGFdM9BEhOcXzW2DkHCnOcfkRowuZ1tCMgNZkID1masrlwPt0qmyZV",
+	"18V97cnAaeMURHb6mMRABaHjh4yfkiQJPWG29b2YK9ApOQG+DDNhAyVEYRFezw3V2117aLXbGaaNej6p",
+	"k4CrIrRSANbJntCRrnK+f73VXLD9StXUWHHdPOiz4ppvUDJ0s25PhLkd50bxA3H0PBs35mY7BEtHeDnP",
+	"IGOjwjlVRqvDyFi9+wIZeGDEOMJo5vky9g17wpPR3vB7LdFUWvn0fK/Zy4/dTL81SxlOqmaqIyDsfFen",
+	"2XqSbxszv8skzfS+acTNfSrmncNWL1EsVrD0HNp4s2oLiNrJP1PdZX3yjC/7HmIj7pLwc4jB8rpMOYU2",
+	"FmAwv/6Zhd7q6bsrjMO6eqS9Kt+fcDySqyLQ6yuqGL96jT181LWIOGtyUSfAyXlzBMq3gZsl23z0dYIt",
+	"1fqbtcnuHp7Lgmk+wRLJCSC7BmQaIyIQFoiNhqiABBUGExQKqasDkQSasDRRP0yrQrTmRFIQwvm0e/r8",
+	"wq7QSld3mHx6CcBLX5vqNmxPaGamD0kKGpOndzxdkZ3d9gr2s+vNnN1Y4R192N0bcrqQ0NXsFdM3WxsB",
+	"qm1kR6mfeA/Qo/VNPtrLeNprUebL8NJ6Kc9tako7ANPrrJLboiBK+3HWWfk2r1mxFNjnBW22iPbwT+xG",
+	"a/Ul0rqMUu866qOqNMF+hmhl+Q0pP7qiv+qpiux0SkQ/pBAypjWBKlMsgROcikuH6yz3VL2ScwLzvpve",
+	"ywDoouI/g3N2Bu/BoicqWSNi8TqUbCax7D9HC9jdCo3URFZ1mLbB6a6Z/HPAPJ70VX/6gex3eq8xE3yX",
+	"VMZZULiQXeAg8wfycORAMd7mElG2MdkkdWj8tfFKDrX/arJTeiWhbGmqyaYTTNyJV/NQCnHPm9w5qy8l",
+	"rfNOGmRf2gufDo+Bxk1JrJhSltE4GLLqfm8IW+2L69dNzZ6CnLAgbgOJ4QFNRGAhpkEQNd38HAxgr1Pw",
+	"y89KPhXUYhbWBvTqIw/EDboft6jq+gop5mdZRBlXUJonMnw67RSOnnNPr3DvLizUwCJ1xNuDukLEs+Yj",
+	"qN3SG23wFWLzMtbec5APLO52z3LDDra7833f7g4pum+4RGT+rtVnFd1fFNsuoHhFrJt+zyJiOB2HSh2G",
+	"dBtbSqhh1qrjKK9AYj4KTRySE694zvLbmomZRnH+rI8YR+UXhnava37lnaj1C4d5YNOyvnN9S9aIa3Nf",
+	"N1rCvl3Nvh2NFKueQ9dKf7Wvd+r2DUYtwuwqkNV1v95iI7tL0VLFsGLBlTSTnU6JfOpCbnqyqwkfbAeY",
+	"XG5ePSftWV+7BR6zjMoOr1gaOL0qii7F4zV0U+cQmOaxRq3G8IDeOyFYZLOYTW2E1mVdD80eBgd9Yc/B",
+	"baQ3jXzh1WRhKl70TcKpxbJo4dEPxjj3fbOqpK2Q0UBoAhfv1vmQhMggGGLd9AahftcxT/2cxq7sdF30",
+	"tnet1roCsnb1pNyJLA1dGPdLbw3eQ6hzaY9M0anMlufyt7h41VvdGX+vyztbRbYfkimkhMIDKjsX7ayr",
+	"67zoiaZ9zQVAypeRXZCfjlOdylkKAVhLpagY2xrEdczpnpHrZEUbVtK/Pw9vau4abCUyQo/bV1E8xn8V",
+	"vzKiWK0CQ8PRLJoUFs9AzBgVsKayYU01Q7+C1DIFIWyeybWUIaqpnBs0QGwATYTmE6CISEQEYlTH0qSQ",
+	"jLV872qhuHfY9naK++LjG8UElymiW0HgHLBkwRqgCaQgQ+8qo4yGLyZfgrgdavdw0Kce79Keev54/cWy",
+	"MZTPvLQBVRv+EZxOGDs7LpKqu+EHua9a4qw1AQ4JfJp26TDwisV4AAsSYh4qQbGYdfUntQrW0c80qqUb",
+	"wk/LVvPMZ1VzPCeQknPgTth3KGrY6cW1PNqi/7tr+JF1eYiu15yE6ayDcXvffFCdetai9PID3chbd/u3",
+	"wRYeLzMF1zwqllezc49JZ89FLyLQ6L790/BtL0+7Y9bk59Jm72qG7ufluSoxEArPs5N9ngumTh4pOCcs",
+	"E3ll4pbEGRKCyxe3aRctjVOzij6I0Nt2hWzsnqjcdxNLfT/FfLpGN1HQOzMBnLRBpmny+zE+7prxmfFA",
+	"wwkQ3kVvXTbcDVlU+PGs20TP1Y1jJ2J3oulIROenFfdRO0ntn37FntlI++Y9cA0jN4PVhRm5kXEiF8/V",
+	"8C5PhNiK6ktPMBTdf/oIncECHSTp2R/+92f/MECmCDI6XWg7Z4wlzPFiXyAvZEOvTGvhgLnxcplpTKSc",
+	"7b18qR2EI7Y6oC0juUCYJogyiTn5gXaqWHsKjRhHJk/yMMESI1sI+AeQ2PEJo7fQM5ZJELoTzlIQKGZT",
+	"QIoQ3HyPcJzeWuBpGiEL7KFbY+3ER/ZkzBdqle8wpLkZsVHeg210a8xuoQdKCUIcRpnAqU6yoOjZw2P0",
+	"9bfu/i6aGZAS5OKN0YGXF3Nkf/3tTwSjA0TxlNCxSc7IUtCT0pgkt3JXoZaDOLcv85iDvTsuKAvPyN5w",
+	"781bt2+9qeOIrG/+SP3Hlm7LN0vZMHsa0EGndWmnhW79xu3bJgCTSneRw4U8msipFjZm9VU0acotLpnQ",
+	"ZmPVBN/6zndCDJGPf+RwXV5Ge3c7tffoW9ncyop2xP29j19+7OVO6Gmde347NDO7cHGoaaZApFmG3HDv",
+	"ygZnI0st0RvXiGK+ZEro3sdqLkd4Ro7O7xxhl7Isjl4Ys/ll8DDeAZlnOJswMDwFCUpufu/FHlE7qo7U",
+	"Ya0Oi0CGQhZInkFUc0YfNx62T6KfWI9K0V+trp5PPkALOrYgZgnsi03RRZAoMEXY23yPFvqQgOpAckyF",
+	"84yXD7eBQo7sGEpFZKKCUkz415UTS7Qspaf4DEzG2JwTCUjgESDJEAfJFyazTOAp6HtDCbBTliycaFU/",
+	"jggXElnfPzrAEk2ZkOjOG19TtMFxrBYw0E8c6s4AbGDQ7AoeJTCdMQk0Xhy+p6Oji6lP8cVjoGM52Rve",
+	"eeNrUTXda3H/NksWayP5pYNwJsvL8gWt9vnldTCeCz6q4L9YxwxJSPwEQH1IOWeqa8yE/ajbTv2zR8JI",
+	"TrBEc84kIPOsejP41rAKCrOvZc0KllzmoiauBBNZXc2SD2iy48eN8+P92Mc73LHhtbGhBK7Ln2soBK5T",
+	"f3rxZImNmhjSRd9Vc+RDku6uyK4suWONtbPGq5/+8IvPf9SWAcpU28QBedp4tXWnfjUAI3mXYhstCweS",
+	"cqNMzOCBl5FhRiU5uC9QiiUIiXI74pKmRolEih1uaW8WH2ylxelNf0ttzmIFCAtEJNJl2wSibH5VZmhp",
+	"0xqIp5A64Yv2vpQ4njgQ0t2Vu3ktWB/Ixq3S4svXUSHWhJVCgoRljO7KcIixmrlWrSElmMZwaIL+a3xJ",
+	"eVMDKLBj2405k5ZOYse3G9HW//zVzz9v7UJaZp42rEkFEZrwwkxpYkmPvaY7rtwYV+aHsGPIDTDkr37x",
+	"2a9/+P9/8dk//ub/+7Nf/8sfteXMVQ5qZs0EziFls3pt97nEXJ54LXecuVHP0mvNHEIRI0pK1NiKPVao",
+	"uJk74ILUsMWDCyKf5KjZO6bY1HVVhq3d3VTX6c5BX/zVv776qz/ZF0jxShFENEuxHDE+RQe/+eyzVz/8",
+	"ZYT+4CN052sR+uA5uvO1wRBhivKSwSWX0CkoujT9QRKhOZETRKRAJhfjngvGKpxD6ldIR4gZ+jYSQEdP",
+	"kbq4hpoXmTJjt5ETEqhLAgkJCwk02VmeO6Hx2gsNzS12ETk/IO4Yot2jaTU7NbOqVyCj0U/0dLmYxo5d",
+	"N8euO/fQptxDP/q7Vz//HB1gZKvH+Nf1UF/Nr378N1/+b3/y6ueff/H3v4iQKwWsCNZ+8ofu3+55Fz+h",
+	"Y/P5F3//iy9+8rPyh7lycA9hZKvPmI21YdByoUtmKLIof2kb50MqZcP+MUIcPtGoaehA6xUWOmaAGI8Q",
+	"U+eig5AZ91zYNKlauECMposIxYxzAzCFDn71i8+++KfPv/jsH1/9xZ9++ZOf/frzn33xz/+PowY9EFIc",
+	"hkBHUDvAWzVnkc1mqfZ037PN1br2BYpTFp8hIdlMIA2GYH8uEH0HbUXmqjRrIy01IkyNa8AHqdmJx02J",
+	"x0qsoJ2UvE63hD4BW4ZC+xggQZZ9rC0iUFE6EB28c4Le+J1hzs6p1JYOMRn1Fg1tX6BQybUI3bmN5ubv",
+	"KMELYQRHKchfToC6MTW/kLy/SMdkIDySliUSW1KrtTgpc34rUdIybsf7fBe5s4nInWLpReyOB2Z21dE7",
+	"RzbpyYCxNriln3qF5Hb3z84vvTk1+Y//6cuf/rKTM7pEu81sYastHuIcfS8QnKR/z+uNGWVgxxobUs3K",
+	"Ret2Otk1ByTpzFll/ZEEeB4QqSgS698OLVflqbEH776N3rg7rNbGwgVPBxFyMPTOQ23zs9WgzmS1muAQ",
+	"xYyOCJ9CYvzbdqZq+9CcpCk61VohS891dxFiHFEm/3DpM2tVKhPZqHNmcUSgKeZnkCCLot8u9KpKbLSX",
+	"SrxU2LBaMj0zS9qJphslmrySlDvxdI3iacLmCHuSoCSOXCL9HItCEhxgJQUgX/vz999Epp6nW7Z1R9ne",
+	"kLU7DQzn4J5n7xm63s87f3thMd16SI5qtm4WHXypMFVQaGhT8xoC93cio9kP7x3ZTlpcszJj907n1BQu",
+	"Y+w5k4VlcZzrM0rj8J3UGhTGkxwDs0/Wy88zKhAeY0IjLTmcWwhpZGhI7Au/hYvu/rRexcy+oPAAJ0Wd",
+	"SDCVgo9L+PhLImHHyQ2cXK623IqZ76wvxtTH9NRAOMGcppyjbw4zcrt56v4uFjL0UYKQACnM69if/fLV",
+	"3/3Nb/7yP7/8j79+9eN/0+QlyJgKo+1b9T/GaQocMT7eFy6GxRTEq7iDQyzTKgOulmtuvn+1Ag12C/Pg",
+	"KqB1ryj5rVTlo4lujnB8RtlcIy6Z3NkQIT0mQt5fbnxDyakd7mZ5MRVAkltHZXlVoH2EV4/KJ7a+9FVJ",
+	"BS+jkGeyaHkNQminzXck+U09HJdn8TqG0VLkONAuStnlMZCZVCZ8SoQ0EeZVLFvlyqvms2bpD2Nu0ReD",
+	"Mv+BbnI8gfhMXBvnagGOZsAdcJ0e59MMdJV/O5D66Tn5AZQ4K4ERzlK5N7x7O1JsRqbZdG/4xm31N0LN",
+	"3+5EFeDlVeD4p4ydTTE/c6TlUGb1rNABPhVA5dCTFerfB4Hpus72NqVIeSepQRG38YLTS0Cxo8Z1XWkl",
+	"Ig9eZ/p303R3h23qDjP7v6Gry6OT1/HJ+4e/fPWTn5jozfYIdAXPNN9HFBsY4kPu+whq/EJqZz+wH5X8",
+	"Cjv+3BB/utMwhXevmT9XfAWvIZfahdiH7CSLpX71KXgDMYowcqzmpW59+bf//uuf/+uX//6XX/xf/+cX",
+	"P/nZr//l//7y7/8oQhklIwIJUjrBoP0bUZA1m8VA69jBY999vIsdvHpg6ZXwQd+vFRXeTRtFaAG8VUuw",
+	"MOKaOIkUyBRdQglwcg4Gj/yKEKptYIY4emH/5GE+iabbpRvYU4HRv7tTFuvHVuxwqdy5XmRHUwfjq3mV",
+	"5NWqc65BBy4MgaaLjndCNchTFY/6geHh6MfZLF3seHNzvFl8uRnubBcl8JXkz3LwfmTR2IIJ83lqPZtT",
+	"U/gkDzA4zksWuQYDxLjrqpRiP0RnhHqYbwfvfAfdeWNwL8+a0/9we4hEzGYQ5f/MQbCMxyAiL3rBxiTc",
+	"83IE0YGGDhiutIoK/5uaCTY1SSBBjDogOh3JMLjncgLRwQfP0Z27No8wF15EmgbVM3ERWS4w1EZmRfkC",
+	"0KMTEelBS8Gmg14BEkZ8NUnCLDHAJJX68H3167Ei4usTg2OgIIgYIj21AgfCiDdd+xFxLCda6mFbNhRr",
+	"TFiIz2aMmOLNFW5SqwcWcwGaTdWG2iG9wj/Xk+WgFuhHc9/8HB9zJuWQZCPklO6uzsYr/7N0Kujg99VP",
+	"v5cfcN5QA/EsEXmhgTcp3DFOgSaY19zkjxlOjm2z3YW+sQvdP4ZNBQvZ4V+7Cz1lWKnbC8Bc8WzBDK30",
+	"6xIDteXHoxdqtPoAomtgyoqe1LxuThRSsa839dWszm+DXe7wYYIXAcK6lL+lOhSpLTHmFcLr36KPvXbX",
+	"dkHMJySeIEITuBiiCUsT4BocQ2vMxika+Zaxj4WPjL9R69JWiT7A+ip5dBJ8J15Uqj9mZLXhnkOqkAWN",
+	"y1BEavpQkqWYfLSkHJsZO3AtM9XATM9xmsHe7mF/0w/7ywX2t/V13xMDyvLMKX7tUZLLsqSFeCLy0Ebq",
+	"NDmMjSn9zIV47tTYDYEa62PYiEvKp4DXToU15IfRiFDtzdGZtzPMNX6TvXdGJAWdmVKVMzsYohhnAjR2",
+	"krBgJQaMAjHrSTAFc/UO6LYJItJ06I9k2NvW6kqiUpUaNOZYJ7hIZvxBRRtTT1gNp8ZNnFtJSJtbpw7K",
+	"NORKFxiTc6CmG+MEgzHjC10oF50TlubYLF5eMeaSxKlb4sE7Dz5E//3ZPxzZBkO7T4aChPaO5RRCKBox",
+	"HoO+RN3G3EPY9Y7mEyZUay0Q1dD6RASirLz9f/DRwHrQxApwZpMPvyTjGqRnQkScMpFxEEeupHHh1A/q",
+	"eifmM0jul7+5Nom6U1WuxJvmHeZJThk3XGOptaxK5Gmc33cHV2pZ1bFHB2ZkpykZd+HEJ94HOzbcZjYs",
+	"TvIrwYMeJbvzOSM0Ef6ti4yGbFhRw7G9eReNAHRB/CRLQWjM6jffQB6PDIbqOkVsDgLNlbZxukDzCdAI",
+	"Tdi8KGVmbOgiM183nWNhXqX05ayoZIqNUYNGoGE7NGXr5xEsziBBB0q/yAlNHTShGYhrFCY+h3eQJDbO",
+	"rKUYeepa72TINssQe4xfCQHi8nsLDEd7k//ONTJfzhcNnFegSjb6Ih7kTXeeiM1lLOSHsBFvRDH86xq/",
+	"towi7cGy6hBW7TOwMSULwLzONYGRkgUBc77AXl016T2uHUQmyERHVTOOMpr/1WoSoKakw1ONI57wxM5S",
+	"77QbxzY3cD/7wkP5MC4DW2jVXHzqa3WkaoWRBiLKQUIKT4v6Sqk12Qy4gASEBvB2Ng6hY8+DouFmXfqi",
+	"RkLQLhXIQUS7+RQ8WdUkAF2acw1WKMgHeaud6NsYTrV3DBtK2fpGxolISPy64lTDciQQeHzRDrvU56UG",
+	"1hyBOtOAFfBQ/XhtzMhhluKFi18iwkal6UIALJPoMRby8ME5UHkYfoxVX7+tvitzk1P9b7dR/TmIbFpg",
+	"bxN1AemX4rcfPzl+7+jD7zw6iRA2ckPt375AJAmzeWneawYDlnAhj/TsDoXkgKdlPlvucCui4Z4DPwd+",
+	"+Fxtud42UaSj2Bz8A3tEOkC2tL/q+v39nAh+bxApkRB5QXHqojw3jxM6RCCyfgKIlaBn58CTDNAsExPz",
+	"1qAvWT7G1HrsLAofm5ufDwpXxi33sf2qQh+J0CzFKw0L9FGMUjiHFGWze4gyRJJBr5zpBp5XBFpj+mtV",
+	"4F3AV8f6V2nl6olvT36WFi8+fRWI7jaHQ51Wjh5pNhsdTICMJ1Jfdzoe1IjKCRaTSAc5mwe3Q/Xt0Z2B",
+	"B2LFDlW3WGYcBGI63tcfXeyrthSEAKG0oIxTSNaZ5RVM1WdqXldPdetXmQqCuz4dacuIHNNVStsXjtIs",
+	"ndn6F0ttNPVbqtUAq3ShTJ4pXiBFSPd0QhPyaXq0LHy92oXVpI6IfnmWBISBURwM7XWT94ummcmOJKMF",
+	"ymhi9X8vXJvRERlnNmHXqaGKIc2np1C5vBno8K6Dt25/XX+kbLcU82mEzmAmdcWjSDuw9VO2aq3dzBwr",
+	"BVkgIgfXl4Kpr42jF0b0hONPFW3el9ccemomtbuE1ncJ1dw+WCKMzI4P3c2j/3Z4R6nFLmFJU+uEpYnG",
+	"UTzQaha2qciWswXCirdwoiy06yRlIiTji6MXiiheHr04g0UNQZvG10zRutXluzEIlTcMyc/u6CNp6Hrr",
+	"Ufz0XeGlzuNKwMhuLw2O6hooWdswR3AxYzyccPZA//xINb0+cz4W5+jAPsfpeOqLVFyErHbGp1hWhlHH",
+	"4lxto/q2TdQ0NsmObFQcQdWAqlHlcJ943ie1V8YbvBftxaWcCrnID9F47vwg7yKUTf1QQkWPS6iKeeCa",
+	"EmwOpgpr34VxEes2zr60PXuhquC/FglI886UldlquzxcByyKAhkHK1WmhKx52jQ9dAss9+P29kUeGKfj",
+	"9HzUMIOAn6WyHA64L5A9w6oJWY9sxxmVo+z12z6MCaWEjnWBD3Xu3gPEvqkWGXydNkTSYQJF/+Yg7ABR",
+	"XqZOl73UObquXt0Fjl0GQGAen3bdBEEuDhMyJhIlxDpK1IYM0Vt3b9++fRuRPErjnLiCnNY5Q+QCEWqC",
+	"E6vm4josTWmGpQSuWv/P37tz+PWPv3f78Osfv7j78rf2ora5Hroyi3bxaMWboVOW0WTo0bN11PvRqBFy",
+	"wimybqUEHWhj2kpyLbSsX/nAKTVqqBAbJBbVZlWquIkoFjZDaRbXbNyGTc30E7yI0He/+93vHr7//uHJ",
+	"CTqeEIqRJEEaXEnNtXLWTLXN/ur96DyuZJcdVSoaN14ydU4wNQ9vbAYUHXCYAZb4NDWMELPpFB8KUPea",
+	"hCToGU7xeK+jQ9qRzwqlRIbmFBuGZJAw8rslMditIe3oQf2tfLliEYdkITfe6NWJmG9UX5fP0T6nyS11",
+	"OhfT1By3OGSjEYkhYXGmBPYtMeNK458AyGl6S/+/rDrmZHKqa+BWEYrxdyuVYPvd3CV8JYwEYB5PdBS+",
+	"vouPn38bHXzrw4eHXzPeu7efvK8P+juPn38nQsbZr+gwd+15LkFNAcgWx7L6S70i+nErNdOaTUE9U2uY",
+	"12AurR5ufmHWKAU7na/Q+YzKEPkajyKu2uxBkmwsdK0whraItSsMQgPOorjEOEbWxJdeolslXz7XsuWa",
+	"7b+dJbazxHaW2M4S21liO0tsZ4ldxhJb3Q42L7IjInRHMdrd27fzeaC7t0N7n5IpkctBSCY26m6/JIlS",
+	"UoQSlHARkjpxxgXjG9MijRq0XdBg1iysDF0aljF6tbp1urBaRGQjiA/CV2n5JlVnNIjyq8bwldByXDGs",
+	"sKYmRuYU73lVSvWQYF7+/PfANam3+W7UmZ3PbaNtjFmyc98y0Lrye/A4xTSGoQmg0HAgmh51LT1LkJaM",
+	"XMnKPFZDSQz05m11u4kIUZjnQepKxk0Z1Wd3OUoqWRM10FnfWLI6to6WSgvYzuSuUG12rd9WB0OvHwpr",
+	"aR9riesMFvWplI+cfbrLodzuHMr8ILc4d9Limj1//w2XXH1mCPNq0yY9HghGgbqat488f84uFWgzqUD5",
+	"GWwkCTIf/TXMgXSli2ljmeGq1LxlDmpxd+kAuEdJLabotbBkdQDbo+TGaFf+tm4l+E2YptavQvWiwSOD",
+	"7FWXKK9+3x5y3N00zZXu1Ym+B4sNZZy2umu+ssXH1N4jg3F7oCx1QsdI6PcEm3eggXHUaJxNiYCkQ/mY",
+	"Mqd2kgJMYlknBfTvOynwFZIC+kR3UmAjUkDvvZECrbl7iQMbuLuyUqhqwBIIK54PCU28moFvL1yBwmOW",
+	"wDUzfWyGvBmK6LeBmz3ZXjefzabTMy2O2K90WSqCqWOUNPDJleqt9RTXQOR5HEUN0slDksITL9xk59/Y",
+	"zH2Tn8FG/Bv56F9V/0Yd52t4xxJws83rNY+K1ivpSOwuwmhKaCYNhDJOEg7iikEWy0zayPUlXNZqtn8y",
+	"A/rEjyDb8f2m+N4dwoYY3w3/2nk2dcyQZnu3BSbyQD8Ulx/9HAZsAiP9UrwKz+Yx3WC4BKOiBhIWGy5d",
+	"oCRT/8YLBPgD9wSNeJaCbTZU0oWw5B4SIIcoyWBwT8flp6NDEwMKNsbiAFNEaKxRAyLTBZlOISFYguqH",
+	"xXHGOSRPaIRc+sOJqVaIiEB5Zzq0wpRBNKn+rnyjidywRSDVaF5pyOWakANX+aVU89EI0iQDEx1FjAGf",
+	"SV18MYbIjaTWsy/0GnpVQ1ySag2CUq2LQP1T6VPbZvdOutVYs4qCt7WsTUr09jo67I6/VP0A6ii78fXz",
+	"qQ1Y3mkIm9EQ9P5vRDnQI7/GL57Ixep3eus0/NLu7mlyOL0D8srZ76b7ltx+bp3grqSftT1n9iCzI5uP",
+	"E7QKj/VsdM/PXerOjaa73e3RWDFHk8yGHjEaL5CvKmpuJmZAk7Y3xyrbNbF1ipvB+5+meOfY2aDaluLN",
+	"uHTUwK8rVD+miExnqc4ENS4dxSoIz2acnUPi/Axjdg6cahR6vIxvbSBvayD8JZEpRC7hUrUrcPNzc1mP",
+	"KvKBLS4/XuRbrelfb2Y+OSLvIewwhQtMfd1XCVT/FvpoArxURQAJkEI3fUhSQscfmXLNJ3gh/NPVCRIT",
+	"NTFaifNrUnJGugtEhHbZ6ElOMV24GtA6MyLHowa7AJ3U3AGvX4unJjlns6zr1OM8EXv7kiPs3PM6iNua",
+	"HTFjKYkXOSm6EpNXHdDnjv5ltKfEbFURh6umjt012KKEQ07mm9FBfSZ7TSs4YBRnQrIpKmAr2pZuyJms",
+	"laQ+wgmbybBmel/9vGPKjRuF3jHs2HIzziF1BBqAmKTykNCurFnipAbmNE98jQbjMwcts2PLDd2VRUq9",
+	"PYtrNh3NqK9p5fkc+848vJO4BHFgeGio7SP7jQMlzzHv/CJxXknI5++/oWjYA8crG4yANdJeCuigKJZh",
+	"B7RlZ9Xuuix0RmHQzdTKiamNlDgaA1WyoSba/R3bYicwNp6qYvi1ww2+bmERRonIb+6bw+KKgIzXRLP4",
+	"vqhg8aI4k0HGO3j3w/cfRxrochBpli/JgErmL5LaTJmNMZYwt9WbfWY2iFgVnNzAqjmkW0OE33Mf+m3H",
+	"oxsygNMNBvbmo7921zmmlGUGhw4ZzmAc5YxT6+BVvO+8yKZmqSIos1CeUYGIjBBGI0w0yNgMJJHkHNAU",
+	"5IRZX2+tezjGaYoOXv3nH/3m//iTV3/8T6/+4k9b3+hlti7JiRxdskYq6ASZYx+Hckku7Li5OS1rQxdu",
+	"cWztreYbGVZTUKpTodlolBIKLS7DgsiPXhh8y9romTpSr7gCc8TMm/FAsHzi2xkF4x13VSGatb0HeGfd",
+	"RDJHM87YKEg4T9Wvb+vSUMeeVN1CCjKL2KLiX/pgbFkuE49fnN+wgPSLbP1Iv8yde3eK/AD0M1AKuYEB",
+	"dEqNrWjpIWKXkAs97OMEODkHgSxg6pXUA6siz3aBWgVtdojW6kGgOyX/RkdZ9dELdgFXFeyzzJZEHlqn",
+	"W2tdwwNh30ptI5//1moaRFqyHhbJSzb8xkLJIyJteI1G7z4jNLFlt4nUjRJITCCMRzUDe+NgCWPGbY+Y",
+	"SxKn9sIZEZoQOt4X1tiLCphxjRcuYkITqFN+emk83ok1Um83tcf1vFN8rpx0q7WenJSLKtyu4nzudlwh",
+	"6iF658GHllYzofiUzantetCT+NqQliXwukdG3eA6pOROYWl23mOxUYWFyNc9IsdncIQFScC+EHJ9NsK4",
+	"KHP+5spGEepm+tV/ff7l//7//uq/fv7qp38+GOrQUIkXwlXYsmWx9EYRgShDKaNj4IG4vLrHw1WG9SVB",
+	"UWWmnX70wK9Ks3UXijf7bdSNKCqOa0UzWgDm5k9WxCl9iLkvXPiyeR/z9BshsVZ5dP0ZF52sE9J1pLWu",
+	"wTJYp75TOoN6Qmyv6hSd7hSd61d0fLos1BzrmlmDumJrNuT+lJqSDc6HcnWYbt4wW3Je8zzRYKXeh2F/",
+	"gRg1ESze2xbwfeEe18SwVA8yS4gDm9C9KOGC6QKdcnYG1DjqupVXmMIy5E3lGT/x2lzhGfvDbMkZqzkV",
+	"vGUNhnMCc3SQx0KsnP7AOGMNNohRYqKiCpuIPLetiPyaceqnAtBM2Gun2DWlz7C5+kH1X9KS7L954j7K",
+	"1cEC6wzhMSZUSN3WH1i3LY+trX5NvXiOdXt3dWlsmERfg2o2+sm3KBUiGKNKTmm7ICilSmRaTLCVstQN",
+	"k+2G3Uk+VtWW4lL7JRivNIulGterglqOnCkQNrFPtPPqyklnZ163ZoATd2bXbGK3AvT7itrXxoWLwkwc",
+	"NnmXGaiZJYXkWV7GKfBYx+iI8OmJ13bHmBtiTO8QNuT8ep05MzacYHDvIEEJlhglJb5o9363ylFNnNra",
+	"HfCkAM3deQM2EO9RLv9s/QG56nM1MRie+dFSOe+EnHrjtHM3+28TmG+pN9ND7VRyccLm1hFOE4Eom+vq",
+	"Edo7qcEzvarBGuPS/u/QVBSeEzlJOJ7TtXorA0iUVcTWQbe/asrb6RAtCsQQmG9MfWgD2PsV1R+W82zy",
+	"xzElBSxsyRDhOIaZfrXQcRcy43mWXv60ZoFux2onLCiMJmKHUTu4pz7O5cLS12wGqktCEXDOeITYHBJE",
+	"GZoyrj6lTLpeNSwvkTZ7wAwbyvoJ2yPtBYnZhCa8/50QuTm43wawZydHrlmOaM/1fg52dLCaqUOkyAGz",
+	"B8NKNOxqsOsCGqmAvJYGa9sGhKktnGJ+BonWcHuBXS9xcqNk6GAB+S8lOxPouh9Ei9Nbjvtaw3vozN4O",
+	"1USgfrzCo3lMzoGCEFtkn5opCfTi+3vmEfn7e8Pv77Gz7++91EoByySSLIsnSojo5AKdvn9FhqoGfmxl",
+	"orZGf7xh3Gth4bbRJK1AHhy6R0gNkFdC1ytA99CBb5cai9SGIQ8iP7DGxdRUSoPu8GnLAHxl4mptkj7N",
+	"QQd32uRraZI2AY6+Dsaoz86Gd3VgjCG2slmKDl799IdffP6jQYV9quMRJEMx4xxieQ8xmi6WAErzUAwl",
+	"RNz43QxKj2VrBEAbU/Iqr5kd27fhvM2Yj68pz9uFOFjewnxchYEpXfD1YBOrABG21xSkBO4MSm2PBgxK",
+	"pTXcQg+1e8mUVFKbbfxb7mvzgRE3beVFzuM1cqK1YflUw5bvTMrrNykrVNPCthQSZujAkVLkioB5oND5",
+	"1eVdWL5mOmivipboiINwc6pJdn5qmu1dkQz1JrExLMxiCttCZBj5p+cj1x36PxzdGTiZthJi6kWIVoRm",
+	"xhMmQDvnjTAY2ihjCqYgX07ixqoymfqJS9zHEmH9Z0hs6HHksEZOLSgX42NMyQ+co2VOJAUhcof9PaQr",
+	"ApMCnaQEz2dmYIoG66J3Vts79yohuxJuLaJDdXfiyPQXZgVdZ3mhReqVsQNjo2/NUoaTDUDCspEPfLkV",
+	"DiJbNxqjstjV5aN8DrEaAhGIgpwzfrYvEGdMCjQjVNHlgfEuj0HHzkN8prki0l7lEogK4z6rWLgpH68i",
+	"MRh2ii1SQs/WWpzWJ1qHGNnGH9UBK/KGXf4+KOq2xjNX4BzuizxPXgOeGOHoYA2dqm7UUuGeQ5RqIK46",
+	"IroCrnSZ0o70RI5eKIoJk53p6GFbrPF+JmpVR+p/10m+I8anWO4N904Jxbry5spESz2c0+QWmwG9mKbm",
+	"U3HIRiMSg3vuuiVmHHAiJgBymt7S/+8+pIQLeTSR07T86XLDLdF3NEKvzs2vAA0twXxOcQJKoVa/3FLr",
+	"j2yzWxepuMj/os5x0C3XaYUPWttezywG+M762gSGVa341fe3Eb9V4jZyquWVviwVkLKtrvNuyLI3jKB8",
+	"/MxtTU9aQTQd5tmXDqmGJiRRtpS7zAlHlEniANKWulAaqKGmoqdcDTDfIcwB6TZiAkmE3jlBb9w+uDM4",
+	"eGswuGqloBrztIJqj4qFh+2oD9iUUCzhuGi7c2JvyIltz2IDSVKtwJG/op5sy8Z2UecE5pD4MuNATf+8",
+	"kBJioBctJNbajhImhsmtbBj61ej2Rf5dzmEf6Ga6IB3FMuM4NXXk8hRjXR1Pu6oPjGB5azBEWKIUsJDo",
+	"bmuE5ArebhIZrbWo5wXw+k6R2kBk1Mqtt+zFDt2B+/VX3+DykLRNNGb+LXwlGdJ6Yme2u442i9e/oZeA",
+	"1/lGMgxS5k88ZTasrmDlqIivzTVaBDSB5J73sU4McnAU6t+pV1LVKwPgzhbNq0uqFtrvoH3VvBIn+4Kh",
+	"nX//xHphrsjF/1zbmvkg10ziZonPbPdbZNWrjpQBVOOLL8IArtRWN1TUbKebrf7A3RJbp69sLankb0Jf",
+	"/K8/+uLv/pcv/+OvX/343xStfPm3//7rn//rqx//2/VQxpEkU9CFFUIk8qFrcEPJg0iYiiY6cYt4QCVf",
+	"qIO1s8Cc48UWkY19xDOnLpbR75dkzRVR0BxOJ4ydhXG0HhMhP3KNrpD57RhquG0C0srhz0R2ms9XmdO0",
+	"FAAxtCUHlFqtnb2DCCVE4FMTwKX0FMbuIapaWU1HQMxBijaWyscvo5CVYWZ1CnZ7r0jFsL1vqFCOHf3Y",
+	"1LWqKXl1kwDs7bkgrDR6IOrcDyZSzsRAmWNwrkZA+FTnm/h0xuY0Lw2pqcwSgXnWdSB8+6XomsEQlWVN",
+	"5OGnRchShNChBzYUmTDqA6C9ieaMnxE6Nk4crAy7e5amE0iJ/gPJn5UP3n3//vHh83fvv3H3dwolyVC0",
+	"ZWMbuDiItOlJXET0KY7P2GiEcMyZEIiD9kBZ4LcYc060g9tsEHp0ojYrgcMkM8QD6HTRjmMqZODRC5Jo",
+	"7SqBFExBzKUECMOxBS8136EkuTHqlZ12HQjETZOwVkTqF7VCvC5DTw6VxaYTsqaMgyZDoPKeDYE9g5k0",
+	"tGXixiyxpmx8OUI5sl0RCF+edstPipZXQDMrPp5iYmgGXMcYoYM7ilPu3r6tuHqEs1Siu7dzP82nGeg3",
+	"fTuBlEx1znrJOUOm2XRvqHrYmxJq/nYn170IlTDWhUFXpqNNarhwjL8vUJxxwbiDJR5rrwVLE+Ao8Xeq",
+	"amrm070N85B3oFukq/g8tF9mhQhRmOcIlzb2UsvYKK+PBOhgBhpiJXLf6vBhTFJIzHOBuRCwlDB1TGd9",
+	"VvqGK55XL8d5s9o8laeEjq9VRL+xbvJ6GgiUcXHZQ5QwaupacVPUxDlkdcg/ThCkArSHa3CTHH5Ul9tW",
+	"gtpc35KhCros9CGPyqxioYgsZeMxJCglZ6ChhHVfg0uSlNFNaqpZMMUB9nyem8bbef/byW9NHBaFudMc",
+	"RxZ/wSeYqKxP3rMuXTgnLNPF09EZwMxoporyTkGQROfTqN7eeAtNWMYFOpBzhs7v6GZYZhzEIEKClcQX",
+	"EnMi4wmIPBN8SoTJy8uFaXcyNHHoRzjFfFqjSZhm902rq6SS0kBbQiVWOiirRFRG+88AlGlDJccJMcEv",
+	"+sAN7rz1vWgw8oFXtx/OSQI0DmZe24MUAqQ4ejEiaU1w6n3dqpXMGJkI1nVKDR2aGQtRH5lpQzg/wefY",
+	"nPj2BHLW+dm8QHszWxvasEjX7lWLGRUsDftfj+3v7Q5su2Jpm44g3zyxj+w+oYNf/eKfv/jrHw6GKMFi",
+	"csowV3c9YB5PotzN4fiRcOQc3PoEdcRA5D2D6moD1tURIbjQIbD3jN2HpbpKIBHa42Jnsi905oYHMXYG",
+	"i3XTxDRMDu+/npSwkhpmTNScFtSBucNXB537oaIyEr/Nei0n3jjnQE22mbr9JYnPKmij7La9CnL4lDdd",
+	"Fd/km7omyBSP4WhmrKsuwf9bA++DvvkMxSyxcdrmhWtflNP4vvXsMTr44Fvvv/3g2a0ZHa89narte+5T",
+	"PAbzJrq557qvoPRZSdm0KXdm/9DBN58hifkY5HoP/uXL/xEAAP//",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
