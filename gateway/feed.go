@@ -120,14 +120,16 @@ func (s *Server) feed(c *gin.Context) {
 	_ = rc.SetWriteDeadline(time.Time{}) // waiting for an event is not writing
 	write := func(b []byte) {
 		_ = rc.SetWriteDeadline(time.Now().Add(writeBound))
-		_, _ = c.Writer.Write(b)
+		if _, err := c.Writer.Write(b); err != nil {
+			cancel() // the client is gone or stopped reading: end the stream
+		}
 		c.Writer.Flush()
 		_ = rc.SetWriteDeadline(time.Time{})
 	}
 	// What became overdue is pushed to the organization it is owed to:
 	// looked for at once, then every OverdueEvery.
 	sent := map[string]bool{}
-	kinds := s.overdueKinds(ctx, identity(c), channel)
+	kinds := s.overdueKinds(ctx, identity(c), c.GetString(ctxRole), channel)
 	pushOverdue := func(at time.Time) {
 		items, err := s.newlyOverdue(ctx, channel, kinds, sent, at)
 		if err != nil && ctx.Err() == nil {

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"time"
 
 	"dataledger/chaincode/domain"
@@ -36,48 +37,80 @@ type Overdue struct {
 	Height uint64 `json:"height"`
 }
 
-// overdueKinds are the kinds whose overdue items are owed to the caller's
-// organization on the channel: obligations to its authority, plans'
-// filings to its supervisor (none without a supervision index).
-func (s *Server) overdueKinds(ctx context.Context, who Identity, channel string) []string {
-	if s.cfg.Index == nil {
+// owed is a kind of record whose overdue items an organization is owed:
+// of obligations, those owed a level up or the others.
+type owed struct {
+	kind   string
+	upward bool
+}
+
+// overdueKinds are what overdue items are owed to the caller's
+// organization on the channel: the obligations owed to its authority; to
+// its supervisor, the plans' filings and the obligations owed a level up
+// (none without a supervision index).
+func (s *Server) overdueKinds(ctx context.Context, who Identity, role, channel string) []owed {
+	// The roles that read obligations and plans (their routes); another
+	// role of the same organization is pushed nothing.
+	if s.cfg.Index == nil || (role != RoleIssuer && role != RoleRegulator && role != RoleAdmin) || s.actsAs(who) != nil {
 		return nil
 	}
 	j, err := network.Tx.GetJurisdiction().Evaluate(invoker{ctx, s.ledger, who}, channel)
 	if err != nil {
+		slog.Warn("feed: no overdue items pushed: reading the jurisdiction failed", "channel", channel, "org", who.Org, "error", err)
 		return nil
 	}
-	var kinds []string
+	var kinds []owed
 	if who.Org == j.AuthorityMSP {
-		kinds = append(kinds, domain.TypeObligation)
+		kinds = append(kinds, owed{kind: domain.TypeObligation})
 	}
 	if j.SupervisorMSP != "" && who.Org == j.SupervisorMSP {
-		kinds = append(kinds, domain.TypePlan)
+		kinds = append(kinds, owed{kind: domain.TypePlan}, owed{kind: domain.TypeObligation, upward: true})
 	}
 	return kinds
 }
 
+// MaxOverduePages bounds the index pages (of 500) one look of a feed
+// reads per kind.
+const MaxOverduePages = 4
+
 // newlyOverdue are the items of kinds overdue on the channel today that
-// sent does not hold yet (keyed by kind, number and due date: a returned
-// filing due again is new); it marks them sent.
-func (s *Server) newlyOverdue(ctx context.Context, channel string, kinds []string, sent map[string]bool, now time.Time) ([]Overdue, error) {
+// sent does not hold yet; sent then holds what is overdue now, so an item
+// that stopped being overdue (filed) and became overdue again (returned)
+// is pushed again, and sent never outgrows one look.
+func (s *Server) newlyOverdue(ctx context.Context, channel string, kinds []owed, sent map[string]bool, now time.Time) ([]Overdue, error) {
 	var out []Overdue
-	for _, kind := range kinds {
+	seen := map[string]bool{}
+	defer func() {
+		for k := range sent {
+			if !seen[k] {
+				delete(sent, k)
+			}
+		}
+	}()
+	for _, w := range kinds {
+		kind := w.kind
 		q := index.Query{Channel: channel, Kind: kind, Flags: []string{index.FlagOverdue}, Sort: "id", Asc: true, Limit: 500, Today: now}
-		for {
+		for pages := 1; ; pages++ {
 			page, err := s.cfg.Index.Search(ctx, q)
 			if err != nil {
 				return out, err
 			}
 			for _, h := range page.Items {
+				var body struct {
+					Upward bool `json:"upward"`
+				}
+				_ = json.Unmarshal(h.Record, &body)
 				key := kind + "/" + h.ID + "/" + h.Due
-				if sent[key] {
+				if kind == domain.TypeObligation && body.Upward != w.upward {
+					continue
+				}
+				if seen[key] = true; sent[key] {
 					continue
 				}
 				sent[key] = true
 				out = append(out, Overdue{Channel: channel, Kind: kind, Number: h.ID, Status: h.Status, Title: h.Title, Due: h.Due, Parties: h.Parties, Height: page.Height})
 			}
-			if page.Next == "" {
+			if page.Next == "" || pages == MaxOverduePages {
 				break
 			}
 			q.Cursor = page.Next

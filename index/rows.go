@@ -273,6 +273,9 @@ func summarizeObligation(raw []byte, r *Row) error {
 	}
 	r.Status, r.Outcome, r.Title, r.Date = o.Status, o.Kind, strings.TrimSpace(o.Title+" "+o.Period), o.OpenedOn
 	r.Parties, r.Ref = []string{o.PartyCreditCode}, o.Subject
+	if o.Upward { // owed by the authority a level up: no party
+		r.Parties = []string{}
+	}
 	r.Late = o.FiledLate && (o.Status == domain.ObligationFiled || o.Status == domain.ObligationAccepted)
 	r.Open = o.Status != domain.ObligationAccepted && o.Status != domain.ObligationWithdrawn
 	if o.Status == domain.ObligationOpen || o.Status == domain.ObligationReturned {

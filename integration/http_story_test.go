@@ -82,7 +82,9 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	// The product submitted for its evaluation (GX sets no deadline; GD 26
 	// would: 10 working days); the verification evaluates that product.
 	api("POST", a+"/product", issuer, map[string]string{"productDigest": certs.SM3Hex([]byte("产品"))}, 200)
-	api("POST", a+"/consistency", issuer, map[string]any{"productDigest": certs.SM3Hex([]byte("另一产品")), "matchesDesign": true, "changeNote": "", "decision": "approved", "reasons": ""}, 422)
+	if p := api("POST", a+"/consistency", issuer, map[string]any{"productDigest": certs.SM3Hex([]byte("另一产品")), "matchesDesign": true, "changeNote": "", "decision": "approved", "reasons": ""}, 422); p["rule"] != domain.RuleApplication || p["field"] != "productDigest" {
+		t.Fatalf("another product than the one submitted: %v", p)
+	}
 	api("POST", a+"/consistency", issuer, map[string]any{"productDigest": certs.SM3Hex([]byte("产品")), "matchesDesign": true, "changeNote": "", "decision": "approved", "reasons": ""}, 200)
 
 	cert := domain.Certificate{CertificateName: "数据产品登记证书", ProductName: app.ProductName, RegistrationNumber: number(domain.PrefixRegistration),

@@ -156,7 +156,7 @@ func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) error
 		if m := approvedPackage.FindSubmatch(out); err == nil && m != nil && string(m[1]) == packageIDs[p.ID()] {
 			continue
 		}
-		args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
+		args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", commitWait, "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
 		if _, err := n.ordered(p, args...); err != nil {
 			return err
 		}
@@ -164,6 +164,13 @@ func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) error
 	}
 	return nil
 }
+
+// commitWait is how long the peer CLI waits for a lifecycle transaction
+// to commit on the peers it sent it to: on a loaded 2-core machine, right
+// after a Raft leader change, 30 s (its default) was seen to pass with
+// the transaction still to commit, and the CLI then fails although the
+// orderers took it.
+const commitWait = "--waitForEventTimeout=120s"
 
 // deployChaincode defines the chaincode on every channel: each member org
 // approves its own package, then one admin commits with MAJORITY. A new
@@ -205,13 +212,13 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 				continue
 			}
 			p := n.D.Org(m).Peers[0]
-			args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
+			args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", commitWait, "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
 			if _, err := n.ordered(p, args...); err != nil {
 				return err
 			}
 			fmt.Fprintf(n.Out, "  %s approved %s on %s\n", m, n.label(), c.Name)
 		}
-		args := append([]string{"lifecycle", "chaincode", "commit"}, def...)
+		args := append([]string{"lifecycle", "chaincode", "commit", commitWait}, def...)
 		args = append(args, n.ordererArgs()...)
 		for _, p := range peers {
 			args = append(args, "--peerAddresses", p.Address(), "--tlsRootCertFiles", n.L.TLSCACert(p.org))

@@ -164,7 +164,7 @@ func (a *App) FileAgreement(s store.Store, number string) (*domain.Agreement, er
 	if next.Filing.Late {
 		status += " (late)"
 	}
-	return next, emit(s, t.c, changed(domain.TypeAgreement, number, "file", status, next.Version))
+	return next, a.emitTriggering(t, next, "file", changed(domain.TypeAgreement, number, "file", status, next.Version))
 }
 
 // ChangeAgreement supersedes a filed agreement's document, scope or term.
@@ -179,7 +179,7 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 	if err != nil {
 		return nil, err
 	}
-	return next, a.emitTriggering(t, next, "change")
+	return next, a.emitTriggering(t, next, "change", changed(domain.TypeAgreement, number, "change", next.Status, next.Version))
 }
 
 // EndAgreement terminates or revokes an agreement: one write, whatever the
@@ -192,7 +192,7 @@ func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domai
 	if err != nil {
 		return nil, err
 	}
-	return next, a.emitTriggering(t, next, action)
+	return next, a.emitTriggering(t, next, action, changed(domain.TypeAgreement, number, action, next.Status, next.Version))
 }
 
 // standing is a credential as it stands with its agreement (see

@@ -40,8 +40,10 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	if x.Existing, err = a.loadObligation(s, in.Number); err != nil {
 		return nil, err
 	}
-	if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
-		return nil, err
+	if k, ok := p.ObligationKind(in.Kind); !ok || !k.Upward || in.PartyCreditCode != "" { // owed a level up: no party
+		if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+			return nil, err
+		}
 	}
 	if in.Subject != "" {
 		kind, ok := domain.NumberedOf(in.Subject)
@@ -103,8 +105,8 @@ func putOpened(s store.Store, o *domain.Obligation) error {
 // emitTriggering emits the agreement's event (its action: change,
 // terminate, revoke) with the obligations the profile's triggers open on
 // it in this transaction (GD 23 ¶3): one event naming all.
-func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string) error {
-	changes := []domain.Changed{changed(domain.TypeAgreement, ag.Number, event, ag.Status, ag.Version)}
+func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string, first domain.Changed) error {
+	changes := []domain.Changed{first}
 	p, err := t.profile()
 	if err != nil {
 		return err
@@ -214,10 +216,15 @@ func (a *App) FileObligation(s store.Store, number, filingJSON string) (*domain.
 	})
 }
 
-// DecideObligation records the authority's decision on a filing.
+// DecideObligation records the decision on a filing: the authority's,
+// or the supervisor's on one owed a level up.
 func (a *App) DecideObligation(s store.Store, number, decision, reasons string) (*domain.Obligation, error) {
 	return a.obligationStep(s, domain.ActDecideObligation, number, func(t *tx, o *domain.Obligation) (*domain.Obligation, error) {
-		if order := o.OrderTxID(); decision == domain.ObligationWithdrawn && order != "" {
+		next, err := domain.DecideObligation(t.j, o, decision, reasons, t.c) // who may decide, first
+		if err != nil || next.Status != domain.ObligationWithdrawn {
+			return next, err
+		}
+		if order := o.OrderTxID(); order != "" {
 			held, err := a.creditOnDecision(s, order)
 			if err != nil {
 				return nil, err
@@ -226,11 +233,7 @@ func (a *App) DecideObligation(s store.Store, number, decision, reasons string) 
 				return nil, err
 			}
 		}
-		next, err := domain.DecideObligation(t.j, o, decision, reasons, t.c)
-		if err == nil && next.Status == domain.ObligationWithdrawn {
-			err = a.noteIncident(s, next, domain.WithoutEvent)
-		}
-		return next, err
+		return next, a.noteIncident(s, next, domain.WithoutEvent)
 	})
 }
 

@@ -125,3 +125,47 @@ func TestPlanIsRecordedFiledUpwardAndSuperseded(t *testing.T) {
 		t.Fatalf("%d versions in the history of %s, want 6", len(h), in.Number)
 	}
 }
+
+// HB 37 ¶2: the authority's yearly work report is owed a level up: it
+// names no party, the authority opens and files it (not its operator), and
+// only the supervisor decides on it.
+func TestADutyOwedALevelUp(t *testing.T) {
+	f := newFixture(t, "HB")
+	in := domain.ObligationInput{Number: obligationNumber(), Kind: "work_report", Due: "2026-03-31", Note: "2025年度授权运营工作开展情况"}
+	open := func(in domain.ObligationInput) func(s store.Store) (*domain.Obligation, error) {
+		b, _ := json.Marshal(in)
+		return func(s store.Store) (*domain.Obligation, error) { return app.OpenObligation(s, string(b)) }
+	}
+	named := in
+	named.PartyCreditCode = operatorCode
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := open(named)(s); return err })
+	f.refused(provinceAuth, domain.RuleOwnAuthority, func(s store.Store) error { _, err := open(in)(s); return err })
+	o := must[*domain.Obligation](t)(run(f, cityAAuthority, open(in)))
+	if !o.Upward || o.PartyCreditCode != "" || o.Cite != "HB-37.2" || o.DueOn != "2026-03-31" {
+		t.Fatalf("opened: %+v", o)
+	}
+	filing, _ := json.Marshal(domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("工作情况报告"))})
+	file := func(s store.Store) (*domain.Obligation, error) {
+		return app.FileObligation(s, in.Number, string(filing))
+	}
+	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := file(s); return err })
+	must[*domain.Obligation](t)(run(f, cityAAuthority, file))
+	decide := func(s store.Store) (*domain.Obligation, error) {
+		return app.DecideObligation(s, in.Number, domain.ObligationAccepted, "")
+	}
+	f.refused(cityAAuthority, domain.RuleReviewer, func(s store.Store) error { _, err := decide(s); return err })
+	if d := must[*domain.Obligation](t)(run(f, provinceAuth, decide)); d.Status != domain.ObligationAccepted || d.Last.Actor.MSP != "ProvinceMSP" {
+		t.Fatalf("decided: %+v", d)
+	}
+	// The authority still decides what a party owes it; the supervisor does not.
+	report := domain.ObligationInput{Number: obligationNumber(), Kind: "annual_report", PartyCreditCode: operatorCode, Due: "2026-04-30", Note: "2025年度运营报告"}
+	must[*domain.Obligation](t)(run(f, cityAAuthority, open(report)))
+	b, _ := json.Marshal(domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("运营报告"))})
+	must[*domain.Obligation](t)(run(f, cityAOperator, func(s store.Store) (*domain.Obligation, error) {
+		return app.FileObligation(s, report.Number, string(b))
+	}))
+	f.refused(provinceAuth, domain.RuleOwnAuthority, func(s store.Store) error {
+		_, err := app.DecideObligation(s, report.Number, domain.ObligationAccepted, "")
+		return err
+	})
+}

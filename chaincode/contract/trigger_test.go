@@ -24,9 +24,9 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 	op.Selection = sel
 	b, _ := json.Marshal(op)
 	must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }))
-	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, op.Number) }))
-
-	opened := func(from int) []domain.Obligation {
+	// opened are the obligations of kind the events from the index on
+	// opened.
+	openedOf := func(from int, kind string) []domain.Obligation {
 		t.Helper()
 		var out []domain.Obligation
 		for _, e := range f.m.Events[from:] {
@@ -34,17 +34,32 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 			_ = json.Unmarshal(e.Payload, &ev)
 			for _, c := range ev.Changes[1:] {
 				o := must[*domain.Obligation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Obligation, error) { return app.loadObligation(s, c.Key) }))
-				out = append(out, *o)
+				if o.Kind == kind {
+					out = append(out, *o)
+				}
 			}
 		}
 		return out
 	}
+	opened := func(from int) []domain.Obligation { t.Helper(); return openedOf(from, "agreement_change_filing") }
+	upward := func(from int) []domain.Obligation { t.Helper(); return openedOf(from, "agreement_upward_filing") }
+	filedAt := len(f.m.Events)
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, op.Number) }))
+	// GD 23 ¶4: the city reports the filed agreement to the province at once
+	// (及时): a duty owed a level up, no party's.
+	if up := upward(filedAt); len(up) != 1 || !up[0].Upward || up[0].PartyCreditCode != "" || up[0].DueOn != "2026-03-12" || up[0].Cite != "GD-23.4" {
+		t.Fatalf("the filing opened %+v", up)
+	}
+
 	change, _ := json.Marshal(domain.AgreementChange{DocumentDigest: certs.SM3Hex([]byte("变更后的协议")), Scope: "南宁市公共交通与医疗数据", TermStart: "2026-01-01", TermEnd: "2028-12-31"})
 	from := len(f.m.Events)
 	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
 		return app.ChangeAgreement(s, op.Number, string(change), "增加医疗数据")
 	}))
 	first := opened(from)
+	if up := upward(from); len(up) != 1 || up[0].Subject != op.Number {
+		t.Fatalf("the change opened, a level up, %+v", up)
+	}
 	// The clock: 2026-03-12 (a Thursday) → 10 working days → 2026-03-26.
 	if len(first) != 1 || first[0].Kind != "agreement_change_filing" || first[0].PartyCreditCode != agencyCode || first[0].Subject != op.Number ||
 		!first[0].Public || first[0].Cite != "GD-23.3" || first[0].DueOn != "2026-03-26" || f.m.Events[from].Name != "agreement.change" {
@@ -77,7 +92,8 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 	}
 
 	// A revocation late in December, with no calendar for next year, is
-	// not held up: its filing is due in 10 natural days, and says so.
+	// not held up: its filing is due the latest the 10 working days could
+	// end (weekdays, and 9 days for holidays), and says so.
 	f.m.SetClock(time.Date(2026, 12, 18, 2, 0, 0, 0, time.UTC)) // 10:00 CST; the selection's notice takes it to the 28th
 	late := agreementInput(domain.AgreementOperation, agencyCode, operatorCode, "2026-12-01", "2028-11-30", "2026-12-28")
 	late.Selection = f.selected(operatorCode)
@@ -88,14 +104,14 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 		return app.EndAgreement(s, late.Number, "revoke", "严重违约")
 	}))
 	third := opened(from)
-	if today := domain.DateOf(f.m.Clock()); today.Format("2006-01-02") != "2026-12-28" || len(third) != 1 || third[0].DueOn != "2027-01-07" || third[0].DueNote == "" || f.m.Events[from].Name != "agreement.revoke" {
+	if today := domain.DateOf(f.m.Clock()); today.Format("2006-01-02") != "2026-12-28" || len(third) != 1 || third[0].DueOn != "2027-01-20" || third[0].DueNote == "" || f.m.Events[from].Name != "agreement.revoke" {
 		t.Fatalf("the revocation on %s opened %+v", f.m.Clock(), third)
 	}
 }
 
 // NS 20 on a change: a catalog agreement's change restates the class of
 // the data it grants, and data opened conditionally needs the joint
-// meeting's assessment by the day of the change.
+// meeting's assessment of the change, by its day (not the one before).
 func TestAChangeIsAssessedAsAGrant(t *testing.T) {
 	f := newFixture(t, "NS")
 	change := domain.AgreementChange{DocumentDigest: certs.SM3Hex([]byte("扩大范围")), Scope: "南宁市公共交通与人口数据", TermStart: "2026-01-01", TermEnd: "2028-12-31"}
@@ -112,4 +128,9 @@ func TestAChangeIsAssessedAsAGrant(t *testing.T) {
 	if ag := must[*domain.Agreement](t)(run(f, cityAAuthority, try(change))); ag.DataClass != domain.DataConditional || ag.JointAssessment == nil {
 		t.Fatalf("changed: %+v", ag)
 	}
+	wider := change
+	wider.Scope = "南宁市公共交通、人口与医疗数据"
+	f.refused(cityAAuthority, "NS-20", func(s store.Store) error { _, err := try(wider)(s); return err }) // the same assessment again
+	wider.JointAssessment = &domain.JointAssessment{OpinionDigest: certs.SM3Hex([]byte("联席会议意见（扩大范围）")), IssuedOn: "2026-03-02"}
+	must[*domain.Agreement](t)(run(f, cityAAuthority, try(wider)))
 }

@@ -51,10 +51,12 @@ func (f *fixture) throughVerification(in domain.ApplicationInput) string {
 	t.Helper()
 	n := f.throughDevelopment(in)
 	product := certs.SM3Hex([]byte("product"))
-	if f.profile.ProductReviewWorkingDays > 0 {
+	verifier := cityAOperator
+	if f.profile.ProductReviewWorkingDays > 0 { // GD 26: submitted, then evaluated by another identity
 		must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.SubmitProduct(s, n, product) }))
+		verifier = cityAAuthority
 	}
-	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {
+	must[*domain.Application](t)(run(f, verifier, func(s store.Store) (*domain.Application, error) {
 		return app.VerifyConsistency(s, n, product, "true", "", domain.DecisionApproved, "")
 	}))
 	return n
@@ -867,18 +869,19 @@ func TestProductIsEvaluatedOnceSubmitted(t *testing.T) {
 	if a.Stage != domain.StageProductSubmitted || a.ProductReviewDeadline != want.Format("2006-01-02") || a.ProductDigest != product {
 		t.Fatalf("submitted on %s: %s due %s", submitted.Format("2006-01-02"), a.Stage, a.ProductReviewDeadline)
 	}
-	f.refused(cityAOperator, domain.RuleApplication, func(s store.Store) error {
+	f.refused(cityAOperator, "GD-26", func(s store.Store) error { _, err := verify(product, domain.DecisionApproved, "")(s); return err }) // the submitter evaluates not
+	f.refused(cityAAuthority, domain.RuleApplication, func(s store.Store) error {
 		_, err := verify(certs.SM3Hex([]byte("另一个产品")), domain.DecisionApproved, "")(s)
 		return err
 	})
-	back := must[*domain.Application](t)(run(f, cityAOperator, verify(product, domain.DecisionRejected, "存在个人信息泄露风险")))
+	back := must[*domain.Application](t)(run(f, cityAAuthority, verify(product, domain.DecisionRejected, "存在个人信息泄露风险")))
 	if back.Stage != domain.StageDeveloping || back.Steps[len(back.Steps)-1].Late {
 		t.Fatalf("rejected in time: %+v", back.Steps[len(back.Steps)-1])
 	}
 	v2 := certs.SM3Hex([]byte("交通指数 v2"))
 	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.SubmitProduct(s, n, v2) }))
 	f.m.SetClock(f.m.Clock().AddDate(0, 0, 30)) // past the 10 working days
-	done := must[*domain.Application](t)(run(f, cityAOperator, verify(v2, domain.DecisionApproved, "")))
+	done := must[*domain.Application](t)(run(f, cityAAuthority, verify(v2, domain.DecisionApproved, "")))
 	if done.Stage != domain.StageVerified || !done.Steps[len(done.Steps)-1].Late {
 		t.Fatalf("verified 30 days after the submission: %s, late %v", done.Stage, done.Steps[len(done.Steps)-1].Late)
 	}

@@ -157,9 +157,9 @@ var access = map[Action]Access{
 	ActAcknowledgeCertificate:  exchange.doing("acknowledges certificates"),
 	ActRecordNational:          issuer.doing("recording a national registration"),
 	ActRecordReport:            authorityOnly.doing("recording a supervision report"),
-	ActOpenObligation:          anyMember.decidedBy("OpenObligation"), // by its kind: the authority, or the party itself (the registrar for it)
-	ActFileObligation:          anyMember.decidedBy("FileObligation"), // the party itself, or the registrar for it
-	ActDecideObligation:        authorityOnly.doing("deciding an obligation's filing"),
+	ActOpenObligation:          anyMember.decidedBy("OpenObligation"),   // by its kind: the authority, or the party itself (the registrar for it)
+	ActFileObligation:          anyMember.decidedBy("FileObligation"),   // the party itself, or the registrar for it
+	ActDecideObligation:        anyMember.decidedBy("DecideObligation"), // the channel's authority; an obligation owed a level up, its supervisor
 	ActRecordCredit:            authorityOnly.doing("recording a credit record"),
 	ActRescindCredit:           authorityOnly.doing("rescinding a credit record"),
 	ActRecordEvaluation:        authorityOnly.doing("recording an evaluation"),

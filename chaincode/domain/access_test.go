@@ -85,7 +85,7 @@ func TestAccessTable(t *testing.T) {
 		ActRecordReport:            {authorityOnlyCols, RuleOwnAuthority, "recording a supervision report"},
 		ActOpenObligation:          {everyoneCols, "", ""}, // OpenObligation decides, by the kind
 		ActFileObligation:          {everyoneCols, "", ""}, // FileObligation decides: the party itself, or the registrar for it
-		ActDecideObligation:        {authorityOnlyCols, RuleOwnAuthority, "deciding an obligation's filing"},
+		ActDecideObligation:        {everyoneCols, "", ""}, // DecideObligation decides: the authority, or the supervisor of what is owed a level up
 		ActRecordCredit:            {authorityOnlyCols, RuleOwnAuthority, "recording a credit record"},
 		ActRescindCredit:           {authorityOnlyCols, RuleOwnAuthority, "rescinding a credit record"},
 		ActRecordEvaluation:        {authorityOnlyCols, RuleOwnAuthority, "recording an evaluation"},

@@ -71,10 +71,11 @@ type ChannelConfig struct {
 
 // ACL rule codes.
 const (
-	RuleOwnAuthority  = "DL-ACL-AUTHORITY"  // only the channel's own data authority (SPEC §4)
-	RuleRegistrar     = "DL-ACL-REGISTRAR"  // party registry: the authority or its operator
-	RuleBootstrapOnce = "DL-JURISDICTION-1" // a channel's jurisdiction is set once
-	RuleBootstrapped  = "DL-JURISDICTION-0" // a channel must be bootstrapped before use
+	RuleOwnAuthority  = "DL-ACL-AUTHORITY"           // only the channel's own data authority (SPEC §4)
+	RuleRegistrar     = "DL-ACL-REGISTRAR"           // party registry: the authority or its operator
+	RuleBootstrapOnce = "DL-JURISDICTION-1"          // a channel's jurisdiction is set once
+	RuleSupervisor    = "DL-JURISDICTION-SUPERVISOR" // the authority a level up is another organization than the channel's own
+	RuleBootstrapped  = "DL-JURISDICTION-0"          // a channel must be bootstrapped before use
 )
 
 // NewJurisdiction validates a bootstrap request. expectedMSP is the authority
@@ -94,7 +95,7 @@ func NewJurisdiction(existing *Jurisdiction, channel, name, division string, cfg
 		return nil, err
 	}
 	if cfg.Supervisor == expectedMSP {
-		return nil, Invalid(RuleBootstrapOnce, "supervisor", "channel %s names its own authority %s as the authority a level up: it would decide on its own filings", channel, expectedMSP)
+		return nil, Invalid(RuleSupervisor, "supervisor", "channel %s names its own authority %s as the authority a level up: it would decide on its own filings", channel, expectedMSP)
 	}
 	if err := ValidateText("name", name, MaxName); err != nil {
 		return nil, err

@@ -304,6 +304,10 @@ func ChangeAgreement(j *Jurisdiction, p Profile, a *Agreement, ch AgreementChang
 	if err := CheckDataClass(p, changed); err != nil {
 		return nil, err
 	}
+	if was := a.JointAssessment; ch.DataClass == DataConditional && was != nil && ch.JointAssessment.OpinionDigest == was.OpinionDigest {
+		rule := p.Cite("jointAssessment", RuleDataClass)
+		return nil, Invalid(rule, "jointAssessment.opinionDigest", "the change is a new grant of data opened conditionally: it needs the joint meeting's assessment of it, not the one of %s (%s)", was.IssuedOn, rule)
+	}
 	next := *a
 	c.Action, c.Reason = "change", reason
 	next.DocumentDigest, next.Scope, next.TermStart, next.TermEnd = ch.DocumentDigest, ch.Scope, ch.TermStart, ch.TermEnd

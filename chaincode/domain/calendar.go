@@ -170,17 +170,38 @@ type CalendarGap struct {
 // at the latest.
 const NextCalendarFrom = time.November
 
-// WorkingDaysOrNatural is n working days after from on the calendar or,
-// where the year they reach has no calendar, n natural days — the earliest
-// the deadline could be, the strictest reading — with a note saying so:
-// for a deadline that must not hold up the event it follows (a
-// revocation, the record of a plan approved long ago).
-func (cs Calendars) WorkingDaysOrNatural(from time.Time, n int) (time.Time, string, error) {
-	due, err := cs.AddWorkingDays(from, n)
-	if IsRule(err, RuleCalendarYear) {
-		return from.AddDate(0, 0, n), fmt.Sprintf("counted as %d natural days: no working-day calendar for the year they reach (the strictest reading)", n), nil
+// HolidayMargin is the longest official holiday (春节, 国庆: 9 days with
+// their 调休): what a count of working days may lose to holidays not yet
+// announced.
+const HolidayMargin = 9
+
+// WorkingDaysOrLatest is n working days after from on the calendar or,
+// where a day they reach falls in a year with no calendar loaded, the
+// latest they could end: weekdays counted as working days there, and
+// HolidayMargin days more — the most lenient reading, so that no filing
+// is marked late, published late or pushed overdue before the law's own
+// deadline — with a note saying so. For a deadline that must not hold up
+// the event it follows (a revocation, the record of a plan approved long
+// ago, a product's submission).
+func (cs Calendars) WorkingDaysOrLatest(from time.Time, n int) (time.Time, string, error) {
+	d, guessed := DateOf(from), false
+	for n > 0 {
+		d = d.AddDate(0, 0, 1)
+		ok, err := cs.IsWorkingDay(d)
+		if IsRule(err, RuleCalendarYear) {
+			ok, err, guessed = d.Weekday() != time.Saturday && d.Weekday() != time.Sunday, nil, true
+		}
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		if ok {
+			n--
+		}
 	}
-	return due, "", err
+	if !guessed {
+		return d, "", nil
+	}
+	return d.AddDate(0, 0, HolidayMargin), fmt.Sprintf("counted without the calendar of %d (not loaded): weekdays, and %d days for its holidays — the latest the deadline could be", d.Year(), HolidayMargin), nil
 }
 
 // Reach is how many natural days a working-day deadline of the profile
@@ -194,7 +215,7 @@ func (p Profile) Reach() int {
 			longest = max(longest, k.Deadline.N)
 		}
 	}
-	return (longest*7+4)/5 + 9
+	return (longest*7+4)/5 + HolidayMargin
 }
 
 // CalendarGaps are the calendars a channel lacks at t; loaded tells

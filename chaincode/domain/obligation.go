@@ -91,6 +91,10 @@ type ObligationKind struct {
 	// decision against it, which a credit record may follow.
 	Order bool   `json:"order,omitempty"`
 	Cite  string `json:"cite"` // the article it comes from
+	// Upward says the channel's authority owes it to the authority a level
+	// up (报上级: HB 10, HB 37 ¶2): no party owes it, the authority opens
+	// and files it, and the channel's supervisor decides on the filing.
+	Upward bool `json:"upward,omitempty"`
 	// Fees says its filing lists products and services with their fees
 	// (a fee schedule: GD 35), judged by the profile's pricing.
 	Fees bool `json:"fees,omitempty"`
@@ -109,7 +113,10 @@ func (k ObligationKind) validate(field string) error {
 	if err := ValidateText(field+".title", k.Title, MaxName); err != nil {
 		return err
 	}
-	if len(k.Owes) == 0 {
+	switch {
+	case k.Upward && (len(k.Owes) > 0 || k.Opens == OpensBySelf || k.Order || k.Fees || k.Deadline.Rule == DeadlineYearly):
+		return Invalid(RuleProfile, field+".upward", "a duty the authority owes a level up names no party roles, is opened by the authority or its trigger, is no order and no fee schedule, and is due by a date it sets or days")
+	case !k.Upward && len(k.Owes) == 0:
 		return Invalid(RuleProfile, field+".owes", "name the party roles that owe %s", k.Kind)
 	}
 	for i, r := range k.Owes {
@@ -204,7 +211,10 @@ type Obligation struct {
 	Public bool   `json:"public,omitempty"`
 	// Order says it was opened as an order given to the party (its kind
 	// an order when opened): a decision a credit record may follow.
-	Order    bool   `json:"order,omitempty"`
+	Order bool `json:"order,omitempty"`
+	// Upward says the channel's authority owes it to the authority a level
+	// up, who decides on its filing (its kind upward when opened).
+	Upward   bool   `json:"upward,omitempty"`
 	Status   string `json:"status"`
 	OpenedOn string `json:"openedOn"`
 	// DueOn is the deadline, computed once, when it was opened, by its
@@ -212,8 +222,8 @@ type Obligation struct {
 	DueOn string `json:"dueOn"`
 	// DueNote says how DueOn was counted when not by the kind's rule as
 	// written: a triggered duty whose working days reach a year with no
-	// calendar is counted in natural days (the strictest reading) rather
-	// than hold up the event.
+	// calendar is due the latest they could end (weekdays, and 9 days for
+	// holidays) rather than hold up the event.
 	DueNote   string `json:"dueNote,omitempty"`
 	FiledOn   string `json:"filedOn,omitempty"`
 	FiledLate bool   `json:"filedLate,omitempty"`
@@ -259,7 +269,16 @@ func (o *Obligation) Disclose(now time.Time) (ObligationDisclosure, bool) {
 		return ObligationDisclosure{}, false
 	}
 	return ObligationDisclosure{Number: o.Number, Kind: o.Kind, Title: o.Title, Cite: o.Cite, PartyCreditCode: o.PartyCreditCode, Period: o.Period,
-		DueOn: o.DueOn, FiledOn: o.FiledOn, DocumentDigest: o.DocumentDigest, Fees: o.Fees, Status: o.Status, Standing: o.Standing(now)}, true
+		DueOn: o.DueOn, FiledOn: o.FiledOn, DocumentDigest: o.DocumentDigest, Fees: o.publishedFees(), Status: o.Status, Standing: o.Standing(now)}, true
+}
+
+// publishedFees are the fees disclosed: those of a filing that stands
+// (filed or accepted), never of one returned for correction.
+func (o *Obligation) publishedFees() []FeeItem {
+	if o.Status == ObligationFiled || o.Status == ObligationAccepted {
+		return o.Fees
+	}
+	return nil
 }
 
 // Standing is how the obligation stands on day (China time): due,
@@ -322,10 +341,15 @@ func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligation
 	if x.Existing != nil {
 		return nil, Conflict(RuleObligationUnique, "number", "obligation number %s is taken: number it afresh", in.Number)
 	}
-	if x.Party == nil {
+	switch {
+	case k.Upward && in.PartyCreditCode != "":
+		return nil, Invalid(RuleObligation, "partyCreditCode", "a %s is owed by the channel's authority to the authority a level up (%s): it names no party", k.Kind, k.Cite)
+	case k.Upward && j.SupervisorMSP == "":
+		return nil, Conflict(RuleObligation, "kind", "a %s is owed to the authority a level up, and channel %s records none", k.Kind, j.Channel)
+	case k.Upward:
+	case x.Party == nil:
 		return nil, NotFound(RulePartyExists, "partyCreditCode", "%s is not a registered party on channel %s", in.PartyCreditCode, j.Channel)
-	}
-	if x.Party.Status != PartyActive || !contains(k.Owes, x.Party.Role) {
+	case x.Party.Status != PartyActive || !contains(k.Owes, x.Party.Role):
 		return nil, Invalid(RuleObligation, "partyCreditCode", "a %s is owed by an active %v (%s); %s is a %s %s", k.Kind, k.Owes, k.Cite, in.PartyCreditCode, x.Party.Status, x.Party.Role)
 	}
 	if in.Subject != "" && k.Opens == OpensBySelf {
@@ -360,7 +384,7 @@ func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligation
 // due, by the change c.
 func newObligation(k ObligationKind, in ObligationInput, today, due time.Time, c Change) *Obligation {
 	c.Action = "open"
-	return &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Public: k.Public, Order: k.Order, Status: ObligationOpen,
+	return &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Public: k.Public, Order: k.Order, Upward: k.Upward, Status: ObligationOpen,
 		OpenedOn: today.Format(time.DateOnly), DueOn: due.Format(time.DateOnly), Version: 1, Last: c,
 		Steps: []Step{stepAt(c, "open", DecisionDone, in.Note)}}
 }
@@ -452,7 +476,11 @@ func FileObligation(j *Jurisdiction, p Profile, o *Obligation, in ObligationFili
 	if o != nil {
 		party = o.PartyCreditCode
 	}
-	if err := applicantOrRegistrar(j, c.Actor, party, "filing an obligation"); err != nil {
+	if o != nil && o.Upward { // the authority files what it owes a level up
+		if err := authorityOnly.check(j, c.Actor, "filing an obligation owed a level up"); err != nil {
+			return nil, err
+		}
+	} else if err := applicantOrRegistrar(j, c.Actor, party, "filing an obligation"); err != nil {
 		return nil, err
 	}
 	if o == nil {
@@ -489,6 +517,9 @@ func FileObligation(j *Jurisdiction, p Profile, o *Obligation, in ObligationFili
 // with reasons (opened in error, or owed no more). Whoever filed for the
 // party does not decide on that filing.
 func DecideObligation(j *Jurisdiction, o *Obligation, decision, reasons string, c Change) (*Obligation, error) {
+	if err := o.receiver().check(j, c.Actor, "deciding an obligation's filing"); err != nil {
+		return nil, err
+	}
 	if o == nil {
 		return nil, NotFound(RuleObligation, "number", "no such obligation on channel %s", j.Channel)
 	}
@@ -536,6 +567,16 @@ func decideFiling(rule, decision, reasons, choices string) error {
 		return Invalid(rule, "decision", "%q is not %s", truncate(decision, 32), choices)
 	}
 	return ValidateText("reasons", reasons, MaxReason)
+}
+
+// receiver is who decides on the obligation's filings: the channel's
+// authority, or — owed a level up — its supervisor (the channel's
+// authority for a missing obligation: the refusal says nothing of it).
+func (o *Obligation) receiver() Access {
+	if o != nil && o.Upward {
+		return supervisor
+	}
+	return authorityOnly
 }
 
 // lastFiling is the step that filed the obligation last: a filing, or

@@ -66,8 +66,7 @@ type Plan struct {
 	FilingDue  string `json:"filingDue,omitempty"`
 	FilingRule string `json:"filingRule,omitempty"`
 	// FilingDueNote says how FilingDue was counted where the calendar of
-	// the year it reaches is not loaded (natural days, the strictest
-	// reading).
+	// the year it reaches is not loaded (the latest it could be).
 	FilingDueNote string `json:"filingDueNote,omitempty"`
 	FiledOn       string `json:"filedOn,omitempty"` // the latest filing
 	FiledLate     bool   `json:"filedLate,omitempty"`
@@ -138,7 +137,7 @@ func RecordPlan(j *Jurisdiction, p Profile, cals Calendars, taken, old *Plan, in
 	plan := &Plan{PlanInput: in, Status: PlanApproved, RecordedOn: today.Format(time.DateOnly),
 		Steps: []Step{stepAt(c, "record", DecisionDone, "")}, Last: c, Version: 1}
 	if n := p.PlanFilingWorkingDays; n > 0 && j.SupervisorMSP != "" {
-		due, note, err := cals.WorkingDaysOrNatural(approved, n) // a plan approved before the calendars on the ledger is still recorded
+		due, note, err := cals.WorkingDaysOrLatest(approved, n) // a plan approved before the calendars on the ledger is still recorded
 		if err != nil {
 			return nil, nil, err
 		}

@@ -20,7 +20,7 @@ func planInput(number, approvedOn string) PlanInput {
 // TestPlanFilingIsDueOnTheCalendar: GD 19 gives 10 working days after the
 // approval, across 国庆 and its 调休 Saturday; HB 37 5, across 春节 and its
 // 调休 Saturday; GX, ZW and NS set none, and a channel with no authority a
-// level up owes none; without next year's calendar the days are natural.
+// level up owes none; without next year's calendar, the latest it could be.
 func TestPlanFilingIsDueOnTheCalendar(t *testing.T) {
 	cals, ps := builtin(t), BuiltinProfiles()
 	now := day("2026-11-02").Add(10 * time.Hour)
@@ -42,11 +42,12 @@ func TestPlanFilingIsDueOnTheCalendar(t *testing.T) {
 			t.Errorf("%s on %s: due %q by %q, status %s, recorded %s; want due %q by %q", c.profile, c.j.Channel, plan.FilingDue, plan.FilingRule, plan.Status, plan.RecordedOn, c.due, c.rule)
 		}
 	}
-	// A due date in a year with no calendar is counted in natural days,
-	// the strictest reading, and says so: the plan is recorded all the same.
+	// A due date in a year with no calendar is counted at the latest it
+	// could be (weekdays, and 9 days for holidays), and says so: the plan is
+	// recorded all the same, and its filing is never marked late too soon.
 	late := day("2026-12-28").Add(10 * time.Hour)
 	plan, _, err := RecordPlan(onLiuzhou, ps["GD"], cals, nil, nil, planInput(planNo(2), "2026-12-28"), late, change("CityBMSP", RoleAuthority))
-	if err != nil || plan.FilingDue != "2027-01-07" || !strings.Contains(plan.FilingDueNote, "natural days") {
+	if err != nil || plan.FilingDue != "2027-01-20" || !strings.Contains(plan.FilingDueNote, "the latest the deadline could be") { // Dec 29–31, Jan 1, 4–8, 11; +9
 		t.Fatalf("approved 2026-12-28, no 2027 calendar: due %q (%q), %v", plan.FilingDue, plan.FilingDueNote, err)
 	}
 }
@@ -146,4 +147,38 @@ func TestPlanIsFiledUpwardAndChangedOnlyByAnother(t *testing.T) {
 	wantRule(t, err, RulePlanUnique, "supersedes")
 	_, err = FilePlan(onLiuzhou, gone, filing, now, c)
 	wantRule(t, err, RuleStep, "status")
+}
+
+// TestUpwardKinds: a duty the authority owes a level up names no party
+// roles, is opened by the authority and due by a date it sets or days; it
+// is opened only on a channel with an authority a level up.
+func TestUpwardKinds(t *testing.T) {
+	hb := BuiltinProfiles()["HB"]
+	k, ok := hb.ObligationKind("work_report")
+	if !ok || !k.Upward {
+		t.Fatalf("HB's work report: %+v", k)
+	}
+	for _, c := range []struct {
+		edit  func(k *ObligationKind)
+		field string
+	}{
+		{func(k *ObligationKind) { k.Owes = []string{PartyOperator} }, "k.upward"},
+		{func(k *ObligationKind) { k.Opens = OpensBySelf; k.Deadline = Deadline{Rule: DeadlineImmediately} }, "k.upward"},
+		{func(k *ObligationKind) { k.Deadline = Deadline{Rule: DeadlineYearly, Month: 3, Day: 31} }, "k.upward"},
+		{func(k *ObligationKind) { k.Upward = false }, "k.owes"},
+	} {
+		x := k
+		c.edit(&x)
+		if re, isRule := AsRule(x.validate("k")); !isRule || re.Field != c.field {
+			t.Errorf("want %s refused, got %v", c.field, x.validate("k"))
+		}
+	}
+	in := OpenObligationInput{In: ObligationInput{Number: SequenceNumber(PrefixObligation, "450100", 2026, 7).String(), Kind: "work_report", Due: "2026-12-31", Note: "年度工作情况"}}
+	now := day("2026-11-02").Add(10 * time.Hour)
+	_, err := OpenObligation(nanning, hb, builtin(t), in, now, change("CityAMSP", RoleAuthority))
+	wantRule(t, err, RuleObligation, "kind") // nanning here records no supervisor
+	o, err := OpenObligation(onNanning, hb, builtin(t), in, now, change("CityAMSP", RoleAuthority))
+	if err != nil || !o.Upward {
+		t.Fatalf("%+v %v", o, err)
+	}
 }

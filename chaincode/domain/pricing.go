@@ -69,7 +69,11 @@ func (r *PricingRule) validate() error {
 	if r == nil {
 		return nil
 	}
-	for field, bases := range map[string][]string{"pricing.publicGood": r.PublicGood, "pricing.commercial": r.Commercial} {
+	for _, use := range []struct {
+		field string
+		bases []string
+	}{{"pricing.publicGood", r.PublicGood}, {"pricing.commercial", r.Commercial}} { // in order: the same refusal on every peer
+		field, bases := use.field, use.bases
 		if len(bases) == 0 {
 			return Invalid(RuleProfile, field, "name the pricing bases the use allows (%s)", joinSorted(PricingBases))
 		}

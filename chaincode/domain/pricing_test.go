@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"fmt"
 	"testing"
 )
 
@@ -78,7 +79,7 @@ func TestPricingRuleValidation(t *testing.T) {
 	p.Obligations = append([]ObligationKind(nil), gd.Obligations...)
 	p.Obligations = append(p.Obligations, ObligationKind{Kind: "fee_report", Title: "收费自报", Owes: []string{PartyOperator}, Opens: OpensBySelf,
 		Deadline: Deadline{Rule: DeadlineImmediately}, Fees: true, Cite: "GD-35"})
-	if re, ok := AsRule(p.Validate()); !ok || re.Field != "obligations[5].fees" {
+	if re, ok := AsRule(p.Validate()); !ok || re.Field != fmt.Sprintf("obligations[%d].fees", len(gd.Obligations)) {
 		t.Errorf("a self-reported fee schedule: %v", p.Validate())
 	}
 }

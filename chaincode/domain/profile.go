@@ -38,7 +38,8 @@ type Profile struct {
 	// Public notice of operator candidates: GD, at least 5 days.
 	OperatorCandidateNoticeDays int `json:"operatorCandidateNoticeDays"`
 	// Evaluation of a developed product after its submission: GD 26, 10
-	// working days (0: no submission step, the verification at once).
+	// working days (0: no deadline, and the submission is optional: the
+	// verification may come at once).
 	ProductReviewWorkingDays int `json:"productReviewWorkingDays,omitempty"`
 	// Agreement filing deadline after signing: GD 23 10, HB 37 5 working days.
 	FilingDeadlineWorkingDays int `json:"filingDeadlineWorkingDays"`

@@ -19,7 +19,7 @@ import (
 const OpensByTrigger = "trigger"
 
 // Agreement events a trigger may name: the agreement's actions.
-var triggerEvents = map[string]bool{"change": true, "terminate": true, "revoke": true}
+var triggerEvents = map[string]bool{"file": true, "change": true, "terminate": true, "revoke": true}
 
 // The party of an agreement that owes a triggered obligation.
 const (
@@ -28,12 +28,13 @@ const (
 )
 
 // ObligationTrigger is what opens a triggered kind: the agreement events
-// (change, terminate, revoke) of the agreement kinds named, owed by the
-// agreement's grantor or grantee.
+// (file, change, terminate, revoke) of the agreement kinds named, owed by
+// the agreement's grantor or grantee — or, for a kind owed a level up, by
+// the channel's authority (no owedBy).
 type ObligationTrigger struct {
 	On     []string `json:"on"`
 	Kinds  []string `json:"kinds"`
-	OwedBy string   `json:"owedBy"`
+	OwedBy string   `json:"owedBy,omitempty"`
 }
 
 // validate checks a trigger against its kind (ObligationKind.validate).
@@ -49,13 +50,19 @@ func (t *ObligationTrigger) validate(k ObligationKind, field string) error {
 	}
 	for i, e := range t.On {
 		if !triggerEvents[e] {
-			return Invalid(RuleProfile, fmt.Sprintf("%s.trigger.on[%d]", field, i), "%q is not change, terminate or revoke", truncate(e, 32))
+			return Invalid(RuleProfile, fmt.Sprintf("%s.trigger.on[%d]", field, i), "%q is not file, change, terminate or revoke", truncate(e, 32))
 		}
+	}
+	if k.Upward && t.OwedBy != "" {
+		return Invalid(RuleProfile, field+".trigger.owedBy", "a duty owed a level up is the channel's authority's: no owedBy")
 	}
 	for i, kind := range t.Kinds {
 		roles, ok := agreementRoles[kind]
 		if !ok {
 			return Invalid(RuleProfile, fmt.Sprintf("%s.trigger.kinds[%d]", field, i), "%q is not an agreement kind", truncate(kind, 32))
+		}
+		if k.Upward {
+			continue
 		}
 		side := map[string][]string{OwedByGrantor: roles.grantor, OwedByGrantee: roles.grantee}[t.OwedBy]
 		if side == nil {
@@ -82,7 +89,7 @@ func (t *ObligationTrigger) follows(ag *Agreement, event string) bool {
 
 // Triggers tells whether an agreement event opens any obligation under
 // the profile.
-func (p Profile) Triggers(ag *Agreement, event string) bool {
+func (p Profile) Triggers(ag *Agreement, event string) bool { // (one owed a level up: on a channel with a supervisor, TriggeredObligations decides)
 	for _, k := range p.Obligations {
 		if k.Trigger.follows(ag, event) {
 			return true
@@ -100,11 +107,14 @@ func TriggeredObligations(j *Jurisdiction, p Profile, cals Calendars, ag *Agreem
 	var out []*Obligation
 	today := DateOf(now)
 	for _, k := range p.Obligations {
-		if !k.Trigger.follows(ag, event) {
+		if !k.Trigger.follows(ag, event) || (k.Upward && j.SupervisorMSP == "") { // nothing is owed a level up where none is
 			continue
 		}
 		party := ag.GrantorCreditCode
-		if k.Trigger.OwedBy == OwedByGrantee {
+		switch {
+		case k.Upward:
+			party = ""
+		case k.Trigger.OwedBy == OwedByGrantee:
 			party = ag.GranteeCreditCode
 		}
 		number, err := DerivedNumber(PrefixObligation, j.DivisionCode, today.Year(), c.TxID+"/"+k.Kind)
@@ -114,11 +124,11 @@ func TriggeredObligations(j *Jurisdiction, p Profile, cals Calendars, ag *Agreem
 		in := ObligationInput{Number: number.String(), Kind: k.Kind, PartyCreditCode: party, Subject: ag.Number,
 			Note: fmt.Sprintf("agreement %s: %s (%s)", ag.Number, event, k.Cite)}
 		// The event never waits on the calendar: working days that reach a
-		// year without one are counted as natural days.
+		// year without one are counted the latest they could end.
 		var due time.Time
 		var note string
 		if k.Deadline.Rule == DeadlineWorkingDays {
-			due, note, err = cals.WorkingDaysOrNatural(today, k.Deadline.N)
+			due, note, err = cals.WorkingDaysOrLatest(today, k.Deadline.N)
 		} else {
 			due, err = obligationDue(k, in, cals, today)
 		}

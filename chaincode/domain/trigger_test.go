@@ -1,6 +1,9 @@
 package domain
 
-import "testing"
+import (
+	"testing"
+	"time"
+)
 
 // TestTriggerValidation: a kind opened by its trigger names agreement
 // events and kinds it knows, a party whose roles it owes, and a deadline
@@ -11,6 +14,12 @@ func TestTriggerValidation(t *testing.T) {
 		Trigger: &ObligationTrigger{On: []string{"change", "terminate"}, Kinds: []string{AgreementOperation}, OwedBy: OwedByGrantor}}
 	if err := ok.validate("k"); err != nil {
 		t.Fatal(err)
+	}
+	up := ok
+	up.Upward, up.Owes, up.Deadline = true, nil, Deadline{Rule: DeadlineImmediately}
+	up.Trigger = &ObligationTrigger{On: []string{"file", "change"}, Kinds: []string{AgreementOperation}}
+	if err := up.validate("k"); err != nil {
+		t.Fatalf("a triggered duty owed a level up (GD 23 ¶4): %v", err)
 	}
 	for _, c := range []struct {
 		edit  func(k *ObligationKind)
@@ -24,6 +33,7 @@ func TestTriggerValidation(t *testing.T) {
 		{func(k *ObligationKind) { k.Trigger.OwedBy = OwedByGrantee }, "k.owes"}, // an operation agreement's grantee is an operator
 		{func(k *ObligationKind) { k.Deadline = Deadline{Rule: DeadlineSet} }, "k.deadline.rule"},
 		{func(k *ObligationKind) { k.Trigger.On = nil }, "k.trigger"},
+		{func(k *ObligationKind) { k.Upward, k.Owes = true, nil }, "k.trigger.owedBy"}, // owed a level up: the authority's, no owedBy
 	} {
 		k := ok
 		tr := *ok.Trigger
@@ -51,5 +61,38 @@ func TestDerivedNumberIsTheSameOnEveryPeer(t *testing.T) {
 	}
 	if _, err := ParseNumber("number", a.String(), PrefixObligation); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestTriggeredDeadlinesCrossHolidays: under GD an operation agreement's
+// change on Monday 28 September 2026 opens the agency's filing, due 10
+// working days later across 国庆 and its 调休 Saturday (16 October), and
+// the city's report to the province due that very day (及时); on a channel
+// with no authority a level up only the first; a catalog agreement's
+// change opens neither.
+func TestTriggeredDeadlinesCrossHolidays(t *testing.T) {
+	gd, cals := BuiltinProfiles()["GD"], builtin(t)
+	now := day("2026-09-28").Add(10 * time.Hour)
+	ag := &Agreement{AgreementInput: AgreementInput{Number: SequenceNumber(PrefixAgreement, "450200", 2026, 1).String(), Kind: AgreementOperation,
+		GrantorCreditCode: "agency", GranteeCreditCode: "operator"}}
+	c := change("CityBMSP", RoleAuthority)
+	got, err := TriggeredObligations(onLiuzhou, gd, cals, ag, "change", now, c)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("%d opened, %v", len(got), err)
+	}
+	due := map[string]string{}
+	for _, o := range got {
+		due[o.Kind] = o.DueOn + " " + o.PartyCreditCode
+	}
+	if due["agreement_change_filing"] != "2026-10-16 agency" || due["agreement_upward_filing"] != "2026-09-28 " {
+		t.Fatalf("due: %v", due)
+	}
+	if got, _ := TriggeredObligations(&Jurisdiction{Channel: "province", DivisionCode: "450000", AuthorityMSP: "ProvinceMSP"}, gd, cals, ag, "change", now, c); len(got) != 1 {
+		t.Fatalf("on the province's own channel: %d opened", len(got))
+	}
+	catalog := *ag
+	catalog.Kind = AgreementCatalog
+	if got, _ := TriggeredObligations(onLiuzhou, gd, cals, &catalog, "change", now, c); len(got) != 0 {
+		t.Fatalf("a catalog agreement's change opened %d", len(got))
 	}
 }

@@ -178,8 +178,8 @@ type Application struct {
 	ProductDigest       string            `json:"productDigest,omitempty"`
 	// ProductReviewDeadline is the day the submitted product's evaluation
 	// is due by (GD 26: 10 working days), where the profile sets one;
-	// ProductReviewDueNote says when it was counted in natural days (no
-	// calendar for the year it reaches).
+	// ProductReviewDueNote says when it was counted without the calendar
+	// of the year it reaches (at the latest it could be).
 	ProductReviewDeadline string `json:"productReviewDeadline,omitempty"`
 	ProductReviewDueNote  string `json:"productReviewDueNote,omitempty"`
 	ChangeNote            string `json:"changeNote,omitempty"`
@@ -212,6 +212,16 @@ func (a *Application) next(c Change, stage string, s Step) *Application {
 	c.Action = s.Step
 	n.Last = c
 	return &n
+}
+
+// lastStep is the application's latest step named step (nil: none).
+func (a *Application) lastStep(step string) *Step {
+	for i := len(a.Steps) - 1; i >= 0; i-- {
+		if a.Steps[i].Step == step {
+			return &a.Steps[i]
+		}
+	}
+	return nil
 }
 
 func copyMap(m map[string]string) map[string]string {
@@ -733,8 +743,8 @@ func StartDevelopment(j *Jurisdiction, a *Application, c Change) (*Application, 
 // evaluation (GD 26: 对于运营机构开发形成的公共数据产品和服务，实施机构应组织
 // 评估审核，评估审核结果应当在10个工作日内出具): its digest and, where the
 // profile sets productReviewWorkingDays, the day the evaluation is due by
-// (natural days where the calendar of the year they reach is not loaded:
-// the submission is never held up).
+// (the latest they could end where the calendar of the year they reach is
+// not loaded: the submission is never held up).
 func SubmitProduct(j *Jurisdiction, p Profile, cals Calendars, a *Application, productDigest string, now time.Time, c Change) (*Application, error) {
 	if err := needStage(a, "the product's submission", StageDeveloping); err != nil {
 		return nil, err
@@ -745,7 +755,7 @@ func SubmitProduct(j *Jurisdiction, p Profile, cals Calendars, a *Application, p
 	n := a.next(c, StageProductSubmitted, stepAt(c, "product_submission", DecisionDone, ""))
 	n.ProductDigest, n.ProductReviewDeadline, n.ProductReviewDueNote = productDigest, "", ""
 	if d := p.ProductReviewWorkingDays; d > 0 {
-		due, note, err := cals.WorkingDaysOrNatural(DateOf(now), d)
+		due, note, err := cals.WorkingDaysOrLatest(DateOf(now), d)
 		if err != nil {
 			return nil, err
 		}
@@ -769,6 +779,10 @@ func VerifyConsistency(j *Jurisdiction, p Profile, a *Application, productDigest
 	}
 	if !digestRE.MatchString(productDigest) {
 		return nil, Invalid(RuleDigest, "productDigest", "must be the SM3 digest of the product: 64 lowercase hex characters")
+	}
+	if sub := a.lastStep("product_submission"); p.ProductReviewWorkingDays > 0 && sub != nil && sub.Actor.MSP == c.Actor.MSP && sub.Actor.ID == c.Actor.ID {
+		rule := p.Cite("productReview", RuleReviewer)
+		return nil, Forbidden(rule, "caller", "%s submitted this product: another identity evaluates it (%s: 实施机构应组织评估审核)", c.Actor.ID, rule)
 	}
 	if a.Stage == StageProductSubmitted && productDigest != a.ProductDigest {
 		return nil, Invalid(RuleApplication, "productDigest", "the product evaluated is the one submitted (%s…): submit this one again after the verification", a.ProductDigest[:12])

@@ -12,7 +12,7 @@ const STATES = {
   active: "正常", suspended: "已暂停", exited: "已退出", signed: "已签订", filed: "已备案", changed: "已变更", terminated: "已终止",
   revoked: "已撤销", valid: "有效", expired: "已过期", "authorization-ended": "授权已终止", open: "待处理", decided: "已决定",
   applied: "待审核", correction_requested: "待补正材料", catalog_approved: "目录授权审核通过", preliminary_approved: "待复审", compliance_approved: "待场景协议备案", agreement_filed: "可开始开发",
-  developing: "开发中", verified: "一致性验证通过", in_notice: "公示中", registered: "已登记", rejected: "未通过",
+  developing: "开发中", product_submitted: "产品待评估审核", verified: "一致性验证通过", in_notice: "公示中", registered: "已登记", rejected: "未通过",
   onboarded: "已予注册（已进驻）", renewal_approved: "续期已同意，待签新协议", renewed: "已续期", quality_confirmed: "数据问题已确认，待处理",
   quality_not_confirmed: "经校核未确认问题", quality_resolved: "数据问题已处理",
   accepted: "已通过", returned: "已退回，待重报", withdrawn: "已撤回",
