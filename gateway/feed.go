@@ -120,10 +120,9 @@ func (s *Server) feed(c *gin.Context) {
 	_ = rc.SetWriteDeadline(time.Time{}) // waiting for an event is not writing
 	write := func(b []byte) {
 		_ = rc.SetWriteDeadline(time.Now().Add(writeBound))
-		if _, err := c.Writer.Write(b); err != nil {
+		if _, err := c.Writer.Write(b); err != nil || rc.Flush() != nil {
 			cancel() // the client is gone or stopped reading: end the stream
 		}
-		c.Writer.Flush()
 		_ = rc.SetWriteDeadline(time.Time{})
 	}
 	// What became overdue is pushed to the organization it is owed to:
@@ -136,6 +135,9 @@ func (s *Server) feed(c *gin.Context) {
 			slog.Warn("feed: looking for overdue items", "channel", channel, "error", err)
 		}
 		for _, o := range items {
+			if ctx.Err() != nil {
+				return
+			}
 			write(overdueLine(o))
 		}
 	}

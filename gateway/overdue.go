@@ -69,8 +69,9 @@ func (s *Server) overdueKinds(ctx context.Context, who Identity, role, channel s
 	return kinds
 }
 
-// MaxOverduePages bounds the index pages (of 500) one look of a feed
-// reads per kind.
+// MaxOverduePages bounds the index pages (of 500 rows) one look of a
+// feed reads per kind: past them an item is pushed on a later look, once
+// fewer are overdue.
 const MaxOverduePages = 4
 
 // newlyOverdue are the items of kinds overdue on the channel today that
@@ -79,8 +80,11 @@ const MaxOverduePages = 4
 // is pushed again, and sent never outgrows one look.
 func (s *Server) newlyOverdue(ctx context.Context, channel string, kinds []owed, sent map[string]bool, now time.Time) ([]Overdue, error) {
 	var out []Overdue
-	seen := map[string]bool{}
-	defer func() {
+	seen, whole := map[string]bool{}, true
+	defer func() { // forget what is overdue no more: known only from a whole look
+		if !whole {
+			return
+		}
 		for k := range sent {
 			if !seen[k] {
 				delete(sent, k)
@@ -93,6 +97,7 @@ func (s *Server) newlyOverdue(ctx context.Context, channel string, kinds []owed,
 		for pages := 1; ; pages++ {
 			page, err := s.cfg.Index.Search(ctx, q)
 			if err != nil {
+				whole = false
 				return out, err
 			}
 			for _, h := range page.Items {
@@ -110,7 +115,11 @@ func (s *Server) newlyOverdue(ctx context.Context, channel string, kinds []owed,
 				sent[key] = true
 				out = append(out, Overdue{Channel: channel, Kind: kind, Number: h.ID, Status: h.Status, Title: h.Title, Due: h.Due, Parties: h.Parties, Height: page.Height})
 			}
-			if page.Next == "" || pages == MaxOverduePages {
+			if page.Next == "" {
+				break
+			}
+			if pages == MaxOverduePages {
+				whole = false
 				break
 			}
 			q.Cursor = page.Next

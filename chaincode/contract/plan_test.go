@@ -149,6 +149,8 @@ func TestADutyOwedALevelUp(t *testing.T) {
 		return app.FileObligation(s, in.Number, string(filing))
 	}
 	f.refused(cityAOperator, domain.RuleOwnAuthority, func(s store.Store) error { _, err := file(s); return err })
+	// An enterprise is refused as for another's: nothing says what the number names.
+	f.refused(selfActor(holderCode), domain.RuleOwnApplication, func(s store.Store) error { _, err := file(s); return err })
 	must[*domain.Obligation](t)(run(f, cityAAuthority, file))
 	decide := func(s store.Store) (*domain.Obligation, error) {
 		return app.DecideObligation(s, in.Number, domain.ObligationAccepted, "")

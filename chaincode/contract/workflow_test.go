@@ -52,7 +52,7 @@ func (f *fixture) throughVerification(in domain.ApplicationInput) string {
 	n := f.throughDevelopment(in)
 	product := certs.SM3Hex([]byte("product"))
 	verifier := cityAOperator
-	if f.profile.ProductReviewWorkingDays > 0 { // GD 26: submitted, then evaluated by another identity
+	if f.profile.ProductReviewWorkingDays > 0 { // GD 26: submitted, then evaluated for the authority
 		must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.SubmitProduct(s, n, product) }))
 		verifier = cityAAuthority
 	}
@@ -844,7 +844,9 @@ func TestApplicationFilingIsTheApplicantsOwn(t *testing.T) {
 
 // GD 26: a developed product is evaluated once submitted, within 10
 // working days: the verification before the submission is refused by the
-// article, the product evaluated is the one submitted, a verification
+// article, as is the operator's (the implementing agency organizes the
+// evaluation: the authority records it), the product evaluated is the one
+// submitted, a verification
 // after the deadline is recorded late, and a failed one sends it back to
 // development to be submitted again.
 func TestProductIsEvaluatedOnceSubmitted(t *testing.T) {
@@ -869,7 +871,7 @@ func TestProductIsEvaluatedOnceSubmitted(t *testing.T) {
 	if a.Stage != domain.StageProductSubmitted || a.ProductReviewDeadline != want.Format("2006-01-02") || a.ProductDigest != product {
 		t.Fatalf("submitted on %s: %s due %s", submitted.Format("2006-01-02"), a.Stage, a.ProductReviewDeadline)
 	}
-	f.refused(cityAOperator, "GD-26", func(s store.Store) error { _, err := verify(product, domain.DecisionApproved, "")(s); return err }) // the submitter evaluates not
+	f.refused(cityAOperator, "GD-26", func(s store.Store) error { _, err := verify(product, domain.DecisionApproved, "")(s); return err }) // the operator evaluates not
 	f.refused(cityAAuthority, domain.RuleApplication, func(s store.Store) error {
 		_, err := verify(certs.SM3Hex([]byte("另一个产品")), domain.DecisionApproved, "")(s)
 		return err

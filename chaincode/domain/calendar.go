@@ -184,24 +184,59 @@ const HolidayMargin = 9
 // the event it follows (a revocation, the record of a plan approved long
 // ago, a product's submission).
 func (cs Calendars) WorkingDaysOrLatest(from time.Time, n int) (time.Time, string, error) {
-	d, guessed := DateOf(from), false
+	d, missing := DateOf(from), 0
 	for n > 0 {
 		d = d.AddDate(0, 0, 1)
-		ok, err := cs.IsWorkingDay(d)
-		if IsRule(err, RuleCalendarYear) {
-			ok, err, guessed = d.Weekday() != time.Saturday && d.Weekday() != time.Sunday, nil, true
-		}
+		ok, guessed, err := cs.workingOrWeekday(d)
 		if err != nil {
 			return time.Time{}, "", err
+		}
+		if guessed && missing == 0 {
+			missing = d.Year()
 		}
 		if ok {
 			n--
 		}
 	}
-	if !guessed {
+	return latest(d, missing)
+}
+
+// SameWorkingDayOrLatest is day if it is a working day, else the first
+// working day after it (立即, 及时: the same working day); where the
+// calendar of a year it reaches is not loaded, the first weekday and
+// HolidayMargin days more, with a note (as WorkingDaysOrLatest).
+func (cs Calendars) SameWorkingDayOrLatest(day time.Time) (time.Time, string, error) {
+	for d, missing := DateOf(day), 0; ; d = d.AddDate(0, 0, 1) {
+		ok, guessed, err := cs.workingOrWeekday(d)
+		if err != nil {
+			return time.Time{}, "", err
+		}
+		if guessed && missing == 0 {
+			missing = d.Year()
+		}
+		if ok {
+			return latest(d, missing)
+		}
+	}
+}
+
+// workingOrWeekday is whether d is a working day on its year's calendar,
+// or — guessed, without one — a weekday.
+func (cs Calendars) workingOrWeekday(d time.Time) (ok, guessed bool, err error) {
+	ok, err = cs.IsWorkingDay(d)
+	if IsRule(err, RuleCalendarYear) {
+		return d.Weekday() != time.Saturday && d.Weekday() != time.Sunday, true, nil
+	}
+	return ok, false, err
+}
+
+// latest is d or, a day of the year missing having been guessed, d and
+// HolidayMargin days more, with the note that says so.
+func latest(d time.Time, missing int) (time.Time, string, error) {
+	if missing == 0 {
 		return d, "", nil
 	}
-	return d.AddDate(0, 0, HolidayMargin), fmt.Sprintf("counted without the calendar of %d (not loaded): weekdays, and %d days for its holidays — the latest the deadline could be", d.Year(), HolidayMargin), nil
+	return d.AddDate(0, 0, HolidayMargin), fmt.Sprintf("counted without the calendar of %d (not loaded): weekdays, and %d days for its holidays — the latest the deadline could be", missing, HolidayMargin), nil
 }
 
 // Reach is how many natural days a working-day deadline of the profile

@@ -476,7 +476,9 @@ func FileObligation(j *Jurisdiction, p Profile, o *Obligation, in ObligationFili
 	if o != nil {
 		party = o.PartyCreditCode
 	}
-	if o != nil && o.Upward { // the authority files what it owes a level up
+	// The authority files what it owes a level up; an enterprise is refused
+	// as for another's, whatever the number names.
+	if o != nil && o.Upward && c.Actor.Role != RoleEnterprise {
 		if err := authorityOnly.check(j, c.Actor, "filing an obligation owed a level up"); err != nil {
 			return nil, err
 		}

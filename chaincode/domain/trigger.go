@@ -127,9 +127,12 @@ func TriggeredObligations(j *Jurisdiction, p Profile, cals Calendars, ag *Agreem
 		// year without one are counted the latest they could end.
 		var due time.Time
 		var note string
-		if k.Deadline.Rule == DeadlineWorkingDays {
+		switch k.Deadline.Rule {
+		case DeadlineWorkingDays:
 			due, note, err = cals.WorkingDaysOrLatest(today, k.Deadline.N)
-		} else {
+		case DeadlineImmediately:
+			due, note, err = cals.SameWorkingDayOrLatest(today)
+		default:
 			due, err = obligationDue(k, in, cals, today)
 		}
 		if err != nil {

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -94,5 +95,30 @@ func TestTriggeredDeadlinesCrossHolidays(t *testing.T) {
 	catalog.Kind = AgreementCatalog
 	if got, _ := TriggeredObligations(onLiuzhou, gd, cals, &catalog, "change", now, c); len(got) != 0 {
 		t.Fatalf("a catalog agreement's change opened %d", len(got))
+	}
+}
+
+// TestLatestDueWithoutACalendar: the same working day is the event's
+// day, the next working day after a weekend or holiday, and — in a year
+// with no calendar — the first weekday and 9 days more, the note naming
+// the year that is missing.
+func TestLatestDueWithoutACalendar(t *testing.T) {
+	cals := builtin(t)
+	for _, c := range []struct{ day, due, missing string }{
+		{"2026-09-28", "2026-09-28", ""}, // a Monday
+		{"2026-10-03", "2026-10-08", ""}, // 国庆: the first working day after
+		{"2026-10-10", "2026-10-10", ""}, // its 调休 Saturday
+		{"2027-01-02", "2027-01-13", "2027"},
+	} {
+		due, note, err := cals.SameWorkingDayOrLatest(day(c.day))
+		if err != nil || due.Format("2006-01-02") != c.due || (c.missing == "") != (note == "") || (c.missing != "" && !strings.Contains(note, c.missing)) {
+			t.Errorf("%s: due %s (%q), %v; want %s", c.day, due.Format("2006-01-02"), note, err, c.due)
+		}
+	}
+	// A count that starts in a year with no calendar and ends in one with
+	// names the year it lacked.
+	only2026 := Calendars{2026: cals[2026]}
+	if _, note, _ := only2026.WorkingDaysOrLatest(day("2025-12-30"), 3); !strings.Contains(note, "2025") {
+		t.Errorf("the note names %q", note)
 	}
 }

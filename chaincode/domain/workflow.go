@@ -214,16 +214,6 @@ func (a *Application) next(c Change, stage string, s Step) *Application {
 	return &n
 }
 
-// lastStep is the application's latest step named step (nil: none).
-func (a *Application) lastStep(step string) *Step {
-	for i := len(a.Steps) - 1; i >= 0; i-- {
-		if a.Steps[i].Step == step {
-			return &a.Steps[i]
-		}
-	}
-	return nil
-}
-
 func copyMap(m map[string]string) map[string]string {
 	out := map[string]string{}
 	for k, v := range m {
@@ -780,9 +770,8 @@ func VerifyConsistency(j *Jurisdiction, p Profile, a *Application, productDigest
 	if !digestRE.MatchString(productDigest) {
 		return nil, Invalid(RuleDigest, "productDigest", "must be the SM3 digest of the product: 64 lowercase hex characters")
 	}
-	if sub := a.lastStep("product_submission"); p.ProductReviewWorkingDays > 0 && sub != nil && sub.Actor.MSP == c.Actor.MSP && sub.Actor.ID == c.Actor.ID {
-		rule := p.Cite("productReview", RuleReviewer)
-		return nil, Forbidden(rule, "caller", "%s submitted this product: another identity evaluates it (%s: 实施机构应组织评估审核)", c.Actor.ID, rule)
+	if rule := p.Cite("productReview", RuleReviewer); p.ProductReviewWorkingDays > 0 && c.Actor.Role != RoleAuthority {
+		return nil, Forbidden(rule, "caller", "the product is evaluated for the authority (%s: 实施机构应组织评估审核), not by its %s: caller is %s with role %q", rule, c.Actor.Role, c.Actor.MSP, c.Actor.Role)
 	}
 	if a.Stage == StageProductSubmitted && productDigest != a.ProductDigest {
 		return nil, Invalid(RuleApplication, "productDigest", "the product evaluated is the one submitted (%s…): submit this one again after the verification", a.ProductDigest[:12])

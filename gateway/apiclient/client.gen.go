@@ -3559,7 +3559,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/exchanges (the `SetExchanges` operationId).
 	SetExchanges(ctx context.Context, channel string, params *SetExchangesParams, body SetExchangesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// Feed Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, plan.overdue to the authority a level up; no id)
+	// Feed Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, or to the authority a level up for what is owed it; plan.overdue to the authority a level up; to the roles that read them; no id)
 	//
 	// Corresponds with GET /api/v1/channels/{channel}/feed (the `Feed` operationId).
 	Feed(ctx context.Context, channel string, params *FeedParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3955,28 +3955,28 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/obligations/{number} (the `GetObligation` operationId).
 	GetObligation(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DecideObligationWithBody the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
+	// DecideObligationWithBody the decision on a filing — the channel's authority's, or for one owed a level up the supervisor's (the authority a level up): accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
 	DecideObligationWithBody(ctx context.Context, number string, params *DecideObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DecideObligation the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
+	// DecideObligation the decision on a filing — the channel's authority's, or for one owed a level up the supervisor's (the authority a level up): accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
 	DecideObligation(ctx context.Context, number string, params *DecideObligationParams, body DecideObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// FileObligationWithBody the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+	// FileObligationWithBody the party's filing (the SM3 digest of its document; a fee schedule's items, judged by the profile's pricing): by the party itself or the issuer for it — one owed a level up, by the channel's authority; after the due date it is recorded and marked late
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
 	FileObligationWithBody(ctx context.Context, number string, params *FileObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// FileObligation the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+	// FileObligation the party's filing (the SM3 digest of its document; a fee schedule's items, judged by the profile's pricing): by the party itself or the issuer for it — one owed a level up, by the channel's authority; after the due date it is recorded and marked late
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5224,7 +5224,7 @@ func (c *Client) SetExchanges(ctx context.Context, channel string, params *SetEx
 	return c.Client.Do(req)
 }
 
-// Feed Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, plan.overdue to the authority a level up; no id)
+// Feed Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, or to the authority a level up for what is owed it; plan.overdue to the authority a level up; to the roles that read them; no id)
 //
 // Corresponds with GET /api/v1/channels/{channel}/feed (the `Feed` operationId).
 func (c *Client) Feed(ctx context.Context, channel string, params *FeedParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6260,7 +6260,7 @@ func (c *Client) GetObligation(ctx context.Context, number string, reqEditors ..
 	return c.Client.Do(req)
 }
 
-// DecideObligationWithBody the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
+// DecideObligationWithBody the decision on a filing — the channel's authority's, or for one owed a level up the supervisor's (the authority a level up): accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
 //
 // Takes any type of body and a specified content type.
 //
@@ -6277,7 +6277,7 @@ func (c *Client) DecideObligationWithBody(ctx context.Context, number string, pa
 	return c.Client.Do(req)
 }
 
-// DecideObligation the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
+// DecideObligation the decision on a filing — the channel's authority's, or for one owed a level up the supervisor's (the authority a level up): accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6294,7 +6294,7 @@ func (c *Client) DecideObligation(ctx context.Context, number string, params *De
 	return c.Client.Do(req)
 }
 
-// FileObligationWithBody the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+// FileObligationWithBody the party's filing (the SM3 digest of its document; a fee schedule's items, judged by the profile's pricing): by the party itself or the issuer for it — one owed a level up, by the channel's authority; after the due date it is recorded and marked late
 //
 // Takes any type of body and a specified content type.
 //
@@ -6311,7 +6311,7 @@ func (c *Client) FileObligationWithBody(ctx context.Context, number string, para
 	return c.Client.Do(req)
 }
 
-// FileObligation the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+// FileObligation the party's filing (the SM3 digest of its document; a fee schedule's items, judged by the profile's pricing): by the party itself or the issuer for it — one owed a level up, by the channel's authority; after the due date it is recorded and marked late
 //
 // Takes a body of the `application/json` content type.
 //
@@ -13561,7 +13561,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/channels/{channel}/exchanges (the `SetExchanges` operationId).
 	SetExchangesWithResponse(ctx context.Context, channel string, params *SetExchangesParams, body SetExchangesJSONRequestBody, reqEditors ...RequestEditorFn) (*SetExchangesResponse, error)
 
-	// FeedWithResponse Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, plan.overdue to the authority a level up; no id)
+	// FeedWithResponse Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, or to the authority a level up for what is owed it; plan.overdue to the authority a level up; to the roles that read them; no id)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -14009,28 +14009,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/obligations/{number} (the `GetObligation` operationId).
 	GetObligationWithResponse(ctx context.Context, number string, reqEditors ...RequestEditorFn) (*GetObligationResponse, error)
 
-	// DecideObligationWithBodyWithResponse the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
+	// DecideObligationWithBodyWithResponse the decision on a filing — the channel's authority's, or for one owed a level up the supervisor's (the authority a level up): accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
 	DecideObligationWithBodyWithResponse(ctx context.Context, number string, params *DecideObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideObligationResponse, error)
 
-	// DecideObligationWithResponse the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
+	// DecideObligationWithResponse the decision on a filing — the channel's authority's, or for one owed a level up the supervisor's (the authority a level up): accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/obligations/{number}/decision (the `DecideObligation` operationId).
 	DecideObligationWithResponse(ctx context.Context, number string, params *DecideObligationParams, body DecideObligationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideObligationResponse, error)
 
-	// FileObligationWithBodyWithResponse the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+	// FileObligationWithBodyWithResponse the party's filing (the SM3 digest of its document; a fee schedule's items, judged by the profile's pricing): by the party itself or the issuer for it — one owed a level up, by the channel's authority; after the due date it is recorded and marked late
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/obligations/{number}/filing (the `FileObligation` operationId).
 	FileObligationWithBodyWithResponse(ctx context.Context, number string, params *FileObligationParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*FileObligationResponse, error)
 
-	// FileObligationWithResponse the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+	// FileObligationWithResponse the party's filing (the SM3 digest of its document; a fee schedule's items, judged by the profile's pricing): by the party itself or the issuer for it — one owed a level up, by the channel's authority; after the due date it is recorded and marked late
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -21489,7 +21489,7 @@ func (c *ClientWithResponses) SetExchangesWithResponse(ctx context.Context, chan
 	return ParseSetExchangesResponse(rsp)
 }
 
-// FeedWithResponse Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, plan.overdue to the authority a level up; no id)
+// FeedWithResponse Server-Sent Events of every change (resume with Last-Event-ID or ?fromBlock=), and, from the supervision index, what became overdue pushed to the organization it is owed to (obligation.overdue to the channel's authority, or to the authority a level up for what is owed it; plan.overdue to the authority a level up; to the roles that read them; no id)
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -22321,7 +22321,7 @@ func (c *ClientWithResponses) GetObligationWithResponse(ctx context.Context, num
 	return ParseGetObligationResponse(rsp)
 }
 
-// DecideObligationWithBodyWithResponse the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
+// DecideObligationWithBodyWithResponse the decision on a filing — the channel's authority's, or for one owed a level up the supervisor's (the authority a level up): accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22334,7 +22334,7 @@ func (c *ClientWithResponses) DecideObligationWithBodyWithResponse(ctx context.C
 	return ParseDecideObligationResponse(rsp)
 }
 
-// DecideObligationWithResponse the authority's decision on a filing: accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
+// DecideObligationWithResponse the decision on a filing — the channel's authority's, or for one owed a level up the supervisor's (the authority a level up): accepted, or returned with reasons (filed again by the same due date); or withdrawn with reasons (opened in error, owed no more); not by the identity that filed it
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22347,7 +22347,7 @@ func (c *ClientWithResponses) DecideObligationWithResponse(ctx context.Context, 
 	return ParseDecideObligationResponse(rsp)
 }
 
-// FileObligationWithBodyWithResponse the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+// FileObligationWithBodyWithResponse the party's filing (the SM3 digest of its document; a fee schedule's items, judged by the profile's pricing): by the party itself or the issuer for it — one owed a level up, by the channel's authority; after the due date it is recorded and marked late
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -22360,7 +22360,7 @@ func (c *ClientWithResponses) FileObligationWithBodyWithResponse(ctx context.Con
 	return ParseFileObligationResponse(rsp)
 }
 
-// FileObligationWithResponse the party's filing (the SM3 digest of its document): by the party itself or the issuer for it; after the due date it is recorded and marked late
+// FileObligationWithResponse the party's filing (the SM3 digest of its document; a fee schedule's items, judged by the profile's pricing): by the party itself or the issuer for it — one owed a level up, by the channel's authority; after the due date it is recorded and marked late
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -27499,289 +27499,291 @@ func ParsePageVerifyResponse(rsp *http.Response) (*PageVerifyResponse, error) {
 // const string: with thousands of chunks the chained `+` fold is several
 // times slower for the Go compiler than parsing a slice literal.
 var swaggerSpec = []string{
-	"7L1tj1zHdT/4VQqzAWYaucMhJTGxmwgCaoaUaFEiTcqWHVsb1Nx7urs0t6taVXWnp00QULBIbATJeoNs",
-	"EgS7WUe7drJYJE5eLBDDCZLvEpiS/S3+qKd763bfuk/TMz0t9huJZNetx3NOnXPqnN95sRez6YxRoFLs",
-	"DV/scRAzRgXovzzl7DSFqfpjzKgEKtUf8WyWkhhLwujRzLT47U8Eo+o3EU9gitWffovDaG+49z8dFf0f",
-	"mV/Fkev35cuX0V4CIuZkprrbG+5xGGUCkiHCFD17eIy+/tbd30V2FJSwOJsClYjiKaFjJCeAeJYCwjRB",
-	"IwJpsqd6tMOoWdyPzyibp5CMYeqmnyREDYbTp5zNgEuiFjvCqYBob+b904s9uIgnmI7hfTFTf5WLGewN",
-	"94TkhI73XkZ7KRayaa3HugfVmsOYCMn1xn2QTU+BV3YqJJaZqPzpHLggZqPtb4RKGAPXy+bwaUY4JHvD",
-	"71WNFZWWk49jV1F0/nHkOmenn0As1cBL2/gMPs1AdN1NHMvy5N3CluZu27WYx0ecSAm04zziCSb0GYyA",
-	"A42h8fzYdEpk0VxPNmY8afpwmfRWj0j3Ei3Pp3rdam1r3nY1HSw6nEj+QWCKjHc9CQ4JkccsgcrpkaTy",
-	"n6cBbuQshea1TDXxk6R6EQmbyaecjUgK/Xab4ilcaq91B/U7PebQR5oZ5hdV0iPaS7DExykW1YIngTjF",
-	"Rpo0kf2J11R9aUX2CRnbzVzpHGii/tTQ7wPTSrU/x2mGg0Q9ImmL7h6aVi+jvTHHVAIc19OibsV4Q6tP",
-	"GKHyvhAghDugukl8Y6n5y2jvjNBkDXcNDd8v5moATW7try4Kc5w+GQV6pDCH5O1F+NdqshIxm1VvpIAU",
-	"wnJLkDGF5Anten9K4NMHgf1Vvz2XmMtL3rzU3bb6JKsIp4rkVhjFbY4/sWIB3hZ4F7lj8NIZt7vfnUix",
-	"R95NsDTIjmYJcHm2CVNS3zNfOtZOx1O7xY/oLJPr3eGrlM5bIh5rBV6d8LoSGbQmortuWVJLtzdb2c51",
-	"okup2YVl21XJduPXGHbWbqaygUt0uyBpGSH/AZPVH6u9SQmmMZwATlJCm5o9uJBAE/Bp9ZSxFLAWEDFn",
-	"QjyDcZkLvAZKMj3l7JwkwPVOEAnTwO1r/gFzjhdGbCnCqxE9a9KFplgCJzgVNUNRJkkMD2giukoXNgP6",
-	"RFMQYTSgXM84pGRKKOaL2lOZcTgnLKC8zApnTNVvSRbXiXHb4oOQeWJ/fwbnBOYNk/RbZmFStA0/XMxC",
-	"FlEC55CyGSQPOZt2I56WzpQa5ZODYGmmvq/ZNt3oHIKqrWAZj+FRIrrOXm2eCAuZcB+FtBIxUMwJ63qt",
-	"STwO/QKz8kLqGOy5hFnV2kQ2m6XQoFVkAsQHjD7NTlMSn2CJq6VLD7W7SsqWyb9Mmd4+lg90WbZVTbos",
-	"IFdJeknIuc33ZfyKBHHn0E5xL26sPnpl2yvpZl4DrQR7WDZcVto2ydKrEny1Eq2XOOopSVox8TbyaQOn",
-	"3WxN2NNhL6ULS4njSa5X9/Q9N6rFy57mpQ8CM4PprPNU9AcjxqfqT4pm4FASTWarHknOWbXMmJI0JQEt",
-	"b8XxFLqrsJLqtqfKBWYJkfepmENXh/ppyuKzwPSU4UAhDRgVEJ/NlLmtvQ2lFzmczvFCIJql6VC/uI2x",
-	"hDleoDOAmUBEClR8rthPtcSnKewNJc9AGxt0RMZv18wNUjwTkAT8uVzItzk7g0bvhm2lPrJydXUoQs9x",
-	"WnpZ8H6kcCEfBj9lZ9WXn2TV7SXHVOA6wyA4lSWKcWdnF6aHjNxpL23w0rhukGLlxXaXDl6vz9uCasqU",
-	"E8bJD7BRm0WcMpHxrv5C7PdSo7x7b84rv01YmgQ+Mz81aDREiIzQ8QnMMJfT0Ch1b7FqL5doZenXb1FJ",
-	"0hYyr2I78gVWLKfYGH8WpTGr1pevpsPBPsWdncGnjJ1NMT+r3nWnkrSyMELUtqLBLG2o6TwqplK14kKi",
-	"dJWv1azc9n3PdFH7wPd2RpMUet1vZdEdKz2HSqUi6xCJWDUfKe0AhJHl6gZUfyAcGepARKAEODmHBI0Y",
-	"RwfPHh6jN9988+uDqotS6xFx0Gqou3G0yGpPC8eFiKvSYGMOWAYuEOcNXd0ftQPG+YmKrUKM+xsV6W2Q",
-	"EyYAKUtEERaj8GS0N/xew5TzLvdeRg1Ni/H2Xn5s3kQZF1oTespSElf7H5w2UyUEASftd/ddwEnVtiop",
-	"Avw9WDR18IjGaSbsq0LYb0eo0QC6kmmq/iiRtYQRGyE4B75ARqEtE7ChXoHUTRkhwPEEYWGIvbgXkZxg",
-	"iZSBjeacSUBECchWe1Va6vKG1T5DtFHfvd6XBIc97PwxILekCuWgYMcqCoo8/d9yX8E4VXLoGKdAE9xV",
-	"CZ2wlCR40dUG1QZdZdM542fdO1wA5i1UK90sHz4qZu+NW7c5N9oYzE/wMpagL5x6uZdU6+d1LoYKDajj",
-	"YXsiI+iW6bjn5dbmHnEuHaDZVL8KY4l1hBe/ZX0V3mbdOr/j7acf7yKBzzgRTY+qRcPgmnIB/Si5hJo7",
-	"4/Dggghp42ZWLZzLe7wKb/0Jls2Nal36fb1cZEyxtOZKrWc7b/gy2stmCZZwvIjbBJc5ElklyGXXVmWA",
-	"ZtnftXT8AcIpzzCq5LkV2q84kQAXLvvafFKptjJ8kmwQJyccj5r9OEvuCF89QJIhF+tSdk4IkALZ44hQ",
-	"efkR8uaoNY6CNHYibCfCXmsRVi0/ArJhVcoFZNSKLKuSHGXZUvcUUCG9KgVqWXb5+9AgmZ7l6tXVBIE0",
-	"EMjlpUkCQvJM2zq1r/m+cdzaQu0gAJq4u2NYKzZH8cw77KavP6j6Zi0xHfUCp1+cbV/BEHZUmp+ehdxT",
-	"vR7Zc6oJMnxPZcKRihfVuvI83jW4dYWtb7bJtiKE1mS7LfNMl6WXLcAOcuLGb1rpDqvewpUldMy5CLlA",
-	"5UWlTAw+/ej2gRl2D9quSQvCLpWnPr1JNapzfEd7+n21/9J1K9uLm1VUlx5mNuKSb9ZxvputAk594d3u",
-	"BcAOUPsEcGxO/bns7nQ57fhUWkeiCTknIkQmY6AgzGN4/qx+upCVL+oTIOOJDL3IJnAByf0OD/RK6uu3",
-	"gA8thbX5LMhYdnLV5wDmwadLsD5ITKr3M5gdVv20XJ0app9p7SCVc16Soj2euFZU05ZxBL1EWlQaM7Ai",
-	"G61sok77MXYCcZiYDS+G4qrUoG3CV/KWUTFa9YKK16yeL5CNLNdwkFXPkrndZEYJzFwo7YvGi8uI12DQ",
-	"cO0hTbGMJyBOdKxWrZlfG9IbOumlLSl3tTx64wlnnRM0w8ktLQOOAguxD0a5Rh2YcfFc2dPsrdn01iEf",
-	"LS6joK1Z790qXhlDXq1WgSOmUb03K+gfWo+vqya2u5d/aH2hLIX/uy6oxbp0KgJbXJ5Sp7CWYsuXaMR/",
-	"Gl0m0hZ+6pxerswZ1Nr54kcStI9v6uJ5WLOfphe8RbOnoj+hXtbNUXZOVJDu8nnXEHEuiO0htfNiLJHj",
-	"ZkOzVphjLTFZy73ebEfNyhZcxk+jSalPCkeMJYwZrw4QinEmIBBVm6MuhH7rmVWBuVzUCqcQty1/6aYf",
-	"FWtcnluxjvCm9pLePXdV/3JSp8LqFu+FFL2YNKjFH148Sq7gPNcm3ZtP37FXH/yG9SSo9bgILkWa/qEv",
-	"k8jSyVoK8K4Ib7M6JYb5tH/jxWjOpJcXoc+y7pGzY0yoof8Or/Xm3G0XHb6r5vBlD0nRe5TPz35ctXb/",
-	"ia8TrMSi2rKcMiongRSJQPhz1uZxWbeqXkAJwqILRts5SRRN1Ei3VdWm4ZgCusvSUNXryJ9d+7lHGpez",
-	"NLcWc3ow5iBEH0+mzg7p9n5Z50VrGRsxY7zefyOyVLbxxVUHBKiPl4aJ8pU27N9mlW7/INeib3sd3ug7",
-	"orTwS1wRpp9+jFlP2muj2SryrFxKSsbklKRELnpceUE9cxTIe7ysCB3ppztHlMF77EGuxHZYTMrG4hlI",
-	"TCjUmP8U5Jzxs8etGgcfCaSy+Bh91uq2C6hmD0r4des4NYuIx7oGCa1N7WeZjFkosK6FSTADTljSx1po",
-	"ZL06cyKbTnHAxhPZDLiAJAhrlzcQ6/I2rRoZdluK/S0d9eolVmc7tLAZCsLs44joS4SbIqsmumlDHOJS",
-	"7o1Ox1t/YOu8A9joEoKejWrlez7hm61vFBL6UurGeXeQ1pqwnJrk09pMyyI1sl1wRZJ1guM9g2omYXMQ",
-	"NRI9GGhdK7BPvVSAKtLEfAxyLbFIbmMuJdt1tr208CX+5OsT7x4CPJIGfKaLpYEFEQGn46wu5r0a3IWS",
-	"IHRT67dzA8aizBA9t8q15nC9nUI5akKaRyQNqgtp+WXWD9dtpdK5vm1PVQvSubTrixKsy/HFYhJI/g1H",
-	"W+VPxN2yg0sPxk2qvslTXQmwsjMuzSG0g8/9l+wOW1l6AW+MkdHJ37xV04D8WFq87TAPWiymU7lQIqR9",
-	"ZFgTtdTG2SXd4LWsmGtPJ9+2crGJQioIw4aoaHmZj1uzZT3EY3H1r4IA2DxynSdORClRPE8PX3c8q51P",
-	"9SLlY5cq3yXxuiCnKlHPRs1TdF1UzapITd9QyFpY1wjf4RePaAIXQfQdreqsxEvBojo2seiven8SuHie",
-	"ay/dObrD87sfHtyS3ar56ZEQGVwVuFe/CJcA8nZFjEVwQQ6yossZsOmMsykRLhK54g22NiorR9Ft5005",
-	"W1OoDZtT4KECNTMNgfceLNZYCWCW4jjsFbn50T1nNoan2BtvE0un3CaEp2syUk6evWDgG3Jga097fVF+",
-	"/s612a7afdjsk0ohLdbyoJJ3d6PdG96iL+HdUCrYM+2h6oVUtXr556hXdXO3IzrMwi5XJlRDR/UpKRBC",
-	"AuwYkZ37Botkx7O9fGVVm/6N1QoKHXbexBsGTGM2I7QODHvZ0VdqHhV9V04740QkJO6DrG8CieUidMe1",
-	"9H21u94aY8y9Gmpd/dyhkHHtTT4nggWu8aD1ZPOBlmKeSxu2NOF6t5N/SjdagJXI6TIyTFlZa0vSqItp",
-	"CCo95qc/mHSpaGbkRWfv6SWt16DMsqvz1lK91edAQXQ1jdpK1Bpsy8cMJw4Iq2fOkgeE1g5uq0M2qPum",
-	"Nh/0fUblZK05RcshXg3ZRstV9PTXBRZd5aQd8kIfVXeWYjlivFpZ/TQDvqiJLw1yW0bJiEDSLjA5n4I/",
-	"YLmP2jP7IABWcV27YB5/299969icfNTKDWFTQnsFPmCakARL6FVmo61G442y9GnVYnJIih5ZqJ2Oxc+I",
-	"rPsin1AeXOxgYNgCksfBhw8PKUanpfJpl9m1CL/Ubybte7yWTKOax/26N0T903sNDvMuMR9ej/nIK5ta",
-	"zNe7dc2utvI5rFJGV5JthyVUF67ROuu2iIVwn9QuqV+kSiPN1pHVFdDOmsijdqdutEZfSNPLqPNPTlMy",
-	"XmtkXYsCiaFwiaSmNFaSQcAKH0GHh1kXJ1Bx9WnxEBb6dW/kpoBuAPZqXfVpQztT53SJ44zzGv8FhAsy",
-	"KqWEBxADLhdIZpyhHd1B66u1ZWi/2tyTAesxm80xT9ZWccvaAKvxbfqQ3URWwxPzA3P8UJBep1Sngut7",
-	"V6S4JP9fBy8HxujjjrgkxQuJw7mGtf4HmUL3oqdL5LNKZo54csLKJ9iWWjb7BlFJv2t5jih67hdl1Uz8",
-	"6yLxwH1QX4S5fsm9Htj6X/dhRlz/VXdZBg7eGv1EfP05OJV3LeLYMz/qy1zbdh6Jrt51wSNTN5Poqke4",
-	"eNf27ok61SF8e0tOxmPg7aXKh/aD2pu/2tnrZK9em9sX7xhqQr1Xx+/uuOy4n0Zt6dB+HohjWM3jiex8",
-	"6lf6bQLzneWxszxuhOXRS0fbmSW9zJLWOucNd8Lk7pP1eGE6B7DqcOA2ZbH9KovL49eUBuyomM9pSMhJ",
-	"VsZO8K/njMZLtchCt2xe4890F+Ub4GZaub12VmurXGfiAzokCNWC9OGg6gZTCHB3Lcxs13Sk8DURupIU",
-	"xwd+qfFos3Pg5blVKIOVqntn0JBQ8LbH2Esvfu0OsoexXhNr7ecLtK5n6gf+5yI4p4divwp5nRqkP31o",
-	"OVkVx+HNw9uSgsqjvAJjEE/7qboyuoro+mu8RVwRkVf4ShbEHaanDHd7Jq4NSskumw0dl25qWyuJpRVx",
-	"TsWFna+hlbtQn24vpLVLHnHwEAI72nNngmverJfLMNVa3Fq6qxutSdnFXkKJeppi2r3aHmfnwdB893PA",
-	"Tmnj7LusZVfft2qQQf2vQbvWtAjgcqwxqKAJvC4MzXv1RtflECvCN36fuAZ7WTtA3yXqKlFj5FPuGqDv",
-	"FOtclb97bX5qNck+l9CVM3ld5EOYuPuR1tqpJ7TTN/uySPHlDO6nHARQiXtF1yfELa4uer5TWvq67G+7",
-	"LkhCVnhruPOlDPZQxnpuj7uV19nh/q73y4Op3fs1Zbds+gy9LKEqD3wgj2ZGKA05C0zB9kCOpvmxjVO/",
-	"7tDt8OV0nPa00CuZto4Y1gNgWTNxy2IdjQOXsNXgEqrDJOgTvtA3yaoCdiDXNexaqreIxJ5quY63nZhN",
-	"p8BjW2qj64PhO8w8CPQkBq+T0kxq3vKecnaadqaPmjpIIwJpCJdLc0/AxcSztr4H30EcdmVVI/wswzYY",
-	"/J5cKQlnmjx1FWN6hiG1LTZ82TLARc3G7a+l21Ya1BXcrqwx621SqKp2RRnalfKC5RqXXYhnw/6aFVpe",
-	"j++GsxHpLkmxxCkbm+pfHzF+Ruj4BC8CDB8T2fT8FBaaxVRjD5lctIQxV/JJMViBztoe3XcJ0bVC/kOO",
-	"S9cBNLiMEVj9YE/o+G0YMQ7fEmHnjq67YwI/Go9AH5YFS9W5a4F2U3yRV1L8EPi0oW0BE9LUOOhsLXBg",
-	"W02QlR8zOwb06dinykgV7bJWakU7kmYzUBIGH6dYiK7PR4rssWT82CU4fcAkiSE82iz3oDRObMYhJVNC",
-	"MV+0XMrM6FPN8qdQu4orpe0YWscxy/xAGX04DTf+NMOK6R4CJKc4PmvsnAOFOU4/IjRh8zraEZCapIaH",
-	"LE3ZXDifbpVNk6rr4r72ZOC0cQoiO31MYqCC0PFDxk9JkoSeMNv6XswV6JScAF+GmbCBEqKwCK/nhurt",
-	"rj202u0M00Y9n9RJwFURWikA62RP6EhXOd+/3mou2H5Vb2qsuG4e9FlxzTcoGbpZtyfC3I5zo/iBOHqe",
-	"jRtzsx2CpSO8nGeQsVHhnCoD32FkrN59gQzSMGIcYTTzfBn7hj3hyWhv+L2WwCytfHq+1+zlx26m35ql",
-	"DCdVM9UREHa+q9NsPcm3jZnfZZJmet804uY+FfPOkayXqDsrWHoObbxZtbVI7eSfqe6yPinLl30PsRF3",
-	"Sfg5xMCCXaYyQxsLMJiq/8yiePX03RXGYV1p015F9E84HslVEej1FVWMX73GHj7qWnCdNbmoE+DkvDkC",
-	"5dvAzZJtavs6cZtq/c3aZHcPz2XBNJ9gieQEkF0DMo0REQgLxEZDVKCLCgMvCoXU1YFIAk1YmqgfplUh",
-	"WnMiKQjhfNo9fX5hV2ilqztMPr0E4KWvTXUbtic0M9OHJAUN79M7nq5I9G57BfuJ+mbObqzwjj7s7g05",
-	"XUjoavaK6ZutjQDVNrKj1E+8B37S+iYf7WU87bUo82V4ab2U5zblqR0W6nUW3G1RW6X9OOssopuXv1gK",
-	"7POCNltEe/gndqO1+hJpXUapdx31UVWaEERDtLL8hpQfXdFf9VRFdjoloh/oCBnTmkCVKZbACU7FpcN1",
-	"lnuqXsk5gXnfTe9lAHRR8Z/BOTuD92DRE+CsEfx4HUo2k1j2n6PF/m4FbGoiqzpM20B+10z+OWAeT/qq",
-	"P/3w+ju915gJvksq4ywoXMguyJL5A3k4cqAYb3OJKNuYbJI6YP/aeCVXAOBqslN6JaFsaarJphNM3IlX",
-	"81AKcc+b3DmrLyWt804aZF/aC+oOj4HGTQmumFKW0TgYsup+bwhb7QsR2E3NnoKcsCDMA4nhAU1EYCGm",
-	"QRCA3fwcDGCvU/DLz0o+FdTCH9YG9OojD8QNuh+3qID7CinmZ1lEGVdQmicyfDrtFI6ec0+vcO8uLNTA",
-	"InXE24O6QsSz5iOo3dIbbfAVYvMy1t5zkA8shHfPysUOAbzzfd/uDim6b7hEZP6u1WcV3V8U2y6geEWs",
-	"m37PemQ4HYeqJoZ0G1uVqGHWquMoL2ZiPgpNHJITrw7P8tuaiZlGcf6sjxhH5ReGdq9rfhGfqPULh3lg",
-	"07K+c6lM1giDc183WoLRXc2+HY0Uq55D16KBta936vYNRi3C7CpA2nW/3mIju0vRUvGxYsGVNJOdTol8",
-	"6kJuerKrCR9sh71cbl49J+1ZX7sFHrOMyg6vWBqDvSqKLsXjNXRT5xCY5rFGrcbwMOM7IVhks5hNbYTW",
-	"ZV0PzR4GB31hz8FtpDeNfOHVZGGKZ/RNwqnFsmjh0Q/GOPd9s6qkrZDRQGgCF+/W+ZCEyCAYYt30BqF+",
-	"1zFP/ZzGroJ1XfS2d63WgwO1K03lTmRp6MK4X3pr8B5CnUt7ZOpXZbbSl7/Fxave6s74e13e2Sqy/ZBM",
-	"ISUUHlDZuf5nXYnoRU9g7muuJVK+jOyC/HSc6lTOUgjAWopOxdiWM65jTveMXCcr2rCS/v15eFNz12Ar",
-	"kRF63L6KOjT+q/iVEcVqQRkajmbRpLB4BmLGqIA1VSBrKj/6FaSWKQhh80yupaJRTRHeoAFiA2giNJ8A",
-	"RUQiIhCjOpYmhWSs5XtXC8W9w7a3U9wXH98oJrhMPd4KAueAJQuWE00gBRl6VxllNHwx+RLE7VC7h4M+",
-	"pX2X9tTzx+svlo2hfOalDaja8I/gdMLY2XGRVN0NP8h91RJnrQlwSODTtEuHgVcsxgM4kRDzUDWLxayr",
-	"P6lVsI5+plEt3RB+WraaZz6rmuM5gZScA3fCvkN9xE4vruXRFv3fXcOPrMtDdL3mJExnHYzb++aD6tSz",
-	"FlWcH+hG3rrbvw228HiZKbjmUbG8mp17TDp7LnoRgUb+7Z+Gb3t52h2zJj+XNntXM3Q/L89ViYFQeJ6d",
-	"7PNcMHXySME5YZnIixy3JM6QEFy+uE27aGmcmlX0QYvetitkY/dE5b6bWOr7KebTNbqJgt6ZCeCkDTJN",
-	"k9+P8XHXjM+MBxpOgPAueuuy4W7IosKPZ90meq5uHDsRuxNNRyI6P624j9pJav/0K/bMRto374FrGLkZ",
-	"rC7MyI2ME7l4roZ3eSLEFmdfeoKh6P7TR+gMFuggSc/+8L8/+4cBMvWU0elC2zljLGGOF/sCeSEbemVa",
-	"CwfMjZfLTGMi5Wzv5UvtIByx1QFtRcoFwjRBlEnMyQ+0U8XaU2jEODJ5kocJlhjZmsI/gMSOTxi9hZ6x",
-	"TILQnXCWgkAxmwJShODme4Tj9NYCT9MIWWAP3RprJz6yJ2O+UKt8hyHNzYiN8h5so1tjdgs9UEoQ4jDK",
-	"BE51kgVFzx4eo6+/dfd30cyAlCAXb4wOvLyYI/vrb38iGB0giqeEjk1yRpaCnpTGJLmVuwq1HMS5fZnH",
-	"HOzdcUFZeEb2hntv3rp9600dR2R980fqP7YKXL5ZyobZ04AOOq1LOy106zdu3zYBmFS6ixwu5NFETrWw",
-	"MauvoklTuXHJhDYbqyb41ne+E2KIfPwjh+vyMtq726m9R9/K5lZWtCPu73388mMvd0JP69zz26GZ2YWL",
-	"Q00zBSLNMuSGe1c2OBtZaoneuEYU8yVTQvc+VnM5wjNydH7nCLuUZXH0wpjNL4OH8Q7IPMPZhIHhKUhQ",
-	"cvN7L/aI2lF1pA5rdVgEMhSyQPIMopoz+rjxsH0S/cR6VIr+anX1fPIBWtCxBTFLYF9sii6CRIEpwt7m",
-	"e7TQhwRUB5JjKpxnvHy4DRRyZMdQKiITFZRiwr+unFiiZSk9xWdgMsbmnEhAAo8ASYY4SL4wmWUCT0Hf",
-	"G0qAnbJk4USr+nFEuJDI+v7RAZZoyoREd974mqINjmO1gIF+4lB3BmADg2ZX8CiB6YxJoPHi8D0dHV1M",
-	"fYovHgMdy8ne8M4bX4uq6V6L+7dZslgbyS8dhDNZXpYvaLXPL6+D8VzwUQX/xTpmSELiJwDqQ8o5U11j",
-	"JuxH3Xbqnz0SRnKCJZpzJgGZZ9WbwbeGVVCYfS1rVrDkMhc1cSWYyOpqlnxAkx0/bpwf78c+3uGODa+N",
-	"DSVwXUldQyFwnfrTiydLbNTEkC76rpojH5J0d0V2Zckda6ydNV799IdffP6jtgxQptomDsjTxqutO/Wr",
-	"ARjJuxTbaFk4kJQbZWIGD7yMDDMqycF9gVIsQUiU2xGXNDVKJFLscEt7s/hgKy1Ob/pbanMWK0BYICKR",
-	"LtsmEGXzqzJDS5vWQDyF1AlftPelxPHEgZDurtzNa8H6QDZulRZfvo4KsSasFBIkLGN0V4ZDjNXMtWoN",
-	"KcE0hkMT9F/jS8qbGkCBHdtuzJm0dBI7vt2Itv7nr37+eWsX0jLztGFNKojQhBdmShNLeuw13XHlxrgy",
-	"P4QdQ26AIX/1i89+/cP//4vP/vE3/9+f/fpf/qgtZ65yUDNrJnAOKZvVa7vPJebyxGu548yNepZea+YQ",
-	"ihhRUqLGVuyxQsXN3AEXpIYtHlwQ+SRHzd4xxaauqzJs7e6muk53Dvrir/711V/9yb5AileKIKJZiuWI",
-	"8Sk6+M1nn7364S8j9AcfoTtfi9AHz9Gdrw2GCFOUlwwuuYROQdGl6Q+SCM2JnCAiBTK5GPdcMFbhHFK/",
-	"QjpCzNC3kQA6eorUxTXUvMiUGbuNnJBAXRJISFhIoMnO8twJjddeaGhusYvI+QFxxxDtHk2r2amZVb0C",
-	"GY1+oqfLxTR27Lo5dt25hzblHvrR3736+efoACNbPca/rof6an7147/58n/7k1c///yLv/9FhFwpYEWw",
-	"9pM/dP92z7v4CR2bz7/4+1988ZOflT/MlYN7CCNbfcZsrA2DlgtdMkORRflL2zgfUikb9o8R4vCJRk1D",
-	"B1qvsNAxA8R4hJg6Fx2EzLjnwqZJ1cIFYjRdRChmnBuAKXTwq1989sU/ff7FZ//46i/+9Muf/OzXn//s",
-	"i3/+fxw16IGQ4jAEOoLaAd6qOYtsNku1p/ueba7WtS9QnLL4DAnJZgJpMAT7c4HoO2grMlelWRtpqRFh",
-	"alwDPkjNTjxuSjxWYgXtpOR1uiX0CdgyFNrHAAmy7GNtEYGK0oHo4J0T9MbvDHN2TqW2dIjJqLdoaPsC",
-	"hUquRejObTQ3f0cJXggjOEpB/nIC1I2p+YXk/UU6JgPhkbQskdiSWq3FSZnzW4mSlnE73ue7yJ1NRO4U",
-	"Sy9idzwws6uO3jmySU8GjLXBLf3UKyS3u392funNqcl//E9f/vSXnZzRJdptZgtbbfEQ5+h7geAk/Xte",
-	"b8woAzvW2JBqVi5at9PJrjkgSWfOKuuPJMDzgEhFkVj/dmi5Kk+NPXj3bfTG3WG1NhYueDqIkIOhdx5q",
-	"m5+tBnUmq9UEhyhmdET4FBLj37YzVduH5iRN0anWCll6rruLEOOIMvmHS59Zq1KZyEadM4sjAk0xP4ME",
-	"WRT9dqFXVWKjvVTipcKG1ZLpmVnSTjTdKNHklaTciadrFE8TNkfYkwQlceQS6edYFJLgACspAPnan7//",
-	"JjL1PN2yrTvK9oas3WlgOAf3PHvP0PV+3vnbC4vp1kNyVLN1s+jgS4WpgkJDm5rXELi/ExnNfnjvyHbS",
-	"4pqVGbt3OqemcBljz5ksLIvjXJ9RGofvpNagMJ7kGJh9sl5+nlGB8BgTGmnJ4dxCSCNDQ2Jf+C1cdPen",
-	"9Spm9gWFBzgp6kSCqRR8XMLHXxIJO05u4ORyteVWzHxnfTGmPqanBsIJ5jTlHH1zmJHbzVP3d7GQoY8S",
-	"hARIYV7H/uyXr/7ub37zl//55X/89asf/5smL0HGVBht36r/MU5T4Ijx8b5wMSymIF7FHRximVYZcLVc",
-	"c/P9qxVosFuYB1cBrXtFyW+lKh9NdHOE4zPK5hpxyeTOhgjpMRHy/nLjG0pO7XA3y4upAJLcOirLqwLt",
-	"I7x6VD6x9aWvSip4GYU8k0XLaxBCO22+I8lv6uG4PIvXMYyWIseBdlHKLo+BzKQy4VMipIkwr2LZKlde",
-	"NZ81S38Yc4u+GJT5D3ST4wnEZ+LaOFcLcDQD7oDr9DifZqCr/NuB1E/PyQ+gxFkJjHCWyr3h3duRYjMy",
-	"zaZ7wzduq78Rav52J6oAL68Cxz9l7GyK+ZkjLYcyq2eFDvCpACqHnqxQ/z4ITNd1trcpRco7SQ2KuI0X",
-	"nF4Cih01rutKKxF58DrTv5umuztsU3eY2f8NXV0enbyOT94//OWrn/zERG+2R6AreKb5PqLYwBAfct9H",
-	"UOMXUjv7gf2o5FfY8eeG+NOdhim8e838ueIreA251C7EPmQnWSz1q0/BG4hRhJFjNS9168u//fdf//xf",
-	"v/z3v/zi//o/v/jJz379L//3l3//RxHKKBkRSJDSCQbt34iCrNksBlrHDh777uNd7ODVA0uvhA/6fq2o",
-	"8G7aKEIL4K1agoUR18RJpECm6BJKgJNzMHjkV4RQbQMzxNEL+ycP80k03S7dwJ4KjP7dnbJYP7Zih0vl",
-	"zvUiO5o6GF/NqySvVp1zDTpwYQg0XXS8E6pBnqp41A8MD0c/zmbpYsebm+PN4svNcGe7KIGvJH+Wg/cj",
-	"i8YWTJjPU+vZnJrCJ3mAwXFessg1GCDGXVelFPshOiPUw3w7eOc76M4bg3t51pz+h9tDJGI2gyj/Zw6C",
-	"ZTwGEXnRCzYm4Z6XI4gONHTAcKVVVPjf1EywqUkCCWLUAdHpSIbBPZcTiA4+eI7u3LV5hLnwItI0qJ6J",
-	"i8hygaE2MivKF4AenYhID1oKNh30CpAw4qtJEmaJASap1Ifvq1+PFRFfnxgcAwVBxBDpqRU4EEa86dqP",
-	"iGM50VIP27KhWGPCQnw2Y8QUb65wk1o9sJgL0GyqNtQO6RX+uZ4sB7VAP5r75uf4mDMphyQbIad0d3U2",
-	"XvmfpVNBB7+vfvq9/IDzhhqIZ4nICw28SeGOcQo0wbzmJn/McHJsm+0u9I1d6P4xbCpYyA7/2l3oKcNK",
-	"3V4A5opnC2ZopV+XGKgtPx69UKPVBxBdA1NW9KTmdXOikIp9vamvZnV+G+xyhw8TvAgQ1qX8LdWhSG2J",
-	"Ma8QXv8Wfey1u7YLYj4h8QQRmsDFEE1YmgDX4BhaYzZO0ci3jH0sfGT8jVqXtkr0AdZXyaOT4DvxolL9",
-	"MSOrDfccUoUsaFyGIlLTh5IsxeSjJeXYzNiBa5mpBmZ6jtMM9nYP+5t+2F8usL+tr/ueGFCWZ07xa4+S",
-	"XJYlLcQTkYc2UqfJYWxM6WcuxHOnxm4I1Fgfw0ZcUj4FvHYqrCE/jEaEam+OzrydYa7xm+y9MyIp6MyU",
-	"qpzZwRDFOBOgsZOEBSsxYBSIWU+CKZird0C3TRCRpkN/JMPetlZXEpWq1KAxxzrBRTLjDyramHrCajg1",
-	"buLcSkLa3Dp1UKYhV7rAmJwDNd0YJxiMGV/oQrnonLA0x2bx8ooxlyRO3RIP3nnwIfrvz/7hyDYY2n0y",
-	"FCS0dyynEELRiPEY9CXqNuYewq53NJ8woVprgaiG1iciEGXl7f+DjwbWgyZWgDObfPglGdcgPRMi4pSJ",
-	"jIM4ciWNC6d+UNc7MZ9Bcr/8zbVJ1J2qciXeNO8wT3LKuOEaS61lVSJP4/y+O7hSy6qOPTowIztNybgL",
-	"Jz7xPtix4TazYXGSXwke9CjZnc8ZoYnwb11kNGTDihqO7c27aASgC+InWQpCY1a/+QbyeGQwVNcpYnMQ",
-	"aK60jdMFmk+ARmjC5kUpM2NDF5n5uukcC/MqpS9nRSVTbIwaNAIN26EpWz+PYHEGCTpQ+kVOaOqgCc1A",
-	"XKMw8Tm8gySxcWYtxchT13onQ7ZZhthj/EoIEJffW2A42pv8d66R+XK+aOC8AlWy0RfxIG+680RsLmMh",
-	"P4SNeCOK4V/X+LVlFGkPllWHsGqfgY0pWQDmda4JjJQsCJjzBfbqqknvce0gMkEmOqqacZTR/K9WkwA1",
-	"JR2eahzxhCd2lnqn3Ti2uYH72RceyodxGdhCq+biU1+rI1UrjDQQUQ4SUnha1FdKrclmwAUkIDSAt7Nx",
-	"CB17HhQNN+vSFzUSgnapQA4i2s2n4MmqJgHo0pxrsEJBPshb7UTfxnCqvWPYUMrWNzJORELi1xWnGpYj",
-	"gcDji3bYpT4vNbDmCNSZBqyAh+rHa2NGDrMUL1z8EhE2Kk0XAmCZRI+xkIcPzoHKw/BjrPr6bfVdmZuc",
-	"6n+7jerPQWTTAnubqAtIvxS//fjJ8XtHH37n0UmEsJEbav/2BSJJmM1L814zGLCEC3mkZ3coJAc8LfPZ",
-	"codbEQ33HPg58MPnasv1tokiHcXm4B/YI9IBsqX9Vdfv7+dE8HuDSImEyAuKUxfluXmc0CECkfUTQKwE",
-	"PTsHnmSAZpmYmLcGfcnyMabWY2dR+Njc/HxQuDJuuY/tVxX6SIRmKV5pWKCPYpTCOaQom91DlCGSDHrl",
-	"TDfwvCLQGtNfqwLvAr461r9KK1dPfHvys7R48emrQHS3ORzqtHL0SLPZ6GACZDyR+rrT8aBGVE6wmEQ6",
-	"yNk8uB2qb4/uDDwQK3aousUy4yAQ0/G+/uhiX7WlIAQIpQVlnEKyziyvYKo+U/O6eqpbv8pUENz16Uhb",
-	"RuSYrlLavnCUZunM1r9YaqOp31KtBlilC2XyTPECKUK6pxOakE/To2Xh69UurCZ1RPTLsyQgDIziYGiv",
-	"m7xfNM1MdiQZLVBGE6v/e+HajI7IOLMJu04NVQxpPj2FyuXNQId3Hbx1++v6I2W7pZhPI3QGM6krHkXa",
-	"ga2fslVr7WbmWCnIAhE5uL4UTH1tHL0woiccf6po87685tBTM6ndJbS+S6jm9sESYWR2fOhuHv23wztK",
-	"LXYJS5paJyxNNI7igVazsE1FtpwtEFa8hRNloV0nKRMhGV8cvVBE8fLoxRksagjaNL5mitatLt+NQai8",
-	"YUh+dkcfSUPXW4/ip+8KL3UeVwJGdntpcFTXQMnahjmCixnj4YSzB/rnR6rp9ZnzsThHB/Y5TsdTX6Ti",
-	"ImS1Mz7FsjKMOhbnahvVt22iprFJdmSj4giqBlSNKof7xPM+qb0y3uC9aC8u5VTIRX6IxnPnB3kXoWzq",
-	"hxIqelxCVcwD15RgczBVWPsujItYt3H2pe3ZC1UF/7VIQJp3pqzMVtvl4TpgURTIOFipMiVkzdOm6aFb",
-	"YLkft7cv8sA4Hafno4YZBPwsleVwwH2B7BlWTch6ZDvOqBxlr9/2YUwoJXSsC3yoc/ceIPZNtcjg67Qh",
-	"kg4TKPo3B2EHiPIydbrspc7RdfXqLnDsMgAC8/i06yYIcnGYkDGRKCHWUaI2ZIjeunv79u3biORRGufE",
-	"FeS0zhkiF4hQE5xYNRfXYWlKMywlcNX6f/7encOvf/y924df//jF3Ze/tRe1zfXQlVm0i0cr3gydsowm",
-	"Q4+eraPej0aNkBNOkXUrJehAG9NWkmuhZf3KB06pUUOF2CCxqDarUsVNRLGwGUqzuGbjNmxqpp/gRYS+",
-	"+93vfvfw/fcPT07Q8YRQjCQJ0uBKaq6Vs2aqbfZX70fncSW77KhS0bjxkqlzgql5eGMzoOiAwwywxKep",
-	"YYSYTaf4UIC61yQkQc9wisd7HR3SjnxWKCUyNKfYMCSDhJHfLYnBbg1pRw/qb+XLFYs4JAu58UavTsR8",
-	"o/q6fI72OU1uqdO5mKbmuMUhG41IDAmLMyWwb4kZVxr/BEBO01v6/2XVMSeTU10Dt4pQjL9bqQTb7+Yu",
-	"4SthJADzeKKj8PVdfPz82+jgWx8+PPya8d69/eR9fdDfefz8OxEyzn5Fh7lrz3MJagpAtjiW1V/qFdGP",
-	"W6mZ1mwK6plaw7wGc2n1cPMLs0Yp2Ol8hc5nVIbI13gUcdVmD5JkY6FrhTG0RaxdYRAacBbFJcYxsia+",
-	"9BLdKvnyuZYt12z/7SyxnSW2s8R2ltjOEttZYjtL7DKW2Op2sHmRHRGhO4rR7t6+nc8D3b0d2vuUTIlc",
-	"DkIysVF3+yVJlJIilKCEi5DUiTMuGN+YFmnUoO2CBrNmYWXo0rCM0avVrdOF1SIiG0F8EL5KyzepOqNB",
-	"lF81hq+EluOKYYU1NTEyp3jPq1KqhwTz8ue/B65Jvc13o87sfG4bbWPMkp37loHWld+DxymmMQxNAIWG",
-	"A9H0qGvpWYK0ZORKVuaxGkpioDdvq9tNRIjCPA9SVzJuyqg+u8tRUsmaqIHO+saS1bF1tFRawHYmd4Vq",
-	"s2v9tjoYev1QWEv7WEtcZ7CoT6V85OzTXQ7ldudQ5ge5xbmTFtfs+ftvuOTqM0OYV5s26fFAMArU1bx9",
-	"5PlzdqlAm0kFys9gI0mQ+eivYQ6kK11MG8sMV6XmLXNQi7tLB8A9SmoxRa+FJasD2B4lN0a78rd1K8Fv",
-	"wjS1fhWqFw0eGWSvukR59fv2kOPupmmudK9O9D1YbCjjtNVd85UtPqb2HhmM2wNlqRM6RkK/J9i8Aw2M",
-	"o0bjbEoEJB3Kx5Q5tZMUYBLLOimgf99Jga+QFNAnupMCG5ECeu+NFGjN3Usc2MDdlZVCVQOWQFjxfEho",
-	"4tUMfHvhChQeswSumeljM+TNUES/Ddzsyfa6+Ww2nZ5pccR+pctSEUwdo6SBT65Ub62nuAYiz+MoapBO",
-	"HpIUnnjhJjv/xmbum/wMNuLfyEf/qvo36jhfwzuWgJttXq95VLReSUdidxFGU0IzaSCUcZJwEFcMslhm",
-	"0kauL+GyVrP9kxnQJ34E2Y7vN8X37hA2xPhu+NfOs6ljhjTbuy0wkQf6obj86OcwYBMY6ZfiVXg2j+kG",
-	"wyUYFTWQsNhw6QIlmfo3XiDAH7gnaMSzFGyzoZIuhCX3kAA5REkGg3s6Lj8dHZoYULAxFgeYIkJjjRoQ",
-	"mS7IdAoJwRJUPyyOM84heUIj5NIfTky1QkQEyjvToRWmDKJJ9XflG03khi0CqUbzSkMu14QcuMovpZqP",
-	"RpAmGZjoKGIM+Ezq4osxRG4ktZ59odfQqxriklRrEJRqXQTqn0qf2ja7d9KtxppVFLytZW1SorfX0WF3",
-	"/KXqB1BH2Y2vn09twPJOQ9iMhqD3fyPKgR75NX7xRC5Wv9Nbp+GXdndPk8PpHZBXzn433bfk9nPrBHcl",
-	"/aztObMHmR3ZfJygVXisZ6N7fu5Sd2403e1uj8aKOZpkNvSI0XiBfFVRczMxA5q0vTlW2a6JrVPcDN7/",
-	"NMU7x84G1bYUb8alowZ+XaH6MUVkOkt1Jqhx6ShWQXg24+wcEudnGLNz4FSj0ONlfGsDeVsD4S+JTCFy",
-	"CZeqXYGbn5vLelSRD2xx+fEi32pN/3oz88kReQ9hhylcYOrrvkqg+rfQRxPgpSoCSIAUuulDkhI6/siU",
-	"az7BC+Gfrk6QmKiJ0UqcX5OSM9JdICK0y0ZPcorpwtWA1pkROR412AXopOYOeP1aPDXJOZtlXace54nY",
-	"25ccYeee10Hc1uyIGUtJvMhJ0ZWYvOqAPnf0L6M9JWarijhcNXXsrsEWJRxyMt+MDuoz2WtawQGjOBOS",
-	"TVEBW9G2dEPOZK0k9RFO2EyGNdP76ucdU27cKPSOYceWm3EOqSPQAMQklYeEdmXNEic1MKd54ms0GJ85",
-	"aJkdW27orixS6u1ZXLPpaEZ9TSvP59h35uGdxCWIA8NDQ20f2W8cKHmOeecXifNKQj5//w1Fwx44Xtlg",
-	"BKyR9lJAB0WxDDugLTurdtdloTMKg26mVk5MbaTE0Riokg010e7v2BY7gbHxVBXDrx1u8HULizBKRH5z",
-	"3xwWVwRkvCaaxfdFBYsXxZkMMt7Bux++/zjSQJeDSLN8SQZUMn+R1GbKbIyxhLmt3uwzs0HEquDkBlbN",
-	"Id0aIvye+9BvOx7dkAGcbjCwNx/9tbvOMaUsMzh0yHAG4yhnnFoHr+J950U2NUsVQZmF8owKRGSEMBph",
-	"okHGZiCJJOeApiAnzPp6a93DMU5TdPDqP//oN//Hn7z643969Rd/2vpGL7N1SU7k6JI1UkEnyBz7OJRL",
-	"cmHHzc1pWRu6cItja28138iwmoJSnQrNRqOUUGhxGRZEfvTC4FvWRs/UkXrFFZgjZt6MB4LlE9/OKBjv",
-	"uKsK0aztPcA76yaSOZpxxkZBwnmqfn1bl4Y69qTqFlKQWcQWFf/SB2PLcpl4/OL8hgWkX2TrR/pl7ty7",
-	"U+QHoJ+BUsgNDKBTamxFSw8Ru4Rc6GEfJ8DJOQhkAVOvpB5YFXm2C9QqaLNDtFYPAt0p+Tc6yqqPXrAL",
-	"uKpgn2W2JPLQOt1a6xoeCPtWahv5/LdW0yDSkvWwSF6y4TcWSh4RacNrNHr3GaGJLbtNpG6UQGICYTyq",
-	"GdgbB0sYM257xFySOLUXzojQhNDxvrDGXlTAjGu8cBETmkCd8tNL4/FOrJF6u6k9rued4nPlpFut9eSk",
-	"XFThdhXnc7fjClEP0TsPPrS0mgnFp2xObdeDnsTXhrQsgdc9MuoG1yEldwpLs/Mei40qLES+7hE5PoMj",
-	"LEgC9oWQ67MRxkWZ8zdXNopQN9Ov/uvzL//3//dX//XzVz/988FQh4ZKvBCuwpYti6U3ighEGUoZHQMP",
-	"xOXVPR6uMqwvCYoqM+30owd+VZqtu1C82W+jbkRRcVwrmtECMDd/siJO6UPMfeHCl837mKffCIm1yqPr",
-	"z7joZJ2QriOtdQ2WwTr1ndIZ1BNie1Wn6HSn6Fy/ouPTZaHmWNfMGtQVW7Mh96fUlGxwPpSrw3TzhtmS",
-	"85rniQYr9T4M+wvEqIlg8d62gO8L97gmhqV6kFlCHNiE7kUJF0wX6JSzM6DGUdetvMIUliFvKs/4idfm",
-	"Cs/YH2ZLzljNqeAtazCcE5ijgzwWYuX0B8YZa7BBjBITFVXYROS5bUXk14xTPxWAZsJeO8WuKX2GzdUP",
-	"qv+SlmT/zRP3Ua4OFlhnCI8xoULqtv7Aum15bG31a+rFc6zbu6tLY8Mk+hpUs9FPvkWpEMEYVXJK2wVB",
-	"KVUi02KCrZSlbphsN+xO8rGqthSX2i/BeKVZLNW4XhXUcuRMgbCJfaKdV1dOOjvzujUDnLgzu2YTuxWg",
-	"31fUvjYuXBRm4rDJu8xAzSwpJM/yMk6BxzpGR4RPT7y2O8bcEGN6h7Ah59frzJmx4QSDewcJSrDEKCnx",
-	"Rbv3u1WOauLU1u6AJwVo7s4bsIF4j3L5Z+sPyFWfq4nB8MyPlsp5J+TUG6edu9l/m8B8S72ZHmqnkosT",
-	"NreOcJoIRNlcV4/Q3kkNnulVDdYYl/Z/h6ai8JzIScLxnK7VWxlAoqwitg66/VVT3k6HaFEghsB8Y+pD",
-	"G8Der6j+sJxnkz+OKSlgYUuGCMcxzPSrhY67kBnPs/TypzULdDtWO2FBYTQRO4zawT31cS4Xlr5mM1Bd",
-	"EoqAc8YjxOaQIMrQlHH1KWXS9apheYm02QNm2FDWT9geaS9IzCY04f3vhMjNwf02gD07OXLNckR7rvdz",
-	"sKOD1UwdIkUOmD0YVqJhV4NdF9BIBeS1NFjbNiBMbeEU8zNItIbbC+x6iZMbJUMHC8h/KdmZQNf9IFqc",
-	"3nLc1xreQ2f2dqgmAvXjFR7NY3IOFITYIvvUTEmgF9/fM4/I398bfn+PnX1/76VWClgmkWRZPFFCRCcX",
-	"6PT9KzJUNfBjKxO1NfrjDeNeCwu3jSZpBfLg0D1CaoC8ErpeAbqHDny71FikNgx5EPmBNS6mplIadIdP",
-	"WwbgKxNXa5P0aQ46uNMmX0uTtAlw9HUwRn12NryrA2MMsZXNUnTw6qc//OLzHw0q7FMdjyAZihnnEMt7",
-	"iNF0sQRQmodiKCHixu9mUHosWyMA2piSV3nN7Ni+Dedtxnx8TXneLsTB8hbm4yoMTOmCrwebWAWIsL2m",
-	"ICVwZ1BqezRgUCqt4RZ6qN1LpqSS2mzj33Jfmw+MuGkrL3Ier5ETrQ3Lpxq2fGdSXr9JWaGaFralkDBD",
-	"B46UIlcEzAOFzq8u78LyNdNBe1W0REcchJtTTbLzU9Ns74pkqDeJjWFhFlPYFiLDyD89H7nu0P/h6M7A",
-	"ybSVEFMvQrQiNDOeMAHaOW+EwdBGGVMwBflyEjdWlcnUT1ziPpYI6z9DYkOPI4c1cmpBuRgfY0p+4Bwt",
-	"cyIpCJE77O8hXRGYFOgkJXg+MwNTNFgXvbPa3rlXCdmVcGsRHaq7E0emvzAr6DrLCy1Sr4wdGBt9a5Yy",
-	"nGwAEpaNfODLrXAQ2brRGJXFri4f5XOI1RCIQBTknPGzfYE4Y1KgGaGKLg+Md3kMOnYe4jPNFZH2KpdA",
-	"VBj3WcXCTfl4FYnBsFNskRJ6ttbitD7ROsTINv6oDliRN+zy90FRtzWeuQLncF/kefIa8MQIRwdr6FR1",
-	"o5YK9xyiVANx1RHRFXCly5R2pCdy9EJRTJjsTEcP22KN9zNRqzpS/7tO8h0xPsVyb7h3SijWlTdXJlrq",
-	"4Zwmt9gM6MU0NZ+KQzYakRjcc9ctMeOAEzEBkNP0lv5/9yElXMijiZym5U+XG26JvqMRenVufgVoaAnm",
-	"c4oTUAq1+uWWWn9km926SMVF/hd1joNuuU4rfNDa9npmMcB31tcmMKxqxa++v434rRK3kVMtr/RlqYCU",
-	"bXWdd0OWvWEE5eNnbmt60gqi6TDPvnRINTQhibKl3GVOOKJMEgeQttSF0kANNRU95WqA+Q5hDki3ERNI",
-	"IvTOCXrj9sGdwcFbg8FVKwXVmKcVVHtULDxsR33ApoRiCcdF250Te0NObHsWG0iSagWO/BX1ZFs2tos6",
-	"JzCHxJcZB2r654WUEAO9aCGx1naUMDFMbmXD0K9Gty/y73IO+0A30wXpKJYZx6mpI5enGOvqeNpVfWAE",
-	"y1uDIcISpYCFRHdbIyRX8HaTyGitRT0vgNd3itQGIqNWbr1lL3boDtyvv/oGl4ekbaIx82/hK8mQ1hM7",
-	"s911tFm8/g29BLzON5JhkDJ/4imzYXUFK0dFfG2u0SKgCST3vI91YpCDo1D/Tr2Sql4ZAHe2aF5dUrXQ",
-	"fgftq+aVONkXDO38+yfWC3NFLv7n2tbMB7lmEjdLfGa73yKrXnWkDKAaX3wRBnCltrqhomY73Wz1B+6W",
-	"2Dp9ZWtJJX8T+uJ//dEXf/e/fPkff/3qx/+maOXLv/33X//8X1/9+N+uhzKOJJmCLqwQIpEPXYMbSh5E",
-	"wlQ00YlbxAMq+UIdrJ0F5hwvtohs7COeOXWxjH6/JGuuiILmcDph7CyMo/WYCPmRa3SFzG/HUMNtE5BW",
-	"Dn8mstN8vsqcpqUAiKEtOaDUau3sHUQoIQKfmgAupacwdg9R1cpqOgJiDlK0sVQ+fhmFrAwzq1Ow23tF",
-	"KobtfUOFcuzox6auVU3Jq5sEYG/PBWGl0QNR534wkXImBsocg3M1AsKnOt/EpzM2p3lpSE1llgjMs64D",
-	"4dsvRdcMhqgsayIPPy1CliKEDj2wociEUR8A7U00Z/yM0LFx4mBl2N2zNJ1ASvQfSP6sfPDu+/ePD5+/",
-	"e/+Nu79TKEmGoi0b28DFQaRNT+Iiok9xfMZGI4RjzoRAHLQHygK/xZhzoh3cZoPQoxO1WQkcJpkhHkCn",
-	"i3YcUyEDj16QRGtXCaRgCmIuJUAYji14qfkOJcmNUa/stOtAIG6ahLUiUr+oFeJ1GXpyqCw2nZA1ZRw0",
-	"GQKV92wI7BnMpKEtEzdmiTVl48sRypHtikD48rRbflK0vAKaWfHxFBNDM+A6xggd3FGccvf2bcXVI5yl",
-	"Et29nftpPs1Av+nbCaRkqnPWS84ZMs2me0PVw96UUPO3O7nuRaiEsS4MujIdbVLDhWP8fYHijAvGHSzx",
-	"WHstWJoAR4m/U1VTM5/ubZiHvAPdIl3F56H9MitEiMI8R7i0sZdaxkZ5fSRABzPQECuR+1aHD2OSQmKe",
-	"C8yFgKWEqWM667PSN1zxvHo5zpvV5qk8JXR8rSL6jXWT19NAoIyLyx6ihFFT14qboibOIatD/nGCIBWg",
-	"PVyDm+Two7rcthLU5vqWDFXQZaEPeVRmFQtFZCkbjyFBKTkDDSWs+xpckqSMblJTzYIpDrDn89w03s77",
-	"305+a+KwKMyd5jiy+As+wURlffKedenCOWGZLp6OzgBmRjNVlHcKgiQ6n0b19sZbaMIyLtCBnDN0fkc3",
-	"wzLjIAYREqwkvpCYExlPQOSZ4FMiTF5eLky7k6GJQz/CKebTGk3CNLtvWl0llZQG2hIqsdJBWSWiMtp/",
-	"BqBMGyo5TogJftEHbnDnre9Fg5EPvLr9cE4SoHEw89oepBAgxdGLEUlrglPv61atZMbIRLCuU2ro0MxY",
-	"iPrITBvC+Qk+x+bEtyeQs87P5gXam9na0IZFunavWsyoYGnY/3psf293YNsVS9t0BPnmiX1k9wkd/OoX",
-	"//zFX/9wMEQJFpNThrm66wHzeBLlbg7Hj4Qj5+DWJ6gjBiLvGVRXG7CujgjBhQ6BvWfsPizVVQKJ0B4X",
-	"O5N9oTM3PIixM1ismyamYXJ4//WkhJXUMGOi5rSgDswdvjro3A8VlZH4bdZrOfHGOQdqss3U7S9JfFZB",
-	"G2W37VWQw6e86ar4Jt/UNUGmeAxHM2NddQn+3xp4H/TNZyhmiY3TNi9c+6KcxvetZ4/RwQffev/tB89u",
-	"zeh47elUbd9zn+IxmDfRzT3XfQWlz0rKpk25M/uHDr75DEnMxyDXe/AvX/6PAAAA//8=",
+	"7L1tj1zHdT/4VQqzf2CmkTscUhITu4kgoGZIiRYl0qRs2bG1Qc29p7tLc7uqVVV3etoEAQWLxEaQrDfI",
+	"E4LdrKNdO1ksEicvFojhBMl3CUzJ/haLerq3bvet+zQ909Niv5FIdt16POfUOafO+Z0XezGbzhgFKsXe",
+	"8MUeBzFjVID+y1POTlOYqj/GjEqgUv0Rz2YpibEkjB7NTIvf+kQwqn4T8QSmWP3pf3AY7Q33/qejov8j",
+	"86s4cv2+fPky2ktAxJzMVHd7wz0Oo0xAMkSYomcPj9HX37r7O8iOghIWZ1OgElE8JXSM5AQQz1JAmCZo",
+	"RCBN9lSPdhg1i/vxGWXzFJIxTN30k4SowXD6lLMZcEnUYkc4FRDtzbx/erEHF/EE0zG8L2bqr3Ixg73h",
+	"npCc0PHey2gvxUI2rfVY96BacxgTIbneuA+y6Snwyk6FxDITlT+dAxfEbLT9jVAJY+B62Rw+zQiHZG/4",
+	"vaqxotJy8nHsKorOP45c5+z0E4ilGnhpG5/BpxmIrruJY1mevFvY0txtuxbz+IgTKYF2nEc8wYQ+gxFw",
+	"oDE0nh+bToksmuvJxownTR8uk97qEeleouX5VK9brW3N266mg0WHE8k/CEyR8a4nwSEh8pglUDk9klT+",
+	"8zTAjZyl0LyWqSZ+klQvImEz+ZSzEUmh325TPIVL7bXuoH6nxxz6SDPD/KJKekR7CZb4OMWiWvAkEKfY",
+	"SJMmsj/xmqovrcg+IWO7mSudA03Unxr6fWBaqfbnOM1wkKhHJG3R3UPT6mW0N+aYSoDjelrUrRhvaPUJ",
+	"I1TeFwKEcAdUN4lvLDV/Ge2dEZqs4a6h4fvFXA2gya391UVhjtMno0CPFOaQvL0I/1pNViJms+qNFJBC",
+	"WG4JMqaQPKFd708JfPogsL/qt+cSc3nJm5e621afZBXhVJHcCqO4zfEnVizA2wLvIncMXjrjdve7Eyn2",
+	"yLsJlgbZ0SwBLs82YUrqe+ZLx9rpeGq3+BGdZXK9O3yV0nlLxGOtwKsTXlcig9ZEdNctS2rp9mYr27lO",
+	"dCk1u7BsuyrZbvwaw87azVQ2cIluFyQtI+Q/YLL6Y7U3KcE0hhPASUpoU7MHFxJoAj6tnjKWAtYCIuZM",
+	"iGcwLnOB10BJpqecnZMEuN4JImEauH3NP2DO8cKILUV4NaJnTbrQFEvgBKeiZijKJInhAU1EV+nCZkCf",
+	"aAoijAaU6xmHlEwJxXxReyozDueEBZSXWeGMqfotyeI6MW5bfBAyT+zvz+CcwLxhkn7LLEyKtuGHi1nI",
+	"IkrgHFI2g+QhZ9NuxNPSmVKjfHIQLM3U9zXbphudQ1C1FSzjMTxKRNfZq80TYSET7qOQViIGijlhXa81",
+	"icehX2BWXkgdgz2XMKtam8hmsxQatIpMgPiA0afZaUriEyxxtXTpoXZXSdky+Zcp09vH8oEuy7aqSZcF",
+	"5CpJLwk5t/m+jF+RIO4c2inuxY3VR69seyXdzGuglWAPy4bLStsmWXpVgq9WovUSRz0lSSsm3kY+beC0",
+	"m60JezrspXRhKXE8yfXqnr7nRrV42dO89EFgZjCddZ6K/mDE+FT9SdEMHEqiyWzVI8k5q5YZU5KmJKDl",
+	"rTieQncVVlLd9lS5wCwh8j4Vc+jqUD9NWXwWmJ4yHCikAaMC4rOZMre1t6H0IofTOV4IRLM0HeoXtzGW",
+	"MMcLdAYwE4hIgYrPFfuplvg0hb2h5BloY4OOyPjtmrlBimcCkoA/lwv5Nmdn0OjdsK3UR1aurg5F6DlO",
+	"Sy8L3o8ULuTD4KfsrPryk6y6veSYClxnGASnskQx7uzswvSQkTvtpQ1eGtcNUqy82O7Swev1eVtQTZly",
+	"wjj5ATZqs4hTJjLe1V+I/V5qlHfvzXnltwlLk8Bn5qcGjYYIkRE6PoEZ5nIaGqXuLVbt5RKtLP36LSpJ",
+	"2kLmVWxHvsCK5RQb48+iNGbV+vLVdDjYp7izM/iUsbMp5mfVu+5UklYWRojaVjSYpQ01nUfFVKpWXEiU",
+	"rvK1mpXbvu+ZLmof+N7OaJJCr/utLLpjpedQqVRkHSIRq+YjpR2AMLJc3YDqD4QjQx2ICJQAJ+eQoBHj",
+	"6ODZw2P05ptvfn1QdVFqPSIOWg11N44WWe1p4bgQcVUabMwBy8AF4ryhq/ujdsA4P1GxVYhxf6MivQ1y",
+	"wgQgZYkowmIUnoz2ht9rmHLe5d7LqKFpMd7ey4/NmyjjQmtCT1lK4mr/g9NmqoQg4KT97r4LOKnaViVF",
+	"gL8Hi6YOHtE4zYR9VQj77Qg1GkBXMk3VHyWyljBiIwTnwBfIKLRlAjbUK5C6KSMEOJ4gLAyxF/cikhMs",
+	"kTKw0ZwzCYgoAdlqr0pLXd6w2meINuq71/uS4LCHnT8G5JZUoRwU7FhFQZGn/1vuKxinSg4d4xRogrsq",
+	"oROWkgQvutqg2qCrbDpn/Kx7hwvAvIVqpZvlw0fF7L1x6zbnRhuD+QlexhL0hVMv95Jq/bzOxVChAXU8",
+	"bE9kBN0yHfe83NrcI86lAzSb6ldhLLGO8OK3rK/C26xb53e8/fTjXSTwGSei6VG1aBhcUy6gHyWXUHNn",
+	"HB5cECFt3MyqhXN5j1fhrT/BsrlRrUu/r5eLjCmW1lyp9WznDV9Ge9kswRKOF3Gb4DJHIqsEuezaqgzQ",
+	"LPu7lo4/QDjlGUaVPLdC+xUnEuDCZV+bTyrVVoZPkg3i5ITjUbMfZ8kd4asHSDLkYl3KzgkBUiB7HBEq",
+	"Lz9C3hy1xlGQxk6E7UTYay3CquVHQDasSrmAjFqRZVWSoyxb6p4CKqRXpUAtyy5/Hxok07NcvbqaIJAG",
+	"Arm8NElASJ5pW6f2Nd83jltbqB0EQBN3dwxrxeYonnmH3fT1B1XfrCWmo17g9Iuz7SsYwo5K89OzkHuq",
+	"1yN7TjVBhu+pTDhS8aJaV57Huwa3rrD1zTbZVoTQmmy3ZZ7psvSyBdhBTtz4TSvdYdVbuLKEjjkXIReo",
+	"vKiUicGnH90+MMPuQds1aUHYpfLUpzepRnWO72hPv6/2X7puZXtxs4rq0sPMRlzyzTrOd7NVwKkvvNu9",
+	"ANgBap8Ajs2pP5fdnS6nHZ9K60g0IedEhMhkDBSEeQzPn9VPF7LyRX0CZDyRoRfZBC4gud/hgV5Jff0W",
+	"8KGlsDafBRnLTq76HMA8+HQJ1geJSfV+BrPDqp+Wq1PD9DOtHaRyzktStMcT14pq2jKOoJdIi0pjBlZk",
+	"o5VN1Gk/xk4gDhOz4cVQXJUatE34St4yKkarXlDxmtXzBbKR5RoOsupZMrebzCiBmQulfdF4cRnxGgwa",
+	"rj2kKZbxBMSJjtWqNfNrQ3pDJ720JeWulkdvPOGsc4JmOLmlZcBRYCH2wSjXqAMzLp4re5q9NZveOuSj",
+	"xWUUtDXrvVvFK2PIq9UqcMQ0qvdmBf1D6/F11cR29/IPrS+UpfB/1wW1WJdORWCLy1PqFNZSbPkSjfhP",
+	"o8tE2sJPndPLlTmDWjtf/EiC9vFNXTwPa/bT9IK3aPZU9CfUy7o5ys6JCtJdPu8aIs4FsT2kdl6MJXLc",
+	"bGjWCnOsJSZrudeb7ahZ2YLL+Gk0KfVJ4YixhDHj1QFCMc4EBKJqc9SF0G89syowl4ta4RTituUv3fSj",
+	"Yo3LcyvWEd7UXtK7567qX07qVFjd4r2QoheTBrX4w4tHyRWc59qke/PpO/bqg9+wngS1HhfBpUjTP/Rl",
+	"Elk6WUsB3hXhbVanxDCf9m+8GM2Z9PIi9FnWPXJ2jAk19N/htd6cu+2iw3fVHL7sISl6j/L52Y+r1u4/",
+	"8XWClVhUW5ZTRuUkkCIRCH/O2jwu61bVCyhBWHTBaDsniaKJGum2qto0HFNAd1kaqnod+bNrP/dI43KW",
+	"5tZiTg/GHITo48nU2SHd3i/rvGgtYyNmjNf7b0SWyja+uOqAAPXx0jBRvtKG/dus0u0f5Fr0ba/DG31H",
+	"lBZ+iSvC9NOPMetJe200W0WelUtJyZickpTIRY8rL6hnjgJ5j5cVoSP9dOeIMniPPciV2A6LSdlYPAOJ",
+	"CYUa85+CnDN+9rhV4+AjgVQWH6PPWt12AdXsQQm/bh2nZhHxWNcgobWp/SyTMQsF1rUwCWbACUv6WAuN",
+	"rFdnTmTTKQ7YeCKbAReQBGHt8gZiXd6mVSPDbkuxv6WjXr3E6myHFjZDQZh9HBF9iXBTZNVEN22IQ1zK",
+	"vdHpeOsPbJ13ABtdQtCzUa18zyd8s/WNQkJfSt047w7SWhOWU5N8WptpWaRGtguuSLJOcLxnUM0kbA6i",
+	"RqIHA61rBfaplwpQRZqYj0GuJRbJbcylZLvOtpcWvsSffH3i3UOAR9KAz3SxNLAgIuB0nNXFvFeDu1AS",
+	"hG5q/XZuwFiUGaLnVrnWHK63UyhHTUjziKRBdSEtv8z64bqtVDrXt+2pakE6l3Z9UYJ1Ob5YTALJv+Fo",
+	"q/yJuFt2cOnBuEnVN3mqKwFWdsalOYR28Ln/kt1hK0sv4I0xMjr5m7dqGpAfS4u3HeZBi8V0KhdKhLSP",
+	"DGuilto4u6QbvJYVc+3p5NtWLjZRSAVh2BAVLS/zcWu2rId4LK7+VRAAm0eu88SJKCWK5+nh645ntfOp",
+	"XqR87FLluyReF+RUJerZqHmKrouqWRWp6RsKWQvrGuE7/OIRTeAiiL6jVZ2VeClYVMcmFv1V708CF89z",
+	"7aU7R3d4fvfDg1uyWzU/PRIig6sC9+oX4RJA3q6IsQguyEFWdDkDNp1xNiXCRSJXvMHWRmXlKLrtvCln",
+	"awq1YXMKPFSgZqYh8N6DxRorAcxSHIe9Ijc/uufMxvAUe+NtYumU24TwdE1GysmzFwx8Qw5s7WmvL8rP",
+	"37k221W7D5t9UimkxVoeVPLubrR7w1v0JbwbSgV7pj1UvZCqVi//HPWqbu52RIdZ2OXKhGroqD4lBUJI",
+	"gB0jsnPfYJHseLaXr6xq07+xWkGhw86beMOAacxmhNaBYS87+krNo6LvymlnnIiExH2Q9U0gsVyE7riW",
+	"vq9211tjjLlXQ62rnzsUMq69yedEsMA1HrSebD7QUsxzacOWJlzvdvJP6UYLsBI5XUaGKStrbUkadTEN",
+	"QaXH/PT7ky4VzYy86Ow9vaT1GpRZdnXeWqq3+hwoiK6mUVuJWoNt+ZjhxAFh9cxZ8oDQ2sFtdcgGdd/U",
+	"5oO+z6icrDWnaDnEqyHbaLmKnv66wKKrnLRDXuij6s5SLEeMVyurn2bAFzXxpUFuyygZEUjaBSbnU/AH",
+	"LPdRe2YfBMAqrmsXzONv+7tvHZuTj1q5IWxKaK/AB0wTkmAJvcpstNVovFGWPq1aTA5J0SMLtdOx+BmR",
+	"dV/kE8qDix0MDFtA8jj48OEhxei0VD7tMrsW4Zf6zaR9j9eSaVTzuF/3hqh/eq/BYd4l5sPrMR95ZVOL",
+	"+Xq3rtnVVj6HVcroSrLtsITqwjVaZ90WsRDuk9ol9YtUaaTZOrK6AtpZE3nU7tSN1ugLaXoZdf7JaUrG",
+	"a42sa1EgMRQukdSUxkoyCFjhI+jwMOviBCquPi0ewkK/7o3cFNANwF6tqz5taGfqnC5xnHFe47+AcEFG",
+	"pZTwAGLA5QLJjDO0oztofbW2DO1Xm3syYD1msznmydoqblkbYDW+TR+ym8hqeGJ+YI4fCtLrlOpUcH3v",
+	"ihSX5P/r4OXAGH3cEZekeCFxONew1v8gU+he9HSJfFbJzBFPTlj5BNtSy2bfICrpdy3PEUXP/aKsmol/",
+	"XSQeuA/qizDXL7nXA1v/6z7MiOu/6i7LwMFbo5+Irz8Hp/KuRRx75kd9mWvbziPR1bsueGTqZhJd9QgX",
+	"79rePVGnOoRvb8nJeAy8vVT50H5Qe/NXO3ud7NVrc/viHUNNqPfq+N0dlx3306gtHdrPA3EMq3k8kZ1P",
+	"/Uq/TWC+szx2lseNsDx66Wg7s6SXWdJa57zhTpjcfbIeL0znAFYdDtymLLZfZXF5/JrSgB0V8zkNCTnJ",
+	"ytgJ/vWc0XipFlnols1r/JnuonwD3Ewrt9fOam2V60x8QIcEoVqQPhxU3WAKAe6uhZntmo4UviZCV5Li",
+	"+MAvNR5tdg68PLcKZbBSde8MGhIK3vYYe+nFr91B9jDWa2Kt/XyB1vVM/cD/XATn9FDsVyGvU4P0pw8t",
+	"J6viOLx5eFtSUHmUV2AM4mk/VVdGVxFdf423iCsi8gpfyYK4w/SU4W7PxLVBKdlls6Hj0k1tayWxtCLO",
+	"qbiw8zW0chfq0+2FtHbJIw4eQmBHe+5McM2b9XIZplqLW0t3daM1KbvYSyhRT1NMu1fb4+w8GJrvfg7Y",
+	"KW2cfZe17Or7Vg0yqP81aNeaFgFcjjUGFTSB14Whea/e6LocYkX4xu8T12Avawfou0RdJWqMfMpdA/Sd",
+	"Yp2r8nevzU+tJtnnErpyJq+LfAgTdz/SWjv1hHb6Zl8WKb6cwf2UgwAqca/o+oS4xdVFz3dKS1+X/W3X",
+	"BUnICm8Nd76UwR7KWM/tcbfyOjvc3/V+eTC1e7+m7JZNn6GXJVTlgQ/k0cwIpSFngSnYHsjRND+2cerX",
+	"HbodvpyO054WeiXT1hHDegAsayZuWayjceASthpcQnWYBH3CF/omWVXADuS6hl1L9RaR2FMt1/G2E7Pp",
+	"FHhsS210fTB8h5kHgZ7E4HVSmknNW95Tzk7TzvRRUwdpRCAN4XJp7gm4mHjW1vfgO4jDrqxqhJ9l2AaD",
+	"35MrJeFMk6euYkzPMKS2xYYvWwa4qNm4/bV020qDuoLblTVmvU0KVdWuKEO7Ul6wXOOyC/Fs2F+zQsvr",
+	"8d1wNiLdJSmWOGVjU/3rI8bPCB2f4EWA4WMim56fwkKzmGrsIZOLljDmSj4pBivQWduj+y4hulbIf8hx",
+	"6TqABpcxAqsf7Akdvw0jxuFbIuzc0XV3TOBH4xHow7JgqTp3LdBuii/ySoofAp82tC1gQpoaB52tBQ5s",
+	"qwmy8mNmx4A+HftUGamiXdZKrWhH0mwGSsLg4xQL0fX5SJE9lowfuwSnD5gkMYRHm+UelMaJzTikZEoo",
+	"5ouWS5kZfapZ/hRqV3GltB1D6zhmmR8oow+n4cafZlgx3UOA5BTHZ42dc6Awx+lHhCZsXkc7AlKT1PCQ",
+	"pSmbC+fTrbJpUnVd3NeeDJw2TkFkp49JDFQQOn7I+ClJktATZlvfi7kCnZIT4MswEzZQQhQW4fXcUL3d",
+	"tYdWu51h2qjnkzoJuCpCKwVgnewJHekq5/vXW80F26/qTY0V182DPiuu+QYlQzfr9kSY23FuFD8QR8+z",
+	"cWNutkOwdISX8wwyNiqcU2XgO4yM1bsvkEEaRowjjGaeL2PfsCc8Ge0Nv9cSmKWVT8/3mr382M30W7OU",
+	"4aRqpjoCws53dZqtJ/m2MfO7TNJM75tG3NynYt45kvUSdWcFS8+hjTerthapnfwz1V3WJ2X5su8hNuIu",
+	"CT+HGFiwy1RmaGMBBlP1n1kUr56+u8I4rCtt2quI/gnHI7kqAr2+oorxq9fYw0ddC66zJhd1ApycN0eg",
+	"fBu4WbJNbV8nblOtv1mb7O7huSyY5hMskZwAsmtApjEiAmGB2GiICnRRYeBFoZC6OhBJoAlLE/XDtCpE",
+	"a04kBSGcT7unzy/sCq10dYfJp5cAvPS1qW7D9oRmZvqQpKDhfXrH0xWJ3m2vYD9R38zZjRXe0YfdvSGn",
+	"CwldzV4xfbO1EaDaRnaU+on3wE9a3+SjvYynvRZlvgwvrZfy3KY8tcNCvc6Cuy1qq7QfZ51FdPPyF0uB",
+	"fV7QZotoD//EbrRWXyKtyyj1rqM+qkoTgmiIVpbfkPKjK/qrnqrITqdE9AMdIWNaE6gyxRI4wam4dLjO",
+	"ck/VKzknMO+76b0MgC4q/jM4Z2fwHix6Apw1gh+vQ8lmEsv+c7TY362ATU1kVYdpG8jvmsk/B8zjSV/1",
+	"px9ef6f3GjPBd0llnAWFC9kFWTJ/IA9HDhTjbS4RZRuTTVIH7F8br+QKAFxNdkqvJJQtTTXZdIKJO/Fq",
+	"Hkoh7nmTO2f1paR13kmD7Et7Qd3hMdC4KcEVU8oyGgdDVt3vDWGrfSECu6nZU5ATFoR5IDE8oIkILMQ0",
+	"CAKwm5+DAex1Cn75Wcmnglr4w9qAXn3kgbhB9+MWFXBfIcX8LIso4wpK80SGT6edwtFz7ukV7t2FhRpY",
+	"pI54e1BXiHjWfAS1W3qjDb5CbF7G2nsO8oGF8O5ZudghgHe+79vdIUX3DZeIzN+1+qyi+4ti2wUUr4h1",
+	"0+9Zjwyn41DVxJBuY6sSNcxadRzlxUzMR6GJQ3Li1eFZflszMdMozp/1EeOo/MLQ7nXNL+ITtX7hMA9s",
+	"WtZ3LpXJGmFw7utGSzC6q9m3o5Fi1XPoWjSw9vVO3b7BqEWYXQVIu+7XW2xkdylaKj5WLLiSZrLTKZFP",
+	"XchNT3Y14YPtsJfLzavnpD3ra7fAY5ZR2eEVS2OwV0XRpXi8hm7qHALTPNao1RgeZnwnBItsFrOpjdC6",
+	"rOuh2cPgoC/sObiN9KaRL7yaLEzxjL5JOLVYFi08+sEY575vVpW0FTIaCE3g4t06H5IQGQRDrJveINTv",
+	"Ouapn9PYVbCui972rtV6cKB2panciSwNXRj3S28N3kOoc2mPTP2qzFb68re4eNVb3Rl/r8s7W0W2H5Ip",
+	"pITCAyo71/+sKxG96AnMfc21RMqXkV2Qn45TncpZCgFYS9GpGNtyxnXM6Z6R62RFG1bSvz8Pb2ruGmwl",
+	"MkKP21dRh8Z/Fb8yolgtKEPD0SyaFBbPQMwYFbCmCmRN5Ue/gtQyBSFsnsm1VDSqKcIbNEBsAE2E5hOg",
+	"iEhEBGJUx9KkkIy1fO9qobh32PZ2ivvi4xvFBJepx1tB4BywZMFyogmkIEPvKqOMhi8mX4K4HWr3cNCn",
+	"tO/Snnr+eP3FsjGUz7y0AVUb/hGcThg7Oy6SqrvhB7mvWuKsNQEOCXyadukw8IrFeAAnEmIeqmaxmHX1",
+	"J7UK1tHPNKqlG8JPy1bzzGdVczwnkJJz4E7Yd6iP2OnFtTzaov+7a/iRdXmIrtechOmsg3F733xQnXrW",
+	"oorzA93IW3f7t8EWHi8zBdc8KpZXs3OPSWfPRS8i0Mi//dPwbS9Pu2PW5OfSZu9qhu7n5bkqMRAKz7OT",
+	"fZ4Lpk4eKTgnLBN5keOWxBkSgssXt2kXLY1Ts4o+aNHbdoVs7J6o3HcTS30/xXy6RjdR0DszAZy0QaZp",
+	"8vsxPu6a8ZnxQMMJEN5Fb1023A1ZVPjxrNtEz9WNYydid6LpSETnpxX3UTtJ7Z9+xZ7ZSPvmPXANIzeD",
+	"1YUZuZFxIhfP1fAuT4TY4uxLTzAU3X/6CJ3BAh0k6dkf/Pdn/zBApp4yOl1oO2eMJczxYl8gL2RDr0xr",
+	"4YC58XKZaUyknO29fKkdhCO2OqCtSLlAmCaIMok5+YF2qlh7Co0YRyZP8jDBEiNbU/gHkNjxCaO30DOW",
+	"SRC6E85SEChmU0CKENx8j3Cc3lrgaRohC+yhW2PtxEf2ZMwXapXvMKS5GbFR3oNtdGvMbqEHSglCHEaZ",
+	"wKlOsqDo2cNj9PW37v4OmhmQEuTijdGBlxdzZH/9rU8EowNE8ZTQsUnOyFLQk9KYJLdyV6GWgzi3L/OY",
+	"g707LigLz8jecO/NW7dvvanjiKxv/kj9x1aByzdL2TB7GtBBp3Vpp4Vu/cbt2yYAk0p3kcOFPJrIqRY2",
+	"ZvVVNGkqNy6Z0GZj1QTf+s53QgyRj3/kcF1eRnt3O7X36FvZ3MqKdsT9vY9ffuzlTuhpnXt+OzQzu3Bx",
+	"qGmmQKRZhtxw78oGZyNLLdEb14hivmRK6N7Hai5HeEaOzu8cYZeyLI5eGLP5ZfAw3gGZZzibMDA8BQlK",
+	"bn7vxR5RO6qO1GGtDotAhkIWSJ5BVHNGHzcetk+in1iPStFfra6eTz5ACzq2IGYJ7ItN0UWQKDBF2Nt8",
+	"jxb6kIDqQHJMhfOMlw+3gUKO7BhKRWSiglJM+NeVE0u0LKWn+AxMxticEwlI4BEgyRAHyRcms0zgKeh7",
+	"QwmwU5YsnGhVP44IFxJZ3z86wBJNmZDozhtfU7TBcawWMNBPHOrOAGxg0OwKHiUwnTEJNF4cvqejo4up",
+	"T/HFY6BjOdkb3nnja1E13Wtx/zZLFmsj+aWDcCbLy/IFrfb55XUwngs+quC/WMcMSUj8BEB9SDlnqmvM",
+	"hP2o2079s0fCSE6wRHPOJCDzrHoz+NawCgqzr2XNCpZc5qImrgQTWV3Nkg9osuPHjfPj/djHO9yx4bWx",
+	"oQSuK6lrKASuU3968WSJjZoY0kXfVXPkQ5LursiuLLljjbWzxquf/vCLz3/UlgHKVNvEAXnaeLV1p341",
+	"ACN5l2IbLQsHknKjTMzggZeRYUYlObgvUIolCIlyO+KSpkaJRIodbmlvFh9spcXpTX9Lbc5iBQgLRCTS",
+	"ZdsEomx+VWZoadMaiKeQOuGL9r6UOJ44ENLdlbt5LVgfyMat0uLL11Eh1oSVQoKEZYzuynCIsZq5Vq0h",
+	"JZjGcGiC/mt8SXlTAyiwY9uNOZOWTmLHtxvR1v/s1c8/b+1CWmaeNqxJBRGa8MJMaWJJj72mO67cGFfm",
+	"h7BjyA0w5K9+8dmvf/j/ffHZP/7m//3TX//LH7blzFUOambNBM4hZbN6bfe5xFyeeC13nLlRz9JrzRxC",
+	"ESNKStTYij1WqLiZO+CC1LDFgwsin+So2Tum2NR1VYat3d1U1+nOQV/81b+++qs/3hdI8UoRRDRLsRwx",
+	"PkUHv/nss1c//GWEfv8jdOdrEfrgObrztcEQYYryksEll9ApKLo0/UESoTmRE0SkQCYX454LxiqcQ+pX",
+	"SEeIGfo2EkBHT5G6uIaaF5kyY7eRExKoSwIJCQsJNNlZnjuh8doLDc0tdhE5PyDuGKLdo2k1OzWzqlcg",
+	"o9FP9HS5mMaOXTfHrjv30KbcQz/6u1c//xwdYGSrx/jX9VBfza9+/Ddf/m9//Ornn3/x97+IkCsFrAjW",
+	"fvIH7t/ueRc/oWPz+Rd//4svfvKz8oe5cnAPYWSrz5iNtWHQcqFLZiiyKH9pG+dDKmXD/jFCHD7RqGno",
+	"QOsVFjpmgBiPEFPnooOQGfdc2DSpWrhAjKaLCMWMcwMwhQ5+9YvPvvinz7/47B9f/fmffPmTn/368599",
+	"8c//t6MGPRBSHIZAR1A7wFs1Z5HNZqn2dN+zzdW69gWKUxafISHZTCANhmB/LhB9B21F5qo0ayMtNSJM",
+	"jWvAB6nZicdNicdKrKCdlLxOt4Q+AVuGQvsYIEGWfawtIlBROhAdvHOC3vjtYc7OqdSWDjEZ9RYNbV+g",
+	"UMm1CN25jebm7yjBC2EERynIX06AujE1v5C8v0jHZCA8kpYlEltSq7U4KXN+K1HSMm7H+3wXubOJyJ1i",
+	"6UXsjgdmdtXRO0c26cmAsTa4pZ96heR298/OL705NfmP/unLn/6ykzO6RLvNbGGrLR7iHH0vEJykf8/r",
+	"jRllYMcaG1LNykXrdjrZNQck6cxZZf2RBHgeEKkoEuvfDi1X5amxB+++jd64O6zWxsIFTwcRcjD0zkNt",
+	"87PVoM5ktZrgEMWMjgifQmL823amavvQnKQpOtVaIUvPdXcRYhxRJv9g6TNrVSoT2ahzZnFEoCnmZ5Ag",
+	"i6LfLvSqSmy0l0q8VNiwWjI9M0vaiaYbJZq8kpQ78XSN4mnC5gh7kqAkjlwi/RyLQhIcYCUFIF/78/ff",
+	"RKaep1u2dUfZ3pC1Ow0M5+CeZ+8Zut7PO397YTHdekiOarZuFh18qTBVUGhoU/MaAvd3IqPZD+8d2U5a",
+	"XLMyY/dO59QULmPsOZOFZXGc6zNK4/Cd1BoUxpMcA7NP1svPMyoQHmNCIy05nFsIaWRoSOwLv4WL7v60",
+	"XsXMvqDwACdFnUgwlYKPS/j4SyJhx8kNnFyuttyKme+sL8bUx/TUQDjBnKaco28OM3K7eer+LhYy9FGC",
+	"kAApzOvYn/7y1d/9zW/+4j+//I+/fvXjf9PkJciYCqPtW/U/xmkKHDE+3hcuhsUUxKu4g0Ms0yoDrpZr",
+	"br5/tQINdgvz4Cqgda8o+a1U5aOJbo5wfEbZXCMumdzZECE9JkLeX258Q8mpHe5meTEVQJJbR2V5VaB9",
+	"hFePyie2vvRVSQUvo5Bnsmh5DUJop813JPlNPRyXZ/E6htFS5DjQLkrZ5TGQmVQmfEqENBHmVSxb5cqr",
+	"5rNm6Q9jbtEXgzL/gW5yPIH4TFwb52oBjmbAHXCdHufTDHSVfzuQ+uk5+QGUOCuBEc5SuTe8eztSbEam",
+	"2XRv+MZt9TdCzd/uRBXg5VXg+KeMnU0xP3Ok5VBm9azQAT4VQOXQkxXq3weB6brO9jalSHknqUERt/GC",
+	"00tAsaPGdV1pJSIPXmf6d9N0d4dt6g4z+7+hq8ujk9fxyfuHv3z1k5+Y6M32CHQFzzTfRxQbGOJD7vsI",
+	"avxCamc/sB+V/Ao7/twQf7rTMIV3r5k/V3wFryGX2oXYh+wki6V+9Sl4AzGKMHKs5qVuffm3//7rn//r",
+	"l//+F1/8n//HFz/52a//5f/68u//MEIZJSMCCVI6waD9G1GQNZvFQOvYwWPffbyLHbx6YOmV8EHfrxUV",
+	"3k0bRWgBvFVLsDDimjiJFMgUXUIJcHIOBo/8ihCqbWCGOHph/+RhPomm26Ub2FOB0b+7Uxbrx1bscKnc",
+	"uV5kR1MH46t5leTVqnOuQQcuDIGmi453QjXIUxWP+oHh4ejH2Sxd7Hhzc7xZfLkZ7mwXJfCV5M9y8H5k",
+	"0diCCfN5aj2bU1P4JA8wOM5LFrkGA8S466qUYj9EZ4R6mG8H73wH3XljcC/PmtP/cHuIRMxmEOX/zEGw",
+	"jMcgIi96wcYk3PNyBNGBhg4YrrSKCv+bmgk2NUkgQYw6IDodyTC453IC0cEHz9GduzaPMBdeRJoG1TNx",
+	"EVkuMNRGZkX5AtCjExHpQUvBpoNeARJGfDVJwiwxwCSV+vB99euxIuLrE4NjoCCIGCI9tQIHwog3XfsR",
+	"cSwnWuphWzYUa0xYiM9mjJjizRVuUqsHFnMBmk3VhtohvcI/15PloBboR3Pf/BwfcyblkGQj5JTurs7G",
+	"K/+zdCro4PfUT7+bH3DeUAPxLBF5oYE3KdwxToEmmNfc5I8ZTo5ts92FvrEL3T+GTQUL2eFfuws9ZVip",
+	"2wvAXPFswQyt9OsSA7Xlx6MXarT6AKJrYMqKntS8bk4UUrGvN/XVrM5vg13u8GGCFwHCupS/pToUqS0x",
+	"5hXC69+ij71213ZBzCckniBCE7gYoglLE+AaHENrzMYpGvmWsY+Fj4y/UevSVok+wPoqeXQSfCdeVKo/",
+	"ZmS14Z5DqpAFjctQRGr6UJKlmHy0pBybGTtwLTPVwEzPcZrB3u5hf9MP+8sF9rf1dd8TA8ryzCl+7VGS",
+	"y7KkhXgi8tBG6jQ5jI0p/cyFeO7U2A2BGutj2IhLyqeA106FNeSH0YhQ7c3RmbczzDV+k713RiQFnZlS",
+	"lTM7GKIYZwI0dpKwYCUGjAIx60kwBXP1Dui2CSLSdOiPZNjb1upKolKVGjTmWCe4SGb8QUUbU09YDafG",
+	"TZxbSUibW6cOyjTkShcYk3OgphvjBIMx4wtdKBedE5bm2CxeXjHmksSpW+LBOw8+RP/92T8c2QZDu0+G",
+	"goT2juUUQigaMR6DvkTdxtxD2PWO5hMmVGstENXQ+kQEoqy8/b//0cB60MQKcGaTD78k4xqkZ0JEnDKR",
+	"cRBHrqRx4dQP6non5jNI7pe/uTaJulNVrsSb5h3mSU4ZN1xjqbWsSuRpnN93B1dqWdWxRwdmZKcpGXfh",
+	"xCfeBzs23GY2LE7yK8GDHiW78zkjNBH+rYuMhmxYUcOxvXkXjQB0QfwkS0FozOo330AejwyG6jpFbA4C",
+	"zZW2cbpA8wnQCE3YvChlZmzoIjNfN51jYV6l9OWsqGSKjVGDRqBhOzRl6+cRLM4gQQdKv8gJTR00oRmI",
+	"axQmPod3kCQ2zqylGHnqWu9kyDbLEHuMXwkB4vJ7CwxHe5P/9jUyX84XDZxXoEo2+iIe5E13nojNZSzk",
+	"h7ARb0Qx/Osav7aMIu3BsuoQVu0zsDElC8C8zjWBkZIFAXO+wF5dNek9rh1EJshER1UzjjKa/9VqEqCm",
+	"pMNTjSOe8MTOUu+0G8c2N3A/+8JD+TAuA1to1Vx86mt1pGqFkQYiykFCCk+L+kqpNdkMuIAEhAbwdjYO",
+	"oWPPg6LhZl36okZC0C4VyEFEu/kUPFnVJABdmnMNVijIB3mrnejbGE61dwwbStn6RsaJSEj8uuJUw3Ik",
+	"EHh80Q671OelBtYcgTrTgBXwUP14bczIYZbihYtfIsJGpelCACyT6DEW8vDBOVB5GH6MVV+/rb4rc5NT",
+	"/W+3Uf05iGxaYG8TdQHpl+K3Hz85fu/ow+88OokQNnJD7d++QCQJs3lp3msGA5ZwIY/07A6F5ICnZT5b",
+	"7nArouGeAz8HfvhcbbneNlGko9gc/AN7RDpAtrS/6vr9vZwIfncQKZEQeUFx6qI8N48TOkQgsn4CiJWg",
+	"Z+fAkwzQLBMT89agL1k+xtR67CwKH5ubnw8KV8Yt97H9qkIf0Tih9ucCcxSjFM4hRdlM6zR6Pm4IIu+h",
+	"WYpXOq/6+p77UcsII+A4YC0Rp/cQZYgkg15J2A1CRFF8jS9B6xbvAr46WXKVZrOe+PYkfGl55RNsARFv",
+	"k0LUaeVwlGaz0cEEyHgi9f2pA0yN7J1gMYl01LR5wTtU3x7dGXioWOxQdYtlxkEgpgOI/dHFvmpLQQgQ",
+	"Sq3KOIVknWljwdx/puZ19VS3fh2sILjrU7q2jMgxXaW0feEozdKZLaix1EZTv6VajdhKF8qGmuIFUoR0",
+	"T2dIIZ+mR8vS3CuGWE3qiOinbElAGFzGwdDeX3m/aJqZdEsyWqCMJtag8OK/GR2RcWYzgJ1eqxjSfHoK",
+	"lcubgY4XO3jr9tf1R8oYTDGfRugMZlKXUIq0R1y/javW2m/NsdK4BSJycH05nfraOHphRE84oFXR5n15",
+	"zbGsZlK7S2h9l1DN7YMlwsjs+NDdPPpvh3eUnu0yoDS1TliaaGDGA60nYZvbbDlbIKx4CyfK5LtOUiZC",
+	"Mr44eqGI4uXRizNY1BC0aXzNFK1bXb4bA3l5w6AB7Y4+koautx4WUN8VXi4+rkSg7PZ04aiugZK1UXQE",
+	"FzPGwxlsD/TPj1TT6/MPxOIcHdj3PR2gfZGKi5AbgPEplpVx2bE4V9uovm0Tho1N9iQbFUdQNaBqVDnc",
+	"J547S+2VcS/vRXtxKUlDLvJDNK5AP2q8iI1TP5Rg1uMSTGMeCacEm8O9wtoZYnzOuo0zWG3PXuwr+M9P",
+	"AtK8M2WCttouDygCi6LixsFK2Soha95KTQ/dItX9QMB9kUfa6cA/H4bMQOpnqSzHF+4LZM+wakLWxdtx",
+	"RuWwfR0sAGNCKaFj7QlQ5+69aOyb8pPB525DJB0mUPRvDsIOEOV173QdTZ306wrgXeDYpRQE5vFp100Q",
+	"5OIwIWMiUUKs50VtyBC9dff27du3EcnDPs6Jq/BpvT1ELhChJtqxai6uw9KUZlhK4Kr1//y9O4df//h7",
+	"tw+//vGLuy//x17UNnlEl3rRPiOteDN0yjKaDD16tp5/P7w1Qk44RdZPlaADbUxbSa6FlnVUHzilRg0V",
+	"YoPEwuSsShU3EcXCZijN4pqN27CpmX6CFxH67ne/+93D998/PDlBxxNCMZIkSIMrub5WzpqpttlfvR+d",
+	"x5XssqNKRePGhabOCabmJY/NgKIDDjPAEp+mhhFiNp3iQwHqXpOQBF3NKR7vdfRwO/JZoZTI0Jxiw5AM",
+	"EkZ+tyQGuzWkHT2ov5UvVyzikCzkxr29OhHzjerr8knf5zS5pU7nYpqa4xaHbDQiMSQszpTAviVmXGn8",
+	"EwA5TW/p/5dVx5xMTnVR3SpCMQ50pRJsv9+8BNiEkQDM44kO69d38fHzb6ODb3348PBrxnv39pP39UF/",
+	"5/Hz70TIvB4oOsxde55LUFMAstW2rP5Sr4h+3ErNtGZTUM/UGuY1mEurh5tfmDVKwU7nK3Q+ozJEvsaj",
+	"iKs2HZEkG4uFK4yhLWLtCoPQoL0oLjGOkTXxpZc5V8mXz7VsuWb7b2eJ7SyxnSW2s8R2ltjOEttZYpex",
+	"xFa3g82LdIsI3VGMdvf27Xwe6O7t0N6nZErkclSTCba62y/ropRloQQlXISkTpxxwfjGtEijBm0X1pg1",
+	"CytjoYZl0F+tbp0urBYR2ZDkg/BVWr5J1RkNovyqMXwltBxXDCusqYmROcV7XtlTPSSYlz//PXBN6m2+",
+	"G3Vm53PbaBtjluzctwwFr/wePE4xjWFoAig0voimR12czxKkJSNXAzOP1VASA715W91uIkIU5nnUu5Jx",
+	"U0b12V2OkkrWRA0W1zeWrI6to6XSArYzWyxU7F3rt9XR1evH1lrax1riOoNFfW7mI2ef7pIytzspMz/I",
+	"LU7GtEBpz99/w2VrnxnCvNo8TI8HglGgrojuI8+fs8st2kxuUX4GG8mqzEd/DZMqXS1k2li3uCrXb5mD",
+	"WtxdOgDuUVILUnotLFkdwPYouTHalb+tW4mmE6ap9atQvWjwyECF1WXeq9+3hxx3N01z6Xx1ou/BYkMp",
+	"rK3umq9sNTO198iA5h4oS53QMRL6PcHmHWikHTUaZ1MiIOlQj6bMqZ2kAJNY1kkB/ftOCnyFpIA+0Z0U",
+	"2IgU0HtvpEBr7l7iwAburiw9qhqwBMKK50NCE68I4dsLV/HwmCVwzUwfmyFvhiL6beBmT7bXzWez6fRM",
+	"iyP2S2eWqmrqGCWNpHKlems9xTUQeR5HUQOd8pCk8MQLN9n5NzZz3+RnsBH/Rj76V9W/Ucf5Gi+yhARt",
+	"83rNo6L1SjoSu4swmhKaSYPJjJOEg7hi1MYykzZyfQnotZrtn8yAPvEjyHZ8vym+d4ewIcZ3w792nk0d",
+	"M6TZ3m2BiTzQD8XlRz8HKpvASL8Ur+K9eUw3GC5hrKiBhAWbSxcoydS/8QJS/sA9QSOepWCbDZV0ISy5",
+	"hwTIIUoyGNzTcfnp6NDEgIKNsTjAFBEaa9SAyHRBplNICJag+mFxnHEOyRMaIZf+cGLKHyIiUN6ZDq0w",
+	"dRVNqr+rB2kiN2xVSTWaV2tyucjkwJWSKRWRNII0ycBERxFjwGdSV3OMIXIjqfXsC72GXuUVl6Rag6BU",
+	"6yJQ/1T61LbZvZNuNXitouBtrZOTEr29jg674y9VP4A6ym58/XxqA5Z3GsJmNAS9/xtRDvTIr/GLJ3Kx",
+	"+p3eOg2/tLt7mhxO74C8cva76b4lt59bJ7gr6Wdtz5k9yOzI5uMErcJjPRvd83OXunOj6W53ezSW4NEk",
+	"s6FHjMYL5KsKw5uJGdCk7c2xynZNbJ3i5moAT1O8c+xsUG1L8WZcOmrg1xX7H1NEprNUZ4Ial45iFYRn",
+	"M87OIXF+hjE7B041rD1eBsw2eLg1NQEkkSlELuFStSuA+HNzWY8q8oEt0D9e5Fut6V9vZj45Iu8h7ECK",
+	"C5B+3VcJpf8W+mgCvFSWAAmQQjd9SFJCxx+Z+s8neCH809UJEhM1MVoJAmxScka6C0SEdtnoSU4xXbii",
+	"0jozIge4BrsAndTcoQCAFk9Ncs5mWdepx3ki9vYlR9i554UVtzU7YsZSEi9yUnQ1K686oM8d/ctoT4nZ",
+	"qqoQV00du2uwRU2InMw3o4P6TPaaloTAKM6EZFNUwFa0rQWRM1krSX2EEzaTYc30vvp5x5QbNwq9Y9ix",
+	"5WacQ+oINAAxSeUhoV1Zs8RJDcxpnvgaDcZnDlpmx5YbuiuLlHp7FtdsOppRX9NS9jn2nXl4J3EJ4sDw",
+	"0FDbR/YbB0qeY975Vee8GpPP339D0bAHjlc2GAFrpL0U0EFRLMMOaOvYqt11WeiMwqCbqZUTUxspcTQG",
+	"qmRDTbT7O7bFTmBsPFXF8GuHG3zdwiKMEpHf3DeHxRUBGa+JZvF9UcHiRbUng4x38O6H7z+ONNDlINIs",
+	"X5IBlcxfJLWZMhtjLGFuy0H7zGwQsSo4uYFVc0i3hgi/5z70245HN2QApxsM7M1Hf+2uc0wpywwOHTKc",
+	"wTjKGafWwat433mRTRFURVC2JFpGBSIyQhiNMNEgYzOQRJJzQFOQE2Z9vbXu4RinKTp49Z9/+Jv//Y9f",
+	"/dE/vfrzP2l9o5fZuiQncnTJGqmgE2SOfRzKJbmw4+bmtKwNXbjFsbW3mm9kWE1BqU6FZqNRSii0uAwL",
+	"Ij96YfAta6Nn6ki94grMETNvxgPB8olvZxSMd9xVhWjW9h7gnXUTyRzNOGOjIOE8Vb++rUtDHXtSdQsp",
+	"yCxii4p/6YOxZblMPH5xfsMC0i+y9SP9Mnfu3SnyA9DPQCnkBgbQKTW2oqWHiF1CLvSwjxPg5BwEsoCp",
+	"V1IPrIo82wVqFbTZIVqrB4HulPwbHWXVRy/YBVxVsM8yWxJ5aJ1urXUND4R9K7WNfP5bq2kQacl6WCQv",
+	"2fAbCyWPiLThNRq9+4zQxNbxJlI3SiAxgTAe1QzsjYMljBm3PWIuSZzaC2dEaELoeF9YYy8qYMY1XriI",
+	"CU2gTvnppfF4J9ZIvd3UHtfzTvG5ctKt1npyUi6qcLsS9rnbcYWoh+idBx9aWs2E4lM2p7brQU/ia0Na",
+	"lsDrHhl1g+uQkjuFpdl5j8VGFRYiX/eIHJ/BERYkAftCyPXZCOOizPmbKxtFqJvpV//1+Zd/+f/86r9+",
+	"/uqnfzYY6tBQiRfCVdiyZbH0RhGBKEMpo2Pggbi8usfDVYb1JUFRZaadfvTAr0qzdReKN/tt1I0oKo5r",
+	"RTNaAObmT1bEKX2IuS9c+LJ5H/P0GyGxVnl0/RkXnawT0nWkta7BMlinvlM6g3pCbK/qFJ3uFJ3rV3R8",
+	"uizUHOuaWYO6Yms25P6UmpINzodydZhu3jBbcl7zPNFgpd6HYX+BGDURLN7bFvB94R7XxLBUDzJLiAOb",
+	"0L0o4YLpAp1ydgbUOOq6lVeYwjLkTeUZP/HaXOEZ+8NsyRmrORW8ZQ2GcwJzdJDHQqyc/sA4Yw02iFFi",
+	"oqIKm4g8t62I/Jpx6qcC0EzYa6fYNaXPsLn6QfVf0pLsv3niPsrVwQLrDOExJlRI3dYfWLctj62tfk29",
+	"eI51e3d1aWyYRF+Dajb6ybcoFSIYo0pOabsgKKVKZFpMsJWy1A2T7YbdST5W1ZbiUvslGK80i6Ua16uC",
+	"Wo6cKRA2sU+08+rKSWdnXrdmgBN3ZtdsYrcC9PuK2tfGhYvCTBw2eZcZqJklheRZXsYp8FjH6Ijw6YnX",
+	"dseYG2JM7xA25Px6nTkzNpxgcO8gQQmWGCUlvmj3frfKUU2c2tod8KQAzd15AzYQ71Eu/2z9AbnqczUx",
+	"GJ750VI574SceuO0czf7bxOYb6k300PtVHJxwubWEU4TgSib6+oR2jupwTO9qsEa49L+79BUFJ4TOUk4",
+	"ntO1eisDSJRVxNZBt79qytvpEC0KxBCYb0x9aAPY+xXVH0oPYorzHVTJf3/2lygQ0L8vdDHwEeOIUUBs",
+	"DokHeFJybjG+b1/dqrBRBkOE4xhm+j1ER3TIjOf5f/mjnYXQHas9tnAzmj0c+u3gnvo4lzhLX7MZqC4J",
+	"RcA545GZL2Voyrj6lDLpetWAv2qK+rDMsKF8orCl015Ema1uqiSwE083B1HcQAHtJNQ1SyjtE9/PYZQO",
+	"VnOAiBQ5FPc9JcUAkNq+JEuVuqUxoCP0SZaMC8wqiw+g0chJTOh4MKwE6K7C39bysUL65cDbFXLznofw",
+	"VCB3SwMZbuPa1HlNMT+DRCvqvTC7l8RGoxjqYMj5Dz47S+6633WL01sOX1vDs+7MXkXVRKB+vMKjeUzO",
+	"gYIQW2RmmykJ9OL7e+Yt/Pt7w+/vsbPv773UGgjLJJIsiydKYukcCY1CcEX2tsavbGVptwaxvGHca9Ht",
+	"ttGyrgBQHLq3VI3zVwIJ9FTpA9+8Noa1jaYeRH58kAsNqpQG3VHglnEEy8TV2rJ+mmMn7lTX19KybsJN",
+	"/QprrFXmruVdHd9jiC3VzjRnA6ODVz/94Ref/2hQYQzrsArJUMw4h1jeQ4ymy4pmHlGihIgbv5v16rFs",
+	"jQBoY7de5TWzY/s2nLcZW/U15Xm7EIcuXNiqq2g2pQu+HjNjFefC9pqClMCdQamN34BBqbSGW+ih9mWZ",
+	"ylBqs40zzX1tPjDipq28yHm8Rk60NiyfavT1nUl5/SZlhWpa2JZCwgwdOFKKXC0zz9mRX13eheVrpoP2",
+	"qmiJjjgIN6eanO2nptneFclQbxIbg/QsprAtRIaRf3o+AN+h/8PRnYGTaSuRsl6ga0WEaTxhAvRLgBEG",
+	"QxssTY0nryBxY1UZwIHE4Q9gibD+MyQ2gjpykCmnFluM8TGm5AfO0TInkoIQ+evAPaQLG5MCZKWEMmhm",
+	"YGof69p9Vts79wo6u0p0LYJcdXfiyPQXZgVdLnqhReqVsQNjo2/NUoaTDSDbspGP37kVDiJb/hqjstjV",
+	"VbB8DrEaAhGIgpwzfrYvEGdMCjQjVNHlgfFIj0GnAEB8prki0p7oEhYM4z6rWNQsH3YjMVB8ii1SQs/W",
+	"WmPXJ1oHfNnGH9UB8vKGXf4+tuu2hmVXwDXuizzdX+O2GOHo0Bmdqm7UUuHeXpRqIK46sLsCdXWZ0o70",
+	"RI5eKIoJk53p6GFbyPR+JmpVR+p/10m+I8anWO4N904JxbqA6MpESz2c0+QWmwG9mKbmU3HIRiMSg3tb",
+	"uyVmHHAiJgBymt7S/+8+pIQLeTSR07T86XLDLdF3NNCwhhiowD4toZVOcQJKoVa/3FLrj2yzWxepuMj/",
+	"os5x0C1la4UPWttezyyU+c762gQUV6341fe3Eb9V4jZyquWVviwVyLitrvNuALk3jKB8GNBtzbJaAWYd",
+	"5kmkDnCHJiRRtpS7zAlHlEnicN6WulAaqKGmoqdcDTDfIcwB6TZiAkmE3jlBb9w+uDM4eGswuGqloBq6",
+	"tYJqj4qFh+2oD9iUUCzhuGi7c2JvyIltz2IDuV6tMJ6/op5sy8Z2UecE5pD4MuNATf+8kBJioBctJNba",
+	"jhImhsmtbBguxVq573IO+0A303X1KJYZx6kph5dnSusif9pVfWAEy1uDIcISpYCFRHdbAz1X8HaTyGit",
+	"RT0v8ON3itQGIqNWbr1lL3boDtyvv/oGl0fWbaIx82/hK8mQ1hM7s911tNmyAxt6CXidbyTDIGX+xFNm",
+	"w+oKVo6K+Npco0VAE0jueR/r/CaHqqH+nXqVYb1qBu5s0by6Mmyh/Q7aF/8rcbIvGNr590+sF+aKXPzP",
+	"ta2ZD3LNJG6W+Mx2v0VWvepIGUA1vvgiDOBKbXVDRc12utnqD9wtsXX6ytaSSv4m9MX/+qMv/u5/+fI/",
+	"/vrVj/9N0cqXf/vvv/75v7768b9dD2UcSTIFXR8iRCIfugY3lDx0RkcTnbhFPKCSL9TB2llgzvFii8jG",
+	"PuKZUxfLIP5LsuaKKGgOpxPGzsJwYI+JkB+5RlfI/HYMNdw24YHlKG4iO83nq8xpWgqAGNrKCUqt1s7e",
+	"QYQSIvCpCeBSegpj9xBVraymIyDmIEUbS+Xjl1HIyjCzOgW7vVekYtjeN1Tvx45+bMpz1VTuukk4/PZc",
+	"EFYaPRB17gcTKWdioMwxOFcjIHyq8018OmNzmle41FRmicA86zoswf1SdM1giMqyJvJg4CJkKULo0AMb",
+	"ikwY9XHc3kRzxs8IHRsnDlaG3T1L0wmkRP+B5M/KB+++f//48Pm799+4+9uFkmQo2rKxDVwcRNr0JC4i",
+	"+hTHZ2w0QjjmTAjEQXugLH5djDkn2sFtNgg9OlGblcBhkhniAXS6aMcxFTLw6AVJtHaVQAqmrudSAoTh",
+	"2IKXmu9QktwY9cpOuw7L4qZJWCsi9YtaIV6XETSHymLTCVlTxkGToc4XNSGwZzCThrZM3Jgl1pSNL0co",
+	"R7YrAuHL0275SdHyCmhmxcdTTAzNgOsYI3RwR3HK3du3FVePcJZKdPd27qf5NAP9pm8nkJKpTpAvOWfI",
+	"NJvuDVUPe1NCzd/u5LoXoRLGur7pynS0SQ0XjvH3BYozLhh36Mpj7bVgaQIcJf5OVU3NfLq3YR7yDnSL",
+	"dBWfh/bLrBAhCvMcqNPGXmoZG+VlngAdzEAjxUTuWx0+jEkKiXkuMBcClhKmjumsz0rfcMXz6uU4b1ab",
+	"p/KU0PG1iug31k1eTwOBMi4ue4gSRk15Lm5qsziHrA75xwmCVID2cA1uksOP6qrhSlCb61syVEGXhT7k",
+	"UZlVLBSRpWw8hgSl5Aw0IrLua3BJkjK6SU1RDqY4wJ7Pc9N4O+9/O/mticOiMHea48hiNvgEE5X1yXvW",
+	"pQvnhGW6Bjw6A5gZzVRR3ikIkuh8GtXbG2+hCcu4QAdyztD5Hd0My4yDGERIsJL4QmJOZDwBkWeCT4kw",
+	"eXm5MO1OhiYO/QinmE9rNAnT7L5pdZVUUhpoS6jESgdllYjKaP8ZgDJtqOQ4ISb4RR+4gc+3vheNqT6I",
+	"insLzkkCNA5mXtuDFAKkOHoxImlNcOp93aqVzBiZCNZ1Sg0dmhkLUR+ZaUM4P8Hn2Jz49gRy1vnZvEB7",
+	"M1sb2rBI1+5VixkVLA37X4/t7+0ObLtiaZuOIN88sY/sPqGDX/3in7/46x8OhijBYnLKMFd3PWAeT6Lc",
+	"zeH4kXDkHNz6BHXEQOQ9g+qiCdbVESG40CGw94zdh6W6SiAR2uNiZ7IvdOZGAYGGzmCxbpqYhsnh/deT",
+	"ElZSw4yJmtOCOjB3+Oqgcz9UVC4oYLNey4k3zjlQk22mbn9J4rMK2ii7ba+CHD7lTVfFN/mmrgkyxWM4",
+	"mhnrqkvw/9bA+6BvPkMxS2yctnnh2hflNL5vPXuMDj741vtvP3h2a0bHa0+navue+xSPwbyJbu657iso",
+	"fVZSNm3Kndk/dPDNZ0hiPga53oN/+fL/DwAA//8=",
 }
 
 // decodeSpec returns the embedded OpenAPI spec as raw JSON bytes,
