@@ -184,21 +184,10 @@ const HolidayMargin = 9
 // the event it follows (a revocation, the record of a plan approved long
 // ago, a product's submission).
 func (cs Calendars) WorkingDaysOrLatest(from time.Time, n int) (time.Time, string, error) {
-	d, missing := DateOf(from), 0
-	for n > 0 {
-		d = d.AddDate(0, 0, 1)
-		ok, guessed, err := cs.workingOrWeekday(d)
-		if err != nil {
-			return time.Time{}, "", err
-		}
-		if guessed && missing == 0 {
-			missing = d.Year()
-		}
-		if ok {
-			n--
-		}
+	if n <= 0 {
+		return DateOf(from), "", nil
 	}
-	return latest(d, missing)
+	return cs.nthWorkingDay(DateOf(from).AddDate(0, 0, 1), n)
 }
 
 // SameWorkingDayOrLatest is day if it is a working day, else the first
@@ -206,7 +195,14 @@ func (cs Calendars) WorkingDaysOrLatest(from time.Time, n int) (time.Time, strin
 // calendar of a year it reaches is not loaded, the first weekday and
 // HolidayMargin days more, with a note (as WorkingDaysOrLatest).
 func (cs Calendars) SameWorkingDayOrLatest(day time.Time) (time.Time, string, error) {
-	for d, missing := DateOf(day), 0; ; d = d.AddDate(0, 0, 1) {
+	return cs.nthWorkingDay(DateOf(day), 1)
+}
+
+// nthWorkingDay is the n-th working day (n ≥ 1) counted from d itself,
+// weekdays standing in for working days in a year with no calendar, and
+// then the latest it could be (latest).
+func (cs Calendars) nthWorkingDay(d time.Time, n int) (time.Time, string, error) {
+	for missing := 0; ; d = d.AddDate(0, 0, 1) {
 		ok, guessed, err := cs.workingOrWeekday(d)
 		if err != nil {
 			return time.Time{}, "", err
@@ -215,7 +211,9 @@ func (cs Calendars) SameWorkingDayOrLatest(day time.Time) (time.Time, string, er
 			missing = d.Year()
 		}
 		if ok {
-			return latest(d, missing)
+			if n--; n == 0 {
+				return latest(d, missing)
+			}
 		}
 	}
 }
