@@ -101,14 +101,10 @@ func (s *Server) newlyOverdue(ctx context.Context, channel string, kinds []owed,
 				return out, err
 			}
 			for _, h := range page.Items {
-				var body struct {
-					Upward bool `json:"upward"`
-				}
-				_ = json.Unmarshal(h.Record, &body)
-				key := kind + "/" + h.ID + "/" + h.Due
-				if kind == domain.TypeObligation && body.Upward != w.upward {
+				if kind == domain.TypeObligation && upward(h.Record) != w.upward {
 					continue
 				}
+				key := kind + "/" + h.ID + "/" + h.Due
 				if seen[key] = true; sent[key] {
 					continue
 				}
@@ -126,6 +122,15 @@ func (s *Server) newlyOverdue(ctx context.Context, channel string, kinds []owed,
 		}
 	}
 	return out, nil
+}
+
+// upward tells whether an obligation's record is owed a level up.
+func upward(record []byte) bool {
+	var o struct {
+		Upward bool `json:"upward"`
+	}
+	_ = json.Unmarshal(record, &o)
+	return o.Upward
 }
 
 // overdueLine is an item's server-sent event.

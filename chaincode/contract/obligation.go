@@ -40,7 +40,8 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	if x.Existing, err = a.loadObligation(s, in.Number); err != nil {
 		return nil, err
 	}
-	if k, ok := p.ObligationKind(in.Kind); !ok || !k.Upward || in.PartyCreditCode != "" { // owed a level up: no party
+	k, known := p.ObligationKind(in.Kind)
+	if !known || !k.Upward || in.PartyCreditCode != "" { // owed a level up: no party
 		if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 			return nil, err
 		}
@@ -58,7 +59,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	}
 	periodKey := ""
 	// The key is built only from checked parts (key() panics on others).
-	if k, ok := p.ObligationKind(in.Kind); ok && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
+	if known && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
 		periodKey = key(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period)
 		if x.Holder, err = heldBy(s, periodKey, a.loadObligation); err != nil {
 			return nil, err
@@ -84,18 +85,15 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	if err := a.noteIncident(s, o, domain.WithEvent); err != nil {
 		return nil, err
 	}
-	if err := putOpened(s, o); err != nil {
+	if err := putPublic(s, o); err != nil {
 		return nil, err
 	}
-	return o, emit(t.s, t.c, changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version))
+	return a.saveObligation(t, o)
 }
 
-// putOpened writes an obligation just opened, with its public index
-// entry when its kind is public.
-func putOpened(s store.Store, o *domain.Obligation) error {
-	if err := put(s, key(s, domain.TypeObligation, o.Number), o); err != nil {
-		return err
-	}
+// putPublic lists an obligation just opened in the public index when its
+// kind is public.
+func putPublic(s store.Store, o *domain.Obligation) error {
 	if !o.Public {
 		return nil
 	}
@@ -128,7 +126,10 @@ func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string, first do
 			if taken != nil {
 				return domain.Conflict(domain.RuleObligationUnique, "trigger", "the number %s the %s derived from this transaction for its %s is taken: submit the %s again", o.Number, event, o.Kind, event)
 			}
-			if err := putOpened(t.s, o); err != nil {
+			if err := put(t.s, key(t.s, domain.TypeObligation, o.Number), o); err != nil {
+				return err
+			}
+			if err := putPublic(t.s, o); err != nil {
 				return err
 			}
 			changes = append(changes, changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version))

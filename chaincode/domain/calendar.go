@@ -90,18 +90,11 @@ func (cs Calendars) IsWorkingDay(day time.Time) (bool, error) {
 // AddWorkingDays returns the date of the n-th working day after from (the
 // day of the event itself does not count): a deadline of "n working days".
 func (cs Calendars) AddWorkingDays(from time.Time, n int) (time.Time, error) {
-	d := DateOf(from)
-	for n > 0 {
-		d = d.AddDate(0, 0, 1)
-		ok, err := cs.IsWorkingDay(d)
-		if err != nil {
-			return time.Time{}, err
-		}
-		if ok {
-			n--
-		}
+	if n <= 0 {
+		return DateOf(from), nil
 	}
-	return d, nil
+	d, _, err := cs.nthWorkingDay(DateOf(from).AddDate(0, 0, 1), n, false)
+	return d, err
 }
 
 // MonthsBefore is the date m months before d, the last day of that month
@@ -187,7 +180,7 @@ func (cs Calendars) WorkingDaysOrLatest(from time.Time, n int) (time.Time, strin
 	if n <= 0 {
 		return DateOf(from), "", nil
 	}
-	return cs.nthWorkingDay(DateOf(from).AddDate(0, 0, 1), n)
+	return cs.nthWorkingDay(DateOf(from).AddDate(0, 0, 1), n, true)
 }
 
 // SameWorkingDayOrLatest is day if it is a working day, else the first
@@ -195,20 +188,24 @@ func (cs Calendars) WorkingDaysOrLatest(from time.Time, n int) (time.Time, strin
 // calendar of a year it reaches is not loaded, the first weekday and
 // HolidayMargin days more, with a note (as WorkingDaysOrLatest).
 func (cs Calendars) SameWorkingDayOrLatest(day time.Time) (time.Time, string, error) {
-	return cs.nthWorkingDay(DateOf(day), 1)
+	return cs.nthWorkingDay(DateOf(day), 1, true)
 }
 
-// nthWorkingDay is the n-th working day (n ≥ 1) counted from d itself,
-// weekdays standing in for working days in a year with no calendar, and
-// then the latest it could be (latest).
-func (cs Calendars) nthWorkingDay(d time.Time, n int) (time.Time, string, error) {
+// nthWorkingDay is the n-th working day (n ≥ 1) counted from d itself on
+// the calendar. A year with no calendar is refused — or, where guess, its
+// weekdays stand in for working days, and the day is then the latest it
+// could be (latest).
+func (cs Calendars) nthWorkingDay(d time.Time, n int, guess bool) (time.Time, string, error) {
 	for missing := 0; ; d = d.AddDate(0, 0, 1) {
-		ok, guessed, err := cs.workingOrWeekday(d)
+		ok, err := cs.IsWorkingDay(d)
+		if guess && IsRule(err, RuleCalendarYear) {
+			ok, err = d.Weekday() != time.Saturday && d.Weekday() != time.Sunday, nil
+			if missing == 0 {
+				missing = d.Year()
+			}
+		}
 		if err != nil {
 			return time.Time{}, "", err
-		}
-		if guessed && missing == 0 {
-			missing = d.Year()
 		}
 		if ok {
 			if n--; n == 0 {
@@ -216,16 +213,6 @@ func (cs Calendars) nthWorkingDay(d time.Time, n int) (time.Time, string, error)
 			}
 		}
 	}
-}
-
-// workingOrWeekday is whether d is a working day on its year's calendar,
-// or — guessed, without one — a weekday.
-func (cs Calendars) workingOrWeekday(d time.Time) (ok, guessed bool, err error) {
-	ok, err = cs.IsWorkingDay(d)
-	if IsRule(err, RuleCalendarYear) {
-		return d.Weekday() != time.Saturday && d.Weekday() != time.Sunday, true, nil
-	}
-	return ok, false, err
 }
 
 // latest is d or, a day of the year missing having been guessed, d and

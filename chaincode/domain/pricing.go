@@ -89,6 +89,21 @@ func (r *PricingRule) validate() error {
 	return nil
 }
 
+// bases are the pricing bases the rule allows for use (nil: any, where
+// the profile sets no rule); ok false for a use that is neither.
+func (r *PricingRule) bases(use string) (allowed []string, ok bool) {
+	if use != UsePublicGood && use != UseCommercial {
+		return nil, false
+	}
+	if r == nil {
+		return nil, true
+	}
+	if use == UsePublicGood {
+		return r.PublicGood, true
+	}
+	return r.Commercial, true
+}
+
 // CheckFees judges a filing's fee items under the profile: a kind with
 // fees files at least one, each of a use and a basis the profile's
 // pricing allows for it (any basis where it sets none), a capped price
@@ -109,17 +124,8 @@ func CheckFees(p Profile, k ObligationKind, items []FeeItem) error {
 		if err := ValidateText(f+".product", it.Product, MaxName); err != nil {
 			return err
 		}
-		var allowed []string
-		switch it.Use {
-		case UsePublicGood:
-			if p.Pricing != nil {
-				allowed = p.Pricing.PublicGood
-			}
-		case UseCommercial:
-			if p.Pricing != nil {
-				allowed = p.Pricing.Commercial
-			}
-		default:
+		allowed, ok := p.Pricing.bases(it.Use)
+		if !ok {
 			return Invalid(RuleFee, f+".use", "%q is not public_good (公共治理、公益事业) or commercial (产业发展、行业发展)", truncate(it.Use, 32))
 		}
 		if _, ok := PricingBases[it.Basis]; !ok {
