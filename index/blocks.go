@@ -57,34 +57,47 @@ func (e *InvalidTxError) Error() string {
 // passed the audit, so this is a block or record the index cannot read,
 // and skipping it would leave a gap.
 func Decode(channel, chaincode string, blk *common.Block, config bool, check func(tx *proof.Tx, earlier proof.BlockWrites) error) (*Block, error) {
-	b := &Block{Channel: channel, Number: blk.GetHeader().GetNumber(), HeaderHash: proof.HeaderHash(blk.GetHeader()),
-		Transactions: len(blk.GetData().GetData()), Config: config}
-	earlier := proof.BlockWrites{}
-	for i := range blk.GetData().GetData() {
-		tx, err := proof.ParseTx(blk, i)
-		if err != nil {
-			return nil, fmt.Errorf("block %d: %w", b.Number, err)
-		}
-		if i == 0 {
-			b.Time = tx.Timestamp
-		}
-		code, ok := proof.ValidationCode(blk, i)
-		if !ok {
-			return nil, fmt.Errorf("block %d has no validation code for transaction %d", b.Number, i)
-		}
-		if code != peer.TxValidationCode_VALID {
+	return prepare(channel, chaincode, blk).decode(config, check)
+}
+
+// prepared is a block parsed and its records read, ahead of its turn (any
+// number at once, on every core): what Decode does that depends on no
+// earlier block. decode then judges its transactions in order.
+type prepared struct {
+	channel, chaincode string
+	blk                *common.Block
+	txs                []preparedTx
+	sigs               *proof.Signatures // checked ahead too, when a checker was given
+}
+
+type preparedTx struct {
+	tx     *proof.Tx
+	err    error // the transaction does not parse, or a record it writes does not read
+	code   peer.TxValidationCode
+	coded  bool
+	writes []Write
+}
+
+// checked is whether decode re-checks the transaction: valid, endorsed,
+// and writing in the namespace.
+func (p preparedTx) checked(chaincode string) bool {
+	return p.coded && p.code == peer.TxValidationCode_VALID && p.tx.Type == common.HeaderType_ENDORSER_TRANSACTION && len(p.tx.Writes(chaincode)) > 0
+}
+
+func prepare(channel, chaincode string, blk *common.Block) *prepared {
+	p := &prepared{channel: channel, chaincode: chaincode, blk: blk, txs: make([]preparedTx, len(blk.GetData().GetData()))}
+	number := blk.GetHeader().GetNumber()
+	for i := range p.txs {
+		pt := &p.txs[i]
+		pt.code, pt.coded = proof.ValidationCode(blk, i)
+		if pt.tx, pt.err = proof.ParseTx(blk, i); pt.err != nil {
+			pt.err = fmt.Errorf("block %d: %w", number, pt.err)
 			continue
 		}
-		b.Valid++
-		if tx.Type != common.HeaderType_ENDORSER_TRANSACTION {
+		if !pt.coded || pt.code != peer.TxValidationCode_VALID || pt.tx.Type != common.HeaderType_ENDORSER_TRANSACTION {
 			continue
 		}
-		if check != nil && len(tx.Writes(chaincode)) > 0 {
-			if err := check(tx, earlier); err != nil {
-				return nil, &InvalidTxError{b.Number, tx.TxID, err}
-			}
-		}
-		earlier.Add(tx)
+		tx := pt.tx
 		for _, w := range tx.Writes(chaincode) {
 			var row *Row
 			if w.IsDelete {
@@ -96,16 +109,65 @@ func Decode(channel, chaincode string, blk *common.Block, config bool, check fun
 			} else {
 				r, ok, err := Summarize(channel, w.Key, w.Value)
 				if err != nil {
-					return nil, fmt.Errorf("block %d transaction %s: %w", b.Number, tx.TxID, err)
+					pt.err = fmt.Errorf("block %d transaction %s: %w", number, tx.TxID, err)
+					break
 				}
 				if !ok {
 					continue
 				}
 				row = r
 			}
-			b.Writes = append(b.Writes, Write{Row: row, Block: b.Number, TxIndex: i, TxID: tx.TxID, TxTime: tx.Timestamp.UTC(),
+			pt.writes = append(pt.writes, Write{Row: row, Block: number, TxIndex: i, TxID: tx.TxID, TxTime: tx.Timestamp.UTC(),
 				Function: tx.Function(), Creator: tx.Creator.GetMspid(), Deleted: w.IsDelete})
 		}
+	}
+	return p
+}
+
+// presign checks the signatures decode's check will ask for.
+func (p *prepared) presign(sc *proof.SignatureChecker) {
+	var txs []*proof.Tx
+	for _, pt := range p.txs {
+		if pt.err == nil && pt.checked(p.chaincode) {
+			txs = append(txs, pt.tx)
+		}
+	}
+	p.sigs = sc.Check(p.blk, txs, p.chaincode)
+}
+
+// decode judges the prepared transactions in block order, as Decode.
+func (p *prepared) decode(config bool, check func(tx *proof.Tx, earlier proof.BlockWrites) error) (*Block, error) {
+	blk := p.blk
+	b := &Block{Channel: p.channel, Number: blk.GetHeader().GetNumber(), HeaderHash: proof.HeaderHash(blk.GetHeader()),
+		Transactions: len(p.txs), Config: config}
+	earlier := proof.BlockWrites{}
+	for i, pt := range p.txs {
+		if pt.tx == nil {
+			return nil, pt.err
+		}
+		if i == 0 {
+			b.Time = pt.tx.Timestamp
+		}
+		if !pt.coded {
+			return nil, fmt.Errorf("block %d has no validation code for transaction %d", b.Number, i)
+		}
+		if pt.code != peer.TxValidationCode_VALID {
+			continue
+		}
+		b.Valid++
+		if pt.tx.Type != common.HeaderType_ENDORSER_TRANSACTION {
+			continue
+		}
+		if check != nil && pt.checked(p.chaincode) {
+			if err := check(pt.tx, earlier); err != nil {
+				return nil, &InvalidTxError{b.Number, pt.tx.TxID, err}
+			}
+		}
+		if pt.err != nil {
+			return nil, pt.err
+		}
+		earlier.Add(pt.tx)
+		b.Writes = append(b.Writes, pt.writes...)
 	}
 	return b, nil
 }

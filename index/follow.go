@@ -7,7 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"dataledger/proof"
@@ -168,6 +170,15 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 	if max <= 0 {
 		max = 256
 	}
+	// Blocks are parsed, their records read and their signatures checked
+	// ahead, on every core, under the configuration in force when they
+	// arrive; the audit then takes them in order (a block checked under a
+	// configuration a later block replaced is checked again, in turn).
+	var checker atomic.Pointer[proof.SignatureChecker]
+	if !ix.TrustPeerValidation {
+		checker.Store(a.SignatureChecker())
+	}
+	ahead := ix.ahead(sctx, channel, blocks, &checker)
 	// A writer stores one batch while the next is read, audited and
 	// decoded: the database and the stream work at once.
 	w := ix.startWriter(ctx, channel)
@@ -188,7 +199,10 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 		}
 		return w.wait()
 	}
-	take := func(blk *common.Block) error {
+	take := func(f *future) error {
+		<-f.done
+		p := f.p
+		blk := p.blk
 		if blk.GetHeader().GetNumber() < a.Next() && blk.GetHeader() != nil {
 			return nil // a source that starts earlier
 		}
@@ -196,14 +210,20 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 			// The stream skipped: a transport fault, not a broken chain.
 			return fmt.Errorf("channel %s: the stream sent block %d where %d was expected", channel, n, a.Next())
 		}
-		if b := a.Check(blk); b != nil {
+		if b := a.CheckSigned(blk, p.sigs); b != nil {
 			return ix.broken(ctx, channel, finish, b)
 		}
-		check := func(tx *proof.Tx, earlier proof.BlockWrites) error { return a.CheckTx(tx, ix.Chaincode, earlier) }
+		config := a.IsConfig(blk)
+		if config && !ix.TrustPeerValidation {
+			checker.Store(a.SignatureChecker())
+		}
+		check := func(tx *proof.Tx, earlier proof.BlockWrites) error {
+			return a.CheckTxSigned(tx, ix.Chaincode, earlier, p.sigs, blk)
+		}
 		if ix.TrustPeerValidation {
 			check = nil
 		}
-		d, err := Decode(channel, ix.Chaincode, blk, a.IsConfig(blk), check)
+		d, err := p.decode(config, check)
 		var ie *InvalidTxError
 		if errors.As(err, &ie) {
 			return ix.broken(ctx, channel, finish, &proof.Broken{Block: ie.Block, Reason: ie.Error()})
@@ -228,22 +248,22 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 			}
 			ix.stop()
 			return nil
-		case blk, ok := <-blocks:
+		case f, ok := <-ahead:
 			if !ok {
 				return finish()
 			}
-			if err := take(blk); err != nil {
+			if err := take(f); err != nil {
 				return err
 			}
 			caughtUp := false // nothing more waiting in the stream
 		drain: // what else is waiting goes in the same transaction
 			for len(batch) < max {
 				select {
-				case blk, ok := <-blocks:
+				case f, ok := <-ahead:
 					if !ok {
 						return finish()
 					}
-					if err := take(blk); err != nil {
+					if err := take(f); err != nil {
 						return err
 					}
 				default:
@@ -382,3 +402,46 @@ func (w *writer) wait() error {
 }
 
 func (w *writer) stop() { _ = w.wait() }
+
+// future is a block being prepared ahead of its turn: done closes when p
+// is ready.
+type future struct {
+	p    *prepared
+	done chan struct{}
+}
+
+// ahead prepares the stream's blocks on every core (parsed, records read,
+// signatures checked under checker's configuration when it holds one) and
+// hands them on in stream order; the channel closes when the stream ends.
+// At most twice as many blocks as cores are in hand at once.
+func (ix *Indexer) ahead(ctx context.Context, channel string, blocks <-chan *common.Block, checker *atomic.Pointer[proof.SignatureChecker]) <-chan *future {
+	workers := runtime.GOMAXPROCS(0)
+	out := make(chan *future, 2*workers)
+	slots := make(chan struct{}, workers)
+	go func() {
+		defer close(out)
+		for blk := range blocks {
+			f := &future{done: make(chan struct{})}
+			select {
+			case slots <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			sc := checker.Load()
+			go func() {
+				defer func() { <-slots }()
+				defer close(f.done)
+				f.p = prepare(channel, ix.Chaincode, blk)
+				if sc != nil && blk.GetHeader() != nil && blk.GetData() != nil {
+					f.p.presign(sc)
+				}
+			}()
+			select {
+			case out <- f:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out
+}

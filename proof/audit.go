@@ -171,7 +171,11 @@ func (a *Auditor) Next() uint64 { return a.next }
 
 // Check is why blk does not continue the chain (nil when it does; the
 // auditor then expects the block after it).
-func (a *Auditor) Check(blk *common.Block) *Broken {
+func (a *Auditor) Check(blk *common.Block) *Broken { return a.CheckSigned(blk, nil) }
+
+// CheckSigned is Check taking the orderers' signatures as s found them
+// when s was made for blk under the configuration in force.
+func (a *Auditor) CheckSigned(blk *common.Block, s *Signatures) *Broken {
 	if a.broken != nil {
 		return &Broken{blk.GetHeader().GetNumber(), fmt.Sprintf("the chain broke at block %d: %s", a.broken.Block, a.broken.Reason)}
 	}
@@ -180,7 +184,14 @@ func (a *Auditor) Check(blk *common.Block) *Broken {
 		return a.broken
 	}
 	n := blk.Header.Number
-	if reason := checkLink(blk, a.next, a.prev, a.cfg, a.trust); reason != "" {
+	orderers := func() error {
+		_, err := verifyOrderers(blk, a.cfg, a.trust, blockTime(blk))
+		return err
+	}
+	if s.For(a, blk) {
+		orderers = func() error { return s.orderers }
+	}
+	if reason := checkLink(blk, a.next, a.prev, a.cfg != nil, orderers); reason != "" {
 		a.broken = &Broken{n, reason}
 		return a.broken
 	}
@@ -238,10 +249,7 @@ func (a *Auditor) Check(blk *common.Block) *Broken {
 // fabricated transaction as valid. A read of a key written in an earlier
 // block at another version (MVCC) remains the peer's word.
 func (a *Auditor) CheckTx(tx *Tx, chaincode string, earlier BlockWrites) error {
-	if err := tx.checkOrigin(a.channel, a.cfg, a.trust); err != nil {
-		return err
-	}
-	if _, err := verifyEndorsements(tx, a.cfg, a.trust, chaincode); err != nil {
+	if err := txSignatures(tx, a.channel, a.cfg, a.trust, chaincode); err != nil {
 		return err
 	}
 	return earlier.conflict(tx)
@@ -262,7 +270,7 @@ func (a *Auditor) Checkpoint() *Checkpoint {
 }
 
 // checkLink is why a block does not continue the chain ("" when it does).
-func checkLink(blk *common.Block, want uint64, prev []byte, cfg *Config, tr Trust) string {
+func checkLink(blk *common.Block, want uint64, prev []byte, configured bool, orderers func() error) string {
 	n := blk.Header.Number
 	if n != want {
 		return fmt.Sprintf("block number %d where %d was expected (a block is missing or repeated)", n, want)
@@ -279,10 +287,10 @@ func checkLink(blk *common.Block, want uint64, prev []byte, cfg *Config, tr Trus
 		}
 		return ""
 	}
-	if cfg == nil {
+	if !configured {
 		return "no configuration in force to check the orderers' signatures"
 	}
-	if _, err := verifyOrderers(blk, cfg, tr, blockTime(blk)); err != nil {
+	if err := orderers(); err != nil {
 		return "orderer signatures: " + err.Error()
 	}
 	return ""

@@ -1,0 +1,81 @@
+package proof
+
+import (
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+)
+
+// Signatures is the signature work of a block's audit done ahead of its
+// turn, under the configuration in force when it was done: the orderers'
+// signatures of the block and, for each transaction given, its
+// submitter's and endorsers' (CheckTx without the conflicts). A reader
+// of a block stream checks many blocks' signatures at once on every core
+// and then audits the blocks in order (Auditor.CheckSigned,
+// CheckTxSigned), which take these results only for the very block and
+// configuration they were made for and check anew otherwise.
+type Signatures struct {
+	config   uint64        // the configuration block they were checked under
+	block    *common.Block // the block checked (this very value: its metadata is not in its header hash)
+	orderers error
+	txs      map[int]error
+}
+
+// SignatureChecker checks blocks' signatures under one configuration; it
+// is safe for concurrent use (Config.Validate's cache is locked).
+type SignatureChecker struct {
+	channel string
+	cfg     *Config
+	cfgNum  uint64
+	trust   Trust
+}
+
+// SignatureChecker is a checker under the configuration now in force
+// (nil before the genesis block was checked).
+func (a *Auditor) SignatureChecker() *SignatureChecker {
+	if a.cfg == nil || a.broken != nil {
+		return nil
+	}
+	return &SignatureChecker{channel: a.channel, cfg: a.cfg, cfgNum: a.cfgNum, trust: a.trust}
+}
+
+// Check checks blk's orderer signatures and the submitter's and
+// endorsers' signatures of txs (transactions of blk) for chaincode.
+func (s *SignatureChecker) Check(blk *common.Block, txs []*Tx, chaincode string) *Signatures {
+	out := &Signatures{config: s.cfgNum, block: blk, txs: make(map[int]error, len(txs))}
+	if blk.Header.Number > 0 {
+		_, out.orderers = verifyOrderers(blk, s.cfg, s.trust, blockTime(blk))
+	}
+	for _, tx := range txs {
+		out.txs[tx.Index] = txSignatures(tx, s.channel, s.cfg, s.trust, chaincode)
+	}
+	return out
+}
+
+// For is whether s was made for blk under the configuration in force.
+func (s *Signatures) For(a *Auditor, blk *common.Block) bool {
+	return s != nil && a.cfg != nil && s.config == a.cfgNum && s.block == blk
+}
+
+// txSignatures is what CheckTx checks of one transaction's signatures.
+func txSignatures(tx *Tx, channel string, cfg *Config, tr Trust, chaincode string) error {
+	if err := tx.checkOrigin(channel, cfg, tr); err != nil {
+		return err
+	}
+	_, err := verifyEndorsements(tx, cfg, tr, chaincode)
+	return err
+}
+
+// CheckTxSigned is CheckTx taking the transaction's signature checks from
+// s when they were made for this block under the configuration in force.
+func (a *Auditor) CheckTxSigned(tx *Tx, chaincode string, earlier BlockWrites, s *Signatures, blk *common.Block) error {
+	err, ok := error(nil), false
+	if s.For(a, blk) {
+		err, ok = s.txs[tx.Index]
+	}
+	if !ok {
+		return a.CheckTx(tx, chaincode, earlier)
+	}
+	if err != nil {
+		return err
+	}
+	return earlier.conflict(tx)
+}
