@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -355,21 +357,30 @@ func upsertRecords(ctx context.Context, tx pgx.Tx, channel, division string, lat
 		rows = append(rows, []any{r.Kind, channel, r.ID, status, r.Outcome, div, parties, r.Ref, r.Title, nullDate(r.Date), r.Late, r.Open, r.Deemed,
 			nullDate(r.DeemedOn), nullDate(r.Due), p.count, int64(p.first.Block), p.first.TxTime, int64(p.last.Block), p.last.TxIndex, p.last.TxID, p.last.TxTime, p.last.Deleted})
 	}
-	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS incoming (LIKE records) ON COMMIT DELETE ROWS`); err != nil {
-		return err
-	}
-	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incoming"}, recordCols, pgx.CopyFromRows(rows)); err != nil {
-		return err
-	}
-	_, err = tx.Exec(ctx, `INSERT INTO records SELECT * FROM incoming
-		ON CONFLICT (kind, channel, id) DO UPDATE SET
-		status = EXCLUDED.status, outcome = EXCLUDED.outcome, division = EXCLUDED.division, parties = EXCLUDED.parties, ref = EXCLUDED.ref,
-		title = EXCLUDED.title, record_date = EXCLUDED.record_date, late = EXCLUDED.late, open = EXCLUDED.open, deemed = EXCLUDED.deemed,
-		deemed_on = EXCLUDED.deemed_on, due = EXCLUDED.due, versions = records.versions + EXCLUDED.versions,
-		block = EXCLUDED.block, tx_index = EXCLUDED.tx_index, tx_id = EXCLUDED.tx_id, tx_time = EXCLUDED.tx_time,
-		deleted = EXCLUDED.deleted`)
+	// Records the index does not hold yet (every one, in a catch-up of
+	// new records) are copied straight into their tables; the others go
+	// through a temporary table and update what the index holds.
+	known, err := knownRecords(ctx, tx, channel, order)
 	if err != nil {
 		return err
+	}
+	var fresh, seen [][]any
+	for i, k := range order {
+		if known[k] {
+			seen = append(seen, rows[i])
+		} else {
+			fresh = append(fresh, rows[i])
+		}
+	}
+	if len(fresh) > 0 {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"records"}, recordCols, pgx.CopyFromRows(fresh)); err != nil {
+			return err
+		}
+	}
+	if len(seen) > 0 {
+		if err := updateRecords(ctx, tx, seen); err != nil {
+			return err
+		}
 	}
 	// An agreement that ended in this batch ends its credentials'
 	// authorization without a write to them (domain.CredentialRecord.
@@ -384,6 +395,50 @@ func upsertRecords(ctx context.Context, tx pgx.Tx, channel, division string, lat
 		_, err = tx.Exec(ctx, `UPDATE records SET status = $3 WHERE kind = 'credential' AND channel = $1 AND ref = ANY($2) AND status <> $4`,
 			channel, endedNow, domain.CredentialAuthorizationEnded, domain.CredentialRevoked)
 	}
+	return err
+}
+
+// knownRecords are the records of the batch the index already holds.
+func knownRecords(ctx context.Context, tx pgx.Tx, channel string, order [][2]string) (map[[2]string]bool, error) {
+	kinds := map[string]bool{}
+	ids := make([]string, 0, len(order))
+	want := make(map[[2]string]bool, len(order))
+	for _, k := range order {
+		kinds[k[0]] = true
+		ids = append(ids, k[1])
+		want[k] = true
+	}
+	rows, err := tx.Query(ctx, `SELECT kind, id FROM records WHERE kind = ANY($1) AND channel = $2 AND id = ANY($3)`, slices.Collect(maps.Keys(kinds)), channel, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := map[[2]string]bool{}
+	var kind, id string
+	_, err = pgx.ForEachRow(rows, []any{&kind, &id}, func() error {
+		if k := [2]string{kind, id}; want[k] {
+			out[k] = true
+		}
+		return nil
+	})
+	return out, err
+}
+
+// updateRecords writes the latest version of records the index holds,
+// keeping their first version and adding to their count of versions.
+func updateRecords(ctx context.Context, tx pgx.Tx, rows [][]any) error {
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS incoming (LIKE records) ON COMMIT DELETE ROWS`); err != nil {
+		return err
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"incoming"}, recordCols, pgx.CopyFromRows(rows)); err != nil {
+		return err
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO records SELECT * FROM incoming
+		ON CONFLICT (kind, channel, id) DO UPDATE SET
+		status = EXCLUDED.status, outcome = EXCLUDED.outcome, division = EXCLUDED.division, parties = EXCLUDED.parties, ref = EXCLUDED.ref,
+		title = EXCLUDED.title, record_date = EXCLUDED.record_date, late = EXCLUDED.late, open = EXCLUDED.open, deemed = EXCLUDED.deemed,
+		deemed_on = EXCLUDED.deemed_on, due = EXCLUDED.due, versions = records.versions + EXCLUDED.versions,
+		block = EXCLUDED.block, tx_index = EXCLUDED.tx_index, tx_id = EXCLUDED.tx_id, tx_time = EXCLUDED.tx_time,
+		deleted = EXCLUDED.deleted`)
 	return err
 }
 
