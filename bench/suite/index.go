@@ -11,26 +11,48 @@ import (
 	"strings"
 	"time"
 
+	"dataledger/bench/load"
 	"dataledger/index"
 	"dataledger/network"
 	"dataledger/proof"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
+	"google.golang.org/protobuf/proto"
 )
 
 // IndexRow is the supervision index on one channel: its catch-up from
-// genesis against the block stream alone, in the same run.
+// genesis against the block stream alone, in the same run, interleaved
+// (stream, index, stream, index, …); rates are the median round's.
 type IndexRow struct {
 	Channel         string
-	Blocks, Records int     // in the channel; record versions written
+	Blocks, Records int // in the channel; record versions written
+	Rounds          []IndexRound
 	StreamPerSec    float64 // blocks/s of the block stream alone (received and parsed, nothing stored)
 	IndexPerSec     float64 // blocks/s of the index catching up (stream, audit, decode, PostgreSQL)
 	StreamRecPerSec float64 // record versions/s the stream carried
 	IndexRecPerSec  float64 // record versions/s the index stored
-	TrustPerSec     float64 // blocks/s of the index taking the peer's valid marks (TrustPeerValidation)
+	TrustPerSec     float64 // blocks/s of the index taking the peer's valid marks (TrustPeerValidation), one round
 	TrustRecPerSec  float64
 	Status, Name    Latency // search p50/p99: a status filter, a name search
 	ExportRows      int
 	ExportPerSec    float64 // CSV rows/s
 	ExportRSSMB     int     // peak RSS growth of this process during the export
+}
+
+// IndexRound is one round: the stream alone, then the index, over the
+// same blocks.
+type IndexRound struct {
+	Stream, Index time.Duration
+}
+
+// rates are the rounds' blocks/s, stream and index, by round.
+func (x IndexRow) rates() (stream, idx map[int]float64) {
+	stream, idx = map[int]float64{}, map[int]float64{}
+	for i, r := range x.Rounds {
+		stream[i], idx[i] = float64(x.Blocks)/r.Stream.Seconds(), float64(x.Blocks)/r.Index.Seconds()
+	}
+	return stream, idx
 }
 
 // indexDSN is the benchmark's own database, dropped after it.
@@ -40,30 +62,33 @@ func indexDSN() string {
 	return "postgres://postgres@127.0.0.1:5432/dl_bench_" + hex.EncodeToString(b) + "?sslmode=disable"
 }
 
-// runIndex indexes the scale channel (the bulk-loaded credentials: many
-// records per block) and the write channel (many small blocks) from
-// genesis, each after reading the same blocks from the stream alone, then
-// searches and exports the larger.
-func runIndex(o *Options, r *Report) error {
-	ctx := context.Background()
+// benchDB is a fresh database and its drop.
+func benchDB(ctx context.Context) (*index.DB, func(), error) {
 	dsn := indexDSN()
 	db, err := index.Open(ctx, dsn)
 	if err != nil {
-		return fmt.Errorf("PostgreSQL (scripts/deps.sh starts it): %w", err)
+		return nil, nil, fmt.Errorf("PostgreSQL (scripts/deps.sh starts it): %w", err)
 	}
-	defer func() {
+	return db, func() {
 		db.Close()
 		_, _ = index.DropDatabase(ctx, dsn)
-	}()
-	trustDSN := indexDSN()
-	trustDB, err := index.Open(ctx, trustDSN)
-	if err != nil {
-		return err
+	}, nil
+}
+
+// runIndex indexes the scale channel (the bulk-loaded credentials: many
+// records per block), the write channel (small blocks of many
+// transactions) and the blocks channel (a block per transaction) from
+// genesis, each round after reading the same blocks from the stream
+// alone, then searches and exports the first.
+func runIndex(o *Options, r *Report) error {
+	ctx := context.Background()
+	channels := []string{o.ScaleChannel, o.WriteChannel}
+	if o.IndexBlocks > 0 && o.BlocksChannel != "" {
+		if err := growBlocks(o, o.BlocksChannel, o.IndexBlocks); err != nil {
+			return fmt.Errorf("%s: %d blocks: %w", o.BlocksChannel, o.IndexBlocks, err)
+		}
+		channels = append(channels, o.BlocksChannel)
 	}
-	defer func() {
-		trustDB.Close()
-		_, _ = index.DropDatabase(ctx, trustDSN)
-	}()
 	c, err := o.Net.Connect("ProvinceMSP", "regulator", nil)
 	if err != nil {
 		return err
@@ -74,55 +99,67 @@ func runIndex(o *Options, r *Report) error {
 		return err
 	}
 	src := index.BlockEvents(c.Gateway)
-	for _, ch := range []string{o.ScaleChannel, o.WriteChannel} {
+	rounds := max(1, o.Rounds)
+	var searched *index.DB // the first channel's last index, for searches
+	for _, ch := range channels {
 		height, err := c.Height(ch)
 		if err != nil {
 			return fmt.Errorf("%s", network.ErrorText(err))
 		}
 		row := IndexRow{Channel: ch, Blocks: int(height)}
-		// The stream alone: every block to the height, parsed, counted.
-		start := time.Now()
-		sctx, cancel := context.WithCancel(ctx)
-		blocks, err := src(sctx, ch, 0)
-		if err != nil {
-			cancel()
-			return err
-		}
-		for blk := range blocks {
-			d, err := index.Decode(ch, o.Net.D.Chaincode.Name, blk, false, nil)
+		settle()
+		for round := range rounds {
+			// The stream alone: every block to the height, parsed, counted.
+			stream, records, err := streamAlone(ctx, o, src, ch, height)
 			if err != nil {
-				cancel()
 				return err
 			}
-			row.Records += len(d.Writes)
-			if blk.GetHeader().GetNumber()+1 >= height {
-				break
+			row.Records = records
+			// The index: the same blocks, audited and stored, each
+			// transaction re-checked, into an empty database.
+			db, drop, err := benchDB(ctx)
+			if err != nil {
+				return err
 			}
+			took, err := catchUp(ctx, o, db, ch, height, trust, src, false)
+			if err != nil {
+				drop()
+				return err
+			}
+			if ch == channels[0] && round == rounds-1 {
+				searched = db
+				defer drop()
+			} else {
+				drop()
+			}
+			row.Rounds = append(row.Rounds, IndexRound{stream, took})
+			o.logf("   %s round %d: %d blocks, %d record versions: stream %.0f blocks/s, index %.0f blocks/s (%.2f)", ch, round+1, height, records,
+				float64(height)/stream.Seconds(), float64(height)/took.Seconds(), stream.Seconds()/took.Seconds())
 		}
-		cancel()
-		stream := time.Since(start)
-		// The index: the same blocks, audited and stored, each transaction
-		// re-checked; then again, into a database of its own, taking the
-		// peer's valid marks as they are.
-		took, err := catchUp(ctx, o, db, ch, height, trust, src, false)
+		// Once more, taking the peer's valid marks as they are.
+		db, drop, err := benchDB(ctx)
 		if err != nil {
 			return err
 		}
-		trusting, err := catchUp(ctx, o, trustDB, ch, height, trust, src, true)
+		trusting, err := catchUp(ctx, o, db, ch, height, trust, src, true)
+		drop()
 		if err != nil {
 			return err
 		}
+		streams, idx := row.rates()
+		row.StreamPerSec, row.IndexPerSec = median(streams), median(idx)
+		row.StreamRecPerSec = row.StreamPerSec * float64(row.Records) / float64(height)
+		row.IndexRecPerSec = row.IndexPerSec * float64(row.Records) / float64(height)
 		row.TrustPerSec = float64(height) / trusting.Seconds()
 		row.TrustRecPerSec = float64(row.Records) / trusting.Seconds()
-		row.StreamPerSec, row.IndexPerSec = float64(height)/stream.Seconds(), float64(height)/took.Seconds()
-		row.StreamRecPerSec, row.IndexRecPerSec = float64(row.Records)/stream.Seconds(), float64(row.Records)/took.Seconds()
-		o.logf("   %s: %d blocks, %d record versions: stream %.0f blocks/s (%.0f records/s), index %.0f blocks/s (%.0f records/s), trusting the peer's marks %.0f blocks/s (%.0f records/s)",
-			ch, height, row.Records, row.StreamPerSec, row.StreamRecPerSec, row.IndexPerSec, row.IndexRecPerSec, row.TrustPerSec, row.TrustRecPerSec)
+		o.logf("   %s: stream %.0f blocks/s (%.0f records/s), index %.0f blocks/s (%.0f records/s), trusting the peer's marks %.0f blocks/s (%.0f records/s)",
+			ch, row.StreamPerSec, row.StreamRecPerSec, row.IndexPerSec, row.IndexRecPerSec, row.TrustPerSec, row.TrustRecPerSec)
 		r.Index = append(r.Index, row)
 	}
-	// Searches and an export on the larger channel, on fresh planner
+	// Searches and an export on the first channel, on fresh planner
 	// statistics, as a running index has them once caught up (the bench
 	// stops each catch-up at the height, before its own analyze).
+	db := searched
 	if err := db.Analyze(ctx); err != nil {
 		return err
 	}
@@ -165,6 +202,92 @@ func runIndex(o *Options, r *Report) error {
 	o.logf("   search p50/p99: status %s/%s, name %s/%s; export %d rows at %.0f rows/s, peak RSS +%d MB",
 		row.Status.P50, row.Status.P99, row.Name.P50, row.Name.P99, row.ExportRows, row.ExportPerSec, row.ExportRSSMB)
 	return nil
+}
+
+// streamAlone reads a channel's blocks from genesis to height from the
+// block stream, each parsed and its records read (index.Decode, nothing
+// checked or stored): the rate the index is measured against.
+func streamAlone(ctx context.Context, o *Options, src index.Source, ch string, height uint64) (time.Duration, int, error) {
+	start := time.Now()
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	blocks, err := src(sctx, ch, 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	records := 0
+	for blk := range blocks {
+		d, err := index.Decode(ch, o.Net.D.Chaincode.Name, blk, false, nil)
+		if err != nil {
+			return 0, 0, err
+		}
+		records += len(d.Writes)
+		if blk.GetHeader().GetNumber()+1 >= height {
+			break
+		}
+	}
+	return time.Since(start), records, nil
+}
+
+// growBlocks gives channel at least n blocks of one transaction each: the
+// orderers cut a block per transaction (BatchSize.MaxMessageCount 1, by
+// a configuration update its ordering orgs' admins sign) while raw puts
+// are written, then cut as before. The trust file is written again, as
+// after any configuration change.
+func growBlocks(o *Options, channel string, n int) error {
+	c, err := o.Net.Connect("ProvinceMSP", "operator", nil)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	h, err := c.Height(channel)
+	if err != nil {
+		return fmt.Errorf("%s", network.ErrorText(err))
+	}
+	if int(h)+2 >= n {
+		return nil
+	}
+	var signers []string
+	for _, org := range o.Net.D.OrdererOrgs() {
+		signers = append(signers, org.MSPID)
+	}
+	var before uint32
+	setCount := func(count uint32) error {
+		_, err := o.Net.UpdateConfig(channel, func(cfg *common.Config) error {
+			v := cfg.GetChannelGroup().GetGroups()["Orderer"].GetValues()["BatchSize"]
+			var bs orderer.BatchSize
+			if v == nil || proto.Unmarshal(v.Value, &bs) != nil {
+				return fmt.Errorf("channel %s has no orderer batch size", channel)
+			}
+			if before == 0 {
+				before = bs.MaxMessageCount
+			}
+			bs.MaxMessageCount = count
+			b, err := proto.Marshal(&bs)
+			v.Value = b
+			return err
+		}, signers...)
+		return err
+	}
+	if err := setCount(1); err != nil {
+		return err
+	}
+	want := n - int(h) - 2 // the two configuration blocks count
+	o.logf("   %s: writing %d transactions, a block each", channel, want)
+	value := strings.Repeat("x", 256)
+	start := time.Now()
+	res := load.Run(64, want, func(i int) string {
+		_, err := network.Tx.BenchPut(fmt.Sprintf("blocks-%d-%d", h, i), value).SubmitRaw(c, channel)
+		return outcome(err)
+	})
+	o.logf("   %s: %v in %s", channel, res.Outcomes, time.Since(start).Round(time.Second))
+	if err := setCount(before); err != nil {
+		return err
+	}
+	if res.Outcomes["VALID"] != want {
+		return fmt.Errorf("raw puts: %v", res.Outcomes)
+	}
+	return o.Net.WriteTrust()
 }
 
 // countingDiscard counts CSV lines and stops the export after limit rows.

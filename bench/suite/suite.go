@@ -35,20 +35,25 @@ type Options struct {
 	PortBase     int // the benchmark's own gateways listen on PortBase, PortBase+1
 	WriteChannel string
 	ScaleChannel string
+	// BlocksChannel is given at least IndexBlocks blocks of one
+	// transaction each (the orderers cut a block per transaction while
+	// they are written) for the index's catch-up of many blocks.
+	BlocksChannel string
+	IndexBlocks   int
 }
 
 // Full are the sizes of the manual run.
 func Full() Options {
 	return Options{WriteLevels: []int{16, 64, 256}, WriteN: 1536, Rounds: 3, VerifyConns: []int{32, 128}, VerifyFor: 10 * time.Second,
 		ScaleLevels: []int{10_000, 100_000, 1_000_000}, HistoryLens: []int{1, 10, 100, 1000}, PortBase: 8180,
-		WriteChannel: "nanning", ScaleChannel: "liuzhou", Skip: map[string]bool{}}
+		WriteChannel: "nanning", ScaleChannel: "liuzhou", BlocksChannel: "province", IndexBlocks: 100_000, Skip: map[string]bool{}}
 }
 
 // Smoke keeps every scenario working in CI in well under two minutes.
 func Smoke() Options {
 	return Options{Smoke: true, WriteLevels: []int{4, 16}, WriteN: 36, Rounds: 3, VerifyConns: []int{8, 32}, VerifyFor: time.Second,
 		ScaleLevels: []int{1000, 3000}, HistoryLens: []int{1, 5, 15}, PortBase: 8180,
-		WriteChannel: "nanning", ScaleChannel: "liuzhou", Skip: map[string]bool{}}
+		WriteChannel: "nanning", ScaleChannel: "liuzhou", BlocksChannel: "province", IndexBlocks: 200, Skip: map[string]bool{}}
 }
 
 // Scenarios are the names --skip accepts.

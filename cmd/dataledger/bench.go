@@ -13,6 +13,7 @@ import (
 func benchCmd() *cobra.Command {
 	var smoke, noUp bool
 	var report, img, skip, writeChannel, scaleChannel string
+	var indexBlocks int
 	var scale []int
 	var writeN int
 	cmd := &cobra.Command{
@@ -24,7 +25,8 @@ this process: the ledger write path (raw put vs credential issuance vs
 certificate registration, with each process's CPU and memory), the
 verification path (bare handler vs cached vs uncached vs raw Evaluate, through
 two gateways it starts), scale (verification and disclosure pages with 10k,
-100k, 1M records), history read cost, and crypto. The report replaces the
+100k, 1M records), history read cost, the supervision index's catch-up
+(1M records; 100k blocks), searches and export, and crypto. The report replaces the
 benchmark section of --report and the chart goes to --img.
 
 --smoke runs every scenario at small sizes in well under two minutes (CI).`,
@@ -49,6 +51,9 @@ benchmark section of --report and the chart goes to --img.
 			}
 			if scaleChannel != "" {
 				o.ScaleChannel = scaleChannel
+			}
+			if cmd.Flags().Changed("index-blocks") {
+				o.IndexBlocks = indexBlocks
 			}
 			for _, s := range strings.Split(skip, ",") {
 				if s = strings.TrimSpace(s); s != "" {
@@ -97,6 +102,7 @@ benchmark section of --report and the chart goes to --img.
 	cmd.Flags().IntVar(&writeN, "write-n", 0, "transactions per write run (default 1024)")
 	cmd.Flags().StringVar(&writeChannel, "write-channel", "", "channel of the write and verification paths (default nanning)")
 	cmd.Flags().StringVar(&scaleChannel, "scale-channel", "", "channel of the scale scenario (default liuzhou)")
+	cmd.Flags().IntVar(&indexBlocks, "index-blocks", 0, "blocks of one transaction each the index scenario gives the province channel and indexes (default 100000; 0: none)")
 	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
 	cmd.PersistentFlags().StringVar(&netFlags.tools, "fabric-tools", "network/fabrictools", "module that pins the Fabric release")
