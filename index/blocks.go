@@ -78,10 +78,16 @@ type preparedTx struct {
 	writes []Write
 }
 
-// checked is whether decode re-checks the transaction: valid, endorsed,
-// and writing in the namespace.
+// wrote is whether the transaction's writes count: marked valid, and a
+// chaincode transaction.
+func (p preparedTx) wrote() bool {
+	return p.coded && p.code == peer.TxValidationCode_VALID && p.tx.Type == common.HeaderType_ENDORSER_TRANSACTION
+}
+
+// checked is whether decode re-checks the transaction: its writes count
+// and it writes in the namespace.
 func (p preparedTx) checked(chaincode string) bool {
-	return p.coded && p.code == peer.TxValidationCode_VALID && p.tx.Type == common.HeaderType_ENDORSER_TRANSACTION && len(p.tx.Writes(chaincode)) > 0
+	return p.wrote() && len(p.tx.Writes(chaincode)) > 0
 }
 
 func prepare(channel, chaincode string, blk *common.Block) *prepared {
@@ -94,7 +100,7 @@ func prepare(channel, chaincode string, blk *common.Block) *prepared {
 			pt.err = fmt.Errorf("block %d: %w", number, pt.err)
 			continue
 		}
-		if !pt.coded || pt.code != peer.TxValidationCode_VALID || pt.tx.Type != common.HeaderType_ENDORSER_TRANSACTION {
+		if !pt.wrote() {
 			continue
 		}
 		tx := pt.tx
@@ -124,11 +130,12 @@ func prepare(channel, chaincode string, blk *common.Block) *prepared {
 	return p
 }
 
-// presign checks the signatures decode's check will ask for.
-func (p *prepared) presign(sc *proof.SignatureChecker) {
+// presign checks the block's orderer signatures and, withTxs, the
+// transactions' signatures decode's check will ask for.
+func (p *prepared) presign(sc *proof.SignatureChecker, withTxs bool) {
 	var txs []*proof.Tx
 	for _, pt := range p.txs {
-		if pt.err == nil && pt.checked(p.chaincode) {
+		if withTxs && pt.err == nil && pt.checked(p.chaincode) {
 			txs = append(txs, pt.tx)
 		}
 	}

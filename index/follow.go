@@ -175,9 +175,7 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 	// arrive; the audit then takes them in order (a block checked under a
 	// configuration a later block replaced is checked again, in turn).
 	var checker atomic.Pointer[proof.SignatureChecker]
-	if !ix.TrustPeerValidation {
-		checker.Store(a.SignatureChecker())
-	}
+	checker.Store(a.SignatureChecker())
 	ahead := ix.ahead(sctx, channel, blocks, &checker)
 	// A writer stores one batch while the next is read, audited and
 	// decoded: the database and the stream work at once.
@@ -201,8 +199,11 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 	}
 	take := func(f *future) error {
 		<-f.done
-		p := f.p
-		blk := p.blk
+		p, blk := f.p, f.blk
+		var sigs *proof.Signatures
+		if p != nil {
+			sigs = p.sigs
+		}
 		if blk.GetHeader().GetNumber() < a.Next() && blk.GetHeader() != nil {
 			return nil // a source that starts earlier
 		}
@@ -210,15 +211,18 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 			// The stream skipped: a transport fault, not a broken chain.
 			return fmt.Errorf("channel %s: the stream sent block %d where %d was expected", channel, n, a.Next())
 		}
-		if b := a.CheckSigned(blk, p.sigs); b != nil {
+		if b := a.CheckSigned(blk, sigs); b != nil {
 			return ix.broken(ctx, channel, finish, b)
 		}
+		if p == nil {
+			p = prepare(channel, ix.Chaincode, blk)
+		}
 		config := a.IsConfig(blk)
-		if config && !ix.TrustPeerValidation {
+		if config {
 			checker.Store(a.SignatureChecker())
 		}
 		check := func(tx *proof.Tx, earlier proof.BlockWrites) error {
-			return a.CheckTxSigned(tx, ix.Chaincode, earlier, p.sigs, blk)
+			return a.CheckTxSigned(tx, ix.Chaincode, earlier, sigs, blk)
 		}
 		if ix.TrustPeerValidation {
 			check = nil
@@ -404,24 +408,30 @@ func (w *writer) wait() error {
 func (w *writer) stop() { _ = w.wait() }
 
 // future is a block being prepared ahead of its turn: done closes when p
-// is ready.
+// is ready (nil: not prepared ahead, the audit's turn prepares it).
 type future struct {
+	blk  *common.Block
 	p    *prepared
 	done chan struct{}
 }
 
 // ahead prepares the stream's blocks on every core (parsed, records read,
-// signatures checked under checker's configuration when it holds one) and
-// hands them on in stream order; the channel closes when the stream ends.
-// At most twice as many blocks as cores are in hand at once.
+// signatures checked under checker's configuration) and hands them on in
+// stream order; the channel closes when the stream ends. A block whose
+// header does not cover its data is not prepared (the audit refuses it),
+// and a block whose preparation panics is prepared again in its turn,
+// after its audit, as a block always was. Besides the blocks the source
+// holds, at most three times as many as cores are in hand: being
+// prepared, waiting to be taken, and the one taken.
 func (ix *Indexer) ahead(ctx context.Context, channel string, blocks <-chan *common.Block, checker *atomic.Pointer[proof.SignatureChecker]) <-chan *future {
 	workers := runtime.GOMAXPROCS(0)
 	out := make(chan *future, 2*workers)
 	slots := make(chan struct{}, workers)
+	withTxs := !ix.TrustPeerValidation
 	go func() {
 		defer close(out)
 		for blk := range blocks {
-			f := &future{done: make(chan struct{})}
+			f := &future{blk: blk, done: make(chan struct{})}
 			select {
 			case slots <- struct{}{}:
 			case <-ctx.Done():
@@ -431,10 +441,19 @@ func (ix *Indexer) ahead(ctx context.Context, channel string, blocks <-chan *com
 			go func() {
 				defer func() { <-slots }()
 				defer close(f.done)
-				f.p = prepare(channel, ix.Chaincode, blk)
-				if sc != nil && blk.GetHeader() != nil && blk.GetData() != nil {
-					f.p.presign(sc)
+				defer func() {
+					if recover() != nil {
+						f.p = nil
+					}
+				}()
+				if blk.GetHeader() == nil || blk.GetData() == nil || !bytes.Equal(proof.DataHash(blk.Data), blk.Header.DataHash) {
+					return
 				}
+				p := prepare(channel, ix.Chaincode, blk)
+				if sc != nil {
+					p.presign(sc, withTxs)
+				}
+				f.p = p
 			}()
 			select {
 			case out <- f:

@@ -366,6 +366,46 @@ func TestCorruptedBlockStopsIndexingWithTheBlockNamed(t *testing.T) {
 	}
 }
 
+// TestABlockItsOrderersDidNotSignStopsIndexing: a block whose header and
+// data are intact but whose orderer signature is not is refused by name,
+// with the signatures checked ahead of its turn as with every block, and
+// nothing of it or after it is stored.
+func TestABlockItsOrderersDidNotSignStopsIndexing(t *testing.T) {
+	blocks := fixtureBlocks(t)
+	bad := uint64(len(blocks) / 2)
+	copyOf := append([][]byte(nil), blocks...)
+	blk, err := proof.ParseBlock(blocks[bad])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md common.Metadata
+	if err := proto.Unmarshal(blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], &md); err != nil {
+		t.Fatal(err)
+	}
+	md.Signatures[0].Signature[12] ^= 0xff
+	if blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], err = proto.Marshal(&md); err != nil {
+		t.Fatal(err)
+	}
+	if copyOf[bad], err = proto.Marshal(blk); err != nil {
+		t.Fatal(err)
+	}
+	for _, trusting := range []bool{false, true} {
+		d := testDB(t)
+		ix := indexer(t, d)
+		ix.TrustPeerValidation = trusting
+		_, err = ix.CatchUp(context.Background(), "nanning", slice(t, copyOf, 0), 300*time.Millisecond)
+		var be *BrokenError
+		if !errors.As(err, &be) || be.Block != bad || !strings.Contains(be.Reason, "orderer signatures") {
+			t.Fatalf("indexing block %d with a bad orderer signature (taking the peer's marks: %v): %v", bad, trusting, err)
+		}
+		var stored int
+		d.pool.QueryRow(context.Background(), `SELECT count(*) FROM versions WHERE block >= $1`, int64(bad)).Scan(&stored)
+		if st, err := d.Channel(context.Background(), "nanning"); err != nil || st.Height != bad || stored != 0 {
+			t.Fatalf("after the badly signed block: height %d, %d versions stored from it on (%v)", st.Height, stored, err)
+		}
+	}
+}
+
 // TestSummariesReadTheDomainsFlags: the late, open, due and deemed columns
 // are the domain's own decisions, read off records.
 func TestSummariesReadTheDomainsFlags(t *testing.T) {

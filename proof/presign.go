@@ -1,6 +1,8 @@
 package proof
 
 import (
+	"bytes"
+
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 )
 
@@ -10,13 +12,14 @@ import (
 // submitter's and endorsers' (CheckTx without the conflicts). A reader
 // of a block stream checks many blocks' signatures at once on every core
 // and then audits the blocks in order (Auditor.CheckSigned,
-// CheckTxSigned), which take these results only for the very block and
-// configuration they were made for and check anew otherwise.
+// CheckTxSigned), which take these results only for the very block,
+// transactions and configuration they were made for and check anew
+// otherwise.
 type Signatures struct {
-	config   uint64        // the configuration block they were checked under
+	cfg      *Config       // the configuration they were checked under
 	block    *common.Block // the block checked (this very value: its metadata is not in its header hash)
 	orderers error
-	txs      map[int]error
+	txs      map[*Tx]error
 }
 
 // SignatureChecker checks blocks' signatures under one configuration; it
@@ -24,7 +27,6 @@ type Signatures struct {
 type SignatureChecker struct {
 	channel string
 	cfg     *Config
-	cfgNum  uint64
 	trust   Trust
 }
 
@@ -34,25 +36,34 @@ func (a *Auditor) SignatureChecker() *SignatureChecker {
 	if a.cfg == nil || a.broken != nil {
 		return nil
 	}
-	return &SignatureChecker{channel: a.channel, cfg: a.cfg, cfgNum: a.cfgNum, trust: a.trust}
+	return &SignatureChecker{channel: a.channel, cfg: a.cfg, trust: a.trust}
 }
 
-// Check checks blk's orderer signatures and the submitter's and
-// endorsers' signatures of txs (transactions of blk) for chaincode.
+// Check checks blk's orderer signatures and then the submitter's and
+// endorsers' signatures of txs (transactions of blk) for chaincode. It
+// checks nothing of a block whose data its header does not cover, and no
+// transaction of a block its orderers did not sign: the audit refuses
+// those blocks before it asks for the results (a forged block costs no
+// more than its orderers' signatures).
 func (s *SignatureChecker) Check(blk *common.Block, txs []*Tx, chaincode string) *Signatures {
-	out := &Signatures{config: s.cfgNum, block: blk, txs: make(map[int]error, len(txs))}
+	out := &Signatures{cfg: s.cfg, block: blk, txs: make(map[*Tx]error, len(txs))}
+	if blk.GetHeader() == nil || blk.GetData() == nil || !bytes.Equal(DataHash(blk.Data), blk.Header.DataHash) {
+		return &Signatures{} // made for no block: the audit checks it itself
+	}
 	if blk.Header.Number > 0 {
-		_, out.orderers = verifyOrderers(blk, s.cfg, s.trust, blockTime(blk))
+		if _, out.orderers = verifyOrderers(blk, s.cfg, s.trust, blockTime(blk)); out.orderers != nil {
+			return out
+		}
 	}
 	for _, tx := range txs {
-		out.txs[tx.Index] = txSignatures(tx, s.channel, s.cfg, s.trust, chaincode)
+		out.txs[tx] = txSignatures(tx, s.channel, s.cfg, s.trust, chaincode)
 	}
 	return out
 }
 
 // For is whether s was made for blk under the configuration in force.
 func (s *Signatures) For(a *Auditor, blk *common.Block) bool {
-	return s != nil && a.cfg != nil && s.config == a.cfgNum && s.block == blk
+	return s != nil && s.block != nil && s.block == blk && s.cfg == a.cfg
 }
 
 // txSignatures is what CheckTx checks of one transaction's signatures.
@@ -65,11 +76,12 @@ func txSignatures(tx *Tx, channel string, cfg *Config, tr Trust, chaincode strin
 }
 
 // CheckTxSigned is CheckTx taking the transaction's signature checks from
-// s when they were made for this block under the configuration in force.
+// s when they were made for this transaction value of blk under the
+// configuration in force.
 func (a *Auditor) CheckTxSigned(tx *Tx, chaincode string, earlier BlockWrites, s *Signatures, blk *common.Block) error {
 	err, ok := error(nil), false
 	if s.For(a, blk) {
-		err, ok = s.txs[tx.Index]
+		err, ok = s.txs[tx]
 	}
 	if !ok {
 		return a.CheckTx(tx, chaincode, earlier)

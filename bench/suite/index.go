@@ -232,9 +232,9 @@ func streamAlone(ctx context.Context, o *Options, src index.Source, ch string, h
 // growBlocks gives channel at least n blocks of one transaction each: the
 // orderers cut a block per transaction (BatchSize.MaxMessageCount 1, by
 // a configuration update its ordering orgs' admins sign) while raw puts
-// are written, then cut as before. The trust file is written again, as
-// after any configuration change.
-func growBlocks(o *Options, channel string, n int) error {
+// are written, then cut as before, whatever happened in between. The
+// trust file is written again, as after any configuration change.
+func growBlocks(o *Options, channel string, n int) (err error) {
 	c, err := o.Net.Connect("ProvinceMSP", "operator", nil)
 	if err != nil {
 		return err
@@ -251,26 +251,37 @@ func growBlocks(o *Options, channel string, n int) error {
 	for _, org := range o.Net.D.OrdererOrgs() {
 		signers = append(signers, org.MSPID)
 	}
-	var before uint32
+	cfg, _, err := o.Net.ChannelConfig(channel)
+	if err != nil {
+		return err
+	}
+	var before orderer.BatchSize
+	if v := cfg.GetChannelGroup().GetGroups()["Orderer"].GetValues()["BatchSize"]; v == nil || proto.Unmarshal(v.Value, &before) != nil {
+		return fmt.Errorf("channel %s has no orderer batch size", channel)
+	}
 	setCount := func(count uint32) error {
 		_, err := o.Net.UpdateConfig(channel, func(cfg *common.Config) error {
 			v := cfg.GetChannelGroup().GetGroups()["Orderer"].GetValues()["BatchSize"]
-			var bs orderer.BatchSize
-			if v == nil || proto.Unmarshal(v.Value, &bs) != nil {
-				return fmt.Errorf("channel %s has no orderer batch size", channel)
-			}
-			if before == 0 {
-				before = bs.MaxMessageCount
-			}
+			bs := proto.Clone(&before).(*orderer.BatchSize)
 			bs.MaxMessageCount = count
-			b, err := proto.Marshal(&bs)
+			b, err := proto.Marshal(bs)
 			v.Value = b
 			return err
 		}, signers...)
 		return err
 	}
-	if err := setCount(1); err != nil {
-		return err
+	if before.MaxMessageCount != 1 {
+		if err := setCount(1); err != nil {
+			return err
+		}
+		defer func() {
+			if rerr := setCount(before.MaxMessageCount); rerr != nil && err == nil {
+				err = fmt.Errorf("restoring the batch size %d: %w", before.MaxMessageCount, rerr)
+			}
+			if terr := o.Net.WriteTrust(); terr != nil && err == nil {
+				err = terr
+			}
+		}()
 	}
 	want := n - int(h) - 2 // the two configuration blocks count
 	o.logf("   %s: writing %d transactions, a block each", channel, want)
@@ -281,13 +292,10 @@ func growBlocks(o *Options, channel string, n int) error {
 		return outcome(err)
 	})
 	o.logf("   %s: %v in %s", channel, res.Outcomes, time.Since(start).Round(time.Second))
-	if err := setCount(before); err != nil {
-		return err
-	}
 	if res.Outcomes["VALID"] != want {
 		return fmt.Errorf("raw puts: %v", res.Outcomes)
 	}
-	return o.Net.WriteTrust()
+	return nil
 }
 
 // countingDiscard counts CSV lines and stops the export after limit rows.

@@ -254,13 +254,13 @@ func (r *Report) Markdown(chart string) string {
 	}
 	if len(r.Index) > 0 {
 		b.WriteString("### 3c. Supervision index (PostgreSQL): catch-up from genesis against the block stream alone, searches, export\n\n")
-		b.WriteString("Stream and index interleaved (stream, index, stream, index, …), each index into an empty database; rates are the median round's, the ratio the median of the rounds' ratios with its spread. Taking the peer's valid marks (a diagnostic: the index re-checks every transaction) is one round.\n\n")
-		b.WriteString("| channel | blocks | record versions | stream blocks/s (records/s) | index blocks/s (records/s) | ratio (spread) | taking the peer's marks | ratio |\n|---|---|---|---|---|---|---|---|\n")
+		b.WriteString("Stream and index interleaved (stream, index, stream, index, …), each index into an empty database; blocks/s are each side's median round, the ratio the median of the rounds' own ratios and their range. The stream alone decodes on one core, the index on every core. Taking the peer's valid marks (a diagnostic: the index re-checks every transaction) is one round, divided by the median stream.\n\n")
+		b.WriteString("| channel | blocks | record versions | stream blocks/s (records/s) | index blocks/s (records/s) | ratio, median (rounds) | taking the peer's marks | ÷ median stream |\n|---|---|---|---|---|---|---|---|\n")
 		for _, x := range r.Index {
 			stream, idx := x.rates()
 			m, lo, hi, _ := roundRatios(idx, stream)
-			fmt.Fprintf(&b, "| %s | %d | %d | %.0f (%.0f) | %.0f (%.0f) | %.2f (%.2f) | %.0f (%.0f) | %.2f |\n", x.Channel, x.Blocks, x.Records, x.StreamPerSec, x.StreamRecPerSec,
-				x.IndexPerSec, x.IndexRecPerSec, m, hi-lo, x.TrustPerSec, x.TrustRecPerSec, x.TrustPerSec/x.StreamPerSec)
+			fmt.Fprintf(&b, "| %s | %d | %d | %.0f (%.0f) | %.0f (%.0f) | %.2f (%.2f–%.2f) | %.0f (%.0f) | %.2f |\n", x.Channel, x.Blocks, x.Records, x.StreamPerSec, x.StreamRecPerSec,
+				x.IndexPerSec, x.IndexRecPerSec, m, lo, hi, x.TrustPerSec, x.TrustRecPerSec, x.TrustPerSec/x.StreamPerSec)
 		}
 		x := r.Index[0]
 		fmt.Fprintf(&b, "\nOn %s: status filter p50 %s / p99 %s; name search p50 %s / p99 %s; CSV export of %d rows at %.0f rows/s, peak RSS +%d MB.\n\n",
