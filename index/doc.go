@@ -13,6 +13,12 @@
 // of its versions, so an answer can be re-verified against the chain with
 // the record's proof bundle.
 //
+// Blocks are parsed, their records read and their signatures checked
+// ahead of their turn on every core (follow.go, proof.SignatureChecker);
+// the audit and the storing still take them one by one, in order, and
+// take a signature result only for the block and configuration it was
+// made under.
+//
 // Files: rows.go reads a record into the columns searches filter on (one
 // function per record kind); blocks.go decodes a block's valid writes;
 // store.go writes them; follow.go follows channels; search.go (searches,
