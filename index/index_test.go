@@ -319,30 +319,40 @@ func firstDiff(a, b string) string {
 	return "one is longer"
 }
 
+// tamperedMidway is the fixture chain and a copy of it whose middle block
+// (number bad) tamper changed.
+func tamperedMidway(t *testing.T, tamper func(*common.Block)) (blocks, copyOf [][]byte, bad uint64) {
+	t.Helper()
+	blocks = fixtureBlocks(t)
+	bad = uint64(len(blocks) / 2)
+	copyOf = append([][]byte(nil), blocks...)
+	blk, err := proof.ParseBlock(blocks[bad])
+	if err != nil {
+		t.Fatal(err)
+	}
+	tamper(blk)
+	if copyOf[bad], err = proto.Marshal(blk); err != nil {
+		t.Fatal(err)
+	}
+	return blocks, copyOf, bad
+}
+
 // TestCorruptedBlockStopsIndexingWithTheBlockNamed: a block whose data
 // no longer matches its header (a test copy, one byte changed) is not
 // stored, nor anything after it; the blocks before it are; every later
 // run stops there too.
 func TestCorruptedBlockStopsIndexingWithTheBlockNamed(t *testing.T) {
-	blocks := fixtureBlocks(t)
-	bad := uint64(len(blocks) / 2)
-	copyOf := append([][]byte(nil), blocks...)
-	blk, err := proof.ParseBlock(blocks[bad])
-	if err != nil {
-		t.Fatal(err)
-	}
-	tx := blk.Data.Data[0]
-	i := bytes.Index(tx, []byte("450100"))
-	if i < 0 {
-		t.Fatal("block has no division code to change")
-	}
-	tx[i+5] = '9'
-	if copyOf[bad], err = proto.Marshal(blk); err != nil {
-		t.Fatal(err)
-	}
+	blocks, copyOf, bad := tamperedMidway(t, func(blk *common.Block) {
+		tx := blk.Data.Data[0]
+		i := bytes.Index(tx, []byte("450100"))
+		if i < 0 {
+			t.Fatal("block has no division code to change")
+		}
+		tx[i+5] = '9'
+	})
 	d := testDB(t)
 	ix := indexer(t, d)
-	_, err = ix.CatchUp(context.Background(), "nanning", slice(t, copyOf, 0), 300*time.Millisecond)
+	_, err := ix.CatchUp(context.Background(), "nanning", slice(t, copyOf, 0), 300*time.Millisecond)
 	var be *BrokenError
 	if !errors.As(err, &be) || be.Block != bad || !strings.Contains(be.Reason, "data hash") {
 		t.Fatalf("indexing a corrupted block %d: %v", bad, err)
@@ -371,24 +381,15 @@ func TestCorruptedBlockStopsIndexingWithTheBlockNamed(t *testing.T) {
 // with the signatures checked ahead of its turn as with every block, and
 // nothing of it or after it is stored.
 func TestABlockItsOrderersDidNotSignStopsIndexing(t *testing.T) {
-	blocks := fixtureBlocks(t)
-	bad := uint64(len(blocks) / 2)
-	copyOf := append([][]byte(nil), blocks...)
-	blk, err := proof.ParseBlock(blocks[bad])
-	if err != nil {
-		t.Fatal(err)
-	}
-	var md common.Metadata
-	if err := proto.Unmarshal(blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], &md); err != nil {
-		t.Fatal(err)
-	}
-	md.Signatures[0].Signature[12] ^= 0xff
-	if blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], err = proto.Marshal(&md); err != nil {
-		t.Fatal(err)
-	}
-	if copyOf[bad], err = proto.Marshal(blk); err != nil {
-		t.Fatal(err)
-	}
+	_, copyOf, bad := tamperedMidway(t, func(blk *common.Block) {
+		var md common.Metadata
+		if err := proto.Unmarshal(blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], &md); err != nil {
+			t.Fatal(err)
+		}
+		md.Signatures[0].Signature[12] ^= 0xff
+		blk.Metadata.Metadata[common.BlockMetadataIndex_SIGNATURES], _ = proto.Marshal(&md)
+	})
+	var err error
 	for _, trusting := range []bool{false, true} {
 		d := testDB(t)
 		ix := indexer(t, d)
