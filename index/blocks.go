@@ -130,16 +130,15 @@ func prepare(channel, chaincode string, blk *common.Block) *prepared {
 	return p
 }
 
-// presign checks the block's orderer signatures and, withTxs, the
-// transactions' signatures decode's check will ask for.
-func (p *prepared) presign(sc *proof.SignatureChecker, withTxs bool) {
+// toCheck are the transactions decode's check will ask about.
+func (p *prepared) toCheck() []*proof.Tx {
 	var txs []*proof.Tx
 	for _, pt := range p.txs {
-		if withTxs && pt.err == nil && pt.checked(p.chaincode) {
+		if pt.err == nil && pt.checked(p.chaincode) {
 			txs = append(txs, pt.tx)
 		}
 	}
-	p.sigs = sc.Check(p.blk, txs, p.chaincode)
+	return txs
 }
 
 // decode judges the prepared transactions in block order, as Decode.

@@ -418,7 +418,8 @@ type future struct {
 // ahead prepares the stream's blocks on every core (parsed, records read,
 // signatures checked under checker's configuration) and hands them on in
 // stream order; the channel closes when the stream ends. A block whose
-// header does not cover its data is not prepared (the audit refuses it),
+// header does not cover its data is not prepared (the audit refuses it;
+// the genesis block, before any configuration, is prepared regardless),
 // and a block whose preparation panics is prepared again in its turn,
 // after its audit, as a block always was. Besides the blocks the source
 // holds, at most three times as many as cores are in hand: being
@@ -446,14 +447,17 @@ func (ix *Indexer) ahead(ctx context.Context, channel string, blocks <-chan *com
 						f.p = nil
 					}
 				}()
-				if blk.GetHeader() == nil || blk.GetData() == nil || !bytes.Equal(proof.DataHash(blk.Data), blk.Header.DataHash) {
-					return
+				var sigs *proof.Signatures
+				if sc != nil {
+					if sigs = sc.CheckBlock(blk); sigs == nil {
+						return // its header does not cover its data: the audit refuses it
+					}
 				}
 				p := prepare(channel, ix.Chaincode, blk)
-				if sc != nil {
-					p.presign(sc, withTxs)
+				if sigs != nil && withTxs {
+					sigs.CheckTxs(p.toCheck(), ix.Chaincode)
 				}
-				f.p = p
+				p.sigs, f.p = sigs, p
 			}()
 			select {
 			case out <- f:

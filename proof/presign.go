@@ -16,8 +16,8 @@ import (
 // transactions and configuration they were made for and check anew
 // otherwise.
 type Signatures struct {
-	cfg      *Config       // the configuration they were checked under
-	block    *common.Block // the block checked (this very value: its metadata is not in its header hash)
+	checker  *SignatureChecker // the configuration they were checked under
+	block    *common.Block     // the block checked (this very value: its metadata is not in its header hash)
 	orderers error
 	txs      map[*Tx]error
 }
@@ -39,31 +39,38 @@ func (a *Auditor) SignatureChecker() *SignatureChecker {
 	return &SignatureChecker{channel: a.channel, cfg: a.cfg, trust: a.trust}
 }
 
-// Check checks blk's orderer signatures and then the submitter's and
-// endorsers' signatures of txs (transactions of blk) for chaincode. It
-// checks nothing of a block whose data its header does not cover, and no
-// transaction of a block its orderers did not sign: the audit refuses
-// those blocks before it asks for the results (a forged block costs no
-// more than its orderers' signatures).
-func (s *SignatureChecker) Check(blk *common.Block, txs []*Tx, chaincode string) *Signatures {
-	out := &Signatures{cfg: s.cfg, block: blk, txs: make(map[*Tx]error, len(txs))}
+// CheckBlock checks blk's orderer signatures. It is nil, having checked
+// nothing, for a block whose header does not cover its data: the audit
+// refuses that block before it asks for any result, and a reader need not
+// parse it either.
+func (s *SignatureChecker) CheckBlock(blk *common.Block) *Signatures {
 	if blk.GetHeader() == nil || blk.GetData() == nil || !bytes.Equal(DataHash(blk.Data), blk.Header.DataHash) {
-		return &Signatures{} // made for no block: the audit checks it itself
+		return nil
 	}
+	out := &Signatures{checker: s, block: blk, txs: map[*Tx]error{}}
 	if blk.Header.Number > 0 {
-		if _, out.orderers = verifyOrderers(blk, s.cfg, s.trust, blockTime(blk)); out.orderers != nil {
-			return out
-		}
-	}
-	for _, tx := range txs {
-		out.txs[tx] = txSignatures(tx, s.channel, s.cfg, s.trust, chaincode)
+		_, out.orderers = verifyOrderers(blk, s.cfg, s.trust, blockTime(blk))
 	}
 	return out
 }
 
+// CheckTxs checks the submitter's and endorsers' signatures of txs
+// (transactions of the block s was made for) for chaincode; none of a
+// block its orderers did not sign (a forged block costs no more than its
+// orderers' signatures).
+func (s *Signatures) CheckTxs(txs []*Tx, chaincode string) {
+	if s.orderers != nil {
+		return
+	}
+	c := s.checker
+	for _, tx := range txs {
+		s.txs[tx] = txSignatures(tx, c.channel, c.cfg, c.trust, chaincode)
+	}
+}
+
 // For is whether s was made for blk under the configuration in force.
 func (s *Signatures) For(a *Auditor, blk *common.Block) bool {
-	return s != nil && s.block != nil && s.block == blk && s.cfg == a.cfg
+	return s != nil && s.block == blk && s.checker.cfg == a.cfg
 }
 
 // txSignatures is what CheckTx checks of one transaction's signatures.

@@ -58,7 +58,7 @@ func TestSignaturesCheckedAheadCountOnlyForTheirBlockAndConfiguration(t *testing
 
 	// Made for the genuine block: the forged one (same header) is checked anew.
 	a := auditTo()
-	genuine := a.SignatureChecker().Check(blocks[n], nil, "dataledger")
+	genuine := a.SignatureChecker().CheckBlock(blocks[n])
 	if genuine.orderers != nil {
 		t.Fatalf("the genuine block's signatures: %v", genuine.orderers)
 	}
@@ -67,14 +67,14 @@ func TestSignaturesCheckedAheadCountOnlyForTheirBlockAndConfiguration(t *testing
 	}
 	// Made for this block, but under a configuration not in force.
 	a = auditTo()
-	stale := &Signatures{cfg: &Config{}, block: forged, txs: map[*Tx]error{}}
+	stale := &Signatures{checker: &SignatureChecker{cfg: &Config{}}, block: forged, txs: map[*Tx]error{}}
 	if b := a.CheckSigned(forged, stale); b == nil || !strings.Contains(b.Reason, "orderer signatures") {
 		t.Fatalf("a forged block passed on results of another configuration: %+v", b)
 	}
 	// Taken when they are this block's under the configuration in force:
 	// a failure found ahead is the audit's finding.
 	a = auditTo()
-	found := &Signatures{cfg: a.cfg, block: blocks[n], orderers: errors.New("found ahead"), txs: map[*Tx]error{}}
+	found := &Signatures{checker: a.SignatureChecker(), block: blocks[n], orderers: errors.New("found ahead"), txs: map[*Tx]error{}}
 	if b := a.CheckSigned(blocks[n], found); b == nil || !strings.Contains(b.Reason, "found ahead") {
 		t.Fatalf("a failure found ahead was not the audit's: %+v", b)
 	}
@@ -92,13 +92,13 @@ func TestSignaturesCheckedAheadCountOnlyForTheirBlockAndConfiguration(t *testing
 			break
 		}
 	}
-	bad := &Signatures{cfg: a.cfg, block: blocks[n], txs: map[*Tx]error{tx: errors.New("endorsement found bad ahead")}}
+	bad := &Signatures{checker: a.SignatureChecker(), block: blocks[n], txs: map[*Tx]error{tx: errors.New("endorsement found bad ahead")}}
 	if err := a.CheckTxSigned(tx, "dataledger", BlockWrites{}, bad, blocks[n]); err == nil || !strings.Contains(err.Error(), "found bad ahead") {
 		t.Fatalf("a transaction's failure found ahead: %v", err)
 	}
 	tx.Envelope.Signature = append([]byte(nil), tx.Envelope.Signature...)
 	tx.Envelope.Signature[8] ^= 0xff
-	good := &Signatures{cfg: a.cfg, block: forged, txs: map[*Tx]error{tx: nil}}
+	good := &Signatures{checker: a.SignatureChecker(), block: forged, txs: map[*Tx]error{tx: nil}}
 	if err := a.CheckTxSigned(tx, "dataledger", BlockWrites{}, good, blocks[n]); err == nil || !strings.Contains(err.Error(), "submitter") {
 		t.Fatalf("a transaction passed on another block's results: %v", err)
 	}
@@ -106,13 +106,21 @@ func TestSignaturesCheckedAheadCountOnlyForTheirBlockAndConfiguration(t *testing
 	if err != nil {
 		t.Fatal(err)
 	}
-	mine := &Signatures{cfg: a.cfg, block: blocks[n], txs: map[*Tx]error{other: nil}}
+	mine := &Signatures{checker: a.SignatureChecker(), block: blocks[n], txs: map[*Tx]error{other: nil}}
 	if err := a.CheckTxSigned(tx, "dataledger", BlockWrites{}, mine, blocks[n]); err == nil || !strings.Contains(err.Error(), "submitter") {
 		t.Fatalf("a transaction passed on another transaction value's results: %v", err)
 	}
 	// A block its orderers did not sign: no transaction is checked ahead.
 	a = auditTo()
-	if s := a.SignatureChecker().Check(forged, []*Tx{other}, "dataledger"); s.orderers == nil || len(s.txs) != 0 {
+	s := a.SignatureChecker().CheckBlock(forged)
+	if s.CheckTxs([]*Tx{other}, "dataledger"); s.orderers == nil || len(s.txs) != 0 {
 		t.Fatalf("a badly signed block's transactions were checked ahead: %v %d", s.orderers, len(s.txs))
+	}
+	// A block whose header does not cover its data: nothing checked ahead.
+	altered := proto.Clone(blocks[n]).(*common.Block)
+	altered.Data.Data[0] = append([]byte(nil), altered.Data.Data[0]...)
+	altered.Data.Data[0][0] ^= 0xff
+	if s := a.SignatureChecker().CheckBlock(altered); s != nil {
+		t.Fatalf("a block whose data its header does not cover was checked ahead: %+v", s)
 	}
 }
