@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -226,80 +227,129 @@ func (c *capture) Write(b []byte) (int, error) {
 	return c.ResponseWriter.Write(b)
 }
 
-// middleware makes writes idempotent for callers that send an
-// Idempotency-Key. It records the key as pending before the request goes
-// on (an unwritable store refuses the request, nothing is submitted), then
-// the answer; a retry with the same key and body gets the first answer.
-func (s *IdempotencyStore) middleware(c *gin.Context) {
-	idem := c.GetHeader("Idempotency-Key")
-	if idem == "" || (c.Request.Method != http.MethodPost && c.Request.Method != http.MethodPut) {
-		c.Next()
-		return
-	}
-	if len(idem) > 128 {
-		abort(c, fail(http.StatusBadRequest, "Idempotency-Key is longer than 128 characters"))
-		return
-	}
-	body, ok := readBody(c, "body")
-	if !ok {
-		return
-	}
-	sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
-	hash := hex.EncodeToString(sum[:])
-	// Keys are the caller's own: an API key's, or a public client
-	// address's (as Config.TrustedProxies resolves it).
-	scope := c.GetString(ctxCaller)
-	if c.GetString(ctxRole) == RolePublic {
-		scope = RolePublic + "@" + clientKey(c.ClientIP())
-	}
-	key := scope + "|" + idem
+// IdempotencyRecords keep write requests by (caller, Idempotency-Key)
+// for the idempotency middleware: IdempotencyStore, a file of one gateway,
+// or a database its instances share (package pgstate), so that a retry
+// landing on another instance replays the first answer.
+type IdempotencyRecords interface {
+	// Begin records key as pending for the request whose hash is given,
+	// unless a live record holds the key: then it answers that record and
+	// records nothing. An error means nothing was recorded (the request is
+	// refused and nothing is submitted); its text says why, as in "its
+	// state directory is full".
+	Begin(key, hash string) (*IdempotencyRecord, error)
+	// Finish records the definite answer to the request Begin recorded.
+	// A failure leaves the key pending: a retry is told to read the
+	// record first.
+	Finish(key, hash string, status int, response []byte)
+	// Release frees a key Begin recorded whose request had no definite
+	// answer (a 5xx), so that a retry submits it.
+	Release(key, hash string)
+}
 
+// IdempotencyRecord is what the records hold for a key: the request's
+// hash and, once answered, its status and body (Status 0 while pending).
+type IdempotencyRecord struct {
+	BodyHash string
+	Status   int
+	Response []byte
+}
+
+// Begin implements IdempotencyRecords.
+func (s *IdempotencyStore) Begin(key, hash string) (*IdempotencyRecord, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	now := s.now()
 	if now.Sub(s.swept) >= time.Minute {
 		s.sweep(now)
 	}
 	if e, ok := s.entries[key]; ok && !s.expired(e, now) {
-		s.mu.Unlock()
-		switch {
-		case e.BodyHash != hash:
-			abort(c, fail(http.StatusUnprocessableEntity, "this Idempotency-Key was used for another request"))
-		case e.Status == 0:
-			abort(c, fail(http.StatusConflict, "a request with this Idempotency-Key is in progress, or its outcome was not recorded: read the record before retrying"))
-		default:
-			c.Header("Idempotent-Replayed", "true")
-			c.Data(e.Status, "application/json", e.Response)
-			c.Abort()
-		}
-		return
+		return &IdempotencyRecord{BodyHash: e.BodyHash, Status: e.Status, Response: e.Response}, nil
+	}
+	if s.roomless(now) {
+		return nil, errors.New("its state directory is full")
 	}
 	pending := &idemEntry{Key: key, BodyHash: hash, At: now.Unix()}
-	if s.roomless(now) {
-		s.mu.Unlock()
-		abort(c, fail(http.StatusServiceUnavailable, "the gateway cannot record the Idempotency-Key (its state directory is full); nothing was submitted"))
-		return
-	}
 	if err := s.append(pending); err != nil {
-		s.mu.Unlock()
-		abort(c, fail(http.StatusServiceUnavailable, "the gateway cannot record the Idempotency-Key (its state directory is not writable); nothing was submitted"))
-		return
+		return nil, errors.New("its state directory is not writable")
 	}
 	s.entries[key] = pending
-	s.mu.Unlock()
+	return nil, nil
+}
 
-	w := &capture{ResponseWriter: c.Writer}
-	c.Writer = w
-	c.Next()
-	done := &idemEntry{Key: key, BodyHash: hash, Status: w.Status(), Response: json.RawMessage(w.buf.Bytes()), At: s.now().Unix()}
-	if w.Status() >= 500 { // not a definite answer: let a retry try again, also after a restart
-		s.mu.Lock()
-		delete(s.entries, key)
-		_ = s.append(&idemEntry{Key: key, Released: true, At: s.now().Unix()}) // if this fails, a retry after a restart reads 409 (pending)
-		s.mu.Unlock()
-		return
-	}
+// Finish implements IdempotencyRecords.
+func (s *IdempotencyStore) Finish(key, hash string, status int, response []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	done := &idemEntry{Key: key, BodyHash: hash, Status: status, Response: json.RawMessage(response), At: s.now().Unix()}
 	s.entries[key] = done // known to this process even if the line cannot be written (then a retry after a restart reads 409)
 	_ = s.append(done)
+}
+
+// Release implements IdempotencyRecords.
+func (s *IdempotencyStore) Release(key, _ string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.entries, key)
+	_ = s.append(&idemEntry{Key: key, Released: true, At: s.now().Unix()}) // if this fails, a retry after a restart reads 409 (pending)
+}
+
+// idempotent makes writes idempotent for callers that send an
+// Idempotency-Key. It records the key as pending before the request goes
+// on (records that cannot take it refuse the request, nothing is
+// submitted), then the answer; a retry with the same key and body gets
+// the first answer.
+func idempotent(records IdempotencyRecords) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		idem := c.GetHeader("Idempotency-Key")
+		if idem == "" || (c.Request.Method != http.MethodPost && c.Request.Method != http.MethodPut) {
+			c.Next()
+			return
+		}
+		if len(idem) > 128 {
+			abort(c, fail(http.StatusBadRequest, "Idempotency-Key is longer than 128 characters"))
+			return
+		}
+		body, ok := readBody(c, "body")
+		if !ok {
+			return
+		}
+		sum := sha256.Sum256(append([]byte(c.Request.Method+" "+c.Request.URL.Path+"\n"), body...))
+		hash := hex.EncodeToString(sum[:])
+		// Keys are the caller's own: an API key's, or a public client
+		// address's (as Config.TrustedProxies resolves it).
+		scope := c.GetString(ctxCaller)
+		if c.GetString(ctxRole) == RolePublic {
+			scope = RolePublic + "@" + clientKey(c.ClientIP())
+		}
+		key := scope + "|" + idem
+
+		prior, err := records.Begin(key, hash)
+		switch {
+		case err != nil:
+			abort(c, fail(http.StatusServiceUnavailable, "the gateway cannot record the Idempotency-Key ("+err.Error()+"); nothing was submitted"))
+			return
+		case prior == nil: // recorded as pending: go on
+		case prior.BodyHash != hash:
+			abort(c, fail(http.StatusUnprocessableEntity, "this Idempotency-Key was used for another request"))
+			return
+		case prior.Status == 0:
+			abort(c, fail(http.StatusConflict, "a request with this Idempotency-Key is in progress, or its outcome was not recorded: read the record before retrying"))
+			return
+		default:
+			c.Header("Idempotent-Replayed", "true")
+			c.Data(prior.Status, "application/json", prior.Response)
+			c.Abort()
+			return
+		}
+
+		w := &capture{ResponseWriter: c.Writer}
+		c.Writer = w
+		c.Next()
+		if w.Status() >= 500 { // not a definite answer: let a retry try again, also after a restart
+			records.Release(key, hash)
+			return
+		}
+		records.Finish(key, hash, w.Status(), w.buf.Bytes())
+	}
 }

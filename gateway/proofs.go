@@ -114,11 +114,21 @@ func (s *Server) verifyProof(c *gin.Context) {
 	c.JSON(http.StatusOK, report)
 }
 
-// audits keeps each channel's audit checkpoint, one audit at a time.
+// AuditCheckpoints keep each channel's audit checkpoint where a
+// gateway's instances share it (package pgstate).
+type AuditCheckpoints interface {
+	// Checkpointer is the channel's checkpoint as last recorded, read now
+	// (fromGenesis: none, without reading it).
+	Checkpointer(channel string, fromGenesis bool) (proof.Checkpointer, error)
+}
+
+// audits keeps each channel's audit checkpoint, one audit at a time (in
+// this process).
 type audits struct {
-	mu  sync.Mutex
-	dir string                        // "" keeps checkpoints in memory
-	mem map[string]proof.Checkpointer // when dir is ""
+	mu     sync.Mutex
+	shared AuditCheckpoints              // nil: dir
+	dir    string                        // "" keeps checkpoints in memory
+	mem    map[string]proof.Checkpointer // when dir is ""
 }
 
 // checkpointer is the channel's: its file in dir, read afresh for each
@@ -151,6 +161,12 @@ func (s *Server) auditChain(c *gin.Context) {
 	var cps proof.Checkpointer
 	var err error
 	switch {
+	case a.shared != nil:
+		cps, err = a.shared.Checkpointer(channel, c.Query("from") == "genesis")
+		if err != nil {
+			abort(c, fail(http.StatusServiceUnavailable, "the audit checkpoint cannot be read: "+err.Error()))
+			return
+		}
 	case c.Query("from") == "genesis" && a.dir != "":
 		// Without reading the file, which may be torn: this audit's
 		// checkpoint replaces it.

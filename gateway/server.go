@@ -34,7 +34,7 @@ type Config struct {
 	// routes answer 503).
 	Index Supervision
 	// Idempotency records write requests by Idempotency-Key (nil: off).
-	Idempotency *IdempotencyStore
+	Idempotency IdempotencyRecords
 	// Cache keeps lookups and verifications (nil: an in-process cache).
 	Cache    Cache
 	CacheTTL time.Duration
@@ -43,6 +43,9 @@ type Config struct {
 	CacheBytes int64
 	// AuditDir keeps each channel's audit checkpoint ("" : in memory).
 	AuditDir string
+	// AuditCheckpoints keep them where the gateway's instances share them
+	// (nil: AuditDir).
+	AuditCheckpoints AuditCheckpoints
 	// MaxExports and ExportsPerKey bound the index exports served at once
 	// (each holds a database connection while it streams); ExportTimeout
 	// bounds one export (it outlasts RequestTimeout and WriteTimeout).
@@ -141,7 +144,7 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 		cfg.Cache = NewSizedMemoryCache(100_000, cfg.CacheBytes)
 	}
 	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, blocks: NewMemoryCache(100_000), ttl: cfg.CacheTTL, m: m}
-	s := &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir},
+	s := &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir, shared: cfg.AuditCheckpoints},
 		streams: &streamLimiter{perKey: cfg.StreamsPerKey, total: cfg.MaxStreams},
 		exports: &streamLimiter{perKey: cfg.ExportsPerKey, total: cfg.MaxExports, what: "exports"}}
 	if cfg.Witness != nil {
@@ -207,7 +210,7 @@ func (s *Server) Router() (*gin.Engine, error) {
 			chain = append(chain, newTargetLimiter(route.PublicTargetField, s.cfg.PublicPerTarget, s.cfg.PublicTargetWindow).middleware)
 		}
 		if route.Submit && s.cfg.Idempotency != nil {
-			chain = append(chain, s.cfg.Idempotency.middleware)
+			chain = append(chain, idempotent(s.cfg.Idempotency))
 		}
 		r.Handle(route.Method, route.Path, append(chain, h)...)
 	}

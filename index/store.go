@@ -10,18 +10,14 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"dataledger/chaincode/domain"
+	"dataledger/pgdb"
 	"dataledger/proof"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 )
 
 // DefaultDSN is the machine's PostgreSQL (scripts/deps.sh starts it).
@@ -39,19 +35,9 @@ type DB struct {
 // exist, and brings its schema up to date (goose migrations, under a
 // PostgreSQL advisory lock: an index and a gateway may start together).
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	cfg, err := pgxpool.ParseConfig(dsn) // its errors hide a password
-	if err != nil {
-		return nil, fmt.Errorf("index database: %w", err)
-	}
-	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < 16 {
-		// Exports hold a connection each for their whole length (the
-		// gateway runs at most 4): searches keep the rest.
-		cfg.MaxConns = 16
-	}
-	if err := ensureDatabase(ctx, cfg.ConnConfig); err != nil {
-		return nil, err
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	// Exports hold a connection each for their whole length (the gateway
+	// runs at most 4): searches keep the rest.
+	pool, err := pgdb.Connect(ctx, dsn, "index database", 16)
 	if err != nil {
 		return nil, err
 	}
@@ -63,74 +49,22 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return d, nil
 }
 
-// ensureDatabase creates the database a connection names when PostgreSQL
-// answers that it does not exist.
-func ensureDatabase(ctx context.Context, cc *pgx.ConnConfig) error {
-	c, err := pgx.ConnectConfig(ctx, cc)
-	if err == nil {
-		return c.Close(ctx)
-	}
-	var pe *pgconn.PgError
-	if !errors.As(err, &pe) || pe.Code != "3D000" { // invalid_catalog_name
-		return fmt.Errorf("index database: %w", err)
-	}
-	admin := cc.Copy()
-	admin.Database = "postgres"
-	c, err = pgx.ConnectConfig(ctx, admin)
-	if err != nil {
-		return fmt.Errorf("index database: creating %s: %w", cc.Database, err)
-	}
-	defer c.Close(ctx)
-	_, err = c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{cc.Database}.Sanitize())
-	if errors.As(err, &pe) && pe.Code == "42P04" { // duplicate_database: created meanwhile
-		err = nil
-	}
-	return err
-}
-
 // DropDatabase drops the database dsn names (false: there was none), for
 // a network purged with its ledgers.
-func DropDatabase(ctx context.Context, dsn string) (bool, error) {
-	cc, err := pgx.ParseConfig(dsn)
-	if err != nil {
-		return false, err
-	}
-	admin := cc.Copy()
-	admin.Database = "postgres"
-	c, err := pgx.ConnectConfig(ctx, admin)
-	if err != nil {
-		return false, err
-	}
-	defer c.Close(ctx)
-	var exists bool
-	if err := c.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)`, cc.Database).Scan(&exists); err != nil || !exists {
-		return false, err
-	}
-	_, err = c.Exec(ctx, "DROP DATABASE "+pgx.Identifier{cc.Database}.Sanitize()+" WITH (FORCE)")
-	return err == nil, err
-}
+func DropDatabase(ctx context.Context, dsn string) (bool, error) { return pgdb.Drop(ctx, dsn) }
 
 func (d *DB) migrate(ctx context.Context) error {
 	sub, err := fs.Sub(migrations, "migrations")
 	if err != nil {
 		return err
 	}
-	locker, err := lock.NewPostgresSessionLocker()
-	if err != nil {
+	if err := pgdb.Migrate(ctx, d.pool, sub, "", "index database"); err != nil {
 		return err
-	}
-	db := stdlib.OpenDBFromPool(d.pool)
-	defer db.Close()
-	p, err := goose.NewProvider(goose.DialectPostgres, db, sub, goose.WithSessionLocker(locker))
-	if err != nil {
-		return err
-	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("index database: migrating: %w", err)
 	}
 	// Every table is unlogged, so that a crash of PostgreSQL empties them
 	// all together: a logged table would keep rows (or a checkpoint) that
-	// the others lost.
+	// the others lost. (The gateways' shared state, when it is kept in
+	// the same database, has a schema of its own.)
 	rows, err := d.pool.Query(ctx, `SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE n.nspname = current_schema() AND c.relkind = 'r' AND c.relpersistence <> 'u' AND c.relname <> 'goose_db_version'`)
 	if err != nil {

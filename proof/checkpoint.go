@@ -169,12 +169,22 @@ func LoadCheckpoint(path string) (*Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	var cp Checkpoint
-	if err := json.Unmarshal(b, &cp); err != nil {
+	cp, err := ParseCheckpoint(b)
+	if err != nil {
 		return nil, corrupt(path, err)
 	}
+	return cp, nil
+}
+
+// ParseCheckpoint reads a checkpoint as a checkpointer stored it (JSON),
+// refusing one that is not whole and consistent.
+func ParseCheckpoint(b []byte) (*Checkpoint, error) {
+	var cp Checkpoint
+	if err := json.Unmarshal(b, &cp); err != nil {
+		return nil, err
+	}
 	if err := cp.check(); err != nil {
-		return nil, corrupt(path, err)
+		return nil, err
 	}
 	return &cp, nil
 }

@@ -31,6 +31,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"dataledger/gateway"
+	"dataledger/gateway/pgstate"
 	"dataledger/gateway/webhook"
 	"dataledger/index"
 	"dataledger/network"
@@ -59,6 +60,7 @@ type Settings struct {
 	IssuerKeys      []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
 	KeystorePass    string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
 	State           string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
+	StateDB         string   `yaml:"state_db" flag:"state-db" usage:"PostgreSQL URL of the state this gateway's instances share: idempotency records and audit checkpoints (empty: the state directory, one instance)"`
 	Pprof           string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback only; empty: off)"`
 	TLSCert         string   `yaml:"tls_cert" flag:"tls-cert" usage:"PEM certificate (chain) of the public listener (with tls_key: HTTPS; empty: plain HTTP)"`
 	TLSKey          string   `yaml:"tls_key" flag:"tls-key" usage:"PEM private key of tls_cert"`
@@ -308,10 +310,24 @@ func run(s Settings, log *slog.Logger) error {
 	if cfg.Signers, err = loadSigners(s.IssuerKeys, s.KeystorePass); err != nil {
 		return err
 	}
-	if cfg.Idempotency, err = gateway.OpenIdempotencyStoreTTL(filepath.Join(s.stateDir(), "idempotency.jsonl"), s.IdempotencyTTL); err != nil {
-		return err
+	if s.StateDB != "" {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		shared, err := pgstate.Open(sctx, s.StateDB, s.IdempotencyTTL)
+		cancel()
+		if err != nil {
+			return err
+		}
+		defer shared.Close()
+		cfg.Idempotency, cfg.AuditCheckpoints = shared, shared
+		log.Info("shared state", "database", shared.Name())
+	} else {
+		idem, err := gateway.OpenIdempotencyStoreTTL(filepath.Join(s.stateDir(), "idempotency.jsonl"), s.IdempotencyTTL)
+		if err != nil {
+			return err
+		}
+		defer idem.Close()
+		cfg.Idempotency = idem
 	}
-	defer cfg.Idempotency.Close()
 	if cfg.Webhooks, err = webhook.Open(filepath.Join(s.stateDir(), "webhooks.db")); err != nil {
 		return err
 	}

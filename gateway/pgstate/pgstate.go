@@ -1,0 +1,236 @@
+// Package pgstate keeps the state a gateway's instances share in
+// PostgreSQL: the Idempotency-Key records and the chain audit's
+// checkpoints. One gateway keeps them in its --state directory; N
+// instances behind one address keep them here (--state-db), so that a
+// client's retry that lands on another instance replays the first answer
+// instead of submitting again, and an audit resumes where any instance
+// stopped.
+package pgstate
+
+import (
+	"context"
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"dataledger/gateway"
+	"dataledger/pgdb"
+	"dataledger/proof"
+)
+
+// DefaultDSN is the machine's PostgreSQL (scripts/deps.sh starts it).
+const DefaultDSN = "postgres://postgres@127.0.0.1:5432/dataledger_gateway?sslmode=disable"
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// schema holds every table of the package.
+const schema = "gateway_state"
+
+// opTimeout bounds one statement: a request waits no longer for the
+// database before it is refused (nothing submitted).
+const opTimeout = 5 * time.Second
+
+// DB is the shared state's database.
+type DB struct {
+	pool *pgxpool.Pool
+	ttl  time.Duration
+	now  func() time.Time // time.Now; a test's clock
+
+	mu    sync.Mutex
+	swept time.Time // when this instance last deleted expired records
+}
+
+// Open connects to the database dsn names (creating it when it does not
+// exist) and brings its schema up to date. Idempotency records live ttl
+// (0: gateway.DefaultIdempotencyTTL).
+func Open(ctx context.Context, dsn string, ttl time.Duration) (*DB, error) {
+	return open(ctx, dsn, ttl, time.Now)
+}
+
+func open(ctx context.Context, dsn string, ttl time.Duration, now func() time.Time) (*DB, error) {
+	if ttl <= 0 {
+		ttl = gateway.DefaultIdempotencyTTL
+	}
+	const what = "gateway state database"
+	pool, err := pgdb.Connect(ctx, dsn, what, 8)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{pool: pool, ttl: ttl, now: now}
+	if err := d.migrate(ctx, what); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *DB) migrate(ctx context.Context, what string) error {
+	// goose keeps its version table in the schema, which must exist
+	// first; instances starting together may both create it.
+	_, err := d.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P06") { // created meanwhile
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	sub, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	return pgdb.Migrate(ctx, d.pool, sub, schema+".goose_db_version", what)
+}
+
+// Close releases the connections.
+func (d *DB) Close() { d.pool.Close() }
+
+// Name is where the database is, without credentials, for logs.
+func (d *DB) Name() string {
+	c := d.pool.Config().ConnConfig
+	return fmt.Sprintf("%s:%d/%s", c.Host, c.Port, c.Database)
+}
+
+func (d *DB) ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), opTimeout)
+}
+
+// Begin implements gateway.IdempotencyRecords: one statement takes the
+// key (new, or its record expired) or leaves it to the live record, which
+// it then reads; instances racing for one key see one winner.
+func (d *DB) Begin(key, hash string) (*gateway.IdempotencyRecord, error) {
+	ctx, cancel := d.ctx()
+	defer cancel()
+	now := d.now()
+	d.sweep(ctx, now)
+	dead := now.Add(-d.ttl)
+	for range 3 { // a live record released between the two statements: take the key again
+		tag, err := d.pool.Exec(ctx, `INSERT INTO gateway_state.idempotency (key, body_hash, status, response, at) VALUES ($1, $2, 0, NULL, $3)
+			ON CONFLICT (key) DO UPDATE SET body_hash = excluded.body_hash, status = 0, response = NULL, at = excluded.at
+			WHERE idempotency.at <= $4`, key, hash, now, dead)
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		if tag.RowsAffected() == 1 {
+			return nil, nil
+		}
+		var r gateway.IdempotencyRecord
+		err = d.pool.QueryRow(ctx, `SELECT body_hash, status, response FROM gateway_state.idempotency WHERE key = $1 AND at > $2`, key, dead).
+			Scan(&r.BodyHash, &r.Status, &r.Response)
+		if errors.Is(err, pgx.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, unavailable(err)
+		}
+		return &r, nil
+	}
+	return nil, errors.New("its shared state database kept changing this key's record; nothing was recorded")
+}
+
+// Finish implements gateway.IdempotencyRecords: the pending record of
+// this request takes its answer.
+func (d *DB) Finish(key, hash string, status int, response []byte) {
+	ctx, cancel := d.ctx()
+	defer cancel()
+	_, _ = d.pool.Exec(ctx, `UPDATE gateway_state.idempotency SET status = $3, response = $4, at = $5
+		WHERE key = $1 AND body_hash = $2 AND status = 0`, key, hash, status, response, d.now())
+}
+
+// Release implements gateway.IdempotencyRecords: the pending record of
+// this request goes, so that a retry submits it.
+func (d *DB) Release(key, hash string) {
+	ctx, cancel := d.ctx()
+	defer cancel()
+	_, _ = d.pool.Exec(ctx, `DELETE FROM gateway_state.idempotency WHERE key = $1 AND body_hash = $2 AND status = 0`, key, hash)
+}
+
+// sweep deletes expired records, at most once a minute per instance.
+func (d *DB) sweep(ctx context.Context, now time.Time) {
+	d.mu.Lock()
+	due := now.Sub(d.swept) >= time.Minute
+	if due {
+		d.swept = now
+	}
+	d.mu.Unlock()
+	if due {
+		_, _ = d.pool.Exec(ctx, `DELETE FROM gateway_state.idempotency WHERE at <= $1`, now.Add(-d.ttl))
+	}
+}
+
+// Records counts the live idempotency records, answered and pending.
+func (d *DB) Records(ctx context.Context) (answered, pending int, err error) {
+	err = d.pool.QueryRow(ctx, `SELECT count(*) FILTER (WHERE status <> 0), count(*) FILTER (WHERE status = 0)
+		FROM gateway_state.idempotency WHERE at > $1`, d.now().Add(-d.ttl)).Scan(&answered, &pending)
+	return answered, pending, err
+}
+
+func unavailable(err error) error {
+	return fmt.Errorf("its shared state database is unavailable: %v", err)
+}
+
+// Checkpointer implements gateway.AuditCheckpoints: the channel's audit
+// checkpoint as the instances last recorded it (fromGenesis: none, without
+// reading it).
+func (d *DB) Checkpointer(channel string, fromGenesis bool) (proof.Checkpointer, error) {
+	c := &checkpointer{d: d, channel: channel}
+	if fromGenesis {
+		return c, nil
+	}
+	ctx, cancel := d.ctx()
+	defer cancel()
+	var b []byte
+	err := d.pool.QueryRow(ctx, `SELECT checkpoint FROM gateway_state.checkpoints WHERE channel = $1`, channel).Scan(&b)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return c, nil
+	case err != nil:
+		return nil, unavailable(err)
+	}
+	cp, err := proof.ParseCheckpoint(b)
+	if err != nil {
+		return nil, fmt.Errorf("the shared checkpoint of channel %s is corrupt, refusing to resume from it (audit from genesis to replace it): %w", channel, err)
+	}
+	_ = c.mem.CheckpointBlock(cp)
+	return c, nil
+}
+
+// checkpointer keeps a channel's checkpoint in the table and, once
+// written, in memory.
+type checkpointer struct {
+	d       *DB
+	channel string
+	mem     proof.MemoryCheckpointer
+}
+
+func (c *checkpointer) BlockNumber() uint64           { return c.mem.BlockNumber() }
+func (c *checkpointer) Checkpoint() *proof.Checkpoint { return c.mem.Checkpoint() }
+
+// CheckpointBlock writes cp (last writer wins, as with the file), then
+// keeps it; on a failed write the previous checkpoint stays.
+func (c *checkpointer) CheckpointBlock(cp *proof.Checkpoint) error {
+	if cp == nil {
+		cp = &proof.Checkpoint{}
+	}
+	b, err := json.Marshal(cp)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := c.d.ctx()
+	defer cancel()
+	if _, err := c.d.pool.Exec(ctx, `INSERT INTO gateway_state.checkpoints (channel, next, checkpoint, at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (channel) DO UPDATE SET next = excluded.next, checkpoint = excluded.checkpoint, at = excluded.at`,
+		c.channel, int64(cp.Next), b, c.d.now()); err != nil {
+		return unavailable(err)
+	}
+	return c.mem.CheckpointBlock(cp)
+}

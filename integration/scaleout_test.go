@@ -1,0 +1,262 @@
+package integration
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"dataledger/gateway"
+	"dataledger/gateway/pgstate"
+	"dataledger/network"
+)
+
+// keyedWrites is what a round-robin client of several gateway instances
+// was told for its keyed writes.
+type keyedWrites struct {
+	Keys, Posts, Fresh, Replayed, InProgress, Unavailable int
+	Wrong                                                 []string
+}
+
+// keyedClient posts party registrations with Idempotency-Keys to gateway
+// instances. Each key is sent to one instance and at once to the next, as
+// a client whose first attempt timed out retries on another; a 409 (the
+// key in progress) or a 503 is retried, instance after instance, until a
+// definite answer. Every answer for a key must be the first one's body.
+type keyedClient struct {
+	t      *testing.T
+	urls   []string
+	issuer string
+	mu     sync.Mutex
+	w      keyedWrites
+}
+
+func (k *keyedClient) post(url, body, key string) (int, string, bool) {
+	req, _ := http.NewRequest(http.MethodPost, url+"/api/v1/channels/nanning/parties", strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+k.issuer)
+	req.Header.Set("Idempotency-Key", key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err.Error(), false
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, string(b), resp.Header.Get("Idempotent-Replayed") == "true"
+}
+
+// write sends key i's registration to instance i and, with both, to the
+// next one too, then retries until both attempts have an answer.
+func (k *keyedClient) write(i int, body, key string, both bool) {
+	sends := 1
+	if both {
+		sends = 2
+	}
+	answers := make([]string, sends)
+	var wg sync.WaitGroup
+	for s := range sends {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for attempt := 0; attempt < 200; attempt++ {
+				status, got, replayed := k.post(k.urls[(i+s+attempt)%len(k.urls)], body, key)
+				k.mu.Lock()
+				k.w.Posts++
+				switch {
+				case status == http.StatusCreated && replayed:
+					k.w.Replayed++
+				case status == http.StatusCreated:
+					k.w.Fresh++
+				case status == http.StatusConflict && strings.Contains(got, "in progress"):
+					k.w.InProgress++
+				case status == http.StatusServiceUnavailable:
+					k.w.Unavailable++
+				default:
+					k.w.Wrong = append(k.w.Wrong, fmt.Sprintf("%s: %d %s", key, status, got))
+				}
+				k.mu.Unlock()
+				if status == http.StatusCreated {
+					answers[s] = got
+					return
+				}
+				if status != http.StatusConflict && status != http.StatusServiceUnavailable {
+					return
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}()
+	}
+	wg.Wait()
+	if both && answers[0] != answers[1] {
+		k.mu.Lock()
+		k.w.Wrong = append(k.w.Wrong, fmt.Sprintf("%s answered twice, differently: %s | %s", key, answers[0], answers[1]))
+		k.mu.Unlock()
+	}
+}
+
+// run writes n fresh parties, inFlight keys at a time, and answers their
+// credit codes and the rate of acknowledged writes.
+func (k *keyedClient) run(label string, n, inFlight int, both bool) ([]string, float64) {
+	codes := make([]string, n)
+	for i := range codes {
+		codes[i] = newCreditCode("450102")
+	}
+	k.mu.Lock()
+	k.w.Keys += n
+	k.mu.Unlock()
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	began := time.Now()
+	for range inFlight {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				k.write(i, partyArg(codes[i], fmt.Sprintf("%s%04d有限公司", label, i), "450102"), label+"-"+codes[i], both)
+			}
+		}()
+	}
+	wg.Wait()
+	return codes, float64(n) / time.Since(began).Seconds()
+}
+
+// submits reads from a gateway's /metrics how many transactions it
+// submitted.
+func submits(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), `dataledger_ledger_call_seconds_count{call="submit_commit"} `); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
+}
+
+// registrations counts each party's versions on the ledger.
+func registrations(t *testing.T, codes []string) (found, duplicates int) {
+	t.Helper()
+	regulator := connect(t, "ProvinceMSP", "regulator", nil)
+	for _, code := range codes {
+		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+			b, err := regulator.Evaluate("nanning", "History", "party", code)
+			var hist []json.RawMessage
+			if err == nil {
+				err = json.Unmarshal(b, &hist)
+			}
+			if n := len(hist); err == nil && n > 0 {
+				found++
+				duplicates += n - 1
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("party %s is not on the ledger: %v", code, network.ErrorText(err))
+			}
+		}
+	}
+	return found, duplicates
+}
+
+// TestGatewayInstancesShareTheirStateInPostgreSQL: two instances of one
+// org's gateway (each its own process state: ledger connection, cache,
+// state handle) keep their Idempotency-Key records in one PostgreSQL
+// database. A round-robin client sends 1,000 keyed party registrations,
+// each to one instance and at once again to the other (a retry racing the
+// first attempt), and retries a 409 until it is answered: every key is
+// answered 201 with one body everywhere, the instances submitted 1,000
+// transactions between them, and the ledger holds 1,000 parties with one
+// version each. With each instance its own state directory instead, the
+// same client makes them submit keys twice: the test can tell. The rate
+// of one instance and of two is logged.
+func TestGatewayInstancesShareTheirStateInPostgreSQL(t *testing.T) {
+	dir := t.TempDir()
+	ks, err := gateway.OpenKeyStore(filepath.Join(dir, "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
+	dsn := freshIndexDB(t)
+	shared := func() string {
+		st, err := pgstate.Open(context.Background(), dsn, 0)
+		if err != nil {
+			t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
+		}
+		t.Cleanup(st.Close)
+		cfg := gateway.DefaultConfig()
+		cfg.Idempotency, cfg.AuditCheckpoints = st, st
+		srv, _ := startGateway(t, &cfg, ks)
+		return srv.URL
+	}
+	a, b := shared(), shared()
+
+	// The rate of one instance, then of two (each key sent once).
+	one := &keyedClient{t: t, urls: []string{a}, issuer: issuer}
+	_, rateOne := one.run("单实例吞吐", 300, 32, false)
+	two := &keyedClient{t: t, urls: []string{a, b}, issuer: issuer}
+	_, rateTwo := two.run("双实例吞吐", 300, 32, false)
+	t.Logf("keyed writes through one instance: %.1f/s; through two: %.1f/s (the peers share this machine's cores)", rateOne, rateTwo)
+
+	before := submits(t, a) + submits(t, b)
+	k := &keyedClient{t: t, urls: []string{a, b}, issuer: issuer}
+	const n = 1000
+	began := time.Now()
+	codes, _ := k.run("双实例幂等", n, 32, true)
+	took := time.Since(began)
+	submitted := submits(t, a) + submits(t, b) - before
+	found, duplicates := registrations(t, codes)
+	w := k.w
+	t.Logf("%d keys, %d posts in %s: %d fresh, %d replayed, %d answered in progress, %d unavailable; %d submitted; on the ledger %d, duplicates %d",
+		w.Keys, w.Posts, took.Round(time.Millisecond), w.Fresh, w.Replayed, w.InProgress, w.Unavailable, submitted, found, duplicates)
+	for i, e := range w.Wrong {
+		if i == 5 {
+			break
+		}
+		t.Error(e)
+	}
+	if len(w.Wrong) > 0 || w.Fresh != n || w.Replayed != n || submitted != n+w.Unavailable || found != n || duplicates != 0 {
+		t.Fatalf("want every key answered fresh once and replayed once, %d submitted, %d on the ledger without duplicates", n, n)
+	}
+	if w.Unavailable > 0 {
+		t.Logf("%d answers were 503 (the key released, submitted again)", w.Unavailable)
+	}
+
+	// The control: instances with their own state each take the key.
+	own := func() string {
+		st, err := gateway.OpenIdempotencyStore(filepath.Join(t.TempDir(), "idempotency.jsonl"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		cfg := gateway.DefaultConfig()
+		cfg.Idempotency = st
+		srv, _ := startGateway(t, &cfg, ks)
+		return srv.URL
+	}
+	c, d := own(), own()
+	ctl := &keyedClient{t: t, urls: []string{c, d}, issuer: issuer}
+	const m = 20
+	ctl.run("各自状态对照", m, 8, true)
+	if got := submits(t, c) + submits(t, d); got <= m {
+		t.Fatalf("instances with their own state submitted %d transactions for %d keys: the race this test relies on did not happen", got, m)
+	} else {
+		t.Logf("control, each instance its own state: %d keys submitted %d times; %d answers refused or not the first answer", m, got, len(ctl.w.Wrong))
+	}
+}
