@@ -85,7 +85,7 @@ type Config struct {
 	Witness *WitnessConfig
 	// Webhooks keeps the notification subscriptions and their deliveries
 	// (nil: the webhook routes answer 503; RunWebhooks returns).
-	Webhooks       *webhook.Store
+	Webhooks       webhook.Queue
 	WebhookOptions WebhookOptions
 }
 

@@ -11,12 +11,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"dataledger/bench/load"
 	"dataledger/gateway"
 	"dataledger/gateway/pgstate"
+	"dataledger/gateway/webhook"
 	"dataledger/network"
 )
 
@@ -112,23 +113,11 @@ func (k *keyedClient) run(label string, n, inFlight int, both bool) ([]string, f
 	k.mu.Lock()
 	k.w.Keys += n
 	k.mu.Unlock()
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	began := time.Now()
-	for range inFlight {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= n {
-					return
-				}
-				k.write(i, partyArg(codes[i], fmt.Sprintf("%s%04d有限公司", label, i), "450102"), label+"-"+codes[i], both)
-			}
-		}()
-	}
-	wg.Wait()
+	load.Run(inFlight, n, func(i int) string {
+		k.write(i, partyArg(codes[i], fmt.Sprintf("%s%04d有限公司", label, i), "450102"), label+"-"+codes[i], both)
+		return "ok"
+	})
 	return codes, float64(n) / time.Since(began).Seconds()
 }
 
@@ -183,7 +172,10 @@ func registrations(t *testing.T, codes []string) (found, duplicates int) {
 // first attempt), and retries a 409 until it is answered: every key is
 // answered 201 with one body everywhere, the instances submitted 1,000
 // transactions between them, and the ledger holds 1,000 parties with one
-// version each. With each instance its own state directory instead, the
+// version each. A webhook subscription made through one instance is
+// served by both, and each event reaches its receiver once though both
+// instances follow the chain; a chain audit through one resumes where
+// the other's stopped. With each instance its own state directory instead, the
 // same client makes them submit keys twice: the test can tell. The rate
 // of one instance and of two is logged.
 func TestGatewayInstancesShareTheirStateInPostgreSQL(t *testing.T) {
@@ -194,15 +186,23 @@ func TestGatewayInstancesShareTheirStateInPostgreSQL(t *testing.T) {
 	}
 	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
 	dsn := freshIndexDB(t)
+	var gws []*gateway.Server
 	shared := func() string {
 		st, err := pgstate.Open(context.Background(), dsn, 0)
 		if err != nil {
 			t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
 		}
 		t.Cleanup(st.Close)
+		hooks, err := webhook.OpenShared(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { hooks.Close() })
 		cfg := gateway.DefaultConfig()
-		cfg.Idempotency, cfg.AuditCheckpoints = st, st
-		srv, _ := startGateway(t, &cfg, ks)
+		cfg.Idempotency, cfg.AuditCheckpoints, cfg.Webhooks = st, st, hooks
+		cfg.WebhookOptions = gateway.WebhookOptions{AllowPrivate: true, RetryBase: 200 * time.Millisecond}
+		srv, _, gw := startServer(t, &cfg, ks)
+		gws = append(gws, gw)
 		return srv.URL
 	}
 	a, b := shared(), shared()
@@ -237,6 +237,72 @@ func TestGatewayInstancesShareTheirStateInPostgreSQL(t *testing.T) {
 	if w.Unavailable > 0 {
 		t.Logf("%d answers were 503 (the key released, submitted again)", w.Unavailable)
 	}
+
+	// Webhooks: a subscription made through one instance is the other's
+	// too; both follow the chain, and each event reaches the receiver
+	// once (enqueued once by its ID, delivered under one instance's
+	// lease). The delivery log reads the same through either.
+	is, ag := holderAgreement(t, "双实例通知")
+	keyE := enterpriseKey(t, ks, "CityAMSP", ag.Grantee)
+	rcv := newHookReceiver(t)
+	var made gateway.WebhookCreated
+	if err := json.Unmarshal(rawAPIOf(t, a+"/api/v1")("POST", "/webhooks", keyE, gateway.WebhookRequest{URL: rcv.srv.URL + "/hooks"}, 201), &made); err != nil {
+		t.Fatal(err)
+	}
+	rcv.secret.Store(made.Secret)
+	var listed gateway.WebhookList
+	if err := json.Unmarshal(rawAPIOf(t, b+"/api/v1")("GET", "/webhooks", keyE, nil, 200), &listed); err != nil || len(listed.Items) != 1 || listed.Items[0].ID != made.ID {
+		t.Fatalf("the other instance lists %+v (%v)", listed, err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	var running sync.WaitGroup
+	for _, gw := range gws {
+		running.Add(1)
+		go func() { defer running.Done(); gw.RunWebhooks(ctx, net, filepath.Join(t.TempDir(), "checkpoints")) }()
+	}
+	t.Cleanup(func() { stop(); running.Wait() })
+	rawAPIOf(t, b+"/api/v1")("POST", "/webhooks/"+made.ID+"/ping", keyE, nil, 202)
+	for range 3 {
+		_, signed, err := is.Credential(ag, is.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		issued, err := is.Issue(signed, ag)
+		if err != nil {
+			t.Fatal(network.ErrorText(err))
+		}
+		synced(t, issued)
+	}
+	waitHooks(t, "the ping and three issues", func() bool { return len(rcv.got()) == 4 })
+	time.Sleep(2 * time.Second) // a second delivery of any of them would have come by now
+	var log gateway.WebhookDeliveries
+	if err := json.Unmarshal(rawAPIOf(t, a+"/api/v1")("GET", "/webhooks/"+made.ID+"/deliveries", keyE, nil, 200), &log); err != nil {
+		t.Fatal(err)
+	}
+	rcv.mu.Lock()
+	posts, forged := rcv.posts, rcv.forged
+	rcv.mu.Unlock()
+	if posts != 4 || forged != 0 || len(log.Items) != 4 {
+		t.Fatalf("the receiver accepted %d posts for 4 events (%d forged); the log holds %d deliveries", posts, forged, len(log.Items))
+	}
+	for _, d := range log.Items {
+		if d.State != webhook.StateDelivered || len(d.Attempts) != 1 {
+			t.Errorf("%s %s: %s after %d attempts", d.Event.Type, d.Event.Key, d.State, len(d.Attempts))
+		}
+	}
+	t.Logf("webhooks through two instances: %d events, %d posts, each delivered in one attempt", len(rcv.got()), posts)
+
+	// The chain audit: one instance's checkpoint is where the other's
+	// next audit starts.
+	regulator, _, _ := ks.Create("ProvinceMSP", gateway.RoleRegulator)
+	var first, second gateway.AuditAnswer
+	if err := json.Unmarshal(rawAPIOf(t, a+"/api/v1")("GET", "/channels/nanning/audit", regulator, nil, 200), &first); err != nil || !first.OK || first.From != 0 {
+		t.Fatalf("the first audit: %+v %v", first.AuditReport, err)
+	}
+	if err := json.Unmarshal(rawAPIOf(t, b+"/api/v1")("GET", "/channels/nanning/audit", regulator, nil, 200), &second); err != nil || !second.OK || second.From != first.NextFrom {
+		t.Fatalf("the other instance's audit started at %d, not at the first's checkpoint %d (%v)", second.From, first.NextFrom, err)
+	}
+	t.Logf("audit: %d blocks through one instance, then %d from block %d through the other", first.Blocks, second.Blocks, second.From)
 
 	// The control: instances with their own state each take the key.
 	own := func() string {

@@ -2,8 +2,6 @@ package integration
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -25,24 +23,14 @@ import (
 	"dataledger/index"
 	"dataledger/network"
 	"dataledger/network/sample"
+	"dataledger/pgdb/pgdbtest"
 	"dataledger/proof"
 	"dataledger/report"
 )
 
 // freshIndexDB is a database of the test's own on the machine's
 // PostgreSQL, dropped after it.
-func freshIndexDB(t *testing.T) string {
-	t.Helper()
-	b := make([]byte, 6)
-	rand.Read(b)
-	dsn := "postgres://postgres@127.0.0.1:5432/dl_it_" + hex.EncodeToString(b) + "?sslmode=disable"
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, _ = index.DropDatabase(ctx, dsn)
-	})
-	return dsn
-}
+func freshIndexDB(t *testing.T) string { return pgdbtest.DSN(t, "dl_it_") }
 
 // TestSupervisionIndexFollowsTheNetwork runs the demo's whole product
 // story, then the index process (killed mid-catch-up and started again)

@@ -108,3 +108,14 @@ func Drop(ctx context.Context, dsn string) (bool, error) {
 	_, err = c.Exec(ctx, "DROP DATABASE "+pgx.Identifier{cc.Database}.Sanitize()+" WITH (FORCE)")
 	return err == nil, err
 }
+
+// Schema creates the schema name unless it exists (services starting
+// together may both create it).
+func Schema(ctx context.Context, pool *pgxpool.Pool, name string) error {
+	_, err := pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{name}.Sanitize())
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P06") { // created meanwhile
+		err = nil
+	}
+	return err
+}

@@ -211,7 +211,7 @@ func (r *Report) Markdown(chart string) string {
 	}
 	if len(r.Write) > 0 {
 		rounds := max(1, r.Options.Rounds)
-		fmt.Fprintf(&b, "### 1. Ledger write path (channel %s, each submit waits for its commit; %d transactions per path and round, %d rounds interleaved, after a warm-up of %d per path)\n\n", r.Options.WriteChannel, max(1, r.Options.WriteN/rounds), rounds, max(4, r.Options.WriteN/16))
+		fmt.Fprintf(&b, "### 1. Ledger write path (channel %s, each submit waits for its commit; %d transactions per path and round (at least four times those in flight), %d rounds interleaved, after a warm-up of %d per path)\n\n", r.Options.WriteChannel, r.Options.RoundSize(0), rounds, max(4, r.Options.WriteN/16))
 		b.WriteString("| path | in flight | round | tx/s | p50 commit | p99 commit | outcomes |\n|---|---|---|---|---|---|---|\n")
 		for _, w := range r.Write {
 			fmt.Fprintf(&b, "| %s | %d | %d | %.1f | %s | %s | %v |\n", w.Path, w.InFlight, w.Round+1, w.PerSecond, ms(w.P50), ms(w.P99), w.Outcomes)

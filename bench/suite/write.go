@@ -47,6 +47,18 @@ func outcome(err error) string {
 	return "error" // not committed: a node down, a deadline
 }
 
+// RoundSize is the transactions per path and round at k in flight: a
+// round of a full run holds at least four times k, so that filling and
+// draining the pipeline (about one latency each) is a small part of it
+// (at 256 in flight a round of 512 was two latencies long).
+func (o Options) RoundSize(k int) int {
+	n := max(1, o.WriteN/max(1, o.Rounds))
+	if !o.Smoke {
+		n = max(n, 4*k)
+	}
+	return n
+}
+
 // runWrite measures a raw put, credential issuance and certificate
 // registration on one channel, each submit waiting for its commit, with
 // the processes' CPU and memory sampled throughout.
@@ -70,8 +82,13 @@ func runWrite(o *Options, r *Report) error {
 	}
 	warm := max(4, o.WriteN/16) // warm-up transactions per path, before the clock
 	rounds := max(1, o.Rounds)
-	per := max(1, o.WriteN/rounds) // transactions per path and round
-	total := per*rounds*len(o.WriteLevels) + warm
+	per := o.RoundSize
+	total := warm
+	base := make([]int, len(o.WriteLevels)) // the first transaction of each level
+	for level, k := range o.WriteLevels {
+		base[level] = total - warm
+		total += per(k) * rounds
+	}
 	docs := make([]string, total)
 	for i := range docs {
 		if _, docs[i], err = is.Credential(ag, is.Key); err != nil {
@@ -119,7 +136,7 @@ func runWrite(o *Options, r *Report) error {
 			}},
 		}
 	}
-	for _, p := range pathsAt(per * rounds * len(o.WriteLevels)) {
+	for _, p := range pathsAt(total - warm) {
 		if res := load.Run(8, warm, p.do); res.Outcomes["VALID"] != warm {
 			return fmt.Errorf("warm-up of %s: %v", p.name, res.Outcomes)
 		}
@@ -129,8 +146,8 @@ func runWrite(o *Options, r *Report) error {
 	for level, k := range o.WriteLevels {
 		settle()
 		for round := range rounds {
-			for _, p := range pathsAt((level*rounds + round) * per) {
-				res := load.Run(k, per, p.do)
+			for _, p := range pathsAt(base[level] + round*per(k)) {
+				res := load.Run(k, per(k), p.do)
 				r.Write = append(r.Write, WriteRow{Path: p.name, InFlight: k, Round: round, Result: res})
 				o.logf("   %-26s round %d  %s", p.name, round+1, res)
 			}

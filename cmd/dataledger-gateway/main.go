@@ -60,7 +60,7 @@ type Settings struct {
 	IssuerKeys      []string `yaml:"issuer_keys" flag:"issuer-key" usage:"MSPID=path of an encrypted issuer key (repeatable)"`
 	KeystorePass    string   `yaml:"keystore_pass" flag:"keystore-pass" usage:"file holding the issuer keys' passphrase"`
 	State           string   `yaml:"state" flag:"state" usage:"directory of the gateway's own state: idempotency records, checkpoints (default HOME/gateway)"`
-	StateDB         string   `yaml:"state_db" flag:"state-db" usage:"PostgreSQL URL of the state this gateway's instances share: idempotency records and audit checkpoints (empty: the state directory, one instance)"`
+	StateDB         string   `yaml:"state_db" flag:"state-db" usage:"PostgreSQL URL of the state this gateway's instances share: idempotency records, audit checkpoints, webhook subscriptions and deliveries (empty: the state directory, one instance)"`
 	Pprof           string   `yaml:"pprof" flag:"pprof" usage:"serve net/http/pprof on this address (loopback only; empty: off)"`
 	TLSCert         string   `yaml:"tls_cert" flag:"tls-cert" usage:"PEM certificate (chain) of the public listener (with tls_key: HTTPS; empty: plain HTTP)"`
 	TLSKey          string   `yaml:"tls_key" flag:"tls-key" usage:"PEM private key of tls_cert"`
@@ -328,7 +328,15 @@ func run(s Settings, log *slog.Logger) error {
 		defer idem.Close()
 		cfg.Idempotency = idem
 	}
-	if cfg.Webhooks, err = webhook.Open(filepath.Join(s.stateDir(), "webhooks.db")); err != nil {
+	if s.StateDB != "" {
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		q, err := webhook.OpenShared(sctx, s.StateDB)
+		cancel()
+		if err != nil {
+			return err
+		}
+		cfg.Webhooks = q
+	} else if cfg.Webhooks, err = webhook.Open(filepath.Join(s.stateDir(), "webhooks.db")); err != nil {
 		return err
 	}
 	defer cfg.Webhooks.Close()

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"dataledger/gateway"
@@ -75,13 +74,8 @@ func open(ctx context.Context, dsn string, ttl time.Duration, now func() time.Ti
 
 func (d *DB) migrate(ctx context.Context, what string) error {
 	// goose keeps its version table in the schema, which must exist
-	// first; instances starting together may both create it.
-	_, err := d.pool.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+schema)
-	var pe *pgconn.PgError
-	if errors.As(err, &pe) && (pe.Code == "23505" || pe.Code == "42P06") { // created meanwhile
-		err = nil
-	}
-	if err != nil {
+	// first.
+	if err := pgdb.Schema(ctx, d.pool, schema); err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	sub, err := fs.Sub(migrations, "migrations")

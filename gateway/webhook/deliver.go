@@ -28,7 +28,7 @@ import (
 // subscription is in flight at a time, so a slow or dead receiver holds
 // one worker, never all of them.
 type Deliverer struct {
-	Store  *Store
+	Store  Queue
 	Client *http.Client // nil: NewClient(false)
 	Log    *slog.Logger
 	// Workers bound the deliveries in flight (0: 8).

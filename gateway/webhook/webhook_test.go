@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"dataledger/pgdb/pgdbtest"
 )
 
 func TestVerifyAcceptsTheSignatureAndRefusesForgeriesAndReplays(t *testing.T) {
@@ -52,18 +54,37 @@ func TestVerifyAcceptsTheSignatureAndRefusesForgeriesAndReplays(t *testing.T) {
 	}
 }
 
-func openStore(t *testing.T) (*Store, string) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "webhooks.db")
-	s, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s, path
+// eachStore runs f on a file store and on a shared store (a fresh
+// PostgreSQL database); reopen opens the same store again, as a restarted
+// gateway (or, shared, another instance) does.
+func eachStore(t *testing.T, f func(t *testing.T, s Queue, reopen func() Queue)) {
+	t.Run("file", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "webhooks.db")
+		open := func() Queue {
+			s, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		f(t, open(), open)
+	})
+	t.Run("shared", func(t *testing.T) {
+		dsn := pgdbtest.DSN(t, "dl_hooks_")
+		open := func() Queue {
+			s, err := OpenShared(context.Background(), dsn)
+			if err != nil {
+				t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}
+		f(t, open(), open)
+	})
 }
 
-func subscribe(t *testing.T, s *Store, id, url string) Subscription {
+func subscribe(t *testing.T, s Queue, id, url string) Subscription {
 	t.Helper()
 	secret, _ := NewSecret()
 	sub := Subscription{ID: id, Owner: "enterprise:OrgMSP:91450100MA5L000001", URL: url, Types: Types, Secret: secret, Created: time.Now()}
@@ -74,53 +95,54 @@ func subscribe(t *testing.T, s *Store, id, url string) Subscription {
 }
 
 func TestEnqueueKeepsAnEventOnceAndTheLogPagesNewestFirst(t *testing.T) {
-	s, _ := openStore(t)
-	subscribe(t, s, "wh_a", "https://example.com/a")
-	subscribe(t, s, "wh_b", "https://example.com/b")
-	t0 := time.Now()
-	var evs []Event
-	for i := range 5 {
-		evs = append(evs, Event{ID: EventID("wh_a", fmt.Sprint(i)), Type: TypeRecordChanged, Subscription: "wh_a", Created: t0.Add(time.Duration(i) * time.Millisecond)})
-	}
-	evs = append(evs, Event{ID: EventID("wh_b", "0"), Type: TypeRecordChanged, Subscription: "wh_b", Created: t0})
-	if n, err := s.Enqueue(evs, t0); err != nil || n != 6 {
-		t.Fatalf("enqueue: %d, %v", n, err)
-	}
-	if n, err := s.Enqueue(evs[2:4], t0); err != nil || n != 0 {
-		t.Fatalf("the same events again: %d new, %v", n, err)
-	}
-	var got []string
-	cursor := ""
-	for {
-		page, next, err := s.Log("wh_a", 2, cursor)
-		if err != nil {
-			t.Fatal(err)
+	eachStore(t, func(t *testing.T, s Queue, reopen func() Queue) {
+		subscribe(t, s, "wh_a", "https://example.com/a")
+		subscribe(t, s, "wh_b", "https://example.com/b")
+		t0 := time.Now()
+		var evs []Event
+		for i := range 5 {
+			evs = append(evs, Event{ID: EventID("wh_a", fmt.Sprint(i)), Type: TypeRecordChanged, Subscription: "wh_a", Created: t0.Add(time.Duration(i) * time.Millisecond)})
 		}
-		for _, d := range page {
-			got = append(got, d.Event.ID)
+		evs = append(evs, Event{ID: EventID("wh_b", "0"), Type: TypeRecordChanged, Subscription: "wh_b", Created: t0})
+		if n, err := s.Enqueue(evs, t0); err != nil || n != 6 {
+			t.Fatalf("enqueue: %d, %v", n, err)
 		}
-		if next == "" {
-			break
+		if n, err := s.Enqueue(evs[2:4], t0); err != nil || n != 0 {
+			t.Fatalf("the same events again: %d new, %v", n, err)
 		}
-		cursor = next
-	}
-	var want []string
-	for i := 4; i >= 0; i-- {
-		want = append(want, evs[i].ID)
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Fatalf("log of wh_a: %v, want %v", got, want)
-	}
-	if page, _, _ := s.Log("wh_b", 10, ""); len(page) != 1 || page[0].Event.ID != evs[5].ID {
-		t.Fatalf("log of wh_b: %+v", page)
-	}
-	if _, _, err := s.Log("wh_b", 10, evs[0].ID); err == nil {
-		t.Fatal("a cursor of another subscription's delivery was taken")
-	}
-	due, _, _ := s.Due(t0, 100, nil)
-	if len(due) != 2 { // one per subscription
-		t.Fatalf("due: %d", len(due))
-	}
+		var got []string
+		cursor := ""
+		for {
+			page, next, err := s.Log("wh_a", 2, cursor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range page {
+				got = append(got, d.Event.ID)
+			}
+			if next == "" {
+				break
+			}
+			cursor = next
+		}
+		var want []string
+		for i := 4; i >= 0; i-- {
+			want = append(want, evs[i].ID)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("log of wh_a: %v, want %v", got, want)
+		}
+		if page, _, _ := s.Log("wh_b", 10, ""); len(page) != 1 || page[0].Event.ID != evs[5].ID {
+			t.Fatalf("log of wh_b: %+v", page)
+		}
+		if _, _, err := s.Log("wh_b", 10, evs[0].ID); err == nil {
+			t.Fatal("a cursor of another subscription's delivery was taken")
+		}
+		due, _, _ := s.Due(t0, 100, nil)
+		if len(due) != 2 { // one per subscription
+			t.Fatalf("due: %d", len(due))
+		}
+	})
 }
 
 // receiver answers 503 to the first fail deliveries of each event, then
@@ -176,104 +198,102 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 }
 
 func TestDeliveriesAreRetriedAndSurviveARestartOfTheStore(t *testing.T) {
-	s, path := openStore(t)
-	rcv := &receiver{fail: 2, tries: map[string]int{}}
-	srv := httptest.NewServer(rcv)
-	defer srv.Close()
-	sub := subscribe(t, s, "wh_a", srv.URL)
-	rcv.secret = sub.Secret
-	now := time.Now()
-	var evs []Event
-	for i := range 3 {
-		evs = append(evs, Event{ID: EventID("wh_a", fmt.Sprint(i)), Type: TypeRecordChanged, Subscription: "wh_a", Created: now})
-	}
-	if _, err := s.Enqueue(evs, now); err != nil {
-		t.Fatal(err)
-	}
-	// First run: every event is refused once, then the deliverer stops.
-	d := &Deliverer{Store: s, Client: NewClient(true), Base: 50 * time.Millisecond}
-	stop := run(t, d)
-	waitFor(t, "first attempts", func() bool {
-		rcv.mu.Lock()
-		defer rcv.mu.Unlock()
-		return len(rcv.tries) == 3
-	})
-	stop()
-	s.Close()
-	// The store reopened: the same deliveries are still pending and are
-	// retried to success, each accepted once.
-	s2, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s2.Close()
-	d2 := &Deliverer{Store: s2, Client: NewClient(true), Base: 50 * time.Millisecond}
-	stop = run(t, d2)
-	// Accepted by the receiver is not yet recorded by the store: wait for
-	// both before stopping (stopping between the two leaves it pending).
-	waitFor(t, "every event accepted and recorded", func() bool {
-		page, _, err := s2.Log("wh_a", 10, "")
-		delivered := 0
-		for _, p := range page {
-			if p.State == StateDelivered {
-				delivered++
+	eachStore(t, func(t *testing.T, s Queue, reopen func() Queue) {
+		rcv := &receiver{fail: 2, tries: map[string]int{}}
+		srv := httptest.NewServer(rcv)
+		defer srv.Close()
+		sub := subscribe(t, s, "wh_a", srv.URL)
+		rcv.secret = sub.Secret
+		now := time.Now()
+		var evs []Event
+		for i := range 3 {
+			evs = append(evs, Event{ID: EventID("wh_a", fmt.Sprint(i)), Type: TypeRecordChanged, Subscription: "wh_a", Created: now})
+		}
+		if _, err := s.Enqueue(evs, now); err != nil {
+			t.Fatal(err)
+		}
+		// First run: every event is refused once, then the deliverer stops.
+		d := &Deliverer{Store: s, Client: NewClient(true), Base: 50 * time.Millisecond}
+		stop := run(t, d)
+		waitFor(t, "first attempts", func() bool {
+			rcv.mu.Lock()
+			defer rcv.mu.Unlock()
+			return len(rcv.tries) == 3
+		})
+		stop()
+		s.Close()
+		// The store reopened: the same deliveries are still pending and are
+		// retried to success, each accepted once.
+		s2 := reopen()
+		d2 := &Deliverer{Store: s2, Client: NewClient(true), Base: 50 * time.Millisecond}
+		stop = run(t, d2)
+		// Accepted by the receiver is not yet recorded by the store: wait for
+		// both before stopping (stopping between the two leaves it pending).
+		waitFor(t, "every event accepted and recorded", func() bool {
+			page, _, err := s2.Log("wh_a", 10, "")
+			delivered := 0
+			for _, p := range page {
+				if p.State == StateDelivered {
+					delivered++
+				}
+			}
+			return err == nil && rcv.count() == 3 && delivered == 3
+		})
+		stop()
+		if rcv.bad != 0 {
+			t.Fatalf("%d deliveries failed the signature check", rcv.bad)
+		}
+		for _, e := range evs {
+			page, _, _ := s2.Log("wh_a", 10, "")
+			for _, p := range page {
+				if p.Event.ID == e.ID && (p.State != StateDelivered || len(p.Attempts) != 3 || p.Attempts[0].Status != 503 || p.Attempts[2].Status != 200) {
+					t.Errorf("%s: %s after %+v", e.ID, p.State, p.Attempts)
+				}
 			}
 		}
-		return err == nil && rcv.count() == 3 && delivered == 3
 	})
-	stop()
-	if rcv.bad != 0 {
-		t.Fatalf("%d deliveries failed the signature check", rcv.bad)
-	}
-	for _, e := range evs {
-		page, _, _ := s2.Log("wh_a", 10, "")
-		for _, p := range page {
-			if p.Event.ID == e.ID && (p.State != StateDelivered || len(p.Attempts) != 3 || p.Attempts[0].Status != 503 || p.Attempts[2].Status != 200) {
-				t.Errorf("%s: %s after %+v", e.ID, p.State, p.Attempts)
-			}
-		}
-	}
 }
 
 func TestADeliveryFailsForGoodAfterItsAttemptsAndWhenItsSubscriptionIsDisabled(t *testing.T) {
-	s, _ := openStore(t)
-	rcv := &receiver{fail: 100, tries: map[string]int{}}
-	srv := httptest.NewServer(rcv)
-	defer srv.Close()
-	rcv.secret = subscribe(t, s, "wh_a", srv.URL).Secret
-	subscribe(t, s, "wh_off", srv.URL)
-	now := time.Now()
-	if _, err := s.Disable("wh_off", "key1", now); err != nil {
-		t.Fatal(err)
-	}
-	evs := []Event{{ID: "evt_a", Subscription: "wh_a", Created: now}, {ID: "evt_off", Subscription: "wh_off", Created: now}}
-	if _, err := s.Enqueue(evs, now); err != nil {
-		t.Fatal(err)
-	}
-	d := &Deliverer{Store: s, Client: NewClient(true), Base: 10 * time.Millisecond, MaxAttempts: 3}
-	stop := run(t, d)
-	waitFor(t, "both settled", func() bool {
-		due, next, _ := s.Due(time.Now().Add(time.Hour), 10, nil)
-		return len(due) == 0 && next.IsZero()
+	eachStore(t, func(t *testing.T, s Queue, reopen func() Queue) {
+		rcv := &receiver{fail: 100, tries: map[string]int{}}
+		srv := httptest.NewServer(rcv)
+		defer srv.Close()
+		rcv.secret = subscribe(t, s, "wh_a", srv.URL).Secret
+		subscribe(t, s, "wh_off", srv.URL)
+		now := time.Now()
+		if _, err := s.Disable("wh_off", "key1", now); err != nil {
+			t.Fatal(err)
+		}
+		evs := []Event{{ID: "evt_a", Subscription: "wh_a", Created: now}, {ID: "evt_off", Subscription: "wh_off", Created: now}}
+		if _, err := s.Enqueue(evs, now); err != nil {
+			t.Fatal(err)
+		}
+		d := &Deliverer{Store: s, Client: NewClient(true), Base: 10 * time.Millisecond, MaxAttempts: 3}
+		stop := run(t, d)
+		waitFor(t, "both settled", func() bool {
+			due, next, _ := s.Due(time.Now().Add(time.Hour), 10, nil)
+			return len(due) == 0 && next.IsZero()
+		})
+		stop()
+		a, _, _ := s.Log("wh_a", 1, "")
+		off, _, _ := s.Log("wh_off", 1, "")
+		if a[0].State != StateFailed || len(a[0].Attempts) != 3 {
+			t.Errorf("after 3 refusals: %s, %d attempts", a[0].State, len(a[0].Attempts))
+		}
+		if off[0].State != StateFailed || len(off[0].Attempts) != 1 || off[0].Attempts[0].Status != 0 {
+			t.Errorf("disabled: %s %+v", off[0].State, off[0].Attempts)
+		}
+		if rcv.tries["evt_off"] != 0 {
+			t.Error("a disabled subscription's event was posted")
+		}
+		if n, err := s.Sweep(time.Now().Add(time.Second)); err != nil || n != 2 {
+			t.Errorf("sweep: %d, %v", n, err)
+		}
+		if page, _, _ := s.Log("wh_a", 10, ""); len(page) != 0 {
+			t.Errorf("swept deliveries still listed: %d", len(page))
+		}
 	})
-	stop()
-	a, _, _ := s.Log("wh_a", 1, "")
-	off, _, _ := s.Log("wh_off", 1, "")
-	if a[0].State != StateFailed || len(a[0].Attempts) != 3 {
-		t.Errorf("after 3 refusals: %s, %d attempts", a[0].State, len(a[0].Attempts))
-	}
-	if off[0].State != StateFailed || len(off[0].Attempts) != 1 || off[0].Attempts[0].Status != 0 {
-		t.Errorf("disabled: %s %+v", off[0].State, off[0].Attempts)
-	}
-	if rcv.tries["evt_off"] != 0 {
-		t.Error("a disabled subscription's event was posted")
-	}
-	if n, err := s.Sweep(time.Now().Add(time.Second)); err != nil || n != 2 {
-		t.Errorf("sweep: %d, %v", n, err)
-	}
-	if page, _, _ := s.Log("wh_a", 10, ""); len(page) != 0 {
-		t.Errorf("swept deliveries still listed: %d", len(page))
-	}
 }
 
 func TestReceiversMustBePublicUnlessAllowed(t *testing.T) {
@@ -314,7 +334,15 @@ func TestBackoffDoublesToItsBound(t *testing.T) {
 // queue is read again before each attempt), and a subscription has one
 // delivery in flight at a time.
 func TestEachEventIsPostedOnceAndOneAtATimePerSubscription(t *testing.T) {
-	s, _ := openStore(t)
+	eachStore(t, func(t *testing.T, s Queue, reopen func() Queue) { postedOnce(t, []Queue{s}, 200, 8) })
+}
+
+// postedOnce: three subscriptions (made through the instances in turn),
+// perSub events each, enqueued through every instance (each saw the same
+// changes) and delivered by a deliverer per instance: each event is
+// enqueued and posted once, and one delivery per subscription is in
+// flight at a time across the instances.
+func postedOnce(t *testing.T, in []Queue, perSub, workers int) {
 	var mu sync.Mutex
 	posts, inFlight, most := map[string]int{}, map[string]int{}, 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -334,18 +362,30 @@ func TestEachEventIsPostedOnceAndOneAtATimePerSubscription(t *testing.T) {
 	var evs []Event
 	for i := range 3 {
 		id := fmt.Sprintf("wh_%d", i)
-		subscribe(t, s, id, srv.URL+"/"+id)
-		for j := range 200 {
+		subscribe(t, in[i%len(in)], id, srv.URL+"/"+id)
+		for j := range perSub {
 			evs = append(evs, Event{ID: EventID(id, fmt.Sprint(j)), Subscription: id, Created: now})
 		}
 	}
-	if _, err := s.Enqueue(evs, now); err != nil {
-		t.Fatal(err)
+	added := 0
+	for _, s := range in {
+		n, err := s.Enqueue(evs, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		added += n
 	}
-	stop := run(t, &Deliverer{Store: s, Client: NewClient(true), Workers: 8})
+	if added != len(evs) {
+		t.Fatalf("%d instances enqueued %d deliveries of %d events", len(in), added, len(evs))
+	}
+	for _, s := range in {
+		stop := run(t, &Deliverer{Store: s, Client: NewClient(true), Workers: workers})
+		defer stop()
+	}
 	waitFor(t, "every event", func() bool { mu.Lock(); defer mu.Unlock(); return len(posts) == len(evs) })
-	time.Sleep(100 * time.Millisecond)
-	stop()
+	time.Sleep(200 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
 	for id, n := range posts {
 		if n != 1 {
 			t.Errorf("%s posted %d times", id, n)
@@ -356,70 +396,73 @@ func TestEachEventIsPostedOnceAndOneAtATimePerSubscription(t *testing.T) {
 	}
 }
 
-func TestAnAttemptIsRecordedOnlyOnTheDeliveryItWasMadeOf(t *testing.T) {
-	s, _ := openStore(t)
-	subscribe(t, s, "wh_a", "https://example.com/")
-	now := time.Now()
-	_, _ = s.Enqueue([]Event{{ID: "evt_1", Subscription: "wh_a", Created: now}}, now)
-	if err := s.Attempted("evt_1", 0, Attempt{At: now, Status: 200}, StateDelivered, time.Time{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Attempted("evt_1", 0, Attempt{At: now, Status: 200}, StateDelivered, time.Time{}); !errors.Is(err, ErrChanged) {
-		t.Fatalf("a second attempt from a stale read: %v", err)
-	}
-	if d, _ := s.Pending("evt_1", now); d != nil {
-		t.Fatal("a delivered event is pending")
-	}
-}
-
 func TestAnOwnerHoldsABoundedNumberOfSubscriptions(t *testing.T) {
-	s, _ := openStore(t)
-	mk := func(id string) error {
-		return s.Subscribe(Subscription{ID: id, Owner: "exchange:X", Created: time.Now()}, 2, 3)
-	}
-	if mk("a") != nil || mk("b") != nil {
-		t.Fatal("the first two")
-	}
-	if err := mk("c"); !errors.Is(err, ErrTooMany) {
-		t.Fatalf("a third active one: %v", err)
-	}
-	_, _ = s.Disable("a", "k", time.Now())
-	if err := mk("c"); err != nil {
-		t.Fatalf("after one is disabled: %v", err)
-	}
-	_, _ = s.Disable("b", "k", time.Now())
-	if err := mk("d"); !errors.Is(err, ErrTooMany) {
-		t.Fatalf("a fourth in all: %v", err)
-	}
+	eachStore(t, func(t *testing.T, s Queue, reopen func() Queue) {
+		mk := func(id string) error {
+			return s.Subscribe(Subscription{ID: id, Owner: "exchange:X", Created: time.Now()}, 2, 3)
+		}
+		if mk("a") != nil || mk("b") != nil {
+			t.Fatal("the first two")
+		}
+		if err := mk("c"); !errors.Is(err, ErrTooMany) {
+			t.Fatalf("a third active one: %v", err)
+		}
+		_, _ = s.Disable("a", "k", time.Now())
+		if err := mk("c"); err != nil {
+			t.Fatalf("after one is disabled: %v", err)
+		}
+		_, _ = s.Disable("b", "k", time.Now())
+		if err := mk("d"); !errors.Is(err, ErrTooMany) {
+			t.Fatalf("a fourth in all: %v", err)
+		}
+	})
 }
 
 // A rotated secret: deliveries carry the new and the old signature
 // during the grace, so a receiver with either verifies; after it, only
 // the new one.
 func TestARotatedSecretSignsBesideTheNewOneDuringItsGrace(t *testing.T) {
-	s, _ := openStore(t)
-	old := subscribe(t, s, "wh_a", "https://example.com/")
-	now := time.Now()
-	secret, _ := NewSecret()
-	sub, err := s.Rotate("wh_a", secret, now.Add(time.Hour))
-	if err != nil || sub.Secret != secret || sub.PreviousSecret != old.Secret {
-		t.Fatalf("rotate: %v %+v", err, sub)
-	}
-	body := []byte(`{"id":"evt_1"}`)
-	during := sub.Secrets(now)
-	h := Sign(during[0], now, body, during[1:]...)
-	for _, k := range []string{secret, old.Secret} {
-		if err := Verify(k, h, body, now, 0); err != nil {
-			t.Errorf("during the grace, a receiver's secret does not verify: %v", err)
+	eachStore(t, func(t *testing.T, s Queue, reopen func() Queue) {
+		old := subscribe(t, s, "wh_a", "https://example.com/")
+		now := time.Now()
+		secret, _ := NewSecret()
+		sub, err := s.Rotate("wh_a", secret, now.Add(time.Hour))
+		if err != nil || sub.Secret != secret || sub.PreviousSecret != old.Secret {
+			t.Fatalf("rotate: %v %+v", err, sub)
 		}
+		body := []byte(`{"id":"evt_1"}`)
+		during := sub.Secrets(now)
+		h := Sign(during[0], now, body, during[1:]...)
+		for _, k := range []string{secret, old.Secret} {
+			if err := Verify(k, h, body, now, 0); err != nil {
+				t.Errorf("during the grace, a receiver's secret does not verify: %v", err)
+			}
+		}
+		after := sub.Secrets(now.Add(2 * time.Hour))
+		h = Sign(after[0], now, body, after[1:]...)
+		if len(after) != 1 || Verify(old.Secret, h, body, now, 0) == nil || Verify(secret, h, body, now, 0) != nil {
+			t.Fatalf("after the grace: %d secrets sign", len(after))
+		}
+		_, _ = s.Disable("wh_a", "k", now)
+		if _, err := s.Rotate("wh_a", secret, now); err == nil {
+			t.Fatal("a disabled subscription's secret was rotated")
+		}
+	})
+}
+
+// Two instances on one shared store, each with its deliverer, both
+// enqueuing the same events: every event is posted once, and one delivery
+// per subscription is in flight at a time across the two.
+func TestTwoInstancesDeliverEachEventOnceAndOneAtATimePerSubscription(t *testing.T) {
+	dsn := pgdbtest.DSN(t, "dl_hooks_")
+	var in []Queue
+	for range 2 {
+		s, err := OpenShared(context.Background(), dsn)
+		if err != nil {
+			t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
+		}
+		t.Cleanup(func() { s.Close() })
+		in = append(in, s)
 	}
-	after := sub.Secrets(now.Add(2 * time.Hour))
-	h = Sign(after[0], now, body, after[1:]...)
-	if len(after) != 1 || Verify(old.Secret, h, body, now, 0) == nil || Verify(secret, h, body, now, 0) != nil {
-		t.Fatalf("after the grace: %d secrets sign", len(after))
-	}
-	_, _ = s.Disable("wh_a", "k", now)
-	if _, err := s.Rotate("wh_a", secret, now); err == nil {
-		t.Fatal("a disabled subscription's secret was rotated")
-	}
+	postedOnce(t, in, 100, 4)
 }

@@ -6,9 +6,6 @@ package indextest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"runtime"
 	"testing"
@@ -17,26 +14,13 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 
 	"dataledger/index"
+	"dataledger/pgdb/pgdbtest"
 	"dataledger/proof"
 )
 
-// DSN is a fresh database name on the test PostgreSQL
-// ($DATALEDGER_TEST_PG, default postgres://postgres@127.0.0.1:5432/).
-func DSN(t testing.TB, prefix string) string {
-	base := os.Getenv("DATALEDGER_TEST_PG")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/"
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	dsn := base + prefix + hex.EncodeToString(b) + "?sslmode=disable"
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		_, _ = index.DropDatabase(ctx, dsn)
-	})
-	return dsn
-}
+// DSN is a fresh database name on the test PostgreSQL, dropped after
+// the test (pgdbtest.DSN).
+func DSN(t testing.TB, prefix string) string { return pgdbtest.DSN(t, prefix) }
 
 // Open is an empty index in a fresh database.
 func Open(t testing.TB) *index.DB {
