@@ -3,11 +3,14 @@ package gateway
 import (
 	"bufio"
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -69,6 +72,7 @@ func (s *IdempotencyStore) roomless(now time.Time) bool {
 type idemEntry struct {
 	Key      string          `json:"key"`
 	BodyHash string          `json:"bodyHash"`
+	Token    string          `json:"token,omitempty"`  // the request's whose record it is
 	Status   int             `json:"status,omitempty"` // 0 while pending
 	Response json.RawMessage `json:"response,omitempty"`
 	Released bool            `json:"released,omitempty"` // no definite answer (5xx): the key is free again
@@ -233,18 +237,19 @@ func (c *capture) Write(b []byte) (int, error) {
 // landing on another instance replays the first answer.
 type IdempotencyRecords interface {
 	// Begin records key as pending for the request whose hash is given,
-	// unless a live record holds the key: then it answers that record and
-	// records nothing. An error means nothing was recorded (the request is
-	// refused and nothing is submitted); its text says why, as in "its
-	// state directory is full".
-	Begin(key, hash string) (*IdempotencyRecord, error)
-	// Finish records the definite answer to the request Begin recorded.
-	// A failure leaves the key pending: a retry is told to read the
-	// record first.
-	Finish(key, hash string, status int, response []byte)
-	// Release frees a key Begin recorded whose request had no definite
-	// answer (a 5xx), so that a retry submits it.
-	Release(key, hash string)
+	// under a new token, unless a live record holds the key: then it
+	// answers that record and records nothing. An error means nothing was
+	// recorded (the request is refused and nothing is submitted); its text
+	// says why, as in "its state directory is full", and names no secret.
+	Begin(key, hash string) (token string, prior *IdempotencyRecord, err error)
+	// Finish records the definite answer to the request Begin recorded
+	// under token (a record another request took since, the first one's
+	// having expired, is left alone). A failure leaves the key pending: a
+	// retry is told to read the record first.
+	Finish(key, token string, status int, response []byte) error
+	// Release frees a key Begin recorded under token whose request had no
+	// definite answer (a 5xx), so that a retry submits it.
+	Release(key, token string) error
 }
 
 // IdempotencyRecord is what the records hold for a key: the request's
@@ -255,8 +260,16 @@ type IdempotencyRecord struct {
 	Response []byte
 }
 
+// NewIdempotencyToken is a random token that tells one request's record
+// of a key from another's.
+func NewIdempotencyToken() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
 // Begin implements IdempotencyRecords.
-func (s *IdempotencyStore) Begin(key, hash string) (*IdempotencyRecord, error) {
+func (s *IdempotencyStore) Begin(key, hash string) (string, *IdempotencyRecord, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.now()
@@ -264,34 +277,53 @@ func (s *IdempotencyStore) Begin(key, hash string) (*IdempotencyRecord, error) {
 		s.sweep(now)
 	}
 	if e, ok := s.entries[key]; ok && !s.expired(e, now) {
-		return &IdempotencyRecord{BodyHash: e.BodyHash, Status: e.Status, Response: e.Response}, nil
+		return "", &IdempotencyRecord{BodyHash: e.BodyHash, Status: e.Status, Response: e.Response}, nil
 	}
 	if s.roomless(now) {
-		return nil, errors.New("its state directory is full")
+		return "", nil, errors.New("its state directory is full")
 	}
-	pending := &idemEntry{Key: key, BodyHash: hash, At: now.Unix()}
+	pending := &idemEntry{Key: key, BodyHash: hash, Token: NewIdempotencyToken(), At: now.Unix()}
 	if err := s.append(pending); err != nil {
-		return nil, errors.New("its state directory is not writable")
+		return "", nil, errors.New("its state directory is not writable")
 	}
 	s.entries[key] = pending
-	return nil, nil
+	return pending.Token, nil, nil
 }
 
+// errSuperseded: the key's record is another request's now.
+var errSuperseded = errors.New("the key's record is another request's now (this one's expired)")
+
 // Finish implements IdempotencyRecords.
-func (s *IdempotencyStore) Finish(key, hash string, status int, response []byte) {
+func (s *IdempotencyStore) Finish(key, token string, status int, response []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	done := &idemEntry{Key: key, BodyHash: hash, Status: status, Response: json.RawMessage(response), At: s.now().Unix()}
+	e := s.entries[key]
+	if e == nil || e.Token != token || e.Status != 0 {
+		return errSuperseded
+	}
+	done := &idemEntry{Key: key, BodyHash: e.BodyHash, Token: token, Status: status, Response: json.RawMessage(response), At: s.now().Unix()}
 	s.entries[key] = done // known to this process even if the line cannot be written (then a retry after a restart reads 409)
-	_ = s.append(done)
+	return s.append(done)
 }
 
 // Release implements IdempotencyRecords.
-func (s *IdempotencyStore) Release(key, _ string) {
+func (s *IdempotencyStore) Release(key, token string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if e := s.entries[key]; e == nil || e.Token != token || e.Status != 0 {
+		return errSuperseded
+	}
 	delete(s.entries, key)
-	_ = s.append(&idemEntry{Key: key, Released: true, At: s.now().Unix()}) // if this fails, a retry after a restart reads 409 (pending)
+	return s.append(&idemEntry{Key: key, Released: true, At: s.now().Unix()}) // if this fails, a retry after a restart reads 409 (pending)
+}
+
+// detail is an error with the cause it wraps (a store's detail, such as a
+// database's address: for the log only, never for the caller).
+func detail(err error) string {
+	if u := errors.Unwrap(err); u != nil {
+		return fmt.Sprintf("%v: %v", err, u)
+	}
+	return err.Error()
 }
 
 // idempotent makes writes idempotent for callers that send an
@@ -299,7 +331,7 @@ func (s *IdempotencyStore) Release(key, _ string) {
 // on (records that cannot take it refuse the request, nothing is
 // submitted), then the answer; a retry with the same key and body gets
 // the first answer.
-func idempotent(records IdempotencyRecords) gin.HandlerFunc {
+func idempotent(records IdempotencyRecords, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		idem := c.GetHeader("Idempotency-Key")
 		if idem == "" || (c.Request.Method != http.MethodPost && c.Request.Method != http.MethodPut) {
@@ -324,9 +356,10 @@ func idempotent(records IdempotencyRecords) gin.HandlerFunc {
 		}
 		key := scope + "|" + idem
 
-		prior, err := records.Begin(key, hash)
+		token, prior, err := records.Begin(key, hash)
 		switch {
 		case err != nil:
+			log.Error("Idempotency-Key not recorded; the request is refused", "error", detail(err))
 			abort(c, fail(http.StatusServiceUnavailable, "the gateway cannot record the Idempotency-Key ("+err.Error()+"); nothing was submitted"))
 			return
 		case prior == nil: // recorded as pending: go on
@@ -347,9 +380,15 @@ func idempotent(records IdempotencyRecords) gin.HandlerFunc {
 		c.Writer = w
 		c.Next()
 		if w.Status() >= 500 { // not a definite answer: let a retry try again, also after a restart
-			records.Release(key, hash)
+			if err := records.Release(key, token); err != nil {
+				log.Warn("Idempotency-Key not released", "error", detail(err),
+					"consequence", "unless another request holds the key now, a retry is answered 409 until the record expires")
+			}
 			return
 		}
-		records.Finish(key, hash, w.Status(), w.buf.Bytes())
+		if err := records.Finish(key, token, w.Status(), w.buf.Bytes()); err != nil {
+			log.Warn("Idempotency-Key answer not recorded", "status", w.Status(), "error", detail(err),
+				"consequence", "unless another request holds the key now, a retry may be answered 409 until the record expires")
+		}
 	}
 }

@@ -210,7 +210,7 @@ func (s *Server) Router() (*gin.Engine, error) {
 			chain = append(chain, newTargetLimiter(route.PublicTargetField, s.cfg.PublicPerTarget, s.cfg.PublicTargetWindow).middleware)
 		}
 		if route.Submit && s.cfg.Idempotency != nil {
-			chain = append(chain, idempotent(s.cfg.Idempotency))
+			chain = append(chain, idempotent(s.cfg.Idempotency, s.log))
 		}
 		r.Handle(route.Method, route.Path, append(chain, h)...)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -189,7 +190,7 @@ func (s *Server) subscribeWebhook(c *gin.Context) {
 		abort(c, domain.Conflict(RuleWebhook, "url", "%v", err))
 		return
 	} else if err != nil {
-		abort(c, err)
+		s.queueUnavailable(c, err)
 		return
 	}
 	c.JSON(http.StatusCreated, WebhookCreated{WebhookView: view(&sub), Secret: secret})
@@ -202,7 +203,7 @@ func (s *Server) listWebhooks(c *gin.Context) {
 	}
 	all, err := s.cfg.Webhooks.Subscriptions()
 	if err != nil {
-		abort(c, err)
+		s.queueUnavailable(c, err)
 		return
 	}
 	out := WebhookList{Items: []WebhookView{}}
@@ -227,7 +228,7 @@ func (s *Server) ownWebhook(c *gin.Context) (*webhook.Subscription, bool) {
 		return nil, false
 	}
 	if err != nil {
-		abort(c, err)
+		s.queueUnavailable(c, err)
 		return nil, false
 	}
 	return sub, true
@@ -240,8 +241,12 @@ func (s *Server) disableWebhook(c *gin.Context) {
 		return
 	}
 	sub, err := s.cfg.Webhooks.Disable(sub.ID, c.GetString(ctxCaller), time.Now().UTC())
+	if errors.Is(err, webhook.ErrNotFound) {
+		abort(c, domain.NotFound(RuleWebhook, "id", "no subscription %s of yours", c.Param("id")))
+		return
+	}
 	if err != nil {
-		abort(c, err)
+		s.queueUnavailable(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, view(sub))
@@ -265,8 +270,14 @@ func (s *Server) rotateWebhookSecret(c *gin.Context) {
 		return
 	}
 	until := time.Now().UTC().Add(SecretGrace)
-	if _, err := s.cfg.Webhooks.Rotate(sub.ID, secret, until); err != nil {
-		abort(c, err)
+	if _, err := s.cfg.Webhooks.Rotate(sub.ID, secret, until); errors.Is(err, webhook.ErrDisabled) {
+		abort(c, domain.Conflict(RuleWebhook, "id", "subscription %s is disabled", sub.ID))
+		return
+	} else if errors.Is(err, webhook.ErrNotFound) {
+		abort(c, domain.NotFound(RuleWebhook, "id", "no subscription %s of yours", sub.ID))
+		return
+	} else if err != nil {
+		s.queueUnavailable(c, err)
 		return
 	}
 	c.JSON(http.StatusOK, WebhookSecret{Secret: secret, PreviousUntil: until})
@@ -282,11 +293,11 @@ func (s *Server) pingWebhook(c *gin.Context) {
 		abort(c, domain.Conflict(RuleWebhook, "id", "subscription %s is disabled", sub.ID))
 		return
 	}
-	if pending, err := s.cfg.Webhooks.HasPending(sub.ID, webhook.TypePing); err != nil || pending {
-		if err == nil {
-			err = domain.Conflict(RuleWebhook, "id", "a ping to %s is not yet delivered: read its log", sub.ID)
-		}
-		abort(c, err)
+	if pending, err := s.cfg.Webhooks.HasPending(sub.ID, webhook.TypePing); err != nil {
+		s.queueUnavailable(c, err)
+		return
+	} else if pending {
+		abort(c, domain.Conflict(RuleWebhook, "id", "a ping to %s is not yet delivered: read its log", sub.ID))
 		return
 	}
 	nonce := make([]byte, 8)
@@ -294,7 +305,7 @@ func (s *Server) pingWebhook(c *gin.Context) {
 	now := time.Now().UTC()
 	e := webhook.Event{ID: webhook.EventID(sub.ID, webhook.TypePing, hex.EncodeToString(nonce)), Type: webhook.TypePing, Subscription: sub.ID, Created: now}
 	if _, err := s.cfg.Webhooks.Enqueue([]webhook.Event{e}, now); err != nil {
-		abort(c, err)
+		s.queueUnavailable(c, err)
 		return
 	}
 	s.wakeDeliverer()
@@ -317,8 +328,12 @@ func (s *Server) webhookDeliveries(c *gin.Context) {
 		limit = n
 	}
 	page, next, err := s.cfg.Webhooks.Log(sub.ID, limit, c.Query("cursor"))
-	if err != nil {
+	if errors.Is(err, webhook.ErrCursor) {
 		abort(c, domain.Invalid(RuleWebhook, "cursor", "%v", err))
+		return
+	}
+	if err != nil {
+		s.queueUnavailable(c, err)
 		return
 	}
 	out := WebhookDeliveries{Items: make([]WebhookDelivery, 0, len(page)), Next: next}
@@ -370,7 +385,7 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 	}
 	all, err := r.s.cfg.Webhooks.Subscriptions()
 	if err != nil {
-		return err
+		return queueError(err)
 	}
 	var subs []webhook.Subscription
 	at, _ := time.Parse(time.RFC3339Nano, e.Time)
@@ -455,7 +470,7 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 		return nil
 	}
 	if _, err := r.s.cfg.Webhooks.Enqueue(out, now); err != nil {
-		return err
+		return queueError(err)
 	}
 	r.s.wakeDeliverer()
 	return nil
@@ -588,6 +603,26 @@ func (s *Server) wakeDeliverer() {
 	}
 }
 
+// errWebhookQueue marks a routing that failed because the queue could
+// not be reached (webhook.Unavailable): not the event's fault.
+var errWebhookQueue = errors.New("the webhook queue is unavailable")
+
+// queueError marks a queue failure that passes as errWebhookQueue; one
+// that would repeat counts against the event like an unreadable record.
+func queueError(err error) error {
+	if webhook.Unavailable(err) {
+		return fmt.Errorf("%w: %w", errWebhookQueue, err)
+	}
+	return err
+}
+
+// queueUnavailable answers 503 for a queue that failed (its cause, which
+// may name the database, goes to the log only).
+func (s *Server) queueUnavailable(c *gin.Context, err error) {
+	s.log.Error("webhook queue unavailable", "error", err.Error())
+	abort(c, fail(http.StatusServiceUnavailable, "the gateway's webhook store is unavailable; try again"))
+}
+
 // RunWebhooks runs the notifications until ctx ends: a follower of every
 // channel nw's public identity is on (its checkpoints in dir) that routes
 // each chaincode event to the subscriptions it concerns, the deadline
@@ -609,6 +644,12 @@ func (s *Server) RunWebhooks(ctx context.Context, nw *network.Net, dir string) {
 		if err == nil {
 			delete(failures, ev.TransactionID)
 			return nil
+		}
+		if errors.Is(err, errWebhookQueue) {
+			// The queue could not be reached (a shared database down):
+			// every event would fail alike, so none is given up; the
+			// event is retried until the queue answers.
+			return err
 		}
 		if failures[ev.TransactionID]++; failures[ev.TransactionID] < maxRouteFailures {
 			return err

@@ -24,8 +24,11 @@ import (
 // keyedWrites is what a round-robin client of several gateway instances
 // was told for its keyed writes.
 type keyedWrites struct {
-	Keys, Posts, Fresh, Replayed, InProgress, Unavailable int
-	Wrong                                                 []string
+	Keys, Posts, Fresh, Replayed, InProgress int
+	// Unavailable counts 503s of the ledger (the key released: the retry
+	// submits again), Unrecorded 503s of the records (nothing submitted).
+	Unavailable, Unrecorded int
+	Wrong                   []string
 }
 
 // keyedClient posts party registrations with Idempotency-Keys to gateway
@@ -78,6 +81,8 @@ func (k *keyedClient) write(i int, body, key string, both bool) {
 					k.w.Fresh++
 				case status == http.StatusConflict && strings.Contains(got, "in progress"):
 					k.w.InProgress++
+				case status == http.StatusServiceUnavailable && strings.Contains(got, "cannot record the Idempotency-Key"):
+					k.w.Unrecorded++
 				case status == http.StatusServiceUnavailable:
 					k.w.Unavailable++
 				default:
@@ -223,8 +228,8 @@ func TestGatewayInstancesShareTheirStateInPostgreSQL(t *testing.T) {
 	submitted := submits(t, a) + submits(t, b) - before
 	found, duplicates := registrations(t, codes)
 	w := k.w
-	t.Logf("%d keys, %d posts in %s: %d fresh, %d replayed, %d answered in progress, %d unavailable; %d submitted; on the ledger %d, duplicates %d",
-		w.Keys, w.Posts, took.Round(time.Millisecond), w.Fresh, w.Replayed, w.InProgress, w.Unavailable, submitted, found, duplicates)
+	t.Logf("%d keys, %d posts in %s: %d fresh, %d replayed, %d answered in progress, %d unavailable, %d unrecorded; %d submitted; on the ledger %d, duplicates %d",
+		w.Keys, w.Posts, took.Round(time.Millisecond), w.Fresh, w.Replayed, w.InProgress, w.Unavailable, w.Unrecorded, submitted, found, duplicates)
 	for i, e := range w.Wrong {
 		if i == 5 {
 			break

@@ -22,15 +22,15 @@ import (
 
 // Connect opens a pool on the database dsn names, creating the database
 // when PostgreSQL answers that it does not exist. what names the database
-// in errors ("index database"). A dsn without pool_max_conns gets at least
-// minConns connections.
-func Connect(ctx context.Context, dsn, what string, minConns int32) (*pgxpool.Pool, error) {
+// in errors ("index database"). A dsn without pool_max_conns may open up
+// to at least maxConns connections.
+func Connect(ctx context.Context, dsn, what string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(dsn) // its errors hide a password
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < minConns {
-		cfg.MaxConns = minConns
+	if !strings.Contains(dsn, "pool_max_conns") && cfg.MaxConns < maxConns {
+		cfg.MaxConns = maxConns
 	}
 	if err := ensureDatabase(ctx, cfg.ConnConfig, what); err != nil {
 		return nil, err
@@ -57,7 +57,7 @@ func ensureDatabase(ctx context.Context, cc *pgx.ConnConfig, what string) error 
 	}
 	defer c.Close(ctx)
 	_, err = c.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{cc.Database}.Sanitize())
-	if errors.As(err, &pe) && pe.Code == "42P04" { // duplicate_database: created meanwhile
+	if errors.As(err, &pe) && (pe.Code == "42P04" || pe.Code == "23505") { // created meanwhile (duplicate_database, or the catalog's unique index)
 		err = nil
 	}
 	return err

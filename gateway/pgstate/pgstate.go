@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"dataledger/gateway"
@@ -34,8 +35,10 @@ var migrations embed.FS
 // schema holds every table of the package.
 const schema = "gateway_state"
 
-// opTimeout bounds one statement: a request waits no longer for the
-// database before it is refused (nothing submitted).
+// opTimeout bounds an operation's wait for the database (Begin, of up to
+// six statements, twice it; on a failure one more statement takes its
+// record back): a request waits no longer before it is refused (nothing
+// submitted).
 const opTimeout = 5 * time.Second
 
 // DB is the shared state's database.
@@ -44,8 +47,9 @@ type DB struct {
 	ttl  time.Duration
 	now  func() time.Time // time.Now; a test's clock
 
-	mu    sync.Mutex
-	swept time.Time // when this instance last deleted expired records
+	mu       sync.Mutex
+	swept    time.Time // when this instance last began deleting expired records
+	sweeping bool
 }
 
 // Open connects to the database dsn names (creating it when it does not
@@ -99,23 +103,29 @@ func (d *DB) ctx() (context.Context, context.CancelFunc) {
 }
 
 // Begin implements gateway.IdempotencyRecords: one statement takes the
-// key (new, or its record expired) or leaves it to the live record, which
-// it then reads; instances racing for one key see one winner.
-func (d *DB) Begin(key, hash string) (*gateway.IdempotencyRecord, error) {
-	ctx, cancel := d.ctx()
+// key (new, or its record expired) under a new token or leaves it to the
+// live record, which it then reads; instances racing for one key see one
+// winner.
+func (d *DB) Begin(key, hash string) (string, *gateway.IdempotencyRecord, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*opTimeout) // all of Begin's statements
 	defer cancel()
 	now := d.now()
-	d.sweep(ctx, now)
+	d.sweepEvery(now)
 	dead := now.Add(-d.ttl)
+	token := gateway.NewIdempotencyToken()
 	for range 3 { // a live record released between the two statements: take the key again
-		tag, err := d.pool.Exec(ctx, `INSERT INTO gateway_state.idempotency (key, body_hash, status, response, at) VALUES ($1, $2, 0, NULL, $3)
-			ON CONFLICT (key) DO UPDATE SET body_hash = excluded.body_hash, status = 0, response = NULL, at = excluded.at
-			WHERE idempotency.at <= $4`, key, hash, now, dead)
+		tag, err := d.pool.Exec(ctx, `INSERT INTO gateway_state.idempotency (key, body_hash, token, status, response, at) VALUES ($1, $2, $3, 0, NULL, $4)
+			ON CONFLICT (key) DO UPDATE SET body_hash = excluded.body_hash, token = excluded.token, status = 0, response = NULL, at = excluded.at
+			WHERE idempotency.at <= $5`, key, hash, token, now, dead)
 		if err != nil {
-			return nil, unavailable(err)
+			// The row may have been written and the answer lost: take it
+			// back, so that the key is not left pending for the caller
+			// told "nothing was submitted".
+			d.forget(key, token)
+			return "", nil, unavailable(err)
 		}
 		if tag.RowsAffected() == 1 {
-			return nil, nil
+			return token, nil, nil
 		}
 		var r gateway.IdempotencyRecord
 		err = d.pool.QueryRow(ctx, `SELECT body_hash, status, response FROM gateway_state.idempotency WHERE key = $1 AND at > $2`, key, dead).
@@ -124,40 +134,89 @@ func (d *DB) Begin(key, hash string) (*gateway.IdempotencyRecord, error) {
 			continue
 		}
 		if err != nil {
-			return nil, unavailable(err)
+			return "", nil, unavailable(err)
 		}
-		return &r, nil
+		return "", &r, nil
 	}
-	return nil, errors.New("its shared state database kept changing this key's record; nothing was recorded")
+	return "", nil, errors.New("its shared state database kept changing this key's record; nothing was recorded")
 }
 
-// Finish implements gateway.IdempotencyRecords: the pending record of
-// this request takes its answer.
-func (d *DB) Finish(key, hash string, status int, response []byte) {
+// forget deletes a pending record by its token, on a fresh deadline. (An
+// INSERT whose commit is still on its way when this runs is not seen: the
+// key then stays pending until it expires, and a retry reads 409.)
+func (d *DB) forget(key, token string) {
 	ctx, cancel := d.ctx()
 	defer cancel()
-	_, _ = d.pool.Exec(ctx, `UPDATE gateway_state.idempotency SET status = $3, response = $4, at = $5
-		WHERE key = $1 AND body_hash = $2 AND status = 0`, key, hash, status, response, d.now())
+	_, _ = d.pool.Exec(ctx, `DELETE FROM gateway_state.idempotency WHERE key = $1 AND token = $2 AND status = 0`, key, token)
+}
+
+// errSuperseded: the key's record is another request's now.
+var errSuperseded = errors.New("the key's record is another request's now (this one's expired)")
+
+// Finish implements gateway.IdempotencyRecords: the pending record of
+// this request (its token) takes its answer.
+func (d *DB) Finish(key, token string, status int, response []byte) error {
+	ctx, cancel := d.ctx()
+	defer cancel()
+	return oneRow(d.pool.Exec(ctx, `UPDATE gateway_state.idempotency SET status = $3, response = $4, at = $5
+		WHERE key = $1 AND token = $2 AND status = 0`, key, token, status, response, d.now()))
+}
+
+// oneRow: the statement changed the request's own record, or the record
+// is another request's now.
+func oneRow(tag pgconn.CommandTag, err error) error {
+	switch {
+	case err != nil:
+		return unavailable(err)
+	case tag.RowsAffected() == 0:
+		return errSuperseded
+	}
+	return nil
 }
 
 // Release implements gateway.IdempotencyRecords: the pending record of
-// this request goes, so that a retry submits it.
-func (d *DB) Release(key, hash string) {
+// this request (its token) goes, so that a retry submits it.
+func (d *DB) Release(key, token string) error {
 	ctx, cancel := d.ctx()
 	defer cancel()
-	_, _ = d.pool.Exec(ctx, `DELETE FROM gateway_state.idempotency WHERE key = $1 AND body_hash = $2 AND status = 0`, key, hash)
+	return oneRow(d.pool.Exec(ctx, `DELETE FROM gateway_state.idempotency WHERE key = $1 AND token = $2 AND status = 0`, key, token))
 }
 
-// sweep deletes expired records, at most once a minute per instance.
-func (d *DB) sweep(ctx context.Context, now time.Time) {
+// sweepEvery deletes expired records in the background, at most once a
+// minute per instance, in batches (a large backlog costs no request its
+// deadline).
+func (d *DB) sweepEvery(now time.Time) {
 	d.mu.Lock()
-	due := now.Sub(d.swept) >= time.Minute
+	due := now.Sub(d.swept) >= time.Minute && !d.sweeping
 	if due {
-		d.swept = now
+		d.swept, d.sweeping = now, true
 	}
 	d.mu.Unlock()
-	if due {
-		_, _ = d.pool.Exec(ctx, `DELETE FROM gateway_state.idempotency WHERE at <= $1`, now.Add(-d.ttl))
+	if !due {
+		return
+	}
+	go func() {
+		defer func() { d.mu.Lock(); d.sweeping = false; d.mu.Unlock() }()
+		d.Sweep(now)
+	}()
+}
+
+// Sweep deletes the records expired at now, 10,000 at a time, and
+// answers how many.
+func (d *DB) Sweep(now time.Time) int {
+	n := 0
+	for {
+		ctx, cancel := d.ctx()
+		tag, err := d.pool.Exec(ctx, `DELETE FROM gateway_state.idempotency WHERE key IN
+			(SELECT key FROM gateway_state.idempotency WHERE at <= $1 LIMIT 10000)`, now.Add(-d.ttl))
+		cancel()
+		if err != nil {
+			return n
+		}
+		n += int(tag.RowsAffected())
+		if tag.RowsAffected() < 10000 {
+			return n
+		}
 	}
 }
 
@@ -168,9 +227,15 @@ func (d *DB) Records(ctx context.Context) (answered, pending int, err error) {
 	return answered, pending, err
 }
 
-func unavailable(err error) error {
-	return fmt.Errorf("its shared state database is unavailable: %v", err)
-}
+// unavailable is a database failure as callers read it ("its shared
+// state database is unavailable"), the cause (which may name the
+// database) wrapped for the log.
+func unavailable(err error) error { return &unavailableError{err} }
+
+type unavailableError struct{ cause error }
+
+func (e *unavailableError) Error() string { return "its shared state database is unavailable" }
+func (e *unavailableError) Unwrap() error { return e.cause }
 
 // Checkpointer implements gateway.AuditCheckpoints: the channel's audit
 // checkpoint as the instances last recorded it (fromGenesis: none, without

@@ -25,6 +25,7 @@ func instances(t *testing.T, n int, now func() time.Time) []*DB {
 			t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
 		}
 		t.Cleanup(d.Close)
+		d.swept = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC) // no sweep in the background: the tests sweep
 		out[i] = d
 	}
 	return out
@@ -37,6 +38,7 @@ func TestOneOfTheInstancesTakesAKeyAndAllReplayItsAnswer(t *testing.T) {
 	in := instances(t, 2, time.Now)
 	const racers = 40
 	var took, pending atomic.Int32
+	var token atomic.Value
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	for i := range racers {
@@ -44,16 +46,17 @@ func TestOneOfTheInstancesTakesAKeyAndAllReplayItsAnswer(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			r, err := in[i%2].Begin("key-a|k1", "h1")
+			tok, r, err := in[i%2].Begin("key-a|k1", "h1")
 			switch {
 			case err != nil:
 				t.Error(err)
-			case r == nil:
+			case r == nil && tok != "":
 				took.Add(1)
-			case r.Status == 0 && r.BodyHash == "h1":
+				token.Store(tok)
+			case r != nil && r.Status == 0 && r.BodyHash == "h1":
 				pending.Add(1)
 			default:
-				t.Errorf("a racer read %+v", r)
+				t.Errorf("a racer read %q %+v", tok, r)
 			}
 		}()
 	}
@@ -62,20 +65,27 @@ func TestOneOfTheInstancesTakesAKeyAndAllReplayItsAnswer(t *testing.T) {
 	if took.Load() != 1 || pending.Load() != racers-1 {
 		t.Fatalf("%d racers took the key and %d saw it pending; want 1 and %d", took.Load(), pending.Load(), racers-1)
 	}
-	in[0].Finish("key-a|k1", "h1", 201, []byte(`{"number":"1"}`))
+	tok := token.Load().(string)
+	if err := in[1].Finish("key-a|k1", "not-its-token", 201, []byte(`{"number":"2"}`)); err == nil {
+		t.Fatal("another request's token finished the record")
+	}
+	if err := in[0].Finish("key-a|k1", tok, 201, []byte(`{"number":"1"}`)); err != nil {
+		t.Fatal(err)
+	}
 	for _, d := range in {
-		r, err := d.Begin("key-a|k1", "h1")
+		_, r, err := d.Begin("key-a|k1", "h1")
 		if err != nil || r == nil || r.Status != 201 || string(r.Response) != `{"number":"1"}` {
 			t.Fatalf("after the answer: %+v %v", r, err)
 		}
-		if r, _ := d.Begin("key-a|k1", "other"); r == nil || r.BodyHash != "h1" {
+		if _, r, _ := d.Begin("key-a|k1", "other"); r == nil || r.BodyHash != "h1" {
 			t.Fatalf("another body under the key: %+v", r)
 		}
 	}
 	// A finished record is not finished again, nor released.
-	in[1].Finish("key-a|k1", "h1", 500, []byte("late"))
-	in[1].Release("key-a|k1", "h1")
-	if r, _ := in[0].Begin("key-a|k1", "h1"); r == nil || r.Status != 201 {
+	if in[1].Finish("key-a|k1", tok, 500, []byte("late")) == nil || in[1].Release("key-a|k1", tok) == nil {
+		t.Fatal("a finished record was finished or released again")
+	}
+	if _, r, _ := in[0].Begin("key-a|k1", "h1"); r == nil || r.Status != 201 {
 		t.Fatalf("a second Finish or a Release changed the answer: %+v", r)
 	}
 	answered, pend, err := in[1].Records(context.Background())
@@ -85,43 +95,66 @@ func TestOneOfTheInstancesTakesAKeyAndAllReplayItsAnswer(t *testing.T) {
 }
 
 // A released key (its request had no definite answer) is free again on
-// every instance; a key older than the TTL is new again, and a sweep
-// deletes it.
+// every instance; a key older than the TTL is new again, and the request
+// that held it can then neither answer nor release the new holder's
+// record; a sweep deletes expired records.
 func TestReleasedAndExpiredKeysAreNewAgain(t *testing.T) {
 	var clock atomic.Int64
 	clock.Store(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC).UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
 	in := instances(t, 2, now)
-	if r, err := in[0].Begin("k|1", "h"); r != nil || err != nil {
+	first, r, err := in[0].Begin("k|1", "h")
+	if r != nil || err != nil {
 		t.Fatal(r, err)
 	}
-	in[0].Release("k|1", "other") // not its request: nothing changes
-	if r, _ := in[1].Begin("k|1", "h"); r == nil || r.Status != 0 {
+	if in[0].Release("k|1", "other") == nil { // not its request: nothing changes
+		t.Fatal("released under another token")
+	}
+	if _, r, _ := in[1].Begin("k|1", "h"); r == nil || r.Status != 0 {
 		t.Fatalf("released by another request: %+v", r)
 	}
-	in[0].Release("k|1", "h")
-	if r, err := in[1].Begin("k|1", "h"); r != nil || err != nil {
-		t.Fatalf("after its release the key is not free: %+v %v", r, err)
-	}
-	in[1].Finish("k|1", "h", 200, []byte(`{}`))
-	clock.Add(int64(59 * time.Minute))
-	if r, _ := in[0].Begin("k|1", "h2"); r == nil || r.Status != 200 {
-		t.Fatalf("within the TTL: %+v", r)
-	}
-	clock.Add(int64(2 * time.Minute)) // an hour after its answer
-	if r, err := in[0].Begin("k|1", "h2"); r != nil || err != nil {
-		t.Fatalf("expired: %+v %v", r, err)
-	}
-	if _, err := in[1].Begin("k|2", "h"); err != nil { // in[1] sweeps (a minute since its last)
+	if err := in[0].Release("k|1", first); err != nil {
 		t.Fatal(err)
 	}
-	answered, pending, err := in[0].Records(context.Background())
-	if err != nil || answered != 0 || pending != 2 {
-		t.Fatalf("records after the sweep: %d answered, %d pending, %v", answered, pending, err)
+	second, r, err := in[1].Begin("k|1", "h")
+	if r != nil || err != nil {
+		t.Fatalf("after its release the key is not free: %+v %v", r, err)
 	}
-	var rows int
-	if err := in[0].pool.QueryRow(context.Background(), `SELECT count(*) FROM gateway_state.idempotency`).Scan(&rows); err != nil || rows != 2 {
-		t.Fatalf("%d rows (%v): the expired one was not deleted", rows, err)
+	// The second request outlives the TTL; a third takes the key.
+	clock.Add(int64(61 * time.Minute))
+	third, r, err := in[0].Begin("k|1", "h")
+	if r != nil || err != nil {
+		t.Fatalf("expired: %+v %v", r, err)
+	}
+	if in[1].Finish("k|1", second, 200, []byte(`{"late":true}`)) == nil || in[1].Release("k|1", second) == nil {
+		t.Fatal("the expired request answered or released the record of the request that took its key")
+	}
+	if err := in[0].Finish("k|1", third, 201, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, r, _ := in[1].Begin("k|1", "h"); r == nil || r.Status != 201 {
+		t.Fatalf("the third request's answer: %+v", r)
+	}
+	// A record of its own expires; the sweep deletes it and only it.
+	if _, _, err := in[0].Begin("k|old", "h"); err != nil {
+		t.Fatal(err)
+	}
+	clock.Add(int64(61 * time.Minute))
+	if _, _, err := in[0].Begin("k|new", "h"); err != nil {
+		t.Fatal(err)
+	}
+	if n := in[1].Sweep(now()); n != 2 { // k|1 and k|old
+		t.Fatalf("the sweep deleted %d records, want 2", n)
+	}
+	var keys []string
+	rows, _ := in[0].pool.Query(context.Background(), `SELECT key FROM gateway_state.idempotency`)
+	for rows.Next() {
+		var k string
+		_ = rows.Scan(&k)
+		keys = append(keys, k)
+	}
+	if len(keys) != 1 || keys[0] != "k|new" {
+		t.Fatalf("after the sweep: %v, want [k|new]", keys)
 	}
 }
 

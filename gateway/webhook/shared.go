@@ -9,11 +9,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	bolt "go.etcd.io/bbolt"
 
 	"dataledger/pgdb"
 )
@@ -103,6 +106,13 @@ func (s *SharedStore) Subscribe(sub Subscription, maxActive, maxAll int) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('webhook owner ' || $1))`, sub.Owner); err != nil {
 			return err
 		}
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM gateway_state.webhook_subscriptions WHERE id = $1)`, sub.ID).Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return fmt.Errorf("webhook: subscription %s exists", sub.ID)
+		}
 		var active, all int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE subscription->'disabled' IS NULL OR subscription->'disabled' = 'null'), count(*)
 			FROM gateway_state.webhook_subscriptions WHERE owner = $1`, sub.Owner).Scan(&active, &all); err != nil {
@@ -191,7 +201,7 @@ func (s *SharedStore) Disable(id, by string, at time.Time) (*Subscription, error
 func (s *SharedStore) Rotate(id, secret string, until time.Time) (*Subscription, error) {
 	return s.change(id, func(sub *Subscription) (bool, error) {
 		if sub.Disabled != nil {
-			return false, fmt.Errorf("webhook: subscription %s is disabled", id)
+			return false, fmt.Errorf("%w: %s", ErrDisabled, id)
 		}
 		sub.PreviousSecret, sub.PreviousUntil, sub.Secret = sub.Secret, &until, secret
 		return true, nil
@@ -234,7 +244,7 @@ func (s *SharedStore) Due(now time.Time, limit int, skip func(sub string) bool) 
 	defer cancel()
 	rows, err := s.pool.Query(ctx, `SELECT d.delivery FROM gateway_state.webhook_deliveries d
 		JOIN gateway_state.webhook_subscriptions s ON s.id = d.subscription
-		WHERE d.state = 'pending' AND d.next <= $1 AND (s.lease_until IS NULL OR s.lease_until <= $1 OR s.leased_by = $2)
+		WHERE d.state = 'pending' AND d.next <= $1 AND (s.lease_until IS NULL OR s.lease_until <= now() OR s.leased_by = $2)
 		ORDER BY d.next, d.id LIMIT $3`, now, s.instance, maxScan)
 	if err != nil {
 		return nil, time.Time{}, err
@@ -251,8 +261,9 @@ func (s *SharedStore) Due(now time.Time, limit int, skip func(sub string) bool) 
 			continue
 		}
 		taken[sub] = true
-		tag, err := s.pool.Exec(ctx, `UPDATE gateway_state.webhook_subscriptions SET lease_until = $2, leased_by = $3
-			WHERE id = $1 AND (lease_until IS NULL OR lease_until <= $4 OR leased_by = $3)`, sub, now.Add(s.Lease), s.instance, now)
+		// The database's clock decides leases: instances' clocks may differ.
+		tag, err := s.pool.Exec(ctx, `UPDATE gateway_state.webhook_subscriptions SET lease_until = now() + $2::interval, leased_by = $3
+			WHERE id = $1 AND (lease_until IS NULL OR lease_until <= now() OR leased_by = $3)`, sub, s.Lease, s.instance)
 		if err != nil {
 			return out, time.Time{}, err
 		}
@@ -270,12 +281,19 @@ func (s *SharedStore) Due(now time.Time, limit int, skip func(sub string) bool) 
 	return out, *next, err
 }
 
-// Pending implements Queue.
+// Pending implements Queue. It is read just before an attempt: the
+// instance's lease on the delivery's subscription is renewed with it, and
+// a delivery whose lease another instance took meanwhile (this one held
+// it past its end) is not pending for this one.
 func (s *SharedStore) Pending(id string, now time.Time) (*Delivery, error) {
 	ctx, cancel := ctxOp()
 	defer cancel()
 	var d Delivery
-	err := s.pool.QueryRow(ctx, `SELECT delivery FROM gateway_state.webhook_deliveries WHERE id = $1 AND state = 'pending' AND next <= $2`, id, now).Scan(&d)
+	err := s.pool.QueryRow(ctx, `UPDATE gateway_state.webhook_subscriptions s SET lease_until = now() + $3::interval, leased_by = $4
+		FROM gateway_state.webhook_deliveries d
+		WHERE d.id = $1 AND d.state = 'pending' AND d.next <= $2 AND s.id = d.subscription
+			AND (s.leased_by = $4 OR s.lease_until IS NULL OR s.lease_until <= now())
+		RETURNING d.delivery`, id, now, s.Lease, s.instance).Scan(&d)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	}
@@ -347,7 +365,7 @@ func (s *SharedStore) Log(subID string, limit int, cursor string) ([]Delivery, s
 			return nil, "", err
 		}
 		if !ok {
-			return nil, "", fmt.Errorf("webhook: cursor %q is not a delivery of this subscription", cursor)
+			return nil, "", fmt.Errorf("%w: %q", ErrCursor, cursor)
 		}
 		rows, err = s.pool.Query(ctx, `SELECT d.delivery FROM gateway_state.webhook_deliveries d, gateway_state.webhook_deliveries c
 			WHERE c.id = $3 AND d.subscription = $1 AND (d.created, d.id) < (c.created, c.id)
@@ -374,4 +392,16 @@ func (s *SharedStore) Sweep(before time.Time) (int, error) {
 	defer cancel()
 	tag, err := s.pool.Exec(ctx, `DELETE FROM gateway_state.webhook_deliveries WHERE state <> 'pending' AND done < $1`, before)
 	return int(tag.RowsAffected()), err
+}
+
+// Unavailable tells whether a store's error means the store could not be
+// reached (a connection refused or lost, a deadline, a database shutting
+// down), which passes, rather than a failure that would repeat.
+func Unavailable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || pe.Code == "53300" // connection, shutdown, too many connections
+	}
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) || pgconn.Timeout(err) || errors.Is(err, bolt.ErrTimeout)
 }

@@ -101,6 +101,12 @@ var (
 // ErrNotFound: no subscription with that ID.
 var ErrNotFound = errors.New("webhook: no such subscription")
 
+// ErrDisabled: the subscription is disabled.
+var ErrDisabled = errors.New("webhook: the subscription is disabled")
+
+// ErrCursor: a log cursor that is not a delivery of the subscription.
+var ErrCursor = errors.New("webhook: the cursor is not a delivery of this subscription")
+
 // Open opens (or makes) the store at path.
 func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -242,7 +248,7 @@ func (s *Store) Rotate(id, secret string, until time.Time) (*Subscription, error
 			return err
 		}
 		if sub.Disabled != nil {
-			return fmt.Errorf("webhook: subscription %s is disabled", id)
+			return fmt.Errorf("%w: %s", ErrDisabled, id)
 		}
 		sub.PreviousSecret, sub.PreviousUntil, sub.Secret = sub.Secret, &until, secret
 		return putJSON(b, id, sub)
@@ -414,7 +420,7 @@ func (s *Store) Log(subID string, limit int, cursor string) ([]Delivery, string,
 			var d Delivery
 			v := ds.Get([]byte(cursor))
 			if v == nil || json.Unmarshal(v, &d) != nil || d.Event.Subscription != subID {
-				return fmt.Errorf("webhook: cursor %q is not a delivery of this subscription", cursor)
+				return fmt.Errorf("%w: %q", ErrCursor, cursor)
 			}
 			c.Seek(logKey(subID, d.Event.Created, cursor))
 			k, _ = c.Prev()

@@ -396,6 +396,25 @@ func postedOnce(t *testing.T, in []Queue, perSub, workers int) {
 	}
 }
 
+// An attempt made from a stale read (another attempt was recorded since)
+// is refused, and a delivered event is no longer pending.
+func TestAnAttemptIsRecordedOnlyOnTheDeliveryItWasMadeOf(t *testing.T) {
+	eachStore(t, func(t *testing.T, s Queue, reopen func() Queue) {
+		subscribe(t, s, "wh_a", "https://example.com/")
+		now := time.Now()
+		_, _ = s.Enqueue([]Event{{ID: "evt_1", Subscription: "wh_a", Created: now}}, now)
+		if err := s.Attempted("evt_1", 0, Attempt{At: now, Status: 200}, StateDelivered, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Attempted("evt_1", 0, Attempt{At: now, Status: 200}, StateDelivered, time.Time{}); !errors.Is(err, ErrChanged) {
+			t.Fatalf("a second attempt from a stale read: %v", err)
+		}
+		if d, _ := s.Pending("evt_1", now); d != nil {
+			t.Fatal("a delivered event is pending")
+		}
+	})
+}
+
 func TestAnOwnerHoldsABoundedNumberOfSubscriptions(t *testing.T) {
 	eachStore(t, func(t *testing.T, s Queue, reopen func() Queue) {
 		mk := func(id string) error {
@@ -454,15 +473,85 @@ func TestARotatedSecretSignsBesideTheNewOneDuringItsGrace(t *testing.T) {
 // enqueuing the same events: every event is posted once, and one delivery
 // per subscription is in flight at a time across the two.
 func TestTwoInstancesDeliverEachEventOnceAndOneAtATimePerSubscription(t *testing.T) {
+	in := sharedInstances(t, 2, 0)
+	postedOnce(t, []Queue{in[0], in[1]}, 100, 4)
+}
+
+// An instance that claims a delivery and dies before its attempt holds
+// the subscription only until its lease ends: another instance then
+// delivers it, once.
+func TestADeadInstancesLeaseExpiresAndAnotherDelivers(t *testing.T) {
+	in := sharedInstances(t, 2, 500*time.Millisecond)
+	rcv := &receiver{tries: map[string]int{}}
+	srv := httptest.NewServer(rcv)
+	defer srv.Close()
+	rcv.secret = subscribe(t, in[0], "wh_a", srv.URL).Secret
+	now := time.Now()
+	if _, err := in[0].Enqueue([]Event{{ID: "evt_1", Subscription: "wh_a", Created: now}}, now); err != nil {
+		t.Fatal(err)
+	}
+	if due, _, err := in[0].Due(time.Now(), 1, nil); err != nil || len(due) != 1 {
+		t.Fatalf("the first instance's claim: %d, %v", len(due), err)
+	}
+	// The first instance is gone; the other cannot take it while the
+	// lease holds, and delivers it once it has ended.
+	if due, _, _ := in[1].Due(time.Now(), 1, nil); len(due) != 0 {
+		t.Fatal("a leased subscription's delivery was claimed by another instance")
+	}
+	stop := run(t, &Deliverer{Store: in[1], Client: NewClient(true)})
+	defer stop()
+	waitFor(t, "the delivery by the other instance", func() bool { return rcv.count() == 1 })
+	if page, _, _ := in[1].Log("wh_a", 10, ""); len(page) != 1 || page[0].State != StateDelivered || len(page[0].Attempts) != 1 {
+		t.Fatalf("the log: %+v", page)
+	}
+}
+
+// An attempt that renews an expired lease takes it: the instance whose
+// lease had expired cannot then claim the subscription's deliveries
+// while the attempt runs.
+func TestAnAttemptTakesTheLeaseItRenews(t *testing.T) {
+	in := sharedInstances(t, 2, 300*time.Millisecond)
+	subscribe(t, in[0], "wh_a", "https://example.com/")
+	now := time.Now()
+	if _, err := in[0].Enqueue([]Event{{ID: "evt_1", Subscription: "wh_a", Created: now}, {ID: "evt_2", Subscription: "wh_a", Created: now}}, now); err != nil {
+		t.Fatal(err)
+	}
+	if due, _, _ := in[0].Due(time.Now(), 1, nil); len(due) != 1 {
+		t.Fatal("A's claim")
+	}
+	time.Sleep(400 * time.Millisecond) // A's lease ends
+	if due, _, _ := in[1].Due(time.Now(), 1, nil); len(due) != 1 {
+		t.Fatal("B's claim after A's lease ended")
+	}
+	time.Sleep(400 * time.Millisecond) // B's lease ends too
+	in[0].Lease = time.Minute
+	if d, err := in[0].Pending("evt_1", time.Now()); err != nil || d == nil {
+		t.Fatalf("A's attempt: %v %v", d, err)
+	}
+	if due, _, _ := in[1].Due(time.Now(), 1, nil); len(due) != 0 {
+		t.Fatal("B claimed the subscription while A's renewed lease holds it")
+	}
+	if d, _ := in[1].Pending("evt_2", time.Now()); d != nil {
+		t.Fatal("B attempts a delivery of a subscription A holds")
+	}
+}
+
+// sharedInstances are n shared stores on one fresh database, as n
+// instances of a gateway open it, with the lease given (0: the default).
+func sharedInstances(t *testing.T, n int, lease time.Duration) []*SharedStore {
+	t.Helper()
 	dsn := pgdbtest.DSN(t, "dl_hooks_")
-	var in []Queue
-	for range 2 {
+	var in []*SharedStore
+	for range n {
 		s, err := OpenShared(context.Background(), dsn)
 		if err != nil {
 			t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
 		}
 		t.Cleanup(func() { s.Close() })
+		if lease > 0 {
+			s.Lease = lease
+		}
 		in = append(in, s)
 	}
-	postedOnce(t, in, 100, 4)
+	return in
 }

@@ -1,5 +1,5 @@
--- The state a gateway's instances share (package pgstate), in its own
--- schema so that it may live in the supervision index's database.
+-- The state a gateway's instances share (package pgstate), in a schema
+-- of its own (gateway_state).
 
 -- +goose Up
 -- idempotency: one row per (caller, Idempotency-Key); status 0 while its
