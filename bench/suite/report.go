@@ -150,6 +150,9 @@ func (r *Report) Targets() []Target {
 		// Diagnostic, not a goal of the issue: the product's code against a
 		// raw put touching the same state.
 		out = ratioTarget(out, fmt.Sprintf("credential issuance ÷ raw put of its shape, %d in flight", k), r.writeRate(PathIssuance, k), r.writeRate(PathShapedPut, k), 0.8)
+		// Diagnostic: issuance's state without its listing indexes, the
+		// most that moving listing off the chain could give.
+		out = ratioTarget(out, fmt.Sprintf("raw put of issuance's reads (no listing index) ÷ raw put, %d in flight", k), r.writeRate(PathReadsPut, k), raw, 0.8)
 		conflicts := 0
 		for _, w := range r.Write {
 			if w.InFlight == k {
