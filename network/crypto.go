@@ -45,23 +45,31 @@ type cryptoSpec struct {
 	SANS     []string `yaml:"SANS"`
 }
 
-// generateCrypto runs cryptogen for orgs that have no material yet (it
-// never regenerates an existing org: its CA signed the ledgers), then
-// issues role identities and chaincode-server TLS certificates.
+// generateCrypto runs cryptogen for orgs that have no material yet, and
+// for the nodes an existing org gained (cryptogen extend issues those
+// from the org's own CA and leaves every existing node as it is: an org's
+// CA is never regenerated, it signed the ledgers), then issues role
+// identities and chaincode-server TLS certificates.
 func (n *Net) generateCrypto(log io.Writer) error {
 	var missing cryptoConfig
 	for _, o := range n.D.Orgs {
-		if _, err := os.Stat(n.L.OrgMSPDir(o)); err == nil {
-			continue
-		}
 		co := cryptoOrg{Name: o.MSPID, Domain: o.Domain, EnableNodeOUs: true}
+		_, err := os.Stat(n.L.OrgMSPDir(o))
+		needed := err != nil
 		for _, x := range o.Orderers {
 			co.Specs = append(co.Specs, cryptoSpec{Hostname: x.Name, SANS: sans(x.Host)})
 		}
 		for _, p := range o.Peers {
 			co.Specs = append(co.Specs, cryptoSpec{Hostname: p.Name, SANS: sans(p.Host)})
 		}
-		missing.PeerOrgs = append(missing.PeerOrgs, co)
+		for _, spec := range co.Specs {
+			if _, err := os.Stat(n.L.NodeCryptoDir(o, spec.Hostname)); err != nil {
+				needed = true
+			}
+		}
+		if needed {
+			missing.PeerOrgs = append(missing.PeerOrgs, co)
+		}
 	}
 	if len(missing.PeerOrgs) > 0 {
 		cfg := filepath.Join(n.L.ConfigDir(), "crypto-config.yaml")
@@ -79,7 +87,7 @@ func (n *Net) generateCrypto(log io.Writer) error {
 		if out, err := runCmd(nil, fabricbin.Bin("cryptogen"), args...); err != nil {
 			return fmt.Errorf("cryptogen: %v\n%s", err, out)
 		}
-		fmt.Fprintf(log, "  crypto material for %d org(s)\n", len(missing.PeerOrgs))
+		fmt.Fprintf(log, "  crypto material for %d org(s) new or with new nodes\n", len(missing.PeerOrgs))
 	}
 	if err := n.ordererIdentities(log); err != nil {
 		return err

@@ -36,6 +36,12 @@ func (n *Net) installBuilder() error {
 
 // packageFor writes the ccaas package of one peer's chaincode server.
 func (n *Net) packageFor(p *Peer) (string, string, error) {
+	// One package per org (its peers share one approved package ID): its
+	// first peer's, whose address the builder replaces with each peer's
+	// own chaincode server (ccaas.AddressEnv).
+	if first := p.org.Peers[0]; first != p {
+		return n.packageFor(first)
+	}
 	root, err := os.ReadFile(n.L.TLSCACert(p.org))
 	if err != nil {
 		return "", "", err

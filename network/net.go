@@ -20,6 +20,10 @@ type Net struct {
 	// Bench starts the chaincode servers with the benchmark functions on
 	// (`network up --bench`); an up without it turns them off again.
 	Bench bool
+	// SnapshotJoins: a peer joins a channel that has more than its genesis
+	// block from a snapshot of another member peer's ledger (`network up
+	// --join-from-snapshot`) instead of replaying every block.
+	SnapshotJoins bool
 }
 
 // Open loads a description and binds it to a home directory.

@@ -8,6 +8,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"dataledger/network/ccaas"
 	"dataledger/network/fabricbin"
 )
 
@@ -66,7 +67,7 @@ func (n *Net) writePeerConfig(p *Peer) error {
 		"operations.listenAddress":               fmt.Sprintf("%s:%d", p.Host, p.OperationsPort),
 		"metrics.provider":                       "prometheus",
 		"vm.endpoint":                            "",
-		"chaincode.externalBuilders":             []any{map[string]any{"name": "dataledger-ccaas", "path": n.L.BuilderDir(), "propagateEnvironment": []string{}}},
+		"chaincode.externalBuilders":             []any{map[string]any{"name": "dataledger-ccaas", "path": n.L.BuilderDir(), "propagateEnvironment": []string{ccaas.AddressEnv}}},
 		"chaincode.logging.level":                "warning",
 		"peer.limits.concurrency.gatewayService": 500,
 	} {

@@ -37,6 +37,23 @@ func (n *Net) PeerCLI(p *Peer, args ...string) ([]byte, error) {
 	return out, nil
 }
 
+// PeerCLIAs runs the peer CLI as one of the org's users (its own MSP)
+// against peer p: what that user may read at that very peer, with no
+// gateway choosing another.
+func (n *Net) PeerCLIAs(p *Peer, user string, args ...string) ([]byte, error) {
+	env := n.peerEnv(p)
+	for i, e := range env {
+		if strings.HasPrefix(e, "CORE_PEER_MSPCONFIGPATH=") {
+			env[i] = "CORE_PEER_MSPCONFIGPATH=" + n.L.UserMSP(p.org, user)
+		}
+	}
+	out, err := runCmd(env, fabricbin.Bin("peer"), args...)
+	if err != nil {
+		return out, fmt.Errorf("peer %s (as %s of %s on %s): %v: %s", strings.Join(args[:min(3, len(args))], " "), user, p.org.MSPID, p.ID(), err, strings.TrimSpace(string(out)))
+	}
+	return out, nil
+}
+
 // ordered runs a peer CLI command that sends a transaction to the
 // orderers (its arguments hold ordererArgs), riding out what means
 // nothing was ordered: SERVICE_UNAVAILABLE until a Raft leader is elected,
@@ -196,6 +213,15 @@ func (n *Net) joinChannels() error {
 				return err
 			}
 			if !joined[c.Name] {
+				if n.SnapshotJoins {
+					done, err := n.joinFromSnapshot(c, p)
+					if err != nil {
+						return err
+					}
+					if done {
+						continue
+					}
+				}
 				if _, err := n.PeerCLI(p, "channel", "join", "-b", block); err != nil {
 					return err
 				}

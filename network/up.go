@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"dataledger/network/ccaas"
 	"dataledger/network/fabricbin"
 )
 
@@ -60,12 +61,15 @@ func (n *Net) Up(toolsDir string) error {
 			return err
 		}
 		for _, x := range n.D.AllOrderers() {
-			if err := n.startNode(x.ID(), fabricbin.Bin("orderer")); err != nil {
+			if err := n.startNode(x.ID(), fabricbin.Bin("orderer"), nil); err != nil {
 				return err
 			}
 		}
 		for _, p := range n.D.AllPeers() {
-			if err := n.startNode(p.ID(), fabricbin.Bin("peer"), "node", "start"); err != nil {
+			// The org's one chaincode package names its first peer's
+			// chaincode server; the builder gives each peer its own.
+			addr := ccaas.AddressEnv + "=" + fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort)
+			if err := n.startNode(p.ID(), fabricbin.Bin("peer"), []string{addr}, "node", "start"); err != nil {
 				return err
 			}
 		}
@@ -117,16 +121,16 @@ func (n *Net) Up(toolsDir string) error {
 	return nil
 }
 
-func (n *Net) startNode(id, bin string, args ...string) error {
+func (n *Net) startNode(id, bin string, env []string, args ...string) error {
 	if pid, ok := n.running(id); ok {
 		fmt.Fprintf(n.Out, "  %s already running (pid %d)\n", id, pid)
 		return nil
 	}
-	pid, err := n.start(proc{ID: id, Bin: bin, Args: args, Env: []string{
+	pid, err := n.start(proc{ID: id, Bin: bin, Args: args, Env: append([]string{
 		"FABRIC_CFG_PATH=" + n.L.NodeDir(id),
 		// Gateway stream closes make orderers warn per request; keep logs useful.
 		"FABRIC_LOGGING_SPEC=info:orderer.common.broadcast=error:comm.grpc.server=error:gossip=warning:ledgermgmt=warning",
-	}})
+	}, env...)})
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ func networkCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory: crypto, ledgers, logs, PIDs ($DATALEDGER_HOME)")
 	cmd.PersistentFlags().StringVar(&netFlags.tools, "fabric-tools", "network/fabrictools", "module that pins the Fabric release")
 
+	var fromSnapshot bool
 	up := &cobra.Command{
 		Use:   "up",
 		Short: "Build what is missing, generate config, start every process, create channels, deploy the chaincode, wait until ready",
@@ -47,11 +48,12 @@ func networkCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			n.Bench = bench
+			n.Bench, n.SnapshotJoins = bench, fromSnapshot
 			return n.Up(netFlags.tools)
 		},
 	}
 	up.Flags().BoolVar(&bench, "bench", false, "serve the benchmark functions (raw put, bulk load); never on a production network")
+	up.Flags().BoolVar(&fromSnapshot, "join-from-snapshot", false, "a peer new to a channel that has more than its genesis block joins from a snapshot of another member peer's ledger instead of replaying every block (it then answers no history or block before the snapshot)")
 	var purge bool
 	down := &cobra.Command{
 		Use:   "down [--purge]",

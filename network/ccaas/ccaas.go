@@ -173,12 +173,28 @@ func Build(sourceDir, outputDir string) error {
 	return copyTree(filepath.Join(sourceDir, "META-INF"), filepath.Join(outputDir, "META-INF"))
 }
 
-// Release hands the peer the connection information.
+// AddressEnv names the environment variable (the peer's, propagated to
+// its builder) holding the address of the peer's own chaincode server:
+// the peers of an org install one package, which names the first peer's.
+const AddressEnv = "DATALEDGER_CHAINCODE_ADDRESS"
+
+// Release hands the peer the connection information, with the address
+// of its own chaincode server when AddressEnv names one.
 // Fabric: bin/release BUILD_OUTPUT RELEASE_DIR.
 func Release(buildDir, releaseDir string) error {
 	data, err := os.ReadFile(filepath.Join(buildDir, "connection.json"))
 	if err != nil {
 		return err
+	}
+	if addr := os.Getenv(AddressEnv); addr != "" {
+		var c map[string]any // every field as the package has it
+		if err := json.Unmarshal(data, &c); err != nil {
+			return fmt.Errorf("connection.json: %w", err)
+		}
+		c["address"] = addr
+		if data, err = json.Marshal(c); err != nil {
+			return err
+		}
 	}
 	dst := filepath.Join(releaseDir, "chaincode", "server")
 	if err := os.MkdirAll(dst, 0o755); err != nil {

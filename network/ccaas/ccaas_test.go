@@ -67,6 +67,19 @@ func TestBuilderProtocol(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &got) != nil || got != conn {
 		t.Fatalf("released connection %+v (%v)", got, err)
 	}
+	// A second peer of the org, with the same package: its builder hands
+	// it its own chaincode server, everything else as packaged.
+	t.Setenv(AddressEnv, "127.0.0.1:12059")
+	rel2 := filepath.Join(root, "rel2")
+	if err := Release(out, rel2); err != nil {
+		t.Fatal(err)
+	}
+	b, err = os.ReadFile(filepath.Join(rel2, "chaincode", "server", "connection.json"))
+	want := conn
+	want.Address = "127.0.0.1:12059"
+	if got = (Connection{}); err != nil || json.Unmarshal(b, &got) != nil || got != want {
+		t.Fatalf("released for another peer: %+v (%v)", got, err)
+	}
 	_ = os.WriteFile(filepath.Join(meta, "metadata.json"), []byte(`{"type":"golang","label":"x"}`), 0o644)
 	if Detect(meta) == nil {
 		t.Fatal("detect accepted a golang package")
