@@ -1,10 +1,14 @@
 package network
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -59,17 +63,21 @@ func (n *Net) PeerCLIAs(p *Peer, user string, args ...string) ([]byte, error) {
 // nothing was ordered: SERVICE_UNAVAILABLE until a Raft leader is elected,
 // a few seconds after a node rejoins; and an orderer that would not take
 // the envelope ("could not send to orderer node", e.g. EOF from a node
-// that restarted), which is asked again through the next running orderer.
+// that restarted, or no answer within orderedAttempt), which is asked
+// again through the next running orderer. Retries stop 30 s after the
+// first attempt, but a failure of an attempt that ran long (a hung
+// broadcast) is retried once more.
 func (n *Net) ordered(p *Peer, args ...string) ([]byte, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for next := 1; ; {
-		out, err := n.PeerCLI(p, args...)
-		if err == nil || time.Now().After(deadline) {
+		began := time.Now()
+		out, err := n.peerCLIWithin(p, orderedAttempt, args...)
+		if err == nil || began.After(deadline) {
 			return out, err
 		}
 		switch msg := err.Error(); {
 		case strings.Contains(msg, "SERVICE_UNAVAILABLE"):
-		case strings.Contains(msg, "could not send to orderer node"):
+		case strings.Contains(msg, "could not send to orderer node"), strings.Contains(msg, errNoAnswer.Error()):
 			args = n.withOrderer(args, next)
 			next++
 		default:
@@ -77,6 +85,28 @@ func (n *Net) ordered(p *Peer, args ...string) ([]byte, error) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+}
+
+// orderedAttempt bounds one attempt of ordered: longer than the CLI's own
+// wait for the commit event (commitWait).
+const orderedAttempt = 150 * time.Second
+
+var errNoAnswer = errors.New("no answer from the orderer within the attempt's bound")
+
+// peerCLIWithin is PeerCLI killed after d (then errNoAnswer).
+func (n *Net) peerCLIWithin(p *Peer, d time.Duration, args ...string) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, fabricbin.Bin("peer"), args...)
+	cmd.Env = append(os.Environ(), n.peerEnv(p)...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		err = errNoAnswer
+	}
+	if err != nil {
+		return out, fmt.Errorf("peer %s (as %s admin on %s): %v: %s", strings.Join(args[:min(3, len(args))], " "), p.org.MSPID, p.ID(), err, strings.TrimSpace(string(out)))
+	}
+	return out, nil
 }
 
 // runningOrderers are the orderers this process started or found
@@ -208,6 +238,11 @@ func (n *Net) joinChannels() error {
 			}
 		}
 		for _, p := range n.D.ChannelPeers(c) {
+			// A join from a snapshot an earlier up began: the peer lists
+			// the channel once it has imported it.
+			if err := n.awaitSnapshotJoin(p); err != nil {
+				return err
+			}
 			joined, err := n.joinedChannels(p)
 			if err != nil {
 				return err

@@ -18,51 +18,68 @@ import (
 // directory, as an operator copies them between orgs) and the peer joins
 // from them instead of fetching and replaying every block from genesis.
 // A peer joined this way holds the state and every block after the
-// snapshot only: it answers reads of the state (verification), not the
-// history of a key before the snapshot nor earlier blocks (proofs). A
+// snapshot only: it answers reads of the state (verification), not
+// earlier blocks (proofs); Fabric's history of a key there starts at the
+// snapshot, which the chaincode refuses (DL-HISTORY-PARTIAL). A
 // snapshot is taken from a peer of the joining peer's own org, or else
 // from peers of two other orgs whose snapshots must match.
 
 // snapshotWait bounds the wait for a snapshot, and for a join from one.
 const snapshotWait = 30 * time.Minute
 
-// Snapshot has peer p write a snapshot of channel at its last committed
-// block, or finds the one it wrote of that block before, and answers its
-// directory and the number of the last block it covers. The peer commits
-// no block of the channel while it writes the snapshot.
-func (n *Net) Snapshot(p *Peer, channel string) (string, uint64, error) {
+// Snapshot has peer p write a snapshot of channel at block (0: its last
+// committed block), or finds the one it wrote of that block before, and
+// answers its directory, the number of the last block it covers and
+// whether this call had it written. The peer commits no block of the
+// channel while it writes the snapshot; a peer behind the block writes it
+// once it has committed the block.
+func (n *Net) Snapshot(p *Peer, channel string, block uint64) (string, uint64, bool, error) {
 	root := filepath.Join(n.L.NodeDir(p.ID()), "snapshots", "completed", channel)
-	h, err := n.Height(p, channel)
-	if err != nil {
-		return "", 0, err
+	want := block
+	if want == 0 {
+		h, err := n.Height(p, channel)
+		if err != nil {
+			return "", 0, false, err
+		}
+		want = h - 1
 	}
-	last := h - 1
-	if _, err := os.Stat(filepath.Join(root, strconv.FormatUint(last, 10))); err == nil {
-		return filepath.Join(root, strconv.FormatUint(last, 10)), last, nil
+	dir := filepath.Join(root, strconv.FormatUint(want, 10))
+	if _, err := os.Stat(dir); err == nil {
+		return dir, want, false, nil
 	}
-	if _, err := n.PeerCLI(p, "snapshot", "submitrequest", "-c", channel, "-b", "0", "--peerAddress", p.Address(), "--tlsRootCertFile", n.L.TLSCACert(p.org)); err != nil &&
+	if _, err := n.PeerCLI(p, "snapshot", "submitrequest", "-c", channel, "-b", strconv.FormatUint(block, 10), "--peerAddress", p.Address(), "--tlsRootCertFile", n.L.TLSCACert(p.org)); err != nil &&
 		!strings.Contains(err.Error(), "already generated") && !strings.Contains(err.Error(), "duplicate snapshot request") {
-		return "", 0, err
+		return "", 0, false, err
 	}
 	// The peer writes the snapshot under temp/ and renames it into
-	// completed/ when it is whole. A request the peer dropped (a failed
-	// write is only logged) is no longer pending.
-	for deadline, asked := time.Now().Add(snapshotWait), time.Now(); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	// completed/ when it is whole (then drops the request). A request the
+	// peer dropped without a snapshot (a failed write is only logged) is
+	// no longer pending.
+	written := func() (string, uint64, bool) {
 		des, _ := os.ReadDir(root)
 		for _, d := range des {
-			if block, err := strconv.ParseUint(d.Name(), 10, 64); err == nil && d.IsDir() && block >= last {
-				return filepath.Join(root, d.Name()), block, nil
+			if got, err := strconv.ParseUint(d.Name(), 10, 64); err == nil && d.IsDir() && (got == want || (block == 0 && got > want)) {
+				return filepath.Join(root, d.Name()), got, true
 			}
+		}
+		return "", 0, false
+	}
+	for deadline, asked := time.Now().Add(snapshotWait), time.Now(); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if dir, got, ok := written(); ok {
+			return dir, got, true, nil
 		}
 		if time.Since(asked) > 10*time.Second {
 			asked = time.Now()
 			out, err := n.PeerCLI(p, "snapshot", "listpending", "-c", channel, "--peerAddress", p.Address(), "--tlsRootCertFile", n.L.TLSCACert(p.org))
 			if err == nil && !anyDigit.Match(out) {
-				return "", 0, fmt.Errorf("%s dropped the snapshot request of %s (see its log) and wrote no snapshot", p.ID(), channel)
+				if dir, got, ok := written(); ok { // finished between the two reads
+					return dir, got, true, nil
+				}
+				return "", 0, false, fmt.Errorf("%s dropped the snapshot request of %s (see its log) and wrote no snapshot", p.ID(), channel)
 			}
 		}
 	}
-	return "", 0, fmt.Errorf("%s wrote no snapshot of %s within %s", p.ID(), channel, snapshotWait)
+	return "", 0, false, fmt.Errorf("%s wrote no snapshot of %s within %s", p.ID(), channel, snapshotWait)
 }
 
 // anyDigit finds a block number in `peer snapshot listpending`'s answer.
@@ -92,11 +109,15 @@ func (n *Net) JoinFromSnapshot(p *Peer, channel, snapshot string) error {
 	if err := n.awaitSnapshotJoin(p); err != nil {
 		return err
 	}
+	copies := filepath.Join(n.L.NodeDir(p.ID()), "joinsnapshots", channel)
 	if joined, err := n.joinedChannels(p); err != nil || joined[channel] {
+		if err == nil {
+			err = os.RemoveAll(copies)
+		}
 		return err
 	}
-	dst := filepath.Join(n.L.NodeDir(p.ID()), "joinsnapshots", channel, filepath.Base(snapshot))
-	if err := os.RemoveAll(dst); err != nil {
+	dst := filepath.Join(copies, filepath.Base(snapshot))
+	if err := os.RemoveAll(copies); err != nil { // an interrupted join's copy
 		return err
 	}
 	if err := copyDir(snapshot, dst); err != nil {
@@ -115,7 +136,7 @@ func (n *Net) JoinFromSnapshot(p *Peer, channel, snapshot string) error {
 	if !joined[channel] {
 		return fmt.Errorf("%s finished joining %s from %s but does not list the channel", p.ID(), channel, dst)
 	}
-	return os.RemoveAll(dst) // imported into the peer's own ledger
+	return os.RemoveAll(copies) // imported into the peer's own ledger
 }
 
 // awaitSnapshotJoin waits until peer p is joining no channel from a
@@ -181,19 +202,40 @@ func (n *Net) joinFromSnapshot(c *Channel, p *Peer) (bool, error) {
 		return false, err
 	}
 	began := time.Now()
+	// Two sources write their snapshots of one block: the highest either
+	// has committed (the other writes it once it has committed it too).
+	var at uint64
+	if len(srcs) > 1 {
+		for _, src := range srcs {
+			h, err := n.Height(src, c.Name)
+			if err != nil {
+				return false, err
+			}
+			at = max(at, h-1)
+		}
+	}
 	var dir, hash string
 	var block uint64
+	var written []string
+	defer func() { // a copy of the whole state each: not kept
+		for _, d := range written {
+			_ = os.RemoveAll(d)
+		}
+	}()
 	for i, src := range srcs {
-		d, b, err := n.Snapshot(src, c.Name)
+		d, b, made, err := n.Snapshot(src, c.Name, at)
 		if err != nil {
 			return false, err
+		}
+		if made {
+			written = append(written, d)
 		}
 		h, err := snapshotHash(d)
 		if err != nil {
 			return false, err
 		}
 		if i > 0 && (b != block || h != hash) {
-			return false, fmt.Errorf("the snapshots of %s by %s (block %d, hash %s) and %s (block %d, hash %s) differ: %s joins from neither (when blocks differ, run up again while the channel is idle)",
+			return false, fmt.Errorf("the snapshots of %s by %s (block %d, hash %s) and %s (block %d, hash %s) differ: %s joins from neither",
 				c.Name, srcs[0].ID(), block, hash, src.ID(), b, h, p.ID())
 		}
 		dir, block, hash = d, b, h

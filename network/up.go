@@ -67,9 +67,16 @@ func (n *Net) Up(toolsDir string) error {
 		}
 		for _, p := range n.D.AllPeers() {
 			// The org's one chaincode package names its first peer's
-			// chaincode server; the builder gives each peer its own.
-			addr := ccaas.AddressEnv + "=" + fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort)
-			if err := n.startNode(p.ID(), fabricbin.Bin("peer"), []string{addr}, "node", "start"); err != nil {
+			// chaincode server (when that moves, the package and its
+			// approval change); the builder gives each later peer its own.
+			var env []string
+			if p != p.org.Peers[0] {
+				if err := n.refreshChaincodeAddress(p); err != nil {
+					return err
+				}
+				env = []string{ccaas.AddressEnv + "=" + fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort)}
+			}
+			if err := n.startNode(p.ID(), fabricbin.Bin("peer"), env, "node", "start"); err != nil {
 				return err
 			}
 		}
@@ -119,6 +126,36 @@ func (n *Net) Up(toolsDir string) error {
 	fmt.Fprintf(n.Out, "network %s is up (%d orderers, %d peers, %d channels) in %s\n",
 		n.D.Name, len(n.D.AllOrderers()), len(n.D.AllPeers()), len(n.D.Channels), time.Since(begin).Round(10*time.Millisecond))
 	return nil
+}
+
+// refreshChaincodeAddress keeps a peer that is not its org's first on
+// its own chaincode server: the builder wrote that server's address into
+// the release the peer caches per package ID, so when the address changed
+// the peer is stopped and its cached builds removed, and it starts (and
+// builds) again with the new one.
+func (n *Net) refreshChaincodeAddress(p *Peer) error {
+	if p.org.Peers[0] == p {
+		return nil // the package names its own server
+	}
+	addr := fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort)
+	path := filepath.Join(n.L.NodeDir(p.ID()), "chaincode-address")
+	old, err := os.ReadFile(path)
+	if err == nil && string(old) == addr {
+		return nil
+	}
+	if err == nil {
+		if _, err := n.stop(p.ID(), 60*time.Second); err != nil {
+			return err
+		}
+		if err := os.RemoveAll(filepath.Join(n.L.NodeDir(p.ID()), "data", "externalbuilder", "builds")); err != nil {
+			return err
+		}
+		fmt.Fprintf(n.Out, "  %s: chaincode server moved from %s to %s\n", p.ID(), old, addr)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, []byte(addr), 0o644)
 }
 
 func (n *Net) startNode(id, bin string, env []string, args ...string) error {

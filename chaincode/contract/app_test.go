@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +117,37 @@ func TestPartyLifecycleWithEventsAndHistory(t *testing.T) {
 	if last.Name != "party.suspend" || ev.TxID != tx2 || len(ev.Changes) != 1 || ev.Changes[0].Status != domain.PartySuspended || ev.Changes[0].Key != "91450100MA5L0000AW" {
 		t.Fatalf("event %s %+v", last.Name, ev)
 	}
+}
+
+// A peer that joined the channel from a snapshot holds the state but no
+// history before it: asked for a record's history, it refuses as partial
+// (a peer holding the whole chain answers) rather than answering "not
+// found" or a history that starts at a later version.
+func TestHistoryCutByASnapshotIsRefusedAsPartial(t *testing.T) {
+	m := bootstrapped(t)
+	const code = "91450100MA5L0000AW"
+	if _, err := m.Run(cityAAuthority, func(s store.Store) error { _, err := app.RegisterParty(s, partyJSON); return err }); err != nil {
+		t.Fatal(err)
+	}
+	m.JoinedFromSnapshot()
+	refused(t, m, cityAClerk, RuleHistoryPartial, func(s store.Store) error { _, err := app.History(s, domain.TypeParty, code); return err })
+	if _, err := m.Run(cityAAuthority, func(s store.Store) error {
+		_, err := app.ChangePartyStatus(s, code, "suspend", "未按期报送运营报告")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	_, _ = m.Run(cityAClerk, func(s store.Store) error { _, err = app.History(s, domain.TypeParty, code); return err })
+	if re, ok := domain.AsRule(err); !ok || re.Rule != RuleHistoryPartial || domain.AnswerOf(re).HTTP != 503 || !strings.Contains(re.Detail, "before 2") {
+		t.Fatalf("a history starting at version 2: %v", err)
+	}
+	check, _ := domain.CreditCodeCheckChar("91450100MA5L0001A")
+	nobody := "91450100MA5L0001A" + string(check) // never registered: not found, as before
+	refused(t, m, cityAClerk, RuleRecordType, func(s store.Store) error {
+		_, err := app.History(s, domain.TypeParty, nobody)
+		return err
+	})
 }
 
 func TestPartyBadInputChangesNothing(t *testing.T) {

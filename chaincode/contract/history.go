@@ -1,6 +1,9 @@
 package contract
 
 import (
+	"encoding/json"
+	"fmt"
+	"strconv"
 	"time"
 
 	"dataledger/chaincode/domain"
@@ -43,6 +46,14 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 		return nil, err
 	}
 	if len(hs) == 0 {
+		// A peer joined from a snapshot holds the state but none of its
+		// history before the snapshot: a record it holds without history
+		// is not "not found".
+		if v, err := s.Get(k); err != nil {
+			return nil, err
+		} else if v != nil {
+			return nil, partialHistory(recordType, key, s.Channel(), "none of its versions")
+		}
 		return nil, domain.NotFound(RuleRecordType, "key", "no %s record %q on channel %s", recordType, truncate(key), s.Channel())
 	}
 	out := make([]domain.HistoryItem, 0, len(hs))
@@ -55,5 +66,24 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 			out[i], out[j] = out[j], out[i]
 		}
 	}
+	// A versioned record's history starts at version 1; one that starts
+	// later was cut by a snapshot the answering peer joined from.
+	var first struct {
+		Version json.RawMessage `json:"version"`
+	}
+	if json.Unmarshal(out[0].Record, &first) == nil {
+		if v, err := strconv.Atoi(string(first.Version)); err == nil && v > 1 {
+			return nil, partialHistory(recordType, key, s.Channel(), fmt.Sprintf("its versions before %d", v))
+		}
+	}
 	return out, nil
+}
+
+// RuleHistoryPartial refuses a history the answering peer holds only in
+// part: it joined the channel from a ledger snapshot.
+const RuleHistoryPartial = "DL-HISTORY-PARTIAL"
+
+func partialHistory(recordType, key, channel, missing string) error {
+	return domain.Partial(RuleHistoryPartial, "key", "the peer that answered joined channel %s from a snapshot and holds %s of the %s record %q: ask through a peer that holds the whole chain",
+		channel, missing, recordType, truncate(key))
 }

@@ -17,6 +17,7 @@ const (
 	KindForbidden Kind = "forbidden" // the caller may not do this
 	KindConflict  Kind = "conflict"  // the ledger already holds something that excludes it
 	KindNotFound  Kind = "not_found" // the record it needs does not exist
+	KindPartial   Kind = "partial"   // the peer that answered holds part of what was asked: ask one that holds the whole chain
 )
 
 // RuleError is every refusal the domain makes. Rule is a stable code that
@@ -51,6 +52,12 @@ func Conflict(rule, field, format string, args ...any) *RuleError {
 
 func NotFound(rule, field, format string, args ...any) *RuleError {
 	return &RuleError{Kind: KindNotFound, Rule: rule, Field: field, Detail: fmt.Sprintf(format, args...)}
+}
+
+// Partial refuses an answer the peer can give only in part (it joined
+// the channel from a snapshot and holds nothing before it).
+func Partial(rule, field, format string, args ...any) *RuleError {
+	return &RuleError{Kind: KindPartial, Rule: rule, Field: field, Detail: fmt.Sprintf(format, args...)}
 }
 
 // AsRule returns the RuleError inside err, if any.
@@ -94,6 +101,7 @@ var Answers = map[Kind]Answer{
 	KindConflict:  {HTTP: 409, Exit: 5},
 	KindNotFound:  {HTTP: 404, Exit: 6},
 	KindInternal:  {HTTP: 500, Exit: 7},
+	KindPartial:   {HTTP: 503, Exit: 8},
 }
 
 // AnswerOf is the answer to a refusal (an unknown kind answers as internal).

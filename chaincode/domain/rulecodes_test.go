@@ -63,7 +63,7 @@ func TestEveryRuleCodeAnswersTheSameWhoeverRaisesIt(t *testing.T) {
 	if len(consts) < 40 {
 		t.Fatalf("found only %d rule code constants", len(consts))
 	}
-	kinds := map[string]Kind{"Invalid": KindInvalid, "Forbidden": KindForbidden, "Conflict": KindConflict, "NotFound": KindNotFound}
+	kinds := map[string]Kind{"Invalid": KindInvalid, "Forbidden": KindForbidden, "Conflict": KindConflict, "NotFound": KindNotFound, "Partial": KindPartial}
 	raised := map[string]map[Kind][]string{} // code → kind → where
 	bySide := map[string]map[string]map[Kind]bool{"chaincode": {}, "gateway": {}}
 	for _, f := range files {

@@ -42,6 +42,16 @@ func NewMemory(channel string, start time.Time) *Memory {
 	return &Memory{Channel: channel, state: map[string][]byte{}, history: map[string][]HistoryEntry{}, clock: start}
 }
 
+// JoinedFromSnapshot makes the ledger read as a peer that joined the
+// channel from a snapshot taken now: the state stays, the history of
+// every key before it is gone (Fabric's history database starts at the
+// snapshot).
+func (m *Memory) JoinedFromSnapshot() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.history = map[string][]HistoryEntry{}
+}
+
 // NextTime is the timestamp the next transaction will have.
 func (m *Memory) NextTime() time.Time {
 	m.mu.Lock()

@@ -53,7 +53,7 @@ func networkCmd() *cobra.Command {
 		},
 	}
 	up.Flags().BoolVar(&bench, "bench", false, "serve the benchmark functions (raw put, bulk load); never on a production network")
-	up.Flags().BoolVar(&fromSnapshot, "join-from-snapshot", false, "a peer new to a channel that has more than its genesis block joins from a snapshot of another member peer's ledger instead of replaying every block (it then answers no history or block before the snapshot)")
+	up.Flags().BoolVar(&fromSnapshot, "join-from-snapshot", false, "a peer new to a channel that has more than its genesis block joins from a snapshot of another member peer's ledger instead of replaying every block (it then holds no block before the snapshot, and refuses a record's history that starts before it)")
 	var purge bool
 	down := &cobra.Command{
 		Use:   "down [--purge]",
