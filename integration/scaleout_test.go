@@ -3,6 +3,7 @@ package integration
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -14,11 +15,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"google.golang.org/protobuf/proto"
+
 	"dataledger/bench/load"
+	"dataledger/chaincode/domain"
 	"dataledger/gateway"
 	"dataledger/gateway/pgstate"
 	"dataledger/gateway/webhook"
 	"dataledger/network"
+	"dataledger/network/sample"
+	"dataledger/proof"
 )
 
 // keyedWrites is what a round-robin client of several gateway instances
@@ -268,15 +275,7 @@ func TestGatewayInstancesShareTheirStateInPostgreSQL(t *testing.T) {
 	t.Cleanup(func() { stop(); running.Wait() })
 	rawAPIOf(t, b+"/api/v1")("POST", "/webhooks/"+made.ID+"/ping", keyE, nil, 202)
 	for range 3 {
-		_, signed, err := is.Credential(ag, is.Key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		issued, err := is.Issue(signed, ag)
-		if err != nil {
-			t.Fatal(network.ErrorText(err))
-		}
-		synced(t, issued)
+		issueOne(t, is, ag)
 	}
 	waitHooks(t, "the ping and three issues", func() bool { return len(rcv.got()) == 4 })
 	time.Sleep(2 * time.Second) // a second delivery of any of them would have come by now
@@ -330,4 +329,167 @@ func TestGatewayInstancesShareTheirStateInPostgreSQL(t *testing.T) {
 	} else {
 		t.Logf("control, each instance its own state: %d keys submitted %d times; %d answers refused or not the first answer", m, got, len(ctl.w.Wrong))
 	}
+}
+
+// TestEveryOrgsGatewayAnswersThePublicAlike: the public verification
+// page and the proof bundle of a credential, asked of the province's
+// gateway and of the exchange's (each reading its own org's peer as its
+// own clerk), are the same answer but for the moment each was made: the
+// bundle also but for the ordering node's signature in a block's
+// metadata (each node signs the blocks it writes); each bundle verifies
+// against the trust file.
+func TestEveryOrgsGatewayAnswersThePublicAlike(t *testing.T) {
+	is, ag := holderAgreement(t, "各方网关同答")
+	doc := issueOne(t, is, ag)
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answers, bundles [][]byte
+	for _, org := range []string{"ProvinceMSP", "ExchangeMSP"} {
+		cfg := gateway.DefaultConfig()
+		cfg.PublicIdentity = gateway.Identity{Org: org, User: "clerk"}
+		srv, _ := startGateway(t, &cfg, ks)
+		for _, path := range []string{"/api/v1/verify/", "/api/v1/credentials/", "/api/v1/credentials/", "/api/v1/credentials/"} {
+			url := srv.URL + path + doc.AuthorizationNumber
+			if strings.HasSuffix(path, "credentials/") {
+				url += "/proof"
+			}
+			status, body := httpGet(t, url, "")
+			if status != http.StatusOK {
+				t.Fatalf("%s's gateway, %s: %d %s", org, url, status, body)
+			}
+			if strings.HasSuffix(url, "/proof") {
+				bundles = append(bundles, body)
+			} else {
+				answers = append(answers, body)
+			}
+		}
+	}
+	var v gateway.VerifyResponse
+	if err := json.Unmarshal(answers[0], &v); err != nil || v.Status != domain.VerifyValid {
+		t.Fatalf("the province's answer: %s (%v)", answers[0], err)
+	}
+	// The moment an answer is made for ("at", a bundle's "created") is
+	// each answer's own.
+	moment := map[string]bool{".at": true, ".created": true}
+	var a0, a1 any
+	if json.Unmarshal(answers[0], &a0) != nil || json.Unmarshal(answers[1], &a1) != nil {
+		t.Fatal("a verification answer is not JSON")
+	}
+	if d := firstDifference("", a0, a1, moment); d != "" {
+		t.Errorf("the verification answers differ: %s", d)
+	}
+	for i := 1; i < len(bundles); i++ {
+		var a, b any
+		if json.Unmarshal(bundles[0], &a) != nil || json.Unmarshal(bundles[i], &b) != nil {
+			t.Fatal("a proof bundle is not JSON")
+		}
+		if d := firstDifference("", a, b, moment); d != "" {
+			t.Errorf("proof bundle %d differs from the first: %s", i, d)
+		}
+	}
+	trust, err := net.Trust()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range bundles {
+		bundle, err := proof.ParseBundle(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := proof.Verify(bundle, trust); !r.OK {
+			t.Fatalf("bundle %d does not verify: %+v", i, r.Checks)
+		}
+	}
+	t.Logf("verification answer (%d bytes) the same, proof bundle (%d bytes) the same but for the ordering node's block signatures (and the moment each was made), from the province's and the exchange's gateway; every bundle verifies", len(answers[0]), len(bundles[0]))
+}
+
+// firstDifference is the path of the first value two JSON documents
+// differ in, with both values (cut short); the paths in skip are not
+// compared.
+func firstDifference(path string, a, b any, skip map[string]bool) string {
+	if skip[path] {
+		return ""
+	}
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if ok {
+			for k := range x {
+				if d := firstDifference(path+"."+k, x[k], y[k], skip); d != "" {
+					return d
+				}
+			}
+			return ""
+		}
+	case []any:
+		y, ok := b.([]any)
+		if ok && len(x) == len(y) {
+			for i := range x {
+				if d := firstDifference(fmt.Sprintf("%s[%d]", path, i), x[i], y[i], skip); d != "" {
+					return d
+				}
+			}
+			return ""
+		}
+	}
+	xa, _ := json.Marshal(a)
+	xb, _ := json.Marshal(b)
+	if string(xa) == string(xb) || sameBlock(a, b) {
+		return ""
+	}
+	return fmt.Sprintf("%s: %.200s | %.200s", path, xa, xb)
+}
+
+// sameBlock tells whether two values are one block as two peers hold it:
+// the same header and transactions, metadata aside (each ordering node
+// signs the block it writes, and a peer keeps the signature of the node
+// it received it from); every other metadata entry (the transactions'
+// validity, the commit hash) the same.
+func sameBlock(a, b any) bool {
+	x, ok1 := a.(string)
+	y, ok2 := b.(string)
+	if !ok1 || !ok2 {
+		return false
+	}
+	rx, err1 := base64.StdEncoding.DecodeString(x)
+	ry, err2 := base64.StdEncoding.DecodeString(y)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	bx, err1 := proof.ParseBlock(rx)
+	by, err2 := proof.ParseBlock(ry)
+	if err1 != nil || err2 != nil || bx.GetHeader() == nil {
+		return false
+	}
+	if !proto.Equal(bx.GetHeader(), by.GetHeader()) || !proto.Equal(bx.GetData(), by.GetData()) {
+		return false
+	}
+	mx, my := bx.GetMetadata().GetMetadata(), by.GetMetadata().GetMetadata()
+	if len(mx) != len(my) {
+		return false
+	}
+	for i := range mx {
+		if i != int(common.BlockMetadataIndex_SIGNATURES) && string(mx[i]) != string(my[i]) {
+			return false // the transactions' validity, the commit hash: the same on every peer
+		}
+	}
+	return true
+}
+
+// issueOne issues a credential under the agreement and waits until every
+// peer holds it.
+func issueOne(t *testing.T, is *sample.Issuer, ag *sample.Agreement) *domain.Credential {
+	t.Helper()
+	doc, signed, err := is.Credential(ag, is.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, err := is.Issue(signed, ag)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	synced(t, issued)
+	return doc
 }
