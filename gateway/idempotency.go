@@ -290,8 +290,9 @@ func (s *IdempotencyStore) Begin(key, hash string) (string, *IdempotencyRecord, 
 	return pending.Token, nil, nil
 }
 
-// errSuperseded: the key's record is another request's now.
-var errSuperseded = errors.New("the key's record is another request's now (this one's expired)")
+// ErrSuperseded: the key's record is another request's now (Finish and
+// Release of every IdempotencyRecords).
+var ErrSuperseded = errors.New("the key's record is another request's now (this one's expired)")
 
 // Finish implements IdempotencyRecords.
 func (s *IdempotencyStore) Finish(key, token string, status int, response []byte) error {
@@ -299,7 +300,7 @@ func (s *IdempotencyStore) Finish(key, token string, status int, response []byte
 	defer s.mu.Unlock()
 	e := s.entries[key]
 	if e == nil || e.Token != token || e.Status != 0 {
-		return errSuperseded
+		return ErrSuperseded
 	}
 	done := &idemEntry{Key: key, BodyHash: e.BodyHash, Token: token, Status: status, Response: json.RawMessage(response), At: s.now().Unix()}
 	s.entries[key] = done // known to this process even if the line cannot be written (then a retry after a restart reads 409)
@@ -311,7 +312,7 @@ func (s *IdempotencyStore) Release(key, token string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if e := s.entries[key]; e == nil || e.Token != token || e.Status != 0 {
-		return errSuperseded
+		return ErrSuperseded
 	}
 	delete(s.entries, key)
 	return s.append(&idemEntry{Key: key, Released: true, At: s.now().Unix()}) // if this fails, a retry after a restart reads 409 (pending)

@@ -415,3 +415,8 @@ func (p *Peer) Hostname() string    { return p.Name + "." + p.org.Domain }
 // Address is host:port of the node's main endpoint.
 func (n *Orderer) Address() string { return fmt.Sprintf("%s:%d", n.Host, n.Port) }
 func (p *Peer) Address() string    { return fmt.Sprintf("%s:%d", p.Host, p.Port) }
+
+// ChaincodeServerAddress is host:port of the peer's chaincode server.
+func (p *Peer) ChaincodeServerAddress() string {
+	return fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort)
+}

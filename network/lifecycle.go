@@ -47,7 +47,7 @@ func (n *Net) packageFor(p *Peer) (string, string, error) {
 		return "", "", err
 	}
 	pkg, err := ccaas.Package(n.label(), ccaas.Connection{
-		Address: fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort), DialTimeout: "10s",
+		Address: p.ChaincodeServerAddress(), DialTimeout: "10s",
 		TLSRequired: true, RootCert: string(root),
 	})
 	if err != nil {
@@ -104,7 +104,7 @@ func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
 	tls := filepath.Join(n.L.ChaincodeDir(p.ID()), "tls")
 	env := []string{
 		"CHAINCODE_ID=" + packageID,
-		"CHAINCODE_SERVER_ADDRESS=" + fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort),
+		"CHAINCODE_SERVER_ADDRESS=" + p.ChaincodeServerAddress(),
 		"CHAINCODE_TLS_CERT=" + filepath.Join(tls, "server.crt"),
 		"CHAINCODE_TLS_KEY=" + filepath.Join(tls, "server.key"),
 		"DATALEDGER_CHANNELS=" + string(channels),

@@ -18,15 +18,15 @@ import (
 	"dataledger/network/fabricbin"
 )
 
-// peerEnv is the environment for running the peer CLI as the org admin
-// against peer p.
-func (n *Net) peerEnv(p *Peer) []string {
+// peerEnv is the environment for running the peer CLI as the identity
+// whose MSP is mspDir (of p's org) against peer p.
+func (n *Net) peerEnv(p *Peer, mspDir string) []string {
 	return []string{
 		"FABRIC_CFG_PATH=" + n.L.NodeDir(p.ID()),
 		"FABRIC_LOGGING_SPEC=error",
 		"CORE_PEER_TLS_ENABLED=true",
 		"CORE_PEER_LOCALMSPID=" + p.org.MSPID,
-		"CORE_PEER_MSPCONFIGPATH=" + n.L.AdminMSP(p.org),
+		"CORE_PEER_MSPCONFIGPATH=" + mspDir,
 		"CORE_PEER_ADDRESS=" + p.Address(),
 		"CORE_PEER_TLS_ROOTCERT_FILE=" + n.L.TLSCACert(p.org),
 	}
@@ -34,26 +34,34 @@ func (n *Net) peerEnv(p *Peer) []string {
 
 // PeerCLI runs the peer CLI as the org admin against peer p.
 func (n *Net) PeerCLI(p *Peer, args ...string) ([]byte, error) {
-	out, err := runCmd(n.peerEnv(p), fabricbin.Bin("peer"), args...)
-	if err != nil {
-		return out, fmt.Errorf("peer %s (as %s admin on %s): %v: %s", strings.Join(args[:min(3, len(args))], " "), p.org.MSPID, p.ID(), err, strings.TrimSpace(string(out)))
-	}
-	return out, nil
+	return n.peerCLI(p, "admin", n.L.AdminMSP(p.org), 0, args...)
 }
 
 // PeerCLIAs runs the peer CLI as one of the org's users (its own MSP)
 // against peer p: what that user may read at that very peer, with no
 // gateway choosing another.
 func (n *Net) PeerCLIAs(p *Peer, user string, args ...string) ([]byte, error) {
-	env := n.peerEnv(p)
-	for i, e := range env {
-		if strings.HasPrefix(e, "CORE_PEER_MSPCONFIGPATH=") {
-			env[i] = "CORE_PEER_MSPCONFIGPATH=" + n.L.UserMSP(p.org, user)
-		}
+	return n.peerCLI(p, user, n.L.UserMSP(p.org, user), 0, args...)
+}
+
+// peerCLI runs the peer CLI as the identity whose MSP is mspDir (named
+// who in errors) against peer p, killed after within (0: no bound; then
+// errNoAnswer).
+func (n *Net) peerCLI(p *Peer, who, mspDir string, within time.Duration, args ...string) ([]byte, error) {
+	ctx := context.Background()
+	if within > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, within)
+		defer cancel()
 	}
-	out, err := runCmd(env, fabricbin.Bin("peer"), args...)
+	cmd := exec.CommandContext(ctx, fabricbin.Bin("peer"), args...)
+	cmd.Env = append(os.Environ(), n.peerEnv(p, mspDir)...)
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		err = errNoAnswer
+	}
 	if err != nil {
-		return out, fmt.Errorf("peer %s (as %s of %s on %s): %v: %s", strings.Join(args[:min(3, len(args))], " "), user, p.org.MSPID, p.ID(), err, strings.TrimSpace(string(out)))
+		return out, fmt.Errorf("peer %s (as %s of %s on %s): %w: %s", strings.Join(args[:min(3, len(args))], " "), who, p.org.MSPID, p.ID(), err, strings.TrimSpace(string(out)))
 	}
 	return out, nil
 }
@@ -71,13 +79,13 @@ func (n *Net) ordered(p *Peer, args ...string) ([]byte, error) {
 	deadline := time.Now().Add(30 * time.Second)
 	for next := 1; ; {
 		began := time.Now()
-		out, err := n.peerCLIWithin(p, orderedAttempt, args...)
+		out, err := n.peerCLI(p, "admin", n.L.AdminMSP(p.org), orderedAttempt, args...)
 		if err == nil || began.After(deadline) {
 			return out, err
 		}
 		switch msg := err.Error(); {
 		case strings.Contains(msg, "SERVICE_UNAVAILABLE"):
-		case strings.Contains(msg, "could not send to orderer node"), strings.Contains(msg, errNoAnswer.Error()):
+		case strings.Contains(msg, "could not send to orderer node"), errors.Is(err, errNoAnswer):
 			args = n.withOrderer(args, next)
 			next++
 		default:
@@ -91,23 +99,7 @@ func (n *Net) ordered(p *Peer, args ...string) ([]byte, error) {
 // wait for the commit event (commitWait).
 const orderedAttempt = 150 * time.Second
 
-var errNoAnswer = errors.New("no answer from the orderer within the attempt's bound")
-
-// peerCLIWithin is PeerCLI killed after d (then errNoAnswer).
-func (n *Net) peerCLIWithin(p *Peer, d time.Duration, args ...string) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, fabricbin.Bin("peer"), args...)
-	cmd.Env = append(os.Environ(), n.peerEnv(p)...)
-	out, err := cmd.CombinedOutput()
-	if ctx.Err() != nil {
-		err = errNoAnswer
-	}
-	if err != nil {
-		return out, fmt.Errorf("peer %s (as %s admin on %s): %v: %s", strings.Join(args[:min(3, len(args))], " "), p.org.MSPID, p.ID(), err, strings.TrimSpace(string(out)))
-	}
-	return out, nil
-}
+var errNoAnswer = errors.New("no answer within the attempt's bound")
 
 // runningOrderers are the orderers this process started or found
 // running, in the description's order (all of them when none is known).

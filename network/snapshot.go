@@ -3,13 +3,14 @@ package network
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"dataledger/network/ccaas"
 )
 
 // Joining a channel from a ledger snapshot (Fabric 2.5): a member peer
@@ -120,7 +121,7 @@ func (n *Net) JoinFromSnapshot(p *Peer, channel, snapshot string) error {
 	if err := os.RemoveAll(copies); err != nil { // an interrupted join's copy
 		return err
 	}
-	if err := copyDir(snapshot, dst); err != nil {
+	if err := ccaas.CopyTree(snapshot, dst, 0o700, 0o600); err != nil {
 		return fmt.Errorf("copying the snapshot of %s for %s: %w", channel, p.ID(), err)
 	}
 	if _, err := n.PeerCLI(p, "channel", "joinbysnapshot", "--snapshotpath", dst); err != nil {
@@ -140,8 +141,13 @@ func (n *Net) JoinFromSnapshot(p *Peer, channel, snapshot string) error {
 }
 
 // awaitSnapshotJoin waits until peer p is joining no channel from a
-// snapshot.
+// snapshot. A join is begun only after its copy of the snapshot is made
+// (joinsnapshots/<channel>) and the copy is removed once the join is
+// done, so a peer without copies is joining nothing (and is not asked).
 func (n *Net) awaitSnapshotJoin(p *Peer) error {
+	if copies, _ := os.ReadDir(filepath.Join(n.L.NodeDir(p.ID()), "joinsnapshots")); len(copies) == 0 {
+		return nil
+	}
 	for deadline := time.Now().Add(snapshotWait); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		out, err := n.PeerCLI(p, "channel", "joinbysnapshotstatus")
 		if err != nil {
@@ -160,10 +166,12 @@ func (n *Net) awaitSnapshotJoin(p *Peer) error {
 // block must match (Fabric checks a snapshot's files against its own
 // metadata, not the state against anyone else's). None: p joins from the
 // genesis block (so does a channel with only its genesis block).
-func (n *Net) snapshotSources(c *Channel, p *Peer) ([]*Peer, error) {
+// It answers the last block each source has committed too.
+func (n *Net) snapshotSources(c *Channel, p *Peer) ([]*Peer, map[*Peer]uint64, error) {
 	var own *Peer
 	others := map[string]*Peer{}
 	var order []string
+	last := map[*Peer]uint64{}
 	for _, q := range n.D.ChannelPeers(c) {
 		if q == p {
 			continue
@@ -172,9 +180,11 @@ func (n *Net) snapshotSources(c *Channel, p *Peer) ([]*Peer, error) {
 		if err != nil || !joined[c.Name] {
 			continue
 		}
-		if h, err := n.Height(q, c.Name); err != nil || h < 2 {
+		h, err := n.Height(q, c.Name)
+		if err != nil || h < 2 {
 			continue
 		}
+		last[q] = h - 1
 		switch {
 		case q.org == p.org:
 			if own == nil {
@@ -187,17 +197,17 @@ func (n *Net) snapshotSources(c *Channel, p *Peer) ([]*Peer, error) {
 	}
 	switch {
 	case own != nil:
-		return []*Peer{own}, nil
+		return []*Peer{own}, last, nil
 	case len(order) >= 2:
-		return []*Peer{others[order[0]], others[order[1]]}, nil
+		return []*Peer{others[order[0]], others[order[1]]}, last, nil
 	}
-	return nil, nil
+	return nil, nil, nil
 }
 
 // joinFromSnapshot joins p to c from a snapshot of the sources'
 // ledgers; false when there are none (then the genesis block does).
 func (n *Net) joinFromSnapshot(c *Channel, p *Peer) (bool, error) {
-	srcs, err := n.snapshotSources(c, p)
+	srcs, last, err := n.snapshotSources(c, p)
 	if err != nil || len(srcs) == 0 {
 		return false, err
 	}
@@ -207,11 +217,7 @@ func (n *Net) joinFromSnapshot(c *Channel, p *Peer) (bool, error) {
 	var at uint64
 	if len(srcs) > 1 {
 		for _, src := range srcs {
-			h, err := n.Height(src, c.Name)
-			if err != nil {
-				return false, err
-			}
-			at = max(at, h-1)
+			at = max(at, last[src])
 		}
 	}
 	var dir, hash string
@@ -252,35 +258,4 @@ func (n *Net) joinFromSnapshot(c *Channel, p *Peer) (bool, error) {
 	fmt.Fprintf(n.Out, "  %s joined %s from a snapshot of %s at block %d, hash %.16s… (snapshot %s, join %s)\n",
 		p.ID(), c.Name, strings.Join(names, " matching "), block, hash, took.Round(time.Millisecond), time.Since(began).Round(time.Millisecond))
 	return true, nil
-}
-
-// copyDir copies the regular files of a directory tree.
-func copyDir(src, dst string) error {
-	return filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		to := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(to, 0o700)
-		}
-		in, err := os.Open(path)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
-		}
-		return out.Close()
-	})
 }

@@ -66,15 +66,9 @@ func (n *Net) Up(toolsDir string) error {
 			}
 		}
 		for _, p := range n.D.AllPeers() {
-			// The org's one chaincode package names its first peer's
-			// chaincode server (when that moves, the package and its
-			// approval change); the builder gives each later peer its own.
-			var env []string
-			if p != p.org.Peers[0] {
-				if err := n.refreshChaincodeAddress(p); err != nil {
-					return err
-				}
-				env = []string{ccaas.AddressEnv + "=" + fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort)}
+			env, err := n.chaincodeServerEnv(p)
+			if err != nil {
+				return err
 			}
 			if err := n.startNode(p.ID(), fabricbin.Bin("peer"), env, "node", "start"); err != nil {
 				return err
@@ -128,34 +122,38 @@ func (n *Net) Up(toolsDir string) error {
 	return nil
 }
 
-// refreshChaincodeAddress keeps a peer that is not its org's first on
-// its own chaincode server: the builder wrote that server's address into
-// the release the peer caches per package ID, so when the address changed
-// the peer is stopped and its cached builds removed, and it starts (and
-// builds) again with the new one.
-func (n *Net) refreshChaincodeAddress(p *Peer) error {
+// chaincodeServerEnv is what a peer is started with to reach its own
+// chaincode server. The org's one chaincode package names its first
+// peer's server (when that moves, the package and its approval change);
+// a later peer is told its own (ccaas.AddressEnv), which the builder
+// writes into the release the peer caches per package ID: when that
+// address changed since the peer last ran, the peer is stopped and its
+// cached builds removed, so it starts (and builds) again with the new one.
+func (n *Net) chaincodeServerEnv(p *Peer) ([]string, error) {
 	if p.org.Peers[0] == p {
-		return nil // the package names its own server
+		return nil, nil
 	}
-	addr := fmt.Sprintf("%s:%d", p.Host, p.ChaincodeServerPort)
+	addr := p.ChaincodeServerAddress()
 	path := filepath.Join(n.L.NodeDir(p.ID()), "chaincode-address")
 	old, err := os.ReadFile(path)
-	if err == nil && string(old) == addr {
-		return nil
-	}
-	if err == nil {
+	if err == nil && string(old) != addr {
 		if _, err := n.stop(p.ID(), 60*time.Second); err != nil {
-			return err
+			return nil, err
 		}
 		if err := os.RemoveAll(filepath.Join(n.L.NodeDir(p.ID()), "data", "externalbuilder", "builds")); err != nil {
-			return err
+			return nil, err
 		}
 		fmt.Fprintf(n.Out, "  %s: chaincode server moved from %s to %s\n", p.ID(), old, addr)
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
+	if err != nil || string(old) != addr {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(addr), 0o644); err != nil {
+			return nil, err
+		}
 	}
-	return os.WriteFile(path, []byte(addr), 0o644)
+	return []string{ccaas.AddressEnv + "=" + addr}, nil
 }
 
 func (n *Net) startNode(id, bin string, env []string, args ...string) error {

@@ -119,9 +119,11 @@ func (d *DB) Begin(key, hash string) (string, *gateway.IdempotencyRecord, error)
 			WHERE idempotency.at <= $5`, key, hash, token, now, dead)
 		if err != nil {
 			// The row may have been written and the answer lost: take it
-			// back, so that the key is not left pending for the caller
-			// told "nothing was submitted".
-			d.forget(key, token)
+			// back (on a fresh deadline), so that the key is not left
+			// pending for the caller told "nothing was submitted". (An
+			// INSERT whose commit is still on its way then is not seen:
+			// the key stays pending until it expires, and a retry reads 409.)
+			_ = d.Release(key, token)
 			return "", nil, unavailable(err)
 		}
 		if tag.RowsAffected() == 1 {
@@ -141,18 +143,6 @@ func (d *DB) Begin(key, hash string) (string, *gateway.IdempotencyRecord, error)
 	return "", nil, errors.New("its shared state database kept changing this key's record; nothing was recorded")
 }
 
-// forget deletes a pending record by its token, on a fresh deadline. (An
-// INSERT whose commit is still on its way when this runs is not seen: the
-// key then stays pending until it expires, and a retry reads 409.)
-func (d *DB) forget(key, token string) {
-	ctx, cancel := d.ctx()
-	defer cancel()
-	_, _ = d.pool.Exec(ctx, `DELETE FROM gateway_state.idempotency WHERE key = $1 AND token = $2 AND status = 0`, key, token)
-}
-
-// errSuperseded: the key's record is another request's now.
-var errSuperseded = errors.New("the key's record is another request's now (this one's expired)")
-
 // Finish implements gateway.IdempotencyRecords: the pending record of
 // this request (its token) takes its answer.
 func (d *DB) Finish(key, token string, status int, response []byte) error {
@@ -169,7 +159,7 @@ func oneRow(tag pgconn.CommandTag, err error) error {
 	case err != nil:
 		return unavailable(err)
 	case tag.RowsAffected() == 0:
-		return errSuperseded
+		return gateway.ErrSuperseded
 	}
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -111,24 +110,21 @@ func (s *SharedStore) Subscribe(sub Subscription, maxActive, maxAll int) error {
 			return err
 		}
 		if exists {
-			return fmt.Errorf("webhook: subscription %s exists", sub.ID)
+			return errExists(sub.ID)
 		}
 		var active, all int
 		if err := tx.QueryRow(ctx, `SELECT count(*) FILTER (WHERE subscription->'disabled' IS NULL OR subscription->'disabled' = 'null'), count(*)
 			FROM gateway_state.webhook_subscriptions WHERE owner = $1`, sub.Owner).Scan(&active, &all); err != nil {
 			return err
 		}
-		switch {
-		case active >= maxActive:
-			return fmt.Errorf("%w: %d are active (at most %d): disable one first", ErrTooMany, active, maxActive)
-		case all >= maxAll:
-			return fmt.Errorf("%w: %d were made (at most %d, disabled ones included)", ErrTooMany, all, maxAll)
+		if err := withinLimits(active, all, maxActive, maxAll); err != nil {
+			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO gateway_state.webhook_subscriptions (id, owner, created, subscription) VALUES ($1, $2, $3, $4)`,
 			sub.ID, sub.Owner, sub.Created, sub)
 		var pe *pgconn.PgError
 		if errors.As(err, &pe) && pe.Code == "23505" {
-			return fmt.Errorf("webhook: subscription %s exists", sub.ID)
+			return errExists(sub.ID)
 		}
 		return err
 	})
@@ -188,24 +184,12 @@ func (s *SharedStore) change(id string, f func(*Subscription) (bool, error)) (*S
 
 // Disable implements Queue.
 func (s *SharedStore) Disable(id, by string, at time.Time) (*Subscription, error) {
-	return s.change(id, func(sub *Subscription) (bool, error) {
-		if sub.Disabled != nil {
-			return false, nil
-		}
-		sub.Disabled, sub.DisabledBy = &at, by
-		return true, nil
-	})
+	return s.change(id, func(sub *Subscription) (bool, error) { return sub.disable(by, at), nil })
 }
 
 // Rotate implements Queue.
 func (s *SharedStore) Rotate(id, secret string, until time.Time) (*Subscription, error) {
-	return s.change(id, func(sub *Subscription) (bool, error) {
-		if sub.Disabled != nil {
-			return false, fmt.Errorf("%w: %s", ErrDisabled, id)
-		}
-		sub.PreviousSecret, sub.PreviousUntil, sub.Secret = sub.Secret, &until, secret
-		return true, nil
-	})
+	return s.change(id, func(sub *Subscription) (bool, error) { return true, sub.rotate(secret, until) })
 }
 
 // Enqueue implements Queue: an event whose ID is kept already (enqueued
@@ -217,11 +201,10 @@ func (s *SharedStore) Enqueue(events []Event, now time.Time) (int, error) {
 	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		added = 0
 		for _, e := range events {
-			body, err := json.Marshal(e)
+			d, err := newDelivery(e, now)
 			if err != nil {
 				return err
 			}
-			d := Delivery{Event: e, Body: body, State: StatePending, Next: now, Attempts: []Attempt{}}
 			tag, err := tx.Exec(ctx, `INSERT INTO gateway_state.webhook_deliveries (id, subscription, type, created, state, next, delivery)
 				VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`, e.ID, e.Subscription, e.Type, e.Created, StatePending, now, d)
 			if err != nil {
@@ -328,16 +311,14 @@ func (s *SharedStore) Attempted(id string, before int, a Attempt, state string, 
 			return err
 		}
 		sub = d.Event.Subscription
-		if d.State != StatePending || len(d.Attempts) != before {
-			return ErrChanged
+		if err := d.attempted(before, a, state, next); err != nil {
+			return err
 		}
-		d.Attempts = append(d.Attempts, a)
-		d.State = state
-		var nextCol, doneCol *time.Time
+		var nextCol, doneCol *time.Time // the columns the queue and the sweep read
 		if state == StatePending {
-			d.Next, nextCol = next, &next
+			nextCol = &d.Next
 		} else {
-			d.Next, d.Done, doneCol = time.Time{}, a.At, &a.At
+			doneCol = &d.Done
 		}
 		_, err = tx.Exec(ctx, `UPDATE gateway_state.webhook_deliveries SET state = $2, next = $3, done = $4, attempts = $5, delivery = $6 WHERE id = $1`,
 			id, state, nextCol, doneCol, len(d.Attempts), d)

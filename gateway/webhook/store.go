@@ -144,7 +144,7 @@ func (s *Store) Subscribe(sub Subscription, maxActive, maxAll int) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSubs)
 		if b.Get([]byte(sub.ID)) != nil {
-			return fmt.Errorf("webhook: subscription %s exists", sub.ID)
+			return errExists(sub.ID)
 		}
 		active, all := 0, 0
 		err := b.ForEach(func(_, v []byte) error {
@@ -160,13 +160,11 @@ func (s *Store) Subscribe(sub Subscription, maxActive, maxAll int) error {
 			}
 			return nil
 		})
-		switch {
-		case err != nil:
+		if err != nil {
 			return err
-		case active >= maxActive:
-			return fmt.Errorf("%w: %d are active (at most %d): disable one first", ErrTooMany, active, maxActive)
-		case all >= maxAll:
-			return fmt.Errorf("%w: %d were made (at most %d, disabled ones included)", ErrTooMany, all, maxAll)
+		}
+		if err := withinLimits(active, all, maxActive, maxAll); err != nil {
+			return err
 		}
 		return putJSON(b, sub.ID, sub)
 	})
@@ -216,10 +214,9 @@ func (s *Store) Disable(id, by string, at time.Time) (*Subscription, error) {
 		if err := json.Unmarshal(v, &sub); err != nil {
 			return err
 		}
-		if sub.Disabled != nil {
+		if !sub.disable(by, at) {
 			return nil
 		}
-		sub.Disabled, sub.DisabledBy = &at, by
 		return putJSON(b, id, sub)
 	})
 	return &sub, err
@@ -247,10 +244,9 @@ func (s *Store) Rotate(id, secret string, until time.Time) (*Subscription, error
 		if err := json.Unmarshal(v, &sub); err != nil {
 			return err
 		}
-		if sub.Disabled != nil {
-			return fmt.Errorf("%w: %s", ErrDisabled, id)
+		if err := sub.rotate(secret, until); err != nil {
+			return err
 		}
-		sub.PreviousSecret, sub.PreviousUntil, sub.Secret = sub.Secret, &until, secret
 		return putJSON(b, id, sub)
 	})
 	return &sub, err
@@ -268,11 +264,10 @@ func (s *Store) Enqueue(events []Event, now time.Time) (int, error) {
 			if ds.Get([]byte(e.ID)) != nil {
 				continue
 			}
-			body, err := json.Marshal(e)
+			d, err := newDelivery(e, now)
 			if err != nil {
 				return err
 			}
-			d := Delivery{Event: e, Body: body, State: StatePending, Next: now, Attempts: []Attempt{}}
 			if err := putJSON(ds, e.ID, d); err != nil {
 				return err
 			}
@@ -287,6 +282,66 @@ func (s *Store) Enqueue(events []Event, now time.Time) (int, error) {
 		return nil
 	})
 	return added, err
+}
+
+// errExists refuses a subscription whose ID is kept already.
+func errExists(id string) error { return fmt.Errorf("webhook: subscription %s exists", id) }
+
+// withinLimits refuses a new subscription of an owner that holds active
+// active ones and all in all, at most maxActive and maxAll.
+func withinLimits(active, all, maxActive, maxAll int) error {
+	switch {
+	case active >= maxActive:
+		return fmt.Errorf("%w: %d are active (at most %d): disable one first", ErrTooMany, active, maxActive)
+	case all >= maxAll:
+		return fmt.Errorf("%w: %d were made (at most %d, disabled ones included)", ErrTooMany, all, maxAll)
+	}
+	return nil
+}
+
+// disable stops the subscription; false when it was stopped already.
+func (s *Subscription) disable(by string, at time.Time) bool {
+	if s.Disabled != nil {
+		return false
+	}
+	s.Disabled, s.DisabledBy = &at, by
+	return true
+}
+
+// rotate gives an active subscription a new secret, the current one
+// signing too until until.
+func (s *Subscription) rotate(secret string, until time.Time) error {
+	if s.Disabled != nil {
+		return fmt.Errorf("%w: %s", ErrDisabled, s.ID)
+	}
+	s.PreviousSecret, s.PreviousUntil, s.Secret = s.Secret, &until, secret
+	return nil
+}
+
+// newDelivery is an event's delivery, pending and due now.
+func newDelivery(e Event, now time.Time) (Delivery, error) {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return Delivery{}, err
+	}
+	return Delivery{Event: e, Body: body, State: StatePending, Next: now, Attempts: []Attempt{}}, nil
+}
+
+// attempted records on a pending delivery read with before attempts an
+// attempt and what it is now: pending again (due at next), delivered or
+// failed. ErrChanged: another attempt was recorded since it was read.
+func (d *Delivery) attempted(before int, a Attempt, state string, next time.Time) error {
+	if d.State != StatePending || len(d.Attempts) != before {
+		return ErrChanged
+	}
+	d.Attempts = append(d.Attempts, a)
+	d.State = state
+	if state == StatePending {
+		d.Next = next
+	} else {
+		d.Next, d.Done = time.Time{}, a.At
+	}
+	return nil
 }
 
 // Due are up to limit pending deliveries whose next attempt is due at
@@ -383,22 +438,18 @@ func (s *Store) Attempted(id string, before int, a Attempt, state string, next t
 		if err := json.Unmarshal(v, &d); err != nil {
 			return err
 		}
-		if d.State != StatePending || len(d.Attempts) != before {
-			return ErrChanged
-		}
-		q := tx.Bucket(bucketQueue)
-		if err := q.Delete(queueKey(d.Next, id)); err != nil {
+		was := d.Next
+		if err := d.attempted(before, a, state, next); err != nil {
 			return err
 		}
-		d.Attempts = append(d.Attempts, a)
-		d.State = state
+		q := tx.Bucket(bucketQueue)
+		if err := q.Delete(queueKey(was, id)); err != nil {
+			return err
+		}
 		if state == StatePending {
-			d.Next = next
 			if err := q.Put(queueKey(next, id), nil); err != nil {
 				return err
 			}
-		} else {
-			d.Next, d.Done = time.Time{}, a.At
 		}
 		return putJSON(ds, id, d)
 	})

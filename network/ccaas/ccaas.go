@@ -170,7 +170,7 @@ func Build(sourceDir, outputDir string) error {
 	if err := os.WriteFile(filepath.Join(outputDir, "connection.json"), data, 0o644); err != nil {
 		return err
 	}
-	return copyTree(filepath.Join(sourceDir, "META-INF"), filepath.Join(outputDir, "META-INF"))
+	return CopyTree(filepath.Join(sourceDir, "META-INF"), filepath.Join(outputDir, "META-INF"), 0o755, 0o644)
 }
 
 // AddressEnv names the environment variable (the peer's, propagated to
@@ -203,10 +203,15 @@ func Release(buildDir, releaseDir string) error {
 	if err := os.WriteFile(filepath.Join(dst, "connection.json"), data, 0o644); err != nil {
 		return err
 	}
-	return copyTree(filepath.Join(buildDir, "META-INF", "statedb"), filepath.Join(releaseDir, "statedb"))
+	return CopyTree(filepath.Join(buildDir, "META-INF", "statedb"), filepath.Join(releaseDir, "statedb"), 0o755, 0o644)
 }
 
-func copyTree(src, dst string) error {
+// CopyTree copies the regular files of the tree src into dst, streaming
+// each (a ledger snapshot's files are large), making directories with
+// dirPerm and files with filePerm; a src that does not exist copies
+// nothing. The builder copies a package's META-INF with it, the network a
+// ledger snapshot into the directory of the peer that joins from it.
+func CopyTree(src, dst string, dirPerm, filePerm os.FileMode) error {
 	if _, err := os.Stat(src); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -214,15 +219,27 @@ func copyTree(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if fi.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(p)
+		rel, err := filepath.Rel(src, p)
 		if err != nil {
 			return err
 		}
-		return os.WriteFile(target, data, 0o644)
+		target := filepath.Join(dst, rel)
+		if fi.IsDir() {
+			return os.MkdirAll(target, dirPerm)
+		}
+		in, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.OpenFile(target, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, filePerm)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
 	})
 }
