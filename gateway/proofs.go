@@ -32,6 +32,17 @@ func (l ledgerSource) Record(channel, recordType, number string) ([]byte, error)
 	return network.RecordOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
 }
 
+// PrivatePart is the record's private part when the identity is a
+// member's regime role (a key holder's bundle), nil for anyone else (the
+// chaincode refuses them by name: a public bundle).
+func (l ledgerSource) PrivatePart(channel, recordType, number string) ([]byte, error) {
+	b, err := network.PrivatePartOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
+	if re, ok := domain.AsRule(err); ok && re.Rule == domain.RulePrivateRead && re.Kind == domain.KindForbidden {
+		return nil, nil
+	}
+	return b, err
+}
+
 func (l ledgerSource) Verification(channel, recordType, number string) ([]byte, error) {
 	return network.VerificationOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
 }

@@ -204,11 +204,11 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 	want("its neighbour", c1, domain.VerifyValid, "", "", "")
 
 	objection := domain.ObjectionInput{Number: number(domain.PrefixObjection), TargetKind: "certificate", Target: c3,
-		EvidenceDigest: certs.SM3Hex([]byte("证据")), Summary: "公众异议：数据来源存疑"}
+		EvidenceDigest: certs.SM3Hex([]byte("证据")), Summary: privateText("公众异议：数据来源存疑（链）")}
 	filed := api("POST", "/api/v1/channels/nanning/objections", "", objection, 201)
 	want("objection open", c3, domain.VerifySuspended, domain.LinkCertificate, c3, txOf(filed))
 	deadline := time.Now().In(domain.CST).AddDate(0, 0, 30).Format(time.DateOnly)
-	decided := api("POST", "/api/v1/objections/"+objection.Number+"/decision", issuer, domain.ObjectionDecision{Outcome: domain.OutcomeDataDestructionOrdered, Reasons: "核实属实，销毁数据", DestructionDeadline: deadline}, 200)
+	decided := api("POST", "/api/v1/objections/"+objection.Number+"/decision", issuer, domain.ObjectionDecision{Outcome: domain.OutcomeDataDestructionOrdered, Reasons: privateText("核实属实，销毁数据"), DestructionDeadline: deadline}, 200)
 	v := want("destruction ordered", c3, domain.VerifyRevoked, domain.LinkCertificate, c3, txOf(decided))
 	if !strings.Contains(v.ReasonZh, "销毁") || !strings.Contains(v.ReasonZh, deadline) {
 		t.Fatalf("destruction ordered: %q", v.ReasonZh)

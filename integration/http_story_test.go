@@ -133,13 +133,13 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	}
 
 	objection := domain.ObjectionInput{Number: number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
-		EvidenceDigest: certs.SM3Hex([]byte("证据")), Summary: "公众异议：数据来源存疑"}
+		EvidenceDigest: certs.SM3Hex([]byte("证据")), Summary: privateText("公众异议：数据来源存疑（故事）")}
 	api("POST", "/api/v1/channels/nanning/objections", "", objection, 201) // the public, no key
 	if v := api("GET", "/api/v1/verify/"+cert.RegistrationNumber, "", nil, 200); v["status"] != domain.VerifySuspended {
 		t.Fatalf("with the objection open: %v", v)
 	}
 	deadline := time.Now().In(domain.CST).AddDate(0, 0, 30).Format(time.DateOnly)
-	api("POST", "/api/v1/objections/"+objection.Number+"/decision", issuer, domain.ObjectionDecision{Outcome: domain.OutcomeDataDestructionOrdered, Reasons: "核实属实，撤销登记并销毁数据", DestructionDeadline: deadline}, 200)
+	api("POST", "/api/v1/objections/"+objection.Number+"/decision", issuer, domain.ObjectionDecision{Outcome: domain.OutcomeDataDestructionOrdered, Reasons: privateText("核实属实，撤销登记并销毁数据"), DestructionDeadline: deadline}, 200)
 	if v := api("GET", "/api/v1/verify/"+cert.RegistrationNumber, "", nil, 200); v["status"] != domain.VerifyRevoked {
 		t.Fatalf("after 撤销登记 and the destruction order: %v", v)
 	}

@@ -41,12 +41,12 @@ func TestObjectionSuspendingManyCredentialsEndorsesAlikeOnTwoPeers(t *testing.T)
 		t.Fatal(network.ErrorText(err))
 	}
 	objection := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
-		EvidenceDigest: certs.SM3Hex([]byte("授权范围证据")), Summary: "授权范围与产品不符"}
+		EvidenceDigest: certs.SM3Hex([]byte("授权范围证据")), Summary: privateText("授权范围与产品不符")}
 	exchange := connect(t, "ExchangeMSP", "exchange", nil)
 	synced(t, submitJSON(t, exchange, "FileObjection", objection))
 	// The operator's gateway peer endorses, with a second org's peer for
 	// MAJORITY: two endorsers, one event.
-	decided := submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeAuthorizationChanged, Reasons: "授权范围需变更"})
+	decided := submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeAuthorizationChanged, Reasons: privateText("授权范围需变更")})
 	synced(t, decided)
 	for _, n := range numbers {
 		b, err := is.Operator.Evaluate("nanning", "GetCredential", n)

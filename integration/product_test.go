@@ -133,15 +133,27 @@ func TestProductStory(t *testing.T) {
 	}
 
 	objection := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
-		EvidenceDigest: certs.SM3Hex([]byte("证据材料")), Summary: "产品中含有未经授权的个人出行轨迹"}
+		EvidenceDigest: certs.SM3Hex([]byte("证据材料")), Summary: privateText("产品中含有未经授权的个人出行轨迹")}
 	synced(t, submitJSON(t, exchange, "FileObjection", objection))
 	if v := verification(t, exchange, "nanning", "VerifyCertificate", cert.RegistrationNumber); v.Status != domain.VerifySuspended {
 		t.Fatalf("with an open objection: %+v", v)
 	}
-	synced(t, submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeRegistrationRevoked, Reasons: "经核实含有未授权数据，撤销登记"}))
-	if v := verification(t, exchange, "nanning", "VerifyCertificate", cert.RegistrationNumber); v.Status != domain.VerifyRevoked || !strings.Contains(v.Reason, "撤销登记") {
+	reasons := privateText("经核实含有未授权数据，撤销登记")
+	synced(t, submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeRegistrationRevoked, Reasons: reasons}))
+	// The public reads the cause (the objection and its outcome); the
+	// summary and the reasons are the collection members' only.
+	if v := verification(t, exchange, "nanning", "VerifyCertificate", cert.RegistrationNumber); v.Status != domain.VerifyRevoked ||
+		!strings.Contains(v.Reason, objection.Number+": "+domain.OutcomeRegistrationRevoked) || strings.Contains(string(v.Record), reasons) {
 		t.Fatalf("after 撤销登记: %+v", v)
 	}
+	if o, err := exchange.GetObjection("nanning", objection.Number); err != nil || o.Summary != "" || o.Decision.Reasons != "" || o.Decision.Outcome != domain.OutcomeRegistrationRevoked {
+		t.Fatalf("the exchange reads %+v (%v), want the public view", o, err)
+	}
+	if o, err := is.Operator.GetObjection("nanning", objection.Number); err != nil || o.Summary != objection.Summary || o.Decision.Reasons != reasons {
+		t.Fatalf("the operator reads %+v (%v), want it whole", o, err)
+	}
+	_, err = exchange.Evaluate("nanning", "GetPrivatePart", domain.TypeObjection, objection.Number)
+	wantRefusal(t, err, domain.RulePrivateRead)
 	_, err = is.Operator.Submit("nanning", "DecideObjection", objection.Number, `{"outcome":"dismissed","reasons":"再议"}`)
 	wantRefusal(t, err, domain.RuleObjectionClosed)
 	unknown := objection

@@ -150,9 +150,9 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 	synced(t, registered) // the exchange's peer files against it next
 	exchange := connect(t, "ExchangeMSP", "exchange", nil)
 	objection := domain.ObjectionInput{Number: is.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
-		EvidenceDigest: certs.SM3Hex([]byte("证明测试证据")), Summary: "核对数据来源"}
+		EvidenceDigest: certs.SM3Hex([]byte("证明测试证据")), Summary: privateText("核对数据来源（证明测试）")}
 	synced(t, submitJSON(t, exchange, "FileObjection", objection)) // filed on the exchange's peer, decided through the city's
-	decided := submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: "数据来源合规"})
+	decided := submitJSON(t, is.Operator, "DecideObjection", objection.Number, domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: privateText("数据来源合规（证明测试）")})
 	synced(t, decided)
 
 	trustFile, pinned := pinnedTrust(t)
@@ -220,6 +220,42 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 	}
 	if code, _ := exitCode(t, "proof", "verify", filepath.Join(root, "go.mod")); code != 2 {
 		t.Fatalf("a file that is no bundle: exit %d, want 2", code)
+	}
+
+	// A key holder of a collection member gets the private part with the
+	// bundle, proven by the hash its block keeps; the public bundle has
+	// none, and a private part that is not the one written fails.
+	if bundles["objections"].Private != nil {
+		t.Fatal("the public bundle of an objection carries its private part")
+	}
+	issuer, _, _ := ks.Create("CityAMSP", gateway.RoleIssuer)
+	status, held := httpGet(t, srv.URL+"/api/v1/objections/"+objection.Number+"/proof", issuer)
+	if status != http.StatusOK {
+		t.Fatalf("the key holder's objection proof: %d %s", status, held)
+	}
+	hb, err := proof.ParseBundle(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := proof.Verify(hb, pinned)
+	if c := r.Failed("record.private"); !r.OK || hb.Private == nil || c != nil || !strings.Contains(string(hb.Private.Value), objection.Summary) {
+		var sb strings.Builder
+		r.Print(&sb)
+		t.Fatalf("the key holder's bundle:\n%s", sb.String())
+	}
+	for name, tamper := range map[string]func(*proof.Bundle){
+		"another summary": func(b *proof.Bundle) {
+			b.Private.Value = []byte(strings.Replace(string(b.Private.Value), "核对", "核实", 1))
+		},
+		"a public field changed": func(b *proof.Bundle) {
+			b.Private.Value = []byte(strings.Replace(string(b.Private.Value), `"status":"decided"`, `"status":"open"`, 1))
+		},
+	} {
+		b := prooftest.Clone(hb)
+		tamper(b)
+		if r := proof.Verify(b, pinned); r.OK || r.Failed("record.private") == nil {
+			t.Fatalf("%s: the tampered private part verifies", name)
+		}
 	}
 
 	// The page's check: the gateway verifies with the network's trust file.

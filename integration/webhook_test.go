@@ -158,7 +158,7 @@ func TestWebhooksDeliverEveryEventOnceAcrossAGatewayKill(t *testing.T) {
 	// 4. After the restart, through the gateway: the public objects to
 	// the product, the issuer reinstates the credential.
 	objection := domain.ObjectionInput{Number: sample.Number(domain.PrefixObjection, "450100"), TargetKind: "certificate", Target: cert.RegistrationNumber,
-		EvidenceDigest: certs.SM3Hex([]byte("通知测试证据")), Summary: "公众异议：数据来源存疑"}
+		EvidenceDigest: certs.SM3Hex([]byte("通知测试证据")), Summary: privateText("公众异议：数据来源存疑（通知）")}
 	call("POST", "/channels/nanning/objections", "", objection, 201)
 	call("POST", "/credentials/"+cred.AuthorizationNumber+"/status", issuer, map[string]string{"action": "reinstate", "reason": "核查完毕"}, 200)
 
@@ -259,7 +259,7 @@ func TestADeadlineAheadIsNotifiedOnce(t *testing.T) {
 	}
 	synced(t, registered)
 	objection := domain.ObjectionInput{Number: sample.Number(domain.PrefixObjection, "450100"), TargetKind: "certificate", Target: cert.RegistrationNumber,
-		EvidenceDigest: certs.SM3Hex([]byte("期限通知测试证据")), Summary: "数据来源存疑"}
+		EvidenceDigest: certs.SM3Hex([]byte("期限通知测试证据")), Summary: privateText("数据来源存疑（期限通知）")}
 	if _, _, err := is.Operator.FileObjection("nanning", objection); err != nil {
 		t.Fatal(network.ErrorText(err))
 	}

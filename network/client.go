@@ -2,7 +2,9 @@ package network
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,6 +22,8 @@ import (
 	"google.golang.org/grpc/credentials"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"dataledger/chaincode/domain"
 )
 
 // Client is an org identity connected to one peer's gateway service
@@ -38,6 +42,10 @@ type Client struct {
 	// though the transaction may still commit (a load client that must
 	// not stall on a transaction an orderer lost sets it lower).
 	CommitWait time.Duration
+	// Collections are each channel's private data collection members
+	// (domain.ChannelConfig.Private): the only endorsers of a transaction
+	// that reads or writes the collection.
+	Collections map[string][]string
 }
 
 // Close ends the gateway and, when the client dialed it, its connection.
@@ -87,7 +95,10 @@ func (n *Net) ConnectOver(orgID, user string, p *Peer, conn *grpc.ClientConn) (*
 		}
 		return nil, err
 	}
-	c := &Client{Gateway: gw, Org: o, User: user, Peer: p, Chaincode: n.D.Chaincode.Name}
+	c := &Client{Gateway: gw, Org: o, User: user, Peer: p, Chaincode: n.D.Chaincode.Name, Collections: map[string][]string{}}
+	for ch, cfg := range n.D.ChannelConfigs() {
+		c.Collections[ch] = cfg.Private
+	}
 	if own {
 		c.Conn = conn
 	}
@@ -169,11 +180,45 @@ func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) 
 // ordered may still commit).
 func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...string) (*Committed, error) {
 	contract := c.Contract(channel)
-	res, commit, err := contract.SubmitAsyncWithContext(ctx, fn, client.WithArguments(args...))
+	opts, err := c.privately(channel, fn, args)
+	if err != nil {
+		return nil, err
+	}
+	res, commit, err := contract.SubmitAsyncWithContext(ctx, fn, opts...)
 	if err != nil {
 		return nil, refusal(err)
 	}
 	return c.waitCommitted(ctx, channel, res, commit)
+}
+
+// privately is how fn's arguments travel: in the proposal, or, for a
+// transaction with private arguments (domain.PrivateArgs), in the
+// transient map with a fresh salt, which no block keeps; a transaction
+// that reads or writes the collection is endorsed by its members alone.
+func (c *Client) privately(channel, fn string, args []string) ([]client.ProposalOption, error) {
+	if !domain.EndorsedByCollection(fn) {
+		return []client.ProposalOption{client.WithArguments(args...)}, nil
+	}
+	members := c.Collections[channel]
+	if len(members) == 0 {
+		return nil, fmt.Errorf("%s reads or writes the private data of channel %s, which names no collection members", fn, channel)
+	}
+	opts := []client.ProposalOption{client.WithEndorsingOrganizations(members...)}
+	if !domain.PrivateArgs(fn) {
+		return append(opts, client.WithArguments(args...)), nil
+	}
+	encoded, err := json.Marshal(args)
+	if err != nil {
+		return nil, err
+	}
+	salt := make([]byte, 32)
+	if _, err := rand.Read(salt); err != nil {
+		return nil, err
+	}
+	return append(opts, client.WithTransient(map[string][]byte{
+		domain.TransientArgs: encoded,
+		domain.TransientSalt: []byte(hex.EncodeToString(salt)),
+	})), nil
 }
 
 // waitCommitted waits for a submitted transaction's commit status; an

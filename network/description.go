@@ -4,6 +4,7 @@
 package network
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"regexp"
@@ -263,8 +264,43 @@ func (d *Description) Validate() error {
 				return fmt.Errorf("channel %s: its supervisor %q must be another data authority that is a member of the channel", c.Name, sup)
 			}
 		}
+		// A transaction that reads private data is endorsed by the
+		// collection's members alone (domain.EndorsedByCollection), and
+		// the channel's endorsement policy is a MAJORITY of its orgs.
+		authorities := 0
+		for _, m := range c.Members {
+			if d.Org(m).Role == "data-authority" {
+				authorities++
+			}
+		}
+		if 2*authorities <= len(c.Members) {
+			return fmt.Errorf("channel %s: its data authorities (%d of %d members) keep its private data collection and must be a majority of its members, or no transaction that reads private data can be endorsed", c.Name, authorities, len(c.Members))
+		}
 	}
 	return nil
+}
+
+// Collections is the collection configuration of a channel's chaincode
+// definition (the peer CLI's --collections-config): one collection,
+// domain.Collection, kept by the channel's data authorities. Only they
+// read it (memberOnlyRead); anyone on the channel may write to it through
+// their endorsement (an objection by anyone, GX 12(8)); nothing is ever
+// purged (blockToLive 0: records are superseded, never deleted).
+func (d *Description) Collections(c *Channel) ([]byte, error) {
+	cfg := d.ChannelConfigs()[c.Name]
+	principals := make([]string, len(cfg.Private))
+	for i, m := range cfg.Private {
+		principals[i] = fmt.Sprintf("'%s.member'", m)
+	}
+	return json.MarshalIndent([]map[string]any{{
+		"name":              domain.Collection,
+		"policy":            "OR(" + strings.Join(principals, ",") + ")",
+		"requiredPeerCount": 0,
+		"maxPeerCount":      len(cfg.Private),
+		"blockToLive":       0,
+		"memberOnlyRead":    true,
+		"memberOnlyWrite":   false,
+	}}, "", "  ")
 }
 
 func claimPort(claim func(kind, v, who string) error, host string, port int, who string) error {
@@ -391,8 +427,11 @@ func (d *Description) ChannelConfigs() map[string]domain.ChannelConfig {
 	for _, c := range d.Channels {
 		cfg := domain.ChannelConfig{Authority: c.Authority, Exchanges: []string{}, Supervisor: d.supervisor(c)}
 		for _, msp := range c.Members {
-			if d.Org(msp).Role == "exchange" {
+			switch d.Org(msp).Role {
+			case "exchange":
 				cfg.Exchanges = append(cfg.Exchanges, msp)
+			case "data-authority":
+				cfg.Private = append(cfg.Private, msp)
 			}
 		}
 		m[c.Name] = cfg

@@ -152,7 +152,10 @@ var approvedPackage = regexp.MustCompile(`"package_id"\s*:\s*"([^"]+)"`)
 // reapprove has each member of channel c approve the committed sequence
 // again where its approval names another package than its peer's now.
 func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) error {
-	def := []string{"--channelID", c.Name, "--name", n.D.Chaincode.Name, "--version", n.D.Chaincode.Version, "--sequence", strconv.Itoa(seq)}
+	def, err := n.definition(c, seq)
+	if err != nil {
+		return err
+	}
 	for _, m := range c.Members {
 		p := n.D.Org(m).Peers[0]
 		out, err := n.PeerCLI(p, "lifecycle", "chaincode", "queryapproved", "--channelID", c.Name, "--name", n.D.Chaincode.Name, "--sequence", strconv.Itoa(seq), "--output", "json")
@@ -169,6 +172,25 @@ func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) error
 		fmt.Fprintf(n.Out, "  %s re-approved %s on %s for its new package (sequence %d)\n", m, n.label(), c.Name, seq)
 	}
 	return nil
+}
+
+// definition is the chaincode definition's flags on channel c at seq:
+// its name, version, sequence and private data collection
+// (Description.Collections, written next to the channel's blocks).
+func (n *Net) definition(c *Channel, seq int) ([]string, error) {
+	coll, err := n.D.Collections(c)
+	if err != nil {
+		return nil, err
+	}
+	path := n.L.path("channels", c.Name+".collections.json")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path, coll, 0o644); err != nil {
+		return nil, err
+	}
+	return []string{"--channelID", c.Name, "--name", n.D.Chaincode.Name, "--version", n.D.Chaincode.Version,
+		"--sequence", strconv.Itoa(seq), "--collections-config", path}, nil
 }
 
 // commitWait is how long the peer CLI waits for a lifecycle transaction
@@ -204,7 +226,10 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 			seq = cur.Sequence + 1
 			fmt.Fprintf(n.Out, "  %s: upgrading %s %s → %s (sequence %d)\n", c.Name, n.D.Chaincode.Name, cur.Version, n.D.Chaincode.Version, seq)
 		}
-		def := []string{"--channelID", c.Name, "--name", n.D.Chaincode.Name, "--version", n.D.Chaincode.Version, "--sequence", strconv.Itoa(seq)}
+		def, err := n.definition(c, seq)
+		if err != nil {
+			return err
+		}
 		ready, err := n.PeerCLI(peers[0], append(append([]string{"lifecycle", "chaincode", "checkcommitreadiness", "--output", "json"}, def...), n.ordererArgs()...)...)
 		if err != nil {
 			return err

@@ -402,6 +402,13 @@ func (txs) DecideObjection(number string, decision domain.ObjectionDecision) Wri
 func (txs) ConfirmDestruction(number, evidenceDigest string) Write[*domain.Objection] {
 	return write[*domain.Objection]("ConfirmDestruction", number, evidenceDigest)
 }
+
+// GetPrivatePart reads a record's private part as the collection holds
+// it (a domain.Sealed, JSON), for a collection member's regime role.
+func (txs) GetPrivatePart(recordType, number string) Read[string] {
+	return read[string]("GetPrivatePart", recordType, number)
+}
+
 func (txs) GetObjection(number string) Read[*domain.Objection] {
 	return read[*domain.Objection]("GetObjection", number)
 }
@@ -440,6 +447,12 @@ func (txs) ListDisclosedObligations(size int, bookmark string) Read[*domain.Page
 }
 func (txs) ListDisclosedProducts(size int, bookmark string) Read[*domain.Page[domain.ProductDisclosure]] {
 	return read[*domain.Page[domain.ProductDisclosure]]("ListDisclosedProducts", size, bookmark)
+}
+
+// PrivatePartOf reads a numbered record's private part undecoded: what a
+// key holder's proof adds to a record's public view.
+func PrivatePartOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
+	return Tx.GetPrivatePart(recordType, number).Raw(inv, channel)
 }
 
 // RecordOf reads a numbered record (recordType: a domain.NumberedRecords
@@ -725,6 +738,9 @@ func (c *Client) DecideObjection(channel, number string, decision domain.Objecti
 }
 func (c *Client) ConfirmDestruction(channel, number, evidenceDigest string) (*domain.Objection, *Committed, error) {
 	return Tx.ConfirmDestruction(number, evidenceDigest).Submit(c, channel)
+}
+func (c *Client) GetPrivatePart(channel, recordType, number string) (string, error) {
+	return Tx.GetPrivatePart(recordType, number).Evaluate(c, channel)
 }
 func (c *Client) GetObjection(channel, number string) (*domain.Objection, error) {
 	return Tx.GetObjection(number).Evaluate(c, channel)

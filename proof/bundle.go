@@ -44,7 +44,13 @@ type Bundle struct {
 	EndorsementPolicy string          `json:"endorsementPolicy"`
 	Document          json.RawMessage `json:"document,omitempty"` // the signed credential or certificate
 	Record            Inclusion       `json:"record"`
-	IssuerKey         *Inclusion      `json:"issuerKey,omitempty"` // signed documents: where their key was written
+	// Private is, in a bundle made for a member of the channel's private
+	// data collection, the record's private part as the collection holds
+	// it (domain.Sealed: the record whole and its salt); the record's
+	// block proves it by the hashes it keeps. A public bundle has none:
+	// its record is the public view.
+	Private   *PrivatePart `json:"private,omitempty"`
+	IssuerKey *Inclusion   `json:"issuerKey,omitempty"` // signed documents: where their key was written
 	// Links are, for signed documents, the latest version of every record
 	// their status derives from (the chaincode's verification links: the
 	// document's own record, its agreements, credentials, party and key),
@@ -84,6 +90,19 @@ type Inclusion struct {
 	TxIndex     int             `json:"txIndex"`
 	Value       json.RawMessage `json:"value,omitempty"` // what the transaction wrote (for reading; checked against the block)
 	Block       []byte          `json:"block,omitempty"`
+}
+
+// PrivatePart is a record's private part and the collection it is in.
+type PrivatePart struct {
+	Collection string `json:"collection"`
+	Value      []byte `json:"value"` // the collection's value, exactly (base64 in JSON)
+}
+
+// PrivateRecords is a Records that may also read a record's private part
+// (nil, nil when the caller may not: a bundle for the public).
+type PrivateRecords interface {
+	Records
+	PrivatePart(channel, recordType, number string) ([]byte, error)
 }
 
 // ConfigBlock is a channel configuration block a bundle's blocks name as
@@ -228,6 +247,15 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 		return nil, err
 	}
 	b.Record = *inc
+	if pr, ok := src.(PrivateRecords); ok && domain.HasPrivatePart(kind.RecordType) {
+		v, err := pr.PrivatePart(channel, kind.RecordType, number)
+		if err != nil {
+			return nil, err
+		}
+		if v != nil {
+			b.Private = &PrivatePart{Collection: domain.Collection, Value: v}
+		}
+	}
 	if kind.Signed {
 		kk, err := domain.CompositeKey(domain.TypeIssuerKey, rec.IssuerKeyID)
 		if err != nil {

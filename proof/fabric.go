@@ -128,6 +128,9 @@ type Tx struct {
 	Chaincode *peer.ChaincodeAction
 	Input     [][]byte // chaincode function and arguments
 	nsRWSets  map[string]*kvrwset.KVRWSet
+	// hashed are the private data collections' hashed write sets, by
+	// namespace and collection: all a block keeps of private data.
+	hashed map[string]map[string]*kvrwset.HashedRWSet
 }
 
 // ParseTx decodes the i-th envelope of a block.
@@ -200,8 +203,34 @@ func ParseTx(b *common.Block, i int) (*Tx, error) {
 			return nil, fmt.Errorf("transaction %d: namespace %s: %w", i, ns.Namespace, err)
 		}
 		t.nsRWSets[ns.Namespace] = &kv
+		for _, coll := range ns.CollectionHashedRwset {
+			var h kvrwset.HashedRWSet
+			if err := proto.Unmarshal(coll.HashedRwset, &h); err != nil {
+				return nil, fmt.Errorf("transaction %d: collection %s/%s: %w", i, ns.Namespace, coll.CollectionName, err)
+			}
+			if t.hashed == nil {
+				t.hashed = map[string]map[string]*kvrwset.HashedRWSet{}
+			}
+			if t.hashed[ns.Namespace] == nil {
+				t.hashed[ns.Namespace] = map[string]*kvrwset.HashedRWSet{}
+			}
+			t.hashed[ns.Namespace][coll.CollectionName] = &h
+		}
 	}
 	return t, nil
+}
+
+// PrivateWrite is the hash of the value a transaction wrote to key of a
+// private data collection: a block keeps SHA-256 of the key and of the
+// value, never either.
+func (t *Tx) PrivateWrite(ns, collection, key string) (valueHash []byte, ok bool) {
+	kh := sha256.Sum256([]byte(key))
+	for _, w := range t.hashed[ns][collection].GetHashedWrites() {
+		if bytes.Equal(w.KeyHash, kh[:]) && !w.IsDelete {
+			return w.ValueHash, true
+		}
+	}
+	return nil, false
 }
 
 // ComputedTxID is what the transaction ID must be: hex SHA-256 of the

@@ -2,9 +2,11 @@ package proof
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -160,6 +162,9 @@ func verify(b *Bundle, trust *TrustFile) (*Report, func() *Config) {
 		return nil
 	}()
 	r.add("record.content", err, fmt.Sprintf("the block writes %s %s exactly as the bundle shows it", kind.Name, b.Number))
+	if b.Private != nil {
+		r.add("record.private", verifyPrivate(b, recTx, recVal), fmt.Sprintf("the block keeps the hash of the private part shown (collection %s, %d bytes), written by the same transaction; its record is the public one's", b.Private.Collection, len(b.Private.Value)))
+	}
 	if kind.Signed {
 		verifyDocument(r, b, &rec, recTx, configs, tr)
 		verifyLinks(r, b, kind, &rec, configs, tr)
@@ -608,4 +613,60 @@ func verifyDocument(r *Report, b *Bundle, rec *record, recTx *Tx, configs map[ui
 		return err
 	}()
 	r.add("document.signature", err, fmt.Sprintf("SM2 signature verifies with issuer key %s recorded on the ledger; every field is valid", rec.IssuerKeyID))
+}
+
+// verifyPrivate checks a key holder's private part: the record's
+// transaction wrote, to the collection, exactly the value shown (the
+// block keeps SHA-256 of key and value), sealed with a salt, and the
+// record it holds is the public one with its private fields.
+func verifyPrivate(b *Bundle, tx *Tx, public []byte) error {
+	if tx == nil {
+		return fmt.Errorf("the record's transaction cannot be read")
+	}
+	if b.Private.Collection != domain.Collection {
+		return fmt.Errorf("collection %q is not the channel's private data collection %q", b.Private.Collection, domain.Collection)
+	}
+	want, ok := tx.PrivateWrite(b.Chaincode, b.Private.Collection, b.Record.Key)
+	if !ok {
+		return fmt.Errorf("transaction %s wrote no private part of %s", tx.TxID, printableKey(b.Record.Key))
+	}
+	got := sha256.Sum256(b.Private.Value)
+	if !bytes.Equal(got[:], want) {
+		return fmt.Errorf("the private part shown is not what transaction %s wrote: its hash differs from the block's", tx.TxID)
+	}
+	var sealed domain.Sealed
+	if err := json.Unmarshal(b.Private.Value, &sealed); err != nil || domain.ValidSalt(sealed.Salt) != nil {
+		return fmt.Errorf("the private part is not a salted record")
+	}
+	// Every field of the public view is the private record's.
+	var pub, whole map[string]any
+	if json.Unmarshal(public, &pub) != nil || json.Unmarshal(sealed.Record, &whole) != nil {
+		return fmt.Errorf("the private record is not a record")
+	}
+	if !publicOf(pub, whole) {
+		return fmt.Errorf("the private record is not the public record's whole: a public field differs")
+	}
+	return nil
+}
+
+// publicOf tells whether every field the public view sets has the same
+// value in the whole record (a field the view blanks may differ).
+func publicOf(pub, whole any) bool {
+	switch p := pub.(type) {
+	case map[string]any:
+		w, ok := whole.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, v := range p {
+			if !publicOf(v, w[k]) {
+				return false
+			}
+		}
+		return true
+	case string:
+		return p == "" || p == whole
+	default:
+		return reflect.DeepEqual(pub, whole)
+	}
 }

@@ -16,16 +16,25 @@ var (
 	cityAClerk     = domain.Actor{MSP: "CityAMSP", Role: domain.RoleClerk, ID: "clerk"}
 	cityBAuthority = domain.Actor{MSP: "CityBMSP", Role: domain.RoleAuthority, ID: "authority"}
 	app            = &App{Channels: map[string]domain.ChannelConfig{
-		"nanning": {Authority: "CityAMSP", Exchanges: []string{"ExchangeMSP"}, Supervisor: "ProvinceMSP"},
-		"liuzhou": {Authority: "CityBMSP", Exchanges: []string{"ExchangeMSP"}, Supervisor: "ProvinceMSP"},
+		"nanning": {Authority: "CityAMSP", Exchanges: []string{"ExchangeMSP"}, Supervisor: "ProvinceMSP", Private: []string{"CityAMSP", "ProvinceMSP"}},
+		"liuzhou": {Authority: "CityBMSP", Exchanges: []string{"ExchangeMSP"}, Supervisor: "ProvinceMSP", Private: []string{"CityBMSP", "ProvinceMSP"}},
 	}}
 )
 
 const partyJSON = `{"creditCode":"91450100MA5L0000AW","name":"广西数智科技有限公司","role":"enterprise","divisionCode":"450102"}`
 
+// newLedger is a channel's fake ledger with its collection defined as
+// the peer has it, and a client that sends a salt with every transaction.
+func newLedger(channel string, start time.Time) *store.Memory {
+	m := store.NewMemory(channel, start)
+	m.Collection = app.Channels[channel].Private
+	m.Transient = map[string][]byte{domain.TransientSalt: []byte(strings.Repeat("5a", 32))}
+	return m
+}
+
 func bootstrapped(t testing.TB) *store.Memory {
 	t.Helper()
-	m := store.NewMemory("nanning", time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))
+	m := newLedger("nanning", time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC))
 	if _, err := m.Run(cityAAuthority, func(s store.Store) error {
 		_, err := app.Bootstrap(s, "南宁市", "450100", "GX")
 		return err
@@ -51,7 +60,7 @@ func refused(t *testing.T, m *store.Memory, actor domain.Actor, rule string, fn 
 }
 
 func TestBootstrapOnlyOnceAndOnlyByTheNamedAuthority(t *testing.T) {
-	m := store.NewMemory("nanning", time.Now())
+	m := newLedger("nanning", time.Now())
 	refused(t, m, cityBAuthority, domain.RuleOwnAuthority, func(s store.Store) error {
 		_, err := app.Bootstrap(s, "南宁市", "450100", "GX")
 		return err
@@ -65,7 +74,7 @@ func TestBootstrapOnlyOnceAndOnlyByTheNamedAuthority(t *testing.T) {
 		_, err := app.Bootstrap(s, "南宁市", "450100", "NS")
 		return err
 	})
-	unknown := store.NewMemory("beihai", time.Now())
+	unknown := newLedger("beihai", time.Now())
 	refused(t, unknown, cityAAuthority, domain.RuleBootstrapOnce, func(s store.Store) error {
 		_, err := app.Bootstrap(s, "北海市", "450500", "GX")
 		return err

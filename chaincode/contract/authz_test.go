@@ -64,7 +64,7 @@ func must[T any](t *testing.T) func(T, error) T {
 
 func newFixture(t *testing.T, profile string) *fixture {
 	t.Helper()
-	m := store.NewMemory("nanning", time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)) // Monday 09:00 CST
+	m := newLedger("nanning", time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC)) // Monday 09:00 CST
 	f := &fixture{t: t, m: m, profile: domain.BuiltinProfiles()[profile]}
 	fixtureClasses = f.profile.OpenDataClasses
 	do := func(actor domain.Actor, fn func(s store.Store) error) {

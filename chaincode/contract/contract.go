@@ -28,7 +28,9 @@ type Contract struct {
 const Name = "dataledger"
 
 // New builds the chaincode with the deployment's channel configuration.
-func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.ContractChaincode, error) {
+// Transactions with private arguments take them from the transient map
+// (privateChaincode).
+func New(channels map[string]domain.ChannelConfig, bench bool) (shim.Chaincode, error) {
 	c := &Contract{App: &App{Channels: channels, Bench: bench}}
 	c.Name = Name
 	c.Info.Title = Name
@@ -40,7 +42,7 @@ func New(channels map[string]domain.ChannelConfig, bench bool) (*contractapi.Con
 		return nil, err
 	}
 	cc.DefaultContract = c.Name
-	return cc, nil
+	return privateChaincode{cc}, nil
 }
 
 // beforeTransaction refuses, before anything is loaded, a caller that may
@@ -448,6 +450,13 @@ func (c *Contract) DecideObjection(ctx contractapi.TransactionContextInterface, 
 
 func (c *Contract) ConfirmDestruction(ctx contractapi.TransactionContextInterface, number, evidenceDigest string) (string, error) {
 	return out(c.App.ConfirmDestruction(st(ctx), number, evidenceDigest))
+}
+
+// GetPrivatePart answers a record's private part as its collection holds
+// it, to a collection member's regime role.
+func (c *Contract) GetPrivatePart(ctx contractapi.TransactionContextInterface, recordType, number string) (string, error) {
+	res, err := c.App.GetPrivatePart(st(ctx), recordType, number)
+	return res, wire(err)
 }
 
 func (c *Contract) GetObjection(ctx contractapi.TransactionContextInterface, number string) (string, error) {

@@ -33,7 +33,7 @@ func (a *App) FileObjection(s store.Store, inputJSON string) (*domain.Objection,
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, domain.TypeObjection, o.Number), o); err != nil {
+	if err := putSealed(s, key(s, domain.TypeObjection, o.Number), o.Public(), o, ""); err != nil {
 		return nil, err
 	}
 	changes := []domain.Changed{changed(domain.TypeObjection, o.Number, "file", o.Status, o.Version)}
@@ -55,7 +55,7 @@ func (a *App) FileObjection(s store.Store, inputJSON string) (*domain.Objection,
 		}
 		changes = append(changes, changed(domain.TypeCertificate, cert.Number, "objection", next.RegistrationStatus(), next.Version))
 	}
-	return o, emit(s, t.c, changes...)
+	return o.Public(), emit(s, t.c, changes...) // the answer is in the block: the public view
 }
 
 func (a *App) objectionTarget(s store.Store, kind, target string) (*domain.Application, *domain.CertificateRecord, error) {
@@ -81,7 +81,7 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 	if err != nil {
 		return nil, err
 	}
-	o, err := a.loadObjection(s, number)
+	o, salt, err := a.loadWholeObjection(s, number)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +110,7 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, domain.TypeObjection, number), fx.Objection); err != nil {
+	if err := putSealed(s, key(s, domain.TypeObjection, number), fx.Objection.Public(), fx.Objection, salt); err != nil {
 		return nil, err
 	}
 	changes := []domain.Changed{changed(domain.TypeObjection, number, "decide", d.Outcome, fx.Objection.Version)}
@@ -139,7 +139,7 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 		}
 		changes = append(changes, changed(domain.TypeCredential, n, "suspend", cr.Status, cr.Version))
 	}
-	return fx.Objection, emit(s, t.c, changes...)
+	return fx.Objection.Public(), emit(s, t.c, changes...)
 }
 
 // ConfirmDestruction records that ordered data destruction was done.
@@ -148,7 +148,7 @@ func (a *App) ConfirmDestruction(s store.Store, number, evidenceDigest string) (
 	if err != nil {
 		return nil, err
 	}
-	o, err := a.loadObjection(s, number)
+	o, salt, err := a.loadWholeObjection(s, number)
 	if err != nil {
 		return nil, err
 	}
@@ -156,10 +156,10 @@ func (a *App) ConfirmDestruction(s store.Store, number, evidenceDigest string) (
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, domain.TypeObjection, number), next); err != nil {
+	if err := putSealed(s, key(s, domain.TypeObjection, number), next.Public(), next, salt); err != nil {
 		return nil, err
 	}
-	return next, emit(s, t.c, changed(domain.TypeObjection, number, "confirm-destruction", next.Status, next.Version))
+	return next.Public(), emit(s, t.c, changed(domain.TypeObjection, number, "confirm-destruction", next.Status, next.Version))
 }
 
 func (a *App) loadObjection(s store.Store, number string) (*domain.Objection, error) {
@@ -169,8 +169,28 @@ func (a *App) loadObjection(s store.Store, number string) (*domain.Objection, er
 	return load[domain.Objection](s, key(s, domain.TypeObjection, number))
 }
 
-// GetObjection reads an objection.
+// loadWholeObjection reads an objection whole, with its private part's
+// salt (nil when there is none).
+func (a *App) loadWholeObjection(s store.Store, number string) (*domain.Objection, string, error) {
+	pub, err := a.loadObjection(s, number)
+	if err != nil {
+		return nil, "", err
+	}
+	return whole(s, key(s, domain.TypeObjection, number), pub)
+}
+
+// GetObjection reads an objection: whole for a collection member's
+// regime role, its public view for anyone else.
 func (a *App) GetObjection(s store.Store, number string) (*domain.Objection, error) {
-	o, err := a.loadObjection(s, number)
+	private, err := a.mayReadPrivate(s)
+	if err != nil {
+		return nil, err
+	}
+	var o *domain.Objection
+	if private {
+		o, _, err = a.loadWholeObjection(s, number)
+	} else {
+		o, err = a.loadObjection(s, number)
+	}
 	return found(o, err, domain.NotFound(domain.RuleObjection, "number", "no objection %s on channel %s", number, s.Channel()))
 }

@@ -486,16 +486,8 @@ func TestCertificateRefusesACredentialWhoseAgreementEnded(t *testing.T) {
 // each, and its reinstatement restores them.
 func TestProductStatusFollowsItsChainEverywhere(t *testing.T) {
 	f := newFixture(t, "GX")
-	cred := f.credential(nil)
-	if _, err := f.issue(cityAOperator, f.sign(cred, f.key), f.agreem); err != nil {
-		t.Fatal(err)
-	}
-	c := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) {
-		c.PreExisting, c.AuthorizationNumbers = true, []string{cred.AuthorizationNumber}
-	})
-	if _, err := f.register(c, ""); err != nil {
-		t.Fatal(err)
-	}
+	cred := f.issued()
+	c := f.preExisting(cred)
 	listed := func() string {
 		p := must[*domain.Page[domain.ProductDisclosure]](t)(run(f, cityAClerk, func(s store.Store) (*domain.Page[domain.ProductDisclosure], error) {
 			return app.ListDisclosedProducts(s, 50, "")
@@ -887,4 +879,26 @@ func TestProductIsEvaluatedOnceSubmitted(t *testing.T) {
 	if done.Stage != domain.StageVerified || !done.Steps[len(done.Steps)-1].Late {
 		t.Fatalf("verified 30 days after the submission: %s, late %v", done.Stage, done.Steps[len(done.Steps)-1].Late)
 	}
+}
+
+// issued issues a credential on the fixture's agreement.
+func (f *fixture) issued() *domain.Credential {
+	f.t.Helper()
+	cred := f.credential(nil)
+	if _, err := f.issue(cityAOperator, f.sign(cred, f.key), f.agreem); err != nil {
+		f.t.Fatal(err)
+	}
+	return cred
+}
+
+// preExisting registers a pre-existing product's certificate on cred.
+func (f *fixture) preExisting(cred *domain.Credential) *domain.Certificate {
+	f.t.Helper()
+	c := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) {
+		c.PreExisting, c.AuthorizationNumbers = true, []string{cred.AuthorizationNumber}
+	})
+	if _, err := f.register(c, ""); err != nil {
+		f.t.Fatal(err)
+	}
+	return c
 }

@@ -67,6 +67,10 @@ type ChannelConfig struct {
 	// Supervisor is the data authority a level up (on a city channel, the
 	// province's): it alone reviews a cross-region application.
 	Supervisor string `json:"supervisor,omitempty"`
+	// Private are the members of the channel's private data collection
+	// (Collection): the channel's data authorities. Their peers keep the
+	// private parts of records; the others keep their hashes.
+	Private []string `json:"private,omitempty"`
 }
 
 // ACL rule codes.

@@ -134,7 +134,11 @@ func DecideObjection(j *Jurisdiction, o *Objection, app *Application, cert *Cert
 	default:
 		return nil, Invalid(RuleObjection, "outcome", "%q is not dismissed, authorization_changed, registration_revoked or data_destruction_ordered", truncate(d.Outcome, 40))
 	}
-	c.Action, c.Reason = "decide", d.Reasons
+	// The reasons are the objection's private part (Public): what the
+	// target's records say publicly is the cause, the objection and its
+	// outcome.
+	cause := "objection " + o.Number + ": " + d.Outcome
+	c.Action, c.Reason = "decide", cause
 	next := *o
 	next.Status, next.Decision, next.Decided, next.Last, next.Version = ObjectionDecided, &d, &c, c, o.Version+1
 	fx := &DecisionEffects{Objection: &next, Credentials: map[string]*CredentialRecord{}}
@@ -143,7 +147,7 @@ func DecideObjection(j *Jurisdiction, o *Objection, app *Application, cert *Cert
 		if app == nil {
 			return nil, NotFound(RuleObjectionTarget, "target", "application %s is gone", o.Target)
 		}
-		s := stepAt(c, "objection_decision", d.Outcome, d.Reasons)
+		s := stepAt(c, "objection_decision", d.Outcome, cause)
 		stage := app.Stage
 		if d.Outcome != OutcomeDismissed {
 			stage = StageRejected // an upheld objection during notice: no registration (GX 12(7))
@@ -160,7 +164,7 @@ func DecideObjection(j *Jurisdiction, o *Objection, app *Application, cert *Cert
 		r.Last, r.Version = c, cert.Version+1
 		switch d.Outcome {
 		case OutcomeRegistrationRevoked, OutcomeDataDestructionOrdered:
-			r.Status, r.StatusReason = CertificateRevoked, "objection "+o.Number+": "+d.Outcome+": "+d.Reasons
+			r.Status, r.StatusReason = CertificateRevoked, cause
 			r.DestructionDeadline = d.DestructionDeadline
 		case OutcomeAuthorizationChanged:
 			for n, cr := range creds {
@@ -168,7 +172,7 @@ func DecideObjection(j *Jurisdiction, o *Objection, app *Application, cert *Cert
 					continue
 				}
 				s := *cr
-				s.Status, s.StatusReason, s.Last, s.Version = CredentialSuspended, "objection "+o.Number+": authorization to be changed: "+d.Reasons, c, cr.Version+1
+				s.Status, s.StatusReason, s.Last, s.Version = CredentialSuspended, "objection "+o.Number+": authorization to be changed", c, cr.Version+1
 				fx.Credentials[n] = &s
 			}
 		}

@@ -24,6 +24,19 @@ func (f *Stub) Put(key string, value []byte) error     { return f.S.PutState(key
 func (f *Stub) TxID() string                           { return f.S.GetTxID() }
 func (f *Stub) Channel() string                        { return f.S.GetChannelID() }
 func (f *Stub) Emit(name string, payload []byte) error { return f.S.SetEvent(name, payload) }
+func (f *Stub) GetPrivate(key string) ([]byte, error) {
+	return f.S.GetPrivateData(domain.Collection, key)
+}
+func (f *Stub) PutPrivate(key string, value []byte) error {
+	return f.S.PutPrivateData(domain.Collection, key, value)
+}
+func (f *Stub) Transient(name string) []byte {
+	m, err := f.S.GetTransient()
+	if err != nil {
+		return nil
+	}
+	return m[name]
+}
 func (f *Stub) Key(t string, attrs ...string) (string, error) {
 	return f.S.CreateCompositeKey(t, attrs)
 }

@@ -28,6 +28,17 @@ type Memory struct {
 	seq     int
 	// Last counts the round trips of the last transaction Run ran.
 	Last RoundTrips
+	// Collection lists the members of the channel's private data
+	// collection (domain.Collection); nil: the chaincode definition has
+	// none, and every private read or write fails, as on a peer. As on a
+	// peer (memberOnlyRead true, memberOnlyWrite false in
+	// network.Description.Collections), a caller of another org cannot read
+	// it, and may write to it.
+	Collection []string
+	private    map[string][]byte
+	// Transient is every transaction's transient map, as the client sent
+	// it.
+	Transient map[string][]byte
 }
 
 // Event is an emitted chaincode event.
@@ -84,7 +95,7 @@ func (m *Memory) Run(actor domain.Actor, fn func(Store) error) (txID string, err
 	m.mu.Lock()
 	m.seq++
 	m.clock = m.clock.Add(time.Minute)
-	tx := &memTx{m: m, id: m.txID(m.seq), now: m.clock, actor: actor, writes: map[string][]byte{}}
+	tx := &memTx{m: m, id: m.txID(m.seq), now: m.clock, actor: actor, writes: map[string][]byte{}, privateWrites: map[string][]byte{}}
 	m.mu.Unlock()
 	err = fn(tx)
 	m.mu.Lock()
@@ -103,6 +114,12 @@ func (m *Memory) Run(actor domain.Actor, fn func(Store) error) (txID string, err
 		}
 		m.history[k] = append(m.history[k], HistoryEntry{TxID: tx.id, Time: tx.now, IsDelete: len(v) == 0, Value: v})
 	}
+	if m.private == nil {
+		m.private = map[string][]byte{}
+	}
+	for k, v := range tx.privateWrites {
+		m.private[k] = v
+	}
 	if tx.event != nil {
 		m.Events = append(m.Events, *tx.event)
 	}
@@ -116,6 +133,17 @@ func (m *Memory) Snapshot() map[string]string {
 	defer m.mu.Unlock()
 	out := map[string]string{}
 	for k, v := range m.state {
+		out[k] = string(v)
+	}
+	return out
+}
+
+// PrivateSnapshot returns a copy of the collection's committed data.
+func (m *Memory) PrivateSnapshot() map[string]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := map[string]string{}
+	for k, v := range m.private {
 		out[k] = string(v)
 	}
 	return out
@@ -141,6 +169,8 @@ type memTx struct {
 	actor  domain.Actor
 	writes map[string][]byte
 	event  *Event
+	// privateWrites are the collection's writes, committed with the rest.
+	privateWrites map[string][]byte
 	// The peer's transaction simulator refuses a paginated query after a
 	// write and a write after a paginated query; so does the fake.
 	wrote, paged bool
@@ -240,3 +270,47 @@ func (t *memTx) Emit(name string, payload []byte) error {
 	t.event = &Event{TxID: t.id, Name: name, Payload: payload} // Fabric keeps one event per transaction
 	return nil
 }
+
+// collectionMember refuses what the peer refuses: a collection the
+// chaincode definition does not have, a read by a caller of an org
+// outside it.
+func (t *memTx) collectionMember(access string) error {
+	if t.m.Collection == nil {
+		return fmt.Errorf("collection %s not defined for chaincode", domain.Collection)
+	}
+	if access == "write" {
+		return nil
+	}
+	for _, msp := range t.m.Collection {
+		if msp == t.actor.MSP {
+			return nil
+		}
+	}
+	return fmt.Errorf("tx creator does not have %s access permission on privatedata in collectionName: %s", access, domain.Collection)
+}
+
+// GetPrivate reads committed private data, never this transaction's own
+// writes (as GetPrivateData on a peer).
+func (t *memTx) GetPrivate(key string) ([]byte, error) {
+	if err := t.collectionMember("read"); err != nil {
+		return nil, err
+	}
+	t.trips.Gets++
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
+	return t.m.private[key], nil
+}
+
+func (t *memTx) PutPrivate(key string, value []byte) error {
+	if err := t.collectionMember("write"); err != nil {
+		return err
+	}
+	if key == "" || !utf8.ValidString(key) {
+		return fmt.Errorf("invalid key [%x]", key)
+	}
+	t.trips.Puts++
+	t.privateWrites[key] = append([]byte(nil), value...)
+	return nil
+}
+
+func (t *memTx) Transient(name string) []byte { return t.m.Transient[name] }

@@ -38,4 +38,13 @@ type Store interface {
 	Now() (time.Time, error)
 	Caller() (domain.Actor, error)
 	Emit(name string, payload []byte) error
+	// GetPrivate reads a key of the channel's private data collection
+	// (domain.Collection); PutPrivate writes one, of which the block keeps
+	// only hashes. As with Get, a read sees committed data, never this
+	// transaction's own writes.
+	GetPrivate(key string) ([]byte, error)
+	PutPrivate(key string, value []byte) error
+	// Transient is an entry of the proposal's transient map (nil when
+	// absent): private inputs, which no block keeps.
+	Transient(name string) []byte
 }

@@ -223,7 +223,11 @@ type Tx struct {
 	client *signer
 	reads  []*kvrwset.KVRead
 	writes []*kvrwset.KVWrite
+	hashed []*kvrwset.KVWriteHash // to the private data collection
 	l      *Ledger
+	// Private are the collection's writes, as the endorsers held them
+	// (the block keeps their hashes).
+	Private map[string][]byte
 }
 
 // Begin starts a transaction invoking fn, submitted by a client of mspID
@@ -272,6 +276,22 @@ func (t *Tx) Put(recordType, number string, v any) error {
 	return nil
 }
 
+// PutPrivate writes value to a record's key of the channel's private data
+// collection: the block keeps SHA-256 of key and value.
+func (t *Tx) PutPrivate(recordType, number string, value []byte) error {
+	k, err := domain.CompositeKey(recordType, number)
+	if err != nil {
+		return err
+	}
+	kh, vh := sha256.Sum256([]byte(k)), sha256.Sum256(value)
+	t.hashed = append(t.hashed, &kvrwset.KVWriteHash{KeyHash: kh[:], ValueHash: vh[:]})
+	if t.Private == nil {
+		t.Private = map[string][]byte{}
+	}
+	t.Private[k] = value
+	return nil
+}
+
 // Commit endorses the transaction by a peer of each of endorsers, orders
 // it in a block of its own signed by ordererMSP's orderer, and commits the
 // block.
@@ -281,7 +301,12 @@ func (t *Tx) Commit(ordererMSP string, endorsers ...string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	results, err := proto.Marshal(&rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{{Namespace: l.Chaincode, Rwset: kv}}})
+	ns := &rwset.NsReadWriteSet{Namespace: l.Chaincode, Rwset: kv}
+	if len(t.hashed) > 0 {
+		ns.CollectionHashedRwset = []*rwset.CollectionHashedReadWriteSet{{CollectionName: domain.Collection,
+			HashedRwset: mustMarshal(&kvrwset.HashedRWSet{HashedWrites: t.hashed})}}
+	}
+	results, err := proto.Marshal(&rwset.TxReadWriteSet{DataModel: rwset.TxReadWriteSet_KV, NsRwset: []*rwset.NsReadWriteSet{ns}})
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,114 @@
+package proof_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"dataledger/certs"
+	"dataledger/chaincode/domain"
+	"dataledger/proof"
+	"dataledger/proof/prooftest"
+)
+
+// keyHolder is a peer read by a collection member: it answers private parts.
+type keyHolder struct {
+	*prooftest.Peer
+	private map[string][]byte
+}
+
+func (k keyHolder) PrivatePart(channel, recordType, number string) ([]byte, error) {
+	key, _ := domain.CompositeKey(recordType, number)
+	return k.private[key], nil
+}
+
+// A key holder's bundle of an objection carries its private part, which
+// the record's block proves by the hashes it keeps; a public bundle has
+// none; a private part that is not the one written, or that is not the
+// public record's whole, fails.
+func TestAPrivatePartIsProvenByItsBlocksHash(t *testing.T) {
+	c := newChain(t)
+	n := number(t, domain.PrefixObjection)
+	salt := strings.Repeat("ab", 32)
+	var sealed []byte
+	var held map[string][]byte
+	c.commit(t, "operator", "DecideObjection", func(tx *prooftest.Tx) any {
+		ch := tx.Change("decide", "objection "+n+": dismissed")
+		o := domain.Objection{ObjectionInput: domain.ObjectionInput{Number: n, TargetKind: "certificate", Target: c.cert,
+			EvidenceDigest: certs.SM3Hex([]byte("e")), Summary: "异议人称含其个人数据"}, Status: domain.ObjectionDecided,
+			Decision: &domain.ObjectionDecision{Outcome: domain.OutcomeDismissed, Reasons: "数据来源合规"}, Decided: &ch, Last: ch, Version: 2}
+		rec, _ := json.Marshal(o)
+		sealed, _ = json.Marshal(domain.Sealed{Salt: salt, Record: rec})
+		if err := tx.PutPrivate(domain.TypeObjection, n, sealed); err != nil {
+			t.Fatal(err)
+		}
+		held = tx.Private
+		return put(t, tx, domain.TypeObjection, n, o.Public())
+	})
+	kind, _, _ := proof.KindOf(n)
+	public, err := proof.Build(c.l.Peer(), c.l.Channel, "dataledger", kind, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if public.Private != nil || strings.Contains(string(public.Record.Value), "个人数据") {
+		t.Fatal("a public bundle carries the private part")
+	}
+	b, err := proof.Build(keyHolder{c.l.Peer(), held}, c.l.Channel, "dataledger", kind, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := proof.Verify(b, c.l.Trust())
+	if !r.OK || b.Private == nil || r.Failed("record.private") != nil || len(r.Checks) <= len(proof.Verify(public, c.l.Trust()).Checks) {
+		var sb strings.Builder
+		r.Print(&sb)
+		t.Fatalf("the key holder's bundle:\n%s", sb.String())
+	}
+	reseal := func(edit func(map[string]any), salt string) []byte {
+		var s domain.Sealed
+		_ = json.Unmarshal(sealed, &s)
+		var m map[string]any
+		_ = json.Unmarshal(s.Record, &m)
+		edit(m)
+		s.Record, _ = json.Marshal(m)
+		s.Salt = salt
+		out, _ := json.Marshal(s)
+		return out
+	}
+	for name, tc := range map[string]struct {
+		value  []byte
+		reason string
+	}{
+		"another summary":    {reseal(func(m map[string]any) { m["summary"] = "无" }, salt), "its hash differs"},
+		"the same, resealed": {reseal(func(map[string]any) {}, strings.Repeat("cd", 32)), "its hash differs"},
+		"an unsalted record": {[]byte(`{"number":"` + n + `"}`), "its hash differs"},
+		"nothing":            {nil, "its hash differs"},
+	} {
+		x := prooftest.Clone(b)
+		x.Private.Value = tc.value
+		r := proof.Verify(x, c.l.Trust())
+		if f := r.Failed("record.private"); r.OK || f == nil || !strings.Contains(f.Detail, tc.reason) {
+			t.Fatalf("%s: %+v", name, f)
+		}
+	}
+	// A private part whose hash the block keeps, but whose record is not
+	// the public one's whole (a collection member wrote it so): refused.
+	other := reseal(func(m map[string]any) { m["status"] = "open" }, salt)
+	c2 := newChain(t)
+	c2.commit(t, "operator", "DecideObjection", func(tx *prooftest.Tx) any {
+		_ = tx.PutPrivate(domain.TypeObjection, n, other)
+		held = tx.Private
+		var s domain.Sealed
+		_ = json.Unmarshal(sealed, &s)
+		var o domain.Objection
+		_ = json.Unmarshal(s.Record, &o)
+		o.Decided.TxID, o.Last.TxID = tx.ID, tx.ID
+		return put(t, tx, domain.TypeObjection, n, o.Public())
+	})
+	b2, err := proof.Build(keyHolder{c2.l.Peer(), held}, c2.l.Channel, "dataledger", kind, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := proof.Verify(b2, c2.l.Trust()); r.OK || r.Failed("record.private") == nil || !strings.Contains(r.Failed("record.private").Detail, "public field differs") {
+		t.Fatalf("a private record that is not the public one's whole: %+v", r.Failed("record.private"))
+	}
+}
