@@ -284,6 +284,7 @@ type cachedLedger struct {
 	m      *metrics
 	mu     sync.Mutex
 	dirty  map[string]bool // channels whose bump failed: no cached answer until one succeeds
+	public Identity        // whose answers every public caller shares
 }
 
 // clean tells whether the channel's cache may be used, retrying a bump
@@ -331,9 +332,12 @@ func (c *cachedLedger) Memo(ctx context.Context, who Identity, channel, name str
 	// validity dates (expired, authorization-ended at a term's end) changes
 	// at midnight with no write, so no answer outlives its day.
 	key := channel + "|" + gen + "|" + cacheDay(time.Now()) + "|" + digest(name, args)
-	if who.Enterprise() {
+	if who.Enterprise() || who != c.public {
 		// An enterprise's answers are its own (the chaincode gives it only
-		// what is public or its own): never another caller's, nor its.
+		// what is public or its own), and a collection member's regime
+		// role reads records whole that the public reads as their public
+		// view (docs/PRIVACY.md): an answer is cached for its identity
+		// only, the public's shared by every public caller.
 		key += "|" + who.Org + "/" + who.User
 	}
 	v, ok, err := c.cache.Get(ctx, key)

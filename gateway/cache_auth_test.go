@@ -83,3 +83,43 @@ func TestRedisPlantedValidIsNotServed(t *testing.T) {
 		t.Fatalf("the refused values are not counted:\n%s", m)
 	}
 }
+
+// whoLedger answers each identity differently, as the chaincode answers a
+// collection member's regime role a record whole and the public its view.
+type whoLedger struct {
+	Ledger
+	reads int
+}
+
+func (w *whoLedger) Member(Identity, string) error { return nil }
+
+func (w *whoLedger) Evaluate(_ context.Context, who Identity, _, _ string, _ ...string) ([]byte, error) {
+	w.reads++
+	return []byte(`"` + who.Org + "/" + who.User + `"`), nil
+}
+
+// TestCachedAnswersAreTheirIdentitys: an issuer's whole record, read
+// first, is never the public's cached answer, nor the public's the
+// issuer's; public callers share one answer.
+func TestCachedAnswersAreTheirIdentitys(t *testing.T) {
+	public := Identity{Org: "ProvinceMSP", User: "clerk"}
+	w := &whoLedger{}
+	c := &cachedLedger{Ledger: w, cache: NewMemoryCache(100), blocks: NewMemoryCache(100), ttl: time.Minute, m: newMetrics(), public: public}
+	ctx := context.Background()
+	for i, tc := range []struct {
+		who   Identity
+		want  string
+		reads int
+	}{
+		{Identity{Org: "CityAMSP", User: "authority"}, `"CityAMSP/authority"`, 1},
+		{public, `"ProvinceMSP/clerk"`, 2},
+		{public, `"ProvinceMSP/clerk"`, 2}, // shared: a hit
+		{Identity{Org: "CityAMSP", User: "authority"}, `"CityAMSP/authority"`, 2},
+		{Identity{Org: "ProvinceMSP", User: "regulator"}, `"ProvinceMSP/regulator"`, 3},
+	} {
+		got, err := c.Evaluate(ctx, tc.who, "nanning", "GetObjection", "YY-1")
+		if err != nil || string(got) != tc.want || w.reads != tc.reads {
+			t.Fatalf("read %d as %v: %s after %d ledger reads (%v), want %s after %d", i, tc.who, got, w.reads, err, tc.want, tc.reads)
+		}
+	}
+}

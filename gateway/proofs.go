@@ -34,10 +34,10 @@ func (l ledgerSource) Record(channel, recordType, number string) ([]byte, error)
 
 // PrivatePart is the record's private part when the identity is a
 // member's regime role (a key holder's bundle), nil for anyone else (the
-// chaincode refuses them by name: a public bundle).
+// chaincode refuses them: a public bundle).
 func (l ledgerSource) PrivatePart(channel, recordType, number string) ([]byte, error) {
 	b, err := network.PrivatePartOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
-	if re, ok := domain.AsRule(err); ok && re.Rule == domain.RulePrivateRead && re.Kind == domain.KindForbidden {
+	if re, ok := domain.AsRule(err); ok && re.Kind == domain.KindForbidden {
 		return nil, nil
 	}
 	return b, err

@@ -143,7 +143,7 @@ func NewServer(cfg Config, acl *ACL, keys *KeyStore, ledger Ledger, log *slog.Lo
 	if cfg.Cache == nil {
 		cfg.Cache = NewSizedMemoryCache(100_000, cfg.CacheBytes)
 	}
-	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, blocks: NewMemoryCache(100_000), ttl: cfg.CacheTTL, m: m}
+	cached := &cachedLedger{Ledger: timedLedger{ledger, m}, cache: cfg.Cache, blocks: NewMemoryCache(100_000), ttl: cfg.CacheTTL, m: m, public: cfg.PublicIdentity}
 	s := &Server{cfg: cfg, acl: acl, keys: keys, ledger: cached, log: log, metrics: m, audits: audits{dir: cfg.AuditDir, shared: cfg.AuditCheckpoints},
 		streams: &streamLimiter{perKey: cfg.StreamsPerKey, total: cfg.MaxStreams},
 		exports: &streamLimiter{perKey: cfg.ExportsPerKey, total: cfg.MaxExports, what: "exports"}}

@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -405,6 +406,15 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 	var out []webhook.Event
 	now := time.Now().UTC()
 	for _, ch := range e.Changes {
+		var resolved []byte // a private record's body, read as the identity that may
+		if ch.Key == "" {
+			var ok bool
+			if ch, resolved, ok, err = r.resolve(ctx, channel, e.TxID, ch); err != nil {
+				return err
+			} else if !ok {
+				continue // a record this gateway's identities may not know of
+			}
+		}
 		typs, target, targetType := []string{webhook.TypeRecordChanged}, ch.Key, ch.RecordType
 		if ch.RecordType == domain.TypeObjection {
 			body, err := r.read(ctx, channel, ch.RecordType, ch.Key)
@@ -425,7 +435,7 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 		} else if ch.RecordType == domain.TypeApplication && ch.Status == domain.StageCorrection {
 			typs = append(typs, webhook.TypeCorrection) // a change too: record.changed subscribers hear of it as before
 		}
-		var body []byte // the record the change is of, or its objection's target: read once, when an enterprise asks
+		body := resolved // the record the change is of, or its objection's target: read once, when an enterprise asks
 		for _, sub := range subs {
 			var wanted []string
 			for _, t := range typs {
@@ -474,6 +484,57 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 	}
 	r.s.wakeDeliverer()
 	return nil
+}
+
+// resolve names the record of a change whose event withholds it (a record
+// with no public view yet: its key hash only), and reads the record. The
+// change's action and status are the step transaction txID recorded (a
+// request for correction reads correction_requested however the record
+// moved on since), its version the record's now. The public identity
+// cannot know of such a record: the org's issuer identity, a regime role
+// of a collection member, reads it. Anyone else learns nothing (false).
+func (r *webhookRouter) resolve(ctx context.Context, channel, txID string, ch domain.Changed) (domain.Changed, []byte, bool, error) {
+	issuer := Identity{Org: r.who.Org, User: r.s.cfg.UserFor[RoleIssuer]}
+	if !r.s.ledger.HasUser(issuer) || r.s.ledger.Member(issuer, channel) != nil {
+		return ch, nil, false, nil
+	}
+	inv := invoker{ctx, r.s.ledger, issuer}
+	ref, err := network.Tx.FindPrivateRecord(ch.KeyHash).Evaluate(inv, channel)
+	if re, ok := domain.AsRule(err); ok && (re.Rule == domain.RulePrivateRead || re.Kind == domain.KindForbidden) {
+		return ch, nil, false, nil
+	}
+	if err != nil {
+		return ch, nil, false, err
+	}
+	if ref.RecordType != ch.RecordType {
+		return ch, nil, false, nil
+	}
+	body, err := network.RecordOf(inv, channel, ref.RecordType, ref.Number)
+	if err != nil {
+		return ch, nil, false, err
+	}
+	var rec struct {
+		Stage, Status string
+		Last          domain.Change
+		Steps         []domain.Step
+		Version       int
+	}
+	if json.Unmarshal(body, &rec) != nil {
+		return ch, nil, false, nil
+	}
+	ch.Key, ch.Version = ref.Number, rec.Version
+	if rec.Last.TxID == txID {
+		ch.Action, ch.Status = rec.Last.Action, cmp.Or(rec.Stage, rec.Status)
+	}
+	for _, s := range rec.Steps {
+		if s.TxID == txID {
+			ch.Action = s.Step
+			if s.Decision == domain.DecisionCorrection {
+				ch.Status = domain.StageCorrection
+			}
+		}
+	}
+	return ch, body, true, nil
 }
 
 // read is a record's body as the chaincode answers it (a party by its

@@ -1,13 +1,21 @@
 package index
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
+	"dataledger/chaincode/domain"
 	"dataledger/proof"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
 )
 
 // Write is one version of a record: a valid transaction's write to its
@@ -57,7 +65,7 @@ func (e *InvalidTxError) Error() string {
 // passed the audit, so this is a block or record the index cannot read,
 // and skipping it would leave a gap.
 func Decode(channel, chaincode string, blk *common.Block, config bool, check func(tx *proof.Tx, earlier proof.BlockWrites) error) (*Block, error) {
-	return prepare(channel, chaincode, blk).decode(config, check)
+	return prepare(channel, chaincode, Delivered{Block: blk}).decode(config, check)
 }
 
 // prepared is a block parsed and its records read, ahead of its turn (any
@@ -65,7 +73,7 @@ func Decode(channel, chaincode string, blk *common.Block, config bool, check fun
 // earlier block. decode then judges its transactions in order.
 type prepared struct {
 	channel, chaincode string
-	blk                *common.Block
+	blk                Delivered
 	txs                []preparedTx
 	sigs               *proof.Signatures // checked ahead too, when a checker was given
 }
@@ -85,18 +93,20 @@ func (p preparedTx) wrote() bool {
 }
 
 // checked is whether decode re-checks the transaction: its writes count
-// and it writes in the namespace.
+// and it writes in the namespace, to the world state or a private data
+// collection (a record indexed whole from its private part is checked
+// as any other).
 func (p preparedTx) checked(chaincode string) bool {
-	return p.wrote() && len(p.tx.Writes(chaincode)) > 0
+	return p.wrote() && (len(p.tx.Writes(chaincode)) > 0 || p.tx.WritesPrivate(chaincode))
 }
 
-func prepare(channel, chaincode string, blk *common.Block) *prepared {
+func prepare(channel, chaincode string, blk Delivered) *prepared {
 	p := &prepared{channel: channel, chaincode: chaincode, blk: blk, txs: make([]preparedTx, len(blk.GetData().GetData()))}
 	number := blk.GetHeader().GetNumber()
 	for i := range p.txs {
 		pt := &p.txs[i]
-		pt.code, pt.coded = proof.ValidationCode(blk, i)
-		if pt.tx, pt.err = proof.ParseTx(blk, i); pt.err != nil {
+		pt.code, pt.coded = proof.ValidationCode(blk.Block, i)
+		if pt.tx, pt.err = proof.ParseTx(blk.Block, i); pt.err != nil {
 			pt.err = fmt.Errorf("block %d: %w", number, pt.err)
 			continue
 		}
@@ -126,8 +136,57 @@ func prepare(channel, chaincode string, blk *common.Block) *prepared {
 			pt.writes = append(pt.writes, Write{Row: row, Block: number, TxIndex: i, TxID: tx.TxID, TxTime: tx.Timestamp.UTC(),
 				Function: tx.Function(), Creator: tx.Creator.GetMspid(), Deleted: w.IsDelete})
 		}
+		if pt.err == nil {
+			pt.err = pt.private(channel, chaincode, number, blk.Private[uint64(i)])
+		}
 	}
 	return p
+}
+
+// private puts in place of a record's public view the whole record its
+// private part holds (the transaction's private data, as the peer
+// delivered it), after checking it against the hash the block keeps.
+func (pt *preparedTx) private(channel, chaincode string, number uint64, pvt *rwset.TxPvtReadWriteSet) error {
+	tx := pt.tx
+	for _, ns := range pvt.GetNsPvtRwset() {
+		if ns.Namespace != chaincode {
+			continue
+		}
+		for _, coll := range ns.CollectionPvtRwset {
+			if coll.CollectionName != domain.Collection {
+				continue
+			}
+			var kv kvrwset.KVRWSet
+			if err := proto.Unmarshal(coll.Rwset, &kv); err != nil {
+				return fmt.Errorf("transaction %s: private data: %w", tx.TxID, err)
+			}
+			for _, w := range kv.Writes {
+				t, _, err := domain.SplitCompositeKey(w.Key)
+				if err != nil || !domain.HasPrivatePart(t) || w.IsDelete {
+					continue // an index of the collection
+				}
+				if h, ok := tx.PrivateWrite(chaincode, coll.CollectionName, w.Key); !ok || !bytes.Equal(h, sha256Sum(w.Value)) {
+					return fmt.Errorf("transaction %s: the private data delivered for %q is not what the block's hash names", tx.TxID, w.Key)
+				}
+				var sealed domain.Sealed
+				if err := json.Unmarshal(w.Value, &sealed); err != nil {
+					return fmt.Errorf("transaction %s: private record %q: %w", tx.TxID, w.Key, err)
+				}
+				row, ok, err := Summarize(channel, w.Key, sealed.Record)
+				if err != nil || !ok {
+					return err
+				}
+				write := Write{Row: row, Block: number, TxIndex: tx.Index, TxID: tx.TxID, TxTime: tx.Timestamp.UTC(),
+					Function: tx.Function(), Creator: tx.Creator.GetMspid()}
+				if j := slices.IndexFunc(pt.writes, func(x Write) bool { return x.Row.Kind == row.Kind && x.Row.ID == row.ID }); j >= 0 {
+					pt.writes[j] = write
+				} else {
+					pt.writes = append(pt.writes, write)
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // toCheck are the transactions decode's check will ask about.
@@ -177,3 +236,5 @@ func (p *prepared) decode(config bool, check func(tx *proof.Tx, earlier proof.Bl
 	}
 	return b, nil
 }
+
+func sha256Sum(b []byte) []byte { h := sha256.Sum256(b); return h[:] }

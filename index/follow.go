@@ -16,18 +16,45 @@ import (
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
 )
 
 // Source opens a channel's block stream from a block on. The stream ends
 // (its channel closes) when ctx ends or the connection fails; the
 // follower then opens it again from where it stands.
-type Source func(ctx context.Context, channel string, from uint64) (<-chan *common.Block, error)
+type Source func(ctx context.Context, channel string, from uint64) (<-chan Delivered, error)
 
-// BlockEvents is the block stream of a Fabric Gateway (the peer's deliver
-// service, from a start block: one stream, not one query per block).
+// Delivered is a block as the peer delivers it, with the private data of
+// its transactions that the reader's organization holds (by transaction
+// index; none for an organization outside the collections): a record's
+// private part is the whole record, which the index stores in place of
+// its public view.
+type Delivered struct {
+	*common.Block
+	Private map[uint64]*rwset.TxPvtReadWriteSet
+}
+
+// BlockEvents is the block stream of a Fabric Gateway with the private
+// data the identity's organization may read (the peer's deliver service,
+// from a start block: one stream, not one query per block).
 func BlockEvents(gw *client.Gateway) Source {
-	return func(ctx context.Context, channel string, from uint64) (<-chan *common.Block, error) {
-		return gw.GetNetwork(channel).BlockEvents(ctx, client.WithStartBlock(from))
+	return func(ctx context.Context, channel string, from uint64) (<-chan Delivered, error) {
+		in, err := gw.GetNetwork(channel).BlockAndPrivateDataEvents(ctx, client.WithStartBlock(from))
+		if err != nil {
+			return nil, err
+		}
+		out := make(chan Delivered)
+		go func() {
+			defer close(out)
+			for b := range in {
+				select {
+				case out <- Delivered{Block: b.GetBlock(), Private: b.GetPrivateDataMap()}:
+				case <-ctx.Done():
+					return
+				}
+			}
+		}()
+		return out, nil
 	}
 }
 
@@ -211,18 +238,18 @@ func (ix *Indexer) followOnce(ctx context.Context, channel string, src Source) e
 			// The stream skipped: a transport fault, not a broken chain.
 			return fmt.Errorf("channel %s: the stream sent block %d where %d was expected", channel, n, a.Next())
 		}
-		if b := a.CheckSigned(blk, sigs); b != nil {
+		if b := a.CheckSigned(blk.Block, sigs); b != nil {
 			return ix.broken(ctx, channel, finish, b)
 		}
 		if p == nil {
 			p = prepare(channel, ix.Chaincode, blk)
 		}
-		config := a.IsConfig(blk)
+		config := a.IsConfig(blk.Block)
 		if config {
 			checker.Store(a.SignatureChecker())
 		}
 		check := func(tx *proof.Tx, earlier proof.BlockWrites) error {
-			return a.CheckTxSigned(tx, ix.Chaincode, earlier, sigs, blk)
+			return a.CheckTxSigned(tx, ix.Chaincode, earlier, sigs, blk.Block)
 		}
 		if ix.TrustPeerValidation {
 			check = nil
@@ -410,7 +437,7 @@ func (w *writer) stop() { _ = w.wait() }
 // future is a block being prepared ahead of its turn: done closes when p
 // is ready (nil: not prepared ahead, the audit's turn prepares it).
 type future struct {
-	blk  *common.Block
+	blk  Delivered
 	p    *prepared
 	done chan struct{}
 }
@@ -424,7 +451,7 @@ type future struct {
 // after its audit, as a block always was. Besides the blocks the source
 // holds, at most three times as many as cores are in hand: being
 // prepared, waiting to be taken, and the one taken.
-func (ix *Indexer) ahead(ctx context.Context, channel string, blocks <-chan *common.Block, checker *atomic.Pointer[proof.SignatureChecker]) <-chan *future {
+func (ix *Indexer) ahead(ctx context.Context, channel string, blocks <-chan Delivered, checker *atomic.Pointer[proof.SignatureChecker]) <-chan *future {
 	workers := runtime.GOMAXPROCS(0)
 	out := make(chan *future, 2*workers)
 	slots := make(chan struct{}, workers)
@@ -449,7 +476,7 @@ func (ix *Indexer) ahead(ctx context.Context, channel string, blocks <-chan *com
 				}()
 				var sigs *proof.Signatures
 				if sc != nil {
-					if sigs = sc.CheckBlock(blk); sigs == nil {
+					if sigs = sc.CheckBlock(blk.Block); sigs == nil {
 						return // its header does not cover its data: the audit refuses it
 					}
 				}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -19,6 +20,8 @@ import (
 	"dataledger/proof/prooftest"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset"
+	"github.com/hyperledger/fabric-protos-go-apiv2/ledger/rwset/kvrwset"
 	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
@@ -96,8 +99,8 @@ func randomBytes(n int) []byte {
 // slice is a Source over blocks; it closes the stream after stop blocks
 // (0: after all), as a connection that fails would.
 func slice(t testing.TB, blocks [][]byte, stop int) Source {
-	return func(ctx context.Context, channel string, from uint64) (<-chan *common.Block, error) {
-		out := make(chan *common.Block, 8)
+	return func(ctx context.Context, channel string, from uint64) (<-chan Delivered, error) {
+		out := make(chan Delivered, 8)
 		go func() {
 			defer close(out)
 			sent := 0
@@ -111,7 +114,7 @@ func slice(t testing.TB, blocks [][]byte, stop int) Source {
 					return
 				}
 				select {
-				case out <- blk:
+				case out <- Delivered{Block: blk}:
 					sent++
 				case <-ctx.Done():
 					return
@@ -459,14 +462,7 @@ func TestAnotherNetworkUnderTheSameNameIsRefused(t *testing.T) {
 // the channel's organizations did not endorse stops indexing at its block,
 // with nothing of it stored.
 func TestAValidFlagIsNotTakenOnTrust(t *testing.T) {
-	genesis, err := prooftest.OpenPeer("nanning", "dataledger", fixture, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l, err := prooftest.NewLedger(genesis.Block(0), "dataledger", time.Now().Add(-time.Hour))
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := newTestLedger(t)
 	party := func(code string, endorsers ...string) {
 		t.Helper()
 		tx, err := l.Begin("CityAMSP", "operator", "RegisterParty")
@@ -490,7 +486,7 @@ func TestAValidFlagIsNotTakenOnTrust(t *testing.T) {
 	}
 	d := testDB(t)
 	ix := &Indexer{DB: d, Chaincode: "dataledger", Trust: l.Trust()}
-	_, err = ix.CatchUp(context.Background(), "nanning", slice(t, blocks, 0), 300*time.Millisecond)
+	_, err := ix.CatchUp(context.Background(), "nanning", slice(t, blocks, 0), 300*time.Millisecond)
 	var be *BrokenError
 	if !errors.As(err, &be) || be.Block != 2 || !strings.Contains(be.Reason, "a majority needs 2") {
 		t.Fatalf("a valid-marked transaction endorsed by one org: %v", err)
@@ -502,4 +498,137 @@ func TestAValidFlagIsNotTakenOnTrust(t *testing.T) {
 	if _, ok := got["party 91450100MA5L0001AX"]; ok {
 		t.Fatal("the party of the under-endorsed transaction is indexed")
 	}
+}
+
+// TestPrivatePartsAreIndexedWhole: a collection member's stream delivers
+// each transaction's private data; the index stores the record whole in
+// place of its public view (an application before its notice has none),
+// after checking it against the hash its block keeps. A stream without
+// private data indexes the public view; private data that is not what
+// the block hashed stops the index.
+func TestPrivatePartsAreIndexedWhole(t *testing.T) {
+	l := newTestLedger(t)
+	var err error
+	const n, o = "SA-450100-2026-PRIVATE1-4", "YY-450100-2026-PRIVATE1-9"
+	private := map[uint64]map[uint64]*rwset.TxPvtReadWriteSet{} // block → tx → private data
+	commit := func(fn string, write func(tx *prooftest.Tx), endorsers ...string) {
+		t.Helper()
+		tx, err := l.Begin("CityAMSP", "operator", fn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		write(tx)
+		if len(endorsers) == 0 {
+			endorsers = []string{"CityAMSP", "ProvinceMSP"}
+		}
+		if _, err := tx.Commit("ProvinceMSP", endorsers...); err != nil {
+			t.Fatal(err)
+		}
+		var writes []*kvrwset.KVWrite
+		for k, v := range tx.Private {
+			writes = append(writes, &kvrwset.KVWrite{Key: k, Value: v})
+		}
+		kv, _ := proto.Marshal(&kvrwset.KVRWSet{Writes: writes})
+		private[uint64(l.Peer().Height()-1)] = map[uint64]*rwset.TxPvtReadWriteSet{0: {NsPvtRwset: []*rwset.NsPvtReadWriteSet{{Namespace: "dataledger",
+			CollectionPvtRwset: []*rwset.CollectionPvtReadWriteSet{{CollectionName: domain.Collection, Rwset: kv}}}}}}
+	}
+	seal := func(v any) []byte {
+		rec, _ := json.Marshal(v)
+		b, _ := json.Marshal(domain.Sealed{Salt: strings.Repeat("ab", 32), Record: rec})
+		return b
+	}
+	commit("Apply", func(tx *prooftest.Tx) {
+		ch := tx.Change("apply", "")
+		a := domain.Application{ApplicationInput: domain.ApplicationInput{Number: n, ApplicantCreditCode: "91450100MA5L0000AW", ProductName: "城市通勤客流指数",
+			DataProviders: []string{"11450100MB0000001X"}}, Stage: domain.StageApplied, AppliedOn: "2026-03-02", Last: ch, Version: 1}
+		if a.Public() != nil {
+			t.Fatal("an application before its notice has a public view")
+		}
+		_ = tx.PutPrivate(domain.TypeApplication, n, seal(a))
+	})
+	commit("FileObjection", func(tx *prooftest.Tx) {
+		ch := tx.Change("file", "")
+		obj := domain.Objection{ObjectionInput: domain.ObjectionInput{Number: o, TargetKind: "certificate", Target: "DJ-450100-2026-PRIVATE1-2",
+			EvidenceDigest: strings.Repeat("0", 64), Summary: "异议人称含其个人数据"}, Status: domain.ObjectionOpen, Filed: ch, Last: ch, Version: 1}
+		_ = tx.PutPrivate(domain.TypeObjection, o, seal(obj))
+		_ = tx.Put(domain.TypeObjection, o, obj.Public())
+	})
+	var blocks []Delivered
+	for i := 0; i < l.Peer().Height(); i++ {
+		blk, _ := proof.ParseBlock(l.Peer().Block(uint64(i)))
+		blocks = append(blocks, Delivered{Block: blk, Private: private[uint64(i)]})
+	}
+	source := func(blocks []Delivered) Source {
+		return func(ctx context.Context, channel string, from uint64) (<-chan Delivered, error) {
+			out := make(chan Delivered, len(blocks))
+			for _, b := range blocks[from:] {
+				out <- b
+			}
+			close(out)
+			return out, nil
+		}
+	}
+	index := func(blocks []Delivered) (map[string][]byte, error) {
+		d := testDB(t)
+		_, err := (&Indexer{DB: d, Chaincode: "dataledger", Trust: l.Trust()}).CatchUp(context.Background(), "nanning", source(blocks), 300*time.Millisecond)
+		return dumpRecords(t, d), err
+	}
+	member, err := index(blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(member["application "+n]), "11450100MB0000001X") || !strings.Contains(string(member["objection "+o]), "个人数据") {
+		t.Fatalf("a member's index lacks the whole records: %v", member)
+	}
+	public := make([]Delivered, len(blocks))
+	for i, b := range blocks {
+		public[i] = Delivered{Block: b.Block}
+	}
+	other, err := index(public)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := other["application "+n]; ok || strings.Contains(string(other["objection "+o]), "个人数据") || other["objection "+o] == nil {
+		t.Fatalf("an index without private data: %v", other)
+	}
+	forged := slices.Clone(blocks)
+	last := len(forged) - 1
+	forged[last] = Delivered{Block: forged[last].Block, Private: map[uint64]*rwset.TxPvtReadWriteSet{}}
+	for k, v := range blocks[last].Private {
+		c := proto.Clone(v).(*rwset.TxPvtReadWriteSet)
+		var kv kvrwset.KVRWSet
+		_ = proto.Unmarshal(c.NsPvtRwset[0].CollectionPvtRwset[0].Rwset, &kv)
+		kv.Writes[0].Value = []byte(strings.Replace(string(kv.Writes[0].Value), "个人数据", "无", 1))
+		c.NsPvtRwset[0].CollectionPvtRwset[0].Rwset, _ = proto.Marshal(&kv)
+		forged[last].Private[k] = c
+	}
+	if _, err := index(forged); err == nil || !strings.Contains(err.Error(), "not what the block's hash names") {
+		t.Fatalf("private data that is not the block's: %v", err)
+	}
+	// A transaction that writes only private data is audited as any
+	// other: endorsed by one org of three, it stops the index.
+	commit("Apply", func(tx *prooftest.Tx) {
+		a := domain.Application{ApplicationInput: domain.ApplicationInput{Number: "SA-450100-2026-PRIVATE2-2"}, Stage: domain.StageApplied, Version: 1}
+		_ = tx.PutPrivate(domain.TypeApplication, a.Number, seal(a))
+	}, "CityAMSP")
+	blk, _ := proof.ParseBlock(l.Peer().Block(uint64(l.Peer().Height() - 1)))
+	_, err = index(append(blocks, Delivered{Block: blk, Private: private[uint64(l.Peer().Height()-1)]}))
+	var be *BrokenError
+	if !errors.As(err, &be) || !strings.Contains(be.Reason, "a majority needs 2") {
+		t.Fatalf("a private-only transaction endorsed by one org: %v", err)
+	}
+}
+
+// newTestLedger is a test ledger on the fixture chain's genesis block.
+func newTestLedger(t *testing.T) *prooftest.Ledger {
+	t.Helper()
+	genesis, err := prooftest.OpenPeer("nanning", "dataledger", fixture, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l, err := prooftest.NewLedger(genesis.Block(0), "dataledger", time.Now().Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }

@@ -362,7 +362,10 @@ func summarizeObjection(raw []byte, r *Row) error {
 	if err != nil {
 		return err
 	}
-	r.Status, r.Title, r.Date, r.Ref = o.Status, o.Summary, day(o.Filed.Time), o.Target
+	// Its title is public: the summary is the objection's private part
+	// (docs/PRIVACY.md), and an enterprise reads the titles of the
+	// objections against its records.
+	r.Status, r.Title, r.Date, r.Ref = o.Status, "异议 "+o.Target, day(o.Filed.Time), o.Target
 	r.Open = o.Status == domain.ObjectionOpen
 	r.Late = o.DestroyedLate
 	if o.Decision != nil {

@@ -84,7 +84,7 @@ func TestEnterpriseFilesAndCorrectsItsOwnApplication(t *testing.T) {
 	path := "/applications/" + in.Number
 	refused(call("GET", path, keyF, nil, 403), domain.RuleEnterpriseRead)
 	refused(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionCorrection}, 422), domain.RuleReasons)
-	materialsAsked := "补充：数据安全防护措施说明；场景合规承诺书"
+	materialsAsked := privateText("补充：数据安全防护措施说明；场景合规承诺书")
 	a = written(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionCorrection, Reasons: materialsAsked}, 200))
 	if a.Stage != domain.StageCorrection || a.PreliminaryDeadline != "" {
 		t.Fatalf("returned for correction: %s due %q", a.Stage, a.PreliminaryDeadline)
@@ -160,7 +160,7 @@ func TestEnterpriseFilesACatalogApplication(t *testing.T) {
 		t.Fatalf("filed: %s due %s, want %s", a.Stage, a.PreliminaryDeadline, due.Format(time.DateOnly))
 	}
 	path := "/applications/" + in.Number
-	record(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionCorrection, Reasons: "补充：法定代表人身份证明"}, 200))
+	record(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionCorrection, Reasons: privateText("补充：法定代表人身份证明")}, 200))
 	record(call("POST", path+"/resubmission", key, domain.Resubmission{MaterialsDigest: certs.SM3Hex([]byte("法定代表人身份证明"))}, 200))
 	a = record(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionApproved}, 200))
 	if a.Stage != domain.StageCatalogApproved {
@@ -235,7 +235,7 @@ func TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest(t *testing.T) {
 	path := "/applications/" + onboard.Number
 	refused(call("GET", path, otherKey, nil, 403), domain.RuleEnterpriseRead)
 	refused(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionRejected}, 422), domain.RuleReasons)
-	refusal := "营业执照经营范围不含数据服务"
+	refusal := privateText("营业执照经营范围不含数据服务")
 	a = written(call("POST", path+"/preliminary-review", issuer, gateway.ReviewRequest{Decision: domain.DecisionRejected, Reasons: refusal}, 200))
 	if a.Stage != domain.StageRejected || a.Steps[len(a.Steps)-1].Reasons != refusal {
 		t.Fatalf("refused: %s %q", a.Stage, a.Steps[len(a.Steps)-1].Reasons)
@@ -357,7 +357,7 @@ func TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest(t *testing.T) {
 	}
 
 	resolveBy := today.AddDate(0, 0, 7).Format(time.DateOnly)
-	a = written(call("POST", path+"/quality-answer", issuer, domain.QualityAnswer{Decision: domain.DecisionConfirmed, Reasons: "确认缺失，正在补采", ResolveBy: resolveBy}, 200))
+	a = written(call("POST", path+"/quality-answer", issuer, domain.QualityAnswer{Decision: domain.DecisionConfirmed, Reasons: privateText("确认缺失，正在补采"), ResolveBy: resolveBy}, 200))
 	if s := a.Steps[len(a.Steps)-1]; a.Stage != domain.StageQualityConfirmed || s.Late || s.Reviewer != provider || a.ResolveBy != resolveBy {
 		t.Fatalf("answered: %s late %v by %s, resolve by %s", a.Stage, s.Late, s.Reviewer, a.ResolveBy)
 	}

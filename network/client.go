@@ -188,7 +188,31 @@ func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...
 	if err != nil {
 		return nil, refusal(err)
 	}
-	return c.waitCommitted(ctx, channel, res, commit)
+	done, err := c.waitCommitted(ctx, channel, res, commit)
+	if err != nil {
+		return nil, err
+	}
+	// The answer in the block of a write with a private part is the
+	// record's public view: the caller's answer is the record as the
+	// caller reads it, once committed (whole for a collection member).
+	if recordType, number, ok := privateAnswer(fn, args); ok {
+		whole, err := RecordOf(readerCtx{c, ctx}, channel, recordType, number)
+		if err != nil {
+			return done, fmt.Errorf("%s committed in transaction %s (block %d); reading %s %s back: %w", fn, done.TxID, done.BlockNumber, recordType, number, err)
+		}
+		done.Result = whole
+	}
+	return done, nil
+}
+
+// readerCtx evaluates as the client within ctx.
+type readerCtx struct {
+	*Client
+	ctx context.Context
+}
+
+func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) {
+	return r.Client.QueryContext(r.ctx, channel, r.Chaincode, fn, args...)
 }
 
 // privately is how fn's arguments travel: in the proposal, or, for a
@@ -276,7 +300,14 @@ func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]st
 // SubmitOwnTxIDContext is SubmitOwnTxID bounded by ctx.
 func (c *Client) SubmitOwnTxIDContext(ctx context.Context, channel, fn string, build func(txID string) ([]string, error)) (*Committed, error) {
 	contract := c.Contract(channel)
-	draft, err := contract.NewProposal(fn)
+	if domain.PrivateArgs(fn) {
+		return nil, fmt.Errorf("%s takes private arguments, which a proposal rewritten with its own transaction ID would carry", fn)
+	}
+	opts, err := c.privately(channel, fn, nil)
+	if err != nil {
+		return nil, err
+	}
+	draft, err := contract.NewProposal(fn, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"dataledger/chaincode/domain"
 	"dataledger/network/ccaas"
 )
 
@@ -133,7 +134,12 @@ func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
 type committed struct {
 	Sequence int    `json:"sequence"`
 	Version  string `json:"version"`
+	// collection: the definition has the private data collection (one
+	// committed before it existed is refused: deployChaincode).
+	collection bool
 }
+
+var collectionName = regexp.MustCompile(`"name"\s*:\s*"` + domain.Collection + `"`)
 
 func (n *Net) queryCommitted(p *Peer, channel string) (*committed, error) {
 	out, err := n.PeerCLI(p, "lifecycle", "chaincode", "querycommitted", "--channelID", channel, "--name", n.D.Chaincode.Name, "--output", "json")
@@ -144,6 +150,7 @@ func (n *Net) queryCommitted(p *Peer, channel string) (*committed, error) {
 		return nil, err
 	}
 	var c committed
+	c.collection = collectionName.Match(out)
 	return &c, json.Unmarshal(out, &c)
 }
 
@@ -212,6 +219,13 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 			return err
 		}
 		seq := 1
+		if cur != nil && !cur.collection {
+			// Its applications and objections are whole in the world state:
+			// a definition that gains the collection would leave them
+			// unreadable to the chaincode that expects their private parts,
+			// and public. No migration is built.
+			return fmt.Errorf("channel %s: its chaincode definition (sequence %d) has no private data collection %q, and its records were written without one; this version keeps applications and objections in it and cannot migrate them: make the network anew (network down --purge) or stay on the earlier version", c.Name, cur.Sequence, domain.Collection)
+		}
 		if cur != nil {
 			if cur.Version == n.D.Chaincode.Version {
 				// Committed already: each member's approval must still name

@@ -449,6 +449,28 @@ func (txs) ListDisclosedProducts(size int, bookmark string) Read[*domain.Page[do
 	return read[*domain.Page[domain.ProductDisclosure]]("ListDisclosedProducts", size, bookmark)
 }
 
+// privateAnswer is the record a write with a private part answers with:
+// the number its first argument is, or holds (an input's "number").
+func privateAnswer(fn string, args []string) (recordType, number string, ok bool) {
+	recordType, ok = domain.PrivateAnswer(fn)
+	if !ok || len(args) == 0 {
+		return "", "", false
+	}
+	var in struct {
+		Number string `json:"number"`
+	}
+	if json.Unmarshal([]byte(args[0]), &in) == nil && in.Number != "" {
+		return recordType, in.Number, true
+	}
+	return recordType, args[0], true
+}
+
+// FindPrivateRecord names the record an event's key hash is of (a
+// collection member's regime role).
+func (txs) FindPrivateRecord(keyHash string) Read[*domain.PrivateRecordRef] {
+	return read[*domain.PrivateRecordRef]("FindPrivateRecord", keyHash)
+}
+
 // PrivatePartOf reads a numbered record's private part undecoded: what a
 // key holder's proof adds to a record's public view.
 func PrivatePartOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
@@ -738,6 +760,9 @@ func (c *Client) DecideObjection(channel, number string, decision domain.Objecti
 }
 func (c *Client) ConfirmDestruction(channel, number, evidenceDigest string) (*domain.Objection, *Committed, error) {
 	return Tx.ConfirmDestruction(number, evidenceDigest).Submit(c, channel)
+}
+func (c *Client) FindPrivateRecord(channel, keyHash string) (*domain.PrivateRecordRef, error) {
+	return Tx.FindPrivateRecord(keyHash).Evaluate(c, channel)
 }
 func (c *Client) GetPrivatePart(channel, recordType, number string) (string, error) {
 	return Tx.GetPrivatePart(recordType, number).Evaluate(c, channel)

@@ -244,6 +244,9 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 	}
 	inc, tx, err := include(blockRaw, key, chaincode, func(t *Tx) bool { return t.TxID == txID })
 	if err != nil {
+		if domain.HasPrivatePart(kind.RecordType) {
+			return nil, domain.Conflict(domain.RulePrivateRead, "number", "%s %s has no public record in its last transaction (an application before its public notice is private whole): there is no bundle of it to prove", kind.Name, number)
+		}
 		return nil, err
 	}
 	b.Record = *inc

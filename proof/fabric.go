@@ -220,6 +220,17 @@ func ParseTx(b *common.Block, i int) (*Tx, error) {
 	return t, nil
 }
 
+// WritesPrivate tells whether the transaction wrote to a private data
+// collection of the namespace (its block keeps the hashes).
+func (t *Tx) WritesPrivate(ns string) bool {
+	for _, h := range t.hashed[ns] {
+		if len(h.GetHashedWrites()) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // PrivateWrite is the hash of the value a transaction wrote to key of a
 // private data collection: a block keeps SHA-256 of the key and of the
 // value, never either.

@@ -217,7 +217,7 @@ func streamAlone(ctx context.Context, o *Options, src index.Source, ch string, h
 	}
 	records := 0
 	for blk := range blocks {
-		d, err := index.Decode(ch, o.Net.D.Chaincode.Name, blk, false, nil)
+		d, err := index.Decode(ch, o.Net.D.Chaincode.Name, blk.Block, false, nil)
 		if err != nil {
 			return 0, 0, err
 		}

@@ -19,7 +19,7 @@ var readOnly = map[string]bool{
 	"GetIssuerKey": true, "ListIssuerKeys": true,
 	"GetAgreement": true, "GetCredential": true, "VerifyCredential": true, "VerifyCredentialDocument": true, "ListCredentials": true,
 	"GetApplication": true, "GetObligation": true, "GetCreditRecord": true, "GetEvaluation": true, "GetSelection": true, "GetPlan": true, "GetCertificate": true, "VerifyCertificate": true, "VerifyCertificateDocument": true,
-	"GetObjection": true, "GetPrivatePart": true, "ListEgressChecks": true, "ListAcknowledgements": true, "FindCertificateByNationalCode": true,
+	"GetObjection": true, "GetPrivatePart": true, "FindPrivateRecord": true, "ListEgressChecks": true, "ListAcknowledgements": true, "FindCertificateByNationalCode": true,
 	"GetReport":                   true,
 	"ListDisclosedAuthorizations": true, "ListDisclosedProducts": true, "ListDisclosedObligations": true,
 	"Ping": true,

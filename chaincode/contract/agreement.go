@@ -94,15 +94,15 @@ func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agr
 	if err := put(s, ak, ag); err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, domain.TypeApplication, app.Number), app); err != nil {
+	appChanged, err := putApplication(s, app, app.Last.Action)
+	if err != nil {
 		return nil, err
 	}
 	if err := put(s, key(s, domain.TypeAgreement, old.Number), old); err != nil {
 		return nil, err
 	}
 	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version),
-		changed(domain.TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version),
-		changed(domain.TypeAgreement, old.Number, old.Last.Action, old.Status, old.Version))
+		appChanged, changed(domain.TypeAgreement, old.Number, old.Last.Action, old.Status, old.Version))
 }
 
 // loadRenewed loads the agreement numbered number (a checked number) and

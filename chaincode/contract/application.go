@@ -5,18 +5,36 @@ import (
 	"dataledger/chaincode/store"
 )
 
+// loadApplication reads an application whole, from the collection: only
+// a collection member's identity may (loadWhole).
 func (a *App) loadApplication(s store.Store, number string) (*domain.Application, error) {
 	if _, err := domain.ParseNumber("number", number, domain.PrefixApplication); err != nil {
 		return nil, err
 	}
-	return load[domain.Application](s, key(s, domain.TypeApplication, number))
+	return loadWhole[domain.Application](a, s, key(s, domain.TypeApplication, number))
+}
+
+// putApplication writes an application whole to the collection and its
+// public view, once it has one, to the world state; its event entry names
+// it by number only then (by key hash before).
+func putApplication(s store.Store, app *domain.Application, action string) (domain.Changed, error) {
+	k := key(s, domain.TypeApplication, app.Number)
+	pub := app.Public()
+	if err := putSealed(s, k, pub, app); err != nil {
+		return domain.Changed{}, err
+	}
+	if pub == nil {
+		return changedPrivately(domain.TypeApplication, k), nil
+	}
+	return changed(domain.TypeApplication, app.Number, action, app.Stage, app.Version), nil
 }
 
 func (a *App) saveApplication(t *tx, app *domain.Application) error {
-	if err := put(t.s, key(t.s, domain.TypeApplication, app.Number), app); err != nil {
+	ch, err := putApplication(t.s, app, app.Last.Action)
+	if err != nil {
 		return err
 	}
-	return emit(t.s, t.c, changed(domain.TypeApplication, app.Number, app.Last.Action, app.Stage, app.Version))
+	return emit(t.s, t.c, ch)
 }
 
 // Apply records an application of any kind.
@@ -52,8 +70,12 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	onboardingKey := ""
 	if in.Kind == domain.KindOnboarding && domain.ValidateCreditCode("applicantCreditCode", in.ApplicantCreditCode) == nil {
 		onboardingKey = key(s, domain.TypeOnboardingOf, in.ApplicantCreditCode)
-		if x.Onboarding, err = heldBy(s, onboardingKey, a.loadApplication); err != nil {
+		if held, err := s.GetPrivate(onboardingKey); err != nil {
 			return nil, err
+		} else if held != nil {
+			if x.Onboarding, err = a.loadApplication(s, string(held)); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if in.Previous != "" {
@@ -84,8 +106,13 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	if err != nil {
 		return nil, err
 	}
-	if onboardingKey != "" {
-		if err := s.Put(onboardingKey, []byte(app.Number)); err != nil {
+	if onboardingKey != "" { // as private as the application: an onboarding is reported, not published (ZW 18)
+		if err := s.PutPrivate(onboardingKey, []byte(app.Number)); err != nil {
+			return nil, err
+		}
+	}
+	if existing == nil {
+		if err := notePrivateKey(s, domain.TypeApplication, app.Number); err != nil {
 			return nil, err
 		}
 	}
@@ -235,8 +262,21 @@ func (a *App) StartPublicNotice(s store.Store, number string) (*domain.Applicati
 // GetApplication reads an application as it stands now: a review past its
 // silence deadline shows as deemed approved (ZW 21) before any
 // transaction materializes it.
+//
+// A regime role of a collection member, and the applicant's own
+// enterprise identity, read it whole; anyone else its public view (none
+// before its notice: not found).
 func (a *App) GetApplication(s store.Store, number string) (*domain.Application, error) {
-	app, err := a.loadApplication(s, number)
+	private, err := a.mayReadPrivate(s, domain.TypeApplication)
+	if err != nil {
+		return nil, err
+	}
+	var app *domain.Application
+	if private {
+		app, err = a.loadApplication(s, number)
+	} else if _, err = domain.ParseNumber("number", number, domain.PrefixApplication); err == nil {
+		app, err = load[domain.Application](s, key(s, domain.TypeApplication, number))
+	}
 	if app, err = found(app, err, domain.NotFound(domain.RuleApplication, "number", "no application %s on channel %s", number, s.Channel())); err != nil {
 		return nil, err
 	}

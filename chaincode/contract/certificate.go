@@ -66,11 +66,11 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 	}
 	changes := []domain.Changed{changed(domain.TypeCertificate, rec.Number, "register", rec.Status, rec.Version)}
 	if in.Application != nil {
-		app := in.Application.MarkRegistered(rec.Number, t.c)
-		if err := put(s, key(s, domain.TypeApplication, app.Number), app); err != nil {
+		ch, err := putApplication(s, in.Application.MarkRegistered(rec.Number, t.c), "registration")
+		if err != nil {
 			return nil, err
 		}
-		changes = append(changes, changed(domain.TypeApplication, app.Number, "registration", app.Stage, app.Version))
+		changes = append(changes, ch)
 	}
 	return rec, emit(s, t.c, changes...)
 }

@@ -119,6 +119,23 @@ func out(v any, err error) (string, error) {
 	return string(b), wire(err)
 }
 
+// publicView is a record with a private part: Public is what the world
+// state and the public hold of it (nil: nothing yet).
+type publicView[T any] interface {
+	*T
+	Public() *T
+}
+
+// outPublic is the answer of a transaction that writes a record with a
+// private part: its public view (JSON null while it has none). The answer
+// is in the block; the caller reads the record whole with its Get.
+func outPublic[T any, P publicView[T]](v P, err error) (string, error) {
+	if err != nil {
+		return "", wire(err)
+	}
+	return out(v.Public(), nil)
+}
+
 func wire(err error) error {
 	if err == nil {
 		return nil
@@ -301,15 +318,15 @@ func (c *Contract) ListCredentials(ctx contractapi.TransactionContextInterface, 
 }
 
 func (c *Contract) Apply(ctx contractapi.TransactionContextInterface, applicationJSON string) (string, error) {
-	return out(c.App.Apply(st(ctx), applicationJSON))
+	return outPublic(c.App.Apply(st(ctx), applicationJSON))
 }
 
 func (c *Contract) PreliminaryReview(ctx contractapi.TransactionContextInterface, number, decision, reasons string) (string, error) {
-	return out(c.App.PreliminaryReview(st(ctx), number, decision, reasons))
+	return outPublic(c.App.PreliminaryReview(st(ctx), number, decision, reasons))
 }
 
 func (c *Contract) ResubmitApplication(ctx contractapi.TransactionContextInterface, number, resubmissionJSON string) (string, error) {
-	return out(c.App.ResubmitApplication(st(ctx), number, resubmissionJSON))
+	return outPublic(c.App.ResubmitApplication(st(ctx), number, resubmissionJSON))
 }
 
 func (c *Contract) OpenObligation(ctx contractapi.TransactionContextInterface, obligationJSON string) (string, error) {
@@ -381,43 +398,43 @@ func (c *Contract) GetPlan(ctx contractapi.TransactionContextInterface, number s
 }
 
 func (c *Contract) ExitOnboarding(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
-	return out(c.App.ExitOnboarding(st(ctx), number, reason))
+	return outPublic(c.App.ExitOnboarding(st(ctx), number, reason))
 }
 
 func (c *Contract) AnswerQualityRequest(ctx contractapi.TransactionContextInterface, number, answerJSON string) (string, error) {
-	return out(c.App.AnswerQualityRequest(st(ctx), number, answerJSON))
+	return outPublic(c.App.AnswerQualityRequest(st(ctx), number, answerJSON))
 }
 
 func (c *Contract) ResolveQualityRequest(ctx contractapi.TransactionContextInterface, number, resolutionJSON string) (string, error) {
-	return out(c.App.ResolveQualityRequest(st(ctx), number, resolutionJSON))
+	return outPublic(c.App.ResolveQualityRequest(st(ctx), number, resolutionJSON))
 }
 
 func (c *Contract) ExtendComplianceReview(ctx contractapi.TransactionContextInterface, number, reason string) (string, error) {
-	return out(c.App.ExtendComplianceReview(st(ctx), number, reason))
+	return outPublic(c.App.ExtendComplianceReview(st(ctx), number, reason))
 }
 
 func (c *Contract) ComplianceReview(ctx contractapi.TransactionContextInterface, number, reviewer, decision, reasons string) (string, error) {
-	return out(c.App.ComplianceReview(st(ctx), number, reviewer, decision, reasons))
+	return outPublic(c.App.ComplianceReview(st(ctx), number, reviewer, decision, reasons))
 }
 
 func (c *Contract) AttachScenarioAgreement(ctx contractapi.TransactionContextInterface, number, agreementNumber string) (string, error) {
-	return out(c.App.AttachScenarioAgreement(st(ctx), number, agreementNumber))
+	return outPublic(c.App.AttachScenarioAgreement(st(ctx), number, agreementNumber))
 }
 
 func (c *Contract) StartDevelopment(ctx contractapi.TransactionContextInterface, number string) (string, error) {
-	return out(c.App.StartDevelopment(st(ctx), number))
+	return outPublic(c.App.StartDevelopment(st(ctx), number))
 }
 
 func (c *Contract) SubmitProduct(ctx contractapi.TransactionContextInterface, number, productDigest string) (string, error) {
-	return out(c.App.SubmitProduct(st(ctx), number, productDigest))
+	return outPublic(c.App.SubmitProduct(st(ctx), number, productDigest))
 }
 
 func (c *Contract) VerifyConsistency(ctx contractapi.TransactionContextInterface, number, productDigest, matchesDesign, changeNote, decision, reasons string) (string, error) {
-	return out(c.App.VerifyConsistency(st(ctx), number, productDigest, matchesDesign, changeNote, decision, reasons))
+	return outPublic(c.App.VerifyConsistency(st(ctx), number, productDigest, matchesDesign, changeNote, decision, reasons))
 }
 
 func (c *Contract) StartPublicNotice(ctx contractapi.TransactionContextInterface, number string) (string, error) {
-	return out(c.App.StartPublicNotice(st(ctx), number))
+	return outPublic(c.App.StartPublicNotice(st(ctx), number))
 }
 
 func (c *Contract) GetApplication(ctx contractapi.TransactionContextInterface, number string) (string, error) {
@@ -441,15 +458,21 @@ func (c *Contract) VerifyCertificateDocument(ctx contractapi.TransactionContextI
 }
 
 func (c *Contract) FileObjection(ctx contractapi.TransactionContextInterface, objectionJSON string) (string, error) {
-	return out(c.App.FileObjection(st(ctx), objectionJSON))
+	return outPublic(c.App.FileObjection(st(ctx), objectionJSON))
 }
 
 func (c *Contract) DecideObjection(ctx contractapi.TransactionContextInterface, number, decisionJSON string) (string, error) {
-	return out(c.App.DecideObjection(st(ctx), number, decisionJSON))
+	return outPublic(c.App.DecideObjection(st(ctx), number, decisionJSON))
 }
 
 func (c *Contract) ConfirmDestruction(ctx contractapi.TransactionContextInterface, number, evidenceDigest string) (string, error) {
-	return out(c.App.ConfirmDestruction(st(ctx), number, evidenceDigest))
+	return outPublic(c.App.ConfirmDestruction(st(ctx), number, evidenceDigest))
+}
+
+// FindPrivateRecord names the record an event's key hash is of, to a
+// regime role of a collection member.
+func (c *Contract) FindPrivateRecord(ctx contractapi.TransactionContextInterface, keyHash string) (string, error) {
+	return out(c.App.FindPrivateRecord(st(ctx), keyHash))
 }
 
 // GetPrivatePart answers a record's private part as its collection holds

@@ -67,11 +67,13 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 		}
 	}
 	// A versioned record's history starts at version 1; one that starts
-	// later was cut by a snapshot the answering peer joined from.
+	// later was cut by a snapshot the answering peer joined from. An
+	// application's public history starts at its notice (or registration):
+	// its versions before are its private part's (docs/PRIVACY.md).
 	var first struct {
 		Version json.RawMessage `json:"version"`
 	}
-	if json.Unmarshal(out[0].Record, &first) == nil {
+	if recordType != domain.TypeApplication && json.Unmarshal(out[0].Record, &first) == nil {
 		if v, err := strconv.Atoi(string(first.Version)); err == nil && v > 1 {
 			return nil, partialHistory(recordType, key, s.Channel(), fmt.Sprintf("its versions before %d", v))
 		}

@@ -33,7 +33,7 @@ func (a *App) FileObjection(s store.Store, inputJSON string) (*domain.Objection,
 	if err != nil {
 		return nil, err
 	}
-	if err := putSealed(s, key(s, domain.TypeObjection, o.Number), o.Public(), o, ""); err != nil {
+	if err := putSealed(s, key(s, domain.TypeObjection, o.Number), o.Public(), o); err != nil {
 		return nil, err
 	}
 	changes := []domain.Changed{changed(domain.TypeObjection, o.Number, "file", o.Status, o.Version)}
@@ -41,10 +41,11 @@ func (a *App) FileObjection(s store.Store, inputJSON string) (*domain.Objection,
 		next := *app
 		next.OpenObjections++
 		next.Version, next.Last = app.Version+1, t.c
-		if err := put(s, key(s, domain.TypeApplication, app.Number), &next); err != nil {
+		ch, err := putApplication(s, &next, "objection")
+		if err != nil {
 			return nil, err
 		}
-		changes = append(changes, changed(domain.TypeApplication, app.Number, "objection", next.Stage, next.Version))
+		changes = append(changes, ch)
 	}
 	if cert != nil {
 		next := *cert
@@ -55,7 +56,7 @@ func (a *App) FileObjection(s store.Store, inputJSON string) (*domain.Objection,
 		}
 		changes = append(changes, changed(domain.TypeCertificate, cert.Number, "objection", next.RegistrationStatus(), next.Version))
 	}
-	return o.Public(), emit(s, t.c, changes...) // the answer is in the block: the public view
+	return o, emit(s, t.c, changes...)
 }
 
 func (a *App) objectionTarget(s store.Store, kind, target string) (*domain.Application, *domain.CertificateRecord, error) {
@@ -81,7 +82,7 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 	if err != nil {
 		return nil, err
 	}
-	o, salt, err := a.loadWholeObjection(s, number)
+	o, err := a.loadWholeObjection(s, number)
 	if err != nil {
 		return nil, err
 	}
@@ -110,15 +111,16 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 	if err != nil {
 		return nil, err
 	}
-	if err := putSealed(s, key(s, domain.TypeObjection, number), fx.Objection.Public(), fx.Objection, salt); err != nil {
+	if err := putSealed(s, key(s, domain.TypeObjection, number), fx.Objection.Public(), fx.Objection); err != nil {
 		return nil, err
 	}
 	changes := []domain.Changed{changed(domain.TypeObjection, number, "decide", d.Outcome, fx.Objection.Version)}
 	if fx.Application != nil {
-		if err := put(s, key(s, domain.TypeApplication, fx.Application.Number), fx.Application); err != nil {
+		ch, err := putApplication(s, fx.Application, "objection_decision")
+		if err != nil {
 			return nil, err
 		}
-		changes = append(changes, changed(domain.TypeApplication, fx.Application.Number, "objection_decision", fx.Application.Stage, fx.Application.Version))
+		changes = append(changes, ch)
 	}
 	if fx.Certificate != nil {
 		if err := put(s, key(s, domain.TypeCertificate, fx.Certificate.Number), fx.Certificate); err != nil {
@@ -139,7 +141,7 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 		}
 		changes = append(changes, changed(domain.TypeCredential, n, "suspend", cr.Status, cr.Version))
 	}
-	return fx.Objection.Public(), emit(s, t.c, changes...)
+	return fx.Objection, emit(s, t.c, changes...)
 }
 
 // ConfirmDestruction records that ordered data destruction was done.
@@ -148,7 +150,7 @@ func (a *App) ConfirmDestruction(s store.Store, number, evidenceDigest string) (
 	if err != nil {
 		return nil, err
 	}
-	o, salt, err := a.loadWholeObjection(s, number)
+	o, err := a.loadWholeObjection(s, number)
 	if err != nil {
 		return nil, err
 	}
@@ -156,10 +158,10 @@ func (a *App) ConfirmDestruction(s store.Store, number, evidenceDigest string) (
 	if err != nil {
 		return nil, err
 	}
-	if err := putSealed(s, key(s, domain.TypeObjection, number), next.Public(), next, salt); err != nil {
+	if err := putSealed(s, key(s, domain.TypeObjection, number), next.Public(), next); err != nil {
 		return nil, err
 	}
-	return next.Public(), emit(s, t.c, changed(domain.TypeObjection, number, "confirm-destruction", next.Status, next.Version))
+	return next, emit(s, t.c, changed(domain.TypeObjection, number, "confirm-destruction", next.Status, next.Version))
 }
 
 func (a *App) loadObjection(s store.Store, number string) (*domain.Objection, error) {
@@ -169,26 +171,24 @@ func (a *App) loadObjection(s store.Store, number string) (*domain.Objection, er
 	return load[domain.Objection](s, key(s, domain.TypeObjection, number))
 }
 
-// loadWholeObjection reads an objection whole, with its private part's
-// salt (nil when there is none).
-func (a *App) loadWholeObjection(s store.Store, number string) (*domain.Objection, string, error) {
-	pub, err := a.loadObjection(s, number)
-	if err != nil {
-		return nil, "", err
+// loadWholeObjection reads an objection whole (nil when there is none).
+func (a *App) loadWholeObjection(s store.Store, number string) (*domain.Objection, error) {
+	if _, err := domain.ParseNumber("number", number, domain.PrefixObjection); err != nil {
+		return nil, err
 	}
-	return whole(s, key(s, domain.TypeObjection, number), pub)
+	return loadWhole[domain.Objection](a, s, key(s, domain.TypeObjection, number))
 }
 
 // GetObjection reads an objection: whole for a collection member's
 // regime role, its public view for anyone else.
 func (a *App) GetObjection(s store.Store, number string) (*domain.Objection, error) {
-	private, err := a.mayReadPrivate(s)
+	private, err := a.mayReadPrivate(s, domain.TypeObjection)
 	if err != nil {
 		return nil, err
 	}
 	var o *domain.Objection
 	if private {
-		o, _, err = a.loadWholeObjection(s, number)
+		o, err = a.loadWholeObjection(s, number)
 	} else {
 		o, err = a.loadObjection(s, number)
 	}

@@ -1,8 +1,11 @@
 package contract
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/hyperledger/fabric-chaincode-go/v2/shim"
 	"github.com/hyperledger/fabric-contract-api-go/v2/contractapi"
@@ -58,14 +61,14 @@ func (s argsStub) GetArgs() [][]byte {
 	return out
 }
 
-// mayReadPrivate tells whether the caller reads private parts on this
-// channel (domain.MayReadPrivate).
-func (a *App) mayReadPrivate(s store.Store) (bool, error) {
+// mayReadPrivate tells whether the caller reads the private parts of
+// records of recordType on this channel (domain.MayReadPrivate).
+func (a *App) mayReadPrivate(s store.Store, recordType string) (bool, error) {
 	actor, err := s.Caller()
 	if err != nil {
 		return false, err
 	}
-	return domain.MayReadPrivate(a.Channels[s.Channel()], actor), nil
+	return domain.MayReadPrivate(a.Channels[s.Channel()], actor, recordType), nil
 }
 
 // loadSealed reads a record's private part: the whole record and its
@@ -86,16 +89,46 @@ func loadSealed[T any](s store.Store, key string) (*T, string, error) {
 	return v, sealed.Salt, nil
 }
 
-// putSealed writes a record's public view to the world state and the
-// whole record, sealed with salt, to the collection. salt is the
-// record's own ("" for a new record: the transaction's, from the
-// transient map).
-func putSealed(s store.Store, key string, public, whole any, salt string) error {
+// loadWhole reads a record that keeps a private part, whole: its private
+// part, which holds the record whole (nil when there is none). It never
+// reads the world state's key: a read set keeps its keys in clear, and an
+// application's key is its number, private before its notice. A member
+// peer that holds a record's hash but not yet its private data refuses
+// the read itself (Fabric compares the versions). Only a collection
+// member's identity may read it (the peer refuses anyone else:
+// memberOnlyRead), and is refused here first, by name.
+func loadWhole[T any](a *App, s store.Store, key string) (*T, error) {
+	actor, err := s.Caller()
+	if err != nil {
+		return nil, err
+	}
+	if cfg := a.Channels[s.Channel()]; !cfg.PrivateMember(actor.MSP) {
+		return nil, domain.Forbidden(domain.RulePrivateRead, "caller",
+			"%s keeps a private part that only the channel's private data collection members (%v) read and change: %s is not one (file through a member's gateway)",
+			printable(key), cfg.Private, actor.MSP)
+	}
+	v, _, err := loadSealed[T](s, key)
+	return v, err
+}
+
+// putSealed writes a record's public view to the world state (none while
+// public is nil) and the whole record to the collection, sealed with the
+// transaction's salt (from the transient map), or else the salt it was
+// sealed with before.
+func putSealed[T any](s store.Store, key string, public, whole *T) error {
+	salt := string(s.Transient(domain.TransientSalt))
 	if salt == "" {
-		salt = string(s.Transient(domain.TransientSalt))
-		if err := domain.ValidSalt(salt); err != nil {
-			return err
+		if b, err := s.GetPrivate(key); err != nil {
+			return domain.Invalid(domain.RulePrivateArgs, "transient."+domain.TransientSalt, "a new private record needs the client's salt (32 random bytes, hex), and no earlier one can be read (%v)", err)
+		} else if b != nil {
+			var old domain.Sealed
+			if json.Unmarshal(b, &old) == nil {
+				salt = old.Salt
+			}
 		}
+	}
+	if err := domain.ValidSalt(salt); err != nil {
+		return err
 	}
 	rec, err := json.Marshal(whole)
 	if err != nil {
@@ -108,22 +141,54 @@ func putSealed(s store.Store, key string, public, whole any, salt string) error 
 	if err := s.PutPrivate(key, b); err != nil {
 		return err
 	}
+	if public == nil {
+		return nil
+	}
 	return put(s, key, public)
 }
 
-// whole reads the whole of a record whose public view is pub: its
-// private part, which a peer of a collection member must hold once the
-// public view exists.
-func whole[T any](s store.Store, key string, pub *T) (*T, string, error) {
-	if pub == nil {
-		return nil, "", nil
-	}
-	v, salt, err := loadSealed[T](s, key)
-	if err == nil && v == nil {
-		err = fmt.Errorf("the private part of %q is not on this peer", key)
-	}
-	return v, salt, err
+// changedPrivately is the event entry of a change to a record that has no
+// public view: the hash of its key as the block's hashed write set names
+// it, nothing else (FindPrivateRecord finds it for a member).
+func changedPrivately(recordType, stateKey string) domain.Changed {
+	h := sha256.Sum256([]byte(stateKey))
+	return domain.Changed{RecordType: recordType, KeyHash: hex.EncodeToString(h[:]), Action: "private"}
 }
+
+const indexPrivateKey = "private~key" // key hash → the record's type and number, in the collection
+
+// notePrivateKey records, in the collection, which record a key hash
+// names (written when a record without a public view is made).
+func notePrivateKey(s store.Store, recordType, number string) error {
+	h := sha256.Sum256([]byte(key(s, recordType, number)))
+	b, _ := json.Marshal(domain.PrivateRecordRef{RecordType: recordType, Number: number})
+	return s.PutPrivate(key(s, indexPrivateKey, hex.EncodeToString(h[:])), b)
+}
+
+// FindPrivateRecord answers which record an event's key hash names, to a
+// regime role of a collection member.
+func (a *App) FindPrivateRecord(s store.Store, keyHash string) (*domain.PrivateRecordRef, error) {
+	if ok, err := a.mayReadPrivate(s, ""); err != nil || !ok {
+		if err == nil {
+			err = domain.Forbidden(domain.RulePrivateRead, "keyHash", "only a regime role of the channel's private data collection members (%v) finds a private record", a.Channels[s.Channel()].Private)
+		}
+		return nil, err
+	}
+	if b, err := hex.DecodeString(keyHash); err != nil || len(b) != sha256.Size {
+		return nil, domain.Invalid(domain.RulePrivateRead, "keyHash", "must be a SHA-256 in hex (64 characters)")
+	}
+	b, err := s.GetPrivate(key(s, indexPrivateKey, keyHash))
+	if err != nil {
+		return nil, err
+	}
+	if b == nil {
+		return nil, domain.NotFound(domain.RulePrivateRead, "keyHash", "no private record with key hash %s on channel %s", keyHash, s.Channel())
+	}
+	var ref domain.PrivateRecordRef
+	return &ref, json.Unmarshal(b, &ref)
+}
+
+func printable(key string) string { return strings.Trim(strings.ReplaceAll(key, "\x00", "/"), "/") }
 
 // GetPrivatePart answers a numbered record's private part as the
 // collection holds it (domain.Sealed: the record whole and its salt), for
@@ -134,7 +199,7 @@ func (a *App) GetPrivatePart(s store.Store, recordType, number string) (string, 
 	if !domain.HasPrivatePart(recordType) {
 		return "", domain.Invalid(RuleRecordType, "recordType", "%q keeps no private part", truncate(recordType))
 	}
-	ok, err := a.mayReadPrivate(s)
+	ok, err := a.mayReadPrivate(s, recordType)
 	if err != nil {
 		return "", err
 	}

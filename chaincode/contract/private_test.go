@@ -27,15 +27,15 @@ func TestObjectionSummaryAndReasonsAreOnlyInTheCollection(t *testing.T) {
 		EvidenceDigest: certs.SM3Hex([]byte("evidence")), Summary: summary}
 	b, _ := json.Marshal(in)
 	filed := must[*domain.Objection](t)(run(f, cityAExchange, func(s store.Store) (*domain.Objection, error) { return app.FileObjection(s, string(b)) }))
-	if filed.Summary != "" {
-		t.Fatalf("the answer, which the block keeps, carries the summary: %+v", filed)
+	if answer, _ := outPublic(filed, nil); strings.Contains(answer, summary) || !strings.Contains(answer, in.Number) {
+		t.Fatalf("the answer, which the block keeps, carries the summary: %s", answer)
 	}
 	d, _ := json.Marshal(domain.ObjectionDecision{Outcome: domain.OutcomeRegistrationRevoked, Reasons: reasons})
 	decided := must[*domain.Objection](t)(run(f, cityAOperator, func(s store.Store) (*domain.Objection, error) {
 		return app.DecideObjection(s, in.Number, string(d))
 	}))
-	if decided.Decision == nil || decided.Decision.Reasons != "" || decided.Decision.Outcome != domain.OutcomeRegistrationRevoked {
-		t.Fatalf("decision answer: %+v", decided.Decision)
+	if answer, _ := outPublic(decided, nil); strings.Contains(answer, reasons) || !strings.Contains(answer, domain.OutcomeRegistrationRevoked) {
+		t.Fatalf("decision answer: %s", answer)
 	}
 	for k, v := range f.m.Snapshot() {
 		if strings.Contains(v, summary) || strings.Contains(v, reasons) {
@@ -122,5 +122,67 @@ func TestPrivateArgumentsNeverInTheProposal(t *testing.T) {
 		if res.GetStatus() == shim.OK || !ok || re.Rule != domain.RulePrivateArgs || !strings.Contains(re.Detail, tc.want) {
 			t.Fatalf("%s %v: %d %q", tc.stub.fn, tc.stub.args, res.GetStatus(), res.GetMessage())
 		}
+	}
+}
+
+// An application is private until its public notice: no world-state key,
+// no number in its events (a key hash a member resolves), not found by the
+// public; from the notice on, its public view is in the state and the
+// public reads it, without its providers, reviews or steps.
+func TestAnApplicationIsPrivateUntilItsNotice(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	in := applicationInput(holderCode, true)
+	n := f.throughVerification(in)
+	k, _ := domain.CompositeKey(domain.TypeApplication, n)
+	if _, ok := f.m.Snapshot()[k]; ok {
+		t.Fatal("an application before its notice is in the world state")
+	}
+	for _, e := range f.m.Events {
+		if strings.Contains(string(e.Payload), n) {
+			t.Fatalf("event %s names the application before its notice: %s", e.Name, e.Payload)
+		}
+	}
+	// Apply's read set names no application key (a read set keeps keys in
+	// clear): it reads the application from the collection only.
+	other := applicationInput(holderCode, true)
+	must[*domain.Application](t)(f.apply(other))
+	ok, _ := domain.CompositeKey(domain.TypeApplication, other.Number)
+	if f.m.Last.Reads[ok] != 0 {
+		t.Fatalf("Apply read the world state's key of the application it files: %v", f.m.Last.Reads)
+	}
+	last := f.m.Events[len(f.m.Events)-2]
+	var ev domain.Event
+	_ = json.Unmarshal(last.Payload, &ev)
+	ref := must[*domain.PrivateRecordRef](t)(run(f, cityAOperator, func(s store.Store) (*domain.PrivateRecordRef, error) {
+		return app.FindPrivateRecord(s, ev.Changes[0].KeyHash)
+	}))
+	if ref.Number != n || ref.RecordType != domain.TypeApplication {
+		t.Fatalf("the key hash names %+v", ref)
+	}
+	f.refused(cityAClerk, domain.RulePrivateRead, func(s store.Store) error { _, err := app.FindPrivateRecord(s, ev.Changes[0].KeyHash); return err })
+	for _, who := range []domain.Actor{cityAClerk, cityAExchange} {
+		f.refused(who, domain.RuleApplication, func(s store.Store) error { _, err := app.GetApplication(s, n); return err })
+	}
+	applicant := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, ID: "enterprise-" + holderCode, CreditCode: holderCode}
+	if a := must[*domain.Application](t)(run(f, applicant, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) })); len(a.Steps) == 0 {
+		t.Fatal("the applicant does not read its own application's steps")
+	}
+	noticed := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.StartPublicNotice(s, n) }))
+	if answer, _ := outPublic(noticed, nil); !strings.Contains(answer, n) || strings.Contains(answer, providerCode) {
+		t.Fatalf("the notice's answer: %s", answer)
+	}
+	pub := f.m.Snapshot()[k]
+	if pub == "" || strings.Contains(pub, providerCode) || strings.Contains(pub, `"reviews"`) || strings.Contains(pub, "preliminary_review") {
+		t.Fatalf("the public view in the world state: %s", pub)
+	}
+	for _, who := range []domain.Actor{cityAClerk, cityAExchange} {
+		a := must[*domain.Application](t)(run(f, who, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) }))
+		if a.NoticeEnds == "" || a.ProductName != in.ProductName || len(a.Steps) != 0 || len(a.DataProviders) != 0 {
+			t.Fatalf("%s reads %+v", who.MSP, a)
+		}
+	}
+	if a := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) })); len(a.Steps) < 5 || len(a.DataProviders) != 1 {
+		t.Fatalf("the operator reads %+v", a)
 	}
 }

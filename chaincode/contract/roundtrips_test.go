@@ -36,9 +36,11 @@ func TestRoundTripsPerWrite(t *testing.T) {
 		issuance.Total(), issuance.Gets, issuance.Puts, registration.Total(), registration.Gets, registration.Puts)
 	// The budget as measured: a change that adds a round trip to a hot
 	// path shows here (docs/PERFORMANCE.md reports the figures).
-	// Registration reads the scenario agreement, which must be in force.
-	if issuance.Total() > 9 || registration.Total() > 8 {
-		t.Errorf("issuance takes %d round trips (budget 9), registration %d (budget 8)", issuance.Total(), registration.Total())
+	// Registration reads the scenario agreement, which must be in force,
+	// and writes the application twice: whole to the collection, its
+	// public view to the state.
+	if issuance.Total() > 9 || registration.Total() > 9 {
+		t.Errorf("issuance takes %d round trips (budget 9), registration %d (budget 9)", issuance.Total(), registration.Total())
 	}
 }
 

@@ -150,7 +150,7 @@ func TestScenarioWorkflowToRegistration(t *testing.T) {
 		_, err := app.Apply(s, string(b))
 		return err
 	})
-	a := must[*domain.Application](t)(run(f, cityAClerk, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) }))
+	a := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) }))
 	if a.PreliminaryDeadline != "2026-03-05" { // GX 12: 3 working days after Monday 2026-03-02
 		t.Fatalf("preliminary deadline %s", a.PreliminaryDeadline)
 	}
@@ -178,7 +178,7 @@ func TestScenarioWorkflowToRegistration(t *testing.T) {
 	if rec.Registered.TxID != cert.ChainReference.TxID || rec.ApplicationNumber != n2 {
 		t.Fatalf("record %+v", rec)
 	}
-	done := must[*domain.Application](t)(run(f, cityAClerk, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n2) }))
+	done := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n2) }))
 	if done.Stage != domain.StageRegistered || done.RegistrationNumber != cert.RegistrationNumber {
 		t.Fatalf("application after registration: %s %s", done.Stage, done.RegistrationNumber)
 	}
@@ -211,7 +211,7 @@ func TestSilenceCountsAsApprovalAfterTheDeadline(t *testing.T) {
 		t.Fatalf("compliance deadline %s", pre.ComplianceDeadline)
 	}
 	get := func() *domain.Application {
-		return must[*domain.Application](t)(run(f, cityAClerk, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) }))
+		return must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) }))
 	}
 	f.m.SetClock(time.Date(2026, 3, 16, 15, 0, 0, 0, time.UTC)) // 23:00 CST on the deadline day
 	if a := get(); a.Stage != domain.StagePreliminaryApproved {
@@ -245,7 +245,7 @@ func TestSilenceCountsAsApprovalAfterTheDeadline(t *testing.T) {
 		return app.ExtendComplianceReview(s, in2.Number, "需补充数据安全评估")
 	}))
 	f.m.SetClock(time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC))
-	if a := must[*domain.Application](t)(run(f, cityAClerk, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, in2.Number) })); a.Stage != domain.StagePreliminaryApproved {
+	if a := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, in2.Number) })); a.Stage != domain.StagePreliminaryApproved {
 		t.Fatalf("with an extension: %s", a.Stage)
 	}
 }
@@ -260,10 +260,16 @@ func TestCrossRegionIsReviewedALevelUp(t *testing.T) {
 		return app.PreliminaryReview(s, in.Number, domain.DecisionApproved, "")
 	}))
 	// Neither the channel's own authority, nor another member whose own
-	// CA wrote "authority" into its certificate, nor the province's clerk.
+	// CA wrote "authority" into its certificate (outside the private data
+	// collection, it cannot even read the application), nor the
+	// province's clerk.
 	for _, who := range []domain.Actor{cityAAuthority, {MSP: "ExchangeMSP", Role: domain.RoleAuthority, ID: "self-styled"},
 		cityBAuthority, {MSP: "ProvinceMSP", Role: domain.RoleClerk, ID: "clerk"}} {
-		f.refused(who, domain.RuleReviewer, func(s store.Store) error {
+		rule := domain.RuleReviewer
+		if who.MSP == "ExchangeMSP" || who.MSP == "CityBMSP" {
+			rule = domain.RulePrivateRead
+		}
+		f.refused(who, rule, func(s store.Store) error {
 			_, err := app.ComplianceReview(s, in.Number, domain.ReviewerAgency, domain.DecisionApproved, "")
 			return err
 		})
@@ -788,7 +794,7 @@ func TestApplicationFilingIsTheApplicantsOwn(t *testing.T) {
 	forged := domain.Actor{MSP: "ExchangeMSP", Role: domain.RoleEnterprise, ID: "enterprise-" + holderCode, CreditCode: holderCode}
 	in := applicationInput(holderCode, false)
 	b, _ := json.Marshal(in)
-	f.refused(forged, domain.RuleOwnApplication, func(s store.Store) error { _, err := app.Apply(s, string(b)); return err })
+	f.refused(forged, domain.RulePrivateRead, func(s store.Store) error { _, err := app.Apply(s, string(b)); return err }) // outside the collection
 	otherDivision := applicationInput(holderCode, false)
 	otherDivision.Number = strings.Replace(otherDivision.Number, "450100", "450200", 1)
 	ob, _ := json.Marshal(otherDivision)
@@ -801,12 +807,12 @@ func TestApplicationFilingIsTheApplicantsOwn(t *testing.T) {
 	}
 	// Not found, or another's: the same refusal, before anything is judged.
 	f.refused(cityAClerk, domain.RuleRegistrar, resubmit(missing))
-	f.refused(cityAExchange, domain.RuleRegistrar, resubmit(missing))
+	f.refused(cityAExchange, domain.RulePrivateRead, resubmit(missing)) // outside the collection, for any number
 	must[*domain.Application](t)(run(f, self, func(s store.Store) (*domain.Application, error) { return app.Apply(s, string(b)) }))
 	stranger := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, ID: "enterprise-x", CreditCode: providerCode}
 	f.refused(stranger, domain.RuleOwnApplication, resubmit(missing))
 	f.refused(stranger, domain.RuleOwnApplication, resubmit(in.Number))
-	f.refused(forged, domain.RuleOwnApplication, resubmit(in.Number))
+	f.refused(forged, domain.RulePrivateRead, resubmit(in.Number))
 
 	review := func(decision, reasons string) func(s store.Store) (*domain.Application, error) {
 		return func(s store.Store) (*domain.Application, error) {

@@ -25,41 +25,91 @@ const (
 
 // Rule codes of private data.
 const (
-	RulePrivateRead  = "DL-PRIVATE-READ"  // only a collection member reads a private part
-	RulePrivateWrite = "DL-PRIVATE-WRITE" // only a collection member writes one
-	RulePrivateArgs  = "DL-PRIVATE-ARGS"  // private inputs travel in the transient map, with a salt
+	RulePrivateRead = "DL-PRIVATE-READ" // only a collection member reads (and so changes) a private part
+	RulePrivateArgs = "DL-PRIVATE-ARGS" // private inputs travel in the transient map, with a salt
 )
 
-// privateArgs are the transactions whose arguments are private: they
-// arrive in the transient map, and the proposal carries none.
-var privateArgs = map[Action]bool{
-	ActFileObjection:   true, // the objection's summary (may name a person or a trade secret)
-	ActDecideObjection: true, // the decision's reasons
+// privateWrite is a transaction that writes a record with a private
+// part and answers with it: the record's type, and whether its arguments
+// are private (they arrive in the transient map, and the proposal
+// carries none).
+type privateWrite struct {
+	recordType string
+	args       bool
+}
+
+// privateWrites are those transactions.
+var privateWrites = map[Action]privateWrite{
+	ActFileObjection:      {TypeObjection, true}, // the objection's summary (may name a person or a trade secret)
+	ActDecideObjection:    {TypeObjection, true}, // the decision's reasons
+	ActConfirmDestruction: {TypeObjection, false},
+	// An application's workflow: before its public notice the application
+	// is private, its number included (docs/PRIVACY.md), and every step's
+	// arguments name it; reviews and their reasons stay private after.
+	ActApply: {TypeApplication, true}, ActResubmitApplication: {TypeApplication, true},
+	ActPreliminaryReview: {TypeApplication, true}, ActExitOnboarding: {TypeApplication, true},
+	ActAnswerQualityRequest: {TypeApplication, true}, ActResolveQualityRequest: {TypeApplication, true},
+	ActExtendComplianceReview: {TypeApplication, true}, ActComplianceReview: {TypeApplication, true},
+	ActAttachScenarioAgreement: {TypeApplication, true}, ActStartDevelopment: {TypeApplication, true},
+	ActSubmitProduct: {TypeApplication, true}, ActVerifyConsistency: {TypeApplication, true},
+	ActStartPublicNotice: {TypeApplication, true},
+}
+
+// readsPrivate are the other transactions that read a private part.
+var readsPrivate = map[Action]bool{
+	ActRegisterCertificate: true, // the application it registers
+	ActRecordAgreement:     true, // a renewal's application
 }
 
 // PrivateArgs tells whether fn takes its arguments from the transient map.
-func PrivateArgs(fn string) bool { return privateArgs[Action(fn)] }
+func PrivateArgs(fn string) bool { return privateWrites[Action(fn)].args }
+
+// PrivateAnswer is the type of the record with a private part fn
+// answers with: its answer, which the block keeps, is the record's public
+// view, and the client reads it back whole.
+func PrivateAnswer(fn string) (recordType string, ok bool) {
+	w, ok := privateWrites[Action(fn)]
+	return w.recordType, ok
+}
 
 // EndorsedByCollection tells whether fn reads or writes the collection:
 // its client asks only the collection's members to endorse it (they are a
 // majority of every channel's organizations, Description.Validate), so no
-// other organization's peer sees its private inputs.
+// other organization's peer sees its private inputs, and every endorser
+// can read what it reads.
 func EndorsedByCollection(fn string) bool {
-	return privateArgs[Action(fn)] || Action(fn) == ActConfirmDestruction
+	_, writes := privateWrites[Action(fn)]
+	return writes || readsPrivate[Action(fn)]
 }
 
 // HasPrivatePart tells whether records of recordType keep a private part
-// in the collection (and their world-state value is their public view).
-func HasPrivatePart(recordType string) bool { return recordType == TypeObjection }
+// in the collection (their world-state value is their public view, or
+// nothing while they have none).
+func HasPrivatePart(recordType string) bool {
+	return recordType == TypeObjection || recordType == TypeApplication
+}
 
 // PrivateMember tells whether msp is a member of the channel's collection.
 func (c ChannelConfig) PrivateMember(msp string) bool { return slices.Contains(c.Private, msp) }
 
-// MayReadPrivate tells whether a caller reads private parts: an identity
-// of a collection member org in a regime role. A member org's clerk is the
-// public's identity and reads what the public reads.
-func MayReadPrivate(cfg ChannelConfig, a Actor) bool {
-	return cfg.PrivateMember(a.MSP) && a.Role != RoleClerk && a.Role != ""
+// MayReadPrivate tells whether a caller reads the private parts of
+// records of recordType: an identity of a collection member org in a
+// regime role; an enterprise identity, of its own applications (the
+// reads table gives it only its own, Actor.MayHave: the reasons of its
+// reviews are for the applicant, ZW 21). A member org's clerk is the
+// public's identity and reads what the public reads; a witness signs
+// heads.
+func MayReadPrivate(cfg ChannelConfig, a Actor, recordType string) bool {
+	if !cfg.PrivateMember(a.MSP) {
+		return false
+	}
+	switch a.Role {
+	case RoleAuthority, RoleOperator, RoleRegulator, RoleAgency:
+		return true
+	case RoleEnterprise:
+		return recordType == TypeApplication
+	}
+	return false
 }
 
 // Sealed is a record's private part as the collection stores it: the
@@ -73,7 +123,7 @@ type Sealed struct {
 // ValidSalt checks a transaction's salt: 32 bytes, hex.
 func ValidSalt(s string) error {
 	if b, err := hex.DecodeString(s); err != nil || len(b) != 32 {
-		return Invalid(RulePrivateArgs, "transient."+TransientSalt, "must be 32 random bytes in hex (64 characters), fresh for each transaction")
+		return Invalid(RulePrivateArgs, "transient."+TransientSalt, "must be 32 random bytes in hex (64 characters), fresh for each transaction that sends one")
 	}
 	return nil
 }
@@ -92,4 +142,34 @@ func (o *Objection) Public() *Objection {
 		p.Decision = &d
 	}
 	return &p
+}
+
+// Public is the application as the world state and the public hold it:
+// nothing before its public notice (GX 12(6)) or, under a profile without
+// one, its registration; from then on what the notice shows and the
+// certificate names (docs/PRIVACY.md): its number, applicant, product,
+// scenario, resources, whether it uses non-public data, its stage, the
+// scenario agreement, the notice's end, its open objections and its
+// registration. Its providers, reviews, steps and their reasons, its
+// deadlines, digests and change note stay in the private part.
+func (a *Application) Public() *Application {
+	if a.NoticeEnds == "" && a.RegistrationNumber == "" {
+		return nil
+	}
+	last := a.Last
+	last.Reason = ""
+	return &Application{
+		ApplicationInput: ApplicationInput{Number: a.Number, Kind: a.Kind, ApplicantCreditCode: a.ApplicantCreditCode,
+			ProductName: a.ProductName, ProductType: a.ProductType, Scenario: a.Scenario, ResourceIDs: a.ResourceIDs,
+			UsesNonPublicData: a.UsesNonPublicData},
+		Stage: a.Stage, AgreementNumber: a.AgreementNumber, NoticeEnds: a.NoticeEnds, OpenObjections: a.OpenObjections,
+		RegistrationNumber: a.RegistrationNumber, Last: last, Version: a.Version,
+	}
+}
+
+// PrivateRecordRef names a record that has no public view, for a
+// collection member who knows only its key hash (an event's).
+type PrivateRecordRef struct {
+	RecordType string `json:"recordType"`
+	Number     string `json:"number"`
 }

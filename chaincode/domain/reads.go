@@ -76,8 +76,13 @@ func owned(creditCode, recordType string, body []byte) (bool, error) {
 }
 
 // ownedBy lets the enterprise have an answer that is a record of its own.
+// An answer of nothing (a write's public view of a record that has none
+// yet) reveals nothing.
 func ownedBy(recordType string) readRule {
 	return func(own string, _ []string, answer []byte) error {
+		if string(answer) == "null" {
+			return nil
+		}
 		switch owns, err := owned(own, recordType, answer); {
 		case err != nil:
 			return Internal(err)

@@ -20,10 +20,15 @@ type Event struct {
 // Changed is one record changed by a transaction.
 type Changed struct {
 	RecordType string `json:"recordType"`
-	Key        string `json:"key"`
-	Action     string `json:"action"`
-	Status     string `json:"status,omitempty"`
-	Version    int    `json:"version"`
+	Key        string `json:"key"` // "" for a record with no public view yet: KeyHash names it
+	// KeyHash is, for a change of a record that has no public view yet,
+	// the hex SHA-256 of its state key, as the block's hashed write set
+	// names it: a collection member's gateway finds the record with
+	// FindPrivateRecord; its action and status are withheld with it.
+	KeyHash string `json:"keyHash,omitempty"`
+	Action  string `json:"action"`
+	Status  string `json:"status,omitempty"`
+	Version int    `json:"version"`
 }
 
 // HistoryItem is one committed version of a record: the regulators' view.

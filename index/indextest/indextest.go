@@ -11,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-
 	"dataledger/index"
 	"dataledger/pgdb/pgdbtest"
 	"dataledger/proof"
@@ -69,8 +67,8 @@ func Trust(t testing.TB) *proof.TrustFile {
 // Source streams blocks from a block number, as the peer's block events
 // do; the stream closes after the last.
 func Source(blocks [][]byte) index.Source {
-	return func(ctx context.Context, channel string, from uint64) (<-chan *common.Block, error) {
-		out := make(chan *common.Block)
+	return func(ctx context.Context, channel string, from uint64) (<-chan index.Delivered, error) {
+		out := make(chan index.Delivered)
 		go func() {
 			defer close(out)
 			for _, raw := range blocks[min(int(from), len(blocks)):] {
@@ -79,7 +77,7 @@ func Source(blocks [][]byte) index.Source {
 					return
 				}
 				select {
-				case out <- blk:
+				case out <- index.Delivered{Block: blk}:
 				case <-ctx.Done():
 					return
 				}
