@@ -2,6 +2,8 @@ package contract
 
 import (
 	"encoding/json"
+	"os"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -184,5 +186,60 @@ func TestAnApplicationIsPrivateUntilItsNotice(t *testing.T) {
 	}
 	if a := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) })); len(a.Steps) < 5 || len(a.DataProviders) != 1 {
 		t.Fatalf("the operator reads %+v", a)
+	}
+}
+
+// A write that brings no salt (ConfirmDestruction: no private input)
+// seals the record again with the salt it was sealed with.
+func TestAWriteWithoutASaltKeepsTheRecordsOwn(t *testing.T) {
+	f := newFixture(t, "GX")
+	c := f.preExisting(f.issued())
+	in := domain.ObjectionInput{Number: domain.Number{Prefix: domain.PrefixObjection, Division: "450100", Year: 2026, Serial: "YJ000009"}.String(),
+		TargetKind: "certificate", Target: c.RegistrationNumber, EvidenceDigest: certs.SM3Hex([]byte("e")), Summary: "数据来源存疑"}
+	b, _ := json.Marshal(in)
+	must[*domain.Objection](t)(run(f, cityAExchange, func(s store.Store) (*domain.Objection, error) { return app.FileObjection(s, string(b)) }))
+	d, _ := json.Marshal(domain.ObjectionDecision{Outcome: domain.OutcomeDataDestructionOrdered, Reasons: "核实属实", DestructionDeadline: "2026-04-30"})
+	must[*domain.Objection](t)(run(f, cityAOperator, func(s store.Store) (*domain.Objection, error) { return app.DecideObjection(s, in.Number, string(d)) }))
+	sealed := func() domain.Sealed {
+		k, _ := domain.CompositeKey(domain.TypeObjection, in.Number)
+		var s domain.Sealed
+		if err := json.Unmarshal([]byte(f.m.PrivateSnapshot()[k]), &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	before := sealed()
+	f.m.Transient = nil
+	o := must[*domain.Objection](t)(run(f, cityAOperator, func(s store.Store) (*domain.Objection, error) {
+		return app.ConfirmDestruction(s, in.Number, certs.SM3Hex([]byte("销毁记录")))
+	}))
+	after := sealed()
+	if o.Destruction == nil || after.Salt != before.Salt || !strings.Contains(string(after.Record), "核实属实") || !strings.Contains(string(after.Record), "destructionConfirmed") {
+		t.Fatalf("resealed with salt %s (was %s): %s", after.Salt, before.Salt, after.Record)
+	}
+}
+
+// Every transaction whose answer is a record with a private part answers,
+// in the block, its public view: its Contract method goes through
+// outPublic (the adapter is the one place that turns records into
+// answers).
+func TestEveryPrivateWriteAnswersItsPublicView(t *testing.T) {
+	src, err := os.ReadFile("contract.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	methods := regexp.MustCompile(`(?s)func \(c \*Contract\) (\w+)\(ctx[^{]*\{(.*?)\n\}`).FindAllStringSubmatch(string(src), -1)
+	seen := 0
+	for _, m := range methods {
+		if _, ok := domain.PrivateAnswer(m[1]); !ok {
+			continue
+		}
+		seen++
+		if !strings.Contains(m[2], "outPublic(c.App."+m[1]+"(") {
+			t.Errorf("%s answers without outPublic: %s", m[1], m[2])
+		}
+	}
+	if seen < 16 {
+		t.Fatalf("only %d of the contract's methods answer with a private record", seen)
 	}
 }
