@@ -498,7 +498,10 @@ func (r *webhookRouter) resolve(ctx context.Context, channel, txID string, ch do
 	if !r.s.ledger.HasUser(issuer) || r.s.ledger.Member(issuer, channel) != nil {
 		return ch, nil, false, nil
 	}
-	inv := invoker{ctx, r.s.ledger, issuer}
+	// Past the cache: the cache invalidator follows the events apart from
+	// this router, and a cached answer from before the event's block would
+	// lack the step it recorded.
+	inv := invoker{ctx, r.s.ledger.Ledger, issuer}
 	ref, err := network.Tx.FindPrivateRecord(ch.KeyHash).Evaluate(inv, channel)
 	if re, ok := domain.AsRule(err); ok && (re.Rule == domain.RulePrivateRead || re.Kind == domain.KindForbidden) {
 		return ch, nil, false, nil

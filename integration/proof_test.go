@@ -237,7 +237,10 @@ func TestProofBundlesFromTheRealNetwork(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
 	r := proof.Verify(hb, pinned)
+	t.Logf("the key holder's objection bundle: %d bytes (the public's %d), its private part %d bytes, verified offline in %s",
+		len(held), func() int { raw, _ := json.Marshal(bundles["objections"]); return len(raw) }(), len(hb.Private.GetValue()), time.Since(start).Round(10*time.Microsecond))
 	if c := r.Failed("record.private"); !r.OK || hb.Private == nil || c != nil || !strings.Contains(string(hb.Private.Value), objection.Summary) {
 		var sb strings.Builder
 		r.Print(&sb)

@@ -217,20 +217,22 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 
 // privately is how fn's arguments travel: in the proposal, or, for a
 // transaction with private arguments (domain.PrivateArgs), in the
-// transient map with a fresh salt, which no block keeps; a transaction
-// that reads or writes the collection is endorsed by its members alone.
+// transient map with a fresh salt, which no block keeps, endorsed by the
+// collection's members alone (they are a majority of every channel's
+// organizations, Description.Validate), so no other organization's peer
+// sees them. A transaction that only reads a private part
+// (ConfirmDestruction, RegisterCertificate of an application, a renewal's
+// RecordAgreement) is left to the gateway: its discovery plans the
+// endorsement among the peers that may read what the first endorser read.
 func (c *Client) privately(channel, fn string, args []string) ([]client.ProposalOption, error) {
-	if !domain.EndorsedByCollection(fn) {
+	if !domain.PrivateArgs(fn) {
 		return []client.ProposalOption{client.WithArguments(args...)}, nil
 	}
 	members := c.Collections[channel]
 	if len(members) == 0 {
-		return nil, fmt.Errorf("%s reads or writes the private data of channel %s, which names no collection members", fn, channel)
+		return nil, fmt.Errorf("%s takes private arguments, and channel %s names no collection members to endorse it", fn, channel)
 	}
 	opts := []client.ProposalOption{client.WithEndorsingOrganizations(members...)}
-	if !domain.PrivateArgs(fn) {
-		return append(opts, client.WithArguments(args...)), nil
-	}
 	encoded, err := json.Marshal(args)
 	if err != nil {
 		return nil, err

@@ -265,7 +265,7 @@ func (d *Description) Validate() error {
 			}
 		}
 		// A transaction that reads private data is endorsed by the
-		// collection's members alone (domain.EndorsedByCollection), and
+		// collection's members alone (network.Client.privately), and
 		// the channel's endorsement policy is a MAJORITY of its orgs.
 		authorities := 0
 		for _, m := range c.Members {

@@ -55,12 +55,6 @@ var privateWrites = map[Action]privateWrite{
 	ActStartPublicNotice: {TypeApplication, true},
 }
 
-// readsPrivate are the other transactions that read a private part.
-var readsPrivate = map[Action]bool{
-	ActRegisterCertificate: true, // the application it registers
-	ActRecordAgreement:     true, // a renewal's application
-}
-
 // PrivateArgs tells whether fn takes its arguments from the transient map.
 func PrivateArgs(fn string) bool { return privateWrites[Action(fn)].args }
 
@@ -70,16 +64,6 @@ func PrivateArgs(fn string) bool { return privateWrites[Action(fn)].args }
 func PrivateAnswer(fn string) (recordType string, ok bool) {
 	w, ok := privateWrites[Action(fn)]
 	return w.recordType, ok
-}
-
-// EndorsedByCollection tells whether fn reads or writes the collection:
-// its client asks only the collection's members to endorse it (they are a
-// majority of every channel's organizations, Description.Validate), so no
-// other organization's peer sees its private inputs, and every endorser
-// can read what it reads.
-func EndorsedByCollection(fn string) bool {
-	_, writes := privateWrites[Action(fn)]
-	return writes || readsPrivate[Action(fn)]
 }
 
 // HasPrivatePart tells whether records of recordType keep a private part
