@@ -376,8 +376,11 @@ func (c *cachedLedger) SubmitOwnTxID(ctx context.Context, who Identity, channel,
 // gateway reads from has the write's block (otherwise the next read could
 // fetch, and cache under the new generation, the state before it), then
 // bumps the channel's generation.
+//
+// A write that committed and then failed (reading a private record back)
+// bumps too.
 func (c *cachedLedger) afterWrite(ctx context.Context, channel string, res *network.Committed, err error) {
-	if err != nil {
+	if err != nil && (res == nil || res.TxID == "") {
 		return
 	}
 	wait, cancel := context.WithTimeout(ctx, 10*time.Second)

@@ -525,9 +525,9 @@ func (r *webhookRouter) resolve(ctx context.Context, channel, txID string, ch do
 	if json.Unmarshal(body, &rec) != nil {
 		return ch, nil, false, nil
 	}
-	ch.Key, ch.Version = ref.Number, rec.Version
+	ch.Key, ch.Version = ref.Number, 0 // the version the transaction wrote is known only while it is the latest
 	if rec.Last.TxID == txID {
-		ch.Action, ch.Status = rec.Last.Action, cmp.Or(rec.Stage, rec.Status)
+		ch.Action, ch.Status, ch.Version = rec.Last.Action, cmp.Or(rec.Stage, rec.Status), rec.Version
 	}
 	for _, s := range rec.Steps {
 		if s.TxID == txID {

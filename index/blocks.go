@@ -173,8 +173,11 @@ func (pt *preparedTx) private(channel, chaincode string, number uint64, pvt *rws
 					return fmt.Errorf("transaction %s: private record %q: %w", tx.TxID, w.Key, err)
 				}
 				row, ok, err := Summarize(channel, w.Key, sealed.Record)
-				if err != nil || !ok {
+				if err != nil {
 					return err
+				}
+				if !ok {
+					continue
 				}
 				write := Write{Row: row, Block: number, TxIndex: tx.Index, TxID: tx.TxID, TxTime: tx.Timestamp.UTC(),
 					Function: tx.Function(), Creator: tx.Creator.GetMspid()}

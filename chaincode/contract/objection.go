@@ -63,6 +63,13 @@ func (a *App) objectionTarget(s store.Store, kind, target string) (*domain.Appli
 	switch kind {
 	case "application":
 		app, err := a.loadApplication(s, target)
+		if app != nil && app.Public() == nil {
+			// The public objects through a member's clerk: an application
+			// before its notice does not exist for it.
+			if ok, rerr := a.mayReadPrivate(s, domain.TypeApplication); rerr != nil || !ok {
+				return nil, nil, rerr
+			}
+		}
 		return app, nil, err
 	case "certificate":
 		cert, err := a.loadCertificate(s, target)

@@ -166,6 +166,13 @@ func TestAnApplicationIsPrivateUntilItsNotice(t *testing.T) {
 	for _, who := range []domain.Actor{cityAClerk, cityAExchange} {
 		f.refused(who, domain.RuleApplication, func(s store.Store) error { _, err := app.GetApplication(s, n); return err })
 	}
+	// An objection by the public (a member org's clerk) learns nothing of
+	// an application before its notice: the refusal of a missing target.
+	for _, target := range []string{n, applicationInput(holderCode, true).Number} {
+		ob, _ := json.Marshal(domain.ObjectionInput{Number: domain.Number{Prefix: domain.PrefixObjection, Division: "450100", Year: 2026, Serial: "YJ000077"}.String(),
+			TargetKind: "application", Target: target, EvidenceDigest: certs.SM3Hex([]byte("e")), Summary: "s"})
+		f.refused(cityAClerk, domain.RuleObjectionTarget, func(s store.Store) error { _, err := app.FileObjection(s, string(ob)); return err })
+	}
 	applicant := domain.Actor{MSP: "CityAMSP", Role: domain.RoleEnterprise, ID: "enterprise-" + holderCode, CreditCode: holderCode}
 	if a := must[*domain.Application](t)(run(f, applicant, func(s store.Store) (*domain.Application, error) { return app.GetApplication(s, n) })); len(a.Steps) == 0 {
 		t.Fatal("the applicant does not read its own application's steps")
