@@ -98,14 +98,6 @@ type PrivatePart struct {
 	Value      []byte `json:"value"` // the collection's value, exactly (base64 in JSON)
 }
 
-// GetValue is the private part's value (nil for none).
-func (p *PrivatePart) GetValue() []byte {
-	if p == nil {
-		return nil
-	}
-	return p.Value
-}
-
 // PrivateRecords is a Records that may also read a record's private part
 // (nil, nil when the caller may not: a bundle for the public).
 type PrivateRecords interface {

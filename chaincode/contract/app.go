@@ -50,9 +50,10 @@ func load[T any](s store.Store, key string) (*T, error) {
 }
 
 // heldBy loads the numbered record an index key names (its value: the
-// number), nil when the key holds none.
-func heldBy[T any](s store.Store, indexKey string, loadNumber func(store.Store, string) (*T, error)) (*T, error) {
-	held, err := s.Get(indexKey)
+// number), nil when the key holds none; get reads the key (s.Get, or
+// s.GetPrivate for an index in the collection).
+func heldBy[T any](s store.Store, get func(string) ([]byte, error), indexKey string, loadNumber func(store.Store, string) (*T, error)) (*T, error) {
+	held, err := get(indexKey)
 	if err != nil || held == nil {
 		return nil, err
 	}

@@ -70,12 +70,8 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	onboardingKey := ""
 	if in.Kind == domain.KindOnboarding && domain.ValidateCreditCode("applicantCreditCode", in.ApplicantCreditCode) == nil {
 		onboardingKey = key(s, domain.TypeOnboardingOf, in.ApplicantCreditCode)
-		if held, err := s.GetPrivate(onboardingKey); err != nil {
+		if x.Onboarding, err = heldBy(s, s.GetPrivate, onboardingKey, a.loadApplication); err != nil {
 			return nil, err
-		} else if held != nil {
-			if x.Onboarding, err = a.loadApplication(s, string(held)); err != nil {
-				return nil, err
-			}
 		}
 	}
 	if in.Previous != "" {
@@ -267,15 +263,10 @@ func (a *App) StartPublicNotice(s store.Store, number string) (*domain.Applicati
 // enterprise identity, read it whole; anyone else its public view (none
 // before its notice: not found).
 func (a *App) GetApplication(s store.Store, number string) (*domain.Application, error) {
-	private, err := a.mayReadPrivate(s, domain.TypeApplication)
-	if err != nil {
-		return nil, err
-	}
 	var app *domain.Application
-	if private {
-		app, err = a.loadApplication(s, number)
-	} else if _, err = domain.ParseNumber("number", number, domain.PrefixApplication); err == nil {
-		app, err = load[domain.Application](s, key(s, domain.TypeApplication, number))
+	_, err := domain.ParseNumber("number", number, domain.PrefixApplication)
+	if err == nil {
+		app, err = loadFor[domain.Application](a, s, domain.TypeApplication, key(s, domain.TypeApplication, number))
 	}
 	if app, err = found(app, err, domain.NotFound(domain.RuleApplication, "number", "no application %s on channel %s", number, s.Channel())); err != nil {
 		return nil, err

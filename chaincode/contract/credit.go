@@ -115,7 +115,7 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 // creditOnDecision is the credit record written on the decision made by
 // transaction txID (well-formed: OwnedRecord.Decision), if any.
 func (a *App) creditOnDecision(s store.Store, txID string) (*domain.CreditRecord, error) {
-	return heldBy(s, key(s, domain.TypeCreditDecision, txID), a.loadCredit)
+	return heldBy(s, s.Get, key(s, domain.TypeCreditDecision, txID), a.loadCredit)
 }
 
 // creditCause reads the decision a credit record names (nil: no such

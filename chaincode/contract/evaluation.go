@@ -36,7 +36,7 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 		return nil, err
 	}
 	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // a key of checked parts only
-		if x.Standing, err = heldBy(s, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period), a.loadEvaluation); err != nil {
+		if x.Standing, err = heldBy(s, s.Get, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period), a.loadEvaluation); err != nil {
 			return nil, err
 		}
 	}

@@ -189,15 +189,10 @@ func (a *App) loadWholeObjection(s store.Store, number string) (*domain.Objectio
 // GetObjection reads an objection: whole for a collection member's
 // regime role, its public view for anyone else.
 func (a *App) GetObjection(s store.Store, number string) (*domain.Objection, error) {
-	private, err := a.mayReadPrivate(s, domain.TypeObjection)
-	if err != nil {
-		return nil, err
-	}
 	var o *domain.Objection
-	if private {
-		o, err = a.loadWholeObjection(s, number)
-	} else {
-		o, err = a.loadObjection(s, number)
+	_, err := domain.ParseNumber("number", number, domain.PrefixObjection)
+	if err == nil {
+		o, err = loadFor[domain.Objection](a, s, domain.TypeObjection, key(s, domain.TypeObjection, number))
 	}
 	return found(o, err, domain.NotFound(domain.RuleObjection, "number", "no objection %s on channel %s", number, s.Channel()))
 }

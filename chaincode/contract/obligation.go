@@ -61,7 +61,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	// The key is built only from checked parts (key() panics on others).
 	if known && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
 		periodKey = key(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period)
-		if x.Holder, err = heldBy(s, periodKey, a.loadObligation); err != nil {
+		if x.Holder, err = heldBy(s, s.Get, periodKey, a.loadObligation); err != nil {
 			return nil, err
 		}
 	}

@@ -71,22 +71,19 @@ func (a *App) mayReadPrivate(s store.Store, recordType string) (bool, error) {
 	return domain.MayReadPrivate(a.Channels[s.Channel()], actor, recordType), nil
 }
 
-// loadSealed reads a record's private part: the whole record and its
-// salt; nil when the collection holds none at key.
-func loadSealed[T any](s store.Store, key string) (*T, string, error) {
+// readSealed reads a record's private part as the collection holds it:
+// the whole record and its salt; nil when the collection holds none at
+// key.
+func readSealed(s store.Store, key string) (*domain.Sealed, error) {
 	b, err := s.GetPrivate(key)
 	if err != nil || b == nil {
-		return nil, "", err
+		return nil, err
 	}
 	var sealed domain.Sealed
-	v := new(T)
 	if err := json.Unmarshal(b, &sealed); err != nil {
-		return nil, "", fmt.Errorf("corrupt private record at %q: %w", key, err)
+		return nil, fmt.Errorf("corrupt private record at %q: %w", key, err)
 	}
-	if err := json.Unmarshal(sealed.Record, v); err != nil {
-		return nil, "", fmt.Errorf("corrupt private record at %q: %w", key, err)
-	}
-	return v, sealed.Salt, nil
+	return &sealed, nil
 }
 
 // loadWhole reads a record that keeps a private part, whole: its private
@@ -107,8 +104,29 @@ func loadWhole[T any](a *App, s store.Store, key string) (*T, error) {
 			"%s keeps a private part that only the channel's private data collection members (%v) read and change: %s is not one (file through a member's gateway)",
 			printable(key), cfg.Private, actor.MSP)
 	}
-	v, _, err := loadSealed[T](s, key)
-	return v, err
+	sealed, err := readSealed(s, key)
+	if err != nil || sealed == nil {
+		return nil, err
+	}
+	v := new(T)
+	if err := json.Unmarshal(sealed.Record, v); err != nil {
+		return nil, fmt.Errorf("corrupt private record at %q: %w", key, err)
+	}
+	return v, nil
+}
+
+// loadFor reads a record that keeps a private part as the caller may
+// read it: whole (loadWhole) for whom domain.MayReadPrivate lets read it,
+// its public view from the world state for anyone else.
+func loadFor[T any](a *App, s store.Store, recordType, key string) (*T, error) {
+	private, err := a.mayReadPrivate(s, recordType)
+	if err != nil {
+		return nil, err
+	}
+	if private {
+		return loadWhole[T](a, s, key)
+	}
+	return load[T](s, key)
 }
 
 // putSealed writes a record's public view to the world state (none while
@@ -118,13 +136,10 @@ func loadWhole[T any](a *App, s store.Store, key string) (*T, error) {
 func putSealed[T any](s store.Store, key string, public, whole *T) error {
 	salt := string(s.Transient(domain.TransientSalt))
 	if salt == "" {
-		if b, err := s.GetPrivate(key); err != nil {
+		if old, err := readSealed(s, key); err != nil {
 			return domain.Invalid(domain.RulePrivateArgs, "transient."+domain.TransientSalt, "a new private record needs the client's salt (32 random bytes, hex), and no earlier one can be read (%v)", err)
-		} else if b != nil {
-			var old domain.Sealed
-			if json.Unmarshal(b, &old) == nil {
-				salt = old.Salt
-			}
+		} else if old != nil {
+			salt = old.Salt
 		}
 	}
 	if err := domain.ValidSalt(salt); err != nil {
@@ -207,10 +222,7 @@ func (a *App) GetPrivatePart(s store.Store, recordType, number string) (string, 
 		actor, _ := s.Caller()
 		return "", domain.Forbidden(domain.RulePrivateRead, "recordType", "only a regime role of the channel's private data collection members (%v) reads a private part; %s/%s is not one", a.Channels[s.Channel()].Private, actor.MSP, actor.Role)
 	}
-	for _, r := range domain.NumberedRecords {
-		if r.RecordType != recordType {
-			continue
-		}
+	if r, ok := domain.NumberedByRecordType(recordType); ok {
 		if _, err := domain.ParseNumber("number", number, r.Prefix); err != nil {
 			return "", err
 		}
