@@ -168,7 +168,8 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	// its re-authorization: its operation agreement (HB 14: with the
 	// operator's declaration) records the latest, the correction.
 	evaluation := domain.EvaluationInput{Number: sample.Number(domain.PrefixEvaluation, "450200"), PartyCreditCode: operator, Period: lastYear,
-		Outcome: domain.EvaluationQualified, Evaluators: []string{"柳州市数据实施机构甲", "柳州市财政局"}, ReportDigest: certs.SM3Hex([]byte(lastYear + "年度运营机构综合评价报告"))}
+		Outcome: domain.EvaluationQualified, Evaluators: []string{"柳州市数据实施机构甲", "柳州市财政局"}, ReportDigest: certs.SM3Hex([]byte(lastYear + "年度运营机构综合评价报告")),
+		Summary: privateText(lastYear + "年度运营机构综合评价：服务质量达标")}
 	refused(call("POST", "/channels/liuzhou/evaluations", key, evaluation, 403), gateway.RuleRole)
 	var ev struct {
 		Record domain.Evaluation `json:"record"`
@@ -232,7 +233,7 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	// credit file, naming the order as the decision that caused it; a
 	// report it filed itself is no such decision.
 	credit := domain.CreditInput{Number: sample.Number(domain.PrefixCredit, "450200"), PartyCreditCode: ent, Cause: incident.Number,
-		Category: "consumer_rights", FindingDigest: certs.SM3Hex([]byte("行政处理决定书")), Finding: "违规处理个人信息，侵害消费者权益"}
+		Category: "consumer_rights", FindingDigest: certs.SM3Hex([]byte("行政处理决定书")), Finding: privateText("违规处理个人信息，侵害消费者权益")}
 	refused(call("POST", "/channels/liuzhou/credit-records", issuer, credit, 422), domain.RuleCreditCause)
 	credit.Cause = order.Number
 	refused(call("POST", "/channels/liuzhou/credit-records", key, credit, 403), gateway.RuleRole)
@@ -265,7 +266,7 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	notHers := twice
 	notHers.Cause = reportA.Number // the agency's report: refused
 	refused(call("POST", "/channels/liuzhou/credit-records", issuer, notHers, 422), domain.RuleCreditCause)
-	call("POST", creditPath+"/rescind", issuer, map[string]string{"reason": "复议撤销原处理决定"}, 200)
+	call("POST", creditPath+"/rescind", issuer, map[string]string{"reason": privateText("复议撤销原处理决定")}, 200)
 	_ = json.Unmarshal(call("GET", creditPath, issuer, nil, 200), &own)
 	if own.Status != domain.CreditRescinded || own.Version != 2 {
 		t.Fatalf("rescinded: %s v%d", own.Status, own.Version)
@@ -288,7 +289,7 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	order2 := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: operator2, Due: due, Note: "责令改正：停止不正当竞争行为"}
 	written(call("POST", "/channels/liuzhou/obligations", issuer, order2, 201))
 	call("POST", "/channels/liuzhou/credit-records", issuer, domain.CreditInput{Number: sample.Number(domain.PrefixCredit, "450200"), PartyCreditCode: operator2,
-		Cause: order2.Number, Category: "unfair_competition", FindingDigest: certs.SM3Hex([]byte("处理决定")), Finding: "不正当竞争"}, 201)
+		Cause: order2.Number, Category: "unfair_competition", FindingDigest: certs.SM3Hex([]byte("处理决定")), Finding: privateText("低价倾销数据产品，排挤竞争对手")}, 201)
 	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator2, sample.Declaration), 409), "HB-14")
 	operator3 := l.party(domain.PartyOperator, "柳州数据运营第三有限公司")
 	// HB sets no candidates' notice: the operator is selected at once, and

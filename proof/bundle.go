@@ -242,14 +242,6 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 	if err != nil {
 		return nil, err
 	}
-	inc, tx, err := include(blockRaw, key, chaincode, func(t *Tx) bool { return t.TxID == txID })
-	if err != nil {
-		if domain.HasPrivatePart(kind.RecordType) {
-			return nil, domain.Conflict(domain.RulePrivateRead, "number", "%s %s has no public record in its last transaction (an application before its public notice is private whole): there is no bundle of it to prove", kind.Name, number)
-		}
-		return nil, err
-	}
-	b.Record = *inc
 	if pr, ok := src.(PrivateRecords); ok && domain.HasPrivatePart(kind.RecordType) {
 		v, err := pr.PrivatePart(channel, kind.RecordType, number)
 		if err != nil {
@@ -259,6 +251,21 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 			b.Private = &PrivatePart{Collection: domain.Collection, Value: v}
 		}
 	}
+	pick := func(t *Tx) bool { return t.TxID == txID }
+	inc, tx, err := include(blockRaw, key, chaincode, pick)
+	if err != nil && b.Private != nil {
+		// A record with no public view (an application before its notice,
+		// an evaluation, a credit record): its private part is the record,
+		// proven by the hash its block keeps.
+		inc, tx, err = includePrivate(blockRaw, key, chaincode, pick)
+	}
+	if err != nil {
+		if domain.HasPrivatePart(kind.RecordType) {
+			return nil, domain.Conflict(domain.RulePrivateRead, "number", "%s %s has no public record in its last transaction (an application before its public notice, an evaluation and a credit record are private whole): only a collection member's bundle proves it, by its private part", kind.Name, number)
+		}
+		return nil, err
+	}
+	b.Record = *inc
 	if kind.Signed {
 		kk, err := domain.CompositeKey(domain.TypeIssuerKey, rec.IssuerKeyID)
 		if err != nil {
@@ -440,6 +447,27 @@ func include(raw []byte, key, chaincode string, pick func(*Tx) bool) (*Inclusion
 			inc.Value = v
 		}
 		return inc, t, nil
+	}
+	return nil, nil, fmt.Errorf("block %d holds no such transaction", blk.GetHeader().GetNumber())
+}
+
+// includePrivate is include for a record the transaction wrote to the
+// private data collection only: the block keeps its hash, and the
+// inclusion no value (the bundle's private part is the record).
+func includePrivate(raw []byte, key, chaincode string, pick func(*Tx) bool) (*Inclusion, *Tx, error) {
+	blk, err := ParseBlock(raw)
+	if err != nil {
+		return nil, nil, err
+	}
+	for i := range blk.Data.Data {
+		t, err := ParseTx(blk, i)
+		if err != nil || !pick(t) {
+			continue
+		}
+		if _, ok := t.PrivateWrite(chaincode, domain.Collection, key); !ok {
+			return nil, nil, fmt.Errorf("transaction %s in block %d writes %q neither to the world state nor to collection %s", t.TxID, blk.Header.Number, key, domain.Collection)
+		}
+		return &Inclusion{Key: key, TxID: t.TxID, BlockNumber: blk.Header.Number, TxIndex: i, Block: raw}, t, nil
 	}
 	return nil, nil, fmt.Errorf("block %d holds no such transaction", blk.GetHeader().GetNumber())
 }

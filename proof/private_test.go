@@ -22,6 +22,72 @@ func (k keyHolder) PrivatePart(channel, recordType, number string) ([]byte, erro
 	return k.private[key], nil
 }
 
+// Record is the record as the peer holds it or, with no public view,
+// as a member reads it: its private part's.
+func (k keyHolder) Record(channel, recordType, number string) ([]byte, error) {
+	v, err := k.Peer.Record(channel, recordType, number)
+	key, _ := domain.CompositeKey(recordType, number)
+	if sealed, ok := k.private[key]; err != nil && ok {
+		var s domain.Sealed
+		err = json.Unmarshal(sealed, &s)
+		v = s.Record
+	}
+	return v, err
+}
+
+// A record with no public view (a credit record) is proven by a key
+// holder's bundle through its private part alone: the block keeps only
+// its hash. No public bundle of it exists; a changed private part, a
+// public value shown, a private part of another record fail.
+func TestARecordWithNoPublicViewIsProvenByItsPrivatePart(t *testing.T) {
+	c := newChain(t)
+	n := number(t, domain.PrefixCredit)
+	var held map[string][]byte
+	c.commit(t, "authority", "RecordCreditRecord", func(tx *prooftest.Tx) any {
+		ch := tx.Change("record", "")
+		r := domain.CreditRecord{CreditInput: domain.CreditInput{Number: n, PartyCreditCode: "91450100MA5XXXXX0A", Finding: "违规处理个人信息"},
+			Status: domain.CreditRecorded, Last: ch, Version: 1}
+		rec, _ := json.Marshal(r)
+		sealed, _ := json.Marshal(domain.Sealed{Salt: strings.Repeat("ab", 32), Record: rec})
+		if err := tx.PutPrivate(domain.TypeCredit, n, sealed); err != nil {
+			t.Fatal(err)
+		}
+		held = tx.Private
+		return nil
+	})
+	kind, _, _ := proof.KindOf(n)
+	if _, err := proof.Build(c.l.Peer(), c.l.Channel, "dataledger", kind, n); err == nil {
+		t.Fatal("a public bundle of a record with no public view")
+	}
+	b, err := proof.Build(keyHolder{c.l.Peer(), held}, c.l.Channel, "dataledger", kind, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := proof.Verify(b, c.l.Trust())
+	onlyPrivate := false
+	for _, ch := range r.Checks {
+		onlyPrivate = onlyPrivate || ch.Name == "record.write" && strings.Contains(ch.Detail, "to collection private only")
+	}
+	if !r.OK || b.Record.Value != nil || !onlyPrivate {
+		var sb strings.Builder
+		r.Print(&sb)
+		t.Fatalf("the key holder's bundle:\n%s", sb.String())
+	}
+	for name, edit := range map[string]func(x *proof.Bundle){
+		"another finding": func(x *proof.Bundle) {
+			x.Private.Value = []byte(strings.Replace(string(x.Private.Value), "违规处理个人信息", "无", 1))
+		},
+		"a public value shown": func(x *proof.Bundle) { x.Record.Value = json.RawMessage(`{"number":"` + n + `"}`) },
+		"no private part":      func(x *proof.Bundle) { x.Private = nil },
+	} {
+		x := prooftest.Clone(b)
+		edit(x)
+		if r := proof.Verify(x, c.l.Trust()); r.OK || r.Failed("record.write") == nil {
+			t.Fatalf("%s: verifies (%+v)", name, r.Failed("record.write"))
+		}
+	}
+}
+
 // A key holder's bundle of an objection carries its private part, which
 // the record's block proves by the hashes it keeps; a public bundle has
 // none; a private part that is not the one written, or that is not the

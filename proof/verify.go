@@ -163,7 +163,11 @@ func verify(b *Bundle, trust *TrustFile) (*Report, func() *Config) {
 	}()
 	r.add("record.content", err, fmt.Sprintf("the block writes %s %s exactly as the bundle shows it", kind.Name, b.Number))
 	if b.Private != nil {
-		r.add("record.private", verifyPrivate(b, recTx, recVal), fmt.Sprintf("the block keeps the hash of the private part shown (collection %s, %d bytes), written by the same transaction; its record is the public one's", b.Private.Collection, len(b.Private.Value)))
+		detail := fmt.Sprintf("the block keeps the hash of the private part shown (collection %s, %d bytes), written by the same transaction; its record is the public one's", b.Private.Collection, len(b.Private.Value))
+		if recTx != nil && !recTx.writes(b.Chaincode, b.Record.Key) {
+			detail = fmt.Sprintf("the block keeps the hash of the private part shown (collection %s, %d bytes): the record, which has no public view", b.Private.Collection, len(b.Private.Value))
+		}
+		r.add("record.private", verifyPrivate(b, recTx, recVal), detail)
 	}
 	if kind.Signed {
 		verifyDocument(r, b, &rec, recTx, configs, tr)
@@ -384,7 +388,21 @@ func verifyInclusion(r *Report, name string, b *Bundle, inc *Inclusion, configs 
 	r.add(name+".endorsements", err, detail)
 	v, deleted, ok := tx.Write(b.Chaincode, inc.Key)
 	err = nil
+	private := !ok && inc == &b.Record && b.Private != nil
 	switch {
+	case private:
+		// A record with no public view: the bundle's private part is the
+		// record, if the block's hash names it (record.private).
+		if err = provePrivate(b, tx); err == nil && inc.Value != nil {
+			err = fmt.Errorf("the bundle shows a public value for %q, which the transaction did not write", inc.Key)
+		}
+		if err == nil {
+			v, err = sealedRecord(b.Private.Value)
+		}
+		if err == nil {
+			r.add(name+".write", nil, fmt.Sprintf("writes %s to collection %s only: the block keeps its hash, the bundle its private part (%d bytes)", printableKey(inc.Key), b.Private.Collection, len(b.Private.Value)))
+			return tx, v
+		}
 	case !ok:
 		err = fmt.Errorf("the transaction's write set does not write %q in %s", inc.Key, b.Chaincode)
 	case deleted:
@@ -620,6 +638,29 @@ func verifyDocument(r *Report, b *Bundle, rec *record, recTx *Tx, configs map[ui
 // block keeps SHA-256 of key and value), sealed with a salt, and the
 // record it holds is the public one with its private fields.
 func verifyPrivate(b *Bundle, tx *Tx, public []byte) error {
+	if err := provePrivate(b, tx); err != nil {
+		return err
+	}
+	record, err := sealedRecord(b.Private.Value)
+	if err != nil {
+		return err
+	}
+	// Every field of the public view is the private record's (a record
+	// with no public view is its private record: the same).
+	var pub, whole map[string]any
+	if json.Unmarshal(public, &pub) != nil || json.Unmarshal(record, &whole) != nil {
+		return fmt.Errorf("the private record is not a record")
+	}
+	if !publicOf(pub, whole) {
+		return fmt.Errorf("the private record is not the public record's whole: a public field differs")
+	}
+	return nil
+}
+
+// provePrivate checks that the record's transaction wrote, to the
+// channel's collection, exactly the bundle's private part: the block
+// keeps SHA-256 of key and value.
+func provePrivate(b *Bundle, tx *Tx) error {
 	if tx == nil {
 		return fmt.Errorf("the record's transaction cannot be read")
 	}
@@ -634,19 +675,17 @@ func verifyPrivate(b *Bundle, tx *Tx, public []byte) error {
 	if !bytes.Equal(got[:], want) {
 		return fmt.Errorf("the private part shown is not what transaction %s wrote: its hash differs from the block's", tx.TxID)
 	}
-	var sealed domain.Sealed
-	if err := json.Unmarshal(b.Private.Value, &sealed); err != nil || domain.ValidSalt(sealed.Salt) != nil {
-		return fmt.Errorf("the private part is not a salted record")
-	}
-	// Every field of the public view is the private record's.
-	var pub, whole map[string]any
-	if json.Unmarshal(public, &pub) != nil || json.Unmarshal(sealed.Record, &whole) != nil {
-		return fmt.Errorf("the private record is not a record")
-	}
-	if !publicOf(pub, whole) {
-		return fmt.Errorf("the private record is not the public record's whole: a public field differs")
-	}
 	return nil
+}
+
+// sealedRecord is the record a private part holds, if it is sealed with a
+// salt (domain.Sealed).
+func sealedRecord(value []byte) ([]byte, error) {
+	var sealed domain.Sealed
+	if err := json.Unmarshal(value, &sealed); err != nil || domain.ValidSalt(sealed.Salt) != nil || len(sealed.Record) == 0 {
+		return nil, fmt.Errorf("the private part is not a salted record")
+	}
+	return sealed.Record, nil
 }
 
 // publicOf tells whether every field the public view sets has the same

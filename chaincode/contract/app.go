@@ -37,8 +37,14 @@ func (a *App) change(s store.Store) (domain.Change, error) {
 	return domain.Change{TxID: s.TxID(), Time: now.UTC().Format(time.RFC3339Nano), Actor: actor}, nil
 }
 
-func load[T any](s store.Store, key string) (*T, error) {
-	b, err := s.Get(key)
+func load[T any](s store.Store, key string) (*T, error) { return loadBy[T](s.Get, key) }
+
+// loadPrivate reads a value of the collection that is no sealed record
+// (an index's).
+func loadPrivate[T any](s store.Store, key string) (*T, error) { return loadBy[T](s.GetPrivate, key) }
+
+func loadBy[T any](get func(string) ([]byte, error), key string) (*T, error) {
+	b, err := get(key)
 	if err != nil || b == nil {
 		return nil, err
 	}
@@ -60,12 +66,18 @@ func heldBy[T any](s store.Store, get func(string) ([]byte, error), indexKey str
 	return loadNumber(s, string(held))
 }
 
-func put(s store.Store, key string, v any) error {
+func put(s store.Store, key string, v any) error { return putBy(s.Put, key, v) }
+
+// putPrivate writes a value of the collection that is no sealed record
+// (an index's).
+func putPrivate(s store.Store, key string, v any) error { return putBy(s.PutPrivate, key, v) }
+
+func putBy(set func(string, []byte) error, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	return s.Put(key, b)
+	return set(key, b)
 }
 
 // changed is one entry of a transaction's event.

@@ -263,11 +263,7 @@ func (a *App) StartPublicNotice(s store.Store, number string) (*domain.Applicati
 // enterprise identity, read it whole; anyone else its public view (none
 // before its notice: not found).
 func (a *App) GetApplication(s store.Store, number string) (*domain.Application, error) {
-	var app *domain.Application
-	_, err := domain.ParseNumber("number", number, domain.PrefixApplication)
-	if err == nil {
-		app, err = loadFor[domain.Application](a, s, domain.TypeApplication, key(s, domain.TypeApplication, number))
-	}
+	app, err := loadNumbered[domain.Application](a, s, domain.TypeApplication, number)
 	if app, err = found(app, err, domain.NotFound(domain.RuleApplication, "number", "no application %s on channel %s", number, s.Channel())); err != nil {
 		return nil, err
 	}

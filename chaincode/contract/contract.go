@@ -346,11 +346,11 @@ func (c *Contract) GetObligation(ctx contractapi.TransactionContextInterface, nu
 }
 
 func (c *Contract) RecordCreditRecord(ctx contractapi.TransactionContextInterface, creditJSON string) (string, error) {
-	return out(c.App.RecordCreditRecord(st(ctx), creditJSON))
+	return outPublic(c.App.RecordCreditRecord(st(ctx), creditJSON))
 }
 
 func (c *Contract) RescindCreditRecord(ctx contractapi.TransactionContextInterface, number, reasons string) (string, error) {
-	return out(c.App.RescindCreditRecord(st(ctx), number, reasons))
+	return outPublic(c.App.RescindCreditRecord(st(ctx), number, reasons))
 }
 
 func (c *Contract) GetCreditRecord(ctx contractapi.TransactionContextInterface, number string) (string, error) {
@@ -358,7 +358,7 @@ func (c *Contract) GetCreditRecord(ctx contractapi.TransactionContextInterface, 
 }
 
 func (c *Contract) RecordEvaluation(ctx contractapi.TransactionContextInterface, evaluationJSON string) (string, error) {
-	return out(c.App.RecordEvaluation(st(ctx), evaluationJSON))
+	return outPublic(c.App.RecordEvaluation(st(ctx), evaluationJSON))
 }
 
 func (c *Contract) GetEvaluation(ctx contractapi.TransactionContextInterface, number string) (string, error) {

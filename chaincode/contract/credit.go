@@ -7,33 +7,38 @@ import (
 	"dataledger/chaincode/store"
 )
 
+// loadCredit reads a credit record whole, from the collection (it has no
+// public view): only a collection member's identity may (loadWhole).
 func (a *App) loadCredit(s store.Store, number string) (*domain.CreditRecord, error) {
 	if _, err := domain.ParseNumber("number", number, domain.PrefixCredit); err != nil {
 		return nil, err
 	}
-	return load[domain.CreditRecord](s, key(s, domain.TypeCredit, number))
+	return loadWhole[domain.CreditRecord](a, s, key(s, domain.TypeCredit, number))
 }
 
 // saveCredit writes a credit record and its party's list of records in
-// force.
+// force, all to the collection (docs/PRIVACY.md): the block keeps their
+// hashes, and the event the record's key hash only.
 func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, error) {
 	held, err := creditInForce(t.s, r.PartyCreditCode)
 	if err != nil {
 		return nil, err
 	}
-	if err := put(t.s, key(t.s, domain.TypeCreditParty, r.PartyCreditCode), r.InForceAfter(held)); err != nil {
+	if err := putPrivate(t.s, key(t.s, domain.TypeCreditParty, r.PartyCreditCode), r.InForceAfter(held)); err != nil {
 		return nil, err
 	}
-	if err := put(t.s, key(t.s, domain.TypeCredit, r.Number), r); err != nil {
+	k := key(t.s, domain.TypeCredit, r.Number)
+	if err := putSealed(t.s, k, nil, r); err != nil {
 		return nil, err
 	}
-	return r, emit(t.s, t.c, changed(domain.TypeCredit, r.Number, r.Last.Action, r.Status, r.Version))
+	return r, emit(t.s, t.c, changedPrivately(domain.TypeCredit, k))
 }
 
 // creditInForce reads the numbers of a party's credit records in force
-// (one key: no range scan in a write).
+// (one key: no range scan in a write). It reads the collection: the Fabric
+// gateway plans such a transaction's endorsement among its members.
 func creditInForce(s store.Store, party string) ([]string, error) {
-	held, err := load[[]string](s, key(s, domain.TypeCreditParty, party))
+	held, err := loadPrivate[[]string](s, key(s, domain.TypeCreditParty, party))
 	if err != nil || held == nil {
 		return nil, err
 	}
@@ -106,8 +111,13 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Put(key(s, domain.TypeCreditDecision, r.DecisionTxID), []byte(r.Number)); err != nil {
+	if err := s.PutPrivate(key(s, domain.TypeCreditDecision, r.DecisionTxID), []byte(r.Number)); err != nil {
 		return nil, err
+	}
+	if x.Existing == nil {
+		if err := notePrivateKey(s, domain.TypeCredit, r.Number); err != nil {
+			return nil, err
+		}
 	}
 	return a.saveCredit(t, r)
 }
@@ -115,7 +125,7 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 // creditOnDecision is the credit record written on the decision made by
 // transaction txID (well-formed: OwnedRecord.Decision), if any.
 func (a *App) creditOnDecision(s store.Store, txID string) (*domain.CreditRecord, error) {
-	return heldBy(s, s.Get, key(s, domain.TypeCreditDecision, txID), a.loadCredit)
+	return heldBy(s, s.GetPrivate, key(s, domain.TypeCreditDecision, txID), a.loadCredit)
 }
 
 // creditCause reads the decision a credit record names (nil: no such
@@ -146,8 +156,9 @@ func (a *App) RescindCreditRecord(s store.Store, number, reasons string) (*domai
 	return a.saveCredit(t, next)
 }
 
-// GetCreditRecord reads a credit record.
+// GetCreditRecord reads a credit record, for whom may read it whole
+// (domain.MayReadPrivate); to anyone else there is none.
 func (a *App) GetCreditRecord(s store.Store, number string) (*domain.CreditRecord, error) {
-	r, err := a.loadCredit(s, number)
+	r, err := loadNumbered[domain.CreditRecord](a, s, domain.TypeCredit, number)
 	return found(r, err, domain.NotFound(domain.RuleCredit, "number", "no credit record %s on channel %s", number, s.Channel()))
 }

@@ -5,16 +5,20 @@ import (
 	"dataledger/chaincode/store"
 )
 
+// loadEvaluation reads an evaluation whole, from the collection (it has
+// no public view): only a collection member's identity may (loadWhole).
 func (a *App) loadEvaluation(s store.Store, number string) (*domain.Evaluation, error) {
 	if _, err := domain.ParseNumber("number", number, domain.PrefixEvaluation); err != nil {
 		return nil, err
 	}
-	return load[domain.Evaluation](s, key(s, domain.TypeEvaluation, number))
+	return loadWhole[domain.Evaluation](a, s, key(s, domain.TypeEvaluation, number))
 }
 
 // RecordEvaluation records the authority's evaluation of a party (GX 18,
 // GD 38, HB 30, HB 37, ZW 33); a correction supersedes the one
-// standing for the party and year in the same transaction.
+// standing for the party and year in the same transaction. The
+// evaluation, its indexes and its input are private (docs/PRIVACY.md):
+// the block keeps their hashes, and the event the key hashes only.
 func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluation, error) {
 	var in domain.EvaluationInput
 	if err := decodeArg("evaluation", inputJSON, &in); err != nil {
@@ -36,7 +40,7 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 		return nil, err
 	}
 	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // a key of checked parts only
-		if x.Standing, err = heldBy(s, s.Get, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period), a.loadEvaluation); err != nil {
+		if x.Standing, err = heldBy(s, s.GetPrivate, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period), a.loadEvaluation); err != nil {
 			return nil, err
 		}
 	}
@@ -44,16 +48,21 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if err != nil {
 		return nil, err
 	}
-	if err := s.Put(key(s, domain.TypeEvaluationPeriod, e.PartyCreditCode, e.Period), []byte(e.Number)); err != nil {
+	if err := s.PutPrivate(key(s, domain.TypeEvaluationPeriod, e.PartyCreditCode, e.Period), []byte(e.Number)); err != nil {
 		return nil, err
 	}
 	latestKey := key(s, domain.TypeEvaluationLatest, e.PartyCreditCode)
-	latest, err := load[domain.LatestEvaluation](s, latestKey)
+	latest, err := loadPrivate[domain.LatestEvaluation](s, latestKey)
 	if err != nil {
 		return nil, err
 	}
 	if e.Later(latest) {
-		if err := put(s, latestKey, domain.LatestEvaluation{Number: e.Number, Period: e.Period}); err != nil {
+		if err := putPrivate(s, latestKey, domain.LatestEvaluation{Number: e.Number, Period: e.Period}); err != nil {
+			return nil, err
+		}
+	}
+	if x.Existing == nil {
+		if err := notePrivateKey(s, domain.TypeEvaluation, e.Number); err != nil {
 			return nil, err
 		}
 	}
@@ -62,29 +71,34 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 		if r == nil {
 			continue
 		}
-		if err := put(s, key(s, domain.TypeEvaluation, r.Number), r); err != nil {
+		k := key(s, domain.TypeEvaluation, r.Number)
+		if err := putSealed(s, k, nil, r); err != nil {
 			return nil, err
 		}
-		changes = append(changes, changed(domain.TypeEvaluation, r.Number, r.Last.Action, r.Status, r.Version))
+		changes = append(changes, changedPrivately(domain.TypeEvaluation, k))
 	}
 	return e, emit(s, t.c, changes...) // one event per transaction, naming both
 }
 
 // latestEvaluation is the number of a party's latest evaluation standing
-// ("" none): an authorizing agreement records it.
+// ("" none): an authorizing agreement records it, publicly (the number
+// tells that an evaluation exists, not its outcome). It reads the
+// collection: the Fabric gateway plans such a transaction's endorsement
+// among the collection's members.
 func latestEvaluation(s store.Store, party string) (string, error) {
 	if domain.ValidateCreditCode("party", party) != nil {
 		return "", nil
 	}
-	held, err := load[domain.LatestEvaluation](s, key(s, domain.TypeEvaluationLatest, party))
+	held, err := loadPrivate[domain.LatestEvaluation](s, key(s, domain.TypeEvaluationLatest, party))
 	if err != nil || held == nil {
 		return "", err
 	}
 	return held.Number, nil
 }
 
-// GetEvaluation reads an evaluation.
+// GetEvaluation reads an evaluation, for whom may read it whole
+// (domain.MayReadPrivate); to anyone else there is none.
 func (a *App) GetEvaluation(s store.Store, number string) (*domain.Evaluation, error) {
-	e, err := a.loadEvaluation(s, number)
+	e, err := loadNumbered[domain.Evaluation](a, s, domain.TypeEvaluation, number)
 	return found(e, err, domain.NotFound(domain.RuleEvaluation, "number", "no evaluation %s on channel %s", number, s.Channel()))
 }

@@ -91,6 +91,12 @@ func TestEvaluationIsTheBasisOfReauthorization(t *testing.T) {
 	if a := must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(cb)) })); a.Evaluation != "" {
 		t.Fatalf("an agreement for an enterprise never evaluated names %q", a.Evaluation)
 	}
+	// Private whole (docs/PRIVACY.md): only the agreement's number of the
+	// latest is public, and tells not its outcome.
+	privateOnly(t, f, domain.TypeEvaluation, in.Number, in.Summary)
+	for _, who := range []domain.Actor{cityAClerk, cityAExchange} {
+		f.refused(who, domain.RuleEvaluation, func(s store.Store) error { _, err := app.GetEvaluation(s, second.Number); return err })
+	}
 
 	ns := newFixture(t, "NS")
 	nin := in

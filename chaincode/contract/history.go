@@ -41,6 +41,9 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 	if err != nil {
 		return nil, err
 	}
+	if domain.PublicNever(recordType) {
+		return nil, domain.Invalid(domain.RulePrivateRead, "recordType", "%s records are private whole: every version is in the channel's private data collection, which keeps no history; a collection member's supervision index holds them all", recordType)
+	}
 	hs, err := s.History(k)
 	if err != nil {
 		return nil, err

@@ -189,10 +189,6 @@ func (a *App) loadWholeObjection(s store.Store, number string) (*domain.Objectio
 // GetObjection reads an objection: whole for a collection member's
 // regime role, its public view for anyone else.
 func (a *App) GetObjection(s store.Store, number string) (*domain.Objection, error) {
-	var o *domain.Objection
-	_, err := domain.ParseNumber("number", number, domain.PrefixObjection)
-	if err == nil {
-		o, err = loadFor[domain.Objection](a, s, domain.TypeObjection, key(s, domain.TypeObjection, number))
-	}
+	o, err := loadNumbered[domain.Objection](a, s, domain.TypeObjection, number)
 	return found(o, err, domain.NotFound(domain.RuleObjection, "number", "no objection %s on channel %s", number, s.Channel()))
 }

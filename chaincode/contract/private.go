@@ -129,6 +129,16 @@ func loadFor[T any](a *App, s store.Store, recordType, key string) (*T, error) {
 	return load[T](s, key)
 }
 
+// loadNumbered reads a numbered record that keeps a private part by its
+// number, as the caller may read it (loadFor).
+func loadNumbered[T any](a *App, s store.Store, recordType, number string) (*T, error) {
+	r, _ := domain.NumberedByRecordType(recordType)
+	if _, err := domain.ParseNumber("number", number, r.Prefix); err != nil {
+		return nil, err
+	}
+	return loadFor[T](a, s, recordType, key(s, recordType, number))
+}
+
 // putSealed writes a record's public view to the world state (none while
 // public is nil) and the whole record to the collection, sealed with the
 // transaction's salt (from the transient map), or else the salt it was

@@ -250,3 +250,37 @@ func TestEveryPrivateWriteAnswersItsPublicView(t *testing.T) {
 		t.Fatalf("only %d of the contract's methods answer with a private record", seen)
 	}
 }
+
+// privateOnly checks that a record private whole (domain.PublicNever) is
+// in the collection, sealed, and nowhere a block reads: not in the world
+// state (neither its key nor its texts), not in an event (whose entries
+// name it by its key hash).
+func privateOnly(t *testing.T, f *fixture, recordType, number string, texts ...string) {
+	t.Helper()
+	for k, v := range f.m.Snapshot() {
+		if strings.Contains(k, number) || strings.Contains(v, number) {
+			t.Fatalf("world state key %q names %s %s: %s", k, recordType, number, v)
+		}
+		for _, text := range texts {
+			if strings.Contains(v, text) {
+				t.Fatalf("world state key %q holds private text %q", k, text)
+			}
+		}
+	}
+	for _, e := range f.m.Events {
+		if strings.Contains(string(e.Payload), number) {
+			t.Fatalf("event %s names %s", e.Name, number)
+		}
+	}
+	k, _ := domain.CompositeKey(recordType, number)
+	sealed := f.m.PrivateSnapshot()[k]
+	var whole domain.Sealed
+	if err := json.Unmarshal([]byte(sealed), &whole); err != nil || domain.ValidSalt(whole.Salt) != nil {
+		t.Fatalf("the collection does not hold %s %s sealed: %q", recordType, number, sealed)
+	}
+	for _, text := range texts {
+		if !strings.Contains(string(whole.Record), text) {
+			t.Fatalf("the collection's %s %s lacks %q", recordType, number, text)
+		}
+	}
+}

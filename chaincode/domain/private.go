@@ -53,6 +53,12 @@ var privateWrites = map[Action]privateWrite{
 	ActAttachScenarioAgreement: {TypeApplication, true}, ActStartDevelopment: {TypeApplication, true},
 	ActSubmitProduct: {TypeApplication, true}, ActVerifyConsistency: {TypeApplication, true},
 	ActStartPublicNotice: {TypeApplication, true},
+	// Evaluations and credit records are private whole: the articles
+	// report them to the authority (GD 38) or write them to a credit file
+	// (GX 19, GD 34, HB 36, NS 30); none publishes them, and publishing a
+	// credit file is the credit platform's act, not the ledger's.
+	ActRecordEvaluation: {TypeEvaluation, true},
+	ActRecordCredit:     {TypeCredit, true}, ActRescindCredit: {TypeCredit, true},
 }
 
 // PrivateArgs tells whether fn takes its arguments from the transient map.
@@ -70,7 +76,18 @@ func PrivateAnswer(fn string) (recordType string, ok bool) {
 // in the collection (their world-state value is their public view, or
 // nothing while they have none).
 func HasPrivatePart(recordType string) bool {
-	return recordType == TypeObjection || recordType == TypeApplication
+	switch recordType {
+	case TypeObjection, TypeApplication, TypeEvaluation, TypeCredit:
+		return true
+	}
+	return false
+}
+
+// PublicNever tells whether records of recordType have no public view at
+// all: the world state never holds them, and a proof of one is a key
+// holder's, by its private part alone.
+func PublicNever(recordType string) bool {
+	return recordType == TypeEvaluation || recordType == TypeCredit
 }
 
 // PrivateMember tells whether msp is a member of the channel's collection.
@@ -78,9 +95,11 @@ func (c ChannelConfig) PrivateMember(msp string) bool { return slices.Contains(c
 
 // MayReadPrivate tells whether a caller reads the private parts of
 // records of recordType: an identity of a collection member org in a
-// regime role; an enterprise identity, of its own applications (the
-// reads table gives it only its own, Actor.MayHave: the reasons of its
-// reviews are for the applicant, ZW 21). A member org's clerk is the
+// regime role; an enterprise identity, of its own applications,
+// evaluations and credit records (the reads table gives it only its own,
+// Actor.MayHave: the reasons of its reviews are for the applicant, ZW 21;
+// an evaluation and a credit file are the party's as much as the
+// authority's). A member org's clerk is the
 // public's identity and reads what the public reads; a witness signs
 // heads.
 func MayReadPrivate(cfg ChannelConfig, a Actor, recordType string) bool {
@@ -91,7 +110,7 @@ func MayReadPrivate(cfg ChannelConfig, a Actor, recordType string) bool {
 	case RoleAuthority, RoleOperator, RoleRegulator, RoleAgency:
 		return true
 	case RoleEnterprise:
-		return recordType == TypeApplication
+		return recordType == TypeApplication || recordType == TypeEvaluation || recordType == TypeCredit
 	}
 	return false
 }
@@ -157,3 +176,14 @@ type PrivateRecordRef struct {
 	RecordType string `json:"recordType"`
 	Number     string `json:"number"`
 }
+
+// Public is an evaluation's public view: none. The articles report an
+// evaluation to the authority (GD 38) and make it the basis of
+// re-authorization; none publishes it. An authorizing agreement names
+// the latest by number, which tells that one exists, not its outcome.
+func (e *Evaluation) Public() *Evaluation { return nil }
+
+// Public is a credit record's public view: none. The articles write a
+// finding to the party's credit file (GX 19, GD 34, HB 36, NS 30);
+// publishing it (公示) is the credit platform's act, not the ledger's.
+func (r *CreditRecord) Public() *CreditRecord { return nil }
