@@ -73,7 +73,7 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 	for _, h := range page.Items {
 		var o domain.Obligation
 		_ = json.Unmarshal(h.Record, &o)
-		if o.Kind == "agreement_change_filing" && o.Subject == op.Number && o.DueOn == due.Format(time.DateOnly) && o.Public && o.Cite == "GD-23.3" {
+		if o.Kind == "agreement_change_filing" && o.Subject == op.Number && o.DueOn == due.Format(time.DateOnly) && o.Disclosed && o.Cite == "GD-23.3" {
 			opened = append(opened, o)
 		}
 	}

@@ -205,13 +205,13 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	}
 
 	incident := domain.ObligationInput{Number: number(), Kind: "risk_report", PartyCreditCode: ent, OccurredOn: today.Format(time.DateOnly),
-		Note: "发现数据关联可能识别个人，已停止处理", DocumentDigest: certs.SM3Hex([]byte("风险情况报告"))}
+		Note: privateText("发现数据关联可能识别个人，已停止处理"), DocumentDigest: certs.SM3Hex([]byte("风险情况报告"))}
 	refused(call("POST", "/channels/liuzhou/obligations", otherKey, incident, 403), domain.RuleOwnApplication)
 	if o = written(call("POST", "/channels/liuzhou/obligations", key, incident, 201)); o.Status != domain.ObligationFiled || o.FiledLate || o.Cite != "HB-35" {
 		t.Fatalf("risk reported: %s late %v cite %s", o.Status, o.FiledLate, o.Cite)
 	}
 	due := today.AddDate(0, 0, 10).Format(time.DateOnly)
-	order := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: ent, Subject: incident.Number, Due: due, Note: "责令改正：关闭异常接口并报送整改情况"}
+	order := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: ent, Subject: incident.Number, Due: due, Note: privateText("责令改正：关闭异常接口并报送整改情况")}
 	if o = written(call("POST", "/channels/liuzhou/obligations", issuer, order, 201)); o.DueOn != due || o.Subject != incident.Number {
 		t.Fatalf("order: due %s after %s", o.DueOn, o.Subject)
 	}
@@ -220,7 +220,7 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	refused(call("POST", path+"/filing", otherKey, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("x"))}, 403), domain.RuleOwnApplication)
 	call("POST", path+"/filing", key, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("整改报告")), Note: "已关闭接口"}, 200)
 	refused(call("POST", path+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationReturned}, 422), domain.RuleReasons)
-	call("POST", path+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationReturned, Reasons: "未附接口关闭的日志证明"}, 200)
+	call("POST", path+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationReturned, Reasons: privateText("未附接口关闭的日志证明")}, 200)
 	if v := read(order.Number, key); v.Status != domain.ObligationReturned || v.Standing != domain.StandingDue {
 		t.Fatalf("returned: %s reads %s", v.Status, v.Standing)
 	}
@@ -282,11 +282,11 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	// record", each by the article.
 	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, nil), 422), "HB-14")
 	reported := domain.ObligationInput{Number: number(), Kind: "security_incident", PartyCreditCode: operator, OccurredOn: today.Format(time.DateOnly),
-		Note: "平台接口遭未授权访问", DocumentDigest: certs.SM3Hex([]byte("数据安全事件报告"))}
+		Note: privateText("平台接口遭未授权访问"), DocumentDigest: certs.SM3Hex([]byte("数据安全事件报告"))}
 	written(call("POST", "/channels/liuzhou/obligations", issuer, reported, 201))
 	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator, sample.Declaration), 409), "HB-14")
 	operator2 := l.party(domain.PartyOperator, "柳州数据运营第二有限公司")
-	order2 := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: operator2, Due: due, Note: "责令改正：停止不正当竞争行为"}
+	order2 := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: operator2, Due: due, Note: privateText("责令改正：停止不正当竞争行为")}
 	written(call("POST", "/channels/liuzhou/obligations", issuer, order2, 201))
 	call("POST", "/channels/liuzhou/credit-records", issuer, domain.CreditInput{Number: sample.Number(domain.PrefixCredit, "450200"), PartyCreditCode: operator2,
 		Cause: order2.Number, Category: "unfair_competition", FindingDigest: certs.SM3Hex([]byte("处理决定")), Finding: privateText("低价倾销数据产品，排挤竞争对手")}, 201)

@@ -217,34 +217,38 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 
 // privately is how fn's arguments travel: in the proposal, or, for a
 // transaction with private arguments (domain.PrivateArgs), in the
-// transient map with a fresh salt, which no block keeps, endorsed by the
-// collection's members alone (they are a majority of every channel's
+// transient map with a fresh salt, which no block keeps (and for a
+// transaction that may open a private record with public arguments,
+// domain.PrivateSalt, the salt alone), endorsed by the collection's
+// members alone (they are a majority of every channel's
 // organizations, Description.Validate), so no other organization's peer
 // sees them. A transaction that only reads a private part
 // (ConfirmDestruction, RegisterCertificate of an application, a renewal's
 // RecordAgreement) is left to the gateway: its discovery plans the
 // endorsement among the peers that may read what the first endorser read.
 func (c *Client) privately(channel, fn string, args []string) ([]client.ProposalOption, error) {
-	if !domain.PrivateArgs(fn) {
+	if !domain.PrivateSalt(fn) {
 		return []client.ProposalOption{client.WithArguments(args...)}, nil
 	}
 	members := c.Collections[channel]
 	if len(members) == 0 {
-		return nil, fmt.Errorf("%s takes private arguments, and channel %s names no collection members to endorse it", fn, channel)
-	}
-	opts := []client.ProposalOption{client.WithEndorsingOrganizations(members...)}
-	encoded, err := json.Marshal(args)
-	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s writes private data, and channel %s names no collection members to endorse it", fn, channel)
 	}
 	salt := make([]byte, 32)
 	if _, err := rand.Read(salt); err != nil {
 		return nil, err
 	}
-	return append(opts, client.WithTransient(map[string][]byte{
-		domain.TransientArgs: encoded,
-		domain.TransientSalt: []byte(hex.EncodeToString(salt)),
-	})), nil
+	transient := map[string][]byte{domain.TransientSalt: []byte(hex.EncodeToString(salt))}
+	opts := []client.ProposalOption{client.WithEndorsingOrganizations(members...)}
+	if !domain.PrivateArgs(fn) { // public arguments; the salt of the private records it may write
+		return append(opts, client.WithArguments(args...), client.WithTransient(transient)), nil
+	}
+	encoded, err := json.Marshal(args)
+	if err != nil {
+		return nil, err
+	}
+	transient[domain.TransientArgs] = encoded
+	return append(opts, client.WithTransient(transient)), nil
 }
 
 // waitCommitted waits for a submitted transaction's commit status; an

@@ -330,15 +330,15 @@ func (c *Contract) ResubmitApplication(ctx contractapi.TransactionContextInterfa
 }
 
 func (c *Contract) OpenObligation(ctx contractapi.TransactionContextInterface, obligationJSON string) (string, error) {
-	return out(c.App.OpenObligation(st(ctx), obligationJSON))
+	return outPublic(c.App.OpenObligation(st(ctx), obligationJSON))
 }
 
 func (c *Contract) FileObligation(ctx contractapi.TransactionContextInterface, number, filingJSON string) (string, error) {
-	return out(c.App.FileObligation(st(ctx), number, filingJSON))
+	return outPublic(c.App.FileObligation(st(ctx), number, filingJSON))
 }
 
 func (c *Contract) DecideObligation(ctx contractapi.TransactionContextInterface, number, decision, reasons string) (string, error) {
-	return out(c.App.DecideObligation(st(ctx), number, decision, reasons))
+	return outPublic(c.App.DecideObligation(st(ctx), number, decision, reasons))
 }
 
 func (c *Contract) GetObligation(ctx contractapi.TransactionContextInterface, number string) (string, error) {

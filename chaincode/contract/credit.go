@@ -68,7 +68,7 @@ func eligibilityFacts(s store.Store, party string, d *domain.Declaration) (domai
 
 // reportedIncidents reads the incidents a party reported (one key).
 func reportedIncidents(s store.Store, party string) ([]domain.ReportedEvent, error) {
-	held, err := load[[]domain.ReportedEvent](s, key(s, domain.TypeReportedEvents, party))
+	held, err := loadPrivate[[]domain.ReportedEvent](s, key(s, domain.TypeReportedEvents, party))
 	if err != nil || held == nil {
 		return nil, err
 	}

@@ -63,9 +63,13 @@ func (a *App) ListDisclosedObligations(s store.Store, pageSize int32, bookmark s
 	}
 	out := &domain.Page[domain.ObligationDisclosure]{Items: []domain.ObligationDisclosure{}, Bookmark: next}
 	for _, kv := range kvs {
-		o, err := a.loadObligation(s, string(kv.Value))
+		// The public view: what the world state holds of a public kind.
+		o, err := load[domain.Obligation](s, key(s, domain.TypeObligation, string(kv.Value)))
 		if err != nil {
 			return nil, err
+		}
+		if o == nil {
+			continue
 		}
 		if d, ok := o.Disclose(now); ok {
 			out.Items = append(out.Items, d)

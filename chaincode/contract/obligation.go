@@ -7,18 +7,42 @@ import (
 	"dataledger/chaincode/store"
 )
 
+// loadObligation reads an obligation whole, from the collection: only a
+// collection member's identity may (loadWhole).
 func (a *App) loadObligation(s store.Store, number string) (*domain.Obligation, error) {
 	if _, err := domain.ParseNumber("number", number, domain.PrefixObligation); err != nil {
 		return nil, err
 	}
-	return load[domain.Obligation](s, key(s, domain.TypeObligation, number))
+	return loadWhole[domain.Obligation](a, s, key(s, domain.TypeObligation, number))
+}
+
+// putObligation writes an obligation whole to the collection and its
+// public view, if its kind has one, to the world state; its event entry
+// names it by number only then (by key hash otherwise). A new one is
+// noted for FindPrivateRecord.
+func putObligation(s store.Store, o *domain.Obligation) (domain.Changed, error) {
+	k := key(s, domain.TypeObligation, o.Number)
+	pub := o.Public()
+	if err := putSealed(s, k, pub, o); err != nil {
+		return domain.Changed{}, err
+	}
+	if o.Version == 1 {
+		if err := notePrivateKey(s, domain.TypeObligation, o.Number); err != nil {
+			return domain.Changed{}, err
+		}
+	}
+	if pub == nil {
+		return changedPrivately(domain.TypeObligation, k), nil
+	}
+	return changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version), nil
 }
 
 func (a *App) saveObligation(t *tx, o *domain.Obligation) (*domain.Obligation, error) {
-	if err := put(t.s, key(t.s, domain.TypeObligation, o.Number), o); err != nil {
+	ch, err := putObligation(t.s, o)
+	if err != nil {
 		return nil, err
 	}
-	return o, emit(t.s, t.c, changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version))
+	return o, emit(t.s, t.c, ch)
 }
 
 // OpenObligation opens an obligation of a kind of the channel's profile
@@ -61,7 +85,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	// The key is built only from checked parts (key() panics on others).
 	if known && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
 		periodKey = key(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period)
-		if x.Holder, err = heldBy(s, s.Get, periodKey, a.loadObligation); err != nil {
+		if x.Holder, err = heldBy(s, s.GetPrivate, periodKey, a.loadObligation); err != nil {
 			return nil, err
 		}
 	}
@@ -78,7 +102,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		return nil, err
 	}
 	if periodKey != "" {
-		if err := s.Put(periodKey, []byte(o.Number)); err != nil {
+		if err := s.PutPrivate(periodKey, []byte(o.Number)); err != nil {
 			return nil, err
 		}
 	}
@@ -94,7 +118,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 // putPublic lists an obligation just opened in the public index when its
 // kind is public.
 func putPublic(s store.Store, o *domain.Obligation) error {
-	if !o.Public {
+	if !o.Disclosed {
 		return nil
 	}
 	return s.Put(key(s, domain.TypeObligationPublic, o.Number), []byte(o.Number))
@@ -126,13 +150,14 @@ func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string, first do
 			if taken != nil {
 				return domain.Conflict(domain.RuleObligationUnique, "trigger", "the number %s the %s derived from this transaction for its %s is taken: submit the %s again", o.Number, event, o.Kind, event)
 			}
-			if err := put(t.s, key(t.s, domain.TypeObligation, o.Number), o); err != nil {
-				return err
-			}
 			if err := putPublic(t.s, o); err != nil {
 				return err
 			}
-			changes = append(changes, changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version))
+			ch, err := putObligation(t.s, o)
+			if err != nil {
+				return err
+			}
+			changes = append(changes, ch)
 		}
 	}
 	return emit(t.s, t.c, changes...)
@@ -148,19 +173,30 @@ func (a *App) noteIncident(s store.Store, o *domain.Obligation, change func([]do
 	if err != nil {
 		return err
 	}
-	return put(s, key(s, domain.TypeReportedEvents, o.PartyCreditCode), change(held, o))
+	return putPrivate(s, key(s, domain.TypeReportedEvents, o.PartyCreditCode), change(held, o))
 }
 
 // recordOf reads a numbered record of kind (field names the number in
 // the input) with whether it is the party's own (subjectOf); nil when
-// the channel has none.
+// the channel has none. A record that keeps a private part is read whole,
+// from the collection (never by its world-state key: a read set keeps its
+// keys in clear), by a collection member only.
 func (a *App) recordOf(s store.Store, field string, kind domain.NumberedRecord, party, number string) (*domain.OwnedRecord, error) {
 	if _, err := domain.ParseNumber(field, number, kind.Prefix); err != nil {
 		return nil, err
 	}
-	body, err := s.Get(key(s, kind.RecordType, number))
-	if err != nil || body == nil {
-		return nil, err
+	var body []byte
+	if domain.HasPrivatePart(kind.RecordType) {
+		whole, err := loadWhole[json.RawMessage](a, s, key(s, kind.RecordType, number))
+		if err != nil || whole == nil {
+			return nil, err
+		}
+		body = *whole
+	} else {
+		var err error
+		if body, err = s.Get(key(s, kind.RecordType, number)); err != nil || body == nil {
+			return nil, err
+		}
 	}
 	return &domain.OwnedRecord{Kind: kind.RecordType, Body: body, OfParty: a.subjectOf(s, party, kind.RecordType, body)}, nil
 }
@@ -240,7 +276,7 @@ func (a *App) DecideObligation(s store.Store, number, decision, reasons string) 
 
 // GetObligation reads an obligation and its standing now.
 func (a *App) GetObligation(s store.Store, number string) (*domain.ObligationView, error) {
-	o, err := a.loadObligation(s, number)
+	o, err := loadNumbered[domain.Obligation](a, s, domain.TypeObligation, number)
 	if o, err = found(o, err, domain.NotFound(domain.RuleObligation, "number", "no obligation %s on channel %s", number, s.Channel())); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,8 +108,15 @@ func TestAnnualReportIsDueAtTheEndOfMarchAndFiledLate(t *testing.T) {
 
 	// GD 35: a fee schedule is a public kind: the public list holds it,
 	// not the annual reports.
-	fees := domain.ObligationInput{Number: obligationNumber(), Kind: "fee_schedule", PartyCreditCode: operatorCode, Due: "2026-04-30", Note: "收费标准"}
+	fees := domain.ObligationInput{Number: obligationNumber(), Kind: "fee_schedule", PartyCreditCode: operatorCode, Due: "2026-04-30", Note: "请于四月底前报送收费标准"}
 	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(fees)))
+	// Its public view is in the world state, without its note; an annual
+	// report has none.
+	feesKey, _ := domain.CompositeKey(domain.TypeObligation, fees.Number)
+	if v := f.m.Snapshot()[feesKey]; !strings.Contains(v, fees.Number) || strings.Contains(v, fees.Note) {
+		t.Fatalf("the public view of a public kind: %s", v)
+	}
+	privateOnly(t, f, domain.TypeObligation, in.Number, in.Note)
 	list := must[*domain.Page[domain.ObligationDisclosure]](t)(run(f, cityAClerk, func(s store.Store) (*domain.Page[domain.ObligationDisclosure], error) {
 		return app.ListDisclosedObligations(s, 200, "")
 	}))
@@ -191,6 +199,17 @@ func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
 	o = must[*domain.Obligation](t)(run(f, self, fileFn(order.Number, "整改报告及接口关闭证明")))
 	if o.Filings != 2 || o.FiledLate {
 		t.Fatalf("filed again: %d filings, late %v", o.Filings, o.FiledLate)
+	}
+
+	// Private whole (docs/PRIVACY.md): the report, the order, their notes
+	// and the decision's reasons; the party reads its own.
+	privateOnly(t, f, domain.TypeObligation, incident.Number, incident.Note)
+	privateOnly(t, f, domain.TypeObligation, order.Number, order.Note, "未附接口关闭证明")
+	for _, who := range []domain.Actor{cityAClerk, cityAExchange} {
+		f.refused(who, domain.RuleObligation, func(s store.Store) error { _, err := app.GetObligation(s, order.Number); return err })
+	}
+	if v := obligationNow(t, f, order.Number); v.Note != order.Note {
+		t.Fatalf("the authority reads %+v", v)
 	}
 
 	// The authority files for a party (an operator here) only if another

@@ -33,7 +33,17 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 			var ev domain.Event
 			_ = json.Unmarshal(e.Payload, &ev)
 			for _, c := range ev.Changes[1:] {
-				o := must[*domain.Obligation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Obligation, error) { return app.loadObligation(s, c.Key) }))
+				o := must[*domain.Obligation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Obligation, error) {
+					number := c.Key
+					if number == "" { // a kind with no public view: its key hash
+						ref, err := app.FindPrivateRecord(s, c.KeyHash)
+						if err != nil {
+							return nil, err
+						}
+						number = ref.Number
+					}
+					return app.loadObligation(s, number)
+				}))
 				if o.Kind == kind {
 					out = append(out, *o)
 				}
@@ -62,7 +72,7 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 	}
 	// The clock: 2026-03-12 (a Thursday) → 10 working days → 2026-03-26.
 	if len(first) != 1 || first[0].Kind != "agreement_change_filing" || first[0].PartyCreditCode != agencyCode || first[0].Subject != op.Number ||
-		!first[0].Public || first[0].Cite != "GD-23.3" || first[0].DueOn != "2026-03-26" || f.m.Events[from].Name != "agreement.change" {
+		!first[0].Disclosed || first[0].Cite != "GD-23.3" || first[0].DueOn != "2026-03-26" || f.m.Events[from].Name != "agreement.change" {
 		t.Fatalf("the change opened %+v (event %s)", first, f.m.Events[from].Name)
 	}
 	byHand, _ := json.Marshal(domain.ObligationInput{Number: obligationNumber(), Kind: "agreement_change_filing", PartyCreditCode: agencyCode, Subject: op.Number, Note: "手工"})

@@ -206,9 +206,11 @@ type ObligationFiling struct {
 // Obligation is the ledger record of one duty.
 type Obligation struct {
 	ObligationInput
-	Title  string `json:"title"`
-	Cite   string `json:"cite"`
-	Public bool   `json:"public,omitempty"`
+	Title string `json:"title"`
+	Cite  string `json:"cite"`
+	// Disclosed says its kind is public: Disclose shows it, and its
+	// record has a public view (Public).
+	Disclosed bool `json:"public,omitempty"`
 	// Order says it was opened as an order given to the party (its kind
 	// an order when opened): a decision a credit record may follow.
 	Order bool `json:"order,omitempty"`
@@ -265,7 +267,7 @@ type ObligationDisclosure struct {
 // Disclose is the public view of an obligation at now (ok false: its kind
 // is not public, and nothing of it is disclosed).
 func (o *Obligation) Disclose(now time.Time) (ObligationDisclosure, bool) {
-	if !o.Public {
+	if !o.Disclosed {
 		return ObligationDisclosure{}, false
 	}
 	return ObligationDisclosure{Number: o.Number, Kind: o.Kind, Title: o.Title, Cite: o.Cite, PartyCreditCode: o.PartyCreditCode, Period: o.Period,
@@ -384,7 +386,7 @@ func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligation
 // due, by the change c.
 func newObligation(k ObligationKind, in ObligationInput, today, due time.Time, c Change) *Obligation {
 	c.Action = "open"
-	return &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Public: k.Public, Order: k.Order, Upward: k.Upward, Status: ObligationOpen,
+	return &Obligation{ObligationInput: in, Title: k.Title, Cite: k.Cite, Disclosed: k.Public, Order: k.Order, Upward: k.Upward, Status: ObligationOpen,
 		OpenedOn: today.Format(time.DateOnly), DueOn: due.Format(time.DateOnly), Version: 1, Last: c,
 		Steps: []Step{stepAt(c, "open", DecisionDone, in.Note)}}
 }

@@ -59,7 +59,25 @@ var privateWrites = map[Action]privateWrite{
 	// credit file is the credit platform's act, not the ledger's.
 	ActRecordEvaluation: {TypeEvaluation, true},
 	ActRecordCredit:     {TypeCredit, true}, ActRescindCredit: {TypeCredit, true},
+	// Obligations: a duty is between the party and its authority (an
+	// incident report, an order and its words); only a public kind's
+	// (GD 35 fees, ZW 32 disclosures) has a public view, without its
+	// notes and reasons.
+	ActOpenObligation: {TypeObligation, true}, ActFileObligation: {TypeObligation, true},
+	ActDecideObligation: {TypeObligation, true},
 }
+
+// privateSalted are the transactions whose arguments are public but that
+// may write a new private record: an agreement's filing, change or end
+// opens the obligations the profile triggers on it (GD 23 ¶3). The client
+// sends them a salt in the transient map, and only the collection's
+// members endorse them, so no other peer sees the salt.
+var privateSalted = map[Action]bool{ActFileAgreement: true, ActChangeAgreement: true, ActEndAgreement: true}
+
+// PrivateSalt tells whether fn needs a fresh salt in the transient map,
+// and so the collection's members alone to endorse it: every transaction
+// with private arguments, and those of privateSalted.
+func PrivateSalt(fn string) bool { return PrivateArgs(fn) || privateSalted[Action(fn)] }
 
 // PrivateArgs tells whether fn takes its arguments from the transient map.
 func PrivateArgs(fn string) bool { return privateWrites[Action(fn)].args }
@@ -77,7 +95,7 @@ func PrivateAnswer(fn string) (recordType string, ok bool) {
 // nothing while they have none).
 func HasPrivatePart(recordType string) bool {
 	switch recordType {
-	case TypeObjection, TypeApplication, TypeEvaluation, TypeCredit:
+	case TypeObjection, TypeApplication, TypeEvaluation, TypeCredit, TypeObligation:
 		return true
 	}
 	return false
@@ -98,7 +116,7 @@ func (c ChannelConfig) PrivateMember(msp string) bool { return slices.Contains(c
 // regime role; an enterprise identity, of its own applications,
 // evaluations and credit records (the reads table gives it only its own,
 // Actor.MayHave: the reasons of its reviews are for the applicant, ZW 21;
-// an evaluation and a credit file are the party's as much as the
+// an evaluation, a credit file and a duty are the party's as much as the
 // authority's). A member org's clerk is the
 // public's identity and reads what the public reads; a witness signs
 // heads.
@@ -110,7 +128,7 @@ func MayReadPrivate(cfg ChannelConfig, a Actor, recordType string) bool {
 	case RoleAuthority, RoleOperator, RoleRegulator, RoleAgency:
 		return true
 	case RoleEnterprise:
-		return recordType == TypeApplication || recordType == TypeEvaluation || recordType == TypeCredit
+		return recordType == TypeApplication || recordType == TypeEvaluation || recordType == TypeCredit || recordType == TypeObligation
 	}
 	return false
 }
@@ -187,3 +205,24 @@ func (e *Evaluation) Public() *Evaluation { return nil }
 // finding to the party's credit file (GX 19, GD 34, HB 36, NS 30);
 // publishing it (公示) is the credit platform's act, not the ledger's.
 func (r *CreditRecord) Public() *CreditRecord { return nil }
+
+// Public is an obligation's public view: none, unless its kind is public
+// (GD 35 收费标准, ZW 32 披露); then who owes what by when, its status,
+// filing and document digest, and the fees of a filing that stands: what
+// Disclose shows. Its subject, note, steps and their reasons stay private
+// (an incident report or an order is published by no article: NS 26,
+// HB 34 report it to the authority).
+func (o *Obligation) Public() *Obligation {
+	if !o.Disclosed {
+		return nil
+	}
+	last := o.Last
+	last.Reason = ""
+	return &Obligation{
+		ObligationInput: ObligationInput{Number: o.Number, Kind: o.Kind, PartyCreditCode: o.PartyCreditCode, Period: o.Period,
+			Due: o.Due, DocumentDigest: o.DocumentDigest},
+		Title: o.Title, Cite: o.Cite, Disclosed: true, Order: o.Order, Upward: o.Upward, Status: o.Status, OpenedOn: o.OpenedOn,
+		DueOn: o.DueOn, DueNote: o.DueNote, FiledOn: o.FiledOn, FiledLate: o.FiledLate, Fees: o.publishedFees(), Filings: o.Filings,
+		Last: last, Version: o.Version,
+	}
+}
