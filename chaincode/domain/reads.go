@@ -150,6 +150,21 @@ var enterpriseReads = map[string]readRule{
 	"GetCreditRecord": ownedBy(TypeCredit),
 	// Its own evaluations.
 	"GetEvaluation": ownedBy(TypeEvaluation),
+	// The private part of a record of its own (what its key holder's proof
+	// bundle carries): the sealed record's owners decide.
+	"GetPrivatePart": func(own string, args []string, answer []byte) error {
+		if len(args) == 0 {
+			return Forbidden(RuleEnterpriseRead, "recordType", "no record type")
+		}
+		var sealed Sealed
+		if json.Unmarshal(answer, &sealed) != nil || len(sealed.Record) == 0 {
+			return Forbidden(RuleEnterpriseRead, "recordType", "the answer is no sealed record: nothing of it is the enterprise's own")
+		}
+		if _, ok := recordOwners[args[0]]; !ok {
+			return Forbidden(RuleEnterpriseRead, "recordType", "an enterprise may not read the private part of %s records", args[0])
+		}
+		return ownedBy(args[0])(own, nil, sealed.Record)
+	},
 	"ListCredentials": func(own string, args []string, _ []byte) error {
 		if len(args) >= 2 && args[0] == "holder" && args[1] == own {
 			return nil

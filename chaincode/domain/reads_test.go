@@ -3,6 +3,7 @@ package domain
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -14,6 +15,7 @@ func TestAnEnterpriseHasOnlyWhatIsPublicOrItsOwn(t *testing.T) {
 	agreement := func(grantor, grantee string) []byte {
 		return js(Agreement{AgreementInput: AgreementInput{GrantorCreditCode: grantor, GranteeCreditCode: grantee}})
 	}
+	sealed := func(record []byte) []byte { return js(Sealed{Salt: strings.Repeat("ab", 32), Record: record}) }
 	history := func(first []byte) []byte {
 		return js([]HistoryItem{{TxID: "a", Record: first}, {TxID: "b", Record: []byte(`{}`)}})
 	}
@@ -52,6 +54,11 @@ func TestAnEnterpriseHasOnlyWhatIsPublicOrItsOwn(t *testing.T) {
 		{"RecordCreditRecord", []string{"{}"}, js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: mine}}), false}, // the authority's act
 		{"GetEvaluation", nil, js(Evaluation{EvaluationInput: EvaluationInput{PartyCreditCode: mine}}), true},
 		{"GetEvaluation", nil, js(Evaluation{EvaluationInput: EvaluationInput{PartyCreditCode: theirs}}), false},
+		{"GetPrivatePart", []string{TypeCredit, "x"}, sealed(js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: mine}})), true},
+		{"GetPrivatePart", []string{TypeCredit, "x"}, sealed(js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: theirs}})), false},
+		{"GetPrivatePart", []string{TypeApplication, "x"}, sealed(js(Application{ApplicationInput: ApplicationInput{ApplicantCreditCode: mine}})), true},
+		{"GetPrivatePart", []string{TypeObjection, "x"}, sealed(js(Objection{})), false}, // an objection is nobody's own
+		{"GetPrivatePart", []string{TypeCredit, "x"}, js(CreditRecord{CreditInput: CreditInput{PartyCreditCode: mine}}), false},
 	} {
 		err := ent.MayHave(c.fn, c.args, c.answer)
 		// Refused before it runs exactly when the table has no row for it.
