@@ -161,8 +161,9 @@ func (pt *preparedTx) private(channel, chaincode string, number uint64, pvt *rws
 				return fmt.Errorf("transaction %s: private data: %w", tx.TxID, err)
 			}
 			for _, w := range kv.Writes {
-				t, _, err := domain.SplitCompositeKey(w.Key)
-				if err != nil || !domain.HasPrivatePart(t) || w.IsDelete {
+				t, attrs, err := domain.SplitCompositeKey(w.Key)
+				words := t == domain.TypeWords && len(attrs) == 3
+				if err != nil || !(domain.HasPrivatePart(t) || words) || w.IsDelete {
 					continue // an index of the collection
 				}
 				if h, ok := tx.PrivateWrite(chaincode, coll.CollectionName, w.Key); !ok || !bytes.Equal(h, sha256Sum(w.Value)) {
@@ -171,6 +172,12 @@ func (pt *preparedTx) private(channel, chaincode string, number uint64, pvt *rws
 				var sealed domain.Sealed
 				if err := json.Unmarshal(w.Value, &sealed); err != nil {
 					return fmt.Errorf("transaction %s: private record %q: %w", tx.TxID, w.Key, err)
+				}
+				if words { // a change's words: into the public record the transaction wrote
+					if err := pt.say(channel, attrs[0], attrs[1], sealed.Record); err != nil {
+						return fmt.Errorf("transaction %s: %w", tx.TxID, err)
+					}
+					continue
 				}
 				row, ok, err := Summarize(channel, w.Key, sealed.Record)
 				if err != nil {
@@ -189,6 +196,38 @@ func (pt *preparedTx) private(channel, chaincode string, number uint64, pvt *rws
 			}
 		}
 	}
+	return nil
+}
+
+// say puts a change's words (the reason rule: private, domain.Words)
+// into the row of the public record (its type and key) the transaction
+// wrote.
+func (pt *preparedTx) say(channel, recordType, id string, sealed []byte) error {
+	var w domain.Words
+	if err := json.Unmarshal(sealed, &w); err != nil || w.TxID != pt.tx.TxID {
+		return fmt.Errorf("the words of %s %s are not this transaction's", recordType, id)
+	}
+	k, err := domain.CompositeKey(recordType, id)
+	if err != nil {
+		return err
+	}
+	_, r, ok := keyRow(channel, k)
+	if !ok {
+		return nil
+	}
+	j := slices.IndexFunc(pt.writes, func(x Write) bool { return x.Row.Kind == r.Kind && x.Row.ID == r.ID })
+	if j < 0 {
+		return nil
+	}
+	body, err := domain.SayIn(recordType, pt.writes[j].Row.Body, w)
+	if err != nil {
+		return err
+	}
+	row, ok, err := Summarize(channel, k, body)
+	if err != nil || !ok {
+		return err
+	}
+	pt.writes[j].Row = row
 	return nil
 }
 

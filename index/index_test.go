@@ -537,6 +537,16 @@ func TestPrivatePartsAreIndexedWhole(t *testing.T) {
 		b, _ := json.Marshal(domain.Sealed{Salt: strings.Repeat("ab", 32), Record: rec})
 		return b
 	}
+	// A party's suspension: its public record without the words, which
+	// the collection holds under the change's transaction.
+	const party = "91450100MA5L0000AW"
+	commit("ChangePartyStatus", func(tx *prooftest.Tx) {
+		ch := tx.Change("suspend", "限期整改：泄露用户数据")
+		p := domain.Party{CreditCode: party, Name: "广西数智科技有限公司", Role: domain.PartyEnterprise, DivisionCode: "450100", Status: domain.PartySuspended, Last: ch, Version: 2}
+		_ = tx.Put(domain.TypeParty, party, p.Public())
+		k, _ := domain.CompositeKey(domain.TypeWords, domain.TypeParty, party, tx.ID)
+		tx.PutPrivateKey(k, seal(domain.Words{TxID: tx.ID, Reason: ch.Reason}))
+	})
 	commit("Apply", func(tx *prooftest.Tx) {
 		ch := tx.Change("apply", "")
 		a := domain.Application{ApplicationInput: domain.ApplicationInput{Number: n, ApplicantCreditCode: "91450100MA5L0000AW", ProductName: "城市通勤客流指数",
@@ -577,7 +587,8 @@ func TestPrivatePartsAreIndexedWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(member["application "+n]), "11450100MB0000001X") || !strings.Contains(string(member["objection "+o]), "个人数据") {
+	if !strings.Contains(string(member["application "+n]), "11450100MB0000001X") || !strings.Contains(string(member["objection "+o]), "个人数据") ||
+		!strings.Contains(string(member["party "+party]), "泄露用户数据") {
 		t.Fatalf("a member's index lacks the whole records: %v", member)
 	}
 	public := make([]Delivered, len(blocks))
@@ -588,7 +599,8 @@ func TestPrivatePartsAreIndexedWhole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := other["application "+n]; ok || strings.Contains(string(other["objection "+o]), "个人数据") || other["objection "+o] == nil {
+	if _, ok := other["application "+n]; ok || strings.Contains(string(other["objection "+o]), "个人数据") || other["objection "+o] == nil ||
+		strings.Contains(string(other["party "+party]), "泄露用户数据") || other["party "+party] == nil {
 		t.Fatalf("an index without private data: %v", other)
 	}
 	forged := slices.Clone(blocks)

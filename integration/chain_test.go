@@ -168,7 +168,7 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 	bulkCert, _ := register(enterprise, "", first)
 	want("before the ending", numbers[many-1], domain.VerifyValid, "", "", "")
 
-	ended := api("POST", "/api/v1/agreements/"+bulk.Number+"/end", issuer, map[string]string{"action": "terminate", "reason": "经营主体申请终止授权"}, 200)
+	ended := api("POST", "/api/v1/agreements/"+bulk.Number+"/end", issuer, map[string]string{"action": "terminate", "reason": privateText("经营主体申请终止授权")}, 200)
 	endTx := txOf(ended)
 	want("agreement ended", bulkCert, domain.VerifyAuthorizationEnded, domain.LinkAgreement, bulk.Number, endTx)
 	started = time.Now()
@@ -191,14 +191,14 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 	c2, _ := register(enterprise, "", x2)
 	c3, _ := register(enterprise, "", x3)
 
-	suspended := api("POST", "/api/v1/channels/nanning/parties/"+enterprise+"/status", issuer, map[string]string{"action": "suspend", "reason": "限期整改"}, 200)
+	suspended := api("POST", "/api/v1/channels/nanning/parties/"+enterprise+"/status", issuer, map[string]string{"action": "suspend", "reason": privateText("限期整改（链测试）")}, 200)
 	want("party suspended", c1, domain.VerifySuspended, domain.LinkParty, enterprise, txOf(suspended))
 	want("party suspended", x1.AuthorizationNumber, domain.VerifySuspended, domain.LinkParty, enterprise, txOf(suspended))
-	api("POST", "/api/v1/channels/nanning/parties/"+enterprise+"/status", issuer, map[string]string{"action": "reinstate", "reason": "整改完成"}, 200)
+	api("POST", "/api/v1/channels/nanning/parties/"+enterprise+"/status", issuer, map[string]string{"action": "reinstate", "reason": privateText("整改完成（链测试）")}, 200)
 	want("party reinstated", c1, domain.VerifyValid, "", "", "")
 	want("party reinstated", x1.AuthorizationNumber, domain.VerifyValid, "", "", "")
 
-	revoked := api("POST", "/api/v1/credentials/"+x2.AuthorizationNumber+"/status", issuer, map[string]string{"action": "revoke", "reason": "超范围使用"}, 200)
+	revoked := api("POST", "/api/v1/credentials/"+x2.AuthorizationNumber+"/status", issuer, map[string]string{"action": "revoke", "reason": privateText("超范围使用（链测试）")}, 200)
 	want("listed credential revoked", c2, domain.VerifyAuthorizationEnded, domain.LinkCredential, x2.AuthorizationNumber, txOf(revoked))
 	want("the credential itself", x2.AuthorizationNumber, domain.VerifyRevoked, domain.LinkCredential, x2.AuthorizationNumber, txOf(revoked))
 	want("its neighbour", c1, domain.VerifyValid, "", "", "")
@@ -217,7 +217,7 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 	exitAg := agreement(domain.AgreementCatalog, leaving, "拟退出企业的目录授权协议")
 	y := issue(exitAg)
 	c4, _ := register(leaving, "", y)
-	exited := api("POST", "/api/v1/channels/nanning/parties/"+leaving+"/status", issuer, map[string]string{"action": "exit", "reason": "主体注销，退出授权运营"}, 200)
+	exited := api("POST", "/api/v1/channels/nanning/parties/"+leaving+"/status", issuer, map[string]string{"action": "exit", "reason": privateText("主体注销，退出授权运营")}, 200)
 	want("party exited", c4, domain.VerifyAuthorizationEnded, domain.LinkParty, leaving, txOf(exited))
 	want("party exited", y.AuthorizationNumber, domain.VerifyAuthorizationEnded, domain.LinkParty, leaving, txOf(exited))
 
@@ -238,7 +238,7 @@ func TestChainOfAuthorityOverHTTP(t *testing.T) {
 	if v := verify(c5); len(v.Links) != 6 || v.Links[1].Kind != domain.LinkAgreement || v.Links[1].Number != scenario.Number || v.Links[1].Role != domain.AgreementScenario {
 		t.Fatalf("a workflow certificate's links: %+v", v.Links)
 	}
-	terminated := api("POST", "/api/v1/agreements/"+scenario.Number+"/end", issuer, map[string]string{"action": "terminate", "reason": "场景协议到期前终止"}, 200)
+	terminated := api("POST", "/api/v1/agreements/"+scenario.Number+"/end", issuer, map[string]string{"action": "terminate", "reason": privateText("场景协议到期前终止")}, 200)
 	want("scenario agreement terminated", c5, domain.VerifyAuthorizationEnded, domain.LinkAgreement, scenario.Number, txOf(terminated))
 	want("the credential is not under it", x5.AuthorizationNumber, domain.VerifyValid, "", "", "")
 

@@ -56,7 +56,7 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 	gd := l.adopt("GD")
 	kind, _ := gd.ObligationKind("agreement_change_filing")
 	change := map[string]any{"change": domain.AgreementChange{DocumentDigest: certs.SM3Hex([]byte("授权运营协议（丙）变更")), Scope: "柳州市交通出行与医疗健康数据",
-		TermStart: op.TermStart, TermEnd: op.TermEnd}, "reason": "增加医疗健康数据"}
+		TermStart: op.TermStart, TermEnd: op.TermEnd}, "reason": privateText("增加医疗健康数据")}
 	// Late in a year whose successor's calendar is not loaded, the days
 	// are counted the latest they could end rather than hold the change up.
 	due, _, err := builtinCalendars().WorkingDaysOrLatest(today, kind.Deadline.N)
@@ -64,7 +64,7 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 		t.Fatal(err)
 	}
 	call("POST", "/agreements/"+op.Number+"/change", issuer, change, 200)
-	call("POST", "/agreements/"+op.Number+"/end", issuer, map[string]string{"action": "terminate", "reason": "协商一致终止"}, 200)
+	call("POST", "/agreements/"+op.Number+"/end", issuer, map[string]string{"action": "terminate", "reason": privateText("协商一致终止（备案测试）")}, 200)
 
 	l.catchUp(ctx)
 	var page index.Page

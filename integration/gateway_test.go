@@ -71,7 +71,7 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 	if code := call(http.MethodPost, "/api/v1/credentials/"+doc.AuthorizationNumber+"/status", provinceIssuer, `{"action":"revoke","reason":"越权"}`, &p); code != http.StatusForbidden || p.Rule != domain.RuleOwnAuthority || p.Field != "caller" {
 		t.Fatalf("the province's issuer on nanning: %d %+v", code, p)
 	}
-	if code := call(http.MethodPost, "/api/v1/credentials/"+doc.AuthorizationNumber+"/status", nanningIssuer, `{"action":"suspend","reason":"收到异议"}`, nil); code != 200 {
+	if code := call(http.MethodPost, "/api/v1/credentials/"+doc.AuthorizationNumber+"/status", nanningIssuer, `{"action":"suspend","reason":"`+privateText("收到异议（网关测试）")+`"}`, nil); code != 200 {
 		t.Fatalf("suspend: %d", code)
 	}
 	if code := call(http.MethodGet, "/api/v1/verify/"+doc.AuthorizationNumber, "", "", &v); code != 200 || v.Status != domain.VerifySuspended {
@@ -79,7 +79,7 @@ func TestGatewayOverTheRealNetwork(t *testing.T) {
 	}
 
 	// Revoke, then 1,000 concurrent verifications: not one may say valid.
-	if code := call(http.MethodPost, "/api/v1/credentials/"+doc.AuthorizationNumber+"/status", nanningIssuer, `{"action":"revoke","reason":"违规使用"}`, nil); code != 200 {
+	if code := call(http.MethodPost, "/api/v1/credentials/"+doc.AuthorizationNumber+"/status", nanningIssuer, `{"action":"revoke","reason":"`+privateText("违规使用（网关测试）")+`"}`, nil); code != 200 {
 		t.Fatalf("revoke: %d", code)
 	}
 	var wg sync.WaitGroup

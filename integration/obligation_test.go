@@ -218,7 +218,7 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	path := "/obligations/" + order.Number
 	refused(call("GET", path, otherKey, nil, 403), domain.RuleEnterpriseRead)
 	refused(call("POST", path+"/filing", otherKey, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("x"))}, 403), domain.RuleOwnApplication)
-	call("POST", path+"/filing", key, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("整改报告")), Note: "已关闭接口"}, 200)
+	call("POST", path+"/filing", key, domain.ObligationFiling{DocumentDigest: certs.SM3Hex([]byte("整改报告")), Note: privateText("已关闭接口")}, 200)
 	refused(call("POST", path+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationReturned}, 422), domain.RuleReasons)
 	call("POST", path+"/decision", issuer, gateway.ReviewRequest{Decision: domain.ObligationReturned, Reasons: privateText("未附接口关闭的日志证明")}, 200)
 	if v := read(order.Number, key); v.Status != domain.ObligationReturned || v.Standing != domain.StandingDue {

@@ -160,7 +160,7 @@ func TestWebhooksDeliverEveryEventOnceAcrossAGatewayKill(t *testing.T) {
 	objection := domain.ObjectionInput{Number: sample.Number(domain.PrefixObjection, "450100"), TargetKind: "certificate", Target: cert.RegistrationNumber,
 		EvidenceDigest: certs.SM3Hex([]byte("通知测试证据")), Summary: privateText("公众异议：数据来源存疑（通知）")}
 	call("POST", "/channels/nanning/objections", "", objection, 201)
-	call("POST", "/credentials/"+cred.AuthorizationNumber+"/status", issuer, map[string]string{"action": "reinstate", "reason": "核查完毕"}, 200)
+	call("POST", "/credentials/"+cred.AuthorizationNumber+"/status", issuer, map[string]string{"action": "reinstate", "reason": privateText("核查完毕（通知）")}, 200)
 
 	credLine := func(status string, v int) string {
 		return fmt.Sprintf("record.changed credential %s %s %d", cred.AuthorizationNumber, status, v)

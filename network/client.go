@@ -223,9 +223,11 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 // members alone (they are a majority of every channel's
 // organizations, Description.Validate), so no other organization's peer
 // sees them. A transaction that only reads a private part
-// (ConfirmDestruction, RegisterCertificate of an application, a renewal's
-// RecordAgreement) is left to the gateway: its discovery plans the
-// endorsement among the peers that may read what the first endorser read.
+// (ConfirmDestruction, RegisterCertificate of an application,
+// RecordAgreement of a renewal or of an authorizing agreement,
+// DecideObligation withdrawing an order) is left to the gateway: its
+// discovery plans the endorsement among the peers that may read what the
+// first endorser read.
 func (c *Client) privately(channel, fn string, args []string) ([]client.ProposalOption, error) {
 	if !domain.PrivateSalt(fn) {
 		return []client.ProposalOption{client.WithArguments(args...)}, nil

@@ -478,9 +478,12 @@ func PrivatePartOf(inv Invoker, channel, recordType, number string) ([]byte, err
 }
 
 // RecordOf reads a numbered record (recordType: a domain.NumberedRecords
-// record type) undecoded: the query a proof starts from.
+// record type), or a party by its credit code, undecoded: the query a
+// proof starts from, and the read back of a write with private words.
 func RecordOf(inv Invoker, channel, recordType, number string) ([]byte, error) {
 	switch recordType {
+	case domain.TypeParty:
+		return Tx.GetParty(number).Raw(inv, channel)
 	case domain.TypeCredential:
 		return Tx.GetCredential(number).Raw(inv, channel)
 	case domain.TypeCertificate:

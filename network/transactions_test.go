@@ -304,7 +304,10 @@ func TestTxEncodesArgumentsAndDecodesAnswers(t *testing.T) {
 	if raw, err := network.RecordOf(f, "nanning", domain.TypeObjection, "YY-1"); err != nil || f.fn != "GetObjection" || string(raw) != "not json" {
 		t.Errorf("RecordOf(objection) called %s: %q %v", f.fn, raw, err)
 	}
-	if _, err := network.RecordOf(f, "nanning", "party", "91X"); err == nil {
+	if raw, err := network.RecordOf(f, "nanning", domain.TypeParty, "91X"); err != nil || f.fn != "GetParty" || string(raw) != "not json" {
+		t.Errorf("RecordOf(party) called %s: %q %v", f.fn, raw, err)
+	}
+	if _, err := network.RecordOf(f, "nanning", domain.TypeCalendar, "2026"); err == nil {
 		t.Error("RecordOf read a record type that is not numbered")
 	}
 }

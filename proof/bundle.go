@@ -261,7 +261,7 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 	}
 	if err != nil {
 		if domain.HasPrivatePart(kind.RecordType) {
-			return nil, domain.Conflict(domain.RulePrivateRead, "number", "%s %s has no public record in its last transaction (an application before its public notice, an evaluation and a credit record are private whole): only a collection member's bundle proves it, by its private part", kind.Name, number)
+			return nil, domain.Conflict(domain.RulePrivateRead, "number", "%s %s has no public record in its last transaction (an application before its public notice, an evaluation, a credit record, an obligation of a kind that is not public are private whole): only a collection member's bundle proves it, by its private part", kind.Name, number)
 		}
 		return nil, err
 	}

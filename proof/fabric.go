@@ -251,10 +251,10 @@ func (t *Tx) ComputedTxID() string {
 	return hex.EncodeToString(s[:])
 }
 
-// Write is the value a transaction wrote to a key of a namespace.
 // writes tells whether the transaction writes key to the world state.
 func (t *Tx) writes(ns, key string) bool { _, _, ok := t.Write(ns, key); return ok }
 
+// Write is the value a transaction wrote to a key of a namespace.
 func (t *Tx) Write(ns, key string) (value []byte, deleted, ok bool) {
 	for _, w := range t.nsRWSets[ns].GetWrites() {
 		if w.Key == key {

@@ -178,3 +178,38 @@ func TestAPrivatePartIsProvenByItsBlocksHash(t *testing.T) {
 		t.Fatalf("a private record that is not the public one's whole: %+v", r.Failed("record.private"))
 	}
 }
+
+// A public view that omits a list (an obligation's steps, which carry
+// reasons: null in its JSON) is the whole record's still: a member's
+// bundle of a public kind's obligation verifies.
+func TestAPublicViewWithoutItsStepsIsTheWholeRecords(t *testing.T) {
+	c := newChain(t)
+	n := number(t, domain.PrefixObligation)
+	var held map[string][]byte
+	c.commit(t, "authority", "DecideObligation", func(tx *prooftest.Tx) any {
+		ch := tx.Change("return", "未附收费依据")
+		o := domain.Obligation{ObligationInput: domain.ObligationInput{Number: n, Kind: "fee_schedule", PartyCreditCode: "91450100MA5XXXXX0A", Note: "请报送收费标准"},
+			Title: "收费标准", Disclosed: true, Status: domain.ObligationReturned, Filings: 1,
+			Steps: []domain.Step{{Step: "decide", Decision: domain.ObligationReturned, Reasons: "未附收费依据"}}, Last: ch, Version: 3}
+		rec, _ := json.Marshal(o)
+		sealed, _ := json.Marshal(domain.Sealed{Salt: strings.Repeat("ab", 32), Record: rec})
+		if err := tx.PutPrivate(domain.TypeObligation, n, sealed); err != nil {
+			t.Fatal(err)
+		}
+		held = tx.Private
+		return put(t, tx, domain.TypeObligation, n, o.Public())
+	})
+	kind, _, _ := proof.KindOf(n)
+	b, err := proof.Build(keyHolder{c.l.Peer(), held}, c.l.Channel, "dataledger", kind, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b.Record.Value), "未附收费依据") || !strings.Contains(string(b.Record.Value), `"steps":null`) {
+		t.Fatalf("the public view: %s", b.Record.Value)
+	}
+	if r := proof.Verify(b, c.l.Trust()); !r.OK {
+		var sb strings.Builder
+		r.Print(&sb)
+		t.Fatalf("the member's bundle of a public kind's obligation:\n%s", sb.String())
+	}
+}

@@ -705,6 +705,8 @@ func publicOf(pub, whole any) bool {
 		return true
 	case string:
 		return p == "" || p == whole
+	case nil: // a field the public view blanks to null (a list it omits)
+		return true
 	default:
 		return reflect.DeepEqual(pub, whole)
 	}

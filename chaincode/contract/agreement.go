@@ -127,7 +127,7 @@ func (a *App) loadAgreement(s store.Store, number string) (*domain.Agreement, er
 // channel's authority: the access table's answer for act (verb: the
 // transaction's own action), the agreement and the profile; decide makes
 // the change, which is stored.
-func (a *App) agreementStep(s store.Store, number string, act domain.Action, verb string, decide func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error)) (*tx, *domain.Agreement, error) {
+func (a *App) agreementStep(s store.Store, number string, act domain.Action, verb string, reason string, decide func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error)) (*tx, *domain.Agreement, error) {
 	t, err := a.allowed(s, act, verb)
 	if err != nil {
 		return nil, nil, err
@@ -144,12 +144,12 @@ func (a *App) agreementStep(s store.Store, number string, act domain.Action, ver
 	if err != nil {
 		return nil, nil, err
 	}
-	return t, next, put(s, key(s, domain.TypeAgreement, number), next)
+	return t, next, putSaid(s, key(s, domain.TypeAgreement, number), domain.TypeAgreement, number, next.Public(), reason)
 }
 
 // FileAgreement records the 备案 (late filings are recorded as late).
 func (a *App) FileAgreement(s store.Store, number string) (*domain.Agreement, error) {
-	t, next, err := a.agreementStep(s, number, domain.ActFileAgreement, "", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+	t, next, err := a.agreementStep(s, number, domain.ActFileAgreement, "", "", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
 		signed, _ := domain.ParseDate("signedOn", ag.SignedOn)
 		cals, err := calendars(s, signed)
 		if err != nil {
@@ -173,7 +173,7 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 	if err := decodeArg("change", changeJSON, &ch); err != nil {
 		return nil, err
 	}
-	t, next, err := a.agreementStep(s, number, domain.ActChangeAgreement, "", func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+	t, next, err := a.agreementStep(s, number, domain.ActChangeAgreement, "", reason, func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
 		return domain.ChangeAgreement(t.j, p, ag, ch, reason, t.now, t.c)
 	})
 	if err != nil {
@@ -186,7 +186,7 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 // number of credentials resting on it, each of which reads
 // authorization-ended from the next verification on (domain.CredentialChain).
 func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domain.Agreement, error) {
-	t, next, err := a.agreementStep(s, number, domain.ActEndAgreement, action, func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
+	t, next, err := a.agreementStep(s, number, domain.ActEndAgreement, action, reason, func(t *tx, p domain.Profile, ag *domain.Agreement) (*domain.Agreement, error) {
 		return domain.EndAgreement(t.j, p, ag, action, reason, t.now, t.c)
 	})
 	if err != nil {
@@ -211,5 +211,9 @@ func standing(l *linkReader, r *domain.CredentialRecord) (*domain.CredentialReco
 
 // GetAgreement reads an agreement by number.
 func (a *App) GetAgreement(s store.Store, number string) (*domain.Agreement, error) {
-	return a.loadAgreement(s, number)
+	ag, err := a.loadAgreement(s, number)
+	if err != nil {
+		return nil, err
+	}
+	return ag, a.saidTo(s, domain.TypeAgreement, number, ag.Last.TxID, ag)
 }

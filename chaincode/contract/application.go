@@ -8,10 +8,7 @@ import (
 // loadApplication reads an application whole, from the collection: only
 // a collection member's identity may (loadWhole).
 func (a *App) loadApplication(s store.Store, number string) (*domain.Application, error) {
-	if _, err := domain.ParseNumber("number", number, domain.PrefixApplication); err != nil {
-		return nil, err
-	}
-	return loadWhole[domain.Application](a, s, key(s, domain.TypeApplication, number))
+	return loadWholeNumbered[domain.Application](a, s, domain.TypeApplication, number)
 }
 
 // putApplication writes an application whole to the collection and its

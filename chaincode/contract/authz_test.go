@@ -429,9 +429,38 @@ func TestEndingAgreementRevokesItsCredentialsWithOneWrite(t *testing.T) {
 	}
 	for _, n := range numbers {
 		v := must[*domain.Verification](t)(run(f, cityAClerk, func(s store.Store) (*domain.Verification, error) { return app.VerifyCredential(s, n) }))
-		if v.Status != domain.VerifyAuthorizationEnded || v.Cause == nil || v.Cause.Number != f.agreem || v.Cause.TxID != txID || !strings.Contains(v.ReasonZh, "企业主动申请终止") {
+		// The public learns what happened, by whom and when; the words are
+		// private (the reason rule).
+		if v.Status != domain.VerifyAuthorizationEnded || v.Cause == nil || v.Cause.Number != f.agreem || v.Cause.TxID != txID ||
+			!strings.Contains(v.ReasonZh, "已由 CityAMSP") || strings.Contains(v.ReasonZh, "企业主动申请终止") || strings.HasSuffix(v.ReasonZh, "：") {
 			t.Fatalf("credential %s after termination (tx %s): %+v", n, txID, v)
 		}
+	}
+	for k, v := range f.m.Snapshot() {
+		if strings.Contains(v, "企业主动申请终止") || strings.Contains(v, "核查中") {
+			t.Fatalf("world state key %q holds a change's words: %s", k, v)
+		}
+	}
+	// The authority reads them; the public, the exchange and another
+	// enterprise do not; the grantee does (its own agreement).
+	for who, want := range map[domain.Actor]string{cityAAuthority: "企业主动申请终止", cityAClerk: "", cityAExchange: "", selfActor(otherEntCode): "", selfActor(holderCode): "企业主动申请终止"} {
+		ag, err := run(f, who, func(s store.Store) (*domain.Agreement, error) { return app.GetAgreement(s, f.agreem) })
+		if err != nil || ag.Last.Reason != want {
+			t.Fatalf("%s/%s reads the ended agreement's words %q (%v), want %q", who.MSP, who.Role, ag.Last.Reason, err, want)
+		}
+	}
+	for who, want := range map[domain.Actor]bool{cityAAuthority: true, cityAClerk: false} {
+		hist := must[[]domain.HistoryItem](t)(run(f, who, func(s store.Store) ([]domain.HistoryItem, error) {
+			return app.History(s, domain.TypeAgreement, f.agreem)
+		}))
+		if last := hist[len(hist)-1]; last.TxID != txID || strings.Contains(string(last.Record), "企业主动申请终止") != want {
+			t.Fatalf("%s/%s reads the ending in the agreement's history: %s", who.MSP, who.Role, last.Record)
+		}
+	}
+	if c := must[*domain.CredentialRecord](t)(run(f, cityAAuthority, func(s store.Store) (*domain.CredentialRecord, error) {
+		return app.GetCredential(s, numbers[1])
+	})); !strings.Contains(c.StatusReason, "agreement "+f.agreem+" terminated") {
+		t.Fatalf("a credential resting on the ended agreement reads %q", c.StatusReason)
 	}
 	for _, n := range numbers {
 		r := must[*domain.CredentialRecord](t)(run(f, cityAClerk, func(s store.Store) (*domain.CredentialRecord, error) { return app.GetCredential(s, n) }))

@@ -85,7 +85,10 @@ func (a *App) loadCertificate(s store.Store, number string) (*domain.Certificate
 // GetCertificate reads a certificate record by its 登记号.
 func (a *App) GetCertificate(s store.Store, number string) (*domain.CertificateRecord, error) {
 	r, err := a.loadCertificate(s, number)
-	return found(r, err, domain.NotFound(domain.RuleCertificateExists, "registrationNumber", "no certificate %s on channel %s", number, s.Channel()))
+	if r, err = found(r, err, domain.NotFound(domain.RuleCertificateExists, "registrationNumber", "no certificate %s on channel %s", number, s.Channel())); err != nil {
+		return nil, err
+	}
+	return r, a.saidTo(s, domain.TypeCertificate, number, r.Last.TxID, r)
 }
 
 // certificateChain reads every record a certificate's force rests on

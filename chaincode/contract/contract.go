@@ -176,7 +176,7 @@ func (c *Contract) RegisterParty(ctx contractapi.TransactionContextInterface, pa
 }
 
 func (c *Contract) ChangePartyStatus(ctx contractapi.TransactionContextInterface, creditCode, action, reason string) (string, error) {
-	return out(c.App.ChangePartyStatus(st(ctx), creditCode, action, reason))
+	return outPublic(c.App.ChangePartyStatus(st(ctx), creditCode, action, reason))
 }
 
 func (c *Contract) GetParty(ctx contractapi.TransactionContextInterface, creditCode string) (string, error) {
@@ -278,11 +278,11 @@ func (c *Contract) FileAgreement(ctx contractapi.TransactionContextInterface, nu
 }
 
 func (c *Contract) ChangeAgreement(ctx contractapi.TransactionContextInterface, number, changeJSON, reason string) (string, error) {
-	return out(c.App.ChangeAgreement(st(ctx), number, changeJSON, reason))
+	return outPublic(c.App.ChangeAgreement(st(ctx), number, changeJSON, reason))
 }
 
 func (c *Contract) EndAgreement(ctx contractapi.TransactionContextInterface, number, action, reason string) (string, error) {
-	return out(c.App.EndAgreement(st(ctx), number, action, reason))
+	return outPublic(c.App.EndAgreement(st(ctx), number, action, reason))
 }
 
 func (c *Contract) GetAgreement(ctx contractapi.TransactionContextInterface, number string) (string, error) {
@@ -294,7 +294,7 @@ func (c *Contract) IssueCredential(ctx contractapi.TransactionContextInterface, 
 }
 
 func (c *Contract) ChangeCredentialStatus(ctx contractapi.TransactionContextInterface, number, action, reason string) (string, error) {
-	return out(c.App.ChangeCredentialStatus(st(ctx), number, action, reason))
+	return outPublic(c.App.ChangeCredentialStatus(st(ctx), number, action, reason))
 }
 
 func (c *Contract) GetCredential(ctx contractapi.TransactionContextInterface, number string) (string, error) {
@@ -514,7 +514,7 @@ func (c *Contract) GetReport(ctx contractapi.TransactionContextInterface, number
 
 // RecordNationalRegistration records a certificate's national registration codes.
 func (c *Contract) RecordNationalRegistration(ctx contractapi.TransactionContextInterface, number, registrationJSON string) (string, error) {
-	return out(c.App.RecordNationalRegistration(st(ctx), number, registrationJSON))
+	return outPublic(c.App.RecordNationalRegistration(st(ctx), number, registrationJSON))
 }
 
 // FindCertificateByNationalCode verifies the certificate a national code names.

@@ -77,7 +77,7 @@ func (a *App) ChangeCredentialStatus(s store.Store, number, action, reason strin
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, domain.TypeCredential, number), next); err != nil {
+	if err := putSaid(s, key(s, domain.TypeCredential, number), domain.TypeCredential, number, next.Public(), reason); err != nil {
 		return nil, err
 	}
 	return next, emit(s, t.c, changed(domain.TypeCredential, number, action, next.Status, next.Version))
@@ -88,6 +88,9 @@ func (a *App) ChangeCredentialStatus(s store.Store, number, action, reason strin
 func (a *App) GetCredential(s store.Store, number string) (*domain.CredentialRecord, error) {
 	r, err := a.loadCredential(s, number)
 	if err != nil {
+		return nil, err
+	}
+	if err := a.saidTo(s, domain.TypeCredential, number, r.Last.TxID, r); err != nil {
 		return nil, err
 	}
 	return standing(newLinkReader(s), r)

@@ -10,10 +10,7 @@ import (
 // loadCredit reads a credit record whole, from the collection (it has no
 // public view): only a collection member's identity may (loadWhole).
 func (a *App) loadCredit(s store.Store, number string) (*domain.CreditRecord, error) {
-	if _, err := domain.ParseNumber("number", number, domain.PrefixCredit); err != nil {
-		return nil, err
-	}
-	return loadWhole[domain.CreditRecord](a, s, key(s, domain.TypeCredit, number))
+	return loadWholeNumbered[domain.CreditRecord](a, s, domain.TypeCredit, number)
 }
 
 // saveCredit writes a credit record and its party's list of records in

@@ -8,10 +8,7 @@ import (
 // loadEvaluation reads an evaluation whole, from the collection (it has
 // no public view): only a collection member's identity may (loadWhole).
 func (a *App) loadEvaluation(s store.Store, number string) (*domain.Evaluation, error) {
-	if _, err := domain.ParseNumber("number", number, domain.PrefixEvaluation); err != nil {
-		return nil, err
-	}
-	return loadWhole[domain.Evaluation](a, s, key(s, domain.TypeEvaluation, number))
+	return loadWholeNumbered[domain.Evaluation](a, s, domain.TypeEvaluation, number)
 }
 
 // RecordEvaluation records the authority's evaluation of a party (GX 18,

@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -59,6 +60,18 @@ func TestEvaluationIsTheBasisOfReauthorization(t *testing.T) {
 	old := must[*domain.Evaluation](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Evaluation, error) { return app.GetEvaluation(s, in.Number) }))
 	if old.Status != domain.EvaluationSuperseded || old.SupersededBy != second.Number || old.Version != 2 {
 		t.Fatalf("superseded: %+v", old)
+	}
+	// Written together, each is sealed with a salt of its own: a bundle of
+	// one shows its salt, and must tell nothing of the other.
+	salts := map[string]bool{}
+	for _, n := range []string{in.Number, second.Number} {
+		k, _ := domain.CompositeKey(domain.TypeEvaluation, n)
+		var sealed domain.Sealed
+		_ = json.Unmarshal([]byte(f.m.PrivateSnapshot()[k]), &sealed)
+		salts[sealed.Salt] = domain.ValidSalt(sealed.Salt) == nil
+	}
+	if len(salts) != 2 || !salts[domain.SaltFor(strings.Repeat("5a", 32), func() string { k, _ := domain.CompositeKey(domain.TypeEvaluation, second.Number); return k }())] {
+		t.Fatalf("the evaluations written together share a salt, or not their own: %v", salts)
 	}
 	// A superseded evaluation is superseded no more; a correction names
 	// the one standing.

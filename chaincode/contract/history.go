@@ -42,7 +42,7 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 		return nil, err
 	}
 	if domain.PublicNever(recordType) {
-		return nil, domain.Invalid(domain.RulePrivateRead, "recordType", "%s records are private whole: every version is in the channel's private data collection, which keeps no history; a collection member's supervision index holds them all", recordType)
+		return nil, privateHistory(recordType, key)
 	}
 	hs, err := s.History(k)
 	if err != nil {
@@ -57,11 +57,38 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 		} else if v != nil {
 			return nil, partialHistory(recordType, key, s.Channel(), "none of its versions")
 		}
+		// A record with no public view yet (an application before its
+		// notice, an obligation of a kind that is not public): its
+		// versions are the collection's, named to a regime role of a member
+		// (an enterprise learns nothing of another's).
+		if domain.HasPrivatePart(recordType) {
+			if ok, err := a.mayReadPrivate(s, ""); err != nil {
+				return nil, err
+			} else if ok {
+				if held, err := readSealed(s, k); err != nil {
+					return nil, err
+				} else if held != nil {
+					return nil, privateHistory(recordType, key)
+				}
+			}
+		}
 		return nil, domain.NotFound(RuleRecordType, "key", "no %s record %q on channel %s", recordType, truncate(key), s.Channel())
 	}
 	out := make([]domain.HistoryItem, 0, len(hs))
 	for _, h := range hs {
-		out = append(out, domain.HistoryItem{TxID: h.TxID, Time: h.Time.UTC().Format(time.RFC3339Nano), Record: h.Value})
+		rec := h.Value
+		if domain.HasWords(recordType) && len(rec) > 0 { // each change's words, for whom may read them
+			w, err := a.words(s, recordType, key, h.TxID, rec)
+			if err != nil {
+				return nil, err
+			}
+			if w != nil {
+				if rec, err = domain.SayIn(recordType, rec, *w); err != nil {
+					return nil, err
+				}
+			}
+		}
+		out = append(out, domain.HistoryItem{TxID: h.TxID, Time: h.Time.UTC().Format(time.RFC3339Nano), Record: rec})
 	}
 	// Fabric returns newest first; the regulators' view reads oldest first.
 	if len(out) > 1 && out[0].Time > out[len(out)-1].Time {
@@ -91,4 +118,10 @@ const RuleHistoryPartial = "DL-HISTORY-PARTIAL"
 func partialHistory(recordType, key, channel, missing string) error {
 	return domain.Partial(RuleHistoryPartial, "key", "the peer that answered joined channel %s from a snapshot and holds %s of the %s record %q: ask through a peer that holds the whole chain",
 		channel, missing, recordType, truncate(key))
+}
+
+// privateHistory refuses the history of a record kept in the collection:
+// Fabric keeps none of a collection's versions.
+func privateHistory(recordType, key string) error {
+	return domain.Invalid(domain.RulePrivateRead, "recordType", "%s %s is kept in the channel's private data collection, which keeps no history: a collection member's supervision index holds every version", recordType, truncate(key))
 }

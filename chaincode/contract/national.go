@@ -35,7 +35,7 @@ func (a *App) RecordNationalRegistration(s store.Store, number, registrationJSON
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, domain.TypeCertificate, number), next); err != nil {
+	if err := putSaid(s, key(s, domain.TypeCertificate, number), domain.TypeCertificate, number, next.Public(), in.Reason); err != nil {
 		return nil, err
 	}
 	for _, code := range []string{in.QueryCode, in.UnifiedCode} {

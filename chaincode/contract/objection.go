@@ -180,10 +180,7 @@ func (a *App) loadObjection(s store.Store, number string) (*domain.Objection, er
 
 // loadWholeObjection reads an objection whole (nil when there is none).
 func (a *App) loadWholeObjection(s store.Store, number string) (*domain.Objection, error) {
-	if _, err := domain.ParseNumber("number", number, domain.PrefixObjection); err != nil {
-		return nil, err
-	}
-	return loadWhole[domain.Objection](a, s, key(s, domain.TypeObjection, number))
+	return loadWholeNumbered[domain.Objection](a, s, domain.TypeObjection, number)
 }
 
 // GetObjection reads an objection: whole for a collection member's

@@ -10,10 +10,7 @@ import (
 // loadObligation reads an obligation whole, from the collection: only a
 // collection member's identity may (loadWhole).
 func (a *App) loadObligation(s store.Store, number string) (*domain.Obligation, error) {
-	if _, err := domain.ParseNumber("number", number, domain.PrefixObligation); err != nil {
-		return nil, err
-	}
-	return loadWhole[domain.Obligation](a, s, key(s, domain.TypeObligation, number))
+	return loadWholeNumbered[domain.Obligation](a, s, domain.TypeObligation, number)
 }
 
 // putObligation writes an obligation whole to the collection and its

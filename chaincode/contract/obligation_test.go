@@ -211,6 +211,10 @@ func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
 	if v := obligationNow(t, f, order.Number); v.Note != order.Note {
 		t.Fatalf("the authority reads %+v", v)
 	}
+	// Its history is the collection's, which keeps none: refused by name
+	// to the authority; the public learns nothing of it.
+	f.refused(cityAAuthority, domain.RulePrivateRead, func(s store.Store) error { _, err := app.History(s, domain.TypeObligation, order.Number); return err })
+	f.refused(cityAClerk, RuleRecordType, func(s store.Store) error { _, err := app.History(s, domain.TypeObligation, order.Number); return err })
 
 	// The authority files for a party (an operator here) only if another
 	// of its identities decides on it.

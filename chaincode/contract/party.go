@@ -67,7 +67,7 @@ func (a *App) ChangePartyStatus(s store.Store, creditCode, action, reason string
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, k, p); err != nil {
+	if err := putSaid(s, k, domain.TypeParty, p.CreditCode, p.Public(), reason); err != nil {
 		return nil, err
 	}
 	return p, emit(s, c, changed(domain.TypeParty, p.CreditCode, action, p.Status, p.Version))
@@ -86,7 +86,7 @@ func (a *App) GetParty(s store.Store, creditCode string) (*domain.Party, error) 
 	if p == nil {
 		return nil, domain.NotFound(domain.RulePartyExists, "creditCode", "no party %s on channel %s", creditCode, s.Channel())
 	}
-	return p, nil
+	return p, a.saidTo(s, domain.TypeParty, p.CreditCode, p.Last.TxID, p)
 }
 
 // ListParties pages through the party registry in credit-code order.

@@ -101,7 +101,7 @@ func loadWhole[T any](a *App, s store.Store, key string) (*T, error) {
 	}
 	if cfg := a.Channels[s.Channel()]; !cfg.PrivateMember(actor.MSP) {
 		return nil, domain.Forbidden(domain.RulePrivateRead, "caller",
-			"%s keeps a private part that only the channel's private data collection members (%v) read and change: %s is not one (file through a member's gateway)",
+			"%s keeps a private part that only the channel's private data collection members (%v) read and change: %s is not one (act through an identity of a member organization)",
 			printable(key), cfg.Private, actor.MSP)
 	}
 	sealed, err := readSealed(s, key)
@@ -120,31 +120,56 @@ func loadWhole[T any](a *App, s store.Store, key string) (*T, error) {
 // its public view from the world state for anyone else.
 func loadFor[T any](a *App, s store.Store, recordType, key string) (*T, error) {
 	private, err := a.mayReadPrivate(s, recordType)
+	switch {
+	case err != nil:
+		return nil, err
+	case private:
+		return loadWhole[T](a, s, key)
+	case domain.PublicNever(recordType): // nothing public to read
+		return nil, nil
+	}
+	return load[T](s, key)
+}
+
+// loadWholeNumbered reads a numbered record that keeps a private part
+// whole by its number (loadWhole): what a transaction that changes it
+// reads.
+func loadWholeNumbered[T any](a *App, s store.Store, recordType, number string) (*T, error) {
+	k, err := numberedKey(s, recordType, number)
 	if err != nil {
 		return nil, err
 	}
-	if private {
-		return loadWhole[T](a, s, key)
+	return loadWhole[T](a, s, k)
+}
+
+// numberedKey is the state key of a numbered record, its number checked.
+func numberedKey(s store.Store, recordType, number string) (string, error) {
+	r, _ := domain.NumberedByRecordType(recordType)
+	if _, err := domain.ParseNumber("number", number, r.Prefix); err != nil {
+		return "", err
 	}
-	return load[T](s, key)
+	return key(s, recordType, number), nil
 }
 
 // loadNumbered reads a numbered record that keeps a private part by its
 // number, as the caller may read it (loadFor).
 func loadNumbered[T any](a *App, s store.Store, recordType, number string) (*T, error) {
-	r, _ := domain.NumberedByRecordType(recordType)
-	if _, err := domain.ParseNumber("number", number, r.Prefix); err != nil {
+	k, err := numberedKey(s, recordType, number)
+	if err != nil {
 		return nil, err
 	}
-	return loadFor[T](a, s, recordType, key(s, recordType, number))
+	return loadFor[T](a, s, recordType, k)
 }
 
 // putSealed writes a record's public view to the world state (none while
-// public is nil) and the whole record to the collection, sealed with the
-// transaction's salt (from the transient map), or else the salt it was
-// sealed with before.
+// public is nil) and the whole record to the collection, sealed with a
+// salt of its own from the transaction's (from the transient map), or
+// else the salt it was sealed with before.
 func putSealed[T any](s store.Store, key string, public, whole *T) error {
-	salt := string(s.Transient(domain.TransientSalt))
+	salt, err := saltFor(s, key)
+	if err != nil {
+		return err
+	}
 	if salt == "" {
 		if old, err := readSealed(s, key); err != nil {
 			return domain.Invalid(domain.RulePrivateArgs, "transient."+domain.TransientSalt, "a new private record needs the client's salt (32 random bytes, hex), and no earlier one can be read (%v)", err)
@@ -152,10 +177,34 @@ func putSealed[T any](s store.Store, key string, public, whole *T) error {
 			salt = old.Salt
 		}
 	}
-	if err := domain.ValidSalt(salt); err != nil {
+	if err := putSalted(s, key, salt, whole); err != nil {
 		return err
 	}
-	rec, err := json.Marshal(whole)
+	if public == nil {
+		return nil
+	}
+	return put(s, key, public)
+}
+
+// saltFor is the salt of the private record at key in this transaction
+// (domain.SaltFor: one per record), "" when the client sent none.
+func saltFor(s store.Store, key string) (string, error) {
+	tx := string(s.Transient(domain.TransientSalt))
+	if tx == "" {
+		return "", nil
+	}
+	if err := domain.ValidSalt(tx); err != nil {
+		return "", err
+	}
+	return domain.SaltFor(tx, key), nil
+}
+
+// putSalted writes v to the collection at key, sealed with salt.
+func putSalted(s store.Store, key, salt string, v any) error {
+	if err := domain.ValidSalt(salt); err != nil {
+		return domain.Invalid(domain.RulePrivateArgs, "transient."+domain.TransientSalt, "a new private record needs the client's salt (32 random bytes, hex)")
+	}
+	rec, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
@@ -163,13 +212,74 @@ func putSealed[T any](s store.Store, key string, public, whole *T) error {
 	if err != nil {
 		return err
 	}
-	if err := s.PutPrivate(key, b); err != nil {
+	return s.PutPrivate(key, b)
+}
+
+// publicRecord is a record whose fields are public but whose changes'
+// words are private (the reason rule, domain.Words).
+type publicRecord interface {
+	Said(domain.Words)
+}
+
+// putSaid writes a public record changed, with words, by this
+// transaction: public, its view without them, to the world state at
+// stateKey; the words, sealed with the transaction's salt, to the
+// collection, keyed by the record and the transaction (none when the
+// change has none).
+func putSaid(s store.Store, stateKey, recordType, id string, public any, reason string) error {
+	if err := put(s, stateKey, public); err != nil {
 		return err
 	}
-	if public == nil {
+	if reason == "" {
 		return nil
 	}
-	return put(s, key, public)
+	k := key(s, domain.TypeWords, recordType, id, s.TxID())
+	salt, err := saltFor(s, k)
+	if err != nil {
+		return err
+	}
+	return putSalted(s, k, salt, domain.Words{TxID: s.TxID(), Reason: reason})
+}
+
+// saidTo puts back into a public record, for a caller who may read them
+// (domain.MayReadWords), the words of its change by transaction txID. A
+// query's read: a transaction never needs the words of a change before
+// its own.
+func (a *App) saidTo(s store.Store, recordType, id, txID string, rec publicRecord) error {
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	w, err := a.words(s, recordType, id, txID, body)
+	if w != nil {
+		rec.Said(*w)
+	}
+	return err
+}
+
+// words are the words of the change by transaction txID to a public
+// record (its type, key and JSON), for a caller who may read them; nil
+// for anyone else, or when the change had none.
+func (a *App) words(s store.Store, recordType, id, txID string, body []byte) (*domain.Words, error) {
+	if txID == "" {
+		return nil, nil
+	}
+	actor, err := s.Caller()
+	if err != nil {
+		return nil, err
+	}
+	if !domain.MayReadWords(a.Channels[s.Channel()], actor, recordType, body) {
+		return nil, nil
+	}
+	sealed, err := readSealed(s, key(s, domain.TypeWords, recordType, id, txID))
+	if err != nil || sealed == nil {
+		return nil, err
+	}
+	var w domain.Words
+	if err := json.Unmarshal(sealed.Record, &w); err != nil {
+		return nil, fmt.Errorf("corrupt words of %s %s: %w", recordType, id, err)
+	}
+	return &w, nil
 }
 
 // changedPrivately is the event entry of a change to a record that has no

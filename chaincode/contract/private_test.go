@@ -51,12 +51,13 @@ func TestObjectionSummaryAndReasonsAreOnlyInTheCollection(t *testing.T) {
 	}
 	sealedAt := ""
 	for k, v := range f.m.PrivateSnapshot() {
-		if strings.Contains(v, summary) && strings.Contains(v, reasons) && strings.Contains(v, `"salt":"`+strings.Repeat("5a", 32)) {
+		// Sealed with a salt of its own, from the transaction's.
+		if strings.Contains(v, summary) && strings.Contains(v, reasons) && strings.Contains(v, `"salt":"`+domain.SaltFor(strings.Repeat("5a", 32), k)) {
 			sealedAt = k
 		}
 	}
 	if sealedAt == "" {
-		t.Fatal("the collection does not hold the objection whole, sealed with the transaction's salt")
+		t.Fatal("the collection does not hold the objection whole, sealed with its salt from the transaction's")
 	}
 	get := func(who domain.Actor) *domain.Objection {
 		return must[*domain.Objection](t)(run(f, who, func(s store.Store) (*domain.Objection, error) { return app.GetObjection(s, in.Number) }))
@@ -251,8 +252,9 @@ func TestEveryPrivateWriteAnswersItsPublicView(t *testing.T) {
 	}
 }
 
-// privateOnly checks that a record private whole (domain.PublicNever) is
-// in the collection, sealed, and nowhere a block reads: not in the world
+// privateOnly checks that a record with no public view (domain.PublicNever,
+// an obligation of a kind that is not public) is in the collection,
+// sealed, and nowhere a block reads: not in the world
 // state (neither its key nor its texts), not in an event (whose entries
 // name it by its key hash).
 func privateOnly(t *testing.T, f *fixture, recordType, number string, texts ...string) {

@@ -57,9 +57,11 @@ func TestAnAgreementsChangeOpensItsFiling(t *testing.T) {
 	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, op.Number) }))
 	// GD 23 ¶4: the city reports the filed agreement to the province at once
 	// (及时): a duty owed a level up, no party's.
-	if up := upward(filedAt); len(up) != 1 || !up[0].Upward || up[0].PartyCreditCode != "" || up[0].DueOn != "2026-03-12" || up[0].Cite != "GD-23.4" {
+	up := upward(filedAt)
+	if len(up) != 1 || !up[0].Upward || up[0].PartyCreditCode != "" || up[0].DueOn != "2026-03-12" || up[0].Cite != "GD-23.4" {
 		t.Fatalf("the filing opened %+v", up)
 	}
+	privateOnly(t, f, domain.TypeObligation, up[0].Number, up[0].Note) // a kind that is not public: nothing in the world state
 
 	change, _ := json.Marshal(domain.AgreementChange{DocumentDigest: certs.SM3Hex([]byte("变更后的协议")), Scope: "南宁市公共交通与医疗数据", TermStart: "2026-01-01", TermEnd: "2028-12-31"})
 	from := len(f.m.Events)

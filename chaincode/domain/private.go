@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"slices"
@@ -65,14 +67,18 @@ var privateWrites = map[Action]privateWrite{
 	// notes and reasons.
 	ActOpenObligation: {TypeObligation, true}, ActFileObligation: {TypeObligation, true},
 	ActDecideObligation: {TypeObligation, true},
+	// The reason rule: the words of a change to a public record.
+	ActChangePartyStatus: {TypeParty, true}, ActChangeAgreement: {TypeAgreement, true}, ActEndAgreement: {TypeAgreement, true},
+	ActChangeCredentialStatus: {TypeCredential, true}, ActRecordNational: {TypeCertificate, true},
 }
 
 // privateSalted are the transactions whose arguments are public but that
-// may write a new private record: an agreement's filing, change or end
-// opens the obligations the profile triggers on it (GD 23 ¶3). The client
+// may write a new private record: an agreement's filing opens the
+// obligations the profile triggers on it (GD 23 ¶3; its change and end
+// do too, and take their arguments privately). The client
 // sends them a salt in the transient map, and only the collection's
 // members endorse them, so no other peer sees the salt.
-var privateSalted = map[Action]bool{ActFileAgreement: true, ActChangeAgreement: true, ActEndAgreement: true}
+var privateSalted = map[Action]bool{ActFileAgreement: true}
 
 // PrivateSalt tells whether fn needs a fresh salt in the transient map,
 // and so the collection's members alone to endorse it: every transaction
@@ -114,7 +120,8 @@ func (c ChannelConfig) PrivateMember(msp string) bool { return slices.Contains(c
 // MayReadPrivate tells whether a caller reads the private parts of
 // records of recordType: an identity of a collection member org in a
 // regime role; an enterprise identity, of its own applications,
-// evaluations and credit records (the reads table gives it only its own,
+// evaluations, credit records and obligations (the reads table gives it
+// only its own,
 // Actor.MayHave: the reasons of its reviews are for the applicant, ZW 21;
 // an evaluation, a credit file and a duty are the party's as much as the
 // authority's). A member org's clerk is the
@@ -139,6 +146,18 @@ func MayReadPrivate(cfg ChannelConfig, a Actor, recordType string) bool {
 type Sealed struct {
 	Salt   string          `json:"salt"`
 	Record json.RawMessage `json:"record"`
+}
+
+// SaltFor is the salt that seals the private record at key in a
+// transaction whose salt is txSalt (valid: ValidSalt): HMAC-SHA256 of the
+// key under it, so records written together have salts of their own, and
+// a member's bundle of one (which shows its salt) tells nothing of the
+// others' values.
+func SaltFor(txSalt, key string) string {
+	raw, _ := hex.DecodeString(txSalt)
+	m := hmac.New(sha256.New, raw)
+	m.Write([]byte(key))
+	return hex.EncodeToString(m.Sum(nil))
 }
 
 // ValidSalt checks a transaction's salt: 32 bytes, hex.
@@ -207,9 +226,11 @@ func (e *Evaluation) Public() *Evaluation { return nil }
 func (r *CreditRecord) Public() *CreditRecord { return nil }
 
 // Public is an obligation's public view: none, unless its kind is public
-// (GD 35 收费标准, ZW 32 披露); then who owes what by when, its status,
-// filing and document digest, and the fees of a filing that stands: what
-// Disclose shows. Its subject, note, steps and their reasons stay private
+// (GD 35 收费标准, ZW 32 披露); then what Disclose shows (who owes what by
+// when, its status, filing and document digest, the fees of a filing that
+// stands) and the facts of its record (whether it is an order or owed a
+// level up, its filings' count, how its due day was counted, its last
+// change's actor and time). Its subject, note, steps and their reasons stay private
 // (an incident report or an order is published by no article: NS 26,
 // HB 34 report it to the authority).
 func (o *Obligation) Public() *Obligation {
@@ -225,4 +246,158 @@ func (o *Obligation) Public() *Obligation {
 		DueOn: o.DueOn, DueNote: o.DueNote, FiledOn: o.FiledOn, FiledLate: o.FiledLate, Fees: o.publishedFees(), Filings: o.Filings,
 		Last: last, Version: o.Version,
 	}
+}
+
+// The reason rule (docs/PRIVACY.md): the words of a decision about a
+// party (why it was suspended, why an agreement was changed or ended, why
+// a credential was suspended, why a national registration was corrected)
+// are published by no article, and may carry a trade secret or personal
+// information. The record itself is public: its change keeps the action,
+// the actor, the time and the status in the world state; the words go to
+// the collection, keyed by the record and the change's transaction.
+
+// TypeWords keys the words of one change in the collection: the record's
+// type, its key (a credit code or a number) and the transaction.
+const TypeWords = "words"
+
+// Words are the private words of one change to a public record.
+type Words struct {
+	TxID   string `json:"txId"`
+	Reason string `json:"reason"`
+}
+
+// SayIn puts a change's words back into a record's JSON (body) of a
+// record type whose changes have private words; any other body is
+// answered as it is.
+func SayIn(recordType string, body []byte, w Words) ([]byte, error) {
+	switch recordType {
+	case TypeParty:
+		return sayIn[Party](body, w)
+	case TypeAgreement:
+		return sayIn[Agreement](body, w)
+	case TypeCredential:
+		return sayIn[CredentialRecord](body, w)
+	case TypeCertificate:
+		return sayIn[CertificateRecord](body, w)
+	}
+	return body, nil
+}
+
+// HasWords tells whether the changes of records of recordType may have
+// private words (SayIn).
+func HasWords(recordType string) bool {
+	switch recordType {
+	case TypeParty, TypeAgreement, TypeCredential, TypeCertificate:
+		return true
+	}
+	return false
+}
+
+func sayIn[T any, P interface {
+	*T
+	Said(Words)
+}](body []byte, w Words) ([]byte, error) {
+	v := new(T)
+	if err := json.Unmarshal(body, v); err != nil {
+		return nil, err
+	}
+	P(v).Said(w)
+	return json.Marshal(v)
+}
+
+// MayReadWords tells whether a caller reads the words of the changes to a
+// record (its type and its public body): a regime role of a collection
+// member; an enterprise identity of a member org, of a record of its own
+// (the reasons of a decision about it are its own, ZW 21). Anyone else
+// reads the record without them.
+func MayReadWords(cfg ChannelConfig, a Actor, recordType string, body []byte) bool {
+	if !cfg.PrivateMember(a.MSP) {
+		return false
+	}
+	switch a.Role {
+	case RoleAuthority, RoleOperator, RoleRegulator, RoleAgency:
+		return true
+	case RoleEnterprise:
+		return Owns(a.CreditCode, recordType, body)
+	}
+	return false
+}
+
+// unsaid blanks a change's words when the change is the one of txID.
+func unsaid(c *Change, txID string) {
+	if c != nil && c.TxID == txID {
+		c.Reason = ""
+	}
+}
+
+// say puts back a change's words when the change is theirs.
+func say(c *Change, w Words) {
+	if c != nil && c.TxID == w.TxID && c.Reason == "" {
+		c.Reason = w.Reason
+	}
+}
+
+// Public is the party as the world state holds it: its latest change
+// without its words (Words).
+func (p *Party) Public() *Party {
+	q := *p
+	if p.Exited != nil {
+		e := *p.Exited
+		q.Exited = &e
+		unsaid(q.Exited, p.Last.TxID)
+	}
+	unsaid(&q.Last, p.Last.TxID)
+	return &q
+}
+
+// Said puts a change's words back into the party.
+func (p *Party) Said(w Words) { say(p.Exited, w); say(&p.Last, w) }
+
+// Public is the agreement as the world state holds it: its latest
+// change without its words.
+func (a *Agreement) Public() *Agreement { q := *a; unsaid(&q.Last, a.Last.TxID); return &q }
+
+// Said puts a change's words back into the agreement.
+func (a *Agreement) Said(w Words) { say(&a.Last, w) }
+
+// Public is the credential record as the world state holds it: its
+// latest change without its words, and its status without them (the
+// action, the actor and the time say the cause).
+func (r *CredentialRecord) Public() *CredentialRecord {
+	q := *r
+	if q.StatusReason == r.Last.Reason {
+		q.StatusReason = ""
+	}
+	unsaid(&q.Last, r.Last.TxID)
+	return &q
+}
+
+// Said puts a change's words back into the credential record.
+func (r *CredentialRecord) Said(w Words) {
+	if r.Last.TxID == w.TxID && r.Last.Reason == "" && r.StatusReason == "" {
+		r.StatusReason = w.Reason
+	}
+	say(&r.Last, w)
+}
+
+// Public is the certificate record as the world state holds it: its
+// latest change (a national registration's correction) without its
+// words.
+func (r *CertificateRecord) Public() *CertificateRecord {
+	q := *r
+	if r.National != nil {
+		n := *r.National
+		q.National = &n
+		unsaid(&q.National.Recorded, r.Last.TxID)
+	}
+	unsaid(&q.Last, r.Last.TxID)
+	return &q
+}
+
+// Said puts a change's words back into the certificate record.
+func (r *CertificateRecord) Said(w Words) {
+	if r.National != nil {
+		say(&r.National.Recorded, w)
+	}
+	say(&r.Last, w)
 }

@@ -283,13 +283,19 @@ func (t *Tx) PutPrivate(recordType, number string, value []byte) error {
 	if err != nil {
 		return err
 	}
+	t.PutPrivateKey(k, value)
+	return nil
+}
+
+// PutPrivateKey writes value at a composite key of the collection (an
+// index's, a change's words).
+func (t *Tx) PutPrivateKey(k string, value []byte) {
 	kh, vh := sha256.Sum256([]byte(k)), sha256.Sum256(value)
 	t.hashed = append(t.hashed, &kvrwset.KVWriteHash{KeyHash: kh[:], ValueHash: vh[:]})
 	if t.Private == nil {
 		t.Private = map[string][]byte{}
 	}
 	t.Private[k] = value
-	return nil
 }
 
 // Commit endorses the transaction by a peer of each of endorsers, orders
