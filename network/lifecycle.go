@@ -200,6 +200,43 @@ func (n *Net) definition(c *Channel, seq int) ([]string, error) {
 		"--sequence", strconv.Itoa(seq), "--collections-config", path}, nil
 }
 
+// approvals are the orgs whose approval of a definition peer p holds.
+func (n *Net) approvals(p *Peer, def []string) (map[string]bool, error) {
+	ready, err := n.PeerCLI(p, append(append([]string{"lifecycle", "chaincode", "checkcommitreadiness", "--output", "json"}, def...), n.ordererArgs()...)...)
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Approvals map[string]bool `json:"approvals"`
+	}
+	if err := json.Unmarshal(ready, &r); err != nil {
+		return nil, fmt.Errorf("checkcommitreadiness on %s: %w", p.ID(), err)
+	}
+	return r.Approvals, nil
+}
+
+// awaitApprovals waits, up to two minutes, until peer p holds every
+// member's approval of the definition on channel c.
+func (n *Net) awaitApprovals(p *Peer, c *Channel, def []string) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		approvals, err := n.approvals(p, def)
+		missing := []string{}
+		for _, m := range c.Members {
+			if !approvals[m] {
+				missing = append(missing, m)
+			}
+		}
+		if err == nil && len(missing) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("channel %s: peer %s does not hold the approvals of %v after 2 minutes (%v)", c.Name, p.ID(), missing, err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
 // commitWait is how long the peer CLI waits for a lifecycle transaction
 // to commit on the peers it sent it to: on a loaded 2-core machine, right
 // after a Raft leader change, 30 s (its default) was seen to pass with
@@ -244,16 +281,12 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 		if err != nil {
 			return err
 		}
-		ready, err := n.PeerCLI(peers[0], append(append([]string{"lifecycle", "chaincode", "checkcommitreadiness", "--output", "json"}, def...), n.ordererArgs()...)...)
+		approvals, err := n.approvals(peers[0], def)
 		if err != nil {
 			return err
 		}
-		var r struct {
-			Approvals map[string]bool `json:"approvals"`
-		}
-		_ = json.Unmarshal(ready, &r)
 		for _, m := range c.Members {
-			if r.Approvals[m] {
+			if approvals[m] {
 				continue
 			}
 			p := n.D.Org(m).Peers[0]
@@ -262,6 +295,15 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 				return err
 			}
 			fmt.Fprintf(n.Out, "  %s approved %s on %s\n", m, n.label(), c.Name)
+		}
+		// The commit is endorsed by every peer of the channel: each must
+		// have committed every approval first, or their answers differ
+		// ("ProposalResponsePayloads do not match"): an approval waits
+		// for its own org's peer only.
+		for _, p := range peers {
+			if err := n.awaitApprovals(p, c, def); err != nil {
+				return err
+			}
 		}
 		args := append([]string{"lifecycle", "chaincode", "commit", commitWait}, def...)
 		args = append(args, n.ordererArgs()...)
