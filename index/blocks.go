@@ -174,6 +174,9 @@ func (pt *preparedTx) private(channel, chaincode string, number uint64, pvt *rws
 					return fmt.Errorf("transaction %s: private record %q: %w", tx.TxID, w.Key, err)
 				}
 				if words { // a change's words: into the public record the transaction wrote
+					if attrs[2] != tx.TxID {
+						return fmt.Errorf("transaction %s: words keyed for transaction %s", tx.TxID, attrs[2])
+					}
 					if err := pt.say(channel, attrs[0], attrs[1], sealed.Record); err != nil {
 						return fmt.Errorf("transaction %s: %w", tx.TxID, err)
 					}
@@ -217,7 +220,7 @@ func (pt *preparedTx) say(channel, recordType, id string, sealed []byte) error {
 	}
 	j := slices.IndexFunc(pt.writes, func(x Write) bool { return x.Row.Kind == r.Kind && x.Row.ID == r.ID })
 	if j < 0 {
-		return nil
+		return fmt.Errorf("words of %s %s, which the transaction did not write", recordType, id)
 	}
 	body, err := domain.SayIn(recordType, pt.writes[j].Row.Body, w)
 	if err != nil {

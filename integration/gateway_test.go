@@ -167,7 +167,7 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 		return time.Since(start)
 	}
 	waitFor(domain.VerifyValid)
-	suspended, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "suspend", "外部暂停")
+	suspended, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "suspend", privateText("外部暂停（缓存测试）"))
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
@@ -181,7 +181,7 @@ func TestCacheFollowsChangesMadeElsewhere(t *testing.T) {
 	if got := status(); got != domain.VerifySuspended {
 		t.Fatalf("before the revocation: %q", got)
 	}
-	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "revoke", "外部撤销"); err != nil {
+	if _, err := is.Authority.Submit("nanning", "ChangeCredentialStatus", doc.AuthorizationNumber, "revoke", privateText("外部撤销（缓存测试）")); err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
 	if got := status(); got != domain.VerifySuspended {

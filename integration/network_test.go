@@ -113,7 +113,8 @@ func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	txs := []string{first.TxID}
-	for _, step := range []struct{ action, reason string }{{"suspend", "未按期报送年度运营报告"}, {"reinstate", "已补报"}, {"exit", "主动申请退出"}} {
+	steps := []struct{ action, reason string }{{"suspend", privateText("未按期报送年度运营报告（网络测试）")}, {"reinstate", privateText("已补报（网络测试）")}, {"exit", privateText("主动申请退出（网络测试）")}}
+	for _, step := range steps {
 		r, err := op.Submit("nanning", "ChangePartyStatus", code, step.action, step.reason)
 		if err != nil {
 			t.Fatal(network.ErrorText(err))
@@ -134,6 +135,11 @@ func TestHistoryShowsEveryChangeAndEventsArriveInOrder(t *testing.T) {
 		p := decode[domain.Party](t, h.Record)
 		if h.TxID != txs[i] || p.Status != statuses[i] || p.Last.TxID != txs[i] || h.Time == "" {
 			t.Fatalf("history[%d] = %s %s %s, want tx %s status %s", i, h.TxID, h.Time, p.Status, txs[i], statuses[i])
+		}
+		// The regulator (a member of the collection) reads each change's
+		// words, which the block never held.
+		if i > 0 && p.Last.Reason != steps[i-1].reason {
+			t.Fatalf("history[%d] reads the words %q, want %q", i, p.Last.Reason, steps[i-1].reason)
 		}
 		if i > 0 && h.Time < hist[i-1].Time {
 			t.Fatal("history is not in commit order")

@@ -147,7 +147,7 @@ func TestWebhooksDeliverEveryEventOnceAcrossAGatewayKill(t *testing.T) {
 	kill9(t, id)
 
 	// 3. While no gateway runs, the credential is suspended.
-	if _, res, err := is.Authority.ChangeCredentialStatus("nanning", cred.AuthorizationNumber, "suspend", "核查期间暂停"); err != nil {
+	if _, res, err := is.Authority.ChangeCredentialStatus("nanning", cred.AuthorizationNumber, "suspend", privateText("核查期间暂停（通知）")); err != nil {
 		t.Fatal(network.ErrorText(err))
 	} else {
 		synced(t, res)

@@ -215,5 +215,5 @@ func (a *App) GetAgreement(s store.Store, number string) (*domain.Agreement, err
 	if err != nil {
 		return nil, err
 	}
-	return ag, a.saidTo(s, domain.TypeAgreement, number, ag.Last.TxID, ag)
+	return ag, a.saidTo(s, domain.TypeAgreement, number, ag)
 }

@@ -120,6 +120,21 @@ func TestPartyLifecycleWithEventsAndHistory(t *testing.T) {
 	if first.Status != domain.PartyActive || p.Status != domain.PartySuspended || p.Last.TxID != tx2 {
 		t.Fatalf("history first %+v, now %+v", first, p)
 	}
+	// The clerk (the public) reads no words; the authority does, in the
+	// record and in its history (the reason rule).
+	if p.Last.Reason != "" || strings.Contains(string(hist[1].Record), "未按期报送运营报告") {
+		t.Fatalf("the public reads the suspension's words: %+v", p.Last)
+	}
+	_, _ = m.Run(cityAAuthority, func(s store.Store) error {
+		hist, err = app.History(s, domain.TypeParty, "91450100MA5L0000AW")
+		if err == nil {
+			p, err = app.GetParty(s, "91450100MA5L0000AW")
+		}
+		return err
+	})
+	if err != nil || p.Last.Reason != "未按期报送运营报告" || !strings.Contains(string(hist[1].Record), "未按期报送运营报告") {
+		t.Fatalf("the authority reads %+v, history %s (%v)", p.Last, hist[1].Record, err)
+	}
 	last := m.Events[len(m.Events)-1]
 	var ev domain.Event
 	_ = json.Unmarshal(last.Payload, &ev)

@@ -88,7 +88,7 @@ func (a *App) GetCertificate(s store.Store, number string) (*domain.CertificateR
 	if r, err = found(r, err, domain.NotFound(domain.RuleCertificateExists, "registrationNumber", "no certificate %s on channel %s", number, s.Channel())); err != nil {
 		return nil, err
 	}
-	return r, a.saidTo(s, domain.TypeCertificate, number, r.Last.TxID, r)
+	return r, a.saidTo(s, domain.TypeCertificate, number, r)
 }
 
 // certificateChain reads every record a certificate's force rests on

@@ -119,8 +119,9 @@ func out(v any, err error) (string, error) {
 	return string(b), wire(err)
 }
 
-// publicView is a record with a private part: Public is what the world
-// state and the public hold of it (nil: nothing yet).
+// publicView is a record with a private part or with a change's private
+// words: Public is what the world state and the public hold of it (nil:
+// nothing yet, or never).
 type publicView[T any] interface {
 	*T
 	Public() *T

@@ -90,7 +90,7 @@ func (a *App) GetCredential(s store.Store, number string) (*domain.CredentialRec
 	if err != nil {
 		return nil, err
 	}
-	if err := a.saidTo(s, domain.TypeCredential, number, r.Last.TxID, r); err != nil {
+	if err := a.saidTo(s, domain.TypeCredential, number, r); err != nil {
 		return nil, err
 	}
 	return standing(newLinkReader(s), r)

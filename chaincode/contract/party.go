@@ -86,7 +86,7 @@ func (a *App) GetParty(s store.Store, creditCode string) (*domain.Party, error) 
 	if p == nil {
 		return nil, domain.NotFound(domain.RulePartyExists, "creditCode", "no party %s on channel %s", creditCode, s.Channel())
 	}
-	return p, a.saidTo(s, domain.TypeParty, p.CreditCode, p.Last.TxID, p)
+	return p, a.saidTo(s, domain.TypeParty, p.CreditCode, p)
 }
 
 // ListParties pages through the party registry in credit-code order.

@@ -219,6 +219,7 @@ func putSalted(s store.Store, key, salt string, v any) error {
 // words are private (the reason rule, domain.Words).
 type publicRecord interface {
 	Said(domain.Words)
+	Spoken() []string // the transactions whose words it may hold
 }
 
 // putSaid writes a public record changed, with words, by this
@@ -242,19 +243,24 @@ func putSaid(s store.Store, stateKey, recordType, id string, public any, reason 
 }
 
 // saidTo puts back into a public record, for a caller who may read them
-// (domain.MayReadWords), the words of its change by transaction txID. A
+// (domain.MayReadWords), the words of its changes (domain's Spoken). A
 // query's read: a transaction never needs the words of a change before
 // its own.
-func (a *App) saidTo(s store.Store, recordType, id, txID string, rec publicRecord) error {
+func (a *App) saidTo(s store.Store, recordType, id string, rec publicRecord) error {
 	body, err := json.Marshal(rec)
 	if err != nil {
 		return err
 	}
-	w, err := a.words(s, recordType, id, txID, body)
-	if w != nil {
-		rec.Said(*w)
+	for _, txID := range rec.Spoken() {
+		w, err := a.words(s, recordType, id, txID, body)
+		if err != nil {
+			return err
+		}
+		if w != nil {
+			rec.Said(*w)
+		}
 	}
-	return err
+	return nil
 }
 
 // words are the words of the change by transaction txID to a public
@@ -273,7 +279,10 @@ func (a *App) words(s store.Store, recordType, id, txID string, body []byte) (*d
 	}
 	sealed, err := readSealed(s, key(s, domain.TypeWords, recordType, id, txID))
 	if err != nil || sealed == nil {
-		return nil, err
+		// A member peer that holds the words' hash but not yet the words
+		// (reconciliation pending, a peer joined later) refuses the read:
+		// the record is still public, and is answered without them.
+		return nil, nil
 	}
 	var w domain.Words
 	if err := json.Unmarshal(sealed.Record, &w); err != nil {

@@ -638,8 +638,30 @@ func TestNationalRegistrationCodes(t *testing.T) {
 	}
 	// A correction frees the codes it replaced: they name nobody, and may
 	// be given to another certificate.
-	if _, err := record(cityAOperator, a, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000124", Reason: "平台更正查询码"}); err != nil {
+	corrected, err := record(cityAOperator, a, domain.NationalInput{Platform: "国家数据资产登记平台", QueryCode: "CX-2026-000124", Reason: "平台更正查询码"})
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The correction's words are private (the reason rule): not in the
+	// answer the block keeps, nor in the world state; the operator reads
+	// them, the public does not, and they stay with the correction after
+	// a later change (an objection) becomes the certificate's last.
+	if answer, _ := outPublic(corrected, nil); strings.Contains(answer, "平台更正查询码") {
+		t.Fatalf("the answer holds the words: %s", answer)
+	}
+	for k, v := range f.m.Snapshot() {
+		if strings.Contains(v, "平台更正查询码") {
+			t.Fatalf("world state key %q holds the words", k)
+		}
+	}
+	obj, _ := json.Marshal(domain.ObjectionInput{Number: domain.Number{Prefix: domain.PrefixObjection, Division: "450100", Year: 2026, Serial: "YY0NAT10"}.String(),
+		TargetKind: "certificate", Target: a, EvidenceDigest: certs.SM3Hex([]byte("e")), Summary: "异议"})
+	must[*domain.Objection](t)(run(f, cityAClerk, func(s store.Store) (*domain.Objection, error) { return app.FileObjection(s, string(obj)) }))
+	for who, want := range map[domain.Actor]string{cityAOperator: "平台更正查询码", cityAClerk: ""} {
+		c := must[*domain.CertificateRecord](t)(run(f, who, func(s store.Store) (*domain.CertificateRecord, error) { return app.GetCertificate(s, a) }))
+		if c.National.Recorded.Reason != want || c.Last.Action == "national-registration" {
+			t.Fatalf("%s/%s reads the correction's words %q after %s, want %q", who.MSP, who.Role, c.National.Recorded.Reason, c.Last.Action, want)
+		}
 	}
 	_, err = find(in.QueryCode)
 	wantRule("a replaced code", domain.RuleCertificateExists, "code", err)

@@ -136,7 +136,7 @@ func (a *Agreement) Ended() bool {
 // EndedReason is why everything resting on an ended agreement lost its
 // force, for verifiers.
 func (a *Agreement) EndedReason() string {
-	return fmt.Sprintf("agreement %s %s at %s by %s%s", a.Number, a.Status, ChinaTime(a.Last.Time), a.Last.Actor.MSP, words(": ", a.Last.Reason))
+	return fmt.Sprintf("agreement %s %s at %s by %s%s", a.Number, a.Status, ChinaTime(a.Last.Time), a.Last.Actor.MSP, withWords(": ", a.Last.Reason))
 }
 
 // checkTerm validates a term against the profile: start ≤ end and no longer

@@ -107,8 +107,8 @@ func AgreementLink(a *Agreement, number, role string, t time.Time) Link {
 	case a.Ended():
 		en, zh := by(a.Last)
 		verb := map[string]string{AgreementTerminated: "终止", AgreementRevoked: "撤销"}[a.Status]
-		l.set(VerifyAuthorizationEnded, fmt.Sprintf("agreement %s was %s %s%s", a.Number, a.Status, en, words(": ", a.Last.Reason)),
-			fmt.Sprintf("协议 %s 已由 %s%s%s", a.Number, zh, verb, words("：", a.Last.Reason)))
+		l.set(VerifyAuthorizationEnded, fmt.Sprintf("agreement %s was %s %s%s", a.Number, a.Status, en, withWords(": ", a.Last.Reason)),
+			fmt.Sprintf("协议 %s 已由 %s%s%s", a.Number, zh, verb, withWords("：", a.Last.Reason)))
 	case day > a.TermEnd:
 		l.set(VerifyAuthorizationEnded, fmt.Sprintf("agreement %s expired: its term ended on %s", a.Number, a.TermEnd),
 			fmt.Sprintf("协议 %s 已到期：授权期限至 %s 届满", a.Number, a.TermEnd))
@@ -135,11 +135,11 @@ func PartyLink(p *Party, creditCode, role string) Link {
 	en, zh := by(p.Last)
 	switch p.Status {
 	case PartySuspended:
-		l.set(VerifySuspended, fmt.Sprintf("%s %s (%s) was suspended %s%s", role, p.Name, p.CreditCode, en, words(": ", p.Last.Reason)),
-			fmt.Sprintf("主体 %s（%s）已由 %s暂停%s", p.Name, p.CreditCode, zh, words("：", p.Last.Reason)))
+		l.set(VerifySuspended, fmt.Sprintf("%s %s (%s) was suspended %s%s", role, p.Name, p.CreditCode, en, withWords(": ", p.Last.Reason)),
+			fmt.Sprintf("主体 %s（%s）已由 %s暂停%s", p.Name, p.CreditCode, zh, withWords("：", p.Last.Reason)))
 	case PartyExited:
-		l.set(VerifyAuthorizationEnded, fmt.Sprintf("%s %s (%s) exited %s%s", role, p.Name, p.CreditCode, en, words(": ", p.Last.Reason)),
-			fmt.Sprintf("主体 %s（%s）已由 %s办理退出%s", p.Name, p.CreditCode, zh, words("：", p.Last.Reason)))
+		l.set(VerifyAuthorizationEnded, fmt.Sprintf("%s %s (%s) exited %s%s", role, p.Name, p.CreditCode, en, withWords(": ", p.Last.Reason)),
+			fmt.Sprintf("主体 %s（%s）已由 %s办理退出%s", p.Name, p.CreditCode, zh, withWords("：", p.Last.Reason)))
 	default:
 		l.set(VerifyValid, fmt.Sprintf("%s %s (%s) is active", role, p.Name, p.CreditCode),
 			fmt.Sprintf("主体 %s（%s）状态正常", p.Name, p.CreditCode))
@@ -218,11 +218,11 @@ func CredentialLink(r *CredentialRecord, t time.Time, listed bool) Link {
 	en, zh := by(r.Last)
 	switch {
 	case r.Status == CredentialRevoked:
-		l.set(ended(VerifyRevoked), fmt.Sprintf("credential %s was revoked %s%s", r.Number, en, words(": ", r.StatusReason)),
-			fmt.Sprintf("电子凭证 %s 已由 %s撤销%s", r.Number, zh, words("：", r.StatusReason)))
+		l.set(ended(VerifyRevoked), fmt.Sprintf("credential %s was revoked %s%s", r.Number, en, withWords(": ", r.StatusReason)),
+			fmt.Sprintf("电子凭证 %s 已由 %s撤销%s", r.Number, zh, withWords("：", r.StatusReason)))
 	case r.Status == CredentialSuspended:
-		l.set(VerifySuspended, fmt.Sprintf("credential %s was suspended %s%s", r.Number, en, words(": ", r.StatusReason)),
-			fmt.Sprintf("电子凭证 %s 已由 %s暂停%s", r.Number, zh, words("：", r.StatusReason)))
+		l.set(VerifySuspended, fmt.Sprintf("credential %s was suspended %s%s", r.Number, en, withWords(": ", r.StatusReason)),
+			fmt.Sprintf("电子凭证 %s 已由 %s暂停%s", r.Number, zh, withWords("：", r.StatusReason)))
 	case day > r.ValidUntil:
 		l.set(ended(VerifyExpired), fmt.Sprintf("credential %s expired: its validity ended on %s", r.Number, r.ValidUntil),
 			fmt.Sprintf("电子凭证 %s 已过期：有效期至 %s", r.Number, r.ValidUntil))
@@ -471,10 +471,10 @@ func NotFoundVerification(kind, number, channel string) Verification {
 		ReasonZh: fmt.Sprintf("通道 %s 上没有编号为 %s 的%s", channel, number, zh)}
 }
 
-// words are a change's words after sep, or nothing when the reader may
-// not read them (the reason rule, docs/PRIVACY.md): the status, the actor
-// and the time still say what happened.
-func words(sep, reason string) string {
+// withWords are a change's words after sep, or nothing when the reader
+// may not read them (the reason rule, docs/PRIVACY.md): the status, the
+// actor and the time still say what happened.
+func withWords(sep, reason string) string {
 	if reason == "" {
 		return ""
 	}

@@ -32,9 +32,9 @@ const (
 )
 
 // privateWrite is a transaction that writes a record with a private
-// part and answers with it: the record's type, and whether its arguments
-// are private (they arrive in the transient map, and the proposal
-// carries none).
+// part, or a change with private words, and answers with the record: the
+// record's type, and whether its arguments are private (they arrive in
+// the transient map, and the proposal carries none).
 type privateWrite struct {
 	recordType string
 	args       bool
@@ -85,12 +85,23 @@ var privateSalted = map[Action]bool{ActFileAgreement: true}
 // with private arguments, and those of privateSalted.
 func PrivateSalt(fn string) bool { return PrivateArgs(fn) || privateSalted[Action(fn)] }
 
+// PrivateWrites are the transactions of privateWrites, in name order.
+func PrivateWrites() []Action {
+	out := make([]Action, 0, len(privateWrites))
+	for a := range privateWrites {
+		out = append(out, a)
+	}
+	slices.Sort(out)
+	return out
+}
+
 // PrivateArgs tells whether fn takes its arguments from the transient map.
 func PrivateArgs(fn string) bool { return privateWrites[Action(fn)].args }
 
-// PrivateAnswer is the type of the record with a private part fn
-// answers with: its answer, which the block keeps, is the record's public
-// view, and the client reads it back whole.
+// PrivateAnswer is the type of the record fn answers with when it writes
+// a private part or private words: its answer, which the block keeps, is
+// the record's public view, and the client reads it back as its caller
+// may read it.
 func PrivateAnswer(fn string) (recordType string, ok bool) {
 	w, ok := privateWrites[Action(fn)]
 	return w.recordType, ok
@@ -266,32 +277,26 @@ type Words struct {
 	Reason string `json:"reason"`
 }
 
+// sayers are the record types whose changes may have private words, and
+// how words go back into a record's JSON.
+var sayers = map[string]func(body []byte, w Words) ([]byte, error){
+	TypeParty: sayIn[Party], TypeAgreement: sayIn[Agreement],
+	TypeCredential: sayIn[CredentialRecord], TypeCertificate: sayIn[CertificateRecord],
+}
+
 // SayIn puts a change's words back into a record's JSON (body) of a
 // record type whose changes have private words; any other body is
 // answered as it is.
 func SayIn(recordType string, body []byte, w Words) ([]byte, error) {
-	switch recordType {
-	case TypeParty:
-		return sayIn[Party](body, w)
-	case TypeAgreement:
-		return sayIn[Agreement](body, w)
-	case TypeCredential:
-		return sayIn[CredentialRecord](body, w)
-	case TypeCertificate:
-		return sayIn[CertificateRecord](body, w)
+	if say, ok := sayers[recordType]; ok {
+		return say(body, w)
 	}
 	return body, nil
 }
 
 // HasWords tells whether the changes of records of recordType may have
 // private words (SayIn).
-func HasWords(recordType string) bool {
-	switch recordType {
-	case TypeParty, TypeAgreement, TypeCredential, TypeCertificate:
-		return true
-	}
-	return false
-}
+func HasWords(recordType string) bool { _, ok := sayers[recordType]; return ok }
 
 func sayIn[T any, P interface {
 	*T
@@ -353,12 +358,19 @@ func (p *Party) Public() *Party {
 // Said puts a change's words back into the party.
 func (p *Party) Said(w Words) { say(p.Exited, w); say(&p.Last, w) }
 
+// Spoken are the transactions whose words the party may hold: its exit's
+// and its latest change's.
+func (p *Party) Spoken() []string { return spoken(&p.Last, p.Exited) }
+
 // Public is the agreement as the world state holds it: its latest
 // change without its words.
 func (a *Agreement) Public() *Agreement { q := *a; unsaid(&q.Last, a.Last.TxID); return &q }
 
 // Said puts a change's words back into the agreement.
 func (a *Agreement) Said(w Words) { say(&a.Last, w) }
+
+// Spoken are the transactions whose words the agreement may hold.
+func (a *Agreement) Spoken() []string { return spoken(&a.Last) }
 
 // Public is the credential record as the world state holds it: its
 // latest change without its words, and its status without them (the
@@ -380,6 +392,9 @@ func (r *CredentialRecord) Said(w Words) {
 	say(&r.Last, w)
 }
 
+// Spoken are the transactions whose words the credential record may hold.
+func (r *CredentialRecord) Spoken() []string { return spoken(&r.Last) }
+
 // Public is the certificate record as the world state holds it: its
 // latest change (a national registration's correction) without its
 // words.
@@ -400,4 +415,25 @@ func (r *CertificateRecord) Said(w Words) {
 		say(&r.National.Recorded, w)
 	}
 	say(&r.Last, w)
+}
+
+// Spoken are the transactions whose words the certificate record may
+// hold: its latest change's and its national registration's (a later
+// objection is its latest change, and the correction keeps its words).
+func (r *CertificateRecord) Spoken() []string {
+	if r.National != nil {
+		return spoken(&r.Last, &r.National.Recorded)
+	}
+	return spoken(&r.Last)
+}
+
+// spoken are the distinct transactions of changes.
+func spoken(changes ...*Change) []string {
+	var out []string
+	for _, c := range changes {
+		if c != nil && c.TxID != "" && !slices.Contains(out, c.TxID) {
+			out = append(out, c.TxID)
+		}
+	}
+	return out
 }
