@@ -252,12 +252,12 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 		}
 	}
 	pick := func(t *Tx) bool { return t.TxID == txID }
-	inc, tx, err := include(blockRaw, key, chaincode, pick)
+	inc, tx, err := include(blockRaw, key, chaincode, false, pick)
 	if err != nil && b.Private != nil {
 		// A record with no public view (an application before its notice,
 		// an evaluation, a credit record): its private part is the record,
 		// proven by the hash its block keeps.
-		inc, tx, err = includePrivate(blockRaw, key, chaincode, pick)
+		inc, tx, err = include(blockRaw, key, chaincode, true, pick)
 	}
 	if err != nil {
 		if domain.HasPrivatePart(kind.RecordType) {
@@ -279,7 +279,7 @@ func Build(src Records, channel, chaincode string, kind Kind, number string) (*B
 		if err != nil {
 			return nil, err
 		}
-		b.IssuerKey, _, err = include(kb, kk, chaincode, func(t *Tx) bool { return t.Index == int(v.TxNum) })
+		b.IssuerKey, _, err = include(kb, kk, chaincode, false, func(t *Tx) bool { return t.Index == int(v.TxNum) })
 		if err != nil {
 			return nil, err
 		}
@@ -373,7 +373,7 @@ func (b *Bundle) addLinks(src Records, blocks *blockCache, kind Kind, number str
 		if err != nil {
 			return err
 		}
-		inc, _, err := include(raw, key, b.Chaincode, func(t *Tx) bool { return t.TxID == l.TxID })
+		inc, _, err := include(raw, key, b.Chaincode, false, func(t *Tx) bool { return t.TxID == l.TxID })
 		if err != nil {
 			return fmt.Errorf("%s %s: %w", l.Kind, l.Number, err)
 		}
@@ -427,8 +427,10 @@ func blockByNumber(src Source, channel string, n uint64) ([]byte, error) {
 }
 
 // include finds the transaction pick selects in a block and what it wrote
-// to key.
-func include(raw []byte, key, chaincode string, pick func(*Tx) bool) (*Inclusion, *Tx, error) {
+// to key; with private, a record it wrote to the private data collection
+// only (the block keeps its hash, and the inclusion no value: the
+// bundle's private part is the record).
+func include(raw []byte, key, chaincode string, private bool, pick func(*Tx) bool) (*Inclusion, *Tx, error) {
 	blk, err := ParseBlock(raw)
 	if err != nil {
 		return nil, nil, err
@@ -437,37 +439,22 @@ func include(raw []byte, key, chaincode string, pick func(*Tx) bool) (*Inclusion
 		t, err := ParseTx(blk, i)
 		if err != nil || !pick(t) {
 			continue
+		}
+		inc := &Inclusion{Key: key, TxID: t.TxID, BlockNumber: blk.Header.Number, TxIndex: i, Block: raw}
+		if private {
+			if _, ok := t.PrivateWrite(chaincode, domain.Collection, key); !ok {
+				return nil, nil, fmt.Errorf("transaction %s in block %d writes %q neither to the world state nor to collection %s", t.TxID, blk.Header.Number, key, domain.Collection)
+			}
+			return inc, t, nil
 		}
 		v, _, ok := t.Write(chaincode, key)
 		if !ok {
 			return nil, nil, fmt.Errorf("transaction %s in block %d does not write %q", t.TxID, blk.Header.Number, key)
 		}
-		inc := &Inclusion{Key: key, TxID: t.TxID, BlockNumber: blk.Header.Number, TxIndex: i, Block: raw}
 		if json.Valid(v) {
 			inc.Value = v
 		}
 		return inc, t, nil
-	}
-	return nil, nil, fmt.Errorf("block %d holds no such transaction", blk.GetHeader().GetNumber())
-}
-
-// includePrivate is include for a record the transaction wrote to the
-// private data collection only: the block keeps its hash, and the
-// inclusion no value (the bundle's private part is the record).
-func includePrivate(raw []byte, key, chaincode string, pick func(*Tx) bool) (*Inclusion, *Tx, error) {
-	blk, err := ParseBlock(raw)
-	if err != nil {
-		return nil, nil, err
-	}
-	for i := range blk.Data.Data {
-		t, err := ParseTx(blk, i)
-		if err != nil || !pick(t) {
-			continue
-		}
-		if _, ok := t.PrivateWrite(chaincode, domain.Collection, key); !ok {
-			return nil, nil, fmt.Errorf("transaction %s in block %d writes %q neither to the world state nor to collection %s", t.TxID, blk.Header.Number, key, domain.Collection)
-		}
-		return &Inclusion{Key: key, TxID: t.TxID, BlockNumber: blk.Header.Number, TxIndex: i, Block: raw}, t, nil
 	}
 	return nil, nil, fmt.Errorf("block %d holds no such transaction", blk.GetHeader().GetNumber())
 }

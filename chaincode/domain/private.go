@@ -139,6 +139,15 @@ func (c ChannelConfig) PrivateMember(msp string) bool { return slices.Contains(c
 // public's identity and reads what the public reads; a witness signs
 // heads.
 func MayReadPrivate(cfg ChannelConfig, a Actor, recordType string) bool {
+	return privateReader(cfg, a, func() bool {
+		return recordType == TypeApplication || recordType == TypeEvaluation || recordType == TypeCredit || recordType == TypeObligation
+	})
+}
+
+// privateReader tells whether a reads what the collection holds: a
+// regime role of a member org; an enterprise identity of a member org
+// where enterprise says so.
+func privateReader(cfg ChannelConfig, a Actor, enterprise func() bool) bool {
 	if !cfg.PrivateMember(a.MSP) {
 		return false
 	}
@@ -146,7 +155,7 @@ func MayReadPrivate(cfg ChannelConfig, a Actor, recordType string) bool {
 	case RoleAuthority, RoleOperator, RoleRegulator, RoleAgency:
 		return true
 	case RoleEnterprise:
-		return recordType == TypeApplication || recordType == TypeEvaluation || recordType == TypeCredit || recordType == TypeObligation
+		return enterprise()
 	}
 	return false
 }
@@ -316,16 +325,7 @@ func sayIn[T any, P interface {
 // (the reasons of a decision about it are its own, ZW 21). Anyone else
 // reads the record without them.
 func MayReadWords(cfg ChannelConfig, a Actor, recordType string, body []byte) bool {
-	if !cfg.PrivateMember(a.MSP) {
-		return false
-	}
-	switch a.Role {
-	case RoleAuthority, RoleOperator, RoleRegulator, RoleAgency:
-		return true
-	case RoleEnterprise:
-		return Owns(a.CreditCode, recordType, body)
-	}
-	return false
+	return privateReader(cfg, a, func() bool { return Owns(a.CreditCode, recordType, body) })
 }
 
 // unsaid blanks a change's words when the change is the one of txID.
