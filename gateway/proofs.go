@@ -32,12 +32,13 @@ func (l ledgerSource) Record(channel, recordType, number string) ([]byte, error)
 	return network.RecordOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
 }
 
-// PrivatePart is the record's private part when the identity is a
-// member's regime role (a key holder's bundle), nil for anyone else (the
-// chaincode refuses them: a public bundle).
+// PrivatePart is the record's private part when the identity may read it
+// (a key holder's bundle), nil for anyone else (the chaincode refuses
+// them: a public bundle) and for a record that keeps none (an authorizing
+// agreement, whose record is public whole).
 func (l ledgerSource) PrivatePart(channel, recordType, number string) ([]byte, error) {
 	b, err := network.PrivatePartOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
-	if re, ok := domain.AsRule(err); ok && re.Kind == domain.KindForbidden {
+	if re, ok := domain.AsRule(err); ok && (re.Kind == domain.KindForbidden || re.Kind == domain.KindNotFound && re.Rule == domain.RulePrivateRead) {
 		return nil, nil
 	}
 	return b, err

@@ -313,6 +313,23 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		t.Fatalf("the operation agreement keeps its declaration: %+v", op.Record.Declaration)
 	}
 
+	// HB 27: a development agreement's terms are the parties': the block
+	// keeps its public view; the issuer and the enterprise read it whole,
+	// another enterprise not at all.
+	dev := domain.AgreementInput{Number: sample.Number(domain.PrefixAgreement, "450200"), Kind: domain.AgreementDevelopment, GrantorCreditCode: operator3,
+		GranteeCreditCode: ent, DocumentDigest: certs.SM3Hex([]byte("开发合作协议" + ent)), Scope: privateText("联合开发：柳州公交客流预测模型（开发协议）"),
+		TermStart: today.Format(time.DateOnly), TermEnd: today.AddDate(1, 0, 0).Format(time.DateOnly), SignedOn: today.Format(time.DateOnly)}
+	var devRec struct {
+		Record domain.Agreement `json:"record"`
+	}
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/agreements", issuer, dev, 201), &devRec)
+	var devOwn domain.Agreement
+	_ = json.Unmarshal(call("GET", "/agreements/"+dev.Number, key, nil, 200), &devOwn)
+	if devRec.Record.Scope != dev.Scope || devOwn.Scope != dev.Scope || devOwn.GranteeCreditCode != ent {
+		t.Fatalf("the development agreement read back by the issuer (%q) and its grantee (%+v)", devRec.Record.Scope, devOwn)
+	}
+	refused(call("GET", "/agreements/"+dev.Number, otherKey, nil, 403), domain.RuleEnterpriseRead)
+
 	// The regulator's index lists the enterprise's credit file, and the
 	// unfiled report as overdue, and only it.
 	l.catchUp(ctx)

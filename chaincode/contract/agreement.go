@@ -1,6 +1,8 @@
 package contract
 
 import (
+	"fmt"
+
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
 )
@@ -63,10 +65,36 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if in.RenewalOf != "" {
 		return a.recordRenewal(t, ak, ag)
 	}
-	if err := put(s, ak, ag); err != nil {
+	if err := putAgreement(s, ag, ""); err != nil {
 		return nil, err
 	}
 	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version))
+}
+
+// putAgreement writes an agreement changed by this transaction with the
+// words reason: an authorizing one public, without its words (putSaid);
+// one that keeps its terms (development, product use) whole to the
+// collection, its public view without them to the world state.
+func putAgreement(s store.Store, ag *domain.Agreement, reason string) error {
+	k := key(s, domain.TypeAgreement, ag.Number)
+	if ag.KeepsTerms() {
+		return putSealed(s, k, ag.Public(), ag)
+	}
+	return putSaid(s, k, domain.TypeAgreement, ag.Number, ag.Public(), reason)
+}
+
+// agreementWhole is an agreement with its terms: its public view, or for
+// one that keeps its terms, its private part (a collection member's
+// identity only, loadWhole).
+func (a *App) agreementWhole(s store.Store, ag *domain.Agreement) (*domain.Agreement, error) {
+	if ag == nil || !ag.KeepsTerms() {
+		return ag, nil
+	}
+	whole, err := loadWhole[domain.Agreement](a, s, key(s, domain.TypeAgreement, ag.Number))
+	if err == nil && whole == nil {
+		err = fmt.Errorf("agreement %s keeps its terms, and the collection holds none of them", ag.Number)
+	}
+	return whole, err
 }
 
 // recordRenewal records the agreement that answers an approved renewal
@@ -133,6 +161,9 @@ func (a *App) agreementStep(s store.Store, number string, act domain.Action, ver
 		return nil, nil, err
 	}
 	ag, err := a.loadAgreement(s, number)
+	if err == nil {
+		ag, err = a.agreementWhole(s, ag)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -144,7 +175,7 @@ func (a *App) agreementStep(s store.Store, number string, act domain.Action, ver
 	if err != nil {
 		return nil, nil, err
 	}
-	return t, next, putSaid(s, key(s, domain.TypeAgreement, number), domain.TypeAgreement, number, next.Public(), reason)
+	return t, next, putAgreement(s, next, reason)
 }
 
 // FileAgreement records the 备案 (late filings are recorded as late).
@@ -214,6 +245,12 @@ func (a *App) GetAgreement(s store.Store, number string) (*domain.Agreement, err
 	ag, err := a.loadAgreement(s, number)
 	if err != nil {
 		return nil, err
+	}
+	if ag.KeepsTerms() { // whole, to whom may read it; its public view to anyone else
+		if ok, err := a.mayReadPrivate(s, domain.TypeAgreement); err != nil || !ok {
+			return ag, err
+		}
+		return a.agreementWhole(s, ag)
 	}
 	return ag, a.saidTo(s, domain.TypeAgreement, number, ag)
 }

@@ -271,7 +271,7 @@ func (c *Contract) GetCalendar(ctx contractapi.TransactionContextInterface, year
 }
 
 func (c *Contract) RecordAgreement(ctx contractapi.TransactionContextInterface, agreementJSON string) (string, error) {
-	return out(c.App.RecordAgreement(st(ctx), agreementJSON))
+	return outPublic(c.App.RecordAgreement(st(ctx), agreementJSON))
 }
 
 func (c *Contract) FileAgreement(ctx contractapi.TransactionContextInterface, number string) (string, error) {

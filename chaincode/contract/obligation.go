@@ -183,7 +183,18 @@ func (a *App) recordOf(s store.Store, field string, kind domain.NumberedRecord, 
 		return nil, err
 	}
 	var body []byte
-	if domain.HasPrivatePart(kind.RecordType) {
+	if kind.RecordType == domain.TypeAgreement { // public, with its terms where it keeps them
+		ag, err := load[domain.Agreement](s, key(s, kind.RecordType, number))
+		if err == nil {
+			ag, err = a.agreementWhole(s, ag)
+		}
+		if err != nil || ag == nil {
+			return nil, err
+		}
+		if body, err = json.Marshal(ag); err != nil {
+			return nil, err
+		}
+	} else if domain.HasPrivatePart(kind.RecordType) {
 		whole, err := loadWhole[json.RawMessage](a, s, key(s, kind.RecordType, number))
 		if err != nil || whole == nil {
 			return nil, err

@@ -286,3 +286,50 @@ func privateOnly(t *testing.T, f *fixture, recordType, number string, texts ...s
 		}
 	}
 }
+
+// A development agreement's terms (its parties, scope, term, signing day,
+// filing deadline) are the parties' (HB 23, 27, 31 file it, no article
+// publishes it): the world state and the answers hold its public view
+// (number, kind, status, document digest, the day it was filed and
+// ended); the collection holds it whole; the authority and its grantee
+// read it whole, the public and the exchange its public view, and the
+// authority files and ends it from its whole.
+func TestADevelopmentAgreementKeepsItsTerms(t *testing.T) {
+	f := newFixture(t, "GX")
+	in := agreementInput(domain.AgreementDevelopment, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
+	in.Scope = "联合开发城市通勤客流模型"
+	b, _ := json.Marshal(in)
+	ag := must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }))
+	if answer, _ := outPublic(ag, nil); strings.Contains(answer, in.Scope) || strings.Contains(answer, holderCode) || !strings.Contains(answer, in.Number) {
+		t.Fatalf("the answer, which the block keeps, holds the terms: %s", answer)
+	}
+	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, in.Number) }))
+	ended := must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
+		return app.EndAgreement(s, in.Number, "terminate", "合作结束")
+	}))
+	if ended.Status != domain.AgreementTerminated || ended.GranteeCreditCode != holderCode || ended.Filing == nil || ended.Filing.FiledOn == "" {
+		t.Fatalf("ended from its whole: %+v", ended)
+	}
+	k, _ := domain.CompositeKey(domain.TypeAgreement, in.Number)
+	pub := f.m.Snapshot()[k]
+	for _, text := range []string{in.Scope, holderCode, operatorCode, "2027-12-31", "合作结束"} {
+		if strings.Contains(pub, text) {
+			t.Fatalf("the world state's agreement holds %q: %s", text, pub)
+		}
+	}
+	if !strings.Contains(pub, domain.AgreementTerminated) || !strings.Contains(pub, `"filedOn"`) {
+		t.Fatalf("the public view lacks its status or filing day: %s", pub)
+	}
+	for who, whole := range map[domain.Actor]bool{cityAAuthority: true, selfActor(holderCode): true, cityAClerk: false, cityAExchange: false} {
+		got := must[*domain.Agreement](t)(run(f, who, func(s store.Store) (*domain.Agreement, error) { return app.GetAgreement(s, in.Number) }))
+		if (got.Scope == in.Scope && got.GranteeCreditCode == holderCode && got.Last.Reason == "合作结束") != whole || got.Status != domain.AgreementTerminated {
+			t.Fatalf("%s/%s reads %+v (whole: %v)", who.MSP, who.Role, got, whole)
+		}
+	}
+	// An authorizing agreement stays public.
+	catalog := f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
+	ck, _ := domain.CompositeKey(domain.TypeAgreement, catalog)
+	if v := f.m.Snapshot()[ck]; !strings.Contains(v, holderCode) || !strings.Contains(v, "南宁市公共交通客流数据目录") {
+		t.Fatalf("a catalog agreement's public record: %s", v)
+	}
+}

@@ -70,6 +70,11 @@ var privateWrites = map[Action]privateWrite{
 	// The reason rule: the words of a change to a public record.
 	ActChangePartyStatus: {TypeParty, true}, ActChangeAgreement: {TypeAgreement, true}, ActEndAgreement: {TypeAgreement, true},
 	ActChangeCredentialStatus: {TypeCredential, true}, ActRecordNational: {TypeCertificate, true},
+	// A development or product-use agreement's terms are the parties'
+	// (HB 23, 27, 31 file it, no article publishes it): every agreement
+	// is recorded with private arguments, which the function name cannot
+	// tell apart by kind.
+	ActRecordAgreement: {TypeAgreement, true},
 }
 
 // privateSalted are the transactions whose arguments are public but that
@@ -112,7 +117,7 @@ func PrivateAnswer(fn string) (recordType string, ok bool) {
 // nothing while they have none).
 func HasPrivatePart(recordType string) bool {
 	switch recordType {
-	case TypeObjection, TypeApplication, TypeEvaluation, TypeCredit, TypeObligation:
+	case TypeObjection, TypeApplication, TypeEvaluation, TypeCredit, TypeObligation, TypeAgreement:
 		return true
 	}
 	return false
@@ -140,7 +145,7 @@ func (c ChannelConfig) PrivateMember(msp string) bool { return slices.Contains(c
 // heads.
 func MayReadPrivate(cfg ChannelConfig, a Actor, recordType string) bool {
 	return privateReader(cfg, a, func() bool {
-		return recordType == TypeApplication || recordType == TypeEvaluation || recordType == TypeCredit || recordType == TypeObligation
+		return recordType == TypeApplication || recordType == TypeEvaluation || recordType == TypeCredit || recordType == TypeObligation || recordType == TypeAgreement
 	})
 }
 
@@ -363,8 +368,27 @@ func (p *Party) Said(w Words) { say(p.Exited, w); say(&p.Last, w) }
 func (p *Party) Spoken() []string { return spoken(&p.Last, p.Exited) }
 
 // Public is the agreement as the world state holds it: its latest
-// change without its words.
-func (a *Agreement) Public() *Agreement { q := *a; unsaid(&q.Last, a.Last.TxID); return &q }
+// change without its words. An agreement that authorizes (operation,
+// catalog, scenario) is public otherwise (GX 15, GD 23 disclose it; it is
+// a link of what is issued under it). A development or product-use
+// agreement keeps its parties, scope, term, signing day and filing
+// deadline in its private part (KeepsTerms): the public sees its number,
+// kind, status, document digest, the day it was filed and ended.
+func (a *Agreement) Public() *Agreement {
+	q := *a
+	unsaid(&q.Last, a.Last.TxID)
+	if a.KeepsTerms() {
+		q.GrantorCreditCode, q.GranteeCreditCode, q.Scope, q.TermStart, q.TermEnd, q.SignedOn = "", "", "", "", "", ""
+		if a.Filing != nil {
+			q.Filing = &Filing{FiledOn: a.Filing.FiledOn}
+		}
+	}
+	return &q
+}
+
+// KeepsTerms tells whether the agreement keeps its terms in the
+// collection: one that does not authorize (development, product use).
+func (a *Agreement) KeepsTerms() bool { return !Authorizes(a.Kind) }
 
 // Said puts a change's words back into the agreement.
 func (a *Agreement) Said(w Words) { say(&a.Last, w) }
