@@ -210,7 +210,11 @@ func (pt *preparedTx) say(channel, recordType, id string, sealed []byte) error {
 	if err := json.Unmarshal(sealed, &w); err != nil || w.TxID != pt.tx.TxID {
 		return fmt.Errorf("the words of %s %s are not this transaction's", recordType, id)
 	}
-	k, err := domain.CompositeKey(recordType, id)
+	parts := []string{id}
+	if recordType == domain.TypeEgress { // a check is keyed by its product and its transaction
+		parts = append(parts, w.TxID)
+	}
+	k, err := domain.CompositeKey(recordType, parts...)
 	if err != nil {
 		return err
 	}

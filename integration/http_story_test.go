@@ -123,6 +123,20 @@ func TestFullStoryOverHTTP(t *testing.T) {
 	if eg := api("GET", "/api/v1/certificates/"+cert.RegistrationNumber+"/egress", exchange, nil, 200); len(eg["items"].([]any)) != 1 {
 		t.Fatalf("egress checks: %v", eg)
 	}
+	// A failed check: its result is the exchange's to see, its reasons the
+	// issuer's and the regulator's only (words, docs/PRIVACY.md).
+	failedWhy := privateText("接收方所在地数据保护水平未经评估（出域）")
+	api("POST", "/api/v1/certificates/"+cert.RegistrationNumber+"/egress", issuer, map[string]string{"result": "failed", "reportDigest": certs.SM3Hex([]byte("出域核查报告二")), "reasons": failedWhy}, 200)
+	for who, words := range map[string]bool{exchange: false, regulator: true} {
+		eg := api("GET", "/api/v1/certificates/"+cert.RegistrationNumber+"/egress", who, nil, 200)
+		items, said := eg["items"].([]any), false
+		for _, it := range items {
+			said = said || it.(map[string]any)["reasons"] == failedWhy
+		}
+		if len(items) != 2 || said != words {
+			t.Fatalf("egress checks as %s: %v", who, eg)
+		}
+	}
 	// The scenario agreement is read and changed (a filed agreement's terms are superseded with a reason).
 	if ag := api("GET", "/api/v1/agreements/"+scenario.Number, regulator, nil, 200); ag["status"] != domain.AgreementFiled {
 		t.Fatalf("scenario agreement: %v", ag)

@@ -453,7 +453,9 @@ func (txs) ListDisclosedProducts(size int, bookmark string) Read[*domain.Page[do
 // the number its first argument is, or holds (an input's "number").
 func privateAnswer(fn string, args []string) (recordType, number string, ok bool) {
 	recordType, ok = domain.PrivateAnswer(fn)
-	if !ok || len(args) == 0 {
+	if !ok || len(args) == 0 || recordType == domain.TypeEgress {
+		// An egress check is named by its product and its transaction: its
+		// answer is its public view, without the reasons the caller sent.
 		return "", "", false
 	}
 	var in struct {

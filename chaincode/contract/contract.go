@@ -488,7 +488,7 @@ func (c *Contract) GetObjection(ctx contractapi.TransactionContextInterface, num
 }
 
 func (c *Contract) CheckEgress(ctx contractapi.TransactionContextInterface, number, result, reportDigest, reasons string) (string, error) {
-	return out(c.App.CheckEgress(st(ctx), number, result, reportDigest, reasons))
+	return outPublic(c.App.CheckEgress(st(ctx), number, result, reportDigest, reasons))
 }
 
 func (c *Contract) ListEgressChecks(ctx contractapi.TransactionContextInterface, number, size, bookmark string) (string, error) {

@@ -19,7 +19,7 @@ func (a *App) CheckEgress(s store.Store, number, result, reportDigest, reasons s
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, key(s, domain.TypeEgress, number, t.c.TxID), e); err != nil {
+	if err := putSaid(s, key(s, domain.TypeEgress, number, t.c.TxID), domain.TypeEgress, number, e.Public(), e.Reasons); err != nil {
 		return nil, err
 	}
 	return e, emit(s, t.c, changed(domain.TypeEgress, number, e.Checked.Action, e.Result, 1))
@@ -30,7 +30,16 @@ func (a *App) ListEgressChecks(s store.Store, number string, pageSize int32, boo
 	if _, err := domain.ParseNumber("registrationNumber", number, domain.PrefixRegistration); err != nil {
 		return nil, err
 	}
-	return listRecords[domain.EgressCheck](s, domain.TypeEgress, []string{number}, pageSize, bookmark)
+	p, err := listRecords[domain.EgressCheck](s, domain.TypeEgress, []string{number}, pageSize, bookmark)
+	if err != nil {
+		return nil, err
+	}
+	for i := range p.Items { // each check's reasons, for whom may read them
+		if err := a.saidTo(s, domain.TypeEgress, number, &p.Items[i]); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // AcknowledgeCertificate records the calling exchange's receipt, listing

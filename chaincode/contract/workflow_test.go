@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -433,6 +434,26 @@ func TestExchangeAcknowledgementsAndEgress(t *testing.T) {
 	}))
 	if len(checks.Items) != 1 || checks.Items[0].Result != domain.EgressPassed {
 		t.Fatalf("egress %+v", checks)
+	}
+	// A failed check's result is public (an exchange lists only after a
+	// passed one); its reasons are words: the operator reads them, the
+	// exchange does not, and the world state holds none.
+	if _, err := f.m.Run(cityAOperator, egress(domain.EgressFailed, "出境接收方未通过安全评估")); err != nil {
+		t.Fatal(err)
+	}
+	for who, words := range map[domain.Actor]bool{cityAOperator: true, cityAExchange: false} {
+		checks := must[*domain.Page[domain.EgressCheck]](t)(run(f, who, func(s store.Store) (*domain.Page[domain.EgressCheck], error) {
+			return app.ListEgressChecks(s, n, 10, "")
+		}))
+		failed := slices.IndexFunc(checks.Items, func(c domain.EgressCheck) bool { return c.Result == domain.EgressFailed })
+		if len(checks.Items) != 2 || failed < 0 || (checks.Items[failed].Reasons == "出境接收方未通过安全评估") != words {
+			t.Fatalf("%s/%s lists %+v", who.MSP, who.Role, checks.Items)
+		}
+	}
+	for k, v := range f.m.Snapshot() {
+		if strings.Contains(v, "出境接收方未通过安全评估") {
+			t.Fatalf("world state key %q holds a check's reasons", k)
+		}
 	}
 }
 

@@ -75,6 +75,10 @@ var privateWrites = map[Action]privateWrite{
 	// is recorded with private arguments, which the function name cannot
 	// tell apart by kind.
 	ActRecordAgreement: {TypeAgreement, true},
+	// An egress check's reasons are words (ZW 23 files the check with the
+	// authority); its result is public: an exchange lists a product only
+	// after a passed check, and a check's transaction shows anyway.
+	ActCheckEgress: {TypeEgress, true},
 }
 
 // privateSalted are the transactions whose arguments are public but that
@@ -296,6 +300,7 @@ type Words struct {
 var sayers = map[string]func(body []byte, w Words) ([]byte, error){
 	TypeParty: sayIn[Party], TypeAgreement: sayIn[Agreement],
 	TypeCredential: sayIn[CredentialRecord], TypeCertificate: sayIn[CertificateRecord],
+	TypeEgress: sayIn[EgressCheck],
 }
 
 // SayIn puts a change's words back into a record's JSON (body) of a
@@ -461,3 +466,18 @@ func spoken(changes ...*Change) []string {
 	}
 	return out
 }
+
+// Public is an egress check as the world state holds it: its product,
+// result, report digest and stamp; its reasons are words (the reason
+// rule), the collection's.
+func (e *EgressCheck) Public() *EgressCheck { q := *e; q.Reasons = ""; unsaid(&q.Checked, e.Checked.TxID); return &q }
+
+// Said puts the check's words back.
+func (e *EgressCheck) Said(w Words) {
+	if e.Checked.TxID == w.TxID && e.Reasons == "" {
+		e.Reasons = w.Reason
+	}
+}
+
+// Spoken are the transactions whose words the check may hold: its own.
+func (e *EgressCheck) Spoken() []string { return spoken(&e.Checked) }
