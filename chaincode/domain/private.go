@@ -470,7 +470,12 @@ func spoken(changes ...*Change) []string {
 // Public is an egress check as the world state holds it: its product,
 // result, report digest and stamp; its reasons are words (the reason
 // rule), the collection's.
-func (e *EgressCheck) Public() *EgressCheck { q := *e; q.Reasons = ""; unsaid(&q.Checked, e.Checked.TxID); return &q }
+func (e *EgressCheck) Public() *EgressCheck {
+	q := *e
+	q.Reasons = ""
+	unsaid(&q.Checked, e.Checked.TxID)
+	return &q
+}
 
 // Said puts the check's words back.
 func (e *EgressCheck) Said(w Words) {
