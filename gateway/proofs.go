@@ -38,7 +38,7 @@ func (l ledgerSource) Record(channel, recordType, number string) ([]byte, error)
 // agreement, whose record is public whole).
 func (l ledgerSource) PrivatePart(channel, recordType, number string) ([]byte, error) {
 	b, err := network.PrivatePartOf(invoker{l.ctx, l.ledger, l.who}, channel, recordType, number)
-	if re, ok := domain.AsRule(err); ok && (re.Kind == domain.KindForbidden || re.Kind == domain.KindNotFound && re.Rule == domain.RulePrivateRead) {
+	if re, ok := domain.AsRule(err); ok && (re.Kind == domain.KindForbidden || recordType == domain.TypeAgreement && re.Kind == domain.KindNotFound && re.Rule == domain.RulePrivateRead) {
 		return nil, nil
 	}
 	return b, err

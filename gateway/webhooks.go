@@ -453,6 +453,15 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 					if body, err = r.read(ctx, channel, targetType, target); err != nil {
 						return err
 					}
+					if targetType == domain.TypeAgreement && r.keepsTerms(body) {
+						// A development or product-use agreement's public view
+						// names no party: its parties are read as the org's issuer.
+						if whole, err := r.readAsIssuer(ctx, channel, targetType, target); err != nil {
+							return err
+						} else if whole != nil {
+							body = whole
+						}
+					}
 				}
 				mine = domain.Owns(sub.CreditCode, targetType, body)
 			case RoleExchange:
@@ -494,14 +503,10 @@ func (r *webhookRouter) route(ctx context.Context, channel string, block uint64,
 // cannot know of such a record: the org's issuer identity, a regime role
 // of a collection member, reads it. Anyone else learns nothing (false).
 func (r *webhookRouter) resolve(ctx context.Context, channel, txID string, ch domain.Changed) (domain.Changed, []byte, bool, error) {
-	issuer := Identity{Org: r.who.Org, User: r.s.cfg.UserFor[RoleIssuer]}
-	if !r.s.ledger.HasUser(issuer) || r.s.ledger.Member(issuer, channel) != nil {
+	inv, ok := r.issuer(ctx, channel)
+	if !ok {
 		return ch, nil, false, nil
 	}
-	// Past the cache: the cache invalidator follows the events apart from
-	// this router, and a cached answer from before the event's block would
-	// lack the step it recorded.
-	inv := invoker{ctx, r.s.ledger.Ledger, issuer}
 	ref, err := network.Tx.FindPrivateRecord(ch.KeyHash).Evaluate(inv, channel)
 	if re, ok := domain.AsRule(err); ok && (re.Rule == domain.RulePrivateRead || re.Kind == domain.KindForbidden) {
 		return ch, nil, false, nil
@@ -538,6 +543,36 @@ func (r *webhookRouter) resolve(ctx context.Context, channel, txID string, ch do
 		}
 	}
 	return ch, body, true, nil
+}
+
+// keepsTerms tells whether an agreement's body is one whose terms (its
+// parties among them) are private.
+func (r *webhookRouter) keepsTerms(body []byte) bool {
+	var ag domain.Agreement
+	return json.Unmarshal(body, &ag) == nil && ag.KeepsTerms()
+}
+
+// readAsIssuer is a record's body as the org's issuer identity (a regime
+// role of a collection member) reads it, past the cache; nil when the org
+// has no issuer identity on the channel.
+func (r *webhookRouter) readAsIssuer(ctx context.Context, channel, recordType, key string) ([]byte, error) {
+	inv, ok := r.issuer(ctx, channel)
+	if !ok {
+		return nil, nil
+	}
+	return network.RecordOf(inv, channel, recordType, key)
+}
+
+// issuer invokes as the org's issuer identity, past the cache (the cache
+// invalidator follows the events apart from this router, and a cached
+// answer from before an event's block would lack what it recorded);
+// false when the org has none on the channel.
+func (r *webhookRouter) issuer(ctx context.Context, channel string) (invoker, bool) {
+	issuer := Identity{Org: r.who.Org, User: r.s.cfg.UserFor[RoleIssuer]}
+	if !r.s.ledger.HasUser(issuer) || r.s.ledger.Member(issuer, channel) != nil {
+		return invoker{}, false
+	}
+	return invoker{ctx, r.s.ledger.Ledger, issuer}, true
 }
 
 // read is a record's body as the chaincode answers it (a party by its

@@ -197,7 +197,11 @@ func summarizeAgreement(raw []byte, r *Row) error {
 		return err
 	}
 	r.Status, r.Title, r.Date = a.Status, a.Scope, a.SignedOn
-	r.Parties = []string{a.GrantorCreditCode, a.GranteeCreditCode}
+	for _, p := range []string{a.GrantorCreditCode, a.GranteeCreditCode} {
+		if p != "" { // a development agreement's public view names none
+			r.Parties = append(r.Parties, p)
+		}
+	}
 	r.Outcome = a.Kind
 	r.Ref = a.Renews // the agreement it renews (NS 15): searched by ref
 	if a.Filing != nil {

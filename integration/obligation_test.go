@@ -329,6 +329,13 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		t.Fatalf("the development agreement read back by the issuer (%q) and its grantee (%+v)", devRec.Record.Scope, devOwn)
 	}
 	refused(call("GET", "/agreements/"+dev.Number, otherKey, nil, 403), domain.RuleEnterpriseRead)
+	var devFiled struct {
+		Record domain.Agreement `json:"record"`
+	}
+	_ = json.Unmarshal(call("POST", "/agreements/"+dev.Number+"/file", issuer, nil, 200), &devFiled) // its answer in the block: the public view
+	if devFiled.Record.Status != domain.AgreementFiled || devFiled.Record.Scope != dev.Scope {
+		t.Fatalf("the development agreement filed, read back by the issuer: %+v", devFiled.Record)
+	}
 
 	// The regulator's index lists the enterprise's credit file, and the
 	// unfiled report as overdue, and only it.

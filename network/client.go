@@ -224,7 +224,6 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 // organizations, Description.Validate), so no other organization's peer
 // sees them. A transaction that only reads a private part
 // (ConfirmDestruction, RegisterCertificate of an application,
-// RecordAgreement of a renewal or of an authorizing agreement,
 // DecideObligation withdrawing an order) is left to the gateway: its
 // discovery plans the endorsement among the peers that may read what the
 // first endorser read.

@@ -77,10 +77,13 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 // collection, its public view without them to the world state.
 func putAgreement(s store.Store, ag *domain.Agreement, reason string) error {
 	k := key(s, domain.TypeAgreement, ag.Number)
-	if ag.KeepsTerms() {
-		return putSealed(s, k, ag.Public(), ag)
+	if !ag.KeepsTerms() {
+		return putSaid(s, k, domain.TypeAgreement, ag.Number, ag.Public(), reason)
 	}
-	return putSaid(s, k, domain.TypeAgreement, ag.Number, ag.Public(), reason)
+	if err := putSealed(s, k, ag.Public(), ag); err != nil {
+		return err
+	}
+	return putWords(s, domain.TypeAgreement, ag.Number, reason) // the history's words: the whole keeps the latest only
 }
 
 // agreementWhole is an agreement with its terms: its public view, or for
@@ -192,7 +195,7 @@ func (a *App) FileAgreement(s store.Store, number string) (*domain.Agreement, er
 		return nil, err
 	}
 	status := next.Status
-	if next.Filing.Late {
+	if next.Filing.Late && !next.KeepsTerms() { // a development agreement's lateness is its terms'
 		status += " (late)"
 	}
 	return next, a.emitTriggering(t, next, "file", changed(domain.TypeAgreement, number, "file", status, next.Version))

@@ -275,7 +275,7 @@ func (c *Contract) RecordAgreement(ctx contractapi.TransactionContextInterface, 
 }
 
 func (c *Contract) FileAgreement(ctx contractapi.TransactionContextInterface, number string) (string, error) {
-	return out(c.App.FileAgreement(st(ctx), number))
+	return outPublic(c.App.FileAgreement(st(ctx), number))
 }
 
 func (c *Contract) ChangeAgreement(ctx contractapi.TransactionContextInterface, number, changeJSON, reason string) (string, error) {

@@ -90,6 +90,11 @@ func (a *App) History(s store.Store, recordType, key string) ([]domain.HistoryIt
 		}
 		out = append(out, domain.HistoryItem{TxID: h.TxID, Time: h.Time.UTC().Format(time.RFC3339Nano), Record: rec})
 	}
+	if recordType == domain.TypeAgreement {
+		if err := a.partiesInHistory(s, out); err != nil {
+			return nil, err
+		}
+	}
 	// Fabric returns newest first; the regulators' view reads oldest first.
 	if len(out) > 1 && out[0].Time > out[len(out)-1].Time {
 		for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
@@ -124,4 +129,33 @@ func partialHistory(recordType, key, channel, missing string) error {
 // Fabric keeps none of a collection's versions.
 func privateHistory(recordType, key string) error {
 	return domain.Invalid(domain.RulePrivateRead, "recordType", "%s %s is kept in the channel's private data collection, which keeps no history: a collection member's supervision index holds every version", recordType, truncate(key))
+}
+
+// partiesInHistory names, in every version of a development or
+// product-use agreement's history, its grantor and grantee (which never
+// change) for a caller who may read its terms: its public versions name
+// none (the collection keeps no history of the rest of its terms).
+func (a *App) partiesInHistory(s store.Store, items []domain.HistoryItem) error {
+	var latest domain.Agreement
+	if len(items) == 0 || json.Unmarshal(items[len(items)-1].Record, &latest) != nil || !latest.KeepsTerms() {
+		return nil
+	}
+	if ok, err := a.mayReadPrivate(s, domain.TypeAgreement); err != nil || !ok {
+		return err
+	}
+	whole, err := a.agreementWhole(s, &latest)
+	if err != nil {
+		return err
+	}
+	for i := range items {
+		var v domain.Agreement
+		if err := json.Unmarshal(items[i].Record, &v); err != nil {
+			return err
+		}
+		v.GrantorCreditCode, v.GranteeCreditCode = whole.GrantorCreditCode, whole.GranteeCreditCode
+		if items[i].Record, err = json.Marshal(&v); err != nil {
+			return err
+		}
+	}
+	return nil
 }

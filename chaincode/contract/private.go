@@ -231,6 +231,12 @@ func putSaid(s store.Store, stateKey, recordType, id string, public any, reason 
 	if err := put(s, stateKey, public); err != nil {
 		return err
 	}
+	return putWords(s, recordType, id, reason)
+}
+
+// putWords writes the words of this transaction's change to a record (its
+// type and key), sealed, to the collection (nothing when it has none).
+func putWords(s store.Store, recordType, id, reason string) error {
 	if reason == "" {
 		return nil
 	}

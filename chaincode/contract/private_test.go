@@ -295,7 +295,7 @@ func privateOnly(t *testing.T, f *fixture, recordType, number string, texts ...s
 // read it whole, the public and the exchange its public view, and the
 // authority files and ends it from its whole.
 func TestADevelopmentAgreementKeepsItsTerms(t *testing.T) {
-	f := newFixture(t, "GX")
+	f := newFixture(t, "GD") // GD 23 sets a filing deadline
 	in := agreementInput(domain.AgreementDevelopment, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
 	in.Scope = "联合开发城市通勤客流模型"
 	b, _ := json.Marshal(in)
@@ -303,7 +303,10 @@ func TestADevelopmentAgreementKeepsItsTerms(t *testing.T) {
 	if answer, _ := outPublic(ag, nil); strings.Contains(answer, in.Scope) || strings.Contains(answer, holderCode) || !strings.Contains(answer, in.Number) {
 		t.Fatalf("the answer, which the block keeps, holds the terms: %s", answer)
 	}
-	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, in.Number) }))
+	filed := must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, in.Number) }))
+	if answer, _ := outPublic(filed, nil); filed.Filing == nil || filed.Filing.Deadline == "" || strings.Contains(answer, holderCode) || strings.Contains(answer, `"deadline"`) {
+		t.Fatalf("the filing's answer, which the block keeps, holds its terms: %s (whole: %+v)", answer, filed.Filing)
+	}
 	ended := must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) {
 		return app.EndAgreement(s, in.Number, "terminate", "合作结束")
 	}))
@@ -317,8 +320,18 @@ func TestADevelopmentAgreementKeepsItsTerms(t *testing.T) {
 			t.Fatalf("the world state's agreement holds %q: %s", text, pub)
 		}
 	}
-	if !strings.Contains(pub, domain.AgreementTerminated) || !strings.Contains(pub, `"filedOn"`) {
-		t.Fatalf("the public view lacks its status or filing day: %s", pub)
+	if !strings.Contains(pub, domain.AgreementTerminated) || strings.Contains(pub, `"filing"`) {
+		t.Fatalf("the public view: %s", pub)
+	}
+	// Its history names its parties to its grantee (the enterprise
+	// table's ownership check reads the first version), none to the public.
+	for who, named := range map[domain.Actor]bool{selfActor(holderCode): true, cityAClerk: false} {
+		hist := must[[]domain.HistoryItem](t)(run(f, who, func(s store.Store) ([]domain.HistoryItem, error) {
+			return app.History(s, domain.TypeAgreement, in.Number)
+		}))
+		if strings.Contains(string(hist[0].Record), holderCode) != named || len(hist) != 3 {
+			t.Fatalf("%s/%s reads the history %s", who.MSP, who.Role, hist[0].Record)
+		}
 	}
 	for who, whole := range map[domain.Actor]bool{cityAAuthority: true, selfActor(holderCode): true, cityAClerk: false, cityAExchange: false} {
 		got := must[*domain.Agreement](t)(run(f, who, func(s store.Store) (*domain.Agreement, error) { return app.GetAgreement(s, in.Number) }))

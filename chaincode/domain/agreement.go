@@ -91,7 +91,7 @@ type AgreementInput struct {
 type Filing struct {
 	FiledOn  string `json:"filedOn"`
 	Deadline string `json:"deadline,omitempty"`
-	Late     bool   `json:"late,omitempty"`
+	Late     bool   `json:"late"`
 	Rule     string `json:"rule,omitempty"`
 }
 

@@ -74,7 +74,7 @@ var privateWrites = map[Action]privateWrite{
 	// (HB 23, 27, 31 file it, no article publishes it): every agreement
 	// is recorded with private arguments, which the function name cannot
 	// tell apart by kind.
-	ActRecordAgreement: {TypeAgreement, true},
+	ActRecordAgreement: {TypeAgreement, true}, ActFileAgreement: {TypeAgreement, false},
 	// An egress check's reasons are words (ZW 23 files the check with the
 	// authority); its result is public: an exchange lists a product only
 	// after a passed check, and a check's transaction shows anyway.
@@ -378,15 +378,12 @@ func (p *Party) Spoken() []string { return spoken(&p.Last, p.Exited) }
 // a link of what is issued under it). A development or product-use
 // agreement keeps its parties, scope, term, signing day and filing
 // deadline in its private part (KeepsTerms): the public sees its number,
-// kind, status, document digest, the day it was filed and ended.
+// kind, status, document digest and the day it ended.
 func (a *Agreement) Public() *Agreement {
 	q := *a
 	unsaid(&q.Last, a.Last.TxID)
-	if a.KeepsTerms() {
-		q.GrantorCreditCode, q.GranteeCreditCode, q.Scope, q.TermStart, q.TermEnd, q.SignedOn = "", "", "", "", "", ""
-		if a.Filing != nil {
-			q.Filing = &Filing{FiledOn: a.Filing.FiledOn}
-		}
+	if a.KeepsTerms() { // its filing too: the status says filed, its day and lateness are the terms'
+		q.GrantorCreditCode, q.GranteeCreditCode, q.Scope, q.TermStart, q.TermEnd, q.SignedOn, q.Filing = "", "", "", "", "", "", nil
 	}
 	return &q
 }
