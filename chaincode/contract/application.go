@@ -53,7 +53,9 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 		return nil, err
 	}
 	x := domain.ApplyInput{In: in, Existing: existing, Providers: map[string]*domain.Party{}, SourceCerts: map[string]*domain.CertificateRecord{}}
-	if x.Applicant, err = a.loadParty(s, "applicantCreditCode", in.ApplicantCreditCode); err != nil {
+	// Parties by their private copies: the block must not name whom an
+	// application before its notice concerns.
+	if x.Applicant, err = a.loadPartyPrivately(s, "applicantCreditCode", in.ApplicantCreditCode); err != nil {
 		return nil, err
 	}
 	if len(in.DataProviders) > 50 || len(in.RedevelopedFrom) > 50 {
@@ -61,7 +63,9 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	}
 	for _, code := range in.DataProviders {
 		if err := domain.ValidateCreditCode("dataProviders", code); err == nil {
-			x.Providers[code], _ = load[domain.Party](s, key(s, domain.TypeParty, code))
+			if x.Providers[code], err = a.loadPartyPrivately(s, "dataProviders", code); err != nil {
+				return nil, err
+			}
 		}
 	}
 	onboardingKey := ""

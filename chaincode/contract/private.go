@@ -297,6 +297,36 @@ func (a *App) words(s store.Store, recordType, id, txID string, body []byte) (*d
 	return &w, nil
 }
 
+// putSecret writes the channel's secret to the collection, from the
+// bootstrap's salt (once: a channel bootstrapped again keeps it).
+func putSecret(s store.Store) error {
+	k := key(s, domain.TypeSecret)
+	held, err := s.GetPrivate(k)
+	if err != nil || held != nil {
+		return err
+	}
+	salt, err := saltFor(s, k)
+	if err != nil {
+		return err
+	}
+	if salt == "" {
+		return domain.Invalid(domain.RulePrivateArgs, "transient."+domain.TransientSalt, "a bootstrap writes the channel's secret from the client's salt (32 random bytes, hex), and none came")
+	}
+	return s.PutPrivate(k, []byte(salt))
+}
+
+// channelSecret is the channel's secret (domain.TypeSecret).
+func channelSecret(s store.Store) (string, error) {
+	b, err := s.GetPrivate(key(s, domain.TypeSecret))
+	if err != nil {
+		return "", err
+	}
+	if domain.ValidSalt(string(b)) != nil {
+		return "", domain.Conflict(domain.RulePrivateRead, "channel", "channel %s has no secret in its private data collection (bootstrapped before it was kept): make the network anew", s.Channel())
+	}
+	return string(b), nil
+}
+
 // changedPrivately is the event entry of a change to a record that has no
 // public view: the hash of its key as the block's hashed write set names
 // it, nothing else (FindPrivateRecord finds it for a member).

@@ -346,3 +346,45 @@ func TestADevelopmentAgreementKeepsItsTerms(t *testing.T) {
 		t.Fatalf("a catalog agreement's public record: %s", v)
 	}
 }
+
+// A private transaction reads the parties it concerns by their private
+// copies, under keys keyed by the channel's secret: its read set, which
+// the block keeps in clear, names no party (an applicant before its
+// notice, whom an evaluation concerns, a development agreement's
+// parties). The copy follows the party's changes.
+func TestPrivateTransactionsNameNoPartyInTheirReadSets(t *testing.T) {
+	f := newFixture(t, "GD")
+	f.dataProvider()
+	partyKeys := func(what string) {
+		t.Helper()
+		for k := range f.m.Last.Reads {
+			if typ, _, err := domain.SplitCompositeKey(k); err == nil && typ == domain.TypeParty {
+				t.Fatalf("%s reads party %q from the world state", what, printable(k))
+			}
+		}
+	}
+	if _, err := f.apply(applicationInput(holderCode, false)); err != nil {
+		t.Fatal(err)
+	}
+	partyKeys("Apply")
+	dev := agreementInput(domain.AgreementDevelopment, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
+	b, _ := json.Marshal(dev)
+	must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }))
+	partyKeys("RecordAgreement")
+	must[*domain.Evaluation](t)(run(f, cityAAuthority, evaluateFn(domain.EvaluationInput{Number: evaluationNumber(), PartyCreditCode: operatorCode, Period: "2025",
+		Outcome: domain.EvaluationQualified, Evaluators: []string{"南宁市大数据发展局"}, ReportDigest: certs.SM3Hex([]byte("报告"))})))
+	partyKeys("RecordEvaluation")
+	// The copy follows the party: suspended, it refuses an application as
+	// the public record would.
+	must[*domain.Party](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Party, error) {
+		return app.ChangePartyStatus(s, holderCode, "suspend", "限期整改")
+	}))
+	if _, err := f.apply(applicationInput(holderCode, false)); err == nil {
+		t.Fatal("a suspended applicant's application was taken: its private copy did not follow")
+	}
+	for k := range f.m.Snapshot() {
+		if strings.Contains(k, domain.TypePartyCopy) || strings.Contains(k, domain.TypeSecret) {
+			t.Fatalf("the world state holds %q", printable(k))
+		}
+	}
+}
