@@ -70,7 +70,9 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	}
 	onboardingKey := ""
 	if in.Kind == domain.KindOnboarding && domain.ValidateCreditCode("applicantCreditCode", in.ApplicantCreditCode) == nil {
-		onboardingKey = key(s, domain.TypeOnboardingOf, in.ApplicantCreditCode)
+		if onboardingKey, err = privateKey(s, domain.TypeOnboardingOf, in.ApplicantCreditCode); err != nil {
+			return nil, err
+		}
 		if x.Onboarding, err = heldBy(s, s.GetPrivate, onboardingKey, a.loadApplication); err != nil {
 			return nil, err
 		}

@@ -21,7 +21,11 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 	if err != nil {
 		return nil, err
 	}
-	if err := putPrivate(t.s, key(t.s, domain.TypeCreditParty, r.PartyCreditCode), r.InForceAfter(held)); err != nil {
+	pk, err := privateKey(t.s, domain.TypeCreditParty, r.PartyCreditCode)
+	if err != nil {
+		return nil, err
+	}
+	if err := putPrivate(t.s, pk, r.InForceAfter(held)); err != nil {
 		return nil, err
 	}
 	k := key(t.s, domain.TypeCredit, r.Number)
@@ -35,7 +39,11 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 // (one key: no range scan in a write). It reads the collection: the Fabric
 // gateway plans such a transaction's endorsement among its members.
 func creditInForce(s store.Store, party string) ([]string, error) {
-	held, err := loadPrivate[[]string](s, key(s, domain.TypeCreditParty, party))
+	k, err := privateKey(s, domain.TypeCreditParty, party)
+	if err != nil {
+		return nil, err
+	}
+	held, err := loadPrivate[[]string](s, k)
 	if err != nil || held == nil {
 		return nil, err
 	}
@@ -65,7 +73,11 @@ func eligibilityFacts(s store.Store, party string, d *domain.Declaration) (domai
 
 // reportedIncidents reads the incidents a party reported (one key).
 func reportedIncidents(s store.Store, party string) ([]domain.ReportedEvent, error) {
-	held, err := loadPrivate[[]domain.ReportedEvent](s, key(s, domain.TypeReportedEvents, party))
+	k, err := privateKey(s, domain.TypeReportedEvents, party)
+	if err != nil {
+		return nil, err
+	}
+	held, err := loadPrivate[[]domain.ReportedEvent](s, k)
 	if err != nil || held == nil {
 		return nil, err
 	}
@@ -108,7 +120,11 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if err != nil {
 		return nil, err
 	}
-	if err := s.PutPrivate(key(s, domain.TypeCreditDecision, r.DecisionTxID), []byte(r.Number)); err != nil {
+	dk, err := privateKey(s, domain.TypeCreditDecision, r.DecisionTxID)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.PutPrivate(dk, []byte(r.Number)); err != nil {
 		return nil, err
 	}
 	if x.Existing == nil {
@@ -122,7 +138,11 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 // creditOnDecision is the credit record written on the decision made by
 // transaction txID (well-formed: OwnedRecord.Decision), if any.
 func (a *App) creditOnDecision(s store.Store, txID string) (*domain.CreditRecord, error) {
-	return heldBy(s, s.GetPrivate, key(s, domain.TypeCreditDecision, txID), a.loadCredit)
+	k, err := privateKey(s, domain.TypeCreditDecision, txID)
+	if err != nil {
+		return nil, err
+	}
+	return heldBy(s, s.GetPrivate, k, a.loadCredit)
 }
 
 // creditCause reads the decision a credit record names (nil: no such

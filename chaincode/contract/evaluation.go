@@ -37,7 +37,11 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 		return nil, err
 	}
 	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // a key of checked parts only
-		if x.Standing, err = heldBy(s, s.GetPrivate, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period), a.loadEvaluation); err != nil {
+		pk, err := privateKey(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period)
+		if err != nil {
+			return nil, err
+		}
+		if x.Standing, err = heldBy(s, s.GetPrivate, pk, a.loadEvaluation); err != nil {
 			return nil, err
 		}
 	}
@@ -45,10 +49,17 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if err != nil {
 		return nil, err
 	}
-	if err := s.PutPrivate(key(s, domain.TypeEvaluationPeriod, e.PartyCreditCode, e.Period), []byte(e.Number)); err != nil {
+	pk, err := privateKey(s, domain.TypeEvaluationPeriod, e.PartyCreditCode, e.Period)
+	if err != nil {
 		return nil, err
 	}
-	latestKey := key(s, domain.TypeEvaluationLatest, e.PartyCreditCode)
+	if err := s.PutPrivate(pk, []byte(e.Number)); err != nil {
+		return nil, err
+	}
+	latestKey, err := privateKey(s, domain.TypeEvaluationLatest, e.PartyCreditCode)
+	if err != nil {
+		return nil, err
+	}
 	latest, err := loadPrivate[domain.LatestEvaluation](s, latestKey)
 	if err != nil {
 		return nil, err
@@ -86,7 +97,11 @@ func latestEvaluation(s store.Store, party string) (string, error) {
 	if domain.ValidateCreditCode("party", party) != nil {
 		return "", nil
 	}
-	held, err := loadPrivate[domain.LatestEvaluation](s, key(s, domain.TypeEvaluationLatest, party))
+	k, err := privateKey(s, domain.TypeEvaluationLatest, party)
+	if err != nil {
+		return "", err
+	}
+	held, err := loadPrivate[domain.LatestEvaluation](s, k)
 	if err != nil || held == nil {
 		return "", err
 	}

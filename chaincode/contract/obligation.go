@@ -81,7 +81,9 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	periodKey := ""
 	// The key is built only from checked parts (key() panics on others).
 	if known && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
-		periodKey = key(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period)
+		if periodKey, err = privateKey(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period); err != nil {
+			return nil, err
+		}
 		if x.Holder, err = heldBy(s, s.GetPrivate, periodKey, a.loadObligation); err != nil {
 			return nil, err
 		}
@@ -170,7 +172,11 @@ func (a *App) noteIncident(s store.Store, o *domain.Obligation, change func([]do
 	if err != nil {
 		return err
 	}
-	return putPrivate(s, key(s, domain.TypeReportedEvents, o.PartyCreditCode), change(held, o))
+	k, err := privateKey(s, domain.TypeReportedEvents, o.PartyCreditCode)
+	if err != nil {
+		return err
+	}
+	return putPrivate(s, k, change(held, o))
 }
 
 // recordOf reads a numbered record of kind (field names the number in

@@ -12,8 +12,17 @@ import (
 
 // Stub adapts a Fabric chaincode stub.
 type Stub struct {
-	S  shim.ChaincodeStubInterface
-	ID cid.ClientIdentity
+	S    shim.ChaincodeStubInterface
+	ID   cid.ClientIdentity
+	memo map[string]string
+}
+
+// Memo is the transaction's memo.
+func (f *Stub) Memo() map[string]string {
+	if f.memo == nil {
+		f.memo = map[string]string{}
+	}
+	return f.memo
 }
 
 // NewStub wraps a stub and its client identity.
