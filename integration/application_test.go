@@ -15,7 +15,6 @@ import (
 	"dataledger/gateway/webhook"
 	"dataledger/network"
 	"dataledger/network/sample"
-	"dataledger/proof"
 )
 
 // TestEnterpriseFilesAndCorrectsItsOwnApplication: over HTTP only, an
@@ -81,26 +80,6 @@ func TestEnterpriseFilesAndCorrectsItsOwnApplication(t *testing.T) {
 	a := written(call("POST", "/channels/nanning/applications", keyE, in, 201))
 	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != dueFrom() || a.Steps[0].Actor.Role != domain.RoleEnterprise || a.Steps[0].Actor.CreditCode != ag.Grantee {
 		t.Fatalf("filed by the enterprise: %s due %s (want %s) by %+v", a.Stage, a.PreliminaryDeadline, dueFrom(), a.Steps[0].Actor)
-	}
-	// Its block names no party it concerns: the applicant and the data
-	// provider are read by their private copies, under keys keyed by the
-	// channel's secret (docs/PRIVACY.md).
-	raw, err := connect(t, "ProvinceMSP", "regulator", nil).Query("nanning", "qscc", "GetBlockByTxID", "nanning", a.Steps[0].TxID)
-	if err != nil {
-		t.Fatal(network.ErrorText(err))
-	}
-	blk, err := proof.ParseBlock(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range blk.Data.Data {
-		if tx, err := proof.ParseTx(blk, i); err == nil && tx.TxID == a.Steps[0].TxID {
-			for _, k := range tx.Reads("dataledger") {
-				if typ, _, err := domain.SplitCompositeKey(k); err == nil && typ == domain.TypeParty {
-					t.Fatalf("the application's block reads party %q in clear", k)
-				}
-			}
-		}
 	}
 	path := "/applications/" + in.Number
 	refused(call("GET", path, keyF, nil, 403), domain.RuleEnterpriseRead)

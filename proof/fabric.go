@@ -280,16 +280,6 @@ func (t *Tx) Read(ns, key string) (*kvrwset.Version, bool) {
 	return nil, false
 }
 
-// Reads are the world-state keys a transaction read in a namespace, as its
-// block keeps them: in clear.
-func (t *Tx) Reads(ns string) []string {
-	var out []string
-	for _, r := range t.nsRWSets[ns].GetReads() {
-		out = append(out, r.Key)
-	}
-	return out
-}
-
 // reads and writes of every namespace, for the intra-block MVCC check.
 func (t *Tx) readKeys() map[string]bool {
 	m := map[string]bool{}

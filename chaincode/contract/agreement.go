@@ -29,11 +29,11 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err != nil {
 		return nil, err
 	}
-	grantor, err := a.loadPartyPrivately(s, "grantorCreditCode", in.GrantorCreditCode) // a development agreement's parties are private
+	grantor, err := a.loadParty(s, "grantorCreditCode", in.GrantorCreditCode)
 	if err != nil {
 		return nil, err
 	}
-	grantee, err := a.loadPartyPrivately(s, "granteeCreditCode", in.GranteeCreditCode)
+	grantee, err := a.loadParty(s, "granteeCreditCode", in.GranteeCreditCode)
 	if err != nil {
 		return nil, err
 	}

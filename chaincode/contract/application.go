@@ -53,9 +53,7 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 		return nil, err
 	}
 	x := domain.ApplyInput{In: in, Existing: existing, Providers: map[string]*domain.Party{}, SourceCerts: map[string]*domain.CertificateRecord{}}
-	// Parties by their private copies: the block must not name whom an
-	// application before its notice concerns.
-	if x.Applicant, err = a.loadPartyPrivately(s, "applicantCreditCode", in.ApplicantCreditCode); err != nil {
+	if x.Applicant, err = a.loadParty(s, "applicantCreditCode", in.ApplicantCreditCode); err != nil {
 		return nil, err
 	}
 	if len(in.DataProviders) > 50 || len(in.RedevelopedFrom) > 50 {
@@ -63,16 +61,12 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	}
 	for _, code := range in.DataProviders {
 		if err := domain.ValidateCreditCode("dataProviders", code); err == nil {
-			if x.Providers[code], err = a.loadPartyPrivately(s, "dataProviders", code); err != nil {
-				return nil, err
-			}
+			x.Providers[code], _ = load[domain.Party](s, key(s, domain.TypeParty, code))
 		}
 	}
 	onboardingKey := ""
 	if in.Kind == domain.KindOnboarding && domain.ValidateCreditCode("applicantCreditCode", in.ApplicantCreditCode) == nil {
-		if onboardingKey, err = privateKey(s, domain.TypeOnboardingOf, in.ApplicantCreditCode); err != nil {
-			return nil, err
-		}
+		onboardingKey = key(s, domain.TypeOnboardingOf, in.ApplicantCreditCode)
 		if x.Onboarding, err = heldBy(s, s.GetPrivate, onboardingKey, a.loadApplication); err != nil {
 			return nil, err
 		}

@@ -21,11 +21,7 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 	if err != nil {
 		return nil, err
 	}
-	pk, err := privateKey(t.s, domain.TypeCreditParty, r.PartyCreditCode)
-	if err != nil {
-		return nil, err
-	}
-	if err := putPrivate(t.s, pk, r.InForceAfter(held)); err != nil {
+	if err := putPrivate(t.s, key(t.s, domain.TypeCreditParty, r.PartyCreditCode), r.InForceAfter(held)); err != nil {
 		return nil, err
 	}
 	k := key(t.s, domain.TypeCredit, r.Number)
@@ -39,11 +35,7 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 // (one key: no range scan in a write). It reads the collection: the Fabric
 // gateway plans such a transaction's endorsement among its members.
 func creditInForce(s store.Store, party string) ([]string, error) {
-	k, err := privateKey(s, domain.TypeCreditParty, party)
-	if err != nil {
-		return nil, err
-	}
-	held, err := loadPrivate[[]string](s, k)
+	held, err := loadPrivate[[]string](s, key(s, domain.TypeCreditParty, party))
 	if err != nil || held == nil {
 		return nil, err
 	}
@@ -73,11 +65,7 @@ func eligibilityFacts(s store.Store, party string, d *domain.Declaration) (domai
 
 // reportedIncidents reads the incidents a party reported (one key).
 func reportedIncidents(s store.Store, party string) ([]domain.ReportedEvent, error) {
-	k, err := privateKey(s, domain.TypeReportedEvents, party)
-	if err != nil {
-		return nil, err
-	}
-	held, err := loadPrivate[[]domain.ReportedEvent](s, k)
+	held, err := loadPrivate[[]domain.ReportedEvent](s, key(s, domain.TypeReportedEvents, party))
 	if err != nil || held == nil {
 		return nil, err
 	}
@@ -103,7 +91,7 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if x.Existing, err = a.loadCredit(s, in.Number); err != nil {
 		return nil, err
 	}
-	if x.Party, err = a.loadPartyPrivately(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+	if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 		return nil, err
 	}
 	if x.Cause, err = a.creditCause(s, in.PartyCreditCode, in.Cause); err != nil {
@@ -120,11 +108,7 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if err != nil {
 		return nil, err
 	}
-	dk, err := privateKey(s, domain.TypeCreditDecision, r.DecisionTxID)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.PutPrivate(dk, []byte(r.Number)); err != nil {
+	if err := s.PutPrivate(key(s, domain.TypeCreditDecision, r.DecisionTxID), []byte(r.Number)); err != nil {
 		return nil, err
 	}
 	if x.Existing == nil {
@@ -138,11 +122,7 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 // creditOnDecision is the credit record written on the decision made by
 // transaction txID (well-formed: OwnedRecord.Decision), if any.
 func (a *App) creditOnDecision(s store.Store, txID string) (*domain.CreditRecord, error) {
-	k, err := privateKey(s, domain.TypeCreditDecision, txID)
-	if err != nil {
-		return nil, err
-	}
-	return heldBy(s, s.GetPrivate, k, a.loadCredit)
+	return heldBy(s, s.GetPrivate, key(s, domain.TypeCreditDecision, txID), a.loadCredit)
 }
 
 // creditCause reads the decision a credit record names (nil: no such

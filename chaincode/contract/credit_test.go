@@ -27,11 +27,7 @@ func heldCredits(t *testing.T, f *fixture, party string) []string {
 	t.Helper()
 	var held []string
 	if _, err := f.m.Run(cityAAuthority, func(s store.Store) error {
-		k, err := privateKey(s, domain.TypeCreditParty, party)
-		if err != nil {
-			return err
-		}
-		b, err := s.GetPrivate(k)
+		b, err := s.GetPrivate(key(s, domain.TypeCreditParty, party))
 		if b != nil {
 			err = json.Unmarshal(b, &held)
 		}

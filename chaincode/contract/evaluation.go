@@ -33,15 +33,11 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if x.Existing, err = a.loadEvaluation(s, in.Number); err != nil {
 		return nil, err
 	}
-	if x.Party, err = a.loadPartyPrivately(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+	if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 		return nil, err
 	}
 	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // a key of checked parts only
-		pk, err := privateKey(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period)
-		if err != nil {
-			return nil, err
-		}
-		if x.Standing, err = heldBy(s, s.GetPrivate, pk, a.loadEvaluation); err != nil {
+		if x.Standing, err = heldBy(s, s.GetPrivate, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period), a.loadEvaluation); err != nil {
 			return nil, err
 		}
 	}
@@ -49,17 +45,10 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if err != nil {
 		return nil, err
 	}
-	pk, err := privateKey(s, domain.TypeEvaluationPeriod, e.PartyCreditCode, e.Period)
-	if err != nil {
+	if err := s.PutPrivate(key(s, domain.TypeEvaluationPeriod, e.PartyCreditCode, e.Period), []byte(e.Number)); err != nil {
 		return nil, err
 	}
-	if err := s.PutPrivate(pk, []byte(e.Number)); err != nil {
-		return nil, err
-	}
-	latestKey, err := privateKey(s, domain.TypeEvaluationLatest, e.PartyCreditCode)
-	if err != nil {
-		return nil, err
-	}
+	latestKey := key(s, domain.TypeEvaluationLatest, e.PartyCreditCode)
 	latest, err := loadPrivate[domain.LatestEvaluation](s, latestKey)
 	if err != nil {
 		return nil, err
@@ -97,11 +86,7 @@ func latestEvaluation(s store.Store, party string) (string, error) {
 	if domain.ValidateCreditCode("party", party) != nil {
 		return "", nil
 	}
-	k, err := privateKey(s, domain.TypeEvaluationLatest, party)
-	if err != nil {
-		return "", err
-	}
-	held, err := loadPrivate[domain.LatestEvaluation](s, k)
+	held, err := loadPrivate[domain.LatestEvaluation](s, key(s, domain.TypeEvaluationLatest, party))
 	if err != nil || held == nil {
 		return "", err
 	}

@@ -83,9 +83,6 @@ func (a *App) Bootstrap(s store.Store, name, division, profileName string) (*dom
 	if err := putGovernance(s, j, rec); err != nil {
 		return nil, err
 	}
-	if err := putSecret(s); err != nil {
-		return nil, err
-	}
 	if err := put(s, pk, rec); err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	}
 	k, known := p.ObligationKind(in.Kind)
 	if !known || !k.Upward || in.PartyCreditCode != "" { // owed a level up: no party
-		if x.Party, err = a.loadPartyPrivately(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+		if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 			return nil, err
 		}
 	}
@@ -81,9 +81,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	periodKey := ""
 	// The key is built only from checked parts (key() panics on others).
 	if known && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
-		if periodKey, err = privateKey(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period); err != nil {
-			return nil, err
-		}
+		periodKey = key(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period)
 		if x.Holder, err = heldBy(s, s.GetPrivate, periodKey, a.loadObligation); err != nil {
 			return nil, err
 		}
@@ -172,11 +170,7 @@ func (a *App) noteIncident(s store.Store, o *domain.Obligation, change func([]do
 	if err != nil {
 		return err
 	}
-	k, err := privateKey(s, domain.TypeReportedEvents, o.PartyCreditCode)
-	if err != nil {
-		return err
-	}
-	return putPrivate(s, k, change(held, o))
+	return putPrivate(s, key(s, domain.TypeReportedEvents, o.PartyCreditCode), change(held, o))
 }
 
 // recordOf reads a numbered record of kind (field names the number in

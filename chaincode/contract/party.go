@@ -19,40 +19,6 @@ func (a *App) loadParty(s store.Store, field, code string) (*domain.Party, error
 	return load[domain.Party](s, key(s, domain.TypeParty, code))
 }
 
-// loadPartyPrivately reads a party by its private copy, under its keyed
-// credit code (domain.TypePartyCopy): what a private transaction reads, so
-// its read set does not name the party. Only a collection member's
-// identity may.
-func (a *App) loadPartyPrivately(s store.Store, field, code string) (*domain.Party, error) {
-	if err := domain.ValidateCreditCode(field, code); err != nil {
-		return nil, err
-	}
-	k, err := partyCopyKey(s, code)
-	if err != nil {
-		return nil, err
-	}
-	return loadWhole[domain.Party](a, s, k)
-}
-
-// partyCopyKey is the key of a party's private copy.
-func partyCopyKey(s store.Store, code string) (string, error) {
-	secret, err := channelSecret(s)
-	if err != nil {
-		return "", err
-	}
-	return key(s, domain.TypePartyCopy, domain.Keyed(secret, code)), nil
-}
-
-// putParty writes a party: public to the world state, its private copy,
-// sealed, to the collection.
-func putParty(s store.Store, p *domain.Party) error {
-	ck, err := partyCopyKey(s, p.CreditCode)
-	if err != nil {
-		return err
-	}
-	return putSealed(s, ck, nil, p)
-}
-
 // RegisterParty records a new party (domain.RegisterParty).
 func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, error) {
 	var in domain.PartyInput
@@ -79,9 +45,6 @@ func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, err
 	if err := put(s, k, p); err != nil {
 		return nil, err
 	}
-	if err := putParty(s, p); err != nil {
-		return nil, err
-	}
 	return p, emit(s, c, changed(domain.TypeParty, p.CreditCode, "register", p.Status, p.Version))
 }
 
@@ -105,9 +68,6 @@ func (a *App) ChangePartyStatus(s store.Store, creditCode, action, reason string
 		return nil, err
 	}
 	if err := putSaid(s, k, domain.TypeParty, p.CreditCode, p.Public(), reason); err != nil {
-		return nil, err
-	}
-	if err := putParty(s, p); err != nil {
 		return nil, err
 	}
 	return p, emit(s, c, changed(domain.TypeParty, p.CreditCode, action, p.Status, p.Version))

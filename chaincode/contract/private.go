@@ -297,53 +297,6 @@ func (a *App) words(s store.Store, recordType, id, txID string, body []byte) (*d
 	return &w, nil
 }
 
-// putSecret writes the channel's secret to the collection, from the
-// bootstrap's salt (once: a channel bootstrapped again keeps it).
-func putSecret(s store.Store) error {
-	k := key(s, domain.TypeSecret)
-	held, err := s.GetPrivate(k)
-	if err != nil || held != nil {
-		return err
-	}
-	salt, err := saltFor(s, k)
-	if err != nil {
-		return err
-	}
-	if salt == "" {
-		return domain.Invalid(domain.RulePrivateArgs, "transient."+domain.TransientSalt, "a bootstrap writes the channel's secret from the client's salt (32 random bytes, hex), and none came")
-	}
-	return s.PutPrivate(k, []byte(salt))
-}
-
-// privateKey is the key of an index of the collection whose parts are
-// public names (a party's credit code, a year, a transaction): keyed by
-// the channel's secret, so the hash of it a block keeps cannot be matched
-// against the names.
-func privateKey(s store.Store, objectType string, attrs ...string) (string, error) {
-	secret, err := channelSecret(s)
-	if err != nil {
-		return "", err
-	}
-	return key(s, objectType, domain.Keyed(secret, strings.Join(attrs, "\x00"))), nil
-}
-
-// channelSecret is the channel's secret (domain.TypeSecret).
-// It is read once per transaction.
-func channelSecret(s store.Store) (string, error) {
-	if held, ok := s.Memo()[domain.TypeSecret]; ok {
-		return held, nil
-	}
-	b, err := s.GetPrivate(key(s, domain.TypeSecret))
-	if err != nil {
-		return "", err
-	}
-	if domain.ValidSalt(string(b)) != nil {
-		return "", domain.Conflict(domain.RulePrivateRead, "channel", "channel %s has no secret in its private data collection (bootstrapped before it was kept): make the network anew", s.Channel())
-	}
-	s.Memo()[domain.TypeSecret] = string(b)
-	return string(b), nil
-}
-
 // changedPrivately is the event entry of a change to a record that has no
 // public view: the hash of its key as the block's hashed write set names
 // it, nothing else (FindPrivateRecord finds it for a member).
@@ -359,11 +312,7 @@ const indexPrivateKey = "private~key" // key hash → the record's type and numb
 func notePrivateKey(s store.Store, recordType, number string) error {
 	h := sha256.Sum256([]byte(key(s, recordType, number)))
 	b, _ := json.Marshal(domain.PrivateRecordRef{RecordType: recordType, Number: number})
-	k, err := privateKey(s, indexPrivateKey, hex.EncodeToString(h[:]))
-	if err != nil {
-		return err
-	}
-	return s.PutPrivate(k, b)
+	return s.PutPrivate(key(s, indexPrivateKey, hex.EncodeToString(h[:])), b)
 }
 
 // FindPrivateRecord answers which record an event's key hash names, to a
@@ -378,11 +327,7 @@ func (a *App) FindPrivateRecord(s store.Store, keyHash string) (*domain.PrivateR
 	if b, err := hex.DecodeString(keyHash); err != nil || len(b) != sha256.Size {
 		return nil, domain.Invalid(domain.RulePrivateRead, "keyHash", "must be a SHA-256 in hex (64 characters)")
 	}
-	k, err := privateKey(s, indexPrivateKey, keyHash)
-	if err != nil {
-		return nil, err
-	}
-	b, err := s.GetPrivate(k)
+	b, err := s.GetPrivate(key(s, indexPrivateKey, keyHash))
 	if err != nil {
 		return nil, err
 	}

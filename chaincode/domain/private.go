@@ -84,12 +84,10 @@ var privateWrites = map[Action]privateWrite{
 // privateSalted are the transactions whose arguments are public but that
 // may write a new private record: an agreement's filing opens the
 // obligations the profile triggers on it (GD 23 ¶3; its change and end
-// do too, and take their arguments privately); a bootstrap writes the
-// channel's secret (TypeSecret); a party's registration its private copy
-// (TypePartyCopy). The client
+// do too, and take their arguments privately). The client
 // sends them a salt in the transient map, and only the collection's
 // members endorse them, so no other peer sees the salt.
-var privateSalted = map[Action]bool{ActFileAgreement: true, ActBootstrap: true, ActRegisterParty: true}
+var privateSalted = map[Action]bool{ActFileAgreement: true}
 
 // PrivateSalt tells whether fn needs a fresh salt in the transient map,
 // and so the collection's members alone to endorse it: every transaction
@@ -485,20 +483,3 @@ func (e *EgressCheck) Said(w Words) {
 
 // Spoken are the transactions whose words the check may hold: its own.
 func (e *EgressCheck) Spoken() []string { return spoken(&e.Checked) }
-
-// The channel's secret keys what a private transaction reads by a public
-// name. A read set keeps its keys in clear, and a private transaction that
-// read a party's record by its credit code would name the party in the
-// block (an applicant before its notice, whom an evaluation or a credit
-// record concerns). So each party also has a private copy in the
-// collection, under a key no one outside it can compute: HMAC-SHA256 of
-// the credit code under the channel's secret, which the bootstrap writes
-// to the collection from the client's salt.
-const (
-	TypeSecret    = "private~secret" // the channel's secret, hex (one key)
-	TypePartyCopy = "party~private"  // a party's private copy, by its keyed credit code
-)
-
-// Keyed is the keyed form of a public name under the channel's secret
-// (hex): what a private copy's key holds in its place.
-func Keyed(secret, name string) string { return SaltFor(secret, name) }

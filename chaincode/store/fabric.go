@@ -12,17 +12,8 @@ import (
 
 // Stub adapts a Fabric chaincode stub.
 type Stub struct {
-	S    shim.ChaincodeStubInterface
-	ID   cid.ClientIdentity
-	memo map[string]string
-}
-
-// Memo is the transaction's memo.
-func (f *Stub) Memo() map[string]string {
-	if f.memo == nil {
-		f.memo = map[string]string{}
-	}
-	return f.memo
+	S  shim.ChaincodeStubInterface
+	ID cid.ClientIdentity
 }
 
 // NewStub wraps a stub and its client identity.

@@ -174,7 +174,6 @@ type memTx struct {
 	// The peer's transaction simulator refuses a paginated query after a
 	// write and a write after a paginated query; so does the fake.
 	wrote, paged bool
-	memo         map[string]string
 }
 
 func (t *memTx) Get(key string) ([]byte, error) {
@@ -315,11 +314,3 @@ func (t *memTx) PutPrivate(key string, value []byte) error {
 }
 
 func (t *memTx) Transient(name string) []byte { return t.m.Transient[name] }
-
-// Memo is the transaction's memo.
-func (t *memTx) Memo() map[string]string {
-	if t.memo == nil {
-		t.memo = map[string]string{}
-	}
-	return t.memo
-}

@@ -47,7 +47,4 @@ type Store interface {
 	// Transient is an entry of the proposal's transient map (nil when
 	// absent): private inputs, which no block keeps.
 	Transient(name string) []byte
-	// Memo is this transaction's memo of values read once and used many
-	// times (the channel's secret).
-	Memo() map[string]string
 }
