@@ -226,7 +226,11 @@ func TestIssueCredentialRefusals(t *testing.T) {
 		}, f.agreem},
 		{"mistyped number", domain.RuleNumber, cityAOperator, func() string {
 			return f.sign(f.credential(func(c *domain.Credential) {
-				c.AuthorizationNumber = c.AuthorizationNumber[:len(c.AuthorizationNumber)-1] + "0"
+				wrong := "0" // another check character than the number's own (one number in 32 ends in 0)
+				if strings.HasSuffix(c.AuthorizationNumber, wrong) {
+					wrong = "1"
+				}
+				c.AuthorizationNumber = c.AuthorizationNumber[:len(c.AuthorizationNumber)-1] + wrong
 			}), f.key)
 		}, f.agreem},
 		{"number of another year", domain.RuleNumber, cityAOperator, func() string {
