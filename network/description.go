@@ -285,7 +285,12 @@ func (d *Description) Validate() error {
 // domain.Collection, kept by the channel's data authorities. Only they
 // read it (memberOnlyRead); anyone on the channel may write to it through
 // their endorsement (an objection by anyone, GX 12(8)); nothing is ever
-// purged (blockToLive 0: records are superseded, never deleted).
+// purged (blockToLive 0: records are superseded, never deleted). An
+// endorser disseminates to no other peer (maxPeerCount 0): each member
+// org's peer endorses what it must hold, and any other member peer pulls
+// the data from them when it commits the block. Dissemination waits for
+// every peer chosen, and one member peer down held each private
+// endorsement of the others for 35 s (the gateway's 20 s ran out).
 func (d *Description) Collections(c *Channel) ([]byte, error) {
 	cfg := d.ChannelConfigs()[c.Name]
 	principals := make([]string, len(cfg.Private))
@@ -296,7 +301,7 @@ func (d *Description) Collections(c *Channel) ([]byte, error) {
 		"name":              domain.Collection,
 		"policy":            "OR(" + strings.Join(principals, ",") + ")",
 		"requiredPeerCount": 0,
-		"maxPeerCount":      len(cfg.Private),
+		"maxPeerCount":      0,
 		"blockToLive":       0,
 		"memberOnlyRead":    true,
 		"memberOnlyWrite":   false,
