@@ -15,15 +15,8 @@ func (a *App) loadApplication(s store.Store, number string) (*domain.Application
 // public view, once it has one, to the world state; its event entry names
 // it by number only then (by key hash before).
 func putApplication(s store.Store, app *domain.Application, action string) (domain.Changed, error) {
-	k := key(s, domain.TypeApplication, app.Number)
-	pub := app.Public()
-	if err := putSealed(s, k, pub, app); err != nil {
-		return domain.Changed{}, err
-	}
-	if pub == nil {
-		return changedPrivately(domain.TypeApplication, k), nil
-	}
-	return changed(domain.TypeApplication, app.Number, action, app.Stage, app.Version), nil
+	return putNumbered(s, domain.TypeApplication, app.Number, app.Version, app.Public(), app,
+		changed(domain.TypeApplication, app.Number, action, app.Stage, app.Version))
 }
 
 func (a *App) saveApplication(t *tx, app *domain.Application) error {
@@ -101,11 +94,6 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	}
 	if onboardingKey != "" { // as private as the application: an onboarding is reported, not published (ZW 18)
 		if err := s.PutPrivate(onboardingKey, []byte(app.Number)); err != nil {
-			return nil, err
-		}
-	}
-	if existing == nil {
-		if err := notePrivateKey(s, domain.TypeApplication, app.Number); err != nil {
 			return nil, err
 		}
 	}

@@ -24,11 +24,11 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 	if err := putPrivate(t.s, key(t.s, domain.TypeCreditParty, r.PartyCreditCode), r.InForceAfter(held)); err != nil {
 		return nil, err
 	}
-	k := key(t.s, domain.TypeCredit, r.Number)
-	if err := putSealed(t.s, k, nil, r); err != nil {
+	ch, err := putNumbered(t.s, domain.TypeCredit, r.Number, r.Version, r.Public(), r, domain.Changed{})
+	if err != nil {
 		return nil, err
 	}
-	return r, emit(t.s, t.c, changedPrivately(domain.TypeCredit, k))
+	return r, emit(t.s, t.c, ch)
 }
 
 // creditInForce reads the numbers of a party's credit records in force
@@ -110,11 +110,6 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	}
 	if err := s.PutPrivate(key(s, domain.TypeCreditDecision, r.DecisionTxID), []byte(r.Number)); err != nil {
 		return nil, err
-	}
-	if x.Existing == nil {
-		if err := notePrivateKey(s, domain.TypeCredit, r.Number); err != nil {
-			return nil, err
-		}
 	}
 	return a.saveCredit(t, r)
 }

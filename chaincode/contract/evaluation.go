@@ -58,21 +58,16 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 			return nil, err
 		}
 	}
-	if x.Existing == nil {
-		if err := notePrivateKey(s, domain.TypeEvaluation, e.Number); err != nil {
-			return nil, err
-		}
-	}
 	var changes []domain.Changed // the new evaluation's first: the event is named for it
 	for _, r := range []*domain.Evaluation{e, superseded} {
 		if r == nil {
 			continue
 		}
-		k := key(s, domain.TypeEvaluation, r.Number)
-		if err := putSealed(s, k, nil, r); err != nil {
+		ch, err := putNumbered(s, domain.TypeEvaluation, r.Number, r.Version, r.Public(), r, domain.Changed{})
+		if err != nil {
 			return nil, err
 		}
-		changes = append(changes, changedPrivately(domain.TypeEvaluation, k))
+		changes = append(changes, ch)
 	}
 	return e, emit(s, t.c, changes...) // one event per transaction, naming both
 }

@@ -18,20 +18,8 @@ func (a *App) loadObligation(s store.Store, number string) (*domain.Obligation, 
 // names it by number only then (by key hash otherwise). A new one is
 // noted for FindPrivateRecord.
 func putObligation(s store.Store, o *domain.Obligation) (domain.Changed, error) {
-	k := key(s, domain.TypeObligation, o.Number)
-	pub := o.Public()
-	if err := putSealed(s, k, pub, o); err != nil {
-		return domain.Changed{}, err
-	}
-	if o.Version == 1 {
-		if err := notePrivateKey(s, domain.TypeObligation, o.Number); err != nil {
-			return domain.Changed{}, err
-		}
-	}
-	if pub == nil {
-		return changedPrivately(domain.TypeObligation, k), nil
-	}
-	return changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version), nil
+	return putNumbered(s, domain.TypeObligation, o.Number, o.Version, o.Public(), o,
+		changed(domain.TypeObligation, o.Number, o.Last.Action, o.Status, o.Version))
 }
 
 func (a *App) saveObligation(t *tx, o *domain.Obligation) (*domain.Obligation, error) {

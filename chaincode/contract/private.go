@@ -297,23 +297,43 @@ func (a *App) words(s store.Store, recordType, id, txID string, body []byte) (*d
 	return &w, nil
 }
 
+// putNumbered writes a numbered record that keeps a private part
+// (putSealed): whole to the collection, its public view (nil: none) to the
+// world state. A new one (version 1) is noted for FindPrivateRecord. Its
+// event entry is named, when it has a public view; by its key hash
+// otherwise.
+func putNumbered[T any](s store.Store, recordType, number string, version int, public, whole *T, named domain.Changed) (domain.Changed, error) {
+	k := key(s, recordType, number)
+	if err := putSealed(s, k, public, whole); err != nil {
+		return domain.Changed{}, err
+	}
+	if version == 1 {
+		b, _ := json.Marshal(domain.PrivateRecordRef{RecordType: recordType, Number: number})
+		if err := s.PutPrivate(key(s, indexPrivateKey, keyHash(k)), b); err != nil {
+			return domain.Changed{}, err
+		}
+	}
+	if public == nil {
+		return changedPrivately(recordType, k), nil
+	}
+	return named, nil
+}
+
+// keyHash is SHA-256 of a state key, hex: what a block's hashed write set
+// names a private key by.
+func keyHash(stateKey string) string {
+	h := sha256.Sum256([]byte(stateKey))
+	return hex.EncodeToString(h[:])
+}
+
 // changedPrivately is the event entry of a change to a record that has no
 // public view: the hash of its key as the block's hashed write set names
 // it, nothing else (FindPrivateRecord finds it for a member).
 func changedPrivately(recordType, stateKey string) domain.Changed {
-	h := sha256.Sum256([]byte(stateKey))
-	return domain.Changed{RecordType: recordType, KeyHash: hex.EncodeToString(h[:]), Action: "private"}
+	return domain.Changed{RecordType: recordType, KeyHash: keyHash(stateKey), Action: "private"}
 }
 
 const indexPrivateKey = "private~key" // key hash → the record's type and number, in the collection
-
-// notePrivateKey records, in the collection, which record a key hash
-// names (written when a record without a public view is made).
-func notePrivateKey(s store.Store, recordType, number string) error {
-	h := sha256.Sum256([]byte(key(s, recordType, number)))
-	b, _ := json.Marshal(domain.PrivateRecordRef{RecordType: recordType, Number: number})
-	return s.PutPrivate(key(s, indexPrivateKey, hex.EncodeToString(h[:])), b)
-}
 
 // FindPrivateRecord answers which record an event's key hash names, to a
 // regime role of a collection member.
