@@ -2,12 +2,16 @@ package integration
 
 import (
 	"bytes"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+
+	"dataledger/chaincode/domain"
+	"dataledger/proof"
 )
 
 // privateTexts are the private inputs the run submitted (objections'
@@ -68,4 +72,79 @@ func TestZZNoBlockHoldsAPrivateInput(t *testing.T) {
 		t.Fatal("no block file holds a public record of the run: the scan reads nothing")
 	}
 	t.Logf("%d private inputs absent from %d block files (%d MB)", len(texts), len(files), total>>20)
+}
+
+// TestZZNoPrivateTransactionReadsAParty runs after the other tests. Every
+// transaction of the run that checks the parties it names by proof
+// (domain.ProvesParties: an application, an evaluation, a credit record,
+// an obligation, an agreement), valid or not, read every bucket's root of
+// the party registry and no party's key: its block does not name whom it
+// concerns (docs/PRIVACY.md). The registry's own writes (a registration,
+// a change of status) name their party anyway and are left out.
+func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
+	dirs := map[string]string{} // channel → one node's block directory
+	_ = filepath.WalkDir(filepath.Join(home, "nodes"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "blockfile_") && strings.Contains(path, string(filepath.Separator)+"chains"+string(filepath.Separator)) {
+			dir := filepath.Dir(path)
+			if _, ok := dirs[filepath.Base(dir)]; !ok {
+				dirs[filepath.Base(dir)] = dir
+			}
+		}
+		return nil
+	})
+	partyPrefix, _ := domain.CompositeKey(domain.TypeParty)
+	rootPrefix, _ := domain.CompositeKey(domain.TypePartyRoot)
+	checked := map[string]int{}
+	for channel, dir := range dirs {
+		blocks, err := proof.OpenBlockFiles(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for {
+			raw, err := blocks.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatalf("%s: %v", dir, err)
+			}
+			blk, err := proof.ParseBlock(raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range blk.GetData().GetData() {
+				tx, err := proof.ParseTx(blk, i)
+				fn := ""
+				if err == nil {
+					fn = tx.Function()
+				}
+				if !domain.ProvesParties(fn) || fn == string(domain.ActRegisterParty) || fn == string(domain.ActChangePartyStatus) {
+					continue
+				}
+				checked[fn]++
+				roots := 0
+				for _, keys := range tx.ReadKeys() {
+					for _, k := range keys {
+						if strings.HasPrefix(k, partyPrefix) {
+							t.Errorf("%s %s (%s, block %d) read party key %q", fn, tx.TxID, channel, blk.GetHeader().GetNumber(), k)
+						}
+						if strings.HasPrefix(k, rootPrefix) {
+							roots++
+						}
+					}
+				}
+				if roots != domain.PartyBuckets {
+					t.Errorf("%s %s (%s) read %d of the registry's %d roots", fn, tx.TxID, channel, roots, domain.PartyBuckets)
+				}
+			}
+		}
+	}
+	total := 0
+	for _, n := range checked {
+		total += n
+	}
+	if len(dirs) < 3 || checked["Apply"] == 0 || checked["RecordEvaluation"] == 0 || checked["RecordCreditRecord"] == 0 || checked["OpenObligation"] == 0 || checked["RecordAgreement"] == 0 {
+		t.Fatalf("channels %v; transactions checked %v: run the whole suite", dirs, checked)
+	}
+	t.Logf("%d transactions on %d channels read no party's key: %v", total, len(dirs), checked)
 }

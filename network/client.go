@@ -179,8 +179,39 @@ func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) 
 // wait for the commit status end when ctx does (a transaction already
 // ordered may still commit).
 func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...string) (*Committed, error) {
+	for attempt := 1; ; attempt++ {
+		done, err := c.submitOnce(ctx, channel, fn, args)
+		if attempt < partyAttempts && staleParties(fn, err) && ctx.Err() == nil {
+			time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+			continue
+		}
+		return done, err
+	}
+}
+
+// partyAttempts bounds the submissions of a transaction that names
+// parties: its proofs hold against the registry's roots when it is
+// endorsed, and a registration or status change committed in between
+// refuses it (at endorsement, domain.RulePartyProof) or invalidates it (a
+// read conflict on a root), with nothing written; it is sent again with
+// fresh proofs.
+const partyAttempts = 4
+
+// staleParties tells whether err is such a refusal of fn.
+func staleParties(fn string, err error) bool {
+	if err == nil || !domain.ProvesParties(fn) {
+		return false
+	}
+	var ce *CommitError
+	if errors.As(err, &ce) {
+		return ce.Code == "MVCC_READ_CONFLICT"
+	}
+	return strings.Contains(ErrorText(err), domain.RulePartyProof+":") && strings.Contains(ErrorText(err), "does not hold against the registry")
+}
+
+func (c *Client) submitOnce(ctx context.Context, channel, fn string, args []string) (*Committed, error) {
 	contract := c.Contract(channel)
-	opts, err := c.privately(channel, fn, args)
+	opts, err := c.privately(ctx, channel, fn, args)
 	if err != nil {
 		return nil, err
 	}
@@ -227,9 +258,25 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 // DecideObligation withdrawing an order) is left to the gateway: its
 // discovery plans the endorsement among the peers that may read what the
 // first endorser read.
-func (c *Client) privately(channel, fn string, args []string) ([]client.ProposalOption, error) {
+func (c *Client) privately(ctx context.Context, channel, fn string, args []string) ([]client.ProposalOption, error) {
+	transient := map[string][]byte{}
+	if codes := domain.PartiesNamed(fn, args); len(codes) > 0 {
+		proofs, err := Tx.ProveParties(codes).Evaluate(readerCtx{c, ctx}, channel)
+		if err != nil {
+			return nil, fmt.Errorf("%s: proving parties %v: %w", fn, codes, err)
+		}
+		for code, p := range proofs {
+			if transient[domain.TransientParty(code)], err = json.Marshal(p); err != nil {
+				return nil, err
+			}
+		}
+	}
 	if !domain.PrivateSalt(fn) {
-		return []client.ProposalOption{client.WithArguments(args...)}, nil
+		opts := []client.ProposalOption{client.WithArguments(args...)}
+		if len(transient) > 0 {
+			opts = append(opts, client.WithTransient(transient))
+		}
+		return opts, nil
 	}
 	members := c.Collections[channel]
 	if len(members) == 0 {
@@ -239,7 +286,7 @@ func (c *Client) privately(channel, fn string, args []string) ([]client.Proposal
 	if _, err := rand.Read(salt); err != nil {
 		return nil, err
 	}
-	transient := map[string][]byte{domain.TransientSalt: []byte(hex.EncodeToString(salt))}
+	transient[domain.TransientSalt] = []byte(hex.EncodeToString(salt))
 	opts := []client.ProposalOption{client.WithEndorsingOrganizations(members...)}
 	if !domain.PrivateArgs(fn) { // public arguments; the salt of the private records it may write
 		return append(opts, client.WithArguments(args...), client.WithTransient(transient)), nil
@@ -310,7 +357,7 @@ func (c *Client) SubmitOwnTxIDContext(ctx context.Context, channel, fn string, b
 	if domain.PrivateArgs(fn) {
 		return nil, fmt.Errorf("%s takes private arguments, which a proposal rewritten with its own transaction ID would carry", fn)
 	}
-	opts, err := c.privately(channel, fn, nil)
+	opts, err := c.privately(ctx, channel, fn, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -175,6 +175,12 @@ func (txs) ChangePartyStatus(creditCode, action, reason string) Write[*domain.Pa
 func (txs) GetParty(creditCode string) Read[*domain.Party] {
 	return read[*domain.Party]("GetParty", creditCode)
 }
+
+// ProveParties is the records and proofs of parties that a transaction
+// naming them carries (domain.TransientParties; the client sends them).
+func (txs) ProveParties(codes []string) Read[map[string]domain.PartyProof] {
+	return read[map[string]domain.PartyProof]("ProveParties", codes)
+}
 func (txs) ListParties(size int, bookmark string) Read[*domain.Page[domain.Party]] {
 	return read[*domain.Page[domain.Party]]("ListParties", size, bookmark)
 }
@@ -574,6 +580,9 @@ func (c *Client) ChangePartyStatus(channel, creditCode, action, reason string) (
 }
 func (c *Client) GetParty(channel, creditCode string) (*domain.Party, error) {
 	return Tx.GetParty(creditCode).Evaluate(c, channel)
+}
+func (c *Client) ProveParties(channel string, codes []string) (map[string]domain.PartyProof, error) {
+	return Tx.ProveParties(codes).Evaluate(c, channel)
 }
 func (c *Client) ListParties(channel string, size int, bookmark string) (*domain.Page[domain.Party], error) {
 	return Tx.ListParties(size, bookmark).Evaluate(c, channel)

@@ -280,6 +280,18 @@ func (t *Tx) Read(ns, key string) (*kvrwset.Version, bool) {
 	return nil, false
 }
 
+// ReadKeys are the world-state keys the transaction read, by namespace:
+// its read set keeps them in clear.
+func (t *Tx) ReadKeys() map[string][]string {
+	out := map[string][]string{}
+	for ns, kv := range t.nsRWSets {
+		for _, r := range kv.GetReads() {
+			out[ns] = append(out[ns], r.Key)
+		}
+	}
+	return out
+}
+
 // reads and writes of every namespace, for the intra-block MVCC check.
 func (t *Tx) readKeys() map[string]bool {
 	m := map[string]bool{}

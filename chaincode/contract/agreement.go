@@ -29,11 +29,15 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err != nil {
 		return nil, err
 	}
-	grantor, err := a.loadParty(s, "grantorCreditCode", in.GrantorCreditCode)
+	parties, err := readProvenParties(s) // by proof: the read set names no party (docs/PRIVACY.md)
 	if err != nil {
 		return nil, err
 	}
-	grantee, err := a.loadParty(s, "granteeCreditCode", in.GranteeCreditCode)
+	grantor, err := parties.party("grantorCreditCode", in.GrantorCreditCode)
+	if err != nil {
+		return nil, err
+	}
+	grantee, err := parties.party("granteeCreditCode", in.GranteeCreditCode)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,19 @@ func newLedger(channel string, start time.Time) *store.Memory {
 	m := store.NewMemory(channel, start)
 	m.Collection = app.Channels[channel].Private
 	m.Transient = map[string][]byte{domain.TransientSalt: []byte(strings.Repeat("5a", 32))}
+	m.Prove = proveParty
 	return m
+}
+
+// proveParty is what a client adds to a transaction's transient map
+// for each party it names: the party's proof, from the registry as
+// committed.
+func proveParty(s store.Store, code string) ([]byte, error) {
+	tree, _, err := registryTree(s)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(tree.Prove(code))
 }
 
 func bootstrapped(t testing.TB) *store.Memory {

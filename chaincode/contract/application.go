@@ -46,7 +46,11 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 		return nil, err
 	}
 	x := domain.ApplyInput{In: in, Existing: existing, Providers: map[string]*domain.Party{}, SourceCerts: map[string]*domain.CertificateRecord{}}
-	if x.Applicant, err = a.loadParty(s, "applicantCreditCode", in.ApplicantCreditCode); err != nil {
+	parties, err := readProvenParties(s) // by proof: the read set names no party (docs/PRIVACY.md)
+	if err != nil {
+		return nil, err
+	}
+	if x.Applicant, err = parties.party("applicantCreditCode", in.ApplicantCreditCode); err != nil {
 		return nil, err
 	}
 	if len(in.DataProviders) > 50 || len(in.RedevelopedFrom) > 50 {
@@ -54,7 +58,9 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	}
 	for _, code := range in.DataProviders {
 		if err := domain.ValidateCreditCode("dataProviders", code); err == nil {
-			x.Providers[code], _ = load[domain.Party](s, key(s, domain.TypeParty, code))
+			if x.Providers[code], err = parties.party("dataProviders", code); err != nil {
+				return nil, err
+			}
 		}
 	}
 	onboardingKey := ""

@@ -184,6 +184,13 @@ func (c *Contract) GetParty(ctx contractapi.TransactionContextInterface, creditC
 	return out(c.App.GetParty(st(ctx), creditCode))
 }
 
+// ProveParties answers the records and proofs of parties (JSON array of
+// credit codes) that a transaction naming them carries in its transient
+// map (domain.TransientParties).
+func (c *Contract) ProveParties(ctx contractapi.TransactionContextInterface, codesJSON string) (string, error) {
+	return out(c.App.ProveParties(st(ctx), codesJSON))
+}
+
 func (c *Contract) ListParties(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {
 	n, err := pageSize(size)
 	if err != nil {

@@ -91,7 +91,7 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if x.Existing, err = a.loadCredit(s, in.Number); err != nil {
 		return nil, err
 	}
-	if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+	if x.Party, err = a.provenParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 		return nil, err
 	}
 	if x.Cause, err = a.creditCause(s, in.PartyCreditCode, in.Cause); err != nil {

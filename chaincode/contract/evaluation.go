@@ -33,7 +33,7 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if x.Existing, err = a.loadEvaluation(s, in.Number); err != nil {
 		return nil, err
 	}
-	if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+	if x.Party, err = a.provenParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 		return nil, err
 	}
 	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // a key of checked parts only

@@ -51,7 +51,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	}
 	k, known := p.ObligationKind(in.Kind)
 	if !known || !k.Upward || in.PartyCreditCode != "" { // owed a level up: no party
-		if x.Party, err = a.loadParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+		if x.Party, err = a.provenParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 			return nil, err
 		}
 	}

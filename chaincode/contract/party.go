@@ -42,7 +42,7 @@ func (a *App) RegisterParty(s store.Store, inputJSON string) (*domain.Party, err
 	if err != nil {
 		return nil, err
 	}
-	if err := put(s, k, p); err != nil {
+	if err := putParty(s, k, p.CreditCode, nil, p); err != nil {
 		return nil, err
 	}
 	return p, emit(s, c, changed(domain.TypeParty, p.CreditCode, "register", p.Status, p.Version))
@@ -59,7 +59,11 @@ func (a *App) ChangePartyStatus(s store.Store, creditCode, action, reason string
 	if err != nil {
 		return nil, err
 	}
-	cur, err := load[domain.Party](s, k)
+	old, err := s.Get(k)
+	if err != nil {
+		return nil, err
+	}
+	cur, err := loadBy[domain.Party](func(string) ([]byte, error) { return old, nil }, k)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +71,10 @@ func (a *App) ChangePartyStatus(s store.Store, creditCode, action, reason string
 	if err != nil {
 		return nil, err
 	}
-	if err := putSaid(s, k, domain.TypeParty, p.CreditCode, p.Public(), reason); err != nil {
+	if err := putParty(s, k, p.CreditCode, old, p.Public()); err != nil {
+		return nil, err
+	}
+	if err := putWords(s, domain.TypeParty, p.CreditCode, reason); err != nil {
 		return nil, err
 	}
 	return p, emit(s, c, changed(domain.TypeParty, p.CreditCode, action, p.Status, p.Version))

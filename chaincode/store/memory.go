@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -39,6 +40,12 @@ type Memory struct {
 	// Transient is every transaction's transient map, as the client sent
 	// it.
 	Transient map[string][]byte
+	// Prove, when set, is the client that adds to a transaction's
+	// transient map the proof of each party it names
+	// (domain.TransientParty), from the committed state: the fake makes
+	// the proof of a code when the transaction asks for it, as
+	// network.Client sends those the arguments name.
+	Prove func(s Store, code string) ([]byte, error)
 }
 
 // Event is an emitted chaincode event.
@@ -98,6 +105,9 @@ func (m *Memory) Run(actor domain.Actor, fn func(Store) error) (txID string, err
 	tx := &memTx{m: m, id: m.txID(m.seq), now: m.clock, actor: actor, writes: map[string][]byte{}, privateWrites: map[string][]byte{}}
 	m.mu.Unlock()
 	err = fn(tx)
+	if err == nil {
+		err = tx.namesNoProvenParty()
+	}
 	m.mu.Lock()
 	m.Last = tx.trips
 	m.mu.Unlock()
@@ -174,6 +184,8 @@ type memTx struct {
 	// The peer's transaction simulator refuses a paginated query after a
 	// write and a write after a paginated query; so does the fake.
 	wrote, paged bool
+	// proved: the transaction asked for a party's proof.
+	proved bool
 }
 
 func (t *memTx) Get(key string) ([]byte, error) {
@@ -313,4 +325,33 @@ func (t *memTx) PutPrivate(key string, value []byte) error {
 	return nil
 }
 
-func (t *memTx) Transient(name string) []byte { return t.m.Transient[name] }
+// namesNoProvenParty is the rule of the party registry's roots
+// (docs/PRIVACY.md): a transaction that checks parties by proof reads no
+// party by its world-state key, which its read set would name, unless it
+// writes that party (a registration, a change of status).
+func (t *memTx) namesNoProvenParty() error {
+	if !t.proved {
+		return nil
+	}
+	prefix, _ := domain.CompositeKey(domain.TypeParty)
+	for k := range t.trips.Reads {
+		if _, wrote := t.writes[k]; strings.HasPrefix(k, prefix) && !wrote {
+			return fmt.Errorf("a transaction that checks parties by proof read party key %q: its read set names the party", k)
+		}
+	}
+	return nil
+}
+
+func (t *memTx) Transient(name string) []byte {
+	code, isParty := strings.CutPrefix(name, domain.TransientParty(""))
+	t.proved = t.proved || isParty
+	if v, ok := t.m.Transient[name]; ok || t.m.Prove == nil || !isParty {
+		return v
+	}
+	client := &memTx{m: t.m, id: t.id, now: t.now, actor: t.actor, writes: map[string][]byte{}, privateWrites: map[string][]byte{}}
+	b, err := t.m.Prove(client, code)
+	if err != nil {
+		panic(fmt.Sprintf("the fake client's proof of party %s: %v", code, err))
+	}
+	return b
+}

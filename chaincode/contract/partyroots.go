@@ -1,0 +1,203 @@
+package contract
+
+import (
+	"bytes"
+	"encoding/json"
+
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// The party registry's roots (domain/partyroots.go): RegisterParty and
+// ChangePartyStatus keep their bucket's root; a private transaction reads
+// every bucket's root and checks the parties it names by the proofs its
+// client sends, so its read set names no party.
+
+func partyRootKey(s store.Store, bucket int) string {
+	return key(s, domain.TypePartyRoot, domain.PartyBucketName(bucket))
+}
+
+func readPartyRoot(s store.Store, bucket int) (domain.PartyRoot, error) {
+	b, err := s.Get(partyRootKey(s, bucket))
+	if err != nil {
+		return domain.PartyRoot{}, err
+	}
+	r, err := domain.ParsePartyRoot(b)
+	if err != nil {
+		return r, domain.Invalid(domain.RulePartyProof, "partyRoot", "bucket %s: %v", domain.PartyBucketName(bucket), err)
+	}
+	return r, nil
+}
+
+// checkedParty verifies the proof of code in the transient map against
+// root and returns the record it proves, as the world state holds it
+// (nil: not registered).
+func checkedParty(s store.Store, field, code string, root domain.PartyRoot) ([]byte, error) {
+	entry := domain.TransientParty(code)
+	raw := s.Transient(entry)
+	if raw == nil {
+		return nil, domain.Invalid(domain.RulePartyProof, field,
+			"the transient map carries no proof of party %s (%q): a transaction that names a party carries its record and proof, as ProveParties answers them", code, entry)
+	}
+	var p domain.PartyProof
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return nil, domain.Invalid(domain.RulePartyProof, "transient."+entry, "must be a party's proof in JSON, as ProveParties answers it: %v", err)
+	}
+	rec, err := p.Check(code, root)
+	if err != nil {
+		return nil, domain.Conflict(domain.RulePartyProof, field,
+			"the proof of party %s does not hold against the registry: %v (the registry changed since the proof was made: ask ProveParties again)", code, err)
+	}
+	return rec, nil
+}
+
+// provenParties are the parties a private transaction names, checked
+// against the registry's roots, all of which it reads.
+type provenParties struct {
+	s     store.Store
+	roots [domain.PartyBuckets]domain.PartyRoot
+}
+
+func readProvenParties(s store.Store) (*provenParties, error) {
+	pp := &provenParties{s: s}
+	var err error
+	for b := range pp.roots {
+		if pp.roots[b], err = readPartyRoot(s, b); err != nil {
+			return nil, err
+		}
+	}
+	return pp, nil
+}
+
+// party is loadParty for a private transaction: the party of a
+// well-formed code by its proof, nil when the proof shows it is not
+// registered.
+func (pp *provenParties) party(field, code string) (*domain.Party, error) {
+	if err := domain.ValidateCreditCode(field, code); err != nil {
+		return nil, err
+	}
+	rec, err := checkedParty(pp.s, field, code, pp.roots[domain.PartyBucket(code)])
+	if err != nil || rec == nil {
+		return nil, err
+	}
+	p := new(domain.Party)
+	if err := json.Unmarshal(rec, p); err != nil || p.CreditCode != code {
+		return nil, domain.Invalid(domain.RulePartyProof, field, "the proven record of party %s is not a party record of that code", code)
+	}
+	return p, nil
+}
+
+// provenParty reads one party by proof (a transaction that names one).
+func (a *App) provenParty(s store.Store, field, code string) (*domain.Party, error) {
+	if err := domain.ValidateCreditCode(field, code); err != nil {
+		return nil, err
+	}
+	pp, err := readProvenParties(s)
+	if err != nil {
+		return nil, err
+	}
+	return pp.party(field, code)
+}
+
+// putParty writes a party's record as the world state holds it and
+// moves its bucket's root: the proof in the transient map must show the
+// record the world state held before (old; nil for a registration).
+func putParty(s store.Store, k, code string, old []byte, record any) error {
+	b, err := json.Marshal(record)
+	if err != nil {
+		return err
+	}
+	bucket := domain.PartyBucket(code)
+	root, err := readPartyRoot(s, bucket)
+	if err != nil {
+		return err
+	}
+	proven, err := checkedParty(s, "creditCode", code, root)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(proven, old) {
+		return domain.Conflict(domain.RulePartyProof, "partyRoot",
+			"bucket %s's root does not commit to party %s as the world state holds it: the registry's roots were made before this record (make the network anew)", domain.PartyBucketName(bucket), code)
+	}
+	var proof domain.PartyProof
+	_ = json.Unmarshal(s.Transient(domain.TransientParty(code)), &proof) // checked above
+	next, err := proof.RootWith(code, b)
+	if err != nil {
+		return err
+	}
+	if err := s.Put(k, b); err != nil {
+		return err
+	}
+	return s.Put(partyRootKey(s, bucket), []byte(next.String()))
+}
+
+// ProveParties answers, for each credit code, its party's record and its
+// proof against its bucket's root (domain.PartyProof): what a client sends
+// with a transaction that names parties. It reads the whole registry, and
+// refuses when the roots do not commit to it.
+func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.PartyProof, error) {
+	var codes []string
+	if err := decodeArg("codes", codesJSON, &codes); err != nil {
+		return nil, err
+	}
+	if len(codes) > domain.MaxPartiesNamed {
+		return nil, domain.Invalid(domain.RulePartyProof, "codes", "at most %d codes", domain.MaxPartiesNamed)
+	}
+	for _, c := range codes {
+		if err := domain.ValidateCreditCode("codes", c); err != nil {
+			return nil, err
+		}
+	}
+	tree, _, err := registryTree(s)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]domain.PartyProof{}
+	checked := map[int]bool{}
+	for _, c := range codes {
+		b := domain.PartyBucket(c)
+		if !checked[b] {
+			root, err := readPartyRoot(s, b)
+			if err != nil {
+				return nil, err
+			}
+			if root != tree.Root(b) {
+				return nil, domain.Conflict(domain.RulePartyProof, "partyRoot",
+					"bucket %s's root does not commit to the registry's parties (a network made before the roots: make it anew)", domain.PartyBucketName(b))
+			}
+			checked[b] = true
+		}
+		out[c] = tree.Prove(c)
+	}
+	return out, nil
+}
+
+// registryTree reads the whole party registry into its tree, with the
+// registered codes.
+func registryTree(s store.Store) (*domain.PartyTree, []string, error) {
+	records := map[string][]byte{}
+	var codes []string
+	bookmark := ""
+	for {
+		kvs, next, err := page(s, domain.TypeParty, nil, domain.MaxPageSize, bookmark)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, kv := range kvs {
+			var p struct {
+				CreditCode string `json:"creditCode"`
+			}
+			if err := json.Unmarshal(kv.Value, &p); err != nil {
+				return nil, nil, err
+			}
+			records[p.CreditCode] = kv.Value
+			codes = append(codes, p.CreditCode)
+		}
+		if next == "" || len(kvs) == 0 {
+			break
+		}
+		bookmark = next
+	}
+	return domain.NewPartyTree(records), codes, nil
+}

@@ -1,0 +1,162 @@
+package domain
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+)
+
+func partyRecords(n int) map[string][]byte {
+	out := map[string][]byte{}
+	for i := 0; i < n; i++ {
+		body := fmt.Sprintf("91450100%09d", i)
+		c, _ := CreditCodeCheckChar(body)
+		code := body + string(c)
+		out[code] = []byte(fmt.Sprintf(`{"creditCode":%q,"status":"active","version":1}`, code))
+	}
+	return out
+}
+
+func TestPartyProofsFoldToTheirBucketsRoot(t *testing.T) {
+	recs := partyRecords(300)
+	tree := NewPartyTree(recs)
+	used := map[int]bool{}
+	for code, rec := range recs {
+		b := PartyBucket(code)
+		used[b] = true
+		got, err := tree.Prove(code).Check(code, tree.Root(b))
+		if err != nil || string(got) != string(rec) {
+			t.Fatalf("%s: %q, %v", code, got, err)
+		}
+	}
+	if len(used) < PartyBuckets/2 {
+		t.Fatalf("300 codes fell in %d buckets of %d", len(used), PartyBuckets)
+	}
+	// An unregistered code proves absent.
+	absent := "91450100999999999" + func() string { c, _ := CreditCodeCheckChar("91450100999999999"); return string(c) }()
+	got, err := tree.Prove(absent).Check(absent, tree.Root(PartyBucket(absent)))
+	if err != nil || got != nil {
+		t.Fatalf("absent: %q, %v", got, err)
+	}
+}
+
+func TestPartyRootWithIsTheTreeAfterTheChange(t *testing.T) {
+	recs := partyRecords(120)
+	tree := NewPartyTree(recs)
+	var some string
+	for code := range recs {
+		some = code
+		break
+	}
+	// An update: the new root is the root of the registry rebuilt.
+	p := tree.Prove(some)
+	changed := []byte(`{"status":"suspended"}`)
+	root, err := p.RootWith(some, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs[some] = changed
+	if want := NewPartyTree(recs).Root(PartyBucket(some)); root != want {
+		t.Fatalf("update: %s, rebuilt %s", root, want)
+	}
+	// A registration into a bucket, from the proof of absence.
+	fresh := "91450100888888888" + func() string { c, _ := CreditCodeCheckChar("91450100888888888"); return string(c) }()
+	tree = NewPartyTree(recs)
+	p = tree.Prove(fresh)
+	if _, err := p.Check(fresh, tree.Root(PartyBucket(fresh))); err != nil {
+		t.Fatal(err)
+	}
+	root, _ = p.RootWith(fresh, []byte(`{}`))
+	recs[fresh] = []byte(`{}`)
+	if want := NewPartyTree(recs).Root(PartyBucket(fresh)); root != want {
+		t.Fatalf("insert: %s, rebuilt %s", root, want)
+	}
+	// The first party of an empty registry.
+	empty := NewPartyTree(nil)
+	root, _ = empty.Prove(fresh).RootWith(fresh, []byte(`{}`))
+	if want := NewPartyTree(map[string][]byte{fresh: []byte(`{}`)}).Root(PartyBucket(fresh)); root != want || empty.Root(PartyBucket(fresh)) != (PartyRoot{}) {
+		t.Fatalf("first: %s, want %s", root, want)
+	}
+}
+
+func TestPartyProofRefusesWhatTheRootDoesNotHold(t *testing.T) {
+	recs := partyRecords(400)
+	tree := NewPartyTree(recs)
+	var code, other string
+	for c := range recs {
+		if code == "" && len(tree.Prove(c).Siblings) >= 2 {
+			code = c
+		}
+	}
+	for c := range recs {
+		if c != code && PartyBucket(c) == PartyBucket(code) {
+			other = c
+		}
+	}
+	root := tree.Root(PartyBucket(code))
+	good := tree.Prove(code)
+	cases := map[string]func(p PartyProof) (PartyProof, string){
+		"a record changed (status)": func(p PartyProof) (PartyProof, string) {
+			p.Party = json.RawMessage(`{"creditCode":"` + code + `","status":"suspended","version":1}`)
+			return p, code
+		},
+		"said absent":          func(p PartyProof) (PartyProof, string) { p.Party = json.RawMessage("null"); return p, code },
+		"another code's proof": func(p PartyProof) (PartyProof, string) { return p, other },
+		"a sibling left out": func(p PartyProof) (PartyProof, string) {
+			p.Siblings = p.Siblings[1:]
+			return p, code
+		},
+		"siblings out of order": func(p PartyProof) (PartyProof, string) {
+			p.Siblings = append([]PartySibling{}, p.Siblings...)
+			p.Siblings[0], p.Siblings[len(p.Siblings)-1] = p.Siblings[len(p.Siblings)-1], p.Siblings[0]
+			return p, code
+		},
+		"an empty sibling spelled out": func(p PartyProof) (PartyProof, string) {
+			p.Siblings = append([]PartySibling{{Depth: 256, Hash: fmt.Sprintf("%064d", 0)}}, p.Siblings...)
+			return p, code
+		},
+		"a sibling not hex": func(p PartyProof) (PartyProof, string) {
+			p.Siblings = append([]PartySibling{}, p.Siblings...)
+			p.Siblings[0].Hash = "zz"
+			return p, code
+		},
+	}
+	if other == "" || len(good.Siblings) < 2 {
+		t.Fatalf("fixture: other %q, %d siblings", other, len(good.Siblings))
+	}
+	for name, bend := range cases {
+		p, c := bend(good)
+		if _, err := p.Check(c, root); err == nil {
+			t.Errorf("%s: accepted", name)
+		}
+	}
+}
+
+func TestPartiesNamedReadsTheArgumentsOfEachTransaction(t *testing.T) {
+	recs := partyRecords(3)
+	var codes []string
+	for c := range recs {
+		codes = append(codes, c)
+	}
+	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	cases := []struct {
+		fn   string
+		args []string
+		want []string
+	}{
+		{"RegisterParty", []string{js(PartyInput{CreditCode: codes[0]})}, codes[:1]},
+		{"ChangePartyStatus", []string{codes[1], "suspend", "why"}, codes[1:2]},
+		{"Apply", []string{js(ApplicationInput{ApplicantCreditCode: codes[0], DataProviders: []string{codes[1], codes[0], "not a code", codes[2]}})}, codes},
+		{"RecordAgreement", []string{js(AgreementInput{GrantorCreditCode: codes[2], GranteeCreditCode: codes[1]})}, []string{codes[2], codes[1]}},
+		{"RecordEvaluation", []string{js(EvaluationInput{PartyCreditCode: codes[0]})}, codes[:1]},
+		{"RecordCreditRecord", []string{js(CreditInput{PartyCreditCode: codes[0]})}, codes[:1]},
+		{"OpenObligation", []string{js(ObligationInput{PartyCreditCode: codes[0]})}, codes[:1]},
+		{"OpenObligation", []string{"{not json"}, nil},
+		{"IssueCredential", []string{codes[0]}, nil},
+	}
+	for _, c := range cases {
+		if got := PartiesNamed(c.fn, c.args); fmt.Sprint(got) != fmt.Sprint(c.want) {
+			t.Errorf("%s: %v, want %v", c.fn, got, c.want)
+		}
+	}
+}
