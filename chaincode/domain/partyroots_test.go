@@ -160,3 +160,31 @@ func TestPartiesNamedReadsTheArgumentsOfEachTransaction(t *testing.T) {
 		}
 	}
 }
+
+// The cost of a proof: the registry's tree made and one code proven
+// (what ProveParties does on the peer), against checking a proof (what
+// every endorser of a private transaction does).
+func BenchmarkPartyProof(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		recs := partyRecords(n)
+		var code string
+		for c := range recs {
+			code = c
+			break
+		}
+		b.Run(fmt.Sprintf("prove/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				NewPartyTree(recs).Prove(code)
+			}
+		})
+		tree := NewPartyTree(recs)
+		p, root := tree.Prove(code), tree.Root(PartyBucket(code))
+		b.Run(fmt.Sprintf("check/%d", n), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := p.Check(code, root); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -130,6 +130,10 @@ var enterpriseReads = map[string]readRule{
 	"GetReport":                     public,
 	"GetSelection":                  public, // the call and the candidates' notice are public (GD 20(1)(4))
 	"FileObjection":                 public,
+	// A party's record as the world state holds it (public fields only,
+	// never its words) and its proof: what the enterprise's own
+	// application sends of its applicant and data providers.
+	"ProveParties": public,
 	// A credential's and a certificate's records are public: every
 	// verification answers with them (VerifyCredential, the page).
 	"GetCredential":  public,
