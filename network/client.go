@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -182,7 +183,7 @@ func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...
 	for attempt := 1; ; attempt++ {
 		done, err := c.submitOnce(ctx, channel, fn, args)
 		if attempt < partyAttempts && staleParties(fn, err) && ctx.Err() == nil {
-			time.Sleep(time.Duration(attempt) * 100 * time.Millisecond)
+			time.Sleep(time.Duration(50+mrand.IntN(200)) * time.Millisecond) // apart from the others that lost the same root
 			continue
 		}
 		return done, err
@@ -194,8 +195,10 @@ func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...
 // endorsed, and a registration or status change committed in between
 // refuses it (at endorsement, domain.RulePartyProof) or invalidates it (a
 // read conflict on a root), with nothing written; it is sent again with
-// fresh proofs.
-const partyAttempts = 4
+// fresh proofs. Registrations of parties in one bucket (1 in 64) commit
+// one per block: with 64 in flight about half lose a race at each
+// attempt, hence a bound far above the few a transaction needs.
+const partyAttempts = 16
 
 // staleParties tells whether err is such a refusal of fn.
 func staleParties(fn string, err error) bool {
@@ -206,7 +209,7 @@ func staleParties(fn string, err error) bool {
 	if errors.As(err, &ce) {
 		return ce.Code == "MVCC_READ_CONFLICT"
 	}
-	return strings.Contains(ErrorText(err), domain.RulePartyProof+":") && strings.Contains(ErrorText(err), "does not hold against the registry")
+	return domain.IsRule(err, domain.RulePartyStale)
 }
 
 func (c *Client) submitOnce(ctx context.Context, channel, fn string, args []string) (*Committed, error) {

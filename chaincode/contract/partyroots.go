@@ -45,7 +45,7 @@ func checkedParty(s store.Store, field, code string, root domain.PartyRoot) ([]b
 	}
 	rec, err := p.Check(code, root)
 	if err != nil {
-		return nil, domain.Conflict(domain.RulePartyProof, field,
+		return nil, domain.Conflict(domain.RulePartyStale, field,
 			"the proof of party %s does not hold against the registry: %v (the registry changed since the proof was made: ask ProveParties again)", code, err)
 	}
 	return rec, nil

@@ -77,10 +77,13 @@ func TestAPartyProofThatDoesNotHoldIsRefused(t *testing.T) {
 	bent.Party = json.RawMessage(strings.Replace(string(bent.Party), `"status":"active"`, `"status":"active" `, 1))
 	bentJSON, _ := json.Marshal(bent)
 	other := must[[]byte](t)(run(f, cityAOperator, func(s store.Store) ([]byte, error) { return s.Transient(domain.TransientParty(providerCode)), nil }))
-	for name, proof := range map[string][]byte{"stale": stale, "bent": bentJSON, "another party's": other, "not JSON": []byte("{")} {
-		f.m.Transient[entry] = proof
+	for name, c := range map[string]struct {
+		proof []byte
+		rule  string
+	}{"stale": {stale, domain.RulePartyStale}, "bent": {bentJSON, domain.RulePartyStale}, "another party's": {other, domain.RulePartyStale}, "not JSON": {[]byte("{"), domain.RulePartyProof}} {
+		f.m.Transient[entry] = c.proof
 		before := f.m.Snapshot()
-		f.refused(cityAOperator, domain.RulePartyProof, apply)
+		f.refused(cityAOperator, c.rule, apply)
 		if len(f.m.Snapshot()) != len(before) {
 			t.Fatalf("%s: a refused Apply wrote", name)
 		}

@@ -42,9 +42,16 @@ const TypePartyRoot = "partyRoot"
 // the transaction names (a PartyProof in JSON).
 func TransientParty(code string) string { return "party:" + code }
 
-// RulePartyProof: a transaction that names a party carries the party's
-// record and its proof against the registry's root.
-const RulePartyProof = "DL-PARTY-PROOF"
+// Rule codes of the registry's roots.
+const (
+	// RulePartyProof: a transaction that names a party carries the
+	// party's record and its proof against the registry's root.
+	RulePartyProof = "DL-PARTY-PROOF"
+	// RulePartyStale: the proof does not hold against the root (the
+	// registry moved since it was made, or it was bent): nothing is
+	// written, and a client asks for proofs again.
+	RulePartyStale = "DL-PARTY-STALE"
+)
 
 // MaxPartiesNamed bounds the proofs a transaction may carry (an
 // application's applicant and 50 data providers).
