@@ -123,7 +123,7 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 				}
 				checked[fn]++
 				roots := 0
-				for _, keys := range tx.ReadKeys() {
+				for _, keys := range tx.ReadSet() {
 					for _, k := range keys {
 						if strings.HasPrefix(k, partyPrefix) {
 							t.Errorf("%s %s (%s, block %d) read party key %q", fn, tx.TxID, channel, blk.GetHeader().GetNumber(), k)

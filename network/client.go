@@ -182,27 +182,31 @@ func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) 
 func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...string) (*Committed, error) {
 	for attempt := 1; ; attempt++ {
 		done, err := c.submitOnce(ctx, channel, fn, args)
-		if attempt < partyAttempts && staleParties(fn, err) && ctx.Err() == nil {
-			time.Sleep(time.Duration(50+mrand.IntN(200)) * time.Millisecond) // apart from the others that lost the same root
-			continue
+		if attempt >= partyAttempts || !staleParties(fn, err) {
+			return done, err
 		}
-		return done, err
+		select { // apart from the others that lost the same root
+		case <-time.After(time.Duration(50+mrand.IntN(200)) * time.Millisecond):
+		case <-ctx.Done():
+			return done, err
+		}
 	}
 }
 
 // partyAttempts bounds the submissions of a transaction that names
 // parties: its proofs hold against the registry's roots when it is
 // endorsed, and a registration or status change committed in between
-// refuses it (at endorsement, domain.RulePartyProof) or invalidates it (a
+// refuses it (at endorsement, domain.RulePartyStale) or invalidates it (a
 // read conflict on a root), with nothing written; it is sent again with
-// fresh proofs. Registrations of parties in one bucket (1 in 64) commit
+// fresh proofs; so is one that checks a party's facts when another
+// changed any party's facts. Registrations of parties in one bucket (1 in 64) commit
 // one per block: with 64 in flight about half lose a race at each
 // attempt, hence a bound far above the few a transaction needs.
 const partyAttempts = 16
 
 // staleParties tells whether err is such a refusal of fn.
 func staleParties(fn string, err error) bool {
-	if err == nil || !domain.ProvesParties(fn) {
+	if err == nil || !domain.ProvesParties(fn) && !domain.ProvesFacts(fn) {
 		return false
 	}
 	var ce *CommitError
@@ -239,6 +243,22 @@ func (c *Client) submitOnce(ctx context.Context, channel, fn string, args []stri
 	return done, nil
 }
 
+// membersOnly evaluates as the client within ctx on a peer of the
+// collection's members.
+type membersOnly struct {
+	*Client
+	ctx     context.Context
+	members []string
+}
+
+func (m membersOnly) Evaluate(channel, fn string, args ...string) ([]byte, error) {
+	if len(m.members) == 0 {
+		return nil, fmt.Errorf("%s: channel %s names no collection members to ask", fn, channel)
+	}
+	res, err := m.Contract(channel).EvaluateWithContext(m.ctx, fn, client.WithArguments(args...), client.WithEndorsingOrganizations(m.members...))
+	return res, refusal(err)
+}
+
 // readerCtx evaluates as the client within ctx.
 type readerCtx struct {
 	*Client
@@ -264,12 +284,41 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 func (c *Client) privately(ctx context.Context, channel, fn string, args []string) ([]client.ProposalOption, error) {
 	transient := map[string][]byte{}
 	if codes := domain.PartiesNamed(fn, args); len(codes) > 0 {
-		proofs, err := Tx.ProveParties(codes).Evaluate(readerCtx{c, ctx}, channel)
+		// The codes of a transaction with private arguments are as private
+		// as they are: asked of a member's peer only.
+		var ask Invoker = readerCtx{c, ctx}
+		if domain.PrivateArgs(fn) {
+			ask = membersOnly{c, ctx, c.Collections[channel]}
+		}
+		proofs, err := Tx.ProveParties(codes).Evaluate(ask, channel)
 		if err != nil {
 			return nil, fmt.Errorf("%s: proving parties %v: %w", fn, codes, err)
 		}
 		for code, p := range proofs {
 			if transient[domain.TransientParty(code)], err = json.Marshal(p); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// A party's facts are the collection's: asked of a member's peer.
+	lookup := func(recordType, number string) ([]byte, error) {
+		b, err := RecordOf(readerCtx{c, ctx}, channel, recordType, number)
+		if _, refused := domain.AsRule(err); refused {
+			return nil, nil // no such record for the caller: the transaction says so
+		}
+		return b, err
+	}
+	facts, err := domain.FactsNamed(fn, args, lookup)
+	if err != nil {
+		return nil, fmt.Errorf("%s: whose facts it checks: %w", fn, err)
+	}
+	if len(facts) > 0 {
+		proofs, err := Tx.ProveFacts(facts).Evaluate(membersOnly{c, ctx, c.Collections[channel]}, channel)
+		if err != nil {
+			return nil, fmt.Errorf("%s: proving the facts of %v: %w", fn, facts, err)
+		}
+		for code, p := range proofs {
+			if transient[domain.TransientFacts(code)], err = json.Marshal(p); err != nil {
 				return nil, err
 			}
 		}

@@ -177,9 +177,15 @@ func (txs) GetParty(creditCode string) Read[*domain.Party] {
 }
 
 // ProveParties is the records and proofs of parties that a transaction
-// naming them carries (domain.TransientParties; the client sends them).
+// naming them carries (domain.TransientParty; the client sends them).
 func (txs) ProveParties(codes []string) Read[map[string]domain.PartyProof] {
 	return read[map[string]domain.PartyProof]("ProveParties", codes)
+}
+
+// ProveFacts is the facts of parties, with their proofs, that a
+// transaction checking them carries (domain.TransientFacts).
+func (txs) ProveFacts(codes []string) Read[map[string]domain.PartyProof] {
+	return read[map[string]domain.PartyProof]("ProveFacts", codes)
 }
 func (txs) ListParties(size int, bookmark string) Read[*domain.Page[domain.Party]] {
 	return read[*domain.Page[domain.Party]]("ListParties", size, bookmark)
@@ -583,6 +589,9 @@ func (c *Client) GetParty(channel, creditCode string) (*domain.Party, error) {
 }
 func (c *Client) ProveParties(channel string, codes []string) (map[string]domain.PartyProof, error) {
 	return Tx.ProveParties(codes).Evaluate(c, channel)
+}
+func (c *Client) ProveFacts(channel string, codes []string) (map[string]domain.PartyProof, error) {
+	return Tx.ProveFacts(codes).Evaluate(c, channel)
 }
 func (c *Client) ListParties(channel string, size int, bookmark string) (*domain.Page[domain.Party], error) {
 	return Tx.ListParties(size, bookmark).Evaluate(c, channel)

@@ -280,9 +280,9 @@ func (t *Tx) Read(ns, key string) (*kvrwset.Version, bool) {
 	return nil, false
 }
 
-// ReadKeys are the world-state keys the transaction read, by namespace:
+// ReadSet is the world-state keys the transaction read, by namespace:
 // its read set keeps them in clear.
-func (t *Tx) ReadKeys() map[string][]string {
+func (t *Tx) ReadSet() map[string][]string {
 	out := map[string][]string{}
 	for ns, kv := range t.nsRWSets {
 		for _, r := range kv.GetReads() {

@@ -15,7 +15,7 @@ import (
 // every member of the channel may read: no row in the access table.
 var readOnly = map[string]bool{
 	"GetJurisdiction": true, "GetProfile": true, "GetCalendar": true,
-	"GetParty": true, "ListParties": true, "ProveParties": true, "History": true,
+	"GetParty": true, "ListParties": true, "ProveParties": true, "ProveFacts": true, "History": true,
 	"GetIssuerKey": true, "ListIssuerKeys": true,
 	"GetAgreement": true, "GetCredential": true, "VerifyCredential": true, "VerifyCredentialDocument": true, "ListCredentials": true,
 	"GetApplication": true, "GetObligation": true, "GetCreditRecord": true, "GetEvaluation": true, "GetSelection": true, "GetPlan": true, "GetCertificate": true, "VerifyCertificate": true, "VerifyCertificateDocument": true,

@@ -41,14 +41,9 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err != nil {
 		return nil, err
 	}
-	facts, err := eligibilityFacts(s, in.GranteeCreditCode, in.Declaration)
+	facts, err := eligibilityFacts(s, in.GranteeCreditCode, in.Declaration, domain.Authorizes(in.Kind))
 	if err != nil {
 		return nil, err
-	}
-	if domain.Authorizes(in.Kind) {
-		if facts.Evaluation, err = latestEvaluation(s, in.GranteeCreditCode); err != nil {
-			return nil, err
-		}
 	}
 	ag, err := domain.RecordAgreement(t.j, p, existing, grantor, grantee, facts, in, t.now, t.c)
 	if err != nil {

@@ -29,15 +29,23 @@ func newLedger(channel string, start time.Time) *store.Memory {
 	m := store.NewMemory(channel, start)
 	m.Collection = app.Channels[channel].Private
 	m.Transient = map[string][]byte{domain.TransientSalt: []byte(strings.Repeat("5a", 32))}
-	m.Prove = proveParty
+	m.Prove = prove
 	return m
 }
 
-// proveParty is what a client adds to a transaction's transient map
-// for each party it names: the party's proof, from the registry as
-// committed.
-func proveParty(s store.Store, code string) ([]byte, error) {
-	tree, _, err := registryTree(s)
+// prove is what a client adds to a transaction's transient map for each
+// party it names and each party whose facts it checks: the proof, from
+// the ledger as committed (the client's caller is the transaction's).
+func prove(s store.Store, entry string) ([]byte, error) {
+	if code, ok := strings.CutPrefix(entry, domain.TransientParty("")); ok {
+		tree, err := registryTree(s)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(tree.Prove(code))
+	}
+	code, _ := strings.CutPrefix(entry, domain.TransientFacts(""))
+	tree, err := factsTree(s)
 	if err != nil {
 		return nil, err
 	}

@@ -63,11 +63,15 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 			}
 		}
 	}
-	onboardingKey := ""
+	var facts *partyFacts // an onboarding's: the applicant's latest onboarding
 	if in.Kind == domain.KindOnboarding && domain.ValidateCreditCode("applicantCreditCode", in.ApplicantCreditCode) == nil {
-		onboardingKey = key(s, domain.TypeOnboardingOf, in.ApplicantCreditCode)
-		if x.Onboarding, err = heldBy(s, s.GetPrivate, onboardingKey, a.loadApplication); err != nil {
+		if facts, err = readFacts(s, "applicantCreditCode", in.ApplicantCreditCode); err != nil {
 			return nil, err
+		}
+		if facts.Onboarding != "" {
+			if x.Onboarding, err = a.loadApplication(s, facts.Onboarding); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if in.Previous != "" {
@@ -98,8 +102,9 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	if err != nil {
 		return nil, err
 	}
-	if onboardingKey != "" { // as private as the application: an onboarding is reported, not published (ZW 18)
-		if err := s.PutPrivate(onboardingKey, []byte(app.Number)); err != nil {
+	if facts != nil { // as private as the application: an onboarding is reported, not published (ZW 18)
+		facts.Onboarding = app.Number
+		if err := facts.save(s); err != nil {
 			return nil, err
 		}
 	}

@@ -186,9 +186,16 @@ func (c *Contract) GetParty(ctx contractapi.TransactionContextInterface, creditC
 
 // ProveParties answers the records and proofs of parties (JSON array of
 // credit codes) that a transaction naming them carries in its transient
-// map (domain.TransientParties).
+// map (domain.TransientParty).
 func (c *Contract) ProveParties(ctx contractapi.TransactionContextInterface, codesJSON string) (string, error) {
 	return out(c.App.ProveParties(st(ctx), codesJSON))
+}
+
+// ProveFacts answers the facts of parties (JSON array of credit codes),
+// with their proofs, that a transaction checking them carries in its
+// transient map (domain.TransientFacts): a collection member's query.
+func (c *Contract) ProveFacts(ctx contractapi.TransactionContextInterface, codesJSON string) (string, error) {
+	return out(c.App.ProveFacts(st(ctx), codesJSON))
 }
 
 func (c *Contract) ListParties(ctx contractapi.TransactionContextInterface, size, bookmark string) (string, error) {

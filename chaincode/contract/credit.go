@@ -13,15 +13,12 @@ func (a *App) loadCredit(s store.Store, number string) (*domain.CreditRecord, er
 	return loadWholeNumbered[domain.CreditRecord](a, s, domain.TypeCredit, number)
 }
 
-// saveCredit writes a credit record and its party's list of records in
-// force, all to the collection (docs/PRIVACY.md): the block keeps their
-// hashes, and the event the record's key hash only.
-func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, error) {
-	held, err := creditInForce(t.s, r.PartyCreditCode)
-	if err != nil {
-		return nil, err
-	}
-	if err := putPrivate(t.s, key(t.s, domain.TypeCreditParty, r.PartyCreditCode), r.InForceAfter(held)); err != nil {
+// saveCredit writes a credit record to the collection, and its party's
+// facts with the records in force after it (docs/PRIVACY.md): the block
+// keeps their hashes, and the event the record's key hash only.
+func (a *App) saveCredit(t *tx, r *domain.CreditRecord, facts *partyFacts) (*domain.CreditRecord, error) {
+	facts.Credits = r.InForceAfter(facts.Credits)
+	if err := facts.save(t.s); err != nil {
 		return nil, err
 	}
 	ch, err := putNumbered(t.s, domain.TypeCredit, r.Number, r.Version, r.Public(), r, domain.Changed{})
@@ -31,45 +28,30 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord) (*domain.CreditRecord, e
 	return r, emit(t.s, t.c, ch)
 }
 
-// creditInForce reads the numbers of a party's credit records in force
-// (one key: no range scan in a write). It reads the collection: the Fabric
-// gateway plans such a transaction's endorsement among its members.
-func creditInForce(s store.Store, party string) ([]string, error) {
-	held, err := loadPrivate[[]string](s, key(s, domain.TypeCreditParty, party))
-	if err != nil || held == nil {
-		return nil, err
-	}
-	return *held, nil
-}
-
-// eligibilityFacts reads what the ledger knows of a declaring party, only
-// what its declaration's conditions are checked against (its credit
-// records in force, the incidents it reported).
-func eligibilityFacts(s store.Store, party string, d *domain.Declaration) (domain.GranteeFacts, error) {
+// eligibilityFacts reads what the ledger knows of a declaring party (its
+// facts), only what its declaration's conditions are checked against
+// (its credit records in force, the incidents it reported), and its
+// latest evaluation where latest says so (an authorizing agreement).
+func eligibilityFacts(s store.Store, party string, d *domain.Declaration, latest bool) (domain.GranteeFacts, error) {
 	var f domain.GranteeFacts
 	credit, incidents := d.ChecksLedger()
-	if domain.ValidateCreditCode("party", party) != nil {
+	if domain.ValidateCreditCode("party", party) != nil || !(credit || incidents || latest) {
 		return f, nil
 	}
-	var err error
+	facts, err := readFacts(s, "granteeCreditCode", party)
+	if err != nil {
+		return f, err
+	}
 	if credit {
-		if f.CreditRecords, err = creditInForce(s, party); err != nil {
-			return f, err
-		}
+		f.CreditRecords = facts.Credits
 	}
 	if incidents {
-		f.Incidents, err = reportedIncidents(s, party)
+		f.Incidents = facts.Incidents
 	}
-	return f, err
-}
-
-// reportedIncidents reads the incidents a party reported (one key).
-func reportedIncidents(s store.Store, party string) ([]domain.ReportedEvent, error) {
-	held, err := loadPrivate[[]domain.ReportedEvent](s, key(s, domain.TypeReportedEvents, party))
-	if err != nil || held == nil {
-		return nil, err
+	if latest && facts.Latest != nil {
+		f.Evaluation = facts.Latest.Number
 	}
-	return *held, nil
+	return f, nil
 }
 
 // RecordCreditRecord writes a finding to a party's credit file, naming
@@ -94,12 +76,18 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if x.Party, err = a.provenParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 		return nil, err
 	}
+	var facts *partyFacts
+	if x.Party != nil {
+		if facts, err = readFacts(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+			return nil, err
+		}
+	}
 	if x.Cause, err = a.creditCause(s, in.PartyCreditCode, in.Cause); err != nil {
 		return nil, err
 	}
-	if x.Cause != nil {
+	if x.Cause != nil && facts != nil {
 		if d, ok := x.Cause.Decision(in.PartyCreditCode); ok {
-			if x.Holder, err = a.creditOnDecision(s, d.TxID); err != nil {
+			if x.Holder, err = a.creditOnDecision(s, facts, d.TxID); err != nil {
 				return nil, err
 			}
 		}
@@ -108,16 +96,21 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if err != nil {
 		return nil, err
 	}
-	if err := s.PutPrivate(key(s, domain.TypeCreditDecision, r.DecisionTxID), []byte(r.Number)); err != nil {
-		return nil, err
+	if facts.CreditDecisions == nil {
+		facts.CreditDecisions = map[string]string{}
 	}
-	return a.saveCredit(t, r)
+	facts.CreditDecisions[r.DecisionTxID] = r.Number
+	return a.saveCredit(t, r, facts)
 }
 
 // creditOnDecision is the credit record written on the decision made by
-// transaction txID (well-formed: OwnedRecord.Decision), if any.
-func (a *App) creditOnDecision(s store.Store, txID string) (*domain.CreditRecord, error) {
-	return heldBy(s, s.GetPrivate, key(s, domain.TypeCreditDecision, txID), a.loadCredit)
+// transaction txID against the party of facts, if any.
+func (a *App) creditOnDecision(s store.Store, facts *partyFacts, txID string) (*domain.CreditRecord, error) {
+	n := facts.CreditDecisions[txID]
+	if n == "" {
+		return nil, nil
+	}
+	return a.loadCredit(s, n)
 }
 
 // creditCause reads the decision a credit record names (nil: no such
@@ -145,7 +138,11 @@ func (a *App) RescindCreditRecord(s store.Store, number, reasons string) (*domai
 	if err != nil {
 		return nil, err
 	}
-	return a.saveCredit(t, next)
+	facts, err := readFacts(s, "number", next.PartyCreditCode)
+	if err != nil {
+		return nil, err
+	}
+	return a.saveCredit(t, next, facts)
 }
 
 // GetCreditRecord reads a credit record, for whom may read it whole

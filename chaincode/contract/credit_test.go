@@ -25,17 +25,14 @@ func recordCreditFn(in domain.CreditInput) func(s store.Store) (*domain.CreditRe
 
 func heldCredits(t *testing.T, f *fixture, party string) []string {
 	t.Helper()
-	var held []string
-	if _, err := f.m.Run(cityAAuthority, func(s store.Store) error {
-		b, err := s.GetPrivate(key(s, domain.TypeCreditParty, party))
-		if b != nil {
-			err = json.Unmarshal(b, &held)
-		}
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return held
+	return factsOf(t, f, party).Credits
+}
+
+// factsOf reads a party's facts as a transaction checks them.
+func factsOf(t *testing.T, f *fixture, party string) *domain.PartyFacts {
+	t.Helper()
+	facts := must[*partyFacts](t)(run(f, cityAAuthority, func(s store.Store) (*partyFacts, error) { return readFacts(s, "party", party) }))
+	return facts.PartyFacts
 }
 
 // GX 19: a finding goes to a party's credit file with the decision that

@@ -43,9 +43,7 @@ func TestOperatorEligibilityIsCheckedAgainstWhatItReported(t *testing.T) {
 	earlier.Number, earlier.OccurredOn = obligationNumber(), "2025-06-01"
 	must[*domain.Obligation](t)(run(f, cityAOperator, openFn(earlier)))
 	held := func() []domain.ReportedEvent {
-		var out []domain.ReportedEvent
-		_, _ = f.m.Run(cityAAuthority, func(s store.Store) (err error) { out, err = reportedIncidents(s, operatorCode); return err })
-		return out
+		return factsOf(t, f, operatorCode).Incidents
 	}
 	if h := held(); len(h) != 2 || h[0].Number != incident.Number || h[1].Number != earlier.Number {
 		t.Fatalf("incidents held: %+v", h)

@@ -36,27 +36,30 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if x.Party, err = a.provenParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 		return nil, err
 	}
-	if x.Party != nil && domain.PeriodPattern.MatchString(in.Period) { // a key of checked parts only
-		if x.Standing, err = heldBy(s, s.GetPrivate, key(s, domain.TypeEvaluationPeriod, in.PartyCreditCode, in.Period), a.loadEvaluation); err != nil {
+	var facts *partyFacts
+	if x.Party != nil {
+		if facts, err = readFacts(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 			return nil, err
+		}
+		if n := facts.Evaluations[in.Period]; n != "" {
+			if x.Standing, err = a.loadEvaluation(s, n); err != nil {
+				return nil, err
+			}
 		}
 	}
 	e, superseded, err := domain.RecordEvaluation(t.j, p, x, t.now, t.c)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.PutPrivate(key(s, domain.TypeEvaluationPeriod, e.PartyCreditCode, e.Period), []byte(e.Number)); err != nil {
-		return nil, err
+	if facts.Evaluations == nil {
+		facts.Evaluations = map[string]string{}
 	}
-	latestKey := key(s, domain.TypeEvaluationLatest, e.PartyCreditCode)
-	latest, err := loadPrivate[domain.LatestEvaluation](s, latestKey)
-	if err != nil {
-		return nil, err
+	facts.Evaluations[e.Period] = e.Number
+	if e.Later(facts.Latest) {
+		facts.Latest = &domain.LatestEvaluation{Number: e.Number, Period: e.Period}
 	}
-	if e.Later(latest) {
-		if err := putPrivate(s, latestKey, domain.LatestEvaluation{Number: e.Number, Period: e.Period}); err != nil {
-			return nil, err
-		}
+	if err := facts.save(s); err != nil {
+		return nil, err
 	}
 	var changes []domain.Changed // the new evaluation's first: the event is named for it
 	for _, r := range []*domain.Evaluation{e, superseded} {
@@ -70,22 +73,6 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 		changes = append(changes, ch)
 	}
 	return e, emit(s, t.c, changes...) // one event per transaction, naming both
-}
-
-// latestEvaluation is the number of a party's latest evaluation standing
-// ("" none): an authorizing agreement records it, publicly (the number
-// tells that an evaluation exists, not its outcome). It reads the
-// collection: the Fabric gateway plans such a transaction's endorsement
-// among the collection's members.
-func latestEvaluation(s store.Store, party string) (string, error) {
-	if domain.ValidateCreditCode("party", party) != nil {
-		return "", nil
-	}
-	held, err := loadPrivate[domain.LatestEvaluation](s, key(s, domain.TypeEvaluationLatest, party))
-	if err != nil || held == nil {
-		return "", err
-	}
-	return held.Number, nil
 }
 
 // GetEvaluation reads an evaluation, for whom may read it whole

@@ -66,12 +66,16 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		}
 		x.Subject = r != nil && r.OfParty
 	}
-	periodKey := ""
-	// The key is built only from checked parts (key() panics on others).
-	if known && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
-		periodKey = key(s, domain.TypeObligationPeriod, in.Kind, in.PartyCreditCode, in.Period)
-		if x.Holder, err = heldBy(s, s.GetPrivate, periodKey, a.loadObligation); err != nil {
+	yearly := known && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period)
+	var facts *partyFacts // the party's yearly obligations and reported incidents
+	if (yearly || in.Kind == domain.IncidentKind) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
+		if facts, err = readFacts(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 			return nil, err
+		}
+		if n := facts.Obligations[domain.ObligationYear(in.Kind, in.Period)]; yearly && n != "" {
+			if x.Holder, err = a.loadObligation(s, n); err != nil {
+				return nil, err
+			}
 		}
 	}
 	from := t.now // a self-reported event may be last year's: its calendar too
@@ -86,13 +90,19 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	if err != nil {
 		return nil, err
 	}
-	if periodKey != "" {
-		if err := s.PutPrivate(periodKey, []byte(o.Number)); err != nil {
+	if facts != nil && (yearly || o.IsIncidentReport()) {
+		if yearly {
+			if facts.Obligations == nil {
+				facts.Obligations = map[string]string{}
+			}
+			facts.Obligations[domain.ObligationYear(o.Kind, o.Period)] = o.Number
+		}
+		if o.IsIncidentReport() {
+			facts.Incidents = domain.WithEvent(facts.Incidents, o)
+		}
+		if err := facts.save(s); err != nil {
 			return nil, err
 		}
-	}
-	if err := a.noteIncident(s, o, domain.WithEvent); err != nil {
-		return nil, err
 	}
 	if err := putPublic(s, o); err != nil {
 		return nil, err
@@ -146,19 +156,6 @@ func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string, first do
 		}
 	}
 	return emit(t.s, t.c, changes...)
-}
-
-// noteIncident updates the party's reported incidents with o (added when
-// reported, dropped when withdrawn); other kinds leave them be.
-func (a *App) noteIncident(s store.Store, o *domain.Obligation, change func([]domain.ReportedEvent, *domain.Obligation) []domain.ReportedEvent) error {
-	if !o.IsIncidentReport() {
-		return nil
-	}
-	held, err := reportedIncidents(s, o.PartyCreditCode)
-	if err != nil {
-		return err
-	}
-	return putPrivate(s, key(s, domain.TypeReportedEvents, o.PartyCreditCode), change(held, o))
 }
 
 // recordOf reads a numbered record of kind (field names the number in
@@ -254,11 +251,15 @@ func (a *App) FileObligation(s store.Store, number, filingJSON string) (*domain.
 func (a *App) DecideObligation(s store.Store, number, decision, reasons string) (*domain.Obligation, error) {
 	return a.obligationStep(s, domain.ActDecideObligation, number, func(t *tx, o *domain.Obligation) (*domain.Obligation, error) {
 		next, err := domain.DecideObligation(t.j, o, decision, reasons, t.c) // who may decide, first
-		if err != nil || next.Status != domain.ObligationWithdrawn {
+		if err != nil || next.Status != domain.ObligationWithdrawn || o.OrderTxID() == "" && !o.IsIncidentReport() {
 			return next, err
 		}
+		facts, err := readFacts(s, "number", o.PartyCreditCode)
+		if err != nil {
+			return nil, err
+		}
 		if order := o.OrderTxID(); order != "" {
-			held, err := a.creditOnDecision(s, order)
+			held, err := a.creditOnDecision(s, facts, order)
 			if err != nil {
 				return nil, err
 			}
@@ -266,7 +267,11 @@ func (a *App) DecideObligation(s store.Store, number, decision, reasons string) 
 				return nil, err
 			}
 		}
-		return next, a.noteIncident(s, next, domain.WithoutEvent)
+		if !o.IsIncidentReport() {
+			return next, nil
+		}
+		facts.Incidents = domain.WithoutEvent(facts.Incidents, next)
+		return next, facts.save(s)
 	})
 }
 

@@ -31,24 +31,24 @@ func readPartyRoot(s store.Store, bucket int) (domain.PartyRoot, error) {
 
 // checkedParty verifies the proof of code in the transient map against
 // root and returns the record it proves, as the world state holds it
-// (nil: not registered).
-func checkedParty(s store.Store, field, code string, root domain.PartyRoot) ([]byte, error) {
+// (nil: not registered), with the proof.
+func checkedParty(s store.Store, field, code string, root domain.PartyRoot) ([]byte, *domain.PartyProof, error) {
 	entry := domain.TransientParty(code)
 	raw := s.Transient(entry)
 	if raw == nil {
-		return nil, domain.Invalid(domain.RulePartyProof, field,
+		return nil, nil, domain.Invalid(domain.RulePartyProof, field,
 			"the transient map carries no proof of party %s (%q): a transaction that names a party carries its record and proof, as ProveParties answers them", code, entry)
 	}
 	var p domain.PartyProof
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, domain.Invalid(domain.RulePartyProof, "transient."+entry, "must be a party's proof in JSON, as ProveParties answers it: %v", err)
+		return nil, nil, domain.Invalid(domain.RulePartyProof, "transient."+entry, "must be a party's proof in JSON, as ProveParties answers it: %v", err)
 	}
 	rec, err := p.Check(code, root)
 	if err != nil {
-		return nil, domain.Conflict(domain.RulePartyStale, field,
+		return nil, nil, domain.Conflict(domain.RulePartyStale, field,
 			"the proof of party %s does not hold against the registry: %v (the registry changed since the proof was made: ask ProveParties again)", code, err)
 	}
-	return rec, nil
+	return rec, &p, nil
 }
 
 // provenParties are the parties a private transaction names, checked
@@ -76,7 +76,7 @@ func (pp *provenParties) party(field, code string) (*domain.Party, error) {
 	if err := domain.ValidateCreditCode(field, code); err != nil {
 		return nil, err
 	}
-	rec, err := checkedParty(pp.s, field, code, pp.roots[domain.PartyBucket(code)])
+	rec, _, err := checkedParty(pp.s, field, code, pp.roots[domain.PartyBucket(code)])
 	if err != nil || rec == nil {
 		return nil, err
 	}
@@ -101,7 +101,10 @@ func (a *App) provenParty(s store.Store, field, code string) (*domain.Party, err
 
 // putParty writes a party's record as the world state holds it and
 // moves its bucket's root: the proof in the transient map must show the
-// record the world state held before (old; nil for a registration).
+// record the world state held before (old; nil for a registration). Once
+// per transaction and bucket: a transaction reads committed state, never
+// its own writes, so a second put in one bucket would move the root from
+// the committed one and lose the first.
 func putParty(s store.Store, k, code string, old []byte, record any) error {
 	b, err := json.Marshal(record)
 	if err != nil {
@@ -112,7 +115,7 @@ func putParty(s store.Store, k, code string, old []byte, record any) error {
 	if err != nil {
 		return err
 	}
-	proven, err := checkedParty(s, "creditCode", code, root)
+	proven, proof, err := checkedParty(s, "creditCode", code, root)
 	if err != nil {
 		return err
 	}
@@ -120,8 +123,6 @@ func putParty(s store.Store, k, code string, old []byte, record any) error {
 		return domain.Conflict(domain.RulePartyProof, "partyRoot",
 			"bucket %s's root does not commit to party %s as the world state holds it: the registry's roots were made before this record (make the network anew)", domain.PartyBucketName(bucket), code)
 	}
-	var proof domain.PartyProof
-	_ = json.Unmarshal(s.Transient(domain.TransientParty(code)), &proof) // checked above
 	next, err := proof.RootWith(code, b)
 	if err != nil {
 		return err
@@ -137,19 +138,11 @@ func putParty(s store.Store, k, code string, old []byte, record any) error {
 // with a transaction that names parties. It reads the whole registry, and
 // refuses when the roots do not commit to it.
 func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.PartyProof, error) {
-	var codes []string
-	if err := decodeArg("codes", codesJSON, &codes); err != nil {
+	codes, err := provenCodes(codesJSON)
+	if err != nil {
 		return nil, err
 	}
-	if len(codes) > domain.MaxPartiesNamed {
-		return nil, domain.Invalid(domain.RulePartyProof, "codes", "at most %d codes", domain.MaxPartiesNamed)
-	}
-	for _, c := range codes {
-		if err := domain.ValidateCreditCode("codes", c); err != nil {
-			return nil, err
-		}
-	}
-	tree, _, err := registryTree(s)
+	tree, err := registryTree(s)
 	if err != nil {
 		return nil, err
 	}
@@ -173,31 +166,46 @@ func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.P
 	return out, nil
 }
 
-// registryTree reads the whole party registry into its tree, with the
-// registered codes.
-func registryTree(s store.Store) (*domain.PartyTree, []string, error) {
-	records := map[string][]byte{}
+// provenCodes reads the codes a proof query is asked for: a JSON array of
+// at most domain.MaxPartiesNamed well-formed credit codes.
+func provenCodes(codesJSON string) ([]string, error) {
 	var codes []string
+	if err := decodeArg("codes", codesJSON, &codes); err != nil {
+		return nil, err
+	}
+	if len(codes) > domain.MaxPartiesNamed {
+		return nil, domain.Invalid(domain.RulePartyProof, "codes", "at most %d codes", domain.MaxPartiesNamed)
+	}
+	for _, c := range codes {
+		if err := domain.ValidateCreditCode("codes", c); err != nil {
+			return nil, err
+		}
+	}
+	return codes, nil
+}
+
+// registryTree reads the whole party registry into its tree.
+func registryTree(s store.Store) (*domain.PartyTree, error) {
+	records := map[string][]byte{}
 	bookmark := ""
 	for {
 		kvs, next, err := page(s, domain.TypeParty, nil, domain.MaxPageSize, bookmark)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		for _, kv := range kvs {
 			var p struct {
 				CreditCode string `json:"creditCode"`
 			}
 			if err := json.Unmarshal(kv.Value, &p); err != nil {
-				return nil, nil, err
+				return nil, err
 			}
 			records[p.CreditCode] = kv.Value
-			codes = append(codes, p.CreditCode)
 		}
 		if next == "" || len(kvs) == 0 {
 			break
 		}
 		bookmark = next
 	}
-	return domain.NewPartyTree(records), codes, nil
+	return domain.NewPartyTree(records), nil
 }

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,20 +11,85 @@ import (
 	"dataledger/chaincode/store"
 )
 
-// readsNoParty checks the reads of the last transaction: every bucket's
-// root, and no party's key, which a block's read set would keep in clear.
-func readsNoParty(t *testing.T, f *fixture, what string) {
+// readsNoParty checks the last transaction, fn with args: it read every
+// bucket's root and no party's key, which a block's read set would keep
+// in clear, and asked proofs only of the codes a client sends for it
+// (domain.PartiesNamed: the fake's client proves whatever is asked).
+func readsNoParty(t *testing.T, f *fixture, fn string, args ...any) {
 	t.Helper()
 	prefix, _ := domain.CompositeKey(domain.TypeParty)
 	for k := range f.m.Last.Reads {
 		if strings.HasPrefix(k, prefix) {
-			t.Errorf("%s read party key %q", what, k)
+			t.Errorf("%s read party key %q", fn, k)
 		}
 	}
 	for b := 0; b < domain.PartyBuckets; b++ {
 		k, _ := domain.CompositeKey(domain.TypePartyRoot, domain.PartyBucketName(b))
 		if f.m.Last.Reads[k] == 0 {
-			t.Fatalf("%s did not read bucket %d's root", what, b)
+			t.Fatalf("%s did not read bucket %d's root", fn, b)
+		}
+	}
+	var strs []string
+	for _, a := range args {
+		if s, ok := a.(string); ok {
+			strs = append(strs, s)
+		} else {
+			b, _ := json.Marshal(a)
+			strs = append(strs, string(b))
+		}
+	}
+	named := domain.PartiesNamed(fn, strs)
+	for _, c := range f.m.Last.Proved {
+		if !slices.Contains(named, c) {
+			t.Errorf("%s asked the proof of %s, which its client does not send (it sends %v)", fn, c, named)
+		}
+	}
+	if len(f.m.Last.Proved) == 0 {
+		t.Errorf("%s asked no proof", fn)
+	}
+	keysNameNoParty(t, f, fn, strs, named...)
+}
+
+// keysNameNoParty checks the last transaction, fn with args: it asked
+// the proofs of only the facts a client sends for it
+// (domain.FactsNamed), and nothing it read or wrote in the collection
+// is keyed by a party's code (the block keeps the keys' hashes, which
+// the public codes would match).
+func keysNameNoParty(t *testing.T, f *fixture, fn string, strs []string, named ...string) {
+	t.Helper()
+	last := f.m.Last
+	lookup := func(recordType, number string) ([]byte, error) { // as network.Client reads it
+		return run(f, cityAAuthority, func(s store.Store) ([]byte, error) {
+			var v any
+			var err error
+			switch recordType {
+			case domain.TypeCredit:
+				v, err = app.GetCreditRecord(s, number)
+			case domain.TypeObligation:
+				v, err = app.GetObligation(s, number)
+			default:
+				t.Fatalf("%s looks up a %s", fn, recordType)
+			}
+			if err != nil {
+				return nil, err
+			}
+			return json.Marshal(v)
+		})
+	}
+	facts, err := domain.FactsNamed(fn, strs, lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range last.ProvedFacts {
+		if !slices.Contains(facts, c) {
+			t.Errorf("%s asked the proof of %s's facts, which its client does not send (it sends %v)", fn, c, facts)
+		}
+	}
+	for _, k := range last.PrivateKeys {
+		for _, c := range append(named, facts...) {
+			if strings.Contains(k, c) {
+				t.Errorf("%s touched the collection's key %q, which holds party %s", fn, k, c)
+			}
 		}
 	}
 }
@@ -33,28 +99,70 @@ func readsNoParty(t *testing.T, f *fixture, what string) {
 func TestPrivateTransactionsReadNoPartyByKey(t *testing.T) {
 	f := newFixture(t, "GX")
 	f.dataProvider()
-	must[*domain.Application](t)(f.apply(applicationInput(holderCode, true)))
-	readsNoParty(t, f, "Apply")
-	f.recordAgreement(domain.AgreementDevelopment, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
-	readsNoParty(t, f, "RecordAgreement (development)")
-	f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
-	readsNoParty(t, f, "RecordAgreement (catalog)")
+	in := applicationInput(holderCode, true)
+	must[*domain.Application](t)(f.apply(in))
+	readsNoParty(t, f, "Apply", in)
+	for _, kind := range []string{domain.AgreementDevelopment, domain.AgreementCatalog} {
+		ag := agreementInput(kind, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
+		b, _ := json.Marshal(ag)
+		must[*domain.Agreement](t)(run(f, cityAOperator, func(s store.Store) (*domain.Agreement, error) { return app.RecordAgreement(s, string(b)) }))
+		readsNoParty(t, f, "RecordAgreement", ag)
+	}
 	rec := must[*domain.CredentialRecord](t)(f.issue(cityAOperator, f.sign(f.credential(nil), f.key), f.agreem))
 	must[*domain.CredentialRecord](t)(run(f, cityAAuthority, func(s store.Store) (*domain.CredentialRecord, error) {
 		return app.ChangeCredentialStatus(s, rec.Number, "revoke", "违规收费，撤销授权")
 	}))
-	must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: rec.Number,
-		Category: "illegal_fees", FindingDigest: certs.SM3Hex([]byte("处理决定书")), Finding: "利用公共数据违规经营收费"})))
-	readsNoParty(t, f, "RecordCreditRecord")
+	credit := domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: rec.Number,
+		Category: "illegal_fees", FindingDigest: certs.SM3Hex([]byte("处理决定书")), Finding: "利用公共数据违规经营收费"}
+	must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(credit)))
+	readsNoParty(t, f, "RecordCreditRecord", credit)
 
 	g := newFixture(t, "GD")
-	must[*domain.Evaluation](t)(run(g, cityAAuthority, evaluateFn(domain.EvaluationInput{Number: evaluationNumber(), PartyCreditCode: operatorCode, Period: "2025",
-		Outcome: domain.EvaluationUnqualified, Evaluators: []string{"第三方评估机构"}, ReportDigest: certs.SM3Hex([]byte("报告")), Summary: "不合格"})))
-	readsNoParty(t, g, "RecordEvaluation")
+	ev := domain.EvaluationInput{Number: evaluationNumber(), PartyCreditCode: operatorCode, Period: "2025",
+		Outcome: domain.EvaluationUnqualified, Evaluators: []string{"第三方评估机构"}, ReportDigest: certs.SM3Hex([]byte("报告")), Summary: "不合格"}
+	must[*domain.Evaluation](t)(run(g, cityAAuthority, evaluateFn(ev)))
+	readsNoParty(t, g, "RecordEvaluation", ev)
 	b, _ := json.Marshal(domain.PartyInput{CreditCode: agencyCode, Name: "南宁市大数据发展局（实施机构）", Role: domain.PartyAgency, DivisionCode: "450100"})
 	must[*domain.Party](t)(run(g, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
-	must[*domain.Obligation](t)(run(g, cityAAuthority, openFn(domain.ObligationInput{Number: obligationNumber(), Kind: "annual_report", PartyCreditCode: agencyCode, Period: "2025", Note: "报告"})))
-	readsNoParty(t, g, "OpenObligation")
+	ob := domain.ObligationInput{Number: obligationNumber(), Kind: "annual_report", PartyCreditCode: agencyCode, Period: "2025", Note: "报告"}
+	must[*domain.Obligation](t)(run(g, cityAAuthority, openFn(ob)))
+	readsNoParty(t, g, "OpenObligation", ob)
+	if facts := factsOf(t, g, agencyCode); facts.Obligations[domain.ObligationYear("annual_report", "2025")] != ob.Number {
+		t.Fatalf("the agency's facts: %+v", facts)
+	}
+
+	// The transactions that change a party's facts by the record they
+	// number: a credit record rescinded, an incident report withdrawn.
+	must[*domain.CreditRecord](t)(run(f, cityAAuthority, func(s store.Store) (*domain.CreditRecord, error) {
+		return app.RescindCreditRecord(s, credit.Number, "复议撤销")
+	}))
+	asked := f.m.Last.ProvedFacts
+	keysNameNoParty(t, f, "RescindCreditRecord", []string{credit.Number, "复议撤销"}, holderCode)
+	if held := heldCredits(t, f, holderCode); len(asked) != 1 || len(held) != 0 {
+		t.Fatalf("rescinded: facts asked %v, credits held %v", asked, held)
+	}
+	h := newFixture(t, "HB")
+	incident := domain.ObligationInput{Number: obligationNumber(), Kind: domain.IncidentKind, PartyCreditCode: operatorCode, OccurredOn: "2026-03-01",
+		Note: "接口遭未授权访问", DocumentDigest: certs.SM3Hex([]byte("事件报告"))}
+	must[*domain.Obligation](t)(run(h, cityAOperator, openFn(incident)))
+	readsNoParty(t, h, "OpenObligation", incident)
+	must[*domain.Obligation](t)(run(h, cityAAuthority, func(s store.Store) (*domain.Obligation, error) {
+		return app.DecideObligation(s, incident.Number, domain.ObligationWithdrawn, "误报")
+	}))
+	asked = h.m.Last.ProvedFacts
+	keysNameNoParty(t, h, "DecideObligation", []string{incident.Number, domain.ObligationWithdrawn, "误报"}, operatorCode)
+	if len(asked) != 1 || len(factsOf(t, h, operatorCode).Incidents) != 0 {
+		t.Fatalf("withdrawn: facts asked %v", asked)
+	}
+	z := newFixture(t, "ZW")
+	onboarding := domain.ApplicationInput{Number: nextApplicationNumber("NB"), Kind: domain.KindOnboarding, ApplicantCreditCode: holderCode,
+		MaterialsDigest: certs.SM3Hex([]byte("进驻申请材料"))}
+	must[*domain.Application](t)(run(z, selfActor(holderCode), applyFn(onboarding)))
+	asked = z.m.Last.ProvedFacts
+	readsNoParty(t, z, "Apply", onboarding)
+	if factsOf(t, z, holderCode).Onboarding != onboarding.Number || len(asked) != 1 {
+		t.Fatal("the onboarding is not the applicant's facts'")
+	}
 }
 
 // A proof that does not hold is refused by name, and nothing is written:

@@ -102,8 +102,9 @@ func TestProfileInForceReadFromItsOwnRecordUntilRecorded(t *testing.T) {
 
 // TestRecordAgreementRoundTrips: an authorizing agreement reads what its
 // grantee's declaration is checked against (the credit file, the
-// incidents reported: one key each, no range) and its latest evaluation;
-// an agreement that authorizes nothing reads none of them.
+// incidents reported) and its latest evaluation, all of them the
+// grantee's facts, from the transient map, checked against one key, the
+// facts' root; an agreement that authorizes nothing reads none of them.
 func TestRecordAgreementRoundTrips(t *testing.T) {
 	f := newFixture(t, "GX")
 	f.recordAgreement(domain.AgreementCatalog, operatorCode, holderCode, "2026-01-01", "2027-12-31", "2026-03-02")
@@ -113,7 +114,7 @@ func TestRecordAgreementRoundTrips(t *testing.T) {
 	development := f.m.Last
 	t.Logf("catalog agreement with a full declaration: %d round trips (%d reads); development agreement: %d (%d reads)",
 		catalog.Total(), catalog.Gets, development.Total(), development.Gets)
-	if catalog.Gets != development.Gets+3 {
-		t.Errorf("the declaration and evaluation cost %d reads, want 3 (credit file, incidents, latest evaluation)", catalog.Gets-development.Gets)
+	if catalog.Gets != development.Gets+1 {
+		t.Errorf("the declaration and evaluation cost %d reads, want 1 (the facts' root)", catalog.Gets-development.Gets)
 	}
 }

@@ -31,14 +31,6 @@ const (
 	CreditRescinded = "rescinded"
 )
 
-// TypeCreditDecision indexes the credit record written on a decision, by
-// the decision's transaction (its value: the credit record's number).
-const TypeCreditDecision = "creditRecord~decision"
-
-// TypeCreditParty holds, per party, the numbers of its credit records in
-// force (one key, read by the eligibility check of a write: no range scan).
-const TypeCreditParty = "creditRecord~party"
-
 // CreditRule is what a profile's regulation writes to a party's credit
 // file: the categories of violation its article names, the party roles it
 // applies to and the article.
@@ -283,7 +275,7 @@ func RescindCredit(j *Jurisdiction, r *CreditRecord, reasons string, c Change) (
 	return &n, nil
 }
 
-// InForceAfter lists, for a party's creditRecord~party key, the numbers in force
+// InForceAfter lists, for a party's facts (PartyFacts.Credits), the numbers in force
 // after r changed (added when recorded, dropped when rescinded).
 func (r *CreditRecord) InForceAfter(held []string) []string {
 	out := make([]string, 0, len(held)+1)

@@ -169,12 +169,6 @@ type ReportedEvent struct {
 	OccurredOn string `json:"occurredOn"`
 }
 
-// TypeReportedEvents holds, per party, the security incidents it reported
-// ([]ReportedEvent, of IncidentKind): added when one is reported, dropped
-// when the authority withdraws the report (opened in error), read by an
-// eligibility check without a range query.
-const TypeReportedEvents = "obligation~incidents"
-
 // MaxReportedEvents bounds the incidents kept per party: the oldest go
 // first (the check looks back three years).
 const MaxReportedEvents = 50

@@ -37,15 +37,6 @@ const (
 	EvaluationSuperseded = "superseded"
 )
 
-// TypeEvaluationPeriod holds the evaluation standing for a party and year
-// (its value: the number).
-const TypeEvaluationPeriod = "evaluation~period"
-
-// TypeEvaluationLatest holds a party's latest evaluation standing (its
-// value: a LatestEvaluation, number and year): the one an authorizing
-// agreement records.
-const TypeEvaluationLatest = "evaluation~latest"
-
 // MaxEvaluators bounds the departments and third parties named.
 const MaxEvaluators = 10
 
@@ -201,7 +192,7 @@ func RecordEvaluation(j *Jurisdiction, p Profile, x RecordEvaluationInput, now t
 	return e, superseded, nil
 }
 
-// LatestEvaluation is what a party's latest-evaluation index holds: the
+// LatestEvaluation is a party's latest evaluation in its facts: the
 // number and year of the evaluation standing for its latest year.
 type LatestEvaluation struct {
 	Number string `json:"number"`

@@ -50,10 +50,6 @@ const (
 	ObligationWithdrawn = "withdrawn"
 )
 
-// TypeObligationPeriod indexes yearly obligations by kind, party and
-// period: one instance each (its value: the number).
-const TypeObligationPeriod = "obligation~period"
-
 // TypeObligationPublic indexes the obligations of public kinds (its
 // value: the number): the public list pages over it only, so nothing of
 // the other obligations shows, not even through its bookmarks.

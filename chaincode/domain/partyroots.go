@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -21,12 +22,14 @@ import (
 // against its root with a proof the client sends in the transient map.
 //
 // A code's path is SHA-256 of the code; its first PartyBucketBits bits
-// choose the bucket, and its leaf sits at depth 256 of a binary tree whose
-// node at depth PartyBucketBits is the bucket's root. A leaf is
-// SHA-256(0x00 ‖ path ‖ SHA-256(record)), with record the party's bytes as
-// the world state holds them; an inner node is SHA-256(0x01 ‖ left ‖
-// right), except that a node over two empty subtrees is empty (32 zero
-// bytes), as an absent leaf is. Buckets let registrations of parties in
+// choose the bucket, whose root is the node at depth PartyBucketBits of a
+// compact binary tree: an empty subtree is 32 zero bytes, a subtree that
+// holds one party is that party's leaf, SHA-256(0x00 ‖ path ‖
+// SHA-256(record)) with record the party's bytes as the world state holds
+// them, and any other is SHA-256(0x01 ‖ left ‖ right). A leaf thus sits
+// just below the depth where its path parts from every other's, and a
+// proof has as many siblings as the bucket's tree is deep there (about
+// log2 of its parties), not 250. Buckets let registrations of parties in
 // different buckets commit in one block: each writes its own root.
 
 // PartyBucketBits is the number of a path's bits that choose its bucket.
@@ -54,8 +57,8 @@ const (
 )
 
 // MaxPartiesNamed bounds the proofs a transaction may carry (an
-// application's applicant and 50 data providers).
-const MaxPartiesNamed = 52
+// application's applicant and its 50 data providers).
+const MaxPartiesNamed = 51
 
 // PartyRoot is a bucket's root; the zero value is an empty bucket.
 type PartyRoot [32]byte
@@ -79,35 +82,29 @@ func ParsePartyRoot(b []byte) (PartyRoot, error) {
 func PartyBucketName(b int) string { return fmt.Sprintf("%02x", b) }
 
 // PartyBucket is the bucket of a credit code.
-func PartyBucket(code string) int { p := partyPath(code); return int(p[0] >> (8 - PartyBucketBits)) }
+func PartyBucket(code string) int { return bucketOf(partyPath(code), PartyBucketBits) }
+
+func bucketOf(path [32]byte, bits int) int {
+	if bits == 0 {
+		return 0
+	}
+	return int(path[0] >> (8 - bits))
+}
 
 func partyPath(code string) [32]byte { return sha256.Sum256([]byte(code)) }
 
 func pathBit(path [32]byte, i int) byte { return (path[i/8] >> (7 - i%8)) & 1 }
 
-func partyLeaf(path [32]byte, record []byte) [32]byte {
-	if record == nil {
-		return [32]byte{}
-	}
-	v := sha256.Sum256(record)
-	return sha256.Sum256(append(append([]byte{0}, path[:]...), v[:]...))
-}
-
-func partyNode(l, r [32]byte) [32]byte {
-	if l == ([32]byte{}) && r == ([32]byte{}) {
-		return l
-	}
-	b := make([]byte, 0, 65)
-	b = append(append(append(b, 1), l[:]...), r[:]...)
-	return sha256.Sum256(b)
-}
-
 // PartyProof is a party's record, as the world state holds it (null when
-// the code is not registered), with the siblings of its leaf's path
-// inside its bucket: only those that are not empty.
+// the code is not registered), with the siblings of the nodes on its
+// path, deepest first, only those that are not empty. The deepest
+// sibling's depth is where the path's subtree holds the party alone, or
+// no party, or (Other) one other party, whose path parts from the code's
+// below it: a proof of absence.
 type PartyProof struct {
 	Party    json.RawMessage `json:"party"`
 	Siblings []PartySibling  `json:"siblings,omitempty"`
+	Other    *PartyLeaf      `json:"other,omitempty"`
 }
 
 // PartySibling is the sibling of the path's node at Depth
@@ -115,6 +112,13 @@ type PartyProof struct {
 type PartySibling struct {
 	Depth int    `json:"depth"`
 	Hash  string `json:"hash"`
+}
+
+// PartyLeaf is another party's leaf, by its path and its record's
+// SHA-256 (hex).
+type PartyLeaf struct {
+	Path   string `json:"path"`
+	Record string `json:"record"`
 }
 
 // record is the proof's party record; nil when it says none.
@@ -125,80 +129,198 @@ func (p PartyProof) record() []byte {
 	return p.Party
 }
 
-// fold computes the bucket's root with record at code's leaf and the
-// proof's siblings; siblings must be sorted by depth, deepest first, each
-// depth once.
-func (p PartyProof) fold(code string, record []byte) (PartyRoot, error) {
-	path := partyPath(code)
-	if len(p.Siblings) > 256-PartyBucketBits {
-		return PartyRoot{}, fmt.Errorf("%d siblings: a path has %d", len(p.Siblings), 256-PartyBucketBits)
+func leafOf(path [32]byte, recordHash [32]byte) [32]byte {
+	return sha256.Sum256(append(append([]byte{0}, path[:]...), recordHash[:]...))
+}
+
+func partyLeaf(path [32]byte, record []byte) [32]byte {
+	if record == nil {
+		return [32]byte{}
 	}
-	h := partyLeaf(path, record)
-	next := 0
-	for d := 256; d > PartyBucketBits; d-- {
-		var sib [32]byte
-		if next < len(p.Siblings) && p.Siblings[next].Depth == d {
-			raw, err := hex.DecodeString(p.Siblings[next].Hash)
-			if err != nil || len(raw) != 32 {
-				return PartyRoot{}, fmt.Errorf("sibling at depth %d: not 32 bytes in hex", d)
-			}
-			copy(sib[:], raw)
-			if sib == ([32]byte{}) {
-				return PartyRoot{}, fmt.Errorf("sibling at depth %d: an empty sibling is left out", d)
-			}
-			next++
+	return leafOf(path, sha256.Sum256(record))
+}
+
+func partyNode(l, r [32]byte) [32]byte {
+	b := make([]byte, 0, 65)
+	b = append(append(append(b, 1), l[:]...), r[:]...)
+	return sha256.Sum256(b)
+}
+
+func hex32(field, s string) ([32]byte, error) {
+	var h [32]byte
+	raw, err := hex.DecodeString(s)
+	if err != nil || len(raw) != 32 {
+		return h, fmt.Errorf("%s: not 32 bytes in hex", field)
+	}
+	copy(h[:], raw)
+	return h, nil
+}
+
+// siblings checks the proof's siblings (deepest first, each depth once,
+// below the bucket's root at depth bits, none empty) and answers them by
+// depth, with the depth of the path's bottom node.
+func (p PartyProof) siblings(bits int) (map[int][32]byte, int, error) {
+	out := map[int][32]byte{}
+	bottom, last := bits, 257
+	for i, s := range p.Siblings {
+		if s.Depth <= bits || s.Depth >= last {
+			return nil, 0, fmt.Errorf("siblings must name depths %d..%d, deepest first, each once", 256, bits+1)
+		}
+		h, err := hex32(fmt.Sprintf("sibling at depth %d", s.Depth), s.Hash)
+		if err != nil {
+			return nil, 0, err
+		}
+		if h == ([32]byte{}) {
+			return nil, 0, fmt.Errorf("sibling at depth %d: an empty sibling is left out", s.Depth)
+		}
+		if i == 0 {
+			bottom = s.Depth
+		}
+		out[s.Depth], last = h, s.Depth
+	}
+	return out, bottom, nil
+}
+
+// fold computes the bucket's root from the node at depth bottom on
+// code's path, up through the siblings: a subtree of one leaf (or none)
+// stays that leaf while its siblings are empty.
+func fold(path [32]byte, h [32]byte, bottom, bits int, sibs map[int][32]byte) PartyRoot {
+	single := true
+	for d := bottom; d > bits; d-- {
+		sib := sibs[d]
+		if single && sib == ([32]byte{}) {
+			continue
 		}
 		if pathBit(path, d-1) == 0 {
 			h = partyNode(h, sib)
 		} else {
 			h = partyNode(sib, h)
 		}
+		single = false
 	}
-	if next != len(p.Siblings) {
-		return PartyRoot{}, fmt.Errorf("siblings must name depths %d..%d once each, deepest first", 256, PartyBucketBits+1)
+	return PartyRoot(h)
+}
+
+// bottomNode is the node the proof claims at the bottom of code's path:
+// the party's leaf, another party's, or none.
+func (p PartyProof) bottomNode(path [32]byte, bottom int, record []byte) ([32]byte, error) {
+	if p.Other == nil {
+		return partyLeaf(path, record), nil
 	}
-	return PartyRoot(h), nil
+	if record != nil {
+		return [32]byte{}, fmt.Errorf("a proof with another party's leaf proves absence, and its record must be null")
+	}
+	other, err := hex32("other.path", p.Other.Path)
+	if err != nil {
+		return other, err
+	}
+	rec, err := hex32("other.record", p.Other.Record)
+	if err != nil {
+		return rec, err
+	}
+	if other == path || commonBits(other, path) < bottom {
+		return [32]byte{}, fmt.Errorf("the other leaf's path must share the code's first %d bits and part from it below", bottom)
+	}
+	return leafOf(other, rec), nil
+}
+
+func commonBits(a, b [32]byte) int {
+	for i := 0; i < 256; i++ {
+		if pathBit(a, i) != pathBit(b, i) {
+			return i
+		}
+	}
+	return 256
 }
 
 // Check verifies the proof of code against its bucket's root and
 // returns the record it proves (nil: code is not registered).
 func (p PartyProof) Check(code string, root PartyRoot) ([]byte, error) {
-	got, err := p.fold(code, p.record())
+	return p.check(PartyBucketBits, code, root)
+}
+
+// CheckFacts verifies a proof of code's private facts against the facts'
+// root (one tree, no buckets) and returns the facts it proves (nil: none
+// recorded).
+func (p PartyProof) CheckFacts(code string, root PartyRoot) ([]byte, error) {
+	return p.check(0, code, root)
+}
+
+func (p PartyProof) check(bits int, code string, root PartyRoot) ([]byte, error) {
+	path := partyPath(code)
+	sibs, bottom, err := p.siblings(bits)
 	if err != nil {
 		return nil, err
 	}
-	if got != root {
-		return nil, fmt.Errorf("it folds to root %s, and bucket %s's root is %s", got, PartyBucketName(PartyBucket(code)), root)
+	node, err := p.bottomNode(path, bottom, p.record())
+	if err != nil {
+		return nil, err
+	}
+	if got := fold(path, node, bottom, bits, sibs); got != root {
+		return nil, fmt.Errorf("it folds to root %s, and bucket %s's root is %s", got, PartyBucketName(bucketOf(path, bits)), root)
 	}
 	return p.record(), nil
 }
 
 // RootWith is the bucket's root once code's leaf holds record, the proof
-// having been checked against the root before.
+// having been checked against the root before: an update of the party it
+// proves, or a registration where it proves absence (beside another
+// party's leaf, the two then part below it).
 func (p PartyProof) RootWith(code string, record []byte) (PartyRoot, error) {
-	return p.fold(code, record)
+	return p.rootWith(PartyBucketBits, code, record)
 }
 
-// PartyTree is the whole registry, from which a client (or the query
-// ProveParties) makes proofs.
+// FactsRootWith is the facts' root once code's leaf holds record (as
+// RootWith).
+func (p PartyProof) FactsRootWith(code string, record []byte) (PartyRoot, error) {
+	return p.rootWith(0, code, record)
+}
+
+func (p PartyProof) rootWith(bits int, code string, record []byte) (PartyRoot, error) {
+	path := partyPath(code)
+	sibs, bottom, err := p.siblings(bits)
+	if err != nil {
+		return PartyRoot{}, err
+	}
+	if p.Other != nil {
+		other, err := p.bottomNode(path, bottom, nil)
+		if err != nil {
+			return PartyRoot{}, err
+		}
+		otherPath, _ := hex32("other.path", p.Other.Path)
+		bottom = commonBits(path, otherPath) + 1 // the depth where the two leaves part
+		sibs[bottom] = other
+	}
+	return fold(path, partyLeaf(path, record), bottom, bits, sibs), nil
+}
+
+// PartyTree is the whole registry (or the parties' facts), from which
+// the queries ProveParties and ProveFacts make proofs.
 type PartyTree struct {
-	buckets [PartyBuckets][]partyEntry // sorted by path
+	bits    int
+	buckets [][]partyEntry // sorted by path
 	records map[string][]byte
 }
 
 type partyEntry struct {
-	path [32]byte
-	leaf [32]byte
+	path       [32]byte
+	recordHash [32]byte
 }
 
-// NewPartyTree builds the tree of records: credit code → the party's
-// bytes as the world state holds them.
-func NewPartyTree(records map[string][]byte) *PartyTree {
-	t := &PartyTree{records: records}
+// NewPartyTree builds the registry's trees from its records: credit
+// code → the party's bytes as the world state holds them.
+func NewPartyTree(records map[string][]byte) *PartyTree { return newTree(PartyBucketBits, records) }
+
+// NewFactsTree builds the facts' tree: credit code → the party's facts
+// (PartyFacts in JSON).
+func NewFactsTree(records map[string][]byte) *PartyTree { return newTree(0, records) }
+
+func newTree(bits int, records map[string][]byte) *PartyTree {
+	t := &PartyTree{bits: bits, buckets: make([][]partyEntry, 1<<bits), records: records}
 	for code, rec := range records {
 		path := partyPath(code)
-		b := PartyBucket(code)
-		t.buckets[b] = append(t.buckets[b], partyEntry{path, partyLeaf(path, rec)})
+		b := bucketOf(path, bits)
+		t.buckets[b] = append(t.buckets[b], partyEntry{path, sha256.Sum256(rec)})
 	}
 	for b := range t.buckets {
 		sort.Slice(t.buckets[b], func(i, j int) bool { return bytes.Compare(t.buckets[b][i].path[:], t.buckets[b][j].path[:]) < 0 })
@@ -208,17 +330,17 @@ func NewPartyTree(records map[string][]byte) *PartyTree {
 
 // Root is a bucket's root.
 func (t *PartyTree) Root(bucket int) PartyRoot {
-	return PartyRoot(subtree(t.buckets[bucket], PartyBucketBits))
+	return PartyRoot(subtree(t.buckets[bucket], t.bits))
 }
 
 // subtree is the hash of the node at depth over entries, all of which
 // share its path so far.
 func subtree(entries []partyEntry, depth int) [32]byte {
-	switch {
-	case len(entries) == 0:
+	switch len(entries) {
+	case 0:
 		return [32]byte{}
-	case depth == 256:
-		return entries[0].leaf
+	case 1:
+		return leafOf(entries[0].path, entries[0].recordHash)
 	}
 	left, right := split(entries, depth)
 	return partyNode(subtree(left, depth+1), subtree(right, depth+1))
@@ -233,9 +355,9 @@ func split(entries []partyEntry, depth int) ([]partyEntry, []partyEntry) {
 // siblings.
 func (t *PartyTree) Prove(code string) PartyProof {
 	path := partyPath(code)
-	entries := t.buckets[PartyBucket(code)]
+	entries := t.buckets[bucketOf(path, t.bits)]
 	var sibs []PartySibling
-	for d := PartyBucketBits; d < 256; d++ {
+	for d := t.bits; len(entries) > 1; d++ {
 		left, right := split(entries, d)
 		mine, other := left, right
 		if pathBit(path, d) == 1 {
@@ -246,12 +368,12 @@ func (t *PartyTree) Prove(code string) PartyProof {
 		}
 		entries = mine
 	}
-	for i, j := 0, len(sibs)-1; i < j; i, j = i+1, j-1 {
-		sibs[i], sibs[j] = sibs[j], sibs[i]
-	}
+	slices.Reverse(sibs)
 	p := PartyProof{Party: json.RawMessage("null"), Siblings: sibs}
 	if rec, ok := t.records[code]; ok {
 		p.Party = json.RawMessage(rec)
+	} else if len(entries) == 1 {
+		p.Other = &PartyLeaf{Path: hex.EncodeToString(entries[0].path[:]), Record: hex.EncodeToString(entries[0].recordHash[:])}
 	}
 	return p
 }
@@ -306,7 +428,7 @@ func decodeNamed(a []string, i int, v any) {
 }
 
 // PartiesNamed is the credit codes whose proofs fn's client sends
-// (TransientParties): the well-formed, distinct codes its arguments name,
+// (TransientParty): the well-formed, distinct codes its arguments name,
 // at most MaxPartiesNamed; nil for a transaction that reads no party by
 // proof.
 func PartiesNamed(fn string, args []string) []string {

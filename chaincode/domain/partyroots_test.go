@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"testing"
@@ -77,6 +78,67 @@ func TestPartyRootWithIsTheTreeAfterTheChange(t *testing.T) {
 	if want := NewPartyTree(map[string][]byte{fresh: []byte(`{}`)}).Root(PartyBucket(fresh)); root != want || empty.Root(PartyBucket(fresh)) != (PartyRoot{}) {
 		t.Fatalf("first: %s, want %s", root, want)
 	}
+}
+
+// A registry grown one party at a time: each registration's proof of
+// absence (an empty bucket, an empty subtree, or another party's leaf
+// where the new one's path parts from it) checks against the root, and
+// the root it leads to is the root of the registry rebuilt; each party
+// then proves present, and a proof of absence of a registered party
+// made from a neighbour's leaf is refused.
+func TestPartyRootsGrowOneRegistrationAtATime(t *testing.T) {
+	t.Run("registry", func(t *testing.T) { growOneAtATime(t, PartyBucketBits) })
+	t.Run("facts", func(t *testing.T) { growOneAtATime(t, 0) })
+}
+
+func growOneAtATime(t *testing.T, bits int) {
+	all := partyRecords(600)
+	recs := map[string][]byte{}
+	forms := map[string]int{}
+	for code, rec := range all {
+		tree := newTree(bits, recs)
+		b := bucketOf(partyPath(code), bits)
+		p := tree.Prove(code)
+		switch {
+		case p.Other != nil:
+			forms["beside another leaf"]++
+		case len(p.Siblings) == 0:
+			forms["empty bucket"]++
+		default:
+			forms["empty subtree"]++
+		}
+		if got, err := p.check(bits, code, tree.Root(b)); err != nil || got != nil {
+			t.Fatalf("absence of %s: %q, %v", code, got, err)
+		}
+		root, err := p.rootWith(bits, code, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs[code] = rec
+		if want := newTree(bits, recs).Root(b); root != want {
+			t.Fatalf("registering %s (%+v): root %s, rebuilt %s", code, p, root, want)
+		}
+	}
+	if forms["beside another leaf"] == 0 || forms["empty bucket"] == 0 || forms["empty subtree"] == 0 && bits > 0 {
+		t.Fatalf("the registrations did not meet every form of absence: %v", forms)
+	}
+	tree := newTree(bits, recs)
+	depth := 0
+	for code, rec := range recs {
+		p := tree.Prove(code)
+		depth = max(depth, len(p.Siblings))
+		if got, err := p.check(bits, code, tree.Root(bucketOf(partyPath(code), bits))); err != nil || string(got) != string(rec) {
+			t.Fatalf("%s: %v", code, err)
+		}
+		// Absent, by a neighbour's leaf put where the party's is.
+		forged := p
+		forged.Party = json.RawMessage("null")
+		forged.Other = &PartyLeaf{Path: fmt.Sprintf("%x", partyPath(code)), Record: fmt.Sprintf("%x", sha256Sum(rec))}
+		if _, err := forged.check(bits, code, tree.Root(bucketOf(partyPath(code), bits))); err == nil {
+			t.Fatalf("%s proved absent by its own leaf", code)
+		}
+	}
+	t.Logf("600 parties: forms of absence met %v; deepest proof %d siblings", forms, depth)
 }
 
 func TestPartyProofRefusesWhatTheRootDoesNotHold(t *testing.T) {
@@ -188,3 +250,5 @@ func BenchmarkPartyProof(b *testing.B) {
 		})
 	}
 }
+
+func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

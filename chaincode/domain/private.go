@@ -149,7 +149,7 @@ func (c ChannelConfig) PrivateMember(msp string) bool { return slices.Contains(c
 // heads.
 func MayReadPrivate(cfg ChannelConfig, a Actor, recordType string) bool {
 	return privateReader(cfg, a, func() bool {
-		return recordType == TypeApplication || recordType == TypeEvaluation || recordType == TypeCredit || recordType == TypeObligation || recordType == TypeAgreement
+		return recordType == TypeApplication || recordType == TypeEvaluation || recordType == TypeCredit || recordType == TypeObligation || recordType == TypeAgreement || recordType == TypeFacts
 	})
 }
 

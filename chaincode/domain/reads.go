@@ -130,10 +130,39 @@ var enterpriseReads = map[string]readRule{
 	"GetReport":                     public,
 	"GetSelection":                  public, // the call and the candidates' notice are public (GD 20(1)(4))
 	"FileObjection":                 public,
-	// A party's record as the world state holds it (public fields only,
-	// never its words) and its proof: what the enterprise's own
-	// application sends of its applicant and data providers.
-	"ProveParties": public,
+	// Parties' records as the world state holds them (never their words)
+	// with their proofs: what an enterprise's own application sends of
+	// itself and of its data providers (public bodies). Another
+	// enterprise's or operator's record it reads no more than by GetParty.
+	// Its own facts (a party's private facts: its credit records in
+	// force, its evaluations, its incidents), which its own onboarding
+	// and incident reports check.
+	"ProveFacts": func(own string, _ []string, answer []byte) error {
+		var proofs map[string]PartyProof
+		if err := json.Unmarshal(answer, &proofs); err != nil {
+			return Internal(err)
+		}
+		for code := range proofs {
+			if code != own {
+				return Forbidden(RuleEnterpriseRead, "codes", "an enterprise proves its own facts only: %s is another party", code)
+			}
+		}
+		return nil
+	},
+	"ProveParties": func(own string, _ []string, answer []byte) error {
+		var proofs map[string]PartyProof
+		if err := json.Unmarshal(answer, &proofs); err != nil {
+			return Internal(err)
+		}
+		for code, p := range proofs {
+			var party Party
+			if rec := p.record(); rec == nil || code == own || json.Unmarshal(rec, &party) == nil && party.Role == PartyDataProvider {
+				continue
+			}
+			return Forbidden(RuleEnterpriseRead, "codes", "an enterprise proves its own record and data providers' only: %s is another party", code)
+		}
+		return nil
+	},
 	// A credential's and a certificate's records are public: every
 	// verification answers with them (VerifyCredential, the page).
 	"GetCredential":  public,

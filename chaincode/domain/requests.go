@@ -21,11 +21,6 @@ const (
 	DecisionNotConfirmed = "not_confirmed" // no problem found, with reasons
 )
 
-// TypeOnboardingOf indexes each applicant's latest onboarding
-// application (its value: the number): one may be pending or in force
-// at a time.
-const TypeOnboardingOf = "application~onboarding"
-
 // refuseScope refuses a scope on an application of a kind that asks for
 // none (only a catalog application names its 授权范围).
 func refuseScope(in ApplicationInput) error {

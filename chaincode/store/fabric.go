@@ -30,6 +30,22 @@ func (f *Stub) GetPrivate(key string) ([]byte, error) {
 func (f *Stub) PutPrivate(key string, value []byte) error {
 	return f.S.PutPrivateData(domain.Collection, key, value)
 }
+func (f *Stub) PrivateRange(t string) ([]KV, error) {
+	it, err := f.S.GetPrivateDataByPartialCompositeKey(domain.Collection, t, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []KV
+	for it.HasNext() {
+		kv, err := it.Next()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, KV{Key: kv.Key, Value: kv.Value})
+	}
+	return out, nil
+}
 func (f *Stub) Transient(name string) []byte {
 	m, err := f.S.GetTransient()
 	if err != nil {

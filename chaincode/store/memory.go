@@ -42,10 +42,11 @@ type Memory struct {
 	Transient map[string][]byte
 	// Prove, when set, is the client that adds to a transaction's
 	// transient map the proof of each party it names
-	// (domain.TransientParty), from the committed state: the fake makes
-	// the proof of a code when the transaction asks for it, as
+	// (domain.TransientParty) and of each party's facts it checks
+	// (domain.TransientFacts), from the committed state: the fake makes
+	// the proof named by the entry when the transaction asks for it, as
 	// network.Client sends those the arguments name.
-	Prove func(s Store, code string) ([]byte, error)
+	Prove func(s Store, entry string) ([]byte, error)
 }
 
 // Event is an emitted chaincode event.
@@ -166,6 +167,13 @@ func (m *Memory) PrivateSnapshot() map[string]string {
 type RoundTrips struct {
 	Gets, Puts, Pages, Histories int
 	Reads                        map[string]int
+	// Proved are the codes whose proofs the transaction asked of the
+	// transient map (domain.TransientParty), ProvedFacts those whose
+	// facts' proofs it asked (domain.TransientFacts).
+	Proved, ProvedFacts []string
+	// PrivateKeys are the collection's keys it read or wrote (the block
+	// keeps their hashes).
+	PrivateKeys []string
 }
 
 // Total is the number of round trips.
@@ -184,6 +192,8 @@ type memTx struct {
 	// The peer's transaction simulator refuses a paginated query after a
 	// write and a write after a paginated query; so does the fake.
 	wrote, paged bool
+	// queriedPrivate: it read a range of the collection (writes refused).
+	queriedPrivate bool
 	// proved: the transaction asked for a party's proof.
 	proved bool
 }
@@ -209,13 +219,54 @@ func (t *memTx) Put(key string, value []byte) error {
 	if !utf8.ValidString(key) {
 		return fmt.Errorf("invalid key [%x]: must be a valid UTF-8 string", key)
 	}
-	if t.paged {
-		return fmt.Errorf("txid [%s]: unsuppored transaction. Transaction has already performed a paginated query. Writes are not allowed", t.id)
+	if err := t.mayWrite(); err != nil {
+		return err
 	}
-	t.wrote = true
 	t.trips.Puts++
 	t.writes[key] = append([]byte(nil), value...)
 	return nil
+}
+
+// mayWrite refuses a write after a paginated query or a query of private
+// data, as the peer's transaction simulator does, and marks the
+// transaction as one that wrote.
+func (t *memTx) mayWrite() error {
+	if t.paged {
+		return fmt.Errorf("txid [%s]: unsuppored transaction. Transaction has already performed a paginated query. Writes are not allowed", t.id)
+	}
+	if t.queriedPrivate {
+		return fmt.Errorf("txid [%s]: unsuppored transaction. Transaction has already performed queries on pvt data. Writes are not allowed", t.id)
+	}
+	t.wrote = true
+	return nil
+}
+
+// PrivateRange reads the collection's keys under objectType, in key
+// order, as GetPrivateDataByPartialCompositeKey on a peer: a member's
+// query only.
+func (t *memTx) PrivateRange(objectType string) ([]KV, error) {
+	if err := t.collectionMember("read"); err != nil {
+		return nil, err
+	}
+	if t.wrote {
+		return nil, fmt.Errorf("txid [%s]: unsuppored transaction. Queries on pvt data is supported only in a read-only transaction", t.id)
+	}
+	prefix, err := t.Key(objectType)
+	if err != nil {
+		return nil, err
+	}
+	t.queriedPrivate = true
+	t.trips.Pages++
+	t.m.mu.Lock()
+	defer t.m.mu.Unlock()
+	var out []KV
+	for k, v := range t.m.private {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, KV{Key: k, Value: v})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key < out[j].Key })
+	return out, nil
 }
 
 // Key builds composite keys the way the Fabric shim does.
@@ -308,6 +359,7 @@ func (t *memTx) GetPrivate(key string) ([]byte, error) {
 		return nil, err
 	}
 	t.trips.Gets++
+	t.trips.PrivateKeys = append(t.trips.PrivateKeys, key)
 	t.m.mu.Lock()
 	defer t.m.mu.Unlock()
 	return t.m.private[key], nil
@@ -320,7 +372,11 @@ func (t *memTx) PutPrivate(key string, value []byte) error {
 	if key == "" || !utf8.ValidString(key) {
 		return fmt.Errorf("invalid key [%x]", key)
 	}
+	if err := t.mayWrite(); err != nil {
+		return err
+	}
 	t.trips.Puts++
+	t.trips.PrivateKeys = append(t.trips.PrivateKeys, key)
 	t.privateWrites[key] = append([]byte(nil), value...)
 	return nil
 }
@@ -344,14 +400,21 @@ func (t *memTx) namesNoProvenParty() error {
 
 func (t *memTx) Transient(name string) []byte {
 	code, isParty := strings.CutPrefix(name, domain.TransientParty(""))
+	facts, isFacts := strings.CutPrefix(name, domain.TransientFacts(""))
 	t.proved = t.proved || isParty
-	if v, ok := t.m.Transient[name]; ok || t.m.Prove == nil || !isParty {
+	if isParty {
+		t.trips.Proved = append(t.trips.Proved, code)
+	}
+	if isFacts {
+		t.trips.ProvedFacts = append(t.trips.ProvedFacts, facts)
+	}
+	if v, ok := t.m.Transient[name]; ok || t.m.Prove == nil || !(isParty || isFacts) {
 		return v
 	}
 	client := &memTx{m: t.m, id: t.id, now: t.now, actor: t.actor, writes: map[string][]byte{}, privateWrites: map[string][]byte{}}
-	b, err := t.m.Prove(client, code)
+	b, err := t.m.Prove(client, name)
 	if err != nil {
-		panic(fmt.Sprintf("the fake client's proof of party %s: %v", code, err))
+		panic(fmt.Sprintf("the fake client's proof %s: %v", name, err))
 	}
 	return b
 }

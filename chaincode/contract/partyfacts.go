@@ -1,0 +1,156 @@
+package contract
+
+import (
+	"encoding/json"
+
+	"dataledger/chaincode/domain"
+	"dataledger/chaincode/store"
+)
+
+// A party's private facts (domain/partyfacts.go): one tree in the
+// collection, its root under one key; a transaction that checks a
+// party's facts reads the root and takes the facts and their proof from
+// the transient map, and one that changes them moves the root and writes
+// the facts, sealed, under its own transaction ID.
+
+// partyFacts are one party's facts as a transaction read them, with what
+// it needs to change them.
+type partyFacts struct {
+	*domain.PartyFacts
+	proof *domain.PartyProof
+}
+
+// readFacts checks the facts of a well-formed code (field names it in the
+// input) against the root; a party of which none are recorded has empty
+// ones.
+func readFacts(s store.Store, field, code string) (*partyFacts, error) {
+	if err := domain.ValidateCreditCode(field, code); err != nil {
+		return nil, err
+	}
+	root, err := readFactsRoot(s)
+	if err != nil {
+		return nil, err
+	}
+	entry := domain.TransientFacts(code)
+	b := s.Transient(entry)
+	if b == nil {
+		return nil, domain.Invalid(domain.RulePartyProof, field,
+			"the transient map carries no proof of the facts of party %s (%q): a transaction that checks a party's facts carries them and their proof, as ProveFacts answers them", code, entry)
+	}
+	var p domain.PartyProof
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, domain.Invalid(domain.RulePartyProof, "transient."+entry, "must be a proof in JSON, as ProveFacts answers it: %v", err)
+	}
+	rec, err := p.CheckFacts(code, root)
+	if err != nil {
+		return nil, domain.Conflict(domain.RulePartyStale, field,
+			"the proof of the facts of party %s does not hold against their root: %v (they changed since the proof was made: ask ProveFacts again)", code, err)
+	}
+	f := &partyFacts{PartyFacts: &domain.PartyFacts{CreditCode: code}, proof: &p}
+	if rec != nil {
+		if err := json.Unmarshal(rec, f.PartyFacts); err != nil || f.CreditCode != code {
+			return nil, domain.Invalid(domain.RulePartyProof, field, "the proven facts of party %s are not that party's", code)
+		}
+	}
+	return f, nil
+}
+
+// readFactsRoot reads the facts' root (empty before any facts).
+func readFactsRoot(s store.Store) (domain.PartyRoot, error) {
+	raw, err := s.GetPrivate(key(s, domain.TypeFactsRoot))
+	if err != nil {
+		return domain.PartyRoot{}, err
+	}
+	root, err := domain.ParsePartyRoot(raw)
+	if err != nil {
+		return root, domain.Invalid(domain.RulePartyProof, "factsRoot", "%v", err)
+	}
+	return root, nil
+}
+
+// save writes the changed facts: the new root, and the facts sealed under
+// this transaction's ID. Once per transaction: a transaction reads the
+// committed root, never its own write, so a second save would move the
+// root from the committed one and lose the first.
+func (f *partyFacts) save(s store.Store) error {
+	f.Version++
+	b, err := json.Marshal(f.PartyFacts)
+	if err != nil {
+		return err
+	}
+	root, err := f.proof.FactsRootWith(f.CreditCode, b)
+	if err != nil {
+		return err
+	}
+	if err := s.PutPrivate(key(s, domain.TypeFactsRoot), []byte(root.String())); err != nil {
+		return err
+	}
+	k := key(s, domain.TypeFacts, s.TxID())
+	salt, err := saltFor(s, k)
+	if err != nil {
+		return err
+	}
+	return putSalted(s, k, salt, f.PartyFacts)
+}
+
+// factsTree rebuilds the facts' tree from every party's latest facts in
+// the collection (a member's query: a range of private data).
+func factsTree(s store.Store) (*domain.PartyTree, error) {
+	kvs, err := s.PrivateRange(domain.TypeFacts)
+	if err != nil {
+		return nil, err
+	}
+	latest := map[string]*domain.PartyFacts{}
+	records := map[string][]byte{}
+	for _, kv := range kvs {
+		var sealed domain.Sealed
+		var f domain.PartyFacts
+		if err := json.Unmarshal(kv.Value, &sealed); err != nil {
+			return nil, err
+		}
+		if err := json.Unmarshal(sealed.Record, &f); err != nil {
+			return nil, err
+		}
+		if held := latest[f.CreditCode]; held == nil || f.Version > held.Version {
+			latest[f.CreditCode] = &f
+			if records[f.CreditCode], err = json.Marshal(f); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return domain.NewFactsTree(records), nil
+}
+
+// ProveFacts answers, for each credit code, its party's facts and their
+// proof against the facts' root (domain.PartyProof): what a client sends
+// with a transaction that checks a party's facts. A collection member's
+// query: it reads every party's facts, and refuses when the root does not
+// commit to them.
+func (a *App) ProveFacts(s store.Store, codesJSON string) (map[string]domain.PartyProof, error) {
+	codes, err := provenCodes(codesJSON)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := a.mayReadPrivate(s, domain.TypeFacts); err != nil || !ok {
+		if err == nil {
+			err = domain.Forbidden(domain.RulePrivateRead, "caller", "a party's facts are read by a regime role of a collection member, and by the party itself")
+		}
+		return nil, err
+	}
+	root, err := readFactsRoot(s)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := factsTree(s)
+	if err != nil {
+		return nil, err
+	}
+	if tree.Root(0) != root {
+		return nil, domain.Conflict(domain.RulePartyProof, "factsRoot", "the facts' root does not commit to the parties' facts in the collection (a network made before the facts: make it anew)")
+	}
+	out := map[string]domain.PartyProof{}
+	for _, c := range codes {
+		out[c] = tree.Prove(c)
+	}
+	return out, nil
+}

@@ -1,0 +1,147 @@
+package domain
+
+import (
+	"encoding/json"
+	"slices"
+)
+
+// A party's private facts (docs/PRIVACY.md, "Whom a private transaction
+// concerns"): what the ledger's private transactions check of a party.
+// Its evaluation standing per year and its latest, its credit records in
+// force and the decisions they follow, the incidents it reported, the
+// yearly obligations it holds and its latest onboarding were indexes in
+// the collection under keys that held its credit code, whose SHA-256 the
+// block keeps and anyone can match against the public codes. They are one
+// tree now, keyed by credit code (the registry's compact tree, in one
+// bucket): its root is one key of the collection, which every
+// transaction that checks a party's facts reads and every one that
+// changes them writes, so the block names no party; each change also
+// writes the party's facts, sealed, under a key of its own transaction
+// ID, from which a member's query (ProveFacts) rebuilds the tree. The
+// transaction takes the party's facts and their proof from the transient
+// map (TransientFacts), as it takes a party's record.
+
+// PartyFacts are a party's private facts.
+type PartyFacts struct {
+	CreditCode string `json:"creditCode"`
+	// Version counts the changes: a member rebuilding the tree keeps the
+	// latest written (the root orders them, one per block at most).
+	Version int `json:"version"`
+	// Evaluations is the evaluation standing for each year (GD 38).
+	Evaluations map[string]string `json:"evaluations,omitempty"`
+	// Latest is the latest evaluation standing (an authorizing agreement
+	// names it).
+	Latest *LatestEvaluation `json:"latestEvaluation,omitempty"`
+	// Credits are the numbers of its credit records in force.
+	Credits []string `json:"credits,omitempty"`
+	// CreditDecisions is the credit record written on each decision, by
+	// the decision's transaction ID.
+	CreditDecisions map[string]string `json:"creditDecisions,omitempty"`
+	// Incidents are the security incidents it reported (newest first, at
+	// most MaxReportedEvents).
+	Incidents []ReportedEvent `json:"incidents,omitempty"`
+	// Obligations is the yearly obligation of each kind and year
+	// (ObligationYear).
+	Obligations map[string]string `json:"obligations,omitempty"`
+	// Onboarding is its latest onboarding application.
+	Onboarding string `json:"onboarding,omitempty"`
+}
+
+// ObligationYear is the key of a yearly obligation in PartyFacts.
+func ObligationYear(kind, period string) string { return kind + "/" + period }
+
+// Keys of the facts in the collection.
+const (
+	// TypeFactsRoot keys the facts' root (hex).
+	TypeFactsRoot = "partyFacts~root"
+	// TypeFacts keys a party's facts as one transaction wrote them, by
+	// the transaction's ID (sealed).
+	TypeFacts = "partyFacts"
+)
+
+// TransientFacts is the transient map entry with the proof of a party's
+// facts (a PartyProof whose record is the PartyFacts, null when none are
+// recorded).
+func TransientFacts(code string) string { return "facts:" + code }
+
+// factsNamed tells, for each transaction that checks or changes a
+// party's facts, which party's: from its arguments, or from the record
+// its first argument numbers (read with lookup, as its caller reads it).
+var factsNamed = map[Action]func(args []string, lookup func(recordType, number string) ([]byte, error)) ([]string, error){
+	ActApply: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
+		var in ApplicationInput
+		decodeNamed(a, 0, &in)
+		if in.Kind != KindOnboarding {
+			return nil, nil
+		}
+		return []string{in.ApplicantCreditCode}, nil
+	},
+	ActRecordAgreement: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
+		var in AgreementInput
+		decodeNamed(a, 0, &in)
+		return []string{in.GranteeCreditCode}, nil
+	},
+	ActRecordEvaluation: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
+		var in EvaluationInput
+		decodeNamed(a, 0, &in)
+		return []string{in.PartyCreditCode}, nil
+	},
+	ActRecordCredit: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
+		var in CreditInput
+		decodeNamed(a, 0, &in)
+		return []string{in.PartyCreditCode}, nil
+	},
+	ActOpenObligation: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
+		var in ObligationInput
+		decodeNamed(a, 0, &in)
+		return []string{in.PartyCreditCode}, nil
+	},
+	ActRescindCredit: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
+		return partyOf[CreditRecord](a, TypeCredit, lookup, func(r *CreditRecord) string { return r.PartyCreditCode })
+	},
+	// A withdrawal drops a reported incident, or checks the credit record
+	// on the order it withdraws.
+	ActDecideObligation: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
+		if len(a) < 2 || a[1] != ObligationWithdrawn {
+			return nil, nil
+		}
+		return partyOf[Obligation](a, TypeObligation, lookup, func(o *Obligation) string { return o.PartyCreditCode })
+	},
+}
+
+// partyOf is the party of the record args[0] numbers, as lookup reads it
+// (none when there is no such record: the transaction refuses it).
+func partyOf[T any](args []string, recordType string, lookup func(string, string) ([]byte, error), party func(*T) string) ([]string, error) {
+	if len(args) == 0 {
+		return nil, nil
+	}
+	b, err := lookup(recordType, args[0])
+	if err != nil || b == nil {
+		return nil, err
+	}
+	v := new(T)
+	if json.Unmarshal(b, v) != nil {
+		return nil, nil
+	}
+	return []string{party(v)}, nil
+}
+
+// FactsNamed is the credit codes whose facts' proofs fn's client sends
+// (TransientFacts): the well-formed codes its arguments name, or the
+// party of the record they number (lookup reads it as the client's
+// caller reads it; a missing record names none); nil for a transaction
+// that checks no facts.
+func FactsNamed(fn string, args []string, lookup func(recordType, number string) ([]byte, error)) ([]string, error) {
+	named, ok := factsNamed[Action(fn)]
+	if !ok {
+		return nil, nil
+	}
+	codes, err := named(args, lookup)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(codes, func(c string) bool { return ValidateCreditCode("creditCode", c) != nil }), nil
+}
+
+// ProvesFacts tells whether fn checks a party's facts by proof.
+func ProvesFacts(fn string) bool { _, ok := factsNamed[Action(fn)]; return ok }
