@@ -80,7 +80,9 @@ func TestZZNoBlockHoldsAPrivateInput(t *testing.T) {
 // an obligation, an agreement), valid or not, read every bucket's root of
 // the party registry and no party's key: its block does not name whom it
 // concerns (docs/PRIVACY.md). The registry's own writes (a registration,
-// a change of status) name their party anyway and are left out.
+// a change of status) name their party anyway and are left out. Those
+// that check or change a party's facts read the facts' root, which names
+// no one.
 func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 	dirs := map[string]string{} // channel → one node's block directory
 	_ = filepath.WalkDir(filepath.Join(home, "nodes"), func(path string, d fs.DirEntry, err error) error {
@@ -95,6 +97,8 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 	partyPrefix, _ := domain.CompositeKey(domain.TypeParty)
 	rootPrefix, _ := domain.CompositeKey(domain.TypePartyRoot)
 	checked := map[string]int{}
+	factsRoot, _ := domain.CompositeKey(domain.TypeFactsRoot)
+	facts := map[string]int{} // transactions that checked or changed a party's facts by their root
 	for channel, dir := range dirs {
 		blocks, err := proof.OpenBlockFiles(dir)
 		if err != nil {
@@ -117,6 +121,9 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 				fn := ""
 				if err == nil {
 					fn = tx.Function()
+				}
+				if domain.ProvesFacts(fn) && tx.PrivateTouches(net.D.Chaincode.Name, domain.Collection, factsRoot) {
+					facts[fn]++
 				}
 				if !domain.ProvesParties(fn) || fn == string(domain.ActRegisterParty) || fn == string(domain.ActChangePartyStatus) {
 					continue
@@ -150,4 +157,10 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 		t.Fatalf("channels %v; transactions checked %v: run the whole suite", dirs, checked)
 	}
 	t.Logf("%d transactions on %d channels read no party's key: %v", total, len(dirs), checked)
+	for _, fn := range []domain.Action{domain.ActRecordAgreement, domain.ActRecordEvaluation, domain.ActRecordCredit, domain.ActRescindCredit, domain.ActOpenObligation} {
+		if facts[string(fn)] == 0 {
+			t.Errorf("no %s of the run checked a party's facts by their root: %v", fn, facts)
+		}
+	}
+	t.Logf("transactions that checked or changed a party's facts by their root: %v", facts)
 }

@@ -244,6 +244,24 @@ func (t *Tx) PrivateWrite(ns, collection, key string) (valueHash []byte, ok bool
 	return nil, false
 }
 
+// PrivateTouches tells whether the transaction read or wrote key of a
+// private data collection (the block keeps the key's SHA-256).
+func (t *Tx) PrivateTouches(ns, collection, key string) bool {
+	kh := sha256.Sum256([]byte(key))
+	set := t.hashed[ns][collection]
+	for _, r := range set.GetHashedReads() {
+		if bytes.Equal(r.KeyHash, kh[:]) {
+			return true
+		}
+	}
+	for _, w := range set.GetHashedWrites() {
+		if bytes.Equal(w.KeyHash, kh[:]) {
+			return true
+		}
+	}
+	return false
+}
+
 // ComputedTxID is what the transaction ID must be: hex SHA-256 of the
 // nonce and the creator.
 func (t *Tx) ComputedTxID() string {

@@ -96,6 +96,9 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if err != nil {
 		return nil, err
 	}
+	if facts == nil { // the domain refuses a credit record of no party
+		return nil, domain.NotFound(domain.RulePartyExists, "partyCreditCode", "no party %s on channel %s", in.PartyCreditCode, s.Channel())
+	}
 	if facts.CreditDecisions == nil {
 		facts.CreditDecisions = map[string]string{}
 	}

@@ -51,6 +51,9 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if err != nil {
 		return nil, err
 	}
+	if facts == nil { // the domain refuses an evaluation of no party
+		return nil, domain.NotFound(domain.RulePartyExists, "partyCreditCode", "no party %s on channel %s", in.PartyCreditCode, s.Channel())
+	}
 	if facts.Evaluations == nil {
 		facts.Evaluations = map[string]string{}
 	}

@@ -85,7 +85,7 @@ func (f *partyFacts) save(s store.Store) error {
 	if err := s.PutPrivate(key(s, domain.TypeFactsRoot), []byte(root.String())); err != nil {
 		return err
 	}
-	k := key(s, domain.TypeFacts, s.TxID())
+	k := key(s, domain.TypeFacts, s.TxID()[:1], s.TxID())
 	salt, err := saltFor(s, k)
 	if err != nil {
 		return err
@@ -94,11 +94,17 @@ func (f *partyFacts) save(s store.Store) error {
 }
 
 // factsTree rebuilds the facts' tree from every party's latest facts in
-// the collection (a member's query: a range of private data).
+// the collection (a member's query: ranges of private data, one per first
+// hex digit of the writing transaction's ID, each far below a peer's
+// totalQueryLimit).
 func factsTree(s store.Store) (*domain.PartyTree, error) {
-	kvs, err := s.PrivateRange(domain.TypeFacts)
-	if err != nil {
-		return nil, err
+	var kvs []store.KV
+	for _, shard := range "0123456789abcdef" {
+		part, err := s.PrivateRange(domain.TypeFacts, string(shard))
+		if err != nil {
+			return nil, err
+		}
+		kvs = append(kvs, part...)
 	}
 	latest := map[string]*domain.PartyFacts{}
 	records := map[string][]byte{}
@@ -113,9 +119,7 @@ func factsTree(s store.Store) (*domain.PartyTree, error) {
 		}
 		if held := latest[f.CreditCode]; held == nil || f.Version > held.Version {
 			latest[f.CreditCode] = &f
-			if records[f.CreditCode], err = json.Marshal(f); err != nil {
-				return nil, err
-			}
+			records[f.CreditCode] = sealed.Record // the bytes save hashed
 		}
 	}
 	return domain.NewFactsTree(records), nil
@@ -141,12 +145,14 @@ func (a *App) ProveFacts(s store.Store, codesJSON string) (map[string]domain.Par
 	if err != nil {
 		return nil, err
 	}
-	tree, err := factsTree(s)
+	tree, err := cachedTree("facts/"+s.Channel(), root.String(), func() (*domain.PartyTree, error) { return factsTree(s) },
+		func(t *domain.PartyTree) bool { return t.Root(0) == root })
 	if err != nil {
 		return nil, err
 	}
 	if tree.Root(0) != root {
-		return nil, domain.Conflict(domain.RulePartyProof, "factsRoot", "the facts' root does not commit to the parties' facts in the collection (a network made before the facts: make it anew)")
+		return nil, domain.Conflict(domain.RulePartyProof, "factsRoot",
+			"the facts' root does not commit to the parties' facts this peer holds (its private data of a recent block may still be on its way: ask again; or a network made before the facts: make it anew)")
 	}
 	out := map[string]domain.PartyProof{}
 	for _, c := range codes {

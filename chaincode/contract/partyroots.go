@@ -3,6 +3,8 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
+	"sync"
 
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
@@ -142,28 +144,66 @@ func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.P
 	if err != nil {
 		return nil, err
 	}
-	tree, err := registryTree(s)
+	var roots [domain.PartyBuckets]domain.PartyRoot
+	var at strings.Builder
+	for b := range roots {
+		if roots[b], err = readPartyRoot(s, b); err != nil {
+			return nil, err
+		}
+		at.WriteString(roots[b].String())
+	}
+	tree, err := cachedTree("parties/"+s.Channel(), at.String(), func() (*domain.PartyTree, error) { return registryTree(s) }, func(t *domain.PartyTree) bool {
+		for b := range roots {
+			if t.Root(b) != roots[b] {
+				return false
+			}
+		}
+		return true
+	})
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]domain.PartyProof{}
-	checked := map[int]bool{}
 	for _, c := range codes {
-		b := domain.PartyBucket(c)
-		if !checked[b] {
-			root, err := readPartyRoot(s, b)
-			if err != nil {
-				return nil, err
-			}
-			if root != tree.Root(b) {
-				return nil, domain.Conflict(domain.RulePartyProof, "partyRoot",
-					"bucket %s's root does not commit to the registry's parties (a network made before the roots: make it anew)", domain.PartyBucketName(b))
-			}
-			checked[b] = true
+		if b := domain.PartyBucket(c); roots[b] != tree.Root(b) {
+			return nil, domain.Conflict(domain.RulePartyProof, "partyRoot",
+				"bucket %s's root does not commit to the registry's parties (a network made before the roots: make it anew)", domain.PartyBucketName(b))
 		}
 		out[c] = tree.Prove(c)
 	}
 	return out, nil
+}
+
+// trees keeps, per channel and tree, the last tree a proof query built
+// and the roots it was built at: a chaincode server answers many proof
+// queries between two changes, and one at the same roots answers from it
+// instead of reading the whole registry (or every party's facts) again.
+// Only queries use it; a transaction checks what they answer.
+var trees = struct {
+	sync.Mutex
+	at   map[string]string
+	tree map[string]*domain.PartyTree
+}{at: map[string]string{}, tree: map[string]*domain.PartyTree{}}
+
+// A tree that does not commit to the roots it was built at (a member
+// peer still waiting for a block's private data) is answered, and not
+// kept.
+func cachedTree(name, at string, build func() (*domain.PartyTree, error), holds func(*domain.PartyTree) bool) (*domain.PartyTree, error) {
+	trees.Lock()
+	t, ok := trees.tree[name]
+	ok = ok && trees.at[name] == at
+	trees.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := build()
+	if err != nil || !holds(t) {
+		return t, err
+	}
+	trees.Lock()
+	trees.at[name], trees.tree[name] = at, t
+	trees.Unlock()
+	return t, nil
 }
 
 // provenCodes reads the codes a proof query is asked for: a JSON array of

@@ -217,6 +217,16 @@ func TestProvePartiesAnswersProofsThatHold(t *testing.T) {
 			t.Fatalf("%s: %s, %v", c, rec, err)
 		}
 	}
+	// Registered after a proof of its absence: the next proof shows it
+	// (the tree kept between queries is the roots').
+	b, _ := json.Marshal(domain.PartyInput{CreditCode: absent, Name: "新登记企业", Role: domain.PartyEnterprise, DivisionCode: "450102"})
+	must[*domain.Party](t)(run(f, cityAOperator, func(s store.Store) (*domain.Party, error) { return app.RegisterParty(s, string(b)) }))
+	again := must[map[string]domain.PartyProof](t)(run(f, cityAClerk, func(s store.Store) (map[string]domain.PartyProof, error) {
+		return app.ProveParties(s, string(codes))
+	}))
+	if string(again[absent].Party) == "null" {
+		t.Fatal("a proof after the registration still shows the party absent")
+	}
 	many, _ := json.Marshal(make([]string, domain.MaxPartiesNamed+1))
 	f.refused(cityAClerk, domain.RulePartyProof, func(s store.Store) error { _, err := app.ProveParties(s, string(many)); return err })
 	// A root bent in the state: the registry's proofs are refused.

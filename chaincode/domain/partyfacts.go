@@ -55,7 +55,7 @@ const (
 	// TypeFactsRoot keys the facts' root (hex).
 	TypeFactsRoot = "partyFacts~root"
 	// TypeFacts keys a party's facts as one transaction wrote them, by
-	// the transaction's ID (sealed).
+	// the first character of the transaction's ID and the ID (sealed).
 	TypeFacts = "partyFacts"
 )
 

@@ -277,6 +277,9 @@ func (p PartyProof) FactsRootWith(code string, record []byte) (PartyRoot, error)
 }
 
 func (p PartyProof) rootWith(bits int, code string, record []byte) (PartyRoot, error) {
+	if record == nil {
+		return PartyRoot{}, fmt.Errorf("a leaf is never removed: a party's record (or facts) is superseded")
+	}
 	path := partyPath(code)
 	sibs, bottom, err := p.siblings(bits)
 	if err != nil {

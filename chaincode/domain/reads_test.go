@@ -27,10 +27,9 @@ func TestAnEnterpriseHasOnlyWhatIsPublicOrItsOwn(t *testing.T) {
 	}{
 		{"GetParty", []string{mine}, js(Party{CreditCode: mine}), true},
 		{"GetParty", []string{theirs}, js(Party{CreditCode: theirs}), false},
-		{"ProveParties", nil, js(map[string]PartyProof{mine: {Party: js(Party{CreditCode: mine, Role: PartyEnterprise})}, theirs: {Party: json.RawMessage("null")}}), true},
-		{"ProveParties", nil, js(map[string]PartyProof{theirs: {Party: js(Party{CreditCode: theirs, Role: PartyDataProvider})}}), true},
-		{"ProveParties", nil, js(map[string]PartyProof{mine: {Party: js(Party{CreditCode: mine})}, theirs: {Party: js(Party{CreditCode: theirs, Role: PartyEnterprise})}}), false},
-		{"ProveParties", nil, js(map[string]PartyProof{theirs: {Party: js(Party{CreditCode: theirs, Role: PartyOperator})}}), false},
+		{"ProveParties", nil, js(map[string]PartyProof{theirs: {Party: js(Party{CreditCode: theirs, Role: PartyOperator})}}), true},
+		{"ProveFacts", nil, js(map[string]PartyProof{mine: {Party: js(PartyFacts{CreditCode: mine})}}), true},
+		{"ProveFacts", nil, js(map[string]PartyProof{mine: {Party: json.RawMessage("null")}, theirs: {Party: js(PartyFacts{CreditCode: theirs})}}), false},
 		{"GetCredential", nil, js(CredentialRecord{HolderCreditCode: theirs}), true}, // public: every verification answers with it
 		{"GetCertificate", nil, js(CertificateRecord{EnterpriseCreditCode: theirs}), true},
 		{"GetAgreement", nil, agreement(theirs, mine), true},

@@ -30,8 +30,8 @@ func (f *Stub) GetPrivate(key string) ([]byte, error) {
 func (f *Stub) PutPrivate(key string, value []byte) error {
 	return f.S.PutPrivateData(domain.Collection, key, value)
 }
-func (f *Stub) PrivateRange(t string) ([]KV, error) {
-	it, err := f.S.GetPrivateDataByPartialCompositeKey(domain.Collection, t, nil)
+func (f *Stub) PrivateRange(t string, attrs ...string) ([]KV, error) {
+	it, err := f.S.GetPrivateDataByPartialCompositeKey(domain.Collection, t, attrs)
 	if err != nil {
 		return nil, err
 	}

@@ -244,14 +244,14 @@ func (t *memTx) mayWrite() error {
 // PrivateRange reads the collection's keys under objectType, in key
 // order, as GetPrivateDataByPartialCompositeKey on a peer: a member's
 // query only.
-func (t *memTx) PrivateRange(objectType string) ([]KV, error) {
+func (t *memTx) PrivateRange(objectType string, attrs ...string) ([]KV, error) {
 	if err := t.collectionMember("read"); err != nil {
 		return nil, err
 	}
 	if t.wrote {
 		return nil, fmt.Errorf("txid [%s]: unsuppored transaction. Queries on pvt data is supported only in a read-only transaction", t.id)
 	}
-	prefix, err := t.Key(objectType)
+	prefix, err := t.Key(objectType, attrs...)
 	if err != nil {
 		return nil, err
 	}

@@ -45,10 +45,11 @@ type Store interface {
 	GetPrivate(key string) ([]byte, error)
 	PutPrivate(key string, value []byte) error
 	// PrivateRange reads every key of the collection under objectType
-	// (a partial composite key), in key order. As on a peer, only in a
-	// transaction that writes nothing (a query): a write refuses it, and
-	// it refuses a later write.
-	PrivateRange(objectType string) ([]KV, error)
+	// and attrs (a partial composite key), in key order. As on a peer,
+	// only in a transaction that writes nothing (a query): a write
+	// refuses it, and it refuses a later write. A peer answers at most
+	// its ledger.state.totalQueryLimit keys, silently: keep ranges below.
+	PrivateRange(objectType string, attrs ...string) ([]KV, error)
 	// Transient is an entry of the proposal's transient map (nil when
 	// absent): private inputs, which no block keeps.
 	Transient(name string) []byte
