@@ -46,6 +46,9 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 		return nil, err
 	}
 	x := domain.ApplyInput{In: in, Existing: existing, Providers: map[string]*domain.Party{}, SourceCerts: map[string]*domain.CertificateRecord{}}
+	if err := domain.MayApply(t.j, t.c.Actor, in.ApplicantCreditCode); err != nil {
+		return nil, err // before the parties' and facts' proofs, which a caller refused sends none of
+	}
 	parties, err := readProvenParties(s) // by proof: the read set names no party (docs/PRIVACY.md)
 	if err != nil {
 		return nil, err

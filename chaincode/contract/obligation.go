@@ -46,6 +46,9 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		return nil, err
 	}
 	x := domain.OpenObligationInput{In: in}
+	if err := domain.MayOpenObligation(t.j, p, in, t.c.Actor); err != nil {
+		return nil, err // before the party's and facts' proofs, which a caller refused sends none of
+	}
 	if x.Existing, err = a.loadObligation(s, in.Number); err != nil {
 		return nil, err
 	}

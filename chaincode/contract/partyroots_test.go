@@ -235,3 +235,19 @@ func TestProvePartiesAnswersProofsThatHold(t *testing.T) {
 	}))
 	f.refused(cityAClerk, domain.RulePartyProof, func(s store.Store) error { _, err := app.ProveParties(s, string(codes)); return err })
 }
+
+// A caller the transaction refuses is refused by the transaction's own
+// rule, though its client sends no proof (a proof query refused it): an
+// enterprise filing in another's name.
+func TestACallerRefusedIsRefusedBeforeTheProofs(t *testing.T) {
+	f := newFixture(t, "ZW")
+	f.m.Prove = nil
+	onboarding := domain.ApplicationInput{Number: nextApplicationNumber("NB"), Kind: domain.KindOnboarding, ApplicantCreditCode: holderCode,
+		MaterialsDigest: certs.SM3Hex([]byte("进驻申请材料"))}
+	f.refused(selfActor(otherEntCode), domain.RuleOwnApplication, func(s store.Store) error { _, err := applyFn(onboarding)(s); return err })
+	g := newFixture(t, "HB")
+	g.m.Prove = nil
+	incident := domain.ObligationInput{Number: obligationNumber(), Kind: domain.IncidentKind, PartyCreditCode: operatorCode, OccurredOn: "2026-03-01",
+		Note: "接口遭未授权访问", DocumentDigest: certs.SM3Hex([]byte("事件报告"))}
+	g.refused(selfActor(otherEntCode), domain.RuleOwnApplication, func(s store.Store) error { _, err := openFn(incident)(s); return err })
+}

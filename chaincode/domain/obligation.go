@@ -316,22 +316,31 @@ type OpenObligationInput struct {
 // — by the party itself (an enterprise's own identity) or the registrar
 // for it, filed as it is opened. Its due date is computed now, by the
 // kind's rule.
-func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligationInput, now time.Time, c Change) (*Obligation, error) {
-	in := x.In
+//
+// MayOpenObligation is its first question, which the adapter asks before
+// it reads what the party's facts hold: a kind of the profile opened by
+// hand, by the authority or (a self-reported kind) by the party itself or
+// the registrar for it.
+func MayOpenObligation(j *Jurisdiction, p Profile, in ObligationInput, a Actor) error {
 	k, ok := p.ObligationKind(in.Kind)
 	if !ok {
-		return nil, Invalid(RuleObligationKind, "kind", "the %s profile defines no obligation %q (its kinds: %v)", p.Name, truncate(in.Kind, 40), p.obligationKinds())
+		return Invalid(RuleObligationKind, "kind", "the %s profile defines no obligation %q (its kinds: %v)", p.Name, truncate(in.Kind, 40), p.obligationKinds())
 	}
 	if k.Opens == OpensByTrigger {
-		return nil, Invalid(RuleObligationKind, "kind", "a %s is opened by its trigger (%v of a %v agreement), in that transaction, not by hand", k.Kind, k.Trigger.On, k.Trigger.Kinds)
+		return Invalid(RuleObligationKind, "kind", "a %s is opened by its trigger (%v of a %v agreement), in that transaction, not by hand", k.Kind, k.Trigger.On, k.Trigger.Kinds)
 	}
 	if k.Opens == OpensByAuthority {
-		if err := authorityOnly.check(j, c.Actor, "opening a "+k.Kind); err != nil {
-			return nil, err
-		}
-	} else if err := applicantOrRegistrar(j, c.Actor, in.PartyCreditCode, "reporting a "+k.Kind); err != nil {
+		return authorityOnly.check(j, a, "opening a "+k.Kind)
+	}
+	return applicantOrRegistrar(j, a, in.PartyCreditCode, "reporting a "+k.Kind)
+}
+
+func OpenObligation(j *Jurisdiction, p Profile, cals Calendars, x OpenObligationInput, now time.Time, c Change) (*Obligation, error) {
+	in := x.In
+	if err := MayOpenObligation(j, p, in, c.Actor); err != nil {
 		return nil, err
 	}
+	k, _ := p.ObligationKind(in.Kind)
 	if err := j.numberedNow(in.Number, PrefixObligation, now); err != nil {
 		return nil, err
 	}

@@ -297,7 +297,7 @@ type ApplyInput struct {
 // NS 15, HB 25), its first review's deadline from the profile.
 func Apply(j *Jurisdiction, p Profile, cals Calendars, x ApplyInput, now time.Time, c Change) (*Application, error) {
 	in := x.In
-	if err := applicantOrRegistrar(j, c.Actor, in.ApplicantCreditCode, "recording an application"); err != nil {
+	if err := MayApply(j, c.Actor, in.ApplicantCreditCode); err != nil {
 		return nil, err
 	}
 	if err := j.numberedNow(in.Number, PrefixApplication, now); err != nil {
@@ -489,6 +489,13 @@ func applicantOrRegistrar(j *Jurisdiction, a Actor, applicant, doing string) err
 		return Forbidden(RuleOwnApplication, "applicantCreditCode", "enterprise %s acts for itself only (%s): the record is another party's", a.CreditCode, doing)
 	}
 	return nil
+}
+
+// MayApply is Apply's first question, which the adapter asks before it
+// reads the applicant's facts: the enterprise itself files, or the
+// registrar for it.
+func MayApply(j *Jurisdiction, a Actor, applicant string) error {
+	return applicantOrRegistrar(j, a, applicant, "recording an application")
 }
 
 // PreliminaryReview records the operator's 初审 (GX 12: 3 working days).
