@@ -225,6 +225,9 @@ func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domai
 	if err != nil {
 		return nil, err
 	}
+	if err := noteDecision(s, domain.TypeAgreement, number, next, next.GranteeCreditCode); err != nil { // a revocation
+		return nil, err
+	}
 	return next, a.emitTriggering(t, next, action, changed(domain.TypeAgreement, number, action, next.Status, next.Version))
 }
 

@@ -80,6 +80,9 @@ func (a *App) ChangeCredentialStatus(s store.Store, number, action, reason strin
 	if err := putSaid(s, key(s, domain.TypeCredential, number), domain.TypeCredential, number, next.Public(), reason); err != nil {
 		return nil, err
 	}
+	if err := noteDecision(s, domain.TypeCredential, number, next, next.HolderCreditCode); err != nil { // a revocation
+		return nil, err
+	}
 	return next, emit(s, t.c, changed(domain.TypeCredential, number, action, next.Status, next.Version))
 }
 

@@ -82,14 +82,13 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 			return nil, err
 		}
 	}
-	if x.Cause, err = a.creditCause(s, in.PartyCreditCode, in.Cause); err != nil {
-		return nil, err
+	if kind, ok := domain.NumberedOf(in.Cause); !ok || !slices.Contains(domain.CreditCauseKinds, kind.RecordType) {
+		return nil, domain.Invalid(domain.RuleCreditCause, "cause", "%q is not the number of a decision a credit record follows (a credential, agreement, objection or obligation; a revoked registration: the objection that revoked it)", truncate(in.Cause))
 	}
-	if x.Cause != nil && facts != nil {
-		if d, ok := x.Cause.Decision(in.PartyCreditCode); ok {
-			if x.Holder, err = a.creditOnDecision(s, facts, d.TxID); err != nil {
-				return nil, err
-			}
+	if d, ok := facts.decision(in.Cause); ok { // the party's facts, never the cause's record: its key would name the party
+		x.Decision = &d
+		if x.Holder, err = a.creditOnDecision(s, facts, d.TxID); err != nil {
+			return nil, err
 		}
 	}
 	r, err := domain.RecordCredit(t.j, p, x, t.now, t.c)
@@ -114,17 +113,6 @@ func (a *App) creditOnDecision(s store.Store, facts *partyFacts, txID string) (*
 		return nil, nil
 	}
 	return a.loadCredit(s, n)
-}
-
-// creditCause reads the decision a credit record names (nil: no such
-// record), and whether it is the party's own record or an objection
-// against one (subjectOf, the rule an order's subject follows).
-func (a *App) creditCause(s store.Store, party, number string) (*domain.OwnedRecord, error) {
-	kind, ok := domain.NumberedOf(number)
-	if !ok || !slices.Contains(domain.CreditCauseKinds, kind.RecordType) {
-		return nil, domain.Invalid(domain.RuleCreditCause, "cause", "%q is not the number of a decision a credit record follows (a credential, agreement, objection or obligation; a revoked registration: the objection that revoked it)", truncate(number))
-	}
-	return a.recordOf(s, "cause", kind, party, number)
 }
 
 // RescindCreditRecord sets a credit record aside, with reasons.

@@ -118,6 +118,15 @@ func (a *App) DecideObjection(s store.Store, number, decisionJSON string) (*doma
 	if err != nil {
 		return nil, err
 	}
+	owner := "" // of the record objected to: whom an upheld objection is against
+	if cert != nil {
+		owner = cert.EnterpriseCreditCode
+	} else if app != nil {
+		owner = app.ApplicantCreditCode
+	}
+	if err := noteDecision(s, domain.TypeObjection, number, fx.Objection, owner); err != nil {
+		return nil, err
+	}
 	if err := putSealed(s, key(s, domain.TypeObjection, number), fx.Objection.Public(), fx.Objection); err != nil {
 		return nil, err
 	}

@@ -93,7 +93,14 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	if err != nil {
 		return nil, err
 	}
-	if facts != nil && (yearly || o.IsIncidentReport()) {
+	order, isOrder := domain.DecisionOn(domain.TypeObligation, o, o.PartyCreditCode)
+	isOrder = isOrder && o.PartyCreditCode != ""
+	if facts == nil && isOrder {
+		if facts, err = readFacts(s, "partyCreditCode", o.PartyCreditCode); err != nil {
+			return nil, err
+		}
+	}
+	if facts != nil && (yearly || o.IsIncidentReport() || isOrder) { // one save: a transaction reads the root it had
 		if yearly {
 			if facts.Obligations == nil {
 				facts.Obligations = map[string]string{}
@@ -102,6 +109,9 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		}
 		if o.IsIncidentReport() {
 			facts.Incidents = domain.WithEvent(facts.Incidents, o)
+		}
+		if isOrder {
+			facts.noteDecision(o.Number, order)
 		}
 		if err := facts.save(s); err != nil {
 			return nil, err
@@ -269,11 +279,11 @@ func (a *App) DecideObligation(s store.Store, number, decision, reasons string) 
 			if err := domain.CheckOrderWithdrawal(o, held); err != nil {
 				return nil, err
 			}
+			delete(facts.Decisions, o.Number) // no credit record follows a withdrawn order
 		}
-		if !o.IsIncidentReport() {
-			return next, nil
+		if o.IsIncidentReport() {
+			facts.Incidents = domain.WithoutEvent(facts.Incidents, next)
 		}
-		facts.Incidents = domain.WithoutEvent(facts.Incidents, next)
 		return next, facts.save(s)
 	})
 }

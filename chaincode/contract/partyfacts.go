@@ -55,6 +55,40 @@ func readFacts(s store.Store, field, code string) (*partyFacts, error) {
 	return f, nil
 }
 
+// noteDecision notes, in the facts of the party it is against, the
+// decision the record (of recordType, as this transaction writes it) holds
+// (domain.DecisionOn): what a credit record may follow. None: nothing is
+// read.
+func noteDecision(s store.Store, recordType, number string, record any, party string) error {
+	d, ok := domain.DecisionOn(recordType, record, party)
+	if !ok || party == "" {
+		return nil
+	}
+	facts, err := readFacts(s, "party", party)
+	if err != nil {
+		return err
+	}
+	facts.noteDecision(number, d)
+	return facts.save(s)
+}
+
+// decision is the decision against the party the record numbered holds
+// (none: f is nil, no party).
+func (f *partyFacts) decision(number string) (domain.PartyDecision, bool) {
+	if f == nil {
+		return domain.PartyDecision{}, false
+	}
+	d, ok := f.Decisions[number]
+	return d, ok
+}
+
+func (f *partyFacts) noteDecision(number string, d domain.PartyDecision) {
+	if f.Decisions == nil {
+		f.Decisions = map[string]domain.PartyDecision{}
+	}
+	f.Decisions[number] = d
+}
+
 // readFactsRoot reads the facts' root (empty before any facts).
 func readFactsRoot(s store.Store) (domain.PartyRoot, error) {
 	raw, err := s.GetPrivate(key(s, domain.TypeFactsRoot))

@@ -67,6 +67,8 @@ func keysNameNoParty(t *testing.T, f *fixture, fn string, strs []string, named .
 				v, err = app.GetCreditRecord(s, number)
 			case domain.TypeObligation:
 				v, err = app.GetObligation(s, number)
+			case domain.TypeCredential:
+				v, err = app.GetCredential(s, number)
 			default:
 				t.Fatalf("%s looks up a %s", fn, recordType)
 			}
@@ -112,9 +114,18 @@ func TestPrivateTransactionsReadNoPartyByKey(t *testing.T) {
 	must[*domain.CredentialRecord](t)(run(f, cityAAuthority, func(s store.Store) (*domain.CredentialRecord, error) {
 		return app.ChangeCredentialStatus(s, rec.Number, "revoke", "违规收费，撤销授权")
 	}))
+	asked := f.m.Last.ProvedFacts // the revocation is noted in the holder's facts
+	keysNameNoParty(t, f, "ChangeCredentialStatus", []string{rec.Number, "revoke", "违规收费，撤销授权"}, holderCode)
+	if len(asked) != 1 || factsOf(t, f, holderCode).Decisions[rec.Number].What != "credential revoked" {
+		t.Fatalf("the revocation is not in the holder's facts (asked %v)", asked)
+	}
 	credit := domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: rec.Number,
 		Category: "illegal_fees", FindingDigest: certs.SM3Hex([]byte("处理决定书")), Finding: "利用公共数据违规经营收费"}
 	must[*domain.CreditRecord](t)(run(f, cityAAuthority, recordCreditFn(credit)))
+	causeKey, _ := domain.CompositeKey(domain.TypeCredential, rec.Number)
+	if f.m.Last.Reads[causeKey] != 0 {
+		t.Error("RecordCreditRecord read its cause's key, which names the party")
+	}
 	readsNoParty(t, f, "RecordCreditRecord", credit)
 
 	g := newFixture(t, "GD")
@@ -136,7 +147,7 @@ func TestPrivateTransactionsReadNoPartyByKey(t *testing.T) {
 	must[*domain.CreditRecord](t)(run(f, cityAAuthority, func(s store.Store) (*domain.CreditRecord, error) {
 		return app.RescindCreditRecord(s, credit.Number, "复议撤销")
 	}))
-	asked := f.m.Last.ProvedFacts
+	asked = f.m.Last.ProvedFacts
 	keysNameNoParty(t, f, "RescindCreditRecord", []string{credit.Number, "复议撤销"}, holderCode)
 	if held := heldCredits(t, f, holderCode); len(asked) != 1 || len(held) != 0 {
 		t.Fatalf("rescinded: facts asked %v, credits held %v", asked, held)

@@ -131,6 +131,29 @@ type CauseDecision struct {
 	TxID string // the transaction that made it
 }
 
+// PartyDecision is a decision against a party as its facts keep it, by
+// the number of the record that holds it (PartyFacts.Decisions): the
+// record's type, what was decided, and the deciding transaction. The
+// transaction that decides notes it (DecisionOn), so that a credit
+// record following it reads the party's facts, not the record, whose key
+// the block would keep in clear.
+type PartyDecision struct {
+	Kind string `json:"kind"`
+	What string `json:"what"`
+	TxID string `json:"txId"`
+}
+
+// DecisionOn is the decision record (of recordType, as written now) holds
+// against party, as the party's facts keep it; ok false: none.
+func DecisionOn(recordType string, record any, party string) (PartyDecision, bool) {
+	body, err := json.Marshal(record)
+	if err != nil {
+		return PartyDecision{}, false
+	}
+	d, ok := OwnedRecord{Kind: recordType, Body: body, OfParty: true}.Decision(party)
+	return PartyDecision{Kind: recordType, What: d.What, TxID: d.TxID}, ok
+}
+
 // Decision is the decision the cause holds against party (ok false: none
 // — a record of another party, a standing credential, a terminated
 // agreement, a dismissed objection, a report, a withdrawn order). An
@@ -196,9 +219,9 @@ type RecordCreditInput struct {
 	In       CreditInput
 	Existing *CreditRecord
 	Party    *Party
-	// Cause is the decision the input names (nil: no such record on the
-	// channel).
-	Cause *OwnedRecord
+	// Decision is the decision against the party that the input's cause
+	// numbers, as the party's facts hold it (nil: none against it).
+	Decision *PartyDecision
 	// Holder is the credit record written on the same decision, if any.
 	Holder *CreditRecord
 }
@@ -237,18 +260,15 @@ func RecordCredit(j *Jurisdiction, p Profile, x RecordCreditInput, now time.Time
 	if err := ValidateText("finding", in.Finding, MaxReason); err != nil {
 		return nil, err
 	}
-	if x.Cause == nil {
-		return nil, NotFound(RuleCreditCause, "cause", "%s names no decision on channel %s", truncate(in.Cause, 40), j.Channel)
-	}
-	d, ok := x.Cause.Decision(in.PartyCreditCode)
-	if !ok {
+	d := x.Decision
+	if d == nil {
 		return nil, Invalid(RuleCreditCause, "cause", "%s is not a decision against %s: a credit record follows the party's credential revoked, an agreement granted to it revoked, an objection decided against its record (a registration is revoked by one: name the objection) or an order given to it (%s)", in.Cause, in.PartyCreditCode, rule.Cite)
 	}
 	if h := x.Holder; h != nil && h.Status == CreditRecorded {
 		return nil, Conflict(RuleCreditUnique, "cause", "the decision %s names (transaction %s) is already in the credit file as %s", in.Cause, d.TxID, h.Number)
 	}
 	c.Action = "record"
-	return &CreditRecord{CreditInput: in, CauseKind: x.Cause.Kind, CauseDecision: d.What, DecisionTxID: d.TxID, Cite: rule.Cite, Status: CreditRecorded,
+	return &CreditRecord{CreditInput: in, CauseKind: d.Kind, CauseDecision: d.What, DecisionTxID: d.TxID, Cite: rule.Cite, Status: CreditRecorded,
 		RecordedOn: today.Format(time.DateOnly), Steps: []Step{stepAt(c, "record", DecisionDone, in.Finding)}, Last: c, Version: 1}, nil
 }
 

@@ -45,6 +45,11 @@ type PartyFacts struct {
 	Obligations map[string]string `json:"obligations,omitempty"`
 	// Onboarding is its latest onboarding application.
 	Onboarding string `json:"onboarding,omitempty"`
+	// Decisions are the decisions against it that a credit record may
+	// follow, by the number of the record that holds each (its credential
+	// revoked, an agreement granted to it revoked, an objection decided
+	// against its record, an order given to it, until withdrawn).
+	Decisions map[string]PartyDecision `json:"decisions,omitempty"`
 }
 
 // ObligationYear is the key of a yearly obligation in PartyFacts.
@@ -100,12 +105,44 @@ var factsNamed = map[Action]func(args []string, lookup func(recordType, number s
 		return partyOf[CreditRecord](a, TypeCredit, lookup, func(r *CreditRecord) string { return r.PartyCreditCode })
 	},
 	// A withdrawal drops a reported incident, or checks the credit record
-	// on the order it withdraws.
+	// on the order it withdraws and drops the order from the decisions.
 	ActDecideObligation: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
 		if len(a) < 2 || a[1] != ObligationWithdrawn {
 			return nil, nil
 		}
 		return partyOf[Obligation](a, TypeObligation, lookup, func(o *Obligation) string { return o.PartyCreditCode })
+	},
+	// The decisions a credit record may follow are noted in the facts of
+	// the party they are against.
+	ActChangeCredentialStatus: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
+		if len(a) < 2 || a[1] != "revoke" {
+			return nil, nil
+		}
+		return partyOf[CredentialRecord](a, TypeCredential, lookup, func(r *CredentialRecord) string { return r.HolderCreditCode })
+	},
+	ActEndAgreement: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
+		if len(a) < 2 || a[1] != "revoke" {
+			return nil, nil
+		}
+		return partyOf[Agreement](a, TypeAgreement, lookup, func(ag *Agreement) string { return ag.GranteeCreditCode })
+	},
+	ActDecideObjection: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
+		var d ObjectionDecision
+		decodeNamed(a, 1, &d)
+		if len(a) < 2 || d.Outcome == OutcomeDismissed {
+			return nil, nil
+		}
+		var o Objection
+		if b, err := lookup(TypeObjection, a[0]); err != nil || b == nil || json.Unmarshal(b, &o) != nil {
+			return nil, err
+		}
+		switch o.TargetKind {
+		case "certificate":
+			return partyOf[CertificateRecord]([]string{o.Target}, TypeCertificate, lookup, func(c *CertificateRecord) string { return c.EnterpriseCreditCode })
+		case "application":
+			return partyOf[Application]([]string{o.Target}, TypeApplication, lookup, func(app *Application) string { return app.ApplicantCreditCode })
+		}
+		return nil, nil
 	},
 }
 
