@@ -384,6 +384,15 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	if !mine[incident.Number] || !mine[order.Number] || !mine[twice.Number] || mine[reportB.Number] {
 		t.Fatalf("the enterprise's view: %v", mine)
 	}
+	// An agreement revoked is a decision against its grantee (HB 36): the
+	// revocation notes it in the grantee's private facts, where the credit
+	// record on it finds it, never by the agreement's key.
+	call("POST", "/agreements/"+dev.Number+"/end", issuer, map[string]string{"action": "revoke", "reason": privateText("违约使用数据，撤销开发协议")}, 200)
+	_ = json.Unmarshal(call("POST", "/channels/liuzhou/credit-records", issuer, domain.CreditInput{Number: sample.Number(domain.PrefixCredit, "450200"), PartyCreditCode: ent,
+		Cause: dev.Number, Category: "consumer_rights", FindingDigest: certs.SM3Hex([]byte("撤销决定书")), Finding: privateText("超出开发协议范围使用数据")}, 201), &cr)
+	if cr.Record.CauseKind != domain.TypeAgreement || cr.Record.CauseDecision != "agreement revoked" {
+		t.Fatalf("the credit record on the revoked agreement: %+v", cr.Record)
+	}
 	t.Logf("liuzhou: annual report %s filed late, %s overdue (due %s-03-31); incident %s → rectification %s due %s, returned once, accepted",
 		reportA.Number, reportB.Number, today.Format("2006"), incident.Number, order.Number, due)
 }

@@ -157,7 +157,8 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 		t.Fatalf("channels %v; transactions checked %v: run the whole suite", dirs, checked)
 	}
 	t.Logf("%d transactions on %d channels read no party's key: %v", total, len(dirs), checked)
-	for _, fn := range []domain.Action{domain.ActRecordAgreement, domain.ActRecordEvaluation, domain.ActRecordCredit, domain.ActRescindCredit, domain.ActOpenObligation} {
+	for _, fn := range []domain.Action{domain.ActRecordAgreement, domain.ActRecordEvaluation, domain.ActRecordCredit, domain.ActRescindCredit, domain.ActOpenObligation,
+		domain.ActChangeCredentialStatus, domain.ActEndAgreement, domain.ActDecideObjection} {
 		if facts[string(fn)] == 0 {
 			t.Errorf("no %s of the run checked a party's facts by their root: %v", fn, facts)
 		}
