@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -218,7 +219,8 @@ func staleParties(fn string, err error) bool {
 
 func (c *Client) submitOnce(ctx context.Context, channel, fn string, args []string) (*Committed, error) {
 	contract := c.Contract(channel)
-	opts, err := c.privately(ctx, channel, fn, args)
+	opts, release, err := c.privately(ctx, channel, fn, args)
+	defer release()
 	if err != nil {
 		return nil, err
 	}
@@ -241,6 +243,23 @@ func (c *Client) submitOnce(ctx context.Context, channel, fn string, args []stri
 		done.Result = whole
 	}
 	return done, nil
+}
+
+// factsTurns is, per channel, the turn of this process's transactions
+// that check or change a party's facts.
+var factsTurns sync.Map // channel → chan struct{} (one token)
+
+// factsTurn waits for the channel's turn (or ctx) and answers its
+// release.
+func factsTurn(ctx context.Context, channel string) (func(), error) {
+	v, _ := factsTurns.LoadOrStore(channel, make(chan struct{}, 1))
+	turn := v.(chan struct{})
+	select {
+	case turn <- struct{}{}:
+		return func() { <-turn }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // mayNotRead tells whether a proof query refused the caller: it then
@@ -290,7 +309,8 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 // the gateway: its
 // discovery plans the endorsement among the peers that may read what the
 // first endorser read.
-func (c *Client) privately(ctx context.Context, channel, fn string, args []string) ([]client.ProposalOption, error) {
+func (c *Client) privately(ctx context.Context, channel, fn string, args []string) (opts []client.ProposalOption, release func(), err error) {
+	release = func() {}
 	transient := map[string][]byte{}
 	if codes := domain.PartiesNamed(fn, args); len(codes) > 0 {
 		// The codes of a transaction with private arguments are as private
@@ -301,11 +321,11 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 		}
 		proofs, err := Tx.ProveParties(codes).Evaluate(ask, channel)
 		if err != nil && !mayNotRead(err) {
-			return nil, fmt.Errorf("%s: proving parties %v: %w", fn, codes, err)
+			return nil, release, fmt.Errorf("%s: proving parties %v: %w", fn, codes, err)
 		}
 		for code, p := range proofs {
 			if transient[domain.TransientParty(code)], err = json.Marshal(p); err != nil {
-				return nil, err
+				return nil, release, err
 			}
 		}
 	}
@@ -320,16 +340,24 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 	}
 	facts, err := domain.FactsNamed(fn, args, lookup)
 	if err != nil {
-		return nil, fmt.Errorf("%s: whose facts it checks: %w", fn, err)
+		return nil, release, fmt.Errorf("%s: whose facts it checks: %w", fn, err)
 	}
 	if len(facts) > 0 {
+		// One at a time per channel from this process, from the proof
+		// to the commit: every change of any party's facts moves the one
+		// root, and a race is lost to a read conflict.
+		turn, err := factsTurn(ctx, channel)
+		if err != nil {
+			return nil, release, err
+		}
+		release = turn
 		proofs, err := Tx.ProveFacts(facts).Evaluate(asked, channel)
 		if err != nil && !mayNotRead(err) {
-			return nil, fmt.Errorf("%s: proving the facts of %v: %w", fn, facts, err)
+			return nil, release, fmt.Errorf("%s: proving the facts of %v: %w", fn, facts, err)
 		}
 		for code, p := range proofs {
 			if transient[domain.TransientFacts(code)], err = json.Marshal(p); err != nil {
-				return nil, err
+				return nil, release, err
 			}
 		}
 	}
@@ -338,27 +366,27 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 		if len(transient) > 0 {
 			opts = append(opts, client.WithTransient(transient))
 		}
-		return opts, nil
+		return opts, release, nil
 	}
 	members := c.Collections[channel]
 	if len(members) == 0 {
-		return nil, fmt.Errorf("%s writes private data, and channel %s names no collection members to endorse it", fn, channel)
+		return nil, release, fmt.Errorf("%s writes private data, and channel %s names no collection members to endorse it", fn, channel)
 	}
 	salt := make([]byte, 32)
 	if _, err := rand.Read(salt); err != nil {
-		return nil, err
+		return nil, release, err
 	}
 	transient[domain.TransientSalt] = []byte(hex.EncodeToString(salt))
-	opts := []client.ProposalOption{client.WithEndorsingOrganizations(members...)}
+	opts = []client.ProposalOption{client.WithEndorsingOrganizations(members...)}
 	if !domain.PrivateArgs(fn) { // public arguments; the salt of the private records it may write
-		return append(opts, client.WithArguments(args...), client.WithTransient(transient)), nil
+		return append(opts, client.WithArguments(args...), client.WithTransient(transient)), release, nil
 	}
 	encoded, err := json.Marshal(args)
 	if err != nil {
-		return nil, err
+		return nil, release, err
 	}
 	transient[domain.TransientArgs] = encoded
-	return append(opts, client.WithTransient(transient)), nil
+	return append(opts, client.WithTransient(transient)), release, nil
 }
 
 // waitCommitted waits for a submitted transaction's commit status; an
@@ -419,7 +447,8 @@ func (c *Client) SubmitOwnTxIDContext(ctx context.Context, channel, fn string, b
 	if domain.PrivateArgs(fn) {
 		return nil, fmt.Errorf("%s takes private arguments, which a proposal rewritten with its own transaction ID would carry", fn)
 	}
-	opts, err := c.privately(ctx, channel, fn, nil)
+	opts, release, err := c.privately(ctx, channel, fn, nil)
+	defer release()
 	if err != nil {
 		return nil, err
 	}

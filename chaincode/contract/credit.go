@@ -82,8 +82,12 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 			return nil, err
 		}
 	}
-	if kind, ok := domain.NumberedOf(in.Cause); !ok || !slices.Contains(domain.CreditCauseKinds, kind.RecordType) {
+	kind, ok := domain.NumberedOf(in.Cause)
+	if !ok || !slices.Contains(domain.CreditCauseKinds, kind.RecordType) {
 		return nil, domain.Invalid(domain.RuleCreditCause, "cause", "%q is not the number of a decision a credit record follows (a credential, agreement, objection or obligation; a revoked registration: the objection that revoked it)", truncate(in.Cause))
+	}
+	if _, err := domain.ParseNumber("cause", in.Cause, kind.Prefix); err != nil {
+		return nil, err
 	}
 	if d, ok := facts.decision(in.Cause); ok { // the party's facts, never the cause's record: its key would name the party
 		x.Decision = &d

@@ -185,7 +185,7 @@ func (a *App) ProveFacts(s store.Store, codesJSON string) (map[string]domain.Par
 		return nil, err
 	}
 	if tree.Root(0) != root {
-		return nil, domain.Conflict(domain.RulePartyProof, "factsRoot",
+		return nil, domain.Conflict(domain.RulePartyStale, "factsRoot",
 			"the facts' root does not commit to the parties' facts this peer holds (its private data of a recent block may still be on its way: ask again; or a network made before the facts: make it anew)")
 	}
 	out := map[string]domain.PartyProof{}
