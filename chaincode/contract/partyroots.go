@@ -3,7 +3,6 @@ package contract
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"sync"
 
 	"dataledger/chaincode/domain"
@@ -132,46 +131,47 @@ func putParty(s store.Store, k, code string, old []byte, record any) error {
 	if err := s.Put(k, b); err != nil {
 		return err
 	}
+	if err := s.Put(key(s, domain.TypePartyInBucket, domain.PartyBucketName(bucket), code), b); err != nil {
+		return err
+	}
 	return s.Put(partyRootKey(s, bucket), []byte(next.String()))
 }
 
 // ProveParties answers, for each credit code, its party's record and its
 // proof against its bucket's root (domain.PartyProof): what a client sends
-// with a transaction that names parties. It reads the whole registry, and
+// with a transaction that names parties. It reads the parties of their buckets, and
 // refuses when the roots do not commit to it.
 func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.PartyProof, error) {
 	codes, err := provenCodes(codesJSON)
 	if err != nil {
 		return nil, err
 	}
-	var roots [domain.PartyBuckets]domain.PartyRoot
-	var at strings.Builder
-	for b := range roots {
-		if roots[b], err = readPartyRoot(s, b); err != nil {
-			return nil, err
-		}
-		at.WriteString(roots[b].String())
-	}
-	tree, err := cachedTree("parties/"+s.Channel(), at.String(), func() (*domain.PartyTree, error) { return registryTree(s) }, func(t *domain.PartyTree) bool {
-		for b := range roots {
-			if t.Root(b) != roots[b] {
-				return false
-			}
-		}
-		return true
-	})
-	if err != nil {
-		return nil, err
-	}
 	out := map[string]domain.PartyProof{}
 	for _, c := range codes {
-		if b := domain.PartyBucket(c); roots[b] != tree.Root(b) {
-			return nil, domain.Conflict(domain.RulePartyProof, "partyRoot",
-				"bucket %s's root does not commit to the registry's parties (a network made before the roots: make it anew)", domain.PartyBucketName(b))
+		tree, err := provingTree(s, domain.PartyBucket(c))
+		if err != nil {
+			return nil, err
 		}
 		out[c] = tree.Prove(c)
 	}
 	return out, nil
+}
+
+// provingTree is a bucket's tree, from its parties (kept while its root
+// stays), refused when its root does not commit to them.
+func provingTree(s store.Store, bucket int) (*domain.PartyTree, error) {
+	root, err := readPartyRoot(s, bucket)
+	if err != nil {
+		return nil, err
+	}
+	name := "parties/" + s.Channel() + "/" + domain.PartyBucketName(bucket)
+	tree, err := cachedTree(name, root.String(), func() (*domain.PartyTree, error) { return bucketTree(s, bucket) },
+		func(t *domain.PartyTree) bool { return t.Root(bucket) == root })
+	if err == nil && tree.Root(bucket) != root {
+		err = domain.Conflict(domain.RulePartyProof, "partyRoot",
+			"bucket %s's root does not commit to its parties (a network made before the roots: make it anew)", domain.PartyBucketName(bucket))
+	}
+	return tree, err
 }
 
 // trees keeps, per channel and tree, the last tree a proof query built
@@ -224,12 +224,13 @@ func provenCodes(codesJSON string) ([]string, error) {
 	return codes, nil
 }
 
-// registryTree reads the whole party registry into its tree.
-func registryTree(s store.Store) (*domain.PartyTree, error) {
+// bucketTree reads a bucket's parties into a tree (the others' buckets
+// empty).
+func bucketTree(s store.Store, bucket int) (*domain.PartyTree, error) {
 	records := map[string][]byte{}
 	bookmark := ""
 	for {
-		kvs, next, err := page(s, domain.TypeParty, nil, domain.MaxPageSize, bookmark)
+		kvs, next, err := page(s, domain.TypePartyInBucket, []string{domain.PartyBucketName(bucket)}, domain.MaxPageSize, bookmark)
 		if err != nil {
 			return nil, err
 		}

@@ -41,6 +41,11 @@ const PartyBuckets = 1 << PartyBucketBits
 // TypePartyRoot keys a bucket's root in the world state (hex).
 const TypePartyRoot = "partyRoot"
 
+// TypePartyInBucket keys each party's record again under its bucket
+// (bucket, credit code), so that a proof reads its bucket's parties
+// only, not the whole registry.
+const TypePartyInBucket = "partyRoot~party"
+
 // TransientParty is the transient map entry with the proof of a party
 // the transaction names (a PartyProof in JSON).
 func TransientParty(code string) string { return "party:" + code }
