@@ -129,7 +129,15 @@ func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 		must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.EndAgreement(s, number, action, "违约") }))
 	}
 	end(terminated, "terminate")
+	if len(f.m.Last.ProvedFacts) != 0 {
+		t.Fatalf("a termination checked facts: %v", f.m.Last.ProvedFacts)
+	}
 	end(f.agreem, "revoke")
+	asked := f.m.Last.ProvedFacts // the revocation is noted in the grantee's facts
+	keysNameNoParty(t, f, "EndAgreement", []string{f.agreem, "revoke", "违约"}, holderCode)
+	if len(asked) != 1 || asked[0] != holderCode || factsOf(t, f, holderCode).Decisions[f.agreem].What != "agreement revoked" {
+		t.Fatalf("the revocation in the grantee's facts: asked %v", asked)
+	}
 	for _, bad := range []domain.CreditInput{
 		{Number: creditNumber(), PartyCreditCode: holderCode, Cause: terminated},
 		{Number: creditNumber(), PartyCreditCode: operatorCode, Cause: f.agreem},
@@ -162,7 +170,16 @@ func TestCreditRecordOnAnObjectionIsOneDecision(t *testing.T) {
 	})
 	must[*domain.CertificateRecord](t)(f.register(cert, ""))
 	dismissed := objection(cert.RegistrationNumber, 1, domain.OutcomeDismissed)
+	if len(f.m.Last.ProvedFacts) != 0 {
+		t.Fatalf("a dismissal checked facts: %v", f.m.Last.ProvedFacts)
+	}
 	upheld := objection(cert.RegistrationNumber, 2, domain.OutcomeRegistrationRevoked)
+	asked := f.m.Last.ProvedFacts // upheld: noted in the facts of the certificate's enterprise
+	d, _ := json.Marshal(domain.ObjectionDecision{Outcome: domain.OutcomeRegistrationRevoked, Reasons: "经核实"})
+	keysNameNoParty(t, f, "DecideObjection", []string{upheld, string(d)}, holderCode)
+	if len(asked) != 1 || asked[0] != holderCode {
+		t.Fatalf("an upheld objection checked the facts of %v", asked)
+	}
 	in := domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: dismissed, Category: "data_security",
 		FindingDigest: certs.SM3Hex([]byte("决定")), Finding: "使用未授权数据"}
 	f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(in)(s); return err })

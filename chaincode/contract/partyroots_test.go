@@ -69,6 +69,14 @@ func keysNameNoParty(t *testing.T, f *fixture, fn string, strs []string, named .
 				v, err = app.GetObligation(s, number)
 			case domain.TypeCredential:
 				v, err = app.GetCredential(s, number)
+			case domain.TypeAgreement:
+				v, err = app.GetAgreement(s, number)
+			case domain.TypeObjection:
+				v, err = app.GetObjection(s, number)
+			case domain.TypeCertificate:
+				v, err = app.GetCertificate(s, number)
+			case domain.TypeApplication:
+				v, err = app.GetApplication(s, number)
 			default:
 				t.Fatalf("%s looks up a %s", fn, recordType)
 			}
@@ -261,4 +269,25 @@ func TestACallerRefusedIsRefusedBeforeTheProofs(t *testing.T) {
 	incident := domain.ObligationInput{Number: obligationNumber(), Kind: domain.IncidentKind, PartyCreditCode: operatorCode, OccurredOn: "2026-03-01",
 		Note: "接口遭未授权访问", DocumentDigest: certs.SM3Hex([]byte("事件报告"))}
 	g.refused(selfActor(otherEntCode), domain.RuleOwnApplication, func(s store.Store) error { _, err := openFn(incident)(s); return err })
+}
+
+// An objection upheld against an application in its notice is a decision
+// against the applicant: noted in its facts, which the client proves
+// after reading the objection and then the application.
+func TestAnObjectionUpheldOnAnApplicationIsTheApplicantsDecision(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	n := f.throughVerification(applicationInput(holderCode, true))
+	must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) { return app.StartPublicNotice(s, n) }))
+	in := domain.ObjectionInput{Number: domain.Number{Prefix: domain.PrefixObjection, Division: "450100", Year: 2026, Serial: "AP000001"}.String(),
+		TargetKind: "application", Target: n, EvidenceDigest: certs.SM3Hex([]byte("e")), Summary: "使用未授权数据"}
+	b, _ := json.Marshal(in)
+	must[*domain.Objection](t)(run(f, cityAClerk, func(s store.Store) (*domain.Objection, error) { return app.FileObjection(s, string(b)) })) // through a member
+	d, _ := json.Marshal(domain.ObjectionDecision{Outcome: domain.OutcomeAuthorizationChanged, Reasons: "经核实"})
+	must[*domain.Objection](t)(run(f, cityAOperator, func(s store.Store) (*domain.Objection, error) { return app.DecideObjection(s, in.Number, string(d)) }))
+	asked := f.m.Last.ProvedFacts
+	keysNameNoParty(t, f, "DecideObjection", []string{in.Number, string(d)}, holderCode)
+	if len(asked) != 1 || asked[0] != holderCode || factsOf(t, f, holderCode).Decisions[in.Number].Kind != domain.TypeObjection {
+		t.Fatalf("the upheld objection in the applicant's facts: asked %v", asked)
+	}
 }
