@@ -31,22 +31,12 @@ func readFacts(s store.Store, field, code string) (*partyFacts, error) {
 	if err != nil {
 		return nil, err
 	}
-	entry := domain.TransientFacts(code)
-	b := s.Transient(entry)
-	if b == nil {
-		return nil, domain.Invalid(domain.RulePartyProof, field,
-			"the transient map carries no proof of the facts of party %s (%q): a transaction that checks a party's facts carries them and their proof, as ProveFacts answers them", code, entry)
-	}
-	var p domain.PartyProof
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, domain.Invalid(domain.RulePartyProof, "transient."+entry, "must be a proof in JSON, as ProveFacts answers it: %v", err)
-	}
-	rec, err := p.CheckFacts(code, root)
+	rec, p, err := checkedProof(s, field, domain.TransientFacts(code), "the facts of party "+code, "ProveFacts",
+		func(p domain.PartyProof) ([]byte, error) { return p.CheckFacts(code, root) })
 	if err != nil {
-		return nil, domain.Conflict(domain.RulePartyStale, field,
-			"the proof of the facts of party %s does not hold against their root: %v (they changed since the proof was made: ask ProveFacts again)", code, err)
+		return nil, err
 	}
-	f := &partyFacts{PartyFacts: &domain.PartyFacts{CreditCode: code}, proof: &p}
+	f := &partyFacts{PartyFacts: &domain.PartyFacts{CreditCode: code}, proof: p}
 	if rec != nil {
 		if err := json.Unmarshal(rec, f.PartyFacts); err != nil || f.CreditCode != code {
 			return nil, domain.Invalid(domain.RulePartyProof, field, "the proven facts of party %s are not that party's", code)

@@ -34,20 +34,27 @@ func readPartyRoot(s store.Store, bucket int) (domain.PartyRoot, error) {
 // root and returns the record it proves, as the world state holds it
 // (nil: not registered), with the proof.
 func checkedParty(s store.Store, field, code string, root domain.PartyRoot) ([]byte, *domain.PartyProof, error) {
-	entry := domain.TransientParty(code)
+	return checkedProof(s, field, domain.TransientParty(code), "party "+code, "ProveParties",
+		func(p domain.PartyProof) ([]byte, error) { return p.Check(code, root) })
+}
+
+// checkedProof takes the proof at entry of the transient map (of what,
+// as query answers it) and checks it: none is DL-PARTY-PROOF, one that
+// does not fold to its root DL-PARTY-STALE (field names the input).
+func checkedProof(s store.Store, field, entry, what, query string, check func(domain.PartyProof) ([]byte, error)) ([]byte, *domain.PartyProof, error) {
 	raw := s.Transient(entry)
 	if raw == nil {
 		return nil, nil, domain.Invalid(domain.RulePartyProof, field,
-			"the transient map carries no proof of party %s (%q): a transaction that names a party carries its record and proof, as ProveParties answers them", code, entry)
+			"the transient map carries no proof of %s (%q): a transaction carries the record of each party it names and the facts of each it checks, with their proofs, as %s answers them", what, entry, query)
 	}
 	var p domain.PartyProof
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return nil, nil, domain.Invalid(domain.RulePartyProof, "transient."+entry, "must be a party's proof in JSON, as ProveParties answers it: %v", err)
+		return nil, nil, domain.Invalid(domain.RulePartyProof, "transient."+entry, "must be a proof in JSON, as %s answers it: %v", query, err)
 	}
-	rec, err := p.Check(code, root)
+	rec, err := check(p)
 	if err != nil {
 		return nil, nil, domain.Conflict(domain.RulePartyStale, field,
-			"the proof of party %s does not hold against the registry: %v (the registry changed since the proof was made: ask ProveParties again)", code, err)
+			"the proof of %s does not hold against its root: %v (it changed since the proof was made: ask %s again)", what, err, query)
 	}
 	return rec, &p, nil
 }
