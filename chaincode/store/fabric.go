@@ -35,6 +35,11 @@ func (f *Stub) PrivateRange(t string, attrs ...string) ([]KV, error) {
 	if err != nil {
 		return nil, err
 	}
+	return drain(it)
+}
+
+// drain reads a range's iterator to its end, and closes it.
+func drain(it shim.StateQueryIteratorInterface) ([]KV, error) {
 	defer it.Close()
 	var out []KV
 	for it.HasNext() {
@@ -92,14 +97,9 @@ func (f *Stub) Page(t string, attrs []string, size int32, bookmark string) ([]KV
 	if err != nil {
 		return nil, "", err
 	}
-	defer it.Close()
-	var out []KV
-	for it.HasNext() {
-		kv, err := it.Next()
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, KV{Key: kv.Key, Value: kv.Value})
+	out, err := drain(it)
+	if err != nil {
+		return nil, "", err
 	}
 	next := ""
 	if meta != nil && int32(len(out)) == size {

@@ -194,8 +194,6 @@ type memTx struct {
 	wrote, paged bool
 	// queriedPrivate: it read a range of the collection (writes refused).
 	queriedPrivate bool
-	// proved: the transaction asked for a party's proof.
-	proved bool
 }
 
 func (t *memTx) Get(key string) ([]byte, error) {
@@ -386,7 +384,7 @@ func (t *memTx) PutPrivate(key string, value []byte) error {
 // party by its world-state key, which its read set would name, unless it
 // writes that party (a registration, a change of status).
 func (t *memTx) namesNoProvenParty() error {
-	if !t.proved {
+	if len(t.trips.Proved) == 0 { // it asked for no party's proof
 		return nil
 	}
 	prefix, _ := domain.CompositeKey(domain.TypeParty)
@@ -401,7 +399,6 @@ func (t *memTx) namesNoProvenParty() error {
 func (t *memTx) Transient(name string) []byte {
 	code, isParty := strings.CutPrefix(name, domain.TransientParty(""))
 	facts, isFacts := strings.CutPrefix(name, domain.TransientFacts(""))
-	t.proved = t.proved || isParty
 	if isParty {
 		t.trips.Proved = append(t.trips.Proved, code)
 	}
