@@ -31,7 +31,7 @@ func readFacts(s store.Store, field, code string) (*partyFacts, error) {
 	if err != nil {
 		return nil, err
 	}
-	rec, p, err := checkedProof(s, field, domain.TransientFacts(code), "the facts of party "+code, "ProveFacts",
+	rec, p, err := checkedProof(s, field, domain.TransientFacts(code), "the facts of party "+code, "the facts' proof query",
 		func(p domain.PartyProof) ([]byte, error) { return p.CheckFacts(code, root) })
 	if err != nil {
 		return nil, err

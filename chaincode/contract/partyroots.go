@@ -34,7 +34,7 @@ func readPartyRoot(s store.Store, bucket int) (domain.PartyRoot, error) {
 // root and returns the record it proves, as the world state holds it
 // (nil: not registered), with the proof.
 func checkedParty(s store.Store, field, code string, root domain.PartyRoot) ([]byte, *domain.PartyProof, error) {
-	return checkedProof(s, field, domain.TransientParty(code), "party "+code, "ProveParties",
+	return checkedProof(s, field, domain.TransientParty(code), "party "+code, "the registry's proof query",
 		func(p domain.PartyProof) ([]byte, error) { return p.Check(code, root) })
 }
 
