@@ -262,13 +262,26 @@ func factsTurn(ctx context.Context, channel string) (func(), error) {
 	}
 }
 
-// mayNotRead tells whether a proof query refused the caller: it then
-// sends no proof, and the transaction refuses it by its own rule (an
-// enterprise filing in another's name) or, if it may act, names the
-// proof it misses.
-func mayNotRead(err error) bool {
-	re, ok := domain.AsRule(err)
-	return ok && re.Kind == domain.KindForbidden
+// proveInto runs a proof query and puts each proof it answers into the
+// transient map, under entry(code). A query that refuses the caller adds
+// none: the transaction then refuses it by its own rule (an enterprise
+// filing in another's name) or, if it may act, names the proof it misses.
+func proveInto(transient map[string][]byte, query Read[map[string]domain.PartyProof], ask Invoker, channel string, entry func(code string) string) error {
+	proofs, err := query.Evaluate(ask, channel)
+	if re, ok := domain.AsRule(err); ok && re.Kind == domain.KindForbidden {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for code, p := range proofs {
+		b, err := json.Marshal(p)
+		if err != nil {
+			return err
+		}
+		transient[entry(code)] = b
+	}
+	return nil
 }
 
 // membersOnly evaluates as the client within ctx on a peer of the
@@ -319,14 +332,8 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 		if domain.PrivateArgs(fn) {
 			ask = membersOnly{c, ctx, c.Collections[channel]}
 		}
-		proofs, err := Tx.ProveParties(codes).Evaluate(ask, channel)
-		if err != nil && !mayNotRead(err) {
+		if err := proveInto(transient, Tx.ProveParties(codes), ask, channel, domain.TransientParty); err != nil {
 			return nil, release, fmt.Errorf("%s: proving parties %v: %w", fn, codes, err)
-		}
-		for code, p := range proofs {
-			if transient[domain.TransientParty(code)], err = json.Marshal(p); err != nil {
-				return nil, release, err
-			}
 		}
 	}
 	// A party's facts are the collection's: asked of a member's peer.
@@ -351,14 +358,8 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 			return nil, release, err
 		}
 		release = turn
-		proofs, err := Tx.ProveFacts(facts).Evaluate(asked, channel)
-		if err != nil && !mayNotRead(err) {
+		if err := proveInto(transient, Tx.ProveFacts(facts), asked, channel, domain.TransientFacts); err != nil {
 			return nil, release, fmt.Errorf("%s: proving the facts of %v: %w", fn, facts, err)
-		}
-		for code, p := range proofs {
-			if transient[domain.TransientFacts(code)], err = json.Marshal(p); err != nil {
-				return nil, release, err
-			}
 		}
 	}
 	if !domain.PrivateSalt(fn) {
