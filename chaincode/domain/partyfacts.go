@@ -73,34 +73,16 @@ func TransientFacts(code string) string { return "facts:" + code }
 // party's facts, which party's: from its arguments, or from the record
 // its first argument numbers (read with lookup, as its caller reads it).
 var factsNamed = map[Action]func(args []string, lookup func(recordType, number string) ([]byte, error)) ([]string, error){
-	ActApply: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
-		var in ApplicationInput
-		decodeNamed(a, 0, &in)
+	ActApply: byInput(inputNames(func(in *ApplicationInput) []string {
 		if in.Kind != KindOnboarding {
-			return nil, nil
+			return nil
 		}
-		return []string{in.ApplicantCreditCode}, nil
-	},
-	ActRecordAgreement: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
-		var in AgreementInput
-		decodeNamed(a, 0, &in)
-		return []string{in.GranteeCreditCode}, nil
-	},
-	ActRecordEvaluation: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
-		var in EvaluationInput
-		decodeNamed(a, 0, &in)
-		return []string{in.PartyCreditCode}, nil
-	},
-	ActRecordCredit: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
-		var in CreditInput
-		decodeNamed(a, 0, &in)
-		return []string{in.PartyCreditCode}, nil
-	},
-	ActOpenObligation: func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) {
-		var in ObligationInput
-		decodeNamed(a, 0, &in)
-		return []string{in.PartyCreditCode}, nil
-	},
+		return []string{in.ApplicantCreditCode}
+	})),
+	ActRecordAgreement:  byInput(inputNames(func(in *AgreementInput) []string { return []string{in.GranteeCreditCode} })),
+	ActRecordEvaluation: byInput(evaluationParty),
+	ActRecordCredit:     byInput(creditParty),
+	ActOpenObligation:   byInput(obligationParty),
 	ActRescindCredit: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
 		return partyOf[CreditRecord](a, TypeCredit, lookup, func(r *CreditRecord) string { return r.PartyCreditCode })
 	},
@@ -144,6 +126,11 @@ var factsNamed = map[Action]func(args []string, lookup func(recordType, number s
 		}
 		return nil, nil
 	},
+}
+
+// byInput is a factsNamed entry whose party the input names.
+func byInput(named func(args []string) []string) func([]string, func(string, string) ([]byte, error)) ([]string, error) {
+	return func(a []string, _ func(string, string) ([]byte, error)) ([]string, error) { return named(a), nil }
 }
 
 // partyOf is the party of the record args[0] numbers, as lookup reads it

@@ -389,37 +389,34 @@ func (t *PartyTree) Prove(code string) PartyProof {
 // partiesNamed tells, for each transaction that checks parties by proof,
 // which credit codes its arguments name.
 var partiesNamed = map[Action]func(args []string) []string{
-	ActRegisterParty: func(a []string) []string {
-		var in PartyInput
-		decodeNamed(a, 0, &in)
-		return []string{in.CreditCode}
-	},
+	ActRegisterParty:     inputNames(func(in *PartyInput) []string { return []string{in.CreditCode} }),
 	ActChangePartyStatus: func(a []string) []string { return argAt(a, 0) },
-	ActApply: func(a []string) []string {
-		var in ApplicationInput
-		decodeNamed(a, 0, &in)
+	ActApply: inputNames(func(in *ApplicationInput) []string {
 		return append([]string{in.ApplicantCreditCode}, in.DataProviders...)
-	},
-	ActRecordAgreement: func(a []string) []string {
-		var in AgreementInput
+	}),
+	ActRecordAgreement:  inputNames(func(in *AgreementInput) []string { return []string{in.GrantorCreditCode, in.GranteeCreditCode} }),
+	ActRecordEvaluation: evaluationParty,
+	ActRecordCredit:     creditParty,
+	ActOpenObligation:   obligationParty,
+}
+
+// The party an evaluation's, a credit record's and an obligation's input
+// names: the one whose record and facts the transaction checks.
+var (
+	evaluationParty = inputNames(func(in *EvaluationInput) []string { return []string{in.PartyCreditCode} })
+	creditParty     = inputNames(func(in *CreditInput) []string { return []string{in.PartyCreditCode} })
+	obligationParty = inputNames(func(in *ObligationInput) []string { return []string{in.PartyCreditCode} })
+)
+
+// inputNames reads the codes a transaction's input (its first argument,
+// a T in JSON) names; a malformed input names none that count (the
+// chaincode refuses it).
+func inputNames[T any](codes func(*T) []string) func(args []string) []string {
+	return func(a []string) []string {
+		var in T
 		decodeNamed(a, 0, &in)
-		return []string{in.GrantorCreditCode, in.GranteeCreditCode}
-	},
-	ActRecordEvaluation: func(a []string) []string {
-		var in EvaluationInput
-		decodeNamed(a, 0, &in)
-		return []string{in.PartyCreditCode}
-	},
-	ActRecordCredit: func(a []string) []string {
-		var in CreditInput
-		decodeNamed(a, 0, &in)
-		return []string{in.PartyCreditCode}
-	},
-	ActOpenObligation: func(a []string) []string {
-		var in ObligationInput
-		decodeNamed(a, 0, &in)
-		return []string{in.PartyCreditCode}
-	},
+		return codes(&in)
+	}
 }
 
 func argAt(a []string, i int) []string {
