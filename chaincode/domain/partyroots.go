@@ -207,26 +207,25 @@ func fold(path [32]byte, h [32]byte, bottom, bits int, sibs map[int][32]byte) Pa
 }
 
 // bottomNode is the node the proof claims at the bottom of code's path:
-// the party's leaf, another party's, or none.
-func (p PartyProof) bottomNode(path [32]byte, bottom int, record []byte) ([32]byte, error) {
+// the party's leaf, another party's (with that party's path), or none.
+func (p PartyProof) bottomNode(path [32]byte, bottom int, record []byte) (node, otherPath [32]byte, err error) {
 	if p.Other == nil {
-		return partyLeaf(path, record), nil
+		return partyLeaf(path, record), otherPath, nil
 	}
 	if record != nil {
-		return [32]byte{}, fmt.Errorf("a proof with another party's leaf proves absence, and its record must be null")
+		return node, otherPath, fmt.Errorf("a proof with another party's leaf proves absence, and its record must be null")
 	}
-	other, err := hex32("other.path", p.Other.Path)
-	if err != nil {
-		return other, err
+	if otherPath, err = hex32("other.path", p.Other.Path); err != nil {
+		return node, otherPath, err
 	}
 	rec, err := hex32("other.record", p.Other.Record)
 	if err != nil {
-		return rec, err
+		return node, otherPath, err
 	}
-	if other == path || commonBits(other, path) < bottom {
-		return [32]byte{}, fmt.Errorf("the other leaf's path must share the code's first %d bits and part from it below", bottom)
+	if otherPath == path || commonBits(otherPath, path) < bottom {
+		return node, otherPath, fmt.Errorf("the other leaf's path must share the code's first %d bits and part from it below", bottom)
 	}
-	return leafOf(other, rec), nil
+	return leafOf(otherPath, rec), otherPath, nil
 }
 
 func commonBits(a, b [32]byte) int {
@@ -257,7 +256,7 @@ func (p PartyProof) check(bits int, code string, root PartyRoot) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
-	node, err := p.bottomNode(path, bottom, p.record())
+	node, _, err := p.bottomNode(path, bottom, p.record())
 	if err != nil {
 		return nil, err
 	}
@@ -291,11 +290,10 @@ func (p PartyProof) rootWith(bits int, code string, record []byte) (PartyRoot, e
 		return PartyRoot{}, err
 	}
 	if p.Other != nil {
-		other, err := p.bottomNode(path, bottom, nil)
+		other, otherPath, err := p.bottomNode(path, bottom, nil)
 		if err != nil {
 			return PartyRoot{}, err
 		}
-		otherPath, _ := hex32("other.path", p.Other.Path)
 		bottom = commonBits(path, otherPath) + 1 // the depth where the two leaves part
 		sibs[bottom] = other
 	}
