@@ -73,14 +73,9 @@ func (a *App) RecordCreditRecord(s store.Store, inputJSON string) (*domain.Credi
 	if x.Existing, err = a.loadCredit(s, in.Number); err != nil {
 		return nil, err
 	}
-	if x.Party, err = a.provenParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
-		return nil, err
-	}
 	var facts *partyFacts
-	if x.Party != nil {
-		if facts, err = readFacts(s, "partyCreditCode", in.PartyCreditCode); err != nil {
-			return nil, err
-		}
+	if x.Party, facts, err = a.partyWithFacts(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+		return nil, err
 	}
 	kind, ok := domain.NumberedOf(in.Cause)
 	if !ok || !slices.Contains(domain.CreditCauseKinds, kind.RecordType) {

@@ -33,14 +33,11 @@ func (a *App) RecordEvaluation(s store.Store, inputJSON string) (*domain.Evaluat
 	if x.Existing, err = a.loadEvaluation(s, in.Number); err != nil {
 		return nil, err
 	}
-	if x.Party, err = a.provenParty(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+	var facts *partyFacts
+	if x.Party, facts, err = a.partyWithFacts(s, "partyCreditCode", in.PartyCreditCode); err != nil {
 		return nil, err
 	}
-	var facts *partyFacts
-	if x.Party != nil {
-		if facts, err = readFacts(s, "partyCreditCode", in.PartyCreditCode); err != nil {
-			return nil, err
-		}
+	if facts != nil {
 		if n := facts.Evaluations[in.Period]; n != "" {
 			if x.Standing, err = a.loadEvaluation(s, n); err != nil {
 				return nil, err

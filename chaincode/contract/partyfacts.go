@@ -45,6 +45,17 @@ func readFacts(s store.Store, field, code string) (*partyFacts, error) {
 	return f, nil
 }
 
+// partyWithFacts reads a party by proof and, when it is registered, its
+// facts (nil for a party not registered).
+func (a *App) partyWithFacts(s store.Store, field, code string) (*domain.Party, *partyFacts, error) {
+	p, err := a.provenParty(s, field, code)
+	if err != nil || p == nil {
+		return p, nil, err
+	}
+	facts, err := readFacts(s, field, code)
+	return p, facts, err
+}
+
 // noteDecision notes, in the facts of the party it is against, the
 // decision the record (of recordType, as this transaction writes it) holds
 // (domain.DecisionOn): what a credit record may follow. None: nothing is
