@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"dataledger/chaincode/domain"
+
+	"github.com/hyperledger/fabric-gateway/pkg/client"
 )
 
 // loadCalendars has the channel's authority load each shipped working-day
@@ -157,7 +159,8 @@ func sameCalendar(a, b *domain.Calendar) bool {
 
 // ready bootstraps each channel's jurisdiction as its authority, or, when it
 // exists, submits a Ping: the network is ready when a transaction commits
-// on every channel. Retries ride out gossip discovery and Raft elections.
+// on every channel and every peer knows the others (Acquainted). Retries
+// ride out gossip discovery and Raft elections.
 func (n *Net) ready(timeout time.Duration) error {
 	for i := range n.D.Channels {
 		ch := &n.D.Channels[i]
@@ -199,7 +202,71 @@ func (n *Net) ready(timeout time.Duration) error {
 		}
 		fmt.Fprintf(n.Out, "  %s: a transaction committed after %s (%d attempt(s))\n", ch.Name, time.Since(start).Round(10*time.Millisecond), attempts)
 	}
+	start := time.Now()
+	waited, err := n.Acquainted(timeout)
+	if err != nil {
+		return fmt.Errorf("gossip: %w", err)
+	}
+	fmt.Fprintf(n.Out, "  every running peer plans endorsements by every org of its channels after %s\n", time.Since(start).Round(10*time.Millisecond))
+	if waited != nil {
+		fmt.Fprintf(n.Out, "    (waited out: %s)\n", waited)
+	}
 	return nil
+}
+
+// Acquainted waits until every running peer's gateway plans an
+// endorsement by every running member org of each of its channels: it has
+// each endorse a Ping (never submitted) with those orgs named. A gateway
+// plans only among the peers its gossip knows, so a peer that has just
+// started refuses a write that names another org ("failed to find any
+// endorsing peers for org(s)") until that org's peer has reached it; a
+// transaction that commits on the channel does not show this, since
+// discovery may pick other orgs to endorse it.
+//
+// It answers the first refusal it waited out, nil when there was none.
+func (n *Net) Acquainted(timeout time.Duration) (first error, err error) {
+	deadline := time.Now().Add(timeout)
+	for i := range n.D.Channels {
+		ch := &n.D.Channels[i]
+		var running []*Peer
+		var orgs []string
+		for _, p := range n.D.ChannelPeers(ch) {
+			if _, ok := n.PID(p.ID()); ok {
+				running = append(running, p)
+				if !slices.Contains(orgs, p.org.MSPID) {
+					orgs = append(orgs, p.org.MSPID)
+				}
+			}
+		}
+		for _, p := range running {
+			if len(p.org.Users) == 0 {
+				return first, fmt.Errorf("org %s has no user to ask peer %s with", p.org.Name, p.ID())
+			}
+			c, err := n.Connect(p.org.MSPID, p.org.Users[0].Name, p)
+			if err != nil {
+				return first, err
+			}
+			err = poll(time.Until(deadline), func() error {
+				proposal, err := c.Contract(ch.Name).NewProposal(Tx.Ping().Fn, client.WithEndorsingOrganizations(orgs...))
+				if err == nil {
+					_, err = proposal.Endorse()
+				}
+				if err != nil {
+					err = fmt.Errorf("peer %s cannot have %v endorse on channel %s: %s", p.ID(), orgs, ch.Name, ErrorText(err))
+					if first == nil {
+						first = err
+					}
+					return err
+				}
+				return nil
+			})
+			c.Close()
+			if err != nil {
+				return first, err
+			}
+		}
+	}
+	return first, nil
 }
 
 // Held is Synced after a write that returned res and err: it passes the
