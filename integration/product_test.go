@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -225,9 +226,13 @@ func TestProductStory(t *testing.T) {
 	}
 }
 
-// Test64RegistrationsInFlightHaveNoConflicts registers 64 different
-// products at once: numbers are their own keys, so no MVCC conflict.
-func Test64RegistrationsInFlightHaveNoConflicts(t *testing.T) {
+// Test64RegistrationsInFlightAllCommit registers 64 different products
+// at once: numbers are their own keys, and each registration adds its
+// entry to one of the registry's 64 roots, so two in one bucket commit one
+// per block and the client sends the loser again with fresh proofs: all
+// 64 commit, none twice. An application then re-develops two of them,
+// checked by proof (TestZZNoPrivateTransactionReadsAParty reads its block).
+func Test64RegistrationsInFlightAllCommit(t *testing.T) {
 	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
@@ -240,13 +245,19 @@ func Test64RegistrationsInFlightHaveNoConflicts(t *testing.T) {
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	outcomes := map[string]int{}
+	var numbers []string
 	for i := 0; i < 64; i++ {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			_, build := is.CertificateFor(enterprise, "南宁存量产品企业", fmt.Sprintf("存量数据产品%02d", i), []string{"RES-450100-0001"}, true)
+			doc, build := is.CertificateFor(enterprise, "南宁存量产品企业", fmt.Sprintf("存量数据产品%02d", i), []string{"RES-450100-0001"}, true)
 			_, err := is.RegisterCertificate(build, "")
 			o := "VALID"
+			if err == nil {
+				mu.Lock()
+				numbers = append(numbers, doc.RegistrationNumber)
+				mu.Unlock()
+			}
 			if err != nil {
 				o = network.ErrorText(err)
 				if strings.Contains(o, "MVCC_READ_CONFLICT") {
@@ -261,6 +272,44 @@ func Test64RegistrationsInFlightHaveNoConflicts(t *testing.T) {
 	wg.Wait()
 	t.Logf("64 registrations in flight: %v", outcomes)
 	if outcomes["VALID"] != 64 {
-		t.Fatalf("outcomes %v, want 64 VALID and 0 MVCC conflicts", outcomes)
+		t.Fatalf("outcomes %v, want 64 VALID", outcomes)
+	}
+	for _, n := range numbers { // each once, as its own registration wrote it
+		c, err := network.Tx.GetCertificate(n).Evaluate(is.Operator, "nanning")
+		if err != nil || c.Number != n || c.Version != 1 || c.EnterpriseCreditCode != enterprise {
+			t.Fatalf("certificate %s: %+v %v", n, c, network.ErrorText(err))
+		}
+	}
+
+	// A product built on two of them (GX 7(8)): the application's read
+	// set names neither.
+	provider, err := is.Party(domain.PartyDataProvider, "南宁再开发数据提供单位")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	developer, err := is.Party(domain.PartyEnterprise, "南宁再开发企业")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	in := domain.ApplicationInput{Number: is.Number(domain.PrefixApplication), ApplicantCreditCode: developer, ProductName: "再开发客流指数",
+		ProductType: "dataset", Scenario: "城市交通规划与公交线网优化", ResourceIDs: []string{"RES-450100-0001"}, DataProviders: []string{provider},
+		RedevelopedFrom: numbers[:2], DesignDigest: certs.SM3Hex([]byte("再开发产品设计方案"))}
+	app, res, err := is.Operator.Apply("nanning", in)
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	if !slices.Equal(app.RedevelopedFrom, numbers[:2]) {
+		t.Fatalf("the application read back re-develops %v, want %v", app.RedevelopedFrom, numbers[:2])
+	}
+	redevelopments = append(redevelopments, res.TxID)
+	missing := in
+	missing.Number, missing.RedevelopedFrom = is.Number(domain.PrefixApplication), []string{is.Number(domain.PrefixRegistration)}
+	if _, _, err := is.Operator.Apply("nanning", missing); !domain.IsRule(err, domain.RuleApplication) {
+		t.Fatalf("re-developing a product registered nowhere: %v", network.ErrorText(err))
 	}
 }
+
+// redevelopments are the transactions of applications that re-develop
+// registered products, whose read sets TestZZNoPrivateTransactionReadsAParty
+// checks.
+var redevelopments []string

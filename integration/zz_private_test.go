@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -78,9 +79,11 @@ func TestZZNoBlockHoldsAPrivateInput(t *testing.T) {
 // transaction of the run that checks the parties it names by proof
 // (domain.ProvesParties: an application, an evaluation, a credit record,
 // an obligation, an agreement), valid or not, read every bucket's root of
-// the party registry and no party's key: its block does not name whom it
-// concerns (docs/PRIVACY.md). The registry's own writes (a registration,
-// a change of status) name their party anyway and are left out. Those
+// the party registry and no party's key, nor a certificate's (an
+// application's redevelopedFrom, an order's subject): its block does not
+// name whom or what it concerns (docs/PRIVACY.md). The registry's own
+// writes (a registration, a change of status, a certificate's
+// registration) name their party or product anyway and are left out. Those
 // that check or change a party's facts read the facts' root, which names
 // no one.
 func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
@@ -95,7 +98,10 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 		return nil
 	})
 	partyPrefix, _ := domain.CompositeKey(domain.TypeParty)
+	certPrefix, _ := domain.CompositeKey(domain.TypeCertificate)
 	rootPrefix, _ := domain.CompositeKey(domain.TypePartyRoot)
+	productRootPrefix, _ := domain.CompositeKey(domain.TypeProductRoot)
+	redeveloped := 0 // of redevelopments, the applications that re-developed registered products
 	checked := map[string]int{}
 	factsRoot, _ := domain.CompositeKey(domain.TypeFactsRoot)
 	facts := map[string]int{} // transactions that checked or changed a party's facts by their root
@@ -125,15 +131,21 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 				if domain.ProvesFacts(fn) && tx.PrivateTouches(net.D.Chaincode.Name, domain.Collection, factsRoot) {
 					facts[fn]++
 				}
-				if !domain.ProvesParties(fn) || fn == string(domain.ActRegisterParty) || fn == string(domain.ActChangePartyStatus) {
+				if !domain.ProvesParties(fn) || fn == string(domain.ActRegisterParty) || fn == string(domain.ActChangePartyStatus) || fn == string(domain.ActRegisterCertificate) {
 					continue
 				}
 				checked[fn]++
-				roots := 0
+				if slices.Contains(redevelopments, tx.TxID) {
+					redeveloped++
+				}
+				roots, productRoots := 0, 0
 				for _, keys := range tx.ReadSet() {
 					for _, k := range keys {
-						if strings.HasPrefix(k, partyPrefix) {
-							t.Errorf("%s %s (%s, block %d) read party key %q", fn, tx.TxID, channel, blk.GetHeader().GetNumber(), k)
+						if strings.HasPrefix(k, productRootPrefix) {
+							productRoots++
+						}
+						if strings.HasPrefix(k, partyPrefix) || strings.HasPrefix(k, certPrefix) {
+							t.Errorf("%s %s (%s, block %d) read key %q", fn, tx.TxID, channel, blk.GetHeader().GetNumber(), k)
 						}
 						if strings.HasPrefix(k, rootPrefix) {
 							roots++
@@ -146,6 +158,11 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 				if roots == 0 {
 					checked["naming no party"]++
 				}
+				// An application and an order read the products' roots,
+				// whether they name a product or not.
+				if (fn == string(domain.ActApply) || fn == string(domain.ActOpenObligation)) && productRoots != domain.PartyBuckets {
+					t.Errorf("%s %s (%s) read %d of the products' %d roots", fn, tx.TxID, channel, productRoots, domain.PartyBuckets)
+				}
 			}
 		}
 	}
@@ -156,7 +173,10 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 	if len(dirs) < 3 || checked["Apply"] == 0 || checked["RecordEvaluation"] == 0 || checked["RecordCreditRecord"] == 0 || checked["OpenObligation"] == 0 || checked["RecordAgreement"] == 0 {
 		t.Fatalf("channels %v; transactions checked %v: run the whole suite", dirs, checked)
 	}
-	t.Logf("%d transactions on %d channels read no party's key: %v", total, len(dirs), checked)
+	if redeveloped != len(redevelopments) || redeveloped == 0 {
+		t.Fatalf("%d of the %d applications that re-developed registered products found in the blocks", redeveloped, len(redevelopments))
+	}
+	t.Logf("%d transactions on %d channels read no party's or certificate's key: %v (%d re-developing registered products)", total, len(dirs), checked, redeveloped)
 	for _, fn := range []domain.Action{domain.ActRecordAgreement, domain.ActRecordEvaluation, domain.ActRecordCredit, domain.ActRescindCredit, domain.ActOpenObligation,
 		domain.ActChangeCredentialStatus, domain.ActEndAgreement, domain.ActDecideObjection} {
 		if facts[string(fn)] == 0 {

@@ -195,13 +195,14 @@ func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...
 }
 
 // partyAttempts bounds the submissions of a transaction that names
-// parties: its proofs hold against the registry's roots when it is
-// endorsed, and a registration or status change committed in between
-// refuses it (at endorsement, domain.RulePartyStale) or invalidates it (a
-// read conflict on a root), with nothing written; it is sent again with
-// fresh proofs; so is one that checks a party's facts when another
-// changed any party's facts. Registrations of parties in one bucket (1 in 64) commit
-// one per block: with 64 in flight about half lose a race at each
+// parties or registered products: its proofs hold against the
+// registries' roots when it is endorsed, and a registration or status
+// change committed in between refuses it (at endorsement,
+// domain.RulePartyStale) or invalidates it (a read conflict on a root),
+// with nothing written; it is sent again with fresh proofs; so is one that
+// checks a party's facts when another changed any party's facts.
+// Registrations of parties (of certificates) in one bucket (1 in 64)
+// commit one per block: with 64 in flight about half lose a race at each
 // attempt, hence a bound far above the few a transaction needs.
 const partyAttempts = 16
 
@@ -319,22 +320,14 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 // organizations, Description.Validate), so no other organization's peer
 // sees them. A transaction that only reads a private part
 // (ConfirmDestruction, RegisterCertificate of an application) is left to
-// the gateway: its
-// discovery plans the endorsement among the peers that may read what the
-// first endorser read.
+// the gateway: its discovery plans the endorsement among the peers that
+// may read what the first endorser read (RegisterCertificate's transient
+// map, a proof of a public fact, holds nothing private).
 func (c *Client) privately(ctx context.Context, channel, fn string, args []string) (opts []client.ProposalOption, release func(), err error) {
 	release = func() {}
 	transient := map[string][]byte{}
-	if codes := domain.PartiesNamed(fn, args); len(codes) > 0 {
-		// The codes of a transaction with private arguments are as private
-		// as they are: asked of a member's peer only.
-		var ask Invoker = readerCtx{c, ctx}
-		if domain.PrivateArgs(fn) {
-			ask = membersOnly{c, ctx, c.Collections[channel]}
-		}
-		if err := proveInto(transient, Tx.ProveParties(codes), ask, channel, domain.TransientParty); err != nil {
-			return nil, release, fmt.Errorf("%s: proving parties %v: %w", fn, codes, err)
-		}
+	if err := c.proveParties(ctx, transient, channel, fn, args); err != nil {
+		return nil, release, err
 	}
 	// A party's facts are the collection's: asked of a member's peer.
 	asked := membersOnly{c, ctx, c.Collections[channel]}
@@ -390,6 +383,25 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 	return append(opts, client.WithTransient(transient)), release, nil
 }
 
+// proveParties puts into transient the proofs of the parties (and
+// registered products) fn's arguments name (domain.PartiesNamed).
+func (c *Client) proveParties(ctx context.Context, transient map[string][]byte, channel, fn string, args []string) error {
+	codes := domain.PartiesNamed(fn, args)
+	if len(codes) == 0 {
+		return nil
+	}
+	// The codes of a transaction with private arguments are as private
+	// as they are: asked of a member's peer only.
+	var ask Invoker = readerCtx{c, ctx}
+	if domain.PrivateArgs(fn) {
+		ask = membersOnly{c, ctx, c.Collections[channel]}
+	}
+	if err := proveInto(transient, Tx.ProveParties(codes), ask, channel, domain.TransientParty); err != nil {
+		return fmt.Errorf("%s: proving %v: %w", fn, codes, err)
+	}
+	return nil
+}
+
 // waitCommitted waits for a submitted transaction's commit status; an
 // invalid commit is an error.
 func (c *Client) waitCommitted(ctx context.Context, channel string, result []byte, commit *client.Commit) (*Committed, error) {
@@ -442,8 +454,24 @@ func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]st
 	return c.SubmitOwnTxIDContext(context.Background(), channel, fn, build)
 }
 
-// SubmitOwnTxIDContext is SubmitOwnTxID bounded by ctx.
+// SubmitOwnTxIDContext is SubmitOwnTxID bounded by ctx; like
+// SubmitContext, it is sent again (a new transaction ID, arguments built
+// anew) when the proofs it carries went stale.
 func (c *Client) SubmitOwnTxIDContext(ctx context.Context, channel, fn string, build func(txID string) ([]string, error)) (*Committed, error) {
+	for attempt := 1; ; attempt++ {
+		done, err := c.submitOwnTxIDOnce(ctx, channel, fn, build)
+		if attempt >= partyAttempts || !staleParties(fn, err) {
+			return done, err
+		}
+		select {
+		case <-time.After(time.Duration(50+mrand.IntN(200)) * time.Millisecond):
+		case <-ctx.Done():
+			return done, err
+		}
+	}
+}
+
+func (c *Client) submitOwnTxIDOnce(ctx context.Context, channel, fn string, build func(txID string) ([]string, error)) (*Committed, error) {
 	contract := c.Contract(channel)
 	if domain.PrivateArgs(fn) {
 		return nil, fmt.Errorf("%s takes private arguments, which a proposal rewritten with its own transaction ID would carry", fn)
@@ -462,11 +490,16 @@ func (c *Client) SubmitOwnTxIDContext(ctx context.Context, channel, fn string, b
 	if err != nil {
 		return nil, err
 	}
+	// The proofs of what the arguments name, now that they are known.
+	proofs := map[string][]byte{}
+	if err := c.proveParties(ctx, proofs, channel, fn, args); err != nil {
+		return nil, err
+	}
 	raw, err := draft.Bytes()
 	if err != nil {
 		return nil, err
 	}
-	rewritten, err := withArguments(raw, fn, args)
+	rewritten, err := withArguments(raw, fn, args, proofs)
 	if err != nil {
 		return nil, err
 	}
@@ -489,9 +522,9 @@ func (c *Client) SubmitOwnTxIDContext(ctx context.Context, channel, fn string, b
 }
 
 // withArguments replaces the chaincode arguments inside a serialized,
-// unsigned gateway.ProposedTransaction; header and nonce, hence the
-// transaction ID, stay as they are.
-func withArguments(raw []byte, fn string, args []string) ([]byte, error) {
+// unsigned gateway.ProposedTransaction and adds transient entries; header
+// and nonce, hence the transaction ID, stay as they are.
+func withArguments(raw []byte, fn string, args []string, transient map[string][]byte) ([]byte, error) {
 	var pt gateway.ProposedTransaction
 	if err := proto.Unmarshal(raw, &pt); err != nil {
 		return nil, err
@@ -513,6 +546,12 @@ func withArguments(raw []byte, fn string, args []string) ([]byte, error) {
 		all = append(all, []byte(a))
 	}
 	spec.ChaincodeSpec.Input.Args = all
+	for k, v := range transient {
+		if payload.TransientMap == nil {
+			payload.TransientMap = map[string][]byte{}
+		}
+		payload.TransientMap[k] = v
+	}
 	var err error
 	if payload.Input, err = proto.Marshal(&spec); err != nil {
 		return nil, err

@@ -45,7 +45,7 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	if err != nil {
 		return nil, err
 	}
-	x := domain.ApplyInput{In: in, Existing: existing, Providers: map[string]*domain.Party{}, SourceCerts: map[string]*domain.CertificateRecord{}}
+	x := domain.ApplyInput{In: in, Existing: existing, Providers: map[string]*domain.Party{}, SourceCerts: map[string]*domain.CertificateEntry{}}
 	if err := domain.MayApply(t.j, t.c.Actor, in.ApplicantCreditCode); err != nil {
 		return nil, err // before the parties' and facts' proofs, which a caller refused sends none of
 	}
@@ -92,9 +92,17 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 			}
 		}
 	}
+	// Every application reads the products' roots, whether it re-develops
+	// any or not: the read set tells neither that nor which.
+	products, err := readProvenProducts(s)
+	if err != nil {
+		return nil, err
+	}
 	for _, n := range in.RedevelopedFrom {
 		if _, err := domain.ParseNumber("redevelopedFrom", n, domain.PrefixRegistration); err == nil {
-			x.SourceCerts[n], _ = load[domain.CertificateRecord](s, key(s, domain.TypeCertificate, n))
+			if x.SourceCerts[n], err = products.certificate("redevelopedFrom", n); err != nil {
+				return nil, err
+			}
 		}
 	}
 	cals, err := calendars(s, t.now)

@@ -64,6 +64,13 @@ func (a *App) RegisterCertificate(s store.Store, signedJSON, applicationNumber s
 	if err := put(s, key(s, domain.TypeCertificate, rec.Number), rec); err != nil {
 		return nil, err
 	}
+	entry, err := json.Marshal(rec.Entry()) // a number is registered once (in.Existing refused)
+	if err != nil {
+		return nil, err
+	}
+	if err := productRegistry.put(s, "registrationNumber", rec.Number, nil, entry); err != nil {
+		return nil, err
+	}
 	changes := []domain.Changed{changed(domain.TypeCertificate, rec.Number, "register", rec.Status, rec.Version)}
 	if in.Application != nil {
 		ch, err := putApplication(s, in.Application.MarkRegistered(rec.Number, t.c), "registration")

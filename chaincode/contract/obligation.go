@@ -49,6 +49,12 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	if err := domain.MayOpenObligation(t.j, p, in, t.c.Actor); err != nil {
 		return nil, err // before the party's and facts' proofs, which a caller refused sends none of
 	}
+	// Every order reads the products' roots, whatever its subject: the
+	// read set does not tell that it is about a certificate.
+	products, err := readProvenProducts(s)
+	if err != nil {
+		return nil, err
+	}
 	if x.Existing, err = a.loadObligation(s, in.Number); err != nil {
 		return nil, err
 	}
@@ -63,7 +69,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		if !ok {
 			return nil, domain.Invalid(domain.RuleObligation, "subject", "%q is not the number of a record (prefixes %v)", truncate(in.Subject), domain.NumberPrefixes())
 		}
-		r, err := a.recordOf(s, "subject", kind, in.PartyCreditCode, in.Subject)
+		r, err := a.recordOf(s, products, "subject", kind, in.PartyCreditCode, in.Subject)
 		if err != nil {
 			return nil, err
 		}
@@ -175,8 +181,9 @@ func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string, first do
 // the input) with whether it is the party's own (subjectOf); nil when
 // the channel has none. A record that keeps a private part is read whole,
 // from the collection (never by its world-state key: a read set keeps its
-// keys in clear), by a collection member only.
-func (a *App) recordOf(s store.Store, field string, kind domain.NumberedRecord, party, number string) (*domain.OwnedRecord, error) {
+// keys in clear), by a collection member only; a certificate is its
+// entry among the registered products, by proof against their roots.
+func (a *App) recordOf(s store.Store, products *provenRoots, field string, kind domain.NumberedRecord, party, number string) (*domain.OwnedRecord, error) {
 	if _, err := domain.ParseNumber(field, number, kind.Prefix); err != nil {
 		return nil, err
 	}
@@ -190,6 +197,14 @@ func (a *App) recordOf(s store.Store, field string, kind domain.NumberedRecord, 
 			return nil, err
 		}
 		if body, err = json.Marshal(ag); err != nil {
+			return nil, err
+		}
+	} else if kind.RecordType == domain.TypeCertificate { // by proof: its entry (number, enterprise), never its key
+		e, err := products.certificate(field, number)
+		if err != nil || e == nil {
+			return nil, err
+		}
+		if body, err = json.Marshal(e); err != nil {
 			return nil, err
 		}
 	} else if domain.HasPrivatePart(kind.RecordType) {

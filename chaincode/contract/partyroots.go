@@ -9,33 +9,56 @@ import (
 	"dataledger/chaincode/store"
 )
 
-// The party registry's roots (domain/partyroots.go): RegisterParty and
-// ChangePartyStatus keep their bucket's root; a private transaction reads
-// every bucket's root and checks the parties it names by the proofs its
-// client sends, so its read set names no party.
+// The registries kept by roots (domain/partyroots.go): a private
+// transaction reads every bucket's root of the registry it checks and
+// checks the parties (registered products) it names by the proofs its
+// client sends, so its read set names none of them.
 
-func partyRootKey(s store.Store, bucket int) string {
-	return key(s, domain.TypePartyRoot, domain.PartyBucketName(bucket))
+// registry is one of the two: the parties, by credit code, whose roots
+// RegisterParty and ChangePartyStatus move, and the registered products
+// (certificates' entries, by registration number), whose roots
+// RegisterCertificate moves.
+type registry struct {
+	what     string // in refusals and in the proof queries' cache
+	rootType string
+	inBucket string
 }
 
-func readPartyRoot(s store.Store, bucket int) (domain.PartyRoot, error) {
-	b, err := s.Get(partyRootKey(s, bucket))
+var (
+	partyRegistry   = registry{"party", domain.TypePartyRoot, domain.TypePartyInBucket}
+	productRegistry = registry{"product", domain.TypeProductRoot, domain.TypeProductInBucket}
+)
+
+// registryOf is the registry that holds id (domain.RegistryKind).
+func registryOf(id string) registry {
+	if domain.RegistryKind(id) == domain.TypeCertificate {
+		return productRegistry
+	}
+	return partyRegistry
+}
+
+func (r registry) rootKey(s store.Store, bucket int) string {
+	return key(s, r.rootType, domain.PartyBucketName(bucket))
+}
+
+func (r registry) root(s store.Store, bucket int) (domain.PartyRoot, error) {
+	b, err := s.Get(r.rootKey(s, bucket))
 	if err != nil {
 		return domain.PartyRoot{}, err
 	}
-	r, err := domain.ParsePartyRoot(b)
+	root, err := domain.ParsePartyRoot(b)
 	if err != nil {
-		return r, domain.Invalid(domain.RulePartyProof, "partyRoot", "bucket %s: %v", domain.PartyBucketName(bucket), err)
+		return root, domain.Invalid(domain.RulePartyProof, r.rootType, "bucket %s: %v", domain.PartyBucketName(bucket), err)
 	}
-	return r, nil
+	return root, nil
 }
 
-// checkedParty verifies the proof of code in the transient map against
-// root and returns the record it proves, as the world state holds it
-// (nil: not registered), with the proof.
-func checkedParty(s store.Store, field, code string, root domain.PartyRoot) ([]byte, *domain.PartyProof, error) {
-	return checkedProof(s, field, domain.TransientParty(code), "party "+code, "the registry's proof query",
-		func(p domain.PartyProof) ([]byte, error) { return p.Check(code, root) })
+// checked verifies the proof of id in the transient map against root and
+// returns the record it proves, as the world state holds it (nil: none
+// under id), with the proof.
+func (r registry) checked(s store.Store, field, id string, root domain.PartyRoot) ([]byte, *domain.PartyProof, error) {
+	return checkedProof(s, field, domain.TransientParty(id), r.what+" "+id, "the registry's proof query",
+		func(p domain.PartyProof) ([]byte, error) { return p.Check(id, root) })
 }
 
 // checkedProof takes the proof at entry of the transient map (of what,
@@ -59,40 +82,61 @@ func checkedProof(s store.Store, field, entry, what, query string, check func(do
 	return rec, &p, nil
 }
 
-// provenParties are the parties a private transaction names, checked
-// against the registry's roots, all of which it reads.
-type provenParties struct {
+// provenRoots are a registry's roots, all of which a private transaction
+// reads, against which it checks what it names.
+type provenRoots struct {
 	s     store.Store
+	r     registry
 	roots [domain.PartyBuckets]domain.PartyRoot
 }
 
-func readProvenParties(s store.Store) (*provenParties, error) {
-	pp := &provenParties{s: s}
+func (r registry) readRoots(s store.Store) (*provenRoots, error) {
+	pp := &provenRoots{s: s, r: r}
 	var err error
 	for b := range pp.roots {
-		if pp.roots[b], err = readPartyRoot(s, b); err != nil {
+		if pp.roots[b], err = r.root(s, b); err != nil {
 			return nil, err
 		}
 	}
 	return pp, nil
 }
 
+// readProvenParties reads the party registry's roots; readProvenProducts
+// the registered products'.
+func readProvenParties(s store.Store) (*provenRoots, error)  { return partyRegistry.readRoots(s) }
+func readProvenProducts(s store.Store) (*provenRoots, error) { return productRegistry.readRoots(s) }
+
 // party is loadParty for a private transaction: the party of a
 // well-formed code by its proof, nil when the proof shows it is not
 // registered.
-func (pp *provenParties) party(field, code string) (*domain.Party, error) {
+func (pp *provenRoots) party(field, code string) (*domain.Party, error) {
 	if err := domain.ValidateCreditCode(field, code); err != nil {
 		return nil, err
 	}
-	rec, _, err := checkedParty(pp.s, field, code, pp.roots[domain.PartyBucket(code)])
+	return proven(pp, field, code, func(p *domain.Party) string { return p.CreditCode })
+}
+
+// certificate is a registered certificate's entry, by its proof; nil
+// when the proof shows none is registered under number.
+func (pp *provenRoots) certificate(field, number string) (*domain.CertificateEntry, error) {
+	if _, err := domain.ParseNumber(field, number, domain.PrefixRegistration); err != nil {
+		return nil, err
+	}
+	return proven(pp, field, number, func(e *domain.CertificateEntry) string { return e.Number })
+}
+
+// proven is the record its proof shows under id, a T that idOf reads id
+// back from; nil when the proof shows none.
+func proven[T any](pp *provenRoots, field, id string, idOf func(*T) string) (*T, error) {
+	rec, _, err := pp.r.checked(pp.s, field, id, pp.roots[domain.PartyBucket(id)])
 	if err != nil || rec == nil {
 		return nil, err
 	}
-	p := new(domain.Party)
-	if err := json.Unmarshal(rec, p); err != nil || p.CreditCode != code {
-		return nil, domain.Invalid(domain.RulePartyProof, field, "the proven record of party %s is not a party record of that code", code)
+	v := new(T)
+	if err := json.Unmarshal(rec, v); err != nil || idOf(v) != id {
+		return nil, domain.Invalid(domain.RulePartyProof, field, "the proven record of %s %s is not one of that %s", pp.r.what, id, pp.r.what)
 	}
-	return p, nil
+	return v, nil
 }
 
 // provenParty reads one party by proof (a transaction that names one).
@@ -108,46 +152,54 @@ func (a *App) provenParty(s store.Store, field, code string) (*domain.Party, err
 }
 
 // putParty writes a party's record as the world state holds it and
-// moves its bucket's root: the proof in the transient map must show the
-// record the world state held before (old; nil for a registration). Once
-// per transaction and bucket: a transaction reads committed state, never
-// its own writes, so a second put in one bucket would move the root from
-// the committed one and lose the first.
+// moves its bucket's root (registry.put).
 func putParty(s store.Store, k, code string, old []byte, record any) error {
 	b, err := json.Marshal(record)
-	if err != nil {
-		return err
-	}
-	bucket := domain.PartyBucket(code)
-	root, err := readPartyRoot(s, bucket)
-	if err != nil {
-		return err
-	}
-	proven, proof, err := checkedParty(s, "creditCode", code, root)
-	if err != nil {
-		return err
-	}
-	if !bytes.Equal(proven, old) {
-		return domain.Conflict(domain.RulePartyProof, "partyRoot",
-			"bucket %s's root does not commit to party %s as the world state holds it: the registry's roots were made before this record (make the network anew)", domain.PartyBucketName(bucket), code)
-	}
-	next, err := proof.RootWith(code, b)
 	if err != nil {
 		return err
 	}
 	if err := s.Put(k, b); err != nil {
 		return err
 	}
-	if err := s.Put(key(s, domain.TypePartyInBucket, domain.PartyBucketName(bucket), code), b); err != nil {
-		return err
-	}
-	return s.Put(partyRootKey(s, bucket), []byte(next.String()))
+	return partyRegistry.put(s, "creditCode", code, old, b)
 }
 
-// ProveParties answers, for each credit code, its party's record and its
-// proof against its bucket's root (domain.PartyProof): what a client sends
-// with a transaction that names parties. It reads the parties of their buckets, and
-// refuses when the roots do not commit to it.
+// put moves the root of id's bucket from what the proof in the transient
+// map shows (old; nil: nothing under id yet) to b, and keeps b under the
+// bucket for the proof queries. Once per transaction and bucket: a
+// transaction reads committed state, never its own writes, so a second
+// put in one bucket would move the root from the committed one and lose
+// the first.
+func (r registry) put(s store.Store, field, id string, old, b []byte) error {
+	bucket := domain.PartyBucket(id)
+	root, err := r.root(s, bucket)
+	if err != nil {
+		return err
+	}
+	proven, proof, err := r.checked(s, field, id, root)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(proven, old) {
+		return domain.Conflict(domain.RulePartyProof, r.rootType,
+			"bucket %s's root does not commit to %s %s as the world state holds it: the registry's roots were made before this record (make the network anew)", domain.PartyBucketName(bucket), r.what, id)
+	}
+	next, err := proof.RootWith(id, b)
+	if err != nil {
+		return err
+	}
+	if err := s.Put(key(s, r.inBucket, domain.PartyBucketName(bucket), id), b); err != nil {
+		return err
+	}
+	return s.Put(r.rootKey(s, bucket), []byte(next.String()))
+}
+
+// ProveParties answers, for each credit code (or registration number), its
+// party's record (the certificate's entry) and its proof against its
+// bucket's root (domain.PartyProof): what a client sends with a
+// transaction that names parties or registered products. It reads the
+// entries of their buckets, and refuses when the roots do not commit to
+// them.
 func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.PartyProof, error) {
 	codes, err := provenCodes(codesJSON)
 	if err != nil {
@@ -155,7 +207,7 @@ func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.P
 	}
 	out := map[string]domain.PartyProof{}
 	for _, c := range codes {
-		tree, err := provingTree(s, domain.PartyBucket(c))
+		tree, err := registryOf(c).provingTree(s, domain.PartyBucket(c))
 		if err != nil {
 			return nil, err
 		}
@@ -164,19 +216,19 @@ func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.P
 	return out, nil
 }
 
-// provingTree is a bucket's tree, from its parties (kept while its root
+// provingTree is a bucket's tree, from its entries (kept while its root
 // stays), refused when its root does not commit to them.
-func provingTree(s store.Store, bucket int) (*domain.PartyTree, error) {
-	root, err := readPartyRoot(s, bucket)
+func (r registry) provingTree(s store.Store, bucket int) (*domain.PartyTree, error) {
+	root, err := r.root(s, bucket)
 	if err != nil {
 		return nil, err
 	}
-	name := "parties/" + s.Channel() + "/" + domain.PartyBucketName(bucket)
-	tree, err := cachedTree(name, root.String(), func() (*domain.PartyTree, error) { return bucketTree(s, bucket) },
+	name := r.what + "/" + s.Channel() + "/" + domain.PartyBucketName(bucket)
+	tree, err := cachedTree(name, root.String(), func() (*domain.PartyTree, error) { return r.bucketTree(s, bucket) },
 		func(t *domain.PartyTree) bool { return t.Root(bucket) == root })
 	if err == nil && tree.Root(bucket) != root {
-		err = domain.Conflict(domain.RulePartyProof, "partyRoot",
-			"bucket %s's root does not commit to its parties (a network made before the roots: make it anew)", domain.PartyBucketName(bucket))
+		err = domain.Conflict(domain.RulePartyProof, r.rootType,
+			"bucket %s's root does not commit to its entries (a network made before the roots: make it anew)", domain.PartyBucketName(bucket))
 	}
 	return tree, err
 }
@@ -214,7 +266,8 @@ func cachedTree(name, at string, build func() (*domain.PartyTree, error), holds 
 }
 
 // provenCodes reads the codes a proof query is asked for: a JSON array of
-// at most domain.MaxPartiesNamed well-formed credit codes.
+// at most domain.MaxPartiesNamed credit codes and registration numbers
+// (domain.RegistryID).
 func provenCodes(codesJSON string) ([]string, error) {
 	var codes []string
 	if err := decodeArg("codes", codesJSON, &codes); err != nil {
@@ -224,31 +277,29 @@ func provenCodes(codesJSON string) ([]string, error) {
 		return nil, domain.Invalid(domain.RulePartyProof, "codes", "at most %d codes", domain.MaxPartiesNamed)
 	}
 	for _, c := range codes {
-		if err := domain.ValidateCreditCode("codes", c); err != nil {
+		if err := domain.RegistryID("codes", c); err != nil {
 			return nil, err
 		}
 	}
 	return codes, nil
 }
 
-// bucketTree reads a bucket's parties into a tree (the others' buckets
-// empty).
-func bucketTree(s store.Store, bucket int) (*domain.PartyTree, error) {
+// bucketTree reads a bucket's entries into a tree (the others' buckets
+// empty), each under the id its key ends with.
+func (r registry) bucketTree(s store.Store, bucket int) (*domain.PartyTree, error) {
 	records := map[string][]byte{}
 	bookmark := ""
 	for {
-		kvs, next, err := page(s, domain.TypePartyInBucket, []string{domain.PartyBucketName(bucket)}, domain.MaxPageSize, bookmark)
+		kvs, next, err := page(s, r.inBucket, []string{domain.PartyBucketName(bucket)}, domain.MaxPageSize, bookmark)
 		if err != nil {
 			return nil, err
 		}
 		for _, kv := range kvs {
-			var p struct {
-				CreditCode string `json:"creditCode"`
+			_, attrs, err := domain.SplitCompositeKey(kv.Key)
+			if err != nil || len(attrs) != 2 {
+				return nil, domain.Invalid(domain.RulePartyProof, r.inBucket, "key %q is not a bucket's entry", kv.Key)
 			}
-			if err := json.Unmarshal(kv.Value, &p); err != nil {
-				return nil, err
-			}
-			records[p.CreditCode] = kv.Value
+			records[attrs[1]] = kv.Value
 		}
 		if next == "" || len(kvs) == 0 {
 			break

@@ -230,7 +230,7 @@ func TestProvePartiesAnswersProofsThatHold(t *testing.T) {
 		return app.ProveParties(s, string(codes))
 	}))
 	for _, c := range []string{holderCode, absent} {
-		root := must[domain.PartyRoot](t)(run(f, cityAClerk, func(s store.Store) (domain.PartyRoot, error) { return readPartyRoot(s, domain.PartyBucket(c)) }))
+		root := must[domain.PartyRoot](t)(run(f, cityAClerk, func(s store.Store) (domain.PartyRoot, error) { return partyRegistry.root(s, domain.PartyBucket(c)) }))
 		rec, err := proofs[c].Check(c, root)
 		if err != nil || (rec == nil) != (c == absent) {
 			t.Fatalf("%s: %s, %v", c, rec, err)
@@ -250,7 +250,7 @@ func TestProvePartiesAnswersProofsThatHold(t *testing.T) {
 	f.refused(cityAClerk, domain.RulePartyProof, func(s store.Store) error { _, err := app.ProveParties(s, string(many)); return err })
 	// A root bent in the state: the registry's proofs are refused.
 	must[bool](t)(run(f, cityAAuthority, func(s store.Store) (bool, error) {
-		return true, s.Put(partyRootKey(s, domain.PartyBucket(holderCode)), []byte(strings.Repeat("ab", 32)))
+		return true, s.Put(partyRegistry.rootKey(s, domain.PartyBucket(holderCode)), []byte(strings.Repeat("ab", 32)))
 	}))
 	f.refused(cityAClerk, domain.RulePartyProof, func(s store.Store) error { _, err := app.ProveParties(s, string(codes)); return err })
 }
@@ -290,4 +290,94 @@ func TestAnObjectionUpheldOnAnApplicationIsTheApplicantsDecision(t *testing.T) {
 	if len(asked) != 1 || asked[0] != holderCode || factsOf(t, f, holderCode).Decisions[in.Number].Kind != domain.TypeObjection {
 		t.Fatalf("the upheld objection in the applicant's facts: asked %v", asked)
 	}
+}
+
+// The products an application re-develops (redevelopedFrom, private) and
+// a certificate an order is about are checked by proof against the
+// registry's roots, which RegisterCertificate moves: no certificate key
+// is in their read sets, and a proof made before the registration is
+// stale.
+func TestRegisteredProductsAreCheckedByProof(t *testing.T) {
+	f := newFixture(t, "GX")
+	f.dataProvider()
+	src := f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.PreExisting = true })
+	entry := domain.TransientParty(src.RegistrationNumber)
+	before := must[[]byte](t)(run(f, cityAOperator, func(s store.Store) ([]byte, error) { return s.Transient(entry), nil }))
+	number := src.RegistrationNumber // its chain reference names the next transaction
+	src = f.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.PreExisting, c.RegistrationNumber = true, number })
+	if _, err := f.register(src, ""); err != nil {
+		t.Fatal(err)
+	}
+	if named := domain.PartiesNamed("RegisterCertificate", []string{f.signCert(src), ""}); !slices.Equal(f.m.Last.Proved, []string{number}) || !slices.Equal(named, []string{number}) {
+		t.Fatalf("RegisterCertificate asked the proofs of %v, its client sends %v; want its number alone", f.m.Last.Proved, named)
+	}
+	productRootsRead := func(fn string) {
+		t.Helper()
+		for b := 0; b < domain.PartyBuckets; b++ {
+			k, _ := domain.CompositeKey(domain.TypeProductRoot, domain.PartyBucketName(b))
+			if f.m.Last.Reads[k] == 0 {
+				t.Fatalf("%s did not read the products' root %d", fn, b)
+			}
+		}
+	}
+	in := applicationInput(otherEntCode, false, src.RegistrationNumber)
+	inJSON, _ := json.Marshal(in)
+	if named := domain.PartiesNamed("Apply", []string{string(inJSON)}); !slices.Contains(named, src.RegistrationNumber) {
+		t.Fatalf("the client of Apply sends no proof of the product it re-develops: %v", named)
+	}
+	f.m.Transient[entry] = before // its proof of absence, made before the registration
+	f.refused(cityAOperator, domain.RulePartyStale, func(s store.Store) error { _, err := applyFn(in)(s); return err })
+	delete(f.m.Transient, entry)
+	if _, err := f.apply(in); err != nil {
+		t.Fatal(err)
+	}
+	certPrefix, _ := domain.CompositeKey(domain.TypeCertificate)
+	for k := range f.m.Last.Reads {
+		if strings.HasPrefix(k, certPrefix) {
+			t.Errorf("Apply read certificate key %q: its read set links the application to the product", k)
+		}
+	}
+	if !slices.Contains(f.m.Last.Proved, src.RegistrationNumber) {
+		t.Errorf("Apply did not check %s by proof: %v", src.RegistrationNumber, f.m.Last.Proved)
+	}
+	productRootsRead("Apply")
+	readsNoParty(t, f, "Apply", in) // and asked only the proofs its client sends
+	// One that re-develops nothing reads the products' roots all the same.
+	plain := applicationInput(otherEntCode, false)
+	if _, err := f.apply(plain); err != nil {
+		t.Fatal(err)
+	}
+	productRootsRead("Apply")
+	// A number registered nowhere is not found, by its proof of absence.
+	missing := applicationInput(otherEntCode, false, f.certificate(holderCode, "广西数智科技有限公司", nil).RegistrationNumber)
+	_, err := f.apply(missing)
+	wantRuleErr(t, err, domain.RuleApplication)
+
+	// An order about a certificate (GD 39): the party's own record, by
+	// its entry.
+	g := newFixture(t, "GD")
+	owned := g.certificate(operatorCode, "广西数据运营有限公司", func(c *domain.Certificate) { c.PreExisting = true })
+	if _, err := g.register(owned, ""); err != nil {
+		t.Fatal(err)
+	}
+	theirs := g.certificate(holderCode, "广西数智科技有限公司", func(c *domain.Certificate) { c.PreExisting = true })
+	if _, err := g.register(theirs, ""); err != nil {
+		t.Fatal(err)
+	}
+	order := domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: operatorCode, Subject: owned.RegistrationNumber,
+		Due: "2026-03-16", Note: "责令改正：更正产品说明"}
+	if _, err := run(g, cityAAuthority, openFn(order)); err != nil {
+		t.Fatal(err)
+	}
+	for k := range g.m.Last.Reads {
+		if strings.HasPrefix(k, certPrefix) {
+			t.Errorf("OpenObligation read certificate key %q", k)
+		}
+	}
+	if !slices.Contains(g.m.Last.Proved, owned.RegistrationNumber) {
+		t.Errorf("OpenObligation did not check its subject %s by proof: %v", owned.RegistrationNumber, g.m.Last.Proved)
+	}
+	another := order // another party's product reads as a missing one
+	another.Number, another.Subject = obligationNumber(), theirs.RegistrationNumber
+	g.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := openFn(another)(s); return err })
 }

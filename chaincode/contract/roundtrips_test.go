@@ -37,10 +37,12 @@ func TestRoundTripsPerWrite(t *testing.T) {
 	// The budget as measured: a change that adds a round trip to a hot
 	// path shows here (docs/PERFORMANCE.md reports the figures).
 	// Registration reads the scenario agreement, which must be in force,
-	// and writes the application twice: whole to the collection, its
-	// public view to the state.
-	if issuance.Total() > 9 || registration.Total() > 9 {
-		t.Errorf("issuance takes %d round trips (budget 9), registration %d (budget 9)", issuance.Total(), registration.Total())
+	// writes the application twice (whole to the collection, its public
+	// view to the state) and adds the certificate's entry to the
+	// registry's trees (its bucket's root read and written, the entry kept
+	// under the bucket).
+	if issuance.Total() > 9 || registration.Total() > 12 {
+		t.Errorf("issuance takes %d round trips (budget 9), registration %d (budget 12)", issuance.Total(), registration.Total())
 	}
 }
 

@@ -31,6 +31,15 @@ import (
 // proof has as many siblings as the bucket's tree is deep there (about
 // log2 of its parties), not 250. Buckets let registrations of parties in
 // different buckets commit in one block: each writes its own root.
+//
+// A second registry of the same shape, with its own 64 roots, holds each
+// registered certificate's entry (CertificateEntry: its number and its
+// enterprise, which never change) under its registration number, which
+// RegisterCertificate adds: an application that re-develops registered
+// products (redevelopedFrom, a private field) and an order whose subject
+// is a certificate check it by proof, so that no read set links a private
+// record to a product. Its own roots keep a registration from moving the
+// roots every other private transaction reads.
 
 // PartyBucketBits is the number of a path's bits that choose its bucket.
 const PartyBucketBits = 6
@@ -46,8 +55,16 @@ const TypePartyRoot = "partyRoot"
 // only, not the whole registry.
 const TypePartyInBucket = "partyRoot~party"
 
+// TypeProductRoot and TypeProductInBucket are the same for the registered
+// products (CertificateEntry, by registration number).
+const (
+	TypeProductRoot     = "productRoot"
+	TypeProductInBucket = "productRoot~certificate"
+)
+
 // TransientParty is the transient map entry with the proof of a party
-// the transaction names (a PartyProof in JSON).
+// (by credit code) or a registered product (by registration number) the
+// transaction names (a PartyProof in JSON).
 func TransientParty(code string) string { return "party:" + code }
 
 // Rule codes of the registry's roots.
@@ -62,8 +79,43 @@ const (
 )
 
 // MaxPartiesNamed bounds the proofs a transaction may carry (an
-// application's applicant and its 50 data providers).
-const MaxPartiesNamed = 51
+// application's applicant, its 50 data providers and the 50 registered
+// products it re-develops).
+const MaxPartiesNamed = 101
+
+// CertificateEntry is a registered certificate as the registry's trees
+// hold it, with the field names of its record: what an application that
+// re-develops it (GX 7(8), GD 25) and an order about it check.
+type CertificateEntry struct {
+	Number               string `json:"number"`
+	EnterpriseCreditCode string `json:"enterpriseCreditCode"`
+}
+
+// Entry is the certificate's entry in the registry's trees.
+func (r *CertificateRecord) Entry() CertificateEntry {
+	return CertificateEntry{Number: r.Number, EnterpriseCreditCode: r.EnterpriseCreditCode}
+}
+
+// RegistryKind is the record type of the registry that holds id: TypeParty
+// for a credit code, TypeCertificate for a registration number (the two
+// never collide: a code has 18 characters and no hyphen), "" for neither.
+func RegistryKind(id string) string {
+	if ValidateCreditCode("id", id) == nil {
+		return TypeParty
+	}
+	if _, err := ParseNumber("id", id, PrefixRegistration); err == nil {
+		return TypeCertificate
+	}
+	return ""
+}
+
+// RegistryID checks that a registry holds things under id (RegistryKind).
+func RegistryID(field, id string) error {
+	if RegistryKind(id) == "" {
+		return Invalid(RulePartyProof, field, "%q is neither a credit code nor a registration number", truncate(id, 40))
+	}
+	return nil
+}
 
 // PartyRoot is a bucket's root; the zero value is an empty bucket.
 type PartyRoot [32]byte
@@ -86,7 +138,8 @@ func ParsePartyRoot(b []byte) (PartyRoot, error) {
 // PartyBucketName is a bucket's attribute in its root's key.
 func PartyBucketName(b int) string { return fmt.Sprintf("%02x", b) }
 
-// PartyBucket is the bucket of a credit code.
+// PartyBucket is the bucket of a credit code (of a registration number,
+// among the registered products).
 func PartyBucket(code string) int { return bucketOf(partyPath(code), PartyBucketBits) }
 
 func bucketOf(path [32]byte, bits int) int {
@@ -100,8 +153,8 @@ func partyPath(code string) [32]byte { return sha256.Sum256([]byte(code)) }
 
 func pathBit(path [32]byte, i int) byte { return (path[i/8] >> (7 - i%8)) & 1 }
 
-// PartyProof is a party's record, as the world state holds it (null when
-// the code is not registered), with the siblings of the nodes on its
+// PartyProof is a party's record (a certificate's entry), as the world
+// state holds it (null when nothing is registered under the id), with the siblings of the nodes on its
 // path, deepest first, only those that are not empty. The deepest
 // sibling's depth is where the path's subtree holds the party alone, or
 // no party, or (Other) one other party, whose path parts from the code's
@@ -313,8 +366,9 @@ type partyEntry struct {
 	recordHash [32]byte
 }
 
-// NewPartyTree builds the registry's trees from its records: credit
-// code → the party's bytes as the world state holds them.
+// NewPartyTree builds a registry's trees from its records: credit code
+// → the party's bytes as the world state holds them (registration number
+// → the certificate's entry).
 func NewPartyTree(records map[string][]byte) *PartyTree { return newTree(PartyBucketBits, records) }
 
 // NewFactsTree builds the facts' tree: credit code → the party's facts
@@ -390,12 +444,13 @@ var partiesNamed = map[Action]func(args []string) []string{
 	ActRegisterParty:     inputNames(func(in *PartyInput) []string { return []string{in.CreditCode} }),
 	ActChangePartyStatus: func(a []string) []string { return argAt(a, 0) },
 	ActApply: inputNames(func(in *ApplicationInput) []string {
-		return append([]string{in.ApplicantCreditCode}, in.DataProviders...)
+		return slices.Concat([]string{in.ApplicantCreditCode}, in.DataProviders, in.RedevelopedFrom)
 	}),
-	ActRecordAgreement:  inputNames(func(in *AgreementInput) []string { return []string{in.GrantorCreditCode, in.GranteeCreditCode} }),
-	ActRecordEvaluation: evaluationParty,
-	ActRecordCredit:     creditParty,
-	ActOpenObligation:   obligationParty,
+	ActRegisterCertificate: inputNames(func(d *Certificate) []string { return []string{d.RegistrationNumber} }),
+	ActRecordAgreement:     inputNames(func(in *AgreementInput) []string { return []string{in.GrantorCreditCode, in.GranteeCreditCode} }),
+	ActRecordEvaluation:    evaluationParty,
+	ActRecordCredit:        creditParty,
+	ActOpenObligation:      obligationNamed,
 }
 
 // The party an evaluation's, a credit record's and an obligation's input
@@ -404,6 +459,9 @@ var (
 	evaluationParty = inputNames(func(in *EvaluationInput) []string { return []string{in.PartyCreditCode} })
 	creditParty     = inputNames(func(in *CreditInput) []string { return []string{in.PartyCreditCode} })
 	obligationParty = inputNames(func(in *ObligationInput) []string { return []string{in.PartyCreditCode} })
+	// An order's subject, when it is a certificate, is checked by proof
+	// as well.
+	obligationNamed = inputNames(func(in *ObligationInput) []string { return []string{in.PartyCreditCode, in.Subject} })
 )
 
 // inputNames reads the codes a transaction's input (its first argument,
@@ -430,10 +488,10 @@ func decodeNamed(a []string, i int, v any) {
 	}
 }
 
-// PartiesNamed is the credit codes whose proofs fn's client sends
-// (TransientParty): the well-formed, distinct codes its arguments name,
-// at most MaxPartiesNamed; nil for a transaction that reads no party by
-// proof.
+// PartiesNamed is the credit codes and registration numbers whose proofs
+// fn's client sends (TransientParty): the well-formed, distinct ones its
+// arguments name (RegistryID), at most MaxPartiesNamed; nil for a
+// transaction that reads nothing by proof.
 func PartiesNamed(fn string, args []string) []string {
 	named, ok := partiesNamed[Action(fn)]
 	if !ok {
@@ -442,7 +500,7 @@ func PartiesNamed(fn string, args []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range named(args) {
-		if ValidateCreditCode("creditCode", c) == nil && !seen[c] && len(out) < MaxPartiesNamed {
+		if RegistryID("creditCode", c) == nil && !seen[c] && len(out) < MaxPartiesNamed {
 			seen[c] = true
 			out = append(out, c)
 		}

@@ -201,6 +201,11 @@ func TestPartiesNamedReadsTheArgumentsOfEachTransaction(t *testing.T) {
 		codes = append(codes, c)
 	}
 	js := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	reg := SequenceNumber(PrefixRegistration, "450100", 2026, 7).String()
+	agreement := SequenceNumber(PrefixAgreement, "450100", 2026, 7).String()
+	if RegistryKind(reg) != TypeCertificate || RegistryKind(codes[0]) != TypeParty || RegistryKind(agreement) != "" {
+		t.Fatalf("registry kinds: %q %q", RegistryKind(reg), RegistryKind(codes[0]))
+	}
 	cases := []struct {
 		fn   string
 		args []string
@@ -214,6 +219,11 @@ func TestPartiesNamedReadsTheArgumentsOfEachTransaction(t *testing.T) {
 		{"RecordCreditRecord", []string{js(CreditInput{PartyCreditCode: codes[0]})}, codes[:1]},
 		{"OpenObligation", []string{js(ObligationInput{PartyCreditCode: codes[0]})}, codes[:1]},
 		{"OpenObligation", []string{"{not json"}, nil},
+		// Registered products, by registration number.
+		{"Apply", []string{js(ApplicationInput{ApplicantCreditCode: codes[0], RedevelopedFrom: []string{reg, "DJ-not-a-number", reg}})}, []string{codes[0], reg}},
+		{"OpenObligation", []string{js(ObligationInput{PartyCreditCode: codes[0], Subject: reg})}, []string{codes[0], reg}},
+		{"OpenObligation", []string{js(ObligationInput{PartyCreditCode: codes[0], Subject: agreement})}, codes[:1]},
+		{"RegisterCertificate", []string{js(Certificate{RegistrationNumber: reg, EnterpriseCreditCode: codes[1]}), ""}, []string{reg}},
 		{"IssueCredential", []string{codes[0]}, nil},
 	}
 	for _, c := range cases {

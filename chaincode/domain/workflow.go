@@ -285,12 +285,12 @@ type ApplyInput struct {
 	In          ApplicationInput
 	Existing    *Application
 	Applicant   *Party
-	Providers   map[string]*Party             // by credit code
-	SourceCerts map[string]*CertificateRecord // by 登记号 (RedevelopedFrom)
-	Previous    *Application                  // onboarding: the refused application it files again
-	Renews      *Agreement                    // renewal: the agreement to renew
-	Successor   *Agreement                    // renewal: the agreement that renewed it before, if any
-	Onboarding  *Application                  // onboarding: the applicant's latest onboarding, if any
+	Providers   map[string]*Party            // by credit code
+	SourceCerts map[string]*CertificateEntry // by 登记号 (RedevelopedFrom), from the registry's trees
+	Previous    *Application                 // onboarding: the refused application it files again
+	Renews      *Agreement                   // renewal: the agreement to renew
+	Successor   *Agreement                   // renewal: the agreement that renewed it before, if any
+	Onboarding  *Application                 // onboarding: the applicant's latest onboarding, if any
 }
 
 // Apply records an application of its kind (GX 12(1), GX 10(1), ZW 18,

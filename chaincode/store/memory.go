@@ -220,9 +220,25 @@ func (t *memTx) Put(key string, value []byte) error {
 	if err := t.mayWrite(); err != nil {
 		return err
 	}
+	if _, again := t.writes[key]; again && movesARoot(key) {
+		return fmt.Errorf("key %q written twice in one transaction: a registry's root moves once per transaction and bucket (its second move would start from the committed root and lose the first)", key)
+	}
 	t.trips.Puts++
 	t.writes[key] = append([]byte(nil), value...)
 	return nil
+}
+
+// movesARoot tells whether key is a root of the registries kept by roots
+// (domain/partyroots.go), which the chaincode moves from the committed
+// root with a proof: Fabric lets a transaction write a key twice, the last
+// write winning, which for a root loses the first move.
+func movesARoot(key string) bool {
+	for _, t := range []string{domain.TypePartyRoot, domain.TypeProductRoot} {
+		if prefix, _ := domain.CompositeKey(t); strings.HasPrefix(key, prefix) {
+			return true
+		}
+	}
+	return false
 }
 
 // mayWrite refuses a write after a paginated query or a query of private
@@ -380,17 +396,21 @@ func (t *memTx) PutPrivate(key string, value []byte) error {
 }
 
 // namesNoProvenParty is the rule of the party registry's roots
-// (docs/PRIVACY.md): a transaction that checks parties by proof reads no
-// party by its world-state key, which its read set would name, unless it
-// writes that party (a registration, a change of status).
+// (docs/PRIVACY.md): a transaction that checks parties (registered
+// products) by proof reads no party (certificate) by its world-state key,
+// which its read set would name, unless it writes that record (a
+// registration, a change of status).
 func (t *memTx) namesNoProvenParty() error {
-	if len(t.trips.Proved) == 0 { // it asked for no party's proof
-		return nil
-	}
-	prefix, _ := domain.CompositeKey(domain.TypeParty)
-	for k := range t.trips.Reads {
-		if _, wrote := t.writes[k]; strings.HasPrefix(k, prefix) && !wrote {
-			return fmt.Errorf("a transaction that checks parties by proof read party key %q: its read set names the party", k)
+	for _, id := range t.trips.Proved {
+		recordType := domain.RegistryKind(id)
+		if recordType == "" {
+			continue // asked of no registry: the transaction refuses it
+		}
+		prefix, _ := domain.CompositeKey(recordType)
+		for k := range t.trips.Reads {
+			if _, wrote := t.writes[k]; strings.HasPrefix(k, prefix) && !wrote {
+				return fmt.Errorf("a transaction that checks a %s by proof read key %q: its read set names it", recordType, k)
+			}
 		}
 	}
 	return nil
