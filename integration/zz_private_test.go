@@ -160,8 +160,8 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 				}
 				// An application and an order read the products' roots,
 				// whether they name a product or not.
-				if (fn == string(domain.ActApply) || fn == string(domain.ActOpenObligation)) && productRoots != domain.PartyBuckets {
-					t.Errorf("%s %s (%s) read %d of the products' %d roots", fn, tx.TxID, channel, productRoots, domain.PartyBuckets)
+				if (fn == string(domain.ActApply) || fn == string(domain.ActOpenObligation)) && productRoots != domain.ProductBuckets {
+					t.Errorf("%s %s (%s) read %d of the products' %d roots", fn, tx.TxID, channel, productRoots, domain.ProductBuckets)
 				}
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -201,9 +202,11 @@ func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...
 // domain.RulePartyStale) or invalidates it (a read conflict on a root),
 // with nothing written; it is sent again with fresh proofs; so is one that
 // checks a party's facts when another changed any party's facts.
-// Registrations of parties (of certificates) in one bucket (1 in 64)
-// commit one per block: with 64 in flight about half lose a race at each
-// attempt, hence a bound far above the few a transaction needs.
+// Registrations of parties in one bucket (1 in 64; of certificates, 1 in
+// 256) commit one per block: from one process they take the bucket's turn
+// (proveParties), and between processes about half of 64 in flight lose a
+// race at each attempt, hence a bound far above the few a transaction
+// needs.
 const partyAttempts = 16
 
 // staleParties tells whether err is such a refusal of fn.
@@ -246,14 +249,19 @@ func (c *Client) submitOnce(ctx context.Context, channel, fn string, args []stri
 	return done, nil
 }
 
-// factsTurns is, per channel, the turn of this process's transactions
-// that check or change a party's facts.
-var factsTurns sync.Map // channel → chan struct{} (one token)
+// turns are this process's turns by name: per channel, its transactions
+// that check or change a party's facts (factsTurn), and per registry
+// bucket, those that move its root (proveParties, before any facts turn).
+var turns sync.Map // name → chan struct{} (one token)
 
 // factsTurn waits for the channel's turn (or ctx) and answers its
 // release.
 func factsTurn(ctx context.Context, channel string) (func(), error) {
-	v, _ := factsTurns.LoadOrStore(channel, make(chan struct{}, 1))
+	return takeTurn(ctx, "facts/"+channel)
+}
+
+func takeTurn(ctx context.Context, name string) (func(), error) {
+	v, _ := turns.LoadOrStore(name, make(chan struct{}, 1))
 	turn := v.(chan struct{})
 	select {
 	case turn <- struct{}{}:
@@ -324,9 +332,8 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 // may read what the first endorser read (RegisterCertificate's transient
 // map, a proof of a public fact, holds nothing private).
 func (c *Client) privately(ctx context.Context, channel, fn string, args []string) (opts []client.ProposalOption, release func(), err error) {
-	release = func() {}
 	transient := map[string][]byte{}
-	if err := c.proveParties(ctx, transient, channel, fn, args); err != nil {
+	if release, err = c.proveParties(ctx, transient, channel, fn, args); err != nil {
 		return nil, release, err
 	}
 	// A party's facts are the collection's: asked of a member's peer.
@@ -350,7 +357,8 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 		if err != nil {
 			return nil, release, err
 		}
-		release = turn
+		roots := release
+		release = func() { turn(); roots() }
 		if err := proveInto(transient, Tx.ProveFacts(facts), asked, channel, domain.TransientFacts); err != nil {
 			return nil, release, fmt.Errorf("%s: proving the facts of %v: %w", fn, facts, err)
 		}
@@ -384,11 +392,38 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 }
 
 // proveParties puts into transient the proofs of the parties (and
-// registered products) fn's arguments name (domain.PartiesNamed).
-func (c *Client) proveParties(ctx context.Context, transient map[string][]byte, channel, fn string, args []string) error {
+// registered products) fn's arguments name (domain.PartiesNamed). For a
+// transaction that moves their roots (domain.MovesRoots) it first waits
+// for the turn of each bucket from this process, which release gives back
+// (after the commit): two in one bucket commit one per block, and the
+// other would be refused (stale) or invalid (a read conflict on the
+// root) and sent again.
+func (c *Client) proveParties(ctx context.Context, transient map[string][]byte, channel, fn string, args []string) (release func(), err error) {
+	release = func() {}
 	codes := domain.PartiesNamed(fn, args)
 	if len(codes) == 0 {
-		return nil
+		return release, nil
+	}
+	if domain.MovesRoots(fn) {
+		var names []string
+		for _, id := range codes {
+			names = append(names, fmt.Sprintf("root/%s/%s/%s", channel, domain.RegistryKind(id), domain.PartyBucketName(domain.RegistryBucket(id))))
+		}
+		slices.Sort(names) // one order for every caller: no two wait on each other
+		var held []func()
+		release = func() {
+			for _, r := range held {
+				r()
+			}
+		}
+		for _, name := range slices.Compact(names) {
+			r, err := takeTurn(ctx, name)
+			if err != nil {
+				release()
+				return func() {}, err
+			}
+			held = append(held, r)
+		}
 	}
 	// The codes of a transaction with private arguments are as private
 	// as they are: asked of a member's peer only.
@@ -397,9 +432,9 @@ func (c *Client) proveParties(ctx context.Context, transient map[string][]byte, 
 		ask = membersOnly{c, ctx, c.Collections[channel]}
 	}
 	if err := proveInto(transient, Tx.ProveParties(codes), ask, channel, domain.TransientParty); err != nil {
-		return fmt.Errorf("%s: proving %v: %w", fn, codes, err)
+		return release, fmt.Errorf("%s: proving %v: %w", fn, codes, err)
 	}
-	return nil
+	return release, nil
 }
 
 // waitCommitted waits for a submitted transaction's commit status; an
@@ -492,7 +527,9 @@ func (c *Client) submitOwnTxIDOnce(ctx context.Context, channel, fn string, buil
 	}
 	// The proofs of what the arguments name, now that they are known.
 	proofs := map[string][]byte{}
-	if err := c.proveParties(ctx, proofs, channel, fn, args); err != nil {
+	roots, err := c.proveParties(ctx, proofs, channel, fn, args)
+	defer roots()
+	if err != nil {
 		return nil, err
 	}
 	raw, err := draft.Bytes()

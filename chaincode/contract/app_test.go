@@ -38,7 +38,7 @@ func newLedger(channel string, start time.Time) *store.Memory {
 // the ledger as committed (the client's caller is the transaction's).
 func prove(s store.Store, entry string) ([]byte, error) {
 	if code, ok := strings.CutPrefix(entry, domain.TransientParty("")); ok {
-		tree, err := registryOf(code).bucketTree(s, domain.PartyBucket(code))
+		tree, err := registryOf(code).bucketTree(s, domain.RegistryBucket(code))
 		if err != nil {
 			return nil, err
 		}

@@ -22,11 +22,12 @@ type registry struct {
 	what     string // in refusals and in the proof queries' cache
 	rootType string
 	inBucket string
+	bits     int // a bucket's bits (domain.RegistryBucketBits)
 }
 
 var (
-	partyRegistry   = registry{"party", domain.TypePartyRoot, domain.TypePartyInBucket}
-	productRegistry = registry{"product", domain.TypeProductRoot, domain.TypeProductInBucket}
+	partyRegistry   = registry{"party", domain.TypePartyRoot, domain.TypePartyInBucket, domain.PartyBucketBits}
+	productRegistry = registry{"product", domain.TypeProductRoot, domain.TypeProductInBucket, domain.ProductBucketBits}
 )
 
 // registryOf is the registry that holds id (domain.RegistryKind).
@@ -36,6 +37,9 @@ func registryOf(id string) registry {
 	}
 	return partyRegistry
 }
+
+// buckets is the number of the registry's buckets, hence of its roots.
+func (r registry) buckets() int { return 1 << r.bits }
 
 func (r registry) rootKey(s store.Store, bucket int) string {
 	return key(s, r.rootType, domain.PartyBucketName(bucket))
@@ -58,7 +62,7 @@ func (r registry) root(s store.Store, bucket int) (domain.PartyRoot, error) {
 // under id), with the proof.
 func (r registry) checked(s store.Store, field, id string, root domain.PartyRoot) ([]byte, *domain.PartyProof, error) {
 	return checkedProof(s, field, domain.TransientParty(id), r.what+" "+id, "the registry's proof query",
-		func(p domain.PartyProof) ([]byte, error) { return p.Check(id, root) })
+		func(p domain.PartyProof) ([]byte, error) { return p.CheckIn(r.bits, id, root) })
 }
 
 // checkedProof takes the proof at entry of the transient map (of what,
@@ -87,11 +91,11 @@ func checkedProof(s store.Store, field, entry, what, query string, check func(do
 type provenRoots struct {
 	s     store.Store
 	r     registry
-	roots [domain.PartyBuckets]domain.PartyRoot
+	roots []domain.PartyRoot
 }
 
 func (r registry) readRoots(s store.Store) (*provenRoots, error) {
-	pp := &provenRoots{s: s, r: r}
+	pp := &provenRoots{s: s, r: r, roots: make([]domain.PartyRoot, r.buckets())}
 	var err error
 	for b := range pp.roots {
 		if pp.roots[b], err = r.root(s, b); err != nil {
@@ -128,7 +132,7 @@ func (pp *provenRoots) certificate(field, number string) (*domain.CertificateEnt
 // proven is the record its proof shows under id, a T that idOf reads id
 // back from; nil when the proof shows none.
 func proven[T any](pp *provenRoots, field, id string, idOf func(*T) string) (*T, error) {
-	rec, _, err := pp.r.checked(pp.s, field, id, pp.roots[domain.PartyBucket(id)])
+	rec, _, err := pp.r.checked(pp.s, field, id, pp.roots[domain.RegistryBucket(id)])
 	if err != nil || rec == nil {
 		return nil, err
 	}
@@ -171,7 +175,7 @@ func putParty(s store.Store, k, code string, old []byte, record any) error {
 // put in one bucket would move the root from the committed one and lose
 // the first.
 func (r registry) put(s store.Store, field, id string, old, b []byte) error {
-	bucket := domain.PartyBucket(id)
+	bucket := domain.RegistryBucket(id)
 	root, err := r.root(s, bucket)
 	if err != nil {
 		return err
@@ -184,7 +188,7 @@ func (r registry) put(s store.Store, field, id string, old, b []byte) error {
 		return domain.Conflict(domain.RulePartyProof, r.rootType,
 			"bucket %s's root does not commit to %s %s as the world state holds it: the registry's roots were made before this record (make the network anew)", domain.PartyBucketName(bucket), r.what, id)
 	}
-	next, err := proof.RootWith(id, b)
+	next, err := proof.RootWithIn(r.bits, id, b)
 	if err != nil {
 		return err
 	}
@@ -207,7 +211,7 @@ func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.P
 	}
 	out := map[string]domain.PartyProof{}
 	for _, c := range codes {
-		tree, err := registryOf(c).provingTree(s, domain.PartyBucket(c))
+		tree, err := registryOf(c).provingTree(s, domain.RegistryBucket(c))
 		if err != nil {
 			return nil, err
 		}
@@ -306,5 +310,5 @@ func (r registry) bucketTree(s store.Store, bucket int) (*domain.PartyTree, erro
 		}
 		bookmark = next
 	}
-	return domain.NewPartyTree(records), nil
+	return domain.NewRegistryTree(r.bits, records), nil
 }

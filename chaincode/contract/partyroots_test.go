@@ -313,7 +313,7 @@ func TestRegisteredProductsAreCheckedByProof(t *testing.T) {
 	}
 	productRootsRead := func(fn string) {
 		t.Helper()
-		for b := 0; b < domain.PartyBuckets; b++ {
+		for b := 0; b < domain.ProductBuckets; b++ {
 			k, _ := domain.CompositeKey(domain.TypeProductRoot, domain.PartyBucketName(b))
 			if f.m.Last.Reads[k] == 0 {
 				t.Fatalf("%s did not read the products' root %d", fn, b)

@@ -32,7 +32,9 @@ import (
 // log2 of its parties), not 250. Buckets let registrations of parties in
 // different buckets commit in one block: each writes its own root.
 //
-// A second registry of the same shape, with its own 64 roots, holds each
+// A second registry of the same shape, with its own roots (256 of them,
+// ProductBucketBits: a registration moves one, and two registrations in
+// one bucket commit one per block), holds each
 // registered certificate's entry (CertificateEntry: its number and its
 // enterprise, which never change) under its registration number, which
 // RegisterCertificate adds: an application that re-develops registered
@@ -54,6 +56,27 @@ const TypePartyRoot = "partyRoot"
 // (bucket, credit code), so that a proof reads its bucket's parties
 // only, not the whole registry.
 const TypePartyInBucket = "partyRoot~party"
+
+// ProductBucketBits is the number of a path's bits that choose a
+// registered product's bucket; ProductBuckets the number of its roots.
+const (
+	ProductBucketBits = 8
+	ProductBuckets    = 1 << ProductBucketBits
+)
+
+// RegistryBucketBits is the bucket bits of the registry of kind
+// (RegistryKind): the parties' or the registered products'.
+func RegistryBucketBits(kind string) int {
+	if kind == TypeCertificate {
+		return ProductBucketBits
+	}
+	return PartyBucketBits
+}
+
+// RegistryBucket is the bucket of id in its registry.
+func RegistryBucket(id string) int {
+	return bucketOf(partyPath(id), RegistryBucketBits(RegistryKind(id)))
+}
 
 // TypeProductRoot and TypeProductInBucket are the same for the registered
 // products (CertificateEntry, by registration number).
@@ -135,7 +158,8 @@ func ParsePartyRoot(b []byte) (PartyRoot, error) {
 	return r, err
 }
 
-// PartyBucketName is a bucket's attribute in its root's key.
+// PartyBucketName is a bucket's attribute in its root's key (two hex
+// digits, as many as 256 buckets need).
 func PartyBucketName(b int) string { return fmt.Sprintf("%02x", b) }
 
 // PartyBucket is the bucket of a credit code (of a registration number,
@@ -296,6 +320,11 @@ func (p PartyProof) Check(code string, root PartyRoot) ([]byte, error) {
 	return p.check(PartyBucketBits, code, root)
 }
 
+// CheckIn is Check in a registry of bits bucket bits (RegistryBucketBits).
+func (p PartyProof) CheckIn(bits int, id string, root PartyRoot) ([]byte, error) {
+	return p.check(bits, id, root)
+}
+
 // CheckFacts verifies a proof of code's private facts against the facts'
 // root (one tree, no buckets) and returns the facts it proves (nil: none
 // recorded).
@@ -325,6 +354,11 @@ func (p PartyProof) check(bits int, code string, root PartyRoot) ([]byte, error)
 // party's leaf, the two then part below it).
 func (p PartyProof) RootWith(code string, record []byte) (PartyRoot, error) {
 	return p.rootWith(PartyBucketBits, code, record)
+}
+
+// RootWithIn is RootWith in a registry of bits bucket bits.
+func (p PartyProof) RootWithIn(bits int, id string, record []byte) (PartyRoot, error) {
+	return p.rootWith(bits, id, record)
 }
 
 // FactsRootWith is the facts' root once code's leaf holds record (as
@@ -370,6 +404,9 @@ type partyEntry struct {
 // → the party's bytes as the world state holds them (registration number
 // → the certificate's entry).
 func NewPartyTree(records map[string][]byte) *PartyTree { return newTree(PartyBucketBits, records) }
+
+// NewRegistryTree is NewPartyTree for a registry of bits bucket bits.
+func NewRegistryTree(bits int, records map[string][]byte) *PartyTree { return newTree(bits, records) }
 
 // NewFactsTree builds the facts' tree: credit code → the party's facts
 // (PartyFacts in JSON).
@@ -452,6 +489,15 @@ var partiesNamed = map[Action]func(args []string) []string{
 	ActRecordCredit:        creditParty,
 	ActOpenObligation:      obligationNamed,
 }
+
+// rootsMoved are the transactions that move the roots of what they name:
+// a party's registration or change of status, a certificate's
+// registration.
+var rootsMoved = map[Action]bool{ActRegisterParty: true, ActChangePartyStatus: true, ActRegisterCertificate: true}
+
+// MovesRoots tells whether fn moves the roots of what it names (its
+// client takes one bucket's turn at a time).
+func MovesRoots(fn string) bool { return rootsMoved[Action(fn)] }
 
 // The party an evaluation's, a credit record's and an obligation's input
 // names: the one whose record and facts the transaction checks.

@@ -88,6 +88,7 @@ func TestPartyRootWithIsTheTreeAfterTheChange(t *testing.T) {
 // made from a neighbour's leaf is refused.
 func TestPartyRootsGrowOneRegistrationAtATime(t *testing.T) {
 	t.Run("registry", func(t *testing.T) { growOneAtATime(t, PartyBucketBits) })
+	t.Run("products", func(t *testing.T) { growOneAtATime(t, ProductBucketBits) })
 	t.Run("facts", func(t *testing.T) { growOneAtATime(t, 0) })
 }
 
