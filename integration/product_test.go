@@ -228,9 +228,10 @@ func TestProductStory(t *testing.T) {
 
 // Test64RegistrationsInFlightAllCommit registers 64 different products
 // at once: numbers are their own keys, and each registration adds its
-// entry to one of the registry's 64 roots, so two in one bucket commit one
-// per block and the client sends the loser again with fresh proofs: all
-// 64 commit, none twice. An application then re-develops two of them,
+// entry to one of the registered products' 256 roots, so two in one bucket
+// commit one per block (the client takes the bucket's turn, and sends one
+// that lost a race anyway again with fresh proofs): all 64 commit, none
+// twice. An application then re-develops two of them,
 // checked by proof (TestZZNoPrivateTransactionReadsAParty reads its block).
 func Test64RegistrationsInFlightAllCommit(t *testing.T) {
 	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")

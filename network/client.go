@@ -260,12 +260,15 @@ func factsTurn(ctx context.Context, channel string) (func(), error) {
 	return takeTurn(ctx, "facts/"+channel)
 }
 
+// takeTurn waits for the turn of name (or ctx) and answers its release,
+// which gives the turn back once however often it is called.
 func takeTurn(ctx context.Context, name string) (func(), error) {
 	v, _ := turns.LoadOrStore(name, make(chan struct{}, 1))
 	turn := v.(chan struct{})
 	select {
 	case turn <- struct{}{}:
-		return func() { <-turn }, nil
+		var once sync.Once
+		return func() { once.Do(func() { <-turn }) }, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}

@@ -38,8 +38,10 @@ func registryOf(id string) registry {
 	return partyRegistry
 }
 
-// buckets is the number of the registry's buckets, hence of its roots.
-func (r registry) buckets() int { return 1 << r.bits }
+// buckets is the number of the registry's buckets, hence of its roots;
+// bucket is id's (domain.RegistryBucket, by the registry's own bits).
+func (r registry) buckets() int         { return 1 << r.bits }
+func (r registry) bucket(id string) int { return domain.BucketOf(id, r.bits) }
 
 func (r registry) rootKey(s store.Store, bucket int) string {
 	return key(s, r.rootType, domain.PartyBucketName(bucket))
@@ -132,7 +134,7 @@ func (pp *provenRoots) certificate(field, number string) (*domain.CertificateEnt
 // proven is the record its proof shows under id, a T that idOf reads id
 // back from; nil when the proof shows none.
 func proven[T any](pp *provenRoots, field, id string, idOf func(*T) string) (*T, error) {
-	rec, _, err := pp.r.checked(pp.s, field, id, pp.roots[domain.RegistryBucket(id)])
+	rec, _, err := pp.r.checked(pp.s, field, id, pp.roots[pp.r.bucket(id)])
 	if err != nil || rec == nil {
 		return nil, err
 	}
@@ -175,7 +177,7 @@ func putParty(s store.Store, k, code string, old []byte, record any) error {
 // put in one bucket would move the root from the committed one and lose
 // the first.
 func (r registry) put(s store.Store, field, id string, old, b []byte) error {
-	bucket := domain.RegistryBucket(id)
+	bucket := r.bucket(id)
 	root, err := r.root(s, bucket)
 	if err != nil {
 		return err
@@ -211,7 +213,8 @@ func (a *App) ProveParties(s store.Store, codesJSON string) (map[string]domain.P
 	}
 	out := map[string]domain.PartyProof{}
 	for _, c := range codes {
-		tree, err := registryOf(c).provingTree(s, domain.RegistryBucket(c))
+		r := registryOf(c)
+		tree, err := r.provingTree(s, r.bucket(c))
 		if err != nil {
 			return nil, err
 		}

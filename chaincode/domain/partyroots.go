@@ -74,9 +74,10 @@ func RegistryBucketBits(kind string) int {
 }
 
 // RegistryBucket is the bucket of id in its registry.
-func RegistryBucket(id string) int {
-	return bucketOf(partyPath(id), RegistryBucketBits(RegistryKind(id)))
-}
+func RegistryBucket(id string) int { return BucketOf(id, RegistryBucketBits(RegistryKind(id))) }
+
+// BucketOf is id's bucket among 2^bits (bits ≤ 8).
+func BucketOf(id string, bits int) int { return bucketOf(partyPath(id), bits) }
 
 // TypeProductRoot and TypeProductInBucket are the same for the registered
 // products (CertificateEntry, by registration number).
