@@ -514,6 +514,9 @@ func (c *Client) submitOwnTxIDOnce(ctx context.Context, channel, fn string, buil
 	if domain.PrivateArgs(fn) {
 		return nil, fmt.Errorf("%s takes private arguments, which a proposal rewritten with its own transaction ID would carry", fn)
 	}
+	if domain.ProvesFacts(fn) {
+		return nil, fmt.Errorf("%s checks parties' facts, whose turn would be taken before the turns of its buckets", fn)
+	}
 	opts, release, err := c.privately(ctx, channel, fn, nil)
 	defer release()
 	if err != nil {
@@ -528,7 +531,9 @@ func (c *Client) submitOwnTxIDOnce(ctx context.Context, channel, fn string, buil
 	if err != nil {
 		return nil, err
 	}
-	// The proofs of what the arguments name, now that they are known.
+	// The proofs of what the arguments name, now that they are known
+	// (and the turns of the buckets it moves: privately took no facts
+	// turn, which proveParties' turns come before).
 	proofs := map[string][]byte{}
 	roots, err := c.proveParties(ctx, proofs, channel, fn, args)
 	defer roots()
