@@ -230,8 +230,8 @@ func TestProvePartiesAnswersProofsThatHold(t *testing.T) {
 		return app.ProveParties(s, string(codes))
 	}))
 	for _, c := range []string{holderCode, absent} {
-		root := must[domain.PartyRoot](t)(run(f, cityAClerk, func(s store.Store) (domain.PartyRoot, error) { return partyRegistry.root(s, domain.PartyBucket(c)) }))
-		rec, err := proofs[c].Check(c, root)
+		root := must[domain.PartyRoot](t)(run(f, cityAClerk, func(s store.Store) (domain.PartyRoot, error) { return partyRegistry.root(s, domain.RegistryBucket(c)) }))
+		rec, err := proofs[c].CheckIn(domain.PartyBucketBits, c, root)
 		if err != nil || (rec == nil) != (c == absent) {
 			t.Fatalf("%s: %s, %v", c, rec, err)
 		}
@@ -250,7 +250,7 @@ func TestProvePartiesAnswersProofsThatHold(t *testing.T) {
 	f.refused(cityAClerk, domain.RulePartyProof, func(s store.Store) error { _, err := app.ProveParties(s, string(many)); return err })
 	// A root bent in the state: the registry's proofs are refused.
 	must[bool](t)(run(f, cityAAuthority, func(s store.Store) (bool, error) {
-		return true, s.Put(partyRegistry.rootKey(s, domain.PartyBucket(holderCode)), []byte(strings.Repeat("ab", 32)))
+		return true, s.Put(partyRegistry.rootKey(s, domain.RegistryBucket(holderCode)), []byte(strings.Repeat("ab", 32)))
 	}))
 	f.refused(cityAClerk, domain.RulePartyProof, func(s store.Store) error { _, err := app.ProveParties(s, string(codes)); return err })
 }

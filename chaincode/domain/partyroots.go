@@ -163,10 +163,6 @@ func ParsePartyRoot(b []byte) (PartyRoot, error) {
 // digits, as many as 256 buckets need).
 func PartyBucketName(b int) string { return fmt.Sprintf("%02x", b) }
 
-// PartyBucket is the bucket of a credit code (of a registration number,
-// among the registered products).
-func PartyBucket(code string) int { return bucketOf(partyPath(code), PartyBucketBits) }
-
 func bucketOf(path [32]byte, bits int) int {
 	if bits == 0 {
 		return 0
@@ -315,13 +311,9 @@ func commonBits(a, b [32]byte) int {
 	return 256
 }
 
-// Check verifies the proof of code against its bucket's root and
-// returns the record it proves (nil: code is not registered).
-func (p PartyProof) Check(code string, root PartyRoot) ([]byte, error) {
-	return p.check(PartyBucketBits, code, root)
-}
-
-// CheckIn is Check in a registry of bits bucket bits (RegistryBucketBits).
+// CheckIn verifies the proof of id against its bucket's root in a registry
+// of bits bucket bits (RegistryBucketBits) and returns the record it
+// proves (nil: nothing is registered under id).
 func (p PartyProof) CheckIn(bits int, id string, root PartyRoot) ([]byte, error) {
 	return p.check(bits, id, root)
 }
@@ -349,21 +341,16 @@ func (p PartyProof) check(bits int, code string, root PartyRoot) ([]byte, error)
 	return p.record(), nil
 }
 
-// RootWith is the bucket's root once code's leaf holds record, the proof
-// having been checked against the root before: an update of the party it
-// proves, or a registration where it proves absence (beside another
-// party's leaf, the two then part below it).
-func (p PartyProof) RootWith(code string, record []byte) (PartyRoot, error) {
-	return p.rootWith(PartyBucketBits, code, record)
-}
-
-// RootWithIn is RootWith in a registry of bits bucket bits.
+// RootWithIn is the bucket's root, in a registry of bits bucket bits, once
+// id's leaf holds record, the proof having been checked against the root
+// before: an update of the record it proves, or a registration where it
+// proves absence (beside another leaf, the two then part below it).
 func (p PartyProof) RootWithIn(bits int, id string, record []byte) (PartyRoot, error) {
 	return p.rootWith(bits, id, record)
 }
 
 // FactsRootWith is the facts' root once code's leaf holds record (as
-// RootWith).
+// RootWithIn).
 func (p PartyProof) FactsRootWith(code string, record []byte) (PartyRoot, error) {
 	return p.rootWith(0, code, record)
 }
@@ -401,12 +388,9 @@ type partyEntry struct {
 	recordHash [32]byte
 }
 
-// NewPartyTree builds a registry's trees from its records: credit code
-// → the party's bytes as the world state holds them (registration number
-// → the certificate's entry).
-func NewPartyTree(records map[string][]byte) *PartyTree { return newTree(PartyBucketBits, records) }
-
-// NewRegistryTree is NewPartyTree for a registry of bits bucket bits.
+// NewRegistryTree builds a registry's trees, of bits bucket bits, from its
+// records: credit code → the party's bytes as the world state holds them
+// (registration number → the certificate's entry).
 func NewRegistryTree(bits int, records map[string][]byte) *PartyTree { return newTree(bits, records) }
 
 // NewFactsTree builds the facts' tree: credit code → the party's facts
@@ -547,7 +531,7 @@ func PartiesNamed(fn string, args []string) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, c := range named(args) {
-		if RegistryID("creditCode", c) == nil && !seen[c] && len(out) < MaxPartiesNamed {
+		if RegistryKind(c) != "" && !seen[c] && len(out) < MaxPartiesNamed {
 			seen[c] = true
 			out = append(out, c)
 		}

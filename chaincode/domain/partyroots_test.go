@@ -20,12 +20,12 @@ func partyRecords(n int) map[string][]byte {
 
 func TestPartyProofsFoldToTheirBucketsRoot(t *testing.T) {
 	recs := partyRecords(300)
-	tree := NewPartyTree(recs)
+	tree := NewRegistryTree(PartyBucketBits, recs)
 	used := map[int]bool{}
 	for code, rec := range recs {
-		b := PartyBucket(code)
+		b := RegistryBucket(code)
 		used[b] = true
-		got, err := tree.Prove(code).Check(code, tree.Root(b))
+		got, err := tree.Prove(code).CheckIn(PartyBucketBits, code, tree.Root(b))
 		if err != nil || string(got) != string(rec) {
 			t.Fatalf("%s: %q, %v", code, got, err)
 		}
@@ -35,7 +35,7 @@ func TestPartyProofsFoldToTheirBucketsRoot(t *testing.T) {
 	}
 	// An unregistered code proves absent.
 	absent := "91450100999999999" + func() string { c, _ := CreditCodeCheckChar("91450100999999999"); return string(c) }()
-	got, err := tree.Prove(absent).Check(absent, tree.Root(PartyBucket(absent)))
+	got, err := tree.Prove(absent).CheckIn(PartyBucketBits, absent, tree.Root(RegistryBucket(absent)))
 	if err != nil || got != nil {
 		t.Fatalf("absent: %q, %v", got, err)
 	}
@@ -43,7 +43,7 @@ func TestPartyProofsFoldToTheirBucketsRoot(t *testing.T) {
 
 func TestPartyRootWithIsTheTreeAfterTheChange(t *testing.T) {
 	recs := partyRecords(120)
-	tree := NewPartyTree(recs)
+	tree := NewRegistryTree(PartyBucketBits, recs)
 	var some string
 	for code := range recs {
 		some = code
@@ -52,30 +52,30 @@ func TestPartyRootWithIsTheTreeAfterTheChange(t *testing.T) {
 	// An update: the new root is the root of the registry rebuilt.
 	p := tree.Prove(some)
 	changed := []byte(`{"status":"suspended"}`)
-	root, err := p.RootWith(some, changed)
+	root, err := p.RootWithIn(PartyBucketBits, some, changed)
 	if err != nil {
 		t.Fatal(err)
 	}
 	recs[some] = changed
-	if want := NewPartyTree(recs).Root(PartyBucket(some)); root != want {
+	if want := NewRegistryTree(PartyBucketBits, recs).Root(RegistryBucket(some)); root != want {
 		t.Fatalf("update: %s, rebuilt %s", root, want)
 	}
 	// A registration into a bucket, from the proof of absence.
 	fresh := "91450100888888888" + func() string { c, _ := CreditCodeCheckChar("91450100888888888"); return string(c) }()
-	tree = NewPartyTree(recs)
+	tree = NewRegistryTree(PartyBucketBits, recs)
 	p = tree.Prove(fresh)
-	if _, err := p.Check(fresh, tree.Root(PartyBucket(fresh))); err != nil {
+	if _, err := p.CheckIn(PartyBucketBits, fresh, tree.Root(RegistryBucket(fresh))); err != nil {
 		t.Fatal(err)
 	}
-	root, _ = p.RootWith(fresh, []byte(`{}`))
+	root, _ = p.RootWithIn(PartyBucketBits, fresh, []byte(`{}`))
 	recs[fresh] = []byte(`{}`)
-	if want := NewPartyTree(recs).Root(PartyBucket(fresh)); root != want {
+	if want := NewRegistryTree(PartyBucketBits, recs).Root(RegistryBucket(fresh)); root != want {
 		t.Fatalf("insert: %s, rebuilt %s", root, want)
 	}
 	// The first party of an empty registry.
-	empty := NewPartyTree(nil)
-	root, _ = empty.Prove(fresh).RootWith(fresh, []byte(`{}`))
-	if want := NewPartyTree(map[string][]byte{fresh: []byte(`{}`)}).Root(PartyBucket(fresh)); root != want || empty.Root(PartyBucket(fresh)) != (PartyRoot{}) {
+	empty := NewRegistryTree(PartyBucketBits, nil)
+	root, _ = empty.Prove(fresh).RootWithIn(PartyBucketBits, fresh, []byte(`{}`))
+	if want := NewRegistryTree(PartyBucketBits, map[string][]byte{fresh: []byte(`{}`)}).Root(RegistryBucket(fresh)); root != want || empty.Root(RegistryBucket(fresh)) != (PartyRoot{}) {
 		t.Fatalf("first: %s, want %s", root, want)
 	}
 }
@@ -144,7 +144,7 @@ func growOneAtATime(t *testing.T, bits int) {
 
 func TestPartyProofRefusesWhatTheRootDoesNotHold(t *testing.T) {
 	recs := partyRecords(400)
-	tree := NewPartyTree(recs)
+	tree := NewRegistryTree(PartyBucketBits, recs)
 	var code, other string
 	for c := range recs {
 		if code == "" && len(tree.Prove(c).Siblings) >= 2 {
@@ -152,11 +152,11 @@ func TestPartyProofRefusesWhatTheRootDoesNotHold(t *testing.T) {
 		}
 	}
 	for c := range recs {
-		if c != code && PartyBucket(c) == PartyBucket(code) {
+		if c != code && RegistryBucket(c) == RegistryBucket(code) {
 			other = c
 		}
 	}
-	root := tree.Root(PartyBucket(code))
+	root := tree.Root(RegistryBucket(code))
 	good := tree.Prove(code)
 	cases := map[string]func(p PartyProof) (PartyProof, string){
 		"a record changed (status)": func(p PartyProof) (PartyProof, string) {
@@ -189,7 +189,7 @@ func TestPartyProofRefusesWhatTheRootDoesNotHold(t *testing.T) {
 	}
 	for name, bend := range cases {
 		p, c := bend(good)
-		if _, err := p.Check(c, root); err == nil {
+		if _, err := p.CheckIn(PartyBucketBits, c, root); err == nil {
 			t.Errorf("%s: accepted", name)
 		}
 	}
@@ -247,14 +247,14 @@ func BenchmarkPartyProof(b *testing.B) {
 		}
 		b.Run(fmt.Sprintf("prove/%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				NewPartyTree(recs).Prove(code)
+				NewRegistryTree(PartyBucketBits, recs).Prove(code)
 			}
 		})
-		tree := NewPartyTree(recs)
-		p, root := tree.Prove(code), tree.Root(PartyBucket(code))
+		tree := NewRegistryTree(PartyBucketBits, recs)
+		p, root := tree.Prove(code), tree.Root(RegistryBucket(code))
 		b.Run(fmt.Sprintf("check/%d", n), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
-				if _, err := p.Check(code, root); err != nil {
+				if _, err := p.CheckIn(PartyBucketBits, code, root); err != nil {
 					b.Fatal(err)
 				}
 			}
