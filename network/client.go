@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	mrand "math/rand/v2"
 	"os"
 	"path/filepath"
@@ -182,8 +183,14 @@ func (c *Client) Submit(channel, fn string, args ...string) (*Committed, error) 
 // wait for the commit status end when ctx does (a transaction already
 // ordered may still commit).
 func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...string) (*Committed, error) {
+	return resent(ctx, fn, func() (*Committed, error) { return c.submitOnce(ctx, channel, fn, args) })
+}
+
+// resent runs once, and again while fn's proofs went stale
+// (staleParties), at most partyAttempts times.
+func resent(ctx context.Context, fn string, once func() (*Committed, error)) (*Committed, error) {
 	for attempt := 1; ; attempt++ {
-		done, err := c.submitOnce(ctx, channel, fn, args)
+		done, err := once()
 		if attempt >= partyAttempts || !staleParties(fn, err) {
 			return done, err
 		}
@@ -496,17 +503,7 @@ func (c *Client) SubmitOwnTxID(channel, fn string, build func(txID string) ([]st
 // SubmitContext, it is sent again (a new transaction ID, arguments built
 // anew) when the proofs it carries went stale.
 func (c *Client) SubmitOwnTxIDContext(ctx context.Context, channel, fn string, build func(txID string) ([]string, error)) (*Committed, error) {
-	for attempt := 1; ; attempt++ {
-		done, err := c.submitOwnTxIDOnce(ctx, channel, fn, build)
-		if attempt >= partyAttempts || !staleParties(fn, err) {
-			return done, err
-		}
-		select {
-		case <-time.After(time.Duration(50+mrand.IntN(200)) * time.Millisecond):
-		case <-ctx.Done():
-			return done, err
-		}
-	}
+	return resent(ctx, fn, func() (*Committed, error) { return c.submitOwnTxIDOnce(ctx, channel, fn, build) })
 }
 
 func (c *Client) submitOwnTxIDOnce(ctx context.Context, channel, fn string, build func(txID string) ([]string, error)) (*Committed, error) {
@@ -591,12 +588,10 @@ func withArguments(raw []byte, fn string, args []string, transient map[string][]
 		all = append(all, []byte(a))
 	}
 	spec.ChaincodeSpec.Input.Args = all
-	for k, v := range transient {
-		if payload.TransientMap == nil {
-			payload.TransientMap = map[string][]byte{}
-		}
-		payload.TransientMap[k] = v
+	if len(transient) > 0 && payload.TransientMap == nil {
+		payload.TransientMap = map[string][]byte{}
 	}
+	maps.Copy(payload.TransientMap, transient)
 	var err error
 	if payload.Input, err = proto.Marshal(&spec); err != nil {
 		return nil, err

@@ -23,12 +23,7 @@ func readsNoParty(t *testing.T, f *fixture, fn string, args ...any) {
 			t.Errorf("%s read party key %q", fn, k)
 		}
 	}
-	for b := 0; b < domain.PartyBuckets; b++ {
-		k, _ := domain.CompositeKey(domain.TypePartyRoot, domain.PartyBucketName(b))
-		if f.m.Last.Reads[k] == 0 {
-			t.Fatalf("%s did not read bucket %d's root", fn, b)
-		}
-	}
+	readEveryRoot(t, f, fn, domain.TypePartyRoot, domain.PartyBuckets)
 	var strs []string
 	for _, a := range args {
 		if s, ok := a.(string); ok {
@@ -48,6 +43,18 @@ func readsNoParty(t *testing.T, f *fixture, fn string, args ...any) {
 		t.Errorf("%s asked no proof", fn)
 	}
 	keysNameNoParty(t, f, fn, strs, named...)
+}
+
+// readEveryRoot checks that the last transaction, fn, read each of a
+// registry's n roots (rootType).
+func readEveryRoot(t *testing.T, f *fixture, fn, rootType string, n int) {
+	t.Helper()
+	for b := 0; b < n; b++ {
+		k, _ := domain.CompositeKey(rootType, domain.PartyBucketName(b))
+		if f.m.Last.Reads[k] == 0 {
+			t.Fatalf("%s did not read %s %d", fn, rootType, b)
+		}
+	}
 }
 
 // keysNameNoParty checks the last transaction, fn with args: it asked
@@ -311,15 +318,6 @@ func TestRegisteredProductsAreCheckedByProof(t *testing.T) {
 	if named := domain.PartiesNamed("RegisterCertificate", []string{f.signCert(src), ""}); !slices.Equal(f.m.Last.Proved, []string{number}) || !slices.Equal(named, []string{number}) {
 		t.Fatalf("RegisterCertificate asked the proofs of %v, its client sends %v; want its number alone", f.m.Last.Proved, named)
 	}
-	productRootsRead := func(fn string) {
-		t.Helper()
-		for b := 0; b < domain.ProductBuckets; b++ {
-			k, _ := domain.CompositeKey(domain.TypeProductRoot, domain.PartyBucketName(b))
-			if f.m.Last.Reads[k] == 0 {
-				t.Fatalf("%s did not read the products' root %d", fn, b)
-			}
-		}
-	}
 	in := applicationInput(otherEntCode, false, src.RegistrationNumber)
 	inJSON, _ := json.Marshal(in)
 	if named := domain.PartiesNamed("Apply", []string{string(inJSON)}); !slices.Contains(named, src.RegistrationNumber) {
@@ -340,14 +338,14 @@ func TestRegisteredProductsAreCheckedByProof(t *testing.T) {
 	if !slices.Contains(f.m.Last.Proved, src.RegistrationNumber) {
 		t.Errorf("Apply did not check %s by proof: %v", src.RegistrationNumber, f.m.Last.Proved)
 	}
-	productRootsRead("Apply")
+	readEveryRoot(t, f, "Apply", domain.TypeProductRoot, domain.ProductBuckets)
 	readsNoParty(t, f, "Apply", in) // and asked only the proofs its client sends
 	// One that re-develops nothing reads the products' roots all the same.
 	plain := applicationInput(otherEntCode, false)
 	if _, err := f.apply(plain); err != nil {
 		t.Fatal(err)
 	}
-	productRootsRead("Apply")
+	readEveryRoot(t, f, "Apply", domain.TypeProductRoot, domain.ProductBuckets)
 	// A number registered nowhere is not found, by its proof of absence.
 	missing := applicationInput(otherEntCode, false, f.certificate(holderCode, "广西数智科技有限公司", nil).RegistrationNumber)
 	_, err := f.apply(missing)
