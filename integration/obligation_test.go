@@ -292,6 +292,21 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 	operator2 := l.party(domain.PartyOperator, "柳州数据运营第二有限公司")
 	order2 := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: operator2, Due: due, Note: privateText("责令改正：停止不正当竞争行为")}
 	written(call("POST", "/channels/liuzhou/obligations", issuer, order2, 201))
+	// An order about the operator's registered product names it as its
+	// subject, checked by proof (TestZZNoPrivateTransactionReadsAParty
+	// reads its block); another party's product is refused as not its own.
+	product, build := l.is.CertificateFor(operator2, "柳州数据运营第二有限公司", "柳州存量客流产品", []string{"RES-450200-0001"}, true)
+	if _, err := l.is.RegisterCertificate(build, ""); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	aboutProduct := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: operator2, Subject: product.RegistrationNumber, Due: due,
+		Note: privateText("责令改正：更正产品说明")}
+	if o := written(call("POST", "/channels/liuzhou/obligations", issuer, aboutProduct, 201)); o.Subject != product.RegistrationNumber {
+		t.Fatalf("an order about a product: subject %q", o.Subject)
+	}
+	notTheirs := aboutProduct
+	notTheirs.Number, notTheirs.PartyCreditCode = number(), operator
+	refused(call("POST", "/channels/liuzhou/obligations", issuer, notTheirs, 404), domain.RuleObligation)
 	call("POST", "/channels/liuzhou/credit-records", issuer, domain.CreditInput{Number: sample.Number(domain.PrefixCredit, "450200"), PartyCreditCode: operator2,
 		Cause: order2.Number, Category: "unfair_competition", FindingDigest: certs.SM3Hex([]byte("处理决定")), Finding: privateText("低价倾销数据产品，排挤竞争对手")}, 201)
 	refused(call("POST", "/channels/liuzhou/agreements", issuer, operation(operator2, sample.Declaration), 409), "HB-14")
