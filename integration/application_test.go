@@ -289,6 +289,7 @@ func TestEnterpriseOnboardsRenewsAndRaisesAQualityRequest(t *testing.T) {
 	theirs.ApplicantCreditCode = other
 	refused(call("POST", "/channels/liuzhou/applications", otherKey, theirs, 404), domain.RuleAgreementExists)
 	a = written(call("POST", "/channels/liuzhou/applications", key, renewal, 201))
+	provenSubjects[a.Last.TxID] = "a renewal's application (its agreement among the applicant's grants)"
 	if ns.RenewalWindowMonths != 6 || a.PreliminaryDeadline != "" {
 		t.Fatalf("renewal filed: window %d months, due %q", ns.RenewalWindowMonths, a.PreliminaryDeadline)
 	}

@@ -352,6 +352,39 @@ func TestObligationsAreRecordedTimedAndListed(t *testing.T) {
 		t.Fatalf("the development agreement filed, read back by the issuer: %+v", devFiled.Record)
 	}
 
+	// Orders about an agreement and a credential name neither in their
+	// read sets (TestZZNoPrivateTransactionReadsAParty reads their
+	// blocks): the agreement is among its grantee's grants, for an order
+	// to its grantee or to its grantor; the credential is its signed
+	// document, verified with its department's key. Another party's is
+	// refused as not its own.
+	held, err := l.is.HolderAgreement("柳州整改")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	cred, signedCred, err := l.is.Credential(held, l.is.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.is.Issue(signedCred, held); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	for _, about := range []struct{ party, subject, what string }{
+		{ent, dev.Number, "an order about an agreement, to its grantee"},
+		{operator3, dev.Number, "an order about an agreement, to its grantor"},
+		{held.Grantee, cred.AuthorizationNumber, "an order about a credential"},
+	} {
+		in := domain.ObligationInput{Number: number(), Kind: "rectification", PartyCreditCode: about.party, Subject: about.subject, Due: due, Note: privateText("责令改正：" + about.what)}
+		o := written(call("POST", "/channels/liuzhou/obligations", issuer, in, 201))
+		if o.Subject != about.subject {
+			t.Fatalf("%s: subject %q", about.what, o.Subject)
+		}
+		provenSubjects[o.Last.TxID] = about.what
+		notTheirs := in
+		notTheirs.Number, notTheirs.PartyCreditCode = number(), other
+		refused(call("POST", "/channels/liuzhou/obligations", issuer, notTheirs, 404), domain.RuleObligation)
+	}
+
 	// The regulator's index lists the enterprise's credit file, and the
 	// unfiled report as overdue, and only it.
 	l.catchUp(ctx)

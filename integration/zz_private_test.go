@@ -85,7 +85,11 @@ func TestZZNoBlockHoldsAPrivateInput(t *testing.T) {
 // writes (a registration, a change of status, a certificate's
 // registration) name their party or product anyway and are left out. Those
 // that check or change a party's facts read the facts' root, which names
-// no one.
+// no one. An application, an order and an application's scenario
+// agreement read no agreement's or credential's key either: a renewal's
+// agreement and an application's scenario agreement are among the
+// applicant's grants, an order's agreement among its grantee's, and an
+// order's credential is its signed document.
 func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 	dirs := map[string]string{} // channel → one node's block directory
 	_ = filepath.WalkDir(filepath.Join(home, "nodes"), func(path string, d fs.DirEntry, err error) error {
@@ -101,7 +105,10 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 	certPrefix, _ := domain.CompositeKey(domain.TypeCertificate)
 	rootPrefix, _ := domain.CompositeKey(domain.TypePartyRoot)
 	productRootPrefix, _ := domain.CompositeKey(domain.TypeProductRoot)
-	redeveloped := 0 // of redevelopments, the applications that re-developed registered products
+	agreementPrefix, _ := domain.CompositeKey(domain.TypeAgreement)
+	credentialPrefix, _ := domain.CompositeKey(domain.TypeCredential)
+	found := map[string]int{} // of provenSubjects, by what each is
+	redeveloped := 0          // of redevelopments, the applications that re-developed registered products
 	checked := map[string]int{}
 	factsRoot, _ := domain.CompositeKey(domain.TypeFactsRoot)
 	facts := map[string]int{} // transactions that checked or changed a party's facts by their root
@@ -130,6 +137,21 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 				}
 				if domain.ProvesFacts(fn) && tx.PrivateTouches(net.D.Chaincode.Name, domain.Collection, factsRoot) {
 					facts[fn]++
+				}
+				// What an application or an order concerns, and an
+				// application's scenario agreement, are not read by key.
+				if fn == string(domain.ActApply) || fn == string(domain.ActOpenObligation) || fn == string(domain.ActAttachScenarioAgreement) {
+					checked["without an agreement's or credential's key: "+fn]++
+					for _, keys := range tx.ReadSet() {
+						for _, k := range keys {
+							if strings.HasPrefix(k, agreementPrefix) || strings.HasPrefix(k, credentialPrefix) {
+								t.Errorf("%s %s (%s, block %d) read key %q", fn, tx.TxID, channel, blk.GetHeader().GetNumber(), k)
+							}
+						}
+					}
+					if what, ok := provenSubjects[tx.TxID]; ok {
+						found[what]++
+					}
 				}
 				if !domain.ProvesParties(fn) || fn == string(domain.ActRegisterParty) || fn == string(domain.ActChangePartyStatus) || fn == string(domain.ActRegisterCertificate) {
 					continue
@@ -173,6 +195,14 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 	if len(dirs) < 3 || checked["Apply"] == 0 || checked["RecordEvaluation"] == 0 || checked["RecordCreditRecord"] == 0 || checked["OpenObligation"] == 0 || checked["RecordAgreement"] == 0 {
 		t.Fatalf("channels %v; transactions checked %v: run the whole suite", dirs, checked)
 	}
+	for _, what := range provenSubjects {
+		if found[what] != 1 {
+			t.Errorf("%s: %d found in the blocks, want 1 (of %v)", what, found[what], found)
+		}
+	}
+	if len(provenSubjects) < 4 || checked["without an agreement's or credential's key: "+string(domain.ActAttachScenarioAgreement)] == 0 {
+		t.Errorf("the run's renewal, orders about an agreement and a credential (%d), or an attached scenario agreement (%v) are missing: run the whole suite", len(provenSubjects), checked)
+	}
 	if redeveloped != len(redevelopments) || redeveloped == 0 {
 		t.Fatalf("%d of the %d applications that re-developed registered products found in the blocks", redeveloped, len(redevelopments))
 	}
@@ -185,3 +215,8 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 	}
 	t.Logf("transactions that checked or changed a party's facts by their root: %v", facts)
 }
+
+// provenSubjects are transactions of the run whose read sets must not
+// name the agreement or credential they concern, by what each is (one
+// transaction each): TestZZNoPrivateTransactionReadsAParty finds them.
+var provenSubjects = map[string]string{}

@@ -373,6 +373,13 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 			return nil, release, fmt.Errorf("%s: proving the facts of %v: %w", fn, facts, err)
 		}
 	}
+	subject, err := domain.SubjectSent(fn, args, lookup)
+	if err != nil {
+		return nil, release, fmt.Errorf("%s: reading its subject: %w", fn, err)
+	}
+	if subject != nil {
+		transient[domain.TransientSubject] = subject
+	}
 	if !domain.PrivateSalt(fn) {
 		opts := []client.ProposalOption{client.WithArguments(args...)}
 		if len(transient) > 0 {

@@ -41,11 +41,13 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 	if err != nil {
 		return nil, err
 	}
-	facts, err := eligibilityFacts(s, in.GranteeCreditCode, in.Declaration, domain.Authorizes(in.Kind))
+	// The grantee's facts: what its declaration is checked against, and
+	// where the agreement is noted (noteGrant).
+	facts, err := readFacts(s, "granteeCreditCode", in.GranteeCreditCode)
 	if err != nil {
 		return nil, err
 	}
-	ag, err := domain.RecordAgreement(t.j, p, existing, grantor, grantee, facts, in, t.now, t.c)
+	ag, err := domain.RecordAgreement(t.j, p, existing, grantor, grantee, eligibilityFacts(facts, in.Declaration, domain.Authorizes(in.Kind)), in, t.now, t.c)
 	if err != nil {
 		return nil, err
 	}
@@ -62,9 +64,12 @@ func (a *App) RecordAgreement(s store.Store, inputJSON string) (*domain.Agreemen
 		}
 	}
 	if in.RenewalOf != "" {
-		return a.recordRenewal(t, ak, ag)
+		return a.recordRenewal(t, ak, ag, facts)
 	}
 	if err := putAgreement(s, ag, ""); err != nil {
+		return nil, err
+	}
+	if err := facts.noteGrants(s, ag); err != nil {
 		return nil, err
 	}
 	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version))
@@ -102,7 +107,7 @@ func (a *App) agreementWhole(s store.Store, ag *domain.Agreement) (*domain.Agree
 // recordRenewal records the agreement that answers an approved renewal
 // (NS 15) and, in the same transaction, the application renewed and the
 // agreement it renews (its successor named).
-func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agreement, error) {
+func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement, facts *partyFacts) (*domain.Agreement, error) {
 	s := t.s
 	if _, err := domain.ParseNumber("renewalOf", ag.RenewalOf, domain.PrefixApplication); err != nil {
 		return nil, err
@@ -131,12 +136,16 @@ func (a *App) recordRenewal(t *tx, ak string, ag *domain.Agreement) (*domain.Agr
 	if err := put(s, key(s, domain.TypeAgreement, old.Number), old); err != nil {
 		return nil, err
 	}
+	if err := facts.noteGrants(s, ag, old); err != nil { // one grantee: Renewal checked
+		return nil, err
+	}
 	return ag, emit(s, t.c, changed(domain.TypeAgreement, ag.Number, "record", ag.Status, ag.Version),
 		appChanged, changed(domain.TypeAgreement, old.Number, old.Last.Action, old.Status, old.Version))
 }
 
 // loadRenewed loads the agreement numbered number (a checked number) and
-// the agreement its renewedBy names, nil for either that is not there.
+// the agreement its renewedBy names, nil for either that is not there:
+// once the renewal is decided, when its link becomes public.
 func loadRenewed(s store.Store, number string) (ag, successor *domain.Agreement, err error) {
 	if ag, err = load[domain.Agreement](s, key(s, domain.TypeAgreement, number)); err != nil || ag == nil || ag.RenewedBy == "" {
 		return ag, nil, err
@@ -193,6 +202,9 @@ func (a *App) FileAgreement(s store.Store, number string) (*domain.Agreement, er
 	if err != nil {
 		return nil, err
 	}
+	if err := noteGrant(s, next); err != nil {
+		return nil, err
+	}
 	status := next.Status
 	if next.Filing.Late && !next.KeepsTerms() { // a development agreement's lateness is its terms'
 		status += " (late)"
@@ -212,6 +224,9 @@ func (a *App) ChangeAgreement(s store.Store, number, changeJSON, reason string) 
 	if err != nil {
 		return nil, err
 	}
+	if err := noteGrant(s, next); err != nil { // its term may have moved
+		return nil, err
+	}
 	return next, a.emitTriggering(t, next, "change", changed(domain.TypeAgreement, number, "change", next.Status, next.Version))
 }
 
@@ -225,7 +240,7 @@ func (a *App) EndAgreement(s store.Store, number, action, reason string) (*domai
 	if err != nil {
 		return nil, err
 	}
-	if err := noteDecision(s, domain.TypeAgreement, number, next, next.GranteeCreditCode); err != nil { // a revocation
+	if err := noteGrant(s, next); err != nil {
 		return nil, err
 	}
 	return next, a.emitTriggering(t, next, action, changed(domain.TypeAgreement, number, action, next.Status, next.Version))

@@ -66,12 +66,15 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 			}
 		}
 	}
-	var facts *partyFacts // an onboarding's: the applicant's latest onboarding
-	if in.Kind == domain.KindOnboarding && domain.ValidateCreditCode("applicantCreditCode", in.ApplicantCreditCode) == nil {
+	// The applicant's facts: an onboarding's latest onboarding; a
+	// renewal's agreement (never read by its key: the read set would name
+	// it, and its grantee, before the renewal is decided).
+	var facts *partyFacts
+	if (in.Kind == domain.KindOnboarding || in.Kind == domain.KindRenewal) && domain.ValidateCreditCode("applicantCreditCode", in.ApplicantCreditCode) == nil {
 		if facts, err = readFacts(s, "applicantCreditCode", in.ApplicantCreditCode); err != nil {
 			return nil, err
 		}
-		if facts.Onboarding != "" {
+		if in.Kind == domain.KindOnboarding && facts.Onboarding != "" {
 			if x.Onboarding, err = a.loadApplication(s, facts.Onboarding); err != nil {
 				return nil, err
 			}
@@ -85,11 +88,9 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 			return nil, err
 		}
 	}
-	if in.Renews != "" {
-		if _, err := domain.ParseNumber("renews", in.Renews, domain.PrefixAgreement); err == nil {
-			if x.Renews, x.Successor, err = loadRenewed(s, in.Renews); err != nil {
-				return nil, err
-			}
+	if in.Renews != "" && facts != nil && in.Kind == domain.KindRenewal {
+		if x.Renews = facts.Granted(in.Renews); x.Renews != nil && x.Renews.RenewedBy != "" {
+			x.Successor = facts.Granted(x.Renews.RenewedBy) // renewed to the same grantee
 		}
 	}
 	// Every application reads the products' roots, whether it re-develops
@@ -113,7 +114,7 @@ func (a *App) Apply(s store.Store, inputJSON string) (*domain.Application, error
 	if err != nil {
 		return nil, err
 	}
-	if facts != nil { // as private as the application: an onboarding is reported, not published (ZW 18)
+	if in.Kind == domain.KindOnboarding && facts != nil { // as private as the application: an onboarding is reported, not published (ZW 18)
 		facts.Onboarding = app.Number
 		if err := facts.save(s); err != nil {
 			return nil, err
@@ -218,11 +219,17 @@ func (a *App) AttachScenarioAgreement(s store.Store, number, agreementNumber str
 		if _, err := domain.ParseNumber("agreementNumber", agreementNumber, domain.PrefixAgreement); err != nil {
 			return nil, err
 		}
-		ag, err := load[domain.Agreement](s, key(s, domain.TypeAgreement, agreementNumber))
-		if err != nil {
-			return nil, err
+		// Among the applicant's grants, by proof: the read set names
+		// neither the agreement nor its grantee.
+		var ag *domain.Grant
+		if app != nil {
+			facts, err := readFacts(s, "agreementNumber", app.ApplicantCreditCode)
+			if err != nil {
+				return nil, err
+			}
+			ag = facts.Granted(agreementNumber)
 		}
-		return domain.AttachAgreement(t.j, app, ag, t.now, t.c)
+		return domain.AttachAgreement(t.j, app, agreementNumber, ag, t.now, t.c)
 	})
 }
 

@@ -28,20 +28,13 @@ func (a *App) saveCredit(t *tx, r *domain.CreditRecord, facts *partyFacts) (*dom
 	return r, emit(t.s, t.c, ch)
 }
 
-// eligibilityFacts reads what the ledger knows of a declaring party (its
+// eligibilityFacts is what the ledger knows of a declaring party (its
 // facts), only what its declaration's conditions are checked against
 // (its credit records in force, the incidents it reported), and its
 // latest evaluation where latest says so (an authorizing agreement).
-func eligibilityFacts(s store.Store, party string, d *domain.Declaration, latest bool) (domain.GranteeFacts, error) {
+func eligibilityFacts(facts *partyFacts, d *domain.Declaration, latest bool) domain.GranteeFacts {
 	var f domain.GranteeFacts
 	credit, incidents := d.ChecksLedger()
-	if domain.ValidateCreditCode("party", party) != nil || !(credit || incidents || latest) {
-		return f, nil
-	}
-	facts, err := readFacts(s, "granteeCreditCode", party)
-	if err != nil {
-		return f, err
-	}
 	if credit {
 		f.CreditRecords = facts.Credits
 	}
@@ -51,7 +44,7 @@ func eligibilityFacts(s store.Store, party string, d *domain.Declaration, latest
 	if latest && facts.Latest != nil {
 		f.Evaluation = facts.Latest.Number
 	}
-	return f, nil
+	return f
 }
 
 // RecordCreditRecord writes a finding to a party's credit file, naming

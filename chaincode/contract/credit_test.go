@@ -129,8 +129,11 @@ func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 		must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.EndAgreement(s, number, action, "违约") }))
 	}
 	end(terminated, "terminate")
-	if len(f.m.Last.ProvedFacts) != 0 {
-		t.Fatalf("a termination checked facts: %v", f.m.Last.ProvedFacts)
+	if asked := f.m.Last.ProvedFacts; len(asked) != 1 || asked[0] != holderCode { // its end is noted among the grants
+		t.Fatalf("a termination checked facts: %v", asked)
+	}
+	if facts := factsOf(t, f, holderCode); facts.Grants[terminated].Status != domain.AgreementTerminated || facts.Decisions[terminated].What != "" {
+		t.Fatalf("a termination in the grantee's facts: %+v", facts)
 	}
 	end(f.agreem, "revoke")
 	asked := f.m.Last.ProvedFacts // the revocation is noted in the grantee's facts
@@ -204,7 +207,7 @@ func TestCreditRecordFollowsAnOrderNotAReport(t *testing.T) {
 	report := domain.ObligationInput{Number: obligationNumber(), Kind: "operation_report", PartyCreditCode: operatorCode, Due: "2026-03-31", Note: "运营情况"}
 	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(report)))
 	order := domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: operatorCode, Subject: f.agreem, Due: "2026-03-31", Note: "数据安全整改"}
-	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(order)))
+	must[*domain.Obligation](t)(f.order(cityAAuthority, order)) // an agreement the operator granted: from its grantee's facts
 	in := domain.CreditInput{Number: creditNumber(), PartyCreditCode: operatorCode, Cause: report.Number, Category: "data_security",
 		FindingDigest: certs.SM3Hex([]byte("决定")), Finding: "未落实数据安全保护义务"}
 	f.refused(cityAAuthority, domain.RuleCreditCause, func(s store.Store) error { _, err := recordCreditFn(in)(s); return err })
@@ -233,7 +236,7 @@ func TestCreditRecordFollowsAnOrderNotAReport(t *testing.T) {
 
 	g := newFixture(t, "GD")
 	gorder := domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: operatorCode, Subject: g.agreem, Due: "2026-03-31", Note: "违约整改"}
-	must[*domain.Obligation](t)(run(g, cityAAuthority, openFn(gorder)))
+	must[*domain.Obligation](t)(g.order(cityAAuthority, gorder))
 	gin := domain.CreditInput{Number: creditNumber(), PartyCreditCode: holderCode, Cause: gorder.Number, Category: "data_security", FindingDigest: in.FindingDigest, Finding: "违约"}
 	// GD writes no enterprise's credit file (GD 34: implementing agencies
 	// and operators).

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
@@ -64,21 +65,30 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 			return nil, err
 		}
 	}
+	// The party's facts, read once (a transaction saves them once): its
+	// grants (an agreement as subject), yearly obligations, reported
+	// incidents and the decisions against it.
+	var facts *partyFacts
+	partyFacts := func() (*partyFacts, error) {
+		if facts == nil {
+			var err error
+			facts, err = readFacts(s, "partyCreditCode", in.PartyCreditCode)
+			return facts, err
+		}
+		return facts, nil
+	}
 	if in.Subject != "" {
 		kind, ok := domain.NumberedOf(in.Subject)
 		if !ok {
 			return nil, domain.Invalid(domain.RuleObligation, "subject", "%q is not the number of a record (prefixes %v)", truncate(in.Subject), domain.NumberPrefixes())
 		}
-		r, err := a.recordOf(s, products, "subject", kind, in.PartyCreditCode, in.Subject)
-		if err != nil {
+		if x.Subject, err = a.subjectOf(s, products, partyFacts, "subject", kind, in.PartyCreditCode, in.Subject); err != nil {
 			return nil, err
 		}
-		x.Subject = r != nil && r.OfParty
 	}
 	yearly := known && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period)
-	var facts *partyFacts // the party's yearly obligations and reported incidents
 	if (yearly || in.Kind == domain.IncidentKind) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
-		if facts, err = readFacts(s, "partyCreditCode", in.PartyCreditCode); err != nil {
+		if _, err = partyFacts(); err != nil {
 			return nil, err
 		}
 		if n := facts.Obligations[domain.ObligationYear(in.Kind, in.Period)]; yearly && n != "" {
@@ -101,8 +111,8 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	}
 	order, isOrder := domain.DecisionOn(domain.TypeObligation, o, o.PartyCreditCode)
 	isOrder = isOrder && o.PartyCreditCode != ""
-	if facts == nil && isOrder {
-		if facts, err = readFacts(s, "partyCreditCode", o.PartyCreditCode); err != nil {
+	if isOrder {
+		if _, err = partyFacts(); err != nil {
 			return nil, err
 		}
 	}
@@ -177,68 +187,100 @@ func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string, first do
 	return emit(t.s, t.c, changes...)
 }
 
-// recordOf reads a numbered record of kind (field names the number in
-// the input) with whether it is the party's own (subjectOf); nil when
-// the channel has none. A record that keeps a private part is read whole,
-// from the collection (never by its world-state key: a read set keeps its
-// keys in clear), by a collection member only; a certificate is its
-// entry among the registered products, by proof against their roots.
-func (a *App) recordOf(s store.Store, products *provenRoots, field string, kind domain.NumberedRecord, party, number string) (*domain.OwnedRecord, error) {
+// subjectOf tells whether the record numbered (of kind; field names it
+// in the input) is the party's own: its own record, or an objection
+// against one (an order may follow an objection's decision); false when
+// the channel has none. The read set names neither the record nor the
+// party:
+//   - an agreement is looked up among the grants in the party's facts
+//     (domain.Grant; f reads them, by proof), or for one the party
+//     granted, in its grantee's (domain.TransientSubject names it);
+//   - a certificate is its entry among the registered products, by proof
+//     against their roots;
+//   - a credential is its signed document, which the client sends
+//     (domain.TransientSubject) and the issuing department's registered
+//     key verifies; the key's read names a department, not a party;
+//   - a record that keeps a private part is read whole from the
+//     collection (a member's identity only), whose key the block holds
+//     only hashed;
+//   - a kind no party owns is nobody's, and is not read.
+func (a *App) subjectOf(s store.Store, products *provenRoots, f func() (*partyFacts, error), field string, kind domain.NumberedRecord, party, number string) (bool, error) {
 	if _, err := domain.ParseNumber(field, number, kind.Prefix); err != nil {
-		return nil, err
+		return false, err
 	}
-	var body []byte
-	if kind.RecordType == domain.TypeAgreement { // public, with its terms where it keeps them
-		ag, err := load[domain.Agreement](s, key(s, kind.RecordType, number))
-		if err == nil {
-			ag, err = a.agreementWhole(s, ag)
+	if domain.ValidateCreditCode("partyCreditCode", party) != nil {
+		return false, nil
+	}
+	switch kind.RecordType {
+	case domain.TypeAgreement: // granted to the party, or by it (the grantee's facts, named by the client)
+		facts, err := f()
+		if err != nil || facts.Granted(number) != nil {
+			return err == nil, err
 		}
-		if err != nil || ag == nil {
-			return nil, err
+		grantee := string(s.Transient(domain.TransientSubject))
+		if grantee == "" || grantee == party {
+			return false, nil
 		}
-		if body, err = json.Marshal(ag); err != nil {
-			return nil, err
+		theirs, err := readFacts(s, field, grantee)
+		if err != nil {
+			return false, err
 		}
-	} else if kind.RecordType == domain.TypeCertificate { // by proof: its entry (number, enterprise), never its key
+		g := theirs.Granted(number)
+		return g != nil && g.Grantor == party, nil
+	case domain.TypeCertificate:
 		e, err := products.certificate(field, number)
-		if err != nil || e == nil {
-			return nil, err
+		return err == nil && e != nil && e.EnterpriseCreditCode == party, err
+	case domain.TypeCredential:
+		return a.credentialOf(s, field, party, number)
+	case domain.TypeObjection:
+		o, err := loadWhole[domain.Objection](a, s, key(s, kind.RecordType, number))
+		if err != nil || o == nil {
+			return false, err
 		}
-		if body, err = json.Marshal(e); err != nil {
-			return nil, err
+		target, ok := domain.NumberedOf(o.Target)
+		if !ok || target.RecordType == domain.TypeObjection {
+			return false, nil
 		}
-	} else if domain.HasPrivatePart(kind.RecordType) {
-		whole, err := loadWhole[json.RawMessage](a, s, key(s, kind.RecordType, number))
-		if err != nil || whole == nil {
-			return nil, err
-		}
-		body = *whole
-	} else {
-		var err error
-		if body, err = s.Get(key(s, kind.RecordType, number)); err != nil || body == nil {
-			return nil, err
-		}
+		return a.subjectOf(s, products, f, field, target, party, o.Target)
 	}
-	return &domain.OwnedRecord{Kind: kind.RecordType, Body: body, OfParty: a.subjectOf(s, party, kind.RecordType, body)}, nil
+	if !domain.HasOwners(kind.RecordType) {
+		return false, nil
+	}
+	if !domain.HasPrivatePart(kind.RecordType) {
+		return false, fmt.Errorf("a %s, owned and public, has no private way to be read as an order's subject", kind.Name)
+	}
+	whole, err := loadWhole[json.RawMessage](a, s, key(s, kind.RecordType, number))
+	if err != nil || whole == nil {
+		return false, err
+	}
+	return domain.Owns(party, kind.RecordType, *whole), nil
 }
 
-// subjectOf tells whether a record (its type and body) is the party's
-// own: its own record, or an objection against one (an order may follow
-// an objection's decision).
-func (a *App) subjectOf(s store.Store, party, recordType string, body []byte) bool {
-	if recordType != domain.TypeObjection {
-		return domain.Owns(party, recordType, body)
+// credentialOf tells whether the signed credential the client sends as
+// an order's subject (domain.TransientSubject: the document as
+// registered) is the one numbered, held by the party, and signed with
+// its department's registered key. Whether the channel registered it is
+// not read (its key would name it).
+func (a *App) credentialOf(s store.Store, field, party, number string) (bool, error) {
+	signed := s.Transient(domain.TransientSubject)
+	if signed == nil {
+		return false, domain.Invalid(domain.RuleObligation, field, "a credential as an order's subject comes with its signed document in the transient map (%s), as the ledger registered it", domain.TransientSubject)
 	}
-	var o domain.Objection
-	if json.Unmarshal(body, &o) != nil {
-		return false
+	env, doc, _, err := decodeSigned[*domain.Credential](string(signed))
+	if err != nil {
+		return false, err
 	}
-	kind, ok := domain.NumberedOf(o.Target)
-	if !ok {
-		return false
+	if doc.AuthorizationNumber != number {
+		return false, domain.Invalid(domain.RuleObligation, field, "the signed document sent is credential %s, not %s", truncate(doc.AuthorizationNumber), number)
 	}
-	target, err := s.Get(key(s, kind.RecordType, o.Target))
-	return err == nil && target != nil && domain.Owns(party, kind.RecordType, target)
+	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, env.Signature.KeyID))
+	if err != nil || k == nil {
+		return false, err
+	}
+	if err := verifySignature(env, k); err != nil {
+		return false, err
+	}
+	return doc.HolderCreditCode == party, nil
 }
 
 // obligationStep asks the access table for act, loads an obligation and

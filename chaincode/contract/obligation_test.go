@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,21 @@ func obligationNumber() string {
 func openFn(in domain.ObligationInput) func(s store.Store) (*domain.Obligation, error) {
 	b, _ := json.Marshal(in)
 	return func(s store.Store) (*domain.Obligation, error) { return app.OpenObligation(s, string(b)) }
+}
+
+// order opens an obligation as network.Client does: with what it sends
+// of the order's subject (domain.SubjectSent).
+func (f *fixture) order(actor domain.Actor, in domain.ObligationInput) (*domain.Obligation, error) {
+	b, _ := json.Marshal(in)
+	sent, err := domain.SubjectSent("OpenObligation", []string{string(b)}, f.lookup)
+	if err != nil {
+		return nil, err
+	}
+	if sent != nil {
+		f.m.Transient[domain.TransientSubject] = sent
+		defer delete(f.m.Transient, domain.TransientSubject)
+	}
+	return run(f, actor, openFn(in))
 }
 
 func fileFn(number, doc string) func(s store.Store) (*domain.Obligation, error) {
@@ -273,4 +289,53 @@ func TestBuiltinObligationKindsCiteTheirRegulation(t *testing.T) {
 			}
 		}
 	}
+}
+
+// An order's subject is checked without its key in the read set: an
+// agreement among its grantee's grants (the party's own, or for one the
+// party granted, the grantee's, named by the client), a credential by its
+// signed document and its department's registered key.
+func TestAnOrdersSubjectIsCheckedWithoutItsKey(t *testing.T) {
+	f := newFixture(t, "HB")
+	cred := must[*domain.CredentialRecord](t)(f.issue(cityAOperator, f.sign(f.credential(nil), f.key), f.agreem))
+	readsNeither := func(what string, numbers ...string) {
+		t.Helper()
+		for k := range f.m.Last.Reads {
+			for _, n := range numbers {
+				if strings.Contains(k, n) {
+					t.Fatalf("%s read %q", what, k)
+				}
+			}
+		}
+	}
+	order := func(party, subject string) domain.ObligationInput {
+		return domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: party, Subject: subject, Due: "2026-03-31", Note: "整改"}
+	}
+	must[*domain.Obligation](t)(f.order(cityAAuthority, order(holderCode, f.agreem)))
+	readsNeither("an order about the grantee's agreement", f.agreem, holderCode)
+	if asked := f.m.Last.ProvedFacts; !slices.Equal(asked, []string{holderCode}) {
+		t.Fatalf("it checked the facts of %v", asked)
+	}
+	must[*domain.Obligation](t)(f.order(cityAAuthority, order(operatorCode, f.agreem)))
+	readsNeither("an order about the agreement its party granted", f.agreem, holderCode, operatorCode)
+	if asked := f.m.Last.ProvedFacts; !slices.Equal(asked, []string{operatorCode, holderCode}) {
+		t.Fatalf("it checked the facts of %v", asked)
+	}
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error {
+		_, err := f.order(cityAAuthority, order(otherEntCode, f.agreem))
+		return err
+	})
+
+	must[*domain.Obligation](t)(f.order(cityAAuthority, order(holderCode, cred.Number)))
+	readsNeither("an order about a credential", cred.Number, holderCode)
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error {
+		_, err := f.order(cityAAuthority, order(otherEntCode, cred.Number))
+		return err
+	})
+	// Without its document, or with a document changed after signing.
+	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := openFn(order(holderCode, cred.Number))(s); return err })
+	forged := strings.Replace(string(cred.Document), holderCode, otherEntCode, 1)
+	f.m.Transient[domain.TransientSubject] = []byte(forged)
+	f.refused(cityAAuthority, domain.RuleSignature, func(s store.Store) error { _, err := openFn(order(otherEntCode, cred.Number))(s); return err })
+	delete(f.m.Transient, domain.TransientSubject)
 }

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"encoding/json"
+	"fmt"
 
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
@@ -71,6 +72,32 @@ func noteDecision(s store.Store, recordType, number string, record any, party st
 	}
 	facts.noteDecision(number, d)
 	return facts.save(s)
+}
+
+// noteGrant notes, in the facts of its grantee, how the agreement ag (as
+// this transaction writes it) stands, with the decision against the
+// grantee it holds (a revocation).
+func noteGrant(s store.Store, ag *domain.Agreement) error {
+	facts, err := readFacts(s, "number", ag.GranteeCreditCode)
+	if err != nil {
+		return err
+	}
+	return facts.noteGrants(s, ag)
+}
+
+// noteGrants notes agreements granted to f's party, as this transaction
+// writes them, with the decisions against it they hold, and saves f.
+func (f *partyFacts) noteGrants(s store.Store, agreements ...*domain.Agreement) error {
+	for _, ag := range agreements {
+		if ag.GranteeCreditCode != f.CreditCode {
+			return fmt.Errorf("agreement %s is granted to %s, not to %s", ag.Number, ag.GranteeCreditCode, f.CreditCode)
+		}
+		f.NoteGrant(ag)
+		if d, ok := domain.DecisionOn(domain.TypeAgreement, ag, f.CreditCode); ok {
+			f.noteDecision(ag.Number, d)
+		}
+	}
+	return f.save(s)
 }
 
 // decision is the decision against the party the record numbered holds

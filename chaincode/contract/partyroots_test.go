@@ -57,6 +57,37 @@ func readEveryRoot(t *testing.T, f *fixture, fn, rootType string, n int) {
 	}
 }
 
+// lookup reads a record as network.Client reads it to tell what it sends
+// with a transaction (an authority of the channel's member org).
+func (f *fixture) lookup(recordType, number string) ([]byte, error) {
+	return run(f, cityAAuthority, func(s store.Store) ([]byte, error) {
+		var v any
+		var err error
+		switch recordType {
+		case domain.TypeCredit:
+			v, err = app.GetCreditRecord(s, number)
+		case domain.TypeObligation:
+			v, err = app.GetObligation(s, number)
+		case domain.TypeCredential:
+			v, err = app.GetCredential(s, number)
+		case domain.TypeAgreement:
+			v, err = app.GetAgreement(s, number)
+		case domain.TypeObjection:
+			v, err = app.GetObjection(s, number)
+		case domain.TypeCertificate:
+			v, err = app.GetCertificate(s, number)
+		case domain.TypeApplication:
+			v, err = app.GetApplication(s, number)
+		default:
+			f.t.Fatalf("a client looks up a %s", recordType)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(v)
+	})
+}
+
 // keysNameNoParty checks the last transaction, fn with args: it asked
 // the proofs of only the facts a client sends for it
 // (domain.FactsNamed), and nothing it read or wrote in the collection
@@ -65,35 +96,7 @@ func readEveryRoot(t *testing.T, f *fixture, fn, rootType string, n int) {
 func keysNameNoParty(t *testing.T, f *fixture, fn string, strs []string, named ...string) {
 	t.Helper()
 	last := f.m.Last
-	lookup := func(recordType, number string) ([]byte, error) { // as network.Client reads it
-		return run(f, cityAAuthority, func(s store.Store) ([]byte, error) {
-			var v any
-			var err error
-			switch recordType {
-			case domain.TypeCredit:
-				v, err = app.GetCreditRecord(s, number)
-			case domain.TypeObligation:
-				v, err = app.GetObligation(s, number)
-			case domain.TypeCredential:
-				v, err = app.GetCredential(s, number)
-			case domain.TypeAgreement:
-				v, err = app.GetAgreement(s, number)
-			case domain.TypeObjection:
-				v, err = app.GetObjection(s, number)
-			case domain.TypeCertificate:
-				v, err = app.GetCertificate(s, number)
-			case domain.TypeApplication:
-				v, err = app.GetApplication(s, number)
-			default:
-				t.Fatalf("%s looks up a %s", fn, recordType)
-			}
-			if err != nil {
-				return nil, err
-			}
-			return json.Marshal(v)
-		})
-	}
-	facts, err := domain.FactsNamed(fn, strs, lookup)
+	facts, err := domain.FactsNamed(fn, strs, f.lookup)
 	if err != nil {
 		t.Fatal(err)
 	}

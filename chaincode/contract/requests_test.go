@@ -3,6 +3,7 @@ package contract
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,6 +131,14 @@ func TestRenewalInTheMonthsBeforeExpiry(t *testing.T) {
 	theirs.ApplicantCreditCode = otherEntCode
 	f.refused(selfActor(otherEntCode), domain.RuleAgreementExists, func(s store.Store) error { _, err := applyFn(theirs)(s); return err })
 	a := must[*domain.Application](t)(run(f, self, applyFn(in)))
+	for k := range f.m.Last.Reads { // the agreement from the applicant's facts, by proof: the read set names neither
+		if strings.Contains(k, ending) || strings.Contains(k, holderCode) {
+			t.Fatalf("the renewal's application read %q", k)
+		}
+	}
+	if asked := f.m.Last.ProvedFacts; len(asked) != 1 || asked[0] != holderCode {
+		t.Fatalf("the renewal's application checked the facts of %v", asked)
+	}
 	if a.Stage != domain.StageApplied || a.PreliminaryDeadline != "" {
 		t.Fatalf("filed: %s due %q (NS 15 sets no review figure)", a.Stage, a.PreliminaryDeadline)
 	}

@@ -227,10 +227,22 @@ func TestSilenceCountsAsApprovalAfterTheDeadline(t *testing.T) {
 	// The next transaction on the record materializes it, effective at the deadline.
 	scenario := f.recordAgreement(domain.AgreementScenario, operatorCode, holderCode, "2026-03-01", "2029-02-28", "2026-03-02")
 	must[*domain.Agreement](t)(run(f, cityAAuthority, func(s store.Store) (*domain.Agreement, error) { return app.FileAgreement(s, scenario) }))
+	// The agreement is found among the applicant's grants: another's is
+	// none, and the read set names neither.
+	theirs := f.recordAgreement(domain.AgreementScenario, operatorCode, otherEntCode, "2026-03-01", "2029-02-28", "2026-03-02")
+	f.refused(cityAOperator, domain.RuleAgreementExists, func(s store.Store) error { _, err := app.AttachScenarioAgreement(s, n, theirs); return err })
 	txID := f.m.NextTxID()
 	after := must[*domain.Application](t)(run(f, cityAOperator, func(s store.Store) (*domain.Application, error) {
 		return app.AttachScenarioAgreement(s, n, scenario)
 	}))
+	for k := range f.m.Last.Reads {
+		if strings.Contains(k, scenario) || strings.Contains(k, holderCode) {
+			t.Fatalf("attaching the scenario agreement read %q", k)
+		}
+	}
+	if asked := f.m.Last.ProvedFacts; len(asked) != 1 || asked[0] != holderCode {
+		t.Fatalf("attaching the scenario agreement checked the facts of %v", asked)
+	}
 	deemed := after.Steps[len(after.Steps)-2]
 	if after.Stage != domain.StageAgreementFiled || deemed.Decision != domain.DecisionDeemedApproved || deemed.TxID != txID || deemed.Effective != "2026-03-16T16:00:00Z" {
 		t.Fatalf("materialized: %s %+v", after.Stage, deemed)

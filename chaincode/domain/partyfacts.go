@@ -45,11 +45,55 @@ type PartyFacts struct {
 	Obligations map[string]string `json:"obligations,omitempty"`
 	// Onboarding is its latest onboarding application.
 	Onboarding string `json:"onboarding,omitempty"`
+	// Grants are the agreements granted to it, by number, as far as a
+	// renewal and an order about one need them (NoteGrant).
+	Grants map[string]Grant `json:"grants,omitempty"`
 	// Decisions are the decisions against it that a credit record may
 	// follow, by the number of the record that holds each (its credential
 	// revoked, an agreement granted to it revoked, an objection decided
 	// against its record, an order given to it, until withdrawn).
 	Decisions map[string]PartyDecision `json:"decisions,omitempty"`
+}
+
+// Grant is how an agreement granted to the party stands, as far as the
+// transactions that must not name the agreement in their read sets need
+// it: a renewal's application checks the agreement it renews (NS 15), an
+// application in development its scenario agreement (GX 12), and an
+// order may be about one. Every transaction that records, files, changes
+// or ends an agreement notes it in its grantee's facts.
+type Grant struct {
+	Number    string `json:"number"`
+	Kind      string `json:"kind"`
+	Grantor   string `json:"grantor"`
+	TermEnd   string `json:"termEnd"`
+	Status    string `json:"status"`
+	RenewedBy string `json:"renewedBy,omitempty"`
+}
+
+// GrantOf is how ag stands.
+func GrantOf(ag *Agreement) Grant {
+	return Grant{Number: ag.Number, Kind: ag.Kind, Grantor: ag.GrantorCreditCode, TermEnd: ag.TermEnd, Status: ag.Status, RenewedBy: ag.RenewedBy}
+}
+
+// Ended tells whether the agreement was terminated or revoked.
+func (g *Grant) Ended() bool {
+	return g != nil && (g.Status == AgreementTerminated || g.Status == AgreementRevoked)
+}
+
+// NoteGrant notes how ag, granted to f's party, stands.
+func (f *PartyFacts) NoteGrant(ag *Agreement) {
+	if f.Grants == nil {
+		f.Grants = map[string]Grant{}
+	}
+	f.Grants[ag.Number] = GrantOf(ag)
+}
+
+// Granted is the agreement numbered, granted to f's party (nil: none).
+func (f *PartyFacts) Granted(number string) *Grant {
+	if g, ok := f.Grants[number]; ok {
+		return &g
+	}
+	return nil
 }
 
 // ObligationYear is the key of a yearly obligation in PartyFacts.
@@ -73,8 +117,10 @@ func TransientFacts(code string) string { return "facts:" + code }
 // party's facts, which party's: from its arguments, or from the record
 // its first argument numbers (read with lookup, as its caller reads it).
 var factsNamed = map[Action]func(args []string, lookup func(recordType, number string) ([]byte, error)) ([]string, error){
+	// An onboarding notes itself there; a renewal finds the agreement it
+	// renews there.
 	ActApply: byInput(inputNames(func(in *ApplicationInput) []string {
-		if in.Kind != KindOnboarding {
+		if in.Kind != KindOnboarding && in.Kind != KindRenewal {
 			return nil
 		}
 		return []string{in.ApplicantCreditCode}
@@ -82,7 +128,21 @@ var factsNamed = map[Action]func(args []string, lookup func(recordType, number s
 	ActRecordAgreement:  byInput(inputNames(func(in *AgreementInput) []string { return []string{in.GranteeCreditCode} })),
 	ActRecordEvaluation: byInput(evaluationParty),
 	ActRecordCredit:     byInput(creditParty),
-	ActOpenObligation:   byInput(obligationParty),
+	// An order about an agreement granted by its party: the grantee's
+	// facts hold the agreement (SubjectSent names the grantee).
+	ActOpenObligation: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
+		codes := obligationParty(a)
+		grantee, err := SubjectSent(string(ActOpenObligation), a, func(recordType, number string) ([]byte, error) {
+			if recordType != TypeAgreement {
+				return nil, nil
+			}
+			return lookup(recordType, number)
+		})
+		if err != nil || grantee == nil {
+			return codes, err
+		}
+		return append(codes, string(grantee)), nil
+	},
 	ActRescindCredit: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
 		return partyOf[CreditRecord](a, TypeCredit, lookup, func(r *CreditRecord) string { return r.PartyCreditCode })
 	},
@@ -102,11 +162,15 @@ var factsNamed = map[Action]func(args []string, lookup func(recordType, number s
 		}
 		return partyOf[CredentialRecord](a, TypeCredential, lookup, func(r *CredentialRecord) string { return r.HolderCreditCode })
 	},
-	ActEndAgreement: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
-		if len(a) < 2 || a[1] != "revoke" {
-			return nil, nil
-		}
-		return partyOf[Agreement](a, TypeAgreement, lookup, func(ag *Agreement) string { return ag.GranteeCreditCode })
+	// An agreement's grantee notes how it stands (Grant) when it changes
+	// or ends, and a revocation among the decisions.
+	ActEndAgreement:    grantee,
+	ActChangeAgreement: grantee,
+	ActFileAgreement:   grantee,
+	// An application's scenario agreement is among its applicant's
+	// grants.
+	ActAttachScenarioAgreement: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
+		return partyOf[Application](a, TypeApplication, lookup, func(app *Application) string { return app.ApplicantCreditCode })
 	},
 	ActDecideObjection: func(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
 		var d ObjectionDecision
@@ -126,6 +190,12 @@ var factsNamed = map[Action]func(args []string, lookup func(recordType, number s
 		}
 		return nil, nil
 	},
+}
+
+// grantee is a factsNamed entry: the grantee of the agreement args[0]
+// numbers.
+func grantee(a []string, lookup func(string, string) ([]byte, error)) ([]string, error) {
+	return partyOf[Agreement](a, TypeAgreement, lookup, func(ag *Agreement) string { return ag.GranteeCreditCode })
 }
 
 // byInput is a factsNamed entry whose party the input names.

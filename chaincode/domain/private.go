@@ -23,7 +23,44 @@ const Collection = "private"
 const (
 	TransientArgs = "args" // the function's arguments, as a JSON array of strings
 	TransientSalt = "salt" // 32 random bytes, hex: what seals the private records it writes
+	// TransientSubject is what the client sends of an order's subject
+	// (SubjectSent), which OpenObligation checks instead of reading the
+	// subject's key.
+	TransientSubject = "subject"
 )
+
+// SubjectSent is what fn's client sends of an order's subject
+// (TransientSubject; nil: nothing), from the record as lookup reads it:
+// a credential's signed document as registered; an agreement's grantee
+// when it is not the order's party (the agreement is among the grantee's
+// grants, whose facts FactsNamed names too).
+func SubjectSent(fn string, args []string, lookup func(recordType, number string) ([]byte, error)) ([]byte, error) {
+	if Action(fn) != ActOpenObligation {
+		return nil, nil
+	}
+	var in ObligationInput
+	decodeNamed(args, 0, &in)
+	k, ok := NumberedOf(in.Subject)
+	if !ok || k.RecordType != TypeCredential && k.RecordType != TypeAgreement {
+		return nil, nil
+	}
+	b, err := lookup(k.RecordType, in.Subject)
+	if err != nil || b == nil {
+		return nil, err
+	}
+	if k.RecordType == TypeCredential {
+		var r CredentialRecord
+		if json.Unmarshal(b, &r) != nil || len(r.Document) == 0 {
+			return nil, nil
+		}
+		return r.Document, nil
+	}
+	var ag Agreement
+	if json.Unmarshal(b, &ag) != nil || ag.GranteeCreditCode == "" || ag.GranteeCreditCode == in.PartyCreditCode {
+		return nil, nil
+	}
+	return []byte(ag.GranteeCreditCode), nil
+}
 
 // Rule codes of private data.
 const (

@@ -58,6 +58,10 @@ func owners[T any](of func(*T) []string) func([]byte) ([]string, error) {
 	}
 }
 
+// HasOwners tells whether records of recordType are some party's own
+// (recordOwners).
+func HasOwners(recordType string) bool { _, ok := recordOwners[recordType]; return ok }
+
 // Owns tells whether a record (its type and body as written) is of the
 // enterprise with the credit code (recordOwners); a type with no owners,
 // or a body that is not such a record, is nobody's own.

@@ -288,8 +288,8 @@ type ApplyInput struct {
 	Providers   map[string]*Party            // by credit code
 	SourceCerts map[string]*CertificateEntry // by 登记号 (RedevelopedFrom), from the registry's trees
 	Previous    *Application                 // onboarding: the refused application it files again
-	Renews      *Agreement                   // renewal: the agreement to renew
-	Successor   *Agreement                   // renewal: the agreement that renewed it before, if any
+	Renews      *Grant                       // renewal: the agreement to renew, in the applicant's facts (nil: not granted to it)
+	Successor   *Grant                       // renewal: the agreement that renewed it before, if any
 	Onboarding  *Application                 // onboarding: the applicant's latest onboarding, if any
 }
 
@@ -707,7 +707,9 @@ func ComplianceReview(j *Jurisdiction, a *Application, reviewer, decision, reaso
 }
 
 // AttachAgreement links the filed scenario agreement (GX 12(3)).
-func AttachAgreement(j *Jurisdiction, a *Application, ag *Agreement, now time.Time, c Change) (*Application, error) {
+// ag is the agreement among the applicant's grants (nil: none granted to
+// it).
+func AttachAgreement(j *Jurisdiction, a *Application, number string, ag *Grant, now time.Time, c Change) (*Application, error) {
 	if a != nil {
 		a = a.Materialize(now, c)
 	}
@@ -715,10 +717,10 @@ func AttachAgreement(j *Jurisdiction, a *Application, ag *Agreement, now time.Ti
 		return nil, err
 	}
 	if ag == nil {
-		return nil, NotFound(RuleAgreementExists, "agreementNumber", "no such agreement on channel %s", j.Channel)
+		return nil, NotFound(RuleAgreementExists, "agreementNumber", "no agreement %s granted to the applicant %s on channel %s", truncate(number, 40), a.ApplicantCreditCode, j.Channel)
 	}
-	if ag.Kind != AgreementScenario || ag.GranteeCreditCode != a.ApplicantCreditCode {
-		return nil, Invalid(RuleApplication, "agreementNumber", "%s is a %s agreement with %s; the application needs a scenario agreement with the applicant %s", ag.Number, ag.Kind, ag.GranteeCreditCode, a.ApplicantCreditCode)
+	if ag.Kind != AgreementScenario {
+		return nil, Invalid(RuleApplication, "agreementNumber", "%s is a %s agreement; the application needs a scenario agreement with the applicant %s", ag.Number, ag.Kind, a.ApplicantCreditCode)
 	}
 	if ag.Status != AgreementFiled && ag.Status != AgreementChanged {
 		return nil, Conflict(RuleStep, "agreementNumber", "agreement %s is %s; development starts after it is filed (GX 12)", ag.Number, ag.Status)
