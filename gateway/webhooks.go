@@ -514,9 +514,7 @@ func (r *webhookRouter) resolve(ctx context.Context, channel, txID string, ch do
 	if err != nil {
 		return ch, nil, false, err
 	}
-	if ref.RecordType != ch.RecordType {
-		return ch, nil, false, nil
-	}
+	ch.RecordType = ref.RecordType // the event withholds it
 	body, err := network.RecordOf(inv, channel, ref.RecordType, ref.Number)
 	if err != nil {
 		return ch, nil, false, err

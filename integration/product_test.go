@@ -197,9 +197,9 @@ func TestProductStory(t *testing.T) {
 
 	// Every step's event, in commit order. The application is private until
 	// its registration (it used no non-public data: no notice): its events
-	// name it by its key's hash only, with no step or stage.
-	want := []string{"application.private", "application.private", "application.private", "application.private",
-		"application.private", "application.private", "application.private",
+	// name it by its key's hash only, with no kind, step or stage.
+	want := []string{"private", "private", "private", "private",
+		"private", "private", "private",
 		"certificate.register", "ack.received", "ack.listed", "objection.file", "objection.decide"}
 	appKey, _ := domain.CompositeKey(domain.TypeApplication, app.Number)
 	appHash := sha256.Sum256([]byte(appKey))
@@ -212,7 +212,7 @@ func TestProductStory(t *testing.T) {
 			var e domain.Event
 			_ = json.Unmarshal(ev.Payload, &e)
 			if len(e.Changes) > 0 && mine[e.Changes[0].Key+e.Changes[0].KeyHash] {
-				if e.Changes[0].KeyHash != "" && (strings.Contains(string(ev.Payload), app.Number) || e.Changes[0].Status != "") {
+				if e.Changes[0].KeyHash != "" && (strings.Contains(string(ev.Payload), app.Number) || e.Changes[0].Status != "" || e.Changes[0].RecordType != "") {
 					t.Fatalf("an event of the private application names it: %s", ev.Payload)
 				}
 				got = append(got, ev.EventName)

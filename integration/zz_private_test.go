@@ -2,6 +2,7 @@ package integration
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"os"
@@ -10,6 +11,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/hyperledger/fabric-protos-go-apiv2/peer"
+	"google.golang.org/protobuf/proto"
 
 	"dataledger/chaincode/domain"
 	"dataledger/proof"
@@ -112,6 +116,14 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 	checked := map[string]int{}
 	factsRoot, _ := domain.CompositeKey(domain.TypeFactsRoot)
 	facts := map[string]int{} // transactions that checked or changed a party's facts by their root
+	// A block names a transaction with private arguments only as
+	// domain.PrivateCall; the chaincode servers' logs name it.
+	logged := map[string]string{}
+	lines, _ := chaincodeLog(t)
+	for _, l := range lines {
+		logged[l.TxID] = l.Function
+	}
+	called := map[string]int{} // of transactions called domain.PrivateCall, by their own names
 	for channel, dir := range dirs {
 		blocks, err := proof.OpenBlockFiles(dir)
 		if err != nil {
@@ -134,6 +146,13 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 				fn := ""
 				if err == nil {
 					fn = tx.Function()
+					checkCalled(t, tx, fn)
+				}
+				if fn == domain.PrivateCall {
+					if fn = logged[tx.TxID]; !domain.PrivateArgs(fn) {
+						t.Errorf("transaction %s (%s) is called %s, and its chaincode logged %q", tx.TxID, channel, domain.PrivateCall, fn)
+					}
+					called[fn]++
 				}
 				if domain.ProvesFacts(fn) && tx.PrivateTouches(net.D.Chaincode.Name, domain.Collection, factsRoot) {
 					facts[fn]++
@@ -214,6 +233,37 @@ func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 		}
 	}
 	t.Logf("transactions that checked or changed a party's facts by their root: %v", facts)
+	if called[string(domain.ActRecordEvaluation)] == 0 || called[string(domain.ActRecordCredit)] == 0 || called[string(domain.ActPreliminaryReview)] == 0 {
+		t.Errorf("the blocks call %s for %v: run the whole suite", domain.PrivateCall, called)
+	}
+	t.Logf("transactions the blocks name only %s, by their own names: %v", domain.PrivateCall, called)
+}
+
+// checkCalled fails a transaction whose block names the step it ran: a
+// transaction with private arguments called by its own name, or an event
+// whose first change is of a record with no public view and that is not
+// named domain.ActionPrivate, or a private change that names its kind.
+func checkCalled(t *testing.T, tx *proof.Tx, fn string) {
+	t.Helper()
+	if domain.PrivateArgs(fn) {
+		t.Errorf("transaction %s is called %s in its block", tx.TxID, fn)
+	}
+	var ev peer.ChaincodeEvent
+	if tx.Chaincode == nil || proto.Unmarshal(tx.Chaincode.GetEvents(), &ev) != nil || len(ev.Payload) == 0 {
+		return
+	}
+	var e domain.Event
+	if json.Unmarshal(ev.Payload, &e) != nil || len(e.Changes) == 0 {
+		return
+	}
+	if e.Changes[0].KeyHash != "" && ev.EventName != domain.ActionPrivate {
+		t.Errorf("transaction %s's event is named %q", tx.TxID, ev.EventName)
+	}
+	for _, ch := range e.Changes {
+		if ch.KeyHash != "" && (ch.RecordType != "" || ch.Action != domain.ActionPrivate || ch.Status != "") {
+			t.Errorf("transaction %s's event names a private change %+v", tx.TxID, ch)
+		}
+	}
 }
 
 // provenSubjects are transactions of the run whose read sets must not

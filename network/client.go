@@ -235,7 +235,7 @@ func (c *Client) submitOnce(ctx context.Context, channel, fn string, args []stri
 	if err != nil {
 		return nil, err
 	}
-	res, commit, err := contract.SubmitAsyncWithContext(ctx, fn, opts...)
+	res, commit, err := contract.SubmitAsyncWithContext(ctx, calledAs(fn), opts...)
 	if err != nil {
 		return nil, refusal(err)
 	}
@@ -329,9 +329,19 @@ func (r readerCtx) Evaluate(channel, fn string, args ...string) ([]byte, error) 
 	return r.Client.QueryContext(r.ctx, channel, r.Chaincode, fn, args...)
 }
 
+// calledAs is the function name fn's proposal carries: domain.PrivateCall
+// for a transaction with private arguments, whose own name travels with
+// them in the transient map (privately).
+func calledAs(fn string) string {
+	if domain.PrivateArgs(fn) {
+		return domain.PrivateCall
+	}
+	return fn
+}
+
 // privately is how fn's arguments travel: in the proposal, or, for a
 // transaction with private arguments (domain.PrivateArgs), in the
-// transient map with a fresh salt, which no block keeps (and for a
+// transient map with its name and a fresh salt, which no block keeps (and for a
 // transaction that may open a private record with public arguments,
 // domain.PrivateSalt, the salt alone), endorsed by the collection's
 // members alone (they are a majority of every channel's
@@ -405,6 +415,7 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 		return nil, release, err
 	}
 	transient[domain.TransientArgs] = encoded
+	transient[domain.TransientFunction] = []byte(fn) // the proposal calls domain.PrivateCall (calledAs)
 	return append(opts, client.WithTransient(transient)), release, nil
 }
 

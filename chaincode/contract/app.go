@@ -87,7 +87,11 @@ func changed(recordType, key, action, status string, version int) domain.Changed
 
 func emit(s store.Store, c domain.Change, changes ...domain.Changed) error {
 	b, _ := json.Marshal(domain.Event{TxID: c.TxID, Channel: s.Channel(), Time: c.Time, Changes: changes})
-	return s.Emit(changes[0].RecordType+"."+changes[0].Action, b)
+	name := changes[0].RecordType + "." + changes[0].Action
+	if changes[0].KeyHash != "" {
+		name = domain.ActionPrivate // a kind and a step would name what the block withholds
+	}
+	return s.Emit(name, b)
 }
 
 func decodeArg(field, arg string, v any) error {

@@ -16,32 +16,40 @@ import (
 )
 
 // privateChaincode runs a transaction whose arguments are private
-// (domain.PrivateArgs) with the arguments of its transient map: the
-// proposal, which every block keeps, carries none of them. A proposal
-// that carries them anyway is refused, so a client that forgot cannot
-// put them in a block.
+// (domain.PrivateArgs) with the name and arguments of its transient map:
+// the proposal, which every block keeps, calls domain.PrivateCall and
+// carries no arguments. A proposal that names such a transaction, or
+// carries arguments, is refused, so a client that forgot cannot put them
+// in a block.
 type privateChaincode struct{ *contractapi.ContractChaincode }
 
 func (c privateChaincode) Invoke(stub shim.ChaincodeStubInterface) *peer.Response {
 	fn, args := function(stub)
-	if !domain.PrivateArgs(fn) {
+	if fn != domain.PrivateCall {
+		if domain.PrivateArgs(fn) {
+			return shim.Error(wire(domain.Invalid(domain.RulePrivateArgs, "function",
+				"%s is called as %s, its name and arguments in the transient map (%q, %q): every block keeps a proposal's function name and arguments", fn, domain.PrivateCall, domain.TransientFunction, domain.TransientArgs)).Error())
+		}
 		return c.ContractChaincode.Invoke(stub)
-	}
-	if len(args) > 0 {
-		return shim.Error(wire(domain.Invalid(domain.RulePrivateArgs, "arguments",
-			"%s takes its arguments from the transient map (%q), never from the proposal: every block keeps a proposal's arguments", fn, domain.TransientArgs)).Error())
 	}
 	transient, err := stub.GetTransient()
 	if err != nil {
 		return shim.Error(wire(err).Error())
+	}
+	if fn = string(transient[domain.TransientFunction]); !domain.PrivateArgs(fn) {
+		return shim.Error(wire(domain.Invalid(domain.RulePrivateArgs, "transient."+domain.TransientFunction,
+			"%q is not a transaction with private arguments: %s calls only those", truncate(fn), domain.PrivateCall)).Error())
+	}
+	if len(args) > 0 {
+		return shim.Error(wire(domain.Invalid(domain.RulePrivateArgs, "arguments",
+			"%s takes its arguments from the transient map (%q), never from the proposal: every block keeps a proposal's arguments", fn, domain.TransientArgs)).Error())
 	}
 	var private []string
 	if err := json.Unmarshal(transient[domain.TransientArgs], &private); err != nil {
 		return shim.Error(wire(domain.Invalid(domain.RulePrivateArgs, "transient."+domain.TransientArgs,
 			"%s needs its arguments in the transient map as a JSON array of strings: %v", fn, err)).Error())
 	}
-	raw, _ := stub.GetFunctionAndParameters()
-	return c.ContractChaincode.Invoke(argsStub{stub, raw, private})
+	return c.ContractChaincode.Invoke(argsStub{stub, fn, private})
 }
 
 // argsStub is a stub whose function arguments are the transient map's.
@@ -314,7 +322,7 @@ func putNumbered[T any](s store.Store, recordType, number string, version int, p
 		}
 	}
 	if public == nil {
-		return changedPrivately(recordType, k), nil
+		return changedPrivately(k), nil
 	}
 	return named, nil
 }
@@ -328,9 +336,10 @@ func keyHash(stateKey string) string {
 
 // changedPrivately is the event entry of a change to a record that has no
 // public view: the hash of its key as the block's hashed write set names
-// it, nothing else (FindPrivateRecord finds it for a member).
-func changedPrivately(recordType, stateKey string) domain.Changed {
-	return domain.Changed{RecordType: recordType, KeyHash: keyHash(stateKey), Action: "private"}
+// it, nothing else, not even its kind (FindPrivateRecord finds it for a
+// member).
+func changedPrivately(stateKey string) domain.Changed {
+	return domain.Changed{KeyHash: keyHash(stateKey), Action: domain.ActionPrivate}
 }
 
 const indexPrivateKey = "private~key" // key hash → the record's type and number, in the collection

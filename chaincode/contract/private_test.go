@@ -115,10 +115,17 @@ func TestPrivateArgumentsNeverInTheProposal(t *testing.T) {
 		stub argsOnly
 		want string
 	}{
-		{argsOnly{fn: "FileObjection", args: []string{`{"summary":"x"}`}}, "from the transient map"},
-		{argsOnly{fn: "dataledger:DecideObjection", args: []string{"YY-450100-2026-P00001", "{}"}}, "from the transient map"},
-		{argsOnly{fn: "FileObjection", transient: map[string][]byte{domain.TransientArgs: []byte(`{"not":"an array"}`)}}, "JSON array of strings"},
-		{argsOnly{fn: "DecideObjection"}, "JSON array of strings"},
+		// Called by its own name, with or without arguments: the block
+		// would show which step ran.
+		{argsOnly{fn: "FileObjection", args: []string{`{"summary":"x"}`}}, "is called as Private"},
+		{argsOnly{fn: "dataledger:DecideObjection", transient: map[string][]byte{domain.TransientArgs: []byte(`["YY-450100-2026-P00001","{}"]`)}}, "is called as Private"},
+		// Private names a transaction with private arguments, and carries
+		// none of them.
+		{argsOnly{fn: "Private", transient: map[string][]byte{domain.TransientFunction: []byte("GetParty")}}, "not a transaction with private arguments"},
+		{argsOnly{fn: "private"}, "not a transaction with private arguments"},
+		{argsOnly{fn: "Private", args: []string{`{"summary":"x"}`}, transient: map[string][]byte{domain.TransientFunction: []byte("FileObjection")}}, "from the transient map"},
+		{argsOnly{fn: "dataledger:Private", transient: map[string][]byte{domain.TransientFunction: []byte("FileObjection"), domain.TransientArgs: []byte(`{"not":"an array"}`)}}, "JSON array of strings"},
+		{argsOnly{fn: "Private", transient: map[string][]byte{domain.TransientFunction: []byte("DecideObjection")}}, "JSON array of strings"},
 	} {
 		res := cc.Invoke(tc.stub)
 		re, ok := domain.ParseWire(res.GetMessage())

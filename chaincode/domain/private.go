@@ -22,7 +22,10 @@ const Collection = "private"
 // Transient map entries of a transaction with private inputs.
 const (
 	TransientArgs = "args" // the function's arguments, as a JSON array of strings
-	TransientSalt = "salt" // 32 random bytes, hex: what seals the private records it writes
+	// TransientFunction is the name of a transaction with private
+	// arguments, which its proposal calls PrivateCall.
+	TransientFunction = "function"
+	TransientSalt     = "salt" // 32 random bytes, hex: what seals the private records it writes
 	// TransientSubject is what the client sends of an order's subject
 	// (SubjectSent), which OpenObligation checks instead of reading the
 	// subject's key.
@@ -61,6 +64,13 @@ func SubjectSent(fn string, args []string, lookup func(recordType, number string
 	}
 	return []byte(ag.GranteeCreditCode), nil
 }
+
+// PrivateCall is the one function name the proposal of every transaction
+// with private arguments (PrivateArgs) carries; the transaction's own
+// name travels in the transient map (TransientFunction) with its
+// arguments. A block keeps every proposal's function name: it would tell
+// which step ran (an evaluation, a credit record, an order, a review).
+const PrivateCall = "Private"
 
 // Rule codes of private data.
 const (

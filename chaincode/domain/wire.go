@@ -19,17 +19,25 @@ type Event struct {
 
 // Changed is one record changed by a transaction.
 type Changed struct {
-	RecordType string `json:"recordType"`
+	// RecordType is the kind of record changed ("" for a record with no
+	// public view yet).
+	RecordType string `json:"recordType,omitempty"`
 	Key        string `json:"key"` // "" for a record with no public view yet: KeyHash names it
 	// KeyHash is, for a change of a record that has no public view yet,
 	// the hex SHA-256 of its state key, as the block's hashed write set
 	// names it: a collection member's gateway finds the record with
-	// FindPrivateRecord; its action and status are withheld with it.
+	// FindPrivateRecord; its kind, action and status are withheld with
+	// it (Action is ActionPrivate).
 	KeyHash string `json:"keyHash,omitempty"`
 	Action  string `json:"action"`
 	Status  string `json:"status,omitempty"`
 	Version int    `json:"version"`
 }
+
+// ActionPrivate is the action of a change to a record that has no public
+// view yet, and the name of the event of a transaction whose first change
+// is one: neither tells which kind of record, nor which step.
+const ActionPrivate = "private"
 
 // HistoryItem is one committed version of a record: the regulators' view.
 type HistoryItem struct {
