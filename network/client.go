@@ -353,10 +353,8 @@ func calledAs(fn string) string {
 // map, a proof of a public fact, holds nothing private).
 func (c *Client) privately(ctx context.Context, channel, fn string, args []string) (opts []client.ProposalOption, release func(), err error) {
 	transient := map[string][]byte{}
-	if release, err = c.proveParties(ctx, transient, channel, fn, args); err != nil {
-		return nil, release, err
-	}
-	// A party's facts are the collection's: asked of a member's peer.
+	// A party's facts and a private record are the collection's: asked of
+	// a member's peer.
 	asked := membersOnly{c, ctx, c.Collections[channel]}
 	lookup := func(recordType, number string) ([]byte, error) {
 		b, err := RecordOf(asked, channel, recordType, number)
@@ -364,6 +362,9 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 			return nil, nil // no such record for the caller: the transaction says so
 		}
 		return b, err
+	}
+	if release, err = c.proveParties(ctx, transient, channel, fn, args, lookup); err != nil {
+		return nil, release, err
 	}
 	facts, err := domain.FactsNamed(fn, args, lookup)
 	if err != nil {
@@ -420,15 +421,16 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 }
 
 // proveParties puts into transient the proofs of the parties (and
-// registered products) fn's arguments name (domain.PartiesNamed). For a
+// registered products) fn's arguments name (domain.PartiesNamed, with
+// lookup). For a
 // transaction that moves their roots (domain.MovesRoots) it first waits
 // for the turn of each bucket from this process, which release gives back
 // (after the commit): two in one bucket commit one per block, and the
 // other would be refused (stale) or invalid (a read conflict on the
 // root) and sent again.
-func (c *Client) proveParties(ctx context.Context, transient map[string][]byte, channel, fn string, args []string) (release func(), err error) {
+func (c *Client) proveParties(ctx context.Context, transient map[string][]byte, channel, fn string, args []string, lookup func(recordType, number string) ([]byte, error)) (release func(), err error) {
 	release = func() {}
-	codes := domain.PartiesNamed(fn, args)
+	codes := domain.PartiesNamed(fn, args, lookup)
 	if len(codes) == 0 {
 		return release, nil
 	}
@@ -550,7 +552,7 @@ func (c *Client) submitOwnTxIDOnce(ctx context.Context, channel, fn string, buil
 	// (and the turns of the buckets it moves: privately took no facts
 	// turn, which proveParties' turns come before).
 	proofs := map[string][]byte{}
-	roots, err := c.proveParties(ctx, proofs, channel, fn, args)
+	roots, err := c.proveParties(ctx, proofs, channel, fn, args, nil)
 	defer roots()
 	if err != nil {
 		return nil, err

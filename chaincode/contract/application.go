@@ -223,7 +223,7 @@ func (a *App) AttachScenarioAgreement(s store.Store, number, agreementNumber str
 		// neither the agreement nor its grantee.
 		var ag *domain.Grant
 		if app != nil {
-			facts, err := readFacts(s, "agreementNumber", app.ApplicantCreditCode)
+			facts, err := readFacts(s, "number", app.ApplicantCreditCode) // the application's applicant
 			if err != nil {
 				return nil, err
 			}

@@ -130,7 +130,7 @@ func TestCreditRecordFollowsTheDecisionThatCausedIt(t *testing.T) {
 	}
 	end(terminated, "terminate")
 	if asked := f.m.Last.ProvedFacts; len(asked) != 1 || asked[0] != holderCode { // its end is noted among the grants
-		t.Fatalf("a termination checked facts: %v", asked)
+		t.Fatalf("a termination checked the facts of %v, want its grantee's", asked)
 	}
 	if facts := factsOf(t, f, holderCode); facts.Grants[terminated].Status != domain.AgreementTerminated || facts.Decisions[terminated].What != "" {
 		t.Fatalf("a termination in the grantee's facts: %+v", facts)

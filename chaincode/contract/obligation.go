@@ -69,7 +69,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	// grants (an agreement as subject), yearly obligations, reported
 	// incidents and the decisions against it.
 	var facts *partyFacts
-	partyFacts := func() (*partyFacts, error) {
+	readPartyFacts := func() (*partyFacts, error) {
 		if facts == nil {
 			var err error
 			facts, err = readFacts(s, "partyCreditCode", in.PartyCreditCode)
@@ -82,13 +82,13 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		if !ok {
 			return nil, domain.Invalid(domain.RuleObligation, "subject", "%q is not the number of a record (prefixes %v)", truncate(in.Subject), domain.NumberPrefixes())
 		}
-		if x.Subject, err = a.subjectOf(s, products, partyFacts, "subject", kind, in.PartyCreditCode, in.Subject); err != nil {
+		if x.Subject, err = a.subjectOf(s, t.j, products, readPartyFacts, "subject", kind, in.PartyCreditCode, in.Subject); err != nil {
 			return nil, err
 		}
 	}
 	yearly := known && k.Deadline.Rule == domain.DeadlineYearly && domain.PeriodPattern.MatchString(in.Period)
 	if (yearly || in.Kind == domain.IncidentKind) && domain.ValidateCreditCode("partyCreditCode", in.PartyCreditCode) == nil {
-		if _, err = partyFacts(); err != nil {
+		if _, err = readPartyFacts(); err != nil {
 			return nil, err
 		}
 		if n := facts.Obligations[domain.ObligationYear(in.Kind, in.Period)]; yearly && n != "" {
@@ -112,7 +112,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	order, isOrder := domain.DecisionOn(domain.TypeObligation, o, o.PartyCreditCode)
 	isOrder = isOrder && o.PartyCreditCode != ""
 	if isOrder {
-		if _, err = partyFacts(); err != nil {
+		if _, err = readPartyFacts(); err != nil {
 			return nil, err
 		}
 	}
@@ -199,12 +199,14 @@ func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string, first do
 //     against their roots;
 //   - a credential is its signed document, which the client sends
 //     (domain.TransientSubject) and the issuing department's registered
-//     key verifies; the key's read names a department, not a party;
+//     key verifies (domain.CredentialAsSubject); the key's read names a
+//     department, not a party (it does show that the subject is a
+//     credential);
 //   - a record that keeps a private part is read whole from the
 //     collection (a member's identity only), whose key the block holds
 //     only hashed;
 //   - a kind no party owns is nobody's, and is not read.
-func (a *App) subjectOf(s store.Store, products *provenRoots, f func() (*partyFacts, error), field string, kind domain.NumberedRecord, party, number string) (bool, error) {
+func (a *App) subjectOf(s store.Store, j *domain.Jurisdiction, products *provenRoots, f func() (*partyFacts, error), field string, kind domain.NumberedRecord, party, number string) (bool, error) {
 	if _, err := domain.ParseNumber(field, number, kind.Prefix); err != nil {
 		return false, err
 	}
@@ -231,7 +233,7 @@ func (a *App) subjectOf(s store.Store, products *provenRoots, f func() (*partyFa
 		e, err := products.certificate(field, number)
 		return err == nil && e != nil && e.EnterpriseCreditCode == party, err
 	case domain.TypeCredential:
-		return a.credentialOf(s, field, party, number)
+		return a.credentialOf(s, j, field, party, number)
 	case domain.TypeObjection:
 		o, err := loadWhole[domain.Objection](a, s, key(s, kind.RecordType, number))
 		if err != nil || o == nil {
@@ -241,7 +243,7 @@ func (a *App) subjectOf(s store.Store, products *provenRoots, f func() (*partyFa
 		if !ok || target.RecordType == domain.TypeObjection {
 			return false, nil
 		}
-		return a.subjectOf(s, products, f, field, target, party, o.Target)
+		return a.subjectOf(s, j, products, f, field, target, party, o.Target)
 	}
 	if !domain.HasOwners(kind.RecordType) {
 		return false, nil
@@ -258,10 +260,9 @@ func (a *App) subjectOf(s store.Store, products *provenRoots, f func() (*partyFa
 
 // credentialOf tells whether the signed credential the client sends as
 // an order's subject (domain.TransientSubject: the document as
-// registered) is the one numbered, held by the party, and signed with
-// its department's registered key. Whether the channel registered it is
-// not read (its key would name it).
-func (a *App) credentialOf(s store.Store, field, party, number string) (bool, error) {
+// registered) is the party's, checked as domain.CredentialAsSubject
+// says, its signature verified with the registered key it names.
+func (a *App) credentialOf(s store.Store, j *domain.Jurisdiction, field, party, number string) (bool, error) {
 	signed := s.Transient(domain.TransientSubject)
 	if signed == nil {
 		return false, domain.Invalid(domain.RuleObligation, field, "a credential as an order's subject comes with its signed document in the transient map (%s), as the ledger registered it", domain.TransientSubject)
@@ -270,17 +271,16 @@ func (a *App) credentialOf(s store.Store, field, party, number string) (bool, er
 	if err != nil {
 		return false, err
 	}
-	if doc.AuthorizationNumber != number {
-		return false, domain.Invalid(domain.RuleObligation, field, "the signed document sent is credential %s, not %s", truncate(doc.AuthorizationNumber), number)
-	}
 	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, env.Signature.KeyID))
-	if err != nil || k == nil {
+	if err != nil {
 		return false, err
 	}
-	if err := verifySignature(env, k); err != nil {
-		return false, err
+	if k != nil {
+		if err := verifySignature(env, k); err != nil {
+			return false, err
+		}
 	}
-	return doc.HolderCreditCode == party, nil
+	return domain.CredentialAsSubject(j, k, doc, number, party)
 }
 
 // obligationStep asks the access table for act, loads an obligation and

@@ -267,7 +267,8 @@ func TestIncidentReportAndTheRectificationOrderThatFollows(t *testing.T) {
 	must[*domain.Objection](t)(run(f, cityAClerk, func(s store.Store) (*domain.Objection, error) { return app.FileObjection(s, string(ob)) }))
 	fromObjection := order
 	fromObjection.Number, fromObjection.Subject = obligationNumber(), obj.Number
-	must[*domain.Obligation](t)(run(f, cityAAuthority, openFn(fromObjection)))
+	must[*domain.Obligation](t)(f.order(cityAAuthority, fromObjection))
+	readsNoParty(t, f, "OpenObligation", fromObjection) // the objected certificate by proof, as its client sends it
 	fromObjection.Number, fromObjection.PartyCreditCode = obligationNumber(), otherEntCode
 	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error { _, err := openFn(fromObjection)(s); return err })
 	// GX defines no incident report.
@@ -311,8 +312,10 @@ func TestAnOrdersSubjectIsCheckedWithoutItsKey(t *testing.T) {
 	order := func(party, subject string) domain.ObligationInput {
 		return domain.ObligationInput{Number: obligationNumber(), Kind: "rectification", PartyCreditCode: party, Subject: subject, Due: "2026-03-31", Note: "整改"}
 	}
-	must[*domain.Obligation](t)(f.order(cityAAuthority, order(holderCode, f.agreem)))
+	first := order(holderCode, f.agreem)
+	must[*domain.Obligation](t)(f.order(cityAAuthority, first))
 	readsNeither("an order about the grantee's agreement", f.agreem, holderCode)
+	readsNoParty(t, f, "OpenObligation", first)
 	if asked := f.m.Last.ProvedFacts; !slices.Equal(asked, []string{holderCode}) {
 		t.Fatalf("it checked the facts of %v", asked)
 	}

@@ -33,7 +33,7 @@ func readsNoParty(t *testing.T, f *fixture, fn string, args ...any) {
 			strs = append(strs, string(b))
 		}
 	}
-	named := domain.PartiesNamed(fn, strs)
+	named := domain.PartiesNamed(fn, strs, f.lookup)
 	for _, c := range f.m.Last.Proved {
 		if !slices.Contains(named, c) {
 			t.Errorf("%s asked the proof of %s, which its client does not send (it sends %v)", fn, c, named)
@@ -59,7 +59,10 @@ func readEveryRoot(t *testing.T, f *fixture, fn, rootType string, n int) {
 
 // lookup reads a record as network.Client reads it to tell what it sends
 // with a transaction (an authority of the channel's member org).
+// The ledger's last transaction stays the one before the lookup.
 func (f *fixture) lookup(recordType, number string) ([]byte, error) {
+	last := f.m.Last
+	defer func() { f.m.Last = last }()
 	return run(f, cityAAuthority, func(s store.Store) ([]byte, error) {
 		var v any
 		var err error
@@ -318,12 +321,12 @@ func TestRegisteredProductsAreCheckedByProof(t *testing.T) {
 	if _, err := f.register(src, ""); err != nil {
 		t.Fatal(err)
 	}
-	if named := domain.PartiesNamed("RegisterCertificate", []string{f.signCert(src), ""}); !slices.Equal(f.m.Last.Proved, []string{number}) || !slices.Equal(named, []string{number}) {
+	if named := domain.PartiesNamed("RegisterCertificate", []string{f.signCert(src), ""}, nil); !slices.Equal(f.m.Last.Proved, []string{number}) || !slices.Equal(named, []string{number}) {
 		t.Fatalf("RegisterCertificate asked the proofs of %v, its client sends %v; want its number alone", f.m.Last.Proved, named)
 	}
 	in := applicationInput(otherEntCode, false, src.RegistrationNumber)
 	inJSON, _ := json.Marshal(in)
-	if named := domain.PartiesNamed("Apply", []string{string(inJSON)}); !slices.Contains(named, src.RegistrationNumber) {
+	if named := domain.PartiesNamed("Apply", []string{string(inJSON)}, nil); !slices.Contains(named, src.RegistrationNumber) {
 		t.Fatalf("the client of Apply sends no proof of the product it re-develops: %v", named)
 	}
 	f.m.Transient[entry] = before // its proof of absence, made before the registration

@@ -189,3 +189,43 @@ func ChangeCredentialStatus(j *Jurisdiction, r *CredentialRecord, action, reason
 	next.Status, next.StatusReason, next.Last, next.Version = to, reason, c, r.Version+1
 	return &next, nil
 }
+
+// CredentialAsSubject checks a signed credential sent as an order's
+// subject, its signature already verified with k (the registered key its
+// signature names; nil: none): the credential numbered, of this channel
+// and jurisdiction, signed with a key of this jurisdiction's authority
+// and of its issuing department, the key it names, valid on its issue day
+// and not compromised by then (its day on or after the compromise's). A
+// key retired or withdrawn since still vouches for what it signed. Whether the channel registered the credential is not checked
+// (the read of its record would name it). It tells whether the
+// credential is the party's.
+func CredentialAsSubject(j *Jurisdiction, k *IssuerKey, d *Credential, number, party string) (bool, error) {
+	if d.AuthorizationNumber != number {
+		return false, Invalid(RuleObligation, "subject", "the signed credential sent is %s, not %s", truncate(d.AuthorizationNumber, 40), number)
+	}
+	if d.Channel != j.Channel || d.DivisionCode != j.DivisionCode {
+		return false, Invalid(RuleObligation, "subject", "credential %s is of channel %q (%s), not of %s (%s)", number, truncate(d.Channel, 40), truncate(d.DivisionCode, 12), j.Channel, j.DivisionCode)
+	}
+	if k == nil {
+		return false, NotFound(RuleKeyUnknown, "issuerKeyId", "the key that signed credential %s is not in the key registry of channel %s", number, j.Channel)
+	}
+	if k.KeyID != d.IssuerKeyID {
+		return false, Invalid(RuleSignature, "issuerKeyId", "credential %s names key %s and is signed with %s", number, truncate(d.IssuerKeyID, 64), k.KeyID)
+	}
+	if k.OwnerMSP != j.AuthorityMSP {
+		return false, Forbidden(RuleKeyOwner, "issuerKeyId", "key %s belongs to %s, not to this jurisdiction's authority %s", k.KeyID, k.OwnerMSP, j.AuthorityMSP)
+	}
+	if d.IssuingDepartment != k.Department {
+		return false, Invalid(RuleKeyDepartment, "issuingDepartment", "%q differs from the key's department %q", truncate(d.IssuingDepartment, 60), k.Department)
+	}
+	if d.IssueDate < k.ValidFrom || d.IssueDate > k.ValidUntil {
+		return false, Forbidden(RuleKeyWindow, "issuerKeyId", "key %s is valid %s to %s, not on the credential's issue day %s", k.KeyID, k.ValidFrom, k.ValidUntil, truncate(d.IssueDate, 12))
+	}
+	if k.Status == KeyRevoked && k.CompromisedAt != "" {
+		at, err := time.Parse(time.RFC3339Nano, k.CompromisedAt)
+		if err != nil || d.IssueDate >= DateOf(at).Format(time.DateOnly) { // unreadable: compromised (fail closed)
+			return false, Forbidden(RuleKeyStatus, "issuerKeyId", "key %s was revoked, compromised from %s: what it signed since vouches for nothing", k.KeyID, k.CompromisedAt)
+		}
+	}
+	return d.HolderCreditCode == party, nil
+}

@@ -115,14 +115,11 @@ type CreditRecord struct {
 // later objection's).
 var CreditCauseKinds = []string{TypeCredential, TypeAgreement, TypeObjection, TypeObligation}
 
-// OwnedRecord is a numbered record as read for a party: an order's
-// subject, the decision a credit record names.
-type OwnedRecord struct {
+// cause is a record, as written, that may hold a decision against a
+// party (DecisionOn).
+type cause struct {
 	Kind string // its record type
 	Body []byte
-	// OfParty says the record is the party's own, or an objection against
-	// one of its records (the rule an order's subject follows).
-	OfParty bool
 }
 
 // CauseDecision is the decision a cause's record holds against a party.
@@ -150,7 +147,7 @@ func DecisionOn(recordType string, record any, party string) (PartyDecision, boo
 	if err != nil {
 		return PartyDecision{}, false
 	}
-	d, ok := OwnedRecord{Kind: recordType, Body: body, OfParty: true}.Decision(party)
+	d, ok := cause{Kind: recordType, Body: body}.Decision(party)
 	return PartyDecision{Kind: recordType, What: d.What, TxID: d.TxID}, ok
 }
 
@@ -159,17 +156,14 @@ func DecisionOn(recordType string, record any, party string) (PartyDecision, boo
 // agreement, a dismissed objection, a report, a withdrawn order). An
 // agreement is revoked against its grantee: the grantor revokes what it
 // granted. An obligation counts when it was opened as an order.
-func (c OwnedRecord) Decision(party string) (CauseDecision, bool) {
+func (c cause) Decision(party string) (CauseDecision, bool) {
 	d, ok := c.decision(party)
 	// A decision is known by its transaction (the key of the record
 	// written on it): one without a well-formed ID is none of ours.
 	return d, ok && txIDPattern.MatchString(d.TxID)
 }
 
-func (c OwnedRecord) decision(party string) (CauseDecision, bool) {
-	if !c.OfParty {
-		return CauseDecision{}, false
-	}
+func (c cause) decision(party string) (CauseDecision, bool) {
 	switch c.Kind {
 	case TypeCredential:
 		var r CredentialRecord

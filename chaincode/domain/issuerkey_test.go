@@ -70,3 +70,63 @@ func TestRegisterIssuerKeyWindow(t *testing.T) {
 		wantRule(t, err, RuleKeyWindow, "validUntil")
 	}
 }
+
+// TestCredentialAsSubject: a signed credential sent as an order's subject
+// vouches for its holder only if it is the one numbered, of this channel,
+// signed with this authority's key of its department, the key it names,
+// valid on its issue day and not compromised by then; a key retired since
+// still vouches for what it signed.
+func TestCredentialAsSubject(t *testing.T) {
+	j := &Jurisdiction{Channel: "nanning", DivisionCode: "450100", AuthorityMSP: "CityAMSP"}
+	const number, holder = "SQ-450100-2026-3KQ7M2XA-K", "91450100MA5KXXXX0X"
+	doc := func() *Credential {
+		return &Credential{AuthorizationNumber: number, HolderCreditCode: holder, IssuingDepartment: "南宁市大数据发展局", IssueDate: "2026-03-02",
+			DivisionCode: "450100", Channel: "nanning", IssuerKeyID: "k1"}
+	}
+	cases := []struct {
+		name        string
+		doc         func(d *Credential)
+		key         func(k *IssuerKey) *IssuerKey
+		party, rule string
+		ofParty     bool
+	}{
+		{name: "the holder's", party: holder, ofParty: true},
+		{name: "another's", party: "91450100MA5KYYYY0Y"},
+		{name: "retired since", key: func(k *IssuerKey) *IssuerKey { k.Status = KeyRetired; return k }, party: holder, ofParty: true},
+		{name: "withdrawn, not compromised", key: func(k *IssuerKey) *IssuerKey { k.Status = KeyRevoked; return k }, party: holder, ofParty: true},
+		{name: "compromised after", key: func(k *IssuerKey) *IssuerKey {
+			k.Status, k.CompromisedAt = KeyRevoked, "2026-03-02T16:00:00Z" // 03-03 in CST
+			return k
+		}, party: holder, ofParty: true},
+		{name: "compromised that day", key: func(k *IssuerKey) *IssuerKey {
+			k.Status, k.CompromisedAt = KeyRevoked, "2026-03-01T16:00:00Z" // 03-02 in CST
+			return k
+		}, party: holder, rule: RuleKeyStatus},
+		{name: "another number", doc: func(d *Credential) { d.AuthorizationNumber = "SQ-450100-2026-3KQ7M2XB-K" }, party: holder, rule: RuleObligation},
+		{name: "another channel", doc: func(d *Credential) { d.Channel = "liuzhou" }, party: holder, rule: RuleObligation},
+		{name: "no such key", key: func(*IssuerKey) *IssuerKey { return nil }, party: holder, rule: RuleKeyUnknown},
+		{name: "names another key", doc: func(d *Credential) { d.IssuerKeyID = "k2" }, party: holder, rule: RuleSignature},
+		{name: "another authority's key", key: func(k *IssuerKey) *IssuerKey { k.OwnerMSP = "CityBMSP"; return k }, party: holder, rule: RuleKeyOwner},
+		{name: "another department", doc: func(d *Credential) { d.IssuingDepartment = "柳州市大数据发展局" }, party: holder, rule: RuleKeyDepartment},
+		{name: "before the key's window", doc: func(d *Credential) { d.IssueDate = "2025-12-31" }, party: holder, rule: RuleKeyWindow},
+	}
+	for _, c := range cases {
+		d, k := doc(), activeKey()
+		if c.doc != nil {
+			c.doc(d)
+		}
+		if c.key != nil {
+			k = c.key(k)
+		}
+		ofParty, err := CredentialAsSubject(j, k, d, number, c.party)
+		if c.rule != "" {
+			if re, ok := AsRule(err); !ok || re.Rule != c.rule || ofParty {
+				t.Errorf("%s: %v (its party's: %v), want a refusal by %s", c.name, err, ofParty, c.rule)
+			}
+			continue
+		}
+		if err != nil || ofParty != c.ofParty {
+			t.Errorf("%s: %v, %v; want %v", c.name, ofParty, err, c.ofParty)
+		}
+	}
+}

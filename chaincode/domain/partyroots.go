@@ -523,20 +523,44 @@ func decodeNamed(a []string, i int, v any) {
 // fn's client sends (TransientParty): the well-formed, distinct ones its
 // arguments name (RegistryID), at most MaxPartiesNamed; nil for a
 // transaction that reads nothing by proof.
-func PartiesNamed(fn string, args []string) []string {
+//
+// lookup reads a record as the client's caller reads it (nil: none are
+// read): an order whose subject is an objection against a certificate
+// checks the certificate by proof too.
+func PartiesNamed(fn string, args []string, lookup func(recordType, number string) ([]byte, error)) []string {
 	named, ok := partiesNamed[Action(fn)]
 	if !ok {
 		return nil
 	}
+	ids := named(args)
+	if Action(fn) == ActOpenObligation && lookup != nil {
+		ids = append(ids, objectedCertificate(args, lookup)...)
+	}
 	var out []string
 	seen := map[string]bool{}
-	for _, c := range named(args) {
+	for _, c := range ids {
 		if RegistryKind(c) != "" && !seen[c] && len(out) < MaxPartiesNamed {
 			seen[c] = true
 			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// objectedCertificate is the certificate an order's subject objects to,
+// when the subject is an objection against one (none otherwise, or when
+// lookup cannot read the objection: the chaincode refuses the order).
+func objectedCertificate(args []string, lookup func(recordType, number string) ([]byte, error)) []string {
+	var in ObligationInput
+	decodeNamed(args, 0, &in)
+	if k, ok := NumberedOf(in.Subject); !ok || k.RecordType != TypeObjection {
+		return nil
+	}
+	var o Objection
+	if b, err := lookup(TypeObjection, in.Subject); err != nil || b == nil || json.Unmarshal(b, &o) != nil || o.TargetKind != "certificate" {
+		return nil
+	}
+	return []string{o.Target}
 }
 
 // ProvesParties tells whether fn checks the parties it names by proof.

@@ -229,11 +229,12 @@ func (t *memTx) Put(key string, value []byte) error {
 }
 
 // movesARoot tells whether key is a root of the registries kept by roots
-// (domain/partyroots.go), which the chaincode moves from the committed
+// (domain/partyroots.go) or the parties' facts' root (in the collection),
+// which the chaincode moves from the committed
 // root with a proof: Fabric lets a transaction write a key twice, the last
 // write winning, which for a root loses the first move.
 func movesARoot(key string) bool {
-	for _, t := range []string{domain.TypePartyRoot, domain.TypeProductRoot} {
+	for _, t := range []string{domain.TypePartyRoot, domain.TypeProductRoot, domain.TypeFactsRoot} {
 		if prefix, _ := domain.CompositeKey(t); strings.HasPrefix(key, prefix) {
 			return true
 		}
@@ -388,6 +389,9 @@ func (t *memTx) PutPrivate(key string, value []byte) error {
 	}
 	if err := t.mayWrite(); err != nil {
 		return err
+	}
+	if _, again := t.privateWrites[key]; again && movesARoot(key) {
+		return fmt.Errorf("private key %q written twice in one transaction: the facts' root moves once per transaction (its second move would start from the committed root and lose the first)", key)
 	}
 	t.trips.Puts++
 	t.trips.PrivateKeys = append(t.trips.PrivateKeys, key)
