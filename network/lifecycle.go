@@ -314,6 +314,34 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 			return err
 		}
 		fmt.Fprintf(n.Out, "  committed %s on %s (sequence %d)\n", n.label(), c.Name, seq)
+		// Before the next channel's commit: a peer launches the package
+		// when a channel's definition names it, and a second channel's
+		// commit during that launch made a second connection to the same
+		// server, refused as a duplicate chaincode ID, after which the
+		// peer's lifecycle answered nothing until the launch timed out
+		// (5 minutes, and the next commit's wait failed).
+		for _, p := range peers {
+			if err := n.awaitLaunched(p, c); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
+}
+
+// awaitLaunched waits until peer p answers the chaincode on channel c (its
+// contract metadata, a read no access rule holds back): the package its
+// definition names is launched there.
+func (n *Net) awaitLaunched(p *Peer, c *Channel) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		_, err := n.peerCLI(p, "admin", n.L.AdminMSP(p.org), 30*time.Second, "chaincode", "query", "-C", c.Name, "-n", n.D.Chaincode.Name, "-c", `{"Args":["org.hyperledger.fabric:GetMetadata"]}`)
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("channel %s: peer %s does not answer %s 2 minutes after its commit: %w", c.Name, p.ID(), n.label(), err)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
 }
