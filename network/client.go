@@ -430,7 +430,10 @@ func (c *Client) privately(ctx context.Context, channel, fn string, args []strin
 // root) and sent again.
 func (c *Client) proveParties(ctx context.Context, transient map[string][]byte, channel, fn string, args []string, lookup func(recordType, number string) ([]byte, error)) (release func(), err error) {
 	release = func() {}
-	codes := domain.PartiesNamed(fn, args, lookup)
+	codes, err := domain.PartiesNamed(fn, args, lookup)
+	if err != nil {
+		return release, fmt.Errorf("%s: what it names: %w", fn, err)
+	}
 	if len(codes) == 0 {
 		return release, nil
 	}

@@ -158,11 +158,19 @@ var approvedPackage = regexp.MustCompile(`"package_id"\s*:\s*"([^"]+)"`)
 
 // reapprove has each member of channel c approve the committed sequence
 // again where its approval names another package than its peer's now.
-func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) error {
+func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) (err error) {
 	def, err := n.definition(c, seq)
 	if err != nil {
 		return err
 	}
+	var moved []*Peer // whose org approved its new package: its peer launches it
+	defer func() {
+		for _, p := range moved {
+			if err == nil {
+				err = n.awaitLaunched(p, c)
+			}
+		}
+	}()
 	for _, m := range c.Members {
 		p := n.D.Org(m).Peers[0]
 		out, err := n.PeerCLI(p, "lifecycle", "chaincode", "queryapproved", "--channelID", c.Name, "--name", n.D.Chaincode.Name, "--sequence", strconv.Itoa(seq), "--output", "json")
@@ -177,6 +185,7 @@ func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) error
 			return err
 		}
 		fmt.Fprintf(n.Out, "  %s re-approved %s on %s for its new package (sequence %d)\n", m, n.label(), c.Name, seq)
+		moved = append(moved, p)
 	}
 	return nil
 }
@@ -331,7 +340,7 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 
 // awaitLaunched waits until peer p answers the chaincode on channel c (its
 // contract metadata, a read no access rule holds back): the package its
-// definition names is launched there.
+// definition (or its org's approval, re-approved) names is launched there.
 func (n *Net) awaitLaunched(p *Peer, c *Channel) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -340,7 +349,7 @@ func (n *Net) awaitLaunched(p *Peer, c *Channel) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("channel %s: peer %s does not answer %s 2 minutes after its commit: %w", c.Name, p.ID(), n.label(), err)
+			return fmt.Errorf("channel %s: peer %s does not answer %s 2 minutes after its definition named the package (a launch the peer is stuck in ends after its chaincode.startuptimeout, 5 minutes: then run up again): %w", c.Name, p.ID(), n.label(), err)
 		}
 		time.Sleep(300 * time.Millisecond)
 	}

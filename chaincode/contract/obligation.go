@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"dataledger/certs"
+
 	"dataledger/chaincode/domain"
 	"dataledger/chaincode/store"
 )
@@ -82,7 +84,7 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 		if !ok {
 			return nil, domain.Invalid(domain.RuleObligation, "subject", "%q is not the number of a record (prefixes %v)", truncate(in.Subject), domain.NumberPrefixes())
 		}
-		if x.Subject, err = a.subjectOf(s, t.j, products, readPartyFacts, "subject", kind, in.PartyCreditCode, in.Subject); err != nil {
+		if x.Subject, err = a.subjectOf(t, products, readPartyFacts, "subject", kind, in.PartyCreditCode, in.Subject); err != nil {
 			return nil, err
 		}
 	}
@@ -108,6 +110,9 @@ func (a *App) OpenObligation(s store.Store, inputJSON string) (*domain.Obligatio
 	o, err := domain.OpenObligation(t.j, p, cals, x, t.now, t.c)
 	if err != nil {
 		return nil, err
+	}
+	if kind, ok := domain.NumberedOf(in.Subject); ok && kind.RecordType == domain.TypeCredential {
+		o.SubjectDocument = certs.SM3Hex(s.Transient(domain.TransientSubject)) // what credentialOf checked
 	}
 	order, isOrder := domain.DecisionOn(domain.TypeObligation, o, o.PartyCreditCode)
 	isOrder = isOrder && o.PartyCreditCode != ""
@@ -206,7 +211,8 @@ func (a *App) emitTriggering(t *tx, ag *domain.Agreement, event string, first do
 //     collection (a member's identity only), whose key the block holds
 //     only hashed;
 //   - a kind no party owns is nobody's, and is not read.
-func (a *App) subjectOf(s store.Store, j *domain.Jurisdiction, products *provenRoots, f func() (*partyFacts, error), field string, kind domain.NumberedRecord, party, number string) (bool, error) {
+func (a *App) subjectOf(t *tx, products *provenRoots, f func() (*partyFacts, error), field string, kind domain.NumberedRecord, party, number string) (bool, error) {
+	s := t.s
 	if _, err := domain.ParseNumber(field, number, kind.Prefix); err != nil {
 		return false, err
 	}
@@ -233,7 +239,7 @@ func (a *App) subjectOf(s store.Store, j *domain.Jurisdiction, products *provenR
 		e, err := products.certificate(field, number)
 		return err == nil && e != nil && e.EnterpriseCreditCode == party, err
 	case domain.TypeCredential:
-		return a.credentialOf(s, j, field, party, number)
+		return a.credentialOf(t, field, party, number)
 	case domain.TypeObjection:
 		o, err := loadWhole[domain.Objection](a, s, key(s, kind.RecordType, number))
 		if err != nil || o == nil {
@@ -243,7 +249,7 @@ func (a *App) subjectOf(s store.Store, j *domain.Jurisdiction, products *provenR
 		if !ok || target.RecordType == domain.TypeObjection {
 			return false, nil
 		}
-		return a.subjectOf(s, j, products, f, field, target, party, o.Target)
+		return a.subjectOf(t, products, f, field, target, party, o.Target)
 	}
 	if !domain.HasOwners(kind.RecordType) {
 		return false, nil
@@ -262,7 +268,8 @@ func (a *App) subjectOf(s store.Store, j *domain.Jurisdiction, products *provenR
 // an order's subject (domain.TransientSubject: the document as
 // registered) is the party's, checked as domain.CredentialAsSubject
 // says, its signature verified with the registered key it names.
-func (a *App) credentialOf(s store.Store, j *domain.Jurisdiction, field, party, number string) (bool, error) {
+func (a *App) credentialOf(t *tx, field, party, number string) (bool, error) {
+	s := t.s
 	signed := s.Transient(domain.TransientSubject)
 	if signed == nil {
 		return false, domain.Invalid(domain.RuleObligation, field, "a credential as an order's subject comes with its signed document in the transient map (%s), as the ledger registered it", domain.TransientSubject)
@@ -280,7 +287,7 @@ func (a *App) credentialOf(s store.Store, j *domain.Jurisdiction, field, party, 
 			return false, err
 		}
 	}
-	return domain.CredentialAsSubject(j, k, doc, number, party)
+	return domain.CredentialAsSubject(t.j, k, doc, number, party, t.now)
 }
 
 // obligationStep asks the access table for act, loads an obligation and

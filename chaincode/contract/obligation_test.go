@@ -329,8 +329,11 @@ func TestAnOrdersSubjectIsCheckedWithoutItsKey(t *testing.T) {
 		return err
 	})
 
-	must[*domain.Obligation](t)(f.order(cityAAuthority, order(holderCode, cred.Number)))
+	aboutCred := must[*domain.Obligation](t)(f.order(cityAAuthority, order(holderCode, cred.Number)))
 	readsNeither("an order about a credential", cred.Number, holderCode)
+	if aboutCred.SubjectDocument != certs.SM3Hex(cred.Document) || aboutCred.Public() != nil {
+		t.Fatalf("the order keeps the digest %q of the document it was checked against, want %q", aboutCred.SubjectDocument, certs.SM3Hex(cred.Document))
+	}
 	f.refused(cityAAuthority, domain.RuleObligation, func(s store.Store) error {
 		_, err := f.order(cityAAuthority, order(otherEntCode, cred.Number))
 		return err

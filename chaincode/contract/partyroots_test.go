@@ -33,7 +33,10 @@ func readsNoParty(t *testing.T, f *fixture, fn string, args ...any) {
 			strs = append(strs, string(b))
 		}
 	}
-	named := domain.PartiesNamed(fn, strs, f.lookup)
+	named, err := domain.PartiesNamed(fn, strs, f.lookup)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range f.m.Last.Proved {
 		if !slices.Contains(named, c) {
 			t.Errorf("%s asked the proof of %s, which its client does not send (it sends %v)", fn, c, named)
@@ -321,12 +324,12 @@ func TestRegisteredProductsAreCheckedByProof(t *testing.T) {
 	if _, err := f.register(src, ""); err != nil {
 		t.Fatal(err)
 	}
-	if named := domain.PartiesNamed("RegisterCertificate", []string{f.signCert(src), ""}, nil); !slices.Equal(f.m.Last.Proved, []string{number}) || !slices.Equal(named, []string{number}) {
+	if named, _ := domain.PartiesNamed("RegisterCertificate", []string{f.signCert(src), ""}, nil); !slices.Equal(f.m.Last.Proved, []string{number}) || !slices.Equal(named, []string{number}) {
 		t.Fatalf("RegisterCertificate asked the proofs of %v, its client sends %v; want its number alone", f.m.Last.Proved, named)
 	}
 	in := applicationInput(otherEntCode, false, src.RegistrationNumber)
 	inJSON, _ := json.Marshal(in)
-	if named := domain.PartiesNamed("Apply", []string{string(inJSON)}, nil); !slices.Contains(named, src.RegistrationNumber) {
+	if named, _ := domain.PartiesNamed("Apply", []string{string(inJSON)}, nil); !slices.Contains(named, src.RegistrationNumber) {
 		t.Fatalf("the client of Apply sends no proof of the product it re-develops: %v", named)
 	}
 	f.m.Transient[entry] = before // its proof of absence, made before the registration

@@ -192,19 +192,33 @@ func ChangeCredentialStatus(j *Jurisdiction, r *CredentialRecord, action, reason
 
 // CredentialAsSubject checks a signed credential sent as an order's
 // subject, its signature already verified with k (the registered key its
-// signature names; nil: none): the credential numbered, of this channel
-// and jurisdiction, signed with a key of this jurisdiction's authority
-// and of its issuing department, the key it names, valid on its issue day
-// and not compromised by then (its day on or after the compromise's). A
-// key retired or withdrawn since still vouches for what it signed. Whether the channel registered the credential is not checked
-// (the read of its record would name it). It tells whether the
-// credential is the party's.
-func CredentialAsSubject(j *Jurisdiction, k *IssuerKey, d *Credential, number, party string) (bool, error) {
+// signature names; nil: none), as far as a document shows what
+// IssueCredential checked: the credential numbered (its number of this
+// jurisdiction and of its issue year), of this channel, issued by today,
+// signed with the key it names, a key of this jurisdiction's authority
+// and of its issuing department, not compromised by its issue day (a key
+// retired or withdrawn since still vouches for what it signed). When it
+// was registered, and whether, is not read (the read of its record would
+// name it): the order keeps the document's digest instead
+// (Obligation.SubjectDocument). It tells whether the credential is the
+// party's.
+func CredentialAsSubject(j *Jurisdiction, k *IssuerKey, d *Credential, number, party string, now time.Time) (bool, error) {
 	if d.AuthorizationNumber != number {
 		return false, Invalid(RuleObligation, "subject", "the signed credential sent is %s, not %s", truncate(d.AuthorizationNumber, 40), number)
 	}
 	if d.Channel != j.Channel || d.DivisionCode != j.DivisionCode {
-		return false, Invalid(RuleObligation, "subject", "credential %s is of channel %q (%s), not of %s (%s)", number, truncate(d.Channel, 40), truncate(d.DivisionCode, 12), j.Channel, j.DivisionCode)
+		return false, Invalid(RuleObligation, "subject", "credential %s is of channel %q (%s), not of %s (%s)",
+			number, truncate(d.Channel, 40), truncate(d.DivisionCode, 12), j.Channel, j.DivisionCode)
+	}
+	issued, err := ParseDate("issueDate", d.IssueDate)
+	if err != nil {
+		return false, err
+	}
+	if n, err := ParseNumber("subject", number, PrefixAuthorization); err != nil || n.Division != j.DivisionCode || n.Year != issued.Year() {
+		return false, Invalid(RuleObligation, "subject", "%s is not a credential number of jurisdiction %s and of its issue year %d", number, j.DivisionCode, issued.Year())
+	}
+	if issued.After(DateOf(now)) {
+		return false, Invalid(RuleObligation, "subject", "credential %s is dated %s, in the future", number, d.IssueDate)
 	}
 	if k == nil {
 		return false, NotFound(RuleKeyUnknown, "issuerKeyId", "the key that signed credential %s is not in the key registry of channel %s", number, j.Channel)
@@ -217,9 +231,6 @@ func CredentialAsSubject(j *Jurisdiction, k *IssuerKey, d *Credential, number, p
 	}
 	if d.IssuingDepartment != k.Department {
 		return false, Invalid(RuleKeyDepartment, "issuingDepartment", "%q differs from the key's department %q", truncate(d.IssuingDepartment, 60), k.Department)
-	}
-	if d.IssueDate < k.ValidFrom || d.IssueDate > k.ValidUntil {
-		return false, Forbidden(RuleKeyWindow, "issuerKeyId", "key %s is valid %s to %s, not on the credential's issue day %s", k.KeyID, k.ValidFrom, k.ValidUntil, truncate(d.IssueDate, 12))
 	}
 	if k.Status == KeyRevoked && k.CompromisedAt != "" {
 		at, err := time.Parse(time.RFC3339Nano, k.CompromisedAt)

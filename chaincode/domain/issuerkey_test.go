@@ -72,13 +72,14 @@ func TestRegisterIssuerKeyWindow(t *testing.T) {
 }
 
 // TestCredentialAsSubject: a signed credential sent as an order's subject
-// vouches for its holder only if it is the one numbered, of this channel,
+// vouches for its holder only if it is the one numbered (of this
+// jurisdiction and its issue year), of this channel, dated by today,
 // signed with this authority's key of its department, the key it names,
-// valid on its issue day and not compromised by then; a key retired since
-// still vouches for what it signed.
+// not compromised by its issue day; a key retired since still vouches for
+// what it signed.
 func TestCredentialAsSubject(t *testing.T) {
 	j := &Jurisdiction{Channel: "nanning", DivisionCode: "450100", AuthorityMSP: "CityAMSP"}
-	const number, holder = "SQ-450100-2026-3KQ7M2XA-K", "91450100MA5KXXXX0X"
+	number, holder := Number{Prefix: PrefixAuthorization, Division: "450100", Year: 2026, Serial: "3KQ7M2XA"}.String(), "91450100MA5KXXXX0X"
 	doc := func() *Credential {
 		return &Credential{AuthorizationNumber: number, HolderCreditCode: holder, IssuingDepartment: "南宁市大数据发展局", IssueDate: "2026-03-02",
 			DivisionCode: "450100", Channel: "nanning", IssuerKeyID: "k1"}
@@ -102,13 +103,15 @@ func TestCredentialAsSubject(t *testing.T) {
 			k.Status, k.CompromisedAt = KeyRevoked, "2026-03-01T16:00:00Z" // 03-02 in CST
 			return k
 		}, party: holder, rule: RuleKeyStatus},
-		{name: "another number", doc: func(d *Credential) { d.AuthorizationNumber = "SQ-450100-2026-3KQ7M2XB-K" }, party: holder, rule: RuleObligation},
+		{name: "another number", doc: func(d *Credential) { d.AuthorizationNumber = "SQ-450100-2026-3KQ7M2XB" }, party: holder, rule: RuleObligation},
 		{name: "another channel", doc: func(d *Credential) { d.Channel = "liuzhou" }, party: holder, rule: RuleObligation},
 		{name: "no such key", key: func(*IssuerKey) *IssuerKey { return nil }, party: holder, rule: RuleKeyUnknown},
 		{name: "names another key", doc: func(d *Credential) { d.IssuerKeyID = "k2" }, party: holder, rule: RuleSignature},
 		{name: "another authority's key", key: func(k *IssuerKey) *IssuerKey { k.OwnerMSP = "CityBMSP"; return k }, party: holder, rule: RuleKeyOwner},
 		{name: "another department", doc: func(d *Credential) { d.IssuingDepartment = "柳州市大数据发展局" }, party: holder, rule: RuleKeyDepartment},
-		{name: "before the key's window", doc: func(d *Credential) { d.IssueDate = "2025-12-31" }, party: holder, rule: RuleKeyWindow},
+		{name: "dated another year than its number's", doc: func(d *Credential) { d.IssueDate = "2025-12-31" }, party: holder, rule: RuleObligation},
+		{name: "dated in the future", doc: func(d *Credential) { d.IssueDate = "2026-03-03" }, party: holder, rule: RuleObligation},
+		{name: "not a date", doc: func(d *Credential) { d.IssueDate = "2026-3-2" }, party: holder, rule: RuleDocument},
 	}
 	for _, c := range cases {
 		d, k := doc(), activeKey()
@@ -118,7 +121,7 @@ func TestCredentialAsSubject(t *testing.T) {
 		if c.key != nil {
 			k = c.key(k)
 		}
-		ofParty, err := CredentialAsSubject(j, k, d, number, c.party)
+		ofParty, err := CredentialAsSubject(j, k, d, number, c.party, at)
 		if c.rule != "" {
 			if re, ok := AsRule(err); !ok || re.Rule != c.rule || ofParty {
 				t.Errorf("%s: %v (its party's: %v), want a refusal by %s", c.name, err, ofParty, c.rule)

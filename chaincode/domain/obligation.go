@@ -225,6 +225,11 @@ type Obligation struct {
 	DueNote   string `json:"dueNote,omitempty"`
 	FiledOn   string `json:"filedOn,omitempty"`
 	FiledLate bool   `json:"filedLate,omitempty"`
+	// SubjectDocument is, for an order about a credential, the SM3 of
+	// the signed document it was checked against (sent by the client,
+	// not read from the ledger: domain.CredentialAsSubject), which an
+	// audit matches against the credential's registered document.
+	SubjectDocument string `json:"subjectDocument,omitempty"`
 	// Fees are the items of the latest filing of a fee schedule.
 	Fees    []FeeItem `json:"fees,omitempty"`
 	Filings int       `json:"filings"`

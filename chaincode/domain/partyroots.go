@@ -527,14 +527,18 @@ func decodeNamed(a []string, i int, v any) {
 // lookup reads a record as the client's caller reads it (nil: none are
 // read): an order whose subject is an objection against a certificate
 // checks the certificate by proof too.
-func PartiesNamed(fn string, args []string, lookup func(recordType, number string) ([]byte, error)) []string {
+func PartiesNamed(fn string, args []string, lookup func(recordType, number string) ([]byte, error)) ([]string, error) {
 	named, ok := partiesNamed[Action(fn)]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	ids := named(args)
 	if Action(fn) == ActOpenObligation && lookup != nil {
-		ids = append(ids, objectedCertificate(args, lookup)...)
+		objected, err := objectedCertificate(args, lookup)
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, objected...)
 	}
 	var out []string
 	seen := map[string]bool{}
@@ -544,23 +548,28 @@ func PartiesNamed(fn string, args []string, lookup func(recordType, number strin
 			out = append(out, c)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // objectedCertificate is the certificate an order's subject objects to,
 // when the subject is an objection against one (none otherwise, or when
-// lookup cannot read the objection: the chaincode refuses the order).
-func objectedCertificate(args []string, lookup func(recordType, number string) ([]byte, error)) []string {
+// there is no such objection for lookup's caller: the chaincode refuses
+// the order).
+func objectedCertificate(args []string, lookup func(recordType, number string) ([]byte, error)) ([]string, error) {
 	var in ObligationInput
 	decodeNamed(args, 0, &in)
 	if k, ok := NumberedOf(in.Subject); !ok || k.RecordType != TypeObjection {
-		return nil
+		return nil, nil
+	}
+	b, err := lookup(TypeObjection, in.Subject)
+	if err != nil {
+		return nil, fmt.Errorf("reading the objection %s, the order's subject: %w", in.Subject, err)
 	}
 	var o Objection
-	if b, err := lookup(TypeObjection, in.Subject); err != nil || b == nil || json.Unmarshal(b, &o) != nil || o.TargetKind != "certificate" {
-		return nil
+	if b == nil || json.Unmarshal(b, &o) != nil || o.TargetKind != "certificate" {
+		return nil, nil
 	}
-	return []string{o.Target}
+	return []string{o.Target}, nil
 }
 
 // ProvesParties tells whether fn checks the parties it names by proof.

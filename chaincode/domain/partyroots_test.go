@@ -228,7 +228,7 @@ func TestPartiesNamedReadsTheArgumentsOfEachTransaction(t *testing.T) {
 		{"IssueCredential", []string{codes[0]}, nil},
 	}
 	for _, c := range cases {
-		if got := PartiesNamed(c.fn, c.args, nil); fmt.Sprint(got) != fmt.Sprint(c.want) {
+		if got, _ := PartiesNamed(c.fn, c.args, nil); fmt.Sprint(got) != fmt.Sprint(c.want) {
 			t.Errorf("%s: %v, want %v", c.fn, got, c.want)
 		}
 	}
