@@ -131,6 +131,33 @@ func sameMSP(a, b []byte) bool {
 	return proto.Unmarshal(a, &x) == nil && proto.Unmarshal(b, &y) == nil && proto.Equal(&x, &y)
 }
 
+// EditMSP rewrites an organization group's MSP value with edit (its
+// version unchanged: a configuration update computes it, a forger
+// leaves it).
+func EditMSP(org *common.ConfigGroup, edit func(fc *msp.FabricMSPConfig) error) error {
+	v := org.GetValues()["MSP"]
+	if v == nil {
+		return fmt.Errorf("the organization group has no MSP value")
+	}
+	var mc msp.MSPConfig
+	var fc msp.FabricMSPConfig
+	if err := proto.Unmarshal(v.Value, &mc); err != nil {
+		return err
+	}
+	if err := proto.Unmarshal(mc.Config, &fc); err != nil {
+		return err
+	}
+	if err := edit(&fc); err != nil {
+		return err
+	}
+	var err error
+	if mc.Config, err = proto.Marshal(&fc); err != nil {
+		return err
+	}
+	v.Value, err = proto.Marshal(&mc)
+	return err
+}
+
 func parseMSP(raw []byte) (*MSP, error) {
 	var mc msp.MSPConfig
 	if err := proto.Unmarshal(raw, &mc); err != nil {

@@ -373,7 +373,7 @@ func TestConfigurationAttacksTheReviewFound(t *testing.T) {
 		c.reconfigure(t, func(root *common.ConfigGroup) error {
 			org := root.Groups["Application"].Groups["CityAMSP"]
 			org.Values["MSP"].Version++
-			return prooftest.EditMSP(org, func(fc *msp.FabricMSPConfig) error { fc.Name = "ProvinceMSP"; return nil })
+			return proof.EditMSP(org, func(fc *msp.FabricMSPConfig) error { fc.Name = "ProvinceMSP"; return nil })
 		}, nil, "CityAMSP/admin")
 		c.terminate(t, c.scenario, "许可范围变更")
 		failsWith(t, proof.Verify(c.bundle(t, c.cert), c.l.Trust()), "config[", "two different MSPs are named ProvinceMSP")

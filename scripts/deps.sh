@@ -6,6 +6,7 @@ set -euo pipefail
 command -v go >/dev/null || { echo "dataledger needs Go 1.26 on PATH" >&2; exit 1; }
 missing=()
 command -v openssl >/dev/null || missing+=(openssl)
+command -v gcc >/dev/null || missing+=(gcc) # cgo: Fabric CA's SQLite driver (dataledger fabric build)
 # Headless Chromium for the verification page's browser test.
 command -v chromium >/dev/null || missing+=(chromium chromium-driver)
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing+=(fonts-wqy-microhei) # CJK glyphs in screenshots

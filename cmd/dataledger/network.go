@@ -110,15 +110,19 @@ func networkCmd() *cobra.Command {
 
 func fabricCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "fabric", Short: "The Fabric binaries"}
-	tools := "network/fabrictools"
+	tools, caTools := "network/fabrictools", "network/catools"
 	build := &cobra.Command{
 		Use:   "build",
-		Short: "Build Fabric " + fabricbin.Version + " binaries into the cache (instant when cached)",
+		Short: "Build Fabric " + fabricbin.Version + " and Fabric CA " + fabricbin.CAVersion + " binaries into the cache (instant when cached)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return fabricbin.Ensure(tools, cmd.OutOrStdout())
+			if err := fabricbin.Ensure(tools, cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			return fabricbin.EnsureCA(caTools, cmd.OutOrStdout())
 		},
 	}
 	build.Flags().StringVar(&tools, "fabric-tools", tools, "module that pins the Fabric release")
+	build.Flags().StringVar(&caTools, "ca-tools", caTools, "module that pins the Fabric CA release")
 	dir := &cobra.Command{
 		Use:   "dir",
 		Short: "Print the directory of the cached binaries",

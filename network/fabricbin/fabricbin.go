@@ -1,6 +1,7 @@
 // Package fabricbin builds the Hyperledger Fabric binaries the network runs
-// (peer, orderer, configtxgen, osnadmin, cryptogen) from the Go module proxy
-// into a cache directory keyed by version, and copies Fabric's sample
+// (peer, orderer, configtxgen, osnadmin, cryptogen) and the Fabric CA
+// binaries (fabric-ca-server, fabric-ca-client) from the Go module proxy
+// into cache directories keyed by version, and copies Fabric's sample
 // core.yaml and orderer.yaml beside them as templates. A second call finds
 // the cache and returns at once.
 package fabricbin
@@ -25,90 +26,142 @@ const (
 // Commands are the Fabric commands the network needs.
 var Commands = []string{"peer", "orderer", "configtxgen", "osnadmin", "cryptogen"}
 
+// kit is one set of binaries built from one module into one cache
+// directory.
+type kit struct {
+	name, version string
+	module        string // its path, which GONOSUMDB names
+	cacheName     string // its directory under ~/.cache/dataledger
+	env           string // the variable that overrides the directory
+	commands      []string
+	cgo           bool     // Fabric CA's SQLite driver needs cgo
+	templates     []string // files copied from the module's sampleconfig
+}
+
+var fabric = kit{name: "fabric", version: Version, module: "github.com/hyperledger/fabric", cacheName: "fabric-" + Version,
+	env: "DATALEDGER_FABRIC_DIR", commands: Commands, templates: []string{"core.yaml", "orderer.yaml"}}
+
+// Fabric CA: each org's certificate authority (enrollment with attributes,
+// revocation and CRLs), built the same way from its own tools module
+// (network/catools).
+const (
+	CAVersion = "1.5.13"
+	CAModule  = "github.com/hyperledger/fabric-ca@v1.5.13-0.20240620215654-493a48abb873"
+)
+
+// CACommands are the Fabric CA commands.
+var CACommands = []string{"fabric-ca-server", "fabric-ca-client"}
+
+var fabricCA = kit{name: "fabric-ca", version: CAVersion, module: "github.com/hyperledger/fabric-ca", cacheName: "fabric-ca-" + CAVersion,
+	env: "DATALEDGER_FABRIC_CA_DIR", commands: CACommands, cgo: true}
+
 // Dir is where the binaries of this version live:
 // $DATALEDGER_FABRIC_DIR, or ~/.cache/dataledger/fabric-<version>.
-func Dir() string {
-	if d := os.Getenv("DATALEDGER_FABRIC_DIR"); d != "" {
+func Dir() string { return fabric.dir() }
+
+// CADir is where the Fabric CA binaries live: $DATALEDGER_FABRIC_CA_DIR,
+// or ~/.cache/dataledger/fabric-ca-<version>.
+func CADir() string { return fabricCA.dir() }
+
+func (k kit) dir() string {
+	if d := os.Getenv(k.env); d != "" {
 		return d
 	}
 	base, err := os.UserCacheDir()
 	if err != nil {
 		base = filepath.Join(os.TempDir(), "cache")
 	}
-	return filepath.Join(base, "dataledger", "fabric-"+Version)
+	return filepath.Join(base, "dataledger", k.cacheName)
 }
 
 // Bin is the path of one Fabric command.
 func Bin(name string) string { return filepath.Join(Dir(), "bin", name) }
 
+// CABin is the path of one Fabric CA command.
+func CABin(name string) string { return filepath.Join(CADir(), "bin", name) }
+
 // ConfigTemplate is the path of Fabric's sample core.yaml or orderer.yaml.
 func ConfigTemplate(name string) string { return filepath.Join(Dir(), "config", name) }
 
 // Present reports whether every binary and template is in the cache.
-func Present() bool {
-	for _, c := range Commands {
-		if fi, err := os.Stat(Bin(c)); err != nil || fi.Mode()&0o111 == 0 {
+func Present() bool { return fabric.present() }
+
+func (k kit) present() bool {
+	for _, c := range k.commands {
+		if fi, err := os.Stat(filepath.Join(k.dir(), "bin", c)); err != nil || fi.Mode()&0o111 == 0 {
 			return false
 		}
 	}
-	for _, f := range []string{"core.yaml", "orderer.yaml"} {
-		if _, err := os.Stat(ConfigTemplate(f)); err != nil {
+	for _, f := range k.templates {
+		if _, err := os.Stat(filepath.Join(k.dir(), "config", f)); err != nil {
 			return false
 		}
 	}
 	return true
 }
 
-// Ensure builds the binaries unless they are cached. toolsDir is the
-// module that pins Fabric (network/fabrictools). Progress goes to log.
-func Ensure(toolsDir string, log io.Writer) error {
-	if Present() {
-		fmt.Fprintf(log, "fabric %s: binaries cached in %s\n", Version, Dir())
+// Ensure builds the Fabric binaries unless they are cached. toolsDir is
+// the module that pins Fabric (network/fabrictools). Progress goes to log.
+func Ensure(toolsDir string, log io.Writer) error { return fabric.ensure(toolsDir, log) }
+
+// EnsureCA builds the Fabric CA binaries unless they are cached. toolsDir
+// is the module that pins Fabric CA (network/catools).
+func EnsureCA(toolsDir string, log io.Writer) error { return fabricCA.ensure(toolsDir, log) }
+
+func (k kit) ensure(toolsDir string, log io.Writer) error {
+	if k.present() {
+		fmt.Fprintf(log, "%s %s: binaries cached in %s\n", k.name, k.version, k.dir())
 		return nil
 	}
 	start := time.Now()
-	fmt.Fprintf(log, "fabric %s: building %s from the Go module proxy into %s (a few minutes the first time)\n",
-		Version, strings.Join(Commands, ", "), Dir())
-	tmp := Dir() + ".partial"
+	fmt.Fprintf(log, "%s %s: building %s from the Go module proxy into %s (a minute or a few the first time)\n",
+		k.name, k.version, strings.Join(k.commands, ", "), k.dir())
+	tmp := k.dir() + ".partial"
 	if err := os.RemoveAll(tmp); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(filepath.Join(tmp, "bin"), 0o755); err != nil {
 		return err
 	}
-	env := append(os.Environ(), "GONOSUMDB=github.com/hyperledger/fabric", "GOFLAGS=-mod=mod", "CGO_ENABLED=0")
+	cgo := "CGO_ENABLED=0"
+	if k.cgo {
+		cgo = "CGO_ENABLED=1"
+	}
+	env := append(os.Environ(), "GONOSUMDB="+k.module, "GOFLAGS=-mod=mod", cgo)
 	args := []string{"build", "-trimpath", "-o", filepath.Join(tmp, "bin") + "/"}
-	for _, c := range Commands {
-		args = append(args, "github.com/hyperledger/fabric/cmd/"+c)
+	for _, c := range k.commands {
+		args = append(args, k.module+"/cmd/"+c)
 	}
 	if err := run(toolsDir, env, log, "go", args...); err != nil {
-		return fmt.Errorf("building Fabric %s failed: %w\nretry with: dataledger fabric build (it starts over; a network or proxy error is usually passing)", Version, err)
+		return fmt.Errorf("building %s %s failed: %w\nretry with: dataledger fabric build (it starts over; a network or proxy error is usually passing)", k.name, k.version, err)
 	}
-	var dir bytes.Buffer
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/hyperledger/fabric")
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = toolsDir, env, &dir, log
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("locating Fabric's sampleconfig: %w", err)
-	}
-	if err := os.MkdirAll(filepath.Join(tmp, "config"), 0o755); err != nil {
-		return err
-	}
-	for _, f := range []string{"core.yaml", "orderer.yaml"} {
-		data, err := os.ReadFile(filepath.Join(strings.TrimSpace(dir.String()), "sampleconfig", f))
-		if err != nil {
+	if len(k.templates) > 0 {
+		var dir bytes.Buffer
+		cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", k.module)
+		cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = toolsDir, env, &dir, log
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("locating %s's sampleconfig: %w", k.name, err)
+		}
+		if err := os.MkdirAll(filepath.Join(tmp, "config"), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(filepath.Join(tmp, "config", f), data, 0o644); err != nil {
-			return err
+		for _, f := range k.templates {
+			data, err := os.ReadFile(filepath.Join(strings.TrimSpace(dir.String()), "sampleconfig", f))
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(tmp, "config", f), data, 0o644); err != nil {
+				return err
+			}
 		}
 	}
-	if err := os.RemoveAll(Dir()); err != nil {
+	if err := os.RemoveAll(k.dir()); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, Dir()); err != nil {
+	if err := os.Rename(tmp, k.dir()); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "fabric %s: built in %s\n", Version, time.Since(start).Round(time.Second))
+	fmt.Fprintf(log, "%s %s: built in %s\n", k.name, k.version, time.Since(start).Round(time.Second))
 	return nil
 }
 

@@ -273,36 +273,13 @@ func editMSPs(raw *[]byte, edit func(fc *msp.FabricMSPConfig) error) error {
 	return EditConfig(raw, func(root *common.ConfigGroup) error {
 		for _, section := range []string{"Application", "Orderer"} {
 			for _, org := range root.Groups[section].GetGroups() {
-				if err := EditMSP(org, edit); err != nil {
+				if err := proof.EditMSP(org, edit); err != nil {
 					return err
 				}
 			}
 		}
 		return nil
 	})
-}
-
-// EditMSP rewrites an organization group's MSP value with edit (its
-// version unchanged: a forger's edit, or the caller bumps it).
-func EditMSP(org *common.ConfigGroup, edit func(fc *msp.FabricMSPConfig) error) error {
-	v := org.Values["MSP"]
-	var mc msp.MSPConfig
-	var fc msp.FabricMSPConfig
-	if err := proto.Unmarshal(v.Value, &mc); err != nil {
-		return err
-	}
-	if err := proto.Unmarshal(mc.Config, &fc); err != nil {
-		return err
-	}
-	if err := edit(&fc); err != nil {
-		return err
-	}
-	var err error
-	if mc.Config, err = proto.Marshal(&fc); err != nil {
-		return err
-	}
-	v.Value, err = proto.Marshal(&mc)
-	return err
 }
 
 // EditConfig rewrites the channel group of a configuration block with

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"dataledger/network"
+)
+
+// caCmd runs an org's own certificate authority (Fabric CA, signing with
+// the org's CA key): enrolls its identities with their roles and credit
+// codes, and revokes them, publishing the CRL in the configuration of the
+// org's channels by its own admin's signature.
+func caCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "ca", Short: "An org's certificate authority: start it, enroll and revoke identities"}
+	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
+	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
+	var org string
+	var port int
+	cmd.PersistentFlags().StringVar(&org, "org", "", "the org (MSP ID) whose CA it is")
+	cmd.PersistentFlags().IntVar(&port, "port", 7054, "the CA's port on 127.0.0.1 (its operations endpoint: the next one)")
+	_ = cmd.MarkPersistentFlagRequired("org")
+	startCA := func(cmd *cobra.Command) (*network.Net, *network.CA, error) {
+		n, err := openNet(cmd)
+		if err != nil {
+			return nil, nil, err
+		}
+		ca, err := n.StartCA(org, port)
+		return n, ca, err
+	}
+	start := &cobra.Command{
+		Use:   "start --org MSPID [--port P]",
+		Short: "Start the org's Fabric CA (its state in the org's directory; network down stops it)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, _, err := startCA(cmd)
+			if err == nil {
+				fmt.Fprintf(cmd.OutOrStdout(), "the CA of %s answers on 127.0.0.1:%d\n", org, port)
+			}
+			return err
+		},
+	}
+	var role, creditCode string
+	enroll := &cobra.Command{
+		Use:   "enroll NAME --org MSPID --role ROLE [--credit-code CODE]",
+		Short: "Register and enroll an identity of the org, its role (and an enterprise's credit code) in its certificate",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, ca, err := startCA(cmd)
+			if err != nil {
+				return err
+			}
+			if err := ca.Enroll(network.User{Name: args[0], Role: role, CreditCode: creditCode}); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "enrolled %s (%s) of %s into %s\n", args[0], role, org, n.L.UserMSP(n.D.Org(org), args[0]))
+			return nil
+		},
+	}
+	enroll.Flags().StringVar(&role, "role", "", "its role (domain roles: authority, operator, clerk, enterprise, …)")
+	enroll.Flags().StringVar(&creditCode, "credit-code", "", "an enterprise identity's credit code")
+	_ = enroll.MarkFlagRequired("role")
+	var reason string
+	revoke := &cobra.Command{
+		Use:   "revoke NAME --org MSPID [--reason R]",
+		Short: "Revoke an identity's certificates and publish the CRL in the org's channels (its admin signs)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			n, ca, err := startCA(cmd)
+			if err != nil {
+				return err
+			}
+			crl, err := ca.Revoke(args[0], reason)
+			if err != nil {
+				return err
+			}
+			blocks, err := n.PublishCRL(org, crl)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s of %s; its CRL is in configuration blocks %v\n", args[0], org, blocks)
+			return n.WriteTrust() // it pins the configuration in force: publish it again
+		},
+	}
+	revoke.Flags().StringVar(&reason, "reason", "unspecified", "the revocation reason (RFC 5280 name: keycompromise, superseded, …)")
+	stop := &cobra.Command{
+		Use:   "stop --org MSPID",
+		Short: "Stop the org's CA",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			return n.StopCA(org)
+		},
+	}
+	cmd.AddCommand(start, enroll, revoke, stop)
+	return cmd
+}
