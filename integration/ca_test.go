@@ -62,6 +62,14 @@ func TestAnOrgsCAEnrollsWhoActsOnTheNetwork(t *testing.T) {
 	if err := ca.Enroll(network.User{Name: "ca-enterprise", Role: domain.RoleEnterprise, CreditCode: own}); err != nil {
 		t.Fatal(err)
 	}
+	// Enrolling never replaces an identity: not the description's users,
+	// not one enrolled before, not a name that leaves the users' directory.
+	for _, u := range []network.User{{Name: "authority", Role: domain.RoleClerk}, {Name: "ca-clerk", Role: domain.RoleClerk},
+		{Name: "../admin", Role: domain.RoleClerk}, {Name: "ca-other", Role: "clerk,hf.Registrar.Roles=client"}} {
+		if err := ca.Enroll(u); err == nil {
+			t.Fatalf("the CA enrolled %+v", u)
+		}
+	}
 	// The enterprise reads its own party and not another's: its credit
 	// code reached the chaincode from the CA's certificate.
 	ent := connect(t, "CityAMSP", "ca-enterprise", nil)
@@ -122,6 +130,10 @@ func TestAnOrgsCAEnrollsWhoActsOnTheNetwork(t *testing.T) {
 	}
 	if !listed {
 		t.Fatalf("nanning's configuration (block %d) holds no CRL of CityAMSP's CA listing the revoked certificate %x (%s)", block, cert.SerialNumber, said)
+	}
+	// Published again, the same CRL changes nothing.
+	if again := caCLI("crl"); !strings.Contains(again, "configuration blocks map[]") {
+		t.Fatalf("the CRL published again: %s", again)
 	}
 	// The peers refuse the revoked identity; the clerk still acts.
 	refusedAt := time.Now().Add(30 * time.Second)

@@ -4,14 +4,21 @@ import (
 	"bytes"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -40,23 +47,43 @@ type CA struct {
 // caID is the process ID of an org's CA.
 func caID(o *Org) string { return "ca." + o.Name }
 
+// caName is the name an org's CA answers by (/cainfo).
+func caName(o *Org) string { return "ca-" + o.Name }
+
+// DefaultCAPort is an org's CA port when none was given or saved.
+const DefaultCAPort = 7054
+
 // StartCA starts org's Fabric CA server on 127.0.0.1:port (its operations
-// endpoint on port+1), enrolls its registrar, and answers once the CA
-// answers. A CA already running for the org is reused.
+// endpoint on port+1; 0: the port it was started on before, or
+// DefaultCAPort), enrolls its registrar, and answers once the CA answers
+// as the org's: our own process, by the org's CA name and certificate. A
+// CA already running for the org is reused. The registrar's secret goes
+// to the server through its environment, never its command line; the
+// server's configuration file, which keeps it, is the org's alone (0600).
 func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 	o := n.D.Org(orgID)
 	if o == nil {
 		return nil, fmt.Errorf("no org %q in the description", orgID)
 	}
-	c := &CA{n: n, org: o, home: n.L.path("ca", o.Name, "server"), admin: n.L.path("ca", o.Name, "registrar"),
+	dir := n.L.path("ca", o.Name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, err
+	}
+	portFile := filepath.Join(dir, "port")
+	if port == 0 {
+		port = DefaultCAPort
+		if b, err := os.ReadFile(portFile); err == nil {
+			if saved, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+				port = saved
+			}
+		}
+	}
+	c := &CA{n: n, org: o, home: filepath.Join(dir, "server"), admin: filepath.Join(dir, "registrar"),
 		url: "http://127.0.0.1:" + strconv.Itoa(port)}
-	secretFile := filepath.Join(n.L.path("ca", o.Name), "registrar.secret")
+	secretFile := filepath.Join(dir, "registrar.secret")
 	secret, err := os.ReadFile(secretFile)
 	if os.IsNotExist(err) {
 		secret = []byte(randomSecret())
-		if err := os.MkdirAll(filepath.Dir(secretFile), 0o700); err != nil {
-			return nil, err
-		}
 		err = os.WriteFile(secretFile, secret, 0o600)
 	}
 	if err != nil {
@@ -67,36 +94,75 @@ func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 	if len(certs) != 1 {
 		return nil, fmt.Errorf("%s: want the org's one CA certificate, found %d (run network up first)", caDir, len(certs))
 	}
+	orgCA, err := os.ReadFile(certs[0])
+	if err != nil {
+		return nil, err
+	}
 	if _, err := n.start(proc{ID: caID(o), Bin: fabricbin.CABin("fabric-ca-server"), Args: []string{"start",
-		"-H", c.home, "-b", "registrar:" + string(secret), "--address", "127.0.0.1", "--port", strconv.Itoa(port),
+		"-H", c.home, "--address", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--operations.listenaddress", "127.0.0.1:" + strconv.Itoa(port+1),
-		"--ca.name", "ca-" + o.Name, "--ca.certfile", certs[0], "--ca.keyfile", filepath.Join(caDir, "priv_sk"),
-		"--registry.maxenrollments", "1", // a secret enrolls once: a key is not re-issued behind the org's back
-	}}); err != nil {
+		"--ca.name", caName(o), "--ca.certfile", certs[0], "--ca.keyfile", filepath.Join(caDir, "priv_sk"),
+		"--registry.maxenrollments", "1", // a secret enrolls once
+	}, Env: []string{"FABRIC_CA_SERVER_BOOT=registrar:" + string(secret)}}); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(portFile, []byte(strconv.Itoa(port)+"\n"), 0o600); err != nil {
 		return nil, err
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		res, err := http.Get(c.url + "/cainfo")
+		err := c.answersAs(orgCA)
 		if err == nil {
-			res.Body.Close()
-			if res.StatusCode == http.StatusOK {
-				break
-			}
+			break
 		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("the CA of %s does not answer at %s after 30 s (log: %s)", o.Name, c.url, n.L.LogFile(caID(o)))
+		if _, up := n.running(caID(o)); !up || time.Now().After(deadline) {
+			return nil, fmt.Errorf("the CA of %s does not answer as its own at %s (%v; log: %s)", o.Name, c.url, err, n.L.LogFile(caID(o)))
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	_ = os.Chmod(filepath.Join(c.home, "fabric-ca-server-config.yaml"), 0o600) // it keeps the registrar's secret
 	if _, err := os.Stat(filepath.Join(c.admin, "msp", "signcerts", "cert.pem")); err == nil {
 		return c, nil
 	}
-	if _, err := c.client("enroll", "-u", "http://registrar:"+string(secret)+"@"+c.url[len("http://"):], "-H", c.admin); err != nil {
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith("registrar", string(secret))}, "enroll", "-H", c.admin); err != nil {
 		return nil, err
 	}
 	return c, nil
 }
+
+// answersAs checks that the server at c.url is this org's CA: its name,
+// and the org's CA certificate as its chain.
+func (c *CA) answersAs(orgCA []byte) error {
+	res, err := http.Get(c.url + "/cainfo")
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	var info struct {
+		Result struct {
+			CAName  string `json:"CAName"`
+			CAChain string `json:"CAChain"`
+		} `json:"result"`
+	}
+	if err := json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&info); err != nil {
+		return fmt.Errorf("/cainfo: %w", err)
+	}
+	chain, err := base64.StdEncoding.DecodeString(info.Result.CAChain)
+	if err != nil || info.Result.CAName != caName(c.org) || !bytes.Contains(chain, bytes.TrimSpace(orgCA)) {
+		return fmt.Errorf("the server at %s is not the CA %s of the org's certificate (it answers %q)", c.url, caName(c.org), info.Result.CAName)
+	}
+	return nil
+}
+
+// urlWith is the CA's URL with an identity's name and secret.
+func (c *CA) urlWith(name, secret string) string {
+	u, _ := url.Parse(c.url)
+	u.User = url.UserPassword(name, secret)
+	return u.String()
+}
+
+// URL is where the CA answers.
+func (c *CA) URL() string { return c.url }
 
 // Stop ends the CA's server; its state stays in the org's directory.
 func (c *CA) Stop() error { return c.n.StopCA(c.org.MSPID) }
@@ -111,14 +177,27 @@ func (n *Net) StopCA(orgID string) error {
 	return err
 }
 
+// enrolledName is the form of a name the CA enrolls: a directory name of
+// the org's users.
+var enrolledName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
 // Enroll registers u with the CA (a client identity, its role and, for an
 // enterprise, its credit code as certificate attributes) and enrolls it
 // into the org's MSP directory of u (Layout.UserMSP), with the org's
-// node OU rules and TLS roots beside it: Net.Connect(org, u.Name) then
-// acts as it.
+// node OU rules, CA and TLS roots: Net.Connect(org, u.Name) then acts as
+// it. A name the description gives a user, the admin's, the registrar's
+// or one enrolled before is refused: enrolling never replaces an
+// identity.
 func (c *CA) Enroll(u User) error {
-	if u.Role == "" {
-		return fmt.Errorf("identity %s: no role", u.Name)
+	if !enrolledName.MatchString(u.Name) || u.Name == "admin" || u.Name == "registrar" {
+		return fmt.Errorf("identity %q: a name of letters, digits, '.', '_' and '-' (not admin or registrar)", u.Name)
+	}
+	if slices.ContainsFunc(c.org.Users, func(d User) bool { return d.Name == u.Name }) {
+		return fmt.Errorf("identity %s: the description's user of %s, which the network issued", u.Name, c.org.Name)
+	}
+	if !slices.Contains([]string{domain.RoleAuthority, domain.RoleOperator, domain.RoleAgency, domain.RoleExchange, domain.RoleEnterprise,
+		domain.RoleRegulator, domain.RoleClerk, domain.RoleWitness}, u.Role) {
+		return fmt.Errorf("identity %s: %q is not a role", u.Name, u.Role)
 	}
 	attrs := domain.RoleAttribute + "=" + u.Role + ":ecert"
 	if u.Role == domain.RoleEnterprise {
@@ -127,30 +206,45 @@ func (c *CA) Enroll(u User) error {
 		}
 		attrs += "," + domain.CreditCodeAttribute + "=" + u.CreditCode + ":ecert"
 	}
-	secret := randomSecret()
-	if _, err := c.client("register", "-H", c.admin, "-u", c.url, "--id.name", u.Name, "--id.secret", secret,
-		"--id.type", "client", "--id.attrs", attrs); err != nil {
-		return err
-	}
 	dir := c.n.L.UserMSP(c.org, u.Name)
-	if err := os.RemoveAll(dir); err != nil {
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("identity %s of %s is enrolled already (%s)", u.Name, c.org.Name, dir)
+	}
+	secret := randomSecret()
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url, "FABRIC_CA_CLIENT_ID_SECRET=" + secret}, "register", "-H", c.admin,
+		"--id.name", u.Name, "--id.type", "client", "--id.attrs", attrs); err != nil {
 		return err
 	}
-	if _, err := c.client("enroll", "-u", "http://"+u.Name+":"+secret+"@"+c.url[len("http://"):], "-M", dir,
-		"--csr.cn", u.Name+"@"+c.org.Domain); err != nil {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
 		return err
 	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+u.Name+".enrolling-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith(u.Name, secret)}, "enroll",
+		"-H", filepath.Join(tmp, "client"), "-M", filepath.Join(tmp, "msp"), "--csr.cn", u.Name+"@"+c.org.Domain); err != nil {
+		return err
+	}
+	// The org's own MSP layout: its node OU rules name its CA
+	// certificate's file (the CA client names it by the CA's address).
 	adminMSP := c.n.L.AdminMSP(c.org)
-	files := map[string]string{filepath.Join(adminMSP, "config.yaml"): filepath.Join(dir, "config.yaml")}
-	tls, _ := filepath.Glob(filepath.Join(adminMSP, "tlscacerts", "*.pem"))
-	for _, f := range tls {
-		files[f] = filepath.Join(dir, "tlscacerts", filepath.Base(f))
+	if err := os.RemoveAll(filepath.Join(tmp, "msp", "cacerts")); err != nil {
+		return err
 	}
-	for from, to := range files {
+	var files []string
+	for _, pattern := range []string{"config.yaml", "cacerts/*.pem", "tlscacerts/*.pem"} {
+		m, _ := filepath.Glob(filepath.Join(adminMSP, pattern))
+		files = append(files, m...)
+	}
+	for _, from := range files {
+		rel, _ := filepath.Rel(adminMSP, from)
 		b, err := os.ReadFile(from)
 		if err != nil {
 			return err
 		}
+		to := filepath.Join(tmp, "msp", rel)
 		if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
 			return err
 		}
@@ -158,24 +252,47 @@ func (c *CA) Enroll(u User) error {
 			return err
 		}
 	}
-	return nil
+	return os.Rename(filepath.Join(tmp, "msp"), dir)
 }
 
 // Revoke revokes every certificate of the identity named and answers the
-// CA's CRL (PEM) that lists it: what an update of the channels'
-// configuration puts among the org's MSP revocation lists.
+// CA's CRL (PEM) that lists it: what PublishCRL puts among the org's MSP
+// revocation lists.
 func (c *CA) Revoke(name, reason string) ([]byte, error) {
-	if _, err := c.client("revoke", "-H", c.admin, "-u", c.url, "-e", name, "-r", reason, "--gencrl"); err != nil {
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, "revoke", "-H", c.admin, "-e", name, "-r", reason); err != nil {
+		return nil, err
+	}
+	return c.CRL()
+}
+
+// CRL has the CA sign its CRL now (every certificate it revoked).
+func (c *CA) CRL() ([]byte, error) {
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, "gencrl", "-H", c.admin); err != nil {
 		return nil, err
 	}
 	return os.ReadFile(filepath.Join(c.admin, "msp", "crls", "crl.pem"))
 }
 
-// client runs fabric-ca-client (its home in the arguments' -H, or none).
-func (c *CA) client(args ...string) ([]byte, error) {
-	out, err := runCmd(nil, fabricbin.CABin("fabric-ca-client"), args...)
+// client runs fabric-ca-client with env (its URL, secrets in it) in a
+// cleaned environment: no FABRIC_CA_CLIENT_* of the operator's. What it
+// prints on a failure never shows a secret.
+func (c *CA) client(env []string, args ...string) ([]byte, error) {
+	cmd := exec.Command(fabricbin.CABin("fabric-ca-client"), args...)
+	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "FABRIC_CA_") }), env...)
+	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return out, fmt.Errorf("fabric-ca-client %s (CA of %s): %v\n%s", args[0], c.org.Name, err, out)
+		text := string(out)
+		for _, v := range env {
+			_, value, _ := strings.Cut(v, "=")
+			if u, perr := url.Parse(value); perr == nil && u.User != nil {
+				if pw, ok := u.User.Password(); ok && pw != "" {
+					text = strings.ReplaceAll(text, pw, "***")
+				}
+			} else if strings.Contains(v, "SECRET=") && value != "" {
+				text = strings.ReplaceAll(text, value, "***")
+			}
+		}
+		return nil, fmt.Errorf("fabric-ca-client %s (CA of %s): %v\n%s", args[0], c.org.Name, err, text)
 	}
 	return out, nil
 }
@@ -187,12 +304,15 @@ func randomSecret() string {
 }
 
 // PublishCRL puts crlPEM among org's MSP revocation lists in the
-// configuration of every channel it belongs to, in its application group
-// and, where it orders, its orderer group: a configuration update that
-// its own admin signs (an org's MSP value is its own to change). A CRL
-// published before by the same issuer is replaced. Peers and orderers
-// then refuse the certificates it lists, and proofs judge them by it. It
-// answers the configuration block of each channel.
+// configuration of every channel that holds the org, in its application
+// group and its orderer group: a configuration update that its own admin
+// signs (an org's MSP value is its own to change). It replaces the CRL
+// published before by the same issuer, and refuses one that lacks a
+// certificate that CRL lists (its CA lost revocations). Peers and
+// orderers then refuse the certificates it lists, and proofs judge them
+// by it. It answers the configuration block of each channel it changed
+// (a failure names the channel; publishing again skips each channel
+// whose CRL in force lists the same certificates).
 func (n *Net) PublishCRL(orgID string, crlPEM []byte) (map[string]uint64, error) {
 	o := n.D.Org(orgID)
 	if o == nil {
@@ -208,21 +328,45 @@ func (n *Net) PublishCRL(orgID string, crlPEM []byte) (map[string]uint64, error)
 	}
 	blocks := map[string]uint64{}
 	for _, c := range n.D.Channels {
-		if !slices.Contains(c.Members, orgID) {
+		cur, _, err := n.ChannelConfig(c.Name)
+		if err != nil {
+			return blocks, err
+		}
+		var groups []*common.ConfigGroup
+		for _, g := range []string{"Application", "Orderer"} {
+			if org := cur.GetChannelGroup().GetGroups()[g].GetGroups()[orgID]; org != nil {
+				groups = append(groups, org)
+			}
+		}
+		if len(groups) == 0 {
 			continue
 		}
+		held := false
+		for _, g := range groups {
+			if err := proof.EditMSP(g, func(fc *msp.FabricMSPConfig) error {
+				for _, l := range fc.RevocationList {
+					if old := parseCRL(l); old != nil && bytes.Equal(old.RawIssuer, crl.RawIssuer) {
+						if missing := lacks(crl, old); len(missing) > 0 {
+							return fmt.Errorf("the new CRL of %s lacks certificates the one in force revoked (serials %v): its CA lost revocations", orgID, missing)
+						}
+						held = held || len(lacks(old, crl)) == 0 // the same certificates: nothing to publish
+					}
+				}
+				return nil
+			}); err != nil {
+				return blocks, fmt.Errorf("channel %s: %w", c.Name, err)
+			}
+		}
+		if held {
+			continue // published already
+		}
 		num, err := n.UpdateConfig(c.Name, func(cfg *common.Config) error {
-			edited := 0
 			for _, g := range []string{"Application", "Orderer"} {
 				if org := cfg.GetChannelGroup().GetGroups()[g].GetGroups()[orgID]; org != nil {
 					if err := withCRL(org, crl.RawIssuer, crlPEM); err != nil {
 						return err
 					}
-					edited++
 				}
-			}
-			if edited == 0 {
-				return fmt.Errorf("channel %s's configuration has no group of %s", c.Name, orgID)
 			}
 			return nil
 		}, orgID)
@@ -234,17 +378,40 @@ func (n *Net) PublishCRL(orgID string, crlPEM []byte) (map[string]uint64, error)
 	return blocks, nil
 }
 
+func parseCRL(pemBytes []byte) *x509.RevocationList {
+	b, _ := pem.Decode(pemBytes)
+	if b == nil {
+		return nil
+	}
+	crl, err := x509.ParseRevocationList(b.Bytes)
+	if err != nil {
+		return nil
+	}
+	return crl
+}
+
+// lacks is the serials old lists and crl does not.
+func lacks(crl, old *x509.RevocationList) []string {
+	has := map[string]bool{}
+	for _, e := range crl.RevokedCertificateEntries {
+		has[e.SerialNumber.String()] = true
+	}
+	var out []string
+	for _, e := range old.RevokedCertificateEntries {
+		if !has[e.SerialNumber.String()] {
+			out = append(out, e.SerialNumber.Text(16))
+		}
+	}
+	return out
+}
+
 // withCRL rewrites an org group's MSP value with crlPEM among its
 // revocation lists, in place of any CRL of the same issuer.
 func withCRL(org *common.ConfigGroup, issuer, crlPEM []byte) error {
 	return proof.EditMSP(org, func(fc *msp.FabricMSPConfig) error {
 		fc.RevocationList = slices.DeleteFunc(fc.RevocationList, func(held []byte) bool {
-			b, _ := pem.Decode(held)
-			if b == nil {
-				return false
-			}
-			old, err := x509.ParseRevocationList(b.Bytes)
-			return err == nil && bytes.Equal(old.RawIssuer, issuer)
+			old := parseCRL(held)
+			return old != nil && bytes.Equal(old.RawIssuer, issuer)
 		})
 		fc.RevocationList = append(fc.RevocationList, crlPEM)
 		return nil

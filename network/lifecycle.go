@@ -96,14 +96,13 @@ func (n *Net) install(p *Peer) (string, error) {
 	return id, nil
 }
 
-// startChaincodeServer runs the chaincode for peer p with its package ID.
-// A server started with another configuration (an older package, or
-// another channel → authority map after a channel was added) is restarted.
-func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
-	id := "cc." + p.ID()
+// chaincodeServer is the process ID and environment of peer p's
+// chaincode server for its package ID, and the file that keeps the
+// environment it was started with.
+func (n *Net) chaincodeServer(p *Peer, packageID string) (id string, env []string, configFile string) {
 	channels, _ := json.Marshal(n.D.ChannelConfigs()) // map keys marshal sorted: a stable fingerprint
 	tls := filepath.Join(n.L.ChaincodeDir(p.ID()), "tls")
-	env := []string{
+	env = []string{
 		"CHAINCODE_ID=" + packageID,
 		"CHAINCODE_SERVER_ADDRESS=" + p.ChaincodeServerAddress(),
 		"CHAINCODE_TLS_CERT=" + filepath.Join(tls, "server.crt"),
@@ -113,15 +112,40 @@ func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
 	if n.Bench {
 		env = append(env, "DATALEDGER_BENCH=1")
 	}
-	config := strings.Join(env, "\n")
-	configFile := filepath.Join(n.L.ChaincodeDir(p.ID()), "server.env")
-	if prev, _ := os.ReadFile(configFile); string(prev) != config {
-		if stopped, err := n.stop(id, 5*time.Second); err != nil {
-			return err
-		} else if stopped {
-			fmt.Fprintf(n.Out, "  %s restarted with its new configuration\n", id)
-		}
+	return "cc." + p.ID(), env, filepath.Join(n.L.ChaincodeDir(p.ID()), "server.env")
+}
+
+// stopStaleChaincodeServer stops peer p's chaincode server when it runs
+// with another configuration (an older package, or another channel →
+// authority map after a channel was added), before any definition
+// changes: a server at the peer's address that registers under another
+// package ID than the one the peer launches leaves the launch waiting
+// for its 5-minute timeout, and the peer's lifecycle with it (a commit
+// or approval then times out). Stopped, a launch fails at once, until
+// startChaincodeServer runs the server anew once every channel is
+// defined.
+func (n *Net) stopStaleChaincodeServer(p *Peer, packageID string) error {
+	id, env, configFile := n.chaincodeServer(p, packageID)
+	if prev, _ := os.ReadFile(configFile); string(prev) == strings.Join(env, "\n") {
+		return nil
 	}
+	if stopped, err := n.stop(id, 5*time.Second); err != nil {
+		return err
+	} else if stopped {
+		fmt.Fprintf(n.Out, "  %s stopped: it restarts with its new configuration once the channels are defined\n", id)
+	}
+	return nil
+}
+
+// startChaincodeServer runs the chaincode for peer p with its package ID
+// (stopStaleChaincodeServer stopped one started with another
+// configuration).
+func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
+	if err := n.stopStaleChaincodeServer(p, packageID); err != nil {
+		return err
+	}
+	id, env, configFile := n.chaincodeServer(p, packageID)
+	config := strings.Join(env, "\n")
 	if _, err := os.Stat(n.chaincodeBin()); err != nil {
 		return fmt.Errorf("the chaincode server is missing next to this binary (%s): build with `go build -o bin/ ./cmd/...`", n.chaincodeBin())
 	}
@@ -158,19 +182,11 @@ var approvedPackage = regexp.MustCompile(`"package_id"\s*:\s*"([^"]+)"`)
 
 // reapprove has each member of channel c approve the committed sequence
 // again where its approval names another package than its peer's now.
-func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) (err error) {
+func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) error {
 	def, err := n.definition(c, seq)
 	if err != nil {
 		return err
 	}
-	var moved []*Peer // whose org approved its new package: its peer launches it
-	defer func() {
-		for _, p := range moved {
-			if err == nil {
-				err = n.awaitLaunched(p, c)
-			}
-		}
-	}()
 	for _, m := range c.Members {
 		p := n.D.Org(m).Peers[0]
 		out, err := n.PeerCLI(p, "lifecycle", "chaincode", "queryapproved", "--channelID", c.Name, "--name", n.D.Chaincode.Name, "--sequence", strconv.Itoa(seq), "--output", "json")
@@ -185,7 +201,6 @@ func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) (err 
 			return err
 		}
 		fmt.Fprintf(n.Out, "  %s re-approved %s on %s for its new package (sequence %d)\n", m, n.label(), c.Name, seq)
-		moved = append(moved, p)
 	}
 	return nil
 }
@@ -323,13 +338,16 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 			return err
 		}
 		fmt.Fprintf(n.Out, "  committed %s on %s (sequence %d)\n", n.label(), c.Name, seq)
-		// Before the next channel's commit: a peer launches the package
-		// when a channel's definition names it, and a second channel's
-		// commit during that launch made a second connection to the same
-		// server, refused as a duplicate chaincode ID, after which the
-		// peer's lifecycle answered nothing until the launch timed out
-		// (5 minutes, and the next commit's wait failed).
-		for _, p := range peers {
+	}
+	return nil
+}
+
+// awaitChaincode waits until every peer of every channel answers the
+// chaincode: the package each channel's definition names is launched.
+func (n *Net) awaitChaincode() error {
+	for i := range n.D.Channels {
+		c := &n.D.Channels[i]
+		for _, p := range n.D.ChannelPeers(c) {
 			if err := n.awaitLaunched(p, c); err != nil {
 				return err
 			}
@@ -340,7 +358,7 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 
 // awaitLaunched waits until peer p answers the chaincode on channel c (its
 // contract metadata, a read no access rule holds back): the package its
-// definition (or its org's approval, re-approved) names is launched there.
+// definition names is launched there.
 func (n *Net) awaitLaunched(p *Peer, c *Channel) error {
 	deadline := time.Now().Add(2 * time.Minute)
 	for {

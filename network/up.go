@@ -96,6 +96,8 @@ func (n *Net) Up(toolsDir string) error {
 
 	done = n.step(5, total, "chaincode "+n.label()+" as a service")
 	err = func() error {
+		// A stale server stops before any definition changes and starts
+		// anew once every channel is defined (stopStaleChaincodeServer).
 		ids := map[string]string{}
 		for _, p := range n.D.AllPeers() {
 			id, err := n.install(p)
@@ -103,11 +105,19 @@ func (n *Net) Up(toolsDir string) error {
 				return err
 			}
 			ids[p.ID()] = id
-			if err := n.startChaincodeServer(p, id); err != nil {
+			if err := n.stopStaleChaincodeServer(p, id); err != nil {
 				return err
 			}
 		}
-		return n.deployChaincode(ids)
+		if err := n.deployChaincode(ids); err != nil {
+			return err
+		}
+		for _, p := range n.D.AllPeers() {
+			if err := n.startChaincodeServer(p, ids[p.ID()]); err != nil {
+				return err
+			}
+		}
+		return n.awaitChaincode()
 	}()
 	if err := done(err); err != nil {
 		return err

@@ -19,7 +19,7 @@ func caCmd() *cobra.Command {
 	var org string
 	var port int
 	cmd.PersistentFlags().StringVar(&org, "org", "", "the org (MSP ID) whose CA it is")
-	cmd.PersistentFlags().IntVar(&port, "port", 7054, "the CA's port on 127.0.0.1 (its operations endpoint: the next one)")
+	cmd.PersistentFlags().IntVar(&port, "port", 0, "the CA's port on 127.0.0.1, its operations endpoint the next one (0: the port it was started on, or 7054)")
 	_ = cmd.MarkPersistentFlagRequired("org")
 	startCA := func(cmd *cobra.Command) (*network.Net, *network.CA, error) {
 		n, err := openNet(cmd)
@@ -33,9 +33,9 @@ func caCmd() *cobra.Command {
 		Use:   "start --org MSPID [--port P]",
 		Short: "Start the org's Fabric CA (its state in the org's directory; network down stops it)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, _, err := startCA(cmd)
+			_, ca, err := startCA(cmd)
 			if err == nil {
-				fmt.Fprintf(cmd.OutOrStdout(), "the CA of %s answers on 127.0.0.1:%d\n", org, port)
+				fmt.Fprintf(cmd.OutOrStdout(), "the CA of %s answers at %s\n", org, ca.URL())
 			}
 			return err
 		},
@@ -74,15 +74,26 @@ func caCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			blocks, err := n.PublishCRL(org, crl)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s of %s; its CRL is in configuration blocks %v\n", args[0], org, blocks)
-			return n.WriteTrust() // it pins the configuration in force: publish it again
+			fmt.Fprintf(cmd.OutOrStdout(), "revoked %s of %s\n", args[0], org)
+			return publishCRL(cmd, n, org, crl)
 		},
 	}
 	revoke.Flags().StringVar(&reason, "reason", "unspecified", "the revocation reason (RFC 5280 name: keycompromise, superseded, …)")
+	crl := &cobra.Command{
+		Use:   "crl --org MSPID",
+		Short: "Publish the CA's CRL in the org's channels again (after a revoke whose publication failed)",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, ca, err := startCA(cmd)
+			if err != nil {
+				return err
+			}
+			crl, err := ca.CRL()
+			if err != nil {
+				return err
+			}
+			return publishCRL(cmd, n, org, crl)
+		},
+	}
 	stop := &cobra.Command{
 		Use:   "stop --org MSPID",
 		Short: "Stop the org's CA",
@@ -94,6 +105,17 @@ func caCmd() *cobra.Command {
 			return n.StopCA(org)
 		},
 	}
-	cmd.AddCommand(start, enroll, revoke, stop)
+	cmd.AddCommand(start, enroll, revoke, crl, stop)
 	return cmd
+}
+
+// publishCRL puts the CA's CRL in the org's channels and writes the
+// trust file again (it pins the configuration in force: publish it).
+func publishCRL(cmd *cobra.Command, n *network.Net, org string, crl []byte) error {
+	blocks, err := n.PublishCRL(org, crl)
+	if err != nil {
+		return fmt.Errorf("%w (publish it again: dataledger ca crl --org %s)", err, org)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "the CRL of %s's CA is in configuration blocks %v\n", org, blocks)
+	return n.WriteTrust()
 }

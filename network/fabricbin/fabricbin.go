@@ -41,13 +41,12 @@ type kit struct {
 var fabric = kit{name: "fabric", version: Version, module: "github.com/hyperledger/fabric", cacheName: "fabric-" + Version,
 	env: "DATALEDGER_FABRIC_DIR", commands: Commands, templates: []string{"core.yaml", "orderer.yaml"}}
 
-// Fabric CA: each org's certificate authority (enrollment with attributes,
-// revocation and CRLs), built the same way from its own tools module
-// (network/catools).
-const (
-	CAVersion = "1.5.13"
-	CAModule  = "github.com/hyperledger/fabric-ca@v1.5.13-0.20240620215654-493a48abb873"
-)
+// CAVersion is the Fabric CA each org's certificate authority runs
+// (enrollment with attributes, revocation and CRLs): the commit its tools
+// module pins (network/catools: v1.5.13-0.20240620215654-493a48abb873, a
+// commit after the 1.5.12 release, which its server reports), built the
+// same way as Fabric.
+const CAVersion = "1.5.13-0.20240620215654"
 
 // CACommands are the Fabric CA commands.
 var CACommands = []string{"fabric-ca-server", "fabric-ca-client"}
