@@ -343,18 +343,17 @@ func (n *Net) PublishCRL(orgID string, crlPEM []byte) (map[string]uint64, error)
 		}
 		held := false
 		for _, g := range groups {
-			if err := proof.EditMSP(g, func(fc *msp.FabricMSPConfig) error {
-				for _, l := range fc.RevocationList {
-					if old := parseCRL(l); old != nil && bytes.Equal(old.RawIssuer, crl.RawIssuer) {
-						if missing := lacks(crl, old); len(missing) > 0 {
-							return fmt.Errorf("the new CRL of %s lacks certificates the one in force revoked (serials %v): its CA lost revocations", orgID, missing)
-						}
-						held = held || len(lacks(old, crl)) == 0 // the same certificates: nothing to publish
-					}
-				}
-				return nil
-			}); err != nil {
+			_, fc, err := proof.ReadMSP(g)
+			if err != nil {
 				return blocks, fmt.Errorf("channel %s: %w", c.Name, err)
+			}
+			for _, l := range fc.RevocationList {
+				if old := parseCRL(l); old != nil && bytes.Equal(old.RawIssuer, crl.RawIssuer) {
+					if missing := lacks(crl, old); len(missing) > 0 {
+						return blocks, fmt.Errorf("channel %s: the new CRL of %s lacks certificates the one in force revoked (serials %v): its CA lost revocations", c.Name, orgID, missing)
+					}
+					held = held || len(lacks(old, crl)) == 0 // the same certificates: nothing to publish
+				}
 			}
 		}
 		if held {

@@ -135,27 +135,36 @@ func sameMSP(a, b []byte) bool {
 // version unchanged: a configuration update computes it, a forger
 // leaves it).
 func EditMSP(org *common.ConfigGroup, edit func(fc *msp.FabricMSPConfig) error) error {
+	mc, fc, err := ReadMSP(org)
+	if err != nil {
+		return err
+	}
+	if err := edit(fc); err != nil {
+		return err
+	}
+	if mc.Config, err = proto.Marshal(fc); err != nil {
+		return err
+	}
+	org.Values["MSP"].Value, err = proto.Marshal(mc)
+	return err
+}
+
+// ReadMSP is an organization group's MSP value: the MSP configuration and
+// the Fabric MSP configuration inside it.
+func ReadMSP(org *common.ConfigGroup) (*msp.MSPConfig, *msp.FabricMSPConfig, error) {
 	v := org.GetValues()["MSP"]
 	if v == nil {
-		return fmt.Errorf("the organization group has no MSP value")
+		return nil, nil, fmt.Errorf("the organization group has no MSP value")
 	}
 	var mc msp.MSPConfig
 	var fc msp.FabricMSPConfig
 	if err := proto.Unmarshal(v.Value, &mc); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := proto.Unmarshal(mc.Config, &fc); err != nil {
-		return err
+		return nil, nil, err
 	}
-	if err := edit(&fc); err != nil {
-		return err
-	}
-	var err error
-	if mc.Config, err = proto.Marshal(&fc); err != nil {
-		return err
-	}
-	v.Value, err = proto.Marshal(&mc)
-	return err
+	return &mc, &fc, nil
 }
 
 func parseMSP(raw []byte) (*MSP, error) {

@@ -278,14 +278,9 @@ func (a *App) credentialOf(t *tx, field, party, number string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, env.Signature.KeyID))
+	k, err := registeredKey(s, env)
 	if err != nil {
 		return false, err
-	}
-	if k != nil {
-		if err := verifySignature(env, k); err != nil {
-			return false, err
-		}
 	}
 	return domain.CredentialAsSubject(t.j, k, doc, number, party, t.now)
 }

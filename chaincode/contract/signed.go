@@ -33,16 +33,22 @@ func beginSigned[D domain.Document](a *App, s store.Store, signedJSON string, ac
 	if sd.env, sd.doc, sd.canonical, err = decodeSigned[D](signedJSON); err != nil {
 		return nil, err
 	}
-	if sd.key, err = load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, sd.env.Signature.KeyID)); err != nil {
+	if sd.key, err = registeredKey(s, sd.env); err != nil {
 		return nil, err
-	}
-	if sd.key != nil {
-		if err := verifySignature(sd.env, sd.key); err != nil {
-			return nil, err
-		}
 	}
 	sd.profile, err = t.profile()
 	return sd, err
+}
+
+// registeredKey is the registered key a signed document's signature
+// names, the signature verified with it; nil when the registry has no
+// such key (left for the domain to refuse in its own order).
+func registeredKey(s store.Store, env *certs.Envelope) (*domain.IssuerKey, error) {
+	k, err := load[domain.IssuerKey](s, key(s, domain.TypeIssuerKey, env.Signature.KeyID))
+	if err != nil || k == nil {
+		return nil, err
+	}
+	return k, verifySignature(env, k)
 }
 
 // decodeSigned opens a signed document with the certs pipeline, fields
