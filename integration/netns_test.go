@@ -22,6 +22,10 @@ import (
 // listening only inside its namespace, joined by a bridge), issues a
 // credential in Nanning through the city's peer and verifies it from the
 // exchange's peer: the deployment is not tied to one host's loopback.
+// Then the province's namespace loses every process (its orderer, peer
+// and chaincode server): Nanning, ordered by its members' orderers (the
+// city's and the exchange's remain, a majority), goes on issuing and
+// verifying; no org owns the ordering.
 func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 	desc := filepath.Join(root, "network", "dataledger-netns.yaml")
 	nsHome := filepath.Join(t.TempDir(), "netns")
@@ -96,4 +100,73 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 		t.Fatalf("verified tx %s, issued in %s", v.TxID, issued.TxID)
 	}
 	t.Logf("issued by %s on %s, verified by %s on %s: %s", is.Operator.Org.MSPID, is.Operator.Peer.Address(), exchange.Org.MSPID, exchange.Peer.Address(), v.Status)
+
+	// An agreement recorded while the province is up: an agreement is
+	// among its grantee's private facts, which Nanning's two data
+	// authorities keep and endorse together (Description.Collections).
+	ag2, err := is.HolderAgreement("南宁省节点失联测试企业")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+
+	// The province's host goes away: every process in its namespace.
+	province := n.D.Org("ProvinceMSP")
+	out, err := exec.Command("ip", "netns", "pids", province.NetNS).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := strings.Fields(string(out))
+	if len(killed) < 3 { // at least its orderer, peer and chaincode server
+		t.Fatalf("namespace %s runs %v", province.NetNS, killed)
+	}
+	if out, err := exec.Command("kill", append([]string{"-9"}, killed...)...).CombinedOutput(); err != nil {
+		t.Fatalf("kill %v: %v %s", killed, err, out)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if out, _ := exec.Command("ip", "netns", "pids", province.NetNS).Output(); len(strings.Fields(string(out))) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("namespace %s still runs processes after kill -9", province.NetNS)
+		}
+	}
+	began := time.Now()
+	var again *network.Committed
+	var cred2 *domain.Credential
+	for attempt := 0; ; attempt++ { // the survivors may be electing a new Raft leader
+		var signed string
+		cred2, signed, _ = is.Credential(ag2, is.Key)
+		again, err = is.Issue(signed, ag2)
+		if err == nil {
+			break
+		}
+		if attempt >= 5 {
+			t.Fatalf("with the province's namespace down, Nanning does not issue: %s", network.ErrorText(err))
+		}
+		t.Logf("attempt %d with the province down: %s", attempt, firstLineOf(network.ErrorText(err)))
+		time.Sleep(3 * time.Second)
+	}
+	leader, _ := n.RaftLeader("nanning")
+	if leader == nil || leader.Org().MSPID == "ProvinceMSP" {
+		t.Fatalf("nanning's Raft leader with the province down: %v", leader)
+	}
+	for attempt := 0; ; attempt++ {
+		b, err := exchange.Evaluate("nanning", "VerifyCredential", cred2.AuthorizationNumber)
+		if err == nil && json.Unmarshal(b, &v) == nil && v.Status == domain.VerifyValid && v.TxID == again.TxID {
+			break
+		}
+		if attempt > 100 {
+			t.Fatalf("the exchange does not verify what Nanning issued with the province down: %+v %v", v, network.ErrorText(err))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("province's namespace down (%d processes killed): Nanning issued in block %d %s later, ordered by %s; the exchange verifies it",
+		len(killed), again.BlockNumber, time.Since(began).Round(100*time.Millisecond), leader.ID())
+}
+
+func firstLineOf(s string) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return s[:i]
+	}
+	return s
 }

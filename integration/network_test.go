@@ -219,23 +219,24 @@ func kill9(t *testing.T, id string) {
 	t.Fatalf("%s survived kill -9", id)
 }
 
-// orderersInStep waits until every orderer holds the same height on
-// every channel: a test that takes one orderer away needs the other two
-// in the cluster (a node restarted by an earlier test rejoins once its
+// orderersInStep waits until each channel's consenters hold the same
+// height: a test that takes one orderer away needs the others in the
+// cluster (a node restarted by an earlier test rejoins once its
 // peers' connections to it come back).
 func orderersInStep(t *testing.T) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Minute)
 	for _, ch := range net.D.Channels {
+		consenters := net.D.ChannelOrderers(&ch)
 		for {
 			var hs []uint64
-			for _, x := range net.D.AllOrderers() {
+			for _, x := range consenters {
 				h, err := net.OrdererHeight(x, ch.Name)
 				if err == nil {
 					hs = append(hs, h)
 				}
 			}
-			if len(hs) == len(net.D.AllOrderers()) && slices.Min(hs) == slices.Max(hs) {
+			if len(hs) == len(consenters) && slices.Min(hs) == slices.Max(hs) {
 				break
 			}
 			if time.Now().After(deadline) {
@@ -248,7 +249,8 @@ func orderersInStep(t *testing.T) {
 
 func TestOrdererKilledTransactionsStillCommit(t *testing.T) {
 	orderersInStep(t)
-	victim := net.D.AllOrderers()[1]
+	nanning := net.D.ChannelOrderers(net.D.Channel("nanning"))
+	victim := nanning[1]
 	kill9(t, victim.ID())
 	op := connect(t, "CityAMSP", "operator", nil)
 	for i := 0; i < 3; i++ {
@@ -280,13 +282,13 @@ func TestOrdererKilledTransactionsStillCommit(t *testing.T) {
 		t.Fatalf("network status: %v\n%s", err, status)
 	}
 	row := regexp.MustCompile(`(?m)^nanning\s+(\S+)\s+(.*)$`).FindStringSubmatch(status)
-	if row == nil || row[1] == victim.ID() || !strings.HasPrefix(row[1], "orderer") || !strings.Contains(row[2], victim.Name+" down") {
+	if row == nil || row[1] == victim.ID() || !strings.HasPrefix(row[1], "orderer") || !strings.Contains(row[2], victim.ID()+" down") {
 		t.Fatalf("network status with %s down does not show it down and another leading nanning:\n%s", victim.ID(), status)
 	}
 	if err := cli("network", "up"); err != nil {
 		t.Fatal(err)
 	}
-	want, err := net.OrdererHeight(net.D.AllOrderers()[0], "nanning")
+	want, err := net.OrdererHeight(nanning[0], "nanning")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -404,9 +406,10 @@ func checkRegistered(t *testing.T) {
 }
 
 // TestAddingACityIsAnEditPlusUp adds 北海 (CityCMSP, 450500) with its own
-// channel to the description and runs up: new crypto for the new org only,
-// a new channel, the chaincode deployed and bootstrapped there, and the
-// existing channels untouched.
+// channel and orderer to the description and runs up: new crypto for the
+// new org only, a new channel ordered by its members' orderers, the
+// chaincode deployed and bootstrapped there, and the existing channels
+// untouched.
 func TestAddingACityIsAnEditPlusUp(t *testing.T) {
 	data, err := os.ReadFile(description)
 	if err != nil {
@@ -422,6 +425,8 @@ func TestAddingACityIsAnEditPlusUp(t *testing.T) {
       - {name: authority, role: authority}
       - {name: operator, role: operator}
       - {name: clerk, role: clerk}
+    orderers:
+      - {name: orderer0, host: 127.0.0.1, port: 11050, adminPort: 11053, operationsPort: 8447}
     peers:
       - {name: peer0, host: 127.0.0.1, port: 11051, chaincodePort: 11052, operationsPort: 9447, chaincodeServerPort: 11059}
 channels:

@@ -101,7 +101,7 @@ func (n *Net) writeConfigtx() error {
 		p.Orderer.BatchSize.MaxMessageCount = n.D.Ordering.MaxMessageCount
 		p.Orderer.BatchSize.AbsoluteMaxBytes = "10 MB"
 		p.Orderer.BatchSize.PreferredMaxBytes = "2 MB"
-		for _, o := range n.D.OrdererOrgs() {
+		for _, o := range n.D.ChannelOrdererOrgs(c) {
 			p.Orderer.Organizations = append(p.Orderer.Organizations, n.txOrgOf(o, false))
 			for _, x := range o.Orderers {
 				tls := filepath.Join(n.L.NodeCryptoDir(o, x.Name), "tls", "server.crt")
@@ -110,7 +110,7 @@ func (n *Net) writeConfigtx() error {
 		}
 		p.Orderer.Policies = map[string]policy{
 			"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
-			"BlockValidation": n.blockValidation(),
+			"BlockValidation": n.blockValidation(c),
 		}
 		p.Orderer.Capabilities = map[string]bool{"V2_0": true}
 		for _, m := range c.Members {

@@ -58,7 +58,7 @@ func (n *Net) ChannelConfigBlock(channel string) ([]byte, error) {
 	}
 	defer os.RemoveAll(dir)
 	file := filepath.Join(dir, "config.block")
-	if _, err := n.ordered(o.Peers[0], append([]string{"channel", "fetch", "config", file, "-c", channel}, n.ordererArgs()...)...); err != nil {
+	if _, err := n.ordered(o.Peers[0], append([]string{"channel", "fetch", "config", file, "-c", channel}, n.ordererArgs(channel)...)...); err != nil {
 		return nil, err
 	}
 	return os.ReadFile(file)
@@ -192,7 +192,7 @@ func (n *Net) SubmitConfig(raw []byte, mspID string) (uint64, error) {
 	if submitter == nil || len(submitter.Peers) == 0 {
 		return 0, fmt.Errorf("no org %q with a peer to submit the update", mspID)
 	}
-	if _, err := n.ordered(submitter.Peers[0], append([]string{"channel", "update", "-f", file, "-c", channel}, n.ordererArgs()...)...); err != nil {
+	if _, err := n.ordered(submitter.Peers[0], append([]string{"channel", "update", "-f", file, "-c", channel}, n.ordererArgs(channel)...)...); err != nil {
 		return 0, err
 	}
 	deadline := time.Now().Add(time.Minute)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -230,7 +231,7 @@ func (d *Description) Validate() error {
 		}
 	}
 	if orderers == 0 {
-		return fmt.Errorf("no orderer: at least one org must run orderers (3 for Raft fault tolerance)")
+		return fmt.Errorf("no orderer: at least one org must run orderers (3 on a channel for Raft fault tolerance)")
 	}
 	profiles := domain.BuiltinProfiles()
 	for _, c := range d.Channels {
@@ -258,6 +259,9 @@ func (d *Description) Validate() error {
 		}
 		if !members[c.Authority] {
 			return fmt.Errorf("channel %s: its authority %q must be a member", c.Name, c.Authority)
+		}
+		if len(d.ChannelOrderers(&c)) == 0 {
+			return fmt.Errorf("channel %s: none of its members runs an orderer (a channel is ordered by its members' orderers)", c.Name)
 		}
 		if sup := d.supervisor(c); sup != "" {
 			if o := d.Org(sup); o == nil || !members[sup] || o.Role != "data-authority" || sup == c.Authority {
@@ -360,6 +364,42 @@ func (d *Description) OrdererOrgs() []*Org {
 	for _, o := range d.Orgs {
 		if len(o.Orderers) > 0 {
 			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// ChannelOrderers are a channel's Raft consenters: the orderers of its
+// member orgs. Ordering is shared as membership is: no org orders a
+// channel it is not a member of, and losing one org's nodes leaves a
+// channel with its other members' consenters (a majority when the
+// members run as many orderers each).
+func (d *Description) ChannelOrderers(c *Channel) []*Orderer {
+	var out []*Orderer
+	for _, o := range d.ChannelOrdererOrgs(c) {
+		out = append(out, o.Orderers...)
+	}
+	return out
+}
+
+// ChannelOrdererOrgs are the member orgs of a channel that run orderers:
+// the ordering organizations of its configuration.
+func (d *Description) ChannelOrdererOrgs(c *Channel) []*Org {
+	var out []*Org
+	for _, m := range c.Members {
+		if o := d.Org(m); o != nil && len(o.Orderers) > 0 {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// OrdererChannels are the channels an orderer is a consenter of.
+func (d *Description) OrdererChannels(x *Orderer) []string {
+	var out []string
+	for i := range d.Channels {
+		if slices.Contains(d.ChannelOrderers(&d.Channels[i]), x) {
+			out = append(out, d.Channels[i].Name)
 		}
 	}
 	return out

@@ -196,7 +196,7 @@ func (n *Net) reapprove(c *Channel, seq int, packageIDs map[string]string) error
 		if m := approvedPackage.FindSubmatch(out); err == nil && m != nil && string(m[1]) == packageIDs[p.ID()] {
 			continue
 		}
-		args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", commitWait, "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
+		args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", commitWait, "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs(c.Name)...)
 		if _, err := n.ordered(p, args...); err != nil {
 			return err
 		}
@@ -226,7 +226,7 @@ func (n *Net) definition(c *Channel, seq int) ([]string, error) {
 
 // approvals are the orgs whose approval of a definition peer p holds.
 func (n *Net) approvals(p *Peer, def []string) (map[string]bool, error) {
-	ready, err := n.PeerCLI(p, append(append([]string{"lifecycle", "chaincode", "checkcommitreadiness", "--output", "json"}, def...), n.ordererArgs()...)...)
+	ready, err := n.PeerCLI(p, append(append([]string{"lifecycle", "chaincode", "checkcommitreadiness", "--output", "json"}, def...), n.ordererArgs(channelArg(def))...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -314,7 +314,7 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 				continue
 			}
 			p := n.D.Org(m).Peers[0]
-			args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", commitWait, "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs()...)
+			args := append(append([]string{"lifecycle", "chaincode", "approveformyorg", commitWait, "--package-id", packageIDs[p.ID()]}, def...), n.ordererArgs(c.Name)...)
 			if _, err := n.ordered(p, args...); err != nil {
 				return err
 			}
@@ -330,7 +330,7 @@ func (n *Net) deployChaincode(packageIDs map[string]string) error {
 			}
 		}
 		args := append([]string{"lifecycle", "chaincode", "commit", commitWait}, def...)
-		args = append(args, n.ordererArgs()...)
+		args = append(args, n.ordererArgs(c.Name)...)
 		for _, p := range peers {
 			args = append(args, "--peerAddresses", p.Address(), "--tlsRootCertFiles", n.L.TLSCACert(p.org))
 		}

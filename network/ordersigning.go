@@ -30,10 +30,11 @@ import (
 const ordererOU = "orderer"
 
 // blockValidation is the policy a channel's blocks are validated by:
-// one signature of an orderer-role identity of an ordering organization.
-func (n *Net) blockValidation() policy {
+// one signature of an orderer-role identity of one of the channel's
+// ordering organizations.
+func (n *Net) blockValidation(c *Channel) policy {
 	var ids []string
-	for _, o := range n.D.OrdererOrgs() {
+	for _, o := range n.D.ChannelOrdererOrgs(c) {
 		ids = append(ids, fmt.Sprintf("'%s.orderer'", o.MSPID))
 	}
 	return signature("OR(" + strings.Join(ids, ", ") + ")")
@@ -100,15 +101,16 @@ func (n *Net) ordererIdentities(log io.Writer) error {
 // by a configuration update the ordering organizations' admins sign.
 // Channels already there are left alone.
 func (n *Net) requireOrdererSigning(log io.Writer) error {
-	want, err := n.blockValidationPolicy()
-	if err != nil {
-		return err
-	}
-	var admins []string
-	for _, o := range n.D.OrdererOrgs() {
-		admins = append(admins, o.MSPID)
-	}
-	for _, c := range n.D.Channels {
+	for i := range n.D.Channels {
+		c := &n.D.Channels[i]
+		want, err := n.blockValidationPolicy(c)
+		if err != nil {
+			return err
+		}
+		var admins []string
+		for _, o := range n.D.ChannelOrdererOrgs(c) {
+			admins = append(admins, o.MSPID)
+		}
 		cur, _, err := n.ChannelConfig(c.Name)
 		if err != nil {
 			return err
@@ -134,10 +136,10 @@ func (n *Net) requireOrdererSigning(log io.Writer) error {
 
 // blockValidationPolicy is blockValidation as a channel configuration
 // holds it.
-func (n *Net) blockValidationPolicy() (*common.Policy, error) {
+func (n *Net) blockValidationPolicy(c *Channel) (*common.Policy, error) {
 	var rules []*common.SignaturePolicy
 	var ids []*msp.MSPPrincipal
-	for i, o := range n.D.OrdererOrgs() {
+	for i, o := range n.D.ChannelOrdererOrgs(c) {
 		role, err := proto.Marshal(&msp.MSPRole{MspIdentifier: o.MSPID, Role: msp.MSPRole_ORDERER})
 		if err != nil {
 			return nil, err

@@ -101,36 +101,62 @@ const orderedAttempt = 150 * time.Second
 
 var errNoAnswer = errors.New("no answer within the attempt's bound")
 
-// runningOrderers are the orderers this process started or found
-// running, in the description's order (all of them when none is known).
-func (n *Net) runningOrderers() []*Orderer {
+// runningOrderers are a channel's consenters this process started or
+// found running, in the description's order (all of them when none is
+// known).
+func (n *Net) runningOrderers(channel string) []*Orderer {
+	all := n.channelOrderers(channel)
 	var up []*Orderer
-	for _, x := range n.D.AllOrderers() {
+	for _, x := range all {
 		if _, ok := n.running(x.ID()); ok {
 			up = append(up, x)
 		}
 	}
 	if len(up) == 0 {
-		return n.D.AllOrderers()
+		return all
 	}
 	return up
 }
 
-// ordererArgs points the peer CLI at a live orderer over TLS.
-func (n *Net) ordererArgs() []string { return n.ordererArgsOf(n.runningOrderers()[0]) }
+// channelOrderers are the consenters of a channel the description names
+// (every orderer for a channel it does not: one made by a configuration
+// update is ordered by whoever its configuration says, and any orderer
+// answers for it or refuses).
+func (n *Net) channelOrderers(channel string) []*Orderer {
+	if c := n.D.Channel(channel); c != nil {
+		return n.D.ChannelOrderers(c)
+	}
+	return n.D.AllOrderers()
+}
+
+// ordererArgs points the peer CLI at a live consenter of the channel over
+// TLS.
+func (n *Net) ordererArgs(channel string) []string {
+	return n.ordererArgsOf(n.runningOrderers(channel)[0])
+}
 
 func (n *Net) ordererArgsOf(x *Orderer) []string {
 	return []string{"-o", x.Address(), "--tls", "--cafile", n.L.TLSCACert(x.org), "--ordererTLSHostnameOverride", x.Hostname()}
 }
 
+// channelArg is the channel a peer CLI command names (-c or --channelID).
+func channelArg(args []string) string {
+	for i, a := range args[:max(len(args)-1, 0)] {
+		if a == "-c" || a == "--channelID" {
+			return args[i+1]
+		}
+	}
+	return ""
+}
+
 // withOrderer is args with its ordererArgs (wherever they are) pointed at
-// the i-th running orderer (round robin); args without them are returned
-// as they are.
+// the i-th running consenter of the channel they name (round robin); args
+// without them are returned as they are.
 func (n *Net) withOrderer(args []string, i int) []string {
-	width := len(n.ordererArgs())
+	up := n.runningOrderers(channelArg(args))
+	width := len(n.ordererArgsOf(up[0]))
 	for at, a := range args {
 		if a == "-o" && at+width <= len(args) {
-			up := n.runningOrderers()
 			out := append([]string(nil), args[:at]...)
 			out = append(out, n.ordererArgsOf(up[i%len(up)])...)
 			return append(out, args[at+width:]...)
@@ -208,8 +234,8 @@ func (n *Net) ordererChannels(x *Orderer) (map[string]bool, error) {
 	return m, nil
 }
 
-// joinChannels creates each channel's block and joins every orderer and
-// every member peer that has not joined yet.
+// joinChannels creates each channel's block and joins each of its
+// consenters and member peers that has not joined yet.
 func (n *Net) joinChannels() error {
 	for i := range n.D.Channels {
 		c := &n.D.Channels[i]
@@ -217,7 +243,7 @@ func (n *Net) joinChannels() error {
 		if err != nil {
 			return err
 		}
-		for _, x := range n.D.AllOrderers() {
+		for _, x := range n.D.ChannelOrderers(c) {
 			joined, err := n.ordererChannels(x)
 			if err != nil {
 				return err
@@ -273,7 +299,7 @@ func (n *Net) OrdererHeight(x *Orderer, channel string) (uint64, error) {
 func (n *Net) RaftLeader(channel string) (*Orderer, error) {
 	want := fmt.Sprintf(`consensus_etcdraft_is_leader{channel=%q} 1`, channel)
 	var lastErr error
-	for _, x := range n.D.AllOrderers() {
+	for _, x := range n.channelOrderers(channel) {
 		resp, err := http.Get(fmt.Sprintf("http://%s:%d/metrics", x.Host, x.OperationsPort))
 		if err != nil {
 			lastErr = err

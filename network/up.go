@@ -337,7 +337,7 @@ func (n *Net) Status(w io.Writer) error {
 			leader = x.ID()
 		}
 		var hs []string
-		for _, x := range n.D.AllOrderers() {
+		for _, x := range n.D.ChannelOrderers(&ch) {
 			h := "down"
 			if _, ok := n.running(x.ID()); ok {
 				if v, err := n.OrdererHeight(x, ch.Name); err == nil {
@@ -346,7 +346,7 @@ func (n *Net) Status(w io.Writer) error {
 					h = "?"
 				}
 			}
-			hs = append(hs, x.Name+" "+h)
+			hs = append(hs, x.ID()+" "+h)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", ch.Name, leader, strings.Join(hs, ", "))
 	}

@@ -248,7 +248,7 @@ func growBlocks(o *Options, channel string, n int) (err error) {
 		return nil
 	}
 	var signers []string
-	for _, org := range o.Net.D.OrdererOrgs() {
+	for _, org := range o.Net.D.ChannelOrdererOrgs(o.Net.D.Channel(channel)) {
 		signers = append(signers, org.MSPID)
 	}
 	cfg, _, err := o.Net.ChannelConfig(channel)

@@ -93,7 +93,7 @@ func networkCmd() *cobra.Command {
 	var lines int
 	logs := &cobra.Command{
 		Use:   "logs NODE",
-		Short: "The last lines of a node's log (e.g. peer0.citya, orderer1.province, cc.peer0.citya)",
+		Short: "The last lines of a node's log (e.g. peer0.citya, orderer0.citya, cc.peer0.citya)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			n, err := openNet(cmd)
