@@ -89,8 +89,19 @@ func OpenShared(ctx context.Context, dsn string) (*SharedStore, error) {
 	return &SharedStore{pool: pool, instance: hex.EncodeToString(b), Lease: DefaultLease}, nil
 }
 
-// Close releases the connections.
-func (s *SharedStore) Close() error { s.pool.Close(); return nil }
+// Close gives up this instance's leases and releases the connections. An
+// instance that stops (its deliverer stopped first) leaves its
+// subscriptions to the others, or to itself started again under a new
+// instance ID, at once; one that crashes leaves them for Lease. A
+// delivery it broke off mid-attempt may reach its receiver twice, as any
+// retried webhook may (the event ID tells them apart).
+func (s *SharedStore) Close() error {
+	ctx, cancel := ctxOp()
+	defer cancel()
+	_, err := s.pool.Exec(ctx, `UPDATE gateway_state.webhook_subscriptions SET lease_until = NULL, leased_by = NULL WHERE leased_by = $1`, s.instance)
+	s.pool.Close()
+	return err
+}
 
 func ctxOp() (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.Background(), 10*time.Second)

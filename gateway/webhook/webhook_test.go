@@ -506,6 +506,30 @@ func TestADeadInstancesLeaseExpiresAndAnotherDelivers(t *testing.T) {
 	}
 }
 
+// An instance that stops (closes its store) gives its leases up: another
+// instance, or the same one started again, claims the subscription's
+// deliveries at once instead of after the lease (a minute).
+func TestAStoppedInstanceGivesUpItsLeases(t *testing.T) {
+	in := sharedInstances(t, 2, 0)
+	subscribe(t, in[0], "wh_a", "https://example.com/")
+	now := time.Now()
+	if _, err := in[0].Enqueue([]Event{{ID: "evt_1", Subscription: "wh_a", Created: now}}, now); err != nil {
+		t.Fatal(err)
+	}
+	if due, _, _ := in[0].Due(time.Now(), 1, nil); len(due) != 1 {
+		t.Fatal("A's claim")
+	}
+	if due, _, _ := in[1].Due(time.Now(), 1, nil); len(due) != 0 {
+		t.Fatal("B claimed while A runs and holds the lease")
+	}
+	if err := in[0].Close(); err != nil {
+		t.Fatal(err)
+	}
+	if due, _, err := in[1].Due(time.Now(), 1, nil); err != nil || len(due) != 1 {
+		t.Fatalf("B's claim once A stopped: %d, %v", len(due), err)
+	}
+}
+
 // An attempt that renews an expired lease takes it: the instance whose
 // lease had expired cannot then claim the subscription's deliveries
 // while the attempt runs.
