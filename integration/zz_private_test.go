@@ -48,7 +48,7 @@ func TestZZNoBlockHoldsAPrivateInput(t *testing.T) {
 		t.Fatalf("only %d private inputs were registered: run the whole suite", len(texts))
 	}
 	var files []string
-	_ = filepath.WalkDir(filepath.Join(home, "nodes"), func(path string, d fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(filepath.Join(home, "orgs"), func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "blockfile_") && strings.Contains(path, string(filepath.Separator)+"chains"+string(filepath.Separator)) {
 			files = append(files, path)
 		}
@@ -96,7 +96,7 @@ func TestZZNoBlockHoldsAPrivateInput(t *testing.T) {
 // order's credential is its signed document.
 func TestZZNoPrivateTransactionReadsAParty(t *testing.T) {
 	dirs := map[string]string{} // channel → one node's block directory
-	_ = filepath.WalkDir(filepath.Join(home, "nodes"), func(path string, d fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(filepath.Join(home, "orgs"), func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() && strings.HasPrefix(d.Name(), "blockfile_") && strings.Contains(path, string(filepath.Separator)+"chains"+string(filepath.Separator)) {
 			dir := filepath.Dir(path)
 			if _, ok := dirs[filepath.Base(dir)]; !ok {

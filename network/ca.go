@@ -65,7 +65,7 @@ func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 	if o == nil {
 		return nil, fmt.Errorf("no org %q in the description", orgID)
 	}
-	dir := n.L.path("ca", o.Name)
+	dir := n.L.CAHome(o)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}

@@ -104,7 +104,7 @@ func (n *Net) writeConfigtx() error {
 		for _, o := range n.D.ChannelOrdererOrgs(c) {
 			p.Orderer.Organizations = append(p.Orderer.Organizations, n.txOrgOf(o, false))
 			for _, x := range o.Orderers {
-				tls := filepath.Join(n.L.NodeCryptoDir(o, x.Name), "tls", "server.crt")
+				tls := n.L.OrdererTLSCert(x)
 				p.Orderer.EtcdRaft.Consenters = append(p.Orderer.EtcdRaft.Consenters, consenter{Host: x.Host, Port: x.Port, ClientTLSCert: tls, ServerTLSCert: tls})
 			}
 		}

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -15,6 +16,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -45,66 +48,121 @@ type cryptoSpec struct {
 	SANS     []string `yaml:"SANS"`
 }
 
-// generateCrypto runs cryptogen for orgs that have no material yet, and
-// for the nodes an existing org gained (cryptogen extend issues those
-// from the org's own CA and leaves every existing node as it is: an org's
-// CA is never regenerated, it signed the ledgers), then issues role
-// identities and chaincode-server TLS certificates.
+// generateCrypto has every org make its own material (InitOrg): each in
+// its own directory, each publishing what the others need.
 func (n *Net) generateCrypto(log io.Writer) error {
-	var missing cryptoConfig
 	for _, o := range n.D.Orgs {
-		co := cryptoOrg{Name: o.MSPID, Domain: o.Domain, EnableNodeOUs: true}
-		_, err := os.Stat(n.L.OrgMSPDir(o))
-		needed := err != nil
-		for _, x := range o.Orderers {
-			co.Specs = append(co.Specs, cryptoSpec{Hostname: x.Name, SANS: sans(x.Host)})
-		}
-		for _, p := range o.Peers {
-			co.Specs = append(co.Specs, cryptoSpec{Hostname: p.Name, SANS: sans(p.Host)})
-		}
-		for _, spec := range co.Specs {
-			if _, err := os.Stat(n.L.NodeCryptoDir(o, spec.Hostname)); err != nil {
-				needed = true
-			}
-		}
-		if needed {
-			missing.PeerOrgs = append(missing.PeerOrgs, co)
-		}
-	}
-	if len(missing.PeerOrgs) > 0 {
-		cfg := filepath.Join(n.L.ConfigDir(), "crypto-config.yaml")
-		if err := writeYAML(cfg, missing); err != nil {
+		if _, err := n.InitOrg(o.MSPID, log); err != nil {
 			return err
-		}
-		verb := "generate"
-		if _, err := os.Stat(n.L.CryptoDir()); err == nil {
-			verb = "extend" // adds new orgs, keeps existing ones
-		}
-		args := []string{verb, "--config", cfg, "--output", n.L.CryptoDir()}
-		if verb == "extend" {
-			args = []string{verb, "--config", cfg, "--input", n.L.CryptoDir()}
-		}
-		if out, err := runCmd(nil, fabricbin.Bin("cryptogen"), args...); err != nil {
-			return fmt.Errorf("cryptogen: %v\n%s", err, out)
-		}
-		fmt.Fprintf(log, "  crypto material for %d org(s) new or with new nodes\n", len(missing.PeerOrgs))
-	}
-	if err := n.ordererIdentities(log); err != nil {
-		return err
-	}
-	for _, o := range n.D.Orgs {
-		for _, u := range o.Users {
-			if err := n.issueUser(o, u); err != nil {
-				return fmt.Errorf("identity %s@%s: %w", u.Name, o.Name, err)
-			}
-		}
-		for _, p := range o.Peers {
-			if err := n.issueChaincodeTLS(p); err != nil {
-				return fmt.Errorf("chaincode TLS for %s: %w", p.ID(), err)
-			}
 		}
 	}
 	return nil
+}
+
+// InitOrg makes what one org needs to take part, in its own directory
+// (Layout.OrgHome) and nothing else: its CAs and node identities (cryptogen,
+// for an org with no material yet; for nodes it gained, cryptogen extend
+// issues those from the org's own CA and leaves every existing node as it
+// is: an org's CA is never regenerated, it signed the ledgers), its
+// ordering nodes' orderer-role identities, its role identities and its
+// chaincode servers' TLS certificates. Then it publishes its public
+// material (Layout.PublicDir): the verifying MSP (CA and TLS roots,
+// NodeOUs) and its orderers' TLS certificates. It returns the public
+// files it wrote or found current.
+func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
+	o := n.D.Org(orgID)
+	if o == nil {
+		return nil, fmt.Errorf("no org %q in the description", orgID)
+	}
+	co := cryptoOrg{Name: o.MSPID, Domain: o.Domain, EnableNodeOUs: true}
+	_, err := os.Stat(filepath.Join(n.L.OrgDir(o), "msp"))
+	needed := err != nil
+	for _, x := range o.Orderers {
+		co.Specs = append(co.Specs, cryptoSpec{Hostname: x.Name, SANS: sans(x.Host)})
+	}
+	for _, p := range o.Peers {
+		co.Specs = append(co.Specs, cryptoSpec{Hostname: p.Name, SANS: sans(p.Host)})
+	}
+	for _, spec := range co.Specs {
+		if _, err := os.Stat(n.L.NodeCryptoDir(o, spec.Hostname)); err != nil {
+			needed = true
+		}
+	}
+	if needed {
+		if err := os.MkdirAll(n.L.OrgHome(o), 0o700); err != nil {
+			return nil, err
+		}
+		cfg := filepath.Join(n.L.OrgHome(o), "crypto-config.yaml")
+		if err := writeYAML(cfg, cryptoConfig{PeerOrgs: []cryptoOrg{co}}); err != nil {
+			return nil, err
+		}
+		args := []string{"generate", "--config", cfg, "--output", n.L.CryptoDir(o)}
+		if _, err := os.Stat(n.L.OrgDir(o)); err == nil {
+			args = []string{"extend", "--config", cfg, "--input", n.L.CryptoDir(o)} // keeps the org's CAs
+		}
+		if out, err := runCmd(nil, fabricbin.Bin("cryptogen"), args...); err != nil {
+			return nil, fmt.Errorf("cryptogen for %s: %v\n%s", o.Name, err, out)
+		}
+		fmt.Fprintf(log, "  %s: crypto material %sd\n", o.Name, args[0])
+	}
+	if err := n.ordererIdentities(o, log); err != nil {
+		return nil, err
+	}
+	for _, u := range o.Users {
+		if err := n.issueUser(o, u); err != nil {
+			return nil, fmt.Errorf("identity %s@%s: %w", u.Name, o.Name, err)
+		}
+	}
+	for _, p := range o.Peers {
+		if err := n.issueChaincodeTLS(p); err != nil {
+			return nil, fmt.Errorf("chaincode TLS for %s: %w", p.ID(), err)
+		}
+	}
+	return n.publish(o)
+}
+
+// publish copies an org's public material from its own directory into
+// its public one: the org's verifying MSP (no key is in it) and its
+// orderers' TLS certificates. A file already there with the same content
+// is left as it is.
+func (n *Net) publish(o *Org) ([]string, error) {
+	files := map[string]string{} // public path ← private path
+	src := filepath.Join(n.L.OrgDir(o), "msp")
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		files[filepath.Join(n.L.OrgMSPDir(o), rel)] = path
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range o.Orderers {
+		files[n.L.OrdererTLSCert(x)] = filepath.Join(n.L.NodeCryptoDir(o, x.Name), "tls", "server.crt")
+	}
+	var out []string
+	for dst, from := range files {
+		if strings.Contains(from, string(filepath.Separator)+"keystore"+string(filepath.Separator)) || strings.HasSuffix(from, ".key") || strings.HasSuffix(from, "priv_sk") {
+			return nil, fmt.Errorf("%s: refusing to publish a private key", from)
+		}
+		b, err := os.ReadFile(from)
+		if err != nil {
+			return nil, err
+		}
+		if cur, err := os.ReadFile(dst); err != nil || !bytes.Equal(cur, b) {
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(dst, b, 0o644); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, dst)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 func sans(host string) []string {

@@ -213,7 +213,7 @@ func (n *Net) definition(c *Channel, seq int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	path := n.L.path("channels", c.Name+".collections.json")
+	path := n.L.path("public", "channels", c.Name+".collections.json")
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}

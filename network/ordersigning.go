@@ -44,53 +44,51 @@ func (n *Net) blockValidation(c *Channel) policy {
 // orderer OU, issued by its org's CA, where it has another (cryptogen's
 // peer OU). A node that is running is stopped first: it is started again
 // with its new identity, so no running node signs with a stale one.
-func (n *Net) ordererIdentities(log io.Writer) error {
-	for _, o := range n.D.OrdererOrgs() {
-		for _, x := range o.Orderers {
-			dir := filepath.Join(n.L.NodeCryptoDir(o, x.Name), "msp")
-			certs, _ := filepath.Glob(filepath.Join(dir, "signcerts", "*.pem"))
-			if len(certs) != 1 {
-				return fmt.Errorf("%s: want one signing certificate, found %d", x.ID(), len(certs))
-			}
-			raw, err := os.ReadFile(certs[0])
-			if err != nil {
-				return err
-			}
-			b, _ := pem.Decode(raw)
-			if b == nil {
-				return fmt.Errorf("%s: no PEM", certs[0])
-			}
-			cert, err := x509.ParseCertificate(b.Bytes)
-			if err != nil {
-				return err
-			}
-			if slices.Equal(cert.Subject.OrganizationalUnit, []string{ordererOU}) {
-				continue
-			}
-			if _, ok := n.running(x.ID()); ok {
-				if _, err := n.stop(x.ID(), 10*time.Second); err != nil {
-					return err
-				}
-			}
-			c, err := loadCA(filepath.Join(n.L.OrgDir(o), "ca"))
-			if err != nil {
-				return err
-			}
-			s := cert.Subject
-			certPEM, keyPEM, err := c.issue(&x509.Certificate{Subject: pkix.Name{Country: s.Country, Province: s.Province, Locality: s.Locality,
-				Organization: s.Organization, OrganizationalUnit: []string{ordererOU}, CommonName: s.CommonName},
-				KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true})
-			if err != nil {
-				return err
-			}
-			if err := os.WriteFile(filepath.Join(dir, "keystore", "priv_sk"), keyPEM, 0o600); err != nil {
-				return err
-			}
-			if err := os.WriteFile(certs[0], certPEM, 0o644); err != nil {
-				return err
-			}
-			fmt.Fprintf(log, "  %s signs blocks as an orderer-role identity\n", x.ID())
+func (n *Net) ordererIdentities(o *Org, log io.Writer) error {
+	for _, x := range o.Orderers {
+		dir := filepath.Join(n.L.NodeCryptoDir(o, x.Name), "msp")
+		certs, _ := filepath.Glob(filepath.Join(dir, "signcerts", "*.pem"))
+		if len(certs) != 1 {
+			return fmt.Errorf("%s: want one signing certificate, found %d", x.ID(), len(certs))
 		}
+		raw, err := os.ReadFile(certs[0])
+		if err != nil {
+			return err
+		}
+		b, _ := pem.Decode(raw)
+		if b == nil {
+			return fmt.Errorf("%s: no PEM", certs[0])
+		}
+		cert, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			return err
+		}
+		if slices.Equal(cert.Subject.OrganizationalUnit, []string{ordererOU}) {
+			continue
+		}
+		if _, ok := n.running(x.ID()); ok {
+			if _, err := n.stop(x.ID(), 10*time.Second); err != nil {
+				return err
+			}
+		}
+		c, err := loadCA(filepath.Join(n.L.OrgDir(o), "ca"))
+		if err != nil {
+			return err
+		}
+		s := cert.Subject
+		certPEM, keyPEM, err := c.issue(&x509.Certificate{Subject: pkix.Name{Country: s.Country, Province: s.Province, Locality: s.Locality,
+			Organization: s.Organization, OrganizationalUnit: []string{ordererOU}, CommonName: s.CommonName},
+			KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true})
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, "keystore", "priv_sk"), keyPEM, 0o600); err != nil {
+			return err
+		}
+		if err := os.WriteFile(certs[0], certPEM, 0o644); err != nil {
+			return err
+		}
+		fmt.Fprintf(log, "  %s signs blocks as an orderer-role identity\n", x.ID())
 	}
 	return nil
 }

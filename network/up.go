@@ -30,6 +30,9 @@ func (n *Net) Up(toolsDir string) error {
 
 	done = n.step(2, total, "configuration from "+n.D.Name+" description")
 	err := func() error {
+		if err := n.migrate(); err != nil {
+			return err
+		}
 		if err := os.MkdirAll(n.L.ConfigDir(), 0o755); err != nil {
 			return err
 		}

@@ -36,7 +36,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	nc := networkCmd()
 	nc.AddCommand(demoCmd(), calendarCmd())
-	root.AddCommand(keysCmd(), certCmd(), nc, channelCmd(), caCmd(), fabricCmd(), gatewayCmd(), indexCmd(), reportCmd(), proofCmd(), auditCmd(), benchCmd())
+	root.AddCommand(keysCmd(), certCmd(), nc, channelCmd(), caCmd(), orgCmd(), fabricCmd(), gatewayCmd(), indexCmd(), reportCmd(), proofCmd(), auditCmd(), benchCmd())
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"dataledger/network/fabricbin"
+)
+
+// orgCmd is what one org does on its own host to take part: make its
+// keys and identities in its own directory and publish what the others
+// need (public material only).
+func orgCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "org", Short: "One org's own material: its keys, identities and what it publishes"}
+	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
+	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
+	cmd.PersistentFlags().StringVar(&netFlags.tools, "fabric-tools", "network/fabrictools", "module that pins the Fabric release")
+	var org string
+	initCmd := &cobra.Command{
+		Use:   "init --org MSPID",
+		Short: "Make the org's CAs, node and user identities in HOME/orgs/<org> and publish its public material in HOME/public/<org>",
+		Long: `Creates the org's keys and nothing else: its CAs (cryptogen, once; never
+regenerated), its nodes' identities (orderers with the orderer role),
+its users' identities with their roles, its chaincode servers' TLS keys,
+all in HOME/orgs/<org>. Then it publishes, in HOME/public/<org>, what the
+other orgs and the channels' configurations need: the verifying MSP (CA
+and TLS roots, NodeOUs) and its orderers' TLS certificates. No private
+key is ever written there. Run again after the org gains a node: only
+the new node's identity is issued. Prints the public files.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			if err := fabricbin.Ensure(netFlags.tools, cmd.ErrOrStderr()); err != nil {
+				return err
+			}
+			files, err := n.InitOrg(org, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s publishes %d files:\n", org, len(files))
+			for _, f := range files {
+				fmt.Fprintln(cmd.OutOrStdout(), " ", f)
+			}
+			return nil
+		},
+	}
+	initCmd.Flags().StringVar(&org, "org", "", "the org (MSP ID)")
+	_ = initCmd.MarkFlagRequired("org")
+	cmd.AddCommand(initCmd)
+	return cmd
+}
