@@ -2,12 +2,17 @@ package integration
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -28,7 +33,16 @@ import (
 // verifying; no org owns the ordering.
 func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 	desc := filepath.Join(root, "network", "dataledger-netns.yaml")
-	nsHome := filepath.Join(t.TempDir(), "netns")
+	// The orgs' accounts must reach the home: not through t.TempDir's 0700.
+	base, err := os.MkdirTemp("", "dataledger-netns-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(base) })
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	nsHome := filepath.Join(base, "home")
 	run := func(args ...string) {
 		t.Helper()
 		if code, out := exitCode(t, append(args, "--home", nsHome, "--description", desc, "--fabric-tools", filepath.Join(root, "network", "fabrictools"))...); code != 0 {
@@ -61,6 +75,8 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 			}
 		}
 	}
+	orgsAreApart(t, n)
+
 	// Nothing of it listens on the host's own addresses.
 	if out, _ := exec.Command("ss", "-ltnH").Output(); strings.Contains(string(out), "10.77.0.") {
 		t.Fatalf("a namespaced node listens in the host namespace:\n%s", out)
@@ -162,6 +178,104 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 	}
 	t.Logf("province's namespace down (%d processes killed): Nanning issued in block %d %s later, ordered by %s; the exchange verifies it",
 		len(killed), again.BlockNumber, time.Since(began).Round(100*time.Millisecond), leader.ID())
+}
+
+// orgsAreApart: each org's processes run as its own account, its
+// directory is that account's alone (0700), what it publishes holds no
+// private key, and the kernel refuses one org's account another org's
+// keys while it reads its own: no org reads another's private key path.
+func orgsAreApart(t *testing.T, n *network.Net) {
+	t.Helper()
+	uids := map[string]string{}
+	uidOf := func(account string) string {
+		if uid, ok := uids[account]; ok {
+			return uid
+		}
+		out, err := exec.Command("id", "-u", account).Output()
+		if err != nil {
+			t.Fatalf("account %s: %v", account, err)
+		}
+		uids[account] = strings.TrimSpace(string(out))
+		return uids[account]
+	}
+	read := func(account, path string) error {
+		out, err := exec.Command("setpriv", "--reuid", uidOf(account), "--regid", uidOf(account), "--clear-groups", "--", "cat", path).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
+	keysOf := map[string][]string{}
+	for _, o := range n.D.Orgs {
+		if o.Account == "" {
+			t.Fatalf("org %s runs as no account of its own in %s", o.Name, n.DescriptionPath)
+		}
+		uid := uidOf(o.Account)
+		var ids []string
+		for _, x := range o.Orderers {
+			ids = append(ids, x.ID())
+		}
+		for _, p := range o.Peers {
+			ids = append(ids, p.ID(), "cc."+p.ID())
+		}
+		for _, id := range ids {
+			pid, ok := n.PID(id)
+			if !ok {
+				t.Fatalf("%s is not running", id)
+			}
+			status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m := regexp.MustCompile(`(?m)^Uid:\s+(\d+)\s+(\d+)`).FindStringSubmatch(string(status))
+			if m == nil || m[1] != uid || m[2] != uid {
+				t.Fatalf("%s (pid %d) runs as uid %v, want %s's %s", id, pid, m, o.Account, uid)
+			}
+		}
+		var st syscall.Stat_t
+		if err := syscall.Stat(n.L.OrgHome(o), &st); err != nil {
+			t.Fatal(err)
+		}
+		if strconv.Itoa(int(st.Uid)) != uid || st.Mode&0o077 != 0 {
+			t.Fatalf("%s belongs to uid %d, mode %o: want %s's alone", n.L.OrgHome(o), st.Uid, st.Mode&0o777, o.Account)
+		}
+		_ = filepath.WalkDir(n.L.OrgHome(o), func(path string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && (d.Name() == "priv_sk" || strings.HasSuffix(d.Name(), ".key")) {
+				keysOf[o.Name] = append(keysOf[o.Name], path)
+			}
+			return nil
+		})
+		if len(keysOf[o.Name]) < 4 {
+			t.Fatalf("%s holds %d private keys", o.Name, len(keysOf[o.Name]))
+		}
+		_ = filepath.WalkDir(n.L.PublicDir(o), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, _ := os.ReadFile(path)
+			if strings.Contains(string(b), "PRIVATE KEY") {
+				t.Errorf("%s publishes a private key: %s", o.Name, path)
+			}
+			return nil
+		})
+	}
+	for _, o := range n.D.Orgs {
+		if err := read(o.Account, keysOf[o.Name][0]); err != nil {
+			t.Fatalf("%s cannot read its own key %s: %v", o.Account, keysOf[o.Name][0], err)
+		}
+		for _, other := range n.D.Orgs {
+			if other == o {
+				continue
+			}
+			for _, key := range keysOf[other.Name] {
+				if err := read(o.Account, key); err == nil || !strings.Contains(err.Error(), "Permission denied") {
+					t.Fatalf("%s's account reads %s's key %s: %v", o.Name, other.Name, key, err)
+				}
+			}
+		}
+	}
+	t.Logf("each org's processes run as its account; none of the 4 accounts reads another org's keys (%d, %d, %d, %d keys)",
+		len(keysOf["province"]), len(keysOf["citya"]), len(keysOf["cityb"]), len(keysOf["exchange"]))
 }
 
 func firstLineOf(s string) string {

@@ -142,5 +142,7 @@ func (n *Net) channelBlock(c *Channel) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("configtxgen %s: %v\n%s", c.Name, err, res)
 	}
-	return out, nil
+	// Public: every member's admin joins its nodes with it (configtxgen
+	// writes 0640).
+	return out, os.Chmod(out, 0o644)
 }

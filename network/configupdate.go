@@ -57,6 +57,9 @@ func (n *Net) ChannelConfigBlock(channel string) ([]byte, error) {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	if err := n.giveTo(o, dir); err != nil { // its admin's CLI writes the block there
+		return nil, err
+	}
 	file := filepath.Join(dir, "config.block")
 	if _, err := n.ordered(o.Peers[0], append([]string{"channel", "fetch", "config", file, "-c", channel}, n.ordererArgs(channel)...)...); err != nil {
 		return nil, err
@@ -191,6 +194,9 @@ func (n *Net) SubmitConfig(raw []byte, mspID string) (uint64, error) {
 	submitter := n.D.Org(mspID)
 	if submitter == nil || len(submitter.Peers) == 0 {
 		return 0, fmt.Errorf("no org %q with a peer to submit the update", mspID)
+	}
+	if err := n.giveTo(submitter, dir, file); err != nil { // its admin's CLI reads it
+		return 0, err
 	}
 	if _, err := n.ordered(submitter.Peers[0], append([]string{"channel", "update", "-f", file, "-c", channel}, n.ordererArgs(channel)...)...); err != nil {
 		return 0, err

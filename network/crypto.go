@@ -15,9 +15,11 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -74,6 +76,11 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 	if o == nil {
 		return nil, fmt.Errorf("no org %q in the description", orgID)
 	}
+	if cred, err := n.credential(o); err != nil {
+		return nil, err
+	} else if cred != nil {
+		return n.initOrgAs(o, cred, log)
+	}
 	co := cryptoOrg{Name: o.MSPID, Domain: o.Domain, EnableNodeOUs: true}
 	_, err := os.Stat(filepath.Join(n.L.OrgDir(o), "msp"))
 	needed := err != nil
@@ -119,6 +126,32 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 		}
 	}
 	return n.publish(o)
+}
+
+// initOrgAs runs `dataledger org init` for an org as its own account:
+// the org's material is made by the org's command, in directories only
+// that account may enter.
+func (n *Net) initOrgAs(o *Org, cred *syscall.Credential, log io.Writer) ([]string, error) {
+	if err := n.own(o); err != nil { // creates both directories, the account's
+		return nil, err
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(filepath.Join(n.BinDir, "dataledger"), "org", "init", "--org", o.MSPID, "--home", n.L.Home, "--description", n.DescriptionPath)
+	cmd.Env = os.Environ()
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	err := cmd.Run()
+	log.Write(stderr.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("org init of %s as account %s: %v\n%s", o.Name, o.Account, err, strings.TrimSpace(stderr.String()))
+	}
+	var files []string
+	for _, line := range strings.Split(stdout.String(), "\n") {
+		if strings.HasPrefix(line, "  ") {
+			files = append(files, strings.TrimSpace(line))
+		}
+	}
+	return files, nil
 }
 
 // publish copies an org's public material from its own directory into

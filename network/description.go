@@ -54,6 +54,13 @@ type Org struct {
 	// NetNS runs the org's processes in this network namespace (created by
 	// up, at the nodes' host address; needs root).
 	NetNS string `yaml:"netns"`
+	// Account is the Unix account the org's processes (orderers, peers,
+	// chaincode servers, its CA) and its commands (its material, the
+	// peer CLI and osnadmin as its admin) run as, its directory its own
+	// (0700): one host holding several orgs keeps each out of the others'
+	// keys by the kernel's rule. Empty: whoever runs dataledger. Created
+	// by up (root) when missing.
+	Account string `yaml:"account"`
 }
 
 // User is a client identity with its role attribute.
@@ -148,6 +155,7 @@ var (
 	mspRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]{1,40}$`)
 	domainRE  = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]{0,100}[a-z0-9])?$`)
 	versionRE = regexp.MustCompile(`^[A-Za-z0-9.]{1,20}$`)
+	accountRE = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
 )
 
 // Validate checks names, uniqueness of identities and endpoints, channel
@@ -185,6 +193,14 @@ func (d *Description) Validate() error {
 		}
 		if err := domain.ValidateDivisionCode("divisionCode", o.DivisionCode); err != nil {
 			return fmt.Errorf("org %s: %w", o.Name, err)
+		}
+		if o.Account != "" {
+			if !accountRE.MatchString(o.Account) {
+				return fmt.Errorf("org %s: account %q: a Unix account name (lowercase letters, digits, '-', '_'; at most 32)", o.Name, o.Account)
+			}
+			if err := claim("account ", o.Account, o.Name); err != nil {
+				return err
+			}
 		}
 		if len(o.Peers) == 0 {
 			return fmt.Errorf("org %s has no peer", o.Name)
@@ -353,6 +369,16 @@ func (d *Description) Channel(name string) *Channel {
 	for i := range d.Channels {
 		if d.Channels[i].Name == name {
 			return &d.Channels[i]
+		}
+	}
+	return nil
+}
+
+// OrgNamed is the org of a name (as node IDs end with), or nil.
+func (d *Description) OrgNamed(name string) *Org {
+	for _, o := range d.Orgs {
+		if o.Name == name {
+			return o
 		}
 	}
 	return nil

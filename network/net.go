@@ -15,6 +15,9 @@ type Net struct {
 	D   *Description
 	L   Layout
 	Out io.Writer // progress
+	// DescriptionPath is the file D was read from (what an org's own
+	// command, run as its account, reads too).
+	DescriptionPath string
 	// BinDir holds dataledger's own binaries (chaincode server, builder).
 	BinDir string
 	// Bench starts the chaincode servers with the benchmark functions on
@@ -43,7 +46,11 @@ func Open(descriptionPath, home string, out io.Writer) (*Net, error) {
 	if out == nil {
 		out = io.Discard
 	}
-	return &Net{D: d, L: Layout{Home: abs}, Out: out, BinDir: filepath.Dir(exe)}, nil
+	path, err := filepath.Abs(descriptionPath)
+	if err != nil {
+		return nil, err
+	}
+	return &Net{D: d, L: Layout{Home: abs}, Out: out, BinDir: filepath.Dir(exe), DescriptionPath: path}, nil
 }
 
 func (n *Net) step(i, total int, what string) func(error) error {

@@ -56,6 +56,9 @@ func (n *Net) peerCLI(p *Peer, who, mspDir string, within time.Duration, args ..
 	}
 	cmd := exec.CommandContext(ctx, fabricbin.Bin("peer"), args...)
 	cmd.Env = append(os.Environ(), n.peerEnv(p, mspDir)...)
+	if err := n.asOrg(cmd, p.org); err != nil {
+		return nil, err
+	}
 	out, err := cmd.CombinedOutput()
 	if ctx.Err() != nil {
 		err = errNoAnswer
@@ -204,7 +207,11 @@ func parseHeight(out []byte, err error) (uint64, error) {
 func (n *Net) osnadmin(x *Orderer, args ...string) ([]byte, error) {
 	cert, key := n.L.AdminTLS(x.org)
 	full := append(args, "-o", fmt.Sprintf("%s:%d", x.Host, x.AdminPort), "--ca-file", n.L.TLSCACert(x.org), "--client-cert", cert, "--client-key", key)
-	out, err := runCmd(nil, fabricbin.Bin("osnadmin"), full...)
+	cmd := exec.Command(fabricbin.Bin("osnadmin"), full...)
+	if err := n.asOrg(cmd, x.org); err != nil {
+		return nil, err
+	}
+	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return out, fmt.Errorf("osnadmin %s on %s: %v: %s", args[0]+" "+args[1], x.ID(), err, out)
 	}

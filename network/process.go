@@ -42,14 +42,36 @@ func (n *Net) start(p proc) (int, error) {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "\n=== %s starting %s at %s ===\n", p.ID, filepath.Base(p.Bin), time.Now().UTC().Format(time.RFC3339))
-	cmd := exec.Command(p.Bin, p.Args...)
-	if ns := n.netnsOf(p.ID); ns != "" {
-		// ip execs the binary in place: the PID stays the node's.
-		cmd = exec.Command("ip", append([]string{"netns", "exec", ns, p.Bin}, p.Args...)...)
+	cred, err := n.credentialOf(p.ID)
+	if err != nil {
+		return 0, err
 	}
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}, p.Env...)
-	cmd.Stdout, cmd.Stderr = logf, logf
+	if cred != nil { // what root wrote for the org (its nodes' configuration) is its own
+		if err := n.own(n.D.OrgNamed(orgOfID(p.ID))); err != nil {
+			return 0, err
+		}
+	}
+	cmd := exec.Command(p.Bin, p.Args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if ns := n.netnsOf(p.ID); ns != "" {
+		// ip (root) enters the namespace and execs the binary in place,
+		// through setpriv for an org with an account: the PID stays the
+		// node's.
+		run := []string{"netns", "exec", ns}
+		if cred != nil {
+			run = append(run, "setpriv", "--reuid", strconv.Itoa(int(cred.Uid)), "--regid", strconv.Itoa(int(cred.Gid)), "--clear-groups", "--")
+		}
+		cmd = exec.Command("ip", append(append(run, p.Bin), p.Args...)...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	} else if cred != nil {
+		cmd.SysProcAttr.Credential = cred
+	}
+	home := os.Getenv("HOME")
+	if cred != nil {
+		home = n.L.OrgHome(n.D.OrgNamed(orgOfID(p.ID)))
+	}
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}, p.Env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return 0, fmt.Errorf("starting %s: %w", p.ID, err)
 	}

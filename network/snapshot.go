@@ -124,6 +124,9 @@ func (n *Net) JoinFromSnapshot(p *Peer, channel, snapshot string) error {
 	if err := ccaas.CopyTree(snapshot, dst, 0o700, 0o600); err != nil {
 		return fmt.Errorf("copying the snapshot of %s for %s: %w", channel, p.ID(), err)
 	}
+	if err := n.own(p.org); err != nil { // the copy is the joining org's
+		return err
+	}
 	if _, err := n.PeerCLI(p, "channel", "joinbysnapshot", "--snapshotpath", dst); err != nil {
 		return err
 	}

@@ -27,6 +27,9 @@ func (n *Net) Up(toolsDir string) error {
 	if err := done(fabricbin.Ensure(toolsDir, n.Out)); err != nil {
 		return err
 	}
+	if err := n.prepareAccounts(); err != nil {
+		return err
+	}
 
 	done = n.step(2, total, "configuration from "+n.D.Name+" description")
 	err := func() error {
