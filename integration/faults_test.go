@@ -373,7 +373,7 @@ func underLoad(t *testing.T, label string, n int, via *network.Peer, fault func(
 			tally.Stale++
 		}
 	}, fault)
-	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, set.Numbers, acked)
+	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, "nanning", set.Numbers, acked)
 	t.Logf("%s: %+v", label, tally)
 	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.Found < tally.Acknowledged {
 		t.Fatalf("%s: an acknowledged issuance is missing or doubled, or a verification was wrong: %+v", label, tally)

@@ -159,7 +159,7 @@ func underHTTPLoad(t *testing.T, url, issuerKey, label string, n int, fault func
 		}
 	}
 	acked := driveLoad(n, issue, verify, func() { fault(f) })
-	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, set.Numbers, acked)
+	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, "nanning", set.Numbers, acked)
 	t.Logf("%s: %+v", label, tally)
 	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.NoRetryAfter != 0 ||
 		tally.Acknowledged != tally.Issued || tally.Found != tally.Issued {

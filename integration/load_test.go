@@ -25,6 +25,13 @@ type loadSet struct {
 func newLoadSet(t *testing.T, label string, n int) *loadSet {
 	t.Helper()
 	is, ag := holderAgreement(t, label)
+	return loadSetOf(t, is, ag, n)
+}
+
+// loadSetOf is n credentials of agreement ag to issue, and a probe issued
+// already, on the issuer's channel.
+func loadSetOf(t *testing.T, is *sample.Issuer, ag *sample.Agreement, n int) *loadSet {
+	t.Helper()
 	probe, probeSigned, _ := is.Credential(ag, is.Key)
 	probeTx, err := is.Issue(probeSigned, ag)
 	if err != nil {
@@ -105,13 +112,13 @@ func verifying(k int, verify func()) (stop func()) {
 // there (it is waited for, 15 s), one the client was not told committed
 // is looked at once. Found counts those there; duplicates counts versions
 // beyond the first (an issuance is one version).
-func onLedger(t *testing.T, numbers []string, acked []bool) (found, lost, duplicates int) {
+func onLedger(t *testing.T, channel string, numbers []string, acked []bool) (found, lost, duplicates int) {
 	t.Helper()
 	reader := connect(t, "ProvinceMSP", "regulator", nil)
 	for i, number := range numbers {
 		var hist []json.RawMessage
 		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {
-			b, err := reader.Evaluate("nanning", "History", "credential", number)
+			b, err := reader.Evaluate(channel, "History", "credential", number)
 			if err == nil && json.Unmarshal(b, &hist) == nil && len(hist) > 0 {
 				break
 			}

@@ -84,8 +84,7 @@ func (n *Net) usesAccounts() bool {
 // prepareAccounts, for a network whose orgs run as accounts of their
 // own: the accounts exist, every org account can reach the home, and
 // Fabric's binaries are linked into the home (the build cache is in
-// root's home, which no other account may enter; DATALEDGER_FABRIC_DIR
-// names the links for this process and what it starts).
+// root's home, which no other account may enter: Net.fabricBin).
 func (n *Net) prepareAccounts() error {
 	if !n.usesAccounts() {
 		return nil
@@ -113,14 +112,33 @@ func (n *Net) prepareAccounts() error {
 			}
 		}
 	}
-	staged := n.L.path("fabric")
-	if fabricbin.Dir() == staged {
-		return nil
+	if err := linkTree(fabricbin.Dir(), n.L.path("fabric")); err != nil {
+		return fmt.Errorf("linking Fabric's binaries into the home: %w", err)
 	}
-	if err := linkTree(fabricbin.Dir(), staged); err != nil {
-		return fmt.Errorf("linking Fabric's binaries into %s: %w", staged, err)
+	if _, err := os.Stat(fabricbin.CABin("fabric-ca-server")); err == nil {
+		if err := linkTree(fabricbin.CADir(), n.L.path("fabric-ca")); err != nil {
+			return fmt.Errorf("linking Fabric CA's binaries into the home: %w", err)
+		}
 	}
-	return os.Setenv("DATALEDGER_FABRIC_DIR", staged)
+	return nil
+}
+
+// fabricBin is the path of a Fabric command this network runs: in the
+// home (linked there by prepareAccounts) when its orgs run as accounts
+// of their own, the build cache otherwise.
+func (n *Net) fabricBin(name string) string {
+	if n.usesAccounts() {
+		return filepath.Join(n.L.path("fabric"), "bin", name)
+	}
+	return fabricbin.Bin(name)
+}
+
+// caBin is fabricBin for the Fabric CA commands.
+func (n *Net) caBin(name string) string {
+	if n.usesAccounts() {
+		return filepath.Join(n.L.path("fabric-ca"), "bin", name)
+	}
+	return fabricbin.CABin(name)
 }
 
 // linkTree hard-links (or, across file systems, copies) every file of src

@@ -25,7 +25,6 @@ import (
 	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 
 	"dataledger/chaincode/domain"
-	"dataledger/network/fabricbin"
 	"dataledger/proof"
 )
 
@@ -98,7 +97,7 @@ func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := n.start(proc{ID: caID(o), Bin: fabricbin.CABin("fabric-ca-server"), Args: []string{"start",
+	if _, err := n.start(proc{ID: caID(o), Bin: n.caBin("fabric-ca-server"), Args: []string{"start",
 		"-H", c.home, "--address", "127.0.0.1", "--port", strconv.Itoa(port),
 		"--operations.listenaddress", "127.0.0.1:" + strconv.Itoa(port+1),
 		"--ca.name", caName(o), "--ca.certfile", certs[0], "--ca.keyfile", filepath.Join(caDir, "priv_sk"),
@@ -277,7 +276,7 @@ func (c *CA) CRL() ([]byte, error) {
 // cleaned environment: no FABRIC_CA_CLIENT_* of the operator's. What it
 // prints on a failure never shows a secret.
 func (c *CA) client(env []string, args ...string) ([]byte, error) {
-	cmd := exec.Command(fabricbin.CABin("fabric-ca-client"), args...)
+	cmd := exec.Command(c.n.caBin("fabric-ca-client"), args...)
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "FABRIC_CA_") }), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 
-	"dataledger/network/fabricbin"
+	"github.com/hyperledger/fabric-protos-go-apiv2/common"
+
+	"dataledger/proof"
 )
 
 type policy struct {
@@ -90,41 +92,92 @@ func (n *Net) writeConfigtx() error {
 	profiles := map[string]*txProfile{}
 	for i := range n.D.Channels {
 		c := &n.D.Channels[i]
-		p := &txProfile{
-			Policies: map[string]policy{
-				"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
-			},
-			Capabilities: map[string]bool{"V2_0": true},
-		}
-		p.Orderer.OrdererType = "etcdraft"
-		p.Orderer.BatchTimeout = n.D.Ordering.BatchTimeout
-		p.Orderer.BatchSize.MaxMessageCount = n.D.Ordering.MaxMessageCount
-		p.Orderer.BatchSize.AbsoluteMaxBytes = "10 MB"
-		p.Orderer.BatchSize.PreferredMaxBytes = "2 MB"
-		for _, o := range n.D.ChannelOrdererOrgs(c) {
-			p.Orderer.Organizations = append(p.Orderer.Organizations, n.txOrgOf(o, false))
-			for _, x := range o.Orderers {
-				tls := n.L.OrdererTLSCert(x)
-				p.Orderer.EtcdRaft.Consenters = append(p.Orderer.EtcdRaft.Consenters, consenter{Host: x.Host, Port: x.Port, ClientTLSCert: tls, ServerTLSCert: tls})
-			}
-		}
-		p.Orderer.Policies = map[string]policy{
-			"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
-			"BlockValidation": n.blockValidation(c),
-		}
-		p.Orderer.Capabilities = map[string]bool{"V2_0": true}
-		for _, m := range c.Members {
-			p.Application.Organizations = append(p.Application.Organizations, n.txOrgOf(n.D.Org(m), true))
-		}
-		// MAJORITY endorsement: one org being down does not stop issuing.
-		p.Application.Policies = map[string]policy{
-			"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
-			"LifecycleEndorsement": implicit("MAJORITY Endorsement"), "Endorsement": implicit("MAJORITY Endorsement"),
-		}
-		p.Application.Capabilities = map[string]bool{"V2_5": true}
-		profiles[c.Name] = p
+		profiles[c.Name] = n.profileOf(c, c.Members)
 	}
 	return writeYAML(filepath.Join(n.L.ConfigDir(), "configtx.yaml"), map[string]any{"Profiles": profiles})
+}
+
+// profileOf is channel c's configtxgen profile with the application orgs
+// members, each defined from its public material.
+func (n *Net) profileOf(c *Channel, members []string) *txProfile {
+	p := &txProfile{
+		Policies: map[string]policy{
+			"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
+		},
+		Capabilities: map[string]bool{"V2_0": true},
+	}
+	p.Orderer.OrdererType = "etcdraft"
+	p.Orderer.BatchTimeout = n.D.Ordering.BatchTimeout
+	p.Orderer.BatchSize.MaxMessageCount = n.D.Ordering.MaxMessageCount
+	p.Orderer.BatchSize.AbsoluteMaxBytes = "10 MB"
+	p.Orderer.BatchSize.PreferredMaxBytes = "2 MB"
+	for _, o := range n.D.ChannelOrdererOrgs(c) {
+		p.Orderer.Organizations = append(p.Orderer.Organizations, n.txOrgOf(o, false))
+		for _, x := range o.Orderers {
+			tls := n.L.OrdererTLSCert(x)
+			p.Orderer.EtcdRaft.Consenters = append(p.Orderer.EtcdRaft.Consenters, consenter{Host: x.Host, Port: x.Port, ClientTLSCert: tls, ServerTLSCert: tls})
+		}
+	}
+	p.Orderer.Policies = map[string]policy{
+		"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
+		"BlockValidation": n.blockValidation(c),
+	}
+	p.Orderer.Capabilities = map[string]bool{"V2_0": true}
+	for _, m := range members {
+		p.Application.Organizations = append(p.Application.Organizations, n.txOrgOf(n.D.Org(m), true))
+	}
+	// MAJORITY endorsement: one org being down does not stop issuing.
+	p.Application.Policies = map[string]policy{
+		"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
+		"LifecycleEndorsement": implicit("MAJORITY Endorsement"), "Endorsement": implicit("MAJORITY Endorsement"),
+	}
+	p.Application.Capabilities = map[string]bool{"V2_5": true}
+	return p
+}
+
+// OrgDefinition is an org's definition as an application org of a
+// channel (/Channel/Application/<MSP ID>: its MSP, policies and anchor
+// peers), made by configtxgen from the org's public material alone, as
+// a genesis block of the channel would hold it: what a configuration
+// update adding the org to a running channel writes.
+func (n *Net) OrgDefinition(channel, mspID string) (*common.ConfigGroup, error) {
+	c, o := n.D.Channel(channel), n.D.Org(mspID)
+	if c == nil || o == nil {
+		return nil, fmt.Errorf("no channel %q or org %q in the description", channel, mspID)
+	}
+	if _, err := os.Stat(n.L.TLSCACert(o)); err != nil {
+		return nil, fmt.Errorf("org %s has published no material (dataledger org init --org %s): %w", mspID, mspID, err)
+	}
+	dir, err := os.MkdirTemp("", "dataledger-define-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	const profile = "define"
+	if err := writeYAML(filepath.Join(dir, "configtx.yaml"), map[string]any{"Profiles": map[string]*txProfile{profile: n.profileOf(c, []string{mspID})}}); err != nil {
+		return nil, err
+	}
+	block := filepath.Join(dir, "define.block")
+	if res, err := runCmd([]string{"FABRIC_CFG_PATH=" + dir}, n.fabricBin("configtxgen"), "-configPath", dir, "-profile", profile, "-channelID", channel, "-outputBlock", block); err != nil {
+		return nil, fmt.Errorf("configtxgen defining %s: %v\n%s", mspID, err, res)
+	}
+	raw, err := os.ReadFile(block)
+	if err != nil {
+		return nil, err
+	}
+	blk, err := proof.ParseBlock(raw)
+	if err != nil {
+		return nil, err
+	}
+	ce, _, err := proof.ConfigEnvelope(blk)
+	if err != nil {
+		return nil, err
+	}
+	def := ce.GetConfig().GetChannelGroup().GetGroups()["Application"].GetGroups()[mspID]
+	if def == nil {
+		return nil, fmt.Errorf("configtxgen's block holds no definition of %s", mspID)
+	}
+	return def, nil
 }
 
 // channelBlock makes a channel's genesis block once; it is kept so a node
@@ -137,7 +190,7 @@ func (n *Net) channelBlock(c *Channel) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
 		return "", err
 	}
-	res, err := runCmd([]string{"FABRIC_CFG_PATH=" + n.L.ConfigDir()}, fabricbin.Bin("configtxgen"),
+	res, err := runCmd([]string{"FABRIC_CFG_PATH=" + n.L.ConfigDir()}, n.fabricBin("configtxgen"),
 		"-configPath", n.L.ConfigDir(), "-profile", c.Name, "-channelID", c.Name, "-outputBlock", out)
 	if err != nil {
 		return "", fmt.Errorf("configtxgen %s: %v\n%s", c.Name, err, res)

@@ -25,7 +25,6 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"dataledger/chaincode/domain"
-	"dataledger/network/fabricbin"
 )
 
 // cryptogen's input for one org: its nodes become Specs with their hosts as
@@ -107,7 +106,7 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 		if _, err := os.Stat(n.L.OrgDir(o)); err == nil {
 			args = []string{"extend", "--config", cfg, "--input", n.L.CryptoDir(o)} // keeps the org's CAs
 		}
-		if out, err := runCmd(nil, fabricbin.Bin("cryptogen"), args...); err != nil {
+		if out, err := runCmd(nil, n.fabricBin("cryptogen"), args...); err != nil {
 			return nil, fmt.Errorf("cryptogen for %s: %v\n%s", o.Name, err, out)
 		}
 		fmt.Fprintf(log, "  %s: crypto material %sd\n", o.Name, args[0])
@@ -137,7 +136,8 @@ func (n *Net) initOrgAs(o *Org, cred *syscall.Credential, log io.Writer) ([]stri
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(filepath.Join(n.BinDir, "dataledger"), "org", "init", "--org", o.MSPID, "--home", n.L.Home, "--description", n.DescriptionPath)
-	cmd.Env = os.Environ()
+	// Fabric's binaries as linked into the home, which the account reaches.
+	cmd.Env = append(os.Environ(), "DATALEDGER_FABRIC_DIR="+n.L.path("fabric"))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	err := cmd.Run()

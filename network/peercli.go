@@ -14,8 +14,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"dataledger/network/fabricbin"
 )
 
 // peerEnv is the environment for running the peer CLI as the identity
@@ -54,7 +52,7 @@ func (n *Net) peerCLI(p *Peer, who, mspDir string, within time.Duration, args ..
 		ctx, cancel = context.WithTimeout(ctx, within)
 		defer cancel()
 	}
-	cmd := exec.CommandContext(ctx, fabricbin.Bin("peer"), args...)
+	cmd := exec.CommandContext(ctx, n.fabricBin("peer"), args...)
 	cmd.Env = append(os.Environ(), n.peerEnv(p, mspDir)...)
 	if err := n.asOrg(cmd, p.org); err != nil {
 		return nil, err
@@ -207,7 +205,7 @@ func parseHeight(out []byte, err error) (uint64, error) {
 func (n *Net) osnadmin(x *Orderer, args ...string) ([]byte, error) {
 	cert, key := n.L.AdminTLS(x.org)
 	full := append(args, "-o", fmt.Sprintf("%s:%d", x.Host, x.AdminPort), "--ca-file", n.L.TLSCACert(x.org), "--client-cert", cert, "--client-key", key)
-	cmd := exec.Command(fabricbin.Bin("osnadmin"), full...)
+	cmd := exec.Command(n.fabricBin("osnadmin"), full...)
 	if err := n.asOrg(cmd, x.org); err != nil {
 		return nil, err
 	}
@@ -250,17 +248,35 @@ func (n *Net) joinChannels() error {
 		if err != nil {
 			return err
 		}
+		// Orderers that serve a channel already join first, an orderer new
+		// to every channel last. An orderer serving channels trusts, for
+		// client certificates on its listener, only the TLS roots of the
+		// orgs of those channels until it joins this one; a new orgs'
+		// orderer that joined first would dial it at once, its TLS client
+		// would send no certificate to a server naming other roots, and
+		// that connection, kept, would carry every later Raft message
+		// unauthenticated ("no TLS certificate sent"): the channel never
+		// elects a leader. A new orderer trusts any certificate until it
+		// joins its first channel.
+		var fresh, serving []*Orderer
 		for _, x := range n.D.ChannelOrderers(c) {
 			joined, err := n.ordererChannels(x)
 			if err != nil {
 				return err
 			}
-			if !joined[c.Name] {
-				if _, err := n.osnadmin(x, "channel", "join", "--channelID", c.Name, "--config-block", block); err != nil {
-					return err
-				}
-				fmt.Fprintf(n.Out, "  %s joined %s\n", x.ID(), c.Name)
+			switch {
+			case joined[c.Name]:
+			case len(joined) == 0:
+				fresh = append(fresh, x)
+			default:
+				serving = append(serving, x)
 			}
+		}
+		for _, x := range append(serving, fresh...) {
+			if _, err := n.osnadmin(x, "channel", "join", "--channelID", c.Name, "--config-block", block); err != nil {
+				return err
+			}
+			fmt.Fprintf(n.Out, "  %s joined %s\n", x.ID(), c.Name)
 		}
 		for _, p := range n.D.ChannelPeers(c) {
 			// A join from a snapshot an earlier up began: the peer lists

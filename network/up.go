@@ -67,7 +67,7 @@ func (n *Net) Up(toolsDir string) error {
 			return err
 		}
 		for _, x := range n.D.AllOrderers() {
-			if err := n.startNode(x.ID(), fabricbin.Bin("orderer"), nil); err != nil {
+			if err := n.startNode(x.ID(), n.fabricBin("orderer"), nil); err != nil {
 				return err
 			}
 		}
@@ -76,7 +76,7 @@ func (n *Net) Up(toolsDir string) error {
 			if err != nil {
 				return err
 			}
-			if err := n.startNode(p.ID(), fabricbin.Bin("peer"), env, "node", "start"); err != nil {
+			if err := n.startNode(p.ID(), n.fabricBin("peer"), env, "node", "start"); err != nil {
 				return err
 			}
 		}

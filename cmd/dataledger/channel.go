@@ -28,15 +28,17 @@ func channelCmd() *cobra.Command {
 	var channel, out, addOrg, from, removeOrg string
 	var batchTimeout time.Duration
 	propose := &cobra.Command{
-		Use:   "propose --channel C (--batch-timeout D | --add-org MSPID --from CHANNEL | --remove-org MSPID) -o UPDATE",
+		Use:   "propose --channel C (--batch-timeout D | --add-org MSPID [--from CHANNEL] | --remove-org MSPID) -o UPDATE",
 		Short: "Write an unsigned configuration update of the channel's configuration in force",
 		Long: `Reads the channel's configuration from the orderers, applies the change and
 writes the update (the envelope "peer channel update -f" reads) to -o. The
 change names which admins must sign: the batch timeout /Channel/Orderer/Admins
 (the ordering orgs' admins), an application org added or removed
 /Channel/Application/Admins (a majority of the channel's application orgs'
-admins). --add-org copies the org's definition from another channel it is a
-member of. Then "dataledger channel sign UPDATE --org X" for each admin and
+admins). --add-org defines the org from its public material
+(HOME/public/<org>, which "dataledger org init" writes and the org sends),
+or with --from copies its definition from another channel it is a member
+of. Then "dataledger channel sign UPDATE --org X" for each admin and
 "dataledger channel submit UPDATE --org Y", which also writes the trust file
 again (HOME/trust.json) to publish.`,
 		Args: cobra.NoArgs,
@@ -46,7 +48,13 @@ again (HOME/trust.json) to publish.`,
 				return err
 			}
 			var def *common.ConfigGroup
-			if addOrg != "" {
+			if addOrg != "" && from == "" {
+				// An org new to the channel, defined from what it published
+				// (dataledger org init) alone.
+				if def, err = n.OrgDefinition(channel, addOrg); err != nil {
+					return fmt.Errorf("--add-org %s: %w", addOrg, err)
+				}
+			} else if addOrg != "" {
 				src, _, err := n.ChannelConfig(from)
 				if err != nil {
 					return fmt.Errorf("--from %s: %w", from, err)
@@ -75,7 +83,7 @@ again (HOME/trust.json) to publish.`,
 					}
 					delete(app.Groups, removeOrg)
 				default:
-					return fmt.Errorf("name a change: --batch-timeout, --add-org with --from, or --remove-org")
+					return fmt.Errorf("name a change: --batch-timeout, --add-org [--from CHANNEL], or --remove-org")
 				}
 				return nil
 			})
@@ -93,7 +101,7 @@ again (HOME/trust.json) to publish.`,
 	propose.Flags().StringVarP(&out, "output", "o", "", "update file to write")
 	propose.Flags().DurationVar(&batchTimeout, "batch-timeout", 0, "set the orderers' batch timeout")
 	propose.Flags().StringVar(&addOrg, "add-org", "", "add this application org (MSP ID)")
-	propose.Flags().StringVar(&from, "from", "", "channel whose definition of --add-org to copy")
+	propose.Flags().StringVar(&from, "from", "", "channel whose definition of --add-org to copy (default: define it from the org's public material)")
 	propose.Flags().StringVar(&removeOrg, "remove-org", "", "remove this application org (MSP ID)")
 	_ = propose.MarkFlagRequired("channel")
 	_ = propose.MarkFlagRequired("output")
