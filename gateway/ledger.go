@@ -86,7 +86,11 @@ func (i invoker) SubmitOwnTxID(channel, fn string, build func(string) ([]string,
 // FabricLedger submits through fabric-gateway, one connection per
 // identity, reused across requests.
 type FabricLedger struct {
-	Net     *network.Net
+	Net *network.Net
+	// Org, when set, is the one org this gateway acts for: it loads and
+	// signs with that org's identities only, and refuses any other
+	// (RuleOwnOrg), so an org's gateway holds none of the others' keys.
+	Org     string
 	mu      sync.Mutex
 	clients map[Identity]*network.Client
 	conns   map[string]*grpc.ClientConn // one gRPC connection per peer, shared by every identity
@@ -98,6 +102,9 @@ type FabricLedger struct {
 
 // RuleChannelMember: an org acts only on the channels it is a member of.
 const RuleChannelMember = "DL-ACL-CHANNEL"
+
+// RuleOwnOrg: an org's gateway acts with its own org's identities only.
+const RuleOwnOrg = "DL-ACL-OWN-ORG"
 
 // The gateway's own access rules: a route needs a known API key unless
 // the public may call it (RuleAPIKey, 401), and the key's role must be in
@@ -127,6 +134,9 @@ func (f *FabricLedger) client(who Identity) (*network.Client, error) {
 	defer f.mu.Unlock()
 	if c, ok := f.clients[who]; ok {
 		return c, nil
+	}
+	if f.Org != "" && who.Org != f.Org {
+		return nil, domain.Forbidden(RuleOwnOrg, "caller", "this gateway acts for %s alone and holds no identity of %s", f.Org, who.Org)
 	}
 	o := f.Net.D.Org(who.Org)
 	if o == nil {

@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"dataledger/chaincode/domain"
 	"dataledger/network"
 )
 
@@ -96,5 +98,24 @@ func TestLedgerCallsHonourTheRequestContext(t *testing.T) {
 		if err == nil || time.Since(start) > 5*time.Second {
 			t.Fatalf("%s on a silent peer: %v after %v; want an error within the request's 300ms", name, err, time.Since(start))
 		}
+	}
+}
+
+// A gateway that acts for one org refuses another org's identity before
+// it loads anything of it.
+func TestAnOrgsLedgerRefusesAnotherOrgsIdentity(t *testing.T) {
+	nw, err := network.Open(filepath.Join("..", "network", "dataledger.yaml"), t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &FabricLedger{Net: nw, Org: "ExchangeMSP"}
+	_, err = f.client(Identity{Org: "ProvinceMSP", User: "clerk"})
+	if !domain.IsRule(err, RuleOwnOrg) {
+		t.Fatalf("another org's identity: %v", err)
+	}
+	// Its own org's identity is looked for in the home (none here): not
+	// refused by the rule.
+	if _, err := f.client(Identity{Org: "ExchangeMSP", User: "clerk"}); domain.IsRule(err, RuleOwnOrg) {
+		t.Fatalf("its own org's identity refused: %v", err)
 	}
 }

@@ -95,6 +95,13 @@ func startGateway(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*htt
 // startServer is startGateway answering the gateway's server too.
 func startServer(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*httptest.Server, *gateway.FabricLedger, *gateway.Server) {
 	t.Helper()
+	return startServerFor(t, cfg, ks, "")
+}
+
+// startServerFor is startServer of a gateway acting for org alone ("":
+// for every org).
+func startServerFor(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore, org string) (*httptest.Server, *gateway.FabricLedger, *gateway.Server) {
+	t.Helper()
 	if cfg == nil {
 		c := gateway.DefaultConfig()
 		cfg = &c
@@ -111,7 +118,7 @@ func startServer(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore) (*http
 	if err != nil {
 		t.Fatal(err)
 	}
-	ledger := &gateway.FabricLedger{Net: net}
+	ledger := &gateway.FabricLedger{Net: net, Org: org}
 	t.Cleanup(ledger.Close)
 	if err := ledger.Connect(cfg.PublicIdentity); err != nil {
 		t.Fatal(err)

@@ -331,7 +331,8 @@ func TestGatewayInstancesShareTheirStateInPostgreSQL(t *testing.T) {
 	}
 }
 
-// TestEveryOrgsGatewayAnswersThePublicAlike: the public verification
+// TestEveryOrgsGatewayAnswersThePublicAlike: each org's gateway acts for
+// its org alone (a key of another org is refused, 403), and the public verification
 // page and the proof bundle of a credential, asked of the province's
 // gateway and of the exchange's (each reading its own org's peer as its
 // own clerk), are the same answer but for the moment each was made: the
@@ -345,11 +346,23 @@ func TestEveryOrgsGatewayAnswersThePublicAlike(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	regulator, _, err := ks.Create("ProvinceMSP", "regulator")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var answers, bundles [][]byte
 	for _, org := range []string{"ProvinceMSP", "ExchangeMSP"} {
 		cfg := gateway.DefaultConfig()
 		cfg.PublicIdentity = gateway.Identity{Org: org, User: "clerk"}
-		srv, _ := startGateway(t, &cfg, ks)
+		srv, _, _ := startServerFor(t, &cfg, ks, org) // each org's gateway holds its own identities alone
+		if org == "ExchangeMSP" {
+			// The province's key reaches the exchange's gateway: refused,
+			// it holds no identity of the province.
+			status, body := httpGet(t, srv.URL+"/api/v1/verify/"+doc.AuthorizationNumber, regulator)
+			if status != http.StatusForbidden || !strings.Contains(string(body), gateway.RuleOwnOrg) {
+				t.Fatalf("the province's key at the exchange's gateway: %d %s", status, body)
+			}
+		}
 		for _, path := range []string{"/api/v1/verify/", "/api/v1/credentials/", "/api/v1/credentials/", "/api/v1/credentials/"} {
 			url := srv.URL + path + doc.AuthorizationNumber
 			if strings.HasSuffix(path, "credentials/") {

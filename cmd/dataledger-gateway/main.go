@@ -44,6 +44,7 @@ type Settings struct {
 	Description string `yaml:"description" flag:"description" usage:"network description"`
 	Home        string `yaml:"home" flag:"home" usage:"network home"`
 	Keys        string `yaml:"keys" flag:"keys" usage:"API key file"`
+	Org         string `yaml:"org" flag:"org" usage:"the one org (MSP ID) this gateway acts for: it loads that org's identities only, reads as its clerk and refuses keys of other orgs (empty: any org of the description, one gateway for all)"`
 	Redis       string `yaml:"redis" flag:"redis" usage:"Redis address for the shared cache (empty: in-process cache)"`
 	// A URL may hold a password: prefer the file or the environment to a flag.
 	RedisURL        string   `yaml:"redis_url" flag:"redis-url" usage:"Redis URL, redis://[user:pass@]host:port/db or rediss:// for TLS (instead of --redis)"`
@@ -211,6 +212,45 @@ func main() {
 	}
 }
 
+// ownOrgOnly: a gateway that acts for one org (org) is configured with
+// nothing of another: no API key, public reader, witness, exchange or
+// issuer key of another org. The ledger refuses other orgs' identities
+// anyway (a key added to the file later is refused when used); this
+// names a misconfiguration at the start.
+func ownOrgOnly(s Settings, nw *network.Net, ks *gateway.KeyStore) error {
+	if s.Org == "" {
+		return nil
+	}
+	o := nw.D.Org(s.Org)
+	if o == nil {
+		return fmt.Errorf("org: %q is not an org of the network", s.Org)
+	}
+	org := o.MSPID
+	var others []string
+	for _, k := range ks.List() {
+		if k.Revoked == nil && k.Org != org {
+			others = append(others, k.ID+" ("+k.Org+")")
+		}
+	}
+	if len(others) > 0 {
+		return fmt.Errorf("org: this gateway acts for %s alone, and its key file %s holds keys of other orgs: %s", org, s.Keys, strings.Join(others, ", "))
+	}
+	for setting, v := range map[string]string{"public_org": s.PublicOrg, "exchange_org": s.ExchangeOrg} {
+		if v != "" && (nw.D.Org(v) == nil || nw.D.Org(v).MSPID != org) {
+			return fmt.Errorf("%s: %q is not %s, which this gateway acts for alone", setting, v, org)
+		}
+	}
+	if w, _, _ := strings.Cut(s.Witness, "/"); s.Witness != "" && (nw.D.Org(w) == nil || nw.D.Org(w).MSPID != org) {
+		return fmt.Errorf("witness: %q is not of %s, which this gateway acts for alone", s.Witness, org)
+	}
+	for _, e := range s.IssuerKeys {
+		if m, _, _ := strings.Cut(e, "="); m != org {
+			return fmt.Errorf("issuer_keys: %q is another org's key than %s's, which this gateway acts for alone", e, org)
+		}
+	}
+	return nil
+}
+
 func loadSigners(entries []string, passFile string) (*gateway.Keystore, error) {
 	if len(entries) == 0 {
 		return nil, nil
@@ -282,8 +322,11 @@ func run(s Settings, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ledger := &gateway.FabricLedger{Net: nw}
+	ledger := &gateway.FabricLedger{Net: nw, Org: s.Org}
 	defer ledger.Close()
+	if err := ownOrgOnly(s, nw, ks); err != nil {
+		return err
+	}
 	cfg := gateway.DefaultConfig()
 	cfg.TrustedProxies = s.TrustedProxies
 	cfg.PublicPerTarget, cfg.PublicTargetWindow = s.PublicPerTarget, s.PublicTargetWindow
@@ -296,6 +339,9 @@ func run(s Settings, log *slog.Logger) error {
 		if err := os.MkdirAll(d, 0o700); err != nil {
 			return err
 		}
+	}
+	if s.PublicOrg == "" && s.Org != "" {
+		s.PublicOrg = s.Org
 	}
 	if s.PublicOrg != "" {
 		o := nw.D.Org(s.PublicOrg)

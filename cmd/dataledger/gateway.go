@@ -108,7 +108,7 @@ func gatewayCmd() *cobra.Command {
 	var listen, adminListen, redisAddr string
 	var noCache bool
 	var noIndex bool
-	var exchangeOrg, name, witness, publicOrg string
+	var exchangeOrg, name, witness, publicOrg, ownOrg string
 	var witnessPeers []string
 	var witnessPeriod time.Duration
 	start := &cobra.Command{
@@ -136,6 +136,9 @@ func gatewayCmd() *cobra.Command {
 			}
 			if publicOrg != "" {
 				args = append(args, "--public-org", publicOrg)
+			}
+			if ownOrg != "" {
+				args = append(args, "--org", ownOrg)
 			}
 			if name != "gateway" { // a second gateway (another org's) keeps its own state
 				args = append(args, "--state", filepath.Join(n.L.Home, name))
@@ -169,6 +172,7 @@ func gatewayCmd() *cobra.Command {
 	start.Flags().BoolVar(&noCache, "no-cache", false, "answer every lookup from the ledger (for measurements)")
 	start.Flags().StringVar(&exchangeOrg, "exchange-org", "", "record, as this exchange org, receipt of every new certificate")
 	start.Flags().StringVar(&publicOrg, "public-org", "", "the org whose clerk serves callers without a key, from its own peer (default ProvinceMSP)")
+	start.Flags().StringVar(&ownOrg, "org", "", "the one org (MSP ID) this gateway acts for: only its identities are loaded, keys of other orgs are refused (default: every org's)")
 	start.Flags().StringVar(&name, "name", "gateway", "the service's name (its PID file, log and, for another than gateway, state directory)")
 	start.Flags().StringVar(&witness, "witness", "", "ORG/USER: witness that org's chain heads with that identity (its witness user)")
 	start.Flags().StringArrayVar(&witnessPeers, "witness-peer", nil, "base URL of another org's gateway to compare heads with (repeatable)")
