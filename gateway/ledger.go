@@ -117,6 +117,9 @@ const (
 func (f *FabricLedger) Member(who Identity, channel string) error { return f.member(who, channel) }
 
 func (f *FabricLedger) member(who Identity, channel string) error {
+	if f.Org != "" && who.Org != f.Org { // before any answer, a cached one too
+		return domain.Forbidden(RuleOwnOrg, "caller", "this gateway acts for %s alone and holds no identity of %s", f.Org, who.Org)
+	}
 	ch := f.Net.D.Channel(channel)
 	if ch == nil {
 		return domain.NotFound(domain.RuleChannelUnknown, "channel", "no channel %q on this network", channel)
@@ -177,8 +180,19 @@ func (f *FabricLedger) Chaincode() string { return f.Net.D.Chaincode.Name }
 
 // Trust is made once from the channels' genesis blocks: they are fixed
 // for the life of the network.
+//
+// An org's gateway (Org set) reads the trust file the network published
+// (HOME/trust.json) instead: making one reads each channel's
+// configuration as the admin of one of its members, whose keys an org's
+// gateway does not hold.
 func (f *FabricLedger) Trust() (*proof.TrustFile, error) {
-	f.trustOnce.Do(func() { f.trust, f.trustErr = f.Net.Trust() })
+	f.trustOnce.Do(func() {
+		if f.Org != "" {
+			f.trust, f.trustErr = proof.LoadTrust(f.Net.TrustFile())
+			return
+		}
+		f.trust, f.trustErr = f.Net.Trust()
+	})
 	return f.trust, f.trustErr
 }
 

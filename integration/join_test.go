@@ -21,9 +21,13 @@ import (
 // an update the channel's authority proposes from that public material
 // alone, while credentials are issued and verified there: two of the
 // four admins' signatures are refused, three pass. Nothing issued is lost
-// or doubled and no verification answers stale. The new org's peer joins
-// from a snapshot and verifies, through itself, a credential issued
-// before it joined. Then it leaves by three of the five admins.
+// or doubled and no verification answers stale. Its orderer becomes the
+// channel's fifth Raft consenter by an update of the ordering orgs'
+// admins (again two of four refused); it joins as a follower from the
+// genesis block and turns consenter, at the others' height. The new
+// org's peer joins from a snapshot and verifies, through itself, a
+// credential issued before it joined. Then its orderer and the org leave
+// by three of the five admins each.
 //
 // The province channel: its data authorities (three) stay a majority of
 // its members with a fifth org; on nanning or liuzhou a second exchange
@@ -54,6 +58,8 @@ func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
     users:
       - {name: exchange, role: exchange}
       - {name: clerk, role: clerk}
+    orderers:
+      - {name: orderer0, host: 127.0.0.1, port: 13050, adminPort: 13053, operationsPort: 8448}
     peers:
       - {name: peer0, host: 127.0.0.1, port: 13051, chaincodePort: 13052, operationsPort: 9451, chaincodeServerPort: 13059}
 channels:
@@ -160,10 +166,21 @@ channels:
 		t.Fatalf("Exchange2MSP is not an application org of province after the update: %v", err)
 	}
 
+	// Its orderer: the fifth consenter, by the ordering orgs' admins.
+	consent := filepath.Join(dir, "add-consenter.pb")
+	run(0, "an unsigned update", "channel", "propose", "--channel", "province", "--add-consenter", "orderer0.exchange2", "-o", consent)
+	run(0, "signed by ProvinceMSP", "channel", "sign", consent, "--org", "ProvinceMSP")
+	run(2, "not satisfied", "channel", "submit", consent, "--org", "CityAMSP")
+	run(0, "signed by CityBMSP", "channel", "sign", consent, "--org", "CityBMSP")
+	run(0, "holds the update", "channel", "submit", consent, "--org", "CityAMSP")
+	if cfg, _, err = net.ChannelConfig("province"); err != nil || cfg.ChannelGroup.Groups["Orderer"].Groups["Exchange2MSP"] == nil {
+		t.Fatalf("Exchange2MSP is not an ordering org of province after the update: %v", err)
+	}
+
 	// Its peer joins from a snapshot and answers for itself.
 	previous, previousNet := description, net
 	t.Cleanup(func() {
-		for _, id := range []string{"cc.peer0.exchange2", "peer0.exchange2"} {
+		for _, id := range []string{"cc.peer0.exchange2", "peer0.exchange2", "orderer0.exchange2"} {
 			if _, err := net.StopService(id); err != nil {
 				t.Errorf("stopping %s: %v", id, err)
 			}
@@ -191,6 +208,20 @@ channels:
 		t.Fatal(err)
 	}
 	defer c.Close()
+	// Its orderer joined as a follower (the genesis block does not name
+	// it), found itself among the consenters and caught up.
+	newOrderer := grown.D.Org("Exchange2MSP").Orderers[0]
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		relation, status, err := grown.OrdererRelation(newOrderer, "province")
+		h, herr := grown.OrdererHeight(newOrderer, "province")
+		want, werr := grown.OrdererHeight(grown.D.Org("ProvinceMSP").Orderers[0], "province")
+		if err == nil && herr == nil && werr == nil && relation == "consenter" && status == "active" && h == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s on province: %s %s at height %d, the province's at %d (%v %v %v)", newOrderer.ID(), relation, status, h, want, err, herr, werr)
+		}
+	}
 	var v domain.Verification
 	for attempt := 0; ; attempt++ {
 		b, err := c.Evaluate("province", "VerifyCredential", set.Probe)
@@ -203,7 +234,16 @@ channels:
 		time.Sleep(200 * time.Millisecond)
 	}
 
-	// It leaves by a majority of the five: three.
+	// It leaves by a majority of the five: three, its orderer first.
+	unconsent := filepath.Join(dir, "remove-consenter.pb")
+	run(0, "an unsigned update", "channel", "propose", "--channel", "province", "--remove-consenter", "orderer0.exchange2", "-o", unconsent)
+	run(0, "signed by ProvinceMSP", "channel", "sign", unconsent, "--org", "ProvinceMSP")
+	run(2, "not satisfied", "channel", "submit", unconsent, "--org", "CityAMSP")
+	run(0, "signed by CityBMSP", "channel", "sign", unconsent, "--org", "CityBMSP")
+	run(0, "holds the update", "channel", "submit", unconsent, "--org", "CityAMSP")
+	if cfg, _, err = net.ChannelConfig("province"); err != nil || cfg.ChannelGroup.Groups["Orderer"].Groups["Exchange2MSP"] != nil {
+		t.Fatalf("Exchange2MSP still orders province: %v", err)
+	}
 	run(0, "an unsigned update", "channel", "propose", "--channel", "province", "--remove-org", "Exchange2MSP", "-o", remove)
 	run(0, "signed by ProvinceMSP", "channel", "sign", remove, "--org", "ProvinceMSP")
 	run(2, "not satisfied", "channel", "submit", remove, "--org", "CityAMSP")

@@ -239,25 +239,35 @@ func orgsAreApart(t *testing.T, n *network.Net) {
 		if strconv.Itoa(int(st.Uid)) != uid || st.Mode&0o077 != 0 {
 			t.Fatalf("%s belongs to uid %d, mode %o: want %s's alone", n.L.OrgHome(o), st.Uid, st.Mode&0o777, o.Account)
 		}
-		_ = filepath.WalkDir(n.L.OrgHome(o), func(path string, d fs.DirEntry, err error) error {
+		if err := filepath.WalkDir(n.L.OrgHome(o), func(path string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() && (d.Name() == "priv_sk" || strings.HasSuffix(d.Name(), ".key")) {
 				keysOf[o.Name] = append(keysOf[o.Name], path)
 			}
-			return nil
-		})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
 		if len(keysOf[o.Name]) < 4 {
 			t.Fatalf("%s holds %d private keys", o.Name, len(keysOf[o.Name]))
 		}
-		_ = filepath.WalkDir(n.L.PublicDir(o), func(path string, d fs.DirEntry, err error) error {
+		published := 0
+		if err := filepath.WalkDir(n.L.PublicDir(o), func(path string, d fs.DirEntry, err error) error {
 			if err != nil || d.IsDir() {
 				return err
 			}
-			b, _ := os.ReadFile(path)
-			if strings.Contains(string(b), "PRIVATE KEY") {
-				t.Errorf("%s publishes a private key: %s", o.Name, path)
+			published++
+			b, err := os.ReadFile(path)
+			if err != nil || strings.Contains(string(b), "PRIVATE KEY") {
+				t.Errorf("%s publishes a private key, or an unreadable file: %s (%v)", o.Name, path, err)
+			}
+			var st syscall.Stat_t
+			if err := syscall.Lstat(path, &st); err != nil || st.Uid != 0 || st.Mode&syscall.S_IFMT != syscall.S_IFREG {
+				t.Errorf("%s: not a regular file of root's (what an org offers is checked and copied by root): %v", path, err)
 			}
 			return nil
-		})
+		}); err != nil || published < 3 {
+			t.Fatalf("%s publishes %d files: %v", o.Name, published, err)
+		}
 	}
 	for _, o := range n.D.Orgs {
 		if err := read(o.Account, keysOf[o.Name][0]); err != nil {

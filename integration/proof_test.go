@@ -413,30 +413,37 @@ func TestConfigurationUpdatesAreJudgedFromThePinnedGenesis(t *testing.T) {
 		v, err := proto.Marshal(&orderer.BatchTimeout{Timeout: (d / 2).String()})
 		c.ChannelGroup.Groups["Orderer"].Values["BatchTimeout"].Value = v
 		return err
-	}, "ProvinceMSP")
+	}, "ProvinceMSP", "CityAMSP") // a majority of nanning's ordering orgs (CityA, Province, Exchange)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("configuration blocks %d (channel ACLs, by CityAMSP and ExchangeMSP admins) and %d (batch timeout %s → %s, by ProvinceMSP's admin)", first, second, d, d/2)
+	t.Logf("configuration blocks %d (channel ACLs, by CityAMSP and ExchangeMSP admins) and %d (batch timeout %s → %s, by ProvinceMSP's and CityAMSP's admins)", first, second, d, d/2)
 
 	// The network makes channels whose blocks only orderer-role identities
 	// sign. A channel made before (BlockValidation = ANY Writers, which
-	// any member of the ordering org satisfies) is brought to that policy
-	// by "network up", through an update the ordering org's admin signs.
+	// any member of an ordering org satisfies) is brought to that policy
+	// by "network up", through an update the ordering orgs' admins sign.
 	orderersOnly := cur.ChannelGroup.Groups["Orderer"].Policies["BlockValidation"].Policy
 	var spe common.SignaturePolicyEnvelope
-	if err := proto.Unmarshal(orderersOnly.Value, &spe); err != nil || len(spe.Identities) != 1 {
-		t.Fatalf("a new channel's BlockValidation is not a signature policy of one principal: %v %+v", err, orderersOnly)
+	if err := proto.Unmarshal(orderersOnly.Value, &spe); err != nil || len(spe.Identities) != 3 {
+		t.Fatalf("nanning's BlockValidation is not a signature policy of its three ordering orgs: %v %+v", err, orderersOnly)
 	}
-	var role mspproto.MSPRole
-	if err := proto.Unmarshal(spe.Identities[0].Principal, &role); err != nil || role.Role != mspproto.MSPRole_ORDERER || role.MspIdentifier != "ProvinceMSP" {
-		t.Fatalf("a new channel's BlockValidation names %+v, want ProvinceMSP's orderers", &role)
+	var named []string
+	for _, id := range spe.Identities {
+		var role mspproto.MSPRole
+		if err := proto.Unmarshal(id.Principal, &role); err != nil || role.Role != mspproto.MSPRole_ORDERER {
+			t.Fatalf("nanning's BlockValidation names %+v, want orderer roles", &role)
+		}
+		named = append(named, role.MspIdentifier)
+	}
+	if !slices.Equal(named, []string{"CityAMSP", "ProvinceMSP", "ExchangeMSP"}) {
+		t.Fatalf("nanning's BlockValidation names the orderers of %v, want its members'", named)
 	}
 	old, err := net.UpdateConfig(channel, func(c *common.Config) error {
 		c.ChannelGroup.Groups["Orderer"].Policies["BlockValidation"].Policy = &common.Policy{Type: int32(common.Policy_IMPLICIT_META),
 			Value: mustMarshalIT(t, &common.ImplicitMetaPolicy{SubPolicy: "Writers", Rule: common.ImplicitMetaPolicy_ANY})}
 		return nil
-	}, "ProvinceMSP")
+	}, "ProvinceMSP", "CityAMSP")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,8 +43,11 @@ func (n *Net) credential(o *Org) (*syscall.Credential, error) {
 	}
 	uid, _ := strconv.Atoi(u.Uid)
 	gid, _ := strconv.Atoi(u.Gid)
+	if uid == 0 {
+		return nil, fmt.Errorf("org %s: account %s is root's: an org's account keeps it apart from the others only if it is its own", o.Name, o.Account)
+	}
 	if uid == os.Geteuid() {
-		return nil, nil
+		return nil, nil // the org's own command, run as its account
 	}
 	if os.Geteuid() != 0 {
 		return nil, fmt.Errorf("org %s runs as account %s: only root acts for it from account %d", o.Name, o.Account, os.Geteuid())
@@ -52,10 +55,44 @@ func (n *Net) credential(o *Org) (*syscall.Credential, error) {
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}}, nil
 }
 
+// isAccount reports whether this process runs as the org's own account.
+func (n *Net) isAccount(o *Org) bool {
+	if o == nil || o.Account == "" {
+		return false
+	}
+	u, err := user.Lookup(o.Account)
+	return err == nil && u.Uid == strconv.Itoa(os.Geteuid())
+}
+
 // credentialOf is the credential of the org a process or node ID belongs
 // to ("peer0.citya", "cc.peer0.citya", "ca.citya").
 func (n *Net) credentialOf(id string) (*syscall.Credential, error) {
-	return n.credential(n.D.OrgNamed(orgOfID(id)))
+	o := n.D.OrgNamed(orgOfID(id))
+	if o == nil || !n.isOrgProcess(o, id) {
+		return nil, nil // the network's own services run as whoever runs dataledger
+	}
+	return n.credential(o)
+}
+
+// isOrgProcess reports whether id is one of the org's processes: an
+// orderer, a peer, a peer's chaincode server or its CA (not a service
+// that a name happens to end with the org's).
+func (n *Net) isOrgProcess(o *Org, id string) bool {
+	if id == caID(o) {
+		return true
+	}
+	node := strings.TrimPrefix(id, "cc.")
+	for _, p := range o.Peers {
+		if p.ID() == node {
+			return true
+		}
+	}
+	for _, x := range o.Orderers {
+		if x.ID() == id {
+			return true
+		}
+	}
+	return false
 }
 
 // asOrg makes cmd run as the org's account (nothing when it has none).
@@ -105,11 +142,9 @@ func (n *Net) prepareAccounts() error {
 	if err := os.MkdirAll(n.L.Home, 0o755); err != nil {
 		return err
 	}
-	for _, d := range []string{n.BinDir} {
-		for dir := d; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-			if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o001 == 0 {
-				return fmt.Errorf("the orgs' accounts cannot reach dataledger's binaries in %s through %s (mode %v)", d, dir, st.Mode().Perm())
-			}
+	for dir := n.BinDir; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+		if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o001 == 0 {
+			return fmt.Errorf("the orgs' accounts cannot reach dataledger's binaries in %s through %s (mode %v)", n.BinDir, dir, st.Mode().Perm())
 		}
 	}
 	if err := linkTree(fabricbin.Dir(), n.L.path("fabric")); err != nil {
@@ -153,8 +188,17 @@ func linkTree(src, dst string) error {
 		if d.IsDir() {
 			return os.MkdirAll(to, 0o755)
 		}
-		if _, err := os.Stat(to); err == nil {
-			return nil
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if cur, err := os.Stat(to); err == nil {
+			if os.SameFile(cur, info) || (cur.Size() == info.Size() && !cur.ModTime().Before(info.ModTime())) {
+				return nil
+			}
+			if err := os.Remove(to); err != nil { // a binary built again since
+				return err
+			}
 		}
 		if os.Link(path, to) == nil {
 			return nil
@@ -163,59 +207,54 @@ func linkTree(src, dst string) error {
 		if err != nil {
 			return err
 		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
 		return os.WriteFile(to, b, info.Mode().Perm()|0o444)
 	})
 }
 
-// own gives an org's directory to its account (0700) and its public
-// directory too (readable by all): whatever root wrote there for it
-// (node configurations, a snapshot copied in) becomes the org's.
+// own gives an org's directory to its account (0700): whatever root
+// wrote there for it (node configurations, a snapshot copied in) becomes
+// the org's. The walk goes through an os.Root of the directory and
+// changes links themselves (Lchown): a link the account made, or swapped
+// in during the walk, takes it nowhere outside.
 func (n *Net) own(o *Org) error {
 	cred, err := n.credential(o)
 	if err != nil || cred == nil {
 		return err
 	}
-	for _, dir := range []string{n.L.OrgHome(o), n.L.PublicDir(o)} {
-		// orgs/ and public/ are for every org to pass through.
-		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
-			return err
-		}
-		if err := os.Chmod(filepath.Dir(dir), 0o755); err != nil {
-			return err
-		}
-		if err := os.MkdirAll(dir, 0o700); err != nil {
-			return err
-		}
-		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if st, ok := mustStat(path); ok && st.Uid == cred.Uid && st.Gid == cred.Gid {
-				return nil
-			}
-			return os.Lchown(path, int(cred.Uid), int(cred.Gid))
-		})
+	if err := os.MkdirAll(filepath.Dir(n.L.OrgHome(o)), 0o755); err != nil {
+		return err
+	}
+	if err := os.Chmod(filepath.Dir(n.L.OrgHome(o)), 0o755); err != nil { // orgs/: for every org to pass through
+		return err
+	}
+	if err := os.Mkdir(n.L.OrgHome(o), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	r, err := os.OpenRoot(n.L.OrgHome(o))
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	uid, gid := int(cred.Uid), int(cred.Gid)
+	err = fs.WalkDir(r.FS(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
+		info, err := r.Lstat(path)
+		if err != nil {
+			return err
+		}
+		if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) == uid && int(st.Gid) == gid {
+			return nil
+		}
+		return r.Lchown(path, uid, gid)
+	})
+	if err != nil {
+		return fmt.Errorf("giving %s to account %s: %w", n.L.OrgHome(o), o.Account, err)
 	}
-	if err := os.Chmod(n.L.OrgHome(o), 0o700); err != nil {
-		return err
-	}
-	return os.Chmod(n.L.PublicDir(o), 0o755)
+	return r.Chmod(".", 0o700)
 }
 
-func mustStat(path string) (*syscall.Stat_t, bool) {
-	var st syscall.Stat_t
-	if syscall.Lstat(path, &st) != nil {
-		return nil, false
-	}
-	return &st, true
-}
 
 // giveTo hands files root made for an org's command (a temporary
 // directory, an update to sign) to the org's account.
@@ -230,4 +269,132 @@ func (n *Net) giveTo(o *Org, paths ...string) error {
 		}
 	}
 	return nil
+}
+
+// Root's file operations inside an org's directory (its nodes'
+// configuration, the chaincode package, a snapshot copied in) go through
+// an os.Root of that directory: a link the org's account made cannot
+// carry them anywhere else. Paths outside orgs/ are plain.
+
+// orgPath is the org directory's root and path's name in it when path
+// is inside an org's directory (root nil otherwise).
+func (n *Net) orgPath(path string) (*os.Root, string, error) {
+	rel, err := filepath.Rel(n.L.path("orgs"), path)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return nil, "", nil
+	}
+	name, inside, _ := strings.Cut(rel, string(filepath.Separator))
+	if inside == "" {
+		return nil, "", fmt.Errorf("%s is an org's directory itself, not a path in it", path)
+	}
+	home := n.L.path("orgs", name)
+	if err := os.MkdirAll(filepath.Dir(home), 0o755); err != nil {
+		return nil, "", err
+	}
+	if err := os.Mkdir(home, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, "", err
+	}
+	r, err := os.OpenRoot(home)
+	if err != nil {
+		return nil, "", err
+	}
+	return r, inside, nil
+}
+
+// writeFile writes a file as os.WriteFile does, inside an org's
+// directory through its root (its directories made first).
+func (n *Net) writeFile(path string, data []byte, perm os.FileMode) error {
+	r, rel, err := n.orgPath(path)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(path, data, perm)
+	}
+	defer r.Close()
+	if err := r.MkdirAll(filepath.Dir(rel), 0o755); err != nil {
+		return err
+	}
+	return r.WriteFile(rel, data, perm)
+}
+
+// readFile is os.ReadFile inside an org's directory through its root.
+func (n *Net) readFile(path string) ([]byte, error) {
+	r, rel, err := n.orgPath(path)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		return os.ReadFile(path)
+	}
+	defer r.Close()
+	return r.ReadFile(rel)
+}
+
+// removeAll is os.RemoveAll inside an org's directory through its root.
+func (n *Net) removeAll(path string) error {
+	r, rel, err := n.orgPath(path)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return os.RemoveAll(path)
+	}
+	defer r.Close()
+	return r.RemoveAll(rel)
+}
+
+// copyTree copies the regular files and directories under src into dst
+// (each may be inside an org's directory), refusing anything else: a
+// link in a snapshot another org's node wrote is not followed.
+func (n *Net) copyTree(src, dst string) error {
+	sr, srel, err := n.orgPath(src)
+	if err != nil {
+		return err
+	}
+	var from fs.FS
+	if sr == nil {
+		from = os.DirFS(src)
+	} else {
+		defer sr.Close()
+		sub, err := sr.OpenRoot(srel)
+		if err != nil {
+			return err
+		}
+		defer sub.Close()
+		from = sub.FS()
+	}
+	return fs.WalkDir(from, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, p)
+		switch {
+		case d.IsDir():
+			return n.mkdirAll(to)
+		case !d.Type().IsRegular():
+			return fmt.Errorf("%s: not a regular file (%v): refused", filepath.Join(src, p), d.Type())
+		}
+		b, err := fs.ReadFile(from, p)
+		if err != nil {
+			return err
+		}
+		return n.writeFile(to, b, 0o600)
+	})
+}
+
+// mkdirAll is os.MkdirAll inside an org's directory through its root.
+func (n *Net) mkdirAll(path string) error {
+	r, rel, err := n.orgPath(path)
+	if err != nil {
+		return err
+	}
+	if r == nil {
+		return os.MkdirAll(path, 0o700)
+	}
+	defer r.Close()
+	return r.MkdirAll(rel, 0o700)
 }

@@ -64,6 +64,9 @@ func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 	if o == nil {
 		return nil, fmt.Errorf("no org %q in the description", orgID)
 	}
+	if o.Account != "" {
+		return nil, fmt.Errorf("org %s runs as account %s: its Fabric CA is not run by dataledger in that deployment yet (the CA's files would be written by root in the org's directory); run the CA on the org's own host", o.Name, o.Account)
+	}
 	dir := n.L.CAHome(o)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err

@@ -141,6 +141,22 @@ func (n *Net) profileOf(c *Channel, members []string) *txProfile {
 // a genesis block of the channel would hold it: what a configuration
 // update adding the org to a running channel writes.
 func (n *Net) OrgDefinition(channel, mspID string) (*common.ConfigGroup, error) {
+	cfg, err := n.definingConfig(channel, mspID)
+	if err != nil {
+		return nil, err
+	}
+	def := cfg.GetChannelGroup().GetGroups()["Application"].GetGroups()[mspID]
+	if def == nil {
+		return nil, fmt.Errorf("configtxgen's block holds no definition of %s", mspID)
+	}
+	return def, nil
+}
+
+// definingConfig is the configuration of a genesis block configtxgen
+// makes for channel with the org mspID as its one application org and
+// the ordering section the description gives the channel, all from the
+// orgs' public material.
+func (n *Net) definingConfig(channel, mspID string) (*common.Config, error) {
 	c, o := n.D.Channel(channel), n.D.Org(mspID)
 	if c == nil || o == nil {
 		return nil, fmt.Errorf("no channel %q or org %q in the description", channel, mspID)
@@ -173,11 +189,7 @@ func (n *Net) OrgDefinition(channel, mspID string) (*common.ConfigGroup, error) 
 	if err != nil {
 		return nil, err
 	}
-	def := ce.GetConfig().GetChannelGroup().GetGroups()["Application"].GetGroups()[mspID]
-	if def == nil {
-		return nil, fmt.Errorf("configtxgen's block holds no definition of %s", mspID)
-	}
-	return def, nil
+	return ce.GetConfig(), nil
 }
 
 // channelBlock makes a channel's genesis block once; it is kept so a node

@@ -64,7 +64,14 @@ func (n *Net) ChannelConfigBlock(channel string) ([]byte, error) {
 	if _, err := n.ordered(o.Peers[0], append([]string{"channel", "fetch", "config", file, "-c", channel}, n.ordererArgs(channel)...)...); err != nil {
 		return nil, err
 	}
-	return os.ReadFile(file)
+	// Written by the org's account where it runs as one: read through a
+	// root of the directory, so a link of its making is not followed out.
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return r.ReadFile(filepath.Base(file))
 }
 
 func (n *Net) firstOrgOf(channel string) (*Org, error) {

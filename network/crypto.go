@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"io/fs"
 	"math/big"
 	"net"
 	"os"
@@ -75,6 +76,11 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 	if o == nil {
 		return nil, fmt.Errorf("no org %q in the description", orgID)
 	}
+	if !n.isAccount(o) { // a home of the layout before: moved, not made anew
+		if err := n.migrate(); err != nil {
+			return nil, err
+		}
+	}
 	if cred, err := n.credential(o); err != nil {
 		return nil, err
 	} else if cred != nil {
@@ -124,7 +130,11 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 			return nil, fmt.Errorf("chaincode TLS for %s: %w", p.ID(), err)
 		}
 	}
-	return n.publish(o)
+	offered, err := n.offer(o)
+	if err != nil || n.isAccount(o) {
+		return offered, err // as the org's own account: root accepts it
+	}
+	return n.acceptPublished(o)
 }
 
 // initOrgAs runs `dataledger org init` for an org as its own account:
@@ -145,45 +155,141 @@ func (n *Net) initOrgAs(o *Org, cred *syscall.Credential, log io.Writer) ([]stri
 	if err != nil {
 		return nil, fmt.Errorf("org init of %s as account %s: %v\n%s", o.Name, o.Account, err, strings.TrimSpace(stderr.String()))
 	}
-	var files []string
-	for _, line := range strings.Split(stdout.String(), "\n") {
-		if strings.HasPrefix(line, "  ") {
-			files = append(files, strings.TrimSpace(line))
-		}
-	}
-	return files, nil
+	return n.acceptPublished(o)
 }
 
-// publish copies an org's public material from its own directory into
-// its public one: the org's verifying MSP (no key is in it) and its
-// orderers' TLS certificates. A file already there with the same content
-// is left as it is.
-func (n *Net) publish(o *Org) ([]string, error) {
-	files := map[string]string{} // public path ← private path
+// offerDir is where an org's own command puts what it publishes, in its
+// own directory; acceptPublished checks each file and copies it into the
+// public directory, which only the one running up (root) writes.
+func (l Layout) offerDir(o *Org) string { return filepath.Join(l.OrgHome(o), "published") }
+
+// offer copies an org's public material from its own material into its
+// offer (mirrored: a file no longer public goes): the org's verifying MSP
+// (no key is in it) and its orderers' TLS certificates.
+func (n *Net) offer(o *Org) ([]string, error) {
+	files := map[string]string{} // offered path ← private path
 	src := filepath.Join(n.L.OrgDir(o), "msp")
 	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
 		rel, _ := filepath.Rel(src, path)
-		files[filepath.Join(n.L.OrgMSPDir(o), rel)] = path
+		files[filepath.Join(n.L.offerDir(o), "msp", rel)] = path
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	for _, x := range o.Orderers {
-		files[n.L.OrdererTLSCert(x)] = filepath.Join(n.L.NodeCryptoDir(o, x.Name), "tls", "server.crt")
+		files[filepath.Join(n.L.offerDir(o), "orderers", x.ID()+"-tls.crt")] = filepath.Join(n.L.NodeCryptoDir(o, x.Name), "tls", "server.crt")
+	}
+	if err := os.RemoveAll(n.L.offerDir(o)); err != nil {
+		return nil, err
 	}
 	var out []string
 	for dst, from := range files {
-		if strings.Contains(from, string(filepath.Separator)+"keystore"+string(filepath.Separator)) || strings.HasSuffix(from, ".key") || strings.HasSuffix(from, "priv_sk") {
-			return nil, fmt.Errorf("%s: refusing to publish a private key", from)
-		}
 		b, err := os.ReadFile(from)
 		if err != nil {
 			return nil, err
 		}
+		if err := checkPublic(filepath.Base(dst), b); err != nil {
+			return nil, fmt.Errorf("%s: %w", from, err)
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			return nil, err
+		}
+		out = append(out, dst)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+// checkPublic admits what an org may publish: its MSP's config.yaml
+// (NodeOUs), and certificates, a PEM file of CERTIFICATE blocks only;
+// never a key.
+func checkPublic(name string, b []byte) error {
+	if len(b) > 64<<10 {
+		return fmt.Errorf("%d bytes: too large to publish", len(b))
+	}
+	if bytes.Contains(b, []byte("PRIVATE KEY")) {
+		return fmt.Errorf("holds a private key: refused")
+	}
+	if name == "config.yaml" {
+		var v map[string]any
+		return yaml.Unmarshal(b, &v)
+	}
+	rest, blocks := b, 0
+	for {
+		var blk *pem.Block
+		blk, rest = pem.Decode(rest)
+		if blk == nil {
+			break
+		}
+		if blk.Type != "CERTIFICATE" {
+			return fmt.Errorf("a %s block: only certificates are published", blk.Type)
+		}
+		if _, err := x509.ParseCertificate(blk.Bytes); err != nil {
+			return err
+		}
+		blocks++
+	}
+	if blocks == 0 || len(bytes.TrimSpace(rest)) > 0 {
+		return fmt.Errorf("not a PEM file of certificates")
+	}
+	return nil
+}
+
+// acceptPublished checks each file an org offers (a regular file, a
+// certificate or its NodeOUs, read through the org directory's root: no
+// link of the org's is followed) and mirrors them into its public
+// directory, which the channels' configurations are made from. It
+// returns the public files.
+func (n *Net) acceptPublished(o *Org) ([]string, error) {
+	r, err := os.OpenRoot(n.L.OrgHome(o))
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	offered := map[string][]byte{}
+	err = fs.WalkDir(r.FS(), "published", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return fmt.Errorf("%s: not a regular file: refused", p)
+		}
+		b, err := r.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if err := checkPublic(filepath.Base(p), b); err != nil {
+			return fmt.Errorf("%s offers %s: %w", o.Name, p, err)
+		}
+		rel, _ := filepath.Rel("published", p)
+		offered[filepath.Join(n.L.PublicDir(o), rel)] = b
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(offered) == 0 {
+		return nil, fmt.Errorf("%s offers nothing to publish (dataledger org init --org %s)", o.Name, o.MSPID)
+	}
+	if err := os.MkdirAll(filepath.Dir(n.L.PublicDir(o)), 0o755); err != nil {
+		return nil, err
+	}
+	// Mirrored: what the org no longer offers is no longer public.
+	_ = filepath.WalkDir(n.L.PublicDir(o), func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && offered[p] == nil {
+			_ = os.Remove(p)
+		}
+		return nil
+	})
+	var out []string
+	for dst, b := range offered {
 		if cur, err := os.ReadFile(dst); err != nil || !bytes.Equal(cur, b) {
 			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 				return nil, err
@@ -379,6 +485,16 @@ func (n *Net) issueChaincodeTLS(p *Peer) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "server.crt"), certPEM, 0o644)
+}
+
+// writeYAML is writeYAML through n.writeFile (inside an org's directory:
+// through its root).
+func (n *Net) writeYAML(path string, v any) error {
+	b, err := yaml.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return n.writeFile(path, b, 0o644)
 }
 
 func writeYAML(path string, v any) error {

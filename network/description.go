@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"os"
 	"regexp"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -186,6 +185,9 @@ func (d *Description) Validate() error {
 		if !nameRE.MatchString(o.Name) || !mspRE.MatchString(o.MSPID) || !domainRE.MatchString(o.Domain) {
 			return fmt.Errorf("org %q: name, mspId %q or domain %q invalid", o.Name, o.MSPID, o.Domain)
 		}
+		if o.Name == "channels" { // public/channels holds the channels' blocks
+			return fmt.Errorf("org %q: the name is reserved", o.Name)
+		}
 		for _, c := range []error{claim("org ", o.Name, o.Name), claim("msp ", o.MSPID, o.Name), claim("domain ", o.Domain, o.Name)} {
 			if c != nil {
 				return c
@@ -268,16 +270,26 @@ func (d *Description) Validate() error {
 		}
 		members := map[string]bool{}
 		for _, m := range c.Members {
-			if d.Org(m) == nil || members[m] {
-				return fmt.Errorf("channel %s: member %q is unknown or repeated", c.Name, m)
+			o := d.Org(m)
+			if o == nil || o.MSPID != m || members[m] {
+				return fmt.Errorf("channel %s: member %q is unknown, repeated or not an MSP ID", c.Name, m)
 			}
 			members[m] = true
 		}
 		if !members[c.Authority] {
 			return fmt.Errorf("channel %s: its authority %q must be a member", c.Name, c.Authority)
 		}
-		if len(d.ChannelOrderers(&c)) == 0 {
-			return fmt.Errorf("channel %s: none of its members runs an orderer (a channel is ordered by its members' orderers)", c.Name)
+		// A channel is ordered by its members' orderers: three at least,
+		// and no org with half of them, so that losing any one org's
+		// host leaves a majority of the consenters.
+		consenters := d.ChannelOrderers(&c)
+		if len(consenters) < 3 {
+			return fmt.Errorf("channel %s: its members run %d orderer(s); a channel is ordered by its members' orderers and needs three at least", c.Name, len(consenters))
+		}
+		for _, o := range d.ChannelOrdererOrgs(&c) {
+			if 2*len(o.Orderers) >= len(consenters) {
+				return fmt.Errorf("channel %s: %s runs %d of its %d consenters; losing its host would leave no majority", c.Name, o.MSPID, len(o.Orderers), len(consenters))
+			}
 		}
 		if sup := d.supervisor(c); sup != "" {
 			if o := d.Org(sup); o == nil || !members[sup] || o.Role != "data-authority" || sup == c.Authority {
@@ -295,6 +307,11 @@ func (d *Description) Validate() error {
 		}
 		if 2*authorities <= len(c.Members) {
 			return fmt.Errorf("channel %s: its data authorities (%d of %d members) keep its private data collection and must be a majority of its members, or no transaction that reads private data can be endorsed", c.Name, authorities, len(c.Members))
+		}
+	}
+	for _, o := range d.OrdererOrgs() {
+		if len(d.ChannelsOf(o)) == 0 {
+			return fmt.Errorf("org %s runs orderers but is a member of no channel: they would order nothing", o.Name)
 		}
 	}
 	return nil
@@ -420,16 +437,6 @@ func (d *Description) ChannelOrdererOrgs(c *Channel) []*Org {
 	return out
 }
 
-// OrdererChannels are the channels an orderer is a consenter of.
-func (d *Description) OrdererChannels(x *Orderer) []string {
-	var out []string
-	for i := range d.Channels {
-		if slices.Contains(d.ChannelOrderers(&d.Channels[i]), x) {
-			out = append(out, d.Channels[i].Name)
-		}
-	}
-	return out
-}
 
 // AllOrderers lists every orderer.
 func (d *Description) AllOrderers() []*Orderer {

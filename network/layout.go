@@ -13,10 +13,13 @@ import (
 // nodes' configuration and ledgers, its chaincode servers' TLS keys. What
 // an org publishes for the others (its verifying MSP, its TLS root, its
 // orderers' TLS certificates) is public/<org>/, written by the org's own
-// commands (Net.InitOrg) and read by the others; channel blocks, made
-// from the members' public material, are public/channels/. Nothing an org
-// does for another reads a path under another org's orgs/ directory
-// (TestEachOrgsStateIsItsOwn).
+// commands (Net.InitOrg offers it, and what it offers is checked and
+// copied there) and read by the others; channel blocks, made from the
+// members' public material, are public/channels/. Where orgs run as
+// accounts of their own (Org.Account), each org's directory is its
+// account's alone and the kernel refuses the others
+// (TestEachOrgInItsOwnNetworkNamespace); what root does there for an org
+// goes through an os.Root of the directory (account.go).
 type Layout struct{ Home string }
 
 func (l Layout) path(p ...string) string { return filepath.Join(append([]string{l.Home}, p...)...) }
@@ -155,11 +158,34 @@ func (n *Net) migrate() error {
 			return err
 		}
 	}
+	// What is left (an org no longer described, its keys among it) stays
+	// where it was; empty directories go.
+	var left []string
 	for _, dir := range []string{"crypto", "identities", "ca", "nodes", "chaincode", "channels"} {
-		_ = os.RemoveAll(old(dir)) // what is left is empty, or cryptogen's for orgs no longer described
+		removeEmpty(old(dir))
+		if _, err := os.Stat(old(dir)); err == nil {
+			left = append(left, old(dir))
+		}
 	}
 	fmt.Fprintf(n.Out, "  home moved to one directory per org (%d moves)\n", len(todo))
+	if len(left) > 0 {
+		fmt.Fprintf(n.Out, "  left as they were (of no described org): %s\n", strings.Join(left, ", "))
+	}
 	return nil
+}
+
+// removeEmpty removes the empty directories of a tree, deepest first.
+func removeEmpty(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			removeEmpty(filepath.Join(dir, e.Name()))
+		}
+	}
+	_ = os.Remove(dir) // fails unless empty
 }
 
 // runningIDs are the processes of this home that run now.

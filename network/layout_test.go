@@ -1,11 +1,19 @@
 package network
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"io"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A home written before each org had a directory of its own moves into
@@ -99,6 +107,50 @@ func TestAnOrgsPathsAreItsOwn(t *testing.T) {
 			if !strings.HasPrefix(p, l.PublicDir(o)+"/") {
 				t.Errorf("%s: %s is not under its public directory", o.Name, p)
 			}
+		}
+	}
+}
+
+// What an org publishes is certificates and its NodeOUs: a key, another
+// PEM block, a file that is not PEM or an outsized one is refused.
+func TestOnlyCertificatesArePublished(t *testing.T) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "ca"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	c := &ca{cert: cert, key: key}
+	certPEM, keyPEM, err := c.issue(&x509.Certificate{Subject: pkix.Name{CommonName: "x"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkPublic("ca-cert.pem", certPEM); err != nil {
+		t.Fatalf("a certificate: %v", err)
+	}
+	if err := checkPublic("config.yaml", []byte("NodeOUs:\n  Enable: true\n")); err != nil {
+		t.Fatalf("NodeOUs: %v", err)
+	}
+	for name, b := range map[string][]byte{
+		"key in a cert file": append(append([]byte{}, certPEM...), keyPEM...),
+		"a key":              keyPEM,
+		"not PEM":            []byte("hello"),
+		"a CSR":              pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: []byte{1}}),
+		"too large":          make([]byte, 65<<10),
+		"key in config.yaml": append([]byte("x: 1\n"), keyPEM...),
+		"trailing text":      append(append([]byte{}, certPEM...), []byte("tail")...),
+	} {
+		file := "x.pem"
+		if strings.HasPrefix(name, "key in config") {
+			file = "config.yaml"
+		}
+		if err := checkPublic(file, b); err == nil {
+			t.Errorf("%s was published", name)
 		}
 	}
 }

@@ -55,16 +55,13 @@ func (n *Net) packageFor(p *Peer) (string, string, error) {
 		return "", "", err
 	}
 	path := filepath.Join(n.L.ChaincodeDir(p.ID()), n.label()+".tar.gz")
-	if old, err := os.ReadFile(path); err == nil && ccaas.Same(old, pkg) {
+	if old, err := n.readFile(path); err == nil && ccaas.Same(old, pkg) {
 		// The package this network was deployed with: another build of
 		// the CLI compresses the same contents differently, and a new ID
 		// would no longer be the one the channels approved.
 		return path, ccaas.PackageID(n.label(), old), nil
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return "", "", err
-	}
-	return path, ccaas.PackageID(n.label(), pkg), os.WriteFile(path, pkg, 0o644)
+	return path, ccaas.PackageID(n.label(), pkg), n.writeFile(path, pkg, 0o644)
 }
 
 // install installs a peer's package unless it is installed already, and
@@ -126,7 +123,7 @@ func (n *Net) chaincodeServer(p *Peer, packageID string) (id string, env []strin
 // defined.
 func (n *Net) stopStaleChaincodeServer(p *Peer, packageID string) error {
 	id, env, configFile := n.chaincodeServer(p, packageID)
-	if prev, _ := os.ReadFile(configFile); string(prev) == strings.Join(env, "\n") {
+	if prev, _ := n.readFile(configFile); string(prev) == strings.Join(env, "\n") {
 		return nil
 	}
 	if stopped, err := n.stop(id, 5*time.Second); err != nil {
@@ -152,7 +149,7 @@ func (n *Net) startChaincodeServer(p *Peer, packageID string) error {
 	if _, err := n.start(proc{ID: id, Bin: n.chaincodeBin(), Env: env}); err != nil {
 		return err
 	}
-	return os.WriteFile(configFile, []byte(config), 0o644)
+	return n.writeFile(configFile, []byte(config), 0o644)
 }
 
 type committed struct {

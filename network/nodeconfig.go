@@ -73,7 +73,7 @@ func (n *Net) writePeerConfig(p *Peer) error {
 	} {
 		setPath(m, k, v)
 	}
-	return writeYAML(filepath.Join(dir, "core.yaml"), m)
+	return n.writeYAML(filepath.Join(dir, "core.yaml"), m)
 }
 
 // writeOrdererConfig writes orderer.yaml: TLS on every endpoint, channel
@@ -114,5 +114,5 @@ func (n *Net) writeOrdererConfig(x *Orderer) error {
 	} {
 		setPath(m, k, v)
 	}
-	return writeYAML(filepath.Join(dir, "orderer.yaml"), m)
+	return n.writeYAML(filepath.Join(dir, "orderer.yaml"), m)
 }

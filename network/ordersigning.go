@@ -135,10 +135,20 @@ func (n *Net) requireOrdererSigning(log io.Writer) error {
 // blockValidationPolicy is blockValidation as a channel configuration
 // holds it.
 func (n *Net) blockValidationPolicy(c *Channel) (*common.Policy, error) {
+	var orgs []string
+	for _, o := range n.D.ChannelOrdererOrgs(c) {
+		orgs = append(orgs, o.MSPID)
+	}
+	return blockValidationOf(orgs)
+}
+
+// blockValidationOf is the BlockValidation policy naming the orderer
+// role of the ordering organizations orgs, in their order.
+func blockValidationOf(orgs []string) (*common.Policy, error) {
 	var rules []*common.SignaturePolicy
 	var ids []*msp.MSPPrincipal
-	for i, o := range n.D.ChannelOrdererOrgs(c) {
-		role, err := proto.Marshal(&msp.MSPRole{MspIdentifier: o.MSPID, Role: msp.MSPRole_ORDERER})
+	for i, mspID := range orgs {
+		role, err := proto.Marshal(&msp.MSPRole{MspIdentifier: mspID, Role: msp.MSPRole_ORDERER})
 		if err != nil {
 			return nil, err
 		}

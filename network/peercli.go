@@ -1,6 +1,7 @@
 package network
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -259,6 +260,7 @@ func (n *Net) joinChannels() error {
 		// elects a leader. A new orderer trusts any certificate until it
 		// joins its first channel.
 		var fresh, serving []*Orderer
+		consenting := 0
 		for _, x := range n.D.ChannelOrderers(c) {
 			joined, err := n.ordererChannels(x)
 			if err != nil {
@@ -266,10 +268,20 @@ func (n *Net) joinChannels() error {
 			}
 			switch {
 			case joined[c.Name]:
+				consenting++
 			case len(joined) == 0:
 				fresh = append(fresh, x)
 			default:
 				serving = append(serving, x)
+			}
+		}
+		// A running channel that the description gives an orderer it
+		// does not order yet: the orderer would join as a follower, and a
+		// description that moved the consenters would leave the channel
+		// short of a Raft majority. Consenters change by updates.
+		if consenting > 0 && len(fresh)+len(serving) > 0 {
+			if err := n.checkConsenters(c); err != nil {
+				return err
 			}
 		}
 		for _, x := range append(serving, fresh...) {
@@ -314,6 +326,29 @@ func (n *Net) chaincodeBin() string { return filepath.Join(n.BinDir, "dataledger
 // OrdererHeight is an orderer's block height on a channel (participation API).
 func (n *Net) OrdererHeight(x *Orderer, channel string) (uint64, error) {
 	return parseHeight(n.osnadmin(x, "channel", "list", "--channelID", channel))
+}
+
+// OrdererRelation is how an orderer takes part in a channel, as its
+// participation API says: "consenter" or "follower" (one that joined
+// with a block whose consenters do not name it, until a later one does),
+// and its status ("active", "onboarding", …).
+func (n *Net) OrdererRelation(x *Orderer, channel string) (relation, status string, err error) {
+	out, err := n.osnadmin(x, "channel", "list", "--channelID", channel)
+	if err != nil {
+		return "", "", err
+	}
+	body := out
+	if i := bytes.IndexByte(out, '{'); i >= 0 {
+		body = out[i:]
+	}
+	var info struct {
+		ConsensusRelation string `json:"consensusRelation"`
+		Status            string `json:"status"`
+	}
+	if err := json.Unmarshal(body, &info); err != nil {
+		return "", "", fmt.Errorf("osnadmin channel list on %s: %w: %s", x.ID(), err, out)
+	}
+	return info.ConsensusRelation, info.Status, nil
 }
 
 // RaftLeader is the orderer that leads the channel's Raft cluster now, as

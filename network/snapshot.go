@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"dataledger/network/ccaas"
 )
 
 // Joining a channel from a ledger snapshot (Fabric 2.5): a member peer
@@ -88,8 +87,8 @@ var anyDigit = regexp.MustCompile(`\d`)
 
 // snapshotHash is a snapshot's hash as its peer computed it over its
 // files' hashes (_snapshot_additional_metadata.json).
-func snapshotHash(dir string) (string, error) {
-	b, err := os.ReadFile(filepath.Join(dir, "_snapshot_additional_metadata.json"))
+func (n *Net) snapshotHash(dir string) (string, error) {
+	b, err := n.readFile(filepath.Join(dir, "_snapshot_additional_metadata.json"))
 	if err != nil {
 		return "", err
 	}
@@ -113,15 +112,15 @@ func (n *Net) JoinFromSnapshot(p *Peer, channel, snapshot string) error {
 	copies := filepath.Join(n.L.NodeDir(p.ID()), "joinsnapshots", channel)
 	if joined, err := n.joinedChannels(p); err != nil || joined[channel] {
 		if err == nil {
-			err = os.RemoveAll(copies)
+			err = n.removeAll(copies)
 		}
 		return err
 	}
 	dst := filepath.Join(copies, filepath.Base(snapshot))
-	if err := os.RemoveAll(copies); err != nil { // an interrupted join's copy
+	if err := n.removeAll(copies); err != nil { // an interrupted join's copy
 		return err
 	}
-	if err := ccaas.CopyTree(snapshot, dst, 0o700, 0o600); err != nil {
+	if err := n.copyTree(snapshot, dst); err != nil {
 		return fmt.Errorf("copying the snapshot of %s for %s: %w", channel, p.ID(), err)
 	}
 	if err := n.own(p.org); err != nil { // the copy is the joining org's
@@ -140,7 +139,7 @@ func (n *Net) JoinFromSnapshot(p *Peer, channel, snapshot string) error {
 	if !joined[channel] {
 		return fmt.Errorf("%s finished joining %s from %s but does not list the channel", p.ID(), channel, dst)
 	}
-	return os.RemoveAll(copies) // imported into the peer's own ledger
+	return n.removeAll(copies) // imported into the peer's own ledger
 }
 
 // awaitSnapshotJoin waits until peer p is joining no channel from a
@@ -228,7 +227,7 @@ func (n *Net) joinFromSnapshot(c *Channel, p *Peer) (bool, error) {
 	var written []string
 	defer func() { // a copy of the whole state each: not kept
 		for _, d := range written {
-			_ = os.RemoveAll(d)
+			_ = n.removeAll(d)
 		}
 	}()
 	for i, src := range srcs {
@@ -239,7 +238,7 @@ func (n *Net) joinFromSnapshot(c *Channel, p *Peer) (bool, error) {
 		if made {
 			written = append(written, d)
 		}
-		h, err := snapshotHash(d)
+		h, err := n.snapshotHash(d)
 		if err != nil {
 			return false, err
 		}

@@ -151,21 +151,18 @@ func (n *Net) chaincodeServerEnv(p *Peer) ([]string, error) {
 	}
 	addr := p.ChaincodeServerAddress()
 	path := filepath.Join(n.L.NodeDir(p.ID()), "chaincode-address")
-	old, err := os.ReadFile(path)
+	old, err := n.readFile(path)
 	if err == nil && string(old) != addr {
 		if _, err := n.stop(p.ID(), 60*time.Second); err != nil {
 			return nil, err
 		}
-		if err := os.RemoveAll(filepath.Join(n.L.NodeDir(p.ID()), "data", "externalbuilder", "builds")); err != nil {
+		if err := n.removeAll(filepath.Join(n.L.NodeDir(p.ID()), "data", "externalbuilder", "builds")); err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(n.Out, "  %s: chaincode server moved from %s to %s\n", p.ID(), old, addr)
 	}
 	if err != nil || string(old) != addr {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(path, []byte(addr), 0o644); err != nil {
+		if err := n.writeFile(path, []byte(addr), 0o644); err != nil {
 			return nil, err
 		}
 	}

@@ -248,7 +248,11 @@ func growBlocks(o *Options, channel string, n int) (err error) {
 		return nil
 	}
 	var signers []string
-	for _, org := range o.Net.D.ChannelOrdererOrgs(o.Net.D.Channel(channel)) {
+	ch := o.Net.D.Channel(channel)
+	if ch == nil {
+		return fmt.Errorf("no channel %q in the description", channel)
+	}
+	for _, org := range o.Net.D.ChannelOrdererOrgs(ch) {
 		signers = append(signers, org.MSPID)
 	}
 	cfg, _, err := o.Net.ChannelConfig(channel)

@@ -322,11 +322,14 @@ func run(s Settings, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ledger := &gateway.FabricLedger{Net: nw, Org: s.Org}
-	defer ledger.Close()
 	if err := ownOrgOnly(s, nw, ks); err != nil {
 		return err
 	}
+	if s.Org != "" {
+		s.Org = nw.D.Org(s.Org).MSPID // a name or an MSP ID
+	}
+	ledger := &gateway.FabricLedger{Net: nw, Org: s.Org}
+	defer ledger.Close()
 	cfg := gateway.DefaultConfig()
 	cfg.TrustedProxies = s.TrustedProxies
 	cfg.PublicPerTarget, cfg.PublicTargetWindow = s.PublicPerTarget, s.PublicTargetWindow

@@ -25,17 +25,18 @@ func channelCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
 
-	var channel, out, addOrg, from, removeOrg string
+	var channel, out, addOrg, from, removeOrg, addConsenter, removeConsenter string
 	var batchTimeout time.Duration
 	propose := &cobra.Command{
-		Use:   "propose --channel C (--batch-timeout D | --add-org MSPID [--from CHANNEL] | --remove-org MSPID) -o UPDATE",
+		Use:   "propose --channel C (--batch-timeout D | --add-org MSPID [--from CHANNEL] | --remove-org MSPID | --add-consenter ORDERER | --remove-consenter ORDERER) -o UPDATE",
 		Short: "Write an unsigned configuration update of the channel's configuration in force",
 		Long: `Reads the channel's configuration from the orderers, applies the change and
 writes the update (the envelope "peer channel update -f" reads) to -o. The
 change names which admins must sign: the batch timeout /Channel/Orderer/Admins
 (the ordering orgs' admins), an application org added or removed
 /Channel/Application/Admins (a majority of the channel's application orgs'
-admins). --add-org defines the org from its public material
+admins), a consenter added or removed /Channel/Orderer/Admins (a majority
+of the ordering orgs' admins; one consenter at a time). --add-org defines the org from its public material
 (HOME/public/<org>, which "dataledger org init" writes and the org sends),
 or with --from copies its definition from another channel it is a member
 of. Then "dataledger channel sign UPDATE --org X" for each admin and
@@ -77,13 +78,28 @@ again (HOME/trust.json) to publish.`,
 						return fmt.Errorf("%s is already an application org of channel %s", addOrg, channel)
 					}
 					app.Groups[addOrg] = proto.Clone(def).(*common.ConfigGroup)
+				case addConsenter != "" || removeConsenter != "":
+					id := addConsenter + removeConsenter
+					var x *network.Orderer
+					for _, o := range n.D.AllOrderers() {
+						if o.ID() == id {
+							x = o
+						}
+					}
+					if x == nil {
+						return fmt.Errorf("no orderer %q in the description", id)
+					}
+					if addConsenter != "" {
+						return n.AddConsenter(c, channel, x)
+					}
+					return n.RemoveConsenter(c, channel, x)
 				case removeOrg != "":
 					if app.GetGroups()[removeOrg] == nil {
 						return fmt.Errorf("%s is not an application org of channel %s", removeOrg, channel)
 					}
 					delete(app.Groups, removeOrg)
 				default:
-					return fmt.Errorf("name a change: --batch-timeout, --add-org [--from CHANNEL], or --remove-org")
+					return fmt.Errorf("name a change: --batch-timeout, --add-org [--from CHANNEL], --remove-org, --add-consenter or --remove-consenter")
 				}
 				return nil
 			})
@@ -103,6 +119,9 @@ again (HOME/trust.json) to publish.`,
 	propose.Flags().StringVar(&addOrg, "add-org", "", "add this application org (MSP ID)")
 	propose.Flags().StringVar(&from, "from", "", "channel whose definition of --add-org to copy (default: define it from the org's public material)")
 	propose.Flags().StringVar(&removeOrg, "remove-org", "", "remove this application org (MSP ID)")
+	propose.Flags().StringVar(&addConsenter, "add-consenter", "", "make this orderer (its ID, e.g. orderer0.exchange2) a Raft consenter of the channel, its org an ordering org from its public material if it is not one")
+	propose.Flags().StringVar(&removeConsenter, "remove-consenter", "", "take this orderer out of the channel's consenters (its org out of the ordering orgs with its last one)")
+	propose.MarkFlagsMutuallyExclusive("batch-timeout", "add-org", "remove-org", "add-consenter", "remove-consenter")
 	_ = propose.MarkFlagRequired("channel")
 	_ = propose.MarkFlagRequired("output")
 

@@ -289,14 +289,14 @@ func demoIndex(w io.Writer, dsn string, height uint64) error {
 	defer db.Close()
 	for {
 		st, err := db.Channel(ctx, "nanning")
-		if err != nil {
+		if err != nil && ctx.Err() == nil {
 			return err
 		}
-		if st.Height >= height {
+		if err == nil && st.Height >= height {
 			break
 		}
 		select {
-		case <-ctx.Done():
+		case <-ctx.Done(): // a read the deadline cut short says the same
 			fmt.Fprintf(w, "18. (the supervision index is at block %d of nanning, not %d: is it running? bin/dataledger index start)\n", st.Height, height)
 			return nil
 		case <-time.After(200 * time.Millisecond):
