@@ -255,7 +255,6 @@ func (n *Net) own(o *Org) error {
 	return r.Chmod(".", 0o700)
 }
 
-
 // giveTo hands files root made for an org's command (a temporary
 // directory, an update to sign) to the org's account.
 func (n *Net) giveTo(o *Org, paths ...string) error {

@@ -437,7 +437,6 @@ func (d *Description) ChannelOrdererOrgs(c *Channel) []*Org {
 	return out
 }
 
-
 // AllOrderers lists every orderer.
 func (d *Description) AllOrderers() []*Orderer {
 	var out []*Orderer

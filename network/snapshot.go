@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
 )
 
 // Joining a channel from a ledger snapshot (Fabric 2.5): a member peer
