@@ -244,8 +244,14 @@ func (n *Net) own(o *Org) error {
 		if err != nil {
 			return err
 		}
-		if st, ok := info.Sys().(*syscall.Stat_t); ok && int(st.Uid) == uid && int(st.Gid) == gid {
+		st, ok := info.Sys().(*syscall.Stat_t)
+		if ok && int(st.Uid) == uid && int(st.Gid) == gid {
 			return nil
+		}
+		if ok && !info.IsDir() && st.Nlink > 1 {
+			// A second name of a file that is not the org's: changing it
+			// would change the file it shares with another directory.
+			return fmt.Errorf("%s: a hard link (%d names) not the account's: refused", path, st.Nlink)
 		}
 		return r.Lchown(path, uid, gid)
 	})

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	mrand "math/rand/v2"
 	"os"
@@ -80,7 +81,7 @@ func (n *Net) ConnectOver(orgID, user string, p *Peer, conn *grpc.ClientConn) (*
 	if user == "admin" {
 		mspDir = n.L.AdminMSP(o)
 	}
-	id, sign, err := loadIdentity(o.MSPID, mspDir)
+	id, sign, err := n.loadIdentity(o.MSPID, mspDir)
 	if err != nil {
 		return nil, fmt.Errorf("identity %s@%s: %w", user, o.Name, err)
 	}
@@ -128,17 +129,33 @@ func (n *Net) Dial(p *Peer) (*grpc.ClientConn, error) {
 	return grpc.NewClient("dns:///"+p.Address(), grpc.WithTransportCredentials(credentials.NewClientTLSFromCert(pool, p.Hostname())))
 }
 
-func readOne(dir string) ([]byte, error) {
-	entries, err := os.ReadDir(dir)
+// readOne reads the one file of an MSP's signcerts or keystore (through
+// the org directory's root when it is in one: a link the org's account
+// made is not followed out of it).
+func (n *Net) readOne(dir string) ([]byte, error) {
+	r, rel, err := n.orgPath(dir)
+	if err != nil {
+		return nil, err
+	}
+	var entries []fs.DirEntry
+	if r == nil {
+		entries, err = os.ReadDir(dir)
+	} else {
+		defer r.Close()
+		entries, err = fs.ReadDir(r.FS(), filepath.ToSlash(rel))
+	}
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range entries {
-		if !e.IsDir() {
-			return os.ReadFile(filepath.Join(dir, e.Name()))
+		if e.Type().IsRegular() {
+			if r == nil {
+				return os.ReadFile(filepath.Join(dir, e.Name()))
+			}
+			return r.ReadFile(filepath.Join(rel, e.Name()))
 		}
 	}
-	return nil, fmt.Errorf("%s is empty", dir)
+	return nil, fmt.Errorf("%s holds no file", dir)
 }
 
 // Committed is the chain reference of a committed transaction.

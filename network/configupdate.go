@@ -249,8 +249,8 @@ func (n *Net) signConfigUpdate(mspID string, update []byte) (*common.ConfigSigna
 }
 
 // loadIdentity reads an MSP directory's signing certificate and key.
-func loadIdentity(mspID, mspDir string) (*identity.X509Identity, identity.Sign, error) {
-	certPEM, err := readOne(filepath.Join(mspDir, "signcerts"))
+func (n *Net) loadIdentity(mspID, mspDir string) (*identity.X509Identity, identity.Sign, error) {
+	certPEM, err := n.readOne(filepath.Join(mspDir, "signcerts"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -262,7 +262,7 @@ func loadIdentity(mspID, mspDir string) (*identity.X509Identity, identity.Sign, 
 	if err != nil {
 		return nil, nil, err
 	}
-	keyPEM, err := readOne(filepath.Join(mspDir, "keystore"))
+	keyPEM, err := n.readOne(filepath.Join(mspDir, "keystore"))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -394,7 +394,7 @@ func (n *Net) Signer(orgID, user string) (creator []byte, sign func(digest []byt
 	if user == "admin" {
 		dir = n.L.AdminMSP(o)
 	}
-	id, s, err := loadIdentity(o.MSPID, dir)
+	id, s, err := n.loadIdentity(o.MSPID, dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("identity %s@%s: %w", user, o.Name, err)
 	}

@@ -80,6 +80,8 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 		if err := n.migrate(); err != nil {
 			return nil, err
 		}
+	} else if _, err := os.Stat(n.L.path("crypto")); err == nil {
+		return nil, fmt.Errorf("home %s has the layout before each org had a directory of its own: up (as root) moves it first", n.L.Home)
 	}
 	if cred, err := n.credential(o); err != nil {
 		return nil, err
@@ -169,16 +171,12 @@ func (l Layout) offerDir(o *Org) string { return filepath.Join(l.OrgHome(o), "pu
 func (n *Net) offer(o *Org) ([]string, error) {
 	files := map[string]string{} // offered path ← private path
 	src := filepath.Join(n.L.OrgDir(o), "msp")
-	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	for _, sub := range []string{"cacerts", "tlscacerts"} { // config.yaml: root writes its own
+		certs, err := filepath.Glob(filepath.Join(src, sub, "*.pem"))
+		if err != nil || len(certs) != 1 {
+			return nil, fmt.Errorf("%s: want one certificate, found %d (%v)", filepath.Join(src, sub), len(certs), err)
 		}
-		rel, _ := filepath.Rel(src, path)
-		files[filepath.Join(n.L.offerDir(o), "msp", rel)] = path
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		files[filepath.Join(n.L.offerDir(o), "msp", sub, filepath.Base(certs[0]))] = certs[0]
 	}
 	for _, x := range o.Orderers {
 		files[filepath.Join(n.L.offerDir(o), "orderers", x.ID()+"-tls.crt")] = filepath.Join(n.L.NodeCryptoDir(o, x.Name), "tls", "server.crt")
@@ -192,7 +190,7 @@ func (n *Net) offer(o *Org) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := checkPublic(filepath.Base(dst), b); err != nil {
+		if b, err = checkPublic(filepath.Base(dst), b); err != nil {
 			return nil, fmt.Errorf("%s: %w", from, err)
 		}
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
@@ -207,79 +205,119 @@ func (n *Net) offer(o *Org) ([]string, error) {
 	return out, nil
 }
 
-// checkPublic admits what an org may publish: its MSP's config.yaml
-// (NodeOUs), and certificates, a PEM file of CERTIFICATE blocks only;
-// never a key.
-func checkPublic(name string, b []byte) error {
+// checkPublic admits what an org may publish, a PEM file of
+// certificates and nothing else (no other block, no text around them),
+// and returns it encoded anew: what is published is what was parsed. An
+// MSP's config.yaml is not taken from the org (its paths would be read
+// by configtxgen as root): nodeOUsConfig writes it.
+func checkPublic(name string, b []byte) ([]byte, error) {
 	if len(b) > 64<<10 {
-		return fmt.Errorf("%d bytes: too large to publish", len(b))
+		return nil, fmt.Errorf("%d bytes: too large to publish", len(b))
 	}
-	if bytes.Contains(b, []byte("PRIVATE KEY")) {
-		return fmt.Errorf("holds a private key: refused")
-	}
-	if name == "config.yaml" {
-		var v map[string]any
-		return yaml.Unmarshal(b, &v)
-	}
-	rest, blocks := b, 0
-	for {
-		var blk *pem.Block
-		blk, rest = pem.Decode(rest)
-		if blk == nil {
-			break
+	var out []byte
+	for rest := b; len(bytes.TrimSpace(rest)) > 0; {
+		if !startsWithPEM(rest) {
+			return nil, fmt.Errorf("text outside certificates: refused")
 		}
-		if blk.Type != "CERTIFICATE" {
-			return fmt.Errorf("a %s block: only certificates are published", blk.Type)
+		blk, after := pem.Decode(rest)
+		if blk == nil {
+			return nil, fmt.Errorf("not a PEM file of certificates alone")
+		}
+		if blk.Type != "CERTIFICATE" || len(blk.Headers) > 0 {
+			return nil, fmt.Errorf("a %s block: only certificates are published", blk.Type)
 		}
 		if _, err := x509.ParseCertificate(blk.Bytes); err != nil {
-			return err
+			return nil, err
 		}
-		blocks++
+		out = append(out, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: blk.Bytes})...)
+		rest = after
 	}
-	if blocks == 0 || len(bytes.TrimSpace(rest)) > 0 {
-		return fmt.Errorf("not a PEM file of certificates")
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%s: no certificate", name)
 	}
-	return nil
+	return out, nil
 }
 
-// acceptPublished checks each file an org offers (a regular file, a
-// certificate or its NodeOUs, read through the org directory's root: no
-// link of the org's is followed) and mirrors them into its public
-// directory, which the channels' configurations are made from. It
-// returns the public files.
+// startsWithPEM reports whether b, leading whitespace aside, begins with
+// a PEM block (pem.Decode skips any text before one).
+func startsWithPEM(b []byte) bool {
+	return bytes.HasPrefix(bytes.TrimLeft(b, " \t\r\n"), []byte("-----BEGIN "))
+}
+
+// nodeOUsConfig is an org MSP's config.yaml (NodeOUs: client, peer,
+// admin, orderer, all under the org's one CA certificate), as root writes
+// it for the public MSP.
+func nodeOUsConfig(caCert string) []byte {
+	var b strings.Builder
+	b.WriteString("NodeOUs:\n  Enable: true\n")
+	for _, ou := range []struct{ key, name string }{{"ClientOUIdentifier", "client"}, {"PeerOUIdentifier", "peer"}, {"AdminOUIdentifier", "admin"}, {"OrdererOUIdentifier", ordererOU}} {
+		fmt.Fprintf(&b, "  %s:\n    Certificate: cacerts/%s\n    OrganizationalUnitIdentifier: %s\n", ou.key, caCert, ou.name)
+	}
+	return []byte(b.String())
+}
+
+// acceptPublished checks what an org offers and mirrors it into its
+// public directory, which the channels' configurations are made from and
+// only the one running up (root) writes: the org's CA and TLS root
+// certificates (one each) and its orderers' TLS certificates, each a
+// regular file read through the org directory's root (no link of the
+// org's is followed), of certificates alone, encoded anew; and the MSP's
+// config.yaml (NodeOUs), written here, not taken from the org. A public
+// directory that is not root's own (a home of an earlier layout) is made
+// anew. It returns the public files.
 func (n *Net) acceptPublished(o *Org) ([]string, error) {
 	r, err := os.OpenRoot(n.L.OrgHome(o))
 	if err != nil {
 		return nil, err
 	}
 	defer r.Close()
+	allowed := map[string]bool{}
+	for _, x := range o.Orderers {
+		allowed[filepath.Join("orderers", x.ID()+"-tls.crt")] = true
+	}
 	offered := map[string][]byte{}
-	err = fs.WalkDir(r.FS(), "published", func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
+	var caCert string
+	for _, sub := range []string{"cacerts", "tlscacerts"} {
+		entries, err := fs.ReadDir(r.FS(), filepath.Join("published", "msp", sub))
+		if err != nil || len(entries) != 1 || !entries[0].Type().IsRegular() || !strings.HasSuffix(entries[0].Name(), ".pem") {
+			return nil, fmt.Errorf("%s offers no one certificate in msp/%s (%v): dataledger org init --org %s", o.Name, sub, err, o.MSPID)
 		}
-		if !d.Type().IsRegular() {
-			return fmt.Errorf("%s: not a regular file: refused", p)
+		allowed[filepath.Join("msp", sub, entries[0].Name())] = true
+		if sub == "cacerts" {
+			caCert = entries[0].Name()
 		}
-		b, err := r.ReadFile(p)
+	}
+	for rel := range allowed {
+		info, err := r.Lstat(filepath.Join("published", rel))
 		if err != nil {
-			return err
+			if strings.HasPrefix(rel, "orderers") {
+				return nil, fmt.Errorf("%s offers no TLS certificate of its orderer (%s): %w", o.Name, rel, err)
+			}
+			return nil, err
 		}
-		if err := checkPublic(filepath.Base(p), b); err != nil {
-			return fmt.Errorf("%s offers %s: %w", o.Name, p, err)
+		if !info.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s offers %s: not a regular file: refused", o.Name, rel)
 		}
-		rel, _ := filepath.Rel("published", p)
+		b, err := r.ReadFile(filepath.Join("published", rel))
+		if err != nil {
+			return nil, err
+		}
+		if b, err = checkPublic(rel, b); err != nil {
+			return nil, fmt.Errorf("%s offers %s: %w", o.Name, rel, err)
+		}
 		offered[filepath.Join(n.L.PublicDir(o), rel)] = b
-		return nil
-	})
-	if err != nil {
-		return nil, err
 	}
-	if len(offered) == 0 {
-		return nil, fmt.Errorf("%s offers nothing to publish (dataledger org init --org %s)", o.Name, o.MSPID)
-	}
+	offered[filepath.Join(n.L.OrgMSPDir(o), "config.yaml")] = nodeOUsConfig(caCert)
 	if err := os.MkdirAll(filepath.Dir(n.L.PublicDir(o)), 0o755); err != nil {
 		return nil, err
+	}
+	if info, err := os.Lstat(n.L.PublicDir(o)); err == nil {
+		st, _ := info.Sys().(*syscall.Stat_t)
+		if !info.IsDir() || st == nil || int(st.Uid) != os.Geteuid() {
+			if err := os.RemoveAll(n.L.PublicDir(o)); err != nil {
+				return nil, err
+			}
+		}
 	}
 	// Mirrored: what the org no longer offers is no longer public.
 	_ = filepath.WalkDir(n.L.PublicDir(o), func(p string, d fs.DirEntry, err error) error {
@@ -389,6 +427,11 @@ func (n *Net) EnrollUser(orgID string, u User) error {
 	o := n.D.Org(orgID)
 	if o == nil {
 		return fmt.Errorf("no org %q in the description", orgID)
+	}
+	if o.Account != "" && !n.isAccount(o) {
+		// Root would read the org's CA key and write the identity in the
+		// org's directory, which its account controls.
+		return fmt.Errorf("org %s runs as account %s: enroll its identities as that account (its org init, or its own CA)", o.Name, o.Account)
 	}
 	return n.issueUser(o, u)
 }

@@ -188,7 +188,11 @@ func (d *Description) Validate() error {
 		if o.Name == "channels" { // public/channels holds the channels' blocks
 			return fmt.Errorf("org %q: the name is reserved", o.Name)
 		}
-		for _, c := range []error{claim("org ", o.Name, o.Name), claim("msp ", o.MSPID, o.Name), claim("domain ", o.Domain, o.Name)} {
+		claims := []error{claim("org ", o.Name, o.Name), claim("domain ", o.Domain, o.Name)}
+		if o.MSPID != o.Name { // Description.Org takes either: one namespace
+			claims = append(claims, claim("org ", o.MSPID, o.Name))
+		}
+		for _, c := range claims {
 			if c != nil {
 				return c
 			}

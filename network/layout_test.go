@@ -1,6 +1,7 @@
 package network
 
 import (
+	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -35,6 +36,7 @@ func TestAnOldHomeMovesIntoOneDirectoryPerOrg(t *testing.T) {
 		"chaincode/peer0.citya/tls/server.key":                       "cc key",
 		"channels/nanning.block":                                     "block",
 		"ca/citya/registrar.secret":                                  "secret",
+		"crypto/peerOrganizations/gone.dataledger.local/ca/priv_sk":  "an org no longer described",
 	}
 	for p, content := range old {
 		full := filepath.Join(home, p)
@@ -66,10 +68,14 @@ func TestAnOldHomeMovesIntoOneDirectoryPerOrg(t *testing.T) {
 			t.Errorf("%s is outside orgs/ and public/channels/", rel)
 		}
 	}
-	for _, dir := range []string{"crypto", "identities", "nodes", "chaincode", "channels", "ca"} {
+	for _, dir := range []string{"identities", "nodes", "chaincode", "channels", "ca"} {
 		if _, err := os.Stat(filepath.Join(home, dir)); err == nil {
 			t.Errorf("%s is left in the home", dir)
 		}
+	}
+	// What belongs to no described org stays where it was.
+	if b, err := os.ReadFile(filepath.Join(home, "crypto/peerOrganizations/gone.dataledger.local/ca/priv_sk")); err != nil || string(b) != "an org no longer described" {
+		t.Errorf("the material of an org no longer described: %q, %v", b, err)
 	}
 	if err := n.migrate(); err != nil { // nothing left to move
 		t.Fatal(err)
@@ -111,8 +117,10 @@ func TestAnOrgsPathsAreItsOwn(t *testing.T) {
 	}
 }
 
-// What an org publishes is certificates and its NodeOUs: a key, another
-// PEM block, a file that is not PEM or an outsized one is refused.
+// What an org publishes is certificates alone, encoded anew: a key,
+// another PEM block, text around the blocks (pem.Decode would skip it), a
+// file that is not PEM or an outsized one is refused. Its MSP's
+// config.yaml is written by root, naming the offered CA certificate.
 func TestOnlyCertificatesArePublished(t *testing.T) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -130,27 +138,27 @@ func TestOnlyCertificatesArePublished(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := checkPublic("ca-cert.pem", certPEM); err != nil {
-		t.Fatalf("a certificate: %v", err)
-	}
-	if err := checkPublic("config.yaml", []byte("NodeOUs:\n  Enable: true\n")); err != nil {
-		t.Fatalf("NodeOUs: %v", err)
+	got, err := checkPublic("ca-cert.pem", append([]byte("\n"), certPEM...))
+	if err != nil || !bytes.Equal(got, certPEM) {
+		t.Fatalf("a certificate: %v (%q)", err, got)
 	}
 	for name, b := range map[string][]byte{
-		"key in a cert file": append(append([]byte{}, certPEM...), keyPEM...),
-		"a key":              keyPEM,
-		"not PEM":            []byte("hello"),
-		"a CSR":              pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: []byte{1}}),
-		"too large":          make([]byte, 65<<10),
-		"key in config.yaml": append([]byte("x: 1\n"), keyPEM...),
-		"trailing text":      append(append([]byte{}, certPEM...), []byte("tail")...),
+		"key in a cert file":  append(append([]byte{}, certPEM...), keyPEM...),
+		"a key":               keyPEM,
+		"not PEM":             []byte("hello"),
+		"a CSR":               pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: []byte{1}}),
+		"too large":           make([]byte, 65<<10),
+		"text before a cert":  append([]byte("ssh-ed25519 AAAA attacker\n"), certPEM...),
+		"text after a cert":   append(append([]byte{}, certPEM...), []byte("tail")...),
+		"a cert with headers": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Headers: map[string]string{"Proc-Type": "4,ENCRYPTED"}, Bytes: cert.Raw}),
+		"config.yaml":         []byte("NodeOUs:\n  ClientOUIdentifier:\n    Certificate: ../../orgs/cityb/ca/priv_sk\n"),
 	} {
-		file := "x.pem"
-		if strings.HasPrefix(name, "key in config") {
-			file = "config.yaml"
-		}
-		if err := checkPublic(file, b); err == nil {
+		if _, err := checkPublic(name, b); err == nil {
 			t.Errorf("%s was published", name)
 		}
+	}
+	cfg := string(nodeOUsConfig("ca.citya.dataledger.local-cert.pem"))
+	if strings.Count(cfg, "Certificate: cacerts/ca.citya.dataledger.local-cert.pem") != 4 || !strings.Contains(cfg, "OrganizationalUnitIdentifier: orderer") {
+		t.Fatalf("NodeOUs:\n%s", cfg)
 	}
 }

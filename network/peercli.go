@@ -275,11 +275,13 @@ func (n *Net) joinChannels() error {
 				serving = append(serving, x)
 			}
 		}
-		// A running channel that the description gives an orderer it
-		// does not order yet: the orderer would join as a follower, and a
-		// description that moved the consenters would leave the channel
-		// short of a Raft majority. Consenters change by updates.
-		if consenting > 0 && len(fresh)+len(serving) > 0 {
+		// A running channel's consenters must be the description's: an
+		// orderer the channel does not name would join as a follower, one
+		// it names but the description lacks would stay out of
+		// BlockValidation, and a description that moved the consenters
+		// would leave the channel short of a Raft majority. Consenters
+		// change by updates.
+		if consenting > 0 {
 			if err := n.checkConsenters(c); err != nil {
 				return err
 			}
