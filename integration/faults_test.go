@@ -362,8 +362,21 @@ func underLoad(t *testing.T, label string, n int, via *network.Peer, fault func(
 			t.Logf("%s: issuance %d acknowledged after %s", label, i, took.Round(time.Millisecond))
 		}
 		return true
-	}, func() {
-		b, err := exchange.Evaluate("nanning", "VerifyCredential", set.Probe)
+	}, verifyProbe(&tally, &mu, exchange, "nanning", set.Probe), fault)
+	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, "nanning", set.Numbers, acked)
+	t.Logf("%s: %+v", label, tally)
+	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.Found < tally.Acknowledged {
+		t.Fatalf("%s: an acknowledged issuance is missing or doubled, or a verification was wrong: %+v", label, tally)
+	}
+	return tally
+}
+
+// verifyProbe is a verifier of driveLoad: it asks the exchange to verify
+// the probe credential and counts the answer in tally (an error, or
+// "stale" for any other status than valid).
+func verifyProbe(tally *loadTally, mu *sync.Mutex, exchange *network.Client, channel, probe string) func() {
+	return func() {
+		b, err := exchange.Evaluate(channel, "VerifyCredential", probe)
 		mu.Lock()
 		defer mu.Unlock()
 		tally.Verifications++
@@ -372,13 +385,7 @@ func underLoad(t *testing.T, label string, n int, via *network.Peer, fault func(
 		} else if !strings.Contains(string(b), `"status":"valid"`) {
 			tally.Stale++
 		}
-	}, fault)
-	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, "nanning", set.Numbers, acked)
-	t.Logf("%s: %+v", label, tally)
-	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.Found < tally.Acknowledged {
-		t.Fatalf("%s: an acknowledged issuance is missing or doubled, or a verification was wrong: %+v", label, tally)
 	}
-	return tally
 }
 
 // TestOrdererKilledUnderLoadEveryAcknowledgedTxOnce: an orderer is killed

@@ -184,20 +184,31 @@ func (n *Net) offer(o *Org) ([]string, error) {
 	if err := os.RemoveAll(n.L.offerDir(o)); err != nil {
 		return nil, err
 	}
-	var out []string
+	contents := map[string][]byte{}
 	for dst, from := range files {
 		b, err := os.ReadFile(from)
 		if err != nil {
 			return nil, err
 		}
-		if b, err = checkPublic(filepath.Base(dst), b); err != nil {
+		if contents[dst], err = checkPublic(filepath.Base(dst), b); err != nil {
 			return nil, fmt.Errorf("%s: %w", from, err)
 		}
-		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
-			return nil, err
+	}
+	return writeFiles(contents)
+}
+
+// writeFiles writes each file (0644, its directories 0755) whose content
+// differs, and returns their paths in order.
+func writeFiles(files map[string][]byte) ([]string, error) {
+	var out []string
+	for dst, b := range files {
+		if cur, err := os.ReadFile(dst); err != nil || !bytes.Equal(cur, b) {
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return nil, err
+			}
+			if err := os.WriteFile(dst, b, 0o644); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, dst)
 	}
@@ -326,20 +337,7 @@ func (n *Net) acceptPublished(o *Org) ([]string, error) {
 		}
 		return nil
 	})
-	var out []string
-	for dst, b := range offered {
-		if cur, err := os.ReadFile(dst); err != nil || !bytes.Equal(cur, b) {
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return nil, err
-			}
-			if err := os.WriteFile(dst, b, 0o644); err != nil {
-				return nil, err
-			}
-		}
-		out = append(out, dst)
-	}
-	slices.Sort(out)
-	return out, nil
+	return writeFiles(offered)
 }
 
 func sans(host string) []string {
