@@ -116,9 +116,17 @@ const (
 
 func (f *FabricLedger) Member(who Identity, channel string) error { return f.member(who, channel) }
 
-func (f *FabricLedger) member(who Identity, channel string) error {
-	if f.Org != "" && who.Org != f.Org { // before any answer, a cached one too
+// ownOrg refuses, on an org's gateway, an identity of another org.
+func (f *FabricLedger) ownOrg(who Identity) error {
+	if f.Org != "" && who.Org != f.Org {
 		return domain.Forbidden(RuleOwnOrg, "caller", "this gateway acts for %s alone and holds no identity of %s", f.Org, who.Org)
+	}
+	return nil
+}
+
+func (f *FabricLedger) member(who Identity, channel string) error {
+	if err := f.ownOrg(who); err != nil { // before any answer, a cached one too
+		return err
 	}
 	ch := f.Net.D.Channel(channel)
 	if ch == nil {
@@ -138,8 +146,8 @@ func (f *FabricLedger) client(who Identity) (*network.Client, error) {
 	if c, ok := f.clients[who]; ok {
 		return c, nil
 	}
-	if f.Org != "" && who.Org != f.Org {
-		return nil, domain.Forbidden(RuleOwnOrg, "caller", "this gateway acts for %s alone and holds no identity of %s", f.Org, who.Org)
+	if err := f.ownOrg(who); err != nil {
+		return nil, err
 	}
 	o := f.Net.D.Org(who.Org)
 	if o == nil {

@@ -159,7 +159,7 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 		if attempt >= 5 {
 			t.Fatalf("with the province's namespace down, Nanning does not issue: %s", network.ErrorText(err))
 		}
-		t.Logf("attempt %d with the province down: %s", attempt, firstLineOf(network.ErrorText(err)))
+		t.Logf("attempt %d with the province down: %.160s", attempt, network.ErrorText(err))
 		time.Sleep(3 * time.Second)
 	}
 	leader, _ := n.RaftLeader("nanning")
@@ -286,11 +286,4 @@ func orgsAreApart(t *testing.T, n *network.Net) {
 	}
 	t.Logf("each org's processes run as its account; none of the 4 accounts reads another org's keys (%d, %d, %d, %d keys)",
 		len(keysOf["province"]), len(keysOf["citya"]), len(keysOf["cityb"]), len(keysOf["exchange"]))
-}
-
-func firstLineOf(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

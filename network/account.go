@@ -67,7 +67,7 @@ func (n *Net) isAccount(o *Org) bool {
 // credentialOf is the credential of the org a process or node ID belongs
 // to ("peer0.citya", "cc.peer0.citya", "ca.citya").
 func (n *Net) credentialOf(id string) (*syscall.Credential, error) {
-	o := n.D.OrgNamed(orgOfID(id))
+	o := n.D.Org(orgOfID(id))
 	if o == nil || !n.isOrgProcess(o, id) {
 		return nil, nil // the network's own services run as whoever runs dataledger
 	}
@@ -131,21 +131,14 @@ func (n *Net) prepareAccounts() error {
 			return err
 		}
 	}
-	for dir := n.L.Home; ; dir = filepath.Dir(dir) {
-		if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("the orgs run as accounts of their own, which cannot reach %s through %s (mode %v): give it o+x or put the home elsewhere", n.L.Home, dir, st.Mode().Perm())
-		}
-		if dir == filepath.Dir(dir) {
-			break
-		}
+	if dir, mode, ok := unreachable(n.L.Home); !ok {
+		return fmt.Errorf("the orgs run as accounts of their own, which cannot reach %s through %s (mode %v): give it o+x or put the home elsewhere", n.L.Home, dir, mode)
 	}
 	if err := os.MkdirAll(n.L.Home, 0o755); err != nil {
 		return err
 	}
-	for dir := n.BinDir; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
-		if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o001 == 0 {
-			return fmt.Errorf("the orgs' accounts cannot reach dataledger's binaries in %s through %s (mode %v)", n.BinDir, dir, st.Mode().Perm())
-		}
+	if dir, mode, ok := unreachable(n.BinDir); !ok {
+		return fmt.Errorf("the orgs' accounts cannot reach dataledger's binaries in %s through %s (mode %v)", n.BinDir, dir, mode)
 	}
 	if err := linkTree(fabricbin.Dir(), n.L.path("fabric")); err != nil {
 		return fmt.Errorf("linking Fabric's binaries into the home: %w", err)
@@ -156,6 +149,19 @@ func (n *Net) prepareAccounts() error {
 		}
 	}
 	return nil
+}
+
+// unreachable finds the first existing directory on path's way up that
+// others may not pass through (no o+x); ok when there is none.
+func unreachable(path string) (dir string, mode os.FileMode, ok bool) {
+	for dir = path; ; dir = filepath.Dir(dir) {
+		if st, err := os.Stat(dir); err == nil && st.Mode().Perm()&0o001 == 0 {
+			return dir, st.Mode().Perm(), false
+		}
+		if dir == filepath.Dir(dir) {
+			return "", 0, true
+		}
+	}
 }
 
 // fabricBin is the path of a Fabric command this network runs: in the
@@ -221,20 +227,14 @@ func (n *Net) own(o *Org) error {
 	if err != nil || cred == nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(n.L.OrgHome(o)), 0o755); err != nil {
-		return err
-	}
-	if err := os.Chmod(filepath.Dir(n.L.OrgHome(o)), 0o755); err != nil { // orgs/: for every org to pass through
-		return err
-	}
-	if err := os.Mkdir(n.L.OrgHome(o), 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return err
-	}
-	r, err := os.OpenRoot(n.L.OrgHome(o))
+	r, err := openOrgHome(n.L.OrgHome(o))
 	if err != nil {
 		return err
 	}
 	defer r.Close()
+	if err := os.Chmod(filepath.Dir(n.L.OrgHome(o)), 0o755); err != nil { // orgs/: for every org to pass through
+		return err
+	}
 	uid, gid := int(cred.Uid), int(cred.Gid)
 	err = fs.WalkDir(r.FS(), ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -292,18 +292,23 @@ func (n *Net) orgPath(path string) (*os.Root, string, error) {
 	if inside == "" {
 		return nil, "", fmt.Errorf("%s is an org's directory itself, not a path in it", path)
 	}
-	home := n.L.path("orgs", name)
-	if err := os.MkdirAll(filepath.Dir(home), 0o755); err != nil {
-		return nil, "", err
-	}
-	if err := os.Mkdir(home, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
-		return nil, "", err
-	}
-	r, err := os.OpenRoot(home)
+	r, err := openOrgHome(n.L.path("orgs", name))
 	if err != nil {
 		return nil, "", err
 	}
 	return r, inside, nil
+}
+
+// openOrgHome makes an org's directory where it is missing (0700, in
+// orgs/) and opens it as an os.Root.
+func openOrgHome(home string) (*os.Root, error) {
+	if err := os.MkdirAll(filepath.Dir(home), 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.Mkdir(home, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
+	return os.OpenRoot(home)
 }
 
 // writeFile writes a file as os.WriteFile does, inside an org's

@@ -94,7 +94,7 @@ func (n *Net) writeConfigtx() error {
 		c := &n.D.Channels[i]
 		profiles[c.Name] = n.profileOf(c, c.Members)
 	}
-	return writeYAML(filepath.Join(n.L.ConfigDir(), "configtx.yaml"), map[string]any{"Profiles": profiles})
+	return n.writeYAML(filepath.Join(n.L.ConfigDir(), "configtx.yaml"), map[string]any{"Profiles": profiles})
 }
 
 // profileOf is channel c's configtxgen profile with the application orgs
@@ -170,7 +170,7 @@ func (n *Net) definingConfig(channel, mspID string) (*common.Config, error) {
 	}
 	defer os.RemoveAll(dir)
 	const profile = "define"
-	if err := writeYAML(filepath.Join(dir, "configtx.yaml"), map[string]any{"Profiles": map[string]*txProfile{profile: n.profileOf(c, []string{mspID})}}); err != nil {
+	if err := n.writeYAML(filepath.Join(dir, "configtx.yaml"), map[string]any{"Profiles": map[string]*txProfile{profile: n.profileOf(c, []string{mspID})}}); err != nil {
 		return nil, err
 	}
 	block := filepath.Join(dir, "define.block")

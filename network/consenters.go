@@ -27,10 +27,8 @@ func (n *Net) AddConsenter(cfg *common.Config, channel string, x *Orderer) error
 	if err != nil {
 		return err
 	}
-	for _, c := range meta.Consenters {
-		if c.Host == x.Host && c.Port == uint32(x.Port) {
-			return fmt.Errorf("%s (%s) is a consenter of channel %s already", x.ID(), x.Address(), channel)
-		}
+	if slices.ContainsFunc(meta.Consenters, isConsenter(x)) {
+		return fmt.Errorf("%s (%s) is a consenter of channel %s already", x.ID(), x.Address(), channel)
 	}
 	def, err := n.definingConfig(channel, x.org.MSPID)
 	if err != nil {
@@ -41,9 +39,7 @@ func (n *Net) AddConsenter(cfg *common.Config, channel string, x *Orderer) error
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(defMeta.Consenters, func(c *etcdraft.Consenter) bool {
-		return c.Host == x.Host && c.Port == uint32(x.Port)
-	})
+	i := slices.IndexFunc(defMeta.Consenters, isConsenter(x))
 	if i < 0 {
 		return fmt.Errorf("%s is not a consenter of channel %s in the description (a channel is ordered by its members' orderers: is %s a member?)", x.ID(), channel, x.org.MSPID)
 	}
@@ -66,9 +62,7 @@ func (n *Net) RemoveConsenter(cfg *common.Config, channel string, x *Orderer) er
 	if err != nil {
 		return err
 	}
-	i := slices.IndexFunc(meta.Consenters, func(c *etcdraft.Consenter) bool {
-		return c.Host == x.Host && c.Port == uint32(x.Port)
-	})
+	i := slices.IndexFunc(meta.Consenters, isConsenter(x))
 	if i < 0 {
 		return fmt.Errorf("%s (%s) is not a consenter of channel %s", x.ID(), x.Address(), channel)
 	}
@@ -76,13 +70,16 @@ func (n *Net) RemoveConsenter(cfg *common.Config, channel string, x *Orderer) er
 		return fmt.Errorf("%s is channel %s's last consenter", x.ID(), channel)
 	}
 	meta.Consenters = slices.Delete(meta.Consenters, i, i+1)
-	orgStays := slices.ContainsFunc(meta.Consenters, func(c *etcdraft.Consenter) bool {
-		return slices.ContainsFunc(x.org.Orderers, func(o *Orderer) bool { return c.Host == o.Host && c.Port == uint32(o.Port) })
-	})
+	orgStays := slices.ContainsFunc(x.org.Orderers, func(o *Orderer) bool { return slices.ContainsFunc(meta.Consenters, isConsenter(o)) })
 	if !orgStays {
 		delete(ord.Groups, x.org.MSPID)
 	}
 	return setRaft(ord, meta, ct, n.ordererOrgOrder(channel))
+}
+
+// isConsenter matches the consenter entry of orderer x (by its address).
+func isConsenter(x *Orderer) func(*etcdraft.Consenter) bool {
+	return func(c *etcdraft.Consenter) bool { return c.Host == x.Host && c.Port == uint32(x.Port) }
 }
 
 func raftMetadata(ord *common.ConfigGroup) (*etcdraft.ConfigMetadata, *orderer.ConsensusType, error) {

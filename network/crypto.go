@@ -107,7 +107,7 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 			return nil, err
 		}
 		cfg := filepath.Join(n.L.OrgHome(o), "crypto-config.yaml")
-		if err := writeYAML(cfg, cryptoConfig{PeerOrgs: []cryptoOrg{co}}); err != nil {
+		if err := n.writeYAML(cfg, cryptoConfig{PeerOrgs: []cryptoOrg{co}}); err != nil {
 			return nil, err
 		}
 		args := []string{"generate", "--config", cfg, "--output", n.L.CryptoDir(o)}
@@ -528,23 +528,12 @@ func (n *Net) issueChaincodeTLS(p *Peer) error {
 	return os.WriteFile(filepath.Join(dir, "server.crt"), certPEM, 0o644)
 }
 
-// writeYAML is writeYAML through n.writeFile (inside an org's directory:
-// through its root).
+// writeYAML writes v as YAML through n.writeFile (inside an org's
+// directory: through its root).
 func (n *Net) writeYAML(path string, v any) error {
 	b, err := yaml.Marshal(v)
 	if err != nil {
 		return err
 	}
 	return n.writeFile(path, b, 0o644)
-}
-
-func writeYAML(path string, v any) error {
-	b, err := yaml.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(path, b, 0o644)
 }

@@ -395,16 +395,6 @@ func (d *Description) Channel(name string) *Channel {
 	return nil
 }
 
-// OrgNamed is the org of a name (as node IDs end with), or nil.
-func (d *Description) OrgNamed(name string) *Org {
-	for _, o := range d.Orgs {
-		if o.Name == name {
-			return o
-		}
-	}
-	return nil
-}
-
 // OrdererOrgs are the orgs that run orderers.
 func (d *Description) OrdererOrgs() []*Org {
 	var out []*Org

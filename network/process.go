@@ -47,7 +47,7 @@ func (n *Net) start(p proc) (int, error) {
 		return 0, err
 	}
 	if cred != nil { // what root wrote for the org (its nodes' configuration) is its own
-		if err := n.own(n.D.OrgNamed(orgOfID(p.ID))); err != nil {
+		if err := n.own(n.D.Org(orgOfID(p.ID))); err != nil {
 			return 0, err
 		}
 	}
@@ -68,7 +68,7 @@ func (n *Net) start(p proc) (int, error) {
 	}
 	home := os.Getenv("HOME")
 	if cred != nil {
-		home = n.L.OrgHome(n.D.OrgNamed(orgOfID(p.ID)))
+		home = n.L.OrgHome(n.D.Org(orgOfID(p.ID)))
 	}
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}, p.Env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
