@@ -25,6 +25,10 @@ type peerLedger struct {
 	trust *proof.TrustFile
 }
 
+func (l *peerLedger) BlockRead(ctx context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
+	return l.Query(ctx, who, channel, "qscc", fn, args...)
+}
+
 func (l *peerLedger) Query(_ context.Context, _ Identity, channel, chaincode, fn string, args ...string) ([]byte, error) {
 	return l.peer.Query(channel, chaincode, fn, args...)
 }

@@ -137,6 +137,10 @@ func (f *fakeLedger) Query(_ context.Context, who Identity, channel, chaincode, 
 	return nil, errors.New("the fake ledger holds no blocks")
 }
 
+func (f *fakeLedger) BlockRead(ctx context.Context, who Identity, channel, fn string, args ...string) ([]byte, error) {
+	return f.Query(ctx, who, channel, "qscc", fn, args...)
+}
+
 func (f *fakeLedger) Chaincode() string { return "dataledger" }
 
 func (f *fakeLedger) Trust() (*proof.TrustFile, error) { return nil, nil }

@@ -488,7 +488,7 @@ func TestAValidFlagIsNotTakenOnTrust(t *testing.T) {
 	ix := &Indexer{DB: d, Chaincode: "dataledger", Trust: l.Trust()}
 	_, err := ix.CatchUp(context.Background(), "nanning", slice(t, blocks, 0), 300*time.Millisecond)
 	var be *BrokenError
-	if !errors.As(err, &be) || be.Block != 2 || !strings.Contains(be.Reason, "a majority needs 2") {
+	if !errors.As(err, &be) || be.Block != 2 || !strings.Contains(be.Reason, "the verifier needs 2") {
 		t.Fatalf("a valid-marked transaction endorsed by one org: %v", err)
 	}
 	got := dumpRecords(t, d)
@@ -626,7 +626,7 @@ func TestPrivatePartsAreIndexedWhole(t *testing.T) {
 	blk, _ := proof.ParseBlock(l.Peer().Block(uint64(l.Peer().Height() - 1)))
 	_, err = index(append(blocks, Delivered{Block: blk, Private: private[uint64(l.Peer().Height()-1)]}))
 	var be *BrokenError
-	if !errors.As(err, &be) || !strings.Contains(be.Reason, "a majority needs 2") {
+	if !errors.As(err, &be) || !strings.Contains(be.Reason, "the verifier needs 2") {
 		t.Fatalf("a private-only transaction endorsed by one org: %v", err)
 	}
 }

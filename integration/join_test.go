@@ -3,38 +3,48 @@ package integration
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"dataledger/certs"
 	"dataledger/chaincode/domain"
+	"dataledger/gateway"
 	"dataledger/network"
 	"dataledger/network/sample"
+	"dataledger/proof"
 )
 
 // TestANewOrgJoinsFromItsPublicPackage: a second exchange (Exchange2MSP),
 // new to the network, makes its own material (org init: what crosses to
-// the others is the public files it lists) and joins channel province by
-// an update the channel's authority proposes from that public material
-// alone, while credentials are issued and verified there: two of the
-// four admins' signatures are refused, three pass. Nothing issued is lost
-// or doubled and no verification answers stale. Its orderer becomes the
-// channel's fifth Raft consenter by an update of the ordering orgs'
-// admins (again two of four refused); it joins as a follower from the
-// genesis block and turns consenter, at the others' height. The new
-// org's peer joins from a snapshot and verifies, through itself, a
-// credential issued before it joined. Then its orderer and the org leave
-// by three of the five admins each.
-//
-// The province channel: its data authorities (three) stay a majority of
-// its members with a fifth org; on nanning or liuzhou a second exchange
-// would leave their two authorities, which alone hold the private data,
-// short of a MAJORITY endorsement (Description.Validate refuses it).
+// the others is the public files it lists) and joins channels nanning
+// and liuzhou, each by an update the channel's authority proposes from
+// that public material alone, while credentials are issued and verified
+// on nanning: one of the three admins' signatures is refused, two pass.
+// Nothing issued is lost or doubled and no verification answers stale.
+// Its orderer becomes each channel's fourth Raft consenter by an update
+// of the ordering orgs' admins (again one of three refused); it joins as
+// a follower from the genesis block and turns consenter, at the others'
+// height. The new org's peer joins both channels from snapshots and
+// verifies, through itself, a credential issued on each before it
+// joined. Its objection, a private step, is endorsed by the two data
+// authorities alone, the keepers of the private data, now two orgs of
+// four. Its own gateway verifies a certificate and a credential
+// registered before it joined, and serves the objection's proof, which
+// verifies offline. Then its orderer and the org leave by three of the
+// four admins each (two are refused).
 func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
-	is, err := sample.NewIssuer(net, "province", "广西壮族自治区大数据发展局")
+	channels := []string{"nanning", "liuzhou"}
+	admins := map[string][]string{ // each channel's orgs, the authority first
+		"nanning": {"CityAMSP", "ProvinceMSP", "ExchangeMSP"},
+		"liuzhou": {"CityBMSP", "ProvinceMSP", "ExchangeMSP"},
+	}
+	is, err := sample.NewIssuer(net, "nanning", "南宁市大数据发展局")
 	if err != nil {
 		t.Fatal(network.ErrorText(err))
 	}
@@ -44,6 +54,20 @@ func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
 		t.Fatal(network.ErrorText(err))
 	}
 	set := loadSetOf(t, is, ag, 48) // its probe is issued before the join
+	early, earlyBuild := is.CertificateFor(ag.Grantee, ag.GranteeName, "加入前登记的产品", []string{"RES-450100-0001"}, true, set.Probe)
+	if _, err := is.RegisterCertificate(earlyBuild, ""); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	isL, err := sample.NewIssuer(net, "liuzhou", "柳州市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer isL.Close()
+	agL, err := isL.HolderAgreement("新交易所加入测试")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	probes := map[string]string{"nanning": set.Probe, "liuzhou": loadSetOf(t, isL, agL, 0).Probe}
 
 	data, err := os.ReadFile(description)
 	if err != nil {
@@ -64,11 +88,14 @@ func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
       - {name: peer0, host: 127.0.0.1, port: 13051, chaincodePort: 13052, operationsPort: 9451, chaincodeServerPort: 13059}
 channels:
 `
-	const members = "members: [ProvinceMSP, CityAMSP, CityBMSP, ExchangeMSP]}"
-	if !strings.Contains(string(data), members) {
-		t.Fatalf("the description's province channel is not %q", members)
+	text := strings.Replace(string(data), "channels:\n", org, 1)
+	for _, ch := range channels {
+		members := "members: [" + strings.Join(admins[ch], ", ") + "]}"
+		if !strings.Contains(text, members) {
+			t.Fatalf("the description's %s channel is not %q", ch, members)
+		}
+		text = strings.Replace(text, members, "members: ["+strings.Join(admins[ch], ", ")+", Exchange2MSP]}", 1)
 	}
-	text := strings.Replace(strings.Replace(string(data), "channels:\n", org, 1), members, "members: [ProvinceMSP, CityAMSP, CityBMSP, ExchangeMSP, Exchange2MSP]}", 1)
 	extended := filepath.Join(home, "dataledger-exchange2.yaml")
 	if err := os.WriteFile(extended, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
@@ -80,21 +107,35 @@ channels:
 		}
 		return out, nil
 	}
-	// byMajority proposes a change of province into file, and has it
-	// refused with two admins' signatures of the four or five (the
-	// province's and the submitter's, CityA's), then passed with a third.
-	byMajority := func(file string, change ...string) error {
-		for _, step := range []struct {
+	// byMajority proposes a change of channel into file, signed by the
+	// first of orgs, and has it refused one signature short of a
+	// majority of orgs (the submitter's signature counted), then passed
+	// with one more.
+	byMajority := func(channel string, orgs []string, file string, change ...string) error {
+		need := len(orgs)/2 + 1
+		submitter := orgs[need-1]
+		steps := []struct {
+			want int
+			says string
+			args []string
+		}{{0, "an unsigned update of channel " + channel, append(append([]string{"channel", "propose", "--channel", channel}, change...), "-o", file)}}
+		for _, o := range orgs[:need-2] {
+			steps = append(steps, struct {
+				want int
+				says string
+				args []string
+			}{0, "signed by " + o, []string{"channel", "sign", file, "--org", o}})
+		}
+		steps = append(steps, []struct {
 			want int
 			says string
 			args []string
 		}{
-			{0, "an unsigned update of channel province", append(append([]string{"channel", "propose", "--channel", "province"}, change...), "-o", file)},
-			{0, "signed by ProvinceMSP", []string{"channel", "sign", file, "--org", "ProvinceMSP"}},
-			{2, "not satisfied", []string{"channel", "submit", file, "--org", "CityAMSP"}},
-			{0, "signed by CityBMSP", []string{"channel", "sign", file, "--org", "CityBMSP"}},
-			{0, "holds the update", []string{"channel", "submit", file, "--org", "CityAMSP"}},
-		} {
+			{2, "not satisfied", []string{"channel", "submit", file, "--org", submitter}},
+			{0, "signed by " + orgs[need-2], []string{"channel", "sign", file, "--org", orgs[need-2]}},
+			{0, "holds the update", []string{"channel", "submit", file, "--org", submitter}},
+		}...)
+		for _, step := range steps {
 			if _, err := try(step.want, step.says, step.args...); err != nil {
 				return err
 			}
@@ -128,14 +169,13 @@ channels:
 	}
 
 	dir := t.TempDir()
-	add, remove := filepath.Join(dir, "add-exchange2.pb"), filepath.Join(dir, "remove-exchange2.pb")
 	exchange := connect(t, "ExchangeMSP", "exchange", nil)
 	var tally loadTally
 	var mu sync.Mutex
 	var updateTook time.Duration
 	var updateErr error
 	acked := driveLoad(len(set.Docs), func(i int) bool {
-		_, err := is.Operator.Submit("province", "IssueCredential", set.Docs[i], set.Agreed.Number)
+		_, err := is.Operator.Submit("nanning", "IssueCredential", set.Docs[i], set.Agreed.Number)
 		mu.Lock()
 		defer mu.Unlock()
 		tally.Sent++
@@ -145,34 +185,45 @@ channels:
 		}
 		tally.Acknowledged++
 		return true
-	}, verifyProbe(&tally, &mu, exchange, "province", set.Probe), func() { // not the test's goroutine: errors are kept, not fatal here
-		began := time.Now()
-		if updateErr = byMajority(add, "--add-org", "Exchange2MSP"); updateErr == nil {
-			updateTook = time.Since(began)
+	}, verifyProbe(&tally, &mu, exchange, "nanning", set.Probe), func() { // not the test's goroutine: errors are kept, not fatal here
+		for _, ch := range channels {
+			began := time.Now()
+			if updateErr = byMajority(ch, admins[ch], filepath.Join(dir, "add-"+ch+".pb"), "--add-org", "Exchange2MSP"); updateErr != nil {
+				return
+			}
+			if ch == "nanning" {
+				updateTook = time.Since(began)
+			}
 		}
 	})
 	if updateErr != nil {
 		t.Fatal(updateErr)
 	}
-	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, "province", set.Numbers, acked)
-	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.Found < tally.Acknowledged || tally.Acknowledged < tally.Sent/2 {
-		t.Fatalf("while the org joined: an issuance is missing or doubled, or a verification was wrong: %+v", tally)
+	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedger(t, "nanning", set.Numbers, acked)
+	// An issuance endorsed for the policy before the join and committed
+	// after it is sent again, planned for the policy in force
+	// (network.policyShort): every one is acknowledged.
+	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.Found < tally.Acknowledged || tally.Acknowledged < tally.Sent {
+		t.Fatalf("while the org joined: an issuance is missing, refused or doubled, or a verification was wrong: %+v", tally)
 	}
-	cfg, _, err := net.ChannelConfig("province")
-	if err != nil || cfg.ChannelGroup.Groups["Application"].Groups["Exchange2MSP"] == nil {
-		t.Fatalf("Exchange2MSP is not an application org of province after the update: %v", err)
+	grownAdmins := map[string][]string{}
+	for _, ch := range channels {
+		cfg, _, err := net.ChannelConfig(ch)
+		if err != nil || cfg.ChannelGroup.Groups["Application"].Groups["Exchange2MSP"] == nil {
+			t.Fatalf("Exchange2MSP is not an application org of %s after the update: %v", ch, err)
+		}
+		grownAdmins[ch] = append(slices.Clone(admins[ch]), "Exchange2MSP")
+		// Its orderer: the fourth consenter, by the ordering orgs' admins
+		// (the channel's members: each runs one).
+		if err := byMajority(ch, admins[ch], filepath.Join(dir, "add-consenter-"+ch+".pb"), "--add-consenter", "orderer0.exchange2"); err != nil {
+			t.Fatal(err)
+		}
+		if cfg, _, err = net.ChannelConfig(ch); err != nil || cfg.ChannelGroup.Groups["Orderer"].Groups["Exchange2MSP"] == nil {
+			t.Fatalf("Exchange2MSP is not an ordering org of %s after the update: %v", ch, err)
+		}
 	}
 
-	// Its orderer: the fifth consenter, by the ordering orgs' admins.
-	consent := filepath.Join(dir, "add-consenter.pb")
-	if err := byMajority(consent, "--add-consenter", "orderer0.exchange2"); err != nil {
-		t.Fatal(err)
-	}
-	if cfg, _, err = net.ChannelConfig("province"); err != nil || cfg.ChannelGroup.Groups["Orderer"].Groups["Exchange2MSP"] == nil {
-		t.Fatalf("Exchange2MSP is not an ordering org of province after the update: %v", err)
-	}
-
-	// Its peer joins from a snapshot and answers for itself.
+	// Its peer joins from snapshots and answers for itself.
 	previous, previousNet := description, net
 	t.Cleanup(func() {
 		for _, id := range []string{"cc.peer0.exchange2", "peer0.exchange2", "orderer0.exchange2"} {
@@ -187,8 +238,14 @@ channels:
 	})
 	description = extended
 	began := time.Now()
-	if out, err := cliOutput("network", "up", "--join-from-snapshot"); err != nil || !strings.Contains(out, "peer0.exchange2") || strings.Contains(out, "peer0.exchange2 joined province\n") {
-		t.Fatalf("up did not join peer0.exchange2 from a snapshot: %v\n%s", err, out)
+	out, err = cliOutput("network", "up", "--join-from-snapshot")
+	if err != nil {
+		t.Fatalf("up with the new org: %v\n%s", err, out)
+	}
+	for _, ch := range channels {
+		if !strings.Contains(out, "peer0.exchange2 joined "+ch+" from a snapshot") {
+			t.Fatalf("up did not join peer0.exchange2 to %s from a snapshot:\n%s", ch, out)
+		}
 	}
 	joinTook := time.Since(began)
 	grown, err := network.Open(extended, home, nil)
@@ -203,46 +260,116 @@ channels:
 		t.Fatal(err)
 	}
 	defer c.Close()
-	// Its orderer joined as a follower (the genesis block does not name
-	// it), found itself among the consenters and caught up.
 	newOrderer := grown.D.Org("Exchange2MSP").Orderers[0]
-	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-		relation, status, err := grown.OrdererRelation(newOrderer, "province")
-		h, herr := grown.OrdererHeight(newOrderer, "province")
-		want, werr := grown.OrdererHeight(grown.D.Org("ProvinceMSP").Orderers[0], "province")
-		if err == nil && herr == nil && werr == nil && relation == "consenter" && status == "active" && h == want {
-			break
+	verified := map[string]string{}
+	for _, ch := range channels {
+		// Its orderer joined as a follower (the genesis block does not
+		// name it), found itself among the consenters and caught up.
+		authority := grown.D.Org(admins[ch][0]).Orderers[0]
+		for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+			relation, status, err := grown.OrdererRelation(newOrderer, ch)
+			h, herr := grown.OrdererHeight(newOrderer, ch)
+			want, werr := grown.OrdererHeight(authority, ch)
+			if err == nil && herr == nil && werr == nil && relation == "consenter" && status == "active" && h == want {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s on %s: %s %s at height %d, %s's at %d (%v %v %v)", newOrderer.ID(), ch, relation, status, h, authority.ID(), want, err, herr, werr)
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s on province: %s %s at height %d, the province's at %d (%v %v %v)", newOrderer.ID(), relation, status, h, want, err, herr, werr)
+		var v domain.Verification
+		for attempt := 0; ; attempt++ {
+			b, err := c.Evaluate(ch, "VerifyCredential", probes[ch])
+			if err == nil && json.Unmarshal(b, &v) == nil && v.Status == domain.VerifyValid {
+				break
+			}
+			if attempt > 100 {
+				t.Fatalf("the new org's peer does not verify a credential issued on %s before it joined: %+v %v", ch, v, network.ErrorText(err))
+			}
+			time.Sleep(200 * time.Millisecond)
 		}
-	}
-	var v domain.Verification
-	for attempt := 0; ; attempt++ {
-		b, err := c.Evaluate("province", "VerifyCredential", set.Probe)
-		if err == nil && json.Unmarshal(b, &v) == nil && v.Status == domain.VerifyValid {
-			break
-		}
-		if attempt > 100 {
-			t.Fatalf("the new org's peer does not verify a credential issued before it joined: %+v %v", v, network.ErrorText(err))
-		}
-		time.Sleep(200 * time.Millisecond)
+		verified[ch] = v.Status
 	}
 
-	// It leaves by a majority of the five: three, its orderer first.
-	unconsent := filepath.Join(dir, "remove-consenter.pb")
-	if err := byMajority(unconsent, "--remove-consenter", "orderer0.exchange2"); err != nil {
+	// Issuing on nanning goes on with four orgs: a public step by a
+	// majority (three of four), a private one by the two keepers alone
+	// (the endorsement policy names every keeper together).
+	issuer, err := sample.NewIssuer(grown, "nanning", "南宁市大数据发展局")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	defer issuer.Close()
+	after, err := issuer.HolderAgreement("新交易所加入后")
+	if err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	afterSet := loadSetOf(t, issuer, after, 0)
+	cert, build := issuer.CertificateFor(after.Grantee, after.GranteeName, "新交易所加入后的产品", []string{"RES-450100-0001"}, true, afterSet.Probe)
+	if _, err := issuer.RegisterCertificate(build, ""); err != nil {
+		t.Fatal(network.ErrorText(err))
+	}
+	// The new exchange objects through its own gateway peer; the
+	// objection's words go to the keepers' peers alone.
+	objection := domain.ObjectionInput{Number: issuer.Number(domain.PrefixObjection), TargetKind: "certificate", Target: cert.RegistrationNumber,
+		EvidenceDigest: certs.SM3Hex([]byte("新交易所的异议证据")), Summary: privateText("新交易所认为产品与授权不符")}
+	filed, err := c.SubmitJSON("nanning", "FileObjection", objection)
+	if err != nil {
+		t.Fatalf("the new exchange's objection, endorsed by the two keepers of four orgs: %v", network.ErrorText(err))
+	}
+	synced(t, filed)
+	b, err := issuer.Operator.Evaluate("nanning", "GetObjection", objection.Number)
+	if err != nil || !strings.Contains(string(b), "新交易所认为产品与授权不符") {
+		t.Fatalf("the authority does not read the new exchange's objection whole: %s %v", b, network.ErrorText(err))
+	}
+
+	// The new org's own gateway, holding its identities alone, answers
+	// for a certificate and a credential registered before it joined, and
+	// serves the objection's proof: endorsed by two orgs of four, it
+	// verifies offline from the pinned genesis blocks.
+	cfg := gateway.DefaultConfig()
+	cfg.PublicIdentity = gateway.Identity{Org: "Exchange2MSP", User: "clerk"}
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg, _, err = net.ChannelConfig("province"); err != nil || cfg.ChannelGroup.Groups["Orderer"].Groups["Exchange2MSP"] != nil {
-		t.Fatalf("Exchange2MSP still orders province: %v", err)
+	srv, _, _ := startServerFor(t, &cfg, ks, "Exchange2MSP")
+	for _, number := range []string{early.RegistrationNumber, probes["liuzhou"]} {
+		status, body := httpGet(t, srv.URL+"/api/v1/verify/"+number, "")
+		var v gateway.VerifyResponse
+		if status != http.StatusOK || json.Unmarshal(body, &v) != nil || v.Status != domain.VerifyValid {
+			t.Fatalf("the new org's gateway on %s, registered before it joined: %d %s", number, status, body)
+		}
 	}
-	if err := byMajority(remove, "--remove-org", "Exchange2MSP"); err != nil {
+	status, raw := httpGet(t, srv.URL+"/api/v1/objections/"+objection.Number+"/proof", "")
+	if status != http.StatusOK {
+		t.Fatalf("the objection's proof from the new org's gateway: %d %s", status, raw)
+	}
+	bundle, err := proof.ParseBundle(raw)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg, _, err = net.ChannelConfig("province"); err != nil || cfg.ChannelGroup.Groups["Application"].Groups["Exchange2MSP"] != nil {
-		t.Fatalf("Exchange2MSP is still on province: %v", err)
+	_, pinned := pinnedTrust(t)
+	if r := proof.Verify(bundle, pinned); !r.OK || bundle.Record.TxID != filed.TxID {
+		var sb strings.Builder
+		r.Print(&sb)
+		t.Fatalf("the objection's bundle (tx %s, want %s):\n%s", bundle.Record.TxID, filed.TxID, sb.String())
 	}
-	t.Logf("public files crossing: %d (%s); propose → 2 signatures → committed update %s under load %+v; its peer up from a snapshot in %s and verifying %s on its own",
-		len(public), strings.Join(public, ", "), updateTook.Round(10*time.Millisecond), tally, joinTook.Round(10*time.Millisecond), v.Status)
+
+	// It leaves by a majority of the four: three, its orderer first.
+	for _, ch := range channels {
+		if err := byMajority(ch, grownAdmins[ch], filepath.Join(dir, "remove-consenter-"+ch+".pb"), "--remove-consenter", "orderer0.exchange2"); err != nil {
+			t.Fatal(err)
+		}
+		if cfg, _, err := net.ChannelConfig(ch); err != nil || cfg.ChannelGroup.Groups["Orderer"].Groups["Exchange2MSP"] != nil {
+			t.Fatalf("Exchange2MSP still orders %s: %v", ch, err)
+		}
+		if err := byMajority(ch, grownAdmins[ch], filepath.Join(dir, "remove-"+ch+".pb"), "--remove-org", "Exchange2MSP"); err != nil {
+			t.Fatal(err)
+		}
+		if cfg, _, err := net.ChannelConfig(ch); err != nil || cfg.ChannelGroup.Groups["Application"].Groups["Exchange2MSP"] != nil {
+			t.Fatalf("Exchange2MSP is still on %s: %v", ch, err)
+		}
+	}
+	t.Logf("public files crossing: %d (%s); nanning: propose → 2 signatures → committed update %s under load %+v; its peer up from snapshots of %v in %s, verifying %v on its own; its objection %s committed",
+		len(public), strings.Join(public, ", "), updateTook.Round(10*time.Millisecond), tally, channels, joinTook.Round(10*time.Millisecond), verified, filed.TxID)
 }

@@ -51,6 +51,8 @@ type Client struct {
 	// (domain.ChannelConfig.Private): the only endorsers of a transaction
 	// that reads or writes the collection.
 	Collections map[string][]string
+	// Members are each channel's member orgs (MSP IDs).
+	Members map[string][]string
 }
 
 // Close ends the gateway and, when the client dialed it, its connection.
@@ -100,9 +102,12 @@ func (n *Net) ConnectOver(orgID, user string, p *Peer, conn *grpc.ClientConn) (*
 		}
 		return nil, err
 	}
-	c := &Client{Gateway: gw, Org: o, User: user, Peer: p, Chaincode: n.D.Chaincode.Name, Collections: map[string][]string{}}
+	c := &Client{Gateway: gw, Org: o, User: user, Peer: p, Chaincode: n.D.Chaincode.Name, Collections: map[string][]string{}, Members: map[string][]string{}}
 	for ch, cfg := range n.D.ChannelConfigs() {
 		c.Collections[ch] = cfg.Private
+	}
+	for _, ch := range n.D.Channels {
+		c.Members[ch.Name] = ch.Members
 	}
 	if own {
 		c.Conn = conn
@@ -204,10 +209,16 @@ func (c *Client) SubmitContext(ctx context.Context, channel, fn string, args ...
 }
 
 // resent runs once, and again while fn's proofs went stale
-// (staleParties), at most partyAttempts times.
+// (staleParties), at most partyAttempts times; and once more after a
+// commit short of the endorsement policy (replanned).
 func resent(ctx context.Context, fn string, once func() (*Committed, error)) (*Committed, error) {
+	replanned := false
 	for attempt := 1; ; attempt++ {
 		done, err := once()
+		if !replanned && policyShort(err) {
+			replanned = true
+			continue
+		}
 		if attempt >= partyAttempts || !staleParties(fn, err) {
 			return done, err
 		}
@@ -232,6 +243,17 @@ func resent(ctx context.Context, fn string, once func() (*Committed, error)) (*C
 // race at each attempt, hence a bound far above the few a transaction
 // needs.
 const partyAttempts = 16
+
+// policyShort tells whether err is a commit the peers found short of the
+// endorsement policy. A transaction endorsed just before a configuration
+// update changed the policy (an org joined or left a channel) meets the
+// policy it was planned for, not the one in force when its block
+// committed: the gateway plans anew from the configuration now in force.
+// Invalid, it wrote nothing, so sending it again cannot write twice.
+func policyShort(err error) bool {
+	var ce *CommitError
+	return errors.As(err, &ce) && ce.Code == "ENDORSEMENT_POLICY_FAILURE"
+}
 
 // staleParties tells whether err is such a refusal of fn.
 func staleParties(fn string, err error) bool {
@@ -361,8 +383,8 @@ func calledAs(fn string) string {
 // transient map with its name and a fresh salt, which no block keeps (and for a
 // transaction that may open a private record with public arguments,
 // domain.PrivateSalt, the salt alone), endorsed by the collection's
-// members alone (they are a majority of every channel's
-// organizations, Description.Validate), so no other organization's peer
+// members alone (every one of them together meets the channel's
+// endorsement policy, endorsementOf), so no other organization's peer
 // sees them. A transaction that only reads a private part
 // (ConfirmDestruction, RegisterCertificate of an application) is left to
 // the gateway: its discovery plans the endorsement among the peers that
@@ -683,6 +705,35 @@ func (c *Client) QueryContext(ctx context.Context, channel, chaincode, fn string
 		return res, err // a system chaincode's failure (qscc) is not a refusal of ours
 	}
 	return res, refusal(err)
+}
+
+// BlockContext reads a block with qscc (fn: GetBlockByNumber or
+// GetBlockByTxID) for a reader who judges it itself, as a proof verifier
+// or the chain audit does: from the client's own peer, or, where that
+// peer joined the channel from a snapshot taken after the block and holds
+// none before it, from the best-placed peer of the channel's other member
+// orgs. A block is signed by the orderers and chained by hashes: who
+// serves it does not make it true. A witness, which vouches for what its
+// own org's peer holds, reads with QueryContext instead.
+func (c *Client) BlockContext(ctx context.Context, channel, fn string, args ...string) ([]byte, error) {
+	res, err := c.QueryContext(ctx, channel, "qscc", fn, args...)
+	if err == nil || !strings.Contains(err.Error(), "bootstrapped from a snapshot") {
+		return res, err
+	}
+	var others []string
+	for _, m := range c.Members[channel] {
+		if m != c.Org.MSPID {
+			others = append(others, m)
+		}
+	}
+	if len(others) == 0 {
+		return nil, err
+	}
+	res, elsewhere := c.Gateway.GetNetwork(channel).GetContract("qscc").EvaluateWithContext(ctx, fn, client.WithArguments(args...), client.WithEndorsingOrganizations(others...))
+	if elsewhere != nil {
+		return nil, fmt.Errorf("%w; from the other members' peers: %w", err, elsewhere)
+	}
+	return res, nil
 }
 
 // BlockOf finds the number of the block that holds a transaction (qscc

@@ -126,10 +126,11 @@ func (n *Net) profileOf(c *Channel, members []string) *txProfile {
 	for _, m := range members {
 		p.Application.Organizations = append(p.Application.Organizations, n.txOrgOf(n.D.Org(m), true))
 	}
-	// MAJORITY endorsement: one org being down does not stop issuing.
+	// Endorsement by a majority (endorsementOf): one org being down does
+	// not stop issuing. Chaincode definitions are approved by a majority.
 	p.Application.Policies = map[string]policy{
 		"Readers": implicit("ANY Readers"), "Writers": implicit("ANY Writers"), "Admins": implicit("MAJORITY Admins"),
-		"LifecycleEndorsement": implicit("MAJORITY Endorsement"), "Endorsement": implicit("MAJORITY Endorsement"),
+		"LifecycleEndorsement": implicit("MAJORITY Endorsement"), "Endorsement": signature(endorsementOf(members, n.D.keepers(members)).dsl()),
 	}
 	p.Application.Capabilities = map[string]bool{"V2_5": true}
 	return p

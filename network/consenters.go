@@ -142,7 +142,7 @@ func setRaft(ord *common.ConfigGroup, meta *etcdraft.ConfigMetadata, ct *orderer
 		orgs = append(orgs, m)
 	}
 	slices.SortFunc(orgs, order)
-	p, err := blockValidationOf(orgs)
+	p, err := blockValidationOf(orgs).policy()
 	if err != nil {
 		return err
 	}

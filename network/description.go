@@ -280,8 +280,8 @@ func (d *Description) Validate() error {
 			}
 			members[m] = true
 		}
-		if !members[c.Authority] {
-			return fmt.Errorf("channel %s: its authority %q must be a member", c.Name, c.Authority)
+		if !members[c.Authority] || d.Org(c.Authority).Role != "data-authority" {
+			return fmt.Errorf("channel %s: its authority %q must be a member and a data authority (it keeps the channel's private data collection)", c.Name, c.Authority)
 		}
 		// A channel is ordered by its members' orderers: three at least,
 		// and no org with half of them, so that losing any one org's
@@ -299,18 +299,6 @@ func (d *Description) Validate() error {
 			if o := d.Org(sup); o == nil || !members[sup] || o.Role != "data-authority" || sup == c.Authority {
 				return fmt.Errorf("channel %s: its supervisor %q must be another data authority that is a member of the channel", c.Name, sup)
 			}
-		}
-		// A transaction that reads private data is endorsed by the
-		// collection's members alone (network.Client.privately), and
-		// the channel's endorsement policy is a MAJORITY of its orgs.
-		authorities := 0
-		for _, m := range c.Members {
-			if d.Org(m).Role == "data-authority" {
-				authorities++
-			}
-		}
-		if 2*authorities <= len(c.Members) {
-			return fmt.Errorf("channel %s: its data authorities (%d of %d members) keep its private data collection and must be a majority of its members, or no transaction that reads private data can be endorsed", c.Name, authorities, len(c.Members))
 		}
 	}
 	for _, o := range d.OrdererOrgs() {
@@ -490,6 +478,18 @@ func (d *Description) supervisor(c Channel) string {
 	return ""
 }
 
+// keepers are the orgs of members that keep a channel's private data
+// collection (domain.Collection): its data authorities.
+func (d *Description) keepers(members []string) []string {
+	var out []string
+	for _, m := range members {
+		if o := d.Org(m); o != nil && o.Role == "data-authority" {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // ChannelConfigs is the chaincode's deployment configuration: each
 // channel's data authority and its exchanges (member orgs whose role is
 // "exchange").
@@ -498,13 +498,11 @@ func (d *Description) ChannelConfigs() map[string]domain.ChannelConfig {
 	for _, c := range d.Channels {
 		cfg := domain.ChannelConfig{Authority: c.Authority, Exchanges: []string{}, Supervisor: d.supervisor(c)}
 		for _, msp := range c.Members {
-			switch d.Org(msp).Role {
-			case "exchange":
+			if d.Org(msp).Role == "exchange" {
 				cfg.Exchanges = append(cfg.Exchanges, msp)
-			case "data-authority":
-				cfg.Private = append(cfg.Private, msp)
 			}
 		}
+		cfg.Private = d.keepers(c.Members)
 		m[c.Name] = cfg
 	}
 	return m

@@ -9,11 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
-	"github.com/hyperledger/fabric-protos-go-apiv2/msp"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -29,15 +27,19 @@ import (
 // ordererOU is the node OU of ordering nodes (the MSPs' config.yaml names it).
 const ordererOU = "orderer"
 
-// blockValidation is the policy a channel's blocks are validated by:
-// one signature of an orderer-role identity of one of the channel's
-// ordering organizations.
+// blockValidation is the policy a channel's blocks are validated by
+// (blockValidationOf), for configtxgen.
 func (n *Net) blockValidation(c *Channel) policy {
+	return signature(blockValidationOf(n.ordererOrgIDs(c)).dsl())
+}
+
+// ordererOrgIDs are the MSP IDs of channel c's ordering organizations.
+func (n *Net) ordererOrgIDs(c *Channel) []string {
 	var ids []string
 	for _, o := range n.D.ChannelOrdererOrgs(c) {
-		ids = append(ids, fmt.Sprintf("'%s.orderer'", o.MSPID))
+		ids = append(ids, o.MSPID)
 	}
-	return signature("OR(" + strings.Join(ids, ", ") + ")")
+	return ids
 }
 
 // ordererIdentities gives each ordering node a signing identity with the
@@ -105,10 +107,7 @@ func (n *Net) requireOrdererSigning(log io.Writer) error {
 		if err != nil {
 			return err
 		}
-		var admins []string
-		for _, o := range n.D.ChannelOrdererOrgs(c) {
-			admins = append(admins, o.MSPID)
-		}
+		admins := n.ordererOrgIDs(c)
 		cur, _, err := n.ChannelConfig(c.Name)
 		if err != nil {
 			return err
@@ -135,29 +134,5 @@ func (n *Net) requireOrdererSigning(log io.Writer) error {
 // blockValidationPolicy is blockValidation as a channel configuration
 // holds it.
 func (n *Net) blockValidationPolicy(c *Channel) (*common.Policy, error) {
-	var orgs []string
-	for _, o := range n.D.ChannelOrdererOrgs(c) {
-		orgs = append(orgs, o.MSPID)
-	}
-	return blockValidationOf(orgs)
-}
-
-// blockValidationOf is the BlockValidation policy naming the orderer
-// role of the ordering organizations orgs, in their order.
-func blockValidationOf(orgs []string) (*common.Policy, error) {
-	var rules []*common.SignaturePolicy
-	var ids []*msp.MSPPrincipal
-	for i, mspID := range orgs {
-		role, err := proto.Marshal(&msp.MSPRole{MspIdentifier: mspID, Role: msp.MSPRole_ORDERER})
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, &msp.MSPPrincipal{PrincipalClassification: msp.MSPPrincipal_ROLE, Principal: role})
-		rules = append(rules, &common.SignaturePolicy{Type: &common.SignaturePolicy_SignedBy{SignedBy: int32(i)}})
-	}
-	env, err := proto.Marshal(&common.SignaturePolicyEnvelope{Version: 0, Rule: &common.SignaturePolicy{Type: &common.SignaturePolicy_NOutOf_{NOutOf: &common.SignaturePolicy_NOutOf{N: 1, Rules: rules}}}, Identities: ids})
-	if err != nil {
-		return nil, err
-	}
-	return &common.Policy{Type: int32(common.Policy_SIGNATURE), Value: env}, nil
+	return blockValidationOf(n.ordererOrgIDs(c)).policy()
 }

@@ -242,8 +242,8 @@ func (a *Auditor) CheckSigned(blk *common.Block, s *Signatures) *Broken {
 // filter marks it VALID, as far as a reader of blocks can without the
 // world state: its ID derives from its nonce and creator, it is on this
 // channel, its submitter signed it, it is endorsed under the verifier's
-// rules (peers of a majority of the channel's application organizations,
-// one each) for chaincode, and no earlier valid transaction of the block
+// rules (peers of two application organizations at least, one each, and
+// the channel's endorsement policy) for chaincode, and no earlier valid transaction of the block
 // wrote a key it read. The filter itself is the peer's word, not signed
 // by the orderers: this is what keeps a lying peer from passing a
 // fabricated transaction as valid. A read of a key written in an earlier

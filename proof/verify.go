@@ -466,7 +466,7 @@ func (t *Tx) checkOrigin(channel string, cfg *Config, tr Trust) error {
 // (authenticated from the pinned genesis): a block is signed by a node of
 // an ordering organization, never by a client or an admin; a transaction
 // is endorsed by peer-role identities of distinct application
-// organizations, a majority of the channel's. A node here is an orderer-
+// organizations, two at least. A node here is an orderer-
 // or peer-role identity: channels made before ordering nodes carried the
 // orderer OU were signed by peer-role ones; a channel's BlockValidation
 // policy that names orderer-role identities (every channel the network
@@ -483,7 +483,11 @@ func blockSigner(cfg *Config, s Signer) error {
 
 // endorsers keeps the endorsements that count: by a peer-role identity of
 // an application organization, one per organization; and refuses fewer
-// than a majority of the channel's application organizations.
+// than two organizations (a majority of a channel of one or two): no
+// record stands on one organization's word, whatever policy a
+// configuration sets. The channel's endorsement policy, a majority of
+// its organizations or every keeper of its private data together, is
+// judged after.
 func endorsers(cfg *Config, all []Signer) ([]Signer, []string, error) {
 	var out []Signer
 	var notes []string
@@ -501,8 +505,8 @@ func endorsers(cfg *Config, all []Signer) ([]Signer, []string, error) {
 			out = append(out, s)
 		}
 	}
-	if need := len(cfg.Application)/2 + 1; len(out) < need {
-		return out, notes, fmt.Errorf("%d application organization(s) of %d endorsed by a peer, a majority needs %d (%s)", len(out), len(cfg.Application), need, strings.Join(notes, "; "))
+	if need := min(len(cfg.Application)/2+1, 2); len(out) < need {
+		return out, notes, fmt.Errorf("%d application organization(s) of %d endorsed by a peer, the verifier needs %d (%s)", len(out), len(cfg.Application), need, strings.Join(notes, "; "))
 	}
 	return out, notes, nil
 }

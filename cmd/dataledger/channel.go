@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -14,6 +16,21 @@ import (
 	"dataledger/network"
 	"dataledger/proof"
 )
+
+// setEndorsement sets the endorsement policy of the application section
+// app to the one its orgs make (network.EndorsementPolicy): an org added
+// or removed changes the majority, in the same update the same admins
+// sign.
+func setEndorsement(n *network.Net, app *common.ConfigGroup) error {
+	p := app.GetPolicies()["Endorsement"]
+	if p == nil {
+		return fmt.Errorf("the channel's configuration has no /Channel/Application/Endorsement policy")
+	}
+	members := slices.Sorted(maps.Keys(app.GetGroups()))
+	var err error
+	p.Policy, err = n.EndorsementPolicy(members)
+	return err
+}
 
 // channelCmd changes a channel's configuration as a consortium does: one
 // org proposes an update (a file), the admins its changes need sign the
@@ -35,7 +52,8 @@ writes the update (the envelope "peer channel update -f" reads) to -o. The
 change names which admins must sign: the batch timeout /Channel/Orderer/Admins
 (the ordering orgs' admins), an application org added or removed
 /Channel/Application/Admins (a majority of the channel's application orgs'
-admins), a consenter added or removed /Channel/Orderer/Admins (a majority
+admins; the update also sets the endorsement policy the orgs then make:
+a majority of them, or every keeper of the private data), a consenter added or removed /Channel/Orderer/Admins (a majority
 of the ordering orgs' admins; one consenter at a time). --add-org defines the org from its public material
 (HOME/public/<org>, which "dataledger org init" writes and the org sends),
 or with --from copies its definition from another channel it is a member
@@ -78,6 +96,7 @@ again (HOME/trust.json) to publish.`,
 						return fmt.Errorf("%s is already an application org of channel %s", addOrg, channel)
 					}
 					app.Groups[addOrg] = proto.Clone(def).(*common.ConfigGroup)
+					return setEndorsement(n, app)
 				case addConsenter != "" || removeConsenter != "":
 					id := addConsenter + removeConsenter
 					var x *network.Orderer
@@ -98,6 +117,7 @@ again (HOME/trust.json) to publish.`,
 						return fmt.Errorf("%s is not an application org of channel %s", removeOrg, channel)
 					}
 					delete(app.Groups, removeOrg)
+					return setEndorsement(n, app)
 				default:
 					return fmt.Errorf("name a change: --batch-timeout, --add-org [--from CHANNEL], --remove-org, --add-consenter or --remove-consenter")
 				}

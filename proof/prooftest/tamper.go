@@ -47,7 +47,7 @@ func Tamperings() []Tampering {
 		{"changed document field", "record.content", "differs from the document the block writes", changeDocument},
 		{"transaction swapped from another block", "record.orderers", "signature does not verify", swapTx},
 		{"flipped validation code", "record.valid", "MVCC_READ_CONFLICT", flipValidation},
-		{"removed endorsement", "record.endorsements", "a majority needs 2", removeEndorsement},
+		{"removed endorsement", "record.endorsements", "the verifier needs 2", removeEndorsement},
 		{"one org endorsing twice", "record.endorsements", "counts once", duplicateEndorsement},
 		{"endorsement by a foreign CA", "record.endorsements", "does not chain to", foreignEndorsement},
 		{"block signature removed", "record.orderers", "carries no orderer signature", removeBlockSignatures},
