@@ -146,8 +146,16 @@ func (n *Net) initOrgAs(o *Org, cred *syscall.Credential, log io.Writer) ([]stri
 	if err := n.own(o); err != nil { // creates both directories, the account's
 		return nil, err
 	}
+	if err := n.asAccount(o, cred, log, "org", "init", "--org", o.MSPID); err != nil {
+		return nil, err
+	}
+	return n.acceptPublished(o)
+}
+
+// asAccount runs a dataledger command of org o (args) as its account.
+func (n *Net) asAccount(o *Org, cred *syscall.Credential, log io.Writer, args ...string) error {
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(filepath.Join(n.BinDir, "dataledger"), "org", "init", "--org", o.MSPID, "--home", n.L.Home, "--description", n.DescriptionPath)
+	cmd := exec.Command(filepath.Join(n.BinDir, "dataledger"), append(args, "--home", n.L.Home, "--description", n.DescriptionPath)...)
 	// Fabric's binaries as linked into the home, which the account reaches.
 	cmd.Env = append(os.Environ(), "DATALEDGER_FABRIC_DIR="+n.L.path("fabric"))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -155,9 +163,9 @@ func (n *Net) initOrgAs(o *Org, cred *syscall.Credential, log io.Writer) ([]stri
 	err := cmd.Run()
 	log.Write(stderr.Bytes())
 	if err != nil {
-		return nil, fmt.Errorf("org init of %s as account %s: %v\n%s", o.Name, o.Account, err, strings.TrimSpace(stderr.String()))
+		return fmt.Errorf("%s of %s as account %s: %v\n%s", strings.Join(args[:2], " "), o.Name, o.Account, err, strings.TrimSpace(stderr.String()))
 	}
-	return n.acceptPublished(o)
+	return nil
 }
 
 // offerDir is where an org's own command puts what it publishes, in its
@@ -180,6 +188,9 @@ func (n *Net) offer(o *Org) ([]string, error) {
 	}
 	for _, x := range o.Orderers {
 		files[filepath.Join(n.L.offerDir(o), "orderers", x.ID()+"-tls.crt")] = filepath.Join(n.L.NodeCryptoDir(o, x.Name), "tls", "server.crt")
+		if next := filepath.Join(n.L.NextTLSDir(x), "server.crt"); exists(next) { // a rotation under way (IssueNextTLS)
+			files[filepath.Join(n.L.offerDir(o), "orderers", x.ID()+"-tls.next.crt")] = next
+		}
 	}
 	if err := os.RemoveAll(n.L.offerDir(o)); err != nil {
 		return nil, err
@@ -270,7 +281,8 @@ func nodeOUsConfig(caCert string) []byte {
 // acceptPublished checks what an org offers and mirrors it into its
 // public directory, which the channels' configurations are made from and
 // only the one running up (root) writes: the org's CA and TLS root
-// certificates (one each) and its orderers' TLS certificates, each a
+// certificates (one each) and its orderers' TLS certificates (with the
+// next one of an orderer whose rotation is under way), each a
 // regular file read through the org directory's root (no link of the
 // org's is followed), of certificates alone, encoded anew; and the MSP's
 // config.yaml (NodeOUs), written here, not taken from the org. A public
@@ -296,6 +308,11 @@ func (n *Net) acceptPublished(o *Org) ([]string, error) {
 		allowed[filepath.Join("msp", sub, entries[0].Name())] = true
 		if sub == "cacerts" {
 			caCert = entries[0].Name()
+		}
+	}
+	for _, x := range o.Orderers { // a rotation under way: offered or not
+		if _, err := r.Lstat(filepath.Join("published", "orderers", x.ID()+"-tls.next.crt")); err == nil {
+			allowed[filepath.Join("orderers", x.ID()+"-tls.next.crt")] = true
 		}
 	}
 	for rel := range allowed {

@@ -94,6 +94,20 @@ func (n *Net) Up(toolsDir string) error {
 		if err := n.requireOrdererSigning(n.Out); err != nil {
 			return err
 		}
+		restart, err := n.activateNextTLS(n.Out)
+		if err != nil {
+			return err
+		}
+		for _, id := range restart {
+			if err := n.startNode(id, n.fabricBin("orderer"), nil); err != nil {
+				return err
+			}
+		}
+		if len(restart) > 0 {
+			if err := n.waitHealthy(60 * time.Second); err != nil {
+				return err
+			}
+		}
 		return n.WriteTrust()
 	}()
 	if err := done(err); err != nil {

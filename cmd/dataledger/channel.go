@@ -42,10 +42,10 @@ func channelCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVar(&netFlags.description, "description", "network/dataledger.yaml", "network description (YAML)")
 	cmd.PersistentFlags().StringVar(&netFlags.home, "home", defaultHome(), "state directory ($DATALEDGER_HOME)")
 
-	var channel, out, addOrg, from, removeOrg, addConsenter, removeConsenter string
+	var channel, out, addOrg, from, removeOrg, addConsenter, removeConsenter, rotateTLS string
 	var batchTimeout time.Duration
 	propose := &cobra.Command{
-		Use:   "propose --channel C (--batch-timeout D | --add-org MSPID [--from CHANNEL] | --remove-org MSPID | --add-consenter ORDERER | --remove-consenter ORDERER) -o UPDATE",
+		Use:   "propose --channel C (--batch-timeout D | --add-org MSPID [--from CHANNEL] | --remove-org MSPID | --add-consenter ORDERER | --remove-consenter ORDERER | --rotate-tls ORDERER) -o UPDATE",
 		Short: "Write an unsigned configuration update of the channel's configuration in force",
 		Long: `Reads the channel's configuration from the orderers, applies the change and
 writes the update (the envelope "peer channel update -f" reads) to -o. The
@@ -54,7 +54,9 @@ change names which admins must sign: the batch timeout /Channel/Orderer/Admins
 /Channel/Application/Admins (a majority of the channel's application orgs'
 admins; the update also sets the endorsement policy the orgs then make:
 a majority of them, or every keeper of the private data), a consenter added or removed /Channel/Orderer/Admins (a majority
-of the ordering orgs' admins; one consenter at a time). --add-org defines the org from its public material
+of the ordering orgs' admins; one consenter at a time), a consenter's TLS
+certificate rotated (the same admins; the next certificate its org
+published with "dataledger org rotate-tls"). --add-org defines the org from its public material
 (HOME/public/<org>, which "dataledger org init" writes and the org sends),
 or with --from copies its definition from another channel it is a member
 of. Then "dataledger channel sign UPDATE --org X" for each admin and
@@ -97,21 +99,19 @@ again (HOME/trust.json) to publish.`,
 					}
 					app.Groups[addOrg] = proto.Clone(def).(*common.ConfigGroup)
 					return setEndorsement(n, app)
-				case addConsenter != "" || removeConsenter != "":
-					id := addConsenter + removeConsenter
-					var x *network.Orderer
-					for _, o := range n.D.AllOrderers() {
-						if o.ID() == id {
-							x = o
-						}
-					}
+				case addConsenter != "" || removeConsenter != "" || rotateTLS != "":
+					id := addConsenter + removeConsenter + rotateTLS
+					x := n.D.Orderer(id)
 					if x == nil {
 						return fmt.Errorf("no orderer %q in the description", id)
 					}
-					if addConsenter != "" {
+					switch {
+					case addConsenter != "":
 						return n.AddConsenter(c, channel, x)
+					case removeConsenter != "":
+						return n.RemoveConsenter(c, channel, x)
 					}
-					return n.RemoveConsenter(c, channel, x)
+					return n.RotateConsenterTLS(c, x)
 				case removeOrg != "":
 					if app.GetGroups()[removeOrg] == nil {
 						return fmt.Errorf("%s is not an application org of channel %s", removeOrg, channel)
@@ -119,7 +119,7 @@ again (HOME/trust.json) to publish.`,
 					delete(app.Groups, removeOrg)
 					return setEndorsement(n, app)
 				default:
-					return fmt.Errorf("name a change: --batch-timeout, --add-org [--from CHANNEL], --remove-org, --add-consenter or --remove-consenter")
+					return fmt.Errorf("name a change: --batch-timeout, --add-org [--from CHANNEL], --remove-org, --add-consenter, --remove-consenter or --rotate-tls")
 				}
 				return nil
 			})
@@ -141,7 +141,8 @@ again (HOME/trust.json) to publish.`,
 	propose.Flags().StringVar(&removeOrg, "remove-org", "", "remove this application org (MSP ID)")
 	propose.Flags().StringVar(&addConsenter, "add-consenter", "", "make this orderer (its ID, e.g. orderer0.exchange2) a Raft consenter of the channel, its org an ordering org from its public material if it is not one")
 	propose.Flags().StringVar(&removeConsenter, "remove-consenter", "", "take this orderer out of the channel's consenters (its org out of the ordering orgs with its last one)")
-	propose.MarkFlagsMutuallyExclusive("batch-timeout", "add-org", "remove-org", "add-consenter", "remove-consenter")
+	propose.Flags().StringVar(&rotateTLS, "rotate-tls", "", "name this consenter's next TLS certificate (its org's dataledger org rotate-tls) instead of the one in use")
+	propose.MarkFlagsMutuallyExclusive("batch-timeout", "add-org", "remove-org", "add-consenter", "remove-consenter", "rotate-tls")
 	_ = propose.MarkFlagRequired("channel")
 	_ = propose.MarkFlagRequired("output")
 

@@ -51,5 +51,35 @@ the new node's identity is issued. Prints the public files.`,
 	initCmd.Flags().StringVar(&org, "org", "", "the org (MSP ID)")
 	_ = initCmd.MarkFlagRequired("org")
 	cmd.AddCommand(initCmd)
+
+	var orderer string
+	rotate := &cobra.Command{
+		Use:   "rotate-tls --orderer ID",
+		Short: "Issue an orderer's next TLS key and certificate from its org's TLS CA and publish the certificate",
+		Long: `The org's step of rotating an orderer's TLS certificate. The next key and
+certificate (the names of the one in use) are kept in the orderer's tls/next
+directory, in the org's own directory; the certificate is published as
+HOME/public/<org>/orderers/<orderer>-tls.next.crt. Then, on each channel the
+orderer is a consenter of, "dataledger channel propose --channel C
+--rotate-tls ID", signed by a majority of the ordering orgs' admins, and
+submitted; then "dataledger network up", which puts the next key and
+certificate in place and restarts the orderer once every channel names it.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			n, err := openNet(cmd)
+			if err != nil {
+				return err
+			}
+			published, err := n.IssueNextTLS(orderer, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s's next TLS certificate is published: %s\n", orderer, published)
+			return nil
+		},
+	}
+	rotate.Flags().StringVar(&orderer, "orderer", "", "the orderer (its ID, e.g. orderer0.exchange)")
+	_ = rotate.MarkFlagRequired("orderer")
+	cmd.AddCommand(rotate)
 	return cmd
 }
