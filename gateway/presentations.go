@@ -91,7 +91,7 @@ func (s *Server) present(c *gin.Context) {
 			abort(c, err)
 			return
 		}
-		b, err := proof.Build(ledgerSource{ctx, s.ledger, who}, channel, s.ledger.Chaincode(), kind, number)
+		b, err := proof.Build(ledgerSource{ctx, s.ledger, who, false}, channel, s.ledger.Chaincode(), kind, number) // signed as this org's witness: its own peer's blocks
 		if err != nil {
 			abort(c, err)
 			return

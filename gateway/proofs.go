@@ -22,11 +22,16 @@ type ledgerSource struct {
 	ctx    context.Context
 	ledger Ledger
 	who    Identity
+	// elsewhere lets blocks the gateway's peer does not hold (it joined
+	// from a later snapshot) come from another member's peer, for a reader
+	// who judges them itself (a proof bundle, the chain audit): never for
+	// what this org signs as its own witness (a presentation).
+	elsewhere bool
 }
 
 // Query reads blocks as their reader judges them (Ledger.BlockRead).
 func (l ledgerSource) Query(channel, chaincode, fn string, args ...string) ([]byte, error) {
-	if chaincode == "qscc" && (fn == "GetBlockByNumber" || fn == "GetBlockByTxID") {
+	if l.elsewhere && chaincode == "qscc" && (fn == "GetBlockByNumber" || fn == "GetBlockByTxID") {
 		return l.ledger.BlockRead(l.ctx, l.who, channel, fn, args...)
 	}
 	return l.ledger.Query(l.ctx, l.who, channel, chaincode, fn, args...)
@@ -74,7 +79,7 @@ func (s *Server) proofBundle(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	b, err := proof.Build(ledgerSource{c.Request.Context(), s.ledger, who}, channel, s.ledger.Chaincode(), kind, number)
+	b, err := proof.Build(ledgerSource{c.Request.Context(), s.ledger, who, true}, channel, s.ledger.Chaincode(), kind, number)
 	if err != nil {
 		abort(c, err)
 		return
@@ -201,7 +206,7 @@ func (s *Server) auditChain(c *gin.Context) {
 		abort(c, err)
 		return
 	}
-	src := ledgerSource{c.Request.Context(), s.ledger, who}
+	src := ledgerSource{c.Request.Context(), s.ledger, who, true}
 	r, err := proof.Resume(channel, cps, func(from uint64) (proof.Blocks, error) {
 		return proof.NewQueryBlocks(src, channel, from)
 	}, trust)

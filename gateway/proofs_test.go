@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -110,5 +111,38 @@ func TestProofBundleCarriesTheStatusLinks(t *testing.T) {
 	_ = json.Unmarshal(w.Body.Bytes(), &prob)
 	if w.Code != http.StatusUnprocessableEntity || prob.Rule != RuleProofBound {
 		t.Fatalf("a bundle of %d links: %d %s", len(b.Links), w.Code, w.Body)
+	}
+}
+
+// routeLedger tells which way a block was read.
+type routeLedger struct {
+	*fakeLedger
+	reads []string
+}
+
+func (l *routeLedger) BlockRead(_ context.Context, _ Identity, _, fn string, _ ...string) ([]byte, error) {
+	l.reads = append(l.reads, "elsewhere "+fn)
+	return nil, nil
+}
+
+func (l *routeLedger) Query(_ context.Context, _ Identity, _, chaincode, fn string, _ ...string) ([]byte, error) {
+	l.reads = append(l.reads, "own "+chaincode+"."+fn)
+	return nil, nil
+}
+
+// TestBlocksComeFromElsewhereOnlyForWhoJudgesThem: a proof bundle's and
+// the audit's blocks may come from another member's peer
+// (Ledger.BlockRead); what this org signs as its witness (a
+// presentation) and any chaincode query read its own peer.
+func TestBlocksComeFromElsewhereOnlyForWhoJudgesThem(t *testing.T) {
+	l := &routeLedger{fakeLedger: &fakeLedger{}}
+	who := Identity{Org: "ExchangeMSP", User: "clerk"}
+	_, _ = ledgerSource{context.Background(), l, who, true}.Query("nanning", "qscc", "GetBlockByNumber", "nanning", "3")
+	_, _ = ledgerSource{context.Background(), l, who, true}.Query("nanning", "qscc", "GetBlockByTxID", "nanning", "t")
+	_, _ = ledgerSource{context.Background(), l, who, true}.Query("nanning", "qscc", "GetChainInfo", "nanning")
+	_, _ = ledgerSource{context.Background(), l, who, false}.Query("nanning", "qscc", "GetBlockByNumber", "nanning", "3")
+	want := []string{"elsewhere GetBlockByNumber", "elsewhere GetBlockByTxID", "own qscc.GetChainInfo", "own qscc.GetBlockByNumber"}
+	if !slices.Equal(l.reads, want) {
+		t.Fatalf("reads %v, want %v", l.reads, want)
 	}
 }

@@ -2,15 +2,17 @@ package integration
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
 
 	"dataledger/certs"
 	"dataledger/chaincode/domain"
@@ -69,10 +71,6 @@ func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
 	}
 	probes := map[string]string{"nanning": set.Probe, "liuzhou": loadSetOf(t, isL, agL, 0).Probe}
 
-	data, err := os.ReadFile(description)
-	if err != nil {
-		t.Fatal(err)
-	}
 	const org = `  - name: exchange2
     mspId: Exchange2MSP
     domain: exchange2.dataledger.local
@@ -86,70 +84,11 @@ func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
       - {name: orderer0, host: 127.0.0.1, port: 13050, adminPort: 13053, operationsPort: 8448}
     peers:
       - {name: peer0, host: 127.0.0.1, port: 13051, chaincodePort: 13052, operationsPort: 9451, chaincodeServerPort: 13059}
-channels:
 `
-	text := strings.Replace(string(data), "channels:\n", org, 1)
-	for _, ch := range channels {
-		members := "members: [" + strings.Join(admins[ch], ", ") + "]}"
-		if !strings.Contains(text, members) {
-			t.Fatalf("the description's %s channel is not %q", ch, members)
-		}
-		text = strings.Replace(text, members, "members: ["+strings.Join(admins[ch], ", ")+", Exchange2MSP]}", 1)
-	}
 	extended := filepath.Join(home, "dataledger-exchange2.yaml")
-	if err := os.WriteFile(extended, []byte(text), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	try := func(want int, says string, args ...string) (string, error) {
-		code, out := exitCode(t, append(args, "--home", home, "--description", extended)...)
-		if code != want || !strings.Contains(out, says) {
-			return out, fmt.Errorf("%s: exit %d, want %d saying %q\n%s", strings.Join(args[:2], " "), code, want, says, out)
-		}
-		return out, nil
-	}
-	// byMajority proposes a change of channel into file, signed by the
-	// first of orgs, and has it refused one signature short of a
-	// majority of orgs (the submitter's signature counted), then passed
-	// with one more.
-	byMajority := func(channel string, orgs []string, file string, change ...string) error {
-		need := len(orgs)/2 + 1
-		submitter := orgs[need-1]
-		steps := []struct {
-			want int
-			says string
-			args []string
-		}{{0, "an unsigned update of channel " + channel, append(append([]string{"channel", "propose", "--channel", channel}, change...), "-o", file)}}
-		for _, o := range orgs[:need-2] {
-			steps = append(steps, struct {
-				want int
-				says string
-				args []string
-			}{0, "signed by " + o, []string{"channel", "sign", file, "--org", o}})
-		}
-		steps = append(steps, []struct {
-			want int
-			says string
-			args []string
-		}{
-			{2, "not satisfied", []string{"channel", "submit", file, "--org", submitter}},
-			{0, "signed by " + orgs[need-2], []string{"channel", "sign", file, "--org", orgs[need-2]}},
-			{0, "holds the update", []string{"channel", "submit", file, "--org", submitter}},
-		}...)
-		for _, step := range steps {
-			if _, err := try(step.want, step.says, step.args...); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	run := func(want int, says string, args ...string) string {
-		t.Helper()
-		out, err := try(want, says, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return out
-	}
+	withSecondExchange(t, description, extended, org, admins)
+	operators := consortiumCLI{t, home, extended}
+	run, byMajority := operators.run, operators.byMajority
 
 	// The new org's own command: its keys stay in its directory, its
 	// public files are all that crosses.
@@ -169,6 +108,31 @@ channels:
 	}
 
 	dir := t.TempDir()
+	// A proposer whose description makes the new exchange a keeper of
+	// nanning's private data: the others' admins, by their own
+	// description, refuse to sign the endorsement policy it sets.
+	crafted := filepath.Join(home, "dataledger-exchange2-crafted.yaml")
+	withSecondExchange(t, description, crafted, strings.Replace(org, "role: exchange", "role: data-authority", 1), admins)
+	consortiumCLI{t, home, crafted}.run(0, "an unsigned update of channel nanning", "channel", "propose", "--channel", "nanning", "--add-org", "Exchange2MSP", "-o", filepath.Join(dir, "crafted.pb"))
+	run(2, "rule endorsement-policy", "channel", "sign", filepath.Join(dir, "crafted.pb"), "--org", "ProvinceMSP")
+
+	// Whatever happens from here, the tests after this one find the
+	// consortium the shipped description names.
+	previous, previousNet := description, net
+	t.Cleanup(func() {
+		if t.Failed() {
+			leaveAfterFailure(t, extended, admins, "Exchange2MSP")
+		}
+		for _, id := range []string{"cc.peer0.exchange2", "peer0.exchange2", "orderer0.exchange2"} {
+			if _, err := net.StopService(id); err != nil {
+				t.Errorf("stopping %s: %v", id, err)
+			}
+		}
+		description, net = previous, previousNet
+		if err := cli("network", "up"); err != nil { // the chaincode servers as the description says again
+			t.Error(err)
+		}
+	})
 	exchange := connect(t, "ExchangeMSP", "exchange", nil)
 	var tally loadTally
 	var mu sync.Mutex
@@ -224,18 +188,6 @@ channels:
 	}
 
 	// Its peer joins from snapshots and answers for itself.
-	previous, previousNet := description, net
-	t.Cleanup(func() {
-		for _, id := range []string{"cc.peer0.exchange2", "peer0.exchange2", "orderer0.exchange2"} {
-			if _, err := net.StopService(id); err != nil {
-				t.Errorf("stopping %s: %v", id, err)
-			}
-		}
-		description, net = previous, previousNet
-		if err := cli("network", "up"); err != nil { // the chaincode servers as the description says again
-			t.Error(err)
-		}
-	})
 	description = extended
 	began := time.Now()
 	out, err = cliOutput("network", "up", "--join-from-snapshot")
@@ -349,10 +301,15 @@ channels:
 		t.Fatal(err)
 	}
 	_, pinned := pinnedTrust(t)
-	if r := proof.Verify(bundle, pinned); !r.OK || bundle.Record.TxID != filed.TxID {
-		var sb strings.Builder
-		r.Print(&sb)
-		t.Fatalf("the objection's bundle (tx %s, want %s):\n%s", bundle.Record.TxID, filed.TxID, sb.String())
+	r := proof.Verify(bundle, pinned)
+	var report strings.Builder
+	r.Print(&report)
+	if !r.OK || bundle.Record.TxID != filed.TxID {
+		t.Fatalf("the objection's bundle (tx %s, want %s):\n%s", bundle.Record.TxID, filed.TxID, report.String())
+	}
+	// Endorsed by the two keepers alone: the policy's second clause.
+	if endorsed := regexp.MustCompile(`2 endorsement\(s\) by [^;]*`).FindString(report.String()); !strings.Contains(endorsed, "CityAMSP") || !strings.Contains(endorsed, "ProvinceMSP") {
+		t.Fatalf("the objection is not endorsed by the two keepers alone:\n%s", report.String())
 	}
 
 	// It leaves by a majority of the four: three, its orderer first.
@@ -366,8 +323,14 @@ channels:
 		if err := byMajority(ch, grownAdmins[ch], filepath.Join(dir, "remove-"+ch+".pb"), "--remove-org", "Exchange2MSP"); err != nil {
 			t.Fatal(err)
 		}
-		if cfg, _, err := net.ChannelConfig(ch); err != nil || cfg.ChannelGroup.Groups["Application"].Groups["Exchange2MSP"] != nil {
+		cfg, _, err := net.ChannelConfig(ch)
+		if err != nil || cfg.ChannelGroup.Groups["Application"].Groups["Exchange2MSP"] != nil {
 			t.Fatalf("Exchange2MSP is still on %s: %v", ch, err)
+		}
+		// Three orgs again, two of them keepers: a majority alone.
+		want, err := grown.EndorsementPolicy(admins[ch])
+		if err != nil || !proto.Equal(cfg.ChannelGroup.Groups["Application"].Policies["Endorsement"].Policy, want) {
+			t.Fatalf("%s's endorsement policy after the exchange left is not its three orgs' majority: %v", ch, err)
 		}
 	}
 	t.Logf("public files crossing: %d (%s); nanning: propose → 2 signatures → committed update %s under load %+v; its peer up from snapshots of %v in %s, verifying %v on its own; its objection %s committed",

@@ -114,7 +114,11 @@ func verifying(k int, verify func()) (stop func()) {
 // beyond the first (an issuance is one version).
 func onLedger(t *testing.T, channel string, numbers []string, acked []bool) (found, lost, duplicates int) {
 	t.Helper()
-	reader := connect(t, "ProvinceMSP", "regulator", nil)
+	return onLedgerOf(connect(t, "ProvinceMSP", "regulator", nil), channel, numbers, acked)
+}
+
+// onLedgerOf is onLedger as reader reads.
+func onLedgerOf(reader *network.Client, channel string, numbers []string, acked []bool) (found, lost, duplicates int) {
 	for i, number := range numbers {
 		var hist []json.RawMessage
 		for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(200 * time.Millisecond) {

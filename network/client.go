@@ -215,7 +215,7 @@ func resent(ctx context.Context, fn string, once func() (*Committed, error)) (*C
 	replanned := false
 	for attempt := 1; ; attempt++ {
 		done, err := once()
-		if !replanned && policyShort(err) {
+		if !replanned && policyShort(err) && ctx.Err() == nil {
 			replanned = true
 			continue
 		}
@@ -744,7 +744,7 @@ func (c *Client) BlockOf(channel, txID string) (uint64, error) {
 
 // BlockOfContext is BlockOf bounded by ctx.
 func (c *Client) BlockOfContext(ctx context.Context, channel, txID string) (uint64, error) {
-	b, err := c.QueryContext(ctx, channel, "qscc", "GetBlockByTxID", channel, txID)
+	b, err := c.BlockContext(ctx, channel, "GetBlockByTxID", channel, txID) // a number the answer's proof proves
 	if err != nil {
 		return 0, err
 	}

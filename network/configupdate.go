@@ -161,10 +161,14 @@ func ReadConfigUpdate(raw []byte) (string, *common.ConfigUpdateEnvelope, error) 
 	return ch.ChannelId, &cue, nil
 }
 
-// SignConfig adds mspID's admin's signature to an update envelope.
+// SignConfig adds mspID's admin's signature to an update envelope, one
+// that sets the endorsement policy its orgs make (checkEndorsementSet).
 func (n *Net) SignConfig(raw []byte, mspID string) ([]byte, error) {
 	channel, cue, err := ReadConfigUpdate(raw)
 	if err != nil {
+		return nil, err
+	}
+	if err := n.checkEndorsementSet(channel, cue); err != nil {
 		return nil, err
 	}
 	sig, err := n.signConfigUpdate(mspID, cue.ConfigUpdate)
@@ -181,8 +185,11 @@ func (n *Net) SignConfig(raw []byte, mspID string) ([]byte, error) {
 // orderers refuse an update short of the signatures its elements'
 // modification policies need.
 func (n *Net) SubmitConfig(raw []byte, mspID string) (uint64, error) {
-	channel, _, err := ReadConfigUpdate(raw)
+	channel, cue, err := ReadConfigUpdate(raw)
 	if err != nil {
+		return 0, err
+	}
+	if err := n.checkEndorsementSet(channel, cue); err != nil { // the submitter signs too
 		return 0, err
 	}
 	_, num, err := n.ChannelConfig(channel)

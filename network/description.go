@@ -295,6 +295,9 @@ func (d *Description) Validate() error {
 				return fmt.Errorf("channel %s: %s runs %d of its %d consenters; losing its host would leave no majority", c.Name, o.MSPID, len(o.Orderers), len(consenters))
 			}
 		}
+		if err := keepersEnough(c.Members, d.keepers(c.Members)); err != nil {
+			return fmt.Errorf("channel %s: %w", c.Name, err)
+		}
 		if sup := d.supervisor(c); sup != "" {
 			if o := d.Org(sup); o == nil || !members[sup] || o.Role != "data-authority" || sup == c.Authority {
 				return fmt.Errorf("channel %s: its supervisor %q must be another data authority that is a member of the channel", c.Name, sup)

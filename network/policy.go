@@ -2,6 +2,8 @@ package network
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
@@ -68,6 +70,11 @@ func (r sigRule) policy() (*common.Policy, error) {
 		if r.n < 1 || r.n > len(r.of) {
 			return nil, fmt.Errorf("a rule of %d out of %d sub-rules is met by nobody", r.n, len(r.of))
 		}
+		// configtxgen numbers a level's nested rules' identities before
+		// its own leaves': a level holds one kind, so the order here is its.
+		if leaves := slices.ContainsFunc(r.of, func(s sigRule) bool { return s.msp != "" }); leaves && slices.ContainsFunc(r.of, func(s sigRule) bool { return s.msp == "" }) {
+			return nil, fmt.Errorf("a rule mixing signatures and nested rules at one level: configtxgen would number its identities otherwise")
+		}
 		rules := make([]*common.SignaturePolicy, len(r.of))
 		for i, s := range r.of {
 			var err error
@@ -102,19 +109,89 @@ func blockValidationOf(orgs []string) sigRule {
 // only where the keepers are no majority of the members (a city channel
 // with two exchanges): a transaction that reads or writes private data is
 // endorsed by the keepers alone (Client.privately), since no other org's
-// peer may see its inputs. Where the keepers are a majority, every keeper
-// together already is one, and the rule is the majority alone.
+// peer may see its inputs. On such a channel the keepers together may
+// endorse any transaction: Fabric has no policy for private transactions
+// alone. Where the keepers are a majority, every keeper together already
+// is one, and the rule is the majority alone; a lone keeper that is no
+// majority is never enough (Description.Validate, EndorsementPolicy
+// refuse it). Orgs are in name order, whatever order they come in.
 func endorsementOf(members, keepers []string) sigRule {
+	members, keepers = slices.Sorted(slices.Values(members)), slices.Sorted(slices.Values(keepers))
 	majority := outOf(len(members)/2+1, signedByEach(members, msp.MSPRole_PEER)...)
-	if len(keepers) == 0 || 2*len(keepers) > len(members) {
+	if len(keepers) < 2 || 2*len(keepers) > len(members) {
 		return majority
 	}
 	return outOf(1, majority, outOf(len(keepers), signedByEach(keepers, msp.MSPRole_PEER)...))
 }
 
+// keepersEnough is the rule on a channel's keepers: a majority of its
+// members, or two at least (one org alone never endorses for a channel).
+func keepersEnough(members, keepers []string) error {
+	if len(keepers) == 0 {
+		return fmt.Errorf("rule channel-keepers: no member is a data authority to keep the channel's private data")
+	}
+	if 2*len(keepers) <= len(members) && len(keepers) < 2 {
+		return fmt.Errorf("rule channel-keepers: %s alone keeps the private data of a channel of %d orgs; it must be a majority or have another data authority with it, or no private step is endorsed but by it alone", keepers[0], len(members))
+	}
+	return nil
+}
+
 // EndorsementPolicy is the endorsement policy of a channel whose
 // application orgs are members (those a configuration update is about to
 // leave it with): what an update adding or removing an org sets with it.
+// Each member must be a described org's MSP ID: its role decides whether
+// it keeps the private data.
 func (n *Net) EndorsementPolicy(members []string) (*common.Policy, error) {
-	return endorsementOf(members, n.D.keepers(members)).policy()
+	for _, m := range members {
+		if o := n.D.Org(m); o == nil || o.MSPID != m {
+			return nil, fmt.Errorf("rule channel-members: %q, an org of the channel, is no MSP ID of the description: its role, and so the endorsement policy, is unknown", m)
+		}
+	}
+	keepers := n.D.keepers(members)
+	if err := keepersEnough(members, keepers); err != nil {
+		return nil, err
+	}
+	return endorsementOf(members, keepers).policy()
+}
+
+// checkEndorsementSet refuses to sign an update of channel that leaves the
+// channel's application orgs other than it finds them without setting the
+// endorsement policy they make, or that sets another policy than the one
+// this org's own description makes for the orgs it leaves
+// (EndorsementPolicy): an admin's signature does not let in a rule the
+// proposer's description chose.
+func (n *Net) checkEndorsementSet(channel string, cue *common.ConfigUpdateEnvelope) error {
+	var cu common.ConfigUpdate
+	if err := proto.Unmarshal(cue.GetConfigUpdate(), &cu); err != nil {
+		return fmt.Errorf("the update: %w", err)
+	}
+	w, r := cu.GetWriteSet().GetGroups()["Application"], cu.GetReadSet().GetGroups()["Application"]
+	set := w.GetPolicies()["Endorsement"].GetPolicy()
+	whole := w != nil && (r == nil || w.GetVersion() > r.GetVersion()) // its orgs as the update leaves them
+	if set == nil && !whole {
+		return nil
+	}
+	cur, _, err := n.ChannelConfig(channel)
+	if err != nil {
+		return err
+	}
+	members := slices.Sorted(maps.Keys(cur.GetChannelGroup().GetGroups()["Application"].GetGroups()))
+	if whole {
+		after := slices.Sorted(maps.Keys(w.GetGroups()))
+		if set == nil && !slices.Equal(after, members) {
+			return fmt.Errorf("rule endorsement-policy: the update leaves channel %s with the orgs %v (now %v) and the endorsement policy they do not make", channel, after, members)
+		}
+		members = after
+	}
+	if set == nil {
+		return nil
+	}
+	want, err := n.EndorsementPolicy(members)
+	if err != nil {
+		return fmt.Errorf("channel %s: %w", channel, err)
+	}
+	if !proto.Equal(set, want) {
+		return fmt.Errorf("rule endorsement-policy: the update sets channel %s's endorsement policy to another than the one its orgs %v make by this description (%s)", channel, members, endorsementOf(members, n.D.keepers(members)).dsl())
+	}
+	return nil
 }

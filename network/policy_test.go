@@ -58,11 +58,11 @@ func met(t *testing.T, p *common.Policy, signers ...string) bool {
 // configtxgen's text and the configuration's policy are one rule.
 func TestEndorsementIsAMajorityOrEveryKeeper(t *testing.T) {
 	three := endorsementOf([]string{"CityAMSP", "ProvinceMSP", "ExchangeMSP"}, []string{"CityAMSP", "ProvinceMSP"})
-	if got, want := three.dsl(), "OutOf(2, 'CityAMSP.peer', 'ProvinceMSP.peer', 'ExchangeMSP.peer')"; got != want {
+	if got, want := three.dsl(), "OutOf(2, 'CityAMSP.peer', 'ExchangeMSP.peer', 'ProvinceMSP.peer')"; got != want {
 		t.Fatalf("three members, two keepers: %s, want %s", got, want)
 	}
 	four := endorsementOf([]string{"CityAMSP", "ProvinceMSP", "ExchangeMSP", "Exchange2MSP"}, []string{"CityAMSP", "ProvinceMSP"})
-	if got, want := four.dsl(), "OutOf(1, OutOf(3, 'CityAMSP.peer', 'ProvinceMSP.peer', 'ExchangeMSP.peer', 'Exchange2MSP.peer'), OutOf(2, 'CityAMSP.peer', 'ProvinceMSP.peer'))"; got != want {
+	if got, want := four.dsl(), "OutOf(1, OutOf(3, 'CityAMSP.peer', 'Exchange2MSP.peer', 'ExchangeMSP.peer', 'ProvinceMSP.peer'), OutOf(2, 'CityAMSP.peer', 'ProvinceMSP.peer'))"; got != want {
 		t.Fatalf("four members, two keepers: %s, want %s", got, want)
 	}
 	p, err := four.policy()
@@ -94,6 +94,27 @@ func TestEndorsementIsAMajorityOrEveryKeeper(t *testing.T) {
 	}
 	if _, err := outOf(3, signedBy("A", msp.MSPRole_PEER)).policy(); err == nil {
 		t.Fatal("a rule nobody can meet was compiled")
+	}
+	if _, err := outOf(1, signedBy("A", msp.MSPRole_PEER), outOf(1, signedBy("B", msp.MSPRole_PEER))).policy(); err == nil {
+		t.Fatal("a level mixing signatures and nested rules was compiled (configtxgen numbers it otherwise)")
+	}
+	// One keeper that is no majority: never alone.
+	if got := endorsementOf([]string{"CityAMSP", "ExchangeMSP"}, []string{"CityAMSP"}).dsl(); got != "OutOf(2, 'CityAMSP.peer', 'ExchangeMSP.peer')" {
+		t.Fatalf("two members, one keeper: %s", got)
+	}
+	if err := keepersEnough([]string{"CityAMSP", "ExchangeMSP"}, []string{"CityAMSP"}); err == nil || !strings.Contains(err.Error(), "rule channel-keepers") {
+		t.Fatalf("a lone keeper of two orgs: %v", err)
+	}
+	d, err := Load("dataledger.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := &Net{D: d}
+	if _, err := n.EndorsementPolicy([]string{"CityAMSP", "ProvinceMSP", "StrangerMSP"}); err == nil || !strings.Contains(err.Error(), "rule channel-members") {
+		t.Fatalf("an org the description does not know: %v", err)
+	}
+	if _, err := n.EndorsementPolicy([]string{"CityAMSP", "ExchangeMSP"}); err == nil || !strings.Contains(err.Error(), "rule channel-keepers") {
+		t.Fatalf("nanning without the province: %v", err)
 	}
 }
 
@@ -137,6 +158,10 @@ channels:
 	}
 	if _, err := Parse([]byte(strings.Replace(string(base), "authority: CityAMSP", "authority: ExchangeMSP", 1))); err == nil || !strings.Contains(err.Error(), "data authority") {
 		t.Fatalf("an exchange as a channel's authority: %v", err)
+	}
+	lone := strings.Replace(string(text), "members: [ProvinceMSP, CityAMSP, CityBMSP, ExchangeMSP]}", "members: [ProvinceMSP, ExchangeMSP, Exchange2MSP]}", 1)
+	if _, err := Parse([]byte(lone)); err == nil || !strings.Contains(err.Error(), "rule channel-keepers") {
+		t.Fatalf("the province alone keeping a channel of three: %v", err)
 	}
 }
 
