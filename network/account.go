@@ -3,6 +3,7 @@ package network
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -342,6 +343,82 @@ func (n *Net) readFile(path string) ([]byte, error) {
 	}
 	defer r.Close()
 	return r.ReadFile(rel)
+}
+
+// readRegular reads a file an org's account may have made: through its
+// directory's root when inside one (readRegularIn).
+func (n *Net) readRegular(path string) ([]byte, error) {
+	r, rel, err := n.orgPath(path)
+	if err != nil {
+		return nil, err
+	}
+	if r == nil {
+		dir, err := os.OpenRoot(filepath.Dir(path))
+		if err != nil {
+			return nil, err
+		}
+		defer dir.Close()
+		return readRegularIn(dir, filepath.Base(path))
+	}
+	defer r.Close()
+	return readRegularIn(r, rel)
+}
+
+// maxOrgFile bounds what root reads of a file an org made.
+const maxOrgFile = 1 << 20
+
+// readRegularIn reads rel in r if it is a regular file, not a link, of
+// maxOrgFile bytes at most: opened without blocking, so a FIFO an org put
+// there does not hold root's command, and judged by what was opened, not
+// by a look at the name before.
+func readRegularIn(r *os.Root, rel string) ([]byte, error) {
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (%v): refused", rel, info.Mode().Type())
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxOrgFile+1))
+	if err == nil && len(b) > maxOrgFile {
+		err = fmt.Errorf("%s is larger than %d bytes: refused", rel, maxOrgFile)
+	}
+	return b, err
+}
+
+// rename is os.Rename of two paths inside one org's directory, through
+// its root.
+func (n *Net) rename(from, to string) error {
+	r, rel, err := n.orgPath(from)
+	if err != nil {
+		return err
+	}
+	r2, rel2, err := n.orgPath(to)
+	if err != nil {
+		if r != nil {
+			r.Close()
+		}
+		return err
+	}
+	if r == nil || r2 == nil {
+		for _, x := range []*os.Root{r, r2} {
+			if x != nil {
+				x.Close()
+			}
+		}
+		return fmt.Errorf("renaming %s to %s: both must be in an org's directory", from, to)
+	}
+	defer r.Close()
+	defer r2.Close()
+	if r.Name() != r2.Name() {
+		return fmt.Errorf("renaming %s to %s: not in one org's directory", from, to)
+	}
+	return r.Rename(rel, rel2)
 }
 
 // removeAll is os.RemoveAll inside an org's directory through its root.

@@ -2,8 +2,10 @@ package network
 
 import (
 	"fmt"
+	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"github.com/hyperledger/fabric-protos-go-apiv2/orderer"
@@ -30,6 +32,9 @@ func (n *Net) AddConsenter(cfg *common.Config, channel string, x *Orderer) error
 	if slices.ContainsFunc(meta.Consenters, isConsenter(x)) {
 		return fmt.Errorf("%s (%s) is a consenter of channel %s already", x.ID(), x.Address(), channel)
 	}
+	if _, err := os.Stat(n.L.OrdererNextTLSCert(x)); err == nil {
+		return fmt.Errorf("%s's TLS certificate is being rotated (%s is published): finish the rotation (up) before it becomes a consenter of channel %s, which would name the certificate it is leaving", x.ID(), n.L.OrdererNextTLSCert(x), channel)
+	}
 	def, err := n.definingConfig(channel, x.org.MSPID)
 	if err != nil {
 		return err
@@ -43,7 +48,11 @@ func (n *Net) AddConsenter(cfg *common.Config, channel string, x *Orderer) error
 	if i < 0 {
 		return fmt.Errorf("%s is not a consenter of channel %s in the description (a channel is ordered by its members' orderers: is %s a member?)", x.ID(), channel, x.org.MSPID)
 	}
-	meta.Consenters = append(meta.Consenters, defMeta.Consenters[i])
+	added := defMeta.Consenters[i]
+	if err := checkConsenterCert(x, added.ServerTlsCert, defOrd.GetGroups()[x.org.MSPID], meta.Consenters, time.Now()); err != nil {
+		return fmt.Errorf("channel %s: %w", channel, err)
+	}
+	meta.Consenters = append(meta.Consenters, added)
 	if ord.Groups[x.org.MSPID] == nil {
 		group := defOrd.GetGroups()[x.org.MSPID]
 		if group == nil {
@@ -129,12 +138,7 @@ func (n *Net) ordererOrgOrder(channel string) func(a, b string) int {
 // setRaft writes the consenters back and names the ordering
 // organizations left in the group, in order, in BlockValidation.
 func setRaft(ord *common.ConfigGroup, meta *etcdraft.ConfigMetadata, ct *orderer.ConsensusType, order func(a, b string) int) error {
-	b, err := proto.Marshal(meta)
-	if err != nil {
-		return err
-	}
-	ct.Metadata = b
-	if ord.Values["ConsensusType"].Value, err = proto.Marshal(ct); err != nil {
+	if err := putRaft(ord, meta, ct); err != nil {
 		return err
 	}
 	var orgs []string
@@ -154,20 +158,42 @@ func setRaft(ord *common.ConfigGroup, meta *etcdraft.ConfigMetadata, ct *orderer
 	return nil
 }
 
+// putRaft writes the consenters (meta) back into the ordering group's
+// consensus type.
+func putRaft(ord *common.ConfigGroup, meta *etcdraft.ConfigMetadata, ct *orderer.ConsensusType) error {
+	b, err := proto.Marshal(meta)
+	if err != nil {
+		return err
+	}
+	ct.Metadata = b
+	ord.Values["ConsensusType"].Value, err = proto.Marshal(ct)
+	return err
+}
+
+// consentersInForce are the Raft consenters of channel's configuration
+// in force.
+func (n *Net) consentersInForce(channel string) ([]*etcdraft.Consenter, error) {
+	cfg, _, err := n.ChannelConfig(channel)
+	if err != nil {
+		return nil, err
+	}
+	meta, _, err := raftMetadata(cfg.GetChannelGroup().GetGroups()["Orderer"])
+	if err != nil {
+		return nil, fmt.Errorf("channel %s: %w", channel, err)
+	}
+	return meta.Consenters, nil
+}
+
 // checkConsenters compares a running channel's consenters with the ones
 // the description gives it (its members' orderers) and names the
 // updates that would make them agree.
 func (n *Net) checkConsenters(c *Channel) error {
-	cfg, _, err := n.ChannelConfig(c.Name)
+	consenters, err := n.consentersInForce(c.Name)
 	if err != nil {
 		return err
 	}
-	meta, _, err := raftMetadata(cfg.GetChannelGroup().GetGroups()["Orderer"])
-	if err != nil {
-		return fmt.Errorf("channel %s: %w", c.Name, err)
-	}
 	live := map[string]bool{}
-	for _, x := range meta.Consenters {
+	for _, x := range consenters {
 		live[fmt.Sprintf("%s:%d", x.Host, x.Port)] = true
 	}
 	var add, keep []string

@@ -10,6 +10,7 @@ import (
 	"encoding/asn1"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -154,6 +155,9 @@ func (n *Net) initOrgAs(o *Org, cred *syscall.Credential, log io.Writer) ([]stri
 
 // asAccount runs a dataledger command of org o (args) as its account.
 func (n *Net) asAccount(o *Org, cred *syscall.Credential, log io.Writer, args ...string) error {
+	if len(args) < 2 {
+		return fmt.Errorf("a command of org %s names no subcommand: %v", o.Name, args)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(filepath.Join(n.BinDir, "dataledger"), append(args, "--home", n.L.Home, "--description", n.DescriptionPath)...)
 	// Fabric's binaries as linked into the home, which the account reaches.
@@ -188,7 +192,8 @@ func (n *Net) offer(o *Org) ([]string, error) {
 	}
 	for _, x := range o.Orderers {
 		files[filepath.Join(n.L.offerDir(o), "orderers", x.ID()+"-tls.crt")] = filepath.Join(n.L.NodeCryptoDir(o, x.Name), "tls", "server.crt")
-		if next := filepath.Join(n.L.NextTLSDir(x), "server.crt"); exists(next) { // a rotation under way (IssueNextTLS)
+		next := filepath.Join(n.L.NextTLSDir(x), "server.crt")
+		if _, err := os.Stat(next); err == nil { // a rotation under way (IssueNextTLS)
 			files[filepath.Join(n.L.offerDir(o), "orderers", x.ID()+"-tls.next.crt")] = next
 		}
 	}
@@ -316,19 +321,11 @@ func (n *Net) acceptPublished(o *Org) ([]string, error) {
 		}
 	}
 	for rel := range allowed {
-		info, err := r.Lstat(filepath.Join("published", rel))
-		if err != nil {
-			if strings.HasPrefix(rel, "orderers") {
-				return nil, fmt.Errorf("%s offers no TLS certificate of its orderer (%s): %w", o.Name, rel, err)
-			}
-			return nil, err
-		}
-		if !info.Mode().IsRegular() {
-			return nil, fmt.Errorf("%s offers %s: not a regular file: refused", o.Name, rel)
-		}
-		b, err := r.ReadFile(filepath.Join("published", rel))
-		if err != nil {
-			return nil, err
+		b, err := readRegularIn(r, filepath.Join("published", rel))
+		if errors.Is(err, fs.ErrNotExist) && strings.HasPrefix(rel, "orderers") {
+			return nil, fmt.Errorf("%s offers no TLS certificate of its orderer (%s): %w", o.Name, rel, err)
+		} else if err != nil {
+			return nil, fmt.Errorf("%s offers %s: %w", o.Name, rel, err)
 		}
 		if b, err = checkPublic(rel, b); err != nil {
 			return nil, fmt.Errorf("%s offers %s: %w", o.Name, rel, err)
@@ -379,15 +376,7 @@ func loadCA(dir string) (*ca, error) {
 	if len(certs) != 1 {
 		return nil, fmt.Errorf("%s: want one CA certificate, found %d", dir, len(certs))
 	}
-	cb, err := os.ReadFile(certs[0])
-	if err != nil {
-		return nil, err
-	}
-	b, _ := pem.Decode(cb)
-	if b == nil {
-		return nil, fmt.Errorf("%s: no PEM", certs[0])
-	}
-	cert, err := x509.ParseCertificate(b.Bytes)
+	cert, err := readCert(certs[0])
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package network
 import (
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"os"
@@ -53,15 +52,7 @@ func (n *Net) ordererIdentities(o *Org, log io.Writer) error {
 		if len(certs) != 1 {
 			return fmt.Errorf("%s: want one signing certificate, found %d", x.ID(), len(certs))
 		}
-		raw, err := os.ReadFile(certs[0])
-		if err != nil {
-			return err
-		}
-		b, _ := pem.Decode(raw)
-		if b == nil {
-			return fmt.Errorf("%s: no PEM", certs[0])
-		}
-		cert, err := x509.ParseCertificate(b.Bytes)
+		cert, err := readCert(certs[0])
 		if err != nil {
 			return err
 		}

@@ -39,6 +39,11 @@ func (n *Net) Up(toolsDir string) error {
 		if err := os.MkdirAll(n.L.ConfigDir(), 0o755); err != nil {
 			return err
 		}
+		for _, x := range n.D.AllOrderers() { // a rotation's swap cut short, before its org publishes
+			if err := n.finishTLSSwap(x); err != nil {
+				return err
+			}
+		}
 		if err := n.generateCrypto(n.Out); err != nil {
 			return err
 		}

@@ -111,7 +111,7 @@ again (HOME/trust.json) to publish.`,
 					case removeConsenter != "":
 						return n.RemoveConsenter(c, channel, x)
 					}
-					return n.RotateConsenterTLS(c, x)
+					return n.RotateConsenterTLS(c, channel, x)
 				case removeOrg != "":
 					if app.GetGroups()[removeOrg] == nil {
 						return fmt.Errorf("%s is not an application org of channel %s", removeOrg, channel)

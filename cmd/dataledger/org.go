@@ -74,7 +74,7 @@ certificate in place and restarts the orderer once every channel names it.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s's next TLS certificate is published: %s\n", orderer, published)
+			fmt.Fprintf(cmd.OutOrStdout(), "%s's next TLS certificate is published: %s\n", orderer, published) // offered, when run as the org's account: root's up or rotate-tls publishes it
 			return nil
 		},
 	}
