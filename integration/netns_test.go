@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -51,7 +52,12 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 	}
 	// Registered before up: an up that fails half way leaves processes
 	// and namespaces that would load the rest of the run.
-	t.Cleanup(func() { run("network", "down", "--purge") })
+	inForce := desc // the description down must know every org's namespace by
+	t.Cleanup(func() {
+		if code, out := exitCode(t, "network", "down", "--purge", "--home", nsHome, "--description", inForce, "--fabric-tools", filepath.Join(root, "network", "fabrictools")); code != 0 {
+			t.Errorf("network down --purge: exit %d\n%s", code, out)
+		}
+	})
 	run("network", "up")
 	n, err := network.Open(desc, nsHome, io.Discard)
 	if err != nil {
@@ -117,6 +123,10 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 	}
 	t.Logf("issued by %s on %s, verified by %s on %s: %s", is.Operator.Org.MSPID, is.Operator.Peer.Address(), exchange.Org.MSPID, exchange.Peer.Address(), v.Status)
 
+	inForce = filepath.Join(base, "dataledger-netns-exchange2.yaml")
+	n, exchange2 := aSecondExchangeJoinsInItsNamespace(t, n, inForce, desc, nsHome, is, ag, exchange, cred.AuthorizationNumber)
+	defer exchange2.Close()
+
 	// An agreement recorded while the province is up: an agreement is
 	// among its grantee's private facts, which Nanning's two data
 	// authorities keep and endorse together (Description.Collections).
@@ -176,8 +186,141 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	t.Logf("province's namespace down (%d processes killed): Nanning issued in block %d %s later, ordered by %s; the exchange verifies it",
+	for attempt := 0; ; attempt++ {
+		b, err := exchange2.Evaluate("nanning", "VerifyCredential", cred2.AuthorizationNumber)
+		if err == nil && json.Unmarshal(b, &v) == nil && v.Status == domain.VerifyValid && v.TxID == again.TxID {
+			break
+		}
+		if attempt > 100 {
+			t.Fatalf("the second exchange does not verify what Nanning issued with the province down: %+v %v", v, network.ErrorText(err))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("province's namespace down (%d processes killed): Nanning (4 orgs, 4 consenters) issued in block %d %s later, ordered by %s; both exchanges verify it",
 		len(killed), again.BlockNumber, time.Since(began).Round(100*time.Millisecond), leader.ID())
+}
+
+// aSecondExchangeJoinsInItsNamespace: a second exchange, in a namespace
+// and a Unix account of its own, makes its material with its own command
+// (org init as its account) and joins nanning and liuzhou, each by
+// updates a majority of the channel's admins sign (one signature short is
+// refused), as org and as Raft consenter, while Nanning issues and the
+// first exchange verifies: nothing acknowledged is lost or doubled, no
+// answer is stale. Its peer joins both from snapshots and verifies the
+// probe, issued before it joined; every org, the new one too, is kept out
+// of the others' keys. It answers the network with the second exchange,
+// and the second exchange's client on its own peer. extended is where the
+// description with it is written.
+func aSecondExchangeJoinsInItsNamespace(t *testing.T, n *network.Net, extended, desc, nsHome string, is *sample.Issuer, ag *sample.Agreement, exchange *network.Client, probe string) (*network.Net, *network.Client) {
+	t.Helper()
+	const org = `  - name: exchange2
+    mspId: Exchange2MSP
+    netns: dl-exchange2
+    account: dl-exchange2
+    domain: exchange2.dataledger.local
+    role: exchange
+    jurisdiction: 广西壮族自治区
+    divisionCode: "450000"
+    users:
+      - {name: exchange, role: exchange}
+      - {name: clerk, role: clerk}
+    orderers:
+      - {name: orderer0, host: 10.77.0.15, port: 11050, adminPort: 11053, operationsPort: 8447}
+    peers:
+      - {name: peer0, host: 10.77.0.15, port: 11051, chaincodePort: 11052, operationsPort: 9447, chaincodeServerPort: 11059}
+`
+	admins := map[string][]string{
+		"nanning": {"CityAMSP", "ProvinceMSP", "ExchangeMSP"},
+		"liuzhou": {"CityBMSP", "ProvinceMSP", "ExchangeMSP"},
+	}
+	withSecondExchange(t, desc, extended, org, admins) // the test's down reads it (its namespace too)
+	operators := consortiumCLI{t, nsHome, extended}
+	operators.run(0, "Exchange2MSP publishes", "org", "init", "--org", "Exchange2MSP")
+
+	const issued = 24
+	docs, numbers := make([]string, issued), make([]string, issued)
+	for i := range issued {
+		c, signed, err := is.Credential(ag, is.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		numbers[i], docs[i] = c.AuthorizationNumber, signed
+	}
+	dir := t.TempDir()
+	var tally loadTally
+	var mu sync.Mutex
+	var joinErr error
+	var took time.Duration
+	acked := driveLoad(issued, func(i int) bool {
+		_, err := is.Operator.Submit("nanning", "IssueCredential", docs[i], ag.Number)
+		mu.Lock()
+		defer mu.Unlock()
+		tally.Sent++
+		if err != nil {
+			t.Logf("issuance %d: %.160s", i, network.ErrorText(err))
+			return false
+		}
+		tally.Acknowledged++
+		return true
+	}, verifyProbe(&tally, &mu, exchange, "nanning", probe), func() {
+		began := time.Now()
+		for _, ch := range []string{"nanning", "liuzhou"} {
+			if joinErr = operators.byMajority(ch, admins[ch], filepath.Join(dir, "add-"+ch+".pb"), "--add-org", "Exchange2MSP"); joinErr != nil {
+				return
+			}
+			if ch == "nanning" {
+				took = time.Since(began)
+			}
+		}
+	})
+	if joinErr != nil {
+		t.Fatal(joinErr)
+	}
+	regulator, err := n.Connect("ProvinceMSP", "regulator", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer regulator.Close()
+	tally.Found, tally.LostAcknowledged, tally.Duplicates = onLedgerOf(regulator, "nanning", numbers, acked)
+	if tally.LostAcknowledged != 0 || tally.Duplicates != 0 || tally.Stale != 0 || tally.Found < tally.Acknowledged || tally.Acknowledged < tally.Sent {
+		t.Fatalf("while the second exchange joined in its namespace: an issuance is missing, refused or doubled, or a verification was wrong: %+v", tally)
+	}
+	for _, ch := range []string{"nanning", "liuzhou"} {
+		if err := operators.byMajority(ch, admins[ch], filepath.Join(dir, "consent-"+ch+".pb"), "--add-consenter", "orderer0.exchange2"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := operators.run(0, "network dataledger is up", "network", "up", "--join-from-snapshot", "--fabric-tools", filepath.Join(root, "network", "fabrictools"))
+	for _, ch := range []string{"nanning", "liuzhou"} {
+		if !strings.Contains(out, "peer0.exchange2 joined "+ch+" from a snapshot") {
+			t.Fatalf("up did not join peer0.exchange2 to %s from a snapshot:\n%s", ch, out)
+		}
+	}
+	grown, err := network.Open(extended, nsHome, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grown.BinDir = binDir
+	orgsAreApart(t, grown)
+	own, err := grown.Connect("Exchange2MSP", "exchange", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v domain.Verification
+	for attempt := 0; ; attempt++ {
+		b, err := own.Evaluate("nanning", "VerifyCredential", probe)
+		if err == nil && json.Unmarshal(b, &v) == nil && v.Status == domain.VerifyValid {
+			break
+		}
+		if attempt > 100 {
+			own.Close()
+			t.Fatalf("the second exchange's peer (%s) does not verify a credential issued before it joined: %+v %v", own.Peer.Address(), v, network.ErrorText(err))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Logf("a second exchange in namespace %s joined nanning and liuzhou: propose → refused → 2 signatures → committed %s under load %+v; its peer (%s) from snapshots verifies the probe",
+		grown.D.Org("Exchange2MSP").NetNS, took.Round(10*time.Millisecond), tally, own.Peer.Address())
+	return grown, own
 }
 
 // orgsAreApart: each org's processes run as its own account, its
@@ -284,6 +427,9 @@ func orgsAreApart(t *testing.T, n *network.Net) {
 			}
 		}
 	}
-	t.Logf("each org's processes run as its account; none of the 4 accounts reads another org's keys (%d, %d, %d, %d keys)",
-		len(keysOf["province"]), len(keysOf["citya"]), len(keysOf["cityb"]), len(keysOf["exchange"]))
+	keys := map[string]int{}
+	for org, k := range keysOf {
+		keys[org] = len(k)
+	}
+	t.Logf("each org's processes run as its account; none of the %d accounts reads another org's keys (keys: %v)", len(n.D.Orgs), keys)
 }

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -86,8 +87,10 @@ func (n *Net) ordered(p *Peer, args ...string) ([]byte, error) {
 			return out, err
 		}
 		switch msg := err.Error(); {
-		case strings.Contains(msg, "SERVICE_UNAVAILABLE"):
-		case strings.Contains(msg, "could not send to orderer node"), errors.Is(err, errNoAnswer):
+		// An orderer with no leader (electing one, or cut off from the
+		// others: a consenter whose TLS certificate its channel no longer
+		// names) answers SERVICE_UNAVAILABLE: ask the next.
+		case strings.Contains(msg, "SERVICE_UNAVAILABLE"), strings.Contains(msg, "could not send to orderer node"), errors.Is(err, errNoAnswer):
 			args = n.withOrderer(args, next)
 			next++
 		default:
@@ -105,15 +108,23 @@ var errNoAnswer = errors.New("no answer within the attempt's bound")
 
 // runningOrderers are a channel's consenters this process started or
 // found running, in the description's order (all of them when none is
-// known).
+// known), those whose TLS certificate is being rotated last: the others
+// may no longer accept the one it serves until up puts its next one in
+// place (rotate.go), and it may answer with a stale configuration.
 func (n *Net) runningOrderers(channel string) []*Orderer {
 	all := n.channelOrderers(channel)
-	var up []*Orderer
+	var up, rotating []*Orderer
 	for _, x := range all {
-		if _, ok := n.running(x.ID()); ok {
+		if _, ok := n.running(x.ID()); !ok {
+			continue
+		}
+		if _, err := os.Stat(n.L.OrdererNextTLSCert(x)); err == nil {
+			rotating = append(rotating, x)
+		} else {
 			up = append(up, x)
 		}
 	}
+	up = append(up, rotating...)
 	if len(up) == 0 {
 		return all
 	}
@@ -243,6 +254,11 @@ func (n *Net) ordererChannels(x *Orderer) (map[string]bool, error) {
 // joinChannels creates each channel's block and joins each of its
 // consenters and member peers that has not joined yet.
 func (n *Net) joinChannels() error {
+	// trusts are the orgs whose TLS roots a fresh orderer's listener took
+	// from the first channel it joined here; one that joins a channel of
+	// other orgs later is restarted once every join is done (see below).
+	trusts := map[*Orderer]map[string]bool{}
+	var restart []*Orderer
 	for i := range n.D.Channels {
 		c := &n.D.Channels[i]
 		block, err := n.channelBlock(c)
@@ -292,6 +308,25 @@ func (n *Net) joinChannels() error {
 			}
 			fmt.Fprintf(n.Out, "  %s joined %s\n", x.ID(), c.Name)
 		}
+		// The same race the other way: a fresh orderer that joined a first
+		// channel here trusts that channel's orgs' TLS roots alone; a
+		// running consenter of a later channel of other orgs that dials it
+		// before it joins that one sends no certificate, and the kept
+		// connection carries its Raft messages unauthenticated: the new
+		// orderer never receives the channel's blocks. Restarted after
+		// every join, it trusts the roots of all its channels from the
+		// start.
+		for _, x := range fresh {
+			trusts[x] = map[string]bool{}
+			for _, m := range c.Members {
+				trusts[x][m] = true
+			}
+		}
+		for _, x := range serving {
+			if seen, ok := trusts[x]; ok && !slices.Contains(restart, x) && slices.ContainsFunc(c.Members, func(m string) bool { return !seen[m] }) {
+				restart = append(restart, x)
+			}
+		}
 		for _, p := range n.D.ChannelPeers(c) {
 			// A join from a snapshot an earlier up began: the peer lists
 			// the channel once it has imported it.
@@ -318,6 +353,18 @@ func (n *Net) joinChannels() error {
 				fmt.Fprintf(n.Out, "  %s joined %s\n", p.ID(), c.Name)
 			}
 		}
+	}
+	for _, x := range restart {
+		if _, err := n.stop(x.ID(), 10*time.Second); err != nil {
+			return err
+		}
+		if err := n.startNode(x.ID(), n.fabricBin("orderer"), nil); err != nil {
+			return err
+		}
+		fmt.Fprintf(n.Out, "  %s restarted: it trusts the TLS roots of every channel it joined\n", x.ID())
+	}
+	if len(restart) > 0 {
+		return n.waitHealthy(60 * time.Second)
 	}
 	return nil
 }
