@@ -73,6 +73,32 @@ func (c consortiumCLI) byMajority(channel string, orgs []string, file string, ch
 	return nil
 }
 
+// secondExchange is the description entry of a second exchange
+// (Exchange2MSP) whose nodes listen on host from port on (orderer port,
+// +3 admin; peer +1, +2 chaincode, +9 chaincode server), with operations
+// ports ops (orderer) and ops+1003 (peer); in a namespace and an account
+// of its own (dl-exchange2) when inNS.
+func secondExchange(host string, port, ops int, inNS bool) string {
+	ns := ""
+	if inNS {
+		ns = "    netns: dl-exchange2\n    account: dl-exchange2\n"
+	}
+	return fmt.Sprintf(`  - name: exchange2
+    mspId: Exchange2MSP
+%s    domain: exchange2.dataledger.local
+    role: exchange
+    jurisdiction: 广西壮族自治区
+    divisionCode: "450000"
+    users:
+      - {name: exchange, role: exchange}
+      - {name: clerk, role: clerk}
+    orderers:
+      - {name: orderer0, host: %[2]s, port: %[3]d, adminPort: %[4]d, operationsPort: %[5]d}
+    peers:
+      - {name: peer0, host: %[2]s, port: %[6]d, chaincodePort: %[7]d, operationsPort: %[8]d, chaincodeServerPort: %[9]d}
+`, ns, host, port, port+3, ops, port+1, port+2, ops+1003, port+9)
+}
+
 // withSecondExchange writes, to path, the description desc with org (the
 // YAML of a second exchange's entry) added and the exchange a member of
 // each of channels (whose members are given as described now).

@@ -71,20 +71,7 @@ func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
 	}
 	probes := map[string]string{"nanning": set.Probe, "liuzhou": loadSetOf(t, isL, agL, 0).Probe}
 
-	const org = `  - name: exchange2
-    mspId: Exchange2MSP
-    domain: exchange2.dataledger.local
-    role: exchange
-    jurisdiction: 广西壮族自治区
-    divisionCode: "450000"
-    users:
-      - {name: exchange, role: exchange}
-      - {name: clerk, role: clerk}
-    orderers:
-      - {name: orderer0, host: 127.0.0.1, port: 13050, adminPort: 13053, operationsPort: 8448}
-    peers:
-      - {name: peer0, host: 127.0.0.1, port: 13051, chaincodePort: 13052, operationsPort: 9451, chaincodeServerPort: 13059}
-`
+	org := secondExchange("127.0.0.1", 13050, 8448, false)
 	extended := filepath.Join(home, "dataledger-exchange2.yaml")
 	withSecondExchange(t, description, extended, org, admins)
 	operators := consortiumCLI{t, home, extended}

@@ -213,22 +213,7 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 // description with it is written.
 func aSecondExchangeJoinsInItsNamespace(t *testing.T, n *network.Net, extended, desc, nsHome string, is *sample.Issuer, ag *sample.Agreement, exchange *network.Client, probe string) (*network.Net, *network.Client) {
 	t.Helper()
-	const org = `  - name: exchange2
-    mspId: Exchange2MSP
-    netns: dl-exchange2
-    account: dl-exchange2
-    domain: exchange2.dataledger.local
-    role: exchange
-    jurisdiction: 广西壮族自治区
-    divisionCode: "450000"
-    users:
-      - {name: exchange, role: exchange}
-      - {name: clerk, role: clerk}
-    orderers:
-      - {name: orderer0, host: 10.77.0.15, port: 11050, adminPort: 11053, operationsPort: 8447}
-    peers:
-      - {name: peer0, host: 10.77.0.15, port: 11051, chaincodePort: 11052, operationsPort: 9447, chaincodeServerPort: 11059}
-`
+	org := secondExchange("10.77.0.15", 11050, 8447, true)
 	admins := map[string][]string{
 		"nanning": {"CityAMSP", "ProvinceMSP", "ExchangeMSP"},
 		"liuzhou": {"CityBMSP", "ProvinceMSP", "ExchangeMSP"},

@@ -367,12 +367,13 @@ func (n *Net) readRegular(path string) ([]byte, error) {
 // maxOrgFile bounds what root reads of a file an org made.
 const maxOrgFile = 1 << 20
 
-// readRegularIn reads rel in r if it is a regular file, not a link, of
-// maxOrgFile bytes at most: opened without blocking, so a FIFO an org put
-// there does not hold root's command, and judged by what was opened, not
-// by a look at the name before.
+// readRegularIn reads rel in r if it is a regular file of maxOrgFile
+// bytes at most, and not itself a link (a link among its directories is
+// followed within r, never out of it): opened without blocking, so a FIFO
+// an org put there does not hold root's command, and judged by what was
+// opened, which must be what the name holds.
 func readRegularIn(r *os.Root, rel string) ([]byte, error) {
-	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOFOLLOW, 0)
+	f, err := r.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -383,6 +384,9 @@ func readRegularIn(r *os.Root, rel string) ([]byte, error) {
 	}
 	if !info.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not a regular file (%v): refused", rel, info.Mode().Type())
+	}
+	if li, err := r.Lstat(rel); err != nil || li.Mode()&fs.ModeSymlink != 0 || !os.SameFile(li, info) {
+		return nil, fmt.Errorf("%s is a link, or was replaced while read: refused (%v)", rel, err)
 	}
 	b, err := io.ReadAll(io.LimitReader(f, maxOrgFile+1))
 	if err == nil && len(b) > maxOrgFile {

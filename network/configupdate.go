@@ -162,13 +162,13 @@ func ReadConfigUpdate(raw []byte) (string, *common.ConfigUpdateEnvelope, error) 
 }
 
 // SignConfig adds mspID's admin's signature to an update envelope, one
-// that sets the endorsement policy its orgs make (checkEndorsementSet).
+// that the signer's own checks admit (checkUpdate).
 func (n *Net) SignConfig(raw []byte, mspID string) ([]byte, error) {
 	channel, cue, err := ReadConfigUpdate(raw)
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkEndorsementSet(channel, cue); err != nil {
+	if err := n.checkUpdate(channel, cue); err != nil {
 		return nil, err
 	}
 	sig, err := n.signConfigUpdate(mspID, cue.ConfigUpdate)
@@ -189,7 +189,7 @@ func (n *Net) SubmitConfig(raw []byte, mspID string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := n.checkEndorsementSet(channel, cue); err != nil { // the submitter signs too
+	if err := n.checkUpdate(channel, cue); err != nil { // the submitter signs too
 		return 0, err
 	}
 	_, num, err := n.ChannelConfig(channel)

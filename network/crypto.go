@@ -288,8 +288,8 @@ func nodeOUsConfig(caCert string) []byte {
 // only the one running up (root) writes: the org's CA and TLS root
 // certificates (one each) and its orderers' TLS certificates (with the
 // next one of an orderer whose rotation is under way), each a
-// regular file read through the org directory's root (no link of the
-// org's is followed), of certificates alone, encoded anew; and the MSP's
+// regular file read through the org directory's root (readRegularIn: no
+// link, nothing out of the org's directory), of certificates alone, encoded anew; and the MSP's
 // config.yaml (NodeOUs), written here, not taken from the org. A public
 // directory that is not root's own (a home of an earlier layout) is made
 // anew. It returns the public files.

@@ -258,6 +258,19 @@ func (n *Net) joinChannels() error {
 	// from the first channel it joined here; one that joins a channel of
 	// other orgs later is restarted once every join is done (see below).
 	trusts := map[*Orderer]map[string]bool{}
+	trustOf := func(x *Orderer, joined map[string]bool) map[string]bool {
+		if trusts[x] == nil { // the orgs of the channels it serves (none: any)
+			trusts[x] = map[string]bool{}
+			for ch := range joined {
+				if dc := n.D.Channel(ch); dc != nil {
+					for _, m := range dc.Members {
+						trusts[x][m] = true
+					}
+				}
+			}
+		}
+		return trusts[x]
+	}
 	var restart []*Orderer
 	for i := range n.D.Channels {
 		c := &n.D.Channels[i]
@@ -282,6 +295,7 @@ func (n *Net) joinChannels() error {
 			if err != nil {
 				return err
 			}
+			trustOf(x, joined)
 			switch {
 			case joined[c.Name]:
 				consenting++
@@ -308,23 +322,22 @@ func (n *Net) joinChannels() error {
 			}
 			fmt.Fprintf(n.Out, "  %s joined %s\n", x.ID(), c.Name)
 		}
-		// The same race the other way: a fresh orderer that joined a first
-		// channel here trusts that channel's orgs' TLS roots alone; a
-		// running consenter of a later channel of other orgs that dials it
-		// before it joins that one sends no certificate, and the kept
-		// connection carries its Raft messages unauthenticated: the new
+		// The same race the other way: an orderer serving channels trusts
+		// their orgs' TLS roots alone; a running consenter of this channel
+		// (one already ordered by others) whose org is not among them and
+		// that dialled it before it joined sent no certificate, and the
+		// kept connection carries its Raft messages unauthenticated: the
 		// orderer never receives the channel's blocks. Restarted after
 		// every join, it trusts the roots of all its channels from the
-		// start.
-		for _, x := range fresh {
-			trusts[x] = map[string]bool{}
-			for _, m := range c.Members {
-				trusts[x][m] = true
-			}
-		}
-		for _, x := range serving {
-			if seen, ok := trusts[x]; ok && !slices.Contains(restart, x) && slices.ContainsFunc(c.Members, func(m string) bool { return !seen[m] }) {
+		// start. A channel new here is dialled by nobody before its
+		// orderers join, and a fresh orderer trusts any certificate.
+		for _, x := range append(serving, fresh...) {
+			trust := trusts[x]
+			if consenting > 0 && len(trust) > 0 && !slices.Contains(restart, x) && slices.ContainsFunc(c.Members, func(m string) bool { return !trust[m] }) {
 				restart = append(restart, x)
+			}
+			for _, m := range c.Members {
+				trust[m] = true
 			}
 		}
 		for _, p := range n.D.ChannelPeers(c) {
@@ -354,17 +367,17 @@ func (n *Net) joinChannels() error {
 			}
 		}
 	}
-	for _, x := range restart {
+	for _, x := range restart { // one at a time: a channel's other consenters stay up
 		if _, err := n.stop(x.ID(), 10*time.Second); err != nil {
 			return err
 		}
 		if err := n.startNode(x.ID(), n.fabricBin("orderer"), nil); err != nil {
 			return err
 		}
+		if err := n.waitHealthy(60 * time.Second); err != nil {
+			return err
+		}
 		fmt.Fprintf(n.Out, "  %s restarted: it trusts the TLS roots of every channel it joined\n", x.ID())
-	}
-	if len(restart) > 0 {
-		return n.waitHealthy(60 * time.Second)
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package network
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -152,46 +151,4 @@ func (n *Net) EndorsementPolicy(members []string) (*common.Policy, error) {
 		return nil, err
 	}
 	return endorsementOf(members, keepers).policy()
-}
-
-// checkEndorsementSet refuses to sign an update of channel that leaves the
-// channel's application orgs other than it finds them without setting the
-// endorsement policy they make, or that sets another policy than the one
-// this org's own description makes for the orgs it leaves
-// (EndorsementPolicy): an admin's signature does not let in a rule the
-// proposer's description chose.
-func (n *Net) checkEndorsementSet(channel string, cue *common.ConfigUpdateEnvelope) error {
-	var cu common.ConfigUpdate
-	if err := proto.Unmarshal(cue.GetConfigUpdate(), &cu); err != nil {
-		return fmt.Errorf("the update: %w", err)
-	}
-	w, r := cu.GetWriteSet().GetGroups()["Application"], cu.GetReadSet().GetGroups()["Application"]
-	set := w.GetPolicies()["Endorsement"].GetPolicy()
-	whole := w != nil && (r == nil || w.GetVersion() > r.GetVersion()) // its orgs as the update leaves them
-	if set == nil && !whole {
-		return nil
-	}
-	cur, _, err := n.ChannelConfig(channel)
-	if err != nil {
-		return err
-	}
-	members := slices.Sorted(maps.Keys(cur.GetChannelGroup().GetGroups()["Application"].GetGroups()))
-	if whole {
-		after := slices.Sorted(maps.Keys(w.GetGroups()))
-		if set == nil && !slices.Equal(after, members) {
-			return fmt.Errorf("rule endorsement-policy: the update leaves channel %s with the orgs %v (now %v) and the endorsement policy they do not make", channel, after, members)
-		}
-		members = after
-	}
-	if set == nil {
-		return nil
-	}
-	want, err := n.EndorsementPolicy(members)
-	if err != nil {
-		return fmt.Errorf("channel %s: %w", channel, err)
-	}
-	if !proto.Equal(set, want) {
-		return fmt.Errorf("rule endorsement-policy: the update sets channel %s's endorsement policy to another than the one its orgs %v make by this description (%s)", channel, members, endorsementOf(members, n.D.keepers(members)).dsl())
-	}
-	return nil
 }

@@ -201,9 +201,12 @@ func checkConsenterCert(x *Orderer, certPEM []byte, org *common.ConfigGroup, oth
 	for _, b := range fc.TlsIntermediateCerts {
 		inter.AppendCertsFromPEM(b)
 	}
-	if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
-		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}}); err != nil {
-		return fmt.Errorf("rule consenter-tls-issuer: %s's TLS certificate must be issued by %s's TLS CA for server and client use and valid now (%s): %w", x.ID(), x.org.MSPID, now.UTC().Format(time.RFC3339), err)
+	// Each use on its own: Verify admits a chain allowing any one of
+	// the usages it is given, and a consenter is both.
+	for _, use := range []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth} {
+		if _, err := cert.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now, KeyUsages: []x509.ExtKeyUsage{use}}); err != nil {
+			return fmt.Errorf("rule consenter-tls-issuer: %s's TLS certificate must be issued by %s's TLS CA for server and client use and valid now (%s): %w", x.ID(), x.org.MSPID, now.UTC().Format(time.RFC3339), err)
+		}
 	}
 	if err := cert.VerifyHostname(x.Host); err != nil {
 		return fmt.Errorf("rule consenter-tls-host: %s's TLS certificate must name its host %s: %w", x.ID(), x.Host, err)
@@ -260,18 +263,22 @@ func (n *Net) activateNextTLS(log io.Writer) ([]string, error) {
 	var restart []string
 	inForce := map[string][]*etcdraft.Consenter{}
 	for _, x := range n.D.AllOrderers() {
+		// What the org put in tls/next is its own: a bad pair keeps its
+		// orderer as it is, and up goes on for the others.
 		next, err := n.readRegular(filepath.Join(n.L.NextTLSDir(x), "server.crt"))
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
-		} else if err != nil {
-			return nil, fmt.Errorf("%s's next TLS certificate: %w", x.ID(), err)
 		}
-		key, err := n.readRegular(filepath.Join(n.L.NextTLSDir(x), "server.key"))
+		var key []byte
+		if err == nil {
+			key, err = n.readRegular(filepath.Join(n.L.NextTLSDir(x), "server.key"))
+		}
+		if err == nil {
+			_, err = tls.X509KeyPair(next, key)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("%s's next TLS key: %w", x.ID(), err)
-		}
-		if _, err := tls.X509KeyPair(next, key); err != nil {
-			return nil, fmt.Errorf("%s: its next TLS certificate and key (%s) are no pair: %w", x.ID(), n.L.NextTLSDir(x), err)
+			fmt.Fprintf(log, "  %s keeps its TLS certificate in use: its next certificate and key (%s) are no pair: %v\n", x.ID(), n.L.NextTLSDir(x), err)
+			continue
 		}
 		served, err := n.ordererChannels(x)
 		if err != nil {

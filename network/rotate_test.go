@@ -83,6 +83,7 @@ func TestAConsenterCertificateIsTheOrdererOrgsForItsHost(t *testing.T) {
 		{"expired", good, time.Now().Add(48 * time.Hour), "consenter-tls-issuer"},
 		{"another host", testTLSCert(t, own, "10.9.9.9"), time.Now(), "consenter-tls-host"},
 		{"another consenter's key", neighbour, time.Now(), "consenter-tls-key"},
+		{"a server's use alone", serverOnly(t, own, x.Host), time.Now(), "consenter-tls-issuer"},
 	} {
 		if err := checkConsenterCert(x, c.cert, org, others, c.now); err == nil || !strings.Contains(err.Error(), "rule "+c.rule) {
 			t.Errorf("%s: %v, want rule %s", c.what, err, c.rule)
@@ -142,4 +143,14 @@ func TestACutShortTLSSwapIsFinishedBeforeTheOrdererStarts(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(n.L.NextTLSDir(x), "server.crt")); err != nil {
 		t.Fatal("a rotation not yet named was moved")
 	}
+}
+
+func serverOnly(t *testing.T, c *ca, host string) []byte {
+	t.Helper()
+	certPEM, _, err := c.issue(&x509.Certificate{Subject: pkix.Name{CommonName: "orderer0"}, IPAddresses: []net.IP{net.ParseIP(host)},
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return certPEM
 }
