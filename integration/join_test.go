@@ -125,18 +125,7 @@ func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
 	var mu sync.Mutex
 	var updateTook time.Duration
 	var updateErr error
-	acked := driveLoad(len(set.Docs), func(i int) bool {
-		_, err := is.Operator.Submit("nanning", "IssueCredential", set.Docs[i], set.Agreed.Number)
-		mu.Lock()
-		defer mu.Unlock()
-		tally.Sent++
-		if err != nil {
-			t.Logf("issuance %d: %.160s", i, network.ErrorText(err))
-			return false
-		}
-		tally.Acknowledged++
-		return true
-	}, verifyProbe(&tally, &mu, exchange, "nanning", set.Probe), func() { // not the test's goroutine: errors are kept, not fatal here
+	acked := driveLoad(len(set.Docs), issuing(t, &tally, &mu, is.Operator, "nanning", set.Docs, set.Agreed.Number), verifyProbe(&tally, &mu, exchange, "nanning", set.Probe), func() { // not the test's goroutine: errors are kept, not fatal here
 		for _, ch := range channels {
 			began := time.Now()
 			if updateErr = byMajority(ch, admins[ch], filepath.Join(dir, "add-"+ch+".pb"), "--add-org", "Exchange2MSP"); updateErr != nil {

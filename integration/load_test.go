@@ -82,6 +82,23 @@ func driveLoad(n int, issue func(i int) bool, verify func(), fault func()) (acke
 	return acked
 }
 
+// issuing is driveLoad's issue: the submitter issues docs[i] under
+// agreement on channel, counted in tally (under mu).
+func issuing(t *testing.T, tally *loadTally, mu *sync.Mutex, submitter *network.Client, channel string, docs []string, agreement string) func(int) bool {
+	return func(i int) bool {
+		_, err := submitter.Submit(channel, "IssueCredential", docs[i], agreement)
+		mu.Lock()
+		defer mu.Unlock()
+		tally.Sent++
+		if err != nil {
+			t.Logf("issuance %d: %.160s", i, network.ErrorText(err))
+			return false
+		}
+		tally.Acknowledged++
+		return true
+	}
+}
+
 // verifying runs k clients calling verify every 20 ms until the returned
 // stop is called; stop returns once they have all finished.
 func verifying(k int, verify func()) (stop func()) {

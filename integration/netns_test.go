@@ -1,10 +1,12 @@
 package integration
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,8 @@ import (
 	"time"
 
 	"dataledger/chaincode/domain"
+	"dataledger/gateway"
+	"dataledger/gateway/pgstate"
 	"dataledger/network"
 	"dataledger/network/sample"
 )
@@ -28,6 +32,10 @@ import (
 // listening only inside its namespace, joined by a bridge), issues a
 // credential in Nanning through the city's peer and verifies it from the
 // exchange's peer: the deployment is not tied to one host's loopback.
+// A second exchange joins nanning and liuzhou in a namespace and account
+// of its own while Nanning issues (aSecondExchangeJoinsInItsNamespace);
+// two instances of the city's own gateway write 1,000 keyed records
+// exactly once between them (twoGatewaysOfOneOrg).
 // Then the province's namespace loses every process (its orderer, peer
 // and chaincode server): Nanning, ordered by its members' orderers (the
 // city's and the exchange's remain, a majority), goes on issuing and
@@ -126,6 +134,7 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 	inForce = filepath.Join(base, "dataledger-netns-exchange2.yaml")
 	n, exchange2 := aSecondExchangeJoinsInItsNamespace(t, n, inForce, desc, nsHome, is, ag, exchange, cred.AuthorizationNumber)
 	defer exchange2.Close()
+	twoGatewaysOfOneOrg(t, n)
 
 	// An agreement recorded while the province is up: an agreement is
 	// among its grantee's private facts, which Nanning's two data
@@ -206,9 +215,9 @@ func TestEachOrgInItsOwnNetworkNamespace(t *testing.T) {
 // updates a majority of the channel's admins sign (one signature short is
 // refused), as org and as Raft consenter, while Nanning issues and the
 // first exchange verifies: nothing acknowledged is lost or doubled, no
-// answer is stale. Its peer joins both from snapshots and verifies the
-// probe, issued before it joined; every org, the new one too, is kept out
-// of the others' keys. It answers the network with the second exchange,
+// answer is stale. Its peer joins both from snapshots, and it and the
+// org's own gateway verify the probe, issued before it joined; every
+// org, the new one too, is kept out of the others' keys. It answers the network with the second exchange,
 // and the second exchange's client on its own peer. extended is where the
 // description with it is written.
 func aSecondExchangeJoinsInItsNamespace(t *testing.T, n *network.Net, extended, desc, nsHome string, is *sample.Issuer, ag *sample.Agreement, exchange *network.Client, probe string) (*network.Net, *network.Client) {
@@ -236,18 +245,7 @@ func aSecondExchangeJoinsInItsNamespace(t *testing.T, n *network.Net, extended, 
 	var mu sync.Mutex
 	var joinErr error
 	var took time.Duration
-	acked := driveLoad(issued, func(i int) bool {
-		_, err := is.Operator.Submit("nanning", "IssueCredential", docs[i], ag.Number)
-		mu.Lock()
-		defer mu.Unlock()
-		tally.Sent++
-		if err != nil {
-			t.Logf("issuance %d: %.160s", i, network.ErrorText(err))
-			return false
-		}
-		tally.Acknowledged++
-		return true
-	}, verifyProbe(&tally, &mu, exchange, "nanning", probe), func() {
+	acked := driveLoad(issued, issuing(t, &tally, &mu, is.Operator, "nanning", docs, ag.Number), verifyProbe(&tally, &mu, exchange, "nanning", probe), func() {
 		began := time.Now()
 		for _, ch := range []string{"nanning", "liuzhou"} {
 			if joinErr = operators.byMajority(ch, admins[ch], filepath.Join(dir, "add-"+ch+".pb"), "--add-org", "Exchange2MSP"); joinErr != nil {
@@ -303,7 +301,24 @@ func aSecondExchangeJoinsInItsNamespace(t *testing.T, n *network.Net, extended, 
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	t.Logf("a second exchange in namespace %s joined nanning and liuzhou: propose → refused → 2 signatures → committed %s under load %+v; its peer (%s) from snapshots verifies the probe",
+	// Its own gateway, holding its identities alone, answers for it.
+	saved := net
+	net = grown
+	cfg := gateway.DefaultConfig()
+	cfg.PublicIdentity = gateway.Identity{Org: "Exchange2MSP", User: "clerk"}
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _, _ := startServerFor(t, &cfg, ks, "Exchange2MSP")
+	net = saved
+	status, body := httpGet(t, srv.URL+"/api/v1/verify/"+probe, "")
+	var answer gateway.VerifyResponse
+	if status != http.StatusOK || json.Unmarshal(body, &answer) != nil || answer.Status != domain.VerifyValid {
+		own.Close()
+		t.Fatalf("the second exchange's gateway on a credential issued before it joined: %d %s", status, body)
+	}
+	t.Logf("a second exchange in namespace %s joined nanning and liuzhou: propose → refused → 2 signatures → committed %s under load %+v; its peer (%s) from snapshots and its own gateway verify the probe",
 		grown.D.Org("Exchange2MSP").NetNS, took.Round(10*time.Millisecond), tally, own.Peer.Address())
 	return grown, own
 }
@@ -417,4 +432,39 @@ func orgsAreApart(t *testing.T, n *network.Net) {
 		keys[org] = len(k)
 	}
 	t.Logf("each org's processes run as its account; none of the %d accounts reads another org's keys (keys: %v)", len(n.D.Orgs), keys)
+}
+
+// twoGatewaysOfOneOrg: two instances of the city's own gateway (each
+// holding CityA's identities alone, its peer in the city's namespace)
+// share their state in PostgreSQL behind a round-robin client whose every
+// keyed write is retried at once on the other instance: 1,000 writes, 1,000
+// records, none twice (exactlyOnceAcross).
+func twoGatewaysOfOneOrg(t *testing.T, n *network.Net) {
+	t.Helper()
+	saved := net // the suite's helpers serve and read the network in force
+	net = n
+	defer func() { net = saved }()
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer, _, err := ks.Create("CityAMSP", gateway.RoleIssuer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsn := freshIndexDB(t)
+	var urls []string
+	for range 2 {
+		st, err := pgstate.Open(context.Background(), dsn, 0)
+		if err != nil {
+			t.Fatalf("PostgreSQL is required (scripts/deps.sh starts it): %v", err)
+		}
+		t.Cleanup(st.Close)
+		cfg := gateway.DefaultConfig()
+		cfg.PublicIdentity = gateway.Identity{Org: "CityAMSP", User: "clerk"}
+		cfg.Idempotency, cfg.AuditCheckpoints = st, st
+		srv, _, _ := startServerFor(t, &cfg, ks, "CityAMSP")
+		urls = append(urls, srv.URL)
+	}
+	exactlyOnceAcross(t, issuer, 1000, urls...)
 }

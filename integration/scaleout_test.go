@@ -176,6 +176,44 @@ func registrations(t *testing.T, codes []string) (found, duplicates int) {
 	return found, duplicates
 }
 
+// exactlyOnceAcross sends n keyed party registrations on nanning as
+// issuer, each to one of the gateway instances urls and at once again to
+// the next (a retry racing the first attempt): every key must be answered
+// fresh once and replayed once with one body, the instances submit n
+// transactions between them (and one more per key released by a 503),
+// and the ledger holds n parties with one version each.
+func exactlyOnceAcross(t *testing.T, issuer string, n int, urls ...string) {
+	t.Helper()
+	before := 0
+	for _, u := range urls {
+		before += submits(t, u)
+	}
+	k := &keyedClient{t: t, urls: urls, issuer: issuer}
+	began := time.Now()
+	codes, _ := k.run("双实例幂等", n, 32, true)
+	took := time.Since(began)
+	submitted := -before
+	for _, u := range urls {
+		submitted += submits(t, u)
+	}
+	found, duplicates := registrations(t, codes)
+	w := k.w
+	t.Logf("%d keys, %d posts in %s: %d fresh, %d replayed, %d answered in progress, %d unavailable, %d unrecorded; %d submitted; on the ledger %d, duplicates %d",
+		w.Keys, w.Posts, took.Round(time.Millisecond), w.Fresh, w.Replayed, w.InProgress, w.Unavailable, w.Unrecorded, submitted, found, duplicates)
+	for i, e := range w.Wrong {
+		if i == 5 {
+			break
+		}
+		t.Error(e)
+	}
+	if len(w.Wrong) > 0 || w.Fresh != n || w.Replayed != n || submitted != n+w.Unavailable || found != n || duplicates != 0 {
+		t.Fatalf("want every key answered fresh once and replayed once, %d submitted, %d on the ledger without duplicates", n, n)
+	}
+	if w.Unavailable > 0 {
+		t.Logf("%d answers were 503 (the key released, submitted again)", w.Unavailable)
+	}
+}
+
 // TestGatewayInstancesShareTheirStateInPostgreSQL: two instances of one
 // org's gateway (each its own process state: ledger connection, cache,
 // state handle) keep their Idempotency-Key records in one PostgreSQL
@@ -226,29 +264,7 @@ func TestGatewayInstancesShareTheirStateInPostgreSQL(t *testing.T) {
 	_, rateTwo := two.run("双实例吞吐", 300, 32, false)
 	t.Logf("keyed writes through one instance: %.1f/s; through two: %.1f/s (the peers share this machine's cores)", rateOne, rateTwo)
 
-	before := submits(t, a) + submits(t, b)
-	k := &keyedClient{t: t, urls: []string{a, b}, issuer: issuer}
-	const n = 1000
-	began := time.Now()
-	codes, _ := k.run("双实例幂等", n, 32, true)
-	took := time.Since(began)
-	submitted := submits(t, a) + submits(t, b) - before
-	found, duplicates := registrations(t, codes)
-	w := k.w
-	t.Logf("%d keys, %d posts in %s: %d fresh, %d replayed, %d answered in progress, %d unavailable, %d unrecorded; %d submitted; on the ledger %d, duplicates %d",
-		w.Keys, w.Posts, took.Round(time.Millisecond), w.Fresh, w.Replayed, w.InProgress, w.Unavailable, w.Unrecorded, submitted, found, duplicates)
-	for i, e := range w.Wrong {
-		if i == 5 {
-			break
-		}
-		t.Error(e)
-	}
-	if len(w.Wrong) > 0 || w.Fresh != n || w.Replayed != n || submitted != n+w.Unavailable || found != n || duplicates != 0 {
-		t.Fatalf("want every key answered fresh once and replayed once, %d submitted, %d on the ledger without duplicates", n, n)
-	}
-	if w.Unavailable > 0 {
-		t.Logf("%d answers were 503 (the key released, submitted again)", w.Unavailable)
-	}
+	exactlyOnceAcross(t, issuer, 1000, a, b)
 
 	// Webhooks: a subscription made through one instance is the other's
 	// too; both follow the chain, and each event reaches the receiver
