@@ -44,7 +44,10 @@ func newMetrics() *metrics {
 	m.calendar = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "dataledger_calendar_missing", Help: "1 for each working-day calendar a channel lacks: this year's, and from 1 November next year's (deadlines reaching into it are refused).",
 	}, []string{"channel", "year"})
-	m.reg.MustRegister(m.requests, m.latency, m.ledger, m.cache, m.calendar, prometheus.NewGoCollector())
+	resends := prometheus.NewCounterFunc(prometheus.CounterOpts{
+		Name: "dataledger_policy_short_resends_total", Help: "Transactions sent again after committing short of the endorsement policy (endorsed for the policy before an org joined or left; steady growth otherwise is an endorser's fault).",
+	}, func() float64 { return float64(network.PolicyShortResends()) })
+	m.reg.MustRegister(m.requests, m.latency, m.ledger, m.cache, m.calendar, resends, prometheus.NewGoCollector())
 	return m
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -472,7 +473,8 @@ func TestMetricsAndReadiness(t *testing.T) {
 	hs.do(http.MethodGet, "/api/v1/verify/"+credNumber, RolePublic, "")
 	w := hs.doAdmin("/metrics")
 	if !strings.Contains(w.Body.String(), `dataledger_http_requests_total{method="GET",route="/api/v1/verify/:number",status="200"} 1`) ||
-		!strings.Contains(w.Body.String(), `dataledger_ledger_call_seconds_count{call="evaluate"} 1`) {
+		!strings.Contains(w.Body.String(), `dataledger_ledger_call_seconds_count{call="evaluate"} 1`) ||
+		!strings.Contains(w.Body.String(), fmt.Sprintf("dataledger_policy_short_resends_total %d", network.PolicyShortResends())) {
 		t.Fatalf("metrics:\n%s", w.Body)
 	}
 	if w := hs.doAdmin("/readyz"); w.Code != http.StatusOK {

@@ -140,6 +140,20 @@ func startServerFor(t *testing.T, cfg *gateway.Config, ks *gateway.KeyStore, org
 	return srv, ledger, gw
 }
 
+// orgGateway serves org's own gateway over the network in force: its
+// identities alone, its clerk reading for the public, an empty key store.
+func orgGateway(t *testing.T, org string) *httptest.Server {
+	t.Helper()
+	cfg := gateway.DefaultConfig()
+	cfg.PublicIdentity = gateway.Identity{Org: org, User: "clerk"}
+	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, _, _ := startServerFor(t, &cfg, ks, org)
+	return srv
+}
+
 // holderAgreement is a connected nanning issuer with a filed catalog
 // agreement for a fresh enterprise.
 func holderAgreement(t *testing.T, label string) (*sample.Issuer, *sample.Agreement) {

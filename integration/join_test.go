@@ -254,13 +254,7 @@ func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
 	// for a certificate and a credential registered before it joined, and
 	// serves the objection's proof: endorsed by two orgs of four, it
 	// verifies offline from the pinned genesis blocks.
-	cfg := gateway.DefaultConfig()
-	cfg.PublicIdentity = gateway.Identity{Org: "Exchange2MSP", User: "clerk"}
-	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, _, _ := startServerFor(t, &cfg, ks, "Exchange2MSP")
+	srv := orgGateway(t, "Exchange2MSP")
 	for _, number := range []string{early.RegistrationNumber, probes["liuzhou"]} {
 		status, body := httpGet(t, srv.URL+"/api/v1/verify/"+number, "")
 		var v gateway.VerifyResponse

@@ -304,13 +304,7 @@ func aSecondExchangeJoinsInItsNamespace(t *testing.T, n *network.Net, extended, 
 	// Its own gateway, holding its identities alone, answers for it.
 	saved := net
 	net = grown
-	cfg := gateway.DefaultConfig()
-	cfg.PublicIdentity = gateway.Identity{Org: "Exchange2MSP", User: "clerk"}
-	ks, err := gateway.OpenKeyStore(filepath.Join(t.TempDir(), "keys.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, _, _ := startServerFor(t, &cfg, ks, "Exchange2MSP")
+	srv := orgGateway(t, "Exchange2MSP")
 	net = saved
 	status, body := httpGet(t, srv.URL+"/api/v1/verify/"+probe, "")
 	var answer gateway.VerifyResponse

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hyperledger/fabric-gateway/pkg/client"
@@ -217,6 +218,7 @@ func resent(ctx context.Context, fn string, once func() (*Committed, error)) (*C
 		done, err := once()
 		if !replanned && policyShort(err) && ctx.Err() == nil {
 			replanned = true
+			policyShortResends.Add(1)
 			continue
 		}
 		if attempt >= partyAttempts || !staleParties(fn, err) {
@@ -243,6 +245,15 @@ func resent(ctx context.Context, fn string, once func() (*Committed, error)) (*C
 // race at each attempt, hence a bound far above the few a transaction
 // needs.
 const partyAttempts = 16
+
+// policyShortResends counts the transactions this process sent again
+// after a policy-short commit: a steady count where no org joined or
+// left is an endorser's fault to look into (the gateway exports it).
+var policyShortResends atomic.Int64
+
+// PolicyShortResends is how many transactions this process sent again
+// after a commit short of the endorsement policy.
+func PolicyShortResends() int64 { return policyShortResends.Load() }
 
 // policyShort tells whether err is a commit the peers found short of the
 // endorsement policy. A transaction endorsed just before a configuration

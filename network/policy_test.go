@@ -171,6 +171,7 @@ channels:
 // commit is the caller's answer, as is any other invalid commit.
 func TestAPolicyShortCommitIsSentOnceMore(t *testing.T) {
 	short := &CommitError{TxID: "t", Code: "ENDORSEMENT_POLICY_FAILURE"}
+	before := PolicyShortResends()
 	for _, c := range []struct {
 		answers []error
 		calls   int
@@ -193,5 +194,8 @@ func TestAPolicyShortCommitIsSentOnceMore(t *testing.T) {
 		if calls != c.calls || (err == nil) != c.ok {
 			t.Errorf("answers %v: %d calls, error %v; want %d calls, ok %v", c.answers, calls, err, c.calls, c.ok)
 		}
+	}
+	if got := PolicyShortResends() - before; got != 2 {
+		t.Errorf("%d resends counted, want 2", got)
 	}
 }
