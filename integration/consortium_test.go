@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 
@@ -156,6 +157,23 @@ func leaveAfterFailure(t *testing.T, desc string, channels map[string][]string, 
 			if err != nil {
 				t.Errorf("taking %s out of %s after the failure: %v", mspID, ch, err)
 			}
+		}
+	}
+}
+
+// awaitConsenter waits (up to wait) until orderer x is an active consenter
+// of channel at the height of orderer other.
+func awaitConsenter(t *testing.T, n *network.Net, x, other *network.Orderer, channel string, wait time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(wait); ; time.Sleep(500 * time.Millisecond) {
+		relation, status, err := n.OrdererRelation(x, channel)
+		h, herr := n.OrdererHeight(x, channel)
+		want, werr := n.OrdererHeight(other, channel)
+		if err == nil && herr == nil && werr == nil && relation == "consenter" && status == "active" && h == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s on %s: %s %s at height %d, %s's at %d (%v %v %v)", x.ID(), channel, relation, status, h, other.ID(), want, err, herr, werr)
 		}
 	}
 }

@@ -193,18 +193,7 @@ func TestANewOrgJoinsFromItsPublicPackage(t *testing.T) {
 	for _, ch := range channels {
 		// Its orderer joined as a follower (the genesis block does not
 		// name it), found itself among the consenters and caught up.
-		authority := grown.D.Org(admins[ch][0]).Orderers[0]
-		for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-			relation, status, err := grown.OrdererRelation(newOrderer, ch)
-			h, herr := grown.OrdererHeight(newOrderer, ch)
-			want, werr := grown.OrdererHeight(authority, ch)
-			if err == nil && herr == nil && werr == nil && relation == "consenter" && status == "active" && h == want {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s on %s: %s %s at height %d, %s's at %d (%v %v %v)", newOrderer.ID(), ch, relation, status, h, authority.ID(), want, err, herr, werr)
-			}
-		}
+		awaitConsenter(t, grown, newOrderer, grown.D.Org(admins[ch][0]).Orderers[0], ch, 90*time.Second)
 		var v domain.Verification
 		for attempt := 0; ; attempt++ {
 			b, err := c.Evaluate(ch, "VerifyCredential", probes[ch])

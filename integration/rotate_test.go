@@ -121,18 +121,7 @@ func TestAnOrdererTLSCertificateRotatesByPassedSignatures(t *testing.T) {
 	}
 	activated := time.Since(began)
 	for _, channel := range channels {
-		other := net.D.Org(orgs[channel][1]).Orderers[0] // another org's
-		for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(500 * time.Millisecond) {
-			relation, status, err := net.OrdererRelation(x, channel)
-			h, herr := net.OrdererHeight(x, channel)
-			want, werr := net.OrdererHeight(other, channel)
-			if err == nil && herr == nil && werr == nil && relation == "consenter" && status == "active" && h == want {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("%s on %s after the rotation: %s %s at height %d, %s's at %d (%v %v %v)", x.ID(), channel, relation, status, h, other.ID(), want, err, herr, werr)
-			}
-		}
+		awaitConsenter(t, net, x, net.D.Org(orgs[channel][1]).Orderers[0], channel, 60*time.Second) // another org's orderer
 	}
 	t.Logf("%s rotated its TLS certificate on %d channels: propose → refused submit → signature → committed update %v; up putting it in place %s, active consenter again on every channel %s after",
 		x.ID(), len(channels), took, activated.Round(10*time.Millisecond), time.Since(began).Round(10*time.Millisecond))

@@ -168,7 +168,7 @@ func (n *Net) SignConfig(raw []byte, mspID string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := n.checkUpdate(channel, cue); err != nil {
+	if err := n.checkUpdate(channel, cue, func() (*common.Config, error) { c, _, err := n.ChannelConfig(channel); return c, err }); err != nil {
 		return nil, err
 	}
 	sig, err := n.signConfigUpdate(mspID, cue.ConfigUpdate)
@@ -189,11 +189,11 @@ func (n *Net) SubmitConfig(raw []byte, mspID string) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := n.checkUpdate(channel, cue); err != nil { // the submitter signs too
+	cur, num, err := n.ChannelConfig(channel)
+	if err != nil {
 		return 0, err
 	}
-	_, num, err := n.ChannelConfig(channel)
-	if err != nil {
+	if err := n.checkUpdate(channel, cue, func() (*common.Config, error) { return cur, nil }); err != nil { // the submitter signs too
 		return 0, err
 	}
 	dir, err := os.MkdirTemp("", "dataledger-update-")

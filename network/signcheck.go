@@ -40,8 +40,9 @@ func written[E interface{ GetVersion() uint64 }](w, r E, inRead bool) bool {
 //     (rule consenter-tls-*).
 //
 // An update that touches none of these (an ACL, a revocation list, the
-// batch timeout) needs no configuration fetched.
-func (n *Net) checkUpdate(channel string, cue *common.ConfigUpdateEnvelope) error {
+// batch timeout) needs no configuration: current is asked for the one in
+// force only when the checks need it.
+func (n *Net) checkUpdate(channel string, cue *common.ConfigUpdateEnvelope, current func() (*common.Config, error)) error {
 	var cu common.ConfigUpdate
 	if err := proto.Unmarshal(cue.GetConfigUpdate(), &cu); err != nil {
 		return fmt.Errorf("the update: %w", err)
@@ -75,7 +76,7 @@ func (n *Net) checkUpdate(channel string, cue *common.ConfigUpdateEnvelope) erro
 	if !policyWritten && !whole && !consenters {
 		return nil
 	}
-	cur, _, err := n.ChannelConfig(channel)
+	cur, err := current()
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package network
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -47,16 +48,24 @@ func TestASignerRefusesWhatTheChecksCannotSee(t *testing.T) {
 			group(3, map[string]*common.ConfigPolicy{"Endorsement": {Version: 2, Policy: anyPolicy}}, nil), "endorsement-policy"},
 		{"orgs anew without the policy", group(3, nil, nil), group(4, nil, nil), "endorsement-policy"},
 	} {
-		if err := n.checkUpdate("nanning", envelope(c.read, c.write)); err == nil || !strings.Contains(err.Error(), "rule "+c.rule) {
+		if err := n.checkUpdate("nanning", envelope(c.read, c.write), noFetch(t)); err == nil || !strings.Contains(err.Error(), "rule "+c.rule) {
 			t.Errorf("%s: %v, want rule %s", c.what, err, c.rule)
 		}
 	}
 	b, _ := proto.Marshal(&common.ConfigUpdate{ChannelId: "nanning", ReadSet: group(0, nil, nil), WriteSet: group(1, nil, nil)})
-	if err := n.checkUpdate("nanning", &common.ConfigUpdateEnvelope{ConfigUpdate: b}); err == nil || !strings.Contains(err.Error(), "rule endorsement-governance") {
+	if err := n.checkUpdate("nanning", &common.ConfigUpdateEnvelope{ConfigUpdate: b}, noFetch(t)); err == nil || !strings.Contains(err.Error(), "rule endorsement-governance") {
 		t.Errorf("the channel anew without its orgs: %v", err)
 	}
 	acl := envelope(group(3, nil, map[string]*common.ConfigValue{}), group(3, nil, map[string]*common.ConfigValue{"ACLs": {Version: 1, Value: []byte{1}}}))
-	if err := n.checkUpdate("nanning", acl); err != nil {
+	if err := n.checkUpdate("nanning", acl, noFetch(t)); err != nil {
 		t.Errorf("an ACL update: %v", err)
+	}
+}
+
+// noFetch is a configuration source the checks must not need.
+func noFetch(t *testing.T) func() (*common.Config, error) {
+	return func() (*common.Config, error) {
+		t.Error("the configuration in force was asked for")
+		return nil, errors.New("no configuration here")
 	}
 }
