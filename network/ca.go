@@ -65,13 +65,9 @@ func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 		return nil, fmt.Errorf("no org %q in the description", orgID)
 	}
 	if o.Account != "" {
-		return nil, fmt.Errorf("org %s runs as account %s: its Fabric CA is not run by dataledger in that deployment yet (the CA's files would be written by root in the org's directory); run the CA on the org's own host", o.Name, o.Account)
+		return nil, fmt.Errorf("org %s runs as account %s: its commands (org init, org rotate-tls) run its CA as that account while they need it; a CA server kept running is run on the org's own host", o.Name, o.Account)
 	}
-	dir := n.L.CAHome(o)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, err
-	}
-	portFile := filepath.Join(dir, "port")
+	portFile := filepath.Join(n.L.CAHome(o), "port")
 	if port == 0 {
 		port = DefaultCAPort
 		if b, err := os.ReadFile(portFile); err == nil {
@@ -80,53 +76,18 @@ func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 			}
 		}
 	}
-	c := &CA{n: n, org: o, home: filepath.Join(dir, "server"), admin: filepath.Join(dir, "registrar"),
-		url: "http://127.0.0.1:" + strconv.Itoa(port)}
-	secretFile := filepath.Join(dir, "registrar.secret")
-	secret, err := os.ReadFile(secretFile)
-	if os.IsNotExist(err) {
-		secret = []byte(randomSecret())
-		err = os.WriteFile(secretFile, secret, 0o600)
-	}
+	args, env, err := n.caServer(o, port, "127.0.0.1:"+strconv.Itoa(port+1), false)
 	if err != nil {
 		return nil, err
 	}
-	caDir := filepath.Join(n.L.OrgDir(o), "ca")
-	certs, _ := filepath.Glob(filepath.Join(caDir, "*-cert.pem"))
-	if len(certs) != 1 {
-		return nil, fmt.Errorf("%s: want the org's one CA certificate, found %d (run network up first)", caDir, len(certs))
-	}
-	orgCA, err := os.ReadFile(certs[0])
-	if err != nil {
-		return nil, err
-	}
-	if _, err := n.start(proc{ID: caID(o), Bin: n.caBin("fabric-ca-server"), Args: []string{"start",
-		"-H", c.home, "--address", "127.0.0.1", "--port", strconv.Itoa(port),
-		"--operations.listenaddress", "127.0.0.1:" + strconv.Itoa(port+1),
-		"--ca.name", caName(o), "--ca.certfile", certs[0], "--ca.keyfile", filepath.Join(caDir, "priv_sk"),
-		"--registry.maxenrollments", "1", // a secret enrolls once
-	}, Env: []string{"FABRIC_CA_SERVER_BOOT=registrar:" + string(secret)}}); err != nil {
+	if _, err := n.start(proc{ID: caID(o), Bin: n.caBin("fabric-ca-server"), Args: args, Env: env}); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(portFile, []byte(strconv.Itoa(port)+"\n"), 0o600); err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		err := c.answersAs(orgCA)
-		if err == nil {
-			break
-		}
-		if _, up := n.running(caID(o)); !up || time.Now().After(deadline) {
-			return nil, fmt.Errorf("the CA of %s does not answer as its own at %s (%v; log: %s)", o.Name, c.url, err, n.L.LogFile(caID(o)))
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	_ = os.Chmod(filepath.Join(c.home, "fabric-ca-server-config.yaml"), 0o600) // it keeps the registrar's secret
-	if _, err := os.Stat(filepath.Join(c.admin, "msp", "signcerts", "cert.pem")); err == nil {
-		return c, nil
-	}
-	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith("registrar", string(secret))}, "enroll", "-H", c.admin); err != nil {
+	c := n.caAt(o, port)
+	if err := c.ready(func() bool { _, up := n.running(caID(o)); return up }, n.L.LogFile(caID(o))); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -201,6 +162,17 @@ func (c *CA) Enroll(u User) error {
 		domain.RoleRegulator, domain.RoleClerk, domain.RoleWitness}, u.Role) {
 		return fmt.Errorf("identity %s: %q is not a role", u.Name, u.Role)
 	}
+	dir := c.n.L.UserMSP(c.org, u.Name)
+	if _, err := os.Stat(dir); err == nil {
+		return fmt.Errorf("identity %s of %s is enrolled already (%s)", u.Name, c.org.Name, dir)
+	}
+	return c.enrollUser(u)
+}
+
+// enrollUser registers and enrolls a client identity with its role (and
+// an enterprise's credit code) as certificate attributes, into its MSP
+// directory (Layout.UserMSP).
+func (c *CA) enrollUser(u User) error {
 	attrs := domain.RoleAttribute + "=" + u.Role + ":ecert"
 	if u.Role == domain.RoleEnterprise {
 		if err := domain.ValidateCreditCode("creditCode", u.CreditCode); err != nil {
@@ -208,53 +180,15 @@ func (c *CA) Enroll(u User) error {
 		}
 		attrs += "," + domain.CreditCodeAttribute + "=" + u.CreditCode + ":ecert"
 	}
-	dir := c.n.L.UserMSP(c.org, u.Name)
-	if _, err := os.Stat(dir); err == nil {
-		return fmt.Errorf("identity %s of %s is enrolled already (%s)", u.Name, c.org.Name, dir)
-	}
-	secret := randomSecret()
-	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url, "FABRIC_CA_CLIENT_ID_SECRET=" + secret}, "register", "-H", c.admin,
-		"--id.name", u.Name, "--id.type", "client", "--id.attrs", attrs); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
-		return err
-	}
-	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+u.Name+".enrolling-")
+	certPEM, keyPEM, err := c.issue(enrollment{ca: caName(c.org), name: u.Name, typ: "client", attrs: attrs, subject: "O=" + c.org.Domain})
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(tmp)
-	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith(u.Name, secret)}, "enroll",
-		"-H", filepath.Join(tmp, "client"), "-M", filepath.Join(tmp, "msp"), "--csr.cn", u.Name+"@"+c.org.Domain); err != nil {
+	files, err := c.n.mspFiles(c.org, certPEM, keyPEM)
+	if err != nil {
 		return err
 	}
-	// The org's own MSP layout: its node OU rules name its CA
-	// certificate's file (the CA client names it by the CA's address).
-	adminMSP := c.n.L.AdminMSP(c.org)
-	if err := os.RemoveAll(filepath.Join(tmp, "msp", "cacerts")); err != nil {
-		return err
-	}
-	var files []string
-	for _, pattern := range []string{"config.yaml", "cacerts/*.pem", "tlscacerts/*.pem"} {
-		m, _ := filepath.Glob(filepath.Join(adminMSP, pattern))
-		files = append(files, m...)
-	}
-	for _, from := range files {
-		rel, _ := filepath.Rel(adminMSP, from)
-		b, err := os.ReadFile(from)
-		if err != nil {
-			return err
-		}
-		to := filepath.Join(tmp, "msp", rel)
-		if err := os.MkdirAll(filepath.Dir(to), 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(to, b, 0o600); err != nil {
-			return err
-		}
-	}
-	return os.Rename(filepath.Join(tmp, "msp"), dir)
+	return writeDir(c.n.L.UserMSP(c.org, u.Name), files)
 }
 
 // Revoke revokes every certificate of the identity named and answers the

@@ -2,54 +2,21 @@ package network
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
-	"math/big"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
-	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"dataledger/chaincode/domain"
 )
-
-// cryptogen's input for one org: its nodes become Specs with their hosts as
-// TLS SANs; orderers are nodes of the org that runs them, so an org keeps a
-// single CA whatever it runs.
-type cryptoConfig struct {
-	PeerOrgs []cryptoOrg `yaml:"PeerOrgs"`
-}
-
-type cryptoOrg struct {
-	Name          string       `yaml:"Name"`
-	Domain        string       `yaml:"Domain"`
-	EnableNodeOUs bool         `yaml:"EnableNodeOUs"`
-	Specs         []cryptoSpec `yaml:"Specs"`
-	Users         struct {
-		Count int `yaml:"Count"`
-	} `yaml:"Users"`
-}
-
-type cryptoSpec struct {
-	Hostname string   `yaml:"Hostname"`
-	SANS     []string `yaml:"SANS"`
-}
 
 // generateCrypto has every org make its own material (InitOrg): each in
 // its own directory, each publishing what the others need.
@@ -63,12 +30,13 @@ func (n *Net) generateCrypto(log io.Writer) error {
 }
 
 // InitOrg makes what one org needs to take part, in its own directory
-// (Layout.OrgHome) and nothing else: its CAs and node identities (cryptogen,
-// for an org with no material yet; for nodes it gained, cryptogen extend
-// issues those from the org's own CA and leaves every existing node as it
-// is: an org's CA is never regenerated, it signed the ledgers), its
-// ordering nodes' orderer-role identities, its role identities and its
-// chaincode servers' TLS certificates. Then it publishes its public
+// (Layout.OrgHome) and nothing else: its Fabric CA (enroll.go: the
+// server makes the org's two roots once, when the org has none; they are
+// never made again, they signed the ledgers), and from it every identity
+// the org holds: each node's by its role (peers; ordering nodes as
+// orderers) with its TLS key, the admin's, its users' with their roles,
+// its chaincode servers' TLS keys. A node or user it has already is left
+// as it is; one it gained is enrolled. Then it publishes its public
 // material (Layout.PublicDir): the verifying MSP (CA and TLS roots,
 // NodeOUs) and its orderers' TLS certificates. It returns the public
 // files it wrote or found current.
@@ -89,55 +57,72 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 	} else if cred != nil {
 		return n.initOrgAs(o, cred, log)
 	}
-	co := cryptoOrg{Name: o.MSPID, Domain: o.Domain, EnableNodeOUs: true}
-	_, err := os.Stat(filepath.Join(n.L.OrgDir(o), "msp"))
-	needed := err != nil
-	for _, x := range o.Orderers {
-		co.Specs = append(co.Specs, cryptoSpec{Hostname: x.Name, SANS: sans(x.Host)})
-	}
-	for _, p := range o.Peers {
-		co.Specs = append(co.Specs, cryptoSpec{Hostname: p.Name, SANS: sans(p.Host)})
-	}
-	for _, spec := range co.Specs {
-		if _, err := os.Stat(n.L.NodeCryptoDir(o, spec.Hostname)); err != nil {
-			needed = true
-		}
-	}
-	if needed {
-		if err := os.MkdirAll(n.L.OrgHome(o), 0o700); err != nil {
-			return nil, err
-		}
-		cfg := filepath.Join(n.L.OrgHome(o), "crypto-config.yaml")
-		if err := n.writeYAML(cfg, cryptoConfig{PeerOrgs: []cryptoOrg{co}}); err != nil {
-			return nil, err
-		}
-		args := []string{"generate", "--config", cfg, "--output", n.L.CryptoDir(o)}
-		if _, err := os.Stat(n.L.OrgDir(o)); err == nil {
-			args = []string{"extend", "--config", cfg, "--input", n.L.CryptoDir(o)} // keeps the org's CAs
-		}
-		if out, err := runCmd(nil, n.fabricBin("cryptogen"), args...); err != nil {
-			return nil, fmt.Errorf("cryptogen for %s: %v\n%s", o.Name, err, out)
-		}
-		fmt.Fprintf(log, "  %s: crypto material %sd\n", o.Name, args[0])
-	}
-	if err := n.ordererIdentities(o, log); err != nil {
+	if err := os.MkdirAll(n.L.OrgHome(o), 0o700); err != nil {
 		return nil, err
 	}
-	for _, u := range o.Users {
-		if err := n.issueUser(o, u); err != nil {
-			return nil, fmt.Errorf("identity %s@%s: %w", u.Name, o.Name, err)
-		}
-	}
-	for _, p := range o.Peers {
-		if err := n.issueChaincodeTLS(p); err != nil {
-			return nil, fmt.Errorf("chaincode TLS for %s: %w", p.ID(), err)
-		}
+	if err := n.enrollOrg(o, log); err != nil {
+		return nil, err
 	}
 	offered, err := n.offer(o)
 	if err != nil || n.isAccount(o) {
 		return offered, err // as the org's own account: root accepts it
 	}
 	return n.acceptPublished(o)
+}
+
+// enrollOrg has the org's CA issue whatever identity the org lacks.
+func (n *Net) enrollOrg(o *Org, log io.Writer) error {
+	var todo []func(c *CA) error
+	for _, x := range o.Orderers {
+		dir := n.L.NodeCryptoDir(o, x.Name)
+		id := enrollment{ca: caName(o), name: x.Name + "." + o.Domain, typ: ordererOU, subject: "O=" + o.Domain}
+		todo = append(todo, func(c *CA) error { return n.enrollNode(c, dir, id, nodeHosts(x.Name, o, x.Host), "server", log) })
+	}
+	for _, p := range o.Peers {
+		dir := n.L.NodeCryptoDir(o, p.Name)
+		id := enrollment{ca: caName(o), name: p.Hostname(), typ: "peer", subject: "O=" + o.Domain}
+		todo = append(todo, func(c *CA) error { return n.enrollNode(c, dir, id, nodeHosts(p.Name, o, p.Host), "server", log) })
+		todo = append(todo, func(c *CA) error { return n.enrollChaincodeTLS(c, p) })
+	}
+	admin := filepath.Dir(n.L.AdminMSP(o))
+	todo = append(todo, func(c *CA) error {
+		return n.enrollNode(c, admin, enrollment{ca: caName(o), name: "Admin@" + o.Domain, typ: "admin", subject: "O=" + o.Domain}, nil, "client", log)
+	})
+	for _, u := range o.Users {
+		todo = append(todo, func(c *CA) error {
+			if _, err := os.Stat(n.L.UserMSP(o, u.Name)); err == nil {
+				return nil
+			}
+			if err := c.enrollUser(u); err != nil {
+				return fmt.Errorf("identity %s@%s: %w", u.Name, o.Name, err)
+			}
+			return nil
+		})
+	}
+	var c *CA
+	for _, step := range todo {
+		if c == nil {
+			var done func()
+			var err error
+			if c, done, err = n.openCA(o, true); err != nil {
+				return err
+			}
+			defer done()
+		}
+		if err := step(c); err != nil {
+			return err
+		}
+	}
+	files, err := n.mspFiles(o, nil, nil) // the org's verifying MSP
+	if err != nil {
+		return err
+	}
+	msp := map[string][]byte{}
+	for name, b := range files {
+		msp[filepath.Join(n.L.OrgDir(o), "msp", name)] = b
+	}
+	_, err = writeFiles(msp)
+	return err
 }
 
 // initOrgAs runs `dataledger org init` for an org as its own account:
@@ -362,68 +347,6 @@ func sans(host string) []string {
 	return out
 }
 
-// oidFabricAttrs is the certificate extension Fabric's cid package reads
-// attributes from (the one Fabric CA writes).
-var oidFabricAttrs = asn1.ObjectIdentifier{1, 2, 3, 4, 5, 6, 7, 8, 1}
-
-type ca struct {
-	cert *x509.Certificate
-	key  any
-}
-
-func loadCA(dir string) (*ca, error) {
-	certs, _ := filepath.Glob(filepath.Join(dir, "*-cert.pem"))
-	if len(certs) != 1 {
-		return nil, fmt.Errorf("%s: want one CA certificate, found %d", dir, len(certs))
-	}
-	cert, err := readCert(certs[0])
-	if err != nil {
-		return nil, err
-	}
-	kb, err := os.ReadFile(filepath.Join(dir, "priv_sk"))
-	if err != nil {
-		return nil, err
-	}
-	k, _ := pem.Decode(kb)
-	if k == nil {
-		return nil, fmt.Errorf("%s/priv_sk: no PEM", dir)
-	}
-	key, err := x509.ParsePKCS8PrivateKey(k.Bytes)
-	if err != nil {
-		return nil, err
-	}
-	return &ca{cert: cert, key: key}, nil
-}
-
-// issue signs a new P-256 key's certificate and returns cert and key PEM.
-func (c *ca) issue(tmpl *x509.Certificate) (certPEM, keyPEM []byte, err error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, nil, err
-	}
-	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
-	tmpl.SerialNumber = serial
-	// Fabric's MSP checks the chain at the leaf's NotBefore: it must not
-	// precede the CA's, or the CA counts as not yet valid.
-	tmpl.NotBefore = time.Now().Add(-5 * time.Minute)
-	if tmpl.NotBefore.Before(c.cert.NotBefore) {
-		tmpl.NotBefore = c.cert.NotBefore
-	}
-	tmpl.NotAfter = c.cert.NotAfter
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, c.cert, &key.PublicKey, c.key)
-	if err != nil {
-		return nil, nil, err
-	}
-	kd, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd}), nil
-}
-
-// issueUser makes a client identity whose certificate carries the role
-// attribute, in a complete MSP directory. Existing identities are kept.
 // EnrollUser has org's CA issue an identity with a role attribute (as
 // the org's own CA may: a role proves only what its org says), kept with
 // the org's other identities; an identity already there is left as it is.
@@ -433,95 +356,31 @@ func (n *Net) EnrollUser(orgID string, u User) error {
 		return fmt.Errorf("no org %q in the description", orgID)
 	}
 	if o.Account != "" && !n.isAccount(o) {
-		// Root would read the org's CA key and write the identity in the
+		// Root would run the org's CA and write the identity in the
 		// org's directory, which its account controls.
 		return fmt.Errorf("org %s runs as account %s: enroll its identities as that account (its org init, or its own CA)", o.Name, o.Account)
 	}
-	return n.issueUser(o, u)
-}
-
-func (n *Net) issueUser(o *Org, u User) error {
-	dir := n.L.UserMSP(o, u.Name)
-	if _, err := os.Stat(filepath.Join(dir, "signcerts", "cert.pem")); err == nil {
+	if _, err := os.Stat(n.L.UserMSP(o, u.Name)); err == nil {
 		return nil
 	}
-	c, err := loadCA(filepath.Join(n.L.OrgDir(o), "ca"))
+	c, done, err := n.openCA(o, false)
 	if err != nil {
 		return err
 	}
-	attr := map[string]string{domain.RoleAttribute: u.Role}
-	if u.Role == domain.RoleEnterprise {
-		if err := domain.ValidateCreditCode("creditCode", u.CreditCode); err != nil {
-			return fmt.Errorf("enterprise identity %s: %w", u.Name, err)
-		}
-		attr[domain.CreditCodeAttribute] = u.CreditCode
-	}
-	attrs, _ := json.Marshal(map[string]map[string]string{"attrs": attr})
-	certPEM, keyPEM, err := c.issue(&x509.Certificate{
-		Subject:         pkix.Name{CommonName: u.Name + "@" + o.Domain, OrganizationalUnit: []string{"client"}, Organization: []string{o.Domain}},
-		KeyUsage:        x509.KeyUsageDigitalSignature,
-		ExtraExtensions: []pkix.Extension{{Id: oidFabricAttrs, Value: attrs}},
-	})
-	if err != nil {
-		return err
-	}
-	adminMSP := n.L.AdminMSP(o)
-	files := map[string][]byte{
-		"signcerts/cert.pem": certPEM,
-		"keystore/priv_sk":   keyPEM,
-	}
-	for _, sub := range []string{"cacerts", "tlscacerts"} {
-		matches, _ := filepath.Glob(filepath.Join(adminMSP, sub, "*.pem"))
-		for _, m := range matches {
-			b, err := os.ReadFile(m)
-			if err != nil {
-				return err
-			}
-			files[sub+"/"+filepath.Base(m)] = b
-		}
-	}
-	ous, err := os.ReadFile(filepath.Join(adminMSP, "config.yaml"))
-	if err != nil {
-		return err
-	}
-	files["config.yaml"] = ous
-	for name, data := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			return err
-		}
-		if err := os.WriteFile(p, data, 0o600); err != nil {
-			return err
-		}
-	}
-	return nil
+	defer done()
+	return c.enrollUser(u)
 }
 
-// issueChaincodeTLS gives a peer's chaincode server a TLS certificate from
-// the org's TLS CA; the peer verifies it with that CA (connection.json).
-func (n *Net) issueChaincodeTLS(p *Peer) error {
+// enrollChaincodeTLS gives a peer's chaincode server a TLS key and
+// certificate from the org's TLS CA; the peer verifies it with that CA
+// (connection.json).
+func (n *Net) enrollChaincodeTLS(c *CA, p *Peer) error {
 	dir := filepath.Join(n.L.ChaincodeDir(p.ID()), "tls")
 	if _, err := os.Stat(filepath.Join(dir, "server.crt")); err == nil {
 		return nil
 	}
-	c, err := loadCA(filepath.Join(n.L.OrgDir(p.org), "tlsca"))
-	if err != nil {
-		return err
-	}
-	tmpl := &x509.Certificate{
-		Subject:     pkix.Name{CommonName: "chaincode." + p.Hostname()},
-		KeyUsage:    x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-		DNSNames:    []string{"localhost", "chaincode." + p.Hostname()},
-	}
-	for _, h := range sans(p.Host) {
-		if ip := net.ParseIP(h); ip != nil {
-			tmpl.IPAddresses = append(tmpl.IPAddresses, ip)
-		} else {
-			tmpl.DNSNames = append(tmpl.DNSNames, h)
-		}
-	}
-	certPEM, keyPEM, err := c.issue(tmpl)
+	hosts := append([]string{"chaincode." + p.Hostname()}, sans(p.Host)...)
+	certPEM, keyPEM, err := c.issue(enrollment{ca: tlsCAName(c.org), name: "chaincode." + p.Hostname(), typ: "client", hosts: hosts, subject: "O=" + c.org.Domain})
 	if err != nil {
 		return err
 	}

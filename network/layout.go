@@ -34,7 +34,8 @@ func (l Layout) ConfigDir() string             { return l.path("config") }
 func (l Layout) ChannelBlock(ch string) string { return l.path("public", "channels", ch+".block") }
 func (l Layout) BuilderDir() string            { return l.path("builder") }
 
-// CryptoDir is an org's cryptogen output.
+// CryptoDir is an org's identities as its CA enrolled them (enrollOrg),
+// in the MSP layout Fabric's tools write.
 func (l Layout) CryptoDir(o *Org) string { return filepath.Join(l.OrgHome(o), "crypto") }
 
 // orgOfID is the org name a process or node ID ends with
@@ -55,7 +56,9 @@ func (l Layout) ChaincodeDir(peerID string) string {
 	return l.path("orgs", orgOfID(peerID), "chaincode", peerID)
 }
 
-// OrgDir is the cryptogen output of an org: its CAs and node identities.
+// OrgDir is an org's verifying MSP (msp/), its nodes' identities (peers/)
+// and its admin's (users/); an org initialised before it had a Fabric CA
+// keeps its roots here too (ca/, tlsca/: caRootsOf).
 func (l Layout) OrgDir(o *Org) string {
 	return filepath.Join(l.CryptoDir(o), "peerOrganizations", o.Domain)
 }
@@ -97,7 +100,8 @@ func (l Layout) UserMSP(o *Org, user string) string {
 	return filepath.Join(l.OrgHome(o), "identities", user, "msp")
 }
 
-// CAHome is the org's Fabric CA server state (its registrar, its database).
+// CAHome is the org's Fabric CA: the server's state (its roots, their
+// keys, its databases) and its registrar's client homes.
 func (l Layout) CAHome(o *Org) string { return filepath.Join(l.OrgHome(o), "ca") }
 
 // PIDFile and LogFile of a process by its ID.

@@ -1,24 +1,17 @@
 package network
 
 import (
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"slices"
-	"time"
 
 	"github.com/hyperledger/fabric-protos-go-apiv2/common"
 	"google.golang.org/protobuf/proto"
 )
 
-// Blocks are signed by ordering nodes as such. cryptogen gives every node
-// of a peer organization (ours run orderers and peers under one CA) the
-// peer OU, so a peer's key could sign a block that satisfies a policy
-// naming the org's members. An ordering node's signing identity carries
-// the orderer OU instead, and each channel's /Channel/Orderer/BlockValidation
+// Blocks are signed by ordering nodes as such. An org runs orderers and
+// peers under one CA, so a policy naming the org's members would let a
+// peer's key sign a block. An ordering node's signing identity carries
+// the orderer OU (its org's CA enrolls it as an orderer: enrollOrg), and each channel's /Channel/Orderer/BlockValidation
 // names only orderer-role identities of the ordering organizations: in the
 // genesis block of a new channel, and by a configuration update (signed
 // by the ordering organizations' admins) for a channel made before.
@@ -39,51 +32,6 @@ func (n *Net) ordererOrgIDs(c *Channel) []string {
 		ids = append(ids, o.MSPID)
 	}
 	return ids
-}
-
-// ordererIdentities gives each ordering node a signing identity with the
-// orderer OU, issued by its org's CA, where it has another (cryptogen's
-// peer OU). A node that is running is stopped first: it is started again
-// with its new identity, so no running node signs with a stale one.
-func (n *Net) ordererIdentities(o *Org, log io.Writer) error {
-	for _, x := range o.Orderers {
-		dir := filepath.Join(n.L.NodeCryptoDir(o, x.Name), "msp")
-		certs, _ := filepath.Glob(filepath.Join(dir, "signcerts", "*.pem"))
-		if len(certs) != 1 {
-			return fmt.Errorf("%s: want one signing certificate, found %d", x.ID(), len(certs))
-		}
-		cert, err := readCert(certs[0])
-		if err != nil {
-			return err
-		}
-		if slices.Equal(cert.Subject.OrganizationalUnit, []string{ordererOU}) {
-			continue
-		}
-		if _, ok := n.running(x.ID()); ok {
-			if _, err := n.stop(x.ID(), 10*time.Second); err != nil {
-				return err
-			}
-		}
-		c, err := loadCA(filepath.Join(n.L.OrgDir(o), "ca"))
-		if err != nil {
-			return err
-		}
-		s := cert.Subject
-		certPEM, keyPEM, err := c.issue(&x509.Certificate{Subject: pkix.Name{Country: s.Country, Province: s.Province, Locality: s.Locality,
-			Organization: s.Organization, OrganizationalUnit: []string{ordererOU}, CommonName: s.CommonName},
-			KeyUsage: x509.KeyUsageDigitalSignature, BasicConstraintsValid: true})
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(dir, "keystore", "priv_sk"), keyPEM, 0o600); err != nil {
-			return err
-		}
-		if err := os.WriteFile(certs[0], certPEM, 0o644); err != nil {
-			return err
-		}
-		fmt.Fprintf(log, "  %s signs blocks as an orderer-role identity\n", x.ID())
-	}
-	return nil
 }
 
 // requireOrdererSigning brings every channel whose blocks may be signed by

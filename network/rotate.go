@@ -92,16 +92,31 @@ func (n *Net) IssueNextTLS(id string, log io.Writer) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "server.crt")); err == nil {
 		return "", fmt.Errorf("%s has a next TLS certificate already (%s): name it on every channel the orderer is a consenter of (dataledger channel propose --rotate-tls %s) and run up. Removing %s starts again only if no channel names it yet: its key would be lost", id, dir, id, dir)
 	}
-	cur, err := readCert(filepath.Join(filepath.Dir(dir), "server.crt"))
+	curPEM, err := n.readRegular(filepath.Join(filepath.Dir(dir), "server.crt"))
 	if err != nil {
 		return "", fmt.Errorf("%s's TLS certificate in use: %w", id, err)
 	}
-	c, err := loadCA(filepath.Join(n.L.OrgDir(o), "tlsca"))
+	curKey, err := n.readRegular(filepath.Join(filepath.Dir(dir), "server.key"))
+	if err != nil {
+		return "", fmt.Errorf("%s's TLS key in use: %w", id, err)
+	}
+	certs, err := parseCerts(curPEM)
+	if err != nil || len(certs) != 1 {
+		return "", fmt.Errorf("%s's TLS certificate in use: want one certificate (%d, %v)", id, len(certs), err)
+	}
+	cur := certs[0]
+	// The TLS CA issues it to the identity the one in use proves (a
+	// reenrollment: no secret), for the same names.
+	hosts := slices.Clone(cur.DNSNames)
+	for _, ip := range cur.IPAddresses {
+		hosts = append(hosts, ip.String())
+	}
+	c, done, err := n.openCA(o, false)
 	if err != nil {
 		return "", err
 	}
-	certPEM, keyPEM, err := c.issue(&x509.Certificate{Subject: cur.Subject, DNSNames: cur.DNSNames, IPAddresses: cur.IPAddresses,
-		KeyUsage: cur.KeyUsage, ExtKeyUsage: cur.ExtKeyUsage, BasicConstraintsValid: true})
+	certPEM, keyPEM, err := c.reissue(tlsCAName(o), curPEM, curKey, hosts)
+	done()
 	if err != nil {
 		return "", err
 	}

@@ -20,14 +20,16 @@ func orgCmd() *cobra.Command {
 	initCmd := &cobra.Command{
 		Use:   "init --org MSPID",
 		Short: "Make the org's CAs, node and user identities in HOME/orgs/<org> and publish its public material in HOME/public/<org>",
-		Long: `Creates the org's keys and nothing else: its CAs (cryptogen, once; never
-regenerated), its nodes' identities (orderers with the orderer role),
-its users' identities with their roles, its chaincode servers' TLS keys,
-all in HOME/orgs/<org>. Then it publishes, in HOME/public/<org>, what the
-other orgs and the channels' configurations need: the verifying MSP (CA
-and TLS roots, NodeOUs) and its orderers' TLS certificates. No private
-key is ever written there. Run again after the org gains a node: only
-the new node's identity is issued. Prints the public files.`,
+		Long: `Creates the org's keys and nothing else, all in HOME/orgs/<org>: its Fabric CA
+(fabric-ca-server, run for as long as the command needs it; it makes the
+org's CA and TLS roots once and never again), and from it, registered and
+enrolled, every identity the org holds: its nodes' by their roles (peer,
+orderer) with their TLS keys, its admin's, its users' with their roles in
+their certificates, its chaincode servers' TLS keys. Then it publishes, in
+HOME/public/<org>, what the other orgs and the channels' configurations
+need: the verifying MSP (CA and TLS roots, NodeOUs) and its orderers' TLS
+certificates. No private key is ever written there. Run again after the
+org gains a node: only the new node is enrolled. Prints the public files.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			n, err := openNet(cmd)

@@ -1,5 +1,5 @@
 // Package fabricbin builds the Hyperledger Fabric binaries the network runs
-// (peer, orderer, configtxgen, osnadmin, cryptogen) and the Fabric CA
+// (peer, orderer, configtxgen, osnadmin) and the Fabric CA
 // binaries (fabric-ca-server, fabric-ca-client) from the Go module proxy
 // into cache directories keyed by version, and copies Fabric's sample
 // core.yaml and orderer.yaml beside them as templates. A second call finds
@@ -24,7 +24,7 @@ const (
 )
 
 // Commands are the Fabric commands the network needs.
-var Commands = []string{"peer", "orderer", "configtxgen", "osnadmin", "cryptogen"}
+var Commands = []string{"peer", "orderer", "configtxgen", "osnadmin"}
 
 // kit is one set of binaries built from one module into one cache
 // directory.

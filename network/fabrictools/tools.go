@@ -6,7 +6,6 @@ package fabrictools
 
 import (
 	_ "github.com/hyperledger/fabric/cmd/configtxgen"
-	_ "github.com/hyperledger/fabric/cmd/cryptogen"
 	_ "github.com/hyperledger/fabric/cmd/orderer"
 	_ "github.com/hyperledger/fabric/cmd/osnadmin"
 	_ "github.com/hyperledger/fabric/cmd/peer"

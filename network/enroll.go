@@ -1,0 +1,438 @@
+package network
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Every identity of an org comes from its own Fabric CA server, which
+// holds two CAs: caName(o) issues the identities its MSP trusts (nodes by
+// their role: peer, orderer, admin, client), tlsCAName(o) the TLS
+// certificates its nodes serve and dial with. Their roots are made by the
+// server when the org is initialised (fabric-ca-server, in the CA's home:
+// no other program touches a CA key) and never again; an org initialised
+// before, whose roots were made elsewhere (HOME/orgs/<org>/crypto/…/ca and
+// tlsca), keeps them and the server signs with them. What the org
+// publishes is the two root certificates; every certificate a node, an
+// admin or a user holds was registered and enrolled there, so the CA can
+// revoke it and its CRL reaches the channels (PublishCRL).
+
+// tlsCAName is the name the org's TLS CA answers by.
+func tlsCAName(o *Org) string { return "tlsca-" + o.Name }
+
+// caServerHome is the Fabric CA server's home; tlsCAHome its TLS CA's.
+func (l Layout) caServerHome(o *Org) string { return filepath.Join(l.CAHome(o), "server") }
+func (l Layout) tlsCAHome(o *Org) string    { return filepath.Join(l.caServerHome(o), "tlsca") }
+
+// registrarHome is the client home of the registrar of the CA named (it
+// is enrolled with each CA apart).
+func (l Layout) registrarHome(o *Org, caname string) string {
+	if caname == tlsCAName(o) {
+		return filepath.Join(l.CAHome(o), "registrar-tls")
+	}
+	return filepath.Join(l.CAHome(o), "registrar")
+}
+
+// caRoots are the files an org's CAs sign with: the server's own
+// (made by it) or, for an org whose roots were made before it had a
+// Fabric CA, those. A root certificate file that is absent means the CA
+// is not made yet.
+type caRoots struct {
+	cert, key       string // the identity CA ("" key: in the server's keystore)
+	tlsCert, tlsKey string
+}
+
+func (n *Net) caRootsOf(o *Org) caRoots {
+	older := func(sub, prefix string) (string, string) {
+		cert := filepath.Join(n.L.OrgDir(o), sub, prefix+o.Domain+"-cert.pem")
+		key := filepath.Join(n.L.OrgDir(o), sub, "priv_sk")
+		if _, err := os.Stat(key); err == nil {
+			return cert, key
+		}
+		return "", ""
+	}
+	r := caRoots{cert: filepath.Join(n.L.caServerHome(o), "ca-cert.pem"), tlsCert: filepath.Join(n.L.tlsCAHome(o), "ca-cert.pem")}
+	if c, k := older("ca", "ca."); c != "" {
+		r.cert, r.key = c, k
+	}
+	if c, k := older("tlsca", "tlsca."); c != "" {
+		r.tlsCert, r.tlsKey = c, k
+	}
+	return r
+}
+
+// caServer is how the org's server is started: its configuration
+// written, its arguments for the address given.
+// create admits a server whose roots are not made yet (org init of a
+// new org); otherwise a missing root is refused, so a lost CA home never
+// makes a new root in silence.
+func (n *Net) caServer(o *Org, port int, operations string, create bool) (args, env []string, err error) {
+	dir := n.L.CAHome(o)
+	if err := os.MkdirAll(n.L.tlsCAHome(o), 0o700); err != nil {
+		return nil, nil, err
+	}
+	secretFile := filepath.Join(dir, "registrar.secret")
+	secret, err := os.ReadFile(secretFile)
+	if errors.Is(err, fs.ErrNotExist) {
+		secret = []byte(randomSecret())
+		err = os.WriteFile(secretFile, secret, 0o600)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	roots := n.caRootsOf(o)
+	for _, f := range []string{roots.cert, roots.tlsCert} {
+		if _, err := os.Stat(f); err != nil && !create {
+			return nil, nil, fmt.Errorf("the CA of %s has no root %s: initialise the org first (dataledger org init --org %s); a CA whose home was lost is restored from its backup, never made anew (the channels trust its root)", o.Name, f, o.MSPID)
+		}
+	}
+	// Each CA's configuration is written here, whole: its name, subject,
+	// root, keystore and database (what the TLS CA leaves unset, the
+	// server copies from the identity CA's), the registrar, the profiles
+	// it issues by. It keeps the registrar's secret: the org's alone.
+	config := func(name, cn, certfile, keyfile, home string) map[string]any {
+		return map[string]any{
+			"ca":  map[string]any{"name": name, "certfile": certfile, "keyfile": keyfile},
+			"csr": map[string]any{"cn": cn, "names": []map[string]string{{"O": o.Domain}}, "keyrequest": map[string]any{"algo": "ecdsa", "size": 256}, "ca": map[string]any{"expiry": "131400h", "pathlength": 1}},
+			"crl": map[string]any{"expiry": "24h"},
+			"registry": map[string]any{"maxenrollments": 1, // a secret enrolls once
+				"identities": []map[string]any{{"name": "registrar", "pass": string(secret), "type": "client", "affiliation": "",
+					"attrs": map[string]any{"hf.Registrar.Roles": "*", "hf.Registrar.DelegateRoles": "*", "hf.Revoker": true, "hf.IntermediateCA": false,
+						"hf.GenCRL": true, "hf.Registrar.Attributes": "*", "hf.AffiliationMgr": true}}}},
+			"db":    map[string]any{"type": "sqlite3", "datasource": filepath.Join(home, "fabric-ca-server.db")},
+			"bccsp": map[string]any{"default": "SW", "sw": map[string]any{"hash": "SHA2", "security": 256, "filekeystore": map[string]any{"keystore": filepath.Join(home, "msp", "keystore")}}},
+			"signing": map[string]any{
+				"default": map[string]any{"usage": []string{"digital signature"}, "expiry": "8760h"},
+				"profiles": map[string]any{
+					"tls": map[string]any{"usage": []string{"signing", "key encipherment", "server auth", "client auth", "key agreement"}, "expiry": "8760h"},
+				},
+			},
+		}
+	}
+	write := func(path string, v map[string]any) error {
+		b, err := yaml.Marshal(v)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, b, 0o600)
+	}
+	tlsConfig := filepath.Join(n.L.tlsCAHome(o), "fabric-ca-config.yaml")
+	if err := write(tlsConfig, config(tlsCAName(o), "tlsca."+o.Domain, roots.tlsCert, roots.tlsKey, n.L.tlsCAHome(o))); err != nil {
+		return nil, nil, err
+	}
+	main := config(caName(o), "ca."+o.Domain, roots.cert, roots.key, n.L.caServerHome(o))
+	main["tls"] = map[string]any{"enabled": false} // on 127.0.0.1 of the org's own host (namespace)
+	main["cafiles"] = []string{tlsConfig}
+	main["operations"] = map[string]any{"listenAddress": operations, "tls": map[string]any{"enabled": false}}
+	serverConfig := filepath.Join(n.L.caServerHome(o), "fabric-ca-server-config.yaml")
+	if err := write(serverConfig, main); err != nil {
+		return nil, nil, err
+	}
+	return []string{"start", "-H", n.L.caServerHome(o), "-c", serverConfig, "--address", "127.0.0.1", "--port", strconv.Itoa(port)}, nil, nil
+}
+
+// ready waits until the CA at c.url answers as the org's (answersAs)
+// while alive says its process lives, then enrolls the registrar with
+// each CA where it is not yet.
+func (c *CA) ready(alive func() bool, log string) error {
+	roots := c.n.caRootsOf(c.org)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		orgCA, err := os.ReadFile(roots.cert)
+		if err == nil {
+			err = c.answersAs(orgCA)
+		}
+		if err == nil {
+			break
+		}
+		if !alive() || time.Now().After(deadline) {
+			return fmt.Errorf("the CA of %s does not answer as its own at %s (%v; log: %s)", c.org.Name, c.url, err, log)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	_ = os.Chmod(filepath.Join(c.home, "fabric-ca-server-config.yaml"), 0o600) // it keeps the registrar's secret
+	secret, err := os.ReadFile(filepath.Join(c.n.L.CAHome(c.org), "registrar.secret"))
+	if err != nil {
+		return err
+	}
+	for _, caname := range []string{caName(c.org), tlsCAName(c.org)} {
+		home := c.n.L.registrarHome(c.org, caname)
+		if _, err := os.Stat(filepath.Join(home, "msp", "signcerts", "cert.pem")); err == nil {
+			continue
+		}
+		if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith("registrar", string(secret))}, "enroll", "-H", home, "--caname", caname); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// openCA is the org's CA for its own command: the one running for it
+// (StartCA), or else a server of its own for as long as the command
+// needs it (done stops it), on a free port of 127.0.0.1. create: as
+// caServer.
+func (n *Net) openCA(o *Org, create bool) (c *CA, done func(), err error) {
+	if _, up := n.running(caID(o)); up {
+		b, err := os.ReadFile(filepath.Join(n.L.CAHome(o), "port"))
+		if port, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil {
+			c := n.caAt(o, port)
+			if err := c.ready(func() bool { _, up := n.running(caID(o)); return up }, n.L.LogFile(caID(o))); err != nil {
+				return nil, nil, err
+			}
+			return c, func() {}, nil
+		}
+	}
+	port, err := freePort()
+	if err != nil {
+		return nil, nil, err
+	}
+	args, env, err := n.caServer(o, port, "127.0.0.1:0", create)
+	if err != nil {
+		return nil, nil, err
+	}
+	logPath := filepath.Join(n.L.CAHome(o), "server.log")
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.Command(n.caBin("fabric-ca-server"), args...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + n.L.CAHome(o)}, env...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, nil, fmt.Errorf("starting the CA of %s: %w", o.Name, err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); logf.Close(); close(exited) }()
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}
+	c = n.caAt(o, port)
+	alive := func() bool {
+		select {
+		case <-exited:
+			return false
+		default:
+			return true
+		}
+	}
+	if err := c.ready(alive, logPath); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return c, stop, nil
+}
+
+func (n *Net) caAt(o *Org, port int) *CA {
+	return &CA{n: n, org: o, home: n.L.caServerHome(o), admin: n.L.registrarHome(o, caName(o)), url: "http://127.0.0.1:" + strconv.Itoa(port)}
+}
+
+// freePort is a TCP port of 127.0.0.1 free when asked.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// enrollment is one identity the CA registers and enrolls.
+type enrollment struct {
+	ca      string   // the CA's name: caName or tlsCAName
+	name    string   // its enrollment ID (the certificate's CN)
+	typ     string   // peer, orderer, admin or client: the identity's node OU
+	attrs   string   // attributes in its certificate (fabric-ca-client --id.attrs)
+	hosts   []string // a TLS certificate's names (the tls profile)
+	subject string   // the subject's other names (fabric-ca-client --csr.names)
+}
+
+// issue registers e with its CA (a secret that enrolls once, never shown)
+// and enrolls it with a key made for it: the certificate and key, PEM. An
+// ID registered before is refused by the CA: an identity is never issued
+// twice under one name.
+func (c *CA) issue(e enrollment) (certPEM, keyPEM []byte, err error) {
+	secret := randomSecret()
+	reg := []string{"register", "-H", c.n.L.registrarHome(c.org, e.ca), "--caname", e.ca, "--id.name", e.name, "--id.type", e.typ}
+	if e.attrs != "" {
+		reg = append(reg, "--id.attrs", e.attrs)
+	}
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url, "FABRIC_CA_CLIENT_ID_SECRET=" + secret}, reg...); err != nil {
+		return nil, nil, err
+	}
+	tmp, err := os.MkdirTemp(c.n.L.CAHome(c.org), ".enrolling-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(tmp)
+	enroll := []string{"enroll", "-H", filepath.Join(tmp, "client"), "-M", filepath.Join(tmp, "msp"), "--caname", e.ca, "--csr.cn", e.name}
+	if e.subject != "" {
+		enroll = append(enroll, "--csr.names", e.subject)
+	}
+	if len(e.hosts) > 0 {
+		enroll = append(enroll, "--enrollment.profile", "tls", "--csr.hosts", strings.Join(e.hosts, ","))
+	} else {
+		enroll = append(enroll, "--csr.hosts", "") // no names: not the host it was enrolled on
+	}
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith(e.name, secret)}, enroll...); err != nil {
+		return nil, nil, err
+	}
+	if certPEM, err = os.ReadFile(filepath.Join(tmp, "msp", "signcerts", "cert.pem")); err != nil {
+		return nil, nil, err
+	}
+	keys, _ := filepath.Glob(filepath.Join(tmp, "msp", "keystore", "*_sk"))
+	if len(keys) != 1 {
+		return nil, nil, fmt.Errorf("enrolling %s: want one key, found %d", e.name, len(keys))
+	}
+	keyPEM, err = os.ReadFile(keys[0])
+	return certPEM, keyPEM, err
+}
+
+// reissue has the CA named issue a new key's certificate to the identity
+// whose certificate and key are given (fabric-ca-client reenroll: the
+// identity proves itself with them, no secret), with the TLS names
+// hosts.
+func (c *CA) reissue(caname string, certPEM, keyPEM []byte, hosts []string) ([]byte, []byte, error) {
+	tmp, err := os.MkdirTemp(c.n.L.CAHome(c.org), ".reenrolling-")
+	if err != nil {
+		return nil, nil, err
+	}
+	defer os.RemoveAll(tmp)
+	msp := filepath.Join(tmp, "msp")
+	for name, b := range map[string][]byte{"signcerts/cert.pem": certPEM, "keystore/key_sk": keyPEM} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(msp, name)), 0o700); err != nil {
+			return nil, nil, err
+		}
+		if err := os.WriteFile(filepath.Join(msp, name), b, 0o600); err != nil {
+			return nil, nil, err
+		}
+	}
+	args := []string{"reenroll", "-H", filepath.Join(tmp, "client"), "-M", msp, "--caname", caname, "--csr.keyrequest.reusekey=false"}
+	if len(hosts) > 0 {
+		args = append(args, "--enrollment.profile", "tls", "--csr.hosts", strings.Join(hosts, ","))
+	}
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, args...); err != nil {
+		return nil, nil, err
+	}
+	cert, err := os.ReadFile(filepath.Join(msp, "signcerts", "cert.pem"))
+	if err != nil {
+		return nil, nil, err
+	}
+	keys, _ := filepath.Glob(filepath.Join(msp, "keystore", "*_sk"))
+	for _, k := range keys {
+		if b, err := os.ReadFile(k); err == nil && !bytes.Equal(b, keyPEM) {
+			return cert, b, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("reenrolling with the CA %s: no new key was made", caname)
+}
+
+// rootFiles are the MSP's root certificate file names (the org's node OU
+// rules and its TLSCACert name them).
+func rootFiles(o *Org) (ca, tls string) {
+	return "ca." + o.Domain + "-cert.pem", "tlsca." + o.Domain + "-cert.pem"
+}
+
+// mspFiles is an MSP directory's content for an identity of org o: its
+// certificate and key, the org's roots and node OU rules.
+func (n *Net) mspFiles(o *Org, certPEM, keyPEM []byte) (map[string][]byte, error) {
+	roots := n.caRootsOf(o)
+	ca, err := os.ReadFile(roots.cert)
+	if err != nil {
+		return nil, err
+	}
+	tls, err := os.ReadFile(roots.tlsCert)
+	if err != nil {
+		return nil, err
+	}
+	caFile, tlsFile := rootFiles(o)
+	files := map[string][]byte{"cacerts/" + caFile: ca, "tlscacerts/" + tlsFile: tls, "config.yaml": nodeOUsConfig(caFile)}
+	if certPEM != nil {
+		files["signcerts/cert.pem"], files["keystore/priv_sk"] = certPEM, keyPEM
+	}
+	return files, nil
+}
+
+// writeDir writes files under dir as a whole: into a sibling first, then
+// renamed, so a dir that is there is complete. Keys and all are the
+// org's alone (0600, directories 0700).
+func writeDir(dir string, files map[string][]byte) error {
+	if err := os.MkdirAll(filepath.Dir(dir), 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), "."+filepath.Base(dir)+".writing-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	for name, b := range files {
+		p := filepath.Join(tmp, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			return err
+		}
+	}
+	return os.Rename(tmp, dir)
+}
+
+// enrollNode gives a node (or the org's admin: tlsKind "client") its
+// identity and its TLS key for the names hosts, each from its CA, in dir
+// (msp/, tls/), unless it has them.
+func (n *Net) enrollNode(c *CA, dir string, id enrollment, hosts []string, tlsKind string, log io.Writer) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	certPEM, keyPEM, err := c.issue(id)
+	if err != nil {
+		return err
+	}
+	files, err := n.mspFiles(c.org, certPEM, keyPEM)
+	if err != nil {
+		return err
+	}
+	out := map[string][]byte{}
+	for name, b := range files {
+		out["msp/"+name] = b
+	}
+	tlsID := enrollment{ca: tlsCAName(c.org), name: id.name, typ: id.typ, hosts: hosts, subject: id.subject}
+	if len(tlsID.hosts) == 0 {
+		tlsID.hosts = []string{id.name}
+	}
+	tlsCert, tlsKey, err := c.issue(tlsID)
+	if err != nil {
+		return err
+	}
+	out["tls/"+tlsKind+".crt"], out["tls/"+tlsKind+".key"], out["tls/ca.crt"] = tlsCert, tlsKey, files["tlscacerts/tlsca."+c.org.Domain+"-cert.pem"]
+	if err := writeDir(dir, out); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "  %s: enrolled as %s (%s) with the CA of %s\n", c.org.Name, id.name, id.typ, c.org.Name)
+	return nil
+}
+
+// nodeHosts are a node's TLS names: its host name in the org's domain,
+// its short name, and the addresses it is reached by.
+func nodeHosts(name string, o *Org, host string) []string {
+	return append([]string{name + "." + o.Domain, name}, sans(host)...)
+}
