@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
-	"os"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -84,15 +84,7 @@ func TestAnOrgsCAEnrollsWhoActsOnTheNetwork(t *testing.T) {
 	}
 	// The certificate is the CA's, under the org's root; revoked, the CRL
 	// the CA signs lists it.
-	certPEM, err := os.ReadFile(filepath.Join(net.L.UserMSP(net.D.Org("CityAMSP"), "ca-enterprise"), "signcerts", "cert.pem"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := pem.Decode(certPEM)
-	cert, err := x509.ParseCertificate(b.Bytes)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := readCert(t, filepath.Join(net.L.UserMSP(net.D.Org("CityAMSP"), "ca-enterprise"), "signcerts", "cert.pem"))
 	// Revoked by the operator's command, which publishes the CRL in the
 	// configuration of CityAMSP's channels by its own admin's signature.
 	said := caCLI("revoke", "ca-enterprise", "--reason", "keycompromise")
@@ -149,6 +141,24 @@ func TestAnOrgsCAEnrollsWhoActsOnTheNetwork(t *testing.T) {
 	}
 	if _, err := clerk.Evaluate("nanning", "GetParty", own); err != nil {
 		t.Fatalf("the clerk after the CRL: %s", network.ErrorText(err))
+	}
+	// Every identity the org's nodes hold came from this CA: its database
+	// records the peer's and the orderer's signing certificates, and the
+	// TLS CA's their TLS certificates (the roots the channels trust).
+	o := net.D.Org("CityAMSP")
+	for _, tls := range []bool{false, true} {
+		args := []string{"certificates"}
+		file, what := filepath.Join("msp", "signcerts", "cert.pem"), "signing"
+		if tls {
+			args, file, what = append(args, "--tls"), filepath.Join("tls", "server.crt"), "TLS"
+		}
+		issued := caCLI(args...)
+		for _, host := range []string{o.Peers[0].Name, o.Orderers[0].Name} {
+			nodeCert := readCert(t, filepath.Join(net.L.NodeCryptoDir(o, host), file))
+			if !strings.Contains(issued, fmt.Sprintf("%x\t", nodeCert.SerialNumber)) {
+				t.Fatalf("CityAMSP's CA did not issue %s's %s certificate %x (%s): it lists\n%s", host, what, nodeCert.SerialNumber, nodeCert.Issuer, issued)
+			}
+		}
 	}
 	t.Logf("CityAMSP's CA enrolled a clerk and an enterprise (%s) that act on nanning, revoked the enterprise (CRL of %d entries, %d bytes), and its admin alone published the CRL (%s): the peers refuse the enterprise (%v)",
 		cert.Subject.CommonName, len(crl.RevokedCertificateEntries), len(crlPEM), strings.TrimSpace(said), refusal)

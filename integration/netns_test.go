@@ -377,7 +377,7 @@ func orgsAreApart(t *testing.T, n *network.Net) {
 			t.Fatalf("%s belongs to uid %d, mode %o: want %s's alone", n.L.OrgHome(o), st.Uid, st.Mode&0o777, o.Account)
 		}
 		if err := filepath.WalkDir(n.L.OrgHome(o), func(path string, d fs.DirEntry, err error) error {
-			if err == nil && !d.IsDir() && (d.Name() == "priv_sk" || strings.HasSuffix(d.Name(), ".key")) {
+			if err == nil && !d.IsDir() && (strings.HasSuffix(d.Name(), "_sk") || strings.HasSuffix(d.Name(), ".key")) {
 				keysOf[o.Name] = append(keysOf[o.Name], path)
 			}
 			return err
@@ -386,6 +386,17 @@ func orgsAreApart(t *testing.T, n *network.Net) {
 		}
 		if len(keysOf[o.Name]) < 4 {
 			t.Fatalf("%s holds %d private keys", o.Name, len(keysOf[o.Name]))
+		}
+		// Its CAs' root keys are among them: its Fabric CA, run by its
+		// account, made them in its directory.
+		caKeys := 0
+		for _, k := range keysOf[o.Name] {
+			if strings.HasPrefix(k, filepath.Join(n.L.CAHome(o), "server")+string(filepath.Separator)) {
+				caKeys++
+			}
+		}
+		if caKeys < 2 {
+			t.Fatalf("%s's directory holds %d keys of its CAs, want its CA's and its TLS CA's: %v", o.Name, caKeys, keysOf[o.Name])
 		}
 		published := 0
 		if err := filepath.WalkDir(n.L.PublicDir(o), func(path string, d fs.DirEntry, err error) error {

@@ -3,6 +3,7 @@ package network
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -96,7 +97,12 @@ func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 // answersAs checks that the server at c.url is this org's CA: its name,
 // and the org's CA certificate as its chain.
 func (c *CA) answersAs(orgCA []byte) error {
-	res, err := http.Get(c.url + "/cainfo")
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(orgCA) {
+		return fmt.Errorf("the org's CA certificate is no PEM")
+	}
+	hc := http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
+	res, err := hc.Get(c.url + "/cainfo")
 	if err != nil {
 		return err
 	}
@@ -213,7 +219,8 @@ func (c *CA) CRL() ([]byte, error) {
 // cleaned environment: no FABRIC_CA_CLIENT_* of the operator's. What it
 // prints on a failure never shows a secret.
 func (c *CA) client(env []string, args ...string) ([]byte, error) {
-	cmd := exec.Command(c.n.caBin("fabric-ca-client"), args...)
+	// The server's TLS certificate is its own CA's: trusted by that root alone.
+	cmd := exec.Command(c.n.caBin("fabric-ca-client"), append(args, "--tls.certfiles", c.n.caRootsOf(c.org).cert)...)
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "FABRIC_CA_") }), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -99,12 +99,16 @@ func (n *Net) enrollOrg(o *Org, log io.Writer) error {
 			return nil
 		})
 	}
+	// Roots are made for an org that has none: one whose MSP is there
+	// and whose CA home is not has lost its CA (caServer refuses).
+	_, err := os.Stat(filepath.Join(n.L.OrgDir(o), "msp", "cacerts"))
+	create := errors.Is(err, fs.ErrNotExist)
 	var c *CA
 	for _, step := range todo {
 		if c == nil {
 			var done func()
 			var err error
-			if c, done, err = n.openCA(o, true); err != nil {
+			if c, done, err = n.openCA(o, create); err != nil {
 				return err
 			}
 			defer done()

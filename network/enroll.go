@@ -2,6 +2,7 @@ package network
 
 import (
 	"bytes"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -134,7 +135,11 @@ func (n *Net) caServer(o *Org, port int, operations string, create bool) (args, 
 		return nil, nil, err
 	}
 	main := config(caName(o), "ca."+o.Domain, roots.cert, roots.key, n.L.caServerHome(o))
-	main["tls"] = map[string]any{"enabled": false} // on 127.0.0.1 of the org's own host (namespace)
+	// TLS, its certificate issued by the CA itself for 127.0.0.1: the
+	// client trusts the org's root alone, so no other program that took
+	// the port first is sent a secret.
+	main["tls"] = map[string]any{"enabled": true, "certfile": filepath.Join(n.L.caServerHome(o), "tls-cert.pem"), "keyfile": ""}
+	main["csr"].(map[string]any)["hosts"] = []string{"127.0.0.1", "localhost"}
 	main["cafiles"] = []string{tlsConfig}
 	main["operations"] = map[string]any{"listenAddress": operations, "tls": map[string]any{"enabled": false}}
 	serverConfig := filepath.Join(n.L.caServerHome(o), "fabric-ca-server-config.yaml")
@@ -173,7 +178,8 @@ func (c *CA) ready(alive func() bool, log string) error {
 		if _, err := os.Stat(filepath.Join(home, "msp", "signcerts", "cert.pem")); err == nil {
 			continue
 		}
-		if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith("registrar", string(secret))}, "enroll", "-H", home, "--caname", caname); err != nil {
+		if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith("registrar", string(secret))}, "enroll", "-H", home, "--caname", caname,
+			"--csr.names", "O="+c.org.Domain, "--csr.hosts", ""); err != nil {
 			return err
 		}
 	}
@@ -195,6 +201,29 @@ func (n *Net) openCA(o *Org, create bool) (c *CA, done func(), err error) {
 			return c, func() {}, nil
 		}
 	}
+	// One server at a time over the org's CA databases: a second command
+	// waits for the first to finish with them.
+	if err := os.MkdirAll(n.L.CAHome(o), 0o700); err != nil {
+		return nil, nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(n.L.CAHome(o), "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return nil, nil, err
+	}
+	run, stop, err := n.runCA(o, create)
+	if err != nil {
+		lock.Close()
+		return nil, nil, err
+	}
+	return run, func() { stop(); lock.Close() }, nil
+}
+
+// runCA runs the org's CA server as a child of this command (openCA).
+func (n *Net) runCA(o *Org, create bool) (*CA, func(), error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, err
@@ -211,6 +240,9 @@ func (n *Net) openCA(o *Org, create bool) (c *CA, done func(), err error) {
 	cmd := exec.Command(n.caBin("fabric-ca-server"), args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + n.L.CAHome(o)}, env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
+	// It ends with this command, even one that crashes (no thread of
+	// ours is locked, so the one that started it lives as long as we do).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
 	if err := cmd.Start(); err != nil {
 		logf.Close()
 		return nil, nil, fmt.Errorf("starting the CA of %s: %w", o.Name, err)
@@ -226,7 +258,7 @@ func (n *Net) openCA(o *Org, create bool) (c *CA, done func(), err error) {
 			<-exited
 		}
 	}
-	c = n.caAt(o, port)
+	c := n.caAt(o, port)
 	alive := func() bool {
 		select {
 		case <-exited:
@@ -243,7 +275,7 @@ func (n *Net) openCA(o *Org, create bool) (c *CA, done func(), err error) {
 }
 
 func (n *Net) caAt(o *Org, port int) *CA {
-	return &CA{n: n, org: o, home: n.L.caServerHome(o), admin: n.L.registrarHome(o, caName(o)), url: "http://127.0.0.1:" + strconv.Itoa(port)}
+	return &CA{n: n, org: o, home: n.L.caServerHome(o), admin: n.L.registrarHome(o, caName(o)), url: "https://127.0.0.1:" + strconv.Itoa(port)}
 }
 
 // freePort is a TCP port of 127.0.0.1 free when asked.
@@ -326,7 +358,7 @@ func (c *CA) reissue(caname string, certPEM, keyPEM []byte, hosts []string) ([]b
 			return nil, nil, err
 		}
 	}
-	args := []string{"reenroll", "-H", filepath.Join(tmp, "client"), "-M", msp, "--caname", caname, "--csr.keyrequest.reusekey=false"}
+	args := []string{"reenroll", "-H", filepath.Join(tmp, "client"), "-M", msp, "--caname", caname, "--csr.keyrequest.reusekey=false", "--csr.names", "O=" + c.org.Domain}
 	if len(hosts) > 0 {
 		args = append(args, "--enrollment.profile", "tls", "--csr.hosts", strings.Join(hosts, ","))
 	}
@@ -435,4 +467,49 @@ func (n *Net) enrollNode(c *CA, dir string, id enrollment, hosts []string, tlsKi
 // its short name, and the addresses it is reached by.
 func nodeHosts(name string, o *Org, host string) []string {
 	return append([]string{name + "." + o.Domain, name}, sans(host)...)
+}
+
+// OpenCA is org's CA for a command of the org (enroll, revoke, a CRL):
+// the one running for it, or one run until done is called. Where the org
+// runs as an account, only that account may open it.
+func (n *Net) OpenCA(orgID string) (*CA, func(), error) {
+	o := n.D.Org(orgID)
+	if o == nil {
+		return nil, nil, fmt.Errorf("no org %q in the description", orgID)
+	}
+	if o.Account != "" && !n.isAccount(o) {
+		return nil, nil, fmt.Errorf("org %s runs as account %s: its CA is that account's (run the command as it)", o.Name, o.Account)
+	}
+	return n.openCA(o, false)
+}
+
+// Issued is every certificate the org's CA (tls: its TLS CA) has issued,
+// revoked or not, as its database records them.
+func (c *CA) Issued(tls bool) ([]*x509.Certificate, error) {
+	caname := caName(c.org)
+	if tls {
+		caname = tlsCAName(c.org)
+	}
+	tmp, err := os.MkdirTemp(c.n.L.CAHome(c.org), ".listing-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, "certificate", "list", "-H", c.n.L.registrarHome(c.org, caname), "--caname", caname, "--store", tmp); err != nil {
+		return nil, err
+	}
+	files, _ := filepath.Glob(filepath.Join(tmp, "*.pem"))
+	var out []*x509.Certificate
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		certs, err := parseCerts(b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", filepath.Base(f), err)
+		}
+		out = append(out, certs...)
+	}
+	return out, nil
 }

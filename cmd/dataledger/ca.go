@@ -29,6 +29,20 @@ func caCmd() *cobra.Command {
 		ca, err := n.StartCA(org, port)
 		return n, ca, err
 	}
+	// openCA is the org's CA for one command: the one started for it, or
+	// one run for as long as the command (as the org's account, where
+	// the org has one).
+	openCA := func(cmd *cobra.Command) (*network.Net, *network.CA, error) {
+		n, err := openNet(cmd)
+		if err != nil {
+			return nil, nil, err
+		}
+		ca, done, err := n.OpenCA(org)
+		if err == nil {
+			cobra.OnFinalize(done)
+		}
+		return n, ca, err
+	}
 	start := &cobra.Command{
 		Use:   "start --org MSPID [--port P]",
 		Short: "Start the org's Fabric CA (its state in the org's directory; network down stops it)",
@@ -46,7 +60,7 @@ func caCmd() *cobra.Command {
 		Short: "Register and enroll an identity of the org, its role (and an enterprise's credit code) in its certificate",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, ca, err := startCA(cmd)
+			n, ca, err := openCA(cmd)
 			if err != nil {
 				return err
 			}
@@ -66,7 +80,7 @@ func caCmd() *cobra.Command {
 		Short: "Revoke an identity's certificates and publish the CRL in the org's channels (its admin signs)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			n, ca, err := startCA(cmd)
+			n, ca, err := openCA(cmd)
 			if err != nil {
 				return err
 			}
@@ -83,7 +97,7 @@ func caCmd() *cobra.Command {
 		Use:   "crl --org MSPID",
 		Short: "Publish the CA's CRL in the org's channels again (after a revoke whose publication failed)",
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			n, ca, err := startCA(cmd)
+			n, ca, err := openCA(cmd)
 			if err != nil {
 				return err
 			}
@@ -94,6 +108,26 @@ func caCmd() *cobra.Command {
 			return publishCRL(cmd, n, org, crl)
 		},
 	}
+	var tlsCA bool
+	issued := &cobra.Command{
+		Use:   "certificates --org MSPID [--tls]",
+		Short: "List every certificate the org's CA (or its TLS CA) has issued: serial, subject, validity",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, ca, err := openCA(cmd)
+			if err != nil {
+				return err
+			}
+			certs, err := ca.Issued(tlsCA)
+			if err != nil {
+				return err
+			}
+			for _, c := range certs {
+				fmt.Fprintf(cmd.OutOrStdout(), "%x\t%s\t%s\t%s\n", c.SerialNumber, c.Subject, c.NotBefore.UTC().Format("2006-01-02"), c.NotAfter.UTC().Format("2006-01-02"))
+			}
+			return nil
+		},
+	}
+	issued.Flags().BoolVar(&tlsCA, "tls", false, "the TLS CA's certificates")
 	stop := &cobra.Command{
 		Use:   "stop --org MSPID",
 		Short: "Stop the org's CA",
@@ -105,7 +139,7 @@ func caCmd() *cobra.Command {
 			return n.StopCA(org)
 		},
 	}
-	cmd.AddCommand(start, enroll, revoke, crl, stop)
+	cmd.AddCommand(start, enroll, revoke, crl, issued, stop)
 	return cmd
 }
 
