@@ -144,10 +144,8 @@ func (n *Net) prepareAccounts() error {
 	if err := linkTree(fabricbin.Dir(), n.L.path("fabric")); err != nil {
 		return fmt.Errorf("linking Fabric's binaries into the home: %w", err)
 	}
-	if _, err := os.Stat(fabricbin.CABin("fabric-ca-server")); err == nil {
-		if err := linkTree(fabricbin.CADir(), n.L.path("fabric-ca")); err != nil {
-			return fmt.Errorf("linking Fabric CA's binaries into the home: %w", err)
-		}
+	if err := linkTree(fabricbin.CADir(), n.L.path("fabric-ca")); err != nil {
+		return fmt.Errorf("linking Fabric CA's binaries into the home: %w", err)
 	}
 	return nil
 }

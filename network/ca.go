@@ -29,13 +29,14 @@ import (
 	"dataledger/proof"
 )
 
-// CA is an org's certificate authority: a Fabric CA server
-// (fabric-ca-server, its state in the org's own directory) that signs with
-// the org's CA key, the MSP root its channels trust, so an identity it
-// enrolls acts on the network at once, with the attributes the chaincode
-// reads (domain.RoleAttribute, domain.CreditCodeAttribute); and that
-// revokes, with a CRL. Started by the org, stopped by `network down` or
-// Stop.
+// CA is an org's certificate authority: its Fabric CA server
+// (fabric-ca-server, its state in the org's own directory; enroll.go)
+// whose identity CA holds the MSP root the org's channels trust, so an
+// identity it enrolls acts on the network at once, with the attributes
+// the chaincode reads (domain.RoleAttribute, domain.CreditCodeAttribute),
+// and whose TLS CA issues the org's TLS certificates; it revokes, with a
+// CRL. Run by an org's command for as long as it needs it (openCA), or
+// kept running by StartCA and stopped by `network down` or Stop.
 type CA struct {
 	n     *Net
 	org   *Org
@@ -53,20 +54,28 @@ func caName(o *Org) string { return "ca-" + o.Name }
 // DefaultCAPort is an org's CA port when none was given or saved.
 const DefaultCAPort = 7054
 
-// StartCA starts org's Fabric CA server on 127.0.0.1:port (its operations
-// endpoint on port+1; 0: the port it was started on before, or
-// DefaultCAPort), enrolls its registrar, and answers once the CA answers
-// as the org's: our own process, by the org's CA name and certificate. A
-// CA already running for the org is reused. The registrar's secret goes
-// to the server through its environment, never its command line; the
-// server's configuration file, which keeps it, is the org's alone (0600).
+// StartCA starts org's Fabric CA server on 127.0.0.1:port and keeps it
+// running (0: the port it was started on before, or DefaultCAPort; its
+// operations endpoint on the next one), enrolls its registrar, and
+// answers once the CA answers as the org's (ready). A CA already running
+// for the org is reused as it runs. The server's configuration, which
+// keeps the registrar's secret, is the org's alone (0600); no secret is
+// on a command line.
 func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 	o := n.D.Org(orgID)
 	if o == nil {
 		return nil, fmt.Errorf("no org %q in the description", orgID)
 	}
 	if o.Account != "" {
-		return nil, fmt.Errorf("org %s runs as account %s: its commands (org init, org rotate-tls) run its CA as that account while they need it; a CA server kept running is run on the org's own host", o.Name, o.Account)
+		return nil, fmt.Errorf("org %s runs as account %s: its commands (org init, org rotate-tls, ca enroll, …) run its CA as that account while they need it; a CA server kept running is run on the org's own host", o.Name, o.Account)
+	}
+	lock, err := n.lockCA(o) // no command's own server runs meanwhile
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	if c, ok, err := n.runningCA(o); err != nil || ok {
+		return c, err
 	}
 	portFile := filepath.Join(n.L.CAHome(o), "port")
 	if port == 0 {
@@ -77,11 +86,11 @@ func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 			}
 		}
 	}
-	args, env, err := n.caServer(o, port, "127.0.0.1:"+strconv.Itoa(port+1), false)
+	args, err := n.caServer(o, port, "127.0.0.1:"+strconv.Itoa(port+1), false)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := n.start(proc{ID: caID(o), Bin: n.caBin("fabric-ca-server"), Args: args, Env: env}); err != nil {
+	if _, err := n.start(proc{ID: caID(o), Bin: n.caBin("fabric-ca-server"), Args: args}); err != nil {
 		return nil, err
 	}
 	if err := os.WriteFile(portFile, []byte(strconv.Itoa(port)+"\n"), 0o600); err != nil {
@@ -94,14 +103,28 @@ func (n *Net) StartCA(orgID string, port int) (*CA, error) {
 	return c, nil
 }
 
-// answersAs checks that the server at c.url is this org's CA: its name,
-// and the org's CA certificate as its chain.
-func (c *CA) answersAs(orgCA []byte) error {
-	roots := x509.NewCertPool()
-	if !roots.AppendCertsFromPEM(orgCA) {
-		return fmt.Errorf("the org's CA certificate is no PEM")
+// httpClient trusts the CA server's own TLS certificate alone
+// (caServerTLS).
+func (c *CA) httpClient() (*http.Client, error) {
+	cert, _, err := c.n.caServerTLS(c.org)
+	if err != nil {
+		return nil, err
 	}
-	hc := http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}}
+	b, err := os.ReadFile(cert)
+	if err != nil {
+		return nil, err
+	}
+	pinned := x509.NewCertPool()
+	if !pinned.AppendCertsFromPEM(b) {
+		return nil, fmt.Errorf("%s: no certificate", cert)
+	}
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pinned, MinVersion: tls.VersionTLS12}}}, nil
+}
+
+// answersAs checks that the server at c.url (reached through hc, which
+// pins its TLS certificate) is this org's CA: its name, and the org's CA
+// certificate as its chain.
+func (c *CA) answersAs(hc *http.Client, orgCA []byte) error {
 	res, err := hc.Get(c.url + "/cainfo")
 	if err != nil {
 		return err
@@ -154,15 +177,15 @@ var enrolledName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // enterprise, its credit code as certificate attributes) and enrolls it
 // into the org's MSP directory of u (Layout.UserMSP), with the org's
 // node OU rules, CA and TLS roots: Net.Connect(org, u.Name) then acts as
-// it. A name the description gives a user, the admin's, the registrar's
-// or one enrolled before is refused: enrolling never replaces an
-// identity.
+// it. A name the description gives a user (org init enrolls those), the
+// admin's, the registrar's or one enrolled before is refused: enrolling
+// never replaces an identity.
 func (c *CA) Enroll(u User) error {
-	if !enrolledName.MatchString(u.Name) || u.Name == "admin" || u.Name == "registrar" {
+	if !enrolledName.MatchString(u.Name) || strings.EqualFold(u.Name, "admin") || strings.EqualFold(u.Name, "registrar") {
 		return fmt.Errorf("identity %q: a name of letters, digits, '.', '_' and '-' (not admin or registrar)", u.Name)
 	}
 	if slices.ContainsFunc(c.org.Users, func(d User) bool { return d.Name == u.Name }) {
-		return fmt.Errorf("identity %s: the description's user of %s, which the network issued", u.Name, c.org.Name)
+		return fmt.Errorf("identity %s: the description's user of %s, which its org init enrolls", u.Name, c.org.Name)
 	}
 	if !slices.Contains([]string{domain.RoleAuthority, domain.RoleOperator, domain.RoleAgency, domain.RoleExchange, domain.RoleEnterprise,
 		domain.RoleRegulator, domain.RoleClerk, domain.RoleWitness}, u.Role) {
@@ -172,13 +195,19 @@ func (c *CA) Enroll(u User) error {
 	if _, err := os.Stat(dir); err == nil {
 		return fmt.Errorf("identity %s of %s is enrolled already (%s)", u.Name, c.org.Name, dir)
 	}
-	return c.enrollUser(u)
+	return c.enrollUser(u, false)
 }
+
+// userID is the enrollment ID of a user of org o (its certificate's CN,
+// the actor ID the ledger records): name@domain, unique across orgs and
+// apart from the org's nodes' IDs.
+func userID(o *Org, name string) string { return name + "@" + o.Domain }
 
 // enrollUser registers and enrolls a client identity with its role (and
 // an enterprise's credit code) as certificate attributes, into its MSP
-// directory (Layout.UserMSP).
-func (c *CA) enrollUser(u User) error {
+// directory (Layout.UserMSP). again: as enrollment.again (org init, for
+// a described user whose files were lost).
+func (c *CA) enrollUser(u User, again bool) error {
 	attrs := domain.RoleAttribute + "=" + u.Role + ":ecert"
 	if u.Role == domain.RoleEnterprise {
 		if err := domain.ValidateCreditCode("creditCode", u.CreditCode); err != nil {
@@ -186,7 +215,7 @@ func (c *CA) enrollUser(u User) error {
 		}
 		attrs += "," + domain.CreditCodeAttribute + "=" + u.CreditCode + ":ecert"
 	}
-	certPEM, keyPEM, err := c.issue(enrollment{ca: caName(c.org), name: u.Name, typ: "client", attrs: attrs, subject: "O=" + c.org.Domain})
+	certPEM, keyPEM, err := c.issue(enrollment{ca: caName(c.org), name: userID(c.org, u.Name), typ: "client", attrs: attrs, subject: "O=" + c.org.Domain, again: again})
 	if err != nil {
 		return err
 	}
@@ -197,12 +226,24 @@ func (c *CA) enrollUser(u User) error {
 	return writeDir(c.n.L.UserMSP(c.org, u.Name), files)
 }
 
-// Revoke revokes every certificate of the identity named and answers the
-// CA's CRL (PEM) that lists it: what PublishCRL puts among the org's MSP
-// revocation lists.
+// Revoke revokes every certificate of the user named (those of each
+// generation of its enrollment ID too) and answers the CA's CRL (PEM)
+// that lists them: what PublishCRL puts among the org's MSP revocation
+// lists.
 func (c *CA) Revoke(name, reason string) ([]byte, error) {
-	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, "revoke", "-H", c.admin, "-e", name, "-r", reason); err != nil {
-		return nil, err
+	id := userID(c.org, name)
+	for gen := 1; gen < 100; gen++ {
+		eid := id
+		if gen > 1 {
+			eid = "r" + strconv.Itoa(gen) + "." + id
+		}
+		_, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, "revoke", "-H", c.admin, "-e", eid, "-r", reason)
+		if err != nil && gen > 1 && strings.Contains(err.Error(), "not found") {
+			break // no further generation
+		}
+		if err != nil {
+			return nil, fmt.Errorf("revoking %s: %w", eid, err)
+		}
 	}
 	return c.CRL()
 }
@@ -219,8 +260,12 @@ func (c *CA) CRL() ([]byte, error) {
 // cleaned environment: no FABRIC_CA_CLIENT_* of the operator's. What it
 // prints on a failure never shows a secret.
 func (c *CA) client(env []string, args ...string) ([]byte, error) {
-	// The server's TLS certificate is its own CA's: trusted by that root alone.
-	cmd := exec.Command(c.n.caBin("fabric-ca-client"), append(args, "--tls.certfiles", c.n.caRootsOf(c.org).cert)...)
+	// The server's own TLS certificate, pinned (caServerTLS).
+	pinned, _, err := c.n.caServerTLS(c.org)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(c.n.caBin("fabric-ca-client"), append(args, "--tls.certfiles", pinned)...)
 	cmd.Env = append(slices.DeleteFunc(os.Environ(), func(v string) bool { return strings.HasPrefix(v, "FABRIC_CA_") }), env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -70,51 +71,63 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 	return n.acceptPublished(o)
 }
 
-// enrollOrg has the org's CA issue whatever identity the org lacks.
+// enrollOrg has the org's CA issue whatever identity the org lacks (its
+// files are not there: a new node or user, or lost files, issued again
+// under the next generation of its name); the CA is run only when
+// something is lacking. An ordering node whose identity lacks the
+// orderer role (made before its org had a Fabric CA) is stopped and given
+// one. Then it writes the org's verifying MSP.
 func (n *Net) enrollOrg(o *Org, log io.Writer) error {
+	missing := func(path string) bool { _, err := os.Stat(path); return errors.Is(err, fs.ErrNotExist) }
+	id := func(name, typ string) enrollment {
+		return enrollment{ca: caName(o), name: name, typ: typ, subject: "O=" + o.Domain, again: true}
+	}
 	var todo []func(c *CA) error
 	for _, x := range o.Orderers {
 		dir := n.L.NodeCryptoDir(o, x.Name)
-		id := enrollment{ca: caName(o), name: x.Name + "." + o.Domain, typ: ordererOU, subject: "O=" + o.Domain}
-		todo = append(todo, func(c *CA) error { return n.enrollNode(c, dir, id, nodeHosts(x.Name, o, x.Host), "server", log) })
+		if missing(dir) {
+			todo = append(todo, func(c *CA) error {
+				return n.enrollNode(c, dir, id(x.Name+"."+o.Domain, ordererOU), nodeHosts(x.Name, o, x.Host), "server", log)
+			})
+		} else if cert, err := readCert(filepath.Join(dir, "msp", "signcerts", "cert.pem")); err == nil && !slices.Equal(cert.Subject.OrganizationalUnit, []string{ordererOU}) {
+			todo = append(todo, func(c *CA) error { return n.ordererRole(c, x, id(x.Name+"."+o.Domain, ordererOU), log) })
+		}
 	}
 	for _, p := range o.Peers {
-		dir := n.L.NodeCryptoDir(o, p.Name)
-		id := enrollment{ca: caName(o), name: p.Hostname(), typ: "peer", subject: "O=" + o.Domain}
-		todo = append(todo, func(c *CA) error { return n.enrollNode(c, dir, id, nodeHosts(p.Name, o, p.Host), "server", log) })
-		todo = append(todo, func(c *CA) error { return n.enrollChaincodeTLS(c, p) })
+		if dir := n.L.NodeCryptoDir(o, p.Name); missing(dir) {
+			todo = append(todo, func(c *CA) error {
+				return n.enrollNode(c, dir, id(p.Hostname(), "peer"), nodeHosts(p.Name, o, p.Host), "server", log)
+			})
+		}
+		if missing(filepath.Join(n.L.ChaincodeDir(p.ID()), "tls", "server.crt")) {
+			todo = append(todo, func(c *CA) error { return n.enrollChaincodeTLS(c, p) })
+		}
 	}
-	admin := filepath.Dir(n.L.AdminMSP(o))
-	todo = append(todo, func(c *CA) error {
-		return n.enrollNode(c, admin, enrollment{ca: caName(o), name: "Admin@" + o.Domain, typ: "admin", subject: "O=" + o.Domain}, nil, "client", log)
-	})
+	if admin := filepath.Dir(n.L.AdminMSP(o)); missing(admin) {
+		todo = append(todo, func(c *CA) error { return n.enrollNode(c, admin, id("Admin@"+o.Domain, "admin"), nil, "client", log) })
+	}
 	for _, u := range o.Users {
-		todo = append(todo, func(c *CA) error {
-			if _, err := os.Stat(n.L.UserMSP(o, u.Name)); err == nil {
+		if missing(n.L.UserMSP(o, u.Name)) {
+			todo = append(todo, func(c *CA) error {
+				if err := c.enrollUser(u, true); err != nil {
+					return fmt.Errorf("identity %s@%s: %w", u.Name, o.Name, err)
+				}
 				return nil
-			}
-			if err := c.enrollUser(u); err != nil {
-				return fmt.Errorf("identity %s@%s: %w", u.Name, o.Name, err)
-			}
-			return nil
-		})
+			})
+		}
 	}
-	// Roots are made for an org that has none: one whose MSP is there
-	// and whose CA home is not has lost its CA (caServer refuses).
-	_, err := os.Stat(filepath.Join(n.L.OrgDir(o), "msp", "cacerts"))
-	create := errors.Is(err, fs.ErrNotExist)
-	var c *CA
-	for _, step := range todo {
-		if c == nil {
-			var done func()
-			var err error
-			if c, done, err = n.openCA(o, create); err != nil {
+	if len(todo) > 0 {
+		// Roots are made for an org that has none: one whose MSP is there
+		// and whose CA home is not has lost its CA (caServer refuses).
+		c, done, err := n.openCA(o, missing(filepath.Join(n.L.OrgDir(o), "msp", "cacerts")))
+		if err != nil {
+			return err
+		}
+		defer done()
+		for _, step := range todo {
+			if err := step(c); err != nil {
 				return err
 			}
-			defer done()
-		}
-		if err := step(c); err != nil {
-			return err
 		}
 	}
 	files, err := n.mspFiles(o, nil, nil) // the org's verifying MSP
@@ -127,6 +140,41 @@ func (n *Net) enrollOrg(o *Org, log io.Writer) error {
 	}
 	_, err = writeFiles(msp)
 	return err
+}
+
+// ordererRole gives ordering node x a signing identity with the orderer
+// role in place of one without it: the node, if it runs, is stopped
+// first, so none signs with the identity it replaces (up starts it).
+func (n *Net) ordererRole(c *CA, x *Orderer, id enrollment, log io.Writer) error {
+	if _, ok := n.running(x.ID()); ok {
+		if _, err := n.stop(x.ID(), 10*time.Second); err != nil {
+			return err
+		}
+	}
+	certPEM, keyPEM, err := c.issue(id)
+	if err != nil {
+		return err
+	}
+	files, err := n.mspFiles(c.org, certPEM, keyPEM)
+	if err != nil {
+		return err
+	}
+	msp := filepath.Join(n.L.NodeCryptoDir(c.org, x.Name), "msp")
+	if err := os.RemoveAll(msp + ".next"); err != nil {
+		return err
+	}
+	if err := writeDir(msp+".next", files); err != nil {
+		return err
+	}
+	replaced := msp + ".replaced-" + time.Now().UTC().Format("20060102T150405")
+	if err := os.Rename(msp, replaced); err != nil {
+		return err
+	}
+	if err := os.Rename(msp+".next", msp); err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "  %s signs blocks as an orderer-role identity (its identity before: %s)\n", x.ID(), replaced)
+	return nil
 }
 
 // initOrgAs runs `dataledger org init` for an org as its own account:
@@ -343,14 +391,6 @@ func (n *Net) acceptPublished(o *Org) ([]string, error) {
 	return writeFiles(offered)
 }
 
-func sans(host string) []string {
-	out := []string{"localhost", "127.0.0.1"}
-	if host != "localhost" && host != "127.0.0.1" {
-		out = append(out, host)
-	}
-	return out
-}
-
 // EnrollUser has org's CA issue an identity with a role attribute (as
 // the org's own CA may: a role proves only what its org says), kept with
 // the org's other identities; an identity already there is left as it is.
@@ -372,7 +412,7 @@ func (n *Net) EnrollUser(orgID string, u User) error {
 		return err
 	}
 	defer done()
-	return c.enrollUser(u)
+	return c.enrollUser(u, true)
 }
 
 // enrollChaincodeTLS gives a peer's chaincode server a TLS key and
@@ -384,17 +424,14 @@ func (n *Net) enrollChaincodeTLS(c *CA, p *Peer) error {
 		return nil
 	}
 	hosts := append([]string{"chaincode." + p.Hostname()}, sans(p.Host)...)
-	certPEM, keyPEM, err := c.issue(enrollment{ca: tlsCAName(c.org), name: "chaincode." + p.Hostname(), typ: "client", hosts: hosts, subject: "O=" + c.org.Domain})
+	certPEM, keyPEM, err := c.issue(enrollment{ca: tlsCAName(c.org), name: "chaincode." + p.Hostname(), typ: "client", hosts: hosts, subject: "O=" + c.org.Domain, again: true})
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.RemoveAll(dir); err != nil { // a pair not completed
 		return err
 	}
-	if err := os.WriteFile(filepath.Join(dir, "server.key"), keyPEM, 0o600); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, "server.crt"), certPEM, 0o644)
+	return writeDir(dir, map[string][]byte{"server.key": keyPEM, "server.crt": certPEM})
 }
 
 // writeYAML writes v as YAML through n.writeFile (inside an org's

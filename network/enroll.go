@@ -1,12 +1,17 @@
 package network
 
 import (
-	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/big"
 	"net"
 	"os"
 	"os/exec"
@@ -47,32 +52,26 @@ func (l Layout) registrarHome(o *Org, caname string) string {
 	return filepath.Join(l.CAHome(o), "registrar")
 }
 
-// caRoots are the files an org's CAs sign with: the server's own
-// (made by it) or, for an org whose roots were made before it had a
-// Fabric CA, those. A root certificate file that is absent means the CA
-// is not made yet.
+// caRoots are the files an org's CAs sign with. A root certificate file
+// that is absent means the CA is not made yet.
 type caRoots struct {
 	cert, key       string // the identity CA ("" key: in the server's keystore)
 	tlsCert, tlsKey string
 }
 
+// caRootsOf is where the org's roots are: the server's own, which it made
+// (serverRoots), or, for an org whose roots were made before it had a
+// Fabric CA (both keys in OrgDir/ca and OrgDir/tlsca), those
+// (importedRoots), which the server is given to sign with.
 func (n *Net) caRootsOf(o *Org) caRoots {
-	older := func(sub, prefix string) (string, string) {
-		cert := filepath.Join(n.L.OrgDir(o), sub, prefix+o.Domain+"-cert.pem")
-		key := filepath.Join(n.L.OrgDir(o), sub, "priv_sk")
-		if _, err := os.Stat(key); err == nil {
-			return cert, key
-		}
-		return "", ""
+	imported := caRoots{
+		cert: filepath.Join(n.L.OrgDir(o), "ca", "ca."+o.Domain+"-cert.pem"), key: filepath.Join(n.L.OrgDir(o), "ca", "priv_sk"),
+		tlsCert: filepath.Join(n.L.OrgDir(o), "tlsca", "tlsca."+o.Domain+"-cert.pem"), tlsKey: filepath.Join(n.L.OrgDir(o), "tlsca", "priv_sk"),
 	}
-	r := caRoots{cert: filepath.Join(n.L.caServerHome(o), "ca-cert.pem"), tlsCert: filepath.Join(n.L.tlsCAHome(o), "ca-cert.pem")}
-	if c, k := older("ca", "ca."); c != "" {
-		r.cert, r.key = c, k
+	if _, err := os.Stat(imported.key); err == nil {
+		return imported
 	}
-	if c, k := older("tlsca", "tlsca."); c != "" {
-		r.tlsCert, r.tlsKey = c, k
-	}
-	return r
+	return caRoots{cert: filepath.Join(n.L.caServerHome(o), "ca-cert.pem"), tlsCert: filepath.Join(n.L.tlsCAHome(o), "ca-cert.pem")}
 }
 
 // caServer is how the org's server is started: its configuration
@@ -80,31 +79,30 @@ func (n *Net) caRootsOf(o *Org) caRoots {
 // create admits a server whose roots are not made yet (org init of a
 // new org); otherwise a missing root is refused, so a lost CA home never
 // makes a new root in silence.
-func (n *Net) caServer(o *Org, port int, operations string, create bool) (args, env []string, err error) {
-	dir := n.L.CAHome(o)
-	if err := os.MkdirAll(n.L.tlsCAHome(o), 0o700); err != nil {
-		return nil, nil, err
+func (n *Net) caServer(o *Org, port int, operations string, create bool) ([]string, error) {
+	roots := n.caRootsOf(o)
+	for _, f := range []string{roots.cert, roots.tlsCert} {
+		if _, err := os.Stat(f); err != nil && !create {
+			return nil, fmt.Errorf("the CA of %s has no root %s: initialise the org first (dataledger org init --org %s); a CA whose home was lost is restored from its backup, never made anew (the channels trust its root)", o.Name, f, o.MSPID)
+		}
 	}
-	secretFile := filepath.Join(dir, "registrar.secret")
+	if err := os.MkdirAll(n.L.tlsCAHome(o), 0o700); err != nil {
+		return nil, err
+	}
+	secretFile := filepath.Join(n.L.CAHome(o), "registrar.secret")
 	secret, err := os.ReadFile(secretFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		secret = []byte(randomSecret())
 		err = os.WriteFile(secretFile, secret, 0o600)
 	}
 	if err != nil {
-		return nil, nil, err
-	}
-	roots := n.caRootsOf(o)
-	for _, f := range []string{roots.cert, roots.tlsCert} {
-		if _, err := os.Stat(f); err != nil && !create {
-			return nil, nil, fmt.Errorf("the CA of %s has no root %s: initialise the org first (dataledger org init --org %s); a CA whose home was lost is restored from its backup, never made anew (the channels trust its root)", o.Name, f, o.MSPID)
-		}
+		return nil, err
 	}
 	// Each CA's configuration is written here, whole: its name, subject,
 	// root, keystore and database (what the TLS CA leaves unset, the
 	// server copies from the identity CA's), the registrar, the profiles
 	// it issues by. It keeps the registrar's secret: the org's alone.
-	config := func(name, cn, certfile, keyfile, home string) map[string]any {
+	config := func(name, cn, certfile, keyfile, home string, profiles map[string]any) map[string]any {
 		return map[string]any{
 			"ca":  map[string]any{"name": name, "certfile": certfile, "keyfile": keyfile},
 			"csr": map[string]any{"cn": cn, "names": []map[string]string{{"O": o.Domain}}, "keyrequest": map[string]any{"algo": "ecdsa", "size": 256}, "ca": map[string]any{"expiry": "131400h", "pathlength": 1}},
@@ -116,13 +114,14 @@ func (n *Net) caServer(o *Org, port int, operations string, create bool) (args, 
 			"db":    map[string]any{"type": "sqlite3", "datasource": filepath.Join(home, "fabric-ca-server.db")},
 			"bccsp": map[string]any{"default": "SW", "sw": map[string]any{"hash": "SHA2", "security": 256, "filekeystore": map[string]any{"keystore": filepath.Join(home, "msp", "keystore")}}},
 			"signing": map[string]any{
-				"default": map[string]any{"usage": []string{"digital signature"}, "expiry": "8760h"},
-				"profiles": map[string]any{
-					"tls": map[string]any{"usage": []string{"signing", "key encipherment", "server auth", "client auth", "key agreement"}, "expiry": "8760h"},
-				},
+				"default":  map[string]any{"usage": []string{"digital signature"}, "expiry": "8760h"},
+				"profiles": profiles,
 			},
 		}
 	}
+	// Only the TLS CA issues for TLS: the identity CA's certificates name
+	// no host and serve no TLS.
+	tlsProfile := map[string]any{"tls": map[string]any{"usage": []string{"signing", "key encipherment", "server auth", "client auth", "key agreement"}, "expiry": "8760h"}}
 	write := func(path string, v map[string]any) error {
 		b, err := yaml.Marshal(v)
 		if err != nil {
@@ -131,34 +130,78 @@ func (n *Net) caServer(o *Org, port int, operations string, create bool) (args, 
 		return os.WriteFile(path, b, 0o600)
 	}
 	tlsConfig := filepath.Join(n.L.tlsCAHome(o), "fabric-ca-config.yaml")
-	if err := write(tlsConfig, config(tlsCAName(o), "tlsca."+o.Domain, roots.tlsCert, roots.tlsKey, n.L.tlsCAHome(o))); err != nil {
-		return nil, nil, err
+	if err := write(tlsConfig, config(tlsCAName(o), "tlsca."+o.Domain, roots.tlsCert, roots.tlsKey, n.L.tlsCAHome(o), tlsProfile)); err != nil {
+		return nil, err
 	}
-	main := config(caName(o), "ca."+o.Domain, roots.cert, roots.key, n.L.caServerHome(o))
-	// TLS, its certificate issued by the CA itself for 127.0.0.1: the
-	// client trusts the org's root alone, so no other program that took
-	// the port first is sent a secret.
-	main["tls"] = map[string]any{"enabled": true, "certfile": filepath.Join(n.L.caServerHome(o), "tls-cert.pem"), "keyfile": ""}
-	main["csr"].(map[string]any)["hosts"] = []string{"127.0.0.1", "localhost"}
+	main := config(caName(o), "ca."+o.Domain, roots.cert, roots.key, n.L.caServerHome(o), map[string]any{})
+	// TLS with a key of the server's own, its certificate pinned by every
+	// client: no other program that took the port first is sent a
+	// secret, whatever certificate it holds.
+	tlsCert, tlsKey, err := n.caServerTLS(o)
+	if err != nil {
+		return nil, err
+	}
+	main["tls"] = map[string]any{"enabled": true, "certfile": tlsCert, "keyfile": tlsKey}
 	main["cafiles"] = []string{tlsConfig}
 	main["operations"] = map[string]any{"listenAddress": operations, "tls": map[string]any{"enabled": false}}
 	serverConfig := filepath.Join(n.L.caServerHome(o), "fabric-ca-server-config.yaml")
 	if err := write(serverConfig, main); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return []string{"start", "-H", n.L.caServerHome(o), "-c", serverConfig, "--address", "127.0.0.1", "--port", strconv.Itoa(port)}, nil, nil
+	return []string{"start", "-H", n.L.caServerHome(o), "-c", serverConfig, "--address", "127.0.0.1", "--port", strconv.Itoa(port)}, nil
+}
+
+// caServerTLS is the CA server's TLS certificate and key, made once
+// (self-signed, for 127.0.0.1): what its clients pin.
+func (n *Net) caServerTLS(o *Org) (cert, key string, err error) {
+	cert, key = filepath.Join(n.L.CAHome(o), "server-tls", "cert.pem"), filepath.Join(n.L.CAHome(o), "server-tls", "key.pem")
+	if _, err := os.Stat(cert); err == nil {
+		return cert, key, nil
+	}
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return "", "", err
+	}
+	serial, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	tmpl := &x509.Certificate{SerialNumber: serial, Subject: pkix.Name{Organization: []string{o.Domain}, CommonName: "ca server of " + o.Domain},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(15, 0, 0),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		return "", "", err
+	}
+	kd, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		return "", "", err
+	}
+	// The pair whole or not at all: the certificate is written last.
+	if err := writeDir(filepath.Dir(cert), map[string][]byte{
+		"key.pem":  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd}),
+		"cert.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+	}); err != nil {
+		return "", "", err
+	}
+	return cert, key, nil
 }
 
 // ready waits until the CA at c.url answers as the org's (answersAs)
 // while alive says its process lives, then enrolls the registrar with
-// each CA where it is not yet.
+// each CA where it is not yet, and renews its certificate (a new key,
+// fabric-ca-client reenroll) once less than a quarter of its life is
+// left: its secret enrolls once, so a registrar left to expire could
+// never register, revoke or sign a CRL again.
 func (c *CA) ready(alive func() bool, log string) error {
-	roots := c.n.caRootsOf(c.org)
+	hc, err := c.httpClient()
+	if err != nil {
+		return err
+	}
+	defer hc.CloseIdleConnections()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		orgCA, err := os.ReadFile(roots.cert)
+		orgCA, err := os.ReadFile(c.n.caRootsOf(c.org).cert) // a new CA makes it as it starts
 		if err == nil {
-			err = c.answersAs(orgCA)
+			err = c.answersAs(hc, orgCA)
 		}
 		if err == nil {
 			break
@@ -168,19 +211,23 @@ func (c *CA) ready(alive func() bool, log string) error {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	_ = os.Chmod(filepath.Join(c.home, "fabric-ca-server-config.yaml"), 0o600) // it keeps the registrar's secret
 	secret, err := os.ReadFile(filepath.Join(c.n.L.CAHome(c.org), "registrar.secret"))
 	if err != nil {
 		return err
 	}
 	for _, caname := range []string{caName(c.org), tlsCAName(c.org)} {
 		home := c.n.L.registrarHome(c.org, caname)
-		if _, err := os.Stat(filepath.Join(home, "msp", "signcerts", "cert.pem")); err == nil {
-			continue
+		cert, err := readCert(filepath.Join(home, "msp", "signcerts", "cert.pem"))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			_, err = c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith("registrar", string(secret))}, "enroll", "-H", home, "--caname", caname,
+				"--csr.names", "O="+c.org.Domain, "--csr.hosts", "")
+		case err == nil && time.Until(cert.NotAfter) < cert.NotAfter.Sub(cert.NotBefore)/4:
+			_, err = c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, "reenroll", "-H", home, "--caname", caname,
+				"--csr.names", "O="+c.org.Domain, "--csr.hosts", "")
 		}
-		if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith("registrar", string(secret))}, "enroll", "-H", home, "--caname", caname,
-			"--csr.names", "O="+c.org.Domain, "--csr.hosts", ""); err != nil {
-			return err
+		if err != nil {
+			return fmt.Errorf("the registrar of %s: %w", caname, err)
 		}
 	}
 	return nil
@@ -190,29 +237,16 @@ func (c *CA) ready(alive func() bool, log string) error {
 // (StartCA), or else a server of its own for as long as the command
 // needs it (done stops it), on a free port of 127.0.0.1. create: as
 // caServer.
-func (n *Net) openCA(o *Org, create bool) (c *CA, done func(), err error) {
-	if _, up := n.running(caID(o)); up {
-		b, err := os.ReadFile(filepath.Join(n.L.CAHome(o), "port"))
-		if port, perr := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && perr == nil {
-			c := n.caAt(o, port)
-			if err := c.ready(func() bool { _, up := n.running(caID(o)); return up }, n.L.LogFile(caID(o))); err != nil {
-				return nil, nil, err
-			}
-			return c, func() {}, nil
-		}
-	}
-	// One server at a time over the org's CA databases: a second command
-	// waits for the first to finish with them.
-	if err := os.MkdirAll(n.L.CAHome(o), 0o700); err != nil {
-		return nil, nil, err
-	}
-	lock, err := os.OpenFile(filepath.Join(n.L.CAHome(o), "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+func (n *Net) openCA(o *Org, create bool) (*CA, func(), error) {
+	// One server at a time over the org's CA databases: a command waits
+	// for another to finish with them (StartCA takes the lock too).
+	lock, err := n.lockCA(o)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+	if c, ok, err := n.runningCA(o); err != nil || ok {
 		lock.Close()
-		return nil, nil, err
+		return c, func() {}, err
 	}
 	run, stop, err := n.runCA(o, create)
 	if err != nil {
@@ -222,13 +256,49 @@ func (n *Net) openCA(o *Org, create bool) (c *CA, done func(), err error) {
 	return run, func() { stop(); lock.Close() }, nil
 }
 
+// lockCA takes the org's CA lock (released by closing the file).
+func (n *Net) lockCA(o *Org) (*os.File, error) {
+	if err := os.MkdirAll(n.L.CAHome(o), 0o700); err != nil {
+		return nil, err
+	}
+	lock, err := os.OpenFile(filepath.Join(n.L.CAHome(o), "lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		lock.Close()
+		return nil, err
+	}
+	return lock, nil
+}
+
+// runningCA is the CA StartCA keeps running for the org, if it runs.
+func (n *Net) runningCA(o *Org) (*CA, bool, error) {
+	if _, up := n.running(caID(o)); !up {
+		return nil, false, nil
+	}
+	b, err := os.ReadFile(filepath.Join(n.L.CAHome(o), "port"))
+	if err != nil {
+		return nil, false, err
+	}
+	port, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, false, fmt.Errorf("the port of the CA of %s: %w", o.Name, err)
+	}
+	c := n.caAt(o, port)
+	if err := c.ready(func() bool { _, up := n.running(caID(o)); return up }, n.L.LogFile(caID(o))); err != nil {
+		return nil, false, err
+	}
+	return c, true, nil
+}
+
 // runCA runs the org's CA server as a child of this command (openCA).
 func (n *Net) runCA(o *Org, create bool) (*CA, func(), error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, err
 	}
-	args, env, err := n.caServer(o, port, "127.0.0.1:0", create)
+	args, err := n.caServer(o, port, "127.0.0.1:0", create)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -238,7 +308,7 @@ func (n *Net) runCA(o *Org, create bool) (*CA, func(), error) {
 		return nil, nil, err
 	}
 	cmd := exec.Command(n.caBin("fabric-ca-server"), args...)
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + n.L.CAHome(o)}, env...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + n.L.CAHome(o)}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// It ends with this command, even one that crashes (no thread of
 	// ours is locked, so the one that started it lives as long as we do).
@@ -294,88 +364,63 @@ type enrollment struct {
 	name    string   // its enrollment ID (the certificate's CN)
 	typ     string   // peer, orderer, admin or client: the identity's node OU
 	attrs   string   // attributes in its certificate (fabric-ca-client --id.attrs)
-	hosts   []string // a TLS certificate's names (the tls profile)
+	hosts   []string // a TLS certificate's names
 	subject string   // the subject's other names (fabric-ca-client --csr.names)
+	// again: the org's own command issues this identity anew (its files
+	// were lost, or a rotation): where its name is registered already, the
+	// next free generation of it is ("r2.<name>", …). A name a user chose
+	// is never issued again.
+	again bool
 }
 
 // issue registers e with its CA (a secret that enrolls once, never shown)
 // and enrolls it with a key made for it: the certificate and key, PEM. An
-// ID registered before is refused by the CA: an identity is never issued
-// twice under one name.
+// ID registered before is refused by the CA (e.again: the next
+// generation of the name is registered instead): an enrollment ID is
+// never issued twice.
 func (c *CA) issue(e enrollment) (certPEM, keyPEM []byte, err error) {
 	secret := randomSecret()
-	reg := []string{"register", "-H", c.n.L.registrarHome(c.org, e.ca), "--caname", e.ca, "--id.name", e.name, "--id.type", e.typ}
-	if e.attrs != "" {
-		reg = append(reg, "--id.attrs", e.attrs)
-	}
-	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url, "FABRIC_CA_CLIENT_ID_SECRET=" + secret}, reg...); err != nil {
-		return nil, nil, err
+	name := e.name
+	for gen := 2; ; gen++ {
+		reg := []string{"register", "-H", c.n.L.registrarHome(c.org, e.ca), "--caname", e.ca, "--id.name", name, "--id.type", e.typ}
+		if e.attrs != "" {
+			reg = append(reg, "--id.attrs", e.attrs)
+		}
+		_, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url, "FABRIC_CA_CLIENT_ID_SECRET=" + secret}, reg...)
+		if err == nil {
+			break
+		}
+		if !e.again || !strings.Contains(err.Error(), "is already registered") || gen > 99 {
+			return nil, nil, fmt.Errorf("registering %s (%s) with %s: %w", name, e.typ, e.ca, err)
+		}
+		name = "r" + strconv.Itoa(gen) + "." + e.name
 	}
 	tmp, err := os.MkdirTemp(c.n.L.CAHome(c.org), ".enrolling-")
 	if err != nil {
 		return nil, nil, err
 	}
-	defer os.RemoveAll(tmp)
-	enroll := []string{"enroll", "-H", filepath.Join(tmp, "client"), "-M", filepath.Join(tmp, "msp"), "--caname", e.ca, "--csr.cn", e.name}
+	defer os.RemoveAll(tmp) // an enrollment not completed leaves no key
+	enroll := []string{"enroll", "-H", filepath.Join(tmp, "client"), "-M", filepath.Join(tmp, "msp"), "--caname", e.ca, "--csr.cn", name}
 	if e.subject != "" {
 		enroll = append(enroll, "--csr.names", e.subject)
 	}
-	if len(e.hosts) > 0 {
-		enroll = append(enroll, "--enrollment.profile", "tls", "--csr.hosts", strings.Join(e.hosts, ","))
-	} else {
-		enroll = append(enroll, "--csr.hosts", "") // no names: not the host it was enrolled on
+	if e.ca == tlsCAName(c.org) {
+		enroll = append(enroll, "--enrollment.profile", "tls")
 	}
-	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith(e.name, secret)}, enroll...); err != nil {
-		return nil, nil, err
+	// Its names, or none: never the host it was enrolled on.
+	enroll = append(enroll, "--csr.hosts", strings.Join(e.hosts, ","))
+	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith(name, secret)}, enroll...); err != nil {
+		return nil, nil, fmt.Errorf("enrolling %s (%s) with %s: %w", name, e.typ, e.ca, err)
 	}
 	if certPEM, err = os.ReadFile(filepath.Join(tmp, "msp", "signcerts", "cert.pem")); err != nil {
 		return nil, nil, err
 	}
 	keys, _ := filepath.Glob(filepath.Join(tmp, "msp", "keystore", "*_sk"))
 	if len(keys) != 1 {
-		return nil, nil, fmt.Errorf("enrolling %s: want one key, found %d", e.name, len(keys))
+		return nil, nil, fmt.Errorf("enrolling %s: want one key, found %d", name, len(keys))
 	}
 	keyPEM, err = os.ReadFile(keys[0])
 	return certPEM, keyPEM, err
-}
-
-// reissue has the CA named issue a new key's certificate to the identity
-// whose certificate and key are given (fabric-ca-client reenroll: the
-// identity proves itself with them, no secret), with the TLS names
-// hosts.
-func (c *CA) reissue(caname string, certPEM, keyPEM []byte, hosts []string) ([]byte, []byte, error) {
-	tmp, err := os.MkdirTemp(c.n.L.CAHome(c.org), ".reenrolling-")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer os.RemoveAll(tmp)
-	msp := filepath.Join(tmp, "msp")
-	for name, b := range map[string][]byte{"signcerts/cert.pem": certPEM, "keystore/key_sk": keyPEM} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(msp, name)), 0o700); err != nil {
-			return nil, nil, err
-		}
-		if err := os.WriteFile(filepath.Join(msp, name), b, 0o600); err != nil {
-			return nil, nil, err
-		}
-	}
-	args := []string{"reenroll", "-H", filepath.Join(tmp, "client"), "-M", msp, "--caname", caname, "--csr.keyrequest.reusekey=false", "--csr.names", "O=" + c.org.Domain}
-	if len(hosts) > 0 {
-		args = append(args, "--enrollment.profile", "tls", "--csr.hosts", strings.Join(hosts, ","))
-	}
-	if _, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, args...); err != nil {
-		return nil, nil, err
-	}
-	cert, err := os.ReadFile(filepath.Join(msp, "signcerts", "cert.pem"))
-	if err != nil {
-		return nil, nil, err
-	}
-	keys, _ := filepath.Glob(filepath.Join(msp, "keystore", "*_sk"))
-	for _, k := range keys {
-		if b, err := os.ReadFile(k); err == nil && !bytes.Equal(b, keyPEM) {
-			return cert, b, nil
-		}
-	}
-	return nil, nil, fmt.Errorf("reenrolling with the CA %s: no new key was made", caname)
 }
 
 // rootFiles are the MSP's root certificate file names (the org's node OU
@@ -432,9 +477,6 @@ func writeDir(dir string, files map[string][]byte) error {
 // identity and its TLS key for the names hosts, each from its CA, in dir
 // (msp/, tls/), unless it has them.
 func (n *Net) enrollNode(c *CA, dir string, id enrollment, hosts []string, tlsKind string, log io.Writer) error {
-	if _, err := os.Stat(dir); err == nil {
-		return nil
-	}
 	certPEM, keyPEM, err := c.issue(id)
 	if err != nil {
 		return err
@@ -447,15 +489,12 @@ func (n *Net) enrollNode(c *CA, dir string, id enrollment, hosts []string, tlsKi
 	for name, b := range files {
 		out["msp/"+name] = b
 	}
-	tlsID := enrollment{ca: tlsCAName(c.org), name: id.name, typ: id.typ, hosts: hosts, subject: id.subject}
-	if len(tlsID.hosts) == 0 {
-		tlsID.hosts = []string{id.name}
-	}
-	tlsCert, tlsKey, err := c.issue(tlsID)
+	tlsCert, tlsKey, err := c.issue(enrollment{ca: tlsCAName(c.org), name: id.name, typ: id.typ, hosts: hosts, subject: id.subject, again: id.again})
 	if err != nil {
 		return err
 	}
-	out["tls/"+tlsKind+".crt"], out["tls/"+tlsKind+".key"], out["tls/ca.crt"] = tlsCert, tlsKey, files["tlscacerts/tlsca."+c.org.Domain+"-cert.pem"]
+	_, tlsRoot := rootFiles(c.org)
+	out["tls/"+tlsKind+".crt"], out["tls/"+tlsKind+".key"], out["tls/ca.crt"] = tlsCert, tlsKey, files["tlscacerts/"+tlsRoot]
 	if err := writeDir(dir, out); err != nil {
 		return err
 	}
@@ -464,9 +503,19 @@ func (n *Net) enrollNode(c *CA, dir string, id enrollment, hosts []string, tlsKi
 }
 
 // nodeHosts are a node's TLS names: its host name in the org's domain,
-// its short name, and the addresses it is reached by.
+// its short name, and the addresses it is reached by (sans).
 func nodeHosts(name string, o *Org, host string) []string {
 	return append([]string{name + "." + o.Domain, name}, sans(host)...)
+}
+
+// sans are the names a node is reached by: localhost and 127.0.0.1, and
+// its host.
+func sans(host string) []string {
+	out := []string{"localhost", "127.0.0.1"}
+	if host != "localhost" && host != "127.0.0.1" {
+		out = append(out, host)
+	}
+	return out
 }
 
 // OpenCA is org's CA for a command of the org (enroll, revoke, a CRL):

@@ -69,7 +69,8 @@ func (l Layout) OrgMSPDir(o *Org) string { return filepath.Join(l.PublicDir(o), 
 
 // TLSCACert is the org's TLS root certificate as it publishes it.
 func (l Layout) TLSCACert(o *Org) string {
-	return filepath.Join(l.OrgMSPDir(o), "tlscacerts", "tlsca."+o.Domain+"-cert.pem")
+	_, tls := rootFiles(o)
+	return filepath.Join(l.OrgMSPDir(o), "tlscacerts", tls)
 }
 
 // OrdererTLSCert is an orderer's TLS certificate as its org publishes it
@@ -78,8 +79,8 @@ func (l Layout) OrdererTLSCert(x *Orderer) string {
 	return filepath.Join(l.PublicDir(x.org), "orderers", x.ID()+"-tls.crt")
 }
 
-// NodeCryptoDir holds a node's msp/ and tls/ (orderers are generated as
-// nodes of the org that runs them).
+// NodeCryptoDir holds a node's msp/ and tls/ (orderers and peers alike,
+// under the org that runs them).
 func (l Layout) NodeCryptoDir(o *Org, host string) string {
 	return filepath.Join(l.OrgDir(o), "peers", host+"."+o.Domain)
 }

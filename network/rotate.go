@@ -64,8 +64,8 @@ func (d *Description) Orderer(id string) *Orderer {
 }
 
 // IssueNextTLS is the org's step of a rotation: orderer id gets a next TLS
-// key and certificate from its org's TLS CA, with the names and uses of
-// the one in use, and the org offers the certificate. It is the org's own
+// key and certificate from its org's TLS CA, for the names of the one in
+// use, and the org offers the certificate. It is the org's own
 // command: where the org runs as an account, root runs it as that account
 // and then accepts what it offers. It answers the published certificate's
 // path (the offered one, run as the account: root publishes it). A
@@ -88,6 +88,13 @@ func (n *Net) IssueNextTLS(id string, log io.Writer) (string, error) {
 		}
 		return n.L.OrdererNextTLSCert(x), nil
 	}
+	// The org's CA held from the check to the write: a second rotation
+	// of the same orderer waits, then finds this one.
+	c, done, err := n.openCA(o, false)
+	if err != nil {
+		return "", err
+	}
+	defer done()
 	dir := n.L.NextTLSDir(x)
 	if _, err := os.Stat(filepath.Join(dir, "server.crt")); err == nil {
 		return "", fmt.Errorf("%s has a next TLS certificate already (%s): name it on every channel the orderer is a consenter of (dataledger channel propose --rotate-tls %s) and run up. Removing %s starts again only if no channel names it yet: its key would be lost", id, dir, id, dir)
@@ -96,27 +103,18 @@ func (n *Net) IssueNextTLS(id string, log io.Writer) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s's TLS certificate in use: %w", id, err)
 	}
-	curKey, err := n.readRegular(filepath.Join(filepath.Dir(dir), "server.key"))
-	if err != nil {
-		return "", fmt.Errorf("%s's TLS key in use: %w", id, err)
-	}
 	certs, err := parseCerts(curPEM)
 	if err != nil || len(certs) != 1 {
 		return "", fmt.Errorf("%s's TLS certificate in use: want one certificate (%d, %v)", id, len(certs), err)
 	}
 	cur := certs[0]
-	// The TLS CA issues it to the identity the one in use proves (a
-	// reenrollment: no secret), for the same names.
+	// The TLS CA issues it, registered by the org's registrar (the next
+	// generation of the orderer's name), for the names of the one in use.
 	hosts := slices.Clone(cur.DNSNames)
 	for _, ip := range cur.IPAddresses {
 		hosts = append(hosts, ip.String())
 	}
-	c, done, err := n.openCA(o, false)
-	if err != nil {
-		return "", err
-	}
-	certPEM, keyPEM, err := c.reissue(tlsCAName(o), curPEM, curKey, hosts)
-	done()
+	certPEM, keyPEM, err := c.issue(enrollment{ca: tlsCAName(o), name: x.Name + "." + o.Domain, typ: ordererOU, hosts: hosts, subject: "O=" + o.Domain, again: true})
 	if err != nil {
 		return "", err
 	}

@@ -24,7 +24,7 @@ func (n *Net) Up(toolsDir string) error {
 	const total = 6
 	begin := time.Now()
 	done := n.step(1, total, "Fabric "+fabricbin.Version+" binaries")
-	if err := done(fabricbin.Ensure(toolsDir, n.Out)); err != nil {
+	if err := done(fabricbin.EnsureAll(toolsDir, n.Out)); err != nil {
 		return err
 	}
 	if err := n.prepareAccounts(); err != nil {

@@ -36,7 +36,7 @@ org gains a node: only the new node is enrolled. Prints the public files.`,
 			if err != nil {
 				return err
 			}
-			if err := fabricbin.Ensure(netFlags.tools, cmd.ErrOrStderr()); err != nil {
+			if err := fabricbin.EnsureAll(netFlags.tools, cmd.ErrOrStderr()); err != nil {
 				return err
 			}
 			files, err := n.InitOrg(org, cmd.ErrOrStderr())

@@ -103,6 +103,16 @@ func (k kit) present() bool {
 // the module that pins Fabric (network/fabrictools). Progress goes to log.
 func Ensure(toolsDir string, log io.Writer) error { return fabric.ensure(toolsDir, log) }
 
+// EnsureAll builds Fabric's binaries (toolsDir pins them) and Fabric
+// CA's (pinned by the catools module beside it) unless they are cached:
+// every network runs both, each org's identities come from its CA.
+func EnsureAll(toolsDir string, log io.Writer) error {
+	if err := Ensure(toolsDir, log); err != nil {
+		return err
+	}
+	return EnsureCA(filepath.Join(filepath.Dir(toolsDir), "catools"), log)
+}
+
 // EnsureCA builds the Fabric CA binaries unless they are cached. toolsDir
 // is the module that pins Fabric CA (network/catools).
 func EnsureCA(toolsDir string, log io.Writer) error { return fabricCA.ensure(toolsDir, log) }
