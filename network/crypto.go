@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -20,14 +21,34 @@ import (
 )
 
 // generateCrypto has every org make its own material (InitOrg): each in
-// its own directory, each publishing what the others need.
+// its own directory, each publishing what the others need. The orgs are
+// independent (each its own CA, lock and directories), so they make it
+// at once; the first failure is answered.
 func (n *Net) generateCrypto(log io.Writer) error {
-	for _, o := range n.D.Orgs {
-		if _, err := n.InitOrg(o.MSPID, log); err != nil {
-			return err
-		}
+	out := &lockedWriter{w: log}
+	errs := make([]error, len(n.D.Orgs))
+	var wg sync.WaitGroup
+	for i, o := range n.D.Orgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = n.InitOrg(o.MSPID, out)
+		}()
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// lockedWriter is a writer several goroutines share, a Write at a time.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // InitOrg makes what one org needs to take part, in its own directory
@@ -197,8 +218,9 @@ func (n *Net) asAccount(o *Org, cred *syscall.Credential, log io.Writer, args ..
 	}
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(filepath.Join(n.BinDir, "dataledger"), append(args, "--home", n.L.Home, "--description", n.DescriptionPath)...)
-	// Fabric's binaries as linked into the home, which the account reaches.
-	cmd.Env = append(os.Environ(), "DATALEDGER_FABRIC_DIR="+n.L.path("fabric"))
+	// Fabric's and Fabric CA's binaries as linked into the home, which the
+	// account reaches.
+	cmd.Env = append(os.Environ(), "DATALEDGER_FABRIC_DIR="+n.L.path("fabric"), "DATALEDGER_FABRIC_CA_DIR="+n.L.path("fabric-ca"))
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
 	err := cmd.Run()

@@ -49,4 +49,4 @@ echo "== unit tests"
 go test -count=1 $(go list ./... | grep -v /integration)
 
 echo "== integration tests (real network)"
-go test -count=1 -timeout 20m -v ./integration/ 2>&1 | tee integration-test.log
+go test -count=1 -timeout 30m -v ./integration/ 2>&1 | tee integration-test.log
