@@ -9,8 +9,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
@@ -181,8 +183,8 @@ var enrolledName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 // admin's, the registrar's or one enrolled before is refused: enrolling
 // never replaces an identity.
 func (c *CA) Enroll(u User) error {
-	if !enrolledName.MatchString(u.Name) || strings.EqualFold(u.Name, "admin") || strings.EqualFold(u.Name, "registrar") {
-		return fmt.Errorf("identity %q: a name of letters, digits, '.', '_' and '-' (not admin or registrar)", u.Name)
+	if !enrolledName.MatchString(u.Name) || strings.EqualFold(u.Name, "admin") || strings.EqualFold(u.Name, "registrar") || generationName.MatchString(u.Name) {
+		return fmt.Errorf("identity %q: a name of letters, digits, '.', '_' and '-' (not admin or registrar, not r<n>.<name>: the CA's name for an identity issued again)", u.Name)
 	}
 	if slices.ContainsFunc(c.org.Users, func(d User) bool { return d.Name == u.Name }) {
 		return fmt.Errorf("identity %s: the description's user of %s, which its org init enrolls", u.Name, c.org.Name)
@@ -197,6 +199,9 @@ func (c *CA) Enroll(u User) error {
 	}
 	return c.enrollUser(u, false)
 }
+
+// generationName is the form of an enrollment ID issued again (issue).
+var generationName = regexp.MustCompile(`^r[0-9]+\.`)
 
 // userID is the enrollment ID of a user of org o (its certificate's CN,
 // the actor ID the ledger records): name@domain, unique across orgs and
@@ -227,25 +232,42 @@ func (c *CA) enrollUser(u User, again bool) error {
 }
 
 // Revoke revokes every certificate of the user named (those of each
-// generation of its enrollment ID too) and answers the CA's CRL (PEM)
-// that lists them: what PublishCRL puts among the org's MSP revocation
-// lists.
+// generation of its enrollment ID too; a user enrolled under its plain
+// name before, that one) and answers the CA's CRL (PEM) that lists them:
+// what PublishCRL puts among the org's MSP revocation lists. The user is
+// marked revoked in the org's CA home: org init never issues it again.
 func (c *CA) Revoke(name, reason string) ([]byte, error) {
+	if !enrolledName.MatchString(name) {
+		return nil, fmt.Errorf("identity %q: no user's name", name)
+	}
 	id := userID(c.org, name)
+	notFound := func(err error) bool { return err != nil && strings.Contains(err.Error(), "Error Code: 10 ") }
 	for gen := 1; gen < 100; gen++ {
 		eid := id
 		if gen > 1 {
 			eid = "r" + strconv.Itoa(gen) + "." + id
 		}
 		_, err := c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, "revoke", "-H", c.admin, "-e", eid, "-r", reason)
-		if err != nil && gen > 1 && strings.Contains(err.Error(), "not found") {
+		if notFound(err) && gen == 1 {
+			eid = name // enrolled under its plain name
+			_, err = c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, "revoke", "-H", c.admin, "-e", eid, "-r", reason)
+		}
+		if notFound(err) && gen > 1 {
 			break // no further generation
 		}
 		if err != nil {
 			return nil, fmt.Errorf("revoking %s: %w", eid, err)
 		}
 	}
+	if err := writeDir(c.n.L.revokedMark(c.org, name), map[string][]byte{"reason": []byte(reason + "\n")}); err != nil && !errors.Is(err, fs.ErrExist) {
+		return nil, err
+	}
 	return c.CRL()
+}
+
+// revokedMark marks a user of org o revoked by its CA (Revoke).
+func (l Layout) revokedMark(o *Org, name string) string {
+	return filepath.Join(l.CAHome(o), "revoked", name)
 }
 
 // CRL has the CA sign its CRL now (every certificate it revoked).

@@ -106,11 +106,18 @@ func (n *Net) enrollOrg(o *Org, log io.Writer) error {
 	var todo []func(c *CA) error
 	for _, x := range o.Orderers {
 		dir := n.L.NodeCryptoDir(o, x.Name)
+		msp := filepath.Join(dir, "msp")
+		if missing(msp) && !missing(filepath.Join(msp+".next", "signcerts", "cert.pem")) {
+			// ordererRole cut short between its renames: finish it.
+			if err := os.Rename(msp+".next", msp); err != nil {
+				return err
+			}
+		}
 		if missing(dir) {
 			todo = append(todo, func(c *CA) error {
 				return n.enrollNode(c, dir, id(x.Name+"."+o.Domain, ordererOU), nodeHosts(x.Name, o, x.Host), "server", log)
 			})
-		} else if cert, err := readCert(filepath.Join(dir, "msp", "signcerts", "cert.pem")); err == nil && !slices.Equal(cert.Subject.OrganizationalUnit, []string{ordererOU}) {
+		} else if cert, err := readCert(filepath.Join(msp, "signcerts", "cert.pem")); err != nil || !slices.Equal(cert.Subject.OrganizationalUnit, []string{ordererOU}) {
 			todo = append(todo, func(c *CA) error { return n.ordererRole(c, x, id(x.Name+"."+o.Domain, ordererOU), log) })
 		}
 	}
@@ -129,6 +136,9 @@ func (n *Net) enrollOrg(o *Org, log io.Writer) error {
 	}
 	for _, u := range o.Users {
 		if missing(n.L.UserMSP(o, u.Name)) {
+			if !missing(n.L.revokedMark(o, u.Name)) {
+				return fmt.Errorf("identity %s@%s: its files are gone and its CA revoked it (%s): a revoked user is not issued again; remove it from the description, or give the role a user of another name", u.Name, o.Name, n.L.revokedMark(o, u.Name))
+			}
 			todo = append(todo, func(c *CA) error {
 				if err := c.enrollUser(u, true); err != nil {
 					return fmt.Errorf("identity %s@%s: %w", u.Name, o.Name, err)

@@ -59,10 +59,10 @@ type caRoots struct {
 	tlsCert, tlsKey string
 }
 
-// caRootsOf is where the org's roots are: the server's own, which it made
-// (serverRoots), or, for an org whose roots were made before it had a
-// Fabric CA (both keys in OrgDir/ca and OrgDir/tlsca), those
-// (importedRoots), which the server is given to sign with.
+// caRootsOf is where the org's roots are: the server's own, which it made,
+// or, for an org whose roots were made before it had a Fabric CA (both
+// keys in OrgDir/ca and OrgDir/tlsca), those, which the server is given
+// to sign with.
 func (n *Net) caRootsOf(o *Org) caRoots {
 	imported := caRoots{
 		cert: filepath.Join(n.L.OrgDir(o), "ca", "ca."+o.Domain+"-cert.pem"), key: filepath.Join(n.L.OrgDir(o), "ca", "priv_sk"),
@@ -107,7 +107,10 @@ func (n *Net) caServer(o *Org, port int, operations string, create bool) ([]stri
 			"ca":  map[string]any{"name": name, "certfile": certfile, "keyfile": keyfile},
 			"csr": map[string]any{"cn": cn, "names": []map[string]string{{"O": o.Domain}}, "keyrequest": map[string]any{"algo": "ecdsa", "size": 256}, "ca": map[string]any{"expiry": "131400h", "pathlength": 1}},
 			"crl": map[string]any{"expiry": "24h"},
-			"registry": map[string]any{"maxenrollments": 1, // a secret enrolls once
+			// Every identity registered enrolls once (issue: --id.maxenrollments
+			// 1); the registrar may enroll again with its secret, so it is never
+			// locked out by its certificate's expiry (ready).
+			"registry": map[string]any{"maxenrollments": -1,
 				"identities": []map[string]any{{"name": "registrar", "pass": string(secret), "type": "client", "affiliation": "",
 					"attrs": map[string]any{"hf.Registrar.Roles": "*", "hf.Registrar.DelegateRoles": "*", "hf.Revoker": true, "hf.IntermediateCA": false,
 						"hf.GenCRL": true, "hf.Registrar.Attributes": "*", "hf.AffiliationMgr": true}}}},
@@ -158,6 +161,9 @@ func (n *Net) caServerTLS(o *Org) (cert, key string, err error) {
 	if _, err := os.Stat(cert); err == nil {
 		return cert, key, nil
 	}
+	if err := os.RemoveAll(filepath.Dir(cert)); err != nil { // a pair not completed
+		return "", "", err
+	}
 	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		return "", "", err
@@ -175,7 +181,7 @@ func (n *Net) caServerTLS(o *Org) (cert, key string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	// The pair whole or not at all: the certificate is written last.
+	// The pair whole or not at all (writeDir).
 	if err := writeDir(filepath.Dir(cert), map[string][]byte{
 		"key.pem":  pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kd}),
 		"cert.pem": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
@@ -187,10 +193,9 @@ func (n *Net) caServerTLS(o *Org) (cert, key string, err error) {
 
 // ready waits until the CA at c.url answers as the org's (answersAs)
 // while alive says its process lives, then enrolls the registrar with
-// each CA where it is not yet, and renews its certificate (a new key,
-// fabric-ca-client reenroll) once less than a quarter of its life is
-// left: its secret enrolls once, so a registrar left to expire could
-// never register, revoke or sign a CRL again.
+// each CA (its secret, a new key) where it has no certificate, or one
+// with less than a quarter of its life left, or expired: whenever the
+// org's CA is opened, its registrar can register, revoke and sign a CRL.
 func (c *CA) ready(alive func() bool, log string) error {
 	hc, err := c.httpClient()
 	if err != nil {
@@ -218,13 +223,11 @@ func (c *CA) ready(alive func() bool, log string) error {
 	for _, caname := range []string{caName(c.org), tlsCAName(c.org)} {
 		home := c.n.L.registrarHome(c.org, caname)
 		cert, err := readCert(filepath.Join(home, "msp", "signcerts", "cert.pem"))
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			_, err = c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith("registrar", string(secret))}, "enroll", "-H", home, "--caname", caname,
-				"--csr.names", "O="+c.org.Domain, "--csr.hosts", "")
-		case err == nil && time.Until(cert.NotAfter) < cert.NotAfter.Sub(cert.NotBefore)/4:
-			_, err = c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.url}, "reenroll", "-H", home, "--caname", caname,
-				"--csr.names", "O="+c.org.Domain, "--csr.hosts", "")
+		if errors.Is(err, fs.ErrNotExist) || err == nil && time.Until(cert.NotAfter) < cert.NotAfter.Sub(cert.NotBefore)/4 {
+			if err = os.RemoveAll(filepath.Join(home, "msp")); err == nil {
+				_, err = c.client([]string{"FABRIC_CA_CLIENT_URL=" + c.urlWith("registrar", string(secret))}, "enroll", "-H", home, "--caname", caname,
+					"--csr.names", "O="+c.org.Domain, "--csr.hosts", "")
+			}
 		}
 		if err != nil {
 			return fmt.Errorf("the registrar of %s: %w", caname, err)
@@ -245,8 +248,11 @@ func (n *Net) openCA(o *Org, create bool) (*CA, func(), error) {
 		return nil, nil, err
 	}
 	if c, ok, err := n.runningCA(o); err != nil || ok {
-		lock.Close()
-		return c, func() {}, err
+		if err != nil {
+			lock.Close()
+			return nil, nil, err
+		}
+		return c, func() { lock.Close() }, nil // held as long as a server of our own would be
 	}
 	run, stop, err := n.runCA(o, create)
 	if err != nil {
@@ -382,7 +388,7 @@ func (c *CA) issue(e enrollment) (certPEM, keyPEM []byte, err error) {
 	secret := randomSecret()
 	name := e.name
 	for gen := 2; ; gen++ {
-		reg := []string{"register", "-H", c.n.L.registrarHome(c.org, e.ca), "--caname", e.ca, "--id.name", name, "--id.type", e.typ}
+		reg := []string{"register", "-H", c.n.L.registrarHome(c.org, e.ca), "--caname", e.ca, "--id.name", name, "--id.type", e.typ, "--id.maxenrollments", "1"}
 		if e.attrs != "" {
 			reg = append(reg, "--id.attrs", e.attrs)
 		}
@@ -498,7 +504,11 @@ func (n *Net) enrollNode(c *CA, dir string, id enrollment, hosts []string, tlsKi
 	if err := writeDir(dir, out); err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "  %s: enrolled as %s (%s) with the CA of %s\n", c.org.Name, id.name, id.typ, c.org.Name)
+	name := id.name
+	if certs, err := parseCerts(certPEM); err == nil && len(certs) == 1 {
+		name = certs[0].Subject.CommonName // the generation issued
+	}
+	fmt.Fprintf(log, "  %s: enrolled as %s (%s) with the CA of %s\n", c.org.Name, name, id.typ, c.org.Name)
 	return nil
 }
 
