@@ -220,11 +220,7 @@ func (c *CA) enrollUser(u User, again bool) error {
 		}
 		attrs += "," + domain.CreditCodeAttribute + "=" + u.CreditCode + ":ecert"
 	}
-	certPEM, keyPEM, err := c.issue(enrollment{ca: caName(c.org), name: userID(c.org, u.Name), typ: "client", attrs: attrs, subject: "O=" + c.org.Domain, again: again})
-	if err != nil {
-		return err
-	}
-	files, err := c.n.mspFiles(c.org, certPEM, keyPEM)
+	files, err := c.issueMSP(enrollment{ca: caName(c.org), name: userID(c.org, u.Name), typ: "client", attrs: attrs, again: again})
 	if err != nil {
 		return err
 	}

@@ -101,7 +101,7 @@ func (n *Net) InitOrg(orgID string, log io.Writer) ([]string, error) {
 func (n *Net) enrollOrg(o *Org, log io.Writer) error {
 	missing := func(path string) bool { _, err := os.Stat(path); return errors.Is(err, fs.ErrNotExist) }
 	id := func(name, typ string) enrollment {
-		return enrollment{ca: caName(o), name: name, typ: typ, subject: "O=" + o.Domain, again: true}
+		return enrollment{ca: caName(o), name: name, typ: typ, again: true}
 	}
 	var todo []func(c *CA) error
 	for _, x := range o.Orderers {
@@ -182,11 +182,7 @@ func (n *Net) ordererRole(c *CA, x *Orderer, id enrollment, log io.Writer) error
 			return err
 		}
 	}
-	certPEM, keyPEM, err := c.issue(id)
-	if err != nil {
-		return err
-	}
-	files, err := n.mspFiles(c.org, certPEM, keyPEM)
+	files, err := c.issueMSP(id)
 	if err != nil {
 		return err
 	}
@@ -456,7 +452,7 @@ func (n *Net) enrollChaincodeTLS(c *CA, p *Peer) error {
 		return nil
 	}
 	hosts := append([]string{"chaincode." + p.Hostname()}, sans(p.Host)...)
-	certPEM, keyPEM, err := c.issue(enrollment{ca: tlsCAName(c.org), name: "chaincode." + p.Hostname(), typ: "client", hosts: hosts, subject: "O=" + c.org.Domain, again: true})
+	certPEM, keyPEM, err := c.issue(enrollment{ca: tlsCAName(c.org), name: "chaincode." + p.Hostname(), typ: "client", hosts: hosts, again: true})
 	if err != nil {
 		return err
 	}

@@ -247,11 +247,12 @@ func (n *Net) openCA(o *Org, create bool) (*CA, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	if c, ok, err := n.runningCA(o); err != nil || ok {
-		if err != nil {
-			lock.Close()
-			return nil, nil, err
-		}
+	c, ok, err := n.runningCA(o)
+	if err != nil {
+		lock.Close()
+		return nil, nil, err
+	}
+	if ok {
 		return c, func() { lock.Close() }, nil // held as long as a server of our own would be
 	}
 	run, stop, err := n.runCA(o, create)
@@ -366,12 +367,11 @@ func freePort() (int, error) {
 
 // enrollment is one identity the CA registers and enrolls.
 type enrollment struct {
-	ca      string   // the CA's name: caName or tlsCAName
-	name    string   // its enrollment ID (the certificate's CN)
-	typ     string   // peer, orderer, admin or client: the identity's node OU
-	attrs   string   // attributes in its certificate (fabric-ca-client --id.attrs)
-	hosts   []string // a TLS certificate's names
-	subject string   // the subject's other names (fabric-ca-client --csr.names)
+	ca    string   // the CA's name: caName or tlsCAName
+	name  string   // its enrollment ID (the certificate's CN)
+	typ   string   // peer, orderer, admin or client: the identity's node OU
+	attrs string   // attributes in its certificate (fabric-ca-client --id.attrs)
+	hosts []string // a TLS certificate's names
 	// again: the org's own command issues this identity anew (its files
 	// were lost, or a rotation): where its name is registered already, the
 	// next free generation of it is ("r2.<name>", …). A name a user chose
@@ -407,9 +407,7 @@ func (c *CA) issue(e enrollment) (certPEM, keyPEM []byte, err error) {
 	}
 	defer os.RemoveAll(tmp) // an enrollment not completed leaves no key
 	enroll := []string{"enroll", "-H", filepath.Join(tmp, "client"), "-M", filepath.Join(tmp, "msp"), "--caname", e.ca, "--csr.cn", name}
-	if e.subject != "" {
-		enroll = append(enroll, "--csr.names", e.subject)
-	}
+	enroll = append(enroll, "--csr.names", "O="+c.org.Domain) // the org's, as its roots'
 	if e.ca == tlsCAName(c.org) {
 		enroll = append(enroll, "--enrollment.profile", "tls")
 	}
@@ -427,6 +425,16 @@ func (c *CA) issue(e enrollment) (certPEM, keyPEM []byte, err error) {
 	}
 	keyPEM, err = os.ReadFile(keys[0])
 	return certPEM, keyPEM, err
+}
+
+// issueMSP issues e (issue) and answers its MSP directory's content
+// (mspFiles).
+func (c *CA) issueMSP(e enrollment) (map[string][]byte, error) {
+	certPEM, keyPEM, err := c.issue(e)
+	if err != nil {
+		return nil, err
+	}
+	return c.n.mspFiles(c.org, certPEM, keyPEM)
 }
 
 // rootFiles are the MSP's root certificate file names (the org's node OU
@@ -483,11 +491,7 @@ func writeDir(dir string, files map[string][]byte) error {
 // identity and its TLS key for the names hosts, each from its CA, in dir
 // (msp/, tls/), unless it has them.
 func (n *Net) enrollNode(c *CA, dir string, id enrollment, hosts []string, tlsKind string, log io.Writer) error {
-	certPEM, keyPEM, err := c.issue(id)
-	if err != nil {
-		return err
-	}
-	files, err := n.mspFiles(c.org, certPEM, keyPEM)
+	files, err := c.issueMSP(id)
 	if err != nil {
 		return err
 	}
@@ -495,7 +499,7 @@ func (n *Net) enrollNode(c *CA, dir string, id enrollment, hosts []string, tlsKi
 	for name, b := range files {
 		out["msp/"+name] = b
 	}
-	tlsCert, tlsKey, err := c.issue(enrollment{ca: tlsCAName(c.org), name: id.name, typ: id.typ, hosts: hosts, subject: id.subject, again: id.again})
+	tlsCert, tlsKey, err := c.issue(enrollment{ca: tlsCAName(c.org), name: id.name, typ: id.typ, hosts: hosts, again: id.again})
 	if err != nil {
 		return err
 	}
@@ -505,7 +509,7 @@ func (n *Net) enrollNode(c *CA, dir string, id enrollment, hosts []string, tlsKi
 		return err
 	}
 	name := id.name
-	if certs, err := parseCerts(certPEM); err == nil && len(certs) == 1 {
+	if certs, err := parseCerts(files["signcerts/cert.pem"]); err == nil && len(certs) == 1 {
 		name = certs[0].Subject.CommonName // the generation issued
 	}
 	fmt.Fprintf(log, "  %s: enrolled as %s (%s) with the CA of %s\n", c.org.Name, name, id.typ, c.org.Name)

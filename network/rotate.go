@@ -114,7 +114,7 @@ func (n *Net) IssueNextTLS(id string, log io.Writer) (string, error) {
 	for _, ip := range cur.IPAddresses {
 		hosts = append(hosts, ip.String())
 	}
-	certPEM, keyPEM, err := c.issue(enrollment{ca: tlsCAName(o), name: x.Name + "." + o.Domain, typ: ordererOU, hosts: hosts, subject: "O=" + o.Domain, again: true})
+	certPEM, keyPEM, err := c.issue(enrollment{ca: tlsCAName(o), name: x.Name + "." + o.Domain, typ: ordererOU, hosts: hosts, again: true})
 	if err != nil {
 		return "", err
 	}
